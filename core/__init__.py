@@ -1,0 +1,31 @@
+"""minitf: TensorFlow 1.x's graph API on numpy. ``import minitf as tf`` runs TF1 graph code.
+
+Op wrappers come from ``core/ops/*`` (each module's ``__all__``); tf.nn, tf.math, tf.train,
+tf.losses are submodules.
+"""
+
+from . import dtypes, errors
+from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
+                     int16, int32, int64, string, uint8, uint16, uint32, uint64)
+from .gradients import gradients
+from .graph import (Graph, GraphKeys, Operation, Tensor, colocate_with, control_dependencies,
+                    convert_to_tensor, device, get_default_graph, name_scope,
+                    reset_default_graph)
+from .init_ops import (constant_initializer, glorot_normal_initializer,
+                       glorot_uniform_initializer, ones_initializer, random_normal_initializer,
+                       random_uniform_initializer, truncated_normal_initializer,
+                       variance_scaling_initializer, zeros_initializer)
+from .opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
+from .ops.array_ops import *
+from .ops.math_ops import *
+from .ops.random_ops import *
+from .ops.state_ops import *
+from .session import InteractiveSession, Session, get_default_session
+from .tensor_shape import Dimension, TensorShape
+from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_variable,
+                        get_variable_scope, global_variables, global_variables_initializer,
+                        initialize_all_variables, local_variables, local_variables_initializer,
+                        model_variables, trainable_variables, variable_scope,
+                        variables_initializer)
+
+__version__ = "0.1.0"

@@ -1,0 +1,146 @@
+"""Reverse-mode autodiff: ``tf.gradients`` builds symbolic gradient subgraphs.
+
+Each op's rule lives in its OpDef (``grad(op, *output_grads) -> input_grads``). Gradients are
+ordinary graph ops, so they can be fetched, frozen and differentiated again.
+"""
+
+from __future__ import annotations
+
+import collections
+
+from .graph import Operation, Tensor, convert_to_tensor
+from .opdef import NOT_DIFFERENTIABLE
+
+
+def _is_trainable(t: Tensor) -> bool:
+    return t.dtype.is_floating
+
+
+def _as_list(x) -> list:
+    if x is None:
+        return []
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _to_tensor(x) -> Tensor:
+    ref = getattr(x, "_ref", None)
+    if ref is not None:
+        return ref()  # a Variable: differentiate with respect to its storage tensor
+    return convert_to_tensor(x)
+
+
+def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
+              gate_gradients=False, aggregation_method=None, stop_gradients=None,
+              unconnected_gradients="none"):
+    """Symbolic d(sum ys)/d(xs): a list aligned with ``xs`` (None where there is no path)."""
+    ys = [_to_tensor(y) for y in _as_list(ys)]
+    xs = [_to_tensor(x) for x in _as_list(xs)]
+    grad_ys = _as_list(grad_ys) or [None] * len(ys)
+    if len(grad_ys) != len(ys):
+        raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
+    if unconnected_gradients not in ("none", "zero"):
+        raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
+    if not ys:
+        return [None] * len(xs)
+    graph = ys[0].graph
+    stop_ops = {_to_tensor(t).op for t in _as_list(stop_gradients)}
+    from .ops import array_ops, math_ops
+
+    with graph.as_default(), graph.name_scope(name):
+        between = _between_ops([y.op for y in ys], [x.op for x in xs])
+        pending = collections.Counter()
+        for op in between:
+            for t in op.inputs:
+                if t.op in between:
+                    pending[t.op] += 1
+
+        grads: dict[Tensor, list] = collections.defaultdict(list)
+        for i, (y, gy) in enumerate(zip(ys, grad_ys)):
+            if gy is None:
+                gy = array_ops.fill(array_ops.shape(y),
+                                    array_ops.constant(1, dtype=y.dtype, name=f"grad_ys_{i}"))
+            else:
+                gy = convert_to_tensor(gy, dtype=y.dtype, name=f"grad_ys_{i}")
+                if not gy.shape.is_compatible_with(y.shape):
+                    raise ValueError(f"grad_ys[{i}] has shape {gy.shape}, but y {y.name} has "
+                                     f"shape {y.shape}")
+            grads[y].append(gy)
+
+        queue = collections.deque(op for op in dict.fromkeys(y.op for y in ys)
+                                  if op in between and pending[op] == 0)
+        done: set[Operation] = set()
+        while queue:
+            op = queue.popleft()
+            if op in done:
+                continue
+            done.add(op)
+            out_grads = [_aggregate(grads.get(t), math_ops) for t in op.outputs]
+            in_grads = [None] * len(op.inputs)
+            has_grad = any(g is not None for g in out_grads)
+            if has_grad and op not in stop_ops and any(_is_trainable(t) for t in op.inputs):
+                grad_fn = op.op_def.grad
+                if grad_fn is NOT_DIFFERENTIABLE:
+                    pass
+                elif grad_fn is None:
+                    raise LookupError(f"No gradient defined for operation '{op.name}' "
+                                      f"(op type: {op.type})")
+                else:
+                    out_grads = [g if g is not None else (
+                        array_ops.zeros_like(t) if _is_trainable(t) else None)
+                        for g, t in zip(out_grads, op.outputs)]
+                    with graph.name_scope(op.name + "_grad"):
+                        result = list(grad_fn(op, *out_grads))
+                    if len(result) != len(op.inputs):
+                        raise ValueError(f"Gradient function for {op.type} '{op.name}' returned "
+                                         f"{len(result)} gradients, expected {len(op.inputs)}")
+                    in_grads = result
+            for t, g in zip(op.inputs, in_grads):
+                if g is not None and _is_trainable(t):
+                    g = convert_to_tensor(g)
+                    if g.dtype != t.dtype:
+                        raise TypeError(f"Gradient of {op.type} '{op.name}' for input {t.name} "
+                                        f"has dtype {g.dtype.name}, expected {t.dtype.name}")
+                    grads[t].append(g)
+                src = t.op
+                if src in between:
+                    pending[src] -= 1
+                    if pending[src] == 0:
+                        queue.append(src)
+
+        result = []
+        for x in xs:
+            g = _aggregate(grads.get(x), math_ops)
+            if g is None and unconnected_gradients == "zero":
+                g = array_ops.zeros_like(x)
+            result.append(g)
+        return result
+
+
+def _aggregate(gs, math_ops):
+    if not gs:
+        return None
+    if len(gs) == 1:
+        return gs[0]
+    return math_ops.add_n(gs)
+
+
+def _between_ops(to_ops, from_ops) -> set:
+    """Ops on a data path from ``from_ops`` to ``to_ops``."""
+    reached = set()
+    stack = list(from_ops)
+    while stack:
+        op = stack.pop()
+        if op in reached:
+            continue
+        reached.add(op)
+        for t in op.outputs:
+            stack.extend(t._consumers)
+    between = set()
+    stack = [op for op in to_ops if op in reached]
+    while stack:
+        op = stack.pop()
+        if op in between:
+            continue
+        between.add(op)
+        stack.extend(t.op for t in op.inputs if t.op in reached)
+    return between

@@ -1,0 +1,165 @@
+"""Variable initializers (TF 1.x ``tf.*_initializer`` classes): callables building init ops."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import dtypes as _dt
+from .ops import array_ops, random_ops
+from .tensor_shape import as_shape
+
+
+class Initializer:
+    """``init(shape, dtype=None, partition_info=None)`` returns a Tensor of that shape."""
+
+    dtype = _dt.float32
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {}
+
+    def _dtype(self, dtype):
+        return _dt.as_dtype(dtype if dtype is not None else self.dtype)
+
+
+class Zeros(Initializer):
+    def __init__(self, dtype=_dt.float32):
+        self.dtype = _dt.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return array_ops.zeros(shape, self._dtype(dtype))
+
+
+class Ones(Initializer):
+    def __init__(self, dtype=_dt.float32):
+        self.dtype = _dt.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return array_ops.ones(shape, self._dtype(dtype))
+
+
+class Constant(Initializer):
+    """Fills with ``value``: a scalar broadcasts; a shorter list repeats its last value (TF1)."""
+
+    def __init__(self, value=0, dtype=_dt.float32, verify_shape=False):
+        self.value = value
+        self.dtype = _dt.as_dtype(dtype)
+        self.verify_shape = verify_shape
+
+    def __call__(self, shape, dtype=None, partition_info=None, verify_shape=None):
+        return array_ops.constant(self.value, dtype=self._dtype(dtype), shape=shape,
+                                  verify_shape=self.verify_shape if verify_shape is None
+                                  else verify_shape)
+
+    def get_config(self):
+        return {"value": self.value, "dtype": self.dtype.name}
+
+
+class RandomNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=_dt.float32):
+        self.mean, self.stddev, self.seed, self.dtype = mean, stddev, seed, _dt.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return random_ops.random_normal(shape, self.mean, self.stddev, self._dtype(dtype),
+                                        seed=self.seed)
+
+
+class RandomUniform(Initializer):
+    def __init__(self, minval=0.0, maxval=None, seed=None, dtype=_dt.float32):
+        self.minval, self.maxval, self.seed, self.dtype = minval, maxval, seed, _dt.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return random_ops.random_uniform(shape, self.minval, self.maxval, self._dtype(dtype),
+                                         seed=self.seed)
+
+
+class TruncatedNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=_dt.float32):
+        self.mean, self.stddev, self.seed, self.dtype = mean, stddev, seed, _dt.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        return random_ops.truncated_normal(shape, self.mean, self.stddev, self._dtype(dtype),
+                                           seed=self.seed)
+
+
+def _compute_fans(shape):
+    shape = as_shape(shape).as_list()
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = int(np.prod(shape[:-2]))
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class VarianceScaling(Initializer):
+    """Samples with variance ``scale / n`` (n = fan_in, fan_out or their average)."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 dtype=_dt.float32):
+        if scale <= 0.0:
+            raise ValueError("`scale` must be positive float.")
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"Invalid `mode` argument: {mode}")
+        distribution = distribution.lower()
+        if distribution not in ("normal", "uniform", "truncated_normal", "untruncated_normal"):
+            raise ValueError(f"Invalid `distribution` argument: {distribution}")
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.seed, self.dtype = seed, _dt.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        dtype = self._dtype(dtype)
+        fan_in, fan_out = _compute_fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        scale = self.scale / max(1.0, n)
+        if self.distribution in ("normal", "truncated_normal"):
+            # 0.879... is the stddev of a unit normal truncated to [-2, 2].
+            stddev = math.sqrt(scale) / 0.87962566103423978
+            return random_ops.truncated_normal(shape, 0.0, stddev, dtype, seed=self.seed)
+        if self.distribution == "untruncated_normal":
+            return random_ops.random_normal(shape, 0.0, math.sqrt(scale), dtype, seed=self.seed)
+        limit = math.sqrt(3.0 * scale)
+        return random_ops.random_uniform(shape, -limit, limit, dtype, seed=self.seed)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                "seed": self.seed, "dtype": self.dtype.name}
+
+
+def glorot_uniform_initializer(seed=None, dtype=_dt.float32):
+    return VarianceScaling(1.0, "fan_avg", "uniform", seed, dtype)
+
+
+def glorot_normal_initializer(seed=None, dtype=_dt.float32):
+    return VarianceScaling(1.0, "fan_avg", "truncated_normal", seed, dtype)
+
+
+def he_normal(seed=None):
+    return VarianceScaling(2.0, "fan_in", "truncated_normal", seed)
+
+
+def he_uniform(seed=None):
+    return VarianceScaling(2.0, "fan_in", "uniform", seed)
+
+
+def lecun_normal(seed=None):
+    return VarianceScaling(1.0, "fan_in", "truncated_normal", seed)
+
+
+def lecun_uniform(seed=None):
+    return VarianceScaling(1.0, "fan_in", "uniform", seed)
+
+
+zeros_initializer = Zeros
+ones_initializer = Ones
+constant_initializer = Constant
+random_normal_initializer = RandomNormal
+random_uniform_initializer = RandomUniform
+truncated_normal_initializer = TruncatedNormal
+variance_scaling_initializer = VarianceScaling

@@ -1,0 +1,345 @@
+"""Constants, placeholders, identity and shape plumbing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import InvalidArgumentError
+from ..graph import convert_to_tensor, get_default_graph, to_numpy
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, identity_kernel, register, req
+from ..tensor_shape import TensorShape, as_shape
+from ._util import const_ints, same_as, shape_error, shape_from_value
+
+# Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
+__all__ = [
+    "constant", "placeholder", "placeholder_with_default", "identity", "stop_gradient",
+    "no_op", "group", "shape", "reshape", "fill", "zeros", "ones", "zeros_like", "ones_like",
+]
+
+# -- Const ---------------------------------------------------------------------------------------
+
+
+def _const_infer(*, value, dtype):
+    if _dt.from_numpy(value) != dtype and dtype is not _dt.string:
+        raise shape_error(f"Const value has dtype {value.dtype}, attr dtype is {dtype.name}")
+    return [TensorSpec(value.shape, dtype, value=value)]
+
+
+CONST = register(OpDef(
+    "Const", attrs={"value": req("tensor"), "dtype": req("type")},
+    kernel=lambda *, value, dtype: value,
+    infer=_const_infer,
+    grad=NOT_DIFFERENTIABLE,
+))
+
+
+def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
+    """``tf.constant``: a Const node; with ``shape``, a scalar or short list fills it (TF1)."""
+    dtype = _dt.as_dtype(dtype) if dtype is not None else None
+    arr = to_numpy(value, dtype)
+    if shape is not None:
+        shape = tuple(as_shape(shape).as_list())
+        n = int(np.prod(shape, dtype=np.int64))
+        if arr.shape != shape:
+            if verify_shape:
+                raise TypeError(f"Expected Tensor's shape: {shape}, got {arr.shape}.")
+            flat = arr.reshape(-1)
+            if flat.size == n:
+                arr = flat.reshape(shape)
+            elif flat.size and flat.size < n:  # TF1 repeats the last value
+                arr = np.concatenate([flat, np.repeat(flat[-1:], n - flat.size)]).reshape(shape)
+            else:
+                raise TypeError(f"Too many elements provided. Needed at most {n}, but received "
+                                f"{flat.size}")
+    arr.flags.writeable = False
+    return CONST(value=arr, dtype=_dt.from_numpy(arr) if dtype is None else dtype, name=name)
+
+
+# -- Placeholders -------------------------------------------------------------------------------
+
+
+def _placeholder_kernel(op_name, *, dtype, shape):
+    # Runs only when the placeholder is needed and was not fed.
+    msg = (f"You must feed a value for placeholder tensor '{op_name}' with dtype "
+           f"{_dt.dtype_string(dtype)}")
+    if shape.rank:  # TF omits the shape for scalars and unknown rank
+        msg += f" and shape {shape.debug_string()}"
+    raise InvalidArgumentError(None, None, msg)
+
+
+PLACEHOLDER = register(OpDef(
+    "Placeholder", attrs={"dtype": req("type"), "shape": TensorShape(None)},
+    kernel=_placeholder_kernel, resource="name",
+    infer=lambda *, dtype, shape: [TensorSpec(shape, dtype)],
+    grad=NOT_DIFFERENTIABLE,
+))
+
+
+def placeholder(dtype, shape=None, name=None):
+    """``tf.placeholder``: a value that must be fed (shape None = any shape)."""
+    return PLACEHOLDER(dtype=_dt.as_dtype(dtype), shape=as_shape(shape), name=name)
+
+
+def _pwd_infer(inp, *, dtype, shape):
+    if not inp.shape.is_compatible_with(shape):
+        raise shape_error(f"default value of shape {inp.shape} is not compatible with shape "
+                          f"{shape}")
+    return [TensorSpec(shape, dtype)]
+
+
+PLACEHOLDER_WITH_DEFAULT = register(OpDef(
+    "PlaceholderWithDefault", inputs=["input:dtype"],
+    attrs={"dtype": req("type"), "shape": req("shape")},
+    kernel=lambda x, *, dtype, shape: x,
+    infer=_pwd_infer,
+    grad=lambda op, dy: [dy],
+))
+
+
+def placeholder_with_default(input, shape, name=None):  # noqa: A002 - TF's argument name
+    x = convert_to_tensor(input)
+    return PLACEHOLDER_WITH_DEFAULT(x, dtype=x.dtype, shape=as_shape(shape), name=name)
+
+
+# -- Identity and friends -----------------------------------------------------------------------
+
+IDENTITY = register(OpDef(
+    "Identity", inputs=["input:T"],
+    kernel=identity_kernel,
+    infer=lambda x: same_as(x),
+    grad=lambda op, dy: [dy],
+))
+
+STOP_GRADIENT = register(OpDef(
+    "StopGradient", inputs=["input:T"],
+    kernel=identity_kernel,
+    infer=lambda x: same_as(x),
+    grad=NOT_DIFFERENTIABLE,
+))
+
+NO_OP = register(OpDef(
+    "NoOp",
+    kernel=lambda: (),
+    infer=lambda: [],
+    grad=NOT_DIFFERENTIABLE,
+))
+
+
+def identity(input, name=None):  # noqa: A002
+    return IDENTITY(input, name=name)
+
+
+def stop_gradient(input, name=None):  # noqa: A002
+    return STOP_GRADIENT(input, name=name)
+
+
+def no_op(name=None):
+    return NO_OP(name=name)
+
+
+def group(*inputs, name=None):
+    """A NoOp that runs after all ``inputs`` (ops or tensors)."""
+    ops = []
+    for x in inputs:
+        for y in (x if isinstance(x, (list, tuple)) else [x]):
+            conv = getattr(y, "_as_graph_element", None)
+            y = conv() if conv is not None else y
+            ops.append(getattr(y, "op", y))
+    g = ops[0].graph if ops else get_default_graph()
+    with g.as_default(), g.control_dependencies(ops):
+        return NO_OP(name=name or "group_deps")
+
+
+# -- Shape queries ------------------------------------------------------------------------------
+
+
+def _shape_infer(x, *, out_type):
+    dims = x.shape.as_tuple()
+    value = None
+    if x.shape.is_fully_defined():
+        value = np.array(dims, dtype=out_type.as_numpy_dtype)
+    return [TensorSpec([None if dims is None else len(dims)], out_type, value=value)]
+
+
+SHAPE = register(OpDef(
+    "Shape", inputs=["input:T"], attrs={"out_type": _dt.int32},
+    kernel=lambda x, *, out_type: np.array(np.shape(x), dtype=out_type.as_numpy_dtype),
+    infer=_shape_infer,
+    grad=NOT_DIFFERENTIABLE,
+))
+
+
+def shape(input, name=None, out_type=_dt.int32):  # noqa: A002
+    return SHAPE(input, out_type=_dt.as_dtype(out_type), name=name)
+
+
+def _reshape_kernel(x, shape):
+    try:
+        return np.reshape(x, shape)
+    except ValueError:
+        raise InvalidArgumentError(
+            None, None, f"Input to reshape is a tensor with {np.size(x)} values, but the "
+            f"requested shape has {int(np.prod([d for d in shape if d >= 0]))}") from None
+
+
+def _reshape_infer(x, shape):
+    target = shape_from_value(shape)
+    dims = target.as_tuple()
+    n_in = x.shape.num_elements()
+    if dims is not None and const_ints(shape) is not None:
+        vals = const_ints(shape)
+        if sum(1 for v in vals if v == -1) > 1:
+            raise shape_error("Cannot infer multiple unknown dimensions in shape "
+                              f"{vals}")
+        known = int(np.prod([v for v in vals if v >= 0])) if vals else 1
+        if -1 in vals:
+            if n_in is not None:
+                if known == 0 or n_in % known:
+                    raise shape_error(f"Cannot reshape a tensor with {n_in} elements to "
+                                      f"shape {vals}")
+                target = TensorShape([n_in // known if v == -1 else v for v in vals])
+        elif n_in is not None and n_in != known:
+            raise shape_error(f"Cannot reshape a tensor with {n_in} elements to shape {vals} "
+                              f"({known} elements)")
+    return [TensorSpec(target, x.dtype)]
+
+
+RESHAPE = register(OpDef(
+    "Reshape", inputs=["tensor:T", "shape:Tshape=int32"],
+    kernel=_reshape_kernel,
+    infer=_reshape_infer,
+    grad=lambda op, dy: [reshape(dy, shape(op.inputs[0])), None],
+))
+
+
+def reshape(tensor, shape, name=None):
+    return RESHAPE(tensor, shape, name=name)
+
+
+def _fill_infer(dims, value):
+    if value.shape.rank not in (None, 0):
+        raise shape_error(f"value must be a scalar, got shape {value.shape}")
+    return [TensorSpec(shape_from_value(dims), value.dtype)]
+
+
+def _fill_kernel(dims, value):
+    if np.any(np.asarray(dims) < 0):
+        raise InvalidArgumentError(None, None, f"dims must be non-negative, got {list(dims)}")
+    return np.full(tuple(dims), value, dtype=np.asarray(value).dtype)
+
+
+FILL = register(OpDef(
+    "Fill", inputs=["dims:index_type=int32", "value:T"],
+    kernel=_fill_kernel,
+    infer=_fill_infer,
+    grad=lambda op, dy: [None, _reduce_all(dy)],
+))
+
+
+def _reduce_all(t):
+    from .math_ops import reduce_sum
+
+    return reduce_sum(t)
+
+
+def fill(dims, value, name=None):
+    return FILL(dims, value, name=name)
+
+
+def _bga_kernel(s0, s1):
+    dt = np.asarray(s0).dtype
+    s0, s1 = [int(v) for v in s0], [int(v) for v in s1]
+    n = max(len(s0), len(s1))
+    a = [1] * (n - len(s0)) + s0
+    b = [1] * (n - len(s1)) + s1
+    r0, r1 = [], []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise InvalidArgumentError(None, None, f"Incompatible shapes: {s0} vs. {s1}")
+        if x == 1 and y != 1:
+            r0.append(i)
+        elif y == 1 and x != 1:
+            r1.append(i)
+        elif x == 1 and y == 1:
+            r0.append(i)
+            r1.append(i)
+    return np.array(r0, dtype=dt), np.array(r1, dtype=dt)
+
+
+BROADCAST_GRADIENT_ARGS = register(OpDef(
+    "BroadcastGradientArgs", inputs=["s0:T=int32", "s1:T=int32"],
+    kernel=_bga_kernel,
+    infer=lambda s0, s1: [TensorSpec([None], s0.dtype), TensorSpec([None], s0.dtype)],
+    grad=NOT_DIFFERENTIABLE,
+))
+
+
+def broadcast_gradient_args(s0, s1, name=None):
+    return BROADCAST_GRADIENT_ARGS(s0, s1, name=name)
+
+
+def zeros(shape, dtype=_dt.float32, name=None):
+    dtype = _dt.as_dtype(dtype)
+    static = _static_shape_list(shape)
+    if static is not None:
+        return constant(np.zeros(static, dtype=dtype.as_numpy_dtype), dtype=dtype,
+                        name=name or "zeros")
+    return fill(shape, constant(0, dtype=dtype), name=name or "zeros")
+
+
+def ones(shape, dtype=_dt.float32, name=None):
+    dtype = _dt.as_dtype(dtype)
+    static = _static_shape_list(shape)
+    if static is not None:
+        return constant(np.ones(static, dtype=dtype.as_numpy_dtype), dtype=dtype,
+                        name=name or "ones")
+    return fill(shape, constant(1, dtype=dtype), name=name or "ones")
+
+
+def _static_shape_list(shape):
+    if hasattr(shape, "op") or hasattr(shape, "_as_tensor"):
+        return None
+    if isinstance(shape, TensorShape):
+        return shape.as_list() if shape.is_fully_defined() else None
+    try:
+        return [int(d) for d in (shape if isinstance(shape, (list, tuple)) else [shape])] \
+            if not isinstance(shape, (int, np.integer)) else [int(shape)]
+    except TypeError:
+        return None
+
+
+def _like_kernel(fill_value):
+    def kernel(x):
+        return np.full(np.shape(x), fill_value, dtype=np.asarray(x).dtype)
+    return kernel
+
+
+ZEROS_LIKE = register(OpDef(
+    "ZerosLike", inputs=["x:T"], kernel=_like_kernel(0), infer=lambda x: same_as(x),
+    grad=NOT_DIFFERENTIABLE,
+))
+ONES_LIKE = register(OpDef(
+    "OnesLike", inputs=["x:T"], kernel=_like_kernel(1), infer=lambda x: same_as(x),
+    grad=NOT_DIFFERENTIABLE,
+))
+
+
+def zeros_like(tensor, dtype=None, name=None, optimize=True):
+    x = convert_to_tensor(tensor)
+    out = ZEROS_LIKE(x, name=name or "zeros_like")
+    if dtype is not None and _dt.as_dtype(dtype) != x.dtype:
+        from .math_ops import cast
+
+        out = cast(out, dtype)
+    return out
+
+
+def ones_like(tensor, dtype=None, name=None, optimize=True):
+    x = convert_to_tensor(tensor)
+    out = ONES_LIKE(x, name=name or "ones_like")
+    if dtype is not None and _dt.as_dtype(dtype) != x.dtype:
+        from .math_ops import cast
+
+        out = cast(out, dtype)
+    return out

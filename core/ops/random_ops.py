@@ -1,0 +1,161 @@
+"""Random ops with TensorFlow's seed rules (graph seed + op seed -> attrs seed/seed2).
+
+Each op gets its own numpy Generator per session, seeded from (seed, seed2): results are
+reproducible given the seeds, and successive runs in one session draw new numbers, as in TF.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import InvalidArgumentError
+from ..graph import convert_to_tensor, get_default_graph, name_scope
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
+from ._util import shape_from_value
+
+__all__ = ["set_random_seed", "get_seed", "random_normal", "random_uniform", "truncated_normal"]
+
+DEFAULT_GRAPH_SEED = 87654321
+_MAXINT32 = 2**31 - 1
+
+
+def set_random_seed(seed):
+    """Sets the graph-level seed of the default graph."""
+    get_default_graph().seed = seed
+
+
+def get_seed(op_seed):
+    """TensorFlow's rule: (graph seed, op seed) for an op; (None, None) = nondeterministic."""
+    graph = get_default_graph()
+    if graph.seed is not None:
+        if op_seed is None:
+            op_seed = len(graph._ops)  # TF uses the graph's op counter
+        seeds = graph.seed % _MAXINT32, op_seed % _MAXINT32
+    elif op_seed is not None:
+        seeds = DEFAULT_GRAPH_SEED, op_seed % _MAXINT32
+    else:
+        seeds = None, None
+    if seeds == (0, 0):
+        return 0, _MAXINT32  # (0, 0) means "nondeterministic" to the kernels
+    return seeds
+
+
+def _shape(shape):
+    dims = tuple(int(d) for d in np.asarray(shape).reshape(-1))
+    if any(d < 0 for d in dims):
+        raise InvalidArgumentError(None, None, f"Shape dimensions must be >= 0, got {list(dims)}")
+    return dims
+
+
+def _float_sample(draw):
+    def kernel(rng, shape, *, dtype, seed, seed2):
+        np_type = dtype.as_numpy_dtype
+        work = np.float64 if np_type == np.float64 else np.float32
+        return draw(rng, _shape(shape), work).astype(np_type, copy=False)
+    return kernel
+
+
+def _truncated(rng, shape, work):
+    out = rng.standard_normal(shape, dtype=work)
+    bad = np.abs(out) > 2.0
+    while bad.any():  # resample outside two standard deviations, as TruncatedNormal does
+        out[bad] = rng.standard_normal(int(bad.sum()), dtype=work)
+        bad = np.abs(out) > 2.0
+    return out
+
+
+def _random_infer(shape, *, dtype, seed, seed2):
+    if not dtype.is_floating:
+        raise shape_error(f"dtype must be a floating point type, got {dtype.name}")
+    return [TensorSpec(shape_from_value(shape), dtype)]
+
+
+def _random_op(type_, draw):
+    return register(OpDef(
+        type_, inputs=["shape:T"], attrs={"dtype": req("type"), "seed": 0, "seed2": 0},
+        kernel=_float_sample(draw), infer=_random_infer, grad=NOT_DIFFERENTIABLE,
+        stateful=True, resource="rng"))
+
+
+RANDOM_STANDARD_NORMAL = _random_op(
+    "RandomStandardNormal", lambda rng, shape, work: rng.standard_normal(shape, dtype=work))
+RANDOM_UNIFORM = _random_op(
+    "RandomUniform", lambda rng, shape, work: rng.random(shape, dtype=work))
+TRUNCATED_NORMAL = _random_op("TruncatedNormal", _truncated)
+
+
+def _uniform_int_kernel(rng, shape, minval, maxval, *, seed, seed2):
+    if not minval < maxval:
+        raise InvalidArgumentError(None, None, f"Need minval < maxval: {minval} >= {maxval}")
+    return rng.integers(minval, maxval, size=_shape(shape), dtype=np.asarray(minval).dtype)
+
+
+def _uniform_int_infer(shape, minval, maxval, *, seed, seed2):
+    if minval.shape.rank not in (None, 0) or maxval.shape.rank not in (None, 0):
+        raise shape_error("minval and maxval must be scalars")
+    return [TensorSpec(shape_from_value(shape), minval.dtype)]
+
+
+RANDOM_UNIFORM_INT = register(OpDef(
+    "RandomUniformInt", inputs=["shape:T", "minval:Tout", "maxval:Tout"],
+    attrs={"seed": 0, "seed2": 0},
+    kernel=_uniform_int_kernel, infer=_uniform_int_infer, grad=NOT_DIFFERENTIABLE,
+    stateful=True, resource="rng",
+))
+
+
+def _seed_attrs(seed):
+    s1, s2 = get_seed(seed)
+    return {"seed": s1 or 0, "seed2": s2 or 0}
+
+
+def _shape_tensor(shape):
+    if hasattr(shape, "op") or hasattr(shape, "_as_tensor"):
+        return shape
+    return convert_to_tensor(np.asarray(list(shape) if not np.isscalar(shape) else [shape],
+                                        dtype=np.int32), name="shape")
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None):
+    dtype = _dt.as_dtype(dtype)
+    with name_scope(name, "random_normal") as scope:
+        shape_t = _shape_tensor(shape)
+        mean_t = convert_to_tensor(mean, dtype=dtype, name="mean")
+        std_t = convert_to_tensor(stddev, dtype=dtype, name="stddev")
+        rnd = RANDOM_STANDARD_NORMAL(shape_t, dtype=dtype, **_seed_attrs(seed))
+        return _mul_add(rnd, std_t, mean_t, scope)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None):
+    dtype = _dt.as_dtype(dtype)
+    with name_scope(name, "truncated_normal") as scope:
+        shape_t = _shape_tensor(shape)
+        mean_t = convert_to_tensor(mean, dtype=dtype, name="mean")
+        std_t = convert_to_tensor(stddev, dtype=dtype, name="stddev")
+        rnd = TRUNCATED_NORMAL(shape_t, dtype=dtype, **_seed_attrs(seed))
+        return _mul_add(rnd, std_t, mean_t, scope)
+
+
+def random_uniform(shape, minval=0, maxval=None, dtype=_dt.float32, seed=None, name=None):
+    dtype = _dt.as_dtype(dtype)
+    with name_scope(name, "random_uniform") as scope:
+        shape_t = _shape_tensor(shape)
+        if dtype.is_integer:
+            if maxval is None:
+                raise ValueError(f"Must specify maxval for integer dtype {dtype!r}")
+            lo = convert_to_tensor(minval, dtype=dtype, name="min")
+            hi = convert_to_tensor(maxval, dtype=dtype, name="max")
+            return RANDOM_UNIFORM_INT(shape_t, lo, hi, name=scope, **_seed_attrs(seed))
+        lo = convert_to_tensor(minval, dtype=dtype, name="min")
+        hi = convert_to_tensor(1 if maxval is None else maxval, dtype=dtype, name="max")
+        rnd = RANDOM_UNIFORM(shape_t, dtype=dtype, **_seed_attrs(seed))
+        from .math_ops import ADD_V2, MUL, SUB
+
+        return ADD_V2(MUL(rnd, SUB(hi, lo, name="sub"), name="mul"), lo, name=scope)
+
+
+def _mul_add(rnd, std, mean, scope):
+    from .math_ops import ADD_V2, MUL
+
+    return ADD_V2(MUL(rnd, std, name="mul"), mean, name=scope)

@@ -1,0 +1,117 @@
+"""Variable storage (VariableV2) and its in-place updates (Assign, AssignAdd, AssignSub).
+
+A VariableV2's kernel receives the session's ``Cell`` for it; ref arguments (``Ref(T)``) of the
+update ops are bound to the same Cell by the executor, so updates write the variable's buffer
+in place and reads hand out a read-only view of it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import InvalidArgumentError
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
+from ..tensor_shape import TensorShape
+
+__all__ = ["assign", "assign_add", "assign_sub", "is_variable_initialized"]
+
+
+VARIABLE_V2 = register(OpDef(
+    "VariableV2", attrs={"shape": req("shape"), "dtype": req("type"), "container": "",
+                         "shared_name": ""},
+    kernel=lambda cell, *, shape, dtype, container, shared_name: cell.get(),
+    infer=lambda *, shape, dtype, container, shared_name: [TensorSpec(shape, dtype)],
+    grad=NOT_DIFFERENTIABLE, stateful=True, resource="variable",
+    doc="Holds a variable's value across runs; reading an uninitialized one fails.",
+))
+
+
+def _assign_kernel(cell, value, *, validate_shape, use_locking):
+    value = np.asarray(value)
+    if validate_shape and cell.value is not None and cell.value.shape != value.shape:
+        raise InvalidArgumentError(
+            None, None, f"Assign requires shapes of both tensors to match. lhs shape= "
+            f"{list(cell.value.shape)} rhs shape= {list(value.shape)}")
+    if cell.value is not None and cell.value.shape == value.shape and \
+            cell.value.dtype == value.dtype:
+        np.copyto(cell.value, value)  # in place: keeps the buffer others may view
+    else:
+        cell.set(np.array(value, copy=True))
+    return cell.read
+
+
+def _assign_infer(ref, value, *, validate_shape, use_locking):
+    if not validate_shape:
+        return [TensorSpec(value.shape, ref.dtype)]
+    if not ref.shape.is_compatible_with(value.shape):
+        raise shape_error(f"Shapes must be equal: variable has shape {ref.shape}, value has "
+                          f"shape {value.shape}")
+    return [TensorSpec(ref.shape.merge_with(value.shape), ref.dtype)]
+
+
+ASSIGN = register(OpDef(
+    "Assign", inputs=["ref:Ref(T)", "value:T"],
+    attrs={"validate_shape": True, "use_locking": True},
+    kernel=_assign_kernel, infer=_assign_infer, grad=NOT_DIFFERENTIABLE, stateful=True,
+))
+
+
+def _in_place(ufunc, name):
+    def kernel(cell, value, *, use_locking):
+        cur = cell.value
+        if cur is None:
+            cell.get()  # raises FailedPreconditionError naming the variable
+        try:
+            ufunc(cur, value, out=cur, casting="same_kind")
+        except ValueError:
+            raise InvalidArgumentError(
+                None, None, f"{name}: value of shape {list(np.shape(value))} does not match "
+                f"variable {cell.name} of shape {list(cur.shape)}") from None
+        return cell.read
+    return kernel
+
+
+def _update_infer(ref, value, *, use_locking):
+    if not ref.shape.is_compatible_with(value.shape) and value.shape.rank != 0:
+        raise shape_error(f"Shapes must be equal: variable has shape {ref.shape}, value has "
+                          f"shape {value.shape}")
+    return [TensorSpec(ref.shape, ref.dtype)]
+
+
+ASSIGN_ADD = register(OpDef(
+    "AssignAdd", inputs=["ref:Ref(T)", "value:T"], attrs={"use_locking": False},
+    kernel=_in_place(np.add, "AssignAdd"), infer=_update_infer, grad=NOT_DIFFERENTIABLE,
+    stateful=True,
+))
+ASSIGN_SUB = register(OpDef(
+    "AssignSub", inputs=["ref:Ref(T)", "value:T"], attrs={"use_locking": False},
+    kernel=_in_place(np.subtract, "AssignSub"), infer=_update_infer, grad=NOT_DIFFERENTIABLE,
+    stateful=True,
+))
+
+IS_VARIABLE_INITIALIZED = register(OpDef(
+    "IsVariableInitialized", inputs=["ref:Ref(dtype)"], attrs={"dtype": req("type")},
+    kernel=lambda cell, *, dtype: np.array(cell.initialized()),
+    infer=lambda ref, *, dtype: [TensorSpec(TensorShape([]), _dt.bool)],
+    grad=NOT_DIFFERENTIABLE, stateful=True,
+))
+
+
+def assign(ref, value, validate_shape=None, use_locking=None, name=None):
+    return ASSIGN(ref, value, validate_shape=True if validate_shape is None else validate_shape,
+                  use_locking=True if use_locking is None else use_locking,
+                  name=name or "Assign")
+
+
+def assign_add(ref, value, use_locking=None, name=None):
+    return ASSIGN_ADD(ref, value, use_locking=bool(use_locking), name=name or "AssignAdd")
+
+
+def assign_sub(ref, value, use_locking=None, name=None):
+    return ASSIGN_SUB(ref, value, use_locking=bool(use_locking), name=name or "AssignSub")
+
+
+def is_variable_initialized(variable, name=None):
+    ref = variable._ref() if hasattr(variable, "_ref") else variable
+    return IS_VARIABLE_INITIALIZED(variable, dtype=ref.dtype, name=name)

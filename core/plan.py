@@ -1,0 +1,475 @@
+"""The executor: a graph compiled for one (feeds, fetches, targets) into a list of prepared steps.
+
+``Plan.compile`` prunes to what the fetches and targets need (stopping at fed tensors), orders
+the ops topologically (rejecting cycles), folds stateless constant subgraphs, aliases pure
+forwarding ops (Identity) to their input, binds each kernel with its attrs and resources, gives
+every tensor an integer slot and frees each slot after its last use. ``Plan.run`` is a tight
+loop over the prepared steps. Session and the model server both execute through this class.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from .errors import FailedPreconditionError, InvalidArgumentError, OpError, ResourceExhaustedError
+from .graph import Operation, Tensor, _arg_slices, evaluate_kernel
+from .opdef import identity_kernel
+
+
+class Cell:
+    """A variable's storage. ``value`` is updated in place by optimizers; ``read`` is a
+    read-only view of it handed to consumers, so fetched values and folded results can never
+    alias (and later corrupt) variable memory unnoticed."""
+
+    __slots__ = ("name", "value", "read")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.value = None
+        self.read = None
+
+    def set(self, value: np.ndarray):
+        self.value = value
+        view = value.view()
+        view.flags.writeable = False
+        self.read = view
+
+    def get(self) -> np.ndarray:
+        read = self.read
+        if read is None:
+            raise FailedPreconditionError(
+                None, None, f"Attempting to use uninitialized value {self.name}")
+        return read
+
+    def initialized(self) -> bool:
+        return self.value is not None
+
+
+class Resources:
+    """Per-session runtime state: variable cells and random generators, keyed by op."""
+
+    def __init__(self):
+        self._cells: dict[Operation, Cell] = {}
+        self._rngs: dict[Operation, np.random.Generator] = {}
+        self._lock = threading.Lock()
+
+    def variable(self, op: Operation) -> Cell:
+        with self._lock:
+            cell = self._cells.get(op)
+            if cell is None:
+                cell = self._cells[op] = Cell(op.name)
+            return cell
+
+    def rng(self, op: Operation) -> np.random.Generator:
+        with self._lock:
+            gen = self._rngs.get(op)
+            if gen is None:
+                seed, seed2 = op._attrs.get("seed", 0), op._attrs.get("seed2", 0)
+                # TensorFlow: both seeds zero means nondeterministic.
+                entropy = None if seed == 0 and seed2 == 0 else [seed & 0xFFFFFFFF, seed2]
+                gen = self._rngs[op] = np.random.default_rng(entropy)
+            return gen
+
+    def cells(self) -> dict:
+        return dict(self._cells)
+
+    def clear(self):
+        with self._lock:
+            self._cells.clear()
+            self._rngs.clear()
+
+
+class _NoResources:
+    def variable(self, op):
+        raise FailedPreconditionError(
+            None, op, f"Op '{op.name}' ({op.type}) needs variable storage, which this executor "
+            "does not have; freeze the graph (variables to constants) before serving it.")
+
+    def rng(self, op):
+        return np.random.default_rng()
+
+
+class Plan:
+    """A compiled (feeds, fetches, targets) over a graph. Thread-safe to ``run`` concurrently."""
+
+    def __init__(self):
+        raise TypeError("use Plan.compile(...)")
+
+    @classmethod
+    def compile(cls, graph, feeds: Sequence[Tensor] = (), fetches: Sequence[Tensor] = (),
+                targets: Sequence[Operation] = (), resources=None, fold_constants: bool = True):
+        self = object.__new__(cls)
+        self.graph = graph
+        self.feeds = tuple(feeds)
+        self.fetches = tuple(fetches)
+        self.targets = tuple(targets)
+        _Compiler(self, resources or _NoResources(), fold_constants).build()
+        return self
+
+    # -- execution -------------------------------------------------------------------------------
+    def run(self, feed_values: Sequence = ()) -> list:
+        """Runs the plan. ``feed_values`` align with ``feeds`` (already validated arrays)."""
+        s = self._initial.copy()
+        for i, v in zip(self._feed_slots, feed_values):
+            s[i] = v
+        try:
+            for step in self._steps:
+                step(s)
+        except Exception as e:  # noqa: BLE001 - every failure is reported as an OpError
+            raise _op_error(e, step.op) from None
+        out = [s[i] for i in self._fetch_slots]
+        for k in self._copy_if_readonly:
+            v = out[k]
+            if type(v) is np.ndarray and not v.flags.writeable:
+                out[k] = v.copy()  # never hand out memory owned by a variable or constant
+        return out
+
+    def run_traced(self, feed_values: Sequence = ()) -> tuple[list, list[int]]:
+        """Like ``run``, also returning the number of live intermediate slots after each step."""
+        s = self._initial.copy()
+        for i, v in zip(self._feed_slots, feed_values):
+            s[i] = v
+        inter = self._intermediate_slots
+        live = []
+        for step in self._steps:
+            step(s)
+            live.append(sum(1 for i in inter if s[i] is not None))
+        return [s[i] for i in self._fetch_slots], live
+
+    @property
+    def num_steps(self) -> int:
+        return len(self._steps)
+
+    @property
+    def ops(self) -> list:
+        """The ops that run, in execution order (folded and aliased ops excluded)."""
+        return [step.op for step in self._steps]
+
+    @property
+    def folded_ops(self) -> list:
+        return list(self._folded)
+
+    def __repr__(self):
+        return (f"<Plan feeds={len(self.feeds)} fetches={len(self.fetches)} "
+                f"targets={len(self.targets)} steps={len(self._steps)}>")
+
+
+def _op_error(e: Exception, op: Operation) -> OpError:
+    context = f"\n\t [[{{{{node {op.name}}}}}]]"
+    if isinstance(e, OpError):
+        msg = e.message if e.message.endswith("]]") else e.message + context
+        err = type(e)(None, op, msg)
+    elif isinstance(e, MemoryError):
+        err = ResourceExhaustedError(None, op, f"OOM when running {op.type} '{op.name}': "
+                                     f"{e}{context}")
+    else:
+        err = InvalidArgumentError(None, op, f"{op.type} '{op.name}' failed: "
+                                   f"{type(e).__name__}: {e}{context}")
+    return err
+
+
+class _Compiler:
+    def __init__(self, plan: Plan, resources, fold: bool):
+        self.plan = plan
+        self.resources = resources
+        self.fold = fold
+        self._const_values: dict[int, np.ndarray] = {}  # folded values by slot
+        self._folded_set: set[Operation] = set()
+
+    def build(self):
+        plan = self.plan
+        fed = {t: i for i, t in enumerate(plan.feeds)}
+        order = self._toposort(self._needed_ops(fed), fed)
+
+        slot_of: dict[Tensor, int] = {}
+        initial: list = []
+
+        def new_slot(value=None) -> int:
+            initial.append(value)
+            return len(initial) - 1
+
+        feed_slots = []
+        for t in plan.feeds:
+            if t not in slot_of:
+                slot_of[t] = new_slot()
+            feed_slots.append(slot_of[t])
+
+        const_slots: set[int] = set()
+        folded: list[Operation] = []
+        todo: list[Operation] = []
+        out_slots: list[tuple] = []
+        for op in order:
+            if self.fold and self._try_fold(op, fed, slot_of, new_slot, const_slots):
+                folded.append(op)
+                continue
+            if op._opdef.kernel is identity_kernel and op._inputs and op._outputs[0] not in fed:
+                src = op._inputs[0]
+                if src in slot_of:
+                    slot_of[op._outputs[0]] = slot_of[src]
+                    continue
+            outs = []
+            for t in op._outputs:
+                if t in fed:
+                    outs.append(new_slot())  # the fed value wins; the kernel's is discarded
+                else:
+                    slot_of[t] = new_slot()
+                    outs.append(slot_of[t])
+            out_slots.append(tuple(outs))
+            todo.append(op)
+
+        fetch_slots = []
+        for t in plan.fetches:
+            if t not in slot_of:  # a fetch nothing computes: only possible if unreachable
+                raise InvalidArgumentError(None, t.op, f"Fetch {t.name} cannot be computed")
+            fetch_slots.append(slot_of[t])
+        keep = set(fetch_slots) | const_slots | set(feed_slots)
+
+        # Liveness: the last step reading each slot.
+        reads = []
+        for op in todo:
+            reads.append([slot_of[t] for k, t in enumerate(op._inputs)
+                          if k not in self._ref_positions(op)])
+        last_use: dict[int, int] = {}
+        for k in range(len(todo)):
+            for i in out_slots[k]:
+                last_use.setdefault(i, k)  # unread outputs die where they are made
+            for i in reads[k]:
+                last_use[i] = k
+        frees: list[list[int]] = [[] for _ in todo]
+        for i, k in last_use.items():
+            if i not in keep:
+                frees[k].append(i)
+
+        plan._steps = [self._bind(op, slot_of, out_slots[k], tuple(frees[k]))
+                       for k, op in enumerate(todo)]
+        plan._initial = initial
+        plan._feed_slots = tuple(feed_slots)
+        plan._fetch_slots = tuple(fetch_slots)
+        plan._copy_if_readonly = tuple(
+            k for k, t in enumerate(plan.fetches) if t not in fed)
+        plan._intermediate_slots = tuple(sorted({i for outs in out_slots for i in outs} - keep))
+        plan._folded = folded
+
+    # -- pruning and ordering --------------------------------------------------------------------
+    @staticmethod
+    def _ref_positions(op: Operation) -> tuple:
+        """Flat input positions of ref arguments (bound to variable cells, not read as data)."""
+        refs = op._opdef.ref_args
+        if not refs:
+            return ()
+        slices = _arg_slices(op)
+        return refs if slices is None else tuple(slices[r][0] for r in refs)
+
+    def _data_inputs(self, op: Operation):
+        refs = self._ref_positions(op)
+        return [t for k, t in enumerate(op._inputs) if k not in refs]
+
+    def _needed_ops(self, fed) -> set:
+        plan = self.plan
+        needed: set[Operation] = set()
+        stack = [t.op for t in plan.fetches if t not in fed] + list(plan.targets)
+        while stack:
+            op = stack.pop()
+            if op in needed:
+                continue
+            needed.add(op)
+            for t in self._data_inputs(op):
+                if t not in fed:
+                    stack.append(t._op)
+            stack.extend(op._control_inputs)
+        return needed
+
+    def _toposort(self, needed: set, fed) -> list:
+        deps: dict[Operation, set] = {}
+        users: dict[Operation, list] = {op: [] for op in needed}
+        for op in needed:
+            d = {t._op for t in self._data_inputs(op) if t not in fed}
+            d.update(op._control_inputs)
+            d &= needed
+            deps[op] = d
+            for p in d:
+                users[p].append(op)
+        indeg = {op: len(d) for op, d in deps.items()}
+        heap = [(op._id, op) for op, n in indeg.items() if n == 0]
+        heapq.heapify(heap)
+        order = []
+        while heap:
+            _, op = heapq.heappop(heap)
+            order.append(op)
+            for u in users[op]:
+                indeg[u] -= 1
+                if indeg[u] == 0:
+                    heapq.heappush(heap, (u._id, u))
+        if len(order) != len(needed):
+            raise InvalidArgumentError(None, None, _describe_cycle(
+                {op for op, n in indeg.items() if n > 0}, deps))
+        return order
+
+    # -- constant folding ------------------------------------------------------------------------
+    def _try_fold(self, op, fed, slot_of, new_slot, const_slots) -> bool:
+        opdef = op._opdef
+        if opdef.stateful or opdef.resource or opdef.ref_args or not op._outputs:
+            return False
+        if any(t in fed for t in op._outputs):
+            return False
+        values = []
+        for t in op._inputs:
+            i = slot_of.get(t)
+            if i is None or i not in const_slots:
+                return False
+            values.append(self._const_values[i])
+        if any(c not in self._folded_set for c in op._control_inputs):
+            return False
+        try:
+            outs = evaluate_kernel(op, values)
+        except Exception:  # noqa: BLE001 - fails at run time too, where TF reports it
+            return False
+        for t, v in zip(op._outputs, outs):
+            v = np.asarray(v) if not isinstance(v, np.ndarray) else v
+            if v.flags.writeable:
+                v = v.view()
+                v.flags.writeable = False
+            i = new_slot(v)
+            slot_of[t] = i
+            const_slots.add(i)
+            self._const_values[i] = v
+        self._folded_set.add(op)
+        return True
+
+    # -- binding ---------------------------------------------------------------------------------
+    def _bind(self, op: Operation, slot_of, outs: tuple, free: tuple):
+        """A closure running one op: reads input slots, calls the kernel, writes outputs."""
+        opdef = op._opdef
+        kernel = opdef.kernel
+        kw = op._kernel_attrs
+        refs = self._ref_positions(op)
+        pre = []
+        if opdef.resource == "variable":
+            pre.append(self.resources.variable(op))
+        elif opdef.resource == "rng":
+            pre.append(self.resources.rng(op))
+        elif opdef.resource == "name":
+            pre.append(op.name)
+        argspec = []  # per kernel argument: int slot, list of slots, or ("bound", object)
+        slices = _arg_slices(op)
+        groups = [(k, None) for k in range(len(op._inputs))] if slices is None else slices
+        for a, b in groups:
+            if b is None:
+                if a in refs:
+                    argspec.append(("bound", self._cell_for(op, op._inputs[a])))
+                else:
+                    argspec.append(slot_of[op._inputs[a]])
+            else:
+                argspec.append([slot_of[t] for t in op._inputs[a:b]])
+        step = _make_step(kernel, pre, argspec, outs, kw, free)
+        step.op = op
+        return step
+
+    def _cell_for(self, op, t: Tensor):
+        src = t._op
+        if src._opdef.resource != "variable" or src._opdef.ref_args:
+            raise InvalidArgumentError(None, op, f"Input {t.name} of {op.type} '{op.name}' must "
+                                       "be a variable")
+        return self.resources.variable(src)
+
+
+def _describe_cycle(remaining: set, deps: dict) -> str:
+    start = min(remaining, key=lambda o: o._id)
+    path, seen, op = [], set(), start
+    while op not in seen:
+        seen.add(op)
+        path.append(op)
+        op = min((d for d in deps[op] if d in remaining), key=lambda o: o._id)
+    cycle = path[path.index(op):]
+    names = " -> ".join(o.name for o in reversed(cycle))
+    return (f"Graph has a cycle: {names} -> {cycle[-1].name}. Operation '{op.name}' ({op.type}) "
+            "is on the cycle.")
+
+
+def _make_step(kernel, pre, argspec, outs, kw, free):
+    """Specialised closures for the common shapes of a step; a general one for the rest."""
+    simple = not pre and all(isinstance(a, int) for a in argspec)
+    single = len(outs) == 1
+    o = outs[0] if single else None
+    if simple and single and not free:
+        if len(argspec) == 1:
+            (a,) = argspec
+            if kw:
+                def step(s):
+                    s[o] = kernel(s[a], **kw)
+            else:
+                def step(s):
+                    s[o] = kernel(s[a])
+            return step
+        if len(argspec) == 2:
+            a, b = argspec
+            if kw:
+                def step(s):
+                    s[o] = kernel(s[a], s[b], **kw)
+            else:
+                def step(s):
+                    s[o] = kernel(s[a], s[b])
+            return step
+    if simple and single and len(free) == 1:
+        (f,) = free
+        if len(argspec) == 1:
+            (a,) = argspec
+            if kw:
+                def step(s):
+                    s[o] = kernel(s[a], **kw)
+                    s[f] = None
+            else:
+                def step(s):
+                    s[o] = kernel(s[a])
+                    s[f] = None
+            return step
+        if len(argspec) == 2:
+            a, b = argspec
+            if kw:
+                def step(s):
+                    s[o] = kernel(s[a], s[b], **kw)
+                    s[f] = None
+            else:
+                def step(s):
+                    s[o] = kernel(s[a], s[b])
+                    s[f] = None
+            return step
+    if not argspec and single and not free:
+        bound = tuple(pre)
+
+        def step(s):
+            s[o] = kernel(*bound, **kw)
+        return step
+
+    getters = []
+    for a in argspec:
+        if isinstance(a, int):
+            getters.append((0, a))
+        elif isinstance(a, list):
+            getters.append((1, tuple(a)))
+        else:
+            getters.append((2, a[1]))
+    bound = tuple(pre)
+
+    def step(s):
+        args = list(bound)
+        for kind, x in getters:
+            if kind == 0:
+                args.append(s[x])
+            elif kind == 1:
+                args.append([s[i] for i in x])
+            else:
+                args.append(x)
+        r = kernel(*args, **kw)
+        if single:
+            s[o] = r
+        else:
+            for i, v in zip(outs, r):
+                s[i] = v
+        for i in free:
+            s[i] = None
+    return step

@@ -1,0 +1,346 @@
+"""TF 1.x Session: fetch structures, feed validation and a cache of compiled Plans."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Mapping
+
+import numpy as np
+
+from . import dtypes as _dt
+from .graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
+from .plan import Plan, Resources
+
+_local = threading.local()
+
+
+def _session_stack() -> list:
+    stack = getattr(_local, "sessions", None)
+    if stack is None:
+        stack = _local.sessions = []
+    return stack
+
+
+def get_default_session():
+    stack = _session_stack()
+    return stack[-1] if stack else None
+
+
+def _eval_with(session, element, feed_dict, kind):
+    if session is None:
+        session = get_default_session()
+        if session is None:
+            what = "evaluate tensor using `eval()`" if kind == "tensor" else \
+                "execute operation using `run()`"
+            raise ValueError(f"Cannot {what}: No default session is registered. Use `with "
+                             "sess.as_default()` or pass an explicit session to "
+                             f"`{'eval' if kind == 'tensor' else 'run'}(session=sess)`")
+    if session.graph is not element.graph:
+        action = "evaluate tensor" if kind == "tensor" else "execute operation"
+        raise ValueError(f"Cannot use the given session to {action}: "
+                         f"the {kind}'s graph is different from the session's graph.")
+    return session.run(element, feed_dict)
+
+
+# -- fetches ------------------------------------------------------------------------------------
+class _Fetches:
+    """Flattens a fetch structure into unique tensors and target ops; rebuilds the results.
+
+    Duplicates are computed once and the same object is placed at every position; Operation
+    leaves give None; lists, tuples, namedtuples and mappings keep their type and order.
+    """
+
+    __slots__ = ("tensors", "targets", "_build")
+
+    def __init__(self, graph: Graph, fetches):
+        self.tensors: list[Tensor] = []
+        self.targets: list[Operation] = []
+        index: dict[Tensor, int] = {}
+        self._build = self._mapper(graph, fetches, index)
+
+    def _mapper(self, graph, fetch, index):
+        if isinstance(fetch, (list, tuple)) and not _is_leaf(fetch):
+            subs = [self._mapper(graph, f, index) for f in fetch]
+            ftype = type(fetch)
+            if ftype is list:
+                return lambda vals: [m(vals) for m in subs]
+            if ftype is tuple:
+                return lambda vals: tuple(m(vals) for m in subs)
+            if hasattr(fetch, "_fields"):  # namedtuple
+                return lambda vals: ftype(*[m(vals) for m in subs])
+            return lambda vals: ftype(m(vals) for m in subs)
+        if isinstance(fetch, Mapping):
+            keys = list(fetch.keys())
+            subs = [self._mapper(graph, fetch[k], index) for k in keys]
+            ftype = type(fetch)
+
+            def build_map(vals):
+                out = ftype() if ftype is not dict else {}
+                for k, m in zip(keys, subs):
+                    out[k] = m(vals)
+                return out
+            return build_map
+        element = _fetch_element(graph, fetch)
+        if isinstance(element, Operation):
+            if element not in self.targets:
+                self.targets.append(element)
+            return lambda vals: None
+        i = index.get(element)
+        if i is None:
+            i = index[element] = len(self.tensors)
+            self.tensors.append(element)
+        return lambda vals: vals[i]
+
+    def build(self, values):
+        return self._build(values)
+
+
+def _is_leaf(x) -> bool:
+    return isinstance(x, (Tensor, Operation)) or hasattr(x, "_as_graph_element")
+
+
+def _fetch_element(graph: Graph, fetch):
+    if fetch is None:
+        raise TypeError(f"Fetch argument None has invalid type {type(None)}")
+    try:
+        element = graph.as_graph_element(fetch, allow_tensor=True, allow_operation=True)
+    except TypeError as e:
+        raise TypeError(f"Fetch argument {fetch!r} has invalid type {type(fetch)!r}, must be a "
+                        f"string or Tensor. ({e})") from None
+    except (ValueError, KeyError) as e:
+        msg = e.args[0] if e.args else str(e)
+        raise ValueError(f"Fetch argument {fetch!r} cannot be interpreted as a Tensor. "
+                         f"({msg})") from None
+    if not graph.is_fetchable(element):
+        raise ValueError(f"Operation {element.name!r} has been marked as not fetchable.")
+    return element
+
+
+# -- feeds --------------------------------------------------------------------------------------
+def _feed_key(graph: Graph, key) -> Tensor:
+    if isinstance(key, Tensor) and key.graph is graph:
+        return key
+    try:
+        return graph.as_graph_element(key, allow_tensor=True, allow_operation=False)
+    except (TypeError, ValueError, KeyError) as e:
+        msg = e.args[0] if e.args else str(e)
+        raise TypeError(f"Cannot interpret feed_dict key as Tensor: {msg}") from None
+
+
+def _check_feed(t: Tensor, value):
+    """Converts a feed value to the tensor's dtype and checks it against its static shape."""
+    np_type = t._dtype.as_numpy_dtype
+    if type(value) is np.ndarray and value.dtype.type is np_type:
+        arr = value
+    else:
+        if isinstance(value, (Tensor, Operation)) or hasattr(value, "_as_graph_element"):
+            raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable feed "
+                            "values include Python scalars, strings, lists, numpy ndarrays, or "
+                            "TensorHandles. For reference, the tensor object was "
+                            f"{value!r} which was passed to the feed with key {t!r}.")
+        if isinstance(value, int) and not isinstance(value, bool) and t._dtype.is_integer:
+            info = np.iinfo(np_type)
+            if not info.min <= value <= info.max:
+                raise TypeError(f"Type of feed value {value} with type {type(value)} is not "
+                                f"compatible with Tensor type {np_type}. Try explicitly setting "
+                                "the type of the feed tensor to a larger type (e.g. int64).")
+        try:
+            if t._dtype is _dt.string:
+                arr = np.asarray(value, dtype=object)
+            else:
+                arr = np.asarray(value, dtype=np_type)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"Cannot feed value {_short(value)} for Tensor {t.name} of dtype "
+                             f"{t._dtype.name}: {e}") from None
+    dims = t._shape.as_tuple()
+    if dims is not None:
+        shape = arr.shape
+        if len(shape) != len(dims) or any(d is not None and d != s for d, s in zip(dims, shape)):
+            raise ValueError(f"Cannot feed value of shape {shape} for Tensor {t.name}, which has "
+                             f"shape {t._shape}")
+    return arr
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _to_result(v):
+    # TF returns numpy scalars (np.float32, bytes) for rank-0 tensors.
+    if type(v) is np.ndarray and v.ndim == 0:
+        return v[()]
+    return v
+
+
+class Session:
+    """``tf.Session(target='', graph=None, config=None)``: runs a graph, owns variable values."""
+
+    def __init__(self, target="", graph=None, config=None):
+        self._graph = graph if graph is not None else get_default_graph()
+        if not isinstance(self._graph, Graph):
+            raise TypeError(f"graph must be a tf.Graph, but got {type(self._graph).__name__}")
+        self._target = target
+        self._config = config
+        self._resources = Resources()
+        self._closed = False
+        self._plans: dict = {}
+        self._plans_version = self._graph.version
+        self._stats = {"compiled": 0, "cached": 0}
+        self._context_stack = []
+
+    graph = property(lambda self: self._graph)
+    sess_str = property(lambda self: self._target)
+
+    @property
+    def graph_def(self):
+        return self._graph.as_graph_def()
+
+    # -- context management ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def as_default(self):
+        _session_stack().append(self)
+        try:
+            yield self
+        finally:
+            _session_stack().pop()
+
+    def __enter__(self):
+        graph_ctx = self._graph.as_default()
+        sess_ctx = self.as_default()
+        graph_ctx.__enter__()
+        sess_ctx.__enter__()
+        self._context_stack.append((graph_ctx, sess_ctx))
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        graph_ctx, sess_ctx = self._context_stack.pop()
+        sess_ctx.__exit__(exc_type, exc, tb)
+        graph_ctx.__exit__(exc_type, exc, tb)
+        self.close()
+
+    def close(self):
+        if not self._closed:
+            self._closed = True
+            self._plans.clear()
+            self._resources.clear()
+
+    def list_devices(self):
+        return []
+
+    # -- running ---------------------------------------------------------------------------------
+    def _plan(self, feeds: tuple, fetches: tuple, targets: tuple) -> Plan:
+        version = self._graph._version
+        if version != self._plans_version:
+            self._plans.clear()  # ops were added or rewired: recompile on demand
+            self._plans_version = version
+        key = (feeds, fetches, targets)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = Plan.compile(self._graph, feeds, fetches, targets, self._resources)
+            self._plans[key] = plan
+            self._stats["compiled"] += 1
+        else:
+            self._stats["cached"] += 1
+        return plan
+
+    def _check_open(self):
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        if not self._graph._ops:
+            raise RuntimeError("The Session graph is empty.  Add operations to the graph before "
+                               "calling run().")
+
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Runs the ops and evaluates the tensors in ``fetches`` (any nesting)."""
+        self._check_open()
+        graph = self._graph
+        if type(fetches) is Tensor and fetches.graph is graph:  # fast path: one tensor
+            tensors, targets, handler = (fetches,), (), None
+        else:
+            handler = _Fetches(graph, fetches)
+            tensors, targets = tuple(handler.tensors), tuple(handler.targets)
+        if feed_dict:
+            feeds, values = [], []
+            for key, value in feed_dict.items():
+                if isinstance(key, tuple) and not isinstance(key, Tensor):
+                    pairs = zip(key, value)
+                else:
+                    pairs = ((key, value),)
+                for k, v in pairs:
+                    t = _feed_key(graph, k)
+                    arr = _check_feed(t, v)
+                    if not graph.is_feedable(t):
+                        raise ValueError(f"Tensor {t.name} may not be fed.")
+                    feeds.append(t)
+                    values.append(arr)
+            feeds = tuple(feeds)
+        else:
+            feeds, values = (), ()
+        if not tensors and not targets:
+            return handler.build([]) if handler else None
+        plan = self._plan(feeds, tensors, targets)
+        results = plan.run(values)
+        if handler is None:
+            return _to_result(results[0])
+        return handler.build([_to_result(v) for v in results])
+
+    def make_callable(self, fetches, feed_list=None, accept_options=False):
+        """A callable running ``fetches`` with positional feeds for ``feed_list``, compiled once."""
+        self._check_open()
+        if feed_list is not None and not isinstance(feed_list, (list, tuple)):
+            raise TypeError("`feed_list` must be a list or tuple.")
+        graph = self._graph
+        handler = _Fetches(graph, fetches)
+        feeds = tuple(_feed_key(graph, f) for f in (feed_list or ()))
+        for t in feeds:
+            if not graph.is_feedable(t):
+                raise ValueError(f"Tensor {t.name} may not be fed.")
+        plan = self._plan(feeds, tuple(handler.tensors), tuple(handler.targets))
+        n = len(feeds)
+        single = isinstance(fetches, Tensor)
+        build = handler.build
+
+        def callable_(*args, options=None, run_metadata=None):
+            if self._closed:
+                raise RuntimeError("Attempted to use a closed Session.")
+            if len(args) != n:
+                raise TypeError(f"This callable takes {n} feed values, got {len(args)}")
+            values = [_check_feed(t, v) for t, v in zip(feeds, args)]
+            results = plan.run(values)
+            if single:
+                return _to_result(results[0])
+            return build([_to_result(v) for v in results])
+
+        return callable_
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+
+class InteractiveSession(Session):
+    """A Session that installs itself (and its graph) as the default on construction."""
+
+    def __init__(self, target="", graph=None, config=None):
+        super().__init__(target, graph, config)
+        self._graph_ctx = self._graph.as_default()
+        self._graph_ctx.__enter__()
+        _session_stack().append(self)
+        self._installed = True
+
+    def close(self):
+        if getattr(self, "_installed", False):
+            self._installed = False
+            stack = _session_stack()
+            if self in stack:
+                stack.remove(self)
+            graphs = _graph_stack()
+            for i in range(len(graphs) - 1, -1, -1):  # the innermost entry is ours
+                if graphs[i] is self._graph:
+                    del graphs[i]
+                    break
+        super().close()

@@ -1,0 +1,1 @@
+"""tf.train: optimizers, checkpoints and the global step."""

@@ -1,0 +1,395 @@
+"""TF 1.x reference variables, ``get_variable`` and ``variable_scope``.
+
+A Variable is three ops, named as TensorFlow names them: ``w`` (VariableV2, the storage),
+``w/Assign`` (its initializer) and ``w/read`` (the Identity that other ops consume).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from . import dtypes as _dt
+from . import init_ops
+from .graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, name_scope, to_numpy
+from .ops import array_ops, state_ops
+from .ops.state_ops import VARIABLE_V2
+from .tensor_shape import TensorShape, as_shape
+
+
+class Variable:
+    """``tf.Variable(initial_value, trainable=True, name=None, dtype=None, ...)``."""
+
+    __array_priority__ = 100
+
+    def __init__(self, initial_value=None, trainable=True, collections=None, validate_shape=True,
+                 caching_device=None, name=None, variable_def=None, dtype=None,
+                 expected_shape=None, import_scope=None, constraint=None, use_resource=None,
+                 synchronization=None, aggregation=None, shape=None):
+        if initial_value is None:
+            raise ValueError("initial_value must be specified.")
+        if variable_def is not None:
+            raise NotImplementedError("Variable(variable_def=...) is not supported")
+        from_fn = callable(initial_value)
+        graph = get_default_graph()
+        with graph.as_default(), graph.control_dependencies(None), \
+                name_scope(name, "Variable") as scope:
+            if from_fn:
+                with name_scope("Initializer"):
+                    init = convert_to_tensor(initial_value(), dtype=dtype, name="initial_value")
+            else:
+                init = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
+            if dtype is not None and init.dtype != _dt.as_dtype(dtype):
+                raise ValueError(f"initial_value has dtype {init.dtype.name}, expected "
+                                 f"{_dt.as_dtype(dtype).name}")
+            if shape is not None:
+                var_shape = as_shape(shape)
+            elif validate_shape:
+                var_shape = init.shape
+                if not var_shape.is_fully_defined():
+                    raise ValueError(f"initial_value must have a shape specified: {init}")
+            else:
+                var_shape = TensorShape(None)
+            self._variable = VARIABLE_V2(shape=var_shape, dtype=init.dtype, name=scope)
+            self._initial_value = init
+            self._initializer_op = state_ops.assign(
+                self._variable, init, validate_shape=validate_shape).op
+            self._snapshot = array_ops.identity(self._variable, name="read")
+        self._trainable = trainable
+        self._constraint = constraint
+        if collections is None:
+            collections = [GraphKeys.GLOBAL_VARIABLES]
+        collections = list(collections)
+        if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
+            collections.append(GraphKeys.TRAINABLE_VARIABLES)
+        graph.add_to_collections(collections, self)
+        self._save_slice_info = None
+
+    # -- identity --------------------------------------------------------------------------------
+    name = property(lambda self: self._variable.name)
+    op = property(lambda self: self._variable.op)
+    graph = property(lambda self: self._variable.graph)
+    dtype = property(lambda self: self._variable.dtype)
+    shape = property(lambda self: self._variable.shape)
+    device = property(lambda self: "")
+    initializer = property(lambda self: self._initializer_op)
+    initial_value = property(lambda self: self._initial_value)
+    trainable = property(lambda self: self._trainable)
+    constraint = property(lambda self: self._constraint)
+
+    def get_shape(self) -> TensorShape:
+        return self._variable.shape
+
+    def set_shape(self, shape):
+        self._variable.set_shape(shape)
+        self._snapshot.set_shape(shape)
+
+    def _ref(self) -> Tensor:
+        return self._variable
+
+    def _as_graph_element(self) -> Tensor:
+        return self._variable
+
+    def _as_tensor(self) -> Tensor:
+        return self._snapshot
+
+    def value(self) -> Tensor:
+        return self._snapshot
+
+    def read_value(self) -> Tensor:
+        return array_ops.identity(self._variable, name="read")
+
+    def initialized_value(self) -> Tensor:
+        # Without control flow ops, the value right after initialization is the initial value.
+        return self._initial_value
+
+    def eval(self, session=None):
+        return self._variable.eval(session=session)
+
+    def load(self, value, session=None):
+        from .session import get_default_session
+
+        session = session or get_default_session()
+        if session is None:
+            raise ValueError("Either session argument should be provided or default session "
+                             "should be established")
+        session.run(self._initializer_op, {self._initializer_op.inputs[1]: value})
+
+    # -- updates ---------------------------------------------------------------------------------
+    def assign(self, value, use_locking=False, name=None, read_value=True):
+        out = state_ops.assign(self._variable, value, use_locking=use_locking, name=name)
+        return out if read_value else out.op
+
+    def assign_add(self, delta, use_locking=False, name=None, read_value=True):
+        out = state_ops.assign_add(self._variable, delta, use_locking=use_locking, name=name)
+        return out if read_value else out.op
+
+    def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
+        out = state_ops.assign_sub(self._variable, delta, use_locking=use_locking, name=name)
+        return out if read_value else out.op
+
+    def __repr__(self):
+        return (f"<tf.Variable '{self.name}' shape={self.shape} "
+                f"dtype={self.dtype.name}_ref>")
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return self is not other
+
+    def __bool__(self):
+        return self._snapshot.__bool__()
+
+    def __iter__(self):
+        raise TypeError("'Variable' object is not iterable.")
+
+
+def _delegate(name):
+    def method(self, *args):
+        return getattr(self._snapshot, name)(*args)
+    method.__name__ = name
+    return method
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+              "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__",
+              "__rpow__", "__matmul__", "__rmatmul__", "__neg__", "__abs__", "__lt__", "__le__",
+              "__gt__", "__ge__", "__and__", "__rand__", "__or__", "__ror__", "__xor__",
+              "__rxor__", "__invert__", "__getitem__"):
+    setattr(Variable, _name, _delegate(_name))
+
+RefVariable = VariableV1 = Variable
+
+
+# -- collections and initializers ---------------------------------------------------------------
+def global_variables(scope=None) -> list:
+    return get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
+
+
+def trainable_variables(scope=None) -> list:
+    return get_default_graph().get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
+
+
+def local_variables(scope=None) -> list:
+    return get_default_graph().get_collection(GraphKeys.LOCAL_VARIABLES, scope)
+
+
+def model_variables(scope=None) -> list:
+    return get_default_graph().get_collection(GraphKeys.MODEL_VARIABLES, scope)
+
+
+def variables_initializer(var_list, name="init"):
+    """One op that runs the initializers of ``var_list``."""
+    if var_list:
+        return array_ops.group(*[v.initializer for v in var_list], name=name)
+    return array_ops.no_op(name=name)
+
+
+def global_variables_initializer():
+    return variables_initializer(global_variables())
+
+
+def local_variables_initializer():
+    return variables_initializer(local_variables(), name="init")
+
+
+initialize_all_variables = global_variables_initializer
+initialize_variables = variables_initializer
+all_variables = global_variables
+
+
+# -- variable scopes ----------------------------------------------------------------------------
+class _ReuseMode:
+    def __repr__(self):
+        return "AUTO_REUSE"
+
+
+AUTO_REUSE = _ReuseMode()
+
+
+class VariableScope:
+    """A named scope for ``get_variable`` with inherited reuse, initializer and dtype."""
+
+    def __init__(self, reuse, name="", initializer=None, regularizer=None, dtype=_dt.float32,
+                 name_scope=""):
+        self._name = name
+        self._reuse = reuse
+        self._initializer = initializer
+        self._regularizer = regularizer
+        self._dtype = _dt.as_dtype(dtype)
+        self._name_scope = name_scope
+
+    name = property(lambda self: self._name)
+    original_name_scope = property(lambda self: self._name_scope)
+    reuse = property(lambda self: self._reuse)
+    initializer = property(lambda self: self._initializer)
+    regularizer = property(lambda self: self._regularizer)
+    dtype = property(lambda self: self._dtype)
+
+    def reuse_variables(self):
+        self._reuse = True
+
+    def set_initializer(self, initializer):
+        self._initializer = initializer
+
+    def set_regularizer(self, regularizer):
+        self._regularizer = regularizer
+
+    def set_dtype(self, dtype):
+        self._dtype = _dt.as_dtype(dtype)
+
+    def get_variable(self, name, shape=None, dtype=None, initializer=None, regularizer=None,
+                     reuse=None, trainable=None, collections=None, **_):
+        full = f"{self._name}/{name}" if self._name else name
+        reuse = self._reuse if reuse is None else reuse
+        return _store().get(full, shape, dtype or self._dtype, initializer or self._initializer,
+                            regularizer or self._regularizer, reuse, trainable, collections)
+
+    def __repr__(self):
+        return f"<VariableScope '{self._name}' reuse={self._reuse}>"
+
+
+class _VariableStore:
+    def __init__(self):
+        self.vars: dict[str, Variable] = {}
+        self.scope = VariableScope(False)
+        self.counts: dict[str, int] = {}
+
+    def get(self, name, shape, dtype, initializer, regularizer, reuse, trainable, collections):
+        dtype = _dt.as_dtype(dtype)
+        shape = None if shape is None else as_shape(shape)
+        found = self.vars.get(name)
+        if found is not None:
+            if reuse is False:
+                raise ValueError(f"Variable {name} already exists, disallowed. Did you mean to "
+                                 "set reuse=True or reuse=tf.AUTO_REUSE in VarScope?")
+            if shape is not None and not shape.is_compatible_with(found.shape):
+                raise ValueError(f"Trying to share variable {name}, but specified shape {shape} "
+                                 f"and found shape {found.shape}.")
+            if dtype != found.dtype and not (initializer is not None and not callable(
+                    initializer)):
+                raise ValueError(f"Trying to share variable {name}, but specified dtype "
+                                 f"{dtype.name} and found dtype {found.dtype.name}.")
+            return found
+        if reuse is True:
+            raise ValueError(f"Variable {name} does not exist, or was not created with "
+                             "tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in "
+                             "VarScope?")
+        from_value = initializer is not None and not callable(initializer)
+        if from_value:
+            init_value = initializer
+            value_shape = getattr(initializer, "shape", None)
+            if value_shape is None:
+                value_shape = TensorShape(to_numpy(initializer).shape) \
+                    if not isinstance(initializer, Tensor) else initializer.shape
+            if shape is not None and not as_shape(value_shape).is_compatible_with(shape):
+                raise ValueError(f"Variable {name}: initializer value of shape {value_shape} "
+                                 f"does not match the requested shape {shape}.")
+            var_dtype = None  # TensorFlow takes the dtype from the value
+        else:
+            if shape is None or not shape.is_fully_defined():
+                raise ValueError(f"Shape of a new variable ({name}) must be fully defined, but "
+                                 f"instead was {shape}.")
+            if initializer is None:
+                initializer = _default_initializer(name, dtype)
+            if isinstance(initializer, type):
+                initializer = initializer()
+            dims = shape.as_list()
+
+            def init_value():
+                return initializer(dims, dtype=dtype, partition_info=None)
+            var_dtype = dtype
+        if trainable is None:
+            trainable = True
+        graph = get_default_graph()
+        with graph.name_scope(None):  # variables are named by variable scope only
+            v = Variable(init_value, trainable=trainable, collections=collections, name=name,
+                         dtype=var_dtype)
+            if regularizer is not None:
+                with graph.name_scope(name + "/Regularizer/"):
+                    loss = regularizer(v)
+                if loss is not None:
+                    graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
+        self.vars[name] = v
+        return v
+
+
+def _default_initializer(name, dtype):
+    if dtype.is_floating:
+        return init_ops.glorot_uniform_initializer()
+    if dtype.is_integer or dtype.is_bool or dtype is _dt.string:
+        return init_ops.zeros_initializer()
+    raise ValueError(f"An initializer for variable {name} of {dtype.name} is required")
+
+
+def _store() -> _VariableStore:
+    graph = get_default_graph()
+    if graph._variable_store is None:
+        graph._variable_store = _VariableStore()
+    return graph._variable_store
+
+
+def get_variable_scope() -> VariableScope:
+    return _store().scope
+
+
+def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
+                 trainable=None, collections=None, caching_device=None, partitioner=None,
+                 validate_shape=True, use_resource=None, custom_getter=None, constraint=None,
+                 synchronization=None, aggregation=None, reuse=None):
+    """Gets an existing variable of the current variable scope or creates a new one."""
+    return get_variable_scope().get_variable(
+        name, shape=shape, dtype=dtype, initializer=initializer, regularizer=regularizer,
+        reuse=reuse, trainable=trainable, collections=collections)
+
+
+@contextlib.contextmanager
+def variable_scope(name_or_scope=None, default_name=None, values=None, initializer=None,
+                   regularizer=None, caching_device=None, partitioner=None, custom_getter=None,
+                   reuse=None, dtype=None, use_resource=None, constraint=None,
+                   auxiliary_name_scope=True):
+    """Opens a variable scope (and a name scope of the same name)."""
+    if name_or_scope is None and default_name is None:
+        raise TypeError("If default_name is None then name_or_scope is required")
+    if reuse is False:
+        reuse = None  # TF1: False does not override an inherited True
+    store = _store()
+    parent = store.scope
+    graph = get_default_graph()
+    if isinstance(name_or_scope, VariableScope):
+        var_name = name_or_scope.name
+        ns_ctx = graph.name_scope(name_or_scope.original_name_scope or None)
+        base = name_or_scope
+    else:
+        if name_or_scope is None:
+            prefix = f"{parent.name}/" if parent.name else ""
+            n = store.counts.get(prefix + default_name, 0)
+            store.counts[prefix + default_name] = n + 1
+            short = default_name if n == 0 else f"{default_name}_{n}"
+        else:
+            short = str(name_or_scope)
+        var_name = f"{parent.name}/{short}" if parent.name else short
+        ns_ctx = graph.name_scope(short) if auxiliary_name_scope else contextlib.nullcontext(
+            graph.get_name_scope())
+        base = parent
+    new_reuse = True if parent.reuse is True else (reuse if reuse is not None else base.reuse)
+    if isinstance(name_or_scope, VariableScope) and reuse is None:
+        new_reuse = name_or_scope.reuse or parent.reuse
+    with ns_ctx as ns:
+        scope = VariableScope(
+            new_reuse, var_name,
+            initializer if initializer is not None else base.initializer,
+            regularizer if regularizer is not None else base.regularizer,
+            dtype if dtype is not None else base.dtype,
+            name_scope=ns if isinstance(ns, str) else "")
+        store.scope = scope
+        try:
+            yield scope
+        finally:
+            store.scope = parent
+
+
+def no_regularizer(_):
+    return None
