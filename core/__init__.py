@@ -4,7 +4,7 @@ Op wrappers come from ``core/ops/*`` (each module's ``__all__``); tf.nn, tf.math
 tf.losses are submodules.
 """
 
-from . import dtypes, errors
+from . import compat, dtypes, errors, losses, math, nn, train
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
                      int16, int32, int64, string, uint8, uint16, uint32, uint64)
 from .gradients import gradients
@@ -19,6 +19,7 @@ from .opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
 from .ops.array_ops import *
 from .ops.math_ops import *
 from .ops.random_ops import *
+from .ops.slicing_ops import *
 from .ops.state_ops import *
 from .session import InteractiveSession, Session, get_default_session
 from .tensor_shape import Dimension, TensorShape

@@ -327,8 +327,9 @@ class InteractiveSession(Session):
 
     def __init__(self, target="", graph=None, config=None):
         super().__init__(target, graph, config)
-        self._graph_ctx = self._graph.as_default()
-        self._graph_ctx.__enter__()
+        # Pushed directly (not through as_default()): a context manager left open would pop
+        # someone else's entry when it is garbage collected.
+        _graph_stack().append(self._graph)
         _session_stack().append(self)
         self._installed = True
 

@@ -244,8 +244,10 @@ class VariableScope:
                      reuse=None, trainable=None, collections=None, **_):
         full = f"{self._name}/{name}" if self._name else name
         reuse = self._reuse if reuse is None else reuse
-        return _store().get(full, shape, dtype or self._dtype, initializer or self._initializer,
-                            regularizer or self._regularizer, reuse, trainable, collections)
+        pick = lambda given, default: default if given is None else given  # noqa: E731
+        return _store().get(full, shape, pick(dtype, self._dtype),
+                            pick(initializer, self._initializer),
+                            pick(regularizer, self._regularizer), reuse, trainable, collections)
 
     def __repr__(self):
         return f"<VariableScope '{self._name}' reuse={self._reuse}>"
@@ -360,7 +362,10 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
     graph = get_default_graph()
     if isinstance(name_or_scope, VariableScope):
         var_name = name_or_scope.name
-        ns_ctx = graph.name_scope(name_or_scope.original_name_scope or None)
+        # TF re-opens a (uniquified) name scope named after the scope's last component.
+        last = var_name.split("/")[-1]
+        ns_ctx = graph.name_scope(last) if auxiliary_name_scope and last else \
+            contextlib.nullcontext(graph.get_name_scope())
         base = name_or_scope
     else:
         if name_or_scope is None:

@@ -1,0 +1,1 @@
+"""``tf.losses``: TF 1.x loss functions (weighted, reduced, added to the LOSSES collection)."""

@@ -1,0 +1,5 @@
+"""In-place optimizer updates (ApplyGradientDescent, ApplyMomentum, ApplyAdam, ...)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,202 @@
+"""Graph construction: names, scopes, control dependencies, collections, shapes, dtypes.
+
+Expected names were checked against TensorFlow 2.21's tf.compat.v1.
+"""
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf.opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
+
+
+def test_unique_names_are_case_insensitive_like_tensorflow():
+    a = tf.constant(1.0, name="a")
+    a2 = tf.constant(1.0, name="a")
+    a3 = tf.constant(1.0, name="A")
+    assert [a.name, a2.name, a3.name] == ["a:0", "a_1:0", "A_2:0"]
+
+
+def test_name_scopes_nest_uniquify_and_reset():
+    with tf.name_scope("s") as s1:
+        c = tf.constant(1.0)
+        with tf.name_scope("t") as s2:
+            pass
+    with tf.name_scope("s") as s3:
+        pass
+    with tf.name_scope("abs/") as s4:
+        d = tf.constant(2, name="d")
+        with tf.name_scope(None):
+            root = tf.constant(3, name="root")
+    assert (s1, c.name, s2, s3, s4, d.name, root.name) == (
+        "s/", "s/Const:0", "s/t/", "s_1/", "abs/", "abs/d:0", "root:0")
+    with pytest.raises(ValueError, match="not a valid scope name"):
+        with tf.name_scope("bad name"):
+            pass
+
+
+def test_operator_nodes_are_named_like_tensorflow():
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    y = x * 2 + 1 - x / 3
+    z = tf.add(x, x)
+    names = [op.name for op in tf.get_default_graph().get_operations()]
+    assert names == ["x", "mul/y", "mul", "add/y", "add", "truediv/y", "truediv", "sub", "Add_1"]
+    assert y.op.type == "Sub" and z.op.type == "AddV2"
+
+
+def test_tensor_and_operation_accessors():
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    y = tf.matmul(x, tf.constant(np.ones((3, 2), np.float32)), name="mm")
+    assert y.name == "mm:0" and y.op.name == "mm" and y.op.type == "MatMul"
+    assert y.dtype == tf.float32 and y.shape.as_list() == [None, 2]
+    assert y.get_shape().dims[0].value is None and y.shape[1] == 2
+    assert y.op.inputs[0] is x and y.op.outputs == (y,)
+    assert y.op.get_attr("transpose_a") is False and y.op.get_attr("T") == tf.float32
+    assert x.consumers() == [y.op] and y.graph is tf.get_default_graph()
+    with pytest.raises(ValueError, match="no attr named 'nope'"):
+        y.op.get_attr("nope")
+    with pytest.raises(TypeError, match="as a Python `bool` is not allowed"):
+        bool(x)
+    with pytest.raises(TypeError, match="only iterable"):
+        iter(x)
+    assert (x == x) is True and (x == y) is False  # identity comparison, as TF1
+    assert "mm:0" in repr(y) and "(None, 2)" in repr(y)
+
+
+def test_graph_lookup_by_name():
+    g = tf.get_default_graph()
+    c = tf.constant(1.0, name="c")
+    assert g.get_tensor_by_name("c:0") is c
+    assert g.get_operation_by_name("c") is c.op
+    assert g.as_graph_element("c:0") is c and g.as_graph_element(c.op) is c.op
+    with pytest.raises(KeyError, match="The operation, 'd', does not exist"):
+        g.get_tensor_by_name("d:0")
+    with pytest.raises(ValueError, match="refers to an Operation, not a Tensor"):
+        g.get_tensor_by_name("c")
+    with pytest.raises(KeyError, match="exists but only has 1 outputs"):
+        g.get_tensor_by_name("c:1")
+    with pytest.raises(ValueError, match="appears to refer to a Tensor"):
+        g.get_operation_by_name("c:0")
+    with pytest.raises(TypeError, match="Can not convert a float"):
+        g.as_graph_element(1.5)
+
+
+def test_control_dependencies_nest_and_clear():
+    a = tf.no_op(name="a")
+    b = tf.no_op(name="b")
+    with tf.control_dependencies([a]):
+        c = tf.constant(1.0, name="c")
+        with tf.control_dependencies([b]):
+            d = tf.constant(1.0, name="d")
+        with tf.control_dependencies(None):
+            e = tf.constant(1.0, name="e")
+    assert c.op.control_inputs == [a]
+    assert d.op.control_inputs == [a, b]
+    assert e.op.control_inputs == []
+    g = tf.group(c, d, name="both")
+    assert g.type == "NoOp" and set(g.control_inputs) == {c.op, d.op}
+
+
+def test_collections_and_finalize():
+    g = tf.Graph()
+    with g.as_default():
+        tf.get_default_graph().add_to_collection("things", 1)
+        g.add_to_collections(["a", "b"], "x")
+        assert g.get_collection("things") == [1] and g.get_collection("b") == ["x"]
+        g.get_collection_ref("things").append(2)
+        assert g.get_collection("things") == [1, 2]
+        v0 = g.version
+        tf.constant(1.0)
+        assert g.version == v0 + 1
+        g.finalize()
+        with pytest.raises(RuntimeError, match="Graph is finalized and cannot be modified."):
+            tf.constant(2.0)
+
+
+def test_reset_default_graph_refuses_inside_nested_graph():
+    old = tf.get_default_graph()
+    tf.reset_default_graph()
+    assert tf.get_default_graph() is not old
+    with tf.Graph().as_default():
+        with pytest.raises(AssertionError, match="Do not use tf.reset_default_graph"):
+            tf.reset_default_graph()
+
+
+def test_mixing_graphs_is_an_error():
+    g1, g2 = tf.Graph(), tf.Graph()
+    with g1.as_default():
+        a = tf.constant(1.0)
+    with g2.as_default():
+        b = tf.constant(1.0)
+        with pytest.raises(ValueError, match="must be from the same graph"):
+            tf.add(b, a)
+
+
+def test_dtype_conversion_of_python_values():
+    x = tf.placeholder(tf.float32, [])
+    assert (x + 1).op.inputs[1].dtype == tf.float32
+    assert (2 * x).op.inputs[0].dtype == tf.float32
+    i = tf.placeholder(tf.int32, [])
+    with pytest.raises(TypeError, match="Expected int32"):
+        i + 1.5
+    assert tf.constant(2**40).dtype == tf.int64
+    assert tf.constant([1.5]).dtype == tf.float32
+    assert tf.constant(np.float64(1.5)).dtype == tf.float64
+    assert tf.constant(True).dtype == tf.bool
+    assert tf.constant([1, 2], dtype=tf.float32).dtype == tf.float32
+    with pytest.raises(TypeError):
+        tf.constant("abc", dtype=tf.float32)
+
+
+def test_constant_shape_fill_rule():
+    with tf.Session() as sess:
+        assert sess.run(tf.constant(7, shape=[2, 2])).tolist() == [[7, 7], [7, 7]]
+        assert sess.run(tf.constant([1, 2], shape=[4])).tolist() == [1, 2, 2, 2]
+    with pytest.raises(TypeError, match="Too many elements"):
+        tf.constant([1, 2, 3], shape=[2])
+
+
+def test_tensor_shape_and_dimension():
+    s = tf.TensorShape([None, 3])
+    assert s.rank == 2 and s.as_list() == [None, 3] and str(s) == "(None, 3)"
+    assert s.is_compatible_with([5, 3]) and not s.is_compatible_with([5, 4])
+    assert s.merge_with([5, None]).as_list() == [5, 3]
+    assert tf.TensorShape(None).rank is None and str(tf.TensorShape([])) == "()"
+    assert str(tf.TensorShape([4])) == "(4,)" and s.debug_string() == "[?,3]"
+    assert tf.Dimension(3) == 3 and tf.Dimension(None).value is None
+    assert (tf.Dimension(None) == 3) is None
+    with pytest.raises(ValueError, match="not compatible"):
+        s.merge_with([1, 2])
+
+
+def test_dtypes():
+    assert tf.as_dtype("float32") is tf.float32 and tf.as_dtype(np.int64) is tf.int64
+    assert tf.as_dtype(1) is tf.float32 and tf.as_dtype(101) is tf.float32  # float32_ref
+    assert tf.float32.as_numpy_dtype is np.float32 and tf.float32.as_datatype_enum == 1
+    assert tf.float16.is_floating and tf.uint8.is_unsigned and not tf.int32.is_floating
+    assert tf.float32 == np.float32 and tf.float32 != tf.float64
+    with pytest.raises(TypeError, match="Cannot convert"):
+        tf.as_dtype("complex256")
+
+
+def test_opdef_registration_refuses_incomplete_or_duplicate():
+    with pytest.raises(ValueError, match="incomplete: grad"):
+        register(OpDef("MyIncomplete", kernel=lambda: 0, infer=lambda: [], grad=None))
+    with pytest.raises(ValueError, match="already registered"):
+        register(OpDef("MatMul", kernel=lambda a, b: a, infer=lambda a, b: [a],
+                       grad=NOT_DIFFERENTIABLE))
+    with pytest.raises(ValueError, match="incomplete: type"):
+        register(OpDef("lower", kernel=lambda: 0, infer=lambda: [TensorSpec([], tf.float32)],
+                       grad=NOT_DIFFERENTIABLE))
+
+
+def test_static_shapes_use_constant_values():
+    x = tf.placeholder(tf.float32, [None, 6])
+    y = tf.reshape(x, [-1, 2, 3])
+    assert y.shape.as_list() == [None, 2, 3]
+    z = tf.reshape(tf.zeros([4, 6]), [8, -1])
+    assert z.shape.as_list() == [8, 3]
+    s = tf.shape(tf.zeros([2, 5]))
+    assert tf.reshape(tf.zeros([10]), s).shape.as_list() == [2, 5]
+    with pytest.raises(ValueError, match="Cannot reshape a tensor with 10 elements"):
+        tf.reshape(tf.zeros([10]), [3, 3])

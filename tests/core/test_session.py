@@ -1,0 +1,310 @@
+"""Session.run: fetch structures, feeds, plan caching and every user error (TF1 wording)."""
+
+import collections
+import threading
+
+import numpy as np
+import pytest
+
+import minitf as tf
+
+
+def test_seed_micro_example_runs_verbatim():
+    # The seed program, with only the import line changed.
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, shape=[None], name="x")
+        A = tf.get_variable("A", shape=[1], initializer=tf.random_normal_initializer())
+        b = tf.Variable(tf.random_normal([1]), name="b")
+        z = A * x + b
+    with tf.Session(graph=graph) as sess:
+        sess.run(tf.global_variables_initializer())
+        a_val, b_val = sess.run([A, b])
+        out = sess.run(z, feed_dict={x: [1.0, 2.0, 3.0]})
+    np.testing.assert_allclose(out, a_val * np.array([1, 2, 3], np.float32) + b_val, rtol=1e-6)
+    assert out.dtype == np.float32 and out.shape == (3,)
+
+
+@pytest.mark.parametrize("spelling", ["value", "constant_initializer"])
+def test_seed_sanity_checks(spelling):
+    if spelling == "value":
+        v = tf.get_variable("v", shape=[], initializer=1)  # the dtype comes from the value
+    else:
+        v = tf.get_variable("v", shape=[], initializer=tf.constant_initializer(1),
+                            dtype=tf.int32)
+    assert v.dtype == tf.int32
+    c = tf.constant(4)
+    added = tf.add(v, c)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run(added) == 5
+        assert sess.run(v) == 1  # tf.add built a new tensor; the variable is unchanged
+        bumped = v.assign_add(c)
+        assert sess.run(bumped) == 5
+        assert sess.run(v) == 5  # assign_add persists
+
+
+def test_constant_initializer_is_float32_like_tensorflow():
+    v = tf.get_variable("v", shape=[], initializer=tf.constant_initializer(1))
+    assert v.dtype == tf.float32
+    with pytest.raises(TypeError, match="Input 'y' of 'AddV2' Op has type int32 that does not "
+                                        "match type float32 of argument 'x'"):
+        tf.add(v, tf.constant(4))
+
+
+def test_nested_fetch_structures_keep_their_types():
+    Point = collections.namedtuple("Point", "x y")
+    a = tf.constant(1.0)
+    b = tf.constant([2, 3])
+    with tf.Session() as sess:
+        out = sess.run({"k": [a, (a, a.op)], "n": Point(a, b),
+                        "o": collections.OrderedDict([("z", b), ("y", a)])})
+    assert isinstance(out, dict) and list(out) == ["k", "n", "o"]
+    assert out["k"][0] == 1.0 and isinstance(out["k"][1], tuple) and out["k"][1][1] is None
+    assert isinstance(out["n"], Point) and out["n"].x == 1.0
+    np.testing.assert_array_equal(out["n"].y, [2, 3])
+    assert isinstance(out["o"], collections.OrderedDict) and list(out["o"]) == ["z", "y"]
+    assert isinstance(out["k"][0], np.float32)  # rank 0 -> numpy scalar, as TF
+
+
+def test_duplicate_fetches_are_computed_once_and_identical():
+    x = tf.placeholder(tf.float32, [3])
+    y = x * 2.0
+    with tf.Session() as sess:
+        a, b, c = sess.run([y, y, [y]], {x: [1, 2, 3]})
+        plan = next(iter(sess._plans.values()))
+    assert a is b and c[0] is a
+    assert plan.fetches == (y,)
+    assert [op.type for op in plan.ops] == ["Mul"]
+
+
+def test_fed_fetch_returns_the_fed_value():
+    x = tf.placeholder(tf.float32, [2])
+    y = x + 1.0
+    value = np.array([5.0, 6.0], np.float32)
+    with tf.Session() as sess:
+        got_x, got_y = sess.run([x, y], {x: value})
+        # Feeding an intermediate cuts off its upstream.
+        assert sess.run(y + 1.0, {y: [0.0, 0.0]}).tolist() == [1.0, 1.0]
+    assert got_x is value
+    np.testing.assert_array_equal(got_y, [6.0, 7.0])
+
+
+def test_targets_and_string_names():
+    v = tf.Variable(0, name="counter")
+    inc = tf.assign_add(v, 1, name="inc")
+    x = tf.placeholder(tf.int32, [], name="x")
+    tf.identity(x * 2, name="double")
+    with tf.Session() as sess:
+        sess.run("counter/Assign")
+        assert sess.run(["inc", "counter:0"]) == [None, 1]
+        assert sess.run("double:0", {"x:0": 21}) == 42
+        sess.run(inc.op)
+        assert sess.run(v) == 2
+
+
+def test_plan_cache_hits_and_invalidation_after_graph_change():
+    x = tf.placeholder(tf.float32, [])
+    y = x * 3.0
+    with tf.Session() as sess:
+        sess.run(y, {x: 1.0})
+        sess.run(y, {x: 2.0})
+        assert sess._stats == {"compiled": 1, "cached": 1}
+        z = y + 1.0  # changes the graph: its version moves on
+        assert sess.run(y, {x: 2.0}) == 6.0
+        assert sess._stats["compiled"] == 2
+        assert sess.run(z, {x: 2.0}) == 7.0
+        assert sess.run(z, {x: 3.0}) == 10.0
+        assert sess._stats == {"compiled": 3, "cached": 2}
+
+
+def test_unfed_placeholder_names_it():
+    x = tf.placeholder(tf.float32, [None, 784], name="x")
+    s = tf.placeholder(tf.int32, [], name="s")
+    u = tf.placeholder(tf.float32, name="u")
+    unused = tf.placeholder(tf.float32, [2], name="unused")  # noqa: F841 - never needed
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError) as e:
+            sess.run(x * 2.0)
+        assert str(e.value).startswith("You must feed a value for placeholder tensor 'x' with "
+                                       "dtype float and shape [?,784]")
+        assert e.value.error_code == tf.errors.INVALID_ARGUMENT
+        assert isinstance(e.value, ValueError)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"^You must feed a value for placeholder tensor 's' with dtype "
+                                 r"int32\n"):
+            sess.run(s + 1)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="'u' with dtype float\n"):
+            sess.run(u)
+        # A placeholder that is not needed is not an error.
+        assert sess.run(tf.constant(3)) == 3
+
+
+def test_feed_shape_errors_use_tensorflow_wording():
+    x = tf.placeholder(tf.float32, [], name="x")
+    m = tf.placeholder(tf.float32, [None, 3], name="m")
+    with tf.Session() as sess:
+        with pytest.raises(ValueError, match=r"^Cannot feed value of shape \(3,\) for Tensor "
+                                             r"x:0, which has shape \(\)$"):
+            sess.run(x, {x: [1.0, 2.0, 3.0]})
+        with pytest.raises(ValueError, match=r"shape \(2, 4\) for Tensor m:0, which has shape "
+                                             r"\(None, 3\)"):
+            sess.run(m, {m: np.zeros((2, 4))})
+        # Convertible values are cast silently, as TF does.
+        assert sess.run(m, {m: [[1, 2, 3]]}).dtype == np.float32
+
+
+def test_uninitialized_variable_is_failed_precondition():
+    w = tf.Variable(tf.zeros([2]), name="w")
+    y = w * 2.0
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.FailedPreconditionError,
+                           match="^Attempting to use uninitialized value w"):
+            sess.run(y)
+
+
+def test_incompatible_shapes_while_building_name_op_and_shapes():
+    a = tf.constant([[1.0, 2.0, 3.0]])
+    b = tf.constant([[1.0, 2.0]])
+    with pytest.raises(ValueError) as e:
+        tf.add(a, b, name="sum")
+    msg = str(e.value)
+    assert "Dimensions must be equal, but are 3 and 2" in msg
+    assert "'sum'" in msg and "[1,3], [1,2]" in msg
+    with pytest.raises(ValueError, match="MatMul"):
+        tf.matmul(tf.zeros([2, 3]), tf.zeros([4, 5]))
+
+
+def test_feed_errors():
+    g = tf.get_default_graph()
+    x = tf.placeholder(tf.float32, [], name="x")
+    c = tf.constant(1.0, name="c")
+    with tf.Session() as sess:
+        with pytest.raises(TypeError, match="The value of a feed cannot be a tf.Tensor object"):
+            sess.run(x, {x: c})
+        with pytest.raises(TypeError, match="Cannot interpret feed_dict key as Tensor: The name "
+                                            "'x' refers to an Operation, not a Tensor"):
+            sess.run(x, {"x": 1.0})
+        with pytest.raises(TypeError, match="Cannot interpret feed_dict key as Tensor"):
+            sess.run(x, {"nope:0": 1.0})
+        g.prevent_feeding(c)
+        with pytest.raises(ValueError, match="^Tensor c:0 may not be fed.$"):
+            sess.run(c, {c: 2.0})
+        i = tf.placeholder(tf.int32, [])
+        with pytest.raises(TypeError, match="Type of feed value 10000000000 with type <class "
+                                            "'int'> is not compatible with Tensor type <class "
+                                            "'numpy.int32'>"):
+            sess.run(i, {i: 10**10})
+        with pytest.raises(ValueError, match="Cannot feed value 'abc' for Tensor x:0"):
+            sess.run(x, {x: "abc"})
+    other = tf.Graph()
+    with other.as_default():
+        foreign = tf.placeholder(tf.float32, [])
+    with tf.Session() as sess:
+        with pytest.raises(TypeError, match="not an element of this graph"):
+            sess.run(x, {foreign: 1.0, x: 1.0})
+        with pytest.raises(ValueError, match="not an element of this graph"):
+            sess.run(foreign + 1.0)
+
+
+def test_fetch_errors():
+    tf.constant(1.0, name="c")
+    with tf.Session() as sess:
+        with pytest.raises(TypeError, match="Fetch argument None has invalid type"):
+            sess.run(None)
+        with pytest.raises(ValueError, match="Fetch argument 'nope:0' cannot be interpreted as a "
+                                             "Tensor.*'nope', does not exist"):
+            sess.run("nope:0")
+        with pytest.raises(ValueError, match="refers to an Operation not in the graph"):
+            sess.run("nope")
+        with pytest.raises(ValueError, match="only has 1 outputs"):
+            sess.run("c:3")
+        with pytest.raises(TypeError, match="must be a string or Tensor"):
+            sess.run(3.5)
+
+
+def test_closed_and_empty_sessions():
+    with tf.Session() as sess:
+        with pytest.raises(RuntimeError, match="The Session graph is empty.  Add operations"):
+            sess.run([])
+    c = tf.constant(2.0)
+    sess = tf.Session()
+    assert sess.run(c) == 2.0
+    sess.close()
+    with pytest.raises(RuntimeError, match="^Attempted to use a closed Session.$"):
+        sess.run(c)
+
+
+def test_make_callable():
+    x = tf.placeholder(tf.float32, [None])
+    y = x * 2.0
+    with tf.Session() as sess:
+        run = sess.make_callable(y, feed_list=[x])
+        np.testing.assert_array_equal(run([1.0, 2.0]), [2.0, 4.0])
+        both = sess.make_callable([y, {"x": x}], feed_list=[x])
+        out = both(np.array([3.0], np.float32))
+        assert out[0][0] == 6.0 and out[1]["x"][0] == 3.0
+        const = sess.make_callable(tf.constant(7))
+        assert const() == 7
+        with pytest.raises(ValueError, match="Cannot feed value of shape"):
+            run(np.zeros((2, 2)))
+        with pytest.raises(TypeError, match="takes 1 feed values, got 2"):
+            run([1.0], [2.0])
+        with pytest.raises(TypeError, match="`feed_list` must be a list or tuple."):
+            sess.make_callable(y, feed_list=x)
+    with pytest.raises(RuntimeError, match="closed Session"):
+        run([1.0])
+
+
+def test_default_sessions_eval_and_interactive():
+    c = tf.constant(3.0)
+    with pytest.raises(ValueError, match="No default session is registered"):
+        c.eval()
+    with tf.Session() as sess:
+        assert tf.get_default_session() is sess
+        assert c.eval() == 3.0
+        assert (c * 2.0).eval(feed_dict={}) == 6.0
+    assert tf.get_default_session() is None
+    sess = tf.InteractiveSession()
+    try:
+        assert tf.get_default_session() is sess
+        assert tf.constant(4.0).eval() == 4.0
+        tf.no_op(name="nothing").run()
+    finally:
+        sess.close()
+    assert tf.get_default_session() is None
+    other = tf.Graph()
+    with other.as_default():
+        foreign = tf.constant(1.0)
+    with tf.Session() as sess:
+        with pytest.raises(ValueError, match="graph is different from the session's graph"):
+            foreign.eval(session=sess)
+
+
+def test_session_with_explicit_graph_is_default_inside_with():
+    g = tf.Graph()
+    with tf.Session(graph=g) as sess:
+        assert tf.get_default_graph() is g
+        assert sess.graph is g
+    assert tf.get_default_graph() is not g
+
+
+def test_concurrent_runs_share_one_plan():
+    x = tf.placeholder(tf.float32, [None, 4])
+    w = tf.constant(np.eye(4, dtype=np.float32) * 2)
+    y = tf.matmul(x, w)
+    errors = []
+    with tf.Session() as sess:
+        def worker(k):
+            try:
+                for i in range(50):
+                    v = np.full((k + 1, 4), i, np.float32)
+                    np.testing.assert_array_equal(sess.run(y, {x: v}), v * 2)
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    assert not errors

@@ -1,0 +1,202 @@
+"""Variables, get_variable, variable_scope, initializers and seeds.
+
+Names and messages were checked against TensorFlow 2.21's tf.compat.v1 (ref variables).
+"""
+
+import numpy as np
+import pytest
+
+import minitf as tf
+
+
+def test_variable_lifecycle():
+    v = tf.Variable([1.0, 2.0], name="w")
+    names = [op.name for op in tf.get_default_graph().get_operations()]
+    assert names == ["w/initial_value", "w", "w/Assign", "w/read"]
+    assert v.name == "w:0" and v.op.type == "VariableV2" and v.dtype == tf.float32
+    assert v.initializer.type == "Assign" and v.value().op.type == "Identity"
+    assert v.shape.as_list() == [2]
+    assert tf.global_variables() == [v] and tf.trainable_variables() == [v]
+    doubled = v * 2.0  # ops read the snapshot w/read
+    assert doubled.op.inputs[0] is v.value()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run(v).tolist() == [1.0, 2.0]
+        assert sess.run(doubled).tolist() == [2.0, 4.0]
+        assert sess.run(v.assign([5.0, 6.0])).tolist() == [5.0, 6.0]
+        assert sess.run(v).tolist() == [5.0, 6.0]
+        v.load([7.0, 8.0], sess)
+        assert v.eval(sess).tolist() == [7.0, 8.0]
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="Assign requires shapes of both tensors to match"):
+            sess.run(v.assign(tf.placeholder_with_default([1.0, 2.0, 3.0], [None])))
+    with tf.Session() as sess:  # values live in the session
+        with pytest.raises(tf.errors.FailedPreconditionError):
+            sess.run(v)
+
+
+def test_assign_add_and_sub_update_in_place():
+    v = tf.Variable(np.array([1.0, 2.0], np.float32))
+    add = tf.assign_add(v, [1.0, 1.0])
+    sub = v.assign_sub([0.5, 0.5])
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        cell = sess._resources.variable(v.op)
+        buffer = cell.value
+        assert sess.run(add).tolist() == [2.0, 3.0]
+        assert sess.run(sub).tolist() == [1.5, 2.5]
+        assert cell.value is buffer  # updated in place, no new allocation
+        with pytest.raises(tf.errors.FailedPreconditionError):
+            with tf.Session() as fresh:
+                fresh.run(add)
+
+
+def test_is_variable_initialized():
+    v = tf.Variable(3)
+    check = tf.is_variable_initialized(v)
+    with tf.Session() as sess:
+        assert not sess.run(check)
+        sess.run(v.initializer)
+        assert sess.run(check)
+
+
+def test_variable_from_callable_and_dependent_initial_values():
+    a = tf.Variable(lambda: tf.ones([2]), name="a")
+    names = [op.name for op in tf.get_default_graph().get_operations()]
+    assert names[:1] == ["a/Initializer/ones"]
+    b = tf.Variable(a.initialized_value() * 3.0, name="b")
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run(b).tolist() == [3.0, 3.0]
+    with pytest.raises(ValueError, match="initial_value must be specified"):
+        tf.Variable()
+
+
+def test_trainable_and_collections():
+    a = tf.Variable(1.0, trainable=False)
+    b = tf.Variable(1.0, collections=[tf.GraphKeys.LOCAL_VARIABLES])
+    c = tf.Variable(1.0)
+    assert tf.trainable_variables() == [b, c] or tf.trainable_variables() == [c, b]
+    assert a in tf.global_variables() and b not in tf.global_variables()
+    assert tf.local_variables() == [b]
+    with tf.Session() as sess:
+        sess.run(tf.variables_initializer([a]))
+        assert sess.run(a) == 1.0
+        sess.run(tf.local_variables_initializer())
+        assert sess.run(b) == 1.0
+    assert tf.variables_initializer([]).type == "NoOp"
+
+
+def test_variable_scope_reuse_semantics_and_errors():
+    with tf.variable_scope("vs"):
+        w = tf.get_variable("w", [2])
+        with tf.name_scope("inner"):
+            x = tf.constant(3, name="x")
+    assert w.name == "vs/w:0" and x.name == "vs/inner/x:0"
+    with tf.variable_scope("vs", reuse=True):
+        assert tf.get_variable("w", [2]) is w
+        assert tf.constant(1, name="y").name == "vs_1/y:0"
+    with pytest.raises(ValueError, match=r"^Variable vs/w already exists, disallowed. Did you "
+                                         r"mean to set reuse=True or reuse=tf.AUTO_REUSE"):
+        with tf.variable_scope("vs"):
+            tf.get_variable("w", [2])
+    with pytest.raises(ValueError, match=r"^Variable vs/zz does not exist, or was not created "
+                                         r"with tf.get_variable\(\)"):
+        with tf.variable_scope("vs", reuse=True):
+            tf.get_variable("zz", [2])
+    with tf.variable_scope("vs", reuse=tf.AUTO_REUSE):
+        assert tf.get_variable("w", [2]) is w
+        assert tf.get_variable("q", [3]).name == "vs/q:0"
+    with pytest.raises(ValueError, match=r"Trying to share variable vs/w, but specified shape "
+                                         r"\(3,\) and found shape \(2,\)"):
+        with tf.variable_scope("vs", reuse=True):
+            tf.get_variable("w", [3])
+    with tf.variable_scope("outer") as scope:
+        scope.reuse_variables()
+        with tf.variable_scope("child", reuse=False):  # reuse is inherited, not reset
+            assert tf.get_variable_scope().reuse is True
+
+
+def test_variable_scope_default_names_and_scope_objects():
+    with tf.variable_scope(None, default_name="layer") as sc:
+        assert sc.name == "layer" and tf.constant(0).name == "layer/Const:0"
+    with tf.variable_scope(None, default_name="layer") as sc:
+        assert sc.name == "layer_1"
+        v = tf.get_variable("k", [1])
+    with tf.variable_scope(sc, reuse=True):
+        assert tf.get_variable_scope().name == "layer_1"
+        assert tf.constant(0).name == "layer_1_1/Const:0"
+        assert tf.get_variable("k", [1]) is v
+
+
+def test_get_variable_initializer_and_shape_rules():
+    with tf.variable_scope("s", initializer=tf.constant_initializer(0.5)):
+        a = tf.get_variable("a", [2])  # the scope's initializer
+    b = tf.get_variable("b", initializer=tf.constant([1, 2]))  # from a tensor: no shape needed
+    c = tf.get_variable("c", [2], dtype=tf.int32)  # ints default to zeros
+    with pytest.raises(ValueError, match=r"Shape of a new variable \(d\) must be fully defined"):
+        tf.get_variable("d", [None, 2])
+    with pytest.raises(ValueError, match="does not match the requested shape"):
+        tf.get_variable("e", [3], initializer=[1.0, 2.0])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run(a).tolist() == [0.5, 0.5]
+        assert sess.run(b).tolist() == [1, 2] and b.dtype == tf.int32
+        assert sess.run(c).tolist() == [0, 0]
+
+
+def _init_value(initializer, shape, seed_graph=1):
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(seed_graph)
+        v = tf.get_variable("v", shape, initializer=initializer)
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+            return sess.run(v)
+
+
+def test_initializer_distributions():
+    assert _init_value(tf.zeros_initializer(), [3]).tolist() == [0, 0, 0]
+    assert _init_value(tf.ones_initializer(), [2]).tolist() == [1, 1]
+    assert _init_value(tf.constant_initializer([1, 2]), [3]).tolist() == [1, 2, 2]
+    n = _init_value(tf.random_normal_initializer(1.0, 2.0), [20000])
+    assert abs(n.mean() - 1.0) < 0.05 and abs(n.std() - 2.0) < 0.05
+    u = _init_value(tf.random_uniform_initializer(-3, 3), [20000])
+    assert u.min() >= -3 and u.max() < 3 and abs(u.std() - 6 / np.sqrt(12)) < 0.05
+    t = _init_value(tf.truncated_normal_initializer(0.0, 1.0), [20000])
+    assert np.abs(t).max() <= 2.0
+    fan_in, fan_out = 300, 200
+    g = _init_value(tf.glorot_uniform_initializer(), [fan_in, fan_out])
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    assert g.min() >= -limit and g.max() <= limit and abs(g.std() - limit / np.sqrt(3)) < 0.005
+    gn = _init_value(tf.glorot_normal_initializer(), [fan_in, fan_out])
+    assert abs(gn.std() - np.sqrt(2.0 / (fan_in + fan_out))) < 0.005
+    vs = _init_value(tf.variance_scaling_initializer(2.0, "fan_in", "untruncated_normal"),
+                     [fan_in, fan_out])
+    assert abs(vs.std() - np.sqrt(2.0 / fan_in)) < 0.005
+    default = _init_value(None, [fan_in, fan_out])  # get_variable's default: glorot uniform
+    assert default.min() >= -limit and default.max() <= limit
+
+
+def test_seeds_make_results_reproducible():
+    def draw(graph_seed=None, op_seed=None, runs=2):
+        g = tf.Graph()
+        with g.as_default():
+            if graph_seed is not None:
+                tf.set_random_seed(graph_seed)
+            r = tf.random_normal([4], seed=op_seed)
+            with tf.Session() as sess:
+                return [sess.run(r).tolist() for _ in range(runs)]
+    a, b = draw(graph_seed=7), draw(graph_seed=7)
+    assert a == b  # same seeds, same sequence across sessions
+    assert a[0] != a[1]  # successive runs draw new numbers
+    assert draw(op_seed=3) == draw(op_seed=3)
+    assert draw(graph_seed=7) != draw(graph_seed=8)
+    assert draw() != draw()  # no seeds: nondeterministic
+    assert tf.get_seed(None) == (None, None)
+    with tf.Graph().as_default():
+        tf.set_random_seed(5)
+        assert tf.get_seed(11) == (5, 11)
+        assert tf.get_seed(None)[0] == 5
+    with tf.Graph().as_default():
+        assert tf.get_seed(11) == (87654321, 11)
