@@ -8,8 +8,9 @@ from . import compat, dtypes, errors, losses, math, nn, train
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
                      int16, int32, int64, string, uint8, uint16, uint32, uint64)
 from .gradients import gradients
-from .graph import (Graph, GraphKeys, Operation, Tensor, colocate_with, control_dependencies,
-                    convert_to_tensor, device, get_default_graph, name_scope,
+from .graph import (Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
+                    colocate_with, control_dependencies, convert_to_tensor, device,
+                    get_collection, get_collection_ref, get_default_graph, name_scope,
                     reset_default_graph)
 from .init_ops import (constant_initializer, glorot_normal_initializer,
                        glorot_uniform_initializer, ones_initializer, random_normal_initializer,

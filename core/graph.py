@@ -835,3 +835,19 @@ def _final_attrs(opdef, attrs, derived, strict):
             final[k] = list(d) if isinstance(d, list) else d
     final.update(derived)
     return final
+
+
+def get_collection(key, scope=None) -> list:
+    return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key) -> list:
+    return get_default_graph().get_collection_ref(key)
+
+
+def add_to_collection(name, value):
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names, value):
+    get_default_graph().add_to_collections(names, value)

@@ -1,0 +1,197 @@
+"""Optimizers against hand-computed numpy updates; slot naming; global step."""
+
+import numpy as np
+import pytest
+
+import minitf as tf
+
+X = np.array([[1.0, 2.0], [-1.0, 0.5], [0.3, -0.7]], np.float32)
+Y = np.array([1.0, -2.0, 0.5], np.float32)
+W0 = np.array([0.2, -0.1], np.float32)
+B0 = np.float32(0.3)
+
+
+def _model():
+    x = tf.constant(X)
+    w = tf.Variable(W0, name="w")
+    b = tf.Variable(B0, name="b")
+    pred = tf.reduce_sum(x * w, axis=1) + b
+    loss = tf.reduce_mean(tf.square(pred - Y))
+    return w, b, loss
+
+
+def _grads(w, b):
+    """d loss / d (w, b) for loss = mean((X w + b - Y)^2), in float64."""
+    r = X.astype(np.float64) @ w + b - Y
+    return 2 * X.T @ r / len(Y), 2 * r.mean()
+
+
+def _run(optimizer, steps=3):
+    w, b, loss = _model()
+    train = optimizer.minimize(loss)
+    out = []
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for _ in range(steps):
+            sess.run(train)
+            out.append((sess.run(w).astype(np.float64), float(sess.run(b))))
+    return out
+
+
+def _check(got, want):
+    for (gw, gb), (ww, wb) in zip(got, want):
+        np.testing.assert_allclose(gw, ww, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(gb, wb, rtol=1e-6, atol=1e-6)
+
+
+def test_gradient_descent_matches_numpy():
+    lr = 0.1
+    w, b, want = W0.astype(np.float64), float(B0), []
+    for _ in range(3):
+        gw, gb = _grads(w, b)
+        w, b = w - lr * gw, b - lr * gb
+        want.append((w, b))
+    _check(_run(tf.train.GradientDescentOptimizer(lr)), want)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_momentum_matches_numpy(nesterov):
+    lr, mu = 0.1, 0.9
+    w, b, want = W0.astype(np.float64), float(B0), []
+    aw, ab = np.zeros(2), 0.0
+    for _ in range(3):
+        gw, gb = _grads(w, b)
+        aw, ab = aw * mu + gw, ab * mu + gb
+        if nesterov:
+            w, b = w - (gw * lr + aw * mu * lr), b - (gb * lr + ab * mu * lr)
+        else:
+            w, b = w - lr * aw, b - lr * ab
+        want.append((w, b))
+    _check(_run(tf.train.MomentumOptimizer(lr, mu, use_nesterov=nesterov)), want)
+
+
+def test_adam_matches_numpy():
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    w, b, want = W0.astype(np.float64), float(B0), []
+    m = [np.zeros(2), 0.0]
+    v = [np.zeros(2), 0.0]
+    for t in range(1, 4):
+        gs = _grads(w, b)
+        lr_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        params = [w, b]
+        for i, g in enumerate(gs):
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g * g
+            params[i] = params[i] - lr_t * m[i] / (np.sqrt(v[i]) + eps)
+        w, b = params
+        want.append((w, b))
+    _check(_run(tf.train.AdamOptimizer(lr, b1, b2, eps)), want)
+
+
+@pytest.mark.parametrize("centered", [False, True])
+def test_rmsprop_matches_numpy(centered):
+    lr, rho, mu, eps = 0.01, 0.9, 0.5, 1e-10
+    w, b, want = W0.astype(np.float64), float(B0), []
+    ms = [np.ones(2), 1.0]  # TF1 initialises the mean square with ones
+    mg = [np.zeros(2), 0.0]
+    mom = [np.zeros(2), 0.0]
+    for _ in range(3):
+        gs = _grads(w, b)
+        params = [w, b]
+        for i, g in enumerate(gs):
+            ms[i] = rho * ms[i] + (1 - rho) * g * g
+            denom = ms[i]
+            if centered:
+                mg[i] = rho * mg[i] + (1 - rho) * g
+                denom = ms[i] - mg[i] ** 2
+            mom[i] = mu * mom[i] + lr * g / np.sqrt(denom + eps)
+            params[i] = params[i] - mom[i]
+        w, b = params
+        want.append((w, b))
+    _check(_run(tf.train.RMSPropOptimizer(lr, rho, mu, eps, centered=centered)), want)
+
+
+def test_adagrad_matches_numpy():
+    lr, init = 0.1, 0.1
+    w, b, want = W0.astype(np.float64), float(B0), []
+    acc = [np.full(2, init), init]
+    for _ in range(3):
+        gs = _grads(w, b)
+        params = [w, b]
+        for i, g in enumerate(gs):
+            acc[i] = acc[i] + g * g
+            params[i] = params[i] - lr * g / np.sqrt(acc[i])
+        w, b = params
+        want.append((w, b))
+    _check(_run(tf.train.AdagradOptimizer(lr, init)), want)
+
+
+def test_slot_and_non_slot_names_follow_tensorflow():
+    w, b, loss = _model()
+    opt = tf.train.AdamOptimizer()
+    opt.minimize(loss)
+    names = sorted(v.op.name for v in tf.global_variables())
+    assert names == sorted(["w", "b", "beta1_power", "beta2_power", "w/Adam", "w/Adam_1",
+                            "b/Adam", "b/Adam_1"])
+    assert opt.get_slot(w, "m").op.name == "w/Adam" and opt.get_slot(w, "v").op.name == \
+        "w/Adam_1"
+    assert opt.get_slot_names() == ["m", "v"]
+    assert [v.op.name for v in tf.trainable_variables()] == ["w", "b"]
+    tf.train.MomentumOptimizer(0.1, 0.9).minimize(loss)
+    tf.train.RMSPropOptimizer(0.1).minimize(loss)
+    tf.train.AdagradOptimizer(0.1).minimize(loss)
+    names = {v.op.name for v in tf.global_variables()}
+    assert {"w/Momentum", "w/RMSProp", "w/RMSProp_1", "w/Adagrad"} <= names
+
+
+def test_update_ops_are_tensorflow_ops_and_a_step_is_one_run():
+    w, b, loss = _model()
+    step = tf.train.get_or_create_global_step()
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=step)
+    types = {op.type for op in tf.get_default_graph().get_operations()}
+    assert "ApplyGradientDescent" in types
+    assert train.type == "AssignAdd" and train in tf.get_collection(tf.GraphKeys.TRAIN_OP)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        before = sess.run(loss)
+        for _ in range(5):
+            sess.run(train)
+        assert sess.run(step) == 5 and sess.run(loss) < before
+        assert tf.train.global_step(sess, step) == 5
+
+
+def test_global_step_helpers():
+    assert tf.train.get_global_step() is None
+    step = tf.train.get_or_create_global_step()
+    assert step.op.name == "global_step" and step.dtype == tf.int64 and not step.trainable
+    assert tf.train.get_or_create_global_step() is step and tf.train.get_global_step() is step
+    with pytest.raises(ValueError, match='"global_step" already exists.'):
+        tf.train.create_global_step()
+
+
+def test_var_list_and_errors():
+    w, b, loss = _model()
+    opt = tf.train.GradientDescentOptimizer(0.5)
+    train = opt.minimize(loss, var_list=[w])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train)
+        assert sess.run(b) == pytest.approx(B0)
+        assert not np.allclose(sess.run(w), W0)
+    unrelated = tf.Variable(1.0, name="unrelated")
+    with pytest.raises(ValueError, match="No gradients provided for any variable"):
+        opt.minimize(loss, var_list=[unrelated])
+    gv = opt.compute_gradients(loss, var_list=[w, unrelated])
+    assert gv[1][0] is None and gv[0][1] is w
+
+
+def test_learning_rate_as_placeholder():
+    w, b, loss = _model()
+    lr = tf.placeholder(tf.float32, [])
+    train = tf.train.GradientDescentOptimizer(lr).minimize(loss)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train, {lr: 0.0})
+        np.testing.assert_array_equal(sess.run(w), W0)
+        sess.run(train, {lr: 0.1})
+        assert not np.allclose(sess.run(w), W0)
