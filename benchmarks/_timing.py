@@ -1,0 +1,43 @@
+"""Shared timing helpers: interleaved repeats and medians, so noisy machines compare fairly."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+
+def per_call_seconds(fn: Callable[[], object], min_time: float = 0.05) -> float:
+    """Seconds per call of ``fn``, timing enough calls to last about ``min_time``."""
+    fn()
+    n = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time:
+            return elapsed / n
+        n = max(n * 2, int(n * min_time / max(elapsed, 1e-9)) + 1)
+
+
+def compare(candidates: dict[str, Callable[[], object]], repeats: int = 7,
+            min_time: float = 0.05) -> dict[str, float]:
+    """Median seconds per call of each candidate, measured round-robin ``repeats`` times so that
+    background noise hits every candidate alike."""
+    samples: dict[str, list[float]] = {name: [] for name in candidates}
+    for _ in range(repeats):
+        for name, fn in candidates.items():
+            samples[name].append(per_call_seconds(fn, min_time))
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def machine() -> str:
+    return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
+
+
+def fmt_us(seconds: float) -> str:
+    return f"{seconds * 1e6:9.2f} us"
