@@ -137,7 +137,7 @@ def test_dtype_conversion_of_python_values():
     assert (x + 1).op.inputs[1].dtype == tf.float32
     assert (2 * x).op.inputs[0].dtype == tf.float32
     i = tf.placeholder(tf.int32, [])
-    with pytest.raises(TypeError, match="Expected int32"):
+    with pytest.raises(TypeError, match="int32"):
         i + 1.5
     assert tf.constant(2**40).dtype == tf.int64
     assert tf.constant([1.5]).dtype == tf.float32
