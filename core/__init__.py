@@ -4,10 +4,11 @@ Op wrappers come from ``core/ops/*`` (each module's ``__all__``); tf.nn, tf.math
 tf.losses are submodules.
 """
 
-from . import compat, dtypes, errors, losses, math, nn, train
+from . import compat, dtypes, errors, graph_util, losses, math, nn, train
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
                      int16, int32, int64, string, uint8, uint16, uint32, uint64)
 from .gradients import gradients
+from .graph_util import import_graph_def
 from .graph import (Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
                     colocate_with, control_dependencies, convert_to_tensor, device,
                     get_collection, get_collection_ref, get_default_graph, name_scope,

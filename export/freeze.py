@@ -1,0 +1,177 @@
+"""Freezing: variables become Consts holding their session values; the graph is pruned to the
+outputs (training, initializer, saver and assign ops are gone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from minitf.errors import InvalidArgumentError
+from minitf.graph import Graph, Operation, Tensor, apply_op, group_inputs
+from minitf.opdef import lookup
+
+from .graph_def import graph_to_graph_def
+
+PREDICT_METHOD = "tensorflow/serving/predict"
+
+
+@dataclass
+class FrozenGraph:
+    """A variable-free graph and its signature: input and output aliases to tensors."""
+
+    graph: Graph
+    inputs: dict[str, Tensor]
+    outputs: dict[str, Tensor]
+    method_name: str = PREDICT_METHOD
+    extra_signatures: dict = field(default_factory=dict)
+
+    def as_graph_def(self):
+        return self.graph.as_graph_def()
+
+
+def _as_tensor_map(graph, mapping, what):
+    if not isinstance(mapping, dict) or not mapping:
+        raise InvalidArgumentError(None, None, f"{what} must be a non-empty dict of alias -> "
+                                   "tensor")
+    out = {}
+    for alias, t in mapping.items():
+        if not isinstance(alias, str) or not alias:
+            raise InvalidArgumentError(None, None, f"{what}: aliases must be non-empty strings, "
+                                       f"got {alias!r}")
+        conv = getattr(t, "_as_tensor", None)
+        t = conv() if conv is not None else t
+        if isinstance(t, str):
+            t = graph.get_tensor_by_name(t if ":" in t else t + ":0")
+        if not isinstance(t, Tensor) or t.graph is not graph:
+            raise InvalidArgumentError(None, None, f"{what}[{alias!r}] is not a tensor of the "
+                                       "session's graph")
+        out[alias] = t
+    return out
+
+
+def needed_ops(outputs, stop_at=()) -> list[Operation]:
+    """Ops the outputs depend on (data and control edges), stopping at ``stop_at`` tensors,
+    in graph order."""
+    stop = set(stop_at)
+    seen: set[Operation] = set()
+    stack = [t.op for t in outputs if t not in stop]
+    while stack:
+        op = stack.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        stack.extend(t.op for t in op.inputs if t not in stop)
+        stack.extend(op.control_inputs)
+    return sorted(seen, key=lambda o: o._id)
+
+
+def freeze(sess, inputs: dict, outputs: dict) -> FrozenGraph:
+    """Freezes ``sess.graph`` for a signature ``inputs -> outputs`` (alias -> tensor).
+
+    Inputs that are not placeholders become placeholders (their upstream is cut). A placeholder
+    the outputs need but ``inputs`` does not name is an error.
+    """
+    graph = sess.graph
+    inputs = _as_tensor_map(graph, inputs, "inputs")
+    outputs = _as_tensor_map(graph, outputs, "outputs")
+    input_set = set(inputs.values())
+    ops = needed_ops(outputs.values(), stop_at=input_set)
+    for op in ops:
+        if op.type in ("Placeholder",) and op.outputs[0] not in input_set:
+            raise InvalidArgumentError(
+                None, None, f"Placeholder '{op.name}' ({op.outputs[0].dtype.name}, shape "
+                f"{op.outputs[0].shape}) is needed by the outputs but is not one of the "
+                f"signature inputs {sorted(t.name for t in input_set)}")
+        if op.op_def.ref_args:
+            raise InvalidArgumentError(
+                None, None, f"The outputs depend on '{op.name}' ({op.type}), which updates a "
+                "variable; an inference graph cannot contain variable updates")
+    variables = [op for op in ops if op.type == "VariableV2"]
+    values = sess.run([v.outputs[0] for v in variables]) if variables else []
+    value_of = dict(zip(variables, values))
+
+    frozen = Graph()
+    frozen.seed = graph.seed
+    mapping: dict[Tensor, Tensor] = {}
+    op_map: dict[Operation, Operation] = {}
+    const = lookup("Const")
+    placeholder = lookup("Placeholder")
+    with frozen.as_default():
+        for t in inputs.values():  # inputs become placeholders (an intermediate is cut off)
+            if t not in mapping:
+                name = t.op.name if t.value_index == 0 else f"{t.op.name}_{t.value_index}"
+                mapping[t] = apply_op(placeholder, [], {"dtype": t.dtype, "shape": t.shape},
+                                      name, graph=frozen, exact_name=True).outputs[0]
+        for op in ops:
+            controls = [op_map[c] for c in op.control_inputs if c in op_map]
+            if op in value_of:
+                new = apply_op(const, [], {"value": value_of[op], "dtype": op.outputs[0].dtype},
+                               op.name, graph=frozen, exact_name=True)
+            else:
+                args = group_inputs(op, [mapping[t] for t in op.inputs])
+                attrs = {k: v for k, v in op._attrs.items() if k in op.op_def.attrs}
+                new = apply_op(op.op_def, args, attrs, op.name, graph=frozen, exact_name=True,
+                               control_inputs=controls)
+            op_map[op] = new
+            for old_t, new_t in zip(op.outputs, new.outputs):
+                mapping.setdefault(old_t, new_t)
+    return FrozenGraph(frozen, {a: mapping[t] for a, t in inputs.items()},
+                       {a: mapping[t] for a, t in outputs.items()})
+
+
+def convert_variables_to_constants(sess, input_graph_def, output_node_names,
+                                   variable_names_whitelist=None,
+                                   variable_names_blacklist=None):
+    """TF1's ``tf.graph_util.convert_variables_to_constants``: a frozen GraphDef of the
+    session's graph containing only what ``output_node_names`` need."""
+    graph = sess.graph
+    outputs = []
+    for name in output_node_names:
+        op = graph.get_operation_by_name(name)
+        outputs.extend(op.outputs[:1])
+    ops = needed_ops(outputs)
+    keep = set(variable_names_whitelist or [])
+    drop = set(variable_names_blacklist or [])
+    variables = [op for op in ops if op.type == "VariableV2" and op.name not in drop and
+                 (not keep or op.name in keep)]
+    values = dict(zip(variables, sess.run([v.outputs[0] for v in variables]))) if variables \
+        else {}
+    gd = graph_to_graph_def(graph, ops=ops)
+    for node in gd.node:
+        op = graph.get_operation_by_name(node.name)
+        if op in values:
+            from .graph_def import attr_to_proto
+
+            dtype = node.attr["dtype"].type
+            node.Clear()
+            node.name = op.name
+            node.op = "Const"
+            node.attr["dtype"].type = dtype
+            attr_to_proto(values[op], "tensor", node.attr["value"])
+    return gd
+
+
+def extract_sub_graph(graph_def, dest_nodes):
+    """TF1's ``tf.graph_util.extract_sub_graph``: the nodes ``dest_nodes`` need, in order."""
+    from .graph_def import _parse_input
+
+    if isinstance(dest_nodes, str):
+        raise TypeError("dest_nodes must be an iterable of strings.")
+    by_name = {n.name: n for n in graph_def.node}
+    for d in dest_nodes:
+        if d not in by_name:
+            raise KeyError(f"{d} is not in graph")
+    keep, stack = set(), list(dest_nodes)
+    while stack:
+        name = stack.pop()
+        if name in keep:
+            continue
+        keep.add(name)
+        node = by_name[name]
+        stack.extend(_parse_input(i)[0] for i in node.input)
+        for s in node.attr["_class"].list.s if "_class" in node.attr else []:
+            if s.startswith(b"loc:@"):
+                stack.append(s[5:].decode())
+    out = type(graph_def)()
+    out.versions.CopyFrom(graph_def.versions)
+    out.node.extend(n for n in graph_def.node if n.name in keep)
+    return out

@@ -1,0 +1,317 @@
+"""SavedModel directories (the subset a frozen graph needs) and frozen GraphDef files.
+
+``<base>/<model>/<version>/saved_model.pb`` holds one MetaGraphDef tagged "serve" with the
+frozen GraphDef and its signatures (``serving_default``, method
+``tensorflow/serving/predict``), plus an empty ``variables/`` directory, as TensorFlow expects
+for a graph without variables. Versions are written to a temporary directory and renamed into
+place, so a polling server never sees half a model.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+from google.protobuf.message import DecodeError
+
+from minitf import dtypes as _dt
+from minitf.errors import (AlreadyExistsError, DataLossError, InvalidArgumentError,
+                           NotFoundError, UnimplementedError)
+from minitf.graph import Graph, Tensor
+from minitf.protos import graph_pb2, meta_graph_pb2, saved_model_pb2
+from minitf.tensor_shape import TensorShape
+
+from . import wire
+from .freeze import PREDICT_METHOD, FrozenGraph, freeze
+from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
+from .tensors import dtype_from_enum, make_tensor_proto, shape_from_proto, shape_to_proto
+
+SAVED_MODEL_FILENAME = "saved_model.pb"
+SERVE_TAG = "serve"
+DEFAULT_SIGNATURE = "serving_default"
+_VARIABLE_OPS = frozenset({"VariableV2", "Variable", "VarHandleOp"})
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """One signature entry: the graph tensor an alias names, with its dtype and shape."""
+
+    name: str
+    dtype: _dt.DType
+    shape: TensorShape
+
+
+@dataclass(frozen=True)
+class Signature:
+    inputs: dict[str, TensorInfo]
+    outputs: dict[str, TensorInfo]
+    method_name: str = PREDICT_METHOD
+
+
+@dataclass
+class Model:
+    """A loaded model: its graph and signatures by name."""
+
+    graph: Graph
+    signatures: dict[str, Signature]
+    path: str = ""
+
+    def tensor(self, name: str) -> Tensor:
+        return tensor_by_name(self.graph, name, self.path or "model")
+
+
+def _info(t: Tensor) -> TensorInfo:
+    return TensorInfo(t.name, t.dtype, t.shape)
+
+
+def signature_of(frozen: FrozenGraph) -> Signature:
+    return Signature({a: _info(t) for a, t in frozen.inputs.items()},
+                     {a: _info(t) for a, t in frozen.outputs.items()}, frozen.method_name)
+
+
+# -- writing ------------------------------------------------------------------------------------
+def save_model(export_dir, model, signatures=None, *, inputs=None, outputs=None,
+               tags=(SERVE_TAG,)) -> str:
+    """Writes a SavedModel to ``export_dir`` (e.g. ``models/mnist/1``) atomically.
+
+    ``model`` is a FrozenGraph, or a Session to freeze with ``inputs``/``outputs`` (alias ->
+    tensor) or with ``signatures`` = {name: {"inputs": {...}, "outputs": {...}}}. A Session's
+    signatures are frozen together into one graph.
+    """
+    frozen, sigs = _frozen_and_signatures(model, signatures, inputs, outputs)
+    export_dir = os.fspath(export_dir)
+    if os.path.exists(export_dir):
+        raise AlreadyExistsError(None, None, f"Export directory already exists: {export_dir}")
+    parent = os.path.dirname(os.path.abspath(export_dir))
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=parent, prefix=f".tmp-{os.path.basename(export_dir)}-")
+    try:
+        os.makedirs(os.path.join(tmp, "variables"))
+        with open(os.path.join(tmp, SAVED_MODEL_FILENAME), "wb") as f:
+            _saved_model_chunks(frozen.graph, sigs, tags).write_to(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.rename(tmp, export_dir)  # atomic: readers see all of the version or none of it
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return export_dir
+
+
+def _frozen_and_signatures(model, signatures, inputs, outputs):
+    if isinstance(model, FrozenGraph):
+        sigs = {DEFAULT_SIGNATURE: signature_of(model)}
+        for name, extra in model.extra_signatures.items():
+            sigs[name] = extra
+        return model, sigs
+    if not hasattr(model, "run") or not hasattr(model, "graph"):
+        raise TypeError(f"save_model needs a FrozenGraph or a Session, got {type(model)}")
+    if signatures is None:
+        if inputs is None or outputs is None:
+            raise InvalidArgumentError(None, None, "save_model(session) needs inputs= and "
+                                       "outputs= (alias -> tensor) or signatures=")
+        signatures = {DEFAULT_SIGNATURE: {"inputs": inputs, "outputs": outputs}}
+    all_in, all_out = {}, {}
+    for name, sig in signatures.items():
+        for a, t in sig["inputs"].items():
+            all_in[f"{name}/{a}"] = t
+        for a, t in sig["outputs"].items():
+            all_out[f"{name}/{a}"] = t
+    frozen = freeze(model, all_in, all_out)
+    sigs = {}
+    for name, sig in signatures.items():
+        sigs[name] = Signature(
+            {a: _info(frozen.inputs[f"{name}/{a}"]) for a in sig["inputs"]},
+            {a: _info(frozen.outputs[f"{name}/{a}"]) for a in sig["outputs"]},
+            sig.get("method_name", PREDICT_METHOD))
+    return frozen, sigs
+
+
+def _tensor_info_proto(info: TensorInfo, proto):
+    proto.name = info.name
+    proto.dtype = info.dtype.as_datatype_enum
+    shape_to_proto(info.shape, proto.tensor_shape)
+
+
+def _meta_graph_parts(sigs, tags):
+    meta = meta_graph_pb2.MetaGraphDef()
+    meta.meta_info_def.tags.extend(tags)
+    # tensorflow_version is parsed as a version number by TF; say who wrote it in the git field.
+    meta.meta_info_def.tensorflow_git_version = "minitf"
+    for name, sig in sigs.items():
+        sd = meta.signature_def[name]
+        sd.method_name = sig.method_name
+        for alias, info in sig.inputs.items():
+            _tensor_info_proto(info, sd.inputs[alias])
+        for alias, info in sig.outputs.items():
+            _tensor_info_proto(info, sd.outputs[alias])
+    head = meta_graph_pb2.MetaGraphDef()
+    head.meta_info_def.CopyFrom(meta.meta_info_def)
+    meta.ClearField("meta_info_def")
+    return head.SerializeToString(deterministic=True), meta.SerializeToString(deterministic=True)
+
+
+def graph_def_chunks(graph: Graph) -> wire.Chunks:
+    """The serialized GraphDef of ``graph``, with large Const values streamed from numpy."""
+    out = wire.Chunks()
+    for op in graph.get_operations():
+        value = op._attrs.get("value") if op.type == "Const" else None
+        if value is not None and value.nbytes >= wire.LARGE and \
+                make_tensor_proto(value, with_content=False).tensor_content == b"" and \
+                value.dtype != object and value.size > 1:
+            node = node_def_of(op)
+            del node.attr["value"]
+            small = make_tensor_proto(value, with_content=False).SerializeToString()
+            from .tensors import little_endian
+
+            content = memoryview(little_endian(value)).cast("B")
+            out.field(wire.GRAPH_NODE, wire.const_node_chunks(
+                node.SerializeToString(deterministic=True), small, content))
+        else:
+            out.field(wire.GRAPH_NODE, wire.Chunks(
+                [node_def_of(op).SerializeToString(deterministic=True)]))
+    tail = graph_pb2.GraphDef()
+    tail.versions.producer = GRAPH_DEF_PRODUCER
+    return out.add(tail.SerializeToString(deterministic=True))
+
+
+def _saved_model_chunks(graph: Graph, sigs, tags) -> wire.Chunks:
+    head, rest = _meta_graph_parts(sigs, tags)
+    meta = wire.Chunks([head]).field(wire.META_GRAPH_GRAPH_DEF, graph_def_chunks(graph))
+    meta.add(rest)
+    sm = saved_model_pb2.SavedModel()
+    sm.saved_model_schema_version = 1
+    return wire.Chunks([sm.SerializeToString()]).field(wire.SAVED_MODEL_META_GRAPHS, meta)
+
+
+def write_graph_def(path, graph_or_frozen) -> str:
+    """Writes a frozen GraphDef file (``.pb``) atomically."""
+    graph = graph_or_frozen.graph if isinstance(graph_or_frozen, FrozenGraph) else \
+        graph_or_frozen
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-graph-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            graph_def_chunks(graph).write_to(f)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+# -- reading ------------------------------------------------------------------------------------
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise NotFoundError(None, None, f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidArgumentError(None, None, f"{path} is a directory, not a file") from None
+
+
+def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
+    """Loads a SavedModel directory (or its saved_model.pb) whose graph is frozen."""
+    path = os.fspath(path)
+    file = os.path.join(path, SAVED_MODEL_FILENAME) if os.path.isdir(path) else path
+    if os.path.isdir(path) and not os.path.exists(file):
+        if os.path.exists(os.path.join(path, "saved_model.pbtxt")):
+            raise UnimplementedError(None, None, f"{path}: text SavedModels (saved_model.pbtxt) "
+                                     "are not supported; write the binary saved_model.pb")
+        raise NotFoundError(None, None, f"{path}: no {SAVED_MODEL_FILENAME} in this directory")
+    data = _read(file)
+    contents: dict = {}
+    try:
+        stripped = wire.split_saved_model(memoryview(data), contents)
+    except DataLossError as e:
+        raise DataLossError(None, None, f"{file}: not a valid SavedModel (truncated or corrupt): "
+                            f"{e.message}") from None
+    sm = saved_model_pb2.SavedModel()
+    try:
+        sm.ParseFromString(stripped if stripped is not None else data)
+    except (DecodeError, ValueError, RuntimeError) as e:
+        raise DataLossError(None, None, f"{file}: not a valid SavedModel (truncated or corrupt): "
+                            f"{e}") from None
+    wanted = set(tags)
+    mi = next((i for i, m in enumerate(sm.meta_graphs)
+               if set(m.meta_info_def.tags) == wanted), None)
+    if mi is None:
+        found = [sorted(m.meta_info_def.tags) for m in sm.meta_graphs]
+        if not found:
+            raise InvalidArgumentError(None, None, f"{file}: contains no MetaGraphDef; is this a "
+                                       "SavedModel?")
+        raise NotFoundError(None, None, f"{file}: no MetaGraphDef with tags {sorted(wanted)} "
+                            f"(found {found})")
+    meta = sm.meta_graphs[mi]
+    gd = meta.graph_def
+    if not len(gd.node):
+        raise InvalidArgumentError(None, None, f"{file}: the MetaGraphDef has an empty graph")
+    variables = [n.name for n in gd.node if n.op in _VARIABLE_OPS]
+    if variables:
+        raise UnimplementedError(None, None, f"{file}: the graph has variables "
+                                 f"({', '.join(variables[:3])}...); minitf serves frozen graphs "
+                                 "- freeze it first (convert_variables_to_constants)")
+    graph = graph_from_graph_def(gd, file, {k[1]: v for k, v in contents.items() if k[0] == mi})
+    sigs = {}
+    for name, sd in meta.signature_def.items():
+        sigs[name] = Signature(
+            {a: _read_info(graph, ti, file, f"signature '{name}' input '{a}'")
+             for a, ti in sd.inputs.items()},
+            {a: _read_info(graph, ti, file, f"signature '{name}' output '{a}'")
+             for a, ti in sd.outputs.items()},
+            sd.method_name)
+    if not sigs:
+        raise InvalidArgumentError(None, None, f"{file}: the model has no signatures")
+    return Model(graph, sigs, path)
+
+
+def _read_info(graph, ti, file, what) -> TensorInfo:
+    if ti.WhichOneof("encoding") != "name":
+        raise UnimplementedError(None, None, f"{file}: {what} is a sparse or composite tensor; "
+                                 "only dense tensors are supported")
+    t = tensor_by_name(graph, ti.name, f"{file}: {what}")
+    dtype = dtype_from_enum(ti.dtype, f"{file}: {what}") if ti.dtype else t.dtype
+    if dtype != t.dtype:
+        raise InvalidArgumentError(None, None, f"{file}: {what} says {dtype.name}, but tensor "
+                                   f"{t.name} is {t.dtype.name}")
+    shape = shape_from_proto(ti.tensor_shape, f"{file}: {what}") if ti.HasField(
+        "tensor_shape") else t.shape
+    return TensorInfo(t.name, t.dtype, shape)
+
+
+def load_graph_def_file(path) -> Graph:
+    """A frozen GraphDef file (e.g. TF's convert_variables_to_constants output) as a Graph."""
+    path = os.fspath(path)
+    data = _read(path)
+    contents: dict = {}
+    try:
+        stripped = wire.split_graph_def(memoryview(data), 0, len(data), contents)
+    except DataLossError as e:
+        raise DataLossError(None, None, f"{path}: not a valid GraphDef (truncated or corrupt): "
+                            f"{e.message}") from None
+    from .graph_def import parse_graph_def
+
+    gd = parse_graph_def(stripped if stripped is not None else data, path)
+    return graph_from_graph_def(gd, path, {k[0]: v for k, v in contents.items()})
+
+
+def load_frozen_graph(path, inputs: dict, outputs: dict,
+                      method_name: str = PREDICT_METHOD) -> Model:
+    """A frozen GraphDef file with a signature given by tensor names (alias -> "x:0")."""
+    graph = load_graph_def_file(path)
+    source = os.fspath(path)
+    sig = Signature(
+        {a: _info(tensor_by_name(graph, n, f"{source}: input '{a}'")) for a, n in inputs.items()},
+        {a: _info(tensor_by_name(graph, n, f"{source}: output '{a}'"))
+         for a, n in outputs.items()}, method_name)
+    return Model(graph, {DEFAULT_SIGNATURE: sig}, source)
+
+
+def load(path, tags=(SERVE_TAG,)) -> Model:
+    """A SavedModel directory/file; for a bare GraphDef use load_frozen_graph."""
+    return load_saved_model(path, tags)

@@ -1,0 +1,179 @@
+"""TensorProto <-> numpy, TensorShapeProto <-> TensorShape, DataType <-> DType.
+
+Writers follow TensorFlow's ``make_tensor_proto``: numeric tensors with more than one element
+as raw little-endian ``tensor_content``, scalars, bools and strings in the typed value lists.
+Readers accept both, decode ``tensor_content`` zero-copy (``np.frombuffer``) and apply
+TensorFlow's fill rule to short value lists (the last value repeats; none means zeros).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minitf import dtypes as _dt
+from minitf.errors import InvalidArgumentError, UnimplementedError
+from minitf.protos import tensor_pb2, tensor_shape_pb2
+from minitf.tensor_shape import TensorShape
+
+# Expanding a short value list beyond this many elements is refused: a corrupt shape must not
+# make a loader allocate gigabytes.
+MAX_FILLED_ELEMENTS = 1 << 28
+
+_CONTENT_DTYPES = frozenset({_dt.float16, _dt.float32, _dt.float64, _dt.int8, _dt.int16,
+                             _dt.int32, _dt.int64, _dt.uint8, _dt.uint16, _dt.uint32,
+                             _dt.uint64})
+
+# dtype -> (value-list field, numpy type the list holds)
+_VAL_FIELD = {
+    _dt.float32: "float_val", _dt.float64: "double_val", _dt.int32: "int_val",
+    _dt.int16: "int_val", _dt.int8: "int_val", _dt.uint8: "int_val", _dt.uint16: "int_val",
+    _dt.int64: "int64_val", _dt.uint32: "uint32_val", _dt.uint64: "uint64_val",
+    _dt.bool: "bool_val", _dt.float16: "half_val", _dt.string: "string_val",
+}
+
+
+def dtype_from_enum(enum: int, what: str = "tensor") -> _dt.DType:
+    if enum == 0:
+        raise InvalidArgumentError(None, None, f"{what}: dtype is DT_INVALID (unset)")
+    try:
+        return _dt.as_dtype(int(enum))
+    except TypeError:
+        raise UnimplementedError(None, None, f"{what}: DataType {_enum_name(enum)} is not "
+                                 "supported by minitf") from None
+
+
+def _enum_name(enum: int) -> str:
+    from minitf.protos import types_pb2
+
+    try:
+        return types_pb2.DataType.Name(enum)
+    except ValueError:
+        return str(enum)
+
+
+# -- shapes ---------------------------------------------------------------------------------------
+def shape_to_proto(shape, proto=None) -> tensor_shape_pb2.TensorShapeProto:
+    proto = proto if proto is not None else tensor_shape_pb2.TensorShapeProto()
+    dims = TensorShape(shape).as_tuple()
+    if dims is None:
+        proto.unknown_rank = True
+    else:
+        for d in dims:
+            proto.dim.add().size = -1 if d is None else d
+    return proto
+
+
+def shape_from_proto(proto, what: str = "shape") -> TensorShape:
+    if proto.unknown_rank:
+        if len(proto.dim):
+            raise InvalidArgumentError(None, None, f"{what}: unknown_rank is set but dims are "
+                                       "given")
+        return TensorShape(None)
+    dims = []
+    for d in proto.dim:
+        if d.size < -1:
+            raise InvalidArgumentError(None, None, f"{what}: dimension {d.size} is invalid")
+        dims.append(None if d.size == -1 else d.size)
+    return TensorShape(dims)
+
+
+# -- tensors ----------------------------------------------------------------------------------
+def make_tensor_proto(values, dtype=None, shape=None, with_content: bool = True):
+    """A TensorProto for ``values`` (TF's encoding). ``with_content=False`` leaves out
+    ``tensor_content`` so a writer can stream the raw bytes itself."""
+    if dtype is not None:
+        dtype = _dt.as_dtype(dtype)
+        arr = np.asarray(values, dtype=dtype.as_numpy_dtype if dtype is not _dt.string
+                         else object)
+    else:
+        arr = np.asarray(values)
+        dtype = _dt.from_numpy(arr)
+    if shape is not None:
+        arr = np.broadcast_to(arr, tuple(shape)) if arr.size == 1 else arr.reshape(shape)
+    proto = tensor_pb2.TensorProto()
+    proto.dtype = dtype.as_datatype_enum
+    shape_to_proto(arr.shape, proto.tensor_shape)
+    if uses_content(dtype, arr.size):
+        if with_content:
+            proto.tensor_content = little_endian(arr).tobytes()
+        return proto
+    field = _VAL_FIELD[dtype]
+    flat = arr.reshape(-1)
+    if dtype is _dt.string:
+        proto.string_val.extend(v if isinstance(v, bytes) else str(v).encode() for v in flat)
+    elif dtype is _dt.float16:
+        proto.half_val.extend(flat.astype(np.float16).view(np.uint16).tolist())
+    else:
+        getattr(proto, field).extend(flat.tolist())
+    return proto
+
+
+def uses_content(dtype: _dt.DType, size: int) -> bool:
+    return dtype in _CONTENT_DTYPES and size > 1
+
+
+def little_endian(arr: np.ndarray) -> np.ndarray:
+    arr = np.ascontiguousarray(arr)
+    if arr.dtype.byteorder == ">":
+        arr = arr.astype(arr.dtype.newbyteorder("<"))
+    return arr
+
+
+def make_ndarray(proto, what: str = "tensor", content=None) -> np.ndarray:
+    """The numpy value of a TensorProto (read-only when it views ``tensor_content``).
+
+    ``content`` overrides ``proto.tensor_content`` with a buffer the caller already holds
+    (the zero-copy loader passes a memoryview of the file).
+    """
+    dtype = dtype_from_enum(proto.dtype, what)
+    shape = shape_from_proto(proto.tensor_shape, f"{what} shape")
+    if not shape.is_fully_defined():
+        raise InvalidArgumentError(None, None, f"{what}: a tensor value must have a fully "
+                                   f"defined shape, got {shape}")
+    dims = tuple(shape.as_list())
+    n = 1
+    for d in dims:
+        n *= d
+    raw = content if content is not None else proto.tensor_content
+    if len(raw):
+        if dtype is _dt.string:
+            raise InvalidArgumentError(None, None, f"{what}: string tensors cannot use "
+                                       "tensor_content")
+        np_type = np.dtype(dtype.as_numpy_dtype).newbyteorder("<")
+        if len(raw) != n * np_type.itemsize:
+            raise InvalidArgumentError(
+                None, None, f"{what}: tensor_content has {len(raw)} bytes, but a {dtype.name} "
+                f"tensor of shape {list(dims)} needs {n * np_type.itemsize}")
+        arr = np.frombuffer(raw, dtype=np_type).reshape(dims)
+        if np_type.byteorder not in ("=", "|") and not np_type.isnative:
+            arr = arr.astype(np_type.newbyteorder("="))
+        return arr
+    field = _VAL_FIELD.get(dtype)
+    values = getattr(proto, field)
+    count = len(values)
+    if count > n:
+        raise InvalidArgumentError(None, None, f"{what}: {count} values for a tensor of shape "
+                                   f"{list(dims)} ({n} elements)")
+    if count < n and n > MAX_FILLED_ELEMENTS:
+        raise InvalidArgumentError(None, None, f"{what}: shape {list(dims)} is too large to fill "
+                                   f"from {count} values")
+    if dtype is _dt.string:
+        flat = np.empty(count, dtype=object)
+        flat[:] = list(values)
+    elif dtype is _dt.float16:
+        flat = np.array(values, dtype=np.uint16 if count else np.uint16).view(np.float16)
+    else:
+        np_type = dtype.as_numpy_dtype
+        try:
+            flat = np.array(values, dtype=np_type)
+        except OverflowError:
+            raise InvalidArgumentError(None, None, f"{what}: a value is out of range for "
+                                       f"{dtype.name}") from None
+    if count == n:
+        return flat.reshape(dims)
+    out = np.zeros(n, dtype=flat.dtype) if dtype is not _dt.string else \
+        np.full(n, b"", dtype=object)
+    if count:
+        out[:count] = flat
+        out[count:] = flat[-1]  # TensorFlow repeats the last value to fill the shape
+    return out.reshape(dims)
