@@ -9,6 +9,7 @@ loop over the prepared steps. Session and the model server both execute through 
 
 from __future__ import annotations
 
+import functools
 import heapq
 import threading
 from collections.abc import Sequence
@@ -206,6 +207,8 @@ class _Compiler:
             if self.fold and self._try_fold(op, fed, slot_of, new_slot, const_slots):
                 folded.append(op)
                 continue
+            if not op._outputs and not op._opdef.stateful:
+                continue  # NoOp: only orders its control inputs, which the topological order did
             if op._opdef.kernel is identity_kernel and op._inputs and op._outputs[0] not in fed:
                 src = op._inputs[0]
                 if src in slot_of:
@@ -391,59 +394,52 @@ def _describe_cycle(remaining: set, deps: dict) -> str:
 
 
 def _make_step(kernel, pre, argspec, outs, kw, free):
-    """Specialised closures for the common shapes of a step; a general one for the rest."""
-    simple = not pre and all(isinstance(a, int) for a in argspec)
+    """A closure running one step: ``s`` is the run's slot list.
+
+    Attrs and resources are bound once with functools.partial (no per-call dict unpacking);
+    the common shapes (1-3 slot inputs, one output, at most one slot freed) get straight-line
+    closures, anything else the general one.
+    """
+    fn = functools.partial(kernel, *pre, **kw) if (pre or kw) else kernel
     single = len(outs) == 1
     o = outs[0] if single else None
-    if simple and single and not free:
-        if len(argspec) == 1:
+    if single and all(isinstance(a, int) for a in argspec) and len(free) <= 1:
+        f = free[0] if free else None
+        n = len(argspec)
+        if n == 0 and f is None:
+            def step(s):
+                s[o] = fn()
+            return step
+        if n == 1:
             (a,) = argspec
-            if kw:
+            if f is None:
                 def step(s):
-                    s[o] = kernel(s[a], **kw)
+                    s[o] = fn(s[a])
             else:
                 def step(s):
-                    s[o] = kernel(s[a])
+                    s[o] = fn(s[a])
+                    s[f] = None
             return step
-        if len(argspec) == 2:
+        if n == 2:
             a, b = argspec
-            if kw:
+            if f is None:
                 def step(s):
-                    s[o] = kernel(s[a], s[b], **kw)
+                    s[o] = fn(s[a], s[b])
             else:
                 def step(s):
-                    s[o] = kernel(s[a], s[b])
-            return step
-    if simple and single and len(free) == 1:
-        (f,) = free
-        if len(argspec) == 1:
-            (a,) = argspec
-            if kw:
-                def step(s):
-                    s[o] = kernel(s[a], **kw)
+                    s[o] = fn(s[a], s[b])
                     s[f] = None
+            return step
+        if n == 3:
+            a, b, c = argspec
+            if f is None:
+                def step(s):
+                    s[o] = fn(s[a], s[b], s[c])
             else:
                 def step(s):
-                    s[o] = kernel(s[a])
+                    s[o] = fn(s[a], s[b], s[c])
                     s[f] = None
             return step
-        if len(argspec) == 2:
-            a, b = argspec
-            if kw:
-                def step(s):
-                    s[o] = kernel(s[a], s[b], **kw)
-                    s[f] = None
-            else:
-                def step(s):
-                    s[o] = kernel(s[a], s[b])
-                    s[f] = None
-            return step
-    if not argspec and single and not free:
-        bound = tuple(pre)
-
-        def step(s):
-            s[o] = kernel(*bound, **kw)
-        return step
 
     getters = []
     for a in argspec:
@@ -453,10 +449,9 @@ def _make_step(kernel, pre, argspec, outs, kw, free):
             getters.append((1, tuple(a)))
         else:
             getters.append((2, a[1]))
-    bound = tuple(pre)
 
     def step(s):
-        args = list(bound)
+        args = []
         for kind, x in getters:
             if kind == 0:
                 args.append(s[x])
@@ -464,7 +459,7 @@ def _make_step(kernel, pre, argspec, outs, kw, free):
                 args.append([s[i] for i in x])
             else:
                 args.append(x)
-        r = kernel(*args, **kw)
+        r = fn(*args)
         if single:
             s[o] = r
         else:

@@ -174,7 +174,13 @@ SHAPE = register(OpDef(
 
 
 def shape(input, name=None, out_type=_dt.int32):  # noqa: A002
-    return SHAPE(input, out_type=_dt.as_dtype(out_type), name=name)
+    """TF1 folds a fully known shape into a Const named "Shape"; otherwise a Shape op."""
+    x = convert_to_tensor(input)
+    out_type = _dt.as_dtype(out_type)
+    if x.shape.is_fully_defined():
+        return constant(np.array(x.shape.as_list(), dtype=out_type.as_numpy_dtype),
+                        name=name or "Shape")
+    return SHAPE(x, out_type=out_type, name=name)
 
 
 def _reshape_kernel(x, shape):
@@ -381,12 +387,21 @@ RANK = register(OpDef(
 
 
 def size(input, name=None, out_type=_dt.int32):  # noqa: A002
-    # TF1 folds a fully known size into a Const; we keep the Size op (its value is still static).
-    return SIZE(input, out_type=_dt.as_dtype(out_type), name=name or "Size")
+    """Like TF1, a Const when the size is statically known, else a Size op."""
+    x = convert_to_tensor(input)
+    out_type = _dt.as_dtype(out_type)
+    n = x.shape.num_elements()
+    if n is not None:
+        return constant(np.array(n, dtype=out_type.as_numpy_dtype), name=name or "Size")
+    return SIZE(x, out_type=out_type, name=name or "Size")
 
 
 def rank(input, name=None):  # noqa: A002
-    return RANK(input, name=name or "Rank")
+    """Like TF1, a Const when the rank is statically known, else a Rank op."""
+    x = convert_to_tensor(input)
+    if x.shape.rank is not None:
+        return constant(np.array(x.shape.rank, dtype=np.int32), name=name or "Rank")
+    return RANK(x, name=name or "Rank")
 
 
 # -- ExpandDims / Squeeze -----------------------------------------------------------------------
