@@ -1,0 +1,1 @@
+"""Runnable TF1-style training examples (``python -m examples.<name>``) and the demo."""
