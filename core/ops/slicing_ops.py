@@ -1,5 +1,709 @@
-"""Slicing and gathering: Slice, StridedSlice (and Tensor.__getitem__), GatherV2."""
+"""Slicing and gathering: Slice, StridedSlice (and Tensor.__getitem__), StridedSliceGrad,
+GatherV2 and UnsortedSegmentSum (the dense form of the gather gradient)."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import builtins
+import functools
+import numbers
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import InvalidArgumentError
+from ..graph import Tensor, constant_value, convert_to_tensor
+from ..opdef import OpDef, TensorSpec, register, shape_error
+from ..tensor_shape import Dimension, TensorShape
+from . import array_ops, math_ops
+from ._util import const_ints, shape_from_value
+
+# Python's slice: this module defines tf.slice (bound to the name ``slice`` at the end).
+_BaseSlice = builtins.slice
+
+# Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
+__all__ = ["slice", "strided_slice", "gather", "unsorted_segment_sum", "newaxis"]
+
+#: ``tf.newaxis``: inserts a size-1 dimension in ``tensor[...]``, as in numpy.
+newaxis = None
+
+
+def _with_rank1(spec):
+    if spec.shape.rank not in (None, 1):
+        raise shape_error(f"Shape must be rank 1 but is rank {spec.shape.rank}")
+    return None if spec.shape.rank is None else spec.shape.as_tuple()[0]
+
+
+def _merge_lengths(*lengths):
+    """The common length of 1-D spec vectors (None if unknown); raises on a mismatch."""
+    known = None
+    for n in lengths:
+        if n is not None:
+            if known is not None and n != known:
+                raise shape_error(f"Dimension 0 in both shapes must be equal, but are {known} "
+                                  f"and {n}. Shapes are [{known}] and [{n}].")
+            known = n
+    return known
+
+
+def _ints(a) -> tuple:
+    return tuple(np.asarray(a).reshape(-1).tolist())
+
+
+def _shape_str(shape) -> str:
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+# -- StridedSlice: TensorFlow's sparse -> dense spec and per-dimension canonicalisation ----------
+
+_NEW = -1  # marks an inserted axis in the output order
+
+
+def _dense_spec(n, rank, begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask):
+    """Expands an ``n``-entry slice spec over a rank-``rank`` input (TF's BuildDenseSpec).
+
+    Returns (sources, dense_masks, order): per input dim the spec entry it reads (None when an
+    ellipsis covers it), its (begin_masked, end_masked, shrink) flags, and the output order as
+    input dims (shrunk dims included, they become integer indices) and ``_NEW`` markers.
+    """
+    if ellipsis_mask & (ellipsis_mask - 1):
+        raise shape_error("Multiple ellipses in slice spec not allowed")
+    ellipsis_seen, add_after = False, 0
+    for i in range(n):
+        if ellipsis_seen and new_axis_mask >> i & 1:
+            add_after += 1
+        if ellipsis_mask >> i & 1:
+            ellipsis_seen = True
+    dims = n
+    if not ellipsis_seen:  # an implicit ellipsis at the end
+        ellipsis_mask |= 1 << n
+        dims += 1
+    sources, flags, order = [], [], []
+    full = 0
+    for i in range(dims):
+        if ellipsis_mask >> i & 1:
+            nxt = min(rank - (dims - i) + 1 + add_after, rank)
+            while full < nxt:
+                sources.append(None)
+                flags.append((True, True, False))
+                order.append(full)
+                full += 1
+        elif new_axis_mask >> i & 1:
+            order.append(_NEW)
+        else:
+            if full == rank:
+                raise shape_error(f"Index out of range using input dim {full}; input has only "
+                                  f"{rank} dims")
+            sources.append(i)
+            flags.append((bool(begin_mask >> i & 1), bool(end_mask >> i & 1),
+                          bool(shrink_axis_mask >> i & 1)))
+            order.append(full)
+            full += 1
+    return sources, flags, order
+
+
+def _canonical_dim(i, dim, b, e, s, begin_masked, end_masked, shrink):
+    """(begin, end, size) of input dim ``i`` (TF's ValidateStridedSliceOp); None = not static.
+
+    ``dim``, ``b``, ``e``, ``s`` may be None (unknown). For a shrunk dim, begin is the index.
+    """
+    if s is not None and s == 0:
+        raise shape_error(f"strides[{i}] must be non-zero")
+    if dim is None or s is None:
+        return None, None, (1 if shrink else None)
+    if shrink and s < 0:
+        raise shape_error("only stride 1 allowed on non-range indexing.")
+    if shrink:
+        if b is None:
+            return None, None, 1
+        fwd = b + dim if b < 0 else b
+        if not 0 <= fwd < dim:
+            raise shape_error(f"slice index {fwd} of dimension {i} out of bounds.")
+        return fwd, fwd + 1, 1
+    lo, hi = (0, dim) if s > 0 else (-1, dim - 1)
+
+    def canonical(x, masked, c):
+        if masked:
+            return (lo, hi)[c] if s > 0 else (hi, lo)[c]
+        fwd = x + dim if x < 0 else x
+        return lo if fwd < lo else hi if fwd > hi else fwd
+
+    if (b is None and not begin_masked) or (e is None and not end_masked):
+        return None, None, None
+    b = canonical(b, begin_masked, 0)
+    e = canonical(e, end_masked, 1)
+    length = e - b
+    if length == 0 or (length < 0) != (s < 0):
+        return b, e, 0
+    q, r = divmod(abs(length), abs(s))
+    return b, e, q + (1 if r else 0)
+
+
+def _resolve(dims_in, n, begin, end, strides, masks):
+    """(flags, order, ranges) of a spec over an input of dims ``dims_in`` (int|None each):
+    ``_dense_spec``'s flags and order, and per input dim (begin, end, size, stride), None where
+    not static. ``begin``/``end``/``strides`` are sequences of ints or None (unknown)."""
+    sources, flags, order = _dense_spec(n, len(dims_in), *masks)
+    ranges = []
+    for d, (src, (bm, em, shrink)) in enumerate(zip(sources, flags)):
+        if src is None:  # covered by an ellipsis: the full range
+            b, e, s = 0, 0, 1
+        else:
+            b, e, s = (None if v is None else v[src] for v in (begin, end, strides))
+        ranges.append((*_canonical_dim(d, dims_in[d], b, e, s, bm, em, shrink), s))
+    return flags, order, ranges
+
+
+def _out_dims(flags, order, ranges) -> list:
+    """Output dims in order: 1 for an inserted axis, the size of every dim that is not shrunk."""
+    return [1 if o == _NEW else ranges[o][2] for o in order if o == _NEW or not flags[o][2]]
+
+
+def _slice_shape(in_shape, n, begin, end, strides, masks) -> TensorShape:
+    """The static output shape of StridedSlice."""
+    dims_in = in_shape.as_tuple()
+    if dims_in is None or n is None:
+        return TensorShape(None)
+    return TensorShape(_out_dims(*_resolve(dims_in, n, begin, end, strides, masks)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _slice_plan(shape, begin, end, strides, masks):
+    """The numpy basic index realising a StridedSlice on a concrete shape, cached per spec.
+
+    Returns (index with None for new axes, index without them, output shape, shape of the
+    region without new axes).
+    """
+    n = len(begin)
+    if not len(end) == len(strides) == n:
+        raise shape_error(f"Expected begin, end, and strides to be 1D equal size tensors, but got "
+                          f"shapes [{n}], [{len(end)}], and [{len(strides)}] instead.")
+    flags, order, ranges = _resolve(shape, n, begin, end, strides, masks)
+    per_dim = []
+    for (_, _, shrink), (b, e, size, s) in zip(flags, ranges):
+        if shrink:
+            per_dim.append(b)
+        elif size == 0:
+            per_dim.append(_BaseSlice(0, 0))
+        else:  # a negative stride's canonical end -1 means "past index 0": Python's None
+            per_dim.append(_BaseSlice(b, None if e < 0 else e, s))
+    # A trailing Ellipsis keeps all-integer indexing a 0-d array rather than a numpy scalar.
+    index = tuple(None if o == _NEW else per_dim[o] for o in order) + (Ellipsis,)
+    region = tuple(r[2] for f, r in zip(flags, ranges) if not f[2])
+    return index, tuple(per_dim), tuple(_out_dims(flags, order, ranges)), region
+
+
+def _plan_for(shape, begin, end, strides, masks):
+    return _slice_plan(tuple(shape), _ints(begin), _ints(end), _ints(strides), masks)
+
+
+def _ss_kernel(x, begin, end, strides, *, begin_mask, end_mask, ellipsis_mask, new_axis_mask,
+               shrink_axis_mask):
+    masks = (begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask)
+    index = _plan_for(np.shape(x), begin, end, strides, masks)[0]
+    return np.asarray(x)[index]
+
+
+def _ss_infer(x, begin, end, strides, **masks):
+    n = _merge_lengths(_with_rank1(begin), _with_rank1(end), _with_rank1(strides))
+    vals = [const_ints(v) for v in (begin, end, strides)]
+    masks = _mask_tuple(masks)
+    # TF's shape function reports stride errors before bounds errors, as a pass without
+    # begin/end would (the kernel checks dim by dim).
+    _slice_shape(x.shape, n, None, None, vals[2], masks)
+    return [TensorSpec(_slice_shape(x.shape, n, *vals, masks), x.dtype)]
+
+
+def _mask_tuple(attrs):
+    return (attrs["begin_mask"], attrs["end_mask"], attrs["ellipsis_mask"],
+            attrs["new_axis_mask"], attrs["shrink_axis_mask"])
+
+
+def _mask_attrs(op):
+    return {k: op.get_attr(k) for k in _MASK_NAMES}
+
+
+_MASK_NAMES = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")
+_MASK_DEFAULTS = {k: 0 for k in _MASK_NAMES}
+
+
+def _shape_input(x: Tensor, dtype):
+    """``x``'s shape as a value of ``dtype``: a numpy constant when static, else a Shape op."""
+    if x.shape.is_fully_defined():
+        return np.array(x.shape.as_list(), dtype=dtype.as_numpy_dtype)
+    return array_ops.shape(x, out_type=dtype)
+
+
+def _ss_grad(op, dy):
+    x, begin, end, strides = op.inputs
+    dx = STRIDED_SLICE_GRAD(_shape_input(x, begin.dtype), begin, end, strides, dy,
+                            **_mask_attrs(op))
+    return [dx, None, None, None]
+
+
+STRIDED_SLICE = register(OpDef(
+    "StridedSlice", inputs=["input:T", "begin:Index=int32", "end:Index=int32",
+                            "strides:Index=int32"],
+    attrs=dict(_MASK_DEFAULTS),
+    kernel=_ss_kernel,
+    infer=_ss_infer,
+    grad=_ss_grad,
+    doc="input[begin:end:strides] with TensorFlow's mask semantics (ellipsis, new and shrunk "
+        "axes, negative strides, clamping).",
+))
+
+
+def _ssg_kernel(shape, begin, end, strides, dy, *, begin_mask, end_mask, ellipsis_mask,
+                new_axis_mask, shrink_axis_mask):
+    masks = (begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask)
+    shape = _ints(shape)
+    if min(shape, default=0) < 0:
+        raise InvalidArgumentError(None, None, f"Dimension {min(shape)} must be >= 0 in shape "
+                                   f"{_shape_str(shape)}")
+    _, index, want, region = _plan_for(shape, begin, end, strides, masks)
+    if np.shape(dy) != want:
+        raise InvalidArgumentError(None, None, f"shape of dy was {_shape_str(np.shape(dy))} "
+                                   f"instead of {_shape_str(want)}")
+    out = np.zeros(shape, dtype=np.asarray(dy).dtype)
+    out[index] = np.reshape(dy, region)  # dy without its inserted axes
+    return out
+
+
+def _ssg_infer(shape, begin, end, strides, dy, **masks):
+    n = _merge_lengths(_with_rank1(begin), _with_rank1(end), _with_rank1(strides))
+    out = shape_from_value(shape)
+    vals = [const_ints(v) for v in (begin, end, strides)]
+    if out.is_fully_defined() and dy.shape.rank is not None and None not in vals:
+        want = _slice_shape(out, n, *vals, _mask_tuple(masks))
+        if not want.is_compatible_with(dy.shape):
+            raise shape_error(f"shape of dy was {_shape_str(dy.shape.as_tuple())} instead of "
+                              f"{_shape_str(want.as_tuple())}")
+    return [TensorSpec(out, dy.dtype)]
+
+
+def _ssg_grad(op, grad):
+    # TF: the gradient of the scatter is the slice of the incoming gradient.
+    _, begin, end, strides, _ = op.inputs
+    return [None, None, None, None, STRIDED_SLICE(grad, begin, end, strides, **_mask_attrs(op))]
+
+
+STRIDED_SLICE_GRAD = register(OpDef(
+    "StridedSliceGrad", inputs=["shape:Index=int32", "begin:Index=int32", "end:Index=int32",
+                                "strides:Index=int32", "dy:T"],
+    attrs=dict(_MASK_DEFAULTS),
+    kernel=_ssg_kernel,
+    infer=_ssg_infer,
+    grad=_ssg_grad,
+    doc="Zeros of ``shape`` with ``dy`` scattered into the StridedSlice region.",
+))
+
+
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
+                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
+    """``tf.strided_slice``. ``var`` (slice assignment in TF) is accepted and unused."""
+    del var
+    if strides is None:
+        strides = array_ops.ones_like(begin)  # as TF: a node named "ones_like"
+    return STRIDED_SLICE(input_, begin, end, strides, begin_mask=begin_mask, end_mask=end_mask,
+                         ellipsis_mask=ellipsis_mask, new_axis_mask=new_axis_mask,
+                         shrink_axis_mask=shrink_axis_mask, name=name or "StridedSlice")
+
+
+def strided_slice_grad(shape, begin, end, strides, dy, begin_mask=0, end_mask=0,
+                       ellipsis_mask=0, new_axis_mask=0, shrink_axis_mask=0, name=None):
+    """The StridedSliceGrad op (``tf.raw_ops.StridedSliceGrad``)."""
+    return STRIDED_SLICE_GRAD(shape, begin, end, strides, dy, begin_mask=begin_mask,
+                              end_mask=end_mask, ellipsis_mask=ellipsis_mask,
+                              new_axis_mask=new_axis_mask, shrink_axis_mask=shrink_axis_mask,
+                              name=name or "StridedSliceGrad")
+
+
+# -- Tensor.__getitem__ (TF's array_ops._slice_helper) --------------------------------------------
+
+_SLICE_TYPE_ERROR = ("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and "
+                     "scalar tf.int32/tf.int64 tensors are valid indices")
+_INDEX_DTYPES = (_dt.int16, _dt.int32, _dt.int64)
+
+
+def _check_index(idx):
+    """An int, a known Dimension or a scalar integer tensor; returns it as int or Tensor."""
+    if isinstance(idx, Dimension) and idx.value is not None:
+        return idx.value
+    if isinstance(idx, numbers.Integral) and not isinstance(idx, (bool, np.bool_)):
+        return int(idx)
+    conv = getattr(idx, "_as_tensor", None)  # Variables
+    if conv is not None:
+        idx = conv()
+    if isinstance(idx, Tensor) and idx.dtype in _INDEX_DTYPES and idx.shape.rank in (None, 0):
+        return idx
+    if (isinstance(idx, np.ndarray) and idx.ndim == 0 and idx.dtype.kind in "iu"):
+        return int(idx)
+    raise TypeError(f"{_SLICE_TYPE_ERROR}, got {idx!r}")
+
+
+def _is_unset(v):
+    return v is None or (isinstance(v, Dimension) and v.value is None)
+
+
+def _stack_indices(values, name):
+    """``tf.stack`` of begin/end/strides: one Const when all are Python ints, else a Pack whose
+    Python entries become Consts named by position ("stack/1"), as TF's autopacking does."""
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    if not tensors:
+        return array_ops.constant(values, name=name)
+    dtype = tensors[0].dtype
+    graph = tensors[0].graph
+    with graph.as_default(), graph.name_scope(name) as scope:
+        items = [v if isinstance(v, Tensor) else array_ops.constant(v, dtype=dtype, name=str(k))
+                 for k, v in enumerate(values)]
+        return array_ops.PACK(items, axis=0, name=scope)
+
+
+def _slice_helper(tensor, slice_spec, var=None):
+    """``tensor[slice_spec]`` as one StridedSlice, with TF's node names and masks."""
+    if not isinstance(slice_spec, (list, tuple)):
+        slice_spec = [slice_spec]
+    tensor = convert_to_tensor(tensor)
+    graph = tensor.graph
+    with graph.as_default():
+        begin, end, strides, masks = _encode_spec(slice_spec)
+        with graph.name_scope("strided_slice") as name:
+            if begin:
+                packed = [_stack_indices(v, n) for v, n in ((begin, "stack"), (end, "stack_1"),
+                                                           (strides, "stack_2"))]
+                if any(p.dtype == _dt.int64 for p in packed):
+                    packed = [math_ops.cast(p, _dt.int64) for p in packed]
+            else:
+                empty = array_ops.constant([], dtype=_dt.int32)
+                packed = [empty] * 3
+            return strided_slice(tensor, *packed, var=var, name=name, **masks)
+
+
+def _encode_spec(slice_spec):
+    """begin, end, strides (ints or scalar Tensors) and the masks of a ``tensor[...]`` spec."""
+    begin, end, strides = [], [], []
+    masks = dict.fromkeys(_MASK_NAMES, 0)
+    for index, s in enumerate(slice_spec):
+        bit = 1 << index
+        if isinstance(s, _BaseSlice):
+            parts = [None if _is_unset(v) else _check_index(v) for v in (s.start, s.stop, s.step)]
+            # Filled-in bounds take the widest dtype of the tensor bounds (TF2's helper).
+            dtype = max((p.dtype for p in parts if isinstance(p, Tensor)), default=None,
+                        key=_INDEX_DTYPES.index)
+            for part, default, out in zip(parts, (0, 0, 1), (begin, end, strides)):
+                if part is None:
+                    part = default if dtype is None else array_ops.constant(default, dtype=dtype)
+                out.append(part)
+            masks["begin_mask"] |= bit if parts[0] is None else 0
+            masks["end_mask"] |= bit if parts[1] is None else 0
+        elif s is Ellipsis or s is newaxis:
+            begin.append(0)
+            end.append(0)
+            strides.append(1)
+            masks["ellipsis_mask" if s is Ellipsis else "new_axis_mask"] |= bit
+        else:
+            s = _check_index(s)
+            begin.append(s)
+            end.append(s + 1)  # a Tensor index builds an "add" op, as in TF
+            wide = isinstance(s, Tensor) and s.dtype in (_dt.int16, _dt.int64)
+            strides.append(array_ops.constant(1, dtype=s.dtype) if wide else 1)
+            masks["shrink_axis_mask"] |= bit
+    return begin, end, strides, masks
+
+
+Tensor.__getitem__ = _slice_helper
+
+
+# -- Slice ----------------------------------------------------------------------------------------
+
+
+def _slice_kernel(x, begin, size):
+    x = np.asarray(x)
+    begin, size = _ints(begin), _ints(size)
+    if not len(begin) == len(size) == x.ndim:
+        raise InvalidArgumentError(
+            None, None, f"Expected begin and size arguments to be 1-D tensors of size {x.ndim}, "
+            f"but got shapes [{len(begin)}] and [{len(size)}] instead.")
+    index = []
+    for i, (b, s, dim) in enumerate(zip(begin, size, x.shape)):
+        if s == -1:
+            s = dim - b
+        if not 0 <= b <= dim:
+            raise InvalidArgumentError(None, None,
+                                       f"Expected begin[{i}] in [0, {dim}], but got {b}")
+        if not 0 <= s <= dim - b:
+            raise InvalidArgumentError(None, None,
+                                       f"Expected size[{i}] in [0, {dim - b}], but got {s}")
+        index.append(_BaseSlice(b, b + s))
+    return x[tuple(index)]
+
+
+def _slice_infer(x, begin, size):
+    n = _merge_lengths(_with_rank1(begin), _with_rank1(size))
+    rank = x.shape.rank
+    if n is not None and rank is not None and n != rank:
+        raise shape_error(f"Shape must be rank {n} but is rank {rank}")
+    n = rank if n is None else n
+    if n is None:
+        return [TensorSpec(TensorShape(None), x.dtype)]
+    sizes = const_ints(size)
+    if sizes is None:
+        return [TensorSpec([None] * n, x.dtype)]
+    begins = const_ints(begin)
+    dims_in = x.shape.as_tuple() or (None,) * n
+    out = []
+    for i, s in enumerate(sizes):
+        if s < -1:
+            raise shape_error(f"Invalid value in tensor used for shape: {s}")
+        if s == -1:
+            s = None if begins is None or dims_in[i] is None else dims_in[i] - begins[i]
+            s = None if s is not None and s < 0 else s  # the kernel reports the bad begin
+        out.append(s)
+    return [TensorSpec(out, x.dtype)]
+
+
+def _slice_grad(op, dy):
+    # TF pads dy (Pad); the same scatter is a unit-stride StridedSliceGrad over [begin, end).
+    x, begin, _ = op.inputs
+    y = op.outputs[0]
+    b = constant_value(begin)
+    if b is not None and y.shape.is_fully_defined():
+        end = (b + np.array(y.shape.as_list())).astype(b.dtype)
+        strides = np.ones_like(b)
+    else:
+        end = math_ops.add(begin, array_ops.shape(y, out_type=begin.dtype))
+        strides = array_ops.ones_like(begin)
+    dx = STRIDED_SLICE_GRAD(_shape_input(x, begin.dtype), begin, end, strides, dy)
+    return [dx, None, None]
+
+
+SLICE = register(OpDef(
+    "Slice", inputs=["input:T", "begin:Index=int32", "size:Index=int32"],
+    kernel=_slice_kernel,
+    infer=_slice_infer,
+    grad=_slice_grad,
+    doc="input[begin:begin+size] per dimension; size -1 means to the end.",
+))
+
+
+def slice_(input_, begin, size, name=None):
+    """``tf.slice`` (bound to the module name ``slice`` at the end of this module)."""
+    return SLICE(input_, begin, size, name=name or "Slice")
+
+
+# -- GatherV2 -------------------------------------------------------------------------------------
+
+
+def _gather_axes(params_rank, indices_rank, axis, batch_dims):
+    """Normalised (axis, batch_dims); None where unknown. Raises TF's messages when invalid."""
+    if axis is not None and params_rank is not None:
+        if not -params_rank <= axis < params_rank:
+            need = axis + 1 if axis >= 0 else -axis
+            raise shape_error(f"Shape must be at least rank {need} but is rank {params_rank}")
+        axis %= params_rank
+    if batch_dims < 0:
+        if indices_rank is None:
+            return axis, None
+        if batch_dims < -indices_rank:
+            raise shape_error(f"Shape must be at least rank {-batch_dims} but is rank "
+                              f"{indices_rank}")
+        batch_dims += indices_rank
+    if indices_rank is not None and batch_dims > indices_rank:
+        raise shape_error(f"Shape must be at least rank {batch_dims} but is rank {indices_rank}")
+    if axis is not None and axis >= 0 and batch_dims > axis:
+        raise shape_error(f"batch_dims ({batch_dims}) must be less than or equal to axis "
+                          f"({axis}).")
+    return axis, batch_dims
+
+
+def _check_batch_shapes(params_dims, indices_dims, batch_dims):
+    for i in range(batch_dims):
+        p, q = params_dims[i], indices_dims[i]
+        if p is not None and q is not None and p != q:
+            raise shape_error(f"params.shape[{i}]: {p} should be equal to indices.shape[{i}]: {q}")
+
+
+def _first_bad(bad) -> tuple:
+    return tuple(int(i) for i in np.argwhere(bad)[0])
+
+
+def _index_str(name, pos) -> str:
+    return name + ("[" + ",".join(map(str, pos)) + "]" if pos else "")
+
+
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _gather_kernel(params, indices, axis, *, batch_dims):
+    params, indices = np.asarray(params), np.asarray(indices)
+    axis, batch_dims = _gather_axes(params.ndim, indices.ndim, int(axis), batch_dims)
+    _check_batch_shapes(params.shape, indices.shape, batch_dims)
+    n = params.shape[axis]
+    # One reduction checks both bounds: negative indices viewed as unsigned are huge.
+    if indices.size and indices.view(_UNSIGNED[indices.dtype.itemsize]).max() >= n:
+        pos = _first_bad((indices < 0) | (indices >= n))
+        raise InvalidArgumentError(None, None, f"{_index_str('indices', pos)} = "
+                                   f"{indices[pos]} is not in [0, {n})")
+    if batch_dims == 0:
+        return np.take(params, indices, axis=axis)
+    # Flatten the batch dims, put the gathered axis next to them and index both at once.
+    batch = params.shape[:batch_dims]
+    nb = int(np.prod(batch, dtype=np.int64))
+    p = np.moveaxis(params.reshape((nb,) + params.shape[batch_dims:]), axis - batch_dims + 1, 1)
+    idx = indices.reshape((nb,) + indices.shape[batch_dims:])
+    rows = np.arange(nb).reshape((nb,) + (1,) * (idx.ndim - 1))
+    g = p[rows, idx]  # (nb, *idx_rest, *pre, *post)
+    k, m = idx.ndim - 1, axis - batch_dims
+    perm = [0, *range(1 + k, 1 + k + m), *range(1, 1 + k), *range(1 + k + m, g.ndim)]
+    g = g.transpose(perm)
+    return g.reshape(batch + g.shape[1:])
+
+
+def _gather_infer(params, indices, axis, *, batch_dims):
+    if axis.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {axis.shape.rank}")
+    axis_v = const_ints(axis)
+    axis_v = None if axis_v is None else axis_v[0]
+    pdims, idims = params.shape.as_tuple(), indices.shape.as_tuple()
+    ax, bd = _gather_axes(None if pdims is None else len(pdims),
+                          None if idims is None else len(idims), axis_v, batch_dims)
+    if pdims is None or idims is None or bd is None:
+        return [TensorSpec(TensorShape(None), params.dtype)]
+    _check_batch_shapes(pdims, idims, bd)
+    if ax is None:
+        return [TensorSpec([None] * (len(pdims) - 1 + len(idims) - bd), params.dtype)]
+    batch = [p if p is not None else q for p, q in zip(pdims[:bd], idims[:bd])]
+    out = batch + list(pdims[bd:ax]) + list(idims[bd:]) + list(pdims[ax + 1:])
+    return [TensorSpec(out, params.dtype)]
+
+
+def _gather_grad(op, dy):
+    """A dense gradient of params' shape (TF returns IndexedSlices; minitf has none)."""
+    params, indices, axis = op.inputs
+    batch_dims = op.get_attr("batch_dims")
+    axis_v = constant_value(axis)
+    if axis_v is not None and int(axis_v) == 0 and batch_dims <= 0:
+        # batch_dims <= axis forces 0: rows of dy add into the rows their indices name.
+        dim0 = params.shape.as_tuple()[0] if params.shape.rank else None
+        n = dim0 if dim0 is not None else array_ops.shape(params)[0]
+        dx = unsorted_segment_sum(dy, indices, n)
+        dx.set_shape(params.shape)  # dy may know less than params
+        return [dx, None, None]
+    # Any axis / batch_dims: gather the flat positions of params the same way, then add every
+    # element of dy into the position it was read from.
+    size = array_ops.size(params)
+    iota = array_ops.reshape(array_ops.range_(size), array_ops.shape(params))
+    pos = GATHER_V2(iota, indices, axis, batch_dims=batch_dims)
+    flat = unsorted_segment_sum(array_ops.reshape(dy, [-1]), array_ops.reshape(pos, [-1]), size)
+    dx = array_ops.reshape(flat, array_ops.shape(params))
+    dx.set_shape(params.shape)
+    return [dx, None, None]
+
+
+GATHER_V2 = register(OpDef(
+    "GatherV2", inputs=["params:Tparams", "indices:Tindices=int32", "axis:Taxis=int32"],
+    attrs={"batch_dims": 0},
+    kernel=_gather_kernel,
+    infer=_gather_infer,
+    grad=_gather_grad,
+    doc="Slices of params along axis at indices (per batch for batch_dims > 0).",
+))
+
+
+def gather(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
+    """``tf.gather``. As TF1's wrapper: with a static axis 0, ``batch_dims`` is not passed."""
+    del validate_indices  # TF ignores it: indices are always validated on CPU
+    if axis is None:
+        axis = batch_dims
+    axis_v = constant_value(axis) if isinstance(axis, Tensor) else np.asarray(axis)
+    if axis_v is None or axis_v.ndim or int(axis_v) != 0:
+        return GATHER_V2(params, indices, axis, batch_dims=batch_dims, name=name or "GatherV2")
+    return GATHER_V2(params, indices, axis, name=name or "GatherV2")
+
+
+# -- UnsortedSegmentSum ---------------------------------------------------------------------------
+
+
+def _uss_kernel(data, segment_ids, num_segments):
+    data, ids = np.asarray(data), np.asarray(segment_ids)
+    n = int(num_segments)
+    if n < 0:
+        raise InvalidArgumentError(None, None,
+                                   f"Input num_segments == {n} must not be negative.")
+    if data.shape[:ids.ndim] != ids.shape:
+        raise InvalidArgumentError(None, None, f"data.shape = {_shape_str(data.shape)} does not "
+                                   f"start with segment_ids.shape = {_shape_str(ids.shape)}")
+    if ids.size and ids.max() >= n:
+        pos = _first_bad(ids >= n)
+        raise InvalidArgumentError(None, None, f"{_index_str('segment_ids', pos)} = {ids[pos]} "
+                                   f"is out of range [0, {n})")
+    tail = data.shape[ids.ndim:]
+    width = int(np.prod(tail, dtype=np.int64))
+    flat_ids = ids.reshape(-1).astype(np.intp, copy=False)
+    values = data.reshape(-1)
+    if flat_ids.size and flat_ids.min() < 0:  # TF drops negative ids
+        keep = flat_ids >= 0
+        values = values.reshape(flat_ids.size, width)[keep].reshape(-1)
+        flat_ids = flat_ids[keep]
+    out = np.zeros(n * width, dtype=data.dtype)
+    # Scalar-indexed np.add.at over the flat output is numpy's fast path (row indexing is not).
+    if width != 1:
+        flat_ids = (flat_ids[:, None] * width + np.arange(width)).reshape(-1)
+    np.add.at(out, flat_ids, values)
+    return out.reshape((n,) + tail)
+
+
+def _uss_infer(data, segment_ids, num_segments):
+    if num_segments.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {num_segments.shape.rank}")
+    n = const_ints(num_segments)
+    n = None if n is None else n[0]
+    if n is not None and n < 0:
+        raise shape_error(f"Input num_segments == {n} must not be negative.")
+    ddims, idims = data.shape.as_tuple(), segment_ids.shape.as_tuple()
+    if ddims is None or idims is None:
+        return [TensorSpec(TensorShape(None), data.dtype)]
+    if len(ddims) < len(idims):
+        raise shape_error(f"Shape must be at least rank {len(idims)} but is rank {len(ddims)}")
+    for d, i in zip(ddims, idims):
+        if d is not None and i is not None and d != i:
+            raise shape_error(f"Dimensions must be equal, but are {d} and {i}")
+    return [TensorSpec([n, *ddims[len(idims):]], data.dtype)]
+
+
+def _gather_drop_negatives(params: Tensor, ids: Tensor) -> Tensor:
+    """``gather(params, ids)`` with rows of negative ids zero (TF's _GatherDropNegatives)."""
+    v = constant_value(ids)
+    if v is not None and (v.size == 0 or v.min() >= 0):
+        return gather(params, ids)
+    # Gather from params behind a zero row 0, at ids + 1 clipped to 0: negatives read zeros.
+    np_idx = ids.dtype.as_numpy_dtype
+    shape = _shape_input(params, ids.dtype)
+    if isinstance(shape, np.ndarray):
+        shape[0] += 1
+    else:
+        one_at_0 = STRIDED_SLICE_GRAD(array_ops.shape(shape, out_type=ids.dtype), [0], [1], [1],
+                                      np.array([1], np_idx))
+        shape = math_ops.add(shape, one_at_0)
+    padded = STRIDED_SLICE_GRAD(shape, np.array([1], np_idx), np.array([0], np_idx),
+                                np.array([1], np_idx), params, end_mask=1)
+    shifted = math_ops.maximum(math_ops.add(ids, np.array(1, np_idx)), np.array(0, np_idx))
+    return gather(padded, shifted)
+
+
+UNSORTED_SEGMENT_SUM = register(OpDef(
+    "UnsortedSegmentSum", inputs=["data:T", "segment_ids:Tindices=int32",
+                                  "num_segments:Tnumsegments=int32"],
+    kernel=_uss_kernel,
+    infer=_uss_infer,
+    grad=lambda op, dy: [_gather_drop_negatives(dy, op.inputs[1]), None, None],
+    doc="output[i] = sum of data[j...] with segment_ids[j...] == i; negative ids are dropped.",
+))
+
+
+def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
+    return UNSORTED_SEGMENT_SUM(data, segment_ids, num_segments,
+                                name=name or "UnsortedSegmentSum")
+
+
+# ``tf.slice``: bound last so the code above still sees Python's builtin ``slice``.
+slice = slice_  # noqa: A001
