@@ -7,7 +7,7 @@
 """
 
 from .freeze import (PREDICT_METHOD, FrozenGraph, convert_variables_to_constants,  # noqa: F401
-                     extract_sub_graph, freeze)
+                     extract_sub_graph, freeze, freeze_from_checkpoint)
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def,  # noqa: F401
                         graph_to_graph_def, import_graph_def, node_def_of)
 from .saved_model import (DEFAULT_SIGNATURE, SERVE_TAG, Model, Signature,  # noqa: F401

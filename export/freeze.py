@@ -175,3 +175,40 @@ def extract_sub_graph(graph_def, dest_nodes):
     out.versions.CopyFrom(graph_def.versions)
     out.node.extend(n for n in graph_def.node if n.name in keep)
     return out
+
+
+def freeze_from_checkpoint(graph: Graph, checkpoint: str, inputs: dict, outputs: dict
+                           ) -> FrozenGraph:
+    """Freezes ``graph`` with variable values read from a checkpoint (no training code).
+
+    ``inputs``/``outputs`` map aliases to tensor names. Only the variables the outputs need are
+    read; each must be in the checkpoint with the graph's dtype and a compatible shape.
+    """
+    import numpy as np
+
+    from minitf.errors import NotFoundError
+    from minitf.session import Session
+    from minitf.train.saver import load_checkpoint_arrays
+
+    arrays = load_checkpoint_arrays(checkpoint)
+    inputs = _as_tensor_map(graph, inputs, "inputs")
+    outputs = _as_tensor_map(graph, outputs, "outputs")
+    sess = Session(graph=graph)
+    try:
+        for op in needed_ops(outputs.values(), stop_at=set(inputs.values())):
+            if op.type != "VariableV2":
+                continue
+            if op.name not in arrays:
+                raise NotFoundError(None, None, f"variable {op.name} is not in checkpoint "
+                                    f"{checkpoint}")
+            value = arrays[op.name]
+            spec = op.outputs[0]
+            if value.dtype != np.dtype(spec.dtype.as_numpy_dtype) or \
+                    not spec.shape.is_compatible_with(value.shape):
+                raise InvalidArgumentError(
+                    None, None, f"variable {op.name}: checkpoint has {value.dtype} "
+                    f"{list(value.shape)}, the graph wants {spec.dtype.name} {spec.shape}")
+            sess._resources.variable(op).set(np.array(value))
+        return freeze(sess, inputs, outputs)
+    finally:
+        sess.close()

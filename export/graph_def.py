@@ -8,6 +8,8 @@ order, unknown and ``_``-prefixed attrs (ignored), missing defaulted attrs, type
 
 from __future__ import annotations
 
+import heapq
+
 from minitf import dtypes as _dt
 from minitf.errors import (InvalidArgumentError, NotFoundError, OpError,
                            UnimplementedError)
@@ -48,6 +50,7 @@ def attr_to_proto(value, kind: str, av=None) -> attr_value_pb2.AttrValue:
     elif kind == "type":
         av.type = _dt.as_dtype(value).as_datatype_enum
     elif kind == "shape":
+        av.shape.SetInParent()  # a scalar shape has no fields, but the attr must be present
         shape_to_proto(value, av.shape)
     elif kind == "tensor":
         av.tensor.CopyFrom(make_tensor_proto(value))
@@ -188,7 +191,10 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
         raise TypeError(f"graph_def must be a GraphDef proto, got {type(graph_def).__name__}")
     graph = graph or get_default_graph()
     prefix = ("import" if name is None else name)
-    prefix = prefix + "/" if prefix and not prefix.endswith("/") else prefix
+    if prefix and not prefix.endswith("/"):
+        # TensorFlow opens name_scope(name): a second import under "import" gets "import_1/".
+        with graph.as_default():
+            prefix = graph.unique_name(prefix) + "/"
     input_map = {(_norm(k)): v for k, v in (input_map or {}).items()}
     for k, v in input_map.items():
         if not isinstance(v, Tensor):
@@ -261,16 +267,17 @@ def _topological_order(nodes, index, input_map, source) -> list:
         for j in d:
             users[j].append(i)
     indeg = [len(d) for d in deps]
+    # Lowest index first (TensorFlow's importer keeps a sorted ready set), so a GraphDef that is
+    # already in topological order imports in its own order and exports back unchanged.
     ready = [i for i, n in enumerate(indeg) if n == 0]
-    ready.reverse()
     order = []
     while ready:
-        i = ready.pop()
+        i = heapq.heappop(ready)
         order.append(i)
         for u in users[i]:
             indeg[u] -= 1
             if indeg[u] == 0:
-                ready.append(u)
+                heapq.heappush(ready, u)
     if len(order) != len(nodes):
         stuck = min(i for i, n in enumerate(indeg) if n > 0)
         raise InvalidArgumentError(None, None, f"{source}: the graph has a cycle through node "
@@ -311,11 +318,15 @@ def _import_node(node, created, input_map, prefix, graph, source, content):
         inputs.append(op.outputs[idx])
     args = _group(opdef, inputs, attrs, node, source)
     try:
-        return apply_op(opdef, args, attrs, prefix + node.name, graph=graph, exact_name=True,
-                        strict_attrs=False, control_inputs=controls)
+        op = apply_op(opdef, args, attrs, prefix + node.name, graph=graph, exact_name=True,
+                      strict_attrs=False, control_inputs=controls)
     except OpError as e:
         raise type(e)(None, None, f"{source}: node '{node.name}' ({node.op}): "
                       f"{e.message}") from None
+    # As TensorFlow's importer does: imported names count as used, so ops added later under the
+    # same name are uniquified ("probs_1") instead of clashing.
+    graph._names_in_use.setdefault(op.name.lower(), 1)
+    return op
 
 
 def _group(opdef, inputs, attrs, node, source):

@@ -88,6 +88,7 @@ def save_model(export_dir, model, signatures=None, *, inputs=None, outputs=None,
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(dir=parent, prefix=f".tmp-{os.path.basename(export_dir)}-")
     try:
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; servers often run as another user
         os.makedirs(os.path.join(tmp, "variables"))
         with open(os.path.join(tmp, SAVED_MODEL_FILENAME), "wb") as f:
             _saved_model_chunks(frozen.graph, sigs, tags).write_to(f)
@@ -251,11 +252,7 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     gd = meta.graph_def
     if not len(gd.node):
         raise InvalidArgumentError(None, None, f"{file}: the MetaGraphDef has an empty graph")
-    variables = [n.name for n in gd.node if n.op in _VARIABLE_OPS]
-    if variables:
-        raise UnimplementedError(None, None, f"{file}: the graph has variables "
-                                 f"({', '.join(variables[:3])}...); minitf serves frozen graphs "
-                                 "- freeze it first (convert_variables_to_constants)")
+    _refuse_variables(gd, file)
     graph = graph_from_graph_def(gd, file, {k[1]: v for k, v in contents.items() if k[0] == mi})
     sigs = {}
     for name, sd in meta.signature_def.items():
@@ -268,6 +265,14 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     if not sigs:
         raise InvalidArgumentError(None, None, f"{file}: the model has no signatures")
     return Model(graph, sigs, path)
+
+
+def _refuse_variables(gd, file):
+    variables = [n.name for n in gd.node if n.op in _VARIABLE_OPS]
+    if variables:
+        raise UnimplementedError(None, None, f"{file}: the graph has variables "
+                                 f"({', '.join(variables[:3])}...); minitf serves frozen graphs "
+                                 "- freeze it first (convert_variables_to_constants)")
 
 
 def _read_info(graph, ti, file, what) -> TensorInfo:
@@ -303,8 +308,13 @@ def load_graph_def_file(path) -> Graph:
 def load_frozen_graph(path, inputs: dict, outputs: dict,
                       method_name: str = PREDICT_METHOD) -> Model:
     """A frozen GraphDef file with a signature given by tensor names (alias -> "x:0")."""
-    graph = load_graph_def_file(path)
     source = os.fspath(path)
+    graph = load_graph_def_file(path)
+    for op in graph.get_operations():  # served like a SavedModel: it must be frozen too
+        if op.type in _VARIABLE_OPS:
+            raise UnimplementedError(None, None, f"{source}: the graph has variables "
+                                     f"({op.name}...); minitf serves frozen graphs - freeze it "
+                                     "first (convert_variables_to_constants)")
     sig = Signature(
         {a: _info(tensor_by_name(graph, n, f"{source}: input '{a}'")) for a, n in inputs.items()},
         {a: _info(tensor_by_name(graph, n, f"{source}: output '{a}'"))

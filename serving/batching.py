@@ -1,0 +1,308 @@
+"""Dynamic batching: concurrent requests for one (model, version, signature) are merged along
+the batch dimension (rows), executed as one plan run, and split back per caller.
+
+Semantics follow TensorFlow Serving's BatchingSession: ``max_batch_size`` counts rows;
+``batch_timeout_micros`` is how long the oldest request may wait for company; a full queue
+(``max_enqueued_batches`` batches of rows) rejects with UNAVAILABLE; ``allowed_batch_sizes``
+pads a batch up (with copies of its first row) and slices the outputs back; a request larger
+than ``max_batch_size`` is split across batches; requests whose deadline passed are dropped
+with DEADLINE_EXCEEDED; an error in a batch fails every request in it.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from minitf.errors import (DeadlineExceededError, InvalidArgumentError, OpError,
+                           UnavailableError)
+
+
+@dataclass(frozen=True)
+class BatchingConfig:
+    enabled: bool = True
+    max_batch_size: int = 32
+    batch_timeout_micros: int = 0
+    max_enqueued_batches: int = 100
+    num_batch_threads: int = 2
+    allowed_batch_sizes: tuple = ()
+    enable_large_batch_splitting: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "allowed_batch_sizes", tuple(self.allowed_batch_sizes))
+        for name in ("max_batch_size", "max_enqueued_batches", "num_batch_threads"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"batching: {name} must be >= 1, got {getattr(self, name)}")
+        if self.batch_timeout_micros < 0:
+            raise ValueError("batching: batch_timeout_micros must be >= 0")
+        sizes = self.allowed_batch_sizes
+        if sizes:
+            if any(b <= a for a, b in zip(sizes, sizes[1:])) or sizes[0] < 1:
+                raise ValueError(f"batching: allowed_batch_sizes must be increasing positive "
+                                 f"integers, got {list(sizes)}")
+            if sizes[-1] != self.max_batch_size:
+                raise ValueError("batching: the last entry in allowed_batch_sizes must match "
+                                 f"max_batch_size ({sizes[-1]} != {self.max_batch_size})")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> BatchingConfig:
+        unknown = set(d) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"batching: unknown parameters {sorted(unknown)}")
+        return cls(**d)
+
+
+class _Task:
+    __slots__ = ("inputs", "rows", "outputs", "deadline", "enqueued", "done", "result", "error",
+                 "parent", "index", "signature")
+
+    def __init__(self, inputs, rows, outputs, deadline, now, parent=None, index=0):
+        self.inputs = inputs
+        self.rows = rows
+        self.outputs = outputs
+        self.deadline = deadline
+        self.enqueued = now
+        self.done = threading.Event() if parent is None else None
+        self.result = None
+        self.error = None
+        self.parent = parent
+        self.index = index
+        # Requests batch together only when their non-batch dims and dtypes agree.
+        self.signature = tuple((a.dtype.str, a.shape[1:]) for a in inputs)
+
+    def finish(self, result=None, error=None):
+        if self.parent is not None:
+            self.parent.piece_done(self.index, result, error)
+            return
+        self.result, self.error = result, error
+        self.done.set()
+
+
+class _SplitParent:
+    """Collects the pieces of a request split across batches and concatenates them."""
+
+    def __init__(self, task: _Task, n: int):
+        self.task = task
+        self.pieces = [None] * n
+        self.remaining = n
+        self.lock = threading.Lock()
+        self.failed = False
+
+    def piece_done(self, index, result, error):
+        with self.lock:
+            if self.failed:
+                return
+            if error is not None:
+                self.failed = True
+                self.task.finish(error=error)
+                return
+            self.pieces[index] = result
+            self.remaining -= 1
+            if self.remaining:
+                return
+        merged = {k: np.concatenate([p[k] for p in self.pieces]) for k in self.pieces[0]}
+        self.task.finish(result=merged)
+
+
+class DynamicBatcher:
+    """Merges requests into batches run by ``execute(feeds, output_aliases) -> {alias: array}``.
+
+    ``observer`` (optional) receives ``batch(rows, padding)``, ``queue_wait(seconds)`` and
+    ``queued(delta)`` (requests entering +n / leaving -n the queue); ``clock`` is injectable
+    for tests.
+    """
+
+    def __init__(self, execute: Callable[[list, tuple], dict], config: BatchingConfig,
+                 name: str = "batcher", observer=None, clock=time.monotonic):
+        self._execute = execute
+        self.config = config
+        self._observer = observer
+        self._clock = clock
+        self._queue: collections.deque[_Task] = collections.deque()
+        self._rows = 0
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._threads = [threading.Thread(target=self._loop, name=f"{name}-{i}", daemon=True)
+                         for i in range(config.num_batch_threads)]
+        for t in self._threads:
+            t.start()
+
+    # -- callers -----------------------------------------------------------------------------
+    def submit(self, inputs: Sequence[np.ndarray], outputs: tuple,
+               deadline: float | None = None) -> _Task:
+        """Enqueues one request (inputs share their leading dimension); returns a handle to
+        ``wait`` on. Raises UNAVAILABLE when the queue is full."""
+        rows = _rows_of(inputs)
+        cfg = self.config
+        now = self._clock()
+        task = _Task(list(inputs), rows, outputs, deadline, now)
+        if rows > cfg.max_batch_size and not cfg.enable_large_batch_splitting:
+            raise InvalidArgumentError(None, None, f"Task size {rows} is larger than maximum "
+                                       f"input batch size {cfg.max_batch_size}")
+        if rows > cfg.max_batch_size:
+            n = -(-rows // cfg.max_batch_size)
+            parent = _SplitParent(task, n)
+            step = cfg.max_batch_size
+            pieces = [_Task([a[i * step:(i + 1) * step] for a in inputs],
+                            min(step, rows - i * step), outputs, deadline, now, parent, i)
+                      for i in range(n)]
+        else:
+            pieces = [task]
+        with self._cond:
+            if self._stopping:
+                raise UnavailableError(None, None, "the server is shutting down")
+            limit = cfg.max_enqueued_batches * cfg.max_batch_size
+            if self._rows + rows > limit:
+                raise UnavailableError(
+                    None, None, "The batch scheduling queue to which this task was submitted "
+                    f"is full ({cfg.max_enqueued_batches} batches of {cfg.max_batch_size} rows "
+                    "are waiting)")
+            self._queue.extend(pieces)
+            self._rows += rows
+            self._cond.notify()
+        if self._observer is not None:
+            self._observer.queued(len(pieces))
+        return task
+
+    def run(self, inputs, outputs, deadline=None) -> dict:
+        """Submits and waits: the request's outputs, or its error raised."""
+        return self.wait(self.submit(inputs, outputs, deadline))
+
+    def wait(self, task: _Task) -> dict:
+        timeout = None if task.deadline is None else max(task.deadline - self._clock(), 0.0)
+        if not task.done.wait(timeout):
+            task.deadline = -1.0  # still queued: the batch former drops it
+            raise DeadlineExceededError(None, None, "Deadline exceeded while waiting for the "
+                                        "batch to run")
+        if task.error is not None:
+            raise task.error
+        return task.result
+
+    def queue_depth(self) -> int:
+        return len(self._queue)
+
+    def stop(self, drain: bool = True, timeout: float = 30.0):
+        """Stops accepting work; with ``drain`` the queued requests still run."""
+        with self._cond:
+            self._stopping = True
+            if not drain:
+                for t in self._queue:
+                    t.finish(error=UnavailableError(None, None, "the server is shutting down"))
+                if self._observer is not None:
+                    self._observer.queued(-len(self._queue))
+                self._queue.clear()
+                self._rows = 0
+            self._cond.notify_all()
+        for t in self._threads:
+            t.join(timeout)
+
+    # -- batch threads -----------------------------------------------------------------------
+    def _loop(self):
+        while True:
+            batch = self._next_batch()
+            if batch is None:
+                return
+            self._run_batch(batch)
+
+    def _next_batch(self) -> list[_Task] | None:
+        cfg = self.config
+        timeout = cfg.batch_timeout_micros / 1e6
+        with self._cond:
+            while True:
+                if not self._queue:
+                    if self._stopping:
+                        return None
+                    self._cond.wait()
+                    continue
+                waited = self._clock() - self._queue[0].enqueued
+                if self._rows >= cfg.max_batch_size or waited >= timeout or self._stopping:
+                    break
+                self._cond.wait(timeout - waited)
+            batch, rows, now = [], 0, self._clock()
+            first, dropped = None, 0
+            while self._queue:
+                t = self._queue[0]
+                if t.deadline is not None and t.deadline <= now:
+                    self._queue.popleft()
+                    self._rows -= t.rows
+                    dropped += 1
+                    t.finish(error=DeadlineExceededError(
+                        None, None, "Deadline exceeded while the request waited in the batch "
+                        "queue"))
+                    continue
+                if rows + t.rows > cfg.max_batch_size or (first is not None and
+                                                           t.signature != first):
+                    break
+                first = t.signature
+                self._queue.popleft()
+                self._rows -= t.rows
+                rows += t.rows
+                batch.append(t)
+            if self._queue:
+                self._cond.notify()  # more work: wake another batch thread
+        if self._observer is not None:
+            self._observer.queued(-(len(batch) + dropped))
+            for t in batch:
+                self._observer.queue_wait(now - t.enqueued)
+        return batch
+
+    def _run_batch(self, batch: list[_Task]):
+        if not batch:
+            return
+        rows = sum(t.rows for t in batch)
+        target = _padded_size(rows, self.config.allowed_batch_sizes)
+        try:
+            if len(batch) == 1 and target == rows:
+                feeds = batch[0].inputs
+            else:
+                feeds = [np.concatenate([t.inputs[i] for t in batch]) for i in
+                         range(len(batch[0].inputs))]
+                if target > rows:
+                    feeds = [np.concatenate([f, np.repeat(f[:1], target - rows, axis=0)])
+                             for f in feeds]
+            outputs = tuple(sorted({a for t in batch for a in t.outputs}))
+            if self._observer is not None:
+                self._observer.batch(target, target - rows)
+            result = self._execute(feeds, outputs)
+            for alias, value in result.items():
+                if np.ndim(value) == 0 or value.shape[0] != target:
+                    raise InvalidArgumentError(
+                        None, None, f"output '{alias}' does not have the batch as its first "
+                        f"dimension ({np.shape(value)} for {target} rows); disable batching "
+                        "for this model")
+        except Exception as e:  # noqa: BLE001 - the error fails every request of the batch
+            err = e if isinstance(e, OpError) else InvalidArgumentError(None, None, str(e))
+            for t in batch:
+                t.finish(error=err)
+            return
+        offset = 0
+        for t in batch:
+            t.finish(result={a: result[a][offset:offset + t.rows] for a in t.outputs})
+            offset += t.rows
+
+
+def _rows_of(inputs) -> int:
+    if not inputs:
+        raise InvalidArgumentError(None, None, "batching needs at least one input")
+    rows = {np.shape(a)[0] if np.ndim(a) else None for a in inputs}
+    if None in rows:
+        raise InvalidArgumentError(None, None, "batched inputs must have a batch dimension")
+    if len(rows) != 1:
+        raise InvalidArgumentError(None, None, "batched inputs must have the same size in "
+                                   f"dimension 0, got {sorted(rows)}")
+    return rows.pop()
+
+
+def _padded_size(rows: int, allowed: Sequence[int]) -> int:
+    for size in allowed:
+        if size >= rows:
+            return size
+    return rows
+
+
+__all__ = ["BatchingConfig", "DynamicBatcher"]

@@ -1,0 +1,332 @@
+"""The ``minitf`` command: serve, export, inspect, predict.
+
+    minitf serve --model_name mlp --model_base_path models/mlp
+    minitf serve --model_config_file models.json --port 8500 --http_port 8501
+    minitf export --graph runs/mlp/graph.pbtxt --checkpoint runs/mlp \\
+        --inputs images=images:0 --outputs probs=probs:0,classes=classes:0 \\
+        --model_dir models/mlp --version 1
+    minitf inspect models/mlp/1
+    minitf predict --model mlp --input images=digits.npy [--api kserve]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+
+import numpy as np
+
+from minitf.errors import OpError
+
+log = logging.getLogger("minitf.serving")
+
+
+# -- serve ----------------------------------------------------------------------------------------
+def _serve_parser(sub):
+    p = sub.add_parser("serve", help="run the gRPC model server",
+                       description="Serve SavedModels from <base_path>/<version>/ over TF "
+                       "Serving's and KServe v2's gRPC APIs, with Prometheus metrics.")
+    p.add_argument("--port", type=int, default=8500, help="gRPC port (0 picks a free port)")
+    p.add_argument("--http_port", type=int, default=8501,
+                   help="HTTP port for /metrics, /healthz, /readyz and /v1/models/<name> "
+                   "(-1 disables)")
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    p.add_argument("--model_name", help="name of the single model to serve (default: the "
+                   "last component of --model_base_path)")
+    p.add_argument("--model_base_path", help="directory holding <version>/saved_model.pb")
+    p.add_argument("--model_config_file", help="JSON file listing several models (see "
+                   "minitf.serving.config)")
+    p.add_argument("--file_system_poll_wait_seconds", type=float, default=1.0,
+                   help="how often to look for new or removed versions (0: only at start)")
+    p.add_argument("--max_message_bytes", type=int, default=2**31 - 1,
+                   help="largest gRPC request/response accepted")
+    p.add_argument("--grpc_threads", type=int, default=64,
+                   help="gRPC worker threads (bounds concurrent requests)")
+    p.add_argument("--ssl_cert", help="PEM certificate chain: enables TLS")
+    p.add_argument("--ssl_key", help="PEM private key for --ssl_cert")
+    p.add_argument("--ssl_client_ca", help="PEM CA bundle: require client certificates "
+                   "(mutual TLS)")
+    p.add_argument("--batching", choices=["on", "off"], default="on",
+                   help="dynamic batching default for models that do not configure it")
+    p.add_argument("--max_batch_size", type=int, default=32, help="rows per batch")
+    p.add_argument("--batch_timeout_micros", type=int, default=0,
+                   help="how long the oldest request may wait for a fuller batch")
+    p.add_argument("--max_enqueued_batches", type=int, default=100,
+                   help="queue bound in batches; beyond it requests get UNAVAILABLE")
+    p.add_argument("--num_batch_threads", type=int, default=2,
+                   help="batches executed concurrently per model version and signature")
+    p.add_argument("--allowed_batch_sizes", default="",
+                   help="comma-separated batch sizes to pad up to (last = max_batch_size)")
+    p.add_argument("--grace_seconds", type=float, default=30.0,
+                   help="on SIGTERM/SIGINT, how long in-flight requests may take to finish")
+    p.add_argument("--no_reflection", action="store_true", help="disable server reflection")
+    p.add_argument("--log_level", default="INFO",
+                   choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log verbosity")
+    p.set_defaults(func=serve)
+
+
+def build_options(args):
+    from .batching import BatchingConfig
+    from .config import ServerOptions, load_model_config_file
+    from .repository import ModelConfig
+
+    if args.model_config_file:
+        if args.model_base_path or args.model_name:
+            raise ValueError("use either --model_config_file or --model_name/--model_base_path")
+        models, default = load_model_config_file(args.model_config_file)
+    elif args.model_base_path:
+        name = args.model_name or os.path.basename(os.path.normpath(args.model_base_path))
+        models, default = [ModelConfig(name=name, base_path=args.model_base_path)], None
+    else:
+        raise ValueError("nothing to serve: give --model_base_path or --model_config_file")
+    if default is None:
+        sizes = tuple(int(s) for s in args.allowed_batch_sizes.split(",") if s.strip())
+        default = BatchingConfig(
+            enabled=args.batching == "on", max_batch_size=args.max_batch_size,
+            batch_timeout_micros=args.batch_timeout_micros,
+            max_enqueued_batches=args.max_enqueued_batches,
+            num_batch_threads=args.num_batch_threads, allowed_batch_sizes=sizes)
+    return ServerOptions(
+        grpc_port=args.port, http_port=args.http_port, host=args.host, models=models,
+        batching=default, poll_seconds=args.file_system_poll_wait_seconds,
+        max_message_bytes=args.max_message_bytes, grpc_threads=args.grpc_threads,
+        ssl_cert=args.ssl_cert, ssl_key=args.ssl_key, ssl_client_ca=args.ssl_client_ca,
+        grace_seconds=args.grace_seconds, reflection=not args.no_reflection)
+
+
+def serve(args) -> int:
+    from .server import ModelServer
+
+    logging.basicConfig(level=args.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        options = build_options(args)
+    except (ValueError, OSError) as e:
+        print(f"minitf serve: {e}", file=sys.stderr)
+        return 2
+    server = ModelServer(options)
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        log.info("Received %s", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        server.start()
+    except (OSError, ValueError) as e:
+        print(f"minitf serve: {e}", file=sys.stderr)
+        server.stop(0)
+        return 1
+    print(f"minitf serving on grpc :{server.grpc_port} http :{server.http_port}", flush=True)
+    while not stop.wait(0.5):
+        pass
+    server.stop()
+    return 0
+
+
+# -- export ---------------------------------------------------------------------------------------
+def _pairs(text: str, what: str) -> dict[str, str]:
+    """"a=x:0,b=y:0" or "x:0,y:0" (alias = op name) -> {alias: tensor name}."""
+    out = {}
+    for item in filter(None, (s.strip() for s in text.split(","))):
+        alias, sep, name = item.partition("=")
+        if not sep:
+            name, alias = item, item.split(":")[0].split("/")[-1]
+        if alias in out:
+            raise ValueError(f"{what}: alias {alias!r} given twice")
+        out[alias] = name if ":" in name else name + ":0"
+    if not out:
+        raise ValueError(f"{what}: no tensors given")
+    return out
+
+
+def _export_parser(sub):
+    p = sub.add_parser("export", help="freeze a training checkpoint into a served model",
+                       description="Rebuild the training graph (from --graph or --script), "
+                       "restore --checkpoint, freeze it for the signature and write "
+                       "<model_dir>/<version>/saved_model.pb atomically.")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--graph", help="the training GraphDef (graph.pbtxt text or binary .pb)")
+    src.add_argument("--script", help="a Python file whose build_graph() builds the graph")
+    p.add_argument("--checkpoint", required=True,
+                   help="checkpoint prefix, or a directory with a 'checkpoint' file")
+    p.add_argument("--inputs", required=True, help="alias=tensor,... (e.g. images=images:0)")
+    p.add_argument("--outputs", required=True, help="alias=tensor,... (e.g. probs=probs:0)")
+    p.add_argument("--model_dir", required=True, help="the model's base path")
+    p.add_argument("--version", type=int, default=None, help="version number (default: the "
+                   "next one)")
+    p.set_defaults(func=export)
+
+
+def export(args) -> int:
+    import minitf as tf
+    from minitf.export import freeze_from_checkpoint, save_model
+
+    try:
+        inputs = _pairs(args.inputs, "--inputs")
+        outputs = _pairs(args.outputs, "--outputs")
+        graph = tf.Graph()
+        with graph.as_default():
+            if args.graph:
+                _import_graph_file(args.graph)
+            else:
+                _run_script(args.script)
+        frozen = freeze_from_checkpoint(graph, args.checkpoint, inputs, outputs)
+        version = args.version if args.version is not None else _next_version(args.model_dir)
+        path = save_model(os.path.join(args.model_dir, str(version)), frozen)
+    except (OpError, ValueError, OSError, KeyError) as e:
+        print(f"minitf export: {e}", file=sys.stderr)
+        return 1
+    print(f"exported {path} (inputs {sorted(inputs)}, outputs {sorted(outputs)})")
+    return 0
+
+
+def _import_graph_file(path):
+    from google.protobuf import text_format
+
+    import minitf as tf
+    from minitf.protos import graph_pb2
+
+    gd = graph_pb2.GraphDef()
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        if path.endswith((".pbtxt", ".txt")):
+            text_format.Parse(data.decode(), gd)
+        else:
+            gd.ParseFromString(data)
+    except Exception as e:  # noqa: BLE001 - any parse failure is a bad file
+        raise ValueError(f"{path}: not a GraphDef ({e})") from None
+    tf.import_graph_def(gd, name="")
+
+
+def _run_script(path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_minitf_export_script", path)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"{path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not hasattr(module, "build_graph"):
+        raise ValueError(f"{path} defines no build_graph()")
+    module.build_graph()
+
+
+def _next_version(model_dir) -> int:
+    try:
+        versions = [int(n) for n in os.listdir(model_dir) if n.isdigit()]
+    except FileNotFoundError:
+        versions = []
+    return max(versions, default=0) + 1
+
+
+# -- inspect --------------------------------------------------------------------------------------
+def _inspect_parser(sub):
+    p = sub.add_parser("inspect", help="describe a model: signatures, ops, parameters",
+                       description="Describe a SavedModel directory or a frozen GraphDef file.")
+    p.add_argument("path")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--dot", help="write the graph as Graphviz DOT to this file")
+    p.add_argument("--graph-png", dest="graph_png", help="render the graph to this PNG/SVG "
+                   "(needs Graphviz's dot)")
+    p.set_defaults(func=inspect)
+
+
+def inspect(args) -> int:
+    from minitf.export import inspect as mi
+
+    try:
+        info = mi.inspect_model(args.path)
+        if args.json:
+            print(json.dumps(info, indent=2, default=str))
+        else:
+            print(mi.format_report(info))
+        if args.dot or args.graph_png:
+            graph = mi.load_graph(args.path)
+            dot = mi.to_dot(graph)
+            if args.dot:
+                with open(args.dot, "w") as f:
+                    f.write(dot)
+            if args.graph_png:
+                mi.render(dot, args.graph_png)
+                print(f"wrote {args.graph_png}")
+    except (OpError, ValueError, OSError, RuntimeError) as e:
+        print(f"minitf inspect: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# -- predict --------------------------------------------------------------------------------------
+def _predict_parser(sub):
+    p = sub.add_parser("predict", help="send a prediction request",
+                       description="Send one request over TF Serving's Predict, KServe v2's "
+                       "ModelInfer or SessionRun and print the outputs.")
+    p.add_argument("--server", default="127.0.0.1:8500", help="host:port of the gRPC API")
+    p.add_argument("--model", required=True)
+    p.add_argument("--version", type=int)
+    p.add_argument("--signature", default=None)
+    p.add_argument("--api", choices=["tfserving", "kserve", "session"], default="tfserving")
+    p.add_argument("--input", action="append", required=True,
+                   help="alias=FILE.npy or alias=JSON (e.g. x='[[1,2]]'); repeatable; for "
+                   "--api session use tensor names (x:0)")
+    p.add_argument("--dtype", default="float32", help="dtype for JSON inputs")
+    p.add_argument("--output", action="append", default=[], help="output alias or tensor "
+                   "name to return (default: all; required for --api session)")
+    p.add_argument("--timeout", type=float, default=30.0)
+    p.set_defaults(func=predict)
+
+
+def predict(args) -> int:
+    import grpc
+
+    from .client import Client
+
+    inputs = {}
+    for item in args.input:
+        name, sep, value = item.partition("=")
+        if not sep:
+            print(f"minitf predict: --input needs alias=value, got {item!r}", file=sys.stderr)
+            return 2
+        inputs[name] = np.load(value, allow_pickle=False) if value.endswith(".npy") else \
+            np.asarray(json.loads(value), dtype=args.dtype)
+    try:
+        with Client(args.server, timeout=args.timeout) as c:
+            if args.api == "tfserving":
+                out = c.predict(args.model, inputs, args.version, args.signature, args.output)
+            elif args.api == "kserve":
+                out = c.infer(args.model, inputs, args.version, args.output)
+            else:
+                if not args.output:
+                    print("minitf predict: --api session needs --output", file=sys.stderr)
+                    return 2
+                out = dict(zip(args.output, c.session_run(args.model, inputs, args.output,
+                                                          version=args.version)))
+    except grpc.RpcError as e:
+        print(f"minitf predict: {e.code().name}: {e.details()}", file=sys.stderr)
+        return 1
+    print(json.dumps({k: np.asarray(v).tolist() for k, v in out.items()},
+                     default=lambda b: b.decode(errors="replace")))
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="minitf", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(sub)
+    _export_parser(sub)
+    _inspect_parser(sub)
+    _predict_parser(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

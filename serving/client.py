@@ -1,0 +1,177 @@
+"""A Python client for minitf's (and TensorFlow Serving's / Triton's) gRPC APIs.
+
+    with Client("127.0.0.1:8500") as c:
+        probs = c.predict("mlp", {"images": x})["probs"]          # TF Serving Predict
+        probs = c.infer("mlp", {"images": x})["probs"]            # KServe v2 ModelInfer
+        [y] = c.session_run("mlp", {"images:0": x}, ["probs:0"])  # SessionRun
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import grpc
+
+from minitf.export.tensors import make_ndarray, make_tensor_proto
+from minitf.protos import (get_model_metadata_pb2, get_model_status_pb2, grpc_service_pb2,
+                           health_pb2, method_path, model_service_pb2, named_tensor_pb2,
+                           predict_pb2, prediction_service_pb2, session_service_pb2,
+                           unpack_any)
+
+from .services.kserve import DATATYPES, decode_bytes, encode_bytes
+
+_NP_TO_DATATYPE = {np.dtype(v[0]): k for k, v in DATATYPES.items() if v[0] is not object}
+
+
+def _method(module, service, name):
+    return method_path(module.DESCRIPTOR.services_by_name[service].methods_by_name[name])
+
+
+class Client:
+    """Blocking client. ``target`` is "host:port"; ``credentials`` for TLS."""
+
+    def __init__(self, target: str, credentials: grpc.ChannelCredentials | None = None,
+                 max_message_bytes: int = 2**31 - 1, timeout: float | None = 30.0):
+        options = [("grpc.max_receive_message_length", max_message_bytes),
+                   ("grpc.max_send_message_length", max_message_bytes)]
+        self.channel = grpc.secure_channel(target, credentials, options) if credentials else \
+            grpc.insecure_channel(target, options)
+        self.timeout = timeout
+
+        def call(module, service, name, response_class):
+            return self.channel.unary_unary(
+                _method(module, service, name),
+                request_serializer=lambda m: m.SerializeToString(),
+                response_deserializer=response_class.FromString)
+
+        ps = prediction_service_pb2
+        self._predict = call(ps, "PredictionService", "Predict", predict_pb2.PredictResponse)
+        self._metadata = call(ps, "PredictionService", "GetModelMetadata",
+                              get_model_metadata_pb2.GetModelMetadataResponse)
+        self._status = call(model_service_pb2, "ModelService", "GetModelStatus",
+                            get_model_status_pb2.GetModelStatusResponse)
+        self._session = call(session_service_pb2, "SessionService", "SessionRun",
+                             session_service_pb2.SessionRunResponse)
+        kp = grpc_service_pb2
+        self._infer = call(kp, "GRPCInferenceService", "ModelInfer", kp.ModelInferResponse)
+        self._ready = call(kp, "GRPCInferenceService", "ModelReady", kp.ModelReadyResponse)
+        self._server_ready = call(kp, "GRPCInferenceService", "ServerReady",
+                                  kp.ServerReadyResponse)
+        self._kmeta = call(kp, "GRPCInferenceService", "ModelMetadata",
+                           kp.ModelMetadataResponse)
+        self._health = call(health_pb2, "Health", "Check", health_pb2.HealthCheckResponse)
+
+    def close(self):
+        self.channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _spec(self, spec, model, version, signature, label=None):
+        spec.name = model
+        if version is not None:
+            spec.version.value = int(version)
+        elif label:
+            spec.version_label = label
+        if signature:
+            spec.signature_name = signature
+
+    # -- TensorFlow Serving ---------------------------------------------------------------------
+    def predict(self, model, inputs: dict, version=None, signature=None, outputs=(),
+                label=None, timeout=None) -> dict:
+        req = predict_pb2.PredictRequest()
+        self._spec(req.model_spec, model, version, signature, label)
+        for alias, value in inputs.items():
+            req.inputs[alias].CopyFrom(make_tensor_proto(np.asarray(value)))
+        req.output_filter.extend(outputs)
+        resp = self._predict(req, timeout=timeout or self.timeout)
+        out = {a: make_ndarray(t) for a, t in resp.outputs.items()}
+        self.last_model_spec = resp.model_spec
+        return out
+
+    def metadata(self, model, version=None) -> dict:
+        req = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
+        self._spec(req.model_spec, model, version, None)
+        resp = self._metadata(req, timeout=self.timeout)
+        sigmap = unpack_any(resp.metadata["signature_def"], get_model_metadata_pb2.SignatureDefMap)
+        return {name: sd for name, sd in sigmap.signature_def.items()}
+
+    def status(self, model, version=None) -> list:
+        req = get_model_status_pb2.GetModelStatusRequest()
+        self._spec(req.model_spec, model, version, None)
+        return list(self._status(req, timeout=self.timeout).model_version_status)
+
+    def session_run(self, model, feeds: dict, fetches, targets=(), version=None,
+                    by_alias=False) -> list:
+        req = session_service_pb2.SessionRunRequest(fetch=list(fetches), target=list(targets),
+                                                    tensor_name_is_alias=by_alias)
+        self._spec(req.model_spec, model, version, None)
+        for name, value in feeds.items():
+            req.feed.append(named_tensor_pb2.NamedTensorProto(
+                name=name, tensor=make_tensor_proto(np.asarray(value))))
+        resp = self._session(req, timeout=self.timeout)
+        return [make_ndarray(t.tensor) for t in resp.tensor]
+
+    # -- KServe v2 ----------------------------------------------------------------------------
+    def infer(self, model, inputs: dict, version=None, outputs=(), raw=True, timeout=None,
+              request_id="") -> dict:
+        req = grpc_service_pb2.ModelInferRequest(model_name=model, id=request_id,
+                                                 model_version="" if version is None
+                                                 else str(version))
+        for name, value in inputs.items():
+            arr = np.asarray(value)
+            datatype = "BYTES" if arr.dtype.kind in "OSU" else _NP_TO_DATATYPE[arr.dtype]
+            t = req.inputs.add(name=name, datatype=datatype, shape=arr.shape)
+            if raw:
+                req.raw_input_contents.append(
+                    encode_bytes(arr) if datatype == "BYTES" else
+                    np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes())
+            else:
+                field = DATATYPES[datatype][1]
+                getattr(t.contents, field).extend(arr.reshape(-1).tolist())
+        for name in outputs:
+            req.outputs.add(name=name)
+        resp = self._infer(req, timeout=timeout or self.timeout)
+        out = {}
+        for o, payload in zip(resp.outputs, resp.raw_output_contents):
+            n = int(np.prod(o.shape)) if len(o.shape) else 1
+            if o.datatype == "BYTES":
+                arr = decode_bytes(payload, n, o.name)
+            else:
+                arr = np.frombuffer(payload, dtype=np.dtype(DATATYPES[o.datatype][0])
+                                    .newbyteorder("<"))
+            out[o.name] = arr.reshape(tuple(o.shape))
+        return out
+
+    def model_ready(self, model, version=None) -> bool:
+        req = grpc_service_pb2.ModelReadyRequest(name=model, version="" if version is None
+                                                 else str(version))
+        return self._ready(req, timeout=self.timeout).ready
+
+    def server_ready(self) -> bool:
+        return self._server_ready(grpc_service_pb2.ServerReadyRequest(),
+                                  timeout=self.timeout).ready
+
+    def model_metadata(self, model, version=None):
+        return self._kmeta(grpc_service_pb2.ModelMetadataRequest(
+            name=model, version="" if version is None else str(version)), timeout=self.timeout)
+
+    def health(self, service="") -> str:
+        resp = self._health(health_pb2.HealthCheckRequest(service=service), timeout=self.timeout)
+        return health_pb2.HealthCheckResponse.ServingStatus.Name(resp.status)
+
+    def wait_ready(self, timeout: float = 30.0) -> bool:
+        """Waits until the channel connects and the server reports every model ready."""
+        import time
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                if self.server_ready():
+                    return True
+            except grpc.RpcError:
+                pass
+            time.sleep(0.05)
+        return False

@@ -1,0 +1,116 @@
+"""Server options and the model configuration file.
+
+The model configuration file is JSON::
+
+    {
+      "batching": {"max_batch_size": 32, "batch_timeout_micros": 1000},
+      "models": [
+        {"name": "mlp", "base_path": "models/mlp",
+         "version_policy": {"latest": {"num_versions": 2}},
+         "version_labels": {"stable": 1},
+         "batching": {"max_batch_size": 64}},
+        {"name": "cnn", "base_path": "models/cnn", "version_policy": "all",
+         "batching": false}
+      ]
+    }
+
+``version_policy`` is ``"latest"`` (one version), ``{"latest": {"num_versions": N}}``,
+``"all"`` or ``{"specific": {"versions": [1, 3]}}`` (TF Serving's policies). ``batching`` per
+model overrides the top-level default; ``false`` turns batching off for that model. Relative
+``base_path``s are relative to the configuration file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+from .batching import BatchingConfig
+from .repository import ModelConfig
+
+
+@dataclass
+class ServerOptions:
+    grpc_port: int = 8500
+    http_port: int = 8501
+    host: str = "0.0.0.0"
+    models: list[ModelConfig] = field(default_factory=list)
+    batching: BatchingConfig | None = None  # the default for models that do not say
+    poll_seconds: float = 1.0
+    max_message_bytes: int = 2**31 - 1  # TF Serving and Triton: INT32_MAX
+    grpc_threads: int = 64
+    ssl_cert: str | None = None
+    ssl_key: str | None = None
+    ssl_client_ca: str | None = None
+    grace_seconds: float = 30.0
+    reflection: bool = True
+
+
+def _policy(name: str, raw) -> dict:
+    if raw is None or raw == "latest":
+        return {"version_policy": "latest", "num_versions": 1}
+    if raw == "all":
+        return {"version_policy": "all"}
+    if isinstance(raw, dict) and len(raw) == 1:
+        kind, body = next(iter(raw.items()))
+        body = body or {}
+        if kind == "latest":
+            return {"version_policy": "latest", "num_versions": int(body.get("num_versions", 1))}
+        if kind == "specific":
+            return {"version_policy": "specific", "versions": tuple(body.get("versions", ()))}
+        if kind == "all":
+            return {"version_policy": "all"}
+    raise ValueError(f"model {name}: version_policy must be \"latest\", \"all\", "
+                     f"{{\"latest\": {{\"num_versions\": N}}}} or {{\"specific\": {{\"versions\": "
+                     f"[...]}}}}, got {raw!r}")
+
+
+def _batching(raw, where: str):
+    if raw is None:
+        return None
+    if raw is False:
+        return BatchingConfig(enabled=False)
+    if raw is True:
+        return BatchingConfig()
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: batching must be an object, true or false")
+    try:
+        return BatchingConfig.from_dict(raw)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: {e}") from None
+
+
+def load_model_config_file(path: str) -> tuple[list[ModelConfig], BatchingConfig | None]:
+    """Parses the JSON model configuration; raises ValueError naming what is wrong."""
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise ValueError(f"cannot read model config {path}: {e.strerror}") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"model config {path} is not valid JSON: {e}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("models"), list):
+        raise ValueError(f"model config {path}: expected an object with a \"models\" list")
+    unknown = set(doc) - {"models", "batching"}
+    if unknown:
+        raise ValueError(f"model config {path}: unknown keys {sorted(unknown)}")
+    default = _batching(doc.get("batching"), f"{path}: batching")
+    base = os.path.dirname(os.path.abspath(path))
+    models = []
+    for i, m in enumerate(doc["models"]):
+        where = f"{path}: models[{i}]"
+        if not isinstance(m, dict) or "name" not in m or "base_path" not in m:
+            raise ValueError(f"{where}: each model needs \"name\" and \"base_path\"")
+        unknown = set(m) - {"name", "base_path", "version_policy", "version_labels",
+                            "batching"}
+        if unknown:
+            raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+        base_path = m["base_path"]
+        if not os.path.isabs(base_path):
+            base_path = os.path.join(base, base_path)
+        models.append(ModelConfig(
+            name=m["name"], base_path=base_path, version_labels=dict(m.get("version_labels", {})),
+            batching=_batching(m.get("batching"), where), **_policy(m["name"],
+                                                                    m.get("version_policy"))))
+    return models, default

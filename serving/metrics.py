@@ -1,0 +1,127 @@
+"""Prometheus metrics of the model server, every collector created in an injected registry.
+
+Latencies are histograms in seconds (they aggregate across replicas, unlike summaries); label
+values are bounded: model names come from the repository configuration (anything else is
+reported as "_unknown"), versions from the versions on disk, API and code from fixed sets.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, Info,
+                               PlatformCollector, ProcessCollector)
+
+import minitf
+
+UNKNOWN_MODEL = "_unknown"
+LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                   0.5, 1.0, 2.5, 5.0, 10.0)
+ROWS_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+LOAD_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    """Every server metric. Pass ``registry`` (tests use a fresh CollectorRegistry)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None, models=(),
+                 process_metrics: bool = True):
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self._models = set(models)
+        r = self.registry
+        self.requests = Counter(
+            "minitf_requests", "Requests by model, version, API and gRPC status code.",
+            ["model", "version", "api", "code"], registry=r)
+        self.request_duration = Histogram(
+            "minitf_request_duration_seconds", "Time from receiving a request to answering it "
+            "(failures included).", ["model", "api"], buckets=LATENCY_BUCKETS, registry=r)
+        self.queue_wait = Histogram(
+            "minitf_queue_wait_seconds", "Time a request waited in the batch queue.",
+            ["model"], buckets=LATENCY_BUCKETS, registry=r)
+        self.compute = Histogram(
+            "minitf_compute_seconds", "Time to execute the model's plan for one batch (or one "
+            "unbatched request).", ["model"], buckets=LATENCY_BUCKETS, registry=r)
+        self.batch_size = Histogram(
+            "minitf_batch_size_rows", "Rows in each executed batch, padding included.",
+            ["model"], buckets=ROWS_BUCKETS, registry=r)
+        self.padding = Histogram(
+            "minitf_batch_padding_rows", "Padding rows added to reach an allowed batch size.",
+            ["model"], buckets=(0,) + ROWS_BUCKETS, registry=r)
+        self.queue_depth = Gauge(
+            "minitf_queue_depth", "Requests waiting in the batch queues.", ["model"], registry=r)
+        self.inflight = Gauge(
+            "minitf_inflight_requests", "Requests being handled right now.", ["api"],
+            registry=r)
+        self.load_duration = Histogram(
+            "minitf_model_load_duration_seconds", "Time to load, compile and warm up a model "
+            "version (successful and failed).", ["model"], buckets=LOAD_BUCKETS, registry=r)
+        self.load_failures = Counter(
+            "minitf_model_load_failures", "Model versions that failed to load.", ["model"],
+            registry=r)
+        self.version_states = Gauge(
+            "minitf_model_version_state", "State of each model version (TF Serving numbers: "
+            "20 LOADING, 30 AVAILABLE, 40 UNLOADING, 50 END).", ["model", "version"],
+            registry=r)
+        self.versions_available = Gauge(
+            "minitf_model_versions_available", "Versions of each model that can serve.",
+            ["model"], registry=r)
+        Info("minitf_build", "minitf build information.", registry=r).info(
+            {"version": minitf.__version__})
+        if process_metrics:
+            ProcessCollector(registry=r)
+            PlatformCollector(registry=r)
+        self._available: dict[str, set[int]] = {}
+
+    def model_label(self, name: str) -> str:
+        return name if name in self._models else UNKNOWN_MODEL
+
+    def add_models(self, names):
+        self._models.update(names)
+
+    # -- request path ----------------------------------------------------------------------------
+    def request(self, model: str, version, api: str, code: str, seconds: float):
+        label = self.model_label(model)
+        self.requests.labels(label, "" if version is None else str(version), api, code).inc()
+        self.request_duration.labels(label, api).observe(seconds)
+
+    def compute_time(self, model: str, seconds: float):
+        self.compute.labels(self.model_label(model)).observe(seconds)
+
+    # -- repository observer ------------------------------------------------------------------
+    def load(self, model: str, version: int, seconds: float, ok: bool):
+        self.load_duration.labels(self.model_label(model)).observe(seconds)
+        if not ok:
+            self.load_failures.labels(self.model_label(model)).inc()
+
+    def version_state(self, model: str, version: int, state):
+        label = self.model_label(model)
+        self.version_states.labels(label, str(version)).set(int(state))
+        available = self._available.setdefault(label, set())
+        if int(state) == 30:
+            available.add(version)
+        else:
+            available.discard(version)
+        self.versions_available.labels(label).set(len(available))
+
+    def batcher(self, model: str, version: int, signature: str):
+        return _BatcherObserver(self, self.model_label(model))
+
+
+class _BatcherObserver:
+    """What a DynamicBatcher reports, bound to its model label."""
+
+    __slots__ = ("_batch", "_padding", "_wait", "_depth")
+
+    def __init__(self, metrics: Metrics, model: str):
+        self._batch = metrics.batch_size.labels(model)
+        self._padding = metrics.padding.labels(model)
+        self._wait = metrics.queue_wait.labels(model)
+        self._depth = metrics.queue_depth.labels(model)
+
+    def batch(self, rows: int, padding: int):
+        self._batch.observe(rows)
+        self._padding.observe(padding)
+
+    def queue_wait(self, seconds: float):
+        self._wait.observe(seconds)
+
+    def queued(self, delta: int):
+        self._depth.inc(delta)

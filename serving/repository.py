@@ -1,0 +1,310 @@
+"""The model repository: ``<base_path>/<version>/saved_model.pb`` directories, a version policy,
+polling, load-then-swap and unloading.
+
+A new version is parsed, compiled and warmed up before it becomes AVAILABLE and before any
+older version is unloaded; a version that fails to load is reported (status, metric, log) and
+whatever was serving keeps serving. Requests hold a reference to the version they resolved, so
+an unload never interrupts them; the memory goes when the last one finishes.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from minitf.errors import NotFoundError, OpError, UnknownError
+from minitf.export import load_saved_model
+
+from .batching import BatchingConfig, DynamicBatcher
+from .servable import Servable
+
+log = logging.getLogger("minitf.serving")
+
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+_LABEL = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+class State(enum.IntEnum):
+    """TensorFlow Serving's ModelVersionStatus.State numbers."""
+
+    UNKNOWN = 0
+    START = 10
+    LOADING = 20
+    AVAILABLE = 30
+    UNLOADING = 40
+    END = 50
+
+
+@dataclass
+class ModelConfig:
+    name: str
+    base_path: str
+    version_policy: str = "latest"  # "latest" (num_versions newest), "all", "specific"
+    num_versions: int = 1
+    versions: tuple = ()
+    version_labels: dict = field(default_factory=dict)
+    batching: BatchingConfig | None = None  # None: the server's default
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not _MODEL_NAME.match(self.name) or \
+                self.name in (".", ".."):
+            raise ValueError(f"invalid model name {self.name!r}: use letters, digits, '_', "
+                             "'-', '.' (no path separators)")
+        if self.version_policy not in ("latest", "all", "specific"):
+            raise ValueError(f"model {self.name}: unknown version policy "
+                             f"{self.version_policy!r} (latest, all, specific)")
+        if self.version_policy == "latest" and self.num_versions < 1:
+            raise ValueError(f"model {self.name}: latest policy needs num_versions >= 1")
+        if self.version_policy == "specific" and not self.versions:
+            raise ValueError(f"model {self.name}: specific policy needs versions")
+        self.versions = tuple(int(v) for v in self.versions)
+        for label, version in self.version_labels.items():
+            if not _LABEL.match(label):
+                raise ValueError(f"model {self.name}: invalid version label {label!r}")
+            self.version_labels[label] = int(version)
+        self.base_path = os.path.abspath(os.path.expanduser(self.base_path))
+
+
+@dataclass
+class VersionStatus:
+    version: int
+    state: State
+    error: OpError | None = None
+
+
+class LoadedVersion:
+    """A servable plus its per-signature batchers (absent when batching is off)."""
+
+    def __init__(self, servable: Servable, batchers: dict[str, DynamicBatcher]):
+        self.servable = servable
+        self.batchers = batchers
+        self.name = servable.name
+        self.version = servable.version
+
+    def stop(self):
+        for b in self.batchers.values():
+            b.stop(drain=True)
+
+
+def _default_loader(path: str, name: str, version: int) -> Servable:
+    return Servable(name, version, load_saved_model(path))
+
+
+class ModelRepository:
+    """Serves the configured models; ``poll()`` syncs them with the filesystem."""
+
+    def __init__(self, configs: list[ModelConfig], *, default_batching: BatchingConfig | None =
+                 None, loader: Callable[[str, str, int], Servable] = _default_loader,
+                 observer=None, clock=time.monotonic):
+        names = [c.name for c in configs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate model names in the configuration: {names}")
+        self._configs = {c.name: c for c in configs}
+        self._default_batching = default_batching
+        self._loader = loader
+        self._observer = observer
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._poll_lock = threading.Lock()
+        self._loaded: dict[str, dict[int, LoadedVersion]] = {n: {} for n in names}
+        self._status: dict[str, dict[int, VersionStatus]] = {n: {} for n in names}
+        self._failed: dict[tuple[str, int], tuple] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- queries (request path) ---------------------------------------------------------------
+    def model_names(self) -> list[str]:
+        return list(self._configs)
+
+    def config(self, name: str) -> ModelConfig:
+        try:
+            return self._configs[name]
+        except KeyError:
+            raise NotFoundError(None, None, f"Servable not found for request: model '{name}' is "
+                                "not served here") from None
+
+    def get(self, name: str, version: int | None = None, label: str | None = None
+            ) -> LoadedVersion:
+        """The version a request should use: explicit, by label, or the newest available."""
+        cfg = self.config(name)
+        loaded = self._loaded[name]
+        if label:
+            if label not in cfg.version_labels:
+                raise NotFoundError(None, None, f"Unrecognized servable version label: {label} "
+                                    f"(model '{name}')")
+            version = cfg.version_labels[label]
+        if version is None:
+            if not loaded:
+                raise NotFoundError(None, None, f"Servable not found for request: Latest({name})"
+                                    " - no version of the model is available")
+            return loaded[max(loaded)]
+        entry = loaded.get(int(version))
+        if entry is None:
+            raise NotFoundError(None, None, f"Servable not found for request: "
+                                f"Specific({name}, {version})")
+        return entry
+
+    def status(self, name: str, version: int | None = None) -> list[VersionStatus]:
+        self.config(name)
+        statuses = self._status[name]
+        if version is not None:
+            if int(version) not in statuses:
+                raise NotFoundError(None, None, f"Could not find version {version} of model "
+                                    f"{name}")
+            return [statuses[int(version)]]
+        if not statuses:
+            raise NotFoundError(None, None, f"Could not find any versions of model {name}")
+        return [statuses[v] for v in sorted(statuses)]
+
+    def available_versions(self, name: str) -> list[int]:
+        self.config(name)
+        return sorted(self._loaded[name])
+
+    def is_ready(self) -> bool:
+        return all(self._loaded[n] for n in self._configs)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def poll(self):
+        """One pass: load new versions, then unload those no longer wanted."""
+        with self._poll_lock:
+            for cfg in self._configs.values():
+                try:
+                    self._sync(cfg)
+                except Exception:  # noqa: BLE001 - one model's trouble must not stop the others
+                    log.exception("model %s: error while syncing versions", cfg.name)
+
+    def start(self, interval_seconds: float):
+        """Polls now, then every ``interval_seconds`` in a background thread (<= 0: once)."""
+        self.poll()
+        if interval_seconds > 0:
+            self._thread = threading.Thread(target=self._poll_loop, args=(interval_seconds,),
+                                            name="model-poller", daemon=True)
+            self._thread.start()
+
+    def _poll_loop(self, interval):
+        while not self._stop.wait(interval):
+            self.poll()
+
+    def stop(self):
+        """Stops polling and drains every batcher (queued requests still run)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+        with self._lock:
+            entries = [e for versions in self._loaded.values() for e in versions.values()]
+        for e in entries:
+            e.stop()
+
+    def _discover(self, cfg: ModelConfig) -> dict[int, str]:
+        """Version number -> directory, for numeric subdirectories holding a saved_model.pb."""
+        try:
+            names = os.listdir(cfg.base_path)
+        except FileNotFoundError:
+            return {}
+        out = {}
+        for n in names:
+            if n.isdigit() and (n == "0" or not n.startswith("0")):
+                path = os.path.join(cfg.base_path, n)
+                if os.path.isfile(os.path.join(path, "saved_model.pb")):
+                    out[int(n)] = path
+        return out
+
+    def _wanted(self, cfg: ModelConfig, found: dict[int, str]) -> set[int]:
+        if cfg.version_policy == "all":
+            return set(found)
+        if cfg.version_policy == "specific":
+            return {v for v in cfg.versions if v in found}
+        return set(sorted(found)[-cfg.num_versions:])
+
+    def _sync(self, cfg: ModelConfig):
+        found = self._discover(cfg)
+        wanted = self._wanted(cfg, found)
+        loaded = self._loaded[cfg.name]
+        for version in sorted(wanted - set(loaded)):
+            self._load(cfg, version, found[version])
+        # Unload what is no longer wanted, but never leave the model without a version while a
+        # wanted one failed: an older working version keeps serving.
+        wanted_up = wanted & set(self._loaded[cfg.name])
+        for version in sorted(set(self._loaded[cfg.name]) - wanted):
+            if version not in found or wanted_up:
+                self._unload(cfg.name, version)
+
+    def _fingerprint(self, path):
+        try:
+            st = os.stat(os.path.join(path, "saved_model.pb"))
+            return st.st_mtime_ns, st.st_size
+        except OSError:
+            return None
+
+    def _load(self, cfg: ModelConfig, version: int, path: str):
+        key = (cfg.name, version)
+        fingerprint = self._fingerprint(path)
+        if self._failed.get(key) == fingerprint:
+            return  # failed before and unchanged since: do not retry in a loop
+        self._set_state(cfg.name, version, State.LOADING)
+        log.info("Loading servable %s version %d from %s", cfg.name, version, path)
+        start = self._clock()
+        try:
+            servable = self._loader(path, cfg.name, version)
+            batchers = self._batchers(cfg, servable)
+        except Exception as e:  # noqa: BLE001 - any failure to load is reported, not raised
+            seconds = self._clock() - start
+            err = e if isinstance(e, OpError) else UnknownError(None, None, f"{type(e).__name__}:"
+                                                                 f" {e}")
+            self._failed[key] = fingerprint
+            self._set_state(cfg.name, version, State.END, err)
+            log.error("Failed to load servable %s version %d after %.3fs: %s", cfg.name,
+                      version, seconds, err)
+            if self._observer is not None:
+                self._observer.load(cfg.name, version, seconds, ok=False)
+            return
+        seconds = self._clock() - start
+        self._failed.pop(key, None)
+        with self._lock:
+            versions = dict(self._loaded[cfg.name])
+            versions[version] = LoadedVersion(servable, batchers)
+            self._loaded[cfg.name] = versions  # swap in: readers see the old or the new dict
+        self._set_state(cfg.name, version, State.AVAILABLE)
+        log.info("Successfully loaded servable %s version %d in %.3fs", cfg.name, version,
+                 seconds)
+        if self._observer is not None:
+            self._observer.load(cfg.name, version, seconds, ok=True)
+
+    def _batchers(self, cfg: ModelConfig, servable: Servable) -> dict[str, DynamicBatcher]:
+        config = cfg.batching or self._default_batching
+        if config is None or not config.enabled:
+            return {}
+        out = {}
+        for sig_name, runner in servable.signatures.items():
+            if runner.batchable:
+                observer = self._observer.batcher(cfg.name, servable.version, sig_name) \
+                    if self._observer is not None else None
+                out[sig_name] = DynamicBatcher(runner.run, config,
+                                               f"batch-{cfg.name}-{servable.version}",
+                                               observer, self._clock)
+            else:
+                log.info("model %s version %d signature %s: inputs/outputs without a batch "
+                         "dimension, served unbatched", cfg.name, servable.version, sig_name)
+        return out
+
+    def _unload(self, name: str, version: int):
+        self._set_state(name, version, State.UNLOADING)
+        log.info("Unloading servable %s version %d", name, version)
+        with self._lock:
+            versions = dict(self._loaded[name])
+            entry = versions.pop(version)
+            self._loaded[name] = versions
+        entry.stop()  # drains its queued requests
+        self._set_state(name, version, State.END)
+        log.info("Unloaded servable %s version %d", name, version)
+
+    def _set_state(self, name, version, state, error=None):
+        self._status[name][version] = VersionStatus(version, state, error)
+        if self._observer is not None:
+            self._observer.version_state(name, version, state)

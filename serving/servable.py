@@ -1,0 +1,159 @@
+"""One loaded model version: its signatures, one compiled Plan per (signature, outputs),
+input validation and warm-up."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from minitf import dtypes as _dt
+from minitf.errors import FailedPreconditionError, InvalidArgumentError
+from minitf.export import Model, Signature, TensorInfo
+from minitf.plan import Plan
+
+DEFAULT_SIGNATURE = "serving_default"
+
+
+class SignatureRunner:
+    """Executes one signature: validated inputs in, requested outputs out.
+
+    The Plan for all outputs and for each single output is compiled at load; other output
+    subsets are compiled on first use and cached.
+    """
+
+    def __init__(self, model: Model, name: str, signature: Signature):
+        self.name = name
+        self.signature = signature
+        self.method_name = signature.method_name
+        self.input_names = tuple(sorted(signature.inputs))
+        self.output_names = tuple(sorted(signature.outputs))
+        self._graph = model.graph
+        self._feeds = tuple(model.tensor(signature.inputs[a].name) for a in self.input_names)
+        self._plans: dict[tuple, Plan] = {}
+        self._lock = threading.Lock()
+        self.plan_for(self.output_names)
+        if len(self.output_names) > 1:
+            for a in self.output_names:
+                self.plan_for((a,))
+        # Batchable when every input and output has an unknown leading (batch) dimension.
+        self.batchable = all(_leading_unknown(i.shape) for i in signature.inputs.values()) and \
+            all(_leading_unknown(o.shape) for o in signature.outputs.values())
+
+    def plan_for(self, outputs: tuple) -> Plan:
+        plan = self._plans.get(outputs)
+        if plan is None:
+            with self._lock:
+                plan = self._plans.get(outputs)
+                if plan is None:
+                    fetches = [self._graph.get_tensor_by_name(self.signature.outputs[a].name)
+                               for a in outputs]
+                    plan = Plan.compile(self._graph, self._feeds, fetches)
+                    self._plans[outputs] = plan
+        return plan
+
+    def output_aliases(self, output_filter: Sequence[str] | None) -> tuple:
+        """The requested output aliases in a canonical order; all outputs if none given."""
+        if not output_filter:
+            return self.output_names
+        seen = set()
+        for a in output_filter:
+            if a not in self.signature.outputs:
+                raise InvalidArgumentError(
+                    None, None, f"output tensor alias not found in signature: {a} Outputs "
+                    f"expected to be in the set {{{','.join(self.output_names)}}}.")
+            if a in seen:
+                raise InvalidArgumentError(None, None, f"duplicate output tensor alias: {a}")
+            seen.add(a)
+        return tuple(sorted(seen))
+
+    def validate(self, inputs: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+        """Checks aliases, dtypes and shapes against the signature; returns feeds in order."""
+        sent = set(inputs)
+        want = set(self.input_names)
+        if sent != want:
+            extra, missing = sorted(sent - want), sorted(want - sent)
+            parts = [f"input size does not match signature: {len(sent)}!={len(want)} "
+                     f"len({{{','.join(sorted(sent))}}}) != len({{{','.join(sorted(want))}}})."]
+            if extra:
+                parts.append(f"Sent extra: {{{','.join(extra)}}}.")
+            if missing:
+                parts.append(f"Missing but required: {{{','.join(missing)}}}.")
+            raise InvalidArgumentError(None, None, " ".join(parts))
+        out = []
+        for alias in self.input_names:
+            arr = inputs[alias]
+            info = self.signature.inputs[alias]
+            check_tensor(alias, arr, info)
+            out.append(arr)
+        return out
+
+    def run(self, feeds: list[np.ndarray], outputs: tuple) -> dict[str, np.ndarray]:
+        values = self.plan_for(outputs).run(feeds)
+        return dict(zip(outputs, values))
+
+    def warm_up(self, batch: int = 1):
+        """Runs every compiled plan once on zeros (unknown dims -> ``batch``)."""
+        feeds = []
+        for alias in self.input_names:
+            info = self.signature.inputs[alias]
+            dims = info.shape.as_tuple()
+            if dims is None:
+                raise FailedPreconditionError(
+                    None, None, f"signature '{self.name}' input '{alias}' has unknown rank; "
+                    "cannot warm it up")
+            shape = tuple(batch if d is None else d for d in dims)
+            feeds.append(np.zeros(shape, dtype=_np_dtype(info.dtype)))
+        for outputs in list(self._plans):
+            self.run(feeds, outputs)
+
+
+def _np_dtype(dtype: _dt.DType):
+    return object if dtype is _dt.string else dtype.as_numpy_dtype
+
+
+def _leading_unknown(shape) -> bool:
+    dims = shape.as_tuple()
+    return bool(dims) and dims[0] is None
+
+
+def check_tensor(alias: str, arr: np.ndarray, info: TensorInfo):
+    want = _np_dtype(info.dtype)
+    if arr.dtype != np.dtype(want):
+        got = _dt.from_numpy(arr).name if arr.dtype != object else "string"
+        raise InvalidArgumentError(None, None, f"input '{alias}': expected dtype "
+                                   f"{info.dtype.name}, got {got}")
+    dims = info.shape.as_tuple()
+    if dims is not None and (len(dims) != arr.ndim or any(
+            d is not None and d != s for d, s in zip(dims, arr.shape))):
+        expect = "[" + ",".join("-1" if d is None else str(d) for d in dims) + "]"
+        raise InvalidArgumentError(None, None, f"input '{alias}': expected shape {expect}, got "
+                                   f"{list(arr.shape)}")
+
+
+class Servable:
+    """A loaded model version. Immutable after construction; safe to share across threads."""
+
+    def __init__(self, name: str, version: int, model: Model, warm_up: bool = True):
+        self.name = name
+        self.version = version
+        self.model = model
+        self.path = model.path
+        self.signatures = {n: SignatureRunner(model, n, s) for n, s in model.signatures.items()}
+        if warm_up:
+            for runner in self.signatures.values():
+                runner.warm_up()
+
+    def signature(self, name: str | None) -> SignatureRunner:
+        key = name or DEFAULT_SIGNATURE
+        runner = self.signatures.get(key)
+        if runner is None:
+            if not name and len(self.signatures) == 1:
+                return next(iter(self.signatures.values()))
+            raise FailedPreconditionError(None, None, f'Serving signature key "{key}" not '
+                                          "found.")
+        return runner
+
+    def __repr__(self):
+        return f"<Servable {self.name}:{self.version} {sorted(self.signatures)}>"

@@ -1,0 +1,187 @@
+"""Wiring: options -> repository -> data plane -> gRPC services + HTTP (/metrics, health) ->
+graceful stop."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from concurrent import futures
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import grpc
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from minitf.protos import service_name
+from minitf.protos import grpc_service_pb2, health_pb2, model_service_pb2
+from minitf.protos import prediction_service_pb2, session_service_pb2
+
+from .config import ServerOptions
+from .dataplane import DataPlane
+from .metrics import Metrics
+from .repository import ModelRepository
+from .services.common import generic_handlers
+from .services.health import HealthService, ReflectionService
+from .services.kserve import InferenceService
+from .services.tfserving import ModelService, PredictionService, SessionService
+
+log = logging.getLogger("minitf.serving")
+
+
+def _service(module, name):
+    return service_name(module.DESCRIPTOR.services_by_name[name])
+
+
+SERVICE_NAMES = [
+    _service(prediction_service_pb2, "PredictionService"),
+    _service(model_service_pb2, "ModelService"),
+    _service(session_service_pb2, "SessionService"),
+    _service(grpc_service_pb2, "GRPCInferenceService"),
+    _service(health_pb2, "Health"),
+]
+
+
+class ModelServer:
+    """A running model server. ``start()`` binds the ports (0 picks a free one)."""
+
+    def __init__(self, options: ServerOptions, registry: CollectorRegistry | None = None,
+                 clock=time.monotonic, process_metrics: bool = True):
+        self.options = options
+        self.metrics = Metrics(registry, [m.name for m in options.models], process_metrics)
+        self.repository = ModelRepository(options.models, default_batching=options.batching,
+                                          observer=self.metrics, clock=clock)
+        self.plane = DataPlane(self.repository, self.metrics, clock)
+        self.health = HealthService(self.plane, SERVICE_NAMES)
+        self._grpc: grpc.Server | None = None
+        self._http: ThreadingHTTPServer | None = None
+        self._http_thread: threading.Thread | None = None
+        self.grpc_port: int | None = None
+        self.http_port: int | None = None
+        self._stopped = threading.Event()
+        self._clock = clock
+
+    def start(self):
+        opts = self.options
+        log.info("Starting minitf model server with %d model(s)", len(opts.models))
+        self.repository.start(opts.poll_seconds)
+        handlers = []
+        for svc in (PredictionService(self.plane, self._clock),
+                    ModelService(self.plane, self._clock),
+                    SessionService(self.plane, self._clock),
+                    InferenceService(self.plane, self._clock), self.health):
+            handlers.extend(svc.handlers(self.metrics))
+        names = list(SERVICE_NAMES)
+        if opts.reflection:
+            handlers.extend(ReflectionService(names).handlers())
+            names += ["grpc.reflection.v1alpha.ServerReflection",
+                      "grpc.reflection.v1.ServerReflection"]
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=opts.grpc_threads,
+                                       thread_name_prefix="grpc"),
+            options=[("grpc.max_receive_message_length", opts.max_message_bytes),
+                     ("grpc.max_send_message_length", opts.max_message_bytes),
+                     ("grpc.so_reuseport", 0)])
+        server.add_generic_rpc_handlers(generic_handlers(handlers))
+        address = f"{opts.host}:{opts.grpc_port}"
+        if opts.ssl_cert or opts.ssl_key:
+            self.grpc_port = server.add_secure_port(address, _credentials(opts))
+        else:
+            self.grpc_port = server.add_insecure_port(address)
+        if not self.grpc_port:
+            raise OSError(f"could not bind the gRPC port {address}")
+        server.start()
+        self._grpc = server
+        log.info("gRPC API listening on %s:%d (%s)", opts.host, self.grpc_port,
+                 "TLS" if opts.ssl_cert else "plaintext")
+        if opts.http_port is not None and opts.http_port >= 0:
+            self._start_http()
+        return self
+
+    def _start_http(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                path = self.path.split("?", 1)[0]
+                if path == "/metrics":
+                    body = generate_latest(server.metrics.registry)
+                    self._send(200, body, CONTENT_TYPE_LATEST)
+                elif path in ("/healthz", "/v2/health/live"):
+                    self._send(200, b"ok\n", "text/plain")
+                elif path in ("/readyz", "/v2/health/ready"):
+                    ok = server.plane.ready() and not server.health.stopping.is_set()
+                    self._send(200 if ok else 503, b"ready\n" if ok else b"not ready\n",
+                               "text/plain")
+                elif path.startswith("/v1/models/"):
+                    self._model_status(path[len("/v1/models/"):])
+                else:
+                    self._send(404, b"not found\n", "text/plain")
+
+            def _model_status(self, name):
+                try:
+                    statuses = server.repository.status(name)
+                except KeyError as e:
+                    self._send(404, json.dumps({"error": str(e)}).encode(), "application/json")
+                    return
+                body = {"model_version_status": [
+                    {"version": str(s.version), "state": s.state.name,
+                     "status": {"error_code": "OK" if s.error is None else
+                                type(s.error).__name__, "error_message":
+                                "" if s.error is None else s.error.message}}
+                    for s in statuses]}
+                self._send(200, json.dumps(body).encode(), "application/json")
+
+            def _send(self, code, body, ctype):
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, fmt, *args):  # quiet: Prometheus scrapes every few seconds
+                pass
+
+        self._http = ThreadingHTTPServer((self.options.host, self.options.http_port), Handler)
+        self._http.daemon_threads = True
+        self.http_port = self._http.server_address[1]
+        self._http_thread = threading.Thread(target=self._http.serve_forever, name="http",
+                                             daemon=True)
+        self._http_thread.start()
+        log.info("HTTP /metrics and health listening on %s:%d", self.options.host,
+                 self.http_port)
+
+    def stop(self, grace: float | None = None):
+        """Stops accepting requests, lets in-flight ones finish (up to ``grace`` seconds),
+        drains the batch queues, then closes the ports."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        grace = self.options.grace_seconds if grace is None else grace
+        log.info("Shutting down: finishing in-flight requests (grace %.0fs)", grace)
+        self.health.stopping.set()
+        if self._grpc is not None:
+            self._grpc.stop(grace).wait(grace + 5)
+        self.repository.stop()
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+        log.info("Server stopped")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._stopped.wait(timeout)
+
+
+def _credentials(opts: ServerOptions):
+    if not (opts.ssl_cert and opts.ssl_key):
+        raise ValueError("TLS needs both --ssl_cert and --ssl_key")
+    with open(opts.ssl_key, "rb") as f:
+        key = f.read()
+    with open(opts.ssl_cert, "rb") as f:
+        cert = f.read()
+    ca = None
+    if opts.ssl_client_ca:
+        with open(opts.ssl_client_ca, "rb") as f:
+            ca = f.read()
+    return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca,
+                                       require_client_auth=ca is not None)

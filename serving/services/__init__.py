@@ -1,0 +1,1 @@
+"""Thin gRPC servicers: decode the request, call the data plane, encode the response."""

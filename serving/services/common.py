@@ -1,0 +1,105 @@
+"""What every servicer shares: canonical method registration, the OpError -> gRPC status
+mapping, per-request metrics, and request deadlines."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import grpc
+from google.protobuf.message import DecodeError
+
+from minitf.errors import InvalidArgumentError, OpError, UnknownError
+from minitf.protos import method_path
+
+log = logging.getLogger("minitf.serving")
+
+_STATUS_BY_CODE = {sc.value[0]: sc for sc in grpc.StatusCode}
+MAX_MESSAGE_CHARS = 1024  # TF Serving truncates error messages to 1 KiB too
+
+
+def status_code(error: OpError) -> grpc.StatusCode:
+    return _STATUS_BY_CODE.get(error.error_code, grpc.StatusCode.UNKNOWN)
+
+
+class RequestInfo:
+    """Filled in by a handler so the wrapper can label metrics (model and version)."""
+
+    __slots__ = ("model", "version")
+
+    def __init__(self):
+        self.model = ""
+        self.version = None
+
+
+def deadline_of(context: grpc.ServicerContext, clock=time.monotonic) -> float | None:
+    remaining = context.time_remaining()
+    if remaining is None or remaining > 1e8:  # no deadline set by the client
+        return None
+    return clock() + remaining
+
+
+def unary(service_descriptor, method_name: str, request_class, fn: Callable, api: str,
+          metrics=None, clock=time.monotonic):
+    """A grpc method handler under the canonical path; ``fn(request, context, info)``.
+
+    The request is parsed here (not by gRPC) so a malformed message is INVALID_ARGUMENT, not
+    INTERNAL. Any OpError becomes its gRPC status; anything else is logged and INTERNAL.
+    """
+    method = service_descriptor.methods_by_name[method_name]
+    parse = request_class.FromString
+
+    def handler(raw: bytes, context: grpc.ServicerContext):
+        start = clock()
+        info = RequestInfo()
+        if metrics is not None:
+            metrics.inflight.labels(api).inc()
+        try:
+            try:
+                request = parse(raw)
+            except (DecodeError, ValueError, RuntimeError) as e:
+                raise InvalidArgumentError(None, None, f"malformed {request_class.__name__}: "
+                                           f"{e}") from None
+            response = fn(request, context, info)
+        except OpError as e:
+            status, details = status_code(e), e.message
+        except Exception as e:  # noqa: BLE001 - reported to the client as INTERNAL
+            log.exception("%s failed", method_path(method))
+            status, details = grpc.StatusCode.INTERNAL, f"{type(e).__name__}: {e}"
+        else:
+            if metrics is not None:
+                metrics.request(info.model, info.version, api, "OK", clock() - start)
+            return response
+        finally:
+            if metrics is not None:
+                metrics.inflight.labels(api).dec()
+        if metrics is not None:
+            metrics.request(info.model, info.version, api, status.name, clock() - start)
+        context.abort(status, _truncate(details))  # raises: ends the RPC with this status
+
+    return method_path(method), grpc.unary_unary_rpc_method_handler(
+        handler, request_deserializer=None, response_serializer=_serialize)
+
+
+def _serialize(message) -> bytes:
+    return message.SerializeToString()
+
+
+def _truncate(message: str) -> str:
+    if len(message) > MAX_MESSAGE_CHARS:
+        return message[:MAX_MESSAGE_CHARS] + "...TRUNCATED"
+    return message
+
+
+def generic_handlers(handlers: list[tuple[str, grpc.RpcMethodHandler]]):
+    """Groups (path, handler) pairs by service into grpc generic handlers."""
+    by_service: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
+    for path, handler in handlers:
+        service, _, method = path.lstrip("/").partition("/")
+        by_service.setdefault(service, {})[method] = handler
+    return [grpc.method_handlers_generic_handler(s, m) for s, m in by_service.items()]
+
+
+def wrap_unknown(e: Exception) -> OpError:
+    return e if isinstance(e, OpError) else UnknownError(None, None, str(e))

@@ -1,0 +1,317 @@
+"""KServe v2 / Open Inference Protocol (inference.GRPCInferenceService), as Triton serves it:
+typed ``contents`` or ``raw_input_contents`` in, ``raw_output_contents`` out, plus
+ModelConfig and ModelStatistics so stock Triton tooling works."""
+
+from __future__ import annotations
+
+import struct
+import time
+
+import numpy as np
+
+import minitf
+from minitf import dtypes as _dt
+from minitf.errors import InvalidArgumentError, NotFoundError, UnimplementedError
+from minitf.protos import grpc_service_pb2 as pb
+from minitf.protos import model_config_pb2
+
+from ..dataplane import DataPlane
+from ..servable import DEFAULT_SIGNATURE
+from .common import deadline_of, unary
+
+API_INFER = "kserve.ModelInfer"
+
+# datatype string -> (numpy dtype, typed contents field, DType)
+DATATYPES = {
+    "BOOL": (np.bool_, "bool_contents", _dt.bool),
+    "UINT8": (np.uint8, "uint_contents", _dt.uint8),
+    "UINT16": (np.uint16, "uint_contents", _dt.uint16),
+    "UINT32": (np.uint32, "uint_contents", _dt.uint32),
+    "UINT64": (np.uint64, "uint64_contents", _dt.uint64),
+    "INT8": (np.int8, "int_contents", _dt.int8),
+    "INT16": (np.int16, "int_contents", _dt.int16),
+    "INT32": (np.int32, "int_contents", _dt.int32),
+    "INT64": (np.int64, "int64_contents", _dt.int64),
+    "FP16": (np.float16, None, _dt.float16),  # raw only, per the protocol
+    "FP32": (np.float32, "fp32_contents", _dt.float32),
+    "FP64": (np.float64, "fp64_contents", _dt.float64),
+    "BYTES": (object, "bytes_contents", _dt.string),
+}
+_DATATYPE_OF = {d[2]: name for name, d in DATATYPES.items()}
+_CONFIG_TYPE = {name: getattr(model_config_pb2, "TYPE_" + ("STRING" if name == "BYTES"
+                                                          else name)) for name in DATATYPES}
+
+
+def datatype_of(dtype: _dt.DType) -> str:
+    return _DATATYPE_OF[dtype]
+
+
+def _elements(shape) -> int:
+    n = 1
+    for d in shape:
+        if d < 0:
+            raise InvalidArgumentError(None, None, f"invalid shape {list(shape)}")
+        n *= d
+    return n
+
+
+def decode_bytes(raw: bytes, n: int, what: str) -> np.ndarray:
+    """BYTES in raw form: each element is a 4-byte little-endian length and the bytes."""
+    out, pos = [], 0
+    for _ in range(n):
+        if pos + 4 > len(raw):
+            raise InvalidArgumentError(None, None, f"{what}: raw BYTES data is truncated")
+        (size,) = struct.unpack_from("<I", raw, pos)
+        pos += 4
+        if pos + size > len(raw):
+            raise InvalidArgumentError(None, None, f"{what}: raw BYTES data is truncated")
+        out.append(bytes(raw[pos:pos + size]))
+        pos += size
+    if pos != len(raw):
+        raise InvalidArgumentError(None, None, f"{what}: {len(raw) - pos} unexpected bytes after "
+                                   f"{n} BYTES elements")
+    arr = np.empty(n, dtype=object)
+    arr[:] = out
+    return arr
+
+
+def encode_bytes(arr: np.ndarray) -> bytes:
+    parts = []
+    for v in arr.reshape(-1):
+        b = v if isinstance(v, bytes) else str(v).encode()
+        parts.append(struct.pack("<I", len(b)))
+        parts.append(b)
+    return b"".join(parts)
+
+
+def decode_inputs(request) -> dict[str, np.ndarray]:
+    raw = request.raw_input_contents
+    if raw and len(raw) != len(request.inputs):
+        raise InvalidArgumentError(None, None, f"expected {len(request.inputs)} "
+                                   f"raw_input_contents (one per input), got {len(raw)}")
+    out = {}
+    for i, t in enumerate(request.inputs):
+        what = f"input '{t.name}'"
+        if t.name in out:
+            raise InvalidArgumentError(None, None, f"{what} is given twice")
+        spec = DATATYPES.get(t.datatype)
+        if spec is None:
+            raise InvalidArgumentError(None, None, f"{what}: unsupported datatype "
+                                       f"{t.datatype!r} (expected one of {sorted(DATATYPES)})")
+        np_type, field, _ = spec
+        shape = tuple(t.shape)
+        n = _elements(shape)
+        if raw:
+            if t.HasField("contents"):
+                raise InvalidArgumentError(None, None, f"{what}: contents must be empty when "
+                                           "raw_input_contents is used")
+            if np_type is object:
+                arr = decode_bytes(raw[i], n, what)
+            else:
+                itemsize = np.dtype(np_type).itemsize
+                if len(raw[i]) != n * itemsize:
+                    raise InvalidArgumentError(
+                        None, None, f"{what}: raw data has {len(raw[i])} bytes, but shape "
+                        f"{list(shape)} of {t.datatype} needs {n * itemsize}")
+                arr = np.frombuffer(raw[i], dtype=np.dtype(np_type).newbyteorder("<"))
+            out[t.name] = arr.reshape(shape)
+            continue
+        if field is None:
+            raise InvalidArgumentError(None, None, f"{what}: {t.datatype} must be sent in "
+                                       "raw_input_contents")
+        values = getattr(t.contents, field)
+        if len(values) != n:
+            raise InvalidArgumentError(None, None, f"{what}: {len(values)} values in "
+                                       f"{field}, shape {list(shape)} needs {n}")
+        if np_type is object:
+            arr = np.empty(n, dtype=object)
+            arr[:] = list(values)
+        else:
+            try:
+                arr = np.array(values, dtype=np_type)
+            except OverflowError:
+                raise InvalidArgumentError(None, None, f"{what}: a value is out of range for "
+                                           f"{t.datatype}") from None
+        out[t.name] = arr.reshape(shape)
+    return out
+
+
+def _parse_version(text: str):
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidArgumentError(None, None, f"model_version must be an integer, got {text!r}")
+    return int(text)
+
+
+def _tensor_metadata(proto, alias, info):
+    proto.name = alias
+    proto.datatype = datatype_of(info.dtype)
+    dims = info.shape.as_tuple()
+    proto.shape.extend(-1 if d is None else d for d in (dims or ()))
+
+
+class InferenceService:
+    """inference.GRPCInferenceService"""
+
+    def __init__(self, plane: DataPlane, clock=time.monotonic, server_name="minitf"):
+        self.plane = plane
+        self.clock = clock
+        self.server_name = server_name
+
+    # -- health and metadata -------------------------------------------------------------------
+    def server_live(self, request, context, info):
+        return pb.ServerLiveResponse(live=self.plane.live())
+
+    def server_ready(self, request, context, info):
+        return pb.ServerReadyResponse(ready=self.plane.ready())
+
+    def model_ready(self, request, context, info):
+        info.model = request.name
+        self.plane.repository.config(request.name)  # unknown model: NOT_FOUND
+        return pb.ModelReadyResponse(ready=self.plane.model_ready(
+            request.name, _parse_version(request.version)))
+
+    def server_metadata(self, request, context, info):
+        return pb.ServerMetadataResponse(
+            name=self.server_name, version=minitf.__version__,
+            extensions=["model_configuration", "statistics", "parameters"])
+
+    def _entry(self, info, name, version):
+        info.model = name
+        entry = self.plane.resolve(name, _parse_version(version))
+        info.version = entry.version
+        return entry
+
+    def model_metadata(self, request, context, info):
+        entry = self._entry(info, request.name, request.version)
+        runner = entry.servable.signature(DEFAULT_SIGNATURE)
+        response = pb.ModelMetadataResponse(
+            name=entry.name, platform="tensorflow_savedmodel",
+            versions=[str(v) for v in self.plane.repository.available_versions(entry.name)])
+        for alias in runner.input_names:
+            _tensor_metadata(response.inputs.add(), alias, runner.signature.inputs[alias])
+        for alias in runner.output_names:
+            _tensor_metadata(response.outputs.add(), alias, runner.signature.outputs[alias])
+        return response
+
+    def model_config(self, request, context, info):
+        entry = self._entry(info, request.name, request.version)
+        runner = entry.servable.signature(DEFAULT_SIGNATURE)
+        batcher = entry.batchers.get(runner.name)
+        max_batch = batcher.config.max_batch_size if batcher is not None else 0
+        config = model_config_pb2.ModelConfig(name=entry.name, platform="tensorflow_savedmodel",
+                                              max_batch_size=max_batch)
+        for kind, names, infos in (("input", runner.input_names, runner.signature.inputs),
+                                   ("output", runner.output_names, runner.signature.outputs)):
+            for alias in names:
+                ti = infos[alias]
+                item = getattr(config, kind).add()
+                item.name = alias
+                item.data_type = _CONFIG_TYPE[datatype_of(ti.dtype)]
+                dims = list(ti.shape.as_tuple() or ())
+                if max_batch:  # Triton's dims exclude the batch dimension when batching
+                    dims = dims[1:]
+                item.dims.extend(-1 if d is None else d for d in dims)
+        if max_batch:
+            config.dynamic_batching.max_queue_delay_microseconds = \
+                batcher.config.batch_timeout_micros
+            config.dynamic_batching.preferred_batch_size.extend(
+                batcher.config.allowed_batch_sizes)
+        return pb.ModelConfigResponse(config=config)
+
+    def model_statistics(self, request, context, info):
+        repo = self.plane.repository
+        names = [request.name] if request.name else repo.model_names()
+        response = pb.ModelStatisticsResponse()
+        for name in names:
+            repo.config(name)
+            versions = [_parse_version(request.version)] if request.version else \
+                sorted(set(repo.available_versions(name)) |
+                       set(self.plane.stats.versions(name)))
+            for v in versions:
+                s = self.plane.stats.get(name, v)
+                if request.version and not s and v not in repo.available_versions(name):
+                    raise NotFoundError(None, None, f"no statistics for model {name} version {v}")
+                ms = response.model_stats.add(name=name, version=str(v))
+                ms.last_inference = s.get("last_ms", 0)
+                ms.inference_count = s.get("rows", 0)
+                ms.execution_count = s.get("executions", 0)
+                st = ms.inference_stats
+                st.success.count, st.success.ns = s.get("ok", 0), s.get("ok_ns", 0)
+                st.fail.count, st.fail.ns = s.get("fail", 0), s.get("fail_ns", 0)
+                st.compute_infer.count = s.get("executions", 0)
+                st.compute_infer.ns = s.get("compute_ns", 0)
+        return response
+
+    # -- inference ---------------------------------------------------------------------------
+    def model_infer(self, request, context, info):
+        start = self.clock()
+        entry = self._entry(info, request.model_name, request.model_version)
+        try:
+            inputs = decode_inputs(request)
+            outputs = [o.name for o in request.outputs]
+            deadline = deadline_of(context, self.clock)
+            timeout = request.parameters.get("timeout")
+            if timeout is not None and timeout.WhichOneof("parameter_choice") == "int64_param":
+                t = self.clock() + timeout.int64_param / 1e6
+                deadline = t if deadline is None else min(deadline, t)
+            signature = None
+            sig_param = request.parameters.get("signature_name")
+            if sig_param is not None:
+                signature = sig_param.string_param
+            prediction = self.plane.predict(entry, signature, inputs, outputs, deadline)
+        except Exception:
+            self._account(entry, start, ok=False)
+            raise
+        response = pb.ModelInferResponse(model_name=entry.name, model_version=str(entry.version),
+                                         id=request.id)
+        order = outputs or sorted(prediction.outputs)
+        raw = response.raw_output_contents
+        for alias in order:
+            value = np.asarray(prediction.outputs[alias])
+            out = response.outputs.add(name=alias, shape=value.shape)
+            if value.dtype == object:
+                out.datatype = "BYTES"
+                raw.append(encode_bytes(value))
+            else:
+                try:
+                    out.datatype = datatype_of(_dt.from_numpy(value))
+                except (KeyError, TypeError):
+                    raise UnimplementedError(None, None, f"output '{alias}' has dtype "
+                                             f"{value.dtype}, which KServe v2 cannot carry"
+                                             ) from None
+                raw.append(np.ascontiguousarray(value).tobytes())
+        self._account(entry, start, ok=True, rows=_rows(inputs))
+        return response
+
+    def _account(self, entry, start, ok, rows=0):
+        ns = int((self.clock() - start) * 1e9)
+        if ok:
+            self.plane.stats.add(entry.name, entry.version, ok=1, ok_ns=ns, rows=rows,
+                                 executions=1, compute_ns=ns, last_ms=int(time.time() * 1000))
+        else:
+            self.plane.stats.add(entry.name, entry.version, fail=1, fail_ns=ns)
+
+    def handlers(self, metrics=None):
+        service = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"]
+        table = [
+            ("ServerLive", pb.ServerLiveRequest, self.server_live, "kserve.ServerLive"),
+            ("ServerReady", pb.ServerReadyRequest, self.server_ready, "kserve.ServerReady"),
+            ("ModelReady", pb.ModelReadyRequest, self.model_ready, "kserve.ModelReady"),
+            ("ServerMetadata", pb.ServerMetadataRequest, self.server_metadata,
+             "kserve.ServerMetadata"),
+            ("ModelMetadata", pb.ModelMetadataRequest, self.model_metadata,
+             "kserve.ModelMetadata"),
+            ("ModelInfer", pb.ModelInferRequest, self.model_infer, API_INFER),
+            ("ModelConfig", pb.ModelConfigRequest, self.model_config, "kserve.ModelConfig"),
+            ("ModelStatistics", pb.ModelStatisticsRequest, self.model_statistics,
+             "kserve.ModelStatistics"),
+        ]
+        return [unary(service, m, req, fn, api, metrics, self.clock) for m, req, fn, api in table]
+
+
+def _rows(inputs) -> int:
+    for v in inputs.values():
+        return int(v.shape[0]) if v.ndim else 1
+    return 0

@@ -1,0 +1,179 @@
+"""TensorFlow Serving's gRPC APIs: PredictionService (Predict, GetModelMetadata),
+ModelService (GetModelStatus) and SessionService (SessionRun). Thin: decode, call the data
+plane, encode."""
+
+from __future__ import annotations
+
+import time
+
+from minitf.errors import InvalidArgumentError, OpError
+from minitf.export.tensors import make_ndarray, make_tensor_proto, shape_to_proto
+from minitf.protos import (get_model_metadata_pb2, get_model_status_pb2, model_service_pb2,
+                           named_tensor_pb2, pack_any, predict_pb2, prediction_service_pb2,
+                           session_service_pb2)
+
+from ..dataplane import DataPlane
+from .common import deadline_of, unary
+
+API_PREDICT = "tfserving.Predict"
+API_METADATA = "tfserving.GetModelMetadata"
+API_STATUS = "tfserving.GetModelStatus"
+API_SESSION_RUN = "tfserving.SessionRun"
+
+
+def _version_of(spec):
+    """(version, label) chosen by a ModelSpec; (None, None) means the latest."""
+    choice = spec.WhichOneof("version_choice")
+    if choice == "version":
+        return spec.version.value, None
+    if choice == "version_label":
+        return None, spec.version_label
+    return None, None
+
+
+def _resolve(plane: DataPlane, request, info):
+    if not request.HasField("model_spec"):
+        raise InvalidArgumentError(None, None, "Missing ModelSpec")
+    spec = request.model_spec
+    info.model = spec.name
+    version, label = _version_of(spec)
+    entry = plane.resolve(spec.name, version, label)
+    info.version = entry.version
+    return entry
+
+
+def _decode(tensors, what):
+    out = {}
+    for alias, proto in tensors.items():
+        try:
+            out[alias] = make_ndarray(proto, f"{what} '{alias}'")
+        except (ValueError, TypeError, OverflowError) as e:
+            if isinstance(e, OpError):
+                raise
+            raise InvalidArgumentError(None, None, f"{what} '{alias}': {e}") from None
+    return out
+
+
+def _effective_spec(spec, name, version, signature):
+    spec.name = name
+    spec.version.value = version
+    spec.signature_name = signature
+
+
+class PredictionService:
+    """tensorflow.serving.PredictionService"""
+
+    def __init__(self, plane: DataPlane, clock=time.monotonic):
+        self.plane = plane
+        self.clock = clock
+
+    def predict(self, request, context, info):
+        entry = _resolve(self.plane, request, info)
+        inputs = _decode(request.inputs, "input")
+        prediction = self.plane.predict(entry, request.model_spec.signature_name, inputs,
+                                        list(request.output_filter),
+                                        deadline_of(context, self.clock))
+        response = predict_pb2.PredictResponse()
+        for alias, value in prediction.outputs.items():
+            response.outputs[alias].CopyFrom(make_tensor_proto(value))
+        _effective_spec(response.model_spec, entry.name, entry.version, prediction.signature)
+        return response
+
+    def get_model_metadata(self, request, context, info):
+        entry = _resolve(self.plane, request, info)
+        fields = list(request.metadata_field)
+        if fields != ["signature_def"]:
+            raise InvalidArgumentError(None, None, "Metadata field must be exactly "
+                                       f"['signature_def'], got {fields}")
+        sigmap = get_model_metadata_pb2.SignatureDefMap()
+        for name, runner in entry.servable.signatures.items():
+            sd = sigmap.signature_def[name]
+            sd.method_name = runner.method_name
+            for kind, infos in (("inputs", runner.signature.inputs),
+                                ("outputs", runner.signature.outputs)):
+                for alias, ti in infos.items():
+                    proto = getattr(sd, kind)[alias]
+                    proto.name = ti.name
+                    proto.dtype = ti.dtype.as_datatype_enum
+                    shape_to_proto(ti.shape, proto.tensor_shape)
+        response = get_model_metadata_pb2.GetModelMetadataResponse()
+        response.model_spec.name = entry.name
+        response.model_spec.version.value = entry.version
+        # Packed under the canonical type URL so official clients can Unpack it.
+        response.metadata["signature_def"].CopyFrom(pack_any(sigmap))
+        return response
+
+    def handlers(self, metrics=None):
+        service = prediction_service_pb2.DESCRIPTOR.services_by_name["PredictionService"]
+        return [
+            unary(service, "Predict", predict_pb2.PredictRequest, self.predict, API_PREDICT,
+                  metrics, self.clock),
+            unary(service, "GetModelMetadata", get_model_metadata_pb2.GetModelMetadataRequest,
+                  self.get_model_metadata, API_METADATA, metrics, self.clock),
+        ]
+
+
+class ModelService:
+    """tensorflow.serving.ModelService (GetModelStatus)."""
+
+    def __init__(self, plane: DataPlane, clock=time.monotonic):
+        self.plane = plane
+        self.clock = clock
+
+    def get_model_status(self, request, context, info):
+        if not request.HasField("model_spec"):
+            raise InvalidArgumentError(None, None, "Missing ModelSpec")
+        spec = request.model_spec
+        info.model = spec.name
+        version, label = _version_of(spec)
+        if label:
+            version = self.plane.resolve(spec.name, None, label).version
+        response = get_model_status_pb2.GetModelStatusResponse()
+        for st in self.plane.repository.status(spec.name, version):
+            mvs = response.model_version_status.add()
+            mvs.version = st.version
+            mvs.state = int(st.state)
+            if st.error is not None:
+                mvs.status.error_code = st.error.error_code
+                mvs.status.error_message = st.error.message
+        return response
+
+    def handlers(self, metrics=None):
+        service = model_service_pb2.DESCRIPTOR.services_by_name["ModelService"]
+        return [unary(service, "GetModelStatus", get_model_status_pb2.GetModelStatusRequest,
+                      self.get_model_status, API_STATUS, metrics, self.clock)]
+
+
+class SessionService:
+    """tensorflow.serving.SessionService: TF1's Session.run by tensor name (TF Serving defines
+    it but its own server never serves it)."""
+
+    def __init__(self, plane: DataPlane, clock=time.monotonic):
+        self.plane = plane
+        self.clock = clock
+
+    def session_run(self, request, context, info):
+        entry = _resolve(self.plane, request, info)
+        feeds = {}
+        for nt in request.feed:
+            if nt.name in feeds:
+                raise InvalidArgumentError(None, None, f"feed {nt.name!r} is given twice")
+            feeds[nt.name] = _decode({nt.name: nt.tensor}, "feed")[nt.name]
+        alias_sig = (request.model_spec.signature_name or "serving_default") \
+            if request.tensor_name_is_alias else None
+        values = self.plane.session_run(entry, feeds, list(request.fetch), list(request.target),
+                                        alias_sig)
+        response = session_service_pb2.SessionRunResponse()
+        for name, value in zip(request.fetch, values):
+            response.tensor.append(named_tensor_pb2.NamedTensorProto(
+                name=name, tensor=make_tensor_proto(value)))
+        response.model_spec.name = entry.name
+        response.model_spec.version.value = entry.version
+        if request.model_spec.signature_name:
+            response.model_spec.signature_name = request.model_spec.signature_name
+        return response
+
+    def handlers(self, metrics=None):
+        service = session_service_pb2.DESCRIPTOR.services_by_name["SessionService"]
+        return [unary(service, "SessionRun", session_service_pb2.SessionRunRequest,
+                      self.session_run, API_SESSION_RUN, metrics, self.clock)]
