@@ -400,9 +400,27 @@ def _make_step(kernel, pre, argspec, outs, kw, free):
     the common shapes (1-3 slot inputs, one output, at most one slot freed) get straight-line
     closures, anything else the general one.
     """
+    pre = list(pre)
+    argspec = list(argspec)
+    while argspec and isinstance(argspec[0], tuple):  # leading bound args (variable cells)
+        pre.append(argspec.pop(0)[1])
     fn = functools.partial(kernel, *pre, **kw) if (pre or kw) else kernel
     single = len(outs) == 1
     o = outs[0] if single else None
+    if len(outs) == 2 and not free and all(isinstance(a, int) for a in argspec) and \
+            len(argspec) in (1, 2):
+        o0, o1 = outs
+        if len(argspec) == 1:
+            (a,) = argspec
+
+            def step(s):
+                s[o0], s[o1] = fn(s[a])
+        else:
+            a, b = argspec
+
+            def step(s):
+                s[o0], s[o1] = fn(s[a], s[b])
+        return step
     if single and all(isinstance(a, int) for a in argspec) and len(free) <= 1:
         f = free[0] if free else None
         n = len(argspec)

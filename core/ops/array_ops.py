@@ -1425,3 +1425,50 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
         return MIRROR_PAD(tensor, paddings, mode=mode, name=name or "MirrorPad")
     raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", or '
                      f'"SYMMETRIC". Received `mode` = {mode}')
+
+
+# -- BroadcastTo ----------------------------------------------------------------------------------
+
+
+def _broadcast_to_infer(x, shape):
+    from ..tensor_shape import broadcast_shapes
+
+    target = shape_from_value(shape)
+    try:
+        out = broadcast_shapes(x.shape, target)
+    except ValueError as e:
+        raise shape_error(f"Unable to broadcast tensor of shape {x.shape} to {target}: {e}") \
+            from None
+    if target.rank is not None and out.rank is not None and out.rank != target.rank:
+        raise shape_error(f"Unable to broadcast tensor of rank {x.shape.rank} to rank "
+                          f"{target.rank}")
+    return [TensorSpec(target.merge_with(out) if target.rank is not None else out, x.dtype)]
+
+
+def _broadcast_to_kernel(x, shape):
+    try:
+        return np.broadcast_to(x, tuple(int(d) for d in shape))  # a read-only view: no copy
+    except ValueError:
+        raise InvalidArgumentError(None, None, f"Unable to broadcast tensor of shape "
+                                   f"{list(np.shape(x))} to tensor of shape "
+                                   f"{[int(d) for d in shape]}") from None
+
+
+def _broadcast_to_grad(op, dy):
+    from .math_ops import sum_to_operand
+
+    x = op.inputs[0]
+    return [sum_to_operand(dy, x, op.outputs[0]), None]
+
+
+BROADCAST_TO = register(OpDef(
+    "BroadcastTo", inputs=["input:T", "shape:Tidx=int32"],
+    kernel=_broadcast_to_kernel, infer=_broadcast_to_infer, grad=_broadcast_to_grad,
+))
+
+
+def broadcast_to(input, shape, name=None):  # noqa: A002
+    return BROADCAST_TO(input, shape, name=name or "BroadcastTo")
+
+
+__all__.append("broadcast_to")

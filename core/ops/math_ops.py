@@ -619,13 +619,17 @@ def _reduce_infer(x, axes, *, keep_dims):
 
 
 def _axes_tuple(x, axes):
-    a = np.asarray(axes).reshape(-1)
-    nd = np.ndim(x)
+    nd = x.ndim
+    a = axes.tolist() if isinstance(axes, np.ndarray) else np.asarray(axes).tolist()
+    if not isinstance(a, list):
+        a = [a]
+    out = []
     for v in a:
         if not -nd <= v < nd:
             raise InvalidArgumentError(None, None, f"Invalid reduction dimension {int(v)} for "
                                        f"input with {nd} dimensions.")
-    return tuple(int(v) % nd for v in a)
+        out.append(v % nd)
+    return tuple(out)
 
 
 # Reductions call the ufuncs' reduce directly: np.sum & co. add microseconds of Python dispatch.
@@ -705,7 +709,11 @@ def _with_kept_dims(op, t, kept=None):
 
 
 def _sum_grad(op, dy):
-    return [broadcast_to_shape_of(_with_kept_dims(op, dy), op.inputs[0]), None]
+    if op.outputs[0].shape.rank == 0 and dy.shape.rank == 0:
+        g = dy  # a full reduction: the scalar gradient broadcasts as it is
+    else:
+        g = _with_kept_dims(op, dy)
+    return [broadcast_to_shape_of(g, op.inputs[0]), None]
 
 
 def reduced_shape(input_shape: Tensor, axes: Tensor) -> Tensor:
@@ -723,26 +731,26 @@ def _axes_mask(rank: Tensor, axes) -> Tensor:
 
 
 def broadcast_to_shape_of(g: Tensor, x: Tensor) -> Tensor:
-    """``g`` (x's shape with reduced dims of size 1) broadcast to x's full shape."""
+    """``g`` (x's shape with reduced dims of size 1) broadcast to x's full shape: one
+    BroadcastTo, which the kernel does as a view (no copy, no multiply by ones)."""
     if g.shape.is_fully_defined() and x.shape.is_fully_defined() and g.shape == x.shape:
         return g
-    if x.shape.is_fully_defined():
-        ones = array_ops.constant(np.ones(x.shape.as_list(), dtype=x.dtype.as_numpy_dtype))
-        return g * ones
-    return g * array_ops.fill(array_ops.shape(x), array_ops.constant(1, dtype=x.dtype))
+    return array_ops.broadcast_to(g, array_ops.shape(x))
 
 
 def _mean_grad(op, dy):
     x, axes = op.inputs
-    g = _sum_grad(op, dy)[0]
     in_n = x.shape.num_elements()
     out_n = op.outputs[0].shape.num_elements()
     if in_n is not None and out_n is not None:
         factor = array_ops.constant(max(in_n // max(out_n, 1), 1), dtype=x.dtype)
+    elif out_n == 1:  # a full reduction: the count is just the input's size
+        factor = cast(array_ops.size(x), x.dtype)
     else:
         factor = cast(floordiv(array_ops.size(x), maximum(array_ops.size(op.outputs[0]), 1)),
                       x.dtype)
-    return [g / factor, None]
+    # Scale the (small) incoming gradient before broadcasting it back to the input's shape.
+    return [_sum_grad(op, dy / factor)[0], None]
 
 
 def _min_or_max_grad(op, dy):

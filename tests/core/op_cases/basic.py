@@ -127,3 +127,13 @@ COVERED_BY = {
     "ApplyCenteredRMSProp": "test_training.py::test_rmsprop_matches_numpy",
     "ApplyAdagrad": "test_training.py::test_adagrad_matches_numpy",
 }
+
+CASES += [
+    Case("BroadcastTo", [f32(3, 1), Const(np.array([2, 3, 4], np.int32))],
+         ref=lambda x, s: np.broadcast_to(x, (2, 3, 4))),
+    Case("BroadcastTo", [f32(4), Const(np.array([3, 4], np.int64))],
+         ref=lambda x, s: np.broadcast_to(x, (3, 4)), id="BroadcastTo-int64-shape"),
+    Case("BroadcastTo", [f32(2, 1), np.array([2, 5], np.int32)],
+         ref=lambda x, s: np.broadcast_to(x, (2, 5)), id="BroadcastTo-fed-shape",
+         exact_shape=False),
+]
