@@ -1472,3 +1472,21 @@ def broadcast_to(input, shape, name=None):  # noqa: A002
 
 
 __all__.append("broadcast_to")
+
+
+# -- ShapeN (TensorFlow's Conv2D gradient uses it) ------------------------------------------------
+
+SHAPE_N = register(OpDef(
+    "ShapeN", inputs=["input:N*T"], attrs={"out_type": _dt.int32},
+    kernel=lambda xs, *, out_type: [np.array(np.shape(x), dtype=out_type.as_numpy_dtype)
+                                    for x in xs],
+    infer=lambda xs, *, out_type: [_shape_infer(x, out_type=out_type)[0] for x in xs],
+    grad=NOT_DIFFERENTIABLE,
+))
+
+
+def shape_n(input, out_type=_dt.int32, name=None):  # noqa: A002
+    return SHAPE_N(list(input), out_type=_dt.as_dtype(out_type), name=name or "ShapeN")
+
+
+__all__.append("shape_n")

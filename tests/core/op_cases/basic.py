@@ -137,3 +137,10 @@ CASES += [
          ref=lambda x, s: np.broadcast_to(x, (2, 5)), id="BroadcastTo-fed-shape",
          exact_shape=False),
 ]
+CASES += [
+    Case("ShapeN", [[f32(2, 3), f32(4)]], ref=lambda xs: (np.array([2, 3], np.int32),
+                                                        np.array([4], np.int32))),
+    Case("ShapeN", [[f32(1, 2, 3), f32(5, 6), f32(7)]], attrs={"out_type": np.int64},
+         ref=lambda xs, out_type: tuple(np.array(x.shape, np.int64) for x in xs),
+         id="ShapeN-int64"),
+]
