@@ -41,3 +41,14 @@ def machine() -> str:
 
 def fmt_us(seconds: float) -> str:
     return f"{seconds * 1e6:9.2f} us"
+
+
+def load_tf1():
+    """``tensorflow.compat.v1`` in graph mode with ref variables, or None if not installed."""
+    try:
+        import tensorflow.compat.v1 as tf1
+    except ImportError:
+        return None
+    tf1.disable_eager_execution()
+    tf1.disable_resource_variables()
+    return tf1

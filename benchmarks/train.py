@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import compare, fmt_us, machine  # noqa: E402
+from _timing import compare, fmt_us, load_tf1, machine  # noqa: E402
 
 import minitf as mtf  # noqa: E402
 
@@ -101,23 +101,13 @@ def linear_graph(tf):
     return sess, x, y, train
 
 
-def load_tf():
-    try:
-        import tensorflow.compat.v1 as tf1
-    except ImportError:
-        return None
-    tf1.disable_eager_execution()
-    tf1.disable_resource_variables()
-    return tf1
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
     parser.add_argument("--no-tf", action="store_true", help="skip tf.compat.v1")
     args = parser.parse_args(argv)
     repeats, min_time = (3, 0.05) if args.quick else (9, 0.3)
-    tf1 = None if args.no_tf else load_tf()
+    tf1 = None if args.no_tf else load_tf1()
     print(f"machine: {machine()}")
     print(f"tensorflow: {'tf.compat.v1 ' + tf1.VERSION if tf1 else 'not importable'}\n")
 

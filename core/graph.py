@@ -651,10 +651,24 @@ def evaluate_kernel(op: Operation, input_values: Sequence) -> tuple:
 
 def group_inputs(op: Operation, flat: list) -> list:
     """Regroups a flat input list into the kernel's arguments (lists for ``N*T`` args)."""
-    slices = _arg_slices(op)
-    if slices is None:
+    return group_by_args(op._opdef, flat, op._attrs)
+
+
+def group_by_args(opdef, flat: list, counts) -> list:
+    """Splits a flat list (tensors, specs or values) into ``opdef``'s arguments: a sublist for
+    each ``N*T`` argument, its length ``counts[N]``."""
+    if not any(a.number_attr for a in opdef.args):
         return flat
-    return [flat[a] if b is None else flat[a:b] for a, b in slices]
+    out, i = [], 0
+    for a in opdef.args:
+        if a.number_attr:
+            n = counts[a.number_attr]
+            out.append(flat[i:i + n])
+            i += n
+        else:
+            out.append(flat[i])
+            i += 1
+    return out
 
 
 def _arg_slices(op: Operation):
@@ -706,7 +720,7 @@ def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact
         final = _final_attrs(opdef, attrs, derived, strict_attrs)
         kernel_attrs = {k: final[k] for k in opdef.attrs}
         specs_in = [TensorSpec(t._shape, t._dtype, value_fn=_value_thunk(t)) for t in flat]
-        grouped = _group_specs(opdef, specs_in, final)
+        grouped = group_by_args(opdef, specs_in, final)
         try:
             specs_out = list(opdef.infer(*grouped, **kernel_attrs))
         except (InvalidArgumentError, ValueError) as e:
@@ -720,21 +734,6 @@ def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact
 
 def _value_thunk(t: Tensor):
     return lambda: constant_value(t)
-
-
-def _group_specs(opdef, specs, attrs):
-    if not any(a.number_attr for a in opdef.args):
-        return specs
-    out, i = [], 0
-    for a in opdef.args:
-        if a.number_attr:
-            n = attrs[a.number_attr]
-            out.append(specs[i:i + n])
-            i += n
-        else:
-            out.append(specs[i])
-            i += 1
-    return out
 
 
 def _graph_of_args(args) -> Graph:

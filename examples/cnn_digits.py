@@ -32,17 +32,7 @@ def build_graph(learning_rate=0.002):
     x = tf.reshape(x, [-1, 2 * 2 * 32])
     x = mlp_digits.dense(x, 64, "dense", tf.nn.relu)
     logits = mlp_digits.dense(x, 10, "logits")
-    probs = tf.nn.softmax(logits, name="probs")
-    classes = tf.argmax(logits, axis=1, name="classes")
-    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-        labels=labels, logits=logits), name="loss")
-    accuracy = tf.reduce_mean(tf.cast(tf.equal(classes, labels), tf.float32), name="accuracy")
-    step = tf.train.get_or_create_global_step()
-    train_op = tf.train.AdamOptimizer(learning_rate).minimize(loss, global_step=step,
-                                                             name="train")
-    return {"images": images, "labels": labels, "logits": logits, "probs": probs,
-            "classes": classes, "loss": loss, "accuracy": accuracy, "train_op": train_op,
-            "global_step": step}
+    return mlp_digits.classifier_head(images, labels, logits, learning_rate)
 
 
 def train(epochs=20, batch_size=32, out=None, plot=None, seed=0):

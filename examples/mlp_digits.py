@@ -33,6 +33,11 @@ def build_graph(learning_rate=0.003):
     h = dense(flat, 128, "hidden1", tf.nn.relu)
     h = dense(h, 64, "hidden2", tf.nn.relu)
     logits = dense(h, 10, "logits")
+    return classifier_head(images, labels, logits, learning_rate)
+
+
+def classifier_head(images, labels, logits, learning_rate):
+    """Softmax outputs, cross-entropy loss, accuracy and an Adam step (shared with the CNN)."""
     probs = tf.nn.softmax(logits, name="probs")
     classes = tf.argmax(logits, axis=1, name="classes")
     loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(

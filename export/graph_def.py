@@ -13,7 +13,8 @@ import heapq
 from minitf import dtypes as _dt
 from minitf.errors import (InvalidArgumentError, NotFoundError, OpError,
                            UnimplementedError)
-from minitf.graph import Graph, Operation, Tensor, apply_op, get_default_graph
+from minitf.graph import (Graph, Operation, Tensor, apply_op, get_default_graph,
+                          group_by_args)
 from minitf.opdef import lookup
 from minitf.protos import attr_value_pb2, graph_pb2, node_def_pb2
 
@@ -218,7 +219,9 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
                                                   source, (contents or {}).get(i))
             except OpError:
                 raise
-            except (TypeError, ValueError, KeyError, IndexError, OverflowError) as e:
+            except (TypeError, ValueError, KeyError, IndexError, ArithmeticError) as e:
+                # A malformed node must not escape as a bare Python error (ArithmeticError: an
+                # infer dividing by a zero attr, e.g. Split with num_split 0).
                 raise InvalidArgumentError(
                     None, None, f"{source}: node '{node.name}' ({node.op}): {e}") from None
     if return_elements is None:
@@ -348,16 +351,7 @@ def _group(opdef, inputs, attrs, node, source):
     if len(inputs) != expected or (lists and any(a.number_attr not in counts for a in lists)):
         raise InvalidArgumentError(None, None, f"{source}: node '{node.name}' ({node.op}) has "
                                    f"{len(inputs)} inputs, expected {expected}")
-    args, i = [], 0
-    for a in opdef.args:
-        if a.number_attr:
-            n = counts[a.number_attr]
-            args.append(inputs[i:i + n])
-            i += n
-        else:
-            args.append(inputs[i])
-            i += 1
-    return args
+    return group_by_args(opdef, inputs, counts) if lists else inputs
 
 
 # -- loading files --------------------------------------------------------------------------------
