@@ -57,6 +57,41 @@ class BatchingConfig:
         return cls(**d)
 
 
+class BatcherStoppedError(UnavailableError):
+    """``submit`` after ``stop``: the version is being unloaded (or the server is stopping).
+
+    A request that resolved the version just before its unload still holds the servable, so
+    the data plane catches this and runs it unbatched instead of failing it."""
+
+
+class _Done:
+    """A one-shot completion flag with threading.Event's set/is_set/wait: one lock handoff
+    where Event takes a condition variable, so waking each caller costs about half."""
+
+    __slots__ = ("_flag", "_lock")
+
+    def __init__(self):
+        self._flag = False
+        self._lock = threading.Lock()
+        self._lock.acquire()  # held until set()
+
+    def set(self):
+        if not self._flag:
+            self._flag = True
+            self._lock.release()
+
+    def is_set(self) -> bool:
+        return self._flag
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._flag:
+            return True
+        if self._lock.acquire(timeout=-1 if timeout is None else timeout):
+            self._lock.release()  # stays open for any other waiter
+            return True
+        return self._flag
+
+
 class _Task:
     __slots__ = ("inputs", "rows", "outputs", "deadline", "enqueued", "done", "result", "error",
                  "parent", "index", "signature")
@@ -67,7 +102,7 @@ class _Task:
         self.outputs = outputs
         self.deadline = deadline
         self.enqueued = now
-        self.done = threading.Event() if parent is None else None
+        self.done = _Done() if parent is None else None
         self.result = None
         self.error = None
         self.parent = parent
@@ -112,9 +147,9 @@ class _SplitParent:
 class DynamicBatcher:
     """Merges requests into batches run by ``execute(feeds, output_aliases) -> {alias: array}``.
 
-    ``observer`` (optional) receives ``batch(rows, padding)``, ``queue_wait(seconds)`` and
-    ``queued(delta)`` (requests entering +n / leaving -n the queue); ``clock`` is injectable
-    for tests.
+    ``observer`` (optional) receives ``batch(rows, padding)``, ``queue_wait(seconds)``,
+    ``compute(seconds)`` (one execute call) and ``queued(delta)`` (requests entering +n /
+    leaving -n the queue); ``clock`` is injectable for tests.
     """
 
     def __init__(self, execute: Callable[[list, tuple], dict], config: BatchingConfig,
@@ -155,7 +190,7 @@ class DynamicBatcher:
             pieces = [task]
         with self._cond:
             if self._stopping:
-                raise UnavailableError(None, None, "the server is shutting down")
+                raise BatcherStoppedError(None, None, "the server is shutting down")
             limit = cfg.max_enqueued_batches * cfg.max_batch_size
             if self._rows + rows > limit:
                 raise UnavailableError(
@@ -268,7 +303,10 @@ class DynamicBatcher:
             outputs = tuple(sorted({a for t in batch for a in t.outputs}))
             if self._observer is not None:
                 self._observer.batch(target, target - rows)
+            start = self._clock()
             result = self._execute(feeds, outputs)
+            if self._observer is not None:
+                self._observer.compute(self._clock() - start)
             for alias, value in result.items():
                 if np.ndim(value) == 0 or value.shape[0] != target:
                     raise InvalidArgumentError(
@@ -305,4 +343,4 @@ def _padded_size(rows: int, allowed: Sequence[int]) -> int:
     return rows
 
 
-__all__ = ["BatchingConfig", "DynamicBatcher"]
+__all__ = ["BatcherStoppedError", "BatchingConfig", "DynamicBatcher"]

@@ -31,10 +31,11 @@ def _serve_parser(sub):
     p = sub.add_parser("serve", help="run the gRPC model server",
                        description="Serve SavedModels from <base_path>/<version>/ over TF "
                        "Serving's and KServe v2's gRPC APIs, with Prometheus metrics.")
-    p.add_argument("--port", type=int, default=8500, help="gRPC port (0 picks a free port)")
+    p.add_argument("--port", type=int, default=8500, help="gRPC port (default %(default)s; 0 "
+                   "picks a free port)")
     p.add_argument("--http_port", type=int, default=8501,
                    help="HTTP port for /metrics, /healthz, /readyz and /v1/models/<name> "
-                   "(-1 disables)")
+                   "(default %(default)s; -1 disables)")
     p.add_argument("--host", default="0.0.0.0", help="address to listen on")
     p.add_argument("--model_name", help="name of the single model to serve (default: the "
                    "last component of --model_base_path)")
@@ -47,6 +48,9 @@ def _serve_parser(sub):
                    help="largest gRPC request/response accepted")
     p.add_argument("--grpc_threads", type=int, default=64,
                    help="gRPC worker threads (bounds concurrent requests)")
+    p.add_argument("--blas_threads", type=int, default=1,
+                   help="threads per BLAS call (default %(default)s: requests and batches "
+                   "already run in parallel; 0 keeps the BLAS library's default)")
     p.add_argument("--ssl_cert", help="PEM certificate chain: enables TLS")
     p.add_argument("--ssl_key", help="PEM private key for --ssl_cert")
     p.add_argument("--ssl_client_ca", help="PEM CA bundle: require client certificates "
@@ -95,6 +99,7 @@ def build_options(args):
         grpc_port=args.port, http_port=args.http_port, host=args.host, models=models,
         batching=default, poll_seconds=args.file_system_poll_wait_seconds,
         max_message_bytes=args.max_message_bytes, grpc_threads=args.grpc_threads,
+        blas_threads=args.blas_threads,
         ssl_cert=args.ssl_cert, ssl_key=args.ssl_key, ssl_client_ca=args.ssl_client_ca,
         grace_seconds=args.grace_seconds, reflection=not args.no_reflection)
 
@@ -106,10 +111,10 @@ def serve(args) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         options = build_options(args)
+        server = ModelServer(options)  # checks the configuration too (duplicate names)
     except (ValueError, OSError) as e:
         print(f"minitf serve: {e}", file=sys.stderr)
         return 2
-    server = ModelServer(options)
     stop = threading.Event()
 
     def on_signal(signum, frame):

@@ -40,6 +40,9 @@ class ServerOptions:
     poll_seconds: float = 1.0
     max_message_bytes: int = 2**31 - 1  # TF Serving and Triton: INT32_MAX
     grpc_threads: int = 64
+    # BLAS threads per matmul. The server already runs requests and batches in parallel;
+    # BLAS threads on top oversubscribe the cores (0 keeps the library's default).
+    blas_threads: int = 1
     ssl_cert: str | None = None
     ssl_key: str | None = None
     ssl_client_ca: str | None = None
@@ -106,11 +109,17 @@ def load_model_config_file(path: str) -> tuple[list[ModelConfig], BatchingConfig
                             "batching"}
         if unknown:
             raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
-        base_path = m["base_path"]
-        if not os.path.isabs(base_path):
-            base_path = os.path.join(base, base_path)
-        models.append(ModelConfig(
-            name=m["name"], base_path=base_path, version_labels=dict(m.get("version_labels", {})),
-            batching=_batching(m.get("batching"), where), **_policy(m["name"],
-                                                                    m.get("version_policy"))))
+        batching = _batching(m.get("batching"), where)
+        try:
+            base_path = m["base_path"]
+            if not os.path.isabs(base_path):
+                base_path = os.path.join(base, base_path)
+            labels = m.get("version_labels", {})
+            if not isinstance(labels, dict):
+                raise ValueError("version_labels must be an object {\"label\": version}")
+            models.append(ModelConfig(name=m["name"], base_path=base_path,
+                                      version_labels=dict(labels), batching=batching,
+                                      **_policy(m["name"], m.get("version_policy"))))
+        except (TypeError, ValueError) as e:  # int("x"), a non-string path, ...: say where
+            raise ValueError(f"{where}: {e}") from None
     return models, default

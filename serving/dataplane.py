@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minitf.errors import InvalidArgumentError, NotFoundError
+from minitf.errors import InvalidArgumentError, NotFoundError, OpError
 from minitf.graph import Operation, Tensor
 from minitf.plan import Plan
 from minitf.session import _check_feed
 
+from .batching import BatcherStoppedError
 from .repository import LoadedVersion, ModelRepository
 from .servable import DEFAULT_SIGNATURE
 
@@ -97,8 +98,14 @@ class DataPlane:
         batcher = entry.batchers.get(runner.name)
         start = self._clock()
         if batcher is not None:
-            result = batcher.run(feeds, outputs, deadline)
-        else:
+            try:
+                result = batcher.run(feeds, outputs, deadline)
+            except BatcherStoppedError:
+                # The version was unloaded after this request resolved it: the servable is
+                # still alive (the request holds it), so answer unbatched instead of failing.
+                batcher = None
+                start = self._clock()
+        if batcher is None:
             result = runner.run(feeds, outputs)
             if self.metrics is not None:
                 self.metrics.compute_time(entry.name, self._clock() - start)
@@ -122,7 +129,13 @@ class DataPlane:
         if not fetch_tensors and not target_ops:
             raise InvalidArgumentError(None, None, "SessionRun needs at least one fetch or "
                                        "target")
-        values = [_check_feed(t, v) for t, v in zip(feed_tensors, feeds.values())]
+        try:
+            values = [_check_feed(t, v) for t, v in zip(feed_tensors, feeds.values())]
+        except (TypeError, ValueError) as e:
+            # Session.run's feed checks raise TF1's builtin errors; the client's fault here.
+            if isinstance(e, OpError):
+                raise
+            raise InvalidArgumentError(None, None, str(e)) from None
         key = (entry.name, entry.version, tuple(feed_tensors), tuple(fetch_tensors),
                tuple(target_ops))
         with self._session_lock:

@@ -108,12 +108,13 @@ class Metrics:
 class _BatcherObserver:
     """What a DynamicBatcher reports, bound to its model label."""
 
-    __slots__ = ("_batch", "_padding", "_wait", "_depth")
+    __slots__ = ("_batch", "_padding", "_wait", "_compute", "_depth")
 
     def __init__(self, metrics: Metrics, model: str):
         self._batch = metrics.batch_size.labels(model)
         self._padding = metrics.padding.labels(model)
         self._wait = metrics.queue_wait.labels(model)
+        self._compute = metrics.compute.labels(model)
         self._depth = metrics.queue_depth.labels(model)
 
     def batch(self, rows: int, padding: int):
@@ -122,6 +123,9 @@ class _BatcherObserver:
 
     def queue_wait(self, seconds: float):
         self._wait.observe(seconds)
+
+    def compute(self, seconds: float):
+        self._compute.observe(seconds)
 
     def queued(self, delta: int):
         self._depth.inc(delta)

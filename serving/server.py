@@ -60,10 +60,12 @@ class ModelServer:
         self.http_port: int | None = None
         self._stopped = threading.Event()
         self._clock = clock
+        self._blas_limits = None
 
     def start(self):
         opts = self.options
         log.info("Starting minitf model server with %d model(s)", len(opts.models))
+        self._blas_limits = _limit_blas_threads(opts.blas_threads)
         self.repository.start(opts.poll_seconds)
         handlers = []
         for svc in (PredictionService(self.plane, self._clock),
@@ -71,11 +73,11 @@ class ModelServer:
                     SessionService(self.plane, self._clock),
                     InferenceService(self.plane, self._clock), self.health):
             handlers.extend(svc.handlers(self.metrics))
-        names = list(SERVICE_NAMES)
         if opts.reflection:
+            # Reflection lists itself too, as grpc's reference implementation does.
+            names = SERVICE_NAMES + ["grpc.reflection.v1alpha.ServerReflection",
+                                     "grpc.reflection.v1.ServerReflection"]
             handlers.extend(ReflectionService(names).handlers())
-            names += ["grpc.reflection.v1alpha.ServerReflection",
-                      "grpc.reflection.v1.ServerReflection"]
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=opts.grpc_threads,
                                        thread_name_prefix="grpc"),
@@ -166,10 +168,26 @@ class ModelServer:
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
+        if self._blas_limits is not None:
+            self._blas_limits.restore_original_limits()
         log.info("Server stopped")
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._stopped.wait(timeout)
+
+
+def _limit_blas_threads(threads: int):
+    """Caps the BLAS library's threads per call (process-wide, until restored): with gRPC
+    threads and batch threads already running plans in parallel, BLAS threads on top spin
+    and fight for the cores; on 2 cores that cut throughput several times over."""
+    if threads <= 0:
+        return None
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        log.warning("threadpoolctl is not installed: BLAS keeps its default thread count")
+        return None
+    return threadpool_limits(limits=threads, user_api="blas")
 
 
 def _credentials(opts: ServerOptions):

@@ -1,0 +1,3 @@
+
+
+densesignature_def

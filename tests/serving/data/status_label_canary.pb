@@ -1,0 +1,3 @@
+
+
+dense"canary

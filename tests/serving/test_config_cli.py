@@ -1,0 +1,344 @@
+"""The JSON model configuration and the ``minitf`` command: serve's options and errors,
+export from a training checkpoint, inspect, and predict against a running server."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from examples import linear_regression
+from minitf.export import load_saved_model
+from minitf.serving import cli
+from minitf.serving.batching import BatchingConfig
+from minitf.serving.config import load_model_config_file
+from minitf.serving.servable import Servable
+from tests.serving.conftest import reference
+
+CLI = [sys.executable, "-m", "minitf.serving.cli"]
+
+
+def write_config(tmp_path, doc, name="models.json") -> str:
+    path = tmp_path / name
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    return str(path)
+
+
+# -- model configuration file ----------------------------------------------------------------------
+def test_config_file_every_policy_form_labels_and_batching(tmp_path):
+    path = write_config(tmp_path, {
+        "batching": {"max_batch_size": 16, "batch_timeout_micros": 500},
+        "models": [
+            {"name": "plain", "base_path": "models/plain"},
+            {"name": "latest", "base_path": str(tmp_path / "abs"), "version_policy": "latest",
+             "batching": {"max_batch_size": 8, "allowed_batch_sizes": [2, 8]}},
+            {"name": "latest2", "base_path": "m", "version_policy": {"latest": {
+                "num_versions": 2}}},
+            {"name": "latest_default", "base_path": "m", "version_policy": {"latest": {}}},
+            {"name": "all", "base_path": "m", "version_policy": "all", "batching": False},
+            {"name": "all_obj", "base_path": "m", "version_policy": {"all": {}},
+             "batching": True},
+            {"name": "some", "base_path": "../elsewhere/m",
+             "version_policy": {"specific": {"versions": [1, 3]}},
+             "version_labels": {"stable": 1, "canary": 3}},
+        ]})
+    models, default = load_model_config_file(path)
+    assert default == BatchingConfig(max_batch_size=16, batch_timeout_micros=500)
+    by_name = {m.name: m for m in models}
+    assert list(by_name) == ["plain", "latest", "latest2", "latest_default", "all", "all_obj",
+                             "some"]
+    # Relative base paths are relative to the configuration file, absolute ones are kept.
+    assert by_name["plain"].base_path == str(tmp_path / "models" / "plain")
+    assert by_name["latest"].base_path == str(tmp_path / "abs")
+    assert by_name["some"].base_path == str(tmp_path.parent / "elsewhere" / "m")
+    policies = {n: (m.version_policy, m.num_versions, m.versions) for n, m in by_name.items()}
+    assert policies["plain"] == ("latest", 1, ())
+    assert policies["latest"] == ("latest", 1, ())
+    assert policies["latest2"] == ("latest", 2, ())
+    assert policies["latest_default"] == ("latest", 1, ())
+    assert policies["all"][0] == policies["all_obj"][0] == "all"
+    assert policies["some"] == ("specific", 1, (1, 3))
+    assert by_name["some"].version_labels == {"stable": 1, "canary": 3}
+    assert by_name["plain"].version_labels == {}
+    # batching: absent -> the server default (None); an object; false -> off; true -> defaults.
+    assert by_name["plain"].batching is None
+    assert by_name["latest"].batching == BatchingConfig(max_batch_size=8,
+                                                        allowed_batch_sizes=(2, 8))
+    assert by_name["all"].batching is not None and not by_name["all"].batching.enabled
+    assert by_name["all_obj"].batching == BatchingConfig()
+
+
+def test_config_file_without_default_batching(tmp_path):
+    models, default = load_model_config_file(
+        write_config(tmp_path, {"models": [{"name": "m", "base_path": "m"}]}))
+    assert default is None and [m.name for m in models] == ["m"]
+
+
+def _model(**fields):
+    return {"models": [{"name": "m", "base_path": "m", **fields}]}
+
+
+@pytest.mark.parametrize("doc, message", [
+    ('{"models": [', "is not valid JSON"),
+    ("[]", 'expected an object with a "models" list'),
+    ({"models": {"name": "m"}}, 'expected an object with a "models" list'),
+    ({"models": [], "model_config_list": []}, r"unknown keys \['model_config_list'\]"),
+    ({"models": [{"base_path": "m"}]}, r'models\[0\]: each model needs "name" and "base_path"'),
+    ({"models": [{"name": "m"}]}, r'models\[0\]: each model needs "name" and "base_path"'),
+    ({"models": ["m"]}, r'models\[0\]: each model needs "name" and "base_path"'),
+    (_model(version=1), r"models\[0\]: unknown keys \['version'\]"),
+    (_model(version_policy="newest"), "model m: version_policy must be"),
+    (_model(version_policy={"latest": {}, "all": {}}), "model m: version_policy must be"),
+    (_model(version_policy={"newest": {}}), "model m: version_policy must be"),
+    (_model(version_policy={"latest": {"num_versions": 0}}), "num_versions >= 1"),
+    (_model(version_policy={"latest": {"num_versions": "two"}}), r"models\[0\]: .*'two'"),
+    (_model(version_policy={"specific": {"versions": []}}), "specific policy needs versions"),
+    (_model(version_labels=["stable"]), r"models\[0\]: version_labels must be an object"),
+    (_model(version_labels={"bad label": 1}), "invalid version label 'bad label'"),
+    (_model(version_labels={"stable": "one"}), r"models\[0\]: .*'one'"),
+    (_model(batching={"max_batch": 8}), r"models\[0\]: batching: unknown parameters "
+     r"\['max_batch'\]"),
+    (_model(batching={"max_batch_size": 0}), r"models\[0\]: batching: max_batch_size must "
+     "be >= 1"),
+    (_model(batching={"max_batch_size": 8, "allowed_batch_sizes": [2, 4]}),
+     "last entry in allowed_batch_sizes must match max_batch_size"),
+    (_model(batching="yes"), r"models\[0\]: batching must be an object, true or false"),
+    ({"batching": {"timeout": 1}, "models": []}, r"batching: batching: unknown parameters"),
+    ({"models": [{"name": "../x", "base_path": "m"}]}, "invalid model name '../x'"),
+    ({"models": [{"name": "a/b", "base_path": "m"}]}, "invalid model name 'a/b'"),
+    ({"models": [{"name": "m", "base_path": 5}]}, r"models\[0\]: "),
+])
+def test_config_file_errors_name_the_problem(tmp_path, doc, message):
+    path = write_config(tmp_path, doc)
+    with pytest.raises(ValueError, match=message) as info:
+        load_model_config_file(path)
+    assert path in str(info.value) or "model m" in str(info.value) or \
+        "model name" in str(info.value)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ValueError, match="cannot read model config .*missing.json"):
+        load_model_config_file(str(tmp_path / "missing.json"))
+
+
+# -- minitf serve: options and errors --------------------------------------------------------------
+SERVE_OPTIONS = ["--port", "--http_port", "--host", "--model_name", "--model_base_path",
+                 "--model_config_file", "--file_system_poll_wait_seconds",
+                 "--max_message_bytes", "--grpc_threads", "--ssl_cert", "--ssl_key",
+                 "--ssl_client_ca", "--batching", "--max_batch_size", "--batch_timeout_micros",
+                 "--max_enqueued_batches", "--num_batch_threads", "--allowed_batch_sizes",
+                 "--grace_seconds", "--log_level"]
+
+
+def test_serve_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["serve", "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    options = text[text.index("options:"):]
+    for flag in SERVE_OPTIONS:
+        lines = [line for line in options.splitlines() if line.strip().startswith(flag + " ")
+                 or line.strip().startswith(flag + ",") or line.strip() == flag]
+        assert lines, f"{flag} is not documented"
+    for words in ("default 8500", "default 8501", "TLS", "mutual TLS", "UNAVAILABLE",
+                  "SIGTERM"):
+        assert words in " ".join(options.split()), words
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = capsys.readouterr().out
+    for command in ("serve", "export", "inspect", "predict"):
+        assert command in text
+
+
+def test_serve_with_nothing_to_serve_exits_2():
+    proc = subprocess.run([*CLI, "serve", "--port", "0", "--http_port", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "nothing to serve: give --model_base_path or --model_config_file" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model_config_file", "{cfg}", "--model_base_path", "m"],
+     "use either --model_config_file or --model_name/--model_base_path"),
+    (["--model_config_file", "{dup}"], "duplicate model names"),
+    (["--model_config_file", "{bad}"], "is not valid JSON"),
+    (["--model_base_path", "m", "--allowed_batch_sizes", "2,4"],
+     "last entry in allowed_batch_sizes must match max_batch_size"),
+    (["--model_base_path", "m", "--max_batch_size", "0"], "max_batch_size must be >= 1"),
+    (["--model_name", "../x", "--model_base_path", "m"], "invalid model name"),
+])
+def test_serve_configuration_errors_exit_2(tmp_path, capsys, args, message):
+    files = {"cfg": write_config(tmp_path, _model(), "cfg.json"),
+             "dup": write_config(tmp_path, {"models": [{"name": "m", "base_path": "a"},
+                                                       {"name": "m", "base_path": "b"}]},
+                                 "dup.json"),
+             "bad": write_config(tmp_path, "{", "bad.json")}
+    argv = ["serve", "--port", "0", "--http_port", "0",
+            *[a.format(**files) for a in args]]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("minitf serve: ") and message in err
+
+
+# -- minitf export ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """linear_regression trained for a few steps: its checkpoint, graph.pbtxt and the training
+    session's own predictions on some inputs."""
+    out = tmp_path_factory.mktemp("train")
+    xs = np.linspace(-2, 2, 7, dtype=np.float32)
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.set_random_seed(1)
+        g = linear_regression.build_graph()
+        saver = tf.train.Saver()
+    x_data, y_data = linear_regression.make_data(n=64)
+    with tf.Session(graph=graph) as sess:
+        sess.run(tf.variables_initializer(graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)))
+        for _ in range(5):
+            sess.run(g["train_op"], {g["x"]: x_data, g["y"]: y_data})
+        predictions = sess.run(g["z"], {g["x"]: xs})
+        checkpoint = saver.save(sess, str(out / "model"), global_step=5)
+        tf.train.write_graph(graph, str(out), "graph.pbtxt")
+    return {"dir": str(out), "checkpoint": checkpoint, "xs": xs, "predictions": predictions}
+
+
+def served_predictions(path, xs):
+    servable = Servable("linear", 1, load_saved_model(path))
+    runner = servable.signature(None)
+    return runner.run(runner.validate({"x": xs}), ("z",))["z"]
+
+
+def minitf_command() -> list[str]:
+    """The installed console script (what users run), else the module."""
+    script = os.path.join(os.path.dirname(sys.executable), "minitf")
+    return [script] if os.path.exists(script) else CLI
+
+
+def test_export_from_graph_file_and_checkpoint(trained, tmp_path):
+    model_dir = tmp_path / "models" / "linear"
+    proc = subprocess.run([*minitf_command(), "export",
+                           "--graph", os.path.join(trained["dir"], "graph.pbtxt"),
+                           "--checkpoint", trained["dir"], "--inputs", "x=x:0",
+                           "--outputs", "z=z:0", "--model_dir", str(model_dir),
+                           "--version", "3"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"exported {model_dir / '3'}" in proc.stdout
+    assert sorted(os.listdir(model_dir)) == ["3"]  # no temporary directory left behind
+    np.testing.assert_allclose(served_predictions(str(model_dir / "3"), trained["xs"]),
+                               trained["predictions"], rtol=1e-6, atol=1e-6)
+
+
+def test_export_from_script_picks_the_next_version(trained, tmp_path, capsys):
+    script = tmp_path / "build.py"
+    script.write_text("from examples.linear_regression import build_graph  # noqa: F401\n")
+    model_dir = tmp_path / "models" / "linear"
+    os.makedirs(model_dir / "1")  # an existing version: the export becomes version 2
+    assert cli.main(["export", "--script", str(script), "--checkpoint",
+                     trained["checkpoint"], "--inputs", "x", "--outputs", "z",
+                     "--model_dir", str(model_dir)]) == 0
+    assert "exported" in capsys.readouterr().out
+    np.testing.assert_allclose(served_predictions(str(model_dir / "2"), trained["xs"]),
+                               trained["predictions"], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"--outputs": "z=nope:0"}, "nope"),
+    ({"--inputs": ""}, "--inputs: no tensors given"),
+    ({"--checkpoint": "/nonexistent/ckpt"}, "ckpt"),
+])
+def test_export_errors_exit_1(trained, tmp_path, capsys, change, message):
+    args = {"--graph": os.path.join(trained["dir"], "graph.pbtxt"),
+            "--checkpoint": trained["dir"], "--inputs": "x=x:0", "--outputs": "z=z:0",
+            "--model_dir": str(tmp_path / "m"), "--version": "1", **change}
+    assert cli.main(["export", *[p for kv in args.items() for p in kv]]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("minitf export: ") and message in err
+    assert not os.path.exists(tmp_path / "m" / "1")
+
+
+# -- minitf inspect --------------------------------------------------------------------------------
+@pytest.mark.skipif(importlib.util.find_spec("minitf.export.inspect") is None,
+                    reason="minitf.export.inspect is not there yet")
+def test_inspect_an_exported_model(trained, tmp_path, capsys):
+    model_dir = tmp_path / "linear"
+    assert cli.main(["export", "--graph", os.path.join(trained["dir"], "graph.pbtxt"),
+                     "--checkpoint", trained["dir"], "--inputs", "x=x:0", "--outputs", "z=z:0",
+                     "--model_dir", str(model_dir), "--version", "1"]) == 0
+    capsys.readouterr()
+    assert cli.main(["inspect", str(model_dir / "1"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    sig = info["signatures"]["serving_default"]
+    assert list(sig["inputs"]) == ["x"] and sig["inputs"]["x"]["name"] == "x:0"
+    assert list(sig["outputs"]) == ["z"] and sig["outputs"]["z"]["name"] == "z:0"
+    assert info["frozen"] is True
+    assert cli.main(["inspect", str(model_dir / "1")]) == 0
+    text = capsys.readouterr().out
+    assert "serving_default" in text and "x:0" in text and "z:0" in text
+    assert cli.main(["inspect", str(tmp_path / "missing")]) == 1
+    assert capsys.readouterr().err.startswith("minitf inspect: ")
+
+
+# -- minitf predict --------------------------------------------------------------------------------
+X = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.0, -0.5, -2.0]], dtype=np.float32)
+
+
+def run_predict(capsys, server, *args) -> tuple[int, dict | str]:
+    code = cli.main(["predict", "--server", f"127.0.0.1:{server.grpc_port}", "--model",
+                     "dense", "--timeout", "10", *args])
+    captured = capsys.readouterr()
+    return code, (json.loads(captured.out) if code == 0 else captured.err)
+
+
+@pytest.mark.parametrize("api", ["tfserving", "kserve"])
+def test_predict_by_alias(server, capsys, api):
+    srv, _ = server
+    code, out = run_predict(capsys, srv, "--api", api, "--input", f"x={json.dumps(X.tolist())}")
+    assert code == 0
+    want = reference(X)
+    assert sorted(out) == ["classes", "logits", "probs"]
+    np.testing.assert_allclose(out["probs"], want["probs"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out["logits"], want["logits"], rtol=1e-5, atol=1e-5)
+    assert out["classes"] == want["classes"].tolist()
+
+
+def test_predict_with_npy_input_output_filter_and_version(server, capsys, tmp_path):
+    srv, _ = server
+    np.save(tmp_path / "x.npy", X)
+    code, out = run_predict(capsys, srv, "--input", f"x={tmp_path / 'x.npy'}", "--output",
+                            "probs", "--version", "1")
+    assert code == 0 and list(out) == ["probs"]
+    np.testing.assert_allclose(out["probs"], reference(X)["probs"], rtol=1e-5, atol=1e-6)
+
+
+def test_predict_session_api_by_tensor_name(server, capsys):
+    srv, _ = server
+    code, out = run_predict(capsys, srv, "--api", "session", "--input",
+                            f"x:0={json.dumps(X.tolist())}", "--output", "logits:0",
+                            "--output", "classes:0")
+    assert code == 0
+    want = reference(X)
+    np.testing.assert_allclose(out["logits:0"], want["logits"], rtol=1e-5, atol=1e-5)
+    assert out["classes:0"] == want["classes"].tolist()
+
+
+def test_predict_errors(server, capsys):
+    srv, _ = server
+    code, err = run_predict(capsys, srv, "--api", "session", "--input", "x:0=[[1,2,3,4]]")
+    assert code == 2 and "--api session needs --output" in err
+    code, err = run_predict(capsys, srv, "--input", "x")
+    assert code == 2 and "--input needs alias=value" in err
+    code, err = run_predict(capsys, srv, "--version", "7", "--input", "x=[[1,2,3,4]]")
+    assert code == 1 and err.startswith("minitf predict: NOT_FOUND")
+    code, err = run_predict(capsys, srv, "--input", "x=[[1,2,3]]")
+    assert code == 1 and "INVALID_ARGUMENT" in err and "[-1,4]" in err

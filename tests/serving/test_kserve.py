@@ -1,0 +1,222 @@
+"""KServe v2 / Open Inference Protocol through Triton's official Python client, unchanged
+(``tritonclient.grpc``, part of the dev extra, so this runs everywhere): health, server and
+model metadata, model config, inference with raw and typed inputs, requested and all outputs,
+several rows, versions, and ModelStatistics. Values are checked against numpy references."""
+
+from __future__ import annotations
+
+import grpc
+import numpy as np
+import pytest
+import tritonclient.grpc as triton
+from tritonclient.grpc import service_pb2, service_pb2_grpc
+from tritonclient.utils import InferenceServerException
+
+import minitf
+from minitf.serving.batching import BatchingConfig
+from minitf.serving.repository import ModelConfig
+
+from .conftest import reference, running_server, write_model
+
+SCALES = {1: 1.0, 2: 2.0}
+MAX_BATCH = 8
+TIMEOUT_US = 1000
+RNG = np.random.default_rng(11)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """"dense" v1 and v2 (policy all, batching on); "plain": v1 with batching off."""
+    root = tmp_path_factory.mktemp("kserve")
+    for version, scale in SCALES.items():
+        write_model(str(root / "dense"), version, scale)
+    write_model(str(root / "plain"), 1)
+    models = [ModelConfig(name="dense", base_path=str(root / "dense"), version_policy="all"),
+              ModelConfig(name="plain", base_path=str(root / "plain"),
+                          batching=BatchingConfig(enabled=False))]
+    with running_server(models, BatchingConfig(max_batch_size=MAX_BATCH,
+                                               batch_timeout_micros=TIMEOUT_US)) as (server, _):
+        yield server
+
+
+@pytest.fixture(scope="module")
+def triton_client(served):
+    client = triton.InferenceServerClient(f"127.0.0.1:{served.grpc_port}")
+    yield client
+    client.close()
+
+
+def x_rows(n):
+    return RNG.standard_normal((n, 4)).astype(np.float32)
+
+
+def infer_input(x, name="x"):
+    return triton.InferInput(name, list(x.shape), "FP32").set_data_from_numpy(x)
+
+
+def assert_close(actual, expected, name=""):
+    assert actual.shape == expected.shape, name
+    assert actual.dtype == expected.dtype, name
+    if np.issubdtype(expected.dtype, np.floating):
+        np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6, err_msg=name)
+    else:
+        np.testing.assert_array_equal(actual, expected, err_msg=name)
+
+
+def test_health(triton_client):
+    assert triton_client.is_server_live()
+    assert triton_client.is_server_ready()
+    assert triton_client.is_model_ready("dense")
+    assert triton_client.is_model_ready("dense", "1")
+    assert triton_client.is_model_ready("dense", "2")
+    assert triton_client.is_model_ready("plain")
+    assert not triton_client.is_model_ready("dense", "3")  # known model, no such version
+    with pytest.raises(InferenceServerException) as err:
+        triton_client.is_model_ready("nope")
+    assert err.value.status() == "StatusCode.NOT_FOUND" and "nope" in err.value.message()
+
+
+def test_server_metadata(triton_client):
+    meta = triton_client.get_server_metadata()
+    assert meta.name == "minitf"
+    assert meta.version == minitf.__version__
+    # perf_analyzer reads the server-side breakdown only when "statistics" is advertised.
+    assert {"statistics", "model_configuration"} <= set(meta.extensions)
+    assert triton_client.get_server_metadata(as_json=True)["name"] == "minitf"
+
+
+def test_model_metadata(triton_client):
+    meta = triton_client.get_model_metadata("dense")
+    assert meta.name == "dense"
+    assert list(meta.versions) == ["1", "2"]
+    assert meta.platform == "tensorflow_savedmodel"
+    assert [(t.name, t.datatype, list(t.shape)) for t in meta.inputs] == [("x", "FP32", [-1, 4])]
+    assert [(t.name, t.datatype, list(t.shape)) for t in meta.outputs] == [
+        ("classes", "INT64", [-1]), ("logits", "FP32", [-1, 3]), ("probs", "FP32", [-1, 3])]
+    assert triton_client.get_model_metadata("dense", "1").name == "dense"
+    as_json = triton_client.get_model_metadata("plain", as_json=True)
+    assert as_json["inputs"][0]["shape"] == ["-1", "4"]  # int64 as JSON strings (MessageToJson)
+
+
+def test_model_config(triton_client):
+    config = triton_client.get_model_config("dense").config
+    assert config.name == "dense"
+    assert config.max_batch_size == MAX_BATCH
+    # With batching, Triton's dims leave out the batch dimension.
+    assert [(t.name, t.data_type, list(t.dims)) for t in config.input] == [
+        ("x", triton.model_config_pb2.TYPE_FP32, [4])]
+    assert [(t.name, t.data_type, list(t.dims)) for t in config.output] == [
+        ("classes", triton.model_config_pb2.TYPE_INT64, []),
+        ("logits", triton.model_config_pb2.TYPE_FP32, [3]),
+        ("probs", triton.model_config_pb2.TYPE_FP32, [3])]
+    assert config.dynamic_batching.max_queue_delay_microseconds == TIMEOUT_US
+
+    plain = triton_client.get_model_config("plain").config
+    assert plain.max_batch_size == 0 and not plain.HasField("dynamic_batching")
+    assert list(plain.input[0].dims) == [-1, 4]  # no batching: the full shape
+
+
+@pytest.mark.parametrize("model,version", [("dense", ""), ("dense", "1"), ("dense", "2"),
+                                           ("plain", "")])
+def test_infer_raw_all_outputs_several_rows(triton_client, model, version):
+    x = x_rows(5)
+    result = triton_client.infer(model, [infer_input(x)], model_version=version,
+                                 request_id=f"req-{model}-{version}")
+    response = result.get_response()
+    served_version = int(version or (2 if model == "dense" else 1))
+    assert response.model_name == model
+    assert response.model_version == str(served_version)
+    assert response.id == f"req-{model}-{version}"
+    assert sorted(o.name for o in response.outputs) == ["classes", "logits", "probs"]
+    # Triton answers in raw_output_contents, one entry per output.
+    assert len(response.raw_output_contents) == 3
+    ref = reference(x, SCALES[served_version])
+    for name in ("classes", "logits", "probs"):
+        assert_close(result.as_numpy(name), ref[name], name)
+
+
+def test_infer_requested_outputs(triton_client):
+    x = x_rows(3)
+    result = triton_client.infer("dense", [infer_input(x)], model_version="1", outputs=[
+        triton.InferRequestedOutput("probs"), triton.InferRequestedOutput("classes")])
+    # Only what was asked for, in the order asked.
+    assert [o.name for o in result.get_response().outputs] == ["probs", "classes"]
+    assert result.as_numpy("logits") is None
+    ref = reference(x)
+    assert_close(result.as_numpy("probs"), ref["probs"])
+    assert_close(result.as_numpy("classes"), ref["classes"])
+
+
+def test_infer_single_row(triton_client):
+    x = x_rows(1)
+    result = triton_client.infer("dense", [infer_input(x)], model_version="2")
+    assert_close(result.as_numpy("logits"), reference(x, 2.0)["logits"])
+
+
+def test_infer_typed_contents(served, triton_client):
+    """Typed ``contents`` (fp32_contents) instead of raw bytes, through the official stub;
+    the answer still comes in raw_output_contents and decodes with the official InferResult."""
+    x = x_rows(4)
+    channel = grpc.insecure_channel(f"127.0.0.1:{served.grpc_port}")
+    try:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        request = service_pb2.ModelInferRequest(model_name="dense", model_version="1")
+        tensor = request.inputs.add(name="x", datatype="FP32", shape=list(x.shape))
+        tensor.contents.fp32_contents.extend(x.reshape(-1).tolist())
+        request.outputs.add(name="logits")
+        response = stub.ModelInfer(request, timeout=10)
+    finally:
+        channel.close()
+    assert not response.outputs[0].HasField("contents")
+    result = triton.InferResult(response)
+    assert_close(result.as_numpy("logits"), reference(x)["logits"])
+
+
+def test_infer_refusals_through_official_client(triton_client):
+    x = x_rows(2)
+    cases = [
+        (lambda: triton_client.infer("nope", [infer_input(x)]), "NOT_FOUND", ["nope"]),
+        (lambda: triton_client.infer("dense", [infer_input(x)], model_version="7"),
+         "NOT_FOUND", ["7"]),
+        (lambda: triton_client.infer("dense", [infer_input(x, "images")]), "INVALID_ARGUMENT",
+         ["Sent extra: {images}", "Missing but required: {x}"]),
+        (lambda: triton_client.infer("dense", [triton.InferInput("x", [2, 4], "FP64")
+                                               .set_data_from_numpy(x.astype(np.float64))]),
+         "INVALID_ARGUMENT", ["'x'", "float32", "float64"]),
+        (lambda: triton_client.infer("dense", [infer_input(x)], outputs=[
+            triton.InferRequestedOutput("scores")]), "INVALID_ARGUMENT", ["scores"]),
+    ]
+    for call, code, fragments in cases:
+        with pytest.raises(InferenceServerException) as err:
+            call()
+        assert err.value.status() == f"StatusCode.{code}", err.value.message()
+        for fragment in fragments:
+            assert fragment in err.value.message()
+
+
+def _stats(client, model, version):
+    stats = client.get_inference_statistics(model, version).model_stats
+    assert [(s.name, s.version) for s in stats] == [(model, version)]
+    return stats[0]
+
+
+def test_inference_statistics(triton_client):
+    before = _stats(triton_client, "dense", "1")
+    rows = [1, 3, 2]
+    for n in rows:
+        triton_client.infer("dense", [infer_input(x_rows(n))], model_version="1")
+    with pytest.raises(InferenceServerException):
+        triton_client.infer("dense", [infer_input(x_rows(2), "images")], model_version="1")
+    after = _stats(triton_client, "dense", "1")
+    assert after.inference_count - before.inference_count == sum(rows)  # rows, as Triton
+    assert after.inference_stats.success.count - before.inference_stats.success.count == 3
+    assert after.inference_stats.fail.count - before.inference_stats.fail.count == 1
+    assert after.inference_stats.success.ns > before.inference_stats.success.ns
+    assert after.last_inference >= before.last_inference and after.last_inference > 0
+    # Without a name: every model; without a version: every version.
+    everything = triton_client.get_inference_statistics().model_stats
+    assert {(s.name, s.version) for s in everything} >= {("dense", "1"), ("dense", "2"),
+                                                         ("plain", "1")}
+    with pytest.raises(InferenceServerException) as err:
+        triton_client.get_inference_statistics("nope")
+    assert err.value.status() == "StatusCode.NOT_FOUND"

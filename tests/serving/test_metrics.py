@@ -1,0 +1,251 @@
+"""Prometheus metrics at http://127.0.0.1:<http_port>/metrics, parsed with prometheus_client's
+own text parser, and the HTTP health and status endpoints.
+
+Counts are compared as differences between two scrapes around the requests a test makes, so
+the tests share one server and stay independent of each other's traffic.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import grpc
+import numpy as np
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from minitf.serving.batching import BatchingConfig
+from minitf.serving.metrics import UNKNOWN_MODEL
+from minitf.serving.repository import ModelConfig
+
+from .conftest import reference, running_server, write_model
+
+ALLOWED = (2, 4, 8)  # dense's allowed batch sizes: 3 rows run as a batch of 4
+MODELS = {"dense", "plain", "flaky"}
+X3 = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.5, -0.5, -2.0], [0.0, 0.1, 0.2, 0.3]],
+              np.float32)
+
+FAMILIES = {  # name (as the parser reports it) -> type
+    "minitf_requests": "counter",
+    "minitf_request_duration_seconds": "histogram",
+    "minitf_queue_wait_seconds": "histogram",
+    "minitf_compute_seconds": "histogram",
+    "minitf_batch_size_rows": "histogram",
+    "minitf_batch_padding_rows": "histogram",
+    "minitf_queue_depth": "gauge",
+    "minitf_inflight_requests": "gauge",
+    "minitf_model_load_duration_seconds": "histogram",
+    "minitf_model_load_failures": "counter",
+    "minitf_model_version_state": "gauge",
+    "minitf_model_versions_available": "gauge",
+    "minitf_build_info": "gauge",  # an Info is exposed as a gauge of 1
+}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """"dense" (batching with allowed sizes), "plain" (batching off) and "flaky" (v1 good,
+    v2 corrupt; policy all)."""
+    root = tmp_path_factory.mktemp("metrics")
+    write_model(str(root / "dense"), 1)
+    write_model(str(root / "plain"), 1)
+    write_model(str(root / "flaky"), 1)
+    (root / "flaky" / "2").mkdir()
+    (root / "flaky" / "2" / "saved_model.pb").write_bytes(b"this is not a SavedModel")
+    models = [ModelConfig(name="dense", base_path=str(root / "dense"),
+                          batching=BatchingConfig(max_batch_size=8, batch_timeout_micros=500,
+                                                  allowed_batch_sizes=ALLOWED)),
+              ModelConfig(name="plain", base_path=str(root / "plain"),
+                          batching=BatchingConfig(enabled=False)),
+              ModelConfig(name="flaky", base_path=str(root / "flaky"), version_policy="all")]
+    with running_server(models) as (server, client):
+        yield server, client
+
+
+def get(server, path) -> tuple[int, str, str]:
+    url = f"http://127.0.0.1:{server.http_port}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+
+
+def families(server) -> dict:
+    status, ctype, text = get(server, "/metrics")
+    assert status == 200 and ctype.startswith("text/plain")
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+class Scrape:
+    """One scrape: ``value(sample_name, **labels)`` (0 when the series does not exist yet)."""
+
+    def __init__(self, server):
+        self.families = families(server)
+        self.samples = [s for f in self.families.values() for s in f.samples]
+
+    def value(self, name, **labels) -> float:
+        for s in self.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return s.value
+        return 0.0
+
+    def total(self, name, **labels) -> float:
+        return sum(s.value for s in self.samples if s.name == name and
+                   all(s.labels.get(k) == v for k, v in labels.items()))
+
+
+def delta(before: Scrape, after: Scrape, name, **labels) -> float:
+    return after.value(name, **labels) - before.value(name, **labels)
+
+
+def test_every_family_has_help_and_its_type(served):
+    found = families(served[0])
+    for name, kind in FAMILIES.items():
+        assert name in found, name
+        assert found[name].type == kind, name
+    for name, family in found.items():
+        assert family.documentation.strip(), f"{name} has no HELP"
+    assert found["minitf_build_info"].samples[0].labels["version"]
+
+
+def test_requests_counted_by_model_version_api_and_code(served):
+    server, client = served
+    before = Scrape(server)
+    for _ in range(3):
+        client.predict("dense", {"x": X3})
+    for _ in range(2):
+        client.infer("plain", {"x": X3})
+    client.session_run("dense", {"x:0": X3}, ["probs:0"])
+    client.metadata("dense")
+    after = Scrape(server)
+    counts = [("dense", "tfserving.Predict", 3), ("plain", "kserve.ModelInfer", 2),
+              ("dense", "tfserving.SessionRun", 1), ("dense", "tfserving.GetModelMetadata", 1)]
+    for model, api, n in counts:
+        assert delta(before, after, "minitf_requests_total", model=model, version="1", api=api,
+                     code="OK") == n, (model, api)
+        assert delta(before, after, "minitf_request_duration_seconds_count", model=model,
+                     api=api) == n
+        assert delta(before, after, "minitf_request_duration_seconds_sum", model=model,
+                     api=api) > 0
+    # Nothing is left in flight once the answers are in.
+    assert after.total("minitf_inflight_requests") == 0
+
+
+def test_failures_counted_with_their_code(served):
+    server, client = served
+    before = Scrape(server)
+    failures = [(lambda: client.predict("dense", {"x": X3.astype(np.float64)}),
+                 "tfserving.Predict", "1", "INVALID_ARGUMENT"),
+                (lambda: client.predict("dense", {"x": X3}, signature="nope"),
+                 "tfserving.Predict", "1", "FAILED_PRECONDITION"),
+                (lambda: client.predict("dense", {"x": X3}, version=9),
+                 "tfserving.Predict", "", "NOT_FOUND"),  # no version resolved
+                (lambda: client.infer("dense", {"x": X3[:, :3]}),
+                 "kserve.ModelInfer", "1", "INVALID_ARGUMENT")]
+    for call, *_ in failures:
+        with pytest.raises(grpc.RpcError):
+            call()
+    after = Scrape(server)
+    for _, api, version, code in failures:
+        assert delta(before, after, "minitf_requests_total", model="dense", version=version,
+                     api=api, code=code) == 1, code
+    # Failures are timed too.
+    assert delta(before, after, "minitf_request_duration_seconds_count", model="dense",
+                 api="tfserving.Predict") == 3
+
+
+def test_unknown_model_names_are_one_bounded_label(served):
+    server, client = served
+    before = Scrape(server)
+    for name in ("attacker-1", "attacker-2", "../etc/passwd"):
+        with pytest.raises(grpc.RpcError):
+            client.predict(name, {"x": X3})
+    with pytest.raises(grpc.RpcError):
+        client.infer("attacker-3", {"x": X3})
+    after = Scrape(server)
+    assert delta(before, after, "minitf_requests_total", model=UNKNOWN_MODEL, version="",
+                 api="tfserving.Predict", code="NOT_FOUND") == 3
+    assert delta(before, after, "minitf_requests_total", model=UNKNOWN_MODEL, version="",
+                 api="kserve.ModelInfer", code="NOT_FOUND") == 1
+    labels = {s.labels["model"] for s in after.samples if "model" in s.labels}
+    assert labels <= MODELS | {UNKNOWN_MODEL}, labels
+
+
+def test_batching_histograms(served):
+    """Batched "dense": executed batch size (padding included), padding, queue wait and
+    compute move; unbatched "plain" has compute time but no batches."""
+    server, client = served
+    before = Scrape(server)
+    # One request at a time, so each runs alone: 3 rows -> a batch of 4 (1 padding row),
+    # 2 rows -> a batch of 2, and the answers are still exactly the callers' rows.
+    for rows in (3, 2):
+        out = client.infer("dense", {"x": X3[:rows]})
+        np.testing.assert_allclose(out["probs"], reference(X3[:rows])["probs"], rtol=1e-5,
+                                   atol=1e-6)
+    client.predict("plain", {"x": X3})
+    after = Scrape(server)
+    d = lambda name, model="dense": delta(before, after, name, model=model)  # noqa: E731
+    assert d("minitf_batch_size_rows_count") == 2
+    assert d("minitf_batch_size_rows_sum") == 4 + 2
+    assert delta(before, after, "minitf_batch_size_rows_bucket", model="dense", le="4.0") == 2
+    assert delta(before, after, "minitf_batch_size_rows_bucket", model="dense", le="2.0") == 1
+    assert d("minitf_batch_padding_rows_count") == 2
+    assert d("minitf_batch_padding_rows_sum") == 1
+    assert d("minitf_queue_wait_seconds_count") == 2
+    assert d("minitf_queue_wait_seconds_sum") > 0
+    assert d("minitf_compute_seconds_count") == 2  # one per executed batch
+    assert d("minitf_compute_seconds_count", "plain") == 1
+    assert d("minitf_batch_size_rows_count", "plain") == 0
+    assert after.value("minitf_queue_depth", model="dense") == 0
+
+
+def test_model_versions_state_and_load_metrics(served):
+    scrape = Scrape(served[0])
+    assert scrape.value("minitf_model_version_state", model="dense", version="1") == 30
+    assert scrape.value("minitf_model_version_state", model="flaky", version="1") == 30
+    assert scrape.value("minitf_model_version_state", model="flaky", version="2") == 50  # END
+    for model in ("dense", "plain", "flaky"):
+        assert scrape.value("minitf_model_versions_available", model=model) == 1, model
+    assert scrape.value("minitf_model_load_failures_total", model="flaky") == 1
+    assert scrape.value("minitf_model_load_failures_total", model="dense") == 0
+    # Both of flaky's attempts are timed, the failed one included.
+    assert scrape.value("minitf_model_load_duration_seconds_count", model="flaky") == 2
+    assert scrape.value("minitf_model_load_duration_seconds_count", model="dense") == 1
+
+
+def test_health_endpoints(served):
+    server, _ = served
+    assert get(server, "/healthz")[0] == 200
+    status, _, body = get(server, "/readyz")
+    assert status == 200 and body.strip() == "ready"
+    assert get(server, "/nope")[0] == 404
+
+
+def test_model_status_endpoint(served):
+    server, _ = served
+    status, ctype, body = get(server, "/v1/models/flaky")
+    assert status == 200 and ctype == "application/json"
+    versions = json.loads(body)["model_version_status"]
+    assert [(v["version"], v["state"]) for v in versions] == [("1", "AVAILABLE"), ("2", "END")]
+    assert versions[0]["status"] == {"error_code": "OK", "error_message": ""}
+    assert versions[1]["status"]["error_code"] != "OK"
+    assert versions[1]["status"]["error_message"]  # why version 2 did not load
+    status, _, body = get(server, "/v1/models/nope")
+    assert status == 404 and "nope" in json.loads(body)["error"]
+
+
+def test_not_ready_server(tmp_path):
+    """A model with no version yet: alive, not ready, its status endpoint says so."""
+    with running_server([ModelConfig(name="late", base_path=str(tmp_path / "late"))]) as (
+            server, client):
+        assert get(server, "/healthz")[0] == 200
+        status, _, body = get(server, "/readyz")
+        assert status == 503 and body.strip() == "not ready"
+        status, _, body = get(server, "/v1/models/late")
+        assert status == 404 and "late" in json.loads(body)["error"]
+        scrape = Scrape(server)
+        assert scrape.value("minitf_model_versions_available", model="late") == 0
+        assert not client.server_ready()

@@ -1,0 +1,345 @@
+"""ModelRepository with the real loader on exported models: discovery, version policies,
+labels, name checks, unloading (memory released) and failed versions (reported, not retried
+until their files change)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import tempfile
+import time
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from prometheus_client import CollectorRegistry
+
+from minitf import errors
+from minitf.errors import NotFoundError
+from minitf.serving.batching import BatchingConfig
+from minitf.serving.dataplane import DataPlane
+from minitf.serving.metrics import Metrics
+from minitf.serving.repository import ModelConfig, ModelRepository, State, _default_loader
+from tests.serving.conftest import reference, write_model
+
+X = np.arange(8, dtype=np.float32).reshape(2, 4) / 8
+
+
+class CountingLoader:
+    """The real loader, counting calls per version."""
+
+    def __init__(self):
+        self.calls: list[int] = []
+
+    def __call__(self, path, name, version):
+        self.calls.append(version)
+        return _default_loader(path, name, version)
+
+
+@pytest.fixture
+def make_repo():
+    """ModelRepository factory with a fresh Metrics observer; stops every repository."""
+    made = []
+
+    def make(*configs, batching=None, loader=_default_loader):
+        metrics = Metrics(CollectorRegistry(), [c.name for c in configs], process_metrics=False)
+        repo = ModelRepository(list(configs), default_batching=batching, loader=loader,
+                               observer=metrics)
+        made.append(repo)
+        return repo, metrics
+
+    yield make
+    for repo in made:
+        repo.stop()
+
+
+def write_corrupt(base: str, version: int, data: bytes) -> str:
+    """A version directory whose saved_model.pb is ``data``, renamed into place atomically."""
+    os.makedirs(base, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=base, prefix=f".tmp-{version}-")
+    with open(os.path.join(tmp, "saved_model.pb"), "wb") as f:
+        f.write(data)
+    final = os.path.join(base, str(version))
+    os.rename(tmp, final)
+    return final
+
+
+def retire(path: str, trash: str):
+    """Removes a version directory atomically (a rename out of the base path)."""
+    os.makedirs(trash, exist_ok=True)
+    os.rename(path, tempfile.mkdtemp(dir=trash))  # rename onto an empty dir replaces it
+
+
+def predict(repo, name, version=None, label=None):
+    entry = repo.get(name, version, label)
+    runner = entry.servable.signature(None)
+    return entry.version, runner.run(runner.validate({"x": X}), runner.output_names)
+
+
+def metric(metrics, name, **labels):
+    return metrics.registry.get_sample_value(name, labels)
+
+
+@pytest.fixture(scope="module")
+def three_versions(tmp_path_factory):
+    """versions 1, 2 and 3 (logits scaled by the version number)."""
+    base = str(tmp_path_factory.mktemp("repo") / "m")
+    for v in (1, 2, 3):
+        write_model(base, v, scale=float(v))
+    return base
+
+
+# -- discovery -------------------------------------------------------------------------------------
+def test_discovery_ignores_what_is_not_a_version(make_repo, tmp_path):
+    base = str(tmp_path / "m")
+    write_model(base, 1)
+    write_model(base, 3, scale=3.0)
+    model_pb = os.path.join(base, "1", "saved_model.pb")
+    for junk in ("latest", ".tmp-7-abc", "v2", "-4", "1.5"):
+        os.makedirs(os.path.join(base, junk))
+        shutil.copy(model_pb, os.path.join(base, junk))
+    os.makedirs(os.path.join(base, "9", "variables"))  # no saved_model.pb (yet)
+    with open(os.path.join(base, "8"), "wb") as f:  # a file, not a directory
+        f.write(b"8")
+    repo, metrics = make_repo(ModelConfig("m", base, version_policy="all"))
+    repo.poll()
+    assert repo.available_versions("m") == [1, 3]
+    assert [s.version for s in repo.status("m")] == [1, 3]
+    assert metric(metrics, "minitf_model_load_failures_total", model="m") is None
+    version, out = predict(repo, "m")
+    assert version == 3
+    np.testing.assert_allclose(out["logits"], reference(X, 3.0)["logits"], rtol=1e-5)
+
+
+def test_missing_base_path_serves_nothing(make_repo, tmp_path):
+    repo, _ = make_repo(ModelConfig("m", str(tmp_path / "nowhere")))
+    repo.poll()
+    assert not repo.is_ready()
+    assert repo.available_versions("m") == []
+    with pytest.raises(NotFoundError, match="Could not find any versions of model m"):
+        repo.status("m")
+    with pytest.raises(NotFoundError, match=r"Latest\(m\)"):
+        repo.get("m")
+
+
+# -- policies and labels ---------------------------------------------------------------------------
+@pytest.mark.parametrize("policy, want", [
+    ({}, [3]),
+    ({"version_policy": "latest", "num_versions": 2}, [2, 3]),
+    ({"version_policy": "latest", "num_versions": 5}, [1, 2, 3]),
+    ({"version_policy": "all"}, [1, 2, 3]),
+    ({"version_policy": "specific", "versions": (1, 3)}, [1, 3]),
+    ({"version_policy": "specific", "versions": (2, 7)}, [2]),
+])
+def test_version_policies(make_repo, three_versions, policy, want):
+    repo, metrics = make_repo(ModelConfig("m", three_versions, **policy))
+    repo.poll()
+    assert repo.available_versions("m") == want
+    assert repo.is_ready()
+    for v in want:
+        version, out = predict(repo, "m", v)
+        assert version == v
+        np.testing.assert_allclose(out["logits"], reference(X, float(v))["logits"], rtol=1e-5)
+        assert repo.status("m", v)[0].state is State.AVAILABLE
+        assert metric(metrics, "minitf_model_version_state", model="m", version=str(v)) == 30
+    assert predict(repo, "m")[0] == max(want)  # no version asked: the newest available
+    for v in {1, 2, 3} - set(want):
+        with pytest.raises(NotFoundError, match=rf"Specific\(m, {v}\)"):
+            repo.get("m", v)
+    assert metric(metrics, "minitf_model_versions_available", model="m") == len(want)
+
+
+def test_version_labels(make_repo, three_versions):
+    config = ModelConfig("m", three_versions, version_policy="all",
+                         version_labels={"stable": 1, "canary": "3"})
+    repo, _ = make_repo(config)
+    repo.poll()
+    assert predict(repo, "m", label="stable")[0] == 1
+    assert predict(repo, "m", label="canary")[0] == 3
+    with pytest.raises(NotFoundError, match="Unrecognized servable version label: beta"):
+        repo.get("m", label="beta")
+
+
+def test_label_of_a_version_not_loaded_is_not_found(make_repo, three_versions):
+    config = ModelConfig("m", three_versions, version_labels={"stable": 1})  # latest: 3 only
+    repo, _ = make_repo(config)
+    repo.poll()
+    with pytest.raises(NotFoundError, match=r"Specific\(m, 1\)"):
+        repo.get("m", label="stable")
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"version_policy": "newest"}, "unknown version policy 'newest'"),
+    ({"num_versions": 0}, "latest policy needs num_versions >= 1"),
+    ({"version_policy": "specific"}, "specific policy needs versions"),
+    ({"version_labels": {"not-ok": 1}}, "invalid version label 'not-ok'"),
+])
+def test_bad_model_configs(tmp_path, bad, message):
+    with pytest.raises(ValueError, match=message):
+        ModelConfig("m", str(tmp_path), **bad)
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "..", ".", "", "/etc", "a\\b", "-x", "x" * 200,
+                                  "a b", "..\\x"])
+def test_invalid_model_names_are_rejected(tmp_path, name):
+    with pytest.raises(ValueError, match="invalid model name"):
+        ModelConfig(name, str(tmp_path))
+
+
+def test_duplicate_model_names_are_rejected(tmp_path):
+    with pytest.raises(ValueError, match="duplicate model names"):
+        ModelRepository([ModelConfig("m", str(tmp_path)), ModelConfig("m", str(tmp_path))])
+
+
+def test_unknown_model_is_not_found(make_repo, three_versions):
+    repo, _ = make_repo(ModelConfig("m", three_versions))
+    repo.poll()
+    for call in (lambda: repo.get("other"), lambda: repo.status("other"),
+                 lambda: repo.available_versions("other"), lambda: repo.get("../m")):
+        with pytest.raises(NotFoundError) as info:
+            call()
+        assert info.value.error_code == errors.NOT_FOUND
+        assert "Servable not found for request" in info.value.message
+    with pytest.raises(NotFoundError, match="Could not find version 9 of model m"):
+        repo.status("m", 9)
+
+
+# -- unloading -------------------------------------------------------------------------------------
+def test_unloaded_version_releases_its_memory(make_repo, tmp_path):
+    base = str(tmp_path / "m")
+    write_model(base, 1)
+    repo, metrics = make_repo(ModelConfig("m", base), batching=BatchingConfig(max_batch_size=4))
+    repo.poll()
+    entry = repo.get("m")
+    batcher = entry.batchers["serving_default"]
+    np.testing.assert_allclose(batcher.run([X], ("probs",))["probs"], reference(X)["probs"],
+                               rtol=1e-5)
+    refs = [weakref.ref(o) for o in (entry, entry.servable, entry.servable.model.graph,
+                                     batcher)]
+    write_model(base, 2, scale=2.0)
+    repo.poll()  # loads 2, then unloads 1
+    assert repo.available_versions("m") == [2]
+    assert repo.status("m", 1)[0].state is State.END
+    assert metric(metrics, "minitf_model_version_state", model="m", version="1") == 50
+    # A request that resolved version 1 before the unload still holds it and is answered
+    # (unbatched: the version's batcher has stopped).
+    answer = DataPlane(repo).predict(entry, None, {"x": X}, ["logits"])
+    assert answer.version == 1
+    np.testing.assert_allclose(answer.outputs["logits"], reference(X)["logits"], rtol=1e-5)
+    del entry, batcher, answer
+    gc.collect()
+    assert [r() is None for r in refs] == [True] * len(refs)
+    assert predict(repo, "m")[0] == 2
+
+
+def test_requests_queued_in_an_unloaded_version_still_run(make_repo, tmp_path):
+    base = str(tmp_path / "m")
+    write_model(base, 1)
+    # A batch waits "forever" for company, so the request stays queued until the unload.
+    batching = BatchingConfig(max_batch_size=64, batch_timeout_micros=60_000_000)
+    repo, _ = make_repo(ModelConfig("m", base), batching=batching)
+    repo.poll()
+    plane = DataPlane(repo)
+    entry = plane.resolve("m")
+    with ThreadPoolExecutor(1) as pool:
+        queued = pool.submit(plane.predict, entry, None, {"x": X})
+        end = time.monotonic() + 10
+        while entry.batchers["serving_default"].queue_depth() == 0:
+            assert time.monotonic() < end and not queued.done()
+            time.sleep(0.005)
+        write_model(base, 2, scale=2.0)
+        repo.poll()  # unloading version 1 drains its queue
+        answer = queued.result(10)
+    assert answer.version == 1
+    np.testing.assert_allclose(answer.outputs["logits"], reference(X)["logits"], rtol=1e-5)
+    assert repo.available_versions("m") == [2]
+
+
+def test_removed_version_directory_is_unloaded(make_repo, three_versions, tmp_path):
+    base = str(tmp_path / "m")
+    shutil.copytree(three_versions, base)
+    repo, _ = make_repo(ModelConfig("m", base, version_policy="all"))
+    repo.poll()
+    assert repo.available_versions("m") == [1, 2, 3]
+    retire(os.path.join(base, "3"), str(tmp_path / "trash"))
+    repo.poll()
+    assert repo.available_versions("m") == [1, 2]
+    assert repo.status("m", 3)[0].state is State.END
+    assert predict(repo, "m")[0] == 2
+
+
+# -- failed versions -------------------------------------------------------------------------------
+def test_failed_version_is_reported_and_retried_only_when_its_files_change(make_repo, tmp_path):
+    base = str(tmp_path / "m")
+    good_pb = os.path.join(write_model(base, 1), "saved_model.pb")
+    with open(good_pb, "rb") as f:
+        good = f.read()
+    loader = CountingLoader()
+    repo, metrics = make_repo(ModelConfig("m", base), loader=loader)
+    repo.poll()
+    assert loader.calls == [1]
+
+    v2 = write_corrupt(base, 2, good[: len(good) // 2])  # truncated
+    repo.poll()
+    [status] = repo.status("m", 2)
+    assert status.state is State.END
+    assert status.error is not None and status.error.error_code == errors.DATA_LOSS
+    assert "saved_model.pb" in status.error.message and "truncated" in status.error.message
+    # Version 1 keeps serving while the newer version is broken.
+    assert repo.available_versions("m") == [1]
+    assert repo.status("m", 1)[0].state is State.AVAILABLE
+    assert predict(repo, "m")[0] == 1
+    assert repo.is_ready()
+    assert metric(metrics, "minitf_model_load_failures_total", model="m") == 1
+    assert metric(metrics, "minitf_model_version_state", model="m", version="2") == 50
+    assert metric(metrics, "minitf_model_load_duration_seconds_count", model="m") == 2
+
+    for _ in range(3):  # unchanged files: no retry loop
+        repo.poll()
+    assert loader.calls == [1, 2]
+    assert metric(metrics, "minitf_model_load_failures_total", model="m") == 1
+
+    retire(v2, str(tmp_path / "trash"))
+    write_corrupt(base, 2, b"\xff" * 40)  # changed, still broken: retried once, fails again
+    repo.poll()
+    repo.poll()
+    assert loader.calls == [1, 2, 2]
+    assert metric(metrics, "minitf_model_load_failures_total", model="m") == 2
+    assert "saved_model.pb" in repo.status("m", 2)[0].error.message
+
+    retire(v2, str(tmp_path / "trash"))
+    write_model(base, 2, scale=2.0)  # fixed: loads, and replaces version 1
+    repo.poll()
+    assert loader.calls == [1, 2, 2, 2]
+    [status] = repo.status("m", 2)
+    assert status.state is State.AVAILABLE and status.error is None
+    assert repo.available_versions("m") == [2]
+    assert repo.status("m", 1)[0].state is State.END
+    version, out = predict(repo, "m")
+    assert version == 2
+    np.testing.assert_allclose(out["logits"], reference(X, 2.0)["logits"], rtol=1e-5)
+    assert metric(metrics, "minitf_model_load_failures_total", model="m") == 2
+
+
+def test_a_model_whose_only_version_fails_is_not_ready(make_repo, tmp_path):
+    base = str(tmp_path / "m")
+    write_corrupt(base, 1, b"not a protobuf")
+    repo, metrics = make_repo(ModelConfig("m", base))
+    repo.poll()
+    assert not repo.is_ready()
+    assert repo.status("m", 1)[0].state is State.END
+    with pytest.raises(NotFoundError):
+        repo.get("m")
+    assert metric(metrics, "minitf_model_load_failures_total", model="m") == 1
+
+
+def test_one_broken_model_does_not_stop_the_others(make_repo, tmp_path, three_versions):
+    broken = str(tmp_path / "broken")
+    write_corrupt(broken, 1, b"junk")
+    repo, _ = make_repo(ModelConfig("broken", broken), ModelConfig("m", three_versions))
+    repo.poll()
+    assert repo.available_versions("m") == [3]
+    assert repo.available_versions("broken") == []
+    assert not repo.is_ready()  # readiness needs every model

@@ -1,0 +1,176 @@
+"""Graceful shutdown of the real ``minitf serve`` process: on SIGTERM or SIGINT the requests in
+flight complete, new requests are refused, and the process exits 0.
+
+Requests are kept in flight deterministically by a long batch timeout with a large batch: they
+wait in the batch queue (visible as minitf_queue_depth) until the timeout fires.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+import numpy as np
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from minitf.serving.client import Client
+from tests.serving.conftest import reference
+
+BATCH_TIMEOUT_S = 2.0
+IN_FLIGHT = 4
+WAIT = 20.0
+READY_LINE = re.compile(r"minitf serving on grpc :(\d+) http :(\d+)")
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+class ServerProcess:
+    """``python -m minitf.serving.cli serve`` on ephemeral ports, its output read by threads."""
+
+    def __init__(self, base: str, *extra: str):
+        cmd = [sys.executable, "-m", "minitf.serving.cli", "serve",
+               "--model_base_path", base, "--model_name", "dense", "--host", "127.0.0.1",
+               "--port", "0", "--http_port", "0", "--file_system_poll_wait_seconds", "0",
+               "--max_batch_size", "64",
+               "--batch_timeout_micros", str(int(BATCH_TIMEOUT_S * 1e6)),
+               "--grace_seconds", str(WAIT), *extra]
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=env)
+        self.stdout: queue.Queue[str] = queue.Queue()
+        self.stderr: list[str] = []
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout.put),
+                         daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr.append),
+                         daemon=True).start()
+        self.grpc_port, self.http_port = self._ports()
+
+    @staticmethod
+    def _pump(stream, sink):
+        for line in stream:
+            sink(line)
+
+    def _ports(self):
+        end = time.monotonic() + WAIT
+        while time.monotonic() < end:
+            try:
+                line = self.stdout.get(timeout=0.1)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            match = READY_LINE.search(line)
+            if match:
+                return int(match.group(1)), int(match.group(2))
+        self.kill()
+        raise AssertionError(f"server did not start; stderr:\n{''.join(self.stderr)}")
+
+    def log_has(self, text: str) -> bool:
+        return any(text in line for line in list(self.stderr))
+
+    def queue_depth(self) -> float:
+        url = f"http://127.0.0.1:{self.http_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            text = resp.read().decode()
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                if s.name == "minitf_queue_depth" and s.labels.get("model") == "dense":
+                    return s.value
+        return 0.0
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+@pytest.fixture
+def served(model_base):
+    servers = []
+
+    def start(*extra):
+        s = ServerProcess(model_base, *extra)
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        s.kill()  # only if a test failed half-way
+
+
+def wait_for(predicate, what, timeout=WAIT):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def port_closed(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def inputs(i: int) -> np.ndarray:
+    return np.random.default_rng(i).standard_normal((2, 4)).astype(np.float32)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_lets_in_flight_requests_finish_and_exits_zero(served, sig):
+    server = served()
+    target = f"127.0.0.1:{server.grpc_port}"
+    with Client(target, timeout=WAIT) as client, ThreadPoolExecutor(IN_FLIGHT) as pool:
+        assert client.wait_ready(WAIT)
+        xs = [inputs(i) for i in range(IN_FLIGHT)]
+        calls = [pool.submit(client.predict if i % 2 else client.infer, "dense", {"x": x})
+                 for i, x in enumerate(xs)]
+        wait_for(lambda: server.queue_depth() == IN_FLIGHT, "requests to be queued")
+        assert not any(c.done() for c in calls)  # in flight: they wait for the batch timeout
+
+        server.proc.send_signal(sig)
+        wait_for(lambda: server.log_has(f"Received {sig.name}"), "the signal to be handled")
+        # The listening socket closes as soon as the gRPC server stops accepting.
+        wait_for(lambda: port_closed(server.grpc_port), "the gRPC port to close")
+        still_in_flight = sum(not c.done() for c in calls)
+        with Client(target, timeout=2) as late:
+            with pytest.raises(grpc.RpcError) as info:
+                late.predict("dense", {"x": xs[0]})
+        assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+        with pytest.raises(grpc.RpcError) as info:  # nor on the open connection
+            client.predict("dense", {"x": xs[0]}, timeout=2)
+        assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+
+        for x, call in zip(xs, calls):
+            out = call.result(WAIT)
+            want = reference(x)
+            np.testing.assert_allclose(out["probs"], want["probs"], rtol=1e-5, atol=1e-6)
+            np.testing.assert_array_equal(out["classes"], want["classes"])
+    assert still_in_flight == IN_FLIGHT  # the refusals above happened while they waited
+    assert server.proc.wait(WAIT) == 0
+    log = "".join(server.stderr)
+    assert "Shutting down" in log and "Server stopped" in log
+    assert "Traceback" not in log
+
+
+def test_signal_with_nothing_in_flight_exits_promptly(served):
+    server = served("--batching", "off")
+    with Client(f"127.0.0.1:{server.grpc_port}", timeout=WAIT) as client:
+        assert client.wait_ready(WAIT)
+        x = inputs(0)
+        np.testing.assert_allclose(client.predict("dense", {"x": x})["probs"],
+                                   reference(x)["probs"], rtol=1e-5, atol=1e-6)
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(WAIT) == 0
