@@ -209,6 +209,10 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
             raise InvalidArgumentError(None, None, f"{source}: duplicate node name "
                                        f"'{node.name}'")
         index[node.name] = i
+    unknown = sorted(k for k in input_map if _parse_input(k)[0] not in index)
+    if unknown:  # TensorFlow's check and message
+        raise ValueError(f"Attempted to map inputs that were not found in graph_def: "
+                         f"[{', '.join(unknown)}]")
     order = _topological_order(nodes, index, input_map, source)
     created: dict[str, Operation] = {}
     with graph.as_default():

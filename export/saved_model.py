@@ -162,7 +162,9 @@ def graph_def_chunks(graph: Graph) -> wire.Chunks:
         if value is not None and value.nbytes >= wire.LARGE and \
                 make_tensor_proto(value, with_content=False).tensor_content == b"" and \
                 value.dtype != object and value.size > 1:
-            node = node_def_of(op)
+            # Without the weight's bytes: serialising them here only to drop them would copy
+            # every large tensor twice (tobytes, then into the proto).
+            node = node_def_of(op, skip_tensor_content=lambda *_: True)
             del node.attr["value"]
             small = make_tensor_proto(value, with_content=False).SerializeToString()
             from .tensors import little_endian

@@ -54,6 +54,9 @@ def _enum_name(enum: int) -> str:
 # -- shapes ---------------------------------------------------------------------------------------
 def shape_to_proto(shape, proto=None) -> tensor_shape_pb2.TensorShapeProto:
     proto = proto if proto is not None else tensor_shape_pb2.TensorShapeProto()
+    # A scalar has no dims: mark the (sub)message present anyway, so a scalar shape attr is
+    # written as `shape {}` (as TensorFlow does), not as an AttrValue with no value.
+    proto.SetInParent()
     dims = TensorShape(shape).as_tuple()
     if dims is None:
         proto.unknown_rank = True

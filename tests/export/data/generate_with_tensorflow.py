@@ -1,0 +1,231 @@
+"""Regenerates the TensorFlow-written models in this directory (needs ``tensorflow``).
+
+    .venv/bin/python tests/export/data/generate_with_tensorflow.py [--out DIR]
+
+Every model is built and trained a few steps by real TensorFlow in TF1 graph mode
+(``tf.compat.v1``, ref variables), then written the two ways TF1 users ship models:
+
+- ``<name>_frozen.pb``: ``tf.compat.v1.graph_util.convert_variables_to_constants`` output, as
+  TensorFlow writes it (Identity ``read`` nodes with ``_class`` colocation attrs, ``Add`` or
+  ``AddV2``, ``_output_shapes`` where the graph was exported with ``add_shapes=True``);
+- ``<name>_savedmodel/``: a TF1 SavedModel (``tf.compat.v1.saved_model.Builder``, tag "serve",
+  signature "serving_default") whose graph is that frozen GraphDef imported into a fresh graph;
+- ``<name>.npz``: fixed inputs and TensorFlow's outputs for them (keys ``in:<alias>`` and
+  ``out:<alias>``).
+
+``manifest.json`` lists each model's signature (alias -> tensor name) for the frozen files.
+``linear_variables_savedmodel/`` is an unfrozen SavedModel (with a variables checkpoint), which
+minitf must refuse with a clear error. The files are committed: CI needs no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+
+import numpy as np
+
+# Quiet TensorFlow's C++ logging before it is imported.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tensorflow.compat.v1 as tf  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEED = 20240607
+TRAIN_STEPS = 5
+
+
+def _train(sess, loss, feeds, lr=0.05):
+    step = tf.train.GradientDescentOptimizer(lr).minimize(loss)
+    sess.run(tf.global_variables_initializer())
+    for _ in range(TRAIN_STEPS):
+        sess.run(step, feeds)
+
+
+# -- the models ------------------------------------------------------------------------------------
+def build_linear(rng):
+    """y = A x + b, with ``Add`` (TF1-era graphs; TF2's ``+`` writes AddV2)."""
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    a = tf.Variable(rng.normal(size=(3, 2)).astype(np.float32), name="A")
+    b = tf.Variable(rng.normal(size=(2,)).astype(np.float32), name="b")
+    y = tf.raw_ops.Add(x=tf.matmul(x, a), y=b, name="y")
+    target = tf.placeholder(tf.float32, [None, 2], name="target")
+    loss = tf.reduce_mean(tf.square(y - target), name="loss")
+    feeds = {x: rng.normal(size=(16, 3)).astype(np.float32),
+             target: rng.normal(size=(16, 2)).astype(np.float32)}
+    inputs = {"x": rng.normal(size=(5, 3)).astype(np.float32)}
+    return {"x": x}, {"y": y}, loss, feeds, inputs, False
+
+
+def build_mlp(rng):
+    """64-32-10: dense (MatMul + BiasAdd) + relu, then dense (MatMul + AddV2) + softmax, argmax."""
+    x = tf.placeholder(tf.float32, [None, 64], name="x")
+    with tf.variable_scope("hidden"):
+        w1 = tf.get_variable("weights", [64, 32],
+                             initializer=tf.glorot_uniform_initializer(seed=1))
+        b1 = tf.get_variable("biases", [32], initializer=tf.constant_initializer(0.1))
+        h = tf.nn.relu(tf.nn.bias_add(tf.matmul(x, w1), b1))
+    with tf.variable_scope("logits"):
+        w2 = tf.get_variable("weights", [32, 10],
+                             initializer=tf.glorot_uniform_initializer(seed=2))
+        b2 = tf.get_variable("biases", [10], initializer=tf.zeros_initializer())
+        logits = tf.matmul(h, w2) + b2  # AddV2
+    probs = tf.nn.softmax(logits, name="probs")
+    classes = tf.argmax(probs, axis=1, name="classes")
+    labels = tf.placeholder(tf.int64, [None], name="labels")
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
+                                                                         logits=logits))
+    feeds = {x: rng.normal(size=(32, 64)).astype(np.float32),
+             labels: rng.integers(0, 10, size=32)}
+    inputs = {"x": rng.normal(size=(4, 64)).astype(np.float32)}
+    return {"x": x}, {"probs": probs, "classes": classes}, loss, feeds, inputs, False
+
+
+def build_cnn(rng):
+    """8x8x1 -> Conv2D 3x3x4 SAME + bias + relu -> MaxPool 2x2 -> reshape -> dense -> softmax.
+    Exported with ``add_shapes=True``, so nodes carry ``_output_shapes``."""
+    x = tf.placeholder(tf.float32, [None, 8, 8, 1], name="images")
+    k = tf.Variable(tf.truncated_normal([3, 3, 1, 4], stddev=0.3, seed=3), name="conv/kernel")
+    kb = tf.Variable(tf.constant(0.05, shape=[4]), name="conv/bias")
+    conv = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k, [1, 1, 1, 1], "SAME"), kb))
+    pool = tf.nn.max_pool(conv, [1, 2, 2, 1], [1, 2, 2, 1], "VALID", name="pool")
+    flat = tf.reshape(pool, [-1, 4 * 4 * 4], name="flatten")
+    w = tf.Variable(tf.truncated_normal([64, 10], stddev=0.2, seed=4), name="dense/kernel")
+    wb = tf.Variable(tf.zeros([10]), name="dense/bias")
+    logits = tf.add(tf.matmul(flat, w), wb, name="logits")
+    probs = tf.nn.softmax(logits, name="probs")
+    labels = tf.placeholder(tf.int64, [None], name="labels")
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
+                                                                         logits=logits))
+    feeds = {x: rng.normal(size=(8, 8, 8, 1)).astype(np.float32),
+             labels: rng.integers(0, 10, size=8)}
+    inputs = {"images": rng.normal(size=(3, 8, 8, 1)).astype(np.float32)}
+    return {"images": x}, {"probs": probs}, loss, feeds, inputs, True
+
+
+def build_ops(rng):
+    """A mixed bag of the shape-like-input ops (Const inputs TF writes for Python arguments):
+    Transpose, ConcatV2, StridedSlice, ExpandDims, Squeeze, reductions, Cast, Shape, Pack,
+    Maximum, Sub, Mul, RealDiv, Tanh, Sigmoid, Exp."""
+    x = tf.placeholder(tf.float32, [None, 4, 3], name="x")
+    w = tf.Variable(rng.normal(size=(3,)).astype(np.float32), name="scale")
+    scaled = x * w
+    t = tf.transpose(scaled, [0, 2, 1], name="transposed")  # (n, 3, 4)
+    c = tf.concat([t, tf.tanh(t), tf.sigmoid(t)], axis=2, name="concat")  # (n, 3, 12)
+    s = c[:, 1, 2:10:2]  # StridedSlice with masks: (n, 4)
+    e = tf.expand_dims(s, 1)  # (n, 1, 4)
+    sq = tf.squeeze(e, axis=[1], name="squeezed")
+    mean = tf.reduce_mean(c, axis=[1, 2], name="mean")
+    total = tf.reduce_sum(c, axis=2, keepdims=True, name="total")  # (n, 3, 1)
+    peak = tf.reduce_max(tf.abs(x), axis=1, name="peak")  # (n, 3)
+    rows = tf.cast(tf.shape(x)[0], tf.float32, name="rows")
+    stacked = tf.stack([mean, mean * 2.0], axis=1, name="stacked")  # (n, 2)
+    ratio = tf.maximum(sq - 1.0, 0.0) / (tf.exp(sq) + rows)
+    loss = tf.reduce_sum(tf.square(ratio))
+    feeds = {x: rng.normal(size=(2, 4, 3)).astype(np.float32)}
+    inputs = {"x": rng.normal(size=(3, 4, 3)).astype(np.float32)}
+    outputs = {"ratio": ratio, "total": total, "peak": peak, "stacked": stacked,
+               "argmax": tf.argmax(c, axis=-1, output_type=tf.int32, name="argmax")}
+    return {"x": x}, outputs, loss, feeds, inputs, False
+
+
+MODELS = {"linear": build_linear, "mlp": build_mlp, "cnn": build_cnn, "ops": build_ops}
+
+
+# -- writing ---------------------------------------------------------------------------------------
+def _write_saved_model(frozen_gd, in_names, out_names, export_dir):
+    """A TF1 SavedModel of a frozen GraphDef: import it into a graph of Consts and save."""
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.import_graph_def(frozen_gd, name="")
+        with tf.Session(graph=graph) as sess:
+            sig = tf.saved_model.signature_def_utils.predict_signature_def(
+                inputs={a: graph.get_tensor_by_name(n) for a, n in in_names.items()},
+                outputs={a: graph.get_tensor_by_name(n) for a, n in out_names.items()})
+            builder = tf.saved_model.Builder(export_dir)
+            builder.add_meta_graph_and_variables(
+                sess, [tf.saved_model.tag_constants.SERVING],
+                signature_def_map={"serving_default": sig})
+            builder.save()
+
+
+def generate(name, build, out_dir):
+    rng = np.random.default_rng(SEED + sum(map(ord, name)))
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.set_random_seed(SEED)
+        inputs, outputs, loss, train_feeds, fixed, add_shapes = build(rng)
+        sess = tf.Session(graph=graph)
+        _train(sess, loss, train_feeds)
+        feed = {inputs[a]: v for a, v in fixed.items()}
+        values = sess.run(outputs, feed)
+        gd = graph.as_graph_def(add_shapes=add_shapes)
+        frozen = tf.graph_util.convert_variables_to_constants(
+            sess, gd, [t.op.name for t in outputs.values()])
+        sess.close()
+    in_names = {a: t.name for a, t in inputs.items()}
+    out_names = {a: t.name for a, t in outputs.items()}
+
+    with open(os.path.join(out_dir, f"{name}_frozen.pb"), "wb") as f:
+        f.write(frozen.SerializeToString(deterministic=True))  # as tf.io.write_graph does
+    sm_dir = os.path.join(out_dir, f"{name}_savedmodel")
+    shutil.rmtree(sm_dir, ignore_errors=True)
+    _write_saved_model(frozen, in_names, out_names, sm_dir)
+
+    # The frozen graph must reproduce the session's outputs in TensorFlow itself.
+    check = tf.Graph()
+    with check.as_default():
+        tf.import_graph_def(frozen, name="")
+        with tf.Session(graph=check) as s:
+            again = s.run({a: check.get_tensor_by_name(n) for a, n in out_names.items()},
+                          {check.get_tensor_by_name(in_names[a]): v for a, v in fixed.items()})
+    for a in values:
+        np.testing.assert_allclose(again[a], values[a], rtol=1e-6, atol=1e-6)
+
+    arrays = {f"in:{a}": v for a, v in fixed.items()}
+    arrays.update({f"out:{a}": np.asarray(v) for a, v in values.items()})
+    np.savez(os.path.join(out_dir, f"{name}.npz"), **arrays)
+    return {"inputs": in_names, "outputs": out_names,
+            "frozen": f"{name}_frozen.pb", "saved_model": f"{name}_savedmodel",
+            "data": f"{name}.npz", "ops": sorted({n.op for n in frozen.node})}
+
+
+def generate_variables_saved_model(out_dir):
+    """An unfrozen TF1 SavedModel (VariableV2 + checkpoint): minitf must refuse it."""
+    export_dir = os.path.join(out_dir, "linear_variables_savedmodel")
+    shutil.rmtree(export_dir, ignore_errors=True)
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        w = tf.Variable([[1.0], [2.0]], name="w")
+        y = tf.matmul(x, w, name="y")
+        with tf.Session(graph=graph) as sess:
+            sess.run(tf.global_variables_initializer())
+            sig = tf.saved_model.signature_def_utils.predict_signature_def({"x": x}, {"y": y})
+            builder = tf.saved_model.Builder(export_dir)
+            builder.add_meta_graph_and_variables(sess, ["serve"],
+                                                 signature_def_map={"serving_default": sig})
+            builder.save()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=HERE, help="directory to write (default: this one)")
+    args = parser.parse_args(argv)
+    tf.disable_eager_execution()
+    tf.disable_resource_variables()
+    os.makedirs(args.out, exist_ok=True)
+    manifest = {"tensorflow_version": tf.__version__, "models": {}}
+    for name, build in MODELS.items():
+        manifest["models"][name] = generate(name, build, args.out)
+    generate_variables_saved_model(args.out)
+    with open(os.path.join(args.out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2, sort_keys=True)
+        f.write("\n")
+    print(f"wrote {len(MODELS)} models to {args.out} with TensorFlow {tf.__version__}")
+
+
+if __name__ == "__main__":
+    main()
