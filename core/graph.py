@@ -476,6 +476,8 @@ class Graph:
             op = Operation(self, name, opdef, inputs, attrs, kernel_attrs, controls, specs)
             self._ops.append(op)
             self._by_name[name] = op
+            # Exact names (import, freeze) must count as used, so later ops get "_1" suffixes.
+            self._names_in_use.setdefault(name.lower(), 1)
             for t in inputs:
                 t._consumers.append(op)
             for c in controls:
@@ -544,7 +546,10 @@ def _infer_const_dtype(value) -> _dt.DType:
         if arr.dtype.kind in "USO":
             return _dt.string
         return _dt.from_numpy(arr)
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except UnicodeDecodeError:  # str mixed with non-ASCII bytes: numpy cannot unify them
+        return _dt.string
     if arr.dtype.kind == "f":
         return _dt.float32
     if arr.dtype.kind in "iu":

@@ -21,6 +21,10 @@ from .graph import Operation, Tensor, _arg_slices, evaluate_kernel
 from .opdef import identity_kernel
 
 
+# Constant folding evaluates ops whose results have at most this many elements.
+FOLD_MAX_ELEMENTS = 1 << 22
+
+
 class Cell:
     """A variable's storage. ``value`` is updated in place by optimizers; ``read`` is a
     read-only view of it handed to consumers, so fetched values and folded results can never
@@ -318,6 +322,12 @@ class _Compiler:
         if opdef.stateful or opdef.resource or opdef.ref_args or not op._outputs:
             return False
         if any(t in fed for t in op._outputs):
+            return False
+        if opdef.type != "Const" and opdef.kernel is not identity_kernel and any(
+                (t.shape.num_elements() or 0) > FOLD_MAX_ELEMENTS or
+                t.shape.num_elements() is None for t in op._outputs):
+            # Large or unknown-size results are computed at run time: a small graph must not
+            # make compilation allocate gigabytes (Fill/Tile of constants).
             return False
         values = []
         for t in op._inputs:

@@ -199,6 +199,8 @@ def write_graph_def(path, graph_or_frozen) -> str:
     try:
         with os.fdopen(fd, "wb") as f:
             graph_def_chunks(graph).write_to(f)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

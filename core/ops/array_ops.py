@@ -967,6 +967,8 @@ def _split_kernel(split_dim, x, *, num_split):
 
 
 def _split_infer(split_dim, x, *, num_split):
+    if num_split < 1:
+        raise shape_error(f"num_split must be >= 1, got {num_split}")
     dims = x.shape.as_tuple()
     if dims is None:
         return [TensorSpec(None, x.dtype) for _ in range(num_split)]
