@@ -715,7 +715,9 @@ def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact
             op_name, scope = name, contextlib.nullcontext()
         else:
             base = name if name else opdef.type
-            if not base.endswith("/") and not _VALID_OP_NAME.match(base):
+            # Inside a name scope TF accepts a leading "_" ("scope/_0"); at the root it does not.
+            pattern = _VALID_SCOPE_NAME if graph._name_stack else _VALID_OP_NAME
+            if not base.endswith("/") and (not base or not pattern.match(base)):
                 raise ValueError(f"'{base}' is not a valid node name")
             scope = graph.name_scope(base)  # Python inputs become Consts named "<op>/<arg>"
         with scope as scope_name:

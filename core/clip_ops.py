@@ -1,0 +1,56 @@
+"""Gradient clipping by norm, composed from ops as TensorFlow 1.x composes it
+(tf.clip_by_value lives with the math ops)."""
+
+from __future__ import annotations
+
+from .graph import convert_to_tensor, get_default_graph
+from .ops import array_ops, math_ops, nn_ops
+
+
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """``t * clip_norm / max(l2norm(t), clip_norm)``; the norm over ``axes`` (all if None)."""
+    graph = get_default_graph()
+    with graph.name_scope(name or "clip_by_norm") as scope:
+        t = convert_to_tensor(t, name="t")
+        l2sum = math_ops.reduce_sum(t * t, axes, keepdims=True)
+        positive = math_ops.greater(l2sum, 0)
+        # Take the square root only where it is positive, so the gradient at 0 is not NaN.
+        safe = math_ops.where(positive, l2sum, array_ops.ones_like(l2sum))
+        l2norm = math_ops.where(positive, math_ops.sqrt(safe), l2sum)
+        clip_norm = math_ops.cast(convert_to_tensor(clip_norm), t.dtype)
+        scaled = t * clip_norm
+        return array_ops.identity(scaled / math_ops.maximum(l2norm, clip_norm), name=scope)
+
+
+def global_norm(t_list, name=None):
+    """``sqrt(sum(l2norm(t) ** 2 for t in t_list))``; None entries are ignored."""
+    tensors = [convert_to_tensor(t) for t in t_list if t is not None]
+    if not tensors:
+        raise ValueError("global_norm needs at least one tensor")
+    graph = tensors[0].graph
+    with graph.as_default(), graph.name_scope(name or "global_norm") as scope:
+        half_squares = [nn_ops.l2_loss(t) for t in tensors]  # sum(t**2) / 2 each
+        total = math_ops.add_n(half_squares) if len(half_squares) > 1 else half_squares[0]
+        return math_ops.sqrt(total * 2.0, name=scope)
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """Scales every tensor by ``clip_norm / max(global_norm, clip_norm)``; returns
+    (clipped list with None kept in place, the global norm)."""
+    if not isinstance(t_list, (list, tuple)):
+        raise TypeError("t_list should be a sequence")
+    t_list = list(t_list)
+    norm = global_norm(t_list) if use_norm is None else convert_to_tensor(use_norm)
+    graph = norm.graph
+    with graph.as_default(), graph.name_scope(name or "clip_by_global_norm"):
+        clip = math_ops.cast(convert_to_tensor(clip_norm, name="clip_norm"), norm.dtype)
+        # TF's form: clip * min(1 / norm, 1 / clip), which is 0 (not NaN) for an infinite norm.
+        scale = clip * math_ops.minimum(1.0 / norm, 1.0 / clip)
+        clipped = []
+        for i, t in enumerate(t_list):
+            if t is None:
+                clipped.append(None)
+                continue
+            t = convert_to_tensor(t)
+            clipped.append(array_ops.identity(t * math_ops.cast(scale, t.dtype), name=f"_{i}"))
+        return clipped, norm
