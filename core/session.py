@@ -131,7 +131,7 @@ def _feed_key(graph: Graph, key) -> Tensor:
 def _check_feed(t: Tensor, value):
     """Converts a feed value to the tensor's dtype and checks it against its static shape."""
     np_type = t._dtype.as_numpy_dtype
-    if type(value) is np.ndarray and value.dtype.type is np_type:
+    if type(value) is np.ndarray and value.dtype.type is np_type and np_type is not np.object_:
         arr = value
     else:
         if isinstance(value, (Tensor, Operation)) or hasattr(value, "_as_graph_element"):
@@ -147,7 +147,7 @@ def _check_feed(t: Tensor, value):
                                 "the type of the feed tensor to a larger type (e.g. int64).")
         try:
             if t._dtype is _dt.string:
-                arr = np.asarray(value, dtype=object)
+                arr = _string_array(value)
             else:
                 arr = np.asarray(value, dtype=np_type)
         except (TypeError, ValueError) as e:
@@ -159,6 +159,19 @@ def _check_feed(t: Tensor, value):
         if len(shape) != len(dims) or any(d is not None and d != s for d, s in zip(dims, shape)):
             raise ValueError(f"Cannot feed value of shape {shape} for Tensor {t.name}, which has "
                              f"shape {t._shape}")
+    return arr
+
+
+def _string_array(value) -> np.ndarray:
+    """A feed for a tf.string tensor: an object array of bytes (str is UTF-8 encoded), so
+    fetches give bytes as in TensorFlow."""
+    arr = np.array(value, dtype=object)
+    flat = arr.reshape(-1)
+    for i, v in enumerate(flat):
+        if isinstance(v, str):
+            flat[i] = v.encode()
+        elif not isinstance(v, bytes):
+            raise TypeError(f"Expected bytes or str, got {v!r} of type '{type(v).__name__}'")
     return arr
 
 

@@ -1,6 +1,9 @@
 """A small CNN (Conv2D + MaxPool + dense) on scikit-learn's 8x8 digits, in TF1 style.
 
     python -m examples.cnn_digits [--epochs 20] [--out runs/cnn] [--plot cnn.png]
+                                  [--logdir runs/cnn_logs]
+
+--logdir writes TensorBoard summaries as in examples.mlp_digits.
 
 Inputs "images" [None, 8, 8] float32; outputs "probs" [None, 10] and "classes" [None] int64.
 """
@@ -35,8 +38,9 @@ def build_graph(learning_rate=0.002):
     return mlp_digits.classifier_head(images, labels, logits, learning_rate)
 
 
-def train(epochs=20, batch_size=32, out=None, plot=None, seed=0):
-    return mlp_digits.train(epochs, batch_size, out, plot, seed, name="cnn", build=build_graph)
+def train(epochs=20, batch_size=32, out=None, plot=None, seed=0, logdir=None, log_every=10):
+    return mlp_digits.train(epochs, batch_size, out, plot, seed, name="cnn", build=build_graph,
+                            logdir=logdir, log_every=log_every)
 
 
 def main(argv=None):

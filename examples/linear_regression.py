@@ -1,8 +1,11 @@
 """The seed example: learn A and b of y = A*x + b from noisy data (TF1 code, minitf import).
 
     python -m examples.linear_regression [--steps 300] [--out runs/linear] [--plot curve.png]
+                                         [--logdir runs/linear_logs]
 
-Saves a checkpoint and the training graph to --out, ready for ``minitf export``.
+Saves a checkpoint and the training graph to --out, ready for ``minitf export``. With --logdir,
+the loss, A and b are logged as TensorBoard scalars (plus histograms of A and b) at every
+progress line, with the graph: ``tensorboard --logdir <logdir>``.
 """
 
 from __future__ import annotations
@@ -38,15 +41,30 @@ def make_data(n=500, seed=0):
     return x, y
 
 
-def train(steps=300, out=None, plot=None, seed=0, log_every=None):
+def add_summaries(g):
+    """Scalars "metrics/loss", "metrics/A", "metrics/b" and histograms of A and b."""
+    with tf.name_scope("metrics"):
+        tf.summary.scalar("loss", g["loss"])
+        tf.summary.scalar("A", g["A"][0])
+        tf.summary.scalar("b", g["b"][0])
+    with tf.name_scope("histograms"):
+        tf.summary.histogram("A", g["A"])
+        tf.summary.histogram("b", g["b"])
+    g["summaries"] = tf.summary.merge_all()
+
+
+def train(steps=300, out=None, plot=None, seed=0, log_every=None, logdir=None):
     graph = tf.Graph()
     with graph.as_default():
         tf.set_random_seed(seed)
         g = build_graph()
+        if logdir:
+            add_summaries(g)
         saver = tf.train.Saver()
     x_data, y_data = make_data(seed=seed)
     progress = Progress("linear", steps)
     log_every = log_every or max(steps // 10, 1)
+    writer = tf.summary.FileWriter(logdir, graph) if logdir else None
     with tf.Session(graph=graph) as sess:
         sess.run(tf.variables_initializer(graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)))
         feed = {g["x"]: x_data, g["y"]: y_data}
@@ -54,8 +72,13 @@ def train(steps=300, out=None, plot=None, seed=0, log_every=None):
             _, loss = sess.run([g["train_op"], g["loss"]], feed)
             if step % log_every == 0 or step == steps:
                 progress.epoch(step, loss=float(loss))
+                if writer:
+                    writer.add_summary(sess.run(g["summaries"], feed), step)
         a_val, b_val = sess.run([g["A"], g["b"]])
         result = {"A": float(a_val[0]), "b": float(b_val[0]), "loss": float(loss)}
+        if writer:
+            writer.close()
+            print(f"[linear] TensorBoard logs in {logdir}: tensorboard --logdir {logdir}")
         if out:
             os.makedirs(out, exist_ok=True)
             result["checkpoint"] = saver.save(sess, os.path.join(out, "model"), global_step=steps)
@@ -73,8 +96,9 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="directory for checkpoint + graph.pbtxt")
     parser.add_argument("--plot", default=None, help="write the learning curve to this PNG")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--logdir", default=None, help="write TensorBoard summaries here")
     args = parser.parse_args(argv)
-    return train(args.steps, args.out, args.plot, args.seed)
+    return train(args.steps, args.out, args.plot, args.seed, logdir=args.logdir)
 
 
 if __name__ == "__main__":

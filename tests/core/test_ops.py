@@ -58,7 +58,7 @@ def test_forward_matches_numpy_and_inference(case):
             got = sess.run(outs, dict(zip(phs, feeds)))
         raw = [_raw_value(v) for v in case.inputs]
         for i, (t, g) in enumerate(zip(outs, got)):
-            g = np.asarray(g)
+            g = _as_array(g)
             # Static inference agrees with what the kernel really produced.
             assert t.dtype.as_numpy_dtype == g.dtype.type or (
                 t.dtype == tf.string and g.dtype == object), \
@@ -69,20 +69,25 @@ def test_forward_matches_numpy_and_inference(case):
                 assert t.shape.as_tuple() == g.shape, \
                     f"{case.id} output {i}: inferred {t.shape} is not exact ({g.shape})"
         if case.check is not None:
-            case.check([np.asarray(g) for g in got], raw)
+            case.check([_as_array(g) for g in got], raw)
             continue
         want = _as_tuple(case.ref(*raw, **case.attrs))
         assert len(want) == len(outs), f"{case.id}: ref gives {len(want)} outputs, op {len(outs)}"
         for i, (g, w) in enumerate(zip(got, want)):
             if case.compare is not None and i not in case.compare:
                 continue
-            g, w = np.asarray(g), np.asarray(w)
+            g, w = _as_array(g), _as_array(w)
             assert g.shape == w.shape, f"{case.id} output {i}: shape {g.shape} != ref {w.shape}"
             if g.dtype.kind in "fc":
                 np.testing.assert_allclose(g, w, rtol=case.rtol, atol=case.atol,
                                            err_msg=f"{case.id} output {i}")
             else:
                 np.testing.assert_array_equal(g, w, err_msg=f"{case.id} output {i}")
+
+
+def _as_array(v):
+    # A scalar tf.string fetch is bytes; numpy's "S" dtype would drop its trailing NUL bytes.
+    return np.array(v, dtype=object) if isinstance(v, bytes) else np.asarray(v)
 
 
 def _raw_value(v):
