@@ -197,9 +197,14 @@ class DynamicBatcher:
                     None, None, "The batch scheduling queue to which this task was submitted "
                     f"is full ({cfg.max_enqueued_batches} batches of {cfg.max_batch_size} rows "
                     "are waiting)")
+            was_empty = not self._queue
             self._queue.extend(pieces)
             self._rows += rows
-            self._cond.notify()
+            # Wake a batch thread only when that changes what it does: work arrived at an empty
+            # queue, or a full batch is ready. A thread waiting out the timeout sleeps on (each
+            # wake-up costs more than the Python work of a request).
+            if was_empty or self._rows >= cfg.max_batch_size:
+                self._cond.notify()
         if self._observer is not None:
             self._observer.queued(len(pieces))
         return task

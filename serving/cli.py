@@ -285,7 +285,9 @@ def _predict_parser(sub):
     p.add_argument("--dtype", default="float32", help="dtype for JSON inputs")
     p.add_argument("--output", action="append", default=[], help="output alias or tensor "
                    "name to return (default: all; required for --api session)")
-    p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds for the request")
+    p.add_argument("--wait", type=float, default=0.0,
+                   help="first wait up to this many seconds for the server to be ready")
     p.set_defaults(func=predict)
 
 
@@ -304,6 +306,10 @@ def predict(args) -> int:
             np.asarray(json.loads(value), dtype=args.dtype)
     try:
         with Client(args.server, timeout=args.timeout) as c:
+            if args.wait > 0 and not c.wait_ready(args.wait):
+                print(f"minitf predict: {args.server} was not ready within {args.wait:g}s",
+                      file=sys.stderr)
+                return 1
             if args.api == "tfserving":
                 out = c.predict(args.model, inputs, args.version, args.signature, args.output)
             elif args.api == "kserve":

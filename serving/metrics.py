@@ -69,6 +69,10 @@ class Metrics:
             ProcessCollector(registry=r)
             PlatformCollector(registry=r)
         self._available: dict[str, set[int]] = {}
+        # prometheus_client's labels() validates and locks on every call: the request path
+        # keeps the labelled children, keyed by label values (so as bounded as the labels).
+        self._request_children: dict[tuple, tuple] = {}
+        self._compute_children: dict[str, object] = {}
 
     def model_label(self, name: str) -> str:
         return name if name in self._models else UNKNOWN_MODEL
@@ -79,11 +83,22 @@ class Metrics:
     # -- request path ----------------------------------------------------------------------------
     def request(self, model: str, version, api: str, code: str, seconds: float):
         label = self.model_label(model)
-        self.requests.labels(label, "" if version is None else str(version), api, code).inc()
-        self.request_duration.labels(label, api).observe(seconds)
+        key = (label, version, api, code)
+        children = self._request_children.get(key)
+        if children is None:
+            children = (self.requests.labels(label, "" if version is None else str(version),
+                                             api, code),
+                        self.request_duration.labels(label, api))
+            self._request_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def compute_time(self, model: str, seconds: float):
-        self.compute.labels(self.model_label(model)).observe(seconds)
+        label = self.model_label(model)
+        child = self._compute_children.get(label)
+        if child is None:
+            child = self._compute_children[label] = self.compute.labels(label)
+        child.observe(seconds)
 
     # -- repository observer ------------------------------------------------------------------
     def load(self, model: str, version: int, seconds: float, ok: bool):

@@ -31,6 +31,11 @@ class SignatureRunner:
         self.output_names = tuple(sorted(signature.outputs))
         self._graph = model.graph
         self._feeds = tuple(model.tensor(signature.inputs[a].name) for a in self.input_names)
+        # What validate() checks per input, precomputed: (alias, dtype, dims, TensorInfo).
+        self._input_set = frozenset(self.input_names)
+        infos = [(a, signature.inputs[a]) for a in self.input_names]
+        self._checks = tuple((a, np.dtype(_np_dtype(i.dtype)), i.shape.as_tuple(), i)
+                             for a, i in infos)
         self._plans: dict[tuple, Plan] = {}
         self._lock = threading.Lock()
         self.plan_for(self.output_names)
@@ -70,9 +75,8 @@ class SignatureRunner:
 
     def validate(self, inputs: Mapping[str, np.ndarray]) -> list[np.ndarray]:
         """Checks aliases, dtypes and shapes against the signature; returns feeds in order."""
-        sent = set(inputs)
-        want = set(self.input_names)
-        if sent != want:
+        if inputs.keys() != self._input_set:
+            sent, want = set(inputs), set(self.input_names)
             extra, missing = sorted(sent - want), sorted(want - sent)
             parts = [f"input size does not match signature: {len(sent)}!={len(want)} "
                      f"len({{{','.join(sorted(sent))}}}) != len({{{','.join(sorted(want))}}})."]
@@ -82,10 +86,10 @@ class SignatureRunner:
                 parts.append(f"Missing but required: {{{','.join(missing)}}}.")
             raise InvalidArgumentError(None, None, " ".join(parts))
         out = []
-        for alias in self.input_names:
+        for alias, dtype, dims, info in self._checks:
             arr = inputs[alias]
-            info = self.signature.inputs[alias]
-            check_tensor(alias, arr, info)
+            if arr.dtype != dtype or not _shape_matches(dims, arr.shape):
+                check_tensor(alias, arr, info)  # raises, naming what is wrong
             out.append(arr)
         return out
 
@@ -111,6 +115,11 @@ class SignatureRunner:
 
 def _np_dtype(dtype: _dt.DType):
     return object if dtype is _dt.string else dtype.as_numpy_dtype
+
+
+def _shape_matches(dims, shape) -> bool:
+    return dims is None or (len(dims) == len(shape) and
+                            all(d is None or d == s for d, s in zip(dims, shape)))
 
 
 def _leading_unknown(shape) -> bool:

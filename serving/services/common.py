@@ -49,12 +49,13 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
     """
     method = service_descriptor.methods_by_name[method_name]
     parse = request_class.FromString
+    inflight = metrics.inflight.labels(api) if metrics is not None else None
 
     def handler(raw: bytes, context: grpc.ServicerContext):
         start = clock()
         info = RequestInfo()
-        if metrics is not None:
-            metrics.inflight.labels(api).inc()
+        if inflight is not None:
+            inflight.inc()
         try:
             try:
                 request = parse(raw)
@@ -72,8 +73,8 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
                 metrics.request(info.model, info.version, api, "OK", clock() - start)
             return response
         finally:
-            if metrics is not None:
-                metrics.inflight.labels(api).dec()
+            if inflight is not None:
+                inflight.dec()
         if metrics is not None:
             metrics.request(info.model, info.version, api, status.name, clock() - start)
         context.abort(status, _truncate(details))  # raises: ends the RPC with this status

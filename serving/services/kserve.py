@@ -38,6 +38,9 @@ DATATYPES = {
     "BYTES": (object, "bytes_contents", _dt.string),
 }
 _DATATYPE_OF = {d[2]: name for name, d in DATATYPES.items()}
+# datatype string -> little-endian numpy dtype of its raw form (None: BYTES)
+_RAW_DTYPES = {name: None if d[0] is object else np.dtype(d[0]).newbyteorder("<")
+               for name, d in DATATYPES.items()}
 _CONFIG_TYPE = {name: getattr(model_config_pb2, "TYPE_" + ("STRING" if name == "BYTES"
                                                           else name)) for name in DATATYPES}
 
@@ -91,13 +94,14 @@ def decode_inputs(request) -> dict[str, np.ndarray]:
                                    f"raw_input_contents (one per input), got {len(raw)}")
     out = {}
     for i, t in enumerate(request.inputs):
-        what = f"input '{t.name}'"
-        if t.name in out:
+        name, datatype = t.name, t.datatype
+        what = f"input '{name}'"
+        if name in out:
             raise InvalidArgumentError(None, None, f"{what} is given twice")
-        spec = DATATYPES.get(t.datatype)
+        spec = DATATYPES.get(datatype)
         if spec is None:
             raise InvalidArgumentError(None, None, f"{what}: unsupported datatype "
-                                       f"{t.datatype!r} (expected one of {sorted(DATATYPES)})")
+                                       f"{datatype!r} (expected one of {sorted(DATATYPES)})")
         np_type, field, _ = spec
         shape = tuple(t.shape)
         n = _elements(shape)
@@ -105,16 +109,17 @@ def decode_inputs(request) -> dict[str, np.ndarray]:
             if t.HasField("contents"):
                 raise InvalidArgumentError(None, None, f"{what}: contents must be empty when "
                                            "raw_input_contents is used")
-            if np_type is object:
-                arr = decode_bytes(raw[i], n, what)
+            data = raw[i]
+            raw_dtype = _RAW_DTYPES[datatype]
+            if raw_dtype is None:
+                arr = decode_bytes(data, n, what)
             else:
-                itemsize = np.dtype(np_type).itemsize
-                if len(raw[i]) != n * itemsize:
+                if len(data) != n * raw_dtype.itemsize:
                     raise InvalidArgumentError(
-                        None, None, f"{what}: raw data has {len(raw[i])} bytes, but shape "
-                        f"{list(shape)} of {t.datatype} needs {n * itemsize}")
-                arr = np.frombuffer(raw[i], dtype=np.dtype(np_type).newbyteorder("<"))
-            out[t.name] = arr.reshape(shape)
+                        None, None, f"{what}: raw data has {len(data)} bytes, but shape "
+                        f"{list(shape)} of {datatype} needs {n * raw_dtype.itemsize}")
+                arr = np.frombuffer(data, dtype=raw_dtype)
+            out[name] = arr.reshape(shape)
             continue
         if field is None:
             raise InvalidArgumentError(None, None, f"{what}: {t.datatype} must be sent in "
@@ -250,16 +255,19 @@ class InferenceService:
         entry = self._entry(info, request.model_name, request.model_version)
         try:
             inputs = decode_inputs(request)
-            outputs = [o.name for o in request.outputs]
+            outputs = [o.name for o in request.outputs] if request.outputs else []
             deadline = deadline_of(context, self.clock)
-            timeout = request.parameters.get("timeout")
-            if timeout is not None and timeout.WhichOneof("parameter_choice") == "int64_param":
-                t = self.clock() + timeout.int64_param / 1e6
-                deadline = t if deadline is None else min(deadline, t)
             signature = None
-            sig_param = request.parameters.get("signature_name")
-            if sig_param is not None:
-                signature = sig_param.string_param
+            params = request.parameters
+            if params:  # usually empty: skip the map lookups
+                timeout = params.get("timeout")
+                if timeout is not None and \
+                        timeout.WhichOneof("parameter_choice") == "int64_param":
+                    t = self.clock() + timeout.int64_param / 1e6
+                    deadline = t if deadline is None else min(deadline, t)
+                sig_param = params.get("signature_name")
+                if sig_param is not None:
+                    signature = sig_param.string_param
             prediction = self.plane.predict(entry, signature, inputs, outputs, deadline)
         except Exception:
             self._account(entry, start, ok=False)
