@@ -122,11 +122,14 @@ def little_endian(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def make_ndarray(proto, what: str = "tensor", content=None) -> np.ndarray:
+def make_ndarray(proto, what: str = "tensor", content=None,
+                 max_filled: int = MAX_FILLED_ELEMENTS) -> np.ndarray:
     """The numpy value of a TensorProto (read-only when it views ``tensor_content``).
 
     ``content`` overrides ``proto.tensor_content`` with a buffer the caller already holds
-    (the zero-copy loader passes a memoryview of the file).
+    (the zero-copy loader passes a memoryview of the file). ``max_filled`` caps how many
+    elements a short value list may expand to (servers pass a small cap: a request must not
+    make them allocate gigabytes from a few bytes).
     """
     dtype = dtype_from_enum(proto.dtype, what)
     shape = shape_from_proto(proto.tensor_shape, f"{what} shape")
@@ -157,7 +160,7 @@ def make_ndarray(proto, what: str = "tensor", content=None) -> np.ndarray:
     if count > n:
         raise InvalidArgumentError(None, None, f"{what}: {count} values for a tensor of shape "
                                    f"{list(dims)} ({n} elements)")
-    if count < n and n > MAX_FILLED_ELEMENTS:
+    if count < n and n > max_filled:
         raise InvalidArgumentError(None, None, f"{what}: shape {list(dims)} is too large to fill "
                                    f"from {count} values")
     if dtype is _dt.string:

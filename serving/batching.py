@@ -176,6 +176,11 @@ class DynamicBatcher:
         cfg = self.config
         now = self._clock()
         task = _Task(list(inputs), rows, outputs, deadline, now)
+        if rows > cfg.max_enqueued_batches * cfg.max_batch_size:
+            raise InvalidArgumentError(
+                None, None, f"Task size {rows} is larger than the whole batch queue "
+                f"({cfg.max_enqueued_batches} batches of {cfg.max_batch_size} rows); it can "
+                "never be accepted")
         if rows > cfg.max_batch_size and not cfg.enable_large_batch_splitting:
             raise InvalidArgumentError(None, None, f"Task size {rows} is larger than maximum "
                                        f"input batch size {cfg.max_batch_size}")

@@ -68,6 +68,9 @@ def _serve_parser(sub):
                    help="comma-separated batch sizes to pad up to (last = max_batch_size)")
     p.add_argument("--grace_seconds", type=float, default=30.0,
                    help="on SIGTERM/SIGINT, how long in-flight requests may take to finish")
+    p.add_argument("--max_connection_age_seconds", type=float, default=0.0,
+                   help="close client connections after this long (they reconnect), so new "
+                   "replicas get traffic behind client-side load balancing (0: never)")
     p.add_argument("--no_reflection", action="store_true", help="disable server reflection")
     p.add_argument("--log_level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log verbosity")
@@ -101,7 +104,8 @@ def build_options(args):
         max_message_bytes=args.max_message_bytes, grpc_threads=args.grpc_threads,
         blas_threads=args.blas_threads,
         ssl_cert=args.ssl_cert, ssl_key=args.ssl_key, ssl_client_ca=args.ssl_client_ca,
-        grace_seconds=args.grace_seconds, reflection=not args.no_reflection)
+        grace_seconds=args.grace_seconds, reflection=not args.no_reflection,
+        max_connection_age_seconds=args.max_connection_age_seconds)
 
 
 def serve(args) -> int:

@@ -47,6 +47,7 @@ class ServerOptions:
     ssl_key: str | None = None
     ssl_client_ca: str | None = None
     grace_seconds: float = 30.0
+    max_connection_age_seconds: float = 0.0  # 0: connections live until the client closes
     reflection: bool = True
 
 

@@ -83,7 +83,7 @@ class ModelServer:
                                        thread_name_prefix="grpc"),
             options=[("grpc.max_receive_message_length", opts.max_message_bytes),
                      ("grpc.max_send_message_length", opts.max_message_bytes),
-                     ("grpc.so_reuseport", 0)])
+                     ("grpc.so_reuseport", 0)] + _connection_age(opts))
         server.add_generic_rpc_handlers(generic_handlers(handlers))
         address = f"{opts.host}:{opts.grpc_port}"
         if opts.ssl_cert or opts.ssl_key:
@@ -147,7 +147,8 @@ class ModelServer:
         self._http = ThreadingHTTPServer((self.options.host, self.options.http_port), Handler)
         self._http.daemon_threads = True
         self.http_port = self._http.server_address[1]
-        self._http_thread = threading.Thread(target=self._http.serve_forever, name="http",
+        self._http_thread = threading.Thread(target=self._http.serve_forever, args=(0.1,),
+                                             name="http",
                                              daemon=True)
         self._http_thread.start()
         log.info("HTTP /metrics and health listening on %s:%d", self.options.host,
@@ -162,9 +163,12 @@ class ModelServer:
         grace = self.options.grace_seconds if grace is None else grace
         log.info("Shutting down: finishing in-flight requests (grace %.0fs)", grace)
         self.health.stopping.set()
-        if self._grpc is not None:
-            self._grpc.stop(grace).wait(grace + 5)
+        stopped = self._grpc.stop(grace) if self._grpc is not None else None
+        # New RPCs are refused now; draining the batchers runs queued requests at once
+        # instead of after their batch timeout (later arrivals run unbatched).
         self.repository.stop()
+        if stopped is not None:
+            stopped.wait(grace + 5)
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
@@ -188,6 +192,15 @@ def _limit_blas_threads(threads: int):
         log.warning("threadpoolctl is not installed: BLAS keeps its default thread count")
         return None
     return threadpool_limits(limits=threads, user_api="blas")
+
+
+def _connection_age(opts: ServerOptions) -> list:
+    """Closing connections after a while makes long-lived clients re-resolve and reconnect, so
+    new replicas behind a headless Service or DNS get traffic (0: never)."""
+    if opts.max_connection_age_seconds <= 0:
+        return []
+    ms = int(opts.max_connection_age_seconds * 1000)
+    return [("grpc.max_connection_age_ms", ms), ("grpc.max_connection_age_grace_ms", 30_000)]
 
 
 def _credentials(opts: ServerOptions):

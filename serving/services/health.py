@@ -17,11 +17,15 @@ from .common import unary
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+# Liveness probes ask for this name: a server whose models are missing is not ready, but
+# restarting it would not help.
+LIVENESS = "liveness"
 
 
 class HealthService:
     """``Check("")`` is the server (SERVING when every model has a version available and the
-    server is not stopping); a gRPC service name or a model name checks that one."""
+    server is not stopping); a gRPC service name or a model name checks that one;
+    ``"liveness"`` is SERVING while the process runs (for liveness probes)."""
 
     def __init__(self, plane: DataPlane, services: list[str], watch_interval: float = 0.5):
         self.plane = plane
@@ -32,6 +36,8 @@ class HealthService:
     def status_of(self, service: str) -> int | None:
         if self.stopping.is_set():
             return NOT_SERVING
+        if service == LIVENESS:
+            return SERVING  # the process is up, whether or not its models are
         if service == "" or service in self.services:
             return SERVING if self.plane.ready() else NOT_SERVING
         if service in self.plane.repository.model_names():

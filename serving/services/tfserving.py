@@ -20,6 +20,10 @@ API_METADATA = "tfserving.GetModelMetadata"
 API_STATUS = "tfserving.GetModelStatus"
 API_SESSION_RUN = "tfserving.SessionRun"
 
+# A request tensor sent as a short value list (TF's "repeat the last value" rule) may expand
+# to at most this many elements; real data travels as tensor_content, bounded by the message.
+MAX_FILLED = 1 << 22
+
 
 def _version_of(spec):
     """(version, label) chosen by a ModelSpec; (None, None) means the latest."""
@@ -46,7 +50,7 @@ def _decode(tensors, what):
     out = {}
     for alias, proto in tensors.items():
         try:
-            out[alias] = make_ndarray(proto, f"{what} '{alias}'")
+            out[alias] = make_ndarray(proto, f"{what} '{alias}'", max_filled=MAX_FILLED)
         except (ValueError, TypeError, OverflowError) as e:
             if isinstance(e, OpError):
                 raise

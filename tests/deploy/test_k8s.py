@@ -144,7 +144,11 @@ def test_probes_use_grpc_health_on_the_grpc_port(container):
         probe = container[name]
         assert set(probe) & {"grpc", "httpGet", "tcpSocket", "exec"} == {"grpc"}, name
         assert probe["grpc"]["port"] == grpc_port
-        assert probe["grpc"].get("service", "") == ""  # the whole server: every model ready
+    # Ready (and started) means every model has a version; alive only means the process
+    # answers: restarting a server whose models are missing would not bring them back.
+    assert container["startupProbe"]["grpc"].get("service", "") == ""
+    assert container["readinessProbe"]["grpc"].get("service", "") == ""
+    assert container["livenessProbe"]["grpc"]["service"] == "liveness"
     # Liveness must not kill a pod that is merely slow to load its models.
     startup = container["startupProbe"]
     assert startup["periodSeconds"] * startup["failureThreshold"] >= 60

@@ -385,3 +385,22 @@ def test_random_and_mutated_requests_leave_the_server_healthy(served):
     [probs] = client.session_run("dense", {"x:0": X}, ["probs:0"])
     np.testing.assert_allclose(probs, ref["probs"], rtol=1e-5, atol=1e-6)
     assert client.health() == "SERVING"
+
+
+def test_a_short_value_list_cannot_expand_into_gigabytes(server):
+    """TF's fill rule (one value repeated to the shape) must not let a few bytes of request
+    allocate a huge tensor: refused with INVALID_ARGUMENT before any allocation."""
+    from minitf.protos import predict_pb2
+
+    _, client = server
+    req = predict_pb2.PredictRequest()
+    req.model_spec.name = "dense"
+    t = req.inputs["x"]
+    t.dtype = 1
+    for d in (1 << 24, 4):
+        t.tensor_shape.dim.add().size = d
+    t.float_val.append(1.0)
+    with pytest.raises(grpc.RpcError) as e:
+        client._predict(req, timeout=10)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "too large to fill" in e.value.details()

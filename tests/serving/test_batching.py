@@ -543,3 +543,18 @@ def test_inputs_must_share_a_batch_dimension(make_batcher):
         batcher.submit([np.zeros((2, 3), np.float32), np.zeros(3, np.int64)], OUTPUTS)
     with pytest.raises(InvalidArgumentError, match="batch dimension"):
         batcher.submit([np.float32(1), np.zeros(1, np.int64)], OUTPUTS)
+
+
+def test_a_request_larger_than_the_whole_queue_is_invalid():
+    from minitf.serving.batching import BatchingConfig, DynamicBatcher
+
+    batcher = DynamicBatcher(lambda feeds, outs: {"y": feeds[0]},
+                             BatchingConfig(max_batch_size=4, max_enqueued_batches=2))
+    try:
+        with pytest.raises(InvalidArgumentError,
+                           match="Task size 9 is larger than the whole batch queue"):
+            batcher.submit([np.zeros((9, 2), np.float32)], ("y",))
+        out = batcher.run([np.ones((8, 2), np.float32)], ("y",))  # exactly fits: accepted
+        assert out["y"].shape == (8, 2)
+    finally:
+        batcher.stop()

@@ -218,3 +218,18 @@ def test_grpcio_reflection_client(served):
     service = pool.FindServiceByName("inference.GRPCInferenceService")
     assert service.methods_by_name["ModelInfer"].input_type.full_name == \
         "inference.ModelInferRequest"
+
+
+def test_liveness_is_serving_while_models_are_missing(tmp_path):
+    """Liveness probes ask for "liveness": SERVING while the process runs, even when no model
+    version is available (readiness says NOT_SERVING then)."""
+    from minitf.serving.repository import ModelConfig
+
+    from .conftest import running_server
+
+    config = ModelConfig(name="empty", base_path=str(tmp_path / "nothing"))
+    with running_server([config]) as (server, client):
+        assert client.health("liveness") == "SERVING"
+        assert client.health("") == "NOT_SERVING"
+        server.health.stopping.set()
+        assert client.health("liveness") == "NOT_SERVING"

@@ -144,7 +144,8 @@ def test_signal_lets_in_flight_requests_finish_and_exits_zero(served, sig):
         wait_for(lambda: server.log_has(f"Received {sig.name}"), "the signal to be handled")
         # The listening socket closes as soon as the gRPC server stops accepting.
         wait_for(lambda: port_closed(server.grpc_port), "the gRPC port to close")
-        still_in_flight = sum(not c.done() for c in calls)
+        # Stopping drains the batch queues at once: the queued requests run now instead of
+        # waiting out their batch timeout, and new ones are refused.
         with Client(target, timeout=2) as late:
             with pytest.raises(grpc.RpcError) as info:
                 late.predict("dense", {"x": xs[0]})
@@ -158,7 +159,6 @@ def test_signal_lets_in_flight_requests_finish_and_exits_zero(served, sig):
             want = reference(x)
             np.testing.assert_allclose(out["probs"], want["probs"], rtol=1e-5, atol=1e-6)
             np.testing.assert_array_equal(out["classes"], want["classes"])
-    assert still_in_flight == IN_FLIGHT  # the refusals above happened while they waited
     assert server.proc.wait(WAIT) == 0
     log = "".join(server.stderr)
     assert "Shutting down" in log and "Server stopped" in log
