@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _timing import compare, fmt_us, machine  # noqa: E402
 
 import minitf as tf  # noqa: E402
-from minitf.ops import conv_ops  # noqa: E402
+from minitf.ops import conv_ops, pool_ops  # noqa: E402
 
 # -- hand-written numpy (stride 1 SAME convolution, k x k / stride k VALID pooling) ----------------
 
@@ -134,25 +134,25 @@ def cases(rng):
     for name, n, size, c in [("digits pool1 b32", 32, 8, 16), ("digits pool1 b256", 256, 8, 16),
                              ("56x56x32 b16", 16, 56, 32)]:
         x = rng.standard_normal((n, size, size, c)).astype(np.float32)
-        y = conv_ops._max_pool_kernel(x, explicit_paddings=[], **pool)
+        y = pool_ops._max_pool_kernel(x, explicit_paddings=[], **pool)
         dy = rng.standard_normal(y.shape).astype(np.float32)
         xs = np.array(x.shape, np.int32)
         yield f"MaxPool {name}", {
-            "kernel": lambda x=x: conv_ops._max_pool_kernel(x, explicit_paddings=[], **pool),
+            "kernel": lambda x=x: pool_ops._max_pool_kernel(x, explicit_paddings=[], **pool),
             "session": session_runner(lambda a: tf.nn.max_pool(a, 2, 2, "VALID"), [x]),
             "numpy": lambda x=x: np_max_pool(x, 2),
         }
         yield f"MaxPoolGrad {name}", {
-            "kernel": lambda x=x, y=y, dy=dy: conv_ops._max_pool_grad_kernel(
+            "kernel": lambda x=x, y=y, dy=dy: pool_ops._max_pool_grad_kernel(
                 x, y, dy, explicit_paddings=[], **pool),
             "numpy": lambda x=x, dy=dy: np_max_pool_grad(x, dy, 2),
         }
         yield f"AvgPool {name}", {
-            "kernel": lambda x=x: conv_ops._avg_pool_kernel(x, **pool),
+            "kernel": lambda x=x: pool_ops._avg_pool_kernel(x, **pool),
             "numpy": lambda x=x: np_avg_pool(x, 2),
         }
         yield f"AvgPoolGrad {name}", {
-            "kernel": lambda dy=dy, xs=xs: conv_ops._avg_pool_grad_kernel(xs, dy, **pool),
+            "kernel": lambda dy=dy, xs=xs: pool_ops._avg_pool_grad_kernel(xs, dy, **pool),
             "numpy": lambda dy=dy, x=x: np_avg_pool_grad(x.shape, dy, 2),
         }
 
@@ -172,14 +172,14 @@ def check_same_results(rng):
          np_conv_backprop_filter(x, f.shape, dy)),
     ]
     pool = dict(ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="VALID", data_format="NHWC")
-    y = conv_ops._max_pool_kernel(x, explicit_paddings=[], **pool)
+    y = pool_ops._max_pool_kernel(x, explicit_paddings=[], **pool)
     dp = rng.standard_normal(y.shape).astype(np.float32)
     pairs += [
         (y, np_max_pool(x, 2)),
-        (conv_ops._max_pool_grad_kernel(x, y, dp, explicit_paddings=[], **pool),
+        (pool_ops._max_pool_grad_kernel(x, y, dp, explicit_paddings=[], **pool),
          np_max_pool_grad(x, dp, 2)),
-        (conv_ops._avg_pool_kernel(x, **pool), np_avg_pool(x, 2)),
-        (conv_ops._avg_pool_grad_kernel(np.array(x.shape), dp, **pool),
+        (pool_ops._avg_pool_kernel(x, **pool), np_avg_pool(x, 2)),
+        (pool_ops._avg_pool_grad_kernel(np.array(x.shape), dp, **pool),
          np_avg_pool_grad(x.shape, dp, 2)),
     ]
     for got, want in pairs:

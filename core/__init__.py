@@ -20,10 +20,19 @@ from .init_ops import (constant_initializer, glorot_normal_initializer,
                        variance_scaling_initializer, zeros_initializer)
 from .opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
 from .ops.array_ops import *
+from .ops.array_ops import range_ as range  # TF's name shadows the builtin, as in TF
+from .ops.concat_split_ops import *
+from .ops.gather_ops import *
+from .ops.linalg_ops import *
+from .ops.logic_ops import *
 from .ops.math_ops import *
+from .ops.pad_ops import *
 from .ops.random_ops import *
+from .ops.reduction_ops import *
 from .ops.slicing_ops import *
 from .ops.state_ops import *
+from .ops.transform_ops import *
+from .ops.unary_ops import *
 from .session import InteractiveSession, Session, get_default_session
 from .tensor_shape import Dimension, TensorShape
 from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_variable,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from .graph import convert_to_tensor, get_default_graph
-from .ops import array_ops, math_ops, nn_ops
+from .ops import array_ops, logic_ops, math_ops, nn_ops, reduction_ops, unary_ops
 
 
 def clip_by_norm(t, clip_norm, axes=None, name=None):
@@ -12,11 +12,11 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     graph = get_default_graph()
     with graph.name_scope(name or "clip_by_norm") as scope:
         t = convert_to_tensor(t, name="t")
-        l2sum = math_ops.reduce_sum(t * t, axes, keepdims=True)
-        positive = math_ops.greater(l2sum, 0)
+        l2sum = reduction_ops.reduce_sum(t * t, axes, keepdims=True)
+        positive = logic_ops.greater(l2sum, 0)
         # Take the square root only where it is positive, so the gradient at 0 is not NaN.
-        safe = math_ops.where(positive, l2sum, array_ops.ones_like(l2sum))
-        l2norm = math_ops.where(positive, math_ops.sqrt(safe), l2sum)
+        safe = logic_ops.where(positive, l2sum, array_ops.ones_like(l2sum))
+        l2norm = logic_ops.where(positive, unary_ops.sqrt(safe), l2sum)
         clip_norm = math_ops.cast(convert_to_tensor(clip_norm), t.dtype)
         scaled = t * clip_norm
         return array_ops.identity(scaled / math_ops.maximum(l2norm, clip_norm), name=scope)
@@ -31,7 +31,7 @@ def global_norm(t_list, name=None):
     with graph.as_default(), graph.name_scope(name or "global_norm") as scope:
         half_squares = [nn_ops.l2_loss(t) for t in tensors]  # sum(t**2) / 2 each
         total = math_ops.add_n(half_squares) if len(half_squares) > 1 else half_squares[0]
-        return math_ops.sqrt(total * 2.0, name=scope)
+        return unary_ops.sqrt(total * 2.0, name=scope)
 
 
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):

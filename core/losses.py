@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from . import dtypes as _dt
 from .graph import GraphKeys, convert_to_tensor, get_default_graph, name_scope
-from .ops import array_ops, math_ops, nn_ops
+from . import nn_impl
+from .ops import (array_ops, logic_ops, math_ops, nn_ops, reduction_ops, softmax_ops,
+                  transform_ops, unary_ops)
 
 __all__ = [
     "Reduction", "compute_weighted_loss", "absolute_difference", "cosine_distance",
@@ -71,7 +73,7 @@ def _broadcast_weights(weights, values):
 
 def _safe_mean(losses, num_present):
     """The mean over present elements, 0 when none are (no weights)."""
-    return math_ops.div_no_nan(math_ops.reduce_sum(losses), num_present, name="value")
+    return math_ops.div_no_nan(reduction_ops.reduce_sum(losses), num_present, name="value")
 
 
 def _num_elements(losses):
@@ -85,10 +87,10 @@ def _num_present(losses, weights):
         return _num_elements(losses)
     with name_scope(None, "num_present", (losses, weights)) as scope:
         weights = math_ops.cast(weights, _dt.float32)
-        present = math_ops.where(math_ops.equal(weights, 0.0), array_ops.zeros_like(weights),
-                                 array_ops.ones_like(weights))
+        present = logic_ops.where(logic_ops.equal(weights, 0.0), array_ops.zeros_like(weights),
+                                  array_ops.ones_like(weights))
         present = _broadcast_weights(present, losses)
-        return math_ops.reduce_sum(present, name=scope)
+        return reduction_ops.reduce_sum(present, name=scope)
 
 
 def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
@@ -106,10 +108,10 @@ def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=Graph
         if reduction == Reduction.NONE:
             loss = weighted_losses
         else:
-            loss = math_ops.reduce_sum(weighted_losses)
+            loss = reduction_ops.reduce_sum(weighted_losses)
             if reduction == Reduction.MEAN:
                 loss = _safe_mean(
-                    loss, math_ops.reduce_sum(array_ops.ones_like(losses) * weights_t))
+                    loss, reduction_ops.reduce_sum(array_ops.ones_like(losses) * weights_t))
             elif reduction == Reduction.SUM_BY_NONZERO_WEIGHTS:
                 loss = _safe_mean(loss, _num_present(losses, weights))
             elif reduction == Reduction.SUM_OVER_BATCH_SIZE:
@@ -139,7 +141,7 @@ def absolute_difference(labels, predictions, weights=1.0, scope=None,
     _check_args(labels=labels, predictions=predictions)
     with name_scope(scope, "absolute_difference", (predictions, labels, weights)) as scope:
         labels, predictions = _float_pair(labels, predictions)
-        losses = math_ops.abs(math_ops.subtract(predictions, labels))
+        losses = unary_ops.abs(math_ops.subtract(predictions, labels))
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction=reduction)
 
 
@@ -155,7 +157,7 @@ def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None,
     with name_scope(scope, "cosine_distance_loss", (predictions, labels, weights)) as scope:
         labels, predictions = _float_pair(labels, predictions)
         radial_diffs = math_ops.multiply(predictions, labels)
-        losses = 1 - math_ops.reduce_sum(radial_diffs, axis=(axis,), keepdims=True)
+        losses = 1 - reduction_ops.reduce_sum(radial_diffs, axis=(axis,), keepdims=True)
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction=reduction)
 
 
@@ -177,7 +179,7 @@ def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None,
     _check_args(labels=labels, predictions=predictions)
     with name_scope(scope, "huber_loss", (predictions, labels, weights)) as scope:
         labels, predictions = _float_pair(labels, predictions)
-        abs_error = math_ops.abs(math_ops.subtract(predictions, labels))
+        abs_error = unary_ops.abs(math_ops.subtract(predictions, labels))
         quadratic = math_ops.minimum(abs_error, delta)
         # The linear part is abs_error - quadratic: written this way (not with a select), the
         # gradient is right on both sides of delta.
@@ -195,8 +197,8 @@ def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None,
     _check_args(labels=labels, predictions=predictions)
     with name_scope(scope, "log_loss", (predictions, labels, weights)) as scope:
         labels, predictions = _float_pair(labels, predictions)
-        losses = -math_ops.multiply(labels, math_ops.log(predictions + epsilon)) - \
-            math_ops.multiply(1 - labels, math_ops.log(1 - predictions + epsilon))
+        losses = -math_ops.multiply(labels, unary_ops.log(predictions + epsilon)) - \
+            math_ops.multiply(1 - labels, unary_ops.log(1 - predictions + epsilon))
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction=reduction)
 
 
@@ -224,8 +226,8 @@ def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, label_smoothi
         if label_smoothing > 0:
             multi_class_labels = (multi_class_labels * (1 - label_smoothing) +
                                   0.5 * label_smoothing)
-        losses = nn_ops.sigmoid_cross_entropy_with_logits(labels=multi_class_labels,
-                                                          logits=logits, name="xentropy")
+        losses = nn_impl.sigmoid_cross_entropy_with_logits(labels=multi_class_labels,
+                                                           logits=logits, name="xentropy")
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction=reduction)
 
 
@@ -250,8 +252,8 @@ def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0,
             smooth_negatives = label_smoothing / num_classes
             onehot_labels = onehot_labels * smooth_positives + smooth_negatives
         onehot_labels = array_ops.stop_gradient(onehot_labels, name="labels_stop_gradient")
-        losses = nn_ops.softmax_cross_entropy_with_logits_v2(labels=onehot_labels, logits=logits,
-                                                             name="xentropy")
+        losses = softmax_ops.softmax_cross_entropy_with_logits_v2(labels=onehot_labels,
+                                                                  logits=logits, name="xentropy")
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction=reduction)
 
 
@@ -261,7 +263,7 @@ def _squeeze_weights(labels, weights):
     weights = convert_to_tensor(weights)
     lr, wr = labels.shape.rank, weights.shape.rank
     if lr is not None and wr is not None and wr - lr == 1:
-        weights = array_ops.squeeze(weights, [-1])
+        weights = transform_ops.squeeze(weights, [-1])
     return weights
 
 
@@ -277,10 +279,11 @@ def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None,
         # Labels of shape [batch, 1] with logits [batch, classes] lose the trailing 1.
         lr, gr = labels.shape.rank, logits.shape.rank
         if lr is not None and gr is not None and lr == gr and labels.shape[-1].value == 1:
-            labels = array_ops.squeeze(labels, [-1])
+            labels = transform_ops.squeeze(labels, [-1])
         weights = _squeeze_weights(labels, weights)
-        losses = nn_ops.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits,
-                                                                 name="xentropy")
+        losses = softmax_ops.sparse_softmax_cross_entropy_with_logits(labels=labels,
+                                                                      logits=logits,
+                                                                      name="xentropy")
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction=reduction)
 
 

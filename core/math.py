@@ -1,16 +1,17 @@
 """``tf.math``: TensorFlow's math namespace. The names TF1's ``tf.math`` has (a subset of the root
 names, plus ``divide_no_nan``), bound to the same functions as at the root."""
 
-from .ops.math_ops import (abs, add, add_n, argmax, argmin, ceil, count_nonzero, cumprod,
-                           cumsum, divide, equal, exp, floor, floordiv, floormod, greater,
-                           greater_equal, is_finite, is_inf, is_nan, less, less_equal, log,
-                           log1p, logical_and, logical_not, logical_or, logical_xor, maximum,
-                           minimum, mod, multiply, negative, not_equal, pow, reciprocal,
-                           reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
-                           reduce_min, reduce_prod, reduce_sum, round, rsqrt, scalar_mul,
-                           sigmoid, sign, sqrt, square, squared_difference, subtract, tanh,
-                           truediv)
+from .ops.logic_ops import (equal, greater, greater_equal, is_finite, is_inf, is_nan, less,
+                            less_equal, logical_and, logical_not, logical_or, logical_xor,
+                            not_equal)
+from .ops.math_ops import (add, add_n, divide, floordiv, floormod, maximum, minimum, mod,
+                           multiply, pow, scalar_mul, squared_difference, subtract, truediv)
 from .ops.math_ops import div_no_nan as divide_no_nan
+from .ops.reduction_ops import (argmax, argmin, count_nonzero, cumprod, cumsum, reduce_all,
+                                reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
+                                reduce_min, reduce_prod, reduce_sum)
+from .ops.unary_ops import (abs, ceil, exp, floor, log, log1p, negative, reciprocal, round,
+                            rsqrt, sigmoid, sign, sqrt, square, tanh)
 
 __all__ = [
     "abs", "add", "add_n", "argmax", "argmin", "ceil", "count_nonzero", "cumprod", "cumsum",

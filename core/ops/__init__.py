@@ -1,4 +1,5 @@
 """Op declarations, one family per module. Importing this package registers every OpDef."""
 
-from . import (array_ops, conv_ops, math_ops, nn_ops, random_ops, slicing_ops,  # noqa: F401
-               state_ops, training_ops)
+from . import (array_ops, concat_split_ops, conv_ops, gather_ops, linalg_ops,  # noqa: F401
+               logic_ops, math_ops, nn_ops, pad_ops, pool_ops, random_ops, reduction_ops,
+               slicing_ops, softmax_ops, state_ops, training_ops, transform_ops, unary_ops)

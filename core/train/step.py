@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import dtypes as _dt
 from ..graph import GraphKeys, convert_to_tensor, get_default_graph
 from ..init_ops import zeros_initializer
-from ..ops import math_ops
+from ..ops import math_ops, unary_ops
 from ..variables import Variable
 
 
@@ -59,6 +59,6 @@ def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, stair
                              global_step, dtype)
         p = step / math_ops.cast(convert_to_tensor(decay_steps), dtype)
         if staircase:
-            p = math_ops.floor(p)
+            p = unary_ops.floor(p)
         return math_ops.multiply(lr, math_ops.pow(math_ops.cast(
             convert_to_tensor(decay_rate), dtype), p), name=scope)

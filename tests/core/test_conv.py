@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import minitf as tf
-from minitf.ops import conv_ops
+from minitf.ops import conv_ops, pool_ops
 
 
 @pytest.fixture(autouse=True)
@@ -302,7 +302,7 @@ def test_runtime_errors_name_the_values():
                        r"match computed: actual = \[1, 5, 5, 2\], computed = \[1, 4, 3, 2\]"):
         run(bi, {sizes: [1, 6, 5, 4]})
     x = tf.placeholder(tf.float32)
-    mpg = conv_ops.MAX_POOL_GRAD(x, x, tf.zeros([1, 2, 2, 4]), ksize=[1, 2, 2, 1],
+    mpg = pool_ops.MAX_POOL_GRAD(x, x, tf.zeros([1, 2, 2, 4]), ksize=[1, 2, 2, 1],
                                  strides=[1, 2, 2, 1], padding="SAME")
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match=r"Expected grad shape to be \[1,3,3,4\], but got \[1,2,2,4\]"):
@@ -367,10 +367,10 @@ def test_kernels_do_not_modify_inputs():
     conv_ops._conv2d_backprop_input_kernel(np.array(x.shape), f, dy, **attrs)
     conv_ops._conv2d_backprop_filter_kernel(x, np.array(f.shape), dy, **attrs)
     pool = dict(ksize=[1, 3, 3, 1], strides=[1, 2, 2, 1], padding="SAME")
-    m = conv_ops._max_pool_kernel(x, explicit_paddings=[], data_format="NHWC", **pool)
-    conv_ops._max_pool_grad_kernel(x, m, np.ones_like(m), explicit_paddings=[],
+    m = pool_ops._max_pool_kernel(x, explicit_paddings=[], data_format="NHWC", **pool)
+    pool_ops._max_pool_grad_kernel(x, m, np.ones_like(m), explicit_paddings=[],
                                    data_format="NHWC", **pool)
-    conv_ops._avg_pool_kernel(x, data_format="NHWC", **pool)
+    pool_ops._avg_pool_kernel(x, data_format="NHWC", **pool)
 
 
 def test_max_pool_grad_keeps_non_finite_gradients_local():
@@ -393,12 +393,12 @@ def test_pool_attr_length_errors():
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match="MaxPool requires the ksize attribute to contain 4 values, but "
                              "got: 5"):
-        conv_ops.MAX_POOL(x, ksize=[1, 2, 2, 1, 1], strides=[1, 2, 2, 1], padding="SAME")
+        pool_ops.MAX_POOL(x, ksize=[1, 2, 2, 1, 1], strides=[1, 2, 2, 1], padding="SAME")
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match="AvgPool requires the stride attribute to contain 4 values, but "
                              "got: 5"):
-        conv_ops.AVG_POOL(x, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1, 1], padding="SAME")
+        pool_ops.AVG_POOL(x, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1, 1], padding="SAME")
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match="Attr 'ksize' of 'MaxPool' Op passed list of length 3 less than "
                              "minimum 4."):
-        conv_ops.MAX_POOL(x, ksize=[1, 2, 2], strides=[1, 2, 2, 1], padding="SAME")
+        pool_ops.MAX_POOL(x, ksize=[1, 2, 2], strides=[1, 2, 2, 1], padding="SAME")

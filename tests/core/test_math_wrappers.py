@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 
 import minitf as tf
-from minitf.ops import math_ops
+from minitf.ops import linalg_ops, logic_ops, math_ops, reduction_ops, unary_ops
 
+_MATH_MODULES = (math_ops, unary_ops, logic_ops, reduction_ops, linalg_ops)
 
-# math_ops silences numpy's inf/nan RuntimeWarnings with a module warnings filter; pytest drops
-# filters installed during collection, so restate it for these tests.
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning:minitf.ops.math_ops")
+# The math op modules silence numpy's inf/nan RuntimeWarnings with module warnings filters; pytest
+# drops filters installed during collection, so restate them for these tests.
+pytestmark = [pytest.mark.filterwarnings(f"ignore::RuntimeWarning:minitf.ops.{m}")
+              for m in ("_math_util", "math_ops", "unary_ops", "logic_ops", "reduction_ops",
+                        "linalg_ops")]
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +43,13 @@ def _ph(shape=None, dtype=tf.float32):
 # -- exports ---------------------------------------------------------------------------------------
 
 
+def _home(name):
+    """The math op module whose ``__all__`` exports ``name`` (exactly one does)."""
+    homes = [m for m in _MATH_MODULES if name in m.__all__]
+    assert len(homes) == 1, (name, homes)
+    return homes[0]
+
+
 def test_root_and_tf_math_names():
     for name in ("floordiv", "floormod", "mod", "abs", "sign", "pow", "exp", "log", "log1p",
                  "sqrt", "rsqrt", "squared_difference", "reciprocal", "maximum", "minimum",
@@ -50,10 +60,10 @@ def test_root_and_tf_math_names():
                  "div_no_nan", "clip_by_value", "cumsum", "cumprod", "count_nonzero",
                  "reduce_logsumexp", "scalar_mul", "to_float", "to_int32", "to_int64",
                  "to_double", "is_finite", "is_nan", "is_inf"):
-        assert getattr(tf, name) is getattr(math_ops, name), name
+        assert getattr(tf, name) is getattr(_home(name), name), name
     for name in ("add", "log", "reduce_sum", "reduce_mean", "argmax", "sigmoid", "square",
                  "floormod", "logical_xor", "reduce_logsumexp", "cumsum", "is_nan", "truediv"):
-        assert getattr(tf.math, name) is getattr(math_ops, name), name
+        assert getattr(tf.math, name) is getattr(_home(name), name), name
     assert tf.math.divide_no_nan is tf.div_no_nan
     # Root-only TF1 names are not in tf.math.
     for name in ("div", "where", "clip_by_value", "to_float", "cast", "matmul"):
@@ -355,12 +365,12 @@ def test_equality_of_strings_and_bools():
 
 def test_equal_with_incompatible_shape_error_false():
     x, y = _ph(None), _ph(None)
-    eq = math_ops.EQUAL(x, y, incompatible_shape_error=False)
-    ne = math_ops.NOT_EQUAL(x, y, incompatible_shape_error=False)
+    eq = logic_ops.EQUAL(x, y, incompatible_shape_error=False)
+    ne = logic_ops.NOT_EQUAL(x, y, incompatible_shape_error=False)
     assert eq.shape.rank is None
     got = _run([eq, ne], {x: np.ones(2), y: np.ones(3)})
     assert got[0].shape == () and not got[0] and got[1]
-    static = math_ops.EQUAL(tf.ones([2]), tf.ones([3]), incompatible_shape_error=False)
+    static = logic_ops.EQUAL(tf.ones([2]), tf.ones([3]), incompatible_shape_error=False)
     assert static.shape.as_list() == []
 
 
@@ -426,7 +436,7 @@ def test_static_shape_errors():
          "Dimensions must be equal, but are 3 and 2"),
         (lambda: tf.matmul(tf.ones([2, 2, 3]), tf.ones([3, 3, 2])),
          "Dimensions must be equal, but are 2 and 3"),
-        (lambda: math_ops.BATCH_MATMUL_V2(tf.ones([2, 2, 3]), tf.ones([3])),
+        (lambda: linalg_ops.BATCH_MATMUL_V2(tf.ones([2, 2, 3]), tf.ones([3])),
          "Shape must be at least rank 2 but is rank 1"),
         (lambda: tf.reduce_max(tf.ones([2, 3]), 2),
          "Invalid reduction dimension 2 for input with 2 dimensions."),
@@ -435,7 +445,7 @@ def test_static_shape_errors():
         (lambda: tf.argmax(tf.zeros([2, 3]), 2),
          "Dimension (2) must be in the range [-2, 2), where 2 is the number of dimensions in "
          "the input."),
-        (lambda: math_ops.ARG_MAX(tf.ones([2, 3]), [1]), "Shape must be rank 0 but is rank 1"),
+        (lambda: reduction_ops.ARG_MAX(tf.ones([2, 3]), [1]), "Shape must be rank 0 but is rank 1"),
     ]
     for build, message in cases:
         with pytest.raises(ValueError) as info:

@@ -312,7 +312,7 @@ def test_runtime_errors(build, message):
 
 
 def test_raw_gather_batch_dims_above_axis_is_rejected():
-    from minitf.ops.slicing_ops import GATHER_V2
+    from minitf.ops.gather_ops import GATHER_V2
 
     with pytest.raises(InvalidArgumentError,
                        match=re.escape("batch_dims (1) must be less than or equal to axis (0).")):

@@ -1,5 +1,6 @@
 """Cases for the elementwise-math, comparison, logic, selection, reduction, scan and batch-matmul
-ops of math_ops (the core arithmetic ops Add..MatMul are in basic.py).
+ops of the math op modules: math_ops, unary_ops, logic_ops, reduction_ops and linalg_ops (the
+core arithmetic ops Add..MatMul are in basic.py).
 
 References are written from the definitions (explicit formulas, loops over small axes, einsum)
 rather than with the numpy function each kernel uses where that is practical.

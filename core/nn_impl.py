@@ -1,0 +1,227 @@
+"""The ``tf.nn`` functions TensorFlow composes from ops in Python (its nn_impl.py and friends):
+sigmoid and weighted cross-entropy, dropout, l2_normalize, moments, batch_normalization,
+xw_plus_b, relu_layer and embedding_lookup. ``__all__`` lists the ``tf.nn`` names (core/nn.py
+star-imports it).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import dtypes as _dt
+from .graph import Tensor, constant_value, convert_to_tensor, name_scope
+from .ops import (array_ops, concat_split_ops, gather_ops, linalg_ops, logic_ops, math_ops,
+                  random_ops, reduction_ops, transform_ops, unary_ops)
+from .ops.nn_ops import bias_add, relu, softplus
+from .ops.softmax_ops import _axis_or_dim, _ensure_xent_args
+from .tensor_shape import TensorShape, as_shape
+
+__all__ = [
+    "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits", "dropout",
+    "l2_normalize", "moments", "batch_normalization", "xw_plus_b", "relu_layer",
+    "embedding_lookup",
+]
+
+
+# -- cross-entropy with logistic outputs -----------------------------------------------------------
+
+
+def _same_shape_or_raise(logits, labels):
+    if not labels.shape.is_compatible_with(logits.shape):
+        raise ValueError(f"logits and labels must have the same shape ({logits.shape} vs "
+                         f"{labels.shape})")
+
+
+def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+    """Elementwise logistic loss ``max(x, 0) - x * z + log(1 + exp(-|x|))`` (TF's stable form,
+    whose gradient is also right at x = 0)."""
+    _ensure_xent_args("sigmoid_cross_entropy_with_logits", _sentinel, labels, logits)
+    with name_scope(name, "logistic_loss", [logits, labels]) as scope:
+        logits = convert_to_tensor(logits, name="logits")
+        labels = convert_to_tensor(labels, name="labels")
+        _same_shape_or_raise(logits, labels)
+        zeros = array_ops.zeros_like(logits)
+        cond = logic_ops.greater_equal(logits, zeros)
+        relu_logits = logic_ops.where(cond, logits, zeros)
+        neg_abs_logits = logic_ops.where(cond, -logits, logits)
+        # softplus(-|x|) = log1p(exp(-|x|)), computed by one stable kernel.
+        return math_ops.add(relu_logits - logits * labels, softplus(neg_abs_logits), name=scope)
+
+
+def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None, name=None,
+                                       targets=None):
+    """Logistic loss with positives weighted by ``pos_weight``:
+    ``(1 - z) * x + (1 + (q - 1) * z) * log(1 + exp(-x))``."""
+    if labels is None:
+        labels = targets
+    elif targets is not None:
+        raise ValueError("Cannot specify both 'labels' and 'targets'")
+    with name_scope(name, "logistic_loss", [logits, labels]) as scope:
+        logits = convert_to_tensor(logits, name="logits")
+        labels = convert_to_tensor(labels, name="labels")
+        _same_shape_or_raise(logits, labels)
+        log_weight = 1 + (pos_weight - 1) * labels
+        # softplus(-x) = log1p(exp(-|x|)) + relu(-x) (TF's spelling), stable in one kernel.
+        return math_ops.add((1 - labels) * logits, log_weight * softplus(-logits), name=scope)
+
+
+# -- tf.nn: composites ----------------------------------------------------------------------------
+
+
+def _noise_shape(x: Tensor, noise_shape):
+    if noise_shape is None:
+        return x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x)
+    if isinstance(noise_shape, Tensor):
+        return noise_shape
+    ns = as_shape(noise_shape)
+    if x.shape.rank is not None and ns.rank == x.shape.rank:
+        ns = TensorShape([n if n is not None else d
+                          for n, d in zip(ns.as_tuple(), x.shape.as_tuple())])
+    return ns.as_list()
+
+
+def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
+    """TF1 dropout: keeps each element with probability ``keep_prob`` (or ``1 - rate``), scaling
+    kept ones by ``1 / keep_prob``; ``keep_prob`` may be a tensor (e.g. a placeholder)."""
+    if keep_prob is not None and rate is not None:
+        raise ValueError("Cannot specify both 'rate' and 'keep_prob'")
+    if keep_prob is None and rate is None:
+        raise ValueError(f"`rate` must be provided. Received: rate={rate}")
+    with name_scope(name, "dropout", [x]):
+        x = convert_to_tensor(x, name="x")
+        if not x.dtype.is_floating:
+            raise ValueError("x has to be a floating point tensor since it's going to be scaled. "
+                             f"Got a {x.dtype.name} tensor instead.")
+        if rate is not None:
+            if isinstance(rate, numbers.Real) and not 0 <= rate < 1:
+                raise ValueError(f"rate must be a scalar tensor or a float in the range [0, 1), "
+                                 f"got {rate:g}")
+            keep_prob = 1 - rate if isinstance(rate, numbers.Real) else \
+                math_ops.subtract(1.0, convert_to_tensor(rate, dtype=x.dtype, name="rate"))
+        if isinstance(keep_prob, numbers.Real) and not 0 < keep_prob <= 1:
+            raise ValueError("keep_prob must be a scalar tensor or a float in the range (0, 1], "
+                             f"got {keep_prob:g}")
+        keep_prob = convert_to_tensor(keep_prob, dtype=x.dtype, name="keep_prob")
+        if not keep_prob.shape.is_compatible_with([]):
+            raise ValueError(f"keep_prob must be a scalar, got shape {keep_prob.shape}")
+        value = constant_value(keep_prob)
+        if value is not None and value == 1:
+            return x
+        # keep_prob + U[0, 1) is in [keep_prob, 1 + keep_prob): its floor is 1 with
+        # probability keep_prob, else 0.
+        random_tensor = keep_prob + random_ops.random_uniform(
+            _noise_shape(x, noise_shape), seed=seed, dtype=x.dtype)
+        binary_tensor = unary_ops.floor(random_tensor)
+        ret = math_ops.divide(x, keep_prob, name="div") * binary_tensor  # "dropout/mul", as TF1
+        ret.set_shape(x.shape)
+        return ret
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """``x / sqrt(max(sum(x ** 2, axis), epsilon))``."""
+    axis = _axis_or_dim(axis, dim)
+    with name_scope(name, "l2_normalize", [x]) as scope:
+        x = convert_to_tensor(x, name="x")
+        square_sum = reduction_ops.reduce_sum(unary_ops.square(x), axis, keepdims=True)
+        x_inv_norm = unary_ops.rsqrt(math_ops.maximum(square_sum, epsilon))
+        return math_ops.multiply(x, x_inv_norm, name=scope)
+
+
+def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
+    """Mean and variance of ``x`` over ``axes``."""
+    keep = keepdims if keepdims is not None else bool(keep_dims)
+    with name_scope(name, "moments", [x, axes]):
+        x = convert_to_tensor(x, name="x")
+        y = math_ops.cast(x, _dt.float32) if x.dtype == _dt.float16 else x
+        mean = reduction_ops.reduce_mean(y, axes, keepdims=True, name="mean")
+        variance = reduction_ops.reduce_mean(
+            math_ops.squared_difference(y, array_ops.stop_gradient(mean)), axes,
+            keepdims=True, name="variance")
+        if not keep:
+            mean = transform_ops.squeeze(mean, axes)
+            variance = transform_ops.squeeze(variance, axes)
+        if x.dtype == _dt.float16:
+            return math_ops.cast(mean, _dt.float16), math_ops.cast(variance, _dt.float16)
+        return mean, variance
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+    """``scale * (x - mean) / sqrt(variance + epsilon) + offset`` (offset/scale may be None)."""
+    with name_scope(name, "batchnorm", [x, mean, variance, scale, offset]):
+        x = convert_to_tensor(x, name="x")
+        inv = unary_ops.rsqrt(variance + variance_epsilon)
+        if scale is not None:
+            inv *= scale
+        shift = offset - mean * inv if offset is not None else -mean * inv
+        return x * math_ops.cast(inv, x.dtype) + math_ops.cast(shift, x.dtype)
+
+
+def xw_plus_b(x, weights, biases, name=None):
+    """``matmul(x, weights) + biases``."""
+    with name_scope(name, "xw_plus_b", [x, weights, biases]) as scope:
+        x = convert_to_tensor(x, name="x")
+        weights = convert_to_tensor(weights, name="weights")
+        biases = convert_to_tensor(biases, name="biases")
+        return bias_add(linalg_ops.matmul(x, weights), biases, name=scope)
+
+
+def relu_layer(x, weights, biases, name=None):
+    """``relu(matmul(x, weights) + biases)``."""
+    with name_scope(name, "relu_layer", [x, weights, biases]) as scope:
+        x = convert_to_tensor(x, name="x")
+        weights = convert_to_tensor(weights, name="weights")
+        biases = convert_to_tensor(biases, name="biases")
+        return relu(bias_add(linalg_ops.matmul(x, weights), biases), name=scope)
+
+
+def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True,
+                     max_norm=None):
+    """Rows of ``params`` (one tensor, or a list of shards split by ``partition_strategy``)."""
+    if isinstance(params, (list, tuple)):
+        params = list(params)
+    else:
+        params = [params]
+    if not params:
+        raise ValueError("Need at least one param")
+    if partition_strategy not in ("mod", "div"):
+        raise ValueError(f"Unrecognized partition strategy: {partition_strategy}")
+    with name_scope(name, "embedding_lookup", params + [ids]) as scope:
+        params = [convert_to_tensor(p, name="params") for p in params]
+        ids = convert_to_tensor(ids, name="ids")
+        if len(params) == 1:
+            table, index = params[0], ids
+        else:
+            table, index = _sharded_table(params, ids, partition_strategy)
+        result = gather_ops.gather(table, index, name=scope)
+        if max_norm is not None:
+            result = _clip_rows(result, ids, max_norm)
+        return array_ops.identity(result)
+
+
+def _sharded_table(shards, ids, strategy):
+    """One table (the shards concatenated) and the row of each id in it. TF's 'div' puts
+    contiguous id ranges in each shard; 'mod' puts id i in shard i % n at row i // n."""
+    sizes = [p.shape[0].value if p.shape.rank else None for p in shards]
+    table = concat_split_ops.concat(shards, 0)
+    if strategy == "div":
+        return table, ids
+    if None in sizes:
+        raise ValueError("embedding_lookup with partition_strategy='mod' needs shards with a "
+                         f"static first dimension, got {[str(p.shape) for p in shards]}")
+    n = len(shards)
+    offsets = array_ops.constant(np.cumsum([0] + sizes[:-1]).astype(ids.dtype.as_numpy_dtype))
+    shard = math_ops.floormod(ids, n)
+    return table, gather_ops.gather(offsets, shard) + math_ops.floordiv(ids, n)
+
+
+def _clip_rows(result, ids, max_norm):
+    """Each embedding rescaled to L2 norm at most ``max_norm`` (TF's clip_by_norm per row)."""
+    ids_rank, rank = ids.shape.rank, result.shape.rank
+    if ids_rank is None or rank is None:
+        raise ValueError("embedding_lookup with max_norm needs ids and params of known rank")
+    axes = list(range(ids_rank, rank))
+    norm = unary_ops.sqrt(reduction_ops.reduce_sum(unary_ops.square(result), axes, keepdims=True))
+    max_norm = convert_to_tensor(max_norm, dtype=result.dtype)
+    return result * max_norm / math_ops.maximum(norm, max_norm)

@@ -1,0 +1,256 @@
+"""Shared by conv_ops and pool_ops: TensorFlow's type constraints, the 2-D window geometry
+(validated attrs in NHWC terms, output sizes and paddings, kernel taps), NHWC layout helpers,
+static-shape helpers and the argument handling of the TF1 ``tf.nn`` wrappers.
+
+Spatial geometry is TensorFlow's: SAME ``out = ceil(in / stride)`` with ``pad_before =
+pad_total // 2``; VALID ``out = ceil((in - (k - 1) * dilation) / stride)``; EXPLICIT paddings.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import InvalidArgumentError
+from ..opdef import TensorSpec, shape_error
+from ..tensor_shape import TensorShape
+
+
+# TensorFlow's type constraints (in its order) and the error it raises at graph construction.
+_CONV_TYPES = (_dt.float16, _dt.float32, _dt.float64, _dt.int32)
+_FLOAT_TYPES = (_dt.float16, _dt.float32, _dt.float64)
+_MAX_POOL_TYPES = (_dt.float16, _dt.float32, _dt.float64, _dt.int32, _dt.int64, _dt.uint8,
+                   _dt.int16, _dt.int8, _dt.uint16)
+_MAX_POOL_GRAD_TYPES = _MAX_POOL_TYPES + (_dt.uint32, _dt.uint64)
+
+
+def _require(spec: TensorSpec, arg: str, allowed):
+    if spec.dtype not in allowed:
+        names = ", ".join(d.name for d in allowed)
+        raise TypeError(f"Value passed to parameter '{arg}' has DataType {spec.dtype.name} not "
+                        f"in list of allowed values: {names}")
+
+
+# -- geometry ------------------------------------------------------------------------------------
+
+
+class _Window(NamedTuple):
+    """Validated attrs in NHWC terms. ``kh``/``kw`` are 0 for convolutions (taken from the
+    filter); ``pads`` are the explicit (top, bottom, left, right) paddings."""
+
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    padding: str
+    pads: tuple
+    nchw: bool
+
+
+def _spatial_axes(data_format: str):
+    return (1, 2, 0, 3) if data_format == "NHWC" else (2, 3, 0, 1)  # h, w, batch, depth
+
+
+def _check_format_and_padding(op, data_format, padding, formats, paddings):
+    if data_format not in formats:
+        allowed = ", ".join(f'"{f}"' for f in formats)
+        raise shape_error(f"Attr 'data_format' of '{op}' Op passed string '{data_format}' not "
+                          f"in: {allowed}.")
+    if padding not in paddings:
+        allowed = ", ".join(f'"{p}"' for p in paddings)
+        raise shape_error(f"Attr 'padding' of '{op}' Op passed string '{padding}' not in: "
+                          f"{allowed}.")
+
+
+def _explicit_pads(padding, explicit, data_format, window=None):
+    if padding != "EXPLICIT":
+        if explicit:
+            raise shape_error("explicit_paddings attribute must be empty if the padding "
+                              "attribute is not EXPLICIT")
+        return (0, 0, 0, 0)
+    if len(explicit) != 8:
+        raise shape_error(f"explicit_paddings attribute must contain 8 values, but got: "
+                          f"{len(explicit)}")
+    if any(p < 0 for p in explicit):
+        raise shape_error("All elements of explicit_paddings must be nonnegative")
+    h, w, n, c = _spatial_axes(data_format)
+    if any(explicit[2 * a] or explicit[2 * a + 1] for a in (n, c)):
+        raise shape_error("Nonzero explicit padding in the batch or depth dimensions is not "
+                          "supported")
+    pads = (explicit[2 * h], explicit[2 * h + 1], explicit[2 * w], explicit[2 * w + 1])
+    if window is not None:  # pooling: every window must hold at least one real element
+        for side, p, k in zip(("Top", "Bottom", "Left", "Right"), pads,
+                              (window[0], window[0], window[1], window[1])):
+            if p >= k:
+                raise shape_error(f"{side} padding {p} needs to be smaller than the window "
+                                  f"size {k}")
+    return pads
+
+
+def _out_dim(size, k, stride, dilation, padding, pads):
+    """(output size, pad before, pad after) of one spatial dimension, TensorFlow's rules.
+    Unknown (None) ``size`` or ``k`` give None where they matter (SAME needs no ``k``)."""
+    if size is None:
+        return None, None, None
+    if padding == "SAME":
+        out = -(-size // stride)
+        if k is None:
+            return out, None, None
+        total = max((out - 1) * stride + (k - 1) * dilation + 1 - size, 0)
+        return out, total // 2, total - total // 2
+    if k is None:
+        return None, None, None
+    eff = (k - 1) * dilation + 1
+    before, after = pads if padding == "EXPLICIT" else (0, 0)
+    padded = size + before + after
+    if padded < eff:
+        raise shape_error(f"Negative dimension size caused by subtracting {eff} from {padded}")
+    return (padded - eff) // stride + 1, before, after
+
+
+def _geometry(h, w, kh, kw, win: _Window):
+    """(oh, ow, (top, bottom, left, right)) for an NHWC input of spatial size h x w."""
+    oh, pt, pb = _out_dim(h, kh, win.sh, win.dh, win.padding, win.pads[:2])
+    ow, pl, pr = _out_dim(w, kw, win.sw, win.dw, win.padding, win.pads[2:])
+    return oh, ow, (pt, pb, pl, pr)
+
+
+def _taps(kh, kw, oh, ow, win: _Window):
+    """(tap index, row slice, col slice) of each window tap into the padded input."""
+    for i in range(kh):
+        rows = slice(i * win.dh, i * win.dh + (oh - 1) * win.sh + 1, win.sh)
+        for j in range(kw):
+            yield i * kw + j, rows, slice(j * win.dw, j * win.dw + (ow - 1) * win.sw + 1, win.sw)
+
+
+def _tap_valid(size, out, k, stride, before):
+    """valid[i, o]: tap i of output position o falls inside the unpadded input."""
+    pos = np.arange(k)[:, None] + np.arange(out)[None, :] * stride - before
+    return (pos >= 0) & (pos < size)
+
+
+# -- layout helpers ------------------------------------------------------------------------------
+
+
+def _nhwc(x, nchw):
+    return x.transpose(0, 2, 3, 1) if nchw else x
+
+
+def _from_nhwc(x, nchw):
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2)) if nchw else x
+
+
+def _nhwc_list(values, nchw):
+    """Four per-dimension values in data_format order -> NHWC order."""
+    return [values[0], values[2], values[3], values[1]] if nchw else list(values)
+
+
+def _format_list(values, nchw):
+    """Four per-dimension values in NHWC order -> data_format order."""
+    return [values[0], values[3], values[1], values[2]] if nchw else list(values)
+
+
+def _shape_str(shape):
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def _check_4d(x, what):
+    if x.ndim != 4:
+        raise InvalidArgumentError(None, None, f"{what} must be 4-dimensional"
+                                   f"{_shape_str(x.shape)}")
+
+
+def _pad(x, pads, value=0):
+    pt, pb, pl, pr = pads
+    if not (pt or pb or pl or pr):
+        return x
+    n, h, w, c = x.shape
+    shape = (n, h + pt + pb, w + pl + pr, c)
+    out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
+    out[:, pt:pt + h, pl:pl + w] = x
+    return out
+
+
+def _crop(xp, pads, h, w):
+    pt, _, pl, _ = pads
+    return xp if xp.shape[1:3] == (h, w) else xp[:, pt:pt + h, pl:pl + w]
+
+
+# -- static shapes ---------------------------------------------------------------------------------
+
+
+def _dims4(shape: TensorShape) -> list:
+    if shape.rank is None:
+        return [None] * 4
+    if shape.rank != 4:
+        raise shape_error(f"Shape must be rank 4 but is rank {shape.rank}")
+    return list(shape.as_tuple())
+
+
+def _merge(a, b):
+    if a is not None and b is not None and a != b:
+        raise shape_error(f"Dimensions must be equal, but are {a} and {b}")
+    return a if a is not None else b
+
+
+def _shaped_like(t, like):
+    """``t`` with the static shape of ``like`` merged in: a Shape tensor of a partially known
+    shape is not constant, but the gradient's shape is still that of the forward input."""
+    t.set_shape(like.shape)
+    return t
+
+
+# -- arguments of the tf.nn wrappers (TensorFlow's conversions) ------------------------------------
+
+
+def _get_sequence(value, channel_index, name):
+    """TensorFlow's ``_get_sequence`` for 2 spatial dims: int / 1 / 2 / 4 values -> 4 values."""
+    if value is None:
+        return [1, 1, 1, 1]
+    value = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value]
+    if len(value) == 4:
+        return [int(v) for v in value]
+    if len(value) == 1:
+        value = value * 2
+    elif len(value) != 2:
+        raise ValueError(f"{name} should be of length 1, 2 or 4. Received: {name}={value} of "
+                         f"length {len(value)}")
+    value = [int(v) for v in value]
+    return [1, 1] + value if channel_index == 1 else [1] + value + [1]
+
+
+def _convert_padding(padding):
+    """TensorFlow's ``convert_padding``: a list of 4 (before, after) pairs means EXPLICIT."""
+    if padding == "EXPLICIT":
+        raise ValueError("'EXPLICIT' is not a valid value for `padding`. To use explicit "
+                         "padding, `padding` must be a list.")
+    if isinstance(padding, (list, tuple)):
+        explicit = []
+        for i, pair in enumerate(padding):
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise ValueError("When `padding` is a list, each element of `padding` must be "
+                                 f"a list/tuple of size 2. Received: padding={padding} with "
+                                 f"element at index {i}")
+            explicit.extend(int(p) for p in pair)
+        if len(padding) != 4:
+            raise ValueError(f"When padding is a list, it must be of size 4. Received: "
+                             f"padding={padding} of size {len(padding)}")
+        return "EXPLICIT", explicit
+    return padding, []
+
+
+def _alias(new_name, new, old_name, old):
+    """TensorFlow's ``deprecated_argument_lookup``."""
+    if new is not None:
+        if old is not None:
+            raise ValueError(f"Cannot specify both '{old_name}' and '{new_name}'")
+        return new
+    return old
+
+
+def _channel_index(data_format):
+    return 1 if (data_format or "NHWC").startswith("NC") else 3

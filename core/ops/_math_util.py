@@ -1,0 +1,97 @@
+"""Helpers shared by the math op modules (math_ops, unary_ops, logic_ops, reduction_ops,
+linalg_ops): TensorFlow's dtype lists and their graph-construction check, the name-scope helper
+of the wrappers, the builders of elementwise ops, and the filter for numpy's inf/nan warnings."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import warnings
+
+import numpy as np
+
+from ..errors import InvalidArgumentError
+from ..graph import _graph_of
+from ..opdef import OpDef, TensorSpec, register
+from ._util import broadcast_infer, unary_infer
+
+
+# -- dtype restrictions (TensorFlow's OpDef allowed lists, in its order for the messages) -------
+
+_FLOAT = ("bfloat16", "float16", "float32", "float64")
+_FLOAT_C = _FLOAT + ("complex64", "complex128")
+_REAL = ("float32", "float64", "int32", "uint8", "int16", "int8", "int64", "bfloat16", "uint16",
+         "float16", "uint32", "uint64")
+_NUMBER = ("float32", "float64", "int32", "uint8", "int16", "int8", "complex64", "int64",
+           "qint8", "quint8", "qint32", "bfloat16", "qint16", "quint16", "uint16", "complex128",
+           "float16", "uint32", "uint64")
+_SIGNED = ("int8", "int16", "int32", "int64")
+_INTS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+
+
+def _check_dtype(spec: TensorSpec, allowed, param: str):
+    if spec.dtype.name not in allowed:
+        raise TypeError(f"Value passed to parameter '{param}' has DataType {spec.dtype.name} "
+                        f"not in list of allowed values: {', '.join(allowed)}")
+
+
+def _typed(infer, allowed, param="x"):
+    """``infer`` preceded by TensorFlow's graph-construction dtype check of the first input."""
+    def checked(first, *rest, **attrs):
+        _check_dtype(first, allowed, param)
+        return infer(first, *rest, **attrs)
+    return checked
+
+
+@contextlib.contextmanager
+def _scope(name, default, values=()):
+    """TF's ``with ops.name_scope(name, default, values) as scope`` on the values' graph."""
+    g = _graph_of(values)
+    with g.as_default(), g.name_scope(name or default) as scope:
+        yield scope
+
+
+def _broadcasting(fn):
+    """A binary kernel that reports mismatched shapes with TensorFlow's wording."""
+    def kernel(x, y, **attrs):
+        try:
+            return fn(x, y, **attrs)
+        except ValueError:
+            try:
+                np.broadcast_shapes(np.shape(x), np.shape(y))
+            except ValueError:
+                raise InvalidArgumentError(None, None, f"Incompatible shapes: {_dims(x)} vs. "
+                                           f"{_dims(y)}") from None
+            raise
+    return kernel
+
+
+def _binary(type_, kernel, grad, allowed=None, infer=broadcast_infer, doc="", hot=False):
+    if allowed is not None:
+        infer = _typed(infer, allowed)
+    # Hot arithmetic (Add, Sub, Mul, RealDiv) skips the error-rewording wrapper: one Python
+    # call per step matters for small graphs; the executor still reports numpy's message.
+    return register(OpDef(type_, inputs=["x:T", "y:T"],
+                          kernel=kernel if hot else _broadcasting(kernel),
+                          infer=infer, grad=grad, doc=doc))
+
+
+def _unary(type_, kernel, grad, allowed=None, infer=unary_infer):
+    if allowed is not None:
+        infer = _typed(infer, allowed)
+    return register(OpDef(type_, inputs=["x:T"], kernel=kernel, infer=infer, grad=grad))
+
+
+def _dims(a) -> str:
+    return "[" + ",".join(str(d) for d in np.shape(a)) + "]"
+
+
+# inf and nan results are TensorFlow's too; numpy's RuntimeWarnings about them (overflow in exp,
+# log(0), x/0...) are noise. The kernels compute them in frames of the math modules, so one filter
+# per module silences them at no per-call cost (entering np.errstate costs microseconds per call).
+def _silence_float_warnings(module_name: str):
+    warnings.filterwarnings("ignore", category=RuntimeWarning,
+                            module=re.escape(module_name) + "$")
+
+
+_silence_float_warnings(__name__)  # the kernels _broadcasting wraps run in this module's frames

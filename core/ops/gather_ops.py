@@ -1,0 +1,231 @@
+"""Gathering: GatherV2 and UnsortedSegmentSum (the dense form of the gather gradient)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InvalidArgumentError
+from ..graph import Tensor, constant_value
+from ..opdef import OpDef, TensorSpec, register, shape_error
+from ..tensor_shape import TensorShape
+from . import array_ops, math_ops
+from ._util import const_ints
+from .slicing_ops import STRIDED_SLICE_GRAD, _shape_input, _shape_str
+
+# Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
+__all__ = ["gather", "unsorted_segment_sum"]
+
+
+# -- GatherV2 -------------------------------------------------------------------------------------
+
+
+def _gather_axes(params_rank, indices_rank, axis, batch_dims):
+    """Normalised (axis, batch_dims); None where unknown. Raises TF's messages when invalid."""
+    if axis is not None and params_rank is not None:
+        if not -params_rank <= axis < params_rank:
+            need = axis + 1 if axis >= 0 else -axis
+            raise shape_error(f"Shape must be at least rank {need} but is rank {params_rank}")
+        axis %= params_rank
+    if batch_dims < 0:
+        if indices_rank is None:
+            return axis, None
+        if batch_dims < -indices_rank:
+            raise shape_error(f"Shape must be at least rank {-batch_dims} but is rank "
+                              f"{indices_rank}")
+        batch_dims += indices_rank
+    if indices_rank is not None and batch_dims > indices_rank:
+        raise shape_error(f"Shape must be at least rank {batch_dims} but is rank {indices_rank}")
+    if axis is not None and axis >= 0 and batch_dims > axis:
+        raise shape_error(f"batch_dims ({batch_dims}) must be less than or equal to axis "
+                          f"({axis}).")
+    return axis, batch_dims
+
+
+def _check_batch_shapes(params_dims, indices_dims, batch_dims):
+    for i in range(batch_dims):
+        p, q = params_dims[i], indices_dims[i]
+        if p is not None and q is not None and p != q:
+            raise shape_error(f"params.shape[{i}]: {p} should be equal to indices.shape[{i}]: {q}")
+
+
+def _first_bad(bad) -> tuple:
+    return tuple(int(i) for i in np.argwhere(bad)[0])
+
+
+def _index_str(name, pos) -> str:
+    return name + ("[" + ",".join(map(str, pos)) + "]" if pos else "")
+
+
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _gather_kernel(params, indices, axis, *, batch_dims):
+    params, indices = np.asarray(params), np.asarray(indices)
+    axis, batch_dims = _gather_axes(params.ndim, indices.ndim, int(axis), batch_dims)
+    _check_batch_shapes(params.shape, indices.shape, batch_dims)
+    n = params.shape[axis]
+    # One reduction checks both bounds: negative indices viewed as unsigned are huge.
+    if indices.size and indices.view(_UNSIGNED[indices.dtype.itemsize]).max() >= n:
+        pos = _first_bad((indices < 0) | (indices >= n))
+        raise InvalidArgumentError(None, None, f"{_index_str('indices', pos)} = "
+                                   f"{indices[pos]} is not in [0, {n})")
+    if batch_dims == 0:
+        return np.take(params, indices, axis=axis)
+    # Flatten the batch dims, put the gathered axis next to them and index both at once.
+    batch = params.shape[:batch_dims]
+    nb = int(np.prod(batch, dtype=np.int64))
+    p = np.moveaxis(params.reshape((nb,) + params.shape[batch_dims:]), axis - batch_dims + 1, 1)
+    idx = indices.reshape((nb,) + indices.shape[batch_dims:])
+    rows = np.arange(nb).reshape((nb,) + (1,) * (idx.ndim - 1))
+    g = p[rows, idx]  # (nb, *idx_rest, *pre, *post)
+    k, m = idx.ndim - 1, axis - batch_dims
+    perm = [0, *range(1 + k, 1 + k + m), *range(1, 1 + k), *range(1 + k + m, g.ndim)]
+    g = g.transpose(perm)
+    return g.reshape(batch + g.shape[1:])
+
+
+def _gather_infer(params, indices, axis, *, batch_dims):
+    if axis.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {axis.shape.rank}")
+    axis_v = const_ints(axis)
+    axis_v = None if axis_v is None else axis_v[0]
+    pdims, idims = params.shape.as_tuple(), indices.shape.as_tuple()
+    ax, bd = _gather_axes(None if pdims is None else len(pdims),
+                          None if idims is None else len(idims), axis_v, batch_dims)
+    if pdims is None or idims is None or bd is None:
+        return [TensorSpec(TensorShape(None), params.dtype)]
+    _check_batch_shapes(pdims, idims, bd)
+    if ax is None:
+        return [TensorSpec([None] * (len(pdims) - 1 + len(idims) - bd), params.dtype)]
+    batch = [p if p is not None else q for p, q in zip(pdims[:bd], idims[:bd])]
+    out = batch + list(pdims[bd:ax]) + list(idims[bd:]) + list(pdims[ax + 1:])
+    return [TensorSpec(out, params.dtype)]
+
+
+def _gather_grad(op, dy):
+    """A dense gradient of params' shape (TF returns IndexedSlices; minitf has none)."""
+    params, indices, axis = op.inputs
+    batch_dims = op.get_attr("batch_dims")
+    axis_v = constant_value(axis)
+    if axis_v is not None and int(axis_v) == 0 and batch_dims <= 0:
+        # batch_dims <= axis forces 0: rows of dy add into the rows their indices name.
+        dim0 = params.shape.as_tuple()[0] if params.shape.rank else None
+        n = dim0 if dim0 is not None else array_ops.shape(params)[0]
+        dx = unsorted_segment_sum(dy, indices, n)
+        dx.set_shape(params.shape)  # dy may know less than params
+        return [dx, None, None]
+    # Any axis / batch_dims: gather the flat positions of params the same way, then add every
+    # element of dy into the position it was read from.
+    size = array_ops.size(params)
+    iota = array_ops.reshape(array_ops.range_(size), array_ops.shape(params))
+    pos = GATHER_V2(iota, indices, axis, batch_dims=batch_dims)
+    flat = unsorted_segment_sum(array_ops.reshape(dy, [-1]), array_ops.reshape(pos, [-1]), size)
+    dx = array_ops.reshape(flat, array_ops.shape(params))
+    dx.set_shape(params.shape)
+    return [dx, None, None]
+
+
+GATHER_V2 = register(OpDef(
+    "GatherV2", inputs=["params:Tparams", "indices:Tindices=int32", "axis:Taxis=int32"],
+    attrs={"batch_dims": 0},
+    kernel=_gather_kernel,
+    infer=_gather_infer,
+    grad=_gather_grad,
+    doc="Slices of params along axis at indices (per batch for batch_dims > 0).",
+))
+
+
+def gather(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
+    """``tf.gather``. As TF1's wrapper: with a static axis 0, ``batch_dims`` is not passed."""
+    del validate_indices  # TF ignores it: indices are always validated on CPU
+    if axis is None:
+        axis = batch_dims
+    axis_v = constant_value(axis) if isinstance(axis, Tensor) else np.asarray(axis)
+    if axis_v is None or axis_v.ndim or int(axis_v) != 0:
+        return GATHER_V2(params, indices, axis, batch_dims=batch_dims, name=name or "GatherV2")
+    return GATHER_V2(params, indices, axis, name=name or "GatherV2")
+
+
+# -- UnsortedSegmentSum ---------------------------------------------------------------------------
+
+
+def _uss_kernel(data, segment_ids, num_segments):
+    data, ids = np.asarray(data), np.asarray(segment_ids)
+    n = int(num_segments)
+    if n < 0:
+        raise InvalidArgumentError(None, None,
+                                   f"Input num_segments == {n} must not be negative.")
+    if data.shape[:ids.ndim] != ids.shape:
+        raise InvalidArgumentError(None, None, f"data.shape = {_shape_str(data.shape)} does not "
+                                   f"start with segment_ids.shape = {_shape_str(ids.shape)}")
+    if ids.size and ids.max() >= n:
+        pos = _first_bad(ids >= n)
+        raise InvalidArgumentError(None, None, f"{_index_str('segment_ids', pos)} = {ids[pos]} "
+                                   f"is out of range [0, {n})")
+    tail = data.shape[ids.ndim:]
+    width = int(np.prod(tail, dtype=np.int64))
+    flat_ids = ids.reshape(-1).astype(np.intp, copy=False)
+    values = data.reshape(-1)
+    if flat_ids.size and flat_ids.min() < 0:  # TF drops negative ids
+        keep = flat_ids >= 0
+        values = values.reshape(flat_ids.size, width)[keep].reshape(-1)
+        flat_ids = flat_ids[keep]
+    out = np.zeros(n * width, dtype=data.dtype)
+    # Scalar-indexed np.add.at over the flat output is numpy's fast path (row indexing is not).
+    if width != 1:
+        flat_ids = (flat_ids[:, None] * width + np.arange(width)).reshape(-1)
+    np.add.at(out, flat_ids, values)
+    return out.reshape((n,) + tail)
+
+
+def _uss_infer(data, segment_ids, num_segments):
+    if num_segments.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {num_segments.shape.rank}")
+    n = const_ints(num_segments)
+    n = None if n is None else n[0]
+    if n is not None and n < 0:
+        raise shape_error(f"Input num_segments == {n} must not be negative.")
+    ddims, idims = data.shape.as_tuple(), segment_ids.shape.as_tuple()
+    if ddims is None or idims is None:
+        return [TensorSpec(TensorShape(None), data.dtype)]
+    if len(ddims) < len(idims):
+        raise shape_error(f"Shape must be at least rank {len(idims)} but is rank {len(ddims)}")
+    for d, i in zip(ddims, idims):
+        if d is not None and i is not None and d != i:
+            raise shape_error(f"Dimensions must be equal, but are {d} and {i}")
+    return [TensorSpec([n, *ddims[len(idims):]], data.dtype)]
+
+
+def _gather_drop_negatives(params: Tensor, ids: Tensor) -> Tensor:
+    """``gather(params, ids)`` with rows of negative ids zero (TF's _GatherDropNegatives)."""
+    v = constant_value(ids)
+    if v is not None and (v.size == 0 or v.min() >= 0):
+        return gather(params, ids)
+    # Gather from params behind a zero row 0, at ids + 1 clipped to 0: negatives read zeros.
+    np_idx = ids.dtype.as_numpy_dtype
+    shape = _shape_input(params, ids.dtype)
+    if isinstance(shape, np.ndarray):
+        shape[0] += 1
+    else:
+        one_at_0 = STRIDED_SLICE_GRAD(array_ops.shape(shape, out_type=ids.dtype), [0], [1], [1],
+                                      np.array([1], np_idx))
+        shape = math_ops.add(shape, one_at_0)
+    padded = STRIDED_SLICE_GRAD(shape, np.array([1], np_idx), np.array([0], np_idx),
+                                np.array([1], np_idx), params, end_mask=1)
+    shifted = math_ops.maximum(math_ops.add(ids, np.array(1, np_idx)), np.array(0, np_idx))
+    return gather(padded, shifted)
+
+
+UNSORTED_SEGMENT_SUM = register(OpDef(
+    "UnsortedSegmentSum", inputs=["data:T", "segment_ids:Tindices=int32",
+                                  "num_segments:Tnumsegments=int32"],
+    kernel=_uss_kernel,
+    infer=_uss_infer,
+    grad=lambda op, dy: [_gather_drop_negatives(dy, op.inputs[1]), None, None],
+    doc="output[i] = sum of data[j...] with segment_ids[j...] == i; negative ids are dropped.",
+))
+
+
+def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
+    return UNSORTED_SEGMENT_SUM(data, segment_ids, num_segments,
+                                name=name or "UnsortedSegmentSum")

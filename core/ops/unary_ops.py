@@ -1,0 +1,220 @@
+"""Elementwise unary math: Neg, Square, Abs, Sign, Exp, Log, Log1p, Sqrt, Rsqrt, Reciprocal,
+Tanh, Sigmoid, Floor, Ceil, Round, and the gradient ops TensorFlow uses for some of them
+(TanhGrad, SigmoidGrad, SqrtGrad, RsqrtGrad, ReciprocalGrad); then the public TF1 wrappers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InvalidArgumentError
+from ..graph import convert_to_tensor
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from . import array_ops
+from ._math_util import _FLOAT, _FLOAT_C, _SIGNED, _silence_float_warnings, _typed, _unary
+
+# Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
+__all__ = [
+    "negative", "square", "abs", "sign", "exp", "log", "log1p", "sqrt", "rsqrt", "reciprocal",
+    "floor", "ceil", "round", "tanh", "sigmoid",
+]
+
+_silence_float_warnings(__name__)
+
+
+def _quiet(fn):
+    """``fn`` called from a frame of this module, so the warnings filter above applies to it."""
+    def kernel(*args):
+        return fn(*args)
+    return kernel
+
+
+# -- Unary math ---------------------------------------------------------------------------------
+
+NEG = _unary("Neg", np.negative, lambda op, dy: [-dy])
+SQUARE = _unary("Square", np.square, lambda op, dy: [dy * (2 * op.inputs[0])])
+ABS = _unary("Abs", np.abs, lambda op, dy: [dy * sign(op.inputs[0])],
+             allowed=_FLOAT + _SIGNED)
+# TF's Sign gradient is zeros (not None): the path exists but carries nothing.
+SIGN = _unary("Sign", np.sign, lambda op, dy: [array_ops.zeros_like(op.inputs[0])],
+              allowed=_FLOAT + _SIGNED + ("complex64", "complex128"))
+EXP = _unary("Exp", _quiet(np.exp), lambda op, dy: [dy * op.outputs[0]], allowed=_FLOAT_C)
+LOG = _unary("Log", _quiet(np.log), lambda op, dy: [dy * reciprocal(op.inputs[0])],
+             allowed=_FLOAT_C)
+LOG1P = _unary("Log1p", _quiet(np.log1p), lambda op, dy: [dy * reciprocal(1 + op.inputs[0])],
+               allowed=_FLOAT_C)
+SQRT = _unary("Sqrt", _quiet(np.sqrt), lambda op, dy: [sqrt_grad(op.outputs[0], dy)],
+              allowed=_FLOAT_C)
+
+
+def _rsqrt_kernel(x):
+    return np.reciprocal(np.sqrt(x))
+
+
+RSQRT = _unary("Rsqrt", _rsqrt_kernel, lambda op, dy: [rsqrt_grad(op.outputs[0], dy)],
+               allowed=_FLOAT_C)
+
+
+def _reciprocal_kernel(x):
+    if x.dtype.kind != "f":  # TF's OpDef allows integers but registers no kernel for them
+        raise InvalidArgumentError(None, None, "No OpKernel was registered to support Op "
+                                   "'Reciprocal' with these attrs: "
+                                   f"[T=DT_{x.dtype.name.upper()}]")
+    return np.reciprocal(x)
+
+
+RECIPROCAL = _unary("Reciprocal", _reciprocal_kernel,
+                    lambda op, dy: [reciprocal_grad(op.outputs[0], dy)],
+                    allowed=_FLOAT + _SIGNED + ("complex64", "complex128"))
+TANH = _unary("Tanh", np.tanh, lambda op, dy: [tanh_grad(op.outputs[0], dy)], allowed=_FLOAT_C)
+
+
+def _sigmoid_kernel(x):
+    t = np.exp(np.negative(x))
+    if isinstance(t, np.ndarray):
+        t += 1
+        return np.reciprocal(t, out=t)
+    return np.reciprocal(t + 1)
+
+
+SIGMOID = _unary("Sigmoid", _sigmoid_kernel, lambda op, dy: [sigmoid_grad(op.outputs[0], dy)],
+                 allowed=_FLOAT_C)
+# TF registers Floor/Ceil/Round gradients as None: not differentiable.
+FLOOR = _unary("Floor", np.floor, NOT_DIFFERENTIABLE, allowed=_FLOAT)
+CEIL = _unary("Ceil", np.ceil, NOT_DIFFERENTIABLE, allowed=_FLOAT)
+ROUND = _unary("Round", np.round, NOT_DIFFERENTIABLE,  # np.round: half to even, like TF
+               allowed=_FLOAT + _SIGNED + ("complex64", "complex128"))
+
+
+# -- TensorFlow's gradient ops: z = f(y, dy) with y the forward output ---------------------------
+
+
+def _grad_op_infer(y, dy):
+    if not y.shape.is_compatible_with(dy.shape):
+        raise shape_error(f"Shapes {y.shape} and {dy.shape} must be equal")
+    return [TensorSpec(y.shape.merge_with(dy.shape), y.dtype)]
+
+
+def _grad_op(type_, kernel, grad):
+    return register(OpDef(type_, inputs=["y:T", "dy:T"], kernel=_quiet(kernel),
+                          infer=_typed(_grad_op_infer, _FLOAT_C, "y"), grad=grad))
+
+
+def _tanh_grad_grad(op, g):
+    a, b = op.inputs
+    return [g * -2.0 * b * a, tanh_grad(a, g)]
+
+
+def _sigmoid_grad_grad(op, g):
+    a, b = op.inputs
+    gb = g * b
+    return [gb - 2.0 * gb * a, sigmoid_grad(a, g)]
+
+
+def _sqrt_grad_grad(op, g):
+    a = op.inputs[0]
+    ga = g / a
+    return [-ga * op.outputs[0], 0.5 * ga]
+
+
+def _rsqrt_grad_grad(op, g):
+    a, b = op.inputs
+    return [-1.5 * g * b * square(a), rsqrt_grad(a, g)]
+
+
+def _reciprocal_grad_grad(op, g):
+    a, b = op.inputs
+    return [g * -2.0 * b * a, reciprocal_grad(a, g)]
+
+
+TANH_GRAD = _grad_op("TanhGrad", lambda y, dy: dy * (1 - y * y), _tanh_grad_grad)
+SIGMOID_GRAD = _grad_op("SigmoidGrad", lambda y, dy: dy * (y * (1 - y)), _sigmoid_grad_grad)
+SQRT_GRAD = _grad_op("SqrtGrad", lambda y, dy: dy * 0.5 / y, _sqrt_grad_grad)
+RSQRT_GRAD = _grad_op("RsqrtGrad", lambda y, dy: dy * (-0.5 * y * y * y), _rsqrt_grad_grad)
+RECIPROCAL_GRAD = _grad_op("ReciprocalGrad", lambda y, dy: -dy * (y * y), _reciprocal_grad_grad)
+
+
+def tanh_grad(y, dy, name=None):
+    return TANH_GRAD(y, dy, name=name)
+
+
+def sigmoid_grad(y, dy, name=None):
+    return SIGMOID_GRAD(y, dy, name=name)
+
+
+def sqrt_grad(y, dy, name=None):
+    return SQRT_GRAD(y, dy, name=name)
+
+
+def rsqrt_grad(y, dy, name=None):
+    return RSQRT_GRAD(y, dy, name=name)
+
+
+def reciprocal_grad(y, dy, name=None):
+    return RECIPROCAL_GRAD(y, dy, name=name)
+
+
+# == Public wrappers (TF1 names, signatures and default node names) ============================
+
+
+def negative(x, name=None):
+    return NEG(x, name=name)
+
+
+def square(x, name=None):
+    return SQUARE(x, name=name)
+
+
+def abs(x, name=None):  # noqa: A001 - TensorFlow's public name
+    return ABS(x, name=name or "Abs")
+
+
+def sign(x, name=None):
+    return SIGN(x, name=name or "Sign")
+
+
+def exp(x, name=None):
+    return EXP(x, name=name or "Exp")
+
+
+def log(x, name=None):
+    return LOG(x, name=name or "Log")
+
+
+def log1p(x, name=None):
+    return LOG1P(x, name=name or "Log1p")
+
+
+def sqrt(x, name=None):
+    return SQRT(x, name=name or "Sqrt")
+
+
+def rsqrt(x, name=None):
+    return RSQRT(x, name=name or "Rsqrt")
+
+
+def reciprocal(x, name=None):
+    return RECIPROCAL(x, name=name or "Reciprocal")
+
+
+def floor(x, name=None):
+    return FLOOR(x, name=name or "Floor")
+
+
+def ceil(x, name=None):
+    return CEIL(x, name=name or "Ceil")
+
+
+def round(x, name=None):  # noqa: A001 - TensorFlow's public name
+    """Rounds half to even; integer tensors are returned unchanged (no op), as in TF."""
+    x = convert_to_tensor(x, name="x")
+    if x.dtype.is_integer:
+        return x
+    return ROUND(x, name=name or "Round")
+
+
+def tanh(x, name=None):
+    return TANH(x, name=name or "Tanh")
+
+
+def sigmoid(x, name=None):
+    return SIGMOID(x, name=name or "Sigmoid")
