@@ -34,6 +34,17 @@ def compare(candidates: dict[str, Callable[[], object]], repeats: int = 7,
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
+def compare_with_tf(ours: dict, tf_candidates: dict, repeats: int = 7,
+                    min_time: float = 0.05) -> dict:
+    """Like compare, but TensorFlow's candidates are timed in a phase of their own: its
+    thread pools keep spinning for a while after each call, which would slow whatever is
+    timed right after them."""
+    out = compare(ours, repeats, min_time)
+    if tf_candidates:
+        out.update(compare(tf_candidates, repeats, min_time))
+    return out
+
+
 def machine() -> str:
     return (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"{platform.system()} {platform.release()}")

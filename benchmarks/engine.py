@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import compare, fmt_us, load_tf1, machine  # noqa: E402
+from _timing import compare_with_tf, fmt_us, load_tf1, machine  # noqa: E402
 
 import minitf as mtf  # noqa: E402
 
@@ -80,11 +80,12 @@ def main(argv=None):
         "minitf Session.run": lambda: sess.run(z, feed),
         "numpy": lambda: a_val * xv + b_val,
     }
+    tf_candidates = {}
     if tf1 is not None:
         tsess, tx, tz, _, _ = seed_graph(tf1)
         tfeed = {tx: xv}
-        candidates["tf.compat.v1 Session.run"] = lambda: tsess.run(tz, tfeed)
-    t = compare(candidates, repeats, min_time)
+        tf_candidates["tf.compat.v1 Session.run"] = lambda: tsess.run(tz, tfeed)
+    t = compare_with_tf(candidates, tf_candidates, repeats, min_time)
     print("seed graph z = A*x + b (3 elements), median per run:")
     for name, sec in t.items():
         print(f"  {name:28s}{fmt_us(sec)}")
@@ -110,11 +111,12 @@ def main(argv=None):
                                    atol=1e-4)
         mfeed = {mx: xb}
         cands = {"minitf": lambda f=mfeed: msess.run(mout, f), "numpy": lambda b=xb: forward(b)}
+        tf_cands = {}
         if tf1 is not None:
             tsess, tx, tout = mlp_graph(tf1, weights)
             tfeed = {tx: xb}
-            cands["tf.compat.v1"] = lambda f=tfeed, s=tsess, o=tout: s.run(o, f)
-        t = compare(cands, repeats, min_time)
+            tf_cands["tf.compat.v1"] = lambda f=tfeed, s=tsess, o=tout: s.run(o, f)
+        t = compare_with_tf(cands, tf_cands, repeats, min_time)
         ratio = t["minitf"] / t["numpy"]
         line = (f"  batch {batch:3d}: minitf {fmt_us(t['minitf'])}  numpy {fmt_us(t['numpy'])}"
                 f"  ratio {ratio:.3f}x")

@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import compare, fmt_us, load_tf1, machine  # noqa: E402
+from _timing import compare_with_tf, fmt_us, load_tf1, machine  # noqa: E402
 
 import minitf as mtf  # noqa: E402
 
@@ -122,11 +122,12 @@ def main(argv=None):
     np.testing.assert_allclose(first, ref.step(xb, yb), rtol=1e-4)
     feed = {x: xb, y: yb}
     cands = {"minitf": lambda: sess.run(train, feed), "numpy": lambda: ref.step(xb, yb)}
+    tf_cands = {}
     if tf1 is not None:
         tsess, tx, ty, ttrain, _ = graph_mlp(tf1, weights)
         tfeed = {tx: xb, ty: yb}
-        cands["tf.compat.v1"] = lambda: tsess.run(ttrain, tfeed)
-    t = compare(cands, repeats, min_time)
+        tf_cands["tf.compat.v1"] = lambda: tsess.run(ttrain, tfeed)
+    t = compare_with_tf(cands, tf_cands, repeats, min_time)
     print(f"MLP 784-512-512-10 Adam step, batch {BATCH}, median:")
     for name, sec in t.items():
         print(f"  {name:14s}{fmt_us(sec)}")
@@ -143,11 +144,12 @@ def main(argv=None):
     ys = (2.5 * xs - 1).astype(np.float32)
     lfeed = {lx: xs, ly: ys}
     cands = {"minitf": lambda: lsess.run(ltrain, lfeed)}
+    tf_cands = {}
     if tf1 is not None:
         tlsess, tlx, tly, tltrain = linear_graph(tf1)
         tlfeed = {tlx: xs, tly: ys}
-        cands["tf.compat.v1"] = lambda: tlsess.run(tltrain, tlfeed)
-    t = compare(cands, repeats, min_time / 3)
+        tf_cands["tf.compat.v1"] = lambda: tlsess.run(tltrain, tlfeed)
+    t = compare_with_tf(cands, tf_cands, repeats, min_time / 3)
     print("\nlinear regression GradientDescent step (500 points), median:")
     for name, sec in t.items():
         print(f"  {name:14s}{fmt_us(sec)}")

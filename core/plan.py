@@ -184,6 +184,7 @@ class _Compiler:
         self.fold = fold
         self._const_values: dict[int, np.ndarray] = {}  # folded values by slot
         self._folded_set: set[Operation] = set()
+        self._cells: dict[int, Cell] = {}  # variable output slots served from their Cell
 
     def build(self):
         plan = self.plan
@@ -235,11 +236,26 @@ class _Compiler:
             fetch_slots.append(slot_of[t])
         keep = set(fetch_slots) | const_slots | set(feed_slots)
 
-        # Liveness: the last step reading each slot.
-        reads = []
+        # Variable reads: consumers take the value straight from the variable's Cell, so a
+        # VariableV2 step only runs where its value must sit in a slot (a fetch, a list arg).
+        cells: dict[int, Cell] = {}
+        for k, op in enumerate(todo):
+            if op._opdef.resource == "variable" and not op._inputs and not op._opdef.ref_args:
+                cells[out_slots[k][0]] = self.resources.variable(op)
+        reads, slot_reads = [], set(fetch_slots)
         for op in todo:
-            reads.append([slot_of[t] for k, t in enumerate(op._inputs)
-                          if k not in self._ref_positions(op)])
+            r = self._reads(op, slot_of, cells)
+            reads.append(r)
+            slot_reads.update(r)
+        kept = [k for k, op in enumerate(todo)
+                if not (out_slots[k] and out_slots[k][0] in cells and
+                        out_slots[k][0] not in slot_reads)]
+        todo = [todo[k] for k in kept]
+        out_slots = [out_slots[k] for k in kept]
+        reads = [reads[k] for k in kept]
+        self._cells = cells
+
+        # Liveness: the last step reading each slot.
         last_use: dict[int, int] = {}
         for k in range(len(todo)):
             for i in out_slots[k]:
@@ -270,6 +286,20 @@ class _Compiler:
             return ()
         slices = _arg_slices(op)
         return refs if slices is None else tuple(slices[r][0] for r in refs)
+
+    def _reads(self, op: Operation, slot_of, cells) -> list[int]:
+        """Slots a step reads: its data inputs, except single arguments served from a Cell."""
+        refs = self._ref_positions(op)
+        slices = _arg_slices(op)
+        groups = [(k, None) for k in range(len(op._inputs))] if slices is None else slices
+        out = []
+        for a, b in groups:
+            if b is None:
+                if a not in refs and slot_of[op._inputs[a]] not in cells:
+                    out.append(slot_of[op._inputs[a]])
+            else:
+                out.extend(slot_of[t] for t in op._inputs[a:b])
+        return out
 
     def _data_inputs(self, op: Operation):
         refs = self._ref_positions(op)
@@ -374,8 +404,9 @@ class _Compiler:
             if b is None:
                 if a in refs:
                     argspec.append(("bound", self._cell_for(op, op._inputs[a])))
-                else:
-                    argspec.append(slot_of[op._inputs[a]])
+                    continue
+                slot = slot_of[op._inputs[a]]
+                argspec.append(("cell", self._cells[slot]) if slot in self._cells else slot)
             else:
                 argspec.append([slot_of[t] for t in op._inputs[a:b]])
         step = _make_step(kernel, pre, argspec, outs, kw, free)
@@ -406,77 +437,33 @@ def _describe_cycle(remaining: set, deps: dict) -> str:
 def _make_step(kernel, pre, argspec, outs, kw, free):
     """A closure running one step: ``s`` is the run's slot list.
 
-    Attrs and resources are bound once with functools.partial (no per-call dict unpacking);
-    the common shapes (1-3 slot inputs, one output, at most one slot freed) get straight-line
-    closures, anything else the general one.
+    Attrs, resources and leading bound arguments (variable cells) are bound once with
+    functools.partial (no per-call dict unpacking). Steps whose arguments are all slots get a
+    straight-line closure generated for their shape (number of inputs, outputs and slots to
+    free); anything else (list arguments) the general one.
     """
     pre = list(pre)
     argspec = list(argspec)
-    while argspec and isinstance(argspec[0], tuple):  # leading bound args (variable cells)
-        pre.append(argspec.pop(0)[1])
+    while argspec and isinstance(argspec[0], tuple) and argspec[0][0] == "bound":
+        pre.append(argspec.pop(0)[1])  # leading bound args (the cells updates write to)
     fn = functools.partial(kernel, *pre, **kw) if (pre or kw) else kernel
-    single = len(outs) == 1
-    o = outs[0] if single else None
-    if len(outs) == 2 and not free and all(isinstance(a, int) for a in argspec) and \
-            len(argspec) in (1, 2):
-        o0, o1 = outs
-        if len(argspec) == 1:
-            (a,) = argspec
-
-            def step(s):
-                s[o0], s[o1] = fn(s[a])
-        else:
-            a, b = argspec
-
-            def step(s):
-                s[o0], s[o1] = fn(s[a], s[b])
-        return step
-    if single and all(isinstance(a, int) for a in argspec) and len(free) <= 1:
-        f = free[0] if free else None
-        n = len(argspec)
-        if n == 0 and f is None:
-            def step(s):
-                s[o] = fn()
-            return step
-        if n == 1:
-            (a,) = argspec
-            if f is None:
-                def step(s):
-                    s[o] = fn(s[a])
-            else:
-                def step(s):
-                    s[o] = fn(s[a])
-                    s[f] = None
-            return step
-        if n == 2:
-            a, b = argspec
-            if f is None:
-                def step(s):
-                    s[o] = fn(s[a], s[b])
-            else:
-                def step(s):
-                    s[o] = fn(s[a], s[b])
-                    s[f] = None
-            return step
-        if n == 3:
-            a, b, c = argspec
-            if f is None:
-                def step(s):
-                    s[o] = fn(s[a], s[b], s[c])
-            else:
-                def step(s):
-                    s[o] = fn(s[a], s[b], s[c])
-                    s[f] = None
-            return step
-
+    kinds = tuple("s" if isinstance(a, int) else "c" if isinstance(a, tuple) and
+                  a[0] == "cell" else "x" for a in argspec)
+    if "x" not in kinds and len(argspec) <= 4 and len(free) <= 4 and 1 <= len(outs) <= 2:
+        values = [a if isinstance(a, int) else a[1] for a in argspec]
+        return _step_factory(kinds, len(outs), len(free))(fn, *values, *outs, *free)
     getters = []
     for a in argspec:
         if isinstance(a, int):
             getters.append((0, a))
         elif isinstance(a, list):
             getters.append((1, tuple(a)))
+        elif a[0] == "cell":
+            getters.append((3, a[1]))
         else:
             getters.append((2, a[1]))
+    single = len(outs) == 1
+    o = outs[0] if single else None
 
     def step(s):
         args = []
@@ -485,6 +472,8 @@ def _make_step(kernel, pre, argspec, outs, kw, free):
                 args.append(s[x])
             elif kind == 1:
                 args.append([s[i] for i in x])
+            elif kind == 3:
+                args.append(x.get())
             else:
                 args.append(x)
         r = fn(*args)
@@ -496,3 +485,22 @@ def _make_step(kernel, pre, argspec, outs, kw, free):
         for i in free:
             s[i] = None
     return step
+
+
+@functools.cache
+def _step_factory(kinds: tuple, n_outs: int, n_free: int):
+    """Generates (once per shape) a maker of straight-line step closures. ``kinds`` says per
+    argument "s" (a slot) or "c" (a variable Cell, read when the step runs); e.g. ("s", "c"),
+    1 output, 1 freed slot: ``def step(s): s[o0] = fn(s[a0], a1.get()); s[f0] = None``."""
+    a = [f"a{i}" for i in range(len(kinds))]
+    o = [f"o{i}" for i in range(n_outs)]
+    f = [f"f{i}" for i in range(n_free)]
+    args = ", ".join(f"s[{x}]" if k == "s" else f"{x}.get()" for x, k in zip(a, kinds))
+    lines = [f"def make(fn, {', '.join(a + o + f)}):",
+             "    def step(s):",
+             f"        {', '.join(f's[{x}]' for x in o)} = fn({args})"]
+    lines += [f"        s[{x}] = None" for x in f]
+    lines += ["    return step"]
+    namespace: dict = {}
+    exec("\n".join(lines), namespace)  # source built above from fixed templates
+    return namespace["make"]

@@ -130,7 +130,7 @@ def _feed_key(graph: Graph, key) -> Tensor:
 
 def _check_feed(t: Tensor, value):
     """Converts a feed value to the tensor's dtype and checks it against its static shape."""
-    np_type = t._dtype.as_numpy_dtype
+    np_type = t._dtype._np
     if type(value) is np.ndarray and value.dtype.type is np_type and np_type is not np.object_:
         arr = value
     else:
@@ -153,12 +153,19 @@ def _check_feed(t: Tensor, value):
         except (TypeError, ValueError) as e:
             raise ValueError(f"Cannot feed value {_short(value)} for Tensor {t.name} of dtype "
                              f"{t._dtype.name}: {e}") from None
-    dims = t._shape.as_tuple()
+    dims = t._shape._dims
     if dims is not None:
         shape = arr.shape
-        if len(shape) != len(dims) or any(d is not None and d != s for d, s in zip(dims, shape)):
-            raise ValueError(f"Cannot feed value of shape {shape} for Tensor {t.name}, which has "
-                             f"shape {t._shape}")
+        if shape != dims:  # equal tuples is the common case; else check dim by dim
+            ok = len(shape) == len(dims)
+            if ok:
+                for d, n in zip(dims, shape):
+                    if d is not None and d != n:
+                        ok = False
+                        break
+            if not ok:
+                raise ValueError(f"Cannot feed value of shape {shape} for Tensor {t.name}, "
+                                 f"which has shape {t._shape}")
     return arr
 
 

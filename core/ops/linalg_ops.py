@@ -37,10 +37,11 @@ def _matmul_kernel(a, b, *, transpose_a, transpose_b):
         a = a.T
     if transpose_b:
         b = b.T
-    if a.shape[1] != b.shape[0]:
+    try:
+        return np.matmul(a, b)
+    except ValueError:  # checked only on failure: the common path stays one numpy call
         raise InvalidArgumentError(None, None, f"Matrix size-incompatible: In[0]: "
-                                   f"{list(a.shape)}, In[1]: {list(b.shape)}")
-    return np.matmul(a, b)
+                                   f"{list(a.shape)}, In[1]: {list(b.shape)}") from None
 
 
 def _matmul_grad(op, dy):
