@@ -78,7 +78,8 @@ class NumpyMLP:
         d = (d @ W2.T) * (h1 > 0)
         grads[0], grads[1] = x.T @ d, d.sum(axis=0)
         self.t += 1
-        lr_t = self.lr * np.sqrt(1 - self.b2**self.t) / (1 - self.b1**self.t)
+        # A Python float: numpy's float64 scalar would push the update into float64.
+        lr_t = float(self.lr * np.sqrt(1 - self.b2**self.t) / (1 - self.b1**self.t))
         for p, g, m, v in zip(self.params, grads, self.m, self.v):
             m += (g - m) * (1 - self.b1)
             v += (g * g - v) * (1 - self.b2)

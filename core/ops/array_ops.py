@@ -191,7 +191,7 @@ def shape(input, name=None, out_type=_dt.int32):  # noqa: A002
 
 def _reshape_kernel(x, shape):
     try:
-        return np.reshape(x, shape)
+        return np.asarray(x).reshape(shape.tolist())  # the method: np.reshape adds dispatch
     except ValueError:
         raise InvalidArgumentError(
             None, None, f"Input to reshape is a tensor with {np.size(x)} values, but the "

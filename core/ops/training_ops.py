@@ -1,11 +1,17 @@
 """Optimizer updates as graph ops, with TensorFlow's names and formulas.
 
 Each op takes its variable and slots by reference (``Ref(T)``): the executor binds the
-variables' Cells, and the kernel updates their buffers in place with numpy ``out=`` writes, so a
-training step allocates only the temporaries of the formula. The output is the updated variable.
+variables' Cells, and the kernel updates their buffers in place. The formula runs over
+cache-sized blocks with one small temporary (numpy ``out=`` writes), so memory is crossed once
+rather than once per operation; large variables are split across the cores (numpy releases the
+GIL inside each operation). The output is the updated variable.
 """
 
 from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -25,13 +31,53 @@ def _buffers(*cells):
 
 
 def _check_grad(var, grad, op_type):
-    if var.shape != np.shape(grad):
+    if var.shape != getattr(grad, "shape", ()):
         raise InvalidArgumentError(None, None, f"{op_type}: var and grad do not have the same "
                                    f"shape {list(var.shape)} {list(np.shape(grad))}")
 
 
 def _scalar(x):
-    return np.asarray(x).item() if np.ndim(x) == 0 else x
+    """A 0-d hyperparameter as a Python number (weak in numpy's promotion rules)."""
+    try:
+        return x.item()
+    except (AttributeError, ValueError):  # a Python number, or not a scalar
+        return x
+
+
+BLOCK = 1 << 15  # elements per block: the block's arrays and temporary stay in cache
+PARALLEL_MIN = 1 << 17  # elements per core below which splitting costs more than it saves
+_CPUS = os.cpu_count() or 1
+_pool: ThreadPoolExecutor | None = None
+
+
+def _blockwise(update, var, *others):
+    """Calls ``update(var_block, *other_blocks, tmp)`` over blocks of the flattened arrays
+    (``var`` and the slots are updated in place); big arrays use every core."""
+    global _pool
+    n = var.size
+    if n <= BLOCK:  # one block: no reshaping or slicing (small variables, e.g. biases)
+        update(var, *others, np.empty_like(var))
+        return
+    flats = [var.reshape(-1)] + [np.ascontiguousarray(a, dtype=var.dtype).reshape(-1)
+                                 for a in others]
+
+    def run(lo, hi):
+        tmp = np.empty(min(BLOCK, hi - lo), dtype=var.dtype)
+        for start in range(lo, hi, BLOCK):
+            stop = min(start + BLOCK, hi)
+            update(*[f[start:stop] for f in flats], tmp[:stop - start])
+
+    workers = min(_CPUS, n // PARALLEL_MIN)
+    if workers <= 1:
+        run(0, n)
+        return
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_CPUS, thread_name_prefix="minitf-apply")
+    part = -(-n // workers)
+    futures = [_pool.submit(run, lo, min(lo + part, n)) for lo in range(part, n, part)]
+    run(0, part)
+    for f in futures:
+        f.result()
 
 
 def _infer_like_var(n_scalars_check=()):
@@ -51,7 +97,12 @@ def _infer_like_var(n_scalars_check=()):
 def _apply_gradient_descent(var_c, alpha, delta, *, use_locking):
     (var,) = _buffers(var_c)
     _check_grad(var, delta, "ApplyGradientDescent")
-    var -= _scalar(alpha) * delta
+    alpha = _scalar(alpha)
+
+    def update(v, d, t):
+        np.multiply(d, alpha, out=t)
+        v -= t
+    _blockwise(update, var, delta)
     return var_c.read
 
 
@@ -67,12 +118,18 @@ def _apply_momentum(var_c, accum_c, lr, grad, momentum, *, use_locking, use_nest
     var, accum = _buffers(var_c, accum_c)
     _check_grad(var, grad, "ApplyMomentum")
     lr, momentum = _scalar(lr), _scalar(momentum)
-    accum *= momentum
-    accum += grad
-    if use_nesterov:
-        var -= grad * lr + accum * (momentum * lr)
-    else:
-        var -= lr * accum
+
+    def update(v, a, g, t):
+        a *= momentum                      # accum = accum * momentum + grad
+        a += g
+        if use_nesterov:                   # var -= grad * lr + accum * momentum * lr
+            np.multiply(g, lr, out=t)
+            v -= t
+            np.multiply(a, momentum * lr, out=t)
+        else:                              # var -= lr * accum
+            np.multiply(a, lr, out=t)
+        v -= t
+    _blockwise(update, var, accum, grad)
     return var_c.read
 
 
@@ -92,18 +149,27 @@ def _apply_adam(var_c, m_c, v_c, beta1_power, beta2_power, lr, beta1, beta2, eps
     _check_grad(var, grad, "ApplyAdam")
     b1p, b2p, lr = _scalar(beta1_power), _scalar(beta2_power), _scalar(lr)
     b1, b2, eps = _scalar(beta1), _scalar(beta2), _scalar(epsilon)
-    lr_t = lr * np.sqrt(1 - b2p) / (1 - b1p)
-    m += (grad - m) * (1 - b1)
-    v += (np.square(grad) - v) * (1 - b2)
-    denom = np.sqrt(v)
-    denom += eps
-    if use_nesterov:
-        step = m * b1 + grad * (1 - b1)
-    else:
-        step = m.copy()
-    step *= lr_t
-    step /= denom
-    var -= step
+    # Python floats (math.sqrt, not np.sqrt): a numpy float64 scalar would make every
+    # operation below compute in float64.
+    lr_t = lr * math.sqrt(1 - b2p) / (1 - b1p)
+
+    def update(var_b, m_b, v_b, g, t):
+        np.subtract(g, m_b, out=t)         # m += (g - m) * (1 - beta1)
+        t *= 1 - b1
+        m_b += t
+        np.multiply(g, g, out=t)           # v += (g^2 - v) * (1 - beta2)
+        t -= v_b
+        t *= 1 - b2
+        v_b += t
+        np.sqrt(v_b, out=t)                # var -= lr_t * m / (sqrt(v) + epsilon)
+        t += eps
+        if use_nesterov:                   # ... with m * beta1 + g * (1 - beta1) for m
+            np.divide(m_b * b1 + g * (1 - b1), t, out=t)
+        else:
+            np.divide(m_b, t, out=t)
+        t *= lr_t
+        var_b -= t
+    _blockwise(update, var, m, v, grad)
     return var_c.read
 
 
@@ -122,10 +188,20 @@ def _apply_rms_prop(var_c, ms_c, mom_c, lr, rho, momentum, epsilon, grad, *, use
     var, ms, mom = _buffers(var_c, ms_c, mom_c)
     _check_grad(var, grad, "ApplyRMSProp")
     lr, rho, momentum, eps = (_scalar(x) for x in (lr, rho, momentum, epsilon))
-    ms += (np.square(grad) - ms) * (1 - rho)
-    mom *= momentum
-    mom += lr * grad / np.sqrt(ms + eps)
-    var -= mom
+
+    def update(v, ms_b, mom_b, g, t):
+        np.multiply(g, g, out=t)           # ms += (g^2 - ms) * (1 - rho)
+        t -= ms_b
+        t *= 1 - rho
+        ms_b += t
+        np.add(ms_b, eps, out=t)           # mom = mom * momentum + lr * g / sqrt(ms + eps)
+        np.sqrt(t, out=t)
+        np.divide(g, t, out=t)
+        t *= lr
+        mom_b *= momentum
+        mom_b += t
+        v -= mom_b                         # var -= mom
+    _blockwise(update, var, ms, mom, grad)
     return var_c.read
 
 
@@ -145,11 +221,25 @@ def _apply_centered_rms_prop(var_c, mg_c, ms_c, mom_c, lr, rho, momentum, epsilo
     var, mg, ms, mom = _buffers(var_c, mg_c, ms_c, mom_c)
     _check_grad(var, grad, "ApplyCenteredRMSProp")
     lr, rho, momentum, eps = (_scalar(x) for x in (lr, rho, momentum, epsilon))
-    ms += (np.square(grad) - ms) * (1 - rho)
-    mg += (grad - mg) * (1 - rho)
-    mom *= momentum
-    mom += lr * grad / np.sqrt(ms - np.square(mg) + eps)
-    var -= mom
+
+    def update(v, mg_b, ms_b, mom_b, g, t):
+        np.multiply(g, g, out=t)           # ms += (g^2 - ms) * (1 - rho)
+        t -= ms_b
+        t *= 1 - rho
+        ms_b += t
+        np.subtract(g, mg_b, out=t)        # mg += (g - mg) * (1 - rho)
+        t *= 1 - rho
+        mg_b += t
+        np.multiply(mg_b, mg_b, out=t)     # mom = mom * momentum + lr * g / sqrt(ms - mg^2 + eps)
+        np.subtract(ms_b, t, out=t)
+        t += eps
+        np.sqrt(t, out=t)
+        np.divide(g, t, out=t)
+        t *= lr
+        mom_b *= momentum
+        mom_b += t
+        v -= mom_b
+    _blockwise(update, var, mg, ms, mom, grad)
     return var_c.read
 
 
@@ -166,9 +256,17 @@ APPLY_CENTERED_RMS_PROP = register(OpDef(
 def _apply_adagrad(var_c, accum_c, lr, grad, *, use_locking, update_slots):
     var, accum = _buffers(var_c, accum_c)
     _check_grad(var, grad, "ApplyAdagrad")
-    if update_slots:
-        accum += np.square(grad)
-    var -= _scalar(lr) * grad / np.sqrt(accum)
+    lr = _scalar(lr)
+
+    def update(v, a, g, t):
+        if update_slots:                   # accum += g^2
+            np.multiply(g, g, out=t)
+            a += t
+        np.sqrt(a, out=t)                  # var -= lr * g / sqrt(accum)
+        np.divide(g, t, out=t)
+        t *= lr
+        v -= t
+    _blockwise(update, var, accum, grad)
     return var_c.read
 
 

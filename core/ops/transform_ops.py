@@ -310,9 +310,25 @@ def _broadcast_to_infer(x, shape):
     return [TensorSpec(target.merge_with(out) if target.rank is not None else out, x.dtype)]
 
 
+# Below this many elements BroadcastTo materialises its result (np.broadcast_to's Python
+# overhead exceeds copying); above it, it returns a view.
+SMALL_BROADCAST = 1 << 14
+
+
 def _broadcast_to_kernel(x, shape):
+    target = np.asarray(shape).tolist()
+    x = np.asarray(x)
     try:
-        return np.broadcast_to(x, tuple(int(d) for d in shape))  # a read-only view: no copy
+        if x.ndim > len(target):
+            raise ValueError
+        n = 1
+        for d in target:
+            n *= d
+        if n <= SMALL_BROADCAST:  # cheaper to fill a small array than to build a view
+            out = np.empty(target, dtype=x.dtype)
+            out[...] = x
+            return out
+        return np.broadcast_to(x, target)  # a read-only view: no copy
     except ValueError:
         raise InvalidArgumentError(None, None, f"Unable to broadcast tensor of shape "
                                    f"{list(np.shape(x))} to tensor of shape "

@@ -195,3 +195,58 @@ def test_learning_rate_as_placeholder():
         np.testing.assert_array_equal(sess.run(w), W0)
         sess.run(train, {lr: 0.1})
         assert not np.allclose(sess.run(w), W0)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam", "rmsprop", "centered",
+                                  "adagrad"])
+def test_large_variables_take_the_blocked_parallel_path(name):
+    """Big variables are updated block by block, split across cores: same numbers as the
+    plain formula (checked over two steps with a ragged last block)."""
+    from minitf.ops import training_ops
+
+    n = 2 * training_ops.PARALLEL_MIN + 12345
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal(n).astype(np.float32)
+    g = rng.standard_normal(n).astype(np.float32)
+    opt = {"sgd": tf.train.GradientDescentOptimizer(0.1),
+           "momentum": tf.train.MomentumOptimizer(0.1, 0.9),
+           "nesterov": tf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True),
+           "adam": tf.train.AdamOptimizer(0.01),
+           "rmsprop": tf.train.RMSPropOptimizer(0.01, momentum=0.5),
+           "centered": tf.train.RMSPropOptimizer(0.01, momentum=0.5, centered=True),
+           "adagrad": tf.train.AdagradOptimizer(0.1)}[name]
+    w = tf.Variable(w0)
+    train = opt.apply_gradients([(tf.constant(g), w)])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train)
+        sess.run(train)
+        got = sess.run(w).astype(np.float64)
+    w, g64 = w0.astype(np.float64), g.astype(np.float64)
+    s1, s2, s3 = np.zeros(n), np.zeros(n), np.zeros(n)
+    if name in ("rmsprop", "centered"):
+        s1 = np.ones(n)
+    if name == "adagrad":
+        s1 = np.full(n, 0.1)
+    for t in (1, 2):
+        if name == "sgd":
+            w = w - 0.1 * g64
+        elif name in ("momentum", "nesterov"):
+            s1 = s1 * 0.9 + g64
+            w = w - (g64 * 0.1 + s1 * 0.09 if name == "nesterov" else 0.1 * s1)
+        elif name == "adam":
+            s1 = 0.9 * s1 + 0.1 * g64
+            s2 = 0.999 * s2 + 0.001 * g64 * g64
+            w = w - 0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t) * s1 / (np.sqrt(s2) + 1e-8)
+        elif name in ("rmsprop", "centered"):
+            s1 = 0.9 * s1 + 0.1 * g64 * g64
+            denom = s1
+            if name == "centered":
+                s3 = 0.9 * s3 + 0.1 * g64
+                denom = s1 - s3 * s3
+            s2 = 0.5 * s2 + 0.01 * g64 / np.sqrt(denom + 1e-10)
+            w = w - s2
+        else:
+            s1 = s1 + g64 * g64
+            w = w - 0.1 * g64 / np.sqrt(s1)
+    np.testing.assert_allclose(got, w, rtol=1e-5, atol=1e-6)
