@@ -11,9 +11,11 @@ with DEADLINE_EXCEEDED; an error in a batch fails every request in it.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -92,17 +94,67 @@ class _Done:
         return self._flag
 
 
+class _LoopWaker:
+    """Resolves asyncio futures from batch threads with one event-loop wake-up per burst:
+    everything a batch finishes is handed over by a single call_soon_threadsafe."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.pending: list = []
+        self.lock = threading.Lock()
+        self.scheduled = False
+
+    def resolve(self, future):
+        with self.lock:
+            self.pending.append(future)
+            if self.scheduled:
+                return
+            self.scheduled = True
+        self.loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self):
+        with self.lock:
+            items, self.pending, self.scheduled = self.pending, [], False
+        for future in items:
+            if not future.done():
+                future.set_result(None)
+
+
+_wakers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _AsyncDone:
+    """The completion flag of a request awaited on an event loop."""
+
+    __slots__ = ("future", "_waker", "_flag")
+
+    def __init__(self, loop):
+        waker = _wakers.get(loop)
+        if waker is None:
+            waker = _wakers[loop] = _LoopWaker(loop)
+        self._waker = waker
+        self.future = loop.create_future()
+        self._flag = False
+
+    def set(self):
+        self._flag = True
+        self._waker.resolve(self.future)
+
+    def is_set(self) -> bool:
+        return self._flag
+
+
 class _Task:
     __slots__ = ("inputs", "rows", "outputs", "deadline", "enqueued", "done", "result", "error",
                  "parent", "index", "signature")
 
-    def __init__(self, inputs, rows, outputs, deadline, now, parent=None, index=0):
+    def __init__(self, inputs, rows, outputs, deadline, now, parent=None, index=0, done=None):
         self.inputs = inputs
         self.rows = rows
         self.outputs = outputs
         self.deadline = deadline
         self.enqueued = now
-        self.done = _Done() if parent is None else None
+        self.done = (done or _Done()) if parent is None else None
         self.result = None
         self.error = None
         self.parent = parent
@@ -169,13 +221,13 @@ class DynamicBatcher:
 
     # -- callers -----------------------------------------------------------------------------
     def submit(self, inputs: Sequence[np.ndarray], outputs: tuple,
-               deadline: float | None = None) -> _Task:
+               deadline: float | None = None, done=None) -> _Task:
         """Enqueues one request (inputs share their leading dimension); returns a handle to
         ``wait`` on. Raises UNAVAILABLE when the queue is full."""
         rows = _rows_of(inputs)
         cfg = self.config
         now = self._clock()
-        task = _Task(list(inputs), rows, outputs, deadline, now)
+        task = _Task(list(inputs), rows, outputs, deadline, now, done=done)
         if rows > cfg.max_enqueued_batches * cfg.max_batch_size:
             raise InvalidArgumentError(
                 None, None, f"Task size {rows} is larger than the whole batch queue "
@@ -224,6 +276,22 @@ class DynamicBatcher:
             task.deadline = -1.0  # still queued: the batch former drops it
             raise DeadlineExceededError(None, None, "Deadline exceeded while waiting for the "
                                         "batch to run")
+        if task.error is not None:
+            raise task.error
+        return task.result
+
+    async def run_async(self, inputs, outputs, deadline=None) -> dict:
+        """``run`` for an asyncio caller: the event loop is not blocked while the batch runs,
+        and a whole batch is handed back with one loop wake-up."""
+        done = _AsyncDone(asyncio.get_running_loop())
+        task = self.submit(inputs, outputs, deadline, done=done)
+        timeout = None if deadline is None else max(deadline - self._clock(), 0.0)
+        try:
+            await asyncio.wait_for(done.future, timeout)
+        except asyncio.TimeoutError:
+            task.deadline = -1.0  # still queued: the batch former drops it
+            raise DeadlineExceededError(None, None, "Deadline exceeded while waiting for the "
+                                        "batch to run") from None
         if task.error is not None:
             raise task.error
         return task.result

@@ -6,6 +6,7 @@ resolves versions; batchers and plans execute. Nothing here knows about gRPC or 
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import threading
 import time
@@ -60,13 +61,16 @@ class InferenceStats:
 
 
 class DataPlane:
-    def __init__(self, repository: ModelRepository, metrics=None, clock=time.monotonic):
+    def __init__(self, repository: ModelRepository, metrics=None, clock=time.monotonic,
+                 executor=None):
         self.repository = repository
         self.metrics = metrics
         self.stats = InferenceStats()
         self._clock = clock
         self._session_plans: dict = {}
         self._session_lock = threading.Lock()
+        # Where the asyncio API runs plans that are not batched (None: inline).
+        self.executor = executor
 
     # -- health ---------------------------------------------------------------------------------
     def live(self) -> bool:
@@ -92,24 +96,50 @@ class DataPlane:
     def predict(self, entry: LoadedVersion, signature_name: str | None,
                 inputs: Mapping[str, np.ndarray], output_filter: Sequence[str] = (),
                 deadline: float | None = None) -> Prediction:
-        runner = entry.servable.signature(signature_name)
-        outputs = runner.output_aliases(output_filter)
-        feeds = runner.validate(inputs)
+        runner, outputs, feeds = self._prepare(entry, signature_name, inputs, output_filter)
         batcher = entry.batchers.get(runner.name)
-        start = self._clock()
         if batcher is not None:
             try:
-                result = batcher.run(feeds, outputs, deadline)
+                return Prediction(entry.name, entry.version, runner.name,
+                                  batcher.run(feeds, outputs, deadline))
             except BatcherStoppedError:
-                # The version was unloaded after this request resolved it: the servable is
-                # still alive (the request holds it), so answer unbatched instead of failing.
-                batcher = None
-                start = self._clock()
-        if batcher is None:
-            result = runner.run(feeds, outputs)
-            if self.metrics is not None:
-                self.metrics.compute_time(entry.name, self._clock() - start)
+                pass  # unloaded after this request resolved it: answer unbatched (below)
+        return self._unbatched(entry, runner, feeds, outputs)
+
+    async def predict_async(self, entry: LoadedVersion, signature_name: str | None,
+                            inputs: Mapping[str, np.ndarray], output_filter: Sequence[str] = (),
+                            deadline: float | None = None) -> Prediction:
+        """``predict`` for the asyncio server: awaits the batch; runs an unbatched plan in
+        ``executor`` so the event loop keeps serving."""
+        runner, outputs, feeds = self._prepare(entry, signature_name, inputs, output_filter)
+        batcher = entry.batchers.get(runner.name)
+        if batcher is not None:
+            try:
+                return Prediction(entry.name, entry.version, runner.name,
+                                  await batcher.run_async(feeds, outputs, deadline))
+            except BatcherStoppedError:
+                pass  # unloaded after this request resolved it: answer unbatched (below)
+        return await self._in_executor(self._unbatched, entry, runner, feeds, outputs)
+
+    @staticmethod
+    def _prepare(entry, signature_name, inputs, output_filter):
+        runner = entry.servable.signature(signature_name)
+        outputs = runner.output_aliases(output_filter)
+        return runner, outputs, runner.validate(inputs)
+
+    def _unbatched(self, entry, runner, feeds, outputs) -> Prediction:
+        # The version may have been unloaded after the request resolved it: the request
+        # still holds the servable, so this is safe.
+        start = self._clock()
+        result = runner.run(feeds, outputs)
+        if self.metrics is not None:
+            self.metrics.compute_time(entry.name, self._clock() - start)
         return Prediction(entry.name, entry.version, runner.name, result)
+
+    async def _in_executor(self, fn, *args):
+        if self.executor is None:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     # -- SessionRun -----------------------------------------------------------------------------
     def session_run(self, entry: LoadedVersion, feeds: Mapping[str, np.ndarray],
@@ -146,6 +176,14 @@ class DataPlane:
                 if len(self._session_plans) >= SESSION_PLAN_CACHE:
                     self._session_plans.pop(next(iter(self._session_plans)))
                 self._session_plans[key] = plan
+        return self._timed(entry, plan, values)
+
+    async def session_run_async(self, entry, feeds, fetches, targets, alias_signature=None):
+        """``session_run`` for the asyncio server: the plan runs in ``executor``."""
+        return await self._in_executor(self.session_run, entry, feeds, fetches, targets,
+                                       alias_signature)
+
+    def _timed(self, entry, plan, values):
         start = self._clock()
         out = plan.run(values)
         if self.metrics is not None:

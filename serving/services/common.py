@@ -3,6 +3,8 @@ mapping, per-request metrics, and request deadlines."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -42,7 +44,8 @@ def deadline_of(context: grpc.ServicerContext, clock=time.monotonic) -> float | 
 
 def unary(service_descriptor, method_name: str, request_class, fn: Callable, api: str,
           metrics=None, clock=time.monotonic):
-    """A grpc method handler under the canonical path; ``fn(request, context, info)``.
+    """An asyncio method handler under the canonical path; ``fn(request, context, info)`` is
+    a plain function (quick answers) or a coroutine function (anything that waits).
 
     The request is parsed here (not by gRPC) so a malformed message is INVALID_ARGUMENT, not
     INTERNAL. Any OpError becomes its gRPC status; anything else is logged and INTERNAL.
@@ -50,8 +53,9 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
     method = service_descriptor.methods_by_name[method_name]
     parse = request_class.FromString
     inflight = metrics.inflight.labels(api) if metrics is not None else None
+    is_async = inspect.iscoroutinefunction(fn)
 
-    def handler(raw: bytes, context: grpc.ServicerContext):
+    async def handler(raw: bytes, context):
         start = clock()
         info = RequestInfo()
         if inflight is not None:
@@ -62,9 +66,18 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
             except (DecodeError, ValueError, RuntimeError) as e:
                 raise InvalidArgumentError(None, None, f"malformed {request_class.__name__}: "
                                            f"{e}") from None
-            response = fn(request, context, info)
+            response = await fn(request, context, info) if is_async else \
+                fn(request, context, info)
         except OpError as e:
             status, details = status_code(e), e.message
+        except asyncio.CancelledError:
+            # gRPC cancels the handler when the client gives up or its deadline passes.
+            remaining = context.time_remaining()
+            code = "DEADLINE_EXCEEDED" if remaining is not None and remaining <= 0 else \
+                "CANCELLED"
+            if metrics is not None:
+                metrics.request(info.model, info.version, api, code, clock() - start)
+            raise
         except Exception as e:  # noqa: BLE001 - reported to the client as INTERNAL
             log.exception("%s failed", method_path(method))
             status, details = grpc.StatusCode.INTERNAL, f"{type(e).__name__}: {e}"
@@ -77,7 +90,7 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
                 inflight.dec()
         if metrics is not None:
             metrics.request(info.model, info.version, api, status.name, clock() - start)
-        context.abort(status, _truncate(details))  # raises: ends the RPC with this status
+        await context.abort(status, _truncate(details))  # raises: ends the RPC
 
     return method_path(method), grpc.unary_unary_rpc_method_handler(
         handler, request_deserializer=None, response_serializer=_serialize)

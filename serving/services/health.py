@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import grpc
@@ -50,17 +51,18 @@ class HealthService:
             raise NotFoundError(None, None, f"unknown service {request.service!r}")
         return health_pb2.HealthCheckResponse(status=status)
 
-    def watch(self, request, context):
+    async def watch(self, request, context):
         last = object()
-        while context.is_active():
+        while True:
             status = self.status_of(request.service)
             if status is None:
                 status = health_pb2.HealthCheckResponse.SERVICE_UNKNOWN
             if status != last:
                 last = status
                 yield health_pb2.HealthCheckResponse(status=status)
-            if self.stopping.wait(self.watch_interval) and status == NOT_SERVING:
+            if self.stopping.is_set() and status == NOT_SERVING:
                 return
+            await asyncio.sleep(self.watch_interval)  # the RPC's cancellation ends the loop
 
     def handlers(self, metrics=None):
         service = health_pb2.DESCRIPTOR.services_by_name["Health"]
@@ -124,9 +126,9 @@ class ReflectionService:
             error_message=f"unsupported reflection request {kind!r}"))
 
     def _info(self, pb):
-        def stream(requests, context):
+        async def stream(requests, context):
             sent: set = set()
-            for request in requests:
+            async for request in requests:
                 response = self._answer(request, sent, pb)
                 response.valid_host = request.host
                 response.original_request.CopyFrom(request)

@@ -250,7 +250,7 @@ class InferenceService:
         return response
 
     # -- inference ---------------------------------------------------------------------------
-    def model_infer(self, request, context, info):
+    async def model_infer(self, request, context, info):
         start = self.clock()
         entry = self._entry(info, request.model_name, request.model_version)
         try:
@@ -268,7 +268,8 @@ class InferenceService:
                 sig_param = params.get("signature_name")
                 if sig_param is not None:
                     signature = sig_param.string_param
-            prediction = self.plane.predict(entry, signature, inputs, outputs, deadline)
+            prediction = await self.plane.predict_async(entry, signature, inputs, outputs,
+                                                        deadline)
         except Exception:
             self._account(entry, start, ok=False)
             raise

@@ -71,12 +71,12 @@ class PredictionService:
         self.plane = plane
         self.clock = clock
 
-    def predict(self, request, context, info):
+    async def predict(self, request, context, info):
         entry = _resolve(self.plane, request, info)
         inputs = _decode(request.inputs, "input")
-        prediction = self.plane.predict(entry, request.model_spec.signature_name, inputs,
-                                        list(request.output_filter),
-                                        deadline_of(context, self.clock))
+        prediction = await self.plane.predict_async(
+            entry, request.model_spec.signature_name, inputs, list(request.output_filter),
+            deadline_of(context, self.clock))
         response = predict_pb2.PredictResponse()
         for alias, value in prediction.outputs.items():
             response.outputs[alias].CopyFrom(make_tensor_proto(value))
@@ -156,7 +156,7 @@ class SessionService:
         self.plane = plane
         self.clock = clock
 
-    def session_run(self, request, context, info):
+    async def session_run(self, request, context, info):
         entry = _resolve(self.plane, request, info)
         feeds = {}
         for nt in request.feed:
@@ -165,8 +165,8 @@ class SessionService:
             feeds[nt.name] = _decode({nt.name: nt.tensor}, "feed")[nt.name]
         alias_sig = (request.model_spec.signature_name or "serving_default") \
             if request.tensor_name_is_alias else None
-        values = self.plane.session_run(entry, feeds, list(request.fetch), list(request.target),
-                                        alias_sig)
+        values = await self.plane.session_run_async(entry, feeds, list(request.fetch),
+                                                    list(request.target), alias_sig)
         response = session_service_pb2.SessionRunResponse()
         for name, value in zip(request.fetch, values):
             response.tensor.append(named_tensor_pb2.NamedTensorProto(
