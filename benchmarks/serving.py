@@ -3,8 +3,10 @@
 Run: ``.venv/bin/python benchmarks/serving.py [--quick]``. Everything runs on 127.0.0.1, each
 server and the load generator in its own process:
 
-- (a) ``echo``: a bare Python gRPC server (same thread pool as minitf's) whose ModelInfer handler
-  returns the request bytes: the ceiling for a Python gRPC server on this machine;
+- (a) ``echo``: a bare Python gRPC server whose ModelInfer handler returns the request bytes:
+  the ceiling for a Python gRPC server on this machine. It is grpc's thread-pool server, which
+  measured as fast as or faster than an asyncio echo here, so it is the harder reference for
+  minitf (which serves gRPC on an asyncio event loop, see serving/server.py);
 - (b) ``mlp batch on``: ``minitf serve`` with the MLP 784-512-512-10, dynamic batching on;
 - (c) ``mlp batch off``: the same with batching off;
 - ``wide batch on/off``: a compute-heavy MLP 784-2048-2048-10 (4x wider), both ways.
@@ -14,7 +16,7 @@ batch-1 ModelInferRequest (784 float32 in ``raw_input_contents``; the same bytes
 and send the next one as soon as the answer arrives. Runs are short and interleaved (at each
 concurrency every target back to back, then again): the table shows medians over the repeats,
 and each ratio is the median of the ratios of back-to-back runs, so that a noisy neighbour hits
-both sides of most pairs. The servers use the CLI's defaults (64 gRPC threads, one BLAS thread)
+both sides of most pairs. The servers use the CLI's defaults (64 threads, one BLAS thread)
 and, with batching on, ``--batching`` (default: 32 rows, 5 ms timeout, one batch thread: a
 Python server spends most of its time switching threads, and each batch costs a batch thread
 wake-up plus a GIL hand-off per numpy call, so fewer, fuller batches serve more; the CLI's own

@@ -47,7 +47,8 @@ def _serve_parser(sub):
     p.add_argument("--max_message_bytes", type=int, default=2**31 - 1,
                    help="largest gRPC request/response accepted")
     p.add_argument("--grpc_threads", type=int, default=64,
-                   help="gRPC worker threads (bounds concurrent requests)")
+                   help="threads that run unbatched requests and SessionRun (gRPC itself runs on "
+                   "one asyncio event loop; batched requests wait there, holding no thread)")
     p.add_argument("--blas_threads", type=int, default=1,
                    help="threads per BLAS call (default %(default)s: requests and batches "
                    "already run in parallel; 0 keeps the BLAS library's default)")

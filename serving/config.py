@@ -39,7 +39,7 @@ class ServerOptions:
     batching: BatchingConfig | None = None  # the default for models that do not say
     poll_seconds: float = 1.0
     max_message_bytes: int = 2**31 - 1  # TF Serving and Triton: INT32_MAX
-    grpc_threads: int = 64
+    grpc_threads: int = 64  # runs unbatched plans and SessionRun; gRPC itself is asyncio
     # BLAS threads per matmul. The server already runs requests and batches in parallel;
     # BLAS threads on top oversubscribe the cores (0 keeps the library's default).
     blas_threads: int = 1
