@@ -31,7 +31,8 @@ protos: $(VENV)/.dev
 	$(BIN)/python protos/generate.py
 
 bench: $(VENV)/.dev
-	$(BIN)/python benchmarks/engine.py
+	for b in engine train export tensorboard conv serving; do \
+		$(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
