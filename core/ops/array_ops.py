@@ -340,24 +340,22 @@ ONES_LIKE = register(OpDef(
 ))
 
 
-def zeros_like(tensor, dtype=None, name=None, optimize=True):
+def _filled_like(opdef, tensor, dtype, name):
     x = convert_to_tensor(tensor)
-    out = ZEROS_LIKE(x, name=name or "zeros_like")
+    out = opdef(x, name=name)
     if dtype is not None and _dt.as_dtype(dtype) != x.dtype:
         from .math_ops import cast
 
         out = cast(out, dtype)
     return out
+
+
+def zeros_like(tensor, dtype=None, name=None, optimize=True):
+    return _filled_like(ZEROS_LIKE, tensor, dtype, name or "zeros_like")
 
 
 def ones_like(tensor, dtype=None, name=None, optimize=True):
-    x = convert_to_tensor(tensor)
-    out = ONES_LIKE(x, name=name or "ones_like")
-    if dtype is not None and _dt.as_dtype(dtype) != x.dtype:
-        from .math_ops import cast
-
-        out = cast(out, dtype)
-    return out
+    return _filled_like(ONES_LIKE, tensor, dtype, name or "ones_like")
 
 
 # -- Size / Rank --------------------------------------------------------------------------------

@@ -286,21 +286,33 @@ def _split_kernel(split_dim, x, *, num_split):
     return parts[0] if num_split == 1 else tuple(parts)
 
 
-def _split_infer(split_dim, x, *, num_split):
-    if num_split < 1:
-        raise shape_error(f"num_split must be >= 1, got {num_split}")
+def _known_split_axis(split_dim, x):
+    """``(dims, axis)`` with the axis normalised, or None while x's rank or the axis is
+    unknown; an axis out of range is a shape error."""
     dims = x.shape.as_tuple()
-    if dims is None:
-        return [TensorSpec(None, x.dtype) for _ in range(num_split)]
-    r = len(dims)
-    av = const_ints(split_dim)
+    av = None if dims is None else const_ints(split_dim)
     if av is None:
-        return [TensorSpec([None] * r, x.dtype) for _ in range(num_split)]
-    a = av[0]
+        return None
+    r, a = len(dims), av[0]
     if not -r <= a < r:
         raise shape_error(f"Dimension size, given by scalar input {a} must be in range "
                           f"[{-r}, {r})")
-    a %= r
+    return dims, a % r
+
+
+def _unknown_pieces(x, num_split):
+    rank = x.shape.rank
+    return [TensorSpec(None if rank is None else [None] * rank, x.dtype)
+            for _ in range(num_split)]
+
+
+def _split_infer(split_dim, x, *, num_split):
+    if num_split < 1:
+        raise shape_error(f"num_split must be >= 1, got {num_split}")
+    known = _known_split_axis(split_dim, x)
+    if known is None:
+        return _unknown_pieces(x, num_split)
+    dims, a = known
     d = dims[a]
     if d is not None and d % num_split:
         raise shape_error(f"Dimension size must be evenly divisible by {num_split} but is {d}")
@@ -355,21 +367,13 @@ def _split_v_kernel(x, size_splits, split_dim, *, num_split):
 
 
 def _split_v_infer(x, size_splits, split_dim, *, num_split):
-    dims = x.shape.as_tuple()
     n = size_splits.shape.num_elements()
     if n is not None and n != num_split:
         raise shape_error(f"size_splits has {n} values, but num_split is {num_split}")
-    if dims is None:
-        return [TensorSpec(None, x.dtype) for _ in range(num_split)]
-    r = len(dims)
-    av = const_ints(split_dim)
-    if av is None:
-        return [TensorSpec([None] * r, x.dtype) for _ in range(num_split)]
-    a = av[0]
-    if not -r <= a < r:
-        raise shape_error(f"Dimension size, given by scalar input {a} must be in range "
-                          f"[{-r}, {r})")
-    a %= r
+    known = _known_split_axis(split_dim, x)
+    if known is None:
+        return _unknown_pieces(x, num_split)
+    dims, a = known
     d = dims[a]
     sizes = const_ints(size_splits)
     if sizes is None:
