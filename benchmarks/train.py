@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/train.py [--quick]``. Targets (training issue):
 - MLP 784-512-512-10, Adam, batch 128: minitf step <= 1.2x the numpy step, faster than TF;
-- the seed's linear regression: <= 40 us per GradientDescent step.
+- the seed's linear regression: <= 40 us per GradientDescent step;
+- the MLP step with one scalar summary logged per step: <= 5% slower (summary_overhead.py).
 """
 
 from __future__ import annotations
@@ -156,6 +157,12 @@ def main(argv=None):
         print(f"  {name:14s}{fmt_us(sec)}")
     print("  target: minitf <= 40 us")
     results["linear_us"] = t["minitf"] * 1e6
+
+    import summary_overhead  # same folder, already on sys.path
+
+    print()
+    results["summary_overhead"] = summary_overhead.main(["--quick"] if args.quick else [])[
+        "overhead"]
     return results
 
 

@@ -1,6 +1,6 @@
 """TensorBoard logging overhead: an MLP training step with and without one scalar summary.
 
-Run: ``.venv/bin/python benchmarks/tensorboard.py [--quick]``. The model is a 784-512-512-10
+Run: ``.venv/bin/python benchmarks/summary_overhead.py [--quick]``. The model is a 784-512-512-10
 MLP trained with Adam on batches of 128. Both variants run in the same process on the same
 session:
 
@@ -11,7 +11,9 @@ session:
 They alternate in short blocks of steps (A B B A ...), so background load hits both alike; the
 report gives the median step time of each and the median of the per-round ratios (the writer
 thread's work lands inside the blocks that caused it, except at block boundaries). The
-TensorBoard issue targets an overhead of at most 5%.
+TensorBoard issue targets an overhead of at most 5%. ``benchmarks/train.py`` runs this too, after
+its own figures. (Not named tensorboard.py: run as a script, it would shadow the tensorboard
+package for everything imported after it.)
 """
 
 from __future__ import annotations
