@@ -3,13 +3,15 @@
 
     python -m examples.demo [--quick] [--workdir .]
 
-Writes runs/ (checkpoints, graphs, learning curves) and models/ (served SavedModels) under
---workdir, starts ``minitf serve`` on 127.0.0.1, and stops it with SIGTERM at the end.
+Writes runs/ (checkpoints, graphs, learning curves, TensorBoard logs) and models/ (served
+SavedModels) under --workdir, starts ``minitf serve`` on 127.0.0.1, and stops it with SIGTERM at
+the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -37,21 +39,25 @@ def train_and_export(workdir: str, quick: bool) -> dict:
 
     runs = os.path.join(workdir, "runs")
     models = os.path.join(workdir, "models")
-    for name in ("linear", "mlp", "cnn"):  # a clean slate for the models this demo owns
+    for name in ("linear", "mlp", "cnn"):  # a clean slate for what this demo owns
         shutil.rmtree(os.path.join(models, name), ignore_errors=True)
+        shutil.rmtree(os.path.join(runs, name, "logs"), ignore_errors=True)
     results = {}
     say("Training the seed's linear regression (y = A*x + b)")
     results["linear"] = linear_regression.train(
         steps=100 if quick else 300, out=os.path.join(runs, "linear"),
-        plot=os.path.join(runs, "linear", "curve.png"))
+        plot=os.path.join(runs, "linear", "curve.png"),
+        logdir=os.path.join(runs, "linear", "logs"))
     say("Training an MLP on scikit-learn's 8x8 digits")
     results["mlp"] = mlp_digits.train(
         epochs=5 if quick else 30, out=os.path.join(runs, "mlp"),
-        plot=os.path.join(runs, "mlp", "curve.png"))
+        plot=os.path.join(runs, "mlp", "curve.png"),
+        logdir=os.path.join(runs, "mlp", "logs"))
     say("Training a CNN (Conv2D + MaxPool + dense) on the same digits")
     results["cnn"] = cnn_digits.train(
         epochs=2 if quick else 20, out=os.path.join(runs, "cnn"),
-        plot=os.path.join(runs, "cnn", "curve.png"))
+        plot=os.path.join(runs, "cnn", "curve.png"),
+        logdir=os.path.join(runs, "cnn", "logs"))
     exports = {
         "linear": "--inputs x=x:0 --outputs z=z:0",
         "mlp": SIGNATURE,
@@ -216,6 +222,10 @@ def main(argv=None) -> dict:
         print("      " + line)
     print(f"    server exit code {report['server_exit_code']}; total {report['seconds']} s")
     print(f"    learning curves: {os.path.join(workdir, 'runs', '*', 'curve.png')}")
+    runs = os.path.join(workdir, "runs")
+    hint = "" if importlib.util.find_spec("tensorboard") else "pip install tensorboard, then "
+    print(f"    TensorBoard (loss, accuracy, weight histograms, graphs): {hint}"
+          f"tensorboard --logdir {runs}  and open http://localhost:6006")
     return report
 
 

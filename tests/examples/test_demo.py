@@ -17,3 +17,12 @@ def test_demo_quick(tmp_path):
     assert metrics["requests_ok"] >= 45 and metrics["batches"] >= 1
     assert (tmp_path / "models" / "mlp" / "1" / "saved_model.pb").exists()
     assert (tmp_path / "runs" / "mlp" / "curve.png").exists()
+    # TensorBoard logs for each example, read back with minitf's own event reader.
+    from minitf.export.events import summary_iterator
+
+    for name in ("linear", "mlp", "cnn"):
+        files = sorted((tmp_path / "runs" / name / "logs").rglob("events.out.tfevents.*"))
+        assert files, name
+        tags = {v.tag for f in files for e in summary_iterator(str(f))
+                if e.WhichOneof("what") == "summary" for v in e.summary.value}
+        assert any("loss" in t for t in tags), (name, tags)
