@@ -17,7 +17,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -52,11 +52,13 @@ class BatchingConfig:
                                  f"max_batch_size ({sizes[-1]} != {self.max_batch_size})")
 
     @classmethod
-    def from_dict(cls, d: dict) -> BatchingConfig:
+    def from_dict(cls, d: dict, base: BatchingConfig | None = None) -> BatchingConfig:
+        """``d``'s parameters over ``base``'s (the built-in defaults without one); a batching
+        object turns batching on unless it says ``"enabled": false``."""
         unknown = set(d) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"batching: unknown parameters {sorted(unknown)}")
-        return cls(**d)
+        return replace(base or cls(), **{"enabled": True, **d})
 
 
 class BatcherStoppedError(UnavailableError):

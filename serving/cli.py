@@ -57,7 +57,8 @@ def _serve_parser(sub):
     p.add_argument("--ssl_client_ca", help="PEM CA bundle: require client certificates "
                    "(mutual TLS)")
     p.add_argument("--batching", choices=["on", "off"], default="on",
-                   help="dynamic batching default for models that do not configure it")
+                   help="dynamic batching for every model; a config file's batching settings "
+                   "override these flags parameter by parameter")
     p.add_argument("--max_batch_size", type=int, default=32, help="rows per batch")
     p.add_argument("--batch_timeout_micros", type=int, default=0,
                    help="how long the oldest request may wait for a fuller batch")
@@ -83,22 +84,22 @@ def build_options(args):
     from .config import ServerOptions, load_model_config_file
     from .repository import ModelConfig
 
+    sizes = tuple(int(s) for s in args.allowed_batch_sizes.split(",") if s.strip())
+    default = BatchingConfig(
+        enabled=args.batching == "on", max_batch_size=args.max_batch_size,
+        batch_timeout_micros=args.batch_timeout_micros,
+        max_enqueued_batches=args.max_enqueued_batches,
+        num_batch_threads=args.num_batch_threads, allowed_batch_sizes=sizes)
     if args.model_config_file:
         if args.model_base_path or args.model_name:
             raise ValueError("use either --model_config_file or --model_name/--model_base_path")
-        models, default = load_model_config_file(args.model_config_file)
+        # The file's batching settings override the flags', parameter by parameter.
+        models, default = load_model_config_file(args.model_config_file, default)
     elif args.model_base_path:
         name = args.model_name or os.path.basename(os.path.normpath(args.model_base_path))
-        models, default = [ModelConfig(name=name, base_path=args.model_base_path)], None
+        models = [ModelConfig(name=name, base_path=args.model_base_path)]
     else:
         raise ValueError("nothing to serve: give --model_base_path or --model_config_file")
-    if default is None:
-        sizes = tuple(int(s) for s in args.allowed_batch_sizes.split(",") if s.strip())
-        default = BatchingConfig(
-            enabled=args.batching == "on", max_batch_size=args.max_batch_size,
-            batch_timeout_micros=args.batch_timeout_micros,
-            max_enqueued_batches=args.max_enqueued_batches,
-            num_batch_threads=args.num_batch_threads, allowed_batch_sizes=sizes)
     return ServerOptions(
         grpc_port=args.port, http_port=args.http_port, host=args.host, models=models,
         batching=default, poll_seconds=args.file_system_poll_wait_seconds,

@@ -15,9 +15,10 @@ The model configuration file is JSON::
     }
 
 ``version_policy`` is ``"latest"`` (one version), ``{"latest": {"num_versions": N}}``,
-``"all"`` or ``{"specific": {"versions": [1, 3]}}`` (TF Serving's policies). ``batching`` per
-model overrides the top-level default; ``false`` turns batching off for that model. Relative
-``base_path``s are relative to the configuration file.
+``"all"`` or ``{"specific": {"versions": [1, 3]}}`` (TF Serving's policies). Batching
+parameters layer: the command line's, then the file's top-level ``batching``, then a model's
+own, each overriding only the parameters it names (``false``/``true`` switch batching off/on
+and keep the parameters). Relative ``base_path``s are relative to the configuration file.
 """
 
 from __future__ import annotations
@@ -70,23 +71,28 @@ def _policy(name: str, raw) -> dict:
                      f"[...]}}}}, got {raw!r}")
 
 
-def _batching(raw, where: str):
+def _batching(raw, where: str, base: BatchingConfig | None):
+    """A ``batching`` entry layered over ``base``: an object overrides the parameters it names,
+    ``true``/``false`` only switch batching on or off, absent keeps ``base``."""
     if raw is None:
-        return None
-    if raw is False:
-        return BatchingConfig(enabled=False)
-    if raw is True:
-        return BatchingConfig()
+        return base
+    if isinstance(raw, bool):
+        raw = {"enabled": raw}
     if not isinstance(raw, dict):
         raise ValueError(f"{where}: batching must be an object, true or false")
     try:
-        return BatchingConfig.from_dict(raw)
+        return BatchingConfig.from_dict(raw, base)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{where}: {e}") from None
 
 
-def load_model_config_file(path: str) -> tuple[list[ModelConfig], BatchingConfig | None]:
-    """Parses the JSON model configuration; raises ValueError naming what is wrong."""
+def load_model_config_file(path: str, batching: BatchingConfig | None = None,
+                           ) -> tuple[list[ModelConfig], BatchingConfig | None]:
+    """Parses the JSON model configuration; raises ValueError naming what is wrong.
+
+    Batching is layered: ``batching`` (the command line's settings) < the file's top-level
+    ``batching`` < a model's own. Returns the models (each with its batching resolved, None
+    where nothing configures it) and the file's default."""
     try:
         with open(path) as f:
             doc = json.load(f)
@@ -99,7 +105,7 @@ def load_model_config_file(path: str) -> tuple[list[ModelConfig], BatchingConfig
     unknown = set(doc) - {"models", "batching"}
     if unknown:
         raise ValueError(f"model config {path}: unknown keys {sorted(unknown)}")
-    default = _batching(doc.get("batching"), f"{path}: batching")
+    default = _batching(doc.get("batching"), f"{path}: batching", batching)
     base = os.path.dirname(os.path.abspath(path))
     models = []
     for i, m in enumerate(doc["models"]):
@@ -110,7 +116,7 @@ def load_model_config_file(path: str) -> tuple[list[ModelConfig], BatchingConfig
                             "batching"}
         if unknown:
             raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
-        batching = _batching(m.get("batching"), where)
+        model_batching = _batching(m.get("batching"), where, default)
         try:
             base_path = m["base_path"]
             if not os.path.isabs(base_path):
@@ -119,7 +125,7 @@ def load_model_config_file(path: str) -> tuple[list[ModelConfig], BatchingConfig
             if not isinstance(labels, dict):
                 raise ValueError("version_labels must be an object {\"label\": version}")
             models.append(ModelConfig(name=m["name"], base_path=base_path,
-                                      version_labels=dict(labels), batching=batching,
+                                      version_labels=dict(labels), batching=model_batching,
                                       **_policy(m["name"], m.get("version_policy"))))
         except (TypeError, ValueError) as e:  # int("x"), a non-string path, ...: say where
             raise ValueError(f"{where}: {e}") from None

@@ -200,3 +200,26 @@ def test_seeds_make_results_reproducible():
         assert tf.get_seed(None)[0] == 5
     with tf.Graph().as_default():
         assert tf.get_seed(11) == (87654321, 11)
+
+
+def test_tf_initializers_namespace():
+    """tf.initializers' short names, including He and LeCun scaling (TF1's formulas)."""
+    fan_in, fan_out = 300, 200
+    he = _init_value(tf.initializers.he_normal(), [fan_in, fan_out])
+    assert abs(he.std() - np.sqrt(2.0 / fan_in)) < 0.005
+    hu = _init_value(tf.initializers.he_uniform(), [fan_in, fan_out])
+    limit = np.sqrt(6.0 / fan_in)
+    assert hu.min() >= -limit and hu.max() <= limit and abs(hu.std() - limit / np.sqrt(3)) < 0.005
+    ln = _init_value(tf.initializers.lecun_normal(), [fan_in, fan_out])
+    assert abs(ln.std() - np.sqrt(1.0 / fan_in)) < 0.005
+    lu = _init_value(tf.initializers.lecun_uniform(), [fan_in, fan_out])
+    assert lu.max() <= np.sqrt(3.0 / fan_in) and lu.max() > 0.9 * np.sqrt(3.0 / fan_in)
+    assert _init_value(tf.initializers.constant(7.0), [2]).tolist() == [7, 7]
+    assert _init_value(tf.initializers.zeros(), [2]).tolist() == [0, 0]
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(3.0)
+        with tf.Session() as sess:
+            sess.run(tf.initializers.global_variables())
+            assert sess.run(v) == 3.0
+    assert tf.compat.v1.initializers.he_normal is tf.initializers.he_normal

@@ -3,6 +3,7 @@ export from a training checkpoint, inspect, and predict against a running server
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import os
@@ -66,12 +67,14 @@ def test_config_file_every_policy_form_labels_and_batching(tmp_path):
     assert policies["some"] == ("specific", 1, (1, 3))
     assert by_name["some"].version_labels == {"stable": 1, "canary": 3}
     assert by_name["plain"].version_labels == {}
-    # batching: absent -> the server default (None); an object; false -> off; true -> defaults.
-    assert by_name["plain"].batching is None
-    assert by_name["latest"].batching == BatchingConfig(max_batch_size=8,
-                                                        allowed_batch_sizes=(2, 8))
-    assert by_name["all"].batching is not None and not by_name["all"].batching.enabled
-    assert by_name["all_obj"].batching == BatchingConfig()
+    # batching layers over the file's default: absent -> the default; an object overrides the
+    # parameters it names; false -> off; true -> on, both keeping the default's parameters.
+    assert by_name["plain"].batching == default
+    assert by_name["latest"].batching == BatchingConfig(
+        max_batch_size=8, allowed_batch_sizes=(2, 8), batch_timeout_micros=500)
+    assert by_name["all"].batching == BatchingConfig(max_batch_size=16, batch_timeout_micros=500,
+                                                     enabled=False)
+    assert by_name["all_obj"].batching == default
 
 
 def test_config_file_without_default_batching(tmp_path):
@@ -157,6 +160,44 @@ def test_help_lists_every_command(capsys):
     text = capsys.readouterr().out
     for command in ("serve", "export", "inspect", "predict"):
         assert command in text
+
+
+def _serve_options(argv):
+    parser = argparse.ArgumentParser(prog="minitf")
+    cli._serve_parser(parser.add_subparsers(dest="command", required=True))
+    return cli.build_options(parser.parse_args(["serve", *argv]))
+
+
+def test_batching_layers_flags_then_file_then_model(tmp_path):
+    """Each layer overrides only the parameters it names: flags < file default < model."""
+    path = write_config(tmp_path, {
+        "batching": {"batch_timeout_micros": 700},
+        "models": [{"name": "a", "base_path": "a"},
+                   {"name": "b", "base_path": "b", "batching": {"num_batch_threads": 1}},
+                   {"name": "c", "base_path": "c", "batching": False}]})
+    opts = _serve_options(["--model_config_file", path, "--max_batch_size", "8",
+                           "--max_enqueued_batches", "3"])
+    flags_and_file = BatchingConfig(max_batch_size=8, max_enqueued_batches=3,
+                                    batch_timeout_micros=700)
+    assert opts.batching == flags_and_file
+    by_name = {m.name: m.batching for m in opts.models}
+    assert by_name["a"] == flags_and_file
+    assert by_name["b"] == BatchingConfig(max_batch_size=8, max_enqueued_batches=3,
+                                          batch_timeout_micros=700, num_batch_threads=1)
+    assert by_name["c"] == BatchingConfig(max_batch_size=8, max_enqueued_batches=3,
+                                          batch_timeout_micros=700, enabled=False)
+    # --batching off with a file that configures batching for one model: only that one batches.
+    path = write_config(tmp_path, {"models": [
+        {"name": "a", "base_path": "a"},
+        {"name": "b", "base_path": "b", "batching": {"max_batch_size": 4}}]}, "off.json")
+    opts = _serve_options(["--model_config_file", path, "--batching", "off"])
+    by_name = {m.name: m.batching for m in opts.models}
+    assert not opts.batching.enabled and not by_name["a"].enabled
+    assert by_name["b"] == BatchingConfig(max_batch_size=4)
+    # Without a file the flags are the configuration.
+    opts = _serve_options(["--model_base_path", "m", "--batch_timeout_micros", "50"])
+    assert opts.batching == BatchingConfig(batch_timeout_micros=50)
+    assert opts.models[0].batching is None
 
 
 def test_serve_with_nothing_to_serve_exits_2():
