@@ -6,13 +6,15 @@ Semantics follow TensorFlow Serving's BatchingSession: ``max_batch_size`` counts
 (``max_enqueued_batches`` batches of rows) rejects with UNAVAILABLE; ``allowed_batch_sizes``
 pads a batch up (with copies of its first row) and slices the outputs back; a request larger
 than ``max_batch_size`` is split across batches; requests whose deadline passed are dropped
-with DEADLINE_EXCEEDED; an error in a batch fails every request in it.
+with DEADLINE_EXCEEDED, and a request whose caller gave up is withdrawn from the queue; an
+error in a batch fails every request in it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import threading
 import time
 import weakref
@@ -21,8 +23,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from minitf.errors import (DeadlineExceededError, InvalidArgumentError, OpError,
-                           UnavailableError)
+from minitf.errors import (DeadlineExceededError, FailedPreconditionError, InternalError,
+                           InvalidArgumentError, OpError, UnavailableError)
+
+log = logging.getLogger("minitf.serving")
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,11 @@ class _LoopWaker:
             if self.scheduled:
                 return
             self.scheduled = True
-        self.loop.call_soon_threadsafe(self._drain)
+        try:
+            self.loop.call_soon_threadsafe(self._drain)
+        except RuntimeError:  # the loop is closed: nobody is left to wake
+            with self.lock:
+                self.pending, self.scheduled = [], False
 
     def _drain(self):
         with self.lock:
@@ -148,7 +156,7 @@ class _AsyncDone:
 
 class _Task:
     __slots__ = ("inputs", "rows", "outputs", "deadline", "enqueued", "done", "result", "error",
-                 "parent", "index", "signature")
+                 "parent", "index", "signature", "finished", "pieces")
 
     def __init__(self, inputs, rows, outputs, deadline, now, parent=None, index=0, done=None):
         self.inputs = inputs
@@ -163,8 +171,13 @@ class _Task:
         self.index = index
         # Requests batch together only when their non-batch dims and dtypes agree.
         self.signature = tuple((a.dtype.str, a.shape[1:]) for a in inputs)
+        self.finished = False
+        self.pieces = [self]  # what is queued for it: itself, or the pieces it was split into
 
     def finish(self, result=None, error=None):
+        if self.finished:  # the first outcome stands
+            return
+        self.finished = True
         if self.parent is not None:
             self.parent.piece_done(self.index, result, error)
             return
@@ -177,25 +190,27 @@ class _SplitParent:
 
     def __init__(self, task: _Task, n: int):
         self.task = task
-        self.pieces = [None] * n
+        self.results = [None] * n
         self.remaining = n
         self.lock = threading.Lock()
-        self.failed = False
 
     def piece_done(self, index, result, error):
         with self.lock:
-            if self.failed:
-                return
-            if error is not None:
-                self.failed = True
-                self.task.finish(error=error)
-                return
-            self.pieces[index] = result
-            self.remaining -= 1
-            if self.remaining:
-                return
-        merged = {k: np.concatenate([p[k] for p in self.pieces]) for k in self.pieces[0]}
-        self.task.finish(result=merged)
+            if error is None:
+                self.results[index] = result
+                self.remaining -= 1
+                if self.remaining:
+                    return
+        if error is None:
+            try:
+                result = {k: np.concatenate([p[k] for p in self.results])
+                          for k in self.results[0]}
+            except ValueError as e:  # e.g. an output whose second dim depends on the batch
+                result, error = None, FailedPreconditionError(
+                    None, None, f"the pieces of a request split across batches do not "
+                    f"concatenate ({e}); disable batching for this model or send at most "
+                    "max_batch_size rows")
+        self.task.finish(result=result, error=error)  # only the first outcome counts
 
 
 class DynamicBatcher:
@@ -242,11 +257,10 @@ class DynamicBatcher:
             n = -(-rows // cfg.max_batch_size)
             parent = _SplitParent(task, n)
             step = cfg.max_batch_size
-            pieces = [_Task([a[i * step:(i + 1) * step] for a in inputs],
-                            min(step, rows - i * step), outputs, deadline, now, parent, i)
-                      for i in range(n)]
-        else:
-            pieces = [task]
+            task.pieces = [_Task([a[i * step:(i + 1) * step] for a in inputs],
+                                 min(step, rows - i * step), outputs, deadline, now, parent, i)
+                           for i in range(n)]
+        pieces = task.pieces
         with self._cond:
             if self._stopping:
                 raise BatcherStoppedError(None, None, "the server is shutting down")
@@ -275,7 +289,7 @@ class DynamicBatcher:
     def wait(self, task: _Task) -> dict:
         timeout = None if task.deadline is None else max(task.deadline - self._clock(), 0.0)
         if not task.done.wait(timeout):
-            task.deadline = -1.0  # still queued: the batch former drops it
+            self.withdraw(task)
             raise DeadlineExceededError(None, None, "Deadline exceeded while waiting for the "
                                         "batch to run")
         if task.error is not None:
@@ -291,12 +305,31 @@ class DynamicBatcher:
         try:
             await asyncio.wait_for(done.future, timeout)
         except asyncio.TimeoutError:
-            task.deadline = -1.0  # still queued: the batch former drops it
+            self.withdraw(task)
             raise DeadlineExceededError(None, None, "Deadline exceeded while waiting for the "
                                         "batch to run") from None
+        except asyncio.CancelledError:  # the client went away
+            self.withdraw(task)
+            raise
         if task.error is not None:
             raise task.error
         return task.result
+
+    def withdraw(self, task: _Task):
+        """Takes a request nobody waits for any more out of the queue, so it neither runs nor
+        holds queue space; a piece already in a running batch just has its result ignored."""
+        removed = 0
+        with self._cond:
+            for piece in task.pieces:
+                piece.finished = True
+                try:
+                    self._queue.remove(piece)
+                except ValueError:
+                    continue
+                self._rows -= piece.rows
+                removed += 1
+        if removed and self._observer is not None:
+            self._observer.queued(-removed)
 
     def queue_depth(self) -> int:
         return len(self._queue)
@@ -322,7 +355,13 @@ class DynamicBatcher:
             batch = self._next_batch()
             if batch is None:
                 return
-            self._run_batch(batch)
+            try:
+                self._run_batch(batch)
+            except Exception as e:  # noqa: BLE001 - a bug must not kill the thread and strand
+                log.exception("batch failed")  # the queue; its requests get INTERNAL
+                for t in batch:
+                    t.finish(error=InternalError(None, None, f"batch failed: "
+                                                 f"{type(e).__name__}: {e}"))
 
     def _next_batch(self) -> list[_Task] | None:
         cfg = self.config
@@ -389,14 +428,16 @@ class DynamicBatcher:
                 self._observer.compute(self._clock() - start)
             for alias, value in result.items():
                 if np.ndim(value) == 0 or value.shape[0] != target:
-                    raise InvalidArgumentError(
+                    raise FailedPreconditionError(
                         None, None, f"output '{alias}' does not have the batch as its first "
                         f"dimension ({np.shape(value)} for {target} rows); disable batching "
                         "for this model")
         except Exception as e:  # noqa: BLE001 - the error fails every request of the batch
-            err = e if isinstance(e, OpError) else InvalidArgumentError(None, None, str(e))
+            if not isinstance(e, OpError):  # not the model's error: a bug of ours
+                log.exception("batch execution failed")
+                e = InternalError(None, None, f"{type(e).__name__}: {e}")
             for t in batch:
-                t.finish(error=err)
+                t.finish(error=e)
             return
         offset = 0
         for t in batch:

@@ -4,6 +4,7 @@ records what the batcher reports."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,8 +13,8 @@ import numpy as np
 import pytest
 
 from minitf import errors
-from minitf.errors import (DeadlineExceededError, InternalError, InvalidArgumentError,
-                           UnavailableError)
+from minitf.errors import (DeadlineExceededError, FailedPreconditionError, InternalError,
+                           InvalidArgumentError, UnavailableError)
 from minitf.serving.batching import BatchingConfig, DynamicBatcher
 
 WAIT = 5.0  # seconds: generous bound for anything that should happen "soon"
@@ -402,14 +403,15 @@ def test_error_in_execute_fails_the_whole_batch_and_the_next_batch_succeeds(make
     assert_own_rows(batcher.run(after, OUTPUTS), after)
 
 
-def test_non_op_errors_become_invalid_argument_for_every_request(make_batcher):
+def test_non_op_errors_become_internal_for_every_request(make_batcher):
+    """Not the model's error (the plan raises OpErrors): a bug of ours, INTERNAL as unbatched."""
     execute = FakeExecute(fail_if=lambda feeds: ValueError("bad values in the batch"))
     batcher, _ = make_batcher(execute, max_batch_size=8)
     hold(batcher, execute)
     tasks = [batcher.submit(request(i, 1), OUTPUTS) for i in (1, 2)]
     execute.release()
     for t in tasks:
-        with pytest.raises(InvalidArgumentError, match="bad values in the batch"):
+        with pytest.raises(InternalError, match="ValueError: bad values in the batch"):
             batcher.wait(t)
 
 
@@ -419,8 +421,87 @@ def test_output_without_batch_dimension_fails_the_batch(make_batcher):
             return {"y": np.float32(1)}
 
     batcher, _ = make_batcher(ScalarOutput(), max_batch_size=8)
-    with pytest.raises(InvalidArgumentError, match="does not have the batch as its first"):
+    with pytest.raises(FailedPreconditionError, match="does not have the batch as its first"):
         batcher.run(request(1, 2), ("y",))
+
+
+def test_split_pieces_that_do_not_concatenate_fail_the_request_not_the_thread(make_batcher):
+    """An output whose second dim depends on the batch (x @ x.T): the pieces of a split request
+    cannot be merged. That request fails with the reason; the batch thread lives on."""
+    class Gram(FakeExecute):
+        def __call__(self, feeds, outputs):
+            return {"y": feeds[0] @ feeds[0].T}
+
+    batcher, _ = make_batcher(Gram(), max_batch_size=2)
+    with pytest.raises(FailedPreconditionError, match="do not concatenate"):
+        batcher.run(request(1, 3), ("y",), deadline=time.monotonic() + WAIT)
+    x = request(2, 2)[0]
+    out = batcher.run([x, np.zeros(2, np.int64)], ("y",), deadline=time.monotonic() + WAIT)
+    np.testing.assert_array_equal(out["y"], x @ x.T)
+
+
+def test_a_failure_while_handing_out_results_keeps_the_thread_alive(make_batcher):
+    """A bug after execute (here: the requested output is missing from the result) fails that
+    batch's requests with INTERNAL; the next batch runs on the same thread."""
+    class Forgetful(FakeExecute):
+        def __call__(self, feeds, outputs):
+            out = super().__call__(feeds, outputs)
+            return {k: v for k, v in out.items() if k != "s"} if feeds[1][0] == 100_000 else out
+
+    batcher, _ = make_batcher(Forgetful(), max_batch_size=8)
+    with pytest.raises(InternalError, match="batch failed: KeyError"):
+        batcher.run(request(1, 1), OUTPUTS, deadline=time.monotonic() + WAIT)
+    fine = request(2, 1)
+    assert_own_rows(batcher.run(fine, OUTPUTS, deadline=time.monotonic() + WAIT), fine)
+
+
+def test_cancelled_async_caller_is_withdrawn_from_the_queue(make_batcher):
+    """A client that goes away (its handler cancelled) frees its queue space at once, and its
+    rows never run: all pieces of a split request included."""
+    execute = FakeExecute()
+    batcher, recorder = make_batcher(execute, max_batch_size=4, max_enqueued_batches=2)
+    hold(batcher, execute)
+    gone = request(1, 6)  # split into pieces of 4 and 2 rows: 6 of the queue's 8
+
+    async def scenario():
+        task = asyncio.ensure_future(batcher.run_async(gone, OUTPUTS))
+        for _ in range(500):
+            if batcher.queue_depth():
+                break
+            await asyncio.sleep(0.002)
+        assert batcher.queue_depth() == 2
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    assert batcher.queue_depth() == 0 and recorder.depth == 0
+    fits = request(2, 8)  # the whole queue again: accepted only if the 6 rows were freed
+    t = batcher.submit(fits, OUTPUTS)
+    execute.release()
+    assert_own_rows(batcher.wait(t), fits)
+    executed = np.concatenate([feeds[1] for feeds, _ in execute.calls])
+    assert not np.isin(gone[1], executed).any()
+
+
+def test_a_closed_event_loop_does_not_kill_the_batch_thread(make_batcher):
+    """An asyncio caller whose loop closed while its batch ran: the batch thread cannot wake
+    that loop, and must still answer the other callers of the batch and run later batches."""
+    execute = FakeExecute()
+    batcher, _ = make_batcher(execute, max_batch_size=8)
+    hold(batcher, execute)
+    loop = asyncio.new_event_loop()
+    orphan = loop.create_task(batcher.run_async(request(1, 1), OUTPUTS))
+    loop.run_until_complete(asyncio.sleep(0.01))  # the orphan is queued now
+    assert batcher.queue_depth() == 1
+    loop.close()
+    sibling = request(2, 1)
+    t = batcher.submit(sibling, OUTPUTS, deadline=time.monotonic() + WAIT)
+    execute.release()
+    assert_own_rows(batcher.wait(t), sibling)
+    later = request(3, 2)
+    assert_own_rows(batcher.run(later, OUTPUTS, deadline=time.monotonic() + WAIT), later)
+    del orphan
 
 
 def test_requests_with_different_trailing_shapes_or_dtypes_are_not_mixed(make_batcher):
