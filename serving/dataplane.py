@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minitf.errors import InvalidArgumentError, NotFoundError, OpError
+from minitf.errors import DeadlineExceededError, InvalidArgumentError, NotFoundError, OpError
 from minitf.graph import Operation, Tensor
 from minitf.plan import Plan
 from minitf.session import _check_feed
@@ -104,7 +104,7 @@ class DataPlane:
                                   batcher.run(feeds, outputs, deadline))
             except BatcherStoppedError:
                 pass  # unloaded after this request resolved it: answer unbatched (below)
-        return self._unbatched(entry, runner, feeds, outputs)
+        return self._unbatched(entry, runner, feeds, outputs, deadline)
 
     async def predict_async(self, entry: LoadedVersion, signature_name: str | None,
                             inputs: Mapping[str, np.ndarray], output_filter: Sequence[str] = (),
@@ -119,7 +119,14 @@ class DataPlane:
                                   await batcher.run_async(feeds, outputs, deadline))
             except BatcherStoppedError:
                 pass  # unloaded after this request resolved it: answer unbatched (below)
-        return await self._in_executor(self._unbatched, entry, runner, feeds, outputs)
+        run = self._in_executor(self._unbatched, entry, runner, feeds, outputs, deadline)
+        if deadline is None:
+            return await run
+        try:  # a deadline of the request's own (KServe's timeout); gRPC's cancels the call
+            return await asyncio.wait_for(run, max(deadline - self._clock(), 0.0))
+        except asyncio.TimeoutError:
+            raise DeadlineExceededError(None, None, "Deadline exceeded while the request "
+                                        "ran") from None
 
     @staticmethod
     def _prepare(entry, signature_name, inputs, output_filter):
@@ -127,10 +134,13 @@ class DataPlane:
         outputs = runner.output_aliases(output_filter)
         return runner, outputs, runner.validate(inputs)
 
-    def _unbatched(self, entry, runner, feeds, outputs) -> Prediction:
+    def _unbatched(self, entry, runner, feeds, outputs, deadline=None) -> Prediction:
         # The version may have been unloaded after the request resolved it: the request
         # still holds the servable, so this is safe.
         start = self._clock()
+        if deadline is not None and start >= deadline:  # it waited for a thread too long
+            raise DeadlineExceededError(None, None, "Deadline exceeded before the request "
+                                        "ran")
         result = runner.run(feeds, outputs)
         if self.metrics is not None:
             self.metrics.compute_time(entry.name, self._clock() - start)

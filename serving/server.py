@@ -64,7 +64,9 @@ class ModelServer:
         self._http_thread: threading.Thread | None = None
         self.grpc_port: int | None = None
         self.http_port: int | None = None
-        self._stopped = threading.Event()
+        self._stopping = False
+        self._stop_lock = threading.Lock()
+        self._stopped = threading.Event()  # set once stop() has finished
         self._clock = clock
         self._blas_limits = None
 
@@ -124,9 +126,11 @@ class ModelServer:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     def _stop_loop(self):
-        if self._loop is not None:
+        if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._loop_thread.join(10)
+            if not self._loop_thread.is_alive():
+                self._loop.close()  # its selector and self-pipe: descriptors otherwise leaked
 
     def _start_http(self):
         server = self
@@ -185,32 +189,39 @@ class ModelServer:
     def stop(self, grace: float | None = None):
         """Stops accepting requests, lets in-flight ones finish (up to ``grace`` seconds),
         drains the batch queues, then closes the ports."""
-        if self._stopped.is_set():
-            return
-        self._stopped.set()
+        with self._stop_lock:
+            if self._stopping:
+                return
+            self._stopping = True
         grace = self.options.grace_seconds if grace is None else grace
         log.info("Shutting down: finishing in-flight requests (grace %.0fs)", grace)
         self.health.stopping.set()
-        stopped = asyncio.run_coroutine_threadsafe(self._grpc.stop(grace), self._loop) \
-            if self._grpc is not None else None
-        # New RPCs are refused now; draining the batchers runs queued requests at once
-        # instead of after their batch timeout (later arrivals run unbatched).
-        self.repository.stop()
-        if stopped is not None:
-            try:
-                stopped.result(grace + 5)
-            except futures.TimeoutError:
-                log.warning("in-flight requests did not finish within %.0fs", grace + 5)
-        self._stop_loop()
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        if self._http is not None:
-            self._http.shutdown()
-            self._http.server_close()
-        if self._blas_limits is not None:
-            self._blas_limits.restore_original_limits()
-        log.info("Server stopped")
+        try:
+            stopped = asyncio.run_coroutine_threadsafe(self._grpc.stop(grace), self._loop) \
+                if self._grpc is not None else None
+            # New RPCs are refused now; draining the batchers runs queued requests at once
+            # instead of after their batch timeout (later arrivals run unbatched).
+            self.repository.stop()
+            if stopped is not None:
+                try:
+                    stopped.result(grace + 5)
+                except futures.TimeoutError:
+                    log.warning("in-flight requests did not finish within %.0fs", grace + 5)
+                except Exception:  # noqa: BLE001 - shut the rest down regardless
+                    log.exception("stopping the gRPC server failed")
+        finally:
+            self._stop_loop()
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            if self._http is not None:
+                self._http.shutdown()
+                self._http.server_close()
+            if self._blas_limits is not None:
+                self._blas_limits.restore_original_limits()
+            self._stopped.set()
+            log.info("Server stopped")
 
     def wait(self, timeout: float | None = None) -> bool:
+        """Blocks until ``stop`` has finished (True), or ``timeout`` passes (False)."""
         return self._stopped.wait(timeout)
 
 

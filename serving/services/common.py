@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 import grpc
+import numpy as np
 from google.protobuf.message import DecodeError
 
 from minitf.errors import InvalidArgumentError, OpError, UnknownError
@@ -19,6 +20,9 @@ log = logging.getLogger("minitf.serving")
 
 _STATUS_BY_CODE = {sc.value[0]: sc for sc in grpc.StatusCode}
 MAX_MESSAGE_CHARS = 1024  # TF Serving truncates error messages to 1 KiB too
+# Payloads from this size on are decoded and encoded on a worker thread: on the event loop,
+# the copies (and the Python loops for BYTES) would stall every other RPC, health checks too.
+OFF_LOOP_BYTES = 1 << 20
 
 
 def status_code(error: OpError) -> grpc.StatusCode:
@@ -26,13 +30,28 @@ def status_code(error: OpError) -> grpc.StatusCode:
 
 
 class RequestInfo:
-    """Filled in by a handler so the wrapper can label metrics (model and version)."""
+    """Filled in by a handler so the wrapper can label metrics (model and version); ``size``
+    is the request's size in bytes."""
 
-    __slots__ = ("model", "version")
+    __slots__ = ("model", "version", "size")
 
-    def __init__(self):
+    def __init__(self, size=0):
         self.model = ""
         self.version = None
+        self.size = size
+
+
+async def off_loop(size: int, fn, *args):
+    """``fn(*args)`` right here for a small payload, on a worker thread for a large one."""
+    if size < OFF_LOOP_BYTES:
+        return fn(*args)
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+def payload_bytes(arrays) -> int:
+    """About what encoding ``arrays`` costs, in bytes (a string element counts 64)."""
+    return sum(a.size * 64 if a.dtype == object else a.nbytes
+               for a in map(np.asarray, arrays))
 
 
 def deadline_of(context: grpc.ServicerContext, clock=time.monotonic) -> float | None:
@@ -57,7 +76,7 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
 
     async def handler(raw: bytes, context):
         start = clock()
-        info = RequestInfo()
+        info = RequestInfo(len(raw))
         if inflight is not None:
             inflight.inc()
         try:

@@ -17,7 +17,7 @@ from minitf.protos import model_config_pb2
 
 from ..dataplane import DataPlane
 from ..servable import DEFAULT_SIGNATURE
-from .common import deadline_of, unary
+from .common import deadline_of, off_loop, payload_bytes, unary
 
 API_INFER = "kserve.ModelInfer"
 
@@ -141,6 +141,26 @@ def decode_inputs(request) -> dict[str, np.ndarray]:
     return out
 
 
+def _infer_response(request, entry, outputs, prediction):
+    response = pb.ModelInferResponse(model_name=entry.name, model_version=str(entry.version),
+                                     id=request.id)
+    raw = response.raw_output_contents
+    for alias in outputs or sorted(prediction.outputs):
+        value = np.asarray(prediction.outputs[alias])
+        out = response.outputs.add(name=alias, shape=value.shape)
+        if value.dtype == object:
+            out.datatype = "BYTES"
+            raw.append(encode_bytes(value))
+        else:
+            try:
+                out.datatype = datatype_of(_dt.from_numpy(value))
+            except (KeyError, TypeError):
+                raise UnimplementedError(None, None, f"output '{alias}' has dtype "
+                                         f"{value.dtype}, which KServe v2 cannot carry") from None
+            raw.append(np.ascontiguousarray(value).tobytes())
+    return response
+
+
 def _parse_version(text: str):
     if not text:
         return None
@@ -254,7 +274,7 @@ class InferenceService:
         start = self.clock()
         entry = self._entry(info, request.model_name, request.model_version)
         try:
-            inputs = decode_inputs(request)
+            inputs = await off_loop(info.size, decode_inputs, request)
             outputs = [o.name for o in request.outputs] if request.outputs else []
             deadline = deadline_of(context, self.clock)
             signature = None
@@ -270,27 +290,11 @@ class InferenceService:
                     signature = sig_param.string_param
             prediction = await self.plane.predict_async(entry, signature, inputs, outputs,
                                                         deadline)
-        except Exception:
+            response = await off_loop(payload_bytes(prediction.outputs.values()),
+                                      _infer_response, request, entry, outputs, prediction)
+        except BaseException:  # cancelled (client gone, deadline) included: a failure
             self._account(entry, start, ok=False)
             raise
-        response = pb.ModelInferResponse(model_name=entry.name, model_version=str(entry.version),
-                                         id=request.id)
-        order = outputs or sorted(prediction.outputs)
-        raw = response.raw_output_contents
-        for alias in order:
-            value = np.asarray(prediction.outputs[alias])
-            out = response.outputs.add(name=alias, shape=value.shape)
-            if value.dtype == object:
-                out.datatype = "BYTES"
-                raw.append(encode_bytes(value))
-            else:
-                try:
-                    out.datatype = datatype_of(_dt.from_numpy(value))
-                except (KeyError, TypeError):
-                    raise UnimplementedError(None, None, f"output '{alias}' has dtype "
-                                             f"{value.dtype}, which KServe v2 cannot carry"
-                                             ) from None
-                raw.append(np.ascontiguousarray(value).tobytes())
         self._account(entry, start, ok=True, rows=_rows(inputs))
         return response
 

@@ -13,7 +13,7 @@ from minitf.protos import (get_model_metadata_pb2, get_model_status_pb2, model_s
                            session_service_pb2)
 
 from ..dataplane import DataPlane
-from .common import deadline_of, unary
+from .common import deadline_of, off_loop, payload_bytes, unary
 
 API_PREDICT = "tfserving.Predict"
 API_METADATA = "tfserving.GetModelMetadata"
@@ -64,6 +64,14 @@ def _effective_spec(spec, name, version, signature):
     spec.signature_name = signature
 
 
+def _predict_response(entry, prediction):
+    response = predict_pb2.PredictResponse()
+    for alias, value in prediction.outputs.items():
+        response.outputs[alias].CopyFrom(make_tensor_proto(value))
+    _effective_spec(response.model_spec, entry.name, entry.version, prediction.signature)
+    return response
+
+
 class PredictionService:
     """tensorflow.serving.PredictionService"""
 
@@ -73,15 +81,12 @@ class PredictionService:
 
     async def predict(self, request, context, info):
         entry = _resolve(self.plane, request, info)
-        inputs = _decode(request.inputs, "input")
+        inputs = await off_loop(info.size, _decode, request.inputs, "input")
         prediction = await self.plane.predict_async(
             entry, request.model_spec.signature_name, inputs, list(request.output_filter),
             deadline_of(context, self.clock))
-        response = predict_pb2.PredictResponse()
-        for alias, value in prediction.outputs.items():
-            response.outputs[alias].CopyFrom(make_tensor_proto(value))
-        _effective_spec(response.model_spec, entry.name, entry.version, prediction.signature)
-        return response
+        return await off_loop(payload_bytes(prediction.outputs.values()), _predict_response,
+                              entry, prediction)
 
     def get_model_metadata(self, request, context, info):
         entry = _resolve(self.plane, request, info)
@@ -148,6 +153,27 @@ class ModelService:
                       self.get_model_status, API_STATUS, metrics, self.clock)]
 
 
+def _decode_feeds(named_tensors) -> dict:
+    feeds = {}
+    for nt in named_tensors:
+        if nt.name in feeds:
+            raise InvalidArgumentError(None, None, f"feed {nt.name!r} is given twice")
+        feeds[nt.name] = _decode({nt.name: nt.tensor}, "feed")[nt.name]
+    return feeds
+
+
+def _session_run_response(request, entry, values):
+    response = session_service_pb2.SessionRunResponse()
+    for name, value in zip(request.fetch, values):
+        response.tensor.append(named_tensor_pb2.NamedTensorProto(
+            name=name, tensor=make_tensor_proto(value)))
+    response.model_spec.name = entry.name
+    response.model_spec.version.value = entry.version
+    if request.model_spec.signature_name:
+        response.model_spec.signature_name = request.model_spec.signature_name
+    return response
+
+
 class SessionService:
     """tensorflow.serving.SessionService: TF1's Session.run by tensor name (TF Serving defines
     it but its own server never serves it)."""
@@ -158,24 +184,13 @@ class SessionService:
 
     async def session_run(self, request, context, info):
         entry = _resolve(self.plane, request, info)
-        feeds = {}
-        for nt in request.feed:
-            if nt.name in feeds:
-                raise InvalidArgumentError(None, None, f"feed {nt.name!r} is given twice")
-            feeds[nt.name] = _decode({nt.name: nt.tensor}, "feed")[nt.name]
+        feeds = await off_loop(info.size, _decode_feeds, request.feed)
         alias_sig = (request.model_spec.signature_name or "serving_default") \
             if request.tensor_name_is_alias else None
         values = await self.plane.session_run_async(entry, feeds, list(request.fetch),
                                                     list(request.target), alias_sig)
-        response = session_service_pb2.SessionRunResponse()
-        for name, value in zip(request.fetch, values):
-            response.tensor.append(named_tensor_pb2.NamedTensorProto(
-                name=name, tensor=make_tensor_proto(value)))
-        response.model_spec.name = entry.name
-        response.model_spec.version.value = entry.version
-        if request.model_spec.signature_name:
-            response.model_spec.signature_name = request.model_spec.signature_name
-        return response
+        return await off_loop(payload_bytes(values), _session_run_response, request, entry,
+                              values)
 
     def handlers(self, metrics=None):
         service = session_service_pb2.DESCRIPTOR.services_by_name["SessionService"]

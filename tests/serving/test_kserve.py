@@ -5,6 +5,9 @@ several rows, versions, and ModelStatistics. Values are checked against numpy re
 
 from __future__ import annotations
 
+import threading
+import time
+
 import grpc
 import numpy as np
 import pytest
@@ -220,3 +223,65 @@ def test_inference_statistics(triton_client):
     with pytest.raises(InferenceServerException) as err:
         triton_client.get_inference_statistics("nope")
     assert err.value.status() == "StatusCode.NOT_FOUND"
+
+
+def test_timeout_parameter_applies_to_unbatched_models_too(triton_client):
+    """KServe's ``timeout`` parameter (µs) bounds a request whether or not it is batched."""
+    with pytest.raises(InferenceServerException) as err:
+        triton_client.infer("plain", [infer_input(x_rows(2))], timeout=1)
+    assert err.value.status() == "StatusCode.DEADLINE_EXCEEDED"
+    x = x_rows(2)  # a generous timeout changes nothing
+    out = triton_client.infer("plain", [infer_input(x)], timeout=10_000_000)
+    assert_close(out.as_numpy("probs"), reference(x)["probs"])
+
+
+def test_a_request_cancelled_by_its_client_counts_as_a_failure(tmp_path):
+    """The client cancels while its request waits for a batch: gRPC cancels the handler,
+    ModelStatistics counts the request as failed, and the request leaves the batch queue."""
+    write_model(str(tmp_path / "slow"), 1)
+    models = [ModelConfig(name="slow", base_path=str(tmp_path / "slow"))]
+    batching = BatchingConfig(max_batch_size=64, batch_timeout_micros=5_000_000)
+    with running_server(models, batching) as (server, _):
+        client = triton.InferenceServerClient(f"127.0.0.1:{server.grpc_port}")
+        batcher = server.plane.repository.get("slow").batchers["serving_default"]
+        x = x_rows(1)
+        request = service_pb2.ModelInferRequest(model_name="slow", raw_input_contents=[
+            x.tobytes()])
+        request.inputs.add(name="x", datatype="FP32", shape=x.shape)
+        with grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+            call = service_pb2_grpc.GRPCInferenceServiceStub(channel).ModelInfer.future(request)
+            for _ in range(500):
+                if batcher.queue_depth():
+                    break
+                time.sleep(0.01)
+            assert batcher.queue_depth() == 1
+            call.cancel()
+            for _ in range(500):  # the server sees the cancellation a moment later
+                stats = _stats(client, "slow", "1").inference_stats
+                if stats.fail.count:
+                    break
+                time.sleep(0.01)
+        client.close()
+        assert stats.fail.count == 1 and stats.success.count == 0
+        assert batcher.queue_depth() == 0  # withdrawn, not left to run
+
+
+def test_large_payloads_are_decoded_and_encoded_off_the_event_loop(served, triton_client,
+                                                                   monkeypatch):
+    """From OFF_LOOP_BYTES on (here: every request), decoding runs on a worker thread and the
+    answers are unchanged."""
+    from minitf.serving.services import common, kserve
+
+    threads = []
+    decode = kserve.decode_inputs
+
+    def recording_decode(request):
+        threads.append(threading.current_thread().name)
+        return decode(request)
+
+    monkeypatch.setattr(common, "OFF_LOOP_BYTES", 0)
+    monkeypatch.setattr(kserve, "decode_inputs", recording_decode)
+    x = x_rows(3)
+    out = triton_client.infer("dense", [infer_input(x)], model_version="1")
+    assert_close(out.as_numpy("probs"), reference(x)["probs"])
+    assert threads and "grpc-loop" not in threads

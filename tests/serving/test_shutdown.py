@@ -174,3 +174,27 @@ def test_signal_with_nothing_in_flight_exits_promptly(served):
                                    reference(x)["probs"], rtol=1e-5, atol=1e-6)
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(WAIT) == 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_in_process_start_stop_releases_descriptors_and_wait_reports_the_end(model_base):
+    """Starting and stopping a ModelServer repeatedly leaks no file descriptors (its event loop
+    is closed), and ``wait`` returns only once ``stop`` has finished."""
+    from minitf.serving.repository import ModelConfig
+    from tests.serving.conftest import running_server
+
+    config = [ModelConfig(name="dense", base_path=model_base)]
+
+    def cycle():
+        with running_server(config) as (server, client):
+            assert client.predict("dense", {"x": inputs(1)})["classes"].shape == (2,)
+            assert not server.wait(0)
+        assert server.wait(0)
+        return server
+
+    cycle()  # first use: lazily created process-wide state (grpc's, numpy's) settles
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        server = cycle()
+    assert server._loop.is_closed()
+    assert len(os.listdir("/proc/self/fd")) <= before + 2
