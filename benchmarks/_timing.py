@@ -24,25 +24,28 @@ def per_call_seconds(fn: Callable[[], object], min_time: float = 0.05) -> float:
 
 
 def compare(candidates: dict[str, Callable[[], object]], repeats: int = 7,
-            min_time: float = 0.05) -> dict[str, float]:
+            min_time: float = 0.05, settle: frozenset = frozenset()) -> dict[str, float]:
     """Median seconds per call of each candidate, measured round-robin ``repeats`` times so that
-    background noise hits every candidate alike."""
+    background noise hits every candidate alike. After a candidate named in ``settle`` the
+    machine rests briefly: TensorFlow's thread pools keep spinning for a moment after each
+    call, which would slow whatever is timed next."""
     samples: dict[str, list[float]] = {name: [] for name in candidates}
     for _ in range(repeats):
         for name, fn in candidates.items():
             samples[name].append(per_call_seconds(fn, min_time))
+            if name in settle:
+                time.sleep(SETTLE_SECONDS)
     return {name: statistics.median(s) for name, s in samples.items()}
+
+
+SETTLE_SECONDS = 0.05
 
 
 def compare_with_tf(ours: dict, tf_candidates: dict, repeats: int = 7,
                     min_time: float = 0.05) -> dict:
-    """Like compare, but TensorFlow's candidates are timed in a phase of their own: its
-    thread pools keep spinning for a while after each call, which would slow whatever is
-    timed right after them."""
-    out = compare(ours, repeats, min_time)
-    if tf_candidates:
-        out.update(compare(tf_candidates, repeats, min_time))
-    return out
+    """``compare`` over minitf's and TensorFlow's candidates together, interleaved like the
+    rest (a slow patch of a noisy machine hits both), with a rest after each TF run."""
+    return compare({**ours, **tf_candidates}, repeats, min_time, frozenset(tf_candidates))
 
 
 def machine() -> str:

@@ -276,8 +276,11 @@ class Session:
         """Runs the ops and evaluates the tensors in ``fetches`` (any nesting)."""
         self._check_open()
         graph = self._graph
-        if type(fetches) is Tensor and fetches.graph is graph:  # fast path: one tensor
-            tensors, targets, handler = (fetches,), (), None
+        kind = type(fetches)
+        if (kind is Tensor or kind is Operation) and fetches.graph is graph \
+                and not graph._unfetchable:  # fast path: one tensor, or one op (a train step)
+            tensors, targets, handler = ((fetches,), (), None) if kind is Tensor else \
+                ((), (fetches,), None)
         else:
             handler = _Fetches(graph, fetches)
             tensors, targets = tuple(handler.tensors), tuple(handler.targets)
@@ -303,7 +306,7 @@ class Session:
         plan = self._plan(feeds, tensors, targets)
         results = plan.run(values)
         if handler is None:
-            return _to_result(results[0])
+            return _to_result(results[0]) if tensors else None
         return handler.build([_to_result(v) for v in results])
 
     def make_callable(self, fetches, feed_list=None, accept_options=False):

@@ -264,7 +264,9 @@ def fill(dims, value, name=None):
 
 def _bga_kernel(s0, s1):
     dt = np.asarray(s0).dtype
-    s0, s1 = [int(v) for v in s0], [int(v) for v in s1]
+    s0, s1 = s0.tolist(), s1.tolist()
+    if s0 == s1 and 1 not in s0:  # the common case: nothing was broadcast
+        return np.empty(0, dt), np.empty(0, dt)
     n = max(len(s0), len(s1))
     a = [1] * (n - len(s0)) + s0
     b = [1] * (n - len(s1)) + s1

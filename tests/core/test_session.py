@@ -308,3 +308,22 @@ def test_concurrent_runs_share_one_plan():
         for t in threads:
             t.join(timeout=30)
     assert not errors
+
+
+def test_single_op_and_tensor_fetches_and_prevent_fetching():
+    """A lone Operation fetch runs it and gives None (a train step); a tensor or op marked
+    unfetchable is refused however it is fetched, alone or nested."""
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(1.0)
+        inc = tf.assign_add(v, 2.0).op
+        hidden = tf.constant(5.0, name="hidden")
+    with tf.Session(graph=g) as sess:
+        sess.run(v.initializer)
+        assert sess.run(inc) is None and sess.run(v) == 3.0
+        assert sess.run(hidden) == 5.0
+        g.prevent_fetching(hidden.op)
+        for fetch in (hidden, [hidden], hidden.op, "hidden:0"):
+            with pytest.raises(ValueError, match="has been marked as not fetchable"):
+                sess.run(fetch)
+        assert sess.run(inc) is None and sess.run(v) == 5.0
