@@ -357,8 +357,9 @@ class DynamicBatcher:
                 return
             try:
                 self._run_batch(batch)
-            except Exception as e:  # noqa: BLE001 - a bug must not kill the thread and strand
-                log.exception("batch failed")  # the queue; its requests get INTERNAL
+            except Exception as e:  # noqa: BLE001 - a bug of ours: fail this batch, keep the
+                # thread (a dead one would strand every request queued after it)
+                log.exception("batch failed")
                 for t in batch:
                     t.finish(error=InternalError(None, None, f"batch failed: "
                                                  f"{type(e).__name__}: {e}"))

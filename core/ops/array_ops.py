@@ -263,7 +263,8 @@ def fill(dims, value, name=None):
 
 
 def _bga_kernel(s0, s1):
-    dt = np.asarray(s0).dtype
+    s0, s1 = np.asarray(s0), np.asarray(s1)
+    dt = s0.dtype
     s0, s1 = s0.tolist(), s1.tolist()
     if s0 == s1 and 1 not in s0:  # the common case: nothing was broadcast
         return np.empty(0, dt), np.empty(0, dt)
