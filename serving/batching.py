@@ -296,14 +296,18 @@ class DynamicBatcher:
             raise task.error
         return task.result
 
-    async def run_async(self, inputs, outputs, deadline=None) -> dict:
+    async def run_async(self, inputs, outputs, deadline=None, enforce_deadline=True) -> dict:
         """``run`` for an asyncio caller: the event loop is not blocked while the batch runs,
-        and a whole batch is handed back with one loop wake-up."""
+        and a whole batch is handed back with one loop wake-up. With ``enforce_deadline``
+        false the caller is cancelled at its deadline by someone else (gRPC does that for the
+        call's own deadline), which spares a timer per request."""
         done = _AsyncDone(asyncio.get_running_loop())
         task = self.submit(inputs, outputs, deadline, done=done)
-        timeout = None if deadline is None else max(deadline - self._clock(), 0.0)
         try:
-            await asyncio.wait_for(done.future, timeout)
+            if deadline is None or not enforce_deadline:
+                await done.future
+            else:
+                await asyncio.wait_for(done.future, max(deadline - self._clock(), 0.0))
         except asyncio.TimeoutError:
             self.withdraw(task)
             raise DeadlineExceededError(None, None, "Deadline exceeded while waiting for the "

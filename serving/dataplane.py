@@ -108,19 +108,22 @@ class DataPlane:
 
     async def predict_async(self, entry: LoadedVersion, signature_name: str | None,
                             inputs: Mapping[str, np.ndarray], output_filter: Sequence[str] = (),
-                            deadline: float | None = None) -> Prediction:
+                            deadline: float | None = None,
+                            enforce_deadline: bool = True) -> Prediction:
         """``predict`` for the asyncio server: awaits the batch; runs an unbatched plan in
-        ``executor`` so the event loop keeps serving."""
+        ``executor`` so the event loop keeps serving. ``enforce_deadline=False``: the caller
+        is cancelled at ``deadline`` anyway (gRPC's own deadline), so no timer is needed."""
         runner, outputs, feeds = self._prepare(entry, signature_name, inputs, output_filter)
         batcher = entry.batchers.get(runner.name)
         if batcher is not None:
             try:
                 return Prediction(entry.name, entry.version, runner.name,
-                                  await batcher.run_async(feeds, outputs, deadline))
+                                  await batcher.run_async(feeds, outputs, deadline,
+                                                          enforce_deadline))
             except BatcherStoppedError:
                 pass  # unloaded after this request resolved it: answer unbatched (below)
         run = self._in_executor(self._unbatched, entry, runner, feeds, outputs, deadline)
-        if deadline is None:
+        if deadline is None or not enforce_deadline:
             return await run
         try:  # a deadline of the request's own (KServe's timeout); gRPC's cancels the call
             return await asyncio.wait_for(run, max(deadline - self._clock(), 0.0))

@@ -277,6 +277,7 @@ class InferenceService:
             inputs = await off_loop(info.size, decode_inputs, request)
             outputs = [o.name for o in request.outputs] if request.outputs else []
             deadline = deadline_of(context, self.clock)
+            own_deadline = False  # gRPC cancels the call at its own deadline
             signature = None
             params = request.parameters
             if params:  # usually empty: skip the map lookups
@@ -284,12 +285,13 @@ class InferenceService:
                 if timeout is not None and \
                         timeout.WhichOneof("parameter_choice") == "int64_param":
                     t = self.clock() + timeout.int64_param / 1e6
-                    deadline = t if deadline is None else min(deadline, t)
+                    if deadline is None or t < deadline:
+                        deadline, own_deadline = t, True
                 sig_param = params.get("signature_name")
                 if sig_param is not None:
                     signature = sig_param.string_param
             prediction = await self.plane.predict_async(entry, signature, inputs, outputs,
-                                                        deadline)
+                                                        deadline, enforce_deadline=own_deadline)
             response = await off_loop(payload_bytes(prediction.outputs.values()),
                                       _infer_response, request, entry, outputs, prediction)
         except BaseException:  # cancelled (client gone, deadline) included: a failure

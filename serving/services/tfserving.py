@@ -84,7 +84,7 @@ class PredictionService:
         inputs = await off_loop(info.size, _decode, request.inputs, "input")
         prediction = await self.plane.predict_async(
             entry, request.model_spec.signature_name, inputs, list(request.output_filter),
-            deadline_of(context, self.clock))
+            deadline_of(context, self.clock), enforce_deadline=False)  # gRPC cancels us
         return await off_loop(payload_bytes(prediction.outputs.values()), _predict_response,
                               entry, prediction)
 

@@ -455,6 +455,31 @@ def test_a_failure_while_handing_out_results_keeps_the_thread_alive(make_batcher
     assert_own_rows(batcher.run(fine, OUTPUTS, deadline=time.monotonic() + WAIT), fine)
 
 
+def test_async_deadline_is_enforced_only_when_asked(make_batcher):
+    """run_async stops waiting at a deadline of the request's own (KServe's timeout); gRPC's
+    own deadline cancels the handler itself, so with enforce_deadline=False no timer runs and
+    the caller waits until it is cancelled, which withdraws its rows."""
+    execute = FakeExecute()
+    batcher, _ = make_batcher(execute, max_batch_size=4)
+    hold(batcher, execute)
+
+    async def scenario():
+        soon = time.monotonic() + 0.05
+        with pytest.raises(DeadlineExceededError):
+            await batcher.run_async(request(1, 1), OUTPUTS, soon)
+        left = asyncio.ensure_future(batcher.run_async(request(2, 1), OUTPUTS, soon,
+                                                       enforce_deadline=False))
+        await asyncio.sleep(0.3)  # well past its deadline: still waiting, not failed
+        assert not left.done() and batcher.queue_depth() == 1
+        left.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await left
+
+    asyncio.run(scenario())
+    assert batcher.queue_depth() == 0
+    execute.release()
+
+
 def test_cancelled_async_caller_is_withdrawn_from_the_queue(make_batcher):
     """A client that goes away (its handler cancelled) frees its queue space at once, and its
     rows never run: all pieces of a split request included."""
