@@ -1,4 +1,5 @@
-"""A minimal protobuf wire-format encoder (and field walker) for the messages core writes itself.
+"""A minimal protobuf wire-format encoder for the messages core writes itself, and the field
+walker that also lets the export loader cut weights out of a model file without copying them.
 
 The summary kernels and the event writer produce serialized ``Summary`` / ``Event`` bytes, but
 core may not import the generated protos (DESIGN.md: core imports nothing of ours). The wire
@@ -85,9 +86,11 @@ class WireError(ValueError):
     """The bytes are not a well-formed protobuf message."""
 
 
-def read_varint(buf, pos: int) -> tuple[int, int]:
+def read_varint(buf, pos: int, end: int | None = None) -> tuple[int, int]:
+    """(value, position after it) of the varint at ``buf[pos]``, read no further than ``end``."""
     result = shift = 0
-    end = len(buf)
+    if end is None:
+        end = len(buf)
     while True:
         if pos >= end or shift > 63:
             raise WireError("truncated or malformed varint")
@@ -99,29 +102,43 @@ def read_varint(buf, pos: int) -> tuple[int, int]:
         shift += 7
 
 
-def fields(buf):
-    """Yields ``(field_number, wire_type, value, start, end)`` for each top-level field:
-    ``value`` is an int for varints, the payload ``bytes`` otherwise; ``buf[start:end]`` is the
-    whole field. Raises WireError on malformed input (groups are not supported)."""
-    pos, end = 0, len(buf)
+def field_spans(buf, start: int = 0, end: int | None = None):
+    """Yields ``(field_number, wire_type, field_start, value_start, value_end)`` for each field
+    of the message in ``buf[start:end]``, copying nothing (the export loader walks 100 MB
+    models with it): a varint's value is ``read_varint(buf, value_start)``, any other payload
+    ``buf[value_start:value_end]``. Raises WireError on malformed input (groups are not
+    supported)."""
+    pos = start
+    if end is None:
+        end = len(buf)
     while pos < end:
-        start = pos
-        k, pos = read_varint(buf, pos)
+        field_start = pos
+        k, pos = read_varint(buf, pos, end)
         number, wt = k >> 3, k & 7
         if number == 0:
             raise WireError("field number 0")
         if wt == VARINT:
-            value, pos = read_varint(buf, pos)
+            _, value_end = read_varint(buf, pos, end)
         elif wt == LEN:
-            n, pos = read_varint(buf, pos)
-            if pos + n > end:
-                raise WireError("truncated length-delimited field")
-            value, pos = bytes(buf[pos:pos + n]), pos + n
-        elif wt in (FIXED64, FIXED32):
-            n = 8 if wt == FIXED64 else 4
-            if pos + n > end:
-                raise WireError("truncated fixed-width field")
-            value, pos = bytes(buf[pos:pos + n]), pos + n
+            n, pos = read_varint(buf, pos, end)
+            value_end = pos + n
+        elif wt == FIXED64:
+            value_end = pos + 8
+        elif wt == FIXED32:
+            value_end = pos + 4
         else:
             raise WireError(f"unsupported wire type {wt}")
-        yield number, wt, value, start, pos
+        if value_end > end:
+            raise WireError("truncated field")
+        yield number, wt, field_start, pos, value_end
+        pos = value_end
+
+
+def fields(buf):
+    """Yields ``(field_number, wire_type, value, start, end)`` for each top-level field:
+    ``value`` is an int for varints, the payload ``bytes`` otherwise; ``buf[start:end]`` is the
+    whole field."""
+    for number, wt, start, value_start, end in field_spans(buf):
+        value = read_varint(buf, value_start)[0] if wt == VARINT else \
+            bytes(buf[value_start:end])
+        yield number, wt, value, start, end

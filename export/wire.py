@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from minitf.errors import DataLossError
+from minitf._wire import LEN, WireError, field_spans, key
+from minitf._wire import varint as encode_varint
 
 LARGE = 1 << 16  # bytes of tensor_content worth handling outside protobuf
 
@@ -26,58 +28,11 @@ ATTR_TENSOR = 8
 TENSOR_CONTENT = 4
 
 
-def _varint(buf, pos: int, end: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= end or shift > 63:
-            raise DataLossError(None, None, "truncated or malformed varint")
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
-
-
-def encode_varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def tag(field: int, wire_type: int = 2) -> bytes:
-    return encode_varint(field << 3 | wire_type)
-
-
-def fields(buf, start: int, end: int):
-    """Yields (field number, wire type, field start, value start, value end)."""
-    pos = start
-    while pos < end:
-        field_start = pos
-        key, pos = _varint(buf, pos, end)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            _, vend = _varint(buf, pos, end)
-            vstart = pos
-        elif wire == 1:
-            vstart, vend = pos, pos + 8
-        elif wire == 2:
-            length, vstart = _varint(buf, pos, end)
-            vend = vstart + length
-        elif wire == 5:
-            vstart, vend = pos, pos + 4
-        else:
-            raise DataLossError(None, None, f"unsupported wire type {wire}")
-        if vend > end or field == 0:
-            raise DataLossError(None, None, "truncated or malformed protobuf field")
-        yield field, wire, field_start, vstart, vend
-        pos = vend
+def _data_loss_on_wire_error(fn, *args):
+    try:
+        return fn(*args)
+    except WireError as e:  # the loaders report a damaged file as DataLossError
+        raise DataLossError(None, None, str(e)) from None
 
 
 def _rewrite(buf, start: int, end: int, handlers: dict[int, Callable]):
@@ -87,8 +42,8 @@ def _rewrite(buf, start: int, end: int, handlers: dict[int, Callable]):
     None (unchanged). Returns the new message bytes, or None if nothing changed.
     """
     parts, changed, last = [], False, start
-    for field, wire, fstart, vstart, vend in fields(buf, start, end):
-        handler = handlers.get(field) if wire == 2 else None
+    for field, wire, fstart, vstart, vend in field_spans(buf, start, end):
+        handler = handlers.get(field) if wire == LEN else None
         if handler is None:
             continue
         new = handler(buf, vstart, vend)
@@ -96,7 +51,7 @@ def _rewrite(buf, start: int, end: int, handlers: dict[int, Callable]):
             continue
         changed = True
         parts.append(buf[last:fstart])
-        parts.append(tag(field) + encode_varint(len(new)))
+        parts.append(key(field, LEN) + encode_varint(len(new)))
         parts.append(new)
         last = vend
     if not changed:
@@ -119,23 +74,23 @@ def split_graph_def(buf, start: int, end: int, sink: dict, key_prefix=()) -> byt
 
         def entry(b2, s2, e2):
             key = None
-            for f, w, _, vs, ve in fields(b2, s2, e2):
-                if f == ENTRY_KEY and w == 2:
+            for f, w, _, vs, ve in field_spans(b2, s2, e2):
+                if f == ENTRY_KEY and w == LEN:
                     key = bytes(b2[vs:ve])
             if key != b"value":
                 return None
 
             def attr_value(b3, s3, e3):
                 def tensor(b4, s4, e4):
-                    for f, w, fs, vs, ve in fields(b4, s4, e4):
-                        if f == TENSOR_CONTENT and w == 2 and ve - vs >= LARGE:
+                    for f, w, fs, vs, ve in field_spans(b4, s4, e4):
+                        if f == TENSOR_CONTENT and w == LEN and ve - vs >= LARGE:
                             sink[idx] = memoryview(b4)[vs:ve]
                             return bytes(b4[s4:fs]) + bytes(b4[ve:e4])
                     return None
                 return _rewrite(b3, s3, e3, {ATTR_TENSOR: tensor})
             return _rewrite(b2, s2, e2, {ENTRY_VALUE: attr_value})
         return _rewrite(b, s, e, {NODE_ATTR: entry})
-    return _rewrite(buf, start, end, {GRAPH_NODE: node})
+    return _data_loss_on_wire_error(_rewrite, buf, start, end, {GRAPH_NODE: node})
 
 
 def split_saved_model(buf, sink: dict) -> bytes | None:
@@ -146,7 +101,7 @@ def split_saved_model(buf, sink: dict) -> bytes | None:
         counter[0] += 1
         return _rewrite(b, s, e, {META_GRAPH_GRAPH_DEF: lambda b2, s2, e2: split_graph_def(
             b2, s2, e2, sink, (counter[0],))})
-    return _rewrite(buf, 0, len(buf), {SAVED_MODEL_META_GRAPHS: meta})
+    return _data_loss_on_wire_error(_rewrite, buf, 0, len(buf), {SAVED_MODEL_META_GRAPHS: meta})
 
 
 # -- streaming writer ------------------------------------------------------------------------------
@@ -168,7 +123,7 @@ class Chunks:
 
     def field(self, number: int, body: Chunks):
         """Appends ``body`` as length-delimited field ``number``."""
-        self.add(tag(number) + encode_varint(body.size))
+        self.add(key(number, LEN) + encode_varint(body.size))
         return self.add(body)
 
     def write_to(self, f):
@@ -179,7 +134,8 @@ class Chunks:
 def const_node_chunks(node_small: bytes, tensor_small: bytes, content) -> Chunks:
     """A NodeDef whose ``value`` attr is TensorProto(``tensor_small`` + raw ``content``)."""
     nbytes = len(content)
-    tensor = Chunks([tensor_small, tag(TENSOR_CONTENT) + encode_varint(nbytes), content])
+    tensor = Chunks([tensor_small, key(TENSOR_CONTENT, LEN) + encode_varint(nbytes), content])
     attr_value = Chunks().field(ATTR_TENSOR, tensor)
-    entry = Chunks([tag(ENTRY_KEY) + encode_varint(5) + b"value"]).field(ENTRY_VALUE, attr_value)
+    entry = Chunks([key(ENTRY_KEY, LEN) + encode_varint(5) + b"value"]).field(ENTRY_VALUE,
+                                                                              attr_value)
     return Chunks([node_small]).field(NODE_ATTR, entry)
