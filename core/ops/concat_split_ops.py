@@ -270,14 +270,19 @@ def unstack(value, num=None, axis=0, name="unstack"):
 # -- Split / SplitV -----------------------------------------------------------------------------
 
 
-def _split_kernel(split_dim, x, *, num_split):
-    x = np.asarray(x)
-    r = x.ndim
+def _split_dim(split_dim, r: int) -> int:
+    """The split axis of a rank-``r`` input, in [0, r)."""
     a = _scalar_axis(split_dim, "split_dim")
     if not -r <= a < r:
         raise InvalidArgumentError(None, None, f"-input rank(-{r}) <= split_dim < input rank "
                                    f"({r}), but got {a}")
-    a %= r
+    return a % r
+
+
+def _split_kernel(split_dim, x, *, num_split):
+    x = np.asarray(x)
+    r = x.ndim
+    a = _split_dim(split_dim, r)
     if x.shape[a] % num_split:
         raise InvalidArgumentError(None, None, "Number of ways to split should evenly divide "
                                    f"the split dimension, but got split_dim {a} (size = "
@@ -352,11 +357,7 @@ def _resolve_splits(sizes, d):
 def _split_v_kernel(x, size_splits, split_dim, *, num_split):
     x = np.asarray(x)
     r = x.ndim
-    a = _scalar_axis(split_dim, "split_dim")
-    if not -r <= a < r:
-        raise InvalidArgumentError(None, None, f"-input rank(-{r}) <= split_dim < input rank "
-                                   f"({r}), but got {a}")
-    a %= r
+    a = _split_dim(split_dim, r)
     sizes = [int(s) for s in np.asarray(size_splits).reshape(-1)]
     if len(sizes) != num_split:
         raise InvalidArgumentError(None, None, f"size_splits has {len(sizes)} values, but "
