@@ -138,10 +138,7 @@ class _AsyncDone:
 
     __slots__ = ("future", "_waker", "_flag")
 
-    def __init__(self, loop):
-        waker = _wakers.get(loop)
-        if waker is None:
-            waker = _wakers[loop] = _LoopWaker(loop)
+    def __init__(self, loop, waker: _LoopWaker):
         self._waker = waker
         self.future = loop.create_future()
         self._flag = False
@@ -170,7 +167,7 @@ class _Task:
         self.parent = parent
         self.index = index
         # Requests batch together only when their non-batch dims and dtypes agree.
-        self.signature = tuple((a.dtype.str, a.shape[1:]) for a in inputs)
+        self.signature = tuple([(a.dtype, a.shape[1:]) for a in inputs])
         self.finished = False
         self.pieces = [self]  # what is queued for it: itself, or the pieces it was split into
 
@@ -229,6 +226,7 @@ class DynamicBatcher:
         self._clock = clock
         self._queue: collections.deque[_Task] = collections.deque()
         self._rows = 0
+        self._waker: _LoopWaker | None = None  # of the loop that awaited last
         self._cond = threading.Condition()
         self._stopping = False
         self._threads = [threading.Thread(target=self._loop, name=f"{name}-{i}", daemon=True)
@@ -301,7 +299,14 @@ class DynamicBatcher:
         and a whole batch is handed back with one loop wake-up. With ``enforce_deadline``
         false the caller is cancelled at its deadline by someone else (gRPC does that for the
         call's own deadline), which spares a timer per request."""
-        done = _AsyncDone(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        waker = self._waker
+        if waker is None or waker.loop is not loop:  # one loop serves: look it up once
+            waker = _wakers.get(loop)
+            if waker is None:
+                waker = _wakers[loop] = _LoopWaker(loop)
+            self._waker = waker
+        done = _AsyncDone(loop, waker)
         task = self.submit(inputs, outputs, deadline, done=done)
         try:
             if deadline is None or not enforce_deadline:
@@ -453,7 +458,10 @@ class DynamicBatcher:
 def _rows_of(inputs) -> int:
     if not inputs:
         raise InvalidArgumentError(None, None, "batching needs at least one input")
-    rows = {np.shape(a)[0] if np.ndim(a) else None for a in inputs}
+    try:  # arrays with a leading dimension: the usual case
+        rows = {a.shape[0] for a in inputs}
+    except (AttributeError, IndexError):
+        rows = {np.shape(a)[0] if np.ndim(a) else None for a in inputs}
     if None in rows:
         raise InvalidArgumentError(None, None, "batched inputs must have a batch dimension")
     if len(rows) != 1:

@@ -7,7 +7,6 @@ resolves versions; batchers and plans execute. Nothing here knows about gRPC or 
 from __future__ import annotations
 
 import asyncio
-import collections
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -38,22 +37,39 @@ class Prediction:
 class InferenceStats:
     """Triton-style counters for ModelStatistics, per (model, version)."""
 
+    FIELDS = ("ok", "ok_ns", "fail", "fail_ns", "rows", "executions", "compute_ns", "last_ms")
+
     def __init__(self):
         self._lock = threading.Lock()
-        self._by = collections.defaultdict(lambda: collections.defaultdict(int))
+        self._by: dict[tuple, list[int]] = {}
 
-    def add(self, model: str, version: int, **values):
+    def _counters(self, model: str, version: int) -> list[int]:
+        counters = self._by.get((model, version))
+        if counters is None:
+            counters = self._by[(model, version)] = [0] * len(self.FIELDS)
+        return counters
+
+    def succeeded(self, model: str, version: int, ns: int, rows: int, last_ms: int):
         with self._lock:
-            entry = self._by[(model, version)]
-            for k, v in values.items():
-                if k == "last_ms":
-                    entry[k] = v  # a timestamp, not a count
-                else:
-                    entry[k] += v
+            c = self._counters(model, version)
+            c[0] += 1
+            c[1] += ns
+            c[4] += rows
+            c[5] += 1
+            c[6] += ns
+            c[7] = last_ms  # a timestamp, not a count
+
+    def failed(self, model: str, version: int, ns: int):
+        with self._lock:
+            c = self._counters(model, version)
+            c[2] += 1
+            c[3] += ns
 
     def get(self, model: str, version: int) -> dict:
+        """The counters by name ({} for a version that never answered)."""
         with self._lock:
-            return dict(self._by.get((model, version), {}))
+            counters = self._by.get((model, version))
+            return {} if counters is None else dict(zip(self.FIELDS, counters))
 
     def versions(self, model: str) -> list[int]:
         with self._lock:

@@ -73,6 +73,7 @@ class Metrics:
         # keeps the labelled children, keyed by label values (so as bounded as the labels).
         self._request_children: dict[tuple, tuple] = {}
         self._compute_children: dict[str, object] = {}
+        self._inflight: dict[str, _LoopCount] = {}
 
     def model_label(self, name: str) -> str:
         return name if name in self._models else UNKNOWN_MODEL
@@ -92,6 +93,16 @@ class Metrics:
             self._request_children[key] = children
         children[0].inc()
         children[1].observe(seconds)
+
+    def inflight_count(self, api: str) -> _LoopCount:
+        """The in-flight count of ``api``'s handlers, which all run on the event loop's thread:
+        they change it without the lock (and the call) a gauge's inc() takes on each request,
+        and /metrics reads it when scraped."""
+        count = self._inflight.get(api)
+        if count is None:
+            count = self._inflight[api] = _LoopCount()
+            self.inflight.labels(api).set_function(lambda: count.value)
+        return count
 
     def compute_time(self, model: str, seconds: float):
         label = self.model_label(model)
@@ -118,6 +129,13 @@ class Metrics:
 
     def batcher(self, model: str, version: int, signature: str):
         return _BatcherObserver(self, self.model_label(model))
+
+
+class _LoopCount:
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
 
 
 class _BatcherObserver:

@@ -50,8 +50,11 @@ async def off_loop(size: int, fn, *args):
 
 def payload_bytes(arrays) -> int:
     """About what encoding ``arrays`` costs, in bytes (a string element counts 64)."""
-    return sum(a.size * 64 if a.dtype == object else a.nbytes
-               for a in map(np.asarray, arrays))
+    total = 0
+    for a in arrays:
+        a = np.asarray(a)
+        total += a.size * 64 if a.dtype == object else a.nbytes
+    return total
 
 
 def deadline_of(context: grpc.ServicerContext, clock=time.monotonic) -> float | None:
@@ -71,14 +74,14 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
     """
     method = service_descriptor.methods_by_name[method_name]
     parse = request_class.FromString
-    inflight = metrics.inflight.labels(api) if metrics is not None else None
+    inflight = metrics.inflight_count(api) if metrics is not None else None
     is_async = inspect.iscoroutinefunction(fn)
 
     async def handler(raw: bytes, context):
         start = clock()
         info = RequestInfo(len(raw))
         if inflight is not None:
-            inflight.inc()
+            inflight.value += 1
         try:
             try:
                 request = parse(raw)
@@ -106,7 +109,7 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
             return response
         finally:
             if inflight is not None:
-                inflight.dec()
+                inflight.value -= 1
         if metrics is not None:
             metrics.request(info.model, info.version, api, status.name, clock() - start)
         await context.abort(status, _truncate(details))  # raises: ends the RPC

@@ -41,6 +41,9 @@ _DATATYPE_OF = {d[2]: name for name, d in DATATYPES.items()}
 # datatype string -> little-endian numpy dtype of its raw form (None: BYTES)
 _RAW_DTYPES = {name: None if d[0] is object else np.dtype(d[0]).newbyteorder("<")
                for name, d in DATATYPES.items()}
+# numpy dtype of an output -> datatype (others, BYTES included, take the slow path)
+_DATATYPE_OF_NUMPY = {np.dtype(d[0]): name for name, d in DATATYPES.items() if d[0] is not object}
+_UNKNOWN = object()
 _CONFIG_TYPE = {name: getattr(model_config_pb2, "TYPE_" + ("STRING" if name == "BYTES"
                                                           else name)) for name in DATATYPES}
 
@@ -89,76 +92,100 @@ def encode_bytes(arr: np.ndarray) -> bytes:
 
 def decode_inputs(request) -> dict[str, np.ndarray]:
     raw = request.raw_input_contents
-    if raw and len(raw) != len(request.inputs):
-        raise InvalidArgumentError(None, None, f"expected {len(request.inputs)} "
+    inputs = request.inputs
+    if raw and len(raw) != len(inputs):
+        raise InvalidArgumentError(None, None, f"expected {len(inputs)} "
                                    f"raw_input_contents (one per input), got {len(raw)}")
     out = {}
-    for i, t in enumerate(request.inputs):
-        name, datatype = t.name, t.datatype
-        what = f"input '{name}'"
+    for i, t in enumerate(inputs):
+        name = t.name
         if name in out:
-            raise InvalidArgumentError(None, None, f"{what} is given twice")
-        spec = DATATYPES.get(datatype)
-        if spec is None:
-            raise InvalidArgumentError(None, None, f"{what}: unsupported datatype "
-                                       f"{datatype!r} (expected one of {sorted(DATATYPES)})")
-        np_type, field, _ = spec
+            raise InvalidArgumentError(None, None, f"input '{name}' is given twice")
         shape = tuple(t.shape)
-        n = _elements(shape)
         if raw:
             if t.HasField("contents"):
-                raise InvalidArgumentError(None, None, f"{what}: contents must be empty when "
-                                           "raw_input_contents is used")
-            data = raw[i]
-            raw_dtype = _RAW_DTYPES[datatype]
-            if raw_dtype is None:
-                arr = decode_bytes(data, n, what)
-            else:
-                if len(data) != n * raw_dtype.itemsize:
-                    raise InvalidArgumentError(
-                        None, None, f"{what}: raw data has {len(data)} bytes, but shape "
-                        f"{list(shape)} of {datatype} needs {n * raw_dtype.itemsize}")
-                arr = np.frombuffer(data, dtype=raw_dtype)
-            out[name] = arr.reshape(shape)
-            continue
-        if field is None:
-            raise InvalidArgumentError(None, None, f"{what}: {t.datatype} must be sent in "
-                                       "raw_input_contents")
-        values = getattr(t.contents, field)
-        if len(values) != n:
-            raise InvalidArgumentError(None, None, f"{what}: {len(values)} values in "
-                                       f"{field}, shape {list(shape)} needs {n}")
-        if np_type is object:
-            arr = np.empty(n, dtype=object)
-            arr[:] = list(values)
+                raise InvalidArgumentError(None, None, f"input '{name}': contents must be "
+                                           "empty when raw_input_contents is used")
+            out[name] = _decode_raw(name, t.datatype, shape, raw[i])
         else:
-            try:
-                arr = np.array(values, dtype=np_type)
-            except OverflowError:
-                raise InvalidArgumentError(None, None, f"{what}: a value is out of range for "
-                                           f"{t.datatype}") from None
-        out[t.name] = arr.reshape(shape)
+            out[name] = _decode_contents(name, t, shape)
     return out
+
+
+def _decode_raw(name: str, datatype: str, shape: tuple, data: bytes) -> np.ndarray:
+    raw_dtype = _RAW_DTYPES.get(datatype, _UNKNOWN)
+    if raw_dtype is _UNKNOWN:
+        raise _unsupported(name, datatype)
+    if raw_dtype is None:  # BYTES
+        return decode_bytes(data, _elements(shape), f"input '{name}'").reshape(shape)
+    try:  # the common case in one step; the checks below name what is wrong
+        arr = np.frombuffer(data, dtype=raw_dtype).reshape(shape)
+        if arr.shape == shape:  # not when reshape inferred a -1
+            return arr
+    except ValueError:
+        pass
+    n = _elements(shape)
+    raise InvalidArgumentError(
+        None, None, f"input '{name}': raw data has {len(data)} bytes, but shape "
+        f"{list(shape)} of {datatype} needs {n * raw_dtype.itemsize}")
+
+
+def _unsupported(name: str, datatype: str) -> InvalidArgumentError:
+    return InvalidArgumentError(None, None, f"input '{name}': unsupported datatype "
+                                f"{datatype!r} (expected one of {sorted(DATATYPES)})")
+
+
+def _decode_contents(name: str, t, shape: tuple) -> np.ndarray:
+    what = f"input '{name}'"
+    spec = DATATYPES.get(t.datatype)
+    if spec is None:
+        raise _unsupported(name, t.datatype)
+    np_type, field, _ = spec
+    n = _elements(shape)
+    if field is None:
+        raise InvalidArgumentError(None, None, f"{what}: {t.datatype} must be sent in "
+                                   "raw_input_contents")
+    values = getattr(t.contents, field)
+    if len(values) != n:
+        raise InvalidArgumentError(None, None, f"{what}: {len(values)} values in "
+                                   f"{field}, shape {list(shape)} needs {n}")
+    if np_type is object:
+        arr = np.empty(n, dtype=object)
+        arr[:] = list(values)
+    else:
+        try:
+            arr = np.array(values, dtype=np_type)
+        except OverflowError:
+            raise InvalidArgumentError(None, None, f"{what}: a value is out of range for "
+                                       f"{t.datatype}") from None
+    return arr.reshape(shape)
 
 
 def _infer_response(request, entry, outputs, prediction):
     response = pb.ModelInferResponse(model_name=entry.name, model_version=str(entry.version),
                                      id=request.id)
-    raw = response.raw_output_contents
-    for alias in outputs or sorted(prediction.outputs):
-        value = np.asarray(prediction.outputs[alias])
-        out = response.outputs.add(name=alias, shape=value.shape)
-        if value.dtype == object:
-            out.datatype = "BYTES"
-            raw.append(encode_bytes(value))
-        else:
-            try:
-                out.datatype = datatype_of(_dt.from_numpy(value))
-            except (KeyError, TypeError):
-                raise UnimplementedError(None, None, f"output '{alias}' has dtype "
-                                         f"{value.dtype}, which KServe v2 cannot carry") from None
-            raw.append(np.ascontiguousarray(value).tobytes())
+    add, raw = response.outputs.add, response.raw_output_contents
+    values = prediction.outputs
+    for alias in outputs or sorted(values):
+        value = values[alias]
+        if type(value) is not np.ndarray:
+            value = np.asarray(value)
+        datatype = _DATATYPE_OF_NUMPY.get(value.dtype)
+        if datatype is None:
+            datatype = _datatype_of_output(alias, value)
+        add(name=alias, datatype=datatype, shape=value.shape)
+        raw.append(encode_bytes(value) if datatype == "BYTES" else value.tobytes())
     return response
+
+
+def _datatype_of_output(alias: str, value: np.ndarray) -> str:
+    if value.dtype == object:
+        return "BYTES"
+    try:
+        return datatype_of(_dt.from_numpy(value))
+    except (KeyError, TypeError):
+        raise UnimplementedError(None, None, f"output '{alias}' has dtype {value.dtype}, "
+                                 "which KServe v2 cannot carry") from None
 
 
 def _parse_version(text: str):
@@ -275,7 +302,7 @@ class InferenceService:
         entry = self._entry(info, request.model_name, request.model_version)
         try:
             inputs = await off_loop(info.size, decode_inputs, request)
-            outputs = [o.name for o in request.outputs] if request.outputs else []
+            outputs = [o.name for o in request.outputs] if request.outputs else ()
             deadline = deadline_of(context, self.clock)
             own_deadline = False  # gRPC cancels the call at its own deadline
             signature = None
@@ -295,18 +322,12 @@ class InferenceService:
             response = await off_loop(payload_bytes(prediction.outputs.values()),
                                       _infer_response, request, entry, outputs, prediction)
         except BaseException:  # cancelled (client gone, deadline) included: a failure
-            self._account(entry, start, ok=False)
+            self.plane.stats.failed(entry.name, entry.version,
+                                    int((self.clock() - start) * 1e9))
             raise
-        self._account(entry, start, ok=True, rows=_rows(inputs))
+        self.plane.stats.succeeded(entry.name, entry.version, int((self.clock() - start) * 1e9),
+                                   _rows(inputs), int(time.time() * 1000))
         return response
-
-    def _account(self, entry, start, ok, rows=0):
-        ns = int((self.clock() - start) * 1e9)
-        if ok:
-            self.plane.stats.add(entry.name, entry.version, ok=1, ok_ns=ns, rows=rows,
-                                 executions=1, compute_ns=ns, last_ms=int(time.time() * 1000))
-        else:
-            self.plane.stats.add(entry.name, entry.version, fail=1, fail_ns=ns)
 
     def handlers(self, metrics=None):
         service = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"]

@@ -192,6 +192,9 @@ def test_raw_bytes_do_not_match_the_shape(served):
     refused(lambda: infer(client, req), "INVALID_ARGUMENT", "raw_input_contents", "got 2")
     refused(lambda: infer(client, infer_request(shape=(-1, 4), raw=b"")), "INVALID_ARGUMENT",
             "[-1, 4]")
+    # numpy's reshape would infer the -1 from the bytes; the protocol has no such dimension.
+    refused(lambda: infer(client, infer_request(shape=(-1, 4), raw=X.tobytes())),
+            "INVALID_ARGUMENT", "invalid shape [-1, 4]")
 
 
 def test_bytes_and_typed_mismatches(served):
