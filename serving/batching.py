@@ -213,9 +213,11 @@ class _SplitParent:
 class DynamicBatcher:
     """Merges requests into batches run by ``execute(feeds, output_aliases) -> {alias: array}``.
 
-    ``observer`` (optional) receives ``batch(rows, padding)``, ``queue_wait(seconds)``,
-    ``compute(seconds)`` (one execute call) and ``queued(delta)`` (requests entering +n /
-    leaving -n the queue); ``clock`` is injectable for tests.
+    ``observer`` (optional) receives ``batch(rows, padding)``, ``queue_wait(seconds)`` and
+    ``compute(seconds)`` (one execute call); ``watch_queue(depth)`` hands it the batcher's
+    ``queue_depth`` to read when it likes (a count kept per request would cost a call and a lock
+    on every submit), and ``unwatch_queue(depth)`` takes it back at ``stop``. ``clock`` is
+    injectable for tests.
     """
 
     def __init__(self, execute: Callable[[list, tuple], dict], config: BatchingConfig,
@@ -231,6 +233,8 @@ class DynamicBatcher:
         self._stopping = False
         self._threads = [threading.Thread(target=self._loop, name=f"{name}-{i}", daemon=True)
                          for i in range(config.num_batch_threads)]
+        if observer is not None:
+            observer.watch_queue(self.queue_depth)
         for t in self._threads:
             t.start()
 
@@ -276,8 +280,6 @@ class DynamicBatcher:
             # wake-up costs more than the Python work of a request).
             if was_empty or self._rows >= cfg.max_batch_size:
                 self._cond.notify()
-        if self._observer is not None:
-            self._observer.queued(len(pieces))
         return task
 
     def run(self, inputs, outputs, deadline=None) -> dict:
@@ -327,7 +329,6 @@ class DynamicBatcher:
     def withdraw(self, task: _Task):
         """Takes a request nobody waits for any more out of the queue, so it neither runs nor
         holds queue space; a piece already in a running batch just has its result ignored."""
-        removed = 0
         with self._cond:
             for piece in task.pieces:
                 piece.finished = True
@@ -336,9 +337,6 @@ class DynamicBatcher:
                 except ValueError:
                     continue
                 self._rows -= piece.rows
-                removed += 1
-        if removed and self._observer is not None:
-            self._observer.queued(-removed)
 
     def queue_depth(self) -> int:
         return len(self._queue)
@@ -350,13 +348,13 @@ class DynamicBatcher:
             if not drain:
                 for t in self._queue:
                     t.finish(error=UnavailableError(None, None, "the server is shutting down"))
-                if self._observer is not None:
-                    self._observer.queued(-len(self._queue))
                 self._queue.clear()
                 self._rows = 0
             self._cond.notify_all()
         for t in self._threads:
             t.join(timeout)
+        if self._observer is not None:
+            self._observer.unwatch_queue(self.queue_depth)
 
     # -- batch threads -----------------------------------------------------------------------
     def _loop(self):
@@ -388,13 +386,12 @@ class DynamicBatcher:
                     break
                 self._cond.wait(timeout - waited)
             batch, rows, now = [], 0, self._clock()
-            first, dropped = None, 0
+            first = None
             while self._queue:
                 t = self._queue[0]
                 if t.deadline is not None and t.deadline <= now:
                     self._queue.popleft()
                     self._rows -= t.rows
-                    dropped += 1
                     t.finish(error=DeadlineExceededError(
                         None, None, "Deadline exceeded while the request waited in the batch "
                         "queue"))
@@ -410,7 +407,6 @@ class DynamicBatcher:
             if self._queue:
                 self._cond.notify()  # more work: wake another batch thread
         if self._observer is not None:
-            self._observer.queued(-(len(batch) + dropped))
             for t in batch:
                 self._observer.queue_wait(now - t.enqueued)
         return batch

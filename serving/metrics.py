@@ -7,8 +7,14 @@ reported as "_unknown"), versions from the versions on disk, API and code from f
 
 from __future__ import annotations
 
+import bisect
+import threading
+
 from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, Info,
                                PlatformCollector, ProcessCollector)
+from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 import minitf
 
@@ -27,22 +33,22 @@ class Metrics:
         self.registry = registry if registry is not None else CollectorRegistry()
         self._models = set(models)
         r = self.registry
-        self.requests = Counter(
+        self.requests = _FastCounter(
             "minitf_requests", "Requests by model, version, API and gRPC status code.",
             ["model", "version", "api", "code"], registry=r)
-        self.request_duration = Histogram(
+        self.request_duration = _FastHistogram(
             "minitf_request_duration_seconds", "Time from receiving a request to answering it "
             "(failures included).", ["model", "api"], buckets=LATENCY_BUCKETS, registry=r)
-        self.queue_wait = Histogram(
+        self.queue_wait = _FastHistogram(
             "minitf_queue_wait_seconds", "Time a request waited in the batch queue.",
             ["model"], buckets=LATENCY_BUCKETS, registry=r)
-        self.compute = Histogram(
+        self.compute = _FastHistogram(
             "minitf_compute_seconds", "Time to execute the model's plan for one batch (or one "
             "unbatched request).", ["model"], buckets=LATENCY_BUCKETS, registry=r)
-        self.batch_size = Histogram(
+        self.batch_size = _FastHistogram(
             "minitf_batch_size_rows", "Rows in each executed batch, padding included.",
             ["model"], buckets=ROWS_BUCKETS, registry=r)
-        self.padding = Histogram(
+        self.padding = _FastHistogram(
             "minitf_batch_padding_rows", "Padding rows added to reach an allowed batch size.",
             ["model"], buckets=(0,) + ROWS_BUCKETS, registry=r)
         self.queue_depth = Gauge(
@@ -74,6 +80,8 @@ class Metrics:
         self._request_children: dict[tuple, tuple] = {}
         self._compute_children: dict[str, object] = {}
         self._inflight: dict[str, _LoopCount] = {}
+        self._queues: dict[str, set] = {}  # model label -> queue_depth of its batchers
+        self._queues_lock = threading.Lock()
 
     def model_label(self, name: str) -> str:
         return name if name in self._models else UNKNOWN_MODEL
@@ -104,6 +112,23 @@ class Metrics:
             self.inflight.labels(api).set_function(lambda: count.value)
         return count
 
+    def watch_queue(self, label: str, depth):
+        """Adds a batcher's ``depth()`` to the model's queue-depth gauge, read when scraped."""
+        with self._queues_lock:
+            depths = self._queues.get(label)
+            if depths is None:
+                depths = self._queues[label] = set()
+
+                def total():
+                    with self._queues_lock:
+                        return sum(d() for d in depths)
+                self.queue_depth.labels(label).set_function(total)
+            depths.add(depth)
+
+    def unwatch_queue(self, label: str, depth):
+        with self._queues_lock:
+            self._queues.get(label, set()).discard(depth)
+
     def compute_time(self, model: str, seconds: float):
         label = self.model_label(model)
         child = self._compute_children.get(label)
@@ -131,6 +156,110 @@ class Metrics:
         return _BatcherObserver(self, self.model_label(model))
 
 
+class _Family(Collector):
+    """A labelled metric for the request path, exposed through the registry like
+    prometheus_client's own. Those take two locks, checks and (histograms) a linear bucket
+    search per observation, on the path the GIL serialises (event loop, batch threads); a
+    child here takes one lock."""
+
+    def __init__(self, name: str, documentation: str, labelnames, registry):
+        self._name, self._doc, self._labelnames = name, documentation, tuple(labelnames)
+        self._children: dict[tuple, object] = {}
+        self._lock = threading.Lock()
+        registry.register(self)
+
+    def labels(self, *values):
+        values = tuple(str(v) for v in values)
+        if len(values) != len(self._labelnames):
+            raise ValueError(f"{self._name}: expected labels {self._labelnames}, got {values}")
+        with self._lock:
+            child = self._children.get(values)
+            if child is None:
+                child = self._children[values] = self._new_child()
+            return child
+
+    def describe(self):
+        return [self._family()]
+
+    def collect(self):
+        family = self._family()
+        with self._lock:
+            children = list(self._children.items())
+        for values, child in children:
+            self._add(family, list(values), child)
+        yield family
+
+
+class _FastHistogram(_Family):
+    def __init__(self, name, documentation, labelnames, buckets, registry):
+        self._bounds = tuple(float(b) for b in buckets)
+        self._les = [floatToGoString(b) for b in self._bounds] + ["+Inf"]
+        super().__init__(name, documentation, labelnames, registry)
+
+    def _family(self):
+        return HistogramMetricFamily(self._name, self._doc, labels=self._labelnames)
+
+    def _new_child(self):
+        return _HistogramChild(self._bounds)
+
+    def _add(self, family, values, child):
+        counts, total = child.snapshot()
+        cumulative, buckets = 0, []
+        for le, n in zip(self._les, counts):
+            cumulative += n
+            buckets.append((le, cumulative))
+        family.add_metric(values, buckets, total)
+
+
+class _HistogramChild:
+    __slots__ = ("_bounds", "_counts", "_sum", "_lock")
+
+    def __init__(self, bounds):
+        self._bounds = bounds
+        self._counts = [0] * (len(bounds) + 1)  # the last one: above every bound (+Inf)
+        self._sum = 0.0
+        self._lock = threading.Lock()
+
+    def observe(self, value: float):
+        i = bisect.bisect_left(self._bounds, value)  # the first bucket with value <= le
+        with self._lock:
+            self._counts[i] += 1
+            self._sum += value
+
+    def snapshot(self) -> tuple[list[int], float]:
+        with self._lock:
+            return list(self._counts), self._sum
+
+
+class _FastCounter(_Family):
+    """Exposed as ``<name>_total``."""
+
+    def _family(self):
+        return CounterMetricFamily(self._name, self._doc, labels=self._labelnames)
+
+    def _new_child(self):
+        return _CounterChild()
+
+    def _add(self, family, values, child):
+        family.add_metric(values, child.get())
+
+
+class _CounterChild:
+    __slots__ = ("_value", "_lock")
+
+    def __init__(self):
+        self._value = 0
+        self._lock = threading.Lock()
+
+    def inc(self, amount: int = 1):
+        with self._lock:
+            self._value += amount
+
+    def get(self) -> int:
+        with self._lock:
+            return self._value
+
+
 class _LoopCount:
     __slots__ = ("value",)
 
@@ -141,14 +270,14 @@ class _LoopCount:
 class _BatcherObserver:
     """What a DynamicBatcher reports, bound to its model label."""
 
-    __slots__ = ("_batch", "_padding", "_wait", "_compute", "_depth")
+    __slots__ = ("_metrics", "_model", "_batch", "_padding", "_wait", "_compute")
 
     def __init__(self, metrics: Metrics, model: str):
+        self._metrics, self._model = metrics, model
         self._batch = metrics.batch_size.labels(model)
         self._padding = metrics.padding.labels(model)
         self._wait = metrics.queue_wait.labels(model)
         self._compute = metrics.compute.labels(model)
-        self._depth = metrics.queue_depth.labels(model)
 
     def batch(self, rows: int, padding: int):
         self._batch.observe(rows)
@@ -160,5 +289,8 @@ class _BatcherObserver:
     def compute(self, seconds: float):
         self._compute.observe(seconds)
 
-    def queued(self, delta: int):
-        self._depth.inc(delta)
+    def watch_queue(self, depth):
+        self._metrics.watch_queue(self._model, depth)
+
+    def unwatch_queue(self, depth):
+        self._metrics.unwatch_queue(self._model, depth)

@@ -62,15 +62,14 @@ class FakeExecute:
 
 class Recorder:
     """The batcher observer protocol: batch(rows, padding), queue_wait(s), compute(s),
-    queued(delta)."""
+    watch_queue(depth) and unwatch_queue(depth)."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.batches: list[tuple[int, int]] = []
         self.waits: list[float] = []
         self.computes: list[float] = []
-        self.depth = 0
-        self.max_depth = 0
+        self.watched = None  # the batcher's queue_depth while it runs
 
     def batch(self, rows, padding):
         with self.lock:
@@ -84,10 +83,16 @@ class Recorder:
         with self.lock:
             self.computes.append(seconds)
 
-    def queued(self, delta):
-        with self.lock:
-            self.depth += delta
-            self.max_depth = max(self.max_depth, self.depth)
+    def watch_queue(self, depth):
+        self.watched = depth
+
+    def unwatch_queue(self, depth):  # again on a second stop()
+        assert self.watched in (depth, None)
+        self.watched = None
+
+    @property
+    def depth(self) -> int:  # what the gauge would read
+        return self.watched() if self.watched is not None else 0
 
 
 class FakeClock:
@@ -148,7 +153,7 @@ def make_batcher():
     for batcher, execute, recorder in made:
         execute.release()
         batcher.stop(drain=False, timeout=WAIT)
-        assert recorder.depth == 0
+        assert recorder.watched is None  # a stopped batcher is not kept alive by the gauge
         assert batcher.queue_depth() == 0
 
 
@@ -607,7 +612,6 @@ def test_observer_reports_balance_out(make_batcher):
     with pytest.raises(DeadlineExceededError):
         batcher.wait(t_late)
     wait_until(lambda: recorder.depth == 0, what="queue depth back to 0")
-    assert recorder.max_depth == 4
     # blocker 1 -> 2 (pad 1); small 1 -> 2 (pad 1); pieces 4 and 2.
     assert recorder.batches == [(2, 1), (2, 1), (4, 0), (2, 0)]
     assert execute.rows_per_call() == [b for b, _ in recorder.batches]

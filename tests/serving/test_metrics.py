@@ -249,3 +249,66 @@ def test_not_ready_server(tmp_path):
         scrape = Scrape(server)
         assert scrape.value("minitf_model_versions_available", model="late") == 0
         assert not client.server_ready()
+
+
+def test_request_path_metrics_expose_what_prometheus_client_would():
+    """The request path's own counter and histogram (one lock per observation) against
+    prometheus_client's Counter and Histogram fed the same values: the same samples, bucket
+    edges (a value equal to a bound counts in that bucket) and text exposition."""
+    from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+    from minitf.serving.metrics import LATENCY_BUCKETS, _FastCounter, _FastHistogram
+
+    ours, theirs = CollectorRegistry(), CollectorRegistry()
+    h_ours = _FastHistogram("t_seconds", "Help.", ["m"], LATENCY_BUCKETS, ours)
+    h_theirs = Histogram("t_seconds", "Help.", ["m"], buckets=LATENCY_BUCKETS, registry=theirs)
+    c_ours = _FastCounter("t_requests", "Help.", ["m", "code"], ours)
+    c_theirs = Counter("t_requests", "Help.", ["m", "code"], registry=theirs)
+    values = [0.0, 0.0001, 0.00010001, 0.003, 0.005, 0.7, 10.0, 11.0, 1e9] + \
+        list(np.random.default_rng(0).exponential(0.01, 200))
+    for i, v in enumerate(values):
+        model = "a" if i % 3 else "b"
+        h_ours.labels(model).observe(v)
+        h_theirs.labels(model).observe(v)
+        c_ours.labels(model, "OK" if i % 5 else "INTERNAL").inc()
+        c_theirs.labels(model, "OK" if i % 5 else "INTERNAL").inc()
+    for h in (h_ours, h_theirs):
+        h.labels("edge").observe(0.0001)
+
+    def samples(registry):
+        text = generate_latest(registry).decode()
+        return sorted((s.name, tuple(sorted(s.labels.items())), round(s.value, 9))
+                      for f in text_string_to_metric_families(text) for s in f.samples
+                      if not s.name.endswith("_created")), text
+
+    (got, text), (want, _) = samples(ours), samples(theirs)
+    assert got == want
+    assert 't_seconds_bucket{le="0.0001",m="edge"} 1.0' in text  # a bound is inclusive
+    with pytest.raises(ValueError, match="expected labels"):
+        h_ours.labels("a", "extra")
+
+
+def test_queue_depth_and_inflight_gauges_read_their_sources_when_scraped():
+    from prometheus_client import CollectorRegistry
+
+    from minitf.serving.metrics import Metrics
+
+    metrics = Metrics(CollectorRegistry(), ["m"], process_metrics=False)
+    depths = {"v1": 3, "v2": 4}
+    v1, v2 = (lambda: depths["v1"]), (lambda: depths["v2"])
+    metrics.batcher("m", 1, "serving_default").watch_queue(v1)
+    metrics.batcher("m", 2, "serving_default").watch_queue(v2)
+    inflight = metrics.inflight_count("kserve.ModelInfer")
+    inflight.value += 2
+
+    def value(name, **labels):
+        return metrics.registry.get_sample_value(name, labels)
+
+    assert value("minitf_queue_depth", model="m") == 7  # both versions' queues
+    assert value("minitf_inflight_requests", api="kserve.ModelInfer") == 2
+    depths["v2"] = 1
+    inflight.value -= 2
+    assert value("minitf_queue_depth", model="m") == 4
+    assert value("minitf_inflight_requests", api="kserve.ModelInfer") == 0
+    metrics.batcher("m", 2, "serving_default").unwatch_queue(v2)  # version 2 unloaded
+    assert value("minitf_queue_depth", model="m") == 3
