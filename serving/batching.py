@@ -152,8 +152,8 @@ class _AsyncDone:
 
 
 class _Task:
-    __slots__ = ("inputs", "rows", "outputs", "deadline", "enqueued", "done", "result", "error",
-                 "parent", "index", "signature", "finished", "pieces")
+    __slots__ = ("inputs", "rows", "outputs", "deadline", "enqueued", "waited", "done", "result",
+                 "error", "parent", "index", "signature", "finished", "pieces")
 
     def __init__(self, inputs, rows, outputs, deadline, now, parent=None, index=0, done=None):
         self.inputs = inputs
@@ -161,6 +161,7 @@ class _Task:
         self.outputs = outputs
         self.deadline = deadline
         self.enqueued = now
+        self.waited = 0.0  # in the queue, set when a batch takes it
         self.done = (done or _Done()) if parent is None else None
         self.result = None
         self.error = None
@@ -213,8 +214,10 @@ class _SplitParent:
 class DynamicBatcher:
     """Merges requests into batches run by ``execute(feeds, output_aliases) -> {alias: array}``.
 
-    ``observer`` (optional) receives ``batch(rows, padding)``, ``queue_wait(seconds)`` and
-    ``compute(seconds)`` (one execute call); ``watch_queue(depth)`` hands it the batcher's
+    ``observer`` (optional) receives ``queue_wait(seconds)`` per request taken from the queue,
+    ``batch(rows, padding)`` before each execute call and ``executed(seconds, requests, rows,
+    queued_seconds)`` after each successful one (``rows`` without padding, ``queued_seconds``
+    summed over its requests); ``watch_queue(depth)`` hands it the batcher's
     ``queue_depth`` to read when it likes (a count kept per request would cost a call and a lock
     on every submit), and ``unwatch_queue(depth)`` takes it back at ``stop``. ``clock`` is
     injectable for tests.
@@ -406,9 +409,11 @@ class DynamicBatcher:
                 batch.append(t)
             if self._queue:
                 self._cond.notify()  # more work: wake another batch thread
+        for t in batch:
+            t.waited = now - t.enqueued
         if self._observer is not None:
             for t in batch:
-                self._observer.queue_wait(now - t.enqueued)
+                self._observer.queue_wait(t.waited)
         return batch
 
     def _run_batch(self, batch: list[_Task]):
@@ -430,14 +435,15 @@ class DynamicBatcher:
                 self._observer.batch(target, target - rows)
             start = self._clock()
             result = self._execute(feeds, outputs)
-            if self._observer is not None:
-                self._observer.compute(self._clock() - start)
+            seconds = self._clock() - start
             for alias, value in result.items():
                 if np.ndim(value) == 0 or value.shape[0] != target:
                     raise FailedPreconditionError(
                         None, None, f"output '{alias}' does not have the batch as its first "
                         f"dimension ({np.shape(value)} for {target} rows); disable batching "
                         "for this model")
+            if self._observer is not None:
+                self._observer.executed(seconds, len(batch), rows, sum(t.waited for t in batch))
         except Exception as e:  # noqa: BLE001 - the error fails every request of the batch
             if not isinstance(e, OpError):  # not the model's error: a bug of ours
                 log.exception("batch execution failed")

@@ -20,6 +20,7 @@ from minitf.plan import Plan
 from minitf.session import _check_feed
 
 from .batching import BatcherStoppedError
+from .metrics import InferenceStats
 from .repository import LoadedVersion, ModelRepository
 from .servable import DEFAULT_SIGNATURE
 
@@ -34,54 +35,14 @@ class Prediction:
     outputs: dict[str, np.ndarray]
 
 
-class InferenceStats:
-    """Triton-style counters for ModelStatistics, per (model, version)."""
-
-    FIELDS = ("ok", "ok_ns", "fail", "fail_ns", "rows", "executions", "compute_ns", "last_ms")
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._by: dict[tuple, list[int]] = {}
-
-    def _counters(self, model: str, version: int) -> list[int]:
-        counters = self._by.get((model, version))
-        if counters is None:
-            counters = self._by[(model, version)] = [0] * len(self.FIELDS)
-        return counters
-
-    def succeeded(self, model: str, version: int, ns: int, rows: int, last_ms: int):
-        with self._lock:
-            c = self._counters(model, version)
-            c[0] += 1
-            c[1] += ns
-            c[4] += rows
-            c[5] += 1
-            c[6] += ns
-            c[7] = last_ms  # a timestamp, not a count
-
-    def failed(self, model: str, version: int, ns: int):
-        with self._lock:
-            c = self._counters(model, version)
-            c[2] += 1
-            c[3] += ns
-
-    def get(self, model: str, version: int) -> dict:
-        """The counters by name ({} for a version that never answered)."""
-        with self._lock:
-            counters = self._by.get((model, version))
-            return {} if counters is None else dict(zip(self.FIELDS, counters))
-
-    def versions(self, model: str) -> list[int]:
-        with self._lock:
-            return sorted(v for (m, v) in self._by if m == model)
-
-
 class DataPlane:
     def __init__(self, repository: ModelRepository, metrics=None, clock=time.monotonic,
                  executor=None):
         self.repository = repository
         self.metrics = metrics
-        self.stats = InferenceStats()
+        # ModelStatistics' counters: the metrics' own (they see every execution), or a
+        # private set when there are no metrics.
+        self.stats = metrics.stats if metrics is not None else InferenceStats()
         self._clock = clock
         self._session_plans: dict = {}
         self._session_lock = threading.Lock()
@@ -162,7 +123,8 @@ class DataPlane:
                                         "ran")
         result = runner.run(feeds, outputs)
         if self.metrics is not None:
-            self.metrics.compute_time(entry.name, self._clock() - start)
+            rows = feeds[0].shape[0] if runner.batchable and feeds else 1
+            self.metrics.executed(entry.name, entry.version, self._clock() - start, rows)
         return Prediction(entry.name, entry.version, runner.name, result)
 
     async def _in_executor(self, fn, *args):

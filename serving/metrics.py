@@ -1,4 +1,6 @@
-"""Prometheus metrics of the model server, every collector created in an injected registry.
+"""Prometheus metrics of the model server, every collector created in an injected registry,
+and the Triton-style statistics behind KServe's ModelStatistics (the same events, counted per
+model version).
 
 Latencies are histograms in seconds (they aggregate across replicas, unlike summaries); label
 values are bounded: model names come from the repository configuration (anything else is
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+import time
 
 from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, Info,
                                PlatformCollector, ProcessCollector)
@@ -80,6 +83,7 @@ class Metrics:
         self._request_children: dict[tuple, tuple] = {}
         self._compute_children: dict[str, object] = {}
         self._inflight: dict[str, _LoopCount] = {}
+        self.stats = InferenceStats()
         self._queues: dict[str, set] = {}  # model label -> queue_depth of its batchers
         self._queues_lock = threading.Lock()
 
@@ -101,6 +105,16 @@ class Metrics:
             self._request_children[key] = children
         children[0].inc()
         children[1].observe(seconds)
+
+    def inference_request(self, model: str, version, api: str, code: str, seconds: float):
+        """``request`` for an inference API (Predict, ModelInfer): also a success or failure
+        in the version's statistics once the request got as far as resolving one."""
+        self.request(model, version, api, code, seconds)
+        if version is not None:
+            if code == "OK":
+                self.stats.succeeded(model, version, int(seconds * 1e9), int(time.time() * 1000))
+            else:
+                self.stats.failed(model, version, int(seconds * 1e9))
 
     def inflight_count(self, api: str) -> _LoopCount:
         """The in-flight count of ``api``'s handlers, which all run on the event loop's thread:
@@ -136,6 +150,11 @@ class Metrics:
             child = self._compute_children[label] = self.compute.labels(label)
         child.observe(seconds)
 
+    def executed(self, model: str, version: int, seconds: float, rows: int):
+        """One unbatched request's plan run."""
+        self.compute_time(model, seconds)
+        self.stats.executed(model, version, 1, rows, int(seconds * 1e9))
+
     # -- repository observer ------------------------------------------------------------------
     def load(self, model: str, version: int, seconds: float, ok: bool):
         self.load_duration.labels(self.model_label(model)).observe(seconds)
@@ -153,7 +172,7 @@ class Metrics:
         self.versions_available.labels(label).set(len(available))
 
     def batcher(self, model: str, version: int, signature: str):
-        return _BatcherObserver(self, self.model_label(model))
+        return _BatcherObserver(self, model, version)
 
 
 class _Family(Collector):
@@ -268,16 +287,19 @@ class _LoopCount:
 
 
 class _BatcherObserver:
-    """What a DynamicBatcher reports, bound to its model label."""
+    """What a DynamicBatcher reports, bound to its model version."""
 
-    __slots__ = ("_metrics", "_model", "_batch", "_padding", "_wait", "_compute")
+    __slots__ = ("_metrics", "_model", "_version", "_label", "_batch", "_padding", "_wait",
+                 "_compute", "_stats")
 
-    def __init__(self, metrics: Metrics, model: str):
-        self._metrics, self._model = metrics, model
-        self._batch = metrics.batch_size.labels(model)
-        self._padding = metrics.padding.labels(model)
-        self._wait = metrics.queue_wait.labels(model)
-        self._compute = metrics.compute.labels(model)
+    def __init__(self, metrics: Metrics, model: str, version: int):
+        self._metrics, self._model, self._version = metrics, model, version
+        self._label = label = metrics.model_label(model)
+        self._batch = metrics.batch_size.labels(label)
+        self._padding = metrics.padding.labels(label)
+        self._wait = metrics.queue_wait.labels(label)
+        self._compute = metrics.compute.labels(label)
+        self._stats = metrics.stats
 
     def batch(self, rows: int, padding: int):
         self._batch.observe(rows)
@@ -286,11 +308,70 @@ class _BatcherObserver:
     def queue_wait(self, seconds: float):
         self._wait.observe(seconds)
 
-    def compute(self, seconds: float):
+    def executed(self, seconds: float, requests: int, rows: int, queued_seconds: float):
         self._compute.observe(seconds)
+        self._stats.executed(self._model, self._version, requests, rows, int(seconds * 1e9),
+                             int(queued_seconds * 1e9))
 
     def watch_queue(self, depth):
-        self._metrics.watch_queue(self._model, depth)
+        self._metrics.watch_queue(self._label, depth)
 
     def unwatch_queue(self, depth):
-        self._metrics.unwatch_queue(self._model, depth)
+        self._metrics.unwatch_queue(self._label, depth)
+
+
+class InferenceStats:
+    """Triton's per-version statistics for ModelStatistics. As Triton counts them: success and
+    fail per request (whole request time); per execution (a batch, or an unbatched request)
+    one ``execution_count`` and its real rows in ``inference_count``; queue and compute_infer
+    per request, each request of a batch charged the batch's compute time."""
+
+    FIELDS = ("ok", "ok_ns", "fail", "fail_ns", "rows", "executions", "compute", "compute_ns",
+              "queue", "queue_ns", "last_ms")
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._by: dict[tuple, list[int]] = {}
+
+    def _counters(self, model: str, version: int) -> list[int]:
+        counters = self._by.get((model, version))
+        if counters is None:
+            counters = self._by[(model, version)] = [0] * len(self.FIELDS)
+        return counters
+
+    def succeeded(self, model: str, version: int, ns: int, last_ms: int):
+        with self._lock:
+            c = self._counters(model, version)
+            c[0] += 1
+            c[1] += ns
+            c[10] = last_ms  # a timestamp, not a count
+
+    def failed(self, model: str, version: int, ns: int):
+        with self._lock:
+            c = self._counters(model, version)
+            c[2] += 1
+            c[3] += ns
+
+    def executed(self, model: str, version: int, requests: int, rows: int, compute_ns: int,
+                 queue_ns: int | None = None):
+        """One execution of ``requests`` requests holding ``rows`` rows; ``queue_ns`` (summed
+        over the requests) when they waited in a batch queue."""
+        with self._lock:
+            c = self._counters(model, version)
+            c[4] += rows
+            c[5] += 1
+            c[6] += requests
+            c[7] += requests * compute_ns
+            if queue_ns is not None:
+                c[8] += requests
+                c[9] += queue_ns
+
+    def get(self, model: str, version: int) -> dict:
+        """The counters by name ({} for a version that never answered)."""
+        with self._lock:
+            counters = self._by.get((model, version))
+            return {} if counters is None else dict(zip(self.FIELDS, counters))
+
+    def versions(self, model: str) -> list[int]:
+        with self._lock:
+            return sorted(v for (m, v) in self._by if m == model)

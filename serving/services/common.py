@@ -65,17 +65,20 @@ def deadline_of(context: grpc.ServicerContext, clock=time.monotonic) -> float | 
 
 
 def unary(service_descriptor, method_name: str, request_class, fn: Callable, api: str,
-          metrics=None, clock=time.monotonic):
+          metrics=None, clock=time.monotonic, inference: bool = False):
     """An asyncio method handler under the canonical path; ``fn(request, context, info)`` is
     a plain function (quick answers) or a coroutine function (anything that waits).
 
     The request is parsed here (not by gRPC) so a malformed message is INVALID_ARGUMENT, not
     INTERNAL. Any OpError becomes its gRPC status; anything else is logged and INTERNAL.
+    An ``inference`` API's requests also count in the model version's statistics.
     """
     method = service_descriptor.methods_by_name[method_name]
     parse = request_class.FromString
     inflight = metrics.inflight_count(api) if metrics is not None else None
     is_async = inspect.iscoroutinefunction(fn)
+    record = None if metrics is None else \
+        metrics.inference_request if inference else metrics.request
 
     async def handler(raw: bytes, context):
         start = clock()
@@ -97,21 +100,21 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
             remaining = context.time_remaining()
             code = "DEADLINE_EXCEEDED" if remaining is not None and remaining <= 0 else \
                 "CANCELLED"
-            if metrics is not None:
-                metrics.request(info.model, info.version, api, code, clock() - start)
+            if record is not None:
+                record(info.model, info.version, api, code, clock() - start)
             raise
         except Exception as e:  # noqa: BLE001 - reported to the client as INTERNAL
             log.exception("%s failed", method_path(method))
             status, details = grpc.StatusCode.INTERNAL, f"{type(e).__name__}: {e}"
         else:
-            if metrics is not None:
-                metrics.request(info.model, info.version, api, "OK", clock() - start)
+            if record is not None:
+                record(info.model, info.version, api, "OK", clock() - start)
             return response
         finally:
             if inflight is not None:
                 inflight.value -= 1
-        if metrics is not None:
-            metrics.request(info.model, info.version, api, status.name, clock() - start)
+        if record is not None:
+            record(info.model, info.version, api, status.name, clock() - start)
         await context.abort(status, _truncate(details))  # raises: ends the RPC
 
     return method_path(method), grpc.unary_unary_rpc_method_handler(

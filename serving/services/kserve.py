@@ -292,42 +292,34 @@ class InferenceService:
                 st = ms.inference_stats
                 st.success.count, st.success.ns = s.get("ok", 0), s.get("ok_ns", 0)
                 st.fail.count, st.fail.ns = s.get("fail", 0), s.get("fail_ns", 0)
-                st.compute_infer.count = s.get("executions", 0)
+                st.queue.count, st.queue.ns = s.get("queue", 0), s.get("queue_ns", 0)
+                st.compute_infer.count = s.get("compute", 0)
                 st.compute_infer.ns = s.get("compute_ns", 0)
         return response
 
     # -- inference ---------------------------------------------------------------------------
     async def model_infer(self, request, context, info):
-        start = self.clock()
         entry = self._entry(info, request.model_name, request.model_version)
-        try:
-            inputs = await off_loop(info.size, decode_inputs, request)
-            outputs = [o.name for o in request.outputs] if request.outputs else ()
-            deadline = deadline_of(context, self.clock)
-            own_deadline = False  # gRPC cancels the call at its own deadline
-            signature = None
-            params = request.parameters
-            if params:  # usually empty: skip the map lookups
-                timeout = params.get("timeout")
-                if timeout is not None and \
-                        timeout.WhichOneof("parameter_choice") == "int64_param":
-                    t = self.clock() + timeout.int64_param / 1e6
-                    if deadline is None or t < deadline:
-                        deadline, own_deadline = t, True
-                sig_param = params.get("signature_name")
-                if sig_param is not None:
-                    signature = sig_param.string_param
-            prediction = await self.plane.predict_async(entry, signature, inputs, outputs,
-                                                        deadline, enforce_deadline=own_deadline)
-            response = await off_loop(payload_bytes(prediction.outputs.values()),
-                                      _infer_response, request, entry, outputs, prediction)
-        except BaseException:  # cancelled (client gone, deadline) included: a failure
-            self.plane.stats.failed(entry.name, entry.version,
-                                    int((self.clock() - start) * 1e9))
-            raise
-        self.plane.stats.succeeded(entry.name, entry.version, int((self.clock() - start) * 1e9),
-                                   _rows(inputs), int(time.time() * 1000))
-        return response
+        inputs = await off_loop(info.size, decode_inputs, request)
+        outputs = [o.name for o in request.outputs] if request.outputs else ()
+        deadline = deadline_of(context, self.clock)
+        own_deadline = False  # gRPC cancels the call at its own deadline
+        signature = None
+        params = request.parameters
+        if params:  # usually empty: skip the map lookups
+            timeout = params.get("timeout")
+            if timeout is not None and \
+                    timeout.WhichOneof("parameter_choice") == "int64_param":
+                t = self.clock() + timeout.int64_param / 1e6
+                if deadline is None or t < deadline:
+                    deadline, own_deadline = t, True
+            sig_param = params.get("signature_name")
+            if sig_param is not None:
+                signature = sig_param.string_param
+        prediction = await self.plane.predict_async(entry, signature, inputs, outputs,
+                                                    deadline, enforce_deadline=own_deadline)
+        return await off_loop(payload_bytes(prediction.outputs.values()), _infer_response,
+                              request, entry, outputs, prediction)
 
     def handlers(self, metrics=None):
         service = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"]
@@ -344,10 +336,5 @@ class InferenceService:
             ("ModelStatistics", pb.ModelStatisticsRequest, self.model_statistics,
              "kserve.ModelStatistics"),
         ]
-        return [unary(service, m, req, fn, api, metrics, self.clock) for m, req, fn, api in table]
-
-
-def _rows(inputs) -> int:
-    for v in inputs.values():
-        return int(v.shape[0]) if v.ndim else 1
-    return 0
+        return [unary(service, m, req, fn, api, metrics, self.clock, inference=api == API_INFER)
+                for m, req, fn, api in table]

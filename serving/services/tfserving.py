@@ -116,7 +116,7 @@ class PredictionService:
         service = prediction_service_pb2.DESCRIPTOR.services_by_name["PredictionService"]
         return [
             unary(service, "Predict", predict_pb2.PredictRequest, self.predict, API_PREDICT,
-                  metrics, self.clock),
+                  metrics, self.clock, inference=True),
             unary(service, "GetModelMetadata", get_model_metadata_pb2.GetModelMetadataRequest,
                   self.get_model_metadata, API_METADATA, metrics, self.clock),
         ]

@@ -61,14 +61,15 @@ class FakeExecute:
 
 
 class Recorder:
-    """The batcher observer protocol: batch(rows, padding), queue_wait(s), compute(s),
-    watch_queue(depth) and unwatch_queue(depth)."""
+    """The batcher observer protocol: batch(rows, padding), queue_wait(s),
+    executed(s, requests, rows, queued_s), watch_queue(depth) and unwatch_queue(depth)."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.batches: list[tuple[int, int]] = []
         self.waits: list[float] = []
         self.computes: list[float] = []
+        self.executions: list[tuple[int, int, float]] = []
         self.watched = None  # the batcher's queue_depth while it runs
 
     def batch(self, rows, padding):
@@ -79,9 +80,10 @@ class Recorder:
         with self.lock:
             self.waits.append(seconds)
 
-    def compute(self, seconds):
+    def executed(self, seconds, requests, rows, queued_seconds):
         with self.lock:
             self.computes.append(seconds)
+            self.executions.append((requests, rows, queued_seconds))
 
     def watch_queue(self, depth):
         self.watched = depth
@@ -621,6 +623,10 @@ def test_observer_reports_balance_out(make_batcher):
     assert recorder.waits == pytest.approx([0.0, 0.26, 0.27, 0.28])
     # One compute time per executed batch; the blocker's run spans the time it was held.
     assert recorder.computes == pytest.approx([0.76, 0.01, 0.01, 0.01])
+    # Per execution: its requests (pieces count as requests), real rows (no padding) and the
+    # queue waits of its requests summed.
+    assert [(n, r) for n, r, _ in recorder.executions] == [(1, 1), (1, 1), (1, 4), (1, 2)]
+    assert [q for _, _, q in recorder.executions] == pytest.approx([0.0, 0.26, 0.27, 0.28])
 
 
 # -- configuration ---------------------------------------------------------------------------------

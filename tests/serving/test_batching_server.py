@@ -105,6 +105,8 @@ def test_concurrent_clients_are_batched_and_get_their_own_rows(model_base):
         for x, got in results:
             check(got, x)
         samples = scrape(server)
+        with triton.InferenceServerClient(url) as tc:
+            (stats,) = tc.get_inference_statistics("dense", "1").model_stats
     count = value(samples, "minitf_batch_size_rows_count", model="dense")
     single = value(samples, "minitf_batch_size_rows_bucket", model="dense", le="1.0")
     assert value(samples, "minitf_batch_size_rows_sum", model="dense") == callers * rounds * n
@@ -118,6 +120,11 @@ def test_concurrent_clients_are_batched_and_get_their_own_rows(model_base):
     ok = sum(value(samples, "minitf_requests_total", 0, model="dense", code="OK", api=api)
              for api in ("tfserving.Predict", "kserve.ModelInfer"))
     assert ok == callers * rounds
+    # KServe's statistics count the same executions, as Triton does: one per batch, its rows
+    # as inferences; every request (whatever its API) a success, charged its batch's compute.
+    assert (stats.execution_count, stats.inference_count) == (count, callers * rounds * n)
+    for stat in ("success", "queue", "compute_infer"):
+        assert getattr(stats.inference_stats, stat).count == callers * rounds, stat
 
 
 def test_padding_and_splitting_end_to_end(model_base):

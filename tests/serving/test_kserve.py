@@ -216,6 +216,20 @@ def test_inference_statistics(triton_client):
     assert after.inference_stats.fail.count - before.inference_stats.fail.count == 1
     assert after.inference_stats.success.ns > before.inference_stats.success.ns
     assert after.last_inference >= before.last_inference and after.last_inference > 0
+    # One after the other, each request was a batch of its own; the refused one never ran.
+    assert after.execution_count - before.execution_count == 3
+    for stat in ("queue", "compute_infer"):
+        b, a = getattr(before.inference_stats, stat), getattr(after.inference_stats, stat)
+        assert (a.count - b.count, a.ns > b.ns) == (3, True), stat
+    # An unbatched model runs each request at once: executions and compute, no batch queue.
+    plain_before = _stats(triton_client, "plain", "1")
+    triton_client.infer("plain", [infer_input(x_rows(4))], model_version="1")
+    plain = _stats(triton_client, "plain", "1")
+    assert (plain.inference_count - plain_before.inference_count,
+            plain.execution_count - plain_before.execution_count,
+            plain.inference_stats.compute_infer.count -
+            plain_before.inference_stats.compute_infer.count,
+            plain.inference_stats.queue.count) == (4, 1, 1, 0)
     # Without a name: every model; without a version: every version.
     everything = triton_client.get_inference_statistics().model_stats
     assert {(s.name, s.version) for s in everything} >= {("dense", "1"), ("dense", "2"),
