@@ -12,6 +12,7 @@ import numpy as np
 import minitf
 from minitf import dtypes as _dt
 from minitf.errors import InvalidArgumentError, NotFoundError, UnimplementedError
+from minitf.export.tensors import little_endian
 from minitf.protos import grpc_service_pb2 as pb
 from minitf.protos import model_config_pb2
 
@@ -172,17 +173,23 @@ def _infer_response(request, entry, outputs, prediction):
             value = np.asarray(value)
         datatype = _DATATYPE_OF_NUMPY.get(value.dtype)
         if datatype is None:
-            datatype = _datatype_of_output(alias, value)
+            datatype, value = _output_as_sent(alias, value)
         add(name=alias, datatype=datatype, shape=value.shape)
         raw.append(encode_bytes(value) if datatype == "BYTES" else value.tobytes())
     return response
 
 
-def _datatype_of_output(alias: str, value: np.ndarray) -> str:
+def _output_as_sent(alias: str, value: np.ndarray) -> tuple[str, np.ndarray]:
+    """The datatype of an output that is not a plain native-order number array, and the array
+    to send (raw contents are little-endian)."""
     if value.dtype == object:
-        return "BYTES"
+        return "BYTES", value
+    value = little_endian(value)
+    datatype = _DATATYPE_OF_NUMPY.get(value.dtype)
+    if datatype is not None:
+        return datatype, value
     try:
-        return datatype_of(_dt.from_numpy(value))
+        return datatype_of(_dt.from_numpy(value)), value
     except (KeyError, TypeError):
         raise UnimplementedError(None, None, f"output '{alias}' has dtype {value.dtype}, "
                                  "which KServe v2 cannot carry") from None

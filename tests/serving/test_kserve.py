@@ -299,3 +299,32 @@ def test_large_payloads_are_decoded_and_encoded_off_the_event_loop(served, trito
     out = triton_client.infer("dense", [infer_input(x)], model_version="1")
     assert_close(out.as_numpy("probs"), reference(x)["probs"])
     assert threads and "grpc-loop" not in threads
+
+
+def test_infer_response_sends_any_output_dtype_as_tritonclient_reads_it():
+    """Plain arrays take the table path; a big-endian array, a numpy scalar and strings the
+    slower one. tritonclient decodes raw contents as little-endian."""
+    from types import SimpleNamespace
+
+    from minitf.serving.services import kserve
+
+    outputs = {"f": np.arange(6, dtype=np.float32).reshape(2, 3),
+               "be": np.arange(4, dtype=">i4"),  # e.g. a constant decoded as stored
+               "scalar": np.float64(2.5),
+               "s": np.array([b"a", b"bcd"], dtype=object),
+               "b": np.array([True, False])}
+    entry = SimpleNamespace(name="m", version=3)
+    request = service_pb2.ModelInferRequest(id="r-9")
+    response = kserve._infer_response(request, entry, (), SimpleNamespace(outputs=outputs))
+    result = triton.InferResult(service_pb2.ModelInferResponse.FromString(
+        response.SerializeToString()))
+    assert [(o.name, o.datatype, list(o.shape)) for o in response.outputs] == [
+        ("b", "BOOL", [2]), ("be", "INT32", [4]), ("f", "FP32", [2, 3]),
+        ("s", "BYTES", [2]), ("scalar", "FP64", [])]
+    for name, want in outputs.items():
+        got = result.as_numpy(name)
+        assert got.tolist() == np.asarray(want).tolist(), name
+    assert (response.model_version, response.id) == ("3", "r-9")
+    with pytest.raises(minitf.errors.UnimplementedError, match="'c'.*complex64"):
+        kserve._infer_response(request, entry, ("c",), SimpleNamespace(
+            outputs={"c": np.zeros(2, np.complex64)}))
