@@ -328,6 +328,8 @@ class InferenceStats:
 
     FIELDS = ("ok", "ok_ns", "fail", "fail_ns", "rows", "executions", "compute", "compute_ns",
               "queue", "queue_ns", "last_ms")
+    (_OK, _OK_NS, _FAIL, _FAIL_NS, _ROWS, _EXECUTIONS, _COMPUTE, _COMPUTE_NS, _QUEUE, _QUEUE_NS,
+     _LAST_MS) = range(len(FIELDS))
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -342,15 +344,15 @@ class InferenceStats:
     def succeeded(self, model: str, version: int, ns: int, last_ms: int):
         with self._lock:
             c = self._counters(model, version)
-            c[0] += 1
-            c[1] += ns
-            c[10] = last_ms  # a timestamp, not a count
+            c[self._OK] += 1
+            c[self._OK_NS] += ns
+            c[self._LAST_MS] = last_ms  # a timestamp, not a count
 
     def failed(self, model: str, version: int, ns: int):
         with self._lock:
             c = self._counters(model, version)
-            c[2] += 1
-            c[3] += ns
+            c[self._FAIL] += 1
+            c[self._FAIL_NS] += ns
 
     def executed(self, model: str, version: int, requests: int, rows: int, compute_ns: int,
                  queue_ns: int | None = None):
@@ -358,13 +360,13 @@ class InferenceStats:
         over the requests) when they waited in a batch queue."""
         with self._lock:
             c = self._counters(model, version)
-            c[4] += rows
-            c[5] += 1
-            c[6] += requests
-            c[7] += requests * compute_ns
+            c[self._ROWS] += rows
+            c[self._EXECUTIONS] += 1
+            c[self._COMPUTE] += requests
+            c[self._COMPUTE_NS] += requests * compute_ns
             if queue_ns is not None:
-                c[8] += requests
-                c[9] += queue_ns
+                c[self._QUEUE] += requests
+                c[self._QUEUE_NS] += queue_ns
 
     def get(self, model: str, version: int) -> dict:
         """The counters by name ({} for a version that never answered)."""
