@@ -78,9 +78,8 @@ class Metrics:
             ProcessCollector(registry=r)
             PlatformCollector(registry=r)
         self._available: dict[str, set[int]] = {}
-        # prometheus_client's labels() validates and locks on every call: the request path
-        # keeps the labelled children, keyed by label values (so as bounded as the labels).
-        self._request_children: dict[tuple, tuple] = {}
+        # labels() validates and locks on every call: the request path keeps the labelled
+        # children, keyed by label values (so as bounded as the labels).
         self._compute_children: dict[str, object] = {}
         self._inflight: dict[str, _LoopCount] = {}
         self.stats = InferenceStats()
@@ -94,27 +93,32 @@ class Metrics:
         self._models.update(names)
 
     # -- request path ----------------------------------------------------------------------------
-    def request(self, model: str, version, api: str, code: str, seconds: float):
-        label = self.model_label(model)
-        key = (label, version, api, code)
-        children = self._request_children.get(key)
-        if children is None:
-            children = (self.requests.labels(label, "" if version is None else str(version),
-                                             api, code),
-                        self.request_duration.labels(label, api))
-            self._request_children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
+    def recorder(self, api: str, inference: bool = False):
+        """``record(model, version, code, seconds)`` for each finished request of ``api``: the
+        request counter and latency histogram, and for an inference API (Predict, ModelInfer)
+        a success or failure in the version's statistics once the request resolved one. One
+        closure per API, called from its handler on the event loop, keeps the per-request work
+        to a dictionary lookup and the observations."""
+        children: dict[tuple, tuple] = {}  # (model label, version, code) -> metric children
+        models, stats = self._models, self.stats if inference else None
 
-    def inference_request(self, model: str, version, api: str, code: str, seconds: float):
-        """``request`` for an inference API (Predict, ModelInfer): also a success or failure
-        in the version's statistics once the request got as far as resolving one."""
-        self.request(model, version, api, code, seconds)
-        if version is not None:
-            if code == "OK":
-                self.stats.succeeded(model, version, int(seconds * 1e9), int(time.time() * 1000))
-            else:
-                self.stats.failed(model, version, int(seconds * 1e9))
+        def record(model: str, version, code: str, seconds: float):
+            label = model if model in models else UNKNOWN_MODEL
+            key = (label, version, code)
+            child = children.get(key)
+            if child is None:
+                child = children[key] = (
+                    self.requests.labels(label, "" if version is None else str(version), api,
+                                         code),
+                    self.request_duration.labels(label, api))
+            child[0].inc()
+            child[1].observe(seconds)
+            if stats is not None and version is not None:
+                if code == "OK":
+                    stats.succeeded(model, version, int(seconds * 1e9), int(time.time() * 1000))
+                else:
+                    stats.failed(model, version, int(seconds * 1e9))
+        return record
 
     def inflight_count(self, api: str) -> _LoopCount:
         """The in-flight count of ``api``'s handlers, which all run on the event loop's thread:
@@ -320,16 +324,19 @@ class _BatcherObserver:
         self._metrics.unwatch_queue(self._label, depth)
 
 
+_STAT_FIELDS = ("ok", "ok_ns", "fail", "fail_ns", "rows", "executions", "compute", "compute_ns",
+                "queue", "queue_ns", "last_ms")
+(_OK, _OK_NS, _FAIL, _FAIL_NS, _ROWS, _EXECUTIONS, _COMPUTE, _COMPUTE_NS, _QUEUE, _QUEUE_NS,
+ _LAST_MS) = range(len(_STAT_FIELDS))
+
+
 class InferenceStats:
     """Triton's per-version statistics for ModelStatistics. As Triton counts them: success and
     fail per request (whole request time); per execution (a batch, or an unbatched request)
     one ``execution_count`` and its real rows in ``inference_count``; queue and compute_infer
     per request, each request of a batch charged the batch's compute time."""
 
-    FIELDS = ("ok", "ok_ns", "fail", "fail_ns", "rows", "executions", "compute", "compute_ns",
-              "queue", "queue_ns", "last_ms")
-    (_OK, _OK_NS, _FAIL, _FAIL_NS, _ROWS, _EXECUTIONS, _COMPUTE, _COMPUTE_NS, _QUEUE, _QUEUE_NS,
-     _LAST_MS) = range(len(FIELDS))
+    FIELDS = _STAT_FIELDS
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -344,15 +351,15 @@ class InferenceStats:
     def succeeded(self, model: str, version: int, ns: int, last_ms: int):
         with self._lock:
             c = self._counters(model, version)
-            c[self._OK] += 1
-            c[self._OK_NS] += ns
-            c[self._LAST_MS] = last_ms  # a timestamp, not a count
+            c[_OK] += 1
+            c[_OK_NS] += ns
+            c[_LAST_MS] = last_ms  # a timestamp, not a count
 
     def failed(self, model: str, version: int, ns: int):
         with self._lock:
             c = self._counters(model, version)
-            c[self._FAIL] += 1
-            c[self._FAIL_NS] += ns
+            c[_FAIL] += 1
+            c[_FAIL_NS] += ns
 
     def executed(self, model: str, version: int, requests: int, rows: int, compute_ns: int,
                  queue_ns: int | None = None):
@@ -360,13 +367,13 @@ class InferenceStats:
         over the requests) when they waited in a batch queue."""
         with self._lock:
             c = self._counters(model, version)
-            c[self._ROWS] += rows
-            c[self._EXECUTIONS] += 1
-            c[self._COMPUTE] += requests
-            c[self._COMPUTE_NS] += requests * compute_ns
+            c[_ROWS] += rows
+            c[_EXECUTIONS] += 1
+            c[_COMPUTE] += requests
+            c[_COMPUTE_NS] += requests * compute_ns
             if queue_ns is not None:
-                c[self._QUEUE] += requests
-                c[self._QUEUE_NS] += queue_ns
+                c[_QUEUE] += requests
+                c[_QUEUE_NS] += queue_ns
 
     def get(self, model: str, version: int) -> dict:
         """The counters by name ({} for a version that never answered)."""

@@ -41,10 +41,15 @@ class RequestInfo:
         self.size = size
 
 
-async def off_loop(size: int, fn, *args):
-    """``fn(*args)`` right here for a small payload, on a worker thread for a large one."""
-    if size < OFF_LOOP_BYTES:
-        return fn(*args)
+def on_loop(size: int) -> bool:
+    """Whether a payload of ``size`` bytes is decoded or encoded right on the event loop;
+    callers run larger ones with ``off_loop``. (A plain test, not a coroutine that decides:
+    that coroutine cost more than the decoding of a small request.)"""
+    return size < OFF_LOOP_BYTES
+
+
+async def off_loop(fn, *args):
+    """``fn(*args)`` on a worker thread."""
     return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
 
@@ -77,8 +82,7 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
     parse = request_class.FromString
     inflight = metrics.inflight_count(api) if metrics is not None else None
     is_async = inspect.iscoroutinefunction(fn)
-    record = None if metrics is None else \
-        metrics.inference_request if inference else metrics.request
+    record = metrics.recorder(api, inference) if metrics is not None else None
 
     async def handler(raw: bytes, context):
         start = clock()
@@ -101,20 +105,20 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
             code = "DEADLINE_EXCEEDED" if remaining is not None and remaining <= 0 else \
                 "CANCELLED"
             if record is not None:
-                record(info.model, info.version, api, code, clock() - start)
+                record(info.model, info.version, code, clock() - start)
             raise
         except Exception as e:  # noqa: BLE001 - reported to the client as INTERNAL
             log.exception("%s failed", method_path(method))
             status, details = grpc.StatusCode.INTERNAL, f"{type(e).__name__}: {e}"
         else:
             if record is not None:
-                record(info.model, info.version, api, "OK", clock() - start)
+                record(info.model, info.version, "OK", clock() - start)
             return response
         finally:
             if inflight is not None:
                 inflight.value -= 1
         if record is not None:
-            record(info.model, info.version, api, status.name, clock() - start)
+            record(info.model, info.version, status.name, clock() - start)
         await context.abort(status, _truncate(details))  # raises: ends the RPC
 
     return method_path(method), grpc.unary_unary_rpc_method_handler(

@@ -18,7 +18,7 @@ from minitf.protos import model_config_pb2
 
 from ..dataplane import DataPlane
 from ..servable import DEFAULT_SIGNATURE
-from .common import deadline_of, off_loop, payload_bytes, unary
+from .common import deadline_of, off_loop, on_loop, payload_bytes, unary
 
 API_INFER = "kserve.ModelInfer"
 
@@ -42,6 +42,7 @@ _DATATYPE_OF = {d[2]: name for name, d in DATATYPES.items()}
 # datatype string -> little-endian numpy dtype of its raw form (None: BYTES)
 _RAW_DTYPES = {name: None if d[0] is object else np.dtype(d[0]).newbyteorder("<")
                for name, d in DATATYPES.items()}
+_RAW_NUMBERS = {name: d for name, d in _RAW_DTYPES.items() if d is not None}
 # numpy dtype of an output -> datatype (others, BYTES included, take the slow path)
 _DATATYPE_OF_NUMPY = {np.dtype(d[0]): name for name, d in DATATYPES.items() if d[0] is not object}
 _UNKNOWN = object()
@@ -103,28 +104,34 @@ def decode_inputs(request) -> dict[str, np.ndarray]:
         if name in out:
             raise InvalidArgumentError(None, None, f"input '{name}' is given twice")
         shape = tuple(t.shape)
-        if raw:
-            if t.HasField("contents"):
-                raise InvalidArgumentError(None, None, f"input '{name}': contents must be "
-                                           "empty when raw_input_contents is used")
-            out[name] = _decode_raw(name, t.datatype, shape, raw[i])
-        else:
+        if not raw:
             out[name] = _decode_contents(name, t, shape)
+            continue
+        if t.HasField("contents"):
+            raise InvalidArgumentError(None, None, f"input '{name}': contents must be "
+                                       "empty when raw_input_contents is used")
+        data = raw[i]
+        dtype = _RAW_NUMBERS.get(t.datatype)
+        if dtype is not None:
+            try:  # the common case in one step; _decode_raw names what is wrong otherwise
+                arr = np.frombuffer(data, dtype=dtype).reshape(shape)
+                if arr.shape == shape:  # not when reshape inferred a -1
+                    out[name] = arr
+                    continue
+            except ValueError:
+                pass
+        out[name] = _decode_raw(name, t.datatype, shape, data)
     return out
 
 
 def _decode_raw(name: str, datatype: str, shape: tuple, data: bytes) -> np.ndarray:
+    """A raw input the fast path did not take: BYTES, an unknown datatype, or numbers that do
+    not fill the shape."""
     raw_dtype = _RAW_DTYPES.get(datatype, _UNKNOWN)
     if raw_dtype is _UNKNOWN:
         raise _unsupported(name, datatype)
     if raw_dtype is None:  # BYTES
         return decode_bytes(data, _elements(shape), f"input '{name}'").reshape(shape)
-    try:  # the common case in one step; the checks below name what is wrong
-        arr = np.frombuffer(data, dtype=raw_dtype).reshape(shape)
-        if arr.shape == shape:  # not when reshape inferred a -1
-            return arr
-    except ValueError:
-        pass
     n = _elements(shape)
     raise InvalidArgumentError(
         None, None, f"input '{name}': raw data has {len(data)} bytes, but shape "
@@ -307,8 +314,10 @@ class InferenceService:
     # -- inference ---------------------------------------------------------------------------
     async def model_infer(self, request, context, info):
         entry = self._entry(info, request.model_name, request.model_version)
-        inputs = await off_loop(info.size, decode_inputs, request)
-        outputs = [o.name for o in request.outputs] if request.outputs else ()
+        inputs = decode_inputs(request) if on_loop(info.size) else \
+            await off_loop(decode_inputs, request)
+        requested = request.outputs
+        outputs = [o.name for o in requested] if requested else ()
         deadline = deadline_of(context, self.clock)
         own_deadline = False  # gRPC cancels the call at its own deadline
         signature = None
@@ -325,8 +334,9 @@ class InferenceService:
                 signature = sig_param.string_param
         prediction = await self.plane.predict_async(entry, signature, inputs, outputs,
                                                     deadline, enforce_deadline=own_deadline)
-        return await off_loop(payload_bytes(prediction.outputs.values()), _infer_response,
-                              request, entry, outputs, prediction)
+        if on_loop(payload_bytes(prediction.outputs.values())):
+            return _infer_response(request, entry, outputs, prediction)
+        return await off_loop(_infer_response, request, entry, outputs, prediction)
 
     def handlers(self, metrics=None):
         service = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"]

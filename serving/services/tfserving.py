@@ -13,7 +13,7 @@ from minitf.protos import (get_model_metadata_pb2, get_model_status_pb2, model_s
                            session_service_pb2)
 
 from ..dataplane import DataPlane
-from .common import deadline_of, off_loop, payload_bytes, unary
+from .common import deadline_of, off_loop, on_loop, payload_bytes, unary
 
 API_PREDICT = "tfserving.Predict"
 API_METADATA = "tfserving.GetModelMetadata"
@@ -81,12 +81,14 @@ class PredictionService:
 
     async def predict(self, request, context, info):
         entry = _resolve(self.plane, request, info)
-        inputs = await off_loop(info.size, _decode, request.inputs, "input")
+        inputs = _decode(request.inputs, "input") if on_loop(info.size) else \
+            await off_loop(_decode, request.inputs, "input")
         prediction = await self.plane.predict_async(
             entry, request.model_spec.signature_name, inputs, list(request.output_filter),
             deadline_of(context, self.clock), enforce_deadline=False)  # gRPC cancels us
-        return await off_loop(payload_bytes(prediction.outputs.values()), _predict_response,
-                              entry, prediction)
+        if on_loop(payload_bytes(prediction.outputs.values())):
+            return _predict_response(entry, prediction)
+        return await off_loop(_predict_response, entry, prediction)
 
     def get_model_metadata(self, request, context, info):
         entry = _resolve(self.plane, request, info)
@@ -184,13 +186,15 @@ class SessionService:
 
     async def session_run(self, request, context, info):
         entry = _resolve(self.plane, request, info)
-        feeds = await off_loop(info.size, _decode_feeds, request.feed)
+        feeds = _decode_feeds(request.feed) if on_loop(info.size) else \
+            await off_loop(_decode_feeds, request.feed)
         alias_sig = (request.model_spec.signature_name or "serving_default") \
             if request.tensor_name_is_alias else None
         values = await self.plane.session_run_async(entry, feeds, list(request.fetch),
                                                     list(request.target), alias_sig)
-        return await off_loop(payload_bytes(values), _session_run_response, request, entry,
-                              values)
+        if on_loop(payload_bytes(values)):
+            return _session_run_response(request, entry, values)
+        return await off_loop(_session_run_response, request, entry, values)
 
     def handlers(self, metrics=None):
         service = session_service_pb2.DESCRIPTOR.services_by_name["SessionService"]
