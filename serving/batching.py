@@ -214,7 +214,8 @@ class _SplitParent:
 class DynamicBatcher:
     """Merges requests into batches run by ``execute(feeds, output_aliases) -> {alias: array}``.
 
-    ``observer`` (optional) receives ``queue_wait(seconds)`` per request taken from the queue,
+    ``observer`` (optional) receives ``queue_waits(seconds)``, the waits of the requests a
+    batch takes from the queue,
     ``batch(rows, padding)`` before each execute call and ``executed(seconds, requests, rows,
     queued_seconds)`` after each successful one (``rows`` without padding, ``queued_seconds``
     summed over its requests); ``watch_queue(depth)`` hands it the batcher's
@@ -409,11 +410,12 @@ class DynamicBatcher:
                 batch.append(t)
             if self._queue:
                 self._cond.notify()  # more work: wake another batch thread
+        waits = []
         for t in batch:
-            t.waited = now - t.enqueued
-        if self._observer is not None:
-            for t in batch:
-                self._observer.queue_wait(t.waited)
+            t.waited = w = now - t.enqueued
+            waits.append(w)
+        if self._observer is not None and waits:
+            self._observer.queue_waits(waits)
         return batch
 
     def _run_batch(self, batch: list[_Task]):

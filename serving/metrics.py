@@ -249,6 +249,15 @@ class _HistogramChild:
             self._counts[i] += 1
             self._sum += value
 
+    def observe_all(self, values):
+        """``observe`` each value, under one lock."""
+        bounds, counts = self._bounds, self._counts
+        indices = [bisect.bisect_left(bounds, v) for v in values]
+        with self._lock:
+            for i in indices:
+                counts[i] += 1
+            self._sum += sum(values)
+
     def snapshot(self) -> tuple[list[int], float]:
         with self._lock:
             return list(self._counts), self._sum
@@ -309,8 +318,8 @@ class _BatcherObserver:
         self._batch.observe(rows)
         self._padding.observe(padding)
 
-    def queue_wait(self, seconds: float):
-        self._wait.observe(seconds)
+    def queue_waits(self, seconds: list[float]):
+        self._wait.observe_all(seconds)
 
     def executed(self, seconds: float, requests: int, rows: int, queued_seconds: float):
         self._compute.observe(seconds)

@@ -61,7 +61,7 @@ class FakeExecute:
 
 
 class Recorder:
-    """The batcher observer protocol: batch(rows, padding), queue_wait(s),
+    """The batcher observer protocol: batch(rows, padding), queue_waits([s, ...]),
     executed(s, requests, rows, queued_s), watch_queue(depth) and unwatch_queue(depth)."""
 
     def __init__(self):
@@ -76,9 +76,9 @@ class Recorder:
         with self.lock:
             self.batches.append((rows, padding))
 
-    def queue_wait(self, seconds):
+    def queue_waits(self, seconds):
         with self.lock:
-            self.waits.append(seconds)
+            self.waits.extend(seconds)
 
     def executed(self, seconds, requests, rows, queued_seconds):
         with self.lock:

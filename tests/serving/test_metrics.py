@@ -274,6 +274,9 @@ def test_request_path_metrics_expose_what_prometheus_client_would():
         c_theirs.labels(model, "OK" if i % 5 else "INTERNAL").inc()
     for h in (h_ours, h_theirs):
         h.labels("edge").observe(0.0001)
+    h_ours.labels("bulk").observe_all(values)  # a batch's queue waits, under one lock
+    for v in values:
+        h_theirs.labels("bulk").observe(v)
 
     def samples(registry):
         text = generate_latest(registry).decode()
