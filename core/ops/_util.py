@@ -43,6 +43,16 @@ def const_ints(spec: TensorSpec):
     return [int(x) for x in np.asarray(v).reshape(-1)]
 
 
+def rank_with(x: TensorSpec, n, mismatch) -> tuple:
+    """``x``'s dims and rank where an input with one entry per dimension (perm, multiples,
+    paddings) has ``n`` of them; either may be unknown (None). When both are known and differ,
+    raises ``shape_error(mismatch(rank, n))`` (TF words it differently per op)."""
+    dims = x.shape.as_tuple()
+    if dims is not None and n is not None and n != len(dims):
+        raise shape_error(mismatch(len(dims), n))
+    return dims, len(dims) if dims is not None else n
+
+
 def shape_from_value(spec: TensorSpec, rank_hint=None) -> TensorShape:
     """A static shape from a 1-D shape tensor's spec: its value if constant, else its length."""
     vals = const_ints(spec)

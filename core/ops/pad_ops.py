@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from ..opdef import OpDef, TensorSpec, register, req
-from ._util import shape_error
+from ._util import rank_with, shape_error
 from .array_ops import _is_tensor, constant, shape
 from .concat_split_ops import SPLIT_V, _dims_str, stack, unstack
 
@@ -52,11 +52,8 @@ def _pad_infer(x, paddings, constant_values=None, *, mirror=None):
             raise shape_error(f"Dimension 1 in both shapes must be equal, but are {ps[1]} and 2")
     if constant_values is not None and constant_values.shape.rank not in (None, 0):
         raise shape_error(f"Shape must be rank 0 but is rank {constant_values.shape.rank}")
-    dims = x.shape.as_tuple()
     n = ps[0] if ps is not None else None
-    if dims is not None and n is not None and n != len(dims):
-        raise shape_error(f"Shape must be rank {n} but is rank {len(dims)}")
-    r = len(dims) if dims is not None else n
+    dims, r = rank_with(x, n, lambda r, n: f"Shape must be rank {n} but is rank {r}")
     if r is None:
         return [TensorSpec(None, x.dtype)]
     dims = dims if dims is not None else (None,) * r

@@ -9,7 +9,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor, name_scope
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
-from ._util import const_ints, shape_error, shape_from_value
+from ._util import const_ints, rank_with, shape_error, shape_from_value
 from .array_ops import RANGE, _is_tensor, range_, rank, reshape, shape, size
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
@@ -164,11 +164,8 @@ def _transpose_kernel(x, perm):
 def _transpose_infer(x, perm):
     if perm.shape.rank not in (None, 1):
         raise shape_error(f"Shape must be rank 1 but is rank {perm.shape.rank}")
-    dims = x.shape.as_tuple()
     n = perm.shape.as_tuple()[0] if perm.shape.rank == 1 else None
-    if dims is not None and n is not None and n != len(dims):
-        raise shape_error(f"Dimension must be {len(dims)} but is {n}")
-    rank = len(dims) if dims is not None else n
+    dims, rank = rank_with(x, n, lambda r, n: f"Dimension must be {r} but is {n}")
     if rank is None:
         return [TensorSpec(None, x.dtype)]
     p = const_ints(perm)
@@ -250,11 +247,8 @@ def _tile_kernel(x, multiples):
 def _tile_infer(x, multiples):
     if multiples.shape.rank not in (None, 1):
         raise shape_error(f"Shape must be rank 1 but is rank {multiples.shape.rank}")
-    dims = x.shape.as_tuple()
     n = multiples.shape.as_tuple()[0] if multiples.shape.rank == 1 else None
-    if dims is not None and n is not None and n != len(dims):
-        raise shape_error(f"Shape must be rank {len(dims)} but is rank {n}")
-    r = len(dims) if dims is not None else n
+    dims, r = rank_with(x, n, lambda r, n: f"Shape must be rank {r} but is rank {n}")
     if r is None:
         return [TensorSpec(None, x.dtype)]
     dims = dims if dims is not None else (None,) * r
