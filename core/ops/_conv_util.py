@@ -16,6 +16,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..opdef import TensorSpec, shape_error
 from ..tensor_shape import TensorShape
+from ._util import const_ints
 
 
 # TensorFlow's type constraints (in its order) and the error it raises at graph construction.
@@ -189,6 +190,17 @@ def _dims4(shape: TensorShape) -> list:
     if shape.rank != 4:
         raise shape_error(f"Shape must be rank 4 but is rank {shape.rank}")
     return list(shape.as_tuple())
+
+
+def _sizes_spec(sizes: TensorSpec, dtype) -> list[TensorSpec]:
+    """The output of a gradient op whose 4-D shape is an input (``sizes``): its value when
+    constant (negative entries unknown), else four unknown dims."""
+    values = const_ints(sizes)
+    if values is None:
+        return [TensorSpec([None] * 4, dtype)]
+    if len(values) != 4:
+        raise shape_error(f"Shape must be rank 4 but is rank {len(values)}")
+    return [TensorSpec([v if v >= 0 else None for v in values], dtype)]
 
 
 def _merge(a, b):

@@ -27,7 +27,7 @@ from ._conv_util import (_CONV_TYPES, _FLOAT_TYPES, _alias, _channel_index, _che
                          _check_format_and_padding, _convert_padding, _crop, _dims4,
                          _explicit_pads, _format_list, _from_nhwc, _geometry, _get_sequence,
                          _merge, _nhwc, _nhwc_list, _pad, _require, _shaped_like,
-                         _spatial_axes, _taps, _Window)
+                         _sizes_spec, _spatial_axes, _taps, _Window)
 from ._util import const_ints
 
 __all__ = ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_transpose"]
@@ -287,12 +287,7 @@ def _conv2d_backprop_filter_infer(x, sizes, dy, *, strides, use_cudnn_on_gpu, pa
         strides, padding, explicit_paddings, data_format, dilations))
     _dims4(x.shape)
     _dims4(dy.shape)
-    values = const_ints(sizes)
-    if values is not None:
-        if len(values) != 4:
-            raise shape_error(f"Shape must be rank 4 but is rank {len(values)}")
-        return [TensorSpec([v if v >= 0 else None for v in values], x.dtype)]
-    return [TensorSpec([None] * 4, x.dtype)]
+    return _sizes_spec(sizes, x.dtype)
 
 
 def _conv_grad_attrs(op) -> dict:

@@ -22,9 +22,8 @@ from ._conv_util import (_FLOAT_TYPES, _MAX_POOL_GRAD_TYPES, _MAX_POOL_TYPES, _a
                          _channel_index, _check_4d, _check_format_and_padding,
                          _convert_padding, _crop, _dims4, _explicit_pads, _format_list,
                          _from_nhwc, _geometry, _get_sequence, _merge, _nhwc, _nhwc_list, _pad,
-                         _require, _shape_str, _shaped_like, _spatial_axes, _tap_valid, _taps,
-                         _Window)
-from ._util import const_ints
+                         _require, _shape_str, _shaped_like, _sizes_spec, _spatial_axes,
+                         _tap_valid, _taps, _Window)
 
 __all__ = ["max_pool", "max_pool2d", "avg_pool", "avg_pool2d"]
 
@@ -264,12 +263,7 @@ def _avg_pool_grad_infer(sizes, g, *, ksize, strides, padding, data_format):
     _require(g, "grad", _FLOAT_TYPES)
     _pool_window("AvgPoolGrad", tuple(ksize), tuple(strides), padding, (), data_format)
     _dims4(g.shape)
-    values = const_ints(sizes)
-    if values is not None:
-        if len(values) != 4:
-            raise shape_error(f"Shape must be rank 4 but is rank {len(values)}")
-        return [TensorSpec([v if v >= 0 else None for v in values], g.dtype)]
-    return [TensorSpec([None] * 4, g.dtype)]
+    return _sizes_spec(sizes, g.dtype)
 
 
 def _pool_attrs(op, *names):
