@@ -3,17 +3,20 @@ input validation and warm-up."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from minitf import dtypes as _dt
-from minitf.errors import FailedPreconditionError, InvalidArgumentError
+from minitf.errors import FailedPreconditionError, InvalidArgumentError, OpError
 from minitf.export import Model, Signature, TensorInfo
 from minitf.plan import Plan
 
 DEFAULT_SIGNATURE = "serving_default"
+
+log = logging.getLogger("minitf.serving")
 
 
 class SignatureRunner:
@@ -97,20 +100,32 @@ class SignatureRunner:
         values = self.plan_for(outputs).run(feeds)
         return dict(zip(outputs, values))
 
-    def warm_up(self, batch: int = 1):
-        """Runs every compiled plan once on zeros (unknown dims -> ``batch``)."""
+    def warm_up(self, batch: int = 1) -> bool:
+        """Runs every compiled plan once on zeros (unknown dims -> ``batch``), so a version's
+        first requests do not pay for first-touch costs. Best effort: zeros are not always a
+        valid input (a reshape to a fixed width, an integer division), and an input of unknown
+        rank has no shape to make zeros of, so such a version loads anyway and runs cold
+        (TF Serving warms up only from recorded requests, and never rejects a model for it).
+        Returns whether every plan ran."""
         feeds = []
         for alias in self.input_names:
             info = self.signature.inputs[alias]
             dims = info.shape.as_tuple()
             if dims is None:
-                raise FailedPreconditionError(
-                    None, None, f"signature '{self.name}' input '{alias}' has unknown rank; "
-                    "cannot warm it up")
+                log.info("signature '%s' not warmed up: input '%s' has unknown rank", self.name,
+                         alias)
+                return False
             shape = tuple(batch if d is None else d for d in dims)
             feeds.append(np.zeros(shape, dtype=_np_dtype(info.dtype)))
         for outputs in list(self._plans):
-            self.run(feeds, outputs)
+            try:
+                self.run(feeds, outputs)
+            except OpError as e:
+                log.warning("signature '%s' not warmed up: it fails on zeros (%s: %s); it "
+                            "loads anyway and serves whatever its real inputs give",
+                            self.name, type(e).__name__, e.message)
+                return False
+        return True
 
 
 def _np_dtype(dtype: _dt.DType):

@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
+import minitf as tf
 from minitf import errors
 from minitf.errors import NotFoundError
+from minitf.export import save_model
 from minitf.serving.batching import BatchingConfig
 from minitf.serving.dataplane import DataPlane
 from minitf.serving.metrics import Metrics
@@ -343,3 +345,39 @@ def test_one_broken_model_does_not_stop_the_others(make_repo, tmp_path, three_ve
     assert repo.available_versions("m") == [3]
     assert repo.available_versions("broken") == []
     assert not repo.is_ready()  # readiness needs every model
+
+
+def _export(base: str, build) -> str:
+    """Version 1 of a model whose graph ``build()`` makes: (inputs, outputs) alias dicts."""
+    graph = tf.Graph()
+    with graph.as_default(), tf.Session(graph=graph) as sess:
+        inputs, outputs = build()
+        return save_model(os.path.join(base, "1"), sess, inputs=inputs, outputs=outputs)
+
+
+@pytest.mark.parametrize("build, feed, want", [
+    # zeros of the warm-up's batch of 1 do not reshape to 3 columns
+    (lambda: ({"x": (x := tf.placeholder(tf.float32, [None], name="x"))},
+              {"y": tf.reshape(x, [-1, 3])}),
+     np.arange(6, dtype=np.float32), np.arange(6, dtype=np.float32).reshape(2, 3)),
+    # zeros divide by zero
+    (lambda: ({"x": (x := tf.placeholder(tf.int32, [None], name="x"))},
+              {"y": tf.floordiv(7, x)}),
+     np.array([2, 3, -4], np.int32), np.array([3, 2, -2], np.int32)),
+    # no rank: nothing to make zeros of
+    (lambda: ({"x": (x := tf.placeholder(tf.float32, None, name="x"))}, {"y": x * 2.0}),
+     np.ones((2, 2, 2), np.float32), np.full((2, 2, 2), 2, np.float32)),
+], ids=["reshape", "intdiv", "unknown_rank"])
+def test_a_model_that_cannot_warm_up_on_zeros_still_loads(make_repo, tmp_path, caplog, build,
+                                                          feed, want):
+    base = str(tmp_path / "m")
+    _export(base, build)
+    repo, metrics = make_repo(ModelConfig("m", base))
+    with caplog.at_level("INFO", logger="minitf.serving"):
+        repo.poll()
+    assert repo.status("m", 1)[0].state is State.AVAILABLE
+    assert "not warmed up" in caplog.text
+    assert metric(metrics, "minitf_model_load_failures_total", model="m") in (None, 0)
+    runner = repo.get("m").servable.signature(None)
+    out = runner.run(runner.validate({"x": feed}), runner.output_names)
+    np.testing.assert_array_equal(out["y"], want)
