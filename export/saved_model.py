@@ -26,7 +26,8 @@ from minitf.tensor_shape import TensorShape
 from . import wire
 from .freeze import PREDICT_METHOD, FrozenGraph, freeze
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
-from .tensors import dtype_from_enum, make_tensor_proto, shape_from_proto, shape_to_proto
+from .tensors import (dtype_from_enum, little_endian, make_tensor_proto, shape_from_proto,
+                      shape_to_proto, uses_content)
 
 SAVED_MODEL_FILENAME = "saved_model.pb"
 SERVE_TAG = "serve"
@@ -159,16 +160,14 @@ def graph_def_chunks(graph: Graph) -> wire.Chunks:
     out = wire.Chunks()
     for op in graph.get_operations():
         value = op._attrs.get("value") if op.type == "Const" else None
+        # Streamed only where TF's encoding is tensor_content (not bool, not strings).
         if value is not None and value.nbytes >= wire.LARGE and \
-                make_tensor_proto(value, with_content=False).tensor_content == b"" and \
-                value.dtype != object and value.size > 1:
+                value.dtype != object and uses_content(_dt.from_numpy(value), value.size):
             # Without the weight's bytes: serialising them here only to drop them would copy
             # every large tensor twice (tobytes, then into the proto).
             node = node_def_of(op, skip_tensor_content=lambda *_: True)
             del node.attr["value"]
             small = make_tensor_proto(value, with_content=False).SerializeToString()
-            from .tensors import little_endian
-
             content = memoryview(little_endian(value)).cast("B")
             out.field(wire.GRAPH_NODE, wire.const_node_chunks(
                 node.SerializeToString(deterministic=True), small, content))

@@ -423,7 +423,8 @@ def test_large_tensors_go_through_the_streaming_writer(tmp_path, monkeypatch):
               "f64": rng.normal(size=(9000,)),  # 70 KiB
               "i64": np.arange(8200, dtype=np.int64).reshape(2, 4100),
               "u8": rng.integers(0, 256, size=(1 << 16,), dtype=np.uint8),  # exactly LARGE
-              "below": np.ones(wire.LARGE // 4 - 1, np.float32)}
+              "below": np.ones(wire.LARGE // 4 - 1, np.float32),
+              "bool": rng.random((300, 300)) > 0.5}  # big, but TF's encoding is bool_val
     for name, value in arrays.items():
         tf.constant(value, name=name)
     x = tf.placeholder(tf.float32, [None, 300], name="x")
@@ -437,12 +438,15 @@ def test_large_tensors_go_through_the_streaming_writer(tmp_path, monkeypatch):
         return real(node_small, tensor_small, content)
     monkeypatch.setattr(wire, "const_node_chunks", spy)
     path = export.write_graph_def(tmp_path / "big.pb", graph)
-    assert sorted(streamed) == sorted(a.nbytes for n, a in arrays.items() if n != "below")
-    # The streamed file is an ordinary GraphDef: stock protobuf parses it to the same message.
+    assert sorted(streamed) == sorted(a.nbytes for n, a in arrays.items()
+                                      if n not in ("below", "bool"))
+    # The streamed file is an ordinary GraphDef: stock protobuf parses it to the same message,
+    # and writes it back byte for byte (each field once, in field order).
     data = open(path, "rb").read()
     parsed = graph_pb2.GraphDef()
     parsed.ParseFromString(data)
     assert parsed == graph.as_graph_def()
+    assert parsed.SerializeToString(deterministic=True) == data
     loaded = _const_values(export.load_graph_def_file(path))
     for name, value in arrays.items():
         assert loaded[name].dtype == value.dtype
