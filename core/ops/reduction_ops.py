@@ -82,8 +82,11 @@ def _mean_kernel(x, axes, *, keep_dims):
     ax = _axes_tuple(x, axes)
     if x.dtype.kind in "iu":
         n = int(np.prod([x.shape[a] for a in ax])) if ax else 1
-        s = np.sum(x, axis=ax, keepdims=keep_dims, dtype=np.int64)
-        return (s // max(n, 1) if n else s).astype(x.dtype)
+        s = np.sum(x, axis=ax, keepdims=keep_dims,
+                   dtype=np.int64 if x.dtype.kind == "i" else np.uint64)
+        if n > 1:  # TF divides as C++ does, truncating toward zero: mean([-1, -2, -2]) == -1
+            s = np.where(s < 0, -(-s // n), s // n) if x.dtype.kind == "i" else s // n
+        return np.asarray(s).astype(x.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.mean(x, axis=ax, keepdims=keep_dims, dtype=x.dtype)
 

@@ -96,6 +96,13 @@ CASES = [
          ref=lambda x, a: x.mean(axis=0)),
     Case("Mean", [np.array([[1, 2], [4, 7]], np.int32), Const(np.array([0, 1], np.int32))],
          ref=lambda x, a: np.array(3, np.int32), id="Mean-int-truncates"),
+    # toward zero, as TF's C++ division: -5 / 3 is -1 and -7 / 2 is -3, not floor's -2 and -4
+    Case("Mean", [np.array([[-1, -2, -2], [-7, 0, 0], [9, -2, 0]], np.int64),
+                  Const(np.array(1, np.int32))],
+         ref=lambda x, a: np.array([-1, -2, 2], np.int64), id="Mean-int-negative"),
+    Case("Mean", [np.array([[-3, 4], [-4, -7]], np.int8), Const(np.array([0], np.int32))],
+         attrs={"keep_dims": True}, ref=lambda x, a, keep_dims: np.array([[-3, -1]], np.int8),
+         id="Mean-int8-keepdims"),
     Case("MatMul", [f32(2, 3), f32(3, 4)], ref=np.matmul),
     Case("MatMul", [f32(3, 2), f32(4, 3)], attrs={"transpose_a": True, "transpose_b": True},
          ref=lambda a, b, **k: a.T @ b.T, id="MatMul-tt"),
