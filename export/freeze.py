@@ -70,21 +70,36 @@ def freeze(sess, inputs: dict, outputs: dict) -> FrozenGraph:
     Inputs that are not placeholders become placeholders (their upstream is cut). A placeholder
     the outputs need but ``inputs`` does not name is an error.
     """
+    graph, ins, outs = freeze_signatures(sess, {"": (inputs, outputs)})
+    return FrozenGraph(graph, ins[""], outs[""])
+
+
+def freeze_signatures(sess, signatures: dict) -> tuple[Graph, dict, dict]:
+    """Freezes ``sess.graph`` for several signatures ``{name: (inputs, outputs)}`` at once:
+    one graph holding what any of them needs, and per name its alias -> tensor maps.
+
+    An intermediate input is cut off (it becomes a placeholder) only when no signature
+    computes through it: with ``x -> h -> y`` and signatures ``x -> y`` and ``h -> y``, ``h``
+    stays the op it was, and is fed (TF1 feeding) when the second signature runs.
+    """
     graph = sess.graph
-    inputs = _as_tensor_map(graph, inputs, "inputs")
-    outputs = _as_tensor_map(graph, outputs, "outputs")
-    input_set = set(inputs.values())
-    ops = needed_ops(outputs.values(), stop_at=input_set)
-    for op in ops:
-        if op.type in ("Placeholder",) and op.outputs[0] not in input_set:
-            raise InvalidArgumentError(
-                None, None, f"Placeholder '{op.name}' ({op.outputs[0].dtype.name}, shape "
-                f"{op.outputs[0].shape}) is needed by the outputs but is not one of the "
-                f"signature inputs {sorted(t.name for t in input_set)}")
-        if op.op_def.ref_args:
-            raise InvalidArgumentError(
-                None, None, f"The outputs depend on '{op.name}' ({op.type}), which updates a "
-                "variable; an inference graph cannot contain variable updates")
+    sigs = {name: (_as_tensor_map(graph, i, "inputs"), _as_tensor_map(graph, o, "outputs"))
+            for name, (i, o) in signatures.items()}
+    needed: set[Operation] = set()
+    for ins, outs in sigs.values():
+        input_set = set(ins.values())
+        for op in needed_ops(outs.values(), stop_at=input_set):
+            if op.type in ("Placeholder",) and op.outputs[0] not in input_set:
+                raise InvalidArgumentError(
+                    None, None, f"Placeholder '{op.name}' ({op.outputs[0].dtype.name}, shape "
+                    f"{op.outputs[0].shape}) is needed by the outputs but is not one of the "
+                    f"signature inputs {sorted(t.name for t in input_set)}")
+            if op.op_def.ref_args:
+                raise InvalidArgumentError(
+                    None, None, f"The outputs depend on '{op.name}' ({op.type}), which updates "
+                    "a variable; an inference graph cannot contain variable updates")
+            needed.add(op)
+    ops = sorted(needed, key=lambda o: o._id)
     variables = [op for op in ops if op.type == "VariableV2"]
     values = sess.run([v.outputs[0] for v in variables]) if variables else []
     value_of = dict(zip(variables, values))
@@ -95,10 +110,18 @@ def freeze(sess, inputs: dict, outputs: dict) -> FrozenGraph:
     op_map: dict[Operation, Operation] = {}
     const = lookup("Const")
     placeholder = lookup("Placeholder")
+    taken = {op.name for op in ops}
     with frozen.as_default():
-        for t in inputs.values():  # inputs become placeholders (an intermediate is cut off)
-            if t not in mapping:
-                name = t.op.name if t.value_index == 0 else f"{t.op.name}_{t.value_index}"
+        for ins, _ in sigs.values():  # the other inputs become placeholders
+            for t in ins.values():
+                if t in mapping or t.op in needed:
+                    continue
+                base = t.op.name if t.value_index == 0 else f"{t.op.name}_{t.value_index}"
+                name, k = base, 0
+                while name in taken:  # e.g. the producer of a cut input's sibling output
+                    k += 1
+                    name = f"{base}_{k}"
+                taken.add(name)
                 mapping[t] = apply_op(placeholder, [], {"dtype": t.dtype, "shape": t.shape},
                                       name, graph=frozen, exact_name=True).outputs[0]
         for op in ops:
@@ -114,8 +137,8 @@ def freeze(sess, inputs: dict, outputs: dict) -> FrozenGraph:
             op_map[op] = new
             for old_t, new_t in zip(op.outputs, new.outputs):
                 mapping.setdefault(old_t, new_t)
-    return FrozenGraph(frozen, {a: mapping[t] for a, t in inputs.items()},
-                       {a: mapping[t] for a, t in outputs.items()})
+    return (frozen, {n: {a: mapping[t] for a, t in ins.items()} for n, (ins, _) in sigs.items()},
+            {n: {a: mapping[t] for a, t in outs.items()} for n, (_, outs) in sigs.items()})
 
 
 def convert_variables_to_constants(sess, input_graph_def, output_node_names,

@@ -24,7 +24,7 @@ from minitf.protos import graph_pb2, meta_graph_pb2, saved_model_pb2
 from minitf.tensor_shape import TensorShape
 
 from . import wire
-from .freeze import PREDICT_METHOD, FrozenGraph, freeze
+from .freeze import PREDICT_METHOD, FrozenGraph, freeze_signatures
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
 from .tensors import (dtype_from_enum, little_endian, make_tensor_proto, shape_from_proto,
                       shape_to_proto, uses_content)
@@ -81,7 +81,7 @@ def save_model(export_dir, model, signatures=None, *, inputs=None, outputs=None,
     tensor) or with ``signatures`` = {name: {"inputs": {...}, "outputs": {...}}}. A Session's
     signatures are frozen together into one graph.
     """
-    frozen, sigs = _frozen_and_signatures(model, signatures, inputs, outputs)
+    graph, sigs = _frozen_and_signatures(model, signatures, inputs, outputs)
     export_dir = os.fspath(export_dir)
     if os.path.exists(export_dir):
         raise AlreadyExistsError(None, None, f"Export directory already exists: {export_dir}")
@@ -92,7 +92,7 @@ def save_model(export_dir, model, signatures=None, *, inputs=None, outputs=None,
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; servers often run as another user
         os.makedirs(os.path.join(tmp, "variables"))
         with open(os.path.join(tmp, SAVED_MODEL_FILENAME), "wb") as f:
-            _saved_model_chunks(frozen.graph, sigs, tags).write_to(f)
+            _saved_model_chunks(graph, sigs, tags).write_to(f)
             f.flush()
             os.fsync(f.fileno())
         os.rename(tmp, export_dir)  # atomic: readers see all of the version or none of it
@@ -107,7 +107,7 @@ def _frozen_and_signatures(model, signatures, inputs, outputs):
         sigs = {DEFAULT_SIGNATURE: signature_of(model)}
         for name, extra in model.extra_signatures.items():
             sigs[name] = extra
-        return model, sigs
+        return model.graph, sigs
     if not hasattr(model, "run") or not hasattr(model, "graph"):
         raise TypeError(f"save_model needs a FrozenGraph or a Session, got {type(model)}")
     if signatures is None:
@@ -115,20 +115,14 @@ def _frozen_and_signatures(model, signatures, inputs, outputs):
             raise InvalidArgumentError(None, None, "save_model(session) needs inputs= and "
                                        "outputs= (alias -> tensor) or signatures=")
         signatures = {DEFAULT_SIGNATURE: {"inputs": inputs, "outputs": outputs}}
-    all_in, all_out = {}, {}
-    for name, sig in signatures.items():
-        for a, t in sig["inputs"].items():
-            all_in[f"{name}/{a}"] = t
-        for a, t in sig["outputs"].items():
-            all_out[f"{name}/{a}"] = t
-    frozen = freeze(model, all_in, all_out)
+    graph, ins, outs = freeze_signatures(model, {
+        name: (sig["inputs"], sig["outputs"]) for name, sig in signatures.items()})
     sigs = {}
     for name, sig in signatures.items():
-        sigs[name] = Signature(
-            {a: _info(frozen.inputs[f"{name}/{a}"]) for a in sig["inputs"]},
-            {a: _info(frozen.outputs[f"{name}/{a}"]) for a in sig["outputs"]},
-            sig.get("method_name", PREDICT_METHOD))
-    return frozen, sigs
+        sigs[name] = Signature({a: _info(t) for a, t in ins[name].items()},
+                               {a: _info(t) for a, t in outs[name].items()},
+                               sig.get("method_name", PREDICT_METHOD))
+    return graph, sigs
 
 
 def _tensor_info_proto(info: TensorInfo, proto):

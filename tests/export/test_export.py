@@ -91,6 +91,47 @@ def test_freeze_intermediate_input_is_cut():
     np.testing.assert_array_equal(got, want)
 
 
+def test_freeze_cut_input_named_like_a_needed_op_gets_a_unique_name():
+    x = tf.placeholder(tf.float32, [None, 4], name="x")
+    a, b = tf.split(x, 2, axis=1, name="split")
+    c, d = tf.split(a, 2, axis=1, name="split_1")  # "split_1" is also a's natural placeholder
+    y = tf.add(c, d, name="y")
+    xv = np.arange(8, dtype=np.float32).reshape(2, 4)
+    av = np.array([[10, 20], [30, 40]], np.float32)
+    with tf.Session() as sess:
+        frozen = export.freeze(sess, {"a": a, "b": b}, {"y": y, "b_out": b})
+        # both outputs of the first split are fed, so it is cut; b's placeholder cannot take
+        # "split_1", which the second split keeps
+        ops = {op.name: op.type for op in frozen.graph.get_operations()}
+        assert ops["split_1"] == "Split" and ops["split_1_1"] == "Placeholder"
+        with tf.Session(graph=frozen.graph) as fs:
+            got = fs.run(frozen.outputs["y"], {frozen.inputs["a"]: av})
+        np.testing.assert_array_equal(got, av[:, :1] + av[:, 1:])
+        # an input whose op another output needs stays that op, and is fed
+        frozen = export.freeze(sess, {"x": x, "a": a}, {"y": tf.add(a, b)})
+        assert frozen.inputs["a"].op.type == "Split"
+        with tf.Session(graph=frozen.graph) as fs:
+            got = fs.run(frozen.outputs["y"], {frozen.inputs["x"]: xv, frozen.inputs["a"]: av})
+        np.testing.assert_array_equal(got, av + xv[:, 2:])
+
+
+def test_a_signature_fed_from_another_signatures_intermediate(tmp_path):
+    m = _models.mlp(hidden=8)
+    hidden = m.sess.graph.get_tensor_by_name("hidden/Relu:0")
+    probs = m.outputs["probs"]
+    export.save_model(tmp_path / "1", m.sess, signatures={
+        "serving_default": {"inputs": m.inputs, "outputs": {"probs": probs}},
+        "from_hidden": {"inputs": {"hidden": hidden}, "outputs": {"probs": probs}}})
+    model = export.load(tmp_path / "1")
+    h = m.sess.run(hidden, m.feed_dict())
+    for name, feeds in (("serving_default", m.feeds), ("from_hidden", {"hidden": h})):
+        sig = model.signatures[name]
+        plan = tf.plan.Plan.compile(model.graph, [model.tensor(sig.inputs[a].name) for a in feeds],
+                                    [model.tensor(sig.outputs["probs"].name)])
+        np.testing.assert_allclose(plan.run(list(feeds.values()))[0],
+                                   m.sess.run(probs, m.feed_dict()), rtol=1e-6, err_msg=name)
+
+
 def test_freeze_refuses_variable_updates_and_bad_signatures():
     m = _models.linear()
     a = [v for v in tf.global_variables() if v.op.name == "A"][0]
