@@ -101,6 +101,8 @@ def decode_inputs(request) -> dict[str, np.ndarray]:
     out = {}
     for i, t in enumerate(inputs):
         name = t.name
+        if t.parameters:
+            _check_parameters("input", t)
         if name in out:
             raise InvalidArgumentError(None, None, f"input '{name}' is given twice")
         shape = tuple(t.shape)
@@ -205,9 +207,35 @@ def _output_as_sent(alias: str, value: np.ndarray) -> tuple[str, np.ndarray]:
 def _parse_version(text: str):
     if not text:
         return None
-    if not text.isdigit():
+    # ASCII digits only (str.isdigit also takes "²" and other scripts' digits), within int64
+    if not (text.isascii() and text.isdigit()) or int(text) >= 1 << 63:
         raise InvalidArgumentError(None, None, f"model_version must be an integer, got {text!r}")
     return int(text)
+
+
+# Parameters of Triton extensions this server does not implement (and does not advertise in
+# ServerMetadata): a request using one is refused rather than answered as if it had not.
+_EXTENSION_PARAMETERS = {"classification": "classification",
+                         "shared_memory_region": "shared memory"}
+
+
+def _check_parameters(kind: str, t):
+    for key, extension in _EXTENSION_PARAMETERS.items():
+        if key in t.parameters:
+            raise UnimplementedError(
+                None, None, f"{kind} '{t.name}': parameter '{key}' asks for the "
+                f"{extension} extension, which this server does not support")
+
+
+def _timeout_seconds(param) -> float | None:
+    """The request's ``timeout`` parameter (microseconds; 0 means none, as in Triton)."""
+    if param.WhichOneof("parameter_choice") != "int64_param":
+        raise InvalidArgumentError(None, None, "invalid value type for 'timeout' parameter, "
+                                   "expected int64_param")
+    if param.int64_param < 0:
+        raise InvalidArgumentError(None, None, "'timeout' parameter must be >= 0 microseconds, "
+                                   f"got {param.int64_param}")
+    return param.int64_param / 1e6 if param.int64_param else None
 
 
 def _tensor_metadata(proto, alias, info):
@@ -234,7 +262,7 @@ class InferenceService:
 
     def model_ready(self, request, context, info):
         info.model = request.name
-        self.plane.repository.config(request.name)  # unknown model: NOT_FOUND
+        # An unknown model is not ready (Triton answers OK, ready=false, not NOT_FOUND).
         return pb.ModelReadyResponse(ready=self.plane.model_ready(
             request.name, _parse_version(request.version)))
 
@@ -318,15 +346,18 @@ class InferenceService:
             await off_loop(decode_inputs, request)
         requested = request.outputs
         outputs = [o.name for o in requested] if requested else ()
+        for o in requested:
+            if o.parameters:
+                _check_parameters("output", o)
         deadline = deadline_of(context, self.clock)
         own_deadline = False  # gRPC cancels the call at its own deadline
         signature = None
         params = request.parameters
         if params:  # usually empty: skip the map lookups
             timeout = params.get("timeout")
-            if timeout is not None and \
-                    timeout.WhichOneof("parameter_choice") == "int64_param":
-                t = self.clock() + timeout.int64_param / 1e6
+            seconds = None if timeout is None else _timeout_seconds(timeout)
+            if seconds is not None:
+                t = self.clock() + seconds
                 if deadline is None or t < deadline:
                     deadline, own_deadline = t, True
             sig_param = params.get("signature_name")

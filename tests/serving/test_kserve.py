@@ -74,9 +74,7 @@ def test_health(triton_client):
     assert triton_client.is_model_ready("dense", "2")
     assert triton_client.is_model_ready("plain")
     assert not triton_client.is_model_ready("dense", "3")  # known model, no such version
-    with pytest.raises(InferenceServerException) as err:
-        triton_client.is_model_ready("nope")
-    assert err.value.status() == "StatusCode.NOT_FOUND" and "nope" in err.value.message()
+    assert not triton_client.is_model_ready("nope")  # as Triton: OK, ready=false
 
 
 def test_server_metadata(triton_client):
@@ -244,9 +242,59 @@ def test_timeout_parameter_applies_to_unbatched_models_too(triton_client):
     with pytest.raises(InferenceServerException) as err:
         triton_client.infer("plain", [infer_input(x_rows(2))], timeout=1)
     assert err.value.status() == "StatusCode.DEADLINE_EXCEEDED"
-    x = x_rows(2)  # a generous timeout changes nothing
-    out = triton_client.infer("plain", [infer_input(x)], timeout=10_000_000)
-    assert_close(out.as_numpy("probs"), reference(x)["probs"])
+    x = x_rows(2)  # a generous timeout changes nothing, and 0 means none (as in Triton)
+    for timeout in (10_000_000, 0):
+        for model in ("plain", "dense"):  # unbatched and batched
+            out = triton_client.infer(model, [infer_input(x)], model_version="1",
+                                      timeout=timeout)
+            assert_close(out.as_numpy("probs"), reference(x, SCALES[1])["probs"])
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ({"int64_param": -5}, "'timeout' parameter must be >= 0"),
+    ({"string_param": "1000"}, "expected int64_param"),
+    ({"double_param": 1.5}, "expected int64_param")])
+def test_bad_timeout_parameter(served, value, fragment):
+    request = service_pb2.ModelInferRequest(model_name="dense")
+    request.inputs.add(name="x", datatype="FP32", shape=[1, 4])
+    request.raw_input_contents.append(x_rows(1).tobytes())
+    for field, v in value.items():
+        setattr(request.parameters["timeout"], field, v)
+    with grpc.insecure_channel(f"127.0.0.1:{served.grpc_port}") as channel:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as err:
+            stub.ModelInfer(request, timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert fragment in err.value.details()
+
+
+def test_unsupported_extensions_are_refused(triton_client):
+    """Classification and shared memory are not advertised; asking for them is an error,
+    not a response that silently ignores what was asked."""
+    x = x_rows(2)
+    with pytest.raises(InferenceServerException) as err:
+        triton_client.infer("dense", [infer_input(x)],
+                            outputs=[triton.InferRequestedOutput("probs", class_count=2)])
+    assert err.value.status() == "StatusCode.UNIMPLEMENTED"
+    assert "'probs'" in err.value.message() and "classification" in err.value.message()
+    shm = triton.InferInput("x", [2, 4], "FP32")
+    shm.set_shared_memory("region0", x.nbytes)
+    with pytest.raises(InferenceServerException) as err:
+        triton_client.infer("dense", [shm])
+    assert err.value.status() == "StatusCode.UNIMPLEMENTED"
+    assert "'x'" in err.value.message() and "shared memory" in err.value.message()
+
+
+@pytest.mark.parametrize("version", ["\u00b2", "\u0661", "1.0", "-1", str(1 << 63), " 1"])
+def test_versions_that_are_not_int64_numbers(triton_client, version):
+    for call in (lambda: triton_client.is_model_ready("dense", version),
+                 lambda: triton_client.get_model_metadata("dense", version),
+                 lambda: triton_client.infer("dense", [infer_input(x_rows(1))],
+                                             model_version=version)):
+        with pytest.raises(InferenceServerException) as err:
+            call()
+        assert err.value.status() == "StatusCode.INVALID_ARGUMENT", version
+        assert "model_version must be an integer" in err.value.message()
 
 
 def test_a_request_cancelled_by_its_client_counts_as_a_failure(tmp_path):
