@@ -217,8 +217,10 @@ class DynamicBatcher:
     ``observer`` (optional) receives ``queue_waits(seconds)``, the waits of the requests a
     batch takes from the queue,
     ``batch(rows, padding)`` before each execute call and ``executed(seconds, requests, rows,
-    queued_seconds)`` after each successful one (``rows`` without padding, ``queued_seconds``
-    summed over its requests); ``watch_queue(depth)`` hands it the batcher's
+    queued_seconds, pieces)`` after each successful one (``rows`` without padding; a request
+    split across batches is one of ``requests``, with its wait in ``queued_seconds``, only in
+    the batch of its first piece; ``pieces``: what the batch ran, split pieces included);
+    ``watch_queue(depth)`` hands it the batcher's
     ``queue_depth`` to read when it likes (a count kept per request would cost a call and a lock
     on every submit), and ``unwatch_queue(depth)`` takes it back at ``stop``. ``clock`` is
     injectable for tests.
@@ -422,7 +424,8 @@ class DynamicBatcher:
         if not batch:
             return
         rows = sum(t.rows for t in batch)
-        target = _padded_size(rows, self.config.allowed_batch_sizes)
+        # Padding repeats a real row: a batch of only 0-row requests runs as it is.
+        target = _padded_size(rows, self.config.allowed_batch_sizes) if rows else 0
         try:
             if len(batch) == 1 and target == rows:
                 feeds = batch[0].inputs
@@ -445,7 +448,10 @@ class DynamicBatcher:
                         f"dimension ({np.shape(value)} for {target} rows); disable batching "
                         "for this model")
             if self._observer is not None:
-                self._observer.executed(seconds, len(batch), rows, sum(t.waited for t in batch))
+                # A request split across batches counts once, in the batch of its first
+                # piece (with that piece's wait: the time until it began to run).
+                first = [t.waited for t in batch if t.index == 0]
+                self._observer.executed(seconds, len(first), rows, sum(first), len(batch))
         except Exception as e:  # noqa: BLE001 - the error fails every request of the batch
             if not isinstance(e, OpError):  # not the model's error: a bug of ours
                 log.exception("batch execution failed")

@@ -321,10 +321,11 @@ class _BatcherObserver:
     def queue_waits(self, seconds: list[float]):
         self._wait.observe_all(seconds)
 
-    def executed(self, seconds: float, requests: int, rows: int, queued_seconds: float):
+    def executed(self, seconds: float, requests: int, rows: int, queued_seconds: float,
+                 pieces: int):
         self._compute.observe(seconds)
         self._stats.executed(self._model, self._version, requests, rows, int(seconds * 1e9),
-                             int(queued_seconds * 1e9))
+                             int(queued_seconds * 1e9), pieces)
 
     def watch_queue(self, depth):
         self._metrics.watch_queue(self._label, depth)
@@ -371,15 +372,17 @@ class InferenceStats:
             c[_FAIL_NS] += ns
 
     def executed(self, model: str, version: int, requests: int, rows: int, compute_ns: int,
-                 queue_ns: int | None = None):
+                 queue_ns: int | None = None, pieces: int | None = None):
         """One execution of ``requests`` requests holding ``rows`` rows; ``queue_ns`` (summed
-        over the requests) when they waited in a batch queue."""
+        over the requests) when they waited in a batch queue. ``pieces`` (default
+        ``requests``) are charged the compute time: a request split across batches is counted
+        once but charged every batch it ran in."""
         with self._lock:
             c = self._counters(model, version)
             c[_ROWS] += rows
             c[_EXECUTIONS] += 1
             c[_COMPUTE] += requests
-            c[_COMPUTE_NS] += requests * compute_ns
+            c[_COMPUTE_NS] += (requests if pieces is None else pieces) * compute_ns
             if queue_ns is not None:
                 c[_QUEUE] += requests
                 c[_QUEUE_NS] += queue_ns

@@ -49,7 +49,7 @@ class FakeExecute:
             if error is not None:
                 raise error
         x, k = feeds
-        out = {"y": x * 2, "s": x.reshape(len(x), -1).sum(axis=1) + k}
+        out = {"y": x * 2, "s": x.reshape(len(x), int(np.prod(x.shape[1:]))).sum(axis=1) + k}
         return {a: out[a] for a in outputs}
 
     def release(self):
@@ -62,14 +62,15 @@ class FakeExecute:
 
 class Recorder:
     """The batcher observer protocol: batch(rows, padding), queue_waits([s, ...]),
-    executed(s, requests, rows, queued_s), watch_queue(depth) and unwatch_queue(depth)."""
+    executed(s, requests, rows, queued_s, pieces), watch_queue(depth) and
+    unwatch_queue(depth)."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.batches: list[tuple[int, int]] = []
         self.waits: list[float] = []
         self.computes: list[float] = []
-        self.executions: list[tuple[int, int, float]] = []
+        self.executions: list[tuple[int, int, float, int]] = []
         self.watched = None  # the batcher's queue_depth while it runs
 
     def batch(self, rows, padding):
@@ -80,10 +81,10 @@ class Recorder:
         with self.lock:
             self.waits.extend(seconds)
 
-    def executed(self, seconds, requests, rows, queued_seconds):
+    def executed(self, seconds, requests, rows, queued_seconds, pieces):
         with self.lock:
             self.computes.append(seconds)
-            self.executions.append((requests, rows, queued_seconds))
+            self.executions.append((requests, rows, queued_seconds, pieces))
 
     def watch_queue(self, depth):
         self.watched = depth
@@ -117,7 +118,7 @@ def request(tag: int, rows: int, width: int = 3, dtype=np.float32):
 
 def expected(inputs):
     x, k = inputs
-    return {"y": x * 2, "s": x.reshape(len(x), -1).sum(axis=1) + k}
+    return {"y": x * 2, "s": x.reshape(len(x), int(np.prod(x.shape[1:]))).sum(axis=1) + k}
 
 
 def assert_own_rows(result, inputs, outputs=OUTPUTS):
@@ -266,7 +267,8 @@ def test_lone_request_completes_with_a_real_clock(make_batcher):
 
 
 # -- padding and splitting -------------------------------------------------------------------------
-@pytest.mark.parametrize("rows, padded", [(1, 2), (2, 2), (3, 4), (4, 4), (5, 8), (8, 8)])
+@pytest.mark.parametrize("rows, padded", [(0, 0), (1, 2), (2, 2), (3, 4), (4, 4), (5, 8),
+                                          (8, 8)])
 def test_padding_to_allowed_batch_sizes(make_batcher, rows, padded):
     execute = FakeExecute()
     batcher, recorder = make_batcher(execute, max_batch_size=8, allowed_batch_sizes=[2, 4, 8])
@@ -623,10 +625,12 @@ def test_observer_reports_balance_out(make_batcher):
     assert recorder.waits == pytest.approx([0.0, 0.26, 0.27, 0.28])
     # One compute time per executed batch; the blocker's run spans the time it was held.
     assert recorder.computes == pytest.approx([0.76, 0.01, 0.01, 0.01])
-    # Per execution: its requests (pieces count as requests), real rows (no padding) and the
-    # queue waits of its requests summed.
-    assert [(n, r) for n, r, _ in recorder.executions] == [(1, 1), (1, 1), (1, 4), (1, 2)]
-    assert [q for _, _, q in recorder.executions] == pytest.approx([0.0, 0.26, 0.27, 0.28])
+    # Per execution: the requests it began (a split request counts in the batch of its first
+    # piece only), real rows (no padding), the queue waits of those requests summed, and the
+    # pieces it ran (each charged the batch's compute time).
+    assert [(n, r, p) for n, r, _, p in recorder.executions] == [(1, 1, 1), (1, 1, 1),
+                                                                 (1, 4, 1), (0, 2, 1)]
+    assert [q for _, _, q, _ in recorder.executions] == pytest.approx([0.0, 0.26, 0.27, 0.0])
 
 
 # -- configuration ---------------------------------------------------------------------------------

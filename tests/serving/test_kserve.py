@@ -237,6 +237,21 @@ def test_inference_statistics(triton_client):
     assert err.value.status() == "StatusCode.NOT_FOUND"
 
 
+def test_a_request_split_across_batches_counts_once(triton_client):
+    """20 rows with 8-row batches run as 3 executions but are one request: success, queue
+    and compute_infer all count it once, as Triton's per-request statistics do."""
+    before = _stats(triton_client, "dense", "1")
+    x = x_rows(20)
+    out = triton_client.infer("dense", [infer_input(x)], model_version="1")
+    assert_close(out.as_numpy("logits"), reference(x, SCALES[1])["logits"])
+    after = _stats(triton_client, "dense", "1")
+    assert after.inference_count - before.inference_count == 20
+    assert after.execution_count - before.execution_count == 3
+    for stat in ("success", "queue", "compute_infer"):
+        b, a = getattr(before.inference_stats, stat), getattr(after.inference_stats, stat)
+        assert a.count - b.count == 1, stat
+
+
 def test_timeout_parameter_applies_to_unbatched_models_too(triton_client):
     """KServe's ``timeout`` parameter (µs) bounds a request whether or not it is batched."""
     with pytest.raises(InferenceServerException) as err:
