@@ -80,7 +80,7 @@ class ModelServer:
                     ModelService(self.plane, self._clock),
                     SessionService(self.plane, self._clock),
                     InferenceService(self.plane, self._clock), self.health):
-            handlers.extend(svc.handlers(self.metrics))
+            handlers.extend(svc.handlers(self.metrics, opts.max_message_bytes))
         if opts.reflection:
             # Reflection lists itself too, as grpc's reference implementation does.
             names = SERVICE_NAMES + ["grpc.reflection.v1alpha.ServerReflection",

@@ -13,7 +13,7 @@ import grpc
 import numpy as np
 from google.protobuf.message import DecodeError
 
-from minitf.errors import InvalidArgumentError, OpError, UnknownError
+from minitf.errors import InvalidArgumentError, OpError, ResourceExhaustedError, UnknownError
 from minitf.protos import method_path
 
 log = logging.getLogger("minitf.serving")
@@ -70,13 +70,17 @@ def deadline_of(context: grpc.ServicerContext, clock=time.monotonic) -> float | 
 
 
 def unary(service_descriptor, method_name: str, request_class, fn: Callable, api: str,
-          metrics=None, clock=time.monotonic, inference: bool = False):
+          metrics=None, clock=time.monotonic, inference: bool = False,
+          max_response_bytes: int | None = None):
     """An asyncio method handler under the canonical path; ``fn(request, context, info)`` is
     a plain function (quick answers) or a coroutine function (anything that waits).
 
     The request is parsed here (not by gRPC) so a malformed message is INVALID_ARGUMENT, not
-    INTERNAL. Any OpError becomes its gRPC status; anything else is logged and INTERNAL.
-    An ``inference`` API's requests also count in the model version's statistics.
+    INTERNAL; the response is serialised here too, so one larger than
+    ``max_response_bytes`` is RESOURCE_EXHAUSTED in the metrics as well as for the client
+    (gRPC would fail it after the handler had counted it OK). Any OpError becomes its gRPC
+    status; anything else is logged and INTERNAL. An ``inference`` API's requests also count
+    in the model version's statistics.
     """
     method = service_descriptor.methods_by_name[method_name]
     parse = request_class.FromString
@@ -97,6 +101,11 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
                                            f"{e}") from None
             response = await fn(request, context, info) if is_async else \
                 fn(request, context, info)
+            response = response.SerializeToString()
+            if max_response_bytes is not None and len(response) > max_response_bytes:
+                raise ResourceExhaustedError(
+                    None, None, f"Response has byte size {len(response)} which exceeds the "
+                    f"server's message size limit {max_response_bytes} (--max_message_bytes)")
         except OpError as e:
             status, details = status_code(e), e.message
         except asyncio.CancelledError:
@@ -122,11 +131,7 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
         await context.abort(status, _truncate(details))  # raises: ends the RPC
 
     return method_path(method), grpc.unary_unary_rpc_method_handler(
-        handler, request_deserializer=None, response_serializer=_serialize)
-
-
-def _serialize(message) -> bytes:
-    return message.SerializeToString()
+        handler, request_deserializer=None, response_serializer=None)
 
 
 def _truncate(message: str) -> str:

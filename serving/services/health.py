@@ -64,7 +64,7 @@ class HealthService:
                 return
             await asyncio.sleep(self.watch_interval)  # the RPC's cancellation ends the loop
 
-    def handlers(self, metrics=None):
+    def handlers(self, metrics=None, max_response_bytes=None):  # small answers: no limit
         service = health_pb2.DESCRIPTOR.services_by_name["Health"]
         watch = service.methods_by_name["Watch"]
         return [
@@ -135,7 +135,7 @@ class ReflectionService:
                 yield response
         return stream
 
-    def handlers(self, metrics=None):
+    def handlers(self, metrics=None, max_response_bytes=None):  # small answers: no limit
         out = []
         for pb in (refl_pb, reflection_v1_pb2):
             service = pb.DESCRIPTOR.services_by_name["ServerReflection"]

@@ -369,7 +369,7 @@ class InferenceService:
             return _infer_response(request, entry, outputs, prediction)
         return await off_loop(_infer_response, request, entry, outputs, prediction)
 
-    def handlers(self, metrics=None):
+    def handlers(self, metrics=None, max_response_bytes=None):
         service = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"]
         table = [
             ("ServerLive", pb.ServerLiveRequest, self.server_live, "kserve.ServerLive"),
@@ -384,5 +384,5 @@ class InferenceService:
             ("ModelStatistics", pb.ModelStatisticsRequest, self.model_statistics,
              "kserve.ModelStatistics"),
         ]
-        return [unary(service, m, req, fn, api, metrics, self.clock, inference=api == API_INFER)
-                for m, req, fn, api in table]
+        return [unary(service, m, req, fn, api, metrics, self.clock, inference=api == API_INFER,
+                      max_response_bytes=max_response_bytes) for m, req, fn, api in table]

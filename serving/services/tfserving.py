@@ -114,13 +114,14 @@ class PredictionService:
         response.metadata["signature_def"].CopyFrom(pack_any(sigmap))
         return response
 
-    def handlers(self, metrics=None):
+    def handlers(self, metrics=None, max_response_bytes=None):
         service = prediction_service_pb2.DESCRIPTOR.services_by_name["PredictionService"]
         return [
             unary(service, "Predict", predict_pb2.PredictRequest, self.predict, API_PREDICT,
-                  metrics, self.clock, inference=True),
+                  metrics, self.clock, inference=True, max_response_bytes=max_response_bytes),
             unary(service, "GetModelMetadata", get_model_metadata_pb2.GetModelMetadataRequest,
-                  self.get_model_metadata, API_METADATA, metrics, self.clock),
+                  self.get_model_metadata, API_METADATA, metrics, self.clock,
+                  max_response_bytes=max_response_bytes),
         ]
 
 
@@ -149,10 +150,11 @@ class ModelService:
                 mvs.status.error_message = st.error.message
         return response
 
-    def handlers(self, metrics=None):
+    def handlers(self, metrics=None, max_response_bytes=None):
         service = model_service_pb2.DESCRIPTOR.services_by_name["ModelService"]
         return [unary(service, "GetModelStatus", get_model_status_pb2.GetModelStatusRequest,
-                      self.get_model_status, API_STATUS, metrics, self.clock)]
+                      self.get_model_status, API_STATUS, metrics, self.clock,
+                      max_response_bytes=max_response_bytes)]
 
 
 def _decode_feeds(named_tensors) -> dict:
@@ -196,7 +198,8 @@ class SessionService:
             return _session_run_response(request, entry, values)
         return await off_loop(_session_run_response, request, entry, values)
 
-    def handlers(self, metrics=None):
+    def handlers(self, metrics=None, max_response_bytes=None):
         service = session_service_pb2.DESCRIPTOR.services_by_name["SessionService"]
         return [unary(service, "SessionRun", session_service_pb2.SessionRunRequest,
-                      self.session_run, API_SESSION_RUN, metrics, self.clock)]
+                      self.session_run, API_SESSION_RUN, metrics, self.clock,
+                      max_response_bytes=max_response_bytes)]

@@ -274,6 +274,17 @@ def test_oversize_message(tmp_path):
             assert err.value.status() == "StatusCode.RESOURCE_EXHAUSTED"
         finally:
             official.close()
+        # A request that fits but whose answer does not (32 bytes out per 16 in): refused,
+        # and counted as refused, on both APIs.
+        rows = np.ones((SMALL_MESSAGE // 20, 4), np.float32)
+        for api, call in (("tfserving.Predict", lambda: client.predict("dense", {"x": rows})),
+                          ("kserve.ModelInfer", lambda: client.infer("dense", {"x": rows}))):
+            def count(code, api=api):
+                return server.metrics.registry.get_sample_value("minitf_requests_total", {
+                    "model": "dense", "version": "1", "api": api, "code": code}) or 0
+            ok, exhausted = count("OK"), count("RESOURCE_EXHAUSTED")
+            refused(call, "RESOURCE_EXHAUSTED", "Response has byte size", str(SMALL_MESSAGE))
+            assert (count("OK"), count("RESOURCE_EXHAUSTED")) == (ok, exhausted + 1), api
         np.testing.assert_allclose(client.predict("dense", {"x": X})["probs"],
                                    reference(X)["probs"], rtol=1e-5, atol=1e-6)
 
