@@ -12,7 +12,7 @@ import numpy as np
 from . import dtypes as _dt
 from .errors import InvalidArgumentError
 from .opdef import TensorSpec, coerce_attr, lookup
-from .tensor_shape import TensorShape, as_shape
+from .tensor_shape import Dimension, TensorShape, as_shape
 
 _VALID_OP_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
 _VALID_SCOPE_NAME = re.compile(r"^[A-Za-z0-9_.\\/>-]*$")
@@ -568,6 +568,8 @@ def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
     """Converts a Python/numpy value to an array of ``dtype`` (TF's default dtypes if None)."""
     if isinstance(value, (Tensor, Operation)):
         raise TypeError(f"Expected a constant value, got {value!r}")
+    if isinstance(value, (list, tuple, Dimension, TensorShape)):
+        value = _static_values(value)
     if dtype is None:
         dtype = _infer_const_dtype(value)
     if dtype is _dt.string:
@@ -607,6 +609,11 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
     if isinstance(value, Operation):
         raise TypeError(f"Can't convert Operation '{value.name}' to Tensor (target dtype="
                         f"{dtype}, name={name!r}, as_ref=False)")
+    if isinstance(value, (list, tuple, Dimension, TensorShape)):
+        value = _static_values(value)
+        packed = _nested_tensor_dtype(value) if isinstance(value, list) else None
+        if packed is not None:  # e.g. [tf.shape(x)[0], 2, 2]: one Pack op, as TF1 builds
+            return _autopack(value, dtype or packed, name or "packed")
     hint = preferred_dtype or dtype_hint
     if dtype is None and hint is not None:
         try:
@@ -617,6 +624,49 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
         arr = to_numpy(value, dtype)
     const = lookup("Const")
     return const(value=arr, dtype=_dt.from_numpy(arr), name=name or "Const")
+
+
+def _static_values(value):
+    """Static shapes used as values (``x.shape[1]``, ``x.shape``) as Python ints, in nested
+    lists and tuples too (which come back as lists)."""
+    if isinstance(value, Dimension):
+        if value.value is None:
+            raise ValueError("Cannot convert an unknown Dimension to a Tensor: ?")
+        return value.value
+    if isinstance(value, TensorShape):
+        if not value.is_fully_defined():
+            raise ValueError(f"Cannot convert a partially known TensorShape {value} to a "
+                             "Tensor.")
+        return value.as_list()
+    if isinstance(value, (list, tuple)):
+        return [_static_values(v) for v in value]
+    return value
+
+
+def _nested_tensor_dtype(values):
+    """The dtype of the first Tensor (or Variable) in nested lists, None if there is none."""
+    for v in values:
+        t = _nested_tensor_dtype(v) if isinstance(v, list) else _as_tensor_or_none(v)
+        if t is not None:
+            return t if isinstance(t, _dt.DType) else t.dtype
+    return None
+
+
+def _autopack(values: list, dtype, name):
+    """A list holding Tensors as one tensor: its elements (Python values converted to
+    ``dtype``, inner lists packed in turn) stacked along a new first axis."""
+    with name_scope(name) as scope:  # the Pack op takes the scope's name, its inputs nest
+        elems = []
+        for i, v in enumerate(values):  # new elements are named by their index, as in TF
+            if isinstance(v, list) and _nested_tensor_dtype(v) is not None:
+                elems.append(_autopack(v, dtype, str(i)))
+                continue
+            t = _as_tensor_or_none(v)
+            if t is not None and t.dtype != dtype:
+                raise TypeError(f"Cannot convert a list containing a tensor of dtype "
+                                f"{t.dtype.name} to {dtype.name} (Tensor is: {t!r})")
+            elems.append(t if t is not None else convert_to_tensor(v, dtype=dtype, name=str(i)))
+        return lookup("Pack")(elems, axis=0, name=scope)
 
 
 def constant_value(tensor: Tensor):

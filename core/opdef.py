@@ -28,7 +28,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .errors import InvalidArgumentError
-from .tensor_shape import TensorShape, as_shape
+from .tensor_shape import Dimension, TensorShape, as_shape
 
 
 class _NotDifferentiable:
@@ -93,6 +93,8 @@ def coerce_attr(kind: str, value, name: str, op_type: str):
                 raise TypeError
             return bool(value)
         if kind == "int":
+            if isinstance(value, Dimension):  # a static shape's dimension, e.g. x.shape[0]
+                value = value.value
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
                 raise TypeError
             return int(value)

@@ -62,6 +62,72 @@ class Dimension:
     def __hash__(self):
         return hash(self._value)
 
+    # Arithmetic and ordering as TF1's: an unknown operand gives Dimension(None) / None, so
+    # `x.shape[1] * x.shape[2]` works on partly known shapes.
+    def _combine(self, other, fn):
+        try:
+            other = as_dimension(other)
+        except TypeError:
+            return NotImplemented
+        if self._value is None or other.value is None:
+            return Dimension(None)
+        return Dimension(fn(self._value, other.value))
+
+    def __add__(self, other):
+        return self._combine(other, lambda a, b: a + b)
+
+    def __radd__(self, other):
+        return self._combine(other, lambda a, b: b + a)
+
+    def __sub__(self, other):
+        return self._combine(other, lambda a, b: a - b)
+
+    def __rsub__(self, other):
+        return self._combine(other, lambda a, b: b - a)
+
+    def __mul__(self, other):
+        return self._combine(other, lambda a, b: a * b)
+
+    def __rmul__(self, other):
+        return self._combine(other, lambda a, b: b * a)
+
+    def __floordiv__(self, other):
+        return self._combine(other, lambda a, b: a // b)
+
+    def __rfloordiv__(self, other):
+        return self._combine(other, lambda a, b: b // a)
+
+    def __mod__(self, other):
+        return self._combine(other, lambda a, b: a % b)
+
+    def __rmod__(self, other):
+        return self._combine(other, lambda a, b: b % a)
+
+    def __truediv__(self, other):
+        raise TypeError(f"unsupported operand type(s) for /: 'Dimension' and "
+                        f"'{type(other).__name__}', please use // instead")
+
+    def _compare(self, other, fn):
+        try:
+            other = as_dimension(other)
+        except TypeError:
+            return NotImplemented
+        if self._value is None or other.value is None:
+            return None
+        return fn(self._value, other.value)
+
+    def __lt__(self, other):
+        return self._compare(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._compare(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._compare(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._compare(other, lambda a, b: a >= b)
+
     def __repr__(self):
         return f"Dimension({self._value})"
 

@@ -9,7 +9,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import constant_value, convert_to_tensor, name_scope
 from ..opdef import OpDef, TensorSpec, register, req
-from ..tensor_shape import TensorShape
+from ..tensor_shape import Dimension, TensorShape
 from ._util import const_ints, shape_error
 from .array_ops import _is_tensor, constant, identity, rank, shape
 from .transform_ops import _scalar_axis, one_hot
@@ -403,7 +403,7 @@ SPLIT_V = register(OpDef(
 
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     """``tf.split``: Split for a number of pieces, SplitV for a list of sizes."""
-    if isinstance(num_or_size_splits, (int, np.integer)) and \
+    if isinstance(num_or_size_splits, (int, np.integer, Dimension)) and \
             not isinstance(num_or_size_splits, bool):
         out = SPLIT(axis, value, num_split=int(num_or_size_splits), name=name)
         return out if isinstance(out, list) else [out]

@@ -74,6 +74,8 @@ class Saver:
         else:
             prefix = str(save_path)
         directory = os.path.dirname(prefix) or "."
+        if not os.path.isdir(directory) and os.path.isdir(os.path.dirname(directory) or "."):
+            os.makedirs(directory, exist_ok=True)  # one level, as TF's checkpoint writer does
         if not os.path.isdir(directory):
             raise NotFoundError(None, None, f"Parent directory of {save_path} doesn't exist, "
                                 "can't save.")

@@ -169,6 +169,67 @@ def test_tensor_shape_and_dimension():
         s.merge_with([1, 2])
 
 
+def test_dimension_arithmetic_and_ordering_like_tf1():
+    d3, d4, unknown = tf.Dimension(3), tf.Dimension(4), tf.Dimension(None)
+    assert (d3 * d4, d3 + 1, 2 * d4, d4 - d3, 10 - d3, d4 // 3, 9 // d4, d4 % 3) == \
+        (12, 4, 8, 1, 7, 1, 2, 1)
+    assert isinstance(d3 * d4, tf.Dimension)
+    assert (unknown * 3).value is None and (1 + unknown).value is None
+    assert d3 < 4 and d4 >= d3 and not d3 > d4 and d3 <= 3
+    assert (unknown < 3) is None
+    with pytest.raises(TypeError, match="use //"):
+        d4 / 2
+
+
+def test_static_shapes_as_values():
+    """x.shape[i] and x.shape stand for their ints wherever a value is expected."""
+    x = tf.placeholder(tf.float32, [None, 4], name="x")
+    c = tf.ones([2, 3, 4])
+    assert tf.reshape(c, [-1, c.shape[1] * c.shape[2]]).shape.as_list() == [2, 12]
+    assert tf.reshape(x, [-1, x.shape[1]]).shape.as_list() == [None, 4]
+    assert tf.reshape(c, c.shape[::-1]).shape.as_list() == [4, 3, 2]
+    assert tf.reshape(c, tf.TensorShape([4, 6])).shape.as_list() == [4, 6]
+    assert tf.tile(c, [c.shape[0], 1, 1]).shape.as_list() == [4, 3, 4]
+    assert tf.one_hot([0, 1], c.shape[2]).shape.as_list() == [2, 4]
+    assert tf.range(c.shape[1]).shape.as_list() == [3]
+    assert len(tf.unstack(c, num=c.shape[0])) == 2 and len(tf.split(c, c.shape[2], 2)) == 4
+    assert tf.random_normal(c.shape).shape.as_list() == [2, 3, 4]
+    const = tf.constant([c.shape[1], 2])
+    assert const.dtype == tf.int32  # not a string tensor of the objects' bytes
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(const), [3, 2])
+    with pytest.raises((TypeError, ValueError), match="unknown Dimension"):
+        tf.reshape(x, [-1, tf.Dimension(None)])
+    with pytest.raises((TypeError, ValueError), match="partially known TensorShape"):
+        tf.zeros(x.shape)
+
+
+def test_lists_holding_tensors_are_packed():
+    """TF1's autopacking: [tf.shape(x)[0], 2, 2] becomes one Pack op (named after the
+    argument), its Python elements constants of the tensors' dtype."""
+    x = tf.placeholder(tf.float32, [None, 4], name="x")
+    n = tf.shape(x)[0]
+    y = tf.reshape(x, [n, 2, 2])
+    packed = y.op.inputs[1]
+    assert packed.op.type == "Pack" and packed.op.name == "Reshape/shape"
+    assert [t.op.name for t in packed.op.inputs] == ["strided_slice", "Reshape/shape/1",
+                                                     "Reshape/shape/2"]
+    nested = tf.convert_to_tensor([[n, 2], [3, n]])
+    zeros = tf.zeros([n, 3], tf.int64)
+    noise = tf.random_normal([n, 2])
+    xv = np.arange(12, dtype=np.float32).reshape(3, 4)
+    with tf.Session() as sess:
+        got = sess.run([y, nested, zeros, noise], {x: xv})
+    np.testing.assert_array_equal(got[0], xv.reshape(3, 2, 2))
+    np.testing.assert_array_equal(got[1], [[3, 2], [3, 3]])
+    assert got[2].shape == (3, 3) and got[2].dtype == np.int64
+    assert got[3].shape == (3, 2)
+    with pytest.raises(TypeError, match="tensor of dtype float32 to int32"):
+        tf.convert_to_tensor([n, tf.constant(2.0)])
+    with pytest.raises(TypeError, match="int32"):
+        tf.convert_to_tensor([n, 2.5])
+
+
 def test_dtypes():
     assert tf.as_dtype("float32") is tf.float32 and tf.as_dtype(np.int64) is tf.int64
     assert tf.as_dtype(1) is tf.float32 and tf.as_dtype(101) is tf.float32  # float32_ref

@@ -85,6 +85,19 @@ def _assert_restores_nothing(graph_builder, path, error, match):
             assert not sess.run(tf.is_variable_initialized(v)), f"{v.name} was restored"
 
 
+def test_save_creates_one_missing_directory_level(tmp_path):
+    """As TF's checkpoint writer: ckpts/ is made when its parent exists; deeper is an error."""
+    w, _, _ = _vars()
+    saver = tf.train.Saver()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        path = saver.save(sess, str(tmp_path / "ckpts" / "model.ckpt"))
+        assert os.path.exists(path + ".npz")
+        with pytest.raises(tf.errors.NotFoundError, match="Parent directory"):
+            saver.save(sess, str(tmp_path / "a" / "b" / "model.ckpt"))
+    assert not os.path.exists(tmp_path / "a")
+
+
 def test_missing_checkpoint(tmp_path):
     _assert_restores_nothing(_vars, str(tmp_path / "nothing"), tf.errors.NotFoundError,
                              "Failed to find any matching files")
