@@ -696,6 +696,33 @@ def constant_value(tensor: Tensor):
     return value
 
 
+def constant_value_as_shape(tensor: Tensor) -> TensorShape:
+    """The partial shape a 1-D integer tensor is known to hold at graph construction (TF's
+    ``constant_value_as_shape``): its value when constant, else what a Pack of scalars, a
+    Shape or a ConcatV2 of those gives, each unknown entry (or -1) as None."""
+    value = constant_value(tensor)
+    if value is not None and value.ndim == 1:
+        return TensorShape([None if d < 0 else int(d) for d in value])
+    op = tensor._op
+    if op.type == "Shape":
+        return op._inputs[0]._shape
+    if op.type == "Pack" and op._attrs.get("axis") == 0 and \
+            all(t._shape.rank == 0 for t in op._inputs):
+        dims = []
+        for t in op._inputs:
+            v = constant_value(t)
+            dims.append(None if v is None or int(v) < 0 else int(v))
+        return TensorShape(dims)
+    if op.type == "ConcatV2":
+        parts = [constant_value_as_shape(t) for t in op._inputs[:-1]]
+        if all(p.rank is not None for p in parts):
+            return TensorShape([d for p in parts for d in p.as_tuple()])
+    dims = tensor._shape.as_tuple()
+    if dims is not None and len(dims) == 1 and dims[0] is not None:
+        return TensorShape([None] * dims[0])
+    return TensorShape(None)
+
+
 def evaluate_kernel(op: Operation, input_values: Sequence) -> tuple:
     """Runs an op's kernel on concrete inputs (no resources); returns the outputs as a tuple."""
     opdef = op._opdef
@@ -776,7 +803,8 @@ def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact
             flat, derived = _convert_args(opdef, args, graph)
         final = _final_attrs(opdef, attrs, derived, strict_attrs)
         kernel_attrs = {k: final[k] for k in opdef.attrs}
-        specs_in = [TensorSpec(t._shape, t._dtype, value_fn=_value_thunk(t)) for t in flat]
+        specs_in = [TensorSpec(t._shape, t._dtype, value_fn=_value_thunk(t),
+                               shape_fn=_shape_thunk(t)) for t in flat]
         grouped = group_by_args(opdef, specs_in, final)
         try:
             specs_out = list(opdef.infer(*grouped, **kernel_attrs))
@@ -791,6 +819,10 @@ def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact
 
 def _value_thunk(t: Tensor):
     return lambda: constant_value(t)
+
+
+def _shape_thunk(t: Tensor):
+    return lambda: constant_value_as_shape(t)
 
 
 def _graph_of_args(args) -> Graph:

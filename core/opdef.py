@@ -158,19 +158,26 @@ class TensorSpec:
     Input specs handed to ``infer`` compute ``value`` lazily (only shape-like arguments ask).
     """
 
-    __slots__ = ("dtype", "shape", "_value", "_value_fn")
+    __slots__ = ("dtype", "shape", "_value", "_value_fn", "_shape_fn")
 
-    def __init__(self, shape, dtype, value=None, value_fn=None):
+    def __init__(self, shape, dtype, value=None, value_fn=None, shape_fn=None):
         self.shape = as_shape(shape)
         self.dtype = _dt.as_dtype(dtype)
         self._value = value
         self._value_fn = value_fn
+        self._shape_fn = shape_fn
 
     @property
     def value(self):
         if self._value_fn is not None:
             self._value, self._value_fn = self._value_fn(), None
         return self._value
+
+    @property
+    def shape_value(self):
+        """What a 1-D shape tensor is known to hold when ``value`` is not: a partial
+        TensorShape (``[tf.shape(x)[0], 2]`` holds ``(?, 2)``); None without a graph tensor."""
+        return None if self._shape_fn is None else self._shape_fn()
 
     def __repr__(self):
         return f"TensorSpec({self.shape}, {self.dtype!r})"

@@ -58,6 +58,9 @@ def shape_from_value(spec: TensorSpec, rank_hint=None) -> TensorShape:
     vals = const_ints(spec)
     if vals is not None:
         return TensorShape([None if d < 0 else d for d in vals])
+    partial = spec.shape_value  # e.g. [tf.shape(x)[0], 2] is (?, 2)
+    if partial is not None and partial.rank is not None:
+        return partial
     dims = spec.shape.as_tuple()
     if dims is not None and len(dims) == 1 and dims[0] is not None:
         return TensorShape([None] * dims[0])

@@ -224,6 +224,11 @@ def test_lists_holding_tensors_are_packed():
     np.testing.assert_array_equal(got[1], [[3, 2], [3, 3]])
     assert got[2].shape == (3, 3) and got[2].dtype == np.int64
     assert got[3].shape == (3, 2)
+    # What a shape tensor is known to hold gives the static shape, as in TF: (?, 2, 2).
+    assert y.shape.as_list() == [None, 2, 2]
+    assert zeros.shape.as_list() == [None, 3] and noise.shape.as_list() == [None, 2]
+    assert tf.reshape(x, tf.concat([[n], [2, 2]], 0)).shape.as_list() == [None, 2, 2]
+    assert tf.reshape(x, tf.shape(x)).shape.as_list() == [None, 4]
     with pytest.raises(TypeError, match="tensor of dtype float32 to int32"):
         tf.convert_to_tensor([n, tf.constant(2.0)])
     with pytest.raises(TypeError, match="int32"):
