@@ -345,10 +345,12 @@ class InferenceService:
         inputs = decode_inputs(request) if on_loop(info.size) else \
             await off_loop(decode_inputs, request)
         requested = request.outputs
-        outputs = [o.name for o in requested] if requested else ()
-        for o in requested:
-            if o.parameters:
-                _check_parameters("output", o)
+        outputs = ()
+        if requested:  # usually empty: all outputs (a loop over nothing still costs)
+            outputs = [o.name for o in requested]
+            for o in requested:
+                if o.parameters:
+                    _check_parameters("output", o)
         deadline = deadline_of(context, self.clock)
         own_deadline = False  # gRPC cancels the call at its own deadline
         signature = None
