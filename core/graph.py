@@ -539,17 +539,19 @@ def _graph_of(values) -> Graph:
 
 
 # -- tensor conversion --------------------------------------------------------------------------
-def _infer_const_dtype(value) -> _dt.DType:
-    """TensorFlow's default dtype for a Python value: float32 floats, int32 ints (int64 if big)."""
+def _infer_const_dtype(value, arr=None) -> _dt.DType:
+    """TensorFlow's default dtype for a Python value: float32 floats, int32 ints (int64 if big).
+    ``arr`` is ``np.asarray(value)`` when the caller has it already."""
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         arr = np.asarray(value)
         if arr.dtype.kind in "USO":
             return _dt.string
         return _dt.from_numpy(arr)
-    try:
-        arr = np.asarray(value)
-    except UnicodeDecodeError:  # str mixed with non-ASCII bytes: numpy cannot unify them
-        return _dt.string
+    if arr is None:
+        try:
+            arr = np.asarray(value)
+        except UnicodeDecodeError:  # str mixed with non-ASCII bytes: numpy cannot unify them
+            return _dt.string
     if arr.dtype.kind == "f":
         return _dt.float32
     if arr.dtype.kind in "iu":
@@ -568,16 +570,25 @@ def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
     """Converts a Python/numpy value to an array of ``dtype`` (TF's default dtypes if None)."""
     if isinstance(value, (Tensor, Operation)):
         raise TypeError(f"Expected a constant value, got {value!r}")
-    if isinstance(value, (list, tuple, Dimension, TensorShape)):
+    src = None  # np.asarray(value), converted once (a big Python list is costly)
+    if isinstance(value, (list, tuple)):
+        try:
+            src = np.asarray(value)
+        except (TypeError, ValueError):  # a Tensor refuses; ragged or mixed str and bytes
+            pass
+        if src is None or src.dtype == object:  # may hold Dimensions or TensorShapes
+            value, src = _static_values(value), None
+    elif isinstance(value, (Dimension, TensorShape)):
         value = _static_values(value)
     if dtype is None:
-        dtype = _infer_const_dtype(value)
+        dtype = _infer_const_dtype(value, src)
     if dtype is _dt.string:
         arr = np.asarray(value, dtype=object)
         return np.vectorize(lambda v: v.encode() if isinstance(v, str) else bytes(v),
                             otypes=[object])(arr) if arr.size else arr
     np_type = dtype.as_numpy_dtype
-    src = np.asarray(value)
+    if src is None:
+        src = np.asarray(value)
     if src.dtype.kind in "USO" and dtype is not _dt.string:
         raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
                         f"'{type(value).__name__}' instead.")
@@ -609,19 +620,22 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
     if isinstance(value, Operation):
         raise TypeError(f"Can't convert Operation '{value.name}' to Tensor (target dtype="
                         f"{dtype}, name={name!r}, as_ref=False)")
-    if isinstance(value, (list, tuple, Dimension, TensorShape)):
-        value = _static_values(value)
-        packed = _nested_tensor_dtype(value) if isinstance(value, list) else None
-        if packed is not None:  # e.g. [tf.shape(x)[0], 2, 2]: one Pack op, as TF1 builds
-            return _autopack(value, dtype or packed, name or "packed")
     hint = preferred_dtype or dtype_hint
-    if dtype is None and hint is not None:
-        try:
-            arr = to_numpy(value, _dt.as_dtype(hint))
-        except (TypeError, ValueError):
-            arr = to_numpy(value)
-    else:
-        arr = to_numpy(value, dtype)
+    try:
+        if dtype is None and hint is not None:
+            try:
+                arr = to_numpy(value, _dt.as_dtype(hint))
+            except (TypeError, ValueError):
+                arr = to_numpy(value)
+        else:
+            arr = to_numpy(value, dtype)
+    except TypeError:  # a list holding Tensors, e.g. [tf.shape(x)[0], 2, 2]?
+        packed = _nested_tensor_dtype(_static_values(value)) \
+            if isinstance(value, (list, tuple)) else None
+        if packed is None:
+            raise
+        # one Pack op, as TF1 builds
+        return _autopack(_static_values(value), dtype or packed, name or "packed")
     const = lookup("Const")
     return const(value=arr, dtype=_dt.from_numpy(arr), name=name or "Const")
 
