@@ -85,12 +85,22 @@ class Metrics:
         self.stats = InferenceStats()
         self._queues: dict[str, set] = {}  # model label -> queue_depth of its batchers
         self._queues_lock = threading.Lock()
+        self._zero(self._models)
 
     def model_label(self, name: str) -> str:
         return name if name in self._models else UNKNOWN_MODEL
 
     def add_models(self, names):
         self._models.update(names)
+        self._zero(names)
+
+    def _zero(self, names):
+        """Every configured model's series from the start: a counter first seen at 1 shows no
+        increase() in Prometheus, and a model with no version yet still shows 0 available."""
+        for name in names:
+            self.load_failures.labels(name)
+            self.versions_available.labels(name).set(
+                len(self._available.get(name, ())))
 
     # -- request path ----------------------------------------------------------------------------
     def recorder(self, api: str, inference: bool = False):

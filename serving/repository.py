@@ -115,6 +115,7 @@ class ModelRepository:
         self._loaded: dict[str, dict[int, LoadedVersion]] = {n: {} for n in names}
         self._status: dict[str, dict[int, VersionStatus]] = {n: {} for n in names}
         self._failed: dict[tuple[str, int], tuple] = {}
+        self._no_versions: set[str] = set()  # models warned about having no version
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -224,6 +225,13 @@ class ModelRepository:
 
     def _sync(self, cfg: ModelConfig):
         found = self._discover(cfg)
+        if not found:
+            if cfg.name not in self._no_versions:  # once until versions appear, not every poll
+                self._no_versions.add(cfg.name)
+                log.warning("No versions of servable %s found under base path %s",
+                            cfg.name, cfg.base_path)
+        else:
+            self._no_versions.discard(cfg.name)
         wanted = self._wanted(cfg, found)
         loaded = self._loaded[cfg.name]
         for version in sorted(wanted - set(loaded)):

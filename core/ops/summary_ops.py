@@ -222,6 +222,9 @@ def _image_kernel(tag, tensor, *, max_images, bad_color):
         raise InvalidArgumentError(None, None, "Tensor must be 4-D with last dim 1, 3, or 4, "
                                    f"not {_shape_string(x.shape)}")
     batch, h, wd, depth = x.shape
+    if not (h and wd):  # a PNG has at least one pixel
+        raise InvalidArgumentError(None, None, "input tensor must have non-zero dims. Found: "
+                                   f"{_shape_string(x.shape)}")
     if x.dtype != np.uint8:
         bad = np.asarray(bad_color)
         if bad.ndim != 1 or bad.dtype != np.uint8:
@@ -235,7 +238,7 @@ def _image_kernel(tag, tensor, *, max_images, bad_color):
         img = x[i] if x.dtype == np.uint8 else _normalize_image(x[i], bad_color[:depth])
         # The tag depends on the number of requested images, not the number produced.
         name = tag + (b"/image/%d" % i if max_images > 1 else b"/image")
-        image = (w.uint(IMAGE_HEIGHT, h) if h else b"") + (w.uint(IMAGE_WIDTH, wd) if wd else b"") \
+        image = w.uint(IMAGE_HEIGHT, h) + w.uint(IMAGE_WIDTH, wd) \
             + w.uint(IMAGE_COLORSPACE, depth) + w.length_delimited(IMAGE_ENCODED, encode_png(img))
         values.append(w.string(VALUE_TAG, name) + w.length_delimited(VALUE_IMAGE, image))
     return _summary(values)

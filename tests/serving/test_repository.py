@@ -109,15 +109,23 @@ def test_discovery_ignores_what_is_not_a_version(make_repo, tmp_path):
     repo.poll()
     assert repo.available_versions("m") == [1, 3]
     assert [s.version for s in repo.status("m")] == [1, 3]
-    assert metric(metrics, "minitf_model_load_failures_total", model="m") is None
+    assert metric(metrics, "minitf_model_load_failures_total", model="m") == 0  # none tried
     version, out = predict(repo, "m")
     assert version == 3
     np.testing.assert_allclose(out["logits"], reference(X, 3.0)["logits"], rtol=1e-5)
 
 
-def test_missing_base_path_serves_nothing(make_repo, tmp_path):
-    repo, _ = make_repo(ModelConfig("m", str(tmp_path / "nowhere")))
-    repo.poll()
+def test_missing_base_path_serves_nothing(make_repo, tmp_path, caplog):
+    repo, metrics = make_repo(ModelConfig("m", str(tmp_path / "nowhere")))
+    # Its series exist at 0 before anything happens (Prometheus's increase() needs a 0 to
+    # see the first failure; a dashboard needs the model listed).
+    assert metric(metrics, "minitf_model_load_failures_total", model="m") == 0
+    assert metric(metrics, "minitf_model_versions_available", model="m") == 0
+    with caplog.at_level("WARNING", logger="minitf.serving"):
+        repo.poll()
+        repo.poll()
+    # Said once, not on every poll.
+    assert caplog.text.count("No versions of servable m found under base path") == 1
     assert not repo.is_ready()
     assert repo.available_versions("m") == []
     with pytest.raises(NotFoundError, match="Could not find any versions of model m"):

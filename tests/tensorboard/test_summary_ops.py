@@ -149,6 +149,9 @@ def test_image_summary_tags_and_normalisation():
         with pytest.raises(InvalidArgumentError,
                            match=r"Tensor must be 4-D with last dim 1, 3, or 4, not \[1,2,2,2\]"):
             sess.run(tf.summary.image("bad", np.zeros((1, 2, 2, 2), np.float32)))
+        for empty in ((1, 0, 2, 1), (1, 2, 0, 3)):  # no pixel: no valid PNG, as in TF
+            with pytest.raises(InvalidArgumentError, match="must have non-zero dims"):
+                sess.run(tf.summary.image("empty", np.zeros(empty, np.float32)))
     pixels = [np.asarray(Image.open(io.BytesIO(v.image.encoded_image_string)))
               for v in b.value]
     # All >= 0: scaled by 255 / max. Some negative: centred at 128, scaled by 127 / max|x|.
