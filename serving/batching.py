@@ -40,19 +40,32 @@ class BatchingConfig:
     enable_large_batch_splitting: bool = True
 
     def __post_init__(self):
+        # Types are checked, not coerced: a JSON "8" or 2.5 is a mistake to name, and "no"
+        # is not false.
+        for name in ("enabled", "enable_large_batch_splitting"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        for name, least in (("max_batch_size", 1), ("max_enqueued_batches", 1),
+                            ("num_batch_threads", 1), ("batch_timeout_micros", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be an integer, got {value!r}")
+            if value < least:
+                raise ValueError(f"{name} must be >= {least}, got {value}")
+        if isinstance(self.allowed_batch_sizes, (str, bytes)) or \
+                not hasattr(self.allowed_batch_sizes, "__iter__") or \
+                any(isinstance(v, bool) or not isinstance(v, int)
+                    for v in self.allowed_batch_sizes):
+            raise ValueError("allowed_batch_sizes must be a list of integers, got "
+                             f"{self.allowed_batch_sizes!r}")
         object.__setattr__(self, "allowed_batch_sizes", tuple(self.allowed_batch_sizes))
-        for name in ("max_batch_size", "max_enqueued_batches", "num_batch_threads"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"batching: {name} must be >= 1, got {getattr(self, name)}")
-        if self.batch_timeout_micros < 0:
-            raise ValueError("batching: batch_timeout_micros must be >= 0")
         sizes = self.allowed_batch_sizes
         if sizes:
             if any(b <= a for a, b in zip(sizes, sizes[1:])) or sizes[0] < 1:
-                raise ValueError(f"batching: allowed_batch_sizes must be increasing positive "
+                raise ValueError(f"allowed_batch_sizes must be increasing positive "
                                  f"integers, got {list(sizes)}")
             if sizes[-1] != self.max_batch_size:
-                raise ValueError("batching: the last entry in allowed_batch_sizes must match "
+                raise ValueError("the last entry in allowed_batch_sizes must match "
                                  f"max_batch_size ({sizes[-1]} != {self.max_batch_size})")
 
     @classmethod
@@ -61,7 +74,7 @@ class BatchingConfig:
         object turns batching on unless it says ``"enabled": false``."""
         unknown = set(d) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"batching: unknown parameters {sorted(unknown)}")
+            raise ValueError(f"unknown parameters {sorted(unknown)}")
         return replace(base or cls(), **{"enabled": True, **d})
 
 

@@ -1,4 +1,4 @@
-"""The ``minitf`` command: serve, export, inspect, predict.
+"""The minitf command: serve, export, inspect, predict.
 
     minitf serve --model_name mlp --model_base_path models/mlp
     minitf serve --model_config_file models.json --port 8500 --http_port 8501
@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 import numpy as np
 
@@ -40,8 +41,11 @@ def _serve_parser(sub):
     p.add_argument("--model_name", help="name of the single model to serve (default: the "
                    "last component of --model_base_path)")
     p.add_argument("--model_base_path", help="directory holding <version>/saved_model.pb")
-    p.add_argument("--model_config_file", help="JSON file listing several models (see "
-                   "minitf.serving.config)")
+    p.add_argument("--model_config_file", help="JSON file listing several models: "
+                   '{"batching": {...}, "models": [{"name": ..., "base_path": ..., '
+                   '"version_policy": "latest"|"all"|{"latest": {"num_versions": N}}|'
+                   '{"specific": {"versions": [...]}}, "version_labels": {"label": N}, '
+                   '"batching": {...}|true|false}]} (README: "Model configuration file")')
     p.add_argument("--file_system_poll_wait_seconds", type=float, default=1.0,
                    help="how often to look for new or removed versions (0: only at start)")
     p.add_argument("--max_message_bytes", type=int, default=2**31 - 1,
@@ -79,12 +83,33 @@ def _serve_parser(sub):
     p.set_defaults(func=serve)
 
 
+def _check_ranges(args):
+    """Flags whose wrong values would otherwise surface later, or not at all (a port of -5
+    binds 65531)."""
+    checks = [("--port", args.port, 0, 65535), ("--http_port", args.http_port, -1, 65535),
+              ("--max_message_bytes", args.max_message_bytes, 1, 2**31 - 1),
+              ("--grpc_threads", args.grpc_threads, 1, None),
+              ("--blas_threads", args.blas_threads, 0, None),
+              ("--file_system_poll_wait_seconds", args.file_system_poll_wait_seconds, 0, None),
+              ("--grace_seconds", args.grace_seconds, 0, None),
+              ("--max_connection_age_seconds", args.max_connection_age_seconds, 0, None)]
+    for flag, value, low, high in checks:
+        if value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f">= {low}"
+            raise ValueError(f"{flag} must be {bound}, got {value:g}")
+
+
 def build_options(args):
     from .batching import BatchingConfig
     from .config import ServerOptions, load_model_config_file
     from .repository import ModelConfig
 
-    sizes = tuple(int(s) for s in args.allowed_batch_sizes.split(",") if s.strip())
+    _check_ranges(args)
+    try:
+        sizes = tuple(int(s) for s in args.allowed_batch_sizes.split(",") if s.strip())
+    except ValueError:
+        raise ValueError("--allowed_batch_sizes: expected comma-separated integers, got "
+                         f"{args.allowed_batch_sizes!r}") from None
     default = BatchingConfig(
         enabled=args.batching == "on", max_batch_size=args.max_batch_size,
         batch_timeout_micros=args.batch_timeout_micros,
@@ -124,22 +149,46 @@ def serve(args) -> int:
     stop = threading.Event()
 
     def on_signal(signum, frame):
-        log.info("Received %s", signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        if stop.is_set():  # a second signal: the operator does not want to wait
+            log.warning("Received %s again: exiting without waiting for in-flight requests",
+                        name)
+            _exit_now(1)
+        log.info("Received %s", name)
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
         server.start()
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RuntimeError) as e:  # grpc raises RuntimeError on bind/TLS
         print(f"minitf serve: {e}", file=sys.stderr)
         server.stop(0)
         return 1
-    print(f"minitf serving on grpc :{server.grpc_port} http :{server.http_port}", flush=True)
+    http = f":{server.http_port}" if server.http_port is not None else "off"
+    print(f"minitf serving on grpc :{server.grpc_port} http {http}", flush=True)
     while not stop.wait(0.5):
         pass
     server.stop()
+    # Requests still running past the grace period hold worker threads, which Python would
+    # join at exit however long they take; the grace period is the bound, so leave without
+    # them. Idle workers end within moments of the shutdown.
+    deadline = time.monotonic() + 2.0
+    for t in threading.enumerate():
+        if t is not threading.main_thread() and not t.daemon:
+            t.join(max(deadline - time.monotonic(), 0.0))
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate()
+           if t is not threading.main_thread()):
+        log.warning("Exiting with requests still running after the grace period")
+        _exit_now(0)
     return 0
+
+
+def _exit_now(code: int):
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 # -- export ---------------------------------------------------------------------------------------
@@ -181,6 +230,8 @@ def export(args) -> int:
     from minitf.export import freeze_from_checkpoint, save_model
 
     try:
+        if args.version is not None and args.version < 0:  # the server reads digits only
+            raise ValueError(f"--version must be >= 0, got {args.version}")
         inputs = _pairs(args.inputs, "--inputs")
         outputs = _pairs(args.outputs, "--outputs")
         graph = tf.Graph()
@@ -308,8 +359,12 @@ def predict(args) -> int:
         if not sep:
             print(f"minitf predict: --input needs alias=value, got {item!r}", file=sys.stderr)
             return 2
-        inputs[name] = np.load(value, allow_pickle=False) if value.endswith(".npy") else \
-            np.asarray(json.loads(value), dtype=args.dtype)
+        try:
+            inputs[name] = np.load(value, allow_pickle=False) if value.endswith(".npy") else \
+                np.asarray(json.loads(value), dtype=args.dtype)
+        except (OSError, ValueError, TypeError) as e:  # JSONDecodeError is a ValueError
+            print(f"minitf predict: --input {name}: {e}", file=sys.stderr)
+            return 2
     try:
         with Client(args.server, timeout=args.timeout) as c:
             if args.wait > 0 and not c.wait_ready(args.wait):

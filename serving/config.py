@@ -52,6 +52,15 @@ class ServerOptions:
     reflection: bool = True
 
 
+def _int(value, what: str, minimum: int = 0) -> int:
+    """A JSON integer (not a bool, float or string) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{what} must be >= {minimum}, got {value}")
+    return value
+
+
 def _policy(name: str, raw) -> dict:
     if raw is None or raw == "latest":
         return {"version_policy": "latest", "num_versions": 1}
@@ -59,12 +68,22 @@ def _policy(name: str, raw) -> dict:
         return {"version_policy": "all"}
     if isinstance(raw, dict) and len(raw) == 1:
         kind, body = next(iter(raw.items()))
-        body = body or {}
-        if kind == "latest":
-            return {"version_policy": "latest", "num_versions": int(body.get("num_versions", 1))}
-        if kind == "specific":
-            return {"version_policy": "specific", "versions": tuple(body.get("versions", ()))}
-        if kind == "all":
+        body = {} if body is None else body
+        allowed = {"latest": {"num_versions"}, "specific": {"versions"}, "all": set()}
+        if kind in allowed and isinstance(body, dict):
+            unknown = set(body) - allowed[kind]
+            if unknown:  # a typo would otherwise quietly mean the default
+                raise ValueError(f"version_policy {kind}: unknown keys {sorted(unknown)}")
+            if kind == "latest":
+                return {"version_policy": "latest", "num_versions": _int(
+                    body.get("num_versions", 1), "version_policy latest num_versions", 1)}
+            if kind == "specific":
+                versions = body.get("versions")
+                if not isinstance(versions, list) or not versions:
+                    raise ValueError("version_policy specific: versions must be a non-empty "
+                                     f"list of version numbers, got {versions!r}")
+                return {"version_policy": "specific", "versions": tuple(
+                    _int(v, "version_policy specific versions[]") for v in versions)}
             return {"version_policy": "all"}
     raise ValueError(f"model {name}: version_policy must be \"latest\", \"all\", "
                      f"{{\"latest\": {{\"num_versions\": N}}}} or {{\"specific\": {{\"versions\": "
@@ -83,7 +102,7 @@ def _batching(raw, where: str, base: BatchingConfig | None):
     try:
         return BatchingConfig.from_dict(raw, base)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"{where}: {e}") from None
+        raise ValueError(f"{where}: batching: {e}") from None
 
 
 def load_model_config_file(path: str, batching: BatchingConfig | None = None,
@@ -105,7 +124,7 @@ def load_model_config_file(path: str, batching: BatchingConfig | None = None,
     unknown = set(doc) - {"models", "batching"}
     if unknown:
         raise ValueError(f"model config {path}: unknown keys {sorted(unknown)}")
-    default = _batching(doc.get("batching"), f"{path}: batching", batching)
+    default = _batching(doc.get("batching"), path, batching)
     base = os.path.dirname(os.path.abspath(path))
     models = []
     for i, m in enumerate(doc["models"]):
@@ -119,13 +138,16 @@ def load_model_config_file(path: str, batching: BatchingConfig | None = None,
         model_batching = _batching(m.get("batching"), where, default)
         try:
             base_path = m["base_path"]
+            if not isinstance(m["name"], str) or not isinstance(base_path, str):
+                raise ValueError("name and base_path must be strings")
             if not os.path.isabs(base_path):
                 base_path = os.path.join(base, base_path)
             labels = m.get("version_labels", {})
             if not isinstance(labels, dict):
                 raise ValueError("version_labels must be an object {\"label\": version}")
+            labels = {k: _int(v, f"version_labels[{k!r}]") for k, v in labels.items()}
             models.append(ModelConfig(name=m["name"], base_path=base_path,
-                                      version_labels=dict(labels), batching=model_batching,
+                                      version_labels=labels, batching=model_batching,
                                       **_policy(m["name"], m.get("version_policy"))))
         except (TypeError, ValueError) as e:  # int("x"), a non-string path, ...: say where
             raise ValueError(f"{where}: {e}") from None

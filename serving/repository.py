@@ -206,7 +206,7 @@ class ModelRepository:
         """Version number -> directory, for numeric subdirectories holding a saved_model.pb."""
         try:
             names = os.listdir(cfg.base_path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # no versions (logged once by _sync)
             return {}
         out = {}
         for n in names:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import threading
 import time
 from concurrent import futures
@@ -111,7 +112,7 @@ class ModelServer:
                      ("grpc.max_send_message_length", opts.max_message_bytes),
                      ("grpc.so_reuseport", 0)] + _connection_age(opts))
         server.add_generic_rpc_handlers(generic_handlers(handlers))
-        address = f"{opts.host}:{opts.grpc_port}"
+        address = f"{_bracketed(opts.host)}:{opts.grpc_port}"
         if opts.ssl_cert or opts.ssl_key:
             port = server.add_secure_port(address, _credentials(opts))
         else:
@@ -152,6 +153,18 @@ class ModelServer:
                 else:
                     self._send(404, b"not found\n", "text/plain")
 
+            def do_HEAD(self):  # noqa: N802 - what GET answers, without the body
+                self._head_only = True
+                self.do_GET()
+
+            def _not_allowed(self):
+                self.send_response(405)
+                self.send_header("Allow", "GET, HEAD")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed  # noqa: N815
+
             def _model_status(self, name):
                 try:
                     statuses = server.repository.status(name)
@@ -171,12 +184,18 @@ class ModelServer:
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if not getattr(self, "_head_only", False):
+                    self.wfile.write(body)
 
             def log_message(self, fmt, *args):  # quiet: Prometheus scrapes every few seconds
                 pass
 
-        self._http = ThreadingHTTPServer((self.options.host, self.options.http_port), Handler)
+        host = self.options.host.strip("[]")
+        server_class = ThreadingHTTPServer
+        if ":" in host:  # an IPv6 address
+            server_class = type("ThreadingHTTPServer6", (ThreadingHTTPServer,),
+                                {"address_family": socket.AF_INET6})
+        self._http = server_class((host, self.options.http_port), Handler)
         self._http.daemon_threads = True
         self.http_port = self._http.server_address[1]
         self._http_thread = threading.Thread(target=self._http.serve_forever, args=(0.1,),
@@ -223,6 +242,11 @@ class ModelServer:
     def wait(self, timeout: float | None = None) -> bool:
         """Blocks until ``stop`` has finished (True), or ``timeout`` passes (False)."""
         return self._stopped.wait(timeout)
+
+
+def _bracketed(host: str) -> str:
+    """An IPv6 address in a host:port string needs brackets ("[::1]:8500")."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def _limit_blas_threads(threads: int):

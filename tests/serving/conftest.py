@@ -64,14 +64,15 @@ def model_base(tmp_path):
 
 
 @contextlib.contextmanager
-def running_server(models, batching=None, poll_seconds=0.0, **options):
+def running_server(models, batching=None, poll_seconds=0.0, host="127.0.0.1", **options):
     """A started ModelServer on ephemeral ports (stopped on exit) and a Client for it."""
-    opts = ServerOptions(grpc_port=0, http_port=0, host="127.0.0.1", models=models,
+    opts = ServerOptions(grpc_port=0, http_port=0, host=host, models=models,
                          batching=batching, poll_seconds=poll_seconds, grace_seconds=5,
                          **options)
     server = ModelServer(opts, registry=CollectorRegistry(), process_metrics=False)
     server.start()
-    client = Client(f"127.0.0.1:{server.grpc_port}", timeout=10)
+    client = Client(f"[{host}]:{server.grpc_port}" if ":" in host else
+                    f"{host}:{server.grpc_port}", timeout=10)
     try:
         yield server, client
     finally:

@@ -644,6 +644,14 @@ def test_observer_reports_balance_out(make_batcher):
     ({"max_enqueued_batches": 0}, "max_enqueued_batches must be >= 1"),
     ({"num_batch_threads": 0}, "num_batch_threads must be >= 1"),
     ({"batch_timeout_micros": -1}, "batch_timeout_micros must be >= 0"),
+    # JSON values of the wrong type are named, not coerced ("no" is not false)
+    ({"max_batch_size": "8"}, "max_batch_size must be an integer, got '8'"),
+    ({"num_batch_threads": 2.5}, "num_batch_threads must be an integer"),
+    ({"batch_timeout_micros": True}, "batch_timeout_micros must be an integer"),
+    ({"enabled": "no"}, "enabled must be true or false"),
+    ({"allowed_batch_sizes": "4,8"}, "allowed_batch_sizes must be a list of integers"),
+    ({"max_batch_size": 8, "allowed_batch_sizes": [4, "8"]},
+     "allowed_batch_sizes must be a list of integers"),
 ])
 def test_config_validation(params, message):
     with pytest.raises(ValueError, match=message):

@@ -99,9 +99,21 @@ def _model(**fields):
     (_model(version_policy="newest"), "model m: version_policy must be"),
     (_model(version_policy={"latest": {}, "all": {}}), "model m: version_policy must be"),
     (_model(version_policy={"newest": {}}), "model m: version_policy must be"),
-    (_model(version_policy={"latest": {"num_versions": 0}}), "num_versions >= 1"),
+    (_model(version_policy={"latest": {"num_versions": 0}}), "num_versions must be >= 1"),
     (_model(version_policy={"latest": {"num_versions": "two"}}), r"models\[0\]: .*'two'"),
-    (_model(version_policy={"specific": {"versions": []}}), "specific policy needs versions"),
+    (_model(version_policy={"specific": {"versions": []}}), "versions must be a non-empty"),
+    # wrong JSON types are named, never coerced or ignored
+    (_model(version_policy={"specific": {"versions": "12"}}), "non-empty list"),
+    (_model(version_policy={"specific": {"versions": [1.5]}}), "must be an integer, got 1.5"),
+    (_model(version_policy={"latest": {"num_versions": 2.7}}), "must be an integer, got 2.7"),
+    (_model(version_policy={"latest": {"num_version": 2}}), r"unknown keys \['num_version'\]"),
+    (_model(version_policy={"all": {"x": 1}}), r"unknown keys \['x'\]"),
+    (_model(version_policy={"latest": 2}), "model m: version_policy must be"),
+    (_model(version_policy={"specific": [1]}), "model m: version_policy must be"),
+    (_model(version_labels={"stable": 1.9}), "must be an integer, got 1.9"),
+    (_model(batching={"max_batch_size": "8"}), r"models\[0\]: batching: max_batch_size must be "
+     "an integer, got '8'"),
+    (_model(batching={"enabled": "no"}), "enabled must be true or false"),
     (_model(version_labels=["stable"]), r"models\[0\]: version_labels must be an object"),
     (_model(version_labels={"bad label": 1}), "invalid version label 'bad label'"),
     (_model(version_labels={"stable": "one"}), r"models\[0\]: .*'one'"),
@@ -112,7 +124,7 @@ def _model(**fields):
     (_model(batching={"max_batch_size": 8, "allowed_batch_sizes": [2, 4]}),
      "last entry in allowed_batch_sizes must match max_batch_size"),
     (_model(batching="yes"), r"models\[0\]: batching must be an object, true or false"),
-    ({"batching": {"timeout": 1}, "models": []}, r"batching: batching: unknown parameters"),
+    ({"batching": {"timeout": 1}, "models": []}, r"json: batching: unknown parameters"),
     ({"models": [{"name": "../x", "base_path": "m"}]}, "invalid model name '../x'"),
     ({"models": [{"name": "a/b", "base_path": "m"}]}, "invalid model name 'a/b'"),
     ({"models": [{"name": "m", "base_path": 5}]}, r"models\[0\]: "),
@@ -217,6 +229,15 @@ def test_serve_with_nothing_to_serve_exits_2():
      "last entry in allowed_batch_sizes must match max_batch_size"),
     (["--model_base_path", "m", "--max_batch_size", "0"], "max_batch_size must be >= 1"),
     (["--model_name", "../x", "--model_base_path", "m"], "invalid model name"),
+    (["--model_base_path", "m", "--port", "-5"], "--port must be between 0 and 65535, got -5"),
+    (["--model_base_path", "m", "--port", "70000"], "--port must be between 0 and 65535"),
+    (["--model_base_path", "m", "--http_port", "70000"], "--http_port must be between -1 and"),
+    (["--model_base_path", "m", "--max_message_bytes", "0"], "--max_message_bytes must be"),
+    (["--model_base_path", "m", "--max_message_bytes", "3000000000"],
+     "--max_message_bytes must be between 1 and 2147483647"),
+    (["--model_base_path", "m", "--grace_seconds", "-1"], "--grace_seconds must be >= 0"),
+    (["--model_base_path", "m", "--allowed_batch_sizes", "4,x"],
+     "--allowed_batch_sizes: expected comma-separated integers, got '4,x'"),
 ])
 def test_serve_configuration_errors_exit_2(tmp_path, capsys, args, message):
     files = {"cfg": write_config(tmp_path, _model(), "cfg.json"),
@@ -297,6 +318,7 @@ def test_export_from_script_picks_the_next_version(trained, tmp_path, capsys):
     ({"--outputs": "z=nope:0"}, "nope"),
     ({"--inputs": ""}, "--inputs: no tensors given"),
     ({"--checkpoint": "/nonexistent/ckpt"}, "ckpt"),
+    ({"--version": "-1"}, "--version must be >= 0"),  # the server would never see it
 ])
 def test_export_errors_exit_1(trained, tmp_path, capsys, change, message):
     args = {"--graph": os.path.join(trained["dir"], "graph.pbtxt"),
@@ -383,3 +405,73 @@ def test_predict_errors(server, capsys):
     assert code == 1 and err.startswith("minitf predict: NOT_FOUND")
     code, err = run_predict(capsys, srv, "--input", "x=[[1,2,3]]")
     assert code == 1 and "INVALID_ARGUMENT" in err and "[-1,4]" in err
+    # Inputs that cannot be read are named, without a traceback.
+    for value, extra, fragment in (("[[1,2]", [], "--input x: "),
+                                   ("missing.npy", [], "missing.npy"),
+                                   ('[["a","b"]]', [], "--input x: "),
+                                   ("[[1,2,3,4]]", ["--dtype", "floot"], "--input x: ")):
+        code, err = run_predict(capsys, srv, *extra, "--input", f"x={value}")
+        assert code == 2 and err.startswith("minitf predict: ") and fragment in err, err
+
+
+def test_serve_startup_failures_are_one_line(tmp_path):
+    """A taken port or bad TLS files end ``minitf serve`` with its message, not a traceback."""
+    import socket
+
+    from tests.serving.conftest import write_model
+    write_model(str(tmp_path / "m"), 1)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for extra in (["--port", str(port)],
+                      ["--port", "0", "--ssl_cert", __file__, "--ssl_key", __file__]):
+            proc = subprocess.run([*CLI, "serve", "--model_base_path", str(tmp_path / "m"),
+                                   "--host", "127.0.0.1", "--http_port", "-1", *extra],
+                                  capture_output=True, text=True, timeout=60)
+            assert proc.returncode == 1, proc.stderr
+            assert "minitf serve: " in proc.stderr and "Traceback" not in proc.stderr
+
+
+# A ``minitf serve`` whose server is a stand-in, so a stop that overruns is deterministic.
+_STUCK_SERVER = """
+import sys, threading, time
+from minitf.serving import cli, server
+
+class Stuck:
+    grpc_port, http_port = 1, None
+    def __init__(self, options): pass
+    def start(self): pass
+    def stop(self):
+        if sys.argv[1] == "stop-hangs":
+            time.sleep(60)
+        # a request still running after the grace period holds a worker thread
+        threading.Thread(target=time.sleep, args=(60,)).start()
+
+server.ModelServer = Stuck
+sys.exit(cli.main(["serve", "--model_base_path", "m", "--grace_seconds", "0"]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("case, signals, code", [("worker-stuck", 1, 0), ("stop-hangs", 2, 1)])
+def test_serve_exit_is_bounded(case, signals, code):
+    """The grace period bounds the exit even when a request is still running (Python would
+    join its worker thread), and a second signal exits at once."""
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", _STUCK_SERVER, case],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "minitf serving on grpc :1 http off" in proc.stdout.readline()
+        for _ in range(signals):
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+        assert proc.wait(timeout=20) == code
+    finally:
+        proc.kill()
+    err = proc.stderr.read()
+    assert "Traceback" not in err
+    assert ("still running after the grace period" if code == 0 else
+            "Received SIGTERM again") in err

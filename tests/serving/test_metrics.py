@@ -222,6 +222,50 @@ def test_health_endpoints(served):
     status, _, body = get(server, "/readyz")
     assert status == 200 and body.strip() == "ready"
     assert get(server, "/nope")[0] == 404
+    # HEAD answers as GET without a body; methods other than GET and HEAD are 405.
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    try:
+        for method, path, want in (("HEAD", "/healthz", 200), ("HEAD", "/metrics", 200),
+                                   ("POST", "/metrics", 405), ("DELETE", "/healthz", 405)):
+            conn.request(method, path)
+            resp = conn.getresponse()
+            body = resp.read()
+            assert (resp.status, body) == (want, b""), (method, path)
+            if want == 405:
+                assert resp.getheader("Allow") == "GET, HEAD"
+            elif path == "/metrics":
+                assert int(resp.getheader("Content-Length")) > 0
+    finally:
+        conn.close()
+
+
+def _ipv6_loopback() -> bool:
+    import socket
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
+def test_serving_on_ipv6(tmp_path):
+    """--host ::1: gRPC needs the address bracketed, and the HTTP server an IPv6 socket."""
+    import http.client
+
+    from minitf.serving.client import Client
+    write_model(str(tmp_path / "dense"), 1)
+    with running_server([ModelConfig(name="dense", base_path=str(tmp_path / "dense"))],
+                        host="::1") as (server, _):
+        with Client(f"[::1]:{server.grpc_port}", timeout=10) as client:
+            out = client.predict("dense", {"x": X3})
+        np.testing.assert_allclose(out["probs"], reference(X3)["probs"], rtol=1e-5, atol=1e-6)
+        conn = http.client.HTTPConnection("::1", server.http_port, timeout=10)
+        conn.request("GET", "/readyz")
+        assert conn.getresponse().status == 200
+        conn.close()
 
 
 def test_model_status_endpoint(served):
