@@ -45,7 +45,7 @@ def _serve_parser(sub):
                    '{"batching": {...}, "models": [{"name": ..., "base_path": ..., '
                    '"version_policy": "latest"|"all"|{"latest": {"num_versions": N}}|'
                    '{"specific": {"versions": [...]}}, "version_labels": {"label": N}, '
-                   '"batching": {...}|true|false}]} (README: "Model configuration file")')
+                   '"batching": {...}|true|false}]} (README: Serving, Configuration)')
     p.add_argument("--file_system_poll_wait_seconds", type=float, default=1.0,
                    help="how often to look for new or removed versions (0: only at start)")
     p.add_argument("--max_message_bytes", type=int, default=2**31 - 1,
