@@ -121,7 +121,7 @@ def build_options(args):
         # The file's batching settings override the flags', parameter by parameter.
         models, default = load_model_config_file(args.model_config_file, default)
     elif args.model_base_path:
-        name = args.model_name or os.path.basename(os.path.normpath(args.model_base_path))
+        name = args.model_name or os.path.basename(os.path.abspath(args.model_base_path))
         models = [ModelConfig(name=name, base_path=args.model_base_path)]
     else:
         raise ValueError("nothing to serve: give --model_base_path or --model_config_file")

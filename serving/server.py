@@ -165,11 +165,30 @@ class ModelServer:
 
             do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed  # noqa: N815
 
-            def _model_status(self, name):
+            def _model_status(self, rest):
+                # TF Serving's REST status paths: <name>, <name>/versions/<N>,
+                # <name>/labels/<label>
+                parts = rest.split("/")
                 try:
-                    statuses = server.repository.status(name)
+                    version = None
+                    if len(parts) == 3 and parts[1] == "versions" and parts[2].isascii() \
+                            and parts[2].isdigit():
+                        version = int(parts[2])
+                    elif len(parts) == 3 and parts[1] == "labels":
+                        labels = server.repository.config(parts[0]).version_labels
+                        if parts[2] not in labels:
+                            raise KeyError(f"Unrecognized servable version label: {parts[2]} "
+                                           f"(model '{parts[0]}')")
+                        version = labels[parts[2]]
+                    elif len(parts) != 1:
+                        raise KeyError(f"no such path /v1/models/{rest}: this port serves model "
+                                       "status at /v1/models/<name>[/versions/<N>|/labels/"
+                                       "<label>]; metadata and predictions are over gRPC")
+                    statuses = server.repository.status(parts[0], version)
                 except KeyError as e:
-                    self._send(404, json.dumps({"error": str(e)}).encode(), "application/json")
+                    message = e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
+                    self._send(404, json.dumps({"error": message}).encode(),
+                               "application/json")
                     return
                 body = {"model_version_status": [
                     {"version": str(s.version), "state": s.state.name,

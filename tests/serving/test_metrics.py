@@ -279,6 +279,16 @@ def test_model_status_endpoint(served):
     assert versions[1]["status"]["error_message"]  # why version 2 did not load
     status, _, body = get(server, "/v1/models/nope")
     assert status == 404 and "nope" in json.loads(body)["error"]
+    # One version, as TF Serving's REST API answers /versions/<N>.
+    status, _, body = get(server, "/v1/models/flaky/versions/2")
+    assert status == 200
+    assert [(v["version"], v["state"]) for v in json.loads(body)["model_version_status"]] == \
+        [("2", "END")]
+    for path, fragment in (("/v1/models/flaky/versions/9", "version 9"),
+                           ("/v1/models/flaky/labels/stable", "label: stable"),
+                           ("/v1/models/flaky/metadata", "over gRPC")):
+        status, _, body = get(server, path)
+        assert status == 404 and fragment in json.loads(body)["error"], path
 
 
 def test_not_ready_server(tmp_path):
