@@ -190,12 +190,28 @@ def shape(input, name=None, out_type=_dt.int32):  # noqa: A002
 
 
 def _reshape_kernel(x, shape):
-    try:
-        return np.asarray(x).reshape(shape.tolist())  # the method: np.reshape adds dispatch
-    except ValueError:
-        raise InvalidArgumentError(
-            None, None, f"Input to reshape is a tensor with {np.size(x)} values, but the "
-            f"requested shape has {int(np.prod([d for d in shape if d >= 0]))}") from None
+    dims = shape.tolist()
+    if not dims or min(dims) >= -1:  # numpy would take any negative size for -1
+        try:
+            return np.asarray(x).reshape(dims)  # the method: np.reshape adds dispatch
+        except ValueError:
+            pass  # the checks below only on failure: the common path stays one numpy call
+    x = np.asarray(x)
+    for i, d in enumerate(dims):
+        if d < -1:
+            raise InvalidArgumentError(None, None, f"Size {i} must be non-negative, not {d}")
+    if dims.count(-1) > 1:
+        raise InvalidArgumentError(None, None, "only one input size may be -1, not both")
+    if -1 in dims and x.size == 0:
+        # numpy cannot infer -1 with no elements; TF divides the input's nonzero dims by the
+        # output's: (0, 3) to [-1, 0] is (3, 0), to [-1, 3, 0] is (1, 3, 0).
+        known = int(np.prod([d for d in dims if d > 0]))
+        have = int(np.prod([d for d in x.shape if d > 0]))
+        if known and have % known == 0 and 0 in dims:
+            return x.reshape([have // known if d == -1 else d for d in dims])
+    raise InvalidArgumentError(
+        None, None, f"Input to reshape is a tensor with {x.size} values, but the "
+        f"requested shape has {int(np.prod([d for d in dims if d >= 0]))}")
 
 
 def _reshape_infer(x, shape):
@@ -239,6 +255,9 @@ def _fill_infer(dims, value):
 
 
 def _fill_kernel(dims, value):
+    if np.ndim(value) != 0:
+        raise InvalidArgumentError(None, None, "value must represent a scalar, got shape "
+                                   f"{list(np.shape(value))}")
     if np.any(np.asarray(dims) < 0):
         raise InvalidArgumentError(None, None, f"dims must be non-negative, got {list(dims)}")
     return np.full(tuple(dims), value, dtype=np.asarray(value).dtype)
@@ -266,7 +285,7 @@ def _bga_kernel(s0, s1):
     s0, s1 = np.asarray(s0), np.asarray(s1)
     dt = s0.dtype
     s0, s1 = s0.tolist(), s1.tolist()
-    if s0 == s1 and 1 not in s0:  # the common case: nothing was broadcast
+    if s0 == s1:  # nothing was broadcast: nothing to reduce (TF's fast path, 1s included)
         return np.empty(0, dt), np.empty(0, dt)
     n = max(len(s0), len(s1))
     a = [1] * (n - len(s0)) + s0

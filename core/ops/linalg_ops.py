@@ -38,10 +38,15 @@ def _matmul_kernel(a, b, *, transpose_a, transpose_b):
     if transpose_b:
         b = b.T
     try:
-        return np.matmul(a, b)
+        out = np.matmul(a, b)
     except ValueError:  # checked only on failure: the common path stays one numpy call
         raise InvalidArgumentError(None, None, f"Matrix size-incompatible: In[0]: "
                                    f"{list(a.shape)}, In[1]: {list(b.shape)}") from None
+    if out.ndim != 2:  # numpy also takes vectors (and batches); MatMul is matrices only
+        bad = 0 if a.ndim != 2 else 1
+        raise InvalidArgumentError(None, None, f"In[{bad}] is not a matrix. Instead it has "
+                                   f"shape {list((a, b)[bad].shape)}")
+    return out
 
 
 def _matmul_grad(op, dy):

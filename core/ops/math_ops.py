@@ -230,6 +230,12 @@ def _add_n_infer(inputs):
 
 
 def _add_n_kernel(inputs):
+    shape = np.shape(inputs[0])
+    for i, x in enumerate(inputs):
+        if np.shape(x) != shape:  # np.add would broadcast; AddN does not
+            raise InvalidArgumentError(None, None, f"Inputs to operation AddN must have the "
+                                       f"same size and shape.  Input 0: {list(shape)} != "
+                                       f"input {i}: {list(np.shape(x))}")
     out = np.asarray(np.add(inputs[0], inputs[1])) if len(inputs) > 1 else \
         np.array(inputs[0])  # asarray: np.add of 0-d arrays gives a scalar, not a buffer
     for x in inputs[2:]:

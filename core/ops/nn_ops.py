@@ -18,7 +18,10 @@ from ..graph import convert_to_tensor, name_scope
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
 from . import array_ops, logic_ops, math_ops, unary_ops
+from ._math_util import _REAL, _silence_float_warnings
 from ._util import same_as
+
+_silence_float_warnings(__name__)  # inf * alpha, inf - inf: TF's NaNs, silently
 
 __all__ = [
     "bias_add", "relu", "relu6", "leaky_relu", "elu", "selu", "softplus", "softsign",
@@ -61,6 +64,9 @@ def _activation(type_, kernel, grad, float_only, attrs=None):
     def infer(x, **_):
         if float_only:
             _require_float(x, "features")
+        elif x.dtype.name not in _REAL:  # not bool: numpy's max(bool, 0) is an int64
+            raise TypeError(f"Value passed to parameter 'features' has DataType "
+                            f"{x.dtype.name} not in list of allowed values: {', '.join(_REAL)}")
         return same_as(x)
     return register(OpDef(type_, inputs=["features:T"], attrs=attrs or {}, kernel=kernel,
                           infer=infer, grad=grad))
@@ -99,14 +105,13 @@ def _relu6_grad(g, x):
 
 
 def _leaky_relu(x, *, alpha):
-    scaled = x * x.dtype.type(alpha)
-    # x > 0 ? x : alpha * x, as a max (alpha <= 1) or a min (alpha > 1).
-    return np.maximum(x, scaled) if alpha <= 1 else np.minimum(x, scaled)
+    # TF's select, x > 0 ? x : alpha * x (a max would make inf * 0 a NaN for alpha = 0).
+    return np.where(x > 0, x, x * x.dtype.type(alpha))
 
 
 def _leaky_relu_grad(g, x, *, alpha):
-    pos = x > 0
-    return g * pos + (g * g.dtype.type(alpha)) * ~pos
+    # Selects, as TF does: masks multiplied in would turn an infinite gradient into NaN.
+    return np.where(x > 0, g, g * g.dtype.type(alpha))
 
 
 def _elu(x):
@@ -115,7 +120,7 @@ def _elu(x):
 
 
 def _elu_grad(g, y):
-    return g * (np.minimum(y, 0) + 1)  # y + 1 where the output is negative, else 1
+    return np.where(y < 0, g * (y + 1), g)  # selects, as TF (NaN or inf outputs give g)
 
 
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -130,8 +135,7 @@ def _selu(x):
 
 def _selu_grad(g, y):
     t = g.dtype.type
-    neg = y < 0
-    return g * ((y + t(_SELU_SCALE * _SELU_ALPHA)) * neg + t(_SELU_SCALE) * ~neg)
+    return np.where(y < 0, g * (y + t(_SELU_SCALE * _SELU_ALPHA)), g * t(_SELU_SCALE))
 
 
 def _softplus(x):
@@ -230,6 +234,8 @@ def _channel_axis(shape: TensorShape, data_format: str):
     """The channel axis of a value of this (known-rank) shape; checks TF's rank rules."""
     if data_format not in ("NHWC", "NCHW"):
         raise shape_error(f"Invalid data format: {data_format}")
+    # TF's shape function wants rank 3 for NCHW, though its kernel takes rank 2 (channels in
+    # dimension 1 either way); the kernels below follow the kernel, for unknown ranks.
     need = 2 if data_format == "NHWC" else 3
     if shape.rank is not None and shape.rank < need:
         raise shape_error(f"Shape must be at least rank {need} but is rank {shape.rank}")
@@ -254,7 +260,7 @@ def _bias_add_infer(value, bias, *, data_format):
 
 def _bias_add_kernel(value, bias, *, data_format):
     axis = value.ndim - 1 if data_format == "NHWC" else 1
-    if value.ndim < (2 if data_format == "NHWC" else 3) or bias.ndim != 1 \
+    if value.ndim < 2 or bias.ndim != 1 \
             or bias.shape[0] != value.shape[axis]:
         raise InvalidArgumentError(
             None, None, f"Must provide as many biases as the channel dimension of the input "
@@ -272,9 +278,9 @@ def _bias_add_grad_infer(out_backprop, *, data_format):
 
 def _bias_add_grad_kernel(out_backprop, *, data_format):
     g = out_backprop
-    if g.ndim < (2 if data_format == "NHWC" else 3):
-        raise InvalidArgumentError(None, None, f"Input tensor must be at least "
-                                   f"{2 if data_format == 'NHWC' else 3}D: {list(g.shape)}")
+    if g.ndim < 2:
+        raise InvalidArgumentError(None, None, f"Input tensor must be at least 2D: "
+                                   f"{list(g.shape)}")
     acc = np.float32 if g.dtype == np.float16 else g.dtype  # half sums accumulate in float
     channel = g.ndim - 1 if data_format == "NHWC" else 1
     out = np.sum(g, axis=tuple(a for a in range(g.ndim) if a != channel), dtype=acc)
@@ -327,7 +333,8 @@ def _in_top_k(predictions, targets, k):
         np.zeros(n, predictions.dtype)
     # Ties at the boundary count as in the top k: only strictly larger predictions push out.
     larger = np.count_nonzero(predictions > target_pred[:, None], axis=1)
-    return valid & np.isfinite(target_pred) & (larger < int(k))
+    # As TF: a row with any non-finite prediction is never in the top k.
+    return valid & np.isfinite(predictions).all(axis=1) & (larger < int(k))
 
 
 def _in_top_k_infer(predictions, targets, *k):

@@ -61,9 +61,7 @@ def _reduce_infer(x, axes, *, keep_dims):
 
 def _axes_tuple(x, axes):
     nd = x.ndim
-    a = axes.tolist() if isinstance(axes, np.ndarray) else np.asarray(axes).tolist()
-    if not isinstance(a, list):
-        a = [a]
+    a = np.asarray(axes).reshape(-1).tolist()  # a scalar, a list, or (as TF takes) any shape
     out = []
     for v in a:
         if not -nd <= v < nd:

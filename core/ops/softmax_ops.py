@@ -43,7 +43,13 @@ def _shifted(x):
     return np.subtract(x, np.max(x, axis=-1, keepdims=True))
 
 
+def _logits_rank(x):
+    if x.ndim == 0:  # the shapes may only be known now (an imported graph, unknown rank)
+        raise InvalidArgumentError(None, None, "logits must have >= 1 dimension, got []")
+
+
 def _softmax(x):
+    _logits_rank(x)
     if x.size == 0:
         return np.array(x)
     e = _shifted(x)
@@ -53,6 +59,7 @@ def _softmax(x):
 
 
 def _log_softmax(x):
+    _logits_rank(x)
     if x.size == 0:
         return np.array(x)
     s = _shifted(x)

@@ -10,7 +10,8 @@ from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from . import array_ops
-from ._math_util import _FLOAT, _FLOAT_C, _SIGNED, _silence_float_warnings, _typed, _unary
+from ._math_util import (_FLOAT, _FLOAT_C, _NUMBER, _SIGNED, _silence_float_warnings, _typed,
+                         _unary)
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
 __all__ = [
@@ -31,7 +32,8 @@ def _quiet(fn):
 # -- Unary math ---------------------------------------------------------------------------------
 
 NEG = _unary("Neg", np.negative, lambda op, dy: [-dy])
-SQUARE = _unary("Square", np.square, lambda op, dy: [dy * (2 * op.inputs[0])])
+SQUARE = _unary("Square", np.square, lambda op, dy: [dy * (2 * op.inputs[0])],
+                allowed=_NUMBER)  # not bool: numpy would square it into int8
 ABS = _unary("Abs", np.abs, lambda op, dy: [dy * sign(op.inputs[0])],
              allowed=_FLOAT + _SIGNED)
 # TF's Sign gradient is zeros (not None): the path exists but carries nothing.
@@ -95,7 +97,15 @@ def _grad_op_infer(y, dy):
 
 
 def _grad_op(type_, kernel, grad):
-    return register(OpDef(type_, inputs=["y:T", "dy:T"], kernel=_quiet(kernel),
+    quiet = _quiet(kernel)
+
+    def checked(y, dy):  # numpy would broadcast; TF's kernels want the same shape
+        if np.shape(y) != np.shape(dy):
+            raise InvalidArgumentError(None, None, f"Inputs to operation {type_} must have "
+                                       f"the same size and shape.  Input 0: {list(np.shape(y))}"
+                                       f" != input 1: {list(np.shape(dy))}")
+        return quiet(y, dy)
+    return register(OpDef(type_, inputs=["y:T", "dy:T"], kernel=checked,
                           infer=_typed(_grad_op_infer, _FLOAT_C, "y"), grad=grad))
 
 
@@ -128,9 +138,14 @@ def _reciprocal_grad_grad(op, g):
 
 TANH_GRAD = _grad_op("TanhGrad", lambda y, dy: dy * (1 - y * y), _tanh_grad_grad)
 SIGMOID_GRAD = _grad_op("SigmoidGrad", lambda y, dy: dy * (y * (1 - y)), _sigmoid_grad_grad)
-SQRT_GRAD = _grad_op("SqrtGrad", lambda y, dy: dy * 0.5 / y, _sqrt_grad_grad)
-RSQRT_GRAD = _grad_op("RsqrtGrad", lambda y, dy: dy * (-0.5 * y * y * y), _rsqrt_grad_grad)
-RECIPROCAL_GRAD = _grad_op("ReciprocalGrad", lambda y, dy: -dy * (y * y), _reciprocal_grad_grad)
+# TF's kernels answer 0 wherever dy is 0, even where y is 0, inf or NaN (sqrt(0) with no
+# gradient flowing must not make NaNs).
+SQRT_GRAD = _grad_op("SqrtGrad", lambda y, dy: np.where(dy == 0, 0, dy * 0.5 / y),
+                     _sqrt_grad_grad)
+RSQRT_GRAD = _grad_op("RsqrtGrad", lambda y, dy: np.where(dy == 0, 0, dy * (-0.5 * y * y * y)),
+                      _rsqrt_grad_grad)
+RECIPROCAL_GRAD = _grad_op("ReciprocalGrad", lambda y, dy: np.where(dy == 0, 0, -dy * (y * y)),
+                           _reciprocal_grad_grad)
 
 
 def tanh_grad(y, dy, name=None):

@@ -1,0 +1,111 @@
+"""Kernels on edge inputs (inf, NaN, empty tensors, shapes only known at run time) against
+what TensorFlow 2.21's own kernels (``tf.raw_ops``) return for the same inputs; the expected
+values below were read from TF, not from minitf.
+
+Inputs are fed through rank-less placeholders, so only the kernels decide: these are the cases
+an imported graph or an unknown shape reaches.
+"""
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf.errors import InvalidArgumentError
+from minitf.opdef import lookup
+
+INF, NAN = np.inf, np.nan
+
+
+def f32(*values):
+    return np.array(values, np.float32)
+
+
+def run_op(op_type, inputs, **attrs):
+    """Runs one op on fed inputs of unknown shape; returns its output(s)."""
+    graph = tf.Graph()
+    with graph.as_default():
+        phs = [tf.placeholder(tf.as_dtype(np.asarray(v).dtype)) for v in inputs]
+        opdef = lookup(op_type)
+        # an N*T argument (AddN's) takes the inputs as one list
+        out = opdef(phs, **attrs) if opdef.args[0].number_attr else opdef(*phs, **attrs)
+        with tf.Session(graph=graph) as sess:
+            return sess.run(out, dict(zip(phs, inputs)))
+
+
+@pytest.mark.parametrize("op_type, inputs, attrs, want", [
+    # selects, as TF: inf * 0 in a multiplied-in mask would make NaN
+    ("LeakyRelu", [f32(INF, -INF, NAN, -1, 2)], {"alpha": 0.0}, f32(INF, NAN, NAN, -0.0, 2)),
+    ("LeakyRelu", [f32(INF, -INF, NAN, -1, 2)], {"alpha": 2.0}, f32(INF, -INF, NAN, -2, 2)),
+    ("LeakyReluGrad", [f32(INF, -INF, INF, NAN, 1), f32(-1, -1, 7, 3, NAN)], {"alpha": 0.2},
+     f32(INF, -INF, INF, NAN, 0.2)),
+    ("EluGrad", [f32(1, 1, 1, 1), f32(NAN, INF, -INF, -0.5)], {}, f32(1, 1, -INF, 0.5)),
+    ("SeluGrad", [f32(1, 1, 1, 1), f32(NAN, INF, -INF, -0.5)], {},
+     f32(1.050701, 1.050701, -INF, 1.2580993)),
+    # no gradient flowing gives 0, even where y is 0, inf or NaN
+    ("SqrtGrad", [f32(0, INF, NAN, 1, 0), f32(0, 0, 0, 0, 1)], {}, f32(0, 0, 0, 0, INF)),
+    ("RsqrtGrad", [f32(0, INF, NAN, 1, 0), f32(0, 0, 0, 0, 1)], {}, f32(0, 0, 0, 0, -0.0)),
+    ("ReciprocalGrad", [f32(0, INF, NAN, 1, 0), f32(0, 0, 0, 0, 1)], {}, f32(0, 0, 0, 0, -0.0)),
+    # a row with any non-finite prediction is never in the top k
+    ("InTopKV2", [np.array([[1, INF, 2], [1, NAN, 2], [NAN, 2, 1], [1, 2, 3]], np.float32),
+                  np.array([2, 2, 1, 2], np.int32), np.array(3, np.int32)], {},
+     np.array([False, False, False, True])),
+    # an axis argument of any shape
+    ("Sum", [np.ones((2, 3), np.float32), np.array([[1]], np.int32)], {}, f32(3, 3)),
+    # channels in dimension 1 for NCHW of rank 2 (TF's kernel; its shape function wants 3)
+    ("BiasAdd", [np.zeros((2, 3), np.float32), f32(1, 2, 3)], {"data_format": "NCHW"},
+     np.array([[1, 2, 3], [1, 2, 3]], np.float32)),
+    ("BiasAddGrad", [np.ones((2, 3), np.float32)], {"data_format": "NCHW"}, f32(2, 2, 2)),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_values_match_tensorflow(op_type, inputs, attrs, want):
+    got = run_op(op_type, inputs, **attrs)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)  # NaN where TF has NaN
+    real = ~np.isnan(want.astype(np.float64))  # -0.0 where TF has it (a NaN's sign is noise)
+    np.testing.assert_array_equal(np.signbit(got)[real], np.signbit(want)[real])
+
+
+@pytest.mark.parametrize("shape, want", [([1], ([], [])), ([1, 3], ([], [])),
+                                         ([3, 1], ([], []))])
+def test_broadcast_gradient_args_of_identical_shapes_is_empty(shape, want):
+    r0, r1 = run_op("BroadcastGradientArgs", [np.array(shape, np.int32)] * 2)
+    assert (r0.tolist(), r1.tolist()) == want
+    r0, r1 = run_op("BroadcastGradientArgs", [np.array([1, 3], np.int32),
+                                              np.array([2, 1, 3], np.int32)])
+    assert (r0.tolist(), r1.tolist()) == ([0, 1], [1])
+
+
+@pytest.mark.parametrize("shape, want", [([-1, 0], (3, 0)), ([0, -1], (0, 3)),
+                                         ([-1, 3, 0], (1, 3, 0))])
+def test_reshape_of_an_empty_tensor_infers_minus_one_as_tf_does(shape, want):
+    out = run_op("Reshape", [np.zeros((0, 3), np.float32), np.array(shape, np.int32)])
+    assert out.shape == want
+
+
+@pytest.mark.parametrize("op_type, inputs, message", [
+    ("Reshape", [np.ones((3, 4), np.float32), np.array([-2, 6], np.int32)],
+     "Size 0 must be non-negative, not -2"),  # numpy would read -2 as -1
+    ("Reshape", [np.ones((3, 4), np.float32), np.array([-1, -1], np.int32)],
+     "only one input size may be -1"),
+    ("AddN", [np.ones((3, 4), np.float32), np.ones((3, 1), np.float32)],
+     "must have the same size and shape"),  # numpy would broadcast
+    ("Fill", [np.array([2], np.int32), f32(1, 2)], "value must represent a scalar"),
+    ("LogSoftmax", [np.float32(1)], "logits must have >= 1 dimension"),
+    ("Softmax", [np.float32(1)], "logits must have >= 1 dimension"),
+    ("SigmoidGrad", [np.ones((3, 1), np.float32), np.ones((3, 4), np.float32)],
+     "must have the same size and shape"),
+    ("SqrtGrad", [np.ones((3, 1), np.float32), np.ones((3, 4), np.float32)],
+     "must have the same size and shape"),
+    ("MatMul", [f32(1, 2), np.array([[1], [2]], np.float32)], "In[0] is not a matrix"),
+    ("MatMul", [np.ones((2, 2, 2), np.float32), np.ones((2, 2), np.float32)],
+     "In[0] is not a matrix"),
+])
+def test_errors_tensorflow_raises_too(op_type, inputs, message):
+    with pytest.raises(InvalidArgumentError, match=message.replace("[", r"\[")):
+        run_op(op_type, inputs)
+
+
+@pytest.mark.parametrize("op_type", ["Relu", "Relu6", "Square"])
+def test_bool_is_not_a_number(op_type):
+    """TF has no such kernels; numpy would quietly give int64 or int8 for a bool tensor."""
+    with pytest.raises(TypeError, match="DataType bool not in list of allowed values"):
+        lookup(op_type)(tf.placeholder(tf.bool, [2]))
