@@ -30,12 +30,13 @@ class Cell:
     read-only view of it handed to consumers, so fetched values and folded results can never
     alias (and later corrupt) variable memory unnoticed."""
 
-    __slots__ = ("name", "value", "read")
+    __slots__ = ("name", "value", "read", "lock")
 
     def __init__(self, name: str):
         self.name = name
         self.value = None
         self.read = None
+        self.lock = threading.Lock()  # held by updates made with use_locking=True
 
     def set(self, value: np.ndarray):
         self.value = value
@@ -409,6 +410,10 @@ class _Compiler:
                 argspec.append(("cell", self._cells[slot]) if slot in self._cells else slot)
             else:
                 argspec.append([slot_of[t] for t in op._inputs[a:b]])
+        if refs and kw.get("use_locking"):
+            # TF's use_locking: the update holds the variable's lock (numpy releases the GIL
+            # inside large operations, so unlocked updates from two threads can interleave).
+            kernel = _locked(kernel, self._cell_for(op, op._inputs[min(refs)]).lock)
         step = _make_step(kernel, pre, argspec, outs, kw, free)
         step.op = op
         return step
@@ -419,6 +424,13 @@ class _Compiler:
             raise InvalidArgumentError(None, op, f"Input {t.name} of {op.type} '{op.name}' must "
                                        "be a variable")
         return self.resources.variable(src)
+
+
+def _locked(kernel, lock):
+    def locked(*args, **kwargs):
+        with lock:
+            return kernel(*args, **kwargs)
+    return locked
 
 
 def _describe_cycle(remaining: set, deps: dict) -> str:

@@ -128,7 +128,17 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
                 inflight.value -= 1
         if record is not None:
             record(info.model, info.version, status.name, clock() - start)
-        await context.abort(status, _truncate(details))  # raises: ends the RPC
+        try:
+            await context.abort(status, _truncate(details))  # raises AbortError: ends the RPC
+        except grpc.aio.AbortError:
+            raise
+        except Exception:  # noqa: BLE001 - the status could not be sent
+            if status is not grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise
+            # gRPC ended the call at the same deadline (the batcher dropped the request as it
+            # expired), so the client has its DEADLINE_EXCEEDED already; end the handler as a
+            # cancelled one rather than have gRPC log the failed send as an error.
+            raise asyncio.CancelledError from None
 
     return method_path(method), grpc.unary_unary_rpc_method_handler(
         handler, request_deserializer=None, response_serializer=None)

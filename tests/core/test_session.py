@@ -310,6 +310,37 @@ def test_concurrent_runs_share_one_plan():
     assert not errors
 
 
+@pytest.mark.parametrize("make_update", [
+    lambda v: tf.assign_add(v, tf.ones_like(v), use_locking=True).op,
+    lambda v: tf.train.GradientDescentOptimizer(1.0, use_locking=True).minimize(
+        -tf.reduce_sum(v)),  # the gradient is -1: each step adds 1
+], ids=["assign_add", "optimizer"])
+def test_use_locking_serialises_updates_from_threads(make_update):
+    """With use_locking=True no increment is lost when threads update one variable. (numpy
+    releases the GIL inside operations on large arrays, so unlocked updates can interleave.)"""
+    threads_n, steps = 6, 150
+    v = tf.Variable(tf.zeros([200_000]))
+    update = make_update(v)
+    errors = []
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+
+        def worker():
+            try:
+                for _ in range(steps):
+                    sess.run(update)
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+        threads = [threading.Thread(target=worker) for _ in range(threads_n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not errors and not any(t.is_alive() for t in threads)
+        value = sess.run(v)
+    assert value.min() == value.max() == threads_n * steps
+
+
 def test_single_op_and_tensor_fetches_and_prevent_fetching():
     """A lone Operation fetch runs it and gives None (a train step); a tensor or op marked
     unfetchable is refused however it is fetched, alone or nested."""

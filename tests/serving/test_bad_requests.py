@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tritonclient.utils import InferenceServerException
 
+from minitf.errors import DeadlineExceededError, InvalidArgumentError
 from minitf.export.tensors import make_tensor_proto
 from minitf.protos import (get_model_metadata_pb2, get_model_status_pb2, grpc_service_pb2,
                            method_path, model_service_pb2, predict_pb2, prediction_service_pb2,
@@ -418,3 +419,37 @@ def test_a_short_value_list_cannot_expand_into_gigabytes(server):
         client._predict(req, timeout=10)
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "too large to fill" in e.value.details()
+
+
+# -- a deadline met at the same moment by gRPC and the batcher ---------------------------------
+class _EndedCall:
+    """A servicer context whose call gRPC has already ended: sending a status fails."""
+
+    def time_remaining(self):
+        return 0.0
+
+    async def abort(self, code, details):
+        raise RuntimeError('Failed "execute_batch"')  # what grpc raises for a finished call
+
+
+@pytest.mark.parametrize("error, ends_as", [
+    (DeadlineExceededError(None, None, "Deadline exceeded while the request waited"),
+     "cancelled"),
+    (InvalidArgumentError(None, None, "bad"), "the send failure")])
+def test_a_status_that_cannot_be_sent_after_the_deadline_is_not_an_error(error, ends_as):
+    """The batcher may drop a request as its deadline passes while gRPC ends the call for the
+    same deadline. The client has its DEADLINE_EXCEEDED; the handler ends as a cancelled one
+    instead of letting gRPC log the failed send. Any other failed send still surfaces."""
+    import asyncio
+
+    from minitf.serving.services.common import unary
+
+    def fail(request, context, info):
+        raise error
+
+    service = grpc_service_pb2.DESCRIPTOR.services_by_name["GRPCInferenceService"]
+    _, method = unary(service, "ModelInfer", grpc_service_pb2.ModelInferRequest, fail,
+                      "kserve.ModelInfer")
+    expected = asyncio.CancelledError if ends_as == "cancelled" else RuntimeError
+    with pytest.raises(expected):
+        asyncio.run(method.unary_unary(b"", _EndedCall()))
