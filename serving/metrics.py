@@ -85,6 +85,8 @@ class Metrics:
         self.stats = InferenceStats()
         self._queues: dict[str, set] = {}  # model label -> queue_depth of its batchers
         self._queues_lock = threading.Lock()
+        self._recorder_caches: list[dict] = []
+        self._unloading: set[tuple[str, int]] = set()
         self._zero(self._models)
 
     def model_label(self, name: str) -> str:
@@ -110,6 +112,7 @@ class Metrics:
         closure per API, called from its handler on the event loop, keeps the per-request work
         to a dictionary lookup and the observations."""
         children: dict[tuple, tuple] = {}  # (model label, version, code) -> metric children
+        self._recorder_caches.append(children)  # forget_version empties an unloaded version's
         models, stats = self._models, self.stats if inference else None
 
         def record(model: str, version, code: str, seconds: float):
@@ -184,6 +187,27 @@ class Metrics:
         else:
             available.discard(version)
         self.versions_available.labels(label).set(len(available))
+        if int(state) == 40:  # UNLOADING
+            self._unloading.add((label, version))
+        elif int(state) == 50 and (label, version) in self._unloading:  # END after an unload
+            self._unloading.discard((label, version))
+            self.forget_version(label, version)
+
+    def forget_version(self, label: str, version: int):
+        """Drops an unloaded version's series and statistics, so they stay bounded by the
+        versions on disk however many are deployed over a server's life (a version that
+        failed to load keeps its END state: that is what an operator needs to see)."""
+        v = str(version)
+        try:
+            self.version_states.remove(label, v)
+        except KeyError:
+            pass
+        self.requests.remove_where(lambda values: values[0] == label and values[1] == v)
+        for cache in self._recorder_caches:
+            for key in list(cache):
+                if key[0] == label and key[1] == version:
+                    cache.pop(key, None)
+        self.stats.forget(label, version)
 
     def batcher(self, model: str, version: int, signature: str):
         return _BatcherObserver(self, model, version)
@@ -210,6 +234,12 @@ class _Family(Collector):
             if child is None:
                 child = self._children[values] = self._new_child()
             return child
+
+    def remove_where(self, predicate):
+        """Removes the children whose label values satisfy ``predicate``."""
+        with self._lock:
+            for values in [v for v in self._children if predicate(v)]:
+                del self._children[values]
 
     def describe(self):
         return [self._family()]
@@ -402,6 +432,10 @@ class InferenceStats:
         with self._lock:
             counters = self._by.get((model, version))
             return {} if counters is None else dict(zip(self.FIELDS, counters))
+
+    def forget(self, model: str, version: int):
+        with self._lock:
+            self._by.pop((model, version), None)
 
     def versions(self, model: str) -> list[int]:
         with self._lock:

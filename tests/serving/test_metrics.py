@@ -369,3 +369,33 @@ def test_queue_depth_and_inflight_gauges_read_their_sources_when_scraped():
     assert value("minitf_inflight_requests", api="kserve.ModelInfer") == 0
     metrics.batcher("m", 2, "serving_default").unwatch_queue(v2)  # version 2 unloaded
     assert value("minitf_queue_depth", model="m") == 3
+
+
+def test_an_unloaded_versions_series_are_dropped_a_failed_ones_kept():
+    """Series stay bounded by the versions on disk over many deploys: an unloaded version's
+    state, request counts and statistics go; a version that failed to load keeps its END."""
+    from prometheus_client import CollectorRegistry
+
+    from minitf.serving.metrics import Metrics
+    m = Metrics(CollectorRegistry(), ["m"], process_metrics=False)
+    record = m.recorder("kserve.ModelInfer", inference=True)
+    for version in range(1, 40):  # each deploy replaces the one before
+        for state in (20, 30):
+            m.version_state("m", version, state)
+        record("m", version, "OK", 0.001)
+        if version > 1:
+            m.version_state("m", version - 1, 40)
+            m.version_state("m", version - 1, 50)
+    m.version_state("m", 99, 20)
+    m.version_state("m", 99, 50)  # failed to load: never available, never unloaded
+    text = m.registry
+    states = {s.labels["version"]: s.value for f in text.collect()
+              if f.name == "minitf_model_version_state" for s in f.samples}
+    assert states == {"39": 30.0, "99": 50.0}
+    counted = [s.labels["version"] for f in text.collect() if f.name == "minitf_requests"
+               for s in f.samples if s.name == "minitf_requests_total"]
+    assert counted == ["39"]
+    assert m.stats.versions("m") == [39]
+    record("m", 39, "OK", 0.001)  # the live version still counts
+    assert text.get_sample_value("minitf_requests_total", {
+        "model": "m", "version": "39", "api": "kserve.ModelInfer", "code": "OK"}) == 2

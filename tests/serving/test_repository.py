@@ -232,7 +232,7 @@ def test_unloaded_version_releases_its_memory(make_repo, tmp_path):
     repo.poll()  # loads 2, then unloads 1
     assert repo.available_versions("m") == [2]
     assert repo.status("m", 1)[0].state is State.END
-    assert metric(metrics, "minitf_model_version_state", model="m", version="1") == 50
+    assert metric(metrics, "minitf_model_version_state", model="m", version="1") is None
     # A request that resolved version 1 before the unload still holds it and is answered
     # (unbatched: the version's batcher has stopped).
     answer = DataPlane(repo).predict(entry, None, {"x": X}, ["logits"])
