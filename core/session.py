@@ -44,6 +44,11 @@ def _eval_with(session, element, feed_dict, kind):
 
 
 # -- fetches ------------------------------------------------------------------------------------
+
+# Plans a Session keeps. The key is the feeds, fetches and targets as given (their order
+# included), so code that varies them without end would otherwise grow the cache without end.
+MAX_CACHED_PLANS = 1024
+
 class _Fetches:
     """Flattens a fetch structure into unique tensors and target ops; rebuilds the results.
 
@@ -259,6 +264,11 @@ class Session:
         plan = self._plans.get(key)
         if plan is None:
             plan = Plan.compile(self._graph, feeds, fetches, targets, self._resources)
+            if len(self._plans) >= MAX_CACHED_PLANS:  # evict the oldest (dicts keep order);
+                try:  # only misses pay for the bound
+                    self._plans.pop(next(iter(self._plans)), None)
+                except (StopIteration, RuntimeError):  # another thread changed it: no matter
+                    pass
             self._plans[key] = plan
             self._stats["compiled"] += 1
         else:

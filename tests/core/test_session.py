@@ -341,6 +341,20 @@ def test_use_locking_serialises_updates_from_threads(make_update):
     assert value.min() == value.max() == threads_n * steps
 
 
+def test_the_plan_cache_is_bounded(monkeypatch):
+    """Feeds and fetches varied without end (e.g. a feed_dict built in changing order) must
+    not grow the cache without end: the oldest plans go."""
+    import minitf.session as session_module
+    monkeypatch.setattr(session_module, "MAX_CACHED_PLANS", 3)
+    xs = [tf.placeholder(tf.float32, [], name=f"x{i}") for i in range(3)]
+    total = xs[0] + xs[1] + xs[2]
+    with tf.Session() as sess:
+        for order in [(0, 1, 2), (2, 1, 0), (1, 0, 2), (1, 2, 0), (0, 2, 1), (0, 1, 2)]:
+            feed = {xs[i]: float(i + 1) for i in order}
+            assert sess.run(total, feed) == 6.0
+            assert len(sess._plans) <= 3
+
+
 def test_single_op_and_tensor_fetches_and_prevent_fetching():
     """A lone Operation fetch runs it and gives None (a train step); a tensor or op marked
     unfetchable is refused however it is fetched, alone or nested."""
