@@ -15,6 +15,10 @@ from minitf.opdef import lookup
 
 INF, NAN = np.inf, np.nan
 
+# inf and NaN arithmetic is the point here; pytest shows numpy's RuntimeWarnings about it,
+# which the kernels' own filters hide outside pytest.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
 
 def f32(*values):
     return np.array(values, np.float32)
