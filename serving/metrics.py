@@ -87,6 +87,8 @@ class Metrics:
         self._queues_lock = threading.Lock()
         self._recorder_caches: list[dict] = []
         self._unloading: set[tuple[str, int]] = set()
+        # Unloaded versions (a tuple each, until a version of that number loads again).
+        self._forgotten: set[tuple[str, int]] = set()
         self._zero(self._models)
 
     def model_label(self, name: str) -> str:
@@ -113,20 +115,22 @@ class Metrics:
         to a dictionary lookup and the observations."""
         children: dict[tuple, tuple] = {}  # (model label, version, code) -> metric children
         self._recorder_caches.append(children)  # forget_version empties an unloaded version's
-        models, stats = self._models, self.stats if inference else None
+        models, stats, forgotten = self._models, self.stats if inference else None, \
+            self._forgotten
 
         def record(model: str, version, code: str, seconds: float):
             label = model if model in models else UNKNOWN_MODEL
             key = (label, version, code)
             child = children.get(key)
             if child is None:
-                child = children[key] = (
-                    self.requests.labels(label, "" if version is None else str(version), api,
-                                         code),
-                    self.request_duration.labels(label, api))
+                # A request that finishes after its version was unloaded counts without a
+                # version, so the unloaded version's series stay gone (and totals stay right).
+                shown = "" if version is None or (label, version) in forgotten else str(version)
+                child = children[key] = (self.requests.labels(label, shown, api, code),
+                                         self.request_duration.labels(label, api))
             child[0].inc()
             child[1].observe(seconds)
-            if stats is not None and version is not None:
+            if stats is not None and version is not None and (label, version) not in forgotten:
                 if code == "OK":
                     stats.succeeded(model, version, int(seconds * 1e9), int(time.time() * 1000))
                 else:
@@ -187,6 +191,9 @@ class Metrics:
         else:
             available.discard(version)
         self.versions_available.labels(label).set(len(available))
+        if int(state) == 30 and (label, version) in self._forgotten:  # the same number again
+            self._forgotten.discard((label, version))
+            self._drop_cached(label, version)
         if int(state) == 40:  # UNLOADING
             self._unloading.add((label, version))
         elif int(state) == 50 and (label, version) in self._unloading:  # END after an unload
@@ -198,16 +205,20 @@ class Metrics:
         versions on disk however many are deployed over a server's life (a version that
         failed to load keeps its END state: that is what an operator needs to see)."""
         v = str(version)
+        self._forgotten.add((label, version))
+        self._drop_cached(label, version)
         try:
             self.version_states.remove(label, v)
         except KeyError:
             pass
         self.requests.remove_where(lambda values: values[0] == label and values[1] == v)
+        self.stats.forget(label, version)
+
+    def _drop_cached(self, label: str, version: int):
         for cache in self._recorder_caches:
             for key in list(cache):
                 if key[0] == label and key[1] == version:
                     cache.pop(key, None)
-        self.stats.forget(label, version)
 
     def batcher(self, model: str, version: int, signature: str):
         return _BatcherObserver(self, model, version)

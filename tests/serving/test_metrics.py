@@ -399,3 +399,30 @@ def test_an_unloaded_versions_series_are_dropped_a_failed_ones_kept():
     record("m", 39, "OK", 0.001)  # the live version still counts
     assert text.get_sample_value("minitf_requests_total", {
         "model": "m", "version": "39", "api": "kserve.ModelInfer", "code": "OK"}) == 2
+
+
+def test_a_request_finishing_after_its_version_unloaded_counts_without_a_version():
+    """In-flight requests record after the unload: they count (totals stay right) but do not
+    bring the unloaded version's series back; a version loaded again counts as itself."""
+    from prometheus_client import CollectorRegistry
+
+    from minitf.serving.metrics import Metrics
+    m = Metrics(CollectorRegistry(), ["m"], process_metrics=False)
+    record = m.recorder("tfserving.Predict", inference=True)
+
+    def count(version):
+        return m.registry.get_sample_value("minitf_requests_total", {
+            "model": "m", "version": version, "api": "tfserving.Predict", "code": "OK"})
+    for state in (20, 30):
+        m.version_state("m", 1, state)
+    record("m", 1, "OK", 0.001)
+    for state in (40, 50):
+        m.version_state("m", 1, state)
+    record("m", 1, "OK", 0.001)  # was in flight during the unload
+    assert count("1") is None and count("") == 1
+    assert m.stats.versions("m") == []
+    for state in (20, 30):  # version 1 deployed again
+        m.version_state("m", 1, state)
+    record("m", 1, "OK", 0.001)
+    assert count("1") == 1 and count("") == 1
+    assert m.stats.get("m", 1)["ok"] == 1
