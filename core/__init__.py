@@ -4,8 +4,9 @@ Op wrappers come from ``core/ops/*`` (each module's ``__all__``); tf.nn, tf.math
 tf.losses, tf.summary are submodules.
 """
 
-from . import (compat, dtypes, errors, graph_util, initializers, losses, math, nn, summary,
-               train)
+from . import (compat, dtypes, errors, gfile, graph_util, initializers, losses, math, nn,
+               summary, train)
+from . import tf_logging as logging
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
                      int16, int32, int64, string, uint8, uint16, uint32, uint64)
 from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
@@ -43,3 +44,12 @@ from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_
                         variables_initializer)
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """``tf.GraphDef`` (for ``ParseFromString`` then ``import_graph_def``): the protobuf class,
+    imported on first use, as core does not import the protos package."""
+    if name == "GraphDef":
+        import importlib
+        return importlib.import_module("minitf.protos.graph_pb2").GraphDef
+    raise AttributeError(f"module 'minitf' has no attribute '{name}'")

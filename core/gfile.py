@@ -1,0 +1,88 @@
+"""``tf.gfile``: TF1's file API, on the local file system (no GCS/HDFS).
+
+Enough for the usual recipes, e.g. reading a frozen graph::
+
+    with tf.gfile.GFile("frozen.pb", "rb") as f:
+        graph_def = tf.GraphDef()
+        graph_def.ParseFromString(f.read())
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import os
+import shutil
+
+from .errors import NotFoundError
+
+__all__ = ["GFile", "Open", "FastGFile", "Exists", "IsDirectory", "ListDirectory", "MakeDirs",
+           "MkDir", "Glob", "Remove", "Rename", "Copy", "DeleteRecursively", "Walk"]
+
+
+def GFile(name, mode="r"):  # noqa: N802 - TF's names
+    """A file object (``open``); a missing file is NotFoundError, as in TF."""
+    try:
+        return open(os.fspath(name), mode)
+    except FileNotFoundError:
+        raise NotFoundError(None, None, f"{name}; No such file or directory") from None
+
+
+Open = FastGFile = GFile
+
+
+def Exists(filename) -> bool:  # noqa: N802
+    return os.path.exists(filename)
+
+
+def IsDirectory(dirname) -> bool:  # noqa: N802
+    return os.path.isdir(dirname)
+
+
+def ListDirectory(dirname) -> list:  # noqa: N802
+    if not os.path.isdir(dirname):
+        raise NotFoundError(None, None, f"Could not find directory {dirname}")
+    return sorted(os.listdir(dirname))
+
+
+def MakeDirs(dirname):  # noqa: N802
+    os.makedirs(dirname, exist_ok=True)
+
+
+def MkDir(dirname):  # noqa: N802
+    os.mkdir(dirname)
+
+
+def Glob(pattern) -> list:  # noqa: N802
+    return sorted(_glob.glob(pattern))
+
+
+def Remove(filename):  # noqa: N802
+    try:
+        os.remove(filename)
+    except FileNotFoundError:
+        raise NotFoundError(None, None, f"{filename}; No such file or directory") from None
+
+
+def Rename(oldname, newname, overwrite=False):  # noqa: N802
+    if not overwrite and os.path.exists(newname):
+        from .errors import AlreadyExistsError
+        raise AlreadyExistsError(None, None, f"file already exists: {newname}")
+    os.replace(oldname, newname)
+
+
+def Copy(oldpath, newpath, overwrite=False):  # noqa: N802
+    if not overwrite and os.path.exists(newpath):
+        from .errors import AlreadyExistsError
+        raise AlreadyExistsError(None, None, f"file already exists: {newpath}")
+    shutil.copyfile(oldpath, newpath)
+
+
+def DeleteRecursively(dirname):  # noqa: N802
+    if not os.path.exists(dirname):
+        raise NotFoundError(None, None, f"{dirname}; No such file or directory")
+    shutil.rmtree(dirname)
+
+
+def Walk(top, in_order=True):  # noqa: N802
+    """(dirname, subdirs, files) for ``top`` and below, like TF's (and os.walk)."""
+    yield from os.walk(top, topdown=in_order)

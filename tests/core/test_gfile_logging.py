@@ -1,0 +1,70 @@
+"""tf.gfile, tf.logging and tf.GraphDef: the TF1 recipes that use them run unchanged."""
+
+import logging
+
+import numpy as np
+import pytest
+
+import minitf as tf
+
+
+def test_the_frozen_graph_recipe(tmp_path):
+    """TF1's usual way to load a .pb: GFile, GraphDef.ParseFromString, import_graph_def."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        tf.identity(x * 2.0 + 1.0, name="y")
+    path = tmp_path / "frozen.pb"
+    with tf.gfile.GFile(str(path), "wb") as f:
+        f.write(g.as_graph_def().SerializeToString())
+    with tf.gfile.GFile(str(path), "rb") as f:
+        graph_def = tf.GraphDef()
+        graph_def.ParseFromString(f.read())
+    with tf.Graph().as_default() as loaded:
+        tf.import_graph_def(graph_def, name="")
+        with tf.Session(graph=loaded) as sess:
+            out = sess.run("y:0", {"x:0": np.array([[1.0, 2.0]], np.float32)})
+    np.testing.assert_array_equal(out, [[3.0, 5.0]])
+
+
+def test_gfile_file_system_calls(tmp_path):
+    d = tmp_path / "a" / "b"
+    tf.gfile.MakeDirs(str(d))
+    assert tf.gfile.IsDirectory(str(d)) and tf.gfile.Exists(str(d))
+    with tf.gfile.Open(str(d / "f.txt"), "w") as f:
+        f.write("hi")
+    tf.gfile.Copy(str(d / "f.txt"), str(d / "g.txt"))
+    assert tf.gfile.ListDirectory(str(d)) == ["f.txt", "g.txt"]
+    assert tf.gfile.Glob(str(d / "*.txt")) == [str(d / "f.txt"), str(d / "g.txt")]
+    with pytest.raises(tf.errors.AlreadyExistsError):
+        tf.gfile.Rename(str(d / "f.txt"), str(d / "g.txt"))
+    tf.gfile.Rename(str(d / "f.txt"), str(d / "g.txt"), overwrite=True)
+    tf.gfile.Remove(str(d / "g.txt"))
+    assert tf.gfile.ListDirectory(str(d)) == []
+    tf.gfile.DeleteRecursively(str(tmp_path / "a"))
+    assert not tf.gfile.Exists(str(tmp_path / "a"))
+    for call in (lambda: tf.gfile.GFile(str(tmp_path / "missing"), "rb"),
+                 lambda: tf.gfile.Remove(str(tmp_path / "missing")),
+                 lambda: tf.gfile.ListDirectory(str(tmp_path / "missing"))):
+        with pytest.raises(tf.errors.NotFoundError):
+            call()
+
+
+def test_logging_levels_and_calls(caplog):
+    old = tf.logging.get_verbosity()
+    try:
+        tf.logging.set_verbosity(tf.logging.WARN)
+        assert tf.logging.get_verbosity() == logging.WARNING
+        with caplog.at_level(logging.DEBUG, logger="minitf"):
+            tf.logging.set_verbosity(tf.logging.INFO)
+            tf.logging.info("step %d", 3)
+            tf.logging.debug("hidden")
+            tf.logging.warn("careful")
+        assert [r.getMessage() for r in caplog.records] == ["step 3", "careful"]
+    finally:
+        tf.logging.set_verbosity(old)
+
+
+def test_unknown_attributes_still_raise():
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
+        tf.NoSuchThing  # noqa: B018
