@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 
 
@@ -73,35 +74,16 @@ class Dimension:
             return Dimension(None)
         return Dimension(fn(self._value, other.value))
 
-    def __add__(self, other):
-        return self._combine(other, lambda a, b: a + b)
+    def _arith(fn, reflected=False):  # noqa: N805 - builds the methods below
+        if reflected:
+            return lambda self, other: self._combine(other, lambda a, b: fn(b, a))
+        return lambda self, other: self._combine(other, fn)
 
-    def __radd__(self, other):
-        return self._combine(other, lambda a, b: b + a)
-
-    def __sub__(self, other):
-        return self._combine(other, lambda a, b: a - b)
-
-    def __rsub__(self, other):
-        return self._combine(other, lambda a, b: b - a)
-
-    def __mul__(self, other):
-        return self._combine(other, lambda a, b: a * b)
-
-    def __rmul__(self, other):
-        return self._combine(other, lambda a, b: b * a)
-
-    def __floordiv__(self, other):
-        return self._combine(other, lambda a, b: a // b)
-
-    def __rfloordiv__(self, other):
-        return self._combine(other, lambda a, b: b // a)
-
-    def __mod__(self, other):
-        return self._combine(other, lambda a, b: a % b)
-
-    def __rmod__(self, other):
-        return self._combine(other, lambda a, b: b % a)
+    __add__, __radd__ = _arith(operator.add), _arith(operator.add, True)
+    __sub__, __rsub__ = _arith(operator.sub), _arith(operator.sub, True)
+    __mul__, __rmul__ = _arith(operator.mul), _arith(operator.mul, True)
+    __floordiv__, __rfloordiv__ = _arith(operator.floordiv), _arith(operator.floordiv, True)
+    __mod__, __rmod__ = _arith(operator.mod), _arith(operator.mod, True)
 
     def __truediv__(self, other):
         raise TypeError(f"unsupported operand type(s) for /: 'Dimension' and "
@@ -116,17 +98,12 @@ class Dimension:
             return None
         return fn(self._value, other.value)
 
-    def __lt__(self, other):
-        return self._compare(other, lambda a, b: a < b)
+    def _order(fn):  # noqa: N805
+        return lambda self, other: self._compare(other, fn)
 
-    def __le__(self, other):
-        return self._compare(other, lambda a, b: a <= b)
-
-    def __gt__(self, other):
-        return self._compare(other, lambda a, b: a > b)
-
-    def __ge__(self, other):
-        return self._compare(other, lambda a, b: a >= b)
+    __lt__, __le__ = _order(operator.lt), _order(operator.le)
+    __gt__, __ge__ = _order(operator.gt), _order(operator.ge)
+    del _arith, _order
 
     def __repr__(self):
         return f"Dimension({self._value})"
