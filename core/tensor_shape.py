@@ -65,44 +65,34 @@ class Dimension:
 
     # Arithmetic and ordering as TF1's: an unknown operand gives Dimension(None) / None, so
     # `x.shape[1] * x.shape[2]` works on partly known shapes.
-    def _combine(self, other, fn):
+    def _apply(self, other, fn, unknown):
         try:
             other = as_dimension(other)
         except TypeError:
             return NotImplemented
         if self._value is None or other.value is None:
-            return Dimension(None)
-        return Dimension(fn(self._value, other.value))
+            return unknown
+        return fn(self._value, other.value)
 
     def _arith(fn, reflected=False):  # noqa: N805 - builds the methods below
-        if reflected:
-            return lambda self, other: self._combine(other, lambda a, b: fn(b, a))
-        return lambda self, other: self._combine(other, fn)
+        op = (lambda a, b: Dimension(fn(b, a))) if reflected else (lambda a, b: Dimension(fn(a, b)))
+        return lambda self, other: self._apply(other, op, Dimension(None))
+
+    def _order(fn):  # noqa: N805
+        return lambda self, other: self._apply(other, fn, None)
 
     __add__, __radd__ = _arith(operator.add), _arith(operator.add, True)
     __sub__, __rsub__ = _arith(operator.sub), _arith(operator.sub, True)
     __mul__, __rmul__ = _arith(operator.mul), _arith(operator.mul, True)
     __floordiv__, __rfloordiv__ = _arith(operator.floordiv), _arith(operator.floordiv, True)
     __mod__, __rmod__ = _arith(operator.mod), _arith(operator.mod, True)
+    __lt__, __le__ = _order(operator.lt), _order(operator.le)
+    __gt__, __ge__ = _order(operator.gt), _order(operator.ge)
 
     def __truediv__(self, other):
         raise TypeError(f"unsupported operand type(s) for /: 'Dimension' and "
                         f"'{type(other).__name__}', please use // instead")
 
-    def _compare(self, other, fn):
-        try:
-            other = as_dimension(other)
-        except TypeError:
-            return NotImplemented
-        if self._value is None or other.value is None:
-            return None
-        return fn(self._value, other.value)
-
-    def _order(fn):  # noqa: N805
-        return lambda self, other: self._compare(other, fn)
-
-    __lt__, __le__ = _order(operator.lt), _order(operator.le)
-    __gt__, __ge__ = _order(operator.gt), _order(operator.ge)
     del _arith, _order
 
     def __repr__(self):
