@@ -46,10 +46,18 @@ from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_
 __version__ = "0.1.0"
 
 
+# Protobuf classes TF1 code builds: ``tf.GraphDef`` (ParseFromString, then import_graph_def),
+# ``tf.ConfigProto`` / ``tf.GPUOptions`` for a Session (accepted; minitf runs on the CPU),
+# ``tf.RunOptions`` / ``tf.RunMetadata`` for a run. Imported on first use: core does not import
+# the protos package.
+_PROTO_CLASSES = {"GraphDef": "graph_pb2", "ConfigProto": "config_pb2",
+                  "GPUOptions": "config_pb2", "RunOptions": "config_pb2",
+                  "RunMetadata": "config_pb2"}
+
+
 def __getattr__(name):
-    """``tf.GraphDef`` (for ``ParseFromString`` then ``import_graph_def``): the protobuf class,
-    imported on first use, as core does not import the protos package."""
-    if name == "GraphDef":
-        import importlib
-        return importlib.import_module("minitf.protos.graph_pb2").GraphDef
-    raise AttributeError(f"module 'minitf' has no attribute '{name}'")
+    module = _PROTO_CLASSES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'minitf' has no attribute '{name}'")
+    import importlib
+    return getattr(importlib.import_module(f"minitf.protos.{module}"), name)

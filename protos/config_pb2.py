@@ -24,15 +24,25 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aminitf/protos/config.proto\x12\x11minitf.tensorflow\"\x0c\n\nRunOptions\"\r\n\x0bRunMetadatab\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aminitf/protos/config.proto\x12\x11minitf.tensorflow\"\x89\x02\n\nGPUOptions\x12\'\n\x1fper_process_gpu_memory_fraction\x18\x01 \x01(\x01\x12\x16\n\x0e\x61llocator_type\x18\x02 \x01(\t\x12\x1f\n\x17\x64\x65\x66\x65rred_deletion_bytes\x18\x03 \x01(\x03\x12\x14\n\x0c\x61llow_growth\x18\x04 \x01(\x08\x12\x1b\n\x13visible_device_list\x18\x05 \x01(\t\x12\"\n\x1apolling_active_delay_usecs\x18\x06 \x01(\x05\x12$\n\x1cpolling_inactive_delay_msecs\x18\x07 \x01(\x05\x12\x1c\n\x14\x66orce_gpu_compatible\x18\x08 \x01(\x08\"\xd7\x03\n\x0b\x43onfigProto\x12\x45\n\x0c\x64\x65vice_count\x18\x01 \x03(\x0b\x32/.minitf.tensorflow.ConfigProto.DeviceCountEntry\x12$\n\x1cintra_op_parallelism_threads\x18\x02 \x01(\x05\x12\x18\n\x10placement_period\x18\x03 \x01(\x05\x12\x16\n\x0e\x64\x65vice_filters\x18\x04 \x03(\t\x12$\n\x1cinter_op_parallelism_threads\x18\x05 \x01(\x05\x12\x32\n\x0bgpu_options\x18\x06 \x01(\x0b\x32\x1d.minitf.tensorflow.GPUOptions\x12\x1c\n\x14\x61llow_soft_placement\x18\x07 \x01(\x08\x12\x1c\n\x14log_device_placement\x18\x08 \x01(\x08\x12\x1f\n\x17use_per_session_threads\x18\t \x01(\x08\x12\x1f\n\x17operation_timeout_in_ms\x18\x0b \x01(\x03\x12\x1d\n\x15isolate_session_state\x18\x0f \x01(\x08\x1a\x32\n\x10\x44\x65viceCountEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"\xb6\x01\n\nRunOptions\x12=\n\x0btrace_level\x18\x01 \x01(\x0e\x32(.minitf.tensorflow.RunOptions.TraceLevel\x12\x15\n\rtimeout_in_ms\x18\x02 \x01(\x03\"R\n\nTraceLevel\x12\x0c\n\x08NO_TRACE\x10\x00\x12\x12\n\x0eSOFTWARE_TRACE\x10\x01\x12\x12\n\x0eHARDWARE_TRACE\x10\x02\x12\x0e\n\nFULL_TRACE\x10\x03\"\r\n\x0bRunMetadatab\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'minitf.protos.config_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RUNOPTIONS']._serialized_start=49
-  _globals['_RUNOPTIONS']._serialized_end=61
-  _globals['_RUNMETADATA']._serialized_start=63
-  _globals['_RUNMETADATA']._serialized_end=76
+  _globals['_CONFIGPROTO_DEVICECOUNTENTRY']._loaded_options = None
+  _globals['_CONFIGPROTO_DEVICECOUNTENTRY']._serialized_options = b'8\001'
+  _globals['_GPUOPTIONS']._serialized_start=50
+  _globals['_GPUOPTIONS']._serialized_end=315
+  _globals['_CONFIGPROTO']._serialized_start=318
+  _globals['_CONFIGPROTO']._serialized_end=789
+  _globals['_CONFIGPROTO_DEVICECOUNTENTRY']._serialized_start=739
+  _globals['_CONFIGPROTO_DEVICECOUNTENTRY']._serialized_end=789
+  _globals['_RUNOPTIONS']._serialized_start=792
+  _globals['_RUNOPTIONS']._serialized_end=974
+  _globals['_RUNOPTIONS_TRACELEVEL']._serialized_start=892
+  _globals['_RUNOPTIONS_TRACELEVEL']._serialized_end=974
+  _globals['_RUNMETADATA']._serialized_start=976
+  _globals['_RUNMETADATA']._serialized_end=989
 # @@protoc_insertion_point(module_scope)

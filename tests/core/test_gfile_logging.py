@@ -68,3 +68,21 @@ def test_logging_levels_and_calls(caplog):
 def test_unknown_attributes_still_raise():
     with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
         tf.NoSuchThing  # noqa: B018
+
+
+def test_session_config_and_run_options_are_accepted():
+    """TF1 scripts configure their Session and runs; minitf (CPU, numpy) takes the options
+    and runs as usual. The messages are TF's (wire-compatible), so they serialise as TF's do."""
+    config = tf.ConfigProto(allow_soft_placement=True, log_device_placement=False,
+                            intra_op_parallelism_threads=2, device_count={"GPU": 0})
+    config.gpu_options.allow_growth = True
+    config.gpu_options.per_process_gpu_memory_fraction = 0.5
+    x = tf.placeholder(tf.float32, [2])
+    with tf.Session(config=config) as sess:
+        options = tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE, timeout_in_ms=1000)
+        out = sess.run(x * 2.0, {x: [1.0, 2.0]}, options=options,
+                       run_metadata=tf.RunMetadata())
+    np.testing.assert_array_equal(out, [2.0, 4.0])
+    again = tf.ConfigProto.FromString(config.SerializeToString())
+    assert again.gpu_options.allow_growth and again.device_count["GPU"] == 0
+    assert tf.compat.v1.ConfigProto is tf.ConfigProto
