@@ -1,4 +1,5 @@
-"""tf.gfile, tf.logging and tf.GraphDef: the TF1 recipes that use them run unchanged."""
+"""tf.gfile, tf.logging, tf.GraphDef, tf.ConfigProto and tf.app/tf.flags: the TF1 recipes that
+use them run unchanged."""
 
 import logging
 
@@ -86,3 +87,50 @@ def test_session_config_and_run_options_are_accepted():
     again = tf.ConfigProto.FromString(config.SerializeToString())
     assert again.gpu_options.allow_growth and again.device_count["GPU"] == 0
     assert tf.compat.v1.ConfigProto is tf.ConfigProto
+
+
+@pytest.fixture
+def fresh_flags(monkeypatch):
+    """A flag registry of its own (the module's FLAGS is process-wide, as in TF)."""
+    from minitf import flags as flags_module
+    monkeypatch.setattr(flags_module, "FLAGS", flags_module._Flags())
+    return flags_module
+
+
+def test_app_run_parses_flags_and_passes_the_rest(fresh_flags):
+    tf.app.flags.DEFINE_integer("epochs", 10, "passes over the data")
+    tf.flags.DEFINE_boolean("fast", False, "fewer steps")
+    tf.flags.DEFINE_string("name", "x", "a name")
+    tf.flags.DEFINE_float("lr", 0.1, "learning rate")
+    tf.flags.DEFINE_list("layers", ["8"], "widths")
+    seen = {}
+
+    def main(argv):
+        flags = fresh_flags.FLAGS
+        seen.update(epochs=flags.epochs, fast=flags.fast, name=flags.name, lr=flags.lr,
+                    layers=flags.layers, argv=argv)
+        return 0
+    with pytest.raises(SystemExit) as exit_:
+        tf.app.run(main, ["prog", "--epochs", "3", "--fast", "data.csv", "--lr=0.5",
+                          "--layers=4,2"])
+    assert exit_.value.code == 0
+    assert seen == {"epochs": 3, "fast": True, "name": "x", "lr": 0.5, "layers": ["4", "2"],
+                    "argv": ["prog", "data.csv"]}
+    for argv, fast in ((["p", "--nofast"], False), (["p", "--fast=false"], False),
+                       (["p", "--fast=true"], True), (["p"], False)):
+        fresh_flags.FLAGS._parse(argv)
+        assert fresh_flags.FLAGS.fast is fast, argv
+
+
+def test_bad_flag_values_and_unknown_flags(fresh_flags, capsys):
+    tf.flags.DEFINE_integer("epochs", 10, "passes")
+    tf.flags.DEFINE_boolean("fast", False, "fewer steps")
+    for argv, message in ((["p", "--epochs", "x"], "invalid int value: 'x'"),
+                          (["p", "--fast=maybe"], "expected true or false, got 'maybe'")):
+        with pytest.raises(SystemExit):
+            fresh_flags.FLAGS._parse(argv)
+        assert message in capsys.readouterr().err
+    with pytest.raises(AttributeError, match="no flag --epoch is defined"):
+        fresh_flags.FLAGS.epoch  # noqa: B018
+    with pytest.raises(ValueError, match="defined twice"):
+        tf.flags.DEFINE_integer("epochs", 1, "again")
