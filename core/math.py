@@ -10,16 +10,16 @@ from .ops.math_ops import div_no_nan as divide_no_nan
 from .ops.reduction_ops import (argmax, argmin, count_nonzero, cumprod, cumsum, reduce_all,
                                 reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                                 reduce_min, reduce_prod, reduce_sum)
-from .ops.unary_ops import (abs, ceil, exp, floor, log, log1p, negative, reciprocal, round,
-                            rsqrt, sigmoid, sign, sqrt, square, tanh)
+from .ops.unary_ops import (abs, ceil, cos, exp, floor, log, log1p, negative, reciprocal, round,
+                            rsqrt, sigmoid, sign, sin, sqrt, square, tan, tanh)
 
 __all__ = [
-    "abs", "add", "add_n", "argmax", "argmin", "ceil", "count_nonzero", "cumprod", "cumsum",
+    "abs", "add", "add_n", "argmax", "argmin", "ceil", "cos", "count_nonzero", "cumprod", "cumsum",
     "divide", "divide_no_nan", "equal", "exp", "floor", "floordiv", "floormod", "greater",
     "greater_equal", "is_finite", "is_inf", "is_nan", "less", "less_equal", "log", "log1p",
     "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod",
     "multiply", "negative", "not_equal", "pow", "reciprocal", "reduce_all", "reduce_any",
     "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum",
-    "round", "rsqrt", "scalar_mul", "sigmoid", "sign", "sqrt", "square", "squared_difference",
-    "subtract", "tanh", "truediv",
+    "round", "rsqrt", "scalar_mul", "sigmoid", "sign", "sin", "sqrt", "square",
+    "squared_difference", "subtract", "tan", "tanh", "truediv",
 ]

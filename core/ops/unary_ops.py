@@ -16,7 +16,7 @@ from ._math_util import (_FLOAT, _FLOAT_C, _NUMBER, _SIGNED, _silence_float_warn
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
 __all__ = [
     "negative", "square", "abs", "sign", "exp", "log", "log1p", "sqrt", "rsqrt", "reciprocal",
-    "floor", "ceil", "round", "tanh", "sigmoid",
+    "floor", "ceil", "round", "tanh", "sigmoid", "sin", "cos", "tan",
 ]
 
 _silence_float_warnings(__name__)
@@ -44,6 +44,11 @@ LOG = _unary("Log", _quiet(np.log), lambda op, dy: [dy * reciprocal(op.inputs[0]
              allowed=_FLOAT_C)
 LOG1P = _unary("Log1p", _quiet(np.log1p), lambda op, dy: [dy * reciprocal(1 + op.inputs[0])],
                allowed=_FLOAT_C)
+SIN = _unary("Sin", _quiet(np.sin), lambda op, dy: [dy * cos(op.inputs[0])], allowed=_FLOAT_C)
+COS = _unary("Cos", _quiet(np.cos), lambda op, dy: [-dy * sin(op.inputs[0])], allowed=_FLOAT_C)
+# TF's TanGrad: dy * sec(x)^2
+TAN = _unary("Tan", _quiet(np.tan), lambda op, dy: [dy * square(reciprocal(cos(op.inputs[0])))],
+             allowed=_FLOAT_C)
 SQRT = _unary("Sqrt", _quiet(np.sqrt), lambda op, dy: [sqrt_grad(op.outputs[0], dy)],
               allowed=_FLOAT_C)
 
@@ -193,6 +198,18 @@ def exp(x, name=None):
 
 def log(x, name=None):
     return LOG(x, name=name or "Log")
+
+
+def sin(x, name=None):
+    return SIN(x, name=name or "Sin")
+
+
+def cos(x, name=None):
+    return COS(x, name=name or "Cos")
+
+
+def tan(x, name=None):
+    return TAN(x, name=name or "Tan")
 
 
 def log1p(x, name=None):
