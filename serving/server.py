@@ -155,7 +155,10 @@ class ModelServer:
 
             def do_HEAD(self):  # noqa: N802 - what GET answers, without the body
                 self._head_only = True
-                self.do_GET()
+                try:
+                    self.do_GET()
+                finally:
+                    self._head_only = False  # a kept-alive connection's next request
 
             def _not_allowed(self):
                 self.send_response(405)
