@@ -43,12 +43,12 @@ def _eval_with(session, element, feed_dict, kind):
     return session.run(element, feed_dict)
 
 
-# -- fetches ------------------------------------------------------------------------------------
-
 # Plans a Session keeps. The key is the feeds, fetches and targets as given (their order
 # included), so code that varies them without end would otherwise grow the cache without end.
 MAX_CACHED_PLANS = 1024
 
+
+# -- fetches ------------------------------------------------------------------------------------
 class _Fetches:
     """Flattens a fetch structure into unique tensors and target ops; rebuilds the results.
 
