@@ -20,6 +20,7 @@ import shutil
 import subprocess
 from collections import Counter
 
+from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 
 from minitf import dtypes as _dt
@@ -70,6 +71,16 @@ def _read_protos(path: str):
     data = _read(file)
     contents: dict = {}
     what = "SavedModel" if fmt == "saved_model" else "GraphDef"
+    if fmt == "graph_def" and file.endswith((".pbtxt", ".txt")):  # the text format
+        gd = graph_pb2.GraphDef()
+        try:
+            text_format.Parse(bytes(data).decode(), gd)
+        except (text_format.ParseError, UnicodeDecodeError) as e:
+            raise DataLossError(None, None, f"{file}: not a valid text GraphDef: {e}") from None
+        if not len(gd.node):
+            raise InvalidArgumentError(None, None, f"{file}: the GraphDef has no nodes; is "
+                                       "this a model file?")
+        return fmt, file, len(data), None, gd, {}
     try:
         if fmt == "saved_model":
             stripped = wire.split_saved_model(memoryview(data), contents)

@@ -350,6 +350,15 @@ def test_inspect_an_exported_model(trained, tmp_path, capsys):
     assert "serving_default" in text and "x:0" in text and "z:0" in text
     assert cli.main(["inspect", str(tmp_path / "missing")]) == 1
     assert capsys.readouterr().err.startswith("minitf inspect: ")
+    # The training graph in the text format export reads (graph.pbtxt) describes too.
+    assert cli.main(["inspect", os.path.join(trained["dir"], "graph.pbtxt"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["format"] == "graph_def"
+    assert "x:0" in [p["name"] for p in info["placeholders"]]
+    bad = tmp_path / "bad.pbtxt"
+    bad.write_text("node { name: ")
+    assert cli.main(["inspect", str(bad)]) == 1
+    assert "not a valid text GraphDef" in capsys.readouterr().err
 
 
 # -- minitf predict --------------------------------------------------------------------------------
