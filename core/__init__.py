@@ -4,8 +4,8 @@ Op wrappers come from ``core/ops/*`` (each module's ``__all__``); tf.nn, tf.math
 tf.losses, tf.summary are submodules.
 """
 
-from . import (compat, dtypes, errors, flags, gfile, graph_util, initializers, losses, math,
-               nn, summary, train)
+from . import (compat, dtypes, errors, flags, gfile, graph_util, initializers, layers, losses,
+               math, nn, summary, train)
 from . import tf_logging as logging
 from .flags import app
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,

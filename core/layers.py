@@ -1,0 +1,157 @@
+"""``tf.layers``: TF1's functional layers, built from minitf's ops and variables.
+
+Variables and op names follow TF1's: ``dense/kernel``, ``dense/bias``, ``dense/MatMul``,
+``dense/BiasAdd``; a second unnamed layer is ``dense_1``. Kernels start from
+``glorot_uniform`` and biases from zeros, as in TF1; ``reuse`` and a scope's ``AUTO_REUSE``
+share the variables of a named layer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import init_ops, nn_impl
+from .graph import convert_to_tensor
+from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops, math_ops,
+                  nn_ops, pool_ops)
+from .variables import get_variable, variable_scope
+
+__all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout"]
+
+
+def _pair(value, what):
+    if isinstance(value, (int, np.integer)):
+        return (int(value), int(value))
+    value = tuple(int(v) for v in value)
+    if len(value) != 2:
+        raise ValueError(f"The `{what}` argument must be a tuple of 2 integers. Received: "
+                         f"{value}")
+    return value
+
+
+def _padding(padding):
+    p = str(padding).upper()
+    if p not in ("VALID", "SAME"):
+        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+    return p
+
+
+def _nhwc(data_format):
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got "
+                         f"{data_format!r}")
+    return "NHWC" if data_format == "channels_last" else "NCHW"
+
+
+def _weights(shape, dtype, kernel_initializer, bias_initializer, use_bias, kernel_regularizer,
+             bias_regularizer, trainable, bias_units):
+    kernel = get_variable("kernel", shape, dtype=dtype,
+                          initializer=kernel_initializer or init_ops.glorot_uniform_initializer(),
+                          regularizer=kernel_regularizer, trainable=trainable)
+    bias = None
+    if use_bias:
+        bias = get_variable("bias", [bias_units], dtype=dtype,
+                            initializer=bias_initializer or init_ops.zeros_initializer(),
+                            regularizer=bias_regularizer, trainable=trainable)
+    return kernel, bias
+
+
+def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
+          bias_initializer=None, kernel_regularizer=None, bias_regularizer=None,
+          activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+          trainable=True, name=None, reuse=None):
+    """``outputs = activation(inputs @ kernel + bias)`` over the last dimension of inputs."""
+    inputs = convert_to_tensor(inputs)
+    depth = inputs.shape[-1].value if inputs.shape.rank else None
+    if depth is None:
+        raise ValueError("The last dimension of the inputs to `Dense` should be defined. "
+                         "Found `None`.")
+    with variable_scope(name, default_name="dense", reuse=reuse):
+        kernel, bias = _weights([depth, int(units)], inputs.dtype, kernel_initializer,
+                                bias_initializer, use_bias, kernel_regularizer,
+                                bias_regularizer, trainable, int(units))
+        if inputs.shape.rank == 2:
+            out = linalg_ops.matmul(inputs, kernel)
+        else:  # over the last axis: flatten the others, multiply, restore them
+            leading = array_ops.shape(inputs)[:-1]
+            flat = linalg_ops.matmul(array_ops.reshape(inputs, [-1, depth]), kernel)
+            out = array_ops.reshape(flat, concat_split_ops.concat([leading, [int(units)]], 0))
+            out.set_shape(inputs.shape[:-1].concatenate([int(units)]))
+        if bias is not None:
+            out = nn_ops.bias_add(out, bias)
+        return activation(out) if activation is not None else out
+
+
+def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
+           data_format="channels_last", dilation_rate=(1, 1), activation=None, use_bias=True,
+           kernel_initializer=None, bias_initializer=None, kernel_regularizer=None,
+           bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+           bias_constraint=None, trainable=True, name=None, reuse=None):
+    """A 2-D convolution layer: kernel ``[kh, kw, in_channels, filters]`` and a bias."""
+    inputs = convert_to_tensor(inputs)
+    fmt = _nhwc(data_format)
+    if inputs.shape.rank != 4:
+        raise ValueError(f"Input 0 of layer conv2d is incompatible with the layer: expected "
+                         f"ndim=4, found ndim={inputs.shape.rank}")
+    channels = inputs.shape[3 if fmt == "NHWC" else 1].value
+    if channels is None:
+        raise ValueError("The channel dimension of the inputs should be defined. Found `None`.")
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(strides, "strides")
+    dh, dw = _pair(dilation_rate, "dilation_rate")
+    with variable_scope(name, default_name="conv2d", reuse=reuse):
+        kernel, bias = _weights([kh, kw, channels, int(filters)], inputs.dtype,
+                                kernel_initializer, bias_initializer, use_bias,
+                                kernel_regularizer, bias_regularizer, trainable, int(filters))
+        stride = [1, sh, sw, 1] if fmt == "NHWC" else [1, 1, sh, sw]
+        dilation = [1, dh, dw, 1] if fmt == "NHWC" else [1, 1, dh, dw]
+        out = conv_ops.conv2d(inputs, kernel, strides=stride, padding=_padding(padding),
+                              data_format=fmt, dilations=dilation, name="Conv2D")
+        if bias is not None:
+            out = nn_ops.bias_add(out, bias, data_format=fmt)
+        return activation(out) if activation is not None else out
+
+
+def _pooling(op, default_name):
+    def layer(inputs, pool_size, strides, padding="valid", data_format="channels_last",
+              name=None):
+        fmt = _nhwc(data_format)
+        ph, pw = _pair(pool_size, "pool_size")
+        sh, sw = _pair(strides, "strides")
+        ksize = [1, ph, pw, 1] if fmt == "NHWC" else [1, 1, ph, pw]
+        stride = [1, sh, sw, 1] if fmt == "NHWC" else [1, 1, sh, sw]
+        with variable_scope(name, default_name=default_name):
+            return op(inputs, ksize, stride, _padding(padding), data_format=fmt)
+    layer.__name__ = default_name
+    layer.__doc__ = f"A 2-D {default_name.split('_')[0]} pooling layer (``{op.__name__}``)."
+    return layer
+
+
+max_pooling2d = _pooling(pool_ops.max_pool, "max_pooling2d")
+average_pooling2d = _pooling(pool_ops.avg_pool, "average_pooling2d")
+
+
+def flatten(inputs, name=None, data_format="channels_last"):
+    """``[batch, ...]`` to ``[batch, everything else]``."""
+    inputs = convert_to_tensor(inputs)
+    with variable_scope(name, default_name="flatten"):
+        if data_format == "channels_first" and inputs.shape.rank and inputs.shape.rank > 2:
+            inputs = array_ops.transpose(inputs, [0] + list(range(2, inputs.shape.rank)) + [1])
+        rest = inputs.shape[1:].num_elements() if inputs.shape.rank else None
+        if rest is not None:
+            return array_ops.reshape(inputs, [-1, rest])
+        return array_ops.reshape(inputs, [array_ops.shape(inputs)[0], -1])
+
+
+def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None):
+    """Drops a fraction ``rate`` of the inputs (scaling the rest by ``1 / (1 - rate)``) when
+    ``training``; the identity otherwise. A ``training`` tensor selects at run time (minitf
+    has no tf.cond: the dropped values are computed either way)."""
+    inputs = convert_to_tensor(inputs)
+    with variable_scope(name, default_name="dropout"):
+        if isinstance(training, (bool, np.bool_)):
+            if not training:
+                return array_ops.identity(inputs)
+            return nn_impl.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed)
+        dropped = nn_impl.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed)
+        return logic_ops.where_v2(math_ops.cast(training, "bool"), dropped, inputs)
