@@ -147,7 +147,19 @@ def _mirror_pad_grad_kernel(dy, paddings, *, mode):
     return np.ascontiguousarray(dy)
 
 
+def _check_mode(mode):
+    if mode not in ("REFLECT", "SYMMETRIC"):  # the op's attr (tf.pad's own mode is any case)
+        raise ValueError(f'Value for attr \'mode\' of "{mode}" is not in the list of allowed '
+                         'values: "REFLECT", "SYMMETRIC"')
+
+
+def _mirror_pad_infer(x, paddings, *, mode):
+    _check_mode(mode)
+    return _pad_infer(x, paddings, mirror=mode)
+
+
 def _mirror_pad_grad_infer(dy, paddings, *, mode):
+    _check_mode(mode)
     dims = dy.shape.as_tuple()
     pv = paddings.value
     if dims is None or pv is None:
@@ -162,7 +174,7 @@ def _mirror_pad_grad_infer(dy, paddings, *, mode):
 MIRROR_PAD = register(OpDef(
     "MirrorPad", inputs=["input:T", "paddings:Tpaddings=int32"], attrs={"mode": req("string")},
     kernel=_mirror_pad_kernel,
-    infer=lambda x, paddings, *, mode: _pad_infer(x, paddings, mirror=mode),
+    infer=_mirror_pad_infer,
     grad=lambda op, dy: [MIRROR_PAD_GRAD(dy, op.inputs[1], mode=op.get_attr("mode")), None],
 ))
 

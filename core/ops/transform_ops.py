@@ -350,6 +350,10 @@ def broadcast_to(input, shape, name=None):  # noqa: A002
 
 
 def _one_hot_kernel(indices, depth, on_value, off_value, *, axis):
+    for value, what in ((on_value, "on_value"), (off_value, "off_value")):
+        if np.ndim(value) != 0:  # the shapes may only be known now
+            raise InvalidArgumentError(None, None, f"{what} must be a scalar, but got: "
+                                       f"{list(np.shape(value))}")
     idx = np.asarray(indices)
     depth = int(depth)
     if depth < 0:

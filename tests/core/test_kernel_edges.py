@@ -102,6 +102,8 @@ def test_reshape_of_an_empty_tensor_infers_minus_one_as_tf_does(shape, want):
     ("MatMul", [f32(1, 2), np.array([[1], [2]], np.float32)], "In[0] is not a matrix"),
     ("MatMul", [np.ones((2, 2, 2), np.float32), np.ones((2, 2), np.float32)],
      "In[0] is not a matrix"),
+    ("OneHot", [np.array([0, 1], np.int32), np.array(3, np.int32), f32(1), np.float32(0)],
+     "on_value must be a scalar, but got: [1]"),
 ])
 def test_errors_tensorflow_raises_too(op_type, inputs, message):
     with pytest.raises(InvalidArgumentError, match=message.replace("[", r"\[")):
@@ -113,3 +115,12 @@ def test_bool_is_not_a_number(op_type):
     """TF has no such kernels; numpy would quietly give int64 or int8 for a bool tensor."""
     with pytest.raises(TypeError, match="DataType bool not in list of allowed values"):
         lookup(op_type)(tf.placeholder(tf.bool, [2]))
+
+
+def test_mirror_pad_mode_is_the_ops_upper_case_attr():
+    with pytest.raises(ValueError, match="Value for attr 'mode' of \"reflect\""):
+        lookup("MirrorPad")(tf.placeholder(tf.float32, [3]), [[1, 1]], mode="reflect")
+    # tf.pad's own argument takes either case, as TF's does
+    with tf.Session() as sess:
+        out = sess.run(tf.pad(tf.constant([1.0, 2.0, 3.0]), [[1, 1]], mode="reflect"))
+    np.testing.assert_array_equal(out, [2.0, 1.0, 2.0, 3.0, 2.0])
