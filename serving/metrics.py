@@ -86,7 +86,6 @@ class Metrics:
         self._queues: dict[str, set] = {}  # model label -> queue_depth of its batchers
         self._queues_lock = threading.Lock()
         self._recorder_caches: list[dict] = []
-        self._unloading: set[tuple[str, int]] = set()
         # Unloaded versions (a tuple each, until a version of that number loads again).
         self._forgotten: set[tuple[str, int]] = set()
         self._zero(self._models)
@@ -114,7 +113,7 @@ class Metrics:
         closure per API, called from its handler on the event loop, keeps the per-request work
         to a dictionary lookup and the observations."""
         children: dict[tuple, tuple] = {}  # (model label, version, code) -> metric children
-        self._recorder_caches.append(children)  # forget_version empties an unloaded version's
+        self._recorder_caches.append(children)  # unloaded() empties an unloaded version's
         models, stats, forgotten = self._models, self.stats if inference else None, \
             self._forgotten
 
@@ -194,16 +193,12 @@ class Metrics:
         if int(state) == 30 and (label, version) in self._forgotten:  # the same number again
             self._forgotten.discard((label, version))
             self._drop_cached(label, version)
-        if int(state) == 40:  # UNLOADING
-            self._unloading.add((label, version))
-        elif int(state) == 50 and (label, version) in self._unloading:  # END after an unload
-            self._unloading.discard((label, version))
-            self.forget_version(label, version)
 
-    def forget_version(self, label: str, version: int):
+    def unloaded(self, model: str, version: int):
         """Drops an unloaded version's series and statistics, so they stay bounded by the
         versions on disk however many are deployed over a server's life (a version that
-        failed to load keeps its END state: that is what an operator needs to see)."""
+        failed to load is never unloaded: its END state stays, for an operator to see)."""
+        label = self.model_label(model)
         v = str(version)
         self._forgotten.add((label, version))
         self._drop_cached(label, version)

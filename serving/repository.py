@@ -310,6 +310,8 @@ class ModelRepository:
             self._loaded[name] = versions
         entry.stop()  # drains its queued requests
         self._set_state(name, version, State.END)
+        if self._observer is not None:
+            self._observer.unloaded(name, version)
         log.info("Unloaded servable %s version %d", name, version)
 
     def _set_state(self, name, version, state, error=None):

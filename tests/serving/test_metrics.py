@@ -386,6 +386,7 @@ def test_an_unloaded_versions_series_are_dropped_a_failed_ones_kept():
         if version > 1:
             m.version_state("m", version - 1, 40)
             m.version_state("m", version - 1, 50)
+            m.unloaded("m", version - 1)  # what the repository reports after the END
     m.version_state("m", 99, 20)
     m.version_state("m", 99, 50)  # failed to load: never available, never unloaded
     text = m.registry
@@ -418,6 +419,7 @@ def test_a_request_finishing_after_its_version_unloaded_counts_without_a_version
     record("m", 1, "OK", 0.001)
     for state in (40, 50):
         m.version_state("m", 1, state)
+    m.unloaded("m", 1)
     record("m", 1, "OK", 0.001)  # was in flight during the unload
     assert count("1") is None and count("") == 1
     assert m.stats.versions("m") == []
