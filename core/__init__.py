@@ -7,6 +7,7 @@ tf.losses, tf.summary are submodules.
 from . import (compat, dtypes, errors, flags, gfile, graph_util, initializers, layers, losses,
                math, nn, summary, train)
 from . import tf_logging as logging
+from ._protos import lazy_classes
 from .flags import app
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
                      int16, int32, int64, string, uint8, uint16, uint32, uint64)
@@ -51,14 +52,6 @@ __version__ = "0.1.0"
 # ``tf.ConfigProto`` / ``tf.GPUOptions`` for a Session (accepted; minitf runs on the CPU),
 # ``tf.RunOptions`` / ``tf.RunMetadata`` for a run. Imported on first use: core does not import
 # the protos package.
-_PROTO_CLASSES = {"GraphDef": "graph_pb2", "ConfigProto": "config_pb2",
-                  "GPUOptions": "config_pb2", "RunOptions": "config_pb2",
-                  "RunMetadata": "config_pb2"}
-
-
-def __getattr__(name):
-    module = _PROTO_CLASSES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'minitf' has no attribute '{name}'")
-    import importlib
-    return getattr(importlib.import_module(f"minitf.protos.{module}"), name)
+__getattr__ = lazy_classes(__name__, {
+    "GraphDef": "graph_pb2", "ConfigProto": "config_pb2", "GPUOptions": "config_pb2",
+    "RunOptions": "config_pb2", "RunMetadata": "config_pb2"})

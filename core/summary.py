@@ -12,7 +12,6 @@ classes for code that builds summaries by hand, as TF1 code often does.
 
 from __future__ import annotations
 
-import importlib
 import os
 import queue
 import re
@@ -22,6 +21,7 @@ import time
 import weakref
 
 from . import _wire as w
+from ._protos import lazy_classes
 from . import dtypes as _dt
 from .graph import Graph, GraphKeys, add_to_collection, convert_to_tensor, get_collection
 from .graph import get_default_graph, name_scope
@@ -153,16 +153,10 @@ def merge_all(key=GraphKeys.SUMMARIES, scope=None, name=None):
 
 
 # -- protos, resolved on first use (core does not import minitf.protos) ---------------------------
-_PROTOS = {"Summary": "summary_pb2", "SummaryDescription": "summary_pb2",
-           "SummaryMetadata": "summary_pb2", "Event": "event_pb2", "SessionLog": "event_pb2",
-           "TaggedRunMetadata": "event_pb2"}
-
-
-def __getattr__(name):
-    module = _PROTOS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'minitf.summary' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"minitf.protos.{module}"), name)
+__getattr__ = lazy_classes(__name__, {
+    "Summary": "summary_pb2", "SummaryDescription": "summary_pb2",
+    "SummaryMetadata": "summary_pb2", "Event": "event_pb2", "SessionLog": "event_pb2",
+    "TaggedRunMetadata": "event_pb2"})
 
 
 # -- events ---------------------------------------------------------------------------------------
