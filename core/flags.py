@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import types
 
 __all__ = ["FLAGS", "DEFINE_string", "DEFINE_integer", "DEFINE_float", "DEFINE_boolean",
            "DEFINE_bool", "DEFINE_list", "run"]
@@ -115,12 +116,4 @@ def run(main=None, argv=None):
     sys.exit(main(rest))
 
 
-class _App:
-    """``tf.app``: ``run`` and ``flags``."""
-
-    def __init__(self):
-        self.run = run
-        self.flags = sys.modules[__name__]
-
-
-app = _App()
+app = types.SimpleNamespace(run=run, flags=sys.modules[__name__])  # tf.app

@@ -630,12 +630,13 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
         else:
             arr = to_numpy(value, dtype)
     except TypeError:  # a list holding Tensors, e.g. [tf.shape(x)[0], 2, 2]?
-        packed = _nested_tensor_dtype(_static_values(value)) \
-            if isinstance(value, (list, tuple)) else None
+        if not isinstance(value, (list, tuple)):
+            raise
+        values = _static_values(value)
+        packed = _nested_tensor_dtype(values)
         if packed is None:
             raise
-        # one Pack op, as TF1 builds
-        return _autopack(_static_values(value), dtype or packed, name or "packed")
+        return _autopack(values, dtype or packed, name or "packed")  # one Pack op, as TF1's
     const = lookup("Const")
     return const(value=arr, dtype=_dt.from_numpy(arr), name=name or "Const")
 
@@ -660,9 +661,13 @@ def _static_values(value):
 def _nested_tensor_dtype(values):
     """The dtype of the first Tensor (or Variable) in nested lists, None if there is none."""
     for v in values:
-        t = _nested_tensor_dtype(v) if isinstance(v, list) else _as_tensor_or_none(v)
-        if t is not None:
-            return t if isinstance(t, _dt.DType) else t.dtype
+        if isinstance(v, list):
+            dtype = _nested_tensor_dtype(v)
+        else:
+            t = _as_tensor_or_none(v)
+            dtype = None if t is None else t.dtype
+        if dtype is not None:
+            return dtype
     return None
 
 

@@ -100,13 +100,12 @@ class SignatureRunner:
         values = self.plan_for(outputs).run(feeds)
         return dict(zip(outputs, values))
 
-    def warm_up(self, batch: int = 1) -> bool:
+    def warm_up(self, batch: int = 1):
         """Runs every compiled plan once on zeros (unknown dims -> ``batch``), so a version's
         first requests do not pay for first-touch costs. Best effort: zeros are not always a
         valid input (a reshape to a fixed width, an integer division), and an input of unknown
         rank has no shape to make zeros of, so such a version loads anyway and runs cold
-        (TF Serving warms up only from recorded requests, and never rejects a model for it).
-        Returns whether every plan ran."""
+        (TF Serving warms up only from recorded requests, and never rejects a model for it)."""
         feeds = []
         for alias in self.input_names:
             info = self.signature.inputs[alias]
@@ -114,7 +113,7 @@ class SignatureRunner:
             if dims is None:
                 log.info("signature '%s' not warmed up: input '%s' has unknown rank", self.name,
                          alias)
-                return False
+                return
             shape = tuple(batch if d is None else d for d in dims)
             feeds.append(np.zeros(shape, dtype=_np_dtype(info.dtype)))
         for outputs in list(self._plans):
@@ -124,8 +123,7 @@ class SignatureRunner:
                 log.warning("signature '%s' not warmed up: it fails on zeros (%s: %s); it "
                             "loads anyway and serves whatever its real inputs give",
                             self.name, type(e).__name__, e.message)
-                return False
-        return True
+                return
 
 
 def _np_dtype(dtype: _dt.DType):

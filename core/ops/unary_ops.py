@@ -102,14 +102,13 @@ def _grad_op_infer(y, dy):
 
 
 def _grad_op(type_, kernel, grad):
-    quiet = _quiet(kernel)
-
+    # The kernels are lambdas of this module: their warnings are silenced without _quiet.
     def checked(y, dy):  # numpy would broadcast; TF's kernels want the same shape
         if np.shape(y) != np.shape(dy):
             raise InvalidArgumentError(None, None, f"Inputs to operation {type_} must have "
                                        f"the same size and shape.  Input 0: {list(np.shape(y))}"
                                        f" != input 1: {list(np.shape(dy))}")
-        return quiet(y, dy)
+        return kernel(y, dy)
     return register(OpDef(type_, inputs=["y:T", "dy:T"], kernel=checked,
                           infer=_typed(_grad_op_infer, _FLOAT_C, "y"), grad=grad))
 
