@@ -29,6 +29,15 @@ from minitf.errors import (DeadlineExceededError, FailedPreconditionError, Inter
 log = logging.getLogger("minitf.serving")
 
 
+def check_int(value, what: str, minimum: int = 0) -> int:
+    """An integer (not a bool, float or string, as JSON may give) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{what} must be >= {minimum}, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class BatchingConfig:
     enabled: bool = True
@@ -47,11 +56,7 @@ class BatchingConfig:
                 raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
         for name, least in (("max_batch_size", 1), ("max_enqueued_batches", 1),
                             ("num_batch_threads", 1), ("batch_timeout_micros", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"{name} must be an integer, got {value!r}")
-            if value < least:
-                raise ValueError(f"{name} must be >= {least}, got {value}")
+            check_int(getattr(self, name), name, least)
         if isinstance(self.allowed_batch_sizes, (str, bytes)) or \
                 not hasattr(self.allowed_batch_sizes, "__iter__") or \
                 any(isinstance(v, bool) or not isinstance(v, int)

@@ -27,7 +27,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from .batching import BatchingConfig
+from .batching import BatchingConfig, check_int
 from .repository import ModelConfig
 
 
@@ -52,15 +52,6 @@ class ServerOptions:
     reflection: bool = True
 
 
-def _int(value, what: str, minimum: int = 0) -> int:
-    """A JSON integer (not a bool, float or string) of at least ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{what} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{what} must be >= {minimum}, got {value}")
-    return value
-
-
 def _policy(name: str, raw) -> dict:
     if raw is None or raw == "latest":
         return {"version_policy": "latest", "num_versions": 1}
@@ -75,7 +66,7 @@ def _policy(name: str, raw) -> dict:
             if unknown:  # a typo would otherwise quietly mean the default
                 raise ValueError(f"version_policy {kind}: unknown keys {sorted(unknown)}")
             if kind == "latest":
-                return {"version_policy": "latest", "num_versions": _int(
+                return {"version_policy": "latest", "num_versions": check_int(
                     body.get("num_versions", 1), "version_policy latest num_versions", 1)}
             if kind == "specific":
                 versions = body.get("versions")
@@ -83,7 +74,7 @@ def _policy(name: str, raw) -> dict:
                     raise ValueError("version_policy specific: versions must be a non-empty "
                                      f"list of version numbers, got {versions!r}")
                 return {"version_policy": "specific", "versions": tuple(
-                    _int(v, "version_policy specific versions[]") for v in versions)}
+                    check_int(v, "version_policy specific versions[]") for v in versions)}
             return {"version_policy": "all"}
     raise ValueError(f"model {name}: version_policy must be \"latest\", \"all\", "
                      f"{{\"latest\": {{\"num_versions\": N}}}} or {{\"specific\": {{\"versions\": "
@@ -145,7 +136,7 @@ def load_model_config_file(path: str, batching: BatchingConfig | None = None,
             labels = m.get("version_labels", {})
             if not isinstance(labels, dict):
                 raise ValueError("version_labels must be an object {\"label\": version}")
-            labels = {k: _int(v, f"version_labels[{k!r}]") for k, v in labels.items()}
+            labels = {k: check_int(v, f"version_labels[{k!r}]") for k, v in labels.items()}
             models.append(ModelConfig(name=m["name"], base_path=base_path,
                                       version_labels=labels, batching=model_batching,
                                       **_policy(m["name"], m.get("version_policy"))))
