@@ -12,7 +12,9 @@ without descriptor-pool clashes. Our package is always ``minitf.`` + the canonic
   config (RunOptions, RunMetadata), histogram, summary, event
 - ``minitf.tensorflow.error``: error_codes
 - ``minitf.tensorflow.serving``: model, predict, get_model_metadata, status, get_model_status,
-  session_service, prediction_service, model_service
+  session_service, prediction_service, model_service; the configuration files
+  model_server_config, file_system_storage_path_source, logging_config, log_collector_config,
+  and session_bundle_config (only its BatchingParameters)
 - ``minitf.inference`` (KServe v2 / Triton): grpc_service, model_config
 - ``minitf.grpc.health.v1``: health
 - ``minitf.grpc.reflection.v1alpha`` / ``.v1``: reflection_v1alpha / reflection_v1
@@ -81,6 +83,13 @@ CANONICAL_FILES: dict[str, str] = {
     "session_service.proto": "tensorflow_serving/apis/session_service.proto",
     "prediction_service.proto": "tensorflow_serving/apis/prediction_service.proto",
     "model_service.proto": "tensorflow_serving/apis/model_service.proto",
+    "file_system_storage_path_source.proto":
+        "tensorflow_serving/config/file_system_storage_path_source.proto",
+    "log_collector_config.proto": "tensorflow_serving/config/log_collector_config.proto",
+    "logging_config.proto": "tensorflow_serving/config/logging_config.proto",
+    "model_server_config.proto": "tensorflow_serving/config/model_server_config.proto",
+    "session_bundle_config.proto":
+        "tensorflow_serving/servables/tensorflow/session_bundle_config.proto",
     "grpc_service.proto": "grpc_service.proto",  # Triton registers its files at the root
     "model_config.proto": "model_config.proto",
     "health.proto": "grpc/health/v1/health.proto",

@@ -41,11 +41,12 @@ def _serve_parser(sub):
     p.add_argument("--model_name", help="name of the single model to serve (default: the "
                    "last component of --model_base_path)")
     p.add_argument("--model_base_path", help="directory holding <version>/saved_model.pb")
-    p.add_argument("--model_config_file", help="JSON file listing several models: "
+    p.add_argument("--model_config_file", help="file listing several models: JSON "
                    '{"batching": {...}, "models": [{"name": ..., "base_path": ..., '
                    '"version_policy": "latest"|"all"|{"latest": {"num_versions": N}}|'
                    '{"specific": {"versions": [...]}}, "version_labels": {"label": N}, '
-                   '"batching": {...}|true|false}]} (README: Serving, Configuration)')
+                   '"batching": {...}|true|false}]}, or TF Serving\'s text-format '
+                   "ModelServerConfig (README: Serving, Configuration)")
     p.add_argument("--file_system_poll_wait_seconds", type=float, default=1.0,
                    help="how often to look for new or removed versions (0: only at start)")
     p.add_argument("--max_message_bytes", type=int, default=2**31 - 1,
@@ -60,9 +61,15 @@ def _serve_parser(sub):
     p.add_argument("--ssl_key", help="PEM private key for --ssl_cert")
     p.add_argument("--ssl_client_ca", help="PEM CA bundle: require client certificates "
                    "(mutual TLS)")
-    p.add_argument("--batching", choices=["on", "off"], default="on",
-                   help="dynamic batching for every model; a config file's batching settings "
-                   "override these flags parameter by parameter")
+    p.add_argument("--batching", choices=["on", "off"],
+                   help="dynamic batching for every model (default on); a config file's "
+                   "batching settings override these flags parameter by parameter")
+    p.add_argument("--enable_batching", nargs="?", const="true", choices=["true", "false"],
+                   help="TF Serving's spelling of --batching on|off")
+    p.add_argument("--batching_parameters_file",
+                   help="TF Serving's text-format BatchingParameters (max_batch_size { value: "
+                   "32 } ...): overrides the batching flags below, and is overridden by a "
+                   "JSON model config's batching settings")
     p.add_argument("--max_batch_size", type=int, default=32, help="rows per batch")
     p.add_argument("--batch_timeout_micros", type=int, default=0,
                    help="how long the oldest request may wait for a fuller batch")
@@ -101,7 +108,7 @@ def _check_ranges(args):
 
 def build_options(args):
     from .batching import BatchingConfig
-    from .config import ServerOptions, load_model_config_file
+    from .config import ServerOptions, load_batching_parameters_file, load_model_config_file
     from .repository import ModelConfig
 
     _check_ranges(args)
@@ -110,11 +117,19 @@ def build_options(args):
     except ValueError:
         raise ValueError("--allowed_batch_sizes: expected comma-separated integers, got "
                          f"{args.allowed_batch_sizes!r}") from None
+    enabled = args.batching != "off"
+    if args.enable_batching is not None:
+        enabled = args.enable_batching == "true"
+        if args.batching is not None and enabled != (args.batching == "on"):
+            raise ValueError(f"--batching {args.batching} and --enable_batching="
+                             f"{args.enable_batching} disagree")
     default = BatchingConfig(
-        enabled=args.batching == "on", max_batch_size=args.max_batch_size,
+        enabled=enabled, max_batch_size=args.max_batch_size,
         batch_timeout_micros=args.batch_timeout_micros,
         max_enqueued_batches=args.max_enqueued_batches,
         num_batch_threads=args.num_batch_threads, allowed_batch_sizes=sizes)
+    if args.batching_parameters_file:
+        default = load_batching_parameters_file(args.batching_parameters_file, default)
     if args.model_config_file:
         if args.model_base_path or args.model_name:
             raise ValueError("use either --model_config_file or --model_name/--model_base_path")

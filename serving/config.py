@@ -19,6 +19,11 @@ The model configuration file is JSON::
 parameters layer: the command line's, then the file's top-level ``batching``, then a model's
 own, each overriding only the parameters it names (``false``/``true`` switch batching off/on
 and keep the parameters). Relative ``base_path``s are relative to the configuration file.
+
+TF Serving's own files work too: a text-format ``ModelServerConfig`` (``model_config_list {
+config { name: 'mlp' base_path: '/models/mlp' model_platform: 'tensorflow' } }``) in place of
+the JSON, and a text-format ``BatchingParameters`` (``max_batch_size { value: 32 }``) for
+``--batching_parameters_file``.
 """
 
 from __future__ import annotations
@@ -98,16 +103,17 @@ def _batching(raw, where: str, base: BatchingConfig | None):
 
 def load_model_config_file(path: str, batching: BatchingConfig | None = None,
                            ) -> tuple[list[ModelConfig], BatchingConfig | None]:
-    """Parses the JSON model configuration; raises ValueError naming what is wrong.
+    """Parses the model configuration (JSON, or TF Serving's text ModelServerConfig); raises
+    ValueError naming what is wrong.
 
     Batching is layered: ``batching`` (the command line's settings) < the file's top-level
     ``batching`` < a model's own. Returns the models (each with its batching resolved, None
     where nothing configures it) and the file's default."""
+    text = _read(path, "model config")
+    if text.lstrip()[:1] not in ("{", "["):  # not JSON: TF Serving's text ModelServerConfig
+        return _tf_serving_models(path, text, batching), batching
     try:
-        with open(path) as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise ValueError(f"cannot read model config {path}: {e.strerror}") from None
+        doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise ValueError(f"model config {path} is not valid JSON: {e}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("models"), list):
@@ -143,3 +149,97 @@ def load_model_config_file(path: str, batching: BatchingConfig | None = None,
         except (TypeError, ValueError) as e:  # int("x"), a non-string path, ...: say where
             raise ValueError(f"{where}: {e}") from None
     return models, default
+
+
+def _read(path: str, what: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as e:
+        raise ValueError(f"cannot read {what} {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{what} {path} is not UTF-8 text: {e}") from None
+
+
+def _parse_text(text: str, message, error: str):
+    from google.protobuf import text_format
+
+    try:
+        text_format.Parse(text, message)
+    except text_format.ParseError as e:
+        raise ValueError(f"{error}: {e}") from None
+    return message
+
+
+def _tf_serving_models(path: str, text: str, batching: BatchingConfig | None
+                       ) -> list[ModelConfig]:
+    """TF Serving's ``--model_config_file``: a text-format ModelServerConfig (or JSON that
+    does not start with ``{``, which is named as such)."""
+    from minitf.protos import model_server_config_pb2
+
+    config = _parse_text(text, model_server_config_pb2.ModelServerConfig(), f"model config "
+                         f"{path} is neither JSON nor a text-format ModelServerConfig")
+    if config.HasField("custom_model_config"):
+        raise ValueError(f"model config {path}: custom_model_config is not supported; list "
+                         "the models in model_config_list")
+    base = os.path.dirname(os.path.abspath(path))
+    models = []
+    for i, m in enumerate(config.model_config_list.config):
+        where = f"{path}: model_config_list config {i + 1} ({m.name or 'no name'})"
+        if not m.name or not m.base_path:
+            raise ValueError(f"{where}: each model needs name and base_path")
+        if m.model_platform not in ("", "tensorflow"):
+            raise ValueError(f"{where}: model_platform {m.model_platform!r} is not supported "
+                             "(minitf serves TensorFlow SavedModels: 'tensorflow')")
+        if m.HasField("logging_config"):
+            raise ValueError(f"{where}: logging_config (request logging) is not supported")
+        policy = m.model_version_policy
+        kind = policy.WhichOneof("policy_choice")
+        if kind == "specific":
+            raw = {"specific": {"versions": list(policy.specific.versions)}}
+        elif kind == "all":
+            raw = "all"
+        else:  # latest, the default; TF Serving serves at least one (num_versions 0 means 1)
+            raw = {"latest": {"num_versions": max(policy.latest.num_versions, 1)}}
+        try:
+            models.append(ModelConfig(
+                name=m.name, base_path=os.path.join(base, m.base_path),
+                version_labels=dict(m.version_labels), batching=batching,
+                **_policy(m.name, raw)))
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{where}: {e}") from None
+    if not models:
+        raise ValueError(f"model config {path}: model_config_list lists no models")
+    return models
+
+
+def load_batching_parameters_file(path: str, base: BatchingConfig) -> BatchingConfig:
+    """TF Serving's ``--batching_parameters_file`` (a text-format BatchingParameters): the
+    parameters it sets, over ``base`` (batching stays on or off as ``base`` says)."""
+    from minitf.protos import session_bundle_config_pb2
+
+    where = f"batching parameters file {path}"
+    p = _parse_text(_read(path, "batching parameters file"),
+                    session_bundle_config_pb2.BatchingParameters(),
+                    f"{where} is not a text-format BatchingParameters")
+    if p.pad_variable_length_inputs:
+        raise ValueError(f"{where}: pad_variable_length_inputs is not supported (requests "
+                         "batch together only when their non-batch dimensions agree)")
+    params = {name: getattr(p, name).value for name in (
+        "max_batch_size", "batch_timeout_micros", "max_enqueued_batches", "num_batch_threads",
+        "enable_large_batch_splitting") if p.HasField(name)}
+    if p.allowed_batch_sizes:
+        params["allowed_batch_sizes"] = tuple(p.allowed_batch_sizes)
+    if p.HasField("max_execution_batch_size"):
+        size = p.max_execution_batch_size.value
+        if size != params.get("max_batch_size", base.max_batch_size):
+            raise ValueError(
+                f"{where}: max_execution_batch_size ({size}) different from max_batch_size is "
+                "not supported: minitf's max_batch_size is the largest batch executed, and "
+                "larger requests are split when enable_large_batch_splitting is on")
+    # thread_pool_name names TF Serving's shared thread pool; minitf's batch threads belong
+    # to each batcher, so the name changes nothing.
+    try:
+        return BatchingConfig.from_dict({**params, "enabled": base.enabled}, base)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: {e}") from None

@@ -56,6 +56,7 @@ OFFICIAL_MODULES = {
         "tensorflow_serving.apis.model_service_pb2",
         "tensorflow_serving.apis.prediction_service_pb2",
         "tensorflow_serving.apis.session_service_pb2",
+        "tensorflow_serving.config.model_server_config_pb2",
     ],
     "tritonclient": ["tritonclient.grpc.service_pb2", "tritonclient.grpc.model_config_pb2"],
     "grpc_health": ["grpc_health.v1.health_pb2"],
@@ -114,7 +115,49 @@ def _family(file: FileDescriptor) -> str:
     return FAMILIES[protos.canonical_name(file.package)]
 
 
-def _official_pool(family: str) -> descriptor_pool.DescriptorPool:
+# tensorflow-serving-api does not ship session_bundle_config.proto: its BatchingParameters,
+# field by field from the original (servables/tensorflow/session_bundle_config.proto).
+_BATCHING_PARAMETERS = [  # name, number, wrapper message or scalar type, repeated
+    ("max_batch_size", 1, "Int64Value", False),
+    ("batch_timeout_micros", 2, "Int64Value", False),
+    ("max_enqueued_batches", 3, "Int64Value", False),
+    ("num_batch_threads", 4, "Int64Value", False),
+    ("thread_pool_name", 5, "StringValue", False),
+    ("allowed_batch_sizes", 6, "int64", True),
+    ("pad_variable_length_inputs", 7, "bool", False),
+    ("enable_large_batch_splitting", 8, "BoolValue", False),
+    ("max_execution_batch_size", 9, "Int64Value", False),
+]
+
+
+def _batching_parameters_pool() -> descriptor_pool.DescriptorPool:
+    from google.protobuf import descriptor_pb2
+
+    pool = descriptor_pool.DescriptorPool()
+    wrappers = descriptor_pb2.FileDescriptorProto()
+    wrappers_pb2.DESCRIPTOR.CopyToProto(wrappers)
+    pool.Add(wrappers)
+    file = descriptor_pb2.FileDescriptorProto(
+        name="tensorflow_serving/servables/tensorflow/session_bundle_config.proto",
+        package="tensorflow.serving", syntax="proto3",
+        dependency=["google/protobuf/wrappers.proto"])
+    message = file.message_type.add(name="BatchingParameters")
+    F = descriptor_pb2.FieldDescriptorProto
+    scalars = {"int64": F.TYPE_INT64, "bool": F.TYPE_BOOL}
+    for name, number, kind, repeated in _BATCHING_PARAMETERS:
+        field = message.field.add(name=name, number=number,
+                                  label=F.LABEL_REPEATED if repeated else F.LABEL_OPTIONAL)
+        if kind in scalars:
+            field.type = scalars[kind]
+        else:
+            field.type, field.type_name = F.TYPE_MESSAGE, f".google.protobuf.{kind}"
+    pool.Add(file)
+    return pool
+
+
+def _official_pool(family: str, source: str = "") -> descriptor_pool.DescriptorPool:
+    if source == "session_bundle_config.proto":
+        return _batching_parameters_pool()
     if family == "tensorflow_serving":
         pytest.importorskip("tensorflow")
     for name in OFFICIAL_MODULES[family]:
@@ -207,13 +250,14 @@ def _compare_file(ours: FileDescriptor, pool, rename=protos.canonical_name) -> I
 
 def _family_param(source: str):
     family = _family(_module(source).DESCRIPTOR)
-    marks = [pytest.mark.tensorflow] if family.startswith("tensorflow") else []
+    needs_tf = family.startswith("tensorflow") and source != "session_bundle_config.proto"
+    marks = [pytest.mark.tensorflow] if needs_tf else []
     return pytest.param(source, family, marks=marks, id=source)
 
 
 @pytest.mark.parametrize(("source", "family"), [_family_param(source) for source in SOURCES])
 def test_wire_compatible_with_official_descriptors(source, family):
-    pool = _official_pool(family)
+    pool = _official_pool(family, source)
     problems = list(_compare_file(_module(source).DESCRIPTOR, pool))
     assert not problems, "\n".join(problems)
 
@@ -733,7 +777,7 @@ def test_reflection_pool_matches_tensorflow_and_serving_descriptors(real_tf, ser
         family = _family(_module(source).DESCRIPTOR)
         if family.startswith("tensorflow"):
             problems = list(_compare_file(pool.FindFileByName(canonical),
-                                          _official_pool(family), lambda n: n))
+                                          _official_pool(family, source), lambda n: n))
             assert not problems, "\n".join(problems)
 
 

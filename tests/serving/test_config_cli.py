@@ -146,7 +146,8 @@ def test_missing_config_file(tmp_path):
 SERVE_OPTIONS = ["--port", "--http_port", "--host", "--model_name", "--model_base_path",
                  "--model_config_file", "--file_system_poll_wait_seconds",
                  "--max_message_bytes", "--grpc_threads", "--ssl_cert", "--ssl_key",
-                 "--ssl_client_ca", "--batching", "--max_batch_size", "--batch_timeout_micros",
+                 "--ssl_client_ca", "--batching", "--enable_batching",
+                 "--batching_parameters_file", "--max_batch_size", "--batch_timeout_micros",
                  "--max_enqueued_batches", "--num_batch_threads", "--allowed_batch_sizes",
                  "--grace_seconds", "--log_level"]
 
