@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minitf import _wire
 from minitf import dtypes as _dt
 from minitf.errors import InvalidArgumentError, UnimplementedError
 from minitf.protos import tensor_pb2, tensor_shape_pb2
@@ -81,9 +82,12 @@ def shape_from_proto(proto, what: str = "shape") -> TensorShape:
 
 
 # -- tensors ----------------------------------------------------------------------------------
-def make_tensor_proto(values, dtype=None, shape=None, with_content: bool = True):
+def make_tensor_proto(values, dtype=None, shape=None, with_content: bool = True,
+                      fields_only: bool = False):
     """A TensorProto for ``values`` (TF's encoding). ``with_content=False`` leaves out
-    ``tensor_content`` so a writer can stream the raw bytes itself."""
+    ``tensor_content`` so a writer can stream the raw bytes itself; ``fields_only`` puts every
+    value in its typed list, as TF's C++ ``Tensor::AsProtoField`` does (TF Serving's Predict
+    answers so, and clients read ``float_val``)."""
     if dtype is not None:
         dtype = _dt.as_dtype(dtype)
         arr = np.asarray(values, dtype=dtype.as_numpy_dtype if dtype is not _dt.string
@@ -96,7 +100,7 @@ def make_tensor_proto(values, dtype=None, shape=None, with_content: bool = True)
     proto = tensor_pb2.TensorProto()
     proto.dtype = dtype.as_datatype_enum
     shape_to_proto(arr.shape, proto.tensor_shape)
-    if uses_content(dtype, arr.size):
+    if not fields_only and uses_content(dtype, arr.size):
         if with_content:
             proto.tensor_content = little_endian(arr).tobytes()
         return proto
@@ -106,9 +110,20 @@ def make_tensor_proto(values, dtype=None, shape=None, with_content: bool = True)
         proto.string_val.extend(v if isinstance(v, bytes) else str(v).encode() for v in flat)
     elif dtype is _dt.float16:
         proto.half_val.extend(flat.astype(np.float16).view(np.uint16).tolist())
+    elif dtype in _PACKED_FIXED:
+        if flat.size:  # the packed field's wire bytes are the little-endian array itself
+            number, little = _PACKED_FIXED[dtype]
+            proto.MergeFromString(_wire.length_delimited(number, flat.astype(little).tobytes()))
     else:
         getattr(proto, field).extend(flat.tolist())
     return proto
+
+
+# float_val and double_val are packed fixed-width fields: parsing their bytes is ~8x faster
+# than extending them with Python floats.
+_PACKED_FIXED = {
+    dt: (tensor_pb2.TensorProto.DESCRIPTOR.fields_by_name[_VAL_FIELD[dt]].number, little)
+    for dt, little in ((_dt.float32, "<f4"), (_dt.float64, "<f8"))}
 
 
 def uses_content(dtype: _dt.DType, size: int) -> bool:
@@ -151,6 +166,10 @@ def make_ndarray(proto, what: str = "tensor", content=None,
                 None, None, f"{what}: tensor_content has {len(raw)} bytes, but a {dtype.name} "
                 f"tensor of shape {list(dims)} needs {n * np_type.itemsize}")
         arr = np.frombuffer(raw, dtype=np_type).reshape(dims)
+        if dtype is _dt.bool and n and arr.view(np.uint8).max() > 1:
+            # TensorFlow refuses such bytes too; numpy would keep them as odd "True"s.
+            raise InvalidArgumentError(None, None, f"{what}: bool tensor_content holds bytes "
+                                       "other than 0 and 1")
         if np_type.byteorder not in ("=", "|") and not np_type.isnative:
             arr = arr.astype(np_type.newbyteorder("="))
         return arr

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from minitf.errors import NotFoundError, OpError, UnknownError
+from minitf.errors import InvalidArgumentError, NotFoundError, OpError, UnknownError
 from minitf.export import load_saved_model
 
 from .batching import BatchingConfig, DynamicBatcher
@@ -135,10 +135,11 @@ class ModelRepository:
         """The version a request should use: explicit, by label, or the newest available."""
         cfg = self.config(name)
         loaded = self._loaded[name]
-        if label:
+        if label is not None:  # an empty label is a label too (TF Serving refuses it)
             if label not in cfg.version_labels:
-                raise NotFoundError(None, None, f"Unrecognized servable version label: {label} "
-                                    f"(model '{name}')")
+                # INVALID_ARGUMENT, as TF Serving: the request names something never configured
+                raise InvalidArgumentError(None, None, f"Unrecognized servable version label: "
+                                           f"{label} (model '{name}')")
             version = cfg.version_labels[label]
         if version is None:
             if not loaded:

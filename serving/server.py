@@ -179,9 +179,12 @@ class ModelServer:
                         version = int(parts[2])
                     elif len(parts) == 3 and parts[1] == "labels":
                         labels = server.repository.config(parts[0]).version_labels
-                        if parts[2] not in labels:
-                            raise KeyError(f"Unrecognized servable version label: {parts[2]} "
-                                           f"(model '{parts[0]}')")
+                        if parts[2] not in labels:  # 400, as TF Serving (INVALID_ARGUMENT)
+                            message = (f"Unrecognized servable version label: {parts[2]} "
+                                       f"(model '{parts[0]}')")
+                            self._send(400, json.dumps({"error": message}).encode(),
+                                       "application/json")
+                            return
                         version = labels[parts[2]]
                     elif len(parts) != 1:
                         raise KeyError(f"no such path /v1/models/{rest}: this port serves model "

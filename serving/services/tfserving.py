@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from minitf.errors import InvalidArgumentError, OpError
+from minitf.errors import InvalidArgumentError, OpError, UnimplementedError
 from minitf.export.tensors import make_ndarray, make_tensor_proto, shape_to_proto
 from minitf.protos import (get_model_metadata_pb2, get_model_status_pb2, model_service_pb2,
                            named_tensor_pb2, pack_any, predict_pb2, prediction_service_pb2,
@@ -51,6 +51,8 @@ def _decode(tensors, what):
     for alias, proto in tensors.items():
         try:
             out[alias] = make_ndarray(proto, f"{what} '{alias}'", max_filled=MAX_FILLED)
+        except UnimplementedError as e:  # a dtype no model here takes: a bad request, as in TF
+            raise InvalidArgumentError(None, None, e.message) from None
         except (ValueError, TypeError, OverflowError) as e:
             if isinstance(e, OpError):
                 raise
@@ -67,7 +69,7 @@ def _effective_spec(spec, name, version, signature):
 def _predict_response(entry, prediction):
     response = predict_pb2.PredictResponse()
     for alias, value in prediction.outputs.items():
-        response.outputs[alias].CopyFrom(make_tensor_proto(value))
+        response.outputs[alias].CopyFrom(make_tensor_proto(value, fields_only=True))
     _effective_spec(response.model_spec, entry.name, entry.version, prediction.signature)
     return response
 
@@ -138,7 +140,7 @@ class ModelService:
         spec = request.model_spec
         info.model = spec.name
         version, label = _version_of(spec)
-        if label:
+        if label is not None:
             version = self.plane.resolve(spec.name, None, label).version
         response = get_model_status_pb2.GetModelStatusResponse()
         for st in self.plane.repository.status(spec.name, version):

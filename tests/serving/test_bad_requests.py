@@ -149,7 +149,8 @@ def test_unknown_model_version_label_signature(served):
     client = served[1]
     refused(lambda: client.predict("nope", {"x": X}), "NOT_FOUND", "'nope'")
     refused(lambda: client.predict("dense", {"x": X}, version=4), "NOT_FOUND", "dense", "4")
-    refused(lambda: client.predict("dense", {"x": X}, label="beta"), "NOT_FOUND", "beta")
+    refused(lambda: client.predict("dense", {"x": X}, label="beta"), "INVALID_ARGUMENT",
+            "Unrecognized servable version label: beta")
     refused(lambda: client.predict("dense", {"x": X}, signature="classify"),
             "FAILED_PRECONDITION", '"classify"')
     # KServe: the same model errors, and a version that is not a number.
@@ -179,6 +180,20 @@ def test_tensor_content_length_does_not_match_shape(served):
     too_many.tensor_shape.dim.add().size = 4
     refused(lambda: predict(served[1], predict_request({"x": too_many})), "INVALID_ARGUMENT",
             "9 values", "[2, 4]")
+
+
+def test_tensor_dtypes_and_bytes_tensorflow_refuses(served):
+    """A dtype no served model takes (complex64) is a bad request, not a missing method; bool
+    bytes other than 0/1 are refused, as TensorFlow's Tensor::FromProto refuses them."""
+    tensor = tensor_pb2.TensorProto(dtype=8, tensor_content=bytes(64))  # DT_COMPLEX64
+    tensor.tensor_shape.dim.add().size = 2
+    tensor.tensor_shape.dim.add().size = 4
+    refused(lambda: predict(served[1], predict_request({"x": tensor})), "INVALID_ARGUMENT",
+            "'x'", "DT_COMPLEX64")
+    flags = tensor_pb2.TensorProto(dtype=10, tensor_content=bytes([0, 1, 2]))  # DT_BOOL
+    flags.tensor_shape.dim.add().size = 3
+    refused(lambda: predict(served[1], predict_request({"x": flags})), "INVALID_ARGUMENT",
+            "'x'", "bool tensor_content", "other than 0 and 1")
 
 
 def test_raw_bytes_do_not_match_the_shape(served):

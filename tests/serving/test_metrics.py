@@ -284,11 +284,11 @@ def test_model_status_endpoint(served):
     assert status == 200
     assert [(v["version"], v["state"]) for v in json.loads(body)["model_version_status"]] == \
         [("2", "END")]
-    for path, fragment in (("/v1/models/flaky/versions/9", "version 9"),
-                           ("/v1/models/flaky/labels/stable", "label: stable"),
-                           ("/v1/models/flaky/metadata", "over gRPC")):
-        status, _, body = get(server, path)
-        assert status == 404 and fragment in json.loads(body)["error"], path
+    for path, code, fragment in (("/v1/models/flaky/versions/9", 404, "version 9"),
+                                 ("/v1/models/flaky/labels/stable", 400, "label: stable"),
+                                 ("/v1/models/flaky/metadata", 404, "over gRPC")):
+        status, _, body = get(server, path)  # an unknown label is a bad request, as TF Serving
+        assert status == code and fragment in json.loads(body)["error"], path
 
 
 def test_not_ready_server(tmp_path):

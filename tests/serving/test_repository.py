@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry
 
 import minitf as tf
 from minitf import errors
-from minitf.errors import NotFoundError
+from minitf.errors import InvalidArgumentError, NotFoundError
 from minitf.export import save_model
 from minitf.serving.batching import BatchingConfig
 from minitf.serving.dataplane import DataPlane
@@ -168,8 +168,11 @@ def test_version_labels(make_repo, three_versions):
     repo.poll()
     assert predict(repo, "m", label="stable")[0] == 1
     assert predict(repo, "m", label="canary")[0] == 3
-    with pytest.raises(NotFoundError, match="Unrecognized servable version label: beta"):
-        repo.get("m", label="beta")
+    # INVALID_ARGUMENT, as TF Serving answers; an empty label is looked up too, not "latest".
+    for label in ("beta", ""):
+        with pytest.raises(InvalidArgumentError,
+                           match=f"Unrecognized servable version label: {label} "):
+            repo.get("m", label=label)
 
 
 def test_label_of_a_version_not_loaded_is_not_found(make_repo, three_versions):

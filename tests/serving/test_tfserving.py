@@ -64,7 +64,7 @@ REFUSED = {
                                                    "Missing but required: {x}"]),
     "predict_unknown_model": ("NOT_FOUND", ["'nope'"]),
     "predict_unknown_version": ("NOT_FOUND", ["dense", "9"]),
-    "predict_unknown_label": ("NOT_FOUND", ["beta"]),
+    "predict_unknown_label": ("INVALID_ARGUMENT", ["Unrecognized servable version label: beta"]),
     "predict_unknown_signature": ("FAILED_PRECONDITION", ['"classify"']),
     "predict_bad_output_filter": ("INVALID_ARGUMENT", ["scores", "{classes,logits,probs}"]),
     "predict_missing_model_spec": ("INVALID_ARGUMENT", ["Missing ModelSpec"]),
@@ -178,6 +178,27 @@ def test_golden_predict_answered(served, name):
     assert response.model_spec.signature_name == want["signature"]
     actual = {a: make_ndarray(t) for a, t in response.outputs.items()}
     assert_outputs(actual, expected_outputs(name, **want))
+
+
+def test_predict_outputs_travel_in_typed_fields(served):
+    """As TF Serving answers by default (Tensor::AsProtoField): every value in its typed list,
+    so a client that reads ``outputs['probs'].float_val`` (TF Serving's mnist_client does) gets
+    them all, and nothing in tensor_content."""
+    _, _, channel = served
+    response = predict_pb2.PredictResponse.FromString(replay(channel, "predict_latest"))
+    x = GOLDEN_INPUTS["predict_latest/x"]
+    ref = reference(x, SCALES[ANSWERED["predict_latest"]["version"]])
+    assert x.shape[0] > 1  # several rows: TF's Python encoder would use tensor_content
+    for alias, field in (("probs", "float_val"), ("logits", "float_val"),
+                         ("classes", "int64_val")):
+        tensor = response.outputs[alias]
+        assert tensor.tensor_content == b"", alias
+        values = np.array(getattr(tensor, field))
+        assert [d.size for d in tensor.tensor_shape.dim] == list(ref[alias].shape)
+        if field == "float_val":
+            np.testing.assert_allclose(values, ref[alias].reshape(-1), rtol=1e-5, atol=1e-6)
+        else:
+            np.testing.assert_array_equal(values, ref[alias].reshape(-1))
 
 
 def test_golden_float_val_repeats_last_value(served):
