@@ -110,10 +110,11 @@ class Optimizer:
         return self._slots.get(name, {}).get(var)
 
     def variables(self) -> list:
+        """The optimizer's variables (slots and non-slot ones), sorted by name as TF1's."""
         out = list(self._non_slot.values())
         for slots in self._slots.values():
             out.extend(slots.values())
-        return out
+        return sorted(out, key=lambda v: v.name)
 
     def _slot(self, var: Variable, slot_name: str, init_value, op_name=None):
         """A slot variable named ``<var>/<optimizer name>`` (``_1``, ``_2``... if taken)."""
@@ -131,11 +132,12 @@ class Optimizer:
                           lambda: array_ops.zeros(shape, dtype=var.dtype), op_name)
 
     def _non_slot_variable(self, name, value, like: Variable):
+        """A variable of the optimizer's own (Adam's ``beta1_power``), in ``like``'s graph. Its
+        dtype is the value's, as in TF1 (float32 for a Python float); users cast it."""
         if name not in self._non_slot:
             graph = like.graph
             with graph.name_scope(None):
-                self._non_slot[name] = Variable(value, trainable=False, name=name,
-                                                dtype=like.dtype)
+                self._non_slot[name] = Variable(value, trainable=False, name=name)
         return self._non_slot[name]
 
     # -- hooks for subclasses ---------------------------------------------------------------
@@ -153,16 +155,14 @@ class Optimizer:
 
     @staticmethod
     def _hyper(value, name, dtype):
-        """A hyperparameter as a tensor of the variable's dtype (cast if given as a tensor)."""
+        """A hyperparameter as a tensor of the variable's dtype. As in TF1, a Python number
+        becomes a tensor of its own (float32 for a float) and is then cast, so a float64
+        variable sees the float32-rounded value, bit for bit what TensorFlow computes."""
         if callable(value):
             value = value()
-        if isinstance(value, Tensor):
-            if value.dtype != dtype:
-                from ..ops.math_ops import cast
-
-                value = cast(value, dtype)
-            return value
-        return convert_to_tensor(value, dtype=dtype, name=name)
+        if not isinstance(value, Tensor):
+            value = convert_to_tensor(value, name=name)
+        return _cast_to(value, dtype)
 
 
 class GradientDescentOptimizer(Optimizer):

@@ -144,6 +144,45 @@ def test_slot_and_non_slot_names_follow_tensorflow():
     assert {"w/Momentum", "w/RMSProp", "w/RMSProp_1", "w/Adagrad"} <= names
 
 
+def test_float64_variables_see_float32_rounded_python_hyperparameters():
+    """As TF1 does: a Python float hyperparameter becomes a float32 tensor, then is cast to the
+    variable's dtype; Adam's beta powers are float32 variables. With float64 variables the
+    difference from exact hyperparameters is visible (about 2.5e-6 relative after 5 steps)."""
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    f = [float(np.float32(h)) for h in (lr, b1, b2, eps)]  # what TF1 computes with
+    x64, y64 = X.astype(np.float64), Y.astype(np.float64)
+    w, m, v = W0.astype(np.float64), np.zeros(2), np.zeros(2)
+    b1p, b2p = np.float32(b1), np.float32(b2)  # float32 variables, multiplied in float32
+    want = []
+    for _ in range(5):
+        g = 2 * x64.T @ (x64 @ w - y64) / len(Y)
+        lr_t = f[0] * np.sqrt(1 - np.float64(b2p)) / (1 - np.float64(b1p))
+        m = m + (g - m) * (1 - f[1])
+        v = v + (g * g - v) * (1 - f[2])
+        w = w - lr_t * m / (np.sqrt(v) + f[3])
+        b1p, b2p = b1p * np.float32(b1), b2p * np.float32(b2)
+        want.append(w)
+    wv = tf.Variable(W0.astype(np.float64), name="w")
+    loss = tf.reduce_mean(tf.square(tf.reduce_sum(tf.constant(x64) * wv, axis=1) - y64))
+    opt = tf.train.AdamOptimizer(lr, b1, b2, eps)
+    train = opt.minimize(loss)
+    assert [(v.op.name, v.dtype) for v in opt.variables()] == [
+        ("beta1_power", tf.float32), ("beta2_power", tf.float32), ("w/Adam", tf.float64),
+        ("w/Adam_1", tf.float64)]  # sorted by name, as TF1's variables()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for step in range(5):
+            sess.run(train)
+            np.testing.assert_allclose(sess.run(wv), want[step], rtol=1e-12, atol=0)
+    # The exact-hyperparameter update differs by more than that tolerance: the test can fail.
+    exact = W0.astype(np.float64)
+    m, v = np.zeros(2), np.zeros(2)
+    g = 2 * x64.T @ (x64 @ exact - y64) / len(Y)
+    m, v = (1 - b1) * g, (1 - b2) * g * g
+    exact = exact - lr * np.sqrt(1 - b2) / (1 - b1) * m / (np.sqrt(v) + eps)
+    assert not np.allclose(exact, want[0], rtol=1e-12, atol=0)
+
+
 def test_update_ops_are_tensorflow_ops_and_a_step_is_one_run():
     w, b, loss = _model()
     step = tf.train.get_or_create_global_step()
