@@ -173,8 +173,8 @@ def _parse_text(text: str, message, error: str):
 
 def _tf_serving_models(path: str, text: str, batching: BatchingConfig | None
                        ) -> list[ModelConfig]:
-    """TF Serving's ``--model_config_file``: a text-format ModelServerConfig (or JSON that
-    does not start with ``{``, which is named as such)."""
+    """The models of TF Serving's ``--model_config_file``, a text-format ModelServerConfig
+    (relative base paths are relative to the file, as in minitf's JSON)."""
     from minitf.protos import model_server_config_pb2
 
     config = _parse_text(text, model_server_config_pb2.ModelServerConfig(), f"model config "
