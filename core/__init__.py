@@ -13,6 +13,7 @@ from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, h
                      int16, int32, int64, string, uint8, uint16, uint32, uint64)
 from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
 from .gradients import gradients
+from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .graph_util import import_graph_def
 from .graph import (Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
                     colocate_with, control_dependencies, convert_to_tensor, device,

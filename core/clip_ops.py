@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 from .graph import convert_to_tensor, get_default_graph
+from .indexed_slices import IndexedSlices
 from .ops import array_ops, logic_ops, math_ops, nn_ops, reduction_ops, unary_ops
 
 
 def clip_by_norm(t, clip_norm, axes=None, name=None):
     """``t * clip_norm / max(l2norm(t), clip_norm)``; the norm over ``axes`` (all if None)."""
     graph = get_default_graph()
+    sparse = t if isinstance(t, IndexedSlices) else None
     with graph.name_scope(name or "clip_by_norm") as scope:
-        t = convert_to_tensor(t, name="t")
+        # An IndexedSlices (a sparse gradient) is clipped by its values' norm and stays sparse.
+        t = convert_to_tensor(t.values if sparse is not None else t, name="t")
         l2sum = reduction_ops.reduce_sum(t * t, axes, keepdims=True)
         positive = logic_ops.greater(l2sum, 0)
         # Take the square root only where it is positive, so the gradient at 0 is not NaN.
@@ -19,12 +22,15 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
         l2norm = logic_ops.where(positive, unary_ops.sqrt(safe), l2sum)
         clip_norm = math_ops.cast(convert_to_tensor(clip_norm), t.dtype)
         scaled = t * clip_norm
-        return array_ops.identity(scaled / math_ops.maximum(l2norm, clip_norm), name=scope)
+        clipped = array_ops.identity(scaled / math_ops.maximum(l2norm, clip_norm), name=scope)
+        return clipped if sparse is None else _like(sparse, clipped)
 
 
 def global_norm(t_list, name=None):
-    """``sqrt(sum(l2norm(t) ** 2 for t in t_list))``; None entries are ignored."""
-    tensors = [convert_to_tensor(t) for t in t_list if t is not None]
+    """``sqrt(sum(l2norm(t) ** 2 for t in t_list))``; None entries are ignored, and an
+    IndexedSlices counts its values (as TF1: a repeated index counts each time)."""
+    tensors = [convert_to_tensor(t.values if isinstance(t, IndexedSlices) else t)
+               for t in t_list if t is not None]
     if not tensors:
         raise ValueError("global_norm needs at least one tensor")
     graph = tensors[0].graph
@@ -51,6 +57,16 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
             if t is None:
                 clipped.append(None)
                 continue
+            if isinstance(t, IndexedSlices):  # stays sparse: its values scaled
+                values = t.values
+                clipped.append(_like(t, array_ops.identity(
+                    values * math_ops.cast(scale, values.dtype), name=f"_{i}")))
+                continue
             t = convert_to_tensor(t)
             clipped.append(array_ops.identity(t * math_ops.cast(scale, t.dtype), name=f"_{i}"))
         return clipped, norm
+
+
+def _like(sparse: IndexedSlices, values) -> IndexedSlices:
+    return IndexedSlices(values, sparse.indices, sparse.dense_shape)._with_static_shape(
+        sparse.shape)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 
 from .graph import Operation, Tensor, convert_to_tensor
+from .indexed_slices import IndexedSlices
 from .opdef import NOT_DIFFERENTIABLE
 
 
@@ -85,7 +86,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                     raise LookupError(f"No gradient defined for operation '{op.name}' "
                                       f"(op type: {op.type})")
                 else:
-                    out_grads = [g if g is not None else (
+                    out_grads = [_dense_unless_passed(g, op) if g is not None else (
                         array_ops.zeros_like(t) if _is_trainable(t) else None)
                         for g, t in zip(out_grads, op.outputs)]
                     with graph.name_scope(op.name + "_grad"):
@@ -96,7 +97,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                     in_grads = result
             for t, g in zip(op.inputs, in_grads):
                 if g is not None and _is_trainable(t):
-                    g = convert_to_tensor(g)
+                    if not isinstance(g, IndexedSlices):
+                        g = convert_to_tensor(g)
                     if g.dtype != t.dtype:
                         raise TypeError(f"Gradient of {op.type} '{op.name}' for input {t.name} "
                                         f"has dtype {g.dtype.name}, expected {t.dtype.name}")
@@ -117,11 +119,33 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
 
 
 def _aggregate(gs, math_ops):
+    """The sum of a tensor's gradients, as TF1 forms it: sparse ones (IndexedSlices) stay
+    sparse by concatenating their rows; any dense one makes the sum dense."""
     if not gs:
         return None
     if len(gs) == 1:
         return gs[0]
+    if all(isinstance(g, IndexedSlices) for g in gs):
+        from .ops import concat_split_ops
+
+        if len({g.indices.dtype for g in gs}) > 1:  # concat needs one index type: int64
+            gs = [IndexedSlices(g.values, math_ops.cast(g.indices, "int64"), g.dense_shape)
+                  ._with_static_shape(g.shape) for g in gs]
+        return IndexedSlices(concat_split_ops.concat([g.values for g in gs], 0),
+                             concat_split_ops.concat([g.indices for g in gs], 0),
+                             gs[0].dense_shape)._with_static_shape(gs[0].shape)
     return math_ops.add_n(gs)
+
+
+# Ops whose gradient rule passes an IndexedSlices through unchanged (a Variable's read, an
+# explicit tf.identity); every other rule computes with its output gradient, so gets it dense.
+_SPARSE_PASS_THROUGH = frozenset({"Identity"})
+
+
+def _dense_unless_passed(g, op):
+    if isinstance(g, IndexedSlices) and op.type not in _SPARSE_PASS_THROUGH:
+        return convert_to_tensor(g)
+    return g
 
 
 def _between_ops(to_ops, from_ops) -> set:

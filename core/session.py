@@ -10,6 +10,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
+from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .plan import Plan, Resources
 
 _local = threading.local()
@@ -75,6 +76,11 @@ class _Fetches:
             if hasattr(fetch, "_fields"):  # namedtuple
                 return lambda vals: ftype(*[m(vals) for m in subs])
             return lambda vals: ftype(m(vals) for m in subs)
+        if isinstance(fetch, IndexedSlices):  # comes back as an IndexedSlicesValue, as in TF1
+            parts = [fetch.values, fetch.indices, fetch.dense_shape]
+            subs = [self._mapper(graph, p, index) if p is not None else (lambda vals: None)
+                    for p in parts]
+            return lambda vals: IndexedSlicesValue(*[m(vals) for m in subs])
         if isinstance(fetch, Mapping):
             keys = list(fetch.keys())
             subs = [self._mapper(graph, fetch[k], index) for k in keys]

@@ -1,4 +1,5 @@
-"""Gathering: GatherV2 and UnsortedSegmentSum (the dense form of the gather gradient)."""
+"""Gathering: GatherV2, UnsortedSegmentSum (the dense form of the gather gradient) and Unique
+(which sums a sparse gradient's repeated rows)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from ..graph import Tensor, constant_value
-from ..opdef import OpDef, TensorSpec, register, shape_error
+from .. import dtypes as _dt
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 from . import array_ops, math_ops
 from ._util import const_ints
 from .slicing_ops import STRIDED_SLICE_GRAD, _shape_input, _shape_str
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
-__all__ = ["gather", "unsorted_segment_sum"]
+__all__ = ["gather", "unique", "unsorted_segment_sum"]
 
 
 # -- GatherV2 -------------------------------------------------------------------------------------
@@ -103,17 +105,22 @@ def _gather_infer(params, indices, axis, *, batch_dims):
 
 
 def _gather_grad(op, dy):
-    """A dense gradient of params' shape (TF returns IndexedSlices; minitf has none)."""
+    """For a gather along axis 0, TF1's IndexedSlices: dy's rows and the indices they came
+    from (a sparse gradient, dense only where needed); otherwise a dense gradient."""
     params, indices, axis = op.inputs
     batch_dims = op.get_attr("batch_dims")
     axis_v = constant_value(axis)
     if axis_v is not None and int(axis_v) == 0 and batch_dims <= 0:
-        # batch_dims <= axis forces 0: rows of dy add into the rows their indices name.
-        dim0 = params.shape.as_tuple()[0] if params.shape.rank else None
-        n = dim0 if dim0 is not None else array_ops.shape(params)[0]
-        dx = unsorted_segment_sum(dy, indices, n)
-        dx.set_shape(params.shape)  # dy may know less than params
-        return [dx, None, None]
+        # batch_dims <= axis forces 0: rows of dy go to the rows their indices name.
+        from ..indexed_slices import IndexedSlices
+        from .concat_split_ops import concat
+
+        params_shape = array_ops.shape(params)
+        size = array_ops.reshape(array_ops.size(indices), [1])
+        values = array_ops.reshape(dy, concat([size, params_shape[1:]], 0))
+        flat = array_ops.reshape(indices, size)
+        return [IndexedSlices(values, flat, params_shape)._with_static_shape(params.shape),
+                None, None]
     # Any axis / batch_dims: gather the flat positions of params the same way, then add every
     # element of dy into the position it was read from.
     size = array_ops.size(params)
@@ -229,3 +236,35 @@ UNSORTED_SEGMENT_SUM = register(OpDef(
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     return UNSORTED_SEGMENT_SUM(data, segment_ids, num_segments,
                                 name=name or "UnsortedSegmentSum")
+
+
+# -- Unique ---------------------------------------------------------------------------------------
+def _unique_kernel(x, *, out_idx):
+    x = np.asarray(x)
+    if x.ndim != 1:
+        raise InvalidArgumentError(None, None, f"unique expects a 1D vector, got shape "
+                                   f"{list(x.shape)}")
+    values, first, inverse = np.unique(x, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # TF keeps the order of first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return [values[order], rank[inverse.reshape(-1)].astype(out_idx.as_numpy_dtype)]
+
+
+def _unique_infer(x, *, out_idx):
+    if x.shape.rank not in (None, 1):
+        raise shape_error(f"Shape must be rank 1 but is rank {x.shape.rank}")
+    return [TensorSpec([None], x.dtype), TensorSpec(x.shape if x.shape.rank else [None],
+                                                    out_idx)]
+
+
+UNIQUE = register(OpDef(
+    "Unique", inputs=["x:T"], attrs={"out_idx": _dt.int32},
+    kernel=_unique_kernel, infer=_unique_infer, grad=NOT_DIFFERENTIABLE,
+    doc="y: the distinct values of x in order of first appearance; idx: where each x is in y",
+))
+
+
+def unique(x, out_idx=_dt.int32, name=None):
+    """(y, idx): x's distinct values in order of first appearance, and each x's index in y."""
+    return tuple(UNIQUE(x, out_idx=_dt.as_dtype(out_idx), name=name or "Unique"))

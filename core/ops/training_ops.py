@@ -123,11 +123,7 @@ APPLY_GRADIENT_DESCENT = register(OpDef(
 ))
 
 
-def _apply_momentum(var_c, accum_c, lr, grad, momentum, *, use_locking, use_nesterov):
-    var, accum = _buffers(var_c, accum_c)
-    _check_grad(var, grad, "ApplyMomentum")
-    lr, momentum = _scalar(lr), _scalar(momentum)
-
+def _momentum_rule(lr, momentum, use_nesterov):
     def update(v, a, g, t):
         a *= momentum                      # accum = accum * momentum + grad
         a += g
@@ -138,7 +134,13 @@ def _apply_momentum(var_c, accum_c, lr, grad, momentum, *, use_locking, use_nest
         else:                              # var -= lr * accum
             np.multiply(a, lr, out=t)
         v -= t
-    _blockwise(update, var, accum, grad)
+    return update
+
+
+def _apply_momentum(var_c, accum_c, lr, grad, momentum, *, use_locking, use_nesterov):
+    var, accum = _buffers(var_c, accum_c)
+    _check_grad(var, grad, "ApplyMomentum")
+    _blockwise(_momentum_rule(_scalar(lr), _scalar(momentum), use_nesterov), var, accum, grad)
     return var_c.read
 
 
@@ -193,11 +195,7 @@ APPLY_ADAM = register(OpDef(
 ))
 
 
-def _apply_rms_prop(var_c, ms_c, mom_c, lr, rho, momentum, epsilon, grad, *, use_locking):
-    var, ms, mom = _buffers(var_c, ms_c, mom_c)
-    _check_grad(var, grad, "ApplyRMSProp")
-    lr, rho, momentum, eps = (_scalar(x) for x in (lr, rho, momentum, epsilon))
-
+def _rms_prop_rule(lr, rho, momentum, eps):
     def update(v, ms_b, mom_b, g, t):
         np.multiply(g, g, out=t)           # ms += (g^2 - ms) * (1 - rho)
         t -= ms_b
@@ -210,7 +208,14 @@ def _apply_rms_prop(var_c, ms_c, mom_c, lr, rho, momentum, epsilon, grad, *, use
         mom_b *= momentum
         mom_b += t
         v -= mom_b                         # var -= mom
-    _blockwise(update, var, ms, mom, grad)
+    return update
+
+
+def _apply_rms_prop(var_c, ms_c, mom_c, lr, rho, momentum, epsilon, grad, *, use_locking):
+    var, ms, mom = _buffers(var_c, ms_c, mom_c)
+    _check_grad(var, grad, "ApplyRMSProp")
+    rule = _rms_prop_rule(*(_scalar(x) for x in (lr, rho, momentum, epsilon)))
+    _blockwise(rule, var, ms, mom, grad)
     return var_c.read
 
 
@@ -225,12 +230,7 @@ APPLY_RMS_PROP = register(OpDef(
 ))
 
 
-def _apply_centered_rms_prop(var_c, mg_c, ms_c, mom_c, lr, rho, momentum, epsilon, grad, *,
-                             use_locking):
-    var, mg, ms, mom = _buffers(var_c, mg_c, ms_c, mom_c)
-    _check_grad(var, grad, "ApplyCenteredRMSProp")
-    lr, rho, momentum, eps = (_scalar(x) for x in (lr, rho, momentum, epsilon))
-
+def _centered_rms_prop_rule(lr, rho, momentum, eps):
     def update(v, mg_b, ms_b, mom_b, g, t):
         np.multiply(g, g, out=t)           # ms += (g^2 - ms) * (1 - rho)
         t -= ms_b
@@ -248,7 +248,15 @@ def _apply_centered_rms_prop(var_c, mg_c, ms_c, mom_c, lr, rho, momentum, epsilo
         mom_b *= momentum
         mom_b += t
         v -= mom_b
-    _blockwise(update, var, mg, ms, mom, grad)
+    return update
+
+
+def _apply_centered_rms_prop(var_c, mg_c, ms_c, mom_c, lr, rho, momentum, epsilon, grad, *,
+                             use_locking):
+    var, mg, ms, mom = _buffers(var_c, mg_c, ms_c, mom_c)
+    _check_grad(var, grad, "ApplyCenteredRMSProp")
+    rule = _centered_rms_prop_rule(*(_scalar(x) for x in (lr, rho, momentum, epsilon)))
+    _blockwise(rule, var, mg, ms, mom, grad)
     return var_c.read
 
 
@@ -285,4 +293,114 @@ APPLY_ADAGRAD = register(OpDef(
     kernel=_apply_adagrad, grad=NOT_DIFFERENTIABLE, stateful=True,
     infer=lambda var, accum, lr, grad, **a: _infer_like_var()(var, grad, **a),
     doc="accum += g^2; var -= lr * g / sqrt(accum)",
+))
+
+
+# -- sparse updates: only the rows a sparse gradient (IndexedSlices) names ------------------------
+def _rowwise(update, op_type, var, slots, values, indices):
+    """Applies the dense rule ``update`` to the rows ``indices`` of ``var`` and its slots, with
+    ``values`` as their gradient. A repeated index is applied again, in order, as TensorFlow's
+    kernels do (TF1's optimizers sum repeated indices before calling them)."""
+    idx = np.asarray(indices)
+    if idx.ndim != 1:
+        raise InvalidArgumentError(None, None, f"{op_type}: indices must be one-dimensional, "
+                                   f"got shape {list(idx.shape)}")
+    if var.ndim < 1:
+        raise InvalidArgumentError(None, None, f"{op_type}: var must be at least 1 dimensional")
+    values = np.asarray(values)
+    if values.shape != idx.shape + var.shape[1:]:
+        raise InvalidArgumentError(
+            None, None, f"{op_type}: grad must be the same size as indices in the first "
+            f"dimension and match var in the others: grad {list(values.shape)}, indices "
+            f"{list(idx.shape)}, var {list(var.shape)}")
+    bad = (idx < 0) | (idx >= var.shape[0])
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise InvalidArgumentError(None, None, f"{op_type}: index {int(idx[k])} at offset {k} "
+                                   f"in indices is out of range [0, {var.shape[0]})")
+    values = values.astype(var.dtype, copy=False)
+    if np.unique(idx).size == idx.size:
+        groups = [(idx, values)]  # distinct rows: one vectorised pass
+    else:
+        groups = [(idx[k:k + 1], values[k:k + 1]) for k in range(idx.size)]
+    arrays = [var, *slots]
+    for rows, g in groups:
+        block = [a[rows] for a in arrays]  # copies: updated, then written back
+        update(*block, g, np.empty_like(block[0]))
+        for a, b in zip(arrays, block):
+            a[rows] = b
+
+
+def _infer_sparse(var, *rest, n_slots):
+    grad, indices = rest[-2], rest[-1]
+    if indices.shape.rank not in (None, 1):
+        raise shape_error(f"indices must be one-dimensional, got shape {indices.shape}")
+    if var.shape.rank == 0:
+        raise shape_error("var must be at least 1 dimensional")
+    if var.shape.rank is not None and grad.shape.rank is not None and \
+            not var.shape[1:].is_compatible_with(grad.shape[1:]):
+        raise shape_error(f"var and grad do not match beyond dimension 0: {var.shape} "
+                          f"{grad.shape}")
+    for slot in rest[:n_slots]:
+        if not var.shape.is_compatible_with(slot.shape):
+            raise shape_error(f"var and its slot do not have the same shape {var.shape} "
+                              f"{slot.shape}")
+    return [TensorSpec(var.shape, var.dtype)]
+
+
+def _sparse_apply_momentum(var_c, accum_c, lr, grad, indices, momentum, *, use_locking,
+                           use_nesterov):
+    var, accum = _buffers(var_c, accum_c)
+    _rowwise(_momentum_rule(_scalar(lr), _scalar(momentum), use_nesterov),
+             "SparseApplyMomentum", var, [accum], grad, indices)
+    return var_c.read
+
+
+SPARSE_APPLY_MOMENTUM = register(OpDef(
+    "SparseApplyMomentum", inputs=["var:Ref(T)", "accum:Ref(T)", "lr:T", "grad:T",
+                                   "indices:Tindices", "momentum:T"],
+    attrs={"use_locking": False, "use_nesterov": False},
+    kernel=_sparse_apply_momentum, grad=NOT_DIFFERENTIABLE, stateful=True,
+    infer=lambda var, accum, lr, grad, indices, momentum, **a: _infer_sparse(
+        var, accum, grad, indices, n_slots=1),
+    doc="ApplyMomentum on the rows indices of var and accum only",
+))
+
+
+def _sparse_apply_rms_prop(var_c, ms_c, mom_c, lr, rho, momentum, epsilon, grad, indices, *,
+                           use_locking):
+    var, ms, mom = _buffers(var_c, ms_c, mom_c)
+    rule = _rms_prop_rule(*(_scalar(x) for x in (lr, rho, momentum, epsilon)))
+    _rowwise(rule, "SparseApplyRMSProp", var, [ms, mom], grad, indices)
+    return var_c.read
+
+
+SPARSE_APPLY_RMS_PROP = register(OpDef(
+    "SparseApplyRMSProp", inputs=["var:Ref(T)", "ms:Ref(T)", "mom:Ref(T)", "lr:T", "rho:T",
+                                  "momentum:T", "epsilon:T", "grad:T", "indices:Tindices"],
+    attrs={"use_locking": False},
+    kernel=_sparse_apply_rms_prop, grad=NOT_DIFFERENTIABLE, stateful=True,
+    infer=lambda var, ms, mom, lr, rho, momentum, epsilon, grad, indices, **a: _infer_sparse(
+        var, ms, mom, grad, indices, n_slots=2),
+    doc="ApplyRMSProp on the rows indices of var, ms and mom only",
+))
+
+
+def _sparse_apply_centered_rms_prop(var_c, mg_c, ms_c, mom_c, lr, rho, momentum, epsilon, grad,
+                                    indices, *, use_locking):
+    var, mg, ms, mom = _buffers(var_c, mg_c, ms_c, mom_c)
+    rule = _centered_rms_prop_rule(*(_scalar(x) for x in (lr, rho, momentum, epsilon)))
+    _rowwise(rule, "SparseApplyCenteredRMSProp", var, [mg, ms, mom], grad, indices)
+    return var_c.read
+
+
+SPARSE_APPLY_CENTERED_RMS_PROP = register(OpDef(
+    "SparseApplyCenteredRMSProp", inputs=["var:Ref(T)", "mg:Ref(T)", "ms:Ref(T)", "mom:Ref(T)",
+                                          "lr:T", "rho:T", "momentum:T", "epsilon:T", "grad:T",
+                                          "indices:Tindices"],
+    attrs={"use_locking": False},
+    kernel=_sparse_apply_centered_rms_prop, grad=NOT_DIFFERENTIABLE, stateful=True,
+    infer=lambda var, mg, ms, mom, lr, rho, momentum, epsilon, grad, indices, **a:
+        _infer_sparse(var, mg, ms, mom, grad, indices, n_slots=3),
+    doc="ApplyCenteredRMSProp on the rows indices of var, mg, ms and mom only",
 ))

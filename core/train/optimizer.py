@@ -10,6 +10,7 @@ from __future__ import annotations
 from .. import dtypes as _dt
 from ..gradients import gradients
 from ..graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
+from ..indexed_slices import IndexedSlices
 from ..ops import array_ops, state_ops, training_ops
 from ..variables import Variable, trainable_variables
 
@@ -63,7 +64,8 @@ class Optimizer:
             if not isinstance(v, Variable):
                 raise TypeError(f"Variable must be a tf.Variable: {v!r}")
             if g is not None:
-                g = convert_to_tensor(g)
+                if not isinstance(g, IndexedSlices):
+                    g = convert_to_tensor(g)
                 if g.dtype != v.dtype:
                     raise TypeError(f"Gradient for {v.name} has dtype {g.dtype.name}, variable "
                                     f"has {v.dtype.name}")
@@ -82,7 +84,10 @@ class Optimizer:
                 updates = []
                 for g, v in pairs:
                     with graph.name_scope("update_" + v.op.name):
-                        updates.append(self._apply_dense(g, v))
+                        if isinstance(g, IndexedSlices):
+                            updates.append(self._apply_sparse_duplicate_indices(g, v))
+                        else:
+                            updates.append(self._apply_dense(g, v))
                 if global_step is None:
                     apply_op = self._finish(updates, scope)
                 else:
@@ -150,6 +155,22 @@ class Optimizer:
     def _apply_dense(self, grad, var):
         raise NotImplementedError
 
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        """A sparse gradient (IndexedSlices). Without a sparse kernel, the dense update: for
+        GradientDescent, Adam and Adagrad, TF1's sparse updates give the same numbers (a row
+        without a gradient changes exactly as a zero gradient changes it)."""
+        return self._apply_dense(convert_to_tensor(grad), var)
+
+    @staticmethod
+    def _deduplicated(grad: IndexedSlices) -> IndexedSlices:
+        """Repeated indices summed into one row each, as TF1 does before a sparse kernel."""
+        from ..ops import gather_ops
+
+        unique, positions = gather_ops.unique(grad.indices)
+        values = gather_ops.unsorted_segment_sum(grad.values, positions,
+                                                 array_ops.shape(unique)[0])
+        return IndexedSlices(values, unique, grad.dense_shape)
+
     def _finish(self, update_ops, name):
         return array_ops.group(*update_ops, name=name)
 
@@ -192,6 +213,15 @@ class MomentumOptimizer(Optimizer):
             var, self.get_slot(var, "momentum"),
             self._hyper(self._learning_rate, "learning_rate", var.dtype), grad,
             self._hyper(self._momentum, "momentum", var.dtype),
+            use_locking=self._use_locking, use_nesterov=self._use_nesterov)
+
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        # Only the rows with a gradient: their accumulators decay, the others' do not (TF1).
+        grad = self._deduplicated(grad)
+        return training_ops.SPARSE_APPLY_MOMENTUM(
+            var, self.get_slot(var, "momentum"),
+            self._hyper(self._learning_rate, "learning_rate", var.dtype), grad.values,
+            grad.indices, self._hyper(self._momentum, "momentum", var.dtype),
             use_locking=self._use_locking, use_nesterov=self._use_nesterov)
 
 
@@ -254,6 +284,21 @@ class RMSPropOptimizer(Optimizer):
                 var, self.get_slot(var, "mg"), self.get_slot(var, "rms"),
                 self.get_slot(var, "momentum"), *args, use_locking=self._use_locking)
         return training_ops.APPLY_RMS_PROP(
+            var, self.get_slot(var, "rms"), self.get_slot(var, "momentum"), *args,
+            use_locking=self._use_locking)
+
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        # Only the rows with a gradient: their mean squares decay, the others' do not (TF1).
+        grad = self._deduplicated(grad)
+        dt = var.dtype
+        args = (self._hyper(self._lr, "learning_rate", dt), self._hyper(self._decay, "decay", dt),
+                self._hyper(self._momentum, "momentum", dt),
+                self._hyper(self._epsilon, "epsilon", dt), grad.values, grad.indices)
+        if self._centered:
+            return training_ops.SPARSE_APPLY_CENTERED_RMS_PROP(
+                var, self.get_slot(var, "mg"), self.get_slot(var, "rms"),
+                self.get_slot(var, "momentum"), *args, use_locking=self._use_locking)
+        return training_ops.SPARSE_APPLY_RMS_PROP(
             var, self.get_slot(var, "rms"), self.get_slot(var, "momentum"), *args,
             use_locking=self._use_locking)
 

@@ -360,13 +360,17 @@ def test_gradients_with_unknown_shapes():
         np.testing.assert_allclose(_run(g, {x: xv}), want)
 
 
-def test_gather_gradient_is_dense_and_accumulates():
+def test_gather_gradient_accumulates():
+    """Along axis 0 the gradient is sparse (TF1's IndexedSlices), its dense form the repeated
+    rows added up; along another axis it is dense."""
     p = tf.placeholder(tf.float64, [4, 3])
     i = tf.placeholder(tf.int64, [None])
     (g0,) = tf.gradients(tf.reduce_sum(tf.gather(p, i)), p)
+    assert isinstance(g0, tf.IndexedSlices) and g0.shape.as_list() == [4, 3]
+    g0 = tf.convert_to_tensor(g0)
     assert g0.op.type == "UnsortedSegmentSum" and g0.shape.as_list() == [4, 3]
     (g1,) = tf.gradients(tf.reduce_sum(tf.gather(p, i, axis=1)), p)
-    assert g1.shape.as_list() == [4, 3]
+    assert isinstance(g1, tf.Tensor) and g1.shape.as_list() == [4, 3]
     pv = np.ones((4, 3))
     got0, got1 = _run([g0, g1], {p: pv, i: [2, 0, 2]})
     np.testing.assert_array_equal(got0, [[1] * 3, [0] * 3, [2] * 3, [0] * 3])
@@ -389,7 +393,8 @@ def test_gather_second_derivative():
             counts[[1, 3]] = [[2, 2], [1, 1]]
         else:
             counts[:, [0, 1]] = [1, 2]
-        np.testing.assert_allclose(_run(h, {p: pv}), 6 * counts * pv)
+        # (axis 0: h is sparse, as TF1's; compared in its dense form)
+        np.testing.assert_allclose(_run(tf.convert_to_tensor(h), {p: pv}), 6 * counts * pv)
 
 
 def test_unsorted_segment_sum_gradient_drops_negative_ids():
@@ -414,6 +419,8 @@ def test_gradients_of_gather_and_segment_sum_with_unknown_shapes():
     ids = tf.placeholder(tf.int32, None)
     pv = np.arange(12, dtype=np.float64).reshape(4, 3)
     (g0,) = tf.gradients(tf.reduce_sum(tf.gather(p, ids)), p)
+    assert isinstance(g0, tf.IndexedSlices)  # axis 0: sparse, dense only when converted
+    g0 = tf.convert_to_tensor(g0)
     (g1,) = tf.gradients(tf.reduce_sum(tf.gather(p, ids, axis=1) * 2.0), p)
     (g2,) = tf.gradients(tf.reduce_sum(tf.unsorted_segment_sum(p, ids, 2) * [[1.0], [5.0]]), p)
     np.testing.assert_array_equal(_run(g0, {p: pv, ids: [1, 1, 3]}),

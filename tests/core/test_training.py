@@ -289,3 +289,182 @@ def test_large_variables_take_the_blocked_parallel_path(name):
             s1 = s1 + g64 * g64
             w = w - 0.1 * g64 / np.sqrt(s1)
     np.testing.assert_allclose(got, w, rtol=1e-5, atol=1e-6)
+
+
+# -- sparse gradients (IndexedSlices) -------------------------------------------------------------
+TABLE = (np.arange(12, dtype=np.float32).reshape(4, 3) - 5) / 10
+
+
+def test_gather_gradient_is_indexed_slices():
+    """As TF1: a gather's gradient is the rows it read and their indices; fetched, it is an
+    IndexedSlicesValue; converted, the rows added into the dense shape (numpy's add.at)."""
+    params = tf.Variable(TABLE, name="emb")
+    ids = tf.placeholder(tf.int32, [None])
+    c = tf.placeholder(tf.float32, [None, 3])
+    [g] = tf.gradients(tf.reduce_sum(tf.gather(params, ids) * c), [params])
+    assert isinstance(g, tf.IndexedSlices) and g.dtype == tf.float32
+    assert g.shape.as_list() == [4, 3]
+    rows = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], np.float32)
+    feed = {ids: [2, 0, 2], c: rows}
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        value, dense = sess.run([g, tf.convert_to_tensor(g)], feed)
+    assert isinstance(value, tf.IndexedSlicesValue)
+    np.testing.assert_array_equal(value.values, rows)
+    np.testing.assert_array_equal(value.indices, [2, 0, 2])
+    np.testing.assert_array_equal(value.dense_shape, [4, 3])
+    want = np.zeros((4, 3), np.float32)
+    np.add.at(want, [2, 0, 2], rows)
+    np.testing.assert_array_equal(dense, want)
+
+
+def test_sparse_gradients_add_up_as_in_tf1():
+    """Two sparse contributions concatenate their rows (still sparse); a dense one makes the
+    sum dense."""
+    params = tf.Variable(TABLE)
+    a = tf.reduce_sum(tf.gather(params, [0, 1]))
+    b = tf.reduce_sum(tf.gather(params, [1, 3]) * 2.0)
+    [g] = tf.gradients(a + b, [params])
+    [h] = tf.gradients(a + tf.reduce_sum(params * 3.0), [params])
+    assert isinstance(g, tf.IndexedSlices) and isinstance(h, tf.Tensor)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        gv, hv = sess.run([g, h])
+    assert sorted(zip(gv.indices.tolist(), gv.values[:, 0].tolist())) == [
+        (0, 1.0), (1, 1.0), (1, 2.0), (3, 2.0)]
+    np.testing.assert_array_equal(hv, np.array([[4], [4], [3], [3]], np.float32) *
+                                  np.ones((1, 3), np.float32))
+
+
+def _lazy_reference(kind, steps, lr=0.1, mu=0.9, rho=0.9, eps=1e-10):
+    """TF1's sparse updates by hand: per step, repeated ids summed, then only those rows move
+    (float64)."""
+    var = TABLE.astype(np.float64)
+    acc = np.zeros_like(var)      # Momentum's accumulator; RMSProp's mom
+    ms = np.ones_like(var)        # RMSProp starts its mean square at one
+    mg = np.zeros_like(var)
+    out = []
+    for ids, rows in steps:
+        grads = {}
+        for i, r in zip(ids, rows):
+            grads[i] = grads.get(i, 0) + r.astype(np.float64)
+        for i, g in grads.items():
+            if kind.startswith("momentum"):
+                acc[i] = acc[i] * mu + g
+                var[i] -= lr * g + lr * mu * acc[i] if kind == "momentum_nesterov" else \
+                    lr * acc[i]
+            else:
+                ms[i] += (g * g - ms[i]) * (1 - rho)
+                denom = ms[i] + eps
+                if kind == "rmsprop_centered":
+                    mg[i] += (g - mg[i]) * (1 - rho)
+                    denom = ms[i] - mg[i] ** 2 + eps
+                acc[i] = acc[i] * mu + lr * g / np.sqrt(denom)
+                var[i] -= acc[i]
+        out.append(var.copy())
+    return out
+
+
+SPARSE_STEPS = [([0, 1, 1], np.array([[1, 2, 3], [4, 5, 6], [-1, 0, 1]], np.float32)),
+                ([2], np.array([[0.5, -0.5, 2]], np.float32)),
+                ([0, 3], np.array([[-2, 1, 1], [3, 3, -3]], np.float32))]
+
+
+@pytest.mark.parametrize("kind", ["momentum", "momentum_nesterov", "rmsprop",
+                                  "rmsprop_centered"])
+def test_sparse_kernels_update_only_their_rows(kind):
+    """Momentum and RMSProp with an embedding's gradient: only the rows looked up move, and
+    only their slots decay (TF1's SparseApply* kernels); repeated ids are summed first."""
+    emb = tf.Variable(TABLE, name="emb")
+    ids = tf.placeholder(tf.int32, [None])
+    c = tf.placeholder(tf.float32, [None, 3])
+    loss = tf.reduce_sum(tf.gather(emb, ids) * c)
+    opt = {"momentum": tf.train.MomentumOptimizer(0.1, 0.9),
+           "momentum_nesterov": tf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True),
+           "rmsprop": tf.train.RMSPropOptimizer(0.1, decay=0.9, momentum=0.9),
+           "rmsprop_centered": tf.train.RMSPropOptimizer(0.1, decay=0.9, momentum=0.9,
+                                                         centered=True)}[kind]
+    train = opt.minimize(loss)
+    kernels = {op.type for op in tf.get_default_graph().get_operations()}
+    assert ("SparseApplyMomentum" if kind.startswith("momentum") else
+            "SparseApplyCenteredRMSProp" if kind == "rmsprop_centered" else
+            "SparseApplyRMSProp") in kernels
+    want = _lazy_reference(kind, SPARSE_STEPS)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for (step_ids, rows), expected in zip(SPARSE_STEPS, want):
+            sess.run(train, {ids: step_ids, c: rows})
+            np.testing.assert_allclose(sess.run(emb), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_sparse_kernel_applies_a_repeated_index_again_and_checks_its_inputs():
+    """Called directly (TF1's optimizers sum repeats first), a repeated index is applied once
+    per occurrence, in order, as TensorFlow's kernel does; bad indices are named."""
+    from minitf.errors import InvalidArgumentError
+    from minitf.ops import training_ops
+
+    var = tf.Variable(np.zeros((4, 2), np.float32))
+    accum = tf.Variable(np.zeros((4, 2), np.float32))
+    values = tf.constant([[1.0, 1.0], [2.0, 2.0]])
+    step = training_ops.SPARSE_APPLY_MOMENTUM(var, accum, 0.5, values, tf.constant([1, 1]), 0.5)
+    bad = training_ops.SPARSE_APPLY_MOMENTUM(var, accum, 0.5, values, tf.constant([1, 4]), 0.5)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(step)
+        # accum: 0*.5 + 1 = 1 then 1*.5 + 2 = 2.5; var: -0.5*1 then -0.5*2.5 -> -1.75
+        np.testing.assert_allclose(sess.run(accum)[1], [2.5, 2.5])
+        np.testing.assert_allclose(sess.run(var), [[0, 0], [-1.75, -1.75], [0, 0], [0, 0]])
+        with pytest.raises(InvalidArgumentError, match=r"index 4 at offset 1 in indices is out "
+                           r"of range \[0, 4\)"):
+            sess.run(bad)
+
+
+def test_clipping_keeps_sparse_gradients_sparse():
+    """clip_by_global_norm and clip_by_norm scale an IndexedSlices' values (norm over the
+    values, a repeated index counted each time, as TF1) and keep it sparse."""
+    emb = tf.Variable(TABLE)
+    w = tf.Variable(np.float32(2.0))
+    loss = tf.reduce_sum(tf.gather(emb, [1, 1, 2])) + w * w
+    grads = tf.gradients(loss, [emb, w])
+    clipped, norm = tf.clip_by_global_norm(grads, 1.0)
+    by_norm = tf.clip_by_norm(grads[0], 1.0)
+    assert isinstance(clipped[0], tf.IndexedSlices) and isinstance(by_norm, tf.IndexedSlices)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        c0, c1, n, bn = sess.run([clipped[0], clipped[1], norm, by_norm])
+    want_norm = np.sqrt(9 * 1.0 + 4.0 ** 2)  # three rows of ones (3 values each) and dw = 4
+    np.testing.assert_allclose(n, want_norm, rtol=1e-6)
+    np.testing.assert_allclose(c0.values, np.ones((3, 3)) / want_norm, rtol=1e-6)
+    np.testing.assert_array_equal(c0.indices, [1, 1, 2])
+    np.testing.assert_allclose(c1, 4.0 / want_norm, rtol=1e-6)
+    np.testing.assert_allclose(bn.values, np.ones((3, 3)) / 3.0, rtol=1e-6)  # its norm is 3
+
+
+def test_sparse_updates_match_tensorflow():
+    """The same embedding training in tf.compat.v1, where TensorFlow is installed."""
+    # Graphs of their own: no global disable_eager_execution, which later tests would feel.
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+
+    def run(T, make):
+        graph = T.Graph()
+        with graph.as_default():
+            emb = T.Variable(TABLE, name="emb")
+            ids = T.placeholder(T.int32, [None])
+            c = T.placeholder(T.float32, [None, 3])
+            opt = make(T)
+            train = opt.minimize(T.reduce_sum(T.gather(emb, ids) * c))
+            with T.Session() as sess:
+                sess.run(T.global_variables_initializer())
+                for step_ids, rows in SPARSE_STEPS:
+                    sess.run(train, {ids: step_ids, c: rows})
+                return sess.run(emb), {n: sess.run(opt.get_slot(emb, n))
+                                       for n in opt.get_slot_names()}
+
+    for make in (lambda T: T.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True),
+                 lambda T: T.train.RMSPropOptimizer(0.1, momentum=0.9, centered=True),
+                 lambda T: T.train.AdagradOptimizer(0.1), lambda T: T.train.AdamOptimizer(0.1)):
+        ours, theirs = run(tf, make), run(tf1, make)
+        np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-5, atol=1e-6)
+        assert sorted(ours[1]) == sorted(theirs[1])
+        for name in ours[1]:
+            np.testing.assert_allclose(ours[1][name], theirs[1][name], rtol=1e-5, atol=1e-6)

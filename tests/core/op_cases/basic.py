@@ -133,6 +133,10 @@ COVERED_BY = {
     "ApplyRMSProp": "test_training.py::test_rmsprop_matches_numpy",
     "ApplyCenteredRMSProp": "test_training.py::test_rmsprop_matches_numpy",
     "ApplyAdagrad": "test_training.py::test_adagrad_matches_numpy",
+    "SparseApplyMomentum": "test_training.py::test_sparse_kernels_update_only_their_rows",
+    "SparseApplyRMSProp": "test_training.py::test_sparse_kernels_update_only_their_rows",
+    "SparseApplyCenteredRMSProp":
+        "test_training.py::test_sparse_kernels_update_only_their_rows",
 }
 
 CASES += [
@@ -150,4 +154,13 @@ CASES += [
     Case("ShapeN", [[f32(1, 2, 3), f32(5, 6), f32(7)]], attrs={"out_type": np.int64},
          ref=lambda xs, out_type: tuple(np.array(x.shape, np.int64) for x in xs),
          id="ShapeN-int64"),
+]
+CASES += [
+    # Distinct values in order of first appearance (not sorted, unlike np.unique), by hand.
+    Case("Unique", [np.array([3, 1, 3, 2, 1, 7], np.int64)],
+         ref=lambda x: (np.array([3, 1, 2, 7], np.int64), np.array([0, 1, 0, 2, 1, 3], np.int32)),
+         exact_shape=False),
+    Case("Unique", [np.array([0.5, -1.0, 0.5], np.float32)], attrs={"out_idx": np.int64},
+         ref=lambda x, out_idx: (np.array([0.5, -1.0], np.float32), np.array([0, 1, 0], np.int64)),
+         id="Unique-float-int64", exact_shape=False),
 ]
