@@ -17,6 +17,7 @@ import json
 import os
 import re
 import tempfile
+import time
 import zipfile
 
 import numpy as np
@@ -53,10 +54,26 @@ class Saver:
             names[name] = v
         if not names and not allow_empty:
             raise ValueError("No variables to save")
+        if any(n.startswith("__minitf") for n in names):
+            raise ValueError(f"Checkpoint names starting with '__minitf' are reserved: "
+                             f"{sorted(n for n in names if n.startswith('__minitf'))}")
         self._vars = names
+        self._graph = next(iter(names.values())).graph if names else get_default_graph()
         self._max_to_keep = max_to_keep
         self._pad_step_number = pad_step_number
         self._last: list[str] = []
+        self._saved_at: dict[str, float] = {}
+        # As TF1: a checkpoint about to be deleted is kept instead once every N hours.
+        self._keep_every = keep_checkpoint_every_n_hours * 3600
+        self._next_keep = time.time() + self._keep_every
+
+    def build(self):
+        """TF1 builds its save/restore ops here (``defer_build=True``); minitf has none."""
+
+    def _check_session(self, sess):
+        if sess.graph is not self._graph:
+            raise TypeError("The Saver's variables are not in the session's graph (the Saver "
+                            "was built for another graph)")
 
     @property
     def last_checkpoints(self) -> list:
@@ -66,6 +83,7 @@ class Saver:
              meta_graph_suffix="meta", write_meta_graph=True, write_state=True,
              strip_default_attrs=False, save_debug_info=False) -> str:
         """Writes ``save_path[-global_step].npz``; returns the checkpoint prefix."""
+        self._check_session(sess)
         if global_step is not None:
             if isinstance(global_step, (Tensor, Variable)):
                 global_step = sess.run(global_step)
@@ -77,8 +95,7 @@ class Saver:
         if not os.path.isdir(directory) and os.path.isdir(os.path.dirname(directory) or "."):
             os.makedirs(directory, exist_ok=True)  # one level, as TF's checkpoint writer does
         if not os.path.isdir(directory):
-            raise NotFoundError(None, None, f"Parent directory of {save_path} doesn't exist, "
-                                "can't save.")
+            raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
         names = list(self._vars)
         values = sess.run([self._vars[n] for n in names])
         arrays, manifest = {}, {}
@@ -99,24 +116,36 @@ class Saver:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
-        if prefix in self._last:
-            self._last.remove(prefix)
-        self._last.append(prefix)
         if self._max_to_keep:
+            if prefix in self._last:
+                self._last.remove(prefix)
+            self._last.append(prefix)
+            self._saved_at[prefix] = time.time()
             while len(self._last) > self._max_to_keep:
                 old = self._last.pop(0)
+                if self._saved_at.pop(old, 0.0) > self._next_keep:  # kept for good
+                    self._next_keep += self._keep_every
+                    continue
                 try:
                     os.unlink(old + _SUFFIX)
                 except FileNotFoundError:
                     pass
+        # max_to_keep None or 0: every file stays and none is tracked (TF1's behaviour).
         if write_state:
-            _write_state(directory, prefix, self._last, latest_filename or "checkpoint")
+            _write_state(directory, prefix, self._last or [prefix],
+                         latest_filename or "checkpoint")
         return prefix
 
     def restore(self, sess, save_path):
         """Loads every variable from ``save_path``; on any problem restores nothing."""
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
+        self._check_session(sess)
+        if os.path.isdir(save_path):
+            raise DataLossError(None, None, f"{save_path} is a directory, not a checkpoint "
+                                "prefix (tf.train.latest_checkpoint(dir) finds the newest)")
+        if not checkpoint_exists(save_path):
+            raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}")
         stored = _read(save_path)
         updates = []
         for name, v in self._vars.items():
@@ -222,10 +251,15 @@ def list_variables(ckpt_dir_or_file) -> list:
 
 
 def load_variable(ckpt_dir_or_file, name) -> np.ndarray:
+    """A variable's value; ``name`` may be a tensor name (``v.name``: the ``:0`` is dropped, as
+    TF does). A scalar comes back as a numpy scalar."""
     arrays = _read(_resolve(ckpt_dir_or_file))
+    if name.endswith(":0"):
+        name = name[:-2]
     if name not in arrays:
         raise NotFoundError(None, None, f"Key {name} not found in checkpoint {ckpt_dir_or_file}")
-    return arrays[name]
+    value = arrays[name]
+    return value[()] if value.ndim == 0 else value
 
 
 def load_checkpoint_arrays(ckpt_dir_or_file) -> dict:
