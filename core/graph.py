@@ -570,6 +570,8 @@ def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
     """Converts a Python/numpy value to an array of ``dtype`` (TF's default dtypes if None)."""
     if isinstance(value, (Tensor, Operation)):
         raise TypeError(f"Expected a constant value, got {value!r}")
+    if value is None:  # e.g. a None gradient passed on: TF's message, not numpy's
+        raise ValueError("None values not supported.")
     src = None  # np.asarray(value), converted once (a big Python list is costly)
     if isinstance(value, (list, tuple)):
         try:

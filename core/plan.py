@@ -130,8 +130,12 @@ class Plan:
         out = [s[i] for i in self._fetch_slots]
         for k in self._copy_if_readonly:
             v = out[k]
-            if type(v) is np.ndarray and not v.flags.writeable:
-                out[k] = v.copy()  # never hand out memory owned by a variable or constant
+            # Never hand out memory owned by a variable or constant, nor the caller's own
+            # (an identity, reshape or slice of a feed): TF returns memory of its own. A
+            # fetched feed itself comes back as fed.
+            if type(v) is np.ndarray and (not v.flags.writeable or (
+                    feed_values and _views_any(v, feed_values))):
+                out[k] = v.copy()
         return out
 
     def run_traced(self, feed_values: Sequence = ()) -> tuple[list, list[int]]:
@@ -162,6 +166,15 @@ class Plan:
     def __repr__(self):
         return (f"<Plan feeds={len(self.feeds)} fetches={len(self.fetches)} "
                 f"targets={len(self.targets)} steps={len(self._steps)}>")
+
+
+def _views_any(v: np.ndarray, arrays) -> bool:
+    """Whether ``v`` is, or views the memory of, one of ``arrays``."""
+    for a in arrays:
+        if v is a or (v.base is not None and type(a) is np.ndarray
+                      and np.may_share_memory(v, a)):
+            return True
+    return False
 
 
 def _op_error(e: Exception, op: Operation) -> OpError:

@@ -140,7 +140,7 @@ class Variable:
         return self is not other
 
     def __bool__(self):
-        return self._snapshot.__bool__()
+        return True  # TF1's variables are truthy (``gs or create_global_step()``); tensors refuse
 
     def __iter__(self):
         raise TypeError("'Variable' object is not iterable.")

@@ -61,6 +61,8 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
             else:
                 raise TypeError(f"Too many elements provided. Needed at most {n}, but received "
                                 f"{flat.size}")
+    if isinstance(value, np.ndarray) and np.may_share_memory(arr, value):
+        arr = arr.copy()  # the graph keeps its own copy, as TF does; the caller's stays writable
     arr.flags.writeable = False
     return CONST(value=arr, dtype=_dt.from_numpy(arr) if dtype is None else dtype, name=name)
 
@@ -87,6 +89,8 @@ PLACEHOLDER = register(OpDef(
 
 def placeholder(dtype, shape=None, name=None):
     """``tf.placeholder``: a value that must be fed (shape None = any shape)."""
+    if dtype is None:
+        raise TypeError("Expected DataType for argument 'dtype' not None.")
     return PLACEHOLDER(dtype=_dt.as_dtype(dtype), shape=as_shape(shape), name=name)
 
 

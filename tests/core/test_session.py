@@ -372,3 +372,41 @@ def test_single_op_and_tensor_fetches_and_prevent_fetching():
             with pytest.raises(ValueError, match="has been marked as not fetchable"):
                 sess.run(fetch)
         assert sess.run(inc) is None and sess.run(v) == 5.0
+
+
+def test_results_never_share_memory_with_the_caller_s_arrays():
+    """As TF: a result that is an identity, reshape, transpose or slice of a feed is a copy
+    (changing it leaves the caller's input alone), a fetched feed comes back as fed, and
+    tf.constant copies its array (the caller's stays writable)."""
+    p = tf.placeholder(tf.float32, [2, 3])
+    outs = [tf.identity(p), tf.reshape(p, [3, 2]), tf.transpose(p), p[:, 1:]]
+    batch = np.ones((2, 3), np.float32)
+    with tf.Session() as sess:
+        results = sess.run(outs + [p], {p: batch})
+        for r in results[:-1]:
+            r[...] = 7
+        assert results[-1] is batch
+        y = sess.make_callable(outs[1], [p])(batch)
+        y[...] = 5
+    np.testing.assert_array_equal(batch, np.ones((2, 3)))
+    data = np.arange(4.0)
+    c = tf.constant(data)
+    data[0] = 9.0  # still writable
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(c), [0, 1, 2, 3])
+
+
+def test_none_values_and_dtypes_get_tf1_errors():
+    with pytest.raises(ValueError, match="None values not supported."):
+        tf.constant(None)
+    with pytest.raises(ValueError, match="None values not supported."):
+        tf.placeholder(tf.float32) + None  # e.g. a None gradient passed on
+    with pytest.raises(TypeError, match="Expected DataType for argument 'dtype' not None."):
+        tf.placeholder(None)
+
+
+def test_variables_are_truthy_tensors_are_not():
+    step = tf.Variable(0, name="step")
+    assert (step or None) is step  # TF1 code writes `gs or tf.train.create_global_step()`
+    with pytest.raises(TypeError):
+        bool(step.value())
