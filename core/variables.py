@@ -7,6 +7,8 @@ A Variable is three ops, named as TensorFlow names them: ``w`` (VariableV2, the 
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 
 from . import dtypes as _dt
 from . import init_ops
@@ -213,13 +215,15 @@ class VariableScope:
     """A named scope for ``get_variable`` with inherited reuse, initializer and dtype."""
 
     def __init__(self, reuse, name="", initializer=None, regularizer=None, dtype=_dt.float32,
-                 name_scope=""):
+                 name_scope="", custom_getter=None, constraint=None):
         self._name = name
         self._reuse = reuse
         self._initializer = initializer
         self._regularizer = regularizer
         self._dtype = _dt.as_dtype(dtype)
         self._name_scope = name_scope
+        self._custom_getter = custom_getter
+        self._constraint = constraint
 
     name = property(lambda self: self._name)
     original_name_scope = property(lambda self: self._name_scope)
@@ -227,6 +231,11 @@ class VariableScope:
     initializer = property(lambda self: self._initializer)
     regularizer = property(lambda self: self._regularizer)
     dtype = property(lambda self: self._dtype)
+    custom_getter = property(lambda self: self._custom_getter)
+    constraint = property(lambda self: self._constraint)
+
+    def set_custom_getter(self, custom_getter):
+        self._custom_getter = custom_getter
 
     def reuse_variables(self):
         self._reuse = True
@@ -241,13 +250,40 @@ class VariableScope:
         self._dtype = _dt.as_dtype(dtype)
 
     def get_variable(self, name, shape=None, dtype=None, initializer=None, regularizer=None,
-                     reuse=None, trainable=None, collections=None, **_):
+                     reuse=None, trainable=None, collections=None, custom_getter=None,
+                     constraint=None, **_):
         full = f"{self._name}/{name}" if self._name else name
         reuse = self._reuse if reuse is None else reuse
         pick = lambda given, default: default if given is None else given  # noqa: E731
-        return _store().get(full, shape, pick(dtype, self._dtype),
-                            pick(initializer, self._initializer),
-                            pick(regularizer, self._regularizer), reuse, trainable, collections)
+        store = _store()
+
+        def true_getter(name, shape=None, dtype=_dt.float32, initializer=None, regularizer=None,
+                        reuse=None, trainable=None, collections=None, constraint=None, **_):
+            return store.get(name, shape, dtype, initializer, regularizer, reuse, trainable,
+                             collections, constraint)
+
+        args = dict(name=full, shape=shape, dtype=pick(dtype, self._dtype),
+                    initializer=pick(initializer, self._initializer),
+                    regularizer=pick(regularizer, self._regularizer), reuse=reuse,
+                    trainable=trainable, collections=collections,
+                    constraint=pick(constraint, self._constraint))
+        getter = pick(custom_getter, self._custom_getter)  # one given here replaces the scope's
+        if getter is None:
+            return true_getter(**args)
+        # TF1's custom getter: called with the real getter and every argument by keyword
+        # (constraint only if it takes it or **kwargs, as TF1 decides), outside any name
+        # scope (variable names depend on the variable scope only).
+        try:
+            params = inspect.signature(getter).parameters
+        except (TypeError, ValueError):
+            params = {"kwargs": inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)}
+        if "constraint" not in params and not any(
+                p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            args.pop("constraint")
+        with get_default_graph().name_scope(None):
+            return getter(getter=true_getter, caching_device=None, partitioner=None,
+                          validate_shape=True, use_resource=None, synchronization=None,
+                          aggregation=None, **args)
 
     def __repr__(self):
         return f"<VariableScope '{self._name}' reuse={self._reuse}>"
@@ -259,7 +295,8 @@ class _VariableStore:
         self.scope = VariableScope(False)
         self.counts: dict[str, int] = {}
 
-    def get(self, name, shape, dtype, initializer, regularizer, reuse, trainable, collections):
+    def get(self, name, shape, dtype, initializer, regularizer, reuse, trainable, collections,
+            constraint=None):
         dtype = _dt.as_dtype(dtype)
         shape = None if shape is None else as_shape(shape)
         found = self.vars.get(name)
@@ -308,7 +345,7 @@ class _VariableStore:
         graph = get_default_graph()
         with graph.name_scope(None):  # variables are named by variable scope only
             v = Variable(init_value, trainable=trainable, collections=collections, name=name,
-                         dtype=var_dtype)
+                         dtype=var_dtype, constraint=constraint)
             if regularizer is not None:
                 with graph.name_scope(name + "/Regularizer/"):
                     loss = regularizer(v)
@@ -344,7 +381,8 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     """Gets an existing variable of the current variable scope or creates a new one."""
     return get_variable_scope().get_variable(
         name, shape=shape, dtype=dtype, initializer=initializer, regularizer=regularizer,
-        reuse=reuse, trainable=trainable, collections=collections)
+        reuse=reuse, trainable=trainable, collections=collections, custom_getter=custom_getter,
+        constraint=constraint)
 
 
 @contextlib.contextmanager
@@ -383,17 +421,32 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
     if isinstance(name_or_scope, VariableScope) and reuse is None:
         new_reuse = name_or_scope.reuse or parent.reuse
     with ns_ctx as ns:
+        getter = base.custom_getter
+        if custom_getter is not None:
+            if not callable(custom_getter):
+                raise ValueError(f"Cannot set custom_getter, expected callable: "
+                                 f"{custom_getter!r}")
+            getter = custom_getter if getter is None else _wrap_getter(custom_getter, getter)
         scope = VariableScope(
             new_reuse, var_name,
             initializer if initializer is not None else base.initializer,
             regularizer if regularizer is not None else base.regularizer,
             dtype if dtype is not None else base.dtype,
-            name_scope=ns if isinstance(ns, str) else "")
+            name_scope=ns if isinstance(ns, str) else "", custom_getter=getter,
+            constraint=constraint if constraint is not None else base.constraint)
         store.scope = scope
         try:
             yield scope
         finally:
             store.scope = parent
+
+
+def _wrap_getter(custom_getter, outer):
+    """A nested scope's getter runs first, with the enclosing scope's getter as its getter
+    (TF1's composition)."""
+    def wrapped(getter, *args, **kwargs):
+        return custom_getter(functools.partial(outer, getter), *args, **kwargs)
+    return wrapped
 
 
 def no_regularizer(_):

@@ -84,10 +84,7 @@ class Optimizer:
                 updates = []
                 for g, v in pairs:
                     with graph.name_scope("update_" + v.op.name):
-                        if isinstance(g, IndexedSlices):
-                            updates.append(self._apply_sparse_duplicate_indices(g, v))
-                        else:
-                            updates.append(self._apply_dense(g, v))
+                        updates.append(self._update(g, v, graph))
                 if global_step is None:
                     apply_op = self._finish(updates, scope)
                 else:
@@ -95,6 +92,17 @@ class Optimizer:
                         apply_op = state_ops.assign_add(global_step, 1, name=scope).op
             graph.add_to_collection(GraphKeys.TRAIN_OP, apply_op)
             return apply_op
+
+    def _update(self, grad, var, graph):
+        if isinstance(grad, IndexedSlices):
+            if var.constraint is not None:
+                raise RuntimeError("Cannot use a constraint function on a sparse variable.")
+            return self._apply_sparse_duplicate_indices(grad, var)
+        update = self._apply_dense(grad, var)
+        if var.constraint is None:
+            return update
+        with graph.control_dependencies([update]):  # TF1: project after the update
+            return var.assign(var.constraint(var))
 
     def minimize(self, loss, global_step=None, var_list=None, gate_gradients=GATE_OP,
                  aggregation_method=None, colocate_gradients_with_ops=False, name=None,

@@ -223,3 +223,78 @@ def test_tf_initializers_namespace():
             sess.run(tf.initializers.global_variables())
             assert sess.run(v) == 3.0
     assert tf.compat.v1.initializers.he_normal is tf.initializers.he_normal
+
+
+def test_custom_getters_are_called_and_compose_as_in_tf1():
+    """A scope's getter sees every get_variable (with the real getter and the arguments by
+    keyword); a nested scope's getter runs first with the outer one as its getter; one given
+    to get_variable replaces the scope's. (Values checked against tf.compat.v1: 2, 3, 2.)"""
+    calls = []
+
+    def doubling(getter, name, *args, **kwargs):
+        calls.append(("double", name))
+        return getter(name, *args, **kwargs) * 2.0
+
+    def tagging(getter, name, shape=None, **kwargs):
+        calls.append(("tag", name, tuple(shape)))
+        return getter(name, shape=shape, **kwargs) + 1.0
+
+    one = tf.ones_initializer()
+    with tf.variable_scope("outer", custom_getter=doubling):
+        a = tf.get_variable("a", [2], initializer=one)
+        with tf.variable_scope("inner", custom_getter=tagging):
+            b = tf.get_variable("b", [1], initializer=one)
+        c = tf.get_variable("c", [1], initializer=one, custom_getter=tagging)
+    d = tf.get_variable("d", [1], initializer=one)  # outside: no getter
+    assert calls == [("double", "outer/a"), ("tag", "outer/inner/b", (1,)),
+                     ("double", "outer/inner/b"), ("tag", "outer/c", (1,))]
+    assert a.name.startswith("mul")  # the getter's ops are outside any name scope, as in TF1
+    names = {v.op.name for v in tf.global_variables()}
+    assert names == {"outer/a", "outer/inner/b", "outer/c", "d"}
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        values = sess.run([a, b, c, d])
+    np.testing.assert_array_equal(values[0], [2, 2])
+    np.testing.assert_array_equal(values[1], [3])  # tagging(doubling(1)) = 1 * 2 + 1
+    np.testing.assert_array_equal(values[2], [2])  # tagging alone
+    np.testing.assert_array_equal(values[3], [1])
+
+
+def test_constraint_reaches_the_getter_only_when_it_takes_one():
+    seen = {}
+
+    def with_constraint(getter, name, constraint=None, **kwargs):
+        seen["constraint"] = constraint
+        return getter(name, constraint=constraint, **kwargs)
+
+    def without(getter, name, shape=None, dtype=None, initializer=None, regularizer=None,
+                reuse=None, trainable=None, collections=None, caching_device=None,
+                partitioner=None, validate_shape=True, use_resource=None, synchronization=None,
+                aggregation=None):
+        return getter(name, shape=shape, dtype=dtype, initializer=initializer)
+
+    clip = lambda t: tf.clip_by_value(t, 0.0, 1.0)  # noqa: E731
+    v = tf.get_variable("v", [1], custom_getter=with_constraint, constraint=clip)
+    assert seen["constraint"] is clip and v.constraint is clip
+    w = tf.get_variable("w", [1], custom_getter=without)  # TF1 leaves constraint out for it
+    assert w.constraint is None
+
+
+def test_optimizers_project_constrained_variables_after_each_update():
+    """As TF1: after the update, var.assign(constraint(var)); from Variable, get_variable or
+    the variable scope's default."""
+    clip = lambda t: tf.clip_by_value(t, -1.0, 1.0)  # noqa: E731
+    a = tf.Variable(np.float32(0.5), constraint=clip, name="a")
+    with tf.variable_scope("s", constraint=clip):
+        b = tf.get_variable("b", [], initializer=tf.constant_initializer(0.5))
+    c = tf.get_variable("c", [], initializer=tf.constant_initializer(0.5))  # unconstrained
+    assert b.constraint is clip and c.constraint is None
+    loss = -10.0 * (a + b + c)
+    train = tf.train.GradientDescentOptimizer(1.0).minimize(loss)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train)
+        assert sess.run([a, b, c]) == [1.0, 1.0, 10.5]
+    emb = tf.Variable(np.ones((3, 2), np.float32), constraint=clip)
+    with pytest.raises(RuntimeError, match="constraint function on a sparse variable"):
+        tf.train.MomentumOptimizer(0.1, 0.9).minimize(tf.reduce_sum(tf.gather(emb, [0])))
