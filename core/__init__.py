@@ -26,6 +26,7 @@ from .init_ops import (constant_initializer, glorot_normal_initializer,
 from .opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
 from .ops.array_ops import *
 from .ops.array_ops import range_ as range  # TF's name shadows the builtin, as in TF
+from .ops.array_ops import tuple_ as tuple  # noqa: A004 - likewise TF's name
 from .ops.concat_split_ops import *
 from .ops.gather_ops import *
 from .ops.linalg_ops import *
@@ -43,8 +44,8 @@ from .tensor_shape import Dimension, TensorShape
 from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_variable,
                         get_variable_scope, global_variables, global_variables_initializer,
                         initialize_all_variables, local_variables, local_variables_initializer,
-                        model_variables, trainable_variables, variable_scope,
-                        variables_initializer)
+                        model_variables, report_uninitialized_variables, tables_initializer,
+                        trainable_variables, variable_scope, variables_initializer)
 
 __version__ = "0.1.0"
 

@@ -198,6 +198,29 @@ def local_variables_initializer():
 
 
 initialize_all_variables = global_variables_initializer
+
+
+def report_uninitialized_variables(var_list=None, name="report_uninitialized_variables"):
+    """A 1-D string tensor: the names of the variables (default: global and local) that have
+    no value yet, as TF1 reports them (empty when all are initialized)."""
+    from .ops import concat_split_ops, gather_ops, logic_ops
+
+    if var_list is None:
+        var_list = global_variables() + local_variables()
+    graph = get_default_graph()
+    with graph.as_default(), graph.name_scope(name) as scope:
+        if not var_list:
+            return array_ops.constant([], dtype=_dt.string, name=scope)
+        names = array_ops.constant([v.op.name for v in var_list], dtype=_dt.string)
+        missing = logic_ops.logical_not(concat_split_ops.stack(
+            [state_ops.is_variable_initialized(v) for v in var_list]))
+        rows = array_ops.reshape(logic_ops.where(missing), [-1])
+        return gather_ops.gather(names, rows, name=scope)
+
+
+def tables_initializer(name="init_all_tables"):
+    """TF1's lookup-table initializer: minitf has no tables, so a NoOp (as TF1's with none)."""
+    return array_ops.no_op(name=name)
 initialize_variables = variables_initializer
 all_variables = global_variables
 

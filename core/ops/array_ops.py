@@ -151,6 +151,20 @@ def no_op(name=None):
     return NO_OP(name=name)
 
 
+def tuple_(tensors, control_inputs=None, name=None):
+    """``tf.tuple``: the tensors again (None kept), each available only once all of them and
+    ``control_inputs`` have been computed."""
+    tensors = list(tensors)
+    gating = [t for t in tensors if t is not None] + list(control_inputs or ())
+    if not gating:
+        raise ValueError("Must have at least one Tensor: []")
+    graph = gating[0].graph
+    with graph.as_default(), graph.name_scope(name or "tuple"):
+        gate = group(*gating)
+        with graph.control_dependencies([gate]):
+            return [None if t is None else identity(t) for t in tensors]
+
+
 def group(*inputs, name=None):
     """A NoOp that runs after all ``inputs`` (ops or tensors)."""
     ops = []

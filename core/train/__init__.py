@@ -2,8 +2,10 @@
 
 from .optimizer import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer,  # noqa: F401
                         MomentumOptimizer, Optimizer, RMSPropOptimizer)
-from .saver import (CheckpointState, Saver, checkpoint_exists, get_checkpoint_state,  # noqa: F401
-                    latest_checkpoint, list_variables, load_variable)
-from .step import (create_global_step, exponential_decay, get_global_step,  # noqa: F401
-                   get_or_create_global_step, global_step)
+from .saver import (CheckpointReader, CheckpointState, NewCheckpointReader,  # noqa: F401
+                    Saver, checkpoint_exists, get_checkpoint_state, latest_checkpoint,
+                    list_variables, load_checkpoint, load_variable)
+from .step import (cosine_decay, create_global_step, exponential_decay,  # noqa: F401
+                   get_global_step, get_or_create_global_step, global_step, inverse_time_decay,
+                   natural_exp_decay, piecewise_constant, polynomial_decay)
 from ..graph_util import write_graph  # noqa: F401,E402

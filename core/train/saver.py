@@ -262,6 +262,46 @@ def load_variable(ckpt_dir_or_file, name) -> np.ndarray:
     return value[()] if value.ndim == 0 else value
 
 
+class CheckpointReader:
+    """TF1's ``tf.train.NewCheckpointReader`` / ``load_checkpoint`` over a minitf checkpoint (a
+    prefix, or a directory with a ``checkpoint`` file)."""
+
+    def __init__(self, ckpt_dir_or_file):
+        self._arrays = _read(_resolve(str(ckpt_dir_or_file)))
+
+    def get_variable_to_shape_map(self) -> dict:
+        return {name: list(a.shape) for name, a in self._arrays.items()}
+
+    def get_variable_to_dtype_map(self) -> dict:
+        from .. import dtypes
+
+        return {name: dtypes.from_numpy(a) for name, a in self._arrays.items()}
+
+    def has_tensor(self, name) -> bool:
+        return name in self._arrays
+
+    def get_tensor(self, name):
+        """The variable's value (a numpy scalar for a scalar, as TF's reader gives)."""
+        if name not in self._arrays:
+            raise NotFoundError(None, None, f"Key {name} not found in checkpoint")
+        value = self._arrays[name]
+        return value[()] if value.ndim == 0 else value.copy()
+
+    def debug_string(self) -> bytes:
+        from .. import dtypes
+
+        lines = [f"{n} ({dtypes.from_numpy(a).name}) {list(a.shape)}"
+                 for n, a in sorted(self._arrays.items())]
+        return ("\n".join(lines) + "\n").encode()
+
+
+NewCheckpointReader = CheckpointReader
+
+
+def load_checkpoint(ckpt_dir_or_file) -> CheckpointReader:
+    return CheckpointReader(ckpt_dir_or_file)
+
+
 def load_checkpoint_arrays(ckpt_dir_or_file) -> dict:
     """Every variable of a checkpoint by name (used by freezing)."""
     return _read(_resolve(ckpt_dir_or_file))

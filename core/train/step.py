@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from .. import dtypes as _dt
 from ..graph import GraphKeys, convert_to_tensor, get_default_graph
 from ..init_ops import zeros_initializer
-from ..ops import math_ops, unary_ops
+from ..ops import array_ops, logic_ops, math_ops, unary_ops
 from ..variables import Variable
 
 
@@ -62,3 +64,96 @@ def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, stair
             p = unary_ops.floor(p)
         return math_ops.multiply(lr, math_ops.pow(math_ops.cast(
             convert_to_tensor(decay_rate), dtype), p), name=scope)
+
+
+def _step_as(global_step, dtype):
+    return math_ops.cast(global_step.value() if hasattr(global_step, "value") else global_step,
+                         dtype)
+
+
+def _decay_terms(name, learning_rate, global_step, decay_steps):
+    if global_step is None:
+        raise ValueError(f"global_step is required for {name}.")
+    lr = convert_to_tensor(learning_rate, name="learning_rate")
+    dtype = lr.dtype
+    return lr, dtype, _step_as(global_step, dtype), math_ops.cast(
+        convert_to_tensor(decay_steps), dtype)
+
+
+def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                      name=None):
+    """``learning_rate * exp(-decay_rate * global_step / decay_steps)`` (floored if
+    staircase)."""
+    with get_default_graph().name_scope(name or "NaturalExpDecay") as scope:
+        lr, dtype, step, steps = _decay_terms("natural_exp_decay", learning_rate, global_step,
+                                              decay_steps)
+        p = step / steps
+        if staircase:
+            p = unary_ops.floor(p)
+        rate = math_ops.cast(convert_to_tensor(decay_rate), dtype)
+        return math_ops.multiply(lr, unary_ops.exp(unary_ops.negative(rate) * p), name=scope)
+
+
+def inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                       name=None):
+    """``learning_rate / (1 + decay_rate * global_step / decay_steps)`` (floored if
+    staircase)."""
+    with get_default_graph().name_scope(name or "InverseTimeDecay") as scope:
+        lr, dtype, step, steps = _decay_terms("inverse_time_decay", learning_rate, global_step,
+                                              decay_steps)
+        p = step / steps
+        if staircase:
+            p = unary_ops.floor(p)
+        rate = math_ops.cast(convert_to_tensor(decay_rate), dtype)
+        return math_ops.truediv(lr, 1.0 + rate * p, name=scope)
+
+
+def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=0.0001,
+                     power=1.0, cycle=False, name=None):
+    """From ``learning_rate`` to ``end_learning_rate`` over ``decay_steps`` as
+    ``(1 - step / decay_steps) ** power``; with ``cycle`` it starts again, over a multiple of
+    decay_steps, after each period."""
+    with get_default_graph().name_scope(name or "PolynomialDecay") as scope:
+        lr, dtype, step, steps = _decay_terms("polynomial_decay", learning_rate, global_step,
+                                              decay_steps)
+        end = math_ops.cast(convert_to_tensor(end_learning_rate), dtype)
+        power = math_ops.cast(convert_to_tensor(power), dtype)
+        if cycle:  # step 0 counts as the first period, as in TF1
+            periods = logic_ops.where(logic_ops.equal(step, 0), array_ops.ones_like(step),
+                                      unary_ops.ceil(step / steps))
+            steps = steps * periods
+        else:
+            step = math_ops.minimum(step, steps)
+        return math_ops.add((lr - end) * math_ops.pow(1 - step / steps, power), end,
+                            name=scope)
+
+
+def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name=None):
+    """``learning_rate * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, decay_steps) /
+    decay_steps)) + alpha)``."""
+    with get_default_graph().name_scope(name or "CosineDecay") as scope:
+        lr, dtype, step, steps = _decay_terms("cosine_decay", learning_rate, global_step,
+                                              decay_steps)
+        fraction = math_ops.minimum(step, steps) / steps
+        cosine = 0.5 * (1.0 + unary_ops.cos(math.pi * fraction))
+        alpha = math_ops.cast(convert_to_tensor(alpha), dtype)
+        return math_ops.multiply(lr, (1 - alpha) * cosine + alpha, name=scope)
+
+
+def piecewise_constant(x, boundaries, values, name=None):
+    """``values[0]`` while ``x <= boundaries[0]``, ``values[i]`` while ``boundaries[i - 1] < x
+    <= boundaries[i]``, ``values[-1]`` beyond the last boundary."""
+    if len(boundaries) != len(values) - 1:
+        raise ValueError("The length of boundaries should be 1 less than the length of values")
+    with get_default_graph().name_scope(name or "PiecewiseConstant") as scope:
+        x = convert_to_tensor(x.value() if hasattr(x, "value") else x)
+        bounds = [convert_to_tensor(b, dtype=x.dtype) if not hasattr(b, "dtype") else
+                  math_ops.cast(b, x.dtype) for b in boundaries]
+        vals = [convert_to_tensor(v) for v in values]
+        if len({v.dtype for v in vals}) > 1:
+            raise ValueError(f"Values must have elements all with the same dtype "
+                             f"({sorted({v.dtype.name for v in vals})})")
+        result = vals[0]
+        for bound, value in zip(bounds, vals[1:]):  # boundaries increase: the last one passed
+            result = logic_ops.where(logic_ops.greater(x, bound), value, result)
+        return array_ops.identity(result, name=scope)

@@ -241,3 +241,26 @@ def test_saver_odds_and_ends():
     saver.build()  # TF1's deferred build: nothing to do, but callable
     with pytest.raises(ValueError, match="reserved"):
         tf.train.Saver({"__minitf__": w})
+
+
+def test_checkpoint_reader(tmp_path):
+    """tf.train.NewCheckpointReader / load_checkpoint: names, shapes, dtypes and values as
+    saved (the variables' own values are the reference)."""
+    w, b, step = _vars()
+    saver = tf.train.Saver()
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        path = saver.save(sess, str(tmp_path / "m"))
+        values = dict(zip(["w", "b", "step"], sess.run([w, b, step])))
+    for reader in (tf.train.NewCheckpointReader(path), tf.train.load_checkpoint(str(tmp_path))):
+        shapes = reader.get_variable_to_shape_map()
+        assert shapes == {v.op.name: v.shape.as_list() for v in (w, b, step)}
+        assert reader.get_variable_to_dtype_map()[w.op.name] == w.dtype
+        assert reader.has_tensor(w.op.name) and not reader.has_tensor("nope")
+        np.testing.assert_array_equal(reader.get_tensor(w.op.name), values["w"])
+        assert np.ndim(reader.get_tensor(step.op.name)) == 0
+        assert w.op.name.encode() in reader.debug_string()
+        with pytest.raises(tf.errors.NotFoundError, match="Key nope not found"):
+            reader.get_tensor("nope")
+    with pytest.raises(tf.errors.NotFoundError, match="Failed to find any matching files"):
+        tf.train.NewCheckpointReader(str(tmp_path / "missing"))

@@ -468,3 +468,92 @@ def test_sparse_updates_match_tensorflow():
         assert sorted(ours[1]) == sorted(theirs[1])
         for name in ours[1]:
             np.testing.assert_allclose(ours[1][name], theirs[1][name], rtol=1e-5, atol=1e-6)
+
+
+# -- learning-rate schedules ----------------------------------------------------------------------
+STEPS = [0, 1, 7, 10, 13, 20, 25, 40]
+
+
+def _schedule_reference(kind, step):
+    """TF1's formulas (training/learning_rate_decay.py), by hand in float64."""
+    lr, steps, rate = 0.5, 10.0, 0.3
+    p = step / steps
+    if kind == "exponential":
+        return lr * rate ** p
+    if kind == "exponential_staircase":
+        return lr * rate ** np.floor(p)
+    if kind == "natural_exp":
+        return lr * np.exp(-rate * p)
+    if kind == "natural_exp_staircase":
+        return lr * np.exp(-rate * np.floor(p))
+    if kind == "inverse_time":
+        return lr / (1 + rate * p)
+    if kind == "inverse_time_staircase":
+        return lr / (1 + rate * np.floor(p))
+    if kind == "polynomial":
+        s = min(step, steps)
+        return (lr - 0.01) * (1 - s / steps) ** 2.0 + 0.01
+    if kind == "polynomial_cycle":
+        span = steps * (1 if step == 0 else np.ceil(step / steps))
+        return (lr - 0.01) * (1 - step / span) ** 2.0 + 0.01
+    if kind == "cosine":
+        s = min(step, steps)
+        return lr * ((1 - 0.1) * 0.5 * (1 + np.cos(np.pi * s / steps)) + 0.1)
+    if kind == "piecewise":
+        return 1.0 if step <= 7 else 0.5 if step <= 20 else 0.1
+    raise AssertionError(kind)
+
+
+def _schedule(T, kind, step):
+    train = T.train
+    decay = {
+        "exponential": lambda: train.exponential_decay(0.5, step, 10, 0.3),
+        "exponential_staircase": lambda: train.exponential_decay(0.5, step, 10, 0.3, True),
+        "natural_exp": lambda: train.natural_exp_decay(0.5, step, 10, 0.3),
+        "natural_exp_staircase": lambda: train.natural_exp_decay(0.5, step, 10, 0.3, True),
+        "inverse_time": lambda: train.inverse_time_decay(0.5, step, 10, 0.3),
+        "inverse_time_staircase": lambda: train.inverse_time_decay(0.5, step, 10, 0.3, True),
+        "polynomial": lambda: train.polynomial_decay(0.5, step, 10, 0.01, power=2.0),
+        "polynomial_cycle": lambda: train.polynomial_decay(0.5, step, 10, 0.01, power=2.0,
+                                                           cycle=True),
+        "cosine": lambda: train.cosine_decay(0.5, step, 10, alpha=0.1),
+        "piecewise": lambda: train.piecewise_constant(step, [7, 20], [1.0, 0.5, 0.1]),
+    }
+    return decay[kind]()
+
+
+SCHEDULES = ["exponential", "exponential_staircase", "natural_exp", "natural_exp_staircase",
+             "inverse_time", "inverse_time_staircase", "polynomial", "polynomial_cycle",
+             "cosine", "piecewise"]
+
+
+@pytest.mark.parametrize("kind", SCHEDULES)
+def test_learning_rate_schedules_follow_tf1_formulas(kind):
+    step = tf.train.get_or_create_global_step()
+    rate = _schedule(tf, kind, step)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got = [sess.run(rate, {step: s}) for s in STEPS]  # the step variable's value fed
+    np.testing.assert_allclose(got, [_schedule_reference(kind, s) for s in STEPS],
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_learning_rate_schedules_match_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    for kind in SCHEDULES:
+        values = []
+        for T in (tf, tf1):
+            graph = T.Graph()
+            with graph.as_default():
+                step = T.placeholder(T.int64, [])
+                rate = _schedule(T, kind, step)
+                with T.Session() as sess:
+                    values.append([sess.run(rate, {step: s}) for s in STEPS])
+        np.testing.assert_allclose(values[0], values[1], rtol=1e-6, err_msg=kind)
+
+
+def test_piecewise_constant_checks_its_lists():
+    with pytest.raises(ValueError, match="1 less than the length of values"):
+        tf.train.piecewise_constant(tf.constant(3), [1, 2], [0.1, 0.2])
+    with pytest.raises(ValueError, match="same dtype"):
+        tf.train.piecewise_constant(tf.constant(3), [1], [0.1, 2])

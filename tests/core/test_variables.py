@@ -298,3 +298,23 @@ def test_optimizers_project_constrained_variables_after_each_update():
     emb = tf.Variable(np.ones((3, 2), np.float32), constraint=clip)
     with pytest.raises(RuntimeError, match="constraint function on a sparse variable"):
         tf.train.MomentumOptimizer(0.1, 0.9).minimize(tf.reduce_sum(tf.gather(emb, [0])))
+
+
+def test_report_uninitialized_variables_tuple_and_tables_initializer():
+    a = tf.Variable(1.0, name="a")
+    b = tf.Variable(2.0, name="b")
+    report = tf.report_uninitialized_variables()
+    x, none, y = tf.tuple([a + 1.0, None, b * 2.0])
+    assert none is None
+    gate = x.op.control_inputs[0]  # each identity waits for one gate over all the tensors
+    assert y.op.control_inputs == [gate]
+    assert set(gate.control_inputs) == {x.op.inputs[0].op, y.op.inputs[0].op}
+    with tf.Session() as sess:
+        assert sess.run(report).tolist() == [b"a", b"b"]
+        sess.run(a.initializer)
+        assert sess.run(report).tolist() == [b"b"]
+        sess.run([b.initializer, tf.tables_initializer()])
+        assert sess.run(report).tolist() == []
+        assert sess.run([x, y]) == [2.0, 4.0]
+    with pytest.raises(ValueError, match="at least one Tensor"):
+        tf.tuple([None])
