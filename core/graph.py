@@ -710,11 +710,38 @@ def constant_value(tensor: Tensor):
                     value = outs[tensor._value_index]
                 except Exception:  # noqa: BLE001 - not constant-evaluable: runtime will report
                     value = None
+            if value is None and op._opdef.type in _SLICING_OPS:
+                value = _known_part(op, tensor, ins)
     if value is not None:
         value = np.asarray(value)
         value.flags.writeable = False
     tensor._const_cache = value
     return value
+
+
+# Ops that only move elements: sliced out of a partly known shape vector (``tf.shape(x)[1]``
+# with x of shape (?, 4, 5)), what they select may be all known (as TF's shape inference
+# finds), and then arithmetic on it folds as usual: ``sh[1] * sh[2]`` is 20.
+_SLICING_OPS = frozenset({"StridedSlice", "Slice", "GatherV2"})
+_UNKNOWN = np.int64(-(2 ** 40) - 7)  # marks an unknown dimension; never a real one
+
+
+def _known_part(op, tensor, ins):
+    source = op._inputs[0]
+    if source._dtype not in (_dt.int32, _dt.int64) or source._shape.rank != 1 or \
+            any(v is None for v in ins[1:]):
+        return None
+    dims = constant_value_as_shape(source).as_tuple()
+    if dims is None or all(d is None for d in dims):
+        return None
+    marked = np.array([_UNKNOWN if d is None else d for d in dims], dtype=np.int64)
+    try:
+        out = np.asarray(evaluate_kernel(op, [marked, *ins[1:]])[tensor._value_index])
+    except Exception:  # noqa: BLE001 - not evaluable this way: no static value
+        return None
+    if np.any(out == _UNKNOWN):
+        return None
+    return out.astype(source._dtype.as_numpy_dtype)
 
 
 def constant_value_as_shape(tensor: Tensor) -> TensorShape:

@@ -446,8 +446,11 @@ def _slice_infer(x, begin, size):
     if n is None:
         return [TensorSpec(TensorShape(None), x.dtype)]
     sizes = const_ints(size)
-    if sizes is None:
-        return [TensorSpec([None] * n, x.dtype)]
+    if sizes is None:  # the sizes known so far ([tf.shape(x)[0], 2, 3] is (?, 2, 3)); -1 is None
+        partial = size.shape_value
+        known = partial.as_tuple() if partial is not None else None
+        return [TensorSpec(list(known) if known is not None and len(known) == n else
+                           [None] * n, x.dtype)]
     begins = const_ints(begin)
     dims_in = x.shape.as_tuple() or (None,) * n
     out = []

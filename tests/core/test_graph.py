@@ -266,3 +266,34 @@ def test_static_shapes_use_constant_values():
     assert tf.reshape(tf.zeros([10]), s).shape.as_list() == [2, 5]
     with pytest.raises(ValueError, match="Cannot reshape a tensor with 10 elements"):
         tf.reshape(tf.zeros([10]), [3, 3])
+
+
+def test_static_shapes_follow_the_known_dims_of_a_shape_tensor():
+    """As TF's shape inference: elements of tf.shape(x) that x's static shape knows are
+    constants, so arithmetic on them folds; the results' static shapes are TF's (checked
+    against tf.compat.v1 by hand: (?, 20), (?, 20), (?, 4), (4,), (?, 2, 3), (?, 3, 5))."""
+    x = tf.placeholder(tf.float32, [None, 4, 5])
+    sh = tf.shape(x)
+    cases = {
+        "flat": (tf.reshape(x, [-1, sh[1] * sh[2]]), [None, 20]),
+        "batch-times": (tf.reshape(x, [sh[0], sh[1] * 5]), [None, 20]),
+        "zeros": (tf.zeros([sh[0], sh[1]]), [None, 4]),
+        "range": (tf.range(sh[1]), [4]),
+        "slice": (tf.slice(x, [0, 1, 0], [sh[0], 2, 3]), [None, 2, 3]),
+        "getitem": (x[:, :sh[1] - 1], [None, 3, 5]),
+    }
+    for name, (t, want) in cases.items():
+        assert t.shape.as_list() == want, (name, t.shape)
+    with tf.Session() as sess:
+        batch = np.zeros((3, 4, 5), np.float32)
+        out = sess.run([t for t, _ in cases.values()], {x: batch})
+    assert [o.shape for o in out] == [(3, 20), (3, 20), (3, 4), (4,), (3, 2, 3), (3, 3, 5)]
+
+
+def test_a_shape_element_not_known_statically_is_not_a_constant():
+    x = tf.placeholder(tf.float32, [None, 4])
+    sh = tf.shape(x)
+    from minitf.graph import constant_value
+
+    assert constant_value(sh[1]) == 4 and constant_value(sh[0]) is None
+    assert constant_value(sh[:1]) is None and constant_value(sh[1:]).tolist() == [4]
