@@ -1,5 +1,6 @@
 """``tf.train``: optimizers, checkpoints and the global step."""
 
+from .moving_averages import ExponentialMovingAverage  # noqa: F401
 from .optimizer import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer,  # noqa: F401
                         MomentumOptimizer, Optimizer, RMSPropOptimizer)
 from .saver import (CheckpointReader, CheckpointState, NewCheckpointReader,  # noqa: F401

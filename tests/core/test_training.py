@@ -557,3 +557,44 @@ def test_piecewise_constant_checks_its_lists():
         tf.train.piecewise_constant(tf.constant(3), [1, 2], [0.1, 0.2])
     with pytest.raises(ValueError, match="same dtype"):
         tf.train.piecewise_constant(tf.constant(3), [1], [0.1, 2])
+
+
+# -- moving averages ------------------------------------------------------------------------------
+def test_exponential_moving_average_follows_tf1_formula(tmp_path):
+    """shadow -= (1 - decay) * (shadow - value) after each update, from the variable's initial
+    value; with num_updates the decay is min(decay, (1 + n) / (10 + n)). A Saver built from
+    variables_to_restore loads the averages into the variables (TF1's evaluation idiom)."""
+    w = tf.Variable(np.float32(1.0), name="w")
+    b = tf.Variable(np.array([2.0, -1.0], np.float32), name="b")
+    n = tf.placeholder(tf.int32, [])
+    moves = [tf.assign_add(w, 1.0), tf.assign(b, b * 2.0)]
+    ema = tf.train.ExponentialMovingAverage(0.9, num_updates=n)
+    with tf.control_dependencies(moves):
+        update = ema.apply([w, b])
+    assert ema.average(w).op.name == "w/ExponentialMovingAverage"
+    assert ema.average_name(b) == "b/ExponentialMovingAverage"
+    assert set(tf.moving_average_variables()) == {w, b}
+    assert ema.average(w) in tf.global_variables() and ema.average(w) not in \
+        tf.trainable_variables()
+    ref_w, ref_b, shadow_w, shadow_b = 1.0, np.array([2.0, -1.0]), 1.0, np.array([2.0, -1.0])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for step in (0, 5, 100):
+            sess.run(update, {n: step})
+            decay = min(0.9, (1 + step) / (10 + step))
+            ref_w, ref_b = ref_w + 1.0, ref_b * 2.0
+            shadow_w -= (1 - decay) * (shadow_w - ref_w)
+            shadow_b = shadow_b - (1 - decay) * (shadow_b - ref_b)
+            got = sess.run([ema.average(w), ema.average(b)])
+            np.testing.assert_allclose(got[0], shadow_w, rtol=1e-6)
+            np.testing.assert_allclose(got[1], shadow_b, rtol=1e-6)
+        path = tf.train.Saver().save(sess, str(tmp_path / "m"))
+    restore = tf.train.Saver(ema.variables_to_restore())
+    with tf.Session() as sess:
+        restore.restore(sess, path)
+        np.testing.assert_allclose(sess.run(w), shadow_w, rtol=1e-6)
+        np.testing.assert_allclose(sess.run(b), shadow_b, rtol=1e-6)
+    with pytest.raises(ValueError, match="already computed"):
+        ema.apply([w])
+    with pytest.raises(TypeError, match="half, float, or double"):
+        ema.apply([tf.Variable(1, name="count")])
