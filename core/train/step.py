@@ -8,7 +8,7 @@ from .. import dtypes as _dt
 from ..graph import GraphKeys, convert_to_tensor, get_default_graph
 from ..init_ops import zeros_initializer
 from ..ops import array_ops, logic_ops, math_ops, unary_ops
-from ..variables import Variable
+from ..variables import get_variable
 
 
 def get_global_step(graph=None):
@@ -31,10 +31,11 @@ def create_global_step(graph=None):
     graph = graph or get_default_graph()
     if get_global_step(graph) is not None:
         raise ValueError("\"global_step\" already exists.")
+    # As TF1: a get_variable, so it is named by the current variable scope (model/global_step).
     with graph.as_default(), graph.name_scope(None), graph.control_dependencies(None):
-        return Variable(lambda: zeros_initializer(_dt.int64)([]), trainable=False,
-                        name="global_step", dtype=_dt.int64,
-                        collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP])
+        return get_variable(GraphKeys.GLOBAL_STEP, shape=[], dtype=_dt.int64,
+                            initializer=zeros_initializer(), trainable=False,
+                            collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP])
 
 
 def get_or_create_global_step(graph=None):

@@ -206,6 +206,12 @@ def test_global_step_helpers():
     assert tf.train.get_or_create_global_step() is step and tf.train.get_global_step() is step
     with pytest.raises(ValueError, match='"global_step" already exists.'):
         tf.train.create_global_step()
+    # A get_variable, as in TF1: named by the variable scope it is created in.
+    graph = tf.Graph()
+    with graph.as_default(), tf.variable_scope("model"):
+        scoped = tf.train.get_or_create_global_step()
+    assert scoped.op.name == "model/global_step" and tf.train.get_global_step(graph) is scoped
+    assert graph.get_collection(tf.GraphKeys.GLOBAL_STEP) == [scoped]
 
 
 def test_var_list_and_errors():
