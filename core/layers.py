@@ -16,7 +16,8 @@ from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops, 
                   nn_ops, pool_ops)
 from .variables import get_variable, variable_scope
 
-__all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout"]
+__all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
+           "batch_normalization"]
 
 
 def _pair(value, what):
@@ -44,15 +45,18 @@ def _nhwc(data_format):
 
 
 def _weights(shape, dtype, kernel_initializer, bias_initializer, use_bias, kernel_regularizer,
-             bias_regularizer, trainable, bias_units):
+             bias_regularizer, trainable, bias_units, kernel_constraint=None,
+             bias_constraint=None):
     kernel = get_variable("kernel", shape, dtype=dtype,
                           initializer=kernel_initializer or init_ops.glorot_uniform_initializer(),
-                          regularizer=kernel_regularizer, trainable=trainable)
+                          regularizer=kernel_regularizer, trainable=trainable,
+                          constraint=kernel_constraint)
     bias = None
     if use_bias:
         bias = get_variable("bias", [bias_units], dtype=dtype,
                             initializer=bias_initializer or init_ops.zeros_initializer(),
-                            regularizer=bias_regularizer, trainable=trainable)
+                            regularizer=bias_regularizer, trainable=trainable,
+                            constraint=bias_constraint)
     return kernel, bias
 
 
@@ -69,7 +73,8 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
     with variable_scope(name, default_name="dense", reuse=reuse):
         kernel, bias = _weights([depth, int(units)], inputs.dtype, kernel_initializer,
                                 bias_initializer, use_bias, kernel_regularizer,
-                                bias_regularizer, trainable, int(units))
+                                bias_regularizer, trainable, int(units), kernel_constraint,
+                                bias_constraint)
         if inputs.shape.rank == 2:
             out = linalg_ops.matmul(inputs, kernel)
         else:  # over the last axis: flatten the others, multiply, restore them
@@ -102,7 +107,8 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
     with variable_scope(name, default_name="conv2d", reuse=reuse):
         kernel, bias = _weights([kh, kw, channels, int(filters)], inputs.dtype,
                                 kernel_initializer, bias_initializer, use_bias,
-                                kernel_regularizer, bias_regularizer, trainable, int(filters))
+                                kernel_regularizer, bias_regularizer, trainable, int(filters),
+                                kernel_constraint, bias_constraint)
         stride = [1, sh, sw, 1] if fmt == "NHWC" else [1, 1, sh, sw]
         dilation = [1, dh, dw, 1] if fmt == "NHWC" else [1, 1, dh, dw]
         out = conv_ops.conv2d(inputs, kernel, strides=stride, padding=_padding(padding),
@@ -155,3 +161,91 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
             return nn_impl.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed)
         dropped = nn_impl.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed)
         return logic_ops.where_v2(math_ops.cast(training, "bool"), dropped, inputs)
+
+
+def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                        beta_initializer=None, gamma_initializer=None,
+                        moving_mean_initializer=None, moving_variance_initializer=None,
+                        beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                        gamma_constraint=None, training=False, trainable=True, name=None,
+                        reuse=None, renorm=False, renorm_clipping=None, renorm_momentum=0.99,
+                        fused=None, virtual_batch_size=None, adjustment=None):
+    """TF1's batch normalization layer: with ``training``, normalises by the batch's mean and
+    variance and adds the moving-average updates to ``tf.GraphKeys.UPDATE_OPS`` (run them with
+    the train op, as in TF1); otherwise normalises by the moving averages. A ``training``
+    tensor selects at run time (both are computed; the averages move only when it is true).
+
+    As TF's fused kernel (used for 4-D inputs normalised over the channel axis), the moving
+    variance of a 4-D input is updated with the unbiased (n / (n - 1)) batch variance."""
+    from .graph import GraphKeys, get_default_graph
+    from .ops import state_ops
+
+    if renorm or virtual_batch_size is not None or adjustment is not None:
+        raise NotImplementedError("batch_normalization: renorm, virtual_batch_size and "
+                                  "adjustment are not supported")
+    inputs = convert_to_tensor(inputs)
+    rank = inputs.shape.rank
+    if rank is None:
+        raise ValueError("Input has undefined rank.")
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    axes = [a % rank for a in axes]
+    reduce = [i for i in range(rank) if i not in axes]
+    param_shape = [inputs.shape[a].value for a in axes]
+    if any(d is None for d in param_shape):
+        raise ValueError(f"Input has undefined `axis` dimension. Input shape: {inputs.shape}")
+    # Parameters broadcast against the input: their axes kept, the others of size 1.
+    bshape = [inputs.shape[i].value if i in axes else 1 for i in range(rank)]
+    fused_like = fused is not False and rank == 4 and axes in ([3], [1])
+    dtype = inputs.dtype
+    with variable_scope(name, default_name="batch_normalization", reuse=reuse):
+        gamma = get_variable("gamma", param_shape, dtype=dtype,
+                             initializer=gamma_initializer or init_ops.ones_initializer(),
+                             regularizer=gamma_regularizer, constraint=gamma_constraint,
+                             trainable=trainable) if scale else None
+        beta = get_variable("beta", param_shape, dtype=dtype,
+                            initializer=beta_initializer or init_ops.zeros_initializer(),
+                            regularizer=beta_regularizer, constraint=beta_constraint,
+                            trainable=trainable) if center else None
+        moving_mean = get_variable(
+            "moving_mean", param_shape, dtype=dtype, trainable=False,
+            initializer=moving_mean_initializer or init_ops.zeros_initializer())
+        moving_variance = get_variable(
+            "moving_variance", param_shape, dtype=dtype, trainable=False,
+            initializer=moving_variance_initializer or init_ops.ones_initializer())
+
+        def normalised(mean, variance):
+            def b(t):
+                return array_ops.reshape(t, bshape) if t is not None and rank > 1 and \
+                    len(axes) != rank and bshape != param_shape else t
+            return nn_impl.batch_normalization(inputs, b(mean), b(variance), b(beta),
+                                               b(gamma), epsilon)
+
+        if isinstance(training, (bool, np.bool_)) and not training:
+            return normalised(moving_mean.value(), moving_variance.value())
+        mean, variance = nn_impl.moments(inputs, reduce)
+        out = normalised(mean, variance)
+        if fused_like:  # the fused kernel's running variance is the unbiased one
+            n = 1
+            for i in reduce:
+                n *= inputs.shape[i].value or 0
+            if n > 1:
+                variance = variance * (n / (n - 1.0))
+            else:  # batch size unknown: the count at run time
+                count = math_ops.cast(array_ops.size(inputs), dtype) / float(
+                    np.prod(param_shape))
+                variance = variance * count / math_ops.maximum(count - 1.0, 1.0)
+        decay = 1.0 - momentum
+        if not isinstance(training, (bool, np.bool_)):  # still when not training
+            on = math_ops.cast(training, dtype)
+            decay = decay * on
+            out = logic_ops.where_v2(math_ops.cast(training, "bool"), out,
+                                     normalised(moving_mean.value(), moving_variance.value()))
+        graph = get_default_graph()
+        updates = []
+        for i, (var, value) in enumerate(((moving_mean, mean), (moving_variance, variance))):
+            with graph.name_scope("AssignMovingAvg" + ("" if i == 0 else f"_{i}")) as scope:
+                updates.append(state_ops.assign_sub(var, (var.value() - value) * decay,
+                                                    name=scope))
+        for u in updates:
+            graph.add_to_collection(GraphKeys.UPDATE_OPS, u)
+        return out

@@ -84,3 +84,100 @@ def test_conv_pooling_flatten_dropout():
     assert np.all((dropped == 0) | np.isclose(dropped, got_f * 2))
     assert 0 < np.count_nonzero(dropped == 0) < dropped.size
     assert tf.layers.dropout(f, 0.5, training=False).op.type == "Identity"
+
+
+def _bn_reference(x, axis, mean_var, eps=1e-3):
+    reduce = tuple(i for i in range(x.ndim) if i != axis % x.ndim)
+    mean = x.mean(axis=reduce, keepdims=True)
+    var = x.var(axis=reduce, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps), mean.reshape(-1), var.reshape(-1)
+
+
+@pytest.mark.parametrize("shape, axis, unbiased", [((8, 5), -1, False),
+                                                   ((4, 3, 3, 2), -1, True),
+                                                   ((4, 2, 3, 3), 1, True)])
+def test_batch_normalization_trains_and_infers_as_tf1(shape, axis, unbiased):
+    """Batch statistics and UPDATE_OPS when training, the moving averages when not (a
+    training tensor chooses at run time, and then the averages stay put). As TF's fused
+    kernel, a 4-D input's moving variance takes the unbiased batch variance. (The same cases
+    agree with tf.compat.v1's layer, test below.)"""
+    rng = np.random.default_rng(0)
+    x = tf.placeholder(tf.float32, [None] + list(shape[1:]))
+    training = tf.placeholder(tf.bool, [])
+    y = tf.layers.batch_normalization(x, axis=axis, training=training, momentum=0.9)
+    updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+    assert len(updates) == 2
+    assert sorted(v.op.name for v in tf.trainable_variables()) == [
+        "batch_normalization/beta", "batch_normalization/gamma"]
+    mm, mv = [v for v in tf.global_variables() if "moving" in v.op.name]
+    xv = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    want, mean, var = _bn_reference(xv.astype(np.float64), axis, None)
+    n = xv.size / shape[axis]
+    var_for_average = var * n / (n - 1) if unbiased else var
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got = sess.run([y] + updates, {x: xv, training: True})[0]
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(sess.run(mm), 0.1 * mean, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(sess.run(mv), 0.9 + 0.1 * var_for_average, rtol=1e-5)
+        before = sess.run([mm, mv])
+        inferred = sess.run([y] + updates, {x: xv, training: False})[0]
+        after = sess.run([mm, mv])
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)  # not training: the averages did not move
+    bshape = [1] * len(shape)
+    bshape[axis] = shape[axis]
+    np.testing.assert_allclose(
+        inferred, (xv - before[0].reshape(bshape)) / np.sqrt(before[1].reshape(bshape) + 1e-3),
+        rtol=1e-4, atol=1e-5)
+
+
+def test_batch_normalization_python_flags_and_reuse():
+    x = tf.placeholder(tf.float32, [None, 3])
+    y_train = tf.layers.batch_normalization(x, training=True, name="bn")
+    y_eval = tf.layers.batch_normalization(x, training=False, name="bn", reuse=True)
+    assert len(tf.get_collection(tf.GraphKeys.UPDATE_OPS)) == 2  # only the training call
+    assert len(tf.global_variables()) == 4  # shared: gamma, beta, moving mean and variance
+    xv = np.array([[1.0, 2.0, 3.0], [3.0, 6.0, 9.0]], np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_allclose(sess.run(y_eval, {x: xv}), xv / np.sqrt(1.001), rtol=1e-5)
+        np.testing.assert_allclose(sess.run(y_train, {x: xv}),
+                                   _bn_reference(xv.astype(np.float64), -1, None)[0],
+                                   rtol=1e-4, atol=1e-5)
+    with pytest.raises(NotImplementedError, match="renorm"):
+        tf.layers.batch_normalization(x, renorm=True)
+
+
+def test_batch_normalization_matches_tensorflow_layer():
+    """tf.compat.v1.layers.batch_normalization needs Keras 2 (tf_keras) under TF 2.16+: run
+    where it is installed, in a process of its own (TF_USE_LEGACY_KERAS must precede TF)."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("tf_keras") is None or \
+            importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("needs tensorflow and tf_keras")
+    script = os.path.join(os.path.dirname(__file__), "data", "bn_against_tf.py")
+    done = subprocess.run([sys.executable, script], capture_output=True, text=True,
+                          timeout=600, env=dict(os.environ, TF_USE_LEGACY_KERAS="1",
+                                                TF_CPP_MIN_LOG_LEVEL="3"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("OK") == 9, done.stdout
+
+
+def test_layer_constraints_reach_their_variables():
+    """kernel_constraint / bias_constraint (dense, conv2d) and gamma/beta constraints are the
+    variables' constraints, which the optimizers apply after each update (as TF1's layers)."""
+    clip = lambda t: tf.clip_by_value(t, -0.01, 0.01)  # noqa: E731
+    x = tf.placeholder(tf.float32, [None, 4])
+    y = tf.layers.dense(x, 3, kernel_constraint=clip, bias_constraint=clip, name="d")
+    kernel, bias = tf.trainable_variables()
+    assert kernel.constraint is clip and bias.constraint is clip
+    train = tf.train.GradientDescentOptimizer(10.0).minimize(tf.reduce_sum(y))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train, {x: np.ones((2, 4), np.float32)})
+        assert np.abs(sess.run(kernel)).max() <= 0.01 and np.abs(sess.run(bias)).max() <= 0.01
