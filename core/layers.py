@@ -149,6 +149,15 @@ def flatten(inputs, name=None, data_format="channels_last"):
         return array_ops.reshape(inputs, [array_ops.shape(inputs)[0], -1])
 
 
+def _select(training, if_true, if_false):
+    """TF1's smart_cond(training, ...) without control flow: both computed, one chosen. The
+    result has the branches' shape (a ``training`` placeholder of unknown rank must not make
+    it unknown, as tf.cond does not)."""
+    out = logic_ops.where_v2(math_ops.cast(training, "bool"), if_true, if_false)
+    out.set_shape(if_true.shape.merge_with(if_false.shape))
+    return out
+
+
 def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None):
     """Drops a fraction ``rate`` of the inputs (scaling the rest by ``1 / (1 - rate)``) when
     ``training``; the identity otherwise. A ``training`` tensor selects at run time (minitf
@@ -160,7 +169,7 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
                 return array_ops.identity(inputs)
             return nn_impl.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed)
         dropped = nn_impl.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed)
-        return logic_ops.where_v2(math_ops.cast(training, "bool"), dropped, inputs)
+        return _select(training, dropped, inputs)
 
 
 def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
@@ -238,8 +247,8 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         if not isinstance(training, (bool, np.bool_)):  # still when not training
             on = math_ops.cast(training, dtype)
             decay = decay * on
-            out = logic_ops.where_v2(math_ops.cast(training, "bool"), out,
-                                     normalised(moving_mean.value(), moving_variance.value()))
+            out = _select(training, out, normalised(moving_mean.value(),
+                                                    moving_variance.value()))
         graph = get_default_graph()
         updates = []
         for i, (var, value) in enumerate(((moving_mean, mean), (moving_variance, variance))):

@@ -429,11 +429,12 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
             contextlib.nullcontext(graph.get_name_scope())
         base = name_or_scope
     else:
-        if name_or_scope is None:
+        if name_or_scope is None:  # TF1's unique name: the first of dense, dense_1, ... not open
             prefix = f"{parent.name}/" if parent.name else ""
-            n = store.counts.get(prefix + default_name, 0)
-            store.counts[prefix + default_name] = n + 1
-            short = default_name if n == 0 else f"{default_name}_{n}"
+            short, i = default_name, 0
+            while store.counts.get(prefix + short, 0) > 0:
+                i += 1
+                short = f"{default_name}_{i}"
         else:
             short = str(name_or_scope)
         var_name = f"{parent.name}/{short}" if parent.name else short
@@ -458,10 +459,18 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
             name_scope=ns if isinstance(ns, str) else "", custom_getter=getter,
             constraint=constraint if constraint is not None else base.constraint)
         store.scope = scope
+        # As TF1: a scope counts as opened for default names; leaving it forgets what opened
+        # inside it, so re-entering "D" names its unnamed layers dense, dense_1 again (and
+        # reuse finds them).
+        store.counts[var_name] = store.counts.get(var_name, 0) + 1
         try:
             yield scope
         finally:
             store.scope = parent
+            inside = var_name + "/"
+            for key in store.counts:
+                if key.startswith(inside):
+                    store.counts[key] = 0
 
 
 def _wrap_getter(custom_getter, outer):

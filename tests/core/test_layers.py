@@ -181,3 +181,41 @@ def test_layer_constraints_reach_their_variables():
         sess.run(tf.global_variables_initializer())
         sess.run(train, {x: np.ones((2, 4), np.float32)})
         assert np.abs(sess.run(kernel)).max() <= 0.01 and np.abs(sess.run(bias)).max() <= 0.01
+
+
+def test_reentered_scope_reuses_its_unnamed_layers():
+    """GAN/siamese code: unnamed layers inside a re-entered scope get the same default names
+    (TF1 forgets a scope's subscope counts when it is left), so reuse shares them; with
+    AUTO_REUSE too (which before quietly created new, unshared weights)."""
+    x = tf.placeholder(tf.float32, [None, 3])
+
+    def tower(inputs, reuse):
+        with tf.variable_scope("D", reuse=reuse):
+            return tf.layers.dense(tf.layers.dense(inputs, 4), 1)
+
+    a = tower(x, False)
+    b = tower(x, True)
+    c = tower(x, tf.AUTO_REUSE)
+    names = [v.op.name for v in tf.global_variables()]
+    assert names == ["D/dense/kernel", "D/dense/bias", "D/dense_1/kernel", "D/dense_1/bias"]
+    xv = np.ones((2, 3), np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        ra, rb, rc = sess.run([a, b, c], {x: xv})
+    np.testing.assert_array_equal(ra, rb)
+    np.testing.assert_array_equal(ra, rc)
+    # Outside any re-entered scope, unnamed layers still count up.
+    tf.layers.dense(x, 2)
+    tf.layers.dense(x, 2)
+    assert {"dense/kernel", "dense_1/kernel"} <= {v.op.name for v in tf.global_variables()}
+
+
+def test_training_placeholder_of_unknown_rank_keeps_the_layers_shapes():
+    """The usual tf.placeholder(tf.bool, name='is_training') has no shape; dropout and batch
+    normalization keep their input's shape, as TF1's smart_cond does."""
+    x = tf.placeholder(tf.float32, [None, 64])
+    is_training = tf.placeholder(tf.bool, name="is_training")
+    dropped = tf.layers.dropout(x, 0.5, training=is_training)
+    normed = tf.layers.batch_normalization(dropped, training=is_training)
+    assert dropped.shape.as_list() == [None, 64] and normed.shape.as_list() == [None, 64]
+    assert tf.layers.dense(normed, 10).shape.as_list() == [None, 10]
