@@ -5,7 +5,8 @@ tf.losses, tf.summary are submodules.
 """
 
 from . import (compat, dtypes, errors, flags, gfile, graph_util, initializers, layers, losses,
-               math, nn, summary, train)
+               math, metrics, nn, random, summary, train)
+from .math import log_sigmoid
 from . import tf_logging as logging
 from ._protos import lazy_classes
 from .flags import app

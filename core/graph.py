@@ -48,6 +48,7 @@ class GraphKeys:
     READY_OP = "ready_op"
     SUMMARY_OP = "summary_op"
     GLOBAL_STEP = "global_step"
+    METRIC_VARIABLES = "metric_variables"
     TRAIN_OP = "train_op"
 
 

@@ -1,5 +1,6 @@
 """``tf.math``: TensorFlow's math namespace. The names TF1's ``tf.math`` has (a subset of the root
-names, plus ``divide_no_nan``), bound to the same functions as at the root."""
+names, plus ``divide_no_nan``, ``log_sigmoid`` and some of ``tf.nn``'s), bound to the same
+functions as at the root."""
 
 from .ops.logic_ops import (equal, greater, greater_equal, is_finite, is_inf, is_nan, less,
                             less_equal, logical_and, logical_not, logical_or, logical_xor,
@@ -10,16 +11,29 @@ from .ops.math_ops import div_no_nan as divide_no_nan
 from .ops.reduction_ops import (argmax, argmin, count_nonzero, cumprod, cumsum, reduce_all,
                                 reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                                 reduce_min, reduce_prod, reduce_sum)
+from .ops.nn_ops import in_top_k, softplus, softsign
 from .ops.unary_ops import (abs, ceil, cos, exp, floor, log, log1p, negative, reciprocal, round,
                             rsqrt, sigmoid, sign, sin, sqrt, square, tan, tanh)
+from .nn_impl import l2_normalize
+
+
+def log_sigmoid(x, name=None):
+    """``log(sigmoid(x))``, computed as ``-softplus(-x)`` (stable for large |x|), as TF."""
+    from .graph import convert_to_tensor, name_scope
+
+    with name_scope(name, "LogSigmoid", [x]) as scope:
+        x = convert_to_tensor(x, name="x")
+        return negative(softplus(negative(x)), name=scope)
 
 __all__ = [
     "abs", "add", "add_n", "argmax", "argmin", "ceil", "cos", "count_nonzero", "cumprod", "cumsum",
     "divide", "divide_no_nan", "equal", "exp", "floor", "floordiv", "floormod", "greater",
-    "greater_equal", "is_finite", "is_inf", "is_nan", "less", "less_equal", "log", "log1p",
+    "greater_equal", "in_top_k", "is_finite", "is_inf", "is_nan", "l2_normalize", "less",
+    "less_equal", "log", "log1p", "log_sigmoid",
     "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod",
     "multiply", "negative", "not_equal", "pow", "reciprocal", "reduce_all", "reduce_any",
     "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum",
-    "round", "rsqrt", "scalar_mul", "sigmoid", "sign", "sin", "sqrt", "square",
+    "round", "rsqrt", "scalar_mul", "sigmoid", "sign", "sin", "softplus", "softsign", "sqrt",
+    "square",
     "squared_difference", "subtract", "tan", "tanh", "truediv",
 ]

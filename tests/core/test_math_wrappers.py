@@ -650,3 +650,18 @@ def test_broadcasting_gradients_with_unknown_shapes():
         got_x, got_y = sess.run([gx, gy], {x: xv, y: yv})
         np.testing.assert_allclose(got_x, _numeric_grad(sess, loss, x, xv, {y: yv}), rtol=1e-5)
         np.testing.assert_allclose(got_y, _numeric_grad(sess, loss, y, yv, {x: xv}), rtol=1e-5)
+
+
+def test_tf_math_and_tf_random_namespaces_of_tf_1_13():
+    assert tf.math.softplus is tf.nn.softplus and tf.math.softsign is tf.nn.softsign
+    assert tf.math.in_top_k is tf.nn.in_top_k and tf.math.l2_normalize is tf.nn.l2_normalize
+    assert tf.random.normal is tf.random_normal and tf.random.uniform is tf.random_uniform
+    assert tf.random.truncated_normal is tf.truncated_normal
+    assert tf.random.set_random_seed is tf.set_random_seed
+    x = np.array([-40.0, -1.0, 0.0, 3.0, 40.0])
+    y = tf.math.log_sigmoid(tf.constant(x))
+    assert y.op.name == "LogSigmoid" and tf.log_sigmoid is tf.math.log_sigmoid
+    with tf.Session() as sess:
+        got = sess.run(y)
+    # log(1 / (1 + e^-x)) = -log1p(e^-x), written stably for the reference
+    np.testing.assert_allclose(got, np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))), rtol=1e-12)

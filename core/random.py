@@ -1,0 +1,8 @@
+"""``tf.random``: TF 1.13+'s names for the random ops (``tf.random.normal`` is
+``tf.random_normal``), bound to the same functions."""
+
+from .ops.random_ops import random_normal as normal
+from .ops.random_ops import random_uniform as uniform
+from .ops.random_ops import set_random_seed, truncated_normal
+
+__all__ = ["normal", "set_random_seed", "truncated_normal", "uniform"]
