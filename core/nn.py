@@ -5,3 +5,5 @@ from .ops.conv_ops import *
 from .ops.nn_ops import *
 from .ops.pool_ops import *
 from .ops.softmax_ops import *
+from . import rnn_cell  # noqa: E402,F401 - tf.nn.rnn_cell
+from .rnn import dynamic_rnn, static_rnn  # noqa: E402,F401

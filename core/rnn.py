@@ -1,0 +1,306 @@
+"""TF1's recurrent cells (``tf.nn.rnn_cell``) and ``tf.nn.static_rnn`` / ``dynamic_rnn``.
+
+minitf has no while_loop, so ``dynamic_rnn`` unrolls over a time dimension known at graph
+construction (the usual fixed ``num_steps``); the results, and the variable names
+(``rnn/basic_lstm_cell/kernel``), are TF1's. A cell creates its variables on its first call,
+in a variable scope named after it (``basic_lstm_cell``, ``basic_lstm_cell_1`` for a second
+cell in the same scope), and reuses them on every later call, as TF1's cells do.
+"""
+
+from __future__ import annotations
+
+import collections
+
+from . import dtypes as _dt
+from . import init_ops
+from .graph import convert_to_tensor, get_default_graph
+from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, nn_ops,
+                  unary_ops)
+from .variables import get_variable, variable_scope
+
+LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ["c", "h"])
+
+
+def _flatten(state):
+    if isinstance(state, tuple):
+        return [t for s in state for t in _flatten(s)]
+    return [state]
+
+
+def _pack_like(structure, flat):
+    """``flat`` (an iterator) in the nesting of ``structure``."""
+    if isinstance(structure, tuple):
+        items = [_pack_like(s, flat) for s in structure]
+        return type(structure)(*items) if hasattr(structure, "_fields") else tuple(items)
+    return next(flat)
+
+
+class RNNCell:
+    """Base class: ``__call__(inputs, state) -> (output, new_state)``."""
+
+    _base_name = "rnn_cell"
+
+    def __init__(self, name=None, reuse=None, dtype=None):
+        self._name = name
+        self._reuse = reuse
+        self._dtype = dtype
+        self._scope = None  # the variable scope its variables live in, set on the first call
+
+    @property
+    def state_size(self):
+        raise NotImplementedError
+
+    @property
+    def output_size(self):
+        raise NotImplementedError
+
+    def zero_state(self, batch_size, dtype):
+        """Zeros of the state's structure, ``batch_size`` rows."""
+        def zeros(size):
+            if isinstance(size, tuple):
+                made = [zeros(s) for s in size]
+                return type(size)(*made) if hasattr(size, "_fields") else tuple(made)
+            return array_ops.zeros(concat_split_ops.stack([batch_size, size])
+                                   if not isinstance(batch_size, int) else [batch_size, size],
+                                   dtype=dtype)
+        with get_default_graph().name_scope(type(self).__name__ + "ZeroState"):
+            return zeros(self.state_size)
+
+    def __call__(self, inputs, state, scope=None):
+        inputs = convert_to_tensor(inputs)
+        if self._scope is None:
+            with variable_scope(scope or self._name, default_name=self._base_name,
+                                reuse=self._reuse) as vs:
+                self._scope = vs
+                return self._step(inputs, state)
+        with variable_scope(self._scope, reuse=True):
+            return self._step(inputs, state)
+
+    def _step(self, inputs, state):
+        raise NotImplementedError
+
+    def _weights(self, name, rows, cols, initializer=None, bias_init=None, dtype=None):
+        kernel = get_variable(f"{name}kernel", [rows, cols], dtype=dtype,
+                              initializer=initializer)
+        bias = get_variable(f"{name}bias", [cols], dtype=dtype,
+                            initializer=bias_init or init_ops.zeros_initializer())
+        return kernel, bias
+
+
+def _depth(inputs):
+    depth = inputs.shape[-1].value if inputs.shape.rank == 2 else None
+    if depth is None:
+        raise ValueError(f"Expected inputs of shape [batch, depth] with depth known, got "
+                         f"{inputs.shape}")
+    return depth
+
+
+def _dense(x, kernel, bias):
+    return nn_ops.bias_add(linalg_ops.matmul(x, kernel), bias)
+
+
+class BasicRNNCell(RNNCell):
+    """``output = new_state = activation(W [inputs, state] + b)``."""
+
+    _base_name = "basic_rnn_cell"
+
+    def __init__(self, num_units, activation=None, reuse=None, name=None, dtype=None):
+        super().__init__(name, reuse, dtype)
+        self._num_units = num_units
+        self._activation = activation or unary_ops.tanh
+
+    state_size = property(lambda self: self._num_units)
+    output_size = property(lambda self: self._num_units)
+
+    def _step(self, inputs, state):
+        kernel, bias = self._weights("", _depth(inputs) + self._num_units, self._num_units,
+                                     dtype=inputs.dtype)
+        output = self._activation(_dense(concat_split_ops.concat([inputs, state], 1), kernel,
+                                         bias))
+        return output, output
+
+
+class GRUCell(RNNCell):
+    """TF1's GRU: gates ``r, u = sigmoid(W_g [x, h] + b_g)`` (bias starting at 1), candidate
+    ``c = tanh(W_c [x, r * h] + b_c)``, ``h' = u * h + (1 - u) * c``."""
+
+    _base_name = "gru_cell"
+
+    def __init__(self, num_units, activation=None, reuse=None, kernel_initializer=None,
+                 bias_initializer=None, name=None, dtype=None):
+        super().__init__(name, reuse, dtype)
+        self._num_units = num_units
+        self._activation = activation or unary_ops.tanh
+        self._kernel_initializer = kernel_initializer
+        self._bias_initializer = bias_initializer
+
+    state_size = property(lambda self: self._num_units)
+    output_size = property(lambda self: self._num_units)
+
+    def _step(self, inputs, state):
+        n, rows = self._num_units, _depth(inputs) + self._num_units
+        with variable_scope("gates"):
+            gate_k, gate_b = self._weights(
+                "", rows, 2 * n, self._kernel_initializer,
+                self._bias_initializer or init_ops.constant_initializer(1.0), inputs.dtype)
+        with variable_scope("candidate"):
+            cand_k, cand_b = self._weights("", rows, n, self._kernel_initializer,
+                                           self._bias_initializer, inputs.dtype)
+        value = unary_ops.sigmoid(_dense(concat_split_ops.concat([inputs, state], 1), gate_k,
+                                        gate_b))
+        r, u = concat_split_ops.split(value, 2, axis=1)
+        candidate = self._activation(_dense(concat_split_ops.concat([inputs, r * state], 1),
+                                            cand_k, cand_b))
+        new_h = u * state + (1 - u) * candidate
+        return new_h, new_h
+
+
+class BasicLSTMCell(RNNCell):
+    """TF1's LSTM: ``i, j, f, o = split(W [x, h] + b)``, ``c' = c * sigmoid(f + forget_bias) +
+    sigmoid(i) * tanh(j)``, ``h' = tanh(c') * sigmoid(o)``; the state is ``(c, h)``."""
+
+    _base_name = "basic_lstm_cell"
+
+    def __init__(self, num_units, forget_bias=1.0, state_is_tuple=True, activation=None,
+                 reuse=None, name=None, dtype=None):
+        super().__init__(name, reuse, dtype)
+        self._num_units = num_units
+        self._forget_bias = forget_bias
+        self._state_is_tuple = state_is_tuple
+        self._activation = activation or unary_ops.tanh
+        self._initializer = None
+
+    @property
+    def state_size(self):
+        n = self._num_units
+        return LSTMStateTuple(n, n) if self._state_is_tuple else 2 * n
+
+    output_size = property(lambda self: self._num_units)
+
+    def _step(self, inputs, state):
+        n = self._num_units
+        if self._state_is_tuple:
+            c, h = state
+        else:
+            c, h = concat_split_ops.split(state, 2, axis=1)
+        kernel, bias = self._weights("", _depth(inputs) + n, 4 * n, self._initializer,
+                                     dtype=inputs.dtype)
+        gates = _dense(concat_split_ops.concat([inputs, h], 1), kernel, bias)
+        i, j, f, o = concat_split_ops.split(gates, 4, axis=1)
+        forget = math_ops.cast(self._forget_bias, f.dtype)
+        new_c = c * unary_ops.sigmoid(f + forget) + unary_ops.sigmoid(i) * self._activation(j)
+        new_h = self._activation(new_c) * unary_ops.sigmoid(o)
+        new_state = LSTMStateTuple(new_c, new_h) if self._state_is_tuple else \
+            concat_split_ops.concat([new_c, new_h], 1)
+        return new_h, new_state
+
+
+class LSTMCell(BasicLSTMCell):
+    """TF1's LSTMCell without peepholes, clipping or projection (the same step as
+    BasicLSTMCell, variables under ``lstm_cell``, an optional kernel ``initializer``)."""
+
+    _base_name = "lstm_cell"
+
+    def __init__(self, num_units, use_peepholes=False, cell_clip=None, initializer=None,
+                 num_proj=None, proj_clip=None, num_unit_shards=None, num_proj_shards=None,
+                 forget_bias=1.0, state_is_tuple=True, activation=None, reuse=None, name=None,
+                 dtype=None):
+        if use_peepholes or cell_clip is not None or num_proj is not None or \
+                proj_clip is not None:
+            raise NotImplementedError("LSTMCell: use_peepholes, cell_clip, num_proj and "
+                                      "proj_clip are not supported")
+        super().__init__(num_units, forget_bias, state_is_tuple, activation, reuse, name,
+                         dtype)
+        self._initializer = initializer
+
+
+class MultiRNNCell(RNNCell):
+    """Cells stacked: cell i runs in scope ``cell_i`` on the previous cell's output."""
+
+    _base_name = "multi_rnn_cell"
+
+    def __init__(self, cells, state_is_tuple=True):
+        super().__init__()
+        if not cells:
+            raise ValueError("Must specify at least one cell for MultiRNNCell.")
+        if not state_is_tuple:
+            raise NotImplementedError("MultiRNNCell(state_is_tuple=False) is not supported")
+        self._cells = list(cells)
+
+    state_size = property(lambda self: tuple(c.state_size for c in self._cells))
+    output_size = property(lambda self: self._cells[-1].output_size)
+
+    def _step(self, inputs, state):
+        out, new_states = inputs, []
+        for i, (cell, s) in enumerate(zip(self._cells, state)):
+            with variable_scope(f"cell_{i}"):
+                out, s = cell(out, s)
+            new_states.append(s)
+        return out, tuple(new_states)
+
+
+def _batch_size(inputs):
+    n = inputs.shape[0].value if inputs.shape.rank else None
+    return n if n is not None else array_ops.shape(inputs)[0]
+
+
+def _unroll(cell, steps, initial_state, dtype, sequence_length, scope):
+    """The cell over ``steps`` (a list of [batch, depth] tensors) in variable scope ``rnn``;
+    with ``sequence_length``, outputs are zero and the state is carried unchanged past each
+    row's length (TF1's copy-through)."""
+    with variable_scope(scope or "rnn") as vs:
+        if initial_state is None:
+            if dtype is None:
+                raise ValueError("If no initial_state is provided, dtype must be specified")
+            state = cell.zero_state(_batch_size(steps[0]), dtype)
+        else:
+            state = initial_state
+        if sequence_length is not None:
+            sequence_length = math_ops.cast(convert_to_tensor(sequence_length), _dt.int32)
+        outputs = []
+        for t, x in enumerate(steps):
+            if t > 0:
+                vs.reuse_variables()
+            output, new_state = cell(x, state)
+            if sequence_length is not None:
+                alive = logic_ops.greater(sequence_length, t)  # a row per batch entry
+                output = logic_ops.where(alive, output, array_ops.zeros_like(output))
+                flat_new, flat_old = _flatten(new_state), _flatten(state)
+                new_state = _pack_like(new_state, iter(
+                    [logic_ops.where(alive, a, b) for a, b in zip(flat_new, flat_old)]))
+            outputs.append(output)
+            state = new_state
+        return outputs, state
+
+
+def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=None,
+               scope=None):
+    """``cell`` over a list of [batch, depth] inputs: (list of outputs, final state)."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise TypeError("inputs must be a non-empty list of tensors")
+    return _unroll(cell, [convert_to_tensor(x) for x in inputs], initial_state, dtype,
+                   sequence_length, scope)
+
+
+def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None,
+                parallel_iterations=None, swap_memory=False, time_major=False, scope=None):
+    """``cell`` over ``inputs`` [batch, time, depth] (``[time, batch, depth]`` if
+    ``time_major``): (outputs of the same layout, final state). The time dimension must be
+    known at graph construction: minitf unrolls it (it has no while_loop)."""
+    inputs = convert_to_tensor(inputs)
+    if inputs.shape.rank != 3:
+        raise ValueError(f"dynamic_rnn expects inputs of rank 3, got {inputs.shape}")
+    axis = 0 if time_major else 1
+    steps = inputs.shape[axis].value
+    if steps is None:
+        raise NotImplementedError("dynamic_rnn: the time dimension must be known at graph "
+                                  "construction (minitf unrolls the loop; it has no "
+                                  "tf.while_loop)")
+    outputs, state = _unroll(cell, concat_split_ops.unstack(inputs, num=steps, axis=axis),
+                             initial_state, dtype, sequence_length, scope)
+    stacked = concat_split_ops.stack(outputs, axis=axis)
+    return stacked, state
+
+
+__all__ = ["BasicLSTMCell", "BasicRNNCell", "GRUCell", "LSTMCell", "LSTMStateTuple",
+           "MultiRNNCell", "RNNCell", "dynamic_rnn", "static_rnn"]

@@ -1,0 +1,128 @@
+"""tf.nn.rnn_cell cells, static_rnn and dynamic_rnn: numpy references of TF1's cell equations,
+TF1's variable names, sequence_length copy-through; and, where TensorFlow with Keras 2
+(tf_keras) is installed, the same graphs in tf.compat.v1."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minitf as tf
+
+rng = np.random.default_rng(5)
+X = rng.standard_normal((2, 4, 3)).astype(np.float32)  # batch 2, 4 steps, depth 3
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _values(sess):
+    return {v.op.name: sess.run(v) for v in tf.global_variables()}
+
+
+def _lstm_reference(w, b, x, n, forget_bias):
+    c = h = np.zeros((x.shape[0], n))
+    outs = []
+    for t in range(x.shape[1]):
+        i, j, f, o = np.split(np.concatenate([x[:, t], h], 1) @ w + b, 4, axis=1)
+        c = c * sigmoid(f + forget_bias) + sigmoid(i) * np.tanh(j)
+        h = np.tanh(c) * sigmoid(o)
+        outs.append(h)
+    return np.stack(outs, 1), c, h
+
+
+def test_lstm_dynamic_and_static_rnn_follow_tf1_equations():
+    x = tf.placeholder(tf.float32, [None, 4, 3])
+    cell = tf.nn.rnn_cell.BasicLSTMCell(5, forget_bias=0.7)
+    outputs, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    assert isinstance(state, tf.nn.rnn_cell.LSTMStateTuple)
+    assert outputs.shape.as_list() == [None, 4, 5]
+    assert [v.op.name for v in tf.global_variables()] == ["rnn/basic_lstm_cell/kernel",
+                                                         "rnn/basic_lstm_cell/bias"]
+    # static_rnn in another scope, same cell object: its variables are reused, not re-made
+    static_out, static_state = tf.nn.static_rnn(cell, tf.unstack(x, axis=1), dtype=tf.float32,
+                                                scope="again")
+    assert len(tf.global_variables()) == 2
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        v = _values(sess)
+        got = sess.run([outputs, state.c, state.h, tf.stack(static_out, 1), static_state.h],
+                       {x: X})
+    want, c, h = _lstm_reference(v["rnn/basic_lstm_cell/kernel"].astype(np.float64),
+                                 v["rnn/basic_lstm_cell/bias"], X.astype(np.float64), 5, 0.7)
+    for g, w in zip(got, [want, c, h, want, h]):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
+def test_gru_and_basic_rnn_cells_and_their_variables():
+    x = tf.placeholder(tf.float32, [2, 3])
+    h0 = tf.placeholder(tf.float32, [2, 4])
+    gru = tf.nn.rnn_cell.GRUCell(4)
+    basic = tf.nn.rnn_cell.BasicRNNCell(4)
+    gru_out, _ = gru(x, h0)
+    basic_out, basic_state = basic(x, h0)
+    assert basic_out is basic_state
+    names = [v.op.name for v in tf.global_variables()]
+    assert names == ["gru_cell/gates/kernel", "gru_cell/gates/bias", "gru_cell/candidate/kernel",
+                     "gru_cell/candidate/bias", "basic_rnn_cell/kernel", "basic_rnn_cell/bias"]
+    h = rng.standard_normal((2, 4)).astype(np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        v = _values(sess)
+        g, r = sess.run([gru_out, basic_out], {x: X[:, 0], h0: h})
+    np.testing.assert_array_equal(v["gru_cell/gates/bias"], np.ones(8))  # TF1 starts them at 1
+    xh = np.concatenate([X[:, 0], h], 1).astype(np.float64)
+    ru = sigmoid(xh @ v["gru_cell/gates/kernel"] + v["gru_cell/gates/bias"])
+    reset, update = ru[:, :4], ru[:, 4:]
+    cand = np.tanh(np.concatenate([X[:, 0], reset * h], 1) @ v["gru_cell/candidate/kernel"]
+                   + v["gru_cell/candidate/bias"])
+    np.testing.assert_allclose(g, update * h + (1 - update) * cand, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(r, np.tanh(xh @ v["basic_rnn_cell/kernel"] +
+                                          v["basic_rnn_cell/bias"]), rtol=1e-5, atol=1e-6)
+
+
+def test_sequence_length_zeroes_outputs_and_carries_the_state():
+    """Past a row's length its outputs are zero and its state stays what it was (TF1)."""
+    x = tf.placeholder(tf.float32, [2, 4, 3])
+    cell = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.LSTMCell(3), tf.nn.rnn_cell.GRUCell(2)])
+    full, full_state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    cut, cut_state = tf.nn.dynamic_rnn(cell, x, sequence_length=[4, 2], dtype=tf.float32)
+    # The same cell over the first two steps only (its variables are reused).
+    _, prefix_state = tf.nn.dynamic_rnn(cell, x[:, :2], dtype=tf.float32)
+    assert [v.op.name for v in tf.global_variables()][0] == \
+        "rnn/multi_rnn_cell/cell_0/lstm_cell/kernel"
+    assert len(tf.global_variables()) == 6
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        f, fs, c, cs, ps = sess.run([full, full_state[1], cut, cut_state[1], prefix_state[1]],
+                                    {x: X})
+    np.testing.assert_allclose(c[0], f[0], rtol=1e-6)  # full length: as without lengths
+    np.testing.assert_allclose(c[1, :2], f[1, :2], rtol=1e-6)
+    np.testing.assert_array_equal(c[1, 2:], 0)
+    np.testing.assert_allclose(cs[0], fs[0], rtol=1e-6)
+    np.testing.assert_allclose(cs[1], ps[1], rtol=1e-6)  # row 1 stopped after 2 steps
+    assert not np.allclose(cs[1], fs[1])  # (which differs from running all 4)
+
+
+def test_dynamic_rnn_needs_a_static_time_dimension():
+    x = tf.placeholder(tf.float32, [None, None, 3])
+    with pytest.raises(NotImplementedError, match="time dimension must be known"):
+        tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(2), x, dtype=tf.float32)
+    with pytest.raises(NotImplementedError, match="peepholes"):
+        tf.nn.rnn_cell.LSTMCell(2, use_peepholes=True)
+
+
+def test_rnn_matches_tensorflow():
+    if importlib.util.find_spec("tf_keras") is None or \
+            importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("needs tensorflow and tf_keras (tf.nn.rnn_cell needs Keras 2)")
+    script = os.path.join(os.path.dirname(__file__), "data", "rnn_against_tf.py")
+    done = subprocess.run([sys.executable, script], capture_output=True, text=True,
+                          timeout=900, env=dict(os.environ, TF_USE_LEGACY_KERAS="1",
+                                                TF_CPP_MIN_LOG_LEVEL="3"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("OK") == 20, done.stdout
