@@ -21,7 +21,7 @@ from .tensor_shape import TensorShape, as_shape
 __all__ = [
     "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits", "dropout",
     "l2_normalize", "moments", "batch_normalization", "xw_plus_b", "relu_layer",
-    "embedding_lookup",
+    "embedding_lookup", "conv1d",
 ]
 
 
@@ -225,3 +225,31 @@ def _clip_rows(result, ids, max_norm):
     norm = unary_ops.sqrt(reduction_ops.reduce_sum(unary_ops.square(result), axes, keepdims=True))
     max_norm = convert_to_tensor(max_norm, dtype=result.dtype)
     return result * max_norm / math_ops.maximum(norm, max_norm)
+
+
+def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu=None,
+           data_format=None, name=None, input=None, dilations=None):  # noqa: A002
+    """A 1-D convolution as TF1 computes it: the input gets a height of 1 (``[N, 1, W, C]``),
+    the filters a kernel height of 1, then Conv2D, then the height is squeezed out."""
+    from .ops import conv_ops, transform_ops
+
+    value = input if value is None else value
+    if data_format not in (None, "NWC", "NCW"):
+        raise ValueError(f"data_format must be 'NWC' or 'NCW', got {data_format!r}")
+    channels_last = data_format in (None, "NWC")
+    with name_scope(name, "conv1d", [value, filters]) as scope:
+        value = convert_to_tensor(value, name="input")
+        filters = convert_to_tensor(filters, name="filters")
+        spatial = 1 if channels_last else 2  # where the height of 1 goes
+        stride = stride[0] if isinstance(stride, (list, tuple)) and len(stride) == 1 else \
+            stride if not isinstance(stride, (list, tuple)) else stride[spatial]
+        rate = 1 if dilations is None else (
+            dilations if isinstance(dilations, int) else dilations[-1 if len(dilations) == 1
+                                                                   else spatial])
+        x = transform_ops.expand_dims(value, spatial)
+        kernel = transform_ops.expand_dims(filters, 0)
+        strides = [1, 1, stride, 1] if channels_last else [1, 1, 1, stride]
+        rates = [1, 1, rate, 1] if channels_last else [1, 1, 1, rate]
+        out = conv_ops.conv2d(x, kernel, strides=strides, padding=padding,
+                              data_format="NHWC" if channels_last else "NCHW", dilations=rates)
+        return transform_ops.squeeze(out, [spatial], name=scope)

@@ -1,0 +1,152 @@
+"""TF1 functions built from minitf's ops (no op of their own here): ``tf.norm``, ``tf.eye``,
+``tf.sequence_mask``, ``tf.reverse``, ``tf.tensordot``. Their values and gradients are those
+of the ops they are made of; node names may differ from TF's."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes as _dt
+from .graph import convert_to_tensor, name_scope
+from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, reduction_ops,
+                  slicing_ops, transform_ops, unary_ops)
+
+__all__ = ["eye", "norm", "reverse", "reverse_v2", "sequence_mask", "tensordot"]
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims=None):  # noqa: A002,E501
+    """A vector norm over ``axis`` (all elements if None; two axes: the Frobenius norm):
+    ``ord`` 'euclidean'/'fro'/2, 1 or np.inf."""
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    with name_scope(name, "norm", [tensor]) as scope:
+        x = convert_to_tensor(tensor, name="tensor")
+        axes = axis if axis is None or isinstance(axis, (list, tuple)) else [axis]
+        if axes is not None and len(axes) == 2 and ord not in ("euclidean", "fro"):
+            raise NotImplementedError(f"norm: a matrix norm of ord={ord!r} is not supported "
+                                      "(only 'euclidean'/'fro')")
+        if ord in ("euclidean", "fro", 2, 2.0):
+            result = unary_ops.sqrt(reduction_ops.reduce_sum(x * x, axes, keepdims=True))
+        elif ord in (1, 1.0):
+            result = reduction_ops.reduce_sum(unary_ops.abs(x), axes, keepdims=True)
+        elif ord == np.inf:
+            result = reduction_ops.reduce_max(unary_ops.abs(x), axes, keepdims=True)
+        else:
+            raise ValueError(f"'ord' must be a supported vector norm, got {ord!r}")
+        if not keep:
+            result = transform_ops.squeeze(result, axes) if axes is not None else \
+                array_ops.reshape(result, [])
+        return array_ops.identity(result, name=scope)
+
+
+def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dt.float32, name=None):
+    """The identity matrix ``[num_rows, num_columns]`` (square by default), optionally with
+    leading ``batch_shape`` dimensions."""
+    with name_scope(name, "eye", [num_rows, num_columns, batch_shape]) as scope:
+        cols = num_rows if num_columns is None else num_columns
+        rows_r = array_ops.range_(num_rows)
+        cols_r = array_ops.range_(cols)
+        diag = logic_ops.equal(transform_ops.expand_dims(rows_r, 1),
+                               transform_ops.expand_dims(cols_r, 0))
+        matrix = math_ops.cast(diag, dtype)
+        if not batch_shape:
+            return array_ops.identity(matrix, name=scope)
+        batch = list(batch_shape)
+        full = concat_split_ops.concat([batch, array_ops.shape(matrix)], 0)
+        return transform_ops.broadcast_to(matrix, full, name=scope)
+
+
+def sequence_mask(lengths, maxlen=None, dtype=_dt.bool, name=None):
+    """``mask[..., j] = j < lengths[...]``, ``maxlen`` columns (default: the longest)."""
+    with name_scope(name, "SequenceMask", [lengths, maxlen]) as scope:
+        lengths = convert_to_tensor(lengths, name="lengths")
+        if maxlen is None:
+            maxlen = reduction_ops.reduce_max(lengths)
+        maxlen = math_ops.cast(convert_to_tensor(maxlen, name="maxlen"), lengths.dtype)
+        row = array_ops.range_(maxlen)
+        mask = logic_ops.less(row, transform_ops.expand_dims(lengths, -1))
+        if _dt.as_dtype(dtype) is _dt.bool:
+            return array_ops.identity(mask, name=scope)
+        return math_ops.cast(mask, dtype, name=scope)
+
+
+def reverse(tensor, axis, name=None):
+    """``tensor`` with the order of ``axis``'s dimensions reversed (a strided slice with
+    stride -1 on each; the rank must be known)."""
+    with name_scope(name, "ReverseV2", [tensor]) as scope:
+        x = convert_to_tensor(tensor, name="tensor")
+        rank = x.shape.rank
+        if rank is None:
+            raise ValueError("reverse: the tensor's rank must be known")
+        axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+        flipped = set()
+        for a in axes:
+            if not -rank <= int(a) < rank:
+                raise ValueError(f"reverse: axis {a} is out of range for rank {rank}")
+            if int(a) % rank in flipped:
+                raise ValueError(f"reverse: axis {a} specified more than once")
+            flipped.add(int(a) % rank)
+        strides = [-1 if i in flipped else 1 for i in range(rank)]
+        everything = (1 << rank) - 1  # begin and end masks: whole dimensions
+        return slicing_ops.strided_slice(x, [0] * rank, [0] * rank, strides,
+                                         begin_mask=everything, end_mask=everything,
+                                         name=scope)
+
+
+reverse_v2 = reverse
+
+
+def tensordot(a, b, axes, name=None):
+    """Sums ``a * b`` over ``axes`` (an int: a's last and b's first that many dimensions; or
+    two lists of axes), as a transpose, reshape and one matmul. Ranks must be known."""
+    with name_scope(name, "Tensordot", [a, b, axes]) as scope:
+        a = convert_to_tensor(a, name="a")
+        b = convert_to_tensor(b, name="b")
+        ra, rb = a.shape.rank, b.shape.rank
+        if ra is None or rb is None:
+            raise ValueError("tensordot: the ranks of a and b must be known")
+        if isinstance(axes, (int, np.integer)):
+            if axes < 0 or axes > min(ra, rb):
+                raise ValueError(f"'axes' must be at most the rank of a and b, got {axes}")
+            a_axes, b_axes = list(range(ra - axes, ra)), list(range(axes))
+        else:
+            a_axes, b_axes = ([x] if isinstance(x, int) else list(x) for x in axes)
+            if len(a_axes) != len(b_axes):
+                raise ValueError(f"Different number of contraction axes 'a' and 'b', "
+                                 f"{len(a_axes)} != {len(b_axes)}.")
+        a_axes = [x % ra for x in a_axes]
+        b_axes = [x % rb for x in b_axes]
+        a_free = [i for i in range(ra) if i not in a_axes]
+        b_free = [i for i in range(rb) if i not in b_axes]
+
+        def as_matrix(t, free, summed, free_first):
+            order = free + summed if free_first else summed + free
+            t = transform_ops.transpose(t, order) if order != list(range(len(order))) else t
+            shape = array_ops.shape(t)
+            dims = t.shape.as_tuple()
+            k = len(free) if free_first else len(summed)
+            left = _prod(dims[:k]) if dims is not None else None
+            right = _prod(dims[k:]) if dims is not None else None
+            if left is None or right is None:
+                left = reduction_ops.reduce_prod(shape[:k])
+                right = reduction_ops.reduce_prod(shape[k:])
+                return array_ops.reshape(t, concat_split_ops.stack([left, right]))
+            return array_ops.reshape(t, [left, right])
+
+        product = linalg_ops.matmul(as_matrix(a, a_free, a_axes, True),
+                                    as_matrix(b, b_free, b_axes, False))
+        free_dims = [a.shape[i].value for i in a_free] + [b.shape[i].value for i in b_free]
+        if all(d is not None for d in free_dims):
+            return array_ops.reshape(product, free_dims, name=scope)
+        out_shape = concat_split_ops.concat(
+            [array_ops.shape(a)[i:i + 1] for i in a_free] +
+            [array_ops.shape(b)[i:i + 1] for i in b_free], 0) if free_dims else []
+        return array_ops.reshape(product, out_shape, name=scope)
+
+
+def _prod(dims):
+    out = 1
+    for d in dims:
+        if d is None:
+            return None
+        out *= d
+    return out

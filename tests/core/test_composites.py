@@ -1,0 +1,94 @@
+"""tf.norm, tf.eye, tf.sequence_mask, tf.reverse, tf.tensordot and tf.nn.conv1d against numpy
+(and tf.compat.v1 where TensorFlow is installed)."""
+
+import numpy as np
+import pytest
+
+import minitf as tf
+
+rng = np.random.default_rng(11)
+A = rng.standard_normal((2, 3, 4)).astype(np.float32)
+B = rng.standard_normal((4, 3, 5)).astype(np.float32)
+V = rng.standard_normal((2, 9, 3)).astype(np.float32)   # conv1d input, NWC
+F = rng.standard_normal((3, 3, 4)).astype(np.float32)   # width 3, 3 -> 4 channels
+
+
+def _conv1d_reference(v, f, stride):
+    width = (v.shape[1] - f.shape[0]) // stride + 1
+    out = np.zeros((v.shape[0], width, f.shape[2]))
+    for i in range(width):
+        window = v[:, i * stride:i * stride + f.shape[0], :]  # [N, K, Cin]
+        out[:, i] = np.einsum("nkc,kco->no", window, f)
+    return out
+
+
+def _cases(T):
+    """name -> (graph builder, numpy reference)."""
+    return {
+        "norm": (lambda: T.norm(A), np.linalg.norm(A)),
+        "norm-axis-keep": (lambda: T.norm(A, axis=2, keepdims=True),
+                           np.linalg.norm(A, axis=2, keepdims=True)),
+        "norm-1": (lambda: T.norm(A, ord=1, axis=1), np.abs(A).sum(axis=1)),
+        "norm-inf": (lambda: T.norm(A, ord=np.inf, axis=-1), np.abs(A).max(axis=-1)),
+        "norm-fro": (lambda: T.norm(A, ord="fro", axis=[1, 2]), np.sqrt((A * A).sum((1, 2)))),
+        "eye": (lambda: T.eye(3, 4, dtype=T.int32), np.eye(3, 4, dtype=np.int32)),
+        "eye-batch": (lambda: T.eye(2, batch_shape=[3]), np.broadcast_to(np.eye(2), (3, 2, 2))),
+        "sequence_mask": (lambda: T.sequence_mask([1, 3, 0], 4),
+                          np.arange(4)[None, :] < np.array([1, 3, 0])[:, None]),
+        "sequence_mask-float": (lambda: T.sequence_mask([2, 1], dtype=T.float32),
+                                np.array([[1.0, 1.0], [1.0, 0.0]])),
+        "reverse": (lambda: T.reverse(A, [0, -1]), A[::-1, :, ::-1]),
+        "tensordot-int": (lambda: T.tensordot(A, B, 1), np.tensordot(A, B, 1)),
+        "tensordot-lists": (lambda: T.tensordot(A, B, [[1, 2], [1, 0]]),
+                            np.tensordot(A, B, [[1, 2], [1, 0]])),
+        "tensordot-0": (lambda: T.tensordot(A[0, 0], B[0, 0], 0),
+                        np.tensordot(A[0, 0], B[0, 0], 0)),
+        "conv1d": (lambda: T.nn.conv1d(V, F, 2, "VALID"), _conv1d_reference(V, F, 2)),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_cases(tf)))
+def test_against_numpy(name):
+    build, want = _cases(tf)[name]
+    with tf.Session() as sess:
+        got = sess.run(build())
+    assert np.shape(got) == np.shape(want)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_against_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    for name, (build, _) in _cases(tf1).items():
+        graph = tf1.Graph()
+        with graph.as_default(), tf1.Session() as sess:
+            theirs = sess.run(build())
+        with tf.Session(graph=tf.Graph()) as sess, sess.graph.as_default():
+            ours = sess.run(_cases(tf)[name][0]())
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5, err_msg=name)
+
+
+def test_gradients_through_norm_reverse_and_tensordot():
+    """Finite differences of a scalar built from the three (float64)."""
+    a = tf.placeholder(tf.float64, [2, 3, 4])
+    b = tf.constant(B.astype(np.float64))
+    y = tf.reduce_sum(tf.tensordot(tf.reverse(a, [1]), b, [[1, 2], [1, 0]])) + tf.norm(a)
+    (g,) = tf.gradients(y, a)
+    a0 = A.astype(np.float64)
+    with tf.Session() as sess:
+        got = sess.run(g, {a: a0})
+        num = np.zeros_like(a0)
+        for idx in np.ndindex(*a0.shape):
+            for sign in (1, -1):
+                x = a0.copy()
+                x[idx] += sign * 1e-6
+                num[idx] += sign * sess.run(y, {a: x}) / 2e-6
+    np.testing.assert_allclose(got, num, rtol=1e-5, atol=1e-6)
+
+
+def test_argument_errors():
+    with pytest.raises(ValueError, match="specified more than once"):
+        tf.reverse(A, [0, -3])
+    with pytest.raises(ValueError, match="Different number of contraction axes"):
+        tf.tensordot(A, B, [[1], [0, 1]])
+    with pytest.raises(NotImplementedError, match="matrix norm"):
+        tf.norm(A, ord=2, axis=[1, 2])
