@@ -217,20 +217,19 @@ class MomentumOptimizer(Optimizer):
             self._zeros_slot(v, "momentum")
 
     def _apply_dense(self, grad, var):
-        return training_ops.APPLY_MOMENTUM(
-            var, self.get_slot(var, "momentum"),
-            self._hyper(self._learning_rate, "learning_rate", var.dtype), grad,
-            self._hyper(self._momentum, "momentum", var.dtype),
-            use_locking=self._use_locking, use_nesterov=self._use_nesterov)
+        return self._update_momentum(training_ops.APPLY_MOMENTUM, var, (grad,))
 
     def _apply_sparse_duplicate_indices(self, grad, var):
         # Only the rows with a gradient: their accumulators decay, the others' do not (TF1).
         grad = self._deduplicated(grad)
-        return training_ops.SPARSE_APPLY_MOMENTUM(
-            var, self.get_slot(var, "momentum"),
-            self._hyper(self._learning_rate, "learning_rate", var.dtype), grad.values,
-            grad.indices, self._hyper(self._momentum, "momentum", var.dtype),
-            use_locking=self._use_locking, use_nesterov=self._use_nesterov)
+        return self._update_momentum(training_ops.SPARSE_APPLY_MOMENTUM, var,
+                                     (grad.values, grad.indices))
+
+    def _update_momentum(self, kernel, var, grad_args):
+        return kernel(var, self.get_slot(var, "momentum"),
+                      self._hyper(self._learning_rate, "learning_rate", var.dtype), *grad_args,
+                      self._hyper(self._momentum, "momentum", var.dtype),
+                      use_locking=self._use_locking, use_nesterov=self._use_nesterov)
 
 
 class AdamOptimizer(Optimizer):
@@ -283,32 +282,27 @@ class RMSPropOptimizer(Optimizer):
             self._zeros_slot(v, "momentum")
 
     def _apply_dense(self, grad, var):
-        dt = var.dtype
-        args = (self._hyper(self._lr, "learning_rate", dt), self._hyper(self._decay, "decay", dt),
-                self._hyper(self._momentum, "momentum", dt),
-                self._hyper(self._epsilon, "epsilon", dt), grad)
-        if self._centered:
-            return training_ops.APPLY_CENTERED_RMS_PROP(
-                var, self.get_slot(var, "mg"), self.get_slot(var, "rms"),
-                self.get_slot(var, "momentum"), *args, use_locking=self._use_locking)
-        return training_ops.APPLY_RMS_PROP(
-            var, self.get_slot(var, "rms"), self.get_slot(var, "momentum"), *args,
-            use_locking=self._use_locking)
+        return self._update_rms(var, (grad,), sparse=False)
 
     def _apply_sparse_duplicate_indices(self, grad, var):
         # Only the rows with a gradient: their mean squares decay, the others' do not (TF1).
         grad = self._deduplicated(grad)
+        return self._update_rms(var, (grad.values, grad.indices), sparse=True)
+
+    def _update_rms(self, var, grad_args, sparse):
         dt = var.dtype
-        args = (self._hyper(self._lr, "learning_rate", dt), self._hyper(self._decay, "decay", dt),
-                self._hyper(self._momentum, "momentum", dt),
-                self._hyper(self._epsilon, "epsilon", dt), grad.values, grad.indices)
-        if self._centered:
-            return training_ops.SPARSE_APPLY_CENTERED_RMS_PROP(
-                var, self.get_slot(var, "mg"), self.get_slot(var, "rms"),
-                self.get_slot(var, "momentum"), *args, use_locking=self._use_locking)
-        return training_ops.SPARSE_APPLY_RMS_PROP(
-            var, self.get_slot(var, "rms"), self.get_slot(var, "momentum"), *args,
-            use_locking=self._use_locking)
+        hyper = (self._hyper(self._lr, "learning_rate", dt),
+                 self._hyper(self._decay, "decay", dt),
+                 self._hyper(self._momentum, "momentum", dt),
+                 self._hyper(self._epsilon, "epsilon", dt))
+        slots = ([self.get_slot(var, "mg")] if self._centered else []) + [
+            self.get_slot(var, "rms"), self.get_slot(var, "momentum")]
+        kernel = {(False, False): training_ops.APPLY_RMS_PROP,
+                  (True, False): training_ops.APPLY_CENTERED_RMS_PROP,
+                  (False, True): training_ops.SPARSE_APPLY_RMS_PROP,
+                  (True, True): training_ops.SPARSE_APPLY_CENTERED_RMS_PROP}[
+            (self._centered, sparse)]
+        return kernel(var, *slots, *hyper, *grad_args, use_locking=self._use_locking)
 
 
 class AdagradOptimizer(Optimizer):

@@ -49,30 +49,13 @@ def global_step(sess, global_step_tensor) -> int:
     return int(sess.run(global_step_tensor))
 
 
-def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
-                      name=None):
-    """``learning_rate * decay_rate ** (global_step / decay_steps)`` (floored if staircase)."""
-    if global_step is None:
-        raise ValueError("global_step is required for exponential_decay.")
-    graph = get_default_graph()
-    with graph.name_scope(name or "ExponentialDecay") as scope:
-        lr = convert_to_tensor(learning_rate, name="learning_rate")
-        dtype = lr.dtype
-        step = math_ops.cast(global_step.value() if hasattr(global_step, "value") else
-                             global_step, dtype)
-        p = step / math_ops.cast(convert_to_tensor(decay_steps), dtype)
-        if staircase:
-            p = unary_ops.floor(p)
-        return math_ops.multiply(lr, math_ops.pow(math_ops.cast(
-            convert_to_tensor(decay_rate), dtype), p), name=scope)
-
-
 def _step_as(global_step, dtype):
     return math_ops.cast(global_step.value() if hasattr(global_step, "value") else global_step,
                          dtype)
 
 
 def _decay_terms(name, learning_rate, global_step, decay_steps):
+    """(learning rate tensor, its dtype, the step and decay_steps in that dtype)."""
     if global_step is None:
         raise ValueError(f"global_step is required for {name}.")
     lr = convert_to_tensor(learning_rate, name="learning_rate")
@@ -81,32 +64,46 @@ def _decay_terms(name, learning_rate, global_step, decay_steps):
         convert_to_tensor(decay_steps), dtype)
 
 
-def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
-                      name=None):
-    """``learning_rate * exp(-decay_rate * global_step / decay_steps)`` (floored if
-    staircase)."""
-    with get_default_graph().name_scope(name or "NaturalExpDecay") as scope:
-        lr, dtype, step, steps = _decay_terms("natural_exp_decay", learning_rate, global_step,
-                                              decay_steps)
+def _rate_schedule(name, scope_name, learning_rate, global_step, decay_steps, decay_rate,
+                   staircase, formula, scope=None):
+    """The three TF1 schedules of ``p = step / decay_steps`` (floored if staircase):
+    ``formula(lr, rate, p)``."""
+    with get_default_graph().name_scope(scope or scope_name) as scope:
+        lr, dtype, step, steps = _decay_terms(name, learning_rate, global_step, decay_steps)
         p = step / steps
         if staircase:
             p = unary_ops.floor(p)
         rate = math_ops.cast(convert_to_tensor(decay_rate), dtype)
-        return math_ops.multiply(lr, unary_ops.exp(unary_ops.negative(rate) * p), name=scope)
+        return formula(lr, rate, p, scope)
+
+
+def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                      name=None):
+    """``learning_rate * decay_rate ** (global_step / decay_steps)`` (floored if staircase)."""
+    return _rate_schedule(
+        "exponential_decay", "ExponentialDecay", learning_rate, global_step, decay_steps,
+        decay_rate, staircase, lambda lr, rate, p, scope: math_ops.multiply(
+            lr, math_ops.pow(rate, p), name=scope), name)
+
+
+def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                      name=None):
+    """``learning_rate * exp(-decay_rate * global_step / decay_steps)`` (floored if
+    staircase)."""
+    return _rate_schedule(
+        "natural_exp_decay", "NaturalExpDecay", learning_rate, global_step, decay_steps,
+        decay_rate, staircase, lambda lr, rate, p, scope: math_ops.multiply(
+            lr, unary_ops.exp(unary_ops.negative(rate) * p), name=scope), name)
 
 
 def inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
                        name=None):
     """``learning_rate / (1 + decay_rate * global_step / decay_steps)`` (floored if
     staircase)."""
-    with get_default_graph().name_scope(name or "InverseTimeDecay") as scope:
-        lr, dtype, step, steps = _decay_terms("inverse_time_decay", learning_rate, global_step,
-                                              decay_steps)
-        p = step / steps
-        if staircase:
-            p = unary_ops.floor(p)
-        rate = math_ops.cast(convert_to_tensor(decay_rate), dtype)
-        return math_ops.truediv(lr, 1.0 + rate * p, name=scope)
+    return _rate_schedule(
+        "inverse_time_decay", "InverseTimeDecay", learning_rate, global_step, decay_steps,
+        decay_rate, staircase, lambda lr, rate, p, scope: math_ops.truediv(
+            lr, 1.0 + rate * p, name=scope), name)
 
 
 def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=0.0001,

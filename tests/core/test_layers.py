@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import minitf as tf
+from tests.core.legacy_tf import run_against_tf
 
 RNG = np.random.default_rng(5)
 
@@ -150,22 +151,8 @@ def test_batch_normalization_python_flags_and_reuse():
 
 
 def test_batch_normalization_matches_tensorflow_layer():
-    """tf.compat.v1.layers.batch_normalization needs Keras 2 (tf_keras) under TF 2.16+: run
-    where it is installed, in a process of its own (TF_USE_LEGACY_KERAS must precede TF)."""
-    import importlib.util
-    import os
-    import subprocess
-    import sys
-
-    if importlib.util.find_spec("tf_keras") is None or \
-            importlib.util.find_spec("tensorflow") is None:
-        pytest.skip("needs tensorflow and tf_keras")
-    script = os.path.join(os.path.dirname(__file__), "data", "bn_against_tf.py")
-    done = subprocess.run([sys.executable, script], capture_output=True, text=True,
-                          timeout=600, env=dict(os.environ, TF_USE_LEGACY_KERAS="1",
-                                                TF_CPP_MIN_LOG_LEVEL="3"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count("OK") == 9, done.stdout
+    """tf.compat.v1.layers.batch_normalization itself, where tf_keras is installed."""
+    run_against_tf("bn_against_tf.py", cases=9)
 
 
 def test_layer_constraints_reach_their_variables():

@@ -2,15 +2,11 @@
 TF1's variable names, sequence_length copy-through; and, where TensorFlow with Keras 2
 (tf_keras) is installed, the same graphs in tf.compat.v1."""
 
-import importlib.util
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 import minitf as tf
+from tests.core.legacy_tf import run_against_tf
 
 rng = np.random.default_rng(5)
 X = rng.standard_normal((2, 4, 3)).astype(np.float32)  # batch 2, 4 steps, depth 3
@@ -117,12 +113,5 @@ def test_dynamic_rnn_needs_a_static_time_dimension():
 
 
 def test_rnn_matches_tensorflow():
-    if importlib.util.find_spec("tf_keras") is None or \
-            importlib.util.find_spec("tensorflow") is None:
-        pytest.skip("needs tensorflow and tf_keras (tf.nn.rnn_cell needs Keras 2)")
-    script = os.path.join(os.path.dirname(__file__), "data", "rnn_against_tf.py")
-    done = subprocess.run([sys.executable, script], capture_output=True, text=True,
-                          timeout=900, env=dict(os.environ, TF_USE_LEGACY_KERAS="1",
-                                                TF_CPP_MIN_LOG_LEVEL="3"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count("OK") == 20, done.stdout
+    """tf.compat.v1's cells (five cells x four ways), where tf_keras is installed."""
+    run_against_tf("rnn_against_tf.py", cases=20)

@@ -1,0 +1,23 @@
+"""Runs a comparison script of tests/core/data against tf.compat.v1 with Keras 2 (tf_keras):
+TF 2.16+ ships Keras 3, whose tf.compat.v1.layers and tf.nn.rnn_cell are gone, and
+TF_USE_LEGACY_KERAS must be set before TensorFlow is imported, hence a process of its own."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run_against_tf(script: str, cases: int) -> None:
+    """Skips without tensorflow and tf_keras; else every one of ``cases`` lines says OK."""
+    if importlib.util.find_spec("tf_keras") is None or \
+            importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("needs tensorflow and tf_keras")
+    path = os.path.join(os.path.dirname(__file__), "data", script)
+    done = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=900,
+                          env=dict(os.environ, TF_USE_LEGACY_KERAS="1",
+                                   TF_CPP_MIN_LOG_LEVEL="3"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("OK") == cases, done.stdout
