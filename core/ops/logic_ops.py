@@ -1,5 +1,5 @@
 """Comparisons (Less, Equal, ...), logical ops, Select / SelectV2 / Where and the float
-predicates IsFinite / IsNan / IsInf; then the public TF1 wrappers."""
+predicates IsFinite / IsNan / IsInf and CheckNumerics; then the public TF1 wrappers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape, broadcast_shapes
 from . import array_ops
 from ._math_util import (_FLOAT, _NUMBER, _REAL, _binary, _broadcasting, _dims, _scope,
@@ -17,9 +17,9 @@ from ._util import compare_infer, unary_infer
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
 __all__ = [
-    "is_finite", "is_nan", "is_inf", "equal", "not_equal", "less", "less_equal", "greater",
-    "greater_equal", "logical_and", "logical_or", "logical_not", "logical_xor", "where",
-    "where_v2",
+    "is_finite", "is_nan", "is_inf", "check_numerics", "equal", "not_equal", "less",
+    "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "logical_not",
+    "logical_xor", "where", "where_v2",
 ]
 
 _silence_float_warnings(__name__)
@@ -36,6 +36,32 @@ def _bool_unary(type_, fn):
 IS_FINITE = _bool_unary("IsFinite", np.isfinite)
 IS_NAN = _bool_unary("IsNan", np.isnan)
 IS_INF = _bool_unary("IsInf", np.isinf)
+
+
+def _check_numerics_kernel(x, *, message):
+    bad = [kind for kind, test in (("Inf", np.isinf), ("NaN", np.isnan)) if test(x).any()]
+    if bad:
+        raise InvalidArgumentError(None, None, f"{message} : Tensor had "
+                                   f"{' and '.join(bad)} values")
+    return x
+
+
+CHECK_NUMERICS = register(OpDef(
+    "CheckNumerics", inputs=["tensor:T"], attrs={"message": req("string")},
+    kernel=_check_numerics_kernel, infer=lambda x, **a: [TensorSpec(x.shape, x.dtype)],
+    # The gradient is checked too, naming this check (TF1's rule).
+    grad=lambda op, dy: [CHECK_NUMERICS(
+        dy, message="Not a number (NaN) or infinity (Inf) values detected in gradient. "
+        + op.get_attr("message"))],
+    stateful=True,  # as TF's: never folded away, even on constants
+    doc="the input, after raising InvalidArgumentError if it holds Inf or NaN values",
+))
+
+
+def check_numerics(tensor, message, name=None):
+    """``tensor``, checked at run time: an Inf or NaN value raises InvalidArgumentError with
+    ``message``."""
+    return CHECK_NUMERICS(tensor, message=message, name=name or "CheckNumerics")
 
 
 # -- Comparisons and logic ----------------------------------------------------------------------

@@ -296,6 +296,35 @@ APPLY_ADAGRAD = register(OpDef(
 ))
 
 
+
+def _adadelta_rule(lr, rho, eps):
+    def update(v, accum, accum_update, g, _t):  # TF's expressions, term for term
+        accum[...] = accum * rho + np.square(g) * (1 - rho)
+        step = np.sqrt(accum_update + eps) * (1 / np.sqrt(accum + eps)) * g
+        v -= step * lr
+        accum_update[...] = accum_update * rho + np.square(step) * (1 - rho)
+    return update
+
+
+def _apply_adadelta(var_c, accum_c, accum_update_c, lr, rho, epsilon, grad, *, use_locking):
+    var, accum, accum_update = _buffers(var_c, accum_c, accum_update_c)
+    _check_grad(var, grad, "ApplyAdadelta")
+    rule = _adadelta_rule(*(_scalar(x) for x in (lr, rho, epsilon)))
+    _blockwise(rule, var, accum, accum_update, grad)
+    return var_c.read
+
+
+APPLY_ADADELTA = register(OpDef(
+    "ApplyAdadelta", inputs=["var:Ref(T)", "accum:Ref(T)", "accum_update:Ref(T)", "lr:T",
+                             "rho:T", "epsilon:T", "grad:T"],
+    attrs={"use_locking": False},
+    kernel=_apply_adadelta, grad=NOT_DIFFERENTIABLE, stateful=True,
+    infer=lambda var, accum, accum_update, *rest, **a: _infer_like_var()(var, rest[-1], **a),
+    doc="accum = rho * accum + (1 - rho) * g^2; update = sqrt(accum_update + eps) / "
+        "sqrt(accum + eps) * g; var -= lr * update; accum_update = rho * accum_update + "
+        "(1 - rho) * update^2",
+))
+
 # -- sparse updates: only the rows a sparse gradient (IndexedSlices) names ------------------------
 def _rowwise(update, op_type, var, slots, values, indices):
     """Applies the dense rule ``update`` to the rows ``indices`` of ``var`` and its slots, with
@@ -373,6 +402,25 @@ def _sparse_apply_rms_prop(var_c, ms_c, mom_c, lr, rho, momentum, epsilon, grad,
     rule = _rms_prop_rule(*(_scalar(x) for x in (lr, rho, momentum, epsilon)))
     _rowwise(rule, "SparseApplyRMSProp", var, [ms, mom], grad, indices)
     return var_c.read
+
+
+def _sparse_apply_adadelta(var_c, accum_c, accum_update_c, lr, rho, epsilon, grad, indices, *,
+                           use_locking):
+    var, accum, accum_update = _buffers(var_c, accum_c, accum_update_c)
+    rule = _adadelta_rule(*(_scalar(x) for x in (lr, rho, epsilon)))
+    _rowwise(rule, "SparseApplyAdadelta", var, [accum, accum_update], grad, indices)
+    return var_c.read
+
+
+SPARSE_APPLY_ADADELTA = register(OpDef(
+    "SparseApplyAdadelta", inputs=["var:Ref(T)", "accum:Ref(T)", "accum_update:Ref(T)", "lr:T",
+                                   "rho:T", "epsilon:T", "grad:T", "indices:Tindices"],
+    attrs={"use_locking": False},
+    kernel=_sparse_apply_adadelta, grad=NOT_DIFFERENTIABLE, stateful=True,
+    infer=lambda var, accum, accum_update, lr, rho, epsilon, grad, indices, **a:
+        _infer_sparse(var, accum, accum_update, grad, indices, n_slots=2),
+    doc="ApplyAdadelta on the rows indices of var, accum and accum_update only",
+))
 
 
 SPARSE_APPLY_RMS_PROP = register(OpDef(

@@ -1,8 +1,9 @@
 """``tf.train``: optimizers, checkpoints and the global step."""
 
 from .moving_averages import ExponentialMovingAverage  # noqa: F401
-from .optimizer import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer,  # noqa: F401
-                        MomentumOptimizer, Optimizer, RMSPropOptimizer)
+from .optimizer import (AdadeltaOptimizer, AdagradOptimizer, AdamOptimizer,  # noqa: F401
+                        GradientDescentOptimizer, MomentumOptimizer, Optimizer,
+                        RMSPropOptimizer)
 from .saver import (CheckpointReader, CheckpointState, NewCheckpointReader,  # noqa: F401
                     Saver, checkpoint_exists, get_checkpoint_state, latest_checkpoint,
                     list_variables, load_checkpoint, load_variable)

@@ -305,6 +305,36 @@ class RMSPropOptimizer(Optimizer):
         return kernel(var, *slots, *hyper, *grad_args, use_locking=self._use_locking)
 
 
+class AdadeltaOptimizer(Optimizer):
+    """TF1's Adadelta: slots ``accum`` and ``accum_update`` (``w/Adadelta``, ``w/Adadelta_1``);
+    with a sparse gradient only its rows move (SparseApplyAdadelta)."""
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-8, use_locking=False,
+                 name="Adadelta"):
+        super().__init__(use_locking, name)
+        self._lr, self._rho, self._epsilon = learning_rate, rho, epsilon
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            self._zeros_slot(v, "accum")
+            self._zeros_slot(v, "accum_update")
+
+    def _apply_dense(self, grad, var):
+        return self._update_adadelta(training_ops.APPLY_ADADELTA, var, (grad,))
+
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        grad = self._deduplicated(grad)
+        return self._update_adadelta(training_ops.SPARSE_APPLY_ADADELTA, var,
+                                     (grad.values, grad.indices))
+
+    def _update_adadelta(self, kernel, var, grad_args):
+        dt = var.dtype
+        return kernel(var, self.get_slot(var, "accum"), self.get_slot(var, "accum_update"),
+                      self._hyper(self._lr, "learning_rate", dt),
+                      self._hyper(self._rho, "rho", dt), self._hyper(self._epsilon, "epsilon", dt),
+                      *grad_args, use_locking=self._use_locking)
+
+
 class AdagradOptimizer(Optimizer):
     def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False,
                  name="Adagrad"):

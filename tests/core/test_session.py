@@ -410,3 +410,22 @@ def test_variables_are_truthy_tensors_are_not():
     assert (step or None) is step  # TF1 code writes `gs or tf.train.create_global_step()`
     with pytest.raises(TypeError):
         bool(step.value())
+
+
+def test_check_numerics_passes_finite_values_and_names_bad_ones():
+    x = tf.placeholder(tf.float32, [3])
+    y = tf.check_numerics(x * 2.0, "activations")
+    (g,) = tf.gradients(tf.reduce_sum(y * y), x)
+    checks = [op for op in tf.get_default_graph().get_operations() if op.type == "CheckNumerics"]
+    assert len(checks) == 2 and "detected in gradient. activations" in \
+        checks[1].get_attr("message")
+    with tf.Session() as sess:
+        got, grad = sess.run([y, g], {x: [1.0, -2.0, 0.5]})
+        np.testing.assert_array_equal(got, [2.0, -4.0, 1.0])
+        np.testing.assert_allclose(grad, 8.0 * np.array([1.0, -2.0, 0.5]))
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="activations : Tensor had NaN values"):
+            sess.run(y, {x: [1.0, np.nan, 0.0]})
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="activations : Tensor had Inf and NaN values"):
+            sess.run(y, {x: [np.inf, np.nan, 0.0]})

@@ -126,6 +126,41 @@ def test_adagrad_matches_numpy():
     _check(_run(tf.train.AdagradOptimizer(lr, init)), want)
 
 
+def test_adadelta_matches_numpy():
+    """TF's ApplyAdadelta by hand (dense), and with an embedding's sparse gradient only the
+    looked-up rows and their slots move (SparseApplyAdadelta, repeated ids summed)."""
+    lr, rho, eps = 1.0, 0.9, 1e-6
+    w, b, want = W0.astype(np.float64), float(B0), []
+    acc = [np.zeros(2), 0.0]
+    upd = [np.zeros(2), 0.0]
+    for _ in range(3):
+        params = [w, b]
+        for i, g in enumerate(_grads(w, b)):
+            acc[i] = acc[i] * rho + g * g * (1 - rho)
+            step = np.sqrt(upd[i] + eps) / np.sqrt(acc[i] + eps) * g
+            params[i] = params[i] - lr * step
+            upd[i] = upd[i] * rho + step * step * (1 - rho)
+        w, b = params
+        want.append((w, b))
+    _check(_run(tf.train.AdadeltaOptimizer(lr, rho, eps)), want)
+
+    tf.reset_default_graph()
+    emb = tf.Variable(np.ones((3, 2), np.float32), name="emb")
+    ids = tf.placeholder(tf.int32, [None])
+    opt = tf.train.AdadeltaOptimizer(lr, rho, eps)
+    train = opt.minimize(tf.reduce_sum(tf.gather(emb, ids)))
+    assert "SparseApplyAdadelta" in {op.type for op in tf.get_default_graph().get_operations()}
+    assert [opt.get_slot(emb, n).op.name for n in opt.get_slot_names()] == [
+        "emb/Adadelta", "emb/Adadelta_1"]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train, {ids: [0, 0]})  # row 0: gradient 2 (summed); rows 1, 2 untouched
+        got = sess.run(emb)
+    a = (1 - rho) * 4.0
+    step = np.sqrt(eps) / np.sqrt(a + eps) * 2.0
+    np.testing.assert_allclose(got, [[1 - step] * 2, [1, 1], [1, 1]], rtol=1e-5)
+
+
 def test_slot_and_non_slot_names_follow_tensorflow():
     w, b, loss = _model()
     opt = tf.train.AdamOptimizer()
@@ -468,6 +503,7 @@ def test_sparse_updates_match_tensorflow():
 
     for make in (lambda T: T.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True),
                  lambda T: T.train.RMSPropOptimizer(0.1, momentum=0.9, centered=True),
+                 lambda T: T.train.AdadeltaOptimizer(1.0, rho=0.9, epsilon=1e-6),
                  lambda T: T.train.AdagradOptimizer(0.1), lambda T: T.train.AdamOptimizer(0.1)):
         ours, theirs = run(tf, make), run(tf1, make)
         np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-5, atol=1e-6)
