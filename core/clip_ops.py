@@ -68,5 +68,4 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
 
 
 def _like(sparse: IndexedSlices, values) -> IndexedSlices:
-    return IndexedSlices(values, sparse.indices, sparse.dense_shape)._with_static_shape(
-        sparse.shape)
+    return sparse._with_values(values)

@@ -16,7 +16,7 @@ __all__ = ["eye", "norm", "reverse", "reverse_v2", "sequence_mask", "tensordot"]
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims=None):  # noqa: A002,E501
     """A vector norm over ``axis`` (all elements if None; two axes: the Frobenius norm):
-    ``ord`` 'euclidean'/'fro'/2, 1 or np.inf."""
+    ``ord`` 'euclidean'/'fro'/2, 1, np.inf or any p > 0."""
     keep = bool(keepdims if keepdims is not None else keep_dims)
     with name_scope(name, "norm", [tensor]) as scope:
         x = convert_to_tensor(tensor, name="tensor")
@@ -30,6 +30,10 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims
             result = reduction_ops.reduce_sum(unary_ops.abs(x), axes, keepdims=True)
         elif ord == np.inf:
             result = reduction_ops.reduce_max(unary_ops.abs(x), axes, keepdims=True)
+        elif isinstance(ord, (int, float)) and not isinstance(ord, bool) and ord > 0:
+            p = math_ops.cast(ord, x.dtype)  # the p-norm: (sum |x|^p)^(1/p)
+            result = math_ops.pow(reduction_ops.reduce_sum(
+                math_ops.pow(unary_ops.abs(x), p), axes, keepdims=True), 1.0 / p)
         else:
             raise ValueError(f"'ord' must be a supported vector norm, got {ord!r}")
         if not keep:
@@ -59,11 +63,18 @@ def sequence_mask(lengths, maxlen=None, dtype=_dt.bool, name=None):
     """``mask[..., j] = j < lengths[...]``, ``maxlen`` columns (default: the longest)."""
     with name_scope(name, "SequenceMask", [lengths, maxlen]) as scope:
         lengths = convert_to_tensor(lengths, name="lengths")
-        if maxlen is None:
-            maxlen = reduction_ops.reduce_max(lengths)
-        maxlen = math_ops.cast(convert_to_tensor(maxlen, name="maxlen"), lengths.dtype)
-        row = array_ops.range_(maxlen)
-        mask = logic_ops.less(row, transform_ops.expand_dims(lengths, -1))
+        if maxlen is None:  # the longest (0 for none), in the lengths' dtype
+            maxlen = math_ops.maximum(
+                reduction_ops.reduce_max(lengths), array_ops.zeros([], lengths.dtype))
+        else:
+            maxlen = convert_to_tensor(maxlen, name="maxlen")
+        if maxlen.shape.rank not in (None, 0):
+            raise ValueError("maxlen must be scalar for sequence_mask")
+        # As TF: maxlen's dtype rules, so float lengths are truncated by an integer maxlen.
+        row = array_ops.range_(array_ops.zeros([], maxlen.dtype), maxlen,
+                               array_ops.ones([], maxlen.dtype))
+        mask = logic_ops.less(row, math_ops.cast(transform_ops.expand_dims(lengths, -1),
+                                                 maxlen.dtype))
         if _dt.as_dtype(dtype) is _dt.bool:
             return array_ops.identity(mask, name=scope)
         return math_ops.cast(mask, dtype, name=scope)
@@ -77,6 +88,13 @@ def reverse(tensor, axis, name=None):
         rank = x.shape.rank
         if rank is None:
             raise ValueError("reverse: the tensor's rank must be known")
+        if not isinstance(axis, (int, np.integer, list, tuple)):  # a tensor: its value
+            from .graph import constant_value
+
+            value = constant_value(convert_to_tensor(axis))
+            if value is None:
+                raise ValueError("reverse: axis must be known at graph construction")
+            axis = value.reshape(-1).tolist()
         axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
         flipped = set()
         for a in axes:

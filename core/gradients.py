@@ -137,13 +137,9 @@ def _aggregate(gs, math_ops):
     return math_ops.add_n(gs)
 
 
-# Ops whose gradient rule passes an IndexedSlices through unchanged (a Variable's read, an
-# explicit tf.identity); every other rule computes with its output gradient, so gets it dense.
-_SPARSE_PASS_THROUGH = frozenset({"Identity"})
-
-
 def _dense_unless_passed(g, op):
-    if isinstance(g, IndexedSlices) and op.type not in _SPARSE_PASS_THROUGH:
+    """A sparse gradient stays sparse only for rules declared to take it (OpDef.sparse_grad)."""
+    if isinstance(g, IndexedSlices) and not op.op_def.sparse_grad:
         return convert_to_tensor(g)
     return g
 

@@ -64,11 +64,15 @@ class IndexedSlices:
         self._static_shape = TensorShape(shape)
         return self
 
+    def _with_values(self, values) -> IndexedSlices:
+        """The same rows and dense shape with other values (clipped, cast, negated...)."""
+        return IndexedSlices(values, self._indices, self._dense_shape)._with_static_shape(
+            self._static_shape)
+
     def __neg__(self):
         from .ops import math_ops
 
-        return IndexedSlices(math_ops.negative(self._values), self._indices,
-                             self._dense_shape)._with_static_shape(self._static_shape)
+        return self._with_values(math_ops.negative(self._values))
 
     def _as_tensor(self):
         """The dense tensor (used wherever a Tensor is needed): the values added into their

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import dtypes as _dt
 from . import init_ops, nn_impl
 from .graph import convert_to_tensor
 from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops, math_ops,
@@ -199,13 +200,17 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     axes = [axis] if isinstance(axis, int) else list(axis)
     axes = [a % rank for a in axes]
     reduce = [i for i in range(rank) if i not in axes]
-    param_shape = [inputs.shape[a].value for a in axes]
-    if any(d is None for d in param_shape):
+    if any(inputs.shape[a].value is None for a in axes):
         raise ValueError(f"Input has undefined `axis` dimension. Input shape: {inputs.shape}")
-    # Parameters broadcast against the input: their axes kept, the others of size 1.
+    # Parameters broadcast against the input: their axes kept, the others of size 1. As TF1,
+    # one axis gives them its length as their shape; several, the input's rank with 1s.
     bshape = [inputs.shape[i].value if i in axes else 1 for i in range(rank)]
-    fused_like = fused is not False and rank == 4 and axes in ([3], [1])
+    param_shape = [inputs.shape[axes[0]].value] if len(axes) == 1 else bshape
     dtype = inputs.dtype
+    # TF's fused kernel (4-D input, channel axis, float32 or float16) keeps the unbiased
+    # batch variance for the moving average; other cases keep the biased one.
+    fused_like = fused is not False and rank == 4 and axes in ([3], [1]) and \
+        dtype in (_dt.float32, _dt.float16)
     with variable_scope(name, default_name="batch_normalization", reuse=reuse):
         gamma = get_variable("gamma", param_shape, dtype=dtype,
                              initializer=gamma_initializer or init_ops.ones_initializer(),
@@ -225,7 +230,7 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         def normalised(mean, variance):
             def b(t):
                 return array_ops.reshape(t, bshape) if t is not None and rank > 1 and \
-                    len(axes) != rank and bshape != param_shape else t
+                    list(t.shape.as_list()) != bshape else t
             return nn_impl.batch_normalization(inputs, b(mean), b(variance), b(beta),
                                                b(gamma), epsilon)
 
@@ -256,5 +261,5 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
                 updates.append(state_ops.assign_sub(var, (var.value() - value) * decay,
                                                     name=scope))
         for u in updates:
-            graph.add_to_collection(GraphKeys.UPDATE_OPS, u)
+            graph.add_to_collection(GraphKeys.UPDATE_OPS, u.op)  # operations, as TF1's layers
         return out

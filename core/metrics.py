@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import dtypes as _dt
 from .graph import GraphKeys, control_dependencies, convert_to_tensor, get_default_graph
-from .ops import array_ops, logic_ops, math_ops, reduction_ops, state_ops
+from .ops import array_ops, logic_ops, math_ops, reduction_ops, state_ops, transform_ops
 from .variables import Variable, variable_scope
 
 __all__ = ["accuracy", "mean", "precision", "recall"]
@@ -28,6 +28,38 @@ def _collect(metrics_collections, value, updates_collections, update):
     return value, update
 
 
+def _squeezed(predictions, labels=None, weights=None):
+    """TF1's _remove_squeezable_dimensions: a trailing dimension of size 1 that makes labels
+    and predictions differ in rank by one is squeezed out, and weights one rank above or
+    below the predictions get it squeezed out or added, before anything broadcasts (else
+    [N, 1] labels against [N] predictions would compare N x N)."""
+    predictions = convert_to_tensor(predictions)
+
+    def last_is_one(t):
+        d = t.shape[-1].value if t.shape.rank else None
+        return d is None or d == 1
+
+    if labels is not None:
+        labels = convert_to_tensor(labels)
+        pr, lr = predictions.shape.rank, labels.shape.rank
+        if pr is not None and lr is not None:
+            if pr - lr == 1 and last_is_one(predictions):
+                predictions = transform_ops.squeeze(predictions, [-1])
+            elif lr - pr == 1 and last_is_one(labels):
+                labels = transform_ops.squeeze(labels, [-1])
+        if not predictions.shape.is_compatible_with(labels.shape):
+            raise ValueError(f"Shapes {predictions.shape} and {labels.shape} are incompatible")
+    if weights is not None:
+        weights = convert_to_tensor(weights)
+        wr, pr = weights.shape.rank, predictions.shape.rank
+        if wr and pr is not None:
+            if wr - pr == 1:
+                weights = transform_ops.squeeze(weights, [-1])
+            elif pr - wr == 1:
+                weights = transform_ops.expand_dims(weights, -1)
+    return predictions, labels, weights
+
+
 def _weighted(values, weights):
     """(values * weights, the weights' sum) with weights broadcast to values' shape."""
     if weights is None:
@@ -40,7 +72,8 @@ def _weighted(values, weights):
 def mean(values, weights=None, metrics_collections=None, updates_collections=None, name=None):
     """The (weighted) mean of every value seen so far."""
     with variable_scope(name, default_name="mean"):
-        values = math_ops.cast(convert_to_tensor(values), _dt.float32)
+        values, _, weights = _squeezed(values, None, weights)
+        values = math_ops.cast(values, _dt.float32)
         total, count = _counter("total"), _counter("count")
         values, num = _weighted(values, weights)
         update_total = state_ops.assign_add(total, reduction_ops.reduce_sum(values))
@@ -56,10 +89,7 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
 def accuracy(labels, predictions, weights=None, metrics_collections=None,
              updates_collections=None, name=None):
     """How often ``predictions`` equals ``labels``: the mean of their equality."""
-    labels = convert_to_tensor(labels)
-    predictions = convert_to_tensor(predictions)
-    if not predictions.shape.is_compatible_with(labels.shape):
-        raise ValueError(f"Shapes {predictions.shape} and {labels.shape} are incompatible")
+    predictions, labels, weights = _squeezed(predictions, labels, weights)
     if labels.dtype != predictions.dtype:
         predictions = math_ops.cast(predictions, labels.dtype)
     is_correct = math_ops.cast(logic_ops.equal(predictions, labels), _dt.float32)
@@ -71,8 +101,9 @@ def _ratio(kind, labels, predictions, weights, metrics_collections, updates_coll
     """tp / (tp + other), 0 while nothing has counted; other is false positives (precision)
     or false negatives (recall)."""
     with variable_scope(name, default_name=kind):
-        labels = math_ops.cast(convert_to_tensor(labels), _dt.bool)
-        predictions = math_ops.cast(convert_to_tensor(predictions), _dt.bool)
+        predictions, labels, weights = _squeezed(
+            math_ops.cast(convert_to_tensor(predictions), _dt.bool),
+            math_ops.cast(convert_to_tensor(labels), _dt.bool), weights)
         if kind == "precision":
             other_name, other = "false_positives", logic_ops.logical_and(
                 logic_ops.logical_not(labels), predictions)

@@ -197,6 +197,9 @@ class OpDef:
     # The kernel's first argument, bound per op by the executor: "variable" (the op's Cell),
     # "rng" (its seeded numpy Generator) or "name" (the node name, for errors that name it).
     resource: str | None = None
+    # The gradient rule takes a sparse output gradient (IndexedSlices) as it is, as TF1's
+    # Identity, Cast and ConcatV2 rules do; every other rule is handed it dense.
+    sparse_grad: bool = False
     doc: str = ""
 
     def __post_init__(self):

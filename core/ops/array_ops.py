@@ -122,6 +122,7 @@ IDENTITY = register(OpDef(
     kernel=identity_kernel,
     infer=lambda x: same_as(x),
     grad=lambda op, dy: [dy],
+    sparse_grad=True,  # a variable's read passes a gather's IndexedSlices on unchanged
 ))
 
 STOP_GRADIENT = register(OpDef(
@@ -140,6 +141,11 @@ NO_OP = register(OpDef(
 
 
 def identity(input, name=None):  # noqa: A002
+    """``input`` again; an IndexedSlices stays one (its values passed through Identity)."""
+    from ..indexed_slices import IndexedSlices
+
+    if isinstance(input, IndexedSlices):
+        return input._with_values(IDENTITY(input.values, name=name))
     return IDENTITY(input, name=name)
 
 

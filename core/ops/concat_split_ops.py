@@ -103,7 +103,42 @@ def _concat_infer(values, axis):
 
 def _concat_grad(op, dy):
     values, axis = op.inputs[:-1], op.inputs[-1]
+    from ..indexed_slices import IndexedSlices
+
+    if isinstance(dy, IndexedSlices):
+        rank = next((v.shape.rank for v in values if v.shape.rank is not None), None)
+        a = constant_value(axis)
+        if a is not None and rank and int(np.asarray(a).reshape(-1)[0]) % rank == 0:
+            return _split_rows(dy, values) + [None]
+        dy = convert_to_tensor(dy)  # along another axis: dense, as TF1
     return _split_like(dy, values, axis) + [None]
+
+
+def _split_rows(dy, values):
+    """A sparse gradient of a concatenation along axis 0 (sharded embeddings): each piece gets
+    the rows that fall in its range, renumbered from 0 (TF1's ConcatV2 rule keeps them
+    sparse)."""
+    from ..indexed_slices import IndexedSlices
+    from .array_ops import reshape
+    from .gather_ops import gather
+    from .logic_ops import greater_equal, less, logical_and, where
+    from .math_ops import cast, subtract
+
+    out, start = [], 0
+    index_dtype = dy.indices.dtype
+    for v in values:
+        rows = v.shape.as_tuple()[0] if v.shape.rank else None
+        size = rows if rows is not None else cast(shape(v)[0], index_dtype)
+        end = start + size
+        inside = logical_and(greater_equal(dy.indices, cast(start, index_dtype)),
+                             less(dy.indices, cast(end, index_dtype)))
+        picked = reshape(where(inside), [-1])
+        piece = IndexedSlices(gather(dy.values, picked),
+                              subtract(gather(dy.indices, picked), cast(start, index_dtype)),
+                              shape(v))
+        out.append(piece._with_static_shape(v.shape))
+        start = end
+    return out
 
 
 def _split_like(dy, values, axis):
@@ -134,6 +169,7 @@ CONCAT_V2 = register(OpDef(
     kernel=_concat_kernel,
     infer=_concat_infer,
     grad=_concat_grad,
+    sparse_grad=True,  # along axis 0, a sparse gradient is split into sparse pieces
 ))
 
 

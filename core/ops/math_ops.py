@@ -204,7 +204,7 @@ def _cast_kernel(x, *, DstT, Truncate):  # noqa: N803 - TensorFlow's attr names
 def _cast_grad(op, dy):
     src = op.inputs[0].dtype
     if src.is_floating and op.get_attr("DstT").is_floating:
-        return [cast(dy, src)]
+        return [cast(dy, src)]  # a sparse dy stays sparse (cast handles IndexedSlices)
     return [None]
 
 
@@ -213,6 +213,7 @@ CAST = register(OpDef(
     kernel=_cast_kernel,
     infer=lambda x, *, DstT, Truncate: [TensorSpec(x.shape, DstT)],
     grad=_cast_grad,
+    sparse_grad=True,
 ))
 CAST.attr_defaults.pop("DstT")  # required in TensorFlow: no default
 
@@ -339,10 +340,18 @@ def minimum(x, y, name=None):
 
 def cast(x, dtype, name=None):
     dtype = _dt.as_dtype(dtype)
+    if _is_sparse(x):  # an IndexedSlices: its values cast, as in TF1
+        return x._with_values(cast(x.values, dtype, name=name))
     x = convert_to_tensor(x)
     if x.dtype == dtype:
         return x
     return CAST(x, DstT=dtype, name=name or "Cast")
+
+
+def _is_sparse(x) -> bool:
+    from ..indexed_slices import IndexedSlices
+
+    return isinstance(x, IndexedSlices)
 
 
 def to_float(x, name="ToFloat"):
@@ -371,7 +380,10 @@ def scalar_mul(scalar, x, name=None):
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
-    """Minimum with the upper bound, then Maximum with the lower; may not grow ``t``'s shape."""
+    """Minimum with the upper bound, then Maximum with the lower; may not grow ``t``'s shape.
+    An IndexedSlices has its values clipped, row by row before any repeats add up (TF1)."""
+    if _is_sparse(t):
+        return t._with_values(clip_by_value(t.values, clip_value_min, clip_value_max, name))
     with _scope(name, "clip_by_value", (t, clip_value_min, clip_value_max)) as scope:
         values = convert_to_tensor(t, name="t")
         t_min = minimum(values, clip_value_max)

@@ -8,10 +8,9 @@ from ..ops import array_ops, math_ops, state_ops
 from ..variables import Variable, global_variables, trainable_variables
 
 
-def assign_moving_average(variable, value, decay, zero_debias=False, name=None):
-    """``variable -= (variable - value) * (1 - decay)``; returns the updated value."""
-    if zero_debias:
-        raise NotImplementedError("assign_moving_average(zero_debias=True) is not supported")
+def _assign_moving_average(variable, value, decay, name=None):
+    """``variable -= (variable - value) * (1 - decay)``; returns the updated value. (TF's
+    public assign_moving_average also zero-debiases by default; this is its plain update.)"""
     graph = get_default_graph()
     with graph.name_scope(name or "AssignMovingAvg") as scope:
         one_minus = convert_to_tensor(1.0 - decay, name="decay")
@@ -54,17 +53,20 @@ class ExponentialMovingAverage:
                     initial = var.initial_value
                     collections = [GraphKeys.GLOBAL_VARIABLES]
                     graph.add_to_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, var)
-                else:  # a tensor's average starts at zero
-                    initial = array_ops.zeros(var.shape.as_list(), dtype=var.dtype)
+                else:  # a tensor's average starts at zero (of its run-time shape if need be)
+                    known = var.shape.is_fully_defined()
+                    initial = array_ops.zeros(var.shape.as_list() if known else
+                                              array_ops.shape(var), dtype=var.dtype)
                     collections = [GraphKeys.GLOBAL_VARIABLES]
-                self._averages[var] = Variable(initial, trainable=False, name=self.average_name(
-                    var), collections=collections)
+                self._averages[var] = Variable(
+                    initial, trainable=False, name=self.average_name(var),
+                    collections=collections, validate_shape=var.shape.is_fully_defined())
         with graph.name_scope(self._name) as scope:
             decay = convert_to_tensor(self._decay, name="decay")
             if self._num_updates is not None:  # smaller decay early on, as TF1
                 n = math_ops.cast(convert_to_tensor(self._num_updates), decay.dtype)
                 decay = math_ops.minimum(decay, (1.0 + n) / (10.0 + n))
-            updates = [assign_moving_average(self._averages[var], var, decay)
+            updates = [_assign_moving_average(self._averages[var], var, decay)
                        for var in var_list]
             return array_ops.group(*updates, name=scope)
 

@@ -167,6 +167,8 @@ class Optimizer:
         """A sparse gradient (IndexedSlices). Without a sparse kernel, the dense update: for
         GradientDescent, Adam and Adagrad, TF1's sparse updates give the same numbers (a row
         without a gradient changes exactly as a zero gradient changes it)."""
+        if grad.dense_shape is None:  # a hand-built one: the variable's shape, as TF1 uses
+            grad = IndexedSlices(grad.values, grad.indices, array_ops.shape(var))
         return self._apply_dense(convert_to_tensor(grad), var)
 
     @staticmethod

@@ -92,3 +92,25 @@ def test_argument_errors():
         tf.tensordot(A, B, [[1], [0, 1]])
     with pytest.raises(NotImplementedError, match="matrix norm"):
         tf.norm(A, ord=2, axis=[1, 2])
+
+
+def test_tf_dtype_rules_and_tensor_arguments():
+    with tf.Session() as sess:
+        # float lengths cast to the integer maxlen's dtype: 1.5 is 1, as in TF
+        np.testing.assert_array_equal(sess.run(tf.sequence_mask([1.5, 2.0], 3)),
+                                      [[True, False, False], [True, True, False]])
+        np.testing.assert_array_equal(sess.run(tf.reverse(A, tf.constant([1]))), A[:, ::-1])
+        np.testing.assert_allclose(sess.run(tf.norm(A, ord=3)),
+                                   (np.abs(A.astype(np.float64)) ** 3).sum() ** (1 / 3),
+                                   rtol=1e-5)
+
+
+def test_moving_average_of_a_tensor_of_unknown_shape():
+    x = tf.placeholder(tf.float32, [None, 2])
+    ema = tf.train.ExponentialMovingAverage(0.5)
+    update = ema.apply([x])
+    xv = np.array([[2.0, 4.0]], np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer(), {x: xv})  # its zeros take x's run shape
+        sess.run(update, {x: xv})
+        np.testing.assert_allclose(sess.run(ema.average(x)), 0.5 * xv)

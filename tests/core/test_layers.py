@@ -206,3 +206,21 @@ def test_training_placeholder_of_unknown_rank_keeps_the_layers_shapes():
     normed = tf.layers.batch_normalization(dropped, training=is_training)
     assert dropped.shape.as_list() == [None, 64] and normed.shape.as_list() == [None, 64]
     assert tf.layers.dense(normed, 10).shape.as_list() == [None, 10]
+
+
+def test_batch_normalization_parameter_shapes_and_float64_variance():
+    """Several axes: parameters of the input's rank with 1s (TF1's); a 4-D float64 input
+    keeps the biased batch variance (TF's fused kernel, with its n/(n-1), is float32 only)."""
+    x3 = tf.placeholder(tf.float32, [None, 3, 5])
+    tf.layers.batch_normalization(x3, axis=[1, 2], training=True, name="multi")
+    assert [v.shape.as_list() for v in tf.global_variables()] == [[1, 3, 5]] * 4
+    x = tf.placeholder(tf.float64, [2, 2, 2, 1])
+    tf.layers.batch_normalization(x, training=True, momentum=0.0, name="f64")
+    updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+    assert all(isinstance(u, tf.Operation) for u in updates)  # operations, as in TF1
+    moving_var = [v for v in tf.global_variables() if v.op.name == "f64/moving_variance"][0]
+    xv = np.arange(8, dtype=np.float64).reshape(2, 2, 2, 1)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(updates[-2:], {x: xv})
+        np.testing.assert_allclose(sess.run(moving_var), [xv.var()])  # momentum 0: the batch's

@@ -63,3 +63,18 @@ def test_weights_names_and_collections():
         assert sess.run(up) == pytest.approx(1.5)
     with pytest.raises(ValueError, match="incompatible"):
         tf.metrics.accuracy(tf.constant([1, 2]), tf.constant([1, 2, 3]))
+
+
+def test_trailing_unit_dimensions_are_squeezed_as_in_tf1():
+    """[N, 1] labels against [N] predictions compare element by element (not N x N), and
+    rank-1 weights meet rank-2 values with a dimension added (TF1's squeezing)."""
+    labels = tf.constant([[1], [0], [1], [1]])
+    preds = tf.constant([1, 1, 1, 1])
+    _, prec = tf.metrics.precision(labels, preds)
+    _, rec = tf.metrics.recall(labels, preds)
+    _, acc = tf.metrics.accuracy(labels, preds)
+    _, weighted = tf.metrics.mean(tf.constant([[1.0, 1.0], [0.0, 0.0]]), tf.constant([3.0, 1.0]))
+    with tf.Session() as sess:
+        sess.run(tf.local_variables_initializer())
+        got = sess.run([prec, rec, acc, weighted])
+    np.testing.assert_allclose(got, [0.75, 1.0, 0.75, 0.75], rtol=1e-6)

@@ -640,3 +640,48 @@ def test_exponential_moving_average_follows_tf1_formula(tmp_path):
         ema.apply([w])
     with pytest.raises(TypeError, match="half, float, or double"):
         ema.apply([tf.Variable(1, name="count")])
+
+
+def test_sparse_gradients_survive_clip_identity_cast_and_sharded_lookups():
+    """As TF1: clip_by_value, identity and cast of an IndexedSlices act on its rows (clipped
+    before repeats add up), Cast's gradient stays sparse, and a lookup over sharded tables
+    gives each shard a sparse gradient of its own rows."""
+    emb = tf.Variable(np.ones((4, 3), np.float32), name="emb")
+    ids = tf.constant([2, 2, 0])
+    loss = tf.reduce_sum(tf.gather(emb, ids) * tf.constant([[3.0], [3.0], [0.5]]))
+    (g,) = tf.gradients(loss, [emb])
+    clipped = tf.clip_by_value(tf.identity(g), -1.0, 1.0)
+    assert isinstance(clipped, tf.IndexedSlices) and isinstance(tf.cast(g, tf.float64),
+                                                                 tf.IndexedSlices)
+    half = tf.Variable(np.ones((4, 3), np.float64), name="half")
+    (gc,) = tf.gradients(tf.reduce_sum(tf.gather(tf.cast(half, tf.float32), [1])), [half])
+    assert isinstance(gc, tf.IndexedSlices) and gc.dtype == tf.float64
+    shards = [tf.Variable(np.ones((2, 3), np.float32), name=f"shard{i}") for i in range(2)]
+    looked = tf.nn.embedding_lookup(shards, tf.constant([0, 3]), partition_strategy="div")
+    shard_grads = tf.gradients(tf.reduce_sum(looked), shards)
+    assert all(isinstance(s, tf.IndexedSlices) for s in shard_grads)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        c, s0, s1 = sess.run([tf.convert_to_tensor(clipped)] +
+                             [tf.convert_to_tensor(s) for s in shard_grads])
+    # row 2: two rows of 3 each clipped to 1, then added: 2 (clipping the sum would give 1)
+    np.testing.assert_allclose(c, [[0.5] * 3, [0] * 3, [2] * 3, [0] * 3])
+    np.testing.assert_array_equal(s0, [[1] * 3, [0] * 3])  # id 0: shard 0, row 0
+    np.testing.assert_array_equal(s1, [[0] * 3, [1] * 3])  # id 3: shard 1, row 1
+    # Momentum on a sharded table moves only the rows looked up (TF1's lazy update).
+    train = tf.train.MomentumOptimizer(0.1, 0.9).minimize(tf.reduce_sum(looked))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train)
+        sess.run(train)
+        np.testing.assert_allclose(sess.run(shards[0]), [[1 - 0.1 - 0.19] * 3, [1] * 3])
+
+
+def test_hand_built_indexed_slices_without_dense_shape_apply():
+    w = tf.Variable(np.zeros((4, 3), np.float32))
+    grad = tf.IndexedSlices(tf.ones([1, 3]), tf.constant([2]))  # no dense_shape
+    step = tf.train.GradientDescentOptimizer(0.1).apply_gradients([(grad, w)])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(step)
+        np.testing.assert_allclose(sess.run(w), [[0] * 3, [0] * 3, [-0.1] * 3, [0] * 3])
