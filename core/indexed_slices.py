@@ -1,6 +1,6 @@
 """IndexedSlices: TF1's sparse gradient. A gather's gradient touches only the rows it read, so
 it is kept as (values, indices) until something needs it dense; optimizers with sparse kernels
-(Momentum, RMSProp) then update only those rows, as TensorFlow's do."""
+(Momentum, RMSProp, Adadelta) then update only those rows, as TensorFlow's do."""
 
 from __future__ import annotations
 
@@ -93,10 +93,6 @@ class IndexedSlices:
         shape = "None" if self._dense_shape is None else self._dense_shape.name
         return (f"IndexedSlices(indices={self._indices.name}, values={self._values.name}, "
                 f"dense_shape={shape})")
-
-
-def is_indexed_slices(x) -> bool:
-    return isinstance(x, IndexedSlices)
 
 
 __all__ = ["IndexedSlices", "IndexedSlicesValue"]
