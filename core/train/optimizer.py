@@ -146,7 +146,7 @@ class Optimizer:
 
     def _non_slot_variable(self, name, value, like: Variable):
         """A variable of the optimizer's own (Adam's ``beta1_power``), in ``like``'s graph. Its
-        dtype is the value's, as in TF1 (float32 for a Python float); users cast it."""
+        dtype is the value's, as in TF1 (float32 for a Python float); updates cast it."""
         if name not in self._non_slot:
             graph = like.graph
             with graph.name_scope(None):
