@@ -32,6 +32,7 @@ from .ops.array_ops import tuple_ as tuple  # noqa: A004 - likewise TF's name
 from .ops.concat_split_ops import *
 from .ops.gather_ops import *
 from .ops.linalg_ops import *
+from .ops.logging_ops import *
 from .ops.logic_ops import *
 from .ops.math_ops import *
 from .ops.pad_ops import *

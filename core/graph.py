@@ -788,12 +788,12 @@ def group_inputs(op: Operation, flat: list) -> list:
 def group_by_args(opdef, flat: list, counts) -> list:
     """Splits a flat list (tensors, specs or values) into ``opdef``'s arguments: a sublist for
     each ``N*T`` argument, its length ``counts[N]``."""
-    if not any(a.number_attr for a in opdef.args):
+    if not any(a.is_list for a in opdef.args):
         return flat
     out, i = [], 0
     for a in opdef.args:
-        if a.number_attr:
-            n = counts[a.number_attr]
+        if a.is_list:
+            n = a.length(counts)
             out.append(flat[i:i + n])
             i += n
         else:
@@ -805,12 +805,12 @@ def group_by_args(opdef, flat: list, counts) -> list:
 def _arg_slices(op: Operation):
     """(start, end) per argument, end None for single tensors; None if all args are single."""
     args = op._opdef.args
-    if not any(a.number_attr for a in args):
+    if not any(a.is_list for a in args):
         return None
     out, i = [], 0
     for a in args:
-        if a.number_attr:
-            n = op._attrs[a.number_attr]
+        if a.is_list:
+            n = a.length(op._attrs)
             out.append((i, i + n))
             i += n
         else:
@@ -898,6 +898,20 @@ def _convert_args(opdef, args, graph):
                     break
     flat = []
     for spec, a in zip(opdef.args, args):
+        if spec.type_list_attr:  # any dtypes: each converted on its own
+            if not isinstance(a, (list, tuple)):
+                raise TypeError(f"Expected list for '{spec.name}' argument to '{opdef.type}' Op, "
+                                f"not {a!r}.")
+            tensors = [_as_tensor_or_none(v) for v in a]
+            tensors = [t if t is not None else convert_to_tensor(v, name=spec.name)
+                       for t, v in zip(tensors, a)]
+            for t in tensors:
+                if t.graph is not graph:
+                    raise ValueError(f"Tensor {t.name} must be from the same graph as the other "
+                                     f"inputs of '{opdef.type}'.")
+            derived[spec.type_list_attr] = [t.dtype for t in tensors]
+            flat.extend(tensors)
+            continue
         values = a if spec.number_attr else [a]
         if spec.number_attr:
             if not isinstance(a, (list, tuple)):
@@ -957,7 +971,9 @@ def _final_attrs(opdef, attrs, derived, strict):
         elif k in opdef.derived_attrs:
             if strict:
                 raise TypeError(f"{opdef.type} got attr '{k}', which is derived from its inputs")
-            given = _dt.as_dtype(v) if not isinstance(derived.get(k), int) else v
+            known = derived.get(k)
+            given = v if isinstance(known, int) else [_dt.as_dtype(x) for x in v] \
+                if isinstance(known, list) else _dt.as_dtype(v)
             if derived.get(k) != given:
                 raise InvalidArgumentError(
                     None, None, f"attr '{k}' of {opdef.type} is {given!r} but its inputs "

@@ -9,6 +9,7 @@ Input signatures use TensorFlow's argument notation:
 
 - ``"x:T"``          one tensor whose dtype sets the derived attr ``T``;
 - ``"values:N*T"``   a list of N tensors of one dtype (derives ``N`` and ``T``);
+- ``"data:list(U)"`` a list of tensors of any dtypes (derives ``U``, their dtypes);
 - ``"axis:Tidx=int32"`` a derived type attr with the dtype used to convert Python values;
 - ``"depth:int32"``  a fixed dtype;
 - ``"ref:Ref(T)"``   a reference to a variable: the kernel receives the variable's ``Cell``.
@@ -126,6 +127,7 @@ def coerce_attr(kind: str, value, name: str, op_type: str):
 
 
 _ARG_RE = re.compile(r"^(\w+):(?:(\w+)\*)?(Ref\()?(\w+)\)?(?:=(\w+))?$")
+_TYPE_LIST_RE = re.compile(r"^(\w+):list\((\w+)\)$")
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,23 @@ class ArgSpec:
     number_attr: str | None  # "N" for list args
     is_ref: bool
     default_dtype: _dt.DType | None  # dtype used to convert Python values
+    type_list_attr: str | None = None  # "U" for a list of tensors of any dtypes
+
+    @property
+    def is_list(self) -> bool:
+        return bool(self.number_attr or self.type_list_attr)
+
+    def length(self, attrs) -> int:
+        """How many tensors this list argument has: its N, or the length of its U (a count
+        given in U's place is taken as is)."""
+        value = attrs[self.number_attr or self.type_list_attr]
+        return value if isinstance(value, int) else len(value)
 
 
 def parse_arg(text: str) -> ArgSpec:
+    m = _TYPE_LIST_RE.match(text.replace(" ", ""))
+    if m:  # "data:list(U)": tensors of any dtypes; U is their dtypes, as TF's list(type)
+        return ArgSpec(m.group(1), None, None, None, False, None, m.group(2))
     m = _ARG_RE.match(text.replace(" ", ""))
     if not m:
         raise ValueError(f"bad argument spec {text!r}")
@@ -208,7 +224,7 @@ class OpDef:
         self.attr_defaults = {k: v for k, v in self.attrs.items() if not isinstance(v, req)}
         derived = []
         for a in self.args:
-            for n in (a.type_attr, a.number_attr):
+            for n in (a.type_attr, a.number_attr, a.type_list_attr):
                 if n and n not in derived and n not in self.attrs:
                     derived.append(n)
         self.derived_attrs = tuple(derived)

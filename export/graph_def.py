@@ -35,6 +35,8 @@ def _attr_kind(opdef, name):
             return "type"
         if a.number_attr == name:
             return "int"
+        if a.type_list_attr == name:
+            return "list(type)"
     return None
 
 
@@ -338,21 +340,25 @@ def _import_node(node, created, input_map, prefix, graph, source, content):
 
 def _group(opdef, inputs, attrs, node, source):
     """Splits a NodeDef's flat inputs into the OpDef's arguments (lists for N*T)."""
-    lists = [a for a in opdef.args if a.number_attr]
+    lists = [a for a in opdef.args if a.is_list]
     n_single = len(opdef.args) - len(lists)
     if lists:
-        counts = {}
+        counts = {}  # list argument's count attr -> its length (N, or len(U))
         for a in lists:
-            if a.number_attr in attrs:
-                counts[a.number_attr] = attrs.pop(a.number_attr)
+            key = a.number_attr or a.type_list_attr
+            if key in attrs:
+                given = attrs.pop(key)
+                counts[key] = given if a.number_attr else len(given)
         spare = len(inputs) - n_single - sum(counts.values())
-        missing = [a for a in lists if a.number_attr not in counts]
+        missing = [a for a in lists if (a.number_attr or a.type_list_attr) not in counts]
         if len(missing) == 1 and spare >= 0:
-            counts[missing[0].number_attr] = spare
-        expected = n_single + sum(counts.get(a.number_attr, 0) for a in lists)
+            counts[missing[0].number_attr or missing[0].type_list_attr] = spare
+        expected = n_single + sum(counts.get(a.number_attr or a.type_list_attr, 0)
+                                  for a in lists)
     else:
         expected = n_single
-    if len(inputs) != expected or (lists and any(a.number_attr not in counts for a in lists)):
+    if len(inputs) != expected or (lists and any(
+            (a.number_attr or a.type_list_attr) not in counts for a in lists)):
         raise InvalidArgumentError(None, None, f"{source}: node '{node.name}' ({node.op}) has "
                                    f"{len(inputs)} inputs, expected {expected}")
     return group_by_args(opdef, inputs, counts) if lists else inputs

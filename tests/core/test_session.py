@@ -429,3 +429,34 @@ def test_check_numerics_passes_finite_values_and_names_bad_ones():
         with pytest.raises(tf.errors.InvalidArgumentError,
                            match="activations : Tensor had Inf and NaN values"):
             sess.run(y, {x: [np.inf, np.nan, 0.0]})
+
+
+def test_print_writes_tf1s_format_and_passes_its_input(capsys):
+    """tf.Print: its input again (and its gradient); each run writes the message and each
+    data tensor in TF's legacy summary ([1 2][3...]... for a matrix cut at 3 elements; the
+    line below was produced by tf.compat.v1 for the same graph)."""
+    x = tf.placeholder(tf.float32, [None, 2])
+    step = tf.Variable(3, name="step")
+    y = tf.Print(x * 2, [x, step, tf.constant("hi"), tf.constant([0.5, 1.25, 3.0, 4.0])],
+                 message="dbg: ", summarize=3)
+    once = tf.Print(y, [tf.constant(2.5)], first_n=1)
+    (g,) = tf.gradients(tf.reduce_sum(y * y), x)
+    assert y.op.get_attr("U") == [tf.float32, tf.int32, tf.string, tf.float32]
+    with tf.Session() as sess:
+        sess.run(step.initializer)
+        capsys.readouterr()
+        got, grad = sess.run([y, g], {x: [[1, 2], [3, 4]]})
+        assert capsys.readouterr().err == "dbg: [[1 2][3...]...][3][hi][0.5 1.25 3...]\n"
+        np.testing.assert_array_equal(got, [[2, 4], [6, 8]])
+        np.testing.assert_array_equal(grad, 8 * np.array([[1, 2], [3, 4]]))
+        sess.run(once, {x: [[1, 2]]})
+        sess.run(once, {x: [[1, 2]]})
+        assert capsys.readouterr().err.count("[2.5]") == 1  # first_n=1
+    # The heterogeneous data list round-trips through a GraphDef (attr U: list(type)).
+    gd = tf.get_default_graph().as_graph_def()
+    node = next(n for n in gd.node if n.op == "Print" and n.name == y.op.name)
+    assert len(node.attr["U"].list.type) == 4 and len(node.input) == 5
+    imported = tf.Graph()
+    with imported.as_default():
+        tf.import_graph_def(gd, name="")
+    assert imported.get_operation_by_name(y.op.name).get_attr("U") == y.op.get_attr("U")

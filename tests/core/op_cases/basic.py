@@ -141,6 +141,8 @@ COVERED_BY = {
     "SparseApplyAdadelta": "test_training.py::test_adadelta_matches_numpy",
     # Raises on Inf/NaN: values, messages and its gradient's check in one test.
     "CheckNumerics": "test_session.py::test_check_numerics_passes_finite_values_and_names_bad_ones",
+    # Writes to stderr: its output format, first_n, gradient and GraphDef round trip.
+    "Print": "test_session.py::test_print_writes_tf1s_format_and_passes_its_input",
 }
 
 CASES += [
