@@ -4,8 +4,8 @@ Op wrappers come from ``core/ops/*`` (each module's ``__all__``); tf.nn, tf.math
 tf.losses, tf.summary are submodules.
 """
 
-from . import (compat, dtypes, errors, flags, gfile, graph_util, initializers, layers, losses,
-               math, metrics, nn, random, summary, train)
+from . import (compat, debugging, dtypes, errors, flags, gfile, graph_util, initializers,
+               layers, losses, math, metrics, nn, random, summary, train)
 from .math import log_sigmoid
 from . import tf_logging as logging
 from ._protos import lazy_classes

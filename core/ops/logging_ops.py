@@ -1,5 +1,6 @@
-"""Print: TF1's ``tf.Print``, an identity that writes a message and some tensors' values to
-stderr each time it runs (for debugging a graph)."""
+"""Print and Assert: TF1's ``tf.Print``, an identity that writes a message and some tensors'
+values to stderr each time it runs, and ``tf.Assert`` with the ``tf.assert_*`` checks built on
+it, which fail the run with InvalidArgumentError when their condition is false."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import threading
 
 import numpy as np
 
-from ..opdef import OpDef, TensorSpec, register
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
 
-__all__ = ["Print"]
+__all__ = ["Assert", "Print", "assert_equal", "assert_greater", "assert_greater_equal",
+           "assert_less", "assert_less_equal", "assert_negative", "assert_non_negative",
+           "assert_non_positive", "assert_positive"]
 
 _printed: dict = {}  # node name -> times printed (for first_n)
 _printed_lock = threading.Lock()
@@ -88,3 +91,95 @@ def Print(input_, data, message=None, first_n=None, summarize=None, name=None): 
     return PRINT(input_, list(data), message=message or "",
                  first_n=-1 if first_n is None else first_n,
                  summarize=3 if summarize is None else summarize, name=name or "Print")
+
+
+# -- Assert ---------------------------------------------------------------------------------------
+def _assert_kernel(condition, data, *, summarize):
+    if not np.all(condition):
+        from ..errors import InvalidArgumentError
+
+        raise InvalidArgumentError(None, None, "assertion failed: " + " ".join(
+            f"[{_summarize(d, summarize)}]" for d in data))
+    return ()
+
+
+ASSERT = register(OpDef(
+    "Assert", inputs=["condition:bool", "data:list(T)"], attrs={"summarize": 3},
+    kernel=_assert_kernel, infer=lambda condition, data, **a: [],
+    grad=NOT_DIFFERENTIABLE,
+    stateful=True,  # its effect is the failure: never folded or skipped
+    doc="fails the run with InvalidArgumentError naming data when condition is false",
+))
+
+
+def Assert(condition, data, summarize=None, name=None):  # noqa: N802
+    """``tf.Assert``: an op that fails its run when ``condition`` (a bool scalar) is false,
+    the message made of ``data``'s values; run it, or depend on it."""
+    return ASSERT(condition, list(data), summarize=3 if summarize is None else summarize,
+                  name=name or "Assert")
+
+
+def _binary_assert(symbol, compare, x, y, data, summarize, message, name, default_name):
+    """TF1's assert_<comparison>: x <symbol> y element-wise, an Assert op; known to fail at
+    graph construction, it raises at once (as TF1's static check)."""
+    from ..errors import InvalidArgumentError
+    from ..graph import constant_value, convert_to_tensor, name_scope
+    from . import logic_ops, reduction_ops
+
+    with name_scope(name, default_name, [x, y]):
+        x = convert_to_tensor(x, name="x")
+        y = convert_to_tensor(y, name="y", dtype=x.dtype)
+        if data is None:
+            data = ([f"{message}.  "] if message else []) + [  # TF's message prefix
+                f"Condition x {symbol} y did not hold element-wise:", f"x ({x.name}) = ", x,
+                f"y ({y.name}) = ", y]
+        xv, yv = constant_value(x), constant_value(y)
+        if xv is not None and yv is not None and not np.all(compare(xv, yv)):
+            lines = [d if isinstance(d, str) else _summarize(
+                constant_value(convert_to_tensor(d)), -1 if summarize is None else summarize)
+                for d in data]
+            raise InvalidArgumentError(None, None, "\n".join(lines))
+        ops = {"==": logic_ops.equal, "<": logic_ops.less, "<=": logic_ops.less_equal,
+               ">": logic_ops.greater, ">=": logic_ops.greater_equal}
+        condition = reduction_ops.reduce_all(ops[symbol](x, y))
+        return Assert(condition, data, summarize=summarize)
+
+
+def _binary(symbol, compare, default_name):
+    def check(x, y, data=None, summarize=None, message=None, name=None):
+        return _binary_assert(symbol, compare, x, y, data, summarize, message, name,
+                              default_name)
+    check.__name__ = default_name
+    check.__doc__ = f"Fails the run unless x {symbol} y element-wise (TF1's {default_name})."
+    return check
+
+
+assert_equal = _binary("==", np.equal, "assert_equal")
+assert_less = _binary("<", np.less, "assert_less")
+assert_less_equal = _binary("<=", np.less_equal, "assert_less_equal")
+assert_greater = _binary(">", np.greater, "assert_greater")
+assert_greater_equal = _binary(">=", np.greater_equal, "assert_greater_equal")
+
+
+def _against_zero(symbol, compare, default_name, zero_first, shown):
+    def check(x, data=None, summarize=None, message=None, name=None):
+        from ..graph import convert_to_tensor, name_scope
+
+        with name_scope(name, default_name, [x]):
+            x = convert_to_tensor(x, name="x")
+            if data is None:  # TF1's message: "Condition x > 0 did not hold element-wise:"
+                data = ([f"{message}.  "] if message else []) + [
+                    f"Condition x {shown} 0 did not hold element-wise:", f"x ({x.name}) = ", x]
+            zero = np.zeros([], x.dtype.as_numpy_dtype)
+            a, b = (zero, x) if zero_first else (x, zero)
+            return _binary_assert(symbol, compare, a, b, data, summarize, None, None,
+                                  "assert_less" if symbol == "<" else "assert_less_equal")
+    check.__name__ = default_name
+    check.__doc__ = f"Fails the run unless x {shown} 0 element-wise (TF1's {default_name})."
+    return check
+
+
+assert_positive = _against_zero("<", np.less, "assert_positive", True, ">")
+assert_negative = _against_zero("<", np.less, "assert_negative", False, "<")
+assert_non_negative = _against_zero("<=", np.less_equal, "assert_non_negative", True, ">=")
+assert_non_positive = _against_zero("<=", np.less_equal, "assert_non_positive", False, "<=")

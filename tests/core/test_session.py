@@ -460,3 +460,37 @@ def test_print_writes_tf1s_format_and_passes_its_input(capsys):
     with imported.as_default():
         tf.import_graph_def(gd, name="")
     assert imported.get_operation_by_name(y.op.name).get_attr("U") == y.op.get_attr("U")
+
+
+def test_asserts_fail_the_run_with_tf1s_messages():
+    """tf.assert_* are Assert ops (run them or depend on them): a false condition fails the
+    run with InvalidArgumentError and TF1's message; known false at graph construction, they
+    raise at once."""
+    x = tf.placeholder(tf.int32, [None])
+    positive = tf.assert_positive(x, message="ids must be positive")
+    with tf.control_dependencies([positive]):
+        ids = tf.identity(x)
+    equal = tf.assert_equal(x, tf.constant([1, 2]))
+    less = tf.debugging.assert_less(x, 3)
+    assert positive.type == "Assert" and tf.debugging.assert_equal is tf.assert_equal
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(ids, {x: [1, 2]}), [1, 2])
+        sess.run([equal, less], {x: [1, 2]})
+        with pytest.raises(tf.errors.InvalidArgumentError) as info:
+            sess.run(ids, {x: [1, -2]})
+        assert info.value.message.startswith(
+            "assertion failed: [ids must be positive.  ] [Condition x > 0 did not hold "
+            "element-wise:] [x (Placeholder:0) = ] [1 -2]")  # (tf.compat.v1's text)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"\[Condition x == y did not hold element-wise:\]"):
+            sess.run(equal, {x: [1, 3]})
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[3 4\]"):
+            sess.run(less, {x: [3, 4]})
+        failing = tf.Assert(tf.constant(False), ["custom", tf.constant([7, 8, 9, 10])],
+                            summarize=2)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"assertion failed: \[custom\] \[7 8\.\.\.\]"):
+            sess.run(failing)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="did not hold element-wise"):
+        tf.assert_equal(tf.constant([1, 2]), tf.constant([1, 3]))  # static: at once
+    assert tf.assert_non_negative(tf.constant([0, 1])).type == "Assert"

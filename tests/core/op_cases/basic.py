@@ -143,6 +143,7 @@ COVERED_BY = {
     "CheckNumerics": "test_session.py::test_check_numerics_passes_finite_values_and_names_bad_ones",
     # Writes to stderr: its output format, first_n, gradient and GraphDef round trip.
     "Print": "test_session.py::test_print_writes_tf1s_format_and_passes_its_input",
+    "Assert": "test_session.py::test_asserts_fail_the_run_with_tf1s_messages",
 }
 
 CASES += [
