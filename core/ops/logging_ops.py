@@ -15,7 +15,7 @@ __all__ = ["Assert", "Print", "assert_equal", "assert_greater", "assert_greater_
            "assert_less", "assert_less_equal", "assert_negative", "assert_non_negative",
            "assert_non_positive", "assert_positive"]
 
-_printed: dict = {}  # node name -> times printed (for first_n)
+_printed: dict = {}  # node name -> times printed in this process (first_n counts these)
 _printed_lock = threading.Lock()
 
 
