@@ -877,11 +877,13 @@ def _shape_thunk(t: Tensor):
 def _graph_of_args(args) -> Graph:
     for a in args:
         for v in (a if isinstance(a, (list, tuple)) else (a,)):
-            conv = getattr(v, "_as_tensor", None)
-            if conv is not None:
-                v = conv()
             if isinstance(v, Tensor):
                 return v.graph
+            if hasattr(v, "_as_tensor"):  # a Variable or IndexedSlices: its graph, without
+                graph = getattr(v, "graph", None)  # converting (that would add dead ops)
+                if graph is None:
+                    graph = v._as_tensor().graph
+                return graph
     return get_default_graph()
 
 

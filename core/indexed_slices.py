@@ -22,6 +22,7 @@ class IndexedSlices:
         self._indices = indices
         self._dense_shape = dense_shape
         self._static_shape = TensorShape(None)
+        self._dense = None  # the dense tensor, made once on first need
 
     @property
     def values(self):
@@ -76,7 +77,9 @@ class IndexedSlices:
 
     def _as_tensor(self):
         """The dense tensor (used wherever a Tensor is needed): the values added into their
-        rows, as TF1 converts an IndexedSlices."""
+        rows, as TF1 converts an IndexedSlices. Made once: conversions share it."""
+        if self._dense is not None:
+            return self._dense
         if self._dense_shape is None:
             raise ValueError(f"Tensor conversion requested for IndexedSlices without "
                              f"dense_shape: {self!r}")
@@ -87,6 +90,7 @@ class IndexedSlices:
         with self.graph.as_default():
             dense = gather_ops.unsorted_segment_sum(self._values, self._indices, rows)
         dense.set_shape(self._static_shape)  # the values may know less than the dense tensor
+        self._dense = dense
         return dense
 
     def __repr__(self):

@@ -211,7 +211,8 @@ class OpDef:
     attrs: dict = field(default_factory=dict)
     stateful: bool = False
     # The kernel's first argument, bound per op by the executor: "variable" (the op's Cell),
-    # "rng" (its seeded numpy Generator) or "name" (the node name, for errors that name it).
+    # "rng" (its seeded numpy Generator), "name" (the node name, for errors that name it) or
+    # "state" (a dict it keeps from run to run within a session, e.g. Print's count).
     resource: str | None = None
     # The gradient rule takes a sparse output gradient (IndexedSlices) as it is, as TF1's
     # Identity, Cast and ConcatV2 rules do; every other rule is handed it dense.
@@ -264,8 +265,8 @@ def register(opdef: OpDef) -> OpDef:
         missing.append("grad (a function or NOT_DIFFERENTIABLE)")
     if not opdef.type or not re.match(r"^[A-Z][A-Za-z0-9_]*$", opdef.type):
         missing.append("type (a TensorFlow op name)")
-    if opdef.resource not in (None, "variable", "rng", "name"):
-        missing.append("resource (None, 'variable', 'rng' or 'name')")
+    if opdef.resource not in (None, "variable", "rng", "name", "state"):
+        missing.append("resource (None, 'variable', 'rng', 'name' or 'state')")
     if missing:
         raise ValueError(f"OpDef {opdef.type!r} is incomplete: {', '.join(missing)}")
     if opdef.type in _REGISTRY:

@@ -56,11 +56,13 @@ class Cell:
 
 
 class Resources:
-    """Per-session runtime state: variable cells and random generators, keyed by op."""
+    """Per-session runtime state: variable cells, random generators and kernels' own state
+    (Print's count), keyed by op."""
 
     def __init__(self):
         self._cells: dict[Operation, Cell] = {}
         self._rngs: dict[Operation, np.random.Generator] = {}
+        self._states: dict[Operation, dict] = {}
         self._lock = threading.Lock()
 
     def variable(self, op: Operation) -> Cell:
@@ -80,6 +82,11 @@ class Resources:
                 gen = self._rngs[op] = np.random.default_rng(entropy)
             return gen
 
+    def state(self, op: Operation) -> dict:
+        """A dict the op's kernel keeps from run to run in this session."""
+        with self._lock:
+            return self._states.setdefault(op, {})
+
     def cells(self) -> dict:
         return dict(self._cells)
 
@@ -87,6 +94,7 @@ class Resources:
         with self._lock:
             self._cells.clear()
             self._rngs.clear()
+            self._states.clear()
 
 
 class _NoResources:
@@ -97,6 +105,9 @@ class _NoResources:
 
     def rng(self, op):
         return np.random.default_rng()
+
+    def state(self, op):
+        return {}
 
 
 class Plan:
@@ -411,6 +422,8 @@ class _Compiler:
             pre.append(self.resources.rng(op))
         elif opdef.resource == "name":
             pre.append(op.name)
+        elif opdef.resource == "state":
+            pre.append(self.resources.state(op))
         argspec = []  # per kernel argument: int slot, list of slots, or ("bound", object)
         slices = _arg_slices(op)
         groups = [(k, None) for k in range(len(op._inputs))] if slices is None else slices

@@ -15,8 +15,7 @@ __all__ = ["Assert", "Print", "assert_equal", "assert_greater", "assert_greater_
            "assert_less", "assert_less_equal", "assert_negative", "assert_non_negative",
            "assert_non_positive", "assert_positive"]
 
-_printed: dict = {}  # node name -> times printed in this process (first_n counts these)
-_printed_lock = threading.Lock()
+_count_lock = threading.Lock()  # the per-session count of a Print run by several threads
 
 
 def _scalar(x) -> str:
@@ -62,12 +61,12 @@ def _summarize(value, limit: int) -> str:
     return "".join(out) + ("..." if limit < flat.size else "")
 
 
-def _print_kernel(name, value, data, *, message, first_n, summarize):
-    with _printed_lock:
-        count = _printed.get(name, 0)
+def _print_kernel(state, value, data, *, message, first_n, summarize):
+    with _count_lock:  # first_n counts this op's prints in this session, as TF's kernel does
+        count = state.get("printed", 0)
         if first_n >= 0 and count >= first_n:
             return value
-        _printed[name] = count + 1
+        state["printed"] = count + 1
     sys.stderr.write(message + "".join(f"[{_summarize(d, summarize)}]" for d in data) + "\n")
     sys.stderr.flush()
     return value
@@ -76,7 +75,7 @@ def _print_kernel(name, value, data, *, message, first_n, summarize):
 PRINT = register(OpDef(
     "Print", inputs=["input:T", "data:list(U)"],
     attrs={"message": "", "first_n": -1, "summarize": 3},
-    kernel=_print_kernel, resource="name",
+    kernel=_print_kernel, resource="state",
     infer=lambda x, data, **a: [TensorSpec(x.shape, x.dtype)],
     grad=lambda op, dy: [dy] + [None] * (len(op.inputs) - 1),
     stateful=True,  # it writes: never folded or skipped
@@ -130,19 +129,28 @@ def _binary_assert(symbol, compare, x, y, data, summarize, message, name, defaul
         x = convert_to_tensor(x, name="x")
         y = convert_to_tensor(y, name="y", dtype=x.dtype)
         if data is None:
-            data = ([f"{message}.  "] if message else []) + [  # TF's message prefix
-                f"Condition x {symbol} y did not hold element-wise:", f"x ({x.name}) = ", x,
-                f"y ({y.name}) = ", y]
+            data = [f"Condition x {symbol} y did not hold element-wise:", f"x ({x.name}) = ", x,
+                    f"y ({y.name}) = ", y]
+        if message is not None:  # first, whether data was given or not (TF1)
+            data = [message] + list(data)
         xv, yv = constant_value(x), constant_value(y)
         if xv is not None and yv is not None and not np.all(compare(xv, yv)):
-            lines = [d if isinstance(d, str) else _summarize(
-                constant_value(convert_to_tensor(d)), -1 if summarize is None else summarize)
-                for d in data]
-            raise InvalidArgumentError(None, None, "\n".join(lines))
+            raise InvalidArgumentError(None, None, "\n".join(_static_text(d) for d in data))
         ops = {"==": logic_ops.equal, "<": logic_ops.less, "<=": logic_ops.less_equal,
                ">": logic_ops.greater, ">=": logic_ops.greater_equal}
         condition = reduction_ops.reduce_all(ops[symbol](x, y))
         return Assert(condition, data, summarize=summarize)
+
+
+def _static_text(item) -> str:
+    """A data item in a failure found at graph construction: TF's str() of a constant value,
+    the tensor itself when its value is not known."""
+    from ..graph import Tensor, constant_value
+
+    if not isinstance(item, Tensor):
+        return str(item)
+    value = constant_value(item)
+    return str(value) if value is not None else repr(item)
 
 
 def _binary(symbol, compare, default_name):
@@ -167,9 +175,9 @@ def _against_zero(symbol, compare, default_name, zero_first, shown):
 
         with name_scope(name, default_name, [x]):
             x = convert_to_tensor(x, name="x")
-            if data is None:  # TF1's message: "Condition x > 0 did not hold element-wise:"
-                data = ([f"{message}.  "] if message else []) + [
-                    f"Condition x {shown} 0 did not hold element-wise:", f"x ({x.name}) = ", x]
+            if data is None:  # TF1's: the message (with its ".  ") only in the default data
+                data = [f"{message}.  " if message else "",
+                        f"Condition x {shown} 0 did not hold element-wise:", f"x ({x.name}) = ", x]
             zero = np.zeros([], x.dtype.as_numpy_dtype)
             a, b = (zero, x) if zero_first else (x, zero)
             return _binary_assert(symbol, compare, a, b, data, summarize, None, None,

@@ -169,9 +169,12 @@ class Saver:
 
     def set_last_checkpoints_with_time(self, last_checkpoints_with_time):
         self._last = [p for p, _ in last_checkpoints_with_time]
+        self._saved_at = dict(last_checkpoints_with_time)  # keep_checkpoint_every_n_hours
 
     def recover_last_checkpoints(self, checkpoint_paths):
+        """Takes over existing checkpoints, dated by their files (as TF1)."""
         self._last = [p for p in checkpoint_paths if checkpoint_exists(p)]
+        self._saved_at = {p: os.path.getmtime(p + _SUFFIX) for p in self._last}
 
 
 def _read(prefix) -> dict:

@@ -494,3 +494,25 @@ def test_asserts_fail_the_run_with_tf1s_messages():
     with pytest.raises(tf.errors.InvalidArgumentError, match="did not hold element-wise"):
         tf.assert_equal(tf.constant([1, 2]), tf.constant([1, 3]))  # static: at once
     assert tf.assert_non_negative(tf.constant([0, 1])).type == "Assert"
+
+
+def test_print_counts_first_n_per_session_and_asserts_keep_their_message(capsys):
+    """first_n counts this op's prints in one session (a new session prints again, as TF's
+    kernel); a message leads the data even when data is given; a failure found at graph
+    construction shows constants as numpy prints them (TF1's static check)."""
+    x = tf.placeholder(tf.float32, [2])
+    shown = tf.Print(x, [x], message="once: ", first_n=1)
+    for _ in range(2):
+        with tf.Session() as sess:
+            capsys.readouterr()
+            sess.run(shown, {x: [1, 2]})
+            sess.run(shown, {x: [1, 2]})
+            assert capsys.readouterr().err == "once: [1 2]\n"
+    check = tf.assert_equal(x, tf.constant([1.0, 2.0]), data=["d", x], message="MSG")
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
+                                             match=r"assertion failed: \[MSG\] \[d\] \[1 3\]"):
+        sess.run(check, {x: [1, 3]})
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        tf.assert_equal(tf.constant([1, 2]), tf.constant([1, 3]), message="MSG")
+    assert info.value.message.startswith("MSG\nCondition x == y did not hold element-wise:\n")
+    assert "\n[1 2]\n" in info.value.message and info.value.message.endswith("\n[1 3]")

@@ -685,3 +685,14 @@ def test_hand_built_indexed_slices_without_dense_shape_apply():
         sess.run(tf.global_variables_initializer())
         sess.run(step)
         np.testing.assert_allclose(sess.run(w), [[0] * 3, [0] * 3, [-0.1] * 3, [0] * 3])
+
+
+def test_converting_a_sparse_gradient_twice_makes_one_dense_tensor():
+    p = tf.Variable(np.ones((4, 3), np.float32))
+    (g,) = tf.gradients(tf.reduce_sum(tf.gather(p, [1])), [p])
+    ops_before = len(tf.get_default_graph().get_operations())
+    a = tf.add(g, 1.0)
+    b = tf.multiply(g, 2.0)
+    assert a.op.inputs[0] is b.op.inputs[0]  # the same dense tensor
+    made = tf.get_default_graph().get_operations()[ops_before:]
+    assert sum(op.type == "UnsortedSegmentSum" for op in made) == 1
