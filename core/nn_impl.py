@@ -21,7 +21,8 @@ from .tensor_shape import TensorShape, as_shape
 __all__ = [
     "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits", "dropout",
     "l2_normalize", "moments", "batch_normalization", "xw_plus_b", "relu_layer",
-    "embedding_lookup", "conv1d",
+    "embedding_lookup", "conv1d", "log_uniform_candidate_sampler", "nce_loss",
+    "sampled_softmax_loss",
 ]
 
 
@@ -253,3 +254,94 @@ def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu
         out = conv_ops.conv2d(x, kernel, strides=strides, padding=padding,
                               data_format="NHWC" if channels_last else "NCHW", dilations=rates)
         return transform_ops.squeeze(out, [spatial], name=scope)
+
+
+# -- sampled losses -------------------------------------------------------------------------------
+def log_uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max,
+                                  seed=None, name=None):
+    """(sampled_candidates, true_expected_count, sampled_expected_count): ``num_sampled``
+    classes from a log-uniform (Zipfian) distribution over [0, range_max), as TF1's."""
+    from .ops.candidate_ops import LOG_UNIFORM_CANDIDATE_SAMPLER
+    from .ops.random_ops import _seed_attrs
+
+    true_classes = math_ops.cast(convert_to_tensor(true_classes), _dt.int64)
+    return tuple(LOG_UNIFORM_CANDIDATE_SAMPLER(
+        true_classes, num_true=int(num_true), num_sampled=int(num_sampled),
+        unique=bool(unique), range_max=int(range_max), **_seed_attrs(seed),
+        name=name or "LogUniformCandidateSampler"))
+
+
+def _sampled_logits(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+                    sampled_values, subtract_log_q, remove_accidental_hits, partition_strategy,
+                    seed=None):
+    """TF1's _compute_sampled_logits: logits of the true classes and of the sampled ones (their
+    expected counts' logs subtracted), and the labels to score them against."""
+    weights = list(weights) if isinstance(weights, (list, tuple)) else [weights]
+    labels = math_ops.cast(convert_to_tensor(labels), _dt.int64)
+    if labels.shape.rank == 1:
+        labels = array_ops.reshape(labels, [-1, num_true])
+    flat_labels = array_ops.reshape(labels, [-1])
+    if sampled_values is None:
+        sampled_values = log_uniform_candidate_sampler(labels, num_true, num_sampled, True,
+                                                       num_classes, seed=seed)
+    sampled, true_expected, sampled_expected = (array_ops.stop_gradient(t)
+                                                for t in sampled_values)
+    sampled = math_ops.cast(sampled, _dt.int64)
+    all_ids = concat_split_ops.concat([flat_labels, sampled], 0)
+    inputs = convert_to_tensor(inputs)
+    all_w = embedding_lookup(weights, all_ids, partition_strategy=partition_strategy)
+    n_true = array_ops.size(flat_labels)
+    true_w = all_w[:n_true]
+    sampled_w = all_w[n_true:]
+    all_b = embedding_lookup(biases, all_ids, partition_strategy=partition_strategy)
+    true_b, sampled_b = all_b[:n_true], all_b[n_true:]
+    dim = inputs.shape[-1].value
+    # true logits: each row of inputs against its num_true true classes' weights
+    true_w = array_ops.reshape(true_w, [-1, num_true, dim])
+    true_logits = reduction_ops.reduce_sum(
+        array_ops.reshape(inputs, [-1, 1, dim]) * true_w, 2) + array_ops.reshape(
+            true_b, [-1, num_true])
+    sampled_logits = linalg_ops.matmul(inputs, sampled_w, transpose_b=True) + sampled_b
+    if remove_accidental_hits:  # a sampled class that is a row's true class: pushed to -inf
+        hits = logic_ops.equal(array_ops.reshape(labels, [-1, num_true, 1]),
+                               array_ops.reshape(sampled, [1, 1, -1]))
+        hit = reduction_ops.reduce_any(hits, 1)
+        sampled_logits = logic_ops.where_v2(
+            hit, array_ops.fill(array_ops.shape(sampled_logits),
+                                np.array(np.finfo(np.float32).min, np.float32)),
+            sampled_logits)
+    if subtract_log_q:
+        true_logits -= unary_ops.log(true_expected)
+        sampled_logits -= unary_ops.log(sampled_expected)
+    logits = concat_split_ops.concat([true_logits, sampled_logits], 1)
+    targets = concat_split_ops.concat([array_ops.ones_like(true_logits) / num_true,
+                                       array_ops.zeros_like(sampled_logits)], 1)
+    return logits, targets
+
+
+def nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
+             sampled_values=None, remove_accidental_hits=False, partition_strategy="mod",
+             name="nce_loss"):
+    """TF1's noise-contrastive estimation loss, one value per example: the true classes
+    against ``num_sampled`` sampled ones, as independent logistic regressions."""
+    with name_scope(name, "nce_loss", [weights, biases, labels, inputs]):
+        logits, targets = _sampled_logits(
+            weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+            sampled_values, True, remove_accidental_hits, partition_strategy)
+        per_class = sigmoid_cross_entropy_with_logits(labels=targets, logits=logits,
+                                                      name="sampled_losses")
+        return reduction_ops.reduce_sum(per_class, 1)
+
+
+def sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
+                         sampled_values=None, remove_accidental_hits=True,
+                         partition_strategy="mod", name="sampled_softmax_loss", seed=None):
+    """TF1's sampled softmax loss, one value per example: a softmax over the true classes and
+    ``num_sampled`` sampled ones."""
+    from .ops.softmax_ops import softmax_cross_entropy_with_logits_v2
+
+    with name_scope(name, "sampled_softmax_loss", [weights, biases, labels, inputs]):
+        logits, targets = _sampled_logits(
+            weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+            sampled_values, True, remove_accidental_hits, partition_strategy, seed)
+        return softmax_cross_entropy_with_logits_v2(labels=targets, logits=logits)

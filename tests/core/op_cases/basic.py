@@ -144,6 +144,8 @@ COVERED_BY = {
     # Writes to stderr: its output format, first_n, gradient and GraphDef round trip.
     "Print": "test_session.py::test_print_writes_tf1s_format_and_passes_its_input",
     "Assert": "test_session.py::test_asserts_fail_the_run_with_tf1s_messages",
+    # Random: uniqueness, range, Zipfian frequencies and TF's expected counts.
+    "LogUniformCandidateSampler": "test_sampled_losses.py::test_log_uniform_sampler",
 }
 
 CASES += [
