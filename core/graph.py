@@ -728,6 +728,17 @@ _UNKNOWN = np.int64(-(2 ** 40) - 7)  # marks an unknown dimension; never a real 
 
 
 def _known_part(op, tensor, ins):
+    """The value a slicing op selects from a partly known shape vector, if all of it is known
+    (else None)."""
+    out = _sliced_dims(op, tensor, ins)
+    if out is None or np.any(out == _UNKNOWN):
+        return None
+    return out.astype(op._inputs[0]._dtype.as_numpy_dtype)
+
+
+def _sliced_dims(op, tensor, ins):
+    """What a slicing op selects from its partly known shape vector input, unknown entries
+    marked _UNKNOWN; None if that cannot be worked out."""
     source = op._inputs[0]
     if source._dtype not in (_dt.int32, _dt.int64) or source._shape.rank != 1 or \
             any(v is None for v in ins[1:]):
@@ -737,12 +748,9 @@ def _known_part(op, tensor, ins):
         return None
     marked = np.array([_UNKNOWN if d is None else d for d in dims], dtype=np.int64)
     try:
-        out = np.asarray(evaluate_kernel(op, [marked, *ins[1:]])[tensor._value_index])
+        return np.asarray(evaluate_kernel(op, [marked, *ins[1:]])[tensor._value_index])
     except Exception:  # noqa: BLE001 - not evaluable this way: no static value
         return None
-    if np.any(out == _UNKNOWN):
-        return None
-    return out.astype(source._dtype.as_numpy_dtype)
 
 
 def constant_value_as_shape(tensor: Tensor) -> TensorShape:
@@ -762,6 +770,10 @@ def constant_value_as_shape(tensor: Tensor) -> TensorShape:
             v = constant_value(t)
             dims.append(None if v is None or int(v) < 0 else int(v))
         return TensorShape(dims)
+    if op.type in _SLICING_OPS and tensor._shape.rank == 1:  # tf.shape(x)[::2]: (?, 5)
+        out = _sliced_dims(op, tensor, [None] + [constant_value(t) for t in op._inputs[1:]])
+        if out is not None and out.ndim == 1:
+            return TensorShape([None if d == _UNKNOWN or d < 0 else int(d) for d in out])
     if op.type == "ConcatV2":
         parts = [constant_value_as_shape(t) for t in op._inputs[:-1]]
         if all(p.rank is not None for p in parts):

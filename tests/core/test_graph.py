@@ -281,13 +281,15 @@ def test_static_shapes_follow_the_known_dims_of_a_shape_tensor():
         "range": (tf.range(sh[1]), [4]),
         "slice": (tf.slice(x, [0, 1, 0], [sh[0], 2, 3]), [None, 2, 3]),
         "getitem": (x[:, :sh[1] - 1], [None, 3, 5]),
+        "strided": (tf.zeros(sh[::2]), [None, 5]),  # a slice of the shape keeps what it knows
     }
     for name, (t, want) in cases.items():
         assert t.shape.as_list() == want, (name, t.shape)
     with tf.Session() as sess:
         batch = np.zeros((3, 4, 5), np.float32)
         out = sess.run([t for t, _ in cases.values()], {x: batch})
-    assert [o.shape for o in out] == [(3, 20), (3, 20), (3, 4), (4,), (3, 2, 3), (3, 3, 5)]
+    assert [o.shape for o in out] == [(3, 20), (3, 20), (3, 4), (4,), (3, 2, 3), (3, 3, 5),
+                                      (3, 5)]
 
 
 def test_a_shape_element_not_known_statically_is_not_a_constant():
