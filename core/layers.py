@@ -188,7 +188,6 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     As TF's fused kernel (used for 4-D inputs normalised over the channel axis), the moving
     variance of a 4-D input is updated with the unbiased (n / (n - 1)) batch variance."""
     from .graph import GraphKeys, get_default_graph
-    from .ops import state_ops
 
     if renorm or virtual_batch_size is not None or adjustment is not None:
         raise NotImplementedError("batch_normalization: renorm, virtual_batch_size and "
@@ -254,12 +253,11 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
             decay = decay * on
             out = _select(training, out, normalised(moving_mean.value(),
                                                     moving_variance.value()))
+        from .train.moving_averages import move_toward
+
         graph = get_default_graph()
-        updates = []
-        for i, (var, value) in enumerate(((moving_mean, mean), (moving_variance, variance))):
-            with graph.name_scope("AssignMovingAvg" + ("" if i == 0 else f"_{i}")) as scope:
-                updates.append(state_ops.assign_sub(var, (var.value() - value) * decay,
-                                                    name=scope))
+        updates = [move_toward(moving_mean, mean, decay),  # AssignMovingAvg, AssignMovingAvg_1
+                   move_toward(moving_variance, variance, decay)]
         for u in updates:
             graph.add_to_collection(GraphKeys.UPDATE_OPS, u.op)  # operations, as TF1's layers
         return out

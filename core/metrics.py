@@ -61,12 +61,12 @@ def _squeezed(predictions, labels=None, weights=None):
 
 
 def _weighted(values, weights):
-    """(values * weights, the weights' sum) with weights broadcast to values' shape."""
+    """(values * weights, the weights broadcast to values' shape); (values, None) without."""
     if weights is None:
-        return values, math_ops.cast(array_ops.size(values), _dt.float32)
+        return values, None
     weights = math_ops.cast(convert_to_tensor(weights), _dt.float32) * array_ops.ones_like(
         values)
-    return values * weights, reduction_ops.reduce_sum(weights)
+    return values * weights, weights
 
 
 def mean(values, weights=None, metrics_collections=None, updates_collections=None, name=None):
@@ -75,7 +75,9 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
         values, _, weights = _squeezed(values, None, weights)
         values = math_ops.cast(values, _dt.float32)
         total, count = _counter("total"), _counter("count")
-        values, num = _weighted(values, weights)
+        values, weights = _weighted(values, weights)
+        num = math_ops.cast(array_ops.size(values), _dt.float32) if weights is None else \
+            reduction_ops.reduce_sum(weights)
         update_total = state_ops.assign_add(total, reduction_ops.reduce_sum(values))
         with control_dependencies([values]):
             update_count = state_ops.assign_add(count, num)

@@ -8,15 +8,16 @@ from ..ops import array_ops, math_ops, state_ops
 from ..variables import Variable, global_variables, trainable_variables
 
 
-def _assign_moving_average(variable, value, decay, name=None):
-    """``variable -= (variable - value) * (1 - decay)``; returns the updated value. (TF's
-    public assign_moving_average also zero-debiases by default; this is its plain update.)"""
+def move_toward(variable, value, rate, name=None):
+    """``variable -= (variable - value) * rate`` (rate = 1 - decay), the moving-average update
+    of EMA and of batch normalization's statistics; returns the updated value. (TF's public
+    assign_moving_average also zero-debiases by default; this is its plain update.)"""
     graph = get_default_graph()
     with graph.name_scope(name or "AssignMovingAvg") as scope:
-        one_minus = convert_to_tensor(1.0 - decay, name="decay")
-        if one_minus.dtype != variable.dtype:
-            one_minus = math_ops.cast(one_minus, variable.dtype)
-        return state_ops.assign_sub(variable, (variable - value) * one_minus, name=scope)
+        rate = convert_to_tensor(rate, name="decay")
+        if rate.dtype != variable.dtype:
+            rate = math_ops.cast(rate, variable.dtype)
+        return state_ops.assign_sub(variable, (variable.value() - value) * rate, name=scope)
 
 
 class ExponentialMovingAverage:
@@ -66,7 +67,7 @@ class ExponentialMovingAverage:
             if self._num_updates is not None:  # smaller decay early on, as TF1
                 n = math_ops.cast(convert_to_tensor(self._num_updates), decay.dtype)
                 decay = math_ops.minimum(decay, (1.0 + n) / (10.0 + n))
-            updates = [_assign_moving_average(self._averages[var], var, decay)
+            updates = [move_toward(self._averages[var], var, 1.0 - decay)
                        for var in var_list]
             return array_ops.group(*updates, name=scope)
 

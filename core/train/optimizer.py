@@ -163,23 +163,24 @@ class Optimizer:
     def _apply_dense(self, grad, var):
         raise NotImplementedError
 
+    # A subclass with a sparse kernel defines _apply_sparse(grad, var): it gets the gradient
+    # with repeated indices summed (TF1's hooks). Without one, the dense update.
+    _apply_sparse = None
+
     def _apply_sparse_duplicate_indices(self, grad, var):
         """A sparse gradient (IndexedSlices). Without a sparse kernel, the dense update: for
         GradientDescent, Adam and Adagrad, TF1's sparse updates give the same numbers (a row
         without a gradient changes exactly as a zero gradient changes it)."""
+        if self._apply_sparse is not None:
+            from ..ops import gather_ops
+
+            unique, positions = gather_ops.unique(grad.indices)
+            values = gather_ops.unsorted_segment_sum(grad.values, positions,
+                                                     array_ops.shape(unique)[0])
+            return self._apply_sparse(IndexedSlices(values, unique, grad.dense_shape), var)
         if grad.dense_shape is None:  # a hand-built one: the variable's shape, as TF1 uses
             grad = IndexedSlices(grad.values, grad.indices, array_ops.shape(var))
         return self._apply_dense(convert_to_tensor(grad), var)
-
-    @staticmethod
-    def _deduplicated(grad: IndexedSlices) -> IndexedSlices:
-        """Repeated indices summed into one row each, as TF1 does before a sparse kernel."""
-        from ..ops import gather_ops
-
-        unique, positions = gather_ops.unique(grad.indices)
-        values = gather_ops.unsorted_segment_sum(grad.values, positions,
-                                                 array_ops.shape(unique)[0])
-        return IndexedSlices(values, unique, grad.dense_shape)
 
     def _finish(self, update_ops, name):
         return array_ops.group(*update_ops, name=name)
@@ -221,9 +222,8 @@ class MomentumOptimizer(Optimizer):
     def _apply_dense(self, grad, var):
         return self._update_momentum(training_ops.APPLY_MOMENTUM, var, (grad,))
 
-    def _apply_sparse_duplicate_indices(self, grad, var):
+    def _apply_sparse(self, grad, var):
         # Only the rows with a gradient: their accumulators decay, the others' do not (TF1).
-        grad = self._deduplicated(grad)
         return self._update_momentum(training_ops.SPARSE_APPLY_MOMENTUM, var,
                                      (grad.values, grad.indices))
 
@@ -286,9 +286,8 @@ class RMSPropOptimizer(Optimizer):
     def _apply_dense(self, grad, var):
         return self._update_rms(var, (grad,), sparse=False)
 
-    def _apply_sparse_duplicate_indices(self, grad, var):
+    def _apply_sparse(self, grad, var):
         # Only the rows with a gradient: their mean squares decay, the others' do not (TF1).
-        grad = self._deduplicated(grad)
         return self._update_rms(var, (grad.values, grad.indices), sparse=True)
 
     def _update_rms(self, var, grad_args, sparse):
@@ -324,8 +323,7 @@ class AdadeltaOptimizer(Optimizer):
     def _apply_dense(self, grad, var):
         return self._update_adadelta(training_ops.APPLY_ADADELTA, var, (grad,))
 
-    def _apply_sparse_duplicate_indices(self, grad, var):
-        grad = self._deduplicated(grad)
+    def _apply_sparse(self, grad, var):
         return self._update_adadelta(training_ops.SPARSE_APPLY_ADADELTA, var,
                                      (grad.values, grad.indices))
 
