@@ -243,6 +243,15 @@ class Graph:
             stack = self._local.control_stack = []
         return stack
 
+    @property
+    def _cond_context(self):
+        """The innermost tf.cond branch being built on this thread (core/control_flow.py)."""
+        return getattr(self._local, "cond_context", None)
+
+    @_cond_context.setter
+    def _cond_context(self, value):
+        self._local.cond_context = value
+
     # -- inspection ------------------------------------------------------------------------------
     @property
     def version(self) -> int:
@@ -425,13 +434,15 @@ class Graph:
     def control_dependencies(self, control_inputs):
         """Ops created inside run after ``control_inputs``; None clears the outer ones."""
         stack = self._control_stack
-        if control_inputs is None:
-            saved = list(stack)
+        if control_inputs is None:  # as in TF, this also leaves any tf.cond branch
+            saved, cond = list(stack), self._cond_context
             stack.clear()
+            self._cond_context = None
             try:
                 yield
             finally:
                 stack[:] = saved
+                self._cond_context = cond
             return
         ops = []
         for c in control_inputs:
@@ -701,7 +712,8 @@ def constant_value(tensor: Tensor):
         return tensor._const_cache
     value = tensor._static_value
     op = tensor._op
-    if value is None and not op._opdef.stateful and op._opdef.type not in _NEVER_CONSTANT:
+    if value is None and not op._opdef.stateful and op._opdef.dead is None and \
+            op._opdef.type not in _NEVER_CONSTANT:
         n = tensor._shape.num_elements()
         if n is not None and n <= _CONSTANT_VALUE_MAX_ELEMENTS:
             ins = [constant_value(t) for t in op._inputs]
@@ -862,6 +874,9 @@ def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact
             if not exact_name:
                 op_name = scope_name[:-1]
             flat, derived = _convert_args(opdef, args, graph)
+            cond = graph._cond_context
+            if cond is not None:  # inside a tf.cond branch: inputs from outside are switched
+                flat, control_inputs = cond.enter_inputs(opdef, args, flat, control_inputs)
         final = _final_attrs(opdef, attrs, derived, strict_attrs)
         kernel_attrs = {k: final[k] for k in opdef.attrs}
         specs_in = [TensorSpec(t._shape, t._dtype, value_fn=_value_thunk(t),
@@ -874,8 +889,10 @@ def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact
             raise InvalidArgumentError(
                 None, None, f"{e} for '{op_name}' (op: '{opdef.type}') with input shapes: "
                 f"{shapes}.") from None
-        return graph._add_op(opdef, op_name, flat, final, kernel_attrs, specs_out,
-                             control_inputs)
+        op = graph._add_op(opdef, op_name, flat, final, kernel_attrs, specs_out, control_inputs)
+        if cond is not None:
+            cond.made(op)
+        return op
 
 
 def _value_thunk(t: Tensor):

@@ -217,6 +217,10 @@ class OpDef:
     # The gradient rule takes a sparse output gradient (IndexedSlices) as it is, as TF1's
     # Identity, Cast and ConcatV2 rules do; every other rule is handed it dense.
     sparse_grad: bool = False
+    # TF1 control flow's dead values (see DEAD): "makes" for an op whose outputs may be dead
+    # although its inputs are live (Switch), "takes" for one that runs with dead inputs and is
+    # live when any input is (Merge). The executor never folds either.
+    dead: str | None = None
     doc: str = ""
 
     def __post_init__(self):
@@ -247,6 +251,20 @@ class OpDef:
 
     def __repr__(self):
         return f"OpDef({self.type})"
+
+
+class _Dead:
+    """The value of a tensor on the branch of a Switch that was not taken (TF's dead tensor).
+    An op with a dead input (data or control) does not run and its outputs are dead, except a
+    Merge, which forwards the live one; so the branch tf.cond did not take never runs."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<dead>"
+
+
+DEAD = _Dead()
 
 
 def identity_kernel(x, **_):

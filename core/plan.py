@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import FailedPreconditionError, InvalidArgumentError, OpError, ResourceExhaustedError
 from .graph import Operation, Tensor, _arg_slices, evaluate_kernel
-from .opdef import identity_kernel
+from .opdef import DEAD, identity_kernel
 
 
 # Constant folding evaluates ops whose results have at most this many elements.
@@ -139,6 +139,12 @@ class Plan:
         except Exception as e:  # noqa: BLE001 - every failure is reported as an OpError
             raise _op_error(e, step.op) from None
         out = [s[i] for i in self._fetch_slots]
+        if self._conditional:
+            for k, v in enumerate(out):
+                if v is DEAD:
+                    raise InvalidArgumentError(
+                        None, None, f"Retval[{k}] does not have value: {self.fetches[k].name} "
+                        "is on the branch of a conditional (Switch) that was not taken")
         for k in self._copy_if_readonly:
             v = out[k]
             # Never hand out memory owned by a variable or constant, nor the caller's own
@@ -215,6 +221,11 @@ class _Compiler:
         plan = self.plan
         fed = {t: i for i, t in enumerate(plan.feeds)}
         order = self._toposort(self._needed_ops(fed), fed)
+        self._dead = dead = self._maybe_dead(order, fed)
+        # A conditional op with a control input that may be dead must learn whether it is:
+        # the control input's first output (or, without outputs, a slot of its own) says.
+        signals = {c for op in dead for c in op._control_inputs if c in dead}
+        token_of: dict[Operation, int] = {}
 
         slot_of: dict[Tensor, int] = {}
         initial: list = []
@@ -237,9 +248,15 @@ class _Compiler:
             if self.fold and self._try_fold(op, fed, slot_of, new_slot, const_slots):
                 folded.append(op)
                 continue
+            if not op._outputs and op in signals:
+                token_of[op] = new_slot()
+                out_slots.append((token_of[op],))  # dead, or the kernel's result (live)
+                todo.append(op)
+                continue
             if not op._outputs and not op._opdef.stateful:
                 continue  # NoOp: only orders its control inputs, which the topological order did
-            if op._opdef.kernel is identity_kernel and op._inputs and op._outputs[0] not in fed:
+            if op._opdef.kernel is identity_kernel and op._inputs and op._outputs[0] not in fed \
+                    and not (op in dead and any(c in dead for c in op._control_inputs)):
                 src = op._inputs[0]
                 if src in slot_of:
                     slot_of[op._outputs[0]] = slot_of[src]
@@ -270,6 +287,9 @@ class _Compiler:
         reads, slot_reads = [], set(fetch_slots)
         for op in todo:
             r = self._reads(op, slot_of, cells)
+            if op in dead:
+                r += [token_of[c] if c in token_of else slot_of[c._outputs[0]]
+                      for c in op._control_inputs if c in dead]
             reads.append(r)
             slot_reads.update(r)
         kept = [k for k, op in enumerate(todo)
@@ -294,6 +314,11 @@ class _Compiler:
 
         plan._steps = [self._bind(op, slot_of, out_slots[k], tuple(frees[k]))
                        for k, op in enumerate(todo)]
+        for k, op in enumerate(todo):
+            if op in dead and op._opdef.dead != "takes":
+                plan._steps[k] = _unless_dead(plan._steps[k], tuple(reads[k]), out_slots[k],
+                                              tuple(frees[k]))
+        plan._conditional = bool(dead)
         plan._initial = initial
         plan._feed_slots = tuple(feed_slots)
         plan._fetch_slots = tuple(fetch_slots)
@@ -371,10 +396,22 @@ class _Compiler:
                 {op for op, n in indeg.items() if n > 0}, deps))
         return order
 
+    @staticmethod
+    def _maybe_dead(order, fed) -> set:
+        """The ops that may have dead inputs (data or control) when the plan runs: those
+        downstream of a Switch, and the Switches themselves."""
+        dead: set[Operation] = set()
+        for op in order:
+            if op._opdef.dead == "makes" or any(c in dead for c in op._control_inputs) or any(
+                    t._op in dead and t not in fed for t in op._inputs):
+                dead.add(op)
+        return dead
+
     # -- constant folding ------------------------------------------------------------------------
     def _try_fold(self, op, fed, slot_of, new_slot, const_slots) -> bool:
         opdef = op._opdef
-        if opdef.stateful or opdef.resource or opdef.ref_args or not op._outputs:
+        if opdef.stateful or opdef.resource or opdef.ref_args or not op._outputs or \
+                opdef.dead or op in self._dead:
             return False
         if any(t in fed for t in op._outputs):
             return False
@@ -450,6 +487,22 @@ class _Compiler:
             raise InvalidArgumentError(None, op, f"Input {t.name} of {op.type} '{op.name}' must "
                                        "be a variable")
         return self.resources.variable(src)
+
+
+def _unless_dead(step, reads: tuple, outs: tuple, free: tuple):
+    """``step`` for an op that may have a dead input: if one is, the op does not run and its
+    outputs are dead (TF1's dead-tensor propagation), else it runs as usual."""
+    def guarded(s):
+        for i in reads:
+            if s[i] is DEAD:
+                for o in outs:
+                    s[o] = DEAD
+                for i in free:
+                    s[i] = None
+                return
+        step(s)
+    guarded.op = step.op
+    return guarded
 
 
 def _locked(kernel, lock):

@@ -33,6 +33,13 @@ class Variable:
             raise NotImplementedError("Variable(variable_def=...) is not supported")
         from_fn = callable(initial_value)
         graph = get_default_graph()
+        cond = graph._cond_context
+        if cond is not None and isinstance(initial_value, Tensor) and \
+                initial_value in cond.values:  # its initializer could never run
+            raise ValueError(
+                f"Initializer for variable {name or 'Variable'} is from inside a control-flow "
+                "construct, such as a loop or conditional. When creating a variable inside a "
+                "loop or conditional, use a lambda as the initializer.")
         with graph.as_default(), graph.control_dependencies(None), \
                 name_scope(name, "Variable") as scope:
             if from_fn:

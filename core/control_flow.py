@@ -1,0 +1,182 @@
+"""``tf.cond`` as TF1 builds it: each branch is ordinary graph ops behind Switch ops on ``pred``,
+and a Merge per output forwards the branch that ran. The branch not taken never runs (its
+values are dead, see core/plan.py), so side effects in it (assign, Print, Assert) happen only
+when it is taken, and gradients flow back through the taken branch only.
+
+While a branch function runs, its ``CondContext`` is the graph's current one: ``apply_op`` hands
+it each new op's inputs, and it replaces every tensor made outside the branch by that tensor
+routed through a Switch (made once per tensor and branch), and gives an op with no data inputs
+a control input on the branch's pivot, as TF1's CondContext does.
+"""
+
+from __future__ import annotations
+
+from .graph import Operation, Tensor, convert_to_tensor, get_default_graph, name_scope
+from .ops.array_ops import identity
+from .ops.control_flow_ops import MERGE, SWITCH
+
+__all__ = ["cond"]
+
+
+class CondContext:
+    """One branch of a tf.cond under construction."""
+
+    def __init__(self, graph, pred: Tensor, pivot: Tensor, branch: int, outer):
+        self.graph = graph
+        self.pred = pred  # the boolean each Switch tests
+        self.pivot = pivot  # live exactly when this branch is taken
+        self.branch = branch  # 1: true branch (a Switch's output 1), 0: false branch
+        self.outer = outer  # the enclosing branch of a nested cond, or None
+        self.values: set = {pred, pivot}  # tensors usable here as they are
+        self.external: dict = {}  # an outside tensor -> its Switch output for this branch
+
+    def add_value(self, t: Tensor) -> Tensor:
+        """``t`` as seen inside this branch: itself if made here, else through a Switch."""
+        if t in self.values:
+            return self.external.get(t, t)
+        self.values.add(t)
+        source = t if self.outer is None else self.outer.add_value(t)
+        with self.graph.control_dependencies(None):  # outside every branch and control scope
+            switched = SWITCH(source, self.pred)[self.branch]
+        ctx = self.outer
+        while ctx is not None:  # the outer branches hold the Switch as one of their own ops
+            ctx.values.update(switched.op.outputs)
+            ctx = ctx.outer
+        self.values.add(switched)
+        self.external[t] = switched
+        return switched
+
+    def enter_inputs(self, opdef, args, flat: list, control_inputs):
+        """The inputs (and control inputs) of an op being made in this branch."""
+        refs = set()
+        pos = 0
+        for spec, a in zip(opdef.args, args):
+            if spec.is_ref:
+                refs.add(pos)  # a variable an update writes: bound to its storage, not switched
+            pos += len(a) if spec.number_attr or spec.type_list_attr else 1
+        flat = [t if k in refs else self.add_value(t) for k, t in enumerate(flat)]
+        if len(refs) == len(flat):  # no data inputs: the pivot makes it part of the branch
+            control_inputs = (*control_inputs, self.pivot.op)
+        return flat, control_inputs
+
+    def made(self, op: Operation):
+        ctx = self
+        while ctx is not None:
+            ctx.values.update(op.outputs)
+            ctx = ctx.outer
+
+    def build(self, fn, what: str):
+        """Runs a branch function in this context; returns (its result, the flat tensors)."""
+        graph = self.graph
+        saved, graph._cond_context = graph._cond_context, self
+        try:
+            result = fn()
+            if result is None:
+                raise ValueError(f"'{what}' must have a return value.")
+            leaves = [self._output(v) for v in _flatten(result)]
+        finally:
+            graph._cond_context = saved
+        return result, leaves
+
+    def _output(self, v) -> Tensor:
+        if isinstance(v, Operation):  # an op: the pivot, once the op has run
+            with self.graph.control_dependencies([v]):
+                return identity(self.pivot)
+        if hasattr(v, "_as_tensor") and not isinstance(v, Tensor):
+            v = v._as_tensor()  # a Variable's value, an IndexedSlices made dense
+        return self.add_value(convert_to_tensor(v))
+
+
+def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, fn2=None):
+    """``true_fn()`` if ``pred`` else ``false_fn()``, decided when the graph runs: TF1's
+    ``tf.cond``. Both functions are called once, now, to build their branches; they must
+    return the same structure of tensors with the same dtypes. Without ``strict``, a result
+    that is a one-element list or tuple comes back as its element."""
+    if fn1 is not None:
+        if true_fn is not None:
+            raise TypeError("cond(): 'true_fn' and 'fn1' may not be set simultaneously.")
+        true_fn = fn1
+    if fn2 is not None:
+        if false_fn is not None:
+            raise TypeError("cond(): 'false_fn' and 'fn2' may not be set simultaneously.")
+        false_fn = fn2
+    if true_fn is None:
+        raise TypeError("cond(): 'true_fn' argument required")
+    if false_fn is None:
+        raise TypeError("cond(): 'false_fn' argument required")
+    if not callable(true_fn):
+        raise TypeError("'true_fn' must be callable.")
+    if not callable(false_fn):
+        raise TypeError("'false_fn' must be callable.")
+    if isinstance(pred, bool):
+        raise TypeError("'pred' must not be a Python bool.")
+    graph = pred.graph if isinstance(pred, Tensor) else get_default_graph()
+    with graph.as_default(), name_scope(name, "cond", [pred]):
+        pred = convert_to_tensor(pred)
+        outer = graph._cond_context  # a nested cond: these ops belong to the outer branch
+        p_false, p_true = SWITCH(pred, pred)
+        pivot_true = identity(p_true, name="switch_t")
+        pivot_false = identity(p_false, name="switch_f")
+        pred = identity(pred, name="pred_id")
+        res_t, flat_t = CondContext(graph, pred, pivot_true, 1, outer).build(true_fn, "true_fn")
+        res_f, flat_f = CondContext(graph, pred, pivot_false, 0, outer).build(false_fn,
+                                                                              "false_fn")
+        if not strict:
+            res_t, res_f = _unpack_singleton(res_t), _unpack_singleton(res_f)
+        if _structure(res_t) != _structure(res_f):
+            raise ValueError("Incompatible return values of 'true_fn' and 'false_fn': they do "
+                             f"not have the same nested structure ({_describe(res_t)} and "
+                             f"{_describe(res_f)})")
+        if not flat_t:
+            raise ValueError("'true_fn' and 'false_fn' must return at least one result.")
+        for t, f in zip(flat_t, flat_f):
+            if t.dtype.base_dtype != f.dtype.base_dtype:
+                raise ValueError("Outputs of 'true_fn' and 'false_fn' must have the same "
+                                 f"type(s). Received {t.dtype.name} from 'true_fn' and "
+                                 f"{f.dtype.name} from 'false_fn'.")
+        merged = [MERGE([f, t])[0] for f, t in zip(flat_f, flat_t)]
+        return _pack(res_t, iter(merged))
+
+
+# -- nested results: lists, tuples (named too) and dicts of tensors -------------------------------
+def _flatten(v) -> list:
+    if isinstance(v, dict):
+        return [x for k in sorted(v) for x in _flatten(v[k])]
+    if isinstance(v, (list, tuple)):
+        return [x for item in v for x in _flatten(item)]
+    return [v]
+
+
+def _structure(v):
+    if isinstance(v, dict):
+        return ("dict", tuple((k, _structure(v[k])) for k in sorted(v)))
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, tuple(_structure(x) for x in v))
+    return "."
+
+
+def _describe(v) -> str:
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe(v[k])}" for k in sorted(v)) + "}"
+    if isinstance(v, (list, tuple)):
+        inner = ", ".join(_describe(x) for x in v)
+        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
+    return "tensor"
+
+
+def _pack(structure, leaves):
+    if isinstance(structure, dict):
+        packed = {k: _pack(structure[k], leaves) for k in sorted(structure)}
+        return {k: packed[k] for k in structure}
+    if isinstance(structure, (list, tuple)):
+        items = [_pack(x, leaves) for x in structure]
+        if isinstance(structure, tuple) and hasattr(structure, "_fields"):  # a namedtuple
+            return type(structure)(*items)
+        return type(structure)(items)
+    return next(leaves)
+
+
+def _unpack_singleton(v):
+    if isinstance(v, (list, tuple)) and len(v) == 1:
+        return v[0]
+    return v

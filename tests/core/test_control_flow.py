@@ -1,0 +1,276 @@
+"""tf.cond and its Switch / Merge ops: only the taken branch runs, gradients flow through it,
+and the graphs freeze, serialise and compare with tf.compat.v1."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf.opdef import lookup
+
+X = np.array([1.0, -2.0, 3.0], np.float32)
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    tf.reset_default_graph()
+
+
+def test_switch_and_merge_ops():
+    """Switch routes its input to output 1 (pred true) or 0; Merge forwards the live input
+    and its index. Fetching the dead output names it."""
+    x = tf.placeholder(tf.float32, [None])
+    p = tf.placeholder(tf.bool, [])
+    switch, merge = lookup("Switch"), lookup("Merge")
+    f, t = switch(x, p)
+    out, index = merge([f * 10.0, t + 1.0])
+    assert f.shape.as_list() == [None] and index.dtype == tf.int32 and index.shape.rank == 0
+    with tf.Session() as sess:
+        got, i = sess.run([out, index], {x: X, p: True})
+        np.testing.assert_array_equal(got, X + 1.0)
+        assert i == 1
+        got, i = sess.run([out, index], {x: X, p: False})
+        np.testing.assert_array_equal(got, X * 10.0)
+        assert i == 0
+        np.testing.assert_array_equal(sess.run(t, {x: X, p: True}), X)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"Retval\[0\] does not have value: Switch:1 is on the branch"):
+            sess.run(t, {x: X, p: False})
+    with pytest.raises(ValueError, match="Shape must be rank 0 but is rank 1"):
+        switch(x, tf.constant([True, False]))
+    q = tf.placeholder(tf.bool)  # unknown rank: checked when it runs
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
+                                             match="second input must be a scalar"):
+        sess.run(switch(x, q)[1], {x: X, q: [True]})
+
+
+def test_merge_shape_keeps_what_inputs_agree_on():
+    a = tf.placeholder(tf.float32, [None, 3, 4])
+    b = tf.placeholder(tf.float32, [2, 3, 5])
+    out, _ = lookup("Merge")([a, b])
+    assert out.shape.as_list() == [None, 3, None]
+    out, _ = lookup("Merge")([a, tf.placeholder(tf.float32, [2, 3])])
+    assert out.shape.rank is None
+
+
+def test_cond_picks_the_branch_at_run_time():
+    x = tf.placeholder(tf.float32, [None])
+    p = tf.placeholder(tf.bool, [])
+    v = tf.Variable(4.0)
+    y = tf.cond(p, lambda: x * 2.0 + 1.0, lambda: tf.reduce_sum(x) * tf.ones_like(x) - v)
+    assert y.shape.as_list() == [None] and y.dtype == tf.float32
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_allclose(sess.run(y, {x: X, p: True}), X * 2 + 1)
+        np.testing.assert_allclose(sess.run(y, {x: X, p: False}), np.full(3, X.sum() - 4.0))
+
+
+def test_only_the_taken_branch_runs():
+    """Side effects (an assign, an Assert) in the branch not taken never happen."""
+    p = tf.placeholder(tf.bool, [])
+    x = tf.placeholder(tf.float32, [])
+    hits = tf.Variable(0.0)
+    misses = tf.Variable(0.0)
+
+    def checked():  # would fail the run if it ran with x <= 0
+        with tf.control_dependencies([tf.assert_positive(x)]):
+            return tf.assign_add(hits, 1.0)
+
+    out = tf.cond(p, checked, lambda: tf.assign_add(misses, 1.0))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for pv, xv in [(True, 1.0), (False, -5.0), (False, -1.0), (True, 2.0), (True, 3.0)]:
+            sess.run(out, {p: pv, x: xv})
+        assert sess.run([hits, misses]) == [3.0, 2.0]
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            sess.run(out, {p: True, x: -1.0})
+
+
+def test_constants_and_python_values_in_branches():
+    """Ops without inputs made in a branch (and Python results) belong to it: a branch may
+    return constants, and a branch's constant does not run when the other one is taken."""
+    p = tf.placeholder(tf.bool, [])
+    y = tf.cond(p, lambda: 1.5, lambda: tf.constant(-2.5) * 2.0)
+    z = tf.cond(p, lambda: tf.zeros([2]), lambda: tf.ones([2]))
+    with tf.Session() as sess:
+        assert sess.run(y, {p: True}) == 1.5
+        assert sess.run(y, {p: False}) == -5.0
+        np.testing.assert_array_equal(sess.run(z, {p: False}), [1.0, 1.0])
+    pivots = [op for op in tf.get_default_graph().get_operations() if op.type == "Const" and
+              any(c.name.endswith("switch_t") for c in op.control_inputs)]
+    assert pivots, "constants in the true branch hang on its pivot"
+
+
+def test_constant_pred_and_outside_tensor_results():
+    """A constant predicate still decides at run time (Switch is never folded); a branch may
+    return a tensor made outside it."""
+    x = tf.placeholder(tf.float32, [None])
+    y = tf.cond(tf.constant(False), lambda: x, lambda: x * 3.0)
+    w = tf.cond(tf.constant(True), lambda: x, lambda: x * 3.0)
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(y, {x: X}), X * 3)
+        np.testing.assert_allclose(sess.run(w, {x: X}), X)
+
+
+def test_nested_cond():
+    x = tf.placeholder(tf.float32, [None])
+    p = tf.placeholder(tf.bool, [])
+    y = tf.cond(p, lambda: tf.cond(x[0] > 1.5, lambda: x + 100.0, lambda: x - 100.0),
+                lambda: x * 0.5)
+    with tf.Session() as sess:
+        for pv, xv, want in [(True, [1.0, 2.0], [-99.0, -98.0]),
+                             (True, [2.0, 2.0], [102.0, 102.0]),
+                             (False, [2.0, 4.0], [1.0, 2.0])]:
+            np.testing.assert_allclose(sess.run(y, {p: pv, x: xv}), want)
+
+
+def test_structures_and_strict():
+    p = tf.placeholder(tf.bool, [])
+    Pair = collections.namedtuple("Pair", "a b")
+    out = tf.cond(p, lambda: {"u": tf.constant(1), "v": (tf.constant(2.0), tf.constant(3.0))},
+                  lambda: {"u": tf.constant(4), "v": (tf.constant(5.0), tf.constant(6.0))})
+    pair = tf.cond(p, lambda: Pair(tf.constant(1.0), tf.constant(2.0)),
+                   lambda: Pair(tf.constant(3.0), tf.constant(4.0)))
+    single = tf.cond(p, lambda: [tf.constant(7.0)], lambda: [tf.constant(8.0)])
+    strict = tf.cond(p, lambda: [tf.constant(7.0)], lambda: [tf.constant(8.0)], strict=True)
+    assert isinstance(out["v"], tuple) and isinstance(pair, Pair)
+    assert isinstance(single, tf.Tensor) and isinstance(strict, list) and len(strict) == 1
+    with tf.Session() as sess:
+        assert sess.run(out, {p: False}) == {"u": 4, "v": (5.0, 6.0)}
+        assert sess.run(pair, {p: True}) == Pair(1.0, 2.0)
+        assert sess.run(single, {p: False}) == 8.0
+        assert sess.run(strict, {p: True}) == [7.0]
+
+
+def test_branch_returning_an_op():
+    p = tf.placeholder(tf.bool, [])
+    v = tf.Variable(1.0)
+    out = tf.cond(p, lambda: tf.assign(v, 5.0).op, lambda: tf.no_op())
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert bool(sess.run(out, {p: False})) is False and sess.run(v) == 1.0
+        assert bool(sess.run(out, {p: True})) is True and sess.run(v) == 5.0
+
+
+def test_variables_made_in_a_branch_are_initialized_outside_it():
+    """A variable created in a branch (TF1 lifts it out, init_scope) initializes whichever
+    branch runs later; an initial value made in the branch is refused, as in TF1."""
+    p = tf.placeholder(tf.bool, [])
+
+    def branch():
+        w = tf.get_variable("w", [2], initializer=tf.constant_initializer([2.0, 3.0]))
+        return w * 2.0
+
+    y = tf.cond(p, branch, lambda: tf.zeros([2]))
+    with pytest.raises(ValueError, match="Initializer for variable v is from inside a "
+                                         "control-flow construct"):
+        tf.cond(p, lambda: tf.Variable(tf.constant(1.0), name="v"), lambda: 1.0)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_allclose(sess.run(y, {p: False}), [0.0, 0.0])
+        np.testing.assert_allclose(sess.run(y, {p: True}), [4.0, 6.0])
+
+
+def test_cond_gradients_follow_the_taken_branch():
+    """d/dx and d/dv: each branch's own derivative; zero for what the taken branch does not
+    use (hand-computed)."""
+    x = tf.placeholder(tf.float32, [None])
+    p = tf.placeholder(tf.bool, [])
+    v = tf.Variable(0.5)
+    y = tf.cond(p, lambda: tf.square(x) * v, lambda: tf.sin(x))
+    gx, gv = tf.gradients(tf.reduce_sum(y), [x, v])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got = sess.run([gx, gv], {x: X, p: True})
+        np.testing.assert_allclose(got[0], 2 * X * 0.5, rtol=1e-6)
+        np.testing.assert_allclose(got[1], np.sum(X ** 2), rtol=1e-6)
+        got = sess.run([gx, gv], {x: X, p: False})
+        np.testing.assert_allclose(got[0], np.cos(X), rtol=1e-6)
+        assert got[1] == 0.0
+
+
+def test_training_through_cond():
+    """Gradient descent through a cond whose branch depends on the data: each step updates
+    with the derivative of the branch it took (numpy reference)."""
+    x = tf.placeholder(tf.float32, [])
+    w = tf.Variable(1.0)
+    loss = tf.cond(x > 0.0, lambda: tf.square(w * x - 2.0), lambda: tf.abs(w + x))
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    want = 1.0
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for xv in [1.0, -3.0, 2.0, -0.5, 0.5]:
+            sess.run(train, {x: xv})
+            grad = 2 * (want * xv - 2.0) * xv if xv > 0 else np.sign(want + xv)
+            want = want - 0.1 * grad
+            np.testing.assert_allclose(sess.run(w), want, rtol=1e-5)
+
+
+def test_cond_errors_name_the_problem():
+    p = tf.placeholder(tf.bool, [])
+    with pytest.raises(TypeError, match="'pred' must not be a Python bool"):
+        tf.cond(True, lambda: 1.0, lambda: 2.0)
+    with pytest.raises(TypeError, match="'true_fn' must be callable"):
+        tf.cond(p, 1.0, lambda: 2.0)
+    with pytest.raises(TypeError, match="'false_fn' argument required"):
+        tf.cond(p, lambda: 1.0)
+    with pytest.raises(ValueError, match="'true_fn' must have a return value"):
+        tf.cond(p, lambda: None, lambda: 2.0)
+    with pytest.raises(ValueError, match="Incompatible return values"):
+        tf.cond(p, lambda: (1.0, 2.0), lambda: 2.0)
+    with pytest.raises(ValueError, match="Received float32 from 'true_fn' and int32"):
+        tf.cond(p, lambda: 1.0, lambda: 2)
+    with pytest.raises(TypeError, match="bool"):
+        tf.cond(tf.constant(1.0), lambda: 1.0, lambda: 2.0)
+
+
+def test_cond_graph_round_trips_through_graph_def_and_freeze():
+    """A frozen cond graph (Switch, Merge, control inputs on the pivots) imported again runs
+    both branches as the original did."""
+    from minitf import export
+
+    x = tf.placeholder(tf.float32, [None], name="x")
+    w = tf.Variable(2.0, name="w")
+    y = tf.identity(tf.cond(tf.reduce_sum(x) > 0.0, lambda: x * w + 1.0,
+                            lambda: tf.fill(tf.shape(x), -1.0) * w), name="y")
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    frozen = export.freeze(sess, {"x": x}, {"y": y})
+    graph_def = frozen.as_graph_def()
+    assert {"Switch", "Merge"} <= {n.op for n in graph_def.node}
+    with tf.Graph().as_default() as g:
+        tf.import_graph_def(graph_def, name="")
+        with tf.Session(graph=g) as s2:
+            for xv in (X, -X):
+                np.testing.assert_allclose(s2.run("y:0", {"x:0": xv}),
+                                           sess.run(y, {x: xv}))
+    sess.close()
+
+
+def test_cond_matches_tensorflow():
+    """The same conds in tf.compat.v1: values and gradients of both branches, nested."""
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+
+    def run(T):
+        graph = T.Graph()
+        with graph.as_default():
+            x = T.placeholder(T.float32, [None])
+            p = T.placeholder(T.bool, [])
+            v = T.Variable(0.7)
+            y = T.cond(p, lambda: T.tanh(x * v) + T.cond(x[0] > 0.0, lambda: x, lambda: -x),
+                       lambda: (T.exp(x * 0.1), v * 2.0)[0])
+            grads = T.gradients(T.reduce_sum(y * y), [x, v])
+            grads = [g if g is not None else T.constant(0.0) for g in grads]
+            out = []
+            with T.Session() as sess:
+                sess.run(T.global_variables_initializer())
+                for pv, xv in [(True, X), (True, -X), (False, X)]:
+                    out.append(sess.run([y] + grads, {x: xv, p: pv}))
+            return out
+
+    for ours, theirs in zip(run(tf), run(tf1)):
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
