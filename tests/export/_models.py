@@ -143,4 +143,26 @@ def ops(seed=0) -> Built:
                   "idx": np.array([5, 0, 35, 7], np.int32)})
 
 
-MODELS = {"linear": linear, "mlp": mlp, "cnn": cnn, "ops": ops}
+def cond(seed=0) -> Built:
+    """tf.cond (Switch / Merge): two conds on one data-dependent predicate, so a run takes the
+    true branch of one and the false branch of the other, one of them nested, with constants
+    made inside branches; trained through whichever branches the training batch took."""
+    rng = np.random.default_rng(seed)
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    w = tf.Variable(rng.normal(size=(3, 2)).astype(np.float32), name="w")
+    h = tf.matmul(x, w)
+    positive = tf.reduce_sum(x) > 0.0
+    first = tf.cond(positive, lambda: tf.tanh(h) * 2.0, lambda: tf.nn.relu(h) - 1.0,
+                    name="first")
+    second = tf.cond(tf.logical_not(positive), lambda: h * 3.0,
+                     lambda: tf.cond(tf.reduce_max(h) > 0.0, lambda: h + 10.0,
+                                     lambda: tf.square(h)), name="second")
+    y = tf.add(first, second, name="y")
+    loss = tf.reduce_mean(tf.square(y))
+    sess = tf.Session()
+    _train(sess, loss, {x: rng.normal(size=(8, 3)).astype(np.float32)})
+    return Built(sess, {"x": x}, {"y": y},
+                 {"x": np.abs(rng.normal(size=(4, 3))).astype(np.float32)})
+
+
+MODELS = {"linear": linear, "mlp": mlp, "cnn": cnn, "ops": ops, "cond": cond}

@@ -131,7 +131,28 @@ def build_ops(rng):
     return {"x": x}, outputs, loss, feeds, inputs, False
 
 
-MODELS = {"linear": build_linear, "mlp": build_mlp, "cnn": build_cnn, "ops": build_ops}
+def build_cond(rng):
+    """TF1 control flow (v1: Switch, Merge, pivots, control inputs on them): two conds on one
+    data-dependent predicate, so the fixed input takes the true branch of one and the false
+    branch of the other, one of them nested."""
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    w = tf.Variable(rng.normal(size=(3, 2)).astype(np.float32), name="w")
+    h = tf.matmul(x, w)
+    positive = tf.reduce_sum(x) > 0.0
+    first = tf.cond(positive, lambda: tf.tanh(h) * 2.0, lambda: tf.nn.relu(h) - 1.0,
+                    name="first")
+    second = tf.cond(tf.logical_not(positive), lambda: h * 3.0,
+                     lambda: tf.cond(tf.reduce_max(h) > 0.0, lambda: h + 10.0,
+                                     lambda: tf.square(h)), name="second")
+    y = tf.add(first, second, name="y")
+    loss = tf.reduce_mean(tf.square(y))
+    feeds = {x: rng.normal(size=(8, 3)).astype(np.float32)}
+    inputs = {"x": np.abs(rng.normal(size=(4, 3))).astype(np.float32)}
+    return {"x": x}, {"y": y}, loss, feeds, inputs, False
+
+
+MODELS = {"linear": build_linear, "mlp": build_mlp, "cnn": build_cnn, "ops": build_ops,
+          "cond": build_cond}
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -216,6 +237,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     tf.disable_eager_execution()
     tf.disable_resource_variables()
+    tf.disable_control_flow_v2()  # tf.cond as TF1 wrote it: Switch and Merge, not If
     os.makedirs(args.out, exist_ok=True)
     manifest = {"tensorflow_version": tf.__version__, "models": {}}
     for name, build in MODELS.items():
