@@ -460,3 +460,29 @@ def test_golden_responses_decode_with_official_classes(official, served):
     np.testing.assert_allclose(official.tf.make_ndarray(session.tensor[0].tensor),
                                reference(GOLDEN_INPUTS["session_run_by_name/x:0"])["probs"],
                                rtol=1e-5, atol=1e-6)
+
+
+def test_serves_a_tensorflow_model_with_tf1_control_flow(tmp_path):
+    """TensorFlow's own TF1 SavedModel with tf.cond (Switch / Merge, tests/export/data): the
+    server answers as TensorFlow computed, and the other branches answer as minitf's engine
+    does for the same graph."""
+    import shutil
+
+    from minitf.export import load_saved_model
+
+    data = Path(__file__).parents[1] / "export" / "data"
+    shutil.copytree(data / "cond_savedmodel", tmp_path / "cond" / "1")
+    want = np.load(data / "cond.npz")
+    x = want["in:x"]
+    model = load_saved_model(str(tmp_path / "cond" / "1"))
+    sig = model.signatures["serving_default"]
+    engine = tf.Session(graph=model.graph)
+    y, x_in = model.tensor(sig.outputs["y"].name), model.tensor(sig.inputs["x"].name)
+    with running_server([ModelConfig(name="cond", base_path=str(tmp_path / "cond"))]) as (
+            _, client):
+        got = client.predict("cond", {"x": x})
+        np.testing.assert_allclose(got["y"], want["out:y"], rtol=1e-6)
+        for other in (-x, x - 1.0):  # other branches of both conds, nested included
+            np.testing.assert_allclose(client.predict("cond", {"x": other})["y"],
+                                       engine.run(y, {x_in: other}), rtol=1e-6)
+    engine.close()
