@@ -14,7 +14,7 @@ from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, h
                      int16, int32, int64, string, uint8, uint16, uint32, uint64)
 from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
 from .composites import eye, norm, reverse, reverse_v2, sequence_mask, tensordot
-from .control_flow import cond
+from .control_flow import case, cond
 from .gradients import gradients
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .graph_util import import_graph_def

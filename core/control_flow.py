@@ -15,7 +15,7 @@ from .graph import Operation, Tensor, convert_to_tensor, get_default_graph, name
 from .ops.array_ops import identity
 from .ops.control_flow_ops import MERGE, SWITCH
 
-__all__ = ["cond"]
+__all__ = ["case", "cond"]
 
 
 class CondContext:
@@ -136,6 +136,99 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
                                  f"{f.dtype.name} from 'false_fn'.")
         merged = [MERGE([f, t])[0] for f, t in zip(flat_f, flat_t)]
         return _pack(res_t, iter(merged))
+
+
+def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"):
+    """TF1's ``tf.case``: the result of the first pair whose predicate is true, else of
+    ``default``, as nested tf.cond. Without ``default`` the last pair's function is the
+    default, and the run fails (InvalidArgumentError) if no predicate is true; with
+    ``exclusive``, if more than one is."""
+    from .ops.logging_ops import Assert
+
+    pairs = _case_pairs(pred_fn_pairs, exclusive, name)
+    if default is not None and not callable(default):
+        raise TypeError("'default' must be callable.")
+    with name_scope(name, "case"):
+        predicates = [p for p, _ in pairs]
+        if default is None:
+            *pairs, (last_pred, last_fn) = pairs
+            others = [p for p, _ in pairs]
+
+            def default():
+                checks = [Assert(last_pred, ["Input error: None of conditions evaluated as "
+                                             "True:", _stacked(predicates)],
+                                 summarize=len(predicates))]
+                if others:
+                    checks.append(_at_most_true(others, 0, "Implementation error: selected "
+                                                f"default action #{len(others)} was called, "
+                                                "but some of other predicates are True"))
+                with get_default_graph().control_dependencies(checks):
+                    return last_fn()
+
+        fn = default
+        for pred, action in reversed(pairs):
+            fn = _bind_cond(pred, action, fn, strict)
+        if exclusive:
+            with get_default_graph().control_dependencies(
+                    [_at_most_true(predicates, 1, "Input error: exclusive=True")]):
+                return fn()
+        return fn()
+
+
+def _bind_cond(pred, true_fn, false_fn, strict):
+    return lambda: cond(pred, true_fn, false_fn, strict=strict)
+
+
+def _stacked(predicates):
+    from .ops.concat_split_ops import stack
+
+    return stack(predicates, name="preds_c")
+
+
+def _at_most_true(predicates, n: int, message: str):
+    from .ops.logging_ops import Assert
+    from .ops.logic_ops import less_equal
+    from .ops.math_ops import cast
+    from .ops.reduction_ops import reduce_sum
+
+    stacked = _stacked(predicates)
+    count = reduce_sum(cast(stacked, "int32"), name="num_true_conds")
+    names = ", ".join(p.name for p in predicates)
+    return Assert(less_equal(count, n), [f"{message}: more than {n} conditions ({names}) "
+                                         "evaluated as True:", stacked],
+                  summarize=len(predicates))
+
+
+def _case_pairs(pred_fn_pairs, exclusive, name) -> list:
+    if not isinstance(pred_fn_pairs, (list, tuple, dict)):
+        raise TypeError("'pred_fn_pairs' must be a list, tuple, or dict. Received: "
+                        f"{type(pred_fn_pairs)}")
+    if isinstance(pred_fn_pairs, dict):  # TF1 orders a plain dict by predicate name
+        items = list(pred_fn_pairs.items())
+        if type(pred_fn_pairs) is dict:
+            items.sort(key=lambda item: item[0].name)
+            if not exclusive:
+                from .tf_logging import warn
+
+                warn("%s: An unordered dictionary of predicate/fn pairs was provided, but "
+                     "exclusive=False. The order of conditional tests is deterministic but "
+                     "not guaranteed.", name)
+        pred_fn_pairs = items
+    if not pred_fn_pairs:
+        raise ValueError("'pred_fn_pairs' must not be empty.")
+    out = []
+    for pair in pred_fn_pairs:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise TypeError(f"Each entry in 'pred_fn_pairs' must be a 2-tuple. Received {pair}.")
+        pred, fn = pair
+        if not isinstance(pred, Tensor):
+            raise TypeError(f"pred must be a Tensor, got: {pred}")
+        if pred.dtype.name != "bool":
+            raise TypeError(f"pred must be Tensor of type bool: {pred.name}")
+        if not callable(fn):
+            raise TypeError(f"fn for pred {pred.name} must be callable.")
+        out.append((pred, fn))
+    return out
 
 
 # -- nested results: lists, tuples (named too) and dicts of tensors -------------------------------

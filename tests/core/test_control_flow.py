@@ -274,3 +274,65 @@ def test_cond_matches_tensorflow():
     for ours, theirs in zip(run(tf), run(tf1)):
         for a, b in zip(ours, theirs):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_case_takes_the_first_true_predicate():
+    x = tf.placeholder(tf.int32, [])
+    out = tf.case([(tf.less(x, 0), lambda: tf.constant(-1)),
+                   (tf.equal(x, 0), lambda: tf.constant(0)),
+                   (tf.less(x, 10), lambda: x * 2)], default=lambda: tf.constant(99))
+    overlapping = tf.case([(tf.less(x, 5), lambda: tf.constant(1)),
+                           (tf.less(x, 10), lambda: tf.constant(2))],
+                          default=lambda: tf.constant(3))
+    with tf.Session() as sess:
+        for xv, want in [(-4, -1), (0, 0), (3, 6), (12, 99)]:
+            assert sess.run(out, {x: xv}) == want
+        assert [sess.run(overlapping, {x: v}) for v in (1, 7, 20)] == [1, 2, 3]
+
+
+def test_case_without_default_or_exclusive_checks_at_run_time():
+    """No default: the last pair's function is it, and no true predicate fails the run;
+    exclusive: two true predicates fail it."""
+    x = tf.placeholder(tf.int32, [])
+    out = tf.case([(tf.less(x, 0), lambda: tf.constant(-1)),
+                   (tf.greater(x, 0), lambda: tf.constant(1))])
+    excl = tf.case({tf.less(x, 5): lambda: tf.constant(1),
+                    tf.less(x, 10): lambda: tf.constant(2)},
+                   default=lambda: tf.constant(3), exclusive=True)
+    with tf.Session() as sess:
+        assert sess.run(out, {x: -3}) == -1 and sess.run(out, {x: 3}) == 1
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="None of conditions evaluated as True"):
+            sess.run(out, {x: 0})
+        assert sess.run(excl, {x: 7}) == 2 and sess.run(excl, {x: 11}) == 3
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="exclusive=True: more than 1 conditions"):
+            sess.run(excl, {x: 1})
+
+
+def test_case_argument_errors():
+    p = tf.placeholder(tf.bool, [])
+    with pytest.raises(TypeError, match="must be a list, tuple, or dict"):
+        tf.case(p)
+    with pytest.raises(TypeError, match="must be a 2-tuple"):
+        tf.case([(p, lambda: 1.0, 2)])
+    with pytest.raises(TypeError, match="pred must be Tensor of type bool"):
+        tf.case([(tf.constant(1), lambda: 1.0)])
+    with pytest.raises(TypeError, match="must be callable"):
+        tf.case([(p, 1.0)])
+
+
+def test_case_matches_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+
+    def run(T):
+        graph = T.Graph()
+        with graph.as_default():
+            x = T.placeholder(T.float32, [])
+            out = T.case([(x < -1.0, lambda: x * 3.0), (x < 1.0, lambda: T.sin(x)),
+                          (x < 4.0, lambda: T.square(x))], default=lambda: -x)
+            grad = T.gradients(out, x)[0]
+            with T.Session() as sess:
+                return [sess.run([out, grad], {x: v}) for v in (-2.0, 0.5, 2.0, 9.0)]
+
+    np.testing.assert_allclose(run(tf), run(tf1), rtol=1e-6)
