@@ -6,10 +6,14 @@ when it is taken, and gradients flow back through the taken branch only.
 While a branch function runs, its ``CondContext`` is the graph's current one: ``apply_op`` hands
 it each new op's inputs, and it replaces every tensor made outside the branch by that tensor
 routed through a Switch (made once per tensor and branch), and gives an op with no data inputs
-a control input on the branch's pivot, as TF1's CondContext does.
+a control input on the branch's pivot, as TF1's CondContext does. A variable an op updates
+(a ref input) is not switched: the update's value input is, which is enough to hold it back.
+As in TF1, the ops of a branch cannot be fetched; the cond's results can.
 """
 
 from __future__ import annotations
+
+import collections
 
 from .graph import Operation, Tensor, convert_to_tensor, get_default_graph, name_scope
 from .ops.array_ops import identity
@@ -38,6 +42,7 @@ class CondContext:
         source = t if self.outer is None else self.outer.add_value(t)
         with self.graph.control_dependencies(None):  # outside every branch and control scope
             switched = SWITCH(source, self.pred)[self.branch]
+        self._own(switched.op)
         ctx = self.outer
         while ctx is not None:  # the outer branches hold the Switch as one of their own ops
             ctx.values.update(switched.op.outputs)
@@ -60,10 +65,15 @@ class CondContext:
         return flat, control_inputs
 
     def made(self, op: Operation):
+        self._own(op)
         ctx = self
         while ctx is not None:
             ctx.values.update(op.outputs)
             ctx = ctx.outer
+
+    def _own(self, op: Operation):
+        self.graph._cond_ops.add(op)
+        self.graph.prevent_fetching(op)
 
     def build(self, fn, what: str):
         """Runs a branch function in this context; returns (its result, the flat tensors)."""
@@ -118,15 +128,19 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
         pivot_true = identity(p_true, name="switch_t")
         pivot_false = identity(p_false, name="switch_f")
         pred = identity(pred, name="pred_id")
+        for t in (p_false, p_true, pivot_true, pivot_false, pred):
+            graph.prevent_fetching(t.op)  # live on one branch only (pred_id: as in TF1)
         res_t, flat_t = CondContext(graph, pred, pivot_true, 1, outer).build(true_fn, "true_fn")
         res_f, flat_f = CondContext(graph, pred, pivot_false, 0, outer).build(false_fn,
                                                                               "false_fn")
         if not strict:
             res_t, res_f = _unpack_singleton(res_t), _unpack_singleton(res_f)
         if _structure(res_t) != _structure(res_f):
-            raise ValueError("Incompatible return values of 'true_fn' and 'false_fn': they do "
-                             f"not have the same nested structure ({_describe(res_t)} and "
-                             f"{_describe(res_f)})")
+            same_nesting = _structure(res_t, types=False) == _structure(res_f, types=False)
+            raise (TypeError if same_nesting else ValueError)(
+                f"Incompatible return {'types' if same_nesting else 'values'} of 'true_fn' and "
+                f"'false_fn': they do not have the same nested structure ({_describe(res_t)} "
+                f"and {_describe(res_f)})")
         if not flat_t:
             raise ValueError("'true_fn' and 'false_fn' must return at least one result.")
         for t, f in zip(flat_t, flat_f):
@@ -153,11 +167,12 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
         if default is None:
             *pairs, (last_pred, last_fn) = pairs
             others = [p for p, _ in pairs]
+            all_predicates, predicates = predicates, others  # TF1 checks exclusivity on these
 
             def default():
                 checks = [Assert(last_pred, ["Input error: None of conditions evaluated as "
-                                             "True:", _stacked(predicates)],
-                                 summarize=len(predicates))]
+                                             "True:", _stacked(all_predicates)],
+                                 summarize=len(all_predicates))]
                 if others:
                     checks.append(_at_most_true(others, 0, "Implementation error: selected "
                                                 f"default action #{len(others)} was called, "
@@ -168,7 +183,7 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
         fn = default
         for pred, action in reversed(pairs):
             fn = _bind_cond(pred, action, fn, strict)
-        if exclusive:
+        if exclusive and predicates:
             with get_default_graph().control_dependencies(
                     [_at_most_true(predicates, 1, "Input error: exclusive=True")]):
                 return fn()
@@ -205,7 +220,7 @@ def _case_pairs(pred_fn_pairs, exclusive, name) -> list:
                         f"{type(pred_fn_pairs)}")
     if isinstance(pred_fn_pairs, dict):  # TF1 orders a plain dict by predicate name
         items = list(pred_fn_pairs.items())
-        if type(pred_fn_pairs) is dict:
+        if not isinstance(pred_fn_pairs, collections.OrderedDict):
             items.sort(key=lambda item: item[0].name)
             if not exclusive:
                 from .tf_logging import warn
@@ -240,11 +255,11 @@ def _flatten(v) -> list:
     return [v]
 
 
-def _structure(v):
+def _structure(v, types=True):
     if isinstance(v, dict):
-        return ("dict", tuple((k, _structure(v[k])) for k in sorted(v)))
+        return ("dict", tuple((k, _structure(v[k], types)) for k in sorted(v)))
     if isinstance(v, (list, tuple)):
-        return (type(v).__name__, tuple(_structure(x) for x in v))
+        return (type(v).__name__ if types else "seq", tuple(_structure(x, types) for x in v))
     return "."
 
 

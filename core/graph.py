@@ -224,6 +224,7 @@ class Graph:
         self.seed = None
         self._unfeedable: set = set()
         self._unfetchable: set = set()
+        self._cond_ops: set = set()  # ops made in a tf.cond branch (core/control_flow.py)
         self._variable_store = None  # created by variable_scope.get_variable
         self._var_scope = None
 
@@ -712,7 +713,9 @@ def constant_value(tensor: Tensor):
         return tensor._const_cache
     value = tensor._static_value
     op = tensor._op
-    if value is None and not op._opdef.stateful and op._opdef.dead is None and \
+    if value is None and op._opdef.dead == "makes":  # a Switch passes its data on (or nothing)
+        value = constant_value(op._inputs[0])
+    elif value is None and not op._opdef.stateful and op._opdef.dead is None and \
             op._opdef.type not in _NEVER_CONSTANT:
         n = tensor._shape.num_elements()
         if n is not None and n <= _CONSTANT_VALUE_MAX_ELEMENTS:

@@ -19,6 +19,7 @@ import numpy as np
 from .errors import FailedPreconditionError, InvalidArgumentError, OpError, ResourceExhaustedError
 from .graph import Operation, Tensor, _arg_slices, evaluate_kernel
 from .opdef import DEAD, identity_kernel
+from .ops.control_flow_ops import switch_kernel
 
 
 # Constant folding evaluates ops whose results have at most this many elements.
@@ -222,9 +223,11 @@ class _Compiler:
         fed = {t: i for i, t in enumerate(plan.feeds)}
         order = self._toposort(self._needed_ops(fed), fed)
         self._dead = dead = self._maybe_dead(order, fed)
-        # A conditional op with a control input that may be dead must learn whether it is:
-        # the control input's first output (or, without outputs, a slot of its own) says.
+        # A conditional op with a control input that may be dead must learn whether that input
+        # ran: its first output says, unless it has none or is a Switch (which runs with one
+        # output dead); those get a slot of their own, DEAD when they did not run.
         signals = {c for op in dead for c in op._control_inputs if c in dead}
+        ran: dict[Operation, int] = {}
         token_of: dict[Operation, int] = {}
 
         slot_of: dict[Tensor, int] = {}
@@ -248,11 +251,12 @@ class _Compiler:
             if self.fold and self._try_fold(op, fed, slot_of, new_slot, const_slots):
                 folded.append(op)
                 continue
-            if not op._outputs and op in signals:
-                token_of[op] = new_slot()
-                out_slots.append((token_of[op],))  # dead, or the kernel's result (live)
-                todo.append(op)
-                continue
+            if op in signals and (not op._outputs or op._opdef.dead == "makes"):
+                ran[op] = token_of[op] = new_slot()
+                if not op._outputs:
+                    out_slots.append((ran[op],))  # dead, or the kernel's result (live)
+                    todo.append(op)
+                    continue
             if not op._outputs and not op._opdef.stateful:
                 continue  # NoOp: only orders its control inputs, which the topological order did
             if op._opdef.kernel is identity_kernel and op._inputs and op._outputs[0] not in fed \
@@ -260,6 +264,7 @@ class _Compiler:
                 src = op._inputs[0]
                 if src in slot_of:
                     slot_of[op._outputs[0]] = slot_of[src]
+                    ran.setdefault(op, slot_of[src])
                     continue
             outs = []
             for t in op._outputs:
@@ -269,6 +274,7 @@ class _Compiler:
                     slot_of[t] = new_slot()
                     outs.append(slot_of[t])
             out_slots.append(tuple(outs))
+            ran.setdefault(op, outs[0] if outs else None)  # a fed output: the op's own value
             todo.append(op)
 
         fetch_slots = []
@@ -282,14 +288,14 @@ class _Compiler:
         # VariableV2 step only runs where its value must sit in a slot (a fetch, a list arg).
         cells: dict[int, Cell] = {}
         for k, op in enumerate(todo):
-            if op._opdef.resource == "variable" and not op._inputs and not op._opdef.ref_args:
+            if op._opdef.resource == "variable" and not op._inputs and \
+                    not op._opdef.ref_args and op not in dead:
                 cells[out_slots[k][0]] = self.resources.variable(op)
         reads, slot_reads = [], set(fetch_slots)
         for op in todo:
             r = self._reads(op, slot_of, cells)
             if op in dead:
-                r += [token_of[c] if c in token_of else slot_of[c._outputs[0]]
-                      for c in op._control_inputs if c in dead]
+                r += [ran[c] for c in op._control_inputs if c in dead]
             reads.append(r)
             slot_reads.update(r)
         kept = [k for k, op in enumerate(todo)
@@ -312,12 +318,13 @@ class _Compiler:
             if i not in keep:
                 frees[k].append(i)
 
+        self._slot_reads = slot_reads
         plan._steps = [self._bind(op, slot_of, out_slots[k], tuple(frees[k]))
                        for k, op in enumerate(todo)]
         for k, op in enumerate(todo):
             if op in dead and op._opdef.dead != "takes":
                 plan._steps[k] = _unless_dead(plan._steps[k], tuple(reads[k]), out_slots[k],
-                                              tuple(frees[k]))
+                                              tuple(frees[k]), token_of.get(op))
         plan._conditional = bool(dead)
         plan._initial = initial
         plan._feed_slots = tuple(feed_slots)
@@ -473,6 +480,12 @@ class _Compiler:
                 argspec.append(("cell", self._cells[slot]) if slot in self._cells else slot)
             else:
                 argspec.append([slot_of[t] for t in op._inputs[a:b]])
+        if opdef.dead == "makes" and isinstance(argspec[0], tuple) and argspec[0][0] == "cell":
+            used = [o in self._slot_reads for o in outs]
+            if used.count(True) == 1:
+                # A variable switched into one branch (tf.cond reading it): read it only when
+                # that branch is taken, as TF1's RefSwitch defers the read to the branch.
+                kernel, pre, argspec = _switch_cell, [argspec[0][1], used.index(True)], argspec[1:]
         if refs and kw.get("use_locking"):
             # TF's use_locking: the update holds the variable's lock (numpy releases the GIL
             # inside large operations, so unlocked updates from two threads can interleave).
@@ -489,20 +502,33 @@ class _Compiler:
         return self.resources.variable(src)
 
 
-def _unless_dead(step, reads: tuple, outs: tuple, free: tuple):
+def _unless_dead(step, reads: tuple, outs: tuple, free: tuple, ran: int | None):
     """``step`` for an op that may have a dead input: if one is, the op does not run and its
-    outputs are dead (TF1's dead-tensor propagation), else it runs as usual."""
+    outputs (and its ``ran`` slot, if it has one) are dead, TF1's dead-tensor propagation;
+    else it runs as usual."""
     def guarded(s):
-        for i in reads:
-            if s[i] is DEAD:
+        for r in reads:
+            if s[r] is DEAD:
                 for o in outs:
                     s[o] = DEAD
-                for i in free:
-                    s[i] = None
+                for f in free:
+                    s[f] = None
+                if ran is not None:
+                    s[ran] = DEAD
                 return
         step(s)
+        if ran is not None:
+            s[ran] = True
     guarded.op = step.op
     return guarded
+
+
+def _switch_cell(cell: Cell, used: int, pred):
+    """Switch's kernel for a variable whose output ``used`` is the only one read."""
+    out = switch_kernel(cell, pred)  # checks pred; the cell stands in for its value
+    if out[used] is DEAD:
+        return DEAD, DEAD
+    return (DEAD, cell.get()) if used else (cell.get(), DEAD)
 
 
 def _locked(kernel, lock):

@@ -33,13 +33,6 @@ class Variable:
             raise NotImplementedError("Variable(variable_def=...) is not supported")
         from_fn = callable(initial_value)
         graph = get_default_graph()
-        cond = graph._cond_context
-        if cond is not None and isinstance(initial_value, Tensor) and \
-                initial_value in cond.values:  # its initializer could never run
-            raise ValueError(
-                f"Initializer for variable {name or 'Variable'} is from inside a control-flow "
-                "construct, such as a loop or conditional. When creating a variable inside a "
-                "loop or conditional, use a lambda as the initializer.")
         with graph.as_default(), graph.control_dependencies(None), \
                 name_scope(name, "Variable") as scope:
             if from_fn:
@@ -47,6 +40,12 @@ class Variable:
                     init = convert_to_tensor(initial_value(), dtype=dtype, name="initial_value")
             else:
                 init = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
+            if init.op in graph._cond_ops:
+                # Made in a tf.cond branch: the initializer could only run when that branch does.
+                raise ValueError(
+                    f"Initializer for variable {scope[:-1]} is from inside a control-flow "
+                    "construct, such as a loop or conditional. When creating a variable inside "
+                    "a loop or conditional, use a lambda as the initializer.")
             if dtype is not None and init.dtype != _dt.as_dtype(dtype):
                 raise ValueError(f"initial_value has dtype {init.dtype.name}, expected "
                                  f"{_dt.as_dtype(dtype).name}")

@@ -13,7 +13,7 @@ from ..opdef import DEAD, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 
 
-def _switch_kernel(data, pred):
+def switch_kernel(data, pred):
     p = np.asarray(pred)
     if p.shape != ():
         raise InvalidArgumentError(None, None, "The second input must be a scalar, but it has "
@@ -36,7 +36,7 @@ def _switch_grad(op, grad_false, grad_true):
 
 SWITCH = register(OpDef(
     "Switch", inputs=["data:T", "pred:bool"],
-    kernel=_switch_kernel,
+    kernel=switch_kernel,
     infer=_switch_infer,
     grad=_switch_grad,
     dead="makes",

@@ -165,7 +165,7 @@ def test_variables_made_in_a_branch_are_initialized_outside_it():
         return w * 2.0
 
     y = tf.cond(p, branch, lambda: tf.zeros([2]))
-    with pytest.raises(ValueError, match="Initializer for variable v is from inside a "
+    with pytest.raises(ValueError, match="Initializer for variable cond_1/v is from inside a "
                                          "control-flow construct"):
         tf.cond(p, lambda: tf.Variable(tf.constant(1.0), name="v"), lambda: 1.0)
     with tf.Session() as sess:
@@ -336,3 +336,141 @@ def test_case_matches_tensorflow():
                 return [sess.run([out, grad], {x: v}) for v in (-2.0, 0.5, 2.0, 9.0)]
 
     np.testing.assert_allclose(run(tf), run(tf1), rtol=1e-6)
+
+
+def test_a_control_edge_from_a_switch_that_ran_is_live():
+    """An op depending on a Switch (not on its outputs) runs whenever the Switch ran, even
+    though one of its outputs is dead; a fed tensor's op still says whether it ran."""
+    x = tf.placeholder(tf.float32, [])
+    p = tf.placeholder(tf.bool, [])
+    _, t = lookup("Switch")(x, p)
+    with tf.control_dependencies([t.op]):
+        y = tf.identity(x + 1.0)
+    branch = tf.cond(p, lambda: x * 2.0, lambda: x)
+    inner = tf.get_default_graph().get_operation_by_name("cond/mul")
+    with tf.control_dependencies([inner]):
+        z = tf.identity(x - 1.0)
+    with tf.Session() as sess:
+        assert sess.run(y, {x: 1.0, p: True}) == 2.0
+        assert sess.run(y, {x: 1.0, p: False}) == 2.0
+        assert sess.run(branch, {x: 3.0, p: True}) == 6.0
+        assert sess.run(z, {x: 1.0, p: True}) == 0.0
+        with pytest.raises(tf.errors.InvalidArgumentError, match="does not have value"):
+            sess.run(z, {x: 1.0, p: False, inner.outputs[0]: 5.0})  # fed, but it did not run
+
+
+def test_a_variable_read_in_the_branch_not_taken_is_not_read():
+    """TF1's initialized_value pattern: an uninitialized variable read only in the branch
+    that is not taken (TF1's RefSwitch defers the read)."""
+    v = tf.Variable(3.0)
+    y = tf.cond(tf.is_variable_initialized(v), v.read_value, lambda: tf.constant(-1.0))
+    with tf.Session() as sess:
+        assert sess.run(y) == -1.0
+        sess.run(v.initializer)
+        assert sess.run(y) == 3.0
+
+
+def test_branch_ops_cannot_be_fetched():
+    """As in TF1: the ops of a branch (and its switches) are not fetchable; the result is."""
+    x = tf.placeholder(tf.float32, [])
+    p = tf.placeholder(tf.bool, [])
+    made = {}
+
+    def branch():
+        made["h"] = x * 2.0
+        return made["h"] + 1.0
+
+    y = tf.cond(p, branch, lambda: x)
+    graph = tf.get_default_graph()
+    assert not graph.is_fetchable(made["h"]) and graph.is_fetchable(y)
+    with tf.Session() as sess:
+        assert sess.run(y, {x: 1.0, p: True}) == 3.0
+        with pytest.raises(ValueError, match="has been marked as not fetchable"):
+            sess.run(made["h"], {x: 1.0, p: True})
+
+
+def test_static_shapes_flow_into_branches():
+    """Constant arguments made outside a branch keep their static value through its Switch, so
+    shapes inside are as known as outside (a dense layer in a branch needs its input's last
+    dimension)."""
+    x = tf.placeholder(tf.float32, [None])
+    p = tf.placeholder(tf.bool, [])
+    shape = tf.constant([-1, 4])
+    made = {}
+
+    def branch():
+        made["r"] = tf.reshape(x, shape)
+        return tf.layers.dense(made["r"], 2)
+
+    y = tf.cond(p, branch, lambda: tf.zeros([3, 2]))
+    assert made["r"].shape.as_list() == [None, 4]
+    assert y.shape.as_list() == [None, 2]
+
+
+def test_variable_initial_values_from_any_branch_are_refused():
+    """Whichever branch (nested, or captured and used after the cond) made the value."""
+    p = tf.placeholder(tf.bool, [])
+    kept = []
+
+    def inner():
+        kept.append(tf.constant(1.0) * 2.0)
+        return kept[-1]
+
+    tf.cond(p, lambda: tf.cond(p, inner, lambda: 0.0), lambda: 0.0)
+    with pytest.raises(ValueError, match="is from inside a control-flow construct"):
+        tf.Variable(kept[0])
+    with pytest.raises(ValueError, match="is from inside a control-flow construct"):
+        tf.cond(p, lambda: tf.cond(p, lambda: tf.Variable(kept[0]), lambda: 0.0),
+                lambda: 0.0)
+
+
+def test_case_exclusive_without_default_checks_the_others_only():
+    """TF1: the last pair is the default, so exclusivity is checked on the pairs before it."""
+    x = tf.placeholder(tf.int32, [])
+    out = tf.case([(x > 0, lambda: tf.constant(1)), (x > 5, lambda: tf.constant(2))],
+                  exclusive=True)
+    with tf.Session() as sess:
+        assert sess.run(out, {x: 9}) == 1
+
+
+def test_strict_structure_types_must_match():
+    p = tf.placeholder(tf.bool, [])
+    with pytest.raises(TypeError, match="Incompatible return types"):
+        tf.cond(p, lambda: (tf.constant(1.0),), lambda: [tf.constant(2.0)], strict=True)
+
+
+def test_tensorflow_training_graph_with_cond_trains_the_same():
+    """A TF1 training graph with tf.cond (v1 control flow: Switch/Merge in the forward pass
+    and in its gated gradients) imported into minitf updates its variable as TensorFlow does,
+    for both branches."""
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    from minitf.protos import graph_pb2
+
+    tf1.disable_control_flow_v2()
+    try:
+        g = tf1.Graph()
+        with g.as_default():
+            x = tf1.placeholder(tf1.float32, [3], name="x")
+            p = tf1.placeholder(tf1.bool, [], name="p")
+            v = tf1.get_variable("v", initializer=tf1.constant([0.5, 1.5, 2.5]),
+                                 use_resource=False)
+            y = tf1.cond(p, lambda: x * v, lambda: x + v)
+            tf1.train.GradientDescentOptimizer(0.01).minimize(tf1.reduce_sum(y * y),
+                                                              name="train")
+            init = tf1.global_variables_initializer()
+            want = []
+            with tf1.Session() as sess:
+                sess.run(init)
+                for pv in (True, False, True):
+                    sess.run("train", {x: X, p: pv})
+                    want.append(sess.run(v))
+        graph_def = graph_pb2.GraphDef.FromString(g.as_graph_def().SerializeToString())
+    finally:
+        tf1.enable_control_flow_v2()
+    assert {"Switch", "Merge"} <= {n.op for n in graph_def.node}
+    tf.import_graph_def(graph_def, name="")
+    with tf.Session() as sess:
+        sess.run(init.name)
+        for pv, w in zip((True, False, True), want):
+            sess.run("train", {"x:0": X, "p:0": pv})
+            np.testing.assert_allclose(sess.run("v:0"), w, rtol=1e-6)
