@@ -12,7 +12,7 @@ from ..gradients import gradients
 from ..graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
 from ..indexed_slices import IndexedSlices
 from ..ops import array_ops, state_ops, training_ops
-from ..variables import Variable, trainable_variables
+from ..variables import Variable, get_variable_scope, trainable_variables
 
 
 class Optimizer:
@@ -130,13 +130,16 @@ class Optimizer:
         return sorted(out, key=lambda v: v.name)
 
     def _slot(self, var: Variable, slot_name: str, init_value, op_name=None):
-        """A slot variable named ``<var>/<optimizer name>`` (``_1``, ``_2``... if taken)."""
+        """A slot variable named ``<var>/<optimizer name>`` (``_1``, ``_2``... if taken), under
+        the variable scope the optimizer runs in, as TF1 names it (``scope/scope/w/Adam``)."""
         slots = self._slots.setdefault(slot_name, {})
         if var not in slots:
             graph = var.graph
+            scope = get_variable_scope().name
+            name = f"{var.op.name}/{op_name or self._name}"
             with graph.name_scope(None):
                 slots[var] = Variable(init_value, trainable=False,
-                                      name=f"{var.op.name}/{op_name or self._name}")
+                                      name=f"{scope}/{name}" if scope else name)
         return slots[var]
 
     def _zeros_slot(self, var, slot_name, op_name=None):
@@ -145,11 +148,11 @@ class Optimizer:
                           lambda: array_ops.zeros(shape, dtype=var.dtype), op_name)
 
     def _non_slot_variable(self, name, value, like: Variable):
-        """A variable of the optimizer's own (Adam's ``beta1_power``), in ``like``'s graph. Its
-        dtype is the value's, as in TF1 (float32 for a Python float); updates cast it."""
+        """A variable of the optimizer's own (Adam's ``beta1_power``), in ``like``'s graph and
+        the current name scope, as in TF1. Its dtype is the value's, as in TF1 (float32 for a
+        Python float); updates cast it."""
         if name not in self._non_slot:
-            graph = like.graph
-            with graph.name_scope(None):
+            with like.graph.as_default():
                 self._non_slot[name] = Variable(value, trainable=False, name=name)
         return self._non_slot[name]
 

@@ -179,6 +179,23 @@ def test_slot_and_non_slot_names_follow_tensorflow():
     assert {"w/Momentum", "w/RMSProp", "w/RMSProp_1", "w/Adagrad"} <= names
 
 
+def test_optimizer_variable_names_under_scopes_follow_tensorflow():
+    """TF1 makes slots in a variable scope named after the variable under the current one (so
+    "mom/mom/u/Adam") and Adam's beta powers in the current name scope; the list below is
+    what tf.compat.v1 gives for the same graph."""
+    with tf.variable_scope("mom"):
+        u = tf.get_variable("u", [2])
+        tf.train.AdamOptimizer(0.1).minimize(tf.reduce_sum(u * u))
+        tf.train.MomentumOptimizer(0.1, 0.9).minimize(tf.reduce_sum(u * u))
+    with tf.name_scope("ns"):
+        w = tf.Variable([1.0], name="w")
+        tf.train.AdamOptimizer(0.1).minimize(tf.reduce_sum(w * w))
+    assert [v.name for v in tf.global_variables()] == [
+        "mom/u:0", "mom/beta1_power:0", "mom/beta2_power:0", "mom/mom/u/Adam:0",
+        "mom/mom/u/Adam_1:0", "mom/mom/u/Momentum:0", "ns/w:0", "ns/beta1_power:0",
+        "ns/beta2_power:0", "ns/w/Adam:0", "ns/w/Adam_1:0"]
+
+
 def test_float64_variables_see_float32_rounded_python_hyperparameters():
     """As TF1 does: a Python float hyperparameter becomes a float32 tensor, then is cast to the
     variable's dtype; Adam's beta powers are float32 variables. With float64 variables the
