@@ -21,6 +21,8 @@ _count_lock = threading.Lock()  # the per-session count of a Print run by severa
 def _scalar(x) -> str:
     if isinstance(x, bytes):
         return x.decode("utf-8", "replace")
+    if isinstance(x, (bool, np.bool_)):  # TF's legacy summary prints bools as 1 and 0
+        return "1" if x else "0"
     if isinstance(x, (np.floating, float)):
         return np.format_float_positional(x, trim="-") if np.isfinite(x) else str(x)
     return str(x)

@@ -437,16 +437,16 @@ def test_print_writes_tf1s_format_and_passes_its_input(capsys):
     line below was produced by tf.compat.v1 for the same graph)."""
     x = tf.placeholder(tf.float32, [None, 2])
     step = tf.Variable(3, name="step")
-    y = tf.Print(x * 2, [x, step, tf.constant("hi"), tf.constant([0.5, 1.25, 3.0, 4.0])],
-                 message="dbg: ", summarize=3)
+    y = tf.Print(x * 2, [x, step, tf.constant("hi"), tf.constant([0.5, 1.25, 3.0, 4.0]),
+                         tf.constant([True, False])], message="dbg: ", summarize=3)
     once = tf.Print(y, [tf.constant(2.5)], first_n=1)
     (g,) = tf.gradients(tf.reduce_sum(y * y), x)
-    assert y.op.get_attr("U") == [tf.float32, tf.int32, tf.string, tf.float32]
+    assert y.op.get_attr("U") == [tf.float32, tf.int32, tf.string, tf.float32, tf.bool]
     with tf.Session() as sess:
         sess.run(step.initializer)
         capsys.readouterr()
         got, grad = sess.run([y, g], {x: [[1, 2], [3, 4]]})
-        assert capsys.readouterr().err == "dbg: [[1 2][3...]...][3][hi][0.5 1.25 3...]\n"
+        assert capsys.readouterr().err == "dbg: [[1 2][3...]...][3][hi][0.5 1.25 3...][1 0]\n"
         np.testing.assert_array_equal(got, [[2, 4], [6, 8]])
         np.testing.assert_array_equal(grad, 8 * np.array([[1, 2], [3, 4]]))
         sess.run(once, {x: [[1, 2]]})
@@ -455,7 +455,7 @@ def test_print_writes_tf1s_format_and_passes_its_input(capsys):
     # The heterogeneous data list round-trips through a GraphDef (attr U: list(type)).
     gd = tf.get_default_graph().as_graph_def()
     node = next(n for n in gd.node if n.op == "Print" and n.name == y.op.name)
-    assert len(node.attr["U"].list.type) == 4 and len(node.input) == 5
+    assert len(node.attr["U"].list.type) == 5 and len(node.input) == 6
     imported = tf.Graph()
     with imported.as_default():
         tf.import_graph_def(gd, name="")
