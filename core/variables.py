@@ -107,8 +107,14 @@ class Variable:
         return array_ops.identity(self._variable, name="read")
 
     def initialized_value(self) -> Tensor:
-        # Without control flow ops, the value right after initialization is the initial value.
-        return self._initial_value
+        """The variable's value if it is initialized, else its initial value (TF1's cond, made
+        outside any branch or control scope): for initializing other variables from it."""
+        from .control_flow import cond
+
+        graph = self._variable.graph
+        with graph.as_default(), graph.control_dependencies(None):
+            return cond(state_ops.is_variable_initialized(self), self.read_value,
+                        lambda: self._initial_value)
 
     def eval(self, session=None):
         return self._variable.eval(session=session)

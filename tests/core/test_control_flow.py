@@ -474,3 +474,17 @@ def test_tensorflow_training_graph_with_cond_trains_the_same():
         for pv, w in zip((True, False, True), want):
             sess.run("train", {"x:0": X, "p:0": pv})
             np.testing.assert_allclose(sess.run("v:0"), w, rtol=1e-6)
+
+
+def test_initialized_value_is_the_value_once_initialized():
+    """TF1's initialized_value: the initial value while the variable is uninitialized, its
+    current value afterwards (a cond on is_variable_initialized)."""
+    a = tf.Variable(2.0)
+    b = tf.Variable(a.initialized_value() * 3.0)
+    with tf.Session() as sess:
+        sess.run(b.initializer)  # a not initialized yet: its initial value
+        assert sess.run(b) == 6.0
+        sess.run(a.initializer)
+        sess.run(a.assign(5.0))
+        sess.run(b.initializer)
+        assert sess.run(b) == 15.0
