@@ -1,4 +1,5 @@
-"""Variable storage (VariableV2) and its in-place updates (Assign, AssignAdd, AssignSub).
+"""Variable storage (VariableV2) and its in-place updates (Assign, AssignAdd, AssignSub and the
+row-wise Scatter{Update,Add,Sub,Mul,Div,Max,Min}).
 
 A VariableV2's kernel receives the session's ``Cell`` for it; ref arguments (``Ref(T)``) of the
 update ops are bound to the same Cell by the executor, so updates write the variable's buffer
@@ -14,7 +15,9 @@ from ..errors import InvalidArgumentError
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
 
-__all__ = ["assign", "assign_add", "assign_sub", "is_variable_initialized"]
+__all__ = ["assign", "assign_add", "assign_sub", "is_variable_initialized", "scatter_add",
+           "scatter_div", "scatter_max", "scatter_min", "scatter_mul", "scatter_sub",
+           "scatter_update"]
 
 
 VARIABLE_V2 = register(OpDef(
@@ -115,3 +118,89 @@ def assign_sub(ref, value, use_locking=None, name=None):
 def is_variable_initialized(variable, name=None):
     ref = variable._ref() if hasattr(variable, "_ref") else variable
     return IS_VARIABLE_INITIALIZED(variable, dtype=ref.dtype, name=name)
+
+
+# -- Scatter*: updates of the rows ``indices`` of a variable -------------------------------------
+def _scatter_infer(ref, indices, updates, *, use_locking):
+    want = indices.shape.concatenate(ref.shape[1:]) if ref.shape.rank else TensorShape(None)
+    if updates.shape.rank != 0 and not updates.shape.is_compatible_with(want):
+        raise shape_error(f"Shapes must be equal: updates has shape {updates.shape}, but "
+                          f"indices.shape + params.shape[1:] is {want}")
+    return [TensorSpec(ref.shape, ref.dtype)]
+
+
+def _scatter(name: str, apply):
+    """The kernel of a Scatter op: ``apply(var, indices, updates)`` changes ``var`` in place;
+    repeated indices all apply (Add, Sub...) or one of them wins (Update)."""
+    def kernel(cell, indices, updates, *, use_locking):
+        var = cell.value
+        if var is None:
+            cell.get()  # raises FailedPreconditionError naming the variable
+        idx, upd = np.asarray(indices), np.asarray(updates)
+        if var.ndim == 0:
+            raise InvalidArgumentError(None, None, f"{name}: params must be at least 1-D, "
+                                       "got shape []")
+        want = idx.shape + var.shape[1:]
+        if upd.shape != want and upd.ndim != 0:
+            raise InvalidArgumentError(
+                None, None, f"{name}: Must have updates.shape = indices.shape + "
+                f"params.shape[1:] or updates.shape = [], got updates.shape "
+                f"{list(upd.shape)}, indices.shape {list(idx.shape)}, params.shape "
+                f"{list(var.shape)}")
+        n = var.shape[0]
+        bad = (idx < 0) | (idx >= n)
+        if bad.any():
+            pos = tuple(int(i) for i in np.argwhere(bad)[0])
+            where = "[" + ",".join(map(str, pos)) + "]" if pos else ""
+            raise InvalidArgumentError(None, None, f"indices{where} = {idx[pos]} is not in "
+                                       f"[0, {n})")
+        apply(var, idx, upd.astype(var.dtype, copy=False))
+        return cell.read
+    return kernel
+
+
+def _divide_at(var, idx, upd):
+    if var.dtype.kind not in "fc":
+        raise InvalidArgumentError(None, None, f"ScatterDiv of {var.dtype} variables is not "
+                                   "supported (floating point only)")
+    np.divide.at(var, idx, upd)
+
+
+def _set_rows(var, idx, upd):
+    var[idx] = upd
+
+
+def _scatter_op(op_type, apply, locking):
+    return register(OpDef(
+        op_type, inputs=["ref:Ref(T)", "indices:Tindices", "updates:T"],
+        attrs={"use_locking": locking}, kernel=_scatter(op_type, apply),
+        infer=_scatter_infer, grad=NOT_DIFFERENTIABLE, stateful=True,
+    ))
+
+
+SCATTER_UPDATE = _scatter_op("ScatterUpdate", _set_rows, True)
+SCATTER_ADD = _scatter_op("ScatterAdd", np.add.at, False)
+SCATTER_SUB = _scatter_op("ScatterSub", np.subtract.at, False)
+SCATTER_MUL = _scatter_op("ScatterMul", np.multiply.at, False)
+SCATTER_DIV = _scatter_op("ScatterDiv", _divide_at, False)
+SCATTER_MAX = _scatter_op("ScatterMax", np.maximum.at, False)
+SCATTER_MIN = _scatter_op("ScatterMin", np.minimum.at, False)
+
+
+def _scatter_fn(opdef, locking):
+    def fn(ref, indices, updates, use_locking=locking, name=None):
+        return opdef(ref, indices, updates, use_locking=bool(use_locking),
+                     name=name or opdef.type)
+    fn.__name__ = fn.__qualname__ = "scatter_" + opdef.type[len("Scatter"):].lower()
+    fn.__doc__ = (f"TF1's ``tf.{fn.__name__}``: {opdef.type} on the rows ``indices`` of the "
+                  "variable ``ref``; returns its value after the update.")
+    return fn
+
+
+scatter_update = _scatter_fn(SCATTER_UPDATE, True)
+scatter_add = _scatter_fn(SCATTER_ADD, False)
+scatter_sub = _scatter_fn(SCATTER_SUB, False)
+scatter_mul = _scatter_fn(SCATTER_MUL, False)
+scatter_div = _scatter_fn(SCATTER_DIV, False)
+scatter_max = _scatter_fn(SCATTER_MAX, False)
+scatter_min = _scatter_fn(SCATTER_MIN, False)

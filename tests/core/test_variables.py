@@ -318,3 +318,43 @@ def test_report_uninitialized_variables_tuple_and_tables_initializer():
         assert sess.run([x, y]) == [2.0, 4.0]
     with pytest.raises(ValueError, match="at least one Tensor"):
         tf.tuple([None])
+
+
+def test_scatter_updates_match_numpy():
+    """Scatter* change only the rows named (repeated rows: all apply, for Update one wins),
+    in place, and return the variable's new value; the numpy reference applies them one by
+    one. Updates may be a scalar, and indices of any rank."""
+    start = np.arange(1.0, 13.0, dtype=np.float32).reshape(4, 3)
+    idx = np.array([0, 2, 0], np.int64)
+    upd = np.array([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0], [0.5, 2.0, 8.0]], np.float32)
+    ops = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+           "max": np.maximum, "min": np.minimum}
+    v = tf.Variable(start)
+    with tf.Session() as sess:
+        for name, ufunc in ops.items():
+            sess.run(v.initializer)
+            got = sess.run(getattr(tf, f"scatter_{name}")(v, idx, upd))
+            want = start.copy()
+            for i, row in zip(idx, upd):
+                want[i] = ufunc(want[i], row)
+            np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=name)
+            np.testing.assert_allclose(sess.run(v), want, rtol=1e-6, err_msg=name)
+        sess.run(v.initializer)
+        got = sess.run(tf.scatter_update(v, [[3], [1]], np.full((2, 1, 3), 9.0, np.float32)))
+        np.testing.assert_array_equal(got, [start[0], [9, 9, 9], start[2], [9, 9, 9]])
+        sess.run(v.scatter_sub(tf.IndexedSlices(tf.constant([[1.0, 1.0, 1.0]]),
+                                                tf.constant([0]))))
+        np.testing.assert_array_equal(sess.run(v)[0], start[0] - 1)
+        got = sess.run(tf.scatter_mul(v, [2], 0.0))  # a scalar update for every element
+        np.testing.assert_array_equal(got[2], [0, 0, 0])
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[1\] = 4 is not in "
+                                                                 r"\[0, 4\)"):
+            sess.run(tf.scatter_add(v, [0, 4], np.ones((2, 3), np.float32)))
+        np.testing.assert_array_equal(sess.run(v)[0], start[0] - 1)  # nothing applied
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Must have updates.shape"):
+            sess.run(tf.scatter_add(v, tf.placeholder_with_default([0, 1], None),
+                                    np.ones((3, 3), np.float32)))
+    with pytest.raises(ValueError, match="updates has shape"):
+        tf.scatter_add(v, [0, 1], np.ones((3, 3), np.float32))
+    with pytest.raises(TypeError, match="not IndexedSlices"):
+        v.scatter_add(np.ones(3))
