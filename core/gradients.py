@@ -118,6 +118,35 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
         return result
 
 
+def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gradients=False,
+             aggregation_method=None):
+    """TF1's ``tf.hessians``: per x, the second derivatives of sum(ys), shaped
+    ``x.shape + x.shape``. Each row is the gradient of one element of the gradient, built
+    here one by one, so x's size must be known (TF1 builds a while loop instead)."""
+    xs = [_to_tensor(x) for x in _as_list(xs)]
+    from .ops import array_ops, concat_split_ops
+
+    out = []
+    graph = xs[0].graph if xs else None
+    for x, g in zip(xs, gradients(ys, xs)):
+        n = x.shape.num_elements()
+        if n is None:
+            raise ValueError(f"tf.hessians needs a fully defined shape for {x.name}, got "
+                             f"{x.shape}")
+        if g is None:
+            out.append(None)
+            continue
+        with graph.as_default(), graph.name_scope(name):
+            flat = array_ops.reshape(convert_to_tensor(g), [-1])
+            rows = []
+            for j in range(n):
+                (row,) = gradients(flat[j], x)
+                rows.append(array_ops.zeros_like(x) if row is None else convert_to_tensor(row))
+            dims = x.shape.as_list()
+            out.append(array_ops.reshape(concat_split_ops.stack(rows), dims + dims))
+    return out
+
+
 def _aggregate(gs, math_ops):
     """The sum of a tensor's gradients, as TF1 forms it: sparse ones (IndexedSlices) stay
     sparse by concatenating their rows; any dense one makes the sum dense."""

@@ -713,3 +713,31 @@ def test_converting_a_sparse_gradient_twice_makes_one_dense_tensor():
     assert a.op.inputs[0] is b.op.inputs[0]  # the same dense tensor
     made = tf.get_default_graph().get_operations()[ops_before:]
     assert sum(op.type == "UnsortedSegmentSum" for op in made) == 1
+
+
+def test_hessians_match_hand_computed_second_derivatives():
+    """sum(x**3) + x'Ax has Hessian diag(6x) + A + A'; for a matrix x the result is shaped
+    x.shape + x.shape; an x the ys do not depend on gives None."""
+    a = np.array([[1.0, 2.0, 0.0], [-1.0, 3.0, 1.0], [0.5, 1.0, 4.0]], np.float32)
+    xv = np.array([1.0, -2.0, 3.0], np.float32)
+    x = tf.placeholder(tf.float32, [3])
+    unused = tf.placeholder(tf.float32, [2])
+    y = tf.reduce_sum(x ** 3) + tf.reduce_sum(x * tf.matmul(a, tf.reshape(x, [3, 1]))[:, 0])
+    h, none = tf.hessians(y, [x, unused])
+    m = tf.placeholder(tf.float32, [2, 2])
+    (hm,) = tf.hessians(tf.reduce_prod(m), m)
+    assert none is None and h.shape.as_list() == [3, 3] and hm.shape.as_list() == [2, 2, 2, 2]
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(h, {x: xv}), np.diag(6 * xv) + a + a.T, rtol=1e-6)
+        mv = np.array([[2.0, 3.0], [5.0, 7.0]], np.float32)
+        got = sess.run(hm, {m: mv})
+    flat = mv.reshape(-1)
+    want = np.zeros((4, 4), np.float32)
+    for i in range(4):
+        for j in range(4):
+            if i != j:  # d2/dxi dxj of a product: the product of the other two elements
+                want[i, j] = np.prod(np.delete(flat, [i, j]))
+    np.testing.assert_allclose(got, want.reshape(2, 2, 2, 2), rtol=1e-6)
+    free = tf.placeholder(tf.float32, [None])
+    with pytest.raises(ValueError, match="fully defined shape"):
+        tf.hessians(tf.reduce_sum(free * free), free)
