@@ -3,10 +3,14 @@
 Variables and op names follow TF1's: ``dense/kernel``, ``dense/bias``, ``dense/MatMul``,
 ``dense/BiasAdd``; a second unnamed layer is ``dense_1``. Kernels start from
 ``glorot_uniform`` and biases from zeros, as in TF1; ``reuse`` and a scope's ``AUTO_REUSE``
-share the variables of a named layer.
+share the variables of a named layer. The layer objects at the end (``tf.layers.Dense(...)``)
+wrap the same functions.
 """
 
 from __future__ import annotations
+
+import contextlib
+import inspect
 
 import numpy as np
 
@@ -18,7 +22,17 @@ from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops, 
 from .variables import get_variable, variable_scope
 
 __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
-           "batch_normalization"]
+           "batch_normalization", "Layer", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+           "Flatten", "Dropout", "BatchNormalization", "Convolution2D", "MaxPool2D", "AvgPool2D"]
+
+
+@contextlib.contextmanager
+def _scope(name, default_name: str, reuse, scope_out: list | None):
+    """A layer's variable scope; a layer object (below) keeps it to reuse on later calls."""
+    with variable_scope(name, default_name=default_name, reuse=reuse) as scope:
+        if scope_out is not None:
+            scope_out.append(scope)
+        yield scope
 
 
 def _pair(value, what):
@@ -64,14 +78,14 @@ def _weights(shape, dtype, kernel_initializer, bias_initializer, use_bias, kerne
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
           bias_initializer=None, kernel_regularizer=None, bias_regularizer=None,
           activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-          trainable=True, name=None, reuse=None):
+          trainable=True, name=None, reuse=None, _scope_out=None):
     """``outputs = activation(inputs @ kernel + bias)`` over the last dimension of inputs."""
     inputs = convert_to_tensor(inputs)
     depth = inputs.shape[-1].value if inputs.shape.rank else None
     if depth is None:
         raise ValueError("The last dimension of the inputs to `Dense` should be defined. "
                          "Found `None`.")
-    with variable_scope(name, default_name="dense", reuse=reuse):
+    with _scope(name, "dense", reuse, _scope_out):
         kernel, bias = _weights([depth, int(units)], inputs.dtype, kernel_initializer,
                                 bias_initializer, use_bias, kernel_regularizer,
                                 bias_regularizer, trainable, int(units), kernel_constraint,
@@ -92,7 +106,7 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
            data_format="channels_last", dilation_rate=(1, 1), activation=None, use_bias=True,
            kernel_initializer=None, bias_initializer=None, kernel_regularizer=None,
            bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-           bias_constraint=None, trainable=True, name=None, reuse=None):
+           bias_constraint=None, trainable=True, name=None, reuse=None, _scope_out=None):
     """A 2-D convolution layer: kernel ``[kh, kw, in_channels, filters]`` and a bias."""
     inputs = convert_to_tensor(inputs)
     fmt = _nhwc(data_format)
@@ -105,7 +119,7 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
     kh, kw = _pair(kernel_size, "kernel_size")
     sh, sw = _pair(strides, "strides")
     dh, dw = _pair(dilation_rate, "dilation_rate")
-    with variable_scope(name, default_name="conv2d", reuse=reuse):
+    with _scope(name, "conv2d", reuse, _scope_out):
         kernel, bias = _weights([kh, kw, channels, int(filters)], inputs.dtype,
                                 kernel_initializer, bias_initializer, use_bias,
                                 kernel_regularizer, bias_regularizer, trainable, int(filters),
@@ -121,13 +135,13 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
 
 def _pooling(op, default_name):
     def layer(inputs, pool_size, strides, padding="valid", data_format="channels_last",
-              name=None):
+              name=None, _scope_out=None):
         fmt = _nhwc(data_format)
         ph, pw = _pair(pool_size, "pool_size")
         sh, sw = _pair(strides, "strides")
         ksize = [1, ph, pw, 1] if fmt == "NHWC" else [1, 1, ph, pw]
         stride = [1, sh, sw, 1] if fmt == "NHWC" else [1, 1, sh, sw]
-        with variable_scope(name, default_name=default_name):
+        with _scope(name, default_name, None, _scope_out):
             return op(inputs, ksize, stride, _padding(padding), data_format=fmt)
     layer.__name__ = default_name
     layer.__doc__ = f"A 2-D {default_name.split('_')[0]} pooling layer (``{op.__name__}``)."
@@ -138,10 +152,10 @@ max_pooling2d = _pooling(pool_ops.max_pool, "max_pooling2d")
 average_pooling2d = _pooling(pool_ops.avg_pool, "average_pooling2d")
 
 
-def flatten(inputs, name=None, data_format="channels_last"):
+def flatten(inputs, name=None, data_format="channels_last", _scope_out=None):
     """``[batch, ...]`` to ``[batch, everything else]``."""
     inputs = convert_to_tensor(inputs)
-    with variable_scope(name, default_name="flatten"):
+    with _scope(name, "flatten", None, _scope_out):
         if data_format == "channels_first" and inputs.shape.rank and inputs.shape.rank > 2:
             inputs = array_ops.transpose(inputs, [0] + list(range(2, inputs.shape.rank)) + [1])
         rest = inputs.shape[1:].num_elements() if inputs.shape.rank else None
@@ -159,12 +173,13 @@ def _select(training, if_true, if_false):
     return out
 
 
-def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None):
+def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None,
+            _scope_out=None):
     """Drops a fraction ``rate`` of the inputs (scaling the rest by ``1 / (1 - rate)``) when
-    ``training``; the identity otherwise. A ``training`` tensor selects at run time (minitf
-    has no tf.cond: the dropped values are computed either way)."""
+    ``training``; the identity otherwise. A ``training`` tensor selects at run time (where TF1
+    builds a tf.cond, the dropped values are computed either way and one is selected)."""
     inputs = convert_to_tensor(inputs)
-    with variable_scope(name, default_name="dropout"):
+    with _scope(name, "dropout", None, _scope_out):
         if isinstance(training, (bool, np.bool_)):
             if not training:
                 return array_ops.identity(inputs)
@@ -179,7 +194,7 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
                         beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                         gamma_constraint=None, training=False, trainable=True, name=None,
                         reuse=None, renorm=False, renorm_clipping=None, renorm_momentum=0.99,
-                        fused=None, virtual_batch_size=None, adjustment=None):
+                        fused=None, virtual_batch_size=None, adjustment=None, _scope_out=None):
     """TF1's batch normalization layer: with ``training``, normalises by the batch's mean and
     variance and adds the moving-average updates to ``tf.GraphKeys.UPDATE_OPS`` (run them with
     the train op, as in TF1); otherwise normalises by the moving averages. A ``training``
@@ -210,7 +225,7 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     # batch variance for the moving average; other cases keep the biased one.
     fused_like = fused is not False and rank == 4 and axes in ([3], [1]) and \
         dtype in (_dt.float32, _dt.float16)
-    with variable_scope(name, default_name="batch_normalization", reuse=reuse):
+    with _scope(name, "batch_normalization", reuse, _scope_out):
         gamma = get_variable("gamma", param_shape, dtype=dtype,
                              initializer=gamma_initializer or init_ops.ones_initializer(),
                              regularizer=gamma_regularizer, constraint=gamma_constraint,
@@ -261,3 +276,110 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         for u in updates:
             graph.add_to_collection(GraphKeys.UPDATE_OPS, u.op)  # operations, as TF1's layers
         return out
+
+
+# -- layer objects: tf.layers.Dense(...)(inputs) -------------------------------------------------
+class Layer:
+    """TF1's layer objects over the functional layers above: the arguments of the function
+    (but inputs, and ``training`` which goes to the call) are given once, at construction.
+    The first call creates the variables in a variable scope named ``name`` (or uniquely after
+    the layer: ``dense``, ``dense_1``...); later calls, wherever they are made, reuse them."""
+
+    _fn = None  # the functional layer
+    _call_args: tuple = ()  # arguments given per call (``training``)
+    _default_name = ""
+
+    def __init__(self, *args, name=None, dtype=None, **kwargs):
+        params = [p for p in inspect.signature(type(self)._fn).parameters.values()
+                  if p.name not in ("inputs", "name", "reuse", "_scope_out") + self._call_args]
+        try:
+            bound = inspect.Signature(params).bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{type(self).__name__}: {e}") from None
+        self._config = dict(bound.arguments)
+        self._name = name
+        self.dtype = dtype
+        self._scope = None
+        self._variables: list = []
+        self.built = False
+
+    def __getattr__(self, key):  # the configuration: layer.units, layer.rate...
+        config = self.__dict__.get("_config", {})
+        if key in config:
+            return config[key]
+        params = inspect.signature(type(self)._fn).parameters
+        if key in params and key not in self._call_args:
+            return params[key].default
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
+
+    @property
+    def name(self) -> str:
+        if self._scope is not None:
+            return self._scope.name.rsplit("/", 1)[-1]
+        return self._name or self._default_name
+
+    @property
+    def variables(self) -> list:
+        return list(self._variables)
+
+    weights = variables
+
+    @property
+    def trainable_variables(self) -> list:
+        from .variables import trainable_variables
+
+        trainable = set(trainable_variables())
+        return [v for v in self._variables if v in trainable]
+
+    trainable_weights = trainable_variables
+
+    @property
+    def non_trainable_variables(self) -> list:
+        trainable = set(self.trainable_variables)
+        return [v for v in self._variables if v not in trainable]
+
+    non_trainable_weights = non_trainable_variables
+
+    def __call__(self, inputs, *args, **kwargs):
+        from .variables import global_variables
+
+        fn = type(self)._fn
+        if self._scope is not None:
+            return fn(inputs, *args, **kwargs, **self._config, name=self._scope,
+                      **({"reuse": True} if "reuse" in inspect.signature(fn).parameters else {}))
+        before = set(global_variables())
+        opened: list = []
+        out = fn(inputs, *args, **kwargs, **self._config, name=self._name, _scope_out=opened)
+        self._scope = opened[0]
+        self._variables = [v for v in global_variables() if v not in before]
+        self.built = True
+        return out
+
+    apply = __call__
+
+    def _variable(self, suffix):
+        for v in self._variables:
+            if v.op.name.endswith("/" + suffix):
+                return v
+        return None
+
+
+def _layer(fn, class_name, call_args=(), variables=()):
+    attrs = {"_fn": staticmethod(fn), "_call_args": tuple(call_args),
+             "_default_name": fn.__name__,
+             "__doc__": f"TF1's ``tf.layers.{class_name}``: ``tf.layers.{fn.__name__}`` as an "
+                        "object (see Layer)."}
+    for v in variables:  # dense.kernel, batch_normalization.moving_mean...
+        attrs[v] = property(lambda self, v=v: self._variable(v))
+    return type(class_name, (Layer,), attrs)
+
+
+Dense = _layer(dense, "Dense", variables=("kernel", "bias"))
+Conv2D = _layer(conv2d, "Conv2D", variables=("kernel", "bias"))
+MaxPooling2D = _layer(max_pooling2d, "MaxPooling2D")
+AveragePooling2D = _layer(average_pooling2d, "AveragePooling2D")
+Flatten = _layer(flatten, "Flatten")
+Dropout = _layer(dropout, "Dropout", call_args=("training",))
+BatchNormalization = _layer(batch_normalization, "BatchNormalization", call_args=("training",),
+                            variables=("gamma", "beta", "moving_mean", "moving_variance"))
+Convolution2D, MaxPool2D, AvgPool2D = Conv2D, MaxPooling2D, AveragePooling2D

@@ -224,3 +224,40 @@ def test_batch_normalization_parameter_shapes_and_float64_variance():
         sess.run(tf.global_variables_initializer())
         sess.run(updates[-2:], {x: xv})
         np.testing.assert_allclose(sess.run(moving_var), [xv.var()])  # momentum 0: the batch's
+
+
+def test_layer_objects_match_tensorflow():
+    """tf.layers.Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout and
+    BatchNormalization as objects, a Dense shared by two calls, trained two Adam steps."""
+    run_against_tf("layer_objects_against_tf.py", cases=10)
+
+
+def test_a_layer_object_shares_its_variables_across_calls():
+    """Its first call makes the variables (in its own scope), later calls reuse them even
+    under another scope; the object's configuration and variables are attributes; outputs
+    equal the numpy computation with those variables."""
+    x = tf.placeholder(tf.float32, [None, 3])
+    layer = tf.layers.Dense(2, activation=tf.nn.relu, name="fc")
+    assert not layer.built and layer.units == 2 and layer.use_bias
+    y1 = layer(x)
+    with tf.variable_scope("elsewhere"):
+        y2 = layer.apply(x * 2.0)
+    other = tf.layers.Dense(2, use_bias=False)
+    other(x)
+    assert layer.built and layer.name == "fc" and other.name == "dense"
+    assert [v.op.name for v in tf.global_variables()] == ["fc/kernel", "fc/bias", "dense/kernel"]
+    assert layer.kernel.op.name == "fc/kernel" and other.bias is None
+    assert layer.trainable_variables == [layer.kernel, layer.bias] == layer.weights
+    assert layer.non_trainable_variables == []
+    xv = np.array([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]], np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        k, b, a1, a2 = sess.run([layer.kernel, layer.bias, y1, y2], {x: xv})
+    np.testing.assert_allclose(a1, np.maximum(xv @ k + b, 0), rtol=1e-6)
+    np.testing.assert_allclose(a2, np.maximum(2 * xv @ k + b, 0), rtol=1e-6)
+    with pytest.raises(TypeError, match="Dense: missing a required argument: 'units'"):
+        tf.layers.Dense(unit=3)
+    with pytest.raises(TypeError, match="Dense: got an unexpected keyword argument 'unit'"):
+        tf.layers.Dense(3, unit=3)
+    with pytest.raises(AttributeError, match="no attribute 'filters'"):
+        _ = layer.filters
