@@ -1,6 +1,6 @@
 """TF1 functions built from minitf's ops (no op of their own here): ``tf.norm``, ``tf.eye``,
-``tf.sequence_mask``, ``tf.reverse``, ``tf.tensordot``. Their values and gradients are those
-of the ops they are made of; node names may differ from TF's."""
+``tf.sequence_mask``, ``tf.reverse``, ``tf.tensordot``, ``tf.boolean_mask``. Their values and
+gradients are those of the ops they are made of; node names may differ from TF's."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .graph import convert_to_tensor, name_scope
 from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, reduction_ops,
                   slicing_ops, transform_ops, unary_ops)
 
-__all__ = ["eye", "norm", "reverse", "reverse_v2", "sequence_mask", "tensordot"]
+__all__ = ["boolean_mask", "eye", "norm", "reverse", "reverse_v2", "sequence_mask", "tensordot"]
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims=None):  # noqa: A002,E501
@@ -159,6 +159,37 @@ def tensordot(a, b, axes, name=None):
             [array_ops.shape(a)[i:i + 1] for i in a_free] +
             [array_ops.shape(b)[i:i + 1] for i in b_free], 0) if free_dims else []
         return array_ops.reshape(product, out_shape, name=scope)
+
+
+def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
+    """``tensor`` where ``mask`` (its dims from ``axis`` on) is true, those dims flattened into
+    one: TF1's composite of Where and a gather (whose gradient is an IndexedSlices)."""
+    from .ops.gather_ops import gather
+
+    with name_scope(name, values=[tensor, mask]):
+        tensor = convert_to_tensor(tensor, name="tensor")
+        mask = convert_to_tensor(mask, name="mask")
+        k = mask.shape.rank
+        if k == 0:
+            raise ValueError("mask cannot be scalar.")
+        if k is None:
+            raise ValueError("Number of mask dimensions must be specified, even if some "
+                             "dimensions are None.  E.g. shape=[None] is ok, but shape=None "
+                             "is not.")
+        axis = 0 if axis is None else int(axis)
+        shape = tensor.shape
+        if shape.rank is not None:
+            axis %= max(shape.rank, 1)
+            shape[axis:axis + k].assert_is_compatible_with(mask.shape)
+        dims = array_ops.shape(tensor)
+        leading = reduction_ops.reduce_prod(dims[axis:axis + k], [0])
+        tensor = array_ops.reshape(tensor, concat_split_ops.concat(
+            [dims[:axis], array_ops.reshape(leading, [1]), dims[axis + k:]], 0))
+        if shape.rank is not None:
+            tensor.set_shape(shape[:axis].concatenate([shape[axis:axis + k].num_elements()])
+                             .concatenate(shape[axis + k:]))
+        where = logic_ops.where(array_ops.reshape(mask, [-1]))
+        return gather(tensor, transform_ops.squeeze(where, axis=[1]), axis=axis)
 
 
 def _prod(dims):

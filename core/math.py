@@ -12,6 +12,7 @@ from .ops.reduction_ops import (argmax, argmin, count_nonzero, cumprod, cumsum, 
                                 reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                                 reduce_min, reduce_prod, reduce_sum)
 from .ops.nn_ops import in_top_k, softplus, softsign
+from .ops.gather_ops import top_k
 from .ops.unary_ops import (abs, ceil, cos, exp, floor, log, log1p, negative, reciprocal, round,
                             rsqrt, sigmoid, sign, sin, sqrt, square, tan, tanh)
 from .nn_impl import l2_normalize
@@ -35,5 +36,5 @@ __all__ = [
     "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum",
     "round", "rsqrt", "scalar_mul", "sigmoid", "sign", "sin", "softplus", "softsign", "sqrt",
     "square",
-    "squared_difference", "subtract", "tan", "tanh", "truediv",
+    "squared_difference", "subtract", "tan", "tanh", "top_k", "truediv",
 ]

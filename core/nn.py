@@ -7,3 +7,4 @@ from .ops.pool_ops import *
 from .ops.softmax_ops import *
 from . import rnn_cell  # noqa: E402,F401 - tf.nn.rnn_cell
 from .rnn import dynamic_rnn, static_rnn  # noqa: E402,F401
+from .ops.gather_ops import top_k  # noqa: E402,F401 - tf.nn.top_k

@@ -1,5 +1,6 @@
-"""Gathering: GatherV2, UnsortedSegmentSum (the dense form of the gather gradient) and Unique
-(which sums a sparse gradient's repeated rows)."""
+"""Gathering: GatherV2, UnsortedSegmentSum (the dense form of the gather gradient), Unique
+(which sums a sparse gradient's repeated rows), GatherNd and ScatterNd (each the other's
+gradient) and TopKV2."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from .. import dtypes as _dt
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 from . import array_ops, math_ops
-from ._util import const_ints
+from ._util import const_ints, shape_from_value
 from .slicing_ops import STRIDED_SLICE_GRAD, _shape_input, _shape_str
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
-__all__ = ["gather", "unique", "unsorted_segment_sum"]
+__all__ = ["gather", "gather_nd", "scatter_nd", "unique", "unsorted_segment_sum"]
 
 
 # -- GatherV2 -------------------------------------------------------------------------------------
@@ -268,3 +269,176 @@ UNIQUE = register(OpDef(
 def unique(x, out_idx=_dt.int32, name=None):
     """(y, idx): x's distinct values in order of first appearance, and each x's index in y."""
     return tuple(UNIQUE(x, out_idx=_dt.as_dtype(out_idx), name=name or "Unique"))
+
+
+# -- GatherNd / ScatterNd -------------------------------------------------------------------------
+def _nd_positions(indices, shape, what):
+    """Row numbers, in ``shape`` seen as (prod(shape[:K]), prod(shape[K:])) rows, of the index
+    tuples on the last axis (K) of ``indices``; raises TF's message for one out of range.
+    Returns (rows shaped indices.shape[:-1], number of rows, row size)."""
+    idx = np.asarray(indices)
+    k = idx.shape[-1] if idx.ndim else 0
+    if idx.ndim == 0 or k > len(shape):
+        raise InvalidArgumentError(None, None, f"indices.shape[-1] must be <= params.rank, "
+                                   f"got indices of shape {_shape_str(idx.shape)} for "
+                                   f"{_shape_str(shape)}")
+    dims = np.array(shape[:k], dtype=np.int64)
+    strides = np.ones(k, np.int64)
+    for i in range(k - 2, -1, -1):
+        strides[i] = strides[i + 1] * dims[i + 1]
+    if k:
+        bad = ((idx < 0) | (idx >= dims)).any(axis=-1)
+        if bad.any():
+            pos = _first_bad(bad)
+            raise InvalidArgumentError(None, None, f"{_index_str('indices', pos)} = "
+                                       f"{list(map(int, idx[pos]))} does not index into "
+                                       f"{what} {_shape_str(shape)}")
+    rows = idx.astype(np.int64) @ strides if k else np.zeros(idx.shape[:-1], np.int64)
+    return rows, int(np.prod(dims)), int(np.prod(shape[k:], dtype=np.int64))
+
+
+def _gather_nd_kernel(params, indices):
+    params = np.asarray(params)
+    rows, n, size = _nd_positions(indices, params.shape, "param shape")
+    k = np.shape(indices)[-1]
+    return params.reshape((n, size))[rows.reshape(-1)].reshape(rows.shape + params.shape[k:])
+
+
+def _gather_nd_infer(params, indices):
+    idims, pdims = indices.shape.as_tuple(), params.shape.as_tuple()
+    if idims is None or not idims or idims[-1] is None or pdims is None:
+        return [TensorSpec(TensorShape(None), params.dtype)]
+    k = idims[-1]
+    if k > len(pdims):
+        raise shape_error(f"indices.shape[-1] must be <= params.rank, got indices.shape[-1] = "
+                          f"{k} and params.rank = {len(pdims)}")
+    return [TensorSpec(list(idims[:-1]) + list(pdims[k:]), params.dtype)]
+
+
+def _gather_nd_grad(op, dy):
+    params, indices = op.inputs
+    dx = SCATTER_ND(indices, dy, array_ops.shape(params, out_type=indices.dtype))
+    dx.set_shape(params.shape)
+    return [dx, None]
+
+
+GATHER_ND = register(OpDef(
+    "GatherNd", inputs=["params:Tparams", "indices:Tindices"],
+    kernel=_gather_nd_kernel,
+    infer=_gather_nd_infer,
+    grad=_gather_nd_grad,
+    doc="Slices of params at index tuples (the last axis of indices).",
+))
+
+
+def _scatter_nd_kernel(indices, updates, shape):
+    shape = tuple(int(d) for d in np.asarray(shape).reshape(-1))
+    if any(d < 0 for d in shape):
+        raise InvalidArgumentError(None, None, f"Dimensions must be non-negative, got shape "
+                                   f"{list(shape)}")
+    updates = np.asarray(updates)
+    rows, n, size = _nd_positions(indices, shape, "shape")
+    want = rows.shape + shape[np.shape(indices)[-1]:]
+    if updates.shape != want:
+        raise InvalidArgumentError(None, None, f"updates has shape {_shape_str(updates.shape)}, "
+                                   "but indices.shape[:-1] + shape[indices.shape[-1]:] is "
+                                   f"{_shape_str(want)}")
+    out = np.zeros((n, size), updates.dtype)
+    np.add.at(out, rows.reshape(-1), updates.reshape(-1, size))  # repeated indices add up
+    return out.reshape(shape)
+
+
+def _scatter_nd_infer(indices, updates, shape):
+    dims = shape_from_value(shape)
+    return [TensorSpec(dims, updates.dtype)]
+
+
+def _scatter_nd_grad(op, dy):
+    indices = op.inputs[0]
+    return [None, GATHER_ND(dy, indices), None]
+
+
+SCATTER_ND = register(OpDef(
+    "ScatterNd", inputs=["indices:Tindices", "updates:T", "shape:Tindices"],
+    kernel=_scatter_nd_kernel,
+    infer=_scatter_nd_infer,
+    grad=_scatter_nd_grad,
+    doc="Zeros of ``shape`` with updates added at index tuples (repeated ones summed).",
+))
+
+
+def gather_nd(params, indices, name=None, batch_dims=0):
+    """``tf.gather_nd``: ``params[tuple(indices[..., :])]`` for every leading index of
+    ``indices``."""
+    if batch_dims:
+        raise NotImplementedError("gather_nd: batch_dims is not supported")
+    return GATHER_ND(params, indices, name=name or "GatherNd")
+
+
+def scatter_nd(indices, updates, shape, name=None):
+    """``tf.scatter_nd``: zeros of ``shape`` with ``updates`` added at ``indices``."""
+    return SCATTER_ND(indices, updates, shape, name=name or "ScatterNd")
+
+
+# -- TopKV2 ---------------------------------------------------------------------------------------
+def _top_k_kernel(input, k, *, sorted):  # noqa: A002 - TF's argument names
+    x = np.asarray(input)
+    k = int(k)
+    if x.ndim < 1:
+        raise InvalidArgumentError(None, None, "input must be at least 1-D")
+    if k < 0 or k > x.shape[-1]:
+        raise InvalidArgumentError(None, None, f"input must have at least k columns. Had "
+                                   f"{x.shape[-1]}, needed {k}")
+    # Largest first; equal values keep their order (the lower index first), as TF's.
+    order = np.argsort(-x if x.dtype.kind != "u" else ~x, axis=-1, kind="stable")[..., :k]
+    return np.take_along_axis(x, order, axis=-1), order.astype(np.int32)
+
+
+def _top_k_infer(input, k, *, sorted):  # noqa: A002
+    if k.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {k.shape.rank}")
+    kv = const_ints(k)
+    dims = input.shape.as_tuple()
+    if dims is not None and not dims:
+        raise shape_error("Shape must be at least rank 1 but is rank 0")
+    kv = None if kv is None else kv[0]
+    if kv is not None and dims and dims[-1] is not None and kv > dims[-1]:
+        raise shape_error(f"input must have last dimension >= k = {kv} but is {dims[-1]}")
+    shape = TensorShape(None) if dims is None else TensorShape(list(dims[:-1]) + [kv])
+    return [TensorSpec(shape, input.dtype), TensorSpec(shape, _dt.int32)]
+
+
+def _top_k_grad(op, dvalues, _):
+    """dvalues added back at the positions the values came from (TF's rule: ScatterNd over
+    the flattened input)."""
+    from .concat_split_ops import stack
+    from .transform_ops import expand_dims
+
+    x, indices = op.inputs[0], op.outputs[1]
+    in_shape = array_ops.shape(x)
+    cols = array_ops.shape(indices)[-1]
+    width = in_shape[-1]
+    ind_2d = array_ops.reshape(indices, stack([-1, cols]))
+    rows = array_ops.shape(ind_2d)[0]
+    offsets = expand_dims(array_ops.range_(0, rows * width, width), -1)
+    flat = array_ops.reshape(ind_2d + offsets, [-1, 1])
+    total = array_ops.reshape(array_ops.size(x), [1])
+    dx = array_ops.reshape(SCATTER_ND(flat, array_ops.reshape(dvalues, [-1]), total), in_shape)
+    dx.set_shape(x.shape)
+    return [dx, None]
+
+
+TOP_K_V2 = register(OpDef(
+    "TopKV2", inputs=["input:T", "k:int32"], attrs={"sorted": True},
+    kernel=_top_k_kernel,
+    infer=_top_k_infer,
+    grad=_top_k_grad,
+    doc="The k largest entries of the last axis and their indices, largest first.",
+))
+
+
+def top_k(input, k=1, sorted=True, name=None):  # noqa: A002
+    """``tf.nn.top_k`` / ``tf.math.top_k``: (values, indices) of the ``k`` largest entries of
+    the last axis, largest first (ties: the lower index first)."""
+    values, indices = TOP_K_V2(input, k, sorted=sorted, name=name or "TopKV2")
+    return values, indices

@@ -114,3 +114,45 @@ def test_moving_average_of_a_tensor_of_unknown_shape():
         sess.run(tf.global_variables_initializer(), {x: xv})  # its zeros take x's run shape
         sess.run(update, {x: xv})
         np.testing.assert_allclose(sess.run(ema.average(x)), 0.5 * xv)
+
+
+def test_boolean_mask_matches_numpy_and_tensorflow():
+    """tensor[mask] over the mask's dims (from axis on), its gradient scattered back; the
+    same values and gradient as tf.compat.v1 where TensorFlow is installed."""
+    rng = np.random.default_rng(2)
+    xv = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    mv = np.array([[True, False, True], [False, True, True]])
+    cols = np.array([False, True, True, False])
+
+    def run(T):
+        graph = T.Graph()
+        with graph.as_default():
+            x = T.placeholder(T.float32, [None, 3, 4])
+            m = T.placeholder(T.bool, [None, 3])
+            rows = T.boolean_mask(x, m)
+            picked = T.boolean_mask(x, cols, axis=2)
+            grad = T.gradients(T.reduce_sum(rows ** 2) + T.reduce_sum(picked * 3.0), x)[0]
+            shapes = (rows.shape.as_list(), picked.shape.as_list())
+            with T.Session() as sess:
+                return sess.run([rows, picked, T.convert_to_tensor(grad)], {x: xv, m: mv}), \
+                    shapes
+
+    (rows, picked, grad), shapes = run(tf)
+    assert shapes == ([None, 4], [None, 3, None])
+    np.testing.assert_array_equal(rows, xv[mv])
+    np.testing.assert_array_equal(picked, xv[:, :, cols])
+    want = np.zeros_like(xv)
+    want[mv] += 2 * xv[mv]
+    want[:, :, cols] += 3.0
+    np.testing.assert_allclose(grad, want, rtol=1e-6)
+    with pytest.raises(ValueError, match="mask cannot be scalar"):
+        tf.boolean_mask(tf.zeros([2]), True)
+    with pytest.raises(ValueError, match="Number of mask dimensions must be specified"):
+        tf.boolean_mask(tf.zeros([2]), tf.placeholder(tf.bool))
+    with pytest.raises(ValueError):
+        tf.boolean_mask(tf.zeros([2, 3]), [True, False, True])  # mask length 3 vs dim 2
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    theirs, their_shapes = run(tf1)
+    assert list(their_shapes) == list(shapes)
+    for a, b in zip((rows, picked, grad), theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

@@ -124,3 +124,46 @@ def test_mirror_pad_mode_is_the_ops_upper_case_attr():
     with tf.Session() as sess:
         out = sess.run(tf.pad(tf.constant([1.0, 2.0, 3.0]), [[1, 1]], mode="reflect"))
     np.testing.assert_array_equal(out, [2.0, 1.0, 2.0, 3.0, 2.0])
+
+
+def test_gather_nd_scatter_nd_and_top_k_refuse_bad_input():
+    params = tf.placeholder(tf.float32, [2, 3])
+    idx = tf.placeholder(tf.int32, [None, 2])
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"indices\[1\] = \[2, 0\] does not index into param shape "
+                                 r"\[2,3\]"):
+            sess.run(tf.gather_nd(params, idx), {params: np.zeros((2, 3)), idx: [[0, 0], [2, 0]]})
+        with pytest.raises(tf.errors.InvalidArgumentError, match="updates has shape"):
+            sess.run(tf.scatter_nd(idx, tf.placeholder_with_default([1.0], None), [3, 3]),
+                     {idx: [[0, 0], [1, 1]]})
+        k = tf.placeholder(tf.int32, [])
+        with pytest.raises(tf.errors.InvalidArgumentError, match="at least k columns. Had 3, "
+                                                                 "needed 4"):
+            sess.run(tf.nn.top_k(params, k), {params: np.zeros((2, 3)), k: 4})
+    with pytest.raises(ValueError, match="last dimension >= k = 4 but is 3"):
+        tf.nn.top_k(params, 4)
+    with pytest.raises(ValueError, match="indices.shape\\[-1\\] must be <= params.rank"):
+        tf.gather_nd(params, tf.zeros([2, 3], tf.int32))
+
+
+def test_gather_nd_scatter_nd_and_top_k_match_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    rng = np.random.default_rng(4)
+    xv = rng.standard_normal((3, 4, 5)).astype(np.float32)
+
+    def run(T):
+        graph = T.Graph()
+        with graph.as_default():
+            x = T.placeholder(T.float32, [None, 4, 5])
+            picked = T.gather_nd(x, [[0, 1], [2, 3], [0, 1]])
+            values, indices = T.nn.top_k(x * 1.0, 3)
+            scattered = T.scatter_nd([[1], [0], [1]], values[:, 0, :], [2, 3])
+            loss = T.reduce_sum(picked ** 2) + T.reduce_sum(values * 0.5) + \
+                T.reduce_sum(scattered ** 2)
+            with T.Session() as sess:
+                return sess.run([picked, values, indices, scattered, T.gradients(loss, x)[0]],
+                                {x: xv})
+
+    for ours, theirs in zip(run(tf), run(tf1)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)

@@ -107,6 +107,27 @@ def _uss_ref(data, ids, n):
     return out
 
 
+def _gather_nd_ref(params, indices):
+    return np.array([params[tuple(ix)] for ix in indices.reshape(-1, indices.shape[-1])]
+                    ).reshape(indices.shape[:-1] + params.shape[indices.shape[-1]:])
+
+
+def _scatter_nd_ref(indices, updates, shape):
+    out = np.zeros(tuple(shape), updates.dtype)
+    for ix, u in zip(indices.reshape(-1, indices.shape[-1]),
+                     updates.reshape((-1,) + out.shape[indices.shape[-1]:])):
+        out[tuple(ix)] += u
+    return out
+
+
+def _top_k_ref(x, k, **_):
+    """Per row, positions by value, largest first, equal values by position (a plain sort)."""
+    rows = x.reshape(-1, x.shape[-1])
+    idx = np.array([[i for _, i in sorted((-float(v), i) for i, v in enumerate(row))][:int(k)]
+                    for row in rows], np.int32).reshape(x.shape[:-1] + (int(k),))
+    return np.take_along_axis(x, idx, -1), idx
+
+
 X = f32(3, 4, 5)
 X2 = f32(4, 6)
 XI = np.arange(60, dtype=np.int32).reshape(3, 4, 5)
@@ -227,4 +248,24 @@ CASES = [ss_case(X, e) for e in _EXPRESSIONS] + [
     Case("UnsortedSegmentSum", [X2, np.array([1, 0, 1, 1], np.int32),
                                 np.array(2, np.int32)],
          ref=_uss_ref, exact_shape=False, id="UnsortedSegmentSum-fed-num"),
+    # GatherNd: index tuples picking elements (K = rank) or slices (K < rank).
+    Case("GatherNd", [X, np.array([[2, 0, 1], [0, 3, 4], [2, 0, 1]], np.int32)],
+         ref=_gather_nd_ref, id="GatherNd-elements-dup"),
+    Case("GatherNd", [X, np.array([[[1], [0]], [[2], [2]]], np.int64)],
+         ref=_gather_nd_ref, id="GatherNd-rows"),
+    Case("GatherNd", [XI, np.array([[1, 3], [0, 0]], np.int32)],
+         ref=_gather_nd_ref, id="GatherNd-int-slices"),
+    # ScatterNd: repeated indices add up.
+    Case("ScatterNd", [np.array([[1], [3], [1]], np.int32), f32(3, 5), ci([4, 5])],
+         ref=_scatter_nd_ref, grad=[1], id="ScatterNd-rows-dup"),
+    Case("ScatterNd", [np.array([[0, 1], [2, 2]], np.int64), f32(2), ci([3, 3], np.int64)],
+         ref=_scatter_nd_ref, grad=[1], id="ScatterNd-elements"),
+    # TopKV2: distinct values (a tie's numerical gradient is not defined).
+    Case("TopKV2", [np.random.default_rng(5).permutation(20).reshape(4, 5).astype(np.float32),
+                    ci(3)], ref=_top_k_ref, id="TopKV2-2d"),
+    Case("TopKV2", [np.array([3.0, 1.0, 3.0, 7.0, -2.0], np.float32), ci(4)],
+         ref=_top_k_ref, grad=[], id="TopKV2-ties-lower-index-first"),
+    Case("TopKV2", [np.array([[5, 9, 1], [2, 2, 8]], np.int32), ci(0)],
+         ref=_top_k_ref, id="TopKV2-k0-int"),
 ]
+
