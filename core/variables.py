@@ -72,6 +72,16 @@ class Variable:
         graph.add_to_collections(collections, self)
         self._save_slice_info = None
 
+    @classmethod
+    def _from_graph(cls, variable, initializer_op, snapshot, initial_value, trainable):
+        """A Variable over ops already in a graph (an imported meta graph's), not added to any
+        collection."""
+        self = object.__new__(cls)
+        self._variable, self._initializer_op = variable, initializer_op
+        self._snapshot, self._initial_value = snapshot, initial_value
+        self._trainable, self._constraint, self._save_slice_info = trainable, None, None
+        return self
+
     # -- identity --------------------------------------------------------------------------------
     name = property(lambda self: self._variable.name)
     op = property(lambda self: self._variable.op)

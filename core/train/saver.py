@@ -82,7 +82,9 @@ class Saver:
     def save(self, sess, save_path, global_step=None, latest_filename=None,
              meta_graph_suffix="meta", write_meta_graph=True, write_state=True,
              strip_default_attrs=False, save_debug_info=False) -> str:
-        """Writes ``save_path[-global_step].npz``; returns the checkpoint prefix."""
+        """Writes ``save_path[-global_step].npz`` and, with ``write_meta_graph``, the graph
+        beside it as ``<prefix>.meta`` (tf.train.import_meta_graph reads it); returns the
+        checkpoint prefix."""
         self._check_session(sess)
         if global_step is not None:
             if isinstance(global_step, (Tensor, Variable)):
@@ -116,6 +118,8 @@ class Saver:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+        if write_meta_graph:
+            export_meta_graph(f"{prefix}.{meta_graph_suffix}", graph=self._graph)
         if self._max_to_keep:
             if prefix in self._last:
                 self._last.remove(prefix)
@@ -126,10 +130,11 @@ class Saver:
                 if self._saved_at.pop(old, 0.0) > self._next_keep:  # kept for good
                     self._next_keep += self._keep_every
                     continue
-                try:
-                    os.unlink(old + _SUFFIX)
-                except FileNotFoundError:
-                    pass
+                for path in (old + _SUFFIX, f"{old}.{meta_graph_suffix}"):
+                    try:
+                        os.unlink(path)
+                    except FileNotFoundError:
+                        pass
         # max_to_keep None or 0: every file stays and none is tracked (TF1's behaviour).
         if write_state:
             _write_state(directory, prefix, self._last or [prefix],
@@ -318,3 +323,22 @@ def _resolve(ckpt_dir_or_file):
         return latest
     p = str(ckpt_dir_or_file)
     return p[:-len(_SUFFIX)] if p.endswith(_SUFFIX) else p
+
+
+def export_meta_graph(filename=None, **kwargs):
+    """``tf.train.export_meta_graph``: the default graph (or ``graph=``) and its collections
+    as a MetaGraphDef, written to ``filename`` when given (see minitf.export.meta_graph)."""
+    return _meta_graph().export_meta_graph(filename, **kwargs)
+
+
+def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **kwargs):
+    """``tf.train.import_meta_graph``: the graph of a ``.meta`` file (as ``Saver.save`` writes
+    it) added to the default graph with its collections; returns a Saver for its variables."""
+    return _meta_graph().import_meta_graph(meta_graph_or_file, clear_devices, import_scope,
+                                           **kwargs)
+
+
+def _meta_graph():
+    import importlib  # the MetaGraphDef codec lives in minitf.export (protos), as as_graph_def's
+
+    return importlib.import_module("minitf.export.meta_graph")

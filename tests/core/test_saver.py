@@ -264,3 +264,97 @@ def test_checkpoint_reader(tmp_path):
             reader.get_tensor("nope")
     with pytest.raises(tf.errors.NotFoundError, match="Failed to find any matching files"):
         tf.train.NewCheckpointReader(str(tmp_path / "missing"))
+
+
+# -- meta graphs: Saver.save writes <prefix>.meta, tf.train.import_meta_graph reads it ------------
+X_META = np.array([[1.0, 2.0], [-1.0, 0.5]], np.float32)
+
+
+def _meta_model():
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    w = tf.Variable([[1.0], [2.0]], name="w")
+    b = tf.get_variable("b", [1], initializer=tf.zeros_initializer())
+    y = tf.add(tf.matmul(x, w), b, name="y")
+    step = tf.train.get_or_create_global_step()
+    train = tf.train.AdamOptimizer(0.1).minimize(tf.reduce_mean(tf.square(y - 1.0)),
+                                                 global_step=step)
+    return x, w, y, train
+
+
+def test_import_meta_graph_restores_and_trains_on(tmp_path):
+    """Train, save (meta graph beside each checkpoint), rebuild the graph from the .meta file
+    alone in a fresh graph, restore and train on: the variables equal those of the original
+    session training on with the same feeds."""
+    x, w, y, train = _meta_model()
+    tf.add_to_collection("my_floats", 0.5)
+    tf.add_to_collection("my_ints", 7)
+    tf.add_to_collection("my_names", "first")
+    tf.add_to_collection("outputs", y)
+    saver = tf.train.Saver(max_to_keep=2)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for i in range(3):
+            sess.run(train, {x: X_META})
+            prefix = saver.save(sess, str(tmp_path / "model"), global_step=i)
+        sess.run(train, {x: X_META})
+        want_w, want_y = sess.run([w, y], {x: X_META})
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model-1.meta", "model-1.npz",
+                                            "model-2.meta", "model-2.npz"]
+    with tf.Graph().as_default() as graph:
+        restored = tf.train.import_meta_graph(prefix + ".meta")
+        assert [v.op.name for v in tf.trainable_variables()] == ["w", "b"]
+        assert "w/Adam" in [v.op.name for v in tf.global_variables()]
+        assert tf.get_collection("my_floats") == [0.5] and tf.get_collection("my_ints") == [7]
+        assert tf.get_collection("my_names") == [b"first"]
+        assert tf.get_collection("outputs") == [graph.get_tensor_by_name("y:0")]
+        [train_op] = tf.get_collection(tf.GraphKeys.TRAIN_OP)
+        with tf.Session() as sess:
+            restored.restore(sess, tf.train.latest_checkpoint(str(tmp_path)))
+            assert sess.run(tf.train.get_global_step()) == 3
+            sess.run(train_op, {"x:0": X_META})
+            np.testing.assert_allclose(sess.run("w:0"), want_w, rtol=1e-6)
+            np.testing.assert_allclose(sess.run("y:0", {"x:0": X_META}), want_y, rtol=1e-6)
+            assert sess.run(tf.train.get_global_step()) == 4
+
+
+def test_export_meta_graph_options_and_bad_files(tmp_path):
+    x, w, y, _ = _meta_model()
+    tf.add_to_collection("objects", object())  # not recordable: left out
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        tf.train.Saver().save(sess, str(tmp_path / "plain"), write_meta_graph=False)
+    assert not (tmp_path / "plain.meta").exists()
+    meta = tf.train.export_meta_graph(str(tmp_path / "m.meta"))
+    assert "objects" not in meta.collection_def and "variables" in meta.collection_def
+    tf.train.export_meta_graph(str(tmp_path / "m.pbtxt"), as_text=True)
+    with tf.Graph().as_default():
+        saver = tf.train.import_meta_graph(str(tmp_path / "m.pbtxt"), import_scope="copy")
+        assert [v.op.name for v in tf.trainable_variables()] == ["copy/w", "copy/b"]
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            np.testing.assert_allclose(sess.run("copy/y:0", {"copy/x:0": X_META}),
+                                       X_META @ [[1.0], [2.0]])
+        assert saver is not None
+    with tf.Graph().as_default():
+        assert tf.train.import_meta_graph(tf.train.export_meta_graph()) is None  # no variables
+    (tmp_path / "bad.meta").write_bytes(b"\xff\x00not a meta graph")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not a MetaGraphDef"):
+        tf.train.import_meta_graph(str(tmp_path / "bad.meta"))
+    with pytest.raises(tf.errors.NotFoundError, match="does not exist"):
+        tf.train.import_meta_graph(str(tmp_path / "missing.meta"))
+
+
+def test_tensorflow_imports_a_minitf_meta_graph(tmp_path):
+    """TensorFlow's own import_meta_graph rebuilds the variables from our VariableDefs."""
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    x, w, y, _ = _meta_model()
+    tf.train.export_meta_graph(str(tmp_path / "m.meta"))
+    graph = tf1.Graph()
+    with graph.as_default():
+        tf1.train.import_meta_graph(str(tmp_path / "m.meta"))
+        names = [v.op.name for v in tf1.trainable_variables()]
+        with tf1.Session() as sess:
+            sess.run(tf1.global_variables_initializer())
+            got = sess.run("y:0", {"x:0": X_META})
+    assert names == ["w", "b"]
+    np.testing.assert_allclose(got, X_META @ [[1.0], [2.0]])
