@@ -66,6 +66,7 @@ CANONICAL_FILES: dict[str, str] = {
     "versions.proto": "tensorflow/core/framework/versions.proto",
     "graph.proto": "tensorflow/core/framework/graph.proto",
     "summary.proto": "tensorflow/core/framework/summary.proto",
+    "variable.proto": "tensorflow/core/framework/variable.proto",
     "histogram.proto": "xla/tsl/protobuf/histogram.proto",
     "error_codes.proto": "xla/tsl/protobuf/error_codes.proto",
     "struct.proto": "tensorflow/core/protobuf/struct.proto",
