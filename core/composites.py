@@ -178,8 +178,7 @@ def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
                              "is not.")
         axis = 0 if axis is None else int(axis)
         shape = tensor.shape
-        if shape.rank is not None:
-            axis %= max(shape.rank, 1)
+        if shape.rank is not None:  # an axis out of range finds no dims: incompatible, as TF1
             shape[axis:axis + k].assert_is_compatible_with(mask.shape)
         dims = array_ops.shape(tensor)
         leading = reduction_ops.reduce_prod(dims[axis:axis + k], [0])

@@ -18,7 +18,7 @@ from . import dtypes as _dt
 from . import init_ops, nn_impl
 from .graph import convert_to_tensor
 from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops, math_ops,
-                  nn_ops, pool_ops)
+                  nn_ops, pool_ops, transform_ops)
 from .variables import get_variable, variable_scope
 
 __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
@@ -28,7 +28,11 @@ __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "
 
 @contextlib.contextmanager
 def _scope(name, default_name: str, reuse, scope_out: list | None):
-    """A layer's variable scope; a layer object (below) keeps it to reuse on later calls."""
+    """A layer's variable scope. A layer object's first call (``scope_out`` given) makes its
+    ``name`` unique, as TF1's layer objects do (``logits``, ``logits_1``), and keeps the scope
+    to reuse on later calls."""
+    if scope_out is not None and isinstance(name, str):
+        name, default_name = None, name
     with variable_scope(name, default_name=default_name, reuse=reuse) as scope:
         if scope_out is not None:
             scope_out.append(scope)
@@ -157,7 +161,8 @@ def flatten(inputs, name=None, data_format="channels_last", _scope_out=None):
     inputs = convert_to_tensor(inputs)
     with _scope(name, "flatten", None, _scope_out):
         if data_format == "channels_first" and inputs.shape.rank and inputs.shape.rank > 2:
-            inputs = array_ops.transpose(inputs, [0] + list(range(2, inputs.shape.rank)) + [1])
+            inputs = transform_ops.transpose(inputs,
+                                             [0] + list(range(2, inputs.shape.rank)) + [1])
         rest = inputs.shape[1:].num_elements() if inputs.shape.rank else None
         if rest is not None:
             return array_ops.reshape(inputs, [-1, rest])

@@ -216,6 +216,8 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
         raise ValueError(f"Attempted to map inputs that were not found in graph_def: "
                          f"[{', '.join(unknown)}]")
     order = _topological_order(nodes, index, input_map, source)
+    for node in nodes:  # before adding anything: an unknown op leaves the graph as it was
+        _opdef_of(node, source)
     created: dict[str, Operation] = {}
     with graph.as_default():
         for i in order:
@@ -294,11 +296,16 @@ def _topological_order(nodes, index, input_map, source) -> list:
     return order
 
 
-def _import_node(node, created, input_map, prefix, graph, source, content):
+def _opdef_of(node, source):
     opdef = lookup(node.op)
     if opdef is None:
         raise UnimplementedError(None, None, f"{source}: node '{node.name}' uses op type "
                                  f"'{node.op}', which minitf does not support")
+    return opdef
+
+
+def _import_node(node, created, input_map, prefix, graph, source, content):
+    opdef = _opdef_of(node, source)
     what = f"{source}: node '{node.name}' ({node.op}) attr"
     attrs = {}
     for key, av in node.attr.items():

@@ -16,7 +16,7 @@ import os
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 
-from minitf.errors import InvalidArgumentError, NotFoundError
+from minitf.errors import InvalidArgumentError
 from minitf.graph import GraphKeys, Operation, Tensor, get_default_graph
 from minitf.protos import meta_graph_pb2, variable_pb2
 from minitf.variables import Variable
@@ -25,8 +25,8 @@ from .graph_def import graph_to_graph_def, import_graph_def
 
 log = logging.getLogger("minitf.export")
 
-# The collections whose bytes are VariableDefs (TF1 registers the same ones); another
-# collection of Variables is written the same way but reads back as bytes, as in TF1.
+# The collections whose Variables are written as VariableDefs (TF1 registers the same ones);
+# another collection's Variables are written by name, and read back as their tensors, as TF1.
 VARIABLE_COLLECTIONS = (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLES,
                         GraphKeys.LOCAL_VARIABLES, GraphKeys.MODEL_VARIABLES,
                         GraphKeys.MOVING_AVERAGE_VARIABLES, GraphKeys.METRIC_VARIABLES,
@@ -44,9 +44,9 @@ def meta_graph_of(graph, collection_list=None) -> meta_graph_pb2.MetaGraphDef:
         if not values:
             continue
         col = meta_graph_pb2.CollectionDef()
-        if all(isinstance(v, Variable) for v in values):
+        if key in VARIABLE_COLLECTIONS and all(isinstance(v, Variable) for v in values):
             col.bytes_list.value.extend(_variable_def(v).SerializeToString() for v in values)
-        elif all(isinstance(v, (Tensor, Operation)) for v in values):
+        elif all(isinstance(v, (Tensor, Operation, Variable)) for v in values):
             col.node_list.value.extend(v.name for v in values)
         elif all(isinstance(v, float) for v in values):
             col.float_list.value.extend(values)
@@ -98,7 +98,7 @@ def read_meta_graph(meta_graph_or_file) -> meta_graph_pb2.MetaGraphDef:
         return meta_graph_or_file
     path = os.fspath(meta_graph_or_file)
     if not os.path.exists(path):
-        raise NotFoundError(None, None, f"File {path} does not exist.")  # TF1's IOError text
+        raise OSError(f"File {path} does not exist.")  # TF1's error and text
     with open(path, "rb") as f:
         data = f.read()
     meta = meta_graph_pb2.MetaGraphDef()
@@ -156,8 +156,9 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
             continue
         for v in values:
             graph.add_to_collection(key, v)
-    saved = [v for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES)
-             if v in variables.values()]
+    # Checkpoint keys are the names the variables had when saved, without import_scope.
+    saved = {v.op.name[len(prefix):]: v for v in graph.get_collection(
+        GraphKeys.GLOBAL_VARIABLES) if v in variables.values()}
     return Saver(saved) if saved else None
 
 

@@ -4,6 +4,8 @@ gradient) and TopKV2."""
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from ..errors import InvalidArgumentError
@@ -12,8 +14,12 @@ from .. import dtypes as _dt
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 from . import array_ops, math_ops
+from ._math_util import _check_dtype
 from ._util import const_ints, shape_from_value
 from .slicing_ops import STRIDED_SLICE_GRAD, _shape_input, _shape_str
+
+_REAL_TYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+               "uint16", "uint32", "uint64")
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
 __all__ = ["gather", "gather_nd", "scatter_nd", "unique", "unsorted_segment_sum"]
@@ -304,7 +310,13 @@ def _gather_nd_kernel(params, indices):
     return params.reshape((n, size))[rows.reshape(-1)].reshape(rows.shape + params.shape[k:])
 
 
+_INDEX_TYPES = ("int32", "int64")
+
+
 def _gather_nd_infer(params, indices):
+    _check_dtype(indices, _INDEX_TYPES, "Tindices")
+    if indices.shape.rank == 0:
+        raise shape_error("Shape must be at least rank 1 but is rank 0")
     idims, pdims = indices.shape.as_tuple(), params.shape.as_tuple()
     if idims is None or not idims or idims[-1] is None or pdims is None:
         return [TensorSpec(TensorShape(None), params.dtype)]
@@ -316,7 +328,15 @@ def _gather_nd_infer(params, indices):
 
 
 def _gather_nd_grad(op, dy):
+    """TF's rule: for indices of shape (n, 1), rows of params, an IndexedSlices (so sparse
+    optimizer updates apply); else a dense ScatterNd."""
     params, indices = op.inputs
+    if indices.shape.rank == 2 and indices.shape[-1].value == 1:
+        from ..indexed_slices import IndexedSlices
+        from .transform_ops import squeeze
+
+        return [IndexedSlices(dy, squeeze(indices, axis=[-1]), array_ops.shape(
+            params, out_type=indices.dtype))._with_static_shape(params.shape), None]
     dx = SCATTER_ND(indices, dy, array_ops.shape(params, out_type=indices.dtype))
     dx.set_shape(params.shape)
     return [dx, None]
@@ -349,7 +369,17 @@ def _scatter_nd_kernel(indices, updates, shape):
 
 
 def _scatter_nd_infer(indices, updates, shape):
+    _check_dtype(indices, _INDEX_TYPES, "Tindices")
+    if indices.shape.rank == 0:
+        raise shape_error("Shape must be at least rank 1 but is rank 0")
     dims = shape_from_value(shape)
+    idims = indices.shape.as_tuple()
+    if idims is not None and idims[-1] is not None and dims.rank is not None and \
+            updates.shape.rank is not None:
+        want = TensorShape(list(idims[:-1])).concatenate(dims[idims[-1]:])
+        if not updates.shape.is_compatible_with(want):
+            raise shape_error(f"Dimensions of updates {updates.shape} must be "
+                              f"indices.shape[:-1] + shape[indices.shape[-1]:] = {want}")
     return [TensorSpec(dims, updates.dtype)]
 
 
@@ -389,12 +419,15 @@ def _top_k_kernel(input, k, *, sorted):  # noqa: A002 - TF's argument names
     if k < 0 or k > x.shape[-1]:
         raise InvalidArgumentError(None, None, f"input must have at least k columns. Had "
                                    f"{x.shape[-1]}, needed {k}")
-    # Largest first; equal values keep their order (the lower index first), as TF's.
-    order = np.argsort(-x if x.dtype.kind != "u" else ~x, axis=-1, kind="stable")[..., :k]
+    # Largest first, equal values by position (the lower index first), as TF's: a stable
+    # ascending sort of the reversed row, read backwards (negating would overflow INT_MIN).
+    n = x.shape[-1]
+    order = (n - 1 - np.argsort(x[..., ::-1], axis=-1, kind="stable"))[..., ::-1][..., :k]
     return np.take_along_axis(x, order, axis=-1), order.astype(np.int32)
 
 
 def _top_k_infer(input, k, *, sorted):  # noqa: A002
+    _check_dtype(input, _REAL_TYPES, "T")
     if k.shape.rank not in (None, 0):
         raise shape_error(f"Shape must be rank 0 but is rank {k.shape.rank}")
     kv = const_ints(k)
@@ -415,6 +448,8 @@ def _top_k_grad(op, dvalues, _):
     from .transform_ops import expand_dims
 
     x, indices = op.inputs[0], op.outputs[1]
+    if indices.shape.rank is not None and indices.shape[-1].value == 0:
+        return [array_ops.zeros_like(x), None]  # k = 0: nothing was picked
     in_shape = array_ops.shape(x)
     cols = array_ops.shape(indices)[-1]
     width = in_shape[-1]
@@ -437,8 +472,10 @@ TOP_K_V2 = register(OpDef(
 ))
 
 
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
 def top_k(input, k=1, sorted=True, name=None):  # noqa: A002
     """``tf.nn.top_k`` / ``tf.math.top_k``: (values, indices) of the ``k`` largest entries of
-    the last axis, largest first (ties: the lower index first)."""
-    values, indices = TOP_K_V2(input, k, sorted=sorted, name=name or "TopKV2")
-    return values, indices
+    the last axis, largest first (ties: the lower index first), as TF's namedtuple."""
+    return TopKV2(*TOP_K_V2(input, k, sorted=sorted, name=name or "TopKV2"))

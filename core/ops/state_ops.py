@@ -122,6 +122,9 @@ def is_variable_initialized(variable, name=None):
 
 # -- Scatter*: updates of the rows ``indices`` of a variable -------------------------------------
 def _scatter_infer(ref, indices, updates, *, use_locking):
+    if indices.dtype not in (_dt.int32, _dt.int64):
+        raise TypeError(f"Value passed to parameter 'indices' has DataType "
+                        f"{indices.dtype.name} not in list of allowed values: int32, int64")
     want = indices.shape.concatenate(ref.shape[1:]) if ref.shape.rank else TensorShape(None)
     if updates.shape.rank != 0 and not updates.shape.is_compatible_with(want):
         raise shape_error(f"Shapes must be equal: updates has shape {updates.shape}, but "
@@ -160,10 +163,16 @@ def _scatter(name: str, apply):
 
 
 def _divide_at(var, idx, upd):
-    if var.dtype.kind not in "fc":
-        raise InvalidArgumentError(None, None, f"ScatterDiv of {var.dtype} variables is not "
-                                   "supported (floating point only)")
-    np.divide.at(var, idx, upd)
+    if var.dtype.kind in "fc":
+        np.divide.at(var, idx, upd)
+        return
+    # Integers: C's division (toward zero), one index at a time as repeats must apply in turn.
+    upd = np.broadcast_to(upd, idx.shape + var.shape[1:])
+    for i, u in zip(idx.reshape(-1), upd.reshape((-1,) + var.shape[1:])):
+        if np.any(u == 0):
+            raise InvalidArgumentError(None, None, "ScatterDiv: integer division by zero")
+        q = np.abs(var[i]) // np.abs(u)
+        var[i] = np.where((var[i] < 0) != (u < 0), -q, q)
 
 
 def _set_rows(var, idx, upd):

@@ -167,3 +167,41 @@ def test_gather_nd_scatter_nd_and_top_k_match_tensorflow():
 
     for ours, theirs in zip(run(tf), run(tf1)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_review_fixes_for_gather_nd_top_k_scatter_and_boolean_mask():
+    """From a probe against tf.compat.v1: gather_nd's gradient for rows is sparse (so
+    Momentum moves only the rows looked up: every row ends at 0.8 here, by hand); top_k ranks
+    INT_MIN last and answers a namedtuple; k = 0 has a zero gradient; integer scatter_div
+    divides toward zero; indices must be integers; bad masks' axes are refused."""
+    emb = tf.Variable(np.ones((3, 2), np.float32))
+    i = tf.placeholder(tf.int32, [None, 1])
+    loss = tf.reduce_sum(tf.square(tf.gather_nd(emb, i)))
+    (grad,) = tf.gradients(loss, emb)
+    assert isinstance(grad, tf.IndexedSlices)
+    train = tf.train.MomentumOptimizer(0.1, 0.9).minimize(loss)
+    r = tf.nn.top_k(tf.constant([[3, -2 ** 31, 5]], tf.int32), 3)
+    x = tf.placeholder(tf.float32, [2, 3])
+    (g0,) = tf.gradients(tf.reduce_sum(tf.nn.top_k(x, 0).values), x)
+    iv = tf.Variable([[30, -40], [7, 9]])
+    div = tf.scatter_div(iv, [0, 0], [[3, 4], [2, -3]])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for row in range(3):
+            sess.run(train, {i: [[row]]})
+        np.testing.assert_allclose(sess.run(emb), np.full((3, 2), 0.8), rtol=1e-6)
+        values, indices = sess.run(r)
+        np.testing.assert_array_equal(values, [[5, 3, -2 ** 31]])
+        np.testing.assert_array_equal(sess.run(r.indices), [[2, 0, 1]])
+        np.testing.assert_array_equal(sess.run(g0, {x: np.ones((2, 3))}), np.zeros((2, 3)))
+        np.testing.assert_array_equal(sess.run(div), [[5, 3], [7, 9]])  # 30/3/2, -40/4/-3
+    with pytest.raises(TypeError, match="not in list of allowed values: int32, int64"):
+        tf.gather_nd(tf.zeros([2, 2]), [[1.0]])
+    with pytest.raises(TypeError, match="not in list of allowed values: int32, int64"):
+        tf.scatter_nd([[1.7]], [5.0], [3])
+    with pytest.raises(TypeError, match="not in list of allowed values: int32, int64"):
+        tf.scatter_add(iv, tf.constant([0.0]), [[1, 1]])
+    with pytest.raises(ValueError, match="must be indices.shape"):
+        tf.scatter_nd([[0], [1]], [[1.0, 2.0]], [3, 2])
+    with pytest.raises(ValueError, match="incompatible"):
+        tf.boolean_mask(tf.zeros([2, 3, 4]), [True, False], axis=3)

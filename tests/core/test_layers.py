@@ -261,3 +261,20 @@ def test_a_layer_object_shares_its_variables_across_calls():
         tf.layers.Dense(3, unit=3)
     with pytest.raises(AttributeError, match="no attribute 'filters'"):
         _ = layer.filters
+
+
+def test_layer_objects_make_their_names_unique_and_flatten_channels_first():
+    """As TF1: three Dense(name="logits") objects get logits, logits_1, logits_2; Flatten of
+    channels_first input puts channels last first (values by hand)."""
+    x = tf.placeholder(tf.float32, [None, 3])
+    layers = [tf.layers.Dense(2, name="logits") for _ in range(3)]
+    for layer in layers:
+        layer(x)
+    assert [layer.name for layer in layers] == ["logits", "logits_1", "logits_2"]
+    assert [v.op.name for v in tf.global_variables()][::2] == [
+        "logits/kernel", "logits_1/kernel", "logits_2/kernel"]
+    flat = tf.layers.Flatten(data_format="channels_first")(
+        tf.constant(np.arange(12.0).reshape(1, 2, 3, 2)))
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(flat), np.arange(12.0).reshape(1, 2, 6)
+                                      .transpose(0, 2, 1).reshape(1, 12))

@@ -340,7 +340,7 @@ def test_export_meta_graph_options_and_bad_files(tmp_path):
     (tmp_path / "bad.meta").write_bytes(b"\xff\x00not a meta graph")
     with pytest.raises(tf.errors.InvalidArgumentError, match="not a MetaGraphDef"):
         tf.train.import_meta_graph(str(tmp_path / "bad.meta"))
-    with pytest.raises(tf.errors.NotFoundError, match="does not exist"):
+    with pytest.raises(OSError, match="does not exist"):
         tf.train.import_meta_graph(str(tmp_path / "missing.meta"))
 
 
@@ -358,3 +358,29 @@ def test_tensorflow_imports_a_minitf_meta_graph(tmp_path):
             got = sess.run("y:0", {"x:0": X_META})
     assert names == ["w", "b"]
     np.testing.assert_allclose(got, X_META @ [[1.0], [2.0]])
+
+
+def test_meta_graph_import_scope_restores_and_collections_of_variables(tmp_path):
+    """Under import_scope the returned Saver still finds the checkpoint's (unscoped) names; a
+    collection of Variables other than TF1's variable collections comes back as their tensors;
+    a graph an unknown op type stops is left as it was."""
+    x, w, y, _ = _meta_model()
+    tf.add_to_collection("my_vars", w)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(w.assign([[3.0], [4.0]]))
+        prefix = tf.train.Saver().save(sess, str(tmp_path / "m"))
+    with tf.Graph().as_default() as graph:
+        saver = tf.train.import_meta_graph(prefix + ".meta", import_scope="imp")
+        assert tf.get_collection("my_vars") == [graph.get_tensor_by_name("imp/w:0")]
+        with tf.Session() as sess:
+            saver.restore(sess, prefix)
+            np.testing.assert_array_equal(sess.run("imp/w:0"), [[3.0], [4.0]])
+    from minitf.protos import meta_graph_pb2
+
+    meta = meta_graph_pb2.MetaGraphDef.FromString(open(prefix + ".meta", "rb").read())
+    meta.graph_def.node.add(name="save/SaveV2", op="SaveV2")
+    with tf.Graph().as_default() as graph:
+        with pytest.raises(tf.errors.UnimplementedError, match="'SaveV2'"):
+            tf.train.import_meta_graph(meta)
+        assert graph.get_operations() == []
