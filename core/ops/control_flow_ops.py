@@ -30,8 +30,39 @@ def _switch_infer(data, pred):
 def _switch_grad(op, grad_false, grad_true):
     """The two outputs' gradients merged: only the taken branch's is live. tf.gradients gives
     an output without a gradient zeros_like(output), which is live exactly when that branch is
-    taken (TF1's ZerosLikeOutsideLoop), so the merged gradient always has a value."""
-    return [MERGE([grad_false, grad_true])[0], None]
+    taken (TF1's ZerosLikeOutsideLoop), so the merged gradient always has a value. Sparse
+    gradients (a gather in a branch) merge part by part and stay sparse, a dense one taken as
+    all its rows, as TF1's merge does."""
+    from ..indexed_slices import IndexedSlices
+
+    if not any(isinstance(g, IndexedSlices) for g in (grad_false, grad_true)):
+        return [MERGE([grad_false, grad_true])[0], None]
+    parts = [_as_slices(g) for g in (grad_false, grad_true)]
+    if len({p.indices.dtype for p in parts}) > 1:  # Merge needs one dtype: int64 for both
+        parts = [IndexedSlices(p.values, _cast64(p.indices), _cast64(p.dense_shape))
+                 for p in parts]
+    merged = IndexedSlices(*(MERGE([getattr(p, k) for p in parts])[0]
+                             for k in ("values", "indices", "dense_shape")))
+    return [merged._with_static_shape(op.inputs[0].shape), None]
+
+
+def _as_slices(g):
+    """``g`` as an IndexedSlices: itself, or a dense gradient as all of its rows."""
+    from ..indexed_slices import IndexedSlices
+    from .array_ops import SHAPE, range_
+
+    if isinstance(g, IndexedSlices):
+        if g.dense_shape is None:
+            raise ValueError("a sparse gradient through a conditional needs its dense_shape")
+        return g
+    dims = SHAPE(g, out_type=_dt.int32)  # the op, not a folded Const: dead with g, as it must
+    return IndexedSlices(g, range_(dims[0]), dims)
+
+
+def _cast64(t):
+    from .math_ops import cast
+
+    return t if t.dtype == _dt.int64 else cast(t, _dt.int64)
 
 
 SWITCH = register(OpDef(
@@ -40,6 +71,7 @@ SWITCH = register(OpDef(
     infer=_switch_infer,
     grad=_switch_grad,
     dead="makes",
+    sparse_grad=True,
 ))
 
 
@@ -63,11 +95,20 @@ def _merge_infer(inputs):
 
 def _merge_grad(op, grad, _):
     """The gradient goes to the input that was live: TF1's general Merge rule, a Switch of the
-    gradient on ``value_index == i`` per input."""
+    gradient on ``value_index == i`` per input (of each part of a sparse gradient)."""
+    from ..indexed_slices import IndexedSlices
     from .logic_ops import equal
 
     index = op.outputs[1]
-    return [SWITCH(grad, equal(index, np.int32(i)))[1] for i in range(len(op.inputs))]
+    out = []
+    for i in range(len(op.inputs)):
+        taken = equal(index, np.int32(i))
+        if isinstance(grad, IndexedSlices):
+            out.append(IndexedSlices(*(None if t is None else SWITCH(t, taken)[1] for t in (
+                grad.values, grad.indices, grad.dense_shape)))._with_static_shape(grad.shape))
+        else:
+            out.append(SWITCH(grad, taken)[1])
+    return out
 
 
 MERGE = register(OpDef(
@@ -76,4 +117,5 @@ MERGE = register(OpDef(
     infer=_merge_infer,
     grad=_merge_grad,
     dead="takes",
+    sparse_grad=True,
 ))

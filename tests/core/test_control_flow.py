@@ -488,3 +488,43 @@ def test_initialized_value_is_the_value_once_initialized():
         sess.run(a.assign(5.0))
         sess.run(b.initializer)
         assert sess.run(b) == 15.0
+
+
+def test_sparse_gradients_stay_sparse_through_cond():
+    """A gather in a branch gives an IndexedSlices through Switch and Merge: the taken
+    branch's rows, and from the other branch's Switch all rows as zeros, as TF1's merge makes
+    them (by hand: ids [0, 2] in the true branch, 3 per element). Momentum's sparse update then
+    trains as tf.compat.v1 with v1 control flow does."""
+    table = np.arange(8, dtype=np.float32).reshape(4, 2) / 4.0
+    steps = [([0, 2], True), ([1], False), ([3, 3], True), ([2], True)]
+
+    def run(T):
+        graph = T.Graph()
+        with graph.as_default():
+            emb = T.Variable(table)
+            ids = T.placeholder(T.int32, [None])
+            p = T.placeholder(T.bool, [])
+            y = T.cond(p, lambda: T.gather(emb, ids) * 3.0, lambda: T.gather(emb, ids) ** 2)
+            loss = T.reduce_sum(y)
+            grad = T.gradients(loss, emb)[0]
+            train = T.train.MomentumOptimizer(0.1, 0.9).minimize(loss)
+            with T.Session() as sess:
+                sess.run(T.global_variables_initializer())
+                first = sess.run(grad, {ids: [0, 2], p: True})
+                for i, pv in steps:
+                    sess.run(train, {ids: i, p: pv})
+                return type(grad).__name__, first, sess.run(emb)
+
+    kind, first, got = run(tf)
+    assert kind == "IndexedSlices"
+    np.testing.assert_array_equal(first.indices, [0, 1, 2, 3, 0, 2])
+    np.testing.assert_array_equal(first.values, [[0, 0]] * 4 + [[3, 3]] * 2)
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    tf1.disable_control_flow_v2()  # TF1's Switch/Merge (TF 2's If op gives no zero rows)
+    try:
+        theirs = run(tf1)
+    finally:
+        tf1.enable_control_flow_v2()
+    assert theirs[0] == "IndexedSlices"
+    np.testing.assert_array_equal(theirs[1].indices, first.indices)
+    np.testing.assert_allclose(got, theirs[2], rtol=1e-5)
