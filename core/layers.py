@@ -19,7 +19,7 @@ from . import init_ops, nn_impl
 from .graph import convert_to_tensor
 from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops, math_ops,
                   nn_ops, pool_ops, transform_ops)
-from .variables import get_variable, variable_scope
+from .variables import VariableScope, get_variable, variable_scope
 
 __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
            "batch_normalization", "Layer", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
@@ -29,8 +29,16 @@ __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "
 @contextlib.contextmanager
 def _scope(name, default_name: str, reuse, scope_out: list | None):
     """A layer's variable scope. A layer object's first call (``scope_out`` given) makes its
-    ``name`` unique, as TF1's layer objects do (``logits``, ``logits_1``), and keeps the scope
-    to reuse on later calls."""
+    ``name`` unique, as TF1's layer objects do (``logits``, ``logits_1``), and keeps the scope;
+    its later calls (the scope given back) reuse its variables and put their ops in its
+    first name scope again (``fc/Relu_1``), wherever they are made."""
+    if scope_out is not None and isinstance(name, VariableScope):
+        from .graph import get_default_graph
+
+        with variable_scope(name, reuse=True, auxiliary_name_scope=False) as scope, \
+                get_default_graph().name_scope(name.original_name_scope):
+            yield scope
+        return
     if scope_out is not None and isinstance(name, str):
         name, default_name = None, name
     with variable_scope(name, default_name=default_name, reuse=reuse) as scope:
@@ -170,9 +178,10 @@ def flatten(inputs, name=None, data_format="channels_last", _scope_out=None):
 
 
 def _select(training, if_true, if_false):
-    """TF1's smart_cond(training, ...) without control flow: both computed, one chosen. The
-    result has the branches' shape (a ``training`` placeholder of unknown rank must not make
-    it unknown, as tf.cond does not)."""
+    """TF1's smart_cond(training, ...) as a select: both computed, one chosen. A tf.cond
+    would skip one, but these branches are cheap and free of side effects, and a select keeps
+    the layers' graphs plain dataflow. The result has the branches' shape (a ``training``
+    placeholder of unknown rank must not make it unknown, as tf.cond does not)."""
     out = logic_ops.where_v2(math_ops.cast(training, "bool"), if_true, if_false)
     out.set_shape(if_true.shape.merge_with(if_false.shape))
     return out
@@ -181,8 +190,9 @@ def _select(training, if_true, if_false):
 def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None,
             _scope_out=None):
     """Drops a fraction ``rate`` of the inputs (scaling the rest by ``1 / (1 - rate)``) when
-    ``training``; the identity otherwise. A ``training`` tensor selects at run time (where TF1
-    builds a tf.cond, the dropped values are computed either way and one is selected)."""
+    ``training``; the identity otherwise. A ``training`` tensor selects at run time: where TF1
+    builds a tf.cond, minitf computes both the dropped and the plain values and picks one
+    (see _select)."""
     inputs = convert_to_tensor(inputs)
     with _scope(name, "dropout", None, _scope_out):
         if isinstance(training, (bool, np.bool_)):
@@ -350,8 +360,7 @@ class Layer:
 
         fn = type(self)._fn
         if self._scope is not None:
-            return fn(inputs, *args, **kwargs, **self._config, name=self._scope,
-                      **({"reuse": True} if "reuse" in inspect.signature(fn).parameters else {}))
+            return fn(inputs, *args, **kwargs, **self._config, name=self._scope, _scope_out=[])
         before = set(global_variables())
         opened: list = []
         out = fn(inputs, *args, **kwargs, **self._config, name=self._name, _scope_out=opened)

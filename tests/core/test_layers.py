@@ -278,3 +278,20 @@ def test_layer_objects_make_their_names_unique_and_flatten_channels_first():
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(flat), np.arange(12.0).reshape(1, 2, 6)
                                       .transpose(0, 2, 1).reshape(1, 12))
+
+
+def test_a_layer_objects_later_calls_name_their_ops_in_its_scope():
+    """As TF1's layer objects (names from tf.compat.v1): fc/Relu, fc/Relu_1 (even when called
+    under another scope), fc/Relu_2; a pooling layer's second call max_pooling2d/MaxPool_1."""
+    x = tf.placeholder(tf.float32, [None, 3])
+    fc = tf.layers.Dense(2, activation=tf.nn.relu, name="fc")
+    first = fc(x)
+    with tf.variable_scope("other"):
+        second = fc(x)
+    third = fc(x)
+    pool = tf.layers.MaxPooling2D(2, 2)
+    images = tf.placeholder(tf.float32, [None, 4, 4, 1])
+    pool(images)
+    assert [t.op.name for t in (first, second, third, pool(images))] == [
+        "fc/Relu", "fc/Relu_1", "fc/Relu_2", "max_pooling2d/MaxPool_1"]
+    assert [v.op.name for v in tf.global_variables()] == ["fc/kernel", "fc/bias"]

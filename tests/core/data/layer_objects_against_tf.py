@@ -1,6 +1,7 @@
 """minitf's tf.layers objects (Dense, Conv2D, pooling, Flatten, Dropout, BatchNormalization)
 against tf.compat.v1's (Keras 2 layers): a model that calls a shared Dense twice, the values
-after two Adam steps and the layers' variables (all, trainable, non-trainable).
+after two Adam steps, the layers' variables (all, trainable, non-trainable) and the names of the
+shared layer's outputs (a second call's ops go in the first call's name scope).
 Prints one line per case, "OK" when everything agrees. Run with TF_USE_LEGACY_KERAS=1 (see
 test_layers.py)."""
 
@@ -45,7 +46,7 @@ def run(T, seed=0):
                  [v.op.name for v in layer.trainable_variables],
                  [v.op.name for v in layer.non_trainable_variables]) for layer in layers]
         attrs = [shared.kernel.op.name, shared.bias.op.name, bn.moving_mean.op.name,
-                 shared.units, drop.rate, conv.filters]
+                 shared.units, drop.rate, conv.filters, a.op.name, b.op.name]
         with T.Session() as sess:
             sess.run(T.global_variables_initializer())
             xv = rng.standard_normal((5, 6, 6, 2)).astype(np.float32)
