@@ -6,8 +6,9 @@ when it is taken, and gradients flow back through the taken branch only.
 While a branch function runs, its ``CondContext`` is the graph's current one: ``apply_op`` hands
 it each new op's inputs, and it replaces every tensor made outside the branch by that tensor
 routed through a Switch (made once per tensor and branch), and gives an op with no data inputs
-a control input on the branch's pivot, as TF1's CondContext does. A variable an op updates
-(a ref input) is not switched: the update's value input is, which is enough to hold it back.
+a control input on the branch's pivot, as TF1's CondContext does. A variable goes through a
+RefSwitch (read only if the branch runs); one an op updates (a ref input) is not switched at
+all: the update's value input is, which is enough to hold the update back.
 As in TF1, the ops of a branch cannot be fetched; the cond's results can.
 """
 
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import collections
 
-from .graph import Operation, Tensor, convert_to_tensor, get_default_graph, name_scope
+from .graph import (Operation, Tensor, _is_variable_output, convert_to_tensor,
+                    get_default_graph, name_scope)
 from .ops.array_ops import identity
-from .ops.control_flow_ops import MERGE, SWITCH
+from .ops.control_flow_ops import MERGE, REF_SWITCH, SWITCH
 
 __all__ = ["case", "cond"]
 
@@ -40,8 +42,9 @@ class CondContext:
             return self.external.get(t, t)
         self.values.add(t)
         source = t if self.outer is None else self.outer.add_value(t)
+        switch = REF_SWITCH if _is_variable_output(source) else SWITCH  # a variable: by reference
         with self.graph.control_dependencies(None):  # outside every branch and control scope
-            switched = SWITCH(source, self.pred)[self.branch]
+            switched = switch(source, self.pred)[self.branch]
         self._own(switched.op)
         ctx = self.outer
         while ctx is not None:  # the outer branches hold the Switch as one of their own ops

@@ -987,7 +987,11 @@ def _convert_args(opdef, args, graph):
 
 
 def _is_variable_output(t: Tensor) -> bool:
-    return t._op._opdef.resource == "variable" and not t._op._opdef.ref_args
+    """A variable's storage tensor, directly or through a RefSwitch (tf.cond's reference)."""
+    op = t._op
+    while op._opdef.type == "RefSwitch":
+        op = op._inputs[0]._op
+    return op._opdef.resource == "variable" and not op._opdef.ref_args
 
 
 def _as_tensor_or_none(v):

@@ -19,7 +19,6 @@ import numpy as np
 from .errors import FailedPreconditionError, InvalidArgumentError, OpError, ResourceExhaustedError
 from .graph import Operation, Tensor, _arg_slices, evaluate_kernel
 from .opdef import DEAD, identity_kernel
-from .ops.control_flow_ops import switch_kernel
 
 
 # Constant folding evaluates ops whose results have at most this many elements.
@@ -142,6 +141,8 @@ class Plan:
         out = [s[i] for i in self._fetch_slots]
         if self._conditional:
             for k, v in enumerate(out):
+                if type(v) is Cell:  # a RefSwitch output fetched: the variable's value
+                    out[k] = v = v.get()
                 if v is DEAD:
                     raise InvalidArgumentError(
                         None, None, f"Retval[{k}] does not have value: {self.fetches[k].name} "
@@ -247,6 +248,7 @@ class _Compiler:
         folded: list[Operation] = []
         todo: list[Operation] = []
         out_slots: list[tuple] = []
+        ref_slots: set[int] = set()  # RefSwitch outputs: a variable's Cell, read by consumers
         for op in order:
             if self.fold and self._try_fold(op, fed, slot_of, new_slot, const_slots):
                 folded.append(op)
@@ -262,7 +264,7 @@ class _Compiler:
             if op._opdef.kernel is identity_kernel and op._inputs and op._outputs[0] not in fed \
                     and not (op in dead and any(c in dead for c in op._control_inputs)):
                 src = op._inputs[0]
-                if src in slot_of:
+                if src in slot_of and slot_of[src] not in ref_slots:  # a ref's read must run
                     slot_of[op._outputs[0]] = slot_of[src]
                     ran.setdefault(op, slot_of[src])
                     continue
@@ -274,6 +276,8 @@ class _Compiler:
                     slot_of[t] = new_slot()
                     outs.append(slot_of[t])
             out_slots.append(tuple(outs))
+            if op._opdef.type == "RefSwitch":
+                ref_slots.update(slot_of[t] for t in op._outputs if t in slot_of)
             ran.setdefault(op, outs[0] if outs else None)  # a fed output: the op's own value
             todo.append(op)
 
@@ -296,6 +300,10 @@ class _Compiler:
             r = self._reads(op, slot_of, cells)
             if op in dead:
                 r += [ran[c] for c in op._control_inputs if c in dead]
+                # A variable reached through a RefSwitch (a ref argument, bound to its Cell):
+                # its slot says whether that branch runs.
+                r += [slot_of[op._inputs[i]] for i in self._ref_positions(op)
+                      if slot_of.get(op._inputs[i]) in ref_slots]
             reads.append(r)
             slot_reads.update(r)
         kept = [k for k, op in enumerate(todo)
@@ -318,7 +326,7 @@ class _Compiler:
             if i not in keep:
                 frees[k].append(i)
 
-        self._slot_reads = slot_reads
+        self._ref_slots = ref_slots
         plan._steps = [self._bind(op, slot_of, out_slots[k], tuple(frees[k]))
                        for k, op in enumerate(todo)]
         for k, op in enumerate(todo):
@@ -359,8 +367,11 @@ class _Compiler:
         return out
 
     def _data_inputs(self, op: Operation):
+        """Inputs the op needs computed first: all but ref arguments bound to a variable, and
+        those too when they come through a RefSwitch (which says whether the op runs)."""
         refs = self._ref_positions(op)
-        return [t for k, t in enumerate(op._inputs) if k not in refs]
+        return [t for k, t in enumerate(op._inputs)
+                if k not in refs or t._op._opdef.type == "RefSwitch"]
 
     def _needed_ops(self, fed) -> set:
         plan = self.plan
@@ -477,15 +488,12 @@ class _Compiler:
                     argspec.append(("bound", self._cell_for(op, op._inputs[a])))
                     continue
                 slot = slot_of[op._inputs[a]]
-                argspec.append(("cell", self._cells[slot]) if slot in self._cells else slot)
+                argspec.append(("cell", self._cells[slot]) if slot in self._cells else
+                               ("deref", slot) if slot in self._ref_slots else slot)
             else:
-                argspec.append([slot_of[t] for t in op._inputs[a:b]])
-        if opdef.dead == "makes" and isinstance(argspec[0], tuple) and argspec[0][0] == "cell":
-            used = [o in self._slot_reads for o in outs]
-            if used.count(True) == 1:
-                # A variable switched into one branch (tf.cond reading it): read it only when
-                # that branch is taken, as TF1's RefSwitch defers the read to the branch.
-                kernel, pre, argspec = _switch_cell, [argspec[0][1], used.index(True)], argspec[1:]
+                slots = [slot_of[t] for t in op._inputs[a:b]]
+                argspec.append(("derefs", slots) if self._ref_slots.intersection(slots)
+                               else slots)
         if refs and kw.get("use_locking"):
             # TF's use_locking: the update holds the variable's lock (numpy releases the GIL
             # inside large operations, so unlocked updates from two threads can interleave).
@@ -496,6 +504,8 @@ class _Compiler:
 
     def _cell_for(self, op, t: Tensor):
         src = t._op
+        while src._opdef.type == "RefSwitch":  # tf.cond's reference to the variable
+            src = src._inputs[0]._op
         if src._opdef.resource != "variable" or src._opdef.ref_args:
             raise InvalidArgumentError(None, op, f"Input {t.name} of {op.type} '{op.name}' must "
                                        "be a variable")
@@ -523,12 +533,9 @@ def _unless_dead(step, reads: tuple, outs: tuple, free: tuple, ran: int | None):
     return guarded
 
 
-def _switch_cell(cell: Cell, used: int, pred):
-    """Switch's kernel for a variable whose output ``used`` is the only one read."""
-    out = switch_kernel(cell, pred)  # checks pred; the cell stands in for its value
-    if out[used] is DEAD:
-        return DEAD, DEAD
-    return (DEAD, cell.get()) if used else (cell.get(), DEAD)
+def _deref(v):
+    """A slot's value: a RefSwitch's Cell read, anything else (DEAD too) as it is."""
+    return v.get() if type(v) is Cell else v
 
 
 def _locked(kernel, lock):
@@ -565,7 +572,8 @@ def _make_step(kernel, pre, argspec, outs, kw, free):
         pre.append(argspec.pop(0)[1])  # leading bound args (the cells updates write to)
     fn = functools.partial(kernel, *pre, **kw) if (pre or kw) else kernel
     kinds = tuple("s" if isinstance(a, int) else "c" if isinstance(a, tuple) and
-                  a[0] == "cell" else "x" for a in argspec)
+                  a[0] == "cell" else "r" if isinstance(a, tuple) and a[0] == "deref" else "x"
+                  for a in argspec)
     if "x" not in kinds and len(argspec) <= 4 and len(free) <= 4 and 1 <= len(outs) <= 2:
         values = [a if isinstance(a, int) else a[1] for a in argspec]
         return _step_factory(kinds, len(outs), len(free))(fn, *values, *outs, *free)
@@ -577,6 +585,10 @@ def _make_step(kernel, pre, argspec, outs, kw, free):
             getters.append((1, tuple(a)))
         elif a[0] == "cell":
             getters.append((3, a[1]))
+        elif a[0] == "deref":
+            getters.append((4, a[1]))
+        elif a[0] == "derefs":
+            getters.append((5, tuple(a[1])))
         else:
             getters.append((2, a[1]))
     single = len(outs) == 1
@@ -591,6 +603,10 @@ def _make_step(kernel, pre, argspec, outs, kw, free):
                 args.append([s[i] for i in x])
             elif kind == 3:
                 args.append(x.get())
+            elif kind == 4:
+                args.append(s[x].get())
+            elif kind == 5:
+                args.append([_deref(s[i]) for i in x])
             else:
                 args.append(x)
         r = fn(*args)
@@ -607,12 +623,14 @@ def _make_step(kernel, pre, argspec, outs, kw, free):
 @functools.cache
 def _step_factory(kinds: tuple, n_outs: int, n_free: int):
     """Generates (once per shape) a maker of straight-line step closures. ``kinds`` says per
-    argument "s" (a slot) or "c" (a variable Cell, read when the step runs); e.g. ("s", "c"),
-    1 output, 1 freed slot: ``def step(s): s[o0] = fn(s[a0], a1.get()); s[f0] = None``."""
+    argument "s" (a slot), "c" (a variable Cell, read when the step runs) or "r" (a slot
+    holding a RefSwitch's Cell, read likewise); e.g. ("s", "c"), 1 output, 1 freed slot:
+    ``def step(s): s[o0] = fn(s[a0], a1.get()); s[f0] = None``."""
     a = [f"a{i}" for i in range(len(kinds))]
     o = [f"o{i}" for i in range(n_outs)]
     f = [f"f{i}" for i in range(n_free)]
-    args = ", ".join(f"s[{x}]" if k == "s" else f"{x}.get()" for x, k in zip(a, kinds))
+    args = ", ".join(f"s[{x}]" if k == "s" else f"{x}.get()" if k == "c" else f"s[{x}].get()"
+                     for x, k in zip(a, kinds))
     lines = [f"def make(fn, {', '.join(a + o + f)}):",
              "    def step(s):",
              f"        {', '.join(f's[{x}]' for x in o)} = fn({args})"]

@@ -1,5 +1,7 @@
 """TF1's conditional dataflow: Switch, which sends its input down one of two outputs and leaves
-the other dead, and Merge, which forwards whichever of its inputs is live. ``tf.cond``
+the other dead, and Merge, which forwards whichever of its inputs is live; RefSwitch and
+RefMerge are their forms for a variable (a reference: the variable is read, or assigned, only
+where the taken branch uses it). ``tf.cond``
 (core/control_flow.py) builds on them, and TF1 graphs that use them load and run as they are.
 The executor (core/plan.py) propagates the dead values (core/opdef.py's DEAD)."""
 
@@ -19,6 +21,11 @@ def switch_kernel(data, pred):
         raise InvalidArgumentError(None, None, "The second input must be a scalar, but it has "
                                    f"shape {list(p.shape)}")
     return (DEAD, data) if p else (data, DEAD)
+
+
+# RefSwitch's data is a variable's Cell (a ref argument): the live output holds the Cell itself,
+# which the executor reads where a consumer takes the value (core/plan.py), and an update
+# consumer writes through, so nothing reads an uninitialized variable in the branch not taken.
 
 
 def _switch_infer(data, pred):
@@ -75,6 +82,16 @@ SWITCH = register(OpDef(
 ))
 
 
+REF_SWITCH = register(OpDef(
+    "RefSwitch", inputs=["data:Ref(T)", "pred:bool"],
+    kernel=switch_kernel,
+    infer=_switch_infer,
+    grad=_switch_grad,
+    dead="makes",
+    sparse_grad=True,
+))
+
+
 def _merge_kernel(inputs):
     for i, v in enumerate(inputs):
         if v is not DEAD:
@@ -113,6 +130,15 @@ def _merge_grad(op, grad, _):
 
 MERGE = register(OpDef(
     "Merge", inputs=["inputs:N*T"],
+    kernel=_merge_kernel,
+    infer=_merge_infer,
+    grad=_merge_grad,
+    dead="takes",
+    sparse_grad=True,
+))
+
+REF_MERGE = register(OpDef(
+    "RefMerge", inputs=["inputs:N*T"],
     kernel=_merge_kernel,
     infer=_merge_infer,
     grad=_merge_grad,

@@ -39,6 +39,9 @@ def test_switch_and_merge_ops():
         with pytest.raises(tf.errors.InvalidArgumentError,
                            match=r"Retval\[0\] does not have value: Switch:1 is on the branch"):
             sess.run(t, {x: X, p: False})
+        ref_out, ref_index = lookup("RefMerge")([f * 10.0, t + 1.0])  # TF1's form for refs
+        np.testing.assert_array_equal(sess.run(ref_out, {x: X, p: False}), X * 10.0)
+        assert sess.run(ref_index, {x: X, p: True}) == 1
     with pytest.raises(ValueError, match="Shape must be rank 0 but is rank 1"):
         switch(x, tf.constant([True, False]))
     q = tf.placeholder(tf.bool)  # unknown rank: checked when it runs
@@ -528,3 +531,81 @@ def test_sparse_gradients_stay_sparse_through_cond():
     assert theirs[0] == "IndexedSlices"
     np.testing.assert_array_equal(theirs[1].indices, first.indices)
     np.testing.assert_allclose(got, theirs[2], rtol=1e-5)
+
+
+def test_ref_switch_defers_reads_and_updates():
+    """RefSwitch passes the variable itself: an update through its output (as TF1 graphs
+    assign in a branch) happens only when that branch runs, and a read only then too."""
+    p = tf.placeholder(tf.bool, [])
+    count = tf.Variable(0.0)
+    _, taken = lookup("RefSwitch")(count._ref(), p)
+    bump = tf.assign_add(taken, 1.0)
+    read = tf.identity(taken) * 10.0
+    unset = tf.Variable(5.0)
+    _, unset_taken = lookup("RefSwitch")(unset._ref(), p)
+    unset_read = tf.identity(unset_taken)
+    v = tf.Variable(2.0)
+    y = tf.cond(p, lambda: v.read_value() * 3.0, lambda: tf.constant(0.0))  # the ref: RefSwitch
+    assert "RefSwitch" in {op.type for op in tf.get_default_graph().get_operations()
+                           if op.name.startswith("cond/")}
+    with tf.Session() as sess:
+        sess.run([count.initializer, v.initializer])
+        for pv in (True, False, True):
+            sess.run(bump.op, {p: pv})  # a dead target just does not run
+        assert sess.run(count) == 2.0
+        assert sess.run(read, {p: True}) == 20.0
+        with pytest.raises(tf.errors.InvalidArgumentError, match="does not have value"):
+            sess.run(unset_read, {p: False})  # not read: dead, no uninitialized error
+        with pytest.raises(tf.errors.FailedPreconditionError, match="uninitialized"):
+            sess.run(unset_read, {p: True})
+        assert sess.run(y, {p: True}) == 6.0 and sess.run(y, {p: False}) == 0.0
+        (grad,) = tf.gradients(y, v)
+        assert sess.run(grad, {p: True}) == 3.0 and sess.run(grad, {p: False}) == 0.0
+
+
+def test_ref_switch_graphs_move_both_ways_with_tensorflow():
+    """A TF1 graph with an assign in a branch and initialized_value (RefSwitch) runs in minitf
+    as in TensorFlow, and minitf's initialized_value graph runs in TensorFlow with only the
+    dependent variable's initializer (its read is deferred there too)."""
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    from minitf.protos import graph_pb2
+
+    tf1.disable_control_flow_v2()
+    try:
+        g = tf1.Graph()
+        with g.as_default():
+            p = tf1.placeholder(tf1.bool, [], name="p")
+            step = tf1.Variable(0.0, name="step", use_resource=False)
+            a = tf1.Variable([1.0, 2.0], name="a", use_resource=False)
+            b = tf1.Variable(a.initialized_value() * 2.0, name="b", use_resource=False)
+            tf1.cond(p, lambda: tf1.assign_add(step, 1.0), lambda: tf1.identity(step),
+                     name="up")
+            want = []
+            with tf1.Session() as sess:
+                sess.run(b.initializer)  # a is not initialized yet: its initial value
+                want.append(sess.run(b))
+                sess.run(tf1.global_variables_initializer())
+                want += [sess.run("up/Merge:0", {p: pv}) for pv in (True, False, True)]
+        graph_def = graph_pb2.GraphDef.FromString(g.as_graph_def().SerializeToString())
+    finally:
+        tf1.enable_control_flow_v2()
+    assert "RefSwitch" in {n.op for n in graph_def.node}
+    with tf.Graph().as_default():
+        tf.import_graph_def(graph_def, name="")
+        with tf.Session() as sess:
+            sess.run("b/Assign")
+            got = [sess.run("b:0")]
+            sess.run(["step/Assign", "a/Assign", "b/Assign"])
+            got += [sess.run("up/Merge:0", {"p:0": pv}) for pv in (True, False, True)]
+    for w, o in zip(want, got):
+        np.testing.assert_array_equal(o, w)
+    with tf.Graph().as_default() as ours:
+        a = tf.Variable([1.0, 2.0], name="a")
+        tf.Variable(a.initialized_value() * 2.0, name="b")
+    theirs = tf1.Graph()
+    with theirs.as_default():
+        tf1.import_graph_def(tf1.GraphDef.FromString(
+            ours.as_graph_def().SerializeToString()), name="")
+        with tf1.Session() as sess:
+            sess.run("b/Assign")
+            np.testing.assert_array_equal(sess.run("b:0"), [2.0, 4.0])

@@ -124,6 +124,8 @@ COVERED_BY = {
     # Dead outputs are not values: the run-time routing and gradients have their own tests.
     "Switch": "test_control_flow.py::test_switch_and_merge_ops",
     "Merge": "test_control_flow.py::test_switch_and_merge_ops",
+    "RefMerge": "test_control_flow.py::test_switch_and_merge_ops",
+    "RefSwitch": "test_control_flow.py::test_ref_switch_defers_reads_and_updates",
     "VariableV2": "test_variables.py::test_variable_lifecycle",
     "Assign": "test_variables.py::test_variable_lifecycle",
     "AssignAdd": "test_variables.py::test_assign_add_and_sub_update_in_place",
