@@ -127,12 +127,17 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
     from .ops import array_ops, concat_split_ops
 
     out = []
-    graph = xs[0].graph if xs else None
-    for x, g in zip(xs, gradients(ys, xs)):
-        n = x.shape.num_elements()
-        if n is None:
+    if not xs:
+        return out
+    for x in xs:
+        if x.shape.num_elements() is None:
             raise ValueError(f"tf.hessians needs a fully defined shape for {x.name}, got "
                              f"{x.shape}")
+    graph = xs[0].graph
+    with graph.as_default(), graph.name_scope(name):
+        firsts = gradients(ys, xs)
+    for x, g in zip(xs, firsts):
+        n = x.shape.num_elements()
         if g is None:
             out.append(None)
             continue

@@ -416,7 +416,9 @@ def _top_k_kernel(input, k, *, sorted):  # noqa: A002 - TF's argument names
     k = int(k)
     if x.ndim < 1:
         raise InvalidArgumentError(None, None, "input must be at least 1-D")
-    if k < 0 or k > x.shape[-1]:
+    if k < 0:
+        raise InvalidArgumentError(None, None, f"Need k >= 0, got {k}")
+    if k > x.shape[-1]:
         raise InvalidArgumentError(None, None, f"input must have at least k columns. Had "
                                    f"{x.shape[-1]}, needed {k}")
     # Largest first, equal values by position (the lower index first), as TF's: a stable

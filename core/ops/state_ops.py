@@ -14,6 +14,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
+from ._math_util import _check_dtype
 
 __all__ = ["assign", "assign_add", "assign_sub", "is_variable_initialized", "scatter_add",
            "scatter_div", "scatter_max", "scatter_min", "scatter_mul", "scatter_sub",
@@ -122,9 +123,7 @@ def is_variable_initialized(variable, name=None):
 
 # -- Scatter*: updates of the rows ``indices`` of a variable -------------------------------------
 def _scatter_infer(ref, indices, updates, *, use_locking):
-    if indices.dtype not in (_dt.int32, _dt.int64):
-        raise TypeError(f"Value passed to parameter 'indices' has DataType "
-                        f"{indices.dtype.name} not in list of allowed values: int32, int64")
+    _check_dtype(indices, ("int32", "int64"), "indices")
     want = indices.shape.concatenate(ref.shape[1:]) if ref.shape.rank else TensorShape(None)
     if updates.shape.rank != 0 and not updates.shape.is_compatible_with(want):
         raise shape_error(f"Shapes must be equal: updates has shape {updates.shape}, but "

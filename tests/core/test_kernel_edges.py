@@ -141,6 +141,8 @@ def test_gather_nd_scatter_nd_and_top_k_refuse_bad_input():
         with pytest.raises(tf.errors.InvalidArgumentError, match="at least k columns. Had 3, "
                                                                  "needed 4"):
             sess.run(tf.nn.top_k(params, k), {params: np.zeros((2, 3)), k: 4})
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Need k >= 0, got -1"):
+            sess.run(tf.nn.top_k(params, k), {params: np.zeros((2, 3)), k: -1})
     with pytest.raises(ValueError, match="last dimension >= k = 4 but is 3"):
         tf.nn.top_k(params, 4)
     with pytest.raises(ValueError, match="indices.shape\\[-1\\] must be <= params.rank"):
