@@ -4,6 +4,8 @@
 - ``save_model(export_dir, frozen_or_session, ...)`` / ``load_saved_model(path)``.
 - ``write_graph_def(path, graph)`` / ``load_frozen_graph(path, inputs, outputs)``.
 - ``graph_to_graph_def`` / ``import_graph_def``: Graph <-> GraphDef proto.
+- ``meta_graph``: TF1 ``.meta`` files (MetaGraphDef), behind ``tf.train.export_meta_graph`` /
+  ``import_meta_graph`` and ``Saver.save``.
 """
 
 from .freeze import (PREDICT_METHOD, FrozenGraph, convert_variables_to_constants,  # noqa: F401
