@@ -13,7 +13,8 @@ from .flags import app
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
                      int16, int32, int64, string, uint8, uint16, uint32, uint64)
 from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
-from .composites import boolean_mask, eye, norm, reverse, reverse_v2, sequence_mask, tensordot
+from .composites import (boolean_mask, einsum, eye, norm, reverse, reverse_v2, sequence_mask,
+                         tensordot)
 from .control_flow import case, cond
 from .gradients import gradients, hessians
 from .indexed_slices import IndexedSlices, IndexedSlicesValue

@@ -156,3 +156,77 @@ def test_boolean_mask_matches_numpy_and_tensorflow():
     assert list(their_shapes) == list(shapes)
     for a, b in zip((rows, picked, grad), theirs):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+EINSUM_CASES = [("ij,jk->ik", [(3, 4), (4, 5)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
+                ("i,i->", [(4,), (4,)]), ("ij->ji", [(3, 4)]), ("ij->", [(3, 4)]),
+                ("ij->j", [(3, 4)]), ("bhqd,bhkd->bhqk", [(2, 3, 4, 5), (2, 3, 6, 5)]),
+                ("abc,cd->abd", [(2, 3, 4), (4, 5)]), ("i,j->ij", [(3,), (4,)]),
+                ("ij,jk", [(3, 4), (4, 5)]), ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+                ("ijk,ikl->jl", [(2, 3, 4), (2, 4, 5)]), ("ab,cd->", [(2, 3), (4, 5)]),
+                ("b a, c a -> b c", [(3, 4), (5, 4)])]
+
+
+@pytest.mark.parametrize("equation,shapes", EINSUM_CASES, ids=[c[0] for c in EINSUM_CASES])
+def test_einsum_matches_numpy(equation, shapes):
+    """Values against np.einsum with known and unknown input shapes; the static shape is
+    exact when the inputs' are; the gradient of sum(out * w) equals np.einsum's own rule for
+    the first input (the output's subscripts against the others)."""
+    rng = np.random.default_rng(len(equation))
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    holders = [tf.placeholder(tf.float32, [None] * len(s)) for s in shapes]
+    out = tf.einsum(equation, *holders)
+    static = tf.einsum(equation, *[tf.constant(a) for a in arrays])
+    want = np.einsum(equation.replace(" ", ""), *arrays)
+    assert static.shape.as_list() == list(want.shape)
+    weights = rng.standard_normal(want.shape).astype(np.float32)
+    (grad,) = tf.gradients(tf.reduce_sum(out * weights), holders[0])
+    with tf.Session() as sess:
+        got, got_static, got_grad = sess.run([out, static, grad], dict(zip(holders, arrays)))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got_static, want, rtol=1e-4, atol=1e-5)
+    # d/dA sum(w * einsum(A, B...)) = einsum(w, B... -> A's subscripts), summing A's letters
+    # that the output and other operands lack (broadcast back as ones).
+    eq = equation.replace(" ", "")
+    lhs, _, out_spec = eq.partition("->")
+    specs = lhs.split(",")
+    if "->" not in eq:
+        used = "".join(specs)
+        out_spec = "".join(sorted(c for c in set(used) if used.count(c) == 1))
+    ones = {c: n for s, shp in zip(specs, shapes) for c, n in zip(s, shp)}
+    lonely = [c for c in specs[0] if c not in out_spec and all(c not in s for s in specs[1:])]
+    extra = [np.ones(ones[c], np.float32) for c in lonely]
+    rule = ",".join([out_spec] + specs[1:] + lonely) + "->" + specs[0]
+    np.testing.assert_allclose(got_grad, np.einsum(rule, weights, *arrays[1:], *extra),
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_einsum_refuses_what_it_cannot_do_and_matches_tensorflow():
+    a = tf.zeros([2, 3])
+    with pytest.raises(ValueError, match="has 2 operands, got 1 inputs"):
+        tf.einsum("ij,jk->ik", a)
+    with pytest.raises(ValueError, match="rank 2, but subscripts 'ijk'"):
+        tf.einsum("ijk->k", a)
+    with pytest.raises(ValueError, match="output subscript 'z'"):
+        tf.einsum("ij->z", a)
+    with pytest.raises(ValueError, match="'j' is 3 in one input and 4"):
+        tf.einsum("ij,jk->ik", a, tf.zeros([4, 5]))
+    with pytest.raises(NotImplementedError, match="ellipses"):
+        tf.einsum("...ij->...ji", a)
+    with pytest.raises(NotImplementedError, match="repeated in one operand"):
+        tf.einsum("ii->i", tf.zeros([3, 3]))
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    rng = np.random.default_rng(7)
+    q, k = (rng.standard_normal((2, 3, 4, 5)).astype(np.float32) for _ in range(2))
+
+    def run(T):
+        graph = T.Graph()
+        with graph.as_default():
+            qt, kt = T.constant(q), T.constant(k)
+            scores = T.einsum("bhqd,bhkd->bhqk", qt, kt)
+            grads = T.gradients(T.reduce_sum(T.square(scores)), [qt, kt])
+            with T.Session() as sess:
+                return sess.run([scores] + grads)
+
+    for ours, theirs in zip(run(tf), run(tf1)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
