@@ -223,7 +223,7 @@ def einsum(equation, *inputs, **kwargs):
     if missing:
         raise ValueError(f"einsum: output subscript {missing[0]!r} is not in any input of "
                          f"{equation!r}")
-    with name_scope(name, "einsum", inputs) as scope:
+    with name_scope(name, "einsum", inputs):
         tensors = [convert_to_tensor(t, name=f"input_{i}") for i, t in enumerate(inputs)]
         known: dict = {}
         for t, spec in zip(tensors, specs):
@@ -247,7 +247,7 @@ def einsum(equation, *inputs, **kwargs):
             result, rspec = _einsum_sum_out(result, rspec, later)
         if rspec != out:
             result = transform_ops.transpose(result, [rspec.index(c) for c in out])
-        return array_ops.identity(result, name=scope)
+        return array_ops.identity(result, name="Einsum")  # <scope>/Einsum, TF's op's name
 
 
 def _einsum_sum_out(t, spec: str, needed: str):

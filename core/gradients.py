@@ -122,7 +122,9 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
              aggregation_method=None):
     """TF1's ``tf.hessians``: per x, the second derivatives of sum(ys), shaped
     ``x.shape + x.shape``. Each row is the gradient of one element of the gradient, built
-    here one by one, so x's size must be known (TF1 builds a while loop instead)."""
+    here one by one, so x's size must be known (TF1 builds a while loop instead). An x the
+    ys do not depend on is a ValueError, as in TF1; one they depend on linearly gives zeros
+    (where TF1 fails)."""
     xs = [_to_tensor(x) for x in _as_list(xs)]
     from .ops import array_ops, concat_split_ops
 
@@ -138,9 +140,9 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
         firsts = gradients(ys, xs)
     for x, g in zip(xs, firsts):
         n = x.shape.num_elements()
-        if g is None:
-            out.append(None)
-            continue
+        if g is None:  # as TF1, whose reshape of the missing gradient fails
+            raise ValueError(f"None values not supported: the ys do not depend on {x.name}, "
+                             "so it has no Hessian")
         with graph.as_default(), graph.name_scope(name):
             flat = array_ops.reshape(convert_to_tensor(g), [-1])
             rows = []

@@ -316,6 +316,8 @@ class Layer:
         self.dtype = dtype
         self._scope = None
         self._variables: list = []
+        self._updates: list = []  # ops its calls added to UPDATE_OPS (batch norm's averages)
+        self._losses: list = []  # regularization losses its variables added
         self.built = False
 
     def __getattr__(self, key):  # the configuration: layer.units, layer.rate...
@@ -355,18 +357,54 @@ class Layer:
 
     non_trainable_weights = non_trainable_variables
 
+    @property
+    def updates(self) -> list:
+        """The update ops its calls made (batch norm's moving averages), as in UPDATE_OPS."""
+        return list(self._updates)
+
+    @property
+    def losses(self) -> list:
+        """The regularization losses of its variables."""
+        return list(self._losses)
+
+    def get_weights(self) -> list:
+        """Its variables' values, read in the default session."""
+        from .session import get_default_session
+
+        session = get_default_session()
+        if session is None:
+            raise ValueError("get_weights needs a default session (with tf.Session() as s)")
+        return session.run(self._variables)
+
+    def set_weights(self, weights):
+        """Assigns values to its variables in the default session (as Variable.load)."""
+        if len(weights) != len(self._variables):
+            raise ValueError(f"You called `set_weights(weights)` on layer {self.name!r} with a "
+                             f"weight list of length {len(weights)}, but the layer was "
+                             f"expecting {len(self._variables)} weights.")
+        for v, w in zip(self._variables, weights):
+            v.load(w)
+
     def __call__(self, inputs, *args, **kwargs):
+        from .graph import GraphKeys, get_default_graph
         from .variables import global_variables
 
         fn = type(self)._fn
+        graph = get_default_graph()
+        updates = len(graph.get_collection(GraphKeys.UPDATE_OPS))
         if self._scope is not None:
-            return fn(inputs, *args, **kwargs, **self._config, name=self._scope, _scope_out=[])
-        before = set(global_variables())
-        opened: list = []
-        out = fn(inputs, *args, **kwargs, **self._config, name=self._name, _scope_out=opened)
-        self._scope = opened[0]
-        self._variables = [v for v in global_variables() if v not in before]
-        self.built = True
+            out = fn(inputs, *args, **kwargs, **self._config, name=self._scope, _scope_out=[])
+        else:
+            before = set(global_variables())
+            losses = len(graph.get_collection(GraphKeys.REGULARIZATION_LOSSES))
+            opened: list = []
+            out = fn(inputs, *args, **kwargs, **self._config, name=self._name,
+                     _scope_out=opened)
+            self._scope = opened[0]
+            self._variables = [v for v in global_variables() if v not in before]
+            self._losses = graph.get_collection(GraphKeys.REGULARIZATION_LOSSES)[losses:]
+            self.built = True
+        self._updates += graph.get_collection(GraphKeys.UPDATE_OPS)[updates:]
         return out
 
     apply = __call__

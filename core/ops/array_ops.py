@@ -59,8 +59,8 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
             elif flat.size and flat.size < n:  # TF1 repeats the last value
                 arr = np.concatenate([flat, np.repeat(flat[-1:], n - flat.size)]).reshape(shape)
             else:
-                raise TypeError(f"Too many elements provided. Needed at most {n}, but received "
-                                f"{flat.size}")
+                raise ValueError(f"Too many elements provided. Needed at most {n}, but received "
+                                 f"{flat.size}")  # TF1's type and words (constant_op_test)
     if isinstance(value, np.ndarray) and np.may_share_memory(arr, value):
         arr = arr.copy()  # the graph keeps its own copy, as TF does; the caller's stays writable
     arr.flags.writeable = False

@@ -152,7 +152,7 @@ def test_constant_shape_fill_rule():
     with tf.Session() as sess:
         assert sess.run(tf.constant(7, shape=[2, 2])).tolist() == [[7, 7], [7, 7]]
         assert sess.run(tf.constant([1, 2], shape=[4])).tolist() == [1, 2, 2, 2]
-    with pytest.raises(TypeError, match="Too many elements"):
+    with pytest.raises(ValueError, match="Too many elements provided. Needed at most"):
         tf.constant([1, 2, 3], shape=[2])
 
 

@@ -295,3 +295,29 @@ def test_a_layer_objects_later_calls_name_their_ops_in_its_scope():
     assert [t.op.name for t in (first, second, third, pool(images))] == [
         "fc/Relu", "fc/Relu_1", "fc/Relu_2", "max_pooling2d/MaxPool_1"]
     assert [v.op.name for v in tf.global_variables()] == ["fc/kernel", "fc/bias"]
+
+
+def test_layer_objects_report_updates_losses_and_weights():
+    """As TF1's layer objects: batch norm's moving-average updates in .updates (once per
+    call), the kernel regularizer's loss in .losses, get_weights/set_weights through the
+    default session."""
+    x = tf.placeholder(tf.float32, [None, 3])
+    training = tf.placeholder(tf.bool, [])
+    bn = tf.layers.BatchNormalization()
+    bn(x, training=training)
+    assert len(bn.updates) == 2
+    assert bn.updates == tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+    dense = tf.layers.Dense(2, kernel_regularizer=lambda w: tf.reduce_sum(w * w))
+    dense(x)
+    assert dense.losses == tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
+    assert len(dense.losses) == 1 and dense.updates == []
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        kernel = np.arange(6, dtype=np.float32).reshape(3, 2)
+        dense.set_weights([kernel, np.ones(2, np.float32)])
+        got = dense.get_weights()
+        np.testing.assert_array_equal(got[0], kernel)
+        np.testing.assert_array_equal(got[1], [1.0, 1.0])
+        np.testing.assert_allclose(sess.run(dense.losses[0]), np.sum(kernel ** 2))
+        with pytest.raises(ValueError, match="expecting 2 weights"):
+            dense.set_weights([kernel])

@@ -717,16 +717,18 @@ def test_converting_a_sparse_gradient_twice_makes_one_dense_tensor():
 
 def test_hessians_match_hand_computed_second_derivatives():
     """sum(x**3) + x'Ax has Hessian diag(6x) + A + A'; for a matrix x the result is shaped
-    x.shape + x.shape; an x the ys do not depend on gives None."""
+    x.shape + x.shape; an x the ys do not depend on is a ValueError, as in TF1."""
     a = np.array([[1.0, 2.0, 0.0], [-1.0, 3.0, 1.0], [0.5, 1.0, 4.0]], np.float32)
     xv = np.array([1.0, -2.0, 3.0], np.float32)
     x = tf.placeholder(tf.float32, [3])
     unused = tf.placeholder(tf.float32, [2])
     y = tf.reduce_sum(x ** 3) + tf.reduce_sum(x * tf.matmul(a, tf.reshape(x, [3, 1]))[:, 0])
-    h, none = tf.hessians(y, [x, unused])
+    (h,) = tf.hessians(y, [x])
+    with pytest.raises(ValueError, match="None values not supported"):
+        tf.hessians(y, [x, unused])
     m = tf.placeholder(tf.float32, [2, 2])
     (hm,) = tf.hessians(tf.reduce_prod(m), m)
-    assert none is None and h.shape.as_list() == [3, 3] and hm.shape.as_list() == [2, 2, 2, 2]
+    assert h.shape.as_list() == [3, 3] and hm.shape.as_list() == [2, 2, 2, 2]
     with tf.Session() as sess:
         np.testing.assert_allclose(sess.run(h, {x: xv}), np.diag(6 * xv) + a + a.T, rtol=1e-6)
         mv = np.array([[2.0, 3.0], [5.0, 7.0]], np.float32)
