@@ -333,7 +333,7 @@ class _Compiler:
             if op in dead and op._opdef.dead != "takes":
                 plan._steps[k] = _unless_dead(plan._steps[k], tuple(reads[k]), out_slots[k],
                                               tuple(frees[k]), token_of.get(op))
-        plan._conditional = bool(dead)
+        plan._conditional = any(op._opdef.dead for op in order)  # DEAD may reach a fetch
         plan._initial = initial
         plan._feed_slots = tuple(feed_slots)
         plan._fetch_slots = tuple(fetch_slots)
@@ -416,14 +416,33 @@ class _Compiler:
 
     @staticmethod
     def _maybe_dead(order, fed) -> set:
-        """The ops that may have dead inputs (data or control) when the plan runs: those
-        downstream of a Switch, and the Switches themselves."""
-        dead: set[Operation] = set()
+        """The ops that may have a dead input (data or control) when the plan runs.
+
+        Each op gets the condition under which it runs: a set of (predicate, branch) pairs
+        that must all hold, from the Switches upstream (empty: it always runs). A Merge of the
+        two branches of one predicate, which is what tf.cond builds, runs whenever what its
+        inputs have in common holds, so the ops after a cond are not conditional at all; any
+        other Merge gets a condition of its own that nothing satisfies statically."""
+        cond: dict[Operation, frozenset] = {}
+        none = frozenset()
+
+        def of(t):  # the condition under which tensor t has a value
+            if t in fed:
+                return none
+            base = cond.get(t._op, none)
+            if t._op._opdef.dead == "makes":  # Switch output k: also needs pred == k
+                return base | {(_predicate(t._op._inputs[1]), t._value_index)}
+            return base
+
         for op in order:
-            if op._opdef.dead == "makes" or any(c in dead for c in op._control_inputs) or any(
-                    t._op in dead and t not in fed for t in op._inputs):
-                dead.add(op)
-        return dead
+            ins = [of(t) for t in op._inputs] + [cond.get(c, none) for c in op._control_inputs]
+            if op._opdef.dead == "takes":
+                c = _merged_condition(op, ins, of)
+            else:
+                c = none.union(*ins)
+            if c:
+                cond[op] = c
+        return set(cond)
 
     # -- constant folding ------------------------------------------------------------------------
     def _try_fold(self, op, fed, slot_of, new_slot, const_slots) -> bool:
@@ -510,6 +529,32 @@ class _Compiler:
             raise InvalidArgumentError(None, op, f"Input {t.name} of {op.type} '{op.name}' must "
                                        "be a variable")
         return self.resources.variable(src)
+
+
+def _predicate(t: Tensor) -> Tensor:
+    """A Switch's predicate, through plain Identities (tf.cond's pred_id is one) to its
+    source, so the switches of one cond agree on it."""
+    while t._op._opdef.kernel is identity_kernel and t._op._inputs and \
+            not t._op._control_inputs and t._op._opdef.dead is None:
+        t = t._op._inputs[0]
+    return t
+
+
+def _merged_condition(op, ins, of) -> frozenset:
+    """A Merge's condition: what its two inputs share when they differ only in the branch of
+    one predicate that is itself live under what they share (tf.cond's Merge); otherwise one
+    of its own (TF's executor still runs it when any input is live)."""
+    if not any(ins):
+        return frozenset()
+    if len(ins) == 2 and not op._control_inputs:
+        a, b = ins
+        only_a, only_b = a - b, b - a
+        if len(only_a) == 1 and len(only_b) == 1:
+            (pa, ka), (pb, kb) = next(iter(only_a)), next(iter(only_b))
+            common = a & b
+            if pa is pb and ka != kb and of(pa) <= common:
+                return common
+    return frozenset({("merge", op)})
 
 
 def _unless_dead(step, reads: tuple, outs: tuple, free: tuple, ran: int | None):

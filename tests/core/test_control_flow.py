@@ -609,3 +609,28 @@ def test_ref_switch_graphs_move_both_ways_with_tensorflow():
         with tf1.Session() as sess:
             sess.run("b/Assign")
             np.testing.assert_array_equal(sess.run("b:0"), [2.0, 4.0])
+
+
+def test_what_follows_a_cond_is_not_conditional():
+    """A cond's Merge joins both branches of one predicate, so the ops after it always run:
+    the executor leaves them unguarded. A Merge of two unrelated Switches stays conditional,
+    and an op after it does not run when neither input is live."""
+    from minitf.plan import _Compiler
+
+    x = tf.placeholder(tf.float32, [None])
+    p = tf.placeholder(tf.bool, [])
+    y = tf.cond(p, lambda: x * 2.0, lambda: tf.constant(1.0) + x)  # a constant: the pivot
+    after = tf.nn.relu(y) * 3.0
+    q = tf.placeholder(tf.bool, [])
+    switch, merge = lookup("Switch"), lookup("Merge")
+    loose = tf.nn.relu(merge([switch(x, p)[1], switch(x, q)[1]])[0])
+    everything = tf.get_default_graph().get_operations()  # in creation order: topological
+    conditional = _Compiler._maybe_dead(everything, {x, p, q})
+    assert y.op not in conditional and after.op not in conditional
+    assert {"cond/mul", "cond/add", "cond/Const"} <= {op.name for op in conditional}
+    assert loose.op in conditional
+    with tf.Session() as sess:
+        np.testing.assert_allclose(sess.run(after, {x: [1.0, -3.0], p: False}), [6.0, 0.0])
+        assert sess.run(loose, {x: [2.0], p: False, q: True}) == [2.0]
+        with pytest.raises(tf.errors.InvalidArgumentError, match="does not have value"):
+            sess.run(loose, {x: [2.0], p: False, q: False})
