@@ -94,7 +94,7 @@ def freeze_signatures(sess, signatures: dict) -> tuple[Graph, dict, dict]:
                     None, None, f"Placeholder '{op.name}' ({op.outputs[0].dtype.name}, shape "
                     f"{op.outputs[0].shape}) is needed by the outputs but is not one of the "
                     f"signature inputs {sorted(t.name for t in input_set)}")
-            if op.op_def.ref_args:
+            if op.op_def.ref_args and op.type != "RefSwitch":  # a RefSwitch only reads
                 raise InvalidArgumentError(
                     None, None, f"The outputs depend on '{op.name}' ({op.type}), which updates "
                     "a variable; an inference graph cannot contain variable updates")
@@ -132,7 +132,10 @@ def freeze_signatures(sess, signatures: dict) -> tuple[Graph, dict, dict]:
             else:
                 args = group_inputs(op, [mapping[t] for t in op.inputs])
                 attrs = {k: v for k, v in op._attrs.items() if k in op.op_def.attrs}
-                new = apply_op(op.op_def, args, attrs, op.name, graph=frozen, exact_name=True,
+                # A cond's reference to a variable that is now a Const is a plain Switch, as
+                # TF's convert_variables_to_constants makes it.
+                opdef = lookup("Switch") if op.type == "RefSwitch" else op.op_def
+                new = apply_op(opdef, args, attrs, op.name, graph=frozen, exact_name=True,
                                control_inputs=controls)
             op_map[op] = new
             for old_t, new_t in zip(op.outputs, new.outputs):
@@ -161,6 +164,8 @@ def convert_variables_to_constants(sess, input_graph_def, output_node_names,
     gd = graph_to_graph_def(graph, ops=ops)
     for node in gd.node:
         op = graph.get_operation_by_name(node.name)
+        if op.type == "RefSwitch" and _reaches_variable(op) in values:
+            node.op = "Switch"  # its variable is a Const now, as TF renames it
         if op in values:
             from .graph_def import attr_to_proto
 
@@ -171,6 +176,12 @@ def convert_variables_to_constants(sess, input_graph_def, output_node_names,
             node.attr["dtype"].type = dtype
             attr_to_proto(values[op], "tensor", node.attr["value"])
     return gd
+
+
+def _reaches_variable(op):
+    while op.type == "RefSwitch":
+        op = op.inputs[0].op
+    return op
 
 
 def extract_sub_graph(graph_def, dest_nodes):

@@ -232,24 +232,29 @@ def test_cond_errors_name_the_problem():
 
 def test_cond_graph_round_trips_through_graph_def_and_freeze():
     """A frozen cond graph (Switch, Merge, control inputs on the pivots) imported again runs
-    both branches as the original did."""
+    both branches as the original did; a variable read in a branch (RefSwitch) becomes a
+    plain Switch of its Const, both through freeze and convert_variables_to_constants."""
     from minitf import export
 
     x = tf.placeholder(tf.float32, [None], name="x")
     w = tf.Variable(2.0, name="w")
-    y = tf.identity(tf.cond(tf.reduce_sum(x) > 0.0, lambda: x * w + 1.0,
+    y = tf.identity(tf.cond(tf.reduce_sum(x) > 0.0, lambda: x * w.read_value() + 1.0,
                             lambda: tf.fill(tf.shape(x), -1.0) * w), name="y")
+    assert "RefSwitch" in {op.type for op in tf.get_default_graph().get_operations()}
     sess = tf.Session()
     sess.run(tf.global_variables_initializer())
-    frozen = export.freeze(sess, {"x": x}, {"y": y})
-    graph_def = frozen.as_graph_def()
-    assert {"Switch", "Merge"} <= {n.op for n in graph_def.node}
-    with tf.Graph().as_default() as g:
-        tf.import_graph_def(graph_def, name="")
-        with tf.Session(graph=g) as s2:
-            for xv in (X, -X):
-                np.testing.assert_allclose(s2.run("y:0", {"x:0": xv}),
-                                           sess.run(y, {x: xv}))
+    frozen = export.freeze(sess, {"x": x}, {"y": y}).as_graph_def()
+    converted = tf.graph_util.convert_variables_to_constants(
+        sess, tf.get_default_graph().as_graph_def(), ["y"])
+    for graph_def in (frozen, converted):
+        ops = {n.op for n in graph_def.node}
+        assert {"Switch", "Merge"} <= ops and not {"RefSwitch", "VariableV2"} & ops
+        with tf.Graph().as_default() as g:
+            tf.import_graph_def(graph_def, name="")
+            with tf.Session(graph=g) as s2:
+                for xv in (X, -X):
+                    np.testing.assert_allclose(s2.run("y:0", {"x:0": xv}),
+                                               sess.run(y, {x: xv}))
     sess.close()
 
 
