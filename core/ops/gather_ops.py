@@ -22,7 +22,9 @@ _REAL_TYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64
                "uint16", "uint32", "uint64")
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
-__all__ = ["gather", "gather_nd", "scatter_nd", "unique", "unsorted_segment_sum"]
+__all__ = ["gather", "gather_nd", "scatter_nd", "segment_max", "segment_mean", "segment_min",
+           "segment_sum", "unique", "unsorted_segment_max", "unsorted_segment_mean",
+           "unsorted_segment_min", "unsorted_segment_sum"]
 
 
 # -- GatherV2 -------------------------------------------------------------------------------------
@@ -243,6 +245,183 @@ UNSORTED_SEGMENT_SUM = register(OpDef(
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     return UNSORTED_SEGMENT_SUM(data, segment_ids, num_segments,
                                 name=name or "UnsortedSegmentSum")
+
+
+# -- the other segment reductions ----------------------------------------------------------------
+def _extreme(dtype, largest: bool):
+    """numeric_limits<T>::max() or lowest(): an empty unsorted segment's max/min, as TF's."""
+    info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
+    return info.max if largest else info.min
+
+
+def _reduce_at(ufunc, data, rows, n, fill):
+    """``ufunc`` of data's rows (flat ``rows``, -1 dropped) into ``n`` rows starting at
+    ``fill``; also how many rows each output row got."""
+    tail = data.shape[rows.ndim:]
+    flat = data.reshape((rows.size,) + tail)
+    keep = rows.reshape(-1) >= 0
+    ids = rows.reshape(-1)[keep].astype(np.intp)
+    out = np.full((n,) + tail, fill, dtype=data.dtype)
+    ufunc.at(out, ids, flat[keep])
+    return out, np.bincount(ids, minlength=n)
+
+
+def _check_sorted_ids(data, ids, op_type):
+    if ids.ndim != 1:
+        raise InvalidArgumentError(None, None, f"segment_ids should be a vector, got shape "
+                                   f"{_shape_str(ids.shape)}")
+    if data.ndim < 1 or data.shape[0] != ids.size:
+        raise InvalidArgumentError(None, None, f"segment_ids should be the same size as "
+                                   f"dimension 0 of input, got {ids.size} and "
+                                   f"{_shape_str(data.shape)}")
+    if ids.size and ids[0] < 0:
+        raise InvalidArgumentError(None, None, f"segment ids must be >= 0, got {ids[0]}")
+    if ids.size > 1 and np.any(np.diff(ids) < 0):
+        k = int(np.argmax(np.diff(ids) < 0)) + 1
+        raise InvalidArgumentError(None, None, f"{op_type}: segment ids are not increasing: "
+                                   f"{ids[k - 1]} then {ids[k]}")
+
+
+def _sorted_segment(op_type, ufunc, mean=False):
+    def kernel(data, segment_ids):
+        data, ids = np.asarray(data), np.asarray(segment_ids)
+        _check_sorted_ids(data, ids, op_type)
+        n = int(ids[-1]) + 1 if ids.size else 0
+        if ufunc is np.add:
+            out, count = _reduce_at(np.add, data, ids, n, 0)
+            if mean:
+                shape = (n,) + (1,) * (data.ndim - 1)
+                out = (out / np.maximum(count, 1).reshape(shape)).astype(data.dtype)
+            return out
+        out, count = _reduce_at(ufunc, data, ids, n, _extreme(data.dtype, ufunc is np.minimum))
+        out[count == 0] = 0  # an empty sorted segment is 0, as TF's
+        return out
+    return kernel
+
+
+def _sorted_segment_infer(data, segment_ids):
+    if segment_ids.shape.rank not in (None, 1):
+        raise shape_error(f"Shape must be rank 1 but is rank {segment_ids.shape.rank}")
+    dims = data.shape.as_tuple()
+    if dims is not None and not dims:
+        raise shape_error("Shape must be at least rank 1 but is rank 0")
+    return [TensorSpec(TensorShape(None) if dims is None else [None, *dims[1:]], data.dtype)]
+
+
+def _unsorted_extreme_kernel(largest):
+    def kernel(data, segment_ids, num_segments):
+        data, ids = np.asarray(data), np.asarray(segment_ids)
+        n = int(num_segments)
+        _uss_kernel(np.zeros(data.shape[:ids.ndim] + (0,), data.dtype), ids, n)  # TF's checks
+        ufunc = np.maximum if largest else np.minimum
+        return _reduce_at(ufunc, data, ids, n, _extreme(data.dtype, not largest))[0]
+    return kernel
+
+
+def _extreme_grad(op, dy):
+    """TF's rule for segment max and min: the gradient goes to the entries equal to their
+    segment's result, shared equally among ties."""
+    data, ids = op.inputs[0], op.inputs[1]
+    unsorted = len(op.inputs) == 3
+    chosen = _gather_drop_negatives(op.outputs[0], ids) if unsorted else \
+        gather(op.outputs[0], ids)
+    from .logic_ops import equal, where_v2
+
+    selected = equal(data, chosen)
+    weights = math_ops.cast(selected, dy.dtype)
+    count = unsorted_segment_sum(weights, ids, op.inputs[2]) if unsorted else \
+        SEGMENT_SUM(weights, ids)
+    share = math_ops.div_no_nan(dy, count)
+    spread = _gather_drop_negatives(share, ids) if unsorted else gather(share, ids)
+    return [where_v2(selected, spread, array_ops.zeros_like(data)), None] + \
+        ([None] if unsorted else [])
+
+
+def _segment_mean_grad(op, dy):
+    data, ids = op.inputs
+    ones = array_ops.ones_like(data)
+    count = SEGMENT_SUM(ones, ids)
+    return [gather(math_ops.div_no_nan(dy, count), ids), None]
+
+
+SEGMENT_SUM = register(OpDef(
+    "SegmentSum", inputs=["data:T", "segment_ids:Tindices=int32"],
+    kernel=_sorted_segment("SegmentSum", np.add), infer=_sorted_segment_infer,
+    grad=lambda op, dy: [gather(dy, op.inputs[1]), None],
+    doc="Sums of data's rows per (sorted) segment id; an empty segment is 0.",
+))
+SEGMENT_MEAN = register(OpDef(
+    "SegmentMean", inputs=["data:T", "segment_ids:Tindices=int32"],
+    kernel=_sorted_segment("SegmentMean", np.add, mean=True), infer=_sorted_segment_infer,
+    grad=_segment_mean_grad,
+    doc="Means of data's rows per (sorted) segment id; an empty segment is 0.",
+))
+SEGMENT_MAX = register(OpDef(
+    "SegmentMax", inputs=["data:T", "segment_ids:Tindices=int32"],
+    kernel=_sorted_segment("SegmentMax", np.maximum), infer=_sorted_segment_infer,
+    grad=_extreme_grad,
+    doc="Maxima of data's rows per (sorted) segment id; an empty segment is 0.",
+))
+SEGMENT_MIN = register(OpDef(
+    "SegmentMin", inputs=["data:T", "segment_ids:Tindices=int32"],
+    kernel=_sorted_segment("SegmentMin", np.minimum), infer=_sorted_segment_infer,
+    grad=_extreme_grad,
+    doc="Minima of data's rows per (sorted) segment id; an empty segment is 0.",
+))
+UNSORTED_SEGMENT_MAX = register(OpDef(
+    "UnsortedSegmentMax", inputs=["data:T", "segment_ids:Tindices=int32",
+                                  "num_segments:Tnumsegments=int32"],
+    kernel=_unsorted_extreme_kernel(True), infer=_uss_infer, grad=_extreme_grad,
+    doc="Maxima per segment id; an empty segment is the lowest value of the dtype.",
+))
+UNSORTED_SEGMENT_MIN = register(OpDef(
+    "UnsortedSegmentMin", inputs=["data:T", "segment_ids:Tindices=int32",
+                                  "num_segments:Tnumsegments=int32"],
+    kernel=_unsorted_extreme_kernel(False), infer=_uss_infer, grad=_extreme_grad,
+    doc="Minima per segment id; an empty segment is the largest value of the dtype.",
+))
+
+
+def segment_sum(data, segment_ids, name=None):
+    return SEGMENT_SUM(data, segment_ids, name=name or "SegmentSum")
+
+
+def segment_mean(data, segment_ids, name=None):
+    return SEGMENT_MEAN(data, segment_ids, name=name or "SegmentMean")
+
+
+def segment_max(data, segment_ids, name=None):
+    return SEGMENT_MAX(data, segment_ids, name=name or "SegmentMax")
+
+
+def segment_min(data, segment_ids, name=None):
+    return SEGMENT_MIN(data, segment_ids, name=name or "SegmentMin")
+
+
+def unsorted_segment_max(data, segment_ids, num_segments, name=None):
+    return UNSORTED_SEGMENT_MAX(data, segment_ids, num_segments,
+                                name=name or "UnsortedSegmentMax")
+
+
+def unsorted_segment_min(data, segment_ids, num_segments, name=None):
+    return UNSORTED_SEGMENT_MIN(data, segment_ids, num_segments,
+                                name=name or "UnsortedSegmentMin")
+
+
+def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
+    """TF's composite: the segment sums over the segment sizes (0 for an empty segment)."""
+    from ..graph import convert_to_tensor, name_scope
+
+    with name_scope(name, "UnsortedSegmentMean", [data, segment_ids, num_segments]):
+        data = convert_to_tensor(data, name="data")
+        ids = convert_to_tensor(segment_ids, name="segment_ids")
+        total = unsorted_segment_sum(data, ids, num_segments)
+        ones = array_ops.ones_like(ids, dtype=data.dtype)
+        count = unsorted_segment_sum(ones, ids, num_segments)
+        extra = (data.shape.rank or 0) - (ids.shape.rank or 0)
+        if extra > 0:  # one count per segment, broadcast over each row's elements
+            count = array_ops.reshape(count, [-1] + [1] * extra)
+        return math_ops.div_no_nan(total, count)
 
 
 # -- Unique ---------------------------------------------------------------------------------------

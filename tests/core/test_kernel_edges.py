@@ -207,3 +207,39 @@ def test_review_fixes_for_gather_nd_top_k_scatter_and_boolean_mask():
         tf.scatter_nd([[0], [1]], [[1.0, 2.0]], [3, 2])
     with pytest.raises(ValueError, match="incompatible"):
         tf.boolean_mask(tf.zeros([2, 3, 4]), [True, False], axis=3)
+
+
+def test_segment_reductions_refuse_bad_ids_and_match_tensorflow():
+    """Sorted segment ops want increasing non-negative ids matching data's rows; the values
+    and gradients of every segment reduction (ties included: the gradient is shared) equal
+    tf.compat.v1's."""
+    data = tf.placeholder(tf.float32, [None, 2])
+    ids = tf.placeholder(tf.int32, [None])
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="not increasing: 2 then 1"):
+            sess.run(tf.segment_sum(data, ids), {data: np.ones((3, 2)), ids: [0, 2, 1]})
+        with pytest.raises(tf.errors.InvalidArgumentError, match="same size as dimension 0"):
+            sess.run(tf.segment_max(data, ids), {data: np.ones((3, 2)), ids: [0, 1]})
+        with pytest.raises(tf.errors.InvalidArgumentError, match="must be >= 0"):
+            sess.run(tf.segment_mean(data, ids), {data: np.ones((2, 2)), ids: [-1, 0]})
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    xv = np.array([[1.0, 2.0], [3.0, 2.0], [5.0, 6.0], [0.0, 6.0], [2.0, 2.0]], np.float32)
+    sorted_ids, loose_ids = [0, 0, 2, 2, 3], [1, -1, 0, 1, 0]
+
+    def run(T):
+        graph = T.Graph()
+        with graph.as_default():
+            x = T.constant(xv)
+            outs = [T.segment_sum(x, sorted_ids), T.segment_mean(x, sorted_ids),
+                    T.segment_max(x, sorted_ids), T.segment_min(x, sorted_ids),
+                    T.unsorted_segment_max(x, loose_ids, 3),
+                    T.unsorted_segment_min(x, loose_ids, 3),
+                    T.unsorted_segment_mean(x, loose_ids, 3)]
+            rows = [4, 4, 4, 4, 3, 3, 3]  # max(sorted id) + 1, and num_segments
+            weights = [np.arange(r * 2, dtype=np.float32).reshape(r, 2) for r in rows]
+            grads = [T.gradients(T.reduce_sum(o * w), x)[0] for o, w in zip(outs, weights)]
+            with T.Session() as sess:
+                return sess.run([T.convert_to_tensor(t) for t in outs + grads])
+
+    for ours, theirs in zip(run(tf), run(tf1)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)

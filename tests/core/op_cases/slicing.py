@@ -107,6 +107,36 @@ def _uss_ref(data, ids, n):
     return out
 
 
+# Distinct values, so max and min are unique and their gradient is defined.
+SEG_DATA = np.random.default_rng(11).permutation(15).reshape(5, 3).astype(np.float32) - 7.0
+_SEG_OPS = {"SegmentSum": "sum", "SegmentMean": "mean", "SegmentMax": "max", "SegmentMin": "min",
+            "UnsortedSegmentMax": "max", "UnsortedSegmentMin": "min"}
+
+
+def _segment_ref_for(op_type):
+    """The numpy reference of one segment op: row by row, the empty-segment rule by hand."""
+    kind = _SEG_OPS[op_type]
+
+    def ref(data, ids, n=None):
+        count = int(n) if n is not None else (int(ids.max()) + 1 if ids.size else 0)
+        tail = data.shape[ids.ndim:]
+        rows = data.reshape((ids.size,) + tail)
+        out = []
+        for seg in range(count):
+            members = [rows[j] for j, i in enumerate(ids.reshape(-1)) if i == seg]
+            if not members:
+                if n is None:  # sorted: an empty segment is 0
+                    out.append(np.zeros(tail, data.dtype))
+                else:  # unsorted max/min: the dtype's lowest / largest
+                    info = np.finfo(data.dtype)
+                    out.append(np.full(tail, info.min if kind == "max" else info.max))
+                continue
+            out.append({"sum": np.sum, "mean": np.mean, "max": np.max,
+                        "min": np.min}[kind](members, axis=0))
+        return np.array(out, data.dtype).reshape((count,) + tail)
+    return ref
+
+
 def _gather_nd_ref(params, indices):
     return np.array([params[tuple(ix)] for ix in indices.reshape(-1, indices.shape[-1])]
                     ).reshape(indices.shape[:-1] + params.shape[indices.shape[-1]:])
@@ -248,6 +278,25 @@ CASES = [ss_case(X, e) for e in _EXPRESSIONS] + [
     Case("UnsortedSegmentSum", [X2, np.array([1, 0, 1, 1], np.int32),
                                 np.array(2, np.int32)],
          ref=_uss_ref, exact_shape=False, id="UnsortedSegmentSum-fed-num"),
+    # Sorted segments (empty ones 0) and unsorted max/min (empty ones the dtype's extreme).
+    Case("SegmentSum", [SEG_DATA, np.array([0, 0, 2, 2, 3], np.int32)],
+         ref=_segment_ref_for("SegmentSum"), exact_shape=False),
+    Case("SegmentMean", [SEG_DATA, np.array([0, 0, 2, 2, 3], np.int32)],
+         ref=_segment_ref_for("SegmentMean"), exact_shape=False),
+    Case("SegmentMax", [SEG_DATA, np.array([0, 0, 2, 2, 3], np.int64)],
+         ref=_segment_ref_for("SegmentMax"), exact_shape=False),
+    Case("SegmentMin", [SEG_DATA, np.array([1, 1, 1, 2, 2], np.int32)],
+         ref=_segment_ref_for("SegmentMin"), exact_shape=False),
+    Case("UnsortedSegmentMax", [SEG_DATA, np.array([2, -1, 0, 1, 0], np.int32), ci(3)],
+         ref=_segment_ref_for("UnsortedSegmentMax")),
+    Case("UnsortedSegmentMin", [SEG_DATA[:4].reshape(2, 2, 3), np.array([[1, 0], [1, 1]],
+                                                                        np.int64), ci(2)],
+         ref=_segment_ref_for("UnsortedSegmentMin")),
+    # Empty unsorted segments hold the dtype's extreme (no numerical gradient through it).
+    Case("UnsortedSegmentMax", [SEG_DATA, np.array([2, -1, 0, 2, 0], np.int32), ci(4)],
+         ref=_segment_ref_for("UnsortedSegmentMax"), grad=[], id="UnsortedSegmentMax-empty"),
+    Case("UnsortedSegmentMin", [SEG_DATA, np.array([3, 3, -1, 0, 0], np.int32), ci(4)],
+         ref=_segment_ref_for("UnsortedSegmentMin"), grad=[], id="UnsortedSegmentMin-empty"),
     # GatherNd: index tuples picking elements (K = rank) or slices (K < rank).
     Case("GatherNd", [X, np.array([[2, 0, 1], [0, 3, 4], [2, 0, 1]], np.int32)],
          ref=_gather_nd_ref, id="GatherNd-elements-dup"),
