@@ -165,19 +165,25 @@ def gather(params, indices, validate_indices=None, name=None, axis=None, batch_d
 # -- UnsortedSegmentSum ---------------------------------------------------------------------------
 
 
-def _uss_kernel(data, segment_ids, num_segments):
-    data, ids = np.asarray(data), np.asarray(segment_ids)
+def _check_unsorted_segments(data_shape, ids, num_segments) -> int:
+    """TF's checks of an unsorted segment op's ids and count; returns the count."""
     n = int(num_segments)
     if n < 0:
         raise InvalidArgumentError(None, None,
                                    f"Input num_segments == {n} must not be negative.")
-    if data.shape[:ids.ndim] != ids.shape:
-        raise InvalidArgumentError(None, None, f"data.shape = {_shape_str(data.shape)} does not "
+    if data_shape[:ids.ndim] != ids.shape:
+        raise InvalidArgumentError(None, None, f"data.shape = {_shape_str(data_shape)} does not "
                                    f"start with segment_ids.shape = {_shape_str(ids.shape)}")
     if ids.size and ids.max() >= n:
         pos = _first_bad(ids >= n)
         raise InvalidArgumentError(None, None, f"{_index_str('segment_ids', pos)} = {ids[pos]} "
                                    f"is out of range [0, {n})")
+    return n
+
+
+def _uss_kernel(data, segment_ids, num_segments):
+    data, ids = np.asarray(data), np.asarray(segment_ids)
+    n = _check_unsorted_segments(data.shape, ids, num_segments)
     tail = data.shape[ids.ndim:]
     width = int(np.prod(tail, dtype=np.int64))
     flat_ids = ids.reshape(-1).astype(np.intp, copy=False)
@@ -311,8 +317,7 @@ def _sorted_segment_infer(data, segment_ids):
 def _unsorted_extreme_kernel(largest):
     def kernel(data, segment_ids, num_segments):
         data, ids = np.asarray(data), np.asarray(segment_ids)
-        n = int(num_segments)
-        _uss_kernel(np.zeros(data.shape[:ids.ndim] + (0,), data.dtype), ids, n)  # TF's checks
+        n = _check_unsorted_segments(data.shape, ids, num_segments)
         ufunc = np.maximum if largest else np.minimum
         return _reduce_at(ufunc, data, ids, n, _extreme(data.dtype, not largest))[0]
     return kernel
