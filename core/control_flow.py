@@ -18,6 +18,7 @@ import collections
 
 from .graph import (Operation, Tensor, _is_variable_output, convert_to_tensor,
                     get_default_graph, name_scope)
+from .nest import describe, flatten, pack, structure
 from .ops.array_ops import identity
 from .ops.control_flow_ops import MERGE, REF_SWITCH, SWITCH
 
@@ -86,7 +87,7 @@ class CondContext:
             result = fn()
             if result is None:
                 raise ValueError(f"'{what}' must have a return value.")
-            leaves = [self._output(v) for v in _flatten(result)]
+            leaves = [self._output(v) for v in flatten(result)]
         finally:
             graph._cond_context = saved
         return result, leaves
@@ -138,12 +139,12 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
                                                                               "false_fn")
         if not strict:
             res_t, res_f = _unpack_singleton(res_t), _unpack_singleton(res_f)
-        if _structure(res_t) != _structure(res_f):
-            same_nesting = _structure(res_t, types=False) == _structure(res_f, types=False)
+        if structure(res_t) != structure(res_f):
+            same_nesting = structure(res_t, types=False) == structure(res_f, types=False)
             raise (TypeError if same_nesting else ValueError)(
                 f"Incompatible return {'types' if same_nesting else 'values'} of 'true_fn' and "
-                f"'false_fn': they do not have the same nested structure ({_describe(res_t)} "
-                f"and {_describe(res_f)})")
+                f"'false_fn': they do not have the same nested structure ({describe(res_t)} "
+                f"and {describe(res_f)})")
         if not flat_t:
             raise ValueError("'true_fn' and 'false_fn' must return at least one result.")
         for t, f in zip(flat_t, flat_f):
@@ -152,7 +153,7 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
                                  f"type(s). Received {t.dtype.name} from 'true_fn' and "
                                  f"{f.dtype.name} from 'false_fn'.")
         merged = [MERGE([f, t])[0] for f, t in zip(flat_f, flat_t)]
-        return _pack(res_t, iter(merged))
+        return pack(res_t, iter(merged))
 
 
 def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"):
@@ -247,44 +248,6 @@ def _case_pairs(pred_fn_pairs, exclusive, name) -> list:
             raise TypeError(f"fn for pred {pred.name} must be callable.")
         out.append((pred, fn))
     return out
-
-
-# -- nested results: lists, tuples (named too) and dicts of tensors -------------------------------
-def _flatten(v) -> list:
-    if isinstance(v, dict):
-        return [x for k in sorted(v) for x in _flatten(v[k])]
-    if isinstance(v, (list, tuple)):
-        return [x for item in v for x in _flatten(item)]
-    return [v]
-
-
-def _structure(v, types=True):
-    if isinstance(v, dict):
-        return ("dict", tuple((k, _structure(v[k], types)) for k in sorted(v)))
-    if isinstance(v, (list, tuple)):
-        return (type(v).__name__ if types else "seq", tuple(_structure(x, types) for x in v))
-    return "."
-
-
-def _describe(v) -> str:
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{k!r}: {_describe(v[k])}" for k in sorted(v)) + "}"
-    if isinstance(v, (list, tuple)):
-        inner = ", ".join(_describe(x) for x in v)
-        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
-    return "tensor"
-
-
-def _pack(structure, leaves):
-    if isinstance(structure, dict):
-        packed = {k: _pack(structure[k], leaves) for k in sorted(structure)}
-        return {k: packed[k] for k in structure}
-    if isinstance(structure, (list, tuple)):
-        items = [_pack(x, leaves) for x in structure]
-        if isinstance(structure, tuple) and hasattr(structure, "_fields"):  # a namedtuple
-            return type(structure)(*items)
-        return type(structure)(items)
-    return next(leaves)
 
 
 def _unpack_singleton(v):

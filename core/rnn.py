@@ -14,25 +14,12 @@ import collections
 from . import dtypes as _dt
 from . import init_ops
 from .graph import convert_to_tensor, get_default_graph
+from .nest import flatten, pack
 from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, nn_ops,
                   unary_ops)
 from .variables import get_variable, variable_scope
 
 LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ["c", "h"])
-
-
-def _flatten(state):
-    if isinstance(state, tuple):
-        return [t for s in state for t in _flatten(s)]
-    return [state]
-
-
-def _pack_like(structure, flat):
-    """``flat`` (an iterator) in the nesting of ``structure``."""
-    if isinstance(structure, tuple):
-        items = [_pack_like(s, flat) for s in structure]
-        return type(structure)(*items) if hasattr(structure, "_fields") else tuple(items)
-    return next(flat)
 
 
 class RNNCell:
@@ -265,8 +252,8 @@ def _unroll(cell, steps, initial_state, dtype, sequence_length, scope):
             if sequence_length is not None:
                 alive = logic_ops.greater(sequence_length, t)  # a row per batch entry
                 output = logic_ops.where(alive, output, array_ops.zeros_like(output))
-                flat_new, flat_old = _flatten(new_state), _flatten(state)
-                new_state = _pack_like(new_state, iter(
+                flat_new, flat_old = flatten(new_state), flatten(state)
+                new_state = pack(new_state, iter(
                     [logic_ops.where(alive, a, b) for a, b in zip(flat_new, flat_old)]))
             outputs.append(output)
             state = new_state
