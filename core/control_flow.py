@@ -46,12 +46,7 @@ class CondContext:
         switch = REF_SWITCH if _is_variable_output(source) else SWITCH  # a variable: by reference
         with self.graph.control_dependencies(None):  # outside every branch and control scope
             switched = switch(source, self.pred)[self.branch]
-        self._own(switched.op)
-        ctx = self.outer
-        while ctx is not None:  # the outer branches hold the Switch as one of their own ops
-            ctx.values.update(switched.op.outputs)
-            ctx = ctx.outer
-        self.values.add(switched)
+        self.made(switched.op)  # this branch's op, and so also the outer branches'
         self.external[t] = switched
         return switched
 
