@@ -346,7 +346,7 @@ def zeros(shape, dtype=_dt.float32, name=None):
     if static is not None:
         return constant(np.zeros(static, dtype=dtype.as_numpy_dtype), dtype=dtype,
                         name=name or "zeros")
-    return fill(shape, constant(0, dtype=dtype), name=name or "zeros")
+    return _filled(shape, 0, dtype, name, "zeros")
 
 
 def ones(shape, dtype=_dt.float32, name=None):
@@ -355,7 +355,16 @@ def ones(shape, dtype=_dt.float32, name=None):
     if static is not None:
         return constant(np.ones(static, dtype=dtype.as_numpy_dtype), dtype=dtype,
                         name=name or "ones")
-    return fill(shape, constant(1, dtype=dtype), name=name or "ones")
+    return _filled(shape, 1, dtype, name, "ones")
+
+
+def _filled(shape, value, dtype, name, default):
+    """A Fill of a shape known only at run time, its helper nodes named as TF1 names them
+    ("zeros/packed", "zeros/Const")."""
+    with name_scope(name, default, [shape]) as scope:
+        shape = convert_to_tensor(shape, dtype=_dt.int32) if isinstance(shape, (list, tuple)) \
+            else shape
+        return fill(shape, constant(value, dtype=dtype), name=scope)
 
 
 def _static_shape_list(shape):
