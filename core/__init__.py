@@ -15,7 +15,7 @@ from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, h
 from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
 from .composites import (boolean_mask, einsum, eye, norm, reverse, reverse_v2, sequence_mask,
                          tensordot)
-from .control_flow import case, cond
+from .control_flow import case, cond, while_loop
 from .gradients import gradients, hessians
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .graph_util import import_graph_def

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import collections
 
+from .tensor_shape import TensorShape
 from .graph import (Operation, Tensor, _is_variable_output, convert_to_tensor,
                     get_default_graph, name_scope)
 from .nest import describe, flatten, pack, structure
 from .ops.array_ops import identity
-from .ops.control_flow_ops import MERGE, REF_SWITCH, SWITCH
+from .ops.control_flow_ops import (ENTER, EXIT, LOOP_COND, MERGE, NEXT_ITERATION, REF_ENTER,
+                                   REF_SWITCH, SWITCH)
 
-__all__ = ["case", "cond"]
+__all__ = ["case", "cond", "while_loop"]
 
 
 class CondContext:
@@ -64,27 +66,22 @@ class CondContext:
         return flat, control_inputs
 
     def made(self, op: Operation):
-        self._own(op)
-        ctx = self
-        while ctx is not None:
-            ctx.values.update(op.outputs)
-            ctx = ctx.outer
+        _register(self, op)
 
-    def _own(self, op: Operation):
-        self.graph._cond_ops.add(op)
-        self.graph.prevent_fetching(op)
+    def _contains(self, op: Operation):
+        self.values.update(op.outputs)
 
     def build(self, fn, what: str):
         """Runs a branch function in this context; returns (its result, the flat tensors)."""
         graph = self.graph
-        saved, graph._cond_context = graph._cond_context, self
+        saved, graph._control_flow_context = graph._control_flow_context, self
         try:
             result = fn()
             if result is None:
                 raise ValueError(f"'{what}' must have a return value.")
             leaves = [self._output(v) for v in flatten(result)]
         finally:
-            graph._cond_context = saved
+            graph._control_flow_context = saved
         return result, leaves
 
     def _output(self, v) -> Tensor:
@@ -94,6 +91,239 @@ class CondContext:
         if hasattr(v, "_as_tensor") and not isinstance(v, Tensor):
             v = v._as_tensor()  # a Variable's value, an IndexedSlices made dense
         return self.add_value(convert_to_tensor(v))
+
+
+def _register(ctx, op: Operation):
+    """``op`` was made in context ``ctx`` (a branch or a loop): it belongs to ``ctx`` and every
+    context around it, and, as in TF1, cannot be fetched."""
+    ctx.graph._control_flow_ops.add(op)
+    ctx.graph.prevent_fetching(op)
+    while ctx is not None:
+        ctx._contains(op)
+        ctx = ctx.outer
+
+
+class WhileContext:
+    """One tf.while_loop under construction, as TF1's WhileContext.
+
+    While its cond and body functions run, it is the graph's control-flow context: apply_op
+    hands it each new op's inputs, and it replaces every tensor made outside the loop by that
+    tensor entered into the loop's frame (an Enter with is_constant, made once per tensor; a
+    variable by reference, a RefEnter, so updates in the body write to it). An op whose inputs
+    all come from outside gets a control input on the pivot (the first loop variable), so it
+    belongs to the loop. A control input from outside the loop moves to the loop's Enter ops:
+    the loop starts after it, and its op does not run again in every iteration."""
+
+    def __init__(self, graph, name: str, parallel_iterations: int, outer, control_inputs):
+        self.graph = graph
+        self.name = name  # the frame name (Enter's frame_name)
+        self.parallel_iterations = parallel_iterations
+        self.outer = outer  # the enclosing branch or loop, or None
+        self.values: set = set()  # tensors usable here as they are
+        self.ops: set = set()  # ops made in this loop (or in a context inside it)
+        self.external: dict = {}  # an outside tensor -> its Enter output
+        self.enters: list = []
+        self.pivot = None  # the first loop variable: in the condition its Merge, in the body
+        self._control_inputs = control_inputs  # the control scope of the tf.while_loop call
+
+    def enter(self, t: Tensor, is_constant: bool) -> Tensor:
+        """``t`` (already in the outer context) entered into this loop's frame."""
+        enter = REF_ENTER if _is_variable_output(t) else ENTER
+        with self.graph.control_dependencies(None):
+            entered = enter(t, frame_name=self.name, is_constant=is_constant,
+                            parallel_iterations=self.parallel_iterations)
+        entered.op._add_control_inputs(self._control_inputs)
+        self.enters.append(entered.op)
+        _register(self, entered.op)
+        return entered
+
+    def add_value(self, t: Tensor) -> Tensor:
+        """``t`` as seen inside this loop: itself if made here, else entered (once)."""
+        if t in self.values:
+            return self.external.get(t, t)
+        entered = self.enter(t if self.outer is None else self.outer.add_value(t), True)
+        self.values.add(t)
+        self.external[t] = entered
+        return entered
+
+    def enter_inputs(self, opdef, args, flat: list, control_inputs):
+        return [self.add_value(t) for t in flat], control_inputs
+
+    def made(self, op: Operation):
+        _register(self, op)
+        if not op._control_inputs and all(
+                t._op._opdef.type in ("Enter", "RefEnter") and t._op._attrs["is_constant"]
+                for t in op._inputs):
+            op._add_control_input(self.pivot.op)
+
+    def _contains(self, op: Operation):
+        self.values.update(op.outputs)
+        self.ops.add(op)
+        if op in self.enters:
+            return
+        external = [c for c in op._control_inputs if c not in self.ops]
+        if external:
+            for c in external:
+                op._control_inputs.remove(c)
+                c._control_outputs.remove(op)
+            self._hoist(external)
+
+    def _hoist(self, controls):
+        """Control inputs from outside this loop go to its Enter ops; those from outside an
+        enclosing loop too, to that loop's."""
+        outer = self.outer
+        while outer is not None and not isinstance(outer, WhileContext):
+            outer = outer.outer
+        if outer is not None:
+            outer._hoist([c for c in controls if c not in outer.ops])
+            controls = [c for c in controls if c in outer.ops]
+        for e in self.enters:
+            e._add_control_inputs(controls)
+
+    def build(self, cond, body, loop_vars, shape_invariants):
+        """TF1's _BuildLoop: returns (the body's result, the Exit tensors)."""
+        graph = self.graph
+        flat = [_as_loop_tensor(v) for v in flatten(loop_vars)]
+        invariants = [v.shape for v in flat] if shape_invariants is None else \
+            _flat_invariants(loop_vars, shape_invariants)
+        saved, graph._control_flow_context = graph._control_flow_context, self
+        try:
+            real = flat if self.outer is None else [self.outer.add_value(v) for v in flat]
+            entered = []
+            for v, shape in zip(real, invariants):
+                e = self.enter(v, False)
+                if not _shape_less_than_or_equal(v.shape, shape):
+                    raise ValueError(
+                        f"The shape invariant specified for {v.name} is not compatible with "
+                        f"the initial shape of the loop variable. It enters the loop with shape "
+                        f"{v.shape}, but the specified shape invariant is {shape}.")
+                e._shape = shape  # TF1: the Enter takes the invariant, and so the Merge
+                entered.append(e)
+            self.values.update(entered)
+            merges = [MERGE([e, e])[0] for e in entered]
+            self.pivot = merges[0]
+            pred = convert_to_tensor(cond(*pack(loop_vars, iter(merges))))
+            loop_cond = LOOP_COND(pred, name="LoopCond")
+            switches = [SWITCH(m, loop_cond) for m in merges]
+            inside = [identity(sw[1]) for sw in switches]
+            self.pivot = inside[0]
+            result = body(*pack(loop_vars, iter(inside)))
+            if not isinstance(result, (list, tuple, dict)):
+                result = [result]
+            if structure(list(pack(loop_vars, iter(inside)))) != structure(list(result)):
+                raise ValueError(
+                    "The body of tf.while_loop must return the structure of 'loop_vars': "
+                    f"{describe(list(loop_vars))} went in and {describe(list(result))} came "
+                    "back")
+            nexts = [convert_to_tensor(v) for v in flatten(result)]
+            for k, (m, e, v) in enumerate(zip(merges, entered, nexts)):
+                if v.dtype.base_dtype != m.dtype.base_dtype:
+                    raise ValueError(
+                        f"Loop variable {k} enters the loop as {m.dtype.name}, but the body "
+                        f"returns {v.dtype.name} for it ({v.name})")
+                if not _shape_less_than_or_equal(v.shape, m.shape):
+                    raise ValueError(
+                        f"Input tensor '{e.name}' enters the loop with shape {m.shape}, but has "
+                        f"shape {v.shape} after one iteration. To allow the shape to vary "
+                        "across iterations, use the `shape_invariants` argument of "
+                        "tf.while_loop to specify a less-specific shape.")
+                m.op._update_input(1, NEXT_ITERATION(v))  # the loop's back edge
+        finally:
+            graph._control_flow_context = saved
+        exits = [EXIT(sw[0]) for sw in switches]
+        return result, exits
+
+
+def _as_loop_tensor(v) -> Tensor:
+    if hasattr(v, "_as_tensor") and not isinstance(v, Tensor):
+        v = v._as_tensor()  # a Variable's value, an IndexedSlices made dense
+    return convert_to_tensor(v)
+
+
+def _flat_invariants(loop_vars, shape_invariants) -> list:
+    """The shape invariants (TensorShapes, nested as ``loop_vars``) in flat order."""
+    if structure(loop_vars, types=False) != structure(shape_invariants, types=False):
+        raise ValueError("'shape_invariants' must have the structure of 'loop_vars': "
+                         f"{describe(loop_vars)} and {describe(shape_invariants)}")
+    flat = flatten(shape_invariants)
+    for s in flat:
+        if not isinstance(s, TensorShape):
+            raise TypeError(f"Each shape invariant must be a tf.TensorShape, got {s!r}")
+    return flat
+
+
+def _shape_less_than_or_equal(shape, invariant) -> bool:
+    """Whether ``shape`` is at least as specific as ``invariant`` (TF1's check)."""
+    if invariant.rank is None:
+        return True
+    if shape.rank != invariant.rank:
+        return False
+    return all(b is None or a == b for a, b in zip(shape.as_tuple(), invariant.as_tuple()))
+
+
+def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
+               back_prop=True, swap_memory=False, name=None, maximum_iterations=None,
+               return_same_structure=False):
+    """TF1's ``tf.while_loop``: repeats ``body`` while ``cond`` holds, decided when the graph
+    runs. ``loop_vars`` is a list or tuple (possibly nested) of tensors; ``cond`` and ``body``
+    take them as arguments, ``body`` returns new values of the same structure, dtypes and
+    (unless ``shape_invariants`` says otherwise) shapes. Both functions are called once, now,
+    to build the loop. ``maximum_iterations`` bounds the iterations. Returns the final values,
+    a lone one unwrapped unless ``return_same_structure``. minitf runs the loop but does not
+    differentiate through it (tf.gradients raises LookupError)."""
+    if not callable(cond):
+        raise TypeError("'cond' must be callable.")
+    if not callable(body):
+        raise TypeError("'body' must be callable.")
+    if not isinstance(parallel_iterations, int) or parallel_iterations < 1:
+        raise TypeError("'parallel_iterations' must be a positive integer.")
+    if isinstance(loop_vars, Tensor) or not isinstance(loop_vars, (list, tuple)):
+        raise TypeError("'loop_vars' must be a list or tuple of tensors (possibly nested), got "
+                        f"{type(loop_vars).__name__}")
+    if not loop_vars:
+        raise ValueError("'loop_vars' must be provided.")
+    graph = get_default_graph()
+    with graph.as_default(), name_scope(name, "while", flatten(loop_vars)):
+        try_to_pack = len(loop_vars) == 1 and not return_same_structure
+        if maximum_iterations is not None:
+            from .ops.logic_ops import logical_and
+            from .ops.array_ops import constant
+
+            maximum_iterations = convert_to_tensor(maximum_iterations,
+                                                   name="maximum_iterations")
+            if maximum_iterations.shape.rank != 0:
+                raise ValueError("'maximum_iterations' must be a scalar. Received shape: "
+                                 f"{maximum_iterations.shape}")
+            counter = constant(0, dtype=maximum_iterations.dtype, name="iteration_counter")
+            orig_cond, orig_body = cond, body
+            if try_to_pack:
+                loop_vars = (counter, loop_vars[0])
+
+                def cond(i, lv):
+                    return logical_and(i < maximum_iterations, orig_cond(lv))
+
+                def body(i, lv):
+                    return (i + 1, orig_body(lv))
+            else:
+                loop_vars = (counter, loop_vars)
+
+                def cond(i, lv):
+                    return logical_and(i < maximum_iterations, orig_cond(*lv))
+
+                def body(i, lv):
+                    return (i + 1, orig_body(*lv))
+            if shape_invariants is not None:
+                shape_invariants = (TensorShape([]), shape_invariants)
+        controls = [c for level in graph._control_stack for c in level]
+        context = WhileContext(graph, graph.unique_name("while_context"), parallel_iterations,
+                               graph._control_flow_context, controls)
+        result, exits = context.build(cond, body, loop_vars, shape_invariants)
+        packed = pack(result, iter(exits))
+        if not return_same_structure and len(exits) == 1:
+            packed = packed[0]
+        if maximum_iterations is not None:
+            return packed[1]
+        return packed
 
 
 def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, fn2=None):
@@ -122,7 +352,7 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
     graph = pred.graph if isinstance(pred, Tensor) else get_default_graph()
     with graph.as_default(), name_scope(name, "cond", [pred]):
         pred = convert_to_tensor(pred)
-        outer = graph._cond_context  # a nested cond: these ops belong to the outer branch
+        outer = graph._control_flow_context  # a nested cond: these ops belong to the outer branch
         p_false, p_true = SWITCH(pred, pred)
         pivot_true = identity(p_true, name="switch_t")
         pivot_false = identity(p_false, name="switch_f")

@@ -194,6 +194,18 @@ class Operation:
             op._control_outputs.append(self)
             self._graph._version += 1
 
+    def _update_input(self, index: int, t: Tensor):
+        """Replaces input ``index`` (tf.while_loop's Merge takes its NextIteration's output
+        once the body is built: the loop's back edge)."""
+        old = self._inputs[index]
+        if t._dtype.base_dtype != old._dtype.base_dtype:
+            raise TypeError(f"Cannot update input {index} of {self._name} from {old._dtype.name} "
+                            f"to {t._dtype.name}")
+        self._inputs = self._inputs[:index] + (t,) + self._inputs[index + 1:]
+        old._consumers.remove(self)  # one entry per input position, as _add_op made them
+        t._consumers.append(self)
+        self._graph._version += 1
+
     def _add_control_inputs(self, ops: Iterable[Operation]):
         for op in ops:
             self._add_control_input(op)
@@ -224,7 +236,8 @@ class Graph:
         self.seed = None
         self._unfeedable: set = set()
         self._unfetchable: set = set()
-        self._cond_ops: set = set()  # ops made in a tf.cond branch (core/control_flow.py)
+        # ops made in a tf.cond branch or a tf.while_loop (core/control_flow.py)
+        self._control_flow_ops: set = set()
         self._variable_store = None  # created by variable_scope.get_variable
         self._var_scope = None
 
@@ -245,12 +258,13 @@ class Graph:
         return stack
 
     @property
-    def _cond_context(self):
-        """The innermost tf.cond branch being built on this thread (core/control_flow.py)."""
+    def _control_flow_context(self):
+        """The innermost tf.cond branch or tf.while_loop being built on this thread
+        (core/control_flow.py)."""
         return getattr(self._local, "cond_context", None)
 
-    @_cond_context.setter
-    def _cond_context(self, value):
+    @_control_flow_context.setter
+    def _control_flow_context(self, value):
         self._local.cond_context = value
 
     # -- inspection ------------------------------------------------------------------------------
@@ -435,15 +449,15 @@ class Graph:
     def control_dependencies(self, control_inputs):
         """Ops created inside run after ``control_inputs``; None clears the outer ones."""
         stack = self._control_stack
-        if control_inputs is None:  # as in TF, this also leaves any tf.cond branch
-            saved, cond = list(stack), self._cond_context
+        if control_inputs is None:  # as in TF, this also leaves any tf.cond branch or loop
+            saved, cond = list(stack), self._control_flow_context
             stack.clear()
-            self._cond_context = None
+            self._control_flow_context = None
             try:
                 yield
             finally:
                 stack[:] = saved
-                self._cond_context = cond
+                self._control_flow_context = cond
             return
         ops = []
         for c in control_inputs:
@@ -877,8 +891,8 @@ def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact
             if not exact_name:
                 op_name = scope_name[:-1]
             flat, derived = _convert_args(opdef, args, graph)
-            cond = graph._cond_context
-            if cond is not None:  # inside a tf.cond branch: inputs from outside are switched
+            cond = graph._control_flow_context
+            if cond is not None:  # in a tf.cond branch or loop: outside inputs are switched/entered
                 flat, control_inputs = cond.enter_inputs(opdef, args, flat, control_inputs)
         final = _final_attrs(opdef, attrs, derived, strict_attrs)
         kernel_attrs = {k: final[k] for k in opdef.attrs}
@@ -987,9 +1001,10 @@ def _convert_args(opdef, args, graph):
 
 
 def _is_variable_output(t: Tensor) -> bool:
-    """A variable's storage tensor, directly or through a RefSwitch (tf.cond's reference)."""
+    """A variable's storage tensor, directly or through a RefSwitch or RefEnter (tf.cond's and
+    tf.while_loop's reference)."""
     op = t._op
-    while op._opdef.type == "RefSwitch":
+    while op._opdef.type in ("RefSwitch", "RefEnter"):
         op = op._inputs[0]._op
     return op._opdef.resource == "variable" and not op._opdef.ref_args
 

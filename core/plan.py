@@ -24,6 +24,9 @@ from .opdef import DEAD, identity_kernel
 # Constant folding evaluates ops whose results have at most this many elements.
 FOLD_MAX_ELEMENTS = 1 << 22
 
+# TF1's loop frame ops the pruning treats specially (see _Compiler._frame_op).
+_FRAME_OPS = frozenset({"Exit", "Enter", "RefEnter", "NextIteration"})
+
 
 class Cell:
     """A variable's storage. ``value`` is updated in place by optimizers; ``read`` is a
@@ -118,13 +121,17 @@ class Plan:
 
     @classmethod
     def compile(cls, graph, feeds: Sequence[Tensor] = (), fetches: Sequence[Tensor] = (),
-                targets: Sequence[Operation] = (), resources=None, fold_constants: bool = True):
+                targets: Sequence[Operation] = (), resources=None, fold_constants: bool = True,
+                _frame: str | None = None):
+        """``_frame``: compiling the inside of that while loop (see _Loop): the values entering
+        it (its Enter ops) become feeds as the pruning reaches them."""
         self = object.__new__(cls)
         self.graph = graph
         self.feeds = tuple(feeds)
         self.fetches = tuple(fetches)
         self.targets = tuple(targets)
-        _Compiler(self, resources or _NoResources(), fold_constants).build()
+        self._entered = {}  # inside a loop: the Enter/RefEnter ops of its frame reached
+        _Compiler(self, resources or _NoResources(), fold_constants, _frame).build()
         return self
 
     # -- execution -------------------------------------------------------------------------------
@@ -156,6 +163,19 @@ class Plan:
                     feed_values and _views_any(v, feed_values))):
                 out[k] = v.copy()
         return out
+
+    def _run_inside(self, feed_values: Sequence) -> list:
+        """``run`` for a while loop's condition and body (_Loop): the values stay as they are
+        (no copies, no DEAD check; a loop's values never leave it uncopied)."""
+        s = self._initial.copy()
+        for i, v in zip(self._feed_slots, feed_values):
+            s[i] = v
+        try:
+            for step in self._steps:
+                step(s)
+        except Exception as e:  # noqa: BLE001 - every failure is reported as an OpError
+            raise _op_error(e, step.op) from None
+        return [s[i] for i in self._fetch_slots]
 
     def run_traced(self, feed_values: Sequence = ()) -> tuple[list, list[int]]:
         """Like ``run``, also returning the number of live intermediate slots after each step."""
@@ -200,7 +220,7 @@ def _op_error(e: Exception, op: Operation) -> OpError:
     context = f"\n\t [[{{{{node {op.name}}}}}]]"
     if isinstance(e, OpError):
         msg = e.message if e.message.endswith("]]") else e.message + context
-        err = type(e)(None, op, msg)
+        err = type(e)(None, e.op if e.op is not None else op, msg)  # a loop's: its inner op
     elif isinstance(e, MemoryError):
         err = ResourceExhaustedError(None, op, f"OOM when running {op.type} '{op.name}': "
                                      f"{e}{context}")
@@ -211,10 +231,13 @@ def _op_error(e: Exception, op: Operation) -> OpError:
 
 
 class _Compiler:
-    def __init__(self, plan: Plan, resources, fold: bool):
+    def __init__(self, plan: Plan, resources, fold: bool, frame: str | None = None):
         self.plan = plan
         self.resources = resources
         self.fold = fold
+        self.frame = frame
+        self._loops: dict[Operation, _Loop] = {}  # by LoopCond op
+        self._step_of: dict[Operation, _Loop] = {}  # an Exit op -> its loop's step
         self._const_values: dict[int, np.ndarray] = {}  # folded values by slot
         self._folded_set: set[Operation] = set()
         self._cells: dict[int, Cell] = {}  # variable output slots served from their Cell
@@ -223,11 +246,12 @@ class _Compiler:
         plan = self.plan
         fed = {t: i for i, t in enumerate(plan.feeds)}
         order = self._toposort(self._needed_ops(fed), fed)
-        self._dead = dead = self._maybe_dead(order, fed)
+        self._dead = dead = self._maybe_dead(order, fed, self._src)
         # A conditional op with a control input that may be dead must learn whether that input
         # ran: its first output says, unless it has none or is a Switch (which runs with one
         # output dead); those get a slot of their own, DEAD when they did not run.
-        signals = {c for op in dead for c in op._control_inputs if c in dead}
+        step_of = self._src
+        signals = {step_of(c) for op in dead for c in op._control_inputs if step_of(c) in dead}
         ran: dict[Operation, int] = {}
         token_of: dict[Operation, int] = {}
 
@@ -276,7 +300,7 @@ class _Compiler:
                     slot_of[t] = new_slot()
                     outs.append(slot_of[t])
             out_slots.append(tuple(outs))
-            if op._opdef.type == "RefSwitch":
+            if op._opdef.type in ("RefSwitch", "RefEnter"):
                 ref_slots.update(slot_of[t] for t in op._outputs if t in slot_of)
             ran.setdefault(op, outs[0] if outs else None)  # a fed output: the op's own value
             todo.append(op)
@@ -299,7 +323,7 @@ class _Compiler:
         for op in todo:
             r = self._reads(op, slot_of, cells)
             if op in dead:
-                r += [ran[c] for c in op._control_inputs if c in dead]
+                r += [ran[step_of(c)] for c in op._control_inputs if step_of(c) in dead]
                 # A variable reached through a RefSwitch (a ref argument, bound to its Cell):
                 # its slot says whether that branch runs.
                 r += [slot_of[op._inputs[i]] for i in self._ref_positions(op)
@@ -379,21 +403,73 @@ class _Compiler:
         stack = [t.op for t in plan.fetches if t not in fed] + list(plan.targets)
         while stack:
             op = stack.pop()
+            if op._opdef.type in _FRAME_OPS:
+                op = self._frame_op(op, fed)
+                if op is None:
+                    continue
+            elif self.frame is not None and op._opdef.type == "Merge" and op._outputs[0] in fed:
+                continue  # a loop variable's value: a control edge on its Merge (the pivot) holds
             if op in needed:
                 continue
             needed.add(op)
             for t in self._data_inputs(op):
                 if t not in fed:
                     stack.append(t._op)
-            stack.extend(op._control_inputs)
+            if op._opdef.type != "RefEnter":  # its control inputs are the loop step's
+                stack.extend(op._control_inputs)
         return needed
+
+    # -- while loops -----------------------------------------------------------------------------
+    def _frame_op(self, op: Operation, fed):
+        """What the pruning adds for an op of TF1's loop frames: for an Exit, its loop's step;
+        for an Enter of the loop being compiled, nothing (its value becomes a feed); for a
+        RefEnter of it, the op (a variable's Cell); anything else is inside a loop, which only
+        the loop itself can run."""
+        kind = op._opdef.type
+        if kind == "Exit":
+            return self._loop_of(op)
+        if kind in ("Enter", "RefEnter") and op._attrs["frame_name"] == self.frame:
+            self.plan._entered.setdefault(op, None)
+            if kind == "RefEnter":
+                return op
+            out = op._outputs[0]
+            if out not in fed:
+                fed[out] = len(self.plan.feeds)
+                self.plan.feeds += (out,)
+            return None
+        where = f"the while loop '{op._attrs['frame_name']}'" if kind in ("Enter", "RefEnter") \
+            else "a while loop"
+        raise InvalidArgumentError(
+            None, op, f"Operation '{op.name}' ({kind}) is inside {where}: only the loop runs "
+            "it. Fetch the loop's results (its Exit tensors) instead.")
+
+    def _loop_of(self, exit_op: Operation) -> _Loop:
+        t = exit_op._inputs[0]
+        sw = t._op
+        if sw._opdef.type not in ("Switch", "RefSwitch") or t._value_index != 0 or \
+                sw._inputs[1]._op._opdef.type != "LoopCond":
+            raise InvalidArgumentError(
+                None, exit_op, f"Exit '{exit_op.name}' must take output 0 of a Switch on a "
+                f"LoopCond (TF1's while loop), not {t.name} ({sw.type})")
+        cond = sw._inputs[1]._op
+        loop = self._loops.get(cond)
+        if loop is None:
+            loop = self._loops[cond] = _Loop(self, cond)
+            for x in loop.exits:
+                self._step_of[x] = loop
+        return loop
+
+    def _src(self, op):
+        """The step that makes ``op``'s outputs: its loop's for an Exit, else op itself."""
+        return self._step_of.get(op, op)
 
     def _toposort(self, needed: set, fed) -> list:
         deps: dict[Operation, set] = {}
         users: dict[Operation, list] = {op: [] for op in needed}
+        src = self._src
         for op in needed:
-            d = {t._op for t in self._data_inputs(op) if t not in fed}
-            d.update(op._control_inputs)
+            d = {src(t._op) for t in self._data_inputs(op) if t not in fed}
+            d.update(src(c) for c in op._control_inputs)
             d &= needed
             deps[op] = d
             for p in d:
@@ -415,7 +491,7 @@ class _Compiler:
         return order
 
     @staticmethod
-    def _maybe_dead(order, fed) -> set:
+    def _maybe_dead(order, fed, src=lambda op: op) -> set:
         """The ops that may have a dead input (data or control) when the plan runs.
 
         Each op gets the condition under which it runs: a set of (predicate, branch) pairs
@@ -429,13 +505,14 @@ class _Compiler:
         def of(t):  # the condition under which tensor t has a value
             if t in fed:
                 return none
-            base = cond.get(t._op, none)
+            base = cond.get(src(t._op), none)
             if t._op._opdef.dead == "makes":  # Switch output k: also needs pred == k
                 return base | {(_predicate(t._op._inputs[1]), t._value_index)}
             return base
 
         for op in order:
-            ins = [of(t) for t in op._inputs] + [cond.get(c, none) for c in op._control_inputs]
+            ins = [of(t) for t in op._inputs] + [cond.get(src(c), none)
+                                                  for c in op._control_inputs]
             if op._opdef.dead == "takes":
                 c = _merged_condition(op, ins, of)
             else:
@@ -523,12 +600,105 @@ class _Compiler:
 
     def _cell_for(self, op, t: Tensor):
         src = t._op
-        while src._opdef.type == "RefSwitch":  # tf.cond's reference to the variable
+        while src._opdef.type in ("RefSwitch", "RefEnter"):  # tf.cond's and loops' references
             src = src._inputs[0]._op
         if src._opdef.resource != "variable" or src._opdef.ref_args:
             raise InvalidArgumentError(None, op, f"Input {t.name} of {op.type} '{op.name}' must "
                                        "be a variable")
         return self.resources.variable(src)
+
+
+class _LoopDef:
+    """What the compiler reads of an op's declaration, for a loop's step."""
+
+    type = "While"
+    args = ref_args = ()
+    stateful = True  # never folded
+    resource = dead = None
+    sparse_grad = False
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+
+
+class _Loop:
+    """A tf.while_loop (one frame of TF1's control flow) run as one step of the plan around it.
+
+    TF's executor runs a frame's ops as their inputs arrive, iteration after iteration. Here the
+    inside of the frame compiles into two plans: the condition (the LoopCond, from the Merges'
+    values) and the body (the NextIterations' inputs, from the Switches' values), and the step
+    loops: run the condition, stop if it is false, else run the body and feed its results back
+    in. The step's inputs are the values entering the frame (its Enter ops' inputs: each loop
+    variable's initial value, then the values every iteration sees), its outputs the Exit
+    tensors. A loop inside the body is a step of the body's plan, compiled the same way.
+    Looks like an Operation to the compiler (the attributes below)."""
+
+    def __init__(self, compiler: _Compiler, loop_cond: Operation):
+        self._graph = graph = loop_cond._graph
+        self._name = self.name = loop_cond.name.rpartition("/")[0] or loop_cond.name
+        self.type = "While"
+        switches = sorted({c for c in loop_cond._outputs[0]._consumers
+                           if c._opdef.type in ("Switch", "RefSwitch")}, key=lambda o: o._id)
+        merges, entries, nexts = [], [], []
+        for sw in switches:
+            m = sw._inputs[0]._op
+            kinds = sorted(t._op._opdef.type for t in m._inputs)
+            if m._opdef.type != "Merge" or kinds != ["Enter", "NextIteration"]:
+                raise InvalidArgumentError(
+                    None, sw, f"Switch '{sw.name}' on the loop condition {loop_cond.name} must "
+                    "take a Merge of an Enter and a NextIteration (TF1's while loop), not "
+                    f"'{m.name}' ({m.type} of {', '.join(kinds)})")
+            merges.append(m)
+            for t in m._inputs:
+                (entries if t._op._opdef.type == "Enter" else nexts).append(t._op)
+        frame = entries[0]._attrs["frame_name"]
+        exits = sorted((c for sw in switches for c in sw._outputs[0]._consumers
+                        if c._opdef.type == "Exit"), key=lambda o: o._id)
+        self.exits = exits
+        self.n = n = len(merges)
+        self._exit_vars = [switches.index(x._inputs[0]._op) for x in exits]
+
+        def inside(feeds, fetches):
+            return Plan.compile(graph, feeds, fetches, (), compiler.resources, compiler.fold,
+                                _frame=frame)
+
+        values = [m._outputs[0] for m in merges]
+        self._cond = inside(values, [loop_cond._outputs[0]])
+        self._body = inside(values + [sw._outputs[1] for sw in switches] +
+                            [loop_cond._outputs[0]], [x._inputs[0] for x in nexts])
+        entered = list(dict.fromkeys([*self._cond._entered, *self._body._entered]))
+        fed = [e for e in entered if e._opdef.type == "Enter"]
+        self._cond_idx = [fed.index(t._op) for t in self._cond.feeds[n:]]
+        self._body_idx = [fed.index(t._op) for t in self._body.feeds[2 * n + 1:]]
+        self._inputs = tuple(e._inputs[0] for e in entries + fed)
+        self._outputs = tuple(x._outputs[0] for x in exits)
+        self._control_inputs = list(dict.fromkeys(
+            c for e in entries + entered for c in e._control_inputs))
+        self._attrs = self._kernel_attrs = {}
+        self._id = exits[0]._id
+        self._opdef = _LoopDef(self._run)
+
+    def _run(self, *values):
+        n = self.n
+        state = list(values[:n])
+        entered = values[n:]
+        cond_in = [entered[i] for i in self._cond_idx]
+        body_in = [np.True_] + [entered[i] for i in self._body_idx]
+        cond, body = self._cond._run_inside, self._body._run_inside
+        while cond(state + cond_in)[0]:
+            state = body(state + state + body_in)
+            if any(v is DEAD for v in state):
+                raise InvalidArgumentError(
+                    None, None, f"The body of while loop '{self.name}' gave no value for loop "
+                    f"variable {[v is DEAD for v in state].index(True)}: its NextIteration "
+                    "input is on a branch "
+                    "that was not taken")
+        if len(self._exit_vars) == 1:
+            return state[self._exit_vars[0]]
+        return tuple(state[k] for k in self._exit_vars)
+
+    def __repr__(self):
+        return f"<while loop '{self.name}'>"
 
 
 def _predicate(t: Tensor) -> Tensor:

@@ -40,7 +40,7 @@ class Variable:
                     init = convert_to_tensor(initial_value(), dtype=dtype, name="initial_value")
             else:
                 init = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
-            if init.op in graph._cond_ops:
+            if init.op in graph._control_flow_ops:
                 # Made in a tf.cond branch: the initializer could only run when that branch does.
                 raise ValueError(
                     f"Initializer for variable {scope[:-1]} is from inside a control-flow "

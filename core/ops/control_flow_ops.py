@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
-from ..opdef import DEAD, OpDef, TensorSpec, register, shape_error
+from ..opdef import DEAD, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 
 
@@ -144,4 +144,77 @@ REF_MERGE = register(OpDef(
     grad=_merge_grad,
     dead="takes",
     sparse_grad=True,
+))
+
+
+# -- while loops ----------------------------------------------------------------------------------
+# TF1's tf.while_loop is a frame of ops: Enter brings each value into the loop (a loop variable,
+# or with is_constant a value every iteration sees), Merge picks the Enter's value on the first
+# iteration and the NextIteration's after, LoopCond is the predicate and a Switch on it sends
+# each variable to the body (output 1) or out through Exit (output 0). The executor runs a
+# frame as one step (core/plan.py's _Loop); these kernels only run inside it, on values.
+def _passthrough_infer(data, **_):
+    return [TensorSpec(data.shape, data.dtype)]
+
+
+def _loop_grad(op, *_):
+    raise LookupError(f"No gradient for '{op.name}' ({op.type}): minitf does not differentiate "
+                      "through tf.while_loop. Unroll the loop in Python (or use a static "
+                      "tf.nn.static_rnn/dynamic_rnn, which minitf unrolls) to train through it.")
+
+
+def _frame_attrs():
+    return {"frame_name": "", "is_constant": False, "parallel_iterations": 10}
+
+
+ENTER = register(OpDef(
+    "Enter", inputs=["data:T"], attrs=_frame_attrs(),
+    kernel=lambda data, **_: data,
+    infer=_passthrough_infer,
+    grad=_loop_grad,
+))
+
+# A variable entering a loop by reference: the output is the variable's Cell (as RefSwitch's),
+# so each iteration reads its current value and an update in the body writes through.
+REF_ENTER = register(OpDef(
+    "RefEnter", inputs=["data:Ref(T)"], attrs=_frame_attrs(),
+    kernel=lambda cell, **_: cell,
+    infer=_passthrough_infer,
+    grad=_loop_grad,
+))
+
+EXIT = register(OpDef(
+    "Exit", inputs=["data:T"],
+    kernel=lambda data: data,
+    infer=_passthrough_infer,
+    grad=_loop_grad,
+))
+
+NEXT_ITERATION = register(OpDef(
+    "NextIteration", inputs=["data:T"],
+    kernel=lambda data: data,
+    infer=_passthrough_infer,
+    grad=_loop_grad,
+))
+
+
+def _loop_cond_kernel(pred):
+    p = np.asarray(pred)
+    if p.shape != ():
+        raise InvalidArgumentError(None, None, "The loop condition must be a scalar, but it has "
+                                   f"shape {list(p.shape)}")
+    return p
+
+
+def _loop_cond_infer(pred):
+    if pred.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {pred.shape.rank}")
+    return [TensorSpec(TensorShape([]), _dt.bool)]
+
+
+LOOP_COND = register(OpDef(
+    "LoopCond", inputs=["input:bool"],
+    kernel=_loop_cond_kernel,
+    infer=_loop_cond_infer,
+    grad=NOT_DIFFERENTIABLE,
 ))

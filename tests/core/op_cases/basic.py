@@ -126,6 +126,12 @@ COVERED_BY = {
     "Merge": "test_control_flow.py::test_switch_and_merge_ops",
     "RefMerge": "test_control_flow.py::test_switch_and_merge_ops",
     "RefSwitch": "test_control_flow.py::test_ref_switch_defers_reads_and_updates",
+    # A loop's frame ops run only inside the loop's step: tested as loops.
+    "Enter": "test_while_loop.py::test_loop_frame_ops_by_hand",
+    "Exit": "test_while_loop.py::test_loop_frame_ops_by_hand",
+    "NextIteration": "test_while_loop.py::test_loop_frame_ops_by_hand",
+    "LoopCond": "test_while_loop.py::test_loop_frame_ops_by_hand",
+    "RefEnter": "test_while_loop.py::test_variables_in_the_body",
     "VariableV2": "test_variables.py::test_variable_lifecycle",
     "Assign": "test_variables.py::test_variable_lifecycle",
     "AssignAdd": "test_variables.py::test_assign_add_and_sub_update_in_place",

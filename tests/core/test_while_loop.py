@@ -1,0 +1,422 @@
+"""tf.while_loop and its frame ops (Enter, Merge, Switch, LoopCond, NextIteration, Exit): loops
+run as one step of the plan around them, with values checked by hand and against
+tf.compat.v1 (v1 control flow), and the graphs move both ways with TensorFlow."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf.plan import Plan
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    tf.reset_default_graph()
+
+
+def test_counter_and_accumulator_by_hand():
+    i, acc = tf.while_loop(lambda i, acc: i < 5, lambda i, acc: (i + 1, acc * 2.0 + 1.0),
+                           [tf.constant(0), tf.constant([1.0, -1.0])])
+    assert i.op.type == "Exit" and acc.shape.as_list() == [2]
+    with tf.Session() as sess:
+        got_i, got_acc = sess.run([i, acc])
+    want = np.array([1.0, -1.0])
+    for _ in range(5):
+        want = want * 2.0 + 1.0
+    assert got_i == 5 and got_i.dtype == np.int32
+    np.testing.assert_array_equal(got_acc, want.astype(np.float32))
+
+
+def test_iterations_depend_on_the_feed():
+    """The number of iterations is decided when the graph runs: Collatz steps of a fed n."""
+    n = tf.placeholder(tf.int64, [])
+    steps, _ = tf.while_loop(
+        lambda k, m: m > 1,
+        lambda k, m: (k + 1, tf.where(tf.equal(m % 2, 0), m // 2, 3 * m + 1)),
+        [tf.constant(0), n])
+
+    def collatz(m):
+        k = 0
+        while m > 1:
+            m, k = (m // 2 if m % 2 == 0 else 3 * m + 1), k + 1
+        return k
+
+    with tf.Session() as sess:
+        for m in (1, 6, 27, 97):
+            assert sess.run(steps, {n: m}) == collatz(m)
+
+
+def test_zero_iterations_return_the_initial_values():
+    x = tf.placeholder(tf.float32, [None])
+    out = tf.while_loop(lambda v: tf.reduce_sum(v) > 100.0, lambda v: v * 0.5, [x])
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(out, {x: [1.0, 2.0]}), [1.0, 2.0])
+        np.testing.assert_array_equal(sess.run(out, {x: [200.0, 100.0]}), [50.0, 25.0])
+
+
+def test_result_structure_and_unwrapping():
+    """One loop variable comes back unwrapped (unless return_same_structure); nested tuples,
+    namedtuples and lists keep their structure, as the body returned it."""
+    Pair = collections.namedtuple("Pair", "a b")
+    one = tf.while_loop(lambda v: v < 3, lambda v: v + 1, [tf.constant(0)])
+    same = tf.while_loop(lambda v: v < 3, lambda v: [v + 1], [tf.constant(0)],
+                         return_same_structure=True)
+    nested = tf.while_loop(lambda i, p: i < 2, lambda i, p: (i + 1, Pair(p.a + p.b, p.b)),
+                           (tf.constant(0), Pair(tf.constant(1.0), tf.constant(3.0))))
+    assert isinstance(one, tf.Tensor) and isinstance(same, list) and len(same) == 1
+    assert isinstance(nested, tuple) and isinstance(nested[1], Pair)
+    with tf.Session() as sess:
+        assert sess.run(one) == 3 and sess.run(same) == [3]
+        i, p = sess.run(nested)
+        assert i == 2 and p == Pair(7.0, 3.0)
+
+
+def test_maximum_iterations_bounds_the_loop():
+    x = tf.constant(1.0)
+    capped = tf.while_loop(lambda v: v < 1000.0, lambda v: v * 2.0, [x], maximum_iterations=4)
+    two = tf.while_loop(lambda v, w: v < 1000.0, lambda v, w: [v * 2.0, w + 1], [x, 0],
+                        maximum_iterations=tf.constant(20))
+    with tf.Session() as sess:
+        assert sess.run(capped) == 16.0
+        assert sess.run(two) == [1024.0, 10]
+    with pytest.raises(ValueError, match="must be a scalar"):
+        tf.while_loop(lambda v: v < 1.0, lambda v: v, [x], maximum_iterations=[3, 4])
+
+
+def test_shape_invariants():
+    """A loop variable whose shape changes needs a less specific invariant, as in TF1; the
+    loop's outputs carry the invariant."""
+    grow = lambda i, v: (i + 1, tf.concat([v, v], 0))  # noqa: E731
+    with pytest.raises(ValueError, match=r"enters the loop with shape \(1,\), but has shape "
+                       r"\(2,\) after one iteration.*shape_invariants"):
+        tf.while_loop(lambda i, v: i < 3, grow, [tf.constant(0), tf.constant([1.0])])
+    i, v = tf.while_loop(lambda i, v: i < 3, grow, [tf.constant(0), tf.constant([1.0])],
+                         shape_invariants=[tf.TensorShape([]), tf.TensorShape([None])])
+    assert v.shape.as_list() == [None]
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(v), np.ones(8, np.float32))
+        assert sess.run(tf.shape(v))[0] == 8  # not folded from the initial shape
+    with pytest.raises(ValueError, match="not compatible with the initial shape"):
+        tf.while_loop(lambda v: True, lambda v: v, [tf.constant([1.0, 2.0])],
+                      shape_invariants=[tf.TensorShape([3])])
+
+
+def test_nested_loops_and_cond_in_the_body():
+    """A loop in the body of a loop (its own frame), with a cond choosing per iteration."""
+    def body(i, total):
+        _, inner = tf.while_loop(lambda j, t: j < i, lambda j, t: (j + 1, t + j), [0, total])
+        return i + 1, tf.cond(tf.equal(i % 2, 0), lambda: inner * 2, lambda: inner - 1)
+
+    n = tf.placeholder(tf.int32, [])
+    _, out = tf.while_loop(lambda i, t: i < n, body, [tf.constant(0), tf.constant(1)])
+    with tf.Session() as sess:
+        for nv in (0, 1, 4, 7):
+            want = 1
+            for i in range(nv):
+                want += sum(range(i))
+                want = want * 2 if i % 2 == 0 else want - 1
+            assert sess.run(out, {n: nv}) == want
+
+
+def test_loop_in_a_branch_not_taken_does_not_run():
+    p = tf.placeholder(tf.bool, [])
+    count = tf.Variable(0)
+
+    def looping():
+        def body(k):
+            with tf.control_dependencies([tf.assign_add(count, 1)]):
+                return k + 1
+        return tf.while_loop(lambda k: k < 3, body, [tf.constant(0)])
+
+    out = tf.cond(p, looping, lambda: tf.constant(-1))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run(out, {p: False}) == -1 and sess.run(count) == 0
+        assert sess.run(out, {p: True}) == 3 and sess.run(count) == 3
+
+
+def test_variables_in_the_body():
+    """An update in the body runs once per iteration (through a RefEnter), and a read made
+    after it (a control dependency) sees it, both the snapshot (``v``, entered once: it views
+    the variable's memory, as a TF1 ref variable's does) and read_value() (a RefEnter). TF1
+    runs iterations in parallel, so there these reads race with the updates."""
+    v = tf.Variable(1.0)
+
+    def body(k, seen_before, seen_now):
+        with tf.control_dependencies([tf.assign_add(v, 1.0)]):
+            return k + 1, seen_before + v * 1.0, seen_now + v.read_value()
+
+    _, before, now = tf.while_loop(lambda k, a, b: k < 3, body, [0, 0.0, 0.0])
+    types = {op.type for op in tf.get_default_graph().get_operations()}
+    assert {"RefEnter", "Enter"} <= types
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run([before, now]) == [2.0 + 3.0 + 4.0] * 2
+        assert sess.run(v) == 4.0
+
+
+def test_outside_control_dependencies_run_once_before_the_loop():
+    """Control inputs from outside the loop (the call's control scope, or a control scope in
+    the body on an outside op) move to the loop's Enter ops: they run once per Session.run."""
+    runs = tf.Variable(0)
+    early = tf.assign_add(runs, 1)
+    with tf.control_dependencies([early]):
+        out = tf.while_loop(lambda k: k < 5, lambda k: k + 1, [tf.constant(0)])
+    other = tf.assign_add(runs, 10)
+
+    def body(k):
+        with tf.control_dependencies([other]):
+            return k + 1
+
+    out2 = tf.while_loop(lambda k: k < 5, body, [tf.constant(0)])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        assert sess.run(out) == 5 and sess.run(runs) == 1
+        assert sess.run(out2) == 5 and sess.run(runs) == 11
+    enters = [op for op in tf.get_default_graph().get_operations() if op.type == "Enter"]
+    assert any(early.op in e.control_inputs for e in enters)
+    assert any(other.op in e.control_inputs for e in enters)
+
+
+def test_constants_in_the_body_hang_on_the_pivot():
+    """As TF1 builds it: an op with no inputs from the loop gets a control input on the pivot
+    (the first loop variable's Merge in the condition, its Identity in the body)."""
+    tf.while_loop(lambda v: v < tf.constant(10.0), lambda v: v + tf.constant(2.0), [0.0])
+    graph = tf.get_default_graph()
+    assert graph.get_operation_by_name("while/Const").control_inputs == []  # the initial 0.0
+    assert graph.get_operation_by_name("while/Const_1").control_inputs == [
+        graph.get_operation_by_name("while/Merge")]
+    assert graph.get_operation_by_name("while/Const_2").control_inputs == [
+        graph.get_operation_by_name("while/Identity")]
+
+
+def test_argument_and_body_errors():
+    x = tf.constant(1.0)
+    with pytest.raises(TypeError, match="'cond' must be callable"):
+        tf.while_loop(True, lambda v: v, [x])
+    with pytest.raises(TypeError, match="'body' must be callable"):
+        tf.while_loop(lambda v: True, None, [x])
+    with pytest.raises(TypeError, match="'loop_vars' must be a list or tuple"):
+        tf.while_loop(lambda v: v < 1.0, lambda v: v, x)
+    with pytest.raises(ValueError, match="'loop_vars' must be provided"):
+        tf.while_loop(lambda: True, lambda: (), [])
+    with pytest.raises(TypeError, match="parallel_iterations"):
+        tf.while_loop(lambda v: v < 1.0, lambda v: v, [x], parallel_iterations=0)
+    with pytest.raises(ValueError, match="must return the structure of 'loop_vars'"):
+        tf.while_loop(lambda a, b: a < 1.0, lambda a, b: a, [x, x])
+    with pytest.raises(ValueError, match="enters the loop as float32, but the body returns "
+                       "int32"):
+        tf.while_loop(lambda v: v < 1.0, lambda v: tf.constant(1), [x])
+    with pytest.raises(TypeError, match="bool"):
+        tf.while_loop(lambda v: v, lambda v: v, [x])
+
+
+def test_loop_internals_cannot_be_fetched_and_gradients_refuse():
+    seen = []
+
+    def body(v):
+        seen.append(v * 3.0)
+        return seen[-1]
+
+    x = tf.placeholder(tf.float32, [])
+    out = tf.while_loop(lambda v: v < 100.0, body, [x])
+    with tf.Session() as sess:
+        assert sess.run(out, {x: 2.0}) == 162.0
+        with pytest.raises(ValueError, match="marked as not fetchable"):
+            sess.run(seen[0], {x: 2.0})
+    with pytest.raises(LookupError, match="does not differentiate through tf.while_loop"):
+        tf.gradients(out, x)
+
+
+def test_imported_loop_internals_name_the_loop():
+    """A GraphDef's loop has no fetch guard: the plan refuses a value inside it by name."""
+    x = tf.placeholder(tf.float32, [], name="x")
+    tf.while_loop(lambda v: v < 10.0, lambda v: v + 1.0, [x], name="w")
+    gd = tf.get_default_graph().as_graph_def()
+    with tf.Graph().as_default() as g:
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as sess:
+            assert sess.run("w/Exit:0", {"x:0": 0.5}) == 10.5
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match="inside the while loop 'w/while_context'|inside a while"):
+                sess.run("w/add:0", {"x:0": 0.5})
+        assert g.get_operation_by_name("w/Merge").outputs[0].shape.rank is None
+
+
+def test_loop_frame_ops_by_hand():
+    """The frame ops built directly (as a GraphDef holds them): Enter, Merge with its back
+    edge, LoopCond, Switch, NextIteration and Exit; counts 0 -> 4 with an invariant added."""
+    from minitf.opdef import lookup
+
+    enter, merge, loop_cond, switch, next_iteration, exit_ = (
+        lookup(t) for t in ("Enter", "Merge", "LoopCond", "Switch", "NextIteration", "Exit"))
+    start = tf.constant(0)
+    step = tf.placeholder(tf.int32, [])
+    e = enter(start, frame_name="f")
+    s = enter(step, frame_name="f", is_constant=True)
+    m, _ = merge([e, e])
+    c = loop_cond(tf.less(m, 4))
+    f, t = switch(m, c)
+    body = tf.identity(t) + s
+    m.op._update_input(1, next_iteration(body))
+    out = exit_(f)
+    assert e.op.get_attr("parallel_iterations") == 10
+    with tf.Session() as sess:
+        assert sess.run(out, {step: 1}) == 4 and sess.run(out, {step: 3}) == 6
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be a scalar"):
+        with tf.Session() as sess:
+            bad = loop_cond(tf.placeholder(tf.bool, None))
+            sess.run(bad, {bad.op.inputs[0]: [True, False]})
+
+
+def test_loop_runs_in_concurrent_plans():
+    """The plan's loop step keeps no state between runs: concurrent runs get their own."""
+    import concurrent.futures
+
+    n = tf.placeholder(tf.int32, [])
+    _, total = tf.while_loop(lambda i, t: i < n, lambda i, t: (i + 1, t + i), [0, 0])
+    plan = Plan.compile(tf.get_default_graph(), [n], [total])
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda k: int(plan.run([np.int32(k)])[0]), range(200)))
+    assert got == [k * (k - 1) // 2 for k in range(200)]
+
+
+def test_freeze_turns_references_into_enters():
+    """A variable read by reference in the body (RefEnter) freezes to an Enter of its Const,
+    and the frozen graph computes what the session did."""
+    from minitf import export
+
+    x = tf.placeholder(tf.float32, [None], name="x")
+    w = tf.Variable(0.5, name="w")
+    y = tf.while_loop(lambda v: tf.reduce_max(v) < 10.0, lambda v: v + w.read_value(), [x])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(tf.assign(w, 1.5))
+        want = sess.run(y, {x: [1.0, 2.0]})
+        frozen = export.freeze(sess, {"x": x}, {"y": y})
+        gd = export.convert_variables_to_constants(sess, sess.graph.as_graph_def(), [y.op.name])
+    types = {op.type for op in frozen.graph.get_operations()}
+    assert "RefEnter" not in types and "VariableV2" not in types and "Enter" in types
+    assert "RefEnter" not in {n.op for n in gd.node}
+    with tf.Session(graph=frozen.graph) as sess:
+        np.testing.assert_array_equal(sess.run(frozen.outputs["y"],
+                                               {frozen.inputs["x"]: [1.0, 2.0]}), want)
+    with tf.Graph().as_default():
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as sess:
+            np.testing.assert_array_equal(sess.run(y.name, {"x:0": [1.0, 2.0]}), want)
+
+
+def _programs(T):
+    """Loop programs built the same way in minitf and tf.compat.v1: (feeds, fetches)."""
+    x = T.placeholder(T.float32, [None, 3])
+    n = T.placeholder(T.int32, [])
+    w = T.Variable(np.arange(9, dtype=np.float32).reshape(3, 3) / 10.0)
+    out = {}
+    out["rnn"] = T.while_loop(lambda i, h: i < n,
+                              lambda i, h: (i + 1, T.tanh(T.matmul(h, w) + x)),
+                              [T.constant(0), T.zeros_like(x)])[1]
+    out["grow"] = T.while_loop(
+        lambda i, acc: i < n, lambda i, acc: (i + 1, T.concat([acc, T.reduce_sum(x, 1,
+                                                                               keepdims=True)
+                                                               * T.cast(i, T.float32)], 1)),
+        [T.constant(0), T.zeros([T.shape(x)[0], 0])],
+        shape_invariants=[T.TensorShape([]), T.TensorShape([None, None])])[1]
+
+    def body(i, v):
+        inner = T.while_loop(lambda j, u: j < i, lambda j, u: (j + 1, u * 0.5 + 1.0), [0, v])[1]
+        return i + 1, T.cond(T.reduce_sum(inner) > 3.0, lambda: inner - 1.0,
+                             lambda: inner * 2.0)
+
+    out["nested"] = T.while_loop(lambda i, v: i < n, body, [T.constant(0), x])[1]
+    out["capped"] = T.while_loop(lambda v: T.reduce_max(v) < 50.0, lambda v: v * 1.7 + 0.1,
+                                 [T.abs(x) + 0.5], maximum_iterations=n)
+    counter = T.Variable(0.0)
+
+    def counting(k):
+        with T.control_dependencies([T.assign_add(counter, 1.0)]):
+            return k + 1
+
+    with T.control_dependencies([T.assign(counter, 0.0)]):
+        out["count"] = T.while_loop(lambda k: k < n, counting, [0])
+    with T.control_dependencies([out["count"]]):
+        out["counter"] = T.identity(counter)
+    return x, n, out
+
+
+def test_loops_match_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    feeds = [(np.array([[0.1, -0.2, 0.3], [1.0, 0.5, -1.5]], np.float32), k) for k in (0, 1, 4)]
+
+    def run(T):
+        graph = T.Graph()
+        with graph.as_default():
+            x, n, out = _programs(T)
+            with T.Session() as sess:
+                sess.run(T.global_variables_initializer())
+                return [sess.run(out, {x: xv, n: nv}) for xv, nv in feeds]
+
+    tf1.disable_control_flow_v2()
+    try:
+        theirs = run(tf1)
+    finally:
+        tf1.enable_control_flow_v2()
+    ours = run(tf)
+    for o, t in zip(ours, theirs):
+        assert set(o) == set(t)
+        for k in o:
+            np.testing.assert_allclose(o[k], t[k], rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+def test_loop_graphs_move_both_ways_with_tensorflow():
+    """TF1's GraphDef of these loops runs in minitf, and minitf's runs in TensorFlow, each as
+    the other computes it; the node names, ops and inputs are the same."""
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    from minitf.protos import graph_pb2
+
+    xv = np.array([[0.3, -0.2, 0.6]], np.float32)
+
+    def build(T):
+        graph = T.Graph()
+        with graph.as_default():
+            x, n, out = _programs(T)
+            del out["count"], out["counter"]  # variables' initializers: not in this GraphDef
+            names = {k: v.name for k, v in out.items()}
+            with T.Session() as sess:
+                sess.run(T.global_variables_initializer())
+                frozen = T.graph_util.convert_variables_to_constants(
+                    sess, graph.as_graph_def(), [v.op.name for v in out.values()])
+                values = sess.run(out, {x: xv, n: 3})
+        return graph_pb2.GraphDef.FromString(frozen.SerializeToString()), names, values, \
+            (x.name, n.name)
+
+    tf1.disable_control_flow_v2()
+    tf1.disable_resource_variables()  # TF1's ref variables, as minitf's
+    try:
+        theirs_gd, names, theirs, (xn, nn) = build(tf1)
+    finally:
+        tf1.enable_control_flow_v2()
+        tf1.enable_resource_variables()
+    ours_gd, our_names, ours, _ = build(tf)
+    assert names == our_names
+
+    def frames(gd):  # the loops' own nodes (other ops' helper nodes may be named apart)
+        return {n.name: (n.op, list(n.input), n.attr["frame_name"].s) for n in gd.node
+                if n.op in ("Enter", "Merge", "Switch", "LoopCond", "NextIteration", "Exit")}
+
+    assert frames(ours_gd) == frames(theirs_gd) and len(frames(ours_gd)) > 30
+    with tf.Graph().as_default():
+        tf.import_graph_def(theirs_gd, name="")
+        with tf.Session() as sess:
+            in_minitf = sess.run(names, {xn: xv, nn: 3})
+    with tf1.Graph().as_default():
+        tf1.import_graph_def(tf1.GraphDef.FromString(ours_gd.SerializeToString()), name="")
+        with tf1.Session() as sess:
+            in_tf = sess.run(names, {xn: xv, nn: 3})
+    for k in names:
+        np.testing.assert_allclose(in_minitf[k], theirs[k], rtol=1e-5, atol=1e-6, err_msg=k)
+        np.testing.assert_allclose(in_tf[k], ours[k], rtol=1e-5, atol=1e-6, err_msg=k)
