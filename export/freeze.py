@@ -94,7 +94,7 @@ def freeze_signatures(sess, signatures: dict) -> tuple[Graph, dict, dict]:
                     None, None, f"Placeholder '{op.name}' ({op.outputs[0].dtype.name}, shape "
                     f"{op.outputs[0].shape}) is needed by the outputs but is not one of the "
                     f"signature inputs {sorted(t.name for t in input_set)}")
-            if op.op_def.ref_args and op.type != "RefSwitch":  # a RefSwitch only reads
+            if op.op_def.ref_args and op.type not in _REFERENCES:  # these only read
                 raise InvalidArgumentError(
                     None, None, f"The outputs depend on '{op.name}' ({op.type}), which updates "
                     "a variable; an inference graph cannot contain variable updates")
@@ -124,22 +124,33 @@ def freeze_signatures(sess, signatures: dict) -> tuple[Graph, dict, dict]:
                 taken.add(name)
                 mapping[t] = apply_op(placeholder, [], {"dtype": t.dtype, "shape": t.shape},
                                       name, graph=frozen, exact_name=True).outputs[0]
+        back_edges = []  # a loop's Merge takes its NextIteration once that exists
         for op in ops:
             controls = [op_map[c] for c in op.control_inputs if c in op_map]
             if op in value_of:
                 new = apply_op(const, [], {"value": value_of[op], "dtype": op.outputs[0].dtype},
                                op.name, graph=frozen, exact_name=True)
             else:
-                args = group_inputs(op, [mapping[t] for t in op.inputs])
+                inputs = [mapping.get(t) for t in op.inputs]
+                if op.type == "Merge" and None in inputs:
+                    back_edges += [(op, k, t) for k, t in enumerate(op.inputs)
+                                   if inputs[k] is None]
+                    first = next(t for t in inputs if t is not None)
+                    inputs = [first if t is None else t for t in inputs]
+                args = group_inputs(op, inputs)
                 attrs = {k: v for k, v in op._attrs.items() if k in op.op_def.attrs}
-                # A cond's reference to a variable that is now a Const is a plain Switch, as
-                # TF's convert_variables_to_constants makes it.
-                opdef = lookup("Switch") if op.type == "RefSwitch" else op.op_def
+                # A reference to a variable that is now a Const is plain, as TF's
+                # convert_variables_to_constants makes it (RefSwitch: Switch, RefEnter: Enter).
+                opdef = lookup(_REFERENCES.get(op.type, op.type))
                 new = apply_op(opdef, args, attrs, op.name, graph=frozen, exact_name=True,
                                control_inputs=controls)
+                if op.type in ("Enter", "RefEnter", "Merge"):
+                    new.outputs[0]._shape = op.outputs[0].shape  # a loop's shape invariant
             op_map[op] = new
             for old_t, new_t in zip(op.outputs, new.outputs):
                 mapping.setdefault(old_t, new_t)
+        for op, k, t in back_edges:
+            op_map[op]._update_input(k, mapping[t])
     return (frozen, {n: {a: mapping[t] for a, t in ins.items()} for n, (ins, _) in sigs.items()},
             {n: {a: mapping[t] for a, t in outs.items()} for n, (_, outs) in sigs.items()})
 
@@ -164,8 +175,8 @@ def convert_variables_to_constants(sess, input_graph_def, output_node_names,
     gd = graph_to_graph_def(graph, ops=ops)
     for node in gd.node:
         op = graph.get_operation_by_name(node.name)
-        if op.type == "RefSwitch" and _reaches_variable(op) in values:
-            node.op = "Switch"  # its variable is a Const now, as TF renames it
+        if op.type in _REFERENCES and _reaches_variable(op) in values:
+            node.op = _REFERENCES[op.type]  # its variable is a Const now, as TF renames it
         if op in values:
             from .graph_def import attr_to_proto
 
@@ -178,8 +189,12 @@ def convert_variables_to_constants(sess, input_graph_def, output_node_names,
     return gd
 
 
+# Ops that pass a variable on by reference without updating it, and their plain forms.
+_REFERENCES = {"RefSwitch": "Switch", "RefEnter": "Enter"}
+
+
 def _reaches_variable(op):
-    while op.type == "RefSwitch":
+    while op.type in _REFERENCES:
         op = op.inputs[0].op
     return op
 

@@ -16,6 +16,7 @@ from minitf.errors import (InvalidArgumentError, NotFoundError, OpError,
 from minitf.graph import (Graph, Operation, Tensor, apply_op, get_default_graph,
                           group_by_args)
 from minitf.opdef import lookup
+from minitf.tensor_shape import TensorShape
 from minitf.protos import attr_value_pb2, graph_pb2, node_def_pb2
 
 from .tensors import (dtype_from_enum, make_ndarray, make_tensor_proto, shape_from_proto,
@@ -219,12 +220,13 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
     for node in nodes:  # before adding anything: an unknown op leaves the graph as it was
         _opdef_of(node, source)
     created: dict[str, Operation] = {}
+    back_edges: list = []  # (Merge op, input position, NextIteration node name)
     with graph.as_default():
         for i in order:
             node = nodes[i]
             try:
                 created[node.name] = _import_node(node, created, input_map, prefix, graph,
-                                                  source, (contents or {}).get(i))
+                                                  source, (contents or {}).get(i), back_edges)
             except OpError:
                 raise
             except (TypeError, ValueError, KeyError, IndexError, ArithmeticError) as e:
@@ -232,6 +234,12 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
                 # infer dividing by a zero attr, e.g. Split with num_split 0).
                 raise InvalidArgumentError(
                     None, None, f"{source}: node '{node.name}' ({node.op}): {e}") from None
+        for merge, k, src, idx in back_edges:
+            try:
+                merge._update_input(k, created[src]._outputs[idx])
+            except TypeError as e:
+                raise InvalidArgumentError(None, None, f"{source}: node '{merge.name}': "
+                                           f"{e}") from None
     if return_elements is None:
         return None
     out = []
@@ -271,6 +279,8 @@ def _topological_order(nodes, index, input_map, source) -> list:
             if src not in index:
                 raise InvalidArgumentError(None, None, f"{source}: node '{node.name}' has input "
                                            f"'{text}', but there is no node '{src}'")
+            if _is_back_edge(node, nodes[index[src]], idx):
+                continue  # a while loop's NextIteration -> Merge: joined after both exist
             d.add(index[src])
         deps.append(d)
     users = [[] for _ in nodes]
@@ -296,6 +306,12 @@ def _topological_order(nodes, index, input_map, source) -> list:
     return order
 
 
+def _is_back_edge(node, src_node, idx: int) -> bool:
+    """A while loop's back edge (TF's importer makes the same exception to the order)."""
+    return idx >= 0 and node.op in ("Merge", "RefMerge") and \
+        src_node.op in ("NextIteration", "RefNextIteration")
+
+
 def _opdef_of(node, source):
     opdef = lookup(node.op)
     if opdef is None:
@@ -304,7 +320,7 @@ def _opdef_of(node, source):
     return opdef
 
 
-def _import_node(node, created, input_map, prefix, graph, source, content):
+def _import_node(node, created, input_map, prefix, graph, source, content, back_edges):
     opdef = _opdef_of(node, source)
     what = f"{source}: node '{node.name}' ({node.op}) attr"
     attrs = {}
@@ -317,6 +333,7 @@ def _import_node(node, created, input_map, prefix, graph, source, content):
         attrs[key] = attr_from_proto(av, kind, f"{what} '{key}'",
                                      content if key == "value" else None)
     inputs, controls = [], []
+    pending = []  # back edges: (input position, NextIteration node), joined by the caller
     for text in node.input:
         src, idx = _parse_input(text)
         if idx < 0:
@@ -326,12 +343,23 @@ def _import_node(node, created, input_map, prefix, graph, source, content):
         if mapped is not None:
             inputs.append(mapped)
             continue
+        if src not in created:  # a back edge (see _is_back_edge): for now, another input
+            pending.append((len(inputs), src, idx))
+            inputs.append(None)
+            continue
         op = created[src]
         if idx >= len(op.outputs):
             raise InvalidArgumentError(None, None, f"{source}: node '{node.name}' has input "
                                        f"'{text}', but '{src}' has only {len(op.outputs)} "
                                        "outputs")
         inputs.append(op.outputs[idx])
+    if pending:
+        others = [t for t in inputs if t is not None]
+        if not others:
+            raise InvalidArgumentError(None, None, f"{source}: node '{node.name}' ({node.op}) "
+                                       "has no input from outside its loop")
+        for k, _, _ in pending:
+            inputs[k] = others[0]
     args = _group(opdef, inputs, attrs, node, source)
     try:
         op = apply_op(opdef, args, attrs, prefix + node.name, graph=graph, exact_name=True,
@@ -342,6 +370,11 @@ def _import_node(node, created, input_map, prefix, graph, source, content):
     # As TensorFlow's importer does: imported names count as used, so ops added later under the
     # same name are uniquified ("probs_1") instead of clashing.
     graph._names_in_use.setdefault(op.name.lower(), 1)
+    if pending:
+        # The values a loop variable takes may differ in shape from its first (TF1's shape
+        # invariants are not in the GraphDef): nothing static is assumed about them.
+        op._outputs[0]._shape = TensorShape(None)
+        back_edges.extend((op, k, src, idx) for k, src, idx in pending)
     return op
 
 

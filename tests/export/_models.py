@@ -165,4 +165,33 @@ def cond(seed=0) -> Built:
                  {"x": np.abs(rng.normal(size=(4, 3))).astype(np.float32)})
 
 
-MODELS = {"linear": linear, "mlp": mlp, "cnn": cnn, "ops": ops, "cond": cond}
+def while_loop(seed=0) -> Built:
+    """tf.while_loop (Enter, Merge, Switch, LoopCond, NextIteration, Exit): a data-dependent
+    number of steps applying the trained weight, read once before the loop (its snapshot, an
+    Enter) and again by reference each iteration (read_value in the body: a RefEnter), with a
+    cond inside the body and a loop nested in it. Trained through the layer before the loop
+    (minitf does not differentiate through loops)."""
+    rng = np.random.default_rng(seed)
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    w = tf.Variable(rng.normal(size=(3, 3)).astype(np.float32) * 0.5, name="w")
+    h = tf.tanh(tf.matmul(x, w))
+    loss = tf.reduce_mean(tf.square(h - 0.5))
+    steps = tf.cast(tf.reduce_sum(tf.abs(x)), tf.int32) % 4 + 1
+
+    def body(i, s, acc):
+        s = tf.tanh(tf.matmul(s, w.read_value()) + tf.reduce_mean(w))
+        acc = tf.cond(tf.equal(i % 2, 0), lambda: acc + s, lambda: acc - 0.5 * s)
+        _, inner = tf.while_loop(lambda j, a: j < i, lambda j, a: (j + 1, a * 0.9),
+                                 [tf.constant(0), acc])
+        return i + 1, s, inner
+
+    _, _, y = tf.while_loop(lambda i, s, acc: i < steps, body, [tf.constant(0), h, h * 0.0],
+                            name="loop")
+    y = tf.identity(y, name="y")
+    sess = tf.Session()
+    _train(sess, loss, {x: rng.normal(size=(8, 3)).astype(np.float32)})
+    return Built(sess, {"x": x}, {"y": y}, {"x": rng.normal(size=(4, 3)).astype(np.float32)})
+
+
+MODELS = {"linear": linear, "mlp": mlp, "cnn": cnn, "ops": ops, "cond": cond,
+          "while": while_loop}

@@ -462,27 +462,30 @@ def test_golden_responses_decode_with_official_classes(official, served):
                                rtol=1e-5, atol=1e-6)
 
 
-def test_serves_a_tensorflow_model_with_tf1_control_flow(tmp_path):
-    """TensorFlow's own TF1 SavedModel with tf.cond (Switch / Merge, tests/export/data): the
-    server answers as TensorFlow computed, and the other branches answer as minitf's engine
-    does for the same graph."""
+@pytest.mark.parametrize("name", ["cond", "while"])
+def test_serves_a_tensorflow_model_with_tf1_control_flow(tmp_path, name):
+    """TensorFlow's own TF1 SavedModels with tf.cond (Switch / Merge) and tf.while_loop (Enter,
+    NextIteration, Exit..., with a cond and a loop nested in the body), from
+    tests/export/data: the server answers as TensorFlow computed, and other inputs (other
+    branches, other numbers of iterations) answer as minitf's engine does for the graph."""
     import shutil
 
     from minitf.export import load_saved_model
 
     data = Path(__file__).parents[1] / "export" / "data"
-    shutil.copytree(data / "cond_savedmodel", tmp_path / "cond" / "1")
-    want = np.load(data / "cond.npz")
+    shutil.copytree(data / f"{name}_savedmodel", tmp_path / name / "1")
+    want = np.load(data / f"{name}.npz")
     x = want["in:x"]
-    model = load_saved_model(str(tmp_path / "cond" / "1"))
+    model = load_saved_model(str(tmp_path / name / "1"))
     sig = model.signatures["serving_default"]
     engine = tf.Session(graph=model.graph)
     y, x_in = model.tensor(sig.outputs["y"].name), model.tensor(sig.inputs["x"].name)
-    with running_server([ModelConfig(name="cond", base_path=str(tmp_path / "cond"))]) as (
+    with running_server([ModelConfig(name=name, base_path=str(tmp_path / name))]) as (
             _, client):
-        got = client.predict("cond", {"x": x})
-        np.testing.assert_allclose(got["y"], want["out:y"], rtol=1e-6)
-        for other in (-x, x - 1.0):  # other branches of both conds, nested included
-            np.testing.assert_allclose(client.predict("cond", {"x": other})["y"],
+        got = client.predict(name, {"x": x})
+        # TF's matmul sums in another order: a few ulps, compounded over the iterations
+        np.testing.assert_allclose(got["y"], want["out:y"], rtol=1e-5, atol=1e-6)
+        for other in (-x, x - 1.0, x[:1] * 0.3):
+            np.testing.assert_allclose(client.predict(name, {"x": other})["y"],
                                        engine.run(y, {x_in: other}), rtol=1e-6)
     engine.close()

@@ -151,8 +151,34 @@ def build_cond(rng):
     return {"x": x}, {"y": y}, loss, feeds, inputs, False
 
 
+def build_while(rng):
+    """TF1 while loops (v1: Enter, Merge, Switch, LoopCond, NextIteration, Exit): a
+    data-dependent number of steps applying the trained weight (its snapshot, an Enter), with
+    a cond in the body and a loop nested in it. (Not read_value in the body: its RefEnter
+    stays a RefEnter of a Const in convert_variables_to_constants, which TF cannot import.)"""
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    w = tf.Variable(rng.normal(size=(3, 3)).astype(np.float32) * 0.5, name="w")
+    h = tf.tanh(tf.matmul(x, w))
+    loss = tf.reduce_mean(tf.square(h - 0.5))
+    steps = tf.cast(tf.reduce_sum(tf.abs(x)), tf.int32) % 4 + 1
+
+    def body(i, s, acc):
+        s = tf.tanh(tf.matmul(s, w) + tf.reduce_mean(w))
+        acc = tf.cond(tf.equal(i % 2, 0), lambda: acc + s, lambda: acc - 0.5 * s)
+        _, inner = tf.while_loop(lambda j, a: j < i, lambda j, a: (j + 1, a * 0.9),
+                                 [tf.constant(0), acc])
+        return i + 1, s, inner
+
+    _, _, y = tf.while_loop(lambda i, s, acc: i < steps, body, [tf.constant(0), h, h * 0.0],
+                            name="loop")
+    y = tf.identity(y, name="y")
+    feeds = {x: rng.normal(size=(8, 3)).astype(np.float32)}
+    inputs = {"x": rng.normal(size=(4, 3)).astype(np.float32) * 1.5}
+    return {"x": x}, {"y": y}, loss, feeds, inputs, False
+
+
 MODELS = {"linear": build_linear, "mlp": build_mlp, "cnn": build_cnn, "ops": build_ops,
-          "cond": build_cond}
+          "cond": build_cond, "while": build_while}
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -237,7 +263,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     tf.disable_eager_execution()
     tf.disable_resource_variables()
-    tf.disable_control_flow_v2()  # tf.cond as TF1 wrote it: Switch and Merge, not If
+    tf.disable_control_flow_v2()  # TF1's control flow: Switch, Merge, Enter..., not If/While
     os.makedirs(args.out, exist_ok=True)
     manifest = {"tensorflow_version": tf.__version__, "models": {}}
     for name, build in MODELS.items():
