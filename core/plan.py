@@ -459,6 +459,15 @@ class _Compiler:
                 self._step_of[x] = loop
         return loop
 
+    def _is_pivot(self, op: Operation, fed) -> bool:
+        """Inside a loop, the pivot a constant hangs on (a loop variable's Merge, or an Identity
+        of its Switch, both fed): it is always there, so the constant still folds."""
+        if self.frame is None:
+            return False
+        if op._opdef.type == "Merge":
+            return op._outputs[0] in fed
+        return op._opdef.type == "Identity" and op._inputs[0] in fed and not op._control_inputs
+
     def _src(self, op):
         """The step that makes ``op``'s outputs: its loop's for an Exit, else op itself."""
         return self._step_of.get(op, op)
@@ -541,7 +550,8 @@ class _Compiler:
             if i is None or i not in const_slots:
                 return False
             values.append(self._const_values[i])
-        if any(c not in self._folded_set for c in op._control_inputs):
+        if any(c not in self._folded_set and not self._is_pivot(c, fed)
+               for c in op._control_inputs):
             return False
         try:
             outs = evaluate_kernel(op, values)
@@ -663,7 +673,10 @@ class _Loop:
                                 _frame=frame)
 
         values = [m._outputs[0] for m in merges]
-        self._cond = inside(values, [loop_cond._outputs[0]])
+        pred = loop_cond._inputs[0]  # LoopCond only checks it is a scalar: if that is known,
+        if pred.shape.rank != 0:  # the step tests the predicate itself
+            pred = loop_cond._outputs[0]
+        self._cond = inside(values, [pred])
         self._body = inside(values + [sw._outputs[1] for sw in switches] +
                             [loop_cond._outputs[0]], [x._inputs[0] for x in nexts])
         entered = list(dict.fromkeys([*self._cond._entered, *self._body._entered]))
