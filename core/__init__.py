@@ -11,11 +11,12 @@ from . import tf_logging as logging
 from ._protos import lazy_classes
 from .flags import app
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
-                     int16, int32, int64, string, uint8, uint16, uint32, uint64)
+                     int16, int32, int64, resource, string, uint8, uint16, uint32, uint64)
 from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
 from .composites import (boolean_mask, einsum, eye, norm, reverse, reverse_v2, sequence_mask,
                          tensordot)
 from .control_flow import case, cond, while_loop
+from .functional_ops import foldl, foldr, map_fn, scan
 from .gradients import gradients, hessians
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .graph_util import import_graph_def
@@ -42,6 +43,7 @@ from .ops.random_ops import *
 from .ops.reduction_ops import *
 from .ops.slicing_ops import *
 from .ops.state_ops import *
+from .ops.tensor_array_ops import *
 from .ops.transform_ops import *
 from .ops.unary_ops import *
 from .session import InteractiveSession, Session, get_default_session

@@ -21,6 +21,7 @@ from .graph import (Operation, Tensor, _is_variable_output, convert_to_tensor,
                     get_default_graph, name_scope)
 from .nest import describe, flatten, pack, structure
 from .ops.array_ops import identity
+from .ops.tensor_array_ops import TensorArray
 from .ops.control_flow_ops import (ENTER, EXIT, LOOP_COND, MERGE, NEXT_ITERATION, REF_ENTER,
                                    REF_SWITCH, SWITCH)
 
@@ -183,9 +184,11 @@ class WhileContext:
     def build(self, cond, body, loop_vars, shape_invariants):
         """TF1's _BuildLoop: returns (the body's result, the Exit tensors)."""
         graph = self.graph
-        flat = [_as_loop_tensor(v) for v in flatten(loop_vars)]
-        invariants = [v.shape for v in flat] if shape_invariants is None else \
-            _flat_invariants(loop_vars, shape_invariants)
+        originals = flatten(loop_vars)
+        flat = [_as_loop_tensor(v) for v in originals]
+        invariants = [v.shape for v in flat] if shape_invariants is None else [
+            v.shape if isinstance(o, TensorArray) else s  # an array's flow: a scalar
+            for o, v, s in zip(originals, flat, _flat_invariants(loop_vars, shape_invariants))]
         saved, graph._control_flow_context = graph._control_flow_context, self
         try:
             real = flat if self.outer is None else [self.outer.add_value(v) for v in flat]
@@ -202,20 +205,25 @@ class WhileContext:
             self.values.update(entered)
             merges = [MERGE([e, e])[0] for e in entered]
             self.pivot = merges[0]
-            pred = convert_to_tensor(cond(*pack(loop_vars, iter(merges))))
+            pred = convert_to_tensor(cond(*pack(loop_vars, _with_arrays(originals, merges))))
             loop_cond = LOOP_COND(pred, name="LoopCond")
             switches = [SWITCH(m, loop_cond) for m in merges]
             inside = [identity(sw[1]) for sw in switches]
             self.pivot = inside[0]
-            result = body(*pack(loop_vars, iter(inside)))
+            result = body(*pack(loop_vars, _with_arrays(originals, inside)))
             if not isinstance(result, (list, tuple, dict)):
                 result = [result]
-            if structure(list(pack(loop_vars, iter(inside)))) != structure(list(result)):
+            if structure(list(loop_vars)) != structure(list(result)):
                 raise ValueError(
                     "The body of tf.while_loop must return the structure of 'loop_vars': "
                     f"{describe(list(loop_vars))} went in and {describe(list(result))} came "
                     "back")
-            nexts = [convert_to_tensor(v) for v in flatten(result)]
+            for k, (o, r) in enumerate(zip(originals, flatten(result))):
+                if isinstance(o, TensorArray) != isinstance(r, TensorArray):
+                    raise TypeError(f"Loop variable {k} enters the loop as a "
+                                    f"{type(o).__name__}, but the body returns a "
+                                    f"{type(r).__name__} for it")
+            nexts = [_as_loop_tensor(v) for v in flatten(result)]
             for k, (m, e, v) in enumerate(zip(merges, entered, nexts)):
                 if v.dtype.base_dtype != m.dtype.base_dtype:
                     raise ValueError(
@@ -234,7 +242,15 @@ class WhileContext:
         return result, exits
 
 
+def _with_arrays(originals, tensors):
+    """``tensors`` (a loop's flat values) with each TensorArray's flow as that array again."""
+    return iter([o._with_flow(t) if isinstance(o, TensorArray) else t
+                 for o, t in zip(originals, tensors)])
+
+
 def _as_loop_tensor(v) -> Tensor:
+    if isinstance(v, TensorArray):
+        return v.flow  # what the loop carries for an array: its flow (the handle enters)
     if hasattr(v, "_as_tensor") and not isinstance(v, Tensor):
         v = v._as_tensor()  # a Variable's value, an IndexedSlices made dense
     return convert_to_tensor(v)
@@ -318,7 +334,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         context = WhileContext(graph, graph.unique_name("while_context"), parallel_iterations,
                                graph._control_flow_context, controls)
         result, exits = context.build(cond, body, loop_vars, shape_invariants)
-        packed = pack(result, iter(exits))
+        packed = pack(result, _with_arrays(flatten(result), exits))
         if not return_same_structure and len(exits) == 1:
             packed = packed[0]
         if maximum_iterations is not None:

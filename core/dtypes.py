@@ -77,12 +77,14 @@ uint32 = DType("uint32", 22, np.uint32)
 uint64 = DType("uint64", 23, np.uint64)
 bool = DType("bool", 10, np.bool_)  # noqa: A001 - TensorFlow's public name
 string = DType("string", 7, np.object_)
+# A handle to per-run state (a TensorArray's elements); its values are Python objects.
+resource = DType("resource", 20, np.object_)
 
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
         bool, string)
-_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME = {d.name: d for d in _ALL + (resource,)}
 _BY_NAME.update({"half": float16, "float": float32, "double": float64})
-_BY_ENUM = {d.as_datatype_enum: d for d in _ALL}
+_BY_ENUM = {d.as_datatype_enum: d for d in _ALL + (resource,)}
 _BY_NP = {np.dtype(d.as_numpy_dtype): d for d in _ALL}
 _BY_NP[np.dtype(np.str_)] = string
 _BY_NP[np.dtype(np.bytes_)] = string

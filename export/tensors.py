@@ -147,6 +147,9 @@ def make_ndarray(proto, what: str = "tensor", content=None,
     make them allocate gigabytes from a few bytes).
     """
     dtype = dtype_from_enum(proto.dtype, what)
+    if dtype == _dt.resource:  # a handle to run-time state has no value to encode
+        raise UnimplementedError(None, None, f"{what}: DataType DT_RESOURCE has no tensor "
+                                 "value minitf can read")
     shape = shape_from_proto(proto.tensor_shape, f"{what} shape")
     if not shape.is_fully_defined():
         raise InvalidArgumentError(None, None, f"{what}: a tensor value must have a fully "

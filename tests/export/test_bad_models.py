@@ -212,13 +212,16 @@ def test_large_const_whose_bytes_do_not_match(tmp_path):
     (lambda n: n.attr["T"].ClearField("type") or n.attr["T"].list.i.append(1),
      InvalidArgumentError, ["node 'y'", "'T'"]),
     (lambda n: setattr(n.attr["T"], "type", 3), InvalidArgumentError, ["node 'y'", "int32"]),
-    (lambda n: setattr(n.attr["T"], "type", 20), UnimplementedError, ["node 'y'", "DT_RESOURCE"]),
+    (lambda n: setattr(n.attr["T"], "type", 21), UnimplementedError, ["node 'y'", "DT_VARIANT"]),
+    (lambda n: setattr(n.attr["T"], "type", 20), InvalidArgumentError,
+     ["node 'y'", "'T' of Relu is tf.resource but its inputs give tf.float32"]),
     (lambda n: setattr(n.attr["T"], "type", 0), InvalidArgumentError, ["node 'y'", "DT_INVALID"]),
     (lambda n: n.input.append("x"), InvalidArgumentError, ["node 'y'", "2 inputs, expected 1"]),
     (lambda n: setattr(n, "name", "bad name!"), InvalidArgumentError, ["'bad name!'"]),
     (lambda n: setattr(n, "name", ""), InvalidArgumentError, ["has no name"]),
     (lambda n: n.input.insert(0, "^x"), InvalidArgumentError, ["node 'y'", "after a control"]),
-], ids=["list-for-type", "wrong-dtype", "resource-dtype", "invalid-dtype", "extra-input",
+], ids=["list-for-type", "wrong-dtype", "variant-dtype", "resource-dtype", "invalid-dtype",
+        "extra-input",
         "bad-name", "no-name", "data-after-control"])
 def test_malformed_nodes(tmp_path, edit, error, fragments):
     gd = _graph_def(PLACEHOLDER + _relu("y", "x"))

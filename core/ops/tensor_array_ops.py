@@ -1,0 +1,467 @@
+"""TF1's TensorArray: a list of tensors made while the graph runs, mostly in a tf.while_loop
+(one element per iteration: tf.map_fn, tf.scan, dynamic RNNs). TensorArrayV3 makes the
+storage for one run and outputs its handle (a resource: the ``_Elements`` object itself) and a
+"flow" scalar; every op that writes returns a new flow, and every later op takes it, which is
+what orders reads after writes. The ``TensorArray`` class is TF1's Python wrapper: its writes
+return a new TensorArray (same handle, the new flow).
+
+minitf runs TensorArrays but does not differentiate through them, as with while loops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import InvalidArgumentError
+from ..graph import Tensor, convert_to_tensor, name_scope
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
+from ..tensor_shape import TensorShape, as_shape
+
+__all__ = ["TensorArray"]
+
+
+class _Elements:
+    """One TensorArray's elements during one run (TF's per-step resource)."""
+
+    __slots__ = ("name", "dtype", "values", "dynamic", "clear_after_read", "element_shape",
+                 "identical", "cleared")
+
+    def __init__(self, name, size, dtype, element_shape, dynamic, clear_after_read, identical):
+        self.name = name
+        self.dtype = dtype
+        self.values = [None] * size
+        self.dynamic = dynamic
+        self.clear_after_read = clear_after_read
+        self.element_shape = element_shape
+        self.identical = identical  # infer_shape: every element has the first one's shape
+        self.cleared: set = set()
+
+    def error(self, message: str) -> InvalidArgumentError:
+        return InvalidArgumentError(None, None, f"TensorArray {self.name}: {message}")
+
+    def write(self, index: int, value):
+        value = np.asarray(value)
+        if value.dtype != np.dtype(self.dtype.as_numpy_dtype):
+            raise self.error(f"TensorArray dtype is {self.dtype.name} but Op is trying to write "
+                             f"dtype {_dt.from_numpy(value).name}.")
+        size = len(self.values)
+        if index < 0 or (not self.dynamic and index >= size):
+            raise self.error(f"Tried to write to index {index} but array is not resizeable "
+                             f"and size is: {size}")
+        if index >= size:
+            self.values.extend([None] * (index + 1 - size))
+        if self.values[index] is not None or index in self.cleared:
+            raise self.error(f"Could not write to TensorArray index {index} because it has "
+                             "already been written to.")
+        if not self.element_shape.is_compatible_with(value.shape):
+            raise self.error(f"Could not write to TensorArray index {index} because the value "
+                             f"shape is {_dims(value.shape)} which is incompatible with the "
+                             "TensorArray's inferred element shape: "
+                             f"{self.element_shape.debug_string()} (consider setting "
+                             "infer_shape=False).")
+        if self.identical:
+            self.element_shape = self.element_shape.merge_with(TensorShape(value.shape))
+        self.values[index] = value
+
+    def read(self, index: int, element_shape: TensorShape):
+        size = len(self.values)
+        if index < 0 or index >= size:
+            raise self.error(f"Tried to read from index {index} but array size is: {size}")
+        if index in self.cleared:
+            raise self.error(f"Could not read index {index} twice because it was cleared after "
+                             "a previous read (perhaps try setting clear_after_read = false?).")
+        value = self.values[index]
+        if value is None:
+            shape = self.element_shape.merge_with(element_shape) \
+                if self.element_shape.is_compatible_with(element_shape) else element_shape
+            if not shape.is_fully_defined():
+                raise self.error(f"Could not read from TensorArray index {index} because it "
+                                 "has not yet been written to, and its element shape "
+                                 f"{shape.debug_string()} is not fully defined (with one, the "
+                                 "read gives zeros).")
+            return np.zeros(shape.as_list(), self.dtype.as_numpy_dtype)
+        if self.clear_after_read:
+            self.values[index] = None
+            self.cleared.add(index)
+        return value
+
+
+def _dims(shape) -> str:
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def _index(i) -> int:
+    i = np.asarray(i)
+    if i.shape != ():
+        raise InvalidArgumentError(None, None, f"TensorArray index must be a scalar, got shape "
+                                   f"{list(i.shape)}")
+    return int(i)
+
+
+def _indices(i) -> list:
+    i = np.asarray(i)
+    if i.ndim != 1:
+        raise InvalidArgumentError(None, None, "TensorArray indices must be a vector, got "
+                                   f"shape {list(i.shape)}")
+    return [int(k) for k in i]
+
+
+def _flow():
+    return np.float32(0.0)
+
+
+def _no_grad(op, *_):
+    raise LookupError(f"No gradient for '{op.name}' ({op.type}): minitf does not differentiate "
+                      "through TensorArrays (nor tf.while_loop).")
+
+
+def _scalar_int(what: str, spec):
+    if spec.shape.rank not in (None, 0):
+        raise InvalidArgumentError(None, None, f"{what} must be a scalar, but it has shape "
+                                   f"{spec.shape}")
+
+
+_FLOW = TensorSpec(TensorShape([]), _dt.float32)
+
+
+# -- creation -------------------------------------------------------------------------------------
+def _create_kernel(name, size, *, dtype, element_shape, dynamic_size, clear_after_read,
+                   identical_element_shapes, tensor_array_name):
+    n = _index(size)
+    if n < 0:
+        raise InvalidArgumentError(None, None, f"TensorArray {name}: size must be >= 0, got {n}")
+    return _Elements(tensor_array_name or name, n, dtype, element_shape, dynamic_size,
+                     clear_after_read, identical_element_shapes), _flow()
+
+
+def _create_infer(size, *, dtype, element_shape, **_):
+    _scalar_int("TensorArray size", size)
+    return [TensorSpec(TensorShape([2]), _dt.resource), _FLOW]
+
+
+TENSOR_ARRAY = register(OpDef(
+    "TensorArrayV3", inputs=["size:int32"],
+    attrs={"dtype": req("type"), "element_shape": TensorShape(None), "dynamic_size": False,
+           "clear_after_read": True, "identical_element_shapes": False,
+           "tensor_array_name": ""},
+    kernel=_create_kernel, infer=_create_infer, grad=NOT_DIFFERENTIABLE,
+    stateful=True, resource="name",
+))
+
+
+# -- writing --------------------------------------------------------------------------------------
+def _write_kernel(ta, index, value, flow):
+    ta.write(_index(index), value)
+    return _flow()
+
+
+def _write_infer(handle, index, value, flow):
+    _scalar_int("TensorArray index", index)
+    return [_FLOW]
+
+
+TENSOR_ARRAY_WRITE = register(OpDef(
+    "TensorArrayWriteV3", inputs=["handle:resource", "index:int32", "value:T", "flow_in:float"],
+    kernel=_write_kernel, infer=_write_infer, grad=_no_grad, stateful=True,
+))
+
+
+def _scatter_kernel(ta, indices, value, flow):
+    idx = _indices(indices)
+    value = np.asarray(value)
+    if value.ndim < 1 or value.shape[0] != len(idx):
+        raise ta.error(f"Expected len(indices) == values.shape[0], but saw: {len(idx)} vs. "
+                       f"{value.shape[0] if value.ndim else 'a scalar'}")
+    for k, i in enumerate(idx):
+        ta.write(i, value[k])
+    return _flow()
+
+
+TENSOR_ARRAY_SCATTER = register(OpDef(
+    "TensorArrayScatterV3",
+    inputs=["handle:resource", "indices:int32", "value:T", "flow_in:float"],
+    kernel=_scatter_kernel, infer=lambda *_: [_FLOW], grad=_no_grad, stateful=True,
+))
+
+
+def _split_kernel(ta, value, lengths, flow):
+    value = np.asarray(value)
+    lengths = [int(n) for n in np.asarray(lengths).reshape(-1)]
+    if value.ndim < 1:
+        raise ta.error("Expected value to be at least a vector, but received shape: []")
+    if sum(lengths) != value.shape[0]:
+        raise ta.error("Expected sum of lengths to be equal to values.shape[0], but sum of "
+                       f"lengths is {sum(lengths)} and value's shape is: {_dims(value.shape)}")
+    if not ta.dynamic and len(lengths) != len(ta.values):
+        raise ta.error(f"TensorArray's size is not equal to the size of lengths "
+                       f"({len(ta.values)} vs. {len(lengths)}), and the TensorArray is not "
+                       "marked as dynamically resizeable")
+    start = 0
+    for i, n in enumerate(lengths):
+        ta.write(i, value[start:start + n])
+        start += n
+    return _flow()
+
+
+TENSOR_ARRAY_SPLIT = register(OpDef(
+    "TensorArraySplitV3",
+    inputs=["handle:resource", "value:T", "lengths:int64", "flow_in:float"],
+    kernel=_split_kernel, infer=lambda *_: [_FLOW], grad=_no_grad, stateful=True,
+))
+
+
+# -- reading --------------------------------------------------------------------------------------
+def _read_kernel(ta, index, flow, *, dtype):
+    return ta.read(_index(index), TensorShape(None))
+
+
+def _read_infer(handle, index, flow, *, dtype):
+    _scalar_int("TensorArray index", index)
+    return [TensorSpec(TensorShape(None), dtype)]
+
+
+TENSOR_ARRAY_READ = register(OpDef(
+    "TensorArrayReadV3", inputs=["handle:resource", "index:int32", "flow_in:float"],
+    attrs={"dtype": req("type")},
+    kernel=_read_kernel, infer=_read_infer, grad=_no_grad, stateful=True,
+))
+
+
+def _stacked(ta, values, element_shape: TensorShape, what: str):
+    if not values:
+        if not element_shape.is_fully_defined():
+            raise ta.error(f"TensorArray has size zero, but element shape "
+                           f"{element_shape.debug_string()} is not fully defined. Currently "
+                           f"only static shapes are supported when {what} zero-size "
+                           "TensorArrays.")
+        return np.zeros([0] + element_shape.as_list(), ta.dtype.as_numpy_dtype)
+    for k, v in enumerate(values[1:], 1):
+        if v.shape != values[0].shape:
+            raise ta.error(f"TensorArray has inconsistent shapes.  Index 0 has shape: "
+                           f"{_dims(values[0].shape)} but index {k} has shape: "
+                           f"{_dims(v.shape)}")
+    return np.stack(values)
+
+
+def _gather_kernel(ta, indices, flow, *, dtype, element_shape):
+    values = [ta.read(i, element_shape) for i in _indices(indices)]
+    return _stacked(ta, values, element_shape, "packing")
+
+
+def _gather_infer(handle, indices, flow, *, dtype, element_shape):
+    n = indices.shape[0] if indices.shape.rank == 1 else None
+    return [TensorSpec(TensorShape([n]).concatenate(element_shape), dtype)]
+
+
+TENSOR_ARRAY_GATHER = register(OpDef(
+    "TensorArrayGatherV3", inputs=["handle:resource", "indices:int32", "flow_in:float"],
+    attrs={"dtype": req("type"), "element_shape": TensorShape(None)},
+    kernel=_gather_kernel, infer=_gather_infer, grad=_no_grad, stateful=True,
+))
+
+
+def _concat_kernel(ta, flow, *, dtype, element_shape_except0):
+    values = [ta.read(i, TensorShape(None)) for i in range(len(ta.values))]
+    for k, v in enumerate(values):
+        if v.ndim == 0:
+            raise ta.error(f"Concat saw a scalar shape at index {k} but requires at least "
+                           "vectors.")
+        if v.shape[1:] != values[0].shape[1:]:
+            raise ta.error(f"TensorArray has inconsistent shapes.  Index 0 has shape: "
+                           f"{_dims(values[0].shape)} but index {k} has shape: "
+                           f"{_dims(v.shape)}")
+    lengths = np.array([v.shape[0] for v in values], np.int64)
+    if not values:
+        if not element_shape_except0.is_fully_defined():
+            raise ta.error("TensorArray has size zero, but element_shape_except0 "
+                           f"{element_shape_except0.debug_string()} is not fully defined. "
+                           "Currently only static shapes are supported when concatenating "
+                           "zero-size TensorArrays.")
+        return np.zeros([0] + element_shape_except0.as_list(), dtype.as_numpy_dtype), lengths
+    return np.concatenate(values), lengths
+
+
+def _concat_infer(handle, flow, *, dtype, element_shape_except0):
+    return [TensorSpec(TensorShape([None]).concatenate(element_shape_except0), dtype),
+            TensorSpec(TensorShape([None]), _dt.int64)]
+
+
+TENSOR_ARRAY_CONCAT = register(OpDef(
+    "TensorArrayConcatV3", inputs=["handle:resource", "flow_in:float"],
+    attrs={"dtype": req("type"), "element_shape_except0": TensorShape(None)},
+    kernel=_concat_kernel, infer=_concat_infer, grad=_no_grad, stateful=True,
+))
+
+
+TENSOR_ARRAY_SIZE = register(OpDef(
+    "TensorArraySizeV3", inputs=["handle:resource", "flow_in:float"],
+    kernel=lambda ta, flow: np.int32(len(ta.values)),
+    infer=lambda handle, flow: [TensorSpec(TensorShape([]), _dt.int32)],
+    grad=NOT_DIFFERENTIABLE, stateful=True,
+))
+
+TENSOR_ARRAY_CLOSE = register(OpDef(
+    "TensorArrayCloseV3", inputs=["handle:resource"],
+    kernel=lambda ta: (),
+    infer=lambda handle: [],
+    grad=NOT_DIFFERENTIABLE, stateful=True,
+))
+
+
+# -- the Python wrapper ---------------------------------------------------------------------------
+class TensorArray:
+    """TF1's ``tf.TensorArray`` (graph mode): ``write``/``scatter``/``unstack``/``split``
+    return a new TensorArray whose flow orders later reads after them; ``read``/``gather``/
+    ``stack``/``concat``/``size`` give tensors. ``infer_shape`` (default) requires every
+    element to have one shape, which reads and stacks then carry statically."""
+
+    def __init__(self, dtype, size=None, dynamic_size=None, clear_after_read=None,
+                 tensor_array_name=None, handle=None, flow=None, infer_shape=True,
+                 element_shape=None, colocate_with_first_write_call=True, name=None):
+        if handle is not None and tensor_array_name:
+            raise ValueError("Cannot construct with both handle and tensor_array_name")
+        if handle is not None and not isinstance(handle, Tensor):
+            raise TypeError("Handle must be a Tensor")
+        if handle is None and size is None:
+            raise ValueError("Size must be provided if handle is not provided")
+        if handle is not None and size is not None:
+            raise ValueError("Cannot provide both a handle and size at the same time")
+        if handle is not None and element_shape is not None:
+            raise ValueError("Cannot provide both a handle and element_shape at the same time")
+        if handle is not None and dynamic_size is not None:
+            raise ValueError("Cannot provide both a handle and dynamic_size at the same time")
+        if handle is not None and clear_after_read is not None:
+            raise ValueError("Cannot provide both a handle and clear_after_read at the same "
+                             "time")
+        self._dtype = _dt.as_dtype(dtype).base_dtype
+        self._dynamic_size = bool(dynamic_size)
+        self._infer_shape = infer_shape
+        self._element_shape = [] if element_shape is None else [as_shape(element_shape)]
+        self._size = size
+        if handle is not None:
+            if flow is None:
+                raise ValueError("flow must not be None if handle is not None.")
+            self._handle, self._flow = handle, flow
+            return
+        with name_scope(name, "TensorArray", [size]) as scope:
+            self._handle, self._flow = TENSOR_ARRAY(
+                size, dtype=self._dtype,
+                element_shape=TensorShape(None) if element_shape is None else
+                as_shape(element_shape),
+                dynamic_size=self._dynamic_size,
+                clear_after_read=True if clear_after_read is None else clear_after_read,
+                identical_element_shapes=infer_shape,
+                tensor_array_name=tensor_array_name or "", name=scope)
+
+    handle = property(lambda self: self._handle)
+    flow = property(lambda self: self._flow)
+    dtype = property(lambda self: self._dtype)
+    dynamic_size = property(lambda self: self._dynamic_size)
+
+    @property
+    def element_shape(self) -> TensorShape:
+        return self._element_shape[0] if self._element_shape else TensorShape(None)
+
+    def _with_flow(self, flow) -> TensorArray:
+        """The same array after an op that made ``flow`` (TF1's build_ta_with_new_flow)."""
+        ta = TensorArray(self._dtype, handle=self._handle, flow=flow,
+                         infer_shape=self._infer_shape)
+        ta._dynamic_size = self._dynamic_size
+        ta._size = self._size
+        ta._element_shape = self._element_shape  # shared: later writes refine it for all
+        return ta
+
+    def _merge_element_shape(self, shape: TensorShape):
+        if self._element_shape:
+            if not shape.is_compatible_with(self._element_shape[0]):
+                raise ValueError(f"Inconsistent shapes: saw {shape} but expected "
+                                 f"{self._element_shape[0]} ")
+            self._element_shape[0] = self._element_shape[0].merge_with(shape)
+        else:
+            self._element_shape.append(shape)
+
+    def _value(self, value, what: str) -> Tensor:
+        value = convert_to_tensor(value, preferred_dtype=self._dtype, name="value")
+        if value.dtype.base_dtype != self._dtype:
+            raise InvalidArgumentError(None, None, f"TensorArray dtype is {self._dtype.name} "
+                                       f"but Op is trying to {what} dtype {value.dtype.name}.")
+        return value
+
+    def identity(self) -> TensorArray:
+        from .array_ops import identity
+
+        return self._with_flow(identity(self._flow))
+
+    def grad(self, source, flow=None, name=None):
+        raise LookupError("minitf does not differentiate through TensorArrays")
+
+    def read(self, index, name=None) -> Tensor:
+        value = TENSOR_ARRAY_READ(self._handle, index, self._flow, dtype=self._dtype,
+                                  name=name or "TensorArrayReadV3")
+        if self._element_shape:
+            value.set_shape(self._element_shape[0])
+        return value
+
+    def write(self, index, value, name=None) -> TensorArray:
+        with name_scope(name, "TensorArrayWrite", [self._handle, index, value]):
+            value = self._value(value, "write")
+            if self._infer_shape:
+                self._merge_element_shape(value.shape)
+            flow = TENSOR_ARRAY_WRITE(self._handle, index, value, self._flow,
+                                      name=name or "TensorArrayWriteV3")
+        return self._with_flow(flow)
+
+    def gather(self, indices, name=None) -> Tensor:
+        value = TENSOR_ARRAY_GATHER(self._handle, indices, self._flow, dtype=self._dtype,
+                                    element_shape=self.element_shape,
+                                    name=name or "TensorArrayGatherV3")
+        return value
+
+    def stack(self, name=None) -> Tensor:
+        from .array_ops import range_
+
+        with name_scope(name, "TensorArrayStack", [self._handle]):
+            return self.gather(range_(0, self.size()), name=name)
+
+    def scatter(self, indices, value, name=None) -> TensorArray:
+        with name_scope(name, "TensorArrayScatter", [self._handle, value, indices]):
+            value = self._value(value, "write")
+            if self._infer_shape and value.shape.rank is not None:
+                self._merge_element_shape(TensorShape(value.shape.as_tuple()[1:]))
+            flow = TENSOR_ARRAY_SCATTER(self._handle, indices, value, self._flow,
+                                        name=name or "TensorArrayScatterV3")
+        return self._with_flow(flow)
+
+    def unstack(self, value, name=None) -> TensorArray:
+        from .array_ops import range_, shape
+
+        with name_scope(name, "TensorArrayUnstack", [self._handle, value]):
+            value = convert_to_tensor(value, preferred_dtype=self._dtype, name="value")
+            return self.scatter(range_(0, shape(value)[0]), value, name=name)
+
+    def split(self, value, lengths, name=None) -> TensorArray:
+        from .math_ops import cast
+
+        with name_scope(name, "TensorArraySplit", [self._handle, value, lengths]):
+            value = self._value(value, "split")
+            lengths = cast(lengths, _dt.int64)
+            flow = TENSOR_ARRAY_SPLIT(self._handle, value, lengths, self._flow,
+                                      name=name or "TensorArraySplitV3")
+        return self._with_flow(flow)
+
+    def concat(self, name=None) -> Tensor:
+        except0 = TensorShape(self.element_shape.as_tuple()[1:]) \
+            if self.element_shape.rank else TensorShape(None)
+        value, _ = TENSOR_ARRAY_CONCAT(self._handle, self._flow, dtype=self._dtype,
+                                       element_shape_except0=except0,
+                                       name=name or "TensorArrayConcatV3")
+        return value
+
+    def size(self, name=None) -> Tensor:
+        return TENSOR_ARRAY_SIZE(self._handle, self._flow, name=name or "TensorArraySizeV3")
+
+    def close(self, name=None):
+        return TENSOR_ARRAY_CLOSE(self._handle, name=name or "TensorArrayCloseV3")
+
+    def __repr__(self):
+        return f"<tf.TensorArray {self._handle.op.name} dtype={self._dtype.name}>"
