@@ -1,7 +1,8 @@
 """TF1's recurrent cells (``tf.nn.rnn_cell``) and ``tf.nn.static_rnn`` / ``dynamic_rnn``.
 
-minitf has no while_loop, so ``dynamic_rnn`` unrolls over a time dimension known at graph
-construction (the usual fixed ``num_steps``); the results, and the variable names
+``dynamic_rnn`` unrolls over a time dimension known at graph construction (the usual fixed
+``num_steps``), so training works; over one known only at run time it is a tf.while_loop, as
+in TF1 (run, not differentiated). The results, and the variable names
 (``rnn/basic_lstm_cell/kernel``), are TF1's. A cell creates its variables on its first call,
 in a variable scope named after it (``basic_lstm_cell``, ``basic_lstm_cell_1`` for a second
 cell in the same scope), and reuses them on every later call, as TF1's cells do.
@@ -16,7 +17,7 @@ from . import init_ops
 from .graph import convert_to_tensor, get_default_graph
 from .nest import flatten, pack
 from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, nn_ops,
-                  unary_ops)
+                  transform_ops, unary_ops)
 from .variables import get_variable, variable_scope
 
 LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ["c", "h"])
@@ -236,28 +237,72 @@ def _unroll(cell, steps, initial_state, dtype, sequence_length, scope):
     with ``sequence_length``, outputs are zero and the state is carried unchanged past each
     row's length (TF1's copy-through)."""
     with variable_scope(scope or "rnn") as vs:
-        if initial_state is None:
-            if dtype is None:
-                raise ValueError("If no initial_state is provided, dtype must be specified")
-            state = cell.zero_state(_batch_size(steps[0]), dtype)
-        else:
-            state = initial_state
-        if sequence_length is not None:
-            sequence_length = math_ops.cast(convert_to_tensor(sequence_length), _dt.int32)
+        state = _initial_state(cell, _batch_size(steps[0]), initial_state, dtype)
+        sequence_length = _lengths(sequence_length)
         outputs = []
         for t, x in enumerate(steps):
             if t > 0:
                 vs.reuse_variables()
-            output, new_state = cell(x, state)
-            if sequence_length is not None:
-                alive = logic_ops.greater(sequence_length, t)  # a row per batch entry
-                output = logic_ops.where(alive, output, array_ops.zeros_like(output))
-                flat_new, flat_old = flatten(new_state), flatten(state)
-                new_state = pack(new_state, iter(
-                    [logic_ops.where(alive, a, b) for a, b in zip(flat_new, flat_old)]))
+            output, state = _step(cell, x, state, sequence_length, t)
             outputs.append(output)
-            state = new_state
         return outputs, state
+
+
+def _initial_state(cell, batch, initial_state, dtype):
+    if initial_state is not None:
+        return initial_state
+    if dtype is None:
+        raise ValueError("If no initial_state is provided, dtype must be specified")
+    return cell.zero_state(batch, dtype)
+
+
+def _lengths(sequence_length):
+    if sequence_length is None:
+        return None
+    return math_ops.cast(convert_to_tensor(sequence_length), _dt.int32)
+
+
+def _step(cell, x, state, sequence_length, t):
+    """One step of the cell; past a row's length its output is zero and its state is
+    carried through."""
+    output, new_state = cell(x, state)
+    if sequence_length is None:
+        return output, new_state
+    alive = logic_ops.greater(sequence_length, t)  # a row per batch entry
+    output = logic_ops.where(alive, output, array_ops.zeros_like(output))
+    flat_new, flat_old = flatten(new_state), flatten(state)
+    return output, pack(new_state, iter(
+        [logic_ops.where(alive, a, b) for a, b in zip(flat_new, flat_old)]))
+
+
+def _loop(cell, inputs, initial_state, dtype, sequence_length, scope, parallel_iterations,
+          swap_memory):
+    """The cell over time-major ``inputs`` [time, batch, depth] whose time dimension is known
+    only when the graph runs: a tf.while_loop over TensorArrays, as TF1 builds dynamic_rnn.
+    minitf does not differentiate through it (tf.gradients raises LookupError)."""
+    from .control_flow import while_loop
+    from .ops.tensor_array_ops import TensorArray
+
+    with variable_scope(scope or "rnn"):
+        batch = inputs.shape[1].value if inputs.shape.rank else None
+        state = _initial_state(cell, batch if batch is not None else
+                               array_ops.shape(inputs)[1], initial_state, dtype)
+        sequence_length = _lengths(sequence_length)
+        steps = array_ops.shape(inputs)[0]
+        elements = TensorArray(inputs.dtype, size=steps, element_shape=inputs.shape[1:],
+                               tensor_array_name="dynamic_rnn_input").unstack(inputs)
+        outputs = TensorArray(flatten(state)[0].dtype, size=steps,
+                              tensor_array_name="dynamic_rnn_output")
+
+        def body(t, state, outputs):
+            output, state = _step(cell, elements.read(t), state, sequence_length, t)
+            return t + 1, state, outputs.write(t, output)
+
+        _, state, outputs = while_loop(
+            lambda t, *_: t < steps, body, (array_ops.constant(0, name="time"), state, outputs),
+            parallel_iterations=parallel_iterations or 32, swap_memory=swap_memory,
+            maximum_iterations=steps)
+        return outputs.stack(), state
 
 
 def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=None,
@@ -272,17 +317,23 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
 def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None,
                 parallel_iterations=None, swap_memory=False, time_major=False, scope=None):
     """``cell`` over ``inputs`` [batch, time, depth] (``[time, batch, depth]`` if
-    ``time_major``): (outputs of the same layout, final state). The time dimension must be
-    known at graph construction: minitf unrolls it (it has no while_loop)."""
+    ``time_major``): (outputs of the same layout, final state). A time dimension known at
+    graph construction is unrolled, so gradients flow; one known only at run time is a
+    tf.while_loop over TensorArrays, as TF1 builds it, which minitf runs but does not
+    differentiate."""
     inputs = convert_to_tensor(inputs)
     if inputs.shape.rank != 3:
         raise ValueError(f"dynamic_rnn expects inputs of rank 3, got {inputs.shape}")
     axis = 0 if time_major else 1
     steps = inputs.shape[axis].value
     if steps is None:
-        raise NotImplementedError("dynamic_rnn: the time dimension must be known at graph "
-                                  "construction (minitf unrolls the loop; it has no "
-                                  "tf.while_loop)")
+        if not time_major:
+            inputs = transform_ops.transpose(inputs, [1, 0, 2])
+        outputs, state = _loop(cell, inputs, initial_state, dtype, sequence_length, scope,
+                               parallel_iterations, swap_memory)
+        if not time_major:
+            outputs = transform_ops.transpose(outputs, [1, 0, 2])
+        return outputs, state
     outputs, state = _unroll(cell, concat_split_ops.unstack(inputs, num=steps, axis=axis),
                              initial_state, dtype, sequence_length, scope)
     stacked = concat_split_ops.stack(outputs, axis=axis)
