@@ -125,7 +125,42 @@ def main(argv=None):
         print(line)
         results[f"mlp{batch}_ratio"] = ratio
     print("  targets: <= 1.10x numpy at batch 256, <= 1.3x at batch 1")
+
+    # -- while loop --------------------------------------------------------------------------------
+    # No target: what one iteration of a tf.while_loop costs (the Plan runs the condition and
+    # the body as sub-plans per iteration), next to the same loop in Python and in TF's v1
+    # control flow (Enter/Exit frames), which TF1 code builds.
+    if tf1 is not None:
+        tf1.disable_control_flow_v2()
+    iterations = 1000
+    print(f"\nwhile_loop, {iterations} iterations of (i + 1, acc * 0.5 + 1), median per "
+          "iteration:")
+
+    def python_loop():
+        i, acc = 0, np.float32(0.0)
+        while i < iterations:
+            i, acc = i + 1, acc * np.float32(0.5) + np.float32(1.0)
+        return acc
+
+    loop_cands = {"minitf": _loop_runner(mtf, iterations), "numpy (Python loop)": python_loop}
+    loop_tf = {"tf.compat.v1": _loop_runner(tf1, iterations)} if tf1 is not None else {}
+    t = compare_with_tf(loop_cands, loop_tf, repeats, min_time)
+    for name, sec in t.items():
+        print(f"  {name:28s}{fmt_us(sec / iterations)}")
+    results["loop_iter_us"] = t["minitf"] / iterations * 1e6
     return results
+
+
+def _loop_runner(tf, iterations):
+    graph = tf.Graph()
+    with graph.as_default():
+        n = tf.placeholder(tf.int32, [])
+        _, acc = tf.while_loop(lambda i, a: i < n, lambda i, a: (i + 1, a * 0.5 + 1.0),
+                               [tf.constant(0), tf.constant(0.0)])
+    sess = tf.Session(graph=graph)
+    assert abs(sess.run(acc, {n: iterations}) - 2.0) < 1e-6
+    feed = {n: iterations}
+    return lambda: sess.run(acc, feed)
 
 
 if __name__ == "__main__":

@@ -462,12 +462,13 @@ def test_golden_responses_decode_with_official_classes(official, served):
                                rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["cond", "while"])
+@pytest.mark.parametrize("name", ["cond", "while", "rnn"])
 def test_serves_a_tensorflow_model_with_tf1_control_flow(tmp_path, name):
-    """TensorFlow's own TF1 SavedModels with tf.cond (Switch / Merge) and tf.while_loop (Enter,
-    NextIteration, Exit..., with a cond and a loop nested in the body), from
-    tests/export/data: the server answers as TensorFlow computed, and other inputs (other
-    branches, other numbers of iterations) answer as minitf's engine does for the graph."""
+    """TensorFlow's own TF1 SavedModels with tf.cond (Switch / Merge), tf.while_loop (Enter,
+    NextIteration, Exit..., with a cond and a loop nested in the body) and dynamic_rnn (an
+    LSTM over TensorArrays, sequences of their own lengths), from tests/export/data: the
+    server answers as TensorFlow computed, and other inputs (other branches, other numbers of
+    iterations) answer as minitf's engine does for the graph."""
     import shutil
 
     from minitf.export import load_saved_model
@@ -475,17 +476,25 @@ def test_serves_a_tensorflow_model_with_tf1_control_flow(tmp_path, name):
     data = Path(__file__).parents[1] / "export" / "data"
     shutil.copytree(data / f"{name}_savedmodel", tmp_path / name / "1")
     want = np.load(data / f"{name}.npz")
-    x = want["in:x"]
+    inputs = {k[3:]: want[k] for k in want.files if k.startswith("in:")}
     model = load_saved_model(str(tmp_path / name / "1"))
     sig = model.signatures["serving_default"]
     engine = tf.Session(graph=model.graph)
-    y, x_in = model.tensor(sig.outputs["y"].name), model.tensor(sig.inputs["x"].name)
+    outs = {a: model.tensor(i.name) for a, i in sig.outputs.items()}
+    ins = {a: model.tensor(i.name) for a, i in sig.inputs.items()}
+    x = inputs["x"]
     with running_server([ModelConfig(name=name, base_path=str(tmp_path / name))]) as (
             _, client):
-        got = client.predict(name, {"x": x})
-        # TF's matmul sums in another order: a few ulps, compounded over the iterations
-        np.testing.assert_allclose(got["y"], want["out:y"], rtol=1e-5, atol=1e-6)
+        got = client.predict(name, inputs)
+        assert set(got) == {k[4:] for k in want.files if k.startswith("out:")}
+        for alias in got:  # TF's matmuls sum in another order: ulps, over the iterations
+            np.testing.assert_allclose(got[alias], want[f"out:{alias}"], rtol=1e-5, atol=1e-6)
         for other in (-x, x - 1.0, x[:1] * 0.3):
-            np.testing.assert_allclose(client.predict(name, {"x": other})["y"],
-                                       engine.run(y, {x_in: other}), rtol=1e-6)
+            feed = dict(inputs, x=other)
+            if "lengths" in feed:
+                feed["lengths"] = feed["lengths"][:len(other)]
+            served = client.predict(name, feed)
+            computed = engine.run(outs, {ins[a]: v for a, v in feed.items()})
+            for alias in outs:
+                np.testing.assert_allclose(served[alias], computed[alias], rtol=1e-6)
     engine.close()

@@ -2,7 +2,8 @@
 
     .venv/bin/python tests/export/data/generate_with_tensorflow.py [--out DIR]
 
-Every model is built and trained a few steps by real TensorFlow in TF1 graph mode
+Every model is built and trained a few steps by real TensorFlow (and tf_keras, for
+tf.nn.rnn_cell) in TF1 graph mode
 (``tf.compat.v1``, ref variables), then written the two ways TF1 users ship models:
 
 - ``<name>_frozen.pb``: ``tf.compat.v1.graph_util.convert_variables_to_constants`` output, as
@@ -27,8 +28,10 @@ import shutil
 
 import numpy as np
 
-# Quiet TensorFlow's C++ logging before it is imported.
+# Quiet TensorFlow's C++ logging before it is imported; tf.nn.rnn_cell needs Keras 2
+# (tf_keras), which TensorFlow 2.16+ uses only when asked before it is imported.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 import tensorflow.compat.v1 as tf  # noqa: E402
 
@@ -177,8 +180,26 @@ def build_while(rng):
     return {"x": x}, {"y": y}, loss, feeds, inputs, False
 
 
+def build_rnn(rng):
+    """tf.nn.dynamic_rnn with an LSTM cell over sequences of their own lengths: TF1 builds it
+    as a while loop over TensorArrays (TensorArrayV3, Scatter, Read, Write, Gather), with
+    Select for the finished sequences and an Assert on the lengths."""
+    x = tf.placeholder(tf.float32, [None, None, 3], name="x")
+    lengths = tf.placeholder(tf.int32, [None], name="lengths")
+    cell = tf.nn.rnn_cell.LSTMCell(4)
+    outputs, state = tf.nn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=tf.float32)
+    y = tf.identity(outputs, name="y")
+    h = tf.identity(state.h, name="h")
+    loss = tf.reduce_mean(tf.square(h - 0.5))
+    feeds = {x: rng.normal(size=(4, 6, 3)).astype(np.float32),
+             lengths: np.array([6, 2, 4, 1], np.int32)}
+    inputs = {"x": rng.normal(size=(3, 5, 3)).astype(np.float32),
+              "lengths": np.array([5, 3, 1], np.int32)}
+    return {"x": x, "lengths": lengths}, {"y": y, "h": h}, loss, feeds, inputs, False
+
+
 MODELS = {"linear": build_linear, "mlp": build_mlp, "cnn": build_cnn, "ops": build_ops,
-          "cond": build_cond, "while": build_while}
+          "cond": build_cond, "while": build_while, "rnn": build_rnn}
 
 
 # -- writing ---------------------------------------------------------------------------------------
