@@ -87,6 +87,15 @@ def freeze_signatures(sess, signatures: dict) -> tuple[Graph, dict, dict]:
             for name, (i, o) in signatures.items()}
     needed: set[Operation] = set()
     for ins, outs in sigs.values():
+        for what, tensors, ok in (("input", ins, graph.is_feedable),
+                                  ("output", outs, graph.is_fetchable)):
+            for alias, t in tensors.items():
+                if not ok(t):  # inside a loop or a cond branch: no single value to serve
+                    raise InvalidArgumentError(
+                        None, None, f"Signature {what} '{alias}' ({t.name}) is inside a "
+                        f"tf.while_loop or a tf.cond branch, so it cannot be "
+                        f"{'fed' if what == 'input' else 'fetched'}; use the loop's or the "
+                        "cond's results")
         input_set = set(ins.values())
         for op in needed_ops(outs.values(), stop_at=input_set):
             if op.type in ("Placeholder",) and op.outputs[0] not in input_set:
