@@ -15,6 +15,7 @@ As in TF1, the ops of a branch cannot be fetched; the cond's results can.
 from __future__ import annotations
 
 import collections
+import contextlib
 
 from .tensor_shape import TensorShape
 from .graph import (Operation, Tensor, _is_variable_output, convert_to_tensor,
@@ -47,7 +48,7 @@ class CondContext:
         self.values.add(t)
         source = t if self.outer is None else self.outer.add_value(t)
         switch = REF_SWITCH if _is_variable_output(source) else SWITCH  # a variable: by reference
-        with self.graph.control_dependencies(None):  # outside every branch and control scope
+        with _outside(self):
             switched = switch(source, self.pred)[self.branch]
         self.made(switched.op)  # this branch's op, and so also the outer branches'
         self.external[t] = switched
@@ -61,7 +62,9 @@ class CondContext:
             if spec.is_ref:
                 refs.add(pos)  # a variable an update writes: bound to its storage, not switched
             pos += len(a) if spec.number_attr or spec.type_list_attr else 1
-        flat = [t if k in refs else self.add_value(t) for k, t in enumerate(flat)]
+        loop = _enclosing_loop(self)
+        flat = [(t if loop is None else loop.add_value(t)) if k in refs else self.add_value(t)
+                for k, t in enumerate(flat)]  # a variable a loop updates enters it (RefEnter)
         if len(refs) == len(flat):  # no data inputs: the pivot makes it part of the branch
             control_inputs = (*control_inputs, self.pivot.op)
         return flat, control_inputs
@@ -92,6 +95,41 @@ class CondContext:
         if hasattr(v, "_as_tensor") and not isinstance(v, Tensor):
             v = v._as_tensor()  # a Variable's value, an IndexedSlices made dense
         return self.add_value(convert_to_tensor(v))
+
+
+@contextlib.contextmanager
+def _outside(ctx):
+    """Ops made here (a Switch or Enter bringing a value in) belong to the context around
+    ``ctx``, without the control inputs of the scope they are made in."""
+    with ctx.graph.control_dependencies(None):  # restores the context on the way out
+        ctx.graph._control_flow_context = ctx.outer
+        yield
+
+
+def _enclosing_loop(ctx):
+    """The innermost WhileContext around ``ctx`` (itself included), or None."""
+    while ctx is not None and not isinstance(ctx, WhileContext):
+        ctx = ctx.outer
+    return ctx
+
+
+def check_loop_inputs(graph, opdef, inputs, op_name: str):
+    """A value made inside a while loop exists once per iteration: only ops inside that loop
+    may use it (TF1's check; the loop's results are its Exits)."""
+    if opdef.type == "Exit":
+        return
+    ctx = graph._control_flow_context
+    for t in inputs:
+        loop = graph._loop_ops.get(t._op)
+        if loop is None:
+            continue
+        inner = ctx
+        while inner is not None and inner is not loop:
+            inner = inner.outer
+        if inner is None:
+            raise ValueError(f"Cannot use '{t._op.name}' as input to '{op_name}' because "
+                             f"'{t._op.name}' is in a while loop ('{loop.name}'); use the "
+                             "loop's results instead.")
 
 
 def _register(ctx, op: Operation):
@@ -126,11 +164,13 @@ class WhileContext:
         self.enters: list = []
         self.pivot = None  # the first loop variable: in the condition its Merge, in the body
         self._control_inputs = control_inputs  # the control scope of the tf.while_loop call
+        self._inner: dict = {}  # op -> the context inside this loop it was made in
+        self.back_prop = True
 
     def enter(self, t: Tensor, is_constant: bool) -> Tensor:
         """``t`` (already in the outer context) entered into this loop's frame."""
         enter = REF_ENTER if _is_variable_output(t) else ENTER
-        with self.graph.control_dependencies(None):
+        with _outside(self):
             entered = enter(t, frame_name=self.name, is_constant=is_constant,
                             parallel_iterations=self.parallel_iterations)
         entered.op._add_control_inputs(self._control_inputs)
@@ -160,6 +200,12 @@ class WhileContext:
     def _contains(self, op: Operation):
         self.values.update(op.outputs)
         self.ops.add(op)
+        self.graph._loop_ops.setdefault(op, self)  # the innermost loop: registered first
+        for t in op.outputs:  # as TF1: a value inside a loop exists once per iteration
+            self.graph.prevent_feeding(t)
+        ctx = self.graph._control_flow_context
+        if ctx is not None and ctx is not self and op not in self._inner:
+            self._inner[op] = ctx  # made in a branch (or loop) inside this loop
         if op in self.enters:
             return
         external = [c for c in op._control_inputs if c not in self.ops]
@@ -172,9 +218,7 @@ class WhileContext:
     def _hoist(self, controls):
         """Control inputs from outside this loop go to its Enter ops; those from outside an
         enclosing loop too, to that loop's."""
-        outer = self.outer
-        while outer is not None and not isinstance(outer, WhileContext):
-            outer = outer.outer
+        outer = _enclosing_loop(self.outer)
         if outer is not None:
             outer._hoist([c for c in controls if c not in outer.ops])
             controls = [c for c in controls if c in outer.ops]
@@ -239,7 +283,33 @@ class WhileContext:
         finally:
             graph._control_flow_context = saved
         exits = [EXIT(sw[0]) for sw in switches]
+        # What the loop's gradient needs (core/control_flow_grad.py).
+        self.loop_cond, self.merges, self.inside, self.nexts = loop_cond, merges, inside, nexts
+        self.exits = [x.op for x in exits]
+        self.entries = [e.op for e in entered]  # the loop variables' Enters
+        graph._while_contexts[self.name] = self
         return result, exits
+
+    def add_loop_variable(self, initial: Tensor, step):
+        """A loop variable added to this (built) loop, e.g. the gradient's iteration counter:
+        ``step(value) -> next value`` builds its update in the body. Returns its Exit."""
+        graph = self.graph
+        saved, graph._control_flow_context = graph._control_flow_context, self
+        try:
+            real = initial if self.outer is None else self.outer.add_value(initial)
+            entered = self.enter(real, False)
+            self.values.add(entered)
+            merge = MERGE([entered, entered])[0]
+            switch = SWITCH(merge, self.loop_cond)
+            merge.op._update_input(1, NEXT_ITERATION(step(identity(switch[1]))))
+        finally:
+            graph._control_flow_context = saved
+        return EXIT(switch[0])
+
+    def op_context(self, op: Operation):
+        """The innermost context ``op`` was made in, from this loop's inside; None if that
+        is this loop itself."""
+        return self._inner.get(op)
 
 
 def _with_arrays(originals, tensors):
@@ -333,6 +403,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         controls = [c for level in graph._control_stack for c in level]
         context = WhileContext(graph, graph.unique_name("while_context"), parallel_iterations,
                                graph._control_flow_context, controls)
+        context.back_prop = back_prop  # False: gradients do not go through (a stop_gradient)
         result, exits = context.build(cond, body, loop_vars, shape_invariants)
         packed = pack(result, _with_arrays(flatten(result), exits))
         if not return_same_structure and len(exits) == 1:

@@ -30,10 +30,24 @@ def _to_tensor(x) -> Tensor:
     return convert_to_tensor(x)
 
 
+class _Loop:
+    """A tf.while_loop as one node of the walk: its inputs are the values entering it, its
+    outputs its Exits; its gradient is a loop of its own (core/control_flow_grad.py)."""
+
+    def __init__(self, ctx):
+        from .control_flow_grad import loop_inputs
+
+        self.ctx = ctx
+        self.name = ctx.name
+        self.inputs = loop_inputs(ctx)
+        self.outputs = [x.outputs[0] for x in ctx.exits]
+
+
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
               gate_gradients=False, aggregation_method=None, stop_gradients=None,
-              unconnected_gradients="none"):
-    """Symbolic d(sum ys)/d(xs): a list aligned with ``xs`` (None where there is no path)."""
+              unconnected_gradients="none", _stop_at=frozenset()):
+    """Symbolic d(sum ys)/d(xs): a list aligned with ``xs`` (None where there is no path).
+    ``_stop_at``: ops the walk neither passes nor differentiates (a loop body's inputs)."""
     ys = [_to_tensor(y) for y in _as_list(ys)]
     xs = [_to_tensor(x) for x in _as_list(xs)]
     grad_ys = _as_list(grad_ys) or [None] * len(ys)
@@ -44,16 +58,17 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     if not ys:
         return [None] * len(xs)
     graph = ys[0].graph
-    stop_ops = {_to_tensor(t).op for t in _as_list(stop_gradients)}
+    stop_ops = {_to_tensor(t).op for t in _as_list(stop_gradients)} | set(_stop_at)
     from .ops import array_ops, math_ops
 
     with graph.as_default(), graph.name_scope(name):
-        between = _between_ops([y.op for y in ys], [x.op for x in xs])
+        between, node_of = _between_nodes([y.op for y in ys], [x.op for x in xs], _stop_at)
         pending = collections.Counter()
-        for op in between:
-            for t in op.inputs:
-                if t.op in between:
-                    pending[t.op] += 1
+        for node in between:
+            for t in node.inputs:
+                src = node_of(t)
+                if src in between:
+                    pending[src] += 1
 
         grads: dict[Tensor, list] = collections.defaultdict(list)
         for i, (y, gy) in enumerate(zip(ys, grad_ys)):
@@ -67,7 +82,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                                      f"shape {y.shape}")
             grads[y].append(gy)
 
-        queue = collections.deque(op for op in dict.fromkeys(y.op for y in ys)
+        queue = collections.deque(op for op in dict.fromkeys(node_of(y) for y in ys)
                                   if op in between and pending[op] == 0)
         done: set[Operation] = set()
         while queue:
@@ -78,7 +93,12 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             out_grads = [_aggregate(grads.get(t), math_ops) for t in op.outputs]
             in_grads = [None] * len(op.inputs)
             has_grad = any(g is not None for g in out_grads)
-            if has_grad and op not in stop_ops and any(_is_trainable(t) for t in op.inputs):
+            if isinstance(op, _Loop):
+                if has_grad and op not in stop_ops:
+                    from .control_flow_grad import loop_gradients
+
+                    in_grads = loop_gradients(op.ctx, out_grads)
+            elif has_grad and op not in stop_ops and any(_is_trainable(t) for t in op.inputs):
                 grad_fn = op.op_def.grad
                 if grad_fn is NOT_DIFFERENTIABLE:
                     pass
@@ -99,11 +119,19 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 if g is not None and _is_trainable(t):
                     if not isinstance(g, IndexedSlices):
                         g = convert_to_tensor(g)
+                        try:  # as TF: the gradient has the input's static shape
+                            g.set_shape(t.shape)
+                        except ValueError:
+                            raise ValueError(
+                                f"Incompatible shapes between op input and calculated input "
+                                f"gradient. Forward operation: {op.name}. Input: {t.name}. "
+                                f"Input shape: {t.shape}. Calculated input gradient shape: "
+                                f"{g.shape}") from None
                     if g.dtype != t.dtype:
                         raise TypeError(f"Gradient of {op.type} '{op.name}' for input {t.name} "
                                         f"has dtype {g.dtype.name}, expected {t.dtype.name}")
                     grads[t].append(g)
-                src = t.op
+                src = node_of(t)
                 if src in between:
                     pending[src] -= 1
                     if pending[src] == 0:
@@ -180,8 +208,11 @@ def _dense_unless_passed(g, op):
     return g
 
 
-def _between_ops(to_ops, from_ops) -> set:
-    """Ops on a data path from ``from_ops`` to ``to_ops``."""
+def _between_nodes(to_ops, from_ops, stop=frozenset()):
+    """The nodes on a data path from ``from_ops`` to ``to_ops`` (not past ``stop``), and the
+    map from a tensor to the node that makes it. A node is an op, or a whole tf.while_loop
+    (``_Loop``) in place of its Exits and inside; a loop imported from a GraphDef stays ops,
+    and its Exit's gradient refuses."""
     reached = set()
     stack = list(from_ops)
     while stack:
@@ -191,12 +222,30 @@ def _between_ops(to_ops, from_ops) -> set:
         reached.add(op)
         for t in op.outputs:
             stack.extend(t._consumers)
+    loops: dict = {}  # Exit op -> its loop's node
+
+    def node_of(t):
+        op = t._op
+        if op.type != "Exit":
+            return op
+        if op not in loops:
+            from .control_flow_grad import loop_of
+
+            ctx = loop_of(op)
+            node = _Loop(ctx) if ctx is not None else op
+            for x in (ctx.exits if ctx is not None else [op]):
+                loops[x] = node
+        return loops[op]
+
     between = set()
-    stack = [op for op in to_ops if op in reached]
+    stack = [node_of(op.outputs[0]) if op.type == "Exit" else op for op in to_ops
+             if op in reached]
     while stack:
-        op = stack.pop()
-        if op in between:
+        node = stack.pop()
+        if node in between:
             continue
-        between.add(op)
-        stack.extend(t.op for t in op.inputs if t.op in reached)
-    return between
+        between.add(node)
+        if node in stop:
+            continue
+        stack.extend(node_of(t) for t in node.inputs if t._op in reached)
+    return between, node_of

@@ -238,6 +238,8 @@ class Graph:
         self._unfetchable: set = set()
         # ops made in a tf.cond branch or a tf.while_loop (core/control_flow.py)
         self._control_flow_ops: set = set()
+        self._while_contexts: dict = {}  # frame name -> the WhileContext that built the loop
+        self._loop_ops: dict = {}  # an op made in a tf.while_loop -> its innermost loop
         self._variable_store = None  # created by variable_scope.get_variable
         self._var_scope = None
 
@@ -894,6 +896,10 @@ def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact
             cond = graph._control_flow_context
             if cond is not None:  # in a tf.cond branch or loop: outside inputs are switched/entered
                 flat, control_inputs = cond.enter_inputs(opdef, args, flat, control_inputs)
+            if graph._loop_ops:
+                from .control_flow import check_loop_inputs
+
+                check_loop_inputs(graph, opdef, flat, op_name)
         final = _final_attrs(opdef, attrs, derived, strict_attrs)
         kernel_attrs = {k: final[k] for k in opdef.attrs}
         specs_in = [TensorSpec(t._shape, t._dtype, value_fn=_value_thunk(t),

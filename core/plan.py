@@ -122,16 +122,18 @@ class Plan:
     @classmethod
     def compile(cls, graph, feeds: Sequence[Tensor] = (), fetches: Sequence[Tensor] = (),
                 targets: Sequence[Operation] = (), resources=None, fold_constants: bool = True,
-                _frame: str | None = None):
+                _frame: str | None = None, _outer_feeds: frozenset = frozenset()):
         """``_frame``: compiling the inside of that while loop (see _Loop): the values entering
-        it (its Enter ops) become feeds as the pruning reaches them."""
+        it (its Enter ops) become feeds as the pruning reaches them; ``_outer_feeds`` are the
+        enclosing plans' feeds, which no value inside a loop may be."""
         self = object.__new__(cls)
         self.graph = graph
         self.feeds = tuple(feeds)
         self.fetches = tuple(fetches)
         self.targets = tuple(targets)
         self._entered = {}  # inside a loop: the Enter/RefEnter ops of its frame reached
-        _Compiler(self, resources or _NoResources(), fold_constants, _frame).build()
+        _Compiler(self, resources or _NoResources(), fold_constants, _frame,
+                  _outer_feeds).build()
         return self
 
     # -- execution -------------------------------------------------------------------------------
@@ -231,11 +233,13 @@ def _op_error(e: Exception, op: Operation) -> OpError:
 
 
 class _Compiler:
-    def __init__(self, plan: Plan, resources, fold: bool, frame: str | None = None):
+    def __init__(self, plan: Plan, resources, fold: bool, frame: str | None = None,
+                 outer_feeds: frozenset = frozenset()):
         self.plan = plan
         self.resources = resources
         self.fold = fold
         self.frame = frame
+        self.outer_feeds = outer_feeds
         self._loops: dict[Operation, _Loop] = {}  # by LoopCond op
         self._step_of: dict[Operation, _Loop] = {}  # an Exit op -> its loop's step
         self._const_values: dict[int, np.ndarray] = {}  # folded values by slot
@@ -401,6 +405,9 @@ class _Compiler:
         plan = self.plan
         needed: set[Operation] = set()
         stack = [t.op for t in plan.fetches if t not in fed] + list(plan.targets)
+        for t in plan.fetches:
+            if t in self.outer_feeds and t not in fed:
+                raise self._fed_inside(t)
         while stack:
             op = stack.pop()
             if op._opdef.type in _FRAME_OPS:
@@ -414,12 +421,19 @@ class _Compiler:
             needed.add(op)
             for t in self._data_inputs(op):
                 if t not in fed:
+                    if t in self.outer_feeds:
+                        raise self._fed_inside(t)
                     stack.append(t._op)
             if op._opdef.type != "RefEnter":  # its control inputs are the loop step's
                 stack.extend(op._control_inputs)
         return needed
 
     # -- while loops -----------------------------------------------------------------------------
+    def _fed_inside(self, t: Tensor) -> InvalidArgumentError:
+        return InvalidArgumentError(None, t.op, f"Tensor {t.name} may not be fed: it is inside "
+                                    f"the while loop '{self.frame}', where it has a value per "
+                                    "iteration")
+
     def _frame_op(self, op: Operation, fed):
         """What the pruning adds for an op of TF1's loop frames: for an Exit, its loop's step;
         for an Enter of the loop being compiled, nothing (its value becomes a feed); for a
@@ -668,17 +682,22 @@ class _Loop:
         self.n = n = len(merges)
         self._exit_vars = [switches.index(x._inputs[0]._op) for x in exits]
 
-        def inside(feeds, fetches):
-            return Plan.compile(graph, feeds, fetches, (), compiler.resources, compiler.fold,
-                                _frame=frame)
+        outer_feeds = compiler.outer_feeds | frozenset(compiler.plan.feeds)
+
+        def inside(feeds, fetches, targets=()):
+            return Plan.compile(graph, feeds, fetches, targets, compiler.resources,
+                                compiler.fold, _frame=frame, _outer_feeds=outer_feeds)
 
         values = [m._outputs[0] for m in merges]
         pred = loop_cond._inputs[0]  # LoopCond only checks it is a scalar: if that is known,
         if pred.shape.rank != 0:  # the step tests the predicate itself
             pred = loop_cond._outputs[0]
         self._cond = inside(values, [pred])
+        # What a NextIteration waits for (TF's gradient puts its stack pushes there) runs
+        # in every iteration too.
         self._body = inside(values + [sw._outputs[1] for sw in switches] +
-                            [loop_cond._outputs[0]], [x._inputs[0] for x in nexts])
+                            [loop_cond._outputs[0]], [x._inputs[0] for x in nexts],
+                            list(dict.fromkeys(c for x in nexts for c in x._control_inputs)))
         entered = list(dict.fromkeys([*self._cond._entered, *self._body._entered]))
         fed = [e for e in entered if e._opdef.type == "Enter"]
         self._cond_idx = [fed.index(t._op) for t in self._cond.feeds[n:]]

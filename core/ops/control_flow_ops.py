@@ -158,9 +158,12 @@ def _passthrough_infer(data, **_):
 
 
 def _loop_grad(op, *_):
-    raise LookupError(f"No gradient for '{op.name}' ({op.type}): minitf does not differentiate "
-                      "through tf.while_loop. Unroll the loop in Python (or use a static "
-                      "tf.nn.static_rnn/dynamic_rnn, which minitf unrolls) to train through it.")
+    # tf.gradients differentiates a loop tf.while_loop built as a whole (core/gradients.py,
+    # core/control_flow_grad.py); its frame ops are never differentiated one by one. Only a
+    # loop imported from a GraphDef, whose loop variables nothing records, gets here.
+    raise LookupError(f"No gradient for '{op.name}' ({op.type}): minitf differentiates the "
+                      "while loops tf.while_loop built in this program, not one imported from "
+                      "a GraphDef")
 
 
 def _frame_attrs():
@@ -217,4 +220,15 @@ LOOP_COND = register(OpDef(
     kernel=_loop_cond_kernel,
     infer=_loop_cond_infer,
     grad=NOT_DIFFERENTIABLE,
+))
+
+
+# TF1's gradient loops (as TensorFlow builds them) sync on ControlTrigger: a NoOp that runs
+# even when its control inputs are dead, so what waits on it is never held back.
+CONTROL_TRIGGER = register(OpDef(
+    "ControlTrigger",
+    kernel=lambda: (),
+    infer=lambda: [],
+    grad=NOT_DIFFERENTIABLE,
+    dead="takes",
 ))

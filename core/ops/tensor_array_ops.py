@@ -5,7 +5,7 @@ storage for one run and outputs its handle (a resource: the ``_Elements`` object
 what orders reads after writes. The ``TensorArray`` class is TF1's Python wrapper: its writes
 return a new TensorArray (same handle, the new flow).
 
-minitf runs TensorArrays but does not differentiate through them, as with while loops."""
+Gradients follow TF1's rules (TensorArrayGradV3: a gradient array per tf.gradients call)."""
 
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ class _Elements:
     """One TensorArray's elements during one run (TF's per-step resource)."""
 
     __slots__ = ("name", "dtype", "values", "dynamic", "clear_after_read", "element_shape",
-                 "identical", "cleared")
+                 "identical", "cleared", "aggregate", "grads")
 
-    def __init__(self, name, size, dtype, element_shape, dynamic, clear_after_read, identical):
+    def __init__(self, name, size, dtype, element_shape, dynamic, clear_after_read, identical,
+                 aggregate=False):
         self.name = name
         self.dtype = dtype
         self.values = [None] * size
@@ -35,6 +36,18 @@ class _Elements:
         self.element_shape = element_shape
         self.identical = identical  # infer_shape: every element has the first one's shape
         self.cleared: set = set()
+        self.aggregate = aggregate  # a gradient array: a second write to an element adds
+        self.grads: dict = {}  # gradient source -> this array's gradient array
+
+    def grad(self, source: str) -> _Elements:
+        """The gradient array for ``source`` (one per tf.gradients call), made on first use:
+        the same size and element shape; writes to one element add up."""
+        g = self.grads.get(source)
+        if g is None:
+            g = self.grads[source] = _Elements(f"{self.name}@{source}", len(self.values),
+                                               self.dtype, self.element_shape, self.dynamic,
+                                               True, False, aggregate=True)
+        return g
 
     def error(self, message: str) -> InvalidArgumentError:
         return InvalidArgumentError(None, None, f"TensorArray {self.name}: {message}")
@@ -50,6 +63,13 @@ class _Elements:
                              f"and size is: {size}")
         if index >= size:
             self.values.extend([None] * (index + 1 - size))
+        if self.aggregate and self.values[index] is not None:
+            if self.values[index].shape != value.shape:
+                raise self.error(f"Could not aggregate to TensorArray index {index} because "
+                                 f"the existing shape is {_dims(self.values[index].shape)} but "
+                                 f"the new input shape is {_dims(value.shape)}.")
+            self.values[index] = self.values[index] + value
+            return
         if self.values[index] is not None or index in self.cleared:
             raise self.error(f"Could not write to TensorArray index {index} because it has "
                              "already been written to.")
@@ -110,9 +130,49 @@ def _flow():
     return np.float32(0.0)
 
 
-def _no_grad(op, *_):
-    raise LookupError(f"No gradient for '{op.name}' ({op.type}): minitf does not differentiate "
-                      "through TensorArrays (nor tf.while_loop).")
+# -- gradients: TF1's rules. A read's gradient is a write to the array's gradient array, a
+# write's a read from it (and so for gather/scatter, concat/split); the flow's gradient orders
+# them as the forward flow ordered the forward ops.
+def _grad_array(op, flow, grad) -> TensorArray:
+    """The gradient array of op's array for ``grad``'s tf.gradients call, as a TensorArray
+    whose flow is ``flow``."""
+    dtype = op._attrs.get("dtype") or op._attrs["T"]
+    forward = TensorArray(dtype, handle=op.inputs[0], flow=op.inputs[-1])
+    return forward.grad(_grad_source(grad), flow)
+
+
+def _grad_source(grad) -> str:
+    """Which tf.gradients call a gradient belongs to: its outermost name scope (TF1's)."""
+    head = grad.op.name.split("/")[0]
+    return head if head.startswith("gradients") else "gradients"
+
+
+def _read_grad(op, grad):
+    g = _grad_array(op, op.inputs[2], grad).write(op.inputs[1], grad)
+    return [None, None, g.flow]
+
+
+def _write_grad(op, flow_grad):
+    return [None, None, _grad_array(op, flow_grad, flow_grad).read(op.inputs[1]), flow_grad]
+
+
+def _gather_grad(op, grad):
+    g = _grad_array(op, op.inputs[2], grad).scatter(op.inputs[1], grad)
+    return [None, None, g.flow]
+
+
+def _scatter_grad(op, flow_grad):
+    return [None, None, _grad_array(op, flow_grad, flow_grad).gather(op.inputs[1]),
+            flow_grad]
+
+
+def _concat_grad(op, grad, _lengths):
+    g = _grad_array(op, op.inputs[1], grad).split(grad, op.outputs[1])
+    return [None, g.flow]
+
+
+def _split_grad(op, flow_grad):
+    return [None, _grad_array(op, flow_grad, flow_grad).concat(), None, flow_grad]
 
 
 def _scalar_int(what: str, spec):
@@ -162,7 +222,7 @@ def _write_infer(handle, index, value, flow):
 
 TENSOR_ARRAY_WRITE = register(OpDef(
     "TensorArrayWriteV3", inputs=["handle:resource", "index:int32", "value:T", "flow_in:float"],
-    kernel=_write_kernel, infer=_write_infer, grad=_no_grad, stateful=True,
+    kernel=_write_kernel, infer=_write_infer, grad=_write_grad, stateful=True,
 ))
 
 
@@ -180,7 +240,7 @@ def _scatter_kernel(ta, indices, value, flow):
 TENSOR_ARRAY_SCATTER = register(OpDef(
     "TensorArrayScatterV3",
     inputs=["handle:resource", "indices:int32", "value:T", "flow_in:float"],
-    kernel=_scatter_kernel, infer=lambda *_: [_FLOW], grad=_no_grad, stateful=True,
+    kernel=_scatter_kernel, infer=lambda *_: [_FLOW], grad=_scatter_grad, stateful=True,
 ))
 
 
@@ -206,7 +266,7 @@ def _split_kernel(ta, value, lengths, flow):
 TENSOR_ARRAY_SPLIT = register(OpDef(
     "TensorArraySplitV3",
     inputs=["handle:resource", "value:T", "lengths:int64", "flow_in:float"],
-    kernel=_split_kernel, infer=lambda *_: [_FLOW], grad=_no_grad, stateful=True,
+    kernel=_split_kernel, infer=lambda *_: [_FLOW], grad=_split_grad, stateful=True,
 ))
 
 
@@ -223,7 +283,7 @@ def _read_infer(handle, index, flow, *, dtype):
 TENSOR_ARRAY_READ = register(OpDef(
     "TensorArrayReadV3", inputs=["handle:resource", "index:int32", "flow_in:float"],
     attrs={"dtype": req("type")},
-    kernel=_read_kernel, infer=_read_infer, grad=_no_grad, stateful=True,
+    kernel=_read_kernel, infer=_read_infer, grad=_read_grad, stateful=True,
 ))
 
 
@@ -256,7 +316,7 @@ def _gather_infer(handle, indices, flow, *, dtype, element_shape):
 TENSOR_ARRAY_GATHER = register(OpDef(
     "TensorArrayGatherV3", inputs=["handle:resource", "indices:int32", "flow_in:float"],
     attrs={"dtype": req("type"), "element_shape": TensorShape(None)},
-    kernel=_gather_kernel, infer=_gather_infer, grad=_no_grad, stateful=True,
+    kernel=_gather_kernel, infer=_gather_infer, grad=_gather_grad, stateful=True,
 ))
 
 
@@ -289,9 +349,21 @@ def _concat_infer(handle, flow, *, dtype, element_shape_except0):
 TENSOR_ARRAY_CONCAT = register(OpDef(
     "TensorArrayConcatV3", inputs=["handle:resource", "flow_in:float"],
     attrs={"dtype": req("type"), "element_shape_except0": TensorShape(None)},
-    kernel=_concat_kernel, infer=_concat_infer, grad=_no_grad, stateful=True,
+    kernel=_concat_kernel, infer=_concat_infer, grad=_concat_grad, stateful=True,
 ))
 
+
+def _grad_kernel(ta, flow, *, source):
+    return ta.grad(source), _flow()
+
+
+TENSOR_ARRAY_GRAD = register(OpDef(
+    "TensorArrayGradV3", inputs=["handle:resource", "flow_in:float"], attrs={"source": req(
+        "string")},
+    kernel=_grad_kernel,
+    infer=lambda handle, flow, **_: [TensorSpec(TensorShape([2]), _dt.resource), _FLOW],
+    grad=NOT_DIFFERENTIABLE, stateful=True,
+))
 
 TENSOR_ARRAY_SIZE = register(OpDef(
     "TensorArraySizeV3", inputs=["handle:resource", "flow_in:float"],
@@ -392,8 +464,15 @@ class TensorArray:
 
         return self._with_flow(identity(self._flow))
 
-    def grad(self, source, flow=None, name=None):
-        raise LookupError("minitf does not differentiate through TensorArrays")
+    def grad(self, source, flow=None, name=None) -> TensorArray:
+        """The gradient array for ``source`` (TensorArrayGradV3), ordered after ``flow``."""
+        flow = self._flow if flow is None else flow
+        with name_scope(name, "TensorArrayGrad", [self._handle]):
+            handle, flow = TENSOR_ARRAY_GRAD(self._handle, flow, source=source,
+                                             name="TensorArrayGradV3")
+        g = TensorArray(self._dtype, handle=handle, flow=flow, infer_shape=self._infer_shape)
+        g._element_shape = self._element_shape
+        return g
 
     def read(self, index, name=None) -> Tensor:
         value = TENSOR_ARRAY_READ(self._handle, index, self._flow, dtype=self._dtype,

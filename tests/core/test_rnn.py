@@ -108,7 +108,7 @@ def test_sequence_length_zeroes_outputs_and_carries_the_state():
 def test_dynamic_rnn_over_a_run_time_length_is_a_loop(time_major):
     """With the time dimension unknown until the graph runs, dynamic_rnn is a while loop over
     TensorArrays (TF1's form): it computes what the unrolled form does for each length, with
-    the same variables, and refuses gradients through the loop."""
+    the same variables, and so do its gradients (the loop's own gradient loop)."""
     cell = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.LSTMCell(3), tf.nn.rnn_cell.GRUCell(2)])
     dims = [None, None, 3]
     x = tf.placeholder(tf.float32, dims)
@@ -123,20 +123,26 @@ def test_dynamic_rnn_over_a_run_time_length_is_a_loop(time_major):
     unrolled, unrolled_state = tf.nn.dynamic_rnn(cell, fixed, sequence_length=fixed_lengths,
                                                  dtype=tf.float32, time_major=time_major)
     assert len(tf.global_variables()) == 6  # the second call reuses the cell's variables
+    loop_grads = tf.gradients(tf.reduce_sum(loop_out ** 2) + tf.reduce_sum(loop_state[1]),
+                              tf.trainable_variables() + [x])
+    unrolled_grads = tf.gradients(tf.reduce_sum(unrolled ** 2) +
+                                  tf.reduce_sum(unrolled_state[1]),
+                                  tf.trainable_variables() + [fixed])
     data = X.transpose(1, 0, 2) if time_major else X
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         for n in ([4, 2], [3, 1]):
             got = sess.run([loop_out, loop_state], {x: data, lengths: n})
             want = sess.run([unrolled, unrolled_state], {fixed: data, fixed_lengths: n})
+            for a, b in zip(sess.run(loop_grads, {x: data, lengths: n}),
+                            sess.run(unrolled_grads, {fixed: data, fixed_lengths: n})):
+                np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
             np.testing.assert_allclose(got[0], want[0], rtol=1e-6, atol=1e-7)
             for a, b in zip([got[1][0].c, got[1][0].h, got[1][1]],
                             [want[1][0].c, want[1][0].h, want[1][1]]):
                 np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
         short = data[:2] if time_major else data[:, :2]  # fewer steps, same graph
         assert sess.run(loop_out, {x: short, lengths: [2, 2]}).shape == short.shape[:2] + (2,)
-    with pytest.raises(LookupError, match="does not differentiate"):
-        tf.gradients(tf.reduce_sum(loop_out), tf.trainable_variables())
 
 
 def test_lstm_peepholes_are_refused():

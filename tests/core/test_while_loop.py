@@ -215,7 +215,7 @@ def test_argument_and_body_errors():
         tf.while_loop(lambda v: v, lambda v: v, [x])
 
 
-def test_loop_internals_cannot_be_fetched_and_gradients_refuse():
+def test_loop_internals_cannot_be_fetched():
     seen = []
 
     def body(v):
@@ -228,8 +228,88 @@ def test_loop_internals_cannot_be_fetched_and_gradients_refuse():
         assert sess.run(out, {x: 2.0}) == 162.0
         with pytest.raises(ValueError, match="marked as not fetchable"):
             sess.run(seen[0], {x: 2.0})
-    with pytest.raises(LookupError, match="does not differentiate through tf.while_loop"):
-        tf.gradients(out, x)
+
+
+def test_gradients_against_central_differences():
+    """d/dx and d/dw through a loop that uses x as its start and in every iteration, and w as
+    its snapshot and by reference (read_value), for 0 to 3 iterations."""
+    x = tf.placeholder(tf.float64, [3])
+    n = tf.placeholder(tf.int32, [])
+    w = tf.Variable(np.float64(0.9))
+    _, y = tf.while_loop(lambda i, v: i < n,
+                         lambda i, v: (i + 1, tf.sin(v) * w + x * w.read_value()),
+                         [0, x * 2.0])
+    loss = tf.reduce_sum(y * y)
+    gx, gw = tf.gradients(loss, [x, w])
+
+    def f(xv, wv, nv):
+        v = xv * 2
+        for _ in range(nv):
+            v = np.sin(v) * wv + xv * wv
+        return (v * v).sum()
+
+    xv, eps = np.array([0.1, -0.5, 0.7]), 1e-6
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for nv in (0, 1, 3):
+            got_x, got_w = sess.run([gx, gw], {x: xv, n: nv})
+            want_x = [(f(xv + eps * e, 0.9, nv) - f(xv - eps * e, 0.9, nv)) / (2 * eps)
+                      for e in np.eye(3)]
+            want_w = (f(xv, 0.9 + eps, nv) - f(xv, 0.9 - eps, nv)) / (2 * eps)
+            np.testing.assert_allclose(got_x, want_x, rtol=1e-6)
+            np.testing.assert_allclose(got_w, want_w, rtol=1e-6, atol=1e-9)
+
+
+def test_gradients_through_loops_this_version_refuses():
+    """A cond inside the loop's body, a loop inside a loop and a loop from a GraphDef: a
+    LookupError that says so, never a wrong or missing gradient."""
+    x = tf.placeholder(tf.float32, [])
+    branchy = tf.while_loop(lambda v: v < 10.0,
+                            lambda v: tf.cond(v > 3.0, lambda: v * 2.0, lambda: v + 1.0), [x])
+    with pytest.raises(LookupError, match="made in a tf.cond branch.*inside a tf.while_loop"):
+        tf.gradients(branchy, x)
+
+    def outer(i, v):
+        return i + 1, tf.while_loop(lambda u: u < 5.0, lambda u: u * 1.5, [v])
+
+    _, nested = tf.while_loop(lambda i, v: i < 2, outer, [0, x])
+    with pytest.raises(LookupError, match="inside another loop"):
+        tf.gradients(nested, x)
+    gd = tf.get_default_graph().as_graph_def()
+    with tf.Graph().as_default() as g:
+        tf.import_graph_def(gd, name="")
+        with pytest.raises(LookupError, match="not one imported from a GraphDef"):
+            tf.gradients(g.get_tensor_by_name(branchy.name), g.get_tensor_by_name(x.name))
+
+
+def test_training_through_a_loop_and_gradients_twice():
+    """An optimizer trains a recurrence through its loop (as the unrolled recurrence trains),
+    and a second tf.gradients of the same loop gets its own counter and stacks."""
+    xv = np.array([[0.5, -0.3], [0.1, 0.8]], np.float32)
+    results = []
+    for unrolled in (False, True):
+        tf.reset_default_graph()
+        x = tf.placeholder(tf.float32, [None, 2])
+        w = tf.Variable([[0.3, -0.2], [0.4, 0.1]])
+        if unrolled:
+            h = x
+            for _ in range(3):
+                h = tf.tanh(tf.matmul(h, w) + x)
+        else:
+            def body(i, h, w=w, x=x):
+                return i + 1, tf.tanh(tf.matmul(h, w) + x)
+
+            _, h = tf.while_loop(lambda i, h: i < 3, body, [0, x])
+        loss = tf.reduce_sum(tf.square(h - 0.25))
+        step = tf.train.AdamOptimizer(0.1).minimize(loss)
+        (again,) = tf.gradients(loss * 2.0, w)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for _ in range(5):
+                sess.run(step, {x: xv})
+            results.append(sess.run([w, loss, again], {x: xv}))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_imported_loop_internals_name_the_loop():
@@ -349,6 +429,7 @@ def _programs(T):
 
 
 def test_loops_match_tensorflow():
+    """Values, and gradients of each program's float outputs with respect to x and w."""
     tf1 = pytest.importorskip("tensorflow.compat.v1")
     feeds = [(np.array([[0.1, -0.2, 0.3], [1.0, 0.5, -1.5]], np.float32), k) for k in (0, 1, 4)]
 
@@ -356,6 +437,10 @@ def test_loops_match_tensorflow():
         graph = T.Graph()
         with graph.as_default():
             x, n, out = _programs(T)
+            w = [v for v in T.global_variables() if v.shape.rank == 2][0]
+            for k in ("rnn", "grow", "capped"):
+                gx, gw = T.gradients(T.reduce_sum(T.square(out[k])), [x, w])
+                out[f"{k}/dx"], out[f"{k}/dw"] = gx, gw if gw is not None else T.zeros_like(w)
             with T.Session() as sess:
                 sess.run(T.global_variables_initializer())
                 return [sess.run(out, {x: xv, n: nv}) for xv, nv in feeds]
@@ -420,3 +505,40 @@ def test_loop_graphs_move_both_ways_with_tensorflow():
     for k in names:
         np.testing.assert_allclose(in_minitf[k], theirs[k], rtol=1e-5, atol=1e-6, err_msg=k)
         np.testing.assert_allclose(in_tf[k], ours[k], rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+def test_stack_ops_and_control_trigger_by_hand():
+    """StackV2/StackPushV2/StackPopV2 (what a loop's gradient keeps its forward values in):
+    last in, first out, within one run; an empty pop names the stack. ControlTrigger (TF's
+    gradient loops sync on it) runs even when its control inputs are dead, so what waits on it
+    still runs."""
+    from minitf.opdef import lookup
+
+    stack_op, push, pop, trigger = (lookup(t) for t in ("StackV2", "StackPushV2", "StackPopV2",
+                                                        "ControlTrigger"))
+    handle = stack_op(-1, elem_type=tf.float32, stack_name="s")
+    first = push(handle, tf.constant(1.0))
+    with tf.control_dependencies([first]):
+        second = push(handle, tf.constant(2.0))
+    with tf.control_dependencies([second]):
+        a = pop(handle, elem_type=tf.float32)
+    with tf.control_dependencies([a]):
+        b = pop(handle, elem_type=tf.float32)
+    with tf.control_dependencies([b]):
+        c = pop(handle, elem_type=tf.float32)
+    with tf.Session() as sess:
+        assert sess.run([a, b]) == [2.0, 1.0]
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"Stack\[s\] is empty"):
+            sess.run(c)
+    p = tf.placeholder(tf.bool, [])
+    dead_side = lookup("Switch")(tf.constant(1.0), p)[1] * 3.0  # dead when p is False
+    with tf.control_dependencies([dead_side]):
+        synced = trigger()
+    with tf.control_dependencies([synced]):
+        after = tf.constant(5.0) + 1.0
+    with tf.control_dependencies([dead_side]):
+        blocked = tf.constant(5.0) + 2.0
+    with tf.Session() as sess:
+        assert sess.run(after, {p: False}) == 6.0
+        with pytest.raises(tf.errors.InvalidArgumentError, match="does not have value"):
+            sess.run(blocked, {p: False})
