@@ -250,7 +250,7 @@ class WhileContext:
             merges = [MERGE([e, e])[0] for e in entered]
             self.pivot = merges[0]
             pred = convert_to_tensor(cond(*pack(loop_vars, _with_arrays(originals, merges))))
-            loop_cond = LOOP_COND(pred, name="LoopCond")
+            loop_cond = self.loop_cond = LOOP_COND(pred, name="LoopCond")
             switches = [SWITCH(m, loop_cond) for m in merges]
             inside = [identity(sw[1]) for sw in switches]
             self.pivot = inside[0]
@@ -284,27 +284,35 @@ class WhileContext:
             graph._control_flow_context = saved
         exits = [EXIT(sw[0]) for sw in switches]
         # What the loop's gradient needs (core/control_flow_grad.py).
-        self.loop_cond, self.merges, self.inside, self.nexts = loop_cond, merges, inside, nexts
+        self.merges, self.inside, self.nexts = merges, inside, nexts
         self.exits = [x.op for x in exits]
         self.entries = [e.op for e in entered]  # the loop variables' Enters
         graph._while_contexts[self.name] = self
         return result, exits
 
-    def add_loop_variable(self, initial: Tensor, step):
-        """A loop variable added to this (built) loop, e.g. the gradient's iteration counter:
-        ``step(value) -> next value`` builds its update in the body. Returns its Exit."""
+    def add_loop_variable(self, initial, step, shape=None):
+        """A loop variable added to this loop once its condition exists (the gradient's
+        iteration counter, a sparse gradient's accumulator): ``initial`` is a value or a
+        function making it (outside the loop), ``step(value) -> next value`` builds its update
+        in the body, ``shape`` is its shape invariant. Returns (its Exit, its NextIteration
+        op)."""
         graph = self.graph
-        saved, graph._control_flow_context = graph._control_flow_context, self
-        try:
+        with graph.control_dependencies(None):  # part of the loop, not of the caller's scope
+            graph._control_flow_context = self.outer
+            initial = convert_to_tensor(initial() if callable(initial) else initial)
+            graph._control_flow_context = self
             real = initial if self.outer is None else self.outer.add_value(initial)
             entered = self.enter(real, False)
+            if shape is not None:
+                entered._shape = shape
             self.values.add(entered)
             merge = MERGE([entered, entered])[0]
             switch = SWITCH(merge, self.loop_cond)
-            merge.op._update_input(1, NEXT_ITERATION(step(identity(switch[1]))))
-        finally:
-            graph._control_flow_context = saved
-        return EXIT(switch[0])
+            following = NEXT_ITERATION(step(identity(switch[1])))
+            merge.op._update_input(1, following)
+            graph._control_flow_context = self.outer
+            result = EXIT(switch[0])
+        return result, following.op
 
     def op_context(self, op: Operation):
         """The innermost context ``op`` was made in, from this loop's inside; None if that

@@ -16,15 +16,18 @@ which is the gradient loop's order. A loop invariant needs no stack: its outer v
 
 from __future__ import annotations
 
-from .control_flow import WhileContext
-from .graph import Tensor, constant_value, convert_to_tensor, name_scope
+import numpy as np
+
+from .control_flow import WhileContext, _enclosing_loop
+from .graph import Tensor, constant_value, name_scope
+from .indexed_slices import IndexedSlices
+from .ops.control_flow_ops import CONTROL_TRIGGER
 from .ops.stack_ops import STACK, STACK_POP, STACK_PUSH
 from .tensor_shape import TensorShape
 
 
 def _unsupported(what: str) -> LookupError:
-    return LookupError(f"minitf does not differentiate {what}. Unroll the loop in Python (or "
-                       "give dynamic_rnn a static time dimension) to train through it.")
+    return LookupError(f"minitf does not differentiate {what}")
 
 
 def loop_of(exit_op):
@@ -39,11 +42,13 @@ def loop_of(exit_op):
 def loop_inputs(ctx: WhileContext) -> list:
     """The values entering the loop that gradients can flow to: each loop variable's initial
     value, then each value every iteration sees (what an Enter with is_constant takes)."""
-    variables = [e.inputs[0] for e in ctx.entries]
-    invariants = [e.inputs[0] for e in ctx.enters
-                  if e.get_attr("is_constant") and e not in ctx.entries and
-                  e.outputs[0].dtype.is_floating]
-    return variables + invariants
+    return [e.inputs[0] for e in ctx.entries + _invariants(ctx)]
+
+
+def _invariants(ctx: WhileContext) -> list:
+    """The Enter ops of the float values every iteration sees."""
+    return [e for e in ctx.enters if e.get_attr("is_constant") and e not in ctx.entries and
+            e.outputs[0].dtype.is_floating]
 
 
 def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
@@ -52,60 +57,110 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
     from .ops import array_ops, math_ops
 
     graph = ctx.graph
-    if ctx.outer is not None or graph._control_flow_context is not None:
-        raise _unsupported("a tf.while_loop inside another loop or a tf.cond branch")
+    if isinstance(ctx, _GradContext):  # its stack pops would pass for constants
+        raise TypeError("Second-order gradient for while loops not supported.")  # TF1's words
+    enclosing, here = _enclosing_loop(ctx.outer), graph._control_flow_context
+    if (enclosing is None) != (here is None) or (
+            here is not None and getattr(here, "forward", None) is not enclosing):
+        # A loop inside a loop is differentiated from inside the gradient of the loop around
+        # it (that gradient's body is the context), never on its own.
+        raise _unsupported("a tf.while_loop inside another loop, apart from the gradient of "
+                           "the loop around it")
     n = len(ctx.entries)
     variables = [k for k in range(n) if ctx.merges[k].dtype.is_floating]
-    invariants = [e for e in ctx.enters if e.get_attr("is_constant") and
-                  e not in ctx.entries and e.outputs[0].dtype.is_floating]
+    invariants = _invariants(ctx)
     result = [None] * (n + len(invariants))
     if not ctx.back_prop or not variables or all(exit_grads[k] is None for k in variables):
         return result  # back_prop=False: the loop is a stop_gradient, as in TF1
     with name_scope(None, "while_grad"):
-        counted = []
-
-        def count(i):
-            counted.append(i + 1)
-            return counted[0]
-
-        # The forward loop counts its iterations; each push runs before its iteration's count.
+        # The forward loop counts its iterations. The pushes hang on the count's
+        # NextIteration, so they run in every iteration (in a cond branch: when it is taken).
         with name_scope("f_count"):
-            iterations = ctx.add_loop_variable(array_ops.constant(0, name="zero"), count)
+            iterations, counter = ctx.add_loop_variable(np.int32(0), lambda i: i + 1)
         grad_ctx = _GradContext(graph, graph.unique_name("while_context"),
-                                ctx.parallel_iterations, ctx, counted[0].op)
+                                ctx.parallel_iterations, ctx, counter, here)
         start = [exit_grads[k] if exit_grads[k] is not None else
                  array_ops.zeros_like(ctx.exits[k].outputs[0]) for k in variables]
         sums = [array_ops.zeros_like(e.inputs[0]) for e in invariants]
         ys = [ctx.nexts[k] for k in variables]
         xs = [ctx.inside[k] for k in variables] + [e.outputs[0] for e in invariants]
+        found = {}  # invariant position -> None (no gradient), "dense", or its sparse Exits
 
         def body(i, carried, summed):
-            grads = gradients(ys, xs, grad_ys=list(carried), _stop_at={x.op for x in xs})
+            following = i - 1
+            grad_ctx.step = following.op  # pops wait for it (TF1's order, see _popped)
+            # Named apart from "gradients": TensorArray gradients find their tf.gradients
+            # call by the last "gradients" in their name (TF1's rule).
+            grads = gradients(ys, xs, grad_ys=list(carried), name="body",
+                              _stop_at={x.op for x in xs})
             carried = [g if g is not None else array_ops.zeros_like(c)
                        for g, c in zip(grads[:len(variables)], carried)]
-            summed = [s if g is None else s + convert_to_tensor(g)  # sparse ones made dense
-                      for s, g in zip(summed, grads[len(variables):])]
-            return i - 1, carried, summed
+            summed = list(summed)
+            for j, g in enumerate(grads[len(variables):]):
+                if g is None:
+                    found[j] = None
+                elif isinstance(g, IndexedSlices):  # gathered: rows accumulate, as TF1's
+                    found[j] = _sparse_accumulators(grad_ctx, invariants[j].inputs[0], g)
+                else:
+                    found[j] = "dense"
+                    summed[j] = summed[j] + g
+            with graph.control_dependencies(grad_ctx.pops):  # TF1's b_sync
+                grad_ctx.sync = CONTROL_TRIGGER(name="b_sync")
+            return following, carried, summed
 
         _, carried, summed = grad_ctx.loop(
             lambda i, _c, _s: math_ops.greater(i, 0), body, (iterations, start, sums),
             [TensorShape([]), [ctx.merges[k].shape for k in variables],
              [e.outputs[0].shape for e in invariants]])
+        grad_ctx.merges[0].op.inputs[1].op._add_control_input(grad_ctx.sync)
     for k, g in zip(variables, carried):
         result[k] = g
     for j, g in enumerate(summed):
-        result[n + j] = g
+        kind = found.get(j)
+        if kind == "dense":
+            result[n + j] = g
+        elif kind is not None:  # no gradient in the body: None, as TF1 (not zeros)
+            values, indices = kind
+            result[n + j] = IndexedSlices(values, indices, array_ops.shape(
+                invariants[j].inputs[0]))._with_static_shape(invariants[j].inputs[0].shape)
     return result
+
+
+def _sparse_accumulators(grad_ctx, params: Tensor, g: IndexedSlices):
+    """Loop variables of the gradient loop that collect a sparse gradient's rows and indices
+    over the iterations (concatenated); returns their Exits. As TF1's, they start with one
+    zero row at index 0, which sparse optimizers then apply too (Momentum decays row 0's
+    accumulator): so they train as TF1 does."""
+    from .ops import array_ops, concat_split_ops
+
+    row = params.shape.as_list()[1:] if params.shape.rank is not None else None
+
+    def zero_row():
+        dims = concat_split_ops.concat([[1], array_ops.shape(params)[1:]], 0)
+        return array_ops.zeros(dims, dtype=g.values.dtype)
+
+    values, _ = grad_ctx.add_loop_variable(
+        zero_row, lambda acc: concat_split_ops.concat([acc, g.values], 0),
+        TensorShape(None if row is None else [None] + row))
+    indices, _ = grad_ctx.add_loop_variable(
+        lambda: array_ops.zeros([1], dtype=g.indices.dtype),
+        lambda acc: concat_split_ops.concat([acc, g.indices], 0), TensorShape([None]))
+    return values, indices
 
 
 class _GradContext(WhileContext):
     """The gradient loop of ``forward`` under construction: a value of the forward loop's
     inside comes from a stack the forward body pushes it to (see the module docstring)."""
 
-    def __init__(self, graph, name, parallel_iterations, forward: WhileContext, counter_op):
-        super().__init__(graph, name, parallel_iterations, None, [])
+    def __init__(self, graph, name, parallel_iterations, forward: WhileContext, counter,
+                 outer=None):
+        super().__init__(graph, name, parallel_iterations, outer, [])
         self.forward = forward
-        self.counter_op = counter_op  # the forward counter's step: runs after the pushes
+        self.counter = counter  # the forward counter's NextIteration: the pushes hang on it
+        self.step = None  # this loop's counter step, which each pop waits for
+        self.pops: list = []  # the pops (TF1 gathers them before the next iteration)
+        self.sync = None
+        self._conditions: dict = {}  # forward op -> the cond branches it runs in
 
     def loop(self, cond, body, loop_vars, shape_invariants):
         from .nest import pack
@@ -127,25 +182,99 @@ class _GradContext(WhileContext):
         return entered
 
     def _popped(self, t: Tensor) -> Tensor:
-        """``t``'s value in the forward iteration this gradient iteration undoes."""
+        """``t``'s value in the forward iteration this gradient iteration undoes. A value made
+        in a cond branch inside the loop is pushed only when the branch runs; its pop waits on
+        a guard that is live exactly when the forward branch was taken in that iteration."""
         graph, forward = self.graph, self.forward
-        if forward.op_context(t.op) is not None:
-            raise _unsupported(f"through '{t.op.name}' ({t.op.type}), made in a tf.cond "
-                               "branch (or loop) inside a tf.while_loop")
-        value = constant_value(t)
-        if value is not None and value.size <= 16:  # a constant: no stack needed
-            from .ops.array_ops import constant
+        inner = forward.op_context(t.op)
+        while inner is not None and inner is not forward:
+            if isinstance(inner, WhileContext):
+                raise _unsupported(f"through '{t.op.name}' ({t.op.type}), made in a loop "
+                                   "inside a tf.while_loop")
+            inner = inner.outer
+        saved = graph._control_flow_context
+        graph._control_flow_context = self  # the pop is this loop's (when an inner gradient
+        try:  # loop asks, this is its outer context)
+            # Live only in the iterations where the forward value was (a value in a branch).
+            guards = [self._taken(pred, branch) for pred, branch in self._condition(t)]
+            value = constant_value(t)
+            if value is not None and value.size <= 16:  # a constant: no stack needed
+                from .ops.array_ops import constant
 
-            return constant(value, dtype=t.dtype)
-        with graph.control_dependencies(None):
-            stack = STACK(-1, elem_type=t.dtype, stack_name=t.op.name, name="stack")
-        saved, graph._control_flow_context = graph._control_flow_context, forward
-        try:
-            push = STACK_PUSH(forward.add_value(stack), t, name="stack_push")
+                with graph.control_dependencies(guards):
+                    return constant(value, dtype=t.dtype)
+            with graph.control_dependencies(None):
+                stack = STACK(-1, elem_type=t.dtype, stack_name=t.op.name, name="stack")
+                graph._control_flow_context = forward  # in the forward loop, in no control scope
+                push = STACK_PUSH(forward.add_value(stack), t, name="stack_push")
+            # TF1's order, which its parallel iterations need: a push after its iteration's
+            # count and before the next iteration; a pop after its own count step.
+            push.op._add_control_input(self.counter.inputs[0].op)
+            self.counter._add_control_input(push.op)
+            with graph.control_dependencies(guards + [self.step]):
+                popped = STACK_POP(stack, elem_type=t.dtype, name="stack_pop")
+            self.pops.append(popped.op)
+            popped.set_shape(t.shape)
+            return popped
         finally:
             graph._control_flow_context = saved
-        self.counter_op._add_control_input(push.op)
-        popped = STACK_POP(stack, elem_type=t.dtype, name="stack_pop")
-        popped.set_shape(t.shape)
-        return popped
 
+    def _taken(self, pred: Tensor, branch: int):
+        """An op that is dead in this gradient iteration unless the forward one had
+        ``pred == branch`` (a Switch's live output, read by an Identity)."""
+        from .ops.array_ops import identity
+        from .ops.control_flow_ops import SWITCH
+
+        p = self.add_value(pred)  # the forward predicate of this iteration (popped too)
+        return identity(SWITCH(p, p)[branch]).op
+
+    def _condition(self, t: Tensor) -> frozenset:
+        """The (predicate, branch) pairs of the forward loop's conds that ``t`` is made in,
+        worked out from the graph as the executor does (core/plan.py's _maybe_dead)."""
+        from .plan import _merged_condition, _predicate
+
+        boundary = set(self.forward.merges) | {v.op for v in self.forward.inside}
+        memo, none = self._conditions, frozenset()
+
+        def of(x):  # x's condition; its op's is known by then
+            base = memo.get(x.op, none)
+            if x.op.op_def.dead == "makes" and x.op not in boundary:
+                return base | {(_predicate(x.op.inputs[1]), x.value_index)}
+            return base
+
+        def inputs(op):  # an inner loop's Exit: as the values entering that loop
+            if op.type == "Exit":
+                inner = loop_of(op)
+                return [e.inputs[0] for e in inner.entries] if inner is not None else []
+            return list(op.inputs)
+
+        stack, visiting = [t.op], set()
+        while stack:
+            op = stack[-1]
+            if op in memo:
+                stack.pop()
+                continue
+            inside = op in self.forward.ops and op not in boundary and \
+                op.type not in ("Enter", "RefEnter") and not self._in_inner_loop(op)
+            todo = [x.op for x in inputs(op) if x.op not in memo] + \
+                [c for c in op.control_inputs if c not in memo] if inside else []
+            if todo and op not in visiting:
+                visiting.add(op)
+                stack.extend(todo)
+                continue
+            stack.pop()
+            if not inside:
+                memo[op] = none
+                continue
+            ins = [of(x) for x in inputs(op)] + [memo.get(c, none) for c in op.control_inputs]
+            memo[op] = _merged_condition(op, ins, of) if op.op_def.dead == "takes" else \
+                none.union(*ins)
+        return of(t)
+
+    def _in_inner_loop(self, op) -> bool:
+        inner = self.forward.op_context(op)
+        while inner is not None and inner is not self.forward:
+            if isinstance(inner, WhileContext):
+                return True
+            inner = inner.outer
+        return False

@@ -24,7 +24,7 @@ class _Elements:
     """One TensorArray's elements during one run (TF's per-step resource)."""
 
     __slots__ = ("name", "dtype", "values", "dynamic", "clear_after_read", "element_shape",
-                 "identical", "cleared", "aggregate", "grads")
+                 "identical", "cleared", "aggregate", "grads", "shapes")
 
     def __init__(self, name, size, dtype, element_shape, dynamic, clear_after_read, identical,
                  aggregate=False):
@@ -38,6 +38,7 @@ class _Elements:
         self.cleared: set = set()
         self.aggregate = aggregate  # a gradient array: a second write to an element adds
         self.grads: dict = {}  # gradient source -> this array's gradient array
+        self.shapes: dict = {}  # index -> the shape written there (kept after a clearing read)
 
     def grad(self, source: str) -> _Elements:
         """The gradient array for ``source`` (one per tf.gradients call), made on first use:
@@ -47,6 +48,7 @@ class _Elements:
             g = self.grads[source] = _Elements(f"{self.name}@{source}", len(self.values),
                                                self.dtype, self.element_shape, self.dynamic,
                                                True, False, aggregate=True)
+            g.shapes = dict(self.shapes)  # an element no gradient reached reads as zeros
         return g
 
     def error(self, message: str) -> InvalidArgumentError:
@@ -82,6 +84,7 @@ class _Elements:
         if self.identical:
             self.element_shape = self.element_shape.merge_with(TensorShape(value.shape))
         self.values[index] = value
+        self.shapes[index] = value.shape
 
     def read(self, index: int, element_shape: TensorShape):
         size = len(self.values)
@@ -91,6 +94,8 @@ class _Elements:
             raise self.error(f"Could not read index {index} twice because it was cleared after "
                              "a previous read (perhaps try setting clear_after_read = false?).")
         value = self.values[index]
+        if value is None and index in self.shapes and self.aggregate:
+            return np.zeros(self.shapes[index], self.dtype.as_numpy_dtype)
         if value is None:
             shape = self.element_shape.merge_with(element_shape) \
                 if self.element_shape.is_compatible_with(element_shape) else element_shape
@@ -142,9 +147,15 @@ def _grad_array(op, flow, grad) -> TensorArray:
 
 
 def _grad_source(grad) -> str:
-    """Which tf.gradients call a gradient belongs to: its outermost name scope (TF1's)."""
-    head = grad.op.name.split("/")[0]
-    return head if head.startswith("gradients") else "gradients"
+    """Which tf.gradients call a gradient belongs to: its name up to the last scope named
+    "gradients..." (TF1's rule), e.g. "opt1/gradients"."""
+    tokens = grad.op.name.split("/")
+    marks = [i for i, t in enumerate(tokens) if t.startswith("gradients")]
+    if not marks:
+        raise ValueError(f"Failed to compute gradient source from op name {grad.op.name}: a "
+                         "TensorArray's gradient is built by tf.gradients with a name "
+                         "starting with 'gradients'")
+    return "/".join(tokens[:marks[-1] + 1])
 
 
 def _read_grad(op, grad):

@@ -260,26 +260,124 @@ def test_gradients_against_central_differences():
             np.testing.assert_allclose(got_w, want_w, rtol=1e-6, atol=1e-9)
 
 
-def test_gradients_through_loops_this_version_refuses():
-    """A cond inside the loop's body, a loop inside a loop and a loop from a GraphDef: a
-    LookupError that says so, never a wrong or missing gradient."""
+def test_gradients_through_conds_in_the_body():
+    """Values made in a cond branch inside the loop are pushed only in the iterations that
+    take the branch, and popped behind a guard on the same predicate: nested conds, against
+    central differences, for inputs that take different branches in different iterations."""
+    x = tf.placeholder(tf.float64, [3])
+
+    def body(i, v):
+        v2 = tf.cond(tf.reduce_sum(v) > 1.0, lambda: tf.sin(v) * 0.7, lambda: v * v + 0.7)
+        v3 = tf.cond(tf.equal(i % 2, 0),
+                     lambda: tf.cond(v2[0] > 0.0, lambda: v2 * 2.0, lambda: tf.exp(v2)),
+                     lambda: v2 - x)
+        return i + 1, v3
+
+    _, y = tf.while_loop(lambda i, v: i < 5, body, [0, x])
+    loss = tf.reduce_sum(y * y)
+    (gx,) = tf.gradients(loss, x)
+
+    def f(xv):
+        v = xv.copy()
+        for i in range(5):
+            v2 = np.sin(v) * 0.7 if v.sum() > 1.0 else v * v + 0.7
+            v = (v2 * 2.0 if v2[0] > 0.0 else np.exp(v2)) if i % 2 == 0 else v2 - xv
+        return (v * v).sum()
+
+    eps = 1e-6
+    with tf.Session() as sess:
+        for xv in (np.array([0.1, 0.5, 0.7]), np.array([-0.3, 0.2, 0.1]),
+                   np.array([2.0, -1.0, 0.5])):
+            want = [(f(xv + eps * e) - f(xv - eps * e)) / (2 * eps) for e in np.eye(3)]
+            np.testing.assert_allclose(sess.run(gx, {x: xv}), want, rtol=1e-6, atol=1e-8)
+    # A constant captured in one branch: its gradient stays in the iterations that took it.
+    c = tf.constant(2.0)
+    _, r = tf.while_loop(lambda i, a: i < 3, lambda i, a: (
+        i + 1, tf.cond(i < 1, lambda: a * c, lambda: a + c)), [0, tf.constant(1.0)])
+    with tf.Session() as sess:
+        assert sess.run([r, tf.gradients(r, c)[0]]) == [6.0, 3.0]  # r = 1*c + c + c
+
+
+def test_second_order_through_a_loop_is_refused():
+    """As TF1: a gradient loop is not differentiated again (its stack pops are no constants;
+    taking them for constants gave wrong second derivatives)."""
     x = tf.placeholder(tf.float32, [])
-    branchy = tf.while_loop(lambda v: v < 10.0,
-                            lambda v: tf.cond(v > 3.0, lambda: v * 2.0, lambda: v + 1.0), [x])
-    with pytest.raises(LookupError, match="made in a tf.cond branch.*inside a tf.while_loop"):
-        tf.gradients(branchy, x)
+    y = tf.while_loop(lambda i, v: i < 2, lambda i, v: (i + 1, v * x), [0, x])[1]
+    (g,) = tf.gradients(y, x)
+    with pytest.raises(TypeError, match="Second-order gradient for while loops not supported"):
+        tf.gradients(g, x)
+    with pytest.raises(TypeError, match="Second-order"):
+        tf.hessians(y, x)
+
+
+def test_gradients_of_nested_loops_and_loops_in_branches():
+    """A loop in a loop's body is differentiated inside the gradient loop of the loop around
+    it (its stacks hold every inner iteration of every outer one, popped in reverse); a loop
+    in a cond branch, only when that branch ran. Against central differences."""
+    x = tf.placeholder(tf.float64, [3])
+    p = tf.placeholder(tf.bool, [])
+    w = tf.constant(0.7, tf.float64)
 
     def outer(i, v):
-        return i + 1, tf.while_loop(lambda u: u < 5.0, lambda u: u * 1.5, [v])
+        _, inner = tf.while_loop(lambda j, u: j < i + 1, lambda j, u: (
+            j + 1, tf.sin(u) * w + x * tf.cast(j, tf.float64)), [0, v])
+        return i + 1, inner * 0.9
 
-    _, nested = tf.while_loop(lambda i, v: i < 2, outer, [0, x])
-    with pytest.raises(LookupError, match="inside another loop"):
-        tf.gradients(nested, x)
+    _, nested = tf.while_loop(lambda i, v: i < 3, outer, [0, x])
+    branchy = tf.cond(p, lambda: tf.while_loop(lambda k, v: k < 2, lambda k, v: (
+        k + 1, tf.tanh(v) * x), [0, x * 2.0])[1], lambda: x * w)
+    losses = [tf.reduce_sum(nested ** 2), tf.reduce_sum(branchy ** 2)]
+    grads = [tf.gradients(loss, x)[0] for loss in losses]
+    xv, eps = np.array([0.1, -0.5, 0.7]), 1e-6
+    with tf.Session() as sess:
+        for pv in (True, False):
+            for loss, g in zip(losses, grads):
+                feed = {x: xv, p: pv}
+                want = [(sess.run(loss, {x: xv + eps * e, p: pv}) -
+                         sess.run(loss, {x: xv - eps * e, p: pv})) / (2 * eps)
+                        for e in np.eye(3)]
+                np.testing.assert_allclose(sess.run(g, feed), want, rtol=1e-6, atol=1e-9)
+
+
+def test_gradients_of_imported_loops_are_refused():
+    """A loop from a GraphDef has no record of its loop variables: a LookupError that says
+    so, never a wrong or missing gradient."""
+    x = tf.placeholder(tf.float32, [])
+    looped = tf.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, [x])
     gd = tf.get_default_graph().as_graph_def()
     with tf.Graph().as_default() as g:
         tf.import_graph_def(gd, name="")
         with pytest.raises(LookupError, match="not one imported from a GraphDef"):
-            tf.gradients(g.get_tensor_by_name(branchy.name), g.get_tensor_by_name(x.name))
+            tf.gradients(g.get_tensor_by_name(looped.name), g.get_tensor_by_name(x.name))
+
+
+def test_loop_gradient_details_as_tf1():
+    """An invariant the body's gradient never reaches gets None (not zeros), so minimize
+    says "No gradients"; a gathered invariant's gradient stays sparse (TF1's accumulator,
+    with its leading zero row at index 0); gradients under a control scope on ops after the
+    loop (UPDATE_OPS) do not make a cycle."""
+    x = tf.placeholder(tf.float32, [3])
+    bound = tf.Variable(5.0)
+    table = tf.Variable(np.arange(12, dtype=np.float32).reshape(4, 3))
+    ids = tf.constant([1, 3, 1])
+    _, y = tf.while_loop(lambda i, v: tf.cast(i, tf.float32) < bound,
+                         lambda i, v: (i + 1, v + tf.gather(table, ids[i % 3]) * 0.5), [0, x])
+    g_bound, g_table = tf.gradients(tf.reduce_sum(y), [bound, table])
+    assert g_bound is None and isinstance(g_table, tf.IndexedSlices)
+    with pytest.raises(ValueError, match="No gradients provided"):
+        tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y), var_list=[bound])
+    after = tf.identity(y)
+    with tf.control_dependencies([after.op]):
+        (g_x,) = tf.gradients(tf.reduce_sum(y * y), x)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        values = sess.run(g_table, {x: [0.0, 1.0, 2.0]})
+        dense = np.zeros((4, 3), np.float32)
+        np.add.at(dense, values.indices, values.values)
+        np.testing.assert_allclose(dense, [[0] * 3, [1.5] * 3, [0] * 3, [1.0] * 3])
+        assert list(values.indices[:1]) == [0] and not values.values[0].any()
+        yv = sess.run(y, {x: [0.0, 1.0, 2.0]})
+        np.testing.assert_allclose(sess.run(g_x, {x: [0.0, 1.0, 2.0]}), 2 * yv)
 
 
 def test_training_through_a_loop_and_gradients_twice():
