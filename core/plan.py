@@ -250,6 +250,8 @@ class _Compiler:
         plan = self.plan
         fed = {t: i for i, t in enumerate(plan.feeds)}
         order = self._toposort(self._needed_ops(fed), fed)
+        for loop in self._loops.values():  # now that it is known which of their Exits count
+            loop.prune()
         self._dead = dead = self._maybe_dead(order, fed, self._src)
         # A conditional op with a control input that may be dead must learn whether that input
         # ran: its first output says, unless it has none or is a Switch (which runs with one
@@ -369,6 +371,8 @@ class _Compiler:
             k for k, t in enumerate(plan.fetches) if t not in fed)
         plan._intermediate_slots = tuple(sorted({i for outs in out_slots for i in outs} - keep))
         plan._folded = folded
+        plan._used_feeds = {t for op in order for t in op._inputs if t in fed} | \
+            {t for t in plan.fetches if t in fed}
 
     # -- pruning and ordering --------------------------------------------------------------------
     @staticmethod
@@ -471,6 +475,7 @@ class _Compiler:
             loop = self._loops[cond] = _Loop(self, cond)
             for x in loop.exits:
                 self._step_of[x] = loop
+        loop.needed.add(exit_op)
         return loop
 
     def _is_pivot(self, op: Operation, fed) -> bool:
@@ -693,15 +698,15 @@ class _Loop:
         if pred.shape.rank != 0:  # the step tests the predicate itself
             pred = loop_cond._outputs[0]
         self._cond = inside(values, [pred])
-        # What a NextIteration waits for (TF's gradient puts its stack pushes there) runs
-        # in every iteration too.
-        self._body = inside(values + [sw._outputs[1] for sw in switches] +
-                            [loop_cond._outputs[0]], [x._inputs[0] for x in nexts],
-                            list(dict.fromkeys(c for x in nexts for c in x._control_inputs)))
+        self._inside, self._merges, self._switches, self._nexts = inside, merges, switches, nexts
+        self._body_feeds = values + [sw._outputs[1] for sw in switches] + [loop_cond._outputs[0]]
+        self._body = self._body_for(range(n))
+        self.needed: set = set()  # the Exits the plan around uses (see prune)
         entered = list(dict.fromkeys([*self._cond._entered, *self._body._entered]))
-        fed = [e for e in entered if e._opdef.type == "Enter"]
+        self._fed = fed = [e for e in entered if e._opdef.type == "Enter"]
         self._cond_idx = [fed.index(t._op) for t in self._cond.feeds[n:]]
         self._body_idx = [fed.index(t._op) for t in self._body.feeds[2 * n + 1:]]
+        self._updated = None  # the loop variables the body updates: all of them
         self._inputs = tuple(e._inputs[0] for e in entries + fed)
         self._outputs = tuple(x._outputs[0] for x in exits)
         self._control_inputs = list(dict.fromkeys(
@@ -710,15 +715,48 @@ class _Loop:
         self._id = exits[0]._id
         self._opdef = _LoopDef(self._run)
 
+    def _body_for(self, variables):
+        """The body plan updating ``variables`` (indices). What their NextIterations wait for
+        (TF's gradient puts its stack pushes there) runs in every iteration too."""
+        nexts = [self._nexts[k] for k in variables]
+        return self._inside(self._body_feeds, [x._inputs[0] for x in nexts],
+                            list(dict.fromkeys(c for x in nexts for c in x._control_inputs)))
+
+    def prune(self):
+        """Updates only the loop variables the plan's Exits need: those, what the condition
+        reads, and what their updates read, transitively. A loop whose gradient was built
+        also carries a counter whose update pushes every value the gradient needs; a plan
+        that does not fetch the gradient skips all of that."""
+        var_of = {}
+        for k, (m, sw) in enumerate(zip(self._merges, self._switches)):
+            var_of[m._outputs[0]] = var_of[sw._outputs[1]] = k
+        needed = {self._exit_vars[self.exits.index(x)] for x in self.needed}
+        needed |= {var_of[t] for t in self._cond._used_feeds if t in var_of}
+        while True:
+            body = self._body_for(sorted(needed))
+            more = {var_of[t] for t in body._used_feeds if t in var_of} - needed
+            if not more:
+                break
+            needed |= more
+        if len(needed) == self.n:
+            return
+        self._body = body
+        self._body_idx = [self._fed.index(t._op) for t in body.feeds[2 * self.n + 1:]]
+        self._updated = sorted(needed)
+
     def _run(self, *values):
         n = self.n
         state = list(values[:n])
         entered = values[n:]
         cond_in = [entered[i] for i in self._cond_idx]
         body_in = [np.True_] + [entered[i] for i in self._body_idx]
-        cond, body = self._cond._run_inside, self._body._run_inside
+        cond, body, updated = self._cond._run_inside, self._body._run_inside, self._updated
         while cond(state + cond_in)[0]:
-            state = body(state + state + body_in)
+            if updated is None:
+                state = body(state + state + body_in)
+            else:  # the others are not needed: they keep their first values
+                for k, v in zip(updated, body(state + state + body_in)):
+                    state[k] = v
             if any(v is DEAD for v in state):
                 raise InvalidArgumentError(
                     None, None, f"The body of while loop '{self.name}' gave no value for loop "

@@ -640,3 +640,32 @@ def test_stack_ops_and_control_trigger_by_hand():
         assert sess.run(after, {p: False}) == 6.0
         with pytest.raises(tf.errors.InvalidArgumentError, match="does not have value"):
             sess.run(blocked, {p: False})
+
+
+def test_a_plan_updates_only_the_loop_variables_it_needs():
+    """Once a loop's gradient exists, the loop also carries an iteration counter whose update
+    pushes every value the gradient needs. A plan fetching only the forward result prunes
+    that variable, and so the pushes; a plan fetching the gradient keeps them. Both give the
+    values of a graph without the gradient."""
+    from minitf.plan import _Loop
+
+    x = tf.placeholder(tf.float32, [3])
+    _, unused, y = tf.while_loop(lambda i, u, v: i < 4,
+                                 lambda i, u, v: (i + 1, u * 2.0, tf.sin(v) + x), [0, x, x])
+    (gx,) = tf.gradients(tf.reduce_sum(y), x)
+    graph = tf.get_default_graph()
+
+    def body_ops(fetches):  # the ops the plan's loops run in each iteration
+        plan = Plan.compile(graph, [x], fetches)
+        loops = [step.op for step in plan._steps if isinstance(step.op, _Loop)]
+        return {op.type for loop in loops for op in loop._body.ops}, plan
+
+    forward, plan = body_ops([y])
+    assert "StackPushV2" not in forward and "Mul" not in forward  # the counter, and `unused`
+    backward, _ = body_ops([gx])
+    assert "StackPushV2" in backward
+    xv = np.array([0.1, 0.2, 0.3], np.float32)
+    want = xv.copy()
+    for _ in range(4):
+        want = np.sin(want) + xv
+    np.testing.assert_allclose(plan.run([xv])[0], want, rtol=1e-6)
