@@ -24,7 +24,7 @@ class _Elements:
     """One TensorArray's elements during one run (TF's per-step resource)."""
 
     __slots__ = ("name", "dtype", "values", "dynamic", "clear_after_read", "element_shape",
-                 "identical", "cleared", "aggregate", "grads", "shapes")
+                 "identical", "cleared", "aggregate", "grads", "shapes", "checked")
 
     def __init__(self, name, size, dtype, element_shape, dynamic, clear_after_read, identical,
                  aggregate=False):
@@ -39,6 +39,7 @@ class _Elements:
         self.aggregate = aggregate  # a gradient array: a second write to an element adds
         self.grads: dict = {}  # gradient source -> this array's gradient array
         self.shapes: dict = {}  # index -> the shape written there (kept after a clearing read)
+        self.checked = None  # the last element shape found compatible (a loop writes one shape)
 
     def grad(self, source: str) -> _Elements:
         """The gradient array for ``source`` (one per tf.gradients call), made on first use:
@@ -75,14 +76,16 @@ class _Elements:
         if self.values[index] is not None or index in self.cleared:
             raise self.error(f"Could not write to TensorArray index {index} because it has "
                              "already been written to.")
-        if not self.element_shape.is_compatible_with(value.shape):
-            raise self.error(f"Could not write to TensorArray index {index} because the value "
-                             f"shape is {_dims(value.shape)} which is incompatible with the "
-                             "TensorArray's inferred element shape: "
-                             f"{self.element_shape.debug_string()} (consider setting "
-                             "infer_shape=False).")
-        if self.identical:
-            self.element_shape = self.element_shape.merge_with(TensorShape(value.shape))
+        if value.shape != self.checked:
+            if not self.element_shape.is_compatible_with(value.shape):
+                raise self.error(f"Could not write to TensorArray index {index} because the "
+                                 f"value shape is {_dims(value.shape)} which is incompatible "
+                                 "with the TensorArray's inferred element shape: "
+                                 f"{self.element_shape.debug_string()} (consider setting "
+                                 "infer_shape=False).")
+            if self.identical:
+                self.element_shape = self.element_shape.merge_with(TensorShape(value.shape))
+            self.checked = value.shape
         self.values[index] = value
         self.shapes[index] = value.shape
 
