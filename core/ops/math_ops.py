@@ -255,7 +255,16 @@ ADD_N = register(OpDef(
 
 
 def add(x, y, name=None):
-    return ADD_V2(x, y, name=name or "Add")
+    # As TF's math_ops.add: strings concatenate with Add (AddV2 has no string kernel in TF,
+    # so a GraphDef with a string AddV2 would not import there).
+    op = ADD if _is_string(x) or _is_string(y) else ADD_V2
+    return op(x, y, name=name or "Add")
+
+
+def _is_string(v) -> bool:
+    dtype = getattr(v, "dtype", None)
+    return isinstance(v, (str, bytes)) or (dtype is not None and getattr(dtype, "name", None)
+                                           == "string")
 
 
 def subtract(x, y, name=None):

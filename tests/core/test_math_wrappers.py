@@ -665,3 +665,13 @@ def test_tf_math_and_tf_random_namespaces_of_tf_1_13():
         got = sess.run(y)
     # log(1 / (1 + e^-x)) = -log1p(e^-x), written stably for the reference
     np.testing.assert_allclose(got, np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))), rtol=1e-12)
+
+
+def test_string_addition_is_tfs_add_op():
+    """As TF's math_ops.add: strings concatenate through Add, which TensorFlow has a string
+    kernel for (AddV2 has none, so a GraphDef holding a string AddV2 would not import)."""
+    words = tf.constant(["ab", "c"])
+    joined, numbers = words + "x", tf.constant(1.0) + 2.0
+    assert joined.op.type == "Add" and numbers.op.type == "AddV2"
+    with tf.Session() as sess:
+        assert list(sess.run(joined)) == [b"abx", b"cx"]
