@@ -139,15 +139,7 @@ class Plan:
     # -- execution -------------------------------------------------------------------------------
     def run(self, feed_values: Sequence = ()) -> list:
         """Runs the plan. ``feed_values`` align with ``feeds`` (already validated arrays)."""
-        s = self._initial.copy()
-        for i, v in zip(self._feed_slots, feed_values):
-            s[i] = v
-        try:
-            for step in self._steps:
-                step(s)
-        except Exception as e:  # noqa: BLE001 - every failure is reported as an OpError
-            raise _op_error(e, step.op) from None
-        out = [s[i] for i in self._fetch_slots]
+        out = self._run_inside(feed_values)
         if self._conditional:
             for k, v in enumerate(out):
                 if type(v) is Cell:  # a RefSwitch output fetched: the variable's value
@@ -167,8 +159,9 @@ class Plan:
         return out
 
     def _run_inside(self, feed_values: Sequence) -> list:
-        """``run`` for a while loop's condition and body (_Loop): the values stay as they are
-        (no copies, no DEAD check; a loop's values never leave it uncopied)."""
+        """The steps and the fetched values as they are: ``run`` without its checks and
+        copies, which a while loop's condition and body (_Loop) need not (a loop's values
+        never leave it uncopied)."""
         s = self._initial.copy()
         for i, v in zip(self._feed_slots, feed_values):
             s[i] = v
@@ -732,17 +725,15 @@ class _Loop:
             var_of[m._outputs[0]] = var_of[sw._outputs[1]] = k
         needed = {self._exit_vars[self.exits.index(x)] for x in self.needed}
         needed |= {var_of[t] for t in self._cond._used_feeds if t in var_of}
-        while True:
+        while len(needed) < self.n:  # (all of them: the body compiled at first stays)
             body = self._body_for(sorted(needed))
             more = {var_of[t] for t in body._used_feeds if t in var_of} - needed
             if not more:
-                break
+                self._body = body
+                self._body_idx = [self._fed.index(t._op) for t in body.feeds[2 * self.n + 1:]]
+                self._updated = sorted(needed)
+                return
             needed |= more
-        if len(needed) == self.n:
-            return
-        self._body = body
-        self._body_idx = [self._fed.index(t._op) for t in body.feeds[2 * self.n + 1:]]
-        self._updated = sorted(needed)
 
     def _run(self, *values):
         n = self.n
