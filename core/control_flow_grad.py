@@ -84,6 +84,9 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
         sums = [array_ops.zeros_like(e.inputs[0]) for e in invariants]
         ys = [ctx.nexts[k] for k in variables]
         xs = [ctx.inside[k] for k in variables] + [e.outputs[0] for e in invariants]
+        # The body's gradient walk stops at the body's inputs: all loop variables (an integer
+        # one fed back, say an argmax, would lead it round the back edge), the invariants.
+        boundary = {x.op for x in xs} | {v.op for v in ctx.inside} | {m.op for m in ctx.merges}
         found = {}  # invariant position -> None (no gradient), "dense", or its sparse Exits
 
         def body(i, carried, summed):
@@ -91,8 +94,7 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
             grad_ctx.step = following.op  # pops wait for it (TF1's order, see _popped)
             # Named apart from "gradients": TensorArray gradients find their tf.gradients
             # call by the last "gradients" in their name (TF1's rule).
-            grads = gradients(ys, xs, grad_ys=list(carried), name="body",
-                              _stop_at={x.op for x in xs})
+            grads = gradients(ys, xs, grad_ys=list(carried), name="body", _stop_at=boundary)
             carried = [g if g is not None else array_ops.zeros_like(c)
                        for g, c in zip(grads[:len(variables)], carried)]
             summed = list(summed)

@@ -1,11 +1,11 @@
 """TF1's recurrent cells (``tf.nn.rnn_cell``) and ``tf.nn.static_rnn`` / ``dynamic_rnn``.
 
 ``dynamic_rnn`` unrolls over a time dimension known at graph construction (the usual fixed
-``num_steps``), so training works; over one known only at run time it is a tf.while_loop, as
-in TF1 (run, not differentiated). The results, and the variable names
-(``rnn/basic_lstm_cell/kernel``), are TF1's. A cell creates its variables on its first call,
-in a variable scope named after it (``basic_lstm_cell``, ``basic_lstm_cell_1`` for a second
-cell in the same scope), and reuses them on every later call, as TF1's cells do.
+``num_steps``); over one known only at run time it is a tf.while_loop, as in TF1. The results,
+and the variable names (``rnn/basic_lstm_cell/kernel``), are TF1's. A cell creates its
+variables on its first call, in a variable scope named after it (``basic_lstm_cell``,
+``basic_lstm_cell_1`` for a second cell in the same scope), and reuses them on every later
+call, as TF1's cells do.
 """
 
 from __future__ import annotations
@@ -278,8 +278,7 @@ def _step(cell, x, state, sequence_length, t):
 def _loop(cell, inputs, initial_state, dtype, sequence_length, scope, parallel_iterations,
           swap_memory):
     """The cell over time-major ``inputs`` [time, batch, depth] whose time dimension is known
-    only when the graph runs: a tf.while_loop over TensorArrays, as TF1 builds dynamic_rnn.
-    minitf does not differentiate through it (tf.gradients raises LookupError)."""
+    only when the graph runs: a tf.while_loop over TensorArrays, as TF1 builds dynamic_rnn."""
     from .control_flow import while_loop
     from .ops.tensor_array_ops import TensorArray
 
@@ -318,9 +317,8 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
                 parallel_iterations=None, swap_memory=False, time_major=False, scope=None):
     """``cell`` over ``inputs`` [batch, time, depth] (``[time, batch, depth]`` if
     ``time_major``): (outputs of the same layout, final state). A time dimension known at
-    graph construction is unrolled, so gradients flow; one known only at run time is a
-    tf.while_loop over TensorArrays, as TF1 builds it, which minitf runs but does not
-    differentiate."""
+    graph construction is unrolled; one known only at run time is a tf.while_loop over
+    TensorArrays, as TF1 builds it. Both differentiate."""
     inputs = convert_to_tensor(inputs)
     if inputs.shape.rank != 3:
         raise ValueError(f"dynamic_rnn expects inputs of rank 3, got {inputs.shape}")

@@ -346,7 +346,8 @@ def zeros(shape, dtype=_dt.float32, name=None):
     if static is not None:
         return constant(np.zeros(static, dtype=dtype.as_numpy_dtype), dtype=dtype,
                         name=name or "zeros")
-    return _filled(shape, 0, dtype, name, "zeros")
+    return _filled(shape, b"" if dtype == _dt.string else False if dtype == _dt.bool else 0,
+                   dtype, name, "zeros")
 
 
 def ones(shape, dtype=_dt.float32, name=None):
@@ -355,7 +356,7 @@ def ones(shape, dtype=_dt.float32, name=None):
     if static is not None:
         return constant(np.ones(static, dtype=dtype.as_numpy_dtype), dtype=dtype,
                         name=name or "ones")
-    return _filled(shape, 1, dtype, name, "ones")
+    return _filled(shape, True if dtype == _dt.bool else 1, dtype, name, "ones")
 
 
 def _filled(shape, value, dtype, name, default):

@@ -503,3 +503,14 @@ def test_mirror_pad_second_derivative_ops():
     # Each input element counts once plus once per reflected copy of it.
     want = np.outer([1, 3, 1], [1, 2, 2, 1]).astype(np.float32)
     np.testing.assert_array_equal(_run(g, {x: np.zeros((3, 4))}), want)
+
+
+def test_zeros_and_ones_of_a_run_time_shape_in_any_dtype():
+    n = tf.placeholder(tf.int32, [])
+    cases = [(tf.zeros([n], tf.bool), [False, False]), (tf.ones([n, 1], tf.bool), [[True]] * 2),
+             (tf.zeros([n], tf.string), [b"", b""]), (tf.ones([n], tf.int64), [1, 1])]
+    with tf.Session() as sess:
+        for t, want in cases:
+            got = sess.run(t, {n: 2})
+            assert got.tolist() == want and t.dtype == tf.as_dtype(got.dtype if got.dtype !=
+                                                                   object else tf.string)
