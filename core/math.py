@@ -12,7 +12,9 @@ from .ops.reduction_ops import (argmax, argmin, count_nonzero, cumprod, cumsum, 
                                 reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                                 reduce_min, reduce_prod, reduce_sum)
 from .ops.nn_ops import in_top_k, softplus, softsign
-from .ops.gather_ops import top_k
+from .ops.gather_ops import (segment_max, segment_mean, segment_min, segment_sum, top_k,
+                              unsorted_segment_max, unsorted_segment_mean, unsorted_segment_min,
+                              unsorted_segment_sum)
 from .ops.unary_ops import (abs, ceil, cos, exp, floor, log, log1p, negative, reciprocal, round,
                             rsqrt, sigmoid, sign, sin, sqrt, square, tan, tanh)
 from .nn_impl import l2_normalize
@@ -34,7 +36,9 @@ __all__ = [
     "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod",
     "multiply", "negative", "not_equal", "pow", "reciprocal", "reduce_all", "reduce_any",
     "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum",
-    "round", "rsqrt", "scalar_mul", "sigmoid", "sign", "sin", "softplus", "softsign", "sqrt",
-    "square",
+    "round", "rsqrt", "scalar_mul", "segment_max", "segment_mean", "segment_min", "segment_sum",
+    "sigmoid", "sign", "sin", "softplus", "softsign", "sqrt", "square",
     "squared_difference", "subtract", "tan", "tanh", "top_k", "truediv",
+    "unsorted_segment_max", "unsorted_segment_mean", "unsorted_segment_min",
+    "unsorted_segment_sum",
 ]

@@ -338,5 +338,112 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
     return stacked, state
 
 
-__all__ = ["BasicLSTMCell", "BasicRNNCell", "GRUCell", "LSTMCell", "LSTMStateTuple",
-           "MultiRNNCell", "RNNCell", "dynamic_rnn", "static_rnn"]
+def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
+                              initial_state_fw=None, initial_state_bw=None, dtype=None,
+                              parallel_iterations=None, swap_memory=False, time_major=False,
+                              scope=None):
+    """TF1's ``tf.nn.bidirectional_dynamic_rnn``: ``cell_fw`` over ``inputs`` (scope
+    ``bidirectional_rnn/fw``) and ``cell_bw`` over them reversed in time (each row's first
+    ``sequence_length`` steps, with lengths; scope ``bidirectional_rnn/bw``), its outputs
+    reversed back. Returns ((output_fw, output_bw), (state_fw, state_bw))."""
+    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+
+    def backwards(x):
+        if sequence_length is None:
+            from .composites import reverse
+
+            return reverse(x, axis=[time_axis])
+        return transform_ops.reverse_sequence(x, sequence_length, seq_axis=time_axis,
+                                              batch_axis=batch_axis)
+
+    with variable_scope(scope or "bidirectional_rnn"):
+        with variable_scope("fw") as fw_scope:
+            output_fw, state_fw = dynamic_rnn(
+                cell_fw, inputs, sequence_length, initial_state_fw, dtype, parallel_iterations,
+                swap_memory, time_major, scope=fw_scope)
+        with variable_scope("bw") as bw_scope:
+            reversed_bw, state_bw = dynamic_rnn(
+                cell_bw, backwards(convert_to_tensor(inputs)), sequence_length,
+                initial_state_bw, dtype, parallel_iterations, swap_memory, time_major,
+                scope=bw_scope)
+    return (output_fw, backwards(reversed_bw)), (state_fw, state_bw)
+
+
+class _Wrapper(RNNCell):
+    """A cell around another one, adding no variable scope of its own (TF1's wrappers)."""
+
+    def __init__(self, cell):
+        super().__init__()
+        self._cell = cell
+
+    state_size = property(lambda self: self._cell.state_size)
+    output_size = property(lambda self: self._cell.output_size)
+
+    def zero_state(self, batch_size, dtype):
+        return self._cell.zero_state(batch_size, dtype)
+
+
+class DropoutWrapper(_Wrapper):
+    """TF1's ``DropoutWrapper``: dropout on the cell's inputs, outputs and state (not an LSTM
+    state's ``c``, as TF1's default filter), each with its keep probability (a float or a
+    tensor; 1 adds nothing). Random draws are minitf's, not TF's."""
+
+    def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
+                 variational_recurrent=False, input_size=None, dtype=None, seed=None,
+                 dropout_state_filter_visitor=None):
+        super().__init__(cell)
+        if variational_recurrent:
+            raise NotImplementedError("DropoutWrapper(variational_recurrent=True) is not "
+                                      "supported")
+        if dropout_state_filter_visitor is not None:
+            raise NotImplementedError("DropoutWrapper(dropout_state_filter_visitor=...) is not "
+                                      "supported")
+        for what, p in (("input", input_keep_prob), ("output", output_keep_prob),
+                        ("state", state_keep_prob)):
+            if isinstance(p, (int, float)) and not 0.0 < p <= 1.0:
+                raise ValueError(f"Parameter {what}_keep_prob must be between 0 and 1: {p}")
+        self._keep = (input_keep_prob, output_keep_prob, state_keep_prob)
+        self._seed = seed
+
+    def _dropout(self, x, keep):
+        if isinstance(keep, (int, float)) and keep == 1.0:
+            return x
+        from .nn_impl import dropout
+
+        return dropout(x, keep_prob=keep, seed=self._seed)
+
+    def __call__(self, inputs, state, scope=None):
+        keep_in, keep_out, keep_state = self._keep
+        output, state = self._cell(self._dropout(convert_to_tensor(inputs), keep_in), state,
+                                   scope=scope)
+        if not (isinstance(keep_state, (int, float)) and keep_state == 1.0):
+            state = _map_state(state, lambda s: self._dropout(s, keep_state))
+        return self._dropout(output, keep_out), state
+
+
+def _map_state(state, fn):
+    if isinstance(state, LSTMStateTuple):
+        return LSTMStateTuple(state.c, fn(state.h))  # TF1 leaves the memory cell alone
+    if isinstance(state, tuple):
+        return type(state)(_map_state(s, fn) for s in state)
+    return fn(state)
+
+
+class ResidualWrapper(_Wrapper):
+    """TF1's ``ResidualWrapper``: the cell's output plus its input (same depth)."""
+
+    def __init__(self, cell, residual_fn=None):
+        super().__init__(cell)
+        self._residual_fn = residual_fn
+
+    def __call__(self, inputs, state, scope=None):
+        inputs = convert_to_tensor(inputs)
+        output, state = self._cell(inputs, state, scope=scope)
+        if self._residual_fn is not None:
+            return self._residual_fn(inputs, output), state
+        return math_ops.add(inputs, output), state
+
+
+__all__ = ["BasicLSTMCell", "BasicRNNCell", "DropoutWrapper", "GRUCell", "LSTMCell",
+           "LSTMStateTuple", "MultiRNNCell", "RNNCell", "ResidualWrapper",
+           "bidirectional_dynamic_rnn", "dynamic_rnn", "static_rnn"]

@@ -1,7 +1,7 @@
 """``tf.nn.rnn_cell``: TF1's recurrent cells (defined in core/rnn.py)."""
 
-from .rnn import (BasicLSTMCell, BasicRNNCell, GRUCell, LSTMCell, LSTMStateTuple,  # noqa: F401
-                  MultiRNNCell, RNNCell)
+from .rnn import (BasicLSTMCell, BasicRNNCell, DropoutWrapper, GRUCell,  # noqa: F401
+                  LSTMCell, LSTMStateTuple, MultiRNNCell, ResidualWrapper, RNNCell)
 
-__all__ = ["BasicLSTMCell", "BasicRNNCell", "GRUCell", "LSTMCell", "LSTMStateTuple",
-           "MultiRNNCell", "RNNCell"]
+__all__ = ["BasicLSTMCell", "BasicRNNCell", "DropoutWrapper", "GRUCell", "LSTMCell",
+           "LSTMStateTuple", "MultiRNNCell", "RNNCell", "ResidualWrapper"]

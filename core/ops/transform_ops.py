@@ -1,5 +1,6 @@
 """Ops that rearrange or expand a tensor's dimensions: ExpandDims, Squeeze, Transpose (with
-InvertPermutation), Tile, BroadcastTo, and OneHot (indices expanded along a new depth axis)."""
+InvertPermutation), Tile, BroadcastTo, OneHot (indices expanded along a new depth axis) and
+ReverseSequence (each row's first ``length`` elements reversed)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .array_ops import RANGE, _is_tensor, range_, rank, reshape, shape, size
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
 __all__ = [
     "expand_dims", "squeeze", "transpose", "invert_permutation", "tile", "broadcast_to",
-    "one_hot",
+    "one_hot", "reverse_sequence",
 ]
 
 
@@ -444,3 +445,64 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
             indices = convert_to_tensor(indices, name="indices")
         return ONE_HOT(indices, depth, on_value, off_value, axis=-1 if axis is None else axis,
                        name=scope)
+
+
+# -- ReverseSequence ------------------------------------------------------------------------------
+def _reverse_sequence_kernel(x, lengths, *, seq_dim, batch_dim):
+    x = np.asarray(x)
+    lengths = np.asarray(lengths).reshape(-1)
+    if lengths.shape[0] != x.shape[batch_dim]:
+        raise InvalidArgumentError(None, None, f"Length of seq_lengths != input.dims({batch_dim})"
+                                   f", ({lengths.shape[0]} vs. {x.shape[batch_dim]})")
+    if (lengths < 0).any() or (lengths > x.shape[seq_dim]).any():
+        bad = int(lengths[(lengths < 0) | (lengths > x.shape[seq_dim])][0])
+        raise InvalidArgumentError(None, None, f"seq_lens(...) has a value {bad} outside "
+                                   f"[0, input.dims({seq_dim}) = {x.shape[seq_dim]}]")
+    out = x.copy()
+    for b, n in enumerate(lengths.tolist()):
+        index = [slice(None)] * x.ndim
+        index[batch_dim] = b
+        index[seq_dim] = slice(0, n)
+        reversed_index = list(index)
+        reversed_index[seq_dim] = slice(n - 1, None, -1) if n else slice(0, 0)
+        out[tuple(index)] = x[tuple(reversed_index)]
+    return out
+
+
+def _reverse_sequence_infer(x, lengths, *, seq_dim, batch_dim):
+    rank = x.shape.rank
+    if lengths.shape.rank not in (None, 1):
+        raise shape_error(f"seq_lengths must be 1-D, got shape {lengths.shape}")
+    if rank is not None and not (0 <= seq_dim < rank and 0 <= batch_dim < rank) or \
+            seq_dim == batch_dim:
+        raise shape_error(f"Invalid seq_dim {seq_dim} or batch_dim {batch_dim} for an input of "
+                          f"rank {rank}")
+    return [TensorSpec(x.shape, x.dtype)]
+
+
+REVERSE_SEQUENCE = register(OpDef(
+    "ReverseSequence", inputs=["input:T", "seq_lengths:Tlen=int64"],
+    attrs={"seq_dim": 0, "batch_dim": 0},
+    kernel=_reverse_sequence_kernel,
+    infer=_reverse_sequence_infer,
+    # Reversing is its own inverse: the gradient reverses the same prefixes back.
+    grad=lambda op, dy: [REVERSE_SEQUENCE(dy, op.inputs[1], seq_dim=op.get_attr("seq_dim"),
+                                          batch_dim=op.get_attr("batch_dim")), None],
+))
+
+
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None,  # noqa: A002
+                     seq_dim=None, batch_dim=None):
+    """TF1's ``tf.reverse_sequence``: for each index ``b`` along ``batch_axis``, the first
+    ``seq_lengths[b]`` elements along ``seq_axis`` in reverse order, the rest as they are."""
+    seq_axis = seq_dim if seq_axis is None else seq_axis
+    batch_axis = 0 if batch_axis is None and batch_dim is None else (
+        batch_dim if batch_axis is None else batch_axis)
+    if seq_axis is None:
+        raise ValueError("reverse_sequence: seq_axis is required")
+    x = convert_to_tensor(input, name="input")
+    rank = x.shape.rank
+    if rank is not None:
+        seq_axis, batch_axis = seq_axis % rank, batch_axis % rank
+    return REVERSE_SEQUENCE(x, seq_lengths, seq_dim=int(seq_axis), batch_dim=int(batch_axis),
+                            name=name or "ReverseSequence")

@@ -152,4 +152,35 @@ def test_lstm_peepholes_are_refused():
 
 def test_rnn_matches_tensorflow():
     """tf.compat.v1's cells (five cells x four ways), where tf_keras is installed."""
-    run_against_tf("rnn_against_tf.py", cases=20)
+    run_against_tf("rnn_against_tf.py", cases=42)
+
+
+def test_dropout_wrapper_drops_and_scales():
+    """Dropout on the inputs, outputs and state (not an LSTM's memory cell c), scaled by
+    1/keep as tf.nn.dropout: about (1 - keep) of the outputs are zero, and with keep 1 the
+    wrapper is the cell itself (the comparison with tf.compat.v1 runs in rnn_against_tf)."""
+    x = tf.placeholder(tf.float32, [400, 6])
+    cell = tf.nn.rnn_cell.LSTMCell(50)
+    wrapped = tf.nn.rnn_cell.DropoutWrapper(cell, output_keep_prob=0.5, state_keep_prob=0.5,
+                                            seed=3)
+    state = cell.zero_state(400, tf.float32)
+    out, new_state = wrapped(x, state)
+    plain_out, plain_state = cell(x, state)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        o, s, po, ps = sess.run([out, new_state, plain_out, plain_state],
+                                {x: np.ones((400, 6), np.float32)})
+    kept = o != 0
+    assert 0.4 < kept.mean() < 0.6
+    np.testing.assert_allclose(o[kept], 2 * po[kept], rtol=1e-6)
+    np.testing.assert_array_equal(s.c, ps.c)  # the memory cell is never dropped
+    assert 0.4 < (s.h != 0).mean() < 0.6
+    with pytest.raises(ValueError, match="input_keep_prob must be between 0 and 1"):
+        tf.nn.rnn_cell.DropoutWrapper(cell, input_keep_prob=1.5)
+
+
+def test_segment_reductions_in_tf_math():
+    data = tf.constant([1.0, 2.0, 3.0, 4.0])
+    with tf.Session() as sess:
+        assert list(sess.run(tf.math.segment_sum(data, [0, 0, 1, 1]))) == [3.0, 7.0]
+        assert list(sess.run(tf.math.unsorted_segment_sum(data, [1, 0, 1, 0], 2))) == [6.0, 4.0]

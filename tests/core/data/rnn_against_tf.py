@@ -1,6 +1,7 @@
 """minitf's tf.nn.rnn_cell cells with static_rnn / dynamic_rnn against tf.compat.v1's (Keras 2
 cells): the same variable names, and with the variables set to the same random values, the
-same outputs and final states (with and without sequence_length, batch- and time-major).
+same outputs and final states (with and without sequence_length, batch- and time-major, a
+time dimension known only at run time, bidirectional, the Dropout and Residual wrappers).
 Prints one line per case, "OK" when everything agrees. Run with TF_USE_LEGACY_KERAS=1."""
 
 import numpy as np
@@ -17,6 +18,11 @@ CELLS = {
     "lstm": lambda T: T.nn.rnn_cell.LSTMCell(3),
     "multi": lambda T: T.nn.rnn_cell.MultiRNNCell([T.nn.rnn_cell.LSTMCell(3),
                                                    T.nn.rnn_cell.GRUCell(2)]),
+    # Wrappers add no variables; keep probabilities of 1 add no random draws.
+    "wrapped": lambda T: T.nn.rnn_cell.MultiRNNCell([
+        T.nn.rnn_cell.DropoutWrapper(T.nn.rnn_cell.LSTMCell(2), input_keep_prob=1.0,
+                                     output_keep_prob=1.0),
+        T.nn.rnn_cell.ResidualWrapper(T.nn.rnn_cell.GRUCell(2))]),
 }
 
 
@@ -32,9 +38,15 @@ def run(T, make, mode):
     lengths = np.array([5, 2, 0], np.int32)
     graph = T.Graph()
     with graph.as_default():
-        x = T.placeholder(T.float32, [3, 5, 2])
+        # "run_time": a time dimension known only when the graph runs (a while loop).
+        x = T.placeholder(T.float32, [3, None if "run_time" in mode else 5, 2])
         cell = make(T)
-        if mode == "static":
+        if mode.startswith("bidirectional"):
+            (fw, bw), (state_fw, state_bw) = T.nn.bidirectional_dynamic_rnn(
+                cell, make(T), x, sequence_length=lengths if "lengths" in mode else None,
+                dtype=T.float32)
+            outputs, state = T.concat([fw, bw], 2), (state_fw, state_bw)
+        elif mode == "static":
             outputs, state = T.nn.static_rnn(cell, T.unstack(x, axis=1), dtype=T.float32)
             outputs = T.stack(outputs, axis=1)
         elif mode == "time_major":
@@ -44,7 +56,7 @@ def run(T, make, mode):
         else:
             outputs, state = T.nn.dynamic_rnn(
                 cell, x, dtype=T.float32,
-                sequence_length=lengths if mode == "lengths" else None)
+                sequence_length=lengths if "lengths" in mode else None)
         variables = sorted(T.global_variables(), key=lambda v: v.op.name)
         with T.Session() as sess:
             sess.run(T.global_variables_initializer())
@@ -55,7 +67,8 @@ def run(T, make, mode):
 
 
 for name, make in CELLS.items():
-    for mode in ("plain", "lengths", "time_major", "static"):
+    for mode in ("plain", "lengths", "time_major", "static", "run_time_lengths",
+                 "bidirectional", "bidirectional_lengths_run_time"):
         (ours_names, ours), (their_names, theirs) = run(mtf, make, mode), run(tf1, make, mode)
         same = ours_names == their_names and len(ours) == len(theirs) and all(
             np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(ours, theirs))

@@ -227,6 +227,15 @@ CASES = [
     Case("Range", [Const(1.0), Const(2.0), Const(0.3)], ref=_range_ref, id="Range-float64"),
     Case("Range", [np.int32(2), np.int32(9), np.int32(2)], ref=_range_ref, exact_shape=False,
          id="Range-fed"),
+    # ReverseSequence: each row's first seq_lengths[b] steps reversed (its own gradient)
+    Case("ReverseSequence", [f32(3, 4, 2), ci([4, 0, 2], np.int64)],
+         ref=lambda x, n, **_: np.stack([np.concatenate([x[b, :k][::-1], x[b, k:]])
+                                         for b, k in enumerate(n)]),
+         attrs={"seq_dim": 1, "batch_dim": 0}),
+    Case("ReverseSequence", [f32(5, 2, 3), ci([3, 5], np.int32)],
+         ref=lambda x, n, **_: np.stack([np.concatenate([x[:k, b][::-1], x[k:, b]])
+                                         for b, k in enumerate(n)], axis=1),
+         attrs={"seq_dim": 0, "batch_dim": 1}, id="ReverseSequence-time-major"),
     # OneHot
     Case("OneHot", [np.array([0, 2, 1, -1], np.int32), ci(3), np.float32(1.0),
                     np.float32(0.0)], ref=_one_hot_ref),
