@@ -363,8 +363,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     take them as arguments, ``body`` returns new values of the same structure, dtypes and
     (unless ``shape_invariants`` says otherwise) shapes. Both functions are called once, now,
     to build the loop. ``maximum_iterations`` bounds the iterations. Returns the final values,
-    a lone one unwrapped unless ``return_same_structure``. minitf runs the loop but does not
-    differentiate through it (tf.gradients raises LookupError)."""
+    a lone one unwrapped unless ``return_same_structure``. tf.gradients differentiates it as
+    TF1 does (core/control_flow_grad.py)."""
     if not callable(cond):
         raise TypeError("'cond' must be callable.")
     if not callable(body):

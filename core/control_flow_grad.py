@@ -67,10 +67,11 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
         raise _unsupported("a tf.while_loop inside another loop, apart from the gradient of "
                            "the loop around it")
     n = len(ctx.entries)
-    variables = [k for k in range(n) if ctx.merges[k].dtype.is_floating]
     invariants = _invariants(ctx)
     result = [None] * (n + len(invariants))
-    if not ctx.back_prop or not variables or all(exit_grads[k] is None for k in variables):
+    variables = _connected(ctx, [k for k in range(n) if ctx.merges[k].dtype.is_floating and
+                                 exit_grads[k] is not None])
+    if not ctx.back_prop or not variables:
         return result  # back_prop=False: the loop is a stop_gradient, as in TF1
     with name_scope(None, "while_grad"):
         # The forward loop counts its iterations. The pushes hang on the count's
@@ -126,6 +127,38 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
             result[n + j] = IndexedSlices(values, indices, array_ops.shape(
                 invariants[j].inputs[0]))._with_static_shape(invariants[j].inputs[0].shape)
     return result
+
+
+def _connected(ctx: WhileContext, start: list) -> list:
+    """The float loop variables a gradient reaches from those in ``start`` (with a gradient
+    at the Exit): they, and those their updates read, transitively. The others get None, as
+    in TF1 (carrying zeros for them would give their invariants zero gradients, not None)."""
+    inside = {v.op: k for k, v in enumerate(ctx.inside)}
+    stop = set(inside) | {m.op for m in ctx.merges}
+    reads = {}  # variable -> the variables its update reads
+
+    def read_by(k):
+        if k not in reads:
+            found, stack, seen = set(), [ctx.nexts[k].op], set()
+            while stack:
+                op = stack.pop()
+                if op in seen:
+                    continue
+                seen.add(op)
+                if op in inside:
+                    found.add(inside[op])
+                elif op not in stop and op in ctx.ops:
+                    stack.extend(t.op for t in op.inputs)
+            reads[k] = found
+        return reads[k]
+
+    connected, todo = set(start), list(start)
+    while todo:
+        for j in read_by(todo.pop()):
+            if j not in connected and ctx.merges[j].dtype.is_floating:
+                connected.add(j)
+                todo.append(j)
+    return sorted(connected)
 
 
 def _sparse_accumulators(grad_ctx, params: Tensor, g: IndexedSlices):

@@ -62,7 +62,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     from .ops import array_ops, math_ops
 
     with graph.as_default(), graph.name_scope(name):
-        between, node_of = _between_nodes([y.op for y in ys], [x.op for x in xs], _stop_at)
+        between, node_of, reached = _between_nodes([y.op for y in ys], [x.op for x in xs],
+                                                   _stop_at)
         pending = collections.Counter()
         for node in between:
             for t in node.inputs:
@@ -93,8 +94,12 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             out_grads = [_aggregate(grads.get(t), math_ops) for t in op.outputs]
             in_grads = [None] * len(op.inputs)
             has_grad = any(g is not None for g in out_grads)
-            if isinstance(op, _Loop):
-                if has_grad and op not in stop_ops:
+            if not any(t._op in reached for t in op.inputs):
+                pass  # no x upstream (an x's own op): its gradient reaches none (TF's stop ops)
+            elif isinstance(op, _Loop):
+                out_grads = [None if t.op in stop_ops else g  # an Exit in stop_gradients
+                             for g, t in zip(out_grads, op.outputs)]
+                if any(g is not None for g in out_grads):
                     from .control_flow_grad import loop_gradients
 
                     in_grads = loop_gradients(op.ctx, out_grads)
@@ -209,10 +214,10 @@ def _dense_unless_passed(g, op):
 
 
 def _between_nodes(to_ops, from_ops, stop=frozenset()):
-    """The nodes on a data path from ``from_ops`` to ``to_ops`` (not past ``stop``), and the
-    map from a tensor to the node that makes it. A node is an op, or a whole tf.while_loop
-    (``_Loop``) in place of its Exits and inside; a loop imported from a GraphDef stays ops,
-    and its Exit's gradient refuses."""
+    """The nodes on a data path from ``from_ops`` to ``to_ops`` (not past ``stop``), the map
+    from a tensor to the node that makes it, and the ops reached from ``from_ops``. A node is
+    an op, or a whole tf.while_loop (``_Loop``) in place of its Exits and inside; a loop
+    imported from a GraphDef stays ops, and its Exit's gradient refuses."""
     reached = set()
     stack = list(from_ops)
     while stack:
@@ -248,4 +253,4 @@ def _between_nodes(to_ops, from_ops, stop=frozenset()):
         if node in stop:
             continue
         stack.extend(node_of(t) for t in node.inputs if t._op in reached)
-    return between, node_of
+    return between, node_of, reached

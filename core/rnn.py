@@ -405,20 +405,30 @@ class DropoutWrapper(_Wrapper):
         self._keep = (input_keep_prob, output_keep_prob, state_keep_prob)
         self._seed = seed
 
-    def _dropout(self, x, keep):
+    def _dropout(self, x, keep, salt: str):
         if isinstance(keep, (int, float)) and keep == 1.0:
             return x
         from .nn_impl import dropout
 
-        return dropout(x, keep_prob=keep, seed=self._seed)
+        return dropout(x, keep_prob=keep, seed=self._salted(salt))
+
+    def _salted(self, salt: str):
+        """A seed of its own per input, state and output (TF1's salting), so their masks
+        differ; None stays None."""
+        if self._seed is None:
+            return None
+        import hashlib
+
+        digest = hashlib.md5(f"{self._seed}{salt}".encode()).hexdigest()
+        return int(digest[:8], 16) & 0x7FFFFFFF
 
     def __call__(self, inputs, state, scope=None):
         keep_in, keep_out, keep_state = self._keep
-        output, state = self._cell(self._dropout(convert_to_tensor(inputs), keep_in), state,
-                                   scope=scope)
+        output, state = self._cell(self._dropout(convert_to_tensor(inputs), keep_in, "input_0"),
+                                   state, scope=scope)
         if not (isinstance(keep_state, (int, float)) and keep_state == 1.0):
-            state = _map_state(state, lambda s: self._dropout(s, keep_state))
-        return self._dropout(output, keep_out), state
+            state = _map_state(state, lambda s: self._dropout(s, keep_state, "state_0"))
+        return self._dropout(output, keep_out, "output_0"), state
 
 
 def _map_state(state, fn):

@@ -262,9 +262,18 @@ def add(x, y, name=None):
 
 
 def _is_string(v) -> bool:
+    """Whether ``v`` (a tensor, a variable, or a Python or numpy value) holds strings."""
     dtype = getattr(v, "dtype", None)
-    return isinstance(v, (str, bytes)) or (dtype is not None and getattr(dtype, "name", None)
-                                           == "string")
+    if dtype is not None and hasattr(dtype, "as_datatype_enum"):  # a minitf dtype
+        return dtype.name == "string"
+    if isinstance(v, (str, bytes)):
+        return True
+    try:
+        kind = np.asarray(v).dtype.kind
+    except (TypeError, ValueError):
+        return False
+    return kind in "SU" or (kind == "O" and np.asarray(v).size > 0 and
+                            isinstance(np.asarray(v).flat[0], (str, bytes)))
 
 
 def subtract(x, y, name=None):

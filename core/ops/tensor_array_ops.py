@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, UnimplementedError
 from ..graph import Tensor, convert_to_tensor, name_scope
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
 from ..tensor_shape import TensorShape, as_shape
@@ -55,8 +55,13 @@ class _Elements:
     def error(self, message: str) -> InvalidArgumentError:
         return InvalidArgumentError(None, None, f"TensorArray {self.name}: {message}")
 
+    def unimplemented(self, message: str) -> UnimplementedError:
+        return UnimplementedError(None, None, f"TensorArray {self.name}: {message}")
+
     def write(self, index: int, value):
-        value = np.asarray(value)
+        # A string element arrives as bytes (an unstacked row, an Add's result): an object
+        # array like every string tensor, not numpy's fixed-width bytes.
+        value = np.asarray(value, dtype=object if self.dtype == _dt.string else None)
         if value.dtype != np.dtype(self.dtype.as_numpy_dtype):
             raise self.error(f"TensorArray dtype is {self.dtype.name} but Op is trying to write "
                              f"dtype {_dt.from_numpy(value).name}.")
@@ -304,7 +309,7 @@ TENSOR_ARRAY_READ = register(OpDef(
 def _stacked(ta, values, element_shape: TensorShape, what: str):
     if not values:
         if not element_shape.is_fully_defined():
-            raise ta.error(f"TensorArray has size zero, but element shape "
+            raise ta.unimplemented(f"TensorArray has size zero, but element shape "
                            f"{element_shape.debug_string()} is not fully defined. Currently "
                            f"only static shapes are supported when {what} zero-size "
                            "TensorArrays.")
@@ -347,7 +352,7 @@ def _concat_kernel(ta, flow, *, dtype, element_shape_except0):
     lengths = np.array([v.shape[0] for v in values], np.int64)
     if not values:
         if not element_shape_except0.is_fully_defined():
-            raise ta.error("TensorArray has size zero, but element_shape_except0 "
+            raise ta.unimplemented("TensorArray has size zero, but element_shape_except0 "
                            f"{element_shape_except0.debug_string()} is not fully defined. "
                            "Currently only static shapes are supported when concatenating "
                            "zero-size TensorArrays.")

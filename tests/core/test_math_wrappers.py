@@ -672,6 +672,8 @@ def test_string_addition_is_tfs_add_op():
     kernel for (AddV2 has none, so a GraphDef holding a string AddV2 would not import)."""
     words = tf.constant(["ab", "c"])
     joined, numbers = words + "x", tf.constant(1.0) + 2.0
+    listed, arrays = tf.add(["a"], ["b"]), tf.add(np.array([b"a"]), np.array([b"b"]))
     assert joined.op.type == "Add" and numbers.op.type == "AddV2"
+    assert listed.op.type == "Add" and arrays.op.type == "Add"
     with tf.Session() as sess:
         assert list(sess.run(joined)) == [b"abx", b"cx"]

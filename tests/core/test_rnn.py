@@ -177,6 +177,15 @@ def test_dropout_wrapper_drops_and_scales():
     assert 0.4 < (s.h != 0).mean() < 0.6
     with pytest.raises(ValueError, match="input_keep_prob must be between 0 and 1"):
         tf.nn.rnn_cell.DropoutWrapper(cell, input_keep_prob=1.5)
+    # The seed is salted per input, state and output (TF1's rule): different masks.
+    gru = tf.nn.rnn_cell.GRUCell(50)
+    salted = tf.nn.rnn_cell.DropoutWrapper(gru, output_keep_prob=0.5, state_keep_prob=0.5,
+                                           seed=7)
+    g_out, g_state = salted(x, gru.zero_state(400, tf.float32))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        o, s = sess.run([g_out, g_state], {x: np.ones((400, 6), np.float32)})
+    assert ((o != 0) != (s != 0)).mean() > 0.3
 
 
 def test_segment_reductions_in_tf_math():

@@ -82,8 +82,6 @@ def test_runtime_errors_name_what_is_wrong():
          "Tried to read from index 3 but array size is: 1"),
         (lambda: tf.TensorArray(tf.float32, size=2, infer_shape=False).write(0, [1.0]).write(
             1, [1.0, 2.0]).stack(), "inconsistent shapes"),
-        (lambda: tf.TensorArray(tf.float32, size=0).stack(),
-         "size zero, but element shape <unknown> is not fully defined"),
         (lambda: tf.TensorArray(tf.float32, size=3).split(tf.range(4.0), [1, 2]).flow,
          "sum of lengths is 3"),
         (lambda: tf.TensorArray(tf.float32, size=-1).flow, "size must be >= 0"),
@@ -92,6 +90,9 @@ def test_runtime_errors_name_what_is_wrong():
         tf.reset_default_graph()
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
             _run(make())
+    with pytest.raises(tf.errors.UnimplementedError,  # TF's class for it
+                       match="size zero, but element shape <unknown> is not fully defined"):
+        _run(tf.TensorArray(tf.float32, size=0).stack())
     ta = tf.TensorArray(tf.float32, size=2, element_shape=[2]).write(0, [1.0, 2.0])
     value = ta.read(0)
     with tf.control_dependencies([value]):
@@ -276,3 +277,12 @@ def test_close_is_accepted():
     with tf.control_dependencies([closed]):
         after = tf.identity(value)
     assert _run(after) == 4.0
+
+
+def test_string_arrays_and_map_fn_over_strings():
+    words = tf.constant(["ab", "cd"])
+    exclaimed = tf.map_fn(lambda w: w + "!", words)
+    ta = tf.TensorArray(tf.string, size=2).write(0, tf.constant("a") + "b").write(1, "c")
+    with tf.Session() as sess:
+        assert list(sess.run(exclaimed)) == [b"ab!", b"cd!"]
+        assert list(sess.run(ta.stack())) == [b"ab", b"c"]

@@ -699,3 +699,32 @@ def test_gradients_past_integer_loop_variables():
             want[idx] = (sess.run(loss, {w: wv + d}) - sess.run(loss, {w: wv - d})) / (2 * eps)
         np.testing.assert_allclose(sess.run(gw, {w: wv}), want, rtol=1e-6, atol=1e-9)
         assert np.abs(want).sum() > 0.1
+
+
+def test_loop_gradients_stop_where_tf1_stops():
+    """As TF1: an Exit in stop_gradients passes no gradient into the loop; a loop variable
+    whose update the differentiated one never reads gets None (so does its invariant), not
+    zeros, whatever the other xs; differentiating with respect to an Exit itself builds no
+    gradient loop, also for a loop imported from a GraphDef."""
+    w, u = tf.constant(1.5), tf.constant(2.0)
+    _, x, y = tf.while_loop(lambda i, x, y: i < 3, lambda i, x, y: (i + 1, x * w, y * u),
+                            [0, 1.0, 1.0])
+    graph = tf.get_default_graph()
+    (stopped,) = tf.gradients(2.0 * x * w, w, stop_gradients=[x])
+    both = tf.gradients(x, [w, u])
+    assert both[1] is None
+    before = len(graph.get_operations())
+    (by_exit,) = tf.gradients(x * x, x)
+    added = graph.get_operations()[before:]
+    assert not any(op.type in ("StackPushV2", "Enter") for op in added)
+    with tf.Session() as sess:
+        assert sess.run(stopped) == 2.0 * 1.5 ** 3  # x held constant
+        assert sess.run(both[0]) == 3 * 1.5 ** 2
+        assert sess.run(by_exit) == 2 * 1.5 ** 3
+    gd = graph.as_graph_def()
+    with tf.Graph().as_default() as g:
+        tf.import_graph_def(gd, name="")
+        exit_x = g.get_tensor_by_name(x.name)
+        (g_exit,) = tf.gradients(exit_x * 3.0, exit_x)
+        with tf.Session() as sess:
+            assert sess.run(g_exit) == 3.0
