@@ -243,8 +243,6 @@ class _Compiler:
         plan = self.plan
         fed = {t: i for i, t in enumerate(plan.feeds)}
         order = self._toposort(self._needed_ops(fed), fed)
-        for loop in self._loops.values():  # now that it is known which of their Exits count
-            loop.prune()
         self._dead = dead = self._maybe_dead(order, fed, self._src)
         # A conditional op with a control input that may be dead must learn whether that input
         # ran: its first output says, unless it has none or is a Switch (which runs with one
@@ -405,25 +403,42 @@ class _Compiler:
         for t in plan.fetches:
             if t in self.outer_feeds and t not in fed:
                 raise self._fed_inside(t)
-        while stack:
-            op = stack.pop()
-            if op._opdef.type in _FRAME_OPS:
-                op = self._frame_op(op, fed)
-                if op is None:
+        pruned: dict = {}  # loop -> how many of its Exits it was compiled for
+        while True:
+            while stack:
+                op = stack.pop()
+                if op._opdef.type in _FRAME_OPS:
+                    op = self._frame_op(op, fed)
+                    if op is None:
+                        continue
+                elif self.frame is not None and op._opdef.type == "Merge" and \
+                        op._outputs[0] in fed:
+                    continue  # a loop variable's value: a control edge on its Merge holds
+                if op in needed:
                     continue
-            elif self.frame is not None and op._opdef.type == "Merge" and op._outputs[0] in fed:
-                continue  # a loop variable's value: a control edge on its Merge (the pivot) holds
-            if op in needed:
-                continue
-            needed.add(op)
-            for t in self._data_inputs(op):
-                if t not in fed:
-                    if t in self.outer_feeds:
-                        raise self._fed_inside(t)
-                    stack.append(t._op)
-            if op._opdef.type != "RefEnter":  # its control inputs are the loop step's
-                stack.extend(op._control_inputs)
-        return needed
+                needed.add(op)
+                if type(op) is _Loop:
+                    continue  # its inputs depend on which of its Exits are needed: below
+                self._push_inputs(op, fed, stack)
+            # A loop's step needs what its pruned plans read (see _Loop.prune); a loop whose
+            # needed Exits grew since is compiled again, and can only need more.
+            grown = [loop for loop in self._loops.values()
+                     if loop in needed and pruned.get(loop) != len(loop.needed)]
+            if not grown:
+                return needed
+            for loop in grown:
+                pruned[loop] = len(loop.needed)
+                loop.prune()
+                self._push_inputs(loop, fed, stack)
+
+    def _push_inputs(self, op, fed, stack):
+        for t in self._data_inputs(op):
+            if t not in fed:
+                if t in self.outer_feeds:
+                    raise self._fed_inside(t)
+                stack.append(t._op)
+        if op._opdef.type != "RefEnter":  # its control inputs are the loop step's
+            stack.extend(op._control_inputs)
 
     # -- while loops -----------------------------------------------------------------------------
     def _fed_inside(self, t: Tensor) -> InvalidArgumentError:
@@ -677,7 +692,7 @@ class _Loop:
         exits = sorted((c for sw in switches for c in sw._outputs[0]._consumers
                         if c._opdef.type == "Exit"), key=lambda o: o._id)
         self.exits = exits
-        self.n = n = len(merges)
+        self.n = len(merges)
         self._exit_vars = [switches.index(x._inputs[0]._op) for x in exits]
 
         outer_feeds = compiler.outer_feeds | frozenset(compiler.plan.feeds)
@@ -692,18 +707,13 @@ class _Loop:
             pred = loop_cond._outputs[0]
         self._cond = inside(values, [pred])
         self._inside, self._merges, self._switches, self._nexts = inside, merges, switches, nexts
+        self._entries = entries
         self._body_feeds = values + [sw._outputs[1] for sw in switches] + [loop_cond._outputs[0]]
-        self._body = self._body_for(range(n))
         self.needed: set = set()  # the Exits the plan around uses (see prune)
-        entered = list(dict.fromkeys([*self._cond._entered, *self._body._entered]))
-        self._fed = fed = [e for e in entered if e._opdef.type == "Enter"]
-        self._cond_idx = [fed.index(t._op) for t in self._cond.feeds[n:]]
-        self._body_idx = [fed.index(t._op) for t in self._body.feeds[2 * n + 1:]]
-        self._updated = None  # the loop variables the body updates: all of them
-        self._inputs = tuple(e._inputs[0] for e in entries + fed)
+        # Set by prune: the body plan, the variables it updates, the step's inputs.
+        self._body = self._vars = self._updated = None
+        self._inputs, self._control_inputs = (), []
         self._outputs = tuple(x._outputs[0] for x in exits)
-        self._control_inputs = list(dict.fromkeys(
-            c for e in entries + entered for c in e._control_inputs))
         self._attrs = self._kernel_attrs = {}
         self._id = exits[0]._id
         self._opdef = _LoopDef(self._run)
@@ -716,36 +726,51 @@ class _Loop:
                             list(dict.fromkeys(c for x in nexts for c in x._control_inputs)))
 
     def prune(self):
-        """Updates only the loop variables the plan's Exits need: those, what the condition
-        reads, and what their updates read, transitively. A loop whose gradient was built
-        also carries a counter whose update pushes every value the gradient needs; a plan
-        that does not fetch the gradient skips all of that."""
+        """Compiles the body for only the loop variables the plan's Exits need: those, what
+        the condition reads, and what their updates read, transitively; the step then reads
+        only what those need. A loop whose gradient was built also carries a counter whose
+        update pushes every value the gradient needs: a plan that does not fetch the
+        gradient skips all of that."""
         var_of = {}
         for k, (m, sw) in enumerate(zip(self._merges, self._switches)):
             var_of[m._outputs[0]] = var_of[sw._outputs[1]] = k
         needed = {self._exit_vars[self.exits.index(x)] for x in self.needed}
         needed |= {var_of[t] for t in self._cond._used_feeds if t in var_of}
-        while len(needed) < self.n:  # (all of them: the body compiled at first stays)
+        while True:
             body = self._body_for(sorted(needed))
             more = {var_of[t] for t in body._used_feeds if t in var_of} - needed
             if not more:
-                self._body = body
-                self._body_idx = [self._fed.index(t._op) for t in body.feeds[2 * self.n + 1:]]
-                self._updated = sorted(needed)
-                return
+                break
             needed |= more
+        n = self.n
+        self._body = body
+        self._vars = sorted(needed)
+        self._updated = None if len(needed) == n else self._vars
+        entered = list(dict.fromkeys([*self._cond._entered, *body._entered]))
+        fed = [e for e in entered if e._opdef.type == "Enter"]
+        self._cond_idx = [fed.index(t._op) for t in self._cond.feeds[n:]]
+        self._body_idx = [fed.index(t._op) for t in body.feeds[2 * n + 1:]]
+        entries = [self._entries[k] for k in self._vars]
+        self._inputs = tuple(e._inputs[0] for e in entries + fed)
+        self._control_inputs = list(dict.fromkeys(
+            c for e in entries + entered for c in e._control_inputs))
 
     def _run(self, *values):
-        n = self.n
-        state = list(values[:n])
-        entered = values[n:]
+        n, m = self.n, len(self._vars)
+        if m == n:
+            state = list(values[:n])
+        else:  # a variable no Exit needs is not computed at all
+            state = [None] * n
+            for k, v in zip(self._vars, values):
+                state[k] = v
+        entered = values[m:]
         cond_in = [entered[i] for i in self._cond_idx]
         body_in = [np.True_] + [entered[i] for i in self._body_idx]
         cond, body, updated = self._cond._run_inside, self._body._run_inside, self._updated
         while cond(state + cond_in)[0]:
             if updated is None:
                 state = body(state + state + body_in)
-            else:  # the others are not needed: they keep their first values
+            else:
                 for k, v in zip(updated, body(state + state + body_in)):
                     state[k] = v
             if any(v is DEAD for v in state):

@@ -728,3 +728,15 @@ def test_loop_gradients_stop_where_tf1_stops():
         (g_exit,) = tf.gradients(exit_x * 3.0, exit_x)
         with tf.Session() as sess:
             assert sess.run(g_exit) == 3.0
+
+
+def test_a_loop_reads_only_what_its_needed_variables_read():
+    """Fetching one loop variable does not ask for a feed only another variable reads (as
+    TF1, which runs only what the fetch reaches)."""
+    p = tf.placeholder(tf.int32, [])
+    i, x = tf.while_loop(lambda i, x: i < 3, lambda i, x: (i + 1, x + p), [0, 0])
+    with tf.Session() as sess:
+        assert sess.run(i) == 3
+        assert sess.run([i, x], {p: 2}) == [3, 6]
+        with pytest.raises(tf.errors.InvalidArgumentError, match="must feed a value"):
+            sess.run(x)
