@@ -665,9 +665,10 @@ class _Loop:
     inside of the frame compiles into two plans: the condition (the LoopCond, from the Merges'
     values) and the body (the NextIterations' inputs, from the Switches' values), and the step
     loops: run the condition, stop if it is false, else run the body and feed its results back
-    in. The step's inputs are the values entering the frame (its Enter ops' inputs: each loop
-    variable's initial value, then the values every iteration sees), its outputs the Exit
-    tensors. A loop inside the body is a step of the body's plan, compiled the same way.
+    in. The step's inputs are the values entering the frame (its Enter ops' inputs: the needed
+    loop variables' initial values, then the values every iteration sees; see prune), its
+    outputs the Exit tensors. A loop inside the body is a step of the body's plan, compiled
+    the same way.
     Looks like an Operation to the compiler (the attributes below)."""
 
     def __init__(self, compiler: _Compiler, loop_cond: Operation):
