@@ -6,5 +6,6 @@ from .ops.nn_ops import *
 from .ops.pool_ops import *
 from .ops.softmax_ops import *
 from . import rnn_cell  # noqa: E402,F401 - tf.nn.rnn_cell
-from .rnn import bidirectional_dynamic_rnn, dynamic_rnn, static_rnn  # noqa: E402,F401
+from .rnn import (bidirectional_dynamic_rnn, dynamic_rnn, static_bidirectional_rnn,  # noqa: E402,F401
+                  static_rnn)
 from .ops.gather_ops import top_k  # noqa: E402,F401 - tf.nn.top_k

@@ -369,6 +369,37 @@ def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
     return (output_fw, backwards(reversed_bw)), (state_fw, state_bw)
 
 
+def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None,
+                             initial_state_bw=None, dtype=None, sequence_length=None,
+                             scope=None):
+    """TF1's ``tf.nn.static_bidirectional_rnn``: static_rnn of ``cell_fw`` over the list of
+    inputs (scope ``bidirectional_rnn/fw``) and of ``cell_bw`` over it reversed (each row's
+    first ``sequence_length`` steps, with lengths; scope ``bidirectional_rnn/bw``). Returns
+    (outputs, state_fw, state_bw), each output the concatenation of both directions'."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise TypeError("inputs must be a non-empty list of tensors")
+    steps = [convert_to_tensor(x) for x in inputs]
+
+    def backwards(xs):
+        if sequence_length is None:
+            return xs[::-1]
+        stacked = concat_split_ops.stack(xs, axis=1)
+        flipped = transform_ops.reverse_sequence(stacked, sequence_length, seq_axis=1,
+                                                 batch_axis=0)
+        return concat_split_ops.unstack(flipped, num=len(xs), axis=1)
+
+    with variable_scope(scope or "bidirectional_rnn"):
+        with variable_scope("fw") as fw_scope:
+            output_fw, state_fw = static_rnn(cell_fw, steps, initial_state_fw, dtype,
+                                             sequence_length, scope=fw_scope)
+        with variable_scope("bw") as bw_scope:
+            reversed_bw, state_bw = static_rnn(cell_bw, backwards(steps), initial_state_bw,
+                                               dtype, sequence_length, scope=bw_scope)
+    outputs = [concat_split_ops.concat([f, b], 1)
+               for f, b in zip(output_fw, backwards(reversed_bw))]
+    return outputs, state_fw, state_bw
+
+
 class _Wrapper(RNNCell):
     """A cell around another one, adding no variable scope of its own (TF1's wrappers)."""
 
@@ -456,4 +487,4 @@ class ResidualWrapper(_Wrapper):
 
 __all__ = ["BasicLSTMCell", "BasicRNNCell", "DropoutWrapper", "GRUCell", "LSTMCell",
            "LSTMStateTuple", "MultiRNNCell", "RNNCell", "ResidualWrapper",
-           "bidirectional_dynamic_rnn", "dynamic_rnn", "static_rnn"]
+           "bidirectional_dynamic_rnn", "dynamic_rnn", "static_bidirectional_rnn", "static_rnn"]

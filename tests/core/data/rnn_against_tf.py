@@ -1,7 +1,8 @@
 """minitf's tf.nn.rnn_cell cells with static_rnn / dynamic_rnn against tf.compat.v1's (Keras 2
 cells): the same variable names, and with the variables set to the same random values, the
 same outputs and final states (with and without sequence_length, batch- and time-major, a
-time dimension known only at run time, bidirectional, the Dropout and Residual wrappers).
+time dimension known only at run time, bidirectional (dynamic and static), the Dropout and
+Residual wrappers).
 Prints one line per case, "OK" when everything agrees. Run with TF_USE_LEGACY_KERAS=1."""
 
 import numpy as np
@@ -46,6 +47,11 @@ def run(T, make, mode):
                 cell, make(T), x, sequence_length=lengths if "lengths" in mode else None,
                 dtype=T.float32)
             outputs, state = T.concat([fw, bw], 2), (state_fw, state_bw)
+        elif mode.startswith("static_bidirectional"):
+            outs, state_fw, state_bw = T.nn.static_bidirectional_rnn(
+                cell, make(T), T.unstack(x, axis=1), dtype=T.float32,
+                sequence_length=lengths if "lengths" in mode else None)
+            outputs, state = T.stack(outs, axis=1), (state_fw, state_bw)
         elif mode == "static":
             outputs, state = T.nn.static_rnn(cell, T.unstack(x, axis=1), dtype=T.float32)
             outputs = T.stack(outputs, axis=1)
@@ -68,7 +74,8 @@ def run(T, make, mode):
 
 for name, make in CELLS.items():
     for mode in ("plain", "lengths", "time_major", "static", "run_time_lengths",
-                 "bidirectional", "bidirectional_lengths_run_time"):
+                 "bidirectional", "bidirectional_lengths_run_time",
+                 "static_bidirectional_lengths"):
         (ours_names, ours), (their_names, theirs) = run(mtf, make, mode), run(tf1, make, mode)
         same = ours_names == their_names and len(ours) == len(theirs) and all(
             np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(ours, theirs))
