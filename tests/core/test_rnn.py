@@ -193,3 +193,32 @@ def test_segment_reductions_in_tf_math():
     with tf.Session() as sess:
         assert list(sess.run(tf.math.segment_sum(data, [0, 0, 1, 1]))) == [3.0, 7.0]
         assert list(sess.run(tf.math.unsorted_segment_sum(data, [1, 0, 1, 0], 2))) == [6.0, 4.0]
+
+
+def test_static_and_dynamic_bidirectional_rnns_agree():
+    """Both bidirectional forms, given the same weights: the same outputs (fw and bw joined)
+    and states, with lengths (each row's first steps reversed for the backward cell). The
+    comparison with tf.compat.v1 runs in rnn_against_tf."""
+    x = tf.placeholder(tf.float32, [2, 4, 3])
+    lengths = [4, 2]
+    with tf.variable_scope("s"):
+        outs, s_fw, s_bw = tf.nn.static_bidirectional_rnn(
+            tf.nn.rnn_cell.GRUCell(2), tf.nn.rnn_cell.GRUCell(2), tf.unstack(x, axis=1),
+            dtype=tf.float32, sequence_length=lengths)
+    with tf.variable_scope("d"):
+        (fw, bw), (d_fw, d_bw) = tf.nn.bidirectional_dynamic_rnn(
+            tf.nn.rnn_cell.GRUCell(2), tf.nn.rnn_cell.GRUCell(2), x, sequence_length=lengths,
+            dtype=tf.float32)
+    static_vars = {v.op.name[2:]: v for v in tf.global_variables() if v.op.name[0] == "s"}
+    dynamic_vars = {v.op.name[2:]: v for v in tf.global_variables() if v.op.name[0] == "d"}
+    assert sorted(static_vars) == sorted(dynamic_vars) and len(static_vars) == 8
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for name, v in static_vars.items():
+            sess.run(tf.assign(dynamic_vars[name], v))
+        a = sess.run([tf.stack(outs, axis=1), s_fw, s_bw], {x: X})
+        b = sess.run([tf.concat([fw, bw], 2), d_fw, d_bw], {x: X})
+    for p, q in zip(a, b):
+        np.testing.assert_allclose(p, q, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(a[0][1, 2:], 0)  # past row 1's length: zeros
+    assert np.abs(a[0][1, :2]).min() > 0
