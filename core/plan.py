@@ -362,8 +362,9 @@ class _Compiler:
             k for k, t in enumerate(plan.fetches) if t not in fed)
         plan._intermediate_slots = tuple(sorted({i for outs in out_slots for i in outs} - keep))
         plan._folded = folded
-        plan._used_feeds = {t for op in order for t in op._inputs if t in fed} | \
-            {t for t in plan.fetches if t in fed}
+        if self.frame is not None:  # what _Loop.prune asks of a loop's condition and body
+            plan._used_feeds = {t for op in order for t in op._inputs if t in fed} | \
+                {t for t in plan.fetches if t in fed}
 
     # -- pruning and ordering --------------------------------------------------------------------
     @staticmethod
@@ -652,7 +653,6 @@ class _LoopDef:
     args = ref_args = ()
     stateful = True  # never folded
     resource = dead = None
-    sparse_grad = False
 
     def __init__(self, kernel):
         self.kernel = kernel
