@@ -5,9 +5,9 @@ from .optimizer import (AdadeltaOptimizer, AdagradOptimizer, AdamOptimizer,  # n
                         GradientDescentOptimizer, MomentumOptimizer, Optimizer,
                         RMSPropOptimizer)
 from .saver import (CheckpointReader, CheckpointState, NewCheckpointReader,  # noqa: F401
-                    Saver, checkpoint_exists, export_meta_graph, get_checkpoint_state,
-                    import_meta_graph, latest_checkpoint, list_variables, load_checkpoint,
-                    load_variable)
+                    Saver, SaverDef, checkpoint_exists, export_meta_graph,
+                    get_checkpoint_state, import_meta_graph, latest_checkpoint, list_variables,
+                    load_checkpoint, load_variable)
 from .step import (cosine_decay, create_global_step, exponential_decay,  # noqa: F401
                    get_global_step, get_or_create_global_step, global_step, inverse_time_decay,
                    natural_exp_decay, piecewise_constant, polynomial_decay)

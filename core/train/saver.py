@@ -9,6 +9,12 @@ variables are not supported (numpy would need pickles). Next to it, the text fil
 ``checkpoint`` names the latest prefix and the retained ones, in TensorFlow's format
 (``model_checkpoint_path: "model-100"``), so ``tf.train.latest_checkpoint`` works as in TF.
 Files are written to a temporary name and renamed, so a reader never sees half a checkpoint.
+
+TensorFlow's own format (``P.index`` + ``P.data-00000-of-00001``, see tensor_bundle.py) is read
+by every entry point here (Saver.restore, load_checkpoint, list_variables, load_variable,
+checkpoint_exists, latest_checkpoint), so TF-written checkpoints and the ``variables/`` of a TF
+SavedModel load directly; ``Saver(write_version=tf.train.SaverDef.V2)`` also writes it. When a
+prefix has both, the ``.npz`` wins (it is what minitf wrote by default).
 """
 
 from __future__ import annotations
@@ -19,15 +25,23 @@ import re
 import tempfile
 import time
 import zipfile
+from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import DataLossError, InvalidArgumentError, NotFoundError
+from ..errors import DataLossError, InvalidArgumentError, NotFoundError, UnimplementedError
 from ..graph import GraphKeys, Tensor, get_default_graph
 from ..variables import Variable
+from . import tensor_bundle
 
 _MANIFEST = "__minitf__"
 _SUFFIX = ".npz"
+
+
+class SaverDef:
+    """``tf.train.SaverDef``'s checkpoint format versions (the ``write_version`` values)."""
+
+    LEGACY, V1, V2 = 0, 1, 2
 
 
 class Saver:
@@ -37,7 +51,7 @@ class Saver:
     def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
                  keep_checkpoint_every_n_hours=10000.0, name=None, restore_sequentially=False,
                  saver_def=None, builder=None, defer_build=False, allow_empty=False,
-                 write_version=2, pad_step_number=False, save_relative_paths=False,
+                 write_version=None, pad_step_number=False, save_relative_paths=False,
                  filename=None):
         if var_list is None:
             var_list = get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)
@@ -57,6 +71,11 @@ class Saver:
         if any(n.startswith("__minitf") for n in names):
             raise ValueError(f"Checkpoint names starting with '__minitf' are reserved: "
                              f"{sorted(n for n in names if n.startswith('__minitf'))}")
+        if write_version not in (None, SaverDef.LEGACY, SaverDef.V1, SaverDef.V2):
+            raise ValueError(f"write_version must be tf.train.SaverDef.V1 or V2, got "
+                             f"{write_version!r}")
+        # Default: minitf's .npz. SaverDef.V2 asks for TensorFlow's own format (TensorBundle).
+        self._tf_format = write_version == SaverDef.V2
         self._vars = names
         self._graph = next(iter(names.values())).graph if names else get_default_graph()
         self._max_to_keep = max_to_keep
@@ -82,8 +101,9 @@ class Saver:
     def save(self, sess, save_path, global_step=None, latest_filename=None,
              meta_graph_suffix="meta", write_meta_graph=True, write_state=True,
              strip_default_attrs=False, save_debug_info=False) -> str:
-        """Writes ``save_path[-global_step].npz`` and, with ``write_meta_graph``, the graph
-        beside it as ``<prefix>.meta`` (tf.train.import_meta_graph reads it); returns the
+        """Writes ``save_path[-global_step].npz`` (with ``write_version=SaverDef.V2``:
+        TensorFlow's ``.index`` + ``.data-00000-of-00001``) and, with ``write_meta_graph``, the
+        graph beside it as ``<prefix>.meta`` (tf.train.import_meta_graph reads it); returns the
         checkpoint prefix."""
         self._check_session(sess)
         if global_step is not None:
@@ -100,6 +120,36 @@ class Saver:
             raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
         names = list(self._vars)
         values = sess.run([self._vars[n] for n in names])
+        if self._tf_format:
+            tensor_bundle.write_bundle(prefix, {n: np.asarray(v) for n, v in zip(names, values)})
+            _remove(prefix, bundle=False)  # a stale .npz would shadow the new checkpoint
+        else:
+            self._write_npz(prefix, directory, names, values)
+        if write_meta_graph:
+            export_meta_graph(f"{prefix}.{meta_graph_suffix}", graph=self._graph)
+        if self._max_to_keep:
+            if prefix in self._last:
+                self._last.remove(prefix)
+            self._last.append(prefix)
+            self._saved_at[prefix] = time.time()
+            while len(self._last) > self._max_to_keep:
+                old = self._last.pop(0)
+                if self._saved_at.pop(old, 0.0) > self._next_keep:  # kept for good
+                    self._next_keep += self._keep_every
+                    continue
+                _remove(old)
+                try:
+                    os.unlink(f"{old}.{meta_graph_suffix}")
+                except FileNotFoundError:
+                    pass
+        # max_to_keep None or 0: every file stays and none is tracked (TF1's behaviour).
+        if write_state:
+            _write_state(directory, prefix, self._last or [prefix],
+                         latest_filename or "checkpoint")
+        return prefix
+
+    @staticmethod
+    def _write_npz(prefix, directory, names, values):
         arrays, manifest = {}, {}
         for n, v in zip(names, values):
             arr = np.asarray(v)
@@ -118,28 +168,7 @@ class Saver:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
-        if write_meta_graph:
-            export_meta_graph(f"{prefix}.{meta_graph_suffix}", graph=self._graph)
-        if self._max_to_keep:
-            if prefix in self._last:
-                self._last.remove(prefix)
-            self._last.append(prefix)
-            self._saved_at[prefix] = time.time()
-            while len(self._last) > self._max_to_keep:
-                old = self._last.pop(0)
-                if self._saved_at.pop(old, 0.0) > self._next_keep:  # kept for good
-                    self._next_keep += self._keep_every
-                    continue
-                for path in (old + _SUFFIX, f"{old}.{meta_graph_suffix}"):
-                    try:
-                        os.unlink(path)
-                    except FileNotFoundError:
-                        pass
-        # max_to_keep None or 0: every file stays and none is tracked (TF1's behaviour).
-        if write_state:
-            _write_state(directory, prefix, self._last or [prefix],
-                         latest_filename or "checkpoint")
-        return prefix
+        _remove(prefix, npz=False)  # a TF-format checkpoint left at this prefix is outdated
 
     def restore(self, sess, save_path):
         """Loads every variable from ``save_path``; on any problem restores nothing."""
@@ -151,7 +180,7 @@ class Saver:
                                 "prefix (tf.train.latest_checkpoint(dir) finds the newest)")
         if not checkpoint_exists(save_path):
             raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}")
-        stored = _read(save_path)
+        stored = _read(save_path, names=list(self._vars))
         updates = []
         for name, v in self._vars.items():
             if name not in stored:
@@ -179,15 +208,26 @@ class Saver:
     def recover_last_checkpoints(self, checkpoint_paths):
         """Takes over existing checkpoints, dated by their files (as TF1)."""
         self._last = [p for p in checkpoint_paths if checkpoint_exists(p)]
-        self._saved_at = {p: os.path.getmtime(p + _SUFFIX) for p in self._last}
+        self._saved_at = {p: os.path.getmtime(_checkpoint_files(p)[0]) for p in self._last}
 
 
-def _read(prefix) -> dict:
-    """All arrays of a checkpoint, validated against its manifest."""
+def _is_npz(prefix) -> bool:
+    return os.path.exists(str(prefix) + _SUFFIX)
+
+
+def _read(prefix, names=None) -> dict:
+    """All arrays of a checkpoint, validated (its manifest, or TF's checksums). ``names``: for a
+    TF checkpoint, read only those of them it holds (the rest may be unreadable: partitioned,
+    bfloat16...); an npz checkpoint is always read whole."""
     path = str(prefix) + _SUFFIX
     if not os.path.exists(path):
+        if tensor_bundle.is_bundle(prefix):
+            reader = tensor_bundle.BundleReader(prefix)
+            wanted = reader.entries if names is None else \
+                [n for n in names if n in reader.entries]
+            return {n: reader.read(n) for n in wanted}
         raise NotFoundError(None, None, f"Failed to find any matching files for {prefix} "
-                            f"(no file {path})")
+                            f"(no file {path} or {tensor_bundle.index_filename(prefix)})")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
@@ -206,6 +246,29 @@ def _read(prefix) -> dict:
             raise DataLossError(None, None, f"Checkpoint {path} is corrupt: entry {name} does "
                                 "not match its manifest")
     return arrays
+
+
+def _checkpoint_files(prefix) -> list:
+    """The files of checkpoint ``prefix`` that exist, in either format (index first)."""
+    p = str(prefix)
+    files = [f for f in (p + _SUFFIX, tensor_bundle.index_filename(p)) if os.path.exists(f)]
+    shards = re.compile(re.escape(os.path.basename(p)) + r"\.data-\d{5}-of-\d{5}$")
+    directory = os.path.dirname(p) or "."
+    if os.path.isdir(directory):
+        files += sorted(os.path.join(directory, f) for f in os.listdir(directory)
+                        if shards.match(f))
+    return files
+
+
+def _remove(prefix, npz=True, bundle=True):
+    """Deletes checkpoint ``prefix``'s files of the given formats (a missing file is fine)."""
+    for f in _checkpoint_files(prefix):
+        is_npz = f.endswith(_SUFFIX) and f == str(prefix) + _SUFFIX
+        if (npz and is_npz) or (bundle and not is_npz):
+            try:
+                os.unlink(f)
+            except FileNotFoundError:
+                pass
 
 
 def _write_state(directory, latest, all_paths, filename):
@@ -249,21 +312,23 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None):
 
 
 def checkpoint_exists(checkpoint_prefix) -> bool:
-    return os.path.exists(str(checkpoint_prefix) + _SUFFIX)
+    """True for a minitf (``P.npz``) or TensorFlow (``P.index``) checkpoint prefix."""
+    return _is_npz(checkpoint_prefix) or tensor_bundle.is_bundle(checkpoint_prefix)
 
 
 def list_variables(ckpt_dir_or_file) -> list:
-    """[(name, shape)] of a checkpoint (a prefix or a directory with a ``checkpoint`` file)."""
-    arrays = _read(_resolve(ckpt_dir_or_file))
-    return sorted((k, list(v.shape)) for k, v in arrays.items())
+    """[(name, shape)] of a checkpoint (a prefix or a directory with a ``checkpoint`` file);
+    a TF checkpoint's data is not read."""
+    return sorted(CheckpointReader(ckpt_dir_or_file).get_variable_to_shape_map().items())
 
 
 def load_variable(ckpt_dir_or_file, name) -> np.ndarray:
     """A variable's value; ``name`` may be a tensor name (``v.name``: the ``:0`` is dropped, as
     TF does). A scalar comes back as a numpy scalar."""
-    arrays = _read(_resolve(ckpt_dir_or_file))
+    prefix = _resolve(ckpt_dir_or_file)
     if name.endswith(":0"):
         name = name[:-2]
+    arrays = _read(prefix, names=[name])
     if name not in arrays:
         raise NotFoundError(None, None, f"Key {name} not found in checkpoint {ckpt_dir_or_file}")
     value = arrays[name]
@@ -271,19 +336,32 @@ def load_variable(ckpt_dir_or_file, name) -> np.ndarray:
 
 
 class CheckpointReader:
-    """TF1's ``tf.train.NewCheckpointReader`` / ``load_checkpoint`` over a minitf checkpoint (a
-    prefix, or a directory with a ``checkpoint`` file)."""
+    """TF1's ``tf.train.NewCheckpointReader`` / ``load_checkpoint`` over a minitf or TensorFlow
+    checkpoint (a prefix, or a directory with a ``checkpoint`` file). A TF checkpoint's index is
+    read here and each tensor's data when asked for (as TF's reader does)."""
 
     def __init__(self, ckpt_dir_or_file):
-        self._arrays = _read(_resolve(str(ckpt_dir_or_file)))
+        prefix = _resolve(str(ckpt_dir_or_file))
+        self._bundle = None
+        if not _is_npz(prefix) and tensor_bundle.is_bundle(prefix):
+            self._bundle = tensor_bundle.BundleReader(prefix)
+            self._arrays = _LazyTensors(self._bundle)
+        else:
+            self._arrays = _read(prefix)
+
+    def _specs(self) -> dict:
+        """{name: (dtype enum or numpy dtype, shape)} without reading data."""
+        if self._bundle is not None:
+            return {n: (e.dtype, e.shape) for n, e in self._bundle.entries.items()}
+        return {n: (a.dtype, a.shape) for n, a in self._arrays.items()}
 
     def get_variable_to_shape_map(self) -> dict:
-        return {name: list(a.shape) for name, a in self._arrays.items()}
+        return {name: list(shape) for name, (_, shape) in self._specs().items()}
 
     def get_variable_to_dtype_map(self) -> dict:
-        from .. import dtypes
-
-        return {name: dtypes.from_numpy(a) for name, a in self._arrays.items()}
+        """{name: tf.DType}; a type minitf has no DType for (complex, bfloat16...) comes back as
+        its numpy dtype, or as TensorFlow's name when numpy has none."""
+        return {name: _dtype(d) for name, (d, _) in self._specs().items()}
 
     def has_tensor(self, name) -> bool:
         return name in self._arrays
@@ -296,11 +374,45 @@ class CheckpointReader:
         return value[()] if value.ndim == 0 else value.copy()
 
     def debug_string(self) -> bytes:
-        from .. import dtypes
-
-        lines = [f"{n} ({dtypes.from_numpy(a).name}) {list(a.shape)}"
-                 for n, a in sorted(self._arrays.items())]
+        lines = [f"{n} ({getattr(_dtype(d), 'name', d)}) {list(shape)}"
+                 for n, (d, shape) in sorted(self._specs().items())]
         return ("\n".join(lines) + "\n").encode()
+
+
+def _dtype(d):
+    from .. import dtypes
+
+    try:
+        return dtypes.as_dtype(d)
+    except TypeError:
+        pass
+    if isinstance(d, np.dtype):
+        return d
+    try:
+        return tensor_bundle.numpy_dtype(d)
+    except UnimplementedError:
+        return tensor_bundle.dtype_name(d)
+
+
+class _LazyTensors(Mapping):
+    """A TF checkpoint's tensors by name, each read (and checksummed) on first access."""
+
+    def __init__(self, reader: tensor_bundle.BundleReader):
+        self._reader = reader
+        self._cache: dict = {}
+
+    def __getitem__(self, name):
+        if name not in self._reader.entries:
+            raise KeyError(name)
+        if name not in self._cache:
+            self._cache[name] = self._reader.read(name)
+        return self._cache[name]
+
+    def __iter__(self):
+        return iter(self._reader.entries)
+
+    def __len__(self):
+        return len(self._reader.entries)
 
 
 NewCheckpointReader = CheckpointReader
@@ -310,9 +422,14 @@ def load_checkpoint(ckpt_dir_or_file) -> CheckpointReader:
     return CheckpointReader(ckpt_dir_or_file)
 
 
-def load_checkpoint_arrays(ckpt_dir_or_file) -> dict:
-    """Every variable of a checkpoint by name (used by freezing)."""
-    return _read(_resolve(ckpt_dir_or_file))
+def load_checkpoint_arrays(ckpt_dir_or_file) -> Mapping:
+    """Every variable of a checkpoint by name (used by freezing). For a TF checkpoint, a
+    read-only mapping that reads each tensor when it is looked up, so a freeze needs only the
+    variables it uses to be readable."""
+    prefix = _resolve(ckpt_dir_or_file)
+    if not _is_npz(prefix) and tensor_bundle.is_bundle(prefix):
+        return _LazyTensors(tensor_bundle.BundleReader(prefix))
+    return _read(prefix)
 
 
 def _resolve(ckpt_dir_or_file):
@@ -322,7 +439,13 @@ def _resolve(ckpt_dir_or_file):
             raise NotFoundError(None, None, f"No checkpoint found in {ckpt_dir_or_file}")
         return latest
     p = str(ckpt_dir_or_file)
-    return p[:-len(_SUFFIX)] if p.endswith(_SUFFIX) else p
+    if p.endswith(_SUFFIX):
+        return p[:-len(_SUFFIX)]
+    # A TF checkpoint named by its index file (``model.ckpt.index``) means its prefix.
+    if p.endswith(tensor_bundle.INDEX_SUFFIX) and os.path.isfile(p) and not _is_npz(p) \
+            and not tensor_bundle.is_bundle(p):
+        return p[:-len(tensor_bundle.INDEX_SUFFIX)]
+    return p
 
 
 def export_meta_graph(filename=None, **kwargs):

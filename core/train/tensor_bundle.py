@@ -1,0 +1,589 @@
+"""TensorFlow's own checkpoint format (TensorBundle, "V2"): read and write, no TensorFlow needed.
+
+A bundle with prefix ``P`` is ``P.index`` plus data shards ``P.data-00000-of-0000N``:
+
+- ``P.index`` is a LevelDB-style sorted table. Data blocks hold entries ``varint32 shared,
+  varint32 non_shared, varint32 value_len, key[shared:], value`` (keys are prefix-compressed
+  against the previous key, except at restart points), then the uint32 restart offsets and their
+  count. Every block is followed by a 5-byte trailer: compression type (0 = none) and the masked
+  CRC32C of block + type. An index block maps a separator key per data block to its handle
+  (varint64 offset, varint64 size); the 48-byte footer holds the metaindex and index handles,
+  zero padding and the magic 0xdb4775248b80fb57.
+- Key ``""`` holds a BundleHeaderProto {num_shards = 1, endianness = 2, version = 3}; every other
+  key is a tensor name whose value is a BundleEntryProto {dtype = 1, shape = 2, shard_id = 3,
+  offset = 4, size = 5, crc32c = 6 (fixed32, masked), slices = 7}
+  (tensorflow/core/protobuf/tensor_bundle.proto).
+- A numeric tensor is its raw little-endian bytes in the shard; a string tensor is the varint64
+  length of every element, the masked CRC32C of those lengths (each as uint32, or uint64 past
+  4 GiB), then the bytes of every element. Its entry CRC covers the lengths (as uint32/uint64),
+  the 4 stored checksum bytes and the element bytes (tensor_bundle.cc, WriteStringTensor).
+
+The protos are decoded by hand with core/_wire.py: core may not import minitf.protos.
+Every malformed input is reported as a DataLossError (corrupt / truncated), NotFoundError
+(missing file) or UnimplementedError (valid but unsupported: big-endian, sliced, bfloat16...),
+naming the file and the tensor; never an IndexError or struct.error.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import tempfile
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import _wire
+from ..errors import DataLossError, InvalidArgumentError, NotFoundError, UnimplementedError
+from ..tfrecord import crc32c, masked_crc32c
+
+INDEX_SUFFIX = ".index"
+_MAGIC = 0xDB4775248B80FB57
+_FOOTER = 48  # two block handles padded to 2 * 20 bytes, then the 8-byte magic
+_TRAILER = 5  # compression type byte + masked crc32c
+_BLOCK_SIZE = 256 * 1024  # TF's table::Options default: start a new data block past this
+_RESTART_INTERVAL = 16  # TF's (LevelDB's) default for data blocks
+_BUNDLE_VERSION = 1  # kTensorBundleVersion: what we write and the newest consumer we are
+_MASK_DELTA = 0xA282EAD8
+_U32 = struct.Struct("<I")
+
+DT_STRING = 7
+# TensorFlow DataType enum -> little-endian numpy dtype, for every type stored as raw bytes.
+_NUMPY_BY_ENUM = {
+    1: np.dtype("<f4"), 2: np.dtype("<f8"), 3: np.dtype("<i4"), 4: np.dtype("u1"),
+    5: np.dtype("<i2"), 6: np.dtype("i1"), 8: np.dtype("<c8"), 9: np.dtype("<i8"),
+    10: np.dtype("?"), 17: np.dtype("<u2"), 18: np.dtype("<c16"), 19: np.dtype("<f2"),
+    22: np.dtype("<u4"), 23: np.dtype("<u8"),
+}
+_ENUM_BY_KIND = {(d.kind, d.itemsize): e for e, d in _NUMPY_BY_ENUM.items()}
+# Names for the types we refuse, so the error says which one it was.
+_OTHER_NAMES = {0: "invalid", 11: "qint8", 12: "quint8", 13: "qint32", 14: "bfloat16",
+                15: "qint16", 16: "quint16", 20: "resource", 21: "variant"}
+
+
+class BundleEntry(NamedTuple):
+    """One tensor's metadata, as stored in the index (``dtype`` is the DataType enum)."""
+
+    dtype: int
+    shape: tuple
+    shard_id: int
+    offset: int
+    size: int
+    crc32c: int  # masked, as stored
+    num_slices: int
+
+
+def index_filename(prefix) -> str:
+    return f"{prefix}{INDEX_SUFFIX}"
+
+
+def data_filename(prefix, shard: int, num_shards: int) -> str:
+    return f"{prefix}.data-{shard:05d}-of-{num_shards:05d}"
+
+
+def is_bundle(prefix) -> bool:
+    """True when ``prefix.index`` exists (TF's checkpoint_exists test for V2 checkpoints)."""
+    return os.path.isfile(index_filename(prefix))
+
+
+def dtype_name(dtype_enum: int) -> str:
+    """TensorFlow's name of a DataType enum value (for messages)."""
+    if dtype_enum == DT_STRING:
+        return "string"
+    if dtype_enum in _NUMPY_BY_ENUM:
+        return _NUMPY_BY_ENUM[dtype_enum].name
+    return _OTHER_NAMES.get(dtype_enum, f"DataType enum {dtype_enum}")
+
+
+def numpy_dtype(dtype_enum: int, name: str = "?") -> np.dtype:
+    """The numpy dtype of a DataType enum (object for strings); UnimplementedError otherwise."""
+    if dtype_enum == DT_STRING:
+        return np.dtype(object)
+    try:
+        return _NUMPY_BY_ENUM[dtype_enum]
+    except KeyError:
+        raise UnimplementedError(None, None, f"Checkpoint tensor {name!r} has dtype "
+                                 f"{dtype_name(dtype_enum)}, which minitf cannot read") from None
+
+
+# -- reading the index ---------------------------------------------------------------------------
+def _unmask(masked: int) -> int:
+    rot = (masked - _MASK_DELTA) & 0xFFFFFFFF
+    return ((rot >> 17) | (rot << 15)) & 0xFFFFFFFF
+
+
+def _loss(path, what) -> DataLossError:
+    return DataLossError(None, None, f"Unable to read checkpoint file {path}: {what}")
+
+
+def _read_block(buf: bytes, handle: tuple, path: str, what: str) -> memoryview:
+    offset, size = handle
+    end = offset + size + _TRAILER
+    if end > len(buf) - _FOOTER:
+        raise _loss(path, f"truncated {what} block (bytes {offset}..{end} of a "
+                    f"{len(buf)}-byte file)")
+    block = memoryview(buf)[offset:offset + size + 1]  # contents + the type byte
+    stored = _U32.unpack_from(buf, offset + size + 1)[0]
+    if masked_crc32c(block) != stored:
+        raise _loss(path, f"{what} block checksum mismatch (corrupt file)")
+    kind = buf[offset + size]
+    if kind == 1:
+        raise UnimplementedError(None, None, f"Checkpoint file {path}: snappy-compressed "
+                                 "blocks are not supported (TensorFlow writes uncompressed)")
+    if kind != 0:
+        raise _loss(path, f"bad block type {kind} in the {what} block")
+    return block[:size]
+
+
+def _block_entries(block: memoryview, path: str, what: str):
+    """Yields (key bytes, value memoryview) of one table block."""
+    n = len(block)
+    if n < 4:
+        raise _loss(path, f"{what} block too short")
+    num_restarts = _U32.unpack_from(block, n - 4)[0]
+    limit = n - 4 * (num_restarts + 1)
+    if num_restarts == 0 or limit < 0:
+        raise _loss(path, f"bad restart array in the {what} block")
+    pos, key = 0, b""
+    try:
+        while pos < limit:
+            shared, pos = _wire.read_varint(block, pos, limit)
+            unshared, pos = _wire.read_varint(block, pos, limit)
+            vlen, pos = _wire.read_varint(block, pos, limit)
+            if shared > len(key) or pos + unshared + vlen > limit:
+                raise _wire.WireError("entry overruns the block")
+            key = key[:shared] + bytes(block[pos:pos + unshared])
+            pos += unshared
+            yield key, block[pos:pos + vlen]
+            pos += vlen
+    except _wire.WireError as e:
+        raise _loss(path, f"corrupt entry in the {what} block ({e})") from None
+
+
+def _handle(value, path, what) -> tuple:
+    try:
+        offset, pos = _wire.read_varint(value, 0)
+        size, _ = _wire.read_varint(value, pos)
+    except _wire.WireError:
+        raise _loss(path, f"bad block handle for the {what}") from None
+    return offset, size
+
+
+def _table(path: str) -> list:
+    """Every (key, value) of the sorted table in ``path``, checksums verified."""
+    try:
+        with open(path, "rb") as f:
+            buf = f.read()
+    except FileNotFoundError:
+        raise NotFoundError(None, None, f"Checkpoint index {path} not found") from None
+    except IsADirectoryError:
+        raise _loss(path, "is a directory") from None
+    if len(buf) < _FOOTER:
+        raise _loss(path, f"{len(buf)} bytes is too short for a table (truncated?)")
+    footer = buf[-_FOOTER:]
+    if struct.unpack_from("<Q", footer, _FOOTER - 8)[0] != _MAGIC:
+        raise _loss(path, "not a TensorFlow checkpoint index (bad magic number; truncated?)")
+    try:
+        _, pos = _wire.read_varint(footer, 0, 40)
+        _, pos = _wire.read_varint(footer, pos, 40)  # metaindex: TF keeps nothing there
+        index_off, pos = _wire.read_varint(footer, pos, 40)
+        index_size, _ = _wire.read_varint(footer, pos, 40)
+    except _wire.WireError:
+        raise _loss(path, "bad block handle in the footer") from None
+    index = _read_block(buf, (index_off, index_size), path, "index")
+    out = []
+    for _, handle in _block_entries(index, path, "index"):
+        block = _read_block(buf, _handle(handle, path, "data block"), path, "data")
+        for k, v in _block_entries(block, path, "data"):
+            if out and k <= out[-1][0]:
+                raise _loss(path, "keys out of order (corrupt table)")
+            out.append((k, v))
+    return out
+
+
+def _message(value, path, what):
+    """Fields of a protobuf message as {number: [(wire_type, value)]}."""
+    out: dict = {}
+    try:
+        for number, wt, _, start, end in _wire.field_spans(value):
+            v = _wire.read_varint(value, start)[0] if wt == _wire.VARINT else value[start:end]
+            out.setdefault(number, []).append((wt, v))
+    except _wire.WireError as e:
+        raise _loss(path, f"{what} is not parseable ({e})") from None
+    return out
+
+
+def _scalar(msg, number, wire_type, path, what, default=0):
+    """The last value of a singular field (proto3: the last one wins)."""
+    values = msg.get(number)
+    if not values:
+        return default
+    wt, v = values[-1]
+    if wt != wire_type:
+        raise _loss(path, f"{what}: field {number} has wire type {wt}")
+    if wire_type == _wire.FIXED32:
+        return _U32.unpack(v)[0]
+    return v
+
+
+def _signed(n: int) -> int:
+    return n - (1 << 64) if n >= 1 << 63 else n
+
+
+def _shape(value, path, name) -> tuple:
+    msg = _message(value, path, f"shape of {name!r}")
+    if _scalar(msg, 3, _wire.VARINT, path, f"shape of {name!r}"):
+        raise _loss(path, f"tensor {name!r} has an unknown-rank shape")
+    dims = []
+    for wt, dim in msg.get(2, []):
+        if wt != _wire.LEN:
+            raise _loss(path, f"shape of {name!r} is not parseable")
+        size = _signed(_scalar(_message(dim, path, "dim"), 1, _wire.VARINT, path, "dim"))
+        if size < 0:
+            raise _loss(path, f"tensor {name!r} has invalid shape dimension {size}")
+        dims.append(size)
+    return tuple(dims)
+
+
+def read_index(prefix) -> tuple[int, dict]:
+    """(num_shards, {name: BundleEntry}) of the bundle ``prefix``, reading no tensor data.
+
+    Raises NotFoundError without ``prefix.index``, DataLossError for a corrupt one and
+    UnimplementedError for big-endian bundles or a newer format version."""
+    path = index_filename(prefix)
+    entries = _table(path)
+    if not entries or entries[0][0] != b"":
+        raise _loss(path, "no bundle header entry")
+    header = _message(entries[0][1], path, "bundle header")
+    num_shards = _signed(_scalar(header, 1, _wire.VARINT, path, "bundle header"))
+    if _scalar(header, 2, _wire.VARINT, path, "bundle header") != 0:
+        raise UnimplementedError(None, None, f"Checkpoint {prefix} was written on a big-endian "
+                                 "machine; minitf reads only little-endian bundles")
+    version = _message(_scalar(header, 3, _wire.LEN, path, "bundle header", b""), path,
+                       "bundle version")
+    min_consumer = _scalar(version, 2, _wire.VARINT, path, "bundle version")
+    bad = [v for wt, v in version.get(3, []) if wt == _wire.VARINT]
+    if min_consumer > _BUNDLE_VERSION or _BUNDLE_VERSION in bad:
+        raise UnimplementedError(None, None, f"Checkpoint {prefix} needs a newer reader (bundle "
+                                 f"format min_consumer {min_consumer}; minitf reads version "
+                                 f"{_BUNDLE_VERSION})")
+    if num_shards < 1 and len(entries) > 1:
+        raise _loss(path, f"bundle header says {num_shards} data shards")
+    out = {}
+    for key, value in entries[1:]:
+        if key.startswith(b"\x00"):
+            # The pieces of a partitioned tensor (EncodeTensorNameSlice keys begin with the
+            # OrderedCode of 0); its full entry, listed under its own name, has the slices.
+            continue
+        try:
+            name = key.decode()
+        except UnicodeDecodeError:
+            raise _loss(path, f"tensor name {key!r} is not UTF-8") from None
+        what = f"entry of tensor {name!r}"
+        msg = _message(value, path, what)
+        entry = BundleEntry(
+            dtype=_scalar(msg, 1, _wire.VARINT, path, what),
+            shape=_shape(_scalar(msg, 2, _wire.LEN, path, what, b""), path, name),
+            shard_id=_signed(_scalar(msg, 3, _wire.VARINT, path, what)),
+            offset=_signed(_scalar(msg, 4, _wire.VARINT, path, what)),
+            size=_signed(_scalar(msg, 5, _wire.VARINT, path, what)),
+            crc32c=_scalar(msg, 6, _wire.FIXED32, path, what),
+            num_slices=len(msg.get(7, [])))
+        if not entry.num_slices and not (0 <= entry.shard_id < num_shards and
+                                         entry.offset >= 0 and entry.size >= 0):
+            raise _loss(path, f"tensor {name!r} points at shard {entry.shard_id} bytes "
+                        f"[{entry.offset}, +{entry.size}) of a {num_shards}-shard bundle")
+        out[name] = entry
+    return num_shards, out
+
+
+def list_bundle(prefix) -> dict:
+    """{name: (numpy dtype, shape)} without reading data (object dtype for strings)."""
+    _, entries = read_index(prefix)
+    return {name: (numpy_dtype(e.dtype, name), e.shape) for name, e in entries.items()}
+
+
+# -- reading tensors -----------------------------------------------------------------------------
+class BundleReader:
+    """Reads tensors of one bundle on demand (the index is read once, at construction)."""
+
+    def __init__(self, prefix):
+        self.prefix = str(prefix)
+        self.num_shards, self.entries = read_index(self.prefix)
+
+    def read(self, name: str) -> np.ndarray:
+        entry = self.entries.get(name)
+        if entry is None:
+            raise NotFoundError(None, None, f"Key {name} not found in checkpoint {self.prefix}")
+        if entry.num_slices:
+            raise UnimplementedError(
+                None, None, f"Checkpoint {self.prefix}: tensor {name!r} is partitioned (saved "
+                f"in {entry.num_slices} slices); minitf cannot read partitioned variables")
+        dtype = numpy_dtype(entry.dtype, name)
+        path = data_filename(self.prefix, entry.shard_id, self.num_shards)
+        count = int(np.prod(entry.shape, dtype=object))
+        strings = entry.dtype == DT_STRING
+        if not strings and entry.size != count * dtype.itemsize:
+            raise DataLossError(None, None, f"Checkpoint {self.prefix}: invalid size in the "
+                                f"entry of tensor {name!r}: {entry.size} bytes stored, "
+                                f"{count * dtype.itemsize} expected for {dtype.name} "
+                                f"{list(entry.shape)}")
+        if strings and count and entry.size < count + 4:  # >= 1 varint byte per element
+            raise DataLossError(None, None, f"Checkpoint {self.prefix}: invalid size in the "
+                                f"entry of string tensor {name!r}: {entry.size} bytes stored "
+                                f"for {count} elements")
+        raw = self._bytes(path, entry, name)
+        if not strings and masked_crc32c(raw) != entry.crc32c:
+            raise DataLossError(None, None, f"Checksum does not match for tensor {name!r} in "
+                                f"{path} (corrupt checkpoint data)")
+        if strings:
+            return _decode_strings(raw, count, entry, name, path).reshape(entry.shape)
+        return raw.view(dtype).reshape(entry.shape)
+
+    def _bytes(self, path, entry, name) -> np.ndarray:
+        try:
+            f = open(path, "rb")
+        except FileNotFoundError:
+            raise NotFoundError(None, None, f"Checkpoint {self.prefix}: data file {path} of "
+                                f"tensor {name!r} not found") from None
+        with f:
+            # Checked before allocating: a corrupt index must not ask for terabytes.
+            if os.fstat(f.fileno()).st_size < entry.offset + entry.size:
+                got = -1
+            else:
+                f.seek(entry.offset)
+                raw = np.empty(entry.size, dtype=np.uint8)  # read into the array's memory
+                got = f.readinto(memoryview(raw)) if entry.size else 0
+        if got != entry.size:
+            raise DataLossError(None, None, f"Checkpoint data file {path} is truncated: tensor "
+                                f"{name!r} needs bytes [{entry.offset}, "
+                                f"{entry.offset + entry.size}), the file ends first")
+        return raw
+
+    def read_all(self) -> dict:
+        return {name: self.read(name) for name in self.entries}
+
+
+def _decode_strings(raw: np.ndarray, count: int, entry, name, path) -> np.ndarray:
+    out = np.empty(count, dtype=object)
+    if entry.size == 0 and count == 0:
+        return out
+    buf = raw.data  # memoryview over the bytes
+    lengths, pos = [], 0
+    try:
+        for _ in range(count):
+            n, pos = _wire.read_varint(buf, pos)
+            lengths.append(n)
+    except _wire.WireError:
+        raise DataLossError(None, None, f"String tensor {name!r} in {path}: truncated or corrupt "
+                            "lengths") from None
+    # The checksum covers each length as uint32 (uint64 past 4 GiB), not the varint bytes.
+    if all(n <= 0xFFFFFFFF for n in lengths):
+        crc = crc32c(np.asarray(lengths, dtype="<u4"))
+    else:
+        crc = crc32c(b"".join(struct.pack("<I" if n <= 0xFFFFFFFF else "<Q", n)
+                              for n in lengths))
+    if pos + 4 + sum(lengths) != entry.size:
+        raise DataLossError(None, None, f"String tensor {name!r} in {path}: lengths add up to "
+                            f"{pos + 4 + sum(lengths)} bytes, the entry says {entry.size}")
+    stored = _U32.unpack_from(buf, pos)[0]
+    if _unmask(stored) != crc:
+        raise DataLossError(None, None, f"String tensor {name!r} in {path}: the length checksum "
+                            "does not match (corrupt checkpoint data)")
+    crc = crc32c(buf[pos:pos + 4], crc)
+    pos += 4
+    crc = crc32c(buf[pos:], crc)
+    if ((((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF) != entry.crc32c:
+        raise DataLossError(None, None, f"Checksum does not match for tensor {name!r} in {path} "
+                            "(corrupt checkpoint data)")
+    data = bytes(buf[pos:])
+    at = 0
+    for i, n in enumerate(lengths):
+        out[i] = data[at:at + n]
+        at += n
+    return out
+
+
+def read_bundle(prefix, names=None) -> dict:
+    """{name: array} of every tensor (or of ``names``) in the bundle ``prefix``; strings come
+    back as object arrays of bytes. Checksums are verified."""
+    reader = BundleReader(prefix)
+    if names is None:
+        return reader.read_all()
+    return {n: reader.read(n) for n in names}
+
+
+# -- writing -------------------------------------------------------------------------------------
+def _dtype_enum(name: str, arr: np.ndarray) -> int:
+    if arr.dtype.kind in "OSU":
+        return DT_STRING
+    e = _ENUM_BY_KIND.get((arr.dtype.kind, arr.dtype.itemsize))
+    if e is None:
+        raise InvalidArgumentError(None, None, f"Cannot write tensor {name!r}: numpy dtype "
+                                   f"{arr.dtype} has no TensorFlow checkpoint equivalent")
+    return e
+
+
+def _encode_strings(name, arr: np.ndarray) -> tuple[bytes, int]:
+    """(bytes as stored, unmasked entry crc) of a string tensor."""
+    items = []
+    for x in arr.reshape(-1).tolist():
+        if isinstance(x, str):
+            x = x.encode()
+        elif not isinstance(x, (bytes, bytearray)):
+            raise InvalidArgumentError(None, None, f"Cannot write string tensor {name!r}: "
+                                       f"element {x!r} is not bytes or str")
+        items.append(bytes(x))
+    lengths = [len(x) for x in items]
+    varints = b"".join(_wire.varint(n) for n in lengths)
+    crc = crc32c(b"".join(struct.pack("<I" if n <= 0xFFFFFFFF else "<Q", n) for n in lengths))
+    length_crc = _U32.pack((((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF)
+    body = b"".join(items)
+    crc = crc32c(body, crc32c(length_crc, crc))
+    return varints + length_crc + body, crc
+
+
+def _entry_proto(dtype: int, shape, offset: int, size: int, crc: int) -> bytes:
+    # Fields in number order with proto3 defaults left out, as SerializeToString would.
+    dims = b"".join(_wire.length_delimited(2, _wire.uint(1, d) if d else b"") for d in shape)
+    out = _wire.uint(1, dtype) + _wire.length_delimited(2, dims)
+    if offset:
+        out += _wire.uint(4, offset)
+    if size:
+        out += _wire.uint(5, size)
+    masked = (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
+    if masked:
+        out += _wire.key(6, _wire.FIXED32) + _U32.pack(masked)
+    return out
+
+
+def _header_proto() -> bytes:
+    # num_shards 1, endianness LITTLE (default, omitted), version {producer 1}.
+    return _wire.uint(1, 1) + _wire.length_delimited(3, _wire.uint(1, _BUNDLE_VERSION))
+
+
+class _BlockBuilder:
+    """One table block: prefix-compressed entries, restart points every ``interval`` keys."""
+
+    def __init__(self, interval: int):
+        self.interval, self.buf, self.restarts, self.count, self.last = interval, bytearray(), \
+            [0], 0, b""
+
+    def add(self, k: bytes, v: bytes) -> None:
+        shared = 0
+        if self.count % self.interval:
+            limit = min(len(self.last), len(k))
+            while shared < limit and self.last[shared] == k[shared]:
+                shared += 1
+        elif self.count:
+            self.restarts.append(len(self.buf))
+        self.buf += _wire.varint(shared) + _wire.varint(len(k) - shared) + _wire.varint(len(v))
+        self.buf += k[shared:] + v
+        self.last, self.count = k, self.count + 1
+
+    def size_estimate(self) -> int:
+        return len(self.buf) + 4 * len(self.restarts) + 4
+
+    def finish(self) -> bytes:
+        r = self.restarts
+        return bytes(self.buf) + struct.pack(f"<{len(r)}I", *r) + _U32.pack(len(r))
+
+
+def _separator(start: bytes, limit: bytes) -> bytes:
+    """A short key >= start and < limit (LevelDB's FindShortestSeparator, so the index block
+    matches TensorFlow's byte for byte)."""
+    n = 0
+    while n < min(len(start), len(limit)) and start[n] == limit[n]:
+        n += 1
+    if n < min(len(start), len(limit)) and start[n] < 0xFF and start[n] + 1 < limit[n]:
+        return start[:n] + bytes([start[n] + 1])
+    return start
+
+
+def _successor(key: bytes) -> bytes:
+    """A short key >= key (LevelDB's FindShortSuccessor)."""
+    for i, b in enumerate(key):
+        if b != 0xFF:
+            return key[:i] + bytes([b + 1])
+    return key
+
+
+def encode_table(items) -> bytes:
+    """A sorted table of ``items`` ([(key bytes, value bytes)], sorted, unique), uncompressed,
+    laid out as TensorFlow's table builder does (same block cuts and index keys)."""
+    out = bytearray()
+
+    def block(contents: bytes) -> bytes:
+        handle = _wire.varint(len(out)) + _wire.varint(len(contents))
+        trailer = b"\x00" + _U32.pack(masked_crc32c(contents + b"\x00"))
+        out.extend(contents + trailer)
+        return handle
+
+    index = _BlockBuilder(1)
+    data, pending, data_last = _BlockBuilder(_RESTART_INTERVAL), None, b""  # pending: a handle
+    # awaiting its index key
+    for k, v in items:
+        if pending is not None:  # the separator needs the next block's first key
+            index.add(_separator(data_last, k), pending)
+            pending = None
+        data.add(k, v)
+        if data.size_estimate() >= _BLOCK_SIZE:
+            data_last, pending = data.last, block(data.finish())
+            data = _BlockBuilder(_RESTART_INTERVAL)
+    if data.count:
+        data_last, pending = data.last, block(data.finish())
+    if pending is not None:
+        index.add(_successor(data_last), pending)
+    meta = block(_BlockBuilder(1).finish())
+    idx = block(index.finish())
+    footer = (meta + idx).ljust(_FOOTER - 8, b"\x00") + struct.pack("<Q", _MAGIC)
+    return bytes(out + footer)
+
+
+def write_bundle(prefix, arrays: dict) -> None:
+    """Writes ``arrays`` ({name: array-like}) as the one-shard bundle ``prefix.index`` +
+    ``prefix.data-00000-of-00001``, readable by TensorFlow's ``tf.train.load_checkpoint`` and
+    ``Saver.restore``. Both files go to temporary names first and are renamed (data, then
+    index), so a reader never sees half a bundle."""
+    prefix = str(prefix)
+    directory = os.path.dirname(prefix) or "."
+    os.makedirs(directory, exist_ok=True)
+    named = []
+    for name, value in arrays.items():
+        if not isinstance(name, str) or not name:
+            raise InvalidArgumentError(None, None, f"Checkpoint tensor names must be non-empty "
+                                       f"strings, got {name!r}")
+        arr = np.asarray(value)
+        named.append((name.encode(), name, arr, _dtype_enum(name, arr)))
+    named.sort(key=lambda t: t[0])  # the table is sorted by key bytes
+    entries, tmp_paths = [], []
+    try:
+        fd, tmp_data = tempfile.mkstemp(dir=directory, prefix=".tmp-bundle-data-")
+        tmp_paths.append(tmp_data)
+        offset = 0
+        with os.fdopen(fd, "wb") as f:
+            for key, name, arr, dtype in named:
+                if dtype == DT_STRING:
+                    data, crc = _encode_strings(name, arr)
+                    f.write(data)
+                    size = len(data)
+                else:
+                    flat = np.ascontiguousarray(arr, dtype=_NUMPY_BY_ENUM[dtype]).reshape(-1)
+                    raw = flat.view(np.uint8)
+                    f.write(raw.data)
+                    size = raw.size
+                    crc = crc32c(raw)
+                entries.append((key, _entry_proto(dtype, arr.shape, offset, size, crc)))
+                offset += size
+        table = encode_table([(b"", _header_proto())] + entries)
+        fd, tmp_index = tempfile.mkstemp(dir=directory, prefix=".tmp-bundle-index-")
+        tmp_paths.append(tmp_index)
+        with os.fdopen(fd, "wb") as f:
+            f.write(table)
+        os.replace(tmp_data, data_filename(prefix, 0, 1))
+        os.replace(tmp_index, index_filename(prefix))
+    except BaseException:
+        for p in tmp_paths:
+            if os.path.exists(p):
+                os.unlink(p)
+        raise
