@@ -5,7 +5,7 @@ tf.losses, tf.summary are submodules.
 """
 
 from . import (compat, debugging, dtypes, errors, flags, gfile, graph_util, initializers,
-               layers, losses, math, metrics, nn, random, summary, train)
+               layers, losses, math, metrics, nn, random, saved_model, summary, train)
 from .math import log_sigmoid
 from . import tf_logging as logging
 from ._protos import lazy_classes

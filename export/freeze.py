@@ -74,9 +74,10 @@ def freeze(sess, inputs: dict, outputs: dict) -> FrozenGraph:
     return FrozenGraph(graph, ins[""], outs[""])
 
 
-def freeze_signatures(sess, signatures: dict) -> tuple[Graph, dict, dict]:
+def freeze_signatures(sess, signatures: dict, values=None) -> tuple[Graph, dict, dict]:
     """Freezes ``sess.graph`` for several signatures ``{name: (inputs, outputs)}`` at once:
-    one graph holding what any of them needs, and per name its alias -> tensor maps.
+    one graph holding what any of them needs, and per name its alias -> tensor maps. The
+    variables' values are the session's, or ``values[variable name]`` when given (a snapshot).
 
     An intermediate input is cut off (it becomes a placeholder) only when no signature
     computes through it: with ``x -> h -> y`` and signatures ``x -> y`` and ``h -> y``, ``h``
@@ -110,8 +111,11 @@ def freeze_signatures(sess, signatures: dict) -> tuple[Graph, dict, dict]:
             needed.add(op)
     ops = sorted(needed, key=lambda o: o._id)
     variables = [op for op in ops if op.type == "VariableV2"]
-    values = sess.run([v.outputs[0] for v in variables]) if variables else []
-    value_of = dict(zip(variables, values))
+    if values is None:
+        value_of = dict(zip(variables, sess.run([v.outputs[0] for v in variables])
+                            if variables else []))
+    else:
+        value_of = {v: values[v.name] for v in variables}
 
     frozen = Graph()
     frozen.seed = graph.seed
@@ -270,3 +274,131 @@ def freeze_from_checkpoint(graph: Graph, checkpoint: str, inputs: dict, outputs:
         return freeze(sess, inputs, outputs)
     finally:
         sess.close()
+
+
+# -- freezing a GraphDef with checkpoint values (a TensorFlow SavedModel's variables) ------------
+VARIABLE_OPS = frozenset({"VariableV2", "Variable", "VarHandleOp"})
+# Ops that read a variable without changing it, and what they become once it is a Const (the
+# renames TF's convert_variables_to_constants makes; ResourceGather also gains an axis input).
+FROZEN_FORMS = {"ReadVariableOp": "Identity", "RefIdentity": "Identity", "RefSwitch": "Switch",
+                "RefEnter": "Enter", "RefMerge": "Merge", "RefExit": "Exit",
+                "RefNextIteration": "NextIteration", "ResourceGather": "GatherV2"}
+# Ops that change a variable (or its state): a frozen graph cannot keep them.
+_WRITER_PREFIXES = ("Assign", "Apply", "ResourceApply", "SparseApply", "ResourceSparseApply",
+                    "Scatter", "ResourceScatter")
+_PURE_SCATTERS = frozenset({"ScatterNd", "ScatterNdNonAliasingAdd"})
+
+
+def is_variable_writer(op_type: str) -> bool:
+    return op_type.startswith(_WRITER_PREFIXES) and op_type not in _PURE_SCATTERS or \
+        op_type == "DestroyResourceOp"
+
+
+def graph_def_closure(graph_def, roots) -> set:
+    """The names of ``roots`` and every node they reach through data and control inputs."""
+    from .graph_def import _parse_input
+
+    by_name = {n.name: n for n in graph_def.node}
+    keep, stack = set(), [r for r in roots if r in by_name]
+    while stack:
+        name = stack.pop()
+        if name not in keep:
+            keep.add(name)
+            stack.extend(_parse_input(i)[0] for i in by_name[name].input)
+    return keep
+
+
+def freeze_graph_def(graph_def, values, keep, source: str, contents=None):
+    """``graph_def`` cut to the node names in ``keep`` (in their order) with each variable a
+    Const holding ``values[name]`` and each variable read made a plain op: TF's
+    convert_variables_to_constants over values from a checkpoint instead of a session.
+
+    ``contents`` maps node index to raw tensor bytes (the zero-copy loader's); the result's map
+    is keyed by the new indices, and the variables' bytes are passed the same way. Returns
+    (GraphDef, contents).
+    """
+    import numpy as np
+
+    from minitf import dtypes as _dt
+    from minitf.errors import NotFoundError, UnimplementedError
+    from minitf.protos import graph_pb2
+
+    from .tensors import dtype_from_enum, little_endian, make_tensor_proto, uses_content
+
+    contents = contents or {}
+    names = {n.name for n in graph_def.node}
+    out, out_contents = graph_pb2.GraphDef(), {}
+    out.versions.CopyFrom(graph_def.versions)
+    out.library.CopyFrom(graph_def.library)
+    for i, node in enumerate(graph_def.node):
+        if node.name not in keep:
+            continue
+        if node.op in VARIABLE_OPS:
+            key = node.name
+            if key not in values and node.attr["shared_name"].s:
+                key = node.attr["shared_name"].s.decode()
+            if key not in values:
+                raise NotFoundError(None, None, f"{source}: variable {node.name} is not in the "
+                                    "checkpoint")
+            dtype = dtype_from_enum(node.attr["dtype"].type, f"{source}: variable {node.name}")
+            value = np.asarray(values[key])
+            if _dt.from_numpy(value) != dtype.base_dtype:
+                raise InvalidArgumentError(None, None, f"{source}: variable {node.name} is "
+                                           f"{dtype.base_dtype.name}, but the checkpoint holds "
+                                           f"{_dt.from_numpy(value).name}")
+            dims = node.attr["shape"].shape
+            if "shape" in node.attr and not dims.unknown_rank and all(
+                    d.size >= 0 for d in dims.dim) and \
+                    [d.size for d in dims.dim] != list(value.shape):
+                raise InvalidArgumentError(None, None, f"{source}: variable {node.name} has "
+                                           f"shape {[d.size for d in dims.dim]}, but the "
+                                           f"checkpoint's value has {list(value.shape)}")
+            const = out.node.add(name=node.name, op="Const")
+            const.attr["dtype"].type = dtype.base_dtype.as_datatype_enum
+            big = uses_content(dtype.base_dtype, value.size) and value.nbytes >= 1024
+            const.attr["value"].tensor.CopyFrom(make_tensor_proto(value, with_content=not big))
+            if big:  # the loader takes the bytes as they are instead of copying them in
+                out_contents[len(out.node) - 1] = memoryview(little_endian(value)).cast("B")
+            continue
+        if is_variable_writer(node.op):
+            raise UnimplementedError(None, None, f"{source}: node {node.name} ({node.op}) "
+                                     "changes a variable, but the graph is frozen for serving "
+                                     "(it is needed by a signature tensor)")
+        new = out.node.add()
+        new.CopyFrom(node)
+        if i in contents:
+            out_contents[len(out.node) - 1] = contents[i]
+        if node.op == "ResourceGather":
+            _gather_of_resource_gather(new, out, names)
+        elif node.op in FROZEN_FORMS:
+            new.op = FROZEN_FORMS[node.op]
+            if node.op == "ReadVariableOp":
+                new.attr["T"].type = node.attr["dtype"].type
+                del new.attr["dtype"]
+    return out, out_contents
+
+
+def _gather_of_resource_gather(node, graph_def, names):
+    """ResourceGather(variable, indices) -> GatherV2(value, indices, axis=batch_dims)."""
+    from minitf.protos import types_pb2
+
+    batch_dims = node.attr["batch_dims"].i if "batch_dims" in node.attr else 0
+    axis = f"{node.name}/axis"
+    while axis in names:
+        axis += "_"
+    names.add(axis)
+    const = graph_def.node.add(name=axis, op="Const")
+    const.attr["dtype"].type = types_pb2.DT_INT32
+    t = const.attr["value"].tensor
+    t.dtype = types_pb2.DT_INT32
+    t.int_val.append(batch_dims)  # TF gathers from axis batch_dims
+    t.tensor_shape.SetInParent()
+    dtype = node.attr["dtype"].type
+    tindices = node.attr["Tindices"].type
+    node.op = "GatherV2"
+    node.input.insert(2, axis)
+    node.attr.clear()
+    node.attr["Tparams"].type = dtype
+    node.attr["Tindices"].type = tindices
+    node.attr["Taxis"].type = types_pb2.DT_INT32
+    node.attr["batch_dims"].i = batch_dims

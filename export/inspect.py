@@ -29,12 +29,12 @@ from minitf.errors import (DataLossError, FailedPreconditionError, InvalidArgume
 from minitf.protos import graph_pb2, saved_model_pb2, types_pb2
 
 from . import wire
+from .freeze import VARIABLE_OPS
 from .graph_def import _parse_input
 from .saved_model import SAVED_MODEL_FILENAME, _read
 
 _FLOAT_ENUMS = frozenset({_dt.float16.as_datatype_enum, _dt.float32.as_datatype_enum,
                           _dt.float64.as_datatype_enum, types_pb2.DT_BFLOAT16})
-_VARIABLE_OPS = frozenset({"VariableV2", "Variable", "VarHandleOp"})
 _SINKLESS_OPS = frozenset({"Const", "NoOp", "Assert"})
 
 
@@ -181,7 +181,7 @@ def _graph_summary(gd, contents) -> dict:
             placeholders.append({"name": node.name + ":0",
                                  "dtype": dtype_name(node.attr["dtype"].type),
                                  "shape": shape})
-        elif node.op in _VARIABLE_OPS:
+        elif node.op in VARIABLE_OPS:
             variables.append(node.name)
         elif node.op == "Const" and "value" in node.attr:
             tensor = node.attr["value"].tensor
@@ -196,7 +196,7 @@ def _graph_summary(gd, contents) -> dict:
                 param_bytes += n * _itemsize(tensor.dtype)
     outputs = [{"name": n.name + ":0", "op": n.op, "shapes": _output_shapes(n)}
                for n in gd.node if n.name not in consumed and n.op not in _SINKLESS_OPS
-               and n.op not in _VARIABLE_OPS and not n.op.startswith(("Save", "Restore"))]
+               and n.op not in VARIABLE_OPS and not n.op.startswith(("Save", "Restore"))]
     return {
         "nodes": len(gd.node),
         "op_histogram": dict(sorted(histogram.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -298,7 +298,10 @@ def format_report(info: dict) -> str:
     if info["variables"]:
         names = info["variables"]
         more = "..." if len(names) > 5 else ""
-        lines.append(f"NOT FROZEN: {len(names)} variable(s) ({', '.join(names[:5])}{more})")
+        how = "; frozen from its variables/ checkpoint when loaded" \
+            if info["format"] == "saved_model" else ""
+        lines.append(f"NOT FROZEN: {len(names)} variable(s) ({', '.join(names[:5])}{more})"
+                     f"{how}")
     lines.append("ops:")
     width = max((len(k) for k in info["op_histogram"]), default=0)
     for op, count in info["op_histogram"].items():

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 
+from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 
 from minitf import dtypes as _dt
@@ -24,7 +25,9 @@ from minitf.protos import graph_pb2, meta_graph_pb2, saved_model_pb2
 from minitf.tensor_shape import TensorShape
 
 from . import wire
-from .freeze import PREDICT_METHOD, FrozenGraph, freeze_signatures
+from . import graph_def as graph_def_mod
+from .freeze import (PREDICT_METHOD, VARIABLE_OPS, FrozenGraph, freeze_graph_def,
+                     freeze_signatures, graph_def_closure)
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
 from .tensors import (dtype_from_enum, little_endian, make_tensor_proto, shape_from_proto,
                       shape_to_proto, uses_content)
@@ -32,7 +35,6 @@ from .tensors import (dtype_from_enum, little_endian, make_tensor_proto, shape_f
 SAVED_MODEL_FILENAME = "saved_model.pb"
 SERVE_TAG = "serve"
 DEFAULT_SIGNATURE = "serving_default"
-_VARIABLE_OPS = frozenset({"VariableV2", "Variable", "VarHandleOp"})
 
 
 @dataclass(frozen=True)
@@ -85,21 +87,36 @@ def save_model(export_dir, model, signatures=None, *, inputs=None, outputs=None,
     export_dir = os.fspath(export_dir)
     if os.path.exists(export_dir):
         raise AlreadyExistsError(None, None, f"Export directory already exists: {export_dir}")
+    write_saved_model(export_dir, [(graph, sigs, tags)])
+    return export_dir
+
+
+def write_saved_model(export_dir: str, metas, as_text: bool = False) -> str:
+    """Writes MetaGraphDefs ``[(frozen graph, {name: Signature}, tags)]`` as a SavedModel at
+    ``export_dir`` (which must not exist, or be an empty directory); returns the model file."""
     parent = os.path.dirname(os.path.abspath(export_dir))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(dir=parent, prefix=f".tmp-{os.path.basename(export_dir)}-")
+    name = "saved_model.pbtxt" if as_text else SAVED_MODEL_FILENAME
     try:
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; servers often run as another user
         os.makedirs(os.path.join(tmp, "variables"))
-        with open(os.path.join(tmp, SAVED_MODEL_FILENAME), "wb") as f:
-            _saved_model_chunks(graph, sigs, tags).write_to(f)
+        with open(os.path.join(tmp, name), "wb") as f:
+            chunks = _saved_model_chunks(metas)
+            if as_text:
+                sm = saved_model_pb2.SavedModel.FromString(b"".join(chunks.parts))
+                f.write(text_format.MessageToString(sm).encode())
+            else:
+                chunks.write_to(f)
             f.flush()
             os.fsync(f.fileno())
-        os.rename(tmp, export_dir)  # atomic: readers see all of the version or none of it
+        # Atomic: readers see all of the version or none of it (rename may replace an empty
+        # directory, as TF's builder leaves one).
+        os.rename(tmp, export_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return export_dir
+    return os.path.join(export_dir, name)
 
 
 def _frozen_and_signatures(model, signatures, inputs, outputs):
@@ -173,13 +190,15 @@ def graph_def_chunks(graph: Graph) -> wire.Chunks:
     return out.add(tail.SerializeToString(deterministic=True))
 
 
-def _saved_model_chunks(graph: Graph, sigs, tags) -> wire.Chunks:
-    head, rest = _meta_graph_parts(sigs, tags)
-    meta = wire.Chunks([head]).field(wire.META_GRAPH_GRAPH_DEF, graph_def_chunks(graph))
-    meta.add(rest)
+def _saved_model_chunks(metas) -> wire.Chunks:
     sm = saved_model_pb2.SavedModel()
     sm.saved_model_schema_version = 1
-    return wire.Chunks([sm.SerializeToString()]).field(wire.SAVED_MODEL_META_GRAPHS, meta)
+    out = wire.Chunks([sm.SerializeToString()])
+    for graph, sigs, tags in metas:
+        head, rest = _meta_graph_parts(sigs, tags)
+        meta = wire.Chunks([head]).field(wire.META_GRAPH_GRAPH_DEF, graph_def_chunks(graph))
+        out.field(wire.SAVED_MODEL_META_GRAPHS, meta.add(rest))
+    return out
 
 
 def write_graph_def(path, graph_or_frozen) -> str:
@@ -214,43 +233,24 @@ def _read(path: str) -> bytes:
 
 
 def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
-    """Loads a SavedModel directory (or its saved_model.pb) whose graph is frozen."""
+    """Loads a SavedModel directory (or its saved_model.pb). A graph with variables (as
+    TensorFlow's SavedModelBuilder writes it) is frozen with the values of its checkpoint,
+    keeping only what the signatures need."""
     path = os.fspath(path)
-    file = os.path.join(path, SAVED_MODEL_FILENAME) if os.path.isdir(path) else path
-    if os.path.isdir(path) and not os.path.exists(file):
-        if os.path.exists(os.path.join(path, "saved_model.pbtxt")):
-            raise UnimplementedError(None, None, f"{path}: text SavedModels (saved_model.pbtxt) "
-                                     "are not supported; write the binary saved_model.pb")
-        raise NotFoundError(None, None, f"{path}: no {SAVED_MODEL_FILENAME} in this directory")
-    data = _read(file)
-    contents: dict = {}
-    try:
-        stripped = wire.split_saved_model(memoryview(data), contents)
-    except DataLossError as e:
-        raise DataLossError(None, None, f"{file}: not a valid SavedModel (truncated or corrupt): "
-                            f"{e.message}") from None
-    sm = saved_model_pb2.SavedModel()
-    try:
-        sm.ParseFromString(stripped if stripped is not None else data)
-    except (DecodeError, ValueError, RuntimeError) as e:
-        raise DataLossError(None, None, f"{file}: not a valid SavedModel (truncated or corrupt): "
-                            f"{e}") from None
-    wanted = set(tags)
-    mi = next((i for i, m in enumerate(sm.meta_graphs)
-               if set(m.meta_info_def.tags) == wanted), None)
-    if mi is None:
-        found = [sorted(m.meta_info_def.tags) for m in sm.meta_graphs]
-        if not found:
-            raise InvalidArgumentError(None, None, f"{file}: contains no MetaGraphDef; is this a "
-                                       "SavedModel?")
-        raise NotFoundError(None, None, f"{file}: no MetaGraphDef with tags {sorted(wanted)} "
-                            f"(found {found})")
+    file, sm, contents = read_saved_model(path)
+    mi = meta_graph_index(sm, tags, file)
     meta = sm.meta_graphs[mi]
     gd = meta.graph_def
     if not len(gd.node):
         raise InvalidArgumentError(None, None, f"{file}: the MetaGraphDef has an empty graph")
-    _refuse_variables(gd, file)
-    graph = graph_from_graph_def(gd, file, {k[1]: v for k, v in contents.items() if k[0] == mi})
+    node_contents = {k[1]: v for k, v in contents.items() if k[0] == mi}
+    if any(n.op in VARIABLE_OPS for n in gd.node):  # TF's unfrozen SavedModel: freeze it now
+        roots = [graph_def_mod._parse_input(ti.name)[0] for sd in meta.signature_def.values()
+                 for ti in (*sd.inputs.values(), *sd.outputs.values())]
+        gd, node_contents = freeze_graph_def(
+            gd, _checkpoint_values(path, file, gd), graph_def_closure(gd, roots), file,
+            node_contents)
+    graph = graph_from_graph_def(gd, file, node_contents)
     sigs = {}
     for name, sd in meta.signature_def.items():
         sigs[name] = Signature(
@@ -264,12 +264,69 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     return Model(graph, sigs, path)
 
 
-def _refuse_variables(gd, file):
-    variables = [n.name for n in gd.node if n.op in _VARIABLE_OPS]
-    if variables:
-        raise UnimplementedError(None, None, f"{file}: the graph has variables "
-                                 f"({', '.join(variables[:3])}...); minitf serves frozen graphs "
-                                 "- freeze it first (convert_variables_to_constants)")
+def read_saved_model(path: str, zero_copy: bool = True):
+    """(file, SavedModel proto, contents) of a SavedModel directory or file: binary
+    saved_model.pb, else the text saved_model.pbtxt. With ``zero_copy``, large tensor contents
+    are left out of the proto and given in ``contents`` ({(meta, node): bytes})."""
+    file = path
+    if os.path.isdir(path):
+        file = os.path.join(path, SAVED_MODEL_FILENAME)
+        if not os.path.exists(file):
+            file = os.path.join(path, "saved_model.pbtxt")
+            if not os.path.exists(file):
+                raise NotFoundError(None, None, f"{path}: no {SAVED_MODEL_FILENAME} (or "
+                                    "saved_model.pbtxt) in this directory")
+    data = _read(file)
+    sm, contents = saved_model_pb2.SavedModel(), {}
+    if file.endswith(".pbtxt"):
+        try:
+            text_format.Parse(data.decode("utf-8"), sm)
+        except (UnicodeDecodeError, text_format.ParseError) as e:
+            raise DataLossError(None, None, f"{file}: not a valid text SavedModel: "
+                                f"{e}") from None
+        return file, sm, contents
+    stripped = None
+    if zero_copy:
+        try:
+            stripped = wire.split_saved_model(memoryview(data), contents)
+        except DataLossError as e:
+            raise DataLossError(None, None, f"{file}: not a valid SavedModel (truncated or "
+                                f"corrupt): {e.message}") from None
+    try:
+        sm.ParseFromString(stripped if stripped is not None else data)
+    except (DecodeError, ValueError, RuntimeError) as e:
+        raise DataLossError(None, None, f"{file}: not a valid SavedModel (truncated or corrupt): "
+                            f"{e}") from None
+    return file, sm, contents
+
+
+def meta_graph_index(sm, tags, file) -> int:
+    """The index of the MetaGraphDef whose tag set is exactly ``tags``."""
+    wanted = set(tags)
+    mi = next((i for i, m in enumerate(sm.meta_graphs)
+               if set(m.meta_info_def.tags) == wanted), None)
+    if mi is None:
+        found = [sorted(m.meta_info_def.tags) for m in sm.meta_graphs]
+        if not found:
+            raise InvalidArgumentError(None, None, f"{file}: contains no MetaGraphDef; is this a "
+                                       "SavedModel?")
+        raise NotFoundError(None, None, f"{file}: no MetaGraphDef with tags {sorted(wanted)} "
+                            f"(found {found})")
+    return mi
+
+
+def _checkpoint_values(path, file, gd) -> dict:
+    """The variable values of a SavedModel: TensorFlow's checkpoint ``variables/variables``."""
+    from minitf.train.tensor_bundle import read_bundle
+
+    directory = path if os.path.isdir(path) else os.path.dirname(file)
+    prefix = os.path.join(directory, "variables", "variables")
+    if not os.path.exists(prefix + ".index"):
+        names = [n.name for n in gd.node if n.op in VARIABLE_OPS]
+        raise NotFoundError(None, None, f"{file}: the graph has variables "
+                            f"({', '.join(names[:3])}{'...' if len(names) > 3 else ''}) but "
+                            f"there is no checkpoint {prefix}.index holding their values")
+    return read_bundle(prefix)
 
 
 def _read_info(graph, ti, file, what) -> TensorInfo:
@@ -308,7 +365,7 @@ def load_frozen_graph(path, inputs: dict, outputs: dict,
     source = os.fspath(path)
     graph = load_graph_def_file(path)
     for op in graph.get_operations():  # served like a SavedModel: it must be frozen too
-        if op.type in _VARIABLE_OPS:
+        if op.type in VARIABLE_OPS:
             raise UnimplementedError(None, None, f"{source}: the graph has variables "
                                      f"({op.name}...); minitf serves frozen graphs - freeze it "
                                      "first (convert_variables_to_constants)")

@@ -144,8 +144,8 @@ def test_missing_files_and_directories(tmp_path):
             load=export.load_saved_model)
     _expect(InvalidArgumentError, tmp_path / "empty_dir", "is a directory")
     (tmp_path / "text").mkdir()
-    (tmp_path / "text" / "saved_model.pbtxt").write_text("meta_graphs {}")
-    _expect(UnimplementedError, tmp_path / "text", "saved_model.pbtxt",
+    (tmp_path / "text" / "saved_model.pbtxt").write_text("meta_graphs {}")  # read, as TF does
+    _expect(NotFoundError, tmp_path / "text", "saved_model.pbtxt", "no MetaGraphDef with tags",
             load=export.load_saved_model)
 
 
@@ -289,9 +289,8 @@ def test_signature_disagreeing_with_the_graph(tmp_path):
     _expect(InvalidArgumentError, sm, "no signatures", load=export.load_saved_model)
 
 
-def test_saved_model_with_variables(tmp_path):
-    _expect(UnimplementedError, DATA / "linear_variables_savedmodel", "variables", "(w...)",
-            "freeze", load=export.load_saved_model)
+def test_graph_def_file_with_variables(tmp_path):
+    # (A SavedModel's variables are frozen from its checkpoint: test_tf1_saved_model.py.)
     m = _models.linear()
     path = tf.train.write_graph(m.sess.graph, str(tmp_path), "unfrozen.pb", as_text=False)
     with pytest.raises(UnimplementedError, match="variables") as e:

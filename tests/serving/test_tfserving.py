@@ -462,6 +462,28 @@ def test_golden_responses_decode_with_official_classes(official, served):
                                rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("name", ["linear_variables", "resource_variables"])
+def test_serves_an_unfrozen_tensorflow_saved_model(tmp_path, name):
+    """TensorFlow's SavedModelBuilder output with its variables/ checkpoint (ref variables;
+    resource variables with an embedding lookup): the server freezes it at load and answers
+    as TensorFlow computed."""
+    import shutil
+
+    data = Path(__file__).parents[1] / "export" / "data"
+    shutil.copytree(data / f"{name}_savedmodel", tmp_path / name / "1")
+    if name == "linear_variables":  # w = [[1], [2]] (its generator)
+        inputs = {"x": np.array([[1.0, 2.0], [-3.0, 0.5]], np.float32)}
+        want = inputs["x"] @ np.array([[1.0], [2.0]], np.float32)
+    else:
+        z = np.load(data / f"{name}.npz")
+        inputs, want = {"ids": z["in:ids"], "x": z["in:x"]}, z["out:y"]
+    with running_server([ModelConfig(name=name, base_path=str(tmp_path / name))]) as (
+            _, client):
+        got = client.predict(name, inputs)
+    assert list(got) == ["y"]
+    np.testing.assert_allclose(got["y"], want, rtol=1e-6)
+
+
 @pytest.mark.parametrize("name", ["cond", "while", "rnn"])
 def test_serves_a_tensorflow_model_with_tf1_control_flow(tmp_path, name):
     """TensorFlow's own TF1 SavedModels with tf.cond (Switch / Merge), tf.while_loop (Enter,

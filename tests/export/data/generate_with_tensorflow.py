@@ -15,8 +15,10 @@ tf.nn.rnn_cell) in TF1 graph mode
   ``out:<alias>``).
 
 ``manifest.json`` lists each model's signature (alias -> tensor name) for the frozen files.
-``linear_variables_savedmodel/`` is an unfrozen SavedModel (with a variables checkpoint), which
-minitf must refuse with a clear error. The files are committed: CI needs no TensorFlow.
+``linear_variables_savedmodel/`` (ref variables) and ``resource_variables_savedmodel/``
+(resource variables, with ``resource_variables.npz``) are unfrozen SavedModels with a variables
+checkpoint, which minitf freezes when it loads them. The files are committed: CI needs no
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -261,7 +263,7 @@ def generate(name, build, out_dir):
 
 
 def generate_variables_saved_model(out_dir):
-    """An unfrozen TF1 SavedModel (VariableV2 + checkpoint): minitf must refuse it."""
+    """An unfrozen TF1 SavedModel (VariableV2 + checkpoint): minitf freezes it at load."""
     export_dir = os.path.join(out_dir, "linear_variables_savedmodel")
     shutil.rmtree(export_dir, ignore_errors=True)
     graph = tf.Graph()
@@ -278,6 +280,45 @@ def generate_variables_saved_model(out_dir):
             builder.save()
 
 
+def generate_resource_variables_saved_model(out_dir):
+    """An unfrozen SavedModel with resource variables (VarHandleOp, ReadVariableOp and, for the
+    embedding lookup, ResourceGather), trained a few steps, plus a local variable the
+    checkpoint does not hold; its fixed inputs and TF's outputs go to
+    ``resource_variables.npz``."""
+    export_dir = os.path.join(out_dir, "resource_variables_savedmodel")
+    shutil.rmtree(export_dir, ignore_errors=True)
+    graph = tf.Graph()
+    rng = np.random.RandomState(SEED)
+    with graph.as_default():
+        tf.set_random_seed(SEED)
+        ids = tf.placeholder(tf.int32, [None], name="ids")
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        emb = tf.get_variable("emb", [5, 3], use_resource=True)
+        w = tf.get_variable("dense/w", [6, 2], use_resource=True)
+        b = tf.get_variable("dense/b", [2], use_resource=True,
+                            initializer=tf.constant_initializer(0.5))
+        h = tf.concat([tf.nn.embedding_lookup(emb, ids), x], axis=1)
+        y = tf.add(tf.matmul(h, w), b, name="y")
+        counter = tf.Variable(0, name="counter", use_resource=True, trainable=False,
+                              collections=[tf.GraphKeys.LOCAL_VARIABLES])
+        tf.identity(counter.assign_add(1), name="count")
+        loss = tf.reduce_mean(tf.square(y))
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        feeds = {ids: np.array([0, 4, 2, 2], np.int32), x: rng.randn(4, 3).astype(np.float32)}
+        with tf.Session(graph=graph) as sess:
+            sess.run([tf.global_variables_initializer(), tf.local_variables_initializer()])
+            for _ in range(TRAIN_STEPS):
+                sess.run(train, feeds)
+            sig = tf.saved_model.signature_def_utils.predict_signature_def(
+                {"ids": ids, "x": x}, {"y": y})
+            builder = tf.saved_model.Builder(export_dir)
+            builder.add_meta_graph_and_variables(sess, ["serve"],
+                                                 signature_def_map={"serving_default": sig})
+            builder.save()
+            np.savez(os.path.join(out_dir, "resource_variables.npz"),
+                     **{"in:ids": feeds[ids], "in:x": feeds[x], "out:y": sess.run(y, feeds)})
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=HERE, help="directory to write (default: this one)")
@@ -290,6 +331,7 @@ def main(argv=None):
     for name, build in MODELS.items():
         manifest["models"][name] = generate(name, build, args.out)
     generate_variables_saved_model(args.out)
+    generate_resource_variables_saved_model(args.out)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2, sort_keys=True)
         f.write("\n")

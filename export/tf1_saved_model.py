@@ -1,0 +1,281 @@
+"""TF1's ``tf.saved_model`` API: SavedModelBuilder, simple_save, loader.load and the signature
+helpers, over minitf's SavedModel writer and loader.
+
+minitf writes frozen SavedModels: ``add_meta_graph_and_variables`` freezes the session's graph
+for its signatures with the variables' values at that moment (when TF saves its checkpoint),
+so ``variables/`` stays empty and TensorFlow and TF Serving load the result like any
+SavedModel. ``loader.load`` reads TensorFlow's unfrozen SavedModels too: their variables come
+back as constants holding the checkpoint's values (enough to run and serve them, not to train
+them further).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+
+from minitf.errors import UnimplementedError
+from minitf.graph import Tensor, get_default_graph
+from minitf.opdef import lookup
+from minitf.protos import meta_graph_pb2
+
+from .freeze import (FROZEN_FORMS, VARIABLE_OPS, freeze_graph_def, freeze_signatures,
+                     graph_def_closure, is_variable_writer)
+from .graph_def import _parse_input, import_graph_def
+from .saved_model import (Signature, TensorInfo, _checkpoint_values, meta_graph_index,
+                          read_saved_model, write_saved_model)
+from .tensors import shape_to_proto
+
+from minitf.saved_model import (DEFAULT_SERVING_SIGNATURE_DEF_KEY, PREDICT_METHOD_NAME,
+                                SAVED_MODEL_FILENAME_PB, SAVED_MODEL_FILENAME_PBTXT, SERVING)
+
+
+log = logging.getLogger("minitf.export")
+# Ops that ask whether a variable is initialised: meaningless once it is a constant.
+_STATE_CHECKS = frozenset({"VarIsInitializedOp", "IsVariableInitialized"})
+
+
+# -- signatures ---------------------------------------------------------------------------------
+def build_tensor_info(tensor) -> meta_graph_pb2.TensorInfo:
+    """``tf.saved_model.utils.build_tensor_info``: a dense tensor's name, dtype and shape."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"build_tensor_info needs a Tensor, got {type(tensor).__name__} "
+                        "(sparse and composite tensors are not supported)")
+    info = meta_graph_pb2.TensorInfo(name=tensor.name, dtype=tensor.dtype.as_datatype_enum)
+    shape_to_proto(tensor.shape, info.tensor_shape)
+    return info
+
+
+def get_tensor_from_tensor_info(tensor_info, graph=None, import_scope=None) -> Tensor:
+    """``tf.saved_model.utils.get_tensor_from_tensor_info``."""
+    if tensor_info.WhichOneof("encoding") != "name":
+        raise UnimplementedError(None, None, "only dense TensorInfos (with a name) are "
+                                 "supported")
+    name = f"{import_scope}/{tensor_info.name}" if import_scope else tensor_info.name
+    return (graph or get_default_graph()).get_tensor_by_name(name)
+
+
+def build_signature_def(inputs=None, outputs=None, method_name=None, defaults=None
+                        ) -> meta_graph_pb2.SignatureDef:
+    """``tf.saved_model.signature_def_utils.build_signature_def`` from TensorInfo maps."""
+    if defaults:
+        raise UnimplementedError(None, None, "signature defaults are not supported")
+    sd = meta_graph_pb2.SignatureDef()
+    for field, infos in (("inputs", inputs), ("outputs", outputs)):
+        for alias, info in (infos or {}).items():
+            getattr(sd, field)[alias].CopyFrom(info)
+    if method_name is not None:
+        sd.method_name = method_name
+    return sd
+
+
+def predict_signature_def(inputs, outputs) -> meta_graph_pb2.SignatureDef:
+    """``tf.saved_model.signature_def_utils.predict_signature_def``: alias -> tensor maps."""
+    if inputs is None or not inputs:
+        raise ValueError("Prediction inputs cannot be None or empty.")
+    if outputs is None or not outputs:
+        raise ValueError("Prediction outputs cannot be None or empty.")
+    return build_signature_def({a: build_tensor_info(t) for a, t in inputs.items()},
+                               {a: build_tensor_info(t) for a, t in outputs.items()},
+                               PREDICT_METHOD_NAME)
+
+
+def is_valid_signature(signature_def) -> bool:
+    """Whether a predict signature names at least one input and one output, all dense."""
+    if not isinstance(signature_def, meta_graph_pb2.SignatureDef):
+        return False
+    infos = [*signature_def.inputs.values(), *signature_def.outputs.values()]
+    return bool(signature_def.inputs and signature_def.outputs and
+                signature_def.method_name == PREDICT_METHOD_NAME and
+                all(i.WhichOneof("encoding") == "name" and i.dtype for i in infos))
+
+
+# -- writing ------------------------------------------------------------------------------------
+class SavedModelBuilder:
+    """``tf.saved_model.Builder``: one or more MetaGraphDefs (each a tag set and signatures)
+    over one set of variable values, written by ``save``."""
+
+    def __init__(self, export_dir):
+        self._export_dir = os.fspath(export_dir)
+        if os.path.exists(self._export_dir) and (not os.path.isdir(self._export_dir) or
+                                                 os.listdir(self._export_dir)):
+            raise AssertionError(f"Export directory {self._export_dir} already exists, and "
+                                 "isn't empty. Please choose a different export directory, or "
+                                 "delete all the contents of the specified directory.")
+        self._metas = []
+        self._session = None
+        self._values = None  # the variables' values when add_meta_graph_and_variables ran
+        self._saved = False
+
+    def add_meta_graph_and_variables(self, sess, tags, signature_def_map=None,
+                                     assets_collection=None, legacy_init_op=None,
+                                     clear_devices=False, main_op=None, strip_default_attrs=False,
+                                     saver=None, train_op=None, **_ignored):
+        """Freezes ``sess``'s graph for the signatures with the variables' current values.
+        ``main_op``/``legacy_init_op`` (table initialisers in TF) have nothing to initialise
+        in a frozen graph and are not saved; ``saver``, ``clear_devices`` and
+        ``strip_default_attrs`` do not change a frozen graph."""
+        if self._session is not None:
+            raise AssertionError("Graph state including variables and assets has already "
+                                 "been saved. Please invoke `add_meta_graph()` instead.")
+        _refuse_assets(assets_collection)
+        self._session = sess
+        variables = [op for op in sess.graph.get_operations() if op.type in VARIABLE_OPS]
+        # Copies: training may go on updating the variables' buffers in place.
+        self._values = {op.name: np.array(v, copy=True) for op, v in zip(
+            variables, sess.run([op.outputs[0] for op in variables]))}
+        self._add(tags, signature_def_map)
+
+    def add_meta_graph(self, tags, signature_def_map=None, assets_collection=None,
+                       legacy_init_op=None, clear_devices=False, main_op=None,
+                       strip_default_attrs=False, saver=None, **_ignored):
+        """Another tag set over the default graph, frozen with the values saved by
+        ``add_meta_graph_and_variables``."""
+        if self._session is None:
+            raise AssertionError("Graph state including variables and assets has not been "
+                                 "saved yet. Please invoke `add_meta_graph_and_variables()` "
+                                 "first.")
+        _refuse_assets(assets_collection)
+        self._add(tags, signature_def_map)
+
+    def _add(self, tags, signature_def_map):
+        if isinstance(tags, (str, bytes)):
+            raise TypeError(f"tags must be a list of strings, got {tags!r}")
+        tags = [t.decode() if isinstance(t, bytes) else t for t in tags]
+        if any(set(tags) == set(t) for _, _, t in self._metas):
+            raise AssertionError(f"MetaGraphDef with tags {tags} has already been added")
+        graph = self._session.graph
+        specs, methods = {}, {}
+        for key, sd in (signature_def_map or {}).items():
+            if not isinstance(sd, meta_graph_pb2.SignatureDef):
+                raise TypeError(f"signature_def_map['{key}'] must be a SignatureDef (from "
+                                f"build_signature_def), got {type(sd).__name__}")
+            ins, outs = ({a: get_tensor_from_tensor_info(i, graph) for a, i in m.items()}
+                         for m in (sd.inputs, sd.outputs))
+            if not outs:
+                raise ValueError(f"signature '{key}' has no outputs")
+            specs[key], methods[key] = (ins, outs), sd.method_name
+        if not specs:
+            raise ValueError("signature_def_map is empty: minitf saves what the signatures "
+                             "need, so a MetaGraphDef needs at least one signature")
+        frozen, ins, outs = freeze_signatures(self._session, specs, values=self._values)
+        sigs = {key: Signature({a: _info(t) for a, t in ins[key].items()},
+                               {a: _info(t) for a, t in outs[key].items()}, methods[key])
+                for key in specs}
+        self._metas.append((frozen, sigs, tags))
+
+    def save(self, as_text=False) -> bytes:
+        """Writes the SavedModel (binary saved_model.pb, or saved_model.pbtxt with
+        ``as_text``); returns the file's path as bytes, as TF does."""
+        if not self._metas:
+            raise AssertionError("No MetaGraphDef has been added: call "
+                                 "add_meta_graph_and_variables() first")
+        if self._saved:
+            raise AssertionError(f"SavedModel {self._export_dir} has already been saved")
+        if os.path.isdir(self._export_dir) and not os.listdir(self._export_dir):
+            os.rmdir(self._export_dir)  # the rename below puts the finished model in its place
+        path = write_saved_model(self._export_dir, self._metas, as_text=as_text)
+        self._saved = True
+        return path.encode()
+
+
+Builder = SavedModelBuilder
+
+
+def _info(t: Tensor) -> TensorInfo:
+    return TensorInfo(t.name, t.dtype, t.shape)
+
+
+def _refuse_assets(assets_collection):
+    if assets_collection:
+        raise UnimplementedError(None, None, "SavedModel assets are not supported (minitf "
+                                 "saves frozen graphs without asset files)")
+
+
+def simple_save(session, export_dir, inputs, outputs, legacy_init_op=None):
+    """``tf.saved_model.simple_save``: a "serve" SavedModel with one predict signature,
+    ``serving_default``, from alias -> tensor maps."""
+    builder = SavedModelBuilder(export_dir)
+    builder.add_meta_graph_and_variables(
+        session, [SERVING],
+        signature_def_map={DEFAULT_SERVING_SIGNATURE_DEF_KEY:
+                           predict_signature_def(inputs, outputs)},
+        legacy_init_op=legacy_init_op)
+    builder.save()
+
+
+# -- reading ------------------------------------------------------------------------------------
+def maybe_saved_model_directory(export_dir) -> bool:
+    """Whether ``export_dir`` holds a saved_model.pb or saved_model.pbtxt."""
+    return any(os.path.isfile(os.path.join(os.fspath(export_dir), name))
+               for name in (SAVED_MODEL_FILENAME_PB, SAVED_MODEL_FILENAME_PBTXT))
+
+
+def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
+    """``tf.saved_model.loader.load``: imports the MetaGraphDef tagged ``tags`` into
+    ``sess.graph`` (under ``import_scope``) and returns it. Variables become constants holding
+    the checkpoint's values; the saver's ops, initialisers and variable updates are left out
+    (a frozen graph cannot run them)."""
+    export_dir = os.fspath(export_dir)
+    if not maybe_saved_model_directory(export_dir):
+        raise OSError(f"SavedModel file does not exist at: {export_dir}/{{saved_model.pbtxt|"
+                      "saved_model.pb}}")
+    file, sm, _ = read_saved_model(export_dir, zero_copy=False)
+    meta = sm.meta_graphs[meta_graph_index(sm, list(tags), file)]
+    gd = meta.graph_def
+    if any(n.op in VARIABLE_OPS for n in gd.node):
+        values = _checkpoint_values(export_dir, file, gd)
+        # Variables the checkpoint does not hold (local ones, which TF's main_op initialises)
+        # go, with what depends on them.
+        unsaved = [n.name for n in gd.node if n.op in VARIABLE_OPS and n.name not in values
+                   and n.attr["shared_name"].s.decode() not in values]
+        gd, _ = freeze_graph_def(gd, values, graph_def_closure(
+            gd, _runnable(gd, meta.saver_def, unsaved, file, meta.signature_def)), file)
+    import_graph_def(gd, name=import_scope or "", source=file, graph=sess.graph)
+    return meta
+
+
+def _runnable(gd, saver_def, unsaved, file, signature_defs) -> list:
+    """The nodes that still mean something once the variables are constants: not the saver's
+    (its scope), not a variable update, an initialisation check or an ``unsaved`` variable, and
+    nothing that depends on one. Ops minitf lacks go too (with a warning), unless a signature
+    needs them."""
+    saver_scope = saver_def.restore_op_name.rpartition("/")[0] + "/" \
+        if saver_def.restore_op_name else None
+    consumers: dict[str, list] = {}
+    for n in gd.node:
+        for i in n.input:
+            consumers.setdefault(_parse_input(i)[0], []).append(n.name)
+    dropped = set()
+
+    def drop(names):
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name not in dropped:
+                dropped.add(name)
+                stack.extend(consumers.get(name, ()))
+
+    drop([n.name for n in gd.node if is_variable_writer(n.op) or n.op in _STATE_CHECKS or
+          (saver_scope and n.name.startswith(saver_scope))] + list(unsaved))
+    unknown = {n.name: n.op for n in gd.node if n.name not in dropped and lookup(n.op) is None
+               and n.op not in VARIABLE_OPS and n.op not in FROZEN_FORMS}
+    drop(unknown)
+    for key, sd in signature_defs.items():
+        for alias, info in (*sd.inputs.items(), *sd.outputs.items()):
+            node = _parse_input(info.name)[0]
+            if node in dropped:
+                cause = next((f"op type '{op}' (node '{n}'), which minitf does not support"
+                              for n, op in unknown.items()
+                              if n in graph_def_closure(gd, [node])),
+                             "a variable update or a variable the checkpoint does not hold")
+                raise UnimplementedError(None, None, f"{file}: signature '{key}' tensor "
+                                         f"'{alias}' ({info.name}) needs {cause}")
+    left_out = sorted({op for n, op in unknown.items()})
+    if left_out:
+        log.warning("%s: left out the nodes using ops minitf does not support (%s) and "
+                        "what depends on them; the signatures do not need them", file,
+                        ", ".join(left_out))
+    return [n.name for n in gd.node if n.name not in dropped]

@@ -1,0 +1,271 @@
+"""TF1's ``tf.saved_model`` API: simple_save / SavedModelBuilder write frozen SavedModels that
+minitf and TensorFlow load; loader.load and the model loader read TensorFlow's unfrozen
+SavedModels (ref and resource variables, from data/, written by TensorFlow) with the values of
+their checkpoints."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf import export
+from minitf.errors import (DataLossError, InvalidArgumentError, NotFoundError,
+                           UnimplementedError)
+from minitf.protos import meta_graph_pb2, saved_model_pb2
+
+from .test_interop import _tensorflow_available, run_tensorflow
+
+DATA = Path(__file__).resolve().parent / "data"
+W = np.array([[1.0], [2.0]], np.float32)  # linear_variables_savedmodel's w (its generator)
+
+
+def _linear():
+    """x @ w + b with w, b variables; returns (sess, x, y)."""
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    w = tf.Variable(W, name="w")
+    b = tf.Variable(0.5, name="b")
+    y = tf.add(tf.matmul(x, w), b, name="y")
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    return sess, x, w, y
+
+
+def _predict(path, tags=("serve",), signature="serving_default", feeds=None, scope=None):
+    """loader.load into a fresh graph, then the signature's outputs for ``feeds``."""
+    graph = tf.Graph()
+    with tf.Session(graph=graph) as sess:
+        meta = tf.saved_model.loader.load(sess, list(tags), str(path), import_scope=scope)
+        sig = meta.signature_def[signature]
+        pre = f"{scope}/" if scope else ""
+        return meta, sess.run({a: pre + i.name for a, i in sig.outputs.items()},
+                              {pre + sig.inputs[a].name: v for a, v in feeds.items()})
+
+
+def test_simple_save_writes_a_frozen_saved_model(tmp_path):
+    sess, x, w, y = _linear()
+    feed = np.array([[1.0, 1.0], [2.0, -1.0]], np.float32)
+    want = feed @ W + 0.5
+    tf.saved_model.simple_save(sess, str(tmp_path / "m"), {"x": x}, {"y": y})
+    sess.run(w.assign([[9.0], [9.0]]))  # saved already: the model keeps the old values
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["saved_model.pb", "variables"]
+    model = export.load_saved_model(tmp_path / "m")
+    sig = model.signatures["serving_default"]
+    assert sig.method_name == tf.saved_model.signature_constants.PREDICT_METHOD_NAME
+    assert (sig.inputs["x"].name, sig.outputs["y"].name) == ("x:0", "y:0")
+    assert {op.type for op in model.graph.get_operations()} <= {
+        "Placeholder", "Const", "Identity", "MatMul", "AddV2", "Add"}
+    with tf.Session(graph=model.graph) as s:
+        np.testing.assert_allclose(s.run("y:0", {"x:0": feed}), want)
+    meta, out = _predict(tmp_path / "m", feeds={"x": feed}, scope="imported")
+    np.testing.assert_allclose(out["y"], want)
+    assert list(meta.meta_info_def.tags) == ["serve"]
+    with pytest.raises(AssertionError, match="already exists, and isn't empty"):
+        tf.saved_model.simple_save(sess, str(tmp_path / "m"), {"x": x}, {"y": y})
+    sess.close()
+
+
+def test_builder_meta_graphs_share_the_values_saved_first(tmp_path):
+    sess, x, w, y = _linear()
+    feed = np.array([[1.0, 2.0]], np.float32)
+    h = tf.identity(y * 2.0, name="h")
+    sd = tf.saved_model.signature_def_utils
+    builder = tf.saved_model.builder.SavedModelBuilder(str(tmp_path / "m"))
+    assert isinstance(builder, tf.saved_model.Builder)
+    builder.add_meta_graph_and_variables(
+        sess, [tf.saved_model.tag_constants.SERVING],
+        signature_def_map={"serving_default": sd.predict_signature_def({"x": x}, {"y": y}),
+                           "double": sd.build_signature_def(
+                               {"in": tf.saved_model.utils.build_tensor_info(x)},
+                               {"out": tf.saved_model.utils.build_tensor_info(h)},
+                               tf.saved_model.PREDICT_METHOD_NAME)})
+    sess.run(w.assign([[5.0], [5.0]]))  # after the variables were saved: not in the model
+    builder.add_meta_graph(["serve", "gpu"], signature_def_map={
+        "serving_default": sd.predict_signature_def({"x": x}, {"h": h})})
+    with pytest.raises(AssertionError, match="already been added"):
+        builder.add_meta_graph(["gpu", "serve"], signature_def_map={
+            "serving_default": sd.predict_signature_def({"x": x}, {"h": h})})
+    path = builder.save()
+    assert path == str(tmp_path / "m" / "saved_model.pb").encode()
+    want = feed @ W + 0.5
+    _, out = _predict(tmp_path / "m", feeds={"x": feed})
+    np.testing.assert_allclose(out["y"], want)
+    _, out = _predict(tmp_path / "m", signature="double", feeds={"in": feed})
+    np.testing.assert_allclose(out["out"], 2 * want)
+    _, out = _predict(tmp_path / "m", tags=("gpu", "serve"), feeds={"x": feed})
+    np.testing.assert_allclose(out["h"], 2 * want)
+    model = export.load_saved_model(tmp_path / "m", tags=("serve", "gpu"))
+    assert list(model.signatures) == ["serving_default"]
+    with pytest.raises(AssertionError, match="already been saved"):
+        builder.save()
+    sess.close()
+
+
+def test_builder_as_text_writes_saved_model_pbtxt(tmp_path):
+    sess, x, _, y = _linear()
+    builder = tf.saved_model.Builder(str(tmp_path / "t"))
+    builder.add_meta_graph_and_variables(sess, ["serve"], signature_def_map={
+        "serving_default": tf.saved_model.predict_signature_def({"x": x}, {"y": y})})
+    assert builder.save(as_text=True).endswith(b"saved_model.pbtxt")
+    assert tf.saved_model.contains_saved_model(str(tmp_path / "t"))
+    feed = np.ones((3, 2), np.float32)
+    _, out = _predict(tmp_path / "t", feeds={"x": feed})
+    np.testing.assert_allclose(out["y"], feed @ W + 0.5)
+    with tf.Session(graph=export.load_saved_model(tmp_path / "t").graph) as s:
+        np.testing.assert_allclose(s.run("y:0", {"x:0": feed}), feed @ W + 0.5)
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "saved_model.pbtxt").write_text("meta_graphs { oops")
+    with pytest.raises(DataLossError, match="not a valid text SavedModel"):
+        export.load_saved_model(tmp_path / "bad")
+    sess.close()
+
+
+def test_builder_and_signature_errors(tmp_path):
+    sess, x, w, y = _linear()
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "f").write_text("x")
+    with pytest.raises(AssertionError, match="full already exists, and isn't empty"):
+        tf.saved_model.Builder(str(tmp_path / "full"))
+    (tmp_path / "empty").mkdir()  # an empty directory is fine, as in TF
+    builder = tf.saved_model.Builder(str(tmp_path / "empty"))
+    with pytest.raises(AssertionError, match="add_meta_graph_and_variables"):
+        builder.add_meta_graph(["serve"], {})
+    with pytest.raises(AssertionError, match="No MetaGraphDef"):
+        builder.save()
+    with pytest.raises(TypeError, match="must be a SignatureDef"):
+        builder.add_meta_graph_and_variables(sess, ["serve"], {"s": {"x": x}})
+    with pytest.raises(ValueError, match="cannot be None or empty"):
+        tf.saved_model.predict_signature_def({}, {"y": y})
+    with pytest.raises(TypeError, match="needs a Tensor"):
+        tf.saved_model.build_tensor_info(w.op)
+    builder = tf.saved_model.Builder(str(tmp_path / "b"))
+    with pytest.raises(TypeError, match="tags must be a list"):
+        builder.add_meta_graph_and_variables(sess, "serve", {})
+    builder = tf.saved_model.Builder(str(tmp_path / "c"))
+    with pytest.raises(ValueError, match="signature_def_map is empty"):
+        builder.add_meta_graph_and_variables(sess, ["serve"], {})
+    builder = tf.saved_model.Builder(str(tmp_path / "d"))
+    with pytest.raises(UnimplementedError, match="assets"):
+        builder.add_meta_graph_and_variables(sess, ["serve"], {}, assets_collection=["a.txt"])
+    # A signature whose output updates a variable cannot be frozen.
+    upd = tf.identity(w.assign_add([[1.0], [1.0]]), name="upd")
+    builder = tf.saved_model.Builder(str(tmp_path / "e"))
+    with pytest.raises(InvalidArgumentError, match="updates a variable"):
+        builder.add_meta_graph_and_variables(sess, ["serve"], {
+            "s": tf.saved_model.predict_signature_def({"x": x}, {"u": upd})})
+    sd = tf.saved_model.predict_signature_def({"x": x}, {"y": y})
+    assert tf.saved_model.is_valid_signature(sd)
+    assert not tf.saved_model.is_valid_signature(meta_graph_pb2.SignatureDef())
+    info = tf.saved_model.build_tensor_info(y)
+    assert (info.name, info.dtype, [d.size for d in info.tensor_shape.dim]) == ("y:0", 1, [-1, 1])
+    assert tf.saved_model.get_tensor_from_tensor_info(info) is y
+    sess.close()
+
+
+# -- TensorFlow's unfrozen SavedModels ----------------------------------------------------------
+def _resource_data():
+    with np.load(DATA / "resource_variables.npz", allow_pickle=False) as z:
+        return {k[3:]: z[k] for k in z.files if k.startswith("in:")}, z["out:y"]
+
+
+def test_model_loader_freezes_tensorflow_ref_variables():
+    model = export.load_saved_model(DATA / "linear_variables_savedmodel")
+    types = [op.type for op in model.graph.get_operations()]
+    assert "VariableV2" not in types and "SaveV2" not in types and "Assign" not in types
+    feed = np.array([[3.0, -1.0]], np.float32)
+    with tf.Session(graph=model.graph) as s:
+        np.testing.assert_array_equal(s.run("y:0", {"x:0": feed}), feed @ W)
+    _, out = _predict(DATA / "linear_variables_savedmodel", feeds={"x": feed})
+    np.testing.assert_array_equal(out["y"], feed @ W)
+
+
+def test_tensorflow_resource_variables_and_resource_gather(caplog):
+    inputs, want = _resource_data()
+    model = export.load_saved_model(DATA / "resource_variables_savedmodel")
+    types = {op.type for op in model.graph.get_operations()}
+    assert not types & {"VarHandleOp", "ReadVariableOp", "ResourceGather"}
+    assert "GatherV2" in types
+    sig = model.signatures["serving_default"]
+    with tf.Session(graph=model.graph) as s:
+        got = s.run(sig.outputs["y"].name, {sig.inputs[a].name: v for a, v in inputs.items()})
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    # loader.load keeps everything that still runs: the training step, the saver and the
+    # local counter (not in the checkpoint) go; ConcatOffset (concat's gradient, an op minitf
+    # lacks) goes with a warning, as the signature does not need it.
+    with caplog.at_level("WARNING", logger="minitf.export"):
+        _, out = _predict(DATA / "resource_variables_savedmodel", feeds=inputs, scope="m")
+    np.testing.assert_allclose(out["y"], want, rtol=1e-6)
+    assert "ConcatOffset" in caplog.text and "SaveV2" not in caplog.text
+
+
+def _copy(name, tmp_path):
+    return Path(shutil.copytree(DATA / name, tmp_path / name))
+
+
+def test_unfrozen_saved_model_errors(tmp_path):
+    m = _copy("linear_variables_savedmodel", tmp_path)
+    with pytest.raises(NotFoundError, match="no MetaGraphDef with tags"):
+        tf.saved_model.loader.load(tf.Session(graph=tf.Graph()), ["train"], str(m))
+    with pytest.raises(OSError, match="SavedModel file does not exist"):
+        tf.saved_model.loader.load(tf.Session(graph=tf.Graph()), ["serve"], str(tmp_path))
+    # The variable's dtype or shape differs from the checkpoint's value.
+    sm = saved_model_pb2.SavedModel.FromString((m / "saved_model.pb").read_bytes())
+    node = next(n for n in sm.meta_graphs[0].graph_def.node if n.name == "w")
+    node.attr["dtype"].type = 2  # DT_DOUBLE
+    (m / "saved_model.pb").write_bytes(sm.SerializeToString())
+    with pytest.raises(InvalidArgumentError, match="variable w is float64, but the checkpoint "
+                                                   "holds float32"):
+        export.load_saved_model(m)
+    node.attr["dtype"].type = 1
+    node.attr["shape"].shape.dim[0].size = 3
+    (m / "saved_model.pb").write_bytes(sm.SerializeToString())
+    with pytest.raises(InvalidArgumentError, match=r"shape \[3, 1\], but the checkpoint's "
+                                                   r"value has \[2, 1\]"):
+        export.load_saved_model(m)
+    node.attr["shape"].shape.dim[0].size = 2
+    node.name = "w2"  # the graph's variable is not in the checkpoint
+    for n in sm.meta_graphs[0].graph_def.node:
+        n.input[:] = ["w2" if i == "w" else i for i in n.input]
+    (m / "saved_model.pb").write_bytes(sm.SerializeToString())
+    with pytest.raises(NotFoundError, match="variable w2 is not in the checkpoint"):
+        export.load_saved_model(m)
+    shutil.rmtree(m / "variables")
+    with pytest.raises(NotFoundError, match=r"has variables \(w2\) but there is no checkpoint"):
+        export.load_saved_model(m)
+    # A signature that needs a variable update cannot be frozen.
+    m = _copy("resource_variables_savedmodel", tmp_path / "r")
+    sm = saved_model_pb2.SavedModel.FromString((m / "saved_model.pb").read_bytes())
+    sm.meta_graphs[0].signature_def["serving_default"].outputs["y"].name = \
+        "GradientDescent/update_dense/b/ResourceApplyGradientDescent"
+    (m / "saved_model.pb").write_bytes(sm.SerializeToString())
+    with pytest.raises(UnimplementedError, match="ResourceApplyGradientDescent.*changes a "
+                                                 "variable"):
+        export.load_saved_model(m)
+    with pytest.raises(UnimplementedError, match="signature 'serving_default' tensor 'y'"):
+        tf.saved_model.load(tf.Session(graph=tf.Graph()), ["serve"], str(m))
+
+
+# -- minitf -> TensorFlow -----------------------------------------------------------------------
+@pytest.mark.tensorflow
+def test_tensorflow_loads_what_the_builder_writes(tmp_path):
+    if not _tensorflow_available():
+        pytest.skip("tensorflow is not installed")
+    sess, x, _, y = _linear()
+    feed = np.array([[1.0, 2.0], [0.5, 0.25]], np.float32)
+    np.savez(tmp_path / "feeds.npz", x=feed)
+    tf.saved_model.simple_save(sess, str(tmp_path / "simple"), {"x": x}, {"y": y})
+    builder = tf.saved_model.Builder(str(tmp_path / "text"))
+    builder.add_meta_graph_and_variables(sess, ["serve"], signature_def_map={
+        "serving_default": tf.saved_model.predict_signature_def({"x": x}, {"y": y})})
+    builder.save(as_text=True)
+    sess.close()
+    cases = [{"id": kind, "kind": "saved_model_v1", "path": str(tmp_path / kind),
+              "feeds": str(tmp_path / "feeds.npz"), "inputs": {}, "outputs": {},
+              "prefix": None, "result": str(tmp_path / f"{kind}.npz")}
+             for kind in ("simple", "text")]
+    for cid, (ok, values, info) in run_tensorflow(cases, tmp_path).items():
+        assert ok, f"{cid}: {info}"
+        np.testing.assert_allclose(values["y"], feed @ W + 0.5, err_msg=cid)
