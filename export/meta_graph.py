@@ -43,6 +43,8 @@ def meta_graph_of(graph, collection_list=None) -> meta_graph_pb2.MetaGraphDef:
         values = graph.get_collection(key)
         if not values:
             continue
+        if key == GraphKeys.SAVERS:  # minitf's Saver has no graph ops a SaverDef could name
+            continue
         col = meta_graph_pb2.CollectionDef()
         if key in VARIABLE_COLLECTIONS and all(isinstance(v, Variable) for v in values):
             col.bytes_list.value.extend(_variable_def(v).SerializeToString() for v in values)

@@ -11,4 +11,14 @@ from .saver import (CheckpointReader, CheckpointState, NewCheckpointReader,  # n
 from .step import (cosine_decay, create_global_step, exponential_decay,  # noqa: F401
                    get_global_step, get_or_create_global_step, global_step, inverse_time_decay,
                    natural_exp_decay, piecewise_constant, polynomial_decay)
+from .basic_session_run_hooks import (CheckpointSaverHook,  # noqa: F401
+                                      CheckpointSaverListener, FeedFnHook, FinalOpsHook,
+                                      LoggingTensorHook, NanLossDuringTrainingError,
+                                      NanTensorHook, SecondOrStepTimer, StepCounterHook,
+                                      StopAtStepHook, SummarySaverHook)
+from .coordinator import Coordinator  # noqa: F401
+from .monitored_session import (ChiefSessionCreator, MonitoredSession,  # noqa: F401
+                                MonitoredTrainingSession, Scaffold, SingularMonitoredSession)
+from .session_run_hook import (SessionRunArgs, SessionRunContext,  # noqa: F401
+                               SessionRunHook, SessionRunValues)
 from ..graph_util import write_graph  # noqa: F401,E402

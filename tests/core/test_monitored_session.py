@@ -1,0 +1,233 @@
+"""tf.train.MonitoredTrainingSession, its hooks, Scaffold and Coordinator, as TF1 training
+scripts use them: restore-or-initialise, stop at a step, checkpoints and summaries on a
+schedule, hooks adding fetches and feeds, OutOfRangeError ending the ``with`` block."""
+
+from __future__ import annotations
+
+import glob
+import os
+import threading
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf.errors import OutOfRangeError, UnimplementedError
+from minitf.export.events import summary_iterator
+
+
+@pytest.fixture(autouse=True)
+def _fresh_graph():
+    with tf.Graph().as_default() as g:
+        yield g
+    tf.summary.FileWriterCache.clear()
+
+
+def _model():
+    """y = w * x, w from 0, trained towards 3 by GradientDescent; returns (x, loss, train)."""
+    step = tf.train.get_or_create_global_step()
+    x = tf.placeholder(tf.float32, [None], name="x")
+    w = tf.Variable(0.0, name="w")
+    loss = tf.reduce_mean(tf.square(w * x - 3.0 * x), name="loss")
+    tf.summary.scalar("train_loss", loss)
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=step)
+    return x, w, loss, train
+
+
+class Recorder(tf.train.SessionRunHook):
+    """Records every call, adds a fetch and a feed."""
+
+    def __init__(self, fetch=None, feed=None):
+        self.calls, self.results, self.fetch, self.feed = [], [], fetch, feed
+
+    def begin(self):
+        self.calls.append("begin")
+
+    def after_create_session(self, session, coord):
+        self.calls.append("after_create_session")
+        assert isinstance(coord, tf.train.Coordinator)
+        assert session.graph.finalized
+
+    def before_run(self, run_context):
+        self.calls.append("before_run")
+        assert run_context.original_args.fetches is not None
+        return tf.train.SessionRunArgs(self.fetch, self.feed)
+
+    def after_run(self, run_context, run_values):
+        self.calls.append("after_run")
+        self.results.append(run_values.results)
+
+    def end(self, session):
+        self.calls.append("end")
+
+
+def test_stop_at_step_checkpoints_and_restore(tmp_path):
+    x, w, loss, train = _model()
+    feed = {x: np.array([1.0, 2.0], np.float32)}
+    step = tf.train.get_global_step()
+    rec = Recorder(fetch=step)
+    runs = 0
+    with tf.train.MonitoredTrainingSession(
+            checkpoint_dir=str(tmp_path), save_checkpoint_steps=3, save_summaries_steps=2,
+            hooks=[tf.train.StopAtStepHook(last_step=7), rec]) as sess:
+        while not sess.should_stop():
+            sess.run(train, feed_dict=feed)
+            runs += 1
+    assert runs == 7
+    # The hook saw each run's global step (as fetched with the train op that increments it:
+    # TF1 leaves open whether before or after; minitf reads it after), and every call in order.
+    assert all(r in (k, k + 1) for k, r in enumerate(rec.results)), rec.results
+    assert rec.calls == ["begin", "after_create_session"] + ["before_run", "after_run"] * 7 + \
+        ["end"]
+    # Checkpoints at creation (0), every 3 steps, and at the end (7); the Saver keeps 5.
+    assert tf.train.latest_checkpoint(str(tmp_path)).endswith("model.ckpt-7")
+    saved = sorted(int(p.rsplit("-", 1)[1].split(".")[0])
+                   for p in glob.glob(str(tmp_path / "model.ckpt-*.index")) +
+                   glob.glob(str(tmp_path / "model.ckpt-*.npz")))
+    assert saved == [0, 3, 6, 7]
+    assert os.path.exists(tmp_path / "graph.pbtxt")
+    # Gradient descent by hand: w <- w - 0.1 * mean(2 (w - 3) x^2) = w - 0.5 (w - 3).
+    want = 0.0
+    for _ in range(7):
+        want -= 0.5 * (want - 3.0)
+    assert tf.train.load_variable(str(tmp_path), "w") == pytest.approx(want, rel=1e-6)
+    # Summaries on the first run and every 2 steps after, each at the global step read with
+    # its run (after the increment, as above); the graph is in the event file too.
+    events = [e for f in glob.glob(str(tmp_path / "events.out.tfevents.*"))
+              for e in summary_iterator(f)]
+    loss_steps = sorted(e.step for e in events if e.HasField("summary")
+                        for v in e.summary.value if v.tag == "train_loss")
+    assert loss_steps == [1, 3, 5, 7]
+    assert any(e.HasField("graph_def") for e in events)
+
+    # A second session restores step 7 and w, and num_steps counts from there.
+    with tf.train.MonitoredTrainingSession(
+            checkpoint_dir=str(tmp_path), save_checkpoint_secs=None, save_checkpoint_steps=None,
+            save_summaries_steps=None, hooks=[tf.train.StopAtStepHook(num_steps=2)]) as sess:
+        assert sess.run(step) == 7
+        assert sess.run(w) == pytest.approx(want, rel=1e-6)
+        while not sess.should_stop():
+            sess.run(train, feed_dict=feed)
+        assert sess.run(step) == 9
+    assert tf.train.latest_checkpoint(str(tmp_path)).endswith("model.ckpt-7")  # none saved
+
+
+def test_hooks_add_fetches_and_feeds_and_conflicts_are_errors():
+    x, w, loss, train = _model()
+    extra = tf.placeholder(tf.float32, [], name="extra")
+    doubled = extra * 2.0
+    rec = Recorder(fetch={"d": doubled, "l": loss},
+                   feed={extra: np.float32(4.0), x: np.array([1.0], np.float32)})
+    with tf.train.MonitoredSession(hooks=[rec]) as sess:
+        assert sess.run(w) == 0.0
+        assert rec.results[-1]["d"] == 8.0 and rec.results[-1]["l"] == pytest.approx(9.0)
+        with pytest.raises(RuntimeError, match="fed by a SessionRunHook and user"):
+            sess.run(loss, feed_dict={x: np.array([2.0], np.float32)})
+    fed = tf.train.FeedFnHook(lambda: {extra: np.float32(1.0)})
+    with tf.train.MonitoredSession(hooks=[fed, tf.train.FeedFnHook(lambda: {extra: 2.0})]) \
+            as sess:
+        with pytest.raises(RuntimeError, match="fed by two hooks"):
+            sess.run(doubled)
+
+
+def test_out_of_range_ends_the_with_block_and_other_errors_propagate():
+    data = tf.constant([1.0, 2.0])
+    i = tf.Variable(0, name="i")
+    # An input that runs out after two elements, as an exhausted tf.data iterator does.
+    take = tf.gather(data, tf.assign_add(i, 1) - 1)
+    ends, got = [], []
+
+    class End(tf.train.SessionRunHook):
+        def end(self, session):
+            ends.append(True)
+
+    with tf.train.MonitoredSession(hooks=[End()]) as sess:
+        for _ in range(5):
+            if sess.run(i) >= 2:
+                raise OutOfRangeError(None, None, "End of sequence")
+            got.append(sess.run(take))
+    assert got == [1.0, 2.0] and ends == [True]  # a clean end: hooks' end ran
+    with pytest.raises(ValueError, match="boom"):
+        with tf.train.MonitoredSession(hooks=[End()]):
+            raise ValueError("boom")
+    assert ends == [True]  # not after an error, as in TF
+
+
+def test_nan_logging_final_ops_and_step_fn(caplog):
+    x, w, loss, train = _model()
+    nan = tf.placeholder(tf.float32, [], name="nan")
+    final = tf.train.FinalOpsHook(w * 10.0)  # (the first session finalizes the graph)
+    with tf.train.MonitoredSession(hooks=[tf.train.NanTensorHook(nan)]) as sess:
+        sess.run(w, feed_dict={nan: 1.0})
+        with pytest.raises(tf.train.NanLossDuringTrainingError, match="NaN loss"):
+            sess.run(w, feed_dict={nan: np.nan})
+    stop = tf.train.NanTensorHook(nan, fail_on_nan_loss=False)
+    with tf.train.MonitoredSession(hooks=[stop]) as sess:
+        sess.run(w, feed_dict={nan: np.nan})
+        assert sess.should_stop()
+    logged = tf.train.LoggingTensorHook({"w": w, "step": "global_step:0"}, every_n_iter=2)
+    with caplog.at_level("INFO", logger="minitf"):
+        with tf.train.MonitoredSession(hooks=[final, logged]) as sess:
+            for _ in range(3):
+                sess.run(train, feed_dict={x: np.array([1.0], np.float32)})
+
+            def step_fn(ctx):
+                ctx.request_stop()
+                return ctx.run_with_hooks(w) + ctx.session.run(w)
+
+            # w <- w - 0.2 (w - 3): 0.6, 1.08, 1.464
+            assert sess.run_step_fn(step_fn) == pytest.approx(2 * 1.464)
+            assert sess.should_stop()
+    assert final.final_ops_values == pytest.approx(14.64)
+    # Every second run (the first, the third), the values read with the train op (updated).
+    lines = [r.getMessage() for r in caplog.records if "step = " in r.getMessage()]
+    assert lines == [f"step = 1, w = {np.float32(0.6)}", f"step = 3, w = {np.float32(1.464)}"]
+
+
+def test_scaffold_and_argument_errors(tmp_path):
+    w = tf.Variable(1.0, name="w")
+    seen = []
+    scaffold = tf.train.Scaffold(init_fn=lambda scaffold, sess: seen.append(sess.run(w)))
+    with tf.train.SingularMonitoredSession(scaffold=scaffold) as sess:
+        assert seen == [1.0] and sess.raw_session().run(w) == 1.0
+    assert tf.get_default_graph().finalized
+    with pytest.raises(RuntimeError, match="Global step should be created to use "
+                                           "StopAtStepHook"):
+        tf.train.StopAtStepHook(num_steps=1).begin()
+    with pytest.raises(ValueError, match="Exactly one of num_steps or last_step"):
+        tf.train.StopAtStepHook()
+    with pytest.raises(ValueError, match="every_secs or every_steps"):
+        tf.train.SecondOrStepTimer()
+    with pytest.raises(UnimplementedError, match="one process"):
+        tf.train.MonitoredTrainingSession(master="grpc://localhost:2222")
+    with pytest.raises(UnimplementedError, match="is_chief=False"):
+        tf.train.MonitoredTrainingSession(is_chief=False)
+    with tf.Graph().as_default():
+        tf.Variable(1.0, name="v")
+        never = tf.train.Scaffold(init_op=tf.no_op())
+        with pytest.raises(RuntimeError, match="did not make model ready.*: v"):
+            tf.train.MonitoredSession(tf.train.ChiefSessionCreator(scaffold=never))
+
+
+def test_coordinator_stops_threads_and_reraises():
+    coord = tf.train.Coordinator()
+    seen = []
+
+    def worker(n):
+        with coord.stop_on_exception():
+            while not coord.should_stop():
+                if n == 1:
+                    raise ValueError("worker 1 failed")
+                coord.wait_for_stop(0.01)
+            seen.append(n)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    with pytest.raises(ValueError, match="worker 1 failed"):
+        coord.join(threads, stop_grace_period_secs=10)
+    assert sorted(seen) == [0, 2] and coord.joined
+    clean = tf.train.Coordinator()
+    clean.request_stop(OutOfRangeError(None, None, "done"))  # a clean stop type
+    clean.join([])
+    assert clean.should_stop()
