@@ -49,6 +49,7 @@ from .ops.unary_ops import *
 from .session import InteractiveSession, Session, get_default_session
 from .tensor_shape import Dimension, TensorShape
 from .train.moving_averages import moving_average_variables
+from .v2_compat import *
 from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_variable,
                         get_variable_scope, global_variables, global_variables_initializer,
                         initialize_all_variables, local_variables, local_variables_initializer,
