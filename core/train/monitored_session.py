@@ -48,7 +48,6 @@ class Scaffold:
 
     def finalize(self):
         from .. import variables
-        from ..ops.array_ops import group
         from ..summary import merge_all
         from .saver import Saver
 
@@ -60,10 +59,8 @@ class Scaffold:
             self._ready_op = _from_collection(graph, GraphKeys.READY_OP,
                                               variables.report_uninitialized_variables)
         if self._local_init_op is None:
-            self._local_init_op = _from_collection(
-                graph, GraphKeys.LOCAL_INIT_OP,
-                lambda: group(variables.local_variables_initializer(),
-                              variables.tables_initializer()))
+            self._local_init_op = _from_collection(graph, GraphKeys.LOCAL_INIT_OP,
+                                                   Scaffold.default_local_init_op)
         if self._summary_op is None:
             self._summary_op = _from_collection(graph, GraphKeys.SUMMARY_OP, merge_all)
         if self._saver is None:
