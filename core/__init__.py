@@ -5,16 +5,19 @@ tf.losses, tf.summary are submodules.
 """
 
 from . import (compat, debugging, dtypes, errors, flags, gfile, graph_util, initializers,
-               layers, losses, math, metrics, nn, random, saved_model, summary, train)
+               layers, linalg, losses, math, metrics, nn, random, saved_model, summary,
+               train)
 from .math import log_sigmoid
+from .linalg import matrix_transpose, trace
 from . import tf_logging as logging
 from ._protos import lazy_classes
 from .flags import app
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
                      int16, int32, int64, resource, string, uint8, uint16, uint32, uint64)
 from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
-from .composites import (boolean_mask, einsum, eye, norm, reverse, reverse_v2, sequence_mask,
-                         tensordot)
+from .composites import (argsort, boolean_mask, clip_by_average_norm, einsum, eye, lin_space,
+                         linspace, meshgrid, norm, reverse, reverse_v2, saturate_cast,
+                         sequence_mask, sort, tensordot)
 from .control_flow import case, cond, while_loop
 from .functional_ops import foldl, foldr, map_fn, scan
 from .gradients import gradients, hessians
@@ -33,17 +36,22 @@ from .ops.array_ops import *
 from .ops.array_ops import range_ as range  # TF's name shadows the builtin, as in TF
 from .ops.array_ops import tuple_ as tuple  # noqa: A004 - likewise TF's name
 from .ops.concat_split_ops import *
+from .ops.diag_ops import *
 from .ops.gather_ops import *
 from .ops.linalg_ops import *
 from .ops.logging_ops import *
 from .ops.logic_ops import *
+from .ops.manip_ops import *
 from .ops.math_ops import *
 from .ops.pad_ops import *
 from .ops.random_ops import *
 from .ops.reduction_ops import *
+from .ops.segment_prod_ops import *
 from .ops.slicing_ops import *
+from .ops.special_ops import *
 from .ops.state_ops import *
 from .ops.tensor_array_ops import *
+from .ops.tensor_scatter_ops import *
 from .ops.transform_ops import *
 from .ops.unary_ops import *
 from .session import InteractiveSession, Session, get_default_session

@@ -1,5 +1,7 @@
 """TF1 functions built from minitf's ops (no op of their own here): ``tf.norm``, ``tf.eye``,
-``tf.sequence_mask``, ``tf.reverse``, ``tf.tensordot``, ``tf.boolean_mask``, ``tf.einsum``. Their
+``tf.sequence_mask``, ``tf.reverse``, ``tf.tensordot``, ``tf.boolean_mask``, ``tf.einsum``,
+``tf.linspace``, ``tf.meshgrid``, ``tf.sort``/``tf.argsort``, ``tf.saturate_cast``,
+``tf.math.reduce_variance``/``reduce_std`` and ``tf.clip_by_average_norm``. Their
 values and gradients are those of the ops they are made of; node names may differ from TF's."""
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from .graph import convert_to_tensor, name_scope
 from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, reduction_ops,
                   slicing_ops, transform_ops, unary_ops)
 
-__all__ = ["boolean_mask", "einsum", "eye", "norm", "reverse", "reverse_v2", "sequence_mask",
-           "tensordot"]
+__all__ = ["argsort", "boolean_mask", "clip_by_average_norm", "einsum", "eye", "lin_space",
+           "linspace", "meshgrid", "norm", "reverse", "reverse_v2", "saturate_cast",
+           "sequence_mask", "sort", "tensordot"]
 
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims=None):  # noqa: A002,E501
@@ -306,3 +309,220 @@ def _prod(dims):
             return None
         out *= d
     return out
+
+
+# -- linspace, meshgrid, sort, saturate_cast, reduce_variance, clip_by_average_norm -------------
+
+
+def linspace(start, stop, num, name=None, axis=0):
+    """``tf.linspace`` (TF 2.x's linspace_nd, also ``tf.lin_space``): ``num`` evenly spaced
+    values from ``start`` to ``stop`` along a new ``axis``; start and stop broadcast against
+    each other. Composed as TF composes it (the interior points are ``start + delta * i``
+    between the exact endpoints), so both ends get gradients; their rank must be known."""
+    from .ops.logic_ops import greater_equal, where_v2
+    from .ops.slicing_ops import slice_
+
+    with name_scope(name, "linspace", [start, stop]) as scope:
+        start = convert_to_tensor(start, name="start")
+        stop = convert_to_tensor(stop, dtype=start.dtype, name="stop")
+        num_int = convert_to_tensor(num, name="num")
+        if not num_int.dtype.is_integer:
+            raise TypeError(f"num must be an integer tensor, got {num_int.dtype.name}")
+        num_int = math_ops.cast(num_int, _dt.int32)
+        start, stop = _broadcast_pair(start, stop)
+        rank = start.shape.rank
+        if rank is None:
+            raise ValueError("linspace: the rank of start and stop must be known")
+        if not -(rank + 1) <= axis <= rank:
+            raise ValueError(f"linspace: axis {axis} is out of range for rank {rank + 1}")
+        axis %= rank + 1
+        first = transform_ops.expand_dims(start, axis)
+        last = transform_ops.expand_dims(stop, axis)
+        num_fill = math_ops.maximum(num_int - 2, 0)
+        n_steps = math_ops.maximum(num_int - 1, 1)
+        delta = math_ops.truediv(last - first, math_ops.cast(n_steps, last.dtype))
+        first, last = math_ops.cast(first, delta.dtype), math_ops.cast(last, delta.dtype)
+        # A negative num makes the range fail, with Range's message, as in TF.
+        range_end = where_v2(greater_equal(num_int, 0), n_steps, -1)
+        steps = math_ops.cast(array_ops.range_(
+            math_ops.cast(1, _dt.int64), math_ops.cast(range_end, _dt.int64)), delta.dtype)
+        ones = [1] * (rank + 1)
+        steps = array_ops.reshape(steps, concat_split_ops.stack(
+            ones[:axis] + [num_fill] + ones[axis + 1:]))
+        interior = first + delta * steps
+        joined = concat_split_ops.concat([first, interior, last], axis)
+        dims = first.shape.as_list()
+        if all(d is not None for d in dims):
+            size = concat_split_ops.stack(dims[:axis] + [num_int] + dims[axis + 1:])
+        else:
+            shape = array_ops.shape(first)
+            size = concat_split_ops.concat(
+                [shape[:axis], array_ops.reshape(num_int, [1]), shape[axis + 1:]], 0)
+        return slice_(joined, [0] * (rank + 1), size, name=scope)
+
+
+lin_space = linspace
+
+
+def _broadcast_pair(a, b):
+    """``a`` and ``b`` broadcast to their common shape (statically when the shapes are known;
+    else by adding zeros of the other, which has the same values and gradients)."""
+    if a.shape.is_fully_defined() and b.shape.is_fully_defined():
+        from .tensor_shape import broadcast_shapes
+
+        try:
+            common = broadcast_shapes(a.shape, b.shape).as_list()
+        except ValueError as e:
+            raise ValueError(f"linspace: start and stop do not broadcast: {e}") from None
+        if a.shape.as_list() != common:
+            a = transform_ops.broadcast_to(a, common)
+        if b.shape.as_list() != common:
+            b = transform_ops.broadcast_to(b, common)
+        return a, b
+    return a + array_ops.zeros_like(b), b + array_ops.zeros_like(a)
+
+
+def meshgrid(*args, **kwargs):
+    """``tf.meshgrid``: N coordinate arrays over the grid of N 1-D inputs; ``indexing`` 'xy'
+    (the default: the first two output dimensions swapped) or 'ij'. Each input reshaped to one
+    non-1 dimension, times ones of the grid's shape, as TF composes it."""
+    indexing = kwargs.pop("indexing", "xy")
+    name = kwargs.pop("name", "meshgrid")
+    if kwargs:
+        key = next(iter(kwargs))
+        raise TypeError(f"'{key}' is an invalid keyword argument for this function")
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"Argument `indexing` parameter must be either 'xy' or 'ij', got "
+                         f"'{indexing}'")
+    with name_scope(name, "meshgrid", args):
+        ndim = len(args)
+        if not ndim:
+            return []
+        tensors = [convert_to_tensor(x) for x in args]
+        ones_shape = (1,) * ndim
+        output = [array_ops.reshape(x, ones_shape[:i] + (-1,) + ones_shape[i + 1:])
+                  for i, x in enumerate(tensors)]
+        sizes = [x.shape.num_elements() if x.shape.is_fully_defined() else array_ops.size(x)
+                 for x in tensors]
+        if indexing == "xy" and ndim > 1:
+            output[0] = array_ops.reshape(output[0], (1, -1) + (1,) * (ndim - 2))
+            output[1] = array_ops.reshape(output[1], (-1, 1) + (1,) * (ndim - 2))
+            sizes[0], sizes[1] = sizes[1], sizes[0]
+        if all(isinstance(s, int) for s in sizes):
+            grid = array_ops.ones(sizes, tensors[0].dtype)
+        else:
+            grid = array_ops.fill(concat_split_ops.stack(sizes), math_ops.cast(1,
+                                                                               tensors[0].dtype),
+                                  name="ones")
+        return [x * grid for x in output]
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    """``tf.sort``: ``values`` sorted along ``axis``, by TopKV2 as TF composes it (ascending
+    order sorts the negated values: ``-x`` for floats, ``-x - 1`` for signed and ``max - x``
+    for unsigned integers, so that no value overflows)."""
+    return _sort_or_argsort(values, axis, direction, False, name or "sort")
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    """``tf.argsort``: the indices (int32) that sort ``values`` along ``axis``. Ties keep their
+    order whether or not ``stable`` is set: TopKV2 puts equal values in index order."""
+    return _sort_or_argsort(values, axis, direction, True, name or "argsort")
+
+
+def _sort_or_argsort(values, axis, direction, return_argsort, name):
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(f"{direction} should be one of ASCENDING, DESCENDING")
+    from .graph import constant_value
+    from .ops.gather_ops import top_k
+
+    with name_scope(name, values=[values]):
+        axis_t = convert_to_tensor(axis, name="axis")
+        axis_v = constant_value(axis_t)
+        if axis_t.shape.rank not in (None, 0) or axis_v is None:
+            raise ValueError("axis must be a constant scalar")
+        axis = int(axis_v)
+        x = convert_to_tensor(values, name="values")
+        rank = x.shape.rank
+        if rank is not None and not -rank <= axis < rank:
+            raise ValueError(f"axis {axis} is out of range for a tensor of rank {rank}")
+        dtype = x.dtype
+        if direction == "ASCENDING":
+            if dtype.is_unsigned:
+                x = math_ops.subtract(dtype.max, x)
+            elif dtype.is_integer:
+                x = unary_ops.negative(x) - 1
+            else:
+                x = unary_ops.negative(x)
+        k = array_ops.shape(x)[axis]
+        perm = None
+        if axis != -1 and (rank is None or axis + 1 != rank):
+            if rank is None:
+                raise ValueError("sort: the rank of values must be known to sort an axis "
+                                 "other than the last")
+            axis %= rank
+            perm = array_ops.constant(np.r_[np.arange(axis), [rank - 1],
+                                            np.arange(axis + 1, rank - 1), [axis]])
+            x = transform_ops.transpose(x, perm)
+        result = top_k(x, k)[1 if return_argsort else 0]
+        if perm is not None:  # the permutation swaps two axes: it is its own inverse
+            result = transform_ops.transpose(result, perm)
+        if return_argsort or direction == "DESCENDING":
+            return result
+        if dtype.is_unsigned:
+            return math_ops.subtract(dtype.max, result)
+        if dtype.is_integer:
+            return unary_ops.negative(result) - 1
+        return unary_ops.negative(result)
+
+
+def saturate_cast(value, dtype, name=None):
+    """``tf.saturate_cast``: ``value`` clipped to the range of ``dtype`` (limits representable
+    in both dtypes, rounded toward 0), then cast."""
+    with name_scope(name, "saturate_cast", [value]) as scope:
+        value = convert_to_tensor(value, name="value")
+        dtype = _dt.as_dtype(dtype)
+        src = value.dtype
+        if src.min < dtype.min or src.max > dtype.max:
+            np_src = src.as_numpy_dtype
+            # Compared as Python numbers (exact): numpy would round the int limit to float32.
+            low = np_src(max(src.min, dtype.min))
+            if low.item() < dtype.min:
+                low = np.nextafter(low, np_src(0))
+            high = np_src(min(src.max, dtype.max))
+            if high.item() > dtype.max:
+                high = np.nextafter(high, np_src(0))
+            value = math_ops.clip_by_value(value, low, high, name="clamp")
+        return math_ops.cast(value, dtype, name=scope)
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    """``tf.math.reduce_variance``: the mean of squared deviations from the mean."""
+    with name_scope(name or "reduce_variance"):
+        x = convert_to_tensor(input_tensor)
+        means = reduction_ops.reduce_mean(x, axis=axis, keepdims=True)
+        if means.dtype.is_integer or means.dtype.is_bool:
+            raise TypeError(f"Input must be either real or complex. Received integer type "
+                            f"{means.dtype.name}.")
+        deviations = unary_ops.square(x - means)
+        return reduction_ops.reduce_mean(deviations, axis=axis, keepdims=keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    """``tf.math.reduce_std``: the square root of reduce_variance."""
+    with name_scope(name or "reduce_std"):
+        x = convert_to_tensor(input_tensor)
+        return unary_ops.sqrt(reduce_variance(x, axis=axis, keepdims=keepdims))
+
+
+def clip_by_average_norm(t, clip_norm, name=None):
+    """TF1's ``tf.clip_by_average_norm``: ``t * clip_norm / max(l2norm(t) / size(t),
+    clip_norm)``, in TF's arrangement (rsqrt of the sum of squares, a Minimum)."""
+    with name_scope(name, "clip_by_average_norm", [t, clip_norm]) as scope:
+        t = convert_to_tensor(t, name="t")
+        n_element = math_ops.cast(array_ops.size(t), _dt.float32)
+        l2norm_inv = unary_ops.rsqrt(reduction_ops.reduce_sum(
+            t * t, array_ops.range_(array_ops.rank(t))))
+        scale = math_ops.minimum(l2norm_inv * n_element,
+                                 math_ops.truediv(array_ops.constant(1.0), clip_norm))
+        return array_ops.identity(t * clip_norm * scale, name=scope)

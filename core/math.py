@@ -18,6 +18,9 @@ from .ops.gather_ops import (segment_max, segment_mean, segment_min, segment_sum
 from .ops.unary_ops import (abs, ceil, cos, exp, floor, log, log1p, negative, reciprocal, round,
                             rsqrt, sigmoid, sign, sin, sqrt, square, tan, tanh)
 from .nn_impl import l2_normalize
+from .composites import reduce_std, reduce_variance
+from .ops.segment_prod_ops import segment_prod, unsorted_segment_prod
+from .ops.special_ops import digamma, erf, erfc, lgamma, polygamma
 
 
 def log_sigmoid(x, name=None):
@@ -30,15 +33,15 @@ def log_sigmoid(x, name=None):
 
 __all__ = [
     "abs", "add", "add_n", "argmax", "argmin", "ceil", "cos", "count_nonzero", "cumprod", "cumsum",
-    "divide", "divide_no_nan", "equal", "exp", "floor", "floordiv", "floormod", "greater",
-    "greater_equal", "in_top_k", "is_finite", "is_inf", "is_nan", "l2_normalize", "less",
-    "less_equal", "log", "log1p", "log_sigmoid",
-    "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod",
-    "multiply", "negative", "not_equal", "pow", "reciprocal", "reduce_all", "reduce_any",
-    "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum",
-    "round", "rsqrt", "scalar_mul", "segment_max", "segment_mean", "segment_min", "segment_sum",
-    "sigmoid", "sign", "sin", "softplus", "softsign", "sqrt", "square",
-    "squared_difference", "subtract", "tan", "tanh", "top_k", "truediv",
+    "digamma", "divide", "divide_no_nan", "equal", "erf", "erfc", "exp", "floor", "floordiv",
+    "floormod", "greater", "greater_equal", "in_top_k", "is_finite", "is_inf", "is_nan",
+    "l2_normalize", "less", "less_equal", "lgamma", "log", "log1p", "log_sigmoid", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply",
+    "negative", "not_equal", "polygamma", "pow", "reciprocal", "reduce_all", "reduce_any",
+    "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_std",
+    "reduce_sum", "reduce_variance", "round", "rsqrt", "scalar_mul", "segment_max", "segment_mean",
+    "segment_min", "segment_prod", "segment_sum", "sigmoid", "sign", "sin", "softplus", "softsign",
+    "sqrt", "square", "squared_difference", "subtract", "tan", "tanh", "top_k", "truediv",
     "unsorted_segment_max", "unsorted_segment_mean", "unsorted_segment_min",
-    "unsorted_segment_sum",
+    "unsorted_segment_prod", "unsorted_segment_sum",
 ]

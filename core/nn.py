@@ -9,3 +9,4 @@ from . import rnn_cell  # noqa: E402,F401 - tf.nn.rnn_cell
 from .rnn import (bidirectional_dynamic_rnn, dynamic_rnn, static_bidirectional_rnn,  # noqa: E402,F401
                   static_rnn)
 from .ops.gather_ops import top_k  # noqa: E402,F401 - tf.nn.top_k
+from .ops.manip_ops import depth_to_space, space_to_depth  # noqa: E402,F401 - tf.nn's too

@@ -1,7 +1,7 @@
 """The ``tf.nn`` functions TensorFlow composes from ops in Python (its nn_impl.py and friends):
 sigmoid and weighted cross-entropy, dropout, l2_normalize, moments, batch_normalization,
-xw_plus_b, relu_layer and embedding_lookup. ``__all__`` lists the ``tf.nn`` names (core/nn.py
-star-imports it).
+xw_plus_b, relu_layer, embedding_lookup, gelu, swish and crelu. ``__all__`` lists the ``tf.nn``
+names (core/nn.py star-imports it).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ __all__ = [
     "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits", "dropout",
     "l2_normalize", "moments", "batch_normalization", "xw_plus_b", "relu_layer",
     "embedding_lookup", "conv1d", "log_uniform_candidate_sampler", "nce_loss",
-    "sampled_softmax_loss",
+    "sampled_softmax_loss", "gelu", "swish", "silu", "crelu",
 ]
 
 
@@ -345,3 +345,42 @@ def sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_class
             weights, biases, labels, inputs, num_sampled, num_classes, num_true,
             sampled_values, True, remove_accidental_hits, partition_strategy, seed)
         return softmax_cross_entropy_with_logits_v2(labels=targets, logits=logits)
+
+
+# -- activations TF composes: gelu, swish (silu), crelu ------------------------------------------
+
+
+def gelu(features, approximate=False, name=None):
+    """``tf.nn.gelu`` (TF 2.x's; tf.compat.v1.nn lacks it): ``x * P(X <= x)`` for a standard
+    normal X, i.e. ``0.5 x erfc(-x / sqrt(2))``; ``approximate`` uses TF's tanh formula."""
+    from .ops.special_ops import erfc
+
+    with name_scope(name, "Gelu", [features]):
+        x = convert_to_tensor(features, name="features")
+        if not x.dtype.is_floating:
+            raise ValueError(f"`features.dtype` must be a floating point tensor.Received:"
+                             f"features.dtype={x.dtype!r}")
+        if approximate:
+            coeff = math_ops.cast(0.044715, x.dtype)
+            return 0.5 * x * (1.0 + unary_ops.tanh(
+                0.7978845608028654 * (x + coeff * math_ops.pow(x, 3))))
+        return 0.5 * x * erfc(-x * math_ops.cast(0.7071067811865476, x.dtype))
+
+
+def swish(features, beta=1.0):
+    """``tf.nn.swish`` / ``tf.nn.silu``: ``x * sigmoid(beta * x)``. TF wraps it in a custom
+    gradient (an IdentityN node) only to save memory; the gradient of the plain product has
+    the same values."""
+    x = convert_to_tensor(features, name="features")
+    return x * unary_ops.sigmoid(beta * x)
+
+
+silu = swish
+
+
+def crelu(features, name=None, axis=-1):
+    """``tf.nn.crelu``: relu of ``[x, -x]`` concatenated along ``axis``."""
+    with name_scope(name, "CRelu", [features]) as scope:
+        x = convert_to_tensor(features, name="features")
+        c = concat_split_ops.concat([x, unary_ops.negative(x)], axis, name=scope)
+        return relu(c)

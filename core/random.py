@@ -3,6 +3,8 @@
 
 from .ops.random_ops import random_normal as normal
 from .ops.random_ops import random_uniform as uniform
-from .ops.random_ops import set_random_seed, truncated_normal
+from .ops.random_ops import random_shuffle as shuffle
+from .ops.random_ops import categorical, multinomial, set_random_seed, truncated_normal
 
-__all__ = ["normal", "set_random_seed", "truncated_normal", "uniform"]
+__all__ = ["categorical", "multinomial", "normal", "set_random_seed", "shuffle",
+           "truncated_normal", "uniform"]

@@ -1,4 +1,5 @@
-"""Matrix products: MatMul and BatchMatMulV2, and ``tf.matmul``, which picks one of them."""
+"""Matrix products: MatMul and BatchMatMulV2, and ``tf.matmul``, which picks one of them; and
+the batched square-matrix ops MatrixInverse, MatrixDeterminant, Cholesky and MatrixSolve."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ..tensor_shape import TensorShape, broadcast_shapes
 from ._math_util import _FLOAT, _check_dtype, _dims, _scope, _silence_float_warnings
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
-__all__ = ["matmul"]
+__all__ = ["cholesky", "matmul", "matrix_determinant", "matrix_inverse", "matrix_solve"]
 
 _silence_float_warnings(__name__)
 
@@ -147,3 +148,208 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
         if any(r is None or r > 2 for r in (a.shape.rank, b.shape.rank)):
             return BATCH_MATMUL_V2(a, b, adj_x=ta, adj_y=tb, name=scope)
         return MATMUL(a, b, transpose_a=ta, transpose_b=tb, name=scope)
+
+
+# -- MatrixInverse / MatrixDeterminant / Cholesky / MatrixSolve ----------------------------------
+# Batched over leading dimensions; float32/float64 (TF also has half and complex kernels).
+
+_SQUARE_TYPES = ("float64", "float32", "float16", "complex64", "complex128")
+
+
+def _square_infer(what, out):
+    """Infer for an op on square matrices; ``out(dims)`` gives the output dims."""
+    def infer(x, **_):
+        _check_dtype(x, _SQUARE_TYPES, "input")
+        dims = x.shape.as_tuple()
+        if dims is None:
+            return [TensorSpec(None, x.dtype)]
+        if len(dims) < 2:
+            raise shape_error(f"Shape must be at least rank 2 but is rank {len(dims)}")
+        if dims[-1] is not None and dims[-2] is not None and dims[-1] != dims[-2]:
+            raise shape_error(f"{what}: Dimensions must be equal, but are {dims[-2]} and "
+                              f"{dims[-1]}")
+        return [TensorSpec(out(dims), x.dtype)]
+    return infer
+
+
+def _check_square(x, what):
+    if x.ndim < 2:
+        raise InvalidArgumentError(None, None, f"Input tensor 0 must have rank >= 2, got "
+                                   f"{x.ndim}")
+    if x.shape[-1] != x.shape[-2]:
+        raise InvalidArgumentError(None, None, f"Input matrix must be square. {what} got "
+                                   f"shape {_dims(x)}")
+
+
+def _inverse_kernel(x, *, adjoint):
+    x = np.asarray(x)
+    _check_square(x, "MatrixInverse")
+    if adjoint:
+        x = np.conj(np.swapaxes(x, -1, -2))
+    if x.shape[-1] == 0:
+        return x.copy()
+    try:
+        out = np.linalg.inv(x)
+    except np.linalg.LinAlgError:
+        raise InvalidArgumentError(None, None, "Input is not invertible.") from None
+    if not np.all(np.isfinite(out)):  # numpy inverts some singular float32 matrices to inf
+        raise InvalidArgumentError(None, None, "Input is not invertible.")
+    return out.astype(x.dtype, copy=False)
+
+
+def _inverse_grad(op, dy):
+    ainv = op.outputs[0]
+    adj = op.get_attr("adjoint")
+    return [-matmul(ainv, matmul(dy, ainv, adjoint_a=adj, adjoint_b=not adj),
+                    adjoint_a=not adj)]
+
+
+MATRIX_INVERSE = register(OpDef(
+    "MatrixInverse", inputs=["input:T"], attrs={"adjoint": False},
+    kernel=_inverse_kernel, infer=_square_infer("MatrixInverse", lambda d: d),
+    grad=_inverse_grad,
+    doc="The inverses (or inverses of the adjoints) of batched square matrices.",
+))
+
+
+def _determinant_kernel(x):
+    x = np.asarray(x)
+    _check_square(x, "MatrixDeterminant")
+    return np.asarray(np.linalg.det(x)).astype(x.dtype, copy=False)
+
+
+def _determinant_grad(op, dy):
+    from .array_ops import reshape, shape
+    from .concat_split_ops import concat
+
+    a, c = op.inputs[0], op.outputs[0]
+    a_adj_inv = matrix_inverse(a, adjoint=True)
+    multipliers = reshape(dy * c, concat([shape(c), [1, 1]], 0))
+    return [multipliers * a_adj_inv]
+
+
+MATRIX_DETERMINANT = register(OpDef(
+    "MatrixDeterminant", inputs=["input:T"],
+    kernel=_determinant_kernel, infer=_square_infer("MatrixDeterminant", lambda d: d[:-2]),
+    grad=_determinant_grad,
+    doc="The determinants of batched square matrices.",
+))
+
+
+def _cholesky_kernel(x):
+    x = np.asarray(x)
+    _check_square(x, "Cholesky")
+    try:  # numpy, like TF, reads only the lower triangle
+        out = np.linalg.cholesky(x)
+    except np.linalg.LinAlgError:
+        raise InvalidArgumentError(None, None, "Cholesky decomposition was not successful. "
+                                   "The input might not be valid.") from None
+    return out.astype(x.dtype, copy=False)
+
+
+def _cholesky_grad(op, dy):
+    """TF's rule (Murray 2016, symmetrised): with L the factor,
+    ``phi(L^H dy)`` (lower half, halved diagonal) sandwiched by L^-1. TF solves with
+    MatrixTriangularSolve; L^-1 here is a MatrixInverse of the same value."""
+    from .diag_ops import matrix_band_part, matrix_diag_part, matrix_set_diag
+
+    low = op.outputs[0]
+    low_inv = matrix_inverse(low)
+    middle = matmul(low, dy, adjoint_a=True)
+    middle = matrix_set_diag(middle, 0.5 * matrix_diag_part(middle))
+    middle = matrix_band_part(middle, -1, 0)
+    grad_a = matmul(matmul(low_inv, middle, adjoint_a=True), low_inv)
+    grad_a = grad_a + _adjoint(grad_a)
+    return [grad_a * 0.5]
+
+
+def _adjoint(x):
+    from .transform_ops import transpose
+
+    rank = x.shape.rank
+    if rank is None:
+        from .array_ops import rank as rank_of, range_
+        from .concat_split_ops import concat
+
+        r = rank_of(x)
+        perm = concat([range_(r - 2), [r - 1, r - 2]], 0)
+        return transpose(x, perm)
+    return transpose(x, list(range(rank - 2)) + [rank - 1, rank - 2])
+
+
+CHOLESKY = register(OpDef(
+    "Cholesky", inputs=["input:T"],
+    kernel=_cholesky_kernel, infer=_square_infer("Cholesky", lambda d: d),
+    grad=_cholesky_grad,
+    doc="The lower Cholesky factors of batched symmetric positive definite matrices.",
+))
+
+
+def _solve_kernel(matrix, rhs, *, adjoint):
+    a, b = np.asarray(matrix), np.asarray(rhs)
+    _check_square(a, "MatrixSolve")
+    if b.ndim != a.ndim or b.shape[:-2] != a.shape[:-2] or b.shape[-2] != a.shape[-1]:
+        raise InvalidArgumentError(None, None, f"Input matrix and right-hand side must have "
+                                   f"the same number of rows and batch dimensions: "
+                                   f"{_dims(a)} vs. {_dims(b)}")
+    if adjoint:
+        a = np.conj(np.swapaxes(a, -1, -2))
+    if a.shape[-1] == 0 or b.shape[-1] == 0:
+        return np.zeros(b.shape, b.dtype)
+    try:
+        out = np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        raise InvalidArgumentError(None, None, "Input matrix is not invertible.") from None
+    return out.astype(b.dtype, copy=False)
+
+
+def _solve_infer(matrix, rhs, *, adjoint):
+    _check_dtype(matrix, _SQUARE_TYPES, "matrix")
+    _square_infer("MatrixSolve", lambda d: d)(matrix)
+    md, rd = matrix.shape.as_tuple(), rhs.shape.as_tuple()
+    if rd is not None and len(rd) < 2:
+        raise shape_error(f"Shape must be at least rank 2 but is rank {len(rd)}")
+    if md is None or rd is None:
+        return [TensorSpec(rhs.shape, rhs.dtype)]
+    if len(md) != len(rd):
+        raise shape_error(f"Shape must be rank {len(md)} but is rank {len(rd)}")
+    batch = TensorShape(md[:-2])
+    if not batch.is_compatible_with(TensorShape(rd[:-2])):
+        raise shape_error(f"Batch dimensions of matrix {matrix.shape} and rhs {rhs.shape} "
+                          "must be equal")
+    n, rows = md[-1] if md[-1] is not None else md[-2], rd[-2]
+    if n is not None and rows is not None and n != rows:
+        raise shape_error(f"Dimensions must be equal, but are {n} and {rows}")
+    return [TensorSpec(batch.merge_with(TensorShape(rd[:-2])).as_tuple() +
+                       (rows if rows is not None else n, rd[-1]), rhs.dtype)]
+
+
+def _solve_grad(op, dy):
+    a, c = op.inputs[0], op.outputs[0]
+    adj = op.get_attr("adjoint")
+    grad_b = matrix_solve(a, dy, adjoint=not adj)
+    grad_a = -matmul(c, grad_b, adjoint_b=True) if adj else -matmul(grad_b, c, adjoint_b=True)
+    return [grad_a, grad_b]
+
+
+MATRIX_SOLVE = register(OpDef(
+    "MatrixSolve", inputs=["matrix:T", "rhs:T"], attrs={"adjoint": False},
+    kernel=_solve_kernel, infer=_solve_infer, grad=_solve_grad,
+    doc="X with matrix @ X = rhs (or adjoint(matrix) @ X = rhs), batched.",
+))
+
+
+def matrix_inverse(input, adjoint=False, name=None):  # noqa: A002 - TF's argument name
+    return MATRIX_INVERSE(input, adjoint=adjoint, name=name or "MatrixInverse")
+
+
+def matrix_determinant(input, name=None):  # noqa: A002
+    return MATRIX_DETERMINANT(input, name=name or "MatrixDeterminant")
+
+
+def cholesky(input, name=None):  # noqa: A002
+    return CHOLESKY(input, name=name or "Cholesky")
+
+
+def matrix_solve(matrix, rhs, adjoint=False, name=None):
+    return MATRIX_SOLVE(matrix, rhs, adjoint=adjoint, name=name or "MatrixSolve")

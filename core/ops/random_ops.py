@@ -14,7 +14,8 @@ from ..graph import convert_to_tensor, get_default_graph, name_scope
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ._util import shape_from_value
 
-__all__ = ["set_random_seed", "get_seed", "random_normal", "random_uniform", "truncated_normal"]
+__all__ = ["set_random_seed", "get_seed", "multinomial", "random_normal", "random_shuffle",
+           "random_uniform", "truncated_normal"]
 
 DEFAULT_GRAPH_SEED = 87654321
 _MAXINT32 = 2**31 - 1
@@ -159,3 +160,91 @@ def _mul_add(rnd, std, mean, scope):
     from .math_ops import ADD_V2, MUL
 
     return ADD_V2(MUL(rnd, std, name="mul"), mean, name=scope)
+
+
+# -- RandomShuffle / Multinomial ------------------------------------------------------------------
+
+
+def _shuffle_kernel(rng, value, *, seed, seed2):
+    value = np.asarray(value)
+    if value.ndim == 0:
+        return value.copy()
+    return value[rng.permutation(value.shape[0])]
+
+
+RANDOM_SHUFFLE = register(OpDef(
+    "RandomShuffle", inputs=["value:T"], attrs={"seed": 0, "seed2": 0},
+    kernel=_shuffle_kernel, infer=lambda value, **_: [TensorSpec(value.shape, value.dtype)],
+    grad=NOT_DIFFERENTIABLE, stateful=True, resource="rng",
+    doc="value with its first dimension randomly permuted.",
+))
+
+
+def _multinomial_kernel(rng, logits, num_samples, *, seed, seed2, output_dtype):
+    logits = np.asarray(logits)
+    if logits.ndim != 2:
+        raise InvalidArgumentError(None, None, f"logits should be a matrix, got shape "
+                                   f"{list(logits.shape)}")
+    n = int(num_samples)
+    if n < 0:
+        raise InvalidArgumentError(None, None, f"num_samples should be nonnegative, got {n}")
+    batch, classes = logits.shape
+    if classes == 0 and batch and n:
+        raise InvalidArgumentError(None, None, "num_classes should be positive, got 0")
+    x = logits.astype(np.float64)
+    # Softmax with the max shifted out; -inf logits get probability 0.
+    x = x - np.max(x, axis=1, keepdims=True, initial=-np.inf) if classes else x
+    p = np.exp(x)
+    cdf = np.cumsum(p, axis=1)
+    u = rng.random((batch, n)) * cdf[:, -1:] if classes else np.zeros((batch, n))
+    out = np.empty((batch, n), dtype=output_dtype.as_numpy_dtype)
+    for b in range(batch):
+        out[b] = np.minimum(np.searchsorted(cdf[b], u[b], side="right"), classes - 1)
+    return out
+
+
+def _multinomial_infer(logits, num_samples, *, seed, seed2, output_dtype):
+    if output_dtype.name not in ("int32", "int64"):
+        raise TypeError(f"Value for attr 'output_dtype' of {output_dtype.name} is not in the "
+                        "list of allowed values: int32, int64")
+    if logits.shape.rank not in (None, 2):
+        raise shape_error(f"Shape must be rank 2 but is rank {logits.shape.rank}")
+    if num_samples.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {num_samples.shape.rank}")
+    n = num_samples.value
+    n = None if n is None else int(n)
+    batch = logits.shape[0].value if logits.shape.rank == 2 else None
+    return [TensorSpec([batch, n], output_dtype)]
+
+
+MULTINOMIAL = register(OpDef(
+    "Multinomial", inputs=["logits:T", "num_samples:int32"],
+    attrs={"seed": 0, "seed2": 0, "output_dtype": _dt.int64},
+    kernel=_multinomial_kernel, infer=_multinomial_infer,
+    grad=NOT_DIFFERENTIABLE, stateful=True, resource="rng",
+    doc="num_samples class indices per row, drawn from the softmax of the row's logits.",
+))
+
+
+def random_shuffle(value, seed=None, name=None):
+    """``tf.random_shuffle`` / ``tf.random.shuffle``: value's rows in a random order."""
+    return RANDOM_SHUFFLE(value, name=name or "RandomShuffle", **_seed_attrs(seed))
+
+
+def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None):
+    """TF1's ``tf.multinomial``: ``num_samples`` draws per row of ``logits`` (int64 by
+    default)."""
+    with name_scope(name, "multinomial", [logits]):
+        return _multinomial(logits, num_samples, seed, output_dtype)
+
+
+def categorical(logits, num_samples, dtype=None, seed=None, name=None):
+    """``tf.random.categorical``: ``num_samples`` draws per row of ``logits``."""
+    with name_scope(name, "categorical", [logits]):
+        return _multinomial(logits, num_samples, seed, dtype)
+
+
+def _multinomial(logits, num_samples, seed, output_dtype):
+    logits = convert_to_tensor(logits, name="logits")
+    return MULTINOMIAL(logits, num_samples, output_dtype=_dt.as_dtype(output_dtype or _dt.int64),
+                       **_seed_attrs(seed))

@@ -1,5 +1,5 @@
 """Variable storage (VariableV2) and its in-place updates (Assign, AssignAdd, AssignSub and the
-row-wise Scatter{Update,Add,Sub,Mul,Div,Max,Min}).
+row-wise Scatter{Update,Add,Sub,Mul,Div,Max,Min} and the index-tuple ScatterNd{Update,Add}).
 
 A VariableV2's kernel receives the session's ``Cell`` for it; ref arguments (``Ref(T)``) of the
 update ops are bound to the same Cell by the executor, so updates write the variable's buffer
@@ -17,8 +17,8 @@ from ..tensor_shape import TensorShape
 from ._math_util import _check_dtype
 
 __all__ = ["assign", "assign_add", "assign_sub", "is_variable_initialized", "scatter_add",
-           "scatter_div", "scatter_max", "scatter_min", "scatter_mul", "scatter_sub",
-           "scatter_update"]
+           "scatter_div", "scatter_max", "scatter_min", "scatter_mul", "scatter_nd_add",
+           "scatter_nd_update", "scatter_sub", "scatter_update"]
 
 
 VARIABLE_V2 = register(OpDef(
@@ -212,3 +212,54 @@ scatter_mul = _scatter_fn(SCATTER_MUL, False)
 scatter_div = _scatter_fn(SCATTER_DIV, False)
 scatter_max = _scatter_fn(SCATTER_MAX, False)
 scatter_min = _scatter_fn(SCATTER_MIN, False)
+
+
+# -- ScatterNd{Update,Add}: updates of slices of a variable at index tuples ------------------------
+
+
+def _scatter_nd_infer(ref, indices, updates, *, use_locking):
+    from .tensor_scatter_ops import scatter_nd_infer
+
+    return scatter_nd_infer(ref, indices, updates)
+
+
+def _scatter_nd(name: str, apply):
+    def kernel(cell, indices, updates, *, use_locking):
+        from .tensor_scatter_ops import nd_update_rows
+
+        var = cell.value
+        if var is None:
+            cell.get()  # raises FailedPreconditionError naming the variable
+        rows, n, size, upd = nd_update_rows(name, var.shape, indices, updates)
+        flat = var.reshape(n, size)
+        apply(flat, rows, upd.astype(var.dtype, copy=False))
+        if not np.shares_memory(flat, var):  # reshape copied: write back into the buffer
+            var[...] = flat.reshape(var.shape)
+        return cell.read
+    return kernel
+
+
+def _scatter_nd_op(op_type, apply, locking):
+    return register(OpDef(
+        op_type, inputs=["ref:Ref(T)", "indices:Tindices", "updates:T"],
+        attrs={"use_locking": locking}, kernel=_scatter_nd(op_type, apply),
+        infer=_scatter_nd_infer, grad=NOT_DIFFERENTIABLE, stateful=True,
+    ))
+
+
+SCATTER_ND_UPDATE = _scatter_nd_op("ScatterNdUpdate", _set_rows, True)
+SCATTER_ND_ADD = _scatter_nd_op("ScatterNdAdd", np.add.at, False)
+
+
+def scatter_nd_update(ref, indices, updates, use_locking=True, name=None):
+    """TF1's ``tf.scatter_nd_update``: the slices of the variable ``ref`` at the index tuples
+    ``indices`` set to ``updates``; returns its value after the update."""
+    return SCATTER_ND_UPDATE(ref, indices, updates, use_locking=bool(use_locking),
+                             name=name or "ScatterNdUpdate")
+
+
+def scatter_nd_add(ref, indices, updates, use_locking=False, name=None):
+    """TF1's ``tf.scatter_nd_add``: ``updates`` added to the variable's slices at ``indices``
+    (repeats add up); returns its value after the update."""
+    return SCATTER_ND_ADD(ref, indices, updates, use_locking=bool(use_locking),
+                          name=name or "ScatterNdAdd")

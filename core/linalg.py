@@ -1,0 +1,61 @@
+"""``tf.linalg``: TF1's linear-algebra namespace, bound to the same functions as the root names
+(``tf.linalg.inv`` is ``tf.matrix_inverse``, ``tf.linalg.diag`` is ``tf.matrix_diag``...), plus
+the compositions TF writes in Python: ``trace`` and ``matrix_transpose``/``adjoint``."""
+
+from __future__ import annotations
+
+from .clip_ops import global_norm
+from .composites import einsum, eye, norm, tensordot
+from .graph import convert_to_tensor, name_scope
+from .nn_impl import l2_normalize
+from .ops import array_ops, concat_split_ops, reduction_ops, transform_ops
+from .ops.diag_ops import diag as tensor_diag
+from .ops.diag_ops import matrix_band_part as band_part
+from .ops.diag_ops import matrix_diag as diag
+from .ops.diag_ops import matrix_diag_part as diag_part
+from .ops.diag_ops import matrix_set_diag as set_diag
+from .ops.diag_ops import matrix_diag_part, tensor_diag_part
+from .ops.linalg_ops import cholesky, matmul
+from .ops.linalg_ops import matrix_determinant as det
+from .ops.linalg_ops import matrix_inverse as inv
+from .ops.linalg_ops import matrix_solve as solve
+
+__all__ = [
+    "adjoint", "band_part", "cholesky", "det", "diag", "diag_part", "einsum", "eye",
+    "global_norm", "inv", "l2_normalize", "matmul", "matrix_transpose", "norm", "set_diag",
+    "solve", "tensor_diag", "tensor_diag_part", "tensordot", "trace", "transpose",
+]
+
+
+def trace(x, name=None):
+    """``tf.trace``: the sum of each matrix's main diagonal (MatrixDiagPartV3 then Sum)."""
+    with name_scope(name, "Trace", [x]) as scope:
+        x = convert_to_tensor(x, name="x")
+        return reduction_ops.reduce_sum(matrix_diag_part(x), [-1], name=scope)
+
+
+def matrix_transpose(a, name="matrix_transpose", conjugate=False):
+    """``tf.linalg.matrix_transpose``: the last two dimensions swapped (real dtypes: conjugate
+    changes nothing)."""
+    with name_scope(name, values=[a]):
+        a = convert_to_tensor(a, name="a")
+        rank = a.shape.rank
+        if rank is not None:
+            if rank < 2:
+                raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  "
+                                 f"Received `a` = {a} with shape: {a.shape}")
+            perm = list(range(rank - 2)) + [rank - 1, rank - 2]
+        else:
+            r = array_ops.rank(a)
+            perm = concat_split_ops.concat(
+                [array_ops.range_(r - 2), concat_split_ops.stack([r - 1, r - 2])], 0)
+        return transform_ops.transpose(a, perm)
+
+
+transpose = matrix_transpose
+
+
+def adjoint(matrix, name=None):
+    """``tf.linalg.adjoint``: the conjugate transpose (the transpose for real dtypes)."""
+    with name_scope(name, "adjoint", [matrix]):
+        return matrix_transpose(convert_to_tensor(matrix, name="matrix"), conjugate=True)
