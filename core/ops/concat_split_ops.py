@@ -8,7 +8,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import constant_value, convert_to_tensor, name_scope
-from ..opdef import OpDef, TensorSpec, register, req
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
 from ..tensor_shape import Dimension, TensorShape
 from ._util import const_ints, shape_error
 from .array_ops import _is_tensor, constant, identity, rank, shape
@@ -170,6 +170,49 @@ CONCAT_V2 = register(OpDef(
     infer=_concat_infer,
     grad=_concat_grad,
     sparse_grad=True,  # along axis 0, a sparse gradient is split into sparse pieces
+))
+
+
+# -- ConcatOffset ----------------------------------------------------------------------------------
+def _concat_offset_kernel(concat_dim, shapes):
+    """Where each input of a concatenation starts: 0 everywhere but along ``concat_dim``, the
+    sizes of the inputs before it (TF's concat gradient slices with these)."""
+    shapes = [np.asarray(s) for s in shapes]
+    rank = shapes[0].size
+    dim = int(concat_dim)
+    if not -rank <= dim < rank:
+        raise InvalidArgumentError(None, None, f"Concat dim is out of range: {dim} vs. {rank}")
+    dim %= rank
+    out, start = [], 0
+    for i, s in enumerate(shapes):
+        if s.size != rank:
+            raise InvalidArgumentError(None, None, f"input {i} should contain {rank} elements, "
+                                       f"but got {s.size}")
+        for d in range(rank):
+            if d != dim and s[d] != shapes[0][d]:
+                raise InvalidArgumentError(None, None, f"All dimensions except {dim} must "
+                                           f"match. Input {i} has shape [{' '.join(map(str, s))}]"
+                                           f" and doesn't match input 0 with shape "
+                                           f"[{' '.join(map(str, shapes[0]))}].")
+        offset = np.zeros(rank, s.dtype)
+        offset[dim] = start
+        out.append(offset)
+        start += int(s[dim])
+    return tuple(out)
+
+
+def _concat_offset_infer(concat_dim, shapes):
+    if len(shapes) < 2:
+        raise shape_error(f"ConcatOffset needs at least 2 shapes, got {len(shapes)}")
+    return [TensorSpec(s.shape, s.dtype) for s in shapes]
+
+
+CONCAT_OFFSET = register(OpDef(
+    "ConcatOffset", inputs=["concat_dim:int32", "shape:N*shape_type=int32"],
+    kernel=_concat_offset_kernel,
+    infer=_concat_offset_infer,
+    grad=NOT_DIFFERENTIABLE,
+    doc="each input's start offset in a concatenation along concat_dim (TF's concat gradient)",
 ))
 
 

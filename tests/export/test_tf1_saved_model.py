@@ -192,13 +192,20 @@ def test_tensorflow_resource_variables_and_resource_gather(caplog):
     with tf.Session(graph=model.graph) as s:
         got = s.run(sig.outputs["y"].name, {sig.inputs[a].name: v for a, v in inputs.items()})
     np.testing.assert_allclose(got, want, rtol=1e-6)
-    # loader.load keeps everything that still runs: the training step, the saver and the
-    # local counter (not in the checkpoint) go; ConcatOffset (concat's gradient, an op minitf
-    # lacks) goes with a warning, as the signature does not need it.
-    with caplog.at_level("WARNING", logger="minitf.export"):
-        _, out = _predict(DATA / "resource_variables_savedmodel", feeds=inputs, scope="m")
-    np.testing.assert_allclose(out["y"], want, rtol=1e-6)
-    assert "ConcatOffset" in caplog.text and "SaveV2" not in caplog.text
+    # loader.load keeps everything that still runs (the gradients too); the training step, the
+    # saver and the local counter (not in the checkpoint) go, quietly.
+    graph = tf.Graph()
+    with caplog.at_level("WARNING", logger="minitf.export"), tf.Session(graph=graph) as sess:
+        tf.saved_model.loader.load(sess, ["serve"], str(DATA / "resource_variables_savedmodel"),
+                                   import_scope="m")
+        np.testing.assert_allclose(sess.run("m/y:0", {"m/ids:0": inputs["ids"],
+                                                      "m/x:0": inputs["x"]}), want, rtol=1e-6)
+    types = {op.type for op in graph.get_operations()}
+    assert {"ConcatOffset", "Tile", "MatMul"} <= types
+    assert not types & {"SaveV2", "RestoreV2", "ResourceApplyGradientDescent",
+                        "AssignAddVariableOp", "VarIsInitializedOp"}
+    assert "m/counter" not in {op.name for op in graph.get_operations()}
+    assert not caplog.text
 
 
 def _copy(name, tmp_path):
@@ -246,6 +253,27 @@ def test_unfrozen_saved_model_errors(tmp_path):
         export.load_saved_model(m)
     with pytest.raises(UnimplementedError, match="signature 'serving_default' tensor 'y'"):
         tf.saved_model.load(tf.Session(graph=tf.Graph()), ["serve"], str(m))
+
+
+def test_loader_leaves_out_ops_minitf_lacks_unless_a_signature_needs_them(tmp_path, caplog):
+    m = _copy("linear_variables_savedmodel", tmp_path)
+    sm = saved_model_pb2.SavedModel.FromString((m / "saved_model.pb").read_bytes())
+    gd = sm.meta_graphs[0].graph_def
+    gd.node.add(name="audit", op="SomeCustomOp", input=["y"])
+    gd.node.add(name="after_audit", op="Identity", input=["audit"]).attr["T"].type = 1
+    (m / "saved_model.pb").write_bytes(sm.SerializeToString())
+    feed = np.array([[1.0, 1.0]], np.float32)
+    with caplog.at_level("WARNING", logger="minitf.export"):
+        _, out = _predict(m, feeds={"x": feed})
+    np.testing.assert_array_equal(out["y"], feed @ W)
+    assert "left out the nodes using ops minitf does not support (SomeCustomOp)" in caplog.text
+    sm.meta_graphs[0].signature_def["serving_default"].outputs["y"].name = "after_audit:0"
+    (m / "saved_model.pb").write_bytes(sm.SerializeToString())
+    with pytest.raises(UnimplementedError, match="needs op type 'SomeCustomOp' \\(node 'audit'\\)"):
+        tf.saved_model.load(tf.Session(graph=tf.Graph()), ["serve"], str(m))
+    # The model loader freezes what the signatures need only, so it reports the op itself.
+    with pytest.raises(UnimplementedError, match="SomeCustomOp"):
+        export.load_saved_model(m)
 
 
 # -- minitf -> TensorFlow -----------------------------------------------------------------------

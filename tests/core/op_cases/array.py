@@ -1,6 +1,6 @@
 """Cases for the shape-manipulation ops: Size, Rank, ExpandDims, Squeeze, Transpose,
-InvertPermutation, ConcatV2, Pack, Unpack, Split, SplitV, Tile, Range, OneHot, Pad, PadV2,
-MirrorPad and MirrorPadGrad."""
+InvertPermutation, ConcatOffset, ConcatV2, Pack, Unpack, Split, SplitV, Tile, Range, OneHot, Pad,
+PadV2, MirrorPad and MirrorPadGrad."""
 
 import numpy as np
 
@@ -159,6 +159,12 @@ CASES = [
          id="InvertPermutation-int64"),
     Case("InvertPermutation", [np.zeros(0, np.int32)], ref=_invert_ref,
          id="InvertPermutation-empty"),
+    # ConcatOffset (hand-computed: each input starts after the sizes before it along dim)
+    Case("ConcatOffset", [ci(1), [np.array([2, 3, 5], np.int32), np.array([2, 4, 5], np.int32)]],
+         ref=lambda d, s: (np.array([0, 0, 0], np.int32), np.array([0, 3, 0], np.int32))),
+    Case("ConcatOffset", [ci(-1), [np.array([1, 2]), np.array([1, 5]), np.array([1, 1])]],
+         ref=lambda d, s: (np.array([0, 0]), np.array([0, 2]), np.array([0, 7])),
+         id="ConcatOffset-three-neg-int64"),
     # ConcatV2
     Case("ConcatV2", [[f32(2, 3), f32(4, 3)], ci(0)],
          ref=lambda v, a: np.concatenate(v, axis=0)),
