@@ -46,6 +46,7 @@ from .ops.math_ops import *
 from .ops.pad_ops import *
 from .ops.random_ops import *
 from .ops.reduction_ops import *
+from .ops.script_ops import *
 from .ops.segment_prod_ops import *
 from .ops.slicing_ops import *
 from .ops.special_ops import *

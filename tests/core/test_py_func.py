@@ -1,0 +1,90 @@
+"""tf.py_func / tf.numpy_function: a Python function as an op, with TF's output checks and
+error codes."""
+
+import gc
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf.errors import (InvalidArgumentError, NotFoundError, OutOfRangeError,
+                           UnimplementedError, UnknownError)
+
+
+def test_py_func_outputs_and_dtypes():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None])
+        calls = []
+
+        def stats(v, k):
+            calls.append((v.copy(), k))
+            return np.float32(v.sum()), (v * k).astype(np.float32), np.int64(v.size)
+
+        total, scaled, size = tf.py_func(stats, [x, tf.constant(3.0, tf.float32)],
+                                         [tf.float32, tf.float32, tf.int64])
+        one = tf.py_func(lambda v: v[::-1].copy(), [x], tf.float32)  # a dtype: one tensor
+        words = tf.numpy_function(lambda n: np.array([b"a" * int(n), "b"], object),
+                                  [tf.constant(2)], tf.string)
+        nothing = tf.py_func(lambda: None, [], [])
+        assert nothing == [] and isinstance(one, tf.Tensor)
+        assert total.op.type == "PyFunc" and total.shape.rank is None
+        assert total.op.get_attr("Tout") == [tf.float32, tf.float32, tf.int64]
+        with tf.Session() as sess:
+            got = sess.run([total, scaled, size, one, words],
+                           {x: np.array([1.0, 2.0, 4.0], np.float32)})
+        assert got[0] == 7.0 and got[2] == 3
+        np.testing.assert_array_equal(got[1], [3.0, 6.0, 12.0])
+        np.testing.assert_array_equal(got[3], [4.0, 2.0, 1.0])
+        assert list(got[4]) == [b"aa", b"b"]
+        assert len(calls) == 1 and calls[0][1] == 3.0  # fetched three times, run once
+
+
+def test_stateless_py_func_still_runs_every_time():
+    with tf.Graph().as_default():
+        count = []
+        t = tf.py_func(lambda: np.int32(len(count.append(1) or count)), [], tf.int32,
+                       stateful=False)
+        assert t.op.type == "PyFuncStateless"
+        with tf.Session() as sess:
+            assert [sess.run(t) for _ in range(3)] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("func, tout, error, message", [
+    (lambda: 1.5, tf.float32, InvalidArgumentError,  # TF does not convert a Python float
+     "0-th value returned by pyfunc_[0-9]+ is float64, but expects float32"),
+    (lambda: (np.float32(1), np.float32(2)), [tf.float32], InvalidArgumentError,
+     "returns 2 values, but expects to see 1 values"),
+    (lambda: 3, tf.string, InvalidArgumentError, "is int, but expects string"),
+    (lambda: int("x"), tf.int32, InvalidArgumentError, "ValueError: invalid literal"),
+    (lambda: next(iter([])), tf.int32, OutOfRangeError, "StopIteration"),
+    (lambda: {}["k"], tf.int32, UnknownError, "KeyError: 'k'"),
+    (lambda: (_ for _ in ()).throw(NotImplementedError("later")), tf.int32,
+     UnimplementedError, "NotImplementedError: later"),
+])
+def test_errors_carry_tf_codes(func, tout, error, message):
+    with tf.Graph().as_default():
+        t = tf.py_func(func, [], tout)
+        with tf.Session() as sess, pytest.raises(error, match=message):
+            sess.run(t)
+
+
+def _graph_def_of_a_py_func():
+    graph = tf.Graph()
+    with graph.as_default():
+        t = tf.py_func(lambda: np.int32(5), [], tf.int32)
+        with tf.Session() as sess:
+            assert sess.run(t) == 5
+    return graph.as_graph_def(), t.op.get_attr("token")
+
+
+def test_function_lives_with_its_graph():
+    gd, token = _graph_def_of_a_py_func()
+    assert [n.op for n in gd.node] == ["PyFunc"]
+    gc.collect()  # the graph is gone, and with it the only reference to the function
+    with tf.Graph().as_default():  # the GraphDef in another graph: its function is gone
+        tf.import_graph_def(gd, name="")
+        with tf.Session() as sess, pytest.raises(NotFoundError,
+                                                 match=f"callback {token} is not found"):
+            sess.run("PyFunc:0")
+    with pytest.raises(TypeError, match="func must be callable"):
+        tf.py_func(3, [], tf.int32)
