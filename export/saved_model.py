@@ -315,9 +315,11 @@ def meta_graph_index(sm, tags, file) -> int:
     return mi
 
 
-def _checkpoint_values(path, file, gd) -> dict:
-    """The variable values of a SavedModel: TensorFlow's checkpoint ``variables/variables``."""
-    from minitf.train.tensor_bundle import read_bundle
+def _checkpoint_values(path, file, gd):
+    """The variable values of a SavedModel, TensorFlow's checkpoint ``variables/variables``:
+    a mapping that reads (and checks) a tensor when it is looked up, so freezing reads only the
+    variables the signatures need (not, say, the optimizer's slots)."""
+    from minitf.train.saver import load_checkpoint_arrays
 
     directory = path if os.path.isdir(path) else os.path.dirname(file)
     prefix = os.path.join(directory, "variables", "variables")
@@ -326,7 +328,7 @@ def _checkpoint_values(path, file, gd) -> dict:
         raise NotFoundError(None, None, f"{file}: the graph has variables "
                             f"({', '.join(names[:3])}{'...' if len(names) > 3 else ''}) but "
                             f"there is no checkpoint {prefix}.index holding their values")
-    return read_bundle(prefix)
+    return load_checkpoint_arrays(prefix)
 
 
 def _read_info(graph, ti, file, what) -> TensorInfo:

@@ -408,6 +408,9 @@ class _LazyTensors(Mapping):
             self._cache[name] = self._reader.read(name)
         return self._cache[name]
 
+    def __contains__(self, name):  # without reading the tensor (Mapping's would)
+        return name in self._reader.entries
+
     def __iter__(self):
         return iter(self._reader.entries)
 

@@ -297,3 +297,27 @@ def test_tensorflow_loads_what_the_builder_writes(tmp_path):
     for cid, (ok, values, info) in run_tensorflow(cases, tmp_path).items():
         assert ok, f"{cid}: {info}"
         np.testing.assert_allclose(values["y"], feed @ W + 0.5, err_msg=cid)
+
+
+def test_only_the_variables_the_signatures_need_are_read(tmp_path):
+    """An optimizer's slots, say, are never read: here a damaged extra tensor does not stop the
+    load, while damage to a needed one is reported."""
+    from minitf.train.tensor_bundle import data_filename, read_index, write_bundle
+
+    m = _copy("linear_variables_savedmodel", tmp_path)
+    prefix = str(m / "variables" / "variables")
+    write_bundle(prefix, {"w": W, "w/Adam": np.full((2, 1), 7.0, np.float32)})
+    entry = read_index(prefix)[1]["w/Adam"]
+    data = bytearray(Path(data_filename(prefix, 0, 1)).read_bytes())
+    data[entry.offset] ^= 0xFF
+    Path(data_filename(prefix, 0, 1)).write_bytes(bytes(data))
+    feed = np.array([[1.0, -1.0]], np.float32)
+    with tf.Session(graph=export.load_saved_model(m).graph) as s:
+        np.testing.assert_array_equal(s.run("y:0", {"x:0": feed}), feed @ W)
+    _, out = _predict(m, feeds={"x": feed})
+    np.testing.assert_array_equal(out["y"], feed @ W)
+    entry = read_index(prefix)[1]["w"]
+    data[entry.offset] ^= 0xFF
+    Path(data_filename(prefix, 0, 1)).write_bytes(bytes(data))
+    with pytest.raises(DataLossError, match="Checksum does not match for tensor 'w' in"):
+        export.load_saved_model(m)
