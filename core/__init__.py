@@ -4,9 +4,9 @@ Op wrappers come from ``core/ops/*`` (each module's ``__all__``); tf.nn, tf.math
 tf.losses, tf.summary are submodules.
 """
 
-from . import (compat, debugging, dtypes, errors, flags, gfile, graph_util, initializers,
-               layers, linalg, losses, math, metrics, nn, random, saved_model, summary,
-               train)
+from . import (compat, data, debugging, dtypes, errors, flags, gfile, graph_util,
+               initializers, layers, linalg, losses, math, metrics, nn, random, saved_model,
+               summary, train)
 from .math import log_sigmoid
 from .linalg import matrix_transpose, trace
 from . import tf_logging as logging

@@ -1,0 +1,709 @@
+"""``tf.data.Dataset`` as TF1 graph-mode code uses it: sources, transformations and iterators.
+
+A Dataset is a Python object describing the pipeline; nothing runs when it is built except
+the tracing of its functions (core/data/function.py) and the static checks TF makes then. Each
+dataset knows its element structure (a nest of TensorSpecs), the user-graph tensors it captures
+(its own and its inputs') and how to produce elements: ``_elements(ctx)`` is a Python
+generator of flat tuples of numpy arrays. An iterator op (core/ops/iterator_ops.py) calls
+``_start`` with the captured tensors' values when its initializer runs; ``ctx`` holds those
+values and the state of one iterator instance (shuffle generators, cached elements, the Plans
+of stateful functions).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import InvalidArgumentError
+from ..graph import Tensor, constant_value
+from ..opdef import TensorSpec
+from ..ops.random_ops import get_seed
+from ..tensor_shape import TensorShape
+from . import structure as st
+from .function import Function
+
+AUTOTUNE = -1
+
+_END = object()
+
+
+class Context:
+    """One iterator instance: captured values (by tensor) and per-dataset state."""
+
+    def __init__(self, captured: dict, root: Context | None = None):
+        self.captured = captured
+        self.root = root or self
+        self.runners = {} if root is None else root.runners
+        self._states: dict = {}
+
+    def value(self, x):
+        return self.captured[x] if isinstance(x, Tensor) else x
+
+    def int_value(self, x) -> int:
+        return int(np.asarray(self.value(x)))
+
+    def state(self, dataset) -> dict:
+        return self._states.setdefault(id(dataset), {})
+
+    def child(self, captured: dict) -> Context:
+        """A context for a dataset made per element (flat_map): its own state, the root's
+        Plans."""
+        return Context(captured, self.root)
+
+    def run(self, fn: Function, element) -> list:
+        return fn.runner(self.runners)(list(element))
+
+
+class Dataset:
+    """A pipeline of elements: ``Dataset.from_tensor_slices(x).map(f).batch(32)``."""
+
+    def __init__(self, structure, inputs=(), captures=()):
+        self._structure = structure
+        self._inputs = tuple(inputs)
+        self._own_captures = tuple(captures)
+
+    # -- what subclasses define ------------------------------------------------------------------
+    def _elements(self, ctx: Context):
+        raise NotImplementedError
+
+    # -- structure -------------------------------------------------------------------------------
+    @property
+    def output_types(self):
+        return st.map_structure(lambda s: s.dtype, self._structure)
+
+    @property
+    def output_shapes(self):
+        return st.map_structure(lambda s: s.shape, self._structure)
+
+    @property
+    def output_classes(self):
+        return st.map_structure(lambda s: Tensor, self._structure)
+
+    @property
+    def element_spec(self):
+        return self._structure
+
+    def _specs(self) -> list:
+        return st.flatten(self._structure)
+
+    def _captures(self) -> list:
+        """The user-graph tensors the pipeline reads, each once (its iterator's inputs)."""
+        out = dict.fromkeys(self._own_captures)
+        for d in self._inputs:
+            out.update(dict.fromkeys(d._captures()))
+        return list(out)
+
+    def _start(self, captured_values):
+        """A fresh run of the pipeline, from the captured tensors' values (in _captures'
+        order), as an iterator of flat element tuples."""
+        values = dict(zip(self._captures(), captured_values))
+        return self._elements(Context(values))
+
+    def __iter__(self):
+        raise RuntimeError("__iter__() is only supported when eager execution is enabled; in "
+                           "graph mode make an iterator (dataset.make_one_shot_iterator() or "
+                           "make_initializable_iterator()) and run its get_next()")
+
+    def __repr__(self):
+        return f"<{type(self).__name__} shapes: {self.output_shapes}, types: {self.output_types}>"
+
+    # -- sources ---------------------------------------------------------------------------------
+    @staticmethod
+    def from_tensor_slices(tensors) -> Dataset:
+        return _TensorSlices(tensors)
+
+    @staticmethod
+    def from_tensors(tensors) -> Dataset:
+        return _Tensors(tensors)
+
+    @staticmethod
+    def range(*args, output_type=_dt.int64) -> Dataset:  # noqa: A003 - TF's name
+        return _Range(args, output_type)
+
+    @staticmethod
+    def zip(datasets) -> Dataset:  # noqa: A003 - TF's name
+        return _Zip(datasets)
+
+    @staticmethod
+    def from_generator(generator, output_types, output_shapes=None, args=None) -> Dataset:
+        return _Generator(generator, output_types, output_shapes, args)
+
+    # -- transformations -------------------------------------------------------------------------
+    def map(self, map_func, num_parallel_calls=None, deterministic=None) -> Dataset:  # noqa: A003
+        return _Map(self, map_func)
+
+    def filter(self, predicate) -> Dataset:  # noqa: A003 - TF's name
+        return _Filter(self, predicate)
+
+    def flat_map(self, map_func) -> Dataset:
+        return _Interleave(self, map_func, 1, 1, "Dataset.flat_map()")
+
+    def interleave(self, map_func, cycle_length=None, block_length=None,
+                   num_parallel_calls=None, deterministic=None) -> Dataset:
+        if cycle_length is None or cycle_length == AUTOTUNE:
+            cycle_length = os.cpu_count() or 1  # TF's default: the machine's parallelism
+        return _Interleave(self, map_func, _positive(cycle_length, "cycle_length"),
+                           _positive(1 if block_length is None else block_length,
+                                     "block_length"), "Dataset.interleave()")
+
+    def batch(self, batch_size, drop_remainder=False) -> Dataset:
+        return _Batch(self, batch_size, drop_remainder)
+
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
+                     drop_remainder=False) -> Dataset:
+        return _PaddedBatch(self, batch_size, padded_shapes, padding_values, drop_remainder)
+
+    def unbatch(self) -> Dataset:
+        return _Unbatch(self)
+
+    def repeat(self, count=None) -> Dataset:
+        return _Repeat(self, count)
+
+    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True) -> Dataset:
+        return _Shuffle(self, buffer_size, seed, reshuffle_each_iteration)
+
+    def take(self, count) -> Dataset:
+        return _Take(self, count)
+
+    def skip(self, count) -> Dataset:
+        return _Skip(self, count)
+
+    def prefetch(self, buffer_size) -> Dataset:
+        return self  # elements are made when asked for: nothing to overlap in one thread
+
+    def cache(self, filename="") -> Dataset:
+        return _Cache(self)
+
+    def concatenate(self, dataset) -> Dataset:
+        return _Concatenate(self, dataset)
+
+    def enumerate(self, start=0) -> Dataset:  # noqa: A003 - TF's name
+        return Dataset.zip((Dataset.range(start, np.iinfo(np.int64).max), self))
+
+    def apply(self, transformation_func) -> Dataset:
+        out = transformation_func(self)
+        if not isinstance(out, Dataset):
+            raise TypeError(f"Dataset.apply(): the transformation must return a Dataset, got "
+                            f"{type(out).__name__}")
+        return out
+
+    # -- iterators -------------------------------------------------------------------------------
+    def make_one_shot_iterator(self):
+        from .iterators import make_one_shot_iterator
+
+        return make_one_shot_iterator(self)
+
+    def make_initializable_iterator(self, shared_name=None):
+        from .iterators import make_initializable_iterator
+
+        return make_initializable_iterator(self, shared_name)
+
+
+# -- argument checks ------------------------------------------------------------------------------
+def _positive(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _count_arg(value, name: str, minimum: int):
+    """An int (>= minimum) or a scalar integer tensor (captured, checked when it runs)."""
+    if isinstance(value, Tensor):
+        if not value.dtype.is_integer or value.shape.rank not in (None, 0):
+            raise ValueError(f"{name} must be a scalar integer, got {value!r}")
+        known = constant_value(value)
+        if known is None:
+            return value
+        value = known
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) and \
+            not (isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu"):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _captured(values) -> list:
+    return [v for v in values if isinstance(v, Tensor)]
+
+
+# -- sources --------------------------------------------------------------------------------------
+class _Tensors(Dataset):
+    def __init__(self, tensors):
+        self._value = st.normalize(tensors, "Dataset.from_tensors()")
+        leaves = st.flatten(self._value)
+        super().__init__(st.map_structure(st.spec_of, self._value), (), _captured(leaves))
+
+    def _elements(self, ctx):
+        yield tuple(_frozen(ctx.value(x)) for x in st.flatten(self._value))
+
+
+class _TensorSlices(Dataset):
+    def __init__(self, tensors):
+        value = st.normalize(tensors, "Dataset.from_tensor_slices()")
+        leaves = st.flatten(value)
+        specs = [st.spec_of(x) for x in leaves]
+        first = None
+        for leaf, spec in zip(leaves, specs):
+            if spec.shape.rank == 0:
+                raise ValueError(f"Dataset.from_tensor_slices(): component {_name(leaf)} is a "
+                                 "scalar; slicing needs every component to have rank >= 1")
+            n = spec.shape[0].value if spec.shape.rank is not None else None
+            if n is not None:
+                if first is not None and n != first[0]:
+                    raise ValueError(
+                        f"Dataset.from_tensor_slices(): all components must have the same size "
+                        f"in their first dimension, but {_name(first[1])} has {first[0]} and "
+                        f"{_name(leaf)} has {n}")
+                first = first or (n, leaf)
+        self._leaves = leaves
+        super().__init__(st.pack(value, [st.unbatched(s, "Dataset.from_tensor_slices()")
+                                         for s in specs]), (), _captured(leaves))
+
+    def _elements(self, ctx):
+        arrays = [_frozen(ctx.value(x)) for x in self._leaves]
+        sizes = {len(a) for a in arrays}
+        if len(sizes) > 1:
+            raise InvalidArgumentError(
+                None, None, "Dataset.from_tensor_slices(): all components must have the same "
+                f"size in their first dimension, got sizes {[len(a) for a in arrays]}")
+        for i in range(sizes.pop() if sizes else 0):
+            yield tuple(a[i, ...] for a in arrays)
+
+
+def _frozen(a) -> np.ndarray:
+    """A read-only view: the elements slice the user's arrays (and feeds), and the executor
+    copies read-only values it hands out, so a fetched element never aliases them."""
+    a = np.asarray(a).view()
+    a.flags.writeable = False
+    return a
+
+
+def _name(leaf) -> str:
+    return leaf.name if isinstance(leaf, Tensor) else f"of shape {tuple(leaf.shape)}"
+
+
+class _Range(Dataset):
+    def __init__(self, args, output_type):
+        if not 1 <= len(args) <= 3:
+            raise ValueError(f"Dataset.range() takes 1 to 3 arguments (start, stop, step), got "
+                             f"{len(args)}")
+        values = [int(np.asarray(a)) if not isinstance(a, Tensor) else a for a in args]
+        start, stop, step = (0, values[0], 1) if len(values) == 1 else \
+            (*values, 1) if len(values) == 2 else values
+        if isinstance(step, int) and step == 0:
+            raise ValueError("Dataset.range(): step must not be 0")
+        self._args = (start, stop, step)
+        self._dtype = _dt.as_dtype(output_type)
+        super().__init__(TensorSpec(TensorShape([]), self._dtype), (), _captured(values))
+
+    def _elements(self, ctx):
+        start, stop, step = (ctx.int_value(x) for x in self._args)
+        if step == 0:
+            raise InvalidArgumentError(None, None, "Dataset.range(): step must not be 0")
+        np_type = self._dtype.as_numpy_dtype
+        for v in range(start, stop, step):
+            yield (np.asarray(v, dtype=np_type),)
+
+
+class _Zip(Dataset):
+    def __init__(self, datasets):
+        if isinstance(datasets, list):
+            datasets = tuple(datasets)
+        if not st.is_nest(datasets) and not isinstance(datasets, Dataset):
+            raise TypeError(f"Dataset.zip(): expected a tuple or dict of datasets, got "
+                            f"{type(datasets).__name__}")
+        self._datasets = st.flatten(datasets)
+        for d in self._datasets:
+            if not isinstance(d, Dataset):
+                raise TypeError(f"Dataset.zip(): every item must be a Dataset, got "
+                                f"{type(d).__name__}")
+        super().__init__(st.map_structure(lambda d: d._structure, datasets), self._datasets)
+
+    def _elements(self, ctx):
+        its = [d._elements(ctx) for d in self._datasets]
+        while True:
+            parts = [next(it, _END) for it in its]
+            if any(p is _END for p in parts):
+                return
+            yield tuple(x for p in parts for x in p)
+
+
+class _Generator(Dataset):
+    def __init__(self, generator, output_types, output_shapes, args):
+        if not callable(generator):
+            raise TypeError(f"Dataset.from_generator(): `generator` must be callable, got "
+                            f"{generator!r}")
+        types = _tuples(output_types)
+        type_leaves = [_dt.as_dtype(t) for t in st.flatten(types)]
+        if output_shapes is None:
+            shapes = [TensorShape(None)] * len(type_leaves)
+        else:
+            shapes = [st.shape_arg(s, "Dataset.from_generator()") for s in st.flatten_up_to(
+                types, output_shapes, "output_shapes")]
+        self._generator = generator
+        self._args = [st.normalize(a, "Dataset.from_generator() args") for a in (args or ())]
+        super().__init__(st.pack(types, [TensorSpec(s, t) for s, t in zip(shapes, type_leaves)]),
+                         (), _captured(self._args))
+
+    def _elements(self, ctx):
+        args = [ctx.value(a) for a in self._args]
+        specs = self._specs()
+        for value in self._generator(*args):
+            try:
+                leaves = st.flatten_up_to(self._structure, value, "element")
+            except ValueError:
+                raise InvalidArgumentError(
+                    None, None, "`generator` yielded an element that did not match the expected "
+                    f"structure. The expected structure was {st.describe(self._structure)}, "
+                    f"but the yielded element was {value!r}.") from None
+            yield tuple(_generated(v, s) for v, s in zip(leaves, specs))
+
+
+def _tuples(value):
+    """output_types: a nest of dtypes, lists taken as tuples."""
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    if isinstance(value, list) or (isinstance(value, tuple) and not hasattr(value, "_fields")):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def _generated(value, spec: TensorSpec) -> np.ndarray:
+    from ..graph import to_numpy
+
+    try:
+        arr = to_numpy(value, spec.dtype)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(
+            None, None, "`generator` yielded an element that could not be converted to the "
+            f"expected type. The expected type was {spec.dtype.name}, but the yielded element "
+            f"was {value!r}.") from None
+    if not spec.shape.is_compatible_with(TensorShape(arr.shape)):
+        raise InvalidArgumentError(
+            None, None, f"`generator` yielded an element of shape {arr.shape} where an element "
+            f"of shape {tuple(spec.shape.as_list())} was expected.")
+    return arr
+
+
+# -- element-wise transformations ----------------------------------------------------------------
+class _Map(Dataset):
+    def __init__(self, dataset, fn):
+        self._fn = Function(fn, dataset._structure, "Dataset.map()")
+        out = self._fn.output_structure()
+        self._fn.finalize()
+        super().__init__(st.map_structure(st.spec_of, out), (dataset,))
+
+    def _elements(self, ctx):
+        run = self._fn.runner(ctx.runners)
+        for element in self._inputs[0]._elements(ctx):
+            yield tuple(run(list(element)))
+
+
+class _Filter(Dataset):
+    def __init__(self, dataset, predicate):
+        self._fn = Function(predicate, dataset._structure, "Dataset.filter()")
+        out = self._fn.output_structure()
+        if st.is_nest(out) or out.dtype != _dt.bool or \
+                not out.shape.is_compatible_with(TensorShape([])):
+            got = st.describe(st.map_structure(st.spec_of, out))
+            raise ValueError(f"Dataset.filter(): `predicate` must return a scalar tf.bool tensor, "
+                             f"but it returned {got}")
+        self._fn.finalize()
+        super().__init__(dataset._structure, (dataset,))
+
+    def _elements(self, ctx):
+        run = self._fn.runner(ctx.runners)
+        for element in self._inputs[0]._elements(ctx):
+            keep = run(list(element))[0]
+            if np.ndim(keep) != 0:
+                raise InvalidArgumentError(None, None, "Dataset.filter(): `predicate` must "
+                                           f"return a scalar, got shape {np.shape(keep)}")
+            if keep:
+                yield element
+
+
+class _Interleave(Dataset):
+    """flat_map (cycle 1, block 1) and interleave: each input element makes a dataset."""
+
+    def __init__(self, dataset, fn, cycle_length, block_length, what):
+        self._fn = Function(fn, dataset._structure, what)
+        inner = self._fn.returned
+        if not isinstance(inner, Dataset):
+            raise TypeError(f"{what}: the function must return a Dataset, got "
+                            f"{type(inner).__name__}")
+        self._fn.set_outputs(inner._captures())
+        self._fn.finalize()
+        self._inner, self._cycle, self._block = inner, cycle_length, block_length
+        super().__init__(inner._structure, (dataset,))
+
+    def _open(self, ctx, element):
+        run = self._fn.runner(ctx.runners)
+        values = run(list(element))
+        return self._inner._elements(ctx.child(dict(zip(self._fn.outputs, values))))
+
+    def _elements(self, ctx):
+        inputs = self._inputs[0]._elements(ctx)
+        slots = [None] * self._cycle  # the open inner iterators, one per cycle position
+        index = block = n_open = 0
+        end_of_input = False
+        while not end_of_input or n_open:
+            it = slots[index]
+            if it is not None:
+                element = next(it, _END)
+                if element is not _END:
+                    yield element
+                    block += 1
+                    if block == self._block:
+                        index, block = (index + 1) % self._cycle, 0
+                    continue
+                slots[index] = None  # this one is done: move on along the cycle
+                n_open -= 1
+                index, block = (index + 1) % self._cycle, 0
+            elif not end_of_input:
+                element = next(inputs, _END)
+                if element is _END:
+                    end_of_input = True
+                else:
+                    slots[index] = self._open(ctx, element)
+                    n_open += 1
+            else:
+                index, block = (index + 1) % self._cycle, 0
+
+
+# -- batching -------------------------------------------------------------------------------------
+class _Batch(Dataset):
+    def __init__(self, dataset, batch_size, drop_remainder):
+        self._size = _count_arg(batch_size, "batch_size", 1)
+        self._drop = bool(drop_remainder)
+        dim = self._size if self._drop and isinstance(self._size, int) else None
+        super().__init__(st.map_structure(lambda s: st.batched(s, dim), dataset._structure),
+                         (dataset,), _captured([self._size]))
+
+    def _groups(self, ctx):
+        size = ctx.int_value(self._size)
+        if size <= 0:
+            raise InvalidArgumentError(None, None, f"batch_size must be greater than zero, got "
+                                       f"{size}")
+        it = self._inputs[0]._elements(ctx)
+        while True:
+            group = list(itertools.islice(it, size))
+            if not group or (self._drop and len(group) < size):
+                return
+            yield group
+
+    def _elements(self, ctx):
+        for group in self._groups(ctx):
+            yield tuple(_stack([e[k] for e in group], k) for k in range(len(group[0])))
+
+
+def _stack(values, component) -> np.ndarray:
+    first = np.shape(values[0])
+    for j, v in enumerate(values):
+        if np.shape(v) != first:
+            raise InvalidArgumentError(
+                None, None, f"Cannot batch tensors with different shapes in component "
+                f"{component}. First element had shape {list(first)} and element {j} had shape "
+                f"{list(np.shape(v))}.")
+    return np.stack(values)
+
+
+class _PaddedBatch(_Batch):
+    def __init__(self, dataset, batch_size, padded_shapes, padding_values, drop_remainder):
+        specs = dataset._specs()
+        if padded_shapes is None:
+            for s in specs:
+                if s.shape.rank is None:
+                    raise ValueError("Dataset.padded_batch(): padded_shapes is needed for a "
+                                     "component of unknown rank")
+            shapes = [s.shape for s in specs]
+        else:
+            shapes = [st.shape_arg(s, "Dataset.padded_batch()") for s in st.flatten_up_to(
+                dataset._structure, padded_shapes, "padded_shapes")]
+        for s, p in zip(specs, shapes):
+            if p.rank is None:
+                raise ValueError(f"Dataset.padded_batch(): padded shape {p} must have a known "
+                                 "rank")
+            if not p.is_compatible_with(s.shape) and not (
+                    s.shape.rank == p.rank and all(a is None or b is None or a <= b for a, b in
+                                                   zip(s.shape.as_list(), p.as_list()))):
+                raise ValueError(f"Dataset.padded_batch(): the padded shape {p} is not "
+                                 f"compatible with the component shape {s.shape}")
+        if padding_values is None:
+            pads = [b"" if s.dtype is _dt.string else 0 for s in specs]
+        else:
+            pads = st.flatten_up_to(dataset._structure, padding_values, "padding_values")
+        self._pad_shapes = shapes
+        self._pads = [st.as_component(v, s) for v, s in zip(pads, specs)]
+        for v in self._pads:
+            if v.ndim:
+                raise ValueError(f"Dataset.padded_batch(): padding values must be scalars, got "
+                                 f"{v!r}")
+        super().__init__(dataset, batch_size, drop_remainder)
+        dim = self._size if self._drop and isinstance(self._size, int) else None
+        self._structure = st.pack(dataset._structure, [
+            TensorSpec(TensorShape([dim]).concatenate(p), s.dtype) for p, s in zip(shapes, specs)])
+
+    def _elements(self, ctx):
+        for group in self._groups(ctx):
+            yield tuple(self._pad(k, [e[k] for e in group]) for k in range(len(group[0])))
+
+    def _pad(self, k, values) -> np.ndarray:
+        target = self._pad_shapes[k].as_list()
+        for v in values:
+            if np.ndim(v) != len(target):
+                raise InvalidArgumentError(
+                    None, None, f"Dataset.padded_batch(): component {k} has rank {np.ndim(v)}, "
+                    f"its padded shape {target} has rank {len(target)}")
+        dims = []
+        for d, want in enumerate(target):
+            longest = max(np.shape(v)[d] for v in values)
+            if want is not None and longest > want:
+                raise InvalidArgumentError(
+                    None, None, f"Attempted to pad to a smaller size than the input element: "
+                    f"component {k} has size {longest} in dimension {d}, padded shape {target}")
+            dims.append(longest if want is None else want)
+        out = np.full([len(values), *dims], self._pads[k], dtype=self._pads[k].dtype)
+        for i, v in enumerate(values):
+            out[(i, *(slice(0, n) for n in np.shape(v)))] = v
+        return out
+
+
+class _Unbatch(Dataset):
+    def __init__(self, dataset):
+        super().__init__(st.map_structure(lambda s: st.unbatched(s, "Dataset.unbatch()"),
+                                          dataset._structure), (dataset,))
+
+    def _elements(self, ctx):
+        for element in self._inputs[0]._elements(ctx):
+            sizes = {len(c) for c in element}
+            if len(sizes) > 1:
+                raise InvalidArgumentError(
+                    None, None, "Dataset.unbatch(): the components of an element must have the "
+                    f"same size in their first dimension, got {[len(c) for c in element]}")
+            for i in range(sizes.pop() if sizes else 0):
+                yield tuple(c[i, ...] for c in element)
+
+
+# -- order and count ------------------------------------------------------------------------------
+class _Repeat(Dataset):
+    def __init__(self, dataset, count):
+        self._count = -1 if count is None else _count_arg(count, "count", -1)
+        super().__init__(dataset._structure, (dataset,), _captured([self._count]))
+
+    def _elements(self, ctx):
+        count = ctx.int_value(self._count)
+        epoch = 0
+        while count < 0 or epoch < count:
+            produced = False
+            for element in self._inputs[0]._elements(ctx):
+                produced = True
+                yield element
+            if not produced:  # repeating an empty dataset forever is empty, not a hang
+                return
+            epoch += 1
+
+
+class _Take(Dataset):
+    def __init__(self, dataset, count):
+        self._count = _count_arg(count, "count", -1)
+        super().__init__(dataset._structure, (dataset,), _captured([self._count]))
+
+    def _elements(self, ctx):
+        count = ctx.int_value(self._count)
+        it = self._inputs[0]._elements(ctx)
+        yield from (it if count < 0 else itertools.islice(it, count))
+
+
+class _Skip(Dataset):
+    def __init__(self, dataset, count):
+        self._count = _count_arg(count, "count", -1)
+        super().__init__(dataset._structure, (dataset,), _captured([self._count]))
+
+    def _elements(self, ctx):
+        count = ctx.int_value(self._count)
+        it = self._inputs[0]._elements(ctx)
+        if count < 0:
+            return
+        yield from itertools.islice(it, count, None)
+
+
+class _Shuffle(Dataset):
+    def __init__(self, dataset, buffer_size, seed, reshuffle_each_iteration):
+        self._buffer = _count_arg(buffer_size, "buffer_size", 1)
+        seeds = get_seed(seed)
+        # Unseeded: seeds drawn now, so reshuffle_each_iteration=False keeps one order.
+        self._seeded = seeds != (None, None)
+        self._seeds = [int(s) & 0xFFFFFFFF for s in seeds] if self._seeded else None
+        self._reshuffle = bool(reshuffle_each_iteration)
+        super().__init__(dataset._structure, (dataset,), _captured([self._buffer]))
+
+    def _rng(self, ctx) -> np.random.Generator:
+        """Per iterator instance: a generator from the seeds, which every epoch continues
+        (reshuffle_each_iteration) or starts again (the same order every epoch)."""
+        state = ctx.state(self)
+        if "seeds" not in state:
+            state["seeds"] = self._seeds or list(np.random.SeedSequence().generate_state(2))
+            state["rng"] = np.random.default_rng(state["seeds"])
+        if not self._reshuffle:
+            return np.random.default_rng(state["seeds"])
+        return state["rng"]
+
+    def _elements(self, ctx):
+        size = ctx.int_value(self._buffer)
+        rng = self._rng(ctx)
+        it = self._inputs[0]._elements(ctx)
+        buffer = list(itertools.islice(it, size))
+        while buffer:
+            i = int(rng.integers(len(buffer)))
+            element = buffer[i]
+            refill = next(it, _END)
+            if refill is _END:
+                buffer[i] = buffer[-1]
+                buffer.pop()
+            else:
+                buffer[i] = refill
+            yield element
+
+
+class _Cache(Dataset):
+    """Elements are remembered on the first full pass and replayed after (per iterator
+    instance, in memory): later epochs see the same values, as TF's cache."""
+
+    def __init__(self, dataset):
+        super().__init__(dataset._structure, (dataset,))
+
+    def _elements(self, ctx):
+        state = ctx.state(self)
+        if "done" in state:
+            yield from state["done"]
+            return
+        seen = []
+        for element in self._inputs[0]._elements(ctx):
+            seen.append(element)
+            yield element
+        state["done"] = seen
+
+
+class _Concatenate(Dataset):
+    def __init__(self, dataset, other):
+        if not isinstance(other, Dataset):
+            raise TypeError(f"Dataset.concatenate(): expected a Dataset, got "
+                            f"{type(other).__name__}")
+        a, b = dataset._structure, other._structure
+        if not st.same_structure(a, b) or [s.dtype for s in st.flatten(a)] != \
+                [s.dtype for s in st.flatten(b)]:
+            raise TypeError(f"Incompatible dataset elements:\n  {st.describe(a)} vs. "
+                            f"{st.describe(b)}")
+        merged = [TensorSpec(st.most_specific_compatible(x.shape, y.shape), x.dtype)
+                  for x, y in zip(st.flatten(a), st.flatten(b))]
+        super().__init__(st.pack(a, merged), (dataset, other))
+
+    def _elements(self, ctx):
+        for d in self._inputs:
+            yield from d._elements(ctx)

@@ -1,0 +1,168 @@
+"""The structure of a dataset's elements, as tf.data sees it.
+
+An element is a nest of components: tuples (namedtuples too) and dicts are structure, anything
+else is one component (a Python list is a tensor, as in TF). A dataset's static structure is
+that nest with a ``TensorSpec`` (dtype and shape) for each component. At run time an element
+travels as a flat tuple of numpy arrays, in ``flatten`` order (dicts by sorted key, as TF's
+nest), and is packed into the nest only for the user's functions and ``get_next``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..graph import Tensor, convert_to_tensor, to_numpy
+from ..opdef import TensorSpec
+from ..tensor_shape import TensorShape, as_shape
+
+
+def is_nest(x) -> bool:
+    return isinstance(x, (tuple, dict))
+
+
+def flatten(structure) -> list:
+    """The leaves of a nest (tuples, namedtuples, dicts by sorted key)."""
+    if isinstance(structure, dict):
+        return [x for k in sorted(structure) for x in flatten(structure[k])]
+    if isinstance(structure, tuple):
+        return [x for item in structure for x in flatten(item)]
+    return [structure]
+
+
+def pack(structure, leaves) -> object:
+    """``leaves`` (in flatten order) in the shape of ``structure``."""
+    it = iter(leaves)
+
+    def build(s):
+        if isinstance(s, dict):
+            packed = {k: build(s[k]) for k in sorted(s)}
+            return {k: packed[k] for k in s}
+        if isinstance(s, tuple):
+            items = [build(x) for x in s]
+            return type(s)(*items) if hasattr(s, "_fields") else tuple(items)
+        return next(it)
+
+    return build(structure)
+
+
+def map_structure(fn, structure):
+    return pack(structure, [fn(x) for x in flatten(structure)])
+
+
+def same_structure(a, b) -> bool:
+    if isinstance(a, dict):
+        return isinstance(b, dict) and sorted(a) == sorted(b) and \
+            all(same_structure(a[k], b[k]) for k in a)
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and \
+            all(same_structure(x, y) for x, y in zip(a, b))
+    return not is_nest(b)
+
+
+def flatten_up_to(structure, value, what: str) -> list:
+    """``value``'s items matching ``structure``'s leaves (a leaf of ``value`` may itself be a
+    list, e.g. a padded shape). Lists in ``value`` stand for tuples where ``structure`` has one."""
+    if isinstance(structure, dict):
+        if not isinstance(value, dict) or sorted(value) != sorted(structure):
+            raise ValueError(f"{what} {value!r} does not match the dataset's structure "
+                             f"{describe(structure)}")
+        return [x for k in sorted(structure) for x in flatten_up_to(structure[k], value[k], what)]
+    if isinstance(structure, tuple):
+        if not isinstance(value, (tuple, list)) or len(value) != len(structure):
+            raise ValueError(f"{what} {value!r} does not match the dataset's structure "
+                             f"{describe(structure)}")
+        return [x for s, v in zip(structure, value) for x in flatten_up_to(s, v, what)]
+    return [value]
+
+
+def describe(structure) -> str:
+    """A nest of specs as text: ``(int64 (), {'a': float32 (2,)})``."""
+    if isinstance(structure, dict):
+        return "{" + ", ".join(f"{k!r}: {describe(structure[k])}" for k in structure) + "}"
+    if isinstance(structure, tuple):
+        return "(" + ", ".join(describe(x) for x in structure) + ")"
+    if isinstance(structure, TensorSpec):
+        return f"{structure.dtype.name} {structure.shape}"
+    return repr(structure)
+
+
+# -- element values ------------------------------------------------------------------------------
+def normalize(value, what: str):
+    """A user's element value (``from_tensors``, ``from_tensor_slices``) as a nest whose leaves
+    are numpy arrays or Tensors: tuples and dicts stay structure, lists and scalars become
+    arrays with TF's default dtypes, Variables their value tensor."""
+    if isinstance(value, dict):
+        return {k: normalize(v, what) for k, v in value.items()}
+    if isinstance(value, tuple):
+        items = [normalize(v, what) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    if isinstance(value, Tensor):
+        return value
+    if hasattr(value, "_as_tensor"):  # a Variable
+        return value._as_tensor()
+    if value is None:
+        raise ValueError(f"{what}: None is not a valid dataset component")
+    try:
+        return to_numpy(value)
+    except TypeError:
+        if isinstance(value, list):  # a list holding tensors: one packed tensor, as TF's
+            return convert_to_tensor(value)
+        raise TypeError(f"{what}: cannot convert {value!r} of type {type(value).__name__} to a "
+                        "tensor") from None
+
+
+def spec_of(leaf) -> TensorSpec:
+    if isinstance(leaf, Tensor):
+        return TensorSpec(leaf.shape, leaf.dtype)
+    return TensorSpec(TensorShape(leaf.shape), string_or_numpy_dtype(leaf))
+
+
+def string_or_numpy_dtype(arr: np.ndarray) -> _dt.DType:
+    return _dt.string if arr.dtype.kind in "USO" else _dt.from_numpy(arr)
+
+
+def as_component(value, spec: TensorSpec) -> np.ndarray:
+    """A value (a numpy array from the pipeline) as an array of the spec's dtype; strings as
+    object arrays of bytes, as every string tensor."""
+    if spec.dtype is _dt.string:
+        arr = np.asarray(value, dtype=object)
+        if arr.size and not all(isinstance(v, bytes) for v in arr.reshape(-1)):
+            arr = to_numpy(arr.tolist() if arr.ndim else arr[()], _dt.string)
+        return arr
+    return np.asarray(value, dtype=spec.dtype.as_numpy_dtype)
+
+
+# -- static shapes -------------------------------------------------------------------------------
+def most_specific_compatible(a: TensorShape, b: TensorShape) -> TensorShape:
+    """The shape both conform to: equal dims kept, others unknown (TF's rule for the elements
+    of concatenate and of a from_structure iterator)."""
+    if a.rank is None or b.rank is None or a.rank != b.rank:
+        return TensorShape(None)
+    return TensorShape([x if x == y else None for x, y in zip(a.as_list(), b.as_list())])
+
+
+def batched(spec: TensorSpec, batch) -> TensorSpec:
+    return TensorSpec(TensorShape([batch]).concatenate(spec.shape), spec.dtype)
+
+
+def unbatched(spec: TensorSpec, what: str) -> TensorSpec:
+    if spec.shape.rank is None:
+        return TensorSpec(TensorShape(None), spec.dtype)
+    if spec.shape.rank == 0:
+        raise ValueError(f"{what}: cannot split a scalar component ({spec.dtype.name} ()) into "
+                         "elements; every component must have rank >= 1")
+    return TensorSpec(TensorShape(spec.shape.as_list()[1:]), spec.dtype)
+
+
+def shape_arg(value, what: str) -> TensorShape:
+    """A user's shape (TensorShape, list with None or -1 for unknown dims, None)."""
+    if value is None:
+        return TensorShape(None)
+    if isinstance(value, TensorShape):
+        return value
+    if isinstance(value, Tensor):
+        raise TypeError(f"{what}: shapes must be static (lists or TensorShapes), got tensor "
+                        f"{value.name}")
+    dims = list(np.asarray(value).reshape(-1)) if isinstance(value, np.ndarray) else list(value)
+    return as_shape([None if d is None or int(d) < 0 else int(d) for d in dims])
