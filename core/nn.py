@@ -1,6 +1,7 @@
 """``tf.nn``: activations, softmax, cross-entropy, convolution, pooling, dropout."""
 
 from .nn_impl import *
+from .ops.batch_norm_ops import *
 from .ops.conv_ops import *
 from .ops.nn_ops import *
 from .ops.pool_ops import *

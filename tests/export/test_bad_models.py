@@ -152,9 +152,9 @@ def test_missing_files_and_directories(tmp_path):
 # -- well-formed protobuf, bad graph --------------------------------------------------------------
 def test_unknown_op(tmp_path):
     path = _write(tmp_path, PLACEHOLDER + """
-        node { name: "norm" op: "FusedBatchNormV3" input: "x"
+        node { name: "rnn" op: "CudnnRNN" input: "x"
                attr { key: "T" value { type: DT_FLOAT } } }""")
-    _expect(UnimplementedError, path, "node 'norm'", "'FusedBatchNormV3'")
+    _expect(UnimplementedError, path, "node 'rnn'", "'CudnnRNN'")
 
 
 def test_missing_input_node(tmp_path):

@@ -462,6 +462,29 @@ def test_golden_responses_decode_with_official_classes(official, served):
                                rtol=1e-5, atol=1e-6)
 
 
+def test_serves_a_tensorflow_cnn_with_fused_batch_norm(tmp_path):
+    """TensorFlow's own CNN with tf.layers.batch_normalization (FusedBatchNormV3, trained
+    moving statistics), frozen by TF: served with TF's probabilities, whole batch or row by
+    row."""
+    import shutil
+
+    data = Path(__file__).parents[1] / "export" / "data"
+    shutil.copytree(data / "bn_cnn_savedmodel", tmp_path / "bn_cnn" / "1")
+    z = np.load(data / "bn_cnn.npz")
+    inputs = {k[3:]: z[k] for k in z.files if k.startswith("in:")}
+    want = {k[4:]: z[k] for k in z.files if k.startswith("out:")}
+    with running_server([ModelConfig(name="bn_cnn", base_path=str(tmp_path / "bn_cnn"))]) as (
+            _, client):
+        got = client.predict("bn_cnn", inputs)
+        rows = [client.predict("bn_cnn", {a: v[i:i + 1] for a, v in inputs.items()})
+                for i in range(len(next(iter(inputs.values()))))]
+    assert set(got) == set(want)
+    for alias, value in want.items():
+        np.testing.assert_allclose(got[alias], value, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(np.concatenate([r[alias] for r in rows]), value, rtol=1e-5,
+                                   atol=1e-6)
+
+
 @pytest.mark.parametrize("name", ["linear_variables", "resource_variables"])
 def test_serves_an_unfrozen_tensorflow_saved_model(tmp_path, name):
     """TensorFlow's SavedModelBuilder output with its variables/ checkpoint (ref variables;

@@ -200,8 +200,45 @@ def build_rnn(rng):
     return {"x": x, "lengths": lengths}, {"y": y, "h": h}, loss, feeds, inputs, False
 
 
+def build_bn_cnn(rng):
+    """8x8x2 -> Conv2D 3x3x4 (no bias) -> tf.layers.batch_normalization -> relu -> Conv2D 3x3x6
+    stride 2 -> batch norm -> relu -> spatial mean -> dense -> softmax. TF1's layer is fused
+    for 4-D inputs: FusedBatchNormV3 nodes. Trained a few steps with training=True (the
+    moving-average updates of UPDATE_OPS run with every step; momentum 0.5 so they move);
+    the served graph is a second tower sharing the variables with training=False."""
+    def net(images, training, reuse):
+        init = tf.glorot_uniform_initializer
+        with tf.variable_scope("net", reuse=reuse):
+            h = tf.layers.conv2d(images, 4, 3, padding="same", use_bias=False, name="conv1",
+                                 kernel_initializer=init(seed=5))
+            h = tf.nn.relu(tf.layers.batch_normalization(h, momentum=0.5, training=training,
+                                                         name="bn1"))
+            h = tf.layers.conv2d(h, 6, 3, strides=2, padding="same", name="conv2",
+                                 kernel_initializer=init(seed=6))
+            h = tf.nn.relu(tf.layers.batch_normalization(h, momentum=0.5, epsilon=1e-5,
+                                                         training=training, name="bn2"))
+            return tf.layers.dense(tf.reduce_mean(h, axis=[1, 2]), 5, name="logits",
+                                   kernel_initializer=init(seed=7))
+
+    train_x = tf.placeholder(tf.float32, [None, 8, 8, 2], name="train_images")
+    labels = tf.placeholder(tf.int64, [None], name="labels")
+    logits = net(train_x, True, False)
+    # The training step runs the updates: the loss's gradient reads the logits (the
+    # cross-entropy's backprop output), not the loss itself.
+    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+        logits = tf.identity(logits, name="logits_after_updates")
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
+                                                                         logits=logits))
+    x = tf.placeholder(tf.float32, [None, 8, 8, 2], name="images")
+    probs = tf.nn.softmax(net(x, False, True), name="probs")
+    feeds = {train_x: rng.normal(1.0, 2.0, size=(16, 8, 8, 2)).astype(np.float32),
+             labels: rng.integers(0, 5, size=16)}
+    inputs = {"images": rng.normal(1.0, 2.0, size=(3, 8, 8, 2)).astype(np.float32)}
+    return {"images": x}, {"probs": probs}, loss, feeds, inputs, True
+
+
 MODELS = {"linear": build_linear, "mlp": build_mlp, "cnn": build_cnn, "ops": build_ops,
-          "cond": build_cond, "while": build_while, "rnn": build_rnn}
+          "cond": build_cond, "while": build_while, "rnn": build_rnn, "bn_cnn": build_bn_cnn}
 
 
 # -- writing ---------------------------------------------------------------------------------------
