@@ -68,8 +68,11 @@ def _py_func_kernel(inputs, *, token, Tout):  # noqa: N803 - TF's attr name
     if func is None:
         raise NotFoundError(None, None, f"callback {token} is not found: a py_func's Python "
                             "function exists only in the process that built its graph")
+    # A scalar arrives as a numpy scalar, a string one as bytes (TF's py_func hands over 0-d
+    # tensors so: ``f.decode()`` on a file name is the common use).
+    args = [x[()] if np.ndim(x) == 0 else x for x in inputs]
     try:
-        ret = func(*inputs)
+        ret = func(*args)
     except OpError:
         raise
     except Exception as e:  # noqa: BLE001 - reported with TF's code for its kind

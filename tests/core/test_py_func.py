@@ -39,6 +39,21 @@ def test_py_func_outputs_and_dtypes():
         assert len(calls) == 1 and calls[0][1] == 3.0  # fetched three times, run once
 
 
+def test_scalars_arrive_as_numpy_scalars_and_bytes():
+    seen = []
+
+    def load(name, index, scale):
+        seen.append((type(name), type(index), type(scale)))
+        return np.float32(len(name.decode()) * scale + {3: 100}[int(index)])
+
+    with tf.Graph().as_default():
+        t = tf.py_func(load, [tf.constant("three"), tf.constant(3), tf.constant(2.0)],
+                       tf.float32)
+        with tf.Session() as sess:
+            assert sess.run(t) == 110.0
+    assert seen == [(bytes, np.int32, np.float32)]
+
+
 def test_stateless_py_func_still_runs_every_time():
     with tf.Graph().as_default():
         count = []
