@@ -20,7 +20,7 @@ from .composites import (argsort, boolean_mask, clip_by_average_norm, einsum, ey
                          sequence_mask, sort, tensordot)
 from .control_flow import case, cond, while_loop
 from .functional_ops import foldl, foldr, map_fn, scan
-from .gradients import gradients, hessians
+from .gradients import NotDifferentiable, RegisterGradient, gradients, hessians, no_gradient
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .graph_util import import_graph_def
 from .graph import (Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,

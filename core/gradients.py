@@ -23,6 +23,63 @@ def _as_list(x) -> list:
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
+def _rule_result(x) -> list:
+    """A rule's input gradients: a sequence, or one gradient bare (TF takes both)."""
+    if x is None or isinstance(x, (Tensor, IndexedSlices)) or hasattr(x, "_ref"):
+        return [x]
+    return list(x)
+
+
+# -- registered gradients (tf.RegisterGradient, tf.NotDifferentiable) ----------------------------
+_REGISTERED: dict = {}
+
+
+def gradient_function(op):
+    """The op's gradient rule: the one registered under the name a gradient_override_map gave
+    it, else one registered for its type (an op type minitf has no rule for), else its OpDef's
+    (None: none defined)."""
+    override = op.graph._gradient_overrides.get(op)
+    if override is not None:
+        if override not in _REGISTERED:
+            raise LookupError(f"gradient registry has no entry for: {override}")
+        return _REGISTERED[override]
+    return _REGISTERED.get(op.type, op.op_def.grad)
+
+
+def _register(op_type, fn):
+    from .opdef import lookup
+
+    if not isinstance(op_type, str):
+        raise TypeError("op_type must be a string")
+    builtin = lookup(op_type)
+    if op_type in _REGISTERED or (builtin is not None and builtin.grad is not None):
+        raise KeyError(f"Registering two gradient with name '{op_type}'!")
+    _REGISTERED[op_type] = fn
+
+
+class RegisterGradient:
+    """``@tf.RegisterGradient("Name")``: ``fn(op, *output_grads)`` becomes the gradient of
+    ops mapped to "Name" by ``graph.gradient_override_map`` (or of ops of type "Name", when
+    minitf has no rule of its own for it)."""
+
+    def __init__(self, op_type):
+        if not isinstance(op_type, str):
+            raise TypeError("op_type must be a string")
+        self._op_type = op_type
+
+    def __call__(self, fn):
+        _register(self._op_type, fn)
+        return fn
+
+
+def NotDifferentiable(op_type):  # noqa: N802 - TF's name
+    """``tf.NotDifferentiable``: ops of ``op_type`` have no gradient (their inputs get None)."""
+    _register(op_type, NOT_DIFFERENTIABLE)
+
+
+no_gradient = NotDifferentiable
+
+
 def _to_tensor(x) -> Tensor:
     ref = getattr(x, "_ref", None)
     if ref is not None:
@@ -104,7 +161,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
 
                     in_grads = loop_gradients(op.ctx, out_grads)
             elif has_grad and op not in stop_ops and any(_is_trainable(t) for t in op.inputs):
-                grad_fn = op.op_def.grad
+                grad_fn = gradient_function(op)
                 if grad_fn is NOT_DIFFERENTIABLE:
                     pass
                 elif grad_fn is None:
@@ -115,7 +172,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                         array_ops.zeros_like(t) if _is_trainable(t) else None)
                         for g, t in zip(out_grads, op.outputs)]
                     with graph.name_scope(op.name + "_grad"):
-                        result = list(grad_fn(op, *out_grads))
+                        result = _rule_result(grad_fn(op, *out_grads))
                     if len(result) != len(op.inputs):
                         raise ValueError(f"Gradient function for {op.type} '{op.name}' returned "
                                          f"{len(result)} gradients, expected {len(op.inputs)}")

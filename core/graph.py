@@ -241,6 +241,9 @@ class Graph:
         self._while_contexts: dict = {}  # frame name -> the WhileContext that built the loop
         self._loop_ops: dict = {}  # an op made in a tf.while_loop -> its innermost loop
         self._variable_store = None  # created by variable_scope.get_variable
+        # op -> the registered gradient name a gradient_override_map gave it (TF's
+        # _gradient_op_type attr; GraphDefs carry it).
+        self._gradient_overrides: dict = {}
         self._var_scope = None
 
     # -- per-thread construction state -----------------------------------------------------------
@@ -489,7 +492,23 @@ class Graph:
 
     @contextlib.contextmanager
     def gradient_override_map(self, op_type_map):
-        yield
+        """Ops of the mapped types made in the block take their gradient from the function
+        registered (tf.RegisterGradient) under the mapped name; nested maps stack."""
+        if not isinstance(op_type_map, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in op_type_map.items()):
+            raise TypeError("op_type_map must be a dictionary mapping strings to strings")
+        stack = self._local.__dict__.setdefault("override_stack", [])
+        stack.append(dict(op_type_map))
+        try:
+            yield
+        finally:
+            stack.pop()
+
+    def _gradient_override(self, op_type):
+        for level in reversed(getattr(self._local, "override_stack", ())):
+            if op_type in level:
+                return level[op_type]
+        return None
 
     # -- op creation -----------------------------------------------------------------------------
     def _add_op(self, opdef, name, inputs, attrs, kernel_attrs, specs, control_inputs):
@@ -503,6 +522,9 @@ class Graph:
                 controls.extend(c for c in level if c not in input_ops and c not in controls)
             controls.extend(c for c in control_inputs if c not in controls)
             op = Operation(self, name, opdef, inputs, attrs, kernel_attrs, controls, specs)
+            override = self._gradient_override(opdef.type)
+            if override is not None:
+                self._gradient_overrides[op] = override
             self._ops.append(op)
             self._by_name[name] = op
             # Exact names (import, freeze) must count as used, so later ops get "_1" suffixes.

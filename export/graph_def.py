@@ -151,6 +151,9 @@ def node_def_of(op: Operation, skip_tensor_content=None) -> node_def_pb2.NodeDef
             node.attr[key].tensor.CopyFrom(make_tensor_proto(value, with_content=False))
             continue
         attr_to_proto(value, kind, node.attr[key])
+    override = op.graph._gradient_overrides.get(op)
+    if override is not None:  # TF's attr for a gradient_override_map
+        node.attr["_gradient_op_type"].s = override.encode()
     return node
 
 
@@ -225,8 +228,11 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
         for i in order:
             node = nodes[i]
             try:
-                created[node.name] = _import_node(node, created, input_map, prefix, graph,
-                                                  source, (contents or {}).get(i), back_edges)
+                created[node.name] = op = _import_node(node, created, input_map, prefix,
+                                                       graph, source, (contents or {}).get(i),
+                                                       back_edges)
+                if "_gradient_op_type" in node.attr:  # a gradient_override_map's mark
+                    graph._gradient_overrides[op] = node.attr["_gradient_op_type"].s.decode()
             except OpError:
                 raise
             except (TypeError, ValueError, KeyError, IndexError, ArithmeticError) as e:
