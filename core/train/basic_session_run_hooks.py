@@ -268,9 +268,9 @@ class LoggingTensorHook(SessionRunHook):
             raise ValueError(f"invalid every_n_iter={every_n_iter}.")
         if isinstance(tensors, dict):
             self._tags = sorted(tensors)
-        else:  # a list keeps its order; tensors are named by their names
-            tensors = {t if isinstance(t, str) else t.name: t for t in tensors}
+        else:  # a list keeps its order, and its items (names or tensors) are the keys, as TF
             self._tags = list(tensors)
+            tensors = {t: t for t in tensors}
         self._tensors = tensors
         self._timer = None if only_at_end else SecondOrStepTimer(every_secs=every_n_secs,
                                                                  every_steps=every_n_iter)

@@ -158,6 +158,10 @@ class MonitoredSession:
 
     def __init__(self, session_creator=None, hooks=None, stop_grace_period_secs=120):
         self._hooks = list(hooks or [])
+        self._graph = get_default_graph()
+        # The Scaffold finalizes the graph; closing gives it back as it was (TF does too), so
+        # evaluation ops can be added after a training block.
+        self._graph_was_finalized = self._graph.finalized
         for hook in self._hooks:
             hook.begin()
         self._sess = (session_creator or ChiefSessionCreator()).create_session()
@@ -174,6 +178,8 @@ class MonitoredSession:
 
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        if self.should_stop():
             raise RuntimeError("Run called even after should_stop requested.")
         context = SessionRunContext(SessionRunArgs(fetches, feed_dict, options), self._sess)
         all_fetches, all_feeds = {"caller": fetches}, dict(feed_dict or {})
@@ -226,6 +232,8 @@ class MonitoredSession:
                                  ignore_live_threads=True)
             finally:
                 self._sess.close()
+                if not self._graph_was_finalized:
+                    self._graph._unsafe_unfinalize()
 
     def __enter__(self):
         return self

@@ -101,14 +101,16 @@ def test_stop_at_step_checkpoints_and_restore(tmp_path):
     assert any(e.HasField("graph_def") for e in events)
 
     # A second session restores step 7 and w, and num_steps counts from there.
+    final = tf.train.FinalOpsHook(step)
     with tf.train.MonitoredTrainingSession(
             checkpoint_dir=str(tmp_path), save_checkpoint_secs=None, save_checkpoint_steps=None,
-            save_summaries_steps=None, hooks=[tf.train.StopAtStepHook(num_steps=2)]) as sess:
+            save_summaries_steps=None,
+            hooks=[tf.train.StopAtStepHook(num_steps=2), final]) as sess:
         assert sess.run(step) == 7
         assert sess.run(w) == pytest.approx(want, rel=1e-6)
         while not sess.should_stop():
             sess.run(train, feed_dict=feed)
-        assert sess.run(step) == 9
+    assert final.final_ops_values == 9
     assert tf.train.latest_checkpoint(str(tmp_path)).endswith("model.ckpt-7")  # none saved
 
 
@@ -190,7 +192,8 @@ def test_scaffold_and_argument_errors(tmp_path):
     scaffold = tf.train.Scaffold(init_fn=lambda scaffold, sess: seen.append(sess.run(w)))
     with tf.train.SingularMonitoredSession(scaffold=scaffold) as sess:
         assert seen == [1.0] and sess.raw_session().run(w) == 1.0
-    assert tf.get_default_graph().finalized
+        assert tf.get_default_graph().finalized
+    assert not tf.get_default_graph().finalized
     with pytest.raises(RuntimeError, match="Global step should be created to use "
                                            "StopAtStepHook"):
         tf.train.StopAtStepHook(num_steps=1).begin()
@@ -231,3 +234,30 @@ def test_coordinator_stops_threads_and_reraises():
     clean.request_stop(OutOfRangeError(None, None, "done"))  # a clean stop type
     clean.join([])
     assert clean.should_stop()
+
+
+def test_closing_unfinalizes_the_graph_and_no_run_after_a_stop(caplog):
+    x, w, loss, train = _model()
+    feed = {x: np.array([1.0], np.float32)}
+    with tf.train.MonitoredSession(hooks=[tf.train.StopAtStepHook(last_step=1)]) as sess:
+        assert tf.get_default_graph().finalized
+        sess.run(train, feed_dict=feed)
+        assert sess.should_stop()
+        with pytest.raises(RuntimeError, match="Run called even after should_stop requested"):
+            sess.run(train, feed_dict=feed)
+    assert not tf.get_default_graph().finalized  # TF gives it back: eval ops can follow
+    doubled = w * 2.0
+    formatted = []
+    hook = tf.train.LoggingTensorHook([doubled, "loss:0"], every_n_iter=1,
+                                      formatter=lambda values: formatted.append(values) or "")
+    with tf.train.MonitoredSession(hooks=[hook]) as sess:
+        assert sess.run(doubled, feed_dict=feed) == 0.0  # a new session: w from 0 again
+        with pytest.raises(RuntimeError, match="Attempted to use a closed Session"):
+            sess.close()
+            sess.run(doubled)
+    # A list's items are the formatter's keys, as in TF.
+    assert set(formatted[0]) == {doubled, "loss:0"}
+    tf.get_default_graph().finalize()
+    with tf.train.MonitoredSession():
+        pass
+    assert tf.get_default_graph().finalized  # finalized before: stays so
