@@ -110,7 +110,8 @@ def read_meta_graph(meta_graph_or_file) -> meta_graph_pb2.MetaGraphDef:
             raise DecodeError("no graph_def")
     except DecodeError:
         try:  # TF1 also reads the text form
-            meta = text_format.Parse(data.decode("utf-8"), meta_graph_pb2.MetaGraphDef())
+            meta = text_format.Parse(data.decode("utf-8"), meta_graph_pb2.MetaGraphDef(),
+                                     allow_unknown_field=True)  # a newer TF's fields
         except (UnicodeDecodeError, text_format.ParseError) as e:
             raise InvalidArgumentError(None, None, f"{path}: not a MetaGraphDef (binary or "
                                        f"text): {e}") from None

@@ -280,7 +280,9 @@ def read_saved_model(path: str, zero_copy: bool = True):
     sm, contents = saved_model_pb2.SavedModel(), {}
     if file.endswith(".pbtxt"):
         try:
-            text_format.Parse(data.decode("utf-8"), sm)
+            # Fields of a newer TensorFlow (e.g. OpDef's experimental_full_type) are skipped,
+            # as the binary parser skips them.
+            text_format.Parse(data.decode("utf-8"), sm, allow_unknown_field=True)
         except (UnicodeDecodeError, text_format.ParseError) as e:
             raise DataLossError(None, None, f"{file}: not a valid text SavedModel: "
                                 f"{e}") from None

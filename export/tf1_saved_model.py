@@ -24,8 +24,8 @@ from minitf.protos import meta_graph_pb2
 from .freeze import (FROZEN_FORMS, VARIABLE_OPS, freeze_graph_def, freeze_signatures,
                      graph_def_closure, is_variable_writer)
 from .graph_def import _parse_input, import_graph_def
-from .saved_model import (Signature, TensorInfo, _checkpoint_values, meta_graph_index,
-                          read_saved_model, write_saved_model)
+from .saved_model import (Signature, TensorInfo, _checkpoint_values, read_saved_model,
+                          write_saved_model)
 from .tensors import shape_to_proto
 
 from minitf.saved_model import (DEFAULT_SERVING_SIGNATURE_DEF_KEY, PREDICT_METHOD_NAME,
@@ -220,10 +220,16 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
     (a frozen graph cannot run them)."""
     export_dir = os.fspath(export_dir)
     if not maybe_saved_model_directory(export_dir):
-        raise OSError(f"SavedModel file does not exist at: {export_dir}/{{saved_model.pbtxt|"
-                      "saved_model.pb}}")
+        raise OSError(f"SavedModel file does not exist at: {export_dir}{os.sep}"
+                      f"{{{SAVED_MODEL_FILENAME_PBTXT}|{SAVED_MODEL_FILENAME_PB}}}")
     file, sm, _ = read_saved_model(export_dir, zero_copy=False)
-    meta = sm.meta_graphs[meta_graph_index(sm, list(tags), file)]
+    wanted = set(tags)
+    found = [m for m in sm.meta_graphs if set(m.meta_info_def.tags) == wanted]
+    if not found:  # TF's loader raises RuntimeError here
+        available = [sorted(m.meta_info_def.tags) for m in sm.meta_graphs]
+        raise RuntimeError(f"MetaGraphDef associated with tags {sorted(wanted)} could not be "
+                           f"found in SavedModel {file}, with available tags {available}")
+    meta = found[0]
     gd = meta.graph_def
     if any(n.op in VARIABLE_OPS for n in gd.node):
         values = _checkpoint_values(export_dir, file, gd)

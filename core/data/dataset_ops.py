@@ -513,6 +513,18 @@ def _stack(values, component) -> np.ndarray:
     return np.stack(values)
 
 
+def _constant_pad(value):
+    """A padding value given as a tensor (tf.constant(-1, tf.int64), as TF's docs write it)
+    is used by its value, which must be known when the dataset is built."""
+    if not isinstance(value, Tensor):
+        return value
+    known = constant_value(value)
+    if known is None:
+        raise ValueError(f"Dataset.padded_batch(): padding value {value.name} must be a "
+                         "constant (its value known when the dataset is built)")
+    return known
+
+
 class _PaddedBatch(_Batch):
     def __init__(self, dataset, batch_size, padded_shapes, padding_values, drop_remainder):
         specs = dataset._specs()
@@ -537,7 +549,8 @@ class _PaddedBatch(_Batch):
         if padding_values is None:
             pads = [b"" if s.dtype is _dt.string else 0 for s in specs]
         else:
-            pads = st.flatten_up_to(dataset._structure, padding_values, "padding_values")
+            pads = [_constant_pad(v) for v in st.flatten_up_to(
+                dataset._structure, padding_values, "padding_values")]
         self._pad_shapes = shapes
         self._pads = [st.as_component(v, s) for v, s in zip(pads, specs)]
         for v in self._pads:

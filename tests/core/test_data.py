@@ -249,6 +249,11 @@ def test_padded_batch():
     got = values_of(s.padded_batch(2, padded_shapes=([3], []), padding_values=(np.int64(9), "")))
     np.testing.assert_array_equal(got[0][0], [[1, 9, 9], [2, 2, 9]])
     assert list(got[0][1]) == [b"a", b"b"]
+    # A padding value given as a constant tensor, as TF's docs write it.
+    got = values_of(d.take(2).padded_batch(2, [2], padding_values=tf.constant(-7, tf.int64)))
+    np.testing.assert_array_equal(got[0], [[1, -7], [2, 2]])
+    with pytest.raises(ValueError, match="padding value .* must be a constant"):
+        d.padded_batch(2, [4], padding_values=tf.placeholder(tf.int64, []))
 
 
 def test_padded_batch_to_a_smaller_size_fails_when_run():

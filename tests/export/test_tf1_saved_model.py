@@ -116,6 +116,12 @@ def test_builder_as_text_writes_saved_model_pbtxt(tmp_path):
     np.testing.assert_allclose(out["y"], feed @ W + 0.5)
     with tf.Session(graph=export.load_saved_model(tmp_path / "t").graph) as s:
         np.testing.assert_allclose(s.run("y:0", {"x:0": feed}), feed @ W + 0.5)
+    # A newer TensorFlow's fields (TF 2.x writes OpDef.experimental_full_type) are skipped.
+    text = (tmp_path / "t" / "saved_model.pbtxt").read_text()
+    (tmp_path / "t" / "saved_model.pbtxt").write_text(text.replace(
+        "meta_info_def {", "meta_info_def {\n    some_future_field: 3", 1))
+    _, out = _predict(tmp_path / "t", feeds={"x": feed})
+    np.testing.assert_allclose(out["y"], feed @ W + 0.5)
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "saved_model.pbtxt").write_text("meta_graphs { oops")
     with pytest.raises(DataLossError, match="not a valid text SavedModel"):
@@ -214,10 +220,14 @@ def _copy(name, tmp_path):
 
 def test_unfrozen_saved_model_errors(tmp_path):
     m = _copy("linear_variables_savedmodel", tmp_path)
-    with pytest.raises(NotFoundError, match="no MetaGraphDef with tags"):
+    with pytest.raises(RuntimeError, match=r"tags \['train'\] could not be found in "
+                                           r"SavedModel .*, with available tags \[\['serve'\]\]"):
         tf.saved_model.loader.load(tf.Session(graph=tf.Graph()), ["train"], str(m))
-    with pytest.raises(OSError, match="SavedModel file does not exist"):
+    with pytest.raises(OSError, match=r"SavedModel file does not exist at: .*/"
+                                      r"\{saved_model.pbtxt\|saved_model.pb\}$"):
         tf.saved_model.loader.load(tf.Session(graph=tf.Graph()), ["serve"], str(tmp_path))
+    with pytest.raises(NotFoundError, match="no MetaGraphDef with tags"):  # the model loader
+        export.load_saved_model(m, tags=("train",))
     # The variable's dtype or shape differs from the checkpoint's value.
     sm = saved_model_pb2.SavedModel.FromString((m / "saved_model.pb").read_bytes())
     node = next(n for n in sm.meta_graphs[0].graph_def.node if n.name == "w")
