@@ -16,6 +16,7 @@ from .basic_session_run_hooks import (CheckpointSaverHook,  # noqa: F401
                                       LoggingTensorHook, NanLossDuringTrainingError,
                                       NanTensorHook, SecondOrStepTimer, StepCounterHook,
                                       StopAtStepHook, SummarySaverHook)
+from .checkpoint_utils import init_from_checkpoint  # noqa: F401
 from .coordinator import Coordinator  # noqa: F401
 from .monitored_session import (ChiefSessionCreator, MonitoredSession,  # noqa: F401
                                 MonitoredTrainingSession, Scaffold, SingularMonitoredSession)
