@@ -43,6 +43,8 @@ get_tensor_from_tensor_info = _forward("get_tensor_from_tensor_info")
 build_signature_def = _forward("build_signature_def")
 predict_signature_def = _forward("predict_signature_def")
 is_valid_signature = _forward("is_valid_signature")
+classification_signature_def = _forward("classification_signature_def")
+regression_signature_def = _forward("regression_signature_def")
 
 
 def __getattr__(name):
@@ -77,6 +79,8 @@ utils = _Namespace(_name="tf.saved_model.utils", _builder=False,
 signature_def_utils = _Namespace(_name="tf.saved_model.signature_def_utils", _builder=False,
                                  build_signature_def=build_signature_def,
                                  predict_signature_def=predict_signature_def,
+                                 classification_signature_def=classification_signature_def,
+                                 regression_signature_def=regression_signature_def,
                                  is_valid_signature=is_valid_signature)
 tag_constants = _Namespace(_name="tf.saved_model.tag_constants", _builder=False,
                            SERVING=SERVING, TRAINING=TRAINING, GPU=GPU, TPU=TPU)

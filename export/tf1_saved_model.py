@@ -28,8 +28,11 @@ from .saved_model import (Signature, TensorInfo, _checkpoint_values, read_saved_
                           write_saved_model)
 from .tensors import shape_to_proto
 
-from minitf.saved_model import (DEFAULT_SERVING_SIGNATURE_DEF_KEY, PREDICT_METHOD_NAME,
-                                SAVED_MODEL_FILENAME_PB, SAVED_MODEL_FILENAME_PBTXT, SERVING)
+from minitf.saved_model import (CLASSIFY_INPUTS, CLASSIFY_METHOD_NAME, CLASSIFY_OUTPUT_CLASSES,
+                                CLASSIFY_OUTPUT_SCORES, DEFAULT_SERVING_SIGNATURE_DEF_KEY,
+                                PREDICT_METHOD_NAME, REGRESS_INPUTS, REGRESS_METHOD_NAME,
+                                REGRESS_OUTPUTS, SAVED_MODEL_FILENAME_PB,
+                                SAVED_MODEL_FILENAME_PBTXT, SERVING)
 
 
 log = logging.getLogger("minitf.export")
@@ -82,14 +85,70 @@ def predict_signature_def(inputs, outputs) -> meta_graph_pb2.SignatureDef:
                                PREDICT_METHOD_NAME)
 
 
+def classification_signature_def(examples, classes, scores) -> meta_graph_pb2.SignatureDef:
+    """``signature_def_utils.classification_signature_def``: serialized tf.Examples in,
+    class names and/or scores out (TF Serving's Classify API)."""
+    from minitf import dtypes as _dt
+
+    if examples is None or not isinstance(examples, Tensor) or examples.dtype != _dt.string:
+        raise ValueError("Classification examples must be a string Tensor.")
+    if classes is None and scores is None:
+        raise ValueError("Classification classes and scores cannot both be None.")
+    outputs = {}
+    if classes is not None:
+        if classes.dtype != _dt.string:
+            raise ValueError("Classification classes must be a string Tensor.")
+        outputs[CLASSIFY_OUTPUT_CLASSES] = build_tensor_info(classes)
+    if scores is not None:
+        if not scores.dtype.is_floating:
+            raise ValueError("Classification scores must be a float Tensor.")
+        outputs[CLASSIFY_OUTPUT_SCORES] = build_tensor_info(scores)
+    return build_signature_def({CLASSIFY_INPUTS: build_tensor_info(examples)}, outputs,
+                               CLASSIFY_METHOD_NAME)
+
+
+def regression_signature_def(examples, predictions) -> meta_graph_pb2.SignatureDef:
+    """``signature_def_utils.regression_signature_def``: serialized tf.Examples in, float
+    predictions out (TF Serving's Regress API)."""
+    from minitf import dtypes as _dt
+
+    if examples is None or not isinstance(examples, Tensor) or examples.dtype != _dt.string:
+        raise ValueError("Regression examples must be a string Tensor.")
+    if predictions is None or not isinstance(predictions, Tensor) or \
+            not predictions.dtype.is_floating:
+        raise ValueError("Regression predictions must be a float Tensor.")
+    return build_signature_def({REGRESS_INPUTS: build_tensor_info(examples)},
+                               {REGRESS_OUTPUTS: build_tensor_info(predictions)},
+                               REGRESS_METHOD_NAME)
+
+
 def is_valid_signature(signature_def) -> bool:
-    """Whether a predict signature names at least one input and one output, all dense."""
+    """Whether a predict signature names at least one input and one output (all dense), or
+    a classify/regress signature has TF Serving's keys and dtypes."""
+    from minitf.protos import types_pb2
+
     if not isinstance(signature_def, meta_graph_pb2.SignatureDef):
         return False
-    infos = [*signature_def.inputs.values(), *signature_def.outputs.values()]
-    return bool(signature_def.inputs and signature_def.outputs and
-                signature_def.method_name == PREDICT_METHOD_NAME and
-                all(i.WhichOneof("encoding") == "name" and i.dtype for i in infos))
+    ins, outs = signature_def.inputs, signature_def.outputs
+    if not all(i.WhichOneof("encoding") == "name" and i.dtype
+               for i in (*ins.values(), *outs.values())):
+        return False
+    floats = {types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE, types_pb2.DT_HALF}
+    examples_in = set(ins) == {CLASSIFY_INPUTS} and ins[CLASSIFY_INPUTS].dtype == \
+        types_pb2.DT_STRING
+    method = signature_def.method_name
+    if method == PREDICT_METHOD_NAME:
+        return bool(ins and outs)
+    if method == CLASSIFY_METHOD_NAME:
+        return examples_in and bool(outs) and set(outs) <= {
+            CLASSIFY_OUTPUT_CLASSES, CLASSIFY_OUTPUT_SCORES} and (
+            CLASSIFY_OUTPUT_CLASSES not in outs or
+            outs[CLASSIFY_OUTPUT_CLASSES].dtype == types_pb2.DT_STRING) and (
+            CLASSIFY_OUTPUT_SCORES not in outs or outs[CLASSIFY_OUTPUT_SCORES].dtype in floats)
+    if method == REGRESS_METHOD_NAME:
+        return examples_in and set(outs) == {REGRESS_OUTPUTS} and \
+            outs[REGRESS_OUTPUTS].dtype in floats
+    return False
 
 
 # -- writing ------------------------------------------------------------------------------------

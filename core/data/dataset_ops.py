@@ -132,6 +132,15 @@ class Dataset:
     def from_generator(generator, output_types, output_shapes=None, args=None) -> Dataset:
         return _Generator(generator, output_types, output_shapes, args)
 
+    @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None) -> Dataset:
+        """The files matching ``file_pattern`` (a glob or a list of them), matched when the
+        iterator starts; shuffled (every epoch anew) unless ``shuffle=False``, as TF."""
+        files = _ListFiles(file_pattern)
+        if shuffle is None or shuffle:
+            return files.shuffle(_ALL, seed=seed)
+        return files
+
     # -- transformations -------------------------------------------------------------------------
     def map(self, map_func, num_parallel_calls=None, deterministic=None) -> Dataset:  # noqa: A003
         return _Map(self, map_func)
@@ -168,6 +177,10 @@ class Dataset:
 
     def take(self, count) -> Dataset:
         return _Take(self, count)
+
+    def shard(self, num_shards, index) -> Dataset:
+        """Every ``num_shards``-th element, starting at ``index`` (one worker's share)."""
+        return _Shard(self, num_shards, index)
 
     def skip(self, count) -> Dataset:
         return _Skip(self, count)
@@ -644,6 +657,48 @@ class _Skip(Dataset):
         if count < 0:
             return
         yield from itertools.islice(it, count, None)
+
+
+class _Shard(Dataset):
+    def __init__(self, dataset, num_shards, index):
+        self._num = _count_arg(num_shards, "num_shards", 1)
+        self._index = _count_arg(index, "index", 0)
+        if isinstance(self._num, int) and isinstance(self._index, int) and \
+                self._index >= self._num:
+            raise ValueError(f"Dataset.shard(): index must be < num_shards, got index "
+                             f"{self._index} and num_shards {self._num}")
+        super().__init__(dataset._structure, (dataset,), _captured([self._num, self._index]))
+
+    def _elements(self, ctx):
+        num, index = ctx.int_value(self._num), ctx.int_value(self._index)
+        if not 0 <= index < num:
+            raise InvalidArgumentError(None, None, f"Dataset.shard(): index must be in [0, "
+                                       f"{num}), got {index}")
+        yield from itertools.islice(self._inputs[0]._elements(ctx), index, None, num)
+
+
+_ALL = 2 ** 62  # a shuffle buffer that holds every file name
+
+
+class _ListFiles(Dataset):
+    def __init__(self, file_pattern):
+        patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else file_pattern
+        if isinstance(patterns, Tensor) or not all(isinstance(p, (str, bytes))
+                                                   for p in patterns):
+            raise TypeError(f"Dataset.list_files(): file_pattern must be a string or a list "
+                            f"of strings, got {file_pattern!r}")
+        self._patterns = [os.fsdecode(p) for p in patterns]
+        super().__init__(TensorSpec(TensorShape([]), _dt.string), ())
+
+    def _elements(self, ctx):
+        import glob
+
+        names = sorted({n for p in self._patterns for n in glob.glob(p)})
+        if not names:
+            raise InvalidArgumentError(None, None, f"No files matched pattern: "
+                                       f"{', '.join(self._patterns)}")
+        for n in names:
+            yield (np.asarray(n.encode(), dtype=object),)
 
 
 class _Shuffle(Dataset):

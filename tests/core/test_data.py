@@ -263,6 +263,34 @@ def test_padded_batch_to_a_smaller_size_fails_when_run():
         sess.run(nxt)
 
 
+def test_shard_list_files_and_the_experimental_helpers(tmp_path):
+    assert values_of(data.Dataset.range(10).shard(3, 1)) == [1, 4, 7]
+    with pytest.raises(ValueError, match="index must be < num_shards"):
+        data.Dataset.range(10).shard(2, 2)
+    for i in (3, 0, 2, 1):
+        (tmp_path / f"part-{i}.txt").write_text(f"line {i}\n")
+    (tmp_path / "other.csv").write_text("x\n")
+    pattern = str(tmp_path / "part-*.txt")
+    names = [os.path.basename(n.decode())
+             for n in values_of(data.Dataset.list_files(pattern, shuffle=False))]
+    assert names == ["part-0.txt", "part-1.txt", "part-2.txt", "part-3.txt"]
+    # Shuffled by default, every epoch anew, the same given the seed.
+    epochs = values_of(data.Dataset.list_files(pattern, seed=7).repeat(3))
+    assert sorted(epochs[:4]) == sorted(epochs[4:8]) == sorted(epochs[8:])
+    assert epochs == values_of(data.Dataset.list_files(pattern, seed=7).repeat(3))
+    lines = data.Dataset.list_files(pattern, shuffle=False).flat_map(data.TextLineDataset)
+    assert values_of(lines) == [b"line 0", b"line 1", b"line 2", b"line 3"]
+    nxt = data.Dataset.list_files(str(tmp_path / "*.none")).make_one_shot_iterator().get_next()
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
+                                             match="No files matched pattern: .*none"):
+        sess.run(nxt)
+    sr = data.Dataset.range(4).apply(data.experimental.shuffle_and_repeat(4, count=2, seed=1))
+    got = values_of(sr)
+    assert sorted(got[:4]) == sorted(got[4:]) == [0, 1, 2, 3]
+    mb = data.Dataset.range(5).apply(data.experimental.map_and_batch(lambda x: x * 2, 2))
+    assert [v.tolist() for v in values_of(mb)] == [[0, 2], [4, 6], [8]]
+
+
 def test_repeat_take_skip():
     assert values_of(data.Dataset.range(3).repeat(2)) == [0, 1, 2, 0, 1, 2]
     assert values_of(data.Dataset.range(3).repeat().take(7)) == [0, 1, 2, 0, 1, 2, 0]

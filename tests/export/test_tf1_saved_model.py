@@ -164,6 +164,26 @@ def test_builder_and_signature_errors(tmp_path):
             "s": tf.saved_model.predict_signature_def({"x": x}, {"u": upd})})
     sd = tf.saved_model.predict_signature_def({"x": x}, {"y": y})
     assert tf.saved_model.is_valid_signature(sd)
+    # Classify and regress signatures (TF Serving's other APIs) over serialized Examples.
+    sdu = tf.saved_model.signature_def_utils
+    examples = tf.placeholder(tf.string, [None], name="examples")
+    names = tf.constant(["a", "b"])
+    cls = sdu.classification_signature_def(examples, names, y)
+    assert (cls.method_name, sorted(cls.inputs), sorted(cls.outputs)) == (
+        "tensorflow/serving/classify", ["inputs"], ["classes", "scores"])
+    reg = sdu.regression_signature_def(examples, y)
+    assert (reg.method_name, reg.inputs["inputs"].name, reg.outputs["outputs"].name) == (
+        "tensorflow/serving/regress", "examples:0", "y:0")
+    assert tf.saved_model.is_valid_signature(cls) and tf.saved_model.is_valid_signature(reg)
+    assert not tf.saved_model.is_valid_signature(sdu.build_signature_def(
+        {"inputs": tf.saved_model.build_tensor_info(x)}, {"outputs": reg.outputs["outputs"]},
+        "tensorflow/serving/regress"))  # a float input is not serialized Examples
+    with pytest.raises(ValueError, match="Classification examples must be a string Tensor"):
+        sdu.classification_signature_def(x, names, y)
+    with pytest.raises(ValueError, match="classes and scores cannot both be None"):
+        sdu.classification_signature_def(examples, None, None)
+    with pytest.raises(ValueError, match="Regression predictions must be a float Tensor"):
+        sdu.regression_signature_def(examples, names)
     assert not tf.saved_model.is_valid_signature(meta_graph_pb2.SignatureDef())
     info = tf.saved_model.build_tensor_info(y)
     assert (info.name, info.dtype, [d.size for d in info.tensor_shape.dim]) == ("y:0", 1, [-1, 1])
