@@ -115,6 +115,10 @@ def freeze_signatures(sess, signatures: dict, values=None) -> tuple[Graph, dict,
         value_of = dict(zip(variables, sess.run([v.outputs[0] for v in variables])
                             if variables else []))
     else:
+        missing = [v.name for v in variables if v.name not in values]
+        if missing:
+            raise InvalidArgumentError(None, None, f"The outputs need variable '{missing[0]}', "
+                                       "which was not saved (only global variables are)")
         value_of = {v: values[v.name] for v in variables}
 
     frozen = Graph()

@@ -180,12 +180,19 @@ class SavedModelBuilder:
             raise AssertionError("Graph state including variables and assets has already "
                                  "been saved. Please invoke `add_meta_graph()` instead.")
         _refuse_assets(assets_collection)
-        self._session = sess
-        variables = [op for op in sess.graph.get_operations() if op.type in VARIABLE_OPS]
-        # Copies: training may go on updating the variables' buffers in place.
-        self._values = {op.name: np.array(v, copy=True) for op, v in zip(
-            variables, sess.run([op.outputs[0] for op in variables]))}
-        self._add(tags, signature_def_map)
+        # What TF's Saver would save: the global variables (local ones, uninitialised metrics
+        # counters say, are not read). Copies: training may go on updating them in place.
+        from minitf.graph import GraphKeys
+
+        variables = sess.graph.get_collection(GraphKeys.GLOBAL_VARIABLES)
+        values = {v.op.name: np.array(x, copy=True) for v, x in zip(
+            variables, sess.run([v.op.outputs[0] for v in variables]))}
+        self._session, self._values = sess, values
+        try:
+            self._add(tags, signature_def_map)
+        except BaseException:
+            self._session = self._values = None  # nothing was saved: the call may be repeated
+            raise
 
     def add_meta_graph(self, tags, signature_def_map=None, assets_collection=None,
                        legacy_init_op=None, clear_devices=False, main_op=None,

@@ -104,6 +104,26 @@ def test_builder_meta_graphs_share_the_values_saved_first(tmp_path):
     sess.close()
 
 
+def test_builder_saves_global_variables_and_a_failed_call_can_be_repeated(tmp_path):
+    sess, x, _, y = _linear()
+    # A local variable nobody initialised (a metrics counter, say) is not read, as TF's Saver
+    # saves global variables only; a signature that needs one is refused by name.
+    counter = tf.Variable(0.0, name="counter", collections=[tf.GraphKeys.LOCAL_VARIABLES])
+    counted = tf.identity(y + counter, name="counted")
+    builder = tf.saved_model.Builder(str(tmp_path / "m"))
+    with pytest.raises(InvalidArgumentError, match="need variable 'counter', which was not "
+                                                   "saved"):
+        builder.add_meta_graph_and_variables(sess, ["serve"], {
+            "s": tf.saved_model.predict_signature_def({"x": x}, {"c": counted})})
+    builder.add_meta_graph_and_variables(sess, ["serve"], {  # the same builder, again
+        "serving_default": tf.saved_model.predict_signature_def({"x": x}, {"y": y})})
+    builder.save()
+    feed = np.ones((1, 2), np.float32)
+    _, out = _predict(tmp_path / "m", feeds={"x": feed})
+    np.testing.assert_allclose(out["y"], feed @ W + 0.5)
+    sess.close()
+
+
 def test_builder_as_text_writes_saved_model_pbtxt(tmp_path):
     sess, x, _, y = _linear()
     builder = tf.saved_model.Builder(str(tmp_path / "t"))
