@@ -5,8 +5,8 @@ tf.losses, tf.summary are submodules.
 """
 
 from . import (compat, data, debugging, dtypes, errors, flags, gfile, graph_util,
-               initializers, layers, linalg, losses, math, metrics, nn, random, saved_model,
-               summary, train)
+               initializers, io, layers, linalg, losses, math, metrics, nn, python_io, random,
+               saved_model, summary, train)
 from .math import log_sigmoid
 from .linalg import matrix_transpose, trace
 from . import tf_logging as logging
@@ -44,6 +44,7 @@ from .ops.logic_ops import *
 from .ops.manip_ops import *
 from .ops.math_ops import *
 from .ops.pad_ops import *
+from .ops.parsing_ops import *
 from .ops.random_ops import *
 from .ops.reduction_ops import *
 from .ops.script_ops import *

@@ -9,7 +9,7 @@ without descriptor-pool clashes. Our package is always ``minitf.`` + the canonic
 
 - ``minitf.tensorflow``: types, tensor_shape, resource_handle, tensor, attr_value, node_def,
   op_def, function, versions, graph, struct, saver, meta_graph, saved_model, named_tensor,
-  config (RunOptions, RunMetadata), histogram, summary, event
+  config (RunOptions, RunMetadata), histogram, summary, event, feature, example
 - ``minitf.tensorflow.error``: error_codes
 - ``minitf.tensorflow.serving``: model, predict, get_model_metadata, status, get_model_status,
   session_service, prediction_service, model_service; the configuration files
@@ -75,6 +75,8 @@ CANONICAL_FILES: dict[str, str] = {
     "saved_model.proto": "tensorflow/core/protobuf/saved_model.proto",
     "named_tensor.proto": "tensorflow/core/protobuf/named_tensor.proto",
     "config.proto": "tensorflow/core/protobuf/config.proto",
+    "feature.proto": "tensorflow/core/example/feature.proto",
+    "example.proto": "tensorflow/core/example/example.proto",
     "event.proto": "tensorflow/core/util/event.proto",
     "model.proto": "tensorflow_serving/apis/model.proto",
     "predict.proto": "tensorflow_serving/apis/predict.proto",

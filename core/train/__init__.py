@@ -23,3 +23,12 @@ from .monitored_session import (ChiefSessionCreator, MonitoredSession,  # noqa: 
 from .session_run_hook import (SessionRunArgs, SessionRunContext,  # noqa: F401
                                SessionRunHook, SessionRunValues)
 from ..graph_util import write_graph  # noqa: F401,E402
+
+# tf.train.Example and its parts, the protobuf classes TFRecord pipelines build and serialize;
+# imported on first use (core does not import the protos package).
+from .._protos import lazy_classes  # noqa: E402
+
+__getattr__ = lazy_classes(__name__, {
+    "Example": "example_pb2", "SequenceExample": "example_pb2", "Features": "feature_pb2",
+    "Feature": "feature_pb2", "FeatureList": "feature_pb2", "FeatureLists": "feature_pb2",
+    "BytesList": "feature_pb2", "FloatList": "feature_pb2", "Int64List": "feature_pb2"})

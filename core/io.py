@@ -1,0 +1,10 @@
+"""``tf.io``: TF1's home for record files, Example parsing and file access, gathered from the
+modules that implement them (python_io, ops/parsing_ops, gfile)."""
+
+from . import gfile  # noqa: F401
+from .graph_util import write_graph  # noqa: F401
+from .ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: F401
+                              SparseFeature, VarLenFeature, decode_raw, parse_example,
+                              parse_single_example)
+from .python_io import (TFRecordCompressionType, TFRecordOptions,  # noqa: F401
+                        TFRecordWriter, tf_record_iterator)
