@@ -16,7 +16,9 @@ import shutil
 from .errors import NotFoundError
 
 __all__ = ["GFile", "Open", "FastGFile", "Exists", "IsDirectory", "ListDirectory", "MakeDirs",
-           "MkDir", "Glob", "Remove", "Rename", "Copy", "DeleteRecursively", "Walk"]
+           "MkDir", "Glob", "Remove", "Rename", "Copy", "DeleteRecursively", "Walk", "exists",
+           "isdir", "listdir", "makedirs", "mkdir", "glob", "remove", "rename", "copy",
+           "rmtree", "walk"]
 
 
 def GFile(name, mode="r"):  # noqa: N802 - TF's names
@@ -86,3 +88,9 @@ def DeleteRecursively(dirname):  # noqa: N802
 def Walk(top, in_order=True):  # noqa: N802
     """(dirname, subdirs, files) for ``top`` and below, like TF's (and os.walk)."""
     yield from os.walk(top, topdown=in_order)
+
+
+# ``tf.io.gfile``'s names for the same functions (TF 1.14+ and TF 2).
+exists, isdir, listdir, makedirs, mkdir, glob, remove, rename, copy, rmtree, walk = (
+    Exists, IsDirectory, ListDirectory, MakeDirs, MkDir, Glob, Remove, Rename, Copy,
+    DeleteRecursively, Walk)

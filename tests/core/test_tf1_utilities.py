@@ -3,6 +3,8 @@ use them run unchanged."""
 
 import logging
 
+import os
+
 import numpy as np
 import pytest
 
@@ -26,6 +28,23 @@ def test_the_frozen_graph_recipe(tmp_path):
         with tf.Session(graph=loaded) as sess:
             out = sess.run("y:0", {"x:0": np.array([[1.0, 2.0]], np.float32)})
     np.testing.assert_array_equal(out, [[3.0, 5.0]])
+
+
+def test_io_gfile_lowercase_names(tmp_path):
+    g = tf.io.gfile
+    d = tmp_path / "x" / "y"
+    g.makedirs(str(d))
+    assert g.isdir(str(d)) and g.exists(str(d))
+    with g.GFile(str(d / "f.txt"), "w") as f:
+        f.write("hi")
+    g.copy(str(d / "f.txt"), str(d / "g.txt"))
+    g.rename(str(d / "g.txt"), str(d / "h.txt"))
+    assert g.listdir(str(d)) == ["f.txt", "h.txt"] == [os.path.basename(p) for p in
+                                                     g.glob(str(d / "*.txt"))]
+    g.remove(str(d / "h.txt"))
+    assert [files for _, _, files in g.walk(str(tmp_path / "x"))] == [[], ["f.txt"]]
+    g.rmtree(str(tmp_path / "x"))
+    assert not g.exists(str(tmp_path / "x"))
 
 
 def test_gfile_file_system_calls(tmp_path):
