@@ -29,10 +29,9 @@ from ..errors import FailedPreconditionError, InvalidArgumentError, OutOfRangeEr
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
 from ..tensor_shape import TensorShape
 
-# token -> dataset; the strong references are per graph (_KEEP), so a dataset lives as long
-# as a graph holding an iterator op over it.
+# token -> dataset, weakly: the graph holds its datasets, so a dataset lives as long as a graph
+# holding an iterator op over it.
 _DATASETS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-_KEEP: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _HANDLES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # string handle -> it
 _serial = itertools.count(1)
 _table_lock = threading.Lock()
@@ -46,7 +45,9 @@ def register_dataset(graph, dataset) -> str:
     with _table_lock:
         token = f"dataset_{next(_serial)}"
         _DATASETS[token] = dataset
-        _KEEP.setdefault(graph, []).append(dataset)
+    # The graph holds its datasets (a global table keyed by graph would keep every graph
+    # alive: a dataset's captured tensors refer back to it).
+    graph.__dict__.setdefault("_datasets_used_in_graph", []).append(dataset)
     return token
 
 

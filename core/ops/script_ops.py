@@ -20,10 +20,9 @@ from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
 
 __all__ = ["numpy_function", "py_func"]
 
-# token -> function. Weak where the function allows it: the graph holds the strong reference,
-# so a function goes when the last graph using it does.
+# token -> the function's holder, weakly: the graph holds the holder, so a function goes when
+# the graph using it does (a holder, as some callables, ufuncs say, take no weak reference).
 _FUNCS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-_STRONG: dict = {}  # functions that cannot be weakly referenced (some builtins)
 _TOKENS = itertools.count()
 _LOCK = threading.Lock()
 # Python exceptions -> TF's status codes for them (TF's py_func kernel does the same).
@@ -32,15 +31,19 @@ _ERRORS = ((StopIteration, OutOfRangeError), (ValueError, InvalidArgumentError),
            (NotImplementedError, UnimplementedError))
 
 
+class _Holder:
+    __slots__ = ("func", "__weakref__")
+
+    def __init__(self, func):
+        self.func = func
+
+
 def _register(func, graph) -> str:
+    holder = _Holder(func)
     with _LOCK:
         token = f"pyfunc_{next(_TOKENS)}"
-        try:
-            _FUNCS[token] = func
-        except TypeError:
-            _STRONG[token] = func
-    keep = graph.__dict__.setdefault("_py_funcs_used_in_graph", [])
-    keep.append(func)
+        _FUNCS[token] = holder
+    graph.__dict__.setdefault("_py_funcs_used_in_graph", []).append(holder)
     return token
 
 
@@ -64,7 +67,8 @@ def _as_output(value, dtype: _dt.DType, i: int, token: str) -> np.ndarray:
 
 
 def _py_func_kernel(inputs, *, token, Tout):  # noqa: N803 - TF's attr name
-    func = _FUNCS.get(token) or _STRONG.get(token)
+    holder = _FUNCS.get(token)
+    func = holder.func if holder is not None else None
     if func is None:
         raise NotFoundError(None, None, f"callback {token} is not found: a py_func's Python "
                             "function exists only in the process that built its graph")

@@ -695,3 +695,30 @@ def test_tensorflow_agrees_where_available():
                           timeout=600, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("OK") == 5, done.stdout
+
+
+def test_graphs_with_datasets_are_freed():
+    """The dataset table must not keep graphs alive: a dataset's captured placeholder refers
+    back to its graph, so a table keyed by graph would never let one go."""
+    import gc
+    import weakref
+
+    from minitf.ops import iterator_ops
+
+    refs, tokens = [], []
+    for _ in range(3):
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float32, [None])
+            it = data.Dataset.from_tensor_slices(x).batch(2).make_initializable_iterator()
+            nxt = it.get_next()
+            tokens.append(it.initializer.get_attr("dataset"))
+            with tf.Session() as sess:
+                sess.run(it.initializer, {x: [1.0, 2.0, 3.0]})
+                assert sess.run(nxt).tolist() == [1.0, 2.0]
+        refs.append(weakref.ref(g))
+        del g, x, it, nxt, sess
+    gc.collect()
+    assert [r() for r in refs] == [None, None, None]
+    assert not any(tok in iterator_ops._DATASETS for tok in tokens)  # and the table's entries
+

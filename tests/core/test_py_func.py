@@ -103,3 +103,25 @@ def test_function_lives_with_its_graph():
             sess.run("PyFunc:0")
     with pytest.raises(TypeError, match="func must be callable"):
         tf.py_func(3, [], tf.int32)
+
+
+def test_functions_without_weak_references_go_with_their_graph():
+    """A ufunc takes no weak reference; it is still held only by its graph."""
+    import weakref
+
+    from minitf.ops import script_ops
+
+    before = len(script_ops._FUNCS)
+    refs = []
+    for _ in range(5):
+        g = tf.Graph()
+        with g.as_default():
+            t = tf.py_func(np.negative, [tf.constant([1.0, -2.0])], tf.float32)
+            with tf.Session() as sess:
+                assert sess.run(t).tolist() == [-1.0, 2.0]
+        refs.append(weakref.ref(g))
+        del g, t, sess
+    gc.collect()
+    assert [r() for r in refs] == [None] * 5
+    assert len(script_ops._FUNCS) <= before
+
