@@ -26,8 +26,8 @@ from minitf.tensor_shape import TensorShape
 
 from . import wire
 from . import graph_def as graph_def_mod
-from .freeze import (PREDICT_METHOD, VARIABLE_OPS, FrozenGraph, freeze_graph_def,
-                     freeze_signatures, graph_def_closure)
+from .freeze import (PREDICT_METHOD, VARIABLE_OPS, FrozenGraph, cut_at_inputs,
+                     cuttable_inputs, freeze_graph_def, freeze_signatures, graph_def_closure)
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
 from .tensors import (dtype_from_enum, little_endian, make_tensor_proto, shape_from_proto,
                       shape_to_proto, uses_content)
@@ -244,12 +244,21 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     if not len(gd.node):
         raise InvalidArgumentError(None, None, f"{file}: the MetaGraphDef has an empty graph")
     node_contents = {k[1]: v for k, v in contents.items() if k[0] == mi}
-    if any(n.op in VARIABLE_OPS for n in gd.node):  # TF's unfrozen SavedModel: freeze it now
-        roots = [graph_def_mod._parse_input(ti.name)[0] for sd in meta.signature_def.values()
-                 for ti in (*sd.inputs.values(), *sd.outputs.values())]
-        gd, node_contents = freeze_graph_def(
-            gd, _checkpoint_values(path, file, gd), graph_def_closure(gd, roots), file,
-            node_contents)
+    # What the signatures need, as TF Serving runs it: every input is fed, so an input that is
+    # an intermediate tensor becomes a placeholder and nothing upstream of it is loaded.
+    infos = [ti for sd in meta.signature_def.values()
+             for ti in (*sd.inputs.values(), *sd.outputs.values())
+             if ti.WhichOneof("encoding") == "name"]
+    cuttable = cuttable_inputs(gd, meta.signature_def)  # (not another signature's step)
+    gd, node_contents = cut_at_inputs(
+        gd, [ti for sd in meta.signature_def.values() for ti in sd.inputs.values()
+             if ti.WhichOneof("encoding") == "name"], node_contents, only=cuttable.__contains__)
+    keep = graph_def_closure(gd, [graph_def_mod._parse_input(ti.name)[0] for ti in infos])
+    needs_values = any(n.op in VARIABLE_OPS and n.name in keep for n in gd.node)
+    # TF's unfrozen SavedModel: frozen now, with its checkpoint's values.
+    gd, node_contents = freeze_graph_def(
+        gd, _checkpoint_values(path, file, gd) if needs_values else {}, keep, file,
+        node_contents)
     graph = graph_from_graph_def(gd, file, node_contents)
     sigs = {}
     for name, sd in meta.signature_def.items():

@@ -21,8 +21,8 @@ from minitf.graph import Tensor, get_default_graph
 from minitf.opdef import lookup
 from minitf.protos import meta_graph_pb2
 
-from .freeze import (FROZEN_FORMS, VARIABLE_OPS, freeze_graph_def, freeze_signatures,
-                     graph_def_closure, is_variable_writer)
+from .freeze import (FROZEN_FORMS, VARIABLE_OPS, cut_at_inputs, cuttable_inputs,
+                     freeze_graph_def, freeze_signatures, graph_def_closure, is_variable_writer)
 from .graph_def import _parse_input, import_graph_def
 from .saved_model import (Signature, TensorInfo, _checkpoint_values, read_saved_model,
                           write_saved_model)
@@ -297,16 +297,31 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
                            f"found in SavedModel {file}, with available tags {available}")
     meta = found[0]
     gd = meta.graph_def
+    # A signature input computed by ops minitf lacks becomes a placeholder (it is fed anyway).
+    by_name = {n.name: n for n in gd.node}
+    cuttable = cuttable_inputs(gd, meta.signature_def)
+    gd, _ = cut_at_inputs(
+        gd, [ti for sd in meta.signature_def.values() for ti in sd.inputs.values()
+             if ti.WhichOneof("encoding") == "name"],
+        only=lambda name: name in cuttable and any(
+            _unsupported(by_name[n]) for n in graph_def_closure(gd, [name])))
+    values, unsaved = {}, []
     if any(n.op in VARIABLE_OPS for n in gd.node):
         values = _checkpoint_values(export_dir, file, gd)
         # Variables the checkpoint does not hold (local ones, which TF's main_op initialises)
         # go, with what depends on them.
         unsaved = [n.name for n in gd.node if n.op in VARIABLE_OPS and n.name not in values
-                   and n.attr["shared_name"].s.decode() not in values]
-        gd, _ = freeze_graph_def(gd, values, graph_def_closure(
-            gd, _runnable(gd, meta.saver_def, unsaved, file, meta.signature_def)), file)
+                   and not ("shared_name" in n.attr and n.attr["shared_name"].s.decode()
+                            in values)]
+    gd, _ = freeze_graph_def(gd, values, graph_def_closure(
+        gd, _runnable(gd, meta.saver_def, unsaved, file, meta.signature_def)), file)
     import_graph_def(gd, name=import_scope or "", source=file, graph=sess.graph)
     return meta
+
+
+def _unsupported(node) -> bool:
+    return lookup(node.op) is None and node.op not in VARIABLE_OPS and \
+        node.op not in FROZEN_FORMS
 
 
 def _runnable(gd, saver_def, unsaved, file, signature_defs) -> list:
@@ -332,8 +347,7 @@ def _runnable(gd, saver_def, unsaved, file, signature_defs) -> list:
 
     drop([n.name for n in gd.node if is_variable_writer(n.op) or n.op in _STATE_CHECKS or
           (saver_scope and n.name.startswith(saver_scope))] + list(unsaved))
-    unknown = {n.name: n.op for n in gd.node if n.name not in dropped and lookup(n.op) is None
-               and n.op not in VARIABLE_OPS and n.op not in FROZEN_FORMS}
+    unknown = {n.name: n.op for n in gd.node if n.name not in dropped and _unsupported(n)}
     drop(unknown)
     for key, sd in signature_defs.items():
         for alias, info in (*sd.inputs.items(), *sd.outputs.items()):

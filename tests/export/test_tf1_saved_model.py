@@ -371,3 +371,30 @@ def test_only_the_variables_the_signatures_need_are_read(tmp_path):
     Path(data_filename(prefix, 0, 1)).write_bytes(bytes(data))
     with pytest.raises(DataLossError, match="Checksum does not match for tensor 'w' in"):
         export.load_saved_model(m)
+
+
+def test_tensorflow_resource_variables_in_cond_and_loop_and_an_intermediate_input(caplog):
+    """TF1's tf.cond and tf.while_loop pass a resource variable's handle through Switch and
+    Enter (typed DT_RESOURCE); frozen, they carry its value (typed float, as TF's converter
+    retypes them). The signature input x is computed from a string by ops minitf lacks: it is
+    fed, so it becomes a placeholder and its upstream is not loaded."""
+    with np.load(DATA / "resource_cf.npz", allow_pickle=False) as z:
+        want = {k: z[k] for k in z.files}
+    x = want["in:x"]
+    model = export.load_saved_model(DATA / "resource_cf_savedmodel")
+    assert model.graph.get_operation_by_name("x").type == "Placeholder"
+    types = {op.type for op in model.graph.get_operations()}
+    assert {"Switch", "Enter", "Merge"} <= types
+    assert not types & {"VarHandleOp", "ReadVariableOp", "StaticRegexReplace"}
+    sig = model.signatures["serving_default"]
+    with tf.Session(graph=model.graph) as sess:
+        for taken in (True, False):
+            c, loop = sess.run([sig.outputs["c"].name, sig.outputs["l"].name],
+                               {sig.inputs["x"].name: x, sig.inputs["p"].name: taken})
+            np.testing.assert_array_equal(c, want[f"out:c:{taken}"])
+            np.testing.assert_array_equal(loop, want["out:l"])
+    with caplog.at_level("WARNING", logger="minitf.export"):
+        _, out = _predict(DATA / "resource_cf_savedmodel", feeds={"x": x, "p": np.array(False)})
+    np.testing.assert_array_equal(out["c"], want["out:c:False"])
+    np.testing.assert_array_equal(out["l"], want["out:l"])
+    assert "StaticRegexReplace" in caplog.text  # loader.load leaves the rest of the graph

@@ -356,6 +356,42 @@ def generate_resource_variables_saved_model(out_dir):
                      **{"in:ids": feeds[ids], "in:x": feeds[x], "out:y": sess.run(y, feeds)})
 
 
+def generate_resource_control_flow_saved_model(out_dir):
+    """Resource variables read inside TF1's tf.cond and tf.while_loop (their handles pass
+    Switch and Enter nodes typed DT_RESOURCE), and a signature input that is an intermediate
+    tensor computed by an op minitf lacks (a string regex): ``resource_cf_savedmodel/`` and
+    ``resource_cf.npz`` (TF's outputs for fixed inputs)."""
+    export_dir = os.path.join(out_dir, "resource_cf_savedmodel")
+    shutil.rmtree(export_dir, ignore_errors=True)
+    graph = tf.Graph()
+    with graph.as_default():
+        raw = tf.placeholder(tf.string, [None], name="raw")
+        x = tf.identity(tf.strings.to_number(tf.strings.regex_replace(raw, "a", "")), name="x")
+        p = tf.placeholder(tf.bool, [], name="p")
+        v = tf.get_variable("v", initializer=np.array([1.0, 2.0, 3.0], np.float32),
+                            use_resource=True)
+        w = tf.get_variable("w", initializer=np.float32(5.0), use_resource=True)
+        y_cond = tf.cond(p, lambda: x * v.read_value(), lambda: x + w.read_value())
+        _, y_loop = tf.while_loop(lambda i, acc: i < 3,
+                                  lambda i, acc: (i + 1, acc + v.read_value()),
+                                  [tf.constant(0), x])
+        y_cond, y_loop = tf.identity(y_cond, name="y_cond"), tf.identity(y_loop, name="y_loop")
+        feeds = {x: np.array([1.0, 2.0, 4.0], np.float32), p: True}
+        with tf.Session(graph=graph) as sess:
+            sess.run(tf.global_variables_initializer())
+            sig = tf.saved_model.signature_def_utils.predict_signature_def(
+                {"x": x, "p": p}, {"c": y_cond, "l": y_loop})
+            builder = tf.saved_model.Builder(export_dir)
+            builder.add_meta_graph_and_variables(sess, ["serve"],
+                                                 signature_def_map={"serving_default": sig})
+            builder.save()
+            out = {"in:x": feeds[x], "in:p": np.array(True)}
+            for taken in (True, False):
+                c, lo = sess.run([y_cond, y_loop], {x: feeds[x], p: taken})
+                out[f"out:c:{taken}"], out["out:l"] = c, lo
+            np.savez(os.path.join(out_dir, "resource_cf.npz"), **out)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=HERE, help="directory to write (default: this one)")
@@ -369,6 +405,7 @@ def main(argv=None):
         manifest["models"][name] = generate(name, build, args.out)
     generate_variables_saved_model(args.out)
     generate_resource_variables_saved_model(args.out)
+    generate_resource_control_flow_saved_model(args.out)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2, sort_keys=True)
         f.write("\n")
