@@ -176,15 +176,19 @@ class _ZlibReader:
     def __init__(self, f):
         self._f = f
         self._z = zlib.decompressobj()
-        self._buf = b""
+        self._buf = bytearray()
+        self._pos = 0  # read offset into _buf: slicing the rest off per read is quadratic
 
     def read(self, n: int) -> bytes:
-        while len(self._buf) < n and not self._z.eof:
+        while len(self._buf) - self._pos < n and not self._z.eof:
             chunk = self._f.read(self._CHUNK)
             if not chunk:
                 break
+            del self._buf[:self._pos]
+            self._pos = 0
             self._buf += self._z.decompress(chunk)
-        out, self._buf = self._buf[:n], self._buf[n:]
+        out = bytes(self._buf[self._pos:self._pos + n])
+        self._pos += len(out)
         return out
 
     def close(self):

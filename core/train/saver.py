@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import time
 import zipfile
 from collections.abc import Mapping
@@ -159,7 +158,7 @@ class Saver:
             manifest[n] = [arr.dtype.str, list(arr.shape)]
         meta = json.dumps({"format": "minitf-checkpoint", "version": 1, "variables": manifest})
         arrays[_MANIFEST] = np.frombuffer(meta.encode(), dtype=np.uint8)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-ckpt-", suffix=_SUFFIX)
+        fd, tmp = tensor_bundle.temp_file(directory, ".tmp-ckpt-", _SUFFIX)
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **arrays)
@@ -276,7 +275,7 @@ def _write_state(directory, latest, all_paths, filename):
         return os.path.relpath(p, directory) if os.path.isabs(p) or os.sep in p else p
     lines = [f'model_checkpoint_path: "{rel(latest)}"']
     lines += [f'all_model_checkpoint_paths: "{rel(p)}"' for p in all_paths]
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-state-")
+    fd, tmp = tensor_bundle.temp_file(directory, ".tmp-state-")
     with os.fdopen(fd, "w") as f:
         f.write("\n".join(lines) + "\n")
     os.replace(tmp, os.path.join(directory, filename))

@@ -414,6 +414,16 @@ def read_bundle(prefix, names=None) -> dict:
 
 
 # -- writing -------------------------------------------------------------------------------------
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # (read once, at import: the process's umask, restored at once)
+
+
+def temp_file(directory: str, prefix: str, suffix: str = "") -> tuple[int, str]:
+    """mkstemp with the mode a plain open() would give (mkstemp's is 0600): checkpoints are
+    read by other users too, a model server say."""
+    fd, path = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=suffix)
+    os.fchmod(fd, 0o666 & ~_UMASK)
+    return fd, path
 def _dtype_enum(name: str, arr: np.ndarray) -> int:
     if arr.dtype.kind in "OSU":
         return DT_STRING
@@ -558,7 +568,7 @@ def write_bundle(prefix, arrays: dict) -> None:
     named.sort(key=lambda t: t[0])  # the table is sorted by key bytes
     entries, tmp_paths = [], []
     try:
-        fd, tmp_data = tempfile.mkstemp(dir=directory, prefix=".tmp-bundle-data-")
+        fd, tmp_data = temp_file(directory, ".tmp-bundle-data-")
         tmp_paths.append(tmp_data)
         offset = 0
         with os.fdopen(fd, "wb") as f:
@@ -576,7 +586,7 @@ def write_bundle(prefix, arrays: dict) -> None:
                 entries.append((key, _entry_proto(dtype, arr.shape, offset, size, crc)))
                 offset += size
         table = encode_table([(b"", _header_proto())] + entries)
-        fd, tmp_index = tempfile.mkstemp(dir=directory, prefix=".tmp-bundle-index-")
+        fd, tmp_index = temp_file(directory, ".tmp-bundle-index-")
         tmp_paths.append(tmp_index)
         with os.fdopen(fd, "wb") as f:
             f.write(table)

@@ -469,3 +469,25 @@ def test_tensorflow_reads_minitf_bundles(tmp_path):
             assert g.dtype == want.dtype and g.tobytes() == want.tobytes(), name
     np.testing.assert_array_equal(got["restored:layer/w"], np.arange(6).reshape(2, 3))
     assert got["restored:names"].tolist() == [b"x", b"yz"]
+
+
+def test_checkpoint_files_get_the_modes_a_plain_open_would(tmp_path):
+    """mkstemp makes 0600 files; a checkpoint is read by other users too (a model server), so
+    the writers give it what open() would under the umask, as TF does."""
+    import os
+    import stat
+
+    from minitf.train import tensor_bundle
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    want = 0o666 & ~umask
+    tensor_bundle.write_bundle(str(tmp_path / "b"), {"x": np.zeros(3, np.float32)})
+    with tf.Graph().as_default():
+        tf.Variable(1.0, name="v")
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            tf.train.Saver().save(sess, str(tmp_path / "npz"))
+            tf.train.Saver(write_version=tf.train.SaverDef.V2).save(sess, str(tmp_path / "v2"))
+    for name in ("b.index", "b.data-00000-of-00001", "npz.npz", "v2.index", "checkpoint"):
+        assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == want, name
