@@ -240,9 +240,15 @@ class SavedModelBuilder:
                                  "add_meta_graph_and_variables() first")
         if self._saved:
             raise AssertionError(f"SavedModel {self._export_dir} has already been saved")
-        if os.path.isdir(self._export_dir) and not os.listdir(self._export_dir):
+        emptied = os.path.isdir(self._export_dir) and not os.listdir(self._export_dir)
+        if emptied:
             os.rmdir(self._export_dir)  # the rename below puts the finished model in its place
-        path = write_saved_model(self._export_dir, self._metas, as_text=as_text)
+        try:
+            path = write_saved_model(self._export_dir, self._metas, as_text=as_text)
+        except BaseException:
+            if emptied:
+                os.makedirs(self._export_dir, exist_ok=True)  # left as it was found
+            raise
         self._saved = True
         return path.encode()
 

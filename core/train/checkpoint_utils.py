@@ -42,6 +42,10 @@ def init_from_checkpoint(ckpt_dir_or_file, assignment_map):
             raise TypeError(f"assignment_map values must be variable names or Variables, got "
                             f"{current!r} for {ckpt_name!r}")
         if current.endswith("/") or current == "/":  # a scope: every variable under it
+            if not ckpt_name.endswith("/"):
+                raise ValueError(f"Assignment map with scope only name {current} should map "
+                                 f"to scope only {ckpt_name}. Should be 'scope/': "
+                                 "'other_scope/'.")
             scope = "" if current == "/" else current
             prefix = "" if ckpt_name == "/" else ckpt_name
             matched = [(v, prefix + name[len(scope):]) for name, v in sorted(graph_vars.items())

@@ -82,6 +82,8 @@ def test_errors(tmp_path):
             tf.train.init_from_checkpoint(path, {"enc/w": w})
         with pytest.raises(ValueError, match="'other' is not a variable of the graph"):
             tf.train.init_from_checkpoint(path, {"enc/w": "other"})
+        with pytest.raises(ValueError, match="should map to scope only enc"):
+            tf.train.init_from_checkpoint(path, {"enc": "x/"})
         with pytest.raises(ValueError, match="no variables in the graph under scope 'x/'"):
             tf.train.init_from_checkpoint(path, {"enc/": "x/"})
         i = tf.get_variable("i", [2, 3], dtype=tf.int32)
