@@ -13,8 +13,8 @@ import os
 import zlib
 from collections.abc import Iterator
 
-from .errors import DataLossError, FailedPreconditionError, NotFoundError
-from .tfrecord import RecordError, encode_record, read_records
+from .errors import FailedPreconditionError, NotFoundError
+from .tfrecord import encode_record, open_compressed, records_of
 
 __all__ = ["TFRecordCompressionType", "TFRecordOptions", "TFRecordWriter", "tf_record_iterator"]
 
@@ -168,50 +168,14 @@ class TFRecordWriter:
             self._out.close()
 
 
-class _ZlibReader:
-    """A readable stream decompressing one zlib stream lazily (bounded memory)."""
-
-    _CHUNK = 1 << 16
-
-    def __init__(self, f):
-        self._f = f
-        self._z = zlib.decompressobj()
-        self._buf = bytearray()
-        self._pos = 0  # read offset into _buf: slicing the rest off per read is quadratic
-
-    def read(self, n: int) -> bytes:
-        while len(self._buf) - self._pos < n and not self._z.eof:
-            chunk = self._f.read(self._CHUNK)
-            if not chunk:
-                break
-            del self._buf[:self._pos]
-            self._pos = 0
-            self._buf += self._z.decompress(chunk)
-        out = bytes(self._buf[self._pos:self._pos + n])
-        self._pos += len(out)
-        return out
-
-    def close(self):
-        self._f.close()
-
-
 def tf_record_iterator(path, options=None) -> Iterator[bytes]:
     """``tf.python_io.tf_record_iterator(path, options=None)``: the records of a file, as
     bytes. A missing file is NotFoundError; a corrupt or truncated record DataLossError."""
-    kind = _compression_string(options)
-    f = _open(path, "rb")  # before the first next(), as TF opens the file at the call
-    return _records(f, kind, path)
+    # Opened at the call, as TF opens the file then (a missing file fails at once).
+    stream = open_compressed(path, _compression_string(options))
+    return _records(stream, path)
 
 
-def _records(f, kind: str, path) -> Iterator[bytes]:
-    stream = gzip.GzipFile(fileobj=f) if kind == "GZIP" else \
-        _ZlibReader(f) if kind == "ZLIB" else f
-    try:
-        yield from read_records(stream, check_crc=True)
-    except RecordError as e:
-        raise DataLossError(None, None, f"corrupted record in {path}: {e}") from None
-    except (OSError, EOFError, zlib.error) as e:
-        raise DataLossError(None, None, f"cannot read {path}: {e}") from None
-    finally:
-        stream.close()
-        f.close()
+def _records(stream, path) -> Iterator[bytes]:
+    with stream:
+        yield from records_of(stream, path)

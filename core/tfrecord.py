@@ -20,7 +20,11 @@ against each other in tests/tensorboard/test_tfrecord.py and tests/core/test_ten
 from __future__ import annotations
 
 import functools
+import gzip
+import io
+import os
 import struct
+import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -194,3 +198,64 @@ def read_records(stream: BinaryIO, check_crc: bool = True) -> Iterator[bytes]:
             raise RecordError(f"corrupt record data at offset {offset}")
         offset += 16 + length
         yield data
+
+
+# -- files (shared by tf.python_io and tf.data's readers) -----------------------------------------
+class _ZlibRaw(io.RawIOBase):
+    """One zlib stream decompressed as it is read (bounded memory); a BufferedReader over it
+    gives read(n) and readline()."""
+
+    _CHUNK = 1 << 16
+
+    def __init__(self, f):
+        self._f = f
+        self._z = zlib.decompressobj()
+        self._pending, self._pos = b"", 0  # an offset: slicing the rest off would copy it
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while self._pos >= len(self._pending) and not self._z.eof:
+            chunk = self._f.read(self._CHUNK)
+            if not chunk:
+                break
+            self._pending, self._pos = self._z.decompress(chunk), 0
+        n = min(len(buffer), len(self._pending) - self._pos)
+        buffer[:n] = self._pending[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def close(self):
+        self._f.close()
+        super().close()
+
+
+def open_compressed(path, compression: str):
+    """``path`` opened for reading through its compression ("", "GZIP" or "ZLIB", as TF
+    writes them: one stream over the whole file); a missing file is NotFoundError."""
+    from .errors import NotFoundError
+
+    try:
+        f = open(os.fspath(path), "rb")  # noqa: SIM115 - the caller closes the stream
+    except FileNotFoundError:
+        raise NotFoundError(None, None, f"{path}; No such file or directory") from None
+    if compression == "GZIP":
+        return gzip.GzipFile(fileobj=f)
+    if compression == "ZLIB":
+        return io.BufferedReader(_ZlibRaw(f))
+    return f
+
+
+def records_of(stream, path) -> Iterator[bytes]:
+    """The records of an open stream, a damaged or cut-off one as DataLossError naming
+    ``path``."""
+    from .errors import DataLossError
+
+    try:
+        yield from read_records(stream, check_crc=True)
+    except RecordError as e:
+        raise DataLossError(None, None, f"corrupted record in {path}: {e}") from None
+    except (OSError, EOFError, zlib.error) as e:
+        raise DataLossError(None, None, f"cannot read {path}: {e}") from None
+

@@ -5,18 +5,16 @@ element; the file names may be a tensor (a placeholder fed at initialisation).""
 
 from __future__ import annotations
 
-import gzip
-import io
 import zlib
 
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import DataLossError, InvalidArgumentError, NotFoundError
+from ..errors import InvalidArgumentError
 from ..graph import Tensor
 from ..opdef import TensorSpec
 from ..tensor_shape import TensorShape
-from ..tfrecord import RecordError, read_records
+from ..tfrecord import open_compressed, records_of
 from . import structure as st
 from .dataset_ops import Dataset
 
@@ -49,19 +47,6 @@ def _compression_arg(compression_type, what: str) -> str:
     return kind
 
 
-def _open(path: str, compression: str):
-    try:
-        f = open(path, "rb")  # noqa: SIM115 - closed by the caller's generator
-    except FileNotFoundError:
-        raise NotFoundError(None, None, f"{path}; No such file or directory") from None
-    if compression == "GZIP":
-        return gzip.GzipFile(fileobj=f)
-    if compression == "ZLIB":
-        with f:
-            return io.BytesIO(zlib.decompress(f.read()))
-    return f
-
-
 class _FileDataset(Dataset):
     _what = ""
 
@@ -74,7 +59,7 @@ class _FileDataset(Dataset):
     def _elements(self, ctx):
         for name in np.asarray(ctx.value(self._files), dtype=object).reshape(-1):
             path = name.decode() if isinstance(name, bytes) else str(name)
-            with _open(path, self._compression) as stream:
+            with open_compressed(path, self._compression) as stream:
                 for item in self._read(stream, path):
                     yield (np.array(item, dtype=object),)
 
@@ -90,12 +75,7 @@ class TFRecordDataset(_FileDataset):
         super().__init__(filenames, compression_type)
 
     def _read(self, stream, path):
-        try:
-            yield from read_records(stream, check_crc=True)
-        except RecordError as e:
-            raise DataLossError(None, None, f"corrupted record in {path}: {e}") from None
-        except (OSError, EOFError, zlib.error) as e:
-            raise DataLossError(None, None, f"cannot read {path}: {e}") from None
+        return records_of(stream, path)
 
 
 class TextLineDataset(_FileDataset):
