@@ -58,7 +58,7 @@ class Context:
         return fn.runner(self.runners)(list(element))
 
 
-class Dataset:
+class Dataset(st.Structured):
     """A pipeline of elements: ``Dataset.from_tensor_slices(x).map(f).batch(32)``."""
 
     def __init__(self, structure, inputs=(), captures=()):
@@ -70,23 +70,7 @@ class Dataset:
     def _elements(self, ctx: Context):
         raise NotImplementedError
 
-    # -- structure -------------------------------------------------------------------------------
-    @property
-    def output_types(self):
-        return st.map_structure(lambda s: s.dtype, self._structure)
-
-    @property
-    def output_shapes(self):
-        return st.map_structure(lambda s: s.shape, self._structure)
-
-    @property
-    def output_classes(self):
-        return st.map_structure(lambda s: Tensor, self._structure)
-
-    @property
-    def element_spec(self):
-        return self._structure
-
+    # -- structure (output_types, output_shapes, ... from st.Structured) -----------------------
     def _specs(self) -> list:
         return st.flatten(self._structure)
 

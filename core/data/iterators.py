@@ -11,7 +11,7 @@ from . import structure as st
 from .dataset_ops import Dataset
 
 
-class Iterator:
+class Iterator(st.Structured):
     """``tf.data.Iterator``: ``get_next()`` gives the next element's tensors, one element per
     run however many ops consume them."""
 
@@ -85,21 +85,6 @@ class Iterator:
         ``from_string_handle`` iterator's handle placeholder."""
         return ops.TO_STRING_HANDLE(self._handle, name=name or "IteratorToStringHandle")
 
-    @property
-    def output_types(self):
-        return st.map_structure(lambda s: s.dtype, self._structure)
-
-    @property
-    def output_shapes(self):
-        return st.map_structure(lambda s: s.shape, self._structure)
-
-    @property
-    def output_classes(self):
-        return st.map_structure(lambda s: Tensor, self._structure)
-
-    @property
-    def element_spec(self):
-        return self._structure
 
 
 def _types(structure):

@@ -166,3 +166,27 @@ def shape_arg(value, what: str) -> TensorShape:
                         f"{value.name}")
     dims = list(np.asarray(value).reshape(-1)) if isinstance(value, np.ndarray) else list(value)
     return as_shape([None if d is None or int(d) < 0 else int(d) for d in dims])
+
+
+class Structured:
+    """The element structure a Dataset or an Iterator gives, from its ``_structure`` (a nest of
+    TensorSpecs)."""
+
+    _structure = None
+
+    @property
+    def output_types(self):
+        return map_structure(lambda s: s.dtype, self._structure)
+
+    @property
+    def output_shapes(self):
+        return map_structure(lambda s: s.shape, self._structure)
+
+    @property
+    def output_classes(self):
+        return map_structure(lambda s: Tensor, self._structure)
+
+    @property
+    def element_spec(self):
+        return self._structure
+
