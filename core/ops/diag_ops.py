@@ -123,6 +123,16 @@ def _max_diag_len(m, n, k0, k1):
     return min(m + min(k1, 0), n - max(k0, 0))
 
 
+def _output_dims(m, n, max_len, k0, k1):
+    """MatrixDiagV3's output rows and columns: -1 (unset) becomes the smallest size that holds
+    the diagonals (both unset: a square matrix)."""
+    min_rows, min_cols = max_len - min(k1, 0), max_len + max(k0, 0)
+    if m == -1 and n == -1:
+        side = max(min_rows, min_cols)
+        return side, side
+    return (min_rows if m == -1 else m), (min_cols if n == -1 else n)
+
+
 def _matrix_diag_kernel(diagonal, k, num_rows, num_cols, padding_value, *, align):
     diagonal = np.asarray(diagonal)
     k0, k1 = _band(k)
@@ -137,13 +147,7 @@ def _matrix_diag_kernel(diagonal, k, num_rows, num_cols, padding_value, *, align
                                    f"range: {packed.shape[-2]} != {num_diags}")
     max_len = packed.shape[-1]
     min_rows, min_cols = max_len - min(k1, 0), max_len + max(k0, 0)
-    m, n = int(num_rows), int(num_cols)
-    if m == -1 and n == -1:
-        m = n = max(min_rows, min_cols)
-    elif m == -1:
-        m = min_rows
-    elif n == -1:
-        n = min_cols
+    m, n = _output_dims(int(num_rows), int(num_cols), max_len, k0, k1)
     if m < min_rows or n < min_cols or not (m == min_rows or n == min_cols):
         raise InvalidArgumentError(None, None, f"The number of rows or columns is not "
                                    f"consistent with the specified d_lower, d_upper, and "
@@ -225,14 +229,7 @@ def _matrix_diag_infer(diagonal, k, num_rows, num_cols, padding_value, *, align)
     max_len = dims[-1]
     if rows is None or cols is None or max_len is None:
         return [TensorSpec(batch + (None, None), diagonal.dtype)]
-    m, n = rows[0], cols[0]
-    min_rows, min_cols = max_len - min(k1, 0), max_len + max(k0, 0)
-    if m == -1 and n == -1:
-        m = n = max(min_rows, min_cols)
-    elif m == -1:
-        m = min_rows
-    elif n == -1:
-        n = min_cols
+    m, n = _output_dims(rows[0], cols[0], max_len, k0, k1)
     return [TensorSpec(batch + (m, n), diagonal.dtype)]
 
 

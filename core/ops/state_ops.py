@@ -178,11 +178,12 @@ def _set_rows(var, idx, upd):
     var[idx] = upd
 
 
-def _scatter_op(op_type, apply, locking):
+def _scatter_op(op_type, apply, locking, make_kernel=None, infer=None):
+    """A Scatter* (or, given its kernel maker and inference, ScatterNd*) update op."""
     return register(OpDef(
         op_type, inputs=["ref:Ref(T)", "indices:Tindices", "updates:T"],
-        attrs={"use_locking": locking}, kernel=_scatter(op_type, apply),
-        infer=_scatter_infer, grad=NOT_DIFFERENTIABLE, stateful=True,
+        attrs={"use_locking": locking}, kernel=(make_kernel or _scatter)(op_type, apply),
+        infer=infer or _scatter_infer, grad=NOT_DIFFERENTIABLE, stateful=True,
     ))
 
 
@@ -239,16 +240,9 @@ def _scatter_nd(name: str, apply):
     return kernel
 
 
-def _scatter_nd_op(op_type, apply, locking):
-    return register(OpDef(
-        op_type, inputs=["ref:Ref(T)", "indices:Tindices", "updates:T"],
-        attrs={"use_locking": locking}, kernel=_scatter_nd(op_type, apply),
-        infer=_scatter_nd_infer, grad=NOT_DIFFERENTIABLE, stateful=True,
-    ))
-
-
-SCATTER_ND_UPDATE = _scatter_nd_op("ScatterNdUpdate", _set_rows, True)
-SCATTER_ND_ADD = _scatter_nd_op("ScatterNdAdd", np.add.at, False)
+SCATTER_ND_UPDATE = _scatter_op("ScatterNdUpdate", _set_rows, True, _scatter_nd,
+                                _scatter_nd_infer)
+SCATTER_ND_ADD = _scatter_op("ScatterNdAdd", np.add.at, False, _scatter_nd, _scatter_nd_infer)
 
 
 def scatter_nd_update(ref, indices, updates, use_locking=True, name=None):
