@@ -9,6 +9,9 @@ from .composites import einsum, eye, norm, tensordot
 from .graph import convert_to_tensor, name_scope
 from .nn_impl import l2_normalize
 from .ops import array_ops, concat_split_ops, reduction_ops, transform_ops
+from .ops.decomposition_ops import qr, svd
+from .ops.decomposition_ops import self_adjoint_eig as eigh
+from .ops.decomposition_ops import self_adjoint_eigvals as eigvalsh
 from .ops.diag_ops import diag as tensor_diag
 from .ops.diag_ops import matrix_band_part as band_part
 from .ops.diag_ops import matrix_diag as diag
@@ -21,9 +24,10 @@ from .ops.linalg_ops import matrix_inverse as inv
 from .ops.linalg_ops import matrix_solve as solve
 
 __all__ = [
-    "adjoint", "band_part", "cholesky", "det", "diag", "diag_part", "einsum", "eye",
-    "global_norm", "inv", "l2_normalize", "matmul", "matrix_transpose", "norm", "set_diag",
-    "solve", "tensor_diag", "tensor_diag_part", "tensordot", "trace", "transpose",
+    "adjoint", "band_part", "cholesky", "det", "diag", "diag_part", "eigh", "eigvalsh", "einsum",
+    "eye", "global_norm", "inv", "l2_normalize", "matmul", "matrix_transpose", "norm", "qr",
+    "set_diag", "solve", "svd", "tensor_diag", "tensor_diag_part", "tensordot", "trace",
+    "transpose",
 ]
 
 

@@ -20,6 +20,7 @@ from .ops.unary_ops import (abs, ceil, cos, exp, floor, log, log1p, negative, re
 from .nn_impl import l2_normalize
 from .composites import reduce_std, reduce_variance
 from .ops.segment_prod_ops import segment_prod, unsorted_segment_prod
+from .ops.count_ops import bincount, confusion_matrix
 from .ops.special_ops import digamma, erf, erfc, lgamma, polygamma
 
 
@@ -32,7 +33,8 @@ def log_sigmoid(x, name=None):
         return negative(softplus(negative(x)), name=scope)
 
 __all__ = [
-    "abs", "add", "add_n", "argmax", "argmin", "ceil", "cos", "count_nonzero", "cumprod", "cumsum",
+    "abs", "add", "add_n", "argmax", "argmin", "bincount", "ceil", "confusion_matrix", "cos",
+    "count_nonzero", "cumprod", "cumsum",
     "digamma", "divide", "divide_no_nan", "equal", "erf", "erfc", "exp", "floor", "floordiv",
     "floormod", "greater", "greater_equal", "in_top_k", "is_finite", "is_inf", "is_nan",
     "l2_normalize", "less", "less_equal", "lgamma", "log", "log1p", "log_sigmoid", "logical_and",

@@ -4,6 +4,8 @@ from .moving_averages import ExponentialMovingAverage  # noqa: F401
 from .optimizer import (AdadeltaOptimizer, AdagradOptimizer, AdamOptimizer,  # noqa: F401
                         GradientDescentOptimizer, MomentumOptimizer, Optimizer,
                         RMSPropOptimizer)
+from .optimizer_extra import (FtrlOptimizer, ProximalAdagradOptimizer,  # noqa: F401
+                              ProximalGradientDescentOptimizer)
 from .saver import (CheckpointReader, CheckpointState, NewCheckpointReader,  # noqa: F401
                     Saver, SaverDef, checkpoint_exists, export_meta_graph,
                     get_checkpoint_state, import_meta_graph, latest_checkpoint, list_variables,

@@ -1,0 +1,314 @@
+"""Counting and bucketing: Bincount, UniqueWithCounts, HistogramFixedWidth, LowerBound and
+UpperBound; then the TF1 wrappers, composed as TF1 composes them: ``bincount`` (around
+Bincount, or UnsortedSegmentSum with weights), ``unique_with_counts``, ``histogram_fixed_width``,
+``searchsorted`` (reshaped to 2-D around LowerBound/UpperBound) and ``confusion_matrix``
+(ScatterNd). None of these ops is differentiable, as in TF."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import InvalidArgumentError
+from ..graph import convert_to_tensor, name_scope
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from . import array_ops, math_ops, reduction_ops
+from ._math_util import _check_dtype
+from ._util import const_ints
+from .gather_ops import _unique_kernel, _unique_infer, unsorted_segment_sum
+
+# Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
+__all__ = ["bincount", "confusion_matrix", "histogram_fixed_width", "searchsorted",
+           "unique_with_counts"]
+
+def _invalid(message):
+    return InvalidArgumentError(None, None, message)
+
+
+# -- Bincount -------------------------------------------------------------------------------------
+def _bincount_kernel(arr, size, weights):
+    arr, weights = np.asarray(arr), np.asarray(weights)
+    if np.ndim(size) != 0:
+        raise _invalid(f"Shape must be rank 0 but is rank {np.ndim(size)} for size")
+    size = int(size)
+    if size < 0:
+        raise _invalid(f"size ({size}) must be non-negative")
+    if weights.size and weights.shape != arr.shape:
+        raise _invalid(f"Input arr and weights must have the same shape: {list(arr.shape)} vs "
+                       f"{list(weights.shape)}")
+    if arr.size and arr.min() < 0:
+        raise _invalid("Input arr must be non-negative!")
+    keep = arr < size  # values at or past size are dropped, as TF's kernel does
+    out = np.zeros(size, weights.dtype)
+    if weights.size:
+        np.add.at(out, arr[keep], weights[keep])
+    else:
+        out += np.bincount(arr[keep], minlength=size).astype(weights.dtype)
+    return out
+
+
+def _bincount_infer(arr, size, weights):
+    _check_dtype(weights, ("int32", "int64", "float32", "float64"), "weights")
+    if size.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {size.shape.rank} for size")
+    n = const_ints(size)
+    return [TensorSpec([n[0] if n and n[0] >= 0 else None], weights.dtype)]
+
+
+BINCOUNT = register(OpDef(
+    "Bincount", inputs=["arr:int32", "size:int32", "weights:T"],
+    kernel=_bincount_kernel, infer=_bincount_infer, grad=NOT_DIFFERENTIABLE,
+    doc="bins[i]: how often i is in arr (or the sum of its weights); values >= size dropped",
+))
+
+
+# -- UniqueWithCounts -----------------------------------------------------------------------------
+def _unique_with_counts_kernel(x, *, out_idx):
+    y, idx = _unique_kernel(x, out_idx=out_idx)
+    return [y, idx, np.bincount(idx, minlength=y.size).astype(idx.dtype)]
+
+
+def _unique_with_counts_infer(x, *, out_idx):
+    y, idx = _unique_infer(x, out_idx=out_idx)
+    return [y, idx, TensorSpec([None], out_idx)]
+
+
+UNIQUE_WITH_COUNTS = register(OpDef(
+    "UniqueWithCounts", inputs=["x:T"], attrs={"out_idx": _dt.int32},
+    kernel=_unique_with_counts_kernel, infer=_unique_with_counts_infer, grad=NOT_DIFFERENTIABLE,
+    doc="Unique's (y, idx) and count: how often each y is in x",
+))
+
+
+# -- HistogramFixedWidth --------------------------------------------------------------------------
+def _histogram_kernel(values, value_range, nbins, *, dtype):
+    values, vr, nbins = np.asarray(values), np.asarray(value_range), np.asarray(nbins)
+    if vr.ndim != 1:
+        raise _invalid("value_range should be a vector.")
+    if vr.size != 2:
+        raise _invalid("value_range should be a vector of 2 elements.")
+    if nbins.ndim != 0:
+        raise _invalid("nbins should be a scalar.")
+    lo, hi, n = vr[0], vr[1], int(nbins)
+    if not lo < hi:
+        raise _invalid(f"value_range should satisfy value_range[0] < value_range[1], but got "
+                       f"'[{lo}, {hi}]'")
+    if n <= 0:
+        raise _invalid(f"nbins should be a positive number, but got '{n}'")
+    flat = values.reshape(-1)
+    if flat.dtype.kind == "f" and np.isnan(flat).any():
+        raise _invalid("Histogram values must not contain NaN")
+    # TF's arithmetic: the offset in T, the division in double, clamped to the outer bins.
+    step = float(hi - lo) / n
+    bins = np.minimum((np.maximum(flat, lo) - lo).astype(np.float64) / step, n - 1)
+    return np.bincount(bins.astype(np.int64), minlength=n).astype(dtype.as_numpy_dtype)
+
+
+def _histogram_infer(values, value_range, nbins, *, dtype):
+    _check_dtype(values, ("int32", "int64", "float32", "float64"), "values")
+    if dtype.name not in ("int32", "int64"):
+        raise TypeError(f"Value passed to parameter 'dtype' has DataType {dtype.name} not in "
+                        "list of allowed values: int32, int64")
+    if value_range.shape.rank not in (None, 1):
+        raise shape_error(f"Shape must be rank 1 but is rank {value_range.shape.rank} for "
+                          "value_range")
+    if nbins.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {nbins.shape.rank} for nbins")
+    n = const_ints(nbins)
+    return [TensorSpec([n[0] if n and n[0] > 0 else None], dtype)]
+
+
+HISTOGRAM_FIXED_WIDTH = register(OpDef(
+    "HistogramFixedWidth", inputs=["values:T", "value_range:T", "nbins:int32"],
+    attrs={"dtype": _dt.int32},
+    kernel=_histogram_kernel, infer=_histogram_infer, grad=NOT_DIFFERENTIABLE,
+    doc="Counts of values in nbins equal-width bins over value_range; outliers in the end bins",
+))
+
+
+# -- LowerBound / UpperBound ----------------------------------------------------------------------
+def _bound_kernel(side, op_type):
+    def kernel(sorted_inputs, values, *, out_type):
+        seq, vals = np.asarray(sorted_inputs), np.asarray(values)
+        for a, what in ((seq, "sorted_inputs"), (vals, "values")):
+            if a.ndim != 2:
+                raise _invalid(f"{op_type}: {what} must be 2-D, got shape {list(a.shape)}")
+        if seq.shape[0] != vals.shape[0]:
+            raise _invalid("Leading dim_size of both tensors must match.")
+        out = np.empty(vals.shape, out_type.as_numpy_dtype)
+        for row in range(seq.shape[0]):
+            out[row] = np.searchsorted(seq[row], vals[row], side=side)
+        return out
+    return kernel
+
+
+def _bound_infer(sorted_inputs, values, *, out_type):
+    if out_type.name not in ("int32", "int64"):
+        raise TypeError(f"Value passed to parameter 'out_type' has DataType {out_type.name} "
+                        "not in list of allowed values: int32, int64")
+    for s, what in ((sorted_inputs, "sorted_inputs"), (values, "values")):
+        if s.shape.rank not in (None, 2):
+            raise shape_error(f"Shape must be rank 2 but is rank {s.shape.rank} for {what}")
+    if sorted_inputs.shape.rank == 2 and values.shape.rank == 2 and \
+            not sorted_inputs.shape[0].is_compatible_with(values.shape[0]):
+        raise shape_error(f"Leading dim_size of both tensors must match: {sorted_inputs.shape} "
+                          f"vs {values.shape}")
+    return [TensorSpec(values.shape if values.shape.rank is not None else [None, None],
+                       out_type)]
+
+
+LOWER_BOUND = register(OpDef(
+    "LowerBound", inputs=["sorted_inputs:T", "values:T"], attrs={"out_type": _dt.int32},
+    kernel=_bound_kernel("left", "LowerBound"), infer=_bound_infer, grad=NOT_DIFFERENTIABLE,
+    doc="Per row: the first index of sorted_inputs whose value is >= each value",
+))
+UPPER_BOUND = register(OpDef(
+    "UpperBound", inputs=["sorted_inputs:T", "values:T"], attrs={"out_type": _dt.int32},
+    kernel=_bound_kernel("right", "UpperBound"), infer=_bound_infer, grad=NOT_DIFFERENTIABLE,
+    doc="Per row: the first index of sorted_inputs whose value is > each value",
+))
+
+
+# == Public wrappers (TF1 names, signatures and node names) =====================================
+
+
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32, name=None):
+    """``tf.bincount`` / ``tf.math.bincount`` as TF1 composes it: the output length is
+    ``max(arr) + 1`` (0 for an empty arr) clamped to [minlength, maxlength]; weights are summed
+    with UnsortedSegmentSum, counts come from Bincount."""
+    with name_scope(name or "bincount"):
+        arr = convert_to_tensor(arr, name="arr", dtype=_dt.int32)
+        array_is_nonempty = reduction_ops.reduce_prod(array_ops.shape(arr)) > 0
+        output_size = math_ops.cast(array_is_nonempty, _dt.int32) * (
+            reduction_ops.reduce_max(arr) + 1)
+        if minlength is not None:
+            minlength = convert_to_tensor(minlength, name="minlength", dtype=_dt.int32)
+            output_size = math_ops.maximum(minlength, output_size)
+        if maxlength is not None:
+            maxlength = convert_to_tensor(maxlength, name="maxlength", dtype=_dt.int32)
+            output_size = math_ops.minimum(maxlength, output_size)
+        if weights is not None:
+            weights = convert_to_tensor(weights, name="weights")
+            return unsorted_segment_sum(weights, arr, output_size)
+        weights = array_ops.constant([], _dt.as_dtype(dtype))
+        return BINCOUNT(arr, output_size, weights, name="Bincount")
+
+
+UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+
+
+def unique_with_counts(x, out_idx=_dt.int32, name=None):
+    """(y, idx, count): x's distinct values in order of first appearance, each x's index in y,
+    and how often each y occurs."""
+    y, idx, count = UNIQUE_WITH_COUNTS(x, out_idx=_dt.as_dtype(out_idx),
+                                       name=name or "UniqueWithCounts")
+    return UniqueWithCounts(y, idx, count)
+
+
+def histogram_fixed_width(values, value_range, nbins=100, dtype=_dt.int32, name=None):
+    """Counts of ``values`` in ``nbins`` equal bins spanning ``value_range``; values below or
+    above the range count in the first or last bin."""
+    with name_scope(name, "histogram_fixed_width", [values, value_range, nbins]) as scope:
+        return HISTOGRAM_FIXED_WIDTH(values, value_range, nbins, dtype=_dt.as_dtype(dtype),
+                                     name=scope)
+
+
+def searchsorted(sorted_sequence, values, side="left", out_type=_dt.int32, name=None):
+    """For each value, its insertion index in the innermost dimension of ``sorted_sequence``
+    (leading dimensions paired up): LowerBound for side='left', UpperBound for 'right', on the
+    inputs reshaped to 2-D, as TF's composition."""
+    if side not in ("left", "right"):
+        raise ValueError("Argument `side` must be either 'right' or 'left'. Received: `side` = "
+                         f"{side}.")
+    sorted_sequence = convert_to_tensor(sorted_sequence)
+    values = convert_to_tensor(values, dtype=sorted_sequence.dtype)
+    sequence_size = array_ops.shape(sorted_sequence)[-1]
+    values_size = array_ops.shape(values)[-1]
+    from .concat_split_ops import stack
+
+    seq_2d = array_ops.reshape(sorted_sequence, stack([-1, sequence_size]))
+    values_2d = array_ops.reshape(values, stack([-1, values_size]))
+    bound = UPPER_BOUND if side == "right" else LOWER_BOUND
+    output = bound(seq_2d, values_2d, out_type=_dt.as_dtype(out_type),
+                   name=name or ("UpperBound" if side == "right" else "LowerBound"))
+    return array_ops.reshape(output, array_ops.shape(values))
+
+
+def _remove_squeezable_dimensions(labels, predictions):
+    """TF's confusion_matrix.remove_squeezable_dimensions (expected rank difference 0): the
+    trailing size-1 dimension of the one with a rank more is squeezed out. Known ranks decide
+    at graph construction; unknown ones, as TF, at run time with a cond."""
+    from ..control_flow import cond
+    from .logic_ops import equal
+    from .transform_ops import squeeze
+
+    with name_scope(None, "remove_squeezable_dimensions", [labels, predictions]):
+        p_rank, l_rank = predictions.shape.rank, labels.shape.rank
+        if p_rank is not None and l_rank is not None:
+            if p_rank - l_rank == 1 and predictions.shape[-1].is_compatible_with(1):
+                predictions = squeeze(predictions, [-1])
+            elif p_rank - l_rank == -1 and labels.shape[-1].is_compatible_with(1):
+                labels = squeeze(labels, [-1])
+            return labels, predictions
+        rank_diff = array_ops.rank(predictions) - array_ops.rank(labels)
+        if p_rank is None or predictions.shape[-1].is_compatible_with(1):
+            p = predictions
+            predictions = cond(equal(1, rank_diff), lambda: squeeze(p, [-1]), lambda: p)
+        if l_rank is None or labels.shape[-1].is_compatible_with(1):
+            lab = labels
+            labels = cond(equal(-1, rank_diff), lambda: squeeze(lab, [-1]), lambda: lab)
+        return labels, predictions
+
+
+def _with_dependencies(dependencies, output):
+    """TF's control_flow_ops.with_dependencies: ``output`` through an Identity that runs after
+    ``dependencies``."""
+    graph = output.graph
+    with name_scope(None, "control_dependency", [output]) as scope:
+        with graph.control_dependencies(dependencies):
+            return array_ops.identity(output, name=scope)
+
+
+def confusion_matrix(labels, predictions, num_classes=None, dtype=_dt.int32, name=None,
+                     weights=None):
+    """``tf.confusion_matrix`` (TF1's argument order): ``[num_classes, num_classes]`` counts
+    (or summed weights) of (label, prediction) pairs, rows labels, columns predictions; a
+    ScatterNd, after Asserts that the ids are non-negative (and below num_classes)."""
+    from .logging_ops import assert_less, assert_non_negative
+
+    with name_scope(name, "confusion_matrix", [predictions, labels, num_classes, weights]):
+        labels, predictions = _remove_squeezable_dimensions(
+            convert_to_tensor(labels, name="labels"),
+            convert_to_tensor(predictions, name="predictions"))
+        predictions = math_ops.cast(predictions, _dt.int64)
+        labels = math_ops.cast(labels, _dt.int64)
+        labels = _with_dependencies([assert_non_negative(
+            labels, message="`labels` contains negative values")], labels)
+        predictions = _with_dependencies([assert_non_negative(
+            predictions, message="`predictions` contains negative values")], predictions)
+        if num_classes is None:
+            num_classes = math_ops.maximum(reduction_ops.reduce_max(predictions),
+                                           reduction_ops.reduce_max(labels)) + 1
+        else:
+            num_classes_int64 = math_ops.cast(num_classes, _dt.int64)
+            labels = _with_dependencies([assert_less(
+                labels, num_classes_int64, message="`labels` out of bound")], labels)
+            predictions = _with_dependencies([assert_less(
+                predictions, num_classes_int64, message="`predictions` out of bound")],
+                predictions)
+        if weights is not None:
+            weights = convert_to_tensor(weights, name="weights")
+            if not predictions.shape.is_compatible_with(weights.shape):
+                raise ValueError(f"Shapes {predictions.shape} and {weights.shape} are "
+                                 "incompatible")
+            weights = math_ops.cast(weights, dtype)
+        from .concat_split_ops import stack
+        from .gather_ops import scatter_nd
+
+        shape = stack([num_classes, num_classes])
+        indices = stack([labels, predictions], axis=1)
+        values = (array_ops.ones_like(predictions, dtype) if weights is None else weights)
+        return scatter_nd(indices=indices, updates=values,
+                          shape=math_ops.cast(shape, _dt.int64))
