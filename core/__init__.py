@@ -36,6 +36,7 @@ from .ops.array_ops import *
 from .ops.array_ops import range_ as range  # TF's name shadows the builtin, as in TF
 from .ops.array_ops import tuple_ as tuple  # noqa: A004 - likewise TF's name
 from .ops.concat_split_ops import *
+from .ops.depthwise_conv_ops import batch_to_space_nd, space_to_batch_nd
 from .ops.count_ops import *
 from .ops.decomposition_ops import *
 from .ops.diag_ops import *

@@ -4,7 +4,8 @@ Variables and op names follow TF1's: ``dense/kernel``, ``dense/bias``, ``dense/M
 ``dense/BiasAdd``; a second unnamed layer is ``dense_1``. Kernels start from
 ``glorot_uniform`` and biases from zeros, as in TF1; ``reuse`` and a scope's ``AUTO_REUSE``
 share the variables of a named layer. The layer objects at the end (``tf.layers.Dense(...)``)
-wrap the same functions.
+wrap the same functions. The transposed, 1-D and separable convolutions and 1-D pooling are in
+core/layers_conv.py (built on this module's helpers, imported at the end).
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import init_ops, nn_impl
-from .graph import convert_to_tensor
+from .graph import convert_to_tensor, name_scope
 from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops, math_ops,
                   nn_ops, pool_ops, transform_ops)
 from .variables import VariableScope, get_variable, variable_scope
 
 __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
            "batch_normalization", "Layer", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
-           "Flatten", "Dropout", "BatchNormalization", "Convolution2D", "MaxPool2D", "AvgPool2D"]
+           "Flatten", "Dropout", "BatchNormalization", "Convolution2D", "MaxPool2D", "AvgPool2D",
+           # core/layers_conv.py
+           "conv2d_transpose", "conv1d", "separable_conv2d", "separable_conv1d",
+           "max_pooling1d", "average_pooling1d", "Conv2DTranspose", "Conv1D", "SeparableConv2D",
+           "SeparableConv1D", "MaxPooling1D", "AveragePooling1D"]
 
 
 @contextlib.contextmanager
@@ -131,15 +136,24 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
     kh, kw = _pair(kernel_size, "kernel_size")
     sh, sw = _pair(strides, "strides")
     dh, dw = _pair(dilation_rate, "dilation_rate")
+    if max(sh, sw) > 1 and max(dh, dw) > 1:
+        raise ValueError("`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                         f"Received: strides={[sh, sw]} and dilation_rate={[dh, dw]}")
     with _scope(name, "conv2d", reuse, _scope_out):
         kernel, bias = _weights([kh, kw, channels, int(filters)], inputs.dtype,
                                 kernel_initializer, bias_initializer, use_bias,
                                 kernel_regularizer, bias_regularizer, trainable, int(filters),
                                 kernel_constraint, bias_constraint)
         stride = [1, sh, sw, 1] if fmt == "NHWC" else [1, 1, sh, sw]
-        dilation = [1, dh, dw, 1] if fmt == "NHWC" else [1, 1, dh, dw]
-        out = conv_ops.conv2d(inputs, kernel, strides=stride, padding=_padding(padding),
-                              data_format=fmt, dilations=dilation, name="Conv2D")
+        # As Keras: the convolution is named after the layer class ("conv2d/Conv2D"); a
+        # dilation runs it between SpaceToBatchND and BatchToSpaceND (tf.nn.convolution).
+        with name_scope("Conv2D") as conv_scope:
+            def op(converted, _, pad):
+                return conv_ops.conv2d(converted, kernel, strides=stride, padding=pad,
+                                       data_format=fmt, name=conv_scope)
+
+            out = nn_impl.with_space_to_batch(inputs, [dh, dw], _padding(padding), op,
+                                              filter_shape=[kh, kw], data_format=fmt)
         if bias is not None:
             out = nn_ops.bias_add(out, bias, data_format=fmt)
         return activation(out) if activation is not None else out
@@ -435,3 +449,8 @@ Dropout = _layer(dropout, "Dropout", call_args=("training",))
 BatchNormalization = _layer(batch_normalization, "BatchNormalization", call_args=("training",),
                             variables=("gamma", "beta", "moving_mean", "moving_variance"))
 Convolution2D, MaxPool2D, AvgPool2D = Conv2D, MaxPooling2D, AveragePooling2D
+
+# The other convolution and pooling layers, built on the helpers above.
+from .layers_conv import (AveragePooling1D, Conv1D, Conv2DTranspose, MaxPooling1D,  # noqa: E402
+                          SeparableConv1D, SeparableConv2D, average_pooling1d, conv1d,
+                          conv2d_transpose, max_pooling1d, separable_conv1d, separable_conv2d)

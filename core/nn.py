@@ -3,6 +3,7 @@
 from .nn_impl import *
 from .ops.batch_norm_ops import *
 from .ops.conv_ops import *
+from .ops.depthwise_conv_ops import *
 from .ops.nn_ops import *
 from .ops.pool_ops import *
 from .ops.softmax_ops import *

@@ -1,7 +1,8 @@
 """The ``tf.nn`` functions TensorFlow composes from ops in Python (its nn_impl.py and friends):
 sigmoid and weighted cross-entropy, dropout, l2_normalize, moments, batch_normalization,
-xw_plus_b, relu_layer, embedding_lookup, gelu, swish and crelu. ``__all__`` lists the ``tf.nn``
-names (core/nn.py star-imports it).
+xw_plus_b, relu_layer, embedding_lookup, gelu, swish and crelu; conv1d and the atrous family
+(with_space_to_batch, depthwise_conv2d, separable_conv2d, atrous_conv2d). ``__all__`` lists the
+``tf.nn`` names (core/nn.py star-imports it).
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import numpy as np
 
 from . import dtypes as _dt
 from .graph import Tensor, constant_value, convert_to_tensor, name_scope
-from .ops import (array_ops, concat_split_ops, gather_ops, linalg_ops, logic_ops, math_ops,
-                  random_ops, reduction_ops, transform_ops, unary_ops)
+from .ops import (array_ops, concat_split_ops, conv_ops, depthwise_conv_ops, gather_ops,
+                  linalg_ops, logic_ops, math_ops, random_ops, reduction_ops, transform_ops,
+                  unary_ops)
+from .ops._conv_util import _alias, _convert_padding
+from .ops.array_ops import constant as constant_op
 from .ops.nn_ops import bias_add, relu, softplus
 from .ops.softmax_ops import _axis_or_dim, _ensure_xent_args
 from .tensor_shape import TensorShape, as_shape
@@ -21,7 +25,8 @@ from .tensor_shape import TensorShape, as_shape
 __all__ = [
     "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits", "dropout",
     "l2_normalize", "moments", "batch_normalization", "xw_plus_b", "relu_layer",
-    "embedding_lookup", "conv1d", "log_uniform_candidate_sampler", "nce_loss",
+    "embedding_lookup", "conv1d", "with_space_to_batch", "depthwise_conv2d", "separable_conv2d",
+    "atrous_conv2d", "log_uniform_candidate_sampler", "nce_loss",
     "sampled_softmax_loss", "gelu", "swish", "silu", "crelu",
 ]
 
@@ -231,13 +236,12 @@ def _clip_rows(result, ids, max_norm):
 def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu=None,
            data_format=None, name=None, input=None, dilations=None):  # noqa: A002
     """A 1-D convolution as TF1 computes it: the input gets a height of 1 (``[N, 1, W, C]``),
-    the filters a kernel height of 1, then Conv2D, then the height is squeezed out."""
-    from .ops import conv_ops, transform_ops
-
+    the filters a kernel height of 1, then Conv2D (the node named after the scope, as TF's),
+    then the height is squeezed out ("<scope>/Squeeze")."""
     value = input if value is None else value
-    if data_format not in (None, "NWC", "NCW"):
+    if data_format not in (None, "NWC", "NCW", "NHWC", "NCHW"):
         raise ValueError(f"data_format must be 'NWC' or 'NCW', got {data_format!r}")
-    channels_last = data_format in (None, "NWC")
+    channels_last = data_format in (None, "NWC", "NHWC")
     with name_scope(name, "conv1d", [value, filters]) as scope:
         value = convert_to_tensor(value, name="input")
         filters = convert_to_tensor(filters, name="filters")
@@ -252,8 +256,189 @@ def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu
         strides = [1, 1, stride, 1] if channels_last else [1, 1, 1, stride]
         rates = [1, 1, rate, 1] if channels_last else [1, 1, 1, rate]
         out = conv_ops.conv2d(x, kernel, strides=strides, padding=padding,
-                              data_format="NHWC" if channels_last else "NCHW", dilations=rates)
-        return transform_ops.squeeze(out, [spatial], name=scope)
+                              data_format="NHWC" if channels_last else "NCHW", dilations=rates,
+                              name=scope)
+        return transform_ops.squeeze(out, [spatial])
+
+
+# -- atrous, depthwise and separable convolution ------------------------------------------------
+
+
+def _required_space_to_batch_paddings(input_shape, block, base_paddings):
+    """TensorFlow's required_space_to_batch_paddings, per block dimension on Python ints or
+    scalar tensors alike: pad the end so each padded size divides by its block; the crops undo
+    that extra padding."""
+    paddings, crops = [], []
+    for size, b, (start, end) in zip(input_shape, block, base_paddings):
+        extra = (b - (size + start + end) % b) % b
+        paddings.append([start, end + extra])
+        crops.append([0, extra])
+    return paddings, crops
+
+
+def _block_tensor(rows, name):
+    """A constant when every entry is a Python int, else a packed tensor."""
+    flat = [v for row in rows for v in (row if isinstance(row, list) else [row])]
+    if not any(isinstance(v, Tensor) for v in flat):
+        return constant_op(np.array(rows, np.int32), name=name)
+    return convert_to_tensor(rows, name=name)
+
+
+def with_space_to_batch(input, dilation_rate, padding, op, filter_shape=None,  # noqa: A002
+                        spatial_dims=None, data_format=None):
+    """``tf.nn.with_space_to_batch``: ``op`` on the space-to-batch form of ``input``, which turns
+    a window op into its atrous (dilated) form, as TensorFlow builds it: SpaceToBatchND, then
+    ``op(converted, num_spatial_dims, "VALID")``, then BatchToSpaceND; just
+    ``op(input, num_spatial_dims, padding)`` when every rate is 1. ``dilation_rate`` must be
+    known at graph construction."""
+    input = convert_to_tensor(input, name="input")  # noqa: A001
+    rate = constant_value(dilation_rate) if isinstance(dilation_rate, Tensor) else dilation_rate
+    if rate is None:
+        raise ValueError("with_space_to_batch: minitf needs `dilation_rate` known at graph "
+                         "construction")
+    rate = np.asarray(rate, np.int64)
+    if rate.ndim != 1:
+        raise ValueError(f"`dilation_rate.shape.rank` must be 1. Received: "
+                         f"dilation_rate={rate.tolist()} of rank {rate.ndim}")
+    num = len(rate)
+    start = 2 if data_format is not None and data_format.startswith("NC") else 1
+    dims = list(range(start, start + num)) if spatial_dims is None else \
+        [int(d) for d in spatial_dims]
+    if dims != sorted(set(dims)) or any(d < 1 for d in dims):
+        raise ValueError("`spatial_dims` must be a monotonically increasing sequence of "
+                         f"positive integers. Received: spatial_dims={dims}")
+    rank = input.shape.rank
+    need = dims[-1] + (0 if start == 2 else 1) if dims else 0
+    if rank is not None and rank < need:
+        raise ValueError(f"`input.shape.rank` must be at least {need}. Received: "
+                         f"input.shape={input.shape} with rank {rank}")
+    if (rate < 1).any():
+        raise ValueError(f"`dilation_rate` must be positive. Received: dilation_rate={rate}")
+    if (rate == 1).all():
+        return op(input, num, padding)
+    padding, explicit = _convert_padding(padding)
+    if padding == "SAME":
+        if filter_shape is None:
+            raise ValueError("`filter_shape` must be specified for `padding='SAME'`. "
+                             f"Received: filter_shape={filter_shape} and padding={padding}")
+        sizes = filter_shape
+        if isinstance(filter_shape, Tensor):
+            value = constant_value(filter_shape)
+            sizes = value if value is not None else [filter_shape[i] for i in range(num)]
+        base = []
+        for i in range(num):
+            total = (sizes[i] - 1) * int(rate[i])
+            base.append([total // 2, total - total // 2])
+    elif padding == "VALID":
+        base = [[0, 0]] * num
+    elif padding == "EXPLICIT":
+        pairs = np.array(explicit).reshape(-1, 2).tolist()
+        base = pairs[2:] if start == 2 else pairs[1:-1]
+    else:
+        raise ValueError(f"`padding` must be one of 'SAME' or 'VALID'. Received: "
+                         f"padding={padding}")
+    static = input.shape.as_list() if rank is not None else None
+    shape = None
+    spatial = []
+    for d in dims:
+        if static is not None and static[d] is not None:
+            spatial.append(static[d])
+        else:
+            shape = array_ops.shape(input) if shape is None else shape
+            spatial.append(shape[d])
+    paddings, crops = _required_space_to_batch_paddings(spatial, rate.tolist(), base)
+    # Block dims 1..max(spatial_dims): the ones that are not spatial get block 1, no padding.
+    block = [1] * dims[-1]
+    full_pads = [[0, 0] for _ in block]
+    full_crops = [[0, 0] for _ in block]
+    for i, d in enumerate(dims):
+        block[d - 1], full_pads[d - 1], full_crops[d - 1] = int(rate[i]), paddings[i], crops[i]
+    converted = depthwise_conv_ops.space_to_batch_nd(input, _block_tensor(block, "block_shape"),
+                                                     _block_tensor(full_pads, "paddings"))
+    result = op(converted, num, "VALID")
+    return depthwise_conv_ops.batch_to_space_nd(result, _block_tensor(block, "block_shape"),
+                                                _block_tensor(full_crops, "crops"))
+
+
+def _rate_pair(rate):
+    return [1, 1] if rate is None else [int(r) for r in np.broadcast_to(rate, (2,))]
+
+
+def _check_rate_strides(rate, strides):
+    strides = [strides] * 4 if isinstance(strides, int) else list(strides)
+    if any(r > 1 for r in rate) and any(s > 1 for s in strides):
+        raise ValueError(f"When dilation rate is greater than 1, then all values of strides "
+                         f"must be 1. Received: `dilation rate` {rate} and `strides` {strides}")
+
+
+def _filter_shape(f):
+    """A filter's shape as ints when static (no Shape node to fold), else a Shape tensor."""
+    return f.shape.as_list() if f.shape.is_fully_defined() else array_ops.shape(f)
+
+
+def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None,  # noqa: A002
+                     data_format=None, dilations=None):
+    """``tf.nn.depthwise_conv2d`` (TF1): a DepthwiseConv2dNative node named "depthwise" (with
+    ``rate`` > 1 between SpaceToBatchND and BatchToSpaceND, as TensorFlow builds it)."""
+    rate = _rate_pair(_alias("dilations", dilations, "rate", rate))
+    _check_rate_strides(rate, strides)
+    with name_scope(name, "depthwise", [input, filter]) as scope:
+        input = convert_to_tensor(input, name="tensor_in")  # noqa: A001
+        filter = convert_to_tensor(filter, name="filter_in")  # noqa: A001
+
+        def op(converted, _, padding):
+            return depthwise_conv_ops.depthwise_conv2d_native(
+                converted, filter, strides, padding, data_format=data_format, name=scope)
+
+        return with_space_to_batch(input, rate, padding, op, data_format=data_format,
+                                   filter_shape=_filter_shape(filter))
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,  # noqa: A002
+                     rate=None, name=None, data_format=None, dilations=None):
+    """``tf.nn.separable_conv2d`` (TF1): a depthwise convolution ("<scope>/depthwise") then a
+    1x1 Conv2D mixing its channels (named after the scope), as TensorFlow composes it."""
+    rate = _rate_pair(_alias("dilations", dilations, "rate", rate))
+    _check_rate_strides(rate, strides)
+    with name_scope(name, "separable_conv2d",
+                    [input, depthwise_filter, pointwise_filter]) as scope:
+        input = convert_to_tensor(input, name="tensor_in")  # noqa: A001
+        depthwise_filter = convert_to_tensor(depthwise_filter, name="depthwise_filter")
+        pointwise_filter = convert_to_tensor(pointwise_filter, name="pointwise_filter")
+        pshape = pointwise_filter.shape
+        if pshape.rank is not None and pshape.rank != 4:
+            raise ValueError(f"Shape {pshape} must have rank 4")
+        for d in (pshape.as_tuple() or (None, None))[:2]:
+            if d is not None and d != 1:
+                raise ValueError(f"Dimensions {d} and 1 are not compatible")
+
+        def op(converted, _, padding):
+            return depthwise_conv_ops.depthwise_conv2d_native(
+                converted, depthwise_filter, strides, padding, data_format=data_format,
+                name="depthwise")
+
+        depthwise = with_space_to_batch(input, rate, padding, op, data_format=data_format,
+                                        filter_shape=_filter_shape(depthwise_filter))
+        return conv_ops.conv2d(depthwise, pointwise_filter, [1, 1, 1, 1], padding="VALID",
+                      data_format=data_format, name=scope)
+
+
+def atrous_conv2d(value, filters, rate, padding, name=None):
+    """``tf.nn.atrous_conv2d``: a Conv2D named "convolution", dilated by ``rate`` the way
+    TensorFlow's tf.nn.convolution does it (between SpaceToBatchND and BatchToSpaceND)."""
+    rate = np.broadcast_to(rate, (2,))
+    if (rate < 1).any():
+        raise ValueError(f"all values of `dilation_rate` must be positive. Received: "
+                         f"dilation_rate={rate}")
+    with name_scope(name, "convolution", [value, filters]) as scope:
+        value = convert_to_tensor(value, name="input")
+        filters = convert_to_tensor(filters, name="filters")
+
+        def op(converted, _, padding):
+            return conv_ops.conv2d(converted, filters, [1, 1, 1, 1], padding, name=scope)
+
+        return with_space_to_batch(value, rate, padding, op,
+                                   filter_shape=_filter_shape(filters))
 
 
 # -- sampled losses -------------------------------------------------------------------------------
