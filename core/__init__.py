@@ -4,7 +4,7 @@ Op wrappers come from ``core/ops/*`` (each module's ``__all__``); tf.nn, tf.math
 tf.losses, tf.summary are submodules.
 """
 
-from . import (compat, data, debugging, dtypes, errors, flags, gfile, graph_util,
+from . import (compat, data, debugging, dtypes, errors, flags, gfile, graph_util, image,
                initializers, io, layers, linalg, losses, math, metrics, nn, python_io, random,
                saved_model, summary, train)
 from .math import log_sigmoid
@@ -59,6 +59,7 @@ from .ops.tensor_array_ops import *
 from .ops.tensor_scatter_ops import *
 from .ops.transform_ops import *
 from .ops.unary_ops import *
+from .image import random_crop
 from .session import InteractiveSession, Session, get_default_session
 from .tensor_shape import Dimension, TensorShape
 from .train.moving_averages import moving_average_variables
