@@ -6,7 +6,7 @@ tf.losses, tf.summary are submodules.
 
 from . import (compat, data, debugging, dtypes, errors, flags, gfile, graph_util, image,
                initializers, io, layers, linalg, losses, math, metrics, nn, python_io, random,
-               saved_model, summary, train)
+               saved_model, sparse, summary, train)
 from .math import log_sigmoid
 from .linalg import matrix_transpose, trace
 from . import tf_logging as logging
@@ -61,6 +61,18 @@ from .ops.transform_ops import *
 from .ops.unary_ops import *
 from .image import random_crop
 from .session import InteractiveSession, Session, get_default_session
+from .sparse import SparseTensor, SparseTensorValue, sparse_placeholder, sparse_to_dense
+from .sparse import add as sparse_add
+from .sparse import fill_empty_rows as sparse_fill_empty_rows
+from .sparse import reduce_max as sparse_reduce_max
+from .sparse import reduce_sum as sparse_reduce_sum
+from .sparse import reorder as sparse_reorder
+from .sparse import reshape as sparse_reshape
+from .sparse import retain as sparse_retain
+from .sparse import sparse_dense_matmul as sparse_tensor_dense_matmul
+from .sparse import to_dense as sparse_tensor_to_dense
+from .sparse import transpose as sparse_transpose
+from .ops.sparse_segment_ops import *
 from .tensor_shape import Dimension, TensorShape
 from .train.moving_averages import moving_average_variables
 from .v2_compat import *

@@ -11,6 +11,7 @@ import numpy as np
 from . import dtypes as _dt
 from .graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
+from .sparse_tensor import SparseTensor, SparseTensorValue
 from .plan import Plan, Resources
 
 _local = threading.local()
@@ -81,6 +82,10 @@ class _Fetches:
             subs = [self._mapper(graph, p, index) if p is not None else (lambda vals: None)
                     for p in parts]
             return lambda vals: IndexedSlicesValue(*[m(vals) for m in subs])
+        if isinstance(fetch, SparseTensor):  # likewise a SparseTensorValue
+            subs = [self._mapper(graph, p, index) for p in
+                    (fetch.indices, fetch.values, fetch.dense_shape)]
+            return lambda vals: SparseTensorValue(*[m(vals) for m in subs])
         if isinstance(fetch, Mapping):
             keys = list(fetch.keys())
             subs = [self._mapper(graph, fetch[k], index) for k in keys]
@@ -137,6 +142,15 @@ def _feed_key(graph: Graph, key) -> Tensor:
     except (TypeError, ValueError, KeyError) as e:
         msg = e.args[0] if e.args else str(e)
         raise TypeError(f"Cannot interpret feed_dict key as Tensor: {msg}") from None
+
+
+def _sparse_feed(key: SparseTensor, value):
+    """A SparseTensor's feed: a SparseTensorValue or an (indices, values, dense_shape)
+    tuple, as in TF1, fed to its three tensors."""
+    if not (isinstance(value, (SparseTensorValue, tuple, list)) and len(value) == 3):
+        raise TypeError(f"The value of a SparseTensor feed must be a SparseTensorValue or a "
+                        f"(indices, values, dense_shape) tuple, got {_short(value)} for {key!r}")
+    return zip((key.indices, key.values, key.dense_shape), value)
 
 
 def _check_feed(t: Tensor, value):
@@ -305,6 +319,8 @@ class Session:
             for key, value in feed_dict.items():
                 if isinstance(key, tuple) and not isinstance(key, Tensor):
                     pairs = zip(key, value)
+                elif isinstance(key, SparseTensor):
+                    pairs = _sparse_feed(key, value)
                 else:
                     pairs = ((key, value),)
                 for k, v in pairs:
@@ -332,12 +348,15 @@ class Session:
             raise TypeError("`feed_list` must be a list or tuple.")
         graph = self._graph
         handler = _Fetches(graph, fetches)
-        feeds = tuple(_feed_key(graph, f) for f in (feed_list or ()))
+        feed_list = list(feed_list or ())
+        sparse = [isinstance(f, SparseTensor) for f in feed_list]
+        feeds = tuple(t for f, sp in zip(feed_list, sparse) for t in
+                      ((f.indices, f.values, f.dense_shape) if sp else (_feed_key(graph, f),)))
         for t in feeds:
             if not graph.is_feedable(t):
                 raise ValueError(f"Tensor {t.name} may not be fed.")
         plan = self._plan(feeds, tuple(handler.tensors), tuple(handler.targets))
-        n = len(feeds)
+        n = len(feed_list)
         single = isinstance(fetches, Tensor)
         build = handler.build
 
@@ -346,6 +365,9 @@ class Session:
                 raise RuntimeError("Attempted to use a closed Session.")
             if len(args) != n:
                 raise TypeError(f"This callable takes {n} feed values, got {len(args)}")
+            if any(sparse):  # a SparseTensor's value feeds its three tensors
+                args = [v for f, sp, a in zip(feed_list, sparse, args) for v in
+                        ((p for _, p in _sparse_feed(f, a)) if sp else (a,))]
             values = [_check_feed(t, v) for t, v in zip(feeds, args)]
             results = plan.run(values)
             if single:

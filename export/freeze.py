@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from minitf.errors import InvalidArgumentError
 from minitf.graph import Graph, Operation, Tensor, apply_op, group_inputs
 from minitf.opdef import lookup
+from minitf.sparse_tensor import SparseTensor
 
 from .graph_def import graph_to_graph_def
 
@@ -41,6 +42,11 @@ def _as_tensor_map(graph, mapping, what):
         t = conv() if conv is not None else t
         if isinstance(t, str):
             t = graph.get_tensor_by_name(t if ":" in t else t + ":0")
+        if isinstance(t, SparseTensor):  # TensorInfo's coo_sparse is not supported
+            raise InvalidArgumentError(None, None, f"{what}[{alias!r}] is a SparseTensor: "
+                                       "signatures take dense tensors; feed its indices, "
+                                       "values and dense_shape as three inputs (or densify "
+                                       "it with tf.sparse.to_dense)")
         if not isinstance(t, Tensor) or t.graph is not graph:
             raise InvalidArgumentError(None, None, f"{what}[{alias!r}] is not a tensor of the "
                                        "session's graph")

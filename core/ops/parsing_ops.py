@@ -7,8 +7,8 @@ generated protos): Example.features (1) -> Features.feature (1, map entries of k
 packed or not. Repeated fields merge as protobuf merges them: a later map entry for a key
 replaces an earlier one, a list field seen twice is concatenated.
 
-Only dense features exist here: VarLenFeature, SparseFeature and RaggedFeature produce
-SparseTensors / RaggedTensors, which minitf does not have, so they are refused up front.
+Dense features and VarLenFeature (a SparseTensor) are parsed; SparseFeature and RaggedFeature
+are refused up front.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def _escaped(data: bytes, limit: int = 64) -> str:
 def _parse_example_kernel(serialized, names, sparse_keys, dense_keys, ragged_keys,
                           dense_defaults, *, num_sparse, sparse_types, ragged_value_types,
                           ragged_split_types, dense_shapes):
-    _refuse_non_dense(num_sparse, ragged_value_types)
+    _refuse_ragged(ragged_value_types)
     serialized = np.asarray(serialized, dtype=object)
     single = serialized.ndim == 0
     records = serialized.reshape(-1)
@@ -181,7 +181,13 @@ def _parse_example_kernel(serialized, names, sparse_keys, dense_keys, ragged_key
         return f"Name: {name}, Key: {key}, Index: {i}.  " if key is not None else \
             f"Name: {name}, Index: {i}.  "
 
-    wanted = set(keys)
+    skeys = [k.encode() if isinstance(k, str) else bytes(k)
+             for k in np.asarray(sparse_keys if num_sparse else [], dtype=object).reshape(-1)]
+    if len(skeys) != num_sparse or len(sparse_types) != num_sparse:
+        raise InvalidArgumentError(None, None, f"Expected len(sparse_keys) == num_sparse == "
+                                   f"len(sparse_types) but got: {len(skeys)}, {num_sparse}, "
+                                   f"{len(sparse_types)}")
+    wanted = set(keys) | set(skeys)
     parsed = []
     for i, record in enumerate(records):
         data = record.encode() if isinstance(record, str) else record
@@ -198,7 +204,38 @@ def _parse_example_kernel(serialized, names, sparse_keys, dense_keys, ragged_key
         dims = as_shape(shape).as_tuple()
         out = _dense_output(parsed, key, dtype, dims, default, where)
         outs.append(out[0] if single else out)
+    sparse = [_sparse_output(parsed, key, _dt.as_dtype(t), single, where)
+              for key, t in zip(skeys, sparse_types)]
+    outs = [part[i] for i in range(3) for part in sparse] + outs  # TF's output order
     return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def _sparse_output(parsed, key, dtype, single, where):
+    """A VarLenFeature's (indices, values, dense_shape): each record's values in a row of
+    their own (a single record: one row without the batch column), as TF parses them."""
+    name = key.decode(errors="replace")
+    want = _KIND_OF_DTYPE[dtype]
+    rows = []
+    for i, features in enumerate(parsed):
+        kind, got = features.get(key, (0, []))
+        if kind not in (0, want):
+            raise InvalidArgumentError(None, None, f"{where(i, name)}Data types don't match. "
+                                       f"Expected type: {_KIND_NAMES[want]}, Actual type: "
+                                       f"{_KIND_NAMES[kind]}")
+        rows.append(got)
+    counts = np.array([len(r) for r in rows], np.int64)
+    np_dtype = object if dtype == _dt.string else dtype.as_numpy_dtype
+    values = np.empty(int(counts.sum()), np_dtype)
+    if values.size:
+        values[:] = [v for r in rows for v in r]
+    positions = np.arange(values.size, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts,
+                                                                   counts)
+    longest = int(counts.max()) if counts.size else 0
+    if single:
+        return positions.reshape(-1, 1), values, np.array([longest], np.int64)
+    batch = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    return (np.stack([batch, positions], axis=1), values,
+            np.array([len(rows), longest], np.int64))
 
 
 def _dense_output(parsed, key, dtype, dims, default, where):
@@ -251,17 +288,16 @@ def _dense_output(parsed, key, dtype, dims, default, where):
     return out.reshape((len(values),) + tuple(inner))
 
 
-def _refuse_non_dense(num_sparse, ragged_value_types):
-    if num_sparse or ragged_value_types:
-        raise UnimplementedError(None, None, "ParseExampleV2: sparse and ragged features "
-                                 "need SparseTensor / RaggedTensor, which minitf does not "
-                                 "implement")
+def _refuse_ragged(ragged_value_types):
+    if ragged_value_types:
+        raise UnimplementedError(None, None, "ParseExampleV2: ragged features need "
+                                 "RaggedTensor, which minitf does not implement")
 
 
 def _parse_example_infer(serialized, names, sparse_keys, dense_keys, ragged_keys,
                          dense_defaults, *, num_sparse, sparse_types, ragged_value_types,
                          ragged_split_types, dense_shapes):
-    _refuse_non_dense(num_sparse, ragged_value_types)
+    _refuse_ragged(ragged_value_types)
     rank = serialized.shape.rank
     if rank is not None and rank > 1:
         raise shape_error(f"Shape must be at most rank 1 but is rank {rank}")
@@ -284,7 +320,14 @@ def _parse_example_infer(serialized, names, sparse_keys, dense_keys, ragged_keys
         batch = serialized.shape.as_tuple()
         outs.append(TensorSpec(None if batch is None else TensorShape(list(batch) + list(dims)),
                                d.dtype))
-    return outs
+    if len(sparse_types) != num_sparse:
+        raise shape_error(f"len(sparse_types) != num_sparse: {len(sparse_types)} vs. "
+                          f"{num_sparse}")
+    rank = None if rank is None else rank + 1  # of each sparse output: batch dims + position
+    sparse = [[TensorSpec([None, rank], _dt.int64) for _ in sparse_types],
+              [TensorSpec([None], t) for t in sparse_types],
+              [TensorSpec([rank], _dt.int64) for _ in sparse_types]]
+    return [spec for part in sparse for spec in part] + outs
 
 
 PARSE_EXAMPLE_V2 = register(OpDef(
@@ -315,7 +358,7 @@ def _string_vector(n):
 def _parse_example_v1_kernel(serialized, names, sparse_keys, dense_keys, dense_defaults, *,
                              sparse_types, dense_shapes):
     return _parse_example_kernel(
-        serialized, names, None, _v1_keys(dense_keys), None, dense_defaults,
+        serialized, names, _v1_keys(sparse_keys), _v1_keys(dense_keys), None, dense_defaults,
         num_sparse=len(sparse_keys), sparse_types=sparse_types, ragged_value_types=[],
         ragged_split_types=[], dense_shapes=dense_shapes)
 
@@ -343,7 +386,8 @@ PARSE_EXAMPLE = register(OpDef(
 def _parse_single_kernel(serialized, dense_defaults, *, num_sparse, sparse_keys, dense_keys,
                          sparse_types, dense_shapes):
     return _parse_example_kernel(
-        serialized, np.zeros([0], object), None, _v1_keys([k.encode() for k in dense_keys]),
+        serialized, np.zeros([0], object), _v1_keys([k.encode() for k in sparse_keys]),
+        _v1_keys([k.encode() for k in dense_keys]),
         None, dense_defaults, num_sparse=num_sparse, sparse_types=sparse_types,
         ragged_value_types=[], ragged_split_types=[], dense_shapes=dense_shapes)
 
@@ -446,12 +490,13 @@ class FixedLenSequenceFeature(collections.namedtuple(
 
 
 class VarLenFeature(collections.namedtuple("VarLenFeature", ["dtype"])):
-    """Declared so TF1 code imports; parsing it needs SparseTensor, which minitf lacks."""
+    """Any number of values per record: parses into a SparseTensor ([batch, longest]; one
+    record: [longest]) holding each record's values in its own row."""
 
 
 class SparseFeature(collections.namedtuple(
         "SparseFeature", ["index_key", "value_key", "dtype", "size", "already_sorted"])):
-    """Declared so TF1 code imports; parsing it needs SparseTensor, which minitf lacks."""
+    """Declared so TF1 code imports; minitf does not parse it (VarLenFeature it does)."""
 
     def __new__(cls, index_key, value_key, dtype, size, already_sorted=False):
         return super().__new__(cls, index_key, value_key, dtype, size, already_sorted)
@@ -459,11 +504,10 @@ class SparseFeature(collections.namedtuple(
 
 def _dense_config(key, feature):
     """(dtype, dense shape attr, default value array) of one feature, as TF's parsing config."""
-    if isinstance(feature, (VarLenFeature, SparseFeature)) or \
-            type(feature).__name__ == "RaggedFeature":
+    if isinstance(feature, SparseFeature) or type(feature).__name__ == "RaggedFeature":
         raise UnimplementedError(
-            None, None, f"Feature '{key}' is a {type(feature).__name__}: it parses into a "
-            "SparseTensor, which minitf does not implement; use FixedLenFeature, or "
+            None, None, f"Feature '{key}' is a {type(feature).__name__}, which minitf does not "
+            "parse; use VarLenFeature (a SparseTensor), FixedLenFeature, or "
             "FixedLenSequenceFeature(allow_missing=True) for a variable number of values")
     if not isinstance(feature, (FixedLenFeature, FixedLenSequenceFeature)):
         raise ValueError(f"Unsupported feature type for '{key}': {feature!r}")
@@ -509,8 +553,14 @@ def _as_array(value, np_dtype):
 def _parse(serialized, features, example_names, scope):
     if not features:
         raise ValueError("Missing: features was {}.")
-    keys = sorted(features)
+    skeys = sorted(k for k, f in features.items() if isinstance(f, VarLenFeature))
+    keys = sorted(k for k in features if k not in skeys)
     configs = [_dense_config(k, features[k]) for k in keys]  # refuses before building ops
+    stypes = [_dt.as_dtype(features[k].dtype) for k in skeys]
+    for k, t in zip(skeys, stypes):
+        if t not in _FEATURE_DTYPES:
+            raise ValueError(f"Feature '{k}': dtype must be tf.float32, tf.int64 or "
+                             f"tf.string, got {t.name}")
     with name_scope(scope):
         serialized = convert_to_tensor(serialized, dtype=_dt.string, name="serialized")
         if example_names is None:
@@ -520,14 +570,23 @@ def _parse(serialized, features, example_names, scope):
         empty = np.zeros([0], object)
         defaults = [constant(d, dtype, name="Const") for dtype, _, d in configs]
         out = PARSE_EXAMPLE_V2(
-            serialized, names, constant(empty, _dt.string, name="sparse_keys"),
-            constant(np.array([k.encode() for k in keys], dtype=object), _dt.string,
-                     name="dense_keys"),
+            serialized, names, constant(np.array([k.encode() for k in skeys] + [None],
+                                                 dtype=object)[:-1], _dt.string,
+                                        name="sparse_keys"),
+            constant(np.array([k.encode() for k in keys] + [None], dtype=object)[:-1],
+                     _dt.string, name="dense_keys"),
             constant(empty, _dt.string, name="ragged_keys"), defaults,
-            num_sparse=0, sparse_types=[], ragged_value_types=[], ragged_split_types=[],
-            dense_shapes=[shape for _, shape, _ in configs], name="ParseExampleV2")
+            num_sparse=len(skeys), sparse_types=stypes, ragged_value_types=[],
+            ragged_split_types=[], dense_shapes=[shape for _, shape, _ in configs],
+            name="ParseExampleV2")
     outs = out if isinstance(out, list) else [out]
-    return dict(zip(keys, outs))
+    from ..sparse_tensor import SparseTensor
+
+    n = len(skeys)
+    result = {k: SparseTensor(outs[i], outs[n + i], outs[2 * n + i])
+              for i, k in enumerate(skeys)}
+    result.update(zip(keys, outs[3 * n:]))
+    return result
 
 
 def parse_example(serialized, features, name=None, example_names=None):

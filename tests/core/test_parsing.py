@@ -373,12 +373,45 @@ def test_corrupt_records_are_invalid_argument(corrupt):
     assert message.startswith("Name: <unknown>, Index: 1.  Could not parse example input")
 
 
-def test_sparse_features_are_refused_by_name():
-    for feature in (VarLenFeature(tf.int64), SparseFeature("i", "v", tf.float32, 5)):
-        with pytest.raises(errors.UnimplementedError, match="Feature 'f' is a .*SparseTensor"):
-            parse_example(tf.constant([b""]), {"ok": SPEC["x"], "f": feature})
-        with pytest.raises(NotImplementedError):
-            parse_single_example(tf.constant(b""), {"f": feature})
+def test_var_len_features_parse_into_sparse_tensors():
+    records = _objects(_example(ids=[3, 1, 4], w=[0.5], tok=[b"a", b"bc"]),
+                       _example(w=[1.0]), _example(ids=[5], w=[2.0], tok=[b""]))
+    spec = {"ids": VarLenFeature(tf.int64), "tok": VarLenFeature(tf.string),
+            "w": FixedLenFeature([], tf.float32), "none": VarLenFeature(tf.float32)}
+    out = parse_example(tf.constant(records), spec)
+    assert isinstance(out["ids"], tf.SparseTensor) and out["ids"].indices.shape.as_list() == \
+        [None, 2]
+    one = parse_single_example(tf.constant(records[0]), {"ids": VarLenFeature(tf.int64)})
+    ops = [op for op in tf.get_default_graph().get_operations() if op.type == "ParseExampleV2"]
+    assert len(ops) == 2 and ops[0].get_attr("num_sparse") == 3
+    got, single = _run([out, one])
+    ids, tok, none = got["ids"], got["tok"], got["none"]
+    np.testing.assert_array_equal(ids.indices, [[0, 0], [0, 1], [0, 2], [2, 0]])
+    np.testing.assert_array_equal(ids.values, [3, 1, 4, 5])
+    np.testing.assert_array_equal(ids.dense_shape, [3, 3])
+    assert tok.values.tolist() == [b"a", b"bc", b""]
+    np.testing.assert_array_equal(tok.indices, [[0, 0], [0, 1], [2, 0]])
+    assert none.indices.shape == (0, 2) and none.values.dtype == np.float32
+    np.testing.assert_array_equal(none.dense_shape, [3, 0])
+    np.testing.assert_allclose(got["w"], [0.5, 1.0, 2.0])
+    np.testing.assert_array_equal(single["ids"].indices, [[0], [1], [2]])
+    np.testing.assert_array_equal(single["ids"].dense_shape, [3])
+    # A wrong kind is named, as for dense features.
+    with pytest.raises(errors.InvalidArgumentError, match="Key: ids, Index: 0.  Data types "
+                                                          "don't match"):
+        _run(parse_example(tf.constant(records[:1]), {"ids": VarLenFeature(tf.float32)}))
+    # A densified VarLenFeature feeds the usual ops (a bag of ids per record).
+    with tf.Session() as sess:
+        dense = sess.run(tf.sparse.to_dense(out["ids"], default_value=-1))
+    np.testing.assert_array_equal(dense, [[3, 1, 4], [-1, -1, -1], [5, -1, -1]])
+
+
+def test_sparse_feature_is_refused_by_name():
+    feature = SparseFeature("i", "v", tf.float32, 5)
+    with pytest.raises(errors.UnimplementedError, match="Feature 'f' is a SparseFeature"):
+        parse_example(tf.constant([b""]), {"ok": SPEC["x"], "f": feature})
+    with pytest.raises(NotImplementedError):
+        parse_single_example(tf.constant(b""), {"f": feature})
     # Refused before any op is built.
     assert all(op.type != "ParseExampleV2" for op in tf.get_default_graph().get_operations())
 
@@ -585,13 +618,19 @@ def test_same_results_and_messages_as_tensorflow():
              ([_example(a=[1.0, 2.0])], {"a": FixedLenFeature([3], tf.float32)}),
              ([_example(a=[1.0])], {"a": FixedLenFeature([], tf.int64)}),
              ([_example(a=[1.0, 2.0, 3.0])],
-              {"a": FixedLenSequenceFeature([2], tf.float32, allow_missing=True)})]
+              {"a": FixedLenSequenceFeature([2], tf.float32, allow_missing=True)}),
+             ([_example(a=[1.0, 2.0], b=[b"x"]), _example(c=[7]), _example(a=[3.0])],
+              {"a": VarLenFeature(tf.float32), "b": VarLenFeature(tf.string),
+               "c": VarLenFeature(tf.int64), "d": FixedLenFeature([], tf.int64, 4)}),
+             ([_example(a=[1.0])], {"a": VarLenFeature(tf.int64)})]
 
     def tf_spec(spec):
         out = {}
         for key, f in spec.items():
             dtype = v1.as_dtype(f.dtype.name)
-            if isinstance(f, FixedLenFeature):
+            if isinstance(f, VarLenFeature):
+                out[key] = v1.VarLenFeature(dtype)
+            elif isinstance(f, FixedLenFeature):
                 out[key] = v1.FixedLenFeature(f.shape, dtype, f.default_value)
             else:
                 out[key] = v1.FixedLenSequenceFeature(f.shape, dtype, f.allow_missing,
@@ -613,4 +652,10 @@ def test_same_results_and_messages_as_tensorflow():
             assert got == want
             continue
         for key in spec:
+            if isinstance(spec[key], VarLenFeature):  # SparseTensorValues: part by part
+                for part in ("indices", "values", "dense_shape"):
+                    a, b = getattr(got[key], part), getattr(want[key], part)
+                    assert a.dtype == b.dtype, (key, part)
+                    np.testing.assert_array_equal(a, b, err_msg=f"{key}.{part}")
+                continue
             np.testing.assert_array_equal(got[key], want[key], err_msg=key)

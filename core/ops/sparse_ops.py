@@ -1,0 +1,634 @@
+"""Sparse ops: the kernels that read a SparseTensor's (indices, values, dense_shape) triple.
+
+SparseToDense, SparseTensorDenseMatMul, SparseTensorDenseAdd, SparseAdd (+ SparseAddGrad),
+SparseReorder, SparseReshape, SparseReduceSum/Max, SparseDenseCwiseMul/Div and
+SparseFillEmptyRows (+ its grad), with TF's names, inputs and gradient rules. Indices are int64
+``[N, rank]`` tuples in row-major ("canonical") order where an op needs order, as in TF.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import InvalidArgumentError
+from ..graph import convert_to_tensor, name_scope
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..tensor_shape import TensorShape
+from . import array_ops, math_ops, reduction_ops, transform_ops, unary_ops
+from ._util import const_ints, shape_from_value
+from .gather_ops import gather, gather_nd
+
+__all__: list[str] = []  # the public functions live in core/sparse.py
+
+
+# -- checks shared by the kernels ----------------------------------------------------------------
+def _triple(indices, values, shape, what="input"):
+    """(indices [N, rank] int64, values [N], shape [rank] int64), checked as TF's
+    SparseTensor::ValidateAndInitialize does (indices may also be a vector for rank 1)."""
+    idx, vals, shp = np.asarray(indices), np.asarray(values), np.asarray(shape)
+    if idx.ndim != 2:
+        raise InvalidArgumentError(None, None, f"{what}_indices should be a matrix but "
+                                   f"received shape {list(idx.shape)}")
+    if vals.ndim != 1:
+        raise InvalidArgumentError(None, None, f"{what}_values should be a vector but "
+                                   f"received shape {list(vals.shape)}")
+    if shp.ndim != 1:
+        raise InvalidArgumentError(None, None, f"{what}_shape should be a vector but "
+                                   f"received shape {list(shp.shape)}")
+    if idx.shape[0] != vals.shape[0]:
+        raise InvalidArgumentError(None, None, f"Expected {idx.shape[0]} non-empty "
+                                   f"{what}_values, got {vals.shape[0]}")
+    if idx.shape[1] != shp.shape[0]:
+        raise InvalidArgumentError(None, None, f"{what}_indices has rank {idx.shape[1]} but "
+                                   f"{what}_shape has {shp.shape[0]} dimensions")
+    return idx.astype(np.int64, copy=False), vals, shp.astype(np.int64, copy=False)
+
+
+def _check_bounds(idx, shape, what="indices"):
+    bad = ((idx < 0) | (idx >= shape)).any(axis=1) if idx.size else np.zeros(0, bool)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidArgumentError(None, None, f"{what}[{i}] = {list(map(int, idx[i]))} is out "
+                                   f"of bounds: need 0 <= index < {list(map(int, shape))}")
+
+
+def _linear(idx, shape):
+    """Row-major positions of index tuples (the order canonical sparse tensors keep)."""
+    if idx.shape[1] == 0:
+        return np.zeros(idx.shape[0], np.int64)
+    return np.ravel_multi_index(tuple(idx.T), tuple(int(d) for d in shape))
+
+
+def _sparse_infer(indices, values, shape, what="input"):
+    for spec, rank, part in ((indices, 2, "indices"), (values, 1, "values"), (shape, 1, "shape")):
+        if spec.shape.rank not in (None, rank):
+            raise shape_error(f"{what}_{part}: shape must be rank {rank} but is rank "
+                              f"{spec.shape.rank}")
+
+
+# -- SparseToDense -----------------------------------------------------------------------------
+def _sparse_to_dense_kernel(sparse_indices, output_shape, sparse_values, default_value, *,
+                            validate_indices):
+    idx = np.asarray(sparse_indices)
+    shape = np.asarray(output_shape).reshape(-1)
+    if idx.ndim > 2:
+        raise InvalidArgumentError(None, None, "sparse_indices should be a scalar, vector, or "
+                                   f"matrix, got shape {list(idx.shape)}")
+    idx = idx.reshape(-1, 1) if idx.ndim < 2 else idx  # a scalar or vector: 1-D positions
+    n = idx.shape[0]
+    if idx.shape[1] != shape.size:
+        raise InvalidArgumentError(None, None, f"sparse_indices has {idx.shape[1]} columns "
+                                   f"but output_shape has {shape.size} dimensions")
+    vals = np.asarray(sparse_values)
+    if vals.ndim > 1 or (vals.ndim == 1 and vals.shape[0] != n):
+        raise InvalidArgumentError(None, None, f"sparse_values has incorrect shape "
+                                   f"{list(vals.shape)}, should be [] or [{n}]")
+    if np.ndim(default_value) != 0:
+        raise InvalidArgumentError(None, None, "default_value should be a scalar, got shape "
+                                   f"{list(np.shape(default_value))}")
+    if (shape < 0).any():
+        raise InvalidArgumentError(None, None, f"output_shape has a negative dimension: "
+                                   f"{list(map(int, shape))}")
+    _check_bounds(idx, shape, "indices")
+    if validate_indices and n > 1:
+        lin = _linear(idx, shape)
+        step = np.diff(lin)
+        if (step <= 0).any():
+            i = int(np.argmax(step <= 0)) + 1
+            problem = "is repeated" if step[i - 1] == 0 else "is out of order"
+            raise InvalidArgumentError(None, None, f"indices[{i}] = {list(map(int, idx[i]))} "
+                                       f"{problem}. Many sparse ops require sorted indices. "
+                                       "Use `tf.sparse.reorder` to create a correctly ordered "
+                                       "copy.")
+    out = np.full(tuple(int(d) for d in shape), default_value, dtype=vals.dtype)
+    out[tuple(idx.T)] = vals
+    return out
+
+
+def _sparse_to_dense_infer(sparse_indices, output_shape, sparse_values, default_value, *,
+                           validate_indices):
+    if sparse_indices.shape.rank is not None and sparse_indices.shape.rank > 2:
+        raise shape_error("Shape must be at most rank 2 but is rank "
+                          f"{sparse_indices.shape.rank}")
+    if default_value.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {default_value.shape.rank}")
+    return [TensorSpec(shape_from_value(output_shape), sparse_values.dtype)]
+
+
+def _sparse_to_dense_grad(op, dy):
+    """TF's rule: the values' gradient is dy at their positions; the default value's is the
+    rest of dy (summed)."""
+    indices, _, values, _ = op.inputs
+    if indices.shape.rank is not None and indices.shape.rank < 2:
+        indices = array_ops.reshape(indices, [-1, 1])
+    values_grad = gather_nd(dy, indices)
+    default_grad = reduction_ops.reduce_sum(dy) - reduction_ops.reduce_sum(values_grad)
+    if values.shape.rank == 0:  # one value broadcast to every index
+        values_grad = reduction_ops.reduce_sum(values_grad)
+    return [None, None, values_grad, default_grad]
+
+
+SPARSE_TO_DENSE = register(OpDef(
+    "SparseToDense", inputs=["sparse_indices:Tindices", "output_shape:Tindices",
+                             "sparse_values:T", "default_value:T"],
+    attrs={"validate_indices": True},
+    kernel=_sparse_to_dense_kernel, infer=_sparse_to_dense_infer, grad=_sparse_to_dense_grad,
+    doc="A dense tensor of default_value with sparse_values at sparse_indices.",
+))
+
+
+# -- SparseTensorDenseMatMul ---------------------------------------------------------------------
+def _matmul_kernel(a_indices, a_values, a_shape, b, *, adjoint_a, adjoint_b):
+    idx, vals, shape = _triple(a_indices, a_values, a_shape, "a")
+    b = np.asarray(b)
+    if shape.size != 2 or b.ndim != 2:
+        raise InvalidArgumentError(None, None, f"Tensor 'a_shape' is not a vector of 2 or 'b' "
+                                   f"is not a matrix: a_shape {list(map(int, shape))}, b "
+                                   f"{list(b.shape)}")
+    if adjoint_b:
+        b = b.T.conj()
+    rows, cols = (1, 0) if adjoint_a else (0, 1)
+    m, k = int(shape[rows]), int(shape[cols])
+    if k != b.shape[0]:
+        raise InvalidArgumentError(None, None, f"Cannot multiply A and B because inner "
+                                   f"dimension does not match: {k} vs. {b.shape[0]}.  Did you "
+                                   f"forget a transpose?  Dimensions of A: "
+                                   f"{list(map(int, shape))}.  Dimensions of B: {list(b.shape)}")
+    _check_bounds(idx, shape, "a_indices")
+    if adjoint_a:
+        vals = vals.conj()
+    out = np.zeros((m, b.shape[1]), np.result_type(vals.dtype, b.dtype))
+    # Each entry adds its value times one row of b into one output row (repeats add up).
+    np.add.at(out, idx[:, rows], vals[:, None] * b[idx[:, cols]])
+    return out
+
+
+def _matmul_infer(a_indices, a_values, a_shape, b, *, adjoint_a, adjoint_b):
+    _sparse_infer(a_indices, a_values, a_shape, "a")
+    if b.shape.rank not in (None, 2):
+        raise shape_error(f"Shape must be rank 2 but is rank {b.shape.rank}")
+    dims = shape_from_value(a_shape)
+    if dims.rank not in (None, 2):
+        raise shape_error(f"a_shape must have 2 elements, got {dims.rank}")
+    m = dims[1 if adjoint_a else 0].value if dims.rank else None
+    k = dims[0 if adjoint_a else 1].value if dims.rank else None
+    bdims = b.shape.as_tuple() or (None, None)
+    bk, n = (bdims[1], bdims[0]) if adjoint_b else bdims
+    if k is not None and bk is not None and k != bk:
+        raise shape_error(f"Dimensions must be equal, but are {k} and {bk}")
+    return [TensorSpec([m, n], a_values.dtype)]
+
+
+def _matmul_grad(op, dy):
+    """TF's rule: b's gradient is A^T dy; each value's is its (row of dy) . (row of b)."""
+    a_indices, a_values, a_shape, b = op.inputs
+    adj_a, adj_b = op.get_attr("adjoint_a"), op.get_attr("adjoint_b")
+    b_grad = SPARSE_TENSOR_DENSE_MAT_MUL(a_indices, a_values, a_shape, dy, adjoint_a=not adj_a)
+    if adj_b:
+        b_grad = transform_ops.transpose(b_grad)
+    rows, cols = a_indices[:, 0], a_indices[:, 1]
+    parts_a = gather(dy, cols if adj_a else rows)
+    parts_b = gather(transform_ops.transpose(b) if adj_b else b, rows if adj_a else cols)
+    return [None, reduction_ops.reduce_sum(parts_a * parts_b, axis=1), None, b_grad]
+
+
+SPARSE_TENSOR_DENSE_MAT_MUL = register(OpDef(
+    "SparseTensorDenseMatMul", inputs=["a_indices:Tindices=int64", "a_values:T",
+                                       "a_shape:int64", "b:T"],
+    attrs={"adjoint_a": False, "adjoint_b": False},
+    kernel=_matmul_kernel, infer=_matmul_infer, grad=_matmul_grad,
+    doc="The product of a sparse matrix A and a dense matrix B (either adjoint).",
+))
+
+
+# -- SparseTensorDenseAdd / SparseAdd --------------------------------------------------------------
+def _dense_add_kernel(a_indices, a_values, a_shape, b):
+    idx, vals, shape = _triple(a_indices, a_values, a_shape, "a")
+    b = np.asarray(b)
+    if tuple(map(int, shape)) != b.shape:
+        raise InvalidArgumentError(None, None, f"Dimension mismatch: a_shape "
+                                   f"{list(map(int, shape))} vs. b.shape {list(b.shape)}")
+    _check_bounds(idx, shape, "a_indices")
+    out = b.copy()
+    np.add.at(out, tuple(idx.T), vals)
+    return out
+
+
+def _dense_add_infer(a_indices, a_values, a_shape, b):
+    _sparse_infer(a_indices, a_values, a_shape, "a")
+    return [TensorSpec(b.shape, b.dtype)]
+
+
+SPARSE_TENSOR_DENSE_ADD = register(OpDef(
+    "SparseTensorDenseAdd", inputs=["a_indices:Tindices", "a_values:T", "a_shape:Tindices",
+                                    "b:T"],
+    kernel=_dense_add_kernel, infer=_dense_add_infer,
+    grad=lambda op, dy: [None, gather_nd(dy, op.inputs[0]), None, dy],
+    doc="A dense tensor: b with the sparse values added at their indices.",
+))
+
+
+def _sparse_add_kernel(a_indices, a_values, a_shape, b_indices, b_values, b_shape, thresh):
+    ai, av, ashape = _triple(a_indices, a_values, a_shape, "a")
+    bi, bv, bshape = _triple(b_indices, b_values, b_shape, "b")
+    if not np.array_equal(ashape, bshape):
+        raise InvalidArgumentError(None, None, f"Operands do not have the same ranks or "
+                                   f"shapes: a_shape {list(map(int, ashape))} vs. b_shape "
+                                   f"{list(map(int, bshape))}")
+    _check_bounds(ai, ashape, "a_indices")
+    _check_bounds(bi, bshape, "b_indices")
+    keys = np.concatenate([_linear(ai, ashape), _linear(bi, bshape)])
+    vals = np.concatenate([av, bv])
+    uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    sums = np.zeros(uniq.shape, vals.dtype)
+    np.add.at(sums, inverse, vals)
+    # As TF's merge: only a pair that met (an index in both) is dropped below thresh.
+    keep = (counts == 1) | (np.abs(sums) >= thresh)
+    uniq, sums = uniq[keep], sums[keep]
+    if ashape.size:
+        out_idx = np.stack(np.unravel_index(uniq, tuple(int(d) for d in ashape)), axis=1)
+    else:
+        out_idx = np.zeros((uniq.size, 0), np.int64)
+    return [out_idx.astype(np.int64), sums, ashape.copy()]
+
+
+def _sparse_add_infer(a_indices, a_values, a_shape, b_indices, b_values, b_shape, thresh):
+    _sparse_infer(a_indices, a_values, a_shape, "a")
+    _sparse_infer(b_indices, b_values, b_shape, "b")
+    rank = a_shape.shape[0] if a_shape.shape.rank == 1 else None
+    return [TensorSpec(TensorShape([None, rank]), _dt.int64),
+            TensorSpec([None], a_values.dtype), TensorSpec(a_shape.shape, _dt.int64)]
+
+
+def _sparse_add_grad(op, d_indices, d_values, d_shape):
+    a_indices, _, _, b_indices = op.inputs[:4]
+    if d_values is None:
+        return [None] * 7
+    a_grad, b_grad = SPARSE_ADD_GRAD(d_values, a_indices, b_indices, op.outputs[0])
+    return [None, a_grad, None, None, b_grad, None, None]
+
+
+SPARSE_ADD = register(OpDef(
+    "SparseAdd", inputs=["a_indices:int64", "a_values:T", "a_shape:int64", "b_indices:int64",
+                         "b_values:T", "b_shape:int64", "thresh:Treal"],
+    kernel=_sparse_add_kernel, infer=_sparse_add_infer, grad=_sparse_add_grad,
+    doc="The sum of two sparse tensors, in canonical order; summed pairs below thresh drop.",
+))
+
+
+def _rows_in(needles, haystack):
+    """For each index tuple of ``needles``, its row in ``haystack`` (-1 where absent)."""
+    if needles.shape[0] == 0:
+        return np.zeros(0, np.int64)
+    both = np.concatenate([haystack, needles]) if haystack.size or needles.size else haystack
+    _, inverse = np.unique(both, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    where = np.full(inverse.max() + 1, -1, np.int64)
+    where[inverse[:haystack.shape[0]]] = np.arange(haystack.shape[0])
+    return where[inverse[haystack.shape[0]:]]
+
+
+def _sparse_add_grad_kernel(backprop_val_grad, a_indices, b_indices, sum_indices):
+    grad = np.asarray(backprop_val_grad)
+    s = np.asarray(sum_indices).reshape(len(grad), -1)
+
+    def part(indices):
+        rows = _rows_in(np.asarray(indices).reshape(np.shape(indices)[0], -1), s)
+        out = np.zeros(rows.shape, grad.dtype)
+        found = rows >= 0
+        out[found] = grad[rows[found]]
+        return out
+
+    return [part(a_indices), part(b_indices)]
+
+
+SPARSE_ADD_GRAD = register(OpDef(
+    "SparseAddGrad", inputs=["backprop_val_grad:T", "a_indices:int64", "b_indices:int64",
+                             "sum_indices:int64"],
+    kernel=_sparse_add_grad_kernel,
+    infer=lambda g, a, b, s: [TensorSpec([a.shape[0] if a.shape.rank else None], g.dtype),
+                              TensorSpec([b.shape[0] if b.shape.rank else None], g.dtype)],
+    grad=NOT_DIFFERENTIABLE,
+    doc="The gradients of SparseAdd's two value vectors from the sum's values' gradient.",
+))
+
+
+# -- SparseReorder / SparseReshape ---------------------------------------------------------------
+def _reorder_kernel(input_indices, input_values, input_shape):
+    idx, vals, shape = _triple(input_indices, input_values, input_shape)
+    _check_bounds(idx, shape, "indices")
+    order = np.argsort(_linear(idx, shape), kind="stable")
+    return [idx[order], vals[order]]
+
+
+def _reorder_grad(op, d_indices, d_values):
+    """TF's rule: reorder the positions 0..N-1 the same way and invert that permutation."""
+    indices, _, shape = op.inputs
+    n = array_ops.shape(indices, out_type=_dt.int64)[0]
+    positions = array_ops.range_(n)
+    _, ordered = SPARSE_REORDER(indices, positions, shape)
+    return [None, gather(d_values, transform_ops.invert_permutation(ordered)), None]
+
+
+SPARSE_REORDER = register(OpDef(
+    "SparseReorder", inputs=["input_indices:int64", "input_values:T", "input_shape:int64"],
+    kernel=_reorder_kernel,
+    infer=lambda i, v, s: [TensorSpec(i.shape, _dt.int64), TensorSpec(v.shape, v.dtype)],
+    grad=_reorder_grad,
+    doc="The same sparse tensor with its entries in canonical (row-major) order.",
+))
+
+
+def _reshape_kernel(input_indices, input_shape, new_shape):
+    idx = np.asarray(input_indices)
+    shape = np.asarray(input_shape).astype(np.int64)
+    new = np.asarray(new_shape).astype(np.int64).reshape(-1)
+    if idx.ndim != 2 or shape.ndim != 1 or idx.shape[1] != shape.size:
+        raise InvalidArgumentError(None, None, f"Input indices {list(idx.shape)} and shape "
+                                   f"{list(shape.shape)} do not make a sparse tensor")
+    total = int(np.prod(shape))
+    unknown = np.flatnonzero(new == -1)
+    if unknown.size > 1:
+        raise InvalidArgumentError(None, None, "only one output dimension may be -1, not both "
+                                   f"{int(unknown[0])} and {int(unknown[1])}")
+    if (new < -1).any():
+        raise InvalidArgumentError(None, None, f"size {int(new[new < -1][0])} must be "
+                                   "non-negative")
+    if unknown.size:
+        known = int(np.prod(new[new != -1]))
+        if known == 0 or total % known:
+            raise InvalidArgumentError(None, None, f"Input to reshape is a SparseTensor with "
+                                       f"{total} dense values, but the requested shape "
+                                       f"{list(map(int, new))} cannot hold them")
+        new = new.copy()
+        new[unknown[0]] = total // known
+    if int(np.prod(new)) != total:
+        raise InvalidArgumentError(None, None, f"Input to reshape is a tensor with {total} "
+                                   f"dense values, but the requested shape has "
+                                   f"{int(np.prod(new))}")
+    _check_bounds(idx, shape, "indices")
+    if new.size == 0:
+        return [np.zeros((idx.shape[0], 0), np.int64), new]
+    lin = _linear(idx, shape) if idx.shape[1] else np.zeros(idx.shape[0], np.int64)
+    out = np.stack(np.unravel_index(lin, tuple(int(d) for d in new)), axis=1)
+    return [out.astype(np.int64), new]
+
+
+def _reshape_infer(input_indices, input_shape, new_shape):
+    dims = shape_from_value(new_shape)
+    rank = dims.rank
+    n = input_indices.shape[0] if input_indices.shape.rank == 2 else None
+    known = const_ints(input_shape)
+    if known is not None and dims.rank is not None and \
+            sum(d is None for d in dims.as_tuple()) == 1:  # fill the -1 statically
+        rest = int(np.prod([d for d in dims.as_tuple() if d is not None]))
+        if rest and int(np.prod(known)) % rest == 0:
+            dims = TensorShape([int(np.prod(known)) // rest if d is None else d
+                                for d in dims.as_tuple()])
+    shape_spec = TensorSpec([rank], _dt.int64)
+    if dims.is_fully_defined():
+        shape_spec = TensorSpec([rank], _dt.int64, value=np.array(dims.as_tuple(), np.int64))
+    return [TensorSpec([n, rank], _dt.int64), shape_spec]
+
+
+SPARSE_RESHAPE = register(OpDef(
+    "SparseReshape", inputs=["input_indices:int64", "input_shape:int64", "new_shape:int64"],
+    kernel=_reshape_kernel, infer=_reshape_infer, grad=NOT_DIFFERENTIABLE,
+    doc="The indices of the same entries in a tensor of new_shape (one -1 is inferred).",
+))
+
+
+# -- SparseReduceSum / SparseReduceMax -------------------------------------------------------------
+def _reduce_kernel(ufunc, identity):
+    def kernel(input_indices, input_values, input_shape, reduction_axes, *, keep_dims):
+        idx, vals, shape = _triple(input_indices, input_values, input_shape)
+        rank = shape.size
+        axes = np.asarray(reduction_axes).reshape(-1)
+        if ((axes < -rank) | (axes >= rank)).any():
+            raise InvalidArgumentError(None, None, f"Invalid reduction dimension "
+                                       f"{int(axes[(axes < -rank) | (axes >= rank)][0])}, for "
+                                       f"input with {rank} dimensions.")
+        _check_bounds(idx, shape, "indices")
+        dense = np.full(tuple(int(d) for d in shape), identity(vals.dtype), vals.dtype)
+        ufunc.at(dense, tuple(idx.T), vals)
+        axes = tuple(int(a) % rank for a in axes) if rank else None
+        out = ufunc.reduce(dense, axis=axes, keepdims=keep_dims)
+        if ufunc is not np.add:  # only the entries present count; a slice without any is 0
+            present = np.zeros(dense.shape, bool)
+            present[tuple(idx.T)] = True
+            out = np.where(present.any(axis=axes, keepdims=keep_dims), out,
+                           np.zeros((), vals.dtype))
+        return out
+    return kernel
+
+
+def _reduce_infer(input_indices, input_values, input_shape, reduction_axes, *, keep_dims):
+    _sparse_infer(input_indices, input_values, input_shape)
+    dims, axes = shape_from_value(input_shape), const_ints(reduction_axes)
+    if dims.rank is None or axes is None:
+        return [TensorSpec(None, input_values.dtype)]
+    hit = {a % dims.rank for a in axes} if dims.rank else set()
+    out = [1 if i in hit else d for i, d in enumerate(dims.as_tuple()) if keep_dims or
+           i not in hit]
+    return [TensorSpec(out, input_values.dtype)]
+
+
+def _reduce_sum_grad(op, dy):
+    """TF's rule: each value's gradient is dy at its index with the reduced dims zeroed, found
+    by dividing the index by shape // kept shape."""
+    indices, _, shape, axes = op.inputs
+    kept = reduction_ops.reduced_shape(shape, axes)
+    scale = math_ops.floordiv(shape, kept)
+    return [None, gather_nd(array_ops.reshape(dy, kept), math_ops.floordiv(indices, scale)),
+            None, None]
+
+
+SPARSE_REDUCE_SUM = register(OpDef(
+    "SparseReduceSum", inputs=["input_indices:int64", "input_values:T", "input_shape:int64",
+                               "reduction_axes:int32"],
+    attrs={"keep_dims": False},
+    kernel=_reduce_kernel(np.add, lambda t: 0), infer=_reduce_infer, grad=_reduce_sum_grad,
+    doc="The dense sum of a sparse tensor over reduction_axes.",
+))
+
+SPARSE_REDUCE_MAX = register(OpDef(
+    "SparseReduceMax", inputs=["input_indices:int64", "input_values:T", "input_shape:int64",
+                               "reduction_axes:int32"],
+    attrs={"keep_dims": False},
+    kernel=_reduce_kernel(np.maximum, lambda t: np.finfo(t).min if t.kind == "f" else
+                          np.iinfo(t).min),
+    infer=_reduce_infer, grad=NOT_DIFFERENTIABLE,
+    doc="The dense max of the entries present over reduction_axes (0 where there are none).",
+))
+
+
+# -- SparseDenseCwiseMul / Div -------------------------------------------------------------------
+def _cwise_kernel(fn):
+    def kernel(sp_indices, sp_values, sp_shape, dense):
+        idx, vals, shape = _triple(sp_indices, sp_values, sp_shape, "sp")
+        dense = np.asarray(dense)
+        target = tuple(int(d) for d in shape)
+        try:
+            full = np.broadcast_to(dense, target)  # only the dense side broadcasts
+        except ValueError:
+            raise InvalidArgumentError(None, None, f"SparseDenseBinaryOpShared broadcasts "
+                                       f"dense to sparse only; got incompatible shapes: "
+                                       f"[{','.join(map(str, target))}] vs. "
+                                       f"[{','.join(map(str, dense.shape))}]") from None
+        _check_bounds(idx, shape, "sp_indices")
+        return fn(vals, full[tuple(idx.T)]).astype(vals.dtype, copy=False)
+    return kernel
+
+
+def _cwise_infer(sp_indices, sp_values, sp_shape, dense):
+    _sparse_infer(sp_indices, sp_values, sp_shape, "sp")
+    return [TensorSpec(sp_values.shape, sp_values.dtype)]
+
+
+def _cwise_grad(is_mul):
+    def grad(op, dy):
+        """TF's rule: the dense operand's values at the sparse indices (dims it broadcast
+        along divided out), scattered back with SparseTensorDenseAdd for its gradient."""
+        x_indices, x_values, x_shape, y = op.inputs
+        y_shape = array_ops.shape(y, out_type=_dt.int64)
+        added = transform_ops.expand_dims(array_ops.size(x_shape) - array_ops.size(y_shape), 0)
+        from .concat_split_ops import concat
+        from .slicing_ops import slice_
+
+        augmented = concat([array_ops.ones(added, _dt.int64), y_shape], 0)
+        scaled = math_ops.floordiv(x_indices, math_ops.floordiv(x_shape, augmented))
+        scaled = slice_(scaled, concat([[0], added], 0), [-1, -1])
+        dense_vals = gather_nd(y, scaled)
+        if is_mul:
+            dx, dy_val = dy * dense_vals, dy * x_values
+        else:
+            dx = dy / dense_vals
+            dy_val = dy * (-x_values / unary_ops.square(dense_vals))
+        dy_dense = SPARSE_TENSOR_DENSE_ADD(scaled, dy_val, y_shape, array_ops.zeros_like(y))
+        return [None, dx, None, dy_dense]
+    return grad
+
+
+SPARSE_DENSE_CWISE_MUL = register(OpDef(
+    "SparseDenseCwiseMul", inputs=["sp_indices:int64", "sp_values:T", "sp_shape:int64",
+                                   "dense:T"],
+    kernel=_cwise_kernel(np.multiply), infer=_cwise_infer, grad=_cwise_grad(True),
+    doc="The sparse values times the dense tensor (broadcast to the sparse shape) there.",
+))
+
+SPARSE_DENSE_CWISE_DIV = register(OpDef(
+    "SparseDenseCwiseDiv", inputs=["sp_indices:int64", "sp_values:T", "sp_shape:int64",
+                                   "dense:T"],
+    kernel=_cwise_kernel(lambda a, b: a // b if a.dtype.kind in "iu" else a / b),
+    infer=_cwise_infer, grad=_cwise_grad(False),
+    doc="The sparse values divided by the dense tensor (broadcast to the sparse shape) there.",
+))
+
+
+# -- SparseFillEmptyRows ----------------------------------------------------------------------
+def _fill_kernel(indices, values, dense_shape, default_value):
+    idx, vals, shape = _triple(indices, values, dense_shape)
+    if np.ndim(default_value) != 0:
+        raise InvalidArgumentError(None, None, "default_value must be a scalar, got shape "
+                                   f"{list(np.shape(default_value))}")
+    if shape.size == 0:
+        raise InvalidArgumentError(None, None, "dense_shape must not be empty")
+    _check_bounds(idx, shape, "indices")
+    rows = int(shape[0])
+    empty = np.ones(rows, bool)
+    empty[idx[:, 0]] = False
+    fill_rows = np.flatnonzero(empty)
+    filled = np.zeros((fill_rows.size, shape.size), np.int64)
+    filled[:, 0] = fill_rows
+    all_idx = np.concatenate([idx, filled])
+    all_vals = np.concatenate([vals, np.full(fill_rows.size, default_value, vals.dtype)])
+    # Rows in order, each row's entries kept in their input order (TF sorts by row only).
+    order = np.argsort(all_idx[:, 0], kind="stable")
+    reverse = np.empty(idx.shape[0], np.int64)
+    position = np.empty(order.size, np.int64)
+    position[order] = np.arange(order.size)
+    reverse[:] = position[:idx.shape[0]]
+    return [all_idx[order], all_vals[order], empty, reverse]
+
+
+def _fill_infer(indices, values, dense_shape, default_value):
+    _sparse_infer(indices, values, dense_shape)
+    rank = dense_shape.shape[0] if dense_shape.shape.rank == 1 else None
+    return [TensorSpec([None, rank], _dt.int64), TensorSpec([None], values.dtype),
+            TensorSpec([None], _dt.bool), TensorSpec(values.shape, _dt.int64)]
+
+
+def _fill_grad(op, d_indices, d_values, d_empty, d_reverse):
+    if d_values is None:
+        return [None] * 4
+    values_grad, default_grad = SPARSE_FILL_EMPTY_ROWS_GRAD(op.outputs[3], d_values)
+    return [None, values_grad, None, default_grad]
+
+
+SPARSE_FILL_EMPTY_ROWS = register(OpDef(
+    "SparseFillEmptyRows", inputs=["indices:int64", "values:T", "dense_shape:int64",
+                                   "default_value:T"],
+    kernel=_fill_kernel, infer=_fill_infer, grad=_fill_grad,
+    doc="Puts default_value at [row, 0, ...] of every row without an entry; the indicator of "
+        "those rows; where each input entry went.",
+))
+
+
+def _fill_grad_kernel(reverse_index_map, grad_values):
+    reverse, grad = np.asarray(reverse_index_map), np.asarray(grad_values)
+    used = np.zeros(grad.shape[0], bool)
+    used[reverse] = True
+    return [grad[reverse], grad[~used].sum(dtype=grad.dtype)]
+
+
+SPARSE_FILL_EMPTY_ROWS_GRAD = register(OpDef(
+    "SparseFillEmptyRowsGrad", inputs=["reverse_index_map:int64", "grad_values:T"],
+    kernel=_fill_grad_kernel,
+    infer=lambda r, g: [TensorSpec(r.shape, g.dtype), TensorSpec([], g.dtype)],
+    grad=NOT_DIFFERENTIABLE,
+    doc="SparseFillEmptyRows' values gradient: the input entries' and the filled rows' sum.",
+))
+
+
+# -- helpers for core/sparse.py ----------------------------------------------------------------
+def _cwise(sp, dense, kind):
+    from ..sparse_tensor import SparseTensor
+
+    with name_scope(None, kind, [sp.values, dense]) as scope:
+        dense = convert_to_tensor(dense, dtype=sp.dtype, name="y")
+        op = SPARSE_DENSE_CWISE_MUL if kind == "mul" else SPARSE_DENSE_CWISE_DIV
+        values = op(sp.indices, sp.values, sp.dense_shape, dense, name=scope)
+    out = SparseTensor(sp.indices, values, sp.dense_shape)
+    out._shape = sp.shape
+    return out
+
+
+def sparse_add(a, b, threshold=0, thresh=None):
+    """``tf.sparse.add``: sparse + dense is dense (SparseTensorDenseAdd); sparse + sparse is
+    sparse (SparseAdd), where summed entries smaller than ``threshold`` drop out."""
+    from ..sparse_tensor import SparseTensor, convert_to_sparse, is_sparse
+
+    if thresh is not None:
+        threshold = thresh
+    if not (is_sparse(a) or is_sparse(b)):
+        raise TypeError("At least one input should be SparseTensor; do you mean to use "
+                        "tf.add?")
+    if is_sparse(a) and is_sparse(b):
+        a, b = convert_to_sparse(a, "a"), convert_to_sparse(b, "b")
+        with name_scope(None, "SparseAdd", [a.values, b.values]) as scope:
+            thresh_t = convert_to_tensor(threshold, dtype=a.values.dtype.real_dtype
+                                         if hasattr(a.values.dtype, "real_dtype") else
+                                         a.values.dtype, name="threshold")
+            i, v, s = SPARSE_ADD(a.indices, a.values, a.dense_shape, b.indices, b.values,
+                                 b.dense_shape, thresh_t, name=scope)
+        out = SparseTensor(i, v, s)
+        out._shape = a.shape.merge_with(b.shape) if a.shape.is_compatible_with(b.shape) \
+            else a.shape
+        return out
+    sp, dense = (a, b) if is_sparse(a) else (b, a)
+    sp = convert_to_sparse(sp)
+    with name_scope(None, "SparseTensorDenseAdd", [sp.values, dense]) as scope:
+        dense = convert_to_tensor(dense, dtype=sp.dtype, name="b")
+        return SPARSE_TENSOR_DENSE_ADD(sp.indices, sp.values, sp.dense_shape, dense,
+                                       name=scope)

@@ -1,0 +1,160 @@
+"""SparseSegmentSum/Mean/SqrtN and their gradient ops: segment reductions over the rows
+``data[indices]`` (the reductions behind ``tf.nn.embedding_lookup_sparse``). ``segment_ids``
+are sorted, as in TF; the output has ``segment_ids[-1] + 1`` rows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InvalidArgumentError
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..tensor_shape import TensorShape
+from . import array_ops, math_ops
+from .gather_ops import gather, unsorted_segment_sum
+
+__all__ = ["sparse_segment_mean", "sparse_segment_sqrt_n", "sparse_segment_sum"]
+
+_IDS = ["data:T", "indices:Tidx=int32", "segment_ids:Tsegmentids=int32"]
+
+
+def _checked(data, indices, segment_ids):
+    data, idx, ids = np.asarray(data), np.asarray(indices), np.asarray(segment_ids)
+    if idx.ndim != 1 or ids.ndim != 1:
+        raise InvalidArgumentError(None, None, f"indices and segment_ids should be vectors, "
+                                   f"got shapes {list(idx.shape)} and {list(ids.shape)}")
+    if idx.shape != ids.shape:
+        raise InvalidArgumentError(None, None, f"segment_ids and indices should have same "
+                                   f"size: {ids.size} vs {idx.size}")
+    if data.ndim == 0:
+        raise InvalidArgumentError(None, None, "data must be at least rank 1")
+    bad = (idx < 0) | (idx >= data.shape[0])
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidArgumentError(None, None, f"Bad: indices[{i}] == {int(idx[i])} out of "
+                                   f"range [0, {data.shape[0]})")
+    if ids.size and (ids[0] < 0 or (np.diff(ids) < 0).any()):
+        raise InvalidArgumentError(None, None, "segment ids are not increasing")
+    return data, idx, ids
+
+
+def _segment_kernel(scale):
+    def kernel(data, indices, segment_ids, *, sparse_gradient):
+        data, idx, ids = _checked(data, indices, segment_ids)
+        n = int(ids[-1]) + 1 if ids.size else 0
+        out = np.zeros((n,) + data.shape[1:], data.dtype)
+        np.add.at(out, ids, data[idx])
+        if scale is not None and n:
+            counts = np.bincount(ids, minlength=n).astype(data.dtype)
+            out /= scale(np.maximum(counts, 1)).reshape((n,) + (1,) * (data.ndim - 1))
+        return out
+    return kernel
+
+
+def _segment_infer(data, indices, segment_ids, *, sparse_gradient=False):
+    for spec, what in ((indices, "indices"), (segment_ids, "segment_ids")):
+        if spec.shape.rank not in (None, 1):
+            raise shape_error(f"{what}: shape must be rank 1 but is rank {spec.shape.rank}")
+    dims = data.shape.as_tuple()
+    if dims is not None and not dims:
+        raise shape_error("Shape must be at least rank 1 but is rank 0")
+    return [TensorSpec(TensorShape(None) if dims is None else [None] + list(dims[1:]),
+                       data.dtype)]
+
+
+def _sum_grad(op, dy):
+    """TF1's rule: each indexed row gets its segment's gradient, summed per data row."""
+    data, indices, ids = op.inputs
+    rows = array_ops.shape(data, out_type=indices.dtype)[0]
+    return [unsorted_segment_sum(gather(dy, ids), indices, rows), None, None]
+
+
+def _scaled_grad(grad_op):
+    def grad(op, dy):
+        data, indices, ids = op.inputs
+        rows = math_ops.cast(array_ops.shape(data)[0], "int32")
+        return [grad_op(dy, indices, ids, rows), None, None]
+    return grad
+
+
+def _grad_kernel(scale):
+    def kernel(grad, indices, segment_ids, output_dim0):
+        grad, idx, ids = np.asarray(grad), np.asarray(indices), np.asarray(segment_ids)
+        n = grad.shape[0]
+        if ids.size and ids.max() >= n:
+            raise InvalidArgumentError(None, None, f"Segment id {int(ids.max())} out of range "
+                                       f"[0, {n}), possibly because 'segment_ids' input is not "
+                                       "sorted.")
+        counts = np.bincount(ids, minlength=n).astype(grad.dtype)
+        weights = 1 / scale(np.maximum(counts, 1))
+        out = np.zeros((int(output_dim0),) + grad.shape[1:], grad.dtype)
+        if idx.size and (idx.min() < 0 or idx.max() >= out.shape[0]):
+            raise InvalidArgumentError(None, None, f"Index out of range [0, {out.shape[0]})")
+        rows = grad[ids] * weights[ids].reshape((-1,) + (1,) * (grad.ndim - 1))
+        np.add.at(out, idx, rows)
+        return out
+    return kernel
+
+
+def _grad_infer(grad, indices, segment_ids, output_dim0):
+    dims = grad.shape.as_tuple()
+    d0 = output_dim0.value
+    first = int(d0) if d0 is not None else None
+    return [TensorSpec(TensorShape(None) if dims is None else [first] + list(dims[1:]),
+                       grad.dtype)]
+
+
+_GRAD_IDS = ["grad:T", "indices:Tidx=int32", "segment_ids:Tsegmentids=int32",
+             "output_dim0:int32"]
+
+SPARSE_SEGMENT_MEAN_GRAD = register(OpDef(
+    "SparseSegmentMeanGrad", inputs=_GRAD_IDS, kernel=_grad_kernel(lambda c: c),
+    infer=_grad_infer, grad=NOT_DIFFERENTIABLE,
+    doc="SparseSegmentMean's gradient: each row's segment gradient over the segment's size.",
+))
+SPARSE_SEGMENT_SQRT_N_GRAD = register(OpDef(
+    "SparseSegmentSqrtNGrad", inputs=_GRAD_IDS, kernel=_grad_kernel(np.sqrt),
+    infer=_grad_infer, grad=NOT_DIFFERENTIABLE,
+    doc="SparseSegmentSqrtN's gradient: each row's segment gradient over sqrt(its size).",
+))
+SPARSE_SEGMENT_SUM = register(OpDef(
+    "SparseSegmentSum", inputs=_IDS, attrs={"sparse_gradient": False},
+    kernel=_segment_kernel(None), infer=_segment_infer, grad=_sum_grad,
+    doc="output[i] = sum of data[indices[j]] over j with segment_ids[j] == i.",
+))
+SPARSE_SEGMENT_MEAN = register(OpDef(
+    "SparseSegmentMean", inputs=_IDS, attrs={"sparse_gradient": False},
+    kernel=_segment_kernel(lambda c: c), infer=_segment_infer,
+    grad=_scaled_grad(SPARSE_SEGMENT_MEAN_GRAD),
+    doc="output[i] = mean of data[indices[j]] over j with segment_ids[j] == i.",
+))
+SPARSE_SEGMENT_SQRT_N = register(OpDef(
+    "SparseSegmentSqrtN", inputs=_IDS, attrs={"sparse_gradient": False},
+    kernel=_segment_kernel(np.sqrt), infer=_segment_infer,
+    grad=_scaled_grad(SPARSE_SEGMENT_SQRT_N_GRAD),
+    doc="output[i] = sum of data[indices[j]] over j with segment_ids[j] == i, over sqrt(N).",
+))
+
+
+def sparse_segment_sum(data, indices, segment_ids, name=None, num_segments=None):
+    """``tf.sparse.segment_sum``: sums of the rows ``data[indices]`` per sorted segment id."""
+    _no_num_segments(num_segments)
+    return SPARSE_SEGMENT_SUM(data, indices, segment_ids, name=name or "SparseSegmentSum")
+
+
+def sparse_segment_mean(data, indices, segment_ids, name=None, num_segments=None):
+    """``tf.sparse.segment_mean``: means of the rows ``data[indices]`` per sorted segment."""
+    _no_num_segments(num_segments)
+    return SPARSE_SEGMENT_MEAN(data, indices, segment_ids, name=name or "SparseSegmentMean")
+
+
+def sparse_segment_sqrt_n(data, indices, segment_ids, name=None, num_segments=None):
+    """``tf.sparse.segment_sqrt_n``: sums over sqrt(count) per sorted segment."""
+    _no_num_segments(num_segments)
+    return SPARSE_SEGMENT_SQRT_N(data, indices, segment_ids,
+                                 name=name or "SparseSegmentSqrtN")
+
+
+def _no_num_segments(num_segments):
+    if num_segments is not None:
+        raise NotImplementedError("num_segments (the SparseSegment*WithNumSegments ops) is not "
+                                  "supported; the output has segment_ids[-1] + 1 rows")

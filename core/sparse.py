@@ -1,0 +1,256 @@
+"""``tf.sparse`` and TF1's root sparse functions (``tf.sparse_tensor_to_dense``,
+``tf.sparse_placeholder``...), over the ops of core/ops/sparse_ops.py. What TF composes in
+Python (from_dense, retain, transpose, embedding_lookup_sparse) is composed here too."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes as _dt
+from .graph import constant_value, convert_to_tensor, name_scope
+from .ops import array_ops, gather_ops, logic_ops, math_ops, transform_ops
+from .ops import sparse_ops as _ops
+from .ops.sparse_ops import sparse_add
+from .ops.sparse_segment_ops import sparse_segment_mean, sparse_segment_sqrt_n, sparse_segment_sum
+from .sparse_tensor import SparseTensor, SparseTensorValue, convert_to_sparse, sparse_placeholder
+from .tensor_shape import TensorShape
+
+add = sparse_add
+placeholder = sparse_placeholder
+segment_sum, segment_mean, segment_sqrt_n = (sparse_segment_sum, sparse_segment_mean,
+                                             sparse_segment_sqrt_n)
+
+__all__ = ["SparseTensor", "SparseTensorValue", "add", "fill_empty_rows", "from_dense",
+           "matmul", "placeholder", "reduce_max", "reduce_sum", "reorder", "reshape", "retain",
+           "segment_mean", "segment_sqrt_n", "segment_sum", "sparse_dense_matmul", "to_dense",
+           "transpose"]
+
+
+def _with_shape(sp: SparseTensor, shape) -> SparseTensor:
+    sp._shape = TensorShape(shape) if shape is not None else sp._shape
+    return sp
+
+
+def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
+    """The dense tensor: ``default_value`` (0) everywhere but at the sparse indices."""
+    sp = convert_to_sparse(sp_input)
+    with name_scope(name, "SparseToDense", [sp.values]) as scope:
+        default = np.zeros((), sp.dtype.as_numpy_dtype) if default_value is None else \
+            default_value
+        default = convert_to_tensor(default, dtype=sp.dtype, name="default_value") \
+            if not hasattr(default, "dtype") or not hasattr(default, "op") else default
+        out = _ops.SPARSE_TO_DENSE(sp.indices, sp.dense_shape, sp.values, default,
+                                   validate_indices=validate_indices, name=scope)
+    if sp.shape.rank is not None:
+        out.set_shape(out.shape.merge_with(sp.shape) if out.shape.is_compatible_with(sp.shape)
+                      else sp.shape)
+    return out
+
+
+def sparse_to_dense(sparse_indices, output_shape, sparse_values, default_value=0,
+                    validate_indices=True, name=None):
+    """``tf.sparse_to_dense``: ``default_value`` with ``sparse_values`` at ``sparse_indices``
+    (sorted, no repeats, unless ``validate_indices`` is False)."""
+    with name_scope(name, "SparseToDense", [sparse_indices, output_shape, sparse_values]) \
+            as scope:
+        sparse_values = convert_to_tensor(sparse_values, name="sparse_values")
+        sparse_indices = convert_to_tensor(sparse_indices, name="sparse_indices")
+        output_shape = convert_to_tensor(output_shape, dtype=sparse_indices.dtype,
+                                         name="output_shape")
+        default_value = convert_to_tensor(default_value, dtype=sparse_values.dtype,
+                                          name="default_value")
+        return _ops.SPARSE_TO_DENSE(sparse_indices, output_shape, sparse_values, default_value,
+                                    validate_indices=validate_indices, name=scope)
+
+
+def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
+    """``sp_a @ b`` for a rank-2 SparseTensor and a dense matrix (either adjoint)."""
+    sp = convert_to_sparse(sp_a, "sp_a")
+    with name_scope(name, "SparseTensorDenseMatMul", [sp.values, b]):
+        b = convert_to_tensor(b, name="b")
+        if sp.shape.rank == 2 and b.shape.rank == 2:
+            k = sp.shape[0 if adjoint_a else 1].value
+            bk = b.shape[1 if adjoint_b else 0].value
+            if k is not None and bk is not None and k != bk:
+                raise ValueError(f"Dimensions must be equal, but are {k} and {bk} for "
+                                 f"SparseTensorDenseMatMul with sparse shape {sp.shape} and "
+                                 f"b {b.shape} (adjoint_a={adjoint_a}, "
+                                 f"adjoint_b={adjoint_b})")
+        out = _ops.SPARSE_TENSOR_DENSE_MAT_MUL(sp.indices, sp.values, sp.dense_shape, b,
+                                               adjoint_a=adjoint_a, adjoint_b=adjoint_b)
+    if sp.shape.rank == 2:  # the rows the static sparse shape knows (a fed shape may not)
+        rows = sp.shape[1 if adjoint_a else 0].value
+        if rows is not None and out.shape.rank == 2 and out.shape[0].value is None:
+            out.set_shape([rows, out.shape[1].value])
+    return out
+
+
+matmul = sparse_dense_matmul
+
+
+def _axes(sp, axis):
+    if axis is not None:
+        return axis
+    rank = sp.shape.rank
+    if rank is not None:
+        return list(range(rank))
+    return array_ops.range_(array_ops.size(sp.dense_shape))
+
+
+def _reduce(op, default_name):
+    def reduce(sp_input, axis=None, keepdims=None, reduction_axes=None, keep_dims=None,
+               name=None):
+        sp = convert_to_sparse(sp_input)
+        axis = reduction_axes if axis is None else axis
+        keep = bool(keepdims if keepdims is not None else keep_dims)
+        with name_scope(name, default_name, [sp.values]) as scope:
+            axes = convert_to_tensor(_axes(sp, axis), dtype=_dt.int32, name="reduction_axes")
+            return op(sp.indices, sp.values, sp.dense_shape, axes, keep_dims=keep, name=scope)
+    reduce.__doc__ = f"``tf.sparse.{default_name}``-style dense reduction over ``axis`` (all)."
+    return reduce
+
+
+reduce_sum = _reduce(_ops.SPARSE_REDUCE_SUM, "SparseReduceSum")
+reduce_max = _reduce(_ops.SPARSE_REDUCE_MAX, "SparseReduceMax")
+reduce_sum.__doc__ = "The dense sum of a SparseTensor over ``axis`` (every axis if None)."
+reduce_max.__doc__ = ("The dense max of a SparseTensor's entries over ``axis`` (every axis "
+                      "if None): implicit zeros do not take part; a slice without entries is "
+                      "0, as in TF.")
+
+
+def reorder(sp_input, name=None):
+    """The same SparseTensor with its entries in canonical row-major order."""
+    sp = convert_to_sparse(sp_input)
+    with name_scope(name, "SparseReorder", [sp.values]) as scope:
+        indices, values = _ops.SPARSE_REORDER(sp.indices, sp.values, sp.dense_shape, name=scope)
+    return _with_shape(SparseTensor(indices, values, array_ops.identity(sp.dense_shape)),
+                       sp.shape)
+
+
+def reshape(sp_input, shape, name=None):
+    """The same entries in a SparseTensor of ``shape`` (one dim may be -1)."""
+    sp = convert_to_sparse(sp_input)
+    with name_scope(name, "SparseReshape", [sp.values]) as scope:
+        shape = convert_to_tensor(shape, dtype=_dt.int64, name="shape")
+        indices, new_shape = _ops.SPARSE_RESHAPE(sp.indices, sp.dense_shape, shape, name=scope)
+    out = SparseTensor(indices, sp.values, new_shape)
+    wanted = constant_value(shape)
+    if wanted is not None and not out.shape.is_fully_defined():
+        dims = [None if d == -1 else int(d) for d in wanted]
+        if dims.count(None) == 1 and sp.shape.is_fully_defined():
+            known = int(np.prod([d for d in dims if d is not None]))
+            total = sp.shape.num_elements()
+            if known and total % known == 0:  # the -1, as TF's shape function fills it
+                dims[dims.index(None)] = total // known
+        out._shape = TensorShape(dims)
+    return out
+
+
+def retain(sp_input, to_retain):
+    """The entries where the bool vector ``to_retain`` is True (dense shape unchanged)."""
+    sp = convert_to_sparse(sp_input)
+    to_retain = convert_to_tensor(to_retain, dtype=_dt.bool, name="to_retain")
+    if to_retain.shape.rank not in (None, 1):
+        raise ValueError(f"to_retain must be a vector, got shape {to_retain.shape}")
+    keep = array_ops.reshape(logic_ops.where(to_retain), [-1])
+    return _with_shape(SparseTensor(gather_ops.gather(sp.indices, keep),
+                                    gather_ops.gather(sp.values, keep),
+                                    array_ops.identity(sp.dense_shape)), sp.shape)
+
+
+def fill_empty_rows(sp_input, default_value, name=None):
+    """(SparseTensor with ``default_value`` at ``[row, 0, ...]`` of each empty row, the bool
+    indicator of those rows)."""
+    sp = convert_to_sparse(sp_input)
+    with name_scope(name, "SparseFillEmptyRows", [sp.values, default_value]) as scope:
+        default_value = convert_to_tensor(default_value, dtype=sp.dtype, name="default_value")
+        indices, values, empty, _ = _ops.SPARSE_FILL_EMPTY_ROWS(
+            sp.indices, sp.values, sp.dense_shape, default_value, name=scope)
+    return _with_shape(SparseTensor(indices, values, sp.dense_shape), sp.shape), empty
+
+
+def transpose(sp_input, perm=None, name=None):
+    """The SparseTensor with its dims permuted by ``perm`` (reversed by default), reordered."""
+    sp = convert_to_sparse(sp_input)
+    with name_scope(name, "SparseTranspose", [sp.values]):
+        if perm is None and sp.shape.rank is not None:
+            perm = list(range(sp.shape.rank))[::-1]
+        elif perm is None:
+            rank = array_ops.size(sp.dense_shape)
+            perm = (rank - 1) - array_ops.range_(0, rank, 1)
+        perm = convert_to_tensor(perm, name="perm")
+        indices = transform_ops.transpose(gather_ops.gather(transform_ops.transpose(
+            sp.indices), perm))
+        shape = gather_ops.gather(sp.dense_shape, perm)
+        out = reorder(SparseTensor(indices, sp.values, shape))
+    static, p = sp.shape, constant_value(perm)
+    if static.rank is not None and p is not None:
+        out._shape = TensorShape([static[int(i)] for i in np.asarray(p).reshape(-1)])
+    return out
+
+
+def from_dense(tensor, name=None):
+    """The SparseTensor of a dense tensor's non-zero elements."""
+    with name_scope(name, "dense_to_sparse", [tensor]):
+        tensor = convert_to_tensor(tensor, name="tensor")
+        zero = array_ops.zeros([], tensor.dtype)
+        indices = logic_ops.where(logic_ops.not_equal(tensor, zero))
+        values = gather_ops.gather_nd(tensor, indices)
+        shape = array_ops.shape(tensor, out_type=_dt.int64)
+    return _with_shape(SparseTensor(indices, values, shape), tensor.shape)
+
+
+# -- embeddings (tf.nn) -----------------------------------------------------------------------
+def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy="mod", name=None,
+                            combiner=None, max_norm=None):
+    """Per row of ``sp_ids`` (a [batch, n] SparseTensor of ids), the ``combiner`` ("mean",
+    the default, "sum" or "sqrtn") of the embeddings of its ids, weighted by ``sp_weights``'s
+    values when given; composed as TF composes it."""
+    if combiner is None:
+        combiner = "mean"
+    if combiner not in ("mean", "sqrtn", "sum"):
+        raise ValueError(f"combiner must be one of 'mean', 'sqrtn' or 'sum', got {combiner!r}")
+    if isinstance(params, (list, tuple)):
+        if len(params) != 1:
+            raise NotImplementedError("partitioned params (a list of more than one) are not "
+                                      "supported")
+        params = params[0]
+    sp_ids = convert_to_sparse(sp_ids, "sp_ids")
+    if sp_weights is not None:
+        sp_weights = convert_to_sparse(sp_weights, "sp_weights")
+    from .nn_impl import embedding_lookup
+
+    with name_scope(name, "embedding_lookup_sparse", [params, sp_ids.values]) as scope:
+        segment_ids = sp_ids.indices[:, 0]
+        if segment_ids.dtype != _dt.int32:
+            segment_ids = math_ops.cast(segment_ids, _dt.int32)
+        ids, idx = gather_ops.unique(sp_ids.values)
+        embeddings = embedding_lookup(params, ids, max_norm=max_norm)
+        if sp_weights is None:
+            reduce = {"sum": sparse_segment_sum, "mean": sparse_segment_mean,
+                      "sqrtn": sparse_segment_sqrt_n}[combiner]
+            return reduce(embeddings, idx, segment_ids, name=scope)
+        weights = sp_weights.values
+        if weights.dtype != embeddings.dtype:
+            weights = math_ops.cast(weights, embeddings.dtype)
+        embeddings = gather_ops.gather(embeddings, idx)
+        # Weights [n] against embeddings [n, d...]: one weight per row.
+        ones = array_ops.ones_like(array_ops.shape(embeddings)[1:])
+        from .ops.concat_split_ops import concat
+
+        bcast = array_ops.reshape(weights, concat([array_ops.shape(weights), ones], 0))
+        embeddings = embeddings * bcast
+        from .ops.gather_ops import segment_sum
+
+        summed = segment_sum(embeddings, segment_ids)
+        if combiner == "sum":
+            return array_ops.identity(summed, name=scope)
+        weight_sum = segment_sum(weights, segment_ids)
+        if combiner == "sqrtn":
+            from .ops.unary_ops import sqrt
+
+            weight_sum = sqrt(segment_sum(weights * weights, segment_ids))
+        weight_sum = array_ops.reshape(weight_sum, concat([array_ops.shape(weight_sum), ones],
+                                                          0))
+        # TF 2's compat.v1 divides with div_no_nan: a row whose weights sum to 0 gives 0.
+        return math_ops.div_no_nan(summed, weight_sum, name=scope)

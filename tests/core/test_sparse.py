@@ -1,0 +1,291 @@
+"""SparseTensor and tf.sparse: construction, Session feeds and fetches, the functions against
+dense numpy references, gradients, and the errors that name what is wrong. (Each op's kernel
+and gradient are also checked by the op harness: op_cases/sparse.py; the same graphs are
+compared with tf.compat.v1 by data/sparse_vs_tf.py.)"""
+
+import collections
+import importlib.util
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf.errors import InvalidArgumentError
+
+from .legacy_tf import run_against_tf
+
+IDX = np.array([[0, 1], [1, 0], [1, 3], [2, 2]], np.int64)
+VALS = np.array([1.5, -2.0, 3.0, 0.5], np.float32)
+
+
+def dense_of(idx, vals, shape):
+    out = np.zeros(shape, np.float64)
+    for i, v in zip(idx, vals):
+        out[tuple(i)] += v
+    return out
+
+
+DENSE = dense_of(IDX, VALS, (3, 4))
+
+
+def test_sparse_tensor_static_shape_and_parts():
+    with tf.Graph().as_default():
+        sp = tf.SparseTensor(IDX, VALS, [3, 4])
+        assert sp.shape.as_list() == [3, 4] and sp.get_shape().as_list() == [3, 4]
+        assert sp.dtype == tf.float32 and sp.indices.dtype == tf.int64
+        assert sp.dense_shape.dtype == tf.int64 and sp.op is sp.values.op
+        with tf.Session() as sess:
+            got = sess.run(sp)
+        assert isinstance(got, tf.SparseTensorValue)
+        np.testing.assert_array_equal(got.indices, IDX)
+        np.testing.assert_array_equal(got.values, VALS)
+        np.testing.assert_array_equal(got.dense_shape, [3, 4])
+
+
+def test_sparse_tensor_rejects_inconsistent_parts():
+    with tf.Graph().as_default():
+        with pytest.raises(ValueError, match="indices must be a matrix"):
+            tf.SparseTensor([0, 1], [1.0, 2.0], [3])
+        with pytest.raises(ValueError):  # 2 indices, 3 values
+            tf.SparseTensor([[0], [1]], [1.0, 2.0, 3.0], [3])
+        with pytest.raises(ValueError):  # rank-2 indices, rank-1 shape
+            tf.SparseTensor([[0, 1]], [1.0], [3])
+
+
+def test_sparse_placeholder_names_shapes_and_feeds():
+    with tf.Graph().as_default() as g:
+        sp = tf.sparse_placeholder(tf.float32, shape=[None, 4], name="sp")
+        assert (sp.indices.name, sp.values.name, sp.dense_shape.name) == \
+            ("sp/indices:0", "sp/values:0", "sp/shape:0")
+        assert sp.indices.shape.as_list() == [None, 2] and sp.shape.as_list() == [None, 4]
+        assert g.get_operation_by_name("sp/shape").type == "PlaceholderWithDefault"
+        free = tf.sparse_placeholder(tf.float32)
+        assert free.shape.rank is None and free.dense_shape.op.type == "Placeholder"
+        dense = tf.sparse.to_dense(sp)
+        with tf.Session() as sess:
+            # A SparseTensorValue, a plain tuple, or the three tensors one by one.
+            a = sess.run(dense, {sp: tf.SparseTensorValue(IDX, VALS, [3, 4])})
+            b = sess.run(dense, {sp: (IDX.tolist(), VALS.tolist(), (3, 4))})
+            c = sess.run(dense, {sp.indices: IDX, sp.values: VALS, sp.dense_shape: [3, 4]})
+            fn = sess.make_callable([dense, sp], [sp])
+            d, echoed = fn(tf.SparseTensorValue(IDX, VALS, [3, 4]))
+            # The fed dense_shape default is -1 for the unknown dim: feeding only two parts
+            # gets it from the default, which SparseToDense then refuses.
+            with pytest.raises(InvalidArgumentError, match="negative"):
+                sess.run(dense, {sp.indices: IDX, sp.values: VALS})
+            with pytest.raises(TypeError, match="SparseTensorValue or a"):
+                sess.run(dense, {sp: DENSE})
+    for got in (a, b, c, d):
+        np.testing.assert_allclose(got, DENSE)
+    assert isinstance(echoed, tf.SparseTensorValue)
+    np.testing.assert_array_equal(echoed.indices, IDX)
+
+
+def test_fetch_structures_and_eval():
+    Pair = collections.namedtuple("Pair", ["sparse", "dense"])
+    with tf.Graph().as_default():
+        sp = tf.SparseTensor(IDX, VALS, [3, 4])
+        with tf.Session() as sess:
+            got = sess.run({"a": [sp, Pair(sp, tf.sparse.to_dense(sp))]})
+            ev = sp.eval()
+    first, pair = got["a"]
+    assert isinstance(pair, Pair) and isinstance(pair.sparse, tf.SparseTensorValue)
+    np.testing.assert_array_equal(first.values, VALS)
+    np.testing.assert_allclose(pair.dense, DENSE)
+    np.testing.assert_array_equal(ev.indices, IDX)
+
+
+def test_dense_ops_refuse_a_sparse_tensor():
+    with tf.Graph().as_default():
+        sp = tf.SparseTensor(IDX, VALS, [3, 4])
+        with pytest.raises(TypeError, match="SparseTensor"):
+            tf.reduce_sum(sp)
+
+
+def test_to_dense_checks_order_repeats_and_bounds():
+    cases = [([[1, 0], [0, 1]], "out of order"), ([[0, 1], [0, 1]], "is repeated"),
+             ([[0, 1], [3, 0]], r"out of bounds: need 0 <= index < \[3, 4\]")]
+    with tf.Graph().as_default():
+        for idx, message in cases:
+            sp = tf.SparseTensor(idx, [1.0, 2.0], [3, 4])
+            with tf.Session() as sess, pytest.raises(InvalidArgumentError, match=message):
+                sess.run(tf.sparse.to_dense(sp))
+        # Unsorted indices are fine without validation, and tf.sparse.reorder fixes them.
+        sp = tf.SparseTensor([[1, 0], [0, 1]], [1.0, 2.0], [3, 4])
+        with tf.Session() as sess:
+            loose = sess.run(tf.sparse.to_dense(sp, validate_indices=False))
+            fixed = sess.run(tf.sparse.to_dense(tf.sparse.reorder(sp), default_value=-1.0))
+    np.testing.assert_allclose(loose, dense_of([[1, 0], [0, 1]], [1.0, 2.0], (3, 4)))
+    want = np.full((3, 4), -1.0)
+    want[1, 0], want[0, 1] = 1.0, 2.0
+    np.testing.assert_allclose(fixed, want)
+
+
+def test_sparse_to_dense_function():
+    with tf.Graph().as_default():
+        out = tf.sparse_to_dense([0, 3], [5], 7.0, default_value=1.0)
+        with tf.Session() as sess:
+            np.testing.assert_allclose(sess.run(out), [7, 1, 1, 7, 1])
+
+
+def test_matmul_values_gradients_and_errors():
+    rng = np.random.default_rng(1)
+    b = rng.standard_normal((4, 2)).astype(np.float32)
+    with tf.Graph().as_default():
+        sp = tf.sparse_placeholder(tf.float32, [3, 4])
+        bt = tf.constant(b)
+        y = tf.sparse_tensor_dense_matmul(sp, bt)
+        y_adj = tf.sparse.sparse_dense_matmul(sp, tf.constant(b.T), adjoint_b=True)
+        y_t = tf.sparse.matmul(sp, tf.constant(rng.standard_normal((3, 2)).astype(np.float32)),
+                               adjoint_a=True)
+        assert y.shape.as_list() == [3, 2] and y_t.shape.as_list() == [4, 2]
+        d_vals, d_b = tf.gradients(tf.reduce_sum(y * y), [sp.values, bt])
+        feed = {sp: tf.SparseTensorValue(IDX, VALS, [3, 4])}
+        with tf.Session() as sess:
+            got, got_adj, gv, gb = sess.run([y, y_adj, d_vals, d_b], feed)
+            free = tf.sparse_placeholder(tf.float32)
+            with pytest.raises(InvalidArgumentError, match="inner dimension does not match"):
+                sess.run(tf.sparse.matmul(free, bt), {free: (IDX, VALS, [3, 5])})
+        with pytest.raises(ValueError, match="Dimensions must be equal"):
+            tf.sparse_tensor_dense_matmul(sp, tf.ones([3, 2]))
+    np.testing.assert_allclose(got, DENSE @ b, rtol=1e-5)
+    np.testing.assert_allclose(got_adj, DENSE @ b, rtol=1e-5)
+    # d/dA of sum((A b)^2) = 2 (A b) b^T, read at the entries; d/db = 2 A^T (A b).
+    full = 2 * (DENSE @ b) @ b.T
+    np.testing.assert_allclose(gv, [full[tuple(i)] for i in IDX], rtol=1e-4)
+    np.testing.assert_allclose(gb, 2 * DENSE.T @ (DENSE @ b), rtol=1e-4)
+
+
+def test_add_sparse_and_dense():
+    rng = np.random.default_rng(2)
+    d = rng.standard_normal((3, 4)).astype(np.float32)
+    with tf.Graph().as_default():
+        sp = tf.SparseTensor(IDX, VALS, [3, 4])
+        other = tf.SparseTensor([[1, 0], [2, 3]], [2.0, 1.0], [3, 4])
+        as_dense = tf.sparse.add(sp, tf.constant(d))
+        summed = tf.sparse.add(sp, other)  # (1, 0): -2 + 2 = 0 is kept at threshold 0
+        dropped = tf.sparse.add(sp, other, threshold=0.1)
+        operator = sp + tf.constant(d)
+        with tf.Session() as sess:
+            a, s, t, o = sess.run([as_dense, summed, dropped, operator])
+        with pytest.raises(TypeError, match="At least one input should be SparseTensor"):
+            tf.sparse.add(tf.constant(d), tf.constant(d))
+    np.testing.assert_allclose(a, DENSE + d, rtol=1e-6)
+    np.testing.assert_allclose(o, DENSE + d, rtol=1e-6)
+    np.testing.assert_array_equal(s.indices, [[0, 1], [1, 0], [1, 3], [2, 2], [2, 3]])
+    np.testing.assert_allclose(s.values, [1.5, 0.0, 3.0, 0.5, 1.0])
+    np.testing.assert_array_equal(t.indices, [[0, 1], [1, 3], [2, 2], [2, 3]])
+
+
+def test_reshape_reduce_transpose_retain_fill_from_dense():
+    with tf.Graph().as_default():
+        sp = tf.SparseTensor(IDX, VALS, [3, 4])
+        reshaped = tf.sparse.reshape(sp, [2, -1])
+        assert reshaped.shape.as_list() == [2, 6]
+        transposed = tf.sparse.transpose(sp)
+        assert transposed.shape.as_list() == [4, 3]
+        neg = tf.SparseTensor(IDX, -np.abs(VALS), [3, 4])
+        outs = {
+            "reshape": tf.sparse.to_dense(reshaped),
+            "sum1": tf.sparse.reduce_sum(sp, axis=1),
+            "sum_all": tf.sparse_reduce_sum(sp),
+            "sum_keep": tf.sparse.reduce_sum(sp, axis=0, keepdims=True),
+            "max0": tf.sparse.reduce_max(neg, axis=0),
+            "transpose": tf.sparse.to_dense(transposed),
+            "retain": tf.sparse.to_dense(tf.sparse.retain(sp, [True, False, False, True])),
+            "fill": tf.sparse.fill_empty_rows(tf.SparseTensor([[1, 1]], [5.0], [3, 2]), -1.0),
+            "from_dense": tf.sparse.from_dense(tf.constant(DENSE.astype(np.float32))),
+        }
+        bad = tf.sparse.reshape(sp, [5, -1])
+        with tf.Session() as sess:
+            got = sess.run(outs)
+            with pytest.raises(InvalidArgumentError, match="12 dense values"):
+                sess.run(bad.indices)
+    np.testing.assert_allclose(got["reshape"], DENSE.reshape(2, 6))
+    np.testing.assert_allclose(got["sum1"], DENSE.sum(1), rtol=1e-6)
+    np.testing.assert_allclose(got["sum_all"], DENSE.sum(), rtol=1e-6)
+    np.testing.assert_allclose(got["sum_keep"], DENSE.sum(0, keepdims=True), rtol=1e-6)
+    # Max over the entries present only (negative here); column 0..3 each have one entry.
+    np.testing.assert_allclose(got["max0"], [-2.0, -1.5, -0.5, -3.0])
+    np.testing.assert_allclose(got["transpose"], DENSE.T)
+    np.testing.assert_allclose(got["retain"], dense_of(IDX[[0, 3]], VALS[[0, 3]], (3, 4)))
+    filled, empty = got["fill"]
+    np.testing.assert_array_equal(filled.indices, [[0, 0], [1, 1], [2, 0]])
+    np.testing.assert_allclose(filled.values, [-1.0, 5.0, -1.0])
+    np.testing.assert_array_equal(empty, [True, False, True])
+    np.testing.assert_array_equal(got["from_dense"].indices, IDX)
+    np.testing.assert_allclose(got["from_dense"].values, VALS)
+
+
+def test_elementwise_with_dense_and_its_gradient():
+    rng = np.random.default_rng(3)
+    d = rng.uniform(1, 2, (1, 4)).astype(np.float32)
+    with tf.Graph().as_default():
+        sp = tf.sparse_placeholder(tf.float32, [3, 4])
+        dt = tf.constant(d)
+        prod, quot = sp * dt, sp / dt
+        assert isinstance(prod, tf.SparseTensor) and prod.shape.as_list() == [3, 4]
+        gv, gd = tf.gradients(tf.reduce_sum(prod.values) + tf.reduce_sum(quot.values),
+                              [sp.values, dt])
+        with tf.Session() as sess:
+            p, q, a, b = sess.run([prod, quot, gv, gd], {sp: (IDX, VALS, [3, 4])})
+    cols = IDX[:, 1]
+    np.testing.assert_allclose(p.values, VALS * d[0, cols], rtol=1e-6)
+    np.testing.assert_allclose(q.values, VALS / d[0, cols], rtol=1e-6)
+    np.testing.assert_allclose(a, d[0, cols] + 1 / d[0, cols], rtol=1e-5)
+    want = np.zeros((1, 4))
+    for c, v in zip(cols, VALS):
+        want[0, c] += v - v / d[0, c] ** 2
+    np.testing.assert_allclose(b, want, rtol=1e-5)
+
+
+@pytest.mark.parametrize("combiner", ["sum", "mean", "sqrtn"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_embedding_lookup_sparse(combiner, weighted):
+    rng = np.random.default_rng(4)
+    params = rng.standard_normal((5, 3)).astype(np.float32)
+    rows = {0: [(2, 0.5), (0, 2.0)], 2: [(2, 1.5), (4, 1.0), (2, 1.0)]}  # row 1 has no ids
+    idx = [[r, k] for r, items in rows.items() for k in range(len(items))]
+    ids = [i for items in rows.values() for i, _ in items]
+    ws = [w for items in rows.values() for _, w in items]
+    with tf.Graph().as_default():
+        sp_ids = tf.SparseTensor(idx, tf.constant(ids, tf.int64), [3, 3])
+        sp_w = tf.SparseTensor(idx, ws, [3, 3]) if weighted else None
+        p = tf.Variable(params)
+        out = tf.nn.embedding_lookup_sparse(p, sp_ids, sp_w, combiner=combiner)
+        grad = tf.gradients(tf.reduce_sum(out * out), p)[0]
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            got, g = sess.run([out, tf.convert_to_tensor(grad)])
+    want = np.zeros((3, 3))
+    for r, items in rows.items():
+        w = np.array([w if weighted else 1.0 for _, w in items])
+        vecs = np.stack([params[i] for i, _ in items])
+        total = (w[:, None] * vecs).sum(0)
+        scale = {"sum": 1.0, "mean": w.sum(), "sqrtn": np.sqrt((w * w).sum())}[combiner]
+        want[r] = total / scale
+    np.testing.assert_allclose(got, want, rtol=1e-5)  # row 1 (no ids) is 0
+    # d/dparams of sum(out^2): each id's row gets 2 out[row] * its weight / scale.
+    want_g = np.zeros_like(params, dtype=np.float64)
+    for r, items in rows.items():
+        w = np.array([w if weighted else 1.0 for _, w in items])
+        scale = {"sum": 1.0, "mean": w.sum(), "sqrtn": np.sqrt((w * w).sum())}[combiner]
+        for (i, _), wi in zip(items, w):
+            want_g[i] += 2 * want[r] * wi / scale
+    np.testing.assert_allclose(g, want_g, rtol=1e-4, atol=1e-6)
+
+
+def test_signatures_refuse_sparse_tensors(tmp_path):
+    from minitf.export import save_model
+
+    with tf.Graph().as_default():
+        x = tf.sparse_placeholder(tf.float32, [None, 3])
+        y = tf.sparse.reduce_sum(x, axis=1)
+        with tf.Session() as sess, pytest.raises(InvalidArgumentError, match="SparseTensor"):
+            save_model(str(tmp_path / "1"), sess, inputs={"x": x}, outputs={"y": y})
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="needs tensorflow")
+def test_against_tensorflow():
+    """Op types, static shapes, values and gradients against tf.compat.v1."""
+    run_against_tf("sparse_vs_tf.py", 1)
