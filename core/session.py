@@ -350,8 +350,9 @@ class Session:
         handler = _Fetches(graph, fetches)
         feed_list = list(feed_list or ())
         sparse = [isinstance(f, SparseTensor) for f in feed_list]
-        feeds = tuple(t for f, sp in zip(feed_list, sparse) for t in
-                      ((f.indices, f.values, f.dense_shape) if sp else (_feed_key(graph, f),)))
+        feeds = tuple(_feed_key(graph, t) for f, sp in zip(feed_list, sparse) for t in
+                      ((f.indices, f.values, f.dense_shape) if sp else (f,)))
+        has_sparse = any(sparse)
         for t in feeds:
             if not graph.is_feedable(t):
                 raise ValueError(f"Tensor {t.name} may not be fed.")
@@ -365,7 +366,7 @@ class Session:
                 raise RuntimeError("Attempted to use a closed Session.")
             if len(args) != n:
                 raise TypeError(f"This callable takes {n} feed values, got {len(args)}")
-            if any(sparse):  # a SparseTensor's value feeds its three tensors
+            if has_sparse:  # a SparseTensor's value feeds its three tensors
                 args = [v for f, sp, a in zip(feed_list, sparse, args) for v in
                         ((p for _, p in _sparse_feed(f, a)) if sp else (a,))]
             values = [_check_feed(t, v) for t, v in zip(feeds, args)]
