@@ -35,10 +35,8 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
     """The dense tensor: ``default_value`` (0) everywhere but at the sparse indices."""
     sp = convert_to_sparse(sp_input)
     with name_scope(name, "SparseToDense", [sp.values]) as scope:
-        default = np.zeros((), sp.dtype.as_numpy_dtype) if default_value is None else \
-            default_value
-        default = convert_to_tensor(default, dtype=sp.dtype, name="default_value") \
-            if not hasattr(default, "dtype") or not hasattr(default, "op") else default
+        default = array_ops.zeros([], sp.dtype) if default_value is None else \
+            convert_to_tensor(default_value, dtype=sp.dtype, name="default_value")
         out = _ops.SPARSE_TO_DENSE(sp.indices, sp.dense_shape, sp.values, default,
                                    validate_indices=validate_indices, name=scope)
     if sp.shape.rank is not None:
@@ -193,8 +191,7 @@ def from_dense(tensor, name=None):
     """The SparseTensor of a dense tensor's non-zero elements."""
     with name_scope(name, "dense_to_sparse", [tensor]):
         tensor = convert_to_tensor(tensor, name="tensor")
-        zero = array_ops.zeros([], tensor.dtype)
-        indices = logic_ops.where(logic_ops.not_equal(tensor, zero))
+        indices = logic_ops.where(logic_ops.not_equal(tensor, array_ops.zeros_like(tensor)))
         values = gather_ops.gather_nd(tensor, indices)
         shape = array_ops.shape(tensor, out_type=_dt.int64)
     return _with_shape(SparseTensor(indices, values, shape), tensor.shape)

@@ -382,7 +382,10 @@ def _static_shape_list(shape):
 
 def _like_kernel(fill_value):
     def kernel(x):
-        return np.full(np.shape(x), fill_value, dtype=np.asarray(x).dtype)
+        dtype = np.asarray(x).dtype
+        if dtype == object and fill_value == 0:  # a string tensor's zero is b"", as in TF
+            return np.full(np.shape(x), b"", dtype=object)
+        return np.full(np.shape(x), fill_value, dtype=dtype)
     return kernel
 
 

@@ -289,3 +289,16 @@ def test_signatures_refuse_sparse_tensors(tmp_path):
 def test_against_tensorflow():
     """Op types, static shapes, values and gradients against tf.compat.v1."""
     run_against_tf("sparse_vs_tf.py", 1)
+
+
+def test_from_dense_of_strings_and_string_zeros():
+    """A string tensor's zero is b"" (ZerosLike used to give the integer 0, so every string
+    compared unequal to it and from_dense kept the empty ones)."""
+    with tf.Graph().as_default():
+        words = tf.constant([[b"", b"a"], [b"b", b""]])
+        sp = tf.sparse.from_dense(words)
+        with tf.Session() as sess:
+            zeros, got = sess.run([tf.zeros_like(words), sp])
+    assert zeros.tolist() == [[b"", b""], [b"", b""]]
+    np.testing.assert_array_equal(got.indices, [[0, 1], [1, 0]])
+    assert got.values.tolist() == [b"a", b"b"]
