@@ -383,7 +383,7 @@ def _static_shape_list(shape):
 def _like_kernel(fill_value):
     def kernel(x):
         dtype = np.asarray(x).dtype
-        if dtype == object and fill_value == 0:  # a string tensor's zero is b"", as in TF
+        if dtype.kind == "O" and fill_value == 0:  # a string tensor's zero is b"", as in TF
             return np.full(np.shape(x), b"", dtype=object)
         return np.full(np.shape(x), fill_value, dtype=dtype)
     return kernel
