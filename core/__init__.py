@@ -6,7 +6,7 @@ tf.losses, tf.summary are submodules.
 
 from . import (compat, data, debugging, dtypes, errors, flags, gfile, graph_util, image,
                initializers, io, layers, linalg, losses, math, metrics, nn, python_io, random,
-               saved_model, sparse, summary, train)
+               saved_model, sparse, strings, summary, train)
 from .math import log_sigmoid
 from .linalg import matrix_transpose, trace
 from . import tf_logging as logging
@@ -73,6 +73,11 @@ from .sparse import sparse_dense_matmul as sparse_tensor_dense_matmul
 from .sparse import to_dense as sparse_tensor_to_dense
 from .sparse import transpose as sparse_transpose
 from .ops.sparse_segment_ops import *
+from .strings import as_string, reduce_join, regex_replace, string_split
+from .strings import join as string_join
+from .strings import strip as string_strip
+from .strings import substr
+from .strings import to_number as string_to_number
 from .tensor_shape import Dimension, TensorShape
 from .train.moving_averages import moving_average_variables
 from .v2_compat import *

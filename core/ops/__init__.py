@@ -6,4 +6,5 @@ from . import (array_ops, batch_norm_ops, candidate_ops, concat_split_ops,  # no
                logging_ops, logic_ops, manip_ops, math_ops, nn_ops, pad_ops, parsing_ops,
                pool_ops, random_ops, reduction_ops, script_ops, segment_prod_ops, slicing_ops,
                softmax_ops, sparse_ops, sparse_segment_ops, special_ops, stack_ops, state_ops,
-               tensor_array_ops, tensor_scatter_ops, training_ops, transform_ops, unary_ops)
+               string_ops, tensor_array_ops, tensor_scatter_ops, training_ops, transform_ops,
+               unary_ops)

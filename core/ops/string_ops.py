@@ -1,0 +1,364 @@
+"""String ops behind ``tf.strings`` (core/strings.py) and TF1's root names: StringJoin,
+ReduceJoin, StringLength, Substr, StringToNumber, AsString, (Static)RegexReplace,
+(Static)RegexFullMatch, StringStrip, StringLower/Upper, and StringSplit/StringSplitV2 (their
+(indices, values, shape) outputs make a SparseTensor). Strings are bytes in object arrays, as
+every string tensor; none of these ops is differentiable. Regular expressions run on Python's
+``re`` (TF uses RE2: the common syntax is the same; RE2 refuses backreferences in patterns)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import InvalidArgumentError
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..tensor_shape import TensorShape, broadcast_shapes
+from ._util import const_ints
+
+__all__: list[str] = []  # the public functions live in core/strings.py
+
+
+def _strings(x) -> np.ndarray:
+    return np.asarray(x, dtype=object)
+
+
+def _each(fn, x, out_dtype=object):
+    """``fn`` over every element of the string array ``x``."""
+    x = _strings(x)
+    out = np.empty(x.shape, dtype=out_dtype)
+    flat = out.reshape(-1)
+    for i, v in enumerate(x.reshape(-1)):
+        flat[i] = fn(v)
+    return out
+
+
+def _unary(op_type, fn, out=_dt.string, attrs=None, doc=""):
+    return register(OpDef(
+        op_type, inputs=["input:string"], attrs=attrs or {},
+        kernel=lambda input, **a: _each(lambda v: fn(v, **a), input,  # noqa: A006
+                                        object if out is _dt.string else out.as_numpy_dtype),
+        infer=lambda x, **a: [TensorSpec(x.shape, out)], grad=NOT_DIFFERENTIABLE, doc=doc))
+
+
+# -- join ----------------------------------------------------------------------------------------
+def _string_join_kernel(inputs, *, separator):
+    arrays = [_strings(x) for x in inputs]
+    shapes = {a.shape for a in arrays if a.ndim}
+    if len(shapes) > 1:
+        raise InvalidArgumentError(None, None, "Input shapes do not match: " + " vs. ".join(
+            str(list(s)) for s in sorted(shapes)))
+    sep = separator.encode() if isinstance(separator, str) else separator
+    shape = shapes.pop() if shapes else ()
+    b = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+    out = np.empty(int(np.prod(shape, dtype=np.int64)), object)
+    for i in range(out.size):
+        out[i] = sep.join(a[i] for a in b)
+    return out.reshape(shape)
+
+
+def _string_join_infer(inputs, *, separator):
+    shape = TensorShape([])
+    for x in inputs:
+        if x.shape.rank != 0:
+            try:
+                shape = broadcast_shapes(shape, x.shape) if shape.rank is not None and \
+                    x.shape.rank is not None else TensorShape(None)
+            except ValueError as e:
+                raise shape_error(str(e)) from None
+    return [TensorSpec(shape, _dt.string)]
+
+
+STRING_JOIN = register(OpDef(
+    "StringJoin", inputs=["inputs:N*string"], attrs={"separator": ""},
+    kernel=_string_join_kernel, infer=_string_join_infer, grad=NOT_DIFFERENTIABLE,
+    doc="The element-wise join of the inputs (scalars broadcast) with separator.",
+))
+
+
+def _reduce_join_kernel(inputs, reduction_indices, *, keep_dims, separator):
+    x = _strings(inputs)
+    axes = np.asarray(reduction_indices).reshape(-1)
+    rank = x.ndim
+    if ((axes < -rank) | (axes >= rank)).any() if rank else axes.size:
+        raise InvalidArgumentError(None, None, f"Invalid reduction dimension "
+                                   f"{int(axes[0])} for input with {rank} dimensions.")
+    axes = sorted({int(a) % rank for a in axes}) if rank else []
+    sep = separator.encode() if isinstance(separator, str) else separator
+    kept = [d for d in range(rank) if d not in axes]
+    moved = np.transpose(x, kept + axes).reshape([x.shape[d] for d in kept] + [-1])
+    out = np.empty(moved.shape[:-1], object)
+    for idx in np.ndindex(out.shape):
+        out[idx] = sep.join(moved[idx])
+    if keep_dims:
+        out = out.reshape([1 if d in axes else x.shape[d] for d in range(rank)])
+    return out
+
+
+def _reduce_join_infer(inputs, reduction_indices, *, keep_dims, separator):
+    dims, axes = inputs.shape.as_tuple(), const_ints(reduction_indices)
+    if dims is None or axes is None:
+        return [TensorSpec(None, _dt.string)]
+    hit = {a % len(dims) for a in axes} if dims else set()
+    return [TensorSpec([1 if i in hit else d for i, d in enumerate(dims)
+                        if keep_dims or i not in hit], _dt.string)]
+
+
+REDUCE_JOIN = register(OpDef(
+    "ReduceJoin", inputs=["inputs:string", "reduction_indices:int32"],
+    attrs={"keep_dims": False, "separator": ""},
+    kernel=_reduce_join_kernel, infer=_reduce_join_infer, grad=NOT_DIFFERENTIABLE,
+    doc="The strings joined along reduction_indices (in order) with separator.",
+))
+
+
+# -- length, substrings, case, strip -------------------------------------------------------------
+def _check_unit(unit):
+    if unit not in ("BYTE", "UTF8_CHAR"):
+        raise InvalidArgumentError(None, None, f"unit must be BYTE or UTF8_CHAR, got {unit!r}")
+
+
+def _length(v, unit):
+    _check_unit(unit)
+    return len(v) if unit == "BYTE" else len(v.decode("utf-8", errors="replace"))
+
+
+STRING_LENGTH = _unary("StringLength", _length, _dt.int32, {"unit": "BYTE"},
+                       "The length of each string in bytes or UTF-8 characters.")
+STRING_STRIP = _unary("StringStrip", lambda v: v.strip(),
+                      doc="Each string without leading and trailing whitespace.")
+STRING_LOWER = _unary("StringLower", lambda v, encoding: v.lower() if not encoding else
+                      v.decode(encoding).lower().encode(encoding), attrs={"encoding": ""},
+                      doc="Each string in lower case (ASCII; or by encoding).")
+STRING_UPPER = _unary("StringUpper", lambda v, encoding: v.upper() if not encoding else
+                      v.decode(encoding).upper().encode(encoding), attrs={"encoding": ""},
+                      doc="Each string in upper case (ASCII; or by encoding).")
+
+
+def _substr_kernel(strings, pos, length, *, unit):
+    _check_unit(unit)
+    x = _strings(strings)
+    pos, length = np.asarray(pos), np.asarray(length)
+    if pos.shape != length.shape:
+        raise InvalidArgumentError(None, None, f"pos and len should have the same shape, "
+                                   f"got: {list(pos.shape)} vs. {list(length.shape)}")
+    try:
+        shape = np.broadcast_shapes(x.shape, pos.shape)
+    except ValueError:
+        raise InvalidArgumentError(None, None, f"Incompatible shapes: {list(x.shape)} vs. "
+                                   f"{list(pos.shape)}") from None
+    xs, ps, ls = (np.broadcast_to(a, shape).reshape(-1) for a in (x, pos, length))
+    out = np.empty(xs.shape, object)
+    for i, (v, p, n) in enumerate(zip(xs, ps, ls)):
+        s = v if unit == "BYTE" else v.decode("utf-8")
+        p, n = int(p), int(n)
+        if not -len(s) <= p <= len(s):
+            raise InvalidArgumentError(None, None, f"pos {p} out of range for string {v!r} at "
+                                       f"index {i}")
+        p = p + len(s) if p < 0 else p
+        piece = s[p:p + max(n, 0)]
+        out[i] = piece if unit == "BYTE" else piece.encode("utf-8")
+    return out.reshape(shape)
+
+
+def _substr_infer(x, pos, length, *, unit):
+    try:
+        shape = broadcast_shapes(broadcast_shapes(x.shape, pos.shape), length.shape)
+    except ValueError as e:
+        raise shape_error(str(e)) from None
+    return [TensorSpec(shape, _dt.string)]
+
+
+SUBSTR = register(OpDef(
+    "Substr", inputs=["input:string", "pos:T", "len:T"], attrs={"unit": "BYTE"},
+    kernel=_substr_kernel, infer=_substr_infer, grad=NOT_DIFFERENTIABLE,
+    doc="len characters of each string from pos (negative: from the end).",
+))
+
+
+# -- numbers and strings ---------------------------------------------------------------------------
+def _to_number_kernel(string_tensor, *, out_type):
+    np_type = out_type.as_numpy_dtype
+
+    def convert(v):
+        text = v.decode("utf-8", errors="replace").strip()
+        try:
+            if out_type.is_integer:
+                value = int(text, 10)
+                info = np.iinfo(np_type)
+                if not info.min <= value <= info.max:
+                    raise ValueError
+                return value
+            return float(text)
+        except ValueError:
+            raise InvalidArgumentError(None, None, f"StringToNumberOp could not correctly "
+                                       f"convert string: {text}") from None
+
+    return _each(convert, string_tensor, np_type)
+
+
+STRING_TO_NUMBER = register(OpDef(
+    "StringToNumber", inputs=["string_tensor:string"], attrs={"out_type": _dt.float32},
+    kernel=_to_number_kernel,
+    infer=lambda x, *, out_type: [TensorSpec(x.shape, out_type)], grad=NOT_DIFFERENTIABLE,
+    doc="Each string parsed as a number of out_type.",
+))
+
+
+def _as_string_kernel(input, *, precision, scientific, shortest, width, fill):  # noqa: A002
+    x = np.asarray(input)
+    if scientific and shortest:
+        raise InvalidArgumentError(None, None, "Cannot select both scientific and shortest "
+                                   "notation")
+    if fill and len(fill) > 1:
+        raise InvalidArgumentError(None, None, f"Fill string must be one or fewer characters, "
+                                   f"got {fill!r}")
+    flags = "0" if fill == "0" else " " if fill == " " else ""
+    w = str(width) if width >= 0 else ""
+    if x.dtype.kind == "f":
+        p = f".{precision}" if precision >= 0 else ""
+        spec = "%" + flags + w + p + ("e" if scientific else "g" if shortest else "f")
+    elif x.dtype.kind in "iu":
+        if precision >= 0 or scientific or shortest:
+            raise InvalidArgumentError(None, None, "precision, scientific and shortest apply "
+                                       "to floating-point inputs only")
+        spec = "%" + flags + w + "d"
+    elif x.dtype.kind == "b":
+        return _each(lambda v: b"true" if v else b"false", x)
+    else:
+        raise InvalidArgumentError(None, None, f"AsString does not take {x.dtype} values")
+    return _each(lambda v: (spec % v).encode(), x)
+
+
+AS_STRING = register(OpDef(
+    "AsString", inputs=["input:T"],
+    attrs={"precision": -1, "scientific": False, "shortest": False, "width": -1, "fill": ""},
+    kernel=_as_string_kernel, infer=lambda x, **a: [TensorSpec(x.shape, _dt.string)],
+    grad=NOT_DIFFERENTIABLE,
+    doc="Each number or bool as a string (printf formatting, as TF's).",
+))
+
+
+# -- regular expressions -------------------------------------------------------------------------
+def _regex(pattern) -> re.Pattern:
+    text = pattern if isinstance(pattern, bytes) else str(pattern).encode()
+    try:
+        return re.compile(text)
+    except re.error as e:
+        raise InvalidArgumentError(None, None, f"Invalid pattern: {text.decode(errors='replace')}"
+                                   f", error: {e}") from None
+
+
+def _replace(input, pattern, rewrite, replace_global):  # noqa: A002
+    rx = _regex(np.asarray(pattern, object)[()] if not isinstance(pattern, (str, bytes))
+                else pattern)
+    rw = np.asarray(rewrite, object)[()] if not isinstance(rewrite, (str, bytes)) else rewrite
+    rw = rw.encode() if isinstance(rw, str) else rw
+    return _each(lambda v: rx.sub(rw, v, count=0 if replace_global else 1), input)
+
+
+def _full_match(input, pattern):  # noqa: A002
+    rx = _regex(np.asarray(pattern, object)[()] if not isinstance(pattern, (str, bytes))
+                else pattern)
+    return _each(lambda v: rx.fullmatch(v) is not None, input, bool)
+
+
+REGEX_REPLACE = register(OpDef(
+    "RegexReplace", inputs=["input:string", "pattern:string", "rewrite:string"],
+    attrs={"replace_global": True},
+    kernel=lambda input, pattern, rewrite, *, replace_global: _replace(  # noqa: A006
+        input, pattern, rewrite, replace_global),
+    infer=lambda x, p, r, **a: [TensorSpec(x.shape, _dt.string)], grad=NOT_DIFFERENTIABLE,
+    doc="Each string with the matches of pattern replaced by rewrite (\\1 for groups).",
+))
+STATIC_REGEX_REPLACE = register(OpDef(
+    "StaticRegexReplace", inputs=["input:string"],
+    attrs={"pattern": "", "rewrite": "", "replace_global": True},
+    kernel=lambda input, *, pattern, rewrite, replace_global: _replace(  # noqa: A006
+        input, pattern, rewrite, replace_global),
+    infer=lambda x, **a: [TensorSpec(x.shape, _dt.string)], grad=NOT_DIFFERENTIABLE,
+    doc="RegexReplace with the pattern and rewrite as attrs.",
+))
+REGEX_FULL_MATCH = register(OpDef(
+    "RegexFullMatch", inputs=["input:string", "pattern:string"],
+    kernel=lambda input, pattern: _full_match(input, pattern),  # noqa: A006
+    infer=lambda x, p: [TensorSpec(x.shape, _dt.bool)], grad=NOT_DIFFERENTIABLE,
+    doc="Whether each whole string matches pattern.",
+))
+STATIC_REGEX_FULL_MATCH = register(OpDef(
+    "StaticRegexFullMatch", inputs=["input:string"], attrs={"pattern": ""},
+    kernel=lambda input, *, pattern: _full_match(input, pattern),  # noqa: A006
+    infer=lambda x, **a: [TensorSpec(x.shape, _dt.bool)], grad=NOT_DIFFERENTIABLE,
+    doc="RegexFullMatch with the pattern as an attr.",
+))
+
+
+# -- split into a SparseTensor -------------------------------------------------------------------
+def _sparse_of(rows):
+    """(indices, values, shape) of a [len(rows), longest] SparseTensor of tokens."""
+    counts = np.array([len(r) for r in rows], np.int64)
+    values = np.empty(int(counts.sum()), object)
+    values[:] = [t for r in rows for t in r]
+    batch = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+    position = np.arange(values.size, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts,
+                                                                  counts)
+    indices = np.stack([batch, position], axis=1) if values.size else np.zeros((0, 2), np.int64)
+    return [indices, values, np.array([len(rows), counts.max() if counts.size else 0],
+                                      np.int64)]
+
+
+def _check_vector(x, what="input"):
+    x = _strings(x)
+    if x.ndim != 1:
+        raise InvalidArgumentError(None, None, f"{what} must be a vector, got shape: "
+                                   f"{list(x.shape)}")
+    return x
+
+
+def _string_split_kernel(input, delimiter, *, skip_empty):  # noqa: A002
+    x = _check_vector(input)
+    delim = np.asarray(delimiter, object)[()]
+    if np.ndim(delimiter):
+        raise InvalidArgumentError(None, None, "delimiter must be a scalar, got shape: "
+                                   f"{list(np.shape(delimiter))}")
+    if not delim:  # no delimiter: every byte is a token
+        rows = [[v[i:i + 1] for i in range(len(v))] for v in x]
+    else:  # any one of the delimiter's bytes ends a token
+        rx = re.compile(b"[" + re.escape(delim) + b"]")
+        rows = [rx.split(v) for v in x]
+    if skip_empty:
+        rows = [[t for t in r if t] for r in rows]
+    return _sparse_of(rows)
+
+
+def _string_split_v2_kernel(input, sep, *, maxsplit):  # noqa: A002
+    x = _check_vector(input)
+    sep = np.asarray(sep, object)[()]
+    if np.ndim(sep):
+        raise InvalidArgumentError(None, None, f"sep must be a scalar, got shape: "
+                                   f"{list(np.shape(sep))}")
+    # An empty sep splits on runs of whitespace and drops empty tokens, as Python's split().
+    rows = [v.split(sep or None, maxsplit) for v in x]
+    return _sparse_of(rows)
+
+
+def _split_infer(x, sep, **_):
+    if x.shape.rank not in (None, 1):
+        raise shape_error(f"Shape must be rank 1 but is rank {x.shape.rank}")
+    if sep.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {sep.shape.rank}")
+    return [TensorSpec([None, 2], _dt.int64), TensorSpec([None], _dt.string),
+            TensorSpec([2], _dt.int64)]
+
+
+STRING_SPLIT = register(OpDef(
+    "StringSplit", inputs=["input:string", "delimiter:string"], attrs={"skip_empty": True},
+    kernel=_string_split_kernel, infer=_split_infer, grad=NOT_DIFFERENTIABLE,
+    doc="Tokens of each string, split at any byte of delimiter (every byte if it is empty).",
+))
+STRING_SPLIT_V2 = register(OpDef(
+    "StringSplitV2", inputs=["input:string", "sep:string"], attrs={"maxsplit": -1},
+    kernel=_string_split_v2_kernel, infer=_split_infer, grad=NOT_DIFFERENTIABLE,
+    doc="Tokens of each string, split at sep (at whitespace runs if it is empty).",
+))

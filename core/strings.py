@@ -1,0 +1,151 @@
+"""``tf.strings`` and TF1's root string functions (``tf.string_join``, ``tf.reduce_join``,
+``tf.substr``, ``tf.string_to_number``, ``tf.as_string``, ``tf.regex_replace``,
+``tf.string_split``, ``tf.string_strip``), over core/ops/string_ops.py. A split gives a
+SparseTensor, as TF1's does."""
+
+from __future__ import annotations
+
+from . import dtypes as _dt
+from .graph import convert_to_tensor, name_scope
+from .ops import string_ops as _ops
+from .sparse_tensor import SparseTensor
+
+__all__ = ["as_string", "join", "length", "lower", "reduce_join", "regex_full_match",
+           "regex_replace", "split", "strip", "substr", "to_number", "upper"]
+
+
+def _str(x, name="input"):
+    return convert_to_tensor(x, dtype=_dt.string, name=name)
+
+
+def join(inputs, separator="", name=None):
+    """The element-wise join of the string tensors in ``inputs`` (scalars broadcast)."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise ValueError("inputs must be a non-empty list of string tensors")
+    with name_scope(name, "StringJoin", inputs) as scope:
+        return _ops.STRING_JOIN([_str(x, "inputs") for x in inputs], separator=separator,
+                                name=scope)
+
+
+def reduce_join(inputs, axis=None, keep_dims=None, separator="", name=None,
+                reduction_indices=None, keepdims=None):
+    """The strings joined along ``axis`` (every axis if None), in order."""
+    axis = reduction_indices if axis is None else axis
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    with name_scope(name, "ReduceJoin", [inputs]) as scope:
+        x = _str(inputs, "inputs")
+        if axis is None:
+            from .ops.array_ops import range_, rank
+
+            axis = range_(rank(x)) if x.shape.rank is None else list(range(x.shape.rank))
+        axis = convert_to_tensor(axis, dtype=_dt.int32, name="reduction_indices")
+        return _ops.REDUCE_JOIN(x, axis, keep_dims=keep, separator=separator, name=scope)
+
+
+def length(input, name=None, unit="BYTE"):  # noqa: A002 - TF's argument name
+    """Each string's length in bytes (or UTF-8 characters with ``unit="UTF8_CHAR"``)."""
+    _unit(unit)
+    return _ops.STRING_LENGTH(_str(input), unit=unit, name=name or "StringLength")
+
+
+def substr(input, pos, len, name=None, unit="BYTE"):  # noqa: A002 - TF's argument names
+    """``len`` bytes (or characters) of each string from ``pos`` (negative: from the end)."""
+    _unit(unit)
+    with name_scope(name, "Substr", [input, pos, len]) as scope:
+        pos = convert_to_tensor(pos, name="pos", preferred_dtype=_dt.int32)
+        len = convert_to_tensor(len, dtype=pos.dtype, name="len")  # noqa: A001
+        if pos.dtype not in (_dt.int32, _dt.int64):
+            raise TypeError(f"pos must be int32 or int64, got {pos.dtype.name}")
+        return _ops.SUBSTR(_str(input), pos, len, unit=unit, name=scope)
+
+
+def to_number(string_tensor, out_type=_dt.float32, name=None):
+    """Each string parsed as a number (float32 by default; float64, int32, int64)."""
+    out_type = _dt.as_dtype(out_type)
+    if out_type not in (_dt.float32, _dt.float64, _dt.int32, _dt.int64):
+        raise TypeError(f"out_type must be float32, float64, int32 or int64, got "
+                        f"{out_type.name}")
+    return _ops.STRING_TO_NUMBER(_str(string_tensor, "string_tensor"), out_type=out_type,
+                                 name=name or "StringToNumber")
+
+
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",  # noqa: A002
+              name=None):
+    """Each number or bool as a string, formatted as TF's AsString (printf rules)."""
+    return _ops.AS_STRING(convert_to_tensor(input), precision=precision, scientific=scientific,
+                          shortest=shortest, width=width, fill=fill, name=name or "AsString")
+
+
+def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # noqa: A002
+    """Each string with the matches of ``pattern`` replaced by ``rewrite``; a constant
+    pattern and rewrite give TF's StaticRegexReplace."""
+    if isinstance(pattern, (str, bytes)) and isinstance(rewrite, (str, bytes)):
+        return _ops.STATIC_REGEX_REPLACE(_str(input), pattern=pattern, rewrite=rewrite,
+                                         replace_global=replace_global,
+                                         name=name or "StaticRegexReplace")
+    with name_scope(name, "RegexReplace", [input, pattern, rewrite]) as scope:
+        return _ops.REGEX_REPLACE(_str(input), _str(pattern, "pattern"),
+                                  _str(rewrite, "rewrite"), replace_global=replace_global,
+                                  name=scope)
+
+
+def regex_full_match(input, pattern, name=None):  # noqa: A002
+    """Whether each whole string matches ``pattern``."""
+    if isinstance(pattern, (str, bytes)):
+        return _ops.STATIC_REGEX_FULL_MATCH(_str(input), pattern=pattern,
+                                            name=name or "StaticRegexFullMatch")
+    return _ops.REGEX_FULL_MATCH(_str(input), _str(pattern, "pattern"),
+                                 name=name or "RegexFullMatch")
+
+
+def strip(input, name=None):  # noqa: A002
+    """Each string without leading and trailing whitespace."""
+    return _ops.STRING_STRIP(_str(input), name=name or "StringStrip")
+
+
+def lower(input, encoding="", name=None):  # noqa: A002
+    return _ops.STRING_LOWER(_str(input), encoding=encoding, name=name or "StringLower")
+
+
+def upper(input, encoding="", name=None):  # noqa: A002
+    return _ops.STRING_UPPER(_str(input), encoding=encoding, name=name or "StringUpper")
+
+
+def _sparse(outs) -> SparseTensor:
+    indices, values, shape = outs
+    return SparseTensor(indices, values, shape)
+
+
+def string_split(source, delimiter=" ", skip_empty=True, name=None, sep=None,
+                 result_type="SparseTensor"):
+    """``tf.string_split``: a [batch, longest] SparseTensor of the tokens of each string of
+    the vector ``source``, split at any one of ``delimiter``'s bytes (StringSplit)."""
+    _sparse_only(result_type)
+    delimiter = sep if sep is not None else delimiter
+    with name_scope(name, "StringSplit", [source]) as scope:
+        return _sparse(_ops.STRING_SPLIT(_str(source, "source"),
+                                         _str(delimiter, "delimiter"), skip_empty=skip_empty,
+                                         name=scope))
+
+
+def split(source=None, sep=None, maxsplit=-1, result_type="SparseTensor", name=None,
+          input=None):  # noqa: A002
+    """``tf.strings.split``: the tokens of each string of a vector at ``sep`` (runs of
+    whitespace when None), at most ``maxsplit`` splits, as a [batch, longest] SparseTensor
+    (StringSplitV2)."""
+    _sparse_only(result_type)
+    source = input if source is None else source
+    with name_scope(name, "StringSplit", [source]) as scope:
+        return _sparse(_ops.STRING_SPLIT_V2(_str(source, "source"), _str(sep or "", "sep"),
+                                            maxsplit=int(maxsplit), name=scope))
+
+
+def _sparse_only(result_type):
+    if result_type != "SparseTensor":
+        raise ValueError(f"result_type must be 'SparseTensor' (minitf has no RaggedTensor), "
+                         f"got {result_type!r}")
+
+
+def _unit(unit):
+    if unit not in ("BYTE", "UTF8_CHAR"):
+        raise ValueError(f"unit must be 'BYTE' or 'UTF8_CHAR', got {unit!r}")

@@ -1,0 +1,126 @@
+"""tf.strings and TF1's root string functions: values written out by hand, the SparseTensors
+of the splits, static shapes, and the errors that name what is wrong. (Each op's kernel is also
+checked by op_cases/strings.py; data/strings_vs_tf.py compares the same graphs with
+tf.compat.v1.)"""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf.errors import InvalidArgumentError
+
+from .legacy_tf import run_against_tf
+
+
+def _run(fetches, feed=None):
+    with tf.Session() as sess:
+        return sess.run(fetches, feed)
+
+
+def test_join_reduce_join_and_static_shapes():
+    with tf.Graph().as_default():
+        w = tf.constant([["a", "b"], ["c", "d"]])
+        joined = tf.strings.join([w, "-", w])
+        rj = tf.reduce_join(w, axis=1, separator=",")
+        rj_all = tf.reduce_join(w)
+        rj_keep = tf.reduce_join(w, 0, keep_dims=True)
+        assert joined.shape.as_list() == [2, 2] and rj.shape.as_list() == [2]
+        assert rj_all.shape.as_list() == [] and rj_keep.shape.as_list() == [1, 2]
+        got = _run([joined, rj, rj_all, rj_keep, tf.string_join(["x", "y"], "+")])
+    assert got[0].tolist() == [[b"a-a", b"b-b"], [b"c-c", b"d-d"]]
+    assert got[1].tolist() == [b"a,b", b"c,d"]
+    assert got[2] == b"abcd"
+    assert got[3].tolist() == [[b"ac", b"bd"]]
+    assert got[4] == b"x+y"
+    with tf.Graph().as_default(), pytest.raises(InvalidArgumentError, match="do not match"):
+        _run(tf.strings.join([tf.placeholder_with_default(["a", "b"], [None]),
+                              tf.placeholder_with_default(["a", "b", "c"], [None])]))
+
+
+def test_length_substr_case_strip():
+    with tf.Graph().as_default():
+        x = tf.constant(["h\u00e9llo", "  Mixed Case \n"])
+        got = _run([tf.strings.length(x), tf.strings.length(x, unit="UTF8_CHAR"),
+                    tf.strings.substr(x, 1, 3), tf.substr(x, -3, 2),
+                    tf.strings.substr(x, 1, 3, unit="UTF8_CHAR"), tf.strings.lower(x),
+                    tf.strings.upper(x), tf.string_strip(x)])
+        with pytest.raises(InvalidArgumentError, match="pos 9 out of range"):
+            _run(tf.strings.substr(x, 9, 1))
+        with pytest.raises(ValueError, match="unit must be"):
+            tf.strings.length(x, unit="CHAR")
+    assert got[0].tolist() == [6, 14] and got[1].tolist() == [5, 14]
+    assert got[2].tolist() == ["\u00e9l".encode(), b" Mi"]
+    assert got[3].tolist() == [b"ll", b"e "]
+    assert got[4].tolist() == ["\u00e9ll".encode(), b" Mi"]
+    assert got[5].tolist() == ["h\u00e9llo".encode(), b"  mixed case \n"]
+    assert got[6].tolist() == ["H\u00e9LLO".encode(), b"  MIXED CASE \n"]
+    assert got[7].tolist() == ["h\u00e9llo".encode(), b"Mixed Case"]
+
+
+def test_numbers_to_strings_and_back():
+    with tf.Graph().as_default():
+        got = _run([tf.as_string([1.5, -0.125]), tf.as_string([1.5], precision=1),
+                    tf.as_string([1234.5], scientific=True), tf.as_string([12], width=4),
+                    tf.as_string([True]), tf.strings.to_number(["2.5", "-1e2"]),
+                    tf.string_to_number(["17"], out_type=tf.int32)])
+        with pytest.raises(InvalidArgumentError, match="could not correctly convert string: "
+                                                       "seven"):
+            _run(tf.strings.to_number(["seven"]))
+        with pytest.raises(InvalidArgumentError, match="convert string: 3000000000"):
+            _run(tf.strings.to_number(["3000000000"], out_type=tf.int32))
+        with pytest.raises(TypeError, match="out_type"):
+            tf.strings.to_number(["1"], out_type=tf.bool)
+    assert got[0].tolist() == [b"1.500000", b"-0.125000"]
+    assert got[1].tolist() == [b"1.5"] and got[2].tolist() == [b"1.234500e+03"]
+    assert got[3].tolist() == [b"  12"] and got[4].tolist() == [b"true"]
+    np.testing.assert_array_equal(got[5], np.array([2.5, -100.0], np.float32))
+    assert got[6].dtype == np.int32 and got[6].tolist() == [17]
+
+
+def test_regular_expressions():
+    with tf.Graph().as_default():
+        x = tf.constant(["one two", "three"])
+        static = tf.regex_replace(x, r"(\w+) (\w+)", r"\2 \1")
+        dynamic = tf.strings.regex_replace(x, tf.constant("e"), tf.constant("E"),
+                                           replace_global=False)
+        assert static.op.type == "StaticRegexReplace" and dynamic.op.type == "RegexReplace"
+        got = _run([static, dynamic, tf.strings.regex_full_match(x, "[a-z]+")])
+        with pytest.raises(InvalidArgumentError, match="Invalid pattern"):
+            _run(tf.strings.regex_replace(x, "(", "x"))
+    assert got[0].tolist() == [b"two one", b"three"]
+    assert got[1].tolist() == [b"onE two", b"thrEe"]
+    assert got[2].tolist() == [False, True]
+
+
+def test_splits_are_sparse_tensors():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.string, [None])
+        v1 = tf.string_split(x, delimiter=" ,")
+        v2 = tf.strings.split(x, sep=",")
+        ws = tf.strings.split(x)
+        assert isinstance(v1, tf.SparseTensor) and v1.indices.shape.as_list() == [None, 2]
+        dense = tf.sparse.to_dense(v1, default_value="")
+        got = _run([v1, v2, ws, dense], {x: ["a b,c", "", "d,,e"]})
+        with pytest.raises(ValueError, match="RaggedTensor"):
+            tf.strings.split(x, result_type="RaggedTensor")
+        with pytest.raises(ValueError, match="Shape must be rank 1 but is rank 2"):
+            tf.string_split(tf.constant([["a"]]))
+        anything = tf.placeholder(tf.string)  # rank known only when run
+        with pytest.raises(InvalidArgumentError, match="input must be a vector"):
+            _run(tf.string_split(anything).values, {anything: [["a"]]})
+    sv1, sv2, sws, d = got
+    assert sv1.indices.tolist() == [[0, 0], [0, 1], [0, 2], [2, 0], [2, 1]]
+    assert sv1.values.tolist() == [b"a", b"b", b"c", b"d", b"e"]
+    assert sv1.dense_shape.tolist() == [3, 3]
+    assert sv2.values.tolist() == [b"a b", b"c", b"", b"d", b"", b"e"]
+    assert sv2.indices[:, 0].tolist() == [0, 0, 1, 2, 2, 2]
+    assert sws.values.tolist() == [b"a", b"b,c", b"d,,e"]
+    assert d.tolist() == [[b"a", b"b", b"c"], [b"", b"", b""], [b"d", b"e", b""]]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="needs tensorflow")
+def test_against_tensorflow():
+    """Op types, values and two runtime messages against tf.compat.v1."""
+    run_against_tf("strings_vs_tf.py", 1)
