@@ -72,7 +72,7 @@ class Dataset(st.Structured):
 
     # -- structure (output_types, output_shapes, ... from st.Structured) -----------------------
     def _specs(self) -> list:
-        return st.flatten(self._structure)
+        return st.components(self._structure)
 
     def _captures(self) -> list:
         """The user-graph tensors the pipeline reads, each once (its iterator's inputs)."""
@@ -233,11 +233,11 @@ def _captured(values) -> list:
 class _Tensors(Dataset):
     def __init__(self, tensors):
         self._value = st.normalize(tensors, "Dataset.from_tensors()")
-        leaves = st.flatten(self._value)
+        leaves = st.component_values(self._value)
         super().__init__(st.map_structure(st.spec_of, self._value), (), _captured(leaves))
 
     def _elements(self, ctx):
-        yield tuple(_frozen(ctx.value(x)) for x in st.flatten(self._value))
+        yield tuple(_frozen(ctx.value(x)) for x in st.component_values(self._value))
 
 
 class _TensorSlices(Dataset):
@@ -259,18 +259,41 @@ class _TensorSlices(Dataset):
                         f"{_name(leaf)} has {n}")
                 first = first or (n, leaf)
         self._leaves = leaves
+        self._sparse = [isinstance(sp, st.SparseSpec) for sp in specs]
         super().__init__(st.pack(value, [st.unbatched(s, "Dataset.from_tensor_slices()")
-                                         for s in specs]), (), _captured(leaves))
+                                         for s in specs]), (), _captured(
+                                             st.component_values(value)))
 
     def _elements(self, ctx):
-        arrays = [_frozen(ctx.value(x)) for x in self._leaves]
-        sizes = {len(a) for a in arrays}
+        slicers = [_sparse_rows(*[_frozen(ctx.value(p)) for p in
+                                  (x.indices, x.values, x.dense_shape)]) if sparse else
+                   _dense_rows(_frozen(ctx.value(x))) for x, sparse in
+                   zip(self._leaves, self._sparse)]
+        sizes = {n for n, _ in slicers}
         if len(sizes) > 1:
             raise InvalidArgumentError(
                 None, None, "Dataset.from_tensor_slices(): all components must have the same "
-                f"size in their first dimension, got sizes {[len(a) for a in arrays]}")
+                f"size in their first dimension, got sizes {[n for n, _ in slicers]}")
         for i in range(sizes.pop() if sizes else 0):
-            yield tuple(a[i, ...] for a in arrays)
+            yield tuple(c for _, row in slicers for c in row(i))
+
+
+def _dense_rows(a):
+    return len(a), lambda i: (a[i, ...],)
+
+
+def _sparse_rows(indices, values, shape):
+    """(rows, row(i)) of a SparseTensor's components along its first dimension: row i is the
+    SparseTensor of the entries with index i there, one rank lower (as TF slices it)."""
+    if shape.size == 0:
+        raise InvalidArgumentError(None, None, "cannot slice a SparseTensor of rank 0")
+    order = np.argsort(indices[:, 0], kind="stable")
+    starts = np.searchsorted(indices[order, 0], np.arange(int(shape[0]) + 1))
+
+    def row(i):
+        take = order[starts[i]:starts[i + 1]]
+        return indices[take, 1:], values[take], shape[1:]
+    return int(shape[0]), row
 
 
 def _frozen(a) -> np.ndarray:
@@ -282,7 +305,18 @@ def _frozen(a) -> np.ndarray:
 
 
 def _name(leaf) -> str:
-    return leaf.name if isinstance(leaf, Tensor) else f"of shape {tuple(leaf.shape)}"
+    if isinstance(leaf, Tensor):
+        return leaf.name
+    if isinstance(leaf, st.SparseTensor):
+        return f"SparseTensor {leaf.values.name}"
+    if isinstance(leaf, st.SparseTensorValue):
+        return f"SparseTensorValue of dense shape {tuple(leaf.dense_shape.tolist())}"
+    return f"of shape {tuple(leaf.shape)}"
+
+
+def _leaf_widths(structure) -> list[int]:
+    """How many runtime components each leaf of a structure takes (3 for a SparseTensor)."""
+    return [3 if isinstance(s, st.SparseSpec) else 1 for s in st.flatten(structure)]
 
 
 class _Range(Dataset):
@@ -495,8 +529,32 @@ class _Batch(Dataset):
             yield group
 
     def _elements(self, ctx):
+        widths = _leaf_widths(self._inputs[0]._structure)
         for group in self._groups(ctx):
-            yield tuple(_stack([e[k] for e in group], k) for k in range(len(group[0])))
+            out, k = [], 0
+            for leaf, width in enumerate(widths):
+                if width == 3:
+                    out.extend(_batch_sparse([e[k:k + 3] for e in group], leaf))
+                else:
+                    out.append(_stack([e[k] for e in group], k))
+                k += width
+            yield tuple(out)
+
+
+def _batch_sparse(parts, leaf):
+    """SparseTensors of one rank as one, a batch dimension first: each entry's index gets its
+    element's position in front; the dense shape is the largest of theirs in each dimension,
+    as TF batches them."""
+    ranks = {len(shape) for _, _, shape in parts}
+    if len(ranks) > 1:
+        raise InvalidArgumentError(None, None, f"Cannot batch SparseTensors of different ranks "
+                                   f"in component {leaf}: {sorted(ranks)}")
+    indices = np.concatenate([np.concatenate([np.full((len(i), 1), b, np.int64), i], axis=1)
+                              for b, (i, _, _) in enumerate(parts)])
+    values = np.concatenate([v for _, v, _ in parts])
+    shape = np.concatenate([[len(parts)], np.max([s for _, _, s in parts], axis=0)]).astype(
+        np.int64)
+    return indices, values, shape
 
 
 def _stack(values, component) -> np.ndarray:
@@ -524,6 +582,9 @@ def _constant_pad(value):
 
 class _PaddedBatch(_Batch):
     def __init__(self, dataset, batch_size, padded_shapes, padding_values, drop_remainder):
+        if any(isinstance(s, st.SparseSpec) for s in st.flatten(dataset._structure)):
+            raise TypeError("Dataset.padded_batch() does not support SparseTensor components "
+                            "(as TF); use batch(), which batches them")
         specs = dataset._specs()
         if padded_shapes is None:
             for s in specs:
@@ -590,14 +651,20 @@ class _Unbatch(Dataset):
                                           dataset._structure), (dataset,))
 
     def _elements(self, ctx):
+        widths = _leaf_widths(self._inputs[0]._structure)
         for element in self._inputs[0]._elements(ctx):
-            sizes = {len(c) for c in element}
+            slicers, k = [], 0
+            for width in widths:
+                slicers.append(_sparse_rows(*element[k:k + 3]) if width == 3 else
+                               _dense_rows(element[k]))
+                k += width
+            sizes = {n for n, _ in slicers}
             if len(sizes) > 1:
                 raise InvalidArgumentError(
                     None, None, "Dataset.unbatch(): the components of an element must have the "
-                    f"same size in their first dimension, got {[len(c) for c in element]}")
+                    f"same size in their first dimension, got {[n for n, _ in slicers]}")
             for i in range(sizes.pop() if sizes else 0):
-                yield tuple(c[i, ...] for c in element)
+                yield tuple(c for _, row in slicers for c in row(i))
 
 
 # -- order and count ------------------------------------------------------------------------------
@@ -752,7 +819,7 @@ class _Concatenate(Dataset):
                 [s.dtype for s in st.flatten(b)]:
             raise TypeError(f"Incompatible dataset elements:\n  {st.describe(a)} vs. "
                             f"{st.describe(b)}")
-        merged = [TensorSpec(st.most_specific_compatible(x.shape, y.shape), x.dtype)
+        merged = [type(x)(st.most_specific_compatible(x.shape, y.shape), x.dtype)
                   for x, y in zip(st.flatten(a), st.flatten(b))]
         super().__init__(st.pack(a, merged), (dataset, other))
 

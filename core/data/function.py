@@ -40,10 +40,10 @@ class Function:
         self.graph = graph = Graph()
         graph.seed = get_default_graph().seed
         with graph.as_default():
-            specs = st.flatten(input_structure)
+            specs = st.components(input_structure)
             self.inputs = [placeholder(s.dtype, s.shape, name=f"args_{i}")
                            for i, s in enumerate(specs)]
-            args = st.pack(input_structure, self.inputs)
+            args = st.pack_components(input_structure, self.inputs)
             try:
                 # A plain tuple is unpacked into positional arguments; a dict, a namedtuple or
                 # a single component is one argument, as in TF.
@@ -69,7 +69,7 @@ class Function:
         become tuples (as TF), Python values constants; anything else is refused."""
         with self.graph.as_default():
             out = self._as_nest(self.returned)
-        self.outputs = st.flatten(out)
+        self.outputs = st.component_values(out)
         return out
 
     def _as_nest(self, value):
@@ -77,9 +77,15 @@ class Function:
             value = tuple(value)
         if isinstance(value, dict):
             return {k: self._as_nest(v) for k, v in value.items()}
-        if isinstance(value, tuple):
+        if isinstance(value, tuple) and not isinstance(value, st.SparseTensorValue):
             items = [self._as_nest(v) for v in value]
             return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+        if isinstance(value, st.SparseTensorValue):
+            value = st.SparseTensor.from_value(value)
+        if isinstance(value, st.SparseTensor):  # a leaf: its three tensors are the outputs
+            for t in (value.indices, value.values, value.dense_shape):
+                self.check_tensor(t)
+            return value
         if hasattr(value, "_as_tensor") and not isinstance(value, Tensor):
             value = value._as_tensor()  # a Variable
         if isinstance(value, Tensor):

@@ -25,7 +25,7 @@ class Iterator(st.Structured):
     def from_structure(output_types, output_shapes=None, shared_name=None, output_classes=None):
         """A reinitializable iterator: ``make_initializer(dataset)`` for each dataset of this
         structure points it at that dataset."""
-        structure = _structure_of(output_types, output_shapes)
+        structure = _structure_of(output_types, output_shapes, output_classes)
         return Iterator(_iterator_op(structure, shared_name), None, structure)
 
     @staticmethod
@@ -33,8 +33,8 @@ class Iterator(st.Structured):
                            output_classes=None):
         """A feedable iterator: the iterator whose ``string_handle()`` value is fed to
         ``string_handle`` gives the elements."""
-        structure = _structure_of(output_types, output_shapes)
-        specs = st.flatten(structure)
+        structure = _structure_of(output_types, output_shapes, output_classes)
+        specs = st.components(structure)
         handle = ops.FROM_STRING_HANDLE(convert_to_tensor(string_handle),
                                         output_types=[s.dtype for s in specs],
                                         output_shapes=[s.shape for s in specs],
@@ -73,12 +73,12 @@ class Iterator(st.Structured):
 
     def get_next(self, name=None):
         """The next element's tensors (in the dataset's structure), with its static shapes."""
-        specs = st.flatten(self._structure)
+        specs = st.components(self._structure)
         outs = ops.GET_NEXT(self._handle, output_types=[s.dtype for s in specs],
                             output_shapes=[s.shape for s in specs],
                             name=name or "IteratorGetNext")
         outs = outs if isinstance(outs, list) else [outs]
-        return st.pack(self._structure, outs)
+        return st.pack_components(self._structure, outs)
 
     def string_handle(self, name=None) -> Tensor:
         """A string scalar naming this iterator in the session: feed it to a
@@ -95,7 +95,7 @@ def _shapes(structure):
     return st.map_structure(lambda s: s.shape, structure)
 
 
-def _structure_of(output_types, output_shapes):
+def _structure_of(output_types, output_shapes, output_classes=None):
     from ..dtypes import as_dtype
     from .dataset_ops import _tuples
 
@@ -106,11 +106,14 @@ def _structure_of(output_types, output_shapes):
     else:
         shapes = [st.shape_arg(s, "Iterator") for s in
                   st.flatten_up_to(types, output_shapes, "output_shapes")]
-    return st.pack(types, [TensorSpec(s, t) for s, t in zip(shapes, dtypes)])
+    classes = [Tensor] * len(dtypes) if output_classes is None else \
+        st.flatten_up_to(types, output_classes, "output_classes")
+    return st.pack(types, [st.SparseSpec(s, t) if c is st.SparseTensor else TensorSpec(s, t)
+                           for s, t, c in zip(shapes, dtypes, classes)])
 
 
 def _iterator_op(structure, shared_name=None, op=None, **attrs) -> Tensor:
-    specs = st.flatten(structure)
+    specs = st.components(structure)
     op = op or ops.ITERATOR
     base = "OneShotIterator" if op is ops.ONE_SHOT_ITERATOR else "IteratorV2"
     graph = get_default_graph()

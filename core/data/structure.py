@@ -2,9 +2,10 @@
 
 An element is a nest of components: tuples (namedtuples too) and dicts are structure, anything
 else is one component (a Python list is a tensor, as in TF). A dataset's static structure is
-that nest with a ``TensorSpec`` (dtype and shape) for each component. At run time an element
-travels as a flat tuple of numpy arrays, in ``flatten`` order (dicts by sorted key, as TF's
-nest), and is packed into the nest only for the user's functions and ``get_next``.
+that nest with a ``TensorSpec`` (dtype and shape) for each component, or a ``SparseSpec`` for a
+SparseTensor component. At run time an element travels as a flat tuple of numpy arrays, in
+``components`` order (dicts by sorted key, as TF's nest; a SparseTensor as its indices, values
+and dense_shape), and is packed into the nest only for the user's functions and ``get_next``.
 """
 
 from __future__ import annotations
@@ -14,18 +15,40 @@ import numpy as np
 from .. import dtypes as _dt
 from ..graph import Tensor, convert_to_tensor, to_numpy
 from ..opdef import TensorSpec
+from ..sparse_tensor import SparseTensor, SparseTensorValue
 from ..tensor_shape import TensorShape, as_shape
 
 
+class SparseSpec:
+    """A SparseTensor component: its dense shape and dtype; it travels as three arrays."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = as_shape(shape), _dt.as_dtype(dtype)
+
+    def parts(self) -> list[TensorSpec]:
+        rank = self.shape.rank
+        return [TensorSpec([None, rank], _dt.int64), TensorSpec([None], self.dtype),
+                TensorSpec([rank], _dt.int64)]
+
+    def __repr__(self):
+        return f"SparseSpec({self.shape}, {self.dtype.name})"
+
+
+def _is_tuple(x) -> bool:
+    return isinstance(x, tuple) and not isinstance(x, SparseTensorValue)  # that one is a leaf
+
+
 def is_nest(x) -> bool:
-    return isinstance(x, (tuple, dict))
+    return isinstance(x, dict) or _is_tuple(x)
 
 
 def flatten(structure) -> list:
     """The leaves of a nest (tuples, namedtuples, dicts by sorted key)."""
     if isinstance(structure, dict):
         return [x for k in sorted(structure) for x in flatten(structure[k])]
-    if isinstance(structure, tuple):
+    if _is_tuple(structure):
         return [x for item in structure for x in flatten(item)]
     return [structure]
 
@@ -38,12 +61,45 @@ def pack(structure, leaves) -> object:
         if isinstance(s, dict):
             packed = {k: build(s[k]) for k in sorted(s)}
             return {k: packed[k] for k in s}
-        if isinstance(s, tuple):
+        if _is_tuple(s):
             items = [build(x) for x in s]
             return type(s)(*items) if hasattr(s, "_fields") else tuple(items)
         return next(it)
 
     return build(structure)
+
+
+def components(structure) -> list:
+    """The runtime components of a nest of specs: each SparseSpec as its three parts."""
+    return [p for leaf in flatten(structure) for p in
+            (leaf.parts() if isinstance(leaf, SparseSpec) else (leaf,))]
+
+
+def component_values(value) -> list:
+    """The components of a nest of values (tensors or arrays): a SparseTensor (or
+    SparseTensorValue) as its indices, values and dense_shape."""
+    return [p for leaf in flatten(value) for p in
+            ((leaf.indices, leaf.values, leaf.dense_shape)
+             if isinstance(leaf, (SparseTensor, SparseTensorValue)) else (leaf,))]
+
+
+def pack_components(structure, items) -> object:
+    """``items`` (in ``components`` order) in the shape of ``structure``: three of them make
+    a SparseTensor (graph tensors) or a SparseTensorValue (arrays) at each SparseSpec."""
+    it = iter(items)
+    leaves = []
+    for leaf in flatten(structure):
+        if isinstance(leaf, SparseSpec):
+            parts = [next(it), next(it), next(it)]
+            if all(isinstance(x, Tensor) for x in parts):
+                sp = SparseTensor(*parts)
+                sp.set_shape(leaf.shape)
+                leaves.append(sp)
+            else:
+                leaves.append(SparseTensorValue(*parts))
+        else:
+            leaves.append(next(it))
+    return pack(structure, leaves)
 
 
 def map_structure(fn, structure):
@@ -54,10 +110,10 @@ def same_structure(a, b) -> bool:
     if isinstance(a, dict):
         return isinstance(b, dict) and sorted(a) == sorted(b) and \
             all(same_structure(a[k], b[k]) for k in a)
-    if isinstance(a, tuple):
-        return isinstance(b, tuple) and len(a) == len(b) and \
+    if _is_tuple(a):
+        return _is_tuple(b) and len(a) == len(b) and \
             all(same_structure(x, y) for x, y in zip(a, b))
-    return not is_nest(b)
+    return not is_nest(b) and isinstance(a, SparseSpec) == isinstance(b, SparseSpec)
 
 
 def flatten_up_to(structure, value, what: str) -> list:
@@ -68,7 +124,7 @@ def flatten_up_to(structure, value, what: str) -> list:
             raise ValueError(f"{what} {value!r} does not match the dataset's structure "
                              f"{describe(structure)}")
         return [x for k in sorted(structure) for x in flatten_up_to(structure[k], value[k], what)]
-    if isinstance(structure, tuple):
+    if _is_tuple(structure):
         if not isinstance(value, (tuple, list)) or len(value) != len(structure):
             raise ValueError(f"{what} {value!r} does not match the dataset's structure "
                              f"{describe(structure)}")
@@ -80,10 +136,12 @@ def describe(structure) -> str:
     """A nest of specs as text: ``(int64 (), {'a': float32 (2,)})``."""
     if isinstance(structure, dict):
         return "{" + ", ".join(f"{k!r}: {describe(structure[k])}" for k in structure) + "}"
-    if isinstance(structure, tuple):
+    if _is_tuple(structure):
         return "(" + ", ".join(describe(x) for x in structure) + ")"
     if isinstance(structure, TensorSpec):
         return f"{structure.dtype.name} {structure.shape}"
+    if isinstance(structure, SparseSpec):
+        return f"SparseTensor({structure.dtype.name} {structure.shape})"
     return repr(structure)
 
 
@@ -94,10 +152,13 @@ def normalize(value, what: str):
     arrays with TF's default dtypes, Variables their value tensor."""
     if isinstance(value, dict):
         return {k: normalize(v, what) for k, v in value.items()}
+    if isinstance(value, SparseTensorValue):  # a leaf: its three arrays, checked
+        return SparseTensorValue(np.asarray(value.indices, np.int64), to_numpy(value.values),
+                                 np.asarray(value.dense_shape, np.int64))
     if isinstance(value, tuple):
         items = [normalize(v, what) for v in value]
         return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
-    if isinstance(value, Tensor):
+    if isinstance(value, (Tensor, SparseTensor)):
         return value
     if hasattr(value, "_as_tensor"):  # a Variable
         return value._as_tensor()
@@ -112,9 +173,14 @@ def normalize(value, what: str):
                         "tensor") from None
 
 
-def spec_of(leaf) -> TensorSpec:
+def spec_of(leaf) -> TensorSpec | SparseSpec:
     if isinstance(leaf, Tensor):
         return TensorSpec(leaf.shape, leaf.dtype)
+    if isinstance(leaf, SparseTensor):
+        return SparseSpec(leaf.shape, leaf.dtype)
+    if isinstance(leaf, SparseTensorValue):
+        return SparseSpec(TensorShape([int(d) for d in leaf.dense_shape]),
+                          string_or_numpy_dtype(leaf.values))
     return TensorSpec(TensorShape(leaf.shape), string_or_numpy_dtype(leaf))
 
 
@@ -142,17 +208,17 @@ def most_specific_compatible(a: TensorShape, b: TensorShape) -> TensorShape:
     return TensorShape([x if x == y else None for x, y in zip(a.as_list(), b.as_list())])
 
 
-def batched(spec: TensorSpec, batch) -> TensorSpec:
-    return TensorSpec(TensorShape([batch]).concatenate(spec.shape), spec.dtype)
+def batched(spec, batch):
+    return type(spec)(TensorShape([batch]).concatenate(spec.shape), spec.dtype)
 
 
-def unbatched(spec: TensorSpec, what: str) -> TensorSpec:
+def unbatched(spec, what: str):
     if spec.shape.rank is None:
-        return TensorSpec(TensorShape(None), spec.dtype)
+        return type(spec)(TensorShape(None), spec.dtype)
     if spec.shape.rank == 0:
         raise ValueError(f"{what}: cannot split a scalar component ({spec.dtype.name} ()) into "
                          "elements; every component must have rank >= 1")
-    return TensorSpec(TensorShape(spec.shape.as_list()[1:]), spec.dtype)
+    return type(spec)(TensorShape(spec.shape.as_list()[1:]), spec.dtype)
 
 
 def shape_arg(value, what: str) -> TensorShape:
@@ -184,7 +250,8 @@ class Structured:
 
     @property
     def output_classes(self):
-        return map_structure(lambda s: Tensor, self._structure)
+        return map_structure(lambda s: SparseTensor if isinstance(s, SparseSpec) else Tensor,
+                             self._structure)
 
     @property
     def element_spec(self):

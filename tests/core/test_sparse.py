@@ -302,3 +302,99 @@ def test_from_dense_of_strings_and_string_zeros():
     assert zeros.tolist() == [[b"", b""], [b"", b""]]
     np.testing.assert_array_equal(got.indices, [[0, 1], [1, 0]])
     assert got.values.tolist() == [b"a", b"b"]
+
+
+# -- SparseTensors in tf.data ------------------------------------------------------------------
+def _records():
+    f = tf.train
+    out = []
+    for ids in ([3, 1, 4], [], [5]):
+        feats = {"ids": f.Feature(int64_list=f.Int64List(value=ids))} if ids else {}
+        out.append(f.Example(features=f.Features(feature=feats)).SerializeToString())
+    arr = np.empty(3, object)
+    arr[:] = out
+    return arr
+
+
+def test_dataset_parses_batches_and_yields_sparse_tensors():
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.from_tensor_slices(_records()).map(
+            lambda r: tf.parse_single_example(r, {"ids": tf.VarLenFeature(tf.int64)})["ids"])
+        assert ds.output_classes is tf.SparseTensor and ds.output_types == tf.int64
+        assert ds.output_shapes.as_list() == [None]
+        batched = ds.batch(2)
+        nxt = tf.data.make_one_shot_iterator(batched).get_next()
+        assert isinstance(nxt, tf.SparseTensor) and nxt.shape.as_list() == [None, None]
+        dense = tf.sparse.to_dense(nxt, default_value=-1)
+        with tf.Session() as sess:
+            first, first_dense = sess.run([nxt, dense])
+            second = sess.run(nxt)
+            with pytest.raises(tf.errors.OutOfRangeError):
+                sess.run(nxt)
+    np.testing.assert_array_equal(first.indices, [[0, 0], [0, 1], [0, 2]])
+    np.testing.assert_array_equal(first.values, [3, 1, 4])
+    np.testing.assert_array_equal(first.dense_shape, [2, 3])  # the longest row: 3
+    np.testing.assert_array_equal(first_dense, [[3, 1, 4], [-1, -1, -1]])
+    np.testing.assert_array_equal(second.indices, [[0, 0]])
+    np.testing.assert_array_equal(second.dense_shape, [1, 1])
+
+
+def test_dataset_slices_unbatches_and_maps_sparse_components():
+    value = tf.SparseTensorValue(IDX, VALS, [3, 4])
+    with tf.Graph().as_default():
+        rows = tf.data.Dataset.from_tensor_slices(value)
+        assert rows.output_shapes.as_list() == [4]
+        doubled = rows.map(lambda s: s * 2.0).batch(2).unbatch()
+        nxt = tf.data.make_one_shot_iterator(doubled).get_next()
+        got = []
+        with tf.Session() as sess:
+            for _ in range(5):
+                try:
+                    got.append(sess.run(tf.sparse.to_dense(nxt)))
+                except tf.errors.OutOfRangeError:
+                    break
+        with pytest.raises(TypeError, match="padded_batch.*SparseTensor"):
+            rows.padded_batch(2)
+    np.testing.assert_allclose(np.stack(got), 2 * DENSE)
+
+
+def test_reinitializable_iterator_with_sparse_output_classes():
+    value = tf.SparseTensorValue(IDX, VALS, [3, 4])
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.from_tensors(value)
+        it = tf.data.Iterator.from_structure(tf.float32, tf.TensorShape([None, 4]),
+                                             output_classes=tf.SparseTensor)
+        init = it.make_initializer(ds)
+        nxt = it.get_next()
+        assert isinstance(nxt, tf.SparseTensor)
+        with pytest.raises(TypeError, match="structure"):  # a dense dataset does not fit
+            it.make_initializer(tf.data.Dataset.from_tensors(np.zeros((3, 4), np.float32)))
+        with tf.Session() as sess:
+            sess.run(init)
+            got = sess.run(tf.sparse.to_dense(nxt))
+    np.testing.assert_allclose(got, DENSE)
+
+
+def test_sparse_batches_train_an_embedding_model():
+    """The TF1 pattern end to end: parse ids, batch, embedding_lookup_sparse, Adagrad."""
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.from_tensor_slices(_records()).map(
+            lambda r: tf.parse_single_example(r, {"ids": tf.VarLenFeature(tf.int64)})["ids"])
+        ids = tf.data.make_one_shot_iterator(ds.repeat().batch(3)).get_next()
+        emb = tf.Variable(np.ones((6, 2), np.float32))
+        out = tf.nn.embedding_lookup_sparse(emb, ids, None, combiner="sum")
+        loss = tf.reduce_sum(tf.square(out - 1.0))
+        step = tf.train.AdagradOptimizer(0.1).minimize(loss)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            losses = [sess.run([loss, step])[0] for _ in range(30)]
+    # Two columns per row: row 0 sums three ones, (3-1)^2 each; row 1 has no ids, so it is 0
+    # whatever the weights, (0-1)^2 each; row 2 is one id, exactly 1 already.
+    assert losses[0] == pytest.approx(2 * 4.0 + 2 * 1.0)
+    assert 2.0 <= losses[-1] < 2.0 + 0.05 * 8.0
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="needs tensorflow")
+def test_datasets_against_tensorflow():
+    """Structures and every element of sparse pipelines against tf.compat.v1."""
+    run_against_tf("sparse_data_vs_tf.py", 1)
