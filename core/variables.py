@@ -273,8 +273,12 @@ def report_uninitialized_variables(var_list=None, name="report_uninitialized_var
 
 
 def tables_initializer(name="init_all_tables"):
-    """TF1's lookup-table initializer: minitf has no tables, so a NoOp (as TF1's with none)."""
-    return array_ops.no_op(name=name)
+    """The op running every table initializer (the TABLE_INITIALIZERS collection); a NoOp
+    when there are none, as TF1's."""
+    inits = get_default_graph().get_collection(GraphKeys.TABLE_INITIALIZERS)
+    if not inits:
+        return array_ops.no_op(name=name)
+    return array_ops.group(*inits, name=name)
 initialize_variables = variables_initializer
 all_variables = global_variables
 

@@ -1,0 +1,139 @@
+"""``tf.lookup``: static hash tables and their initializers (TF 1.x's names:
+``StaticHashTable``, ``KeyValueTensorInitializer``, ``TextFileInitializer``, ``TextFileIndex``),
+over core/ops/lookup_ops.py. A table's initializer op joins the TABLE_INITIALIZERS collection,
+so ``tf.tables_initializer()`` runs it, as in TF."""
+
+from __future__ import annotations
+
+from . import dtypes as _dt
+from .graph import GraphKeys, Tensor, add_to_collection, convert_to_tensor, name_scope
+from .ops import lookup_ops as _ops
+
+__all__ = ["KeyValueTensorInitializer", "StaticHashTable", "TextFileIndex",
+           "TextFileInitializer"]
+
+
+class TextFileIndex:
+    """Column indices with a meaning of their own: the whole line, or its number."""
+
+    WHOLE_LINE = -1
+    LINE_NUMBER = -2
+
+
+class KeyValueTensorInitializer:
+    """Initializes a table from a ``keys`` and a ``values`` tensor of the same shape."""
+
+    def __init__(self, keys, values, key_dtype=None, value_dtype=None, name=None):
+        self._keys = convert_to_tensor(keys, dtype=key_dtype, name="keys")
+        self._values = convert_to_tensor(values, dtype=value_dtype, name="values")
+        self._name = name
+        self.key_dtype, self.value_dtype = self._keys.dtype, self._values.dtype
+
+    def initialize(self, table):
+        with name_scope(self._name, "key_value_init", [table.resource_handle]):
+            op = _ops.LOOKUP_TABLE_IMPORT(table.resource_handle, self._keys, self._values)
+        add_to_collection(GraphKeys.TABLE_INITIALIZERS, op)
+        return op
+
+
+class TextFileInitializer:
+    """Initializes a table from a text file, one entry per line: the key and value are columns
+    split at ``delimiter`` (``TextFileIndex.WHOLE_LINE`` / ``LINE_NUMBER`` for the line itself
+    or its number), up to ``vocab_size`` lines."""
+
+    def __init__(self, filename, key_dtype, key_index, value_dtype, value_index,
+                 vocab_size=None, delimiter="\t", name=None, value_index_offset=0):
+        self.key_dtype, self.value_dtype = _dt.as_dtype(key_dtype), _dt.as_dtype(value_dtype)
+        for what, index, dtype in (("key", key_index, self.key_dtype),
+                                   ("value", value_index, self.value_dtype)):
+            if index < -2:
+                raise ValueError(f"Invalid {what} index {index}")
+            if index == TextFileIndex.LINE_NUMBER and dtype != _dt.int64:
+                raise ValueError(f"Signature mismatch. {what.capitalize()}s must be dtype int64, "
+                                 f"got {dtype.name}.")
+            if index == TextFileIndex.WHOLE_LINE and dtype != _dt.string:
+                raise ValueError(f"Signature mismatch. {what.capitalize()}s must be dtype "
+                                 f"string, got {dtype.name}.")
+        if vocab_size is not None and vocab_size <= 0:
+            raise ValueError(f"Invalid vocab_size {vocab_size}.")
+        if not isinstance(filename, Tensor):
+            filename = convert_to_tensor(filename, dtype=_dt.string, name="asset_path")
+            # The files a SavedModel copies as assets, as TF's collection.
+            add_to_collection(GraphKeys.ASSET_FILEPATHS, filename)
+        self._filename, self._name = filename, name
+        self._key_index, self._value_index = int(key_index), int(value_index)
+        self._vocab_size = -1 if vocab_size is None else int(vocab_size)
+        self._delimiter, self._offset = delimiter, int(value_index_offset)
+
+    def initialize(self, table):
+        with name_scope(self._name, "text_file_init", [table.resource_handle]):
+            op = _ops.INITIALIZE_TABLE_FROM_TEXT_FILE(
+                table.resource_handle, self._filename, key_index=self._key_index,
+                value_index=self._value_index, vocab_size=self._vocab_size,
+                delimiter=self._delimiter, offset=self._offset)
+        add_to_collection(GraphKeys.TABLE_INITIALIZERS, op)
+        return op
+
+
+class StaticHashTable:
+    """A table from an initializer's keys to its values; ``lookup`` gives ``default_value``
+    for a missing key. Immutable once initialized (``tf.tables_initializer()``)."""
+
+    def __init__(self, initializer, default_value, name=None):
+        self._initializer = initializer
+        self._default = convert_to_tensor(default_value, dtype=initializer.value_dtype,
+                                          name="Const")
+        self._handle = _ops.HASH_TABLE(key_dtype=initializer.key_dtype,
+                                       value_dtype=initializer.value_dtype,
+                                       name=name or "hash_table")
+        self._name = self._handle.op.name
+        self._init_op = initializer.initialize(self)
+
+    @property
+    def resource_handle(self) -> Tensor:
+        return self._handle
+
+    @property
+    def initializer(self):
+        return self._init_op
+
+    @property
+    def key_dtype(self):
+        return self._initializer.key_dtype
+
+    @property
+    def value_dtype(self):
+        return self._initializer.value_dtype
+
+    @property
+    def default_value(self) -> Tensor:
+        return self._default
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def size(self, name=None) -> Tensor:
+        with name_scope(name, f"{self._name}_Size"):
+            return _ops.LOOKUP_TABLE_SIZE(self._handle)
+
+    def lookup(self, keys, name=None) -> Tensor:
+        """The value of each key (same shape as ``keys``); ``default_value`` if missing."""
+        from .sparse_tensor import SparseTensor
+
+        if isinstance(keys, SparseTensor):  # looked up value by value, as TF
+            values = self.lookup(keys.values, name)
+            return SparseTensor(keys.indices, values, keys.dense_shape)
+        with name_scope(name, f"{self._name}_Lookup"):
+            keys = convert_to_tensor(keys, dtype=self.key_dtype, name="keys")
+            return _ops.LOOKUP_TABLE_FIND(self._handle, keys, self._default)
+
+    def export(self, name=None):
+        """(keys, values) of the table, in no particular order."""
+        with name_scope(name, f"{self._name}_Export"):
+            keys, values = _ops.LOOKUP_TABLE_EXPORT(self._handle, Tkeys=self.key_dtype,
+                                                    Tvalues=self.value_dtype)
+        return keys, values
+
+
+HashTable = StaticHashTable  # TF 1.x's tf.contrib.lookup name

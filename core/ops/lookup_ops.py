@@ -1,0 +1,236 @@
+"""Lookup tables: HashTableV2 and the ops on its handle (InitializeTableV2,
+LookupTableImportV2, InitializeTableFromTextFileV2, LookupTableFindV2, LookupTableSizeV2,
+LookupTableExportV2), behind ``tf.lookup`` (core/lookup.py).
+
+HashTableV2 outputs a handle (a resource: the ``Table`` object itself), one per op and session,
+kept in the session's per-op state like an iterator's; the initializer ops fill it (they are in
+the TABLE_INITIALIZERS collection, so ``tf.tables_initializer()`` runs them) and
+LookupTableFindV2 maps keys to values, ``default_value`` for a missing key. Keys and values are
+numpy scalars (strings as bytes) in a dict.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
+from ..tensor_shape import TensorShape
+
+__all__: list[str] = []  # the public API lives in core/lookup.py
+
+
+class Table:
+    """One table's contents in one session."""
+
+    def __init__(self, name: str, key_dtype, value_dtype):
+        self.name = name
+        self.key_dtype, self.value_dtype = key_dtype, value_dtype
+        self.data: dict | None = None  # None until initialized
+        self.lock = threading.Lock()
+
+    def require(self) -> dict:
+        data = self.data
+        if data is None:
+            raise FailedPreconditionError(None, None, f"Table not initialized. (table "
+                                          f"'{self.name}': run tf.tables_initializer() first)")
+        return data
+
+    def check_types(self, keys, values=None, what="keys"):
+        for arr, want, part in ((keys, self.key_dtype, what), (values, self.value_dtype,
+                                                                 "values")):
+            if arr is None:
+                continue
+            got = _dt.string if np.asarray(arr).dtype.kind in "OSU" else \
+                _dt.from_numpy(np.asarray(arr))
+            if got != want:
+                raise InvalidArgumentError(None, None, f"Table '{self.name}': {part} must be "
+                                           f"{want.name}, got {got.name}")
+
+
+def _hash_table_kernel(state, *, container, shared_name, use_node_name_sharing, key_dtype,
+                       value_dtype):
+    table = state.get("table")
+    if table is None:
+        table = state.setdefault("table", Table(shared_name or "hash_table", key_dtype,
+                                                value_dtype))
+    return table
+
+
+HASH_TABLE = register(OpDef(
+    "HashTableV2", attrs={"container": "", "shared_name": "", "use_node_name_sharing": False,
+                          "key_dtype": req("type"), "value_dtype": req("type")},
+    kernel=_hash_table_kernel,
+    infer=lambda **_: [TensorSpec(TensorShape([]), _dt.resource)],
+    grad=NOT_DIFFERENTIABLE, stateful=True, resource="state",
+    doc="A hash table's handle (its contents live in the session).",
+))
+
+
+def _pairs(table, keys, values, what):
+    keys, values = np.asarray(keys), np.asarray(values)
+    if keys.shape != values.shape:
+        raise InvalidArgumentError(None, None, f"{what}: keys and values must have the same "
+                                   f"shape, got {list(keys.shape)} and {list(values.shape)}")
+    table.check_types(keys, values)
+    return dict(zip(keys.reshape(-1).tolist(), values.reshape(-1).tolist()))
+
+
+def _initialize_kernel(table, keys, values):
+    data = _pairs(table, keys, values, "InitializeTableV2")
+    with table.lock:  # an initialized table keeps its contents (TF 2's initializers do too)
+        if table.data is None:
+            table.data = data
+    return ()
+
+
+def _import_kernel(table, keys, values):
+    with table.lock:  # replaces the whole contents
+        table.data = _pairs(table, keys, values, "LookupTableImportV2")
+    return ()
+
+
+def _no_outputs(*_, **__):
+    return []
+
+
+_INIT = ["table_handle:resource", "keys:Tkey", "values:Tval"]
+INITIALIZE_TABLE = register(OpDef(
+    "InitializeTableV2", inputs=_INIT, kernel=_initialize_kernel, infer=_no_outputs,
+    grad=NOT_DIFFERENTIABLE, stateful=True,
+    doc="Fills an empty table with keys -> values.",
+))
+LOOKUP_TABLE_IMPORT = register(OpDef(
+    "LookupTableImportV2", inputs=["table_handle:resource", "keys:Tin", "values:Tout"],
+    kernel=_import_kernel, infer=_no_outputs, grad=NOT_DIFFERENTIABLE, stateful=True,
+    doc="Replaces a table's contents with keys -> values.",
+))
+
+
+def _text_column(line: bytes, number: int, index: int, delimiter: bytes, dtype, path):
+    """A line's key or value: -2 the line number, -1 the whole line, else a column."""
+    if index == -2:
+        value = number
+    elif index == -1:
+        value = line
+    else:
+        columns = line.split(delimiter) if delimiter else line.split()
+        if index >= len(columns):
+            raise InvalidArgumentError(None, None, f"Invalid number of columns in {path} line "
+                                       f"{number} ({line!r}) : expected {index + 1} got "
+                                       f"{len(columns)}")
+        value = columns[index]
+    if dtype == _dt.string:
+        return value if isinstance(value, bytes) else str(value).encode()
+    try:
+        return int(value) if dtype.is_integer else float(value)
+    except ValueError:
+        raise InvalidArgumentError(None, None, f"Field {value!r} in line {number} of {path} is "
+                                   f"not a valid {dtype.name}") from None
+
+
+def _text_file_kernel(table, filename, *, key_index, value_index, vocab_size, delimiter,
+                      offset):
+    path = np.asarray(filename, object)[()]
+    path = path.decode() if isinstance(path, bytes) else str(path)
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().split(b"\n")
+    except OSError as e:
+        raise NotFoundError(None, None, f"{path}: {e.strerror or e}") from None
+    if lines and lines[-1] == b"":
+        lines.pop()  # the newline ending the last line
+    lines = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+    if vocab_size >= 0:
+        if len(lines) < vocab_size:
+            raise InvalidArgumentError(None, None, f"Invalid vocab_size in {path}: expected "
+                                       f"{vocab_size} lines, got {len(lines)}")
+        lines = lines[:vocab_size]
+    sep = delimiter.encode() if isinstance(delimiter, str) else delimiter
+    data = {}
+    for n, line in enumerate(lines):
+        key = _text_column(line, n, key_index, sep, table.key_dtype, path)
+        value = _text_column(line, n, value_index, sep, table.value_dtype, path)
+        if table.value_dtype.is_integer and value_index == -2:
+            value += offset
+        if key in data and data[key] != value:
+            raise FailedPreconditionError(None, None, f"HashTable has different value for same "
+                                          f"key. Key {key!r} has {data[key]} and trying to add "
+                                          f"value {value}")
+        data[key] = value
+    with table.lock:
+        if table.data is None:
+            table.data = data
+    return ()
+
+
+INITIALIZE_TABLE_FROM_TEXT_FILE = register(OpDef(
+    "InitializeTableFromTextFileV2", inputs=["table_handle:resource", "filename:string"],
+    attrs={"key_index": req("int"), "value_index": req("int"), "vocab_size": -1,
+           "delimiter": "\t", "offset": 0},
+    kernel=_text_file_kernel, infer=_no_outputs, grad=NOT_DIFFERENTIABLE, stateful=True,
+    doc="Fills a table from a text file: keys and values from columns, the whole line (-1) or "
+        "the line number (-2).",
+))
+
+
+def _find_kernel(table, keys, default_value):
+    data = table.require()
+    keys = np.asarray(keys)
+    table.check_types(keys)
+    default = np.asarray(default_value)
+    np_type = object if table.value_dtype == _dt.string else table.value_dtype.as_numpy_dtype
+    flat = keys.reshape(-1).tolist()
+    if default.ndim == 0:
+        fill = default[()]
+        out = np.array([data.get(k, fill) for k in flat] + [None], dtype=object)[:-1]
+        out = out.astype(np_type) if np_type is not object else out
+    else:  # a default per key
+        if default.shape != keys.shape:
+            raise InvalidArgumentError(None, None, f"Expected shape {list(keys.shape)} or [] "
+                                       f"for default value, got {list(default.shape)}")
+        fills = default.reshape(-1).tolist()
+        out = np.array([data.get(k, d) for k, d in zip(flat, fills)] + [None],
+                       dtype=object)[:-1]
+        out = out.astype(np_type) if np_type is not object else out
+    return out.reshape(keys.shape)
+
+
+def _find_infer(handle, keys, default_value):
+    return [TensorSpec(keys.shape, default_value.dtype)]
+
+
+LOOKUP_TABLE_FIND = register(OpDef(
+    "LookupTableFindV2", inputs=["table_handle:resource", "keys:Tin", "default_value:Tout"],
+    kernel=_find_kernel, infer=_find_infer, grad=NOT_DIFFERENTIABLE, stateful=True,
+    doc="The value of each key; default_value where a key is missing.",
+))
+LOOKUP_TABLE_SIZE = register(OpDef(
+    "LookupTableSizeV2", inputs=["table_handle:resource"],
+    kernel=lambda table: np.int64(len(table.require())),
+    infer=lambda h: [TensorSpec(TensorShape([]), _dt.int64)], grad=NOT_DIFFERENTIABLE,
+    stateful=True, doc="The number of keys in a table.",
+))
+
+
+def _export_kernel(table, *, Tkeys, Tvalues):  # noqa: N803 - TF's attr names
+    data = table.require()
+    keys, values = list(data), list(data.values())
+    kt = object if Tkeys == _dt.string else Tkeys.as_numpy_dtype
+    vt = object if Tvalues == _dt.string else Tvalues.as_numpy_dtype
+    k = np.empty(len(keys), kt)
+    v = np.empty(len(values), vt)
+    k[:], v[:] = keys, values
+    return [k, v]
+
+
+LOOKUP_TABLE_EXPORT = register(OpDef(
+    "LookupTableExportV2", inputs=["table_handle:resource"],
+    attrs={"Tkeys": req("type"), "Tvalues": req("type")},
+    kernel=_export_kernel,
+    infer=lambda h, *, Tkeys, Tvalues: [TensorSpec([None], Tkeys), TensorSpec([None], Tvalues)],
+    grad=NOT_DIFFERENTIABLE, stateful=True, doc="A table's keys and values.",
+))

@@ -1,0 +1,122 @@
+"""tf.lookup: tables from tensors and from text files, looked up against hand-written values;
+one table per session; the errors that name what is wrong. (data/lookup_vs_tf.py compares the
+same graphs, node names included, with tf.compat.v1.)"""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
+
+from .legacy_tf import run_against_tf
+
+
+def _kv_table(default=-1):
+    return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+        ["apple", "pear"], np.array([10, 20], np.int64)), default)
+
+
+def test_key_value_table_lookup_size_export():
+    with tf.Graph().as_default():
+        table = _kv_table()
+        keys = tf.placeholder(tf.string, [None, 2])
+        found = table.lookup(keys)
+        assert found.dtype == tf.int64 and found.shape.as_list() == [None, 2]
+        keys_out, values_out = table.export()
+        with tf.Session() as sess:
+            with pytest.raises(FailedPreconditionError, match="Table not initialized"):
+                sess.run(found, {keys: [["apple", "x"]]})
+            sess.run(tf.tables_initializer())
+            got, size, k, v = sess.run([found, table.size(), keys_out, values_out],
+                                       {keys: [["apple", "x"], ["pear", "apple"]]})
+            sess.run(tf.tables_initializer())  # again: the contents stay
+            assert sess.run(table.size()) == 2
+        with tf.Session() as other:  # a table per session: this one is not initialized
+            with pytest.raises(FailedPreconditionError):
+                other.run(table.size())
+    np.testing.assert_array_equal(got, [[10, -1], [20, 10]])
+    assert size == 2 and dict(zip(k.tolist(), v.tolist())) == {b"apple": 10, b"pear": 20}
+
+
+def test_lookup_of_sparse_keys_and_wrong_key_types():
+    with tf.Graph().as_default():
+        table = _kv_table(default=0)
+        sp = tf.SparseTensor([[0, 1], [2, 0]], ["pear", "plum"], [3, 2])
+        ids = table.lookup(sp)
+        assert isinstance(ids, tf.SparseTensor)
+        with pytest.raises((TypeError, ValueError)):
+            table.lookup(tf.constant([1, 2], tf.int64))
+        with tf.Session() as sess:
+            sess.run(tf.tables_initializer())
+            got = sess.run(ids)
+    np.testing.assert_array_equal(got.values, [20, 0])
+    np.testing.assert_array_equal(got.indices, [[0, 1], [2, 0]])
+
+
+def test_text_file_tables(tmp_path):
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_bytes(b"the\t5\ncat\t7\r\nsat\t9\n")
+    with tf.Graph().as_default() as g:
+        by_line = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+            str(vocab), tf.string, 0, tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER,
+            delimiter="\t"), -1)
+        by_col = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+            str(vocab), tf.string, 0, tf.int64, 1, delimiter="\t"), 0)
+        lines = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+            str(vocab), tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER, tf.string,
+            tf.lookup.TextFileIndex.WHOLE_LINE, vocab_size=2), "UNK")
+        assert len(g.get_collection(tf.GraphKeys.ASSET_FILEPATHS)) == 3
+        with tf.Session() as sess:
+            sess.run(tf.tables_initializer())
+            got = sess.run([by_line.lookup(tf.constant(["cat", "dog", "sat"])),
+                            by_col.lookup(tf.constant(["sat", "the"])),
+                            lines.lookup(tf.constant([0, 1, 2], tf.int64))])
+    np.testing.assert_array_equal(got[0], [1, -1, 2])
+    np.testing.assert_array_equal(got[1], [9, 5])
+    assert got[2].tolist() == [b"the\t5", b"cat\t7", b"UNK"]  # vocab_size=2: two lines
+
+
+def test_text_file_errors(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"a\t1\nb\n")
+    with tf.Graph().as_default():
+        missing = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+            str(tmp_path / "nope.txt"), tf.string, 0, tf.int64, 1), 0)
+        short = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+            str(bad), tf.string, 0, tf.int64, 1), 0)
+        with tf.Session() as sess:
+            with pytest.raises(NotFoundError, match="nope.txt"):
+                sess.run(missing.initializer)
+            with pytest.raises(InvalidArgumentError, match="expected 2 got 1"):
+                sess.run(short.initializer)
+        with pytest.raises(ValueError, match="must be dtype int64"):
+            tf.lookup.TextFileInitializer(str(bad), tf.string, 0, tf.string,
+                                          tf.lookup.TextFileIndex.LINE_NUMBER)
+
+
+def test_initialize_table_v2_from_an_imported_graph():
+    """A GraphDef holding InitializeTableV2 (what TF 1.x's HashTable initializer wrote)."""
+    from minitf.ops import lookup_ops
+
+    with tf.Graph().as_default():
+        handle = lookup_ops.HASH_TABLE(key_dtype=tf.int64, value_dtype=tf.float32,
+                                       name="table")
+        init = lookup_ops.INITIALIZE_TABLE(handle, tf.constant([1, 2], tf.int64),
+                                           tf.constant([0.5, 1.5]))
+        found = lookup_ops.LOOKUP_TABLE_FIND(handle, tf.constant([2, 3], tf.int64),
+                                             tf.constant(-1.0))
+        graph_def = tf.get_default_graph().as_graph_def()
+    with tf.Graph().as_default():
+        tf.import_graph_def(graph_def, name="")
+        with tf.Session() as sess:
+            sess.run(init.name)
+            got = sess.run(found.name)
+    np.testing.assert_allclose(got, [1.5, -1.0])
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="needs tensorflow")
+def test_against_tensorflow():
+    """Node names and types, values and messages against tf.compat.v1."""
+    run_against_tf("lookup_vs_tf.py", 1)
