@@ -16,8 +16,8 @@ __all__ = ["KeyValueTensorInitializer", "StaticHashTable", "TextFileIndex",
 class TextFileIndex:
     """Column indices with a meaning of their own: the whole line, or its number."""
 
-    WHOLE_LINE = -1
-    LINE_NUMBER = -2
+    WHOLE_LINE = -2  # TF's values: the op's key_index/value_index attrs carry them
+    LINE_NUMBER = -1
 
 
 class KeyValueTensorInitializer:

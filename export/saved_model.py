@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
@@ -26,7 +26,7 @@ from minitf.tensor_shape import TensorShape
 
 from . import wire
 from . import graph_def as graph_def_mod
-from .freeze import (PREDICT_METHOD, VARIABLE_OPS, FrozenGraph, cut_at_inputs,
+from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, VARIABLE_OPS, FrozenGraph, cut_at_inputs,
                      cuttable_inputs, freeze_graph_def, freeze_signatures, graph_def_closure)
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
 from .tensors import (dtype_from_enum, little_endian, make_tensor_proto, shape_from_proto,
@@ -55,11 +55,14 @@ class Signature:
 
 @dataclass
 class Model:
-    """A loaded model: its graph and signatures by name."""
+    """A loaded model: its graph and signatures by name; ``init_ops`` (names) run once before
+    serving (they fill its lookup tables), fed ``assets`` (tensor name -> file path)."""
 
     graph: Graph
     signatures: dict[str, Signature]
     path: str = ""
+    init_ops: tuple = ()
+    assets: dict = field(default_factory=dict)
 
     def tensor(self, name: str) -> Tensor:
         return tensor_by_name(self.graph, name, self.path or "model")
@@ -148,9 +151,12 @@ def _tensor_info_proto(info: TensorInfo, proto):
     shape_to_proto(info.shape, proto.tensor_shape)
 
 
-def _meta_graph_parts(sigs, tags):
+def _meta_graph_parts(sigs, tags, graph=None):
     meta = meta_graph_pb2.MetaGraphDef()
     meta.meta_info_def.tags.extend(tags)
+    main_ops = graph.get_collection(MAIN_OP_KEY) if graph is not None else []
+    if main_ops:  # what a loader runs first (the frozen tables' contents), as TF records it
+        meta.collection_def[MAIN_OP_KEY].node_list.value.extend(op.name for op in main_ops)
     # tensorflow_version is parsed as a version number by TF; say who wrote it in the git field.
     meta.meta_info_def.tensorflow_git_version = "minitf"
     for name, sig in sigs.items():
@@ -195,7 +201,7 @@ def _saved_model_chunks(metas) -> wire.Chunks:
     sm.saved_model_schema_version = 1
     out = wire.Chunks([sm.SerializeToString()])
     for graph, sigs, tags in metas:
-        head, rest = _meta_graph_parts(sigs, tags)
+        head, rest = _meta_graph_parts(sigs, tags, graph)
         meta = wire.Chunks([head]).field(wire.META_GRAPH_GRAPH_DEF, graph_def_chunks(graph))
         out.field(wire.SAVED_MODEL_META_GRAPHS, meta.add(rest))
     return out
@@ -254,6 +260,8 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
         gd, [ti for sd in meta.signature_def.values() for ti in sd.inputs.values()
              if ti.WhichOneof("encoding") == "name"], node_contents, only=cuttable.__contains__)
     keep = graph_def_closure(gd, [graph_def_mod._parse_input(ti.name)[0] for ti in infos])
+    init_ops = table_initializers(meta, gd, keep)
+    keep |= graph_def_closure(gd, init_ops)
     needs_values = any(n.op in VARIABLE_OPS and n.name in keep for n in gd.node)
     # TF's unfrozen SavedModel: frozen now, with its checkpoint's values.
     gd, node_contents = freeze_graph_def(
@@ -270,7 +278,48 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
             sd.method_name)
     if not sigs:
         raise InvalidArgumentError(None, None, f"{file}: the model has no signatures")
-    return Model(graph, sigs, path)
+    return Model(graph, sigs, path, tuple(init_ops),
+                 asset_paths(meta, path, {op.name for op in graph.get_operations()}))
+
+
+# TF's collections naming the op its loader runs after restoring (TF1's legacy one too).
+_INIT_OP_KEYS = (MAIN_OP_KEY, "legacy_init_op")
+TABLE_INIT_OPS = frozenset({"LookupTableImportV2", "InitializeTableV2",
+                            "InitializeTableFromTextFileV2"})
+
+
+def table_initializers(meta, gd, keep) -> list[str]:
+    """The table initializers of a MetaGraphDef's main op (or legacy init op) that fill a
+    table ``keep`` holds. Only those run at load: the rest of a main op (local variables'
+    initialisers, for one) has nothing to do in a frozen graph."""
+    roots = [name.split(":")[0].lstrip("^") for key in _INIT_OP_KEYS
+             if key in meta.collection_def
+             for name in meta.collection_def[key].node_list.value]
+    if not roots:
+        return []
+    from .graph_def import _parse_input
+
+    reached = graph_def_closure(gd, roots)
+    return [n.name for n in gd.node if n.name in reached and n.op in TABLE_INIT_OPS and
+            _parse_input(n.input[0])[0] in keep]
+
+
+def asset_paths(meta, path, node_names) -> dict:
+    """{tensor name: file under <model>/assets} of the MetaGraphDef's asset files whose nodes
+    are in ``node_names`` (TF feeds them when it runs the main op)."""
+    base = path if os.path.isdir(path) else os.path.dirname(path)
+    assets = list(meta.asset_file_def)  # TF 2's writers; TF 1's builder uses a collection:
+    if "saved_model_assets" in meta.collection_def:
+        for packed in meta.collection_def["saved_model_assets"].any_list.value:
+            asset = meta_graph_pb2.AssetFileDef()
+            asset.ParseFromString(packed.value)
+            assets.append(asset)
+    out = {}
+    for asset in assets:
+        name = asset.tensor_info.name
+        if graph_def_mod._parse_input(name)[0] in node_names:
+            out[name] = os.path.join(base, "assets", asset.filename)
+    return out
 
 
 def read_saved_model(path: str, zero_copy: bool = True):

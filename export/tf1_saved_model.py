@@ -24,8 +24,8 @@ from minitf.protos import meta_graph_pb2
 from .freeze import (FROZEN_FORMS, VARIABLE_OPS, cut_at_inputs, cuttable_inputs,
                      freeze_graph_def, freeze_signatures, graph_def_closure, is_variable_writer)
 from .graph_def import _parse_input, import_graph_def
-from .saved_model import (Signature, TensorInfo, _checkpoint_values, read_saved_model,
-                          write_saved_model)
+from .saved_model import (Signature, TensorInfo, _checkpoint_values, asset_paths,
+                          read_saved_model, table_initializers, write_saved_model)
 from .tensors import shape_to_proto
 
 from minitf.saved_model import (CLASSIFY_INPUTS, CLASSIFY_METHOD_NAME, CLASSIFY_OUTPUT_CLASSES,
@@ -322,6 +322,15 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
     gd, _ = freeze_graph_def(gd, values, graph_def_closure(
         gd, _runnable(gd, meta.saver_def, unsaved, file, meta.signature_def)), file)
     import_graph_def(gd, name=import_scope or "", source=file, graph=sess.graph)
+    # TF's loader then runs the main op: here, its table initializers (the rest of a main
+    # op, variable initialisers, has nothing left to do), the asset files fed.
+    inits = table_initializers(meta, gd, {n.name for n in gd.node})
+    if inits:
+        prefix = f"{import_scope}/" if import_scope else ""
+        graph, names = sess.graph, {n.name for n in gd.node}
+        assets = {graph.get_tensor_by_name(prefix + name): path.encode()
+                  for name, path in asset_paths(meta, export_dir, names).items()}
+        sess.run([graph.get_operation_by_name(prefix + name) for name in inits], assets)
     return meta
 
 

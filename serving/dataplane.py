@@ -162,7 +162,8 @@ class DataPlane:
         with self._session_lock:
             plan = self._session_plans.get(key)
         if plan is None:
-            plan = Plan.compile(graph, feed_tensors, fetch_tensors, target_ops)
+            plan = Plan.compile(graph, feed_tensors, fetch_tensors, target_ops,
+                                servable.resources)
             with self._session_lock:
                 if len(self._session_plans) >= SESSION_PLAN_CACHE:
                     self._session_plans.pop(next(iter(self._session_plans)))

@@ -12,7 +12,7 @@ import numpy as np
 from minitf import dtypes as _dt
 from minitf.errors import FailedPreconditionError, InvalidArgumentError, OpError
 from minitf.export import Model, Signature, TensorInfo
-from minitf.plan import Plan
+from minitf.plan import Plan, Resources
 
 DEFAULT_SIGNATURE = "serving_default"
 
@@ -26,8 +26,9 @@ class SignatureRunner:
     subsets are compiled on first use and cached.
     """
 
-    def __init__(self, model: Model, name: str, signature: Signature):
+    def __init__(self, model: Model, name: str, signature: Signature, resources=None):
         self.name = name
+        self._resources = resources
         self.signature = signature
         self.method_name = signature.method_name
         self.input_names = tuple(sorted(signature.inputs))
@@ -57,7 +58,8 @@ class SignatureRunner:
                 if plan is None:
                     fetches = [self._graph.get_tensor_by_name(self.signature.outputs[a].name)
                                for a in outputs]
-                    plan = Plan.compile(self._graph, self._feeds, fetches)
+                    plan = Plan.compile(self._graph, self._feeds, fetches,
+                                        resources=self._resources)
                     self._plans[outputs] = plan
         return plan
 
@@ -168,10 +170,24 @@ class Servable:
         self.version = version
         self.model = model
         self.path = model.path
-        self.signatures = {n: SignatureRunner(model, n, s) for n, s in model.signatures.items()}
+        # The version's state (its lookup tables): one for every plan that runs it.
+        self.resources = Resources()
+        self.signatures = {n: SignatureRunner(model, n, s, self.resources)
+                           for n, s in model.signatures.items()}
+        if model.init_ops:
+            self._initialize(model)
         if warm_up:
             for runner in self.signatures.values():
                 runner.warm_up()
+
+    def _initialize(self, model: Model):
+        """Runs the model's init ops (filling its tables), its asset files fed, as TF Serving
+        runs a SavedModel's main op before the version serves."""
+        graph = model.graph
+        feeds = [graph.get_tensor_by_name(name) for name in model.assets]
+        targets = [graph.get_operation_by_name(name) for name in model.init_ops]
+        values = [np.array(path.encode(), dtype=object) for path in model.assets.values()]
+        Plan.compile(graph, feeds, (), targets, self.resources).run(values)
 
     def signature(self, name: str | None) -> SignatureRunner:
         key = name or DEFAULT_SIGNATURE

@@ -111,10 +111,10 @@ LOOKUP_TABLE_IMPORT = register(OpDef(
 
 
 def _text_column(line: bytes, number: int, index: int, delimiter: bytes, dtype, path):
-    """A line's key or value: -2 the line number, -1 the whole line, else a column."""
-    if index == -2:
+    """A line's key or value: -1 the line number, -2 the whole line, else a column."""
+    if index == -1:
         value = number
-    elif index == -1:
+    elif index == -2:
         value = line
     else:
         columns = line.split(delimiter) if delimiter else line.split()
@@ -154,7 +154,7 @@ def _text_file_kernel(table, filename, *, key_index, value_index, vocab_size, de
     for n, line in enumerate(lines):
         key = _text_column(line, n, key_index, sep, table.key_dtype, path)
         value = _text_column(line, n, value_index, sep, table.value_dtype, path)
-        if table.value_dtype.is_integer and value_index == -2:
+        if table.value_dtype.is_integer and value_index == -1:
             value += offset
         if key in data and data[key] != value:
             raise FailedPreconditionError(None, None, f"HashTable has different value for same "
@@ -172,8 +172,8 @@ INITIALIZE_TABLE_FROM_TEXT_FILE = register(OpDef(
     attrs={"key_index": req("int"), "value_index": req("int"), "vocab_size": -1,
            "delimiter": "\t", "offset": 0},
     kernel=_text_file_kernel, infer=_no_outputs, grad=NOT_DIFFERENTIABLE, stateful=True,
-    doc="Fills a table from a text file: keys and values from columns, the whole line (-1) or "
-        "the line number (-2).",
+    doc="Fills a table from a text file: keys and values from columns, the whole line (-2) or "
+        "the line number (-1).",
 ))
 
 

@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import shutil
+import tempfile
 
 import numpy as np
 
@@ -392,6 +393,44 @@ def generate_resource_control_flow_saved_model(out_dir):
             np.savez(os.path.join(out_dir, "resource_cf.npz"), **out)
 
 
+def generate_lookup_saved_model(out_dir):
+    """Lookup tables in an unfrozen SavedModel: a vocabulary read from an asset file (by line
+    number) and a key/value table, filled by the main op (``tables_initializer``), with an
+    embedding variable; ``lookup_savedmodel/`` and ``lookup.npz`` (TF's outputs)."""
+    export_dir = os.path.join(out_dir, "lookup_savedmodel")
+    shutil.rmtree(export_dir, ignore_errors=True)
+    vocab = os.path.join(tempfile.mkdtemp(), "vocab.txt")
+    with open(vocab, "w") as f:
+        f.write("the\ncat\nsat\non\nmat\n")
+    graph = tf.Graph()
+    with graph.as_default():
+        words = tf.placeholder(tf.string, [None], name="words")
+        table = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+            vocab, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE, tf.int64,
+            tf.lookup.TextFileIndex.LINE_NUMBER), -1)
+        names = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+            tf.constant([0, 1, 2], tf.int64), ["first", "second", "third"]), "other")
+        ids = tf.identity(table.lookup(words), name="ids")
+        emb = tf.Variable(np.arange(12, dtype=np.float32).reshape(6, 2), name="emb")
+        vectors = tf.identity(tf.gather(emb, ids + 1), name="vectors")  # -1 (unknown) -> row 0
+        label = tf.identity(names.lookup(ids), name="label")
+        feeds = {words: np.array([b"cat", b"dog", b"the", b"mat"], dtype=object)}
+        with tf.Session(graph=graph) as sess:
+            sess.run([tf.global_variables_initializer(), tf.tables_initializer()])
+            sig = tf.saved_model.signature_def_utils.predict_signature_def(
+                {"words": words}, {"ids": ids, "vectors": vectors, "label": label})
+            builder = tf.saved_model.Builder(export_dir)
+            builder.add_meta_graph_and_variables(
+                sess, ["serve"], signature_def_map={"serving_default": sig},
+                assets_collection=tf.get_collection(tf.GraphKeys.ASSET_FILEPATHS),
+                main_op=tf.tables_initializer())
+            builder.save()
+            out = dict(zip(["out:ids", "out:vectors", "out:label"],
+                           sess.run([ids, vectors, label], feeds)))
+            np.savez(os.path.join(out_dir, "lookup.npz"), **{"in:words": feeds[words].astype(
+                "S"), **{k: v.astype("S") if v.dtype == object else v for k, v in out.items()}})
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=HERE, help="directory to write (default: this one)")
@@ -406,6 +445,7 @@ def main(argv=None):
     generate_variables_saved_model(args.out)
     generate_resource_variables_saved_model(args.out)
     generate_resource_control_flow_saved_model(args.out)
+    generate_lookup_saved_model(args.out)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2, sort_keys=True)
         f.write("\n")
