@@ -653,7 +653,7 @@ def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
             info = np.iinfo(np_type)
             if src.max() > info.max or src.min() < info.min:
                 raise TypeError(f"Value {value!r} is out of range for dtype {dtype.name}")
-    if dtype.is_bool and src.dtype.kind != "b":
+    if dtype.is_bool and src.dtype.kind != "b" and src.size:  # ([] is a float64 array)
         raise TypeError(f"Expected bool, got {value!r} of type '{type(value).__name__}' instead.")
     return np.asarray(src, dtype=np_type)
 

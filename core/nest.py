@@ -1,7 +1,12 @@
 """Nested structures of tensors (lists, tuples, namedtuples, dicts), as TF's ``nest``: what
-tf.cond's branches return and an RNN cell's state. Dicts go by sorted key."""
+tf.cond's branches return and an RNN cell's state. Dicts go by sorted key. A SparseTensor is
+its three tensors (indices, values, dense_shape), as TF's nest expands composites."""
 
 from __future__ import annotations
+
+
+def _sparse(v) -> bool:
+    return type(v).__name__ == "SparseTensor"  # (by name: core modules import this one)
 
 
 def flatten(v) -> list:
@@ -9,6 +14,8 @@ def flatten(v) -> list:
         return [x for k in sorted(v) for x in flatten(v[k])]
     if isinstance(v, (list, tuple)):
         return [x for item in v for x in flatten(item)]
+    if _sparse(v):
+        return [v.indices, v.values, v.dense_shape]
     return [v]
 
 
@@ -17,6 +24,8 @@ def structure(v, types=True):
         return ("dict", tuple((k, structure(v[k], types)) for k in sorted(v)))
     if isinstance(v, (list, tuple)):
         return (type(v).__name__ if types else "seq", tuple(structure(x, types) for x in v))
+    if _sparse(v):
+        return "SparseTensor"
     return "."
 
 
@@ -38,4 +47,8 @@ def pack(structure, leaves):
         if isinstance(structure, tuple) and hasattr(structure, "_fields"):  # a namedtuple
             return type(structure)(*items)
         return type(structure)(items)
+    if _sparse(structure):
+        out = type(structure)(next(leaves), next(leaves), next(leaves))
+        out._shape = structure.shape
+        return out
     return next(leaves)

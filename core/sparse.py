@@ -37,12 +37,10 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None):
     with name_scope(name, "SparseToDense", [sp.values]) as scope:
         default = array_ops.zeros([], sp.dtype) if default_value is None else \
             convert_to_tensor(default_value, dtype=sp.dtype, name="default_value")
-        out = _ops.SPARSE_TO_DENSE(sp.indices, sp.dense_shape, sp.values, default,
-                                   validate_indices=validate_indices, name=scope)
-    if sp.shape.rank is not None:
-        out.set_shape(out.shape.merge_with(sp.shape) if out.shape.is_compatible_with(sp.shape)
-                      else sp.shape)
-    return out
+        # The static shape is what dense_shape's value gives, not sp.shape: a placeholder's
+        # dense_shape may be fed another one, as in TF.
+        return _ops.SPARSE_TO_DENSE(sp.indices, sp.dense_shape, sp.values, default,
+                                    validate_indices=validate_indices, name=scope)
 
 
 def sparse_to_dense(sparse_indices, output_shape, sparse_values, default_value=0,
@@ -74,13 +72,8 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
                                  f"SparseTensorDenseMatMul with sparse shape {sp.shape} and "
                                  f"b {b.shape} (adjoint_a={adjoint_a}, "
                                  f"adjoint_b={adjoint_b})")
-        out = _ops.SPARSE_TENSOR_DENSE_MAT_MUL(sp.indices, sp.values, sp.dense_shape, b,
-                                               adjoint_a=adjoint_a, adjoint_b=adjoint_b)
-    if sp.shape.rank == 2:  # the rows the static sparse shape knows (a fed shape may not)
-        rows = sp.shape[1 if adjoint_a else 0].value
-        if rows is not None and out.shape.rank == 2 and out.shape[0].value is None:
-            out.set_shape([rows, out.shape[1].value])
-    return out
+        return _ops.SPARSE_TENSOR_DENSE_MAT_MUL(sp.indices, sp.values, sp.dense_shape, b,
+                                                adjoint_a=adjoint_a, adjoint_b=adjoint_b)
 
 
 matmul = sparse_dense_matmul
@@ -150,6 +143,11 @@ def retain(sp_input, to_retain):
     to_retain = convert_to_tensor(to_retain, dtype=_dt.bool, name="to_retain")
     if to_retain.shape.rank not in (None, 1):
         raise ValueError(f"to_retain must be a vector, got shape {to_retain.shape}")
+    n, m = to_retain.shape.as_list()[0] if to_retain.shape.rank else None, \
+        sp.values.shape.as_list()[0] if sp.values.shape.rank else None
+    if n is not None and m is not None and n != m:  # one flag per entry
+        raise ValueError(f"Dimensions {m} and {n} are not compatible: to_retain has {n} "
+                         f"flags for {m} entries")
     keep = array_ops.reshape(logic_ops.where(to_retain), [-1])
     return _with_shape(SparseTensor(gather_ops.gather(sp.indices, keep),
                                     gather_ops.gather(sp.values, keep),
@@ -228,6 +226,9 @@ def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy="mod"
                       "sqrtn": sparse_segment_sqrt_n}[combiner]
             return reduce(embeddings, idx, segment_ids, name=scope)
         weights = sp_weights.values
+        original = embeddings.dtype
+        if original == _dt.float16:  # summed in float32, as TF (float16 overflows)
+            embeddings = math_ops.cast(embeddings, _dt.float32)
         if weights.dtype != embeddings.dtype:
             weights = math_ops.cast(weights, embeddings.dtype)
         embeddings = gather_ops.gather(embeddings, idx)
@@ -241,7 +242,7 @@ def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy="mod"
 
         summed = segment_sum(embeddings, segment_ids)
         if combiner == "sum":
-            return array_ops.identity(summed, name=scope)
+            return _as(summed, original, scope)
         weight_sum = segment_sum(weights, segment_ids)
         if combiner == "sqrtn":
             from .ops.unary_ops import sqrt
@@ -250,4 +251,9 @@ def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy="mod"
         weight_sum = array_ops.reshape(weight_sum, concat([array_ops.shape(weight_sum), ones],
                                                           0))
         # TF 2's compat.v1 divides with div_no_nan: a row whose weights sum to 0 gives 0.
-        return math_ops.div_no_nan(summed, weight_sum, name=scope)
+        return _as(math_ops.div_no_nan(summed, weight_sum), original, scope)
+
+
+def _as(t, dtype, name):
+    return math_ops.cast(t, dtype, name=name) if t.dtype != dtype else \
+        array_ops.identity(t, name=name)

@@ -99,9 +99,7 @@ class SparseTensor:
     def __truediv__(self, other):
         from .ops import sparse_ops
 
-        return sparse_ops._cwise(self, other, "div")
-
-    __div__ = __truediv__
+        return sparse_ops._cwise(self, other, "truediv")
 
     def __add__(self, other):
         from .ops import sparse_ops

@@ -171,6 +171,10 @@ def freeze_signatures(sess, signatures: dict, values=None) -> tuple[Graph, dict,
                                control_inputs=controls)
                 if op.type in ("Enter", "RefEnter", "Merge"):
                     new.outputs[0]._shape = op.outputs[0].shape  # a loop's shape invariant
+                else:  # what set_shape told the original (inference alone may know less)
+                    for old_t, new_t in zip(op.outputs, new.outputs):
+                        if new_t.shape.is_compatible_with(old_t.shape):
+                            new_t._shape = new_t.shape.merge_with(old_t.shape)
             op_map[op] = new
             for old_t, new_t in zip(op.outputs, new.outputs):
                 mapping.setdefault(old_t, new_t)

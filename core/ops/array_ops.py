@@ -204,13 +204,24 @@ SHAPE = register(OpDef(
 
 
 def shape(input, name=None, out_type=_dt.int32):  # noqa: A002
-    """TF1 folds a fully known shape into a Const named "Shape"; otherwise a Shape op."""
-    x = convert_to_tensor(input)
+    """TF1 folds a fully known shape into a Const named "Shape"; otherwise a Shape op. A
+    SparseTensor's shape is its dense_shape (cast), as in TF1."""
     out_type = _dt.as_dtype(out_type)
+    if _is_sparse_tensor(input):
+        from .math_ops import cast
+
+        return cast(input.dense_shape, out_type, name=name)
+    x = convert_to_tensor(input)
     if x.shape.is_fully_defined():
         return constant(np.array(x.shape.as_list(), dtype=out_type.as_numpy_dtype),
                         name=name or "Shape")
     return SHAPE(x, out_type=out_type, name=name)
+
+
+def _is_sparse_tensor(x) -> bool:
+    from ..sparse_tensor import SparseTensor  # (it imports the graph, as this module does)
+
+    return isinstance(x, SparseTensor)
 
 
 def _reshape_kernel(x, shape):
@@ -450,9 +461,15 @@ RANK = register(OpDef(
 
 
 def size(input, name=None, out_type=_dt.int32):  # noqa: A002
-    """Like TF1, a Const when the size is statically known, else a Size op."""
-    x = convert_to_tensor(input)
+    """Like TF1, a Const when the size is statically known, else a Size op (a SparseTensor's:
+    the product of its dense_shape)."""
     out_type = _dt.as_dtype(out_type)
+    if _is_sparse_tensor(input):
+        from .math_ops import cast
+        from .reduction_ops import reduce_prod
+
+        return reduce_prod(cast(input.dense_shape, out_type), 0, name=name or "Size")
+    x = convert_to_tensor(input)
     n = x.shape.num_elements()
     if n is not None:
         return constant(np.array(n, dtype=out_type.as_numpy_dtype), name=name or "Size")
@@ -460,7 +477,10 @@ def size(input, name=None, out_type=_dt.int32):  # noqa: A002
 
 
 def rank(input, name=None):  # noqa: A002
-    """Like TF1, a Const when the rank is statically known, else a Rank op."""
+    """Like TF1, a Const when the rank is statically known, else a Rank op (a SparseTensor's:
+    the length of its dense_shape)."""
+    if _is_sparse_tensor(input):
+        return size(input.dense_shape, name=name or "Rank")
     x = convert_to_tensor(input)
     if x.shape.rank is not None:
         return constant(np.array(x.shape.rank, dtype=np.int32), name=name or "Rank")

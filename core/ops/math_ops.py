@@ -360,6 +360,12 @@ def cast(x, dtype, name=None):
     dtype = _dt.as_dtype(dtype)
     if _is_sparse(x):  # an IndexedSlices: its values cast, as in TF1
         return x._with_values(cast(x.values, dtype, name=name))
+    from ..sparse_tensor import SparseTensor
+
+    if isinstance(x, SparseTensor):  # likewise a SparseTensor's
+        out = SparseTensor(x.indices, cast(x.values, dtype, name=name), x.dense_shape)
+        out._shape = x.shape
+        return out
     x = convert_to_tensor(x)
     if x.dtype == dtype:
         return x

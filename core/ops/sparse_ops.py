@@ -281,7 +281,9 @@ def _rows_in(needles, haystack):
     """For each index tuple of ``needles``, its row in ``haystack`` (-1 where absent)."""
     if needles.shape[0] == 0:
         return np.zeros(0, np.int64)
-    both = np.concatenate([haystack, needles]) if haystack.size or needles.size else haystack
+    if haystack.shape[0] == 0:
+        return np.full(needles.shape[0], -1, np.int64)
+    both = np.concatenate([haystack, needles])
     _, inverse = np.unique(both, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
     where = np.full(inverse.max() + 1, -1, np.int64)
@@ -291,10 +293,10 @@ def _rows_in(needles, haystack):
 
 def _sparse_add_grad_kernel(backprop_val_grad, a_indices, b_indices, sum_indices):
     grad = np.asarray(backprop_val_grad)
-    s = np.asarray(sum_indices).reshape(len(grad), -1)
+    s = np.asarray(sum_indices)  # [N, rank], N may be 0
 
     def part(indices):
-        rows = _rows_in(np.asarray(indices).reshape(np.shape(indices)[0], -1), s)
+        rows = _rows_in(np.asarray(indices), s)
         out = np.zeros(rows.shape, grad.dtype)
         found = rows >= 0
         out[found] = grad[rows[found]]
@@ -412,8 +414,9 @@ def _reduce_kernel(ufunc, identity):
         _check_bounds(idx, shape, "indices")
         dense = np.full(tuple(int(d) for d in shape), identity(vals.dtype), vals.dtype)
         ufunc.at(dense, tuple(idx.T), vals)
-        axes = tuple(int(a) % rank for a in axes) if rank else None
-        out = ufunc.reduce(dense, axis=axes, keepdims=keep_dims)
+        axes = tuple(sorted({int(a) % rank for a in axes})) if rank else None  # repeats: once
+        # dtype: numpy would widen small integers (an int32 sum comes back int64).
+        out = ufunc.reduce(dense, axis=axes, keepdims=keep_dims, dtype=vals.dtype)
         if ufunc is not np.add:  # only the entries present count; a slice without any is 0
             present = np.zeros(dense.shape, bool)
             present[tuple(idx.T)] = True
@@ -481,6 +484,12 @@ def _cwise_kernel(fn):
     return kernel
 
 
+def _truncating_div(a, b):
+    """Integer division rounding toward zero, as TF's C++ kernel divides."""
+    q = a // b
+    return q + ((q < 0) & (q * b != a))
+
+
 def _cwise_infer(sp_indices, sp_values, sp_shape, dense):
     _sparse_infer(sp_indices, sp_values, sp_shape, "sp")
     return [TensorSpec(sp_values.shape, sp_values.dtype)]
@@ -520,7 +529,7 @@ SPARSE_DENSE_CWISE_MUL = register(OpDef(
 SPARSE_DENSE_CWISE_DIV = register(OpDef(
     "SparseDenseCwiseDiv", inputs=["sp_indices:int64", "sp_values:T", "sp_shape:int64",
                                    "dense:T"],
-    kernel=_cwise_kernel(lambda a, b: a // b if a.dtype.kind in "iu" else a / b),
+    kernel=_cwise_kernel(lambda a, b: _truncating_div(a, b) if a.dtype.kind in "iu" else a / b),
     infer=_cwise_infer, grad=_cwise_grad(False),
     doc="The sparse values divided by the dense tensor (broadcast to the sparse shape) there.",
 ))
@@ -592,13 +601,27 @@ SPARSE_FILL_EMPTY_ROWS_GRAD = register(OpDef(
 
 
 # -- helpers for core/sparse.py ----------------------------------------------------------------
+# Python's / on integers: TF's truediv casts them to a float first.
+_TRUEDIV_FLOAT = {"uint8": _dt.float32, "int8": _dt.float32, "uint16": _dt.float32,
+                  "int16": _dt.float32, "int32": _dt.float64, "int64": _dt.float64}
+
+
 def _cwise(sp, dense, kind):
     from ..sparse_tensor import SparseTensor
 
     with name_scope(None, kind, [sp.values, dense]) as scope:
-        dense = convert_to_tensor(dense, dtype=sp.dtype, name="y")
+        values = sp.values
+        dense = convert_to_tensor(dense, dtype=None if kind == "truediv" else sp.dtype,
+                                  name="y", preferred_dtype=sp.dtype)
+        if kind == "truediv":
+            if dense.dtype != values.dtype:
+                raise TypeError(f"x and y must have the same dtype, got {values.dtype.name} != "
+                                f"{dense.dtype.name}")
+            to = _TRUEDIV_FLOAT.get(values.dtype.name)
+            if to is not None:
+                values, dense = math_ops.cast(values, to), math_ops.cast(dense, to)
         op = SPARSE_DENSE_CWISE_MUL if kind == "mul" else SPARSE_DENSE_CWISE_DIV
-        values = op(sp.indices, sp.values, sp.dense_shape, dense, name=scope)
+        values = op(sp.indices, values, sp.dense_shape, dense, name=scope)
     out = SparseTensor(sp.indices, values, sp.dense_shape)
     out._shape = sp.shape
     return out

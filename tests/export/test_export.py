@@ -684,3 +684,16 @@ def test_load_saved_model_accepts_the_file_or_its_directory(tmp_path):
     assert a.tensor("y:0").name == "y:0"
     with pytest.raises(NotFoundError, match="nope:0"):
         a.tensor("nope:0")
+
+
+def test_freezing_keeps_the_static_shapes_set_shape_gave(tmp_path):
+    """An output whose shape inference alone cannot know (a crop to a size, set by
+    set_shape) keeps its static shape in the signature, as TF's export records it."""
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, None])
+        y = tf.reshape(x, [-1])
+        y.set_shape([12])
+        with tf.Session() as sess:
+            export.save_model(str(tmp_path / "1"), sess, inputs={"x": x}, outputs={"y": y})
+    model = export.load_saved_model(str(tmp_path / "1"))
+    assert model.signatures["serving_default"].outputs["y"].shape.as_list() == [12]

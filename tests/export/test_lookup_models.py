@@ -130,3 +130,4 @@ def test_served_over_grpc(tmp_path):
     np.testing.assert_array_equal(got["ids"], want["ids"])
     np.testing.assert_array_equal(got["label"], want["label"])
     np.testing.assert_allclose(got["vectors"], want["vectors"])
+

@@ -140,8 +140,8 @@ def _fill_grad_ref(reverse, grad):
 
 
 def _segment_ref(kind):
-    def ref(data, indices, ids, sparse_gradient=False):
-        n = int(ids[-1]) + 1
+    def ref(data, indices, ids, num=None, sparse_gradient=False):
+        n = int(ids[-1]) + 1 if num is None else int(num)
         out = np.zeros((n,) + data.shape[1:])
         counts = np.zeros(n)
         for i, s in zip(indices, ids):
@@ -153,15 +153,24 @@ def _segment_ref(kind):
     return ref
 
 
-def _segment_grad_ref(kind):
+def _segment_grad_ref(kind, v2=False):
     def ref(grad, indices, ids, dim0):
-        counts = np.bincount(ids, minlength=grad.shape[0]).astype(np.float64)
-        scale = np.maximum(counts, 1) if kind == "mean" else np.sqrt(np.maximum(counts, 1))
-        out = np.zeros((int(dim0),) + grad.shape[1:])
-        for i, s in zip(indices, ids):
-            out[i] += grad[s] / scale[s]
-        return out
+        out = _segment_grad_dense(kind, grad, indices, ids, dim0)
+        if not v2:
+            return out
+        rows = sorted(set(int(i) for i in indices))
+        return out[rows], np.array(rows, np.asarray(indices).dtype)
     return ref
+
+
+def _segment_grad_dense(kind, grad, indices, ids, dim0):
+    counts = np.bincount(ids, minlength=grad.shape[0]).astype(np.float64)
+    scale = {"mean": np.maximum(counts, 1), "sqrt": np.sqrt(np.maximum(counts, 1)),
+             "sum": np.ones_like(counts)}[kind]
+    out = np.zeros((int(dim0),) + grad.shape[1:])
+    for i, s in zip(indices, ids):
+        out[i] += grad[s] / scale[s]
+    return out
 
 
 DATA = R.standard_normal((5, 3)).astype(np.float32)
@@ -221,6 +230,11 @@ CASES = [
     Case("SparseDenseCwiseDiv", [IDX, VALS.astype(np.float64), ci([3, 4]),
                                  R.uniform(1, 2, (3, 4))],
          ref=_cwise_ref(np.divide)),
+    Case("SparseDenseCwiseDiv", [np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.int64),
+                                 np.array([-7, 7, -6, 7], np.int32), ci([2, 2]),
+                                 np.array([[2, -2], [4, 7]], np.int32)],
+         ref=lambda i, v, sh, d: np.array([-3, -3, -1, 1], np.int32),  # toward zero, as C
+         id="SparseDenseCwiseDiv-int-truncates"),
     Case("SparseFillEmptyRows", [np.array([[1, 0], [1, 2], [3, 1]], np.int64),
                                  np.array([1.0, 2.0, 3.0], np.float32), ci([5, 3]),
                                  np.float32(-1)],
@@ -239,4 +253,25 @@ CASES = [
     Case("SparseSegmentSqrtNGrad", [R.standard_normal((4, 3)), SEG_IDX, SEG_IDS,
                                     Const(np.array(5, np.int32))],
          ref=_segment_grad_ref("sqrt")),
+    Case("SparseSegmentSumGrad", [R.standard_normal((4, 3)), SEG_IDX, SEG_IDS,
+                                  Const(np.array(5, np.int32))],
+         ref=_segment_grad_ref("sum")),
+    Case("SparseSegmentSumGradV2", [R.standard_normal((4, 3)), SEG_IDX, SEG_IDS,
+                                    Const(np.array(5, np.int32))],
+         ref=_segment_grad_ref("sum", v2=True), exact_shape=False),
+    Case("SparseSegmentMeanGradV2", [R.standard_normal((4, 3)), SEG_IDX.astype(np.int64),
+                                     SEG_IDS, Const(np.array(6, np.int32))],
+         ref=_segment_grad_ref("mean", v2=True), exact_shape=False),
+    Case("SparseSegmentSqrtNGradV2", [R.standard_normal((4, 3)).astype(np.float32), SEG_IDX,
+                                      SEG_IDS, Const(np.array(5, np.int32))],
+         ref=_segment_grad_ref("sqrt", v2=True), exact_shape=False),
+    Case("SparseSegmentSumWithNumSegments", [DATA, SEG_IDX, SEG_IDS,
+                                             Const(np.array(6, np.int32))],
+         ref=_segment_ref("sum")),
+    Case("SparseSegmentMeanWithNumSegments", [DATA.astype(np.float64), SEG_IDX, SEG_IDS,
+                                              Const(np.array(5, np.int64))],
+         ref=_segment_ref("mean")),
+    Case("SparseSegmentSqrtNWithNumSegments", [DATA, SEG_IDX, SEG_IDS,
+                                               np.array(4, np.int32)],
+         ref=_segment_ref("sqrt"), exact_shape=False),
 ]
