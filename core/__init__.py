@@ -37,6 +37,7 @@ from .ops.array_ops import range_ as range  # TF's name shadows the builtin, as 
 from .ops.array_ops import tuple_ as tuple  # noqa: A004 - likewise TF's name
 from .ops.concat_split_ops import *
 from .ops.depthwise_conv_ops import batch_to_space_nd, space_to_batch_nd
+from .ops.depthwise_conv_ops import batch_to_space, space_to_batch
 from .ops.count_ops import *
 from .ops.decomposition_ops import *
 from .ops.diag_ops import *

@@ -11,7 +11,8 @@ import numpy as np
 from . import dtypes as _dt
 from .graph import convert_to_tensor, name_scope
 from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, reduction_ops,
-                  slicing_ops, transform_ops, unary_ops)
+                  transform_ops, unary_ops)
+from .ops.reverse_ops import REVERSE_V2
 
 __all__ = ["argsort", "boolean_mask", "clip_by_average_norm", "einsum", "eye", "lin_space",
            "linspace", "meshgrid", "norm", "reverse", "reverse_v2", "saturate_cast",
@@ -85,33 +86,11 @@ def sequence_mask(lengths, maxlen=None, dtype=_dt.bool, name=None):
 
 
 def reverse(tensor, axis, name=None):
-    """``tensor`` with the order of ``axis``'s dimensions reversed (a strided slice with
-    stride -1 on each; the rank must be known)."""
-    with name_scope(name, "ReverseV2", [tensor]) as scope:
-        x = convert_to_tensor(tensor, name="tensor")
-        rank = x.shape.rank
-        if rank is None:
-            raise ValueError("reverse: the tensor's rank must be known")
-        if not isinstance(axis, (int, np.integer, list, tuple)):  # a tensor: its value
-            from .graph import constant_value
-
-            value = constant_value(convert_to_tensor(axis))
-            if value is None:
-                raise ValueError("reverse: axis must be known at graph construction")
-            axis = value.reshape(-1).tolist()
-        axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
-        flipped = set()
-        for a in axes:
-            if not -rank <= int(a) < rank:
-                raise ValueError(f"reverse: axis {a} is out of range for rank {rank}")
-            if int(a) % rank in flipped:
-                raise ValueError(f"reverse: axis {a} specified more than once")
-            flipped.add(int(a) % rank)
-        strides = [-1 if i in flipped else 1 for i in range(rank)]
-        everything = (1 << rank) - 1  # begin and end masks: whole dimensions
-        return slicing_ops.strided_slice(x, [0] * rank, [0] * rank, strides,
-                                         begin_mask=everything, end_mask=everything,
-                                         name=scope)
+    """``tensor`` with the order of ``axis``'s dimensions reversed: a ReverseV2 node, as TF
+    writes it (``axis`` an int, a list or an int32/int64 tensor)."""
+    if isinstance(axis, (int, np.integer)):
+        axis = [axis]  # TF's op takes a vector; a bare int is the one-axis list
+    return REVERSE_V2(tensor, axis, name=name)
 
 
 reverse_v2 = reverse

@@ -1,9 +1,8 @@
 """``tf.image``: TF1's image functions. Images are 3-D ``[height, width, channels]`` or 4-D
 ``[batch, height, width, channels]``. Resizing and the colour adjustments are ops
 (core/ops/image_ops.py); what TensorFlow composes in Python (crops, pads, flips, rotations,
-standardisation, dtype conversion...) is composed here from minitf's ops, as TF does. Flips and
-rotations reverse axes with StridedSlice (minitf has no ReverseV2 op): same values and
-gradients, other node types."""
+standardisation, dtype conversion...) is composed here from minitf's ops, as TF does; flips and
+rotations reverse axes with ReverseV2 nodes, as TF's."""
 
 from __future__ import annotations
 
@@ -26,9 +25,9 @@ __all__ = [
     "pad_to_bounding_box", "per_image_standardization", "random_brightness", "random_contrast",
     "random_crop", "random_flip_left_right", "random_flip_up_down", "random_hue",
     "random_saturation", "resize", "resize_bicubic", "resize_bilinear",
-    "resize_image_with_crop_or_pad", "resize_images", "resize_nearest_neighbor",
-    "resize_with_crop_or_pad", "rgb_to_grayscale", "rgb_to_hsv", "rot90", "sobel_edges",
-    "total_variation", "transpose", "transpose_image",
+    "resize_image_with_crop_or_pad", "resize_image_with_pad", "resize_images",
+    "resize_nearest_neighbor", "resize_with_crop_or_pad", "rgb_to_grayscale", "rgb_to_hsv",
+    "rot90", "sobel_edges", "total_variation", "transpose", "transpose_image",
 ]
 
 
@@ -277,6 +276,40 @@ def resize_image_with_crop_or_pad(image, target_height, target_width):
 resize_with_crop_or_pad = resize_image_with_crop_or_pad
 
 
+def resize_image_with_pad(image, target_height, target_width, method=ResizeMethod.BILINEAR,
+                          align_corners=False):
+    """Resizes to fit in ``target_height x target_width`` keeping the aspect ratio, then pads
+    with zeros (centred) to exactly that size; composed as TF1 composes it."""
+    with name_scope(None, "resize_image_with_pad", [image]):
+        image, is_batch = _as_batch(convert_to_tensor(image, name="image"))
+        checks = _check_at_least_3d(image)
+        checks += _check(target_width > 0, "target_width must be > 0.")
+        checks += _check(target_height > 0, "target_height must be > 0.")
+        image = _with_deps(checks, image)
+
+        def max_(x, y):
+            return math_ops.maximum(x, y) if _is_tensor(x) or _is_tensor(y) else max(x, y)
+
+        _, height, width, _ = _dims4(image)
+        f_height, f_width, f_target_height, f_target_width = (
+            math_ops.cast(v, _dt.float32) for v in (height, width, target_height, target_width))
+        ratio = max_(f_width / f_target_width, f_height / f_target_height)
+        resized_height_float = f_height / ratio
+        resized_width_float = f_width / ratio
+        resized_height = math_ops.cast(unary_ops.floor(resized_height_float), _dt.int32)
+        resized_width = math_ops.cast(unary_ops.floor(resized_width_float), _dt.int32)
+        padding_height = (f_target_height - resized_height_float) / 2
+        padding_width = (f_target_width - resized_width_float) / 2
+        f_padding_height = unary_ops.floor(padding_height)
+        f_padding_width = unary_ops.floor(padding_width)
+        p_height = max_(0, math_ops.cast(f_padding_height, _dt.int32))
+        p_width = max_(0, math_ops.cast(f_padding_width, _dt.int32))
+        resized = resize_images(image, [resized_height, resized_width], method,
+                                align_corners=align_corners)
+        padded = pad_to_bounding_box(resized, p_height, p_width, target_height, target_width)
+        return _unbatch(padded, is_batch)
+
+
 def central_crop(image, central_fraction):
     """The central ``central_fraction`` (in (0, 1]) of each spatial dimension."""
     with name_scope(None, "central_crop", [image]):
@@ -338,36 +371,37 @@ def random_crop(value, size, seed=None, name=None):
 
 
 def _flip_shape(image, result):
-    result.set_shape(image.shape)  # the strided slice of an ellipsis loses the static dims
+    result.set_shape(image.shape)  # TF's fix_image_flip_shape (a cond loses the static dims)
     return result
+
+
+def _flip(image, flip_index, scope_name):
+    """TF's _flip: ReverseV2 of the height (0) or width (1) axis of an image or a batch."""
+    with name_scope(None, scope_name, [image]):
+        image = _image(image)
+        return _by_rank(image,
+                        lambda: _flip_shape(image, composites.reverse(image, [flip_index])),
+                        lambda: composites.reverse(image, [flip_index + 1]))
 
 
 def flip_left_right(image):
     """Reverses the width axis (axis -2 of a 3-D image or a 4-D batch)."""
-    with name_scope(None, "flip_left_right", [image]):
-        image = _image(image)
-        _rank_3_or_4(image)
-        return _flip_shape(image, image[..., ::-1, :])
+    return _flip(image, 1, "flip_left_right")
 
 
 def flip_up_down(image):
     """Reverses the height axis (axis -3 of a 3-D image or a 4-D batch)."""
-    with name_scope(None, "flip_up_down", [image]):
-        image = _image(image)
-        _rank_3_or_4(image)
-        return _flip_shape(image, image[..., ::-1, :, :])
+    return _flip(image, 0, "flip_up_down")
 
 
-def _random_flip(image, axis, seed, scope_name):
+def _random_flip(image, flip_index, seed, scope_name):
     with name_scope(None, scope_name, [image]) as scope:
         image = _image(image)
 
-        def flip(x):
-            return x[..., ::-1, :] if axis == -2 else x[..., ::-1, :, :]
-
         def f3():
             mirror = logic_ops.less(random_ops.random_uniform([], 0, 1.0, seed=seed), 0.5)
-            result = cond(mirror, lambda: flip(image), lambda: image, name=scope)
+            result = cond(mirror, lambda: composites.reverse(image, [flip_index]),
+                          lambda: image, name=scope)
             return _flip_shape(image, result)
 
         def f4():
@@ -376,19 +410,19 @@ def _random_flip(image, axis, seed, scope_name):
                 random_ops.random_uniform(concat_split_ops.stack([batch]), 0, 1.0, seed=seed),
                 concat_split_ops.stack([batch, 1, 1, 1])))
             flips = math_ops.cast(flips, image.dtype)
-            return flips * flip(image) + (1 - flips) * image
+            return flips * composites.reverse(image, [flip_index + 1]) + (1 - flips) * image
 
         return _by_rank(image, f3, f4)
 
 
 def random_flip_left_right(image, seed=None):
     """Flips a 3-D image left-right with probability 1/2; each image of a batch on its own."""
-    return _random_flip(image, -2, seed, "random_flip_left_right")
+    return _random_flip(image, 1, seed, "random_flip_left_right")
 
 
 def random_flip_up_down(image, seed=None):
     """Flips a 3-D image upside down with probability 1/2; each image of a batch on its own."""
-    return _random_flip(image, -3, seed, "random_flip_up_down")
+    return _random_flip(image, 0, seed, "random_flip_up_down")
 
 
 def transpose(image, name=None):
@@ -412,13 +446,15 @@ def rot90(image, k=1, name=None):
         known = constant_value(k_t)
 
         def rotate(perm, k):
-            def turn(x, times):
+            h = len(perm) - 3  # the height axis: 0 in an image, 1 in a batch
+
+            def turn(x, times):  # TF's _rot90_3D / _rot90_4D branches
                 if times == 1:  # reverse the width, then swap height and width
-                    return transform_ops.transpose(x[..., ::-1, :], perm)
+                    return transform_ops.transpose(composites.reverse(x, [h + 1]), perm)
                 if times == 2:
-                    return x[..., ::-1, ::-1, :]
+                    return composites.reverse(x, [h, h + 1])
                 if times == 3:
-                    return transform_ops.transpose(x, perm)[..., ::-1, :]
+                    return composites.reverse(transform_ops.transpose(x, perm), [h + 1])
                 return array_ops.identity(x)  # a tensor of its own, for its static shape
 
             if known is not None:  # a constant k: just that rotation

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import init_ops, nn_impl
-from .graph import convert_to_tensor, name_scope
+from .graph import GraphKeys, convert_to_tensor, get_default_graph, name_scope
 from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops, math_ops,
                   nn_ops, pool_ops, transform_ops)
 from .variables import VariableScope, get_variable, variable_scope
@@ -92,6 +92,20 @@ def _weights(shape, dtype, kernel_initializer, bias_initializer, use_bias, kerne
     return kernel, bias
 
 
+def _activity(outputs, activity_regularizer):
+    """TF1's base Layer on a layer's outputs: ``activity_regularizer(outputs)`` divided by the
+    batch size (so its strength does not depend on the batch), under the name scope
+    "<layer>/ActivityRegularizer", added to REGULARIZATION_LOSSES."""
+    if activity_regularizer is None:
+        return outputs
+    with name_scope("ActivityRegularizer"):
+        loss = convert_to_tensor(activity_regularizer(outputs))
+        batch_size = math_ops.cast(array_ops.shape(outputs)[0], loss.dtype)
+        get_default_graph().add_to_collection(GraphKeys.REGULARIZATION_LOSSES,
+                                              math_ops.truediv(loss, batch_size))
+    return outputs
+
+
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
           bias_initializer=None, kernel_regularizer=None, bias_regularizer=None,
           activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -116,7 +130,8 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
             out.set_shape(inputs.shape[:-1].concatenate([int(units)]))
         if bias is not None:
             out = nn_ops.bias_add(out, bias)
-        return activation(out) if activation is not None else out
+        return _activity(activation(out) if activation is not None else out,
+                         activity_regularizer)
 
 
 def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
@@ -156,7 +171,8 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
                                               filter_shape=[kh, kw], data_format=fmt)
         if bias is not None:
             out = nn_ops.bias_add(out, bias, data_format=fmt)
-        return activation(out) if activation is not None else out
+        return _activity(activation(out) if activation is not None else out,
+                         activity_regularizer)
 
 
 def _pooling(op, default_name):
@@ -378,7 +394,7 @@ class Layer:
 
     @property
     def losses(self) -> list:
-        """The regularization losses of its variables."""
+        """The regularization losses of its variables and of its outputs (activity)."""
         return list(self._losses)
 
     def get_weights(self) -> list:
@@ -406,18 +422,19 @@ class Layer:
         fn = type(self)._fn
         graph = get_default_graph()
         updates = len(graph.get_collection(GraphKeys.UPDATE_OPS))
+        losses = len(graph.get_collection(GraphKeys.REGULARIZATION_LOSSES))
         if self._scope is not None:
             out = fn(inputs, *args, **kwargs, **self._config, name=self._scope, _scope_out=[])
         else:
             before = set(global_variables())
-            losses = len(graph.get_collection(GraphKeys.REGULARIZATION_LOSSES))
             opened: list = []
             out = fn(inputs, *args, **kwargs, **self._config, name=self._name,
                      _scope_out=opened)
             self._scope = opened[0]
             self._variables = [v for v in global_variables() if v not in before]
-            self._losses = graph.get_collection(GraphKeys.REGULARIZATION_LOSSES)[losses:]
             self.built = True
+        # Its variables' regularizers (first call) and its activity regularizer (each call).
+        self._losses += graph.get_collection(GraphKeys.REGULARIZATION_LOSSES)[losses:]
         self._updates += graph.get_collection(GraphKeys.UPDATE_OPS)[updates:]
         return out
 

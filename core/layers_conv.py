@@ -17,7 +17,7 @@ import numpy as np
 
 from . import init_ops, nn_impl
 from .graph import convert_to_tensor, name_scope
-from .layers import _layer, _nhwc, _padding, _pair, _scope, _weights
+from .layers import _activity, _layer, _nhwc, _padding, _pair, _scope, _weights
 from .ops import array_ops, concat_split_ops, conv_ops, nn_ops, pad_ops, pool_ops, transform_ops
 from .variables import get_variable
 
@@ -59,10 +59,10 @@ def _no_strided_dilation(strides, rates):
                          f"Received: strides={list(strides)} and dilation_rate={list(rates)}")
 
 
-def _finish(out, bias, activation, data_format):
+def _finish(out, bias, activation, data_format, activity_regularizer):
     if bias is not None:
         out = nn_ops.bias_add(out, bias, data_format=data_format)
-    return activation(out) if activation is not None else out
+    return _activity(activation(out) if activation is not None else out, activity_regularizer)
 
 
 def _causal_pad(inputs, left, channels_last):
@@ -106,7 +106,7 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
                                         name="conv2d_transpose")
         static = [dims[0]] + [v if isinstance(v, int) else None for v in spatial[1:]]
         out.set_shape(static)
-        return _finish(out, bias, activation, fmt)
+        return _finish(out, bias, activation, fmt, activity_regularizer)
 
 
 def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
@@ -145,7 +145,7 @@ def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
         if bias is not None and not last:  # Keras: BiasAdd takes no 1-D NCW input
             out = out + array_ops.reshape(bias, [1, filters, 1])
             bias = None
-        return _finish(out, bias, activation, "NHWC")
+        return _finish(out, bias, activation, "NHWC", activity_regularizer)
 
 
 def _separable_weights(kernel_shape, channels, depth_multiplier, filters, dtype,
@@ -200,7 +200,7 @@ def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="vali
         stride = [1, sh, sw, 1] if fmt == "NHWC" else [1, 1, sh, sw]
         out = nn_impl.separable_conv2d(inputs, depthwise, pointwise, stride, _padding(padding),
                                        rate=rates, data_format=fmt)
-        return _finish(out, bias, activation, fmt)
+        return _finish(out, bias, activation, fmt, activity_regularizer)
 
 
 def separable_conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
@@ -244,7 +244,8 @@ def separable_conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
         if bias is not None:
             out = nn_ops.bias_add(out, bias, data_format=fmt)
         out = transform_ops.squeeze(out, [axis])
-        return activation(out) if activation is not None else out
+        return _activity(activation(out) if activation is not None else out,
+                         activity_regularizer)
 
 
 def _pooling1d(pool, default_name):

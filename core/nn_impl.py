@@ -1,7 +1,8 @@
 """The ``tf.nn`` functions TensorFlow composes from ops in Python (its nn_impl.py and friends):
 sigmoid and weighted cross-entropy, dropout, l2_normalize, moments, batch_normalization,
 xw_plus_b, relu_layer, embedding_lookup, gelu, swish and crelu; conv1d and the atrous family
-(with_space_to_batch, depthwise_conv2d, separable_conv2d, atrous_conv2d). ``__all__`` lists the
+(with_space_to_batch, depthwise_conv2d, separable_conv2d, atrous_conv2d) and the generic
+dispatchers tf.nn.convolution and tf.nn.pool. ``__all__`` lists the
 ``tf.nn`` names (core/nn.py star-imports it).
 """
 
@@ -14,8 +15,8 @@ import numpy as np
 from . import dtypes as _dt
 from .graph import Tensor, constant_value, convert_to_tensor, name_scope
 from .ops import (array_ops, concat_split_ops, conv_ops, depthwise_conv_ops, gather_ops,
-                  linalg_ops, logic_ops, math_ops, random_ops, reduction_ops, transform_ops,
-                  unary_ops)
+                  linalg_ops, logic_ops, math_ops, pool_ops, random_ops, reduction_ops,
+                  transform_ops, unary_ops)
 from .ops._conv_util import _alias, _convert_padding
 from .ops.array_ops import constant as constant_op
 from .ops.nn_ops import bias_add, relu, softplus
@@ -26,7 +27,7 @@ __all__ = [
     "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits", "dropout",
     "l2_normalize", "moments", "batch_normalization", "xw_plus_b", "relu_layer",
     "embedding_lookup", "conv1d", "with_space_to_batch", "depthwise_conv2d", "separable_conv2d",
-    "atrous_conv2d", "log_uniform_candidate_sampler", "nce_loss",
+    "atrous_conv2d", "convolution", "pool", "log_uniform_candidate_sampler", "nce_loss",
     "sampled_softmax_loss", "gelu", "swish", "silu", "crelu",
 ]
 
@@ -440,6 +441,140 @@ def atrous_conv2d(value, filters, rate, padding, name=None):
         return with_space_to_batch(value, rate, padding, op,
                                    filter_shape=_filter_shape(filters))
 
+
+
+# -- the generic dispatchers: tf.nn.convolution and tf.nn.pool ------------------------------------
+
+
+def _spatial_sequence(value, num, channel_index, name):
+    """TensorFlow's _get_sequence for ``num`` spatial dims: None, an int, ``num`` or ``num + 2``
+    values -> ``num + 2`` values (1 on the batch and channel axes)."""
+    value = [1] if value is None else (
+        list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value])
+    if len(value) == num + 2:
+        return [int(v) for v in value]
+    if len(value) == 1:
+        value = value * num
+    elif len(value) != num:
+        raise ValueError(f"{name} should be of length 1, {num} or {num + 2}. Received: "
+                         f"{name}={value} of length {len(value)}")
+    value = [int(v) for v in value]
+    return [1, 1] + value if channel_index == 1 else [1] + value + [1]
+
+
+def _no_strided_dilation(strides, rates):
+    if any(s > 1 for s in strides) and any(r > 1 for r in rates):
+        raise ValueError("`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                         f"Received: strides={list(strides)} and dilation_rate={list(rates)}")
+
+
+def convolution(input, filter=None, padding=None, strides=None,  # noqa: A002
+                dilation_rate=None, name=None, data_format=None, filters=None, dilations=None):
+    """``tf.nn.convolution`` (TF1): conv1d or a Conv2D (by the filter's rank) named
+    "convolution", run between SpaceToBatchND and BatchToSpaceND when dilated, as TensorFlow
+    builds it. One batch dimension; 3-D (Conv3D) is not implemented in minitf."""
+    filter = _alias("filters", filters, "filter", filter)  # noqa: A001
+    rate = _alias("dilations", dilations, "dilation_rate", dilation_rate)
+    with name_scope(name, "convolution", [input, filter]) as scope:
+        input = convert_to_tensor(input, name="input")  # noqa: A001
+        filter = convert_to_tensor(filter, name="filters")  # noqa: A001
+        ranks = (filter.shape.rank, input.shape.rank)
+        if not any(ranks):
+            raise ValueError("When `num_spatial_dims` is not set, one of `input.shape.rank` or "
+                             f"`filters.shape.rank` must be known. Received: input.shape="
+                             f"{input.shape} and filters.shape={filter.shape}")
+        if all(ranks) and ranks[0] != ranks[1]:
+            raise ValueError(f"convolution: an input of rank {ranks[1]} for a filter of rank "
+                             f"{ranks[0]} (minitf takes one batch dimension)")
+        num = (ranks[0] or ranks[1]) - 2
+        if num == 3:
+            raise NotImplementedError("tf.nn.convolution: 3-D convolution (Conv3D) is not "
+                                      "implemented in minitf")
+        if num not in (1, 2):
+            raise ValueError(f"`num_spatial_dims` must be 1, 2, or 3. Received: "
+                             f"num_spatial_dims={num}.")
+        channel_index = 1 if (data_format or "N").startswith("NC") else num + 1
+        rates = _spatial_sequence(rate, num, channel_index, "dilations")
+        strides = _spatial_sequence(strides, num, channel_index, "strides")
+        if all(r == 1 for r in rates):
+            if num == 1:
+                return conv1d(input, filter, strides, padding, data_format=data_format,
+                              dilations=rates, name=scope)
+            return conv_ops.conv2d(input, filter, strides, padding, data_format=data_format,
+                                   dilations=rates, name=scope)
+        inner = slice(2, None) if channel_index == 1 else slice(1, -1)
+        _no_strided_dilation(strides[inner], rates[inner])
+
+        def op(converted, _, pad):
+            if num == 1:
+                return conv1d(converted, filter, strides, pad, data_format=data_format,
+                              name=scope)
+            return conv_ops.conv2d(converted, filter, strides, pad, data_format=data_format,
+                                   name=scope)
+
+        return with_space_to_batch(input, rates[inner], padding, op,
+                                   filter_shape=_filter_shape(filter), data_format=data_format)
+
+
+def pool(input, window_shape, pooling_type, padding, dilation_rate=None,  # noqa: A002
+         strides=None, name=None, data_format=None, dilations=None):
+    """``tf.nn.pool`` (TF1): 1-D or 2-D "MAX" or "AVG" pooling, a MaxPool/AvgPool named
+    "max_pool"/"avg_pool" (1-D over a dummy height), dilated between SpaceToBatchND and
+    BatchToSpaceND, as TensorFlow builds it. 3-D pooling is not implemented in minitf."""
+    rate = _alias("dilations", dilations, "dilation_rate", dilation_rate)
+    with name_scope(name, f"{pooling_type.lower()}_pool", [input]) as scope:
+        input = convert_to_tensor(input, name="input")  # noqa: A001
+        num = len(window_shape)
+        if not 1 <= num <= 3:
+            raise ValueError(f"`len(window_shape)` must be 1, 2, or 3. Received: "
+                             f"window_shape={window_shape} of length {num}")
+        if input.shape.rank is not None and input.shape.rank != num + 2:
+            raise ValueError(f"Shape {input.shape} must have rank {num + 2}")
+        rate = [1] * num if rate is None else [int(r) for r in rate]
+        strides = [1] * num if strides is None else [int(s) for s in strides]
+        for what, values in (("dilation_rate", rate), ("strides", strides)):
+            if len(values) != num:
+                raise ValueError(f"`len({what})` should be {num}. Received: {what}={values} of "
+                                 f"length {len(values)}")
+            if min(values) < 1:
+                raise ValueError(f"all values of `{what}` must be positive. Received: "
+                                 f"{what}={values}")
+        _no_strided_dilation(strides, rate)
+        if padding == "SAME" and max(rate) > 1:
+            raise ValueError("pooling with 'SAME' padding is not implemented for "
+                             f"`dilation_rate` > 1. Received: padding={padding} and "
+                             f"dilation_rate={rate}")
+        if any(s > w for s, w in zip(strides, window_shape)):
+            raise ValueError("`strides` > `window_shape` not supported due to inconsistency "
+                             f"between CPU and GPU implementations. Received: strides={strides} "
+                             f"and window_shape={list(window_shape)}")
+        if pooling_type not in ("MAX", "AVG"):
+            raise ValueError(f"{num}-D {pooling_type} pooling is not supported.")
+        if num == 3:
+            raise NotImplementedError("tf.nn.pool: 3-D pooling (MaxPool3D/AvgPool3D) is not "
+                                      "implemented in minitf")
+        first = (data_format or "N").startswith("NC")
+        if num == 1 and data_format not in (None, "NWC", "NCW"):
+            raise ValueError(f"data_format must be either 'NWC' or 'NCW'. Received: "
+                             f"data_format={data_format}")
+        fmt = "NCHW" if first else "NHWC"
+        dims = list(range(2, num + 2) if first else range(1, num + 1))
+
+        def around(values):  # the window and strides on a 4-D input (a height of 1 for 1-D)
+            values = [1] * (2 - num) + list(values)
+            return [1, 1] + values if first else [1] + values + [1]
+
+        fn = pool_ops.max_pool if pooling_type == "MAX" else pool_ops.avg_pool
+
+        def op(converted, _, pad):
+            if num == 1:
+                converted = transform_ops.expand_dims(converted, dims[0])
+            result = fn(converted, around(window_shape), around(strides), pad, data_format=fmt,
+                        name=scope)
+            return transform_ops.squeeze(result, [dims[0]]) if num == 1 else result
+
+        return with_space_to_batch(input, rate, padding, op, filter_shape=list(window_shape),
+                                   spatial_dims=dims)
 
 # -- sampled losses -------------------------------------------------------------------------------
 def log_uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max,

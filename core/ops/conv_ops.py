@@ -27,8 +27,8 @@ from ._conv_util import (_CONV_TYPES, _FLOAT_TYPES, _alias, _channel_index, _che
                          _check_format_and_padding, _convert_padding, _crop, _dims4,
                          _explicit_pads, _format_list, _from_nhwc, _geometry, _get_sequence,
                          _merge, _nhwc, _nhwc_list, _pad, _require, _shaped_like,
-                         _sizes_spec, _spatial_axes, _taps, _Window)
-from ._util import const_ints
+                         _spatial_axes, _taps, _Window)
+from ._util import shape_from_value
 
 __all__ = ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_transpose"]
 
@@ -237,6 +237,24 @@ def _conv2d_backprop_filter_kernel(input, filter_sizes, out_backprop, *, strides
                            for k in range(g)], axis=3)
 
 
+def _partial_sizes(sizes: TensorSpec) -> list | None:
+    """What a 1-D sizes input is known to hold, entry by entry: a constant, or in part a Pack
+    or Shape (``tf.stack([batch, 8, 8, 8])`` holds (?, 8, 8, 8), as TF's
+    MakeShapeFromShapeTensor reads it); None when even its length is unknown."""
+    shape = shape_from_value(sizes)
+    return None if shape.rank is None else list(shape.as_tuple())
+
+
+def _sizes4_spec(sizes: TensorSpec, dtype) -> list[TensorSpec]:
+    """The output of a backprop op whose 4-D shape is an input (``sizes``)."""
+    dims = _partial_sizes(sizes)
+    if dims is None:
+        return [TensorSpec([None] * 4, dtype)]
+    if len(dims) != 4:
+        raise shape_error(f"Shape must be rank 4 but is rank {len(dims)}")
+    return [TensorSpec(dims, dtype)]
+
+
 def _conv2d_infer(x, f, *, strides, use_cudnn_on_gpu, padding, explicit_paddings, data_format,
                   dilations):
     _require(x, "input", _CONV_TYPES)
@@ -263,20 +281,17 @@ def _conv2d_backprop_input_infer(sizes, f, dy, *, strides, use_cudnn_on_gpu, pad
     kh, kw, fc, o = _dims4(f.shape)
     dn, _, _, dc = _nhwc_list(_dims4(dy.shape), win.nchw)
     _merge(dc, o)
-    values = const_ints(sizes)
-    length = len(values) if values is not None else (
-        sizes.shape.as_tuple()[0] if sizes.shape.rank == 1 else None)
-    if length is not None and length not in (2, 4):
+    dims = _partial_sizes(sizes)
+    if dims is not None and len(dims) not in (2, 4):
         raise shape_error("Conv2DBackpropInput requires input_sizes to contain 4 values or 2 "
-                          f"values, but got: {length}")
-    if length == 2:
-        h, w = values if values is not None else (None, None)
-        out = [dn, h, w, fc]
-    elif values is not None:
-        n, h, w, c = _nhwc_list([v if v >= 0 else None for v in values], win.nchw)
-        out = [_merge(n, dn), h, w, c]
-    else:
+                          f"values, but got: {len(dims)}")
+    if dims is None:
         out = [dn, None, None, None]
+    elif len(dims) == 2:
+        out = [dn, dims[0], dims[1], fc]
+    else:
+        n, h, w, c = _nhwc_list(dims, win.nchw)
+        out = [_merge(n, dn), h, w, c]
     return [TensorSpec(_format_list(out, win.nchw), f.dtype)]
 
 
@@ -287,7 +302,7 @@ def _conv2d_backprop_filter_infer(x, sizes, dy, *, strides, use_cudnn_on_gpu, pa
         strides, padding, explicit_paddings, data_format, dilations))
     _dims4(x.shape)
     _dims4(dy.shape)
-    return _sizes_spec(sizes, x.dtype)
+    return _sizes4_spec(sizes, x.dtype)
 
 
 def _conv_grad_attrs(op) -> dict:

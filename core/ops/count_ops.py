@@ -1,8 +1,11 @@
-"""Counting and bucketing: Bincount, UniqueWithCounts, HistogramFixedWidth, LowerBound and
+"""Counting and bucketing: Bincount, DenseBincount (what TF >= 2.3's tf.bincount writes; here
+so that imported graphs run), UniqueWithCounts, HistogramFixedWidth, LowerBound and
 UpperBound; then the TF1 wrappers, composed as TF1 composes them: ``bincount`` (around
-Bincount, or UnsortedSegmentSum with weights), ``unique_with_counts``, ``histogram_fixed_width``,
-``searchsorted`` (reshaped to 2-D around LowerBound/UpperBound) and ``confusion_matrix``
-(ScatterNd). None of these ops is differentiable, as in TF."""
+TF1's Bincount, or UnsortedSegmentSum with weights, so TF 1.x runtimes load its graphs),
+``unique_with_counts``, ``histogram_fixed_width``, ``histogram_fixed_width_bins`` (no op of its
+own), ``searchsorted`` (reshaped to 2-D around LowerBound/UpperBound) and ``confusion_matrix``
+(ScatterNd). None of these ops is
+differentiable, as in TF."""
 
 from __future__ import annotations
 
@@ -20,8 +23,8 @@ from ._util import const_ints
 from .gather_ops import _unique_kernel, _unique_infer, unsorted_segment_sum
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
-__all__ = ["bincount", "confusion_matrix", "histogram_fixed_width", "searchsorted",
-           "unique_with_counts"]
+__all__ = ["bincount", "confusion_matrix", "histogram_fixed_width", "histogram_fixed_width_bins",
+           "searchsorted", "unique_with_counts"]
 
 def _invalid(message):
     return InvalidArgumentError(None, None, message)
@@ -63,6 +66,61 @@ BINCOUNT = register(OpDef(
     doc="bins[i]: how often i is in arr (or the sum of its weights); values >= size dropped",
 ))
 
+
+
+# -- DenseBincount (what TF >= 2.3's tf.bincount writes) --------------------------------------
+def _dense_bincount_kernel(input, size, weights, *, binary_output):  # noqa: A002
+    arr, weights = np.asarray(input), np.asarray(weights)
+    if arr.ndim > 2:
+        raise _invalid(f"Shape must be at most rank 2 but is rank {arr.ndim}")
+    if np.ndim(size) != 0:
+        raise _invalid(f"Shape must be rank 0 but is rank {np.ndim(size)}")
+    size = int(size)
+    if size < 0:
+        raise _invalid(f"size ({size}) must be non-negative")
+    if weights.size and weights.shape != arr.shape:
+        raise _invalid("`weights` must be the same shape as `arr` or a length-0 `Tensor`, in "
+                       "which case it acts as all weights equal to 1. Received "
+                       f"{list(weights.shape)}")
+    if arr.size and arr.min() < 0:
+        raise _invalid("Input arr must be non-negative!")
+    rows = arr if arr.ndim == 2 else arr.reshape(1, -1)
+    w = weights.reshape(rows.shape) if weights.size else None
+    out = np.zeros((rows.shape[0], size), weights.dtype)
+    for r in range(rows.shape[0]):  # a row per bincount of a 2-D input
+        keep = rows[r] < size  # values at or past size are dropped
+        if binary_output:
+            out[r, rows[r][keep]] = 1
+        elif w is not None:
+            np.add.at(out[r], rows[r][keep], w[r][keep])
+        else:
+            out[r] += np.bincount(rows[r][keep], minlength=size).astype(out.dtype)
+    return out if arr.ndim == 2 else out[0]
+
+
+def _dense_bincount_infer(input, size, weights, *, binary_output):  # noqa: A002
+    _check_dtype(input, ("int32", "int64"), "Tidx")
+    _check_dtype(weights, ("int32", "int64", "float32", "float64"), "weights")
+    rank = input.shape.rank
+    if rank is not None and rank > 2:
+        raise shape_error(f"Shape must be at most rank 2 but is rank {rank}")
+    if size.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {size.shape.rank}")
+    n = const_ints(size)
+    if n and n[0] < 0:
+        raise shape_error(f"size ({n[0]}) must be non-negative")
+    n = n[0] if n else None
+    if rank is None:
+        return [TensorSpec(None, weights.dtype)]
+    return [TensorSpec([input.shape[0].value, n] if rank == 2 else [n], weights.dtype)]
+
+
+DENSE_BINCOUNT = register(OpDef(
+    "DenseBincount", inputs=["input:Tidx", "size:Tidx", "weights:T"],
+    attrs={"binary_output": False},
+    kernel=_dense_bincount_kernel, infer=_dense_bincount_infer, grad=NOT_DIFFERENTIABLE,
+    doc="Bincount of a 1-D input, or of each row of a 2-D one; binary_output gives 0/1",
+))
 
 # -- UniqueWithCounts -----------------------------------------------------------------------------
 def _unique_with_counts_kernel(x, *, out_idx):
@@ -213,6 +271,29 @@ def histogram_fixed_width(values, value_range, nbins=100, dtype=_dt.int32, name=
     with name_scope(name, "histogram_fixed_width", [values, value_range, nbins]) as scope:
         return HISTOGRAM_FIXED_WIDTH(values, value_range, nbins, dtype=_dt.as_dtype(dtype),
                                      name=scope)
+
+
+def histogram_fixed_width_bins(values, value_range, nbins=100, dtype=_dt.int32, name=None):
+    """For each value, the index of its bin among ``nbins`` equal bins spanning
+    ``value_range`` (values outside it in the end bins), shaped like ``values``; composed as
+    TF composes it (Floor of the scaled values, clipped, cast to int32 whatever ``dtype``)."""
+    from .logging_ops import Assert
+    from .unary_ops import floor
+
+    with name_scope(name, "histogram_fixed_width_bins", [values, value_range, nbins]):
+        values = convert_to_tensor(values, name="values")
+        shape = array_ops.shape(values)
+        values = array_ops.reshape(values, [-1])
+        value_range = convert_to_tensor(value_range, name="value_range")
+        nbins = convert_to_tensor(nbins, dtype=_dt.int32, name="nbins")
+        check = Assert(math_ops.greater(nbins, 0), [f"nbins {nbins} must > 0"])
+        nbins = _with_dependencies([check], nbins)
+        nbins_float = math_ops.cast(nbins, values.dtype)
+        scaled_values = math_ops.truediv(values - value_range[0],
+                                         value_range[1] - value_range[0], name="scaled_values")
+        indices = floor(nbins_float * scaled_values, name="indices")
+        indices = math_ops.clip_by_value(indices, 0, nbins_float - 1)
+        return array_ops.reshape(math_ops.cast(indices, _dt.int32), shape)
 
 
 def searchsorted(sorted_sequence, values, side="left", out_type=_dt.int32, name=None):

@@ -11,7 +11,9 @@ attr validation and window geometry (conv_ops, _conv_util), work in NHWC (NCHW i
 and out) and loop in Python only over the kh*kw taps, each a whole-array multiply-add on a
 strided view of the padded input.
 
-``__all__`` lists the ``tf.nn`` names (core/nn.py star-imports it).
+``__all__`` lists the ``tf.nn`` names (core/nn.py star-imports it); the root's
+``tf.space_to_batch_nd``, ``tf.space_to_batch`` and ``tf.batch_to_space`` (TF1's square-block
+forms) are imported by core/__init__.py.
 """
 
 from __future__ import annotations
@@ -21,15 +23,16 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from ..opdef import OpDef, TensorSpec, register, req, shape_error
 from . import array_ops
-from ._conv_util import (_FLOAT_TYPES, _check_4d, _convert_padding, _crop, _dims4, _format_list,
-                         _from_nhwc, _geometry, _merge, _nhwc, _nhwc_list, _pad, _require,
-                         _shaped_like, _sizes_spec, _taps)
+from ._conv_util import (_FLOAT_TYPES, _alias, _check_4d, _convert_padding, _crop, _dims4,
+                         _format_list, _from_nhwc, _geometry, _merge, _nhwc, _nhwc_list, _pad,
+                         _require, _shaped_like, _taps)
 from ._util import const_ints
-from .conv_ops import _check_out_backprop, _conv_window
+from .conv_ops import _check_out_backprop, _conv_window, _sizes4_spec
 
 __all__ = ["depthwise_conv2d_native", "depthwise_conv2d_native_backprop_input",
            "depthwise_conv2d_native_backprop_filter", "depthwise_conv2d_backprop_input",
-           "depthwise_conv2d_backprop_filter", "lrn", "local_response_normalization"]
+           "depthwise_conv2d_backprop_filter", "lrn", "local_response_normalization",
+           "space_to_batch"]
 
 
 # -- DepthwiseConv2dNative and its backprop ops -------------------------------------------------
@@ -164,7 +167,7 @@ def _depthwise_backprop_input_infer(sizes, f, dy, *, strides, padding, explicit_
             data_format, dilations)
     _dims4(f.shape)
     _dims4(dy.shape)
-    return _sizes_spec(sizes, f.dtype)
+    return _sizes4_spec(sizes, f.dtype)
 
 
 def _depthwise_backprop_filter_infer(x, sizes, dy, *, strides, padding, explicit_paddings,
@@ -174,7 +177,7 @@ def _depthwise_backprop_filter_infer(x, sizes, dy, *, strides, padding, explicit
             data_format, dilations)
     _dims4(x.shape)
     _dims4(dy.shape)
-    return _sizes_spec(sizes, x.dtype)
+    return _sizes4_spec(sizes, x.dtype)
 
 
 def _dw_attrs(op) -> dict:
@@ -423,14 +426,15 @@ def _space_to_batch_infer(x, block_shape, paddings):
     if m is None:
         return [TensorSpec([None] * len(dims), x.dtype)]
     spatial = [None] * m
-    n = None
+    n = dims[0] if m == 0 else None
+    if block is not None:  # the batch needs only the block shape (TF's shape function)
+        n = None if dims[0] is None else dims[0] * int(np.prod(block))
     if block is not None and pads is not None:
         spatial = []
         for d, b, (p0, p1) in zip(dims[1:m + 1], block, pads):
             size = None if d is None else d + p0 + p1
             _divisible(size, b)
             spatial.append(None if size is None else size // b)
-        n = None if dims[0] is None else dims[0] * int(np.prod(block))
     return [TensorSpec([n] + spatial + list(dims[m + 1:]), x.dtype)]
 
 
@@ -481,6 +485,30 @@ def space_to_batch_nd(input, block_shape, paddings, name=None):  # noqa: A002
 def batch_to_space_nd(input, block_shape, crops, name=None):  # noqa: A002
     """``tf.batch_to_space_nd``: a BatchToSpaceND node named "BatchToSpaceND"."""
     return BATCH_TO_SPACE_ND(input, block_shape, crops, name=name)
+
+
+def _square_block(op, x, block_size, block_shape):
+    """TF1's 4-D forms: one block size for height and width (an int64 block_shape)."""
+    size = _alias("block_shape", block_shape, "block_size", block_size)
+    # A tensor, not the array: minitf would convert an array to int32 (TF keeps int64).
+    out = op(x, array_ops.constant(np.array([size, size], np.int64), name="block_shape"))
+    out.set_shape(out.shape.with_rank(4))
+    return out
+
+
+def space_to_batch(input, paddings, block_size=None, name=None,  # noqa: A002
+                   block_shape=None):
+    """``tf.space_to_batch`` / ``tf.nn.space_to_batch`` (TF1): SpaceToBatchND of a 4-D input
+    with a square block of ``block_size``."""
+    return _square_block(lambda x, b: SPACE_TO_BATCH_ND(x, b, paddings, name=name), input,
+                         block_size, block_shape)
+
+
+def batch_to_space(input, crops, block_size=None, name=None, block_shape=None):  # noqa: A002
+    """``tf.batch_to_space`` (TF1): BatchToSpaceND of a 4-D input with a square block of
+    ``block_size``."""
+    return _square_block(lambda x, b: BATCH_TO_SPACE_ND(x, b, crops, name=name), input,
+                         block_size, block_shape)
 
 
 # -- tf.nn wrappers (TF1 signatures and node names) ----------------------------------------------

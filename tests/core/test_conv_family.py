@@ -12,7 +12,7 @@ import minitf as tf
 from minitf.ops import depthwise_conv_ops
 from tests.core.legacy_tf import run_against_tf
 
-from .op_cases.conv import ref_conv2d
+from .op_cases.conv import ref_avg_pool, ref_conv2d, ref_max_pool
 from .op_cases.depthwise import ref_depthwise, ref_lrn
 
 RNG = np.random.default_rng(3)
@@ -254,6 +254,167 @@ def test_space_to_batch_round_trip_and_errors():
                        r"block sizes \(4\)"):
         run(bad, {u: np.zeros((3, 2, 2, 1), np.float32)})
 
+
+
+def test_space_to_batch_batch_needs_only_the_block_shape():
+    """TF's shape function: batch = input batch * prod(block) once the block is known, even
+    when the paddings are not."""
+    x = tf.placeholder(tf.float32, [3, 4, 4, 2])
+    pads = tf.placeholder(tf.int32, [2, 2])
+    assert depthwise_conv_ops.space_to_batch_nd(x, [2, 2], pads).shape.as_list() == \
+        [12, None, None, 2]
+    unknown_block = tf.placeholder(tf.int32, [2])
+    assert depthwise_conv_ops.space_to_batch_nd(x, unknown_block, pads).shape.as_list() == \
+        [None, None, None, 2]
+
+
+def test_tf1_space_to_batch_and_batch_to_space_square_blocks():
+    """tf.space_to_batch(input, paddings, block_size) / tf.batch_to_space(input, crops,
+    block_size): the ND ops with an int64 [block_size, block_size] block (TF's graph)."""
+    xv = f32(2, 4, 6, 3)
+    x = tf.placeholder(tf.float32, [None, 4, 6, 3])
+    s = tf.space_to_batch(x, [[0, 0], [1, 1]], 2)
+    assert (s.op.type, s.op.name, s.op.inputs[1].dtype) == ("SpaceToBatchND", "SpaceToBatchND",
+                                                            tf.int64)
+    assert tf.nn.space_to_batch is tf.space_to_batch
+    back = tf.batch_to_space(s, [[0, 0], [1, 1]], block_size=2)
+    assert back.op.type == "BatchToSpaceND" and back.shape.as_list() == [None, 4, 6, 3]
+    got_s, got_back = run([s, back], {x: xv})
+    padded = np.pad(xv, [(0, 0), (0, 0), (1, 1), (0, 0)])
+    # Batch entry (i, j, b) is padded[b, i::2, j::2] (block offsets major).
+    want = np.stack([padded[b, i::2, j::2] for i in range(2) for j in range(2)
+                     for b in range(2)])
+    close(got_s, want)
+    close(got_back, xv)
+    with pytest.raises(ValueError, match="Cannot specify both 'block_size' and 'block_shape'"):
+        tf.space_to_batch(x, [[0, 0], [0, 0]], 2, block_shape=2)
+    with pytest.raises(ValueError, match="rank 4"):
+        tf.space_to_batch(tf.zeros([2, 4, 4, 2, 1]), [[0, 0], [0, 0]], 2)
+
+
+# -- static shapes read from partly known shape tensors --------------------------------------
+
+
+def test_backprop_ops_read_partly_known_sizes():
+    """A shape input built by tf.stack([dynamic, 8, 8, 8]) is (?, 8, 8, 8): the backprop ops'
+    inference keeps what it knows (TF's MakeShapeFromShapeTensor), so a batch normalization
+    after a conv2d_transpose finds its channels."""
+    h = tf.placeholder(tf.float32, [None, 4, 4, 16])
+    bs = tf.shape(h)[0]
+    w = tf.ones([3, 3, 8, 16])
+    y = tf.nn.conv2d_transpose(h, w, tf.stack([bs, 8, 8, 8]), [1, 2, 2, 1])
+    assert y.shape.as_list() == [None, 8, 8, 8]
+    bn = tf.layers.batch_normalization(y, training=True)
+    assert bn.shape.as_list() == [None, 8, 8, 8]
+    assert run(bn, {h: np.ones((2, 4, 4, 16), np.float32)}, init=True).shape == (2, 8, 8, 8)
+    nchw = tf.nn.conv2d_transpose(tf.transpose(h, [0, 3, 1, 2]), w, tf.stack([bs, 8, 8, 8]),
+                                  [1, 1, 2, 2], data_format="NCHW")
+    assert nchw.shape.as_list() == [None, 8, 8, 8]
+    hw_only = tf.nn.conv2d_backprop_input(tf.stack([bs * 2, 8]), w, h, [1, 2, 2, 1], "SAME")
+    assert hw_only.shape.as_list() == [None, None, 8, 8]  # 2 values: height, width
+    x = tf.placeholder(tf.float32, [None, 8, 8, 3])
+    dy = tf.placeholder(tf.float32, [None, 8, 8, 6])
+    c = tf.placeholder(tf.int32, [])
+    assert tf.nn.conv2d_backprop_filter(x, tf.stack([3, 3, c, 6]), dy, [1, 1, 1, 1],
+                                        "SAME").shape.as_list() == [3, 3, None, 6]
+    assert tf.nn.depthwise_conv2d_native_backprop_input(
+        tf.stack([tf.shape(x)[0], 8, 8, 3]), tf.ones([3, 3, 3, 2]), dy, [1, 1, 1, 1],
+        "SAME").shape.as_list() == [None, 8, 8, 3]
+    assert tf.nn.depthwise_conv2d_native_backprop_filter(
+        x, tf.stack([3, c, 3, 2]), dy, [1, 1, 1, 1], "SAME").shape.as_list() == [3, None, 3, 2]
+    with pytest.raises(ValueError, match="contain 4 values or 2 values, but got: 3"):
+        tf.nn.conv2d_transpose(h, w, tf.stack([bs, 8, 8]), [1, 2, 2, 1])
+    with pytest.raises(ValueError, match="Shape must be rank 4 but is rank 3"):
+        tf.nn.depthwise_conv2d_native_backprop_filter(x, tf.stack([3, c, 3]), dy,
+                                                      [1, 1, 1, 1], "SAME")
+
+
+# -- tf.nn.convolution and tf.nn.pool ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("padding,strides,rate,fmt", [
+    ("SAME", None, None, "NHWC"), ("VALID", [2, 1], None, "NHWC"), ("SAME", 1, [2, 2], "NHWC"),
+    ("VALID", None, [2, 3], "NHWC"), ("SAME", None, [3, 2], "NCHW"), ("VALID", 2, 1, "NCHW")])
+def test_convolution_2d_against_the_dilated_reference(padding, strides, rate, fmt):
+    xv, fv = f32(2, 9, 8, 3), f32(3, 2, 3, 4)
+    xin = xv if fmt == "NHWC" else xv.transpose(0, 3, 1, 2)
+    y = tf.nn.convolution(tf.constant(xin), tf.constant(fv), padding, strides=strides,
+                          dilation_rate=rate, data_format=fmt)
+    s = [1] * 2 if strides is None else list(np.broadcast_to(strides, (2,)))
+    r = [1] * 2 if rate is None else list(np.broadcast_to(rate, (2,)))
+    four = (lambda v: [1] + v + [1]) if fmt == "NHWC" else (lambda v: [1, 1] + v)
+    want = ref_conv2d(xin, fv, four(s), padding, data_format=fmt, dilations=four(r))
+    assert y.shape.as_list() == list(want.shape)
+    close(run(y), want, 1e-4)
+    dilated = max(r) > 1
+    assert {op.type for op in tf.get_default_graph().get_operations()} >= (
+        {"Conv2D", "SpaceToBatchND", "BatchToSpaceND"} if dilated else {"Conv2D"})
+    assert (y.op.type, y.op.name) == (("BatchToSpaceND", "convolution/BatchToSpaceND")
+                                      if dilated else ("Conv2D", "convolution"))
+
+
+def test_convolution_1d_is_conv1d_and_refuses_3d():
+    xv, fv = f32(2, 11, 3), f32(3, 3, 4)
+    y = tf.nn.convolution(xv, fv, "VALID", dilation_rate=[2], name="c1")
+    direct = tf.nn.conv1d(xv, fv, 1, "VALID", dilations=2)
+    assert y.op.name == "c1/BatchToSpaceND" and y.shape.as_list() == [2, 7, 4]
+    close(*run([y, direct]), 1e-4)
+    ncw = tf.nn.convolution(xv.transpose(0, 2, 1), fv, "SAME", strides=[2], data_format="NCW")
+    close(run(ncw), run(tf.nn.conv1d(xv, fv, 2, "SAME")).transpose(0, 2, 1), 1e-4)
+    with pytest.raises(NotImplementedError, match="3-D convolution"):
+        tf.nn.convolution(tf.zeros([1, 4, 4, 4, 2]), tf.zeros([2, 2, 2, 2, 3]), "SAME")
+    with pytest.raises(ValueError, match="`strides > 1` not supported in conjunction"):
+        tf.nn.convolution(xv, fv, "SAME", strides=[2], dilation_rate=[2])
+    with pytest.raises(ValueError, match="dilations should be of length 1, 1 or 3"):
+        tf.nn.convolution(xv, fv, "SAME", dilation_rate=[2, 2])
+
+
+def _dilated_pool(x, window, rate, reduce):
+    """VALID pooling of an NHWC x whose window taps are ``rate`` apart (stride 1)."""
+    kh, kw = window
+    oh, ow = x.shape[1] - (kh - 1) * rate[0], x.shape[2] - (kw - 1) * rate[1]
+    taps = [x[:, i * rate[0]:i * rate[0] + oh, j * rate[1]:j * rate[1] + ow]
+            for i in range(kh) for j in range(kw)]
+    return reduce(np.stack(taps), axis=0)
+
+
+def test_pool_2d_1d_and_dilated():
+    xv = f32(2, 7, 8, 3)
+    mx = tf.nn.pool(xv, [2, 3], "MAX", "SAME", strides=[2, 2])
+    assert (mx.op.type, mx.op.name) == ("MaxPool", "max_pool")
+    close(run(mx), ref_max_pool(xv, [1, 2, 3, 1], [1, 2, 2, 1], "SAME"))
+    avg_nchw = tf.nn.pool(xv.transpose(0, 3, 1, 2), [3, 2], "AVG", "VALID", strides=[1, 2],
+                          data_format="NCHW")
+    close(run(avg_nchw), ref_avg_pool(xv, [1, 3, 2, 1], [1, 1, 2, 1], "VALID").transpose(
+        0, 3, 1, 2))
+    dil = tf.nn.pool(xv, [2, 2], "AVG", "VALID", dilation_rate=[2, 3])
+    assert dil.op.name == "avg_pool_1/BatchToSpaceND" and dil.shape.as_list() == [2, 5, 5, 3]
+    close(run(dil), _dilated_pool(xv, [2, 2], [2, 3], np.mean))
+    dil_max = tf.nn.pool(xv, [3, 2], "MAX", "VALID", dilations=[2, 1])
+    close(run(dil_max), _dilated_pool(xv, [3, 2], [2, 1], np.max))
+    seq = f32(2, 9, 3)
+    one = tf.nn.pool(seq, [3], "MAX", "VALID", strides=[2])
+    assert one.op.name == "max_pool_2/Squeeze" and one.shape.as_list() == [2, 4, 3]
+    close(run(one), np.stack([seq[:, i:i + 3].max(1) for i in range(0, 7, 2)], 1))
+    ncw = tf.nn.pool(seq.transpose(0, 2, 1), [2], "AVG", "SAME", data_format="NCW")
+    close(run(ncw), ref_avg_pool(seq[:, None], [1, 1, 2, 1], [1, 1, 1, 1], "SAME")[:, 0]
+          .transpose(0, 2, 1))
+
+
+def test_pool_errors():
+    x = tf.zeros([1, 6, 6, 2])
+    with pytest.raises(ValueError, match="'SAME' padding is not implemented for"):
+        tf.nn.pool(x, [2, 2], "MAX", "SAME", dilation_rate=[2, 2])
+    with pytest.raises(ValueError, match="`strides` > `window_shape` not supported"):
+        tf.nn.pool(x, [2, 2], "MAX", "VALID", strides=[3, 1])
+    with pytest.raises(ValueError, match="`strides > 1` not supported in conjunction"):
+        tf.nn.pool(x, [2, 2], "MAX", "VALID", strides=[2, 2], dilation_rate=[2, 1])
+    with pytest.raises(ValueError, match="must have rank 3"):
+        tf.nn.pool(x, [2], "MAX", "VALID")
+    with pytest.raises(ValueError, match="2-D MIN pooling is not supported"):
+        tf.nn.pool(x, [2, 2], "MIN", "VALID")
+    with pytest.raises(NotImplementedError, match="3-D pooling"):
+        tf.nn.pool(tf.zeros([1, 4, 4, 4, 1]), [2, 2, 2], "MAX", "VALID")
 
 # -- LRN ---------------------------------------------------------------------------------------
 
@@ -527,4 +688,4 @@ def test_against_tensorflow():
     run_against_tf("conv_family_vs_tf.py", cases=CASES_VS_TF)
 
 
-CASES_VS_TF = 37
+CASES_VS_TF = 57

@@ -1,7 +1,8 @@
-"""The counting functions (bincount, unique_with_counts, histogram_fixed_width, searchsorted,
-confusion_matrix) and the decompositions (svd, qr, self_adjoint_eig / eigh, eigvalsh): values
-against numpy, static shapes, errors; and everything, with the FTRL / proximal optimizers,
-against tf.compat.v1 where TensorFlow is installed."""
+"""The counting functions (bincount and the DenseBincount op, unique_with_counts,
+histogram_fixed_width, histogram_fixed_width_bins, searchsorted, confusion_matrix) and the
+decompositions (svd, qr, self_adjoint_eig / eigh, eigvalsh): values against numpy, static
+shapes, errors; and everything, with the FTRL / proximal optimizers, against tf.compat.v1
+where TensorFlow is installed (and TF-written graphs imported and run)."""
 
 import numpy as np
 import pytest
@@ -66,6 +67,42 @@ def test_bincount_rejects_negative_values():
         _run(tf.bincount(x, minlength=3), {x: [1, -2]})
 
 
+
+def test_dense_bincount_op_counts_rows_and_binary_outputs():
+    """DenseBincount (what TF >= 2.3's tf.bincount writes, so imported graphs run): one
+    bincount per row of a 2-D input, weights summed, binary_output 0/1; values against
+    np.bincount. minitf's own tf.bincount keeps TF1's Bincount."""
+    from minitf.ops.count_ops import DENSE_BINCOUNT
+
+    arr = R.integers(0, 7, (3, 10)).astype(np.int64)
+    weights = R.standard_normal((3, 10))
+    x = tf.placeholder(tf.int64, [None, 10])
+    w = tf.placeholder(tf.float64, [None, 10])
+    size = tf.placeholder(tf.int64, [])
+    counts = DENSE_BINCOUNT(x, np.int64(5), np.zeros(0, np.int32))
+    weighted = DENSE_BINCOUNT(x, size, w)
+    binary = DENSE_BINCOUNT(x[0], np.int64(6), np.zeros(0, np.float32), binary_output=True)
+    assert counts.shape.as_list() == [None, 5] and weighted.shape.as_list() == [None, None]
+    assert binary.shape.as_list() == [6] and binary.dtype == tf.float32
+    got = _run([counts, weighted, binary], {x: arr, w: weights, size: 7})
+    keep = [r[r < 5] for r in arr]
+    np.testing.assert_array_equal(got[0], [np.bincount(r, minlength=5) for r in keep])
+    np.testing.assert_allclose(got[1], [np.bincount(r, wr, minlength=7)
+                                        for r, wr in zip(arr, weights)])
+    np.testing.assert_array_equal(got[2], (np.bincount(arr[0], minlength=7)[:6] > 0))
+    err = tf.errors.InvalidArgumentError
+    with pytest.raises(err, match="size \\(-1\\) must be non-negative"):
+        DENSE_BINCOUNT([1, 2], -1, np.zeros(0, np.float32))
+    with pytest.raises(err, match="Shape must be at most rank 2 but is rank 3"):
+        DENSE_BINCOUNT(np.zeros((1, 1, 1), np.int32), 2, np.zeros(0, np.float32))
+    with pytest.raises(TypeError, match="'weights' has DataType float16"):
+        DENSE_BINCOUNT([1], 2, np.zeros(1, np.float16))
+    loose = tf.placeholder(tf.float64)
+    with pytest.raises(err, match="`weights` must be the same shape as `arr`"):
+        _run(DENSE_BINCOUNT(x, np.int64(3), loose), {x: arr, loose: weights[:, :4]})
+    with pytest.raises(err, match="Input arr must be non-negative!"):
+        _run(DENSE_BINCOUNT(x, np.int64(3), np.zeros(0, np.int32)), {x: -arr - 1})
+
 # -- unique_with_counts ---------------------------------------------------------------------------
 def test_unique_with_counts_keeps_the_order_of_first_appearance():
     x = tf.placeholder(tf.int64, [None])
@@ -99,6 +136,24 @@ def test_histogram_fixed_width_matches_numpy_with_outliers_in_the_end_bins():
     np.testing.assert_array_equal(_run(hist, {x: values}), want)
     wide = tf.histogram_fixed_width(values.astype(np.float32), [-1.0, 2.0], dtype=tf.int64)
     assert wide.shape.as_list() == [100] and _run(wide).sum() == values.size
+
+
+def test_histogram_fixed_width_bins_matches_numpy():
+    """Each value's bin index (outliers in the end bins), shaped like the values; composed of
+    plain ops as TF composes it."""
+    values = R.uniform(-3.0, 8.0, (4, 6)).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None, 6])
+    bins = tf.histogram_fixed_width_bins(x, [0.0, 5.0], nbins=7)
+    assert bins.dtype == tf.int32 and bins.op.name == "histogram_fixed_width_bins/Reshape_1"
+    assert not _types() & {"HistogramFixedWidth", "Bucketize"}
+    want = np.clip(np.floor((values - 0.0) / 5.0 * 7), 0, 6).astype(np.int32)
+    np.testing.assert_array_equal(_run(bins, {x: values}), want)
+    # The counts of the bins are histogram_fixed_width's.
+    np.testing.assert_array_equal(np.bincount(want.ravel(), minlength=7),
+                                  _run(tf.histogram_fixed_width(values, [0.0, 5.0], 7)))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must > 0"):
+        _run(tf.histogram_fixed_width_bins(x, [0.0, 5.0], nbins=tf.constant(0) * 1),
+             {x: values})
 
 
 @pytest.mark.parametrize("value_range, nbins, values, message", [
@@ -304,4 +359,4 @@ def test_gradients_tf_does_not_implement_say_so():
 def test_ops_and_optimizers_match_tensorflow():
     """Values, gradients and op types of every function above, and the FTRL / proximal
     optimizers' variables and slots over five dense and sparse steps, in tf.compat.v1."""
-    run_against_tf("extra_ops_vs_tf.py", cases=25)
+    run_against_tf("extra_ops_vs_tf.py", cases=28)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import minitf as tf
+from minitf.graph import constant_value
 from tests.core.legacy_tf import run_against_tf
 
 R = np.random.default_rng(3)
@@ -220,6 +221,75 @@ def test_flips_transpose_rot90():
         tf.image.flip_up_down(np.zeros((0, 3, 3)))
 
 
+
+def _types_of(build):
+    graph = tf.Graph()
+    with graph.as_default():
+        out = build()
+    return out, [op.type for op in graph.get_operations()]
+
+
+def test_flips_rotations_and_reverse_write_reverse_v2():
+    """As TensorFlow's graphs: ReverseV2 over the flipped axes (no StridedSlice); the
+    gradient of a flip is the same flip (ReverseV2 of dy)."""
+    img3 = IMG[0]
+    for build, axes in [(lambda: tf.image.flip_left_right(IMG), [2]),
+                        (lambda: tf.image.flip_left_right(img3), [1]),
+                        (lambda: tf.image.flip_up_down(img3), [0]),
+                        (lambda: tf.image.flip_up_down(IMG), [1]),
+                        (lambda: tf.image.rot90(IMG, 2), [1, 2]),
+                        (lambda: tf.image.rot90(img3, 1).op.inputs[0], [1]),
+                        (lambda: tf.reverse(IMG, [0, -1]), [0, -1]),
+                        (lambda: tf.reverse_v2(IMG, tf.constant([3], tf.int64)), [3])]:
+        out, kinds = _types_of(build)
+        assert out.op.type == "ReverseV2" and "StridedSlice" not in kinds
+        assert constant_value(out.op.inputs[1]).tolist() == axes
+    for build in (lambda: tf.image.random_flip_left_right(IMG),
+                  lambda: tf.image.random_flip_up_down(img3),
+                  lambda: tf.image.rot90(IMG, tf.constant(1) * 3)):
+        kinds = _types_of(build)[1]
+        assert "ReverseV2" in kinds and "StridedSlice" not in kinds[kinds.index("ReverseV2"):]
+    x = tf.placeholder(tf.float32, [2, 5, 6, 3])
+    (g,) = tf.gradients(tf.reduce_sum(tf.image.flip_left_right(x) * IMG), x)
+    assert g.op.type == "ReverseV2"
+    np.testing.assert_array_equal(run(g, {x: IMG}), IMG[:, :, ::-1])
+    with pytest.raises(ValueError, match="axis 0 specified more than once"):
+        tf.reverse(IMG, [0, -4])
+    with pytest.raises(ValueError, match=r"'axis'\[0\] = 4 is out of valid range"):
+        tf.reverse(IMG, [4])
+
+
+def _nearest(img, rh, rw):
+    """Legacy nearest-neighbour resizing: source index floor(i * in / out)."""
+    h, w = img.shape[-3:-1]
+    rows = [min(int(np.floor(i * h / rh)), h - 1) for i in range(rh)]
+    cols = [min(int(np.floor(j * w / rw)), w - 1) for j in range(rw)]
+    return img[..., rows, :, :][..., cols, :]
+
+
+def test_resize_image_with_pad():
+    """Resized to fit (aspect ratio kept, floor of the scaled sizes), then centred in zeros."""
+    nearest = tf.image.ResizeMethod.NEAREST_NEIGHBOR
+    for image, (th, tw), (rh, rw), (top, left) in [
+            (IMG[:, :, :5], (8, 8), (8, 8), (0, 0)),  # 5x5 to 8x8: no padding
+            (IMG, (8, 9), (7, 9), (0, 0)),  # the width limits: 5x6 to 7.5x9
+            (IMG[0, :4], (8, 6), (4, 6), (2, 0)),  # 4x6 in 8x6: two rows above
+            (IMG[:, :4, :2], (6, 9), (6, 3), (0, 3))]:
+        out = tf.image.resize_image_with_pad(image, th, tw, method=nearest)
+        assert out.shape.as_list() == list(image.shape[:-3]) + [th, tw, 3]
+        want = np.zeros(image.shape[:-3] + (th, tw, 3), np.float32)
+        want[..., top:top + rh, left:left + rw, :] = _nearest(image, rh, rw)
+        np.testing.assert_array_equal(run(out), want)
+    x = tf.placeholder(tf.float32, [None, None, 3])
+    out = tf.image.resize_image_with_pad(x, 6, 9)
+    assert out.shape.as_list() == [6, 9, 3]
+    bilinear = tf.image.resize_images(IMG[0, :4, :2], [6, 3])
+    np.testing.assert_allclose(run(out, {x: IMG[0, :4, :2]})[:, 3:6], run(bilinear), 1e-6)
+    with pytest.raises(ValueError, match="target_height must be > 0."):
+        tf.image.resize_image_with_pad(IMG, 0, 4)
+    with pytest.raises(ValueError, match="must have either 3 or 4 dimensions"):
+        tf.image.resize_image_with_pad(np.zeros((1, 2, 3, 3, 1)), 4, 4)
+
 def test_random_flips_and_crop():
     batch = np.stack([IMG[0]] * 16)
     out = run(tf.image.random_flip_left_right(batch, seed=5))
@@ -356,4 +426,4 @@ def test_total_variation_gradients_sobel():
 
 def test_image_graphs_match_tensorflow():
     """Op types, values and gradients of the same graphs in tf.compat.v1."""
-    run_against_tf("image_vs_tf.py", cases=108)
+    run_against_tf("image_vs_tf.py", cases=112)

@@ -321,3 +321,42 @@ def test_layer_objects_report_updates_losses_and_weights():
         np.testing.assert_allclose(sess.run(dense.losses[0]), np.sum(kernel ** 2))
         with pytest.raises(ValueError, match="expecting 2 weights"):
             dense.set_weights([kernel])
+
+
+def test_activity_regularizers_add_per_example_losses():
+    """As TF1's base Layer: activity_regularizer(outputs) / batch size, made under
+    "<layer>/ActivityRegularizer", in REGULARIZATION_LOSSES (so in the total regularization
+    loss) and, for a layer object, in .losses once per call. Values against numpy; names and
+    values against TF in conv_family_vs_tf.py."""
+    def l1(t):
+        return tf.reduce_sum(tf.abs(t)) * 0.1
+
+    x = tf.placeholder(tf.float32, [None, 4])
+    img = tf.placeholder(tf.float32, [None, 5, 5, 2])
+    seq = tf.placeholder(tf.float32, [None, 6, 2])
+    outs = [tf.layers.dense(x, 3, activation=tf.nn.relu, activity_regularizer=l1),
+            tf.layers.conv2d(img, 2, 3, activity_regularizer=l1),
+            tf.layers.conv2d_transpose(img, 2, 3, 2, activity_regularizer=l1),
+            tf.layers.separable_conv2d(img, 2, 3, activity_regularizer=l1),
+            tf.layers.conv1d(seq, 2, 3, activity_regularizer=l1),
+            tf.layers.separable_conv1d(seq, 2, 3, activity_regularizer=l1)]
+    layer = tf.layers.Dense(2, activity_regularizer=l1, name="obj")
+    outs += [layer(x), layer(x * 2.0)]
+    losses = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
+    assert [t.name for t in losses] == [
+        f"{s}/ActivityRegularizer/truediv:0" for s in
+        ("dense", "conv2d", "conv2d_transpose", "separable_conv2d", "conv1d",
+         "separable_conv1d", "obj")] + ["obj/ActivityRegularizer_1/truediv:0"]
+    assert layer.losses == losses[-2:]
+    assert tf.layers.dense(x, 3).op.name == "dense_1/BiasAdd"  # none without a regularizer
+    assert len(tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)) == 8
+    feed = {x: RNG.standard_normal((5, 4)), img: RNG.standard_normal((3, 5, 5, 2)),
+            seq: RNG.standard_normal((2, 6, 2))}
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got_outs, got_losses, total = sess.run(
+            [outs, losses, tf.losses.get_regularization_loss()], feed)
+    batch = [5, 3, 3, 3, 2, 2, 5, 5]
+    want = [0.1 * np.abs(o).sum() / n for o, n in zip(got_outs, batch)]
+    np.testing.assert_allclose(got_losses, want, rtol=1e-5)
+    np.testing.assert_allclose(total, sum(want), rtol=1e-5)

@@ -1,9 +1,12 @@
 """Builds the same graphs in minitf and tf.compat.v1 and compares them: the depthwise, separable
-and atrous convolutions, LRN, SpaceToBatchND / BatchToSpaceND, and the tf.layers built on them
+and atrous convolutions, tf.nn.convolution and tf.nn.pool, LRN, SpaceToBatchND /
+BatchToSpaceND (and TF1's square-block forms), and the tf.layers built on them
 (conv2d_transpose, conv1d, separable_conv2d/1d, 1-D pooling; the same weights assigned through
 constant initializers). Per case: output values, gradients of a loss with respect to every
 input (second derivatives for the backprop ops), the names and types of the forward ops that
-matter, the op types of the gradient graph, and the layers' variable names and shapes.
+matter, the op types of the gradient graph, and the layers' variable names and shapes; then
+static shapes read from partly known shape tensors, and the layers' activity regularization
+losses (names in REGULARIZATION_LOSSES and values).
 TensorFlow's CPU backprop kernels take equal row and column strides only, so the cases do.
 Prints one line per case, "OK" when everything agrees. Run with TF_USE_LEGACY_KERAS=1 (see
 test_conv_family.py)."""
@@ -99,6 +102,31 @@ FUNCTIONS = [
         lambda inp, _, padding: T.nn.max_pool(inp, [1, 2, 2, 1], S1, padding)),
      [a(1, 8, 8, 2)]),
     ("conv1d", lambda T, x, f: T.nn.conv1d(x, f, 2, "SAME"), [a(2, 9, 3), a(3, 3, 4)]),
+    # The generic dispatchers and TF1's square-block space_to_batch / batch_to_space.
+    ("convolution_same", lambda T, x, f: T.nn.convolution(x, f, "SAME"), [X, a(3, 3, 3, 4)]),
+    ("convolution_strided", lambda T, x, f: T.nn.convolution(x, f, "VALID", strides=[2, 1]),
+     [X, a(2, 3, 3, 4)]),
+    ("convolution_dilated", lambda T, x, f: T.nn.convolution(x, f, "SAME",
+                                                             dilation_rate=[2, 3]),
+     [X, a(3, 2, 3, 4)]),
+    ("convolution_dilated_nchw", lambda T, x, f: T.nn.convolution(
+        x, f, "VALID", dilation_rate=[2, 1], data_format="NCHW", name="conv"),
+     [X.transpose(0, 3, 1, 2), a(2, 2, 3, 2)]),
+    ("convolution_1d", lambda T, x, f: T.nn.convolution(x, f, "SAME", name="c1"),
+     [a(2, 7, 3), a(3, 3, 4)]),
+    ("convolution_1d_dilated", lambda T, x, f: T.nn.convolution(x, f, "VALID",
+                                                                dilations=[2]),
+     [a(2, 9, 3), a(3, 3, 4)]),
+    ("pool_max_same", lambda T, x: T.nn.pool(x, [2, 3], "MAX", "SAME", strides=[2, 2]), [X]),
+    ("pool_avg_dilated", lambda T, x: T.nn.pool(x, [2, 2], "AVG", "VALID",
+                                                dilation_rate=[2, 2]), [X]),
+    ("pool_max_dilated_nchw", lambda T, x: T.nn.pool(
+        x, [2, 2], "MAX", "VALID", dilation_rate=[1, 2], data_format="NCHW"),
+     [X.transpose(0, 3, 1, 2)]),
+    ("pool_1d", lambda T, x: T.nn.pool(x, [2], "AVG", "VALID", strides=[2], name="p"),
+     [a(2, 8, 3)]),
+    ("space_to_batch_square", lambda T, x: T.batch_to_space(
+        T.space_to_batch(x, [[1, 0], [0, 1]], 2) * 2.0, [[1, 0], [0, 1]], 2), [a(2, 5, 5, 3)]),
 ]
 
 
@@ -157,6 +185,97 @@ LAYERS = [
 ]
 
 
+# (name, fn(T) -> tensor): static shapes must be TF's exactly (shapes read from Pack/Shape
+# tensors known only in part, the batch of a SpaceToBatchND with fed paddings).
+def _stacked(T, h):
+    return T.stack([T.shape(h)[0], 8, 8, 8])
+
+
+SHAPES = [
+    ("shape_conv2d_transpose_stacked", lambda T: T.nn.conv2d_transpose(
+        T.placeholder(T.float32, [None, 4, 4, 16]), T.ones([3, 3, 8, 16]),
+        _stacked(T, T.placeholder(T.float32, [None, 4])), [1, 2, 2, 1])),
+    ("shape_batch_norm_after_conv2d_transpose", lambda T: T.layers.batch_normalization(
+        T.nn.conv2d_transpose(T.placeholder(T.float32, [None, 4, 4, 16]), T.ones([3, 3, 8, 16]),
+                              _stacked(T, T.placeholder(T.float32, [None, 4])), [1, 2, 2, 1]),
+        training=True)),
+    ("shape_dw_backprop_input_stacked", lambda T: T.nn.depthwise_conv2d_native_backprop_input(
+        _stacked(T, T.placeholder(T.float32, [None, 4])), T.ones([3, 3, 8, 2]),
+        T.placeholder(T.float32, [None, 8, 8, 16]), S1, "SAME")),
+    ("shape_dw_backprop_filter_stacked", lambda T: T.nn.depthwise_conv2d_native_backprop_filter(
+        T.placeholder(T.float32, [None, 8, 8, 3]),
+        T.stack([3, T.placeholder(T.int32, []), 3, 2]),
+        T.placeholder(T.float32, [None, 8, 8, 6]), S1, "SAME")),
+    ("shape_conv2d_backprop_filter_stacked", lambda T: T.nn.conv2d_backprop_filter(
+        T.placeholder(T.float32, [None, 8, 8, 3]),
+        T.stack([3, 3, T.placeholder(T.int32, []), 6]),
+        T.placeholder(T.float32, [None, 8, 8, 6]), S1, "SAME")),
+    ("shape_space_to_batch_fed_paddings", lambda T: s2b(T)(
+        T.placeholder(T.float32, [3, 4, 4, 2]), [2, 2], T.placeholder(T.int32, [2, 2]))),
+]
+
+
+def compare_shape(name, fn):
+    with tf1.Graph().as_default():
+        theirs = fn(tf1).shape.as_list()
+    mtf.reset_default_graph()
+    ours = fn(mtf).shape.as_list()
+    print(name, "OK" if ours == theirs else f"DIFF static shape {ours} vs TF {theirs}")
+
+
+# Layers with an activity regularizer: the losses in REGULARIZATION_LOSSES (names, values),
+# the total regularization loss, and a layer object's losses over two calls.
+def _act(T):
+    return lambda t: T.reduce_sum(T.abs(t)) * 0.1
+
+
+ACTIVITY = [
+    ("activity_dense", lambda T, x: T.layers.dense(
+        T.reshape(x, [-1, 6]), 3, activation=T.nn.relu, activity_regularizer=_act(T),
+        kernel_regularizer=lambda w: T.reduce_sum(w * w), kernel_initializer=init(T, 0.2)),
+     a(2, 4, 6, 3)),
+    ("activity_conv_layers", lambda T, x: [
+        T.layers.conv2d(x, 2, 3, activity_regularizer=_act(T), kernel_initializer=init(T, 0.1)),
+        T.layers.conv2d_transpose(x, 2, 3, 2, activity_regularizer=_act(T),
+                                  kernel_initializer=init(T, 0.1)),
+        T.layers.separable_conv2d(x, 2, 3, activity_regularizer=_act(T),
+                                  depthwise_initializer=init(T, 0.1),
+                                  pointwise_initializer=init(T, 0.3)),
+        T.layers.conv1d(x[:, 0], 2, 3, activity_regularizer=_act(T),
+                        kernel_initializer=init(T, 0.1)),
+        T.layers.separable_conv1d(x[:, 0], 2, 3, activity_regularizer=_act(T),
+                                  depthwise_initializer=init(T, 0.1),
+                                  pointwise_initializer=init(T, 0.3))], a(2, 4, 6, 3)),
+    ("activity_layer_object_called_twice", lambda T, x: (lambda layer: [
+        layer(x), layer(x * 2.0), layer.losses])(T.layers.Conv1D(
+            2, 2, activity_regularizer=_act(T), kernel_initializer=init(T, 0.1))),
+     a(2, 5, 3)),
+]
+
+
+def compare_activity(name, fn, x0):
+    def build(T, graph):
+        with graph.as_default():
+            x = T.placeholder(T.float32, [None] + list(x0.shape[1:]))
+            out = fn(T, x)
+            losses = T.get_collection(T.GraphKeys.REGULARIZATION_LOSSES)
+            layer_losses = out[-1] if isinstance(out, list) and isinstance(out[-1], list) else []
+            total = T.losses.get_regularization_loss()
+            with T.Session(graph=graph) as sess:
+                sess.run(T.global_variables_initializer())
+                values = sess.run(losses + [total], {x: x0})
+        return [t.name for t in losses], [t.name for t in layer_losses], values
+
+    theirs = build(tf1, tf1.Graph())
+    mtf.reset_default_graph()
+    ours = build(mtf, mtf.get_default_graph())
+    problems = [f"{what} {o} vs TF {t}" for what, o, t in
+                zip(("losses", "layer losses"), ours[:2], theirs[:2]) if o != t]
+    if not np.allclose(ours[2], theirs[2], rtol=1e-5, atol=1e-6):
+        problems.append(f"values {ours[2]} vs TF {theirs[2]}")
+    print(name, "OK" if not problems else "DIFF " + "; ".join(problems))
+
+
 def build(T, fn, inputs, graph):
     """(fetched values, forward (name, type) pairs, gradient op types, variables)."""
     with graph.as_default():
@@ -199,3 +318,7 @@ for name, fn, inputs, *options in FUNCTIONS:
     compare(name, fn, inputs, **(options[0] if options else {}))
 for name, fn, x, names in LAYERS:
     compare(name, fn, [x], names)
+for name, fn in SHAPES:
+    compare_shape(name, fn)
+for name, fn, x in ACTIVITY:
+    compare_activity(name, fn, x)

@@ -1,6 +1,7 @@
 """Builds the same graphs in minitf and tf.compat.v1 and compares the counting ops, the matrix
 decompositions (values, gradients, op types) and the FTRL / proximal optimizers (variables, slots
-and update op types over several steps, dense and sparse). Prints one line per case, "OK" when
+and update op types over several steps, dense and sparse); and runs graphs TF writes
+(DenseBincount, ReverseV2) imported into minitf. Prints one line per case, "OK" when
 it agrees. Singular vectors and eigenvectors enter only through sign-free expressions (squares,
 reconstructions): their signs are the implementation's."""
 
@@ -64,6 +65,8 @@ def int_cases(tf):
         ("bincount_weights", lambda: [tf.math.bincount(ids, weights=np.arange(10.0),
                                                        minlength=9)]),
         ("unique_with_counts", lambda: list(tf.unique_with_counts([4, 1, 4, 4, 2, 1], tf.int64))),
+        ("histogram_bins", lambda: [tf.histogram_fixed_width_bins(
+            VALUES.astype(np.float32).reshape(5, 8), [0.0, 5.0], nbins=7)]),
         ("histogram", lambda: [tf.histogram_fixed_width(VALUES, [0.0, 5.0], nbins=7),
                                tf.histogram_fixed_width(VALUES.astype(np.float32), [-1.0, 6.0],
                                                         dtype=tf.int64)]),
@@ -179,6 +182,58 @@ for name in ours:
     # TF 2.x composes tf.bincount around DenseBincount; minitf around TF 1.x's Bincount.
     if t_ours != t_tf and not name.startswith("bincount"):
         failures.append(f"op types {t_ours} vs TF {t_tf}")
+    print(name, "OK" if not failures else "DIFF " + "; ".join(failures))
+
+
+# Graphs TensorFlow 2 writes, imported into minitf and run: tf.bincount (DenseBincount) and
+# tf.reverse / the image flips (ReverseV2), with a gradient through ReverseV2.
+IDS = R.integers(0, 8, 12).astype(np.int32)
+IMG = R.standard_normal((2, 5, 6, 3)).astype(np.float32)
+
+
+def tf_written_graphs():
+    """(name, build(inputs) -> outputs, {placeholder name: value})."""
+    def bincounts(ids):
+        return [tf1.bincount(ids), tf1.bincount(ids, weights=tf1.cast(ids, tf1.float32) * 0.5,
+                                                minlength=9),
+                tf1.bincount(ids, maxlength=3, dtype=tf1.float64),
+                tf1.raw_ops.DenseBincount(input=tf1.reshape(ids, [3, 4]), size=5,
+                                          weights=tf1.constant([], tf1.float32),
+                                          binary_output=True)]
+
+    def reverses(img):
+        flipped = [tf1.reverse(img, [1, -1]), tf1.image.flip_left_right(img),
+                   tf1.image.flip_up_down(img[0])]
+        return flipped + tf1.gradients(tf1.reduce_sum(flipped[0] * IMG), [img])
+
+    return [("imported_bincount", bincounts, {"ids": IDS}),
+            ("imported_reverse_v2", reverses, {"img": IMG})]
+
+
+def run_imported(build, feeds):
+    graph = tf1.Graph()
+    with graph.as_default():
+        inputs = [tf1.placeholder(tf1.as_dtype(v.dtype), v.shape, name=k)
+                  for k, v in feeds.items()]
+        outputs = [tf1.identity(t, name=f"out{i}") for i, t in enumerate(build(*inputs))]
+        types = sorted({op.type for op in graph.get_operations()} &
+                       {"DenseBincount", "ReverseV2"})
+        with tf1.Session(graph=graph) as sess:
+            theirs = sess.run(outputs, {f"{k}:0": v for k, v in feeds.items()})
+    graph_def = mtf.GraphDef.FromString(graph.as_graph_def().SerializeToString())
+    with mtf.Graph().as_default():
+        mtf.import_graph_def(graph_def, name="")
+        with mtf.Session() as sess:
+            ours = sess.run([f"out{i}:0" for i in range(len(outputs))],
+                            {f"{k}:0": v for k, v in feeds.items()})
+    return types, ours, theirs
+
+
+for name, build, feeds in tf_written_graphs():
+    types, ours, theirs = run_imported(build, feeds)
+    failures = compare_values(name, ours, theirs)
+    if not types:
+        failures.append("TF wrote none of DenseBincount / ReverseV2")
     print(name, "OK" if not failures else "DIFF " + "; ".join(failures))
 
 for (name, make_ours), (_, make_tf) in zip(optimizers(mtf), optimizers(tf1)):

@@ -1,5 +1,5 @@
-"""Cases for the counting ops (Bincount, UniqueWithCounts, HistogramFixedWidth, LowerBound,
-UpperBound) and the decompositions (Svd, Qr, SelfAdjointEigV2).
+"""Cases for the counting ops (Bincount, DenseBincount, UniqueWithCounts, HistogramFixedWidth,
+LowerBound, UpperBound) and the decompositions (Svd, Qr, SelfAdjointEigV2).
 
 The counting references are loops written from the definitions. A decomposition is not unique
 (the signs of singular vectors and eigenvectors are the implementation's), so its cases check
@@ -25,6 +25,16 @@ def _bincount_ref(arr, size, weights):
         if a < size:
             out[a] += weights.reshape(-1)[k] if weights.size else 1
     return np.array(out, weights.dtype)
+
+
+def _dense_bincount_ref(arr, size, weights, binary_output=False):
+    """Bincount of a 1-D arr, or of each row of a 2-D one; 0/1 with binary_output."""
+    rows = [_bincount_ref(r, size, w) for r, w in zip(
+        np.atleast_2d(arr), np.atleast_2d(weights) if weights.size else [weights] * len(
+            np.atleast_2d(arr)))]
+    out = np.array(rows, weights.dtype).reshape(len(rows), int(size))
+    out = (out != 0).astype(weights.dtype) if binary_output else out
+    return out if np.ndim(arr) == 2 else out[0]
 
 
 def _unique_with_counts_ref(x, out_idx=np.int32):
@@ -144,6 +154,14 @@ CASES = [
          ref=_bincount_ref, id="Bincount-weights-dropped"),
     Case("Bincount", [i32(2, 0, 2), Const(np.int32(3)), np.array([5, 6, 7], np.int64)],
          ref=_bincount_ref, id="Bincount-int64"),
+    Case("DenseBincount", [i32(1, 1, 2, 3, 2, 4, 4, 5), Const(np.int32(7)),
+                           np.zeros(0, np.float32)], ref=_dense_bincount_ref),
+    Case("DenseBincount", [np.array([[0, 3, 3], [3, 9, 1]], np.int64), Const(np.int64(4)),
+                           np.array([[0.5, 1.0, 2.0], [2.0, 4.0, 8.0]])],
+         ref=_dense_bincount_ref, id="DenseBincount-rows-weights-dropped"),
+    Case("DenseBincount", [np.array([[2, 2, 0], [1, 1, 1]], np.int32), Const(np.int32(3)),
+                           np.array([[5, 6, 7], [1, 2, 3]], np.int64)],
+         attrs={"binary_output": True}, ref=_dense_bincount_ref, id="DenseBincount-binary"),
     Case("UniqueWithCounts", [np.array([4, 1, 4, 4, 2, 1, 9], np.int64)],
          ref=_unique_with_counts_ref, exact_shape=False),
     Case("UniqueWithCounts", [np.array([0.5, -1.0, 0.5], np.float32)],
