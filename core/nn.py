@@ -12,4 +12,4 @@ from .rnn import (bidirectional_dynamic_rnn, dynamic_rnn, static_bidirectional_r
                   static_rnn)
 from .ops.gather_ops import top_k  # noqa: E402,F401 - tf.nn.top_k
 from .ops.manip_ops import depth_to_space, space_to_depth  # noqa: E402,F401 - tf.nn's too
-from .sparse import embedding_lookup_sparse  # noqa: E402,F401 - over SparseTensors
+from .sparse import embedding_lookup_sparse, safe_embedding_lookup_sparse  # noqa: E402,F401

@@ -257,3 +257,55 @@ def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy="mod"
 def _as(t, dtype, name):
     return math_ops.cast(t, dtype, name=name) if t.dtype != dtype else \
         array_ops.identity(t, name=name)
+
+
+def safe_embedding_lookup_sparse(embedding_weights, sparse_ids, sparse_weights=None,
+                                 combiner="mean", default_id=None, name=None,
+                                 partition_strategy="div", max_norm=None):
+    """``embedding_lookup_sparse`` that tolerates what real inputs hold: negative ids (and
+    non-positive weights unless summing) are dropped, an empty row gives zeros (or the
+    embedding of ``default_id``), and ids of rank > 2 are looked up per innermost row, the
+    result keeping the leading dims. Composed as TF composes it."""
+    from .ops.concat_split_ops import concat
+    from .ops.reduction_ops import reduce_prod
+    from .ops.slicing_ops import slice_
+
+    sparse_ids = convert_to_sparse(sparse_ids, "sparse_ids")
+    if sparse_weights is not None:
+        sparse_weights = convert_to_sparse(sparse_weights, "sparse_weights")
+    with name_scope(name, "embedding_lookup", [sparse_ids.values]) as scope:
+        original_shape = sparse_ids.dense_shape
+        rank_dim = original_shape.shape[0].value if original_shape.shape.rank else None
+        rank = array_ops.size(original_shape) if rank_dim is None else rank_dim
+        # Rank > 2: one row per innermost slice (linear segment ids).
+        ids = reshape(sparse_ids, [reduce_prod(slice_(original_shape, [0], [rank - 1])),
+                                   gather_ops.gather(original_shape, rank - 1)])
+        weights = None if sparse_weights is None else \
+            SparseTensor(ids.indices, sparse_weights.values, ids.dense_shape)
+        valid = logic_ops.greater_equal(ids.values, array_ops.zeros([], ids.dtype))
+        ids = retain(ids, valid)
+        if weights is not None:
+            weights = retain(weights, valid)
+            if combiner != "sum":  # a mean or sqrtn over non-positive weights is undefined
+                positive = logic_ops.greater(weights.values,
+                                             array_ops.zeros([], weights.dtype))
+                ids, weights = retain(ids, positive), retain(weights, positive)
+        ids, empty = fill_empty_rows(ids, default_id or 0)
+        if weights is not None:
+            weights, _ = fill_empty_rows(weights, 1.0)
+        result = embedding_lookup_sparse(embedding_weights, ids, weights, combiner=combiner,
+                                         max_norm=max_norm)
+        if default_id is None:  # an empty row is zeros, not the embedding of id 0
+            from .ops.array_ops import zeros_like
+            from .ops.concat_split_ops import stack
+            from .ops.transform_ops import tile
+
+            mask = tile(array_ops.reshape(empty, [-1, 1]),
+                        stack([1, array_ops.shape(result)[1]]))
+            result = logic_ops.where(mask, zeros_like(result), result)
+        final = array_ops.reshape(result, concat([
+            slice_(math_ops.cast(original_shape, _dt.int32), [0], [rank - 1]),
+            slice_(array_ops.shape(result), [1], [-1])], 0), name=scope)
+    if rank_dim is not None:
+        final.set_shape(TensorShape([None] * (rank_dim - 1)).concatenate(result.shape[1:]))
+    return final

@@ -495,3 +495,27 @@ def test_retain_checks_its_mask():
                                                 [3, 3]), [])  # an empty bool list is fine
         with tf.Session() as sess:
             assert sess.run(none).values.shape == (0,)
+
+
+def test_safe_embedding_lookup_sparse_drops_invalid_ids_and_fills_empty_rows():
+    safe_embedding_lookup_sparse = tf.nn.safe_embedding_lookup_sparse
+    with tf.Graph().as_default():
+        params = tf.constant(np.arange(12, dtype=np.float32).reshape(6, 2))
+        where = [[0, 0, 0], [0, 0, 1], [0, 1, 0], [1, 1, 0], [1, 1, 1]]
+        ids = tf.SparseTensor(where, tf.constant([1, -1, 3, 4, 5], tf.int64), [2, 3, 2])
+        weights = tf.SparseTensor(where, [1.0, 2.0, 0.0, 3.0, 1.0], [2, 3, 2])
+        mean = safe_embedding_lookup_sparse(params, ids)
+        default = safe_embedding_lookup_sparse(params, ids, default_id=2)
+        weighted = safe_embedding_lookup_sparse(params, ids, weights)
+        assert mean.shape.as_list() == [2, 3, 2]
+        with tf.Session() as sess:
+            got_mean, got_default, got_weighted = sess.run([mean, default, weighted])
+    r = np.arange(12, dtype=np.float32).reshape(6, 2)
+    zero = np.zeros(2)
+    # The -1 id is dropped; rows (0, 2), (1, 0) and (1, 2) have no ids.
+    np.testing.assert_allclose(got_mean, [[r[1], r[3], zero], [zero, (r[4] + r[5]) / 2, zero]])
+    np.testing.assert_allclose(got_default, [[r[1], r[3], r[2]], [r[2], (r[4] + r[5]) / 2,
+                                                                  r[2]]])
+    # Weighted mean: the 0-weight id 3 is dropped too, so row (0, 1) is empty.
+    np.testing.assert_allclose(got_weighted, [[r[1], zero, zero],
+                                              [zero, (3 * r[4] + r[5]) / 4, zero]])

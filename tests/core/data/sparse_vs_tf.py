@@ -56,6 +56,9 @@ def build(tf, sp, d):
         ("emb_w_mean", tf.nn.embedding_lookup_sparse(params, ids, weights)),
         ("emb_w_sqrtn", tf.nn.embedding_lookup_sparse(params, ids, weights,
                                                       combiner="sqrtn")),
+        ("safe_emb", tf.nn.safe_embedding_lookup_sparse(params, ids)),
+        ("safe_emb_w", tf.nn.safe_embedding_lookup_sparse(params, ids, weights,
+                                                          default_id=1)),
     ]
 
 
