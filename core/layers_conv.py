@@ -109,6 +109,20 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
         return _finish(out, bias, activation, fmt, activity_regularizer)
 
 
+def _args_1d(inputs, data_format, kernel_size, strides, dilation_rate, padding, filters,
+             what):
+    """The checked arguments of a 1-D convolution layer: (inputs, channels last?, input
+    channels, kernel size, stride, dilation, padding, filters)."""
+    inputs = convert_to_tensor(inputs)
+    last = _nhwc(data_format) == "NHWC"
+    channels = _channels(inputs, 3, what, 2 if last else 1)
+    k = _single(kernel_size, "kernel_size")
+    s = _single(strides, "strides")
+    d = _single(dilation_rate, "dilation_rate")
+    _no_strided_dilation([s], [d])
+    return inputs, last, channels, k, s, d, _padding_1d(padding), int(filters)
+
+
 def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
            data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
            kernel_initializer=None, bias_initializer=None, kernel_regularizer=None,
@@ -116,15 +130,8 @@ def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
            bias_constraint=None, trainable=True, name=None, reuse=None, _scope_out=None):
     """A 1-D convolution layer: kernel ``[k, in_channels, filters]`` and a bias; ``padding``
     may also be "causal" (left padding only, then VALID)."""
-    inputs = convert_to_tensor(inputs)
-    last = _nhwc(data_format) == "NHWC"
-    channels = _channels(inputs, 3, "conv1d", 2 if last else 1)
-    k = _single(kernel_size, "kernel_size")
-    s = _single(strides, "strides")
-    d = _single(dilation_rate, "dilation_rate")
-    _no_strided_dilation([s], [d])
-    pad = _padding_1d(padding)
-    filters = int(filters)
+    inputs, last, channels, k, s, d, pad, filters = _args_1d(
+        inputs, data_format, kernel_size, strides, dilation_rate, padding, filters, "conv1d")
     fmt = "NWC" if last else "NCW"
     with _scope(name, "conv1d", reuse, _scope_out):
         kernel, bias = _weights([k, channels, filters], inputs.dtype, kernel_initializer,
@@ -214,15 +221,9 @@ def separable_conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
     """A depthwise separable 1-D convolution: separable_conv2d on a dummy height of 1, with
     ``depthwise_kernel`` ``[k, in_channels, depth_multiplier]`` and ``pointwise_kernel``
     ``[1, in_channels * depth_multiplier, filters]``."""
-    inputs = convert_to_tensor(inputs)
-    last = _nhwc(data_format) == "NHWC"
-    channels = _channels(inputs, 3, "separable_conv1d", 2 if last else 1)
-    k = _single(kernel_size, "kernel_size")
-    s = _single(strides, "strides")
-    d = _single(dilation_rate, "dilation_rate")
-    _no_strided_dilation([s], [d])
-    pad = _padding_1d(padding)
-    filters = int(filters)
+    inputs, last, channels, k, s, d, pad, filters = _args_1d(
+        inputs, data_format, kernel_size, strides, dilation_rate, padding, filters,
+        "separable_conv1d")
     fmt = "NHWC" if last else "NCHW"
     with _scope(name, "separable_conv1d", reuse, _scope_out):
         depthwise, pointwise, bias = _separable_weights(
