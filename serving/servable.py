@@ -117,7 +117,11 @@ class SignatureRunner:
                          alias)
                 return
             shape = tuple(batch if d is None else d for d in dims)
-            feeds.append(np.zeros(shape, dtype=_np_dtype(info.dtype)))
+            np_type = _np_dtype(info.dtype)
+            # A string's zero is b"" (np.zeros of object gives the integer 0, which a
+            # vocabulary lookup refuses).
+            feeds.append(np.full(shape, b"", dtype=object) if np_type is object else
+                         np.zeros(shape, dtype=np_type))
         for outputs in list(self._plans):
             try:
                 self.run(feeds, outputs)

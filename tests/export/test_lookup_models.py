@@ -131,3 +131,11 @@ def test_served_over_grpc(tmp_path):
     np.testing.assert_array_equal(got["label"], want["label"])
     np.testing.assert_allclose(got["vectors"], want["vectors"])
 
+
+
+def test_string_inputs_warm_up_on_empty_strings(caplog):
+    """Warm-up feeds b"" for a string input (it fed the integer 0, which the vocabulary
+    lookup refused, so every table model loaded cold with a warning)."""
+    with caplog.at_level("WARNING", logger="minitf.serving"):
+        Servable("m", 1, export.load_saved_model(str(DATA / "lookup_savedmodel")))
+    assert "not warmed up" not in caplog.text
