@@ -78,6 +78,7 @@ from .strings import as_string, reduce_join, regex_replace, string_split
 from .strings import join as string_join
 from .strings import strip as string_strip
 from .strings import substr
+from .strings import to_hash_bucket_fast as string_to_hash_bucket_fast
 from .strings import to_number as string_to_number
 from .tensor_shape import Dimension, TensorShape
 from .train.moving_averages import moving_average_variables

@@ -5,12 +5,14 @@ so ``tf.tables_initializer()`` runs it, as in TF."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import dtypes as _dt
 from .graph import GraphKeys, Tensor, add_to_collection, convert_to_tensor, name_scope
 from .ops import lookup_ops as _ops
 
-__all__ = ["KeyValueTensorInitializer", "StaticHashTable", "TextFileIndex",
-           "TextFileInitializer"]
+__all__ = ["KeyValueTensorInitializer", "StaticHashTable", "StaticVocabularyTable",
+           "TextFileIndex", "TextFileInitializer"]
 
 
 class TextFileIndex:
@@ -137,3 +139,62 @@ class StaticHashTable:
 
 
 HashTable = StaticHashTable  # TF 1.x's tf.contrib.lookup name
+
+
+class StaticVocabularyTable:
+    """A vocabulary (an initializer of keys -> int64 ids) plus ``num_oov_buckets`` buckets
+    after it: a key not in the vocabulary gets ``vocab_size + hash(key) % num_oov_buckets``,
+    with TF's string hash (FarmHash Fingerprint64; integer keys hashed as their decimal
+    strings), so ids match TensorFlow's."""
+
+    def __init__(self, initializer, num_oov_buckets, lookup_key_dtype=None, name=None):
+        if isinstance(num_oov_buckets, bool) or not isinstance(num_oov_buckets, int) or \
+                num_oov_buckets <= 0:
+            raise ValueError(f"`num_oov_buckets` must be a positive integer, got "
+                             f"{num_oov_buckets!r}")
+        if initializer.value_dtype != _dt.int64:
+            raise TypeError(f"Invalid `value_dtype`, expected int64 but got "
+                            f"{initializer.value_dtype.name}.")
+        key_dtype = initializer.key_dtype
+        if key_dtype not in (_dt.string, _dt.int32, _dt.int64):
+            raise TypeError(f"Invalid `key_dtype`, expected string, int32 or int64, got "
+                            f"{key_dtype.name}.")
+        self._key_dtype = _dt.as_dtype(lookup_key_dtype) if lookup_key_dtype is not None \
+            else key_dtype
+        self._table = StaticHashTable(initializer, -1)
+        self._num_oov_buckets = num_oov_buckets
+        self._name = name or self._table.name
+
+    key_dtype = property(lambda self: self._key_dtype)
+    value_dtype = property(lambda self: _dt.int64)
+    name = property(lambda self: self._name)
+    resource_handle = property(lambda self: self._table.resource_handle)
+    initializer = property(lambda self: self._table.initializer)
+
+    def size(self, name=None) -> Tensor:
+        """The vocabulary's size plus the OOV buckets."""
+        with name_scope(name, f"{self._name}_Size"):
+            return self._table.size() + np.int64(self._num_oov_buckets)
+
+    def lookup(self, keys, name=None):
+        from .ops import logic_ops, math_ops
+        from .sparse_tensor import SparseTensor
+        from .strings import as_string, to_hash_bucket_fast
+
+        values = keys.values if isinstance(keys, SparseTensor) else \
+            convert_to_tensor(keys, dtype=self._key_dtype, name="keys")
+        if values.dtype != self._key_dtype:
+            raise TypeError(f"Dtype of argument `keys` must be {self._key_dtype.name}, "
+                            f"received: {values.dtype.name}")
+        if self._table.key_dtype == _dt.int64 and values.dtype != _dt.int64:
+            values = math_ops.cast(values, _dt.int64)
+        with name_scope(name, f"{self._name}_Lookup"):
+            text = values if values.dtype == _dt.string else as_string(values)
+            buckets = to_hash_bucket_fast(text, self._num_oov_buckets, name="hash_bucket")
+            ids = self._table.lookup(values)
+            buckets = math_ops.add(buckets, self._table.size())
+            known = logic_ops.not_equal(ids, self._table.default_value)
+            ids = logic_ops.where_v2(known, ids, buckets)
+        if isinstance(keys, SparseTensor):
+            return SparseTensor(keys.indices, ids, keys.dense_shape)
+        return ids

@@ -11,7 +11,8 @@ from .ops import string_ops as _ops
 from .sparse_tensor import SparseTensor
 
 __all__ = ["as_string", "join", "length", "lower", "reduce_join", "regex_full_match",
-           "regex_replace", "split", "strip", "substr", "to_number", "upper"]
+           "regex_replace", "split", "strip", "substr", "to_hash_bucket_fast", "to_number",
+           "upper"]
 
 
 def _str(x, name="input"):
@@ -149,3 +150,12 @@ def _sparse_only(result_type):
 def _unit(unit):
     if unit not in ("BYTE", "UTF8_CHAR"):
         raise ValueError(f"unit must be 'BYTE' or 'UTF8_CHAR', got {unit!r}")
+
+
+def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002 - TF's argument name
+    """Each string's bucket in ``[0, num_buckets)``: TF's FarmHash fingerprint, so the same
+    strings land in the same buckets as in TensorFlow."""
+    if isinstance(num_buckets, bool) or not isinstance(num_buckets, int) or num_buckets < 1:
+        raise ValueError(f"num_buckets must be a positive integer, got {num_buckets!r}")
+    return _ops.STRING_TO_HASH_BUCKET_FAST(_str(input), num_buckets=num_buckets,
+                                           name=name or "StringToHashBucketFast")

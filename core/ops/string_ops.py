@@ -13,9 +13,10 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape, broadcast_shapes
 from ._util import const_ints
+from .farmhash import fingerprint64
 
 __all__: list[str] = []  # the public functions live in core/strings.py
 
@@ -361,4 +362,22 @@ STRING_SPLIT_V2 = register(OpDef(
     "StringSplitV2", inputs=["input:string", "sep:string"], attrs={"maxsplit": -1},
     kernel=_string_split_v2_kernel, infer=_split_infer, grad=NOT_DIFFERENTIABLE,
     doc="Tokens of each string, split at sep (at whitespace runs if it is empty).",
+))
+
+
+# -- hashing ---------------------------------------------------------------------------------------
+def _hash_bucket_kernel(input, *, num_buckets):  # noqa: A002 - TF's argument name
+    return _each(lambda v: fingerprint64(v) % num_buckets, input, np.int64)
+
+
+def _hash_bucket_infer(x, *, num_buckets):
+    if num_buckets < 1:
+        raise shape_error(f"num_buckets must be >= 1, got {num_buckets}")
+    return [TensorSpec(x.shape, _dt.int64)]
+
+
+STRING_TO_HASH_BUCKET_FAST = register(OpDef(
+    "StringToHashBucketFast", inputs=["input:string"], attrs={"num_buckets": req("int")},
+    kernel=_hash_bucket_kernel, infer=_hash_bucket_infer, grad=NOT_DIFFERENTIABLE,
+    doc="Each string's bucket: its FarmHash Fingerprint64 modulo num_buckets (TF's values).",
 ))

@@ -124,3 +124,31 @@ def test_splits_are_sparse_tensors():
 def test_against_tensorflow():
     """Op types, values and two runtime messages against tf.compat.v1."""
     run_against_tf("strings_vs_tf.py", 1)
+
+
+def test_fingerprint64_is_tensorflows():
+    """FarmHash Fingerprint64 of every length class (0-16, 17-32, 33-64, longer), the values
+    read from TensorFlow 2.21's tf.fingerprint."""
+    from minitf.ops.farmhash import fingerprint64
+
+    want = {b"": 0x9AE16A3B2F90404F, b"a": 0xB3454265B6DF75E3, b"abc": 0x24A5B3A074E7F369,
+            b"hello": 0xB48BE5A931380CE8, b"fingerprint": 0xD993C59B8F34ACFA,
+            b"seventeen bytes!!": 0x507A9D6592469765, b"x" * 40: 0xEBF8E8AEAC993C94,
+            bytes(range(100)): 0x3CFF0F886D8D6195,
+            "h\u00e9llo w\u00f6rld".encode(): 0x7CED6D0A96714893}
+    assert {k: fingerprint64(k) for k in want} == want
+    with tf.Graph().as_default():
+        with pytest.raises(ValueError, match="num_buckets"):
+            tf.strings.to_hash_bucket_fast(["a"], 0)
+
+
+def test_vocabulary_table_with_oov_buckets():
+    """Known keys get their ids, others vocab_size + their hash bucket (TF's numbers)."""
+    with tf.Graph().as_default():
+        table = tf.lookup.StaticVocabularyTable(tf.lookup.KeyValueTensorInitializer(
+            ["a", "b"], tf.constant([0, 1], tf.int64)), 3)
+        ids = table.lookup(tf.constant(["a", "zz", "b", "q"]))
+        with tf.Session() as sess:
+            sess.run(tf.tables_initializer())
+            got, size = sess.run([ids, table.size()])
+    assert got.tolist() == [0, 3, 1, 4] and size == 5  # (read from TF 2.21)

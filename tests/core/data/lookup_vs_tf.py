@@ -31,12 +31,19 @@ def build(tf):
     lines = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
         VOCAB, tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER, tf.string,
         tf.lookup.TextFileIndex.WHOLE_LINE, vocab_size=2), "UNK")
+    vocab = tf.lookup.StaticVocabularyTable(tf.lookup.TextFileInitializer(
+        VOCAB, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE, tf.int64,
+        tf.lookup.TextFileIndex.LINE_NUMBER), 5)
+    int_vocab = tf.lookup.StaticVocabularyTable(tf.lookup.KeyValueTensorInitializer(
+        tf.constant([7, 9], tf.int64), tf.constant([0, 1], tf.int64)), 3)
     words = tf.constant([["a", "z"], ["c", "b"]])
     sparse = tf.SparseTensor([[0, 0], [1, 2]], ["cat", "dog"], [2, 3])
     return [
         kv.lookup(words), kv.size(), ints.lookup(tf.constant([7, 8, 3], tf.int64)),
         by_line.lookup(tf.constant(["cat", "dog", "the"])), by_col.lookup(tf.constant(["sat"])),
         lines.lookup(tf.constant([0, 1, 2], tf.int64)), by_line.lookup(sparse).values,
+        vocab.lookup(tf.constant(["the\t5", "mouse", "cat\t7", "dog", "zebra"])),
+        vocab.size(), int_vocab.lookup(tf.constant([9, 8, 100, 7], tf.int64)),
         kv.export()[0],
     ], kv
 

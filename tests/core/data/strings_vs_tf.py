@@ -15,7 +15,8 @@ tf1.disable_eager_execution()
 WORDS = [["Hello World", "  tab\tand  spaces "], ["a,b,,c", "héllo"]]
 TYPES = {"StringJoin", "ReduceJoin", "StringLength", "Substr", "StringToNumber", "AsString",
          "RegexReplace", "StaticRegexReplace", "RegexFullMatch", "StaticRegexFullMatch",
-         "StringStrip", "StringLower", "StringUpper", "StringSplit", "StringSplitV2"}
+         "StringStrip", "StringLower", "StringUpper", "StringSplit", "StringSplitV2",
+         "StringToHashBucketFast"}
 
 
 def build(tf, w):
@@ -54,6 +55,9 @@ def build(tf, w):
         ("split_v2", tf.strings.split(flat)),
         ("split_v2_sep", tf.strings.split(flat, sep=",")),
         ("split_v2_max", tf.strings.split(flat, sep=" ", maxsplit=1)),
+        ("hash", tf.strings.to_hash_bucket_fast(flat, 1000)),
+        ("hash_long", tf.string_to_hash_bucket_fast(
+            tf.strings.join([flat, flat, flat, flat, flat, flat], separator="#"), 7)),
     ]
 
 

@@ -87,4 +87,10 @@ CASES = [
     Case("StringSplitV2", [FLAT, Const(s(",").reshape(()))], attrs={"maxsplit": 2},
          exact_shape=False, ref=_split_ref(lambda v: v.split(b",", 2)),
          id="StringSplitV2-sep-maxsplit"),
+    # Buckets read from TensorFlow 2.21 (tf.strings.to_hash_bucket_fast, 97 buckets).
+    Case("StringToHashBucketFast", [s("", "a", "abc", "hello", "fingerprint",
+                                      "seventeen bytes!!", "x" * 40, bytes(range(100)),
+                                      "h\xe9llo w\xf6rld")],
+         attrs={"num_buckets": 97},
+         ref=lambda x, num_buckets: np.array([17, 53, 34, 22, 0, 17, 94, 68, 79], np.int64)),
 ]
