@@ -16,7 +16,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..opdef import TensorSpec, shape_error
 from ..tensor_shape import TensorShape
-from ._util import const_ints
+from ._util import shape_from_value
 
 
 # TensorFlow's type constraints (in its order) and the error it raises at graph construction.
@@ -193,14 +193,15 @@ def _dims4(shape: TensorShape) -> list:
 
 
 def _sizes_spec(sizes: TensorSpec, dtype) -> list[TensorSpec]:
-    """The output of a gradient op whose 4-D shape is an input (``sizes``): its value when
-    constant (negative entries unknown), else four unknown dims."""
-    values = const_ints(sizes)
-    if values is None:
+    """The output of a gradient op whose 4-D shape is an input (``sizes``): what it is known
+    to hold, entry by entry (a constant, or in part a Pack or Shape: ``tf.stack([batch, 8,
+    8, 8])`` holds (?, 8, 8, 8), as TF's MakeShapeFromShapeTensor reads it)."""
+    shape = shape_from_value(sizes)
+    if shape.rank is None:
         return [TensorSpec([None] * 4, dtype)]
-    if len(values) != 4:
-        raise shape_error(f"Shape must be rank 4 but is rank {len(values)}")
-    return [TensorSpec([v if v >= 0 else None for v in values], dtype)]
+    if shape.rank != 4:
+        raise shape_error(f"Shape must be rank 4 but is rank {shape.rank}")
+    return [TensorSpec(shape, dtype)]
 
 
 def _merge(a, b):

@@ -27,7 +27,7 @@ from ._conv_util import (_CONV_TYPES, _FLOAT_TYPES, _alias, _channel_index, _che
                          _check_format_and_padding, _convert_padding, _crop, _dims4,
                          _explicit_pads, _format_list, _from_nhwc, _geometry, _get_sequence,
                          _merge, _nhwc, _nhwc_list, _pad, _require, _shaped_like,
-                         _spatial_axes, _taps, _Window)
+                         _sizes_spec, _spatial_axes, _taps, _Window)
 from ._util import shape_from_value
 
 __all__ = ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_transpose"]
@@ -238,21 +238,10 @@ def _conv2d_backprop_filter_kernel(input, filter_sizes, out_backprop, *, strides
 
 
 def _partial_sizes(sizes: TensorSpec) -> list | None:
-    """What a 1-D sizes input is known to hold, entry by entry: a constant, or in part a Pack
-    or Shape (``tf.stack([batch, 8, 8, 8])`` holds (?, 8, 8, 8), as TF's
-    MakeShapeFromShapeTensor reads it); None when even its length is unknown."""
+    """What a 1-D sizes input is known to hold, entry by entry (see _sizes_spec); None when
+    even its length is unknown."""
     shape = shape_from_value(sizes)
     return None if shape.rank is None else list(shape.as_tuple())
-
-
-def _sizes4_spec(sizes: TensorSpec, dtype) -> list[TensorSpec]:
-    """The output of a backprop op whose 4-D shape is an input (``sizes``)."""
-    dims = _partial_sizes(sizes)
-    if dims is None:
-        return [TensorSpec([None] * 4, dtype)]
-    if len(dims) != 4:
-        raise shape_error(f"Shape must be rank 4 but is rank {len(dims)}")
-    return [TensorSpec(dims, dtype)]
 
 
 def _conv2d_infer(x, f, *, strides, use_cudnn_on_gpu, padding, explicit_paddings, data_format,
@@ -302,7 +291,7 @@ def _conv2d_backprop_filter_infer(x, sizes, dy, *, strides, use_cudnn_on_gpu, pa
         strides, padding, explicit_paddings, data_format, dilations))
     _dims4(x.shape)
     _dims4(dy.shape)
-    return _sizes4_spec(sizes, x.dtype)
+    return _sizes_spec(sizes, x.dtype)
 
 
 def _conv_grad_attrs(op) -> dict:

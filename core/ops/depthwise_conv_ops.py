@@ -27,7 +27,7 @@ from ._conv_util import (_FLOAT_TYPES, _alias, _check_4d, _convert_padding, _cro
                          _format_list, _from_nhwc, _geometry, _merge, _nhwc, _nhwc_list, _pad,
                          _require, _shaped_like, _taps)
 from ._util import const_ints
-from .conv_ops import _check_out_backprop, _conv_window, _sizes4_spec
+from .conv_ops import _check_out_backprop, _conv_window, _sizes_spec
 
 __all__ = ["depthwise_conv2d_native", "depthwise_conv2d_native_backprop_input",
            "depthwise_conv2d_native_backprop_filter", "depthwise_conv2d_backprop_input",
@@ -167,7 +167,7 @@ def _depthwise_backprop_input_infer(sizes, f, dy, *, strides, padding, explicit_
             data_format, dilations)
     _dims4(f.shape)
     _dims4(dy.shape)
-    return _sizes4_spec(sizes, f.dtype)
+    return _sizes_spec(sizes, f.dtype)
 
 
 def _depthwise_backprop_filter_infer(x, sizes, dy, *, strides, padding, explicit_paddings,
@@ -177,7 +177,7 @@ def _depthwise_backprop_filter_infer(x, sizes, dy, *, strides, padding, explicit
             data_format, dilations)
     _dims4(x.shape)
     _dims4(dy.shape)
-    return _sizes4_spec(sizes, x.dtype)
+    return _sizes_spec(sizes, x.dtype)
 
 
 def _dw_attrs(op) -> dict:

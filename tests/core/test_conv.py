@@ -402,3 +402,15 @@ def test_pool_attr_length_errors():
                        match="Attr 'ksize' of 'MaxPool' Op passed list of length 3 less than "
                              "minimum 4."):
         pool_ops.MAX_POOL(x, ksize=[1, 2, 2], strides=[1, 2, 2, 1], padding="SAME")
+
+
+
+def test_avg_pool_grad_infers_the_known_dims_of_a_partly_known_input_shape():
+    """AvgPoolGrad's shape input ``tf.stack([batch, 8, 8, 3])``: its inferred shape is
+    (?, 8, 8, 3), as TF's shape function reads a partly known shape tensor (it was all
+    unknown unless the whole input was constant)."""
+    batch = tf.placeholder(tf.int32, [])
+    grad = tf.placeholder(tf.float32, [None, 4, 4, 3])
+    out = pool_ops.AVG_POOL_GRAD(tf.stack([batch, 8, 8, 3]), grad, ksize=[1, 2, 2, 1],
+                                 strides=[1, 2, 2, 1], padding="VALID")
+    assert out.shape.as_list() == [None, 8, 8, 3]
