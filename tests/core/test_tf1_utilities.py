@@ -153,3 +153,13 @@ def test_bad_flag_values_and_unknown_flags(fresh_flags, capsys):
         fresh_flags.FLAGS.epoch  # noqa: B018
     with pytest.raises(ValueError, match="defined twice"):
         tf.flags.DEFINE_integer("epochs", 1, "again")
+
+
+def test_manip_namespace_is_the_root_functions():
+    """TF 1.x's tf.manip names the same functions as the root."""
+    for name in ("batch_to_space_nd", "gather_nd", "reshape", "reverse", "roll",
+                 "scatter_nd", "space_to_batch_nd", "tile"):
+        assert getattr(tf.manip, name) is getattr(tf, name), name
+    with tf.Graph().as_default(), tf.Session() as sess:
+        got = sess.run(tf.manip.roll([1, 2, 3], 1, 0))
+    assert got.tolist() == [3, 1, 2]
