@@ -269,13 +269,18 @@ class _TensorSlices(Dataset):
                                   (x.indices, x.values, x.dense_shape)]) if sparse else
                    _dense_rows(_frozen(ctx.value(x))) for x, sparse in
                    zip(self._leaves, self._sparse)]
-        sizes = {n for n, _ in slicers}
-        if len(sizes) > 1:
-            raise InvalidArgumentError(
-                None, None, "Dataset.from_tensor_slices(): all components must have the same "
-                f"size in their first dimension, got sizes {[n for n, _ in slicers]}")
-        for i in range(sizes.pop() if sizes else 0):
-            yield tuple(c for _, row in slicers for c in row(i))
+        yield from _rows_of(slicers, "Dataset.from_tensor_slices(): all components")
+
+
+def _rows_of(slicers, what):
+    """The elements of the rows of ``slicers`` ((rows, row(i)) per leaf: _dense_rows,
+    _sparse_rows), which must have as many rows each."""
+    sizes = {n for n, _ in slicers}
+    if len(sizes) > 1:
+        raise InvalidArgumentError(None, None, f"{what} must have the same size in their first "
+                                   f"dimension, got sizes {[n for n, _ in slicers]}")
+    for i in range(sizes.pop() if sizes else 0):
+        yield tuple(c for _, row in slicers for c in row(i))
 
 
 def _dense_rows(a):
@@ -658,13 +663,7 @@ class _Unbatch(Dataset):
                 slicers.append(_sparse_rows(*element[k:k + 3]) if width == 3 else
                                _dense_rows(element[k]))
                 k += width
-            sizes = {n for n, _ in slicers}
-            if len(sizes) > 1:
-                raise InvalidArgumentError(
-                    None, None, "Dataset.unbatch(): the components of an element must have the "
-                    f"same size in their first dimension, got {[n for n, _ in slicers]}")
-            for i in range(sizes.pop() if sizes else 0):
-                yield tuple(c for _, row in slicers for c in row(i))
+            yield from _rows_of(slicers, "Dataset.unbatch(): the components of an element")
 
 
 # -- order and count ------------------------------------------------------------------------------
