@@ -64,14 +64,19 @@ from .image import random_crop
 from .session import InteractiveSession, Session, get_default_session
 from .sparse import SparseTensor, SparseTensorValue, sparse_placeholder, sparse_to_dense
 from .sparse import add as sparse_add
+from .sparse import concat as sparse_concat
 from .sparse import fill_empty_rows as sparse_fill_empty_rows
+from .sparse import merge as sparse_merge
 from .sparse import reduce_max as sparse_reduce_max
 from .sparse import reduce_sum as sparse_reduce_sum
 from .sparse import reorder as sparse_reorder
 from .sparse import reshape as sparse_reshape
 from .sparse import retain as sparse_retain
+from .sparse import slice as sparse_slice
+from .sparse import softmax as sparse_softmax
 from .sparse import sparse_dense_matmul as sparse_tensor_dense_matmul
 from .sparse import to_dense as sparse_tensor_to_dense
+from .sparse import to_indicator as sparse_to_indicator
 from .sparse import transpose as sparse_transpose
 from .ops.sparse_segment_ops import *
 from .strings import as_string, reduce_join, regex_replace, string_split

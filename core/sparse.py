@@ -10,6 +10,7 @@ from . import dtypes as _dt
 from .graph import constant_value, convert_to_tensor, name_scope
 from .ops import array_ops, gather_ops, logic_ops, math_ops, transform_ops
 from .ops import sparse_ops as _ops
+from .ops import sparse_slice_ops as _ops_slice
 from .ops.sparse_ops import sparse_add
 from .ops.sparse_segment_ops import sparse_segment_mean, sparse_segment_sqrt_n, sparse_segment_sum
 from .sparse_tensor import SparseTensor, SparseTensorValue, convert_to_sparse, sparse_placeholder
@@ -20,10 +21,10 @@ placeholder = sparse_placeholder
 segment_sum, segment_mean, segment_sqrt_n = (sparse_segment_sum, sparse_segment_mean,
                                              sparse_segment_sqrt_n)
 
-__all__ = ["SparseTensor", "SparseTensorValue", "add", "fill_empty_rows", "from_dense",
-           "matmul", "placeholder", "reduce_max", "reduce_sum", "reorder", "reshape", "retain",
-           "segment_mean", "segment_sqrt_n", "segment_sum", "sparse_dense_matmul", "to_dense",
-           "transpose"]
+__all__ = ["SparseTensor", "SparseTensorValue", "add", "concat", "fill_empty_rows",
+           "from_dense", "matmul", "merge", "placeholder", "reduce_max", "reduce_sum", "reorder",
+           "reshape", "retain", "segment_mean", "segment_sqrt_n", "segment_sum", "slice",
+           "softmax", "sparse_dense_matmul", "to_dense", "to_indicator", "transpose"]
 
 
 def _with_shape(sp: SparseTensor, shape) -> SparseTensor:
@@ -194,6 +195,113 @@ def from_dense(tensor, name=None):
         shape = array_ops.shape(tensor, out_type=_dt.int64)
     return _with_shape(SparseTensor(indices, values, shape), tensor.shape)
 
+
+
+# -- concat, slice, softmax, merge and indicators ------------------------------------------------
+def concat(axis, sp_inputs, name=None, expand_nonconcat_dim=False, concat_dim=None,
+           expand_nonconcat_dims=None):
+    """The SparseTensors joined along ``axis``, in canonical order. Their other dims must match,
+    unless ``expand_nonconcat_dim``: then each takes the largest of them."""
+    axis = concat_dim if concat_dim is not None else axis
+    expand = bool(expand_nonconcat_dims if expand_nonconcat_dims is not None
+                  else expand_nonconcat_dim)
+    sp_inputs = [convert_to_sparse(sp) for sp in sp_inputs]
+    if len(sp_inputs) < 2:  # TF's op takes N >= 2; one input is itself
+        if len(sp_inputs) == 1:
+            return sp_inputs[0]
+        raise ValueError("sparse concat needs at least one SparseTensor")
+    axis = int(axis)
+    with name_scope(name, "SparseConcat", [sp.values for sp in sp_inputs]) as scope:
+        shapes = [sp.dense_shape for sp in sp_inputs]
+        if expand:
+            from .ops.concat_split_ops import concat as _concat
+            from .ops.concat_split_ops import stack
+            from .ops.reduction_ops import reduce_max
+
+            biggest = reduce_max(stack(shapes), axis=0)
+            # Negative axes work as slice bounds: the part before axis, axis, the part after.
+            after = None if axis == -1 else axis + 1
+            shapes = [_concat([biggest[:axis], shape[axis:after], biggest[axis:][1:]], 0)
+                      for shape in shapes]
+        indices, values, dense_shape = _ops_slice.SPARSE_CONCAT(
+            [sp.indices for sp in sp_inputs], [sp.values for sp in sp_inputs], shapes,
+            concat_dim=axis, name=scope)
+    out = SparseTensor(indices, values, dense_shape)
+    static = [sp.shape for sp in sp_inputs]
+    if all(s.rank is not None for s in static) and len({s.rank for s in static}) == 1:
+        rank = static[0].rank
+        a = axis % rank if rank else 0
+        dims = []
+        for d in range(rank):
+            sizes = [s.as_list()[d] for s in static]
+            if d == a:
+                dims.append(None if None in sizes else sum(sizes))
+            elif expand:
+                dims.append(None if None in sizes else max(sizes))
+            else:
+                known = {v for v in sizes if v is not None}
+                dims.append(known.pop() if len(known) == 1 else None)
+        out._shape = TensorShape(dims)
+    return out
+
+
+def slice(sp_input, start, size, name=None):  # noqa: A001 - TF's name
+    """The entries of ``sp_input`` inside ``[start, start + size)``, indexed from ``start``."""
+    sp = convert_to_sparse(sp_input)
+    with name_scope(name, "SparseSlice", [sp.values]) as scope:
+        start = convert_to_tensor(start, dtype=_dt.int64, name="start")
+        size = convert_to_tensor(size, dtype=_dt.int64, name="size")
+        indices, values, shape = _ops_slice.SPARSE_SLICE(sp.indices, sp.values, sp.dense_shape,
+                                                         start, size, name=scope)
+    return SparseTensor(indices, values, shape)
+
+
+def softmax(sp_input, name=None):
+    """The softmax of each innermost row's entries (the implicit zeros take no part)."""
+    sp = convert_to_sparse(sp_input)
+    with name_scope(name, "SparseSoftmax", [sp.indices, sp.values]) as scope:
+        values = _ops_slice.SPARSE_SOFTMAX(sp.indices, sp.values, sp.dense_shape, name=scope)
+    return _with_shape(SparseTensor(sp.indices, values, sp.dense_shape), sp.shape)
+
+
+def merge(sp_ids, sp_values, vocab_size, name=None, already_sorted=False):
+    """``tf.sparse_merge``: the SparseTensor with ``sp_values``' values at the indices of
+    ``sp_ids`` whose last column is replaced by the ids (a list of ``sp_ids`` and of
+    ``vocab_size`` gives one id column each)."""
+    many = isinstance(sp_ids, (list, tuple))
+    ids_list = [convert_to_sparse(sp, "sp_ids") for sp in (sp_ids if many else [sp_ids])]
+    sizes = list(vocab_size) if isinstance(vocab_size, (list, tuple)) else [vocab_size]
+    if len(sizes) != len(ids_list):
+        raise ValueError(f"sp_ids and vocab_size must have the same length: {len(ids_list)} "
+                         f"SparseTensors of ids, {len(sizes)} vocabulary sizes")
+    values = convert_to_sparse(sp_values, "sp_values")
+    from .ops.concat_split_ops import concat as _concat
+
+    with name_scope(name, "SparseMerge", [sp.values for sp in ids_list] + [values.values]):
+        columns = [math_ops.cast(sp.values, _dt.int64) if sp.dtype != _dt.int64 else sp.values
+                   for sp in ids_list]
+        indices = _concat([ids_list[0].indices[:, :-1]] +
+                          [transform_ops.expand_dims(c, 1) for c in columns], 1)
+        sizes = [convert_to_tensor(v, dtype=_dt.int64, name="vocab_size") for v in sizes]
+        shape = _concat([ids_list[0].dense_shape[:-1]] +
+                        [array_ops.reshape(v, [1]) for v in sizes], 0)
+        result = SparseTensor(indices, values.values, shape)
+        if already_sorted:
+            return result
+        ordered = reorder(result)
+        return SparseTensor(ordered.indices, ordered.values, shape)
+
+
+def to_indicator(sp_input, vocab_size, name=None):
+    """The bool dense tensor ``[..., vocab_size]`` that is True at ``[..., id]`` for each id
+    of a row of ``sp_input`` (ids in its last dim's entries)."""
+    sp = convert_to_sparse(sp_input)
+    with name_scope(name, "SparseToIndicator", [sp.values]) as scope:
+        count = array_ops.shape(sp.indices)[0]
+        flags = array_ops.fill(transform_ops.expand_dims(count, 0), True)
+        merged = merge(sp, SparseTensor(sp.indices, flags, sp.dense_shape), vocab_size, scope)
+        # Repeated ids in a row are allowed: a flag set twice is still set.
+        return to_dense(merged, default_value=False, validate_indices=False, name=scope)
 
 # -- embeddings (tf.nn) -----------------------------------------------------------------------
 def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy="mod", name=None,

@@ -5,6 +5,6 @@ from . import (array_ops, batch_norm_ops, candidate_ops, concat_split_ops,  # no
                diag_ops, ftrl_ops, gather_ops, image_ops, iterator_ops, linalg_ops, lookup_ops,
                logging_ops, logic_ops, manip_ops, math_ops, nn_ops, pad_ops, parsing_ops,
                pool_ops, random_ops, reduction_ops, reverse_ops, script_ops, segment_prod_ops,
-               slicing_ops, softmax_ops, sparse_ops, sparse_segment_ops, special_ops, stack_ops,
-               state_ops, string_ops, tensor_array_ops, tensor_scatter_ops, training_ops,
-               transform_ops, unary_ops)
+               slicing_ops, softmax_ops, sparse_ops, sparse_segment_ops, sparse_slice_ops,
+               special_ops, stack_ops, state_ops, string_ops, tensor_array_ops,
+               tensor_scatter_ops, training_ops, transform_ops, unary_ops)

@@ -1,7 +1,7 @@
 """Sparse ops: the kernels that read a SparseTensor's (indices, values, dense_shape) triple.
 
 SparseToDense, SparseTensorDenseMatMul, SparseTensorDenseAdd, SparseAdd (+ SparseAddGrad),
-SparseReorder, SparseReshape, SparseReduceSum/Max, SparseDenseCwiseMul/Div and
+SparseReorder, SparseReshape, SparseReduceSum/Max, SparseDenseCwiseMul/Div/Add and
 SparseFillEmptyRows (+ its grad), with TF's names, inputs and gradient rules. Indices are int64
 ``[N, rank]`` tuples in row-major ("canonical") order where an op needs order, as in TF.
 """
@@ -534,6 +534,20 @@ SPARSE_DENSE_CWISE_DIV = register(OpDef(
     doc="The sparse values divided by the dense tensor (broadcast to the sparse shape) there.",
 ))
 
+
+def _cwise_add_grad(op, dy):
+    # TF registers a gradient for SparseDenseCwiseAdd only to raise; the same here, by name.
+    raise LookupError(f"Gradient for SparseDenseCwiseAdd is not implemented (as in "
+                      f"TensorFlow): operation '{op.name}'")
+
+
+SPARSE_DENSE_CWISE_ADD = register(OpDef(
+    "SparseDenseCwiseAdd", inputs=["sp_indices:int64", "sp_values:T", "sp_shape:int64",
+                                   "dense:T"],
+    kernel=_cwise_kernel(np.add), infer=_cwise_infer, grad=_cwise_add_grad,
+    doc="The sparse values plus the dense tensor (broadcast to the sparse shape) there; the "
+        "implicit zeros stay zero.",
+))
 
 # -- SparseFillEmptyRows ----------------------------------------------------------------------
 def _fill_kernel(indices, values, dense_shape, default_value):

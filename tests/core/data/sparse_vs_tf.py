@@ -21,7 +21,8 @@ SPARSE_TYPES = {"SparseToDense", "SparseTensorDenseMatMul", "SparseTensorDenseAd
                 "SparseReorder", "SparseReshape", "SparseReduceSum", "SparseReduceMax",
                 "SparseDenseCwiseMul", "SparseDenseCwiseDiv", "SparseFillEmptyRows",
                 "SparseSegmentSum", "SparseSegmentMean", "SparseSegmentSqrtN", "Where",
-                "Unique", "SegmentSum"}
+                "Unique", "SegmentSum", "SparseConcat", "SparseSlice", "SparseSliceGrad",
+                "SparseSoftmax", "SparseDenseCwiseAdd"}
 
 
 def build(tf, sp, d):
@@ -59,6 +60,20 @@ def build(tf, sp, d):
         ("safe_emb", tf.nn.safe_embedding_lookup_sparse(params, ids)),
         ("safe_emb_w", tf.nn.safe_embedding_lookup_sparse(params, ids, weights,
                                                           default_id=1)),
+        ("concat", tf.sparse_concat(1, [sp, other])),
+        ("concat0", tf.sparse.concat(0, [other, sp, other])),
+        ("concat_neg", tf.sparse.concat(-1, [tf.sparse_reorder(tf.SparseTensor(
+            [[2, 2], [0, 1]], sp.values[:2], [3, 4])), other])),
+        ("concat_expand", tf.sparse_concat(0, [sp, tf.SparseTensor([[0, 5]], [7.0], [1, 6])],
+                                           expand_nonconcat_dim=True)),
+        ("slice", tf.sparse_slice(sp, [1, 0], [2, 3])),
+        ("slice_past_end", tf.sparse.slice(sp, [1, 2], [5, 5])),
+        ("softmax", tf.sparse_softmax(sp)),
+        ("softmax_3d", tf.sparse.softmax(tf.SparseTensor(
+            [[0, 0, 1], [0, 0, 3], [0, 2, 0], [1, 1, 1]], sp.values * 2.0, [2, 3, 4]))),
+        ("indicator", tf.cast(tf.sparse_to_indicator(ids, 4), tf.float32)),
+        ("merge", tf.sparse_merge(tf.SparseTensor([[0, 0], [0, 1], [2, 0]], tf.constant(
+            [3, 1, 0], tf.int64), [3, 2]), weights, 5)),
     ]
 
 

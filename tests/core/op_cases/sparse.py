@@ -1,6 +1,7 @@
 """Cases for the sparse ops (SparseToDense, SparseTensorDenseMatMul, SparseTensorDenseAdd,
 SparseAdd/SparseAddGrad, SparseReorder, SparseReshape, SparseReduceSum/Max,
-SparseDenseCwiseMul/Div, SparseFillEmptyRows(+Grad)) and SparseSegmentSum/Mean/SqrtN (+ grads).
+SparseDenseCwiseMul/Div/Add, SparseFillEmptyRows(+Grad), SparseConcat, SparseSlice(+Grad),
+SparseSoftmax) and SparseSegmentSum/Mean/SqrtN (+ grads).
 
 References loop over the entries one at a time into dense numpy arrays, in float64."""
 
@@ -177,6 +178,50 @@ DATA = R.standard_normal((5, 3)).astype(np.float32)
 SEG_IDX = np.array([0, 3, 3, 4, 1], np.int32)
 SEG_IDS = np.array([0, 0, 1, 3, 3], np.int32)
 
+def _concat_ref(indices, values, shapes, concat_dim):
+    axis = concat_dim % len(shapes[0])
+    entries, offset = [], 0
+    for idx, vals, shape in zip(indices, values, shapes):
+        for i, v in zip(idx, vals):
+            moved = list(map(int, i))
+            moved[axis] += offset
+            entries.append((moved, v))
+        offset += int(shape[axis])
+    entries.sort(key=lambda e: e[0])  # Python's sort is stable: ties keep the input order
+    out_shape = np.array(shapes[0], np.int64)
+    out_shape[axis] = sum(int(s[axis]) for s in shapes)
+    return (np.array([e[0] for e in entries], np.int64).reshape(-1, len(out_shape)),
+            np.array([e[1] for e in entries]), out_shape)
+
+
+def _slice_ref(idx, vals, shape, start, size):
+    kept = [(i, v) for i, v in zip(idx, vals)
+            if all(s <= d < s + n for d, s, n in zip(i, start, size))]
+    out_shape = [max(min(s + n, d) - s, 0) for d, s, n in zip(shape, start, size)]
+    return (np.array([[d - s for d, s in zip(i, start)] for i, _ in kept],
+                     np.int64).reshape(-1, len(shape)),
+            np.array([v for _, v in kept]), np.array(out_shape, np.int64))
+
+
+def _slice_grad_ref(grad, idx, start, out_idx):
+    found = {tuple(int(d) + int(s) for d, s in zip(o, start)): g for o, g in zip(out_idx, grad)}
+    return np.array([found.get(tuple(map(int, i)), 0.0) for i in idx])
+
+
+def _softmax_ref(idx, vals, shape):
+    groups = {}
+    for n, i in enumerate(idx):
+        groups.setdefault(tuple(map(int, i[:-1])), []).append(n)
+    out = np.zeros(len(vals))
+    for members in groups.values():
+        e = np.exp(np.array([float(vals[n]) for n in members]))
+        out[members] = e / e.sum()
+    return out
+
+
+IDX3 = np.array([[0, 0, 1], [0, 0, 3], [0, 2, 0], [1, 1, 1], [1, 1, 2]], np.int64)
+
+
 CASES = [
     Case("SparseToDense", [IDX, ci([3, 4]), VALS, np.float32(0.5)],
          ref=_to_dense_ref),
@@ -274,4 +319,31 @@ CASES = [
     Case("SparseSegmentSqrtNWithNumSegments", [DATA, SEG_IDX, SEG_IDS,
                                                np.array(4, np.int32)],
          ref=_segment_ref("sqrt"), exact_shape=False),
+    Case("SparseDenseCwiseAdd", [IDX, VALS, ci([3, 4]),
+                                 R.standard_normal((3, 1)).astype(np.float32)],
+         ref=_cwise_ref(np.add), grad=[]),  # TF's gradient raises; so does ours
+    Case("SparseConcat", [[IDX, np.array([[0, 0], [2, 1]], np.int64)],
+                          [VALS, np.array([5.0, 6.0], np.float32)], [ci([3, 4]), ci([3, 2])]],
+         ref=lambda i, v, s, concat_dim: _concat_ref(i, v, s, concat_dim),
+         attrs={"concat_dim": 1}),
+    Case("SparseConcat", [[UNSORTED, IDX, np.array([[0, 3]], np.int64)],
+                          [np.arange(4, dtype=np.int32), np.arange(4, 8, dtype=np.int32),
+                           np.array([9], np.int32)], [ci([3, 4]), ci([3, 4]), ci([1, 4])]],
+         ref=lambda i, v, s, concat_dim: _concat_ref(i, v, s, concat_dim),
+         attrs={"concat_dim": -2}, id="SparseConcat-unsorted-negative-axis"),
+    Case("SparseSlice", [IDX, VALS, ci([3, 4]), ci([1, 0]), ci([2, 3])], ref=_slice_ref,
+         exact_shape=False),
+    Case("SparseSlice", [IDX3, R.standard_normal(5), ci([2, 3, 4]), ci([0, 0, 1]),
+                         ci([5, 5, 2])], ref=_slice_ref, exact_shape=False,
+         id="SparseSlice-rank3-past-the-end"),
+    Case("SparseSliceGrad", [np.array([1.5, -2.0], np.float32), IDX, ci([1, 0]),
+                             np.array([[0, 0], [1, 2]], np.int64)], ref=_slice_grad_ref),
+    Case("SparseSoftmax", [IDX, VALS, ci([3, 4])], ref=_softmax_ref),
+    Case("SparseSoftmax", [IDX3, R.standard_normal(5), ci([2, 3, 4])], ref=_softmax_ref,
+         id="SparseSoftmax-rank3"),
 ]
+
+COVERED_BY = {
+    # Its gradient raises, as TF's does: test_sparse_combine.py checks that it says so.
+    "SparseDenseCwiseAdd": "test_sparse_combine.py::test_sparse_dense_add_values_and_no_gradient",
+}
