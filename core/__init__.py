@@ -44,6 +44,7 @@ from .ops.diag_ops import *
 from .ops.gather_ops import *
 from .ops.linalg_ops import *
 from .ops.logging_ops import *
+from .check_ops import *
 from .ops.logic_ops import *
 from .ops.manip_ops import *
 from .ops.math_ops import *
