@@ -224,6 +224,14 @@ def _is_sparse_tensor(x) -> bool:
     return isinstance(x, SparseTensor)
 
 
+def _empty_reshape(have, dims):
+    """The -1 of a reshape of no elements to a shape with a 0 in it (numpy cannot infer it):
+    TF divides the input's nonzero dims by the output's, rounding down: (0, 3) to [-1, 0] is
+    (3, 0), to [-1, 3, 0] is (1, 3, 0), to [-1, 0, 2] is (1, 0, 2)."""
+    known = int(np.prod([d for d in dims if d > 0]))
+    return [int(np.prod([d for d in have if d > 0])) // known if d == -1 else d for d in dims]
+
+
 def _reshape_kernel(x, shape):
     dims = shape.tolist()
     if not dims or min(dims) >= -1:  # numpy would take any negative size for -1
@@ -237,13 +245,8 @@ def _reshape_kernel(x, shape):
             raise InvalidArgumentError(None, None, f"Size {i} must be non-negative, not {d}")
     if dims.count(-1) > 1:
         raise InvalidArgumentError(None, None, "only one input size may be -1, not both")
-    if -1 in dims and x.size == 0:
-        # numpy cannot infer -1 with no elements; TF divides the input's nonzero dims by the
-        # output's: (0, 3) to [-1, 0] is (3, 0), to [-1, 3, 0] is (1, 3, 0).
-        known = int(np.prod([d for d in dims if d > 0]))
-        have = int(np.prod([d for d in x.shape if d > 0]))
-        if known and have % known == 0 and 0 in dims:
-            return x.reshape([have // known if d == -1 else d for d in dims])
+    if -1 in dims and x.size == 0 and 0 in dims:
+        return x.reshape(_empty_reshape(x.shape, dims))
     raise InvalidArgumentError(
         None, None, f"Input to reshape is a tensor with {x.size} values, but the "
         f"requested shape has {int(np.prod([d for d in dims if d >= 0]))}")
@@ -260,7 +263,11 @@ def _reshape_infer(x, shape):
                               f"{vals}")
         known = int(np.prod([v for v in vals if v >= 0])) if vals else 1
         if -1 in vals:
-            if n_in is not None:
+            if n_in == 0 and 0 in vals and x.shape.is_fully_defined():
+                target = TensorShape(_empty_reshape(x.shape.as_list(), vals))
+            elif n_in == 0 and 0 in vals:
+                target = TensorShape([None if v == -1 else v for v in vals])
+            elif n_in is not None:
                 if known == 0 or n_in % known:
                     raise shape_error(f"Cannot reshape a tensor with {n_in} elements to "
                                       f"shape {vals}")

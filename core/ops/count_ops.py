@@ -198,6 +198,8 @@ def _bound_kernel(side, op_type):
         out = np.empty(vals.shape, out_type.as_numpy_dtype)
         for row in range(seq.shape[0]):
             out[row] = np.searchsorted(seq[row], vals[row], side=side)
+        if vals.dtype.kind == "f":  # TF's bounds compare with <, false for NaN: numpy puts
+            out[np.isnan(vals)] = 0 if side == "left" else seq.shape[1]  # NaN last instead
         return out
     return kernel
 
@@ -249,7 +251,12 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32,
             output_size = math_ops.minimum(maxlength, output_size)
         if weights is not None:
             weights = convert_to_tensor(weights, name="weights")
-            return unsorted_segment_sum(weights, arr, output_size)
+            # Values at or past maxlength are skipped, as documented (TF 1.x's segment sum
+            # failed on them instead); a negative segment id is dropped.
+            from .logic_ops import where_v2
+
+            kept = where_v2(arr < output_size, arr, array_ops.fill(array_ops.shape(arr), -1))
+            return unsorted_segment_sum(weights, kept, output_size)
         weights = array_ops.constant([], _dt.as_dtype(dtype))
         return BINCOUNT(arr, output_size, weights, name="Bincount")
 

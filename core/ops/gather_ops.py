@@ -435,7 +435,9 @@ def _unique_kernel(x, *, out_idx):
     if x.ndim != 1:
         raise InvalidArgumentError(None, None, f"unique expects a 1D vector, got shape "
                                    f"{list(x.shape)}")
-    values, first, inverse = np.unique(x, return_index=True, return_inverse=True)
+    # TF's hash map never finds a NaN equal to anything: each NaN is a value of its own.
+    values, first, inverse = np.unique(x, return_index=True, return_inverse=True,
+                                       equal_nan=False)
     order = np.argsort(first, kind="stable")  # TF keeps the order of first appearance
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
