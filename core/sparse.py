@@ -123,7 +123,9 @@ def reshape(sp_input, shape, name=None):
     """The same entries in a SparseTensor of ``shape`` (one dim may be -1)."""
     sp = convert_to_sparse(sp_input)
     with name_scope(name, "SparseReshape", [sp.values]) as scope:
-        shape = convert_to_tensor(shape, dtype=_dt.int64, name="shape")
+        shape = convert_to_tensor(shape, name="shape")
+        if shape.dtype != _dt.int64:  # an int32 shape (tf.shape's) is cast, as TF casts it
+            shape = math_ops.cast(shape, _dt.int64)
         indices, new_shape = _ops.SPARSE_RESHAPE(sp.indices, sp.dense_shape, shape, name=scope)
     out = SparseTensor(indices, sp.values, new_shape)
     wanted = constant_value(shape)

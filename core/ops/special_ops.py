@@ -15,6 +15,7 @@ import numpy as np
 from ..opdef import OpDef, register
 from ._math_util import _FLOAT, _silence_float_warnings, _typed, _unary
 from ._util import broadcast_infer
+from .unary_ops import sparse_aware
 
 __all__ = ["digamma", "erf", "erfc", "lgamma", "polygamma"]
 
@@ -155,6 +156,7 @@ POLYGAMMA = register(OpDef(
 # == Public wrappers (TF1 names, signatures and default node names) ============================
 
 
+@sparse_aware
 def erf(x, name=None):
     return ERF(x, name=name or "Erf")
 

@@ -173,20 +173,36 @@ def reciprocal_grad(y, dy, name=None):
 
 
 # == Public wrappers (TF1 names, signatures and default node names) ============================
+def sparse_aware(fn):
+    """TF1's unary functions that take a SparseTensor too: the op on its values, the indices
+    and dense shape kept (zero maps to zero for each of them)."""
+    def wrapper(x, name=None):
+        from ..sparse_tensor import SparseTensor
+
+        if isinstance(x, SparseTensor):
+            return SparseTensor(x.indices, fn(x.values, name=name), x.dense_shape)
+        return fn(x, name=name)
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    return wrapper
 
 
+
+@sparse_aware
 def negative(x, name=None):
     return NEG(x, name=name)
 
 
+@sparse_aware
 def square(x, name=None):
     return SQUARE(x, name=name)
 
 
+@sparse_aware
 def abs(x, name=None):  # noqa: A001 - TensorFlow's public name
     return ABS(x, name=name or "Abs")
 
 
+@sparse_aware
 def sign(x, name=None):
     return SIGN(x, name=name or "Sign")
 
@@ -215,6 +231,7 @@ def log1p(x, name=None):
     return LOG1P(x, name=name or "Log1p")
 
 
+@sparse_aware
 def sqrt(x, name=None):
     return SQRT(x, name=name or "Sqrt")
 
@@ -243,6 +260,7 @@ def round(x, name=None):  # noqa: A001 - TensorFlow's public name
     return ROUND(x, name=name or "Round")
 
 
+@sparse_aware
 def tanh(x, name=None):
     return TANH(x, name=name or "Tanh")
 

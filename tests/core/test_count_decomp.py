@@ -61,6 +61,22 @@ def test_bincount_is_composed_as_tf1():
     assert tf.math.bincount is tf.bincount
 
 
+
+def test_weighted_bincount_skips_values_past_maxlength():
+    """As documented (and as TF 2's compat.v1 does): values >= maxlength are skipped, with or
+    without weights (the weighted path failed on them, as TF 1.x's segment sum did)."""
+    arr, weights = [1, 3, 3, 0, 5], [1.0, 2.0, 3.0, 4.0, 5.0]
+    want = np.zeros(3)
+    for a, w in zip(arr, weights):
+        if a < 3:
+            want[a] += w
+    got, counts = _run([tf.bincount(arr, weights=weights, maxlength=3),
+                        tf.bincount(arr, maxlength=3)])
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(counts, [1, 1, 0])
+    np.testing.assert_array_equal(_run(tf.bincount(arr, weights=weights, minlength=2,
+                                                   maxlength=4)), [4.0, 1.0, 0.0, 5.0])
+
 def test_bincount_rejects_negative_values():
     x = tf.placeholder(tf.int32, [None])
     with pytest.raises(tf.errors.InvalidArgumentError, match="Input arr must be non-negative"):
@@ -116,6 +132,14 @@ def test_unique_with_counts_keeps_the_order_of_first_appearance():
     np.testing.assert_array_equal(count, [3, 2, 1, 1])
     np.testing.assert_array_equal(y[idx], v)
 
+
+
+def test_unique_with_counts_keeps_each_nan():
+    """TF's hash map finds no NaN equal to another: each is a value of its own."""
+    y, idx, count = _run(tf.unique_with_counts([np.nan, 1.0, np.nan]))
+    assert np.isnan(y[0]) and y[1] == 1.0 and np.isnan(y[2]) and len(y) == 3
+    np.testing.assert_array_equal(idx, [0, 1, 2])
+    np.testing.assert_array_equal(count, [1, 1, 1])
 
 def test_unique_with_counts_wants_a_vector():
     with pytest.raises(tf.errors.InvalidArgumentError, match="must be rank 1"):
@@ -187,6 +211,17 @@ def test_searchsorted_matches_numpy_per_innermost_row():
         np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(_run(tf.searchsorted([1, 3, 3, 7], [3, 0, 8])), [1, 0, 4])
 
+
+
+def test_searchsorted_nan_probes_and_an_empty_sequence():
+    """TF's bounds compare with <, which is false for NaN: a NaN probe's lower bound is 0 and
+    its upper bound the length (numpy puts NaN last). An empty sequence gives 0s."""
+    left, right, empty = _run([tf.searchsorted([1.0, 2.0, 3.0], [np.nan, 2.0]),
+                               tf.searchsorted([1.0, 2.0, 3.0], [np.nan, 2.0], side="right"),
+                               tf.searchsorted(tf.constant([], tf.float32), [1.0, 2.0])])
+    np.testing.assert_array_equal(left, [0, 1])
+    np.testing.assert_array_equal(right, [3, 2])
+    np.testing.assert_array_equal(empty, [0, 0])
 
 def test_searchsorted_checks_its_arguments():
     with pytest.raises(ValueError, match="`side` must be either 'right' or 'left'"):

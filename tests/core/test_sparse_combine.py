@@ -180,3 +180,36 @@ def test_sparse_dense_add_values_and_no_gradient():
         np.testing.assert_array_equal(run(out), A_VALS + [10.0, 20.0, 20.0])
         with pytest.raises(LookupError, match="SparseDenseCwiseAdd"):
             tf.gradients(out, values)
+
+
+def test_unary_functions_map_a_sparse_tensors_values():
+    """tf.abs, negative, sign, square, sqrt, erf and tanh take a SparseTensor (as TF1's do):
+    the op on the values, indices and dense shape kept."""
+    import math
+
+    vals = np.array([-1.5, 4.0], np.float32)
+    refs = {tf.abs: np.abs, tf.negative: np.negative, tf.sign: np.sign, tf.square: np.square,
+            tf.sqrt: lambda v: np.sqrt(np.abs(v)), tf.erf: np.vectorize(math.erf),
+            tf.tanh: np.tanh}
+    with tf.Graph().as_default():
+        for fn, ref in refs.items():
+            given = np.abs(vals) if fn is tf.sqrt else vals
+            out = fn(tf.SparseTensor([[0, 1], [1, 0]], given, [2, 2]))
+            assert isinstance(out, tf.SparseTensor), fn.__name__
+            got = run(out)
+            np.testing.assert_allclose(got.values, ref(given), rtol=1e-6, err_msg=fn.__name__)
+            np.testing.assert_array_equal(got.indices, [[0, 1], [1, 0]])
+            np.testing.assert_array_equal(got.dense_shape, [2, 2])
+
+
+def test_sparse_reshape_takes_an_int32_shape():
+    """tf.shape gives int32; TF casts a reshape's shape to int64 (minitf refused it)."""
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [2, 6])
+        sp = tf.SparseTensor([[0, 1], [1, 3]], [1.0, 2.0], [3, 4])
+        whole = tf.sparse_reshape(sp, tf.shape(x))
+        mixed = tf.sparse.reshape(sp, [tf.shape(x)[0], -1])
+        assert whole.shape.as_list() == [2, 6] and mixed.shape.as_list() == [2, 6]
+        for got in run([whole, mixed], {x: np.zeros((2, 6))}):
+            np.testing.assert_array_equal(got.indices, [[0, 1], [1, 1]])  # positions 1 and 7
+            np.testing.assert_array_equal(got.dense_shape, [2, 6])
