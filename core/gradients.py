@@ -10,7 +10,7 @@ import collections
 
 from .graph import Operation, Tensor, convert_to_tensor
 from .indexed_slices import IndexedSlices
-from .opdef import NOT_DIFFERENTIABLE
+from .opdef import NO_GRADIENT, NOT_DIFFERENTIABLE
 
 
 def _is_trainable(t: Tensor) -> bool:
@@ -164,7 +164,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 grad_fn = gradient_function(op)
                 if grad_fn is NOT_DIFFERENTIABLE:
                     pass
-                elif grad_fn is None:
+                elif grad_fn is None or grad_fn is NO_GRADIENT:
                     raise LookupError(f"No gradient defined for operation '{op.name}' "
                                       f"(op type: {op.type})")
                 else:

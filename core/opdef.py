@@ -33,12 +33,18 @@ from .tensor_shape import Dimension, TensorShape, as_shape
 
 
 class _NotDifferentiable:
+    def __init__(self, name):
+        self.name = name
+
     def __repr__(self):
-        return "NOT_DIFFERENTIABLE"
+        return self.name
 
 
 #: ``grad=NOT_DIFFERENTIABLE`` declares that an op has no gradient (its inputs get None).
-NOT_DIFFERENTIABLE = _NotDifferentiable()
+NOT_DIFFERENTIABLE = _NotDifferentiable("NOT_DIFFERENTIABLE")
+#: ``grad=NO_GRADIENT``: TensorFlow defines no gradient for a float op, so asking for one
+#: raises LookupError (as TF's) rather than giving None, which would silently cut the path.
+NO_GRADIENT = _NotDifferentiable("NO_GRADIENT")
 
 ATTR_KINDS = ("string", "int", "float", "bool", "type", "shape", "tensor",
               "list(int)", "list(float)", "list(string)", "list(type)", "list(shape)",
@@ -237,7 +243,7 @@ class OpDef:
 
     @property
     def differentiable(self) -> bool:
-        return self.grad is not NOT_DIFFERENTIABLE
+        return not isinstance(self.grad, _NotDifferentiable)
 
     def __call__(self, *inputs, name=None, **attrs):
         """Adds this op to the default graph; returns its output Tensor(s) or the Operation."""
@@ -279,8 +285,8 @@ _REGISTRY: dict[str, OpDef] = {}
 def register(opdef: OpDef) -> OpDef:
     """Adds an OpDef to the registry; refuses incomplete declarations and duplicate types."""
     missing = [n for n in ("kernel", "infer") if not callable(getattr(opdef, n))]
-    if not (callable(opdef.grad) or opdef.grad is NOT_DIFFERENTIABLE):
-        missing.append("grad (a function or NOT_DIFFERENTIABLE)")
+    if not (callable(opdef.grad) or isinstance(opdef.grad, _NotDifferentiable)):
+        missing.append("grad (a function, NOT_DIFFERENTIABLE or NO_GRADIENT)")
     if not opdef.type or not re.match(r"^[A-Z][A-Za-z0-9_]*$", opdef.type):
         missing.append("type (a TensorFlow op name)")
     if opdef.resource not in (None, "variable", "rng", "name", "state"):

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import FailedPreconditionError, InvalidArgumentError
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..opdef import NO_GRADIENT, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ._conv_util import _require
 from ._util import const_ints
 from .concat_split_ops import _dims_str
@@ -482,14 +482,14 @@ ADJUST_HUE = register(OpDef(
     "AdjustHue", inputs=["images:T=float32", "delta:float32"],
     kernel=_hue_kernel,
     infer=_image_and_scalar_infer(3),
-    grad=NOT_DIFFERENTIABLE,
+    grad=NO_GRADIENT,
 ))
 
 ADJUST_SATURATION = register(OpDef(
     "AdjustSaturation", inputs=["images:T=float32", "scale:float32"],
     kernel=_saturation_kernel,
     infer=_image_and_scalar_infer(3),
-    grad=NOT_DIFFERENTIABLE,
+    grad=NO_GRADIENT,
 ))
 
 

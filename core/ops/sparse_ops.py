@@ -13,7 +13,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor, name_scope
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..opdef import NO_GRADIENT, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 from . import array_ops, math_ops, reduction_ops, transform_ops, unary_ops
 from ._util import const_ints, shape_from_value
@@ -535,16 +535,10 @@ SPARSE_DENSE_CWISE_DIV = register(OpDef(
 ))
 
 
-def _cwise_add_grad(op, dy):
-    # TF registers a gradient for SparseDenseCwiseAdd only to raise; the same here, by name.
-    raise LookupError(f"Gradient for SparseDenseCwiseAdd is not implemented (as in "
-                      f"TensorFlow): operation '{op.name}'")
-
-
 SPARSE_DENSE_CWISE_ADD = register(OpDef(
     "SparseDenseCwiseAdd", inputs=["sp_indices:int64", "sp_values:T", "sp_shape:int64",
                                    "dense:T"],
-    kernel=_cwise_kernel(np.add), infer=_cwise_infer, grad=_cwise_add_grad,
+    kernel=_cwise_kernel(np.add), infer=_cwise_infer, grad=NO_GRADIENT,  # as TF
     doc="The sparse values plus the dense tensor (broadcast to the sparse shape) there; the "
         "implicit zeros stay zero.",
 ))

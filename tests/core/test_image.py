@@ -427,3 +427,13 @@ def test_total_variation_gradients_sobel():
 def test_image_graphs_match_tensorflow():
     """Op types, values and gradients of the same graphs in tf.compat.v1."""
     run_against_tf("image_vs_tf.py", cases=112)
+
+
+@pytest.mark.parametrize("adjust", [lambda x: tf.image.adjust_hue(x, 0.1),
+                                    lambda x: tf.image.adjust_saturation(x, 1.5)])
+def test_hue_and_saturation_have_no_gradient(adjust):
+    """TF defines none: asking raises LookupError, as TF's does (None would silently cut the
+    loss's path through the colour op)."""
+    x = tf.placeholder(tf.float32, [1, 2, 2, 3])
+    with pytest.raises(LookupError, match="No gradient defined for operation"):
+        tf.gradients(tf.reduce_sum(adjust(x)), x)

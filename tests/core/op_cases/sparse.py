@@ -342,8 +342,3 @@ CASES = [
     Case("SparseSoftmax", [IDX3, R.standard_normal(5), ci([2, 3, 4])], ref=_softmax_ref,
          id="SparseSoftmax-rank3"),
 ]
-
-COVERED_BY = {
-    # Its gradient raises, as TF's does: test_sparse_combine.py checks that it says so.
-    "SparseDenseCwiseAdd": "test_sparse_combine.py::test_sparse_dense_add_values_and_no_gradient",
-}
