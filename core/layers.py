@@ -265,11 +265,16 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     # one axis gives them its length as their shape; several, the input's rank with 1s.
     bshape = [inputs.shape[i].value if i in axes else 1 for i in range(rank)]
     param_shape = [inputs.shape[axes[0]].value] if len(axes) == 1 else bshape
-    dtype = inputs.dtype
+    in_dtype = inputs.dtype
     # TF's fused kernel (4-D input, channel axis, float32 or float16) keeps the unbiased
     # batch variance for the moving average; other cases keep the biased one.
     fused_like = fused is not False and rank == 4 and axes in ([3], [1]) and \
-        dtype in (_dt.float32, _dt.float16)
+        in_dtype in (_dt.float32, _dt.float16)
+    # As TF's layer, a float16 input has float32 parameters and statistics (so checkpoints
+    # agree, and the averages do not round away): computed in float32, the output cast back.
+    dtype = _dt.float32 if in_dtype == _dt.float16 else in_dtype
+    if dtype != in_dtype:
+        inputs = math_ops.cast(inputs, dtype)
     with _scope(name, "batch_normalization", reuse, _scope_out):
         gamma = get_variable("gamma", param_shape, dtype=dtype,
                              initializer=gamma_initializer or init_ops.ones_initializer(),
@@ -293,8 +298,11 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
             return nn_impl.batch_normalization(inputs, b(mean), b(variance), b(beta),
                                                b(gamma), epsilon)
 
+        def result(out):
+            return math_ops.cast(out, in_dtype) if in_dtype != dtype else out
+
         if isinstance(training, (bool, np.bool_)) and not training:
-            return normalised(moving_mean.value(), moving_variance.value())
+            return result(normalised(moving_mean.value(), moving_variance.value()))
         mean, variance = nn_impl.moments(inputs, reduce)
         out = normalised(mean, variance)
         if fused_like:  # the fused kernel's running variance is the unbiased one
@@ -320,7 +328,7 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
                    move_toward(moving_variance, variance, decay)]
         for u in updates:
             graph.add_to_collection(GraphKeys.UPDATE_OPS, u.op)  # operations, as TF1's layers
-        return out
+        return result(out)
 
 
 # -- layer objects: tf.layers.Dense(...)(inputs) -------------------------------------------------

@@ -360,3 +360,27 @@ def test_activity_regularizers_add_per_example_losses():
     want = [0.1 * np.abs(o).sum() / n for o, n in zip(got_outs, batch)]
     np.testing.assert_allclose(got_losses, want, rtol=1e-5)
     np.testing.assert_allclose(total, sum(want), rtol=1e-5)
+
+
+def test_batch_normalization_of_float16_keeps_float32_parameters():
+    """As TF's layer: float32 gamma/beta/moving averages for a float16 input (a TF checkpoint
+    restores), computed in float32 and the output cast back to float16 (values recorded
+    from tf.compat.v1 2.21 with tf_keras match these numpy ones)."""
+    x = np.random.default_rng(0).standard_normal((2, 5, 5, 3)).astype(np.float16)
+    with tf.Graph().as_default():
+        xt = tf.constant(x)
+        y = tf.layers.batch_normalization(xt, training=True)
+        assert y.dtype == tf.float16
+        assert {v.dtype.base_dtype for v in tf.global_variables()} == {tf.float32}
+        grads = tf.gradients(tf.reduce_sum(y * y), [xt] + tf.trainable_variables())
+        assert [g.dtype for g in grads] == [tf.float16, tf.float32, tf.float32]
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            out, _ = sess.run([y, tf.get_collection(tf.GraphKeys.UPDATE_OPS)])
+            mean, var = sess.run(tf.global_variables()[2:4])
+    x32 = x.astype(np.float32)
+    mu, v = x32.mean(axis=(0, 1, 2)), x32.var(axis=(0, 1, 2))
+    want = ((x32 - mu) / np.sqrt(v + 1e-3)).astype(np.float16)
+    np.testing.assert_allclose(out.astype(np.float32), want.astype(np.float32), atol=2e-3)
+    np.testing.assert_allclose(mean, 0.01 * mu, rtol=1e-5)
+    np.testing.assert_allclose(var, 0.99 + 0.01 * v * 50 / 49, rtol=1e-5)  # fused: unbiased
