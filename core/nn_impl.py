@@ -208,27 +208,44 @@ def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_
 
 
 def _sharded_table(shards, ids, strategy):
-    """One table (the shards concatenated) and the row of each id in it. TF's 'div' puts
-    contiguous id ranges in each shard; 'mod' puts id i in shard i % n at row i // n."""
-    sizes = [p.shape[0].value if p.shape.rank else None for p in shards]
-    table = concat_split_ops.concat(shards, 0)
-    if strategy == "div":
-        return table, ids
-    if None in sizes:
-        raise ValueError("embedding_lookup with partition_strategy='mod' needs shards with a "
-                         f"static first dimension, got {[str(p.shape) for p in shards]}")
+    """One table (the shards concatenated) and the row of each id in it, placed as TF places
+    them: 'mod' puts id i in shard i % n at row i // n; 'div' gives each shard a contiguous
+    range, the first (total % n) shards one id more. A row past its shard's end is refused as
+    TF's per-shard gather refuses it (the concatenation would read the next shard)."""
     n = len(shards)
-    offsets = array_ops.constant(np.cumsum([0] + sizes[:-1]).astype(ids.dtype.as_numpy_dtype))
-    shard = math_ops.floormod(ids, n)
-    return table, gather_ops.gather(offsets, shard) + math_ops.floordiv(ids, n)
+    sizes = [p.shape[0].value if p.shape.rank else None for p in shards]
+    dtype = ids.dtype
+    if None in sizes:  # known at run time only
+        sizes_t = math_ops.cast(concat_split_ops.stack(
+            [array_ops.shape(p)[0] for p in shards]), dtype)
+    else:
+        sizes_t = array_ops.constant(np.array(sizes, dtype.as_numpy_dtype))
+    table = concat_split_ops.concat(shards, 0)
+    if strategy == "mod":
+        shard, row = math_ops.floormod(ids, n), math_ops.floordiv(ids, n)
+    else:
+        total = reduction_ops.reduce_sum(sizes_t)
+        per, extras = math_ops.floordiv(total, n), math_ops.floormod(total, n)
+        shard = math_ops.maximum(math_ops.floordiv(ids, per + 1),
+                                 math_ops.floordiv(ids - extras, per))
+        row = logic_ops.where_v2(shard < extras, math_ops.floormod(ids, per + 1),
+                                 math_ops.floormod(ids - extras, per))
+    offsets = reduction_ops.cumsum(sizes_t, exclusive=True)
+    inside = logic_ops.logical_and(row < gather_ops.gather(sizes_t, shard), ids >= 0)
+    # -1 is out of the table's range: the gather fails, naming the position.
+    index = logic_ops.where_v2(inside, gather_ops.gather(offsets, shard) + row,
+                               array_ops.fill(array_ops.shape(ids),
+                                              np.array(-1, dtype.as_numpy_dtype)))
+    return table, index
 
 
 def _clip_rows(result, ids, max_norm):
     """Each embedding rescaled to L2 norm at most ``max_norm`` (TF's clip_by_norm per row)."""
     ids_rank, rank = ids.shape.rank, result.shape.rank
-    if ids_rank is None or rank is None:
-        raise ValueError("embedding_lookup with max_norm needs ids and params of known rank")
-    axes = list(range(ids_rank, rank))
+    if ids_rank is None or rank is None:  # the embedding's own axes, at run time
+        axes = array_ops.range_(array_ops.rank(ids), array_ops.rank(result))
+    else:
+        axes = list(range(ids_rank, rank))
     norm = unary_ops.sqrt(reduction_ops.reduce_sum(unary_ops.square(result), axes, keepdims=True))
     max_norm = convert_to_tensor(max_norm, dtype=result.dtype)
     return result * max_norm / math_ops.maximum(norm, max_norm)

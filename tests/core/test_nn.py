@@ -383,6 +383,41 @@ def test_embedding_lookup_single_and_sharded():
                                rtol=1e-6)
 
 
+
+def _tf_placement(sizes, ids, strategy):
+    """(shard, row) of each id as TF places them (hand-written from TF's rules)."""
+    n, total = len(sizes), sum(sizes)
+    out = []
+    for i in ids:
+        if strategy == "mod":
+            out.append((i % n, i // n))
+        else:
+            per, extras = divmod(total, n)
+            shard = max(i // (per + 1), (i - extras) // per)
+            out.append((shard, i % (per + 1) if shard < extras else (i - extras) % per))
+    return out
+
+
+@pytest.mark.parametrize("strategy", ["mod", "div"])
+def test_embedding_lookup_shards_known_only_at_run_time(strategy):
+    """Shards whose row counts come at run time, uneven shards, and ids past a shard's end
+    (an error, as TF's per-shard gather; the concatenated table used to read the next
+    shard's rows, and 'mod' refused unknown sizes)."""
+    sizes = [5, 3]
+    arrays = [np.arange(5, dtype=np.float32)[:, None],
+              100 + np.arange(3, dtype=np.float32)[:, None]]
+    ids = [0, 2, 4, 6] if strategy == "div" else [0, 3, 4, 5]
+    a, b = tf.placeholder(tf.float32, [None, 1]), tf.placeholder(tf.float32, [None, 1])
+    y = tf.nn.embedding_lookup([a, b], ids, partition_strategy=strategy)
+    assert y.shape.as_list() == [4, 1]
+    feed = {a: arrays[0], b: arrays[1]}
+    want = [arrays[s][r, 0] for s, r in _tf_placement(sizes, ids, strategy)]
+    np.testing.assert_array_equal(run(y, feed)[:, 0], want)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="is not in"):
+        run(tf.nn.embedding_lookup([a, b], [7], partition_strategy=strategy), feed)
+    clipped = tf.nn.embedding_lookup([a, b], ids, partition_strategy=strategy, max_norm=3.0)
+    np.testing.assert_allclose(run(clipped, feed)[:, 0], np.minimum(want, 3.0))
+
 def test_in_top_k():
     out = tf.nn.in_top_k(LOGITS, tf.constant([2, 1]), 1)
     assert out.dtype == tf.bool
