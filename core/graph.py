@@ -245,6 +245,9 @@ class Graph:
         # _gradient_op_type attr; GraphDefs carry it).
         self._gradient_overrides: dict = {}
         self._var_scope = None
+        # A dataset function's graph: Tensor -> Tensor of this graph standing for a tensor of
+        # another graph that an op here reads (core/data/function.py); None: refused.
+        self._capture = None
 
     # -- per-thread construction state -----------------------------------------------------------
     @property
@@ -582,6 +585,9 @@ def colocate_with(op, ignore_existing=False):
 
 
 def _graph_of(values) -> Graph:
+    default = get_default_graph()
+    if default._capture is not None:  # tracing a dataset function: outer tensors come in
+        return default
     for v in values:
         g = getattr(v, "graph", None)
         if isinstance(g, Graph):
@@ -954,6 +960,9 @@ def _shape_thunk(t: Tensor):
 
 
 def _graph_of_args(args) -> Graph:
+    default = get_default_graph()
+    if default._capture is not None:  # tracing a dataset function: outer tensors come in
+        return default
     for a in args:
         for v in (a if isinstance(a, (list, tuple)) else (a,)):
             if isinstance(v, Tensor):
@@ -964,6 +973,17 @@ def _graph_of_args(args) -> Graph:
                     graph = v._as_tensor().graph
                 return graph
     return get_default_graph()
+
+
+def _same_graph(t, graph, opdef, ref=False):
+    """``t`` if it is of ``graph``; else what the graph captures it as (a dataset function's
+    graph takes an outer tensor's value as an input), or the ValueError TF raises."""
+    if t.graph is graph:
+        return t
+    if graph._capture is not None and not ref:
+        return graph._capture(t)
+    raise ValueError(f"Tensor {t.name} must be from the same graph as the other inputs of "
+                     f"'{opdef.type}'.")
 
 
 def _convert_args(opdef, args, graph):
@@ -986,10 +1006,7 @@ def _convert_args(opdef, args, graph):
             tensors = [_as_tensor_or_none(v) for v in a]
             tensors = [t if t is not None else convert_to_tensor(v, name=spec.name)
                        for t, v in zip(tensors, a)]
-            for t in tensors:
-                if t.graph is not graph:
-                    raise ValueError(f"Tensor {t.name} must be from the same graph as the other "
-                                     f"inputs of '{opdef.type}'.")
+            tensors = [_same_graph(t, graph, opdef) for t in tensors]
             derived[spec.type_list_attr] = [t.dtype for t in tensors]
             flat.extend(tensors)
             continue
@@ -1011,9 +1028,7 @@ def _convert_args(opdef, args, graph):
                 except (TypeError, ValueError) as e:
                     raise TypeError(f"Expected {want.name if want else 'a tensor'} for argument "
                                     f"'{spec.name}' of '{opdef.type}' Op, got {v!r}: {e}") from None
-            if t.graph is not graph:
-                raise ValueError(f"Tensor {t.name} must be from the same graph as the other "
-                                 f"inputs of '{opdef.type}'.")
+            t = _same_graph(t, graph, opdef, ref=spec.is_ref)
             if want is not None and t.dtype != want:
                 first = next(s.name for s in opdef.args if s.type_attr == spec.type_attr) \
                     if spec.type_attr else None

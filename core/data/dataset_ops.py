@@ -55,7 +55,7 @@ class Context:
         return Context(captured, self.root)
 
     def run(self, fn: Function, element) -> list:
-        return fn.runner(self.runners)(list(element))
+        return fn.runner(self)(list(element))
 
 
 class Dataset(st.Structured):
@@ -433,10 +433,10 @@ class _Map(Dataset):
         self._fn = Function(fn, dataset._structure, "Dataset.map()")
         out = self._fn.output_structure()
         self._fn.finalize()
-        super().__init__(st.map_structure(st.spec_of, out), (dataset,))
+        super().__init__(st.map_structure(st.spec_of, out), (dataset,), self._fn.captures)
 
     def _elements(self, ctx):
-        run = self._fn.runner(ctx.runners)
+        run = self._fn.runner(ctx)
         for element in self._inputs[0]._elements(ctx):
             yield tuple(run(list(element)))
 
@@ -451,10 +451,10 @@ class _Filter(Dataset):
             raise ValueError(f"Dataset.filter(): `predicate` must return a scalar tf.bool tensor, "
                              f"but it returned {got}")
         self._fn.finalize()
-        super().__init__(dataset._structure, (dataset,))
+        super().__init__(dataset._structure, (dataset,), self._fn.captures)
 
     def _elements(self, ctx):
-        run = self._fn.runner(ctx.runners)
+        run = self._fn.runner(ctx)
         for element in self._inputs[0]._elements(ctx):
             keep = run(list(element))[0]
             if np.ndim(keep) != 0:
@@ -476,12 +476,12 @@ class _Interleave(Dataset):
         self._fn.set_outputs(inner._captures())
         self._fn.finalize()
         self._inner, self._cycle, self._block = inner, cycle_length, block_length
-        super().__init__(inner._structure, (dataset,))
+        super().__init__(inner._structure, (dataset,), self._fn.captures)
 
     def _open(self, ctx, element):
-        run = self._fn.runner(ctx.runners)
+        run = self._fn.runner(ctx)
         values = run(list(element))
-        return self._inner._elements(ctx.child(dict(zip(self._fn.outputs, values))))
+        return self._inner._elements(ctx.child(dict(zip(self._fn.output_keys, values))))
 
     def _elements(self, ctx):
         inputs = self._inputs[0]._elements(ctx)

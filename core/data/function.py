@@ -8,8 +8,11 @@ random ops start over, from their seeds, whenever the iterator is initialised, a
 draw the same numbers, as TF's do.
 
 The private graph takes the user graph's seed, so op seeds are deterministic exactly as for
-random ops in the user graph. It cannot see the user graph's tensors: a function using one (a
-placeholder, a variable) is refused with the tensor's name; such values go through the dataset.
+random ops in the user graph. A user-graph tensor the function reads (a placeholder, a
+variable's value, a lookup table's handle) is captured as TF captures it: an input of the
+function whose value is the tensor's when the iterator's initializer runs (the dataset lists
+it among its captures, so the initializer's run computes it; a one-shot iterator takes only
+constants).
 """
 
 from __future__ import annotations
@@ -23,10 +26,9 @@ from . import structure as st
 
 _FOREIGN = re.compile(r"Tensor (\S+) must be from the same graph")
 
-_CAPTURE_HINT = ("a dataset function runs in a graph of its own: make constants inside the "
-                 "function (numpy values work too) and pass tensors such as placeholders or "
-                 "variables through the dataset instead (e.g. Dataset.zip with "
-                 "Dataset.from_tensors(t).repeat(), or as a component of from_tensor_slices)")
+_CAPTURE_HINT = ("a dataset function runs in a graph of its own, which reads the values of "
+                 "the dataset's graph's tensors (taken when its iterator is initialised) but "
+                 "cannot change that graph's variables or use a third graph's tensors")
 
 
 class Function:
@@ -37,8 +39,12 @@ class Function:
         if not callable(fn):
             raise TypeError(f"{what}: expected a callable, got {fn!r}")
         self.what = what
+        self.outer = get_default_graph()
         self.graph = graph = Graph()
-        graph.seed = get_default_graph().seed
+        graph.seed = self.outer.seed
+        self.captures: list[Tensor] = []  # outer tensors, in the order of their inputs
+        self._captured: dict[Tensor, Tensor] = {}
+        graph._capture = self._capture
         with graph.as_default():
             specs = st.components(input_structure)
             self.inputs = [placeholder(s.dtype, s.shape, name=f"args_{i}")
@@ -55,14 +61,30 @@ class Function:
                 raise ValueError(f"{what}: the function mixes a tensor of another graph with "
                                  f"its own ({m.group(1)} is one of the two): "
                                  f"{_CAPTURE_HINT}") from None
+        graph._capture = None  # only while tracing
         self.stateful = any(op._opdef.stateful for op in graph._ops)
         self._plan = None
         self.outputs: list[Tensor] = []
 
-    def check_tensor(self, t: Tensor, where: str = "returns"):
-        if t.graph is not self.graph:
-            raise ValueError(f"{self.what}: the function {where} tensor {t.name} of another "
-                             f"graph (the graph the dataset is used in?): {_CAPTURE_HINT}")
+    def _capture(self, t: Tensor) -> Tensor:
+        """The placeholder standing for outer tensor ``t`` (one per tensor); a tensor of a
+        graph further out is captured by the enclosing function first (nested functions)."""
+        if t.graph is not self.outer:
+            if self.outer._capture is None:
+                raise ValueError(f"Tensor {t.name} must be from the same graph as the other "
+                                 f"inputs: {self.what}'s function reads it")
+            t = self.outer._capture(t)
+        inner = self._captured.get(t)
+        if inner is None:
+            with self.graph.as_default(), self.graph.control_dependencies(None):
+                inner = placeholder(t.dtype, t.shape, name=f"captured_{len(self.captures)}")
+            self._captured[t] = inner
+            self.captures.append(t)
+        return inner
+
+    def _own(self, t: Tensor) -> Tensor:
+        """A tensor the function returns, of its graph: an outer one is captured."""
+        return t if t.graph is self.graph else self._capture(t)
 
     def output_structure(self):
         """The function's result as a nest of its graph's tensors (map's element): lists
@@ -83,14 +105,17 @@ class Function:
         if isinstance(value, st.SparseTensorValue):
             value = st.SparseTensor.from_value(value)
         if isinstance(value, st.SparseTensor):  # a leaf: its three tensors are the outputs
-            for t in (value.indices, value.values, value.dense_shape):
-                self.check_tensor(t)
-            return value
+            parts = (value.indices, value.values, value.dense_shape)
+            own = [self._own(t) for t in parts]
+            if all(a is b for a, b in zip(own, parts)):
+                return value
+            out = st.SparseTensor(*own)
+            out._shape = value.shape
+            return out
         if hasattr(value, "_as_tensor") and not isinstance(value, Tensor):
             value = value._as_tensor()  # a Variable
         if isinstance(value, Tensor):
-            self.check_tensor(value)
-            return value
+            return self._own(value)
         if value is None or callable(value) or hasattr(value, "_structure"):
             raise TypeError(f"{self.what}: the function must return tensors (or tuples/dicts "
                             f"of tensors), but it returned {value!r} of type "
@@ -103,24 +128,30 @@ class Function:
                             f"{type(value).__name__}, which is not convertible: {e}") from None
 
     def set_outputs(self, tensors):
-        """The tensors each call computes (flat_map: the captures of the returned dataset)."""
-        for t in tensors:
-            self.check_tensor(t, "returns a dataset using")
-        self.outputs = list(tensors)
+        """The tensors each call computes (flat_map: the captures of the returned dataset,
+        ``output_keys``; one of the outer graph is computed as its captured value)."""
+        self.output_keys = list(tensors)
+        self.outputs = [self._own(t) for t in tensors]
 
     def finalize(self):
         self.graph.finalize()  # nothing may be added once traced: the Plans would not see it
 
     def compile(self) -> Plan:
-        return Plan.compile(self.graph, self.inputs, self.outputs, (), Resources())
+        inputs = self.inputs + [self._captured[t] for t in self.captures]
+        return Plan.compile(self.graph, inputs, self.outputs, (), Resources())
 
-    def runner(self, cache: dict):
-        """The Plan's ``run`` for one iterator instance (``cache`` is that instance's)."""
+    def runner(self, ctx):
+        """The function of one element (a list of arrays) for the iterator instance of
+        ``ctx``: its Plan's ``run``, given the captured values too."""
         if not self.stateful:
             if self._plan is None:
                 self._plan = self.compile()
-            return self._plan.run
-        run = cache.get(self)
-        if run is None:
-            run = cache[self] = self.compile().run
-        return run
+            run = self._plan.run
+        else:
+            run = ctx.runners.get(self)
+            if run is None:
+                run = ctx.runners[self] = self.compile().run
+        if not self.captures:
+            return run
+        extra = [ctx.value(t) for t in self.captures]
+        return lambda element: run(element + extra)
