@@ -59,6 +59,9 @@ from .ops.special_ops import *
 from .ops.state_ops import *
 from .ops.tensor_array_ops import *
 from .ops.tensor_scatter_ops import *
+from .ops.array_extra_ops import *
+from .ops.partition_ops import *
+from .array_extra import *
 from .ops.transform_ops import *
 from .ops.unary_ops import *
 from .image import random_crop
