@@ -289,12 +289,28 @@ def extract_sub_graph(graph_def, dest_nodes):
     return out
 
 
+# Lookup tables minitf runs, and the ops that fill one (its first input is the table).
+TABLE_OPS = frozenset({"HashTableV2"})
+TABLE_INIT_OPS = frozenset({"LookupTableImportV2", "InitializeTableV2",
+                            "InitializeTableFromTextFileV2"})
+
+
+def table_initializer_ops(graph: Graph, tables) -> list[Operation]:
+    """The ops of ``graph`` that fill one of ``tables``, found by type: a GraphDef carries no
+    TABLE_INITIALIZERS collection, so a graph read from one has only the ops."""
+    tables = set(tables)
+    return [op for op in graph.get_operations()
+            if op.type in TABLE_INIT_OPS and op.inputs and op.inputs[0].op in tables]
+
+
 def freeze_from_checkpoint(graph: Graph, checkpoint: str, inputs: dict, outputs: dict
                            ) -> FrozenGraph:
     """Freezes ``graph`` with variable values read from a checkpoint (no training code).
 
     ``inputs``/``outputs`` map aliases to tensor names. Only the variables the outputs need are
-    read; each must be in the checkpoint with the graph's dtype and a compatible shape.
+    read; each must be in the checkpoint with the graph's dtype and a compatible shape. The
+    lookup tables the outputs use are filled by their initializers (a checkpoint does not hold
+    them), so their contents are frozen into the model as ``freeze`` does.
     """
     import numpy as np
 
@@ -305,9 +321,14 @@ def freeze_from_checkpoint(graph: Graph, checkpoint: str, inputs: dict, outputs:
     arrays = load_checkpoint_arrays(checkpoint)
     inputs = _as_tensor_map(graph, inputs, "inputs")
     outputs = _as_tensor_map(graph, outputs, "outputs")
+    stop = set(inputs.values())
+    needed = needed_ops(outputs.values(), stop_at=stop)
+    inits = table_initializer_ops(graph, [op for op in needed if op.type in TABLE_OPS])
+    # The initializers' own inputs (keys from a variable, say) are restored too.
+    init_needs = needed_ops([t for op in inits for t in op.inputs[1:]], stop_at=stop)
     sess = Session(graph=graph)
     try:
-        for op in needed_ops(outputs.values(), stop_at=set(inputs.values())):
+        for op in sorted(set(needed) | set(init_needs), key=lambda o: o._id):
             if op.type != "VariableV2":
                 continue
             if op.name not in arrays:
@@ -321,9 +342,40 @@ def freeze_from_checkpoint(graph: Graph, checkpoint: str, inputs: dict, outputs:
                     None, None, f"variable {op.name}: checkpoint has {value.dtype} "
                     f"{list(value.shape)}, the graph wants {spec.dtype.name} {spec.shape}")
             sess._resources.variable(op).set(np.array(value))
+        for op in inits:
+            try:
+                sess.run(op)
+            except NotFoundError as e:  # a vocabulary file at the path the graph recorded
+                raise NotFoundError(
+                    None, None, f"cannot fill lookup table '{op.inputs[0].op.name}' ({op.name}):"
+                    f" {e.message}. A vocabulary file is read from the path recorded in the "
+                    "graph; it must exist when exporting (its contents are then frozen into "
+                    "the model)") from None
         return freeze(sess, inputs, outputs)
     finally:
         sess.close()
+
+
+def graph_def_for_outputs(graph_def, output_names):
+    """``graph_def`` cut to what the nodes ``output_names`` need, plus the initializers of the
+    lookup tables they use: a training graph's initializers, optimizer and saver are left out,
+    so ops there that minitf lacks (TF 2's stateless random initializers) do not stop an
+    import whose outputs never run them. The variables stay; their values come from a
+    checkpoint."""
+    from minitf.protos import graph_pb2
+
+    from .graph_def import _parse_input
+
+    keep = graph_def_closure(graph_def, output_names)
+    tables = {n.name for n in graph_def.node if n.op in TABLE_OPS and n.name in keep}
+    inits = [n.name for n in graph_def.node if n.op in TABLE_INIT_OPS and n.input and
+             _parse_input(n.input[0])[0] in tables]
+    keep |= graph_def_closure(graph_def, inits)
+    out = graph_pb2.GraphDef()
+    out.versions.CopyFrom(graph_def.versions)
+    out.library.CopyFrom(graph_def.library)
+    out.node.extend(n for n in graph_def.node if n.name in keep)
+    return out
 
 
 # -- freezing a GraphDef with checkpoint values (a TensorFlow SavedModel's variables) ------------

@@ -411,6 +411,25 @@ def _group(opdef, inputs, attrs, node, source):
 
 
 # -- loading files --------------------------------------------------------------------------------
+def parse_text_proto(data, message, source: str, what: str):
+    """Parses TensorFlow's text format (``data``: str or bytes) into ``message``; returns it.
+
+    Every text-format read of a TF file goes through here. Fields a newer TensorFlow writes
+    that our protos do not declare (NodeDef's ``experimental_type``, OpDef's
+    ``experimental_full_type``...) are skipped, as the binary parser keeps them aside as
+    unknown fields; minitf never reads them."""
+    from google.protobuf import text_format
+
+    from minitf.errors import DataLossError
+
+    try:
+        text = data if isinstance(data, str) else bytes(data).decode("utf-8")
+        text_format.Parse(text, message, allow_unknown_field=True)
+    except (UnicodeDecodeError, text_format.ParseError) as e:
+        raise DataLossError(None, None, f"{source}: not a valid text {what}: {e}") from None
+    return message
+
+
 def parse_graph_def(data: bytes, source: str) -> graph_pb2.GraphDef:
     from google.protobuf.message import DecodeError
 

@@ -20,7 +20,6 @@ import shutil
 import subprocess
 from collections import Counter
 
-from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 
 from minitf import dtypes as _dt
@@ -30,8 +29,9 @@ from minitf.protos import graph_pb2, saved_model_pb2, types_pb2
 
 from . import wire
 from .freeze import VARIABLE_OPS
-from .graph_def import _parse_input
-from .saved_model import SAVED_MODEL_FILENAME, _read
+from .graph_def import _parse_input, parse_text_proto
+from .saved_model import (SAVED_MODEL_FILENAME, SAVED_MODEL_TEXT_FILENAME, _read,
+                          saved_model_file)
 
 _FLOAT_ENUMS = frozenset({_dt.float16.as_datatype_enum, _dt.float32.as_datatype_enum,
                           _dt.float64.as_datatype_enum, types_pb2.DT_BFLOAT16})
@@ -42,15 +42,15 @@ _SINKLESS_OPS = frozenset({"Const", "NoOp", "Assert"})
 def _model_file(path: str) -> tuple[str, str]:
     """(format, file) of a model path: a SavedModel directory or file, or a GraphDef file."""
     if os.path.isdir(path):
-        file = os.path.join(path, SAVED_MODEL_FILENAME)
-        if not os.path.exists(file):
-            raise NotFoundError(None, None, f"{path}: no {SAVED_MODEL_FILENAME} in this "
-                                "directory (a SavedModel directory or a frozen .pb file is "
-                                "needed)")
+        file = saved_model_file(path)
+        if file is None:
+            raise NotFoundError(None, None, f"{path}: no {SAVED_MODEL_FILENAME} (or "
+                                f"{SAVED_MODEL_TEXT_FILENAME}) in this directory (a SavedModel "
+                                "directory or a frozen .pb file is needed)")
         return "saved_model", file
     if not os.path.exists(path):
         raise NotFoundError(None, None, f"{path}: no such file or directory")
-    if os.path.basename(path) == SAVED_MODEL_FILENAME:
+    if os.path.basename(path) in (SAVED_MODEL_FILENAME, SAVED_MODEL_TEXT_FILENAME):
         return "saved_model", path
     return "graph_def", path
 
@@ -71,12 +71,14 @@ def _read_protos(path: str):
     data = _read(file)
     contents: dict = {}
     what = "SavedModel" if fmt == "saved_model" else "GraphDef"
+    if fmt == "saved_model" and file.endswith(".pbtxt"):  # a text SavedModel
+        sm = parse_text_proto(data, saved_model_pb2.SavedModel(), file, what)
+        if not len(sm.meta_graphs):
+            raise InvalidArgumentError(None, None, f"{file}: contains no MetaGraphDef; is this "
+                                       "a SavedModel?")
+        return fmt, file, len(data), sm, None, {}
     if fmt == "graph_def" and file.endswith((".pbtxt", ".txt")):  # the text format
-        gd = graph_pb2.GraphDef()
-        try:
-            text_format.Parse(bytes(data).decode(), gd)
-        except (text_format.ParseError, UnicodeDecodeError) as e:
-            raise DataLossError(None, None, f"{file}: not a valid text GraphDef: {e}") from None
+        gd = parse_text_proto(data, graph_pb2.GraphDef(), file, what)
         if not len(gd.node):
             raise InvalidArgumentError(None, None, f"{file}: the GraphDef has no nodes; is "
                                        "this a model file?")

@@ -16,12 +16,12 @@ import os
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 
-from minitf.errors import InvalidArgumentError
+from minitf.errors import DataLossError, InvalidArgumentError
 from minitf.graph import GraphKeys, Operation, Tensor, get_default_graph
 from minitf.protos import meta_graph_pb2, variable_pb2
 from minitf.variables import Variable
 
-from .graph_def import graph_to_graph_def, import_graph_def
+from .graph_def import graph_to_graph_def, import_graph_def, parse_text_proto
 
 log = logging.getLogger("minitf.export")
 
@@ -110,11 +110,10 @@ def read_meta_graph(meta_graph_or_file) -> meta_graph_pb2.MetaGraphDef:
             raise DecodeError("no graph_def")
     except DecodeError:
         try:  # TF1 also reads the text form
-            meta = text_format.Parse(data.decode("utf-8"), meta_graph_pb2.MetaGraphDef(),
-                                     allow_unknown_field=True)  # a newer TF's fields
-        except (UnicodeDecodeError, text_format.ParseError) as e:
+            meta = parse_text_proto(data, meta_graph_pb2.MetaGraphDef(), path, "MetaGraphDef")
+        except DataLossError as e:
             raise InvalidArgumentError(None, None, f"{path}: not a MetaGraphDef (binary or "
-                                       f"text): {e}") from None
+                                       f"text): {e.message}") from None
     return meta
 
 

@@ -26,13 +26,15 @@ from minitf.tensor_shape import TensorShape
 
 from . import wire
 from . import graph_def as graph_def_mod
-from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, VARIABLE_OPS, FrozenGraph, cut_at_inputs,
-                     cuttable_inputs, freeze_graph_def, freeze_signatures, graph_def_closure)
+from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, TABLE_INIT_OPS, VARIABLE_OPS, FrozenGraph,
+                     cut_at_inputs, cuttable_inputs, freeze_graph_def, freeze_signatures,
+                     graph_def_closure)
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
 from .tensors import (dtype_from_enum, little_endian, make_tensor_proto, shape_from_proto,
                       shape_to_proto, uses_content)
 
 SAVED_MODEL_FILENAME = "saved_model.pb"
+SAVED_MODEL_TEXT_FILENAME = "saved_model.pbtxt"
 SERVE_TAG = "serve"
 DEFAULT_SIGNATURE = "serving_default"
 
@@ -100,7 +102,7 @@ def write_saved_model(export_dir: str, metas, as_text: bool = False) -> str:
     parent = os.path.dirname(os.path.abspath(export_dir))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(dir=parent, prefix=f".tmp-{os.path.basename(export_dir)}-")
-    name = "saved_model.pbtxt" if as_text else SAVED_MODEL_FILENAME
+    name = SAVED_MODEL_TEXT_FILENAME if as_text else SAVED_MODEL_FILENAME
     try:
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; servers often run as another user
         os.makedirs(os.path.join(tmp, "variables"))
@@ -284,8 +286,6 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
 
 # TF's collections naming the op its loader runs after restoring (TF1's legacy one too).
 _INIT_OP_KEYS = (MAIN_OP_KEY, "legacy_init_op")
-TABLE_INIT_OPS = frozenset({"LookupTableImportV2", "InitializeTableV2",
-                            "InitializeTableFromTextFileV2"})
 
 
 def table_initializers(meta, gd, keep) -> list[str]:
@@ -322,29 +322,30 @@ def asset_paths(meta, path, node_names) -> dict:
     return out
 
 
+def saved_model_file(directory: str) -> str | None:
+    """The SavedModel file of a directory: binary saved_model.pb, else the text
+    saved_model.pbtxt (TF's loaders and TF Serving accept either), else None."""
+    for name in (SAVED_MODEL_FILENAME, SAVED_MODEL_TEXT_FILENAME):
+        file = os.path.join(directory, name)
+        if os.path.isfile(file):
+            return file
+    return None
+
+
 def read_saved_model(path: str, zero_copy: bool = True):
     """(file, SavedModel proto, contents) of a SavedModel directory or file: binary
     saved_model.pb, else the text saved_model.pbtxt. With ``zero_copy``, large tensor contents
     are left out of the proto and given in ``contents`` ({(meta, node): bytes})."""
     file = path
     if os.path.isdir(path):
-        file = os.path.join(path, SAVED_MODEL_FILENAME)
-        if not os.path.exists(file):
-            file = os.path.join(path, "saved_model.pbtxt")
-            if not os.path.exists(file):
-                raise NotFoundError(None, None, f"{path}: no {SAVED_MODEL_FILENAME} (or "
-                                    "saved_model.pbtxt) in this directory")
+        file = saved_model_file(path)
+        if file is None:
+            raise NotFoundError(None, None, f"{path}: no {SAVED_MODEL_FILENAME} (or "
+                                f"{SAVED_MODEL_TEXT_FILENAME}) in this directory")
     data = _read(file)
     sm, contents = saved_model_pb2.SavedModel(), {}
     if file.endswith(".pbtxt"):
-        try:
-            # Fields of a newer TensorFlow (e.g. OpDef's experimental_full_type) are skipped,
-            # as the binary parser skips them.
-            text_format.Parse(data.decode("utf-8"), sm, allow_unknown_field=True)
-        except (UnicodeDecodeError, text_format.ParseError) as e:
-            raise DataLossError(None, None, f"{file}: not a valid text SavedModel: "
-                                f"{e}") from None
-        return file, sm, contents
+        return file, graph_def_mod.parse_text_proto(data, sm, file, "SavedModel"), contents
     stripped = None
     if zero_copy:
         try:

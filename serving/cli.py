@@ -40,7 +40,8 @@ def _serve_parser(sub):
     p.add_argument("--host", default="0.0.0.0", help="address to listen on")
     p.add_argument("--model_name", help="name of the single model to serve (default: the "
                    "last component of --model_base_path)")
-    p.add_argument("--model_base_path", help="directory holding <version>/saved_model.pb")
+    p.add_argument("--model_base_path", help="directory holding <version>/saved_model.pb "
+                   "(or saved_model.pbtxt)")
     p.add_argument("--model_config_file", help="file listing several models: JSON "
                    '{"batching": {...}, "models": [{"name": ..., "base_path": ..., '
                    '"version_policy": "latest"|"all"|{"latest": {"num_versions": N}}|'
@@ -252,7 +253,7 @@ def export(args) -> int:
         graph = tf.Graph()
         with graph.as_default():
             if args.graph:
-                _import_graph_file(args.graph)
+                _import_graph_file(args.graph, inputs, outputs)
             else:
                 _run_script(args.script)
         frozen = freeze_from_checkpoint(graph, args.checkpoint, inputs, outputs)
@@ -265,23 +266,29 @@ def export(args) -> int:
     return 0
 
 
-def _import_graph_file(path):
-    from google.protobuf import text_format
-
+def _import_graph_file(path, inputs, outputs):
     import minitf as tf
+    from minitf.export.freeze import graph_def_for_outputs
+    from minitf.export.graph_def import _parse_input, parse_text_proto
     from minitf.protos import graph_pb2
 
-    gd = graph_pb2.GraphDef()
     with open(path, "rb") as f:
         data = f.read()
-    try:
-        if path.endswith((".pbtxt", ".txt")):
-            text_format.Parse(data.decode(), gd)
-        else:
+    gd = graph_pb2.GraphDef()
+    if path.endswith((".pbtxt", ".txt")):
+        parse_text_proto(data, gd, path, "GraphDef")
+    else:
+        try:
             gd.ParseFromString(data)
-    except Exception as e:  # noqa: BLE001 - any parse failure is a bad file
-        raise ValueError(f"{path}: not a GraphDef ({e})") from None
-    tf.import_graph_def(gd, name="")
+        except Exception as e:  # noqa: BLE001 - any parse failure is a bad file
+            raise ValueError(f"{path}: not a GraphDef ({e})") from None
+    # Only what the outputs need: a training graph's initializers, optimizer and saver may use
+    # ops minitf lacks, and the export never runs them (the checkpoint has the values).
+    names = [_parse_input(t)[0] for t in (*inputs.values(), *outputs.values())]
+    missing = [n for n in names if n not in {node.name for node in gd.node}]
+    if missing:
+        raise ValueError(f"{path} has no node {missing[0]!r} (named by --inputs/--outputs)")
+    tf.import_graph_def(graph_def_for_outputs(gd, names), name="")
 
 
 def _run_script(path):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from minitf.errors import InvalidArgumentError, NotFoundError, OpError, UnknownError
 from minitf.export import load_saved_model
+from minitf.export.saved_model import saved_model_file
 
 from .batching import BatchingConfig, DynamicBatcher
 from .servable import Servable
@@ -204,7 +205,8 @@ class ModelRepository:
             e.stop()
 
     def _discover(self, cfg: ModelConfig) -> dict[int, str]:
-        """Version number -> directory, for numeric subdirectories holding a saved_model.pb."""
+        """Version number -> directory, for numeric subdirectories holding a saved_model.pb
+        (or saved_model.pbtxt)."""
         try:
             names = os.listdir(cfg.base_path)
         except (FileNotFoundError, NotADirectoryError):  # no versions (logged once by _sync)
@@ -213,7 +215,7 @@ class ModelRepository:
         for n in names:
             if n.isdigit() and (n == "0" or not n.startswith("0")):
                 path = os.path.join(cfg.base_path, n)
-                if os.path.isfile(os.path.join(path, "saved_model.pb")):
+                if saved_model_file(path) is not None:  # binary or text (TF Serving's too)
                     out[int(n)] = path
         return out
 
@@ -246,7 +248,7 @@ class ModelRepository:
 
     def _fingerprint(self, path):
         try:
-            st = os.stat(os.path.join(path, "saved_model.pb"))
+            st = os.stat(saved_model_file(path) or os.path.join(path, "saved_model.pb"))
             return st.st_mtime_ns, st.st_size
         except OSError:
             return None

@@ -17,7 +17,6 @@ from minitf.protos import grpc_service_pb2 as pb
 from minitf.protos import model_config_pb2
 
 from ..dataplane import DataPlane
-from ..servable import DEFAULT_SIGNATURE
 from .common import deadline_of, off_loop, on_loop, payload_bytes, unary
 
 API_INFER = "kserve.ModelInfer"
@@ -279,7 +278,8 @@ class InferenceService:
 
     def model_metadata(self, request, context, info):
         entry = self._entry(info, request.name, request.version)
-        runner = entry.servable.signature(DEFAULT_SIGNATURE)
+        # As ModelInfer without a signature_name: serving_default, or the only one.
+        runner = entry.servable.signature(None)
         response = pb.ModelMetadataResponse(
             name=entry.name, platform="tensorflow_savedmodel",
             versions=[str(v) for v in self.plane.repository.available_versions(entry.name)])
@@ -291,7 +291,8 @@ class InferenceService:
 
     def model_config(self, request, context, info):
         entry = self._entry(info, request.name, request.version)
-        runner = entry.servable.signature(DEFAULT_SIGNATURE)
+        # As ModelInfer without a signature_name: serving_default, or the only one.
+        runner = entry.servable.signature(None)
         batcher = entry.batchers.get(runner.name)
         max_batch = batcher.config.max_batch_size if batcher is not None else 0
         config = model_config_pb2.ModelConfig(name=entry.name, platform="tensorflow_savedmodel",

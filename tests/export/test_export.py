@@ -697,3 +697,26 @@ def test_freezing_keeps_the_static_shapes_set_shape_gave(tmp_path):
             export.save_model(str(tmp_path / "1"), sess, inputs={"x": x}, outputs={"y": y})
     model = export.load_saved_model(str(tmp_path / "1"))
     assert model.signatures["serving_default"].outputs["y"].shape.as_list() == [12]
+
+
+def test_a_tensorflow_training_graph_imports_cut_to_its_outputs():
+    # TF 2.x's training graph: its stateless random initializers use an op minitf lacks, so a
+    # whole import refuses it (TF would import it; minitf could not run it), while the graph
+    # cut to the outputs (and the initializers of the tables they use) imports and runs.
+    from minitf.export.freeze import graph_def_for_outputs
+    from minitf.export.graph_def import parse_text_proto
+
+    path = os.path.join(os.path.dirname(__file__), "data", "tf_training", "graph.pbtxt")
+    gd = parse_text_proto(open(path, "rb").read(), graph_pb2.GraphDef(), path, "GraphDef")
+    with tf.Graph().as_default():
+        with pytest.raises(UnimplementedError, match="StatelessRandomGetKeyCounter"):
+            tf.import_graph_def(gd, name="")
+    cut = graph_def_for_outputs(gd, ["y", "ids"])
+    kept = {n.op for n in cut.node}
+    assert "LookupTableImportV2" in kept and "VariableV2" in kept
+    assert not kept & {"StatelessRandomGetKeyCounter", "ApplyAdam", "SaveV2", "Assign"}
+    with tf.Graph().as_default(), tf.Session() as sess:
+        tf.import_graph_def(cut, name="")
+        sess.run("key_value_init/LookupTableImportV2")
+        ids = sess.run("ids:0", {"words:0": np.array([b"b", b"?"], dtype=object)})
+    np.testing.assert_array_equal(ids, [2, -1])

@@ -123,6 +123,68 @@ def test_model_with_ops_minitf_cannot_run_is_still_described(tmp_path):
     assert mi.dtype_name(1234) == "DataType(1234)"
 
 
+def test_text_saved_model(tmp_path):
+    # saved_model.pbtxt, as the builder's save(as_text=True) and TensorFlow write it.
+    with tf.Graph().as_default(), tf.Session() as sess:
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        y = tf.identity(x * 2.0, name="y")
+        builder = tf.saved_model.builder.SavedModelBuilder(str(tmp_path / "1"))
+        builder.add_meta_graph_and_variables(sess, ["serve"], signature_def_map={
+            "serving_default": tf.saved_model.signature_def_utils.predict_signature_def(
+                {"x": x}, {"y": y})})
+        builder.save(as_text=True)
+    for path in (tmp_path / "1", tmp_path / "1" / "saved_model.pbtxt"):
+        info = mi.inspect_model(path)
+        assert info["format"] == "saved_model"
+        assert info["file"] == str(tmp_path / "1" / "saved_model.pbtxt")
+        assert info["signatures"]["serving_default"]["outputs"]["y"]["name"] == "y:0"
+        assert info["op_histogram"]["Mul"] == 1
+    assert "Placeholder" in mi.to_dot(mi.load_graph(tmp_path / "1"))
+
+
+# NodeDef field 7 (a FullTypeDef), which TF 2.x writes on some nodes and our protos lack.
+_FULL_TYPE_TEXT = """
+  experimental_type {
+    type_id: TFT_PRODUCT
+    args { type_id: TFT_SHAPE_TENSOR args { type_id: TFT_INT32 } }
+  }
+"""
+
+
+def _graph_def_with_full_type():
+    gd = graph_pb2.GraphDef()
+    x = gd.node.add(name="x", op="Placeholder")
+    x.attr["dtype"].type = 1
+    shape = gd.node.add(name="shape", op="Shape", input=["x"])
+    shape.attr["T"].type = 1
+    shape.attr["out_type"].type = 3
+    return gd
+
+
+def test_fields_of_a_newer_tensorflow_are_skipped(tmp_path):
+    gd = _graph_def_with_full_type()
+    text = str(gd).replace('op: "Shape"\n', 'op: "Shape"\n' + _FULL_TYPE_TEXT)
+    assert "experimental_type" in text
+    (tmp_path / "g.pbtxt").write_text(text)
+    info = mi.inspect_model(tmp_path / "g.pbtxt")
+    assert info["op_histogram"] == {"Placeholder": 1, "Shape": 1}
+    # The binary form keeps the field as unknown bytes (tag 7, length-delimited): TF's
+    # FullTypeDef {type_id: 10000 (TFT_PRODUCT)}.
+    node = gd.node[1].SerializeToString() + b"\x3a\x03\x08\x90\x4e"
+    raw = gd.node[0].SerializeToString()
+    data = b"\x0a" + bytes([len(raw)]) + raw + b"\x0a" + bytes([len(node)]) + node
+    (tmp_path / "g.pb").write_bytes(data)
+    assert mi.inspect_model(tmp_path / "g.pb")["op_histogram"] == {"Placeholder": 1, "Shape": 1}
+    parsed = graph_pb2.GraphDef.FromString(data)
+    with tf.Graph().as_default() as g:
+        tf.import_graph_def(parsed, name="")
+        assert g.get_operation_by_name("shape").type == "Shape"
+    bad = tmp_path / "bad.pbtxt"
+    bad.write_text("node { name: ")
+    with pytest.raises(DataLossError, match="not a valid text GraphDef"):
+        mi.inspect_model(bad)
+
+
 def test_format_report():
     report = mi.format_report(mi.inspect_model(DATA / "mlp_savedmodel"))
     lines = report.splitlines()
@@ -144,7 +206,7 @@ def test_inspect_errors(tmp_path):
     with pytest.raises(NotFoundError, match="nope"):
         mi.inspect_model(tmp_path / "nope")
     (tmp_path / "empty_dir").mkdir()
-    with pytest.raises(NotFoundError, match="no saved_model.pb"):
+    with pytest.raises(NotFoundError, match=r"no saved_model.pb \(or saved_model.pbtxt\)"):
         mi.inspect_model(tmp_path / "empty_dir")
     (tmp_path / "junk.pb").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(40)))
     with pytest.raises(DataLossError, match="junk.pb"):

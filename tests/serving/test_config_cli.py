@@ -331,6 +331,117 @@ def test_export_errors_exit_1(trained, tmp_path, capsys, change, message):
     assert not os.path.exists(tmp_path / "m" / "1")
 
 
+_TABLE_SCRIPT = """
+import numpy as np
+import minitf as tf
+
+def build_graph():
+    words = tf.placeholder(tf.string, [None], name="words")
+    vocab = tf.lookup.StaticVocabularyTable(tf.lookup.KeyValueTensorInitializer(
+        ["cat", "dog"], tf.constant([0, 1], tf.int64)), 1)
+    by_line = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+        VOCAB, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE, tf.int64,
+        tf.lookup.TextFileIndex.LINE_NUMBER), -1)
+    emb = tf.get_variable("emb", [3, 2])
+    y = tf.reduce_sum(tf.nn.embedding_lookup(emb, vocab.lookup(words)), 1, name="y")
+    line = tf.identity(by_line.lookup(words), name="line")
+    return words, y, line
+"""
+
+
+@pytest.fixture
+def table_training(tmp_path):
+    """A training run whose graph has lookup tables (a vocabulary table and one read from a
+    text file): its script, graph.pbtxt, checkpoint, and the outputs for WORDS."""
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("dog\ncat\n")
+    script = tmp_path / "build.py"
+    script.write_text(_TABLE_SCRIPT.replace("VOCAB", repr(str(vocab))))
+    spec = importlib.util.spec_from_file_location("_table_script", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "run"
+    with tf.Graph().as_default() as graph, tf.Session() as sess:
+        words, y, line = module.build_graph()
+        step = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(tf.square(y - 1)))
+        sess.run([tf.global_variables_initializer(), tf.tables_initializer()])
+        sess.run(step, {words: [b"cat", b"x"]})
+        tf.train.Saver().save(sess, str(out / "model"))
+        tf.train.write_graph(graph, str(out), "graph.pbtxt")
+        want = sess.run({"y": y, "line": line}, {words: WORDS})
+    return {"vocab": vocab, "script": script, "dir": str(out), "want": want}
+
+
+WORDS = np.array([b"dog", b"x", b"cat"], dtype=object)
+
+
+def _serve_words(path):
+    servable = Servable("m", 1, load_saved_model(path))
+    runner = servable.signature(None)
+    return runner.run(runner.validate({"words": WORDS}), ("y", "line"))
+
+
+@pytest.mark.parametrize("source", ["--graph", "--script"])
+def test_export_fills_the_lookup_tables(table_training, tmp_path, source):
+    # A checkpoint holds no table contents and a CLI user cannot run tables_initializer():
+    # the export fills the tables the outputs use and freezes their contents into the model.
+    given = os.path.join(table_training["dir"], "graph.pbtxt") if source == "--graph" else \
+        str(table_training["script"])
+    model_dir = tmp_path / "models" / "tab"
+    assert cli.main(["export", source, given, "--checkpoint", table_training["dir"],
+                     "--inputs", "words=words:0", "--outputs", "y=y:0,line=line:0",
+                     "--model_dir", str(model_dir), "--version", "1"]) == 0
+    os.remove(table_training["vocab"])  # the vocabulary travels inside the model
+    got = _serve_words(str(model_dir / "1"))
+    np.testing.assert_allclose(got["y"], table_training["want"]["y"], rtol=1e-6)
+    np.testing.assert_array_equal(got["line"], table_training["want"]["line"])
+
+
+def test_export_names_a_missing_vocabulary_file(table_training, tmp_path, capsys):
+    os.remove(table_training["vocab"])
+    assert cli.main(["export", "--graph", os.path.join(table_training["dir"], "graph.pbtxt"),
+                     "--checkpoint", table_training["dir"], "--inputs", "words=words:0",
+                     "--outputs", "line=line:0", "--model_dir", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err
+    assert "lookup table 'hash_table_1'" in err and "vocab.txt" in err
+    assert "must exist when exporting" in err
+    # An output that needs no table reads no file.
+    assert cli.main(["export", "--graph", os.path.join(table_training["dir"], "graph.pbtxt"),
+                     "--checkpoint", table_training["dir"], "--inputs", "words=words:0",
+                     "--outputs", "y=y:0", "--model_dir", str(tmp_path / "m")]) == 0
+
+
+TF_DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "export", "data")
+
+
+def test_export_a_tensorflow_training_graph(tmp_path, capsys):
+    # TF 2.x's text graph.pbtxt: NodeDef.experimental_type on some nodes, a stateless random
+    # initializer (StatelessRandomGetKeyCounter: minitf lacks it, and the export never runs
+    # it), Adam, a StaticHashTable; written by tests/export/data/generate_with_tensorflow.py.
+    graph = os.path.join(TF_DATA, "tf_training", "graph.pbtxt")
+    assert "experimental_type" in open(graph).read()
+    model_dir = tmp_path / "m"
+    assert cli.main(["export", "--graph", graph, "--checkpoint",
+                     os.path.join(TF_DATA, "tf_training"), "--inputs", "x=x:0,words=words:0",
+                     "--outputs", "y=y:0,ids=ids:0", "--model_dir", str(model_dir)]) == 0
+    with np.load(os.path.join(TF_DATA, "tf_training.npz")) as z:
+        feeds = {"x": z["in:x"], "words": z["in:words"].astype(object)}
+        want = {"y": z["out:y"], "ids": z["out:ids"]}
+    runner = Servable("m", 1, load_saved_model(str(model_dir / "1"))).signature(None)
+    got = runner.run(runner.validate(feeds), ("y", "ids"))
+    np.testing.assert_allclose(got["y"], want["y"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(got["ids"], want["ids"])
+    capsys.readouterr()
+    assert cli.main(["inspect", graph, "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["op_histogram"]["StatelessRandomGetKeyCounter"] == 1
+    # A node the graph lacks is named as such, not as a missing tensor of the pruned graph.
+    assert cli.main(["export", "--graph", graph, "--checkpoint",
+                     os.path.join(TF_DATA, "tf_training"), "--inputs", "x=x:0",
+                     "--outputs", "nope:0", "--model_dir", str(tmp_path / "n")]) == 1
+    assert "has no node 'nope'" in capsys.readouterr().err
+
+
 # -- minitf inspect --------------------------------------------------------------------------------
 @pytest.mark.skipif(importlib.util.find_spec("minitf.export.inspect") is None,
                     reason="minitf.export.inspect is not there yet")

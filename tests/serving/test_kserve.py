@@ -16,6 +16,7 @@ from tritonclient.grpc import service_pb2, service_pb2_grpc
 from tritonclient.utils import InferenceServerException
 
 import minitf
+from minitf.export import save_model
 from minitf.serving.batching import BatchingConfig
 from minitf.serving.repository import ModelConfig
 
@@ -391,3 +392,28 @@ def test_infer_response_sends_any_output_dtype_as_tritonclient_reads_it():
     with pytest.raises(minitf.errors.UnimplementedError, match="'c'.*complex64"):
         kserve._infer_response(request, entry, ("c",), SimpleNamespace(
             outputs={"c": np.zeros(2, np.complex64)}))
+
+
+def test_a_model_whose_only_signature_is_not_serving_default(tmp_path):
+    # ModelMetadata and ModelConfig describe the signature ModelInfer runs (the only one),
+    # instead of asking for "serving_default" by name.
+    with minitf.Graph().as_default(), minitf.Session() as sess:
+        x = minitf.placeholder(minitf.float32, [None, 2], name="x")
+        y = minitf.identity(x * 3.0, name="y")
+        save_model(str(tmp_path / "m" / "1"), sess, signatures={
+            "my_sig": {"inputs": {"x": x}, "outputs": {"y": y}}})
+    models = [ModelConfig(name="m", base_path=str(tmp_path / "m"))]
+    with running_server(models, BatchingConfig(max_batch_size=4)) as (server, _):
+        client = triton.InferenceServerClient(f"127.0.0.1:{server.grpc_port}")
+        try:
+            meta = client.get_model_metadata("m")
+            assert [(t.name, list(t.shape)) for t in meta.inputs] == [("x", [-1, 2])]
+            assert [(t.name, list(t.shape)) for t in meta.outputs] == [("y", [-1, 2])]
+            config = client.get_model_config("m").config
+            assert [(t.name, list(t.dims)) for t in config.input] == [("x", [2])]
+            assert config.max_batch_size == 4
+            x_in = np.ones((1, 2), np.float32)
+            out = client.infer("m", [infer_input(x_in)]).as_numpy("y")
+            np.testing.assert_allclose(out, x_in * 3)
+        finally:
+            client.close()

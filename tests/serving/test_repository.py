@@ -115,6 +115,27 @@ def test_discovery_ignores_what_is_not_a_version(make_repo, tmp_path):
     np.testing.assert_allclose(out["logits"], reference(X, 3.0)["logits"], rtol=1e-5)
 
 
+def test_text_saved_models_are_versions_too(make_repo, tmp_path):
+    # saved_model.pbtxt (what the builder's save(as_text=True) writes; TF Serving reads it).
+    base = tmp_path / "m"
+    with tf.Graph().as_default(), tf.Session() as sess:
+        x = tf.placeholder(tf.float32, [None, 4], name="x")
+        logits = tf.identity(x * 2.0, name="logits")
+        builder = tf.saved_model.builder.SavedModelBuilder(str(base / "1"))
+        builder.add_meta_graph_and_variables(sess, ["serve"], signature_def_map={
+            "serving_default": tf.saved_model.signature_def_utils.predict_signature_def(
+                {"x": x}, {"logits": logits})})
+        builder.save(as_text=True)
+    assert sorted(os.listdir(base / "1")) == ["saved_model.pbtxt", "variables"]
+    repo, _ = make_repo(ModelConfig("m", str(base)))
+    repo.poll()
+    assert repo.available_versions("m") == [1]
+    version, out = predict(repo, "m")
+    assert version == 1
+    np.testing.assert_allclose(out["logits"], X * 2.0)
+    assert repo._fingerprint(str(base / "1")) is not None  # a failed load is retried on change
+
+
 def test_missing_base_path_serves_nothing(make_repo, tmp_path, caplog):
     repo, metrics = make_repo(ModelConfig("m", str(tmp_path / "nowhere")))
     # Its series exist at 0 before anything happens (Prometheus's increase() needs a 0 to

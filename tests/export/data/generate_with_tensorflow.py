@@ -17,7 +17,8 @@ tf.nn.rnn_cell) in TF1 graph mode
 ``manifest.json`` lists each model's signature (alias -> tensor name) for the frozen files.
 ``linear_variables_savedmodel/`` (ref variables) and ``resource_variables_savedmodel/``
 (resource variables, with ``resource_variables.npz``) are unfrozen SavedModels with a variables
-checkpoint, which minitf freezes when it loads them. The files are committed: CI needs no
+checkpoint, which minitf freezes when it loads them. ``tf_training/`` is a training graph and
+checkpoint for ``minitf export --graph``. The files are committed: CI needs no
 TensorFlow.
 """
 
@@ -431,6 +432,50 @@ def generate_lookup_saved_model(out_dir):
                 "S"), **{k: v.astype("S") if v.dtype == object else v for k, v in out.items()}})
 
 
+def generate_training_checkpoint(out_dir):
+    """A TF 2.x training graph as ``minitf export --graph`` meets it: ``tf_training/`` holds
+    ``graph.pbtxt`` (tf.train.write_graph's text, so some nodes carry NodeDef's
+    ``experimental_type``), a V2 checkpoint ``model`` after a few Adam steps, and
+    ``tf_training.npz`` (TF's outputs). The kernel's initializer is TF 2's stateless one
+    (StatelessRandomGetKeyCounter, which minitf lacks: the export never runs it), and a
+    StaticHashTable maps words to ids (a checkpoint does not hold its contents)."""
+    import tensorflow as tf2
+
+    export_dir = os.path.join(out_dir, "tf_training")
+    shutil.rmtree(export_dir, ignore_errors=True)
+    os.makedirs(export_dir)
+    rng = np.random.RandomState(SEED)
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        w = tf.get_variable("dense/kernel", [3, 2],
+                            initializer=tf2.keras.initializers.GlorotUniform(seed=1))
+        b = tf.get_variable("dense/bias", [2], initializer=tf.zeros_initializer())
+        y = tf.nn.bias_add(tf.matmul(x, w), b, name="y")
+        words = tf.placeholder(tf.string, [None], name="words")
+        table = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+            ["a", "b"], tf.constant([1, 2], tf.int64)), -1)
+        ids = tf.identity(table.lookup(words), name="ids")
+        loss = tf.reduce_mean(tf.square(y - 1.0))
+        train = tf.train.AdamOptimizer(0.1).minimize(loss)
+        feeds = {x: rng.randn(4, 3).astype(np.float32),
+                 words: np.array([b"a", b"zz", b"b"], dtype=object)}
+        with tf.Session(graph=graph) as sess:
+            sess.run([tf.global_variables_initializer(), tf.tables_initializer()])
+            for _ in range(TRAIN_STEPS):
+                sess.run(train, {x: feeds[x]})
+            tf.train.Saver(save_relative_paths=True).save(
+                sess, os.path.join(export_dir, "model"), write_meta_graph=False)
+            tf.train.write_graph(sess.graph_def, export_dir, "graph.pbtxt")
+            out = sess.run({"y": y, "ids": ids}, feeds)
+    text = open(os.path.join(export_dir, "graph.pbtxt")).read()
+    assert "experimental_type" in text and "StatelessRandomGetKeyCounter" in text, \
+        "the graph no longer shows what it is here to test"
+    np.savez(os.path.join(out_dir, "tf_training.npz"), **{
+        "in:x": feeds[x], "in:words": feeds[words].astype("S"), "out:y": out["y"],
+        "out:ids": out["ids"]})
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=HERE, help="directory to write (default: this one)")
@@ -446,6 +491,7 @@ def main(argv=None):
     generate_resource_variables_saved_model(args.out)
     generate_resource_control_flow_saved_model(args.out)
     generate_lookup_saved_model(args.out)
+    generate_training_checkpoint(args.out)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2, sort_keys=True)
         f.write("\n")
