@@ -358,3 +358,26 @@ def test_scatter_updates_match_numpy():
         tf.scatter_add(v, [0, 1], np.ones((3, 3), np.float32))
     with pytest.raises(TypeError, match="not IndexedSlices"):
         v.scatter_add(np.ones(3))
+
+
+def test_default_named_scopes_count_name_scopes_on_their_own():
+    """variable_scope(None, default_name=X) opens name_scope(X), made unique among name
+    scopes, as TF1 does (names recorded from tf.compat.v1 2.21): the variable scope is lm,
+    its ops lm_1/..., when a name scope lm was opened before."""
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 2])
+        with tf.name_scope("lm"):
+            pass
+        with tf.variable_scope(None, default_name="lm"):
+            a, b = tf.get_variable("w", [1]), tf.identity(x, name="op")
+        with tf.variable_scope(None, default_name="lm"):
+            c, d = tf.get_variable("w", [1]), tf.identity(x, name="op")
+        assert [a.op.name, b.op.name, c.op.name, d.op.name] == ["lm/w", "lm_1/op", "lm_1/w",
+                                                                  "lm_2/op"]
+        tf.layers.dense(x, 2)
+        with tf.name_scope("dense_1"):
+            pass
+        y = tf.layers.dense(x, 2)
+        assert y.op.name == "dense_2/BiasAdd"
+        assert [v.op.name for v in tf.global_variables()][-2:] == ["dense_1/kernel",
+                                                                    "dense_1/bias"]
