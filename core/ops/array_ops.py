@@ -275,6 +275,12 @@ def _reshape_infer(x, shape):
         elif n_in is not None and n_in != known:
             raise shape_error(f"Cannot reshape a tensor with {n_in} elements to shape {vals} "
                               f"({known} elements)")
+        elif n_in is None and x.shape.rank is not None:  # the known dims must divide it
+            have = int(np.prod([d for d in x.shape.as_list() if d is not None]))
+            if have and known % have:
+                raise shape_error(f"Dimension size must be evenly divisible by {have} but is "
+                                  f"{known}: cannot reshape a tensor of shape {x.shape} to "
+                                  f"shape {vals}")
     return [TensorSpec(target, x.dtype)]
 
 

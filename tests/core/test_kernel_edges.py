@@ -247,3 +247,15 @@ def test_segment_reductions_refuse_bad_ids_and_match_tensorflow():
 
     for ours, theirs in zip(run(tf), run(tf1)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_reshape_of_a_partly_known_shape_checks_divisibility_at_construction():
+    """[None, 3] cannot become [2, 2] whatever the batch: TF refuses it when the graph is
+    built ("Dimension size must be evenly divisible by 3 but is 4"), minitf did so only at
+    run time."""
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 3])
+        with pytest.raises(ValueError, match="evenly divisible by 3 but is 4"):
+            tf.reshape(x, [2, 2])
+        assert tf.reshape(x, [3, 2]).shape.as_list() == [3, 2]
+        assert tf.reshape(x, [-1, 3]).shape.as_list() == [None, 3]
