@@ -18,6 +18,7 @@ from .graph import convert_to_tensor, get_default_graph
 from .nest import flatten, pack
 from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, nn_ops,
                   transform_ops, unary_ops)
+from .tensor_shape import TensorShape
 from .variables import get_variable, variable_scope
 
 LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ["c", "h"])
@@ -417,15 +418,29 @@ class _Wrapper(RNNCell):
 class DropoutWrapper(_Wrapper):
     """TF1's ``DropoutWrapper``: dropout on the cell's inputs, outputs and state (not an LSTM
     state's ``c``, as TF1's default filter), each with its keep probability (a float or a
-    tensor; 1 adds nothing). Random draws are minitf's, not TF's."""
+    tensor; 1 adds nothing). With ``variational_recurrent``, one mask per input, state and
+    output, drawn when the wrapper is made and shared by every time step and batch row (TF1's
+    variational dropout; ``dtype``, and ``input_size`` for input dropout, are then needed).
+    Random draws are minitf's, not TF's."""
 
     def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
                  variational_recurrent=False, input_size=None, dtype=None, seed=None,
                  dropout_state_filter_visitor=None):
         super().__init__(cell)
+        self._noise = None
         if variational_recurrent:
-            raise NotImplementedError("DropoutWrapper(variational_recurrent=True) is not "
-                                      "supported")
+            if dtype is None:
+                raise ValueError("When variational_recurrent=True, dtype must be provided")
+            if not (isinstance(input_keep_prob, (int, float)) and input_keep_prob >= 1.0) \
+                    and input_size is None:
+                raise ValueError("When variational_recurrent=True and input_keep_prob < 1.0 or "
+                                 "is unknown, input_size must be provided")
+            self._seed = seed
+            self._noise = {
+                what: None if sizes is None else _map_sizes(
+                    sizes, lambda i, size, what=what: self._batch_noise(size, dtype, what, i))
+                for what, sizes in (("input", input_size), ("state", cell.state_size),
+                                    ("output", cell.output_size))}
         if dropout_state_filter_visitor is not None:
             raise NotImplementedError("DropoutWrapper(dropout_state_filter_visitor=...) is not "
                                       "supported")
@@ -436,9 +451,21 @@ class DropoutWrapper(_Wrapper):
         self._keep = (input_keep_prob, output_keep_prob, state_keep_prob)
         self._seed = seed
 
-    def _dropout(self, x, keep, salt: str):
+    def _batch_noise(self, size, dtype, what, index):
+        """Uniform noise of shape [1, *size]: one mask for every batch row and step."""
+        from .ops.random_ops import random_uniform
+        from .tensor_shape import TensorShape
+
+        shape = [1] + TensorShape(size).as_list()
+        return random_uniform(shape, seed=self._salted(f"{what}_{index}"), dtype=dtype)
+
+    def _dropout(self, x, keep, salt: str, noise=None):
         if isinstance(keep, (int, float)) and keep == 1.0:
             return x
+        if noise is not None:  # variational: the wrapper's fixed mask, scaled as dropout's
+            out = math_ops.multiply(math_ops.divide(x, keep), unary_ops.floor(keep + noise))
+            out.set_shape(x.shape)
+            return out
         from .nn_impl import dropout
 
         return dropout(x, keep_prob=keep, seed=self._salted(salt))
@@ -455,11 +482,44 @@ class DropoutWrapper(_Wrapper):
 
     def __call__(self, inputs, state, scope=None):
         keep_in, keep_out, keep_state = self._keep
-        output, state = self._cell(self._dropout(convert_to_tensor(inputs), keep_in, "input_0"),
-                                   state, scope=scope)
+        noise = self._noise or {"input": None, "state": None, "output": None}
+        output, state = self._cell(self._dropout(convert_to_tensor(inputs), keep_in, "input_0",
+                                                 _first(noise["input"])), state, scope=scope)
         if not (isinstance(keep_state, (int, float)) and keep_state == 1.0):
-            state = _map_state(state, lambda s: self._dropout(s, keep_state, "state_0"))
-        return self._dropout(output, keep_out, "output_0"), state
+            if noise["state"] is None:
+                state = _map_state(state, lambda s: self._dropout(s, keep_state, "state_0"))
+            else:
+                state = _map_state_with(state, noise["state"],
+                                        lambda s, n: self._dropout(s, keep_state, "", n))
+        return self._dropout(output, keep_out, "output_0", _first(noise["output"])), state
+
+
+def _map_sizes(sizes, fn, counter=None):
+    """``fn(i, size)`` for each size of a (nested) state or output size, i counting the
+    leaves in order; the nesting (LSTMStateTuple, tuples) kept."""
+    counter = counter if counter is not None else [0]
+    if isinstance(sizes, tuple) and not isinstance(sizes, TensorShape):
+        items = [_map_sizes(s, fn, counter) for s in sizes]
+        return type(sizes)(*items) if hasattr(sizes, "_fields") else tuple(items)
+    counter[0] += 1
+    return fn(counter[0] - 1, sizes)
+
+
+def _first(noise):
+    """The one noise tensor of an input or output (their size is a single shape)."""
+    while isinstance(noise, tuple):
+        noise = noise[0]
+    return noise
+
+
+def _map_state_with(state, noise, fn):
+    if isinstance(state, LSTMStateTuple):
+        return LSTMStateTuple(state.c, fn(state.h, noise.h))  # c left alone, as TF1's filter
+    if isinstance(state, tuple):
+        return type(state)(*[_map_state_with(s, n, fn) for s, n in zip(state, noise)]) \
+            if hasattr(state, "_fields") else tuple(_map_state_with(s, n, fn)
+                                                    for s, n in zip(state, noise))
+    return fn(state, noise)
 
 
 def _map_state(state, fn):

@@ -222,3 +222,32 @@ def test_static_and_dynamic_bidirectional_rnns_agree():
         np.testing.assert_allclose(p, q, rtol=1e-6, atol=1e-7)
     np.testing.assert_array_equal(a[0][1, 2:], 0)  # past row 1's length: zeros
     assert np.abs(a[0][1, :2]).min() > 0
+
+
+def test_variational_dropout_keeps_one_mask_for_every_step_and_row():
+    """TF1's variational_recurrent: the masks are drawn once (when the wrapper is made), so a
+    unit is dropped at every time step and in every batch row, and kept ones are scaled by
+    1 / keep_prob."""
+    x = tf.placeholder(tf.float32, [4, 5, 3])
+    xs = np.random.default_rng(0).standard_normal((4, 5, 3)).astype(np.float32)
+    init = tf.constant_initializer(0.1)
+    with tf.variable_scope("plain"):
+        full, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(16, initializer=init), x,
+                                    dtype=tf.float32)
+    with tf.variable_scope("dropped"):
+        cell = tf.nn.rnn_cell.DropoutWrapper(
+            tf.nn.rnn_cell.LSTMCell(16, initializer=init), output_keep_prob=0.5,
+            variational_recurrent=True, dtype=tf.float32, seed=3)
+        dropped, _ = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        a, b = sess.run([full, dropped], {x: xs})
+    kept = (b != 0).all(axis=(0, 1))
+    assert ((b == 0).all(axis=(0, 1)) | kept).all()  # each unit: always or never dropped
+    assert 0 < kept.sum() < 16
+    np.testing.assert_allclose(b[..., kept], 2 * a[..., kept], rtol=1e-5)
+    with pytest.raises(ValueError, match="dtype must be provided"):
+        tf.nn.rnn_cell.DropoutWrapper(tf.nn.rnn_cell.LSTMCell(6), variational_recurrent=True)
+    with pytest.raises(ValueError, match="input_size must be provided"):
+        tf.nn.rnn_cell.DropoutWrapper(tf.nn.rnn_cell.LSTMCell(6), input_keep_prob=0.5,
+                                      variational_recurrent=True, dtype=tf.float32)
