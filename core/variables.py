@@ -213,8 +213,18 @@ for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__
               "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__",
               "__rpow__", "__matmul__", "__rmatmul__", "__neg__", "__abs__", "__lt__", "__le__",
               "__gt__", "__ge__", "__and__", "__rand__", "__or__", "__ror__", "__xor__",
-              "__rxor__", "__invert__", "__getitem__"):
+              "__rxor__", "__invert__"):
     setattr(Variable, _name, _delegate(_name))
+
+
+def _getitem(self, slice_spec):
+    """``variable[spec]``: a slice of its value that can be assigned to (``.assign``)."""
+    from .ops.slicing_ops import _slice_helper
+
+    return _slice_helper(self._snapshot, slice_spec, var=self)
+
+
+Variable.__getitem__ = _getitem
 
 RefVariable = VariableV1 = Variable
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import functools
 import numbers
+import weakref
 
 import numpy as np
 
@@ -299,13 +300,37 @@ STRIDED_SLICE_GRAD = register(OpDef(
 
 def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
                   new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
-    """``tf.strided_slice``. ``var`` (slice assignment in TF) is accepted and unused."""
-    del var
+    """``tf.strided_slice``. With ``var`` (a Variable's slice), the result has TF's
+    ``assign(value, name=None)``: StridedSliceAssign of the same region."""
     if strides is None:
         strides = array_ops.ones_like(begin)  # as TF: a node named "ones_like"
-    return STRIDED_SLICE(input_, begin, end, strides, begin_mask=begin_mask, end_mask=end_mask,
-                         ellipsis_mask=ellipsis_mask, new_axis_mask=new_axis_mask,
-                         shrink_axis_mask=shrink_axis_mask, name=name or "StridedSlice")
+    out = STRIDED_SLICE(input_, begin, end, strides, begin_mask=begin_mask, end_mask=end_mask,
+                        ellipsis_mask=ellipsis_mask, new_axis_mask=new_axis_mask,
+                        shrink_axis_mask=shrink_axis_mask, name=name or "StridedSlice")
+    if var is not None:
+        out.__class__ = _VariableSlice  # TF sets an ``assign`` attribute on the tensor
+        _SLICED[out] = var
+    return out
+
+
+_SLICED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # slice -> its Variable
+
+
+class _VariableSlice(Tensor):
+    """The result of ``variable[spec]``: a Tensor that can also be assigned to."""
+
+    __slots__ = ()
+
+    def assign(self, value, name=None):
+        """``variable[spec] = value`` as a StridedSliceAssign op; its value is the variable's
+        new value."""
+        from .state_ops import STRIDED_SLICE_ASSIGN
+
+        var, op = _SLICED[self], self.op
+        value = convert_to_tensor(value, dtype=var.dtype.base_dtype, name="value")
+        # TF's name: the slice's scope plus "_assign" ("strided_slice/_assign").
+        return STRIDED_SLICE_ASSIGN(var, *op.inputs[1:4], value,
+                                    name=name or op.name + "/_assign", **_mask_attrs(op))
 
 
 def strided_slice_grad(shape, begin, end, strides, dy, begin_mask=0, end_mask=0,

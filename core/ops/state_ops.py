@@ -15,6 +15,7 @@ from ..errors import InvalidArgumentError
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
 from ._math_util import _check_dtype
+from ._util import const_ints
 
 __all__ = ["assign", "assign_add", "assign_sub", "is_variable_initialized", "scatter_add",
            "scatter_div", "scatter_max", "scatter_min", "scatter_mul", "scatter_nd_add",
@@ -257,3 +258,53 @@ def scatter_nd_add(ref, indices, updates, use_locking=False, name=None):
     (repeats add up); returns its value after the update."""
     return SCATTER_ND_ADD(ref, indices, updates, use_locking=bool(use_locking),
                           name=name or "ScatterNdAdd")
+
+
+# -- StridedSliceAssign: ``variable[spec].assign(value)`` ----------------------------------------
+def _ss_assign_kernel(cell, begin, end, strides, value, *, begin_mask, end_mask, ellipsis_mask,
+                      new_axis_mask, shrink_axis_mask):
+    from .slicing_ops import _plan_for, _shape_str
+
+    cur = cell.value
+    if cur is None:
+        cell.get()  # raises FailedPreconditionError naming the variable
+    masks = (begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask)
+    _, index, want, region = _plan_for(cur.shape, begin, end, strides, masks)
+    value = np.asarray(value)
+    if value.shape != want:  # a value that broadcasts to the slice is taken, as TF 2 does
+        try:
+            value = np.broadcast_to(value, want)
+        except ValueError:
+            raise InvalidArgumentError(None, None, f"Cannot broadcast input shape "
+                                       f"{_shape_str(value.shape)} into final shape "
+                                       f"{_shape_str(want)} (the sliced l-value)") from None
+    cur[index] = value.reshape(region)  # in place: the variable's buffer
+    return cell.read
+
+
+def _ss_assign_infer(ref, begin, end, strides, value, **masks):
+    from .slicing_ops import _mask_tuple, _slice_shape
+
+    vals = [const_ints(v) for v in (begin, end, strides)]
+    n = len(vals[0]) if vals[0] is not None else None
+    want = _slice_shape(ref.shape, n, *vals, _mask_tuple(masks))
+    if want.is_fully_defined() and value.shape.is_fully_defined():
+        try:
+            ok = np.broadcast_shapes(tuple(value.shape.as_list()),
+                                     tuple(want.as_list())) == tuple(want.as_list())
+        except ValueError:
+            ok = False
+        if not ok:
+            raise shape_error(f"Cannot broadcast input shape {value.shape} into final shape "
+                              f"{want} (the sliced l-value)")
+    return [TensorSpec(ref.shape, ref.dtype)]
+
+
+STRIDED_SLICE_ASSIGN = register(OpDef(
+    "StridedSliceAssign", inputs=["ref:Ref(T)", "begin:Index=int32", "end:Index=int32",
+                                  "strides:Index=int32", "value:T"],
+    attrs={"begin_mask": 0, "end_mask": 0, "ellipsis_mask": 0, "new_axis_mask": 0,
+           "shrink_axis_mask": 0},
+    kernel=_ss_assign_kernel, infer=_ss_assign_infer, grad=NOT_DIFFERENTIABLE, stateful=True,
+    doc="ref[begin:end:strides] = value (StridedSlice's masks); the variable's new value.",
+))

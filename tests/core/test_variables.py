@@ -381,3 +381,40 @@ def test_default_named_scopes_count_name_scopes_on_their_own():
         assert y.op.name == "dense_2/BiasAdd"
         assert [v.op.name for v in tf.global_variables()][-2:] == ["dense_1/kernel",
                                                                     "dense_1/bias"]
+
+
+def test_sliced_assignment_matches_numpy():
+    """``v[spec].assign(x)`` (TF1's StridedSliceAssign, named "<slice>/_assign") writes the
+    region numpy's ``a[spec] = x`` writes; a value broadcasts to the region (TF 2's rule); a
+    plain tensor's slice has no assign."""
+    start = np.arange(12, dtype=np.float32).reshape(3, 4)
+    want = start.copy()
+    with tf.Graph().as_default():
+        v = tf.Variable(start, name="v")
+        a = v[1:, ::2].assign([[10.0, 20.0], [30.0, 40.0]])
+        b = v[0].assign(tf.zeros([4]))
+        c = v[:, 1, tf.newaxis].assign(-1.0, name="col")  # a scalar broadcasts
+        d = v[::-1, -1].assign(tf.constant([7.0, 8.0, 9.0]))
+        assert (a.name, b.name, c.name) == ("strided_slice/_assign:0",
+                                            "strided_slice_1/_assign:0", "col:0")
+        assert a.op.type == "StridedSliceAssign" and a.shape.as_list() == [3, 4]
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+            want[1:, ::2] = [[10, 20], [30, 40]]
+            np.testing.assert_array_equal(sess.run(a), want)
+            want[0] = 0
+            np.testing.assert_array_equal(sess.run(b), want)
+            want[:, 1, None] = -1
+            np.testing.assert_array_equal(sess.run(c), want)
+            want[::-1, -1] = [7, 8, 9]
+            np.testing.assert_array_equal(sess.run(d), want)
+            np.testing.assert_array_equal(sess.run(v), want)  # in place
+            wrong = tf.placeholder_with_default(np.zeros((3, 4), np.float32), None)
+            with pytest.raises(tf.errors.InvalidArgumentError,
+                               match=r"Cannot broadcast input shape \[3,4\] into final shape "
+                                     r"\[2,4\]"):
+                sess.run(v[1:].assign(wrong))
+        with pytest.raises(ValueError, match="Cannot broadcast input shape"):
+            v[1:].assign(np.zeros((3, 4), np.float32))
+        with pytest.raises(AttributeError, match="no attribute 'assign'"):
+            tf.constant([1.0, 2.0])[0].assign(3.0)
