@@ -22,6 +22,9 @@ from .composites import (argsort, boolean_mask, clip_by_average_norm, einsum, ey
 from .control_flow import case, cond, while_loop
 from .functional_ops import foldl, foldr, map_fn, scan
 from .gradients import NotDifferentiable, RegisterGradient, gradients, hessians, no_gradient
+from .gradients import AggregationMethod, UnconnectedGradients
+from .custom_gradient import custom_gradient
+from .gradients import NotDifferentiable as NoGradient
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .graph_util import import_graph_def
 from .graph import (Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
@@ -32,6 +35,7 @@ from .init_ops import (constant_initializer, glorot_normal_initializer,
                        glorot_uniform_initializer, ones_initializer, random_normal_initializer,
                        random_uniform_initializer, truncated_normal_initializer,
                        variance_scaling_initializer, zeros_initializer)
+from .init_ops import orthogonal_initializer, uniform_unit_scaling_initializer
 from .opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
 from .ops.array_ops import *
 from .ops.array_ops import range_ as range  # TF's name shadows the builtin, as in TF
@@ -45,6 +49,7 @@ from .ops.diag_ops import *
 from .ops.gather_ops import *
 from .ops.linalg_ops import *
 from .ops.logging_ops import *
+from .template import make_template
 from .check_ops import *
 from .ops.logic_ops import *
 from .ops.manip_ops import *
@@ -93,6 +98,7 @@ from .strings import to_number as string_to_number
 from .tensor_shape import Dimension, TensorShape
 from .train.moving_averages import moving_average_variables
 from .v2_compat import *
+from .variables import get_local_variable
 from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_variable,
                         get_variable_scope, global_variables, global_variables_initializer,
                         initialize_all_variables, local_variables, local_variables_initializer,

@@ -7,6 +7,7 @@ ordinary graph ops, so they can be fetched, frozen and differentiated again.
 from __future__ import annotations
 
 import collections
+import enum
 
 from .graph import Operation, Tensor, convert_to_tensor
 from .indexed_slices import IndexedSlices
@@ -100,6 +101,23 @@ class _Loop:
         self.outputs = [x.outputs[0] for x in ctx.exits]
 
 
+class AggregationMethod:
+    """How tf.gradients sums a tensor's several gradients (TF1's constants). minitf adds them
+    with AddN whichever is asked: the sums are the same."""
+
+    ADD_N = 0
+    DEFAULT = ADD_N
+    EXPERIMENTAL_TREE = 1
+    EXPERIMENTAL_ACCUMULATE_N = 2
+
+
+class UnconnectedGradients(str, enum.Enum):
+    """What tf.gradients gives an x that ys do not depend on: None, or zeros."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
               gate_gradients=False, aggregation_method=None, stop_gradients=None,
               unconnected_gradients="none", _stop_at=frozenset()):
@@ -112,6 +130,10 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
         raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
     if unconnected_gradients not in ("none", "zero"):
         raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
+    if aggregation_method not in (None, AggregationMethod.ADD_N,
+                                  AggregationMethod.EXPERIMENTAL_TREE,
+                                  AggregationMethod.EXPERIMENTAL_ACCUMULATE_N):
+        raise ValueError(f"Invalid aggregation_method specified {aggregation_method}.")
     if not ys:
         return [None] * len(xs)
     graph = ys[0].graph

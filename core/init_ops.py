@@ -86,6 +86,51 @@ class TruncatedNormal(Initializer):
                                            seed=self.seed)
 
 
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix, the shape's leading dims flattened into rows: Q of the QR
+    of a random normal matrix, its columns' signs fixed by R's diagonal, times ``gain``."""
+
+    def __init__(self, gain=1.0, seed=None, dtype=_dt.float32):
+        self.gain, self.seed, self.dtype = gain, seed, _dt.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        from .ops import diag_ops, transform_ops, unary_ops
+        from .ops.decomposition_ops import qr
+
+        shape = as_shape(shape).as_list()
+        if len(shape) < 2:
+            raise ValueError("The tensor to initialize must be at least two-dimensional")
+        rows, cols = int(np.prod(shape[:-1])), shape[-1]
+        flat = (cols, rows) if rows < cols else (rows, cols)
+        dtype = self._dtype(dtype)
+        q, r = qr(random_ops.random_normal(flat, dtype=dtype, seed=self.seed))
+        q = q * unary_ops.sign(diag_ops.matrix_diag_part(r))
+        if rows < cols:
+            q = transform_ops.transpose(q)
+        return self.gain * array_ops.reshape(q, shape)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed, "dtype": self.dtype.name}
+
+
+class UniformUnitScaling(Initializer):
+    """Uniform in +-sqrt(3 / input size) * ``factor``, the input size being the product of all
+    dims but the last (TF1's, which keeps a layer's activations' scale)."""
+
+    def __init__(self, factor=1.0, seed=None, dtype=_dt.float32):
+        self.factor, self.seed, self.dtype = factor, seed, _dt.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        dims = as_shape(shape).as_list()
+        input_size = max(float(np.prod(dims[:-1])) if len(dims) > 1 else 1.0, 1.0)
+        limit = math.sqrt(3 / input_size) * self.factor
+        return random_ops.random_uniform(shape, -limit, limit, self._dtype(dtype),
+                                         seed=self.seed)
+
+    def get_config(self):
+        return {"factor": self.factor, "seed": self.seed, "dtype": self.dtype.name}
+
+
 def _compute_fans(shape):
     shape = as_shape(shape).as_list()
     if len(shape) < 1:
@@ -163,3 +208,5 @@ random_normal_initializer = RandomNormal
 random_uniform_initializer = RandomUniform
 truncated_normal_initializer = TruncatedNormal
 variance_scaling_initializer = VarianceScaling
+orthogonal_initializer = Orthogonal
+uniform_unit_scaling_initializer = UniformUnitScaling

@@ -476,6 +476,19 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
         constraint=constraint)
 
 
+def get_local_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
+                       trainable=False, collections=None, caching_device=None, partitioner=None,
+                       validate_shape=True, use_resource=None, custom_getter=None,
+                       constraint=None, synchronization=None, aggregation=None, reuse=None):
+    """``get_variable`` of a local variable: in LOCAL_VARIABLES (and ``collections``), never
+    trainable, as TF1's."""
+    del trainable  # TF1 ignores it: a local variable is not trained
+    collections = list(collections or []) + [GraphKeys.LOCAL_VARIABLES]
+    return get_variable(name, shape=shape, dtype=dtype, initializer=initializer,
+                        regularizer=regularizer, trainable=False, collections=collections,
+                        custom_getter=custom_getter, constraint=constraint, reuse=reuse)
+
+
 @contextlib.contextmanager
 def variable_scope(name_or_scope=None, default_name=None, values=None, initializer=None,
                    regularizer=None, caching_device=None, partitioner=None, custom_getter=None,

@@ -12,7 +12,9 @@ from .saver import (CheckpointReader, CheckpointState, NewCheckpointReader,  # n
                     load_checkpoint, load_variable)
 from .step import (cosine_decay, create_global_step, exponential_decay,  # noqa: F401
                    get_global_step, get_or_create_global_step, global_step, inverse_time_decay,
-                   natural_exp_decay, piecewise_constant, polynomial_decay)
+                   natural_exp_decay, piecewise_constant, polynomial_decay,
+                   cosine_decay_restarts, linear_cosine_decay, noisy_linear_cosine_decay,
+                   piecewise_constant_decay)
 from .basic_session_run_hooks import (CheckpointSaverHook,  # noqa: F401
                                       CheckpointSaverListener, FeedFnHook, FinalOpsHook,
                                       LoggingTensorHook, NanLossDuringTrainingError,

@@ -155,3 +155,72 @@ def piecewise_constant(x, boundaries, values, name=None):
         for bound, value in zip(bounds, vals[1:]):  # boundaries increase: the last one passed
             result = logic_ops.where(logic_ops.greater(x, bound), value, result)
         return array_ops.identity(result, name=scope)
+
+
+piecewise_constant_decay = piecewise_constant
+
+
+def _cosine_terms(name, learning_rate, global_step, decay_steps, num_periods):
+    lr, dtype, step, steps = _decay_terms(name, learning_rate, global_step, decay_steps)
+    step = math_ops.minimum(step, steps)
+    linear = (steps - step) / steps
+    periods = math_ops.cast(convert_to_tensor(num_periods), dtype)
+    cosine = 0.5 * (1.0 + unary_ops.cos(math.pi * 2.0 * periods * step / steps))
+    return lr, dtype, step, linear, cosine
+
+
+def linear_cosine_decay(learning_rate, global_step, decay_steps, num_periods=0.5, alpha=0.0,
+                        beta=0.001, name=None):
+    """``learning_rate * ((alpha + linear) * cosine + beta)``, with ``linear = (decay_steps -
+    step) / decay_steps`` and ``cosine = 0.5 * (1 + cos(2 pi num_periods step /
+    decay_steps))``, the step capped at decay_steps."""
+    with get_default_graph().name_scope(name or "LinearCosineDecay") as scope:
+        lr, dtype, _, linear, cosine = _cosine_terms("linear_cosine_decay", learning_rate,
+                                                     global_step, decay_steps, num_periods)
+        alpha = math_ops.cast(convert_to_tensor(alpha), dtype)
+        beta = math_ops.cast(convert_to_tensor(beta), dtype)
+        return math_ops.multiply(lr, (alpha + linear) * cosine + beta, name=scope)
+
+
+def noisy_linear_cosine_decay(learning_rate, global_step, decay_steps, initial_variance=1.0,
+                              variance_decay=0.55, num_periods=0.5, alpha=0.0, beta=0.001,
+                              name=None):
+    """linear_cosine_decay with Gaussian noise added to the linear term, of variance
+    ``initial_variance / (1 + step) ** variance_decay`` (drawn at each run)."""
+    from ..ops import random_ops
+
+    with get_default_graph().name_scope(name or "NoisyLinearCosineDecay") as scope:
+        lr, dtype, step, linear, cosine = _cosine_terms(
+            "noisy_linear_cosine_decay", learning_rate, global_step, decay_steps, num_periods)
+        variance = math_ops.cast(convert_to_tensor(initial_variance), dtype) / math_ops.pow(
+            1.0 + step, math_ops.cast(convert_to_tensor(variance_decay), dtype))
+        noise = random_ops.random_normal(array_ops.shape(linear), stddev=unary_ops.sqrt(
+            variance), dtype=dtype)
+        alpha = math_ops.cast(convert_to_tensor(alpha), dtype)
+        beta = math_ops.cast(convert_to_tensor(beta), dtype)
+        return math_ops.multiply(lr, (alpha + linear + noise) * cosine + beta, name=scope)
+
+
+def cosine_decay_restarts(learning_rate, global_step, first_decay_steps, t_mul=2.0, m_mul=1.0,
+                          alpha=0.0, name=None):
+    """Cosine decay with warm restarts (SGDR): the first period lasts ``first_decay_steps``,
+    each next one ``t_mul`` times longer and starting ``m_mul`` times lower."""
+    with get_default_graph().name_scope(name or "SGDRDecay") as scope:
+        lr, dtype, step, steps = _decay_terms("cosine_decay_restarts", learning_rate,
+                                              global_step, first_decay_steps)
+        done = step / steps
+        t_mul = math_ops.cast(convert_to_tensor(t_mul), dtype)
+        m_mul = math_ops.cast(convert_to_tensor(m_mul), dtype)
+        # Periods of lengths 1, t, t^2... (in first periods): the restart reached so far and
+        # the fraction of its period done; t = 1 is the arithmetic case.
+        equal = logic_ops.equal(t_mul, 1.0)
+        safe_t = logic_ops.where(equal, array_ops.ones_like(t_mul) * 2.0, t_mul)
+        geometric = unary_ops.floor(unary_ops.log(1.0 - done * (1.0 - safe_t)) /
+                                    unary_ops.log(safe_t))
+        restart = logic_ops.where(equal, unary_ops.floor(done), geometric)
+        before = (1.0 - math_ops.pow(safe_t, restart)) / (1.0 - safe_t)
+        fraction = logic_ops.where(equal, done - restart,
+                                   (done - before) / math_ops.pow(safe_t, restart))
+        cosine = 0.5 * math_ops.pow(m_mul, restart) * (1.0 + unary_ops.cos(math.pi * fraction))
+        alpha = math_ops.cast(convert_to_tensor(alpha), dtype)
+        return math_ops.multiply(lr, (1 - alpha) * cosine + alpha, name=scope)
