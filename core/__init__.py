@@ -54,6 +54,9 @@ from .check_ops import *
 from .ops.logic_ops import *
 from .ops.manip_ops import *
 from .ops.math_ops import *
+from .ops.math_extra_ops import *
+from .math_extra import (accumulate_n, floor_div, is_non_decreasing, is_strictly_increasing,
+                         lbeta, unsorted_segment_sqrt_n)
 from .ops.pad_ops import *
 from .ops.parsing_ops import *
 from .ops.random_ops import *

@@ -22,6 +22,14 @@ from .composites import reduce_std, reduce_variance
 from .ops.segment_prod_ops import segment_prod, unsorted_segment_prod
 from .ops.count_ops import bincount, confusion_matrix
 from .ops.special_ops import digamma, erf, erfc, lgamma, polygamma
+from .ops.math_extra_ops import (acos, acosh, asin, asinh, atan, atan2, atanh, cosh,
+                                  cumulative_logsumexp, erfinv, expm1, multiply_no_nan, ndtri,
+                                  reduce_euclidean_norm, rint, sinh, xdivy, xlog1py, xlogy)
+from .math_extra import (accumulate_n, erfcinv, is_non_decreasing, is_strictly_increasing,
+                         lbeta, polyval, reciprocal_no_nan, unsorted_segment_sqrt_n,
+                         zero_fraction)
+from .ops.softmax_ops import log_softmax, softmax
+from .ops.transform_ops import invert_permutation
 
 
 def log_sigmoid(x, name=None):
@@ -46,4 +54,11 @@ __all__ = [
     "sqrt", "square", "squared_difference", "subtract", "tan", "tanh", "top_k", "truediv",
     "unsorted_segment_max", "unsorted_segment_mean", "unsorted_segment_min",
     "unsorted_segment_prod", "unsorted_segment_sum",
+]
+__all__ += [  # the math functions of core/ops/math_extra_ops.py and core/math_extra.py
+    "accumulate_n", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cosh",
+    "cumulative_logsumexp", "erfcinv", "erfinv", "expm1", "invert_permutation",
+    "is_non_decreasing", "is_strictly_increasing", "lbeta", "log_softmax", "multiply_no_nan",
+    "ndtri", "polyval", "reciprocal_no_nan", "reduce_euclidean_norm", "rint", "sinh", "softmax",
+    "unsorted_segment_sqrt_n", "xdivy", "xlog1py", "xlogy", "zero_fraction",
 ]

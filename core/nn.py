@@ -13,3 +13,5 @@ from .rnn import (bidirectional_dynamic_rnn, dynamic_rnn, static_bidirectional_r
 from .ops.gather_ops import top_k  # noqa: E402,F401 - tf.nn.top_k
 from .ops.manip_ops import depth_to_space, space_to_depth  # noqa: E402,F401 - tf.nn's too
 from .sparse import embedding_lookup_sparse, safe_embedding_lookup_sparse  # noqa: E402,F401
+from .math_extra import (log_poisson_loss, normalize_moments,  # noqa: E402,F401
+                         sufficient_statistics, weighted_moments, zero_fraction)

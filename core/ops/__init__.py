@@ -8,5 +8,6 @@ from . import (array_ops, batch_norm_ops, candidate_ops, concat_split_ops,  # no
                slicing_ops, softmax_ops, sparse_ops, sparse_segment_ops, sparse_slice_ops,
                special_ops, stack_ops, state_ops, string_ops, tensor_array_ops,
                tensor_scatter_ops, training_ops, transform_ops, unary_ops)
+from . import math_extra_ops  # noqa: F401 - Acos..Atanh, Xlogy, EuclideanNorm, ...
 from . import array_extra_ops, partition_ops  # noqa: F401 - ListDiff..., DynamicPartition/Stitch
 from . import feature_ops  # noqa: F401 - Bucketize, SparseCross (tf.feature_column)
