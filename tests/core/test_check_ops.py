@@ -139,5 +139,6 @@ def test_assert_variables_initialized():
 def test_debugging_namespace_has_them():
     for name in ("assert_rank", "assert_rank_at_least", "assert_rank_in", "assert_type",
                  "assert_scalar", "assert_integer", "assert_near", "assert_none_equal",
-                 "assert_proper_iterable", "assert_same_float_dtype", "is_numeric_tensor"):
+                 "assert_proper_iterable", "assert_same_float_dtype", "is_numeric_tensor",
+                 "is_non_decreasing", "is_strictly_increasing"):
         assert getattr(tf.debugging, name) is getattr(tf, name)
