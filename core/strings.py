@@ -30,15 +30,17 @@ def join(inputs, separator="", name=None):
 
 def reduce_join(inputs, axis=None, keep_dims=None, separator="", name=None,
                 reduction_indices=None, keepdims=None):
-    """The strings joined along ``axis`` (every axis if None), in order."""
+    """The strings joined along ``axis`` (every axis if None); the first given axis varies
+    fastest, as TF's."""
     axis = reduction_indices if axis is None else axis
     keep = bool(keepdims if keepdims is not None else keep_dims)
     with name_scope(name, "ReduceJoin", [inputs]) as scope:
         x = _str(inputs, "inputs")
-        if axis is None:
+        if axis is None:  # every axis, last first (TF's order: row-major joining)
             from .ops.array_ops import range_, rank
 
-            axis = range_(rank(x)) if x.shape.rank is None else list(range(x.shape.rank))
+            axis = range_(rank(x) - 1, -1, -1) if x.shape.rank is None else \
+                list(range(x.shape.rank - 1, -1, -1))
         axis = convert_to_tensor(axis, dtype=_dt.int32, name="reduction_indices")
         return _ops.REDUCE_JOIN(x, axis, keep_dims=keep, separator=separator, name=scope)
 

@@ -70,13 +70,32 @@ HASH_TABLE = register(OpDef(
 ))
 
 
+def _shown(v) -> str:
+    """A key or value as TF's message prints it (C++ stream formatting)."""
+    if isinstance(v, bytes):
+        return v.decode(errors="replace")
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _insert(data: dict, key, value) -> None:
+    """TF's HashTable insert: the same key again must bring the same value."""
+    old = data.setdefault(key, value)
+    if old != value:  # (a NaN value never equals itself: refused too, as TF)
+        raise FailedPreconditionError(None, None, f"HashTable has different value for same "
+                                      f"key. Key {_shown(key)} has {_shown(old)} and trying to "
+                                      f"add value {_shown(value)}")
+
+
 def _pairs(table, keys, values, what):
     keys, values = np.asarray(keys), np.asarray(values)
     if keys.shape != values.shape:
         raise InvalidArgumentError(None, None, f"{what}: keys and values must have the same "
                                    f"shape, got {list(keys.shape)} and {list(values.shape)}")
     table.check_types(keys, values)
-    return dict(zip(keys.reshape(-1).tolist(), values.reshape(-1).tolist()))
+    data: dict = {}
+    for k, v in zip(keys.reshape(-1).tolist(), values.reshape(-1).tolist()):
+        _insert(data, k, v)
+    return data
 
 
 def _initialize_kernel(table, keys, values):
@@ -120,8 +139,8 @@ def _text_column(line: bytes, number: int, index: int, delimiter: bytes, dtype, 
         columns = line.split(delimiter) if delimiter else line.split()
         if index >= len(columns):
             raise InvalidArgumentError(None, None, f"Invalid number of columns in {path} line "
-                                       f"{number} ({line!r}) : expected {index + 1} got "
-                                       f"{len(columns)}")
+                                       f"{number} ({line.decode(errors='replace')}) : expected "
+                                       f"at least {index + 1} got {len(columns)}")
         value = columns[index]
     if dtype == _dt.string:
         return value if isinstance(value, bytes) else str(value).encode()
@@ -143,6 +162,7 @@ def _text_file_kernel(table, filename, *, key_index, value_index, vocab_size, de
         raise NotFoundError(None, None, f"{path}: {e.strerror or e}") from None
     if lines and lines[-1] == b"":
         lines.pop()  # the newline ending the last line
+    ends = np.cumsum([len(ln) + 1 for ln in lines]).tolist()  # byte offset after each line
     lines = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
     if vocab_size >= 0:
         if len(lines) < vocab_size:
@@ -150,17 +170,16 @@ def _text_file_kernel(table, filename, *, key_index, value_index, vocab_size, de
                                        f"{vocab_size} lines, got {len(lines)}")
         lines = lines[:vocab_size]
     sep = delimiter.encode() if isinstance(delimiter, str) else delimiter
-    data = {}
+    data: dict = {}
     for n, line in enumerate(lines):
+        if not line:  # TF refuses an empty line, whatever the key and value columns
+            raise InvalidArgumentError(None, None, f"Invalid content in {path}: empty line "
+                                       f"found at position {ends[n]}.")
         key = _text_column(line, n, key_index, sep, table.key_dtype, path)
         value = _text_column(line, n, value_index, sep, table.value_dtype, path)
         if table.value_dtype.is_integer and value_index == -1:
             value += offset
-        if key in data and data[key] != value:
-            raise FailedPreconditionError(None, None, f"HashTable has different value for same "
-                                          f"key. Key {key!r} has {data[key]} and trying to add "
-                                          f"value {value}")
-        data[key] = value
+        _insert(data, key, value)
     with table.lock:
         if table.data is None:
             table.data = data

@@ -2,8 +2,8 @@
 ReduceJoin, StringLength, Substr, StringToNumber, AsString, (Static)RegexReplace,
 (Static)RegexFullMatch, StringStrip, StringLower/Upper, and StringSplit/StringSplitV2 (their
 (indices, values, shape) outputs make a SparseTensor). Strings are bytes in object arrays, as
-every string tensor; none of these ops is differentiable. Regular expressions run on Python's
-``re`` (TF uses RE2: the common syntax is the same; RE2 refuses backreferences in patterns)."""
+every string tensor; none of these ops is differentiable. Regular expressions are RE2's (TF's):
+_re2.py translates them to Python's ``re`` and replaces as RE2 does."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape, broadcast_shapes
+from ._re2 import RE2Error, compile_re2
 from ._util import const_ints
 from .farmhash import fingerprint64
 
@@ -82,13 +83,22 @@ def _reduce_join_kernel(inputs, reduction_indices, *, keep_dims, separator):
     x = _strings(inputs)
     axes = np.asarray(reduction_indices).reshape(-1)
     rank = x.ndim
-    if ((axes < -rank) | (axes >= rank)).any() if rank else axes.size:
-        raise InvalidArgumentError(None, None, f"Invalid reduction dimension "
-                                   f"{int(axes[0])} for input with {rank} dimensions.")
-    axes = sorted({int(a) % rank for a in axes}) if rank else []
+    bad = [int(a) for a in axes if not -rank <= a < rank]
+    if bad:
+        raise InvalidArgumentError(None, None, f"Invalid reduction dimension {bad[0]} for "
+                                   f"input with {rank} dimensions.")
+    seen = set()
+    for a in axes.tolist():
+        if a % rank in seen:
+            raise InvalidArgumentError(None, None, f"Duplicate reduction dimension {a}")
+        seen.add(a % rank)
+    axes = [int(a) % rank for a in axes] if rank else []
     sep = separator.encode() if isinstance(separator, str) else separator
     kept = [d for d in range(rank) if d not in axes]
-    moved = np.transpose(x, kept + axes).reshape([x.shape[d] for d in kept] + [-1])
+    # TF joins with the first given axis varying fastest: it is the last (row-major) one.
+    order = kept + axes[::-1]
+    reduced = int(np.prod([x.shape[d] for d in axes], dtype=np.int64))
+    moved = np.transpose(x, order).reshape([x.shape[d] for d in kept] + [reduced])
     out = np.empty(moved.shape[:-1], object)
     for idx in np.ndindex(out.shape):
         out[idx] = sep.join(moved[idx])
@@ -101,6 +111,10 @@ def _reduce_join_infer(inputs, reduction_indices, *, keep_dims, separator):
     dims, axes = inputs.shape.as_tuple(), const_ints(reduction_indices)
     if dims is None or axes is None:
         return [TensorSpec(None, _dt.string)]
+    bad = [a for a in axes if not -len(dims) <= a < len(dims)]
+    if bad:  # as TF's shape function, when the axes are constant
+        raise shape_error(f"Invalid reduction dimension {bad[0]} for input with {len(dims)} "
+                          f"dimensions.")
     hit = {a % len(dims) for a in axes} if dims else set()
     return [TensorSpec([1 if i in hit else d for i, d in enumerate(dims)
                         if keep_dims or i not in hit], _dt.string)]
@@ -152,14 +166,22 @@ def _substr_kernel(strings, pos, length, *, unit):
     xs, ps, ls = (np.broadcast_to(a, shape).reshape(-1) for a in (x, pos, length))
     out = np.empty(xs.shape, object)
     for i, (v, p, n) in enumerate(zip(xs, ps, ls)):
-        s = v if unit == "BYTE" else v.decode("utf-8")
         p, n = int(p), int(n)
-        if not -len(s) <= p <= len(s):
-            raise InvalidArgumentError(None, None, f"pos {p} out of range for string {v!r} at "
-                                       f"index {i}")
+        if unit == "BYTE":  # TF: a negative len is the rest of the string (it is a size_t)
+            if not -len(v) <= p <= len(v):
+                raise InvalidArgumentError(None, None, f"pos {p} out of range for string "
+                                           f"b'{v.decode(errors='replace')}' at index {i}")
+            p = p + len(v) if p < 0 else p
+            out[i] = v[p:] if n < 0 else v[p:p + n]
+            continue
+        s = v.decode("utf-8", "surrogateescape")
+        # TF: a negative len gives "" from a position counted from the start and is out of
+        # range from one counted from the end.
+        if not -len(s) <= p <= len(s) or (p < 0 and n < 0):
+            raise InvalidArgumentError(None, None, f"pos {p} out of range for string at index "
+                                       f"{i}")
         p = p + len(s) if p < 0 else p
-        piece = s[p:p + max(n, 0)]
-        out[i] = piece if unit == "BYTE" else piece.encode("utf-8")
+        out[i] = s[p:p + max(n, 0)].encode("utf-8", "surrogateescape")
     return out.reshape(shape)
 
 
@@ -179,22 +201,52 @@ SUBSTR = register(OpDef(
 
 
 # -- numbers and strings ---------------------------------------------------------------------------
+# What TF's parsers accept once ASCII whitespace is stripped from both ends: strtod's syntax
+# for floats (decimal, hex with optional p exponent, inf/infinity, nan(chars)), an optional
+# sign and decimal digits for integers; ASCII digits only (no "1_000", no other scripts' digits).
+_FLOAT_SYNTAX = re.compile(
+    rb"[+-]?(?:(?P<dec>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+    rb"|(?P<hex>0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?)"
+    rb"|(?P<inf>(?i:inf(?:inity)?))|(?P<nan>(?i:nan)(?:\([0-9A-Za-z_]*\))?))")
+_INT_SYNTAX = re.compile(rb"[+-]?[0-9]+")
+_C_SPACE = b" \t\n\v\f\r"
+
+
+def _parse_float(text: bytes, np_type):
+    m = _FLOAT_SYNTAX.fullmatch(text)
+    if m is None:
+        return None
+    negative = text.startswith(b"-")
+    if m["nan"]:
+        return np_type(np.nan)
+    if m["inf"]:
+        return np_type(-np.inf if negative else np.inf)
+    if m["hex"]:
+        try:
+            value = float.fromhex(text.decode())
+        except OverflowError:
+            value = -np.inf if negative else np.inf
+    else:
+        value = float(text)
+    with np.errstate(over="ignore"):  # out of float32's range: inf, as TF
+        return np_type(value)
+
+
 def _to_number_kernel(string_tensor, *, out_type):
     np_type = out_type.as_numpy_dtype
 
     def convert(v):
-        text = v.decode("utf-8", errors="replace").strip()
-        try:
-            if out_type.is_integer:
-                value = int(text, 10)
-                info = np.iinfo(np_type)
-                if not info.min <= value <= info.max:
-                    raise ValueError
-                return value
-            return float(text)
-        except ValueError:
+        text = v.strip(_C_SPACE)
+        if out_type.is_integer:
+            value = int(text) if _INT_SYNTAX.fullmatch(text) else None
+            info = np.iinfo(np_type)
+            value = value if value is not None and info.min <= value <= info.max else None
+        else:
+            value = _parse_float(text, np_type)
+        if value is None:
             raise InvalidArgumentError(None, None, f"StringToNumberOp could not correctly "
-                                       f"convert string: {text}") from None
+                                       f"convert string: {v.decode(errors='replace')}")
+        return value
 
     return _each(convert, string_tensor, np_type)
 
@@ -242,27 +294,28 @@ AS_STRING = register(OpDef(
 
 
 # -- regular expressions -------------------------------------------------------------------------
-def _regex(pattern) -> re.Pattern:
-    text = pattern if isinstance(pattern, bytes) else str(pattern).encode()
+def _scalar_bytes(x) -> bytes:
+    x = x if isinstance(x, (str, bytes)) else np.asarray(x, object)[()]
+    return x.encode() if isinstance(x, str) else x
+
+
+def _regex(pattern):
+    text = _scalar_bytes(pattern)
     try:
-        return re.compile(text)
-    except re.error as e:
+        return compile_re2(text)
+    except RE2Error as e:
         raise InvalidArgumentError(None, None, f"Invalid pattern: {text.decode(errors='replace')}"
                                    f", error: {e}") from None
 
 
 def _replace(input, pattern, rewrite, replace_global):  # noqa: A002
-    rx = _regex(np.asarray(pattern, object)[()] if not isinstance(pattern, (str, bytes))
-                else pattern)
-    rw = np.asarray(rewrite, object)[()] if not isinstance(rewrite, (str, bytes)) else rewrite
-    rw = rw.encode() if isinstance(rw, str) else rw
-    return _each(lambda v: rx.sub(rw, v, count=0 if replace_global else 1), input)
+    rx, rw = _regex(pattern), _scalar_bytes(rewrite)
+    return _each(lambda v: rx.replace(v, rw, replace_global), input)
 
 
 def _full_match(input, pattern):  # noqa: A002
-    rx = _regex(np.asarray(pattern, object)[()] if not isinstance(pattern, (str, bytes))
-                else pattern)
-    return _each(lambda v: rx.fullmatch(v) is not None, input, bool)
+    rx = _regex(pattern)
+    return _each(rx.full_match, input, bool)
 
 
 REGEX_REPLACE = register(OpDef(
@@ -325,9 +378,9 @@ def _string_split_kernel(input, delimiter, *, skip_empty):  # noqa: A002
                                    f"{list(np.shape(delimiter))}")
     if not delim:  # no delimiter: every byte is a token
         rows = [[v[i:i + 1] for i in range(len(v))] for v in x]
-    else:  # any one of the delimiter's bytes ends a token
+    else:  # any one of the delimiter's bytes ends a token; an empty string has none (TF)
         rx = re.compile(b"[" + re.escape(delim) + b"]")
-        rows = [rx.split(v) for v in x]
+        rows = [rx.split(v) if v else [] for v in x]
     if skip_empty:
         rows = [[t for t in r if t] for r in rows]
     return _sparse_of(rows)

@@ -89,7 +89,7 @@ def test_text_file_errors(tmp_path):
         with tf.Session() as sess:
             with pytest.raises(NotFoundError, match="nope.txt"):
                 sess.run(missing.initializer)
-            with pytest.raises(InvalidArgumentError, match="expected 2 got 1"):
+            with pytest.raises(InvalidArgumentError, match="expected at least 2 got 1"):
                 sess.run(short.initializer)
         with pytest.raises(ValueError, match="must be dtype int64"):
             tf.lookup.TextFileInitializer(str(bad), tf.string, 0, tf.string,
@@ -120,3 +120,39 @@ def test_initialize_table_v2_from_an_imported_graph():
 def test_against_tensorflow():
     """Node names and types, values and messages against tf.compat.v1."""
     run_against_tf("lookup_vs_tf.py", 1)
+
+
+def test_empty_lines_and_conflicting_duplicate_keys_are_refused(tmp_path):
+    """TF's messages (read from TF 2.21): an empty line, whatever the columns, names its
+    byte position; a key given twice must bring the same value."""
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_bytes(b"a\nb\n\nc\n")
+    index = tf.lookup.TextFileIndex
+    with tf.Graph().as_default():
+        whole = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+            str(vocab), tf.string, index.WHOLE_LINE, tf.int64, index.LINE_NUMBER), -1)
+        column = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+            str(vocab), tf.int64, index.LINE_NUMBER, tf.string, 0), "")
+        first_two = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+            str(vocab), tf.string, index.WHOLE_LINE, tf.int64, index.LINE_NUMBER,
+            vocab_size=2), -1)
+        clash = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+            ["a", "b", "a"], tf.constant([1, 2, 3], tf.int64)), -1)
+        floats = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+            tf.constant([3, 3], tf.int64), [1.5, 2.5]), -1.0)
+        same = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+            ["a", "b", "a"], tf.constant([1, 2, 1], tf.int64)), -1)
+        with tf.Session() as sess:
+            for table in (whole, column):
+                with pytest.raises(InvalidArgumentError, match=f"Invalid content in {vocab}: "
+                                   "empty line found at position 5."):
+                    sess.run(table.initializer)
+            with pytest.raises(FailedPreconditionError, match="HashTable has different value "
+                               "for same key. Key a has 1 and trying to add value 3"):
+                sess.run(clash.initializer)
+            with pytest.raises(FailedPreconditionError, match="Key 3 has 1.5 and trying to "
+                               "add value 2.5"):
+                sess.run(floats.initializer)
+            sess.run([first_two.initializer, same.initializer])  # blank line not read; same value
+            got = sess.run([first_two.size(), same.lookup(tf.constant(["a", "b"]))])
+    assert got[0] == 2 and got[1].tolist() == [1, 2]

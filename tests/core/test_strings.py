@@ -4,6 +4,7 @@ checked by op_cases/strings.py; data/strings_vs_tf.py compares the same graphs w
 tf.compat.v1.)"""
 
 import importlib.util
+import re
 
 import numpy as np
 import pytest
@@ -152,3 +153,92 @@ def test_vocabulary_table_with_oov_buckets():
             sess.run(tf.tables_initializer())
             got, size = sess.run([ids, table.size()])
     assert got.tolist() == [0, 3, 1, 4] and size == 5  # (read from TF 2.21)
+
+
+def test_regex_rewrite_is_re2s():
+    """RE2's rewrite: \\0 the match, \\1-\\9 groups, \\\\ a backslash; another escape ends
+    the rewrite there (a first-only replace is then dropped), a missing group leaves the
+    string as it is (values read from TF 2.21)."""
+    with tf.Graph().as_default():
+        x = tf.constant(["abc"])
+        cases = [(r"<\0>", b"a<b>c"), (r"\1\1", b"abbc"), ("\\\\", b"a\\c"), (r"x\n", b"axc"),
+                 (r"\g<1>", b"ac"), (r"\2", b"abc"), (r"\10", b"ab0c")]
+        got = _run([tf.strings.regex_replace(x, "(b)", rw) for rw, _ in cases] +
+                   [tf.strings.regex_replace(x, "(b)", r"x\n", replace_global=False),
+                    tf.strings.regex_replace(["Hello, world!"], "[[:punct:]]", r" \0 ")])
+    assert [g[0] for g in got] == [want for _, want in cases] + [b"abc", b"Hello ,  world ! "]
+
+
+def test_regex_patterns_are_re2_on_utf8_text():
+    """RE2 syntax translated (values read from TF 2.21): characters not bytes, ASCII \\w and
+    POSIX classes, Unicode \\p classes, $ only at the very end, RE2's empty matches."""
+    text = "hello 日 a.b 1z"
+    cases = [
+        (text, r"\pL+", "# # #.# 1#"), (text, r"\p{Han}", "hello # a.b 1z"),
+        (text, r"\PL", "hello#日#a#b##z"), (text, r"\x{65e5}", "hello # a.b 1z"),
+        (text, r"\Qa.b\E", "hello 日 # 1z"), (text, r"(?U)a+", "hello 日 #.b 1z"),
+        (text, r"[\d-z]", "hello 日 a.b ##"), (text, r"o\z", text),
+        (text, r"z\z", "hello 日 a.b 1#"), (text, r"\Ah", "#ello 日 a.b 1z"), ("日本", ".", "##"),
+        ("naïve café", "[éï]", "na#ve caf#"),
+        ("naïve", "[^a-z]", "na#ve"), ("Hello, world!", "[[:punct:]]", "Hello# world#"),
+        ("a1_é", r"\w", "###é"), ("a1 B", "[[:^alpha:]]", "a##B"), ("line\n", "$", "line\n#"),
+        ("ab\ncd\n", "(?m)$", "ab#\ncd#\n#"), ("a\nb", ".", "#\n#"), ("abc", "b*", "#a#c#"),
+        ("aB|Ab|c|C", "a(?i)b|c", "#|Ab|#|#"), ("é a", r"\b", "é #a#"), ("ab", "(?P<x>a)", "#b"),
+    ]
+    with tf.Graph().as_default():
+        got = _run([tf.strings.regex_replace([s], p, "#") for s, p, _ in cases] +
+                   [tf.strings.regex_replace(["日本"], ".", "", replace_global=False),
+                    tf.strings.regex_replace([b"a\xffb"], ".", "_"),
+                    tf.strings.regex_full_match(["abc", "ab1"], "[[:alpha:]]+")])
+        for pattern, message in [("a(?=b)", "invalid perl operator: (?="),
+                                 ("a(?<!b)", "invalid perl operator: (?<"),
+                                 (r"(a)\1", r"invalid escape sequence: \1"),
+                                 (r"\Z", r"invalid escape sequence: \Z"),
+                                 ("a**", "bad repetition operator: **"),
+                                 ("a{1001}", "invalid repetition size: {1001}"),
+                                 (r"\p{Klingon}", r"invalid character class range: \p{Klingon}")]:
+            with pytest.raises(InvalidArgumentError, match=re.escape(
+                    f"Invalid pattern: {pattern}, error: {message}")):
+                _run(tf.strings.regex_replace(["ab"], tf.constant(pattern), "x"))
+    assert [g[0].decode() for g in got[:len(cases)]] == [want for _, _, want in cases]
+    assert got[-3][0] == "本".encode()
+    assert got[-2][0] == b"_\xff_"  # an invalid byte matches nothing, and stays
+    assert got[-1].tolist() == [True, False]
+
+
+def test_split_reduce_join_substr_to_number_as_tensorflow():
+    """Values and messages read from TF 2.21."""
+    x3 = np.array([str(i) for i in range(24)], dtype=object).reshape(2, 3, 4)
+    with tf.Graph().as_default():
+        a = tf.constant([["a", "b"], ["c", "d"]])
+        empty = tf.reshape(tf.constant([], tf.string), [0, 2])
+        got = _run([
+            tf.string_split(["a,b", ""], ",", skip_empty=False),
+            tf.string_split([""], ",", skip_empty=False),
+            tf.reduce_join(a, [0, 1]), tf.reduce_join(a, [1, 0], separator="/"),
+            tf.reduce_join(x3, [0, 2], separator="/"), tf.reduce_join(empty, 1),
+            tf.reduce_join(empty, [0, 1], keep_dims=True),
+            tf.strings.substr(["hello", "héllo"], [1, -3], [-1, -2]),
+            tf.strings.substr(["héllo"], 1, -1, unit="UTF8_CHAR"),
+            tf.strings.to_number(["0x10", "+5", " 5 ", "5 ", "-inf", "NaN", "0x1.8p1", ".5",
+                                  "1e400", "Infinity"]),
+            tf.strings.to_number(["+5", " -7\t", "010"], out_type=tf.int64)])
+        for bad in ["1_000", "\u0663", "0x10", "1.5f", "", "1e5", "+-1"]:
+            out_type = tf.int32 if bad in ("0x10", "1e5") else tf.float32
+            with pytest.raises(InvalidArgumentError, match="could not correctly convert"):
+                _run(tf.strings.to_number([bad], out_type))
+        with pytest.raises(InvalidArgumentError, match="Duplicate reduction dimension -2"):
+            _run(tf.reduce_join(a, [0, -2]))
+        with pytest.raises(InvalidArgumentError, match="pos -1 out of range for string at"):
+            _run(tf.strings.substr(["héllo"], -1, -1, unit="UTF8_CHAR"))
+    split, split1 = got[0], got[1]
+    assert split.values.tolist() == [b"a", b"b"] and split.dense_shape.tolist() == [2, 2]
+    assert split1.values.size == 0 and split1.dense_shape.tolist() == [1, 0]
+    assert got[2] == b"acbd" and got[3] == b"a/b/c/d"
+    assert got[4].tolist() == [b"0/12/1/13/2/14/3/15", b"4/16/5/17/6/18/7/19",
+                               b"8/20/9/21/10/22/11/23"]
+    assert got[5].shape == (0,) and got[6].tolist() == [[b""]]
+    assert got[7].tolist() == [b"ello", b"llo"] and got[8].tolist() == [b""]
+    np.testing.assert_array_equal(got[9], np.array([16, 5, 5, 5, -np.inf, np.nan, 3, 0.5,
+                                                    np.inf, np.inf], np.float32))
+    assert got[10].tolist() == [5, -7, 10]

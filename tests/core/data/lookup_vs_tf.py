@@ -48,6 +48,42 @@ def build(tf):
     ], kv
 
 
+BLANK = os.path.join(os.path.dirname(VOCAB), "blank.txt")
+with open(BLANK, "w") as f:
+    f.write("a\nb\n\nc\n")
+
+
+def init_errors(tf):
+    """(error class, message) of initializers TF refuses: an empty line in a vocabulary, a
+    key given twice with different values."""
+    graph, found = tf.Graph(), []
+    with graph.as_default():
+        index = tf.lookup.TextFileIndex
+        tables = [
+            tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+                BLANK, tf.string, index.WHOLE_LINE, tf.int64, index.LINE_NUMBER), -1),
+            tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+                BLANK, tf.int64, index.LINE_NUMBER, tf.string, 0), ""),
+            tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+                ["a", "b", "a"], tf.constant([1, 2, 3], tf.int64)), -1),
+            tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+                tf.constant([3, 3], tf.int64), [1.5, 2.5]), -1.0)]
+        same = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+            ["a", "a"], tf.constant([1, 1], tf.int64)), -1)
+        with tf.Session(graph=graph) as sess:
+            for table in tables:
+                try:
+                    sess.run(table.initializer)
+                    found.append(None)
+                except tf.errors.OpError as e:
+                    lines = [ln for ln in e.message.splitlines()
+                             if "Invalid content" in ln or "HashTable has" in ln]
+                    found.append((type(e).__name__, lines[-1].strip() if lines else e.message))
+            sess.run(same.initializer)
+            found.append(int(sess.run(same.lookup(tf.constant("a")))))
+    return found
+
+
 def run(tf):
     graph = tf.Graph()
     with graph.as_default():
@@ -84,4 +120,6 @@ if u_ours is None or u_tf is None or "Table not initialized" not in u_ours or \
     failures.append(f"uninitialized: {u_ours!r} vs TF {u_tf!r}")
 if a_ours != a_tf:
     failures.append(f"initializing twice: {a_ours!r} vs TF {a_tf!r}")
+if init_errors(mtf) != init_errors(tf1):
+    failures.append(f"initializer errors: {init_errors(mtf)!r}\nvs TF {init_errors(tf1)!r}")
 print("\n".join(failures) or "ALL OK")

@@ -56,6 +56,33 @@ def build(tf, w):
         ("split_v2_sep", tf.strings.split(flat, sep=",")),
         ("split_v2_max", tf.strings.split(flat, sep=" ", maxsplit=1)),
         ("hash", tf.strings.to_hash_bucket_fast(flat, 1000)),
+        # RE2 patterns on UTF-8 text and RE2's rewrites and empty matches
+        ("regex_posix", tf.strings.regex_replace(flat, "[[:punct:]]", r" \0 ")),
+        ("regex_unicode", tf.strings.regex_replace(flat, r"\pL+|\p{Han}|\PL$", "#")),
+        ("regex_utf8_first", tf.strings.regex_replace(flat, "[^a-z]", "_", replace_global=False)),
+        ("regex_ascii_w", tf.strings.regex_replace(flat, r"\w\b|[[:^alpha:]]\z", "#")),
+        ("regex_empty", tf.strings.regex_replace(flat, "l*", "-")),
+        ("regex_rewrite", tf.strings.regex_replace(flat, "(l+)", r"<\1\\\0>")),
+        ("regex_rewrite_bad", tf.strings.regex_replace(flat, "(o)", r"[\n]")),
+        ("regex_rewrite_missing", tf.strings.regex_replace(flat, "(o)", r"\2")),
+        ("regex_syntax", tf.strings.regex_replace(
+            flat, r"(?U)\Q,\E.+|(?i)L{2}|\x{e9}|[\d-z]$|(?m)s$", "#")),
+        ("regex_dollar", tf.strings.regex_replace(["line\n", "a\nb\n"], "$", ";")),
+        ("full_match_posix", tf.strings.regex_full_match(flat, "[[:alpha:][:space:]]+")),
+        # reduce_join's axis order, splits of empty strings, substr's negative len, to_number
+        ("reduce_join_order", tf.reduce_join(w, [0, 1], separator="/")),
+        ("reduce_join_r3", tf.reduce_join(tf.reshape(tf.tile(flat, [6]), [2, 3, 4]), [0, 2],
+                                          separator="/")),
+        ("reduce_join_empty", tf.reduce_join(tf.reshape(tf.constant([], tf.string), [0, 2]),
+                                             1)),
+        ("split_v1_empty", tf.string_split(["a,b", "", ","], ",", skip_empty=False)),
+        ("split_v1_only_empty", tf.string_split([""], ",", skip_empty=False)),
+        ("substr_neg_len", tf.substr(flat, [1, -3, 0, 2], [-1, -1, 2, -5])),
+        ("substr_utf8_neg_len", tf.strings.substr(flat, [1, 0, 2, 3], [-1] * 4,
+                                                            unit="UTF8_CHAR")),
+        ("to_number_c", tf.strings.to_number(["0x10", "+5", " 5 ", "-inf", "nan", "0x1p3", ".5",
+                                              "1e400", "Infinity", "5 "])),
+        ("to_int_c", tf.strings.to_number(["+5", " -7 ", "010"], out_type=tf.int32)),
         ("hash_long", tf.string_to_hash_bucket_fast(
             tf.strings.join([flat, flat, flat, flat, flat, flat], separator="#"), 7)),
     ]
@@ -71,7 +98,13 @@ def run(tf):
             values = sess.run([y for _, y in built], {w: np.array(
                 [[s.encode() for s in row] for row in WORDS], dtype=object)})
             errors = []
-            for bad in (tf.strings.to_number(["x1"]), tf.strings.substr(["hello"], 7, 2)):
+            for bad in (tf.strings.to_number(["x1"]), tf.strings.substr(["hello"], 7, 2),
+                        tf.strings.to_number(["1_000"]), tf.strings.to_number(["0x10"], tf.int64),
+                        tf.strings.substr(["héllo"], -1, -1, unit="UTF8_CHAR"),
+                        tf.strings.regex_replace(["a"], "a(?=b)", "x"),
+                        tf.strings.regex_replace(["a"], r"(a)\1", "x"),
+                        tf.strings.regex_full_match(["a"], r"\Z"),
+                        tf.reduce_join(w, [1, -1])):
                 try:
                     sess.run(bad)
                     errors.append(None)
@@ -96,7 +129,7 @@ for name in ours:
     for i, (a, b) in enumerate(zip(a_all, b_all)):
         if a.shape != b.shape or a.dtype != b.dtype or not (
                 np.array_equal(a, b) if a.dtype == object or a.dtype.kind in "iub" else
-                np.allclose(a, b)):
+                np.allclose(a, b, equal_nan=True)):
             failures.append(f"{name}[{i}]: {a!r} vs TF {b!r}")
 for a, b in zip(e_ours, e_tf):
     if a is None or b is None or b not in a:
