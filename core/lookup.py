@@ -51,11 +51,13 @@ class TextFileInitializer:
             if index < -2:
                 raise ValueError(f"Invalid {what} index {index}")
             if index == TextFileIndex.LINE_NUMBER and dtype != _dt.int64:
-                raise ValueError(f"Signature mismatch. {what.capitalize()}s must be dtype int64, "
-                                 f"got {dtype.name}.")
-            if index == TextFileIndex.WHOLE_LINE and dtype != _dt.string:
-                raise ValueError(f"Signature mismatch. {what.capitalize()}s must be dtype "
-                                 f"string, got {dtype.name}.")
+                raise ValueError(f"`{what}_dtype` must be int64 if `{what}_index` is {index}, "
+                                 f"received: <dtype: '{dtype.name}'>")
+            # A whole line is parsed as an integer for an integer dtype (ids in a file).
+            if index == TextFileIndex.WHOLE_LINE and not (dtype.is_integer or
+                                                          dtype == _dt.string):
+                raise ValueError(f"`{what}_dtype` should be either integer or string for "
+                                 f"`{what}_index` {index}, received: <dtype: '{dtype.name}'>")
         if vocab_size is not None and vocab_size <= 0:
             raise ValueError(f"Invalid vocab_size {vocab_size}.")
         if not isinstance(filename, Tensor):

@@ -105,13 +105,9 @@ class _VocabularyFileCategoricalColumn(_VocabularyColumn, collections.namedtuple
     _num_buckets = property(lambda self: self.vocabulary_size + self.num_oov_buckets)
 
     def _initializer(self, key_dtype):
-        init = TextFileInitializer(self.vocabulary_file, _dt.string, TextFileIndex.WHOLE_LINE,
+        return TextFileInitializer(self.vocabulary_file, key_dtype, TextFileIndex.WHOLE_LINE,
                                    _dt.int64, TextFileIndex.LINE_NUMBER,
                                    vocab_size=self.vocabulary_size, name="table_init")
-        # minitf's TextFileInitializer refuses integer whole-line keys (TF allows them); its
-        # kernel parses them, so the check is passed with string keys and the dtype set after.
-        init.key_dtype = key_dtype
-        return init
 
 
 def categorical_column_with_vocabulary_file(key, vocabulary_file, vocabulary_size=None,

@@ -91,7 +91,7 @@ def test_text_file_errors(tmp_path):
                 sess.run(missing.initializer)
             with pytest.raises(InvalidArgumentError, match="expected at least 2 got 1"):
                 sess.run(short.initializer)
-        with pytest.raises(ValueError, match="must be dtype int64"):
+        with pytest.raises(ValueError, match="`value_dtype` must be int64 if `value_index` is -1"):
             tf.lookup.TextFileInitializer(str(bad), tf.string, 0, tf.string,
                                           tf.lookup.TextFileIndex.LINE_NUMBER)
 
@@ -156,3 +156,23 @@ def test_empty_lines_and_conflicting_duplicate_keys_are_refused(tmp_path):
             sess.run([first_two.initializer, same.initializer])  # blank line not read; same value
             got = sess.run([first_two.size(), same.lookup(tf.constant(["a", "b"]))])
     assert got[0] == 2 and got[1].tolist() == [1, 2]
+
+
+def test_whole_line_integer_keys(tmp_path):
+    """A vocabulary file of integer ids: TF allows integer keys read from whole lines (the
+    line parsed); a float key type is refused with TF's message."""
+    path = tmp_path / "ids.txt"
+    path.write_text("3\n7\n12\n")
+    init = tf.lookup.TextFileInitializer(str(path), tf.int64, tf.lookup.TextFileIndex.WHOLE_LINE,
+                                         tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER)
+    table = tf.lookup.StaticHashTable(init, -1)
+    with tf.Session() as sess:
+        sess.run(tf.tables_initializer())
+        assert sess.run(table.lookup(tf.constant([7, 12, 5], tf.int64))).tolist() == [1, 2, -1]
+    with pytest.raises(ValueError, match="`key_dtype` should be either integer or string for "
+                                         "`key_index` -2"):
+        tf.lookup.TextFileInitializer(str(path), tf.float32, tf.lookup.TextFileIndex.WHOLE_LINE,
+                                      tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER)
+    with pytest.raises(ValueError, match="`key_dtype` must be int64 if `key_index` is -1"):
+        tf.lookup.TextFileInitializer(str(path), tf.string, tf.lookup.TextFileIndex.LINE_NUMBER,
+                                      tf.int64, tf.lookup.TextFileIndex.WHOLE_LINE)
