@@ -1015,6 +1015,11 @@ def _convert_args(opdef, args, graph):
             if not isinstance(a, (list, tuple)):
                 raise TypeError(f"Expected list for '{spec.name}' argument to '{opdef.type}' Op, "
                                 f"not {a!r}.")
+            if spec.number_attr in derived and derived[spec.number_attr] != len(a):
+                first = next(s.name for s in opdef.args if s.number_attr == spec.number_attr)
+                raise ValueError(f"List argument '{spec.name}' to '{opdef.type}' Op with length "
+                                 f"{len(a)} must match length {derived[spec.number_attr]} of "
+                                 f"argument '{first}'.")
             derived[spec.number_attr] = len(a)
         want = spec.fixed_dtype or derived.get(spec.type_attr)
         for v in values:

@@ -299,3 +299,15 @@ def test_a_shape_element_not_known_statically_is_not_a_constant():
 
     assert constant_value(sh[1]) == 4 and constant_value(sh[0]) is None
     assert constant_value(sh[:1]) is None and constant_value(sh[1:]).tolist() == [4]
+
+
+def test_list_arguments_sharing_a_length_must_agree():
+    """Two list inputs counted by one attr (DynamicStitch's indices and data, N): a length
+    mismatch is refused as TF refuses it (the second list used to set N over the first)."""
+    from minitf.ops.partition_ops import DYNAMIC_STITCH
+
+    with tf.Graph().as_default():
+        with pytest.raises(ValueError, match="List argument 'data' to 'DynamicStitch' Op with "
+                                             "length 3 must match length 2 of argument "
+                                             "'indices'"):
+            DYNAMIC_STITCH([[0], [1]], [[1.0], [2.0], [3.0]])
