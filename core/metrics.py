@@ -75,7 +75,11 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
         values, _, weights = _squeezed(values, None, weights)
         values = math_ops.cast(values, _dt.float32)
         total, count = _counter("total"), _counter("count")
-        values, weights = _weighted(values, weights)
+        if weights is not None:  # TF's broadcast_weights: ValueError unless broadcastable
+            from .losses import _broadcast_weights
+
+            weights = _broadcast_weights(math_ops.cast(weights, _dt.float32), values)
+            values = math_ops.multiply(values, weights)
         num = math_ops.cast(array_ops.size(values), _dt.float32) if weights is None else \
             reduction_ops.reduce_sum(weights)
         update_total = state_ops.assign_add(total, reduction_ops.reduce_sum(values))
@@ -141,3 +145,12 @@ def recall(labels, predictions, weights=None, metrics_collections=None,
     """true positives / (true positives + false negatives), labels and predictions as bools."""
     return _ratio("recall", labels, predictions, weights, metrics_collections,
                   updates_collections, name)
+
+
+# The rest of tf.metrics (imported last: those modules build on mean and the helpers above).
+from .metrics_extra import *  # noqa: E402, F403
+from .metrics_extra import __all__ as _extra  # noqa: E402
+from .metrics_at_k import *  # noqa: E402, F403
+from .metrics_at_k import __all__ as _at_k  # noqa: E402
+
+__all__ += _extra + _at_k

@@ -439,7 +439,10 @@ class _Compiler:
                     raise self._fed_inside(t)
                 stack.append(t._op)
         if op._opdef.type != "RefEnter":  # its control inputs are the loop step's
-            stack.extend(op._control_inputs)
+            # A fed Placeholder's control edges come from the feed (TF rewrites them so), e.g.
+            # tf.metrics' control_dependencies([values]) on a float32 placeholder.
+            stack.extend(c for c in op._control_inputs
+                         if not (c._opdef.type == "Placeholder" and c._outputs[0] in fed))
 
     # -- while loops -----------------------------------------------------------------------------
     def _fed_inside(self, t: Tensor) -> InvalidArgumentError:

@@ -11,3 +11,4 @@ from . import (array_ops, batch_norm_ops, candidate_ops, concat_split_ops,  # no
 from . import math_extra_ops  # noqa: F401 - Acos..Atanh, Xlogy, EuclideanNorm, ...
 from . import array_extra_ops, partition_ops  # noqa: F401 - ListDiff..., DynamicPartition/Stitch
 from . import feature_ops  # noqa: F401 - Bucketize, SparseCross (tf.feature_column)
+from . import set_ops  # noqa: F401 - SetSize, Dense/SparseTo*SetOperation (tf.sets)
