@@ -5,7 +5,8 @@ Variables and op names follow TF1's: ``dense/kernel``, ``dense/bias``, ``dense/M
 ``glorot_uniform`` and biases from zeros, as in TF1; ``reuse`` and a scope's ``AUTO_REUSE``
 share the variables of a named layer. The layer objects at the end (``tf.layers.Dense(...)``)
 wrap the same functions. The transposed, 1-D and separable convolutions and 1-D pooling are in
-core/layers_conv.py (built on this module's helpers, imported at the end).
+core/layers_conv.py, the 3-D layers in core/layers_conv3d.py (built on this module's helpers,
+imported at the end).
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "
            # core/layers_conv.py
            "conv2d_transpose", "conv1d", "separable_conv2d", "separable_conv1d",
            "max_pooling1d", "average_pooling1d", "Conv2DTranspose", "Conv1D", "SeparableConv2D",
-           "SeparableConv1D", "MaxPooling1D", "AveragePooling1D"]
+           "SeparableConv1D", "MaxPooling1D", "AveragePooling1D",
+           # core/layers_conv3d.py
+           "conv3d", "conv3d_transpose", "max_pooling3d", "average_pooling3d", "Conv3D",
+           "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D"]
 
 
 @contextlib.contextmanager
@@ -479,3 +483,6 @@ Convolution2D, MaxPool2D, AvgPool2D = Conv2D, MaxPooling2D, AveragePooling2D
 from .layers_conv import (AveragePooling1D, Conv1D, Conv2DTranspose, MaxPooling1D,  # noqa: E402
                           SeparableConv1D, SeparableConv2D, average_pooling1d, conv1d,
                           conv2d_transpose, max_pooling1d, separable_conv1d, separable_conv2d)
+from .layers_conv3d import (AveragePooling3D, Conv3D, Conv3DTranspose,  # noqa: E402
+                            MaxPooling3D, average_pooling3d, conv3d, conv3d_transpose,
+                            max_pooling3d)

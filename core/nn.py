@@ -1,6 +1,7 @@
 """``tf.nn``: activations, softmax, cross-entropy, convolution, pooling, dropout."""
 
 from .nn_impl import *
+from .nn_conv3d import *  # conv3d, max_pool3d, max_pool_with_argmax, max_pool_v2...
 from .ops.batch_norm_ops import *
 from .ops.conv_ops import *
 from .ops.depthwise_conv_ops import *

@@ -14,9 +14,10 @@ import numpy as np
 
 from . import dtypes as _dt
 from .graph import Tensor, constant_value, convert_to_tensor, name_scope
-from .ops import (array_ops, concat_split_ops, conv_ops, depthwise_conv_ops, gather_ops,
-                  linalg_ops, logic_ops, math_ops, pool_ops, random_ops, reduction_ops,
-                  transform_ops, unary_ops)
+from . import nn_conv3d
+from .ops import (array_ops, concat_split_ops, conv3d_ops, conv_ops, depthwise_conv_ops,
+                  gather_ops, linalg_ops, logic_ops, math_ops, pool_ops, random_ops,
+                  reduction_ops, transform_ops, unary_ops)
 from .ops._conv_util import _alias, _convert_padding
 from .ops.array_ops import constant as constant_op
 from .ops.nn_ops import bias_add, relu, softplus
@@ -487,9 +488,9 @@ def _no_strided_dilation(strides, rates):
 
 def convolution(input, filter=None, padding=None, strides=None,  # noqa: A002
                 dilation_rate=None, name=None, data_format=None, filters=None, dilations=None):
-    """``tf.nn.convolution`` (TF1): conv1d or a Conv2D (by the filter's rank) named
+    """``tf.nn.convolution`` (TF1): conv1d, a Conv2D or a Conv3D (by the filter's rank) named
     "convolution", run between SpaceToBatchND and BatchToSpaceND when dilated, as TensorFlow
-    builds it. One batch dimension; 3-D (Conv3D) is not implemented in minitf."""
+    builds it. One batch dimension."""
     filter = _alias("filters", filters, "filter", filter)  # noqa: A001
     rate = _alias("dilations", dilations, "dilation_rate", dilation_rate)
     with name_scope(name, "convolution", [input, filter]) as scope:
@@ -504,10 +505,7 @@ def convolution(input, filter=None, padding=None, strides=None,  # noqa: A002
             raise ValueError(f"convolution: an input of rank {ranks[1]} for a filter of rank "
                              f"{ranks[0]} (minitf takes one batch dimension)")
         num = (ranks[0] or ranks[1]) - 2
-        if num == 3:
-            raise NotImplementedError("tf.nn.convolution: 3-D convolution (Conv3D) is not "
-                                      "implemented in minitf")
-        if num not in (1, 2):
+        if num not in (1, 2, 3):
             raise ValueError(f"`num_spatial_dims` must be 1, 2, or 3. Received: "
                              f"num_spatial_dims={num}.")
         channel_index = 1 if (data_format or "N").startswith("NC") else num + 1
@@ -517,6 +515,10 @@ def convolution(input, filter=None, padding=None, strides=None,  # noqa: A002
             if num == 1:
                 return conv1d(input, filter, strides, padding, data_format=data_format,
                               dilations=rates, name=scope)
+            if num == 3:
+                return conv3d_ops.CONV3D(input, filter, strides=strides, padding=padding,
+                                         data_format=data_format or "NDHWC", dilations=rates,
+                                         name=scope)
             return conv_ops.conv2d(input, filter, strides, padding, data_format=data_format,
                                    dilations=rates, name=scope)
         inner = slice(2, None) if channel_index == 1 else slice(1, -1)
@@ -526,6 +528,9 @@ def convolution(input, filter=None, padding=None, strides=None,  # noqa: A002
             if num == 1:
                 return conv1d(converted, filter, strides, pad, data_format=data_format,
                               name=scope)
+            if num == 3:
+                return conv3d_ops.CONV3D(converted, filter, strides=strides, padding=pad,
+                                         data_format=data_format or "NDHWC", name=scope)
             return conv_ops.conv2d(converted, filter, strides, pad, data_format=data_format,
                                    name=scope)
 
@@ -535,9 +540,9 @@ def convolution(input, filter=None, padding=None, strides=None,  # noqa: A002
 
 def pool(input, window_shape, pooling_type, padding, dilation_rate=None,  # noqa: A002
          strides=None, name=None, data_format=None, dilations=None):
-    """``tf.nn.pool`` (TF1): 1-D or 2-D "MAX" or "AVG" pooling, a MaxPool/AvgPool named
-    "max_pool"/"avg_pool" (1-D over a dummy height), dilated between SpaceToBatchND and
-    BatchToSpaceND, as TensorFlow builds it. 3-D pooling is not implemented in minitf."""
+    """``tf.nn.pool`` (TF1): 1-D, 2-D or 3-D "MAX" or "AVG" pooling, a MaxPool/AvgPool (or
+    MaxPool3D/AvgPool3D) named "max_pool"/"avg_pool" (1-D over a dummy height), dilated between
+    SpaceToBatchND and BatchToSpaceND, as TensorFlow builds it."""
     rate = _alias("dilations", dilations, "dilation_rate", dilation_rate)
     with name_scope(name, f"{pooling_type.lower()}_pool", [input]) as scope:
         input = convert_to_tensor(input, name="input")  # noqa: A001
@@ -567,14 +572,13 @@ def pool(input, window_shape, pooling_type, padding, dilation_rate=None,  # noqa
                              f"and window_shape={list(window_shape)}")
         if pooling_type not in ("MAX", "AVG"):
             raise ValueError(f"{num}-D {pooling_type} pooling is not supported.")
-        if num == 3:
-            raise NotImplementedError("tf.nn.pool: 3-D pooling (MaxPool3D/AvgPool3D) is not "
-                                      "implemented in minitf")
         first = (data_format or "N").startswith("NC")
         if num == 1 and data_format not in (None, "NWC", "NCW"):
             raise ValueError(f"data_format must be either 'NWC' or 'NCW'. Received: "
                              f"data_format={data_format}")
         fmt = "NCHW" if first else "NHWC"
+        if num == 3:
+            fmt = data_format or "NDHWC"
         dims = list(range(2, num + 2) if first else range(1, num + 1))
 
         def around(values):  # the window and strides on a 4-D input (a height of 1 for 1-D)
@@ -582,6 +586,8 @@ def pool(input, window_shape, pooling_type, padding, dilation_rate=None,  # noqa
             return [1, 1] + values if first else [1] + values + [1]
 
         fn = pool_ops.max_pool if pooling_type == "MAX" else pool_ops.avg_pool
+        if num == 3:
+            fn = nn_conv3d.max_pool3d if pooling_type == "MAX" else nn_conv3d.avg_pool3d
 
         def op(converted, _, pad):
             if num == 1:

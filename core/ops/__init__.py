@@ -12,3 +12,4 @@ from . import math_extra_ops  # noqa: F401 - Acos..Atanh, Xlogy, EuclideanNorm, 
 from . import array_extra_ops, partition_ops  # noqa: F401 - ListDiff..., DynamicPartition/Stitch
 from . import feature_ops  # noqa: F401 - Bucketize, SparseCross (tf.feature_column)
 from . import set_ops  # noqa: F401 - SetSize, Dense/SparseTo*SetOperation (tf.sets)
+from . import conv3d_ops, pool3d_ops  # noqa: F401 - Conv3D..., MaxPool3D..., MaxPoolV2...

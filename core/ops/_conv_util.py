@@ -1,6 +1,7 @@
 """Shared by conv_ops and pool_ops: TensorFlow's type constraints, the 2-D window geometry
 (validated attrs in NHWC terms, output sizes and paddings, kernel taps), NHWC layout helpers,
-static-shape helpers and the argument handling of the TF1 ``tf.nn`` wrappers.
+static-shape helpers and the argument handling of the TF1 ``tf.nn`` wrappers. The helpers for
+any number of spatial dimensions (conv3d_ops, pool3d_ops) are at the end.
 
 Spatial geometry is TensorFlow's: SAME ``out = ceil(in / stride)`` with ``pad_before =
 pad_total // 2``; VALID ``out = ceil((in - (k - 1) * dilation) / stride)``; EXPLICIT paddings.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
@@ -184,23 +186,27 @@ def _crop(xp, pads, h, w):
 # -- static shapes ---------------------------------------------------------------------------------
 
 
-def _dims4(shape: TensorShape) -> list:
+def _dims(shape: TensorShape, rank: int) -> list:
     if shape.rank is None:
-        return [None] * 4
-    if shape.rank != 4:
-        raise shape_error(f"Shape must be rank 4 but is rank {shape.rank}")
+        return [None] * rank
+    if shape.rank != rank:
+        raise shape_error(f"Shape must be rank {rank} but is rank {shape.rank}")
     return list(shape.as_tuple())
 
 
-def _sizes_spec(sizes: TensorSpec, dtype) -> list[TensorSpec]:
-    """The output of a gradient op whose 4-D shape is an input (``sizes``): what it is known
+def _dims4(shape: TensorShape) -> list:
+    return _dims(shape, 4)
+
+
+def _sizes_spec(sizes: TensorSpec, dtype, rank: int = 4) -> list[TensorSpec]:
+    """The output of a gradient op whose shape is an input (``sizes``): what it is known
     to hold, entry by entry (a constant, or in part a Pack or Shape: ``tf.stack([batch, 8,
     8, 8])`` holds (?, 8, 8, 8), as TF's MakeShapeFromShapeTensor reads it)."""
     shape = shape_from_value(sizes)
     if shape.rank is None:
-        return [TensorSpec([None] * 4, dtype)]
-    if shape.rank != 4:
-        raise shape_error(f"Shape must be rank 4 but is rank {shape.rank}")
+        return [TensorSpec([None] * rank, dtype)]
+    if shape.rank != rank:
+        raise shape_error(f"Shape must be rank {rank} but is rank {shape.rank}")
     return [TensorSpec(shape, dtype)]
 
 
@@ -220,24 +226,26 @@ def _shaped_like(t, like):
 # -- arguments of the tf.nn wrappers (TensorFlow's conversions) ------------------------------------
 
 
-def _get_sequence(value, channel_index, name):
-    """TensorFlow's ``_get_sequence`` for 2 spatial dims: int / 1 / 2 / 4 values -> 4 values."""
+def _get_sequence(value, channel_index, name, n=2):
+    """TensorFlow's ``_get_sequence`` for ``n`` spatial dims: int / 1 / n / n + 2 values ->
+    n + 2 values."""
     if value is None:
-        return [1, 1, 1, 1]
+        return [1] * (n + 2)
     value = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value]
-    if len(value) == 4:
+    if len(value) == n + 2:
         return [int(v) for v in value]
     if len(value) == 1:
-        value = value * 2
-    elif len(value) != 2:
-        raise ValueError(f"{name} should be of length 1, 2 or 4. Received: {name}={value} of "
-                         f"length {len(value)}")
+        value = value * n
+    elif len(value) != n:
+        raise ValueError(f"{name} should be of length 1, {n} or {n + 2}. Received: "
+                         f"{name}={value} of length {len(value)}")
     value = [int(v) for v in value]
     return [1, 1] + value if channel_index == 1 else [1] + value + [1]
 
 
-def _convert_padding(padding):
-    """TensorFlow's ``convert_padding``: a list of 4 (before, after) pairs means EXPLICIT."""
+def _convert_padding(padding, expected=4):
+    """TensorFlow's ``convert_padding``: a list of ``expected`` (before, after) pairs means
+    EXPLICIT."""
     if padding == "EXPLICIT":
         raise ValueError("'EXPLICIT' is not a valid value for `padding`. To use explicit "
                          "padding, `padding` must be a list.")
@@ -249,8 +257,8 @@ def _convert_padding(padding):
                                  f"a list/tuple of size 2. Received: padding={padding} with "
                                  f"element at index {i}")
             explicit.extend(int(p) for p in pair)
-        if len(padding) != 4:
-            raise ValueError(f"When padding is a list, it must be of size 4. Received: "
+        if len(padding) != expected:
+            raise ValueError(f"When padding is a list, it must be of size {expected}. Received: "
                              f"padding={padding} of size {len(padding)}")
         return "EXPLICIT", explicit
     return padding, []
@@ -267,3 +275,126 @@ def _alias(new_name, new, old_name, old):
 
 def _channel_index(data_format):
     return 1 if (data_format or "NHWC").startswith("NC") else 3
+
+
+# -- any number of spatial dimensions (the 3-D ops; kernels work channels-last) ------------------
+
+
+class _WindowN(NamedTuple):
+    """Validated attrs, per spatial dimension in channels-last order. ``ksize`` is () for
+    convolutions (taken from the filter)."""
+
+    ksize: tuple
+    strides: tuple
+    dilations: tuple
+    padding: str
+    channels_first: bool
+
+
+def _last_list(values, channels_first):
+    """Per-dimension values in data_format order -> channels-last order."""
+    values = list(values)
+    return [values[0], *values[2:], values[1]] if channels_first else values
+
+
+def _format_list_n(values, channels_first):
+    """Per-dimension values in channels-last order -> data_format order."""
+    values = list(values)
+    return [values[0], values[-1], *values[1:-1]] if channels_first else values
+
+
+def _to_last(x, channels_first):
+    return x.transpose(0, *range(2, x.ndim), 1) if channels_first else x
+
+
+def _from_last(x, channels_first):
+    if not channels_first:
+        return x
+    return np.ascontiguousarray(x.transpose(0, x.ndim - 1, *range(1, x.ndim - 1)))
+
+
+def _check_rank(x, rank, what):
+    if x.ndim != rank:
+        raise InvalidArgumentError(None, None, f"{what} must be {rank}-dimensional"
+                                   f"{_shape_str(x.shape)}")
+
+
+def _geometry_n(sizes, ksize, win: _WindowN):
+    """(output sizes, [(pad before, pad after)]) of the spatial ``sizes``; unknown (None)
+    sizes give None, as in _out_dim."""
+    outs, pads = [], []
+    for size, k, s, d in zip(sizes, ksize, win.strides, win.dilations):
+        out, before, after = _out_dim(size, k, s, d, win.padding, (0, 0))
+        outs.append(out)
+        pads.append((before, after))
+    return outs, pads
+
+
+def _pad_n(x, pads, value=0):
+    """A channels-last array padded (with ``value``) on its spatial dimensions."""
+    if not any(b or a for b, a in pads):
+        return x
+    shape = (x.shape[0],) + tuple(s + b + a for s, (b, a) in zip(x.shape[1:-1], pads)) + \
+        (x.shape[-1],)
+    out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
+    out[(slice(None),) + tuple(slice(b, b + s) for s, (b, _) in zip(x.shape[1:-1], pads))] = x
+    return out
+
+
+def _crop_n(xp, pads, sizes):
+    if tuple(xp.shape[1:-1]) == tuple(sizes):
+        return xp
+    return xp[(slice(None),) + tuple(slice(b, b + s) for s, (b, _) in zip(sizes, pads))]
+
+
+def _taps_n(ksize, outs, win: _WindowN):
+    """(tap index, index tuple) of each window tap into the padded channels-last input, in
+    row-major tap order (the index tuple selects that tap's element of every window)."""
+    for t, offsets in enumerate(np.ndindex(*ksize)):
+        yield t, (slice(None),) + tuple(
+            slice(o * d, o * d + (n - 1) * s + 1, s)
+            for o, n, s, d in zip(offsets, outs, win.strides, win.dilations))
+
+
+def _disjoint(ksize, win: _WindowN):
+    """Whether no two windows share an input element (each tap writes its slots once)."""
+    return all(s >= (k - 1) * d + 1 for k, s, d in zip(ksize, win.strides, win.dilations))
+
+
+def _windows(xp, ksize, outs, win: _WindowN, tap_major=False):
+    """A read-only strided view of every window of a padded channels-last input:
+    (n, *outs, *ksize, c), or (*ksize, c, n, *outs) with ``tap_major``."""
+    strides = xp.strides
+    n_str, c_str, sp = strides[0], strides[-1], strides[1:-1]
+    out_strides = tuple(s * st for s, st in zip(sp, win.strides))
+    tap_strides = tuple(s * d for s, d in zip(sp, win.dilations))
+    n, c = xp.shape[0], xp.shape[-1]
+    if tap_major:
+        return as_strided(xp, tuple(ksize) + (c, n) + tuple(outs),
+                          tap_strides + (c_str, n_str) + out_strides, writeable=False)
+    return as_strided(xp, (n,) + tuple(outs) + tuple(ksize) + (c,),
+                      (n_str,) + out_strides + tap_strides + (c_str,), writeable=False)
+
+
+def _tap_valid_n(sizes, outs, ksize, win: _WindowN, pads):
+    """Per tap, the (1, *outs, 1) mask of windows where that tap is a real input element
+    (None without padding)."""
+    if not any(b or a for b, a in pads):
+        return None
+    per_dim = [_tap_valid(size, out, k, s, b) for size, out, k, s, (b, _) in
+               zip(sizes, outs, ksize, win.strides, pads)]
+    masks = []
+    for offsets in np.ndindex(*ksize):
+        m = np.ones((), bool)
+        for v, o in zip(per_dim, offsets):
+            m = np.multiply.outer(m, v[o])
+        masks.append(m[None, ..., None])
+    return masks
+
+
+def _window_counts_n(sizes, outs, ksize, win: _WindowN, pads, dtype):
+    """(1, *outs, 1) number of real (unpadded) input elements in each window."""
+    m = np.ones((), np.int64)
+    for size, out, k, s, (b, _) in zip(sizes, outs, ksize, win.strides, pads):
+        m = np.multiply.outer(m, _tap_valid(size, out, k, s, b).sum(axis=0))
+    return m.astype(dtype)[None, ..., None]

@@ -353,7 +353,7 @@ def test_convolution_2d_against_the_dilated_reference(padding, strides, rate, fm
                                       if dilated else ("Conv2D", "convolution"))
 
 
-def test_convolution_1d_is_conv1d_and_refuses_3d():
+def test_convolution_1d_is_conv1d_and_3d_is_conv3d():
     xv, fv = f32(2, 11, 3), f32(3, 3, 4)
     y = tf.nn.convolution(xv, fv, "VALID", dilation_rate=[2], name="c1")
     direct = tf.nn.conv1d(xv, fv, 1, "VALID", dilations=2)
@@ -361,8 +361,9 @@ def test_convolution_1d_is_conv1d_and_refuses_3d():
     close(*run([y, direct]), 1e-4)
     ncw = tf.nn.convolution(xv.transpose(0, 2, 1), fv, "SAME", strides=[2], data_format="NCW")
     close(run(ncw), run(tf.nn.conv1d(xv, fv, 2, "SAME")).transpose(0, 2, 1), 1e-4)
-    with pytest.raises(NotImplementedError, match="3-D convolution"):
-        tf.nn.convolution(tf.zeros([1, 4, 4, 4, 2]), tf.zeros([2, 2, 2, 2, 3]), "SAME")
+    # 3-D: a Conv3D (values in test_conv3d.py)
+    assert tf.nn.convolution(tf.zeros([1, 4, 4, 4, 2]), tf.zeros([2, 2, 2, 2, 3]),
+                             "SAME").op.type == "Conv3D"
     with pytest.raises(ValueError, match="`strides > 1` not supported in conjunction"):
         tf.nn.convolution(xv, fv, "SAME", strides=[2], dilation_rate=[2])
     with pytest.raises(ValueError, match="dilations should be of length 1, 1 or 3"):
@@ -413,8 +414,9 @@ def test_pool_errors():
         tf.nn.pool(x, [2], "MAX", "VALID")
     with pytest.raises(ValueError, match="2-D MIN pooling is not supported"):
         tf.nn.pool(x, [2, 2], "MIN", "VALID")
-    with pytest.raises(NotImplementedError, match="3-D pooling"):
-        tf.nn.pool(tf.zeros([1, 4, 4, 4, 1]), [2, 2, 2], "MAX", "VALID")
+    # 3-D is a MaxPool3D (test_conv3d.py)
+    assert tf.nn.pool(tf.zeros([1, 4, 4, 4, 1]), [2, 2, 2], "MAX", "VALID").op.type == \
+        "MaxPool3D"
 
 # -- LRN ---------------------------------------------------------------------------------------
 
