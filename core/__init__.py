@@ -11,6 +11,7 @@ from .math import log_sigmoid
 from .linalg import matrix_transpose, trace
 from . import tf_logging as logging
 from . import feature_column
+from . import estimator
 from . import sets
 from ._protos import lazy_classes
 from .flags import app

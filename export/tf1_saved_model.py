@@ -281,7 +281,7 @@ def simple_save(session, export_dir, inputs, outputs, legacy_init_op=None):
 # -- reading ------------------------------------------------------------------------------------
 def maybe_saved_model_directory(export_dir) -> bool:
     """Whether ``export_dir`` holds a saved_model.pb or saved_model.pbtxt."""
-    return any(os.path.isfile(os.path.join(os.fspath(export_dir), name))
+    return any(os.path.isfile(os.path.join(os.fsdecode(export_dir), name))
                for name in (SAVED_MODEL_FILENAME_PB, SAVED_MODEL_FILENAME_PBTXT))
 
 
@@ -290,7 +290,7 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
     ``sess.graph`` (under ``import_scope``) and returns it. Variables become constants holding
     the checkpoint's values; the saver's ops, initialisers and variable updates are left out
     (a frozen graph cannot run them)."""
-    export_dir = os.fspath(export_dir)
+    export_dir = os.fsdecode(export_dir)  # bytes too: what Estimator.export_saved_model returns
     if not maybe_saved_model_directory(export_dir):
         raise OSError(f"SavedModel file does not exist at: {export_dir}{os.sep}"
                       f"{{{SAVED_MODEL_FILENAME_PBTXT}|{SAVED_MODEL_FILENAME_PB}}}")
