@@ -11,8 +11,9 @@ without descriptor-pool clashes. Our package is always ``minitf.`` + the canonic
   op_def, function, versions, graph, struct, saver, meta_graph, saved_model, named_tensor,
   config (RunOptions, RunMetadata), histogram, summary, event, feature, example
 - ``minitf.tensorflow.error``: error_codes
-- ``minitf.tensorflow.serving``: model, predict, get_model_metadata, status, get_model_status,
-  session_service, prediction_service, model_service; the configuration files
+- ``minitf.tensorflow.serving``: model, predict, input, classification, regression, inference,
+  get_model_metadata, status, get_model_status, session_service, prediction_service,
+  model_service; the configuration files
   model_server_config, file_system_storage_path_source, logging_config, log_collector_config,
   and session_bundle_config (only its BatchingParameters)
 - ``minitf.inference`` (KServe v2 / Triton): grpc_service, model_config
@@ -30,8 +31,8 @@ unchanged: ``NodeDef.experimental_type`` (7), ``OpDef.ArgDef.experimental_full_t
 ``GraphDef.debug_info`` (5), ``MetaGraphDef.object_graph_def`` (7), every field of ``RunOptions``
 and ``RunMetadata``, and the parts of Triton's ``ModelConfig`` beyond name, platform, backend,
 version policy, max batch size, inputs, outputs and dynamic batching. Services list only the RPCs
-minitf serves (no Classify/Regress/MultiInference, HandleReloadConfigRequest, or Triton's
-streaming, repository, shared-memory, trace and logging RPCs).
+minitf serves (no HandleReloadConfigRequest, or Triton's streaming, repository, shared-memory,
+trace and logging RPCs).
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ CANONICAL_FILES: dict[str, str] = {
     "event.proto": "tensorflow/core/util/event.proto",
     "model.proto": "tensorflow_serving/apis/model.proto",
     "predict.proto": "tensorflow_serving/apis/predict.proto",
+    "input.proto": "tensorflow_serving/apis/input.proto",
+    "classification.proto": "tensorflow_serving/apis/classification.proto",
+    "regression.proto": "tensorflow_serving/apis/regression.proto",
+    "inference.proto": "tensorflow_serving/apis/inference.proto",
     "get_model_metadata.proto": "tensorflow_serving/apis/get_model_metadata.proto",
     "status.proto": "tensorflow_serving/apis/status.proto",
     "get_model_status.proto": "tensorflow_serving/apis/get_model_status.proto",

@@ -22,17 +22,20 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from minitf.protos import classification_pb2 as minitf_dot_protos_dot_classification__pb2
 from minitf.protos import get_model_metadata_pb2 as minitf_dot_protos_dot_get__model__metadata__pb2
+from minitf.protos import inference_pb2 as minitf_dot_protos_dot_inference__pb2
 from minitf.protos import predict_pb2 as minitf_dot_protos_dot_predict__pb2
+from minitf.protos import regression_pb2 as minitf_dot_protos_dot_regression__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&minitf/protos/prediction_service.proto\x12\x19minitf.tensorflow.serving\x1a&minitf/protos/get_model_metadata.proto\x1a\x1bminitf/protos/predict.proto2\xf2\x01\n\x11PredictionService\x12`\n\x07Predict\x12).minitf.tensorflow.serving.PredictRequest\x1a*.minitf.tensorflow.serving.PredictResponse\x12{\n\x10GetModelMetadata\x12\x32.minitf.tensorflow.serving.GetModelMetadataRequest\x1a\x33.minitf.tensorflow.serving.GetModelMetadataResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&minitf/protos/prediction_service.proto\x12\x19minitf.tensorflow.serving\x1a\"minitf/protos/classification.proto\x1a&minitf/protos/get_model_metadata.proto\x1a\x1dminitf/protos/inference.proto\x1a\x1bminitf/protos/predict.proto\x1a\x1eminitf/protos/regression.proto2\xc2\x04\n\x11PredictionService\x12o\n\x08\x43lassify\x12\x30.minitf.tensorflow.serving.ClassificationRequest\x1a\x31.minitf.tensorflow.serving.ClassificationResponse\x12\x66\n\x07Regress\x12,.minitf.tensorflow.serving.RegressionRequest\x1a-.minitf.tensorflow.serving.RegressionResponse\x12`\n\x07Predict\x12).minitf.tensorflow.serving.PredictRequest\x1a*.minitf.tensorflow.serving.PredictResponse\x12u\n\x0eMultiInference\x12\x30.minitf.tensorflow.serving.MultiInferenceRequest\x1a\x31.minitf.tensorflow.serving.MultiInferenceResponse\x12{\n\x10GetModelMetadata\x12\x32.minitf.tensorflow.serving.GetModelMetadataRequest\x1a\x33.minitf.tensorflow.serving.GetModelMetadataResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'minitf.protos.prediction_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PREDICTIONSERVICE']._serialized_start=139
-  _globals['_PREDICTIONSERVICE']._serialized_end=381
+  _globals['_PREDICTIONSERVICE']._serialized_start=238
+  _globals['_PREDICTIONSERVICE']._serialized_end=816
 # @@protoc_insertion_point(module_scope)

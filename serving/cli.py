@@ -7,6 +7,7 @@
         --model_dir models/mlp --version 1
     minitf inspect models/mlp/1
     minitf predict --model mlp --input images=digits.npy [--api kserve]
+    minitf predict --model census --api classify --input x='[[1,2,3,4]]'
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ def _serve_parser(sub):
                    help="close client connections after this long (they reconnect), so new "
                    "replicas get traffic behind client-side load balancing (0: never)")
     p.add_argument("--no_reflection", action="store_true", help="disable server reflection")
+    p.add_argument("--enable_signature_method_name_check", action="store_true",
+                   help="Classify/Regress/MultiInference accept only signatures whose "
+                   "method_name is tensorflow/serving/classify or /regress (as TF Serving's "
+                   "flag; off: any signature of the right shape)")
     p.add_argument("--log_level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log verbosity")
     p.set_defaults(func=serve)
@@ -148,7 +153,8 @@ def build_options(args):
         blas_threads=args.blas_threads,
         ssl_cert=args.ssl_cert, ssl_key=args.ssl_key, ssl_client_ca=args.ssl_client_ca,
         grace_seconds=args.grace_seconds, reflection=not args.no_reflection,
-        max_connection_age_seconds=args.max_connection_age_seconds)
+        max_connection_age_seconds=args.max_connection_age_seconds,
+        enable_signature_method_name_check=args.enable_signature_method_name_check)
 
 
 def serve(args) -> int:
@@ -351,16 +357,18 @@ def inspect(args) -> int:
 # -- predict --------------------------------------------------------------------------------------
 def _predict_parser(sub):
     p = sub.add_parser("predict", help="send a prediction request",
-                       description="Send one request over TF Serving's Predict, KServe v2's "
-                       "ModelInfer or SessionRun and print the outputs.")
+                       description="Send one request over TF Serving's Predict, Classify or "
+                       "Regress, KServe v2's ModelInfer or SessionRun and print the outputs.")
     p.add_argument("--server", default="127.0.0.1:8500", help="host:port of the gRPC API")
     p.add_argument("--model", required=True)
     p.add_argument("--version", type=int)
     p.add_argument("--signature", default=None)
-    p.add_argument("--api", choices=["tfserving", "kserve", "session"], default="tfserving")
+    p.add_argument("--api", choices=["tfserving", "kserve", "session", "classify", "regress"],
+                   default="tfserving")
     p.add_argument("--input", action="append", required=True,
                    help="alias=FILE.npy or alias=JSON (e.g. x='[[1,2]]'); repeatable; for "
-                   "--api session use tensor names (x:0)")
+                   "--api session use tensor names (x:0); for classify/regress a tf.Example "
+                   "feature per flag, row i of each being example i")
     p.add_argument("--dtype", default="float32", help="dtype for JSON inputs")
     p.add_argument("--output", action="append", default=[], help="output alias or tensor "
                    "name to return (default: all; required for --api session)")
@@ -395,6 +403,14 @@ def predict(args) -> int:
                 return 1
             if args.api == "tfserving":
                 out = c.predict(args.model, inputs, args.version, args.signature, args.output)
+            elif args.api == "classify":
+                out = {"classifications": [
+                    [{"label": label, "score": score} for label, score in row]
+                    for row in c.classify(args.model, inputs, version=args.version,
+                                          signature=args.signature)]}
+            elif args.api == "regress":
+                out = {"regressions": c.regress(args.model, inputs, version=args.version,
+                                                signature=args.signature)}
             elif args.api == "kserve":
                 out = c.infer(args.model, inputs, args.version, args.output)
             else:
@@ -406,6 +422,9 @@ def predict(args) -> int:
     except grpc.RpcError as e:
         print(f"minitf predict: {e.code().name}: {e.details()}", file=sys.stderr)
         return 1
+    except (TypeError, ValueError) as e:  # features no tf.Example holds, ragged columns
+        print(f"minitf predict: {e}", file=sys.stderr)
+        return 2
     print(json.dumps({k: np.asarray(v).tolist() for k, v in out.items()},
                      default=lambda b: b.decode(errors="replace")))
     return 0

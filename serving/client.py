@@ -4,6 +4,7 @@
         probs = c.predict("mlp", {"images": x})["probs"]          # TF Serving Predict
         probs = c.infer("mlp", {"images": x})["probs"]            # KServe v2 ModelInfer
         [y] = c.session_run("mlp", {"images:0": x}, ["probs:0"])  # SessionRun
+        [[(label, score), ...], ...] = c.classify("census", {"age": [[39.0], [50.0]]})
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import numpy as np
 import grpc
 
 from minitf.export.tensors import make_ndarray, make_tensor_proto
-from minitf.protos import (get_model_metadata_pb2, get_model_status_pb2, grpc_service_pb2,
-                           health_pb2, method_path, model_service_pb2, named_tensor_pb2,
-                           predict_pb2, prediction_service_pb2, session_service_pb2,
+from minitf.protos import (classification_pb2, example_pb2, get_model_metadata_pb2,
+                           get_model_status_pb2, grpc_service_pb2, health_pb2, inference_pb2,
+                           method_path, model_service_pb2, named_tensor_pb2, predict_pb2,
+                           prediction_service_pb2, regression_pb2, session_service_pb2,
                            unpack_any)
 
 from .services.kserve import DATATYPES, decode_bytes, encode_bytes
@@ -45,6 +47,12 @@ class Client:
 
         ps = prediction_service_pb2
         self._predict = call(ps, "PredictionService", "Predict", predict_pb2.PredictResponse)
+        self._classify = call(ps, "PredictionService", "Classify",
+                              classification_pb2.ClassificationResponse)
+        self._regress = call(ps, "PredictionService", "Regress",
+                             regression_pb2.RegressionResponse)
+        self._multi = call(ps, "PredictionService", "MultiInference",
+                           inference_pb2.MultiInferenceResponse)
         self._metadata = call(ps, "PredictionService", "GetModelMetadata",
                               get_model_metadata_pb2.GetModelMetadataResponse)
         self._status = call(model_service_pb2, "ModelService", "GetModelStatus",
@@ -90,6 +98,40 @@ class Client:
         out = {a: make_ndarray(t) for a, t in resp.outputs.items()}
         self.last_model_spec = resp.model_spec
         return out
+
+    def classify(self, model, examples, context=None, version=None, signature=None,
+                 label=None, timeout=None) -> list:
+        """TF Serving's Classify: ``[[(label, score), ...] per example]``. ``examples``: see
+        :func:`make_input` (``context``: features shared by every example)."""
+        req = classification_pb2.ClassificationRequest(input=make_input(examples, context))
+        self._spec(req.model_spec, model, version, signature, label)
+        resp = self._classify(req, timeout=timeout or self.timeout)
+        self.last_model_spec = resp.model_spec
+        return _classifications(resp.result)
+
+    def regress(self, model, examples, context=None, version=None, signature=None,
+                label=None, timeout=None) -> np.ndarray:
+        """TF Serving's Regress: one float32 value per example."""
+        req = regression_pb2.RegressionRequest(input=make_input(examples, context))
+        self._spec(req.model_spec, model, version, signature, label)
+        resp = self._regress(req, timeout=timeout or self.timeout)
+        self.last_model_spec = resp.model_spec
+        return np.array([r.value for r in resp.result.regressions], np.float32)
+
+    def multi_inference(self, model, examples, tasks, context=None, version=None,
+                        label=None, timeout=None) -> list:
+        """TF Serving's MultiInference: ``tasks`` are (signature, "classify" | "regress")
+        pairs over the same examples; one result per task, as ``classify`` / ``regress``
+        return it."""
+        req = inference_pb2.MultiInferenceRequest(input=make_input(examples, context))
+        for signature, method in tasks:
+            task = req.tasks.add(method_name=_METHODS.get(method, method))
+            self._spec(task.model_spec, model, version, signature, label)
+        resp = self._multi(req, timeout=timeout or self.timeout)
+        return [_classifications(r.classification_result)
+                if r.WhichOneof("result") == "classification_result" else
+                np.array([x.value for x in r.regression_result.regressions], np.float32)
+                for r in resp.results]
 
     def metadata(self, model, version=None) -> dict:
         req = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
@@ -175,3 +217,56 @@ class Client:
                 pass
             time.sleep(0.05)
         return False
+
+
+_METHODS = {"classify": "tensorflow/serving/classify", "regress": "tensorflow/serving/regress"}
+
+
+def _classifications(result) -> list:
+    return [[(c.label, c.score) for c in row.classes] for row in result.classifications]
+
+
+def make_example(features: dict) -> example_pb2.Example:
+    """A tf.Example from ``{name: values}``: floats as float_list, integers (and bools) as
+    int64_list, str/bytes as bytes_list; a scalar is a one-value list."""
+    example = example_pb2.Example()
+    for name, values in features.items():
+        arr = np.asarray(values).reshape(-1)
+        feature = example.features.feature[name]
+        if arr.dtype.kind in "OSU":
+            feature.bytes_list.value.extend(v if isinstance(v, bytes) else str(v).encode()
+                                            for v in arr.tolist())
+        elif arr.dtype.kind in "iub":
+            feature.int64_list.value.extend(arr.astype(np.int64).tolist())
+        elif arr.dtype.kind == "f":
+            feature.float_list.value.extend(arr.astype(np.float32).tolist())
+        else:
+            raise TypeError(f"feature {name!r}: no tf.Example list holds {arr.dtype}")
+    return example
+
+
+def make_input(examples, context=None):
+    """A tensorflow.serving.Input. ``examples``: a dict of feature columns (row i of each is
+    example i), or a sequence of tf.Examples (any protobuf class of it) or of feature dicts;
+    ``context``: a feature dict or Example merged into every example."""
+    from minitf.protos import input_pb2
+
+    if isinstance(examples, dict):
+        columns = {k: np.asarray(v) for k, v in examples.items()}
+        rows = {len(v) for v in columns.values()}
+        if len(rows) != 1:
+            raise ValueError(f"feature columns have different numbers of rows: {sorted(rows)}")
+        examples = [{k: v[i] for k, v in columns.items()} for i in range(rows.pop())]
+    protos = [_as_example(e) for e in examples]
+    if context is None:
+        return input_pb2.Input(example_list=input_pb2.ExampleList(examples=protos))
+    return input_pb2.Input(example_list_with_context=input_pb2.ExampleListWithContext(
+        examples=protos, context=_as_example(context)))
+
+
+def _as_example(value) -> example_pb2.Example:
+    if isinstance(value, dict):
+        return make_example(value)
+    if isinstance(value, example_pb2.Example):
+        return value
+    return example_pb2.Example.FromString(value.SerializeToString())  # e.g. tf.train.Example

@@ -55,6 +55,10 @@ class ServerOptions:
     grace_seconds: float = 30.0
     max_connection_age_seconds: float = 0.0  # 0: connections live until the client closes
     reflection: bool = True
+    # TF Serving's --enable_signature_method_name_check: Classify/Regress/MultiInference
+    # refuse signatures whose method_name is not classify/regress (off: TF2 exports all say
+    # predict, so a signature of the right shape serves whatever its method name).
+    enable_signature_method_name_check: bool = False
 
 
 def _policy(name: str, raw) -> dict:

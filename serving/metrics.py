@@ -108,10 +108,10 @@ class Metrics:
     # -- request path ----------------------------------------------------------------------------
     def recorder(self, api: str, inference: bool = False):
         """``record(model, version, code, seconds)`` for each finished request of ``api``: the
-        request counter and latency histogram, and for an inference API (Predict, ModelInfer)
-        a success or failure in the version's statistics once the request resolved one. One
-        closure per API, called from its handler on the event loop, keeps the per-request work
-        to a dictionary lookup and the observations."""
+        request counter and latency histogram, and for an inference API (Predict, ModelInfer,
+        Classify, Regress, MultiInference) a success or failure in the version's statistics
+        once the request resolved one. One closure per API, called from its handler on the
+        event loop, keeps the per-request work to a dictionary lookup and the observations."""
         children: dict[tuple, tuple] = {}  # (model label, version, code) -> metric children
         self._recorder_caches.append(children)  # unloaded() empties an unloaded version's
         models, stats, forgotten = self._models, self.stats if inference else None, \

@@ -77,7 +77,8 @@ class ModelServer:
         self._blas_limits = _limit_blas_threads(opts.blas_threads)
         self.repository.start(opts.poll_seconds)
         handlers = []
-        for svc in (PredictionService(self.plane, self._clock),
+        for svc in (PredictionService(self.plane, self._clock,
+                                      opts.enable_signature_method_name_check),
                     ModelService(self.plane, self._clock),
                     SessionService(self.plane, self._clock),
                     InferenceService(self.plane, self._clock), self.health):

@@ -1,21 +1,27 @@
-"""TensorFlow Serving's gRPC APIs: PredictionService (Predict, GetModelMetadata),
-ModelService (GetModelStatus) and SessionService (SessionRun). Thin: decode, call the data
-plane, encode."""
+"""TensorFlow Serving's gRPC APIs: PredictionService (Predict, Classify, Regress,
+MultiInference, GetModelMetadata), ModelService (GetModelStatus) and SessionService
+(SessionRun). Thin: decode, call the data plane, encode (the tf.Example APIs' part of that is
+in inference.py)."""
 
 from __future__ import annotations
 
 import time
 
 from minitf.errors import InvalidArgumentError, OpError, UnimplementedError
-from minitf.export.tensors import make_ndarray, make_tensor_proto, shape_to_proto
-from minitf.protos import (get_model_metadata_pb2, get_model_status_pb2, model_service_pb2,
-                           named_tensor_pb2, pack_any, predict_pb2, prediction_service_pb2,
+from minitf.export.tensors import make_ndarray, make_tensor_proto
+from minitf.protos import (classification_pb2, get_model_metadata_pb2, get_model_status_pb2,
+                           inference_pb2, model_service_pb2, named_tensor_pb2, pack_any,
+                           predict_pb2, prediction_service_pb2, regression_pb2,
                            session_service_pb2)
 
 from ..dataplane import DataPlane
+from . import inference
 from .common import deadline_of, off_loop, on_loop, payload_bytes, unary
 
 API_PREDICT = "tfserving.Predict"
+API_CLASSIFY = "tfserving.Classify"
+API_REGRESS = "tfserving.Regress"
+API_MULTI_INFERENCE = "tfserving.MultiInference"
 API_METADATA = "tfserving.GetModelMetadata"
 API_STATUS = "tfserving.GetModelStatus"
 API_SESSION_RUN = "tfserving.SessionRun"
@@ -75,11 +81,14 @@ def _predict_response(entry, prediction):
 
 
 class PredictionService:
-    """tensorflow.serving.PredictionService"""
+    """tensorflow.serving.PredictionService. ``check_method_names``: TF Serving's
+    --enable_signature_method_name_check (Classify/Regress refuse signatures whose
+    method_name is not classify/regress; off by default there too)."""
 
-    def __init__(self, plane: DataPlane, clock=time.monotonic):
+    def __init__(self, plane: DataPlane, clock=time.monotonic, check_method_names=False):
         self.plane = plane
         self.clock = clock
+        self.check_method_names = check_method_names
 
     async def predict(self, request, context, info):
         entry = _resolve(self.plane, request, info)
@@ -92,6 +101,23 @@ class PredictionService:
             return _predict_response(entry, prediction)
         return await off_loop(_predict_response, entry, prediction)
 
+    async def classify(self, request, context, info):
+        entry = _resolve(self.plane, request, info)
+        return await inference.classify(self.plane, entry, request, info,
+                                        deadline_of(context, self.clock), self.check_method_names)
+
+    async def regress(self, request, context, info):
+        entry = _resolve(self.plane, request, info)
+        return await inference.regress(self.plane, entry, request, info,
+                                       deadline_of(context, self.clock), self.check_method_names)
+
+    async def multi_inference(self, request, context, info):
+        inference.check_tasks(request)
+        entry = _resolve(self.plane, request.tasks[0], info)  # as TF Serving: the first task's
+        return await inference.multi_inference(self.plane, entry, request, info,
+                                               deadline_of(context, self.clock),
+                                               self.check_method_names)
+
     def get_model_metadata(self, request, context, info):
         entry = _resolve(self.plane, request, info)
         fields = list(request.metadata_field)
@@ -100,15 +126,7 @@ class PredictionService:
                                        f"['signature_def'], got {fields}")
         sigmap = get_model_metadata_pb2.SignatureDefMap()
         for name, runner in entry.servable.signatures.items():
-            sd = sigmap.signature_def[name]
-            sd.method_name = runner.method_name
-            for kind, infos in (("inputs", runner.signature.inputs),
-                                ("outputs", runner.signature.outputs)):
-                for alias, ti in infos.items():
-                    proto = getattr(sd, kind)[alias]
-                    proto.name = ti.name
-                    proto.dtype = ti.dtype.as_datatype_enum
-                    shape_to_proto(ti.shape, proto.tensor_shape)
+            sigmap.signature_def[name].CopyFrom(inference.signature_def(runner))
         response = get_model_metadata_pb2.GetModelMetadataResponse()
         response.model_spec.name = entry.name
         response.model_spec.version.value = entry.version
@@ -118,9 +136,18 @@ class PredictionService:
 
     def handlers(self, metrics=None, max_response_bytes=None):
         service = prediction_service_pb2.DESCRIPTOR.services_by_name["PredictionService"]
+
+        def inferring(method, request_class, fn, api):
+            return unary(service, method, request_class, fn, api, metrics, self.clock,
+                         inference=True, max_response_bytes=max_response_bytes)
+
         return [
-            unary(service, "Predict", predict_pb2.PredictRequest, self.predict, API_PREDICT,
-                  metrics, self.clock, inference=True, max_response_bytes=max_response_bytes),
+            inferring("Predict", predict_pb2.PredictRequest, self.predict, API_PREDICT),
+            inferring("Classify", classification_pb2.ClassificationRequest, self.classify,
+                      API_CLASSIFY),
+            inferring("Regress", regression_pb2.RegressionRequest, self.regress, API_REGRESS),
+            inferring("MultiInference", inference_pb2.MultiInferenceRequest,
+                      self.multi_inference, API_MULTI_INFERENCE),
             unary(service, "GetModelMetadata", get_model_metadata_pb2.GetModelMetadataRequest,
                   self.get_model_metadata, API_METADATA, metrics, self.clock,
                   max_response_bytes=max_response_bytes),

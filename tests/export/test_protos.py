@@ -94,7 +94,8 @@ SUBSET_MESSAGES = {
 }
 
 EXPECTED_SERVICES = {
-    "tensorflow.serving.PredictionService": ["Predict", "GetModelMetadata"],
+    "tensorflow.serving.PredictionService": ["Classify", "Regress", "Predict", "MultiInference",
+                                             "GetModelMetadata"],
     "tensorflow.serving.ModelService": ["GetModelStatus"],
     "tensorflow.serving.SessionService": ["SessionRun"],
     "inference.GRPCInferenceService": [
@@ -706,7 +707,8 @@ def _our_services():
 def test_services_and_method_paths_use_canonical_names():
     found = {protos.service_name(s): [m.name for m in s.methods] for s in _our_services()}
     assert found == EXPECTED_SERVICES
-    predict = next(s for s in _our_services() if s.name == "PredictionService").methods[0]
+    predict = next(s for s in _our_services() if s.name == "PredictionService"
+                   ).methods_by_name["Predict"]
     assert protos.method_path(predict) == "/tensorflow.serving.PredictionService/Predict"
     infer = grpc_service_pb2.DESCRIPTOR.services_by_name["GRPCInferenceService"]
     assert protos.method_path(infer.methods_by_name["ModelInfer"]) == (
