@@ -413,3 +413,22 @@ def test_a_model_that_cannot_warm_up_on_zeros_still_loads(make_repo, tmp_path, c
     runner = repo.get("m").servable.signature(None)
     out = runner.run(runner.validate({"x": feed}), runner.output_names)
     np.testing.assert_array_equal(out["y"], want)
+
+
+def test_a_tf_example_signature_failing_warm_up_is_not_a_warning(make_repo, tmp_path, caplog):
+    """An empty serialized tf.Example lacks the required features, so a parsing signature
+    always fails the warm-up: said at INFO, not as a WARNING per signature and version."""
+    base = str(tmp_path / "m")
+
+    def build():
+        serialized = tf.placeholder(tf.string, [None], name="examples")
+        parsed = tf.parse_example(serialized, {"x": tf.FixedLenFeature([1], tf.float32)})
+        return {"examples": serialized}, {"y": parsed["x"] * 2.0}
+
+    _export(base, build)
+    repo, _ = make_repo(ModelConfig("m", base))
+    with caplog.at_level("INFO", logger="minitf.serving"):
+        repo.poll()
+    assert repo.status("m", 1)[0].state is State.AVAILABLE
+    warmups = [r for r in caplog.records if "not warmed up" in r.getMessage()]
+    assert warmups and all(r.levelname == "INFO" for r in warmups)
