@@ -77,6 +77,9 @@ from .ops.transform_ops import *
 from .ops.unary_ops import *
 from .image import random_crop
 from .session import InteractiveSession, Session, get_default_session
+from .ops.io_ops import decode_csv, matching_files, read_file, write_file
+from .queues import *  # FIFOQueue, RandomShuffleQueue, ..., TFRecordReader, TextLineReader, ...
+from . import queues as queue  # tf.queue.FIFOQueue, ...
 from .sparse import SparseTensor, SparseTensorValue, sparse_placeholder, sparse_to_dense
 from .sparse import add as sparse_add
 from .sparse import concat as sparse_concat

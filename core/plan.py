@@ -95,9 +95,17 @@ class Resources:
 
     def clear(self):
         with self._lock:
+            states = list(self._states.values())
             self._cells.clear()
             self._rngs.clear()
             self._states.clear()
+        # Runs blocked in other threads (a queue's dequeue or enqueue) fail with
+        # CancelledError instead of waiting forever: TF cancels them when the session closes.
+        for state in states:
+            for value in list(state.values()):
+                cancel = getattr(value, "cancel", None)
+                if callable(cancel):
+                    cancel()
 
 
 class _NoResources:

@@ -219,6 +219,15 @@ def _to_result(v):
     return v
 
 
+def _timeout_in_ms(options, config) -> int:
+    """RunOptions.timeout_in_ms, else ConfigProto.operation_timeout_in_ms (0: none)."""
+    for source, field in ((options, "timeout_in_ms"), (config, "operation_timeout_in_ms")):
+        value = getattr(source, field, 0) if source is not None else 0
+        if value and value > 0:
+            return int(value)
+    return 0
+
+
 class Session:
     """``tf.Session(target='', graph=None, config=None)``: runs a graph, owns variable values."""
 
@@ -228,6 +237,7 @@ class Session:
             raise TypeError(f"graph must be a tf.Graph, but got {type(self._graph).__name__}")
         self._target = target
         self._config = config
+        self._op_timeout = _timeout_in_ms(None, self._config)  # per run: options'
         self._resources = Resources()
         self._closed = False
         self._plans: dict = {}
@@ -336,7 +346,14 @@ class Session:
         if not tensors and not targets:
             return handler.build([]) if handler else None
         plan = self._plan(feeds, tensors, targets)
-        results = plan.run(values)
+        timeout = self._op_timeout if options is None else _timeout_in_ms(options, self._config)
+        if timeout:  # blocking ops (queues) give up at the deadline: DeadlineExceededError
+            from .ops.queue_ops import run_deadline
+
+            with run_deadline(timeout):
+                results = plan.run(values)
+        else:
+            results = plan.run(values)
         if handler is None:
             return _to_result(results[0]) if tensors else None
         return handler.build([_to_result(v) for v in results])

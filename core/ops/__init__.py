@@ -9,7 +9,8 @@ from . import (array_ops, batch_norm_ops, candidate_ops, concat_split_ops,  # no
                special_ops, stack_ops, state_ops, string_ops, tensor_array_ops,
                tensor_scatter_ops, training_ops, transform_ops, unary_ops)
 from . import math_extra_ops  # noqa: F401 - Acos..Atanh, Xlogy, EuclideanNorm, ...
-from . import array_extra_ops, partition_ops  # noqa: F401 - ListDiff..., DynamicPartition/Stitch
 from . import feature_ops  # noqa: F401 - Bucketize, SparseCross (tf.feature_column)
+from . import array_extra_ops, partition_ops  # noqa: F401 - ListDiff..., DynamicPartition/Stitch
+from . import io_ops, queue_ops, reader_ops  # noqa: F401 - queues, readers, DecodeCSV, files
 from . import set_ops  # noqa: F401 - SetSize, Dense/SparseTo*SetOperation (tf.sets)
 from . import conv3d_ops, pool3d_ops  # noqa: F401 - Conv3D..., MaxPool3D..., MaxPoolV2...

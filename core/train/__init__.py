@@ -22,6 +22,9 @@ from .basic_session_run_hooks import (CheckpointSaverHook,  # noqa: F401
                                       StopAtStepHook, SummarySaverHook)
 from .checkpoint_utils import init_from_checkpoint  # noqa: F401
 from .coordinator import Coordinator  # noqa: F401
+from . import queue_runner  # noqa: F401 - tf.train.queue_runner.QueueRunner, ...
+from .queue_runner import QueueRunner, add_queue_runner, start_queue_runners  # noqa: F401
+from .input import *  # noqa: F401,F403 - batch, shuffle_batch, string_input_producer, ...
 from .monitored_session import (ChiefSessionCreator, MonitoredSession,  # noqa: F401
                                 MonitoredTrainingSession, Scaffold, SingularMonitoredSession)
 from .session_run_hook import (SessionRunArgs, SessionRunContext,  # noqa: F401

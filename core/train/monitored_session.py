@@ -166,6 +166,12 @@ class MonitoredSession:
             hook.begin()
         self._sess = (session_creator or ChiefSessionCreator()).create_session()
         self._coord = Coordinator()
+        if self._sess.graph.get_collection(GraphKeys.QUEUE_RUNNERS):
+            # As TF's _CoordinatedSessionCreator: the input pipeline's threads start before
+            # the hooks see the session; close() stops and joins them through the coordinator.
+            from .queue_runner import start_queue_runners
+
+            start_queue_runners(sess=self._sess, coord=self._coord)
         self._stop_grace = stop_grace_period_secs
         self._should_stop = False
         self._closed = False

@@ -1,0 +1,151 @@
+"""``tf.train.QueueRunner``: threads that run a queue's enqueue ops until the input ends (an
+OutOfRangeError: the last one closes the queue) or the Coordinator asks them to stop (a thread
+then runs the cancel op, which closes the queue and fails pending enqueues). Other exceptions
+go to the Coordinator, as TF's do. ``start_queue_runners`` starts those in the QUEUE_RUNNERS
+collection."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+from .. import tf_logging as logging
+from ..errors import OpError, OutOfRangeError
+from ..graph import GraphKeys, add_to_collection, get_collection
+
+__all__ = ["QueueRunner", "add_queue_runner", "start_queue_runners"]
+
+
+class QueueRunner:
+    def __init__(self, queue=None, enqueue_ops=None, close_op=None, cancel_op=None,
+                 queue_closed_exception_types=None, queue_runner_def=None, import_scope=None):
+        if queue_runner_def is not None:
+            raise NotImplementedError("QueueRunner from a QueueRunnerDef is not supported")
+        if not queue or not enqueue_ops:
+            raise ValueError("Must provide queue and enqueue_ops.")
+        self._queue = queue
+        self._enqueue_ops = enqueue_ops
+        self._close_op = close_op
+        self._cancel_op = cancel_op
+        if queue_closed_exception_types is not None and (
+                not isinstance(queue_closed_exception_types, tuple)
+                or not queue_closed_exception_types
+                or not all(isinstance(t, type) and issubclass(t, OpError)
+                           for t in queue_closed_exception_types)):
+            raise TypeError("queue_closed_exception_types, when provided, must be a tuple of "
+                            f"tf.error types, but saw: {queue_closed_exception_types}")
+        if self._close_op is None:
+            self._close_op = queue.close()
+        if self._cancel_op is None:
+            self._cancel_op = queue.close(cancel_pending_enqueues=True)
+        self._queue_closed_exception_types = tuple(queue_closed_exception_types or
+                                                   (OutOfRangeError,))
+        self._lock = threading.Lock()
+        self._runs_per_session: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._exceptions_raised: list = []
+
+    queue = property(lambda self: self._queue)
+    enqueue_ops = property(lambda self: self._enqueue_ops)
+    close_op = property(lambda self: self._close_op)
+    cancel_op = property(lambda self: self._cancel_op)
+    queue_closed_exception_types = property(lambda self: self._queue_closed_exception_types)
+    exceptions_raised = property(lambda self: self._exceptions_raised)
+    name = property(lambda self: self._queue.name)
+
+    def _run(self, sess, enqueue_op, coord=None):
+        decremented = False
+        try:
+            enqueue = sess.make_callable(enqueue_op)
+            while not (coord and coord.should_stop()):
+                try:
+                    enqueue()
+                except self._queue_closed_exception_types:
+                    # The input ended: the last thread of this runner closes the queue.
+                    with self._lock:
+                        self._runs_per_session[sess] -= 1
+                        decremented = True
+                        if self._runs_per_session[sess] == 0:
+                            try:
+                                sess.run(self._close_op)
+                            except Exception as e:  # noqa: BLE001 - as TF: ignored
+                                logging.vlog(1, "Ignored exception: %s", str(e))
+                    return
+        except Exception as e:  # noqa: BLE001 - reported to the coordinator or raised
+            if coord:
+                # TF's Coordinator ignores reports after a stop was requested (the cancel op's
+                # CancelledError, a run on the closed session); minitf's keeps the first
+                # report, so those are not made.
+                if not coord.should_stop():
+                    coord.request_stop(e)
+            else:
+                logging.error("Exception in QueueRunner: %s", str(e))
+                with self._lock:
+                    self._exceptions_raised.append(e)
+                raise
+        finally:
+            if not decremented:
+                with self._lock:
+                    self._runs_per_session[sess] -= 1
+
+    def _close_on_stop(self, sess, cancel_op, coord):
+        coord.wait_for_stop()
+        try:
+            sess.run(cancel_op)
+        except Exception as e:  # noqa: BLE001 - as TF: ignored
+            logging.vlog(1, "Ignored exception: %s", str(e))
+
+    def create_threads(self, sess, coord=None, daemon=False, start=False):
+        """A thread per enqueue op (and one running the cancel op when ``coord`` stops); none
+        if this runner already runs in ``sess``."""
+        with self._lock:
+            if self._runs_per_session.get(sess, 0) > 0:
+                return []
+            self._runs_per_session[sess] = len(self._enqueue_ops)
+            self._exceptions_raised = []
+        threads = [threading.Thread(target=self._run, args=(sess, op, coord),
+                                    name=f"QueueRunnerThread-{self.name}-{op.name}")
+                   for op in self._enqueue_ops]
+        if coord:
+            threads.append(threading.Thread(
+                target=self._close_on_stop, args=(sess, self._cancel_op, coord),
+                name=f"QueueRunnerThread-{self.name}-close_on_stop"))
+        for t in threads:
+            if coord:
+                coord.register_thread(t)
+            if daemon:
+                t.daemon = True
+            if start:
+                t.start()
+        return threads
+
+
+def add_queue_runner(qr, collection=GraphKeys.QUEUE_RUNNERS):
+    """Adds ``qr`` to the graph's QUEUE_RUNNERS collection (or ``collection``)."""
+    add_to_collection(collection, qr)
+
+
+def start_queue_runners(sess=None, coord=None, daemon=True, start=True,
+                        collection=GraphKeys.QUEUE_RUNNERS):
+    """Starts the threads of every QueueRunner in ``collection``; returns them."""
+    from ..session import Session, get_default_session
+
+    if sess is None:
+        sess = get_default_session()
+        if not sess:
+            raise ValueError("Cannot start queue runners: No default session is registered. "
+                             "Use `with sess.as_default()` or pass an explicit session to "
+                             "tf.start_queue_runners(sess=sess)")
+    if not isinstance(sess, Session):
+        if type(sess).__name__ in ("MonitoredSession", "SingularMonitoredSession"):
+            return []  # they start their own, as TF's
+        raise TypeError(f"sess must be a `tf.Session` object. Given class: {sess.__class__}")
+    with sess.graph.as_default():
+        runners = get_collection(collection)
+        if not runners:
+            logging.warning("`tf.train.start_queue_runners()` was called when no queue runners "
+                            "were defined. You can safely remove the call to this deprecated "
+                            "function.")
+        threads = []
+        for qr in runners:
+            threads.extend(qr.create_threads(sess, coord=coord, daemon=daemon, start=start))
+    return threads
