@@ -16,7 +16,7 @@ from ..graph import Graph, GraphKeys, get_default_graph
 from ..train import basic_session_run_hooks as hooks_lib
 from ..train.monitored_session import (ChiefSessionCreator, MonitoredSession,
                                        MonitoredTrainingSession, Scaffold)
-from ..train.saver import (Saver, SaverDef, get_checkpoint_state, latest_checkpoint,
+from ..train.saver import (Saver, SaverDef, latest_checkpoint,
                            list_variables, load_checkpoint, load_variable)
 from ..train.session_run_hook import SessionRunHook
 from ..train.step import create_global_step, get_global_step
@@ -137,10 +137,6 @@ class Estimator:
                           keep_checkpoint_every_n_hours=config.keep_checkpoint_every_n_hours,
                           defer_build=True, save_relative_paths=True,
                           write_version=SaverDef.V2)
-            # Take over the checkpoints of earlier runs, so keep_checkpoint_max counts them.
-            state = get_checkpoint_state(self._model_dir)
-            if state is not None:
-                saver.recover_last_checkpoints(state.all_model_checkpoint_paths)
             graph.add_to_collection(GraphKeys.SAVERS, saver)
         chief_hooks = []
         all_hooks = worker_hooks + list(spec.training_chief_hooks)

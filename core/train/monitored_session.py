@@ -118,15 +118,20 @@ class ChiefSessionCreator:
 
     def create_session(self):
         from ..session import Session
-        from .saver import latest_checkpoint
+        from .saver import get_checkpoint_state, latest_checkpoint
 
         s = self._scaffold.finalize()
         sess = Session(config=self._config)
-        path = self._checkpoint_path
+        path, earlier = self._checkpoint_path, []
         if path is None and self._checkpoint_dir:
             path = latest_checkpoint(self._checkpoint_dir)
+            state = get_checkpoint_state(self._checkpoint_dir)
+            earlier = state.all_model_checkpoint_paths if state is not None else []
         if path is not None and s.saver is not None:
             s.saver.restore(sess, path)
+            # As TF's session manager: the saver takes over the earlier checkpoints, so its
+            # max_to_keep counts them (and deletes the oldest) after a restart.
+            s.saver.recover_last_checkpoints(earlier)
             logging.info("Restored the model from %s", path)
         else:
             if s.init_op is not None:

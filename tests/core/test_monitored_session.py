@@ -261,3 +261,46 @@ def test_closing_unfinalizes_the_graph_and_no_run_after_a_stop(caplog):
     with tf.train.MonitoredSession():
         pass
     assert tf.get_default_graph().finalized  # finalized before: stays so
+
+
+def test_a_restarted_session_keeps_max_to_keep_over_earlier_checkpoints(tmp_path):
+    """As TF's session manager, restoring hands the checkpoint state's earlier checkpoints to
+    the saver: after a restart, max_to_keep deletes the oldest (it used to forget them)."""
+    x, _, _, train = _model()
+    feed = {x: np.array([1.0, 2.0], np.float32)}
+
+    def run(last_step):
+        scaffold = tf.train.Scaffold(saver=tf.train.Saver(max_to_keep=2))
+        with tf.train.MonitoredTrainingSession(
+                checkpoint_dir=str(tmp_path), scaffold=scaffold, save_checkpoint_steps=2,
+                save_summaries_steps=None,
+                hooks=[tf.train.StopAtStepHook(last_step=last_step)]) as sess:
+            while not sess.should_stop():
+                sess.run(train, feed_dict=feed)
+
+    def saved():
+        return sorted(int(p.rsplit("-", 1)[1].split(".")[0])
+                      for p in glob.glob(str(tmp_path / "model.ckpt-*.npz")))
+
+    run(4)
+    assert saved() == [2, 4]
+    run(8)
+    assert saved() == [6, 8]
+    state = tf.train.get_checkpoint_state(str(tmp_path))
+    assert [p.rsplit("-", 1)[1] for p in state.all_model_checkpoint_paths] == ["6", "8"]
+
+
+def test_coordinator_keeps_only_the_first_stops_exception():
+    """As TF1's Coordinator: an exception reported after a stop was requested is dropped (the
+    first one is what join raises); after join, one is raised where it is reported."""
+    coord = tf.train.Coordinator()
+    coord.request_stop()
+    coord.request_stop(ValueError("late"))
+    coord.join([])  # the stop carried no exception: nothing to raise
+    coord = tf.train.Coordinator()
+    coord.request_stop(ValueError("first"))
+    coord.request_stop(KeyError("second"))
+    with pytest.raises(ValueError, match="first"):
+        coord.join([])
+    with pytest.raises(KeyError, match="after join"):
+        coord.request_stop(KeyError("after join"))
