@@ -26,10 +26,17 @@ class Coordinator:
         """Asks every thread to stop; ``ex`` (an exception or exc_info triple) is kept to be
         raised by ``join``, unless it is one of the clean stop types."""
         with self._lock:
-            if ex is not None and self._exc_info is None and not self._joined:
-                info = ex if isinstance(ex, tuple) else (type(ex), ex, ex.__traceback__)
-                if not issubclass(info[0], self._clean):
-                    self._exc_info = info
+            info = None if ex is None else \
+                ex if isinstance(ex, tuple) else (type(ex), ex, ex.__traceback__)
+            if info is not None and issubclass(info[0], self._clean):
+                info = None
+            if self._joined and info is not None:
+                # join has returned: nobody would see it kept, so it is raised here (TF1)
+                raise info[1].with_traceback(info[2])
+            # As TF1, only the first stop may carry an exception: one reported after a stop
+            # was requested (a thread failing while the others wind down) is dropped.
+            if not self._stop.is_set():
+                self._exc_info = info
             self._stop.set()
 
     def clear_stop(self):
