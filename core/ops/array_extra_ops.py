@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import collections
 
+import threading
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -251,15 +253,20 @@ PARALLEL_CONCAT = register(OpDef(
 
 
 # -- CountUpTo ------------------------------------------------------------------------------------
+# Read-check-increment is one step for every thread (queue runners count epochs concurrently).
+_COUNT_LOCK = threading.Lock()
+
+
 def _count_up_to_kernel(cell, *, limit):
-    cur = cell.value
-    if cur is None:
-        cell.get()  # raises FailedPreconditionError naming the variable
-    before = cur.copy()
-    if before >= limit:
-        raise OutOfRangeError(None, None, f"Reached limit of {limit}")
-    np.add(cur, 1, out=cur)  # in place: the variable's buffer, as every update op
-    return before
+    with _COUNT_LOCK:
+        cur = cell.value
+        if cur is None:
+            cell.get()  # raises FailedPreconditionError naming the variable
+        before = cur.copy()
+        if before >= limit:
+            raise OutOfRangeError(None, None, f"Reached limit of {limit}")
+        np.add(cur, 1, out=cur)  # in place: the variable's buffer, as every update op
+        return before
 
 
 def _count_up_to_infer(ref, *, limit):

@@ -334,3 +334,37 @@ def test_against_tensorflow():
 
 
 CASES_VS_TF = 28
+
+
+def test_count_up_to_counts_each_value_once_across_threads():
+    """Threads racing on one counter (queue runners counting epochs): every value below the
+    limit is handed out exactly once, then OutOfRangeError."""
+    import sys
+    import threading
+
+    with tf.Graph().as_default():
+        v = tf.Variable(0, dtype=tf.int64)
+        counted = tf.count_up_to(v, 400)
+        got, errors = [], []
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+
+            def worker():
+                for _ in range(401):  # bounded: each ends by the limit at the latest
+                    try:
+                        got.append(int(sess.run(counted)))
+                    except tf.errors.OutOfRangeError:
+                        errors.append(1)
+                        return
+
+            threads = [threading.Thread(target=worker) for _ in range(4)]
+            interval = sys.getswitchinterval()
+            sys.setswitchinterval(1e-6)  # switch threads often: inside the kernel too
+            try:
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(timeout=60)
+            finally:
+                sys.setswitchinterval(interval)
+        assert sorted(got) == list(range(400)) and len(errors) == 4
