@@ -71,13 +71,16 @@ class _LazyBuilder:
         if rank is None:  # known only when run: expand a vector then, as TF does
             from ..control_flow import cond
 
-            return cond(logic_ops.equal(array_ops.rank(_values_of(value)), 1),
-                        lambda: _expand(value), lambda: value)
+            return cond(logic_ops.equal(_rank_of(value), 1), lambda: _expand(value),
+                        lambda: value)
         return _expand(value) if rank == 1 else value
 
 
-def _values_of(value):
-    return value.dense_shape if isinstance(value, SparseTensor) else value
+def _rank_of(value):
+    """The rank at run time; a SparseTensor's is its dense_shape's length."""
+    if isinstance(value, SparseTensor):
+        return array_ops.size(value.dense_shape)
+    return array_ops.rank(value)
 
 
 def _expand(value):

@@ -315,3 +315,20 @@ def test_bad_features_are_refused():
 
 def test_against_tensorflow():
     run_against_tf("feature_column_vs_tf.py", 25)
+
+
+def test_a_sparse_input_of_unknown_rank():
+    """A sparse_placeholder without a shape: its rank (the dense shape's length) decides at run
+    time whether it is expanded; the dense_shape tensor's own rank (always 1) used to."""
+    ids = tf.sparse_placeholder(tf.int64)
+    col = tf.feature_column.categorical_column_with_identity("i", 5)
+    out = tf.feature_column.input_layer({"i": ids}, [tf.feature_column.indicator_column(col)])
+    linear = tf.feature_column.linear_model({"i": ids}, [col])
+    value = tf.SparseTensorValue([[0, 0], [2, 1]], [1, 3], [3, 2])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        got, lin = sess.run([out, linear], {ids: value})
+    want = np.zeros((3, 5))
+    want[0, 1] = want[2, 3] = 1
+    np.testing.assert_array_equal(got, want)
+    assert lin.shape == (3, 1)
