@@ -383,12 +383,18 @@ def ones(shape, dtype=_dt.float32, name=None):
     return _filled(shape, True if dtype == _dt.bool else 1, dtype, name, "ones")
 
 
+def shape_list_tensor(shape, name=None):
+    """A shape given as a list (of ints and scalar tensors) as one tensor: int32, or int64
+    when a tensor in it is (as TF packs it: an id from Dataset.range sizes a tensor)."""
+    wide = any(isinstance(d, Tensor) and d.dtype == _dt.int64 for d in shape)
+    return convert_to_tensor(list(shape), dtype=_dt.int64 if wide else _dt.int32, name=name)
+
+
 def _filled(shape, value, dtype, name, default):
     """A Fill of a shape known only at run time, its helper nodes named as TF1 names them
     ("zeros/packed", "zeros/Const")."""
     with name_scope(name, default, [shape]) as scope:
-        shape = convert_to_tensor(shape, dtype=_dt.int32) if isinstance(shape, (list, tuple)) \
-            else shape
+        shape = shape_list_tensor(shape) if isinstance(shape, (list, tuple)) else shape
         return fill(shape, constant(value, dtype=dtype), name=scope)
 
 

@@ -114,8 +114,9 @@ def _seed_attrs(seed):
 def _shape_tensor(shape):
     if hasattr(shape, "op") or hasattr(shape, "_as_tensor"):
         return shape
-    return convert_to_tensor(list(shape) if not np.isscalar(shape) else [shape],
-                             dtype=_dt.int32, name="shape")
+    from .array_ops import shape_list_tensor
+
+    return shape_list_tensor(list(shape) if not np.isscalar(shape) else [shape], name="shape")
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None):

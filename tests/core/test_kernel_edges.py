@@ -259,3 +259,17 @@ def test_reshape_of_a_partly_known_shape_checks_divisibility_at_construction():
             tf.reshape(x, [2, 2])
         assert tf.reshape(x, [3, 2]).shape.as_list() == [3, 2]
         assert tf.reshape(x, [-1, 3]).shape.as_list() == [None, 3]
+
+
+def test_shape_lists_holding_int64_tensors():
+    """TF packs a shape list at its tensors' dtype: an int64 size (Dataset.range's ids, a
+    parsed feature) sizes zeros, ones and the random ops (they insisted on int32)."""
+    with tf.Graph().as_default():
+        n = tf.constant(3, tf.int64)
+        made = [tf.zeros([n, 2]), tf.ones([n]), tf.random_uniform([n]),
+                tf.random_normal([n, 2]), tf.truncated_normal([n]),
+                tf.random_uniform([n], maxval=5, dtype=tf.int64)]
+        assert [m.shape.as_list() for m in made] == [[3, 2], [3], [3], [3, 2], [3], [3]]
+        with tf.Session() as sess:
+            assert [list(v.shape) for v in sess.run(made)] == [[3, 2], [3], [3], [3, 2], [3],
+                                                                [3]]
