@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from ..graph import Graph, Tensor, convert_to_tensor, get_default_graph
+from ..graph import Graph, GraphKeys, Tensor, convert_to_tensor, get_default_graph
 from ..ops.array_ops import placeholder
 from ..plan import Plan, Resources
 from . import structure as st
@@ -136,21 +136,29 @@ class Function:
     def finalize(self):
         self.graph.finalize()  # nothing may be added once traced: the Plans would not see it
 
-    def compile(self) -> Plan:
-        inputs = self.inputs + [self._captured[t] for t in self.captures]
-        return Plan.compile(self.graph, inputs, self.outputs, (), Resources())
+    def compile(self, ctx) -> Plan:
+        """The function's Plan over a Resources of its own. Lookup tables made inside the
+        function are filled first, as TF runs their initializers with the function (their
+        inputs may be captured values: ``ctx``'s)."""
+        captured = [self._captured[t] for t in self.captures]
+        resources = Resources()
+        inits = self.graph.get_collection(GraphKeys.TABLE_INITIALIZERS)
+        if inits:
+            Plan.compile(self.graph, captured, (), inits, resources).run(
+                [ctx.value(t) for t in self.captures])
+        return Plan.compile(self.graph, self.inputs + captured, self.outputs, (), resources)
 
     def runner(self, ctx):
         """The function of one element (a list of arrays) for the iterator instance of
         ``ctx``: its Plan's ``run``, given the captured values too."""
         if not self.stateful:
             if self._plan is None:
-                self._plan = self.compile()
+                self._plan = self.compile(ctx)
             run = self._plan.run
         else:
             run = ctx.runners.get(self)
             if run is None:
-                run = ctx.runners[self] = self.compile().run
+                run = ctx.runners[self] = self.compile(ctx).run
         if not self.captures:
             return run
         extra = [ctx.value(t) for t in self.captures]

@@ -77,7 +77,11 @@ class IteratorResource:
             _HANDLES[self.string_handle] = self
 
     def start(self, dataset, captured):
-        elements = dataset._start(list(captured))  # may fail (a bad feed): state unchanged
+        # Values as they are now (TF passes them by value): a variable's buffer (or a
+        # read-only view of it), which a later assign changes in place, or a fed array its
+        # owner may change, is copied.
+        captured = [np.array(v) if isinstance(v, np.ndarray) else v for v in captured]
+        elements = dataset._start(captured)  # may fail (a bad feed): state unchanged
         with self.lock:
             self.elements, self.exhausted = elements, False
 

@@ -756,3 +756,38 @@ def test_graphs_with_datasets_are_freed():
     assert [r() for r in refs] == [None, None, None]
     assert not any(tok in iterator_ops._DATASETS for tok in tokens)  # and the table's entries
 
+
+
+def test_tables_made_inside_a_function_are_filled():
+    """A lookup table created in a map function (a feature column applied in map, say) is
+    initialised with the function, as TF runs it (it used to stay empty: "Table not
+    initialized"); so is one in a feature column's input_layer."""
+    def lookup(x):
+        table = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+            ["a", "b"], tf.constant([1, 2], tf.int64)), -1)
+        return table.lookup(x)
+
+    ds = data.Dataset.from_tensor_slices(["a", "b", "c"]).map(lookup).batch(3)
+    [got] = values_of(ds)
+    np.testing.assert_array_equal(got, [1, 2, -1])
+    column = tf.feature_column.indicator_column(
+        tf.feature_column.categorical_column_with_vocabulary_list("w", ["x", "y"]))
+    dense = data.Dataset.from_tensor_slices({"w": [["y"], ["x"], ["z"]]}).batch(3).map(
+        lambda d: tf.feature_column.input_layer(d, [column]))
+    np.testing.assert_array_equal(values_of(dense)[0], [[0, 1], [1, 0], [0, 0]])
+
+
+def test_a_captured_variable_is_read_when_the_iterator_starts():
+    """By value at initialisation, as TF: assigning the variable mid-epoch changes nothing
+    until the next initialisation (the iterator used to read the variable's live buffer)."""
+    v = tf.Variable(np.int64(2))
+    it = data.Dataset.range(10).filter(lambda x: x > v).make_initializable_iterator()
+    nx = it.get_next()
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        sess.run(it.initializer)
+        first = sess.run(nx)
+        sess.run(v.assign(7))
+        assert (first, sess.run(nx)) == (3, 4)
+        sess.run(it.initializer)
+        assert sess.run(nx) == 8
