@@ -92,6 +92,24 @@ def _max_pool_grad(x, dy, win):
     return _crop_n(dxp, pads, x.shape[1:-1])
 
 
+def _max_pool3d_grad_near(x, y, dy, win):
+    """TensorFlow's MaxPool3DGrad: every element of a window within 1e-5 of the window's
+    output (``y``) gets its gradient, ties all of them (2-D's MaxPoolGrad picks the first)."""
+    outs, pads = _geometry_n(x.shape[1:-1], win.ksize, win)
+    _check_grad_shape("grad", dy.shape, (x.shape[0], *outs, x.shape[-1]))
+    xp = _pad_n(x, pads, _lowest(x.dtype))
+    valid = _tap_valid_n(x.shape[1:-1], outs, win.ksize, win, pads)
+    dxp = np.zeros(xp.shape, dy.dtype)
+    zero = np.zeros((), dy.dtype)
+    with np.errstate(invalid="ignore"):  # inf - inf: not near
+        for t, index in _taps_n(win.ksize, outs, win):
+            hit = np.abs(xp[index] - y) < 1e-5
+            if valid is not None:
+                hit &= valid[t]
+            dxp[index] += np.where(hit, dy, zero)
+    return _crop_n(dxp, pads, x.shape[1:-1])
+
+
 def _max_pool_grad_grad(x, y, g, win):
     outs, pads = _geometry_n(x.shape[1:-1], win.ksize, win)
     _check_grad_shape("orig_output", y.shape, (x.shape[0], *outs, x.shape[-1]))
@@ -194,7 +212,8 @@ def _max_pool3d_grad_kernel(orig_input, orig_output, grad, *, ksize, strides, pa
     _check_rank(orig_input, 5, "tensor_in")
     _check_rank(grad, 5, "out_backprop")
     x, dy = _to_last(orig_input, win.channels_first), _to_last(grad, win.channels_first)
-    return _from_last(_max_pool_grad(x, dy, win).astype(grad.dtype, copy=False),
+    y = _to_last(orig_output, win.channels_first)
+    return _from_last(_max_pool3d_grad_near(x, y, dy, win).astype(grad.dtype, copy=False),
                       win.channels_first)
 
 

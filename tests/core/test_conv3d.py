@@ -408,3 +408,14 @@ CASES_VS_TF = 56
 
 def test_against_tensorflow():
     run_against_tf("conv3d_vs_tf.py", cases=CASES_VS_TF)
+
+
+def test_max_pool3d_gradient_goes_to_every_tied_maximum():
+    """TF's MaxPool3DGrad masks every element equal (within 1e-5) to the window's maximum;
+    values recorded from tf.compat.v1 2.21 (2-D MaxPoolGrad picks the first, as minitf's)."""
+    x = tf.constant(np.array([1.0, 1.0, 0.0, 2.0, 2.0, 2.0, 0.0, 0.0],
+                             np.float32).reshape(1, 2, 2, 2, 1))
+    y = tf.nn.max_pool3d(x, [1, 2, 2, 2, 1], [1, 2, 2, 2, 1], "VALID")
+    with tf.Session() as sess:
+        grad = sess.run(tf.gradients(tf.reduce_sum(y), x)[0])
+    np.testing.assert_array_equal(grad.ravel(), [0, 0, 0, 1, 1, 1, 0, 0])

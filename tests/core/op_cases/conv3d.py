@@ -148,15 +148,18 @@ def ref_max_pool3d(x, ksize, strides, padding, data_format="NDHWC"):
 
 
 def ref_max_pool3d_grad(x, y, dy, ksize, strides, padding, data_format="NDHWC"):
-    xl, dyl = _last(x, data_format), _last(dy, data_format)
+    """TF's 3-D rule (unlike 2-D's first maximum): every window element within 1e-5 of the
+    window's output gets its gradient."""
+    xl, yl, dyl = _last(x, data_format), _last(y, data_format), _last(dy, data_format)
     n, *sizes, c = xl.shape
     g = _pool_geom(sizes, ksize, strides, padding, data_format)
     dx = np.zeros(xl.shape)
     for o, ps in g.windows():
-        first = _first_max(xl, ps)
         for b in range(n):
             for ch in range(c):
-                dx[(b, *ps[first[b, ch]], ch)] += dyl[(b, *o, ch)]
+                for p in ps:
+                    if abs(float(xl[(b, *p, ch)]) - float(yl[(b, *o, ch)])) < 1e-5:
+                        dx[(b, *p, ch)] += dyl[(b, *o, ch)]
     return _back(dx, data_format).astype(dy.dtype)
 
 
