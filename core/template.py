@@ -71,8 +71,8 @@ class Template:
         return [v for v in get_default_graph().get_collection(key)
                 if v.op.name.startswith(prefix)]
 
-    variables = global_variables = property(
-        lambda self: self._collection(GraphKeys.GLOBAL_VARIABLES))
+    global_variables = property(lambda self: self._collection(GraphKeys.GLOBAL_VARIABLES))
+    variables = property(lambda self: self.global_variables + self.local_variables)
     trainable_variables = property(lambda self: self._collection(GraphKeys.TRAINABLE_VARIABLES))
     local_variables = property(lambda self: self._collection(GraphKeys.LOCAL_VARIABLES))
 

@@ -36,6 +36,15 @@ def test_make_template_shares_variables_across_calls():
         assert t.variable_scope_name == "scaler/" and t2.variable_scope_name == "scaler_1/"
         assert [v.op.name for v in t.trainable_variables] == ["scaler/w"]
         assert run([a, b, c, d]) == [3.0, 6.0, 2.0, 15.0]
+
+        def with_local(x):
+            w = tf.get_variable("w", [], initializer=tf.ones_initializer())
+            return x * w + tf.get_local_variable("loc", [], initializer=tf.zeros_initializer())
+
+        t3 = tf.make_template("m", with_local)
+        t3(tf.constant(1.0))
+        assert [v.op.name for v in t3.variables] == ["m/w", "m/loc"]  # global, then local
+        assert [v.op.name for v in t3.local_variables] == ["m/loc"]
         bad = tf.make_template("bad", lambda: tf.Variable(1.0, name="v"))
         bad()
         with pytest.raises(ValueError, match="Trainable variable created when calling a "
