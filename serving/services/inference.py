@@ -223,30 +223,32 @@ async def _examples(request, info):
 
 
 # -- the three RPCs, after the servicer resolved the version -----------------------------------
-async def classify(plane: DataPlane, entry, request, info, deadline, check_method: bool):
+async def _single_task(plane: DataPlane, entry, request, info, deadline, outputs_of,
+                       response, result_of):
+    """Classify or Regress: the signature's outputs (``outputs_of``) for the request's
+    examples, each example's result filled by ``result_of``."""
     runner = find_signature(entry.servable, request.model_spec.signature_name,
                             "No signature was found with the name: ")
-    fetch = classify_outputs(runner, check_method)
+    fetch = outputs_of(runner)
     examples = await _examples(request, info)
     prediction = await plane.predict_async(entry, runner.name, {INPUTS: examples}, fetch,
                                            deadline, enforce_deadline=False)
-    response = classification_pb2.ClassificationResponse()
     _effective_spec(response.model_spec, request.model_spec.name, entry.version, runner.name)
-    await _fill(classification_result, prediction.outputs, len(examples), response.result)
+    await _fill(result_of, prediction.outputs, len(examples), response.result)
     return response
+
+
+async def classify(plane: DataPlane, entry, request, info, deadline, check_method: bool):
+    return await _single_task(plane, entry, request, info, deadline,
+                              lambda runner: classify_outputs(runner, check_method),
+                              classification_pb2.ClassificationResponse(),
+                              classification_result)
 
 
 async def regress(plane: DataPlane, entry, request, info, deadline, check_method: bool):
-    runner = find_signature(entry.servable, request.model_spec.signature_name,
-                            "No signature was found with the name: ")
-    fetch = regress_outputs(runner, check_method)
-    examples = await _examples(request, info)
-    prediction = await plane.predict_async(entry, runner.name, {INPUTS: examples}, fetch,
-                                           deadline, enforce_deadline=False)
-    response = regression_pb2.RegressionResponse()
-    _effective_spec(response.model_spec, request.model_spec.name, entry.version, runner.name)
-    await _fill(regression_result, prediction.outputs, len(examples), response.result)
-    return response
+    return await _single_task(plane, entry, request, info, deadline,
+                              lambda runner: regress_outputs(runner, check_method),
+                              regression_pb2.RegressionResponse(), regression_result)
 
 
 def check_tasks(request) -> None:
