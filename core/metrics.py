@@ -82,14 +82,22 @@ def mean(values, weights=None, metrics_collections=None, updates_collections=Non
             values = math_ops.multiply(values, weights)
         num = math_ops.cast(array_ops.size(values), _dt.float32) if weights is None else \
             reduction_ops.reduce_sum(weights)
-        update_total = state_ops.assign_add(total, reduction_ops.reduce_sum(values))
-        with control_dependencies([values]):
-            update_count = state_ops.assign_add(count, num)
-        value = math_ops.div_no_nan(total.value(), math_ops.maximum(count.value(), 0.0),
-                                    name="value")
-        update = math_ops.div_no_nan(update_total, math_ops.maximum(update_count, 0.0),
-                                     name="update_op")
-        return _collect(metrics_collections, value, updates_collections, update)
+        return _mean_of(total, count, reduction_ops.reduce_sum(values), num, values,
+                        metrics_collections, updates_collections)
+
+
+def _mean_of(total, count, total_delta, count_delta, values, metrics_collections,
+             updates_collections):
+    """(total / count, the update adding the deltas, then total / count), TF's mean pair;
+    the count's update waits for ``values``."""
+    update_total = state_ops.assign_add(total, total_delta)
+    with control_dependencies([values]):
+        update_count = state_ops.assign_add(count, count_delta)
+    value = math_ops.div_no_nan(total.value(), math_ops.maximum(count.value(), 0.0),
+                                name="value")
+    update = math_ops.div_no_nan(update_total, math_ops.maximum(update_count, 0.0),
+                                 name="update_op")
+    return _collect(metrics_collections, value, updates_collections, update)
 
 
 def accuracy(labels, predictions, weights=None, metrics_collections=None,

@@ -14,7 +14,7 @@ from . import dtypes as _dt
 from . import tf_logging
 from .graph import GraphKeys, control_dependencies, convert_to_tensor, get_default_graph
 from .losses import _broadcast_weights
-from .metrics import _collect, _squeezed, mean
+from .metrics import _collect, _mean_of, _squeezed, mean
 from .ops import (array_ops, concat_split_ops, diag_ops, logging_ops, logic_ops, math_ops,
                   reduction_ops, state_ops, transform_ops, unary_ops)
 from .tensor_shape import as_shape
@@ -124,14 +124,8 @@ def mean_tensor(values, weights=None, metrics_collections=None, updates_collecti
             weights = _broadcast_weights(math_ops.cast(weights, _dt.float32), values)
             values = math_ops.multiply(values, weights)
             num_values = math_ops.multiply(num_values, weights)
-        update_total = state_ops.assign_add(total, values)
-        with control_dependencies([values]):
-            update_count = state_ops.assign_add(count, num_values)
-        value = math_ops.div_no_nan(total.value(), math_ops.maximum(count.value(), 0.0),
-                                    name="value")
-        update = math_ops.div_no_nan(update_total, math_ops.maximum(update_count, 0.0),
-                                     name="update_op")
-        return _collect(metrics_collections, value, updates_collections, update)
+        return _mean_of(total, count, values, num_values, values, metrics_collections,
+                        updates_collections)
 
 
 def percentage_below(values, threshold, weights=None, metrics_collections=None,
