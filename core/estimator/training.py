@@ -10,15 +10,7 @@ import shutil
 
 from .. import tf_logging as logging
 from ..train.basic_session_run_hooks import CheckpointSaverListener, SecondOrStepTimer
-from ..train.session_run_hook import SessionRunHook
-
-
-def _validate_hooks(hooks):
-    hooks = tuple(hooks or [])
-    for hook in hooks:
-        if not isinstance(hook, SessionRunHook):
-            raise TypeError(f"All hooks must be SessionRunHook instances, given: {hook}")
-    return hooks
+from .model_fn import _validate_hooks
 
 
 class TrainSpec(collections.namedtuple("TrainSpec", ["input_fn", "max_steps", "hooks",
