@@ -78,11 +78,9 @@ def serialized_examples(input_proto) -> np.ndarray:
 
 # -- signatures (TF Serving's PreProcessClassification / PreProcessRegression) -----------------
 def find_signature(servable, name: str, missing: str) -> SignatureRunner:
-    key = name or DEFAULT_SIGNATURE
+    key = name or DEFAULT_SIGNATURE  # as TF Serving: no fallback to a model's only one
     runner = servable.signatures.get(key)
     if runner is None:
-        if not name and len(servable.signatures) == 1:  # as Predict answers (servable.py)
-            return next(iter(servable.signatures.values()))
         raise InvalidArgumentError(None, None, f"{missing}{key}")
     return runner
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from minitf.errors import InvalidArgumentError, OpError, UnimplementedError
+from minitf.export.saved_model import DEFAULT_SIGNATURE
 from minitf.export.tensors import make_ndarray, make_tensor_proto
 from minitf.protos import (classification_pb2, get_model_metadata_pb2, get_model_status_pb2,
                            inference_pb2, model_service_pb2, named_tensor_pb2, pack_any,
@@ -94,8 +95,11 @@ class PredictionService:
         entry = _resolve(self.plane, request, info)
         inputs = _decode(request.inputs, "input") if on_loop(info.size) else \
             await off_loop(_decode, request.inputs, "input")
+        # As TF Serving: an empty name means serving_default, which a model must then have
+        # (KServe, which names no signature, falls back to a model's only one).
         prediction = await self.plane.predict_async(
-            entry, request.model_spec.signature_name, inputs, list(request.output_filter),
+            entry, request.model_spec.signature_name or DEFAULT_SIGNATURE, inputs,
+            list(request.output_filter),
             deadline_of(context, self.clock), enforce_deadline=False)  # gRPC cancels us
         if on_loop(payload_bytes(prediction.outputs.values())):
             return _predict_response(entry, prediction)

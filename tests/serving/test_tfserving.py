@@ -22,7 +22,7 @@ import pytest
 
 import minitf as tf
 from minitf.export import save_model
-from minitf.export.tensors import make_ndarray
+from minitf.export.tensors import make_ndarray, make_tensor_proto
 from minitf.protos import (get_model_metadata_pb2, get_model_status_pb2, predict_pb2,
                            session_service_pb2, unpack_any)
 from minitf.serving.batching import BatchingConfig
@@ -543,3 +543,42 @@ def test_serves_a_tensorflow_model_with_tf1_control_flow(tmp_path, name):
             for alias in outs:
                 np.testing.assert_allclose(served[alias], computed[alias], rtol=1e-6)
     engine.close()
+
+
+def test_an_empty_signature_name_means_serving_default(tmp_path):
+    """As TF Serving: a model without serving_default refuses a Predict (or Classify) naming
+    no signature, FAILED_PRECONDITION with TF Serving's message, where minitf used to run its
+    only signature (clients written against it broke on TF Serving). KServe, which names no
+    signature, still falls back to the only one (test_kserve)."""
+    from minitf.protos import classification_pb2
+
+    with tf.Graph().as_default(), tf.Session() as sess:
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        save_model(str(tmp_path / "m" / "1"), sess, signatures={
+            "my_sig": {"inputs": {"x": x}, "outputs": {"y": tf.identity(x * 3.0, name="y")}}})
+    with running_server([ModelConfig(name="m", base_path=str(tmp_path / "m"))],
+                        BatchingConfig(max_batch_size=4)) as (server, _), \
+            grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+        def call(method, request, response_class):
+            path = f"/tensorflow.serving.PredictionService/{method}"  # TF Serving's wire name
+            return channel.unary_unary(path, request_serializer=lambda m: m.SerializeToString(),
+                                       response_deserializer=response_class.FromString)(
+                request, timeout=10)
+
+        request = predict_pb2.PredictRequest()
+        request.model_spec.name = "m"
+        request.inputs["x"].CopyFrom(make_tensor_proto(np.ones((1, 2), np.float32)))
+        with pytest.raises(grpc.RpcError) as err:
+            call("Predict", request, predict_pb2.PredictResponse)
+        assert err.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+        assert err.value.details() == 'Serving signature key "serving_default" not found.'
+        request.model_spec.signature_name = "my_sig"
+        out = call("Predict", request, predict_pb2.PredictResponse)
+        np.testing.assert_array_equal(make_ndarray(out.outputs["y"]), [[3.0, 3.0]])
+        classify = classification_pb2.ClassificationRequest()
+        classify.model_spec.name = "m"
+        classify.input.example_list.examples.add()
+        with pytest.raises(grpc.RpcError) as err:
+            call("Classify", classify, classification_pb2.ClassificationResponse)
+        assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert "No signature was found with the name: serving_default" in err.value.details()
