@@ -18,7 +18,7 @@ from google.protobuf.message import DecodeError
 
 from minitf.errors import DataLossError, InvalidArgumentError
 from minitf.graph import GraphKeys, Operation, Tensor, get_default_graph
-from minitf.protos import meta_graph_pb2, variable_pb2
+from minitf.protos import meta_graph_pb2, queue_runner_pb2, variable_pb2
 from minitf.variables import Variable
 
 from .graph_def import graph_to_graph_def, import_graph_def, parse_text_proto
@@ -46,7 +46,9 @@ def meta_graph_of(graph, collection_list=None) -> meta_graph_pb2.MetaGraphDef:
         if key == GraphKeys.SAVERS:  # minitf's Saver has no graph ops a SaverDef could name
             continue
         col = meta_graph_pb2.CollectionDef()
-        if key in VARIABLE_COLLECTIONS and all(isinstance(v, Variable) for v in values):
+        if key == GraphKeys.QUEUE_RUNNERS and all(hasattr(v, "to_proto") for v in values):
+            col.bytes_list.value.extend(v.to_proto().SerializeToString() for v in values)
+        elif key in VARIABLE_COLLECTIONS and all(isinstance(v, Variable) for v in values):
             col.bytes_list.value.extend(_variable_def(v).SerializeToString() for v in values)
         elif all(isinstance(v, (Tensor, Operation, Variable)) for v in values):
             col.node_list.value.extend(v.name for v in values)
@@ -148,6 +150,11 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
                 if name not in variables:
                     variables[name] = _variable_from_def(graph, vd, prefix)
                 values.append(variables[name])
+        elif kind == "bytes_list" and key == GraphKeys.QUEUE_RUNNERS:  # QueueRunnerDefs
+            from minitf.train import QueueRunner
+
+            values = [QueueRunner(queue_runner_def=queue_runner_pb2.QueueRunnerDef.FromString(
+                raw), import_scope=import_scope) for raw in col.bytes_list.value]
         elif kind == "bytes_list":
             values = list(col.bytes_list.value)
         elif kind == "int64_list":

@@ -71,6 +71,7 @@ CANONICAL_FILES: dict[str, str] = {
     "histogram.proto": "xla/tsl/protobuf/histogram.proto",
     "error_codes.proto": "xla/tsl/protobuf/error_codes.proto",
     "struct.proto": "tensorflow/core/protobuf/struct.proto",
+    "queue_runner.proto": "tensorflow/core/protobuf/queue_runner.proto",
     "saver.proto": "tensorflow/core/protobuf/saver.proto",
     "meta_graph.proto": "tensorflow/core/protobuf/meta_graph.proto",
     "saved_model.proto": "tensorflow/core/protobuf/saved_model.proto",

@@ -20,7 +20,10 @@ class QueueRunner:
     def __init__(self, queue=None, enqueue_ops=None, close_op=None, cancel_op=None,
                  queue_closed_exception_types=None, queue_runner_def=None, import_scope=None):
         if queue_runner_def is not None:
-            raise NotImplementedError("QueueRunner from a QueueRunnerDef is not supported")
+            if queue or enqueue_ops:
+                raise ValueError("queue_runner_def and queue are mutually exclusive.")
+            queue, enqueue_ops, close_op, cancel_op, queue_closed_exception_types = \
+                _from_def(queue_runner_def, import_scope)
         if not queue or not enqueue_ops:
             raise ValueError("Must provide queue and enqueue_ops.")
         self._queue = queue
@@ -51,6 +54,28 @@ class QueueRunner:
     queue_closed_exception_types = property(lambda self: self._queue_closed_exception_types)
     exceptions_raised = property(lambda self: self._exceptions_raised)
     name = property(lambda self: self._queue.name)
+
+    def to_proto(self, export_scope=None):
+        """The QueueRunnerDef a meta graph records (None if outside ``export_scope``)."""
+        import importlib
+
+        from ..errors import error_code_from_exception_type
+
+        names = [self._queue.name] + [op.name for op in self._enqueue_ops] + \
+            [self._close_op.name, self._cancel_op.name]
+        if export_scope and not all(n.startswith(export_scope + "/") for n in names):
+            return None
+        strip = len(export_scope) + 1 if export_scope else 0
+        names = [n[strip:] for n in names]
+        pb = importlib.import_module("minitf.protos.queue_runner_pb2")  # core never imports it
+        return pb.QueueRunnerDef(
+            queue_name=names[0], enqueue_op_name=names[1:-2], close_op_name=names[-2],
+            cancel_op_name=names[-1], queue_closed_exception_types=[
+                error_code_from_exception_type(t) for t in self._queue_closed_exception_types])
+
+    @staticmethod
+    def from_proto(queue_runner_def, import_scope=None):
+        return QueueRunner(queue_runner_def=queue_runner_def, import_scope=import_scope)
 
     def _run(self, sess, enqueue_op, coord=None):
         decremented = False
@@ -117,6 +142,23 @@ class QueueRunner:
             if start:
                 t.start()
         return threads
+
+
+def _from_def(d, import_scope):
+    """(queue, enqueue ops, close op, cancel op, exception types) of a QueueRunnerDef, the
+    names looked up in the default graph (under ``import_scope``), as TF's from_proto."""
+    from ..errors import exception_type_from_error_code
+    from ..graph import get_default_graph
+
+    graph = get_default_graph()
+    prefix = f"{import_scope}/" if import_scope else ""
+
+    def element(name):
+        return graph.as_graph_element(prefix + name)
+
+    types = tuple(exception_type_from_error_code(c) for c in d.queue_closed_exception_types)
+    return (element(d.queue_name), [element(n) for n in d.enqueue_op_name],
+            element(d.close_op_name), element(d.cancel_op_name), types or None)
 
 
 def add_queue_runner(qr, collection=GraphKeys.QUEUE_RUNNERS):

@@ -525,3 +525,40 @@ def test_classic_pipeline_trains_with_monitored_training_session(tmp_path):
 
 def test_against_tensorflow():
     run_against_tf("queues_vs_tf.py", 11)
+
+
+def test_queue_runners_travel_through_meta_graphs(tmp_path):
+    """A meta graph records its queue runners as QueueRunnerDefs (TF's wire format); after
+    import_meta_graph they start and feed the pipeline again (they used to be left out, so
+    the imported pipeline blocked for ever). With TensorFlow installed, TF reads them too."""
+    with tf.Graph().as_default():
+        x, = tf.train.slice_input_producer([np.arange(12, dtype=np.float32)], shuffle=False)
+        tf.identity(tf.train.batch([x], batch_size=3, name="xb"), name="out")
+        meta = tf.train.export_meta_graph(str(tmp_path / "m.meta"))
+    names = sorted(d.queue_name for d in _queue_runner_defs(meta))
+    assert names == ["input_producer/input_producer", "xb/fifo_queue"]
+    with tf.Graph().as_default():
+        tf.train.import_meta_graph(str(tmp_path / "m.meta"))
+        runners = tf.get_collection(tf.GraphKeys.QUEUE_RUNNERS)
+        assert sorted(r.name for r in runners) == ["input_producer/input_producer",
+                                                  "xb/fifo_queue"]
+        with tf.Session() as sess:
+            coord = tf.train.Coordinator()
+            threads = tf.train.start_queue_runners(sess, coord)
+            got = sess.run("out:0", options=tf.RunOptions(timeout_in_ms=10000))
+            coord.request_stop()
+            coord.join(threads, stop_grace_period_secs=10)
+    np.testing.assert_array_equal(got, [0.0, 1.0, 2.0])
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    graph = tf1.Graph()
+    with graph.as_default():
+        tf1.train.import_meta_graph(str(tmp_path / "m.meta"))
+        assert sorted(r.name for r in tf1.get_collection("queue_runners")) == [
+            "input_producer/input_producer", "xb/fifo_queue"]
+
+
+def _queue_runner_defs(meta):
+    from minitf.protos import queue_runner_pb2
+
+    return [queue_runner_pb2.QueueRunnerDef.FromString(raw)
+            for raw in meta.collection_def["queue_runners"].bytes_list.value]
