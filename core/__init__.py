@@ -106,7 +106,7 @@ from .strings import to_number as string_to_number
 from .tensor_shape import Dimension, TensorShape
 from .train.moving_averages import moving_average_variables
 from .v2_compat import *
-from .variables import get_local_variable
+from .variables import get_local_variable, initialize_local_variables, initialize_variables
 from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_variable,
                         get_variable_scope, global_variables, global_variables_initializer,
                         initialize_all_variables, local_variables, local_variables_initializer,
@@ -122,4 +122,6 @@ __version__ = "0.1.0"
 # the protos package.
 __getattr__ = lazy_classes(__name__, {
     "GraphDef": "graph_pb2", "ConfigProto": "config_pb2", "GPUOptions": "config_pb2",
-    "RunOptions": "config_pb2", "RunMetadata": "config_pb2"})
+    "RunOptions": "config_pb2", "RunMetadata": "config_pb2", "Summary": "summary_pb2",
+    "SummaryMetadata": "summary_pb2", "HistogramProto": "histogram_pb2", "Event": "event_pb2",
+    "SessionLog": "event_pb2", "LogMessage": "event_pb2"})

@@ -8,3 +8,6 @@ from .ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa:
                               parse_single_example)
 from .python_io import (TFRecordCompressionType, TFRecordOptions,  # noqa: F401
                         TFRecordWriter, tf_record_iterator)
+from .ops.io_ops import decode_csv, matching_files, read_file, write_file  # noqa: F401,E402
+from .queues import (FIFOQueue, PaddingFIFOQueue, QueueBase,  # noqa: F401,E402
+                     RandomShuffleQueue)

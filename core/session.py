@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import dtypes as _dt
+from .errors import CancelledError
 from .graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .sparse_tensor import SparseTensor, SparseTensorValue
@@ -379,8 +380,8 @@ class Session:
         build = handler.build
 
         def callable_(*args, options=None, run_metadata=None):
-            if self._closed:
-                raise RuntimeError("Attempted to use a closed Session.")
+            if self._closed:  # TF's callable raises this (run() raises the RuntimeError)
+                raise CancelledError(None, None, "Session has been closed.")
             if len(args) != n:
                 raise TypeError(f"This callable takes {n} feed values, got {len(args)}")
             if has_sparse:  # a SparseTensor's value feeds its three tensors

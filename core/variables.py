@@ -262,6 +262,7 @@ def local_variables_initializer():
 
 
 initialize_all_variables = global_variables_initializer
+initialize_local_variables = local_variables_initializer
 
 
 def report_uninitialized_variables(var_list=None, name="report_uninitialized_variables"):

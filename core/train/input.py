@@ -10,9 +10,11 @@ SparseTensors are not batched (TF stores them in a SparseTensorsMap, which minit
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes as _dt
 from .. import summary
-from ..graph import (GraphKeys, Tensor, constant_value, control_dependencies,
+from ..graph import (GraphKeys, constant_value, control_dependencies,
                      convert_to_tensor, name_scope)
 from ..ops import array_ops, math_ops
 from ..ops.array_extra_ops import count_up_to
@@ -90,7 +92,7 @@ def string_input_producer(string_tensor, num_epochs=None, shuffle=True, seed=Non
                           shared_name=None, name=None, cancel_op=None):
     """A queue of the strings (file names) in ``string_tensor``, shuffled each epoch."""
     not_null_err = "string_input_producer requires a non-null input tensor"
-    if not isinstance(string_tensor, Tensor) and not len(string_tensor):
+    if isinstance(string_tensor, (list, tuple, np.ndarray)) and not len(string_tensor):
         raise ValueError(not_null_err)
     with name_scope(name, "input_producer", [string_tensor]) as name:
         string_tensor = convert_to_tensor(string_tensor, dtype=_dt.string)

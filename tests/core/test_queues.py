@@ -562,3 +562,28 @@ def _queue_runner_defs(meta):
 
     return [queue_runner_pb2.QueueRunnerDef.FromString(raw)
             for raw in meta.collection_def["queue_runners"].bytes_list.value]
+
+
+def test_match_filenames_once_feeds_a_string_input_producer(tmp_path):
+    """string_input_producer takes a variable (match_filenames_once's); it called len() on
+    it. Also TF1's names tutorials use: tf.initialize_local_variables, tf.io's readers and
+    queues, tf.Summary."""
+    for name in ("b.txt", "a.txt"):
+        (tmp_path / name).write_text(f"{name}\n")
+    with tf.Graph().as_default():
+        files = tf.train.match_filenames_once(str(tmp_path / "*.txt"))
+        queue = tf.train.string_input_producer(files, shuffle=False, num_epochs=1)
+        key, value = tf.TextLineReader().read(queue)
+        with tf.Session() as sess:
+            sess.run([tf.global_variables_initializer(), tf.initialize_local_variables()])
+            coord = tf.train.Coordinator()
+            threads = tf.train.start_queue_runners(sess, coord)
+            got = [sess.run([key, value], options=tf.RunOptions(timeout_in_ms=10000))
+                   for _ in range(2)]
+            coord.request_stop()
+            coord.join(threads, stop_grace_period_secs=10)
+    assert [v for _, v in got] == [b"a.txt", b"b.txt"]  # glob order, sorted
+    assert tf.io.decode_csv is tf.decode_csv and tf.io.read_file is tf.read_file
+    assert tf.io.PaddingFIFOQueue is tf.PaddingFIFOQueue
+    summary = tf.Summary(value=[tf.Summary.Value(tag="acc", simple_value=0.5)])
+    assert summary.value[0].simple_value == 0.5 and tf.Event is tf.summary.Event

@@ -230,9 +230,13 @@ def test_closed_and_empty_sessions():
     c = tf.constant(2.0)
     sess = tf.Session()
     assert sess.run(c) == 2.0
+    call = sess.make_callable(c)
     sess.close()
     with pytest.raises(RuntimeError, match="^Attempted to use a closed Session.$"):
         sess.run(c)
+    # A callable made before: TF's CancelledError (what a queue runner's thread reports)
+    with pytest.raises(tf.errors.CancelledError, match="^Session has been closed.$"):
+        call()
 
 
 def test_make_callable():
@@ -252,7 +256,7 @@ def test_make_callable():
             run([1.0], [2.0])
         with pytest.raises(TypeError, match="`feed_list` must be a list or tuple."):
             sess.make_callable(y, feed_list=x)
-    with pytest.raises(RuntimeError, match="closed Session"):
+    with pytest.raises(tf.errors.CancelledError, match="Session has been closed"):  # as TF
         run([1.0])
 
 
