@@ -16,11 +16,6 @@ def _run(fetches, feed=None):
         return sess.run(fetches, feed)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    tf.reset_default_graph()
-
-
 # -- DynamicPartition / DynamicStitch -------------------------------------------------------------
 def test_partition_then_stitch_round_trips_multi_dim_data():
     data = R.standard_normal((4, 3, 2)).astype(np.float32)

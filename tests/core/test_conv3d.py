@@ -21,12 +21,6 @@ RNG = np.random.default_rng(5)
 S1 = [1, 1, 1, 1, 1]
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def f32(*shape):
     return RNG.standard_normal(shape).astype(np.float32)
 

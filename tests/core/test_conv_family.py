@@ -18,12 +18,6 @@ from .op_cases.depthwise import ref_depthwise, ref_lrn
 RNG = np.random.default_rng(3)
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-    yield
-
-
 def f32(*shape):
     return RNG.standard_normal(shape).astype(np.float32)
 

@@ -19,12 +19,6 @@ def _run(fetches, feed=None):
         return sess.run(fetches, feed)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    with tf.Graph().as_default():
-        yield
-
-
 def test_numeric_columns_expand_vectors_cast_and_normalize():
     price = fc.numeric_column("price")
     pair = fc.numeric_column("pair", shape=2, dtype=tf.int32, normalizer_fn=lambda x: x * 10)

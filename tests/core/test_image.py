@@ -13,11 +13,6 @@ R = np.random.default_rng(3)
 IMG = R.uniform(0, 1, (2, 5, 6, 3)).astype(np.float32)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    tf.reset_default_graph()
-
-
 def run(fetches, feed=None):
     with tf.Session() as sess:
         return sess.run(fetches, feed)

@@ -15,11 +15,6 @@ import minitf as tf
 from .legacy_tf import run_against_tf
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    tf.reset_default_graph()
-
-
 def _run(fetches, feed=None):
     with tf.Session() as sess:
         return sess.run(fetches, feed)

@@ -21,12 +21,6 @@ from .legacy_tf import run_against_tf
 OPTS = tf.RunOptions(timeout_in_ms=10_000)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    with tf.Graph().as_default() as g:
-        yield g
-
-
 def _run(sess, fetches, feed_dict=None):
     return sess.run(fetches, feed_dict, options=OPTS)
 
