@@ -195,20 +195,16 @@ def verify_tensor_all_finite(t=None, msg=None, name=None, x=None, message=None):
             return array_ops.identity(t, name=scope)
 
 
-_CONTROL_FLOW = {"Switch", "RefSwitch", "Merge", "RefMerge", "Enter", "RefEnter", "Exit",
-                 "NextIteration", "LoopCond"}
-
-
 def add_check_numerics_ops():
     """One op that runs CheckNumerics on every floating output of every op in the default
     graph (chained, as TF1 chains them); not for graphs with conds or while loops."""
     graph = get_default_graph()
     check = []
-    for op in graph.get_operations():
-        if op.type in _CONTROL_FLOW:
-            raise ValueError("tf.add_check_numerics_ops() is not compatible with TensorFlow "
-                             "control flow operations such as tf.cond() or tf.while_loop(): "
-                             f"the graph has {op.type} op '{op.name}'")
+    inside = [op for op in graph.get_operations() if op in graph._control_flow_ops]
+    if inside:  # ops made in a tf.cond branch or a tf.while_loop
+        raise ValueError("tf.add_check_numerics_ops() is not compatible with TensorFlow "
+                         "control flow operations such as tf.cond() or tf.while_loop(): "
+                         f"op '{inside[0].name}' is inside one")
     for op in graph.get_operations():
         for out in op.outputs:
             if out.dtype in (_dt.float16, _dt.float32, _dt.float64):
