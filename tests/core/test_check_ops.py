@@ -121,6 +121,11 @@ def test_verify_tensor_all_finite_and_add_check_numerics_ops():
         tf.cond(x > 0, lambda: x, lambda: -x)
         with pytest.raises(ValueError, match="not compatible with TensorFlow control flow"):
             tf.add_check_numerics_ops()
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [])
+        tf.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, a * 2.0), [0, x])
+        with pytest.raises(ValueError, match="op 'while/.*' is inside one"):
+            tf.add_check_numerics_ops()
 
 
 def test_assert_variables_initialized():
