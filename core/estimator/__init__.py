@@ -1,8 +1,8 @@
 """``tf.estimator`` (TF 1.x): Estimator, EstimatorSpec, ModeKeys, RunConfig, train_and_evaluate
 with TrainSpec / EvalSpec and exporters, ``tf.estimator.export`` (serving input receivers and
-export outputs), ``tf.estimator.inputs`` (numpy_input_fn) and the canned linear and
-DNN classifiers and regressors. One process, graph mode: no distribution strategies, TPUs or
-cluster (TF_CONFIG) configurations."""
+export outputs), ``tf.estimator.inputs`` (numpy_input_fn) and the canned linear, DNN and
+combined (wide & deep) classifiers and regressors. One process, graph mode: no distribution
+strategies, TPUs or cluster (TF_CONFIG) configurations."""
 
 from ..train.basic_session_run_hooks import (CheckpointSaverHook, CheckpointSaverListener,
                                              FeedFnHook, FinalOpsHook, LoggingTensorHook,
@@ -12,7 +12,8 @@ from ..train.basic_session_run_hooks import (CheckpointSaverHook, CheckpointSave
 from ..train.session_run_hook import (SessionRunArgs, SessionRunContext, SessionRunHook,
                                       SessionRunValues)
 from . import export, inputs
-from .canned import (DNNClassifier, DNNRegressor, LinearClassifier, LinearRegressor,
+from .canned import (DNNClassifier, DNNLinearCombinedClassifier, DNNLinearCombinedRegressor,
+                     DNNRegressor, LinearClassifier, LinearRegressor,
                      classifier_parse_example_spec, regressor_parse_example_spec)
 from .estimator import Estimator
 from .model_fn import EstimatorSpec, ModeKeys
@@ -22,7 +23,8 @@ from .training import (EvalSpec, Exporter, FinalExporter, LatestExporter, TrainS
                        train_and_evaluate)
 
 __all__ = [
-    "CheckpointSaverHook", "CheckpointSaverListener", "DNNClassifier", "DNNRegressor",
+    "CheckpointSaverHook", "CheckpointSaverListener", "DNNClassifier",
+    "DNNLinearCombinedClassifier", "DNNLinearCombinedRegressor", "DNNRegressor",
     "Estimator", "EstimatorSpec", "EvalSpec", "Exporter", "FeedFnHook", "FinalExporter",
     "FinalOpsHook", "LatestExporter", "LinearClassifier", "LinearRegressor",
     "LoggingTensorHook", "ModeKeys", "NanLossDuringTrainingError", "NanTensorHook",
