@@ -15,7 +15,8 @@ from .ops import (array_ops, logic_ops, math_ops, nn_ops, reduction_ops, softmax
 
 __all__ = [
     "Reduction", "compute_weighted_loss", "absolute_difference", "cosine_distance",
-    "hinge_loss", "huber_loss", "log_loss", "mean_squared_error", "sigmoid_cross_entropy",
+    "hinge_loss", "huber_loss", "log_loss", "mean_pairwise_squared_error", "mean_squared_error",
+    "sigmoid_cross_entropy",
     "softmax_cross_entropy", "sparse_softmax_cross_entropy", "add_loss", "get_losses",
     "get_regularization_loss", "get_regularization_losses", "get_total_loss",
 ]
@@ -81,8 +82,9 @@ def _num_elements(losses):
         return math_ops.cast(array_ops.size(losses, name=scope), losses.dtype)
 
 
-def _num_present(losses, weights):
-    """The number of elements of ``losses`` whose (broadcast) weight is nonzero."""
+def _num_present(losses, weights, per_batch=False):
+    """The number of elements of ``losses`` whose (broadcast) weight is nonzero; with
+    ``per_batch``, per example ([batch, 1, ...], the other dimensions kept as 1)."""
     if isinstance(weights, float) and weights != 0.0:
         return _num_elements(losses)
     with name_scope(None, "num_present", (losses, weights)) as scope:
@@ -90,7 +92,15 @@ def _num_present(losses, weights):
         present = logic_ops.where(logic_ops.equal(weights, 0.0), array_ops.zeros_like(weights),
                                   array_ops.ones_like(weights))
         present = _broadcast_weights(present, losses)
+        if per_batch:
+            return reduction_ops.reduce_sum(present, axis=_inner_axes(present), keepdims=True,
+                                            name=scope)
         return reduction_ops.reduce_sum(present, name=scope)
+
+
+def _inner_axes(x):
+    """Every axis but the first, as a tensor (the rank may be known only at run time)."""
+    return array_ops.range_(1, array_ops.rank(x))
 
 
 def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
@@ -213,6 +223,36 @@ def mean_squared_error(labels, predictions, weights=1.0, scope=None,
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction=reduction)
 
 
+def mean_pairwise_squared_error(labels, predictions, weights=1.0, scope=None,
+                                loss_collection=GraphKeys.LOSSES):
+    """For each example, the mean over pairs of its elements (i, j) of
+    ``((p_i - p_j) - (l_i - l_j))^2``, weighted per example and summed over the batch (TF's
+    ``2 * sum(d^2) / (n - 1) - 2 * sum(d)^2 / (n * (n - 1))`` with d = p - l, n the elements
+    of the example with a nonzero weight)."""
+    _check_args(labels=labels, predictions=predictions)
+    with name_scope(scope, "mean_pairwise_squared_error",
+                    (predictions, labels, weights)) as scope:
+        weights = math_ops.cast(convert_to_tensor(weights), _dt.float32)
+        labels = math_ops.cast(convert_to_tensor(labels), _dt.float32)
+        predictions = math_ops.cast(convert_to_tensor(predictions), _dt.float32)
+        predictions.shape.assert_is_compatible_with(labels.shape)
+        _assert_broadcastable(weights, labels)
+        diffs = math_ops.subtract(predictions, labels)
+        axes = _inner_axes(diffs)
+        n = _num_present(diffs, weights, per_batch=True)
+        sum_squares = reduction_ops.reduce_sum(math_ops.square(diffs), axis=axes, keepdims=True)
+        term1 = 2.0 * math_ops.div_no_nan(sum_squares, math_ops.maximum(n - 1, 0.0),
+                                          name="value")
+        sum_diff = reduction_ops.reduce_sum(diffs, axis=axes, keepdims=True)
+        term2 = 2.0 * math_ops.div_no_nan(math_ops.square(sum_diff),
+                                          math_ops.maximum(n * (n - 1), 0.0), name="value")
+        loss = reduction_ops.reduce_sum(math_ops.multiply(term1 - term2, weights))
+        mean_loss = logic_ops.where(reduction_ops.reduce_sum(n) > 0, loss,
+                                    array_ops.zeros_like(loss), name="value")
+        add_loss(mean_loss, loss_collection)
+        return mean_loss
+
+
 def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, label_smoothing=0,
                           scope=None, loss_collection=GraphKeys.LOSSES,
                           reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
@@ -258,12 +298,23 @@ def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0,
 
 
 def _squeeze_weights(labels, weights):
-    """Weights of shape [batch, 1] for labels [batch] lose the trailing 1 (TF's
-    ``_remove_squeezable_dimensions``, static shapes)."""
+    """Weights of shape [batch, 1] for labels [batch] lose the trailing 1 (the weights half of
+    TF's ``_remove_squeezable_dimensions``: static ranks decide at once, unknown ones at run
+    time with a cond)."""
+    from .control_flow import cond
+    from .ops import array_ops, logic_ops
+
     weights = convert_to_tensor(weights)
     lr, wr = labels.shape.rank, weights.shape.rank
-    if lr is not None and wr is not None and wr - lr == 1:
-        weights = transform_ops.squeeze(weights, [-1])
+    if lr is not None and wr is not None:
+        if wr - lr == 1:
+            weights = transform_ops.squeeze(weights, [-1])
+        return weights
+    if wr is None or (wr > 0 and weights.shape[-1].is_compatible_with(1)):
+        w = weights
+        rank_diff = array_ops.rank(weights) - array_ops.rank(labels)
+        weights = cond(logic_ops.equal(1, rank_diff), lambda: transform_ops.squeeze(w, [-1]),
+                       lambda: w)
     return weights
 
 
@@ -271,15 +322,16 @@ def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None,
                                  loss_collection=GraphKeys.LOSSES,
                                  reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
     """Weighted softmax cross-entropy against integer class ``labels``."""
+    from .ops.count_ops import _remove_squeezable_dimensions
+
     _check_args(labels=labels, logits=logits)
     with name_scope(scope, "sparse_softmax_cross_entropy_loss",
                     (logits, labels, weights)) as scope:
         labels = convert_to_tensor(labels)
         logits = convert_to_tensor(logits)
-        # Labels of shape [batch, 1] with logits [batch, classes] lose the trailing 1.
-        lr, gr = labels.shape.rank, logits.shape.rank
-        if lr is not None and gr is not None and lr == gr and labels.shape[-1].value == 1:
-            labels = transform_ops.squeeze(labels, [-1])
+        # Labels of shape [batch, 1] with logits [batch, classes] lose the trailing 1, decided
+        # at run time when a rank or that dimension is unknown (labels parsed from examples).
+        labels, logits = _remove_squeezable_dimensions(labels, logits, expected_rank_diff=1)
         weights = _squeeze_weights(labels, weights)
         losses = softmax_ops.sparse_softmax_cross_entropy_with_logits(labels=labels,
                                                                       logits=logits,

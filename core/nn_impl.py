@@ -71,8 +71,11 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
         labels = convert_to_tensor(labels, name="labels")
         _same_shape_or_raise(logits, labels)
         log_weight = 1 + (pos_weight - 1) * labels
-        # softplus(-x) = log1p(exp(-|x|)) + relu(-x) (TF's spelling), stable in one kernel.
-        return math_ops.add((1 - labels) * logits, log_weight * softplus(-logits), name=scope)
+        # TF's log1p(exp(-|x|)) + relu(-x) (softplus(-x), spelt so that the gradient at
+        # x = 0 is TF's: abs and relu contribute 0 there, so zero-initialised models train
+        # as in TF).
+        stable = softplus(-math_ops.abs(logits)) + relu(-logits)
+        return math_ops.add((1 - labels) * logits, log_weight * stable, name=scope)
 
 
 # -- tf.nn: composites ----------------------------------------------------------------------------

@@ -324,10 +324,11 @@ def searchsorted(sorted_sequence, values, side="left", out_type=_dt.int32, name=
     return array_ops.reshape(output, array_ops.shape(values))
 
 
-def _remove_squeezable_dimensions(labels, predictions):
-    """TF's confusion_matrix.remove_squeezable_dimensions (expected rank difference 0): the
-    trailing size-1 dimension of the one with a rank more is squeezed out. Known ranks decide
-    at graph construction; unknown ones, as TF, at run time with a cond."""
+def _remove_squeezable_dimensions(labels, predictions, expected_rank_diff=0):
+    """TF's confusion_matrix.remove_squeezable_dimensions: when ``predictions`` has one rank
+    more (or less) than ``expected_rank_diff`` above ``labels``, the trailing size-1 dimension
+    of the one with the extra rank is squeezed out. Known ranks decide at graph construction;
+    unknown ones, as TF, at run time with a cond."""
     from ..control_flow import cond
     from .logic_ops import equal
     from .transform_ops import squeeze
@@ -335,18 +336,21 @@ def _remove_squeezable_dimensions(labels, predictions):
     with name_scope(None, "remove_squeezable_dimensions", [labels, predictions]):
         p_rank, l_rank = predictions.shape.rank, labels.shape.rank
         if p_rank is not None and l_rank is not None:
-            if p_rank - l_rank == 1 and predictions.shape[-1].is_compatible_with(1):
+            diff = p_rank - l_rank
+            if diff == expected_rank_diff + 1 and predictions.shape[-1].is_compatible_with(1):
                 predictions = squeeze(predictions, [-1])
-            elif p_rank - l_rank == -1 and labels.shape[-1].is_compatible_with(1):
+            elif diff == expected_rank_diff - 1 and labels.shape[-1].is_compatible_with(1):
                 labels = squeeze(labels, [-1])
             return labels, predictions
         rank_diff = array_ops.rank(predictions) - array_ops.rank(labels)
         if p_rank is None or predictions.shape[-1].is_compatible_with(1):
             p = predictions
-            predictions = cond(equal(1, rank_diff), lambda: squeeze(p, [-1]), lambda: p)
+            predictions = cond(equal(expected_rank_diff + 1, rank_diff),
+                               lambda: squeeze(p, [-1]), lambda: p)
         if l_rank is None or labels.shape[-1].is_compatible_with(1):
             lab = labels
-            labels = cond(equal(-1, rank_diff), lambda: squeeze(lab, [-1]), lambda: lab)
+            labels = cond(equal(expected_rank_diff - 1, rank_diff),
+                          lambda: squeeze(lab, [-1]), lambda: lab)
         return labels, predictions
 
 

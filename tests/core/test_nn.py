@@ -203,6 +203,12 @@ def test_weighted_cross_entropy_with_logits():
     # TF1's deprecated name for the labels
     again = tf.nn.weighted_cross_entropy_with_logits(targets=LABELS, logits=LOGITS, pos_weight=3.0)
     np.testing.assert_allclose(run(again), run(out))
+    # At logits 0 the gradient is TF's (1 - z) (its log1p(exp(-|x|)) + relu(-x) contributes
+    # nothing there), not the true derivative: a zero-initialised model trains as in TF.
+    z = tf.zeros([3])
+    loss = tf.nn.weighted_cross_entropy_with_logits(labels=tf.constant([0.0, 1.0, 0.25]),
+                                                    logits=z, pos_weight=2.0)
+    np.testing.assert_allclose(run(tf.gradients(loss, z)[0]), [1.0, 0.0, 0.75], rtol=1e-6)
 
 
 def test_softmax_cross_entropy_v2_values_axes_and_ranks():
@@ -476,6 +482,32 @@ def test_losses_match_tensorflow():
     assert tf.losses.get_losses() == [t for t, _ in cases.values()]
 
 
+def test_mean_pairwise_squared_error_against_pairs():
+    """Per example, the mean over ordered pairs i != j of ((p_i - p_j) - (l_i - l_j))^2,
+    times the example's weight, summed over the batch."""
+    rng = np.random.RandomState(0)
+    labels = rng.randn(3, 2, 2).astype(np.float32)
+    preds = rng.randn(3, 2, 2).astype(np.float32)
+    weights = np.array([1.0, 2.5, 0.0], np.float32).reshape(3, 1, 1)
+
+    def reference(w):
+        total = 0.0
+        for p, lab, wt in zip(preds, labels, w.ravel()):
+            d = (p - lab).ravel()
+            total += wt * np.mean([(a - b) ** 2 for i, a in enumerate(d)
+                                   for j, b in enumerate(d) if i != j])
+        return total
+
+    loss = tf.losses.mean_pairwise_squared_error(labels, preds)
+    weighted = tf.losses.mean_pairwise_squared_error(labels, preds, weights=weights)
+    assert loss.name == "mean_pairwise_squared_error/value_2:0"  # TF's name too
+    got = run([loss, weighted])
+    np.testing.assert_allclose(got, [reference(np.ones(3)), reference(weights)], rtol=1e-5)
+    assert tf.losses.get_losses() == [loss, weighted]
+    with pytest.raises(ValueError, match="weights can not be broadcast"):
+        tf.losses.mean_pairwise_squared_error(labels, preds, weights=np.ones((3, 3)))
+
+
 def test_cosine_distance():
     loss = tf.losses.cosine_distance(tf.nn.l2_normalize(LABELS + 0.1, 1),
                                      tf.nn.l2_normalize(PREDS, 1), axis=1)
@@ -519,6 +551,24 @@ def test_loss_collection_and_total_loss():
 
 def test_regularization_loss_is_zero_without_losses():
     assert run(tf.losses.get_regularization_loss()) == 0.0
+
+
+def test_sparse_losses_squeeze_labels_and_weights_of_unknown_shape():
+    """Labels [batch, 1] whose last dimension or rank is unknown until run time (parsed
+    features) are squeezed as TF squeezes them, and so are weights of unknown rank."""
+    logits = np.eye(3, 4, dtype=np.float32)
+    want = -np.log(np.exp(1) / (np.exp(1) + 3))  # every row's label is its 1
+    dims = tf.placeholder(tf.int32, [None, None])
+    rank = tf.placeholder(tf.int32)
+    weights = tf.placeholder(tf.float32)
+    losses = [tf.losses.sparse_softmax_cross_entropy(dims, logits),
+              tf.losses.sparse_softmax_cross_entropy(rank, logits),
+              tf.losses.sparse_softmax_cross_entropy(rank, logits, weights=weights)]
+    labels = [[0], [1], [2]]
+    got = run(losses, {dims: labels, rank: labels, weights: [[1.0], [0.0], [2.0]]})
+    np.testing.assert_allclose(got, [want, want, want * 3 / 2], rtol=1e-5)
+    # labels of rank 1 go through the same run-time decision unsqueezed
+    np.testing.assert_allclose(run(losses[1], {rank: [0, 1, 2]}), want, rtol=1e-5)
 
 
 def test_losses_train_a_variable():
