@@ -29,6 +29,8 @@ from .monitored_session import (ChiefSessionCreator, MonitoredSession,  # noqa: 
                                 MonitoredTrainingSession, Scaffold, SingularMonitoredSession)
 from .session_run_hook import (SessionRunArgs, SessionRunContext,  # noqa: F401
                                SessionRunHook, SessionRunValues)
+from .session_manager import SessionManager  # noqa: F401
+from .supervisor import LooperThread, Supervisor  # noqa: F401
 from ..graph_util import write_graph  # noqa: F401,E402
 
 # tf.train.Example and its parts, the protobuf classes TFRecord pipelines build and serialize;
