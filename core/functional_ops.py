@@ -59,12 +59,18 @@ def _set_leading(results, elems_flat):
 
 
 def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap_memory=False,
-           infer_shape=True, name=None):
+           infer_shape=True, name=None, fn_output_signature=None):
     """``fn`` applied to each element of ``elems`` (unpacked on dimension 0), stacked: TF1's
     ``tf.map_fn``. ``dtype`` gives the structure and dtypes of ``fn``'s result when they
-    differ from ``elems``'."""
+    differ from ``elems'``; ``fn_output_signature`` (the newer compat.v1 name, dtypes or
+    TensorSpecs) takes its place when given."""
     if not callable(fn):
         raise TypeError(f"fn must be callable, got: {fn!r}")
+    if fn_output_signature is not None:
+        from .opdef import TensorSpec
+
+        dtype = pack(fn_output_signature, iter(
+            [d.dtype if isinstance(d, TensorSpec) else d for d in flatten(fn_output_signature)]))
     in_flatten, in_pack = _flattener(elems)
     out_flatten, out_pack = _flattener(dtype) if dtype is not None else (in_flatten, in_pack)
     if parallel_iterations is None:

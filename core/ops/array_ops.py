@@ -172,13 +172,20 @@ def tuple_(tensors, control_inputs=None, name=None):
 
 
 def group(*inputs, name=None):
-    """A NoOp that runs after all ``inputs`` (ops or tensors)."""
+    """A NoOp that runs after all ``inputs``: ops, tensors or variables in any nesting of
+    lists, tuples and dicts (TF flattens them, so ``group([train_op, update_ops])`` works)."""
+    from ..graph import Operation
+    from ..nest import flatten
+
     ops = []
-    for x in inputs:
-        for y in (x if isinstance(x, (list, tuple)) else [x]):
-            conv = getattr(y, "_as_graph_element", None)
-            y = conv() if conv is not None else y
-            ops.append(getattr(y, "op", y))
+    for x in flatten(list(inputs)):
+        conv = getattr(x, "_as_graph_element", None)
+        y = conv() if conv is not None else x
+        y = getattr(y, "op", y)
+        if not isinstance(y, Operation):
+            raise TypeError(f"'inputs' should be zero or more (nested) Tensors. Received "
+                            f"'{x}' with type '{type(x)}'.")
+        ops.append(y)
     g = ops[0].graph if ops else get_default_graph()
     with g.as_default(), g.control_dependencies(ops):
         return NO_OP(name=name or "group_deps")

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, UnimplementedError
-from ..graph import Tensor, convert_to_tensor, name_scope
+from ..graph import Tensor, constant_value, convert_to_tensor, name_scope
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
 from ..tensor_shape import TensorShape, as_shape
 
@@ -519,7 +519,20 @@ class TensorArray:
         from .array_ops import range_
 
         with name_scope(name, "TensorArrayStack", [self._handle]):
-            return self.gather(range_(0, self.size()), name=name)
+            value = self.gather(range_(0, self.size()), name=name)
+        size = self._static_size()
+        if size is not None and self.element_shape.rank is not None:
+            # A fixed size gives the stack its first dimension (as TF's stack sets), so that
+            # e.g. tf.unstack of it knows how many pieces there are.
+            value.set_shape(TensorShape([size]).concatenate(self.element_shape))
+        return value
+
+    def _static_size(self):
+        """The number of elements when the array has a fixed, constant size; else None."""
+        if self._dynamic_size or self._size is None:
+            return None
+        size = constant_value(convert_to_tensor(self._size))
+        return None if size is None else int(size)
 
     def scatter(self, indices, value, name=None) -> TensorArray:
         with name_scope(name, "TensorArrayScatter", [self._handle, value, indices]):
@@ -543,6 +556,12 @@ class TensorArray:
         with name_scope(name, "TensorArraySplit", [self._handle, value, lengths]):
             value = self._value(value, "split")
             lengths = cast(lengths, _dt.int64)
+            known = constant_value(lengths)
+            if self._infer_shape and value.shape.rank is not None and known is not None and \
+                    np.ndim(known) == 1 and known.size and known.max() == known.min():
+                # Equal constant lengths: every element has the same, known shape (as TF).
+                self._merge_element_shape(TensorShape([int(known[0])]).concatenate(
+                    TensorShape(value.shape.as_tuple()[1:])))
             flow = TENSOR_ARRAY_SPLIT(self._handle, value, lengths, self._flow,
                                       name=name or "TensorArraySplitV3")
         return self._with_flow(flow)
@@ -553,6 +572,12 @@ class TensorArray:
         value, _ = TENSOR_ARRAY_CONCAT(self._handle, self._flow, dtype=self._dtype,
                                        element_shape_except0=except0,
                                        name=name or "TensorArrayConcatV3")
+        shape = self.element_shape
+        size = self._static_size() if self._infer_shape else None
+        if shape.rank and size is not None and shape.as_tuple()[0] is not None:
+            # Identical elements of a fixed count: the concatenation's length is known.
+            value.set_shape(TensorShape([size * shape.as_tuple()[0]]).concatenate(
+                TensorShape(shape.as_tuple()[1:])))
         return value
 
     def size(self, name=None) -> Tensor:

@@ -97,6 +97,26 @@ def test_control_dependencies_nest_and_clear():
     assert g.type == "NoOp" and set(g.control_inputs) == {c.op, d.op}
 
 
+def test_group_flattens_nested_inputs():
+    """TF1 code groups a train op with a list of update ops, or a dict: any nesting runs."""
+    v = tf.Variable(0)
+    a, b, c = (tf.assign_add(v, k) for k in (1, 10, 100))
+    nested = tf.group([a, [b, (c,)]])
+    by_key = tf.group({"x": a, "y": [b]})
+    assert set(nested.control_inputs) == {a.op, b.op, c.op}
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(nested)
+        assert sess.run(v) == 111
+        sess.run(by_key)
+        assert sess.run(v) == 122
+    with pytest.raises(TypeError, match="should be zero or more \\(nested\\) Tensors. "
+                                        "Received 'None'"):
+        tf.group(None)
+    with pytest.raises(TypeError, match="Received '3'"):
+        tf.group([a, 3])
+
+
 def test_collections_and_finalize():
     g = tf.Graph()
     with g.as_default():

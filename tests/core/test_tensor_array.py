@@ -27,7 +27,7 @@ def test_write_read_stack_and_size():
     ta = ta.write(0, [1.0, 2.0]).write(2, [5.0, 6.0]).write(1, tf.constant([3.0, 4.0]))
     assert ta.element_shape.as_list() == [2]
     stacked, first, size = ta.stack(), ta.read(0), ta.size()
-    assert stacked.shape.as_list() == [None, 2] and first.shape.as_list() == [2]
+    assert stacked.shape.as_list() == [3, 2] and first.shape.as_list() == [2]
     np.testing.assert_array_equal(_run(stacked), [[1, 2], [3, 4], [5, 6]])
     assert _run(size) == 3
     np.testing.assert_array_equal(_run(first), [1.0, 2.0])
@@ -46,6 +46,31 @@ def test_unstack_gather_scatter_concat_split():
     np.testing.assert_array_equal(got[1], [[0], [10], [20], [30]])
     np.testing.assert_array_equal(got[2], [1.0, 2.0])
     np.testing.assert_array_equal(got[3], np.arange(6.0))
+
+
+def test_fixed_size_arrays_know_their_stack_and_concat_shapes():
+    """As TF: a constant, fixed size gives stack() its first dimension and concat() its
+    length, and split() with equal constant lengths fixes the elements' shape."""
+    ta = tf.TensorArray(tf.float32, size=3)
+    for i in range(3):
+        ta = ta.write(i, tf.constant([float(i), 1.0]))
+    stacked, joined = ta.stack(), ta.concat()
+    assert stacked.shape.as_list() == [3, 2] and joined.shape.as_list() == [6]
+    pieces = tf.unstack(stacked)  # needs the static count
+    assert len(pieces) == 3
+    np.testing.assert_allclose(_run(pieces[2]), [2.0, 1.0])
+    split = tf.TensorArray(tf.float32, size=3).split(tf.range(6.0), [2, 2, 2])
+    assert split.read(0).shape.as_list() == [2] and split.concat().shape.as_list() == [6]
+    np.testing.assert_allclose(_run(split.read(1)), [2.0, 3.0])
+    empty = tf.TensorArray(tf.float32, size=0, element_shape=[2, 3])
+    assert empty.stack().shape.as_list() == [0, 2, 3]
+    # Unknown at graph construction: a dynamic size, a fed size, unequal split lengths.
+    grown = tf.TensorArray(tf.float32, size=1, dynamic_size=True).write(0, [1.0, 2.0])
+    assert grown.stack().shape.as_list() == [None, 2]
+    fed = tf.TensorArray(tf.float32, size=tf.placeholder(tf.int32, [])).write(0, [1.0])
+    assert fed.stack().shape.as_list() == [None, 1]
+    uneven = tf.TensorArray(tf.float32, size=2).split(tf.range(3.0), [1, 2])
+    assert uneven.read(0).shape.rank is None and uneven.concat().shape.rank is None
 
 
 def test_arrays_in_a_loop_grow_and_concat():
@@ -134,6 +159,21 @@ def test_map_fn_against_numpy():
     assert static.shape.as_list() == [4, 3]
     empty = _run(doubled, {x: np.zeros((0, 3), np.float32)})
     assert empty.shape == (0, 3)
+
+
+def test_map_fn_output_signature():
+    """compat.v1's newer fn_output_signature: dtypes or TensorSpecs, nested, in place of
+    dtype (and taking precedence over it, as in TF)."""
+    x = tf.constant([[1, 2], [3, 4]])
+    total = tf.map_fn(lambda r: tf.cast(tf.reduce_sum(r), tf.float32), x,
+                      fn_output_signature=tf.float32)
+    pair = tf.map_fn(lambda r: (r[0], tf.cast(r[1], tf.float64)), x, dtype=tf.int64,
+                     fn_output_signature=(tf.int32, tf.TensorSpec([], tf.float64)))
+    assert total.dtype == tf.float32 and [p.dtype for p in pair] == [tf.int32, tf.float64]
+    got = _run([total, pair])
+    np.testing.assert_allclose(got[0], [3.0, 7.0])
+    np.testing.assert_array_equal(got[1][0], [1, 3])
+    np.testing.assert_allclose(got[1][1], [2.0, 4.0])
 
 
 def test_scan_and_folds_against_numpy():
