@@ -315,22 +315,20 @@ def embedding_lookup_sparse(params, sp_ids, sp_weights, partition_strategy="mod"
         combiner = "mean"
     if combiner not in ("mean", "sqrtn", "sum"):
         raise ValueError(f"combiner must be one of 'mean', 'sqrtn' or 'sum', got {combiner!r}")
-    if isinstance(params, (list, tuple)):
-        if len(params) != 1:
-            raise NotImplementedError("partitioned params (a list of more than one) are not "
-                                      "supported")
-        params = params[0]
     sp_ids = convert_to_sparse(sp_ids, "sp_ids")
     if sp_weights is not None:
         sp_weights = convert_to_sparse(sp_weights, "sp_weights")
     from .nn_impl import embedding_lookup
 
-    with name_scope(name, "embedding_lookup_sparse", [params, sp_ids.values]) as scope:
+    shards = list(params) if isinstance(params, (list, tuple)) else [params]
+    with name_scope(name, "embedding_lookup_sparse", shards + [sp_ids.values]) as scope:
         segment_ids = sp_ids.indices[:, 0]
         if segment_ids.dtype != _dt.int32:
             segment_ids = math_ops.cast(segment_ids, _dt.int32)
         ids, idx = gather_ops.unique(sp_ids.values)
-        embeddings = embedding_lookup(params, ids, max_norm=max_norm)
+        # Sharded params (a list) are looked up as embedding_lookup does, by the strategy.
+        embeddings = embedding_lookup(params, ids, partition_strategy=partition_strategy,
+                                      max_norm=max_norm)
         if sp_weights is None:
             reduce = {"sum": sparse_segment_sum, "mean": sparse_segment_mean,
                       "sqrtn": sparse_segment_sqrt_n}[combiner]

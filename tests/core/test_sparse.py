@@ -276,6 +276,27 @@ def test_embedding_lookup_sparse(combiner, weighted):
     np.testing.assert_allclose(g, want_g, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("strategy", ["mod", "div"])
+def test_embedding_lookup_sparse_over_sharded_params(strategy):
+    """params as a list of shards: ids map to shards as embedding_lookup maps them ("mod":
+    id % shards; "div": contiguous blocks, the first shards one row longer)."""
+    params = np.arange(15, dtype=np.float32).reshape(5, 3)
+    shard_rows = {"mod": [[0, 2, 4], [1, 3]], "div": [[0, 1, 2], [3, 4]]}[strategy]
+    shards = [tf.constant(params[rows]) for rows in shard_rows]
+    sp_ids = tf.SparseTensor([[0, 0], [0, 1], [1, 0]], tf.constant([1, 4, 3], tf.int64),
+                             [2, 2])
+    out = tf.nn.embedding_lookup_sparse(shards, sp_ids, None, partition_strategy=strategy,
+                                        combiner="mean")
+    grads = tf.gradients(tf.reduce_sum(out), shards)
+    with tf.Session() as sess:
+        got, g = sess.run([out, [tf.convert_to_tensor(x) for x in grads]])
+    np.testing.assert_allclose(got, [(params[1] + params[4]) / 2, params[3]])
+    full = np.zeros_like(params)
+    for rows, piece in zip(shard_rows, g):
+        full[rows] = piece
+    np.testing.assert_allclose(full[:, 0], [0, 0.5, 0, 1, 0.5])
+
+
 def test_signatures_refuse_sparse_tensors(tmp_path):
     from minitf.export import save_model
 
