@@ -4,28 +4,32 @@ Variables and op names follow TF1's: ``dense/kernel``, ``dense/bias``, ``dense/M
 ``dense/BiasAdd``; a second unnamed layer is ``dense_1``. Kernels start from
 ``glorot_uniform`` and biases from zeros, as in TF1; ``reuse`` and a scope's ``AUTO_REUSE``
 share the variables of a named layer. The layer objects at the end (``tf.layers.Dense(...)``)
-wrap the same functions. The transposed, 1-D and separable convolutions and 1-D pooling are in
-core/layers_conv.py, the 3-D layers in core/layers_conv3d.py (built on this module's helpers,
-imported at the end).
+are subclasses of TF1's base Layer (core/layers_base.py) that run the same functions. The
+transposed, 1-D and separable convolutions and 1-D pooling are in core/layers_conv.py, the 3-D
+layers in core/layers_conv3d.py (built on this module's helpers, imported at the end).
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+import re
 
 import numpy as np
 
 from . import dtypes as _dt
 from . import init_ops, nn_impl
 from .graph import GraphKeys, convert_to_tensor, get_default_graph, name_scope
+from .layers_base import InputSpec, Layer, _activity
 from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops, math_ops,
                   nn_ops, pool_ops, transform_ops)
-from .variables import VariableScope, get_variable, variable_scope
+from .tensor_shape import TensorShape
+from .variables import get_variable, get_variable_scope, global_variables, variable_scope
 
 __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
-           "batch_normalization", "Layer", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
-           "Flatten", "Dropout", "BatchNormalization", "Convolution2D", "MaxPool2D", "AvgPool2D",
+           "batch_normalization", "Layer", "InputSpec", "Dense", "Conv2D", "MaxPooling2D",
+           "AveragePooling2D", "Flatten", "Dropout", "BatchNormalization", "Convolution2D",
+           "MaxPool2D", "AvgPool2D",
            # core/layers_conv.py
            "conv2d_transpose", "conv1d", "separable_conv2d", "separable_conv1d",
            "max_pooling1d", "average_pooling1d", "Conv2DTranspose", "Conv1D", "SeparableConv2D",
@@ -35,24 +39,18 @@ __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "
            "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D"]
 
 
-@contextlib.contextmanager
-def _scope(name, default_name: str, reuse, scope_out: list | None):
-    """A layer's variable scope. A layer object's first call (``scope_out`` given) makes its
-    ``name`` unique, as TF1's layer objects do (``logits``, ``logits_1``), and keeps the scope;
-    its later calls (the scope given back) reuse its variables and put their ops in its
-    first name scope again (``fc/Relu_1``), wherever they are made."""
-    if scope_out is not None and isinstance(name, VariableScope):
-        from .graph import get_default_graph
+# Given as ``_scope_out`` by a layer object's call: its scope is already open (layers_base).
+_IN_LAYER = object()
 
-        with variable_scope(name, reuse=True, auxiliary_name_scope=False) as scope, \
-                get_default_graph().name_scope(name.original_name_scope):
-            yield scope
+
+@contextlib.contextmanager
+def _scope(name, default_name: str, reuse, scope_out=None):
+    """A functional layer's variable scope: ``name`` (unique from ``default_name`` when None).
+    Inside a layer object's call, the scope that call opened."""
+    if scope_out is _IN_LAYER:
+        yield get_variable_scope()
         return
-    if scope_out is not None and isinstance(name, str):
-        name, default_name = None, name
     with variable_scope(name, default_name=default_name, reuse=reuse) as scope:
-        if scope_out is not None:
-            scope_out.append(scope)
         yield scope
 
 
@@ -94,20 +92,6 @@ def _weights(shape, dtype, kernel_initializer, bias_initializer, use_bias, kerne
                             regularizer=bias_regularizer, trainable=trainable,
                             constraint=bias_constraint)
     return kernel, bias
-
-
-def _activity(outputs, activity_regularizer):
-    """TF1's base Layer on a layer's outputs: ``activity_regularizer(outputs)`` divided by the
-    batch size (so its strength does not depend on the batch), under the name scope
-    "<layer>/ActivityRegularizer", added to REGULARIZATION_LOSSES."""
-    if activity_regularizer is None:
-        return outputs
-    with name_scope("ActivityRegularizer"):
-        loss = convert_to_tensor(activity_regularizer(outputs))
-        batch_size = math_ops.cast(array_ops.shape(outputs)[0], loss.dtype)
-        get_default_graph().add_to_collection(GraphKeys.REGULARIZATION_LOSSES,
-                                              math_ops.truediv(loss, batch_size))
-    return outputs
 
 
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
@@ -307,7 +291,8 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
 
         if isinstance(training, (bool, np.bool_)) and not training:
             return result(normalised(moving_mean.value(), moving_variance.value()))
-        mean, variance = nn_impl.moments(inputs, reduce)
+        # Several axes keep the reduced dimensions, as the parameters do (TF1's keep_dims).
+        mean, variance = nn_impl.moments(inputs, reduce, keep_dims=len(axes) > 1)
         out = normalised(mean, variance)
         if fused_like:  # the fused kernel's running variance is the unbiased one
             n = 1
@@ -336,137 +321,162 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
 
 
 # -- layer objects: tf.layers.Dense(...)(inputs) -------------------------------------------------
-class Layer:
-    """TF1's layer objects over the functional layers above: the arguments of the function
-    (but inputs, and ``training`` which goes to the call) are given once, at construction.
-    The first call creates the variables in a variable scope named ``name`` (or uniquely after
-    the layer: ``dense``, ``dense_1``...); later calls, wherever they are made, reuse them."""
+def linear(x):
+    """The identity: a layer's ``activation`` when none is given (Keras' ``linear``)."""
+    return x
+
+
+def normalize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tuple:
+    """Keras' conv_utils.normalize_tuple: an int or ``n`` ints as a tuple of ``n`` ints, each
+    > 0 (>= 0 with ``allow_zero``), with Keras' messages."""
+    error = f"The `{name}` argument must be a tuple of {n} integers. Received: {value}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        values = (int(value),) * n
+    else:
+        try:
+            values = tuple(value)
+        except TypeError:
+            raise ValueError(error) from None
+        if len(values) != n:
+            raise ValueError(error)
+        for v in values:
+            try:
+                int(v)
+            except (ValueError, TypeError):
+                raise ValueError(f"{error}including element {v} of type {type(v)}") from None
+    bad = {v for v in values if (v < 0 if allow_zero else v <= 0)}
+    if bad:
+        raise ValueError(f"{error} including {bad} that does not satisfy the requirement "
+                         f"`{'>= 0' if allow_zero else '> 0'}`.")
+    return values
+
+
+def _normalize_padding(value):
+    padding = value.lower() if isinstance(value, str) else value
+    if padding not in ("valid", "same", "causal"):
+        raise ValueError('The `padding` argument must be a list/tuple or one of "valid", "same" '
+                         f'(or "causal", only for `Conv1D). Received: {value}')
+    return padding
+
+
+def _normalize_data_format(value):
+    data_format = "channels_last" if value is None else str(value).lower()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError('The `data_format` argument must be one of "channels_first", '
+                         f'"channels_last". Received: {value}')
+    return data_format
+
+
+def _normalized(config: dict, rank: int | None, is_conv: bool) -> dict:
+    """The attributes TF's layer objects show for their arguments: tuples of ``rank`` ints,
+    lower-case padding, ``linear`` for no activation... (validated as TF does)."""
+    out = dict(config)
+    for key in ("kernel_size", "pool_size", "dilation_rate"):
+        if key in out and rank is not None:
+            out[key] = normalize_tuple(out[key], rank, key)
+    if "strides" in out and rank is not None:
+        strides = out["strides"] if out["strides"] is not None else out.get("pool_size")
+        out["strides"] = normalize_tuple(strides, rank, "strides", allow_zero=True)
+        if is_conv and not all(out["strides"]):
+            raise ValueError(f"The argument `strides` cannot contains 0(s). Received: "
+                             f"{out['strides']}")
+    if "padding" in out:
+        out["padding"] = _normalize_padding(out["padding"])
+    if "data_format" in out:
+        out["data_format"] = _normalize_data_format(out["data_format"])
+    if "activation" in out and out["activation"] is None:
+        out["activation"] = linear
+    if "units" in out:
+        out["units"] = int(out["units"])
+    if "filters" in out:
+        filters = int(out["filters"]) if isinstance(out["filters"], float) else out["filters"]
+        if filters is not None and filters <= 0:
+            raise ValueError("Invalid value for argument `filters`. Expected a strictly "
+                             f"positive value. Received filters={filters}.")
+        out["filters"] = filters
+    return out
+
+
+class _FunctionLayer(Layer):
+    """A built-in layer object over its functional layer (``_fn``): the function's arguments
+    (but inputs, and ``training`` which goes to the call) are given once, at construction,
+    and show as attributes (normalised as TF's: ``kernel_size == (3, 3)``). Calls run the
+    function inside the base Layer's scope, so the first makes the variables and later ones,
+    wherever they are made, reuse them."""
 
     _fn = None  # the functional layer
     _call_args: tuple = ()  # arguments given per call (``training``)
-    _default_name = ""
+    _rank: int | None = None  # of the convolution or pooling: 1, 2 or 3
 
     def __init__(self, *args, name=None, dtype=None, **kwargs):
-        params = [p for p in inspect.signature(type(self)._fn).parameters.values()
+        params = [p for p in self._params().values()
                   if p.name not in ("inputs", "name", "reuse", "_scope_out") + self._call_args]
         try:
             bound = inspect.Signature(params).bind(*args, **kwargs)
         except TypeError as e:
             raise TypeError(f"{type(self).__name__}: {e}") from None
         self._config = dict(bound.arguments)
-        self._name = name
-        self.dtype = dtype
-        self._scope = None
-        self._variables: list = []
-        self._updates: list = []  # ops its calls added to UPDATE_OPS (batch norm's averages)
-        self._losses: list = []  # regularization losses its variables added
-        self.built = False
+        defaults = {p.name: p.default for p in params}
+        self._attrs = _normalized({**defaults, **self._config}, self._rank,
+                                  "filters" in defaults)
+        super().__init__(trainable=self._attrs.get("trainable", True), name=name, dtype=dtype)
 
-    def __getattr__(self, key):  # the configuration: layer.units, layer.rate...
-        config = self.__dict__.get("_config", {})
-        if key in config:
-            return config[key]
-        params = inspect.signature(type(self)._fn).parameters
-        if key in params and key not in self._call_args:
-            return params[key].default
+    @classmethod
+    def _params(cls):
+        return inspect.signature(cls._fn).parameters
+
+    def __getattr__(self, key):  # the configuration: layer.units, layer.kernel_size...
+        attrs = self.__dict__.get("_attrs", {})
+        if key in attrs and key != "trainable":
+            return attrs[key]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
 
-    @property
-    def name(self) -> str:
-        if self._scope is not None:
-            return self._scope.name.rsplit("/", 1)[-1]
-        return self._name or self._default_name
-
-    @property
-    def variables(self) -> list:
-        return list(self._variables)
-
-    weights = variables
-
-    @property
-    def trainable_variables(self) -> list:
-        from .variables import trainable_variables
-
-        trainable = set(trainable_variables())
-        return [v for v in self._variables if v in trainable]
-
-    trainable_weights = trainable_variables
-
-    @property
-    def non_trainable_variables(self) -> list:
-        trainable = set(self.trainable_variables)
-        return [v for v in self._variables if v not in trainable]
-
-    non_trainable_weights = non_trainable_variables
+    def call(self, inputs, *args, **kwargs):
+        graph = get_default_graph()
+        updates = len(graph.get_collection(GraphKeys.UPDATE_OPS))
+        losses = len(graph.get_collection(GraphKeys.REGULARIZATION_LOSSES))
+        before = {id(v) for v in global_variables()}
+        out = type(self)._fn(inputs, *args, **kwargs, **self._config, _scope_out=_IN_LAYER)
+        self._track([v for v in global_variables() if id(v) not in before])
+        # Its variables' regularizers (first call) and its activity regularizer (each call).
+        self._losses += graph.get_collection(GraphKeys.REGULARIZATION_LOSSES)[losses:]
+        self._updates += graph.get_collection(GraphKeys.UPDATE_OPS)[updates:]
+        return out
 
     @property
     def updates(self) -> list:
         """The update ops its calls made (batch norm's moving averages), as in UPDATE_OPS."""
         return list(self._updates)
 
-    @property
-    def losses(self) -> list:
-        """The regularization losses of its variables and of its outputs (activity)."""
-        return list(self._losses)
+    def compute_output_shape(self, input_shape):
+        """The static shape of its output for ``input_shape``: the function built on a
+        placeholder in a scratch graph."""
+        from .graph import Graph
 
-    def get_weights(self) -> list:
-        """Its variables' values, read in the default session."""
-        from .session import get_default_session
+        with Graph().as_default():
+            x = array_ops.placeholder(self.dtype or _dt.float32, TensorShape(input_shape))
+            return type(self)._fn(x, **self._config).shape
 
-        session = get_default_session()
-        if session is None:
-            raise ValueError("get_weights needs a default session (with tf.Session() as s)")
-        return session.run(self._variables)
-
-    def set_weights(self, weights):
-        """Assigns values to its variables in the default session (as Variable.load)."""
-        if len(weights) != len(self._variables):
-            raise ValueError(f"You called `set_weights(weights)` on layer {self.name!r} with a "
-                             f"weight list of length {len(weights)}, but the layer was "
-                             f"expecting {len(self._variables)} weights.")
-        for v, w in zip(self._variables, weights):
-            v.load(w)
-
-    def __call__(self, inputs, *args, **kwargs):
-        from .graph import GraphKeys, get_default_graph
-        from .variables import global_variables
-
-        fn = type(self)._fn
-        graph = get_default_graph()
-        updates = len(graph.get_collection(GraphKeys.UPDATE_OPS))
-        losses = len(graph.get_collection(GraphKeys.REGULARIZATION_LOSSES))
-        if self._scope is not None:
-            out = fn(inputs, *args, **kwargs, **self._config, name=self._scope, _scope_out=[])
-        else:
-            before = set(global_variables())
-            opened: list = []
-            out = fn(inputs, *args, **kwargs, **self._config, name=self._name,
-                     _scope_out=opened)
-            self._scope = opened[0]
-            self._variables = [v for v in global_variables() if v not in before]
-            self.built = True
-        # Its variables' regularizers (first call) and its activity regularizer (each call).
-        self._losses += graph.get_collection(GraphKeys.REGULARIZATION_LOSSES)[losses:]
-        self._updates += graph.get_collection(GraphKeys.UPDATE_OPS)[updates:]
-        return out
-
-    apply = __call__
+    def get_config(self) -> dict:
+        config = {k: v for k, v in self._attrs.items() if k != "trainable"}
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype, **config}
 
     def _variable(self, suffix):
-        for v in self._variables:
+        for v in self._trainable_weights + self._non_trainable_weights:
             if v.op.name.endswith("/" + suffix):
                 return v
         return None
 
 
 def _layer(fn, class_name, call_args=(), variables=()):
+    rank = re.search(r"([123])D", class_name)
     attrs = {"_fn": staticmethod(fn), "_call_args": tuple(call_args),
-             "_default_name": fn.__name__,
+             "_default_name": fn.__name__, "_rank": int(rank.group(1)) if rank else None,
              "__doc__": f"TF1's ``tf.layers.{class_name}``: ``tf.layers.{fn.__name__}`` as an "
-                        "object (see Layer)."}
+                        "object (see _FunctionLayer)."}
     for v in variables:  # dense.kernel, batch_normalization.moving_mean...
         attrs[v] = property(lambda self, v=v: self._variable(v))
-    return type(class_name, (Layer,), attrs)
+    return type(class_name, (_FunctionLayer,), attrs)
 
 
 Dense = _layer(dense, "Dense", variables=("kernel", "bias"))

@@ -264,13 +264,15 @@ def test_a_layer_object_shares_its_variables_across_calls():
 
 
 def test_layer_objects_make_their_names_unique_and_flatten_channels_first():
-    """As TF1: three Dense(name="logits") objects get logits, logits_1, logits_2; Flatten of
-    channels_first input puts channels last first (values by hand)."""
+    """As TF1 (tf.compat.v1 printed these): three Dense(name="logits") objects keep the name
+    they were given and get the scopes logits, logits_1, logits_2; Flatten of channels_first
+    input puts channels last first (values by hand)."""
     x = tf.placeholder(tf.float32, [None, 3])
     layers = [tf.layers.Dense(2, name="logits") for _ in range(3)]
     for layer in layers:
         layer(x)
-    assert [layer.name for layer in layers] == ["logits", "logits_1", "logits_2"]
+    assert [layer.name for layer in layers] == ["logits"] * 3
+    assert [layer.scope_name for layer in layers] == ["logits", "logits_1", "logits_2"]
     assert [v.op.name for v in tf.global_variables()][::2] == [
         "logits/kernel", "logits_1/kernel", "logits_2/kernel"]
     flat = tf.layers.Flatten(data_format="channels_first")(
@@ -384,3 +386,115 @@ def test_batch_normalization_of_float16_keeps_float32_parameters():
     np.testing.assert_allclose(out.astype(np.float32), want.astype(np.float32), atol=2e-3)
     np.testing.assert_allclose(mean, 0.01 * mu, rtol=1e-5)
     np.testing.assert_allclose(var, 0.99 + 0.01 * v * 50 / 49, rtol=1e-5)  # fused: unbiased
+
+
+def test_layer_objects_normalise_their_arguments_as_tensorflow():
+    """TF's attributes (tf.compat.v1 2.21 printed them): tuples of the layer's rank,
+    lower-case padding, channels_last by default, an identity ``activation`` when none is
+    given; dtype None until the first call gives the input's; Keras' messages for bad
+    values."""
+    conv = tf.layers.Conv2D(4, 3, strides=2, padding="SAME", activation=tf.nn.relu)
+    assert (conv.kernel_size, conv.strides, conv.dilation_rate) == ((3, 3), (2, 2), (1, 1))
+    assert (conv.padding, conv.data_format, conv.filters) == ("same", "channels_last", 4)
+    assert conv.activation is tf.nn.relu
+    pool = tf.layers.MaxPooling2D(2, 2)
+    assert (pool.pool_size, pool.strides, pool.padding) == ((2, 2), (2, 2), "valid")
+    assert tf.layers.MaxPooling2D([2, 3], 1, padding="Same").padding == "same"
+    assert (tf.layers.Conv1D(2, 3).kernel_size, tf.layers.Conv1D(2, 3).strides,
+            tf.layers.MaxPooling1D(2, 2).pool_size) == ((3,), (1,), (2,))
+    assert (tf.layers.Conv3D(2, 3).kernel_size, tf.layers.MaxPooling3D(2, 2).pool_size) == (
+        (3, 3, 3), (2, 2, 2))
+    assert (tf.layers.Conv2DTranspose(2, 3, 2).strides,
+            tf.layers.SeparableConv2D(2, 3).kernel_size) == ((2, 2), (3, 3))
+    dense = tf.layers.Dense(3.0)
+    assert dense.units == 3 and dense.activation(5) == 5 and dense.activation.__name__ == "linear"
+    assert tf.layers.BatchNormalization(axis=[1, 3]).axis == [1, 3]
+    assert dense.dtype is None and tf.layers.Dense(2, dtype=tf.float64).dtype == "float64"
+    dense(tf.placeholder(tf.float32, [None, 5]))
+    assert dense.dtype == "float32"
+    wide = tf.layers.Dense(2)
+    wide(tf.placeholder(tf.float64, [None, 5]))
+    assert wide.dtype == "float64" and wide.kernel.dtype.base_dtype == tf.float64
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: tf.layers.Conv2D(4, (3, 3, 3)),
+     "The `kernel_size` argument must be a tuple of 2 integers. Received: (3, 3, 3)"),
+    (lambda: tf.layers.Conv2D(4, "a"),
+     "The `kernel_size` argument must be a tuple of 2 integers. Received: a"),
+    (lambda: tf.layers.Conv2D(4, (3, "a")),
+     "The `kernel_size` argument must be a tuple of 2 integers. Received: (3, 'a')including "
+     "element a of type <class 'str'>"),
+    (lambda: tf.layers.Conv2D(4, 0),
+     "The `kernel_size` argument must be a tuple of 2 integers. Received: 0 including {0} "
+     "that does not satisfy the requirement `> 0`."),
+    (lambda: tf.layers.Conv2D(4, 2.5),
+     "The `kernel_size` argument must be a tuple of 2 integers. Received: 2.5"),
+    (lambda: tf.layers.Conv2D(4, 3, strides=0),
+     "The argument `strides` cannot contains 0(s). Received: (0, 0)"),
+    (lambda: tf.layers.Conv2D(4, 3, dilation_rate=0),
+     "The `dilation_rate` argument must be a tuple of 2 integers. Received: 0 including {0} "
+     "that does not satisfy the requirement `> 0`."),
+    (lambda: tf.layers.MaxPooling2D((1, 2, 3), 1),
+     "The `pool_size` argument must be a tuple of 2 integers. Received: (1, 2, 3)"),
+    (lambda: tf.layers.Conv2D(4, 3, padding="full"),
+     'The `padding` argument must be a list/tuple or one of "valid", "same" (or "causal", '
+     'only for `Conv1D). Received: full'),
+    (lambda: tf.layers.Conv2D(4, 3, data_format="NHWC"),
+     'The `data_format` argument must be one of "channels_first", "channels_last". '
+     'Received: NHWC'),
+    (lambda: tf.layers.Conv2D(0, 3),
+     "Invalid value for argument `filters`. Expected a strictly positive value. Received "
+     "filters=0."),
+], ids=["kernel_size_length", "kernel_size_str", "kernel_size_element", "kernel_size_zero",
+        "kernel_size_float", "strides_zero", "dilation_zero", "pool_size_length", "padding",
+        "data_format", "filters_zero"])
+def test_layer_objects_refuse_bad_arguments_with_keras_messages(make, message):
+    """Messages as TF printed them (conv_utils.normalize_tuple and friends)."""
+    with pytest.raises(ValueError) as caught:
+        make()
+    assert str(caught.value) == message
+
+
+def test_layer_objects_compute_output_shape():
+    """Shapes by hand (the same TF printed): Dense over the last axis, a strided conv in both
+    data formats, pooling, flatten."""
+    dense = tf.layers.Dense(3)
+    assert dense.compute_output_shape(tf.TensorShape([None, 5])).as_list() == [None, 3]
+    assert dense.compute_output_shape([4, 2, 5]).as_list() == [4, 2, 3]
+    with pytest.raises(ValueError, match="last dimension"):
+        dense.compute_output_shape([None, None])
+    assert tf.layers.Conv2D(4, 3, strides=2).compute_output_shape(
+        [None, 9, 9, 2]).as_list() == [None, 4, 4, 4]
+    assert tf.layers.Conv2D(4, 3, strides=2, padding="same", data_format="channels_first") \
+        .compute_output_shape([None, 2, 9, 9]).as_list() == [None, 4, 5, 5]
+    assert tf.layers.MaxPooling2D(2, 2).compute_output_shape(
+        [None, 9, 9, 2]).as_list() == [None, 4, 4, 2]
+    assert tf.layers.Flatten().compute_output_shape([None, 2, 3]).as_list() == [None, 6]
+    assert tf.global_variables() == []  # (a scratch graph: nothing made here)
+
+
+@pytest.mark.parametrize("training", ["true", "placeholder"])
+def test_batch_normalization_over_several_axes_keeps_their_dimensions(training):
+    """axis=[1, 3] of a [2, 7, 6, 3] input: parameters [1, 7, 1, 3] (TF's), statistics over
+    axes 0 and 2 kept as [1, 7, 1, 3], the moving averages updated with the biased variance
+    (no fused kernel here: TF's values agreed with these numpy ones to 6e-8)."""
+    x = np.random.RandomState(0).randn(2, 7, 6, 3).astype(np.float32)
+    is_training = tf.placeholder(tf.bool, [])
+    y = tf.layers.batch_normalization(
+        tf.constant(x), axis=[1, 3], momentum=0.9,
+        training=True if training == "true" else is_training)
+    y_eval = tf.layers.batch_normalization(tf.constant(x), axis=[1, 3], training=False,
+                                           name="eval")
+    assert [v.shape.as_list() for v in tf.global_variables()] == [[1, 7, 1, 3]] * 8
+    assert y.shape.as_list() == [2, 7, 6, 3]
+    moving_mean, moving_var = tf.global_variables()[2:4]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        out, _ = sess.run([y, tf.get_collection(tf.GraphKeys.UPDATE_OPS)], {is_training: True})
+        mean, var, out_eval = sess.run([moving_mean, moving_var, y_eval])
+    mu, v = x.mean(axis=(0, 2), keepdims=True), x.var(axis=(0, 2), keepdims=True)
+    np.testing.assert_allclose(out, (x - mu) / np.sqrt(v + 1e-3), atol=2e-6)
+    np.testing.assert_allclose(mean, 0.1 * mu, atol=1e-7)
+    np.testing.assert_allclose(var, 0.9 + 0.1 * v, rtol=1e-6)
+    np.testing.assert_allclose(out_eval, x / np.sqrt(1 + 1e-3), rtol=1e-6)
