@@ -17,10 +17,12 @@ from .ops import (array_ops, concat_split_ops, logging_ops, logic_ops, math_ops,
                   random_ops, reduction_ops, slicing_ops, transform_ops, unary_ops)
 from .ops.image_ops import (ADJUST_CONTRAST_V2, ADJUST_HUE, ADJUST_SATURATION, HSV_TO_RGB,
                             RESIZE_BICUBIC, RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR, RGB_TO_HSV)
+from .ops.png_ops import DECODE_IMAGE, decode_png, encode_png
 
 __all__ = [
     "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
     "adjust_saturation", "central_crop", "convert_image_dtype", "crop_to_bounding_box",
+    "decode_image", "decode_png", "encode_png",
     "flip_left_right", "flip_up_down", "grayscale_to_rgb", "hsv_to_rgb", "image_gradients",
     "pad_to_bounding_box", "per_image_standardization", "random_brightness", "random_contrast",
     "random_crop", "random_flip_left_right", "random_flip_up_down", "random_hue",
@@ -502,6 +504,22 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
                                      name=name)
         # +0.5 so that the cast's truncation does not lose the top value to rounding.
         return cast(math_ops.multiply(image, dtype.max + 0.5), dtype, name=name)
+
+
+def decode_image(contents, channels=None, dtype=_dt.uint8, name=None, expand_animations=True):
+    """``tf.image.decode_image`` as TF's: one DecodeImage node (PNG only in minitf); dtypes the
+    op does not produce are decoded as uint16 and converted with convert_image_dtype."""
+    with name_scope(name, "decode_image"):
+        channels = 0 if channels is None else channels
+        dtype = _dt.as_dtype(dtype)
+        op_dtype = dtype if dtype in (_dt.float32, _dt.uint8, _dt.uint16) else _dt.uint16
+        image = DECODE_IMAGE(contents, channels=channels, dtype=op_dtype,
+                             expand_animations=expand_animations)
+        if op_dtype != dtype:
+            image = convert_image_dtype(image, dtype)
+        if not expand_animations:
+            image.set_shape([None, None, channels or None])
+        return image
 
 
 def _as_float(image):

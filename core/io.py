@@ -3,11 +3,13 @@ modules that implement them (python_io, ops/parsing_ops, gfile)."""
 
 from . import gfile  # noqa: F401
 from .graph_util import write_graph  # noqa: F401
+from .image import decode_image  # noqa: F401
 from .ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: F401
                               SparseFeature, VarLenFeature, decode_raw, parse_example,
                               parse_single_example)
 from .python_io import (TFRecordCompressionType, TFRecordOptions,  # noqa: F401
                         TFRecordWriter, tf_record_iterator)
+from .ops.png_ops import decode_png, encode_png  # noqa: F401,E402
 from .ops.io_ops import decode_csv, matching_files, read_file, write_file  # noqa: F401,E402
 from .queues import (FIFOQueue, PaddingFIFOQueue, QueueBase,  # noqa: F401,E402
                      RandomShuffleQueue)

@@ -14,3 +14,4 @@ from . import array_extra_ops, partition_ops  # noqa: F401 - ListDiff..., Dynami
 from . import io_ops, queue_ops, reader_ops  # noqa: F401 - queues, readers, DecodeCSV, files
 from . import set_ops  # noqa: F401 - SetSize, Dense/SparseTo*SetOperation (tf.sets)
 from . import conv3d_ops, pool3d_ops  # noqa: F401 - Conv3D..., MaxPool3D..., MaxPoolV2...
+from . import png_ops  # noqa: F401 - DecodePng, DecodeImage, EncodePng

@@ -5,7 +5,7 @@ written with the small wire encoder in ``core/_wire.py`` (core may not import th
 protos). Field order, proto3 default elision and the numerics follow TensorFlow's kernels
 (tensorflow/core/kernels/summary_op.cc, summary_image_op.cc, summary_tensor_op.cc and
 tsl/lib/histogram/histogram.cc), so the bytes match what TensorFlow produces; the PNG encoding
-of images is our own (same pixels, possibly different compression).
+of images is our own (core/ops/_png.py: same pixels, possibly different compression).
 
 The public wrappers (``tf.summary.scalar`` ...) live in ``core/summary.py``.
 """
@@ -13,7 +13,6 @@ The public wrappers (``tf.summary.scalar`` ...) live in ``core/summary.py``.
 from __future__ import annotations
 
 import sys
-import zlib
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from .. import _wire as w
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ._png import encode_png
 
 
 # Field numbers of tensorflow.Summary / Summary.Value / Summary.Image / HistogramProto /
@@ -171,25 +171,6 @@ HISTOGRAM_SUMMARY = register(OpDef(
 
 
 # -- ImageSummary ---------------------------------------------------------------------------------
-_PNG_COLOR_TYPE = {1: 0, 2: 4, 3: 2, 4: 6}  # grey, grey+alpha, RGB, RGBA
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return (len(data).to_bytes(4, "big") + kind + data
-            + (zlib.crc32(kind + data) & 0xFFFFFFFF).to_bytes(4, "big"))
-
-
-def encode_png(image: np.ndarray) -> bytes:
-    """An 8-bit PNG of a uint8 [height, width, channels] array (1-4 channels)."""
-    h, wd, c = image.shape
-    raw = np.zeros((h, wd * c + 1), dtype=np.uint8)  # filter byte 0 ("None") on each row
-    raw[:, 1:] = image.reshape(h, wd * c)
-    ihdr = (wd.to_bytes(4, "big") + h.to_bytes(4, "big")
-            + bytes([8, _PNG_COLOR_TYPE[c], 0, 0, 0]))
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
-            + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + _png_chunk(b"IEND", b""))
-
-
 _ZERO_THRESHOLD = np.float32(1e-6)
 
 
