@@ -159,3 +159,9 @@ def test_errors(tmp_path):
                                                   dnn_feature_columns=[B])
     with pytest.raises(ValueError, match="dnn_hidden_units must be defined"):
         est.train(_input(features, y), steps=1)
+    sharded = tf.estimator.DNNLinearCombinedRegressor(
+        model_dir=str(tmp_path / "p"), linear_feature_columns=[A],
+        input_layer_partitioner=lambda shape, dtype: [1, 1])
+    with pytest.raises(tf.errors.UnimplementedError, match="input_layer_partitioner: minitf "
+                                                          "has no partitioned variables"):
+        sharded.train(_input(features, y), steps=1)

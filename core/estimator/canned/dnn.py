@@ -6,11 +6,11 @@ glorot-uniform kernels), trained by Adagrad at 0.05 unless another optimizer is 
 from __future__ import annotations
 
 from ... import nn, summary
-from ...errors import UnimplementedError
 from ...variables import variable_scope
 from ..estimator import Estimator
 from ..model_fn import ModeKeys
 from . import head as head_lib
+from ._common import check_features_and_partitioner
 from .optimizers import get_optimizer_instance
 
 _LEARNING_RATE = 0.05
@@ -59,12 +59,7 @@ def _dnn_logits(features, mode, units, hidden_units, feature_columns, activation
 
 def _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, optimizer,
                   activation_fn, dropout, input_layer_partitioner, config, batch_norm=False):
-    if not isinstance(features, dict):
-        raise ValueError(f"features should be a dictionary of `Tensor`s. Given type: "
-                         f"{type(features)}")
-    if input_layer_partitioner is not None:
-        raise UnimplementedError(None, None, "input_layer_partitioner: minitf has no "
-                                 "partitioned variables")
+    check_features_and_partitioner(features, input_layer_partitioner, "input_layer_partitioner")
     optimizer = get_optimizer_instance(optimizer, learning_rate=_LEARNING_RATE)
     with variable_scope("dnn", values=tuple(features.values())):
         logits = _dnn_logits(features, mode, head.logits_dimension, hidden_units,

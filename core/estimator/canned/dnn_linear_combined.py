@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 
 from ... import nn
-from ...errors import UnimplementedError
 from ...variables import variable_scope
 from ..estimator import Estimator
 from . import head as head_lib
+from ._common import check_features_and_partitioner
 from .dnn import _dnn_logits, _layer_summary
 from .linear import _check_combiner, _linear_logits
 from .optimizers import get_optimizer_instance
@@ -37,12 +37,7 @@ def _model_fn(features, labels, mode, head, linear_columns, linear_optimizer, dn
     from ...ops.state_ops import assign_add
     from ...train.step import get_global_step
 
-    if not isinstance(features, dict):
-        raise ValueError(f"features should be a dictionary of `Tensor`s. Given type: "
-                         f"{type(features)}")
-    if input_layer_partitioner is not None:
-        raise UnimplementedError(None, None, "input_layer_partitioner: minitf has no "
-                                 "partitioned variables")
+    check_features_and_partitioner(features, input_layer_partitioner, "input_layer_partitioner")
     parts = []  # (logits, optimizer, absolute scope name)
     if dnn_columns:
         if not dnn_hidden_units:

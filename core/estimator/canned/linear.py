@@ -6,10 +6,10 @@ Ftrl at 0.2 unless another optimizer is given."""
 from __future__ import annotations
 
 from ... import summary
-from ...errors import UnimplementedError
 from ...variables import variable_scope
 from ..estimator import Estimator
 from . import head as head_lib
+from ._common import check_features_and_partitioner
 from .optimizers import get_optimizer_instance
 
 _LEARNING_RATE = 0.2
@@ -45,12 +45,7 @@ def _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, p
                      config, sparse_combiner="sum"):
     from ...train.step import get_global_step
 
-    if not isinstance(features, dict):
-        raise ValueError(f"features should be a dictionary of `Tensor`s. Given type: "
-                         f"{type(features)}")
-    if partitioner is not None:
-        raise UnimplementedError(None, None, "partitioner: minitf has no partitioned "
-                                 "variables")
+    check_features_and_partitioner(features, partitioner, "partitioner")
     optimizer = get_optimizer_instance(optimizer, learning_rate=_LEARNING_RATE)
     with variable_scope("linear", values=tuple(features.values())):
         logits = _linear_logits(features, feature_columns, head.logits_dimension,
