@@ -107,6 +107,8 @@ from .tensor_shape import Dimension, TensorShape
 from .train.moving_averages import moving_average_variables
 from .v2_compat import *
 from .variables import get_local_variable, initialize_local_variables, initialize_variables
+from .variables import (VariableAggregation, VariableSynchronization, batch_scatter_update,
+                        init_scope, no_regularizer)
 from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_variable,
                         get_variable_scope, global_variables, global_variables_initializer,
                         initialize_all_variables, local_variables, local_variables_initializer,

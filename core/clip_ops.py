@@ -42,7 +42,8 @@ def global_norm(t_list, name=None):
 
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     """Scales every tensor by ``clip_norm / max(global_norm, clip_norm)``; returns
-    (clipped list with None kept in place, the global norm)."""
+    (clipped list with None kept in place, the global norm). An infinite or NaN global norm
+    makes every clipped tensor NaN."""
     if not isinstance(t_list, (list, tuple)):
         raise TypeError("t_list should be a sequence")
     t_list = list(t_list)
@@ -50,8 +51,10 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     graph = norm.graph
     with graph.as_default(), graph.name_scope(name or "clip_by_global_norm"):
         clip = math_ops.cast(convert_to_tensor(clip_norm, name="clip_norm"), norm.dtype)
-        # TF's form: clip * min(1 / norm, 1 / clip), which is 0 (not NaN) for an infinite norm.
-        scale = clip * math_ops.minimum(1.0 / norm, 1.0 / clip)
+        # TF's form. clip * min(1 / norm, 1 / clip) alone would be 0 for an infinite norm and
+        # silently zero the gradients; adding norm - norm (0 when finite, NaN for inf or NaN)
+        # makes every output NaN instead, as TF documents.
+        scale = clip * math_ops.minimum(1.0 / norm, 1.0 / clip) + (norm - norm)
         clipped = []
         for i, t in enumerate(t_list):
             if t is None:

@@ -16,6 +16,10 @@ from .graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, name
 from .ops import array_ops, state_ops
 from .ops.state_ops import VARIABLE_V2
 from .tensor_shape import TensorShape, as_shape
+from .variables_extra import (VariableAggregation, VariableSynchronization,  # noqa: F401
+                              attach, batch_scatter_update, call_initializer,
+                              check_synchronization, from_proto, init_scope,
+                              takes_no_arguments)
 
 
 class Variable:
@@ -27,10 +31,15 @@ class Variable:
                  caching_device=None, name=None, variable_def=None, dtype=None,
                  expected_shape=None, import_scope=None, constraint=None, use_resource=None,
                  synchronization=None, aggregation=None, shape=None):
+        if variable_def is not None:  # TF1: the variable over an imported graph's ops
+            if initial_value is not None:
+                raise ValueError("variable_def and initial_value are mutually exclusive.")
+            self.__dict__.update(from_proto(variable_def, import_scope).__dict__)
+            return
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
-        if variable_def is not None:
-            raise NotImplementedError("Variable(variable_def=...) is not supported")
+        self._synchronization, self._aggregation, trainable = check_synchronization(
+            synchronization, aggregation, trainable, name)
         from_fn = callable(initial_value)
         graph = get_default_graph()
         with graph.as_default(), graph.control_dependencies(None), \
@@ -409,7 +418,13 @@ class _VariableStore:
                              "tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in "
                              "VarScope?")
         from_value = initializer is not None and not callable(initializer)
-        if from_value:
+        if not from_value and initializer is not None and (
+                shape is None or not shape.is_fully_defined()) and takes_no_arguments(
+                initializer):
+            # TF1: a zero-argument callable without a (full) shape gives the value, whose
+            # shape and dtype the variable takes.
+            init_value, var_dtype = initializer, None
+        elif from_value:
             init_value = initializer
             value_shape = getattr(initializer, "shape", None)
             if value_shape is None:
@@ -430,7 +445,7 @@ class _VariableStore:
             dims = shape.as_list()
 
             def init_value():
-                return initializer(dims, dtype=dtype, partition_info=None)
+                return call_initializer(initializer, dims, dtype)
             var_dtype = dtype
         if trainable is None:
             trainable = True
@@ -471,6 +486,9 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
                  validate_shape=True, use_resource=None, custom_getter=None, constraint=None,
                  synchronization=None, aggregation=None, reuse=None):
     """Gets an existing variable of the current variable scope or creates a new one."""
+    sync, _, _ = check_synchronization(synchronization, aggregation, trainable, name)
+    if trainable is None and sync is VariableSynchronization.ON_READ:
+        trainable = False  # TF1: a variable synchronized on read is not trained
     return get_variable_scope().get_variable(
         name, shape=shape, dtype=dtype, initializer=initializer, regularizer=regularizer,
         reuse=reuse, trainable=trainable, collections=collections, custom_getter=custom_getter,
@@ -567,3 +585,6 @@ def _wrap_getter(custom_getter, outer):
 
 def no_regularizer(_):
     return None
+
+
+attach(Variable)

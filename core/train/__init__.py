@@ -4,12 +4,13 @@ from .moving_averages import ExponentialMovingAverage  # noqa: F401
 from .optimizer import (AdadeltaOptimizer, AdagradOptimizer, AdamOptimizer,  # noqa: F401
                         GradientDescentOptimizer, MomentumOptimizer, Optimizer,
                         RMSPropOptimizer)
-from .optimizer_extra import (FtrlOptimizer, ProximalAdagradOptimizer,  # noqa: F401
-                              ProximalGradientDescentOptimizer)
+from .optimizer_extra import (AdagradDAOptimizer, FtrlOptimizer,  # noqa: F401
+                              ProximalAdagradOptimizer, ProximalGradientDescentOptimizer)
 from .saver import (CheckpointReader, CheckpointState, NewCheckpointReader,  # noqa: F401
                     Saver, SaverDef, checkpoint_exists, export_meta_graph,
                     get_checkpoint_state, import_meta_graph, latest_checkpoint, list_variables,
                     load_checkpoint, load_variable)
+from .step import assert_global_step  # noqa: F401
 from .step import (cosine_decay, create_global_step, exponential_decay,  # noqa: F401
                    get_global_step, get_or_create_global_step, global_step, inverse_time_decay,
                    natural_exp_decay, piecewise_constant, polynomial_decay,
@@ -20,7 +21,9 @@ from .basic_session_run_hooks import (CheckpointSaverHook,  # noqa: F401
                                       LoggingTensorHook, NanLossDuringTrainingError,
                                       NanTensorHook, SecondOrStepTimer, StepCounterHook,
                                       StopAtStepHook, SummarySaverHook)
-from .checkpoint_utils import init_from_checkpoint  # noqa: F401
+from .checkpoint_utils import (VocabInfo, checkpoints_iterator,  # noqa: F401
+                               get_checkpoint_mtimes, init_from_checkpoint, remove_checkpoint,
+                               update_checkpoint_state, warm_start)
 from .coordinator import Coordinator  # noqa: F401
 from . import queue_runner  # noqa: F401 - tf.train.queue_runner.QueueRunner, ...
 from .queue_runner import QueueRunner, add_queue_runner, start_queue_runners  # noqa: F401

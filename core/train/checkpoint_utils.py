@@ -1,7 +1,13 @@
-"""``tf.train.init_from_checkpoint``: variables start from a checkpoint's values (fine-tuning a
-pretrained model) instead of their initializers."""
+"""``tf.train.init_from_checkpoint`` and ``warm_start``: variables start from a checkpoint's
+values (fine-tuning a pretrained model) instead of their initializers; and TF1's checkpoint
+file management (``checkpoints_iterator``, ``remove_checkpoint``, ``get_checkpoint_mtimes``,
+``update_checkpoint_state``)."""
 
 from __future__ import annotations
+
+import collections
+import os
+import time
 
 import numpy as np
 
@@ -83,3 +89,109 @@ def _initialize_from(var: Variable, value: np.ndarray, ckpt_name: str):
         init = constant(value, name=ckpt_name.replace("/", "_"))
         var._initial_value = init
         var._initializer_op = state_ops.assign(var._variable, init).op
+
+
+# -- checkpoint files and the ``checkpoint`` state file (TF1's checkpoint_management) ----------
+def wait_for_new_checkpoint(checkpoint_dir, last_checkpoint=None, seconds_to_sleep=1,
+                            timeout=None):
+    """The newest checkpoint of ``checkpoint_dir`` once it differs from ``last_checkpoint``;
+    None if ``timeout`` seconds pass first."""
+    from .saver import latest_checkpoint
+
+    stop = None if timeout is None else time.monotonic() + timeout
+    while True:
+        path = latest_checkpoint(checkpoint_dir)
+        if path is not None and path != last_checkpoint:
+            return path
+        if stop is not None and time.monotonic() + seconds_to_sleep > stop:
+            return None
+        time.sleep(seconds_to_sleep)
+
+
+def checkpoints_iterator(checkpoint_dir, min_interval_secs=0, timeout=None, timeout_fn=None):
+    """Yields each new checkpoint of ``checkpoint_dir`` as it appears (at most one per
+    ``min_interval_secs``); stops after ``timeout`` seconds without one, unless ``timeout_fn``
+    returns False (then keeps waiting), as TF1's evaluation loops use it."""
+    path = None
+    while True:
+        new = wait_for_new_checkpoint(checkpoint_dir, path, timeout=timeout)
+        if new is None:
+            if timeout_fn is None or timeout_fn():
+                return
+            continue
+        start = time.monotonic()
+        path = new
+        yield path
+        wait = start + min_interval_secs - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+
+
+def remove_checkpoint(checkpoint_prefix, checkpoint_format_version=2, meta_graph_suffix="meta"):
+    """Deletes checkpoint ``checkpoint_prefix``'s files (either format) and its meta graph."""
+    from .saver import _remove
+
+    _remove(checkpoint_prefix)
+    for f in (f"{checkpoint_prefix}.{meta_graph_suffix}",) + (
+            (str(checkpoint_prefix),) if checkpoint_format_version == 1 else ()):
+        try:
+            os.unlink(f)
+        except (FileNotFoundError, IsADirectoryError):
+            pass
+
+
+def get_checkpoint_mtimes(checkpoint_prefixes) -> list:
+    """The modification times of the checkpoints that exist among ``checkpoint_prefixes``
+    (their first file: the .npz or the TF index), in order; missing ones are skipped."""
+    from .saver import _checkpoint_files
+
+    out = []
+    for prefix in checkpoint_prefixes:
+        files = _checkpoint_files(prefix)
+        if files:
+            out.append(os.path.getmtime(files[0]))
+    return out
+
+
+def update_checkpoint_state(save_dir, model_checkpoint_path, all_model_checkpoint_paths=None,
+                            latest_filename=None, all_model_checkpoint_timestamps=None,
+                            last_preserved_timestamp=None):
+    """Writes ``save_dir``'s ``checkpoint`` file (or ``latest_filename``) naming
+    ``model_checkpoint_path`` as the latest; it is appended to ``all_model_checkpoint_paths``
+    if not already their last, as TF1 does."""
+    from .saver import _write_state
+
+    paths = list(all_model_checkpoint_paths or [])
+    if not paths or paths[-1] != model_checkpoint_path:
+        paths.append(model_checkpoint_path)
+    if latest_filename == "checkpoint_temp":  # TF1 reserves it for its own atomic writes
+        raise RuntimeError(f"Save path '{model_checkpoint_path}' conflicts with path used for "
+                           "checkpoint state.  Please use a different save path.")
+    _write_state(save_dir, model_checkpoint_path, paths, latest_filename or "checkpoint")
+
+
+# -- warm starting ---------------------------------------------------------------------------
+class VocabInfo(collections.namedtuple("VocabInfo", [
+        "new_vocab", "new_vocab_size", "num_oov_buckets", "old_vocab", "old_vocab_size",
+        "backup_initializer", "axis"])):
+    """A vocabulary remapping for ``warm_start`` (accepted; remapping itself is not
+    supported: warm_start raises UnimplementedError when given one)."""
+
+    def __new__(cls, new_vocab, new_vocab_size, num_oov_buckets, old_vocab, old_vocab_size=-1,
+                backup_initializer=None, axis=0):
+        if axis not in (0, 1):
+            raise ValueError("The only supported values for the axis argument are 0 and 1.  "
+                             f"Provided axis: {axis}")
+        return super().__new__(cls, new_vocab, new_vocab_size, num_oov_buckets, old_vocab,
+                               old_vocab_size, backup_initializer, axis)
+
+
+def warm_start(ckpt_to_initialize_from, vars_to_warm_start=".*", var_name_to_vocab_info=None,
+               var_name_to_prev_var_name=None):
+    """Starts the chosen variables (a regex over trainable variables, a list of regexes over
+    global ones, or Variables) from a checkpoint's values: init_from_checkpoint underneath,
+    as tf.estimator's WarmStartSettings."""
+    from ..estimator.warm_starting import WarmStartSettings, _warm_start
+
+    _warm_start(WarmStartSettings(ckpt_to_initialize_from, vars_to_warm_start,
+                                  var_name_to_vocab_info, var_name_to_prev_var_name))

@@ -1,11 +1,17 @@
 """``tf.train.ExponentialMovingAverage``: shadow variables that follow others, as TF1 keeps them
-(``shadow -= (1 - decay) * (shadow - value)``), named ``<var>/ExponentialMovingAverage``."""
+(``shadow -= (1 - decay) * (shadow - value)``), named ``<var>/ExponentialMovingAverage`` under
+the variable scope ``apply`` runs in (``model/model/w/ExponentialMovingAverage``, as TF1's
+slots). With ``zero_debias``, averages of tensors are divided by ``1 - decay ** steps`` (TF1's
+``biased`` and ``local_step`` variables), so they do not start biased toward zero."""
 
 from __future__ import annotations
 
+from .. import dtypes as _dt
+from .. import init_ops
 from ..graph import GraphKeys, convert_to_tensor, get_default_graph
 from ..ops import array_ops, math_ops, state_ops
-from ..variables import Variable, global_variables, trainable_variables
+from ..variables import (Variable, get_variable, get_variable_scope, global_variables,
+                         trainable_variables, variable_scope)
 
 
 def move_toward(variable, value, rate, name=None):
@@ -26,11 +32,9 @@ class ExponentialMovingAverage:
 
     def __init__(self, decay, num_updates=None, zero_debias=False,
                  name="ExponentialMovingAverage"):
-        if zero_debias:
-            raise NotImplementedError("ExponentialMovingAverage(zero_debias=True) is not "
-                                      "supported")
         self._decay = decay
         self._num_updates = num_updates
+        self._zero_debias = zero_debias
         self._name = name
         self._averages: dict = {}
 
@@ -44,31 +48,37 @@ class ExponentialMovingAverage:
             var_list = trainable_variables()
         var_list = list(var_list)
         graph = get_default_graph()
+        debiased = set()  # shadows of tensors, when zero_debias (TF1 debiases no Variable)
         for var in var_list:
             if not var.dtype.is_floating:
                 raise TypeError(f"The variables must be half, float, or double: {var.name}")
-            if var in self._averages:
+            if var in self._averages:  # TF 1.x refuses (TF 2's compat.v1 reuses the shadow)
                 raise ValueError(f"Moving average already computed for: {var.name}")
-            with graph.name_scope(None), graph.control_dependencies(None):
+            with graph.control_dependencies(None):
                 if isinstance(var, Variable):  # starts at the variable's initial value
                     initial = var.initial_value
-                    collections = [GraphKeys.GLOBAL_VARIABLES]
                     graph.add_to_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, var)
                 else:  # a tensor's average starts at zero (of its run-time shape if need be)
                     known = var.shape.is_fully_defined()
                     initial = array_ops.zeros(var.shape.as_list() if known else
                                               array_ops.shape(var), dtype=var.dtype)
-                    collections = [GraphKeys.GLOBAL_VARIABLES]
-                self._averages[var] = Variable(
-                    initial, trainable=False, name=self.average_name(var),
-                    collections=collections, validate_shape=var.shape.is_fully_defined())
+                scope = get_variable_scope().name
+                name = f"{var.op.name}/{self._name}"
+                with graph.name_scope(None):
+                    shadow = Variable(initial, trainable=False,
+                                      name=f"{scope}/{name}" if scope else name,
+                                      validate_shape=var.shape.is_fully_defined())
+            self._averages[var] = shadow
+            if self._zero_debias and not isinstance(var, Variable):
+                debiased.add(var)
         with graph.name_scope(self._name) as scope:
-            decay = convert_to_tensor(self._decay, name="decay")
+            decay = convert_to_tensor(self._decay, dtype=_dt.float32, name="decay")
             if self._num_updates is not None:  # smaller decay early on, as TF1
-                n = math_ops.cast(convert_to_tensor(self._num_updates), decay.dtype)
+                n = math_ops.cast(convert_to_tensor(self._num_updates), _dt.float32,
+                                  name="num_updates")
                 decay = math_ops.minimum(decay, (1.0 + n) / (10.0 + n))
-            updates = [move_toward(self._averages[var], var, 1.0 - decay)
-                       for var in var_list]
+            updates = [(_zero_debias if var in debiased else move_toward)(
+                self._averages[var], var, 1.0 - decay) for var in var_list]
             return array_ops.group(*updates, name=scope)
 
     def average(self, var):
@@ -76,9 +86,13 @@ class ExponentialMovingAverage:
         return self._averages.get(var)
 
     def average_name(self, var) -> str:
-        """The shadow's name: ``<var op name>/<this average's name>`` (also its checkpoint
-        key, so a Saver built from ``variables_to_restore`` loads averages into variables)."""
-        return f"{var.op.name}/{self._name}"
+        """The shadow's op name (also its checkpoint key, so a Saver built from
+        ``variables_to_restore`` loads averages into variables); before ``apply``, the name
+        it would get outside any variable scope, as TF1 answers."""
+        if var in self._averages:
+            return self._averages[var].op.name
+        return get_default_graph().unique_name(f"{var.op.name}/{self._name}",
+                                               mark_as_used=False)
 
     def variables_to_restore(self, moving_avg_variables=None) -> dict:
         """{checkpoint name: variable}: averaged variables read their shadows' values, the
@@ -92,6 +106,40 @@ class ExponentialMovingAverage:
             if v not in averaged and v.op.name not in names:
                 names[v.op.name] = v
         return names
+
+
+def _zero_debias(shadow, value, rate):
+    """TF1's zero-debiased update: ``biased`` follows ``value`` as a plain moving average
+    from zero, ``local_step`` counts updates, and the shadow is ``biased / (1 - decay **
+    local_step)``."""
+    graph = get_default_graph()
+    with variable_scope(shadow.op.name):
+        with graph.control_dependencies(None):
+            biased = get_variable(_unique_in_scope("biased"), shape=shadow.shape,
+                                  dtype=shadow.dtype, initializer=init_ops.zeros_initializer(),
+                                  trainable=False)
+            local_step = get_variable(_unique_in_scope("local_step"), shape=[],
+                                      dtype=shadow.dtype,
+                                      initializer=init_ops.zeros_initializer(),
+                                      trainable=False)
+    with graph.name_scope("AssignMovingAvg") as scope:
+        rate = math_ops.cast(convert_to_tensor(rate), shadow.dtype)
+        update_biased = state_ops.assign_sub(biased, (biased.value() - value) * rate)
+        update_step = local_step.assign_add(1)
+        bias_factor = 1 - math_ops.pow(1.0 - rate, update_step)
+        return state_ops.assign(shadow, update_biased / bias_factor, name=scope)
+
+
+def _unique_in_scope(name: str) -> str:
+    """``name``, or ``name_1``, ``name_2``... if the current variable scope has it (TF1)."""
+    scope = get_variable_scope().name
+    taken = {v.op.name for v in global_variables()}
+    if f"{scope}/{name}" not in taken:
+        return name
+    i = 1
+    while f"{scope}/{name}_{i}" in taken:
+        i += 1
+    return f"{name}_{i}"
 
 
 def moving_average_variables(scope=None) -> list:

@@ -8,15 +8,20 @@ named as TensorFlow names them (``w/Adam``, ``w/Adam_1``, ``beta1_power``).
 from __future__ import annotations
 
 from .. import dtypes as _dt
+from .. import init_ops
 from ..gradients import gradients
 from ..graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
 from ..indexed_slices import IndexedSlices
 from ..ops import array_ops, state_ops, training_ops
-from ..variables import Variable, get_variable_scope, trainable_variables
+from ..tensor_shape import as_shape
+from ..variables import (Variable, call_initializer, get_variable_scope,
+                         trainable_variables)
 
 
 class Optimizer:
-    """Base class: subclasses declare slots and one dense update per variable."""
+    """Base class, with TF1's protected API for subclasses: ``_create_slots``, ``_prepare``,
+    ``_apply_dense``, ``_apply_sparse``, ``_finish``, and the slot and non-slot helpers
+    (``_zeros_slot``, ``_get_or_make_slot``, ``_create_non_slot_variable``, ...)."""
 
     GATE_NONE = 0
     GATE_OP = 1
@@ -28,7 +33,8 @@ class Optimizer:
         self._use_locking = use_locking
         self._name = name
         self._slots: dict[str, dict[Variable, Variable]] = {}
-        self._non_slot: dict[str, Variable] = {}
+        # Keyed (name, graph) as TF keys them: one optimizer may serve several graphs.
+        self._non_slot_dict: dict[tuple, Variable] = {}
 
     def get_name(self) -> str:
         return self._name
@@ -41,6 +47,7 @@ class Optimizer:
         if callable(loss):
             raise NotImplementedError("loss must be a Tensor (eager callables are TF2)")
         loss = convert_to_tensor(loss)
+        self._assert_valid_dtypes([loss])
         if var_list is None:
             var_list = trainable_variables()
             if not var_list:
@@ -52,10 +59,15 @@ class Optimizer:
             if not isinstance(v, Variable):
                 raise TypeError(f"Argument is not a tf.Variable: {v!r}")
         grads = gradients(loss, var_list, grad_ys=grad_loss)
-        return list(zip(grads, var_list))
+        pairs = list(zip(grads, var_list))
+        self._assert_valid_dtypes([v for g, v in pairs if g is not None])
+        return pairs
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
-        """One op applying the gradients (and incrementing ``global_step`` if given)."""
+        """One op applying the gradients (and incrementing ``global_step`` if given). Calls the
+        hooks in TF1's order: ``_create_slots`` (outside any control dependency), then in the
+        ``name`` scope ``_prepare``, one ``_apply_dense``/``_apply_sparse`` per variable (in an
+        ``update_<var>`` scope) and ``_finish``."""
         grads_and_vars = list(grads_and_vars)
         if not grads_and_vars:
             raise ValueError("No variables provided.")
@@ -71,10 +83,8 @@ class Optimizer:
                                     f"has {v.dtype.name}")
                 pairs.append((g, v))
         if not pairs:
-            raise ValueError(
-                "No gradients provided for any variable, check your graph for ops that do not "
-                "support gradients, between variables "
-                f"{[v.name for _, v in grads_and_vars]} and loss.")
+            raise ValueError("No gradients provided for any variable: "
+                             f"{[str(v) for _, v in grads_and_vars]}.")
         graph = pairs[0][1].graph
         with graph.as_default():
             with graph.control_dependencies(None):
@@ -90,30 +100,62 @@ class Optimizer:
                 else:
                     with graph.control_dependencies([self._finish(updates, "update")]):
                         apply_op = state_ops.assign_add(global_step, 1, name=scope).op
-            graph.add_to_collection(GraphKeys.TRAIN_OP, apply_op)
+            if isinstance(apply_op, Tensor):
+                apply_op = apply_op.op
+            if apply_op not in graph.get_collection(GraphKeys.TRAIN_OP):
+                graph.add_to_collection(GraphKeys.TRAIN_OP, apply_op)
             return apply_op
 
+    def _resource_only(self) -> bool:
+        """An optimizer written for resource variables only: minitf's variables stand in for
+        the handles (their assign/scatter methods work; resource ops do not exist here)."""
+        return self._overrides("_resource_apply_dense") and not self._overrides("_apply_dense")
+
     def _update(self, grad, var, graph):
+        resource_only = self._resource_only()
         if isinstance(grad, IndexedSlices):
             if var.constraint is not None:
                 raise RuntimeError("Cannot use a constraint function on a sparse variable.")
+            if resource_only and self._overrides("_resource_apply_sparse"):
+                return self._resource_apply_sparse_duplicate_indices(grad.values, var,
+                                                                     grad.indices)
             return self._apply_sparse_duplicate_indices(grad, var)
-        update = self._apply_dense(grad, var)
+        update = (self._resource_apply_dense if resource_only else self._apply_dense)(grad, var)
         if var.constraint is None:
             return update
         with graph.control_dependencies([update]):  # TF1: project after the update
             return var.assign(var.constraint(var))
 
+    def _overrides(self, method: str) -> bool:
+        return getattr(type(self), method) is not getattr(Optimizer, method)
+
     def minimize(self, loss, global_step=None, var_list=None, gate_gradients=GATE_OP,
                  aggregation_method=None, colocate_gradients_with_ops=False, name=None,
                  grad_loss=None):
-        grads_and_vars = self.compute_gradients(loss, var_list=var_list, grad_loss=grad_loss)
+        grads_and_vars = self.compute_gradients(
+            loss, var_list=var_list, gate_gradients=gate_gradients,
+            aggregation_method=aggregation_method,
+            colocate_gradients_with_ops=colocate_gradients_with_ops, grad_loss=grad_loss)
         if all(g is None for g, _ in grads_and_vars):
             raise ValueError(
                 "No gradients provided for any variable, check your graph for ops that do not "
                 "support gradients, between variables "
-                f"{[v.name for _, v in grads_and_vars]} and loss {loss}.")
+                f"{[str(v) for _, v in grads_and_vars]} and loss {loss}.")
         return self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
+
+    def _valid_dtypes(self):
+        return {_dt.float16, _dt.float32, _dt.float64}
+
+    def _assert_valid_dtypes(self, tensors):
+        valid = self._valid_dtypes()
+        for t in tensors:
+            if t.dtype not in valid:
+                raise ValueError(f"Invalid type {t.dtype!r} for {t.name}, expected: "
+                                 f"{sorted(valid, key=lambda d: d.name)}.")
+
+    @staticmethod
+    def _call_if_callable(param):
+        return param() if callable(param) else param
 
     # -- slots ----------------------------------------------------------------------------------
     def get_slot_names(self) -> list:
@@ -123,38 +165,68 @@ class Optimizer:
         return self._slots.get(name, {}).get(var)
 
     def variables(self) -> list:
-        """The optimizer's variables (slots and non-slot ones), sorted by name as TF1's."""
-        out = list(self._non_slot.values())
+        """The optimizer's variables (slots and non-slot ones) in the current default graph,
+        sorted by name as TF1's."""
+        graph = get_default_graph()
+        out = [v for v in self._non_slot_dict.values() if v.graph is graph]
         for slots in self._slots.values():
-            out.extend(slots.values())
+            out.extend(v for v in slots.values() if v.graph is graph)
         return sorted(out, key=lambda v: v.name)
 
-    def _slot(self, var: Variable, slot_name: str, init_value, op_name=None):
-        """A slot variable named ``<var>/<optimizer name>`` (``_1``, ``_2``... if taken), under
-        the variable scope the optimizer runs in, as TF1 names it (``scope/scope/w/Adam``)."""
-        slots = self._slots.setdefault(slot_name, {})
+    def _slot_dict(self, slot_name) -> dict:
+        return self._slots.setdefault(slot_name, {})
+
+    def _make_slot(self, var: Variable, slot_name: str, init_value, op_name):
+        """A slot variable named ``<var>/<op_name>`` (``_1``, ``_2``... if taken), under the
+        variable scope the optimizer runs in, as TF1 names it (``scope/scope/w/Adam``).
+        ``init_value``: a Tensor or a function giving one."""
+        slots = self._slot_dict(slot_name)
         if var not in slots:
             graph = var.graph
             scope = get_variable_scope().name
             name = f"{var.op.name}/{op_name or self._name}"
-            with graph.name_scope(None):
+            shape = (init_value if isinstance(init_value, Tensor) else var).shape
+            with graph.as_default(), graph.name_scope(None):
                 slots[var] = Variable(init_value, trainable=False,
-                                      name=f"{scope}/{name}" if scope else name)
+                                      name=f"{scope}/{name}" if scope else name,
+                                      validate_shape=shape.is_fully_defined())
         return slots[var]
 
-    def _zeros_slot(self, var, slot_name, op_name=None):
-        shape = var.shape.as_list()
-        return self._slot(var, slot_name,
-                          lambda: array_ops.zeros(shape, dtype=var.dtype), op_name)
+    def _get_or_make_slot(self, var, val, slot_name, op_name):
+        """The slot ``slot_name`` of ``var``, made from the value ``val`` (a Tensor) if new."""
+        return self._make_slot(var, slot_name, val, op_name)
 
-    def _non_slot_variable(self, name, value, like: Variable):
-        """A variable of the optimizer's own (Adam's ``beta1_power``), in ``like``'s graph and
-        the current name scope, as in TF1. Its dtype is the value's, as in TF1 (float32 for a
-        Python float); updates cast it."""
-        if name not in self._non_slot:
-            with like.graph.as_default():
-                self._non_slot[name] = Variable(value, trainable=False, name=name)
-        return self._non_slot[name]
+    def _get_or_make_slot_with_initializer(self, var, initializer, shape, dtype, slot_name,
+                                           op_name):
+        """The slot ``slot_name`` of ``var``, made by ``initializer(shape, dtype)`` if new
+        (``initializer`` may also be a Tensor, as TF1 accepts)."""
+        if isinstance(initializer, Tensor):
+            return self._make_slot(var, slot_name, initializer, op_name)
+        dims, dtype = as_shape(shape).as_list(), _dt.as_dtype(dtype)
+        return self._make_slot(var, slot_name, lambda: call_initializer(
+            initializer, dims, dtype), op_name)
+
+    def _zeros_slot(self, var, slot_name, op_name=None):
+        shape, dtype = var.shape.as_list(), var.dtype
+        return self._make_slot(var, slot_name,
+                               lambda: array_ops.zeros(shape, dtype=dtype), op_name)
+
+    def _create_non_slot_variable(self, initial_value, name, colocate_with):
+        """A variable of the optimizer's own (Adam's ``beta1_power``), made once per graph in
+        ``colocate_with``'s graph and the current name scope, as in TF1. Its dtype is the
+        value's (float32 for a Python float)."""
+        graph = colocate_with.graph
+        key = (name, graph)
+        if key not in self._non_slot_dict:
+            with graph.as_default():
+                self._non_slot_dict[key] = Variable(initial_value, trainable=False, name=name)
+        return self._non_slot_dict[key]
+
+    def _get_non_slot_variable(self, name, graph=None):
+        return self._non_slot_dict.get((name, graph))
+
+    def _non_slot_variables(self):
+        return self._non_slot_dict.values()
 
     # -- hooks for subclasses ---------------------------------------------------------------
     def _create_slots(self, var_list):
@@ -164,50 +236,70 @@ class Optimizer:
         pass
 
     def _apply_dense(self, grad, var):
-        raise NotImplementedError
+        raise NotImplementedError()
 
-    # A subclass with a sparse kernel defines _apply_sparse(grad, var): it gets the gradient
-    # with repeated indices summed (TF1's hooks). Without one, the dense update.
-    _apply_sparse = None
+    def _apply_sparse(self, grad, var):
+        """Gets the gradient with repeated indices summed (TF1's hook). A subclass without
+        one gets the dense update instead (see _apply_sparse_duplicate_indices)."""
+        raise NotImplementedError()
+
+    def _resource_apply_dense(self, grad, handle):
+        raise NotImplementedError()
+
+    def _resource_apply_sparse(self, grad, handle, indices):
+        raise NotImplementedError()
+
+    def _resource_apply_sparse_duplicate_indices(self, grad, handle, indices):
+        values, unique = _deduplicate(grad, indices)
+        return self._resource_apply_sparse(values, handle, unique)
 
     def _apply_sparse_duplicate_indices(self, grad, var):
-        """A sparse gradient (IndexedSlices). Without a sparse kernel, the dense update: for
-        GradientDescent, Adam and Adagrad, TF1's sparse updates give the same numbers (a row
-        without a gradient changes exactly as a zero gradient changes it)."""
-        if self._apply_sparse is not None:
-            from ..ops import gather_ops
-
-            unique, positions = gather_ops.unique(grad.indices)
-            values = gather_ops.unsorted_segment_sum(grad.values, positions,
-                                                     array_ops.shape(unique)[0])
+        """A sparse gradient (IndexedSlices): repeated indices summed, then _apply_sparse.
+        Without a sparse kernel, the dense update: for GradientDescent, Adam and Adagrad,
+        TF1's sparse updates give the same numbers (a row without a gradient changes exactly
+        as a zero gradient changes it)."""
+        if self._overrides("_apply_sparse"):
+            values, unique = _deduplicate(grad.values, grad.indices)
             return self._apply_sparse(IndexedSlices(values, unique, grad.dense_shape), var)
         if grad.dense_shape is None:  # a hand-built one: the variable's shape, as TF1 uses
             grad = IndexedSlices(grad.values, grad.indices, array_ops.shape(var))
-        return self._apply_dense(convert_to_tensor(grad), var)
+        dense = self._resource_apply_dense if self._resource_only() else self._apply_dense
+        return dense(convert_to_tensor(grad), var)
 
-    def _finish(self, update_ops, name):
-        return array_ops.group(*update_ops, name=name)
+    def _finish(self, update_ops, name_scope):
+        return array_ops.group(*update_ops, name=name_scope)
 
-    @staticmethod
-    def _hyper(value, name, dtype):
-        """A hyperparameter as a tensor of the variable's dtype. As in TF1, a Python number
-        becomes a tensor of its own (float32 for a float) and is then cast, so a float64
-        variable sees the float32-rounded value, bit for bit what TensorFlow computes."""
-        if callable(value):
-            value = value()
-        if not isinstance(value, Tensor):
-            value = convert_to_tensor(value, name=name)
-        return _cast_to(value, dtype)
+
+def _deduplicate(values, indices):
+    """(values summed per distinct index, the distinct indices): TF1's
+    _deduplicate_indexed_slices."""
+    from ..ops import gather_ops
+
+    unique, positions = gather_ops.unique(indices)
+    summed = gather_ops.unsorted_segment_sum(values, positions, array_ops.shape(unique)[0])
+    return summed, unique
 
 
 class GradientDescentOptimizer(Optimizer):
     def __init__(self, learning_rate, use_locking=False, name="GradientDescent"):
         super().__init__(use_locking, name)
         self._learning_rate = learning_rate
+        self._learning_rate_tensor = None
+
+    def _prepare(self):
+        self._learning_rate_tensor = convert_to_tensor(
+            self._call_if_callable(self._learning_rate), name="learning_rate")
 
     def _apply_dense(self, grad, var):
-        lr = self._hyper(self._learning_rate, "learning_rate", var.dtype)
-        return training_ops.APPLY_GRADIENT_DESCENT(var, lr, grad, use_locking=self._use_locking)
+        return training_ops.APPLY_GRADIENT_DESCENT(
+            var, _cast_to(self._learning_rate_tensor, var.dtype), grad,
+            use_locking=self._use_locking).op
+
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        # TF1: ScatterSub of the scaled rows; repeated indices subtract in turn (same sum).
+        delta = IndexedSlices(grad.values * _cast_to(self._learning_rate_tensor, var.dtype),
+                              grad.indices, grad.dense_shape)
+        return var.scatter_sub(delta, use_locking=self._use_locking)
 
 
 class MomentumOptimizer(Optimizer):
@@ -220,7 +312,13 @@ class MomentumOptimizer(Optimizer):
 
     def _create_slots(self, var_list):
         for v in var_list:
-            self._zeros_slot(v, "momentum")
+            self._zeros_slot(v, "momentum", self._name)
+
+    def _prepare(self):
+        self._learning_rate_tensor = convert_to_tensor(
+            self._call_if_callable(self._learning_rate), name="learning_rate")
+        self._momentum_tensor = convert_to_tensor(self._call_if_callable(self._momentum),
+                                                  name="momentum")
 
     def _apply_dense(self, grad, var):
         return self._update_momentum(training_ops.APPLY_MOMENTUM, var, (grad,))
@@ -231,10 +329,11 @@ class MomentumOptimizer(Optimizer):
                                      (grad.values, grad.indices))
 
     def _update_momentum(self, kernel, var, grad_args):
+        dt = var.dtype
         return kernel(var, self.get_slot(var, "momentum"),
-                      self._hyper(self._learning_rate, "learning_rate", var.dtype), *grad_args,
-                      self._hyper(self._momentum, "momentum", var.dtype),
-                      use_locking=self._use_locking, use_nesterov=self._use_nesterov)
+                      _cast_to(self._learning_rate_tensor, dt), *grad_args,
+                      _cast_to(self._momentum_tensor, dt),
+                      use_locking=self._use_locking, use_nesterov=self._use_nesterov).op
 
 
 class AdamOptimizer(Optimizer):
@@ -242,49 +341,74 @@ class AdamOptimizer(Optimizer):
                  use_locking=False, name="Adam"):
         super().__init__(use_locking, name)
         self._lr, self._beta1, self._beta2, self._epsilon = learning_rate, beta1, beta2, epsilon
+        self._lr_t = self._beta1_t = self._beta2_t = self._epsilon_t = None
+
+    def _get_beta_accumulators(self):
+        graph = get_default_graph()
+        return (self._get_non_slot_variable("beta1_power", graph=graph),
+                self._get_non_slot_variable("beta2_power", graph=graph))
 
     def _create_slots(self, var_list):
         first = min(var_list, key=lambda v: v.name)
-        self._non_slot_variable("beta1_power", self._beta1, first)
-        self._non_slot_variable("beta2_power", self._beta2, first)
+        self._create_non_slot_variable(self._beta1, "beta1_power", first)
+        self._create_non_slot_variable(self._beta2, "beta2_power", first)
         for v in var_list:
-            self._zeros_slot(v, "m")
-            self._zeros_slot(v, "v")
+            self._zeros_slot(v, "m", self._name)
+            self._zeros_slot(v, "v", self._name)
+
+    def _prepare(self):
+        call = self._call_if_callable
+        self._lr_t = convert_to_tensor(call(self._lr), name="learning_rate")
+        self._beta1_t = convert_to_tensor(call(self._beta1), name="beta1")
+        self._beta2_t = convert_to_tensor(call(self._beta2), name="beta2")
+        self._epsilon_t = convert_to_tensor(call(self._epsilon), name="epsilon")
 
     def _apply_dense(self, grad, var):
         dt = var.dtype
-        b1p, b2p = self._non_slot["beta1_power"], self._non_slot["beta2_power"]
+        b1p, b2p = self._get_beta_accumulators()
         return training_ops.APPLY_ADAM(
             var, self.get_slot(var, "m"), self.get_slot(var, "v"),
-            _cast_to(b1p.value(), dt), _cast_to(b2p.value(), dt),
-            self._hyper(self._lr, "learning_rate", dt), self._hyper(self._beta1, "beta1", dt),
-            self._hyper(self._beta2, "beta2", dt), self._hyper(self._epsilon, "epsilon", dt),
-            grad, use_locking=self._use_locking)
+            _cast_to(b1p.value(), dt), _cast_to(b2p.value(), dt), _cast_to(self._lr_t, dt),
+            _cast_to(self._beta1_t, dt), _cast_to(self._beta2_t, dt),
+            _cast_to(self._epsilon_t, dt), grad, use_locking=self._use_locking).op
 
-    def _finish(self, update_ops, name):
+    def _finish(self, update_ops, name_scope):
         graph = get_default_graph()
-        b1p, b2p = self._non_slot["beta1_power"], self._non_slot["beta2_power"]
         with graph.control_dependencies(update_ops):
-            up1 = b1p.assign(b1p.value() * self._hyper(self._beta1, "beta1", b1p.dtype))
-            up2 = b2p.assign(b2p.value() * self._hyper(self._beta2, "beta2", b2p.dtype))
-        return array_ops.group(*update_ops, up1, up2, name=name)
+            b1p, b2p = self._get_beta_accumulators()
+            up1 = b1p.assign(b1p.value() * _cast_to(self._beta1_t, b1p.dtype),
+                             use_locking=self._use_locking)
+            up2 = b2p.assign(b2p.value() * _cast_to(self._beta2_t, b2p.dtype),
+                             use_locking=self._use_locking)
+        return array_ops.group(*update_ops, up1, up2, name=name_scope)
 
 
 class RMSPropOptimizer(Optimizer):
     def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False,
                  centered=False, name="RMSProp"):
         super().__init__(use_locking, name)
-        self._lr, self._decay, self._momentum = learning_rate, decay, momentum
+        self._learning_rate, self._decay, self._momentum = learning_rate, decay, momentum
         self._epsilon, self._centered = epsilon, centered
+        self._learning_rate_tensor = self._decay_tensor = None
+        self._momentum_tensor = self._epsilon_tensor = None
 
     def _create_slots(self, var_list):
         for v in var_list:
-            shape = v.shape.as_list()
             # TF1 starts the mean square at one, so the first steps are not huge.
-            self._slot(v, "rms", lambda v=v, shape=shape: array_ops.ones(shape, dtype=v.dtype))
+            self._get_or_make_slot_with_initializer(
+                v, init_ops.ones_initializer(dtype=v.dtype), v.shape, v.dtype, "rms",
+                self._name)
             if self._centered:
-                self._zeros_slot(v, "mg")
-            self._zeros_slot(v, "momentum")
+                self._zeros_slot(v, "mg", self._name)
+            self._zeros_slot(v, "momentum", self._name)
+
+    def _prepare(self):
+        call = self._call_if_callable
+        self._learning_rate_tensor = convert_to_tensor(call(self._learning_rate),
+                                                       name="learning_rate")
+        self._decay_tensor = convert_to_tensor(call(self._decay), name="decay")
+        self._momentum_tensor = convert_to_tensor(call(self._momentum), name="momentum")
+        self._epsilon_tensor = convert_to_tensor(call(self._epsilon), name="epsilon")
 
     def _apply_dense(self, grad, var):
         return self._update_rms(var, (grad,), sparse=False)
@@ -295,10 +419,8 @@ class RMSPropOptimizer(Optimizer):
 
     def _update_rms(self, var, grad_args, sparse):
         dt = var.dtype
-        hyper = (self._hyper(self._lr, "learning_rate", dt),
-                 self._hyper(self._decay, "decay", dt),
-                 self._hyper(self._momentum, "momentum", dt),
-                 self._hyper(self._epsilon, "epsilon", dt))
+        hyper = [_cast_to(t, dt) for t in (self._learning_rate_tensor, self._decay_tensor,
+                                           self._momentum_tensor, self._epsilon_tensor)]
         slots = ([self.get_slot(var, "mg")] if self._centered else []) + [
             self.get_slot(var, "rms"), self.get_slot(var, "momentum")]
         kernel = {(False, False): training_ops.APPLY_RMS_PROP,
@@ -306,7 +428,7 @@ class RMSPropOptimizer(Optimizer):
                   (False, True): training_ops.SPARSE_APPLY_RMS_PROP,
                   (True, True): training_ops.SPARSE_APPLY_CENTERED_RMS_PROP}[
             (self._centered, sparse)]
-        return kernel(var, *slots, *hyper, *grad_args, use_locking=self._use_locking)
+        return kernel(var, *slots, *hyper, *grad_args, use_locking=self._use_locking).op
 
 
 class AdadeltaOptimizer(Optimizer):
@@ -317,11 +439,18 @@ class AdadeltaOptimizer(Optimizer):
                  name="Adadelta"):
         super().__init__(use_locking, name)
         self._lr, self._rho, self._epsilon = learning_rate, rho, epsilon
+        self._lr_t = self._rho_t = self._epsilon_t = None
 
     def _create_slots(self, var_list):
         for v in var_list:
-            self._zeros_slot(v, "accum")
-            self._zeros_slot(v, "accum_update")
+            self._zeros_slot(v, "accum", self._name)
+            self._zeros_slot(v, "accum_update", self._name)
+
+    def _prepare(self):
+        call = self._call_if_callable
+        self._lr_t = convert_to_tensor(call(self._lr), name="lr")
+        self._rho_t = convert_to_tensor(call(self._rho), name="rho")
+        self._epsilon_t = convert_to_tensor(call(self._epsilon), name="epsilon")
 
     def _apply_dense(self, grad, var):
         return self._update_adadelta(training_ops.APPLY_ADADELTA, var, (grad,))
@@ -333,9 +462,9 @@ class AdadeltaOptimizer(Optimizer):
     def _update_adadelta(self, kernel, var, grad_args):
         dt = var.dtype
         return kernel(var, self.get_slot(var, "accum"), self.get_slot(var, "accum_update"),
-                      self._hyper(self._lr, "learning_rate", dt),
-                      self._hyper(self._rho, "rho", dt), self._hyper(self._epsilon, "epsilon", dt),
-                      *grad_args, use_locking=self._use_locking)
+                      _cast_to(self._lr_t, dt), _cast_to(self._rho_t, dt),
+                      _cast_to(self._epsilon_t, dt), *grad_args,
+                      use_locking=self._use_locking).op
 
 
 class AdagradOptimizer(Optimizer):
@@ -345,20 +474,25 @@ class AdagradOptimizer(Optimizer):
             raise ValueError("initial_accumulator_value must be positive: "
                              f"{initial_accumulator_value}")
         super().__init__(use_locking, name)
-        self._lr = learning_rate
-        self._initial = initial_accumulator_value
+        self._learning_rate = learning_rate
+        self._initial_accumulator_value = initial_accumulator_value
+        self._learning_rate_tensor = None
 
     def _create_slots(self, var_list):
         for v in var_list:
-            shape = v.shape.as_list()
-            self._slot(v, "accumulator", lambda v=v, shape=shape: array_ops.fill(
-                shape, array_ops.constant(self._initial, dtype=v.dtype)))
+            init = init_ops.constant_initializer(self._initial_accumulator_value, dtype=v.dtype)
+            self._get_or_make_slot_with_initializer(v, init, v.shape, v.dtype, "accumulator",
+                                                    self._name)
+
+    def _prepare(self):
+        self._learning_rate_tensor = convert_to_tensor(
+            self._call_if_callable(self._learning_rate), name="learning_rate")
 
     def _apply_dense(self, grad, var):
         return training_ops.APPLY_ADAGRAD(
             var, self.get_slot(var, "accumulator"),
-            self._hyper(self._lr, "learning_rate", var.dtype), grad,
-            use_locking=self._use_locking)
+            _cast_to(self._learning_rate_tensor, var.dtype), grad,
+            use_locking=self._use_locking).op
 
 
 def _cast_to(t: Tensor, dtype: _dt.DType) -> Tensor:

@@ -19,6 +19,7 @@ prefix has both, the ``.npz`` wins (it is what minitf wrote by default).
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -58,13 +59,16 @@ class Saver:
             items = list(var_list.items())
         else:
             items = [(v.op.name, v) for v in var_list]
-        names = {}
+        names, seen = {}, set()
         for name, v in items:
             if not isinstance(v, Variable):
                 raise TypeError(f"Saver variables must be tf.Variable, got {v!r} for {name!r}")
             if name in names:
                 raise ValueError(f"At least two variables have the same name: {name}")
+            if v in seen:  # restoring would write it twice, from two entries
+                raise ValueError(f"The same saveable will be restored with two names: {name}")
             names[name] = v
+            seen.add(v)
         if not names and not allow_empty:
             raise ValueError("No variables to save")
         if any(n.startswith("__minitf") for n in names):
@@ -87,6 +91,16 @@ class Saver:
 
     def build(self):
         """TF1 builds its save/restore ops here (``defer_build=True``); minitf has none."""
+
+    def as_saver_def(self):
+        """The Saver's settings as a ``SaverDef`` proto. minitf saves without graph ops, so the
+        tensor and op names are empty; ``version`` is V2 when writing TensorFlow's format
+        (``write_version=SaverDef.V2``), else V1 (minitf's own .npz)."""
+        saver_pb2 = importlib.import_module("minitf.protos.saver_pb2")
+        return saver_pb2.SaverDef(
+            max_to_keep=self._max_to_keep or 0, sharded=False,
+            keep_checkpoint_every_n_hours=self._keep_every / 3600,
+            version=SaverDef.V2 if self._tf_format else SaverDef.V1)
 
     def _check_session(self, sess):
         if sess.graph is not self._graph:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 from .. import dtypes as _dt
@@ -12,19 +13,38 @@ from ..variables import get_variable
 
 
 def get_global_step(graph=None):
-    """The graph's global step variable, or None."""
+    """The graph's global step variable, or None (also when the collection holds several, as
+    TF1, which logs an error)."""
     graph = graph or get_default_graph()
     steps = graph.get_collection(GraphKeys.GLOBAL_STEP)
     if len(steps) > 1:
-        raise TypeError("There are multiple items in collection global_step. There should be "
-                        "only one.")
-    if steps:
-        return steps[0]
-    try:
-        t = graph.get_tensor_by_name("global_step:0")
-    except (KeyError, ValueError):
+        logging.getLogger("minitf").error("Multiple tensors in global_step collection.")
         return None
-    return t
+    if steps:
+        step = steps[0]
+    else:
+        try:
+            step = graph.get_tensor_by_name("global_step:0")
+        except (KeyError, ValueError):
+            return None
+    assert_global_step(step)
+    return step
+
+
+def assert_global_step(global_step_tensor):
+    """Raises TypeError unless ``global_step_tensor`` is a scalar integer Variable or Tensor."""
+    from ..graph import Tensor
+    from ..variables import Variable
+
+    if not isinstance(global_step_tensor, (Variable, Tensor)):
+        raise TypeError(f'Existing "global_step" must be a Variable or Tensor: '
+                        f'{global_step_tensor}.')
+    if not global_step_tensor.dtype.is_integer:
+        raise TypeError(f'Existing "global_step" does not have integer type: '
+                        f'{global_step_tensor.dtype.name}')
+    shape = global_step_tensor.shape
+    if shape.rank != 0 and shape.is_fully_defined():
+        raise TypeError(f'Existing "global_step" is not scalar: {shape}')
 
 
 def create_global_step(graph=None):
