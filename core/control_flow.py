@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import copy
 
 from .tensor_shape import TensorShape
 from .graph import (Operation, Tensor, _is_variable_output, convert_to_tensor,
                     get_default_graph, name_scope)
-from .nest import describe, flatten, pack, structure
+from .nest import _sparse, describe, flatten, pack, structure
 from .ops.array_ops import identity
 from .ops.tensor_array_ops import TensorArray
 from .ops.control_flow_ops import (ENTER, EXIT, LOOP_COND, MERGE, NEXT_ITERATION, REF_ENTER,
@@ -92,9 +93,7 @@ class CondContext:
         if isinstance(v, Operation):  # an op: the pivot, once the op has run
             with self.graph.control_dependencies([v]):
                 return identity(self.pivot)
-        if hasattr(v, "_as_tensor") and not isinstance(v, Tensor):
-            v = v._as_tensor()  # a Variable's value, an IndexedSlices made dense
-        return self.add_value(convert_to_tensor(v))
+        return self.add_value(_as_loop_tensor(v))  # an array: its flow, merged as TF1's
 
 
 @contextlib.contextmanager
@@ -230,9 +229,10 @@ class WhileContext:
         graph = self.graph
         originals = flatten(loop_vars)
         flat = [_as_loop_tensor(v) for v in originals]
-        invariants = [v.shape for v in flat] if shape_invariants is None else [
-            v.shape if isinstance(o, TensorArray) else s  # an array's flow: a scalar
-            for o, v, s in zip(originals, flat, _flat_invariants(loop_vars, shape_invariants))]
+        invariants = [v.shape if s is None or isinstance(o, TensorArray) else s  # a flow: ()
+                      for o, v, s in zip(originals, flat,
+                                         _flat_invariants(loop_vars, shape_invariants))]
+        signature = _signature(loop_vars, shape_invariants)
         saved, graph._control_flow_context = graph._control_flow_context, self
         try:
             real = flat if self.outer is None else [self.outer.add_value(v) for v in flat]
@@ -249,19 +249,16 @@ class WhileContext:
             self.values.update(entered)
             merges = [MERGE([e, e])[0] for e in entered]
             self.pivot = merges[0]
-            pred = convert_to_tensor(cond(*pack(loop_vars, _with_arrays(originals, merges))))
+            pred = convert_to_tensor(cond(*pack(signature, _with_arrays(originals, merges))))
             loop_cond = self.loop_cond = LOOP_COND(pred, name="LoopCond")
             switches = [SWITCH(m, loop_cond) for m in merges]
             inside = [identity(sw[1]) for sw in switches]
             self.pivot = inside[0]
-            result = body(*pack(loop_vars, _with_arrays(originals, inside)))
+            result = body(*pack(signature, _with_arrays(originals, inside)))
             if not isinstance(result, (list, tuple, dict)):
                 result = [result]
-            if structure(list(loop_vars)) != structure(list(result)):
-                raise ValueError(
-                    "The body of tf.while_loop must return the structure of 'loop_vars': "
-                    f"{describe(list(loop_vars))} went in and {describe(list(result))} came "
-                    "back")
+            # TF1 lets a list of loop variables come back as a tuple (only the top level)
+            _check_returns(list(loop_vars), list(result))
             for k, (o, r) in enumerate(zip(originals, flatten(result))):
                 if isinstance(o, TensorArray) != isinstance(r, TensorArray):
                     raise TypeError(f"Loop variable {k} enters the loop as a "
@@ -320,6 +317,33 @@ class WhileContext:
         return self._inner.get(op)
 
 
+def _check_returns(loop_vars, result):
+    """As TF1's nest.assert_same_structure: TypeError if only the kinds of sequence differ."""
+    error = _mismatch(loop_vars, result)
+    if error is not None:
+        raise error("The body of tf.while_loop must return the structure of 'loop_vars': "
+                    f"{describe(loop_vars)} went in and {describe(result)} came back")
+
+
+def _mismatch(a, b):
+    """The error class TF1's assert_same_structure raises at the first difference, in its
+    order (nesting, then the kind of sequence, then the length), or None."""
+    seq = (list, tuple, dict)
+    if isinstance(a, seq) != isinstance(b, seq) or _sparse(a) != _sparse(b):
+        return ValueError
+    if not isinstance(a, seq):
+        return None
+    if type(a) is not type(b) and not (isinstance(a, dict) and isinstance(b, dict)):
+        return TypeError
+    if isinstance(a, dict):
+        if sorted(a) != sorted(b):
+            return ValueError
+        a, b = [a[k] for k in sorted(a)], [b[k] for k in sorted(b)]
+    if len(a) != len(b):
+        return ValueError
+    return next((e for e in map(_mismatch, a, b) if e is not None), None)
+
+
 def _with_arrays(originals, tensors):
     """``tensors`` (a loop's flat values) with each TensorArray's flow as that array again."""
     return iter([o._with_flow(t) if isinstance(o, TensorArray) else t
@@ -335,15 +359,70 @@ def _as_loop_tensor(v) -> Tensor:
 
 
 def _flat_invariants(loop_vars, shape_invariants) -> list:
-    """The shape invariants (TensorShapes, nested as ``loop_vars``) in flat order."""
-    if structure(loop_vars, types=False) != structure(shape_invariants, types=False):
-        raise ValueError("'shape_invariants' must have the structure of 'loop_vars': "
-                         f"{describe(loop_vars)} and {describe(shape_invariants)}")
-    flat = flatten(shape_invariants)
-    for s in flat:
-        if not isinstance(s, TensorShape):
+    """The shape invariants of the flat loop variables, from TensorShapes nested as
+    ``loop_vars`` (None: the variables' own shapes, left None here). As TF1, a SparseTensor's
+    is the shape of its dense shape, ``[rank]``: its indices and values may change length (so
+    they do even without an invariant)."""
+    out: list = []
+
+    def mismatch():
+        return ValueError("'shape_invariants' must have the structure of 'loop_vars': "
+                          f"{describe(loop_vars)} and {describe(shape_invariants)}")
+
+    def walk(v, s):
+        if isinstance(v, dict):
+            if s is not None and (not isinstance(s, dict) or sorted(v) != sorted(s)):
+                raise mismatch()
+            for k in sorted(v):
+                walk(v[k], None if s is None else s[k])
+        elif isinstance(v, (list, tuple)):
+            if s is not None and (not isinstance(s, (list, tuple)) or len(v) != len(s)):
+                raise mismatch()
+            for k, a in enumerate(v):
+                walk(a, None if s is None else s[k])
+        elif isinstance(s, (list, tuple, dict)):
+            raise mismatch()
+        elif s is not None and not isinstance(s, TensorShape):
             raise TypeError(f"Each shape invariant must be a tf.TensorShape, got {s!r}")
-    return flat
+        elif _sparse(v):
+            rank = _sparse_rank(v, s)
+            out.extend([TensorShape([None, rank]), TensorShape([None]), TensorShape([rank])])
+        else:
+            out.append(s)  # None: the variable's own shape
+
+    walk(loop_vars, shape_invariants)
+    return out
+
+
+def _sparse_rank(v, s):
+    """A sparse loop variable's rank: its invariant's length (TF1: the invariant must be the
+    shape of its dense_shape, a vector), else its static rank; None if unknown."""
+    if s is None:
+        return v.shape.rank
+    if s.rank is not None and s.rank != 1:
+        raise ValueError(f"Expected a shape with 1 dimension. Obtained: {s} which has "
+                         f"{s.rank} dimensions.")
+    return None if s.rank is None else s.as_tuple()[0]
+
+
+def _signature(loop_vars, shape_invariants):
+    """``loop_vars`` as the loop's cond and body see them: with an invariant, a SparseTensor's
+    static shape is only its rank (TF1's SparseTensorSpec of the invariant)."""
+    if shape_invariants is None:
+        return loop_vars
+    if isinstance(loop_vars, dict):
+        return {k: _signature(v, shape_invariants[k]) for k, v in loop_vars.items()}
+    if isinstance(loop_vars, (list, tuple)):
+        items = [_signature(v, s) for v, s in zip(loop_vars, shape_invariants)]
+        if hasattr(loop_vars, "_fields"):  # a namedtuple
+            return type(loop_vars)(*items)
+        return type(loop_vars)(items)
+    if _sparse(loop_vars):
+        rank = _sparse_rank(loop_vars, shape_invariants)
+        relaxed = copy.copy(loop_vars)
+        relaxed._shape = TensorShape(None if rank is None else [None] * rank)
+        return relaxed
+    return loop_vars
 
 
 def _shape_less_than_or_equal(shape, invariant) -> bool:
@@ -397,7 +476,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                     return logical_and(i < maximum_iterations, orig_cond(lv))
 
                 def body(i, lv):
-                    return (i + 1, orig_body(lv))
+                    following = i + 1  # made first, as TF1 (node names)
+                    result = orig_body(lv)
+                    _check_returns(lv, result)  # here: the message shows no counter
+                    return (following, result)
             else:
                 loop_vars = (counter, loop_vars)
 
@@ -405,7 +487,10 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                     return logical_and(i < maximum_iterations, orig_cond(*lv))
 
                 def body(i, lv):
-                    return (i + 1, orig_body(*lv))
+                    following = i + 1  # made first, as TF1 (node names)
+                    result = orig_body(*lv)
+                    _check_returns(lv, result)  # as TF1: no list-for-tuple leniency inside
+                    return (following, result)
             if shape_invariants is not None:
                 shape_invariants = (TensorShape([]), shape_invariants)
         controls = [c for level in graph._control_stack for c in level]
@@ -467,13 +552,19 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
                 f"and {describe(res_f)})")
         if not flat_t:
             raise ValueError("'true_fn' and 'false_fn' must return at least one result.")
+        leaves_t = flatten(res_t)
+        for k, (a, b) in enumerate(zip(leaves_t, flatten(res_f))):
+            if isinstance(a, TensorArray) != isinstance(b, TensorArray):
+                raise TypeError(f"Output {k} of 'true_fn' is a {type(a).__name__}, but the one "
+                                f"of 'false_fn' is a {type(b).__name__}")
         for t, f in zip(flat_t, flat_f):
             if t.dtype.base_dtype != f.dtype.base_dtype:
                 raise ValueError("Outputs of 'true_fn' and 'false_fn' must have the same "
                                  f"type(s). Received {t.dtype.name} from 'true_fn' and "
                                  f"{f.dtype.name} from 'false_fn'.")
         merged = [MERGE([f, t])[0] for f, t in zip(flat_f, flat_t)]
-        return pack(res_t, iter(merged))
+        result = pack(res_t, _with_arrays(leaves_t, merged))  # an array: true_fn's, merged flow
+        return result if strict else _unpack_singleton(result)  # TF1 unpacks again: [[t]] -> t
 
 
 def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"):

@@ -16,8 +16,6 @@ which is the gradient loop's order. A loop invariant needs no stack: its outer v
 
 from __future__ import annotations
 
-import numpy as np
-
 from .control_flow import WhileContext, _enclosing_loop
 from .graph import Tensor, constant_value, name_scope
 from .indexed_slices import IndexedSlices
@@ -77,7 +75,8 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
         # The forward loop counts its iterations. The pushes hang on the count's
         # NextIteration, so they run in every iteration (in a cond branch: when it is taken).
         with name_scope("f_count"):
-            iterations, counter = ctx.add_loop_variable(np.int32(0), lambda i: i + 1)
+            iterations, counter = ctx.add_loop_variable(lambda: _count_start(here),
+                                                        lambda i: i + 1)
         grad_ctx = _GradContext(graph, graph.unique_name("while_context"),
                                 ctx.parallel_iterations, ctx, counter, here)
         start = [exit_grads[k] if exit_grads[k] is not None else
@@ -111,11 +110,13 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
                 grad_ctx.sync = CONTROL_TRIGGER(name="b_sync")
             return following, carried, summed
 
-        _, carried, summed = grad_ctx.loop(
+        done, carried, summed = grad_ctx.loop(
             lambda i, _c, _s: math_ops.greater(i, 0), body, (iterations, start, sums),
             [TensorShape([]), [ctx.merges[k].shape for k in variables],
              [e.outputs[0].shape for e in invariants]])
         grad_ctx.merges[0].op.inputs[1].op._add_control_input(grad_ctx.sync)
+        if here is not None:  # TF1's order: this run's pops end before the outer loop's
+            here.pops.append(done.op)  # next iteration (its b_sync waits on them)
     for k, g in zip(variables, carried):
         result[k] = g
     for j, g in enumerate(summed):
@@ -127,6 +128,18 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
             result[n + j] = IndexedSlices(values, indices, array_ops.shape(
                 invariants[j].inputs[0]))._with_static_shape(invariants[j].inputs[0].shape)
     return result
+
+
+def _count_start(outer):
+    """The forward counter's 0. In a loop inside a differentiated loop it waits for the outer
+    count's step (TF1's order): one run of the inner loop pushes all its values before the
+    next run starts, which TF's parallel iterations could otherwise interleave."""
+    from .ops.array_ops import constant
+
+    if outer is None:
+        return constant(0, dtype="int32")
+    with outer.graph.control_dependencies([outer.counter.inputs[0].op]):
+        return constant(0, dtype="int32")
 
 
 def _connected(ctx: WhileContext, start: list) -> list:
@@ -195,6 +208,7 @@ class _GradContext(WhileContext):
         self.step = None  # this loop's counter step, which each pop waits for
         self.pops: list = []  # the pops (TF1 gathers them before the next iteration)
         self.sync = None
+        self.sync_forward = None  # f_sync, see _forward_sync
         self._conditions: dict = {}  # forward op -> the cond branches it runs in
 
     def loop(self, cond, body, loop_vars, shape_invariants):
@@ -243,9 +257,12 @@ class _GradContext(WhileContext):
                 graph._control_flow_context = forward  # in the forward loop, in no control scope
                 push = STACK_PUSH(forward.add_value(stack), t, name="stack_push")
             # TF1's order, which its parallel iterations need: a push after its iteration's
-            # count and before the next iteration; a pop after its own count step.
+            # count and before the next iteration; a pop after its own count step. A push in
+            # a cond branch is dead when the branch is not taken: it goes through f_sync, a
+            # ControlTrigger, which runs either way (a dead control input of the counter's
+            # NextIteration would end the count in TF's executor).
             push.op._add_control_input(self.counter.inputs[0].op)
-            self.counter._add_control_input(push.op)
+            (self._forward_sync() if guards else self.counter)._add_control_input(push.op)
             with graph.control_dependencies(guards + [self.step]):
                 popped = STACK_POP(stack, elem_type=t.dtype, name="stack_pop")
             self.pops.append(popped.op)
@@ -253,6 +270,22 @@ class _GradContext(WhileContext):
             return popped
         finally:
             graph._control_flow_context = saved
+
+    def _forward_sync(self):
+        """TF1's f_sync: the ControlTrigger in the forward body the counter's NextIteration
+        waits on, made once, for the pushes in cond branches."""
+        if self.sync_forward is None:
+            graph = self.graph
+            saved = graph._control_flow_context
+            try:
+                with graph.control_dependencies(None), name_scope(self.counter.name
+                                                                  .rpartition("/")[0] + "/"):
+                    graph._control_flow_context = self.forward
+                    self.sync_forward = CONTROL_TRIGGER(name="f_sync")
+            finally:
+                graph._control_flow_context = saved
+            self.counter._add_control_input(self.sync_forward)
+        return self.sync_forward
 
     def _taken(self, pred: Tensor, branch: int):
         """An op that is dead in this gradient iteration unless the forward one had

@@ -373,6 +373,7 @@ class _Compiler:
         if self.frame is not None:  # what _Loop.prune asks of a loop's condition and body
             plan._used_feeds = {t for op in order for t in op._inputs if t in fed} | \
                 {t for t in plan.fetches if t in fed}
+            plan._dead_targets = any(step_of(op) in dead for op in plan.targets)
 
     # -- pruning and ordering --------------------------------------------------------------------
     @staticmethod
@@ -466,6 +467,9 @@ class _Compiler:
         kind = op._opdef.type
         if kind == "Exit":
             return self._loop_of(op)
+        if kind == "NextIteration" and self.frame is not None and \
+                op._outputs[0] in self.plan.fetches:
+            return op  # a body fetching its NextIterations: see _Loop._body_for
         if kind in ("Enter", "RefEnter") and op._attrs["frame_name"] == self.frame:
             self.plan._entered.setdefault(op, None)
             if kind == "RefEnter":
@@ -559,6 +563,8 @@ class _Compiler:
             return base
 
         for op in order:
+            if op._opdef.type == "ControlTrigger":
+                continue  # TF's executor runs it even when its inputs are dead
             ins = [of(t) for t in op._inputs] + [cond.get(src(c), none)
                                                   for c in op._control_inputs]
             if op._opdef.dead == "takes":
@@ -732,10 +738,15 @@ class _Loop:
 
     def _body_for(self, variables):
         """The body plan updating ``variables`` (indices). What their NextIterations wait for
-        (TF's gradient puts its stack pushes there) runs in every iteration too."""
+        (TF's gradient puts its stack pushes there) runs in every iteration too. If that may
+        be dead (an op in a cond branch), the body computes the NextIterations themselves,
+        dead then as in TF (the variable gets no value); otherwise it skips those steps."""
         nexts = [self._nexts[k] for k in variables]
-        return self._inside(self._body_feeds, [x._inputs[0] for x in nexts],
-                            list(dict.fromkeys(c for x in nexts for c in x._control_inputs)))
+        controls = list(dict.fromkeys(c for x in nexts for c in x._control_inputs))
+        body = self._inside(self._body_feeds, [x._inputs[0] for x in nexts], controls)
+        if controls and body._dead_targets:
+            body = self._inside(self._body_feeds, [x._outputs[0] for x in nexts])
+        return body
 
     def prune(self):
         """Compiles the body for only the loop variables the plan's Exits need: those, what
@@ -789,8 +800,7 @@ class _Loop:
                 raise InvalidArgumentError(
                     None, None, f"The body of while loop '{self.name}' gave no value for loop "
                     f"variable {[v is DEAD for v in state].index(True)}: its NextIteration "
-                    "input is on a branch "
-                    "that was not taken")
+                    "(its input or a control input) is on a branch that was not taken")
         if len(self._exit_vars) == 1:
             return state[self._exit_vars[0]]
         return tuple(state[k] for k in self._exit_vars)
