@@ -1,7 +1,8 @@
 """``tf.data``: input pipelines as TF1 graph-mode code uses them.
 
-A Dataset describes the pipeline in Python (dataset_ops.py, readers.py); iterators put it in
-the graph as stateful ops (core/ops/iterator_ops.py), whose per-session state is the position::
+A Dataset describes the pipeline in Python (dataset_ops.py, batching.py, readers.py, ...);
+iterators put it in the graph as stateful ops (core/ops/iterator_ops.py), whose per-session
+state is the position::
 
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1000).batch(32)
     iterator = dataset.make_initializable_iterator()
@@ -19,10 +20,14 @@ from . import experimental
 from .dataset_ops import AUTOTUNE, Dataset
 from .iterators import (Iterator, get_output_classes, get_output_shapes, get_output_types,
                         make_initializable_iterator, make_one_shot_iterator)
-from .readers import TextLineDataset, TFRecordDataset
+from .options import INFINITE as INFINITE_CARDINALITY
+from .options import UNKNOWN as UNKNOWN_CARDINALITY
+from .options import Options
+from .readers import FixedLengthRecordDataset, TextLineDataset, TFRecordDataset
 
 DatasetV1 = Dataset
 
-__all__ = ["AUTOTUNE", "Dataset", "DatasetV1", "Iterator", "TFRecordDataset", "TextLineDataset",
-           "experimental", "get_output_classes", "get_output_shapes", "get_output_types",
-           "make_initializable_iterator", "make_one_shot_iterator"]
+__all__ = ["AUTOTUNE", "Dataset", "DatasetV1", "FixedLengthRecordDataset",
+           "INFINITE_CARDINALITY", "Iterator", "Options", "TFRecordDataset", "TextLineDataset",
+           "UNKNOWN_CARDINALITY", "experimental", "get_output_classes", "get_output_shapes",
+           "get_output_types", "make_initializable_iterator", "make_one_shot_iterator"]

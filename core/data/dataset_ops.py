@@ -18,7 +18,7 @@ import os
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, OpError
 from ..graph import Tensor, constant_value
 from ..opdef import TensorSpec
 from ..ops.random_ops import get_seed
@@ -34,11 +34,13 @@ _END = object()
 class Context:
     """One iterator instance: captured values (by tensor) and per-dataset state."""
 
-    def __init__(self, captured: dict, root: Context | None = None):
+    def __init__(self, captured: dict, root: Context | None = None, skip_errors=False):
         self.captured = captured
         self.root = root or self
         self.runners = {} if root is None else root.runners
         self._states: dict = {}
+        # Under ignore_errors(): an element whose function fails is dropped, not raised.
+        self.skip_errors = skip_errors
 
     def value(self, x):
         return self.captured[x] if isinstance(x, Tensor) else x
@@ -52,7 +54,7 @@ class Context:
     def child(self, captured: dict) -> Context:
         """A context for a dataset made per element (flat_map): its own state, the root's
         Plans."""
-        return Context(captured, self.root)
+        return Context(captured, self.root, self.skip_errors)
 
     def run(self, fn: Function, element) -> list:
         return fn.runner(self)(list(element))
@@ -125,6 +127,38 @@ class Dataset(st.Structured):
             return files.shuffle(_ALL, seed=seed)
         return files
 
+    @staticmethod
+    def from_sparse_tensor_slices(sparse_tensor) -> Dataset:
+        """The rows of a SparseTensor as (indices, values, dense_shape) triples of tensors, one
+        rank lower (TF1's deprecated form; from_tensor_slices gives SparseTensors)."""
+        from ..sparse_tensor import SparseTensor, SparseTensorValue
+
+        if not isinstance(sparse_tensor, (SparseTensor, SparseTensorValue)):
+            raise TypeError(f"Dataset.from_sparse_tensor_slices(): expected a SparseTensor, "
+                            f"got {type(sparse_tensor).__name__}")
+        return _TensorSlices(sparse_tensor).map(lambda sp: (sp.indices, sp.values,
+                                                            sp.dense_shape))
+
+    # -- options and cardinality ------------------------------------------------------------------
+    def with_options(self, options) -> Dataset:
+        """Records ``options`` (see core/data/options.py: they change nothing here)."""
+        from .options import WithOptions
+
+        return WithOptions(self, options)
+
+    def options(self):
+        from .options import options_of
+
+        return options_of(self)
+
+    def cardinality(self):
+        """An int64 scalar: the number of elements, or INFINITE_CARDINALITY (-1) /
+        UNKNOWN_CARDINALITY (-2)."""
+        from ..ops.array_ops import constant
+        from .options import cardinality_of
+
+        return constant(np.int64(cardinality_of(self)), name="Cardinality")
+
     # -- transformations -------------------------------------------------------------------------
     def map(self, map_func, num_parallel_calls=None, deterministic=None) -> Dataset:  # noqa: A003
         return _Map(self, map_func)
@@ -137,21 +171,29 @@ class Dataset(st.Structured):
 
     def interleave(self, map_func, cycle_length=None, block_length=None,
                    num_parallel_calls=None, deterministic=None) -> Dataset:
-        if cycle_length is None or cycle_length == AUTOTUNE:
+        if cycle_length is None or (not isinstance(cycle_length, Tensor)
+                                    and cycle_length == AUTOTUNE):
             cycle_length = os.cpu_count() or 1  # TF's default: the machine's parallelism
-        return _Interleave(self, map_func, _positive(cycle_length, "cycle_length"),
-                           _positive(1 if block_length is None else block_length,
-                                     "block_length"), "Dataset.interleave()")
+        if block_length is None:
+            block_length = 1
+        return _Interleave(self, map_func, _length_arg(cycle_length, "cycle_length"),
+                           _length_arg(block_length, "block_length"), "Dataset.interleave()")
 
     def batch(self, batch_size, drop_remainder=False) -> Dataset:
-        return _Batch(self, batch_size, drop_remainder)
+        from .batching import Batch
+
+        return Batch(self, batch_size, drop_remainder)
 
     def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
                      drop_remainder=False) -> Dataset:
-        return _PaddedBatch(self, batch_size, padded_shapes, padding_values, drop_remainder)
+        from .batching import PaddedBatch
+
+        return PaddedBatch(self, batch_size, padded_shapes, padding_values, drop_remainder)
 
     def unbatch(self) -> Dataset:
-        return _Unbatch(self)
+        from .batching import Unbatch
+
+        return Unbatch(self)
 
     def repeat(self, count=None) -> Dataset:
         return _Repeat(self, count)
@@ -173,7 +215,9 @@ class Dataset(st.Structured):
         return self  # elements are made when asked for: nothing to overlap in one thread
 
     def cache(self, filename="") -> Dataset:
-        return _Cache(self)
+        from .cache import Cache
+
+        return Cache(self, filename)
 
     def concatenate(self, dataset) -> Dataset:
         return _Concatenate(self, dataset)
@@ -205,6 +249,13 @@ def _positive(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _length_arg(value, name: str):
+    """A positive int, or a scalar integer tensor (its value taken when the iterator starts)."""
+    if isinstance(value, Tensor):
+        return _count_arg(value, name, 1)
+    return _positive(value, name)
 
 
 def _count_arg(value, name: str, minimum: int):
@@ -324,12 +375,28 @@ def _leaf_widths(structure) -> list[int]:
     return [3 if isinstance(s, st.SparseSpec) else 1 for s in st.flatten(structure)]
 
 
+def _range_arg(value, name: str):
+    """An int64 as TF converts it: Python floats and strings are refused (numpy scalars are
+    cast), a tensor must be an integer one."""
+    if isinstance(value, Tensor):
+        if not value.dtype.is_integer:
+            raise ValueError(f"{name}: Tensor conversion requested dtype int64 for Tensor with "
+                             f"dtype {value.dtype.name}: {value!r}")
+        return value
+    if isinstance(value, (float, str, bytes)) or not isinstance(
+            value, (int, np.generic, np.ndarray)):
+        raise TypeError(f"Expected int64, but got {value!s} of type "
+                        f"'{type(value).__name__}'.")
+    return int(np.asarray(value))
+
+
 class _Range(Dataset):
     def __init__(self, args, output_type):
         if not 1 <= len(args) <= 3:
             raise ValueError(f"Dataset.range() takes 1 to 3 arguments (start, stop, step), got "
                              f"{len(args)}")
-        values = [int(np.asarray(a)) if not isinstance(a, Tensor) else a for a in args]
+        names = ("stop",) if len(args) == 1 else ("start", "stop", "step")[:len(args)]
+        values = [_range_arg(a, n) for a, n in zip(args, names)]
         start, stop, step = (0, values[0], 1) if len(values) == 1 else \
             (*values, 1) if len(values) == 2 else values
         if isinstance(step, int) and step == 0:
@@ -388,7 +455,9 @@ class _Generator(Dataset):
                          (), _captured(self._args))
 
     def _elements(self, ctx):
-        args = [ctx.value(a) for a in self._args]
+        # As TF's (a py_func's inputs): a scalar as a numpy scalar, or bytes for a string.
+        args = [np.asarray(v)[()] if np.ndim(v) == 0 else v
+                for v in (ctx.value(a) for a in self._args)]
         specs = self._specs()
         for value in self._generator(*args):
             try:
@@ -438,7 +507,13 @@ class _Map(Dataset):
     def _elements(self, ctx):
         run = self._fn.runner(ctx)
         for element in self._inputs[0]._elements(ctx):
-            yield tuple(run(list(element)))
+            try:
+                out = run(list(element))
+            except OpError:
+                if ctx.skip_errors:
+                    continue
+                raise
+            yield tuple(out)
 
 
 class _Filter(Dataset):
@@ -456,7 +531,12 @@ class _Filter(Dataset):
     def _elements(self, ctx):
         run = self._fn.runner(ctx)
         for element in self._inputs[0]._elements(ctx):
-            keep = run(list(element))[0]
+            try:
+                keep = run(list(element))[0]
+            except OpError:
+                if ctx.skip_errors:
+                    continue
+                raise
             if np.ndim(keep) != 0:
                 raise InvalidArgumentError(None, None, "Dataset.filter(): `predicate` must "
                                            f"return a scalar, got shape {np.shape(keep)}")
@@ -476,7 +556,8 @@ class _Interleave(Dataset):
         self._fn.set_outputs(inner._captures())
         self._fn.finalize()
         self._inner, self._cycle, self._block = inner, cycle_length, block_length
-        super().__init__(inner._structure, (dataset,), self._fn.captures)
+        super().__init__(inner._structure, (dataset,),
+                         self._fn.captures + _captured([cycle_length, block_length]))
 
     def _open(self, ctx, element):
         run = self._fn.runner(ctx)
@@ -484,186 +565,44 @@ class _Interleave(Dataset):
         return self._inner._elements(ctx.child(dict(zip(self._fn.output_keys, values))))
 
     def _elements(self, ctx):
-        inputs = self._inputs[0]._elements(ctx)
-        slots = [None] * self._cycle  # the open inner iterators, one per cycle position
-        index = block = n_open = 0
-        end_of_input = False
-        while not end_of_input or n_open:
-            it = slots[index]
-            if it is not None:
-                element = next(it, _END)
-                if element is not _END:
-                    yield element
-                    block += 1
-                    if block == self._block:
-                        index, block = (index + 1) % self._cycle, 0
-                    continue
-                slots[index] = None  # this one is done: move on along the cycle
-                n_open -= 1
-                index, block = (index + 1) % self._cycle, 0
-            elif not end_of_input:
-                element = next(inputs, _END)
-                if element is _END:
-                    end_of_input = True
-                else:
-                    slots[index] = self._open(ctx, element)
-                    n_open += 1
+        cycle, block = (ctx.int_value(x) for x in (self._cycle, self._block))
+        for value, name in ((cycle, "cycle_length"), (block, "block_length")):
+            if value <= 0:
+                raise InvalidArgumentError(None, None, f"{name} must be greater than zero, "
+                                           f"got {value}")
+        yield from interleave(self._inputs[0]._elements(ctx),
+                              lambda element: self._open(ctx, element), cycle, block)
+
+
+def interleave(inputs, open_fn, cycle: int, block: int):
+    """TF's deterministic interleave: ``cycle`` iterators (``open_fn`` of successive
+    ``inputs``) open at once, ``block`` elements taken from each in turn; an exhausted one is
+    replaced by the next input's in its cycle position."""
+    slots = [None] * cycle  # the open inner iterators, one per cycle position
+    index = taken = n_open = 0
+    end_of_input = False
+    while not end_of_input or n_open:
+        it = slots[index]
+        if it is not None:
+            element = next(it, _END)
+            if element is not _END:
+                yield element
+                taken += 1
+                if taken == block:
+                    index, taken = (index + 1) % cycle, 0
+                continue
+            slots[index] = None  # this one is done: move on along the cycle
+            n_open -= 1
+            index, taken = (index + 1) % cycle, 0
+        elif not end_of_input:
+            element = next(inputs, _END)
+            if element is _END:
+                end_of_input = True
             else:
-                index, block = (index + 1) % self._cycle, 0
-
-
-# -- batching -------------------------------------------------------------------------------------
-class _Batch(Dataset):
-    def __init__(self, dataset, batch_size, drop_remainder):
-        self._size = _count_arg(batch_size, "batch_size", 1)
-        self._drop = bool(drop_remainder)
-        dim = self._size if self._drop and isinstance(self._size, int) else None
-        super().__init__(st.map_structure(lambda s: st.batched(s, dim), dataset._structure),
-                         (dataset,), _captured([self._size]))
-
-    def _groups(self, ctx):
-        size = ctx.int_value(self._size)
-        if size <= 0:
-            raise InvalidArgumentError(None, None, f"batch_size must be greater than zero, got "
-                                       f"{size}")
-        it = self._inputs[0]._elements(ctx)
-        while True:
-            group = list(itertools.islice(it, size))
-            if not group or (self._drop and len(group) < size):
-                return
-            yield group
-
-    def _elements(self, ctx):
-        widths = _leaf_widths(self._inputs[0]._structure)
-        for group in self._groups(ctx):
-            out, k = [], 0
-            for leaf, width in enumerate(widths):
-                if width == 3:
-                    out.extend(_batch_sparse([e[k:k + 3] for e in group], leaf))
-                else:
-                    out.append(_stack([e[k] for e in group], k))
-                k += width
-            yield tuple(out)
-
-
-def _batch_sparse(parts, leaf):
-    """SparseTensors of one rank as one, a batch dimension first: each entry's index gets its
-    element's position in front; the dense shape is the largest of theirs in each dimension,
-    as TF batches them."""
-    ranks = {len(shape) for _, _, shape in parts}
-    if len(ranks) > 1:
-        raise InvalidArgumentError(None, None, f"Cannot batch SparseTensors of different ranks "
-                                   f"in component {leaf}: {sorted(ranks)}")
-    indices = np.concatenate([np.concatenate([np.full((len(i), 1), b, np.int64), i], axis=1)
-                              for b, (i, _, _) in enumerate(parts)])
-    values = np.concatenate([v for _, v, _ in parts])
-    shape = np.concatenate([[len(parts)], np.max([s for _, _, s in parts], axis=0)]).astype(
-        np.int64)
-    return indices, values, shape
-
-
-def _stack(values, component) -> np.ndarray:
-    first = np.shape(values[0])
-    for j, v in enumerate(values):
-        if np.shape(v) != first:
-            raise InvalidArgumentError(
-                None, None, f"Cannot batch tensors with different shapes in component "
-                f"{component}. First element had shape {list(first)} and element {j} had shape "
-                f"{list(np.shape(v))}.")
-    return np.stack(values)
-
-
-def _constant_pad(value):
-    """A padding value given as a tensor (tf.constant(-1, tf.int64), as TF's docs write it)
-    is used by its value, which must be known when the dataset is built."""
-    if not isinstance(value, Tensor):
-        return value
-    known = constant_value(value)
-    if known is None:
-        raise ValueError(f"Dataset.padded_batch(): padding value {value.name} must be a "
-                         "constant (its value known when the dataset is built)")
-    return known
-
-
-class _PaddedBatch(_Batch):
-    def __init__(self, dataset, batch_size, padded_shapes, padding_values, drop_remainder):
-        if any(isinstance(s, st.SparseSpec) for s in st.flatten(dataset._structure)):
-            raise TypeError("Dataset.padded_batch() does not support SparseTensor components "
-                            "(as TF); use batch(), which batches them")
-        specs = dataset._specs()
-        if padded_shapes is None:
-            for s in specs:
-                if s.shape.rank is None:
-                    raise ValueError("Dataset.padded_batch(): padded_shapes is needed for a "
-                                     "component of unknown rank")
-            shapes = [s.shape for s in specs]
+                slots[index] = open_fn(element)
+                n_open += 1
         else:
-            shapes = [st.shape_arg(s, "Dataset.padded_batch()") for s in st.flatten_up_to(
-                dataset._structure, padded_shapes, "padded_shapes")]
-        for s, p in zip(specs, shapes):
-            if p.rank is None:
-                raise ValueError(f"Dataset.padded_batch(): padded shape {p} must have a known "
-                                 "rank")
-            if not p.is_compatible_with(s.shape) and not (
-                    s.shape.rank == p.rank and all(a is None or b is None or a <= b for a, b in
-                                                   zip(s.shape.as_list(), p.as_list()))):
-                raise ValueError(f"Dataset.padded_batch(): the padded shape {p} is not "
-                                 f"compatible with the component shape {s.shape}")
-        if padding_values is None:
-            pads = [b"" if s.dtype is _dt.string else 0 for s in specs]
-        else:
-            pads = [_constant_pad(v) for v in st.flatten_up_to(
-                dataset._structure, padding_values, "padding_values")]
-        self._pad_shapes = shapes
-        self._pads = [st.as_component(v, s) for v, s in zip(pads, specs)]
-        for v in self._pads:
-            if v.ndim:
-                raise ValueError(f"Dataset.padded_batch(): padding values must be scalars, got "
-                                 f"{v!r}")
-        super().__init__(dataset, batch_size, drop_remainder)
-        dim = self._size if self._drop and isinstance(self._size, int) else None
-        self._structure = st.pack(dataset._structure, [
-            TensorSpec(TensorShape([dim]).concatenate(p), s.dtype) for p, s in zip(shapes, specs)])
-
-    def _elements(self, ctx):
-        for group in self._groups(ctx):
-            yield tuple(self._pad(k, [e[k] for e in group]) for k in range(len(group[0])))
-
-    def _pad(self, k, values) -> np.ndarray:
-        target = self._pad_shapes[k].as_list()
-        for v in values:
-            if np.ndim(v) != len(target):
-                raise InvalidArgumentError(
-                    None, None, f"Dataset.padded_batch(): component {k} has rank {np.ndim(v)}, "
-                    f"its padded shape {target} has rank {len(target)}")
-        dims = []
-        for d, want in enumerate(target):
-            longest = max(np.shape(v)[d] for v in values)
-            if want is not None and longest > want:
-                raise InvalidArgumentError(
-                    None, None, f"Attempted to pad to a smaller size than the input element: "
-                    f"component {k} has size {longest} in dimension {d}, padded shape {target}")
-            dims.append(longest if want is None else want)
-        out = np.full([len(values), *dims], self._pads[k], dtype=self._pads[k].dtype)
-        for i, v in enumerate(values):
-            out[(i, *(slice(0, n) for n in np.shape(v)))] = v
-        return out
-
-
-class _Unbatch(Dataset):
-    def __init__(self, dataset):
-        super().__init__(st.map_structure(lambda s: st.unbatched(s, "Dataset.unbatch()"),
-                                          dataset._structure), (dataset,))
-
-    def _elements(self, ctx):
-        widths = _leaf_widths(self._inputs[0]._structure)
-        for element in self._inputs[0]._elements(ctx):
-            slicers, k = [], 0
-            for width in widths:
-                slicers.append(_sparse_rows(*element[k:k + 3]) if width == 3 else
-                               _dense_rows(element[k]))
-                k += width
-            yield from _rows_of(slicers, "Dataset.unbatch(): the components of an element")
+            index, taken = (index + 1) % cycle, 0
 
 
 # -- order and count ------------------------------------------------------------------------------
@@ -732,21 +671,30 @@ _ALL = 2 ** 62  # a shuffle buffer that holds every file name
 
 class _ListFiles(Dataset):
     def __init__(self, file_pattern):
-        patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else file_pattern
-        if isinstance(patterns, Tensor) or not all(isinstance(p, (str, bytes))
-                                                   for p in patterns):
-            raise TypeError(f"Dataset.list_files(): file_pattern must be a string or a list "
-                            f"of strings, got {file_pattern!r}")
-        self._patterns = [os.fsdecode(p) for p in patterns]
-        super().__init__(TensorSpec(TensorShape([]), _dt.string), ())
+        if isinstance(file_pattern, Tensor):  # matched when the iterator starts, as TF's
+            if file_pattern.dtype != _dt.string or file_pattern.shape.rank not in (None, 0, 1):
+                raise TypeError(f"Dataset.list_files(): file_pattern must be a tf.string "
+                                f"scalar or vector tensor, got {file_pattern!r}")
+            self._patterns = file_pattern
+        else:
+            patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else \
+                file_pattern
+            if not all(isinstance(p, (str, bytes)) for p in patterns):
+                raise TypeError(f"Dataset.list_files(): file_pattern must be a string, a list "
+                                f"of strings or a string tensor, got {file_pattern!r}")
+            self._patterns = [os.fsdecode(p) for p in patterns]
+        super().__init__(TensorSpec(TensorShape([]), _dt.string), (),
+                         _captured([self._patterns]))
 
     def _elements(self, ctx):
         import glob
 
-        names = sorted({n for p in self._patterns for n in glob.glob(p)})
+        patterns = [os.fsdecode(p) for p in
+                    np.asarray(ctx.value(self._patterns), dtype=object).reshape(-1)]
+        names = sorted({n for p in patterns for n in glob.glob(p)})
         if not names:
             raise InvalidArgumentError(None, None, f"No files matched pattern: "
-                                       f"{', '.join(self._patterns)}")
+                                       f"{', '.join(patterns)}")
         for n in names:
             yield (np.asarray(n.encode(), dtype=object),)
 
@@ -787,25 +735,6 @@ class _Shuffle(Dataset):
             else:
                 buffer[i] = refill
             yield element
-
-
-class _Cache(Dataset):
-    """Elements are remembered on the first full pass and replayed after (per iterator
-    instance, in memory): later epochs see the same values, as TF's cache."""
-
-    def __init__(self, dataset):
-        super().__init__(dataset._structure, (dataset,))
-
-    def _elements(self, ctx):
-        state = ctx.state(self)
-        if "done" in state:
-            yield from state["done"]
-            return
-        seen = []
-        for element in self._inputs[0]._elements(ctx):
-            seen.append(element)
-            yield element
-        state["done"] = seen
 
 
 class _Concatenate(Dataset):

@@ -145,6 +145,28 @@ class _Bound:
         return self.dataset._start(self.values)
 
 
+def _stateless_value(t: Tensor):
+    """The value of a tensor computed from constants by stateless ops (a
+    placeholder_with_default takes its default), as TF's one-shot iterator copies such a
+    subgraph into its function; None if it reads a placeholder, a variable or a stateful op."""
+    from ..plan import Plan
+
+    seen, stack = set(), [t.op]
+    while stack:
+        op = stack.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        if op.type in ("Placeholder", "PlaceholderV2") or op.op_def.stateful or \
+                op.op_def.resource is not None or op.control_inputs:
+            return None
+        stack.extend(x.op for x in op.inputs)
+    try:
+        return Plan.compile(t.graph, (), [t], ()).run([])[0]
+    except Exception:  # noqa: BLE001 - not computable now: refused as a non-constant
+        return None
+
+
 def make_one_shot_iterator(dataset) -> Iterator:
     """``tf.data.make_one_shot_iterator(dataset)``: starts itself on first use in a session;
     the dataset may only capture constants (copied by value)."""
@@ -154,6 +176,8 @@ def make_one_shot_iterator(dataset) -> Iterator:
     values = []
     for t in dataset._captures():
         value = constant_value(t)
+        if value is None:
+            value = _stateless_value(t)
         if value is None:
             op = t.op
             while op.type == "Identity" and op.inputs:  # a variable's read

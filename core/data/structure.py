@@ -92,6 +92,7 @@ def pack_components(structure, items) -> object:
         if isinstance(leaf, SparseSpec):
             parts = [next(it), next(it), next(it)]
             if all(isinstance(x, Tensor) for x in parts):
+                parts[2] = _known_dense_shape(parts[2], leaf.shape)
                 sp = SparseTensor(*parts)
                 sp.set_shape(leaf.shape)
                 leaves.append(sp)
@@ -100,6 +101,23 @@ def pack_components(structure, items) -> object:
         else:
             leaves.append(next(it))
     return pack(structure, leaves)
+
+
+def _known_dense_shape(dense_shape: Tensor, shape: TensorShape) -> Tensor:
+    """A SparseTensor component's dense_shape with the spec's known dims as constants, as TF
+    rebuilds it, so ops on the element (sparse.to_dense) infer static shapes from it."""
+    from ..ops.array_ops import constant
+    from ..ops.concat_split_ops import stack, unstack
+
+    if shape.rank is None or all(d is None for d in shape.as_list()):
+        return dense_shape
+    if shape.is_fully_defined():
+        return constant(np.array(shape.as_list(), np.int64), name="shape")
+    pieces = unstack(dense_shape, num=shape.rank)
+    for i, d in enumerate(shape.as_list()):
+        if d is not None:
+            pieces[i] = constant(np.int64(d))
+    return stack(pieces)
 
 
 def map_structure(fn, structure):

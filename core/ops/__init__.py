@@ -15,3 +15,4 @@ from . import io_ops, queue_ops, reader_ops  # noqa: F401 - queues, readers, Dec
 from . import set_ops  # noqa: F401 - SetSize, Dense/SparseTo*SetOperation (tf.sets)
 from . import conv3d_ops, pool3d_ops  # noqa: F401 - Conv3D..., MaxPool3D..., MaxPoolV2...
 from . import png_ops  # noqa: F401 - DecodePng, DecodeImage, EncodePng
+from . import dataset_reduce_ops  # noqa: F401 - DatasetToSingleElement (tf.data)

@@ -203,7 +203,7 @@ def _parse_example_kernel(serialized, names, sparse_keys, dense_keys, ragged_key
         dtype = _dt.string if default.dtype == object else _dt.as_dtype(default.dtype)
         dims = as_shape(shape).as_tuple()
         out = _dense_output(parsed, key, dtype, dims, default, where)
-        outs.append(out[0] if single else out)
+        outs.append(out[0, ...] if single else out)  # an array even for a scalar feature
     sparse = [_sparse_output(parsed, key, _dt.as_dtype(t), single, where)
               for key, t in zip(skeys, sparse_types)]
     outs = [part[i] for i in range(3) for part in sparse] + outs  # TF's output order

@@ -252,8 +252,12 @@ def test_padded_batch():
     # A padding value given as a constant tensor, as TF's docs write it.
     got = values_of(d.take(2).padded_batch(2, [2], padding_values=tf.constant(-7, tf.int64)))
     np.testing.assert_array_equal(got[0], [[1, -7], [2, 2]])
-    with pytest.raises(ValueError, match="padding value .* must be a constant"):
-        d.padded_batch(2, [4], padding_values=tf.placeholder(tf.int64, []))
+    # A non-constant padding value is read when the iterator is initialised, as TF's.
+    pad = tf.placeholder(tf.int64, [])
+    it = d.take(2).padded_batch(2, [2], padding_values=pad).make_initializable_iterator()
+    with tf.Session() as sess:
+        sess.run(it.initializer, {pad: 5})
+        np.testing.assert_array_equal(sess.run(it.get_next()), [[1, 5], [2, 2]])
 
 
 def test_padded_batch_to_a_smaller_size_fails_when_run():
