@@ -104,6 +104,16 @@ class SessionManager:
             checkpoint_filename_with_path=checkpoint_filename_with_path,
             wait_for_checkpoint=wait_for_checkpoint, max_wait_secs=max_wait_secs,
             config=config)
+        try:
+            self._initialize(sess, restored, init_op, init_feed_dict, init_fn)
+        except BaseException:
+            self._safe_close(sess)  # nobody else holds it: do not leak it
+            raise
+        return sess
+
+    def _initialize(self, sess, restored, init_op, init_feed_dict, init_fn):
+        """prepare_session's work after the restore: init unless restored, local init, then
+        the readiness checks."""
         if not restored:
             if init_op is None and not init_fn and self._local_init_op is None:
                 raise RuntimeError("Model is not initialized and no init_op or init_fn or "
@@ -122,7 +132,6 @@ class SessionManager:
             raise RuntimeError("Init operations did not make model ready.  "
                                f"Init op: {_maybe_name(init_op)}, init fn: {init_fn}, "
                                f"local_init_op: {self._local_init_op}, error: {msg}")
-        return sess
 
     def recover_session(self, master, saver=None, checkpoint_dir=None,
                         checkpoint_filename_with_path=None, wait_for_checkpoint=False,

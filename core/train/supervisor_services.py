@@ -4,6 +4,7 @@ coordinator.py."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -93,7 +94,7 @@ class SVSummaryThread(LooperThread):
             self._sv.summary_writer.add_summary(summary, step)
 
 
-_rates_logged = 0
+_rates_logged = itertools.count()  # next() is atomic: several Supervisors' threads share it
 
 
 class SVStepCounterThread(LooperThread):
@@ -120,9 +121,7 @@ class SVStepCounterThread(LooperThread):
             # Summary{value{tag=1, simple_value=2}}
             value = _wire.string(1, self._summary_tag) + _wire.float32(2, rate)
             self._sv.summary_writer.add_summary(_wire.length_delimited(1, value), step)
-        global _rates_logged
-        if _rates_logged < 10:  # TF logs only the first ten rates
-            _rates_logged += 1
+        if next(_rates_logged) < 10:  # TF logs only the first ten rates
             logging.info("%s: %g", self._summary_tag, rate)
 
 

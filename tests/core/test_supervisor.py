@@ -316,10 +316,16 @@ def test_session_manager_messages_and_recovery(tmp_path):
     with pytest.raises(RuntimeError, match="^Model is not initialized and no init_op or "
                        "init_fn or local_init_op was given$"):
         sm.prepare_session("")
+    seen = []
+
+    def init_fn(sess):
+        seen.append(sess)
+
     with pytest.raises(RuntimeError, match=r"^Init operations did not make model ready\.  "
                        r"Init op: None, init fn: <function.*, local_init_op: None, "
                        r"error: Variables not initialized: v$"):
-        sm.prepare_session("", init_fn=lambda s: None)
+        sm.prepare_session("", init_fn=init_fn)
+    assert seen[0]._closed  # the session that failed to get ready is closed, not leaked
     sess, restored = sm.recover_session("", saver=saver, checkpoint_dir=str(tmp_path))
     assert not restored
     sess = sm.prepare_session("", init_op=init, saver=saver, checkpoint_dir=str(tmp_path))
