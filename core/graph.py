@@ -852,7 +852,8 @@ def evaluate_kernel(op: Operation, input_values: Sequence) -> tuple:
     """Runs an op's kernel on concrete inputs (no resources); returns the outputs as a tuple."""
     opdef = op._opdef
     args = group_inputs(op, list(input_values))
-    out = opdef.kernel(*args, **op._kernel_attrs)
+    with np.errstate(all="ignore"):  # constant folding: inf and nan are TF's results too
+        out = opdef.kernel(*args, **op._kernel_attrs)
     return (out,) if len(op._outputs) == 1 else tuple(out)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import heapq
 import threading
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -943,6 +944,14 @@ def _make_step(kernel, pre, argspec, outs, kw, free):
     return step
 
 
+# Hot kernels are numpy ufuncs called straight from the generated steps, so numpy's float
+# warnings (inf - inf, overflow) are raised in those steps' frames. Their inf and nan results
+# are TensorFlow's too, so the warnings are noise: the steps get a module name of their own,
+# silenced once (as core/ops/_math_util.py does for the kernels' modules).
+_STEPS_MODULE = "minitf.plan_steps"
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=_STEPS_MODULE + "$")
+
+
 @functools.cache
 def _step_factory(kinds: tuple, n_outs: int, n_free: int):
     """Generates (once per shape) a maker of straight-line step closures. ``kinds`` says per
@@ -959,6 +968,6 @@ def _step_factory(kinds: tuple, n_outs: int, n_free: int):
              f"        {', '.join(f's[{x}]' for x in o)} = fn({args})"]
     lines += [f"        s[{x}] = None" for x in f]
     lines += ["    return step"]
-    namespace: dict = {}
+    namespace: dict = {"__name__": _STEPS_MODULE}
     exec("\n".join(lines), namespace)  # source built above from fixed templates
     return namespace["make"]
