@@ -110,7 +110,10 @@ class Cache(Dataset):
                 pass
 
     def _read(self, prefix):
-        reader = tb.BundleReader(prefix)
+        with tb.BundleReader(prefix) as reader:  # the data file opened once, not per tensor
+            yield from self._cached(reader, prefix)
+
+    def _cached(self, reader, prefix):
         items: dict[int, int] = {}
         for name in reader.entries:
             m = _KEY.match(name)

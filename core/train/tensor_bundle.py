@@ -305,11 +305,22 @@ def list_bundle(prefix) -> dict:
 
 # -- reading tensors -----------------------------------------------------------------------------
 class BundleReader:
-    """Reads tensors of one bundle on demand (the index is read once, at construction)."""
+    """Reads tensors of one bundle on demand (the index is read once, at construction). Used
+    as a context manager it reads each data file into memory once, for the rest of the block:
+    a dataset cache reads every element's components in turn, and a file access per tensor
+    made reading the cache slower than recomputing it."""
 
     def __init__(self, prefix):
         self.prefix = str(prefix)
         self.num_shards, self.entries = read_index(self.prefix)
+        self._loaded: dict | None = None  # path -> the file's bytes, inside ``with`` only
+
+    def __enter__(self):
+        self._loaded = {}
+        return self
+
+    def __exit__(self, *exc):
+        self._loaded = None
 
     def read(self, name: str) -> np.ndarray:
         entry = self.entries.get(name)
@@ -341,24 +352,33 @@ class BundleReader:
         return raw.view(dtype).reshape(entry.shape)
 
     def _bytes(self, path, entry, name) -> np.ndarray:
-        try:
-            f = open(path, "rb")
-        except FileNotFoundError:
-            raise NotFoundError(None, None, f"Checkpoint {self.prefix}: data file {path} of "
-                                f"tensor {name!r} not found") from None
-        with f:
-            # Checked before allocating: a corrupt index must not ask for terabytes.
-            if os.fstat(f.fileno()).st_size < entry.offset + entry.size:
-                got = -1
-            else:
-                f.seek(entry.offset)
-                raw = np.empty(entry.size, dtype=np.uint8)  # read into the array's memory
-                got = f.readinto(memoryview(raw)) if entry.size else 0
+        if self._loaded is not None:
+            data = self._loaded.get(path)
+            if data is None:
+                data = self._loaded[path] = self._open_data(path, name, np.fromfile)
+            raw = data[entry.offset:entry.offset + entry.size].copy()
+            got = raw.size
+        else:
+            with self._open_data(path, name, open) as f:
+                # Checked before allocating: a corrupt index must not ask for terabytes.
+                if os.fstat(f.fileno()).st_size < entry.offset + entry.size:
+                    got = -1
+                else:
+                    f.seek(entry.offset)
+                    raw = np.empty(entry.size, dtype=np.uint8)  # read into the array's memory
+                    got = f.readinto(memoryview(raw)) if entry.size else 0
         if got != entry.size:
             raise DataLossError(None, None, f"Checkpoint data file {path} is truncated: tensor "
                                 f"{name!r} needs bytes [{entry.offset}, "
                                 f"{entry.offset + entry.size}), the file ends first")
         return raw
+
+    def _open_data(self, path, name, how):
+        try:
+            return how(path, "rb") if how is open else how(path, dtype=np.uint8)
+        except FileNotFoundError:
+            raise NotFoundError(None, None, f"Checkpoint {self.prefix}: data file {path} of "
+                                f"tensor {name!r} not found") from None
 
     def read_all(self) -> dict:
         return {name: self.read(name) for name in self.entries}
