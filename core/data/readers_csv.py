@@ -37,7 +37,12 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
                header=False, field_delim=",", use_quote_delim=True, na_value="",
                select_cols=None, exclude_cols=None):
     """Each CSV record of ``filenames`` as a tuple of scalars, one per column (of
-    ``record_defaults``' dtypes; a dtype alone makes the column required)."""
+    ``record_defaults``' dtypes; a dtype alone makes the column required).
+
+    Unlike TF's kernel, this decodes line by line (TextLineDataset then DecodeCSV): a quoted
+    field cannot span lines (DecodeCSV refuses the unterminated quote), a quoted ``\\r`` is
+    dropped with the line's others, and DecodeCSV's errors name "record 0", the line on its
+    own, not the record's place in the file."""
     from ..ops.io_ops import decode_csv
 
     defaults = [_default_tensor(d, k) for k, d in enumerate(record_defaults)]
