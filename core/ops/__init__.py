@@ -16,3 +16,4 @@ from . import set_ops  # noqa: F401 - SetSize, Dense/SparseTo*SetOperation (tf.s
 from . import conv3d_ops, pool3d_ops  # noqa: F401 - Conv3D..., MaxPool3D..., MaxPoolV2...
 from . import png_ops  # noqa: F401 - DecodePng, DecodeImage, EncodePng
 from . import dataset_reduce_ops  # noqa: F401 - DatasetToSingleElement (tf.data)
+from . import training_da_ops  # noqa: F401 - ApplyAdagradDA, SparseApplyAdagradDA

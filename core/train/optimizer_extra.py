@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from ..graph import convert_to_tensor
-from ..ops import array_ops, ftrl_ops, math_ops, training_ops
+from ..ops import array_ops, ftrl_ops, math_ops, training_da_ops
 from .optimizer import Optimizer, _cast_to
 
 
@@ -226,13 +226,13 @@ class AdagradDAOptimizer(Optimizer):
                  array_ops.identity(self._global_step_on_worker)])
 
     def _apply_dense(self, grad, var):
-        return training_ops.APPLY_ADAGRAD_DA(
+        return training_da_ops.APPLY_ADAGRAD_DA(
             var, self.get_slot(var, "gradient_accumulator"),
             self.get_slot(var, "gradient_squared_accumulator"), grad, *self._da_args(var),
             use_locking=self._use_locking).op
 
     def _apply_sparse(self, grad, var):
-        return training_ops.SPARSE_APPLY_ADAGRAD_DA(
+        return training_da_ops.SPARSE_APPLY_ADAGRAD_DA(
             var, self.get_slot(var, "gradient_accumulator"),
             self.get_slot(var, "gradient_squared_accumulator"), grad.values, grad.indices,
             *self._da_args(var), use_locking=self._use_locking).op

@@ -14,7 +14,7 @@ import pytest
 
 import minitf as tf
 from minitf.opdef import NOT_DIFFERENTIABLE
-from minitf.ops import training_ops
+from minitf.ops import training_da_ops
 
 
 class _MyOpt(tf.train.Optimizer):
@@ -347,5 +347,5 @@ def test_adagrad_da_ops_and_arguments():
     (op,) = [o for o in tf.get_default_graph().get_operations() if o.type == "ApplyAdagradDA"]
     assert [t.dtype for t in op.inputs][-1] == tf.int64
     assert op.get_attr("use_locking") is False
-    for opdef in (training_ops.APPLY_ADAGRAD_DA, training_ops.SPARSE_APPLY_ADAGRAD_DA):
+    for opdef in (training_da_ops.APPLY_ADAGRAD_DA, training_da_ops.SPARSE_APPLY_ADAGRAD_DA):
         assert opdef.grad is NOT_DIFFERENTIABLE and opdef.stateful
