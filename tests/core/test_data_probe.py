@@ -12,18 +12,10 @@ import pytest
 import minitf as tf
 from minitf.tfrecord import encode_record
 
+from .test_data import drain
+
 D = tf.data.Dataset
 E = tf.data.experimental
-
-
-def drain(sess, tensors, feed=None, limit=1000):
-    out = []
-    for _ in range(limit):
-        try:
-            out.append(sess.run(tensors, feed))
-        except tf.errors.OutOfRangeError:
-            return out
-    raise AssertionError("the iterator did not end")
 
 
 def values_of(dataset):
