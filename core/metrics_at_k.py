@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import dtypes as _dt
 from . import sets
+from .array_extra import convert_to_tensor_or_sparse_tensor as _tensor_or_sparse
 from .control_flow import cond
 from .graph import convert_to_tensor, get_default_graph, name_scope
 from .losses import _assert_broadcastable, _broadcast_weights
@@ -22,18 +23,12 @@ from .ops.gather_ops import top_k
 from .sparse import concat as sparse_concat
 from .sparse import reshape as sparse_reshape
 from .sparse import retain as sparse_retain
-from .sparse_tensor import SparseTensor, SparseTensorValue
+from .sparse_tensor import SparseTensor
 
 __all__ = ["average_precision_at_k", "precision_at_k", "precision_at_top_k", "recall_at_k",
            "recall_at_top_k", "sparse_average_precision_at_k", "sparse_precision_at_k"]
 
 
-def _tensor_or_sparse(value):
-    if isinstance(value, SparseTensor):
-        return value
-    if isinstance(value, SparseTensorValue):
-        return SparseTensor.from_value(value)
-    return convert_to_tensor(value)
 
 
 def _at_k_name(name, k=None, class_id=None):

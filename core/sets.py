@@ -4,9 +4,9 @@ over the ops of core/ops/set_ops.py. Results are SparseTensors; ``set_size`` tak
 from __future__ import annotations
 
 from . import dtypes as _dt
-from .graph import convert_to_tensor
+from .array_extra import convert_to_tensor_or_sparse_tensor
 from .ops import set_ops as _ops
-from .sparse_tensor import SparseTensor, SparseTensorValue
+from .sparse_tensor import SparseTensor
 
 __all__ = ["difference", "intersection", "set_difference", "set_intersection", "set_size",
            "set_union", "size", "union"]
@@ -14,18 +14,12 @@ __all__ = ["difference", "intersection", "set_difference", "set_intersection", "
 _VALID_DTYPES = frozenset(_dt.as_dtype(n) for n in _ops.SET_DTYPES)
 
 
-def _tensor_or_sparse(value, name):
-    if isinstance(value, SparseTensor):
-        return value
-    if isinstance(value, SparseTensorValue):
-        return SparseTensor.from_value(value)
-    return convert_to_tensor(value, name=name)
 
 
 def set_size(a, validate_indices=True):
     """The number of distinct values in each set (the last dimension) of the SparseTensor
     ``a``: an int32 tensor of ``a``'s shape without its last dimension."""
-    a = _tensor_or_sparse(a, "a")
+    a = convert_to_tensor_or_sparse_tensor(a, name="a")
     if not isinstance(a, SparseTensor):
         raise TypeError(f"Expected `SparseTensor`, got {a}.")
     if a.values.dtype not in _VALID_DTYPES:
@@ -36,11 +30,11 @@ def set_size(a, validate_indices=True):
 
 def _convert(a, b):
     """(a, b, flipped): TF runs a sparse ``a`` with a dense ``b`` as (b, a)."""
-    a = _tensor_or_sparse(a, "a")
+    a = convert_to_tensor_or_sparse_tensor(a, name="a")
     if a.dtype not in _VALID_DTYPES:
         raise TypeError(f"'a' has invalid dtype `{a.dtype!r}` not in supported dtypes: "
                         f"`{sorted(d.name for d in _VALID_DTYPES)}`.")
-    b = _tensor_or_sparse(b, "b")
+    b = convert_to_tensor_or_sparse_tensor(b, name="b")
     if b.dtype != a.dtype:
         raise TypeError(f"Types don't match, {a.dtype!r} vs {b.dtype!r}.")
     if isinstance(a, SparseTensor) and not isinstance(b, SparseTensor):

@@ -14,11 +14,12 @@ import collections
 import numpy as np
 
 from .. import dtypes as _dt
+from ..array_extra import convert_to_tensor_or_sparse_tensor as _tensor_or_sparse
 from ..graph import convert_to_tensor, name_scope
 from ..ops import array_ops, concat_split_ops, gather_ops, logic_ops, math_ops, transform_ops
 from ..ops.feature_ops import BUCKETIZE
 from ..ops.parsing_ops import FixedLenFeature, VarLenFeature
-from ..sparse_tensor import SparseTensor, SparseTensorValue
+from ..sparse_tensor import SparseTensor
 
 class _FeatureColumn:
     """Any feature column."""
@@ -91,12 +92,6 @@ def _expand(value):
     return transform_ops.expand_dims(value, -1)
 
 
-def _tensor_or_sparse(value):
-    if isinstance(value, SparseTensor):
-        return value
-    if isinstance(value, SparseTensorValue):
-        return SparseTensor.from_value(value)
-    return convert_to_tensor(value)
 
 
 def _to_sparse(value, ignore_value=None):
