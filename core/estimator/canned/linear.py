@@ -64,7 +64,20 @@ def _check_combiner(sparse_combiner):
                          f"{sparse_combiner!r}")
 
 
-class LinearClassifier(Estimator):
+class _Linear(Estimator):
+    def _init(self, head, feature_columns, model_dir, optimizer, config, partitioner,
+              warm_start_from, sparse_combiner):
+        columns = tuple(feature_columns or [])
+
+        def _model_fn(features, labels, mode, config):
+            return _linear_model_fn(features, labels, mode, head, columns, optimizer,
+                                    partitioner, config, sparse_combiner)
+
+        Estimator.__init__(self, model_fn=_model_fn, model_dir=model_dir, config=config,
+                           warm_start_from=warm_start_from)
+
+
+class LinearClassifier(_Linear):
     """A linear model for binary (``n_classes=2``, sigmoid) or multi-class (softmax)
     classification over feature columns."""
 
@@ -74,17 +87,11 @@ class LinearClassifier(Estimator):
         _check_combiner(sparse_combiner)
         head = head_lib.binary_or_multi_class_head(n_classes, weight_column, label_vocabulary,
                                                    loss_reduction)
-        columns = tuple(feature_columns or [])
-
-        def _model_fn(features, labels, mode, config):
-            return _linear_model_fn(features, labels, mode, head, columns, optimizer,
-                                    partitioner, config, sparse_combiner)
-
-        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config,
-                         warm_start_from=warm_start_from)
+        self._init(head, feature_columns, model_dir, optimizer, config, partitioner,
+                   warm_start_from, sparse_combiner)
 
 
-class LinearRegressor(Estimator):
+class LinearRegressor(_Linear):
     """A linear model for regression (mean squared error) over feature columns."""
 
     def __init__(self, feature_columns, model_dir=None, label_dimension=1, weight_column=None,
@@ -92,11 +99,5 @@ class LinearRegressor(Estimator):
                  loss_reduction="weighted_sum", sparse_combiner="sum"):
         _check_combiner(sparse_combiner)
         head = head_lib.regression_head(label_dimension, weight_column, loss_reduction)
-        columns = tuple(feature_columns or [])
-
-        def _model_fn(features, labels, mode, config):
-            return _linear_model_fn(features, labels, mode, head, columns, optimizer,
-                                    partitioner, config, sparse_combiner)
-
-        super().__init__(model_fn=_model_fn, model_dir=model_dir, config=config,
-                         warm_start_from=warm_start_from)
+        self._init(head, feature_columns, model_dir, optimizer, config, partitioner,
+                   warm_start_from, sparse_combiner)
