@@ -195,9 +195,12 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                         for g, t in zip(out_grads, op.outputs)]
                     with graph.name_scope(op.name + "_grad"):
                         result = _rule_result(grad_fn(op, *out_grads))
-                    if len(result) != len(op.inputs):
-                        raise ValueError(f"Gradient function for {op.type} '{op.name}' returned "
-                                         f"{len(result)} gradients, expected {len(op.inputs)}")
+                        if len(result) != len(op.inputs):
+                            raise ValueError(f"Gradient function for {op.type} '{op.name}' "
+                                             f"returned {len(result)} gradients, expected "
+                                             f"{len(op.inputs)}")
+                        if gate_gradients:
+                            result = _gate(result, op, between, node_of, array_ops)
                     in_grads = result
             for t, g in zip(op.inputs, in_grads):
                 if g is not None and _is_trainable(t):
@@ -290,6 +293,21 @@ def _dense_unless_passed(g, op):
     if isinstance(g, IndexedSlices) and not op.op_def.sparse_grad:
         return convert_to_tensor(g)
     return g
+
+
+def _gate(in_grads, op, between, node_of, array_ops):
+    """TF1's ``gate_gradients``: the op's gradients each wait for all of them (a ``tuple``), so
+    an update of one input (ApplyAdam on a weight) cannot run before the gradient that still
+    reads it (the other input's). Unlike TF1, a gradient nothing on the way to ``xs`` uses
+    stays out of the gate: TF computes it every step (the input's gradient of a first layer)."""
+    used = [k for k, (t, g) in enumerate(zip(op.inputs, in_grads))
+            if g is not None and _is_trainable(t) and node_of(t) in between]
+    if len(used) < 2:
+        return in_grads
+    out = list(in_grads)
+    for k, g in zip(used, array_ops.tuple_([in_grads[k] for k in used])):
+        out[k] = g
+    return out
 
 
 def _between_nodes(to_ops, from_ops, stop=frozenset()):

@@ -157,18 +157,33 @@ def no_op(name=None):
     return NO_OP(name=name)
 
 
-def tuple_(tensors, control_inputs=None, name=None):
+def tuple_(tensors, name=None, control_inputs=None):
     """``tf.tuple``: the tensors again (None kept), each available only once all of them and
-    ``control_inputs`` have been computed."""
-    tensors = list(tensors)
-    gating = [t for t in tensors if t is not None] + list(control_inputs or ())
+    ``control_inputs`` have been computed. As TF1 builds it: a ``group_deps`` NoOp on the
+    producing ops, and behind it one ``control_dependency`` Identity per tensor (an
+    IndexedSlices gates its values; an Operation becomes a group behind the gate)."""
+    from ..graph import Operation
+
+    tensors = [t if t is None or isinstance(t, Operation) or hasattr(t, "op") else
+               convert_to_tensor(t) for t in tensors]
+    gating = [t if isinstance(t, Operation) else t.op for t in tensors if t is not None]
+    for c in control_inputs or ():
+        gating.append(getattr(c, "op", c))
     if not gating:
         raise ValueError("Must have at least one Tensor: []")
+    gating = sorted(set(gating), key=lambda op: op._id)
     graph = gating[0].graph
     with graph.as_default(), graph.name_scope(name or "tuple"):
         gate = group(*gating)
-        with graph.control_dependencies([gate]):
-            return [None if t is None else identity(t) for t in tensors]
+        out = []
+        for t in tensors:
+            if t is None:
+                out.append(None)
+                continue
+            with graph.control_dependencies([gate]):
+                out.append(group(t) if isinstance(t, Operation) else
+                           identity(t, name="control_dependency"))
+        return out
 
 
 def group(*inputs, name=None):

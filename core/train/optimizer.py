@@ -58,7 +58,15 @@ class Optimizer:
         for v in var_list:
             if not isinstance(v, Variable):
                 raise TypeError(f"Argument is not a tf.Variable: {v!r}")
-        grads = gradients(loss, var_list, grad_ys=grad_loss)
+        if gate_gradients not in (self.GATE_NONE, self.GATE_OP, self.GATE_GRAPH):
+            raise ValueError("gate_gradients must be one of: Optimizer.GATE_NONE, "
+                             f"Optimizer.GATE_OP, Optimizer.GATE_GRAPH.  Not {gate_gradients}")
+        grads = gradients(loss, var_list, grad_ys=grad_loss,
+                          gate_gradients=gate_gradients == self.GATE_OP,
+                          aggregation_method=aggregation_method,
+                          colocate_gradients_with_ops=colocate_gradients_with_ops)
+        if gate_gradients == self.GATE_GRAPH:  # every gradient waits for all of them
+            grads = array_ops.tuple_(grads)
         pairs = list(zip(grads, var_list))
         self._assert_valid_dtypes([v for g, v in pairs if g is not None])
         return pairs

@@ -743,3 +743,82 @@ def test_hessians_match_hand_computed_second_derivatives():
     free = tf.placeholder(tf.float32, [None])
     with pytest.raises(ValueError, match="fully defined shape"):
         tf.hessians(tf.reduce_sum(free * free), free)
+
+
+def _two_layer_step(T, gate, x_variable=False):
+    """A two-matmul model's GradientDescent step with ``gate_gradients=gate``; returns the
+    graph and its tuple ops as {name: (type, sorted control input names)}."""
+    graph = T.Graph()
+    with graph.as_default():
+        ones = np.ones((2, 3), np.float32)
+        x = T.Variable(ones, name="X") if x_variable else T.constant(ones)
+        w1 = T.Variable(np.full((3, 4), 0.5, np.float32), name="W1")
+        w2 = T.Variable(np.full((4, 1), 0.25, np.float32), name="W2")
+        loss = T.reduce_sum(T.matmul(T.matmul(x, w1), w2))
+        T.train.GradientDescentOptimizer(0.1).minimize(loss, gate_gradients=gate)
+    tuples = {op.name: (op.type, sorted(c.name for c in op.control_inputs))
+              for op in graph.get_operations() if "tuple/" in op.name}
+    return graph, tuples
+
+
+def _ancestors(op):
+    seen, stack = set(), [op]  # control inputs included
+    while stack:
+        child = stack.pop()
+        for parent in [t.op for t in child.inputs] + list(child.control_inputs):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
+def test_gate_gradients_gate_each_ops_gradients_as_tf1():
+    """GATE_OP (the default): both gradients of a MatMul pass one gate, so the update of W2
+    cannot run before the gradient that still reads W2 (TF1's ``tuple`` ops and names)."""
+    graph, tuples = _two_layer_step(tf, tf.train.Optimizer.GATE_OP)
+    scope = "gradients/MatMul_1_grad/"
+    assert tuples[scope + "tuple/group_deps"] == ("NoOp", [scope + "MatMul", scope + "MatMul_1"])
+    for name in ("control_dependency", "control_dependency_1"):
+        assert tuples[scope + "tuple/" + name] == ("Identity", [scope + "tuple/group_deps"])
+    update = graph.get_operation_by_name("GradientDescent/update_W2/ApplyGradientDescent")
+    assert update.inputs[2].name == scope + "tuple/control_dependency_1:0"
+    assert graph.get_operation_by_name(scope + "MatMul") in _ancestors(update)  # dy W2^T
+    # The constant's gradient is used by nothing: TF1 gates (so computes) it, minitf not.
+    assert not any(name.startswith("gradients/MatMul_grad/") for name in tuples)
+    with tf.Session(graph=graph) as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(graph.get_operation_by_name("GradientDescent"))
+        # dL/dW2 = (x W1)^T 1 = 2 * 1.5 per row, dL/dW1 = x^T 1 W2^T = 2 * 0.25 (the old W2)
+        np.testing.assert_allclose(sess.run("W2:0"), np.full((4, 1), 0.25 - 0.3), rtol=1e-6)
+        np.testing.assert_allclose(sess.run("W1:0"), np.full((3, 4), 0.45), rtol=1e-6)
+
+    _, none = _two_layer_step(tf, tf.train.Optimizer.GATE_NONE)
+    assert none == {}
+    _, whole = _two_layer_step(tf, tf.train.Optimizer.GATE_GRAPH)  # one gate for all of them
+    assert whole["tuple/group_deps"] == ("NoOp", ["gradients/MatMul_1_grad/MatMul_1",
+                                                  "gradients/MatMul_grad/MatMul_1"])
+    with pytest.raises(ValueError, match="gate_gradients must be one of"):
+        _two_layer_step(tf, 3)
+
+
+def test_gate_gradients_build_the_graph_tensorflow_builds():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    for gate in (0, 1, 2):
+        ours, theirs = (_two_layer_step(T, gate, x_variable=True)[1] for T in (tf, tf1))
+        assert ours == theirs, gate
+        assert gate != 1 or "gradients/MatMul_grad/tuple/group_deps" in ours
+    # With a constant input, TF1 gates the gradient nobody uses as well
+    ours, theirs = (_two_layer_step(T, 1)[1] for T in (tf, tf1))
+    assert {n: v for n, v in theirs.items() if not n.startswith("gradients/MatMul_grad/")} == ours
+
+
+def test_tuple_takes_tf1s_positional_name_and_gates_operations():
+    a, b = tf.constant(1.0), tf.constant(2.0)
+    op = tf.no_op(name="side")
+    x, y, z = tf.tuple([a, b, op], "pair")
+    assert (x.op.name, y.op.name) == ("pair/control_dependency", "pair/control_dependency_1")
+    gate = x.op.control_inputs[0]
+    assert z.type == "NoOp" and set(z.control_inputs) == {gate, op}  # the op, behind the gate
+    assert {o.name for o in gate.control_inputs} == {a.op.name, b.op.name, "side"}
+    with tf.Session() as sess:
+        assert sess.run([x, y, z]) == [1.0, 2.0, None]
