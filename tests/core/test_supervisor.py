@@ -378,9 +378,17 @@ def test_summary_computed_uses_the_current_step(tmp_path):
         summary = sess.run(tf.get_collection(tf.GraphKeys.SUMMARIES)[0])
         sv.summary_computed(sess, summary)
         sv.summary_computed(sess, summary, global_step=10)
+        # The step counter still runs (save_summaries_secs is set): its tag is
+        # global_step/sec. Its thread writes once at start, so wait for it (a loaded machine
+        # can reach the end of the session first, and a stopped looper writes nothing).
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            sv.summary_writer.flush()
+            if ("global_step/sec",) in [d for _, _, d in _events(str(tmp_path))]:
+                break
+            time.sleep(0.05)
     steps = [s for s, k, d in _events(str(tmp_path)) if d == ("train_loss",)]
     assert steps == [3, 10]
-    # The step counter still ran (save_summaries_secs is set): its tag is global_step/sec.
     assert ("global_step/sec",) in [d for _, _, d in _events(str(tmp_path))]
 
 
