@@ -36,14 +36,19 @@ _REGISTERED: dict = {}
 
 
 def gradient_function(op):
-    """The op's gradient rule: the one registered under the name a gradient_override_map gave
-    it, else one registered for its type (an op type minitf has no rule for), else its OpDef's
-    (None: none defined)."""
+    """The op's gradient rule: the one registered (or built in) under the name a
+    gradient_override_map gave it, else one registered for its type (an op type minitf has no
+    rule for), else its OpDef's (None: none defined)."""
+    from .opdef import lookup
+
     override = op.graph._gradient_overrides.get(op)
     if override is not None:
-        if override not in _REGISTERED:
+        if override in _REGISTERED:
+            return _REGISTERED[override]
+        builtin = lookup(override)  # e.g. {"Sign": "Identity"}: a straight-through estimator
+        if builtin is None or builtin.grad is None:
             raise LookupError(f"gradient registry has no entry for: {override}")
-        return _REGISTERED[override]
+        return builtin.grad
     return _REGISTERED.get(op.type, op.op_def.grad)
 
 

@@ -90,3 +90,18 @@ def test_not_differentiable_registration_stops_the_gradient():
             y = tf.square(x)
         assert tf.gradients(y, x) == [None]
         assert tf.gradients(y + x, x)[0] is not None  # the other path still counts
+
+
+def test_override_with_a_builtin_gradient():
+    """The straight-through estimator: a map to a built-in op's name takes that op's rule
+    (TF 2.21 gave these values); a not-differentiable one stops the gradient."""
+    with tf.Graph().as_default() as g:
+        x = tf.constant([-2.0, 0.5, 1.7])
+        with g.gradient_override_map({"Sign": "Identity", "Round": "Identity"}):
+            sign, rounded = tf.sign(x), tf.round(x)
+        with g.gradient_override_map({"Square": "StopGradient"}):
+            stopped = tf.square(x)
+        with tf.Session() as sess:
+            np.testing.assert_array_equal(sess.run(tf.gradients(sign * 3.0, x)[0]), [3, 3, 3])
+            np.testing.assert_array_equal(sess.run(tf.gradients(rounded, x)[0]), [1, 1, 1])
+        assert tf.gradients(stopped, x) == [None]
