@@ -487,7 +487,7 @@ class _Compiler:
             "it. Fetch the loop's results (its Exit tensors) instead.")
 
     def _loop_of(self, exit_op: Operation) -> _Loop:
-        t = exit_op._inputs[0]
+        t = _through_identities(exit_op._inputs[0])
         sw = t._op
         if sw._opdef.type not in ("Switch", "RefSwitch") or t._value_index != 0 or \
                 sw._inputs[1]._op._opdef.type != "LoopCond":
@@ -708,11 +708,11 @@ class _Loop:
             for t in m._inputs:
                 (entries if t._op._opdef.type == "Enter" else nexts).append(t._op)
         frame = entries[0]._attrs["frame_name"]
-        exits = sorted((c for sw in switches for c in sw._outputs[0]._consumers
-                        if c._opdef.type == "Exit"), key=lambda o: o._id)
+        exits = sorted((c for sw in switches for c in _exits_of(sw._outputs[0])),
+                       key=lambda o: o._id)
         self.exits = exits
         self.n = len(merges)
-        self._exit_vars = [switches.index(x._inputs[0]._op) for x in exits]
+        self._exit_vars = [switches.index(_through_identities(x._inputs[0])._op) for x in exits]
 
         outer_feeds = compiler.outer_feeds | frozenset(compiler.plan.feeds)
 
@@ -808,6 +808,26 @@ class _Loop:
 
     def __repr__(self):
         return f"<while loop '{self.name}'>"
+
+
+def _through_identities(t: Tensor) -> Tensor:
+    """The tensor an Identity chain passes on. TF's gradient loops gate a loop variable's
+    gradient (``tuple/control_dependency``) between its Switch and its Exit; the Exit still
+    takes the variable's last value (the gate's control edges only order the Switch)."""
+    while t._op._opdef.type == "Identity":
+        t = t._op._inputs[0]
+    return t
+
+
+def _exits_of(t: Tensor) -> list:
+    """The Exits taking ``t``, directly or through Identities."""
+    out = []
+    for c in t._consumers:
+        if c._opdef.type == "Exit":
+            out.append(c)
+        elif c._opdef.type == "Identity":
+            out.extend(_exits_of(c._outputs[0]))
+    return out
 
 
 def _predicate(t: Tensor) -> Tensor:

@@ -699,6 +699,25 @@ def test_freezing_keeps_the_static_shapes_set_shape_gave(tmp_path):
     assert model.signatures["serving_default"].outputs["y"].shape.as_list() == [12]
 
 
+def test_a_tensorflow_gradient_of_a_while_loop_trains():
+    # TF's gradient loop gates the gradient of a loop variable's initial value (an Identity
+    # between the gradient loop's Switch and its Exit): minitf runs it to TF's weights.
+    from minitf.export.graph_def import parse_text_proto
+
+    data = os.path.join(os.path.dirname(__file__), "data")
+    path = os.path.join(data, "tf_while_training.pbtxt")
+    gd = parse_text_proto(open(path, "rb").read(), graph_pb2.GraphDef(), path, "GraphDef")
+    assert any(n.op == "Exit" and n.input[0].endswith("Merge_1_grad/tuple/control_dependency")
+               for n in gd.node), "the graph no longer shows what it is here to test"
+    expected = np.load(os.path.join(data, "tf_while_training.npz"))
+    with tf.Graph().as_default(), tf.Session() as sess:
+        tf.import_graph_def(gd, name="")
+        sess.run("w/Assign")
+        for w in expected["w"]:
+            sess.run("train", {"x:0": expected["x"]})
+            np.testing.assert_allclose(sess.run("w:0"), w, rtol=1e-5)
+
+
 def test_a_tensorflow_training_graph_imports_cut_to_its_outputs():
     # TF 2.x's training graph: its stateless random initializers use an op minitf lacks, so a
     # whole import refuses it (TF would import it; minitf could not run it), while the graph

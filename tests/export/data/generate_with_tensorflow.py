@@ -18,8 +18,8 @@ tf.nn.rnn_cell) in TF1 graph mode
 ``linear_variables_savedmodel/`` (ref variables) and ``resource_variables_savedmodel/``
 (resource variables, with ``resource_variables.npz``) are unfrozen SavedModels with a variables
 checkpoint, which minitf freezes when it loads them. ``tf_training/`` is a training graph and
-checkpoint for ``minitf export --graph``. The files are committed: CI needs no
-TensorFlow.
+checkpoint for ``minitf export --graph``; ``tf_while_training.pbtxt`` a training graph with TF's
+gradient of a while loop. The files are committed: CI needs no TensorFlow.
 """
 
 from __future__ import annotations
@@ -476,6 +476,30 @@ def generate_training_checkpoint(out_dir):
         "out:ids": out["ids"]})
 
 
+def generate_while_training_graph(out_dir):
+    """``tf_while_training.pbtxt``: a training graph whose gradient TF built through a
+    tf.while_loop back to the loop's initial value (TF gates it, so an Identity sits between
+    the gradient loop's Switch and its Exit), and ``tf_while_training.npz``: the weights TF
+    gives after each of ``TRAIN_STEPS`` GradientDescent steps."""
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [2], name="x")
+        w = tf.get_variable("w", initializer=np.array([0.5, -0.3], np.float32))
+        _, h = tf.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, tf.tanh(a) * 1.1),
+                             [tf.constant(0), x * w])
+        loss = tf.reduce_sum(tf.square(h), name="loss")
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss, name="train")
+        feed = np.array([1.0, 2.0], np.float32)
+        with tf.Session(graph=graph) as sess:
+            sess.run(tf.global_variables_initializer())
+            steps = []
+            for _ in range(TRAIN_STEPS):
+                sess.run(train, {x: feed})
+                steps.append(sess.run(w))
+    tf.train.write_graph(graph.as_graph_def(), out_dir, "tf_while_training.pbtxt")
+    np.savez(os.path.join(out_dir, "tf_while_training.npz"), x=feed, w=np.stack(steps))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=HERE, help="directory to write (default: this one)")
@@ -492,6 +516,7 @@ def main(argv=None):
     generate_resource_control_flow_saved_model(args.out)
     generate_lookup_saved_model(args.out)
     generate_training_checkpoint(args.out)
+    generate_while_training_graph(args.out)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2, sort_keys=True)
         f.write("\n")
