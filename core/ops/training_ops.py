@@ -270,11 +270,7 @@ APPLY_CENTERED_RMS_PROP = register(OpDef(
 ))
 
 
-def _apply_adagrad(var_c, accum_c, lr, grad, *, use_locking, update_slots):
-    var, accum = _buffers(var_c, accum_c)
-    _check_grad(var, grad, "ApplyAdagrad")
-    lr = _scalar(lr)
-
+def _adagrad_rule(lr, update_slots):
     def update(v, a, g, t):
         if update_slots:                   # accum += g^2
             np.multiply(g, g, out=t)
@@ -283,7 +279,13 @@ def _apply_adagrad(var_c, accum_c, lr, grad, *, use_locking, update_slots):
         np.divide(g, t, out=t)
         t *= lr
         v -= t
-    _blockwise(update, var, accum, grad)
+    return update
+
+
+def _apply_adagrad(var_c, accum_c, lr, grad, *, use_locking, update_slots):
+    var, accum = _buffers(var_c, accum_c)
+    _check_grad(var, grad, "ApplyAdagrad")
+    _blockwise(_adagrad_rule(_scalar(lr), update_slots), var, accum, grad)
     return var_c.read
 
 
@@ -294,7 +296,6 @@ APPLY_ADAGRAD = register(OpDef(
     infer=lambda var, accum, lr, grad, **a: _infer_like_var()(var, grad, **a),
     doc="accum += g^2; var -= lr * g / sqrt(accum)",
 ))
-
 
 
 def _adadelta_rule(lr, rho, eps):
@@ -393,6 +394,24 @@ SPARSE_APPLY_MOMENTUM = register(OpDef(
     infer=lambda var, accum, lr, grad, indices, momentum, **a: _infer_sparse(
         var, accum, grad, indices, n_slots=1),
     doc="ApplyMomentum on the rows indices of var and accum only",
+))
+
+
+def _sparse_apply_adagrad(var_c, accum_c, lr, grad, indices, *, use_locking, update_slots):
+    var, accum = _buffers(var_c, accum_c)
+    _rowwise(_adagrad_rule(_scalar(lr), update_slots), "SparseApplyAdagrad", var, [accum],
+             grad, indices)
+    return var_c.read
+
+
+SPARSE_APPLY_ADAGRAD = register(OpDef(
+    "SparseApplyAdagrad", inputs=["var:Ref(T)", "accum:Ref(T)", "lr:T", "grad:T",
+                                  "indices:Tindices"],
+    attrs={"use_locking": False, "update_slots": True},
+    kernel=_sparse_apply_adagrad, grad=NOT_DIFFERENTIABLE, stateful=True,
+    infer=lambda var, accum, lr, grad, indices, **a: _infer_sparse(
+        var, accum, grad, indices, n_slots=1),
+    doc="ApplyAdagrad on the rows indices of var and accum only",
 ))
 
 

@@ -502,6 +502,12 @@ class AdagradOptimizer(Optimizer):
             _cast_to(self._learning_rate_tensor, var.dtype), grad,
             use_locking=self._use_locking).op
 
+    def _apply_sparse(self, grad, var):
+        return training_ops.SPARSE_APPLY_ADAGRAD(
+            var, self.get_slot(var, "accumulator"),
+            _cast_to(self._learning_rate_tensor, var.dtype), grad.values, grad.indices,
+            use_locking=self._use_locking).op
+
 
 def _cast_to(t: Tensor, dtype: _dt.DType) -> Tensor:
     if t.dtype == dtype:

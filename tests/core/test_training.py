@@ -401,13 +401,17 @@ def _lazy_reference(kind, steps, lr=0.1, mu=0.9, rho=0.9, eps=1e-10):
     acc = np.zeros_like(var)      # Momentum's accumulator; RMSProp's mom
     ms = np.ones_like(var)        # RMSProp starts its mean square at one
     mg = np.zeros_like(var)
+    ada = np.full_like(var, 0.1)  # Adagrad's initial_accumulator_value
     out = []
     for ids, rows in steps:
         grads = {}
         for i, r in zip(ids, rows):
             grads[i] = grads.get(i, 0) + r.astype(np.float64)
         for i, g in grads.items():
-            if kind.startswith("momentum"):
+            if kind == "adagrad":
+                ada[i] += g * g
+                var[i] -= lr * g / np.sqrt(ada[i])
+            elif kind.startswith("momentum"):
                 acc[i] = acc[i] * mu + g
                 var[i] -= lr * g + lr * mu * acc[i] if kind == "momentum_nesterov" else \
                     lr * acc[i]
@@ -429,9 +433,9 @@ SPARSE_STEPS = [([0, 1, 1], np.array([[1, 2, 3], [4, 5, 6], [-1, 0, 1]], np.floa
 
 
 @pytest.mark.parametrize("kind", ["momentum", "momentum_nesterov", "rmsprop",
-                                  "rmsprop_centered"])
+                                  "rmsprop_centered", "adagrad"])
 def test_sparse_kernels_update_only_their_rows(kind):
-    """Momentum and RMSProp with an embedding's gradient: only the rows looked up move, and
+    """Momentum, RMSProp and Adagrad with an embedding's gradient: only the rows looked up move, and
     only their slots decay (TF1's SparseApply* kernels); repeated ids are summed first."""
     emb = tf.Variable(TABLE, name="emb")
     ids = tf.placeholder(tf.int32, [None])
@@ -441,12 +445,13 @@ def test_sparse_kernels_update_only_their_rows(kind):
            "momentum_nesterov": tf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True),
            "rmsprop": tf.train.RMSPropOptimizer(0.1, decay=0.9, momentum=0.9),
            "rmsprop_centered": tf.train.RMSPropOptimizer(0.1, decay=0.9, momentum=0.9,
-                                                         centered=True)}[kind]
+                                                         centered=True),
+           "adagrad": tf.train.AdagradOptimizer(0.1)}[kind]
     train = opt.minimize(loss)
     kernels = {op.type for op in tf.get_default_graph().get_operations()}
     assert ("SparseApplyMomentum" if kind.startswith("momentum") else
             "SparseApplyCenteredRMSProp" if kind == "rmsprop_centered" else
-            "SparseApplyRMSProp") in kernels
+            "SparseApplyAdagrad" if kind == "adagrad" else "SparseApplyRMSProp") in kernels
     want = _lazy_reference(kind, SPARSE_STEPS)
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())

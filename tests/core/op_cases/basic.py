@@ -165,6 +165,7 @@ COVERED_BY = {
     "ApplyRMSProp": "test_training.py::test_rmsprop_matches_numpy",
     "ApplyCenteredRMSProp": "test_training.py::test_rmsprop_matches_numpy",
     "ApplyAdagrad": "test_training.py::test_adagrad_matches_numpy",
+    "SparseApplyAdagrad": "test_training.py::test_sparse_kernels_update_only_their_rows",
     "SparseApplyMomentum": "test_training.py::test_sparse_kernels_update_only_their_rows",
     "SparseApplyRMSProp": "test_training.py::test_sparse_kernels_update_only_their_rows",
     "SparseApplyCenteredRMSProp":
