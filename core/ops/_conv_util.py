@@ -94,9 +94,11 @@ def _explicit_pads(padding, explicit, data_format, window=None):
     return pads
 
 
-def _out_dim(size, k, stride, dilation, padding, pads):
+def _out_dim(size, k, stride, dilation, padding, pads, at_run_time=False):
     """(output size, pad before, pad after) of one spatial dimension, TensorFlow's rules.
-    Unknown (None) ``size`` or ``k`` give None where they matter (SAME needs no ``k``)."""
+    Unknown (None) ``size`` or ``k`` give None where they matter (SAME needs no ``k``).
+    A window larger than the padded input is an error at graph construction; ``at_run_time``
+    (a kernel's check) follows TF's kernels instead, see ``_run_time_out``."""
     if size is None:
         return None, None, None
     if padding == "SAME":
@@ -110,15 +112,29 @@ def _out_dim(size, k, stride, dilation, padding, pads):
     eff = (k - 1) * dilation + 1
     before, after = pads if padding == "EXPLICIT" else (0, 0)
     padded = size + before + after
+    if at_run_time:
+        return _run_time_out(size, padded, eff, stride), before, after
     if padded < eff:
         raise shape_error(f"Negative dimension size caused by subtracting {eff} from {padded}")
     return (padded - eff) // stride + 1, before, after
 
 
-def _geometry(h, w, kh, kw, win: _Window):
+def _run_time_out(size, padded, eff, stride):
+    """TF's kernels compute (padded - eff + stride) / stride in C++ (truncating toward zero):
+    a window up to a stride too large gives 0 outputs, only a negative count is an error."""
+    num = padded - eff + stride
+    out = num // stride if num >= 0 else -(-num // stride)
+    if out < 0:
+        raise InvalidArgumentError(None, None, f"Computed output size would be negative: {out} "
+                                   f"[input_size: {size}, effective_filter_size: {eff}, "
+                                   f"stride: {stride}]")
+    return out
+
+
+def _geometry(h, w, kh, kw, win: _Window, at_run_time=False):
     """(oh, ow, (top, bottom, left, right)) for an NHWC input of spatial size h x w."""
-    oh, pt, pb = _out_dim(h, kh, win.sh, win.dh, win.padding, win.pads[:2])
-    ow, pl, pr = _out_dim(w, kw, win.sw, win.dw, win.padding, win.pads[2:])
+    oh, pt, pb = _out_dim(h, kh, win.sh, win.dh, win.padding, win.pads[:2], at_run_time)
+    ow, pl, pr = _out_dim(w, kw, win.sw, win.dw, win.padding, win.pads[2:], at_run_time)
     return oh, ow, (pt, pb, pl, pr)
 
 

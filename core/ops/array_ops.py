@@ -16,6 +16,7 @@ from ..errors import InvalidArgumentError
 from ..graph import Tensor, convert_to_tensor, get_default_graph, name_scope, to_numpy
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, identity_kernel, register, req
 from ..tensor_shape import TensorShape, as_shape
+from ._math_util import _dims
 from ._util import const_ints, same_as, shape_error, shape_from_value
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
@@ -319,18 +320,27 @@ def reshape(tensor, shape, name=None):
 
 
 def _fill_infer(dims, value):
+    if dims.shape.rank not in (None, 1):
+        raise shape_error(f"Shape must be rank 1 but is rank {dims.shape.rank}")
     if value.shape.rank not in (None, 0):
         raise shape_error(f"value must be a scalar, got shape {value.shape}")
     return [TensorSpec(shape_from_value(dims), value.dtype)]
 
 
 def _fill_kernel(dims, value):
+    dims = np.asarray(dims)
+    # TF's kernel still takes a scalar dims as one dim (only its shape function wants a vector).
+    if dims.ndim > 1:
+        raise InvalidArgumentError(None, None, "dims must represent a vector, got shape "
+                                   f"{_dims(dims)}")
     if np.ndim(value) != 0:
         raise InvalidArgumentError(None, None, "value must represent a scalar, got shape "
                                    f"{list(np.shape(value))}")
-    if np.any(np.asarray(dims) < 0):
-        raise InvalidArgumentError(None, None, f"dims must be non-negative, got {list(dims)}")
-    return np.full(tuple(dims), value, dtype=np.asarray(value).dtype)
+    shape = dims.reshape(-1).tolist()
+    for d in shape:
+        if d < 0:
+            raise InvalidArgumentError(None, None, f"Dimension {d} must be >= 0")
+    return np.full(shape, value, dtype=np.asarray(value).dtype)
 
 
 FILL = register(OpDef(
@@ -416,7 +426,10 @@ def _filled(shape, value, dtype, name, default):
     """A Fill of a shape known only at run time, its helper nodes named as TF1 names them
     ("zeros/packed", "zeros/Const")."""
     with name_scope(name, default, [shape]) as scope:
-        shape = shape_list_tensor(shape) if isinstance(shape, (list, tuple)) else shape
+        shape = shape_list_tensor(shape) if isinstance(shape, (list, tuple)) else \
+            convert_to_tensor(shape)
+        if shape.shape.rank in (None, 0):  # TF's ones/zeros: a scalar shape is one dim
+            shape = reshape(shape, [-1])
         return fill(shape, constant(value, dtype=dtype), name=scope)
 
 
@@ -550,9 +563,10 @@ def _range_length(start, limit, delta):
 def _range_kernel(start, limit, delta):
     start, limit, delta = (np.asarray(v) for v in (start, limit, delta))
     for v, what in ((start, "start"), (limit, "limit"), (delta, "delta")):
-        if v.ndim:
+        if v.shape not in ((), (1,)):  # TF's kernel also takes a 1-element vector
             raise InvalidArgumentError(None, None, f"{what} must be a scalar, not shape "
-                                       f"{list(v.shape)}")
+                                       f"{_dims(v)}")
+    start, limit, delta = (v.reshape(()) for v in (start, limit, delta))
     n = _range_length(start[()], limit[()], delta[()])
     dt = start.dtype
     # start + i * delta in the op's dtype (float16 via float32 so the steps stay exact enough)

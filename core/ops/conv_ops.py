@@ -158,14 +158,16 @@ def _conv2d_kernel(input, filter, *, strides, use_cudnn_on_gpu, padding,  # noqa
                                               dilations))
     _check_4d(input, "input")
     _check_4d(filter, "filter")
-    if filter.size == 0:
-        raise InvalidArgumentError(None, None, "filter must not have zero elements (i.e. all "
-                                   "dimensions must be non-zero)")
     x = _nhwc(input, win.nchw)
     n, h, w, c = x.shape
     kh, kw, fc, o = filter.shape
     g = _groups(c, fc, o)
-    oh, ow, pads = _geometry(h, w, kh, kw, win)
+    oh, ow, pads = _geometry(h, w, kh, kw, win, at_run_time=True)
+    if n * oh * ow * o == 0:  # nothing to compute: TF returns before it checks the filter
+        return _from_nhwc(np.zeros((n, oh, ow, o), input.dtype), win.nchw)
+    if filter.size == 0:
+        raise InvalidArgumentError(None, None, "filter must not have zero elements (i.e. all "
+                                   "dimensions must be non-zero)")
     xp = _pad(x, pads)
     if g == 1:
         out = _conv_fwd(xp, filter, oh, ow, win)
@@ -197,8 +199,10 @@ def _conv2d_backprop_input_kernel(input_sizes, filter, out_backprop, *, strides,
     if min(n, h, w, c) < 0:
         raise InvalidArgumentError(None, None, f"input_sizes must be non-negative: {sizes}")
     g = _groups(c, fc, o)
-    oh, ow, pads = _geometry(h, w, kh, kw, win)
+    oh, ow, pads = _geometry(h, w, kh, kw, win, at_run_time=True)
     _check_out_backprop("Conv2DBackpropInput", dy, n, oh, ow, o)
+    if dy.size == 0 or n * h * w * c == 0:  # no output position saw the input: zeros
+        return _from_nhwc(np.zeros((n, h, w, c), filter.dtype), win.nchw)
     padded = (n, h + pads[0] + pads[1], w + pads[2] + pads[3])
     if g == 1:
         dxp = _conv_bwd_input(dy, filter, padded + (c,), win)
@@ -226,8 +230,10 @@ def _conv2d_backprop_filter_kernel(input, filter_sizes, out_backprop, *, strides
     n, h, w, c = x.shape
     kh, kw, fc, o = sizes
     g = _groups(c, fc, o)
-    oh, ow, pads = _geometry(h, w, kh, kw, win)
+    oh, ow, pads = _geometry(h, w, kh, kw, win, at_run_time=True)
     _check_out_backprop("Conv2DBackpropFilter", dy, n, oh, ow, o)
+    if dy.size == 0 or x.size == 0:  # no output position saw the input: zeros
+        return np.zeros((kh, kw, fc, o), input.dtype)
     xp = _pad(x, pads)
     if g == 1:
         return _conv_bwd_filter(xp, dy, kh, kw, win)

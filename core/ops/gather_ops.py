@@ -13,7 +13,7 @@ from ..graph import Tensor, constant_value
 from .. import dtypes as _dt
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
-from . import array_ops, math_ops
+from . import array_ops, concat_split_ops, math_ops
 from ._math_util import _check_dtype
 from ._util import const_ints, shape_from_value
 from .slicing_ops import STRIDED_SLICE_GRAD, _shape_input, _shape_str
@@ -423,10 +423,18 @@ def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
         total = unsorted_segment_sum(data, ids, num_segments)
         ones = array_ops.ones_like(ids, dtype=data.dtype)
         count = unsorted_segment_sum(ones, ids, num_segments)
-        extra = (data.shape.rank or 0) - (ids.shape.rank or 0)
-        if extra > 0:  # one count per segment, broadcast over each row's elements
-            count = array_ops.reshape(count, [-1] + [1] * extra)
-        return math_ops.div_no_nan(total, count)
+        return math_ops.div_no_nan(total, _per_row(count, data, ids))
+
+
+def _per_row(count, data, ids):
+    """The segment counts reshaped [-1, 1, ...] to broadcast over each row's elements: one 1
+    per dim of data beyond ids' dims (counted at run time when a rank is unknown, as TF does)."""
+    if data.shape.rank is not None and ids.shape.rank is not None:
+        extra = data.shape.rank - ids.shape.rank
+        return array_ops.reshape(count, [-1] + [1] * extra) if extra > 0 else count
+    extra = array_ops.rank(data) - array_ops.rank(ids)
+    ones = array_ops.ones(array_ops.reshape(extra, [1]), dtype=_dt.int32)
+    return array_ops.reshape(count, concat_split_ops.concat([[-1], ones], 0))
 
 
 # -- Unique ---------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from ._math_util import (_FLOAT, _FLOAT_C, _INTS, _NUMBER, _broadcasting, _dims,
                          _silence_float_warnings, _typed, _unary)
 from ._util import broadcast_infer
 from .logic_ops import greater, less, not_equal, where_v2
-from .math_ops import cast, sum_to_operand
+from .math_ops import _check_int_divisor, cast, sum_to_operand
 from .reduction_ops import (_axes_tuple, _axis_arg, _may_reduce_to_scalar, _reduce_infer,
                             _with_kept_dims)
 from .unary_ops import exp, log, reciprocal, sqrt, square
@@ -206,11 +206,6 @@ XLOG1PY = _binary_op("Xlog1py", _x_times(np.log1p), _reduced(
 XDIVY = _binary_op("Xdivy", _x_times(np.reciprocal), _reduced(
     lambda op, dy: xdivy(_nonzero(op.inputs[0]), op.inputs[1]) * dy,
     lambda op, dy: xdivy(-op.inputs[0], op.inputs[1] ** 2) * dy), _XY_TYPES)
-
-
-def _check_int_divisor(x, y):
-    if x.dtype.kind in "iu" and not np.all(y):
-        raise InvalidArgumentError(None, None, "Integer division by zero")
 
 
 def _truncate_div_kernel(x, y):

@@ -102,7 +102,10 @@ REAL_DIV = _binary("RealDiv", _real_div_kernel, _binary_grad(
 
 
 def _check_int_divisor(x, y):
-    if x.dtype.kind in "iu" and not np.all(y):
+    """TF's integer division kernels (FloorDiv, FloorMod, TruncateDiv, TruncateMod) fail on a
+    zero divisor only when there is something to divide: an empty result is returned as is."""
+    if x.dtype.kind in "iu" and not np.all(y) and \
+            np.prod(np.broadcast_shapes(np.shape(x), np.shape(y)), dtype=np.int64):
         raise InvalidArgumentError(None, None, "Integer division by zero")
 
 

@@ -83,10 +83,17 @@ def _mean_kernel(x, axes, *, keep_dims):
         s = np.sum(x, axis=ax, keepdims=keep_dims,
                    dtype=np.int64 if x.dtype.kind == "i" else np.uint64)
         if n > 1:  # TF divides as C++ does, truncating toward zero: mean([-1, -2, -2]) == -1
-            s = np.where(s < 0, -(-s // n), s // n) if x.dtype.kind == "i" else s // n
+            s = _truncating_div(s, n) if x.dtype.kind == "i" else s // n
         return np.asarray(s).astype(x.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.mean(x, axis=ax, keepdims=keep_dims, dtype=x.dtype)
+
+
+def _truncating_div(s, n):
+    """``s / n`` rounded toward zero. An int64 sum wraps around as TF's does; floor division
+    plus a step up keeps it in range where negating the wrapped INT64_MIN would overflow."""
+    q = s // n
+    return q + ((s < 0) & (s % n != 0)).astype(q.dtype)
 
 
 def _extreme_kernel(ufunc, identity):

@@ -10,11 +10,12 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
-from ..graph import Tensor, constant_value, convert_to_tensor, name_scope
+from ..graph import Tensor, constant_value, control_dependencies, convert_to_tensor, name_scope
 from ..opdef import OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import broadcast_shapes
 from . import array_ops, concat_split_ops, math_ops, reduction_ops, transform_ops, unary_ops
 from ._util import same_as
+from .logging_ops import assert_equal
 from .nn_ops import _require_float
 
 __all__ = [
@@ -357,10 +358,23 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
         if lg.rank == 2:
             cost = SPARSE_SOFTMAX_CROSS_ENTROPY_WITH_LOGITS(precise, labels, name=op_name)[0]
         else:
-            labels_shape = array_ops.shape(labels)
-            cost = SPARSE_SOFTMAX_CROSS_ENTROPY_WITH_LOGITS(
-                _flatten_outer_dims(precise), array_ops.reshape(labels, [-1]), name=op_name)[0]
-            cost = array_ops.reshape(cost, lab.as_list() if lab.is_fully_defined()
-                                     else labels_shape)
-            cost.set_shape(lab)
+            cost = _flattened_sparse_xent(precise, labels, op_name)
         return math_ops.cast(cost, _dt.float16) if half else cost
+
+
+def _flattened_sparse_xent(logits, labels, op_name):
+    """The sparse cross-entropy of logits of any rank, through their [-1, classes] matrix.
+    When the shapes are not all known, TF first asserts at run time that labels' shape is
+    logits' shape without its last dim (flattening would otherwise pair the wrong rows)."""
+    lab = labels.shape
+    labels_shape = array_ops.shape(labels)
+    checks = []
+    if not (lab.is_fully_defined() and logits.shape[:-1].is_fully_defined()):
+        checks.append(assert_equal(labels_shape, array_ops.shape(logits)[:-1]))
+    with control_dependencies(checks):
+        cost = SPARSE_SOFTMAX_CROSS_ENTROPY_WITH_LOGITS(
+            _flatten_outer_dims(logits), array_ops.reshape(labels, [-1]), name=op_name)[0]
+        cost = array_ops.reshape(cost, lab.as_list() if lab.is_fully_defined()
+                                 else labels_shape)
+    cost.set_shape(lab)
+    return cost
