@@ -110,7 +110,7 @@ def _depthwise_kernel(input, filter, *, strides, padding, explicit_paddings,  # 
     n, h, w, c = x.shape
     kh, kw, fc, _ = filter.shape
     _check_depth("DepthwiseConv2dNative", c, fc)
-    oh, ow, pads = _geometry(h, w, kh, kw, win)
+    oh, ow, pads = _geometry(h, w, kh, kw, win, at_run_time=True)
     out = _dw_forward(_pad(x, pads), filter, oh, ow, win)
     return _from_nhwc(out.astype(input.dtype, copy=False), win.nchw)
 
@@ -124,9 +124,11 @@ def _depthwise_backprop_input_kernel(input_sizes, filter, out_backprop, *, strid
     n, h, w, c = _nhwc_list(_sizes(input_sizes, f"{op}: input_sizes"), win.nchw)
     kh, kw, fc, m = filter.shape
     _check_depth(op, c, fc)
-    oh, ow, pads = _geometry(h, w, kh, kw, win)
+    oh, ow, pads = _geometry(h, w, kh, kw, win, at_run_time=True)
     dy = _nhwc(out_backprop, win.nchw)
     _check_out_backprop(op, dy, n, oh, ow, c * m)
+    if dy.size == 0:  # no output position saw the input: zeros
+        return _from_nhwc(np.zeros((n, h, w, c), filter.dtype), win.nchw)
     padded = (n, h + pads[0] + pads[1], w + pads[2] + pads[3], c)
     dxp = _dw_backprop_input(dy, filter, padded, win)
     return _from_nhwc(_crop(dxp, pads, h, w).astype(filter.dtype, copy=False), win.nchw)
@@ -142,9 +144,11 @@ def _depthwise_backprop_filter_kernel(input, filter_sizes, out_backprop, *, stri
     x = _nhwc(input, win.nchw)
     n, h, w, c = x.shape
     _check_depth(op, c, fc)
-    oh, ow, pads = _geometry(h, w, kh, kw, win)
+    oh, ow, pads = _geometry(h, w, kh, kw, win, at_run_time=True)
     dy = _nhwc(out_backprop, win.nchw)
     _check_out_backprop(op, dy, n, oh, ow, c * m)
+    if dy.size == 0 or x.size == 0:  # no output position saw the input: zeros
+        return np.zeros((kh, kw, fc, m), input.dtype)
     return _dw_backprop_filter(_pad(x, pads), dy, kh, kw, win).astype(input.dtype, copy=False)
 
 

@@ -75,7 +75,7 @@ def _pool_setup(op, x, ksize, strides, padding, explicit_paddings, data_format):
                        data_format)
     _check_4d(x, "input")
     x = _nhwc(x, win.nchw)
-    oh, ow, pads = _geometry(x.shape[1], x.shape[2], win.kh, win.kw, win)
+    oh, ow, pads = _geometry(x.shape[1], x.shape[2], win.kh, win.kw, win, at_run_time=True)
     return win, x, oh, ow, pads
 
 
@@ -123,6 +123,8 @@ def _max_pool_grad_kernel(orig_input, orig_output, grad, *, ksize, strides, padd
     dy = _nhwc(grad, win.nchw)
     n, h, w, c = x.shape
     _check_grad_shape("grad", dy.shape, (n, oh, ow, c))
+    if dy.size == 0:  # no window (a window larger than the input): nothing flows back
+        return np.zeros(orig_input.shape, dy.dtype)
     # Like TensorFlow's CPU kernel, the maxima are recomputed from orig_input (orig_output is
     # not trusted) and each window's gradient goes to its first maximum in row-major order:
     # the first tap equal to the window max claims it.
@@ -207,9 +209,11 @@ def _avg_pool_grad_kernel(orig_input_shape, grad, *, ksize, strides, padding, da
     win = _pool_window("AvgPoolGrad", tuple(ksize), tuple(strides), padding, (), data_format)
     _check_4d(grad, "grad")
     n, h, w, c = _nhwc_list(sizes, win.nchw)
-    oh, ow, pads = _geometry(h, w, win.kh, win.kw, win)
+    oh, ow, pads = _geometry(h, w, win.kh, win.kw, win, at_run_time=True)
     dy = _nhwc(grad, win.nchw)
     _check_grad_shape("grad", dy.shape, (n, oh, ow, c))
+    if dy.size == 0:  # no window (a window larger than the input): nothing flows back
+        return np.zeros(sizes, dy.dtype)
     share = dy / _window_counts((n, h, w, c), win, oh, ow, pads, dy.dtype)
     dxp = np.zeros((n, h + pads[0] + pads[1], w + pads[2] + pads[3], c), dy.dtype)
     disjoint = win.sh >= win.kh and win.sw >= win.kw

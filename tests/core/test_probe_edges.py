@@ -41,6 +41,15 @@ def _conv(padding, strides=1, data_format="NHWC"):
     return build
 
 
+def _window_op(kind, stride):
+    def build(T, ph):
+        strides = [1, stride, stride, 1]
+        y = T.nn.depthwise_conv2d(ph("x"), ph("w"), strides, "VALID") if kind == "depthwise" \
+            else getattr(T.nn, kind)(ph("x"), [1, 3, 3, 1], strides, "VALID")
+        return [y, T.gradients(T.reduce_sum(y), ph("x"))[0]]
+    return build
+
+
 def _range(which):
     def build(T, ph):
         args = [0, 3, 1]
@@ -119,6 +128,14 @@ CASES = {
                                                  "VALID"),
         {"w": np.ones((3, 3, 2, 4), f32), "dy": np.ones((1, 0, 0, 4), f32)},
         np.zeros((1, 2, 2, 2), f32)),
+    # ... and pooling and depthwise convolution: an empty output and a zero gradient
+    **{f"{kind}-valid-small-s{stride}": (_window_op(kind, stride),
+                                         {"x": np.ones((1, 2, 2, 2), f32),
+                                          **({"w": np.ones((3, 3, 2, 2), f32)}
+                                             if kind == "depthwise" else {})},
+                                         [np.zeros((1, 0, 0, 4 if kind == "depthwise" else 2),
+                                                   f32), np.zeros((1, 2, 2, 2), f32)])
+       for kind in ("max_pool", "avg_pool", "depthwise") for stride in (1, 2)},
     # 7. Range takes a 1-element vector for any of its arguments
     "range-limit-vector": (_range(1), {"v": np.array([3], i32)}, np.arange(3, dtype=i32)),
     "range-start-vector": (_range(0), {"v": np.array([1], i32)}, np.array([1, 2], i32)),
@@ -163,6 +180,8 @@ STATIC_ERRORS = {
     "conv-valid-small": "Negative dimension size caused by subtracting 3 from 2",
     "conv-valid-small-strided": "Negative dimension size caused by subtracting 4 from 1",
     **{f"range-{arg}-vector": f"{arg} must be a scalar" for arg in ("start", "limit", "delta")},
+    **{f"{kind}-valid-small-s{stride}": "Negative dimension size caused by subtracting 3 from 2"
+       for kind in ("max_pool", "avg_pool", "depthwise") for stride in (1, 2)},
 }
 
 
@@ -189,10 +208,10 @@ def test_against_tensorflow():
     tf1 = pytest.importorskip("tensorflow.compat.v1")
     # TF's oneDNN conv kernels (on unless TF_ENABLE_ONEDNN_OPTS=0) reject zero output channels
     # and give a (1, 2, 2, 2) output for conv-valid-small: only TF's reference kernels are
-    # compared, and the conv cases' expected values above were read from them.
+    # compared, and the window cases' expected values above were read from them.
     onednn = _onednn_enabled()
     for name, (build, feeds, _) in CASES.items():
-        if not (onednn and name.startswith("conv-")):
+        if not (onednn and name.startswith(("conv-", "max_pool-", "avg_pool-", "depthwise-"))):
             _assert_same(run(build, feeds), run(build, feeds, T=tf1), name)
 
 
@@ -249,6 +268,12 @@ def test_conv_gradients_of_an_empty_output_are_zero():
     assert y.shape == (1, 0, 0, 4)
     np.testing.assert_array_equal(dx, np.zeros((1, 2, 2, 2), f32))
     np.testing.assert_array_equal(dw, np.zeros((3, 3, 2, 4), f32))
+
+    def depthwise(T, ph):
+        y = T.nn.depthwise_conv2d(ph("x"), ph("w"), [1, 2, 2, 1], "VALID")
+        return T.gradients(T.reduce_sum(y), ph("w"))[0]
+    dw = run(depthwise, {"x": np.ones((1, 2, 2, 2), f32), "w": np.ones((3, 3, 2, 2), f32)})
+    np.testing.assert_array_equal(dw, np.zeros((3, 3, 2, 2), f32))
 
 
 def test_range_rejects_other_shapes():
