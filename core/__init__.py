@@ -106,6 +106,8 @@ from .strings import to_number as string_to_number
 from .tensor_shape import Dimension, TensorShape
 from .train.moving_averages import moving_average_variables
 from .v2_compat import *
+from .partitioned_variables import (fixed_size_partitioner, min_max_variable_partitioner,
+                                   variable_axis_size_partitioner)
 from .variables import get_local_variable, initialize_local_variables, initialize_variables
 from .variables import (VariableAggregation, VariableSynchronization, batch_scatter_update,
                         init_scope, no_regularizer)

@@ -121,7 +121,7 @@ class UniformUnitScaling(Initializer):
         self.factor, self.seed, self.dtype = factor, seed, _dt.as_dtype(dtype)
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        dims = as_shape(shape).as_list()
+        dims = as_shape(_scale_shape(shape, partition_info)).as_list()
         input_size = max(float(np.prod(dims[:-1])) if len(dims) > 1 else 1.0, 1.0)
         limit = math.sqrt(3 / input_size) * self.factor
         return random_ops.random_uniform(shape, -limit, limit, self._dtype(dtype),
@@ -129,6 +129,12 @@ class UniformUnitScaling(Initializer):
 
     def get_config(self):
         return {"factor": self.factor, "seed": self.seed, "dtype": self.dtype.name}
+
+
+def _scale_shape(shape, partition_info):
+    """The shape a scaling initializer's scale comes from: a partitioned variable's whole
+    shape, so that each part is drawn as a block of the whole would be (TF1)."""
+    return shape if partition_info is None else partition_info.full_shape
 
 
 def _compute_fans(shape):
@@ -160,7 +166,7 @@ class VarianceScaling(Initializer):
 
     def __call__(self, shape, dtype=None, partition_info=None):
         dtype = self._dtype(dtype)
-        fan_in, fan_out = _compute_fans(shape)
+        fan_in, fan_out = _compute_fans(_scale_shape(shape, partition_info))
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, n)
         if self.distribution in ("normal", "truncated_normal"):

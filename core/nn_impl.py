@@ -22,6 +22,7 @@ from .ops._conv_util import _alias, _convert_padding
 from .ops.array_ops import constant as constant_op
 from .ops.nn_ops import bias_add, relu, softplus
 from .ops.softmax_ops import _axis_or_dim, _ensure_xent_args
+from .partitioned_variables import PartitionedVariable
 from .tensor_shape import TensorShape, as_shape
 
 __all__ = [
@@ -189,8 +190,9 @@ def relu_layer(x, weights, biases, name=None):
 
 def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True,
                      max_norm=None):
-    """Rows of ``params`` (one tensor, or a list of shards split by ``partition_strategy``)."""
-    if isinstance(params, (list, tuple)):
+    """Rows of ``params`` (one tensor, or a list of shards split by ``partition_strategy``; a
+    PartitionedVariable is the list of its parts, as in TF)."""
+    if isinstance(params, (list, tuple, PartitionedVariable)):
         params = list(params)
     else:
         params = [params]

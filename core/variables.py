@@ -12,6 +12,7 @@ import inspect
 
 from . import dtypes as _dt
 from . import init_ops
+from . import partitioned_variables as _pv
 from .graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, name_scope, to_numpy
 from .ops import array_ops, state_ops
 from .ops.state_ops import VARIABLE_V2
@@ -316,8 +317,9 @@ class VariableScope:
     """A named scope for ``get_variable`` with inherited reuse, initializer and dtype."""
 
     def __init__(self, reuse, name="", initializer=None, regularizer=None, dtype=_dt.float32,
-                 name_scope="", custom_getter=None, constraint=None):
+                 name_scope="", custom_getter=None, constraint=None, partitioner=None):
         self._name = name
+        self._partitioner = partitioner
         self._reuse = reuse
         self._initializer = initializer
         self._regularizer = regularizer
@@ -334,6 +336,10 @@ class VariableScope:
     dtype = property(lambda self: self._dtype)
     custom_getter = property(lambda self: self._custom_getter)
     constraint = property(lambda self: self._constraint)
+    partitioner = property(lambda self: self._partitioner)
+
+    def set_partitioner(self, partitioner):
+        self._partitioner = partitioner
 
     def set_custom_getter(self, custom_getter):
         self._custom_getter = custom_getter
@@ -352,22 +358,40 @@ class VariableScope:
 
     def get_variable(self, name, shape=None, dtype=None, initializer=None, regularizer=None,
                      reuse=None, trainable=None, collections=None, custom_getter=None,
-                     constraint=None, **_):
+                     constraint=None, partitioner=None, **_):
         full = f"{self._name}/{name}" if self._name else name
         reuse = self._reuse if reuse is None else reuse
         pick = lambda given, default: default if given is None else given  # noqa: E731
         store = _store()
 
         def true_getter(name, shape=None, dtype=_dt.float32, initializer=None, regularizer=None,
-                        reuse=None, trainable=None, collections=None, constraint=None, **_):
-            return store.get(name, shape, dtype, initializer, regularizer, reuse, trainable,
-                             collections, constraint)
+                        reuse=None, trainable=None, collections=None, constraint=None,
+                        partitioner=None, **_):
+            kw = dict(regularizer=regularizer, trainable=trainable, collections=collections,
+                      constraint=constraint)
+            scalar = isinstance(shape, (list, tuple)) and not shape  # never partitioned
+            if partitioner is not None and not scalar:
+                if not callable(partitioner):
+                    raise ValueError(f"Partitioner must be callable, but received: "
+                                     f"{partitioner}")
+                with get_default_graph().name_scope(None):
+                    return _pv.get_partitioned_variable(store, name, partitioner, shape, dtype,
+                                                        initializer, reuse, **kw)
+            if reuse is True and partitioner is None and name in store.partitioned:
+                return _pv.get_partitioned_variable(store, name, None, shape, dtype,
+                                                    initializer, reuse, **kw)
+            if f"{name}/part_0" in store.vars:
+                raise ValueError("No partitioner was provided, but a partitioned version of the "
+                                 f"variable was found: {name}/part_0. Perhaps a variable of the "
+                                 "same name was already created with partitioning?")
+            return store.get(name, shape, dtype, initializer, reuse=reuse, **kw)
 
         args = dict(name=full, shape=shape, dtype=pick(dtype, self._dtype),
                     initializer=pick(initializer, self._initializer),
                     regularizer=pick(regularizer, self._regularizer), reuse=reuse,
                     trainable=trainable, collections=collections,
-                    constraint=pick(constraint, self._constraint))
+                    constraint=pick(constraint, self._constraint),
+                    partitioner=pick(partitioner, self._partitioner))
         getter = pick(custom_getter, self._custom_getter)  # one given here replaces the scope's
         if getter is None:
             return true_getter(**args)
@@ -382,7 +406,7 @@ class VariableScope:
                 p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
             args.pop("constraint")
         with get_default_graph().name_scope(None):
-            return getter(getter=true_getter, caching_device=None, partitioner=None,
+            return getter(getter=true_getter, caching_device=None,
                           validate_shape=True, use_resource=None, synchronization=None,
                           aggregation=None, **args)
 
@@ -393,11 +417,12 @@ class VariableScope:
 class _VariableStore:
     def __init__(self):
         self.vars: dict[str, Variable] = {}
+        self.partitioned: dict[str, _pv.PartitionedVariable] = {}
         self.scope = VariableScope(False)
         self.counts: dict[str, int] = {}
 
-    def get(self, name, shape, dtype, initializer, regularizer, reuse, trainable, collections,
-            constraint=None):
+    def get(self, name, shape, dtype, initializer, regularizer=None, reuse=None, trainable=None,
+            collections=None, constraint=None, partition_info=None):
         dtype = _dt.as_dtype(dtype)
         shape = None if shape is None else as_shape(shape)
         found = self.vars.get(name)
@@ -445,7 +470,7 @@ class _VariableStore:
             dims = shape.as_list()
 
             def init_value():
-                return call_initializer(initializer, dims, dtype)
+                return call_initializer(initializer, dims, dtype, partition_info)
             var_dtype = dtype
         if trainable is None:
             trainable = True
@@ -492,7 +517,7 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     return get_variable_scope().get_variable(
         name, shape=shape, dtype=dtype, initializer=initializer, regularizer=regularizer,
         reuse=reuse, trainable=trainable, collections=collections, custom_getter=custom_getter,
-        constraint=constraint)
+        constraint=constraint, partitioner=partitioner)
 
 
 def get_local_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
@@ -505,7 +530,8 @@ def get_local_variable(name, shape=None, dtype=None, initializer=None, regulariz
     collections = list(collections or []) + [GraphKeys.LOCAL_VARIABLES]
     return get_variable(name, shape=shape, dtype=dtype, initializer=initializer,
                         regularizer=regularizer, trainable=False, collections=collections,
-                        custom_getter=custom_getter, constraint=constraint, reuse=reuse)
+                        partitioner=partitioner, custom_getter=custom_getter,
+                        constraint=constraint, reuse=reuse)
 
 
 @contextlib.contextmanager
@@ -559,7 +585,8 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
             regularizer if regularizer is not None else base.regularizer,
             dtype if dtype is not None else base.dtype,
             name_scope=ns if isinstance(ns, str) else "", custom_getter=getter,
-            constraint=constraint if constraint is not None else base.constraint)
+            constraint=constraint if constraint is not None else base.constraint,
+            partitioner=partitioner if partitioner is not None else base.partitioner)
         store.scope = scope
         # As TF1: a scope counts as opened for default names; leaving it forgets what opened
         # inside it, so re-entering "D" names its unnamed layers dense, dense_1 again (and
@@ -588,3 +615,4 @@ def no_regularizer(_):
 
 
 attach(Variable)
+_pv.attach(Variable)

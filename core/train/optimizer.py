@@ -13,6 +13,7 @@ from ..gradients import gradients
 from ..graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
 from ..indexed_slices import IndexedSlices
 from ..ops import array_ops, state_ops, training_ops
+from ..partitioned_variables import SaveSliceInfo
 from ..tensor_shape import as_shape
 from ..variables import (Variable, call_initializer, get_variable_scope,
                          trainable_variables)
@@ -195,9 +196,10 @@ class Optimizer:
             name = f"{var.op.name}/{op_name or self._name}"
             shape = (init_value if isinstance(init_value, Tensor) else var).shape
             with graph.as_default(), graph.name_scope(None):
-                slots[var] = Variable(init_value, trainable=False,
-                                      name=f"{scope}/{name}" if scope else name,
-                                      validate_shape=shape.is_fully_defined())
+                slots[var] = slot = Variable(init_value, trainable=False,
+                                             name=f"{scope}/{name}" if scope else name,
+                                             validate_shape=shape.is_fully_defined())
+            _slice_like(slot, var)
         return slots[var]
 
     def _get_or_make_slot(self, var, val, slot_name, op_name):
@@ -507,6 +509,21 @@ class AdagradOptimizer(Optimizer):
             var, self.get_slot(var, "accumulator"),
             _cast_to(self._learning_rate_tensor, var.dtype), grad.values, grad.indices,
             use_locking=self._use_locking).op
+
+
+def _slice_like(slot, var):
+    """As TF's slot_creator: the slot of a partitioned variable's part (``w/part_0/Adam``) is
+    the same part of the slot's whole tensor (``w/Adam``), so a Saver saves it in slices too.
+    A scalar slot is saved whole."""
+    info = var._save_slice_info
+    rank = slot.shape.rank
+    if info is None or not rank:
+        return
+    prefix = var.op.name + "/"
+    name = slot.op.name
+    real = name[len(prefix):] if name.startswith(prefix) else name.rpartition("/")[2]
+    slot._save_slice_info = SaveSliceInfo(f"{info.full_name}/{real}", info.full_shape[:rank],
+                                          info.var_offset[:rank], info.var_shape[:rank])
 
 
 def _cast_to(t: Tensor, dtype: _dt.DType) -> Tensor:

@@ -10,6 +10,11 @@ variables are not supported (numpy would need pickles). Next to it, the text fil
 (``model_checkpoint_path: "model-100"``), so ``tf.train.latest_checkpoint`` works as in TF.
 Files are written to a temporary name and renamed, so a reader never sees half a checkpoint.
 
+Partitioned variables. The parts of ``w`` (``w/part_0``, ``w/part_1``...) are saved as ONE
+tensor ``w``, as TF saves them: in the ``.npz`` the whole tensor, its blocks listed under the
+manifest's ``"slices"``: {name: [[offset, shape], ...]}; in TF's format one slice entry per
+part. A checkpoint restores into any partitioning of the same full shape (or none), as TF's.
+
 TensorFlow's own format (``P.index`` + ``P.data-00000-of-00001``, see tensor_bundle.py) is read
 by every entry point here (Saver.restore, load_checkpoint, list_variables, load_variable,
 checkpoint_exists, latest_checkpoint), so TF-written checkpoints and the ``variables/`` of a TF
@@ -31,6 +36,7 @@ import numpy as np
 
 from ..errors import DataLossError, InvalidArgumentError, NotFoundError, UnimplementedError
 from ..graph import GraphKeys, Tensor, get_default_graph
+from ..partitioned_variables import PartitionedVariable, SaveSliceInfo
 from ..variables import Variable
 from . import tensor_bundle
 
@@ -46,7 +52,7 @@ class SaverDef:
 
 class Saver:
     """Saves and restores variables. ``var_list``: None (all global variables), a list of
-    Variables, or a dict from checkpoint names to Variables."""
+    Variables and PartitionedVariables, or a dict from checkpoint names to them."""
 
     def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
                  keep_checkpoint_every_n_hours=10000.0, name=None, restore_sequentially=False,
@@ -55,20 +61,7 @@ class Saver:
                  filename=None):
         if var_list is None:
             var_list = get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)
-        if isinstance(var_list, dict):
-            items = list(var_list.items())
-        else:
-            items = [(v.op.name, v) for v in var_list]
-        names, seen = {}, set()
-        for name, v in items:
-            if not isinstance(v, Variable):
-                raise TypeError(f"Saver variables must be tf.Variable, got {v!r} for {name!r}")
-            if name in names:
-                raise ValueError(f"At least two variables have the same name: {name}")
-            if v in seen:  # restoring would write it twice, from two entries
-                raise ValueError(f"The same saveable will be restored with two names: {name}")
-            names[name] = v
-            seen.add(v)
+        names = _saveables(var_list)
         if not names and not allow_empty:
             raise ValueError("No variables to save")
         if any(n.startswith("__minitf") for n in names):
@@ -79,8 +72,8 @@ class Saver:
                              f"{write_version!r}")
         # Default: minitf's .npz. SaverDef.V2 asks for TensorFlow's own format (TensorBundle).
         self._tf_format = write_version == SaverDef.V2
-        self._vars = names
-        self._graph = next(iter(names.values())).graph if names else get_default_graph()
+        self._vars = names  # {checkpoint name: [(Variable, its SaveSliceInfo or None)]}
+        self._graph = next(iter(names.values()))[0][0].graph if names else get_default_graph()
         self._max_to_keep = max_to_keep
         self._pad_step_number = pad_step_number
         self._last: list[str] = []
@@ -131,13 +124,19 @@ class Saver:
             os.makedirs(directory, exist_ok=True)  # one level, as TF's checkpoint writer does
         if not os.path.isdir(directory):
             raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
-        names = list(self._vars)
-        values = sess.run([self._vars[n] for n in names])
+        values = iter(sess.run([v for parts in self._vars.values() for v, _ in parts]))
+        arrays, slices = {}, {}
+        for name, parts in self._vars.items():
+            got = [(info, np.asarray(next(values))) for _, info in parts]
+            if got[0][0] is None:
+                arrays[name] = got[0][1]
+            else:
+                arrays[name], slices[name] = _assemble(got)
         if self._tf_format:
-            tensor_bundle.write_bundle(prefix, {n: np.asarray(v) for n, v in zip(names, values)})
+            tensor_bundle.write_bundle(prefix, arrays, slices)
             _remove(prefix, bundle=False)  # a stale .npz would shadow the new checkpoint
         else:
-            self._write_npz(prefix, directory, names, values)
+            self._write_npz(prefix, directory, arrays, slices)
         if write_meta_graph:
             export_meta_graph(f"{prefix}.{meta_graph_suffix}", graph=self._graph)
         if self._max_to_keep:
@@ -162,16 +161,21 @@ class Saver:
         return prefix
 
     @staticmethod
-    def _write_npz(prefix, directory, names, values):
-        arrays, manifest = {}, {}
-        for n, v in zip(names, values):
-            arr = np.asarray(v)
+    def _write_npz(prefix, directory, arrays, slices):
+        manifest = {}
+        for n, arr in arrays.items():
             if arr.dtype == object:
                 raise InvalidArgumentError(None, None, f"Cannot checkpoint string variable {n}")
-            arrays[n] = arr
+            if sum(int(np.prod(shape)) for _, shape in slices.get(n, [])) not in (0, arr.size):
+                raise InvalidArgumentError(
+                    None, None, f"Saving only some parts of the partitioned variable {n}: the "
+                    ".npz format stores whole tensors (save all its parts, or use "
+                    "write_version=tf.train.SaverDef.V2, which stores slices)")
             manifest[n] = [arr.dtype.str, list(arr.shape)]
-        meta = json.dumps({"format": "minitf-checkpoint", "version": 1, "variables": manifest})
-        arrays[_MANIFEST] = np.frombuffer(meta.encode(), dtype=np.uint8)
+        meta = {"format": "minitf-checkpoint", "version": 1, "variables": manifest}
+        if slices:
+            meta["slices"] = {n: [[list(o), list(s)] for o, s in b] for n, b in slices.items()}
+        arrays = {**arrays, _MANIFEST: np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
         fd, tmp = tensor_bundle.temp_file(directory, ".tmp-ckpt-", _SUFFIX)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -193,23 +197,26 @@ class Saver:
                                 "prefix (tf.train.latest_checkpoint(dir) finds the newest)")
         if not checkpoint_exists(save_path):
             raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}")
-        stored = _read(save_path, names=list(self._vars))
+        stored = _Stored(save_path)
         updates = []
-        for name, v in self._vars.items():
-            if name not in stored:
+        for name, parts in self._vars.items():
+            spec = stored.spec(name)
+            if spec is None:
                 raise NotFoundError(None, None, f"Key {name} not found in checkpoint "
                                     f"{save_path}")
-            arr = stored[name]
-            want = v.dtype.as_numpy_dtype
-            if arr.dtype != np.dtype(want):
-                raise InvalidArgumentError(
-                    None, None, f"Checkpoint {save_path}: variable {name} has dtype "
-                    f"{arr.dtype.name} in the checkpoint but {v.dtype.name} in the graph")
-            if not v.shape.is_compatible_with(arr.shape):
-                raise InvalidArgumentError(
-                    None, None, f"Checkpoint {save_path}: variable {name} has shape "
-                    f"{list(arr.shape)} in the checkpoint but {v.shape} in the graph")
-            updates.append((v, arr))
+            dtype, shape = spec
+            for v, info in parts:
+                if dtype != np.dtype(v.dtype.as_numpy_dtype):
+                    raise InvalidArgumentError(
+                        None, None, f"Checkpoint {save_path}: variable {name} has dtype "
+                        f"{dtype.name} in the checkpoint but {v.dtype.name} in the graph")
+                want = v.shape if info is None else info.full_shape
+                if not (v.shape.is_compatible_with(shape) if info is None
+                        else list(shape) == info.full_shape):
+                    raise InvalidArgumentError(
+                        None, None, f"Checkpoint {save_path}: variable {name} has shape "
+                        f"{list(shape)} in the checkpoint but {want} in the graph")
+                updates.append((v, stored.read(name, info)))
         cells = sess._resources
         for v, arr in updates:
             cells.variable(v.op).set(np.array(arr, copy=True))
@@ -224,13 +231,93 @@ class Saver:
         self._saved_at = {p: os.path.getmtime(_checkpoint_files(p)[0]) for p in self._last}
 
 
+def _saveables(var_list) -> dict:
+    """{checkpoint name: [(Variable, SaveSliceInfo or None)]} (TF's op_list_to_dict): a
+    variable under its op name (or dict key); the parts of a partitioned variable (given as a
+    PartitionedVariable, a list of parts, or part by part) together under its name, by offset."""
+    items = list(var_list.items()) if isinstance(var_list, dict) else \
+        [(None, v) for v in var_list]
+    out, seen = {}, set()
+    for key, v in items:
+        sliced = isinstance(v, (PartitionedVariable, list, tuple))
+        parts = list(v) if sliced else [v]
+        for p in parts:
+            if not isinstance(p, Variable):
+                raise TypeError(f"Saver variables must be tf.Variable, got {p!r}"
+                                + (f" for {key!r}" if key else ""))
+            if p in seen:  # restoring would write it twice, from two entries
+                raise ValueError(f"The same saveable will be restored with two names: "
+                                 f"{key or p.op.name}")
+            seen.add(p)
+        # A variable under a dict key is saved whole, as in TF, even a part.
+        infos = [p._save_slice_info for p in parts] if sliced or key is None else [None]
+        if sliced and (not parts or None in infos):
+            raise ValueError(f"Slices must all be slices: {parts}")
+        if len({i.full_name for i in infos if i}) > 1:
+            raise ValueError(f"Slices must all be from the same tensor: "
+                             f"{' != '.join(sorted({i.full_name for i in infos}))}")
+        name = key or (infos[0].full_name if infos[0] else parts[0].op.name)
+        if name in out and not (infos[0] and out[name][0][1] and key is None and not sliced):
+            if (infos[0] is None) != (out[name][0][1] is None):
+                raise ValueError(f"Mixing slices and non-slices with the same name: {name}")
+            raise ValueError(f"At least two variables have the same name: {name}")
+        out.setdefault(name, []).extend(zip(parts, infos))
+    for name, parts in out.items():
+        if parts[0][1] is not None:
+            parts.sort(key=lambda p: p[1].var_offset)
+            if len({tuple(i.full_shape) for _, i in parts}) > 1:
+                raise ValueError(f"The slices of {name} disagree on its full shape: "
+                                 f"{[i.full_shape for _, i in parts]}")
+    return out
+
+
+def _region(offset, shape) -> tuple:
+    return tuple(slice(o, o + n) for o, n in zip(offset, shape))
+
+
+def _assemble(parts) -> tuple:
+    """(the whole tensor, [(offset, shape)] of its parts) from [(SaveSliceInfo, value)]."""
+    info, first = parts[0]
+    whole = np.empty(info.full_shape, first.dtype)  # where no part lies is never written
+    for info, value in parts:
+        whole[_region(info.var_offset, info.var_shape)] = value
+    return whole, [(info.var_offset, info.var_shape) for info, _ in parts]
+
+
+class _Stored:
+    """The tensors of a checkpoint being restored: their (dtype, shape), and each one whole or
+    the block a part of a partitioned variable needs."""
+
+    def __init__(self, prefix):
+        self._reader = None
+        if not _is_npz(prefix) and tensor_bundle.is_bundle(prefix):
+            self._reader = tensor_bundle.BundleReader(prefix)  # reads each tensor when asked
+        else:
+            self._arrays = _read(prefix)
+
+    def spec(self, name):
+        if self._reader is None:
+            arr = self._arrays.get(name)
+            return None if arr is None else (arr.dtype, arr.shape)
+        entry = self._reader.entries.get(name)
+        return None if entry is None else \
+            (tensor_bundle.numpy_dtype(entry.dtype, name), entry.shape)
+
+    def read(self, name, info: SaveSliceInfo | None) -> np.ndarray:
+        block = (None, None) if info is None else (info.var_offset, info.var_shape)
+        if self._reader is not None:
+            return self._reader.read(name, *block)
+        arr = self._arrays[name]
+        return arr if info is None else arr[_region(*block)]
+
+
 def _is_npz(prefix) -> bool:
     return os.path.exists(str(prefix) + _SUFFIX)
 
 
 def _read(prefix, names=None) -> dict:
     """All arrays of a checkpoint, validated (its manifest, or TF's checksums). ``names``: for a
-    TF checkpoint, read only those of them it holds (the rest may be unreadable: partitioned,
+    TF checkpoint, read only those of them it holds (the rest may be unreadable:
     bfloat16...); an npz checkpoint is always read whole."""
     path = str(prefix) + _SUFFIX
     if not os.path.exists(path):
@@ -241,6 +328,12 @@ def _read(prefix, names=None) -> dict:
             return {n: reader.read(n) for n in wanted}
         raise NotFoundError(None, None, f"Failed to find any matching files for {prefix} "
                             f"(no file {path} or {tensor_bundle.index_filename(prefix)})")
+    return _read_npz(path)[0]
+
+
+def _read_npz(path) -> tuple[dict, dict]:
+    """(arrays, {name: [(offset, shape)] of the parts it was saved from}) of an .npz
+    checkpoint, checked against its manifest."""
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
@@ -258,7 +351,8 @@ def _read(prefix, names=None) -> dict:
         if arr is None or arr.dtype.str != dtype or list(arr.shape) != shape:
             raise DataLossError(None, None, f"Checkpoint {path} is corrupt: entry {name} does "
                                 "not match its manifest")
-    return arrays
+    return arrays, {n: [(tuple(o), tuple(s)) for o, s in blocks]
+                    for n, blocks in meta.get("slices", {}).items()}
 
 
 def _checkpoint_files(prefix) -> list:
@@ -443,9 +537,53 @@ def load_checkpoint_arrays(ckpt_dir_or_file) -> Mapping:
     read-only mapping that reads each tensor when it is looked up, so a freeze needs only the
     variables it uses to be readable."""
     prefix = _resolve(ckpt_dir_or_file)
-    if not _is_npz(prefix) and tensor_bundle.is_bundle(prefix):
-        return _LazyTensors(tensor_bundle.BundleReader(prefix))
-    return _read(prefix)
+    if _is_npz(prefix):
+        return _WithParts(*_read_npz(prefix + _SUFFIX))
+    if not tensor_bundle.is_bundle(prefix):
+        return _read(prefix)  # (raises the NotFoundError naming both formats' files)
+    reader = tensor_bundle.BundleReader(prefix)
+    layout = {name: [(tuple(s for s, _ in extents),
+                      tuple(n if n >= 0 else d for (_, n), d in zip(extents, entry.shape)))
+                     for extents, _ in entry.slices]
+              for name, entry in reader.entries.items() if entry.slices}
+    return _WithParts(_LazyTensors(reader), layout)
+
+
+class _WithParts(Mapping):
+    """A checkpoint's tensors by name, where ``X/part_K`` (``X/part_K/slot``), not itself in
+    it, is the K-th part by offset of ``X`` (``X/slot``) saved in slices: TF's names for the
+    parts, which a GraphDef to freeze refers to without saying where they lie."""
+
+    _PART = re.compile(r"(.+)/part_(\d+)(/.+)?")
+
+    def __init__(self, arrays: Mapping, layout: dict):
+        self._arrays, self._layout = arrays, layout
+
+    def _part(self, name):
+        m = self._PART.fullmatch(name)
+        if m is None or name in self._arrays:
+            return None
+        whole = m[1] + (m[3] or "")
+        blocks = sorted(self._layout.get(whole, ()))
+        k = int(m[2])
+        return (whole, blocks[k]) if k < len(blocks) else None
+
+    def __getitem__(self, name):
+        if name in self._arrays:
+            return self._arrays[name]
+        part = self._part(name)
+        if part is None:
+            raise KeyError(name)
+        return self._arrays[part[0]][_region(*part[1])]
+
+    def __contains__(self, name):
+        return name in self._arrays or self._part(name) is not None
+
+    def __iter__(self):
+        return iter(self._arrays)
+
+    def __len__(self):
+        return len(self._arrays)
 
 
 def _resolve(ckpt_dir_or_file):

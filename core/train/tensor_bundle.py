@@ -13,6 +13,12 @@ A bundle with prefix ``P`` is ``P.index`` plus data shards ``P.data-00000-of-000
   key is a tensor name whose value is a BundleEntryProto {dtype = 1, shape = 2, shard_id = 3,
   offset = 4, size = 5, crc32c = 6 (fixed32, masked), slices = 7}
   (tensorflow/core/protobuf/tensor_bundle.proto).
+- A tensor saved in slices (a partitioned variable ``w``) has an entry under its own name with
+  its dtype, full shape and ``slices`` (TensorSliceProto {repeated Extent {start = 1, length =
+  2}}; no length: the whole dimension) and no data; each slice is an ordinary entry under the key
+  EncodeTensorNameSlice(name, slice): OrderedCode's NumIncreasing(0), String(name),
+  NumIncreasing(rank), then SignedNumIncreasing(start), (length) per dimension
+  (tensor_slice.cc, ordered_code.cc). The slices' data follow their tensor's name order.
 - A numeric tensor is its raw little-endian bytes in the shard; a string tensor is the varint64
   length of every element, the masked CRC32C of those lengths (each as uint32, or uint64 past
   4 GiB), then the bytes of every element. Its entry CRC covers the lengths (as uint32/uint64),
@@ -20,7 +26,7 @@ A bundle with prefix ``P`` is ``P.index`` plus data shards ``P.data-00000-of-000
 
 The protos are decoded by hand with core/_wire.py: core may not import minitf.protos.
 Every malformed input is reported as a DataLossError (corrupt / truncated), NotFoundError
-(missing file) or UnimplementedError (valid but unsupported: big-endian, sliced, bfloat16...),
+(missing file) or UnimplementedError (valid but unsupported: big-endian, bfloat16...),
 naming the file and the tensor; never an IndexError or struct.error.
 """
 
@@ -70,7 +76,37 @@ class BundleEntry(NamedTuple):
     offset: int
     size: int
     crc32c: int  # masked, as stored
-    num_slices: int
+    # A tensor saved in slices: ((extents, entry of the slice's data), ...), extents a
+    # (start, length) per dimension, length -1 for the whole dimension.
+    slices: tuple = ()
+
+
+# -- slice keys (TF's OrderedCode) -----------------------------------------------------------------
+def _num_increasing(n: int) -> bytes:
+    data = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([len(data)]) + data
+
+
+def _signed_increasing(v: int) -> bytes:
+    x = ~v if v < 0 else v
+    if x < 64:
+        return bytes([(0x80 ^ v) & 0xFF])
+    n = x.bit_length() // 7 + 1  # bytes: n - 1 header bits of ones, then the sign-extended value
+    out = bytearray((v % (1 << 80)).to_bytes(10, "big")[-n:])
+    header = (0xFFFF << (16 - n)) & 0xFFFF
+    out[0] ^= header >> 8
+    out[1] ^= header & 0xFF
+    return bytes(out)
+
+
+_ESCAPED = {0: b"\x00\xff", 0xFF: b"\xff\x00"}  # OrderedCode's String: then 00 01 ends it
+
+
+def slice_key(name: str, extents) -> bytes:
+    """The index key of one slice of tensor ``name`` (EncodeTensorNameSlice)."""
+    escaped = b"".join(_ESCAPED.get(c, bytes([c])) for c in name.encode())
+    out = _num_increasing(0) + escaped + b"\x00\x01" + _num_increasing(len(extents))
+    return out + b"".join(_signed_increasing(s) + _signed_increasing(n) for s, n in extents)
 
 
 def index_filename(prefix) -> str:
@@ -269,32 +305,57 @@ def read_index(prefix) -> tuple[int, dict]:
                                  f"{_BUNDLE_VERSION})")
     if num_shards < 1 and len(entries) > 1:
         raise _loss(path, f"bundle header says {num_shards} data shards")
-    out = {}
+    out, pieces = {}, {}
     for key, value in entries[1:]:
-        if key.startswith(b"\x00"):
-            # The pieces of a partitioned tensor (EncodeTensorNameSlice keys begin with the
-            # OrderedCode of 0); its full entry, listed under its own name, has the slices.
+        if key.startswith(b"\x00"):  # a slice (EncodeTensorNameSlice keys begin with 0)
+            pieces[key] = _entry(value, path, repr(key), num_shards)
             continue
         try:
             name = key.decode()
         except UnicodeDecodeError:
             raise _loss(path, f"tensor name {key!r} is not UTF-8") from None
-        what = f"entry of tensor {name!r}"
-        msg = _message(value, path, what)
-        entry = BundleEntry(
-            dtype=_scalar(msg, 1, _wire.VARINT, path, what),
-            shape=_shape(_scalar(msg, 2, _wire.LEN, path, what, b""), path, name),
-            shard_id=_signed(_scalar(msg, 3, _wire.VARINT, path, what)),
-            offset=_signed(_scalar(msg, 4, _wire.VARINT, path, what)),
-            size=_signed(_scalar(msg, 5, _wire.VARINT, path, what)),
-            crc32c=_scalar(msg, 6, _wire.FIXED32, path, what),
-            num_slices=len(msg.get(7, [])))
-        if not entry.num_slices and not (0 <= entry.shard_id < num_shards and
-                                         entry.offset >= 0 and entry.size >= 0):
-            raise _loss(path, f"tensor {name!r} points at shard {entry.shard_id} bytes "
-                        f"[{entry.offset}, +{entry.size}) of a {num_shards}-shard bundle")
-        out[name] = entry
+        out[name] = _entry(value, path, name, num_shards)
+    for name, entry in out.items():
+        if entry.slices:
+            out[name] = entry._replace(slices=tuple(
+                (extents, _piece(pieces, name, extents, path)) for extents in entry.slices))
     return num_shards, out
+
+
+def _entry(value, path, name, num_shards) -> BundleEntry:
+    what = f"entry of tensor {name!r}"
+    msg = _message(value, path, what)
+    entry = BundleEntry(
+        dtype=_scalar(msg, 1, _wire.VARINT, path, what),
+        shape=_shape(_scalar(msg, 2, _wire.LEN, path, what, b""), path, name),
+        shard_id=_signed(_scalar(msg, 3, _wire.VARINT, path, what)),
+        offset=_signed(_scalar(msg, 4, _wire.VARINT, path, what)),
+        size=_signed(_scalar(msg, 5, _wire.VARINT, path, what)),
+        crc32c=_scalar(msg, 6, _wire.FIXED32, path, what),
+        slices=tuple(_extents(v, path, name) for wt, v in msg.get(7, []) if wt == _wire.LEN))
+    if not entry.slices and not (0 <= entry.shard_id < num_shards and
+                                 entry.offset >= 0 and entry.size >= 0):
+        raise _loss(path, f"tensor {name!r} points at shard {entry.shard_id} bytes "
+                    f"[{entry.offset}, +{entry.size}) of a {num_shards}-shard bundle")
+    return entry
+
+
+def _extents(value, path, name) -> tuple:
+    """A TensorSliceProto as ((start, length), ...), length -1 for a whole dimension."""
+    out = []
+    for wt, extent in _message(value, path, f"slice of {name!r}").get(1, []):
+        msg = _message(extent, path, f"slice of {name!r}") if wt == _wire.LEN else {}
+        out.append((_signed(_scalar(msg, 1, _wire.VARINT, path, name)),
+                    _signed(_scalar(msg, 2, _wire.VARINT, path, name, default=-1))))
+    return tuple(out)
+
+
+def _piece(pieces, name, extents, path) -> BundleEntry:
+    piece = pieces.get(slice_key(name, extents))
+    if piece is None:
+        raise _loss(path, f"tensor {name!r} lists slice {list(extents)} but the index has no "
+                    "entry for it")
+    return piece
 
 
 def list_bundle(prefix) -> dict:
@@ -322,14 +383,43 @@ class BundleReader:
     def __exit__(self, *exc):
         self._loaded = None
 
-    def read(self, name: str) -> np.ndarray:
+    def read(self, name: str, offset=None, shape=None) -> np.ndarray:
+        """Tensor ``name``, or its block at ``offset`` of ``shape``; a tensor saved in slices
+        is put together from those that overlap the block (TF reads it into any partitioning)."""
         entry = self.entries.get(name)
         if entry is None:
             raise NotFoundError(None, None, f"Key {name} not found in checkpoint {self.prefix}")
-        if entry.num_slices:
-            raise UnimplementedError(
-                None, None, f"Checkpoint {self.prefix}: tensor {name!r} is partitioned (saved "
-                f"in {entry.num_slices} slices); minitf cannot read partitioned variables")
+        full = entry.shape
+        offset = tuple(offset) if offset is not None else (0,) * len(full)
+        shape = tuple(shape) if shape is not None else full
+        if not entry.slices:
+            value = self._read_entry(name, entry)
+            return value if shape == full else \
+                value[tuple(slice(o, o + n) for o, n in zip(offset, shape))]
+        out = np.empty(shape, numpy_dtype(entry.dtype, name))
+        covered = 0
+        for extents, piece in entry.slices:  # TF's slices do not overlap
+            starts = [s if n >= 0 else 0 for s, n in extents]
+            ends = [s + n if n >= 0 else f for (s, n), f in zip(extents, full)]
+            lo = [max(s, o) for s, o in zip(starts, offset)]
+            hi = [min(e, o + n) for e, o, n in zip(ends, offset, shape)]
+            if any(a >= b for a, b in zip(lo, hi)):
+                continue
+            data = self._read_entry(name, piece)
+            if data.shape != tuple(e - s for s, e in zip(starts, ends)):
+                raise DataLossError(None, None, f"Checkpoint {self.prefix}: a slice of tensor "
+                                    f"{name!r} has shape {list(data.shape)}, its extents "
+                                    f"{list(extents)} say otherwise")
+            out[tuple(slice(a - o, b - o) for a, b, o in zip(lo, hi, offset))] = \
+                data[tuple(slice(a - s, b - s) for a, b, s in zip(lo, hi, starts))]
+            covered += int(np.prod([b - a for a, b in zip(lo, hi)]))
+        if covered != out.size:
+            raise NotFoundError(None, None, f"Checkpoint {self.prefix}: the slices saved of "
+                                f"tensor {name!r} do not cover offset {list(offset)}, shape "
+                                f"{list(shape)} of it")
+        return out
+
+    def _read_entry(self, name: str, entry: BundleEntry) -> np.ndarray:
         dtype = numpy_dtype(entry.dtype, name)
         path = data_filename(self.prefix, entry.shard_id, self.num_shards)
         count = int(np.prod(entry.shape, dtype=object))
@@ -487,6 +577,38 @@ def _entry_proto(dtype: int, shape, offset: int, size: int, crc: int) -> bytes:
     return out
 
 
+def _sliced_entry_proto(dtype: int, shape, blocks) -> bytes:
+    """The entry of a tensor saved in slices: dtype, full shape and a TensorSliceProto per
+    block (a start of 0 left out; the length, in a oneof, always written)."""
+    dims = b"".join(_wire.length_delimited(2, _wire.uint(1, d) if d else b"") for d in shape)
+    out = _wire.uint(1, dtype) + _wire.length_delimited(2, dims)
+    for offset, size in blocks:
+        extents = b"".join(_wire.length_delimited(1, (_wire.uint(1, o) if o else b"") +
+                                                  _wire.uint(2, n)) for o, n in zip(offset, size))
+        out += _wire.length_delimited(7, extents)
+    return out
+
+
+class _DataWriter:
+    """Appends tensors to a data file; ``add`` returns the entry pointing at the bytes."""
+
+    def __init__(self, f):
+        self.f, self.offset = f, 0
+
+    def add(self, name, arr, dtype) -> bytes:
+        if dtype == DT_STRING:
+            data, crc = _encode_strings(name, arr)
+            self.f.write(data)
+            size = len(data)
+        else:
+            raw = np.ascontiguousarray(arr, dtype=_NUMPY_BY_ENUM[dtype]).reshape(-1).view(np.uint8)
+            self.f.write(raw.data)
+            size, crc = raw.size, crc32c(raw)
+        entry = _entry_proto(dtype, arr.shape, self.offset, size, crc)
+        self.offset += size
+        return entry
+
+
 def _header_proto() -> bytes:
     # num_shards 1, endianness LITTLE (default, omitted), version {producer 1}.
     return _wire.uint(1, 1) + _wire.length_delimited(3, _wire.uint(1, _BUNDLE_VERSION))
@@ -570,14 +692,17 @@ def encode_table(items) -> bytes:
     return bytes(out + footer)
 
 
-def write_bundle(prefix, arrays: dict) -> None:
+def write_bundle(prefix, arrays: dict, slices: dict | None = None) -> None:
     """Writes ``arrays`` ({name: array-like}) as the one-shard bundle ``prefix.index`` +
     ``prefix.data-00000-of-00001``, readable by TensorFlow's ``tf.train.load_checkpoint`` and
-    ``Saver.restore``. Both files go to temporary names first and are renamed (data, then
+    ``Saver.restore``. ``slices`` ({name: [(offset, shape), ...]}) saves those tensors as TF
+    saves a partitioned variable: only those blocks of ``arrays[name]`` (the whole tensor), each
+    under its slice key. Both files go to temporary names first and are renamed (data, then
     index), so a reader never sees half a bundle."""
     prefix = str(prefix)
     directory = os.path.dirname(prefix) or "."
     os.makedirs(directory, exist_ok=True)
+    slices = slices or {}
     named = []
     for name, value in arrays.items():
         if not isinstance(name, str) or not name:
@@ -585,27 +710,24 @@ def write_bundle(prefix, arrays: dict) -> None:
                                        f"strings, got {name!r}")
         arr = np.asarray(value)
         named.append((name.encode(), name, arr, _dtype_enum(name, arr)))
-    named.sort(key=lambda t: t[0])  # the table is sorted by key bytes
+    named.sort(key=lambda t: t[0])  # data in name order, a tensor's slices in turn (as TF)
     entries, tmp_paths = [], []
     try:
         fd, tmp_data = temp_file(directory, ".tmp-bundle-data-")
         tmp_paths.append(tmp_data)
-        offset = 0
         with os.fdopen(fd, "wb") as f:
+            data = _DataWriter(f)
             for key, name, arr, dtype in named:
-                if dtype == DT_STRING:
-                    data, crc = _encode_strings(name, arr)
-                    f.write(data)
-                    size = len(data)
-                else:
-                    flat = np.ascontiguousarray(arr, dtype=_NUMPY_BY_ENUM[dtype]).reshape(-1)
-                    raw = flat.view(np.uint8)
-                    f.write(raw.data)
-                    size = raw.size
-                    crc = crc32c(raw)
-                entries.append((key, _entry_proto(dtype, arr.shape, offset, size, crc)))
-                offset += size
-        table = encode_table([(b"", _header_proto())] + entries)
+                blocks = [(tuple(o), tuple(n)) for o, n in slices.get(name, ())]
+                if not blocks or blocks == [((0,) * arr.ndim, arr.shape)]:
+                    entries.append((key, data.add(name, arr, dtype)))  # a whole one: plain (TF)
+                    continue
+                entries.append((key, _sliced_entry_proto(dtype, arr.shape, blocks)))
+                for offset, shape in blocks:
+                    piece = arr[tuple(slice(o, o + n) for o, n in zip(offset, shape))]
+                    entries.append((slice_key(name, list(zip(offset, shape))),
+                                    data.add(name, piece, dtype)))
+        table = encode_table([(b"", _header_proto())] + sorted(entries))
         fd, tmp_index = temp_file(directory, ".tmp-bundle-index-")
         tmp_paths.append(tmp_index)
         with os.fdopen(fd, "wb") as f:

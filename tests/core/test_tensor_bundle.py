@@ -150,17 +150,6 @@ def test_restore_reports_missing_and_mismatched_variables():
         tf.train.Saver().restore(sess, TF_PREFIX)
 
 
-def test_partitioned_variables_are_refused_by_name():
-    prefix = str(DATA / "partitioned")
-    assert tb.list_bundle(prefix) == {"part": (np.dtype(np.float32), (8,))}  # slices hidden
-    with pytest.raises(UnimplementedError, match="'part' is partitioned"):
-        tb.read_bundle(prefix)
-    tf.reset_default_graph()
-    tf.Variable(np.zeros(8, np.float32), name="part")
-    with tf.Session() as sess, pytest.raises(UnimplementedError, match="'part' is partitioned"):
-        tf.train.Saver().restore(sess, prefix)
-
-
 # -- writing ---------------------------------------------------------------------------------
 ALL_DTYPES = {
     "f16": np.array([1.5, -np.inf, 65504], np.float16),

@@ -8,7 +8,8 @@ Real TensorFlow (``tf.compat.v1``, graph mode, ref variables) saves small variab
 - ``model-7.index`` / ``model-7.data-00000-of-00001`` and the ``checkpoint`` state file: one
   variable per dtype (float16/32/64, int8..64, uint8..64, bool, complex64/128, string), a
   scalar, an empty tensor, names with slashes from variable scopes, and ``global_step``;
-- ``partitioned.*``: one variable split in two slices by a partitioner (minitf refuses it);
+- ``partitioned.*``: one variable split in two slices by a partitioner (read by
+  test_partitioned_variables.py);
 - ``expected.json``: every value of ``model-7`` as TensorFlow reads it back, with its dtype
   and shape (strings as lists of latin-1 text; complex numbers as [real, imag] pairs).
 
