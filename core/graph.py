@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -74,7 +75,7 @@ class Tensor:
     dtype = property(lambda self: self._dtype)
     shape = property(lambda self: self._shape)
     graph = property(lambda self: self._op._graph)
-    device = property(lambda self: "")
+    device = property(lambda self: self._op._device)
 
     @property
     def name(self) -> str:
@@ -142,8 +143,8 @@ class Operation:
     """A node of the graph: an op type bound to input tensors and attrs."""
 
     __slots__ = ("_graph", "_name", "_opdef", "_inputs", "_outputs", "_control_inputs",
-                 "_attrs", "_kernel_attrs", "_id", "_device", "_control_outputs",
-                 "__weakref__")
+                 "_attrs", "_kernel_attrs", "_id", "_device", "_colocation",
+                 "_control_outputs", "__weakref__")
 
     def __init__(self, graph, name, opdef, inputs, attrs, kernel_attrs, control_inputs, specs):
         self._graph = graph
@@ -156,6 +157,7 @@ class Operation:
         self._control_outputs = []
         self._id = len(graph._ops)
         self._device = ""
+        self._colocation = ()  # TF's "_class" attr: the b"loc:@op" groups it is colocated with
         self._outputs = tuple(Tensor(self, i, s) for i, s in enumerate(specs))
 
     name = property(lambda self: self._name)
@@ -173,10 +175,20 @@ class Operation:
         return dict(self._attrs)
 
     def get_attr(self, name: str):
+        if name == "_class" and self._colocation:
+            return list(self._colocation)
         try:
             return self._attrs[name]
         except KeyError:
             raise ValueError(f"Operation {self._name!r} has no attr named {name!r}.") from None
+
+    def colocation_groups(self) -> list:
+        """The colocation groups (``b"loc:@name"``) of this op: its own if none was set."""
+        groups = [g for g in self._colocation if g.startswith(b"loc:@")]
+        return groups or [b"loc:@" + self._name.encode()]
+
+    def _set_device(self, device):
+        self._device = _device_text(device)
 
     def values(self) -> tuple:
         return self._outputs
@@ -264,6 +276,24 @@ class Graph:
         if stack is None:
             stack = self._local.control_stack = []
         return stack
+
+    @property
+    def _device_stack(self) -> list:
+        """This thread's tf.device scopes, outermost first (see _device_function)."""
+        return self._local.__dict__.setdefault("device_stack", [])
+
+    @_device_stack.setter
+    def _device_stack(self, value):
+        self._local.device_stack = value
+
+    @property
+    def _colocation_stack(self) -> list:
+        """The ops of this thread's tf.colocate_with scopes, outermost first."""
+        return self._local.__dict__.setdefault("colocation_stack", [])
+
+    @_colocation_stack.setter
+    def _colocation_stack(self, value):
+        self._local.colocation_stack = value
 
     @property
     def _control_flow_context(self):
@@ -487,11 +517,43 @@ class Graph:
 
     @contextlib.contextmanager
     def device(self, device_name_or_function):
-        yield  # single CPU device: placement is accepted and ignored
+        """Ops made in the block get a device: a device string is merged under what inner
+        scopes set, a function of the op returns the device, None drops the outer scopes.
+        Devices are recorded (GraphDefs carry them); the executor runs all on the one CPU."""
+        stack = self._device_stack
+        stack.append(_device_function(device_name_or_function))
+        try:
+            yield
+        finally:
+            stack.pop()
 
     @contextlib.contextmanager
     def colocate_with(self, op, ignore_existing=False):
-        yield
+        """Ops made in the block join ``op``'s colocation groups (their ``_class`` attr) and
+        take its device. As in TF, the device scopes around the block do not apply inside."""
+        if op is None and not ignore_existing:
+            raise ValueError("Trying to reset colocation (op is None) but ignore_existing is "
+                             "not True")
+        target = [] if op is None else [_op_to_colocate_with(op)]
+        devices, targets = self._device_stack, self._colocation_stack
+        self._device_stack = []
+        self._colocation_stack = ([] if ignore_existing else list(targets)) + target
+        try:
+            yield
+        finally:
+            self._device_stack, self._colocation_stack = devices, targets
+
+    def _place(self, op: Operation):
+        """Sets a new op's device and colocation from this thread's scopes, as TF does: device
+        scopes innermost first, then the innermost colocated op that has a device wins."""
+        for fn in reversed(self._device_stack):
+            if fn is None:  # tf.device(None)
+                break
+            op._device = fn(op)
+        targets = self._colocation_stack
+        if targets:
+            op._colocation = tuple(sorted({g for t in targets for g in t.colocation_groups()}))
+            op._device = next((t._device for t in reversed(targets) if t._device), op._device)
 
     @contextlib.contextmanager
     def gradient_override_map(self, op_type_map):
@@ -525,6 +587,7 @@ class Graph:
                 controls.extend(c for c in level if c not in input_ops and c not in controls)
             controls.extend(c for c in control_inputs if c not in controls)
             op = Operation(self, name, opdef, inputs, attrs, kernel_attrs, controls, specs)
+            self._place(op)
             override = self._gradient_override(opdef.type)
             if override is not None:
                 self._gradient_overrides[op] = override
@@ -538,6 +601,30 @@ class Graph:
                 c._control_outputs.append(op)
             self._version += 1
             return op
+
+    @contextlib.contextmanager
+    def _all_or_nothing(self):
+        """Ops added in the block are taken back if it raises: a failed tf.import_graph_def
+        leaves the graph as it was, as TF's does. (Only ops: not collections.)"""
+        count, names = len(self._ops), dict(self._names_in_use)
+        try:
+            yield
+        except BaseException:
+            with self._lock:
+                for op in reversed(self._ops[count:]):
+                    self._forget(op)
+                del self._ops[count:]
+                self._names_in_use = names
+                self._version += 1
+            raise
+
+    def _forget(self, op: Operation):
+        del self._by_name[op._name]
+        for t in op._inputs:
+            t._consumers.remove(op)
+        for c in op._control_inputs:
+            c._control_outputs.remove(op)
+        self._gradient_overrides.pop(op, None)
 
 
 # -- default graph ------------------------------------------------------------------------------
@@ -566,10 +653,15 @@ def reset_default_graph():
     _global_default_graph = Graph()
 
 
+@contextlib.contextmanager
 def name_scope(name, default_name=None, values=None):
-    """``tf.name_scope(name, default_name=None, values=None)`` on the default graph."""
+    """``tf.name_scope(name, default_name=None, values=None)``: a name scope in the graph of
+    ``values`` (the default graph if none), which is also the default graph in the block."""
     graph = _graph_of(values) if values else get_default_graph()
-    return graph.name_scope(name if name is not None or default_name is None else default_name)
+    default = contextlib.nullcontext() if graph is get_default_graph() else graph.as_default()
+    with default, graph.name_scope(name if name is not None or default_name is None
+                                   else default_name) as scope:
+        yield scope
 
 
 def control_dependencies(control_inputs):
@@ -582,6 +674,132 @@ def device(device_name_or_function):
 
 def colocate_with(op, ignore_existing=False):
     return get_default_graph().colocate_with(op, ignore_existing)
+
+
+# -- devices ------------------------------------------------------------------------------------
+# Device strings follow TF's DeviceSpec: /job:<name>/replica:<n>/task:<n>/device:<TYPE>:<n|*>,
+# each part optional; "/cpu:0" is short for "/device:CPU:0".
+_DEVICE_TYPES = frozenset({"CPU", "GPU", "TPU", "CUSTOM", "EPU"})
+_DEVICE_FIELDS = ("job", "replica", "task")
+
+
+def parse_device(spec: str) -> dict:
+    """The fields a device string sets, as TF's DeviceSpec.from_string reads them:
+    ``"/job:ps/gpu:1"`` -> ``{"job": "ps", "device_type": "GPU", "device_index": 1}`` (an
+    index of ``*``, or none, sets no "device_index")."""
+    fields: dict = {}
+    for part in spec.split("/"):
+        key, *rest = part.split(":")
+        if key in _DEVICE_FIELDS and len(rest) == 1:
+            fields[key] = rest[0] if key == "job" else _device_int(rest[0], spec)
+        elif key == "device" and len(rest) == 2:
+            _set_device_type(fields, rest[0], rest[1], spec)
+        elif key.upper() in _DEVICE_TYPES and len(rest) <= 1:
+            _set_device_type(fields, key.upper(), rest[0] if rest else "*", spec)
+        elif key:
+            raise ValueError(f"Unknown attribute '{key}' is encountered while parsing the "
+                             f"device spec: '{spec}'.")
+    return fields
+
+
+def _set_device_type(fields: dict, kind: str, index: str, spec: str):
+    if "device_type" in fields:
+        raise ValueError(f"Multiple device types are not allowed while parsing the device "
+                         f"spec: {spec}.")
+    fields["device_type"] = kind.upper() if kind in ("cpu", "gpu") else kind
+    if index != "*":
+        fields["device_index"] = _device_int(index, spec)
+
+
+def _device_int(text: str, spec: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"Invalid device spec '{spec}': '{text}' is not an integer.") from None
+
+
+def device_string(fields: dict) -> str:
+    """TF's canonical string of device fields ("/job:ps/task:0/device:CPU:0")."""
+    out = "".join(f"/{key}:{fields[key]}" for key in _DEVICE_FIELDS if key in fields)
+    if "device_type" in fields:
+        out += f"/device:{fields['device_type']}:{fields.get('device_index', '*')}"
+    return out
+
+
+def _device_text(device) -> str:
+    """A device (string, bytes or DeviceSpec) as a string; TF's TypeError otherwise."""
+    if hasattr(device, "to_string"):
+        return device.to_string()
+    if isinstance(device, bytes):
+        return device.decode()
+    if not isinstance(device, str):
+        raise TypeError(f"Expected binary or unicode string, got {device!r}")
+    return device
+
+
+def _device_function(spec):
+    """What ``tf.device(spec)`` does to a new op, as a function op -> its device; None for
+    tf.device(None), which hides the outer scopes."""
+    if spec is None:
+        return None
+    if callable(spec):
+        return lambda op: _device_text(spec(op))
+    fields = parse_device(_device_text(spec))  # a bad string fails at the `with`, as in TF
+    if not fields:
+        return lambda op: op._device  # tf.device(""): changes nothing
+    # The device inner scopes gave wins field by field: "/job:w" around "/cpu:0" is both.
+    return lambda op: device_string({**fields, **parse_device(op._device)})
+
+
+# Op types replica_device_setter puts on the parameter servers (TF's STANDARD_PS_OPS).
+_STANDARD_PS_OPS = ("Variable", "VariableV2", "AutoReloadVariable", "MutableHashTable",
+                    "MutableHashTableV2", "MutableHashTableOfTensors",
+                    "MutableHashTableOfTensorsV2", "MutableDenseHashTable",
+                    "MutableDenseHashTableV2", "VarHandleOp",
+                    "BoostedTreesEnsembleResourceHandleOp",
+                    "BoostedTreesQuantileStreamResourceHandleOp",
+                    "ResourceConditionalAccumulator", "DecisionTreeResource")
+
+
+def replica_device_setter(ps_tasks=0, ps_device="/job:ps", worker_device="/job:worker",
+                          merge_devices=True, cluster=None, ps_ops=None, ps_strategy=None):
+    """``tf.train.replica_device_setter``: a device function that puts variables on the ps
+    tasks round robin and every other op on ``worker_device``; None when there is no ps task.
+    ``cluster`` (a dict job -> tasks, or a ClusterSpec) gives the number of ps tasks."""
+    if cluster is not None:
+        jobs = cluster.as_dict() if hasattr(cluster, "as_dict") else dict(cluster)
+        ps_tasks = len(jobs.get(parse_device(ps_device).get("job")) or ())
+    if not ps_tasks:
+        return None
+    ps_ops = _STANDARD_PS_OPS if ps_ops is None else tuple(ps_ops)
+    if ps_strategy is None:
+        tasks = itertools.cycle(range(ps_tasks))
+        ps_strategy = lambda op: next(tasks)  # noqa: E731
+    if not callable(ps_strategy):
+        raise TypeError("ps_strategy must be callable")
+
+    def device_function(op):
+        if not merge_devices and op.device:
+            return op.device
+        current = parse_device(op.device)
+        if ps_device and op.type in ps_ops:
+            ps = parse_device(ps_device)
+            if ps.get("job") and (current.get("job") or ps["job"]) == ps["job"]:
+                ps["task"] = ps_strategy(op)
+            return device_string({**ps, **current})
+        return device_string({**parse_device(worker_device or ""), **current})
+
+    return device_function
+
+
+def _op_to_colocate_with(v) -> Operation:
+    """The op tf.colocate_with(v) means: ``v`` itself, a tensor's op, a variable's VariableV2."""
+    conv = getattr(v, "_as_graph_element", None)
+    if conv is not None:
+        v = conv()
+    if isinstance(v, Operation):
+        return v
+    return (v if isinstance(v, Tensor) else convert_to_tensor(v)).op
 
 
 def _graph_of(values) -> Graph:

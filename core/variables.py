@@ -69,9 +69,11 @@ class Variable:
                 var_shape = TensorShape(None)
             self._variable = VARIABLE_V2(shape=var_shape, dtype=init.dtype, name=scope)
             self._initial_value = init
-            self._initializer_op = state_ops.assign(
-                self._variable, init, validate_shape=validate_shape).op
-            self._snapshot = array_ops.identity(self._variable, name="read")
+            graph = self._variable.graph
+            with graph.colocate_with(self._variable.op):  # as TF1: on the variable's device
+                self._initializer_op = state_ops.assign(
+                    self._variable, init, validate_shape=validate_shape).op
+                self._snapshot = array_ops.identity(self._variable, name="read")
         self._trainable = trainable
         self._constraint = constraint
         if collections is None:
@@ -98,7 +100,7 @@ class Variable:
     graph = property(lambda self: self._variable.graph)
     dtype = property(lambda self: self._variable.dtype)
     shape = property(lambda self: self._variable.shape)
-    device = property(lambda self: "")
+    device = property(lambda self: self._variable.op.device)
     initializer = property(lambda self: self._initializer_op)
     initial_value = property(lambda self: self._initial_value)
     trainable = property(lambda self: self._trainable)

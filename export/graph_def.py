@@ -1,20 +1,23 @@
 """Graph <-> GraphDef with TensorFlow's op names and attrs (the OpDefs are the contract).
 
 Export writes every derived and required attr and leaves defaulted attrs out (TensorFlow's
-importer fills defaults in, and old readers never see attrs they do not know). Import accepts
-what TensorFlow writes: ``Add`` and ``AddV2``, ``name:index`` / ``^control`` inputs in any node
-order, unknown and ``_``-prefixed attrs (ignored), missing defaulted attrs, typed value lists.
+importer fills defaults in, and old readers never see attrs they do not know), and each op's
+device and colocation (``_class``). Import accepts what TensorFlow writes: ``Add`` and ``AddV2``,
+``name:index`` / ``^control`` inputs in any node order, unknown and ``_``-prefixed attrs
+(ignored, but ``_class``), missing defaulted attrs, typed value lists; like TensorFlow's, it
+uniquifies names already in the graph and adds all nodes or none.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 
 from minitf import dtypes as _dt
 from minitf.errors import (InvalidArgumentError, NotFoundError, OpError,
                            UnimplementedError)
-from minitf.graph import (Graph, Operation, Tensor, apply_op, get_default_graph,
-                          group_by_args)
+from minitf.graph import (Graph, Operation, Tensor, apply_op, convert_to_tensor,
+                          get_default_graph, group_by_args)
 from minitf.opdef import lookup
 from minitf.tensor_shape import TensorShape
 from minitf.protos import attr_value_pb2, graph_pb2, node_def_pb2
@@ -138,6 +141,9 @@ def node_def_of(op: Operation, skip_tensor_content=None) -> node_def_pb2.NodeDef
     node.op = op.type
     node.input.extend(t._as_node_def_input() for t in op.inputs)
     node.input.extend("^" + c.name for c in op.control_inputs)
+    node.device = op.device
+    if op._colocation:  # TF's attr for tf.colocate_with
+        node.attr["_class"].list.s.extend(op._colocation)
     opdef = op.op_def
     for key, value in op._attrs.items():
         kind = _attr_kind(opdef, key)
@@ -192,8 +198,9 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
                      producer_op_list=None, *, source: str = "GraphDef", contents=None,
                      graph: Graph | None = None):
     """``tf.import_graph_def``: adds ``graph_def``'s nodes to the default graph under ``name``
-    ("import" when None; "" for no prefix). ``contents`` maps node index to raw tensor bytes
-    held outside the proto (zero-copy loading). Returns the ``return_elements``, if given."""
+    ("import" when None; "" for no prefix), all or none of them. ``contents`` maps node index
+    to raw tensor bytes held outside the proto (zero-copy loading). Returns the
+    ``return_elements``, if given."""
     if not isinstance(graph_def, graph_pb2.GraphDef):
         raise TypeError(f"graph_def must be a GraphDef proto, got {type(graph_def).__name__}")
     graph = graph or get_default_graph()
@@ -202,10 +209,7 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
         # TensorFlow opens name_scope(name): a second import under "import" gets "import_1/".
         with graph.as_default():
             prefix = graph.unique_name(prefix) + "/"
-    input_map = {(_norm(k)): v for k, v in (input_map or {}).items()}
-    for k, v in input_map.items():
-        if not isinstance(v, Tensor):
-            raise TypeError(f"input_map values must be Tensors, got {v!r} for {k!r}")
+    input_map = _input_map_tensors(input_map, name, prefix, graph)
     nodes = list(graph_def.node)
     index = {}
     for i, node in enumerate(nodes):
@@ -215,52 +219,157 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
             raise InvalidArgumentError(None, None, f"{source}: duplicate node name "
                                        f"'{node.name}'")
         index[node.name] = i
-    unknown = sorted(k for k in input_map if _parse_input(k)[0] not in index)
-    if unknown:  # TensorFlow's check and message
-        raise ValueError(f"Attempted to map inputs that were not found in graph_def: "
-                         f"[{', '.join(unknown)}]")
     order = _topological_order(nodes, index, input_map, source)
     for node in nodes:  # before adding anything: an unknown op leaves the graph as it was
         _opdef_of(node, source)
+    names = _import_names(nodes, prefix, graph)
+    with graph.as_default(), graph._all_or_nothing():
+        created = _import_nodes(nodes, order, names, input_map, graph, source, contents or {})
+        _check_input_map_found(input_map, nodes, created)
+        if return_elements is None:
+            return None
+        return [_return_element(r, created, input_map) for r in return_elements]
+
+
+def _input_map_tensors(input_map, name, prefix, graph) -> dict:
+    """``input_map`` keyed by tensor names ("x" -> "x:0"), its values as Tensors: as TF, other
+    values become Consts under "<prefix>_inputs/" (so a prefix is needed)."""
+    if input_map is None:
+        return {}
+    if not isinstance(input_map, dict) or not all(isinstance(k, str) for k in input_map):
+        raise TypeError("input_map must be a dictionary mapping strings to Tensor objects, "
+                        f"got {input_map!r}")
+    if not all(isinstance(v, Tensor) for v in input_map.values()):
+        if name == "":
+            raise ValueError("tf.import_graph_def() requires a non-empty `name` if `input_map` "
+                             "contains non-Tensor values. Try calling tf.convert_to_tensor() "
+                             "on `input_map` values before calling tf.import_graph_def().")
+        with graph.as_default(), graph.name_scope(prefix), graph.name_scope("_inputs"):
+            input_map = {k: convert_to_tensor(v) for k, v in input_map.items()}
+    return {_norm(k): v for k, v in input_map.items()}
+
+
+def _check_input_map_found(input_map, nodes, created):
+    """TF's check: an input_map key no node reads must at least name an imported output."""
+    if not input_map:
+        return
+    used = {f"{src}:{idx}" for n in nodes for src, idx in map(_parse_input, n.input)}
+    unknown = []
+    for key in input_map:
+        src, idx = _parse_input(key)
+        if key not in used and (src not in created or idx >= len(created[src].outputs)):
+            unknown.append(key)
+    if unknown:
+        raise ValueError(f"Attempted to map inputs that were not found in graph_def: "
+                         f"[{', '.join(sorted(unknown))}]")
+
+
+def _import_names(nodes, prefix, graph) -> dict:
+    """Each node's name in ``graph``: prefixed and, if an op or a scope of one has that name,
+    suffixed "_1", "_2"... past the names of the GraphDef's own nodes (TF's importer)."""
+    names = {n.name: prefix + n.name for n in nodes}
+    if not graph._by_name:
+        return names
+    taken = _with_scopes(graph._by_name)
+    planned = None
+    for key, name in names.items():
+        if name in taken:
+            planned = planned or _with_scopes(names.values())
+            i = 1
+            while f"{name}_{i}" in taken or f"{name}_{i}" in planned:
+                i += 1
+            names[key] = f"{name}_{i}"
+    return names
+
+
+def _with_scopes(names) -> set:
+    """``names`` and the scopes they are in ("a/b/c" adds "a/b" and "a")."""
+    out = set()
+    for name in names:
+        parts = name.split("/")
+        out.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return out
+
+
+class _InputMapDtypeError(Exception):
+    """An input_map tensor whose dtype the node's input does not take (TF: a ValueError)."""
+
+
+def _import_nodes(nodes, order, names, input_map, graph, source, contents) -> dict:
+    """Adds the nodes in ``order``; returns GraphDef name -> Operation."""
     created: dict[str, Operation] = {}
     back_edges: list = []  # (Merge op, input position, NextIteration node name)
-    with graph.as_default():
-        for i in order:
-            node = nodes[i]
-            try:
-                created[node.name] = op = _import_node(node, created, input_map, prefix,
-                                                       graph, source, (contents or {}).get(i),
-                                                       back_edges)
-                if "_gradient_op_type" in node.attr:  # a gradient_override_map's mark
-                    graph._gradient_overrides[op] = node.attr["_gradient_op_type"].s.decode()
-            except OpError:
-                raise
-            except (TypeError, ValueError, KeyError, IndexError, ArithmeticError) as e:
-                # A malformed node must not escape as a bare Python error (ArithmeticError: an
-                # infer dividing by a zero attr, e.g. Split with num_split 0).
-                raise InvalidArgumentError(
-                    None, None, f"{source}: node '{node.name}' ({node.op}): {e}") from None
-        for merge, k, src, idx in back_edges:
-            try:
-                merge._update_input(k, created[src]._outputs[idx])
-            except TypeError as e:
-                raise InvalidArgumentError(None, None, f"{source}: node '{merge.name}': "
-                                           f"{e}") from None
-    if return_elements is None:
-        return None
+    colocated = []
+    for i in order:
+        node = nodes[i]
+        groups = _colocation_groups(node, names)
+        # As TF's importer: a colocated node takes the device of its group (below), not the
+        # device scopes'; another keeps its own device, merged under the scopes'.
+        placement = graph.colocate_with(None, ignore_existing=True) if groups else \
+            graph.device(node.device) if node.device else contextlib.nullcontext()
+        try:
+            with placement:
+                created[node.name] = op = _import_node(
+                    node, names[node.name], created, input_map, graph, source, contents.get(i),
+                    back_edges)
+        except OpError:
+            raise
+        except _InputMapDtypeError as e:
+            raise ValueError(str(e)) from None
+        except (TypeError, ValueError, KeyError, IndexError, ArithmeticError) as e:
+            # A malformed node must not escape as a bare Python error (ArithmeticError: an
+            # infer dividing by a zero attr, e.g. Split with num_split 0).
+            raise InvalidArgumentError(
+                None, None, f"{source}: node '{node.name}' ({node.op}): {e}") from None
+        if "_gradient_op_type" in node.attr:  # a gradient_override_map's mark
+            graph._gradient_overrides[op] = node.attr["_gradient_op_type"].s.decode()
+        if groups:
+            op._colocation = tuple(groups)
+            colocated.append(op)
+    for op in colocated:
+        op._device = next((d for d in _group_devices(graph, op._colocation) if d), "")
+    for merge, k, src, idx in back_edges:
+        try:
+            merge._update_input(k, created[src]._outputs[idx])
+        except TypeError as e:
+            raise InvalidArgumentError(None, None, f"{source}: node '{merge.name}': "
+                                       f"{e}") from None
+    return created
+
+
+def _colocation_groups(node, names) -> list:
+    """The node's ``_class`` groups, naming the ops as imported. A group of a node the GraphDef
+    does not hold is dropped (TF refuses it; minitf keeps loading such a pruned graph)."""
+    av = node.attr["_class"] if "_class" in node.attr else None
+    if av is None or av.WhichOneof("value") != "list":
+        return []
     out = []
-    for r in return_elements:
-        node_name, idx = _parse_input(r)
-        op = created.get(node_name)
-        if op is None:
-            raise ValueError(f"Requested return_element {r!r} not found in graph_def.")
-        if ":" in r:
-            if idx >= len(op.outputs):
-                raise ValueError(f"Requested return_element {r!r} not found in graph_def.")
-            out.append(op.outputs[idx])
-        else:
-            out.append(op)
+    for group in av.list.s:
+        if not group.startswith(b"loc:@"):
+            out.append(group)
+            continue
+        target = names.get(group[5:].decode("utf-8", "replace"))
+        if target is not None:
+            out.append(b"loc:@" + target.encode())
     return out
+
+
+def _group_devices(graph, groups):
+    for group in groups:
+        op = graph._by_name.get(group[5:].decode()) if group.startswith(b"loc:@") else None
+        if op is not None:
+            yield op.device
+
+
+def _return_element(text: str, created: dict, input_map: dict):
+    """A return_elements entry: an imported op, or a tensor (input_map's, if it maps it)."""
+    node_name, idx = _parse_input(text)
+    op = created.get(node_name)
+    if op is None or (":" in text and idx >= len(op.outputs)):
+        raise ValueError(f"Requested return_element {text!r} not found in graph_def.")
+    if ":" not in text:
+        return op
+    return input_map.get(f"{node_name}:{idx}", op.outputs[idx])
 
 
 def _norm(key: str) -> str:
@@ -326,28 +435,28 @@ def _opdef_of(node, source):
     return opdef
 
 
-def _import_node(node, created, input_map, prefix, graph, source, content, back_edges):
+def _import_node(node, op_name, created, input_map, graph, source, content, back_edges):
     opdef = _opdef_of(node, source)
     what = f"{source}: node '{node.name}' ({node.op}) attr"
     attrs = {}
     for key, av in node.attr.items():
         if key.startswith("_"):
-            continue  # TensorFlow-internal (_class, _output_shapes...)
+            continue  # TensorFlow-internal (_output_shapes...; _class: _colocation_groups)
         kind = _attr_kind(opdef, key)
         if kind is None:
             continue  # an attr from a newer TensorFlow we do not model: ignored, as TF does
         attrs[key] = attr_from_proto(av, kind, f"{what} '{key}'",
                                      content if key == "value" else None)
-    inputs, controls = [], []
+    inputs, controls, mapped = [], [], set()
     pending = []  # back edges: (input position, NextIteration node), joined by the caller
     for text in node.input:
         src, idx = _parse_input(text)
         if idx < 0:
             controls.append(created[src])
             continue
-        mapped = input_map.get(f"{src}:{idx}")
-        if mapped is not None:
-            inputs.append(mapped)
+        if f"{src}:{idx}" in input_map:
+            mapped.add(len(inputs))
+            inputs.append(input_map[f"{src}:{idx}"])
             continue
         if src not in created:  # a back edge (see _is_back_edge): for now, another input
             pending.append((len(inputs), src, idx))
@@ -366,9 +475,11 @@ def _import_node(node, created, input_map, prefix, graph, source, content, back_
                                        "has no input from outside its loop")
         for k, _, _ in pending:
             inputs[k] = others[0]
+    if mapped:
+        _check_mapped_dtypes(opdef, inputs, attrs, mapped, op_name)
     args = _group(opdef, inputs, attrs, node, source)
     try:
-        op = apply_op(opdef, args, attrs, prefix + node.name, graph=graph, exact_name=True,
+        op = apply_op(opdef, args, attrs, op_name, graph=graph, exact_name=True,
                       strict_attrs=False, control_inputs=controls)
     except OpError as e:
         raise type(e)(None, None, f"{source}: node '{node.name}' ({node.op}): "
@@ -382,6 +493,30 @@ def _import_node(node, created, input_map, prefix, graph, source, content, back_
         op._outputs[0]._shape = TensorShape(None)
         back_edges.extend((op, k, src, idx) for k, src, idx in pending)
     return op
+
+
+def _check_mapped_dtypes(opdef, inputs, attrs, mapped, op_name):
+    """Raises TF's error for an input_map tensor whose dtype the node's input does not take
+    (as far as the node's attrs tell the dtypes)."""
+    wants = []  # the dtype of each flat input (None: not fixed by an attr)
+    for spec in opdef.args:
+        if spec.type_list_attr:
+            wants.extend(attrs.get(spec.type_list_attr) or [])
+        elif spec.number_attr:
+            count = attrs.get(spec.number_attr, 0)
+            if not 0 <= count <= len(inputs):
+                return  # malformed: _group reports it
+            wants.extend([spec.fixed_dtype or attrs.get(spec.type_attr)] * count)
+        else:
+            wants.append(spec.fixed_dtype or attrs.get(spec.type_attr))
+    if len(wants) != len(inputs):
+        return  # malformed: _group reports it
+    for k in sorted(mapped):
+        t, want = inputs[k], wants[k]
+        if want is not None and t.dtype.base_dtype != want.base_dtype:
+            raise _InputMapDtypeError(
+                f"Input {k} of node {op_name} was passed {_dt.dtype_string(t.dtype)} from "
+                f"{t.name} incompatible with expected {_dt.dtype_string(want)}.")
 
 
 def _group(opdef, inputs, attrs, node, source):
