@@ -8,8 +8,8 @@ that minitf imports in one process with tensorflow, tensorflow-serving-api and t
 without descriptor-pool clashes. Our package is always ``minitf.`` + the canonical package:
 
 - ``minitf.tensorflow``: types, tensor_shape, resource_handle, tensor, attr_value, node_def,
-  op_def, function, versions, graph, struct, saver, meta_graph, saved_model, named_tensor,
-  config (RunOptions, RunMetadata), histogram, summary, event, feature, example
+  op_def, function, versions, graph, struct, saver, control_flow, meta_graph, saved_model,
+  named_tensor, config (RunOptions, RunMetadata), histogram, summary, event, feature, example
 - ``minitf.tensorflow.error``: error_codes
 - ``minitf.tensorflow.serving``: model, predict, input, classification, regression, inference,
   get_model_metadata, status, get_model_status, session_service, prediction_service,
@@ -72,6 +72,7 @@ CANONICAL_FILES: dict[str, str] = {
     "error_codes.proto": "xla/tsl/protobuf/error_codes.proto",
     "struct.proto": "tensorflow/core/protobuf/struct.proto",
     "queue_runner.proto": "tensorflow/core/protobuf/queue_runner.proto",
+    "control_flow.proto": "tensorflow/core/protobuf/control_flow.proto",
     "saver.proto": "tensorflow/core/protobuf/saver.proto",
     "meta_graph.proto": "tensorflow/core/protobuf/meta_graph.proto",
     "saved_model.proto": "tensorflow/core/protobuf/saved_model.proto",
