@@ -17,3 +17,4 @@ from . import conv3d_ops, pool3d_ops  # noqa: F401 - Conv3D..., MaxPool3D..., Ma
 from . import png_ops  # noqa: F401 - DecodePng, DecodeImage, EncodePng
 from . import dataset_reduce_ops  # noqa: F401 - DatasetToSingleElement (tf.data)
 from . import training_da_ops  # noqa: F401 - ApplyAdagradDA, SparseApplyAdagradDA
+from . import stateless_random_ops  # noqa: F401 - StatelessRandom*, Philox (tf.random.stateless_*)
