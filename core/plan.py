@@ -131,10 +131,13 @@ class Plan:
     @classmethod
     def compile(cls, graph, feeds: Sequence[Tensor] = (), fetches: Sequence[Tensor] = (),
                 targets: Sequence[Operation] = (), resources=None, fold_constants: bool = True,
-                _frame: str | None = None, _outer_feeds: frozenset = frozenset()):
+                _frame: str | None = None, _outer_feeds: frozenset = frozenset(),
+                _done: frozenset = frozenset()):
         """``_frame``: compiling the inside of that while loop (see _Loop): the values entering
         it (its Enter ops) become feeds as the pruning reaches them; ``_outer_feeds`` are the
-        enclosing plans' feeds, which no value inside a loop may be."""
+        enclosing plans' feeds, which no value inside a loop may be. ``_done``: ops that ran
+        in an earlier step of a partial run; the pruning stops at them (their values needed
+        are fed), so an op reached only through a control edge does not run twice."""
         self = object.__new__(cls)
         self.graph = graph
         self.feeds = tuple(feeds)
@@ -142,7 +145,7 @@ class Plan:
         self.targets = tuple(targets)
         self._entered = {}  # inside a loop: the Enter/RefEnter ops of its frame reached
         _Compiler(self, resources or _NoResources(), fold_constants, _frame,
-                  _outer_feeds).build()
+                  _outer_feeds, _done).build()
         return self
 
     # -- execution -------------------------------------------------------------------------------
@@ -236,8 +239,9 @@ def _op_error(e: Exception, op: Operation) -> OpError:
 
 class _Compiler:
     def __init__(self, plan: Plan, resources, fold: bool, frame: str | None = None,
-                 outer_feeds: frozenset = frozenset()):
+                 outer_feeds: frozenset = frozenset(), done: frozenset = frozenset()):
         self.plan = plan
+        self.done = done
         self.resources = resources
         self.fold = fold
         self.frame = frame
@@ -425,7 +429,7 @@ class _Compiler:
                 elif self.frame is not None and op._opdef.type == "Merge" and \
                         op._outputs[0] in fed:
                     continue  # a loop variable's value: a control edge on its Merge holds
-                if op in needed:
+                if op in needed or op in self.done:
                     continue
                 needed.add(op)
                 if type(op) is _Loop:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
+import weakref
 from collections.abc import Mapping
 
 import numpy as np
 
 from . import dtypes as _dt
-from .errors import CancelledError
+from .errors import CancelledError, InvalidArgumentError, OpError
 from .graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .sparse_tensor import SparseTensor, SparseTensorValue
+from .partial_run import _PartialRun
 from .plan import Plan, Resources
 
 _local = threading.local()
+_sessions = weakref.WeakSet()  # every live Session, for Session.reset
+_sessions_lock = threading.Lock()
 
 
 def _session_stack() -> list:
@@ -135,14 +140,14 @@ def _fetch_element(graph: Graph, fetch):
 
 
 # -- feeds --------------------------------------------------------------------------------------
-def _feed_key(graph: Graph, key) -> Tensor:
+def _feed_key(graph: Graph, key, kind: str = "feed_dict key") -> Tensor:
     if isinstance(key, Tensor) and key.graph is graph:
         return key
     try:
         return graph.as_graph_element(key, allow_tensor=True, allow_operation=False)
     except (TypeError, ValueError, KeyError) as e:
         msg = e.args[0] if e.args else str(e)
-        raise TypeError(f"Cannot interpret feed_dict key as Tensor: {msg}") from None
+        raise TypeError(f"Cannot interpret {kind} as Tensor: {msg}") from None
 
 
 def _sparse_feed(key: SparseTensor, value):
@@ -175,10 +180,13 @@ def _check_feed(t: Tensor, value):
             if t._dtype is _dt.string:
                 arr = _string_array(value)
             else:
-                arr = np.asarray(value, dtype=np_type)
+                arr = _numeric_array(value, np_type)
         except (TypeError, ValueError) as e:
             raise ValueError(f"Cannot feed value {_short(value)} for Tensor {t.name} of dtype "
                              f"{t._dtype.name}: {e}") from None
+        except OverflowError as e:  # ints beyond 64 bits: TF's cast overflows too
+            raise OverflowError(f"Cannot feed value {_short(value)} for Tensor {t.name} of "
+                                f"dtype {t._dtype.name}: {e}") from None
     dims = t._shape._dims
     if dims is not None:
         shape = arr.shape
@@ -193,6 +201,15 @@ def _check_feed(t: Tensor, value):
                 raise ValueError(f"Cannot feed value of shape {shape} for Tensor {t.name}, "
                                  f"which has shape {t._shape}")
     return arr
+
+
+def _numeric_array(value, np_type) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=np_type)
+    except OverflowError:
+        # NumPy 2 refuses out-of-range Python ints; TF converts first and then casts, so they
+        # wrap: [2**32 + 5] feeds an int32 tensor 5, [-1] a uint8 one 255.
+        return np.asarray(value).astype(np_type)
 
 
 def _string_array(value) -> np.ndarray:
@@ -214,10 +231,19 @@ def _short(value) -> str:
 
 
 def _to_result(v):
-    # TF returns numpy scalars (np.float32, bytes) for rank-0 tensors.
+    # TF returns a rank-0 value the graph computed as a numpy scalar (np.float32, bytes).
     if type(v) is np.ndarray and v.ndim == 0:
         return v[()]
     return v
+
+
+def _to_results(values, fetches, feeds) -> list:
+    """``_to_result`` of each fetched value, but a fetched feed comes back as the array fed,
+    rank 0 included, as in TF (its Python layer answers those from the feed_dict)."""
+    if not feeds:
+        return [_to_result(v) for v in values]
+    fed = set(feeds)
+    return [v if t in fed else _to_result(v) for t, v in zip(fetches, values)]
 
 
 def _timeout_in_ms(options, config) -> int:
@@ -227,6 +253,19 @@ def _timeout_in_ms(options, config) -> int:
         if value and value > 0:
             return int(value)
     return 0
+
+
+def _execute(plan: Plan, values, timeout: int) -> list:
+    if timeout:  # blocking ops (queues) give up at the deadline: DeadlineExceededError
+        from .ops.queue_ops import run_deadline
+
+        with run_deadline(timeout):
+            return plan.run(values)
+    return plan.run(values)
+
+
+def _target_bytes(target):
+    return b"" if target is None else target.encode() if isinstance(target, str) else target
 
 
 class Session:
@@ -245,6 +284,11 @@ class Session:
         self._plans_version = self._graph.version
         self._stats = {"compiled": 0, "cached": 0}
         self._context_stack = []
+        self._cancelled = False  # Session.reset closed the runtime under this object
+        self._partial_runs: dict[str, _PartialRun] = {}
+        self._handles = itertools.count()
+        with _sessions_lock:
+            _sessions.add(self)
 
     graph = property(lambda self: self._graph)
     sess_str = property(lambda self: self._target)
@@ -280,7 +324,28 @@ class Session:
         if not self._closed:
             self._closed = True
             self._plans.clear()
+            self._partial_runs.clear()
             self._resources.clear()
+
+    @staticmethod
+    def reset(target, containers=None, config=None):
+        """``tf.Session.reset``: as TF's in-process runtime does for its target, closes every
+        session on ``target`` and drops what they hold (variables, queues...), whatever
+        ``containers`` names. Those sessions then raise CancelledError; ``close()`` still
+        works. Every minitf session is in-process: ``target`` picks those created with it."""
+        from .compat import as_bytes  # minitf.compat imports minitf: not at module load
+
+        key = b"" if target is None else as_bytes(target)
+        for name in containers or ():
+            as_bytes(name)  # TF refuses a container name that is not a string
+        with _sessions_lock:
+            sessions = list(_sessions)
+        for sess in sessions:
+            if _target_bytes(sess._target) == key:
+                sess._cancelled = True
+                sess._plans.clear()
+                sess._partial_runs.clear()
+                sess._resources.clear()
 
     def list_devices(self):
         return []
@@ -313,6 +378,37 @@ class Session:
             raise RuntimeError("The Session graph is empty.  Add operations to the graph before "
                                "calling run().")
 
+    def _check_runtime(self):
+        # TF checks this in its runtime, after the Python layer has validated feeds/fetches.
+        if self._cancelled:
+            raise CancelledError(None, None, "Session has been closed.")
+
+    def _feed_values(self, feed_dict) -> tuple[tuple, list]:
+        """The tensors ``feed_dict`` feeds (tuple and SparseTensor keys expanded) and their
+        values, converted and checked as TF does."""
+        if not feed_dict:
+            return (), ()
+        if not isinstance(feed_dict, Mapping):  # TF's nest.flatten_dict_items
+            raise TypeError("FlattenDictItems: 'dict' must be a dictionary or collection.Mapping "
+                            f"type object, instead of '{type(feed_dict).__name__}'.")
+        graph = self._graph
+        feeds, values = [], []
+        for key, value in feed_dict.items():
+            if isinstance(key, tuple) and not isinstance(key, Tensor):
+                pairs = zip(key, value)
+            elif isinstance(key, SparseTensor):
+                pairs = _sparse_feed(key, value)
+            else:
+                pairs = ((key, value),)
+            for k, v in pairs:
+                t = _feed_key(graph, k)
+                arr = _check_feed(t, v)
+                if not graph.is_feedable(t):
+                    raise ValueError(f"Tensor {t.name} may not be fed.")
+                feeds.append(t)
+                values.append(arr)
+        return tuple(feeds), values
+
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """Runs the ops and evaluates the tensors in ``fetches`` (any nesting)."""
         self._check_open()
@@ -325,39 +421,16 @@ class Session:
         else:
             handler = _Fetches(graph, fetches)
             tensors, targets = tuple(handler.tensors), tuple(handler.targets)
-        if feed_dict:
-            feeds, values = [], []
-            for key, value in feed_dict.items():
-                if isinstance(key, tuple) and not isinstance(key, Tensor):
-                    pairs = zip(key, value)
-                elif isinstance(key, SparseTensor):
-                    pairs = _sparse_feed(key, value)
-                else:
-                    pairs = ((key, value),)
-                for k, v in pairs:
-                    t = _feed_key(graph, k)
-                    arr = _check_feed(t, v)
-                    if not graph.is_feedable(t):
-                        raise ValueError(f"Tensor {t.name} may not be fed.")
-                    feeds.append(t)
-                    values.append(arr)
-            feeds = tuple(feeds)
-        else:
-            feeds, values = (), ()
+        feeds, values = self._feed_values(feed_dict)
         if not tensors and not targets:
             return handler.build([]) if handler else None
+        self._check_runtime()
         plan = self._plan(feeds, tensors, targets)
         timeout = self._op_timeout if options is None else _timeout_in_ms(options, self._config)
-        if timeout:  # blocking ops (queues) give up at the deadline: DeadlineExceededError
-            from .ops.queue_ops import run_deadline
-
-            with run_deadline(timeout):
-                results = plan.run(values)
-        else:
-            results = plan.run(values)
+        results = _execute(plan, values, timeout)
         if handler is None:
-            return _to_result(results[0]) if tensors else None
-        return handler.build([_to_result(v) for v in results])
+            return _to_results(results, tensors, feeds)[0] if tensors else None
+        return handler.build(_to_results(results, tensors, feeds))
 
     def make_callable(self, fetches, feed_list=None, accept_options=False):
         """A callable running ``fetches`` with positional feeds for ``feed_list``, compiled once."""
@@ -366,6 +439,7 @@ class Session:
             raise TypeError("`feed_list` must be a list or tuple.")
         graph = self._graph
         handler = _Fetches(graph, fetches)
+        positional = feed_list is not None  # TF's callable then goes through run()
         feed_list = list(feed_list or ())
         sparse = [isinstance(f, SparseTensor) for f in feed_list]
         feeds = tuple(_feed_key(graph, t) for f, sp in zip(feed_list, sparse) for t in
@@ -374,26 +448,98 @@ class Session:
         for t in feeds:
             if not graph.is_feedable(t):
                 raise ValueError(f"Tensor {t.name} may not be fed.")
-        plan = self._plan(feeds, tuple(handler.tensors), tuple(handler.targets))
+        tensors = tuple(handler.tensors)
+        plan = self._plan(feeds, tensors, tuple(handler.targets))
         n = len(feed_list)
         single = isinstance(fetches, Tensor)
         build = handler.build
 
         def callable_(*args, options=None, run_metadata=None):
-            if self._closed:  # TF's callable raises this (run() raises the RuntimeError)
-                raise CancelledError(None, None, "Session has been closed.")
-            if len(args) != n:
-                raise TypeError(f"This callable takes {n} feed values, got {len(args)}")
+            if not positional:  # TF's runs its C session directly, which reports this
+                if self._closed or self._cancelled:
+                    raise CancelledError(None, None, "Session has been closed.")
+                if args:
+                    raise TypeError(f"This callable takes no feed values, got {len(args)}")
+            else:
+                self._check_open()  # TF's calls run(): RuntimeError once closed
+                if len(args) != n:
+                    # TF's zips feed_list with the values and calls run(): a missing value is
+                    # a missing feed (InvalidArgumentError if needed), an extra one is ignored.
+                    return self.run(fetches, dict(zip(feed_list, args)), options, run_metadata)
             if has_sparse:  # a SparseTensor's value feeds its three tensors
                 args = [v for f, sp, a in zip(feed_list, sparse, args) for v in
                         ((p for _, p in _sparse_feed(f, a)) if sp else (a,))]
             values = [_check_feed(t, v) for t, v in zip(feeds, args)]
-            results = plan.run(values)
-            if single:
-                return _to_result(results[0])
-            return build([_to_result(v) for v in results])
+            self._check_runtime()
+            results = _to_results(plan.run(values), tensors, feeds)
+            return results[0] if single else build(results)
 
         return callable_
+
+    # -- partial runs ----------------------------------------------------------------------------
+    def partial_run_setup(self, fetches, feeds=None) -> str:
+        """Declares what a sequence of ``partial_run`` calls may fetch and feed; returns the
+        handle. As in TF, the ops that need none of the declared feeds run now."""
+        self._check_open()
+        graph = self._graph
+        feeds = [] if feeds is None else feeds if isinstance(feeds, (list, tuple)) else [feeds]
+        declared = [_feed_key(graph, p, "argument `feed` key") for f in feeds for p in
+                    ((f.indices, f.values, f.dense_shape) if isinstance(f, SparseTensor) else (f,))]
+        handler = _Fetches(graph, fetches)
+        self._check_runtime()
+        if not handler.tensors and not handler.targets:
+            raise InvalidArgumentError(None, None,
+                                       "Must specify at least one target to fetch or execute.")
+        for t in handler.tensors:
+            if t in declared:
+                raise InvalidArgumentError(None, t.op, f"{t.name} is both fed and fetched.")
+        handle = (f"{','.join(t.name for t in declared)}->"
+                  f"{','.join(t.name for t in handler.tensors)}/"
+                  f"{','.join(op.name for op in handler.targets)}/1/;{next(self._handles)}")
+        state = self._partial_runs[handle] = _PartialRun(handler.tensors, handler.targets,
+                                                         declared)
+        state.error = self._partial_step(state)  # reported by the next partial_run, as in TF
+        return handle
+
+    def partial_run(self, handle, fetches, feed_dict=None):
+        """Continues the partial run ``handle``: feeds some of its declared feeds and fetches
+        some of its declared fetches. What earlier calls computed is reused, not recomputed."""
+        self._check_open()
+        feeds, values = self._feed_values(feed_dict)
+        handler = _Fetches(self._graph, fetches)
+        if not handler.tensors and not handler.targets and not feeds:
+            return handler.build([])
+        if handler.targets:
+            raise RuntimeError("partial_run() requires empty `target_list`. Received: "
+                               f"target_list={handler.targets} (non-empty)")
+        self._check_runtime()
+        state = self._partial_runs.get(handle)
+        if state is None:
+            raise InvalidArgumentError(None, None,
+                                       "Must run 'setup' before performing partial runs!")
+        fed = dict(zip(feeds, values))
+        wanted = [t for t in handler.tensors if t not in fed]  # a fed fetch: the value fed
+        state.check(fed, wanted)
+        error = state.error
+        if error is None:
+            state.feed(fed)
+            error = self._partial_step(state)
+            if error is not None and not wanted:  # nothing waits for it: the next call, as TF
+                state.error, error = error, None
+        if error is not None:  # TF drops a failed partial run
+            self._partial_runs.pop(handle, None)
+            raise error
+        results = [fed[t] if t in fed else state.fetch(t) for t in handler.tensors]
+        if state.finished():
+            self._partial_runs.pop(handle, None)
+        return handler.build(results)
+
+    def _partial_step(self, state) -> OpError | None:
+        try:
+            state.step(self._graph, self._resources, self._op_timeout)
+        except OpError as e:
+            return e
+        return None
 
     def __del__(self):
         try:
