@@ -48,6 +48,9 @@ class _SummaryScope:
     (prefixed by ``family`` when given, so the family names the TensorBoard tab)."""
 
     def __init__(self, name, family=None, values=None):
+        if name is None:  # TF's summary_scope: name_scope(None, default_name=None) refuses
+            raise ValueError("At least one of name (None) and default_name (None) must be "
+                             "provided.")
         name, family = _clean_tag(name), _clean_tag(family)
         self._base = name if family is None else f"{family}/{name}"
         self._family = family
@@ -108,6 +111,15 @@ def _summary_metadata(plugin_name=None, display_name=None, description=None) -> 
     return out
 
 
+def _with_fields_set(meta: bytes, display_name, description) -> bytes:
+    """``meta`` (a serialized SummaryMetadata) with display_name (2) and summary_description
+    (3) set to the ones given (not None), as TF assigns them: '' clears the field."""
+    given = {k: v for k, v in ((2, display_name), (3, description)) if v is not None}
+    kept = b"".join(meta[start:end] for field, _, _, start, end in w.fields(meta)
+                    if field not in given)
+    return kept + b"".join(w.string(k, v) for k, v in given.items() if v)
+
+
 def tensor_summary(name, tensor, summary_description=None, collections=None,
                    summary_metadata=None, family=None, display_name=None):
     """A ``Summary`` holding ``tensor`` itself (TensorSummaryV2). ``summary_metadata`` may be a
@@ -118,7 +130,7 @@ def tensor_summary(name, tensor, summary_description=None, collections=None,
         meta = summary_metadata if isinstance(summary_metadata, bytes) else \
             summary_metadata.SerializeToString()
         if summary_description is not None or display_name is not None:
-            meta += _summary_metadata(display_name=display_name, description=summary_description)
+            meta = _with_fields_set(meta, display_name, summary_description)
     with _SummaryScope(name, family, values=[tensor]) as (tag, scope):
         val = _ops.TENSOR_SUMMARY_V2(tag, tensor, meta, name=scope)
         _collect(val, collections, [GraphKeys.SUMMARIES])
@@ -138,8 +150,12 @@ def text(name, tensor, collections=None):
 def merge(inputs, collections=None, name=None):
     """One ``Summary`` with the values of all ``inputs`` (a duplicate tag fails at run time)."""
     name = _clean_tag(name)
+    inputs = list(inputs)
+    if not inputs:  # TF's OpDef wants at least one
+        raise ValueError("List argument 'inputs' to 'MergeSummary' Op with length 0 shorter "
+                         "than minimum length 1.")
     with name_scope(name, "Merge", inputs):
-        val = _ops.MERGE_SUMMARY(list(inputs), name=name)
+        val = _ops.MERGE_SUMMARY(inputs, name=name)
         _collect(val, collections, [])
     return val
 
@@ -321,7 +337,9 @@ class FileWriter:
         self._seen_tags: set = set()  # tags whose metadata was written (strip_seen_metadata)
         self._open()
         if graph is not None or graph_def is not None:
-            self.add_graph(graph=graph, graph_def=graph_def)
+            data = self.add_graph(graph=graph, graph_def=graph_def)
+            # As TF1, the graph again as a MetaGraphDef (of just its graph_def, field 2).
+            self.add_meta_graph(w.length_delimited(2, data))
 
     def _open(self):
         os.makedirs(self._logdir, exist_ok=True)
@@ -378,6 +396,7 @@ class FileWriter:
             raise TypeError("The passed graph must be an instance of `Graph` or the deprecated "
                             "`GraphDef`")
         self._put(encode_event(time.time(), global_step, graph_def=data))
+        return data
 
     def add_session_log(self, session_log, global_step=None):
         self._put(encode_event(time.time(), global_step,

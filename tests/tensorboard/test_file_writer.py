@@ -76,12 +76,13 @@ def test_graph_events(tmp_path):
             writer.add_graph("graph")
     events = _events(tmp_path)
     kinds = [e.WhichOneof("what") for e in events]
-    assert kinds == ["file_version", "graph_def", "graph_def"]
+    # The graph given at construction comes as a graph_def and a meta_graph_def (TF1).
+    assert kinds == ["file_version", "graph_def", "meta_graph_def", "graph_def"]
     first = graph_pb2.GraphDef.FromString(events[1].graph_def)
     act = next(n for n in first.node if n.name == "layer/act")
     assert act.op == "Relu" and list(act.input) == ["layer/x"]
     assert len(act.attr["_output_shapes"].list.shape[0].dim) == 2  # as TF: add_shapes=True
-    assert events[2].step == 5
+    assert events[3].step == 5
 
 
 def test_other_event_kinds(tmp_path):
@@ -180,7 +181,7 @@ def test_file_writer_cache(tmp_path):
     tf.summary.FileWriterCache.clear()
     assert a._closed
     kinds = [e.WhichOneof("what") for e in _events(tmp_path)]
-    assert kinds == ["file_version", "graph_def"]  # the default graph
+    assert kinds == ["file_version", "graph_def", "meta_graph_def"]  # the default graph
 
 
 def _wait_for_events(logdir, n, timeout=10.0):
@@ -212,3 +213,20 @@ def test_flush_secs_writes_pending_events(tmp_path):
     writer.add_summary(_scalar("a", 1), 1)
     assert _wait_for_events(tmp_path, 2)
     writer.close()
+
+
+def test_a_graph_given_at_construction_is_also_written_as_a_meta_graph(tmp_path):
+    """As TF1's FileWriter(logdir, graph): file_version, graph_def, then meta_graph_def (a
+    MetaGraphDef of the same GraphDef)."""
+    from minitf.protos import meta_graph_pb2
+
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.constant(1.0, name="c")
+    tf.summary.FileWriter(str(tmp_path), graph=graph).close()
+    events = _events(str(tmp_path))
+    assert [e.WhichOneof("what") for e in events] == ["file_version", "graph_def",
+                                                      "meta_graph_def"]
+    meta = meta_graph_pb2.MetaGraphDef.FromString(events[2].meta_graph_def)
+    assert meta.graph_def == graph_pb2.GraphDef.FromString(events[1].graph_def)
+    assert [n.name for n in meta.graph_def.node] == ["c"]

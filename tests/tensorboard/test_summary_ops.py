@@ -216,3 +216,24 @@ def test_summary_nodes_export_with_tensorflow_attrs():
     assert nodes["pic"].attr["T"].type == 1
     assert nodes["Merge/MergeSummary"].attr["N"].i == 1
     assert list(nodes["Merge/MergeSummary"].input) == ["pic"]
+
+
+def test_summary_arguments_tf_refuses_or_clears():
+    """TF 2.21: merge([]) and a None name raise ValueError; display_name='' and
+    summary_description='' clear those fields of a given summary_metadata."""
+    with pytest.raises(ValueError, match="shorter than minimum length 1"):
+        tf.summary.merge([])
+    with pytest.raises(ValueError, match=r"At least one of name \(None\)"):
+        tf.summary.scalar(None, 2.5)
+    meta = summary_pb2.SummaryMetadata(display_name="d0", summary_description="s0")
+    meta.plugin_data.plugin_name = "custom"
+    cleared = tf.summary.tensor_summary("ts", tf.constant(3.0), summary_metadata=meta,
+                                        display_name="", summary_description="")
+    renamed = tf.summary.tensor_summary("tr", tf.constant(3.0), summary_metadata=meta,
+                                        display_name="d1")
+    with tf.Session() as sess:
+        got = [summary_pb2.Summary.FromString(b).value[0].metadata
+               for b in sess.run([cleared, renamed])]
+    assert (got[0].plugin_data.plugin_name, got[0].display_name,
+            got[0].summary_description) == ("custom", "", "")
+    assert (got[1].display_name, got[1].summary_description) == ("d1", "s0")
