@@ -20,7 +20,8 @@ from google.protobuf.message import DecodeError
 
 from minitf.control_flow import WhileContext
 from minitf.errors import DataLossError, InvalidArgumentError
-from minitf.graph import GraphKeys, Operation, Tensor, get_default_graph
+from minitf.graph import GraphKeys, Operation, Tensor, constant_value, get_default_graph
+from minitf.partitioned_variables import SaveSliceInfo
 from minitf.protos import (control_flow_pb2, graph_pb2, meta_graph_pb2, queue_runner_pb2,
                            variable_pb2)
 from minitf.variables import Variable
@@ -205,10 +206,16 @@ def _maximum_iterations(loop):
 
 
 def _variable_def(v: Variable) -> variable_pb2.VariableDef:
-    return variable_pb2.VariableDef(
+    vd = variable_pb2.VariableDef(
         variable_name=v.name, initial_value_name=v.initial_value.name,
         initializer_name=v.initializer.name, snapshot_name=v._snapshot.name,
         trainable=v.trainable)
+    info = v._save_slice_info
+    if info is not None:  # as TF1 writes a part of a partitioned variable
+        vd.save_slice_info_def.CopyFrom(variable_pb2.SaveSliceInfoDef(
+            full_name=info.full_name, full_shape=info.full_shape, var_offset=info.var_offset,
+            var_shape=info.var_shape))
+    return vd
 
 
 def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_def=None,
@@ -315,10 +322,36 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
             continue
         for v in values:
             graph.add_to_collection(key, v)
-    # Checkpoint keys are the names the variables had when saved, without import_scope.
-    saved = {v.op.name[len(prefix):]: v for v in graph.get_collection(
-        GraphKeys.GLOBAL_VARIABLES) if v in variables.values()}
-    return Saver(saved) if saved else None
+    # Checkpoint keys are the names the variables had when saved, without import_scope; the
+    # parts of a partitioned variable go together under its name, as TF saves them.
+    saved: dict = {}
+    for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES):
+        if v in variables.values():
+            info = v._save_slice_info
+            if info is None:
+                saved[v.op.name[len(prefix):]] = v
+            else:
+                saved.setdefault(info.full_name, []).append(v)
+    if not meta.HasField("saver_def"):
+        return Saver(saved) if saved else None
+    # TF's Saver wrote the file: save what its ops save, in its format (V2: TF's bundle).
+    own = _saved_by(graph, meta.saver_def, prefix)
+    saved = {k: v for k, v in saved.items() if own is None or k in own}
+    return Saver(saved, write_version=meta.saver_def.version) if saved else None
+
+
+def _saved_by(graph, saver_def, prefix: str) -> set | None:
+    """The checkpoint names the SaveV2 ops of ``saver_def``'s scope write (a Saver given a
+    var_list saves only those), or None when the graph has none to read them from."""
+    scope = prefix + saver_def.restore_op_name.rpartition("/")[0] + "/"
+    names = None
+    for op in graph.get_operations():
+        if op.type == "SaveV2" and op.name.startswith(scope):
+            value = constant_value(op.inputs[1])
+            if value is None:
+                return None
+            names = (names or set()) | {n.decode() for n in value.reshape(-1)}
+    return names
 
 
 def _variable_from_def(graph, vd, prefix: str) -> Variable:
@@ -327,4 +360,9 @@ def _variable_from_def(graph, vd, prefix: str) -> Variable:
     snapshot = graph.get_tensor_by_name(prefix + vd.snapshot_name)
     initial_value = graph.get_tensor_by_name(prefix + vd.initial_value_name) \
         if vd.initial_value_name else initializer.inputs[1]
-    return Variable._from_graph(variable, initializer, snapshot, initial_value, vd.trainable)
+    v = Variable._from_graph(variable, initializer, snapshot, initial_value, vd.trainable)
+    if vd.HasField("save_slice_info_def"):  # a part of a partitioned variable
+        info = vd.save_slice_info_def
+        v._save_slice_info = SaveSliceInfo(info.full_name, info.full_shape, info.var_offset,
+                                           info.var_shape)
+    return v

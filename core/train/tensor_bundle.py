@@ -81,6 +81,11 @@ class BundleEntry(NamedTuple):
     slices: tuple = ()
 
 
+class SlicesNotCoveredError(NotFoundError):
+    """A block asked of a tensor saved in slices that its slices do not cover (RestoreV2 reports
+    it as TF's InvalidArgumentError)."""
+
+
 # -- slice keys (TF's OrderedCode) -----------------------------------------------------------------
 def _num_increasing(n: int) -> bytes:
     data = n.to_bytes((n.bit_length() + 7) // 8, "big")
@@ -107,6 +112,47 @@ def slice_key(name: str, extents) -> bytes:
     escaped = b"".join(_ESCAPED.get(c, bytes([c])) for c in name.encode())
     out = _num_increasing(0) + escaped + b"\x00\x01" + _num_increasing(len(extents))
     return out + b"".join(_signed_increasing(s) + _signed_increasing(n) for s, n in extents)
+
+
+class SliceSpec(NamedTuple):
+    """One block of a tensor, as a SaveV2/RestoreV2 ``shape_and_slices`` entry names it (the
+    attributes of a SaveSliceInfo, whose ``spec`` writes that string)."""
+
+    full_shape: tuple
+    var_offset: tuple
+    var_shape: tuple
+    lengths: tuple  # var_shape with -1 for a whole dimension given as '-'
+
+
+def parse_shape_and_slice(spec) -> SliceSpec | None:
+    """TF's shape-and-slice string, ``"<dims...> <extents>"`` with extents ``start,length`` or
+    ``-`` (the whole dimension) joined by ``:`` (e.g. ``"5 2 0,3:-"``), as a SliceSpec; None for
+    ``""``, the whole tensor (checkpoint::ParseShapeAndSlice). Its ``lengths`` keep ``-`` as -1,
+    as TF stores the slice."""
+    text = spec.decode() if isinstance(spec, bytes) else str(spec)
+    if not text:
+        return None
+    *dims, extents = text.split(" ")
+
+    def bad(why):
+        return InvalidArgumentError(None, None, f"Invalid shape_and_slice {text!r}: {why}")
+    if not dims or not all(d.isdigit() for d in dims):
+        raise bad("expected non-negative dimension sizes, then the slice")
+    full = tuple(int(d) for d in dims)
+    pairs = []  # (start, length), length -1 for '-'
+    for part in extents.split(":"):
+        start, _, length = part.partition(",")
+        if part != "-" and not (start.isdigit() and length.isdigit()):
+            raise bad(f"expected a pair of numbers or '-' but got {part!r}")
+        pairs.append((0, -1) if part == "-" else (int(start), int(length)))
+    if len(pairs) != len(full):
+        raise bad(f"the slice has {len(pairs)} extents for a shape of rank {len(full)}")
+    for (start, length), dim in zip(pairs, full):
+        if start + max(length, 0) > dim:
+            raise bad(f"extent {start},{length} goes past dimension size {dim}")
+    return SliceSpec(full, tuple(s for s, _ in pairs),
+                     tuple(n if n >= 0 else d for (_, n), d in zip(pairs, full)),
+                     tuple(n for _, n in pairs))
 
 
 def index_filename(prefix) -> str:
@@ -414,9 +460,9 @@ class BundleReader:
                 data[tuple(slice(a - s, b - s) for a, b, s in zip(lo, hi, starts))]
             covered += int(np.prod([b - a for a, b in zip(lo, hi)]))
         if covered != out.size:
-            raise NotFoundError(None, None, f"Checkpoint {self.prefix}: the slices saved of "
-                                f"tensor {name!r} do not cover offset {list(offset)}, shape "
-                                f"{list(shape)} of it")
+            raise SlicesNotCoveredError(None, None, f"Checkpoint {self.prefix}: the slices "
+                                        f"saved of tensor {name!r} do not cover offset "
+                                        f"{list(offset)}, shape {list(shape)} of it")
         return out
 
     def _read_entry(self, name: str, entry: BundleEntry) -> np.ndarray:
@@ -563,10 +609,13 @@ def _encode_strings(name, arr: np.ndarray) -> tuple[bytes, int]:
     return varints + length_crc + body, crc
 
 
-def _entry_proto(dtype: int, shape, offset: int, size: int, crc: int) -> bytes:
+def _entry_proto(dtype: int, shape, offset: int, size: int, crc: int,
+                 shard_id: int = 0) -> bytes:
     # Fields in number order with proto3 defaults left out, as SerializeToString would.
     dims = b"".join(_wire.length_delimited(2, _wire.uint(1, d) if d else b"") for d in shape)
     out = _wire.uint(1, dtype) + _wire.length_delimited(2, dims)
+    if shard_id:
+        out += _wire.uint(3, shard_id)
     if offset:
         out += _wire.uint(4, offset)
     if size:
@@ -579,12 +628,14 @@ def _entry_proto(dtype: int, shape, offset: int, size: int, crc: int) -> bytes:
 
 def _sliced_entry_proto(dtype: int, shape, blocks) -> bytes:
     """The entry of a tensor saved in slices: dtype, full shape and a TensorSliceProto per
-    block (a start of 0 left out; the length, in a oneof, always written)."""
+    block (a start of 0 left out; the length, in a oneof, always written unless -1: the whole
+    dimension, as a merged TF bundle may hold)."""
     dims = b"".join(_wire.length_delimited(2, _wire.uint(1, d) if d else b"") for d in shape)
     out = _wire.uint(1, dtype) + _wire.length_delimited(2, dims)
     for offset, size in blocks:
         extents = b"".join(_wire.length_delimited(1, (_wire.uint(1, o) if o else b"") +
-                                                  _wire.uint(2, n)) for o, n in zip(offset, size))
+                                                  (_wire.uint(2, n) if n >= 0 else b""))
+                           for o, n in zip(offset, size))
         out += _wire.length_delimited(7, extents)
     return out
 
@@ -609,9 +660,9 @@ class _DataWriter:
         return entry
 
 
-def _header_proto() -> bytes:
-    # num_shards 1, endianness LITTLE (default, omitted), version {producer 1}.
-    return _wire.uint(1, 1) + _wire.length_delimited(3, _wire.uint(1, _BUNDLE_VERSION))
+def _header_proto(num_shards: int = 1) -> bytes:
+    # num_shards, endianness LITTLE (default, omitted), version {producer 1}.
+    return _wire.uint(1, num_shards) + _wire.length_delimited(3, _wire.uint(1, _BUNDLE_VERSION))
 
 
 class _BlockBuilder:
@@ -692,13 +743,16 @@ def encode_table(items) -> bytes:
     return bytes(out + footer)
 
 
-def write_bundle(prefix, arrays: dict, slices: dict | None = None) -> None:
+def write_bundle(prefix, arrays: dict, slices: dict | None = None,
+                 name_order: bool = True) -> None:
     """Writes ``arrays`` ({name: array-like}) as the one-shard bundle ``prefix.index`` +
     ``prefix.data-00000-of-00001``, readable by TensorFlow's ``tf.train.load_checkpoint`` and
     ``Saver.restore``. ``slices`` ({name: [(offset, shape), ...]}) saves those tensors as TF
     saves a partitioned variable: only those blocks of ``arrays[name]`` (the whole tensor), each
-    under its slice key. Both files go to temporary names first and are renamed (data, then
-    index), so a reader never sees half a bundle."""
+    under its slice key (a length of -1: the whole dimension, kept so as TF keeps it). Both
+    files go to temporary names first and are renamed (data, then index), so a reader never
+    sees half a bundle. The data follow the names' order (as TF's Saver sorts them), or with
+    ``name_order=False`` that of ``arrays`` (as TF's SaveV2 takes its inputs)."""
     prefix = str(prefix)
     directory = os.path.dirname(prefix) or "."
     os.makedirs(directory, exist_ok=True)
@@ -710,7 +764,8 @@ def write_bundle(prefix, arrays: dict, slices: dict | None = None) -> None:
                                        f"strings, got {name!r}")
         arr = np.asarray(value)
         named.append((name.encode(), name, arr, _dtype_enum(name, arr)))
-    named.sort(key=lambda t: t[0])  # data in name order, a tensor's slices in turn (as TF)
+    if name_order:
+        named.sort(key=lambda t: t[0])  # data in name order, a tensor's slices in turn (as TF)
     entries, tmp_paths = [], []
     try:
         fd, tmp_data = temp_file(directory, ".tmp-bundle-data-")
@@ -719,12 +774,14 @@ def write_bundle(prefix, arrays: dict, slices: dict | None = None) -> None:
             data = _DataWriter(f)
             for key, name, arr, dtype in named:
                 blocks = [(tuple(o), tuple(n)) for o, n in slices.get(name, ())]
-                if not blocks or blocks == [((0,) * arr.ndim, arr.shape)]:
+                if not blocks or (len(blocks) == 1 and all(
+                        n < 0 or (o, n) == (0, d) for o, n, d in zip(*blocks[0], arr.shape))):
                     entries.append((key, data.add(name, arr, dtype)))  # a whole one: plain (TF)
                     continue
                 entries.append((key, _sliced_entry_proto(dtype, arr.shape, blocks)))
                 for offset, shape in blocks:
-                    piece = arr[tuple(slice(o, o + n) for o, n in zip(offset, shape))]
+                    piece = arr[tuple(slice(o, o + n if n >= 0 else None)
+                                      for o, n in zip(offset, shape))]
                     entries.append((slice_key(name, list(zip(offset, shape))),
                                     data.add(name, piece, dtype)))
         table = encode_table([(b"", _header_proto())] + sorted(entries))
@@ -739,3 +796,87 @@ def write_bundle(prefix, arrays: dict, slices: dict | None = None) -> None:
             if os.path.exists(p):
                 os.unlink(p)
         raise
+
+
+# -- merging (MergeV2Checkpoints) ----------------------------------------------------------------
+def merge_bundles(prefixes, destination, allow_missing_files: bool = False) -> None:
+    """TF's MergeBundles: the bundles ``prefixes`` (a sharded Saver's one per device) become the
+    one bundle ``destination``. Their data files are renamed to its shards in turn and one index
+    lists every entry with its new shard (the slices of one tensor from several bundles under
+    one entry); the old index files are deleted."""
+    found = []
+    for p in map(str, prefixes):
+        if is_bundle(p):
+            found.append(p)
+        elif not allow_missing_files:
+            raise InvalidArgumentError(None, None, f"allow_missing_files was set to false and "
+                                       f"{p} did not exist ({index_filename(p)} not found)")
+    if not found:
+        raise InvalidArgumentError(None, None, "At least one prefix checkpoint file must exist, "
+                                   "but none existed.")
+    entries: dict = {}
+    shards: list = []  # data files in their new order
+    for p in found:
+        num_shards, index = read_index(p)
+        for name, entry in index.items():
+            _merge_entry(entries, name, entry, len(shards), p)
+        shards += [data_filename(p, i, num_shards) for i in range(num_shards)]
+    destination = str(destination)
+    directory = os.path.dirname(destination) or "."
+    os.makedirs(directory, exist_ok=True)
+    for k, path in enumerate(shards):
+        try:
+            os.replace(path, data_filename(destination, k, len(shards)))
+        except FileNotFoundError:
+            raise NotFoundError(None, None, f"Merging checkpoints into {destination}: data file "
+                                f"{path} not found") from None
+    fd, tmp = temp_file(directory, ".tmp-bundle-index-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(encode_table(_index_items(entries, len(shards))))
+    os.replace(tmp, index_filename(destination))
+    for p in found:
+        if index_filename(p) != index_filename(destination):
+            os.unlink(index_filename(p))
+
+
+def _merge_entry(entries: dict, name: str, entry: BundleEntry, first_shard: int, prefix) -> None:
+    """Adds one tensor of the bundle ``prefix``, its shards counted from ``first_shard``."""
+    def dup(what):
+        return InvalidArgumentError(None, None, f"Duplicate tensor keyed by {what} encountered, "
+                                    f"when merging prefix: {prefix}")
+    old = entries.get(name)
+    if not entry.slices:
+        if old is not None:
+            raise dup(name)
+        entries[name] = entry._replace(shard_id=entry.shard_id + first_shard)
+        return
+    pieces = tuple((ext, piece._replace(shard_id=piece.shard_id + first_shard))
+                   for ext, piece in entry.slices)
+    if old is None:
+        entries[name] = entry._replace(slices=pieces)
+        return
+    if not old.slices or (old.dtype, old.shape) != (entry.dtype, entry.shape):
+        raise InvalidArgumentError(None, None, f"Merging prefix {prefix}: tensor {name!r} "
+                                   f"({dtype_name(entry.dtype)} {list(entry.shape)}, in slices) "
+                                   f"is already there as {dtype_name(old.dtype)} "
+                                   f"{list(old.shape)}{', in slices' if old.slices else ''}")
+    again = {ext for ext, _ in old.slices} & {ext for ext, _ in pieces}
+    if again:
+        raise dup(f"{name} slice {list(min(again))}")
+    entries[name] = old._replace(slices=old.slices + pieces)
+
+
+def _index_items(entries: dict, num_shards: int) -> list:
+    """The sorted (key, value) items of an index holding ``entries`` ({name: BundleEntry})."""
+    items = [(b"", _header_proto(num_shards))]
+    for name, e in entries.items():
+        if not e.slices:
+            items.append((name.encode(), _entry_proto(e.dtype, e.shape, e.offset, e.size,
+                                                      _unmask(e.crc32c), e.shard_id)))
+            continue
+        blocks = [tuple(zip(*ext)) if ext else ((), ()) for ext, _ in e.slices]
+        items.append((name.encode(), _sliced_entry_proto(e.dtype, e.shape, blocks)))
+        items += [(slice_key(name, ext), _entry_proto(p.dtype, p.shape, p.offset, p.size,
+                                                     _unmask(p.crc32c), p.shard_id))
+                  for ext, p in e.slices]
+    return sorted(items)

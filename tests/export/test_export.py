@@ -720,17 +720,22 @@ def test_a_tensorflow_gradient_of_a_while_loop_trains():
 
 def test_a_tensorflow_training_graph_imports_cut_to_its_outputs():
     # TF 2.x's training graph: its stateless random initializers import now (their values are
-    # checked in tests/core/test_stateless_random.py), but its saver's SaveV2 is an op minitf
-    # lacks (minitf's Saver replaces it), so a whole import refuses it, while the graph cut to
-    # the outputs (and the initializers of the tables they use) imports and runs.
+    # checked in tests/core/test_stateless_random.py) and so does its saver (SaveV2/RestoreV2,
+    # tests/core/test_checkpoint_ops.py): the whole graph imports and its restore op reads the
+    # checkpoint beside it; the graph cut to the outputs (and the initializers of the tables
+    # they use) imports and runs too.
     from minitf.export.freeze import graph_def_for_outputs
     from minitf.export.graph_def import parse_text_proto
 
     path = os.path.join(os.path.dirname(__file__), "data", "tf_training", "graph.pbtxt")
     gd = parse_text_proto(open(path, "rb").read(), graph_pb2.GraphDef(), path, "GraphDef")
-    with tf.Graph().as_default():
-        with pytest.raises(UnimplementedError, match="'save/SaveV2' uses op type 'SaveV2'"):
-            tf.import_graph_def(gd, name="")
+    ckpt = os.path.join(os.path.dirname(path), "model")
+    with tf.Graph().as_default(), tf.Session() as sess:
+        tf.import_graph_def(gd, name="")
+        sess.run("save/restore_all", {"save/Const:0": ckpt})
+        reader = tf.train.load_checkpoint(ckpt)
+        for name, _ in tf.train.list_variables(ckpt):
+            np.testing.assert_array_equal(sess.run(f"{name}:0"), reader.get_tensor(name))
     cut = graph_def_for_outputs(gd, ["y", "ids"])
     kept = {n.op for n in cut.node}
     assert "LookupTableImportV2" in kept and "VariableV2" in kept
