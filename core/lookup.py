@@ -87,6 +87,9 @@ class StaticHashTable:
         self._initializer = initializer
         self._default = convert_to_tensor(default_value, dtype=initializer.value_dtype,
                                           name="Const")
+        if self._default.shape.rank not in (None, 0):  # TF: one default for every key
+            raise ValueError(f"Shapes {self._default.shape} and () are not compatible: "
+                             f"default_value must be a scalar")
         self._handle = _ops.HASH_TABLE(key_dtype=initializer.key_dtype,
                                        value_dtype=initializer.value_dtype,
                                        name=name or "hash_table")
@@ -128,6 +131,9 @@ class StaticHashTable:
         if isinstance(keys, SparseTensor):  # looked up value by value, as TF
             values = self.lookup(keys.values, name)
             return SparseTensor(keys.indices, values, keys.dense_shape)
+        if isinstance(keys, Tensor) and keys.dtype != self.key_dtype:
+            raise TypeError(f"Dtype of argument `keys` must be <dtype: '{self.key_dtype.name}'>, "
+                            f"received: <dtype: '{keys.dtype.name}'>")
         with name_scope(name, f"{self._name}_Lookup"):
             keys = convert_to_tensor(keys, dtype=self.key_dtype, name="keys")
             return _ops.LOOKUP_TABLE_FIND(self._handle, keys, self._default)
@@ -158,9 +164,9 @@ class StaticVocabularyTable:
             raise TypeError(f"Invalid `value_dtype`, expected int64 but got "
                             f"{initializer.value_dtype.name}.")
         key_dtype = initializer.key_dtype
-        if key_dtype not in (_dt.string, _dt.int32, _dt.int64):
-            raise TypeError(f"Invalid `key_dtype`, expected string, int32 or int64, got "
-                            f"{key_dtype.name}.")
+        if key_dtype not in (_dt.int64, _dt.string):  # int32 ids only via lookup_key_dtype
+            raise TypeError(f"Invalid `key_dtype`, expected one of (tf.int64, tf.string), but "
+                            f"got <dtype: '{key_dtype.name}'>.")
         self._key_dtype = _dt.as_dtype(lookup_key_dtype) if lookup_key_dtype is not None \
             else key_dtype
         self._table = StaticHashTable(initializer, -1)

@@ -115,8 +115,18 @@ def reorder(sp_input, name=None):
     sp = convert_to_sparse(sp_input)
     with name_scope(name, "SparseReorder", [sp.values]) as scope:
         indices, values = _ops.SPARSE_REORDER(sp.indices, sp.values, sp.dense_shape, name=scope)
-    return _with_shape(SparseTensor(indices, values, array_ops.identity(sp.dense_shape)),
-                       sp.shape)
+    dense_shape = _static_dense_shape(sp.shape)
+    if dense_shape is None:
+        dense_shape = array_ops.identity(sp.dense_shape)
+    return _with_shape(SparseTensor(indices, values, dense_shape), sp.shape)
+
+
+def _static_dense_shape(shape: TensorShape):
+    """A constant dense_shape when ``shape`` is fully known, as TF builds one, so ops over the
+    result (to_dense, ...) keep the static shape; None otherwise."""
+    if not shape.is_fully_defined():
+        return None
+    return convert_to_tensor(np.array(shape.as_list(), np.int64), name="dense_shape")
 
 
 def reshape(sp_input, shape, name=None):
@@ -127,17 +137,28 @@ def reshape(sp_input, shape, name=None):
         if shape.dtype != _dt.int64:  # an int32 shape (tf.shape's) is cast, as TF casts it
             shape = math_ops.cast(shape, _dt.int64)
         indices, new_shape = _ops.SPARSE_RESHAPE(sp.indices, sp.dense_shape, shape, name=scope)
+        wanted = constant_value(shape)
+        dims = None if wanted is None else [None if d == -1 else int(d) for d in wanted]
+        if dims is not None and sp.shape.is_fully_defined():
+            dims = _reshaped_dims(sp.shape.num_elements(), dims)
+            static = _static_dense_shape(TensorShape(dims))
+            new_shape = new_shape if static is None else static
     out = SparseTensor(indices, sp.values, new_shape)
-    wanted = constant_value(shape)
-    if wanted is not None and not out.shape.is_fully_defined():
-        dims = [None if d == -1 else int(d) for d in wanted]
-        if dims.count(None) == 1 and sp.shape.is_fully_defined():
-            known = int(np.prod([d for d in dims if d is not None]))
-            total = sp.shape.num_elements()
-            if known and total % known == 0:  # the -1, as TF's shape function fills it
-                dims[dims.index(None)] = total // known
+    if dims is not None and not out.shape.is_fully_defined():
         out._shape = TensorShape(dims)
     return out
+
+
+def _reshaped_dims(total: int, dims: list) -> list:
+    """``dims`` with its -1 (None) filled from ``total`` elements; TF's build-time check that
+    the element counts agree."""
+    known = int(np.prod([d for d in dims if d is not None]))
+    if dims.count(None) == 1 and known and total % known == 0:
+        dims = [total // known if d is None else d for d in dims]
+    elif dims.count(None) == 0 and known != total:
+        raise ValueError(f"Cannot reshape a tensor with {total} elements to shape {dims} "
+                         f"({known} elements).")
+    return dims
 
 
 def retain(sp_input, to_retain):

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
 
 __all__: list[str] = []  # the public API lives in core/lookup.py
@@ -116,15 +116,27 @@ def _no_outputs(*_, **__):
     return []
 
 
+def _pairs_infer(handle, keys, values):
+    """TF's shape function: keys are a vector with as many entries as values."""
+    if keys.shape.rank not in (None, 1):
+        raise shape_error(f"Shape must be rank 1 but is rank {keys.shape.rank} for the keys")
+    if keys.shape.rank == 1 and values.shape.rank is not None and values.shape.rank > 0:
+        k, v = keys.shape[0].value, values.shape[0].value
+        if k is not None and v is not None and k != v:
+            raise shape_error(f"Dimensions must be equal, but are {k} and {v} for the keys "
+                              f"and values: shapes {keys.shape} and {values.shape}")
+    return []
+
+
 _INIT = ["table_handle:resource", "keys:Tkey", "values:Tval"]
 INITIALIZE_TABLE = register(OpDef(
-    "InitializeTableV2", inputs=_INIT, kernel=_initialize_kernel, infer=_no_outputs,
+    "InitializeTableV2", inputs=_INIT, kernel=_initialize_kernel, infer=_pairs_infer,
     grad=NOT_DIFFERENTIABLE, stateful=True,
     doc="Fills an empty table with keys -> values.",
 ))
 LOOKUP_TABLE_IMPORT = register(OpDef(
     "LookupTableImportV2", inputs=["table_handle:resource", "keys:Tin", "values:Tout"],
-    kernel=_import_kernel, infer=_no_outputs, grad=NOT_DIFFERENTIABLE, stateful=True,
+    kernel=_import_kernel, infer=_pairs_infer, grad=NOT_DIFFERENTIABLE, stateful=True,
     doc="Replaces a table's contents with keys -> values.",
 ))
 
@@ -229,7 +241,7 @@ LOOKUP_TABLE_FIND = register(OpDef(
 ))
 LOOKUP_TABLE_SIZE = register(OpDef(
     "LookupTableSizeV2", inputs=["table_handle:resource"],
-    kernel=lambda table: np.int64(len(table.require())),
+    kernel=lambda table: np.int64(len(table.data or ())),  # TF: 0 before initialisation
     infer=lambda h: [TensorSpec(TensorShape([]), _dt.int64)], grad=NOT_DIFFERENTIABLE,
     stateful=True, doc="The number of keys in a table.",
 ))

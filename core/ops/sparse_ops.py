@@ -461,7 +461,7 @@ SPARSE_REDUCE_MAX = register(OpDef(
     attrs={"keep_dims": False},
     kernel=_reduce_kernel(np.maximum, lambda t: np.finfo(t).min if t.kind == "f" else
                           np.iinfo(t).min),
-    infer=_reduce_infer, grad=NOT_DIFFERENTIABLE,
+    infer=_reduce_infer, grad=NO_GRADIENT,  # TF registers none: tf.gradients raises
     doc="The dense max of the entries present over reduction_axes (0 where there are none).",
 ))
 

@@ -7,6 +7,7 @@ _re2.py translates them to Python's ``re`` and replaces as RE2 does."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -61,14 +62,18 @@ def _string_join_kernel(inputs, *, separator):
 
 
 def _string_join_infer(inputs, *, separator):
-    shape = TensorShape([])
+    """TF's shape function: scalars broadcast; every other input of known rank must have the
+    same shape (no broadcasting between them); all scalars give a scalar."""
+    if all(x.shape.rank == 0 for x in inputs):
+        return [TensorSpec([], _dt.string)]
+    shape = TensorShape(None)
     for x in inputs:
-        if x.shape.rank != 0:
+        if x.shape.rank not in (None, 0):
             try:
-                shape = broadcast_shapes(shape, x.shape) if shape.rank is not None and \
-                    x.shape.rank is not None else TensorShape(None)
+                shape = shape.merge_with(x.shape)
             except ValueError as e:
-                raise shape_error(str(e)) from None
+                raise shape_error(f"StringJoin: input shapes {shape} and {x.shape} do not "
+                                  f"match: {e}") from None
     return [TensorSpec(shape, _dt.string)]
 
 
@@ -259,29 +264,52 @@ STRING_TO_NUMBER = register(OpDef(
 ))
 
 
+_PRINTF_FLAGS = " +-0#"  # the fills TF accepts: each is a printf flag
+
+
 def _as_string_kernel(input, *, precision, scientific, shortest, width, fill):  # noqa: A002
     x = np.asarray(input)
+    _check_as_string_attrs(x.dtype, precision, scientific, shortest, fill)
+    if x.dtype.kind == "b":  # TF ignores width and fill for bools
+        return _each(lambda v: b"true" if v else b"false", x)
+    # printf's %u (TF's unsigned format) ignores the sign flags
+    flag = "" if x.dtype.kind == "u" and fill in " +" else fill
+    spec = "%" + flag + (str(width) if width >= 0 else "")
+    if x.dtype.kind in "iu":
+        return _each(lambda v: ((spec + "d") % v).encode(), x)
+    spec += (f".{precision}" if precision >= 0 else "") + \
+        ("e" if scientific else "g" if shortest else "f")
+    return _each(lambda v: _printf_float(spec, v).encode(), x)
+
+
+def _check_as_string_attrs(dtype, precision, scientific, shortest, fill):
+    """TF's checks, in TF's order (the first failing one is the error)."""
+    if dtype.kind in "iub":
+        name = _dt.as_dtype(dtype).name
+        if scientific or shortest:
+            raise InvalidArgumentError(None, None, "scientific and shortest format not "
+                                       f"supported for datatype {name}")
+        if precision >= 0:
+            raise InvalidArgumentError(None, None, f"precision not supported for datatype {name}")
+    elif dtype.kind != "f":
+        raise InvalidArgumentError(None, None, f"AsString does not take {dtype} values")
+    if len(fill) > 1:
+        raise InvalidArgumentError(None, None, "Fill string must be one or fewer characters")
     if scientific and shortest:
         raise InvalidArgumentError(None, None, "Cannot select both scientific and shortest "
                                    "notation")
-    if fill and len(fill) > 1:
-        raise InvalidArgumentError(None, None, f"Fill string must be one or fewer characters, "
-                                   f"got {fill!r}")
-    flags = "0" if fill == "0" else " " if fill == " " else ""
-    w = str(width) if width >= 0 else ""
-    if x.dtype.kind == "f":
-        p = f".{precision}" if precision >= 0 else ""
-        spec = "%" + flags + w + p + ("e" if scientific else "g" if shortest else "f")
-    elif x.dtype.kind in "iu":
-        if precision >= 0 or scientific or shortest:
-            raise InvalidArgumentError(None, None, "precision, scientific and shortest apply "
-                                       "to floating-point inputs only")
-        spec = "%" + flags + w + "d"
-    elif x.dtype.kind == "b":
-        return _each(lambda v: b"true" if v else b"false", x)
-    else:
-        raise InvalidArgumentError(None, None, f"AsString does not take {x.dtype} values")
-    return _each(lambda v: (spec % v).encode(), x)
+    if fill and fill not in _PRINTF_FLAGS:
+        raise InvalidArgumentError(None, None, f'Fill argument not supported: "{fill}"')
+
+
+def _printf_float(spec: str, v) -> str:
+    """``spec % v`` as C's printf: a non-finite value is never zero-padded, and a NaN keeps its
+    sign ("-nan"), which Python's % drops; formatting a signed inf and renaming it does both."""
+    if np.isfinite(v):
+        return spec % v
+    no_zero = spec.replace("0", "", 1) if spec[1:2] == "0" else spec
+    text = no_zero % math.copysign(math.inf, v)
+    return text.replace("inf", "nan") if np.isnan(v) else text
 
 
 AS_STRING = register(OpDef(
@@ -392,9 +420,20 @@ def _string_split_v2_kernel(input, sep, *, maxsplit):  # noqa: A002
     if np.ndim(sep):
         raise InvalidArgumentError(None, None, f"sep must be a scalar, got shape: "
                                    f"{list(np.shape(sep))}")
-    # An empty sep splits on runs of whitespace and drops empty tokens, as Python's split().
-    rows = [v.split(sep or None, maxsplit) for v in x]
+    rows = [v.split(sep, maxsplit) if sep else _split_whitespace(v, maxsplit) for v in x]
     return _sparse_of(rows)
+
+
+def _split_whitespace(v: bytes, maxsplit: int) -> list[bytes]:
+    """TF's SplitV2 with an empty sep: Python's split() on runs of ASCII whitespace, except that
+    maxsplit=0 keeps the string whole and reaching maxsplit always appends the rest of the
+    string, even when it is empty ("a b" with maxsplit=2 gives ['a', 'b', ''])."""
+    if maxsplit == 0:
+        return [v]
+    tokens = v.split(None, maxsplit)
+    if len(tokens) == maxsplit:
+        tokens.append(b"")
+    return tokens
 
 
 def _split_infer(x, sep, **_):
