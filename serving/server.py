@@ -129,6 +129,11 @@ class ModelServer:
 
     def _stop_loop(self):
         if self._loop is not None and not self._loop.is_closed():
+            if self._loop_thread.is_alive():
+                try:  # as asyncio.run does: a task left pending would log its destruction
+                    self._on_loop(_cancel_pending(), 5)
+                except Exception:  # noqa: BLE001 - stopping goes on regardless
+                    log.warning("tasks still pending at shutdown were not cancelled")
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._loop_thread.join(10)
             if not self._loop_thread.is_alive():
@@ -311,3 +316,12 @@ def _credentials(opts: ServerOptions):
             ca = f.read()
     return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca,
                                        require_client_auth=ca is not None)
+
+
+async def _cancel_pending():
+    """Cancels the loop's other tasks (an RPC gRPC scheduled as it stopped accepting) and waits
+    for them, so none is destroyed pending when the loop closes."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
