@@ -388,7 +388,7 @@ class Session:
         values, converted and checked as TF does."""
         if not feed_dict:
             return (), ()
-        if not isinstance(feed_dict, Mapping):  # TF's nest.flatten_dict_items
+        if type(feed_dict) is not dict and not isinstance(feed_dict, Mapping):  # TF's check
             raise TypeError("FlattenDictItems: 'dict' must be a dictionary or collection.Mapping "
                             f"type object, instead of '{type(feed_dict).__name__}'.")
         graph = self._graph
@@ -424,12 +424,16 @@ class Session:
         feeds, values = self._feed_values(feed_dict)
         if not tensors and not targets:
             return handler.build([]) if handler else None
-        self._check_runtime()
+        if self._cancelled:
+            self._check_runtime()
         plan = self._plan(feeds, tensors, targets)
         timeout = self._op_timeout if options is None else _timeout_in_ms(options, self._config)
-        results = _execute(plan, values, timeout)
-        if handler is None:
-            return _to_results(results, tensors, feeds)[0] if tensors else None
+        results = _execute(plan, values, timeout) if timeout else plan.run(values)
+        if handler is None:  # the fast path's one tensor (or op): no lists to build
+            if not tensors:
+                return None
+            v = results[0]
+            return v if feeds and tensors[0] in feeds else _to_result(v)
         return handler.build(_to_results(results, tensors, feeds))
 
     def make_callable(self, fetches, feed_list=None, accept_options=False):
