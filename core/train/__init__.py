@@ -35,7 +35,7 @@ from .session_run_hook import (SessionRunArgs, SessionRunContext,  # noqa: F401
 from .session_manager import SessionManager  # noqa: F401
 from .supervisor import LooperThread, Supervisor  # noqa: F401
 from ..graph_util import write_graph  # noqa: F401,E402
-from ..graph import replica_device_setter  # noqa: F401,E402
+from ..device import replica_device_setter  # noqa: F401,E402
 
 # tf.train.Example and its parts, the protobuf classes TFRecord pipelines build and serialize;
 # imported on first use (core does not import the protos package).

@@ -10,7 +10,7 @@ import contextlib
 import pytest
 
 import minitf as tf
-from minitf.graph import device_string, parse_device
+from minitf.device import device_string, parse_device
 
 
 def _device_in(*scopes, make=lambda: tf.constant(1.0)):
