@@ -239,6 +239,7 @@ class Graph:
     def __init__(self):
         self._ops: list[Operation] = []
         self._by_name: dict[str, Operation] = {}
+        self._taken: set | None = None  # op names and their scopes, once an import asks
         self._names_in_use: dict[str, int] = {}
         self._collections: dict[str, list] = {}
         self._version = 0
@@ -593,6 +594,8 @@ class Graph:
                 self._gradient_overrides[op] = override
             self._ops.append(op)
             self._by_name[name] = op
+            if self._taken is not None:
+                self._taken.update(_scopes_of(name))
             # Exact names (import, freeze) must count as used, so later ops get "_1" suffixes.
             self._names_in_use.setdefault(name.lower(), 1)
             for t in inputs:
@@ -605,18 +608,29 @@ class Graph:
     @contextlib.contextmanager
     def _all_or_nothing(self):
         """Ops added in the block are taken back if it raises: a failed tf.import_graph_def
-        leaves the graph as it was, as TF's does. (Only ops: not collections.)"""
-        count, names = len(self._ops), dict(self._names_in_use)
-        try:
-            yield
-        except BaseException:
-            with self._lock:
+        leaves the graph as it was, as TF's does. (Only ops: not collections.) The graph's
+        lock is held throughout, as TF's importer holds the graph's, so no other thread's op
+        lands in between and is taken back with them."""
+        with self._lock:
+            count, names = len(self._ops), dict(self._names_in_use)
+            try:
+                yield
+            except BaseException:
                 for op in reversed(self._ops[count:]):
                     self._forget(op)
                 del self._ops[count:]
                 self._names_in_use = names
+                self._taken = None
                 self._version += 1
-            raise
+                raise
+
+    def _taken_names(self) -> set:
+        """The ops' names and the scopes they are in ("a/b/c" takes "a/b" and "a"), kept up
+        to date as ops are added once asked for (import_graph_def's collision check)."""
+        with self._lock:
+            if self._taken is None:
+                self._taken = {s for name in self._by_name for s in _scopes_of(name)}
+            return self._taken
 
     def _forget(self, op: Operation):
         del self._by_name[op._name]
@@ -625,6 +639,12 @@ class Graph:
         for c in op._control_inputs:
             c._control_outputs.remove(op)
         self._gradient_overrides.pop(op, None)
+
+
+def _scopes_of(name: str) -> list:
+    """``name`` and the scopes it is in: "a/b/c" -> ["a", "a/b", "a/b/c"]."""
+    parts = name.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
 # -- default graph ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import heapq
 from minitf import dtypes as _dt
 from minitf.errors import (InvalidArgumentError, NotFoundError, OpError,
                            UnimplementedError)
-from minitf.graph import (Graph, Operation, Tensor, apply_op, convert_to_tensor,
+from minitf.graph import (Graph, Operation, Tensor, _scopes_of, apply_op, convert_to_tensor,
                           get_default_graph, group_by_args)
 from minitf.opdef import lookup
 from minitf.tensor_shape import TensorShape
@@ -253,11 +253,13 @@ def _check_input_map_found(input_map, nodes, created):
     """TF's check: an input_map key no node reads must at least name an imported output."""
     if not input_map:
         return
-    used = {f"{src}:{idx}" for n in nodes for src, idx in map(_parse_input, n.input)}
+    used = {text if idx < 0 else f"{src}:{idx}"
+            for n in nodes for text in n.input for src, idx in [_parse_input(text)]}
     unknown = []
     for key in input_map:
         src, idx = _parse_input(key)
-        if key not in used and (src not in created or idx >= len(created[src].outputs)):
+        if key not in used and (idx < 0 or src not in created or
+                                idx >= len(created[src].outputs)):
             unknown.append(key)
     if unknown:
         raise ValueError(f"Attempted to map inputs that were not found in graph_def: "
@@ -270,7 +272,7 @@ def _import_names(nodes, prefix, graph) -> dict:
     names = {n.name: prefix + n.name for n in nodes}
     if not graph._by_name:
         return names
-    taken = _with_scopes(graph._by_name)
+    taken = graph._taken_names()
     planned = None
     for key, name in names.items():
         if name in taken:
@@ -284,11 +286,7 @@ def _import_names(nodes, prefix, graph) -> dict:
 
 def _with_scopes(names) -> set:
     """``names`` and the scopes they are in ("a/b/c" adds "a/b" and "a")."""
-    out = set()
-    for name in names:
-        parts = name.split("/")
-        out.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
-    return out
+    return {s for name in names for s in _scopes_of(name)}
 
 
 class _InputMapDtypeError(Exception):
@@ -373,8 +371,9 @@ def _return_element(text: str, created: dict, input_map: dict):
 
 
 def _norm(key: str) -> str:
+    """"x" -> "x:0"; a control key "^x" stays itself (it maps x's control edges)."""
     name, idx = _parse_input(key)
-    return f"{name}:{max(idx, 0)}"
+    return key if idx < 0 else f"{name}:{idx}"
 
 
 def _topological_order(nodes, index, input_map, source) -> list:
@@ -389,7 +388,7 @@ def _topological_order(nodes, index, input_map, source) -> list:
             elif seen_control:
                 raise InvalidArgumentError(None, None, f"{source}: node '{node.name}' has data "
                                            f"input '{text}' after a control input")
-            if idx >= 0 and f"{src}:{idx}" in input_map:
+            if f"{src}:{idx}" in input_map or (idx < 0 and text in input_map):
                 continue
             if src not in index:
                 raise InvalidArgumentError(None, None, f"{source}: node '{node.name}' has input "
@@ -451,8 +450,9 @@ def _import_node(node, op_name, created, input_map, graph, source, content, back
     pending = []  # back edges: (input position, NextIteration node), joined by the caller
     for text in node.input:
         src, idx = _parse_input(text)
-        if idx < 0:
-            controls.append(created[src])
+        if idx < 0:  # "^src" in input_map moves the control edge to the mapped op (TF)
+            mapped_op = input_map.get("^" + src)
+            controls.append(created[src] if mapped_op is None else mapped_op.op)
             continue
         if f"{src}:{idx}" in input_map:
             mapped.add(len(inputs))

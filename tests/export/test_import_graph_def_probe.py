@@ -247,3 +247,74 @@ def test_import_matches_tensorflow():
         return out
 
     assert run(tf) == run(tf1)
+
+
+def test_a_control_key_in_input_map_moves_the_control_edge():
+    """input_map={"^x": t}: the ops that waited for x wait for t; x's data consumers keep x
+    (TF 2.21 gave these inputs and imp/w = 1.0)."""
+    src = tf.Graph()
+    with src.as_default():
+        x = tf.constant(1.0, name="x")
+        tf.identity(x, name="w")
+        with tf.control_dependencies([x]):
+            tf.constant(2.0, name="z")
+    g = tf.Graph()
+    with g.as_default():
+        t = tf.constant(5.0, name="t")
+        tf.import_graph_def(src.as_graph_def(), input_map={"^x": t}, name="imp")
+        with pytest.raises(ValueError, match=r"not found in graph_def: \[\^nope\]"):
+            tf.import_graph_def(src.as_graph_def(), input_map={"^nope": t}, name="again")
+    w, z = g.get_operation_by_name("imp/w"), g.get_operation_by_name("imp/z")
+    assert [i.name for i in w.inputs] == ["imp/x:0"]
+    assert [c.name for c in z.control_inputs] == ["t"]
+    with tf.Session(graph=g) as sess:
+        assert sess.run("imp/w:0") == 1.0
+
+
+def test_names_taken_after_an_import_still_collide():
+    """The importer's set of taken names follows ops added after an earlier import."""
+    src = tf.Graph()
+    with src.as_default():
+        tf.constant(1.0, name="y")
+    g = tf.Graph()
+    with g.as_default():
+        tf.import_graph_def(src.as_graph_def(), name="imp")  # builds the set
+        tf.constant(2.0, name="later/y")
+        (op,) = tf.import_graph_def(src.as_graph_def(), name="later", return_elements=["y"])
+    assert op.name == "later/y_1"
+
+
+def test_a_failed_import_keeps_another_threads_ops(monkeypatch):
+    """The import holds the graph's lock: an op another thread adds meanwhile waits, and the
+    rollback of a failed import does not take it away."""
+    import threading
+
+    from minitf.export import graph_def as graph_def_module
+
+    src = tf.Graph()
+    with src.as_default():
+        tf.constant(1.0, name="x")
+    g = tf.Graph()
+    seen = {}
+
+    def add_const():
+        with g.as_default():
+            seen["op"] = tf.constant(7.0, name="thread_b_const").op
+
+    check = graph_def_module._check_input_map_found
+
+    def check_with_another_thread(*args):
+        thread = threading.Thread(target=add_const)
+        thread.start()
+        thread.join(0.3)
+        seen["waited"], seen["thread"] = thread.is_alive(), thread
+        return check(*args)
+
+    monkeypatch.setattr(graph_def_module, "_check_input_map_found", check_with_another_thread)
+    with g.as_default(), pytest.raises(ValueError, match="nope:0"):
+        tf.import_graph_def(src.as_graph_def(), input_map={"nope:0": tf.constant(0.0)},
+                            name="imp")
+    seen["thread"].join(10)
+    assert seen["waited"]
+    assert g.get_operation_by_name("thread_b_const") is seen["op"]
+    assert not any(op.name.startswith("imp/") for op in g.get_operations())
