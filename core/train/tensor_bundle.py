@@ -40,7 +40,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _wire
-from ..errors import DataLossError, InvalidArgumentError, NotFoundError, UnimplementedError
+from ..errors import (DataLossError, InternalError, InvalidArgumentError, NotFoundError,
+                      UnimplementedError)
 from ..tfrecord import crc32c, masked_crc32c
 
 INDEX_SUFFIX = ".index"
@@ -411,6 +412,23 @@ def list_bundle(prefix) -> dict:
 
 
 # -- reading tensors -----------------------------------------------------------------------------
+def _check_no_overlap(name: str, full, slices):
+    """TF's check when a tensor's slices are registered: no two may overlap (reading would
+    otherwise count a hole as covered)."""
+    boxes = [[(s, s + n) if n >= 0 else (0, f) for (s, n), f in zip(extents, full)]
+             for extents in slices]
+    for j, box in enumerate(boxes):
+        for k in range(j):
+            if all(a < d and c < b for (a, b), (c, d) in zip(box, boxes[k])):
+                raise InternalError(None, None, f"Tensor {name!r}: Overlapping slices: existing "
+                                    f"slice = {_slice_text(slices[k])}, new slice = "
+                                    f"{_slice_text(slices[j])}")
+
+
+def _slice_text(extents) -> str:
+    return ":".join(f"{s},{n}" if n >= 0 else "-" for s, n in extents)
+
+
 class BundleReader:
     """Reads tensors of one bundle on demand (the index is read once, at construction). Used
     as a context manager it reads each data file into memory once, for the rest of the block:
@@ -442,9 +460,10 @@ class BundleReader:
             value = self._read_entry(name, entry)
             return value if shape == full else \
                 value[tuple(slice(o, o + n) for o, n in zip(offset, shape))]
+        _check_no_overlap(name, full, [extents for extents, _ in entry.slices])
         out = np.empty(shape, numpy_dtype(entry.dtype, name))
         covered = 0
-        for extents, piece in entry.slices:  # TF's slices do not overlap
+        for extents, piece in entry.slices:  # they do not overlap (checked above)
             starts = [s if n >= 0 else 0 for s, n in extents]
             ends = [s + n if n >= 0 else f for (s, n), f in zip(extents, full)]
             lo = [max(s, o) for s, o in zip(starts, offset)]
