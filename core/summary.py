@@ -29,7 +29,7 @@ from .ops import summary_ops as _ops
 from .tfrecord import encode_record
 
 # (Summary, Event, SessionLog... are resolved by the module __getattr__ below.)
-__all__ = ["scalar", "histogram", "image", "text", "tensor_summary", "merge", "merge_all",
+__all__ = ["scalar", "histogram", "image", "audio", "text", "tensor_summary", "merge", "merge_all",
            "FileWriter", "FileWriterCache"]
 
 # -- summary ops --------------------------------------------------------------------------------
@@ -94,6 +94,17 @@ def image(name, tensor, max_outputs=3, collections=None, family=None):
     channels]`` tensor (1, 3 or 4 channels; uint8 as is, floats rescaled to [0, 255])."""
     with _SummaryScope(name, family, values=[tensor]) as (tag, scope):
         val = _ops.IMAGE_SUMMARY(tag, tensor, max_images=max_outputs, name=scope)
+        _collect(val, collections, [GraphKeys.SUMMARIES])
+    return val
+
+
+def audio(name, tensor, sample_rate, max_outputs=3, collections=None, family=None):
+    """A ``Summary`` with up to ``max_outputs`` 16-bit WAV clips from a ``[batch, frames,
+    channels]`` or ``[batch, frames]`` float32 tensor of samples in [-1, 1]."""
+    with _SummaryScope(name, family, values=[tensor]) as (tag, scope):
+        sample_rate = convert_to_tensor(sample_rate, dtype=_dt.float32, name="sample_rate")
+        val = _ops.AUDIO_SUMMARY_V2(tag, tensor, sample_rate, max_outputs=max_outputs,
+                                    name=scope)
         _collect(val, collections, [GraphKeys.SUMMARIES])
     return val
 

@@ -1,17 +1,20 @@
-"""Summary ops: ScalarSummary, HistogramSummary, ImageSummary, TensorSummaryV2, MergeSummary.
+"""Summary ops: ScalarSummary, HistogramSummary, ImageSummary, AudioSummaryV2, TensorSummaryV2 and
+MergeSummary.
 
 Each kernel returns a scalar tf.string holding a serialized ``tensorflow.Summary`` proto,
 written with the small wire encoder in ``core/_wire.py`` (core may not import the generated
 protos). Field order, proto3 default elision and the numerics follow TensorFlow's kernels
-(tensorflow/core/kernels/summary_op.cc, summary_image_op.cc, summary_tensor_op.cc and
-tsl/lib/histogram/histogram.cc), so the bytes match what TensorFlow produces; the PNG encoding
-of images is our own (core/ops/_png.py: same pixels, possibly different compression).
+(tensorflow/core/kernels/summary_op.cc, summary_image_op.cc, summary_audio_op.cc,
+summary_tensor_op.cc, lib/wav/wav_io.cc and tsl/lib/histogram/histogram.cc), so the bytes match
+what TensorFlow produces; the PNG encoding of images is our own (core/ops/_png.py: same pixels,
+possibly different compression).
 
 The public wrappers (``tf.summary.scalar`` ...) live in ``core/summary.py``.
 """
 
 from __future__ import annotations
 
+import struct
 import sys
 
 import numpy as np
@@ -28,6 +31,8 @@ from ._png import encode_png
 SUMMARY_VALUE = 1
 VALUE_TAG, VALUE_SIMPLE, VALUE_IMAGE, VALUE_HISTO, VALUE_TENSOR, VALUE_METADATA = 1, 2, 4, 5, 8, 9
 IMAGE_HEIGHT, IMAGE_WIDTH, IMAGE_COLORSPACE, IMAGE_ENCODED = 1, 2, 3, 4
+VALUE_AUDIO = 6
+AUDIO_RATE, AUDIO_CHANNELS, AUDIO_FRAMES, AUDIO_ENCODED, AUDIO_CONTENT_TYPE = 1, 2, 3, 4, 5
 HISTO_MIN, HISTO_MAX, HISTO_NUM, HISTO_SUM, HISTO_SUM_SQUARES = 1, 2, 3, 4, 5
 HISTO_BUCKET_LIMIT, HISTO_BUCKET = 6, 7
 TENSOR_DTYPE, TENSOR_SHAPE, TENSOR_CONTENT, TENSOR_STRING_VAL = 1, 2, 4, 8
@@ -239,6 +244,69 @@ IMAGE_SUMMARY = register(OpDef(
     "ImageSummary", inputs=["tag:string", "tensor:T=float32"],
     attrs={"max_images": 3, "bad_color": _RED},
     kernel=_image_kernel, infer=_image_infer, grad=NOT_DIFFERENTIABLE,
+))
+
+
+# -- AudioSummaryV2 -------------------------------------------------------------------------------
+def _wav(samples: np.ndarray, rate: int) -> bytes:
+    """A 16-bit PCM WAV file of ``samples`` ([frames, channels] floats in [-1, 1]), as TF's
+    EncodeAudioAsS16LEWav: scaled by 2^15, rounded half away from zero, clamped to int16."""
+    frames, channels = samples.shape
+    if samples.size == 0 and frames > 0:
+        raise InvalidArgumentError(None, None, "audio is null")
+    if not 0 < channels < 1 << 16:
+        raise InvalidArgumentError(None, None,
+                                   f"num_channels must be in (0, 2^16), got: {channels}")
+    if not 0 < rate < 1 << 32:
+        raise InvalidArgumentError(None, None, f"sample_rate must be in (0, 2^32), got: {rate}")
+    scaled = samples.astype(np.float32) * np.float32(32768)
+    pcm = np.clip(np.trunc(scaled + np.copysign(np.float32(0.5), scaled)), -32768, 32767)
+    data = pcm.astype("<i2").tobytes()
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, (rate * channels * 2) & 0xFFFFFFFF,
+                      channels * 2, 16)
+    return b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + struct.pack("<I", 16) \
+        + fmt + b"data" + struct.pack("<I", len(data)) + data
+
+
+def _audio_kernel(tag, tensor, sample_rate, *, max_outputs):
+    tag = _tag_of(tag, "Tag must be a scalar")
+    rate = np.asarray(sample_rate, np.float32)
+    if rate.size != 1:
+        raise InvalidArgumentError(None, None,
+                                   "sample_rate must be rank-0 or contain a single value")
+    rate = rate.reshape(())
+    x = np.asarray(tensor, np.float32)
+    if x.ndim not in (2, 3):
+        raise InvalidArgumentError(None, None,
+                                   f"Tensor must be 3-D or 2-D, got: {_shape_string(x.shape)}")
+    if not rate > 0:  # NaN included
+        raise InvalidArgumentError(None, None, "sample_rate must be > 0")
+    if x.ndim == 2:
+        x = x[:, :, None]
+    whole_rate = int(np.rint(rate.astype(np.float64)))  # lrintf: half to even
+    values = []
+    for i in range(min(max_outputs, x.shape[0])):
+        name = tag + (b"/audio/%d" % i if max_outputs > 1 else b"/audio")
+        frames, channels = x.shape[1:]
+        audio = w.float32(AUDIO_RATE, rate) + w.uint(AUDIO_CHANNELS, channels) \
+            + (w.uint(AUDIO_FRAMES, frames) if frames else b"") \
+            + w.length_delimited(AUDIO_ENCODED, _wav(x[i], whole_rate)) \
+            + w.string(AUDIO_CONTENT_TYPE, "audio/wav")
+        values.append(w.string(VALUE_TAG, name) + w.length_delimited(VALUE_AUDIO, audio))
+    return _summary(values)
+
+
+def _audio_infer(tag, tensor, sample_rate, *, max_outputs):
+    if max_outputs < 1:
+        raise ValueError(f"Attr 'max_outputs' of 'AudioSummaryV2' Op passed {max_outputs} less "
+                         "than minimum 1.")
+    return _scalar_string()
+
+
+AUDIO_SUMMARY_V2 = register(OpDef(
+    "AudioSummaryV2", inputs=["tag:string", "tensor:float32", "sample_rate:float32"],
+    attrs={"max_outputs": 3},
+    kernel=_audio_kernel, infer=_audio_infer, grad=NOT_DIFFERENTIABLE,
 ))
 
 

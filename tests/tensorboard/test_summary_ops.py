@@ -163,6 +163,63 @@ def test_image_summary_tags_and_normalisation():
     assert (b.value[0].image.height, b.value[0].image.width) == (2, 3)
 
 
+def test_audio_summary_matches_tensorflow_bytes():
+    """``tf.summary.audio``: TF 2.21 gave these bytes for this clip (samples out of range are
+    clamped, halves round away from zero, the WAV header's rate 8000.7 rounds to 8001)."""
+    clip = tf.placeholder(tf.float32, name="clip")
+    rate = tf.placeholder(tf.float32, name="rate")
+    one = tf.summary.audio("one", clip, rate, max_outputs=1)
+    many = tf.summary.audio("snd", clip, 10.0, max_outputs=2)
+    assert one.op.type == "AudioSummaryV2" and one.op.name == "one"
+    assert many.op.inputs[2].op.name == "snd/sample_rate"
+    assert one in tf.get_collection(tf.GraphKeys.SUMMARIES)
+    samples = np.array([[0.5, -0.5, 1.5, -2, 0.75 / 32768, 1 / 65536, -1 / 65536, 3 / 65536]],
+                       np.float32)
+    with tf.Session() as sess:
+        got = sess.run(one, {clip: samples, rate: 8000.7})
+        assert got == (
+            b'\n_\n\tone/audio2R\r\x9a\x05\xfaE\x10\x01\x18\x08"<RIFF4\x00\x00\x00WAVEfmt '
+            b'\x10\x00\x00\x00\x01\x00\x01\x00A\x1f\x00\x00\x82>\x00\x00\x02\x00\x10\x00data'
+            b'\x10\x00\x00\x00\x00@\x00\xc0\xff\x7f\x00\x80\x01\x00\x01\x00\xff\xff\x02\x00'
+            b'*\taudio/wav')
+        # Zero frames: length_frames is left out (proto3), the WAV has an empty data chunk.
+        empty = _parse(sess.run(many, {clip: np.zeros((3, 0, 2), np.float32)}))
+        assert [v.tag for v in empty.value] == ["snd/audio/0", "snd/audio/1"]
+        assert empty.value[0].audio.length_frames == 0
+        assert empty.value[0].audio.encoded_audio_string[40:] == b"\x00" * 4
+        assert sess.run(many, {clip: np.zeros((0, 4), np.float32)}) == b""
+        for feed, message in [
+                ({clip: np.zeros(2, np.float32), rate: 1},
+                 r"Tensor must be 3-D or 2-D, got: \[2\]"),
+                ({clip: samples, rate: [1, 2]}, "sample_rate must be rank-0 or contain a single"),
+                ({clip: samples, rate: 0}, r"sample_rate must be > 0"),
+                ({clip: samples, rate: np.nan}, r"sample_rate must be > 0"),
+                ({clip: samples, rate: 1e10}, r"sample_rate must be in \(0, 2\^32\), got: 1000"),
+                ({clip: np.zeros((1, 2, 0), np.float32), rate: 1}, "audio is null"),
+                ({clip: np.zeros((1, 0, 0), np.float32), rate: 1},
+                 r"num_channels must be in \(0, 2\^16\), got: 0")]:
+            with pytest.raises(InvalidArgumentError, match=message):
+                sess.run(one, feed)
+    with pytest.raises(ValueError, match="max_outputs"):
+        tf.summary.audio("bad", samples, 1.0, max_outputs=0)
+    with pytest.raises(TypeError):
+        tf.summary.audio("ints", tf.zeros([1, 2], tf.int32), 1.0)
+
+
+def test_audio_summary_side_by_side_with_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    clip = np.random.default_rng(3).uniform(-1.1, 1.1, (3, 50, 2)).astype(np.float32)
+    outs = []
+    for lib in (tf, tf1):
+        g = lib.Graph()
+        with g.as_default():
+            s = lib.summary.audio("a", clip, 44100.5, max_outputs=2, family="fam")
+            m = lib.summary.audio("b", clip[:, :, 0], 7.0, max_outputs=1)
+        with lib.Session(graph=g) as sess:
+            outs.append(sess.run([s, m]) + [[n.name for n in g.as_graph_def().node]])
+    assert outs[0] == outs[1]
+
+
 def test_text_summary_and_tensor_summary():
     note = tf.constant("hello *md*")
     t = tf.summary.text("note", note)
@@ -201,21 +258,24 @@ def test_merge_naming_merge_all_and_duplicate_tags():
 
 
 def test_summary_ops_are_registered_as_tensorflow_declares_them():
-    for op_type in ("ScalarSummary", "HistogramSummary", "ImageSummary", "TensorSummaryV2",
-                    "MergeSummary"):
+    for op_type in ("ScalarSummary", "HistogramSummary", "ImageSummary", "AudioSummaryV2",
+                    "TensorSummaryV2", "MergeSummary"):
         opdef = registered()[op_type]
         assert not opdef.differentiable and not opdef.stateful
 
 
 def test_summary_nodes_export_with_tensorflow_attrs():
     tf.summary.image("pic", tf.zeros([1, 2, 2, 3]), max_outputs=2)
+    tf.summary.audio("snd", tf.zeros([1, 4]), 16000, max_outputs=5)
     tf.summary.merge_all()
     gd = tf.get_default_graph().as_graph_def()
     nodes = {n.name: n for n in gd.node}
     assert nodes["pic"].op == "ImageSummary" and nodes["pic"].attr["max_images"].i == 2
     assert nodes["pic"].attr["T"].type == 1
-    assert nodes["Merge/MergeSummary"].attr["N"].i == 1
-    assert list(nodes["Merge/MergeSummary"].input) == ["pic"]
+    assert nodes["snd"].op == "AudioSummaryV2" and nodes["snd"].attr["max_outputs"].i == 5
+    assert set(nodes["snd"].attr) == {"max_outputs"}  # TF's op has no type attr
+    assert nodes["Merge/MergeSummary"].attr["N"].i == 2
+    assert list(nodes["Merge/MergeSummary"].input) == ["pic", "snd"]
 
 
 def test_summary_arguments_tf_refuses_or_clears():

@@ -99,6 +99,33 @@ def _merge_ref(inputs):
     return _bytes(merged)
 
 
+def _audio_ref(tag, tensor, sample_rate, max_outputs=3):
+    """The Summary built with protobuf's classes, the WAV with Python's ``wave`` module; samples
+    quantised as TF's wav_io describes: x * 2^15 rounded half away from zero, clamped."""
+    import wave
+
+    pb = _summary_pb2()
+    summary = pb.Summary()
+    x = np.asarray(tensor, np.float32)
+    x = x[:, :, None] if x.ndim == 2 else x
+    tag = np.asarray(tag)[()].decode()
+    for i in range(min(max_outputs, len(x))):
+        scaled = (x[i] * np.float32(32768)).astype(np.float64)
+        pcm = np.clip(np.sign(scaled) * np.floor(np.abs(scaled) + 0.5), -32768, 32767)
+        buf = io.BytesIO()
+        with wave.open(buf, "wb") as wav:
+            wav.setnchannels(x.shape[2])
+            wav.setsampwidth(2)
+            wav.setframerate(round(float(sample_rate)))
+            wav.writeframes(pcm.astype("<i2").tobytes())
+        audio = summary.value.add(tag=f"{tag}/audio/{i}" if max_outputs > 1 else f"{tag}/audio"
+                                  ).audio
+        audio.sample_rate, audio.num_channels = float(sample_rate), x.shape[2]
+        audio.length_frames, audio.content_type = x.shape[1], "audio/wav"
+        audio.encoded_audio_string = buf.getvalue()
+    return _bytes(summary)
+
+
 def _image_check(max_images, bad_color=(255, 0, 0, 255)):
     def check(outs, inputs):
         from PIL import Image
@@ -169,6 +196,13 @@ CASES = [
          check=_image_check(1, (7,)), id="ImageSummary-float64-one"),
     Case("ImageSummary", [_s("rgba"), _rgba], ref=None, check=_image_check(3),
          id="ImageSummary-uint8-rgba"),
+    Case("AudioSummaryV2", [_s("clip"), np.concatenate(
+        [R.uniform(-1.2, 1.2, (4, 7, 2)), np.full((4, 1, 2), 3 / 65536)], axis=1).astype(
+            np.float32), np.float32(16000)], attrs={"max_outputs": 3}, ref=_audio_ref),
+    Case("AudioSummaryV2", [_s("mono"), R.uniform(-1, 1, (2, 5)).astype(np.float32),
+                            np.float32(22050.4)], attrs={"max_outputs": 1},
+         ref=_audio_ref,
+         id="AudioSummaryV2-2d-one"),
     Case("TensorSummaryV2", [_s("note"), np.array([b"hi *md*", b"\xc3\xa9"], dtype=object),
                              _meta_text], ref=_tensor_summary_ref),
     Case("TensorSummaryV2", [_s("t"), np.arange(6, dtype=np.float32).reshape(2, 3),
