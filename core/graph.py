@@ -95,6 +95,11 @@ class Tensor:
     def consumers(self) -> list:
         return list(self._consumers)
 
+    def ref(self) -> Reference:
+        return Reference(self)
+
+    experimental_ref = ref
+
     def eval(self, feed_dict=None, session=None):
         from .session import _eval_with
 
@@ -137,6 +142,28 @@ class Tensor:
 
 
 _UNSET = object()
+
+
+class Reference:
+    """``Tensor.ref()`` / ``Variable.ref()``: a hashable key for a tensor or variable that
+    compares by identity; ``deref()`` gives the object back."""
+
+    __slots__ = ("_wrapped",)
+
+    def __init__(self, wrapped):
+        self._wrapped = wrapped
+
+    def deref(self):
+        return self._wrapped
+
+    def __eq__(self, other):
+        return isinstance(other, Reference) and self._wrapped is other._wrapped
+
+    def __hash__(self):
+        return id(self._wrapped)
+
+    def __repr__(self):
+        return f"<Reference wrapping {self._wrapped!r}>"
 
 
 class Operation:
@@ -321,6 +348,11 @@ class Graph:
 
     def get_operations(self) -> list:
         return list(self._ops)
+
+    @property
+    def collections(self) -> list:
+        """The names of the collections this graph has (TF lists empty ones too)."""
+        return list(self._collections)
 
     def get_operation_by_name(self, name: str) -> Operation:
         if not isinstance(name, str):

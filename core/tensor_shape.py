@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import operator
 from collections.abc import Iterable
 
@@ -116,6 +117,9 @@ class TensorShape:
             self._dims = dims._dims
         elif dims is None:
             self._dims = None
+        elif hasattr(dims, "unknown_rank") and hasattr(dims, "dim"):  # a TensorShapeProto
+            self._dims = None if dims.unknown_rank else tuple(
+                None if d.size == -1 else d.size for d in dims.dim)
         elif isinstance(dims, (int, Dimension)) and not isinstance(dims, bool):
             self._dims = (as_dimension(dims).value,)
         else:
@@ -191,6 +195,37 @@ class TensorShape:
             return unknown_shape(rank)
         self.assert_has_rank(rank)
         return self
+
+    def with_rank_at_least(self, rank) -> TensorShape:
+        if self._dims is not None and len(self._dims) < rank:
+            raise ValueError(f"Shape {self} must have rank at least {rank}")
+        return self
+
+    def with_rank_at_most(self, rank) -> TensorShape:
+        if self._dims is not None and len(self._dims) > rank:
+            raise ValueError(f"Shape {self} must have rank at most {rank}")
+        return self
+
+    def assert_same_rank(self, other):
+        other = as_shape(other)
+        if self.rank is not None and other.rank is not None and self.rank != other.rank:
+            raise ValueError(f"Shapes {self} and {other} must have the same rank")
+
+    def most_specific_compatible_shape(self, other) -> TensorShape:
+        """The most specific shape both are compatible with: a dim is kept where they agree."""
+        other = as_shape(other)
+        if self._dims is None or other._dims is None or len(self._dims) != len(other._dims):
+            return TensorShape(None)
+        return TensorShape([a if a == b else None for a, b in zip(self._dims, other._dims)])
+
+    def as_proto(self):
+        """A ``TensorShapeProto`` (unknown dims as -1), from the protos package on first use."""
+        proto = importlib.import_module("minitf.protos.tensor_shape_pb2").TensorShapeProto()
+        if self._dims is None:
+            proto.unknown_rank = True
+        for d in self._dims or ():
+            proto.dim.add(size=-1 if d is None else d)
+        return proto
 
     def concatenate(self, other) -> TensorShape:
         other = as_shape(other)

@@ -13,8 +13,9 @@ import inspect
 from . import dtypes as _dt
 from . import init_ops
 from . import partitioned_variables as _pv
-from .graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, name_scope, to_numpy
-from .ops import array_ops, state_ops
+from .graph import (GraphKeys, Reference, Tensor, convert_to_tensor, get_collection,
+                    get_default_graph, name_scope, to_numpy)
+from .ops import array_ops, gather_ops, state_ops
 from .ops.state_ops import VARIABLE_V2
 from .tensor_shape import TensorShape, as_shape
 from .variables_extra import (VariableAggregation, VariableSynchronization,  # noqa: F401
@@ -137,6 +138,21 @@ class Variable:
         with graph.as_default(), graph.control_dependencies(None):
             return cond(state_ops.is_variable_initialized(self), self.read_value,
                         lambda: self._initial_value)
+
+    def is_initialized(self, name=None) -> Tensor:
+        return state_ops.is_variable_initialized(self, name=name)
+
+    def sparse_read(self, indices, name=None) -> Tensor:
+        """The rows ``indices`` of the variable's value (TF1: a Gather of the variable)."""
+        return gather_ops.gather(self._variable, indices, name=name)
+
+    def gather_nd(self, indices, name=None) -> Tensor:
+        return gather_ops.gather_nd(self._variable, indices, name=name)
+
+    def ref(self) -> Reference:
+        return Reference(self)
+
+    experimental_ref = ref
 
     def eval(self, session=None):
         return self._variable.eval(session=session)
@@ -319,8 +335,13 @@ class VariableScope:
     """A named scope for ``get_variable`` with inherited reuse, initializer and dtype."""
 
     def __init__(self, reuse, name="", initializer=None, regularizer=None, dtype=_dt.float32,
-                 name_scope="", custom_getter=None, constraint=None, partitioner=None):
+                 name_scope="", custom_getter=None, constraint=None, partitioner=None,
+                 caching_device=None, use_resource=None):
         self._name = name
+        # Recorded for TF1 code that reads them back; minitf places every variable on the CPU
+        # and has reference variables only, so neither changes what get_variable makes.
+        self._caching_device = caching_device
+        self._use_resource = use_resource
         self._partitioner = partitioner
         self._reuse = reuse
         self._initializer = initializer
@@ -339,6 +360,27 @@ class VariableScope:
     custom_getter = property(lambda self: self._custom_getter)
     constraint = property(lambda self: self._constraint)
     partitioner = property(lambda self: self._partitioner)
+    caching_device = property(lambda self: self._caching_device)
+    use_resource = property(lambda self: self._use_resource)
+
+    def set_caching_device(self, caching_device):
+        self._caching_device = caching_device
+
+    def set_use_resource(self, use_resource):
+        self._use_resource = use_resource
+
+    def get_collection(self, name) -> list:
+        """The items of collection ``name`` whose names start with this scope's."""
+        return get_collection(name, f"{self._name}/" if self._name else "")
+
+    def global_variables(self) -> list:
+        return self.get_collection(GraphKeys.GLOBAL_VARIABLES)
+
+    def trainable_variables(self) -> list:
+        return self.get_collection(GraphKeys.TRAINABLE_VARIABLES)
+
+    def local_variables(self) -> list:
+        return self.get_collection(GraphKeys.LOCAL_VARIABLES)
 
     def set_partitioner(self, partitioner):
         self._partitioner = partitioner
@@ -588,7 +630,10 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
             dtype if dtype is not None else base.dtype,
             name_scope=ns if isinstance(ns, str) else "", custom_getter=getter,
             constraint=constraint if constraint is not None else base.constraint,
-            partitioner=partitioner if partitioner is not None else base.partitioner)
+            partitioner=partitioner if partitioner is not None else base.partitioner,
+            caching_device=caching_device if caching_device is not None else
+            base.caching_device,
+            use_resource=use_resource if use_resource is not None else base.use_resource)
         store.scope = scope
         # As TF1: a scope counts as opened for default names; leaving it forgets what opened
         # inside it, so re-entering "D" names its unnamed layers dense, dense_1 again (and

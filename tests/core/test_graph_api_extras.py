@@ -1,0 +1,114 @@
+"""TF1 methods of TensorShape, Tensor, Variable, VariableScope and Graph that TF1 library code
+calls: each checked against the values and messages TF 2.21's tf.compat.v1 gave (hard-coded),
+and side by side with TF where it is installed."""
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf.protos import tensor_shape_pb2
+
+
+def test_tensor_shape_rank_checks_and_common_shape():
+    s = tf.TensorShape([2, None])
+    assert s.with_rank_at_least(2) is s and s.with_rank_at_most(2) is s
+    with pytest.raises(ValueError, match=r"Shape \(2, None\) must have rank at least 3"):
+        s.with_rank_at_least(3)
+    with pytest.raises(ValueError, match=r"Shape \(2, None\) must have rank at most 1"):
+        s.with_rank_at_most(1)
+    with pytest.raises(ValueError, match=r"Shapes \(2, None\) and \(1,\) must have the same rank"):
+        s.assert_same_rank(tf.TensorShape([1]))
+    s.assert_same_rank(tf.TensorShape(None))  # unknown rank: nothing to compare
+    assert tf.TensorShape(None).with_rank_at_least(5).rank is None
+    assert s.most_specific_compatible_shape([2, 3]).as_list() == [2, None]
+    assert s.most_specific_compatible_shape([3, 3]).as_list() == [None, None]
+    assert s.most_specific_compatible_shape([3]).rank is None
+
+
+def test_tensor_shape_proto_both_ways():
+    proto = tf.TensorShape([2, None]).as_proto()
+    assert isinstance(proto, tensor_shape_pb2.TensorShapeProto)
+    assert [d.size for d in proto.dim] == [2, -1] and not proto.unknown_rank
+    assert tf.TensorShape(None).as_proto().unknown_rank
+    assert tf.TensorShape([]).as_proto().SerializeToString() == b""
+    assert tf.TensorShape(proto).as_list() == [2, None]
+    assert tf.TensorShape(tf.TensorShape(None).as_proto()).rank is None
+
+
+def test_references_hash_and_compare_by_identity():
+    a, b = tf.constant(1.0), tf.constant(1.0)
+    v = tf.Variable([1.0, 2.0])
+    keys = {a.ref(): "a", b.experimental_ref(): "b", v.ref(): "v"}
+    assert keys[a.experimental_ref()] == "a" and keys[b.ref()] == "b"
+    assert keys[v.experimental_ref()] == "v" and len(keys) == 3
+    assert a.ref().deref() is a and v.ref().deref() is v
+    assert a.ref() != b.ref() and a.ref() != a
+
+
+def test_variable_is_initialized_sparse_read_and_gather_nd():
+    v = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], name="v")
+    ready = v.is_initialized()
+    rows = v.sparse_read([2, 0])
+    picked = v.gather_nd([[1, 0], [2, 1]])
+    assert ready.op.type == "IsVariableInitialized"
+    assert rows.op.type == "GatherV2" and rows.op.inputs[0].name == "v:0"  # the variable itself
+    assert picked.op.type == "GatherNd"
+    with tf.Session() as sess:
+        assert not sess.run(ready)
+        sess.run(v.initializer)
+        got_ready, got_rows, got_picked = sess.run([ready, rows, picked])
+    assert got_ready
+    np.testing.assert_array_equal(got_rows, [[5.0, 6.0], [1.0, 2.0]])
+    np.testing.assert_array_equal(got_picked, [3.0, 6.0])
+
+
+def test_variable_scope_collections_and_recorded_settings():
+    with tf.variable_scope("s", caching_device="/cpu:0") as sc:
+        tf.get_variable("w", [1])
+        tf.get_variable("l", [1], collections=[tf.GraphKeys.LOCAL_VARIABLES])
+        with tf.variable_scope("in", use_resource=False) as inner:
+            tf.get_variable("x", [1])
+    tf.get_variable("sx", [1])  # "s" is a prefix of its name but not its scope
+    names = lambda vs: [v.name for v in vs]  # noqa: E731
+    assert names(sc.global_variables()) == ["s/w:0", "s/in/x:0"]
+    assert names(sc.local_variables()) == ["s/l:0"]
+    assert names(sc.trainable_variables()) == ["s/w:0", "s/l:0", "s/in/x:0"]
+    assert names(inner.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)) == ["s/in/x:0"]
+    assert (sc.caching_device, sc.use_resource) == ("/cpu:0", None)
+    assert (inner.caching_device, inner.use_resource) == ("/cpu:0", False)  # inherited
+    sc.set_caching_device("/cpu:1")
+    sc.set_use_resource(True)
+    assert (sc.caching_device, sc.use_resource) == ("/cpu:1", True)
+
+
+def test_graph_collections_lists_the_names():
+    g = tf.Graph()
+    with g.as_default():
+        tf.Variable(1.0)
+        tf.add_to_collection("mine", 3)
+    assert sorted(g.collections) == ["mine", "trainable_variables", "variables"]
+
+
+def test_side_by_side_with_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    out = []
+    for lib in (tf, tf1):
+        g = lib.Graph()
+        with g.as_default():
+            with lib.variable_scope("s") as sc:
+                lib.get_variable("w", [2], initializer=lib.ones_initializer(), use_resource=False)
+                lib.get_variable("l", [1], collections=[lib.GraphKeys.LOCAL_VARIABLES],
+                                 use_resource=False)
+            v = lib.Variable([[1.0, 2.0], [3.0, 4.0]], use_resource=False)
+            # (TF's RefVariable lacks sparse_read, gather_nd and is_initialized: its
+            # ResourceVariable has them, and minitf's variables have both sets of methods.)
+            fetches = [lib.is_variable_initialized(v), v.read_value()]
+            listed = [[x.name for x in f()] for f in (sc.global_variables, sc.local_variables,
+                                                      sc.trainable_variables)]
+            shape = lib.TensorShape([3, None])
+            shapes = [str(shape.most_specific_compatible_shape(d)) for d in ([3, 1], [1, 1])]
+        with lib.Session(graph=g) as sess:
+            sess.run(lib.global_variables_initializer())
+            values = [np.asarray(x).tolist() for x in sess.run(fetches)]
+        out.append((listed, shapes, values, [str(shape.as_proto())]))
+    assert out[0] == out[1]
