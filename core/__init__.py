@@ -122,10 +122,12 @@ __version__ = "0.1.0"
 
 # Protobuf classes TF1 code builds: ``tf.GraphDef`` (ParseFromString, then import_graph_def),
 # ``tf.ConfigProto`` / ``tf.GPUOptions`` for a Session (accepted; minitf runs on the CPU),
-# ``tf.RunOptions`` / ``tf.RunMetadata`` for a run. Imported on first use: core does not import
-# the protos package.
+# ``tf.RunOptions`` / ``tf.RunMetadata`` for a run, ``tf.AttrValue`` for ``Graph.create_op``.
+# Imported on first use: core does not import the protos package.
 __getattr__ = lazy_classes(__name__, {
     "GraphDef": "graph_pb2", "ConfigProto": "config_pb2", "GPUOptions": "config_pb2",
     "RunOptions": "config_pb2", "RunMetadata": "config_pb2", "Summary": "summary_pb2",
     "SummaryMetadata": "summary_pb2", "HistogramProto": "histogram_pb2", "Event": "event_pb2",
-    "SessionLog": "event_pb2", "LogMessage": "event_pb2"})
+    "SessionLog": "event_pb2", "LogMessage": "event_pb2", "AttrValue": "attr_value_pb2",
+    "NameAttrList": "attr_value_pb2", "NodeDef": "node_def_pb2", "MetaGraphDef": "meta_graph_pb2",
+    "TensorInfo": "meta_graph_pb2"})

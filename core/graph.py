@@ -349,6 +349,14 @@ class Graph:
     def get_operations(self) -> list:
         return list(self._ops)
 
+    def create_op(self, op_type, inputs, dtypes=None, input_types=None, name=None, attrs=None,
+                  op_def=None, compute_shapes=True, compute_device=True) -> Operation:
+        """TF1's low-level op constructor: ``inputs`` flat, ``attrs`` AttrValue protos (or
+        plain values). Shapes and devices are always computed, as TF 1.x does by default."""
+        from .create_op import create_op
+
+        return create_op(self, op_type, inputs, dtypes, name, attrs)
+
     @property
     def collections(self) -> list:
         """The names of the collections this graph has (TF lists empty ones too)."""

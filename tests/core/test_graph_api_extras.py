@@ -112,3 +112,58 @@ def test_side_by_side_with_tensorflow():
             values = [np.asarray(x).tolist() for x in sess.run(fetches)]
         out.append((listed, shapes, values, [str(shape.as_proto())]))
     assert out[0] == out[1]
+
+
+def test_create_op_flat_inputs_attr_protos_and_scopes():
+    a, b = tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0])
+    g = tf.get_default_graph()
+    add = g.create_op("AddV2", [a, b], [tf.float32], name="s")
+    with tf.name_scope("sc"):
+        cat = g.create_op("ConcatV2", [a, b, tf.constant(0)], [tf.float32],
+                          attrs={"N": tf.AttrValue(i=2)})
+    stack = g.create_op("Pack", [a, b], attrs={"axis": tf.AttrValue(i=1)})  # N from the inputs
+    assert (add.name, cat.name, stack.name) == ("s", "sc/ConcatV2", "Pack")
+    assert cat.get_attr("N") == 2 and cat.get_attr("Tidx") == tf.int32
+    with tf.Session() as sess:
+        got = sess.run([add.outputs[0], cat.outputs[0], stack.outputs[0]])
+    np.testing.assert_array_equal(got[0], [4.0, 6.0])
+    np.testing.assert_array_equal(got[1], [1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(got[2], [[1.0, 3.0], [2.0, 4.0]])
+
+
+def test_create_op_refuses_bad_requests_and_adds_nothing():
+    a = tf.constant([1.0, 2.0])
+    g = tf.get_default_graph()
+    cases = [
+        (("Nope", [a]), {}, tf.errors.NotFoundError, "Op type not registered 'Nope'"),
+        (("AddV2", [a]), {}, ValueError, r"takes 2 inputs \(x, y\), got 1"),
+        (("AddV2", [a, a], [tf.int32]), {}, TypeError, r"outputs of types \['float32'\]"),
+        (("AddV2", [a, a]), {"attrs": {"T": tf.AttrValue(type=3)}}, tf.errors.InvalidArgumentError,
+         "attr 'T' of AddV2 is tf.int32"),
+        (("AddN", [a, a]), {"attrs": {"N": 3}}, ValueError, "takes 3 inputs"),
+        (("Pack", [a, a]), {"attrs": {"axis": tf.AttrValue(s=b"x")}},
+         tf.errors.InvalidArgumentError, "attr 'axis' of 'Pack' holds a string"),
+        (("Pack", [a, [1.0, 2.0]]), {"attrs": {"bogus": 1}}, ValueError, "no attr 'bogus'"),
+    ]
+    for args, kwargs, error, message in cases:
+        with pytest.raises(error, match=message):
+            g.create_op(*args, **kwargs)
+    assert [op.name for op in g.get_operations()] == ["Const"]
+
+
+def test_create_op_side_by_side_with_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    out = []
+    for lib in (tf, tf1):
+        g = lib.Graph()
+        with g.as_default():
+            a, b = lib.constant([1.0, 2.0]), lib.constant([3.0, 4.0])
+            with lib.name_scope("sc"):
+                cat = g.create_op("ConcatV2", [a, b, lib.constant(0)], [lib.float32],
+                                  attrs={"N": lib.AttrValue(i=2)})
+            stack = g.create_op("Pack", [a, b], [lib.float32],
+                                attrs={"axis": lib.AttrValue(i=1), "N": lib.AttrValue(i=2)})
+        with lib.Session(graph=g) as sess:
+            values = [v.tolist() for v in sess.run([cat.outputs[0], stack.outputs[0]])]
+        out.append((values, cat.name, stack.name, [o.name for o in g.get_operations()]))
+    assert out[0] == out[1]
