@@ -30,7 +30,7 @@ from .gradients import NotDifferentiable as NoGradient
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .graph_util import import_graph_def
 from .graph import (Graph, GraphKeys, Operation, Tensor, add_to_collection, add_to_collections,
-                    colocate_with, control_dependencies, convert_to_tensor, device,
+                    colocate_with, container, control_dependencies, convert_to_tensor, device,
                     get_collection, get_collection_ref, get_default_graph, name_scope,
                     reset_default_graph)
 from .init_ops import (constant_initializer, glorot_normal_initializer,

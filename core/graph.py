@@ -569,6 +569,18 @@ class Graph:
             stack.pop()
 
     @contextlib.contextmanager
+    def container(self, container_name):
+        """Stateful ops made in the block (variables, queues, tables) get ``container_name`` as
+        their ``container`` attr unless they name one. Recorded for GraphDefs; Session.reset
+        clears every container of a target, as TF's in-process runtime does."""
+        previous = getattr(self._local, "container", "")
+        self._local.container = container_name
+        try:
+            yield container_name
+        finally:
+            self._local.container = previous
+
+    @contextlib.contextmanager
     def colocate_with(self, op, ignore_existing=False):
         """Ops made in the block join ``op``'s colocation groups (their ``_class`` attr) and
         take its device. As in TF, the device scopes around the block do not apply inside."""
@@ -627,6 +639,9 @@ class Graph:
             for level in self._control_stack:
                 controls.extend(c for c in level if c not in input_ops and c not in controls)
             controls.extend(c for c in control_inputs if c not in controls)
+            container = getattr(self._local, "container", "")
+            if container and attrs.get("container") == "" and opdef.stateful:
+                attrs["container"] = kernel_attrs["container"] = container  # tf.container
             op = Operation(self, name, opdef, inputs, attrs, kernel_attrs, controls, specs)
             self._place(op)
             override = self._gradient_override(opdef.type)
@@ -734,6 +749,10 @@ def device(device_name_or_function):
 
 def colocate_with(op, ignore_existing=False):
     return get_default_graph().colocate_with(op, ignore_existing)
+
+
+def container(container_name):
+    return get_default_graph().container(container_name)
 
 
 def _op_to_colocate_with(v) -> Operation:

@@ -167,3 +167,32 @@ def test_create_op_side_by_side_with_tensorflow():
             values = [v.tolist() for v in sess.run([cat.outputs[0], stack.outputs[0]])]
         out.append((values, cat.name, stack.name, [o.name for o in g.get_operations()]))
     assert out[0] == out[1]
+
+
+def _containers(lib):
+    g = lib.Graph()
+    ref = {"use_resource": False}  # TF1's reference variables (TF 2.x makes resource ones)
+    with g.as_default():
+        with g.container("exp"):
+            lib.Variable(1.0, name="v", **ref)
+            lib.FIFOQueue(2, lib.float32)
+            lib.get_variable("w", [1], **ref)
+            lib.constant(1.0)
+            with lib.container("inner"):
+                lib.Variable(1.0, name="in", **ref)
+        with lib.container("other"):
+            lib.Variable(1.0, name="u", **ref)
+        lib.Variable(2.0, name="x", **ref)
+    # (minitf's GraphDefs leave attrs at their defaults out: container "" is absent.)
+    return {n.name: n.attr["container"].s for n in g.as_graph_def().node
+            if n.op in ("VariableV2", "FIFOQueueV2")}
+
+
+def test_container_names_the_stateful_ops_made_in_it():
+    assert _containers(tf) == {"v": b"exp", "fifo_queue": b"exp", "w": b"exp", "in": b"inner",
+                               "u": b"other", "x": b""}
+
+
+def test_container_side_by_side_with_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    assert _containers(tf) == _containers(tf1)
