@@ -117,6 +117,8 @@ from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_
                         model_variables, report_uninitialized_variables, tables_initializer,
                         trainable_variables, variable_scope, variables_initializer)
 
+from .tf1_extras import *
+from . import test
 __version__ = "0.1.0"
 
 

@@ -130,3 +130,18 @@ def from_numpy(arr: np.ndarray) -> DType:
         if arr.dtype.kind in "USO":
             return string
         raise TypeError(f"numpy dtype {arr.dtype} has no TensorFlow equivalent") from None
+
+
+# ``tf.dtypes.cast`` / ``saturate_cast`` / ``as_string``: the root's functions, looked up on
+# first use (the op modules import this module, so it cannot import them).
+_FUNCTIONS = {"cast": "minitf.ops.math_ops", "saturate_cast": "minitf.composites",
+              "as_string": "minitf.strings"}
+
+
+def __getattr__(name):
+    module = _FUNCTIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

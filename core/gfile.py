@@ -16,9 +16,9 @@ import shutil
 from .errors import NotFoundError
 
 __all__ = ["GFile", "Open", "FastGFile", "Exists", "IsDirectory", "ListDirectory", "MakeDirs",
-           "MkDir", "Glob", "Remove", "Rename", "Copy", "DeleteRecursively", "Walk", "exists",
-           "isdir", "listdir", "makedirs", "mkdir", "glob", "remove", "rename", "copy",
-           "rmtree", "walk"]
+           "MkDir", "Glob", "Remove", "Rename", "Copy", "DeleteRecursively", "Walk", "Stat",
+           "FileStatistics", "exists", "isdir", "listdir", "makedirs", "mkdir", "glob", "remove",
+           "rename", "copy", "rmtree", "walk", "stat"]
 
 
 def GFile(name, mode="r"):  # noqa: N802 - TF's names
@@ -90,7 +90,29 @@ def Walk(top, in_order=True):  # noqa: N802
     yield from os.walk(top, topdown=in_order)
 
 
+class FileStatistics:
+    """What ``Stat`` returns: ``length`` in bytes, ``mtime_nsec``, ``is_directory``."""
+
+    __slots__ = ("length", "mtime_nsec", "is_directory")
+
+    def __init__(self, length=0, mtime_nsec=0, is_directory=False):
+        self.length, self.mtime_nsec, self.is_directory = length, mtime_nsec, is_directory
+
+    def __repr__(self):
+        return (f"FileStatistics(length={self.length}, mtime_nsec={self.mtime_nsec}, "
+                f"is_directory={self.is_directory})")
+
+
+def Stat(filename) -> FileStatistics:  # noqa: N802
+    """A file's size, modification time (ns) and kind; NotFoundError when it is missing."""
+    try:
+        st = os.stat(os.fspath(filename))
+    except FileNotFoundError:
+        raise NotFoundError(None, None, f"{filename}; No such file or directory") from None
+    return FileStatistics(st.st_size, st.st_mtime_ns, os.path.isdir(filename))
+
+
 # ``tf.io.gfile``'s names for the same functions (TF 1.14+ and TF 2).
-exists, isdir, listdir, makedirs, mkdir, glob, remove, rename, copy, rmtree, walk = (
+exists, isdir, listdir, makedirs, mkdir, glob, remove, rename, copy, rmtree, walk, stat = (
     Exists, IsDirectory, ListDirectory, MakeDirs, MkDir, Glob, Remove, Rename, Copy,
-    DeleteRecursively, Walk)
+    DeleteRecursively, Walk, Stat)

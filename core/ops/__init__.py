@@ -19,3 +19,4 @@ from . import dataset_reduce_ops  # noqa: F401 - DatasetToSingleElement (tf.data
 from . import training_da_ops  # noqa: F401 - ApplyAdagradDA, SparseApplyAdagradDA
 from . import stateless_random_ops  # noqa: F401 - StatelessRandom*, Philox (tf.random.stateless_*)
 from . import checkpoint_ops  # noqa: F401 - SaveV2, RestoreV2, MergeV2Checkpoints (tf.train.Saver)
+from . import sparse_matmul_ops  # noqa: F401 - SparseMatMul (tf.sparse_matmul)

@@ -34,6 +34,9 @@ from .session_run_hook import (SessionRunArgs, SessionRunContext,  # noqa: F401
                                SessionRunHook, SessionRunValues)
 from .session_manager import SessionManager  # noqa: F401
 from .supervisor import LooperThread, Supervisor  # noqa: F401
+from .training_extras import (GlobalStepWaiterHook, SessionCreator,  # noqa: F401
+                              WorkerSessionCreator, basic_train_loop,
+                              generate_checkpoint_state_proto, summary_iterator)
 from ..graph_util import write_graph  # noqa: F401,E402
 from ..device import replica_device_setter  # noqa: F401,E402
 
