@@ -20,3 +20,4 @@ from . import training_da_ops  # noqa: F401 - ApplyAdagradDA, SparseApplyAdagrad
 from . import stateless_random_ops  # noqa: F401 - StatelessRandom*, Philox (tf.random.stateless_*)
 from . import checkpoint_ops  # noqa: F401 - SaveV2, RestoreV2, MergeV2Checkpoints (tf.train.Saver)
 from . import sparse_matmul_ops  # noqa: F401 - SparseMatMul (tf.sparse_matmul)
+from . import legacy_ops  # noqa: F401 - Inv, Div, Mod, Concat, BiasAddV1 (TF1 GraphDefs)

@@ -313,6 +313,91 @@ MATRIX_SET_DIAG_V3 = register(OpDef(
 ))
 
 
+# -- MatrixDiag, MatrixDiagPart, MatrixSetDiag: the v1 ops (the main diagonal only) --------------
+# TF 1.x's tf.matrix_diag & co. write these (V3 came later), so TF1 GraphDefs hold them.
+def _v1_diag_infer(diagonal):
+    dims = diagonal.shape.as_tuple()
+    if dims is not None and len(dims) < 1:
+        raise shape_error("Shape must be at least rank 1 but is rank 0")
+    return [TensorSpec(None if dims is None else dims + dims[-1:], diagonal.dtype)]
+
+
+def _v1_diag_len(dims):
+    m, n = dims[-2:]
+    return None if m is None or n is None else min(m, n)
+
+
+def _v1_diag_part_infer(x):
+    dims = x.shape.as_tuple()
+    if dims is not None and len(dims) < 2:
+        raise shape_error(f"Shape must be at least rank 2 but is rank {len(dims)}")
+    return [TensorSpec(None if dims is None else dims[:-2] + (_v1_diag_len(dims),), x.dtype)]
+
+
+def _v1_set_diag_infer(x, diagonal):
+    dims = x.shape.as_tuple()
+    if dims is not None and len(dims) < 2:
+        raise shape_error(f"Shape must be at least rank 2 but is rank {len(dims)}")
+    if dims is not None and not diagonal.shape.is_compatible_with(
+            dims[:-2] + (_v1_diag_len(dims),)):
+        raise shape_error(f"diagonal must have shape {list(dims[:-2])} + [min(rows, cols)] of "
+                          f"input {x.shape}, got {diagonal.shape}")
+    return [TensorSpec(x.shape, x.dtype)]
+
+
+def _v1_kernel_checks(x, rank, what):
+    if np.ndim(x) < rank:
+        raise InvalidArgumentError(None, None, f"{what} must be at least {rank}-dim, received "
+                                   f"shape: {list(np.shape(x))}")
+
+
+def _v1_diag_kernel(diagonal):
+    _v1_kernel_checks(diagonal, 1, "diagonal")
+    return _matrix_diag_kernel(diagonal, 0, -1, -1, 0, align="RIGHT_LEFT")
+
+
+def _v1_diag_part_kernel(x):
+    _v1_kernel_checks(x, 2, "input")
+    return _matrix_diag_part_kernel(x, 0, 0, align="RIGHT_LEFT")
+
+
+def _v1_set_diag_kernel(x, diagonal):
+    _v1_kernel_checks(x, 2, "input")
+    return _matrix_set_diag_kernel(x, diagonal, 0, align="RIGHT_LEFT")
+
+
+def _v1_diag_part_grad(op, dy):
+    dims = op.inputs[0].shape.as_tuple()
+    if dims is not None and None not in dims[-2:] and dims[-2] == dims[-1]:
+        return [matrix_diag(dy)]
+    from .array_ops import zeros_like
+
+    return [matrix_set_diag(zeros_like(op.inputs[0]), dy)]
+
+
+def _v1_set_diag_grad(op, dy):
+    from .array_ops import zeros_like
+
+    return [matrix_set_diag(dy, zeros_like(op.inputs[1])), matrix_diag_part(dy)]
+
+
+MATRIX_DIAG = register(OpDef(
+    "MatrixDiag", inputs=["diagonal:T"], kernel=_v1_diag_kernel, infer=_v1_diag_infer,
+    grad=lambda op, dy: [matrix_diag_part(dy)],
+    doc="Batched square matrices with the given main diagonals (TF 1.x's op).",
+))
+MATRIX_DIAG_PART = register(OpDef(
+    "MatrixDiagPart", inputs=["input:T"], kernel=_v1_diag_part_kernel,
+    infer=_v1_diag_part_infer, grad=_v1_diag_part_grad,
+    doc="The main diagonals of batched matrices, min(rows, cols) long (TF 1.x's op).",
+))
+MATRIX_SET_DIAG = register(OpDef(
+    "MatrixSetDiag", inputs=["input:T", "diagonal:T"], kernel=_v1_set_diag_kernel,
+    infer=_v1_set_diag_infer, grad=_v1_set_diag_grad,
+    doc="Batched matrices with their main diagonals replaced (TF 1.x's op).",
+))
+
+
 # -- MatrixBandPart -------------------------------------------------------------------------------
 
 
