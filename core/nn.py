@@ -16,3 +16,4 @@ from .ops.manip_ops import depth_to_space, space_to_depth  # noqa: E402,F401 - t
 from .sparse import embedding_lookup_sparse, safe_embedding_lookup_sparse  # noqa: E402,F401
 from .math_extra import (log_poisson_loss, normalize_moments,  # noqa: E402,F401
                          sufficient_statistics, weighted_moments, zero_fraction)
+from .ops.ctc_ops import *  # noqa: E402,F401 - ctc_loss, ctc_greedy_decoder, ...

@@ -1,6 +1,6 @@
 """Constants, placeholders, identity and shape plumbing: Const, Placeholder,
-PlaceholderWithDefault, Identity, StopGradient, NoOp, Shape, ShapeN, Size, Rank, Reshape, Fill,
-ZerosLike, OnesLike, BroadcastGradientArgs and Range.
+PlaceholderWithDefault, Identity, StopGradient, PreventGradient, NoOp, Shape, ShapeN, Size, Rank,
+Reshape, Fill, ZerosLike, OnesLike, BroadcastGradientArgs and Range.
 
 The other array ops are split by family: transform_ops (ExpandDims, Squeeze, Transpose, Tile,
 BroadcastTo, OneHot), concat_split_ops (ConcatV2, Pack, Unpack, Split, SplitV) and pad_ops (Pad,
@@ -131,6 +131,20 @@ STOP_GRADIENT = register(OpDef(
     kernel=identity_kernel,
     infer=lambda x: same_as(x),
     grad=NOT_DIFFERENTIABLE,
+))
+
+
+
+def _prevent_gradient_grad(op, dy):
+    raise LookupError(f"Gradient explicitly disabled. Reason: {op.get_attr('message')}")
+
+
+# Forwards its input; asking for its gradient raises (TF's guard on a fused op's gradient
+# output, e.g. CTCLoss's: second derivatives are refused).
+PREVENT_GRADIENT = register(OpDef(
+    "PreventGradient", inputs=["input:T"], attrs={"message": ""},
+    kernel=identity_kernel, infer=lambda x, *, message: same_as(x),
+    grad=_prevent_gradient_grad,
 ))
 
 NO_OP = register(OpDef(
