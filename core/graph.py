@@ -39,6 +39,7 @@ class GraphKeys:
     REGULARIZATION_LOSSES = "regularization_losses"
     CONCATENATED_VARIABLES = "concatenated_variables"
     SAVERS = "savers"
+    SAVEABLE_OBJECTS = "saveable_objects"  # what a Saver saves besides variables (tables)
     WEIGHTS = "weights"
     BIASES = "biases"
     ACTIVATIONS = "activations"

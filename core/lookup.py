@@ -1,18 +1,25 @@
 """``tf.lookup``: static hash tables and their initializers (TF 1.x's names:
 ``StaticHashTable``, ``KeyValueTensorInitializer``, ``TextFileInitializer``, ``TextFileIndex``),
 over core/ops/lookup_ops.py. A table's initializer op joins the TABLE_INITIALIZERS collection,
-so ``tf.tables_initializer()`` runs it, as in TF."""
+so ``tf.tables_initializer()`` runs it, as in TF. ``tf.lookup.experimental`` holds the mutable
+tables (core/lookup_mutable.py)."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import numpy as np
 
 from . import dtypes as _dt
 from .graph import GraphKeys, Tensor, add_to_collection, convert_to_tensor, name_scope
+from .lookup_mutable import DenseHashTable, MutableHashTable
 from .ops import lookup_ops as _ops
 
 __all__ = ["KeyValueTensorInitializer", "StaticHashTable", "StaticVocabularyTable",
-           "TextFileIndex", "TextFileInitializer"]
+           "TextFileIndex", "TextFileInitializer", "experimental"]
+
+# tf.lookup.experimental (TF's namespace; only its mutable tables are in minitf).
+experimental = SimpleNamespace(DenseHashTable=DenseHashTable, MutableHashTable=MutableHashTable)
 
 
 class TextFileIndex:

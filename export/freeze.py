@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from minitf.errors import FailedPreconditionError, InvalidArgumentError
 from minitf.graph import Graph, Operation, Tensor, apply_op, group_inputs
 from minitf.opdef import lookup
@@ -180,7 +178,7 @@ def freeze_signatures(sess, signatures: dict, values=None) -> tuple[Graph, dict,
                 mapping.setdefault(old_t, new_t)
         for op, k, t in back_edges:
             op_map[op]._update_input(k, mapping[t])
-        tables = [op for op in ops if op.type == "HashTableV2"]
+        tables = [op for op in ops if op.type in TABLE_OPS]
         if tables:
             _freeze_tables(sess, tables, op_map, frozen)
     return (frozen, {n: {a: mapping[t] for a, t in ins.items()} for n, (ins, _) in sigs.items()},
@@ -194,28 +192,32 @@ def _freeze_tables(sess, tables, op_map, frozen):
     """Lookup tables are frozen as variables are: each table's contents in the session become
     Consts that a LookupTableImportV2 loads, and the SavedModel's main op (TF's
     ``saved_model_main_op`` collection, which TF's loaders and servers run before serving) runs
-    them all. So a vocabulary read from a file travels inside the model, not as an asset."""
+    them all. So a vocabulary read from a file travels inside the model, not as an asset, and a
+    mutable table keeps what the session put in it."""
     const, imports = lookup("Const"), []
+    resources = getattr(sess, "_resources", None)
     for op in tables:
-        resources = getattr(sess, "_resources", None)
         table = resources.state(op).get("table") if resources is not None else None
-        if table is None or table.data is None:
+        if table is None and op.type != "HashTableV2":
+            continue  # a mutable table this session never touched: empty, as it starts
+        if table is None or table.data is None and op.type == "HashTableV2":
             raise FailedPreconditionError(
                 None, None, f"Lookup table '{op.name}' is not initialized in the session: run "
                 "tf.tables_initializer() before exporting (the table's contents are saved with "
                 "the model)")
-        parts = []
-        for data, dtype, what in ((list(table.data), table.key_dtype, "keys"),
-                                  (list(table.data.values()), table.value_dtype, "values")):
-            arr = np.empty(len(data), dtype=object if dtype.name == "string" else
-                           dtype.as_numpy_dtype)
-            arr[:] = data
-            parts.append(apply_op(const, [], {"value": arr, "dtype": dtype},
-                                  f"{op.name}/table_{what}", graph=frozen).outputs[0])
-        imports.append(apply_op(lookup("LookupTableImportV2"), [op_map[op].outputs[0], *parts],
+        parts = [apply_op(const, [], {"value": arr, "dtype": dtype},
+                          f"{op.name}/table_{what}", graph=frozen).outputs[0]
+                 for arr, dtype, what in zip(table.contents(),
+                                             (table.key_dtype, table.value_dtype),
+                                             ("keys", "values"))]
+        # A static table is filled whole by its import; a mutable one takes its entries (a
+        # dense table's buckets then follow its own growth rule).
+        fill = "LookupTableImportV2" if op.type == "HashTableV2" else "LookupTableInsertV2"
+        imports.append(apply_op(lookup(fill), [op_map[op].outputs[0], *parts],
                                 {}, f"{op.name}/table_init", graph=frozen))
-    main = apply_op(lookup("NoOp"), [], {}, "main_op", graph=frozen, control_inputs=imports)
-    frozen.add_to_collection(MAIN_OP_KEY, main)
+    if imports:
+        main = apply_op(lookup("NoOp"), [], {}, "main_op", graph=frozen, control_inputs=imports)
+        frozen.add_to_collection(MAIN_OP_KEY, main)
 
 
 def convert_variables_to_constants(sess, input_graph_def, output_node_names,
@@ -290,7 +292,8 @@ def extract_sub_graph(graph_def, dest_nodes):
 
 
 # Lookup tables minitf runs, and the ops that fill one (its first input is the table).
-TABLE_OPS = frozenset({"HashTableV2"})
+TABLE_OPS = frozenset({"HashTableV2", "MutableHashTableV2", "MutableHashTableOfTensorsV2",
+                       "MutableDenseHashTableV2"})
 TABLE_INIT_OPS = frozenset({"LookupTableImportV2", "InitializeTableV2",
                             "InitializeTableFromTextFileV2"})
 

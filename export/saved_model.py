@@ -300,7 +300,9 @@ def table_initializers(meta, gd, keep) -> list[str]:
     from .graph_def import _parse_input
 
     reached = graph_def_closure(gd, roots)
-    return [n.name for n in gd.node if n.name in reached and n.op in TABLE_INIT_OPS and
+    # (An insert into a mutable table: how freezing restores what a session put in it.)
+    fills = TABLE_INIT_OPS | {"LookupTableInsertV2"}
+    return [n.name for n in gd.node if n.name in reached and n.op in fills and
             _parse_input(n.input[0])[0] in keep]
 
 

@@ -16,7 +16,8 @@ import threading
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
+from ..errors import (FailedPreconditionError, InvalidArgumentError, NotFoundError,
+                      UnimplementedError)
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
 
@@ -49,6 +50,60 @@ class Table:
             if got != want:
                 raise InvalidArgumentError(None, None, f"Table '{self.name}': {part} must be "
                                            f"{want.name}, got {got.name}")
+
+    # The table ops' kernels call these, so a mutable table (lookup_mutable_ops.py) works with
+    # the same LookupTableFindV2/SizeV2/ExportV2/ImportV2 ops by overriding them.
+    def size(self) -> int:
+        return len(self.data or ())  # TF: 0 before initialisation
+
+    def find(self, keys, default_value):
+        data = self.require()
+        keys = np.asarray(keys)
+        self.check_types(keys)
+        default = np.asarray(default_value)
+        if default.ndim and default.shape != keys.shape:  # a default per key, or one for all
+            raise InvalidArgumentError(None, None, f"Expected shape [] or "
+                                       f"{shape_str(keys.shape)} for default value, got "
+                                       f"{shape_str(default.shape)}")
+        flat = keys.reshape(-1).tolist()
+        fills = default.reshape(-1).tolist() if default.ndim else [default[()]] * len(flat)
+        out = [data.get(k, d) for k, d in zip(flat, fills)]
+        return as_array(out, self.value_dtype).reshape(keys.shape)
+
+    def import_values(self, keys, values):
+        data = _pairs(self, keys, values, "LookupTableImportV2")
+        with self.lock:  # replaces the whole contents
+            self.data = data
+
+    def export(self):
+        data = self.require()
+        return [as_array(list(data), self.key_dtype), as_array(list(data.values()),
+                                                                self.value_dtype)]
+
+    def contents(self):
+        """[keys, values] of the entries (export's layout may hold more: a dense table's
+        buckets); freezing a model writes these."""
+        return self.export()
+
+    def insert(self, keys, values):
+        raise UnimplementedError(None, None, "Insert not supported by "
+                                 "InitializableLookupTable implementations")
+
+    def remove(self, keys):
+        raise UnimplementedError(None, None, "Remove not supported by "
+                                 "InitializableLookupTable implementations")
+
+
+def shape_str(shape) -> str:
+    """A shape as TF's messages print it (TensorShape::DebugString): [2,3]."""
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def as_array(items: list, dtype) -> np.ndarray:
+    """Python scalars (strings as bytes) as a 1-D array of ``dtype`` (object for strings)."""
+    out = np.empty(len(items), object if dtype == _dt.string else dtype.as_numpy_dtype)
+    out[:] = items
+    return out
 
 
 def _hash_table_kernel(state, *, container, shared_name, use_node_name_sharing, key_dtype,
@@ -107,8 +162,7 @@ def _initialize_kernel(table, keys, values):
 
 
 def _import_kernel(table, keys, values):
-    with table.lock:  # replaces the whole contents
-        table.data = _pairs(table, keys, values, "LookupTableImportV2")
+    table.import_values(keys, values)
     return ()
 
 
@@ -209,29 +263,19 @@ INITIALIZE_TABLE_FROM_TEXT_FILE = register(OpDef(
 
 
 def _find_kernel(table, keys, default_value):
-    data = table.require()
-    keys = np.asarray(keys)
-    table.check_types(keys)
-    default = np.asarray(default_value)
-    np_type = object if table.value_dtype == _dt.string else table.value_dtype.as_numpy_dtype
-    flat = keys.reshape(-1).tolist()
-    if default.ndim == 0:
-        fill = default[()]
-        out = np.array([data.get(k, fill) for k in flat] + [None], dtype=object)[:-1]
-        out = out.astype(np_type) if np_type is not object else out
-    else:  # a default per key
-        if default.shape != keys.shape:
-            raise InvalidArgumentError(None, None, f"Expected shape {list(keys.shape)} or [] "
-                                       f"for default value, got {list(default.shape)}")
-        fills = default.reshape(-1).tolist()
-        out = np.array([data.get(k, d) for k, d in zip(flat, fills)] + [None],
-                       dtype=object)[:-1]
-        out = out.astype(np_type) if np_type is not object else out
-    return out.reshape(keys.shape)
+    return table.find(keys, default_value)
 
 
 def _find_infer(handle, keys, default_value):
-    return [TensorSpec(keys.shape, default_value.dtype)]
+    """keys' shape and then a value's: a scalar default gives keys' shape; a longer one may be
+    a vector table's default or a default per key (the table decides, at run time)."""
+    d = default_value.shape
+    if d.rank == 0:
+        return [TensorSpec(keys.shape, default_value.dtype)]
+    if d.rank is not None and keys.shape.rank is not None and d.rank > keys.shape.rank and \
+            keys.shape.is_compatible_with(d[:keys.shape.rank]):
+        return [TensorSpec(d, default_value.dtype)]  # per key, for a vector table
+    return [TensorSpec(TensorShape(None), default_value.dtype)]
 
 
 LOOKUP_TABLE_FIND = register(OpDef(
@@ -241,27 +285,26 @@ LOOKUP_TABLE_FIND = register(OpDef(
 ))
 LOOKUP_TABLE_SIZE = register(OpDef(
     "LookupTableSizeV2", inputs=["table_handle:resource"],
-    kernel=lambda table: np.int64(len(table.data or ())),  # TF: 0 before initialisation
+    kernel=lambda table: np.int64(table.size()),
     infer=lambda h: [TensorSpec(TensorShape([]), _dt.int64)], grad=NOT_DIFFERENTIABLE,
     stateful=True, doc="The number of keys in a table.",
 ))
 
 
 def _export_kernel(table, *, Tkeys, Tvalues):  # noqa: N803 - TF's attr names
-    data = table.require()
-    keys, values = list(data), list(data.values())
-    kt = object if Tkeys == _dt.string else Tkeys.as_numpy_dtype
-    vt = object if Tvalues == _dt.string else Tvalues.as_numpy_dtype
-    k = np.empty(len(keys), kt)
-    v = np.empty(len(values), vt)
-    k[:], v[:] = keys, values
-    return [k, v]
+    return table.export()
 
 
 LOOKUP_TABLE_EXPORT = register(OpDef(
     "LookupTableExportV2", inputs=["table_handle:resource"],
     attrs={"Tkeys": req("type"), "Tvalues": req("type")},
     kernel=_export_kernel,
-    infer=lambda h, *, Tkeys, Tvalues: [TensorSpec([None], Tkeys), TensorSpec([None], Tvalues)],
+    # TF: unknown shapes (a dense table exports [buckets, key size] keys)
+    infer=lambda h, *, Tkeys, Tvalues: [TensorSpec(TensorShape(None), Tkeys),
+                                        TensorSpec(TensorShape(None), Tvalues)],
     grad=NOT_DIFFERENTIABLE, stateful=True, doc="A table's keys and values.",
 ))
+
+# The mutable tables and LookupTableInsertV2/RemoveV2 (kept apart: this file would pass 500
+# lines); imported here so importing the table ops registers them all.
+from . import lookup_mutable_ops  # noqa: E402,F401

@@ -44,6 +44,18 @@ _MANIFEST = "__minitf__"
 _SUFFIX = ".npz"
 
 
+class SaveableObject:
+    """Something other than a variable that a Saver saves (TF's SaveableObject, e.g. a mutable
+    lookup table): ``specs`` are (checkpoint name, tensor whose value is saved) pairs, and
+    ``restore(sess, arrays)`` loads the arrays read back for them, in the same order."""
+
+    def __init__(self, op, specs, name):
+        self.op, self.specs, self.name = op, list(specs), name
+
+    def restore(self, sess, arrays):
+        raise NotImplementedError
+
+
 class SaverDef:
     """``tf.train.SaverDef``'s checkpoint format versions (the ``write_version`` values)."""
 
@@ -60,8 +72,15 @@ class Saver:
                  write_version=None, pad_step_number=False, save_relative_paths=False,
                  filename=None):
         if var_list is None:
-            var_list = get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)
+            graph = get_default_graph()
+            var_list = graph.get_collection(GraphKeys.GLOBAL_VARIABLES) + \
+                graph.get_collection(GraphKeys.SAVEABLE_OBJECTS)
+        var_list, self._objects = _split_objects(var_list)
         names = _saveables(var_list)
+        for name, _ in (spec for o in self._objects for spec in o.specs):
+            if name in names:
+                raise ValueError(f"At least two variables have the same name: {name}")
+            names[name] = []  # no variable: the object's restore loads it
         if not names and not allow_empty:
             raise ValueError("No variables to save")
         if any(n.startswith("__minitf") for n in names):
@@ -73,7 +92,9 @@ class Saver:
         # Default: minitf's .npz. SaverDef.V2 asks for TensorFlow's own format (TensorBundle).
         self._tf_format = write_version == SaverDef.V2
         self._vars = names  # {checkpoint name: [(Variable, its SaveSliceInfo or None)]}
-        self._graph = next(iter(names.values()))[0][0].graph if names else get_default_graph()
+        self._graph = next((parts[0][0].graph for parts in names.values() if parts),
+                           self._objects[0].specs[0][1].graph if self._objects
+                           else get_default_graph())
         self._max_to_keep = max_to_keep
         self._pad_step_number = pad_step_number
         self._last: list[str] = []
@@ -124,14 +145,19 @@ class Saver:
             os.makedirs(directory, exist_ok=True)  # one level, as TF's checkpoint writer does
         if not os.path.isdir(directory):
             raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
-        values = iter(sess.run([v for parts in self._vars.values() for v, _ in parts]))
+        values = iter(sess.run([v for parts in self._vars.values() for v, _ in parts] +
+                               [t for o in self._objects for _, t in o.specs]))
         arrays, slices = {}, {}
         for name, parts in self._vars.items():
+            if not parts:
+                continue  # an object's: after the variables
             got = [(info, np.asarray(next(values))) for _, info in parts]
             if got[0][0] is None:
                 arrays[name] = got[0][1]
             else:
                 arrays[name], slices[name] = _assemble(got)
+        for name, _ in (spec for o in self._objects for spec in o.specs):
+            arrays[name] = np.asarray(next(values))
         if self._tf_format:
             tensor_bundle.write_bundle(prefix, arrays, slices)
             _remove(prefix, bundle=False)  # a stale .npz would shadow the new checkpoint
@@ -217,6 +243,9 @@ class Saver:
                         None, None, f"Checkpoint {save_path}: variable {name} has shape "
                         f"{list(shape)} in the checkpoint but {want} in the graph")
                 updates.append((v, stored.read(name, info)))
+        objects = [(o, [stored.read(n, None) for n, _ in o.specs]) for o in self._objects]
+        for o, arrays in objects:  # first: a table refusing its arrays leaves variables as is
+            o.restore(sess, arrays)
         cells = sess._resources
         for v, arr in updates:
             cells.variable(v.op).set(np.array(arr, copy=True))
@@ -229,6 +258,17 @@ class Saver:
         """Takes over existing checkpoints, dated by their files (as TF1)."""
         self._last = [p for p in checkpoint_paths if checkpoint_exists(p)]
         self._saved_at = {p: os.path.getmtime(_checkpoint_files(p)[0]) for p in self._last}
+
+
+def _split_objects(var_list) -> tuple:
+    """(var_list without its SaveableObjects, those objects): a list's items or a dict's
+    values (an object saves under its own names, whatever its key)."""
+    if isinstance(var_list, dict):
+        objects = [v for v in var_list.values() if isinstance(v, SaveableObject)]
+        return {k: v for k, v in var_list.items() if not isinstance(v, SaveableObject)}, objects
+    var_list = list(var_list)
+    return [v for v in var_list if not isinstance(v, SaveableObject)], \
+        [v for v in var_list if isinstance(v, SaveableObject)]
 
 
 def _saveables(var_list) -> dict:

@@ -95,6 +95,25 @@ def test_exporting_an_uninitialized_table_is_refused(tmp_path):
     assert not (tmp_path / "1").exists()
 
 
+def test_minitf_export_keeps_what_a_session_put_in_mutable_tables(tmp_path):
+    with tf.Graph().as_default():
+        words = tf.placeholder(tf.string, [None], name="words")
+        counts = tf.lookup.experimental.MutableHashTable(tf.string, tf.int64, -1, name="counts")
+        dense = tf.lookup.experimental.DenseHashTable(tf.int64, tf.int64, default_value=0,
+                                                      empty_key=-10, deleted_key=-20,
+                                                      name="dense")
+        unused = tf.lookup.experimental.MutableHashTable(tf.string, tf.int64, 7, name="unused")
+        found = counts.lookup(words)
+        ids = tf.identity(found + dense.lookup(found) + unused.lookup(words), name="ids")
+        with tf.Session() as sess:
+            sess.run([counts.insert(["cat", "dog"], np.array([3, 5], np.int64)),
+                      dense.insert(np.array([3], np.int64), np.array([30], np.int64))])
+            export.save_model(str(tmp_path / "1"), sess, inputs={"words": words},
+                              outputs={"ids": ids})
+    got = _serve(str(tmp_path / "1"), np.array([b"cat", b"dog", b"eel"], dtype=object))
+    np.testing.assert_array_equal(got["ids"], [3 + 30 + 7, 5 + 7, -1 + 7])
+
+
 @pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="needs tensorflow")
 def test_tensorflow_loads_minitf_table_model(tmp_path):
     import subprocess
