@@ -1,6 +1,7 @@
 """``tf.linalg``: TF1's linear-algebra namespace, bound to the same functions as the root names
 (``tf.linalg.inv`` is ``tf.matrix_inverse``, ``tf.linalg.diag`` is ``tf.matrix_diag``...), plus
-the compositions TF writes in Python: ``trace`` and ``matrix_transpose``/``adjoint``."""
+the compositions TF writes in Python: ``trace`` and ``matrix_transpose``/``adjoint`` here, the
+rest (``logdet``, ``pinv``, ``lu_solve``...) in linalg_extra.py."""
 
 from __future__ import annotations
 
@@ -22,12 +23,22 @@ from .ops.linalg_ops import cholesky, matmul
 from .ops.linalg_ops import matrix_determinant as det
 from .ops.linalg_ops import matrix_inverse as inv
 from .ops.linalg_ops import matrix_solve as solve
+from .linalg_extra import (logdet, lu_matrix_inverse, lu_reconstruct, lu_solve, matrix_rank,
+                           matvec, normalize, pinv, tridiagonal_matmul, tridiagonal_solve)
+from .linalg_extra import matrix_exponential as expm
+from .ops.linalg_extra_ops import cholesky_solve, cross, lu
+from .ops.linalg_extra_ops import log_matrix_determinant as slogdet
+from .ops.linalg_extra_ops import matrix_solve_ls as lstsq
+from .ops.linalg_extra_ops import matrix_square_root as sqrtm
+from .ops.linalg_extra_ops import matrix_triangular_solve as triangular_solve
 
 __all__ = [
-    "adjoint", "band_part", "cholesky", "det", "diag", "diag_part", "eigh", "eigvalsh", "einsum",
-    "eye", "global_norm", "inv", "l2_normalize", "matmul", "matrix_transpose", "norm", "qr",
-    "set_diag", "solve", "svd", "tensor_diag", "tensor_diag_part", "tensordot", "trace",
-    "transpose",
+    "adjoint", "band_part", "cholesky", "cholesky_solve", "cross", "det", "diag", "diag_part",
+    "eigh", "eigvalsh", "einsum", "expm", "eye", "global_norm", "inv", "l2_normalize", "logdet",
+    "lstsq", "lu", "lu_matrix_inverse", "lu_reconstruct", "lu_solve", "matmul", "matrix_rank",
+    "matrix_transpose", "matvec", "norm", "normalize", "pinv", "qr", "set_diag", "slogdet",
+    "solve", "sqrtm", "svd", "tensor_diag", "tensor_diag_part", "tensordot", "trace", "transpose",
+    "triangular_solve", "tridiagonal_matmul", "tridiagonal_solve",
 ]
 
 
