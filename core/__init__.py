@@ -117,6 +117,7 @@ from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_
                         model_variables, report_uninitialized_variables, tables_initializer,
                         trainable_variables, variable_scope, variables_initializer)
 
+from .ops.image_extra_ops import *
 from .ops.linalg_extra_ops import *
 from .ops.sparse_extra_ops import *
 from .tf1_extras import *

@@ -711,3 +711,4 @@ def sobel_edges(image):
     if static.rank is not None:
         output.set_shape(static.concatenate([2]))
     return output
+from .image_extra import *  # noqa: E402, F401, F403 - more of tf.image (core/image_extra.py)

@@ -20,6 +20,7 @@ from . import training_da_ops  # noqa: F401 - ApplyAdagradDA, SparseApplyAdagrad
 from . import stateless_random_ops  # noqa: F401 - StatelessRandom*, Philox (tf.random.stateless_*)
 from . import checkpoint_ops  # noqa: F401 - SaveV2, RestoreV2, MergeV2Checkpoints (tf.train.Saver)
 from . import ctc_ops  # noqa: F401 - CTCLoss, CTCGreedyDecoder, CTCBeamSearchDecoder
+from . import image_extra_ops, nms_ops  # noqa: F401 - CropAndResize..., NonMaxSuppression*
 from . import linalg_extra_ops, tridiagonal_ops  # noqa: F401 - MatrixTriangularSolve, Lu...
 from . import sparse_extra_ops  # noqa: F401 - SparseSparseMaximum..., SparseSplit, SparseCrossV2
 from . import sparse_matmul_ops  # noqa: F401 - SparseMatMul (tf.sparse_matmul)
