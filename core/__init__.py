@@ -119,6 +119,7 @@ from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_
 
 from .ops.image_extra_ops import *
 from .ops.linalg_extra_ops import *
+from .ops.random_gamma_ops import *  # tf.random_gamma, tf.random_poisson
 from .ops.sparse_extra_ops import *
 from .tf1_extras import *
 from . import test

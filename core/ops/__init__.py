@@ -22,6 +22,8 @@ from . import checkpoint_ops  # noqa: F401 - SaveV2, RestoreV2, MergeV2Checkpoin
 from . import ctc_ops  # noqa: F401 - CTCLoss, CTCGreedyDecoder, CTCBeamSearchDecoder
 from . import image_extra_ops, nms_ops  # noqa: F401 - CropAndResize..., NonMaxSuppression*
 from . import linalg_extra_ops, tridiagonal_ops  # noqa: F401 - MatrixTriangularSolve, Lu...
+from . import nn_extra_ops  # noqa: F401 - Dilation2D..., BatchNormWithGlobalNormalization
+from . import random_gamma_ops  # noqa: F401 - RandomGamma, RandomGammaGrad, RandomPoissonV2
 from . import sparse_extra_ops  # noqa: F401 - SparseSparseMaximum..., SparseSplit, SparseCrossV2
 from . import sparse_matmul_ops  # noqa: F401 - SparseMatMul (tf.sparse_matmul)
 from . import legacy_ops  # noqa: F401 - Inv, Div, Mod, Concat, BiasAddV1 (TF1 GraphDefs)
