@@ -121,7 +121,9 @@ from .ops.image_extra_ops import *
 from .ops.linalg_extra_ops import *
 from .ops.random_gamma_ops import *  # tf.random_gamma, tf.random_poisson
 from .ops.sparse_extra_ops import *
+from .ops.string_extra_ops import *
 from .tf1_extras import *
+from . import bitwise
 from . import test
 __version__ = "0.1.0"
 

@@ -1,17 +1,25 @@
 """``tf.strings`` and TF1's root string functions (``tf.string_join``, ``tf.reduce_join``,
 ``tf.substr``, ``tf.string_to_number``, ``tf.as_string``, ``tf.regex_replace``,
-``tf.string_split``, ``tf.string_strip``), over core/ops/string_ops.py. A split gives a
-SparseTensor, as TF1's does."""
+``tf.string_split``, ``tf.string_strip``), over core/ops/string_ops.py; ``format``, ``ngrams``
+(dense input), ``unsorted_segment_join`` and the hash buckets over core/ops/string_extra_ops.py.
+A split gives a SparseTensor, as TF1's does (minitf has no RaggedTensor)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import dtypes as _dt
 from .graph import convert_to_tensor, name_scope
+from .ops import string_extra_ops as _extra
 from .ops import string_ops as _ops
+from .ops.string_extra_ops import string_to_hash_bucket as to_hash_bucket  # noqa: F401
+from .ops.string_extra_ops import string_to_hash_bucket_strong as to_hash_bucket_strong  # noqa: F401
 from .sparse_tensor import SparseTensor
+from .string_extra import string_format as format  # noqa: A004 - TF's name
 
-__all__ = ["as_string", "join", "length", "lower", "reduce_join", "regex_full_match",
-           "regex_replace", "split", "strip", "substr", "to_hash_bucket_fast", "to_number",
+__all__ = ["as_string", "format", "join", "length", "lower", "ngrams", "reduce_join",
+           "regex_full_match", "regex_replace", "split", "strip", "substr", "to_hash_bucket",
+           "to_hash_bucket_fast", "to_hash_bucket_strong", "to_number", "unsorted_segment_join",
            "upper"]
 
 
@@ -161,3 +169,62 @@ def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002 - TF's arg
         raise ValueError(f"num_buckets must be a positive integer, got {num_buckets!r}")
     return _ops.STRING_TO_HASH_BUCKET_FAST(_str(input), num_buckets=num_buckets,
                                            name=name or "StringToHashBucketFast")
+
+
+def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None,
+           preserve_short_sequences=False, name=None):
+    """``tf.strings.ngrams`` of a dense tensor: the n-grams of width ``ngram_width`` (an int
+    or a list) along the last axis, joined by ``separator``, padded with ``pad_values`` (a
+    string or a (left, right) pair) ``padding_width`` times (width - 1 if None) at each end.
+    RaggedTensor input is not supported: minitf has none."""
+    left, right = _pad_values(pad_values)
+    if padding_width is not None and padding_width < 1:
+        raise ValueError("padding_width must be greater than 0.")
+    if padding_width is not None and pad_values is None:
+        raise ValueError("pad_values must be provided if padding_width is set.")
+    widths = list(ngram_width) if isinstance(ngram_width, (list, tuple)) else [ngram_width]
+    if any(w < 1 for w in widths):
+        raise ValueError(f"All ngram_widths must be greater than 0. Got {ngram_width}")
+    pad = 0 if pad_values is None else -1 if padding_width is None else padding_width
+    from .ops import array_ops, math_ops, reduction_ops
+    from .ops.concat_split_ops import concat
+    from .ops.string_extra_ops import STRING_NGRAMS
+
+    with name_scope(name, "StringNGrams", [data]):
+        data = _str(data, "data")
+        if data.shape.rank is None:
+            raise ValueError("Rank of data must be known.")
+        if data.shape.rank == 0:
+            raise ValueError("Data must have rank>0")
+        dims = array_ops.shape(data, out_type=_dt.int64)
+        rows = reduction_ops.reduce_prod(dims[:-1])
+        splits = math_ops.cast(array_ops.range_(rows + 1), _dt.int64) * dims[-1]
+        grams, _ = STRING_NGRAMS(array_ops.reshape(data, [-1]), splits, separator=separator,
+                                 ngram_widths=widths, left_pad=left, right_pad=right,
+                                 pad_width=pad, preserve_short_sequences=preserve_short_sequences)
+        if data.shape.rank == 1:
+            return grams
+        return array_ops.reshape(grams, concat([dims[:-1], np.array([-1], np.int64)], 0))
+
+
+def _pad_values(pad_values):
+    if pad_values is None:
+        return "", ""
+    pair = pad_values if isinstance(pad_values, (list, tuple)) else (pad_values, pad_values)
+    if len(pair) != 2 or not all(isinstance(p, (str, bytes)) for p in pair):
+        raise ValueError("pad_values must be a string, tuple of strings, or None.")
+    return tuple(p.decode() if isinstance(p, bytes) else p for p in pair)
+
+
+def unsorted_segment_join(inputs, segment_ids, num_segments, separator="", name=None):
+    """``tf.strings.unsorted_segment_join``: row k of the result joins (with ``separator``,
+    in order of appearance) the slices of ``inputs`` whose ``segment_ids`` are k; segments
+    without any are empty strings."""
+    with name_scope(name, "UnsortedSegmentJoin", [inputs, segment_ids, num_segments]) as scope:
+        ids = convert_to_tensor(segment_ids, name="segment_ids", preferred_dtype=_dt.int32)
+        n = convert_to_tensor(num_segments, name="num_segments", preferred_dtype=_dt.int32)
+        for t, what in ((ids, "segment_ids"), (n, "num_segments")):
+            if t.dtype not in (_dt.int32, _dt.int64):
+                raise TypeError(f"{what} must be int32 or int64, got {t.dtype.name}")
+        return _extra.UNSORTED_SEGMENT_JOIN(_str(inputs, "inputs"), ids, n, separator=separator,
+                                            name=scope)

@@ -19,12 +19,14 @@ from . import dataset_reduce_ops  # noqa: F401 - DatasetToSingleElement (tf.data
 from . import training_da_ops  # noqa: F401 - ApplyAdagradDA, SparseApplyAdagradDA
 from . import stateless_random_ops  # noqa: F401 - StatelessRandom*, Philox (tf.random.stateless_*)
 from . import checkpoint_ops  # noqa: F401 - SaveV2, RestoreV2, MergeV2Checkpoints (tf.train.Saver)
+from . import bitwise_ops  # noqa: F401 - BitwiseAnd..., PopulationCount (tf.bitwise)
 from . import ctc_ops  # noqa: F401 - CTCLoss, CTCGreedyDecoder, CTCBeamSearchDecoder
 from . import image_extra_ops, nms_ops  # noqa: F401 - CropAndResize..., NonMaxSuppression*
 from . import linalg_extra_ops, tridiagonal_ops  # noqa: F401 - MatrixTriangularSolve, Lu...
 from . import nn_extra_ops  # noqa: F401 - Dilation2D..., BatchNormWithGlobalNormalization
 from . import random_gamma_ops  # noqa: F401 - RandomGamma, RandomGammaGrad, RandomPoissonV2
 from . import sparse_extra_ops  # noqa: F401 - SparseSparseMaximum..., SparseSplit, SparseCrossV2
+from . import serialization_ops, string_extra_ops  # noqa: F401 - StringFormat, PrintV2...
 from . import sparse_matmul_ops  # noqa: F401 - SparseMatMul (tf.sparse_matmul)
 from . import legacy_ops  # noqa: F401 - Inv, Div, Mod, Concat, BiasAddV1 (TF1 GraphDefs)
 from . import sparse_count_ops  # noqa: F401 - DenseCountSparseOutput... (tf.sparse.bincount)
