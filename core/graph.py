@@ -805,6 +805,14 @@ def _infer_const_dtype(value, arr=None) -> _dt.DType:
                     f"Contents: {value!r}. Consider casting elements to a supported type.")
 
 
+def _as_string_element(v) -> bytes:
+    if isinstance(v, str):
+        return v.encode()
+    if isinstance(v, (bytes, bytearray, memoryview)):  # (np.bytes_ is bytes)
+        return bytes(v)
+    raise TypeError(f"Expected string, got {v!r} of type '{type(v).__name__}' instead.")
+
+
 def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
     """Converts a Python/numpy value to an array of ``dtype`` (TF's default dtypes if None)."""
     if isinstance(value, (Tensor, Operation)):
@@ -825,8 +833,7 @@ def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
         dtype = _infer_const_dtype(value, src)
     if dtype is _dt.string:
         arr = np.asarray(value, dtype=object)
-        return np.vectorize(lambda v: v.encode() if isinstance(v, str) else bytes(v),
-                            otypes=[object])(arr) if arr.size else arr
+        return np.vectorize(_as_string_element, otypes=[object])(arr) if arr.size else arr
     np_type = dtype.as_numpy_dtype
     if src is None:
         src = np.asarray(value)
