@@ -17,6 +17,7 @@ from .ops import (array_ops, concat_split_ops, logging_ops, logic_ops, math_ops,
                   random_ops, reduction_ops, slicing_ops, transform_ops, unary_ops)
 from .ops.image_ops import (ADJUST_CONTRAST_V2, ADJUST_HUE, ADJUST_SATURATION, HSV_TO_RGB,
                             RESIZE_BICUBIC, RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR, RGB_TO_HSV)
+from .ops.image_extra_ops import RESIZE_AREA
 from .ops.png_ops import DECODE_IMAGE, decode_png, encode_png
 
 __all__ = [
@@ -133,18 +134,16 @@ def _static(*values) -> list:
 _METHODS = {ResizeMethod.BILINEAR: RESIZE_BILINEAR, "bilinear": RESIZE_BILINEAR,
             ResizeMethod.NEAREST_NEIGHBOR: RESIZE_NEAREST_NEIGHBOR,
             "nearest": RESIZE_NEAREST_NEIGHBOR,
-            ResizeMethod.BICUBIC: RESIZE_BICUBIC, "bicubic": RESIZE_BICUBIC}
+            ResizeMethod.BICUBIC: RESIZE_BICUBIC, "bicubic": RESIZE_BICUBIC,
+            ResizeMethod.AREA: RESIZE_AREA, "area": RESIZE_AREA}
 
 
 def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners=False,
                   preserve_aspect_ratio=False, name=None):
     """Resizes ``images`` to ``size`` = [new_height, new_width] (3-D or 4-D; float32 out for
-    bilinear and bicubic, the input dtype for nearest neighbour). Unchanged when the size is
+    bilinear, bicubic and area, the input dtype for nearest neighbour). Unchanged when the size is
     already right; with ``preserve_aspect_ratio``, the largest size that fits in ``size``."""
     method = method.lower() if isinstance(method, str) else method
-    if method in (ResizeMethod.AREA, "area"):
-        raise NotImplementedError("resize_images: method AREA (the ResizeArea op) is not "
-                                  "implemented in minitf")
     if method not in _METHODS:
         raise ValueError(f"Resize method is not implemented: {method}")
     opdef = _METHODS[method]
@@ -711,4 +710,6 @@ def sobel_edges(image):
     if static.rank is not None:
         output.set_shape(static.concatenate([2]))
     return output
+
+
 from .image_extra import *  # noqa: E402, F401, F403 - more of tf.image (core/image_extra.py)

@@ -33,6 +33,11 @@ def test_resize_images_by_hand_and_shapes():
     assert nearest.dtype == tf.uint8 and run(nearest)[:, 0, 0].tolist() == [0, 0, 2, 2]
     bicubic = tf.image.resize_images(IMG, [7, 4], "bicubic")
     assert bicubic.dtype == tf.float32 and run(bicubic).shape == (2, 7, 4, 3)
+    # AREA: each output pixel the mean of the input area it covers (2x2 blocks here).
+    blocks = np.arange(16, dtype=np.uint8).reshape(4, 4, 1)
+    area = tf.image.resize_images(blocks, [2, 2], tf.image.ResizeMethod.AREA)
+    assert area.dtype == tf.float32 and area.op.inputs[0].op.type == "ResizeArea"
+    np.testing.assert_allclose(run(area)[..., 0], [[2.5, 4.5], [10.5, 12.5]])
     ph = tf.placeholder(tf.float32, [None, None, None, 3])
     assert tf.image.resize(ph, [8, 9]).shape.as_list() == [None, 8, 9, 3]
     size = tf.placeholder(tf.int32, [2])
@@ -60,8 +65,6 @@ def test_resize_errors():
         tf.image.resize_images(tf.placeholder(tf.float32), [2, 2])
     with pytest.raises(ValueError, match="1-D Tensor of 2 elements"):
         tf.image.resize_images(IMG, [2, 2, 2])
-    with pytest.raises(NotImplementedError, match="AREA"):
-        tf.image.resize_images(IMG, [2, 2], tf.image.ResizeMethod.AREA)
     with pytest.raises(ValueError, match="Resize method is not implemented: 7"):
         tf.image.resize_images(IMG, [2, 2], 7)
     with pytest.raises(ValueError, match="Shape must be rank 4 but is rank 3"):
