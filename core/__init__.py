@@ -125,6 +125,8 @@ from .ops.string_extra_ops import *
 from .tf1_extras import *
 from . import bitwise
 from . import test
+from . import audio
+
 __version__ = "0.1.0"
 
 

@@ -250,18 +250,23 @@ IMAGE_SUMMARY = register(OpDef(
 # -- AudioSummaryV2 -------------------------------------------------------------------------------
 def _wav(samples: np.ndarray, rate: int) -> bytes:
     """A 16-bit PCM WAV file of ``samples`` ([frames, channels] floats in [-1, 1]), as TF's
-    EncodeAudioAsS16LEWav: scaled by 2^15, rounded half away from zero, clamped to int16."""
+    EncodeAudioAsS16LEWav (also EncodeWav's encoder, core/ops/audio_ops.py): its checks in its
+    order, then samples scaled by 2^15, rounded half away from zero (roundf), clamped to int16."""
     frames, channels = samples.shape
     if samples.size == 0 and frames > 0:
         raise InvalidArgumentError(None, None, "audio is null")
+    if not 0 < rate < 1 << 32:
+        raise InvalidArgumentError(None, None, f"sample_rate must be in (0, 2^32), got: {rate}")
     if not 0 < channels < 1 << 16:
         raise InvalidArgumentError(None, None,
                                    f"num_channels must be in (0, 2^16), got: {channels}")
-    if not 0 < rate < 1 << 32:
-        raise InvalidArgumentError(None, None, f"sample_rate must be in (0, 2^32), got: {rate}")
     scaled = samples.astype(np.float32) * np.float32(32768)
-    pcm = np.clip(np.trunc(scaled + np.copysign(np.float32(0.5), scaled)), -32768, 32767)
-    data = pcm.astype("<i2").tobytes()
+    whole = np.trunc(scaled)
+    # roundf; adding 0.5 first would round 0.5 - 2^-25 up. scaled - whole is exact.
+    pcm = np.clip(whole + np.where(np.abs(scaled - whole) >= 0.5, np.sign(scaled), 0),
+                  -32768, 32767)
+    with np.errstate(invalid="ignore"):  # NaN becomes 0, as the C++ cast does on x86
+        data = pcm.astype("<i2").tobytes()
     fmt = struct.pack("<HHIIHH", 1, channels, rate, (rate * channels * 2) & 0xFFFFFFFF,
                       channels * 2, 16)
     return b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + struct.pack("<I", 16) \
