@@ -713,3 +713,4 @@ def sobel_edges(image):
 
 
 from .image_extra import *  # noqa: E402, F401, F403 - more of tf.image (core/image_extra.py)
+from .image_decode_extra import *  # noqa: E402, F401, F403 - decode_bmp/gif, distorted boxes

@@ -16,3 +16,4 @@ from .queues import (FIFOQueue, PaddingFIFOQueue, QueueBase,  # noqa: F401,E402
 from .ops.string_extra_ops import (decode_base64, decode_compressed,  # noqa: F401,E402
                                   deserialize_many_sparse, encode_base64, parse_tensor,
                                   serialize_many_sparse, serialize_sparse, serialize_tensor)
+from .image_decode_extra import decode_bmp, decode_gif  # noqa: F401,E402
