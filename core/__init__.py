@@ -120,12 +120,14 @@ from .variables import (AUTO_REUSE, Variable, VariableScope, all_variables, get_
 from .ops.image_extra_ops import *
 from .ops.linalg_extra_ops import *
 from .ops.random_gamma_ops import *  # tf.random_gamma, tf.random_poisson
+from .ops.fake_quant_ops import *  # tf.fake_quant_with_min_max_*
 from .ops.sparse_extra_ops import *
 from .ops.string_extra_ops import *
 from .tf1_extras import *
 from . import bitwise
 from . import test
 from . import audio
+from . import quantization
 
 __version__ = "0.1.0"
 
