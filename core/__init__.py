@@ -121,6 +121,7 @@ from .ops.image_extra_ops import *
 from .ops.linalg_extra_ops import *
 from .ops.random_gamma_ops import *  # tf.random_gamma, tf.random_poisson
 from .ops.fake_quant_ops import *  # tf.fake_quant_with_min_max_*
+from .parsing_sequence import parse_single_sequence_example
 from .ops.sparse_extra_ops import *
 from .ops.string_extra_ops import *
 from .tf1_extras import *

@@ -17,3 +17,5 @@ from .ops.string_extra_ops import (decode_base64, decode_compressed,  # noqa: F4
                                   deserialize_many_sparse, encode_base64, parse_tensor,
                                   serialize_many_sparse, serialize_sparse, serialize_tensor)
 from .image_decode_extra import decode_bmp, decode_gif  # noqa: F401,E402
+from .parsing_sequence import (parse_sequence_example,  # noqa: F401,E402
+                               parse_single_sequence_example)

@@ -16,6 +16,7 @@ state is the position::
             break
 """
 
+from . import dataset_methods  # noqa: F401 - Dataset.reduce, Dataset.window
 from . import experimental
 from .dataset_ops import AUTOTUNE, Dataset
 from .iterators import (Iterator, get_output_classes, get_output_shapes, get_output_types,

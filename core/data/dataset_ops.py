@@ -548,7 +548,7 @@ class _Interleave(Dataset):
     """flat_map (cycle 1, block 1) and interleave: each input element makes a dataset."""
 
     def __init__(self, dataset, fn, cycle_length, block_length, what):
-        self._fn = Function(fn, dataset._structure, what)
+        self._fn = Function(fn, dataset._structure, what, datasets_ok=True)
         inner = self._fn.returned
         if not isinstance(inner, Dataset):
             raise TypeError(f"{what}: the function must return a Dataset, got "
@@ -561,8 +561,9 @@ class _Interleave(Dataset):
 
     def _open(self, ctx, element):
         run = self._fn.runner(ctx)
-        values = run(list(element))
-        return self._inner._elements(ctx.child(dict(zip(self._fn.output_keys, values))))
+        captured = dict(zip(self._fn.output_keys, run(list(element))))
+        captured.update(self._fn.window_values(element))
+        return self._inner._elements(ctx.child(captured))
 
     def _elements(self, ctx):
         cycle, block = (ctx.int_value(x) for x in (self._cycle, self._block))

@@ -13,6 +13,8 @@ from .options import INFINITE as INFINITE_CARDINALITY
 from .options import UNKNOWN as UNKNOWN_CARDINALITY
 from .options import DistributeOptions, OptimizationOptions, ThreadingOptions
 from .readers_csv import CsvDataset, make_csv_dataset
+from .reducing import rejection_resample
+from .windowing import dense_to_sparse_batch
 
 
 def unbatch():
@@ -159,6 +161,7 @@ def cardinality(dataset: Dataset) -> Tensor:
 __all__ = ["AUTOTUNE", "CsvDataset", "DistributeOptions", "INFINITE_CARDINALITY",
            "OptimizationOptions", "ThreadingOptions", "UNKNOWN_CARDINALITY",
            "bucket_by_sequence_length", "cardinality", "choose_from_datasets",
+           "dense_to_sparse_batch", "rejection_resample",
            "get_output_classes", "get_output_shapes", "get_output_types",
            "get_single_element", "group_by_window", "ignore_errors", "make_csv_dataset",
            "map_and_batch", "parallel_interleave", "sample_from_datasets", "scan",

@@ -212,8 +212,7 @@ class Scan(Dataset):
     and the output element. A state whose shape changes is traced again with the shape both
     fit, as TF relaxes it."""
 
-    def __init__(self, dataset, initial_state, scan_func):
-        what = "scan()"
+    def __init__(self, dataset, initial_state, scan_func, what="scan()"):
         self._initial = st.normalize(initial_state, what)
         state = st.map_structure(st.spec_of, self._initial)
         for _ in range(8):

@@ -35,7 +35,7 @@ class Function:
     """``fn`` traced on ``input_structure`` (a nest of TensorSpecs) for ``what`` (the API
     name, for error messages)."""
 
-    def __init__(self, fn, input_structure, what: str):
+    def __init__(self, fn, input_structure, what: str, datasets_ok: bool = False):
         if not callable(fn):
             raise TypeError(f"{what}: expected a callable, got {fn!r}")
         self.what = what
@@ -47,9 +47,19 @@ class Function:
         graph._capture = self._capture
         with graph.as_default():
             specs = st.components(input_structure)
+            # A component that is a dataset (a window) is a Dataset argument, filled per call
+            # through the context (``window_values``); the others are placeholders.
+            self.windows = {i: s.argument() for i, s in enumerate(specs)
+                            if isinstance(s, st.DatasetSpec)}
+            if self.windows and not datasets_ok:
+                raise TypeError(f"{what}: the elements are datasets (from window()); transform "
+                                "them with flat_map() or interleave()")
             self.inputs = [placeholder(s.dtype, s.shape, name=f"args_{i}")
-                           for i, s in enumerate(specs)]
-            args = st.pack_components(input_structure, self.inputs)
+                           for i, s in enumerate(specs) if i not in self.windows]
+            tensors = iter(self.inputs)
+            args = st.pack_components(input_structure, [
+                self.windows[i] if i in self.windows else next(tensors)
+                for i in range(len(specs))])
             try:
                 # A plain tuple is unpacked into positional arguments; a dict, a namedtuple or
                 # a single component is one argument, as in TF.
@@ -159,7 +169,18 @@ class Function:
             run = ctx.runners.get(self)
             if run is None:
                 run = ctx.runners[self] = self.compile(ctx).run
+        if self.windows:
+            run = self._without_windows(run)
         if not self.captures:
             return run
         extra = [ctx.value(t) for t in self.captures]
         return lambda element: run(element + extra)
+
+    def _without_windows(self, run):
+        n = len(self.inputs) + len(self.windows)
+        return lambda values: run([v for i, v in enumerate(values)
+                                   if i >= n or i not in self.windows])
+
+    def window_values(self, element) -> dict:
+        """{window Dataset argument: its elements} of one call, for the context it reads."""
+        return {arg: element[i] for i, arg in self.windows.items()}

@@ -169,7 +169,17 @@ def cardinality_of(ds) -> int:
         if INFINITE in inputs:
             return INFINITE
         return UNKNOWN if UNKNOWN in inputs else sum(inputs)
-    if name in ("Batch", "PaddedBatch"):
+    if name == "Window":  # TF's WindowDataset rule
+        size, shift, stride = (_known(x) for x in (ds._size, ds._shift, ds._stride))
+        drop = _known(ds._drop)
+        if n in (UNKNOWN, INFINITE) or None in (size, shift, stride, drop) or \
+                min(size, shift, stride) <= 0:
+            return n if n in (UNKNOWN, INFINITE) else UNKNOWN
+        if drop:
+            rest = n - ((size - 1) * stride + 1)
+            return 0 if rest < 0 else rest // shift + 1
+        return -(-n // shift)
+    if name in ("Batch", "PaddedBatch", "DenseToSparseBatch"):
         size = _known(ds._size)
         if size is None or n == UNKNOWN:
             return UNKNOWN

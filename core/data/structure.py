@@ -36,6 +36,31 @@ class SparseSpec:
         return f"SparseSpec({self.shape}, {self.dtype.name})"
 
 
+class DatasetSpec:
+    """A component that is itself a dataset (each element of ``window()``): ``element`` is its
+    elements' spec (a TensorSpec or SparseSpec); it travels as a list of their flat tuples."""
+
+    __slots__ = ("element",)
+
+    def __init__(self, element):
+        self.element = element
+
+    @property
+    def dtype(self):  # output_types / output_shapes show the spec itself, as TF's
+        return self
+
+    shape = dtype
+
+    def argument(self):
+        """A Dataset standing for this component in a function, read from the context."""
+        from .experimental_ops import _Window
+
+        return _Window(self.element)
+
+    def __repr__(self):
+        return f"DatasetSpec({describe(self.element)})"
+
+
 def _is_tuple(x) -> bool:
     return isinstance(x, tuple) and not isinstance(x, SparseTensorValue)  # that one is a leaf
 

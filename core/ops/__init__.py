@@ -31,5 +31,6 @@ from . import sparse_matmul_ops  # noqa: F401 - SparseMatMul (tf.sparse_matmul)
 from . import legacy_ops  # noqa: F401 - Inv, Div, Mod, Concat, BiasAddV1 (TF1 GraphDefs)
 from . import sparse_count_ops  # noqa: F401 - DenseCountSparseOutput... (tf.sparse.bincount)
 from . import einsum_ops, fake_quant_ops, graph_compat_ops  # noqa: F401 - FakeQuant*, Einsum, ...
+from . import parsing_sequence_ops  # noqa: F401 - ParseSingleSequenceExample, ParseSequenceExample(V2)
 from . import gif_bmp_ops, sample_box_ops  # noqa: F401 - DecodeBmp, DecodeGif, SampleDistortedBoundingBox*
 from . import audio_ops  # noqa: F401 - DecodeWav, EncodeWav, AudioSpectrogram, Mfcc
