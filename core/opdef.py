@@ -62,9 +62,22 @@ class req:  # noqa: N801 - reads as a marker in declarations: attrs={"dtype": re
             raise ValueError(f"unknown attr kind {self.kind!r}")
 
 
+@dataclass(frozen=True)
+class kinded:  # noqa: N801 - a marker in declarations: attrs={"unigrams": kinded([], ...)}
+    """A default whose value does not tell its kind (an empty list reads as list(int)):
+    ``kinded([], "list(float)")``. The OpDef keeps the value as the default."""
+
+    value: Any
+    kind: str
+
+    def __post_init__(self):
+        if self.kind not in ATTR_KINDS:
+            raise ValueError(f"unknown attr kind {self.kind!r}")
+
+
 def attr_kind(default) -> str:
     """The attr kind implied by a default value."""
-    if isinstance(default, req):
+    if isinstance(default, (req, kinded)):
         return default.kind
     if isinstance(default, bool):
         return "bool"
@@ -232,6 +245,7 @@ class OpDef:
     def __post_init__(self):
         self.args = tuple(parse_arg(a) for a in self.inputs)
         self.attr_kinds = {k: attr_kind(v) for k, v in self.attrs.items()}
+        self.attrs = {k: v.value if isinstance(v, kinded) else v for k, v in self.attrs.items()}
         self.attr_defaults = {k: v for k, v in self.attrs.items() if not isinstance(v, req)}
         derived = []
         for a in self.args:

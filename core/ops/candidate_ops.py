@@ -18,7 +18,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, NotFoundError
 from ..graph import convert_to_tensor
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, kinded, register, req, shape_error
 from . import (math_ops)
 from .random_ops import _seed_attrs
 
@@ -252,7 +252,7 @@ LEARNED_UNIGRAM_CANDIDATE_SAMPLER = _sampler(
 FIXED_UNIGRAM_CANDIDATE_SAMPLER = _sampler(
     "FixedUnigramCandidateSampler", _fixed_unigram_kernel,
     dict(_SAMPLER_ATTRS, vocab_file="", distortion=1.0, num_reserved_ids=0, num_shards=1,
-         shard=0, unigrams=req("list(float)")),
+         shard=0, unigrams=kinded([], "list(float)")),
     "given unigram weights (a list or a vocabulary file)")
 ALL_CANDIDATE_SAMPLER = _sampler(
     "AllCandidateSampler", _all_kernel,

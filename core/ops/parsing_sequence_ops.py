@@ -18,7 +18,7 @@ import numpy as np
 from .. import dtypes as _dt
 from .._wire import LEN
 from ..errors import InvalidArgumentError, UnimplementedError
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, kinded, register, req, shape_error
 from ..tensor_shape import TensorShape, as_shape
 from .parsing_ops import (_FEATURE_DTYPES, _KIND_NAMES, _KIND_OF_DTYPE, _CorruptError,
                           _decode_feature, _example_features, _message_fields, _shape_text,
@@ -298,21 +298,16 @@ def _refuse_ragged(op_type, *types):
 
 
 # -- ParseSequenceExampleV2 --------------------------------------------------------------------
-# TF's defaults of the list(type)/list(shape) attrs are empty lists. An empty default alone
-# reads as list(int) to OpDef, so their kinds are set after declaring (_typed_lists): GraphDefs
-# whose default-valued attrs were stripped (SavedModels) then import.
+# TF's defaults of the list(type)/list(shape) attrs are empty lists, declared with their kinds
+# (an empty list alone reads as list(int)): GraphDefs whose default-valued attrs were stripped
+# (SavedModels) then import.
 _LIST_KINDS = {k: "list(shape)" if k.endswith("shapes") else "list(type)" for k in (
     "context_sparse_types", "context_ragged_value_types", "context_ragged_split_types",
     "context_dense_shapes", "feature_list_dense_types", "feature_list_sparse_types",
     "feature_list_ragged_value_types", "feature_list_ragged_split_types",
     "feature_list_dense_shapes")}
 _V2_ATTRS = dict(Ncontext_sparse=0, Nfeature_list_sparse=0, Nfeature_list_dense=0,
-                 **{k: [] for k in _LIST_KINDS})
-
-
-def _typed_lists(opdef: OpDef) -> OpDef:
-    opdef.attr_kinds.update({k: v for k, v in _LIST_KINDS.items() if k in opdef.attrs})
-    return opdef
+                 **{k: kinded([], kind) for k, kind in _LIST_KINDS.items()})
 
 
 def _v2_kernel(serialized, debug_name, ctx_sparse_keys, ctx_dense_keys, ctx_ragged_keys,
@@ -352,7 +347,7 @@ def _v2_infer(serialized, debug_name, ctx_sparse_keys, ctx_dense_keys, ctx_ragge
     return _infer(serialized, defaults, **_config(attrs))
 
 
-PARSE_SEQUENCE_EXAMPLE_V2 = register(_typed_lists(OpDef(
+PARSE_SEQUENCE_EXAMPLE_V2 = register(OpDef(
     "ParseSequenceExampleV2",
     inputs=["serialized:string", "debug_name:string", "context_sparse_keys:string",
             "context_dense_keys:string", "context_ragged_keys:string",
@@ -361,7 +356,7 @@ PARSE_SEQUENCE_EXAMPLE_V2 = register(_typed_lists(OpDef(
             "context_dense_defaults:list(Tcontext_dense)"],
     attrs=_V2_ATTRS, kernel=_v2_kernel, infer=_v2_infer, grad=NOT_DIFFERENTIABLE,
     doc="context and feature lists of serialized tf.train.SequenceExample records",
-)))
+))
 
 
 # -- TF 1.x: ParseSequenceExample (keys as attrs), ParseSingleSequenceExample (keys as inputs) --
@@ -370,7 +365,7 @@ _V1_ATTRS = dict(feature_list_dense_missing_assumed_empty=req("list(string)"),
                  feature_list_sparse_keys=req("list(string)"),
                  feature_list_dense_keys=req("list(string)"), Ncontext_sparse=0,
                  Ncontext_dense=0, Nfeature_list_sparse=0, Nfeature_list_dense=0,
-                 **{k: [] for k in _LIST_KINDS if "ragged" not in k})
+                 **{k: kinded([], kind) for k, kind in _LIST_KINDS.items() if "ragged" not in k})
 
 
 def _v1_kernel(serialized, debug_name, defaults, *, feature_list_dense_missing_assumed_empty,
@@ -393,13 +388,13 @@ def _v1_infer(serialized, debug_name, defaults, **attrs):
     return _infer(serialized, defaults, **_config(attrs))
 
 
-PARSE_SEQUENCE_EXAMPLE = register(_typed_lists(OpDef(
+PARSE_SEQUENCE_EXAMPLE = register(OpDef(
     "ParseSequenceExample",
     inputs=["serialized:string", "debug_name:string",
             "context_dense_defaults:list(Tcontext_dense)"],
     attrs=_V1_ATTRS, kernel=_v1_kernel, infer=_v1_infer, grad=NOT_DIFFERENTIABLE,
     doc="TF 1.x's ParseSequenceExample: a batch, keys as attrs",
-)))
+))
 
 # N* and Tcontext_dense are derived from the inputs here; the keys are inputs, not attrs.
 _SINGLE_ATTRS = {k: _V1_ATTRS[k] for k in (
@@ -434,7 +429,7 @@ def _single_infer(serialized, missing_assumed_empty, ctx_sparse_keys, ctx_dense_
     return _infer(serialized, defaults, lengths=False, **_config(attrs))
 
 
-PARSE_SINGLE_SEQUENCE_EXAMPLE = register(_typed_lists(OpDef(
+PARSE_SINGLE_SEQUENCE_EXAMPLE = register(OpDef(
     "ParseSingleSequenceExample",
     inputs=["serialized:string", "feature_list_dense_missing_assumed_empty:string",
             "context_sparse_keys:Ncontext_sparse*string",
@@ -444,4 +439,4 @@ PARSE_SINGLE_SEQUENCE_EXAMPLE = register(_typed_lists(OpDef(
             "context_dense_defaults:list(Tcontext_dense)", "debug_name:string"],
     attrs=_SINGLE_ATTRS, kernel=_single_kernel, infer=_single_infer, grad=NOT_DIFFERENTIABLE,
     doc="TF 1.x's ParseSingleSequenceExample: one record, keys as scalar inputs, no lengths",
-)))
+))

@@ -341,3 +341,23 @@ def test_tf1_root_names_of_gamma_and_poisson():
     y = tf.random_gamma([3], [1.0, 2.0], seed=1)
     assert y.shape.as_list() == [3, 2]
     assert "RandomGamma" in [op.type for op in tf.get_default_graph().get_operations()]
+
+
+def test_fixed_unigram_graph_def_without_the_defaulted_unigrams_attr(tmp_path):
+    """SavedModel writers strip attrs at their default (TF's `unigrams` default is []): such a
+    GraphDef must import and run from its vocab_file."""
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("a,1\nb,2\nc,3\nd,4\n")
+    g = tf.Graph()
+    with g.as_default():
+        tf.nn.fixed_unigram_candidate_sampler(tf.constant([[0]], tf.int64), 1, 2, True, 4,
+                                              vocab_file=str(vocab), seed=1, name="s")
+    gd = g.as_graph_def()
+    node = next(n for n in gd.node if n.op == "FixedUnigramCandidateSampler")
+    if "unigrams" in node.attr:
+        del node.attr["unigrams"]
+    ours = tf.Graph()
+    with ours.as_default():
+        tf.import_graph_def(gd, name="")
+        expected = tf.Session(graph=ours).run(node.name + ":1")
+    np.testing.assert_allclose(expected, [[0.2]], rtol=1e-6)  # TF 2.21 gave this graph 0.2
