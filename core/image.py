@@ -506,7 +506,7 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
 
 
 def decode_image(contents, channels=None, dtype=_dt.uint8, name=None, expand_animations=True):
-    """``tf.image.decode_image`` as TF's: one DecodeImage node (PNG only in minitf); dtypes the
+    """``tf.image.decode_image`` as TF's: one DecodeImage node (PNG, JPEG, GIF, BMP); dtypes the
     op does not produce are decoded as uint16 and converted with convert_image_dtype."""
     with name_scope(name, "decode_image"):
         channels = 0 if channels is None else channels
@@ -714,3 +714,4 @@ def sobel_edges(image):
 
 from .image_extra import *  # noqa: E402, F401, F403 - more of tf.image (core/image_extra.py)
 from .image_decode_extra import *  # noqa: E402, F401, F403 - decode_bmp/gif, distorted boxes
+from .image_jpeg import *  # noqa: E402, F401, F403 - decode_jpeg, extract_jpeg_shape, is_jpeg

@@ -19,3 +19,5 @@ from .ops.string_extra_ops import (decode_base64, decode_compressed,  # noqa: F4
 from .image_decode_extra import decode_bmp, decode_gif  # noqa: F401,E402
 from .parsing_sequence import (parse_sequence_example,  # noqa: F401,E402
                                parse_single_sequence_example)
+from .image_jpeg import (decode_and_crop_jpeg, decode_jpeg,  # noqa: F401,E402
+                         extract_jpeg_shape, is_jpeg)

@@ -34,3 +34,4 @@ from . import einsum_ops, fake_quant_ops, graph_compat_ops  # noqa: F401 - FakeQ
 from . import parsing_sequence_ops  # noqa: F401 - ParseSingleSequenceExample, ParseSequenceExample(V2)
 from . import gif_bmp_ops, sample_box_ops  # noqa: F401 - DecodeBmp, DecodeGif, SampleDistortedBoundingBox*
 from . import audio_ops  # noqa: F401 - DecodeWav, EncodeWav, AudioSpectrogram, Mfcc
+from . import jpeg_ops  # noqa: F401 - DecodeJpeg, ExtractJpegShape

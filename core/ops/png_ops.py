@@ -1,6 +1,8 @@
-"""Image file ops: DecodePng, DecodeImage (PNG only) and EncodePng, with the ``tf.image`` /
-``tf.io`` wrappers ``decode_png`` and ``encode_png`` (``decode_image`` is in core/image.py, as it
-composes convert_image_dtype). The codec is core/ops/_png.py.
+"""Image file ops: DecodePng, DecodeImage (PNG, JPEG, GIF, BMP) and EncodePng, with the
+``tf.image`` / ``tf.io`` wrappers ``decode_png`` and ``encode_png`` (``decode_image`` is in
+core/image.py, as it composes convert_image_dtype). The codec is core/ops/_png.py; a JPEG goes
+to jpeg_ops.py and GIF/BMP to gif_bmp_ops.py, as TF's kernel decodes by the bytes whatever the
+op's name.
 
 TensorFlow's op names, argument names, attrs, shape functions and messages. TF registers no
 gradient for these ops (strings and integer images are never differentiated), hence NO_GRADIENT.
@@ -47,8 +49,11 @@ def _contents(value) -> bytes:
     return x if isinstance(x, bytes) else str(x).encode()
 
 
-def _decode(contents, channels: int, sixteen_bit: bool) -> np.ndarray:
-    """TF's DecodeImageV2 kernel for PNG; other formats are named and refused."""
+def _decode(contents, channels: int, sixteen_bit: bool, op: str = "DecodePng",
+            expand_animations: bool = False) -> np.ndarray:
+    """TF's DecodeImageV2 kernel, which decodes by the bytes whatever the op's name: PNG here,
+    JPEG in jpeg_ops.py, GIF and BMP in gif_bmp_ops.py (BMP for DecodeImage only, a GIF of
+    several frames for DecodeImage only)."""
     if channels not in (0, 1, 3, 4):
         raise _error(f"`channels` must be 0, 1, 3 or 4 but got {channels}")
     data = _contents(contents)
@@ -58,15 +63,40 @@ def _decode(contents, channels: int, sixteen_bit: bool) -> np.ndarray:
     if fmt is None:
         raise _error("Unknown image file format. One of JPEG, JPEG XL, PNG, GIF, BMP, WebP "
                      "required.")
-    if fmt != "PNG":
-        raise _error(f"minitf cannot decode {fmt} images, only PNG: decode it outside the graph "
-                     "(e.g. with PIL) and feed the pixels")
-    try:
-        return _png.decode_png(data, channels, sixteen_bit)
-    except _png.PngError as e:
-        head = "Invalid PNG. Failed to initialize decoder" if e.in_header else \
-            f"Invalid PNG data, size {len(data)}"
-        raise _error(f"{head}: {e}") from None
+    if fmt == "PNG":
+        try:
+            return _png.decode_png(data, channels, sixteen_bit)
+        except _png.PngError as e:
+            head = "Invalid PNG. Failed to initialize decoder" if e.in_header else \
+                f"Invalid PNG data, size {len(data)}"
+            raise _error(f"{head}: {e}") from None
+    image = _decode_8bit(data, fmt, channels, op, expand_animations)
+    # TF widens the 8-bit formats' pixels to 16 bits by a shift (PNG's are * 257).
+    return image.astype(np.uint16) << 8 if sixteen_bit else image
+
+
+def _decode_8bit(data: bytes, fmt: str, channels: int, op: str, expand_animations: bool):
+    from . import gif_bmp_ops, jpeg_ops  # both import this module
+
+    if fmt == "JPEG":
+        return jpeg_ops.decode_contents(data, channels)
+    if fmt == "GIF":
+        if channels not in (0, 3):
+            raise _error(f"channels must be 0 or 3 for GIF, got {channels}")
+        frames = gif_bmp_ops.decode_gif_pixels(data, expand_animations or op != "DecodeImage")
+        if op == "DecodeImage":
+            return frames if expand_animations else frames[0]
+        if len(frames) > 1:
+            raise _error(f"Got {len(frames)} frames, but animated gifs can only be decoded by "
+                         "tf.io.decode_gif or tf.io.decode_image")
+        return frames[0]
+    if fmt == "BMP":
+        if op != "DecodeImage":
+            raise _error("Trying to decode BMP format using a wrong op. Use `decode_bmp` or "
+                         f"`decode_image` instead. Op used: {op}")
+        return gif_bmp_ops.decode_bmp_pixels(data, channels)
+    raise _error(f"minitf cannot decode {fmt} images: decode it outside the graph (e.g. with "
+                 "PIL) and feed the pixels")
 
 
 def _decode_infer(contents, channels):
@@ -99,7 +129,11 @@ DECODE_PNG = register(OpDef(
 
 
 def _decode_image_kernel(contents, *, channels, dtype, expand_animations):
-    image = _decode(contents, channels, dtype != _dt.uint8)
+    if dtype == _dt.float32 and _png.sniff(_contents(contents)) in ("JPEG", "GIF", "BMP"):
+        # TF's scale for the 8-bit formats
+        return _decode(contents, channels, False, "DecodeImage", expand_animations) * \
+            _F32(1 / 255)
+    image = _decode(contents, channels, dtype != _dt.uint8, "DecodeImage", expand_animations)
     # TF's kernel scales the 16-bit pixels by a float32 1/65535 (8-bit ones were * 257).
     return image * _F32(1 / 65535) if dtype == _dt.float32 else image
 

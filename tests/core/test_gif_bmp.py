@@ -262,3 +262,57 @@ def test_graph_def_round_trip_through_tensorflow():
     with tf1.Session(graph=g) as sess:
         for got, want in zip(mine, sess.run(fetches, feed)):
             np.testing.assert_array_equal(got, want)
+
+
+# -- GIF and BMP through DecodeImage, DecodePng and DecodeJpeg (TF's kernel decodes by the bytes) --
+def _pillow(kind, frames=1):
+    from PIL import Image
+
+    rng = np.random.default_rng(frames)
+    imgs = [Image.fromarray(rng.integers(0, 255, (5, 6, 3), dtype=np.uint8)) for _ in
+            range(frames)]
+    buf = io.BytesIO()
+    if kind == "GIF":
+        imgs = [im.convert("P") for im in imgs]
+        imgs[0].save(buf, "GIF", save_all=True, append_images=imgs[1:])
+    else:
+        imgs[0].save(buf, "BMP")
+    return buf.getvalue()
+
+
+def test_decode_image_png_and_jpeg_ops_take_gif_and_bmp_as_tf():
+    c = tf.placeholder(tf.string)
+    ops = {"img": tf.image.decode_image(c),
+           "one": tf.image.decode_image(c, expand_animations=False),
+           "f32": tf.image.decode_image(c, dtype=tf.float32),
+           "u16": tf.image.decode_image(c, dtype=tf.uint16),
+           "png": tf.image.decode_png(c), "jpeg": tf.image.decode_jpeg(c)}
+    with tf.Session() as sess:
+        for frames in (1, 3):
+            data = _pillow("GIF", frames)
+            want = sess.run(tf.image.decode_gif(data))
+            got = {k: sess.run(t, {c: data}) for k, t in ops.items() if frames == 1 or
+                   k not in ("png", "jpeg")}
+            np.testing.assert_array_equal(got["img"], want)
+            np.testing.assert_array_equal(got["one"], want[0])
+            np.testing.assert_array_equal(got["u16"], want.astype(np.uint16) << 8)
+            np.testing.assert_array_equal(got["f32"], want * np.float32(1 / 255))
+            if frames == 1:
+                np.testing.assert_array_equal(got["png"], want[0])
+                np.testing.assert_array_equal(got["jpeg"], want[0])
+            else:
+                for op in ("png", "jpeg"):
+                    with pytest.raises(InvalidArgumentError, match="Got 3 frames, but animated "
+                                       "gifs can only be decoded by tf.io.decode_gif"):
+                        sess.run(ops[op], {c: data})
+        bmp = _pillow("BMP")
+        want = sess.run(tf.image.decode_bmp(bmp))
+        np.testing.assert_array_equal(sess.run(ops["img"], {c: bmp}), want)
+        np.testing.assert_array_equal(sess.run(ops["f32"], {c: bmp}), want * np.float32(1 / 255))
+        for op, name in (("png", "DecodePng"), ("jpeg", "DecodeJpeg")):
+            with pytest.raises(InvalidArgumentError, match="Trying to decode BMP format using a "
+                               f"wrong op. Use `decode_bmp` or `decode_image` instead. Op used: "
+                               f"{name}"):
+                sess.run(ops[op], {c: bmp})
+        with pytest.raises(InvalidArgumentError, match="channels must be 0 or 3 for GIF, got 1"):
+            sess.run(tf.image.decode_image(c, channels=1), {c: _pillow("GIF")})
