@@ -12,7 +12,7 @@ import platform
 import numpy as np
 
 from . import dtypes as _dt
-from .graph import name_scope
+from .graph import name_scope, to_numpy
 from .ops.reduction_ops import ARG_MAX, ARG_MIN
 from .ops.sparse_matmul_ops import sparse_matmul
 from .tf_logging import get_logger
@@ -94,21 +94,14 @@ def _dense_dims(values) -> list:
 
 
 def _as_array(values, dtype):
-    if dtype is not None:
-        dtype = _dt.as_dtype(dtype)
-        return np.asarray(values, dtype=object if dtype is _dt.string else dtype.as_numpy_dtype)
-    arr = np.asarray(values)
-    if isinstance(values, (np.ndarray, np.generic)) or arr.dtype.kind in "OUS":
-        return arr  # numpy values keep their dtype; strings become DT_STRING
-    if isinstance(values, (list, tuple)) and list(arr.shape) != _dense_dims(values):
+    """``values`` as ``tf.constant`` converts them (TF's checks and default dtypes: Python
+    floats float32, ints int32 when they fit); numpy values keep their dtype."""
+    if isinstance(values, (list, tuple)) and _dense_dims(values) != list(np.shape(
+            np.asarray(values, dtype=object))):
         raise ValueError(f"Argument must be a dense tensor: {values} - got shape "
-                         f"{list(arr.shape)}, but wanted {_dense_dims(values)}.")
-    # As TF: Python floats become float32, Python ints int32 when they all fit.
-    if arr.dtype == np.float64:
-        return arr.astype(np.float32)
-    if arr.dtype == np.int64 and (arr.size == 0 or -2**31 <= arr.min() and arr.max() < 2**31):
-        return arr.astype(np.int32)
-    return arr
+                         f"{list(np.shape(np.asarray(values, dtype=object)))}, but wanted "
+                         f"{_dense_dims(values)}.")
+    return to_numpy(values, None if dtype is None else _dt.as_dtype(dtype))
 
 
 def make_tensor_proto(values, dtype=None, shape=None, verify_shape=False,

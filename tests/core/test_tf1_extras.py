@@ -338,3 +338,15 @@ def test_saturate_cast_matches_tensorflow():
                                            None))
         ours = _run(tf.dtypes.saturate_cast(vals, getattr(tf, dt)))
         np.testing.assert_array_equal(ours, theirs, err_msg=dt)
+
+
+def test_make_tensor_proto_refuses_what_tf_constant_refuses():
+    # TF 2.21 raises TypeError for both; minitf converted them to [1, 2] and [b'1'].
+    with pytest.raises(TypeError, match="Expected int32"):
+        tf.make_tensor_proto([1.5, 2.7], dtype=tf.int32)
+    with pytest.raises(TypeError, match="Expected string"):
+        tf.make_tensor_proto([1], dtype=tf.string)
+    with pytest.raises(ValueError, match="must be a dense tensor"):
+        tf.make_tensor_proto([[1, 2], [3]])
+    assert tf.make_ndarray(tf.make_tensor_proto([1.0, 2.0])).dtype == np.float32
+    assert tf.make_ndarray(tf.make_tensor_proto(np.float64([1.5]))).dtype == np.float64
