@@ -15,8 +15,9 @@ from . import estimator
 from . import sets
 from ._protos import lazy_classes
 from .flags import app
-from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
-                     int16, int32, int64, resource, string, uint8, uint16, uint32, uint64)
+from .dtypes import (DType, as_dtype, bool, complex64, complex128, double, float16, float32,
+                     float64, half, int8, int16, int32, int64, resource, string, uint8, uint16,
+                     uint32, uint64)
 from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
 from .composites import (argsort, boolean_mask, clip_by_average_norm, einsum, eye, lin_space,
                          linspace, meshgrid, norm, reverse, reverse_v2, saturate_cast,
@@ -122,6 +123,8 @@ from .ops.linalg_extra_ops import *
 from .ops.random_gamma_ops import *  # tf.random_gamma, tf.random_poisson
 from .ops.fake_quant_ops import *  # tf.fake_quant_with_min_max_*
 from .parsing_sequence import parse_single_sequence_example
+from .ops.complex_ops import *  # tf.complex, real, imag, angle, conj
+from .ops.fft_ops import *  # tf.fft, ifft, fft2d..., tf.spectral
 from .ops.sparse_extra_ops import *
 from .ops.string_extra_ops import *
 from .tf1_extras import *
@@ -129,6 +132,7 @@ from . import bitwise
 from . import test
 from . import audio
 from . import quantization
+from . import signal
 
 __version__ = "0.1.0"
 

@@ -19,12 +19,13 @@ class DType:
     as_datatype_enum = property(lambda self: self._enum)
     as_numpy_dtype = property(lambda self: self._np)
     base_dtype = property(lambda self: self)
-    real_dtype = property(lambda self: self)
+    # complex64 -> float32, complex128 -> float64; every other type is its own real type.
+    real_dtype = property(lambda self: _REAL_OF.get(self._name, self))
     is_floating = property(lambda self: self._name in ("float16", "float32", "float64"))
     is_integer = property(lambda self: self._name.startswith(("int", "uint")))
     is_unsigned = property(lambda self: self._name.startswith("uint") or self._name == "bool")
     is_bool = property(lambda self: self._name == "bool")
-    is_complex = property(lambda self: False)
+    is_complex = property(lambda self: self._name in ("complex64", "complex128"))
     is_quantized = property(lambda self: False)
     is_numpy_compatible = property(lambda self: True)
 
@@ -34,11 +35,17 @@ class DType:
 
     @property
     def min(self):
+        self._check_ordered("minimum")
         return np.finfo(self._np).min if self.is_floating else np.iinfo(self._np).min
 
     @property
     def max(self):
+        self._check_ordered("maximum")
         return np.finfo(self._np).max if self.is_floating else np.iinfo(self._np).max
+
+    def _check_ordered(self, what: str):
+        if self.is_complex:  # complex numbers have no order (TF's message)
+            raise TypeError(f"Cannot find {what} value of {self!r} with type {self!r}.")
 
     def is_compatible_with(self, other) -> bool:
         return self == as_dtype(other)
@@ -76,17 +83,20 @@ uint16 = DType("uint16", 17, np.uint16)
 uint32 = DType("uint32", 22, np.uint32)
 uint64 = DType("uint64", 23, np.uint64)
 bool = DType("bool", 10, np.bool_)  # noqa: A001 - TensorFlow's public name
+complex64 = DType("complex64", 8, np.complex64)
+complex128 = DType("complex128", 18, np.complex128)
 string = DType("string", 7, np.object_)
 # A handle to per-run state (a TensorArray's elements); its values are Python objects.
 resource = DType("resource", 20, np.object_)
 
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
-        bool, string)
+        bool, string, complex64, complex128)
 _BY_NAME = {d.name: d for d in _ALL + (resource,)}
 _BY_NAME.update({"half": float16, "float": float32, "double": float64})
 _BY_ENUM = {d.as_datatype_enum: d for d in _ALL + (resource,)}
 _BY_NP = {np.dtype(d.as_numpy_dtype): d for d in _ALL}
 _BY_NP[np.dtype(np.str_)] = string
+_REAL_OF = {"complex64": float32, "complex128": float64}
 _BY_NP[np.dtype(np.bytes_)] = string
 
 # TensorFlow's lower-case spelling in runtime messages ("with dtype float").

@@ -15,7 +15,7 @@ from .opdef import NO_GRADIENT, NOT_DIFFERENTIABLE
 
 
 def _is_trainable(t: Tensor) -> bool:
-    return t.dtype.is_floating
+    return t.dtype.is_floating or t.dtype.is_complex  # TF's _IsBackpropagatable
 
 
 def _as_list(x) -> list:

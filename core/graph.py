@@ -799,6 +799,8 @@ def _infer_const_dtype(value, arr=None) -> _dt.DType:
         return _dt.int32
     if arr.dtype.kind == "b":
         return _dt.bool
+    if arr.dtype.kind == "c":  # TF: Python complex numbers are complex128
+        return _dt.complex128
     if arr.dtype.kind in "USO":
         return _dt.string
     raise TypeError(f"Failed to convert object of type {type(value).__name__} to Tensor. "

@@ -50,8 +50,8 @@ def trace(x, name=None):
 
 
 def matrix_transpose(a, name="matrix_transpose", conjugate=False):
-    """``tf.linalg.matrix_transpose``: the last two dimensions swapped (real dtypes: conjugate
-    changes nothing)."""
+    """``tf.linalg.matrix_transpose``: the last two dimensions swapped (and conjugated, for a
+    complex tensor with ``conjugate``)."""
     with name_scope(name, values=[a]):
         a = convert_to_tensor(a, name="a")
         rank = a.shape.rank
@@ -64,7 +64,7 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False):
             r = array_ops.rank(a)
             perm = concat_split_ops.concat(
                 [array_ops.range_(r - 2), concat_split_ops.stack([r - 1, r - 2])], 0)
-        return transform_ops.transpose(a, perm)
+        return transform_ops.transpose(a, perm, conjugate=conjugate)
 
 
 transpose = matrix_transpose

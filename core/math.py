@@ -30,6 +30,7 @@ from .math_extra import (accumulate_n, erfcinv, is_non_decreasing, is_strictly_i
                          zero_fraction)
 from .ops.softmax_ops import log_softmax, softmax
 from .ops.transform_ops import invert_permutation
+from .ops.complex_ops import angle, conj, imag, real
 
 
 def log_sigmoid(x, name=None):
@@ -55,6 +56,7 @@ __all__ = [
     "unsorted_segment_max", "unsorted_segment_mean", "unsorted_segment_min",
     "unsorted_segment_prod", "unsorted_segment_sum",
 ]
+__all__ += ["angle", "conj", "imag", "real"]  # core/ops/complex_ops.py
 __all__ += [  # the math functions of core/ops/math_extra_ops.py and core/math_extra.py
     "accumulate_n", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cosh",
     "cumulative_logsumexp", "erfcinv", "erfinv", "expm1", "invert_permutation",

@@ -30,6 +30,7 @@ _VAL_FIELD = {
     _dt.int16: "int_val", _dt.int8: "int_val", _dt.uint8: "int_val", _dt.uint16: "int_val",
     _dt.int64: "int64_val", _dt.uint32: "uint32_val", _dt.uint64: "uint64_val",
     _dt.bool: "bool_val", _dt.float16: "half_val", _dt.string: "string_val",
+    _dt.complex64: "scomplex_val", _dt.complex128: "dcomplex_val",
 }
 
 
@@ -120,10 +121,13 @@ def make_tensor_proto(values, dtype=None, shape=None, with_content: bool = True,
 
 
 # float_val and double_val are packed fixed-width fields: parsing their bytes is ~8x faster
-# than extending them with Python floats.
+# than extending them with Python floats. scomplex_val/dcomplex_val are packed floats too, a
+# (real, imaginary) pair per value: the bytes of the little-endian complex array. TF writes
+# complex tensors only there, never in tensor_content.
 _PACKED_FIXED = {
     dt: (tensor_pb2.TensorProto.DESCRIPTOR.fields_by_name[_VAL_FIELD[dt]].number, little)
-    for dt, little in ((_dt.float32, "<f4"), (_dt.float64, "<f8"))}
+    for dt, little in ((_dt.float32, "<f4"), (_dt.float64, "<f8"), (_dt.complex64, "<c8"),
+                       (_dt.complex128, "<c16"))}
 
 
 def uses_content(dtype: _dt.DType, size: int) -> bool:
@@ -178,7 +182,7 @@ def make_ndarray(proto, what: str = "tensor", content=None,
         return arr
     field = _VAL_FIELD.get(dtype)
     values = getattr(proto, field)
-    count = len(values)
+    count = len(values) // 2 if dtype.is_complex else len(values)
     if count > n:
         raise InvalidArgumentError(None, None, f"{what}: {count} values for a tensor of shape "
                                    f"{list(dims)} ({n} elements)")
@@ -190,6 +194,8 @@ def make_ndarray(proto, what: str = "tensor", content=None,
         flat[:] = list(values)
     elif dtype is _dt.float16:
         flat = np.array(values, dtype=np.uint16 if count else np.uint16).view(np.float16)
+    elif dtype.is_complex:
+        flat = _complex_pairs(values, dtype, what)
     else:
         np_type = dtype.as_numpy_dtype
         try:
@@ -205,3 +211,11 @@ def make_ndarray(proto, what: str = "tensor", content=None,
         out[:count] = flat
         out[count:] = flat[-1]  # TensorFlow repeats the last value to fill the shape
     return out.reshape(dims)
+
+
+def _complex_pairs(values, dtype: _dt.DType, what: str) -> np.ndarray:
+    """scomplex_val/dcomplex_val, (real, imaginary) pairs, as complex numbers."""
+    if len(values) % 2:
+        raise InvalidArgumentError(None, None, f"{what}: {dtype.name} values come in (real, "
+                                   f"imaginary) pairs, got {len(values)} numbers")
+    return np.array(values, dtype=dtype.real_dtype.as_numpy_dtype).view(dtype.as_numpy_dtype)

@@ -35,3 +35,4 @@ from . import parsing_sequence_ops  # noqa: F401 - ParseSingleSequenceExample, P
 from . import gif_bmp_ops, sample_box_ops  # noqa: F401 - DecodeBmp, DecodeGif, SampleDistortedBoundingBox*
 from . import audio_ops  # noqa: F401 - DecodeWav, EncodeWav, AudioSpectrogram, Mfcc
 from . import jpeg_ops  # noqa: F401 - DecodeJpeg, ExtractJpegShape
+from . import complex_ops, fft_ops  # noqa: F401 - Complex, Real, Imag, ComplexAbs..., FFT..IRFFT3D

@@ -51,7 +51,9 @@ def _matmul_kernel(a, b, *, transpose_a, transpose_b):
 
 
 def _matmul_grad(op, dy):
-    a, b = op.inputs
+    from .complex_ops import conj  # TF's rule conjugates complex operands (no op for real)
+
+    a, b = (conj(t) for t in op.inputs)
     ta, tb = op.get_attr("transpose_a"), op.get_attr("transpose_b")
     if not ta and not tb:
         return [matmul(dy, b, transpose_b=True), matmul(a, dy, transpose_a=True)]
@@ -93,8 +95,8 @@ def _batch_matmul_kernel(x, y, *, adj_x, adj_y):
     for i, a in enumerate((x, y)):
         if np.ndim(a) < 2:
             raise InvalidArgumentError(None, None, f"In[{i}] ndims must be >= 2: {np.ndim(a)}")
-    a = np.swapaxes(x, -1, -2) if adj_x else x
-    b = np.swapaxes(y, -1, -2) if adj_y else y
+    a = _np_adjoint(x) if adj_x else x
+    b = _np_adjoint(y) if adj_y else y
     if a.shape[-1] != b.shape[-2]:
         raise InvalidArgumentError(None, None, f"Matrix size-incompatible: In[0]: {_dims(x)}, "
                                    f"In[1]: {_dims(y)} {int(adj_x)} {int(adj_y)}")
@@ -103,6 +105,12 @@ def _batch_matmul_kernel(x, y, *, adj_x, adj_y):
     except ValueError:
         raise InvalidArgumentError(None, None, "In[0] and In[1] must have compatible batch "
                                    f"dimensions: {_dims(x)} vs. {_dims(y)}") from None
+
+
+def _np_adjoint(m):
+    """The conjugate transpose of the inner matrices (for a real m just the transpose)."""
+    t = np.swapaxes(m, -1, -2)
+    return np.conj(t) if t.dtype.kind == "c" else t
 
 
 def _batch_matmul_grad(op, dy):
@@ -145,7 +153,13 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
         a = convert_to_tensor(a, name="a")
         b = convert_to_tensor(b, preferred_dtype=a.dtype, name="b")
         ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
-        if any(r is None or r > 2 for r in (a.shape.rank, b.shape.rank)):
+        batched = any(r is None or r > 2 for r in (a.shape.rank, b.shape.rank))
+        if a.dtype.is_complex:  # as TF's matmul: conjugate where the op's flag would not
+            from .complex_ops import conj
+
+            a = conj(a) if (transpose_a if batched else adjoint_a) else a
+            b = conj(b) if (transpose_b if batched else adjoint_b) else b
+        if batched:
             return BATCH_MATMUL_V2(a, b, adj_x=ta, adj_y=tb, name=scope)
         return MATMUL(a, b, transpose_a=ta, transpose_b=tb, name=scope)
 

@@ -21,9 +21,10 @@ from ..graph import Tensor, convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from . import array_ops
 from ._math_util import _FLOAT, _INTS, _SIGNED, _binary, _scope, _silence_float_warnings
+from .complex_ops import conj
 from .linalg_ops import matmul
 from .logic_ops import (greater, greater_equal, less, less_equal, logical_and, logical_not,
-                        logical_or, logical_xor, where, where_v2)
+                        logical_or, logical_xor, not_equal, where, where_v2)
 from .unary_ops import abs, log, negative, square  # noqa: A004 - TensorFlow's public name
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
@@ -88,8 +89,9 @@ def _binary_grad(fx, fy):
 ADD = _binary("Add", np.add, _binary_grad(lambda op, dy: dy, lambda op, dy: dy), hot=True)
 ADD_V2 = _binary("AddV2", np.add, _binary_grad(lambda op, dy: dy, lambda op, dy: dy), hot=True)
 SUB = _binary("Sub", np.subtract, _binary_grad(lambda op, dy: dy, lambda op, dy: -dy), hot=True)
-MUL = _binary("Mul", np.multiply, _binary_grad(lambda op, dy: dy * op.inputs[1],
-                                               lambda op, dy: op.inputs[0] * dy), hot=True)
+# For complex operands TF's gradients conjugate them (conj is no op for real ones).
+MUL = _binary("Mul", np.multiply, _binary_grad(lambda op, dy: dy * conj(op.inputs[1]),
+                                               lambda op, dy: conj(op.inputs[0]) * dy), hot=True)
 
 
 def _real_div_kernel(x, y):
@@ -97,8 +99,8 @@ def _real_div_kernel(x, y):
 
 
 REAL_DIV = _binary("RealDiv", _real_div_kernel, _binary_grad(
-    lambda op, dy: dy / op.inputs[1],
-    lambda op, dy: dy * (-op.inputs[0] / square(op.inputs[1]))), hot=True)
+    lambda op, dy: dy / conj(op.inputs[1]),
+    lambda op, dy: dy * (-conj(op.inputs[0]) / square(conj(op.inputs[1])))), hot=True)
 
 
 def _check_int_divisor(x, y):
@@ -138,14 +140,16 @@ def _pow_kernel(x, y):
 
 
 def _pow_grad(op, dy):
-    x, y = op.inputs
+    x0, y0 = op.inputs
+    x, y = conj(x0), conj(y0)
     gx = dy * y * pow(x, y - 1)
-    # d/dy x^y = x^y log(x); TF uses 0 where x <= 0 (no real log there) to avoid NaNs at x = 0.
-    mask = greater(x, 0)
+    # d/dy x^y = x^y log(x); TF uses 0 where x <= 0 (no real log there; for complex x where
+    # x == 0) to avoid NaNs at x = 0.
+    mask = not_equal(x, 0) if x.dtype.is_complex else greater(x, 0)
     safe_x = where(mask, x, array_ops.ones_like(x))
     log_x = where(mask, log(safe_x), array_ops.zeros_like(x))
-    gy = dy * op.outputs[0] * log_x
-    return [sum_to_operand(gx, x, y), sum_to_operand(gy, y, x)]
+    gy = dy * conj(op.outputs[0]) * log_x
+    return [sum_to_operand(gx, x0, y0), sum_to_operand(gy, y0, x0)]
 
 
 POW = _binary("Pow", _pow_kernel, _pow_grad, allowed=_FLOAT + _SIGNED + ("complex64",
@@ -171,6 +175,8 @@ MINIMUM = _binary("Minimum", np.minimum, _max_min_grad(lambda x, y: less_equal(x
 
 def _squared_difference_kernel(x, y):
     d = np.subtract(x, y)
+    if d.dtype.kind == "c":  # TF's: (x - y) * conj(x - y), real-valued in a complex type
+        return d * np.conj(d)
     return np.multiply(d, d, out=d) if isinstance(d, np.ndarray) else d * d
 
 
@@ -192,8 +198,9 @@ def _div_no_nan_kernel(x, y):
 
 
 DIV_NO_NAN = _binary("DivNoNan", _div_no_nan_kernel, _binary_grad(
-    lambda op, dy: div_no_nan(dy, op.inputs[1]),
-    lambda op, dy: dy * div_no_nan(div_no_nan(-op.inputs[0], op.inputs[1]), op.inputs[1])),
+    lambda op, dy: div_no_nan(dy, conj(op.inputs[1])),
+    lambda op, dy: dy * div_no_nan(div_no_nan(-conj(op.inputs[0]), conj(op.inputs[1])),
+                                   conj(op.inputs[1]))),
     allowed=("float16", "float32", "bfloat16", "float64", "complex64", "complex128"))
 
 
@@ -201,12 +208,15 @@ DIV_NO_NAN = _binary("DivNoNan", _div_no_nan_kernel, _binary_grad(
 
 
 def _cast_kernel(x, *, DstT, Truncate):  # noqa: N803 - TensorFlow's attr names
-    return np.asarray(x).astype(DstT.as_numpy_dtype)
+    x = np.asarray(x)
+    if x.dtype.kind == "c" and not DstT.is_complex:
+        x = x.real  # TF's complex -> real cast keeps the real part (numpy would warn)
+    return x.astype(DstT.as_numpy_dtype)
 
 
 def _cast_grad(op, dy):
-    src = op.inputs[0].dtype
-    if src.is_floating and op.get_attr("DstT").is_floating:
+    src, dst = op.inputs[0].dtype, op.get_attr("DstT")
+    if (src.is_floating or src.is_complex) and (dst.is_floating or dst.is_complex):
         return [cast(dy, src)]  # a sparse dy stays sparse (cast handles IndexedSlices)
     return [None]
 

@@ -15,6 +15,7 @@ from . import array_ops, concat_split_ops, transform_ops
 from ._math_util import (_NUMBER, _REAL, _check_dtype, _dims, _scope, _silence_float_warnings,
                          _typed)
 from ._util import const_ints, normalize_axis
+from .complex_ops import conj
 from .logic_ops import SELECT_V2, equal, is_finite, logical_not, not_equal, where
 from .math_ops import add, cast, div_no_nan, floordiv, floormod, maximum, subtract
 from .unary_ops import exp, log
@@ -222,8 +223,8 @@ def _prod_grad(op, dy):
     if static is not None:
         if not static:
             return [broadcast_to_shape_of(g, x), None]
-        return [g * _products_of_others(x, static), None]
-    return [g * _products_of_others_dynamic(x, axes), None]
+        return [g * conj(_products_of_others(x, static)), None]  # conj: TF's, for complex
+    return [g * conj(_products_of_others_dynamic(x, axes)), None]
 
 
 def _static_prod_axes(x, axes):

@@ -216,8 +216,12 @@ def invert_permutation(x, name=None):
 
 
 def transpose(a, perm=None, name="transpose", conjugate=False):
-    """``tf.transpose``; ``perm=None`` reverses the dimensions. (No complex dtypes here, so
-    ``conjugate`` has nothing to conjugate.)"""
+    """``tf.transpose``; ``perm=None`` reverses the dimensions. With ``conjugate`` a complex
+    tensor is conjugated too (ConjugateTranspose); other dtypes have nothing to conjugate."""
+    if conjugate and getattr(a, "dtype", None) is not None and a.dtype.is_complex:
+        from .complex_ops import conjugate_transpose  # complex_ops imports this module
+
+        return conjugate_transpose(a, perm, name=name)
     with name_scope(name, "transpose", [a]) as scope:
         if not _is_tensor(a):
             a = convert_to_tensor(a, name="a")

@@ -10,6 +10,7 @@ from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from . import array_ops
+from .complex_ops import complex_abs, conj
 from ._math_util import (_FLOAT, _FLOAT_C, _NUMBER, _SIGNED, _silence_float_warnings, _typed,
                          _unary)
 
@@ -32,23 +33,26 @@ def _quiet(fn):
 # -- Unary math ---------------------------------------------------------------------------------
 
 NEG = _unary("Neg", np.negative, lambda op, dy: [-dy])
-SQUARE = _unary("Square", np.square, lambda op, dy: [dy * (2 * op.inputs[0])],
+SQUARE = _unary("Square", np.square, lambda op, dy: [dy * (2 * conj(op.inputs[0]))],
                 allowed=_NUMBER)  # not bool: numpy would square it into int8
 ABS = _unary("Abs", np.abs, lambda op, dy: [dy * sign(op.inputs[0])],
              allowed=_FLOAT + _SIGNED)
 # TF's Sign gradient is zeros (not None): the path exists but carries nothing.
 SIGN = _unary("Sign", np.sign, lambda op, dy: [array_ops.zeros_like(op.inputs[0])],
               allowed=_FLOAT + _SIGNED + ("complex64", "complex128"))
-EXP = _unary("Exp", _quiet(np.exp), lambda op, dy: [dy * op.outputs[0]], allowed=_FLOAT_C)
-LOG = _unary("Log", _quiet(np.log), lambda op, dy: [dy * reciprocal(op.inputs[0])],
+# For complex x TF's gradients conjugate: dy * conj(f'(x)) (conj is no op for a real x).
+EXP = _unary("Exp", _quiet(np.exp), lambda op, dy: [dy * conj(op.outputs[0])], allowed=_FLOAT_C)
+LOG = _unary("Log", _quiet(np.log), lambda op, dy: [dy * reciprocal(conj(op.inputs[0]))],
              allowed=_FLOAT_C)
-LOG1P = _unary("Log1p", _quiet(np.log1p), lambda op, dy: [dy * reciprocal(1 + op.inputs[0])],
-               allowed=_FLOAT_C)
-SIN = _unary("Sin", _quiet(np.sin), lambda op, dy: [dy * cos(op.inputs[0])], allowed=_FLOAT_C)
-COS = _unary("Cos", _quiet(np.cos), lambda op, dy: [-dy * sin(op.inputs[0])], allowed=_FLOAT_C)
+LOG1P = _unary("Log1p", _quiet(np.log1p),
+               lambda op, dy: [dy * reciprocal(1 + conj(op.inputs[0]))], allowed=_FLOAT_C)
+SIN = _unary("Sin", _quiet(np.sin), lambda op, dy: [dy * cos(conj(op.inputs[0]))],
+             allowed=_FLOAT_C)
+COS = _unary("Cos", _quiet(np.cos), lambda op, dy: [-dy * sin(conj(op.inputs[0]))],
+             allowed=_FLOAT_C)
 # TF's TanGrad: dy * sec(x)^2
-TAN = _unary("Tan", _quiet(np.tan), lambda op, dy: [dy * square(reciprocal(cos(op.inputs[0])))],
-             allowed=_FLOAT_C)
+TAN = _unary("Tan", _quiet(np.tan),
+             lambda op, dy: [dy * square(reciprocal(cos(conj(op.inputs[0]))))], allowed=_FLOAT_C)
 SQRT = _unary("Sqrt", _quiet(np.sqrt), lambda op, dy: [sqrt_grad(op.outputs[0], dy)],
               allowed=_FLOAT_C)
 
@@ -62,7 +66,7 @@ RSQRT = _unary("Rsqrt", _rsqrt_kernel, lambda op, dy: [rsqrt_grad(op.outputs[0],
 
 
 def _reciprocal_kernel(x):
-    if x.dtype.kind != "f":  # TF's OpDef allows integers but registers no kernel for them
+    if x.dtype.kind not in "fc":  # TF's OpDef allows integers but registers no kernel for them
         raise InvalidArgumentError(None, None, "No OpKernel was registered to support Op "
                                    "'Reciprocal' with these attrs: "
                                    f"[T=DT_{x.dtype.name.upper()}]")
@@ -140,15 +144,22 @@ def _reciprocal_grad_grad(op, g):
     return [g * -2.0 * b * a, reciprocal_grad(a, g)]
 
 
-TANH_GRAD = _grad_op("TanhGrad", lambda y, dy: dy * (1 - y * y), _tanh_grad_grad)
-SIGMOID_GRAD = _grad_op("SigmoidGrad", lambda y, dy: dy * (y * (1 - y)), _sigmoid_grad_grad)
+def _cj(y):
+    """TF's gradient kernels conjugate a complex y; a real one is used as it is (no copy)."""
+    return np.conj(y) if y.dtype.kind == "c" else y
+
+
+TANH_GRAD = _grad_op("TanhGrad", lambda y, dy: dy * _cj(1 - y * y), _tanh_grad_grad)
+SIGMOID_GRAD = _grad_op("SigmoidGrad", lambda y, dy: dy * _cj(y * (1 - y)), _sigmoid_grad_grad)
 # TF's kernels answer 0 wherever dy is 0, even where y is 0, inf or NaN (sqrt(0) with no
 # gradient flowing must not make NaNs).
-SQRT_GRAD = _grad_op("SqrtGrad", lambda y, dy: np.where(dy == 0, 0, dy * 0.5 / y),
+SQRT_GRAD = _grad_op("SqrtGrad", lambda y, dy: np.where(dy == 0, 0, dy * 0.5 / _cj(y)),
                      _sqrt_grad_grad)
-RSQRT_GRAD = _grad_op("RsqrtGrad", lambda y, dy: np.where(dy == 0, 0, dy * (-0.5 * y * y * y)),
+RSQRT_GRAD = _grad_op("RsqrtGrad",
+                      lambda y, dy: np.where(dy == 0, 0, dy * (-0.5 * _cj(y * y * y))),
                       _rsqrt_grad_grad)
-RECIPROCAL_GRAD = _grad_op("ReciprocalGrad", lambda y, dy: np.where(dy == 0, 0, -dy * (y * y)),
+RECIPROCAL_GRAD = _grad_op("ReciprocalGrad",
+                           lambda y, dy: np.where(dy == 0, 0, -dy * _cj(y * y)),
                            _reciprocal_grad_grad)
 
 
@@ -199,6 +210,10 @@ def square(x, name=None):
 
 @sparse_aware
 def abs(x, name=None):  # noqa: A001 - TensorFlow's public name
+    """|x|; ComplexAbs (a real result) for a complex tensor, named "Abs" as in TF."""
+    x = convert_to_tensor(x, name="x")
+    if x.dtype.is_complex:
+        return complex_abs(x, name=name or "Abs")
     return ABS(x, name=name or "Abs")
 
 
