@@ -18,12 +18,14 @@ from .ops import (array_ops, concat_split_ops, logging_ops, logic_ops, math_ops,
                   pad_ops, pool_ops, reduction_ops, softmax_ops, transform_ops, unary_ops)
 from .ops.image_extra_ops import (CROP_AND_RESIZE, DRAW_BOUNDING_BOXES, DRAW_BOUNDING_BOXES_V2,
                                   EXTRACT_IMAGE_PATCHES, RESIZE_AREA)
+from .ops.image_extra_ops import extract_image_patches  # noqa: F401 - tf.image's too, as TF1
 from .ops.nms_ops import (COMBINED_NON_MAX_SUPPRESSION, NON_MAX_SUPPRESSION_V3,
                           NON_MAX_SUPPRESSION_V4, NON_MAX_SUPPRESSION_V5,
                           NON_MAX_SUPPRESSION_WITH_OVERLAPS)
 
 __all__ = [
-    "combined_non_max_suppression", "crop_and_resize", "draw_bounding_boxes", "extract_patches",
+    "combined_non_max_suppression", "crop_and_resize", "draw_bounding_boxes",
+    "extract_image_patches", "extract_patches",
     "non_max_suppression", "non_max_suppression_overlaps", "non_max_suppression_padded",
     "non_max_suppression_with_scores", "psnr", "resize_area", "rgb_to_yiq", "rgb_to_yuv",
     "ssim", "ssim_multiscale", "yiq_to_rgb", "yuv_to_rgb",

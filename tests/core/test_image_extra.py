@@ -462,3 +462,14 @@ def test_detection_graph_round_trips_through_tensorflow():
         tf1.import_graph_def(tf1.GraphDef.FromString(graph_def), name="")
         with tf1.Session(graph=tg) as sess:
             assert_same(mine, sess.run(names, feed), rtol=1e-5, atol=1e-5)
+
+
+def test_tf1_names_of_extract_image_patches():
+    # tf.compat.v1 has it under both tf and tf.image (ksizes/rates names).
+    assert tf.image.extract_image_patches is tf.extract_image_patches
+    img = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    out = tf.image.extract_image_patches(img, ksizes=[1, 2, 2, 1], strides=[1, 2, 2, 1],
+                                         rates=[1, 1, 1, 1], padding="VALID")
+    got = tf.Session().run(out)
+    np.testing.assert_array_equal(got[0, 0, 0], [0, 1, 4, 5])
+    np.testing.assert_array_equal(got[0, 1, 1], [10, 11, 14, 15])
