@@ -50,19 +50,25 @@ def _matmul_kernel(a, b, *, transpose_a, transpose_b):
     return out
 
 
+def matmul_grad_terms(a, b, dy, ta: bool, tb: bool, product) -> list:
+    """TF's _MatMulGrad: the gradients of ``a`` and ``b`` in op(a)·op(b) (op a transpose when
+    ``ta`` / ``tb``), each ``product(x, y, transpose_a, transpose_b)``. SparseMatMul's rule
+    shares it."""
+    if not ta and not tb:
+        return [product(dy, b, False, True), product(a, dy, True, False)]
+    if not ta and tb:
+        return [product(dy, b, False, False), product(dy, a, True, False)]
+    if ta and not tb:
+        return [product(b, dy, False, True), product(a, dy, False, False)]
+    return [product(b, dy, True, True), product(dy, a, True, True)]
+
+
 def _matmul_grad(op, dy):
     from .complex_ops import conj  # TF's rule conjugates complex operands (no op for real)
 
     a, b = (conj(t) for t in op.inputs)
-    ta, tb = op.get_attr("transpose_a"), op.get_attr("transpose_b")
-    if not ta and not tb:
-        return [matmul(dy, b, transpose_b=True), matmul(a, dy, transpose_a=True)]
-    if not ta and tb:
-        return [matmul(dy, b), matmul(dy, a, transpose_a=True)]
-    if ta and not tb:
-        return [matmul(b, dy, transpose_b=True), matmul(a, dy)]
-    return [matmul(b, dy, transpose_a=True, transpose_b=True),
-            matmul(dy, a, transpose_a=True, transpose_b=True)]
+    return matmul_grad_terms(a, b, dy, op.get_attr("transpose_a"), op.get_attr("transpose_b"),
+                             lambda x, y, ta, tb: matmul(x, y, transpose_a=ta, transpose_b=tb))
 
 
 MATMUL = register(OpDef(

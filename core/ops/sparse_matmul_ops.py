@@ -9,7 +9,7 @@ import numpy as np
 from ..graph import convert_to_tensor
 from ..opdef import OpDef, register
 from ._math_util import _check_dtype, _scope
-from .linalg_ops import _matmul_infer, _matmul_kernel
+from .linalg_ops import _matmul_infer, _matmul_kernel, matmul_grad_terms
 
 __all__ = ["sparse_matmul"]
 
@@ -36,7 +36,7 @@ def _grad(op, grad):
     sparse = {id(a): op.get_attr("a_is_sparse"), id(b): op.get_attr("b_is_sparse"),
               id(grad): grad.op.type == "ReluGrad"}
 
-    def product(t1, t2, transpose_a=False, transpose_b=False):
+    def product(t1, t2, transpose_a, transpose_b):
         # TF transposes the second operand explicitly rather than pass transpose_b.
         s1, s2 = sparse[id(t1)], sparse[id(t2)]
         if transpose_b:
@@ -45,14 +45,7 @@ def _grad(op, grad):
         return SPARSE_MATMUL(t1, t2, transpose_a=transpose_a, transpose_b=False,
                              a_is_sparse=s1, b_is_sparse=s2)
 
-    if not ta and not tb:
-        return [product(grad, b, transpose_b=True), product(a, grad, transpose_a=True)]
-    if not ta and tb:
-        return [product(grad, b), product(grad, a, transpose_a=True)]
-    if ta and not tb:
-        return [product(b, grad, transpose_b=True), product(a, grad)]
-    return [product(b, grad, transpose_a=True, transpose_b=True),
-            product(grad, a, transpose_a=True, transpose_b=True)]
+    return matmul_grad_terms(a, b, grad, ta, tb, product)
 
 
 SPARSE_MATMUL = register(OpDef(

@@ -40,9 +40,14 @@ def _solve_infer(diagonals, rhs, *, partial_pivoting, perturb_singular):
     for s in (diagonals, rhs):
         if s.shape.rank is not None and s.shape.rank < 2:
             raise shape_error(f"Shape must be at least rank 2 but is rank {s.shape.rank}")
-    dd, rd = diagonals.shape.as_tuple(), rhs.shape.as_tuple()
-    if dd is not None and dd[-2] is not None and dd[-2] != 3:
-        raise shape_error(f"Dimension must be 3 but is {dd[-2]}")
+    return _product_spec(diagonals.shape, rhs, 3)
+
+
+def _product_spec(diagonals: TensorShape, rhs, rows_of_diagonals: int) -> list:
+    """The [..., M, K] result of diagonals [..., rows_of_diagonals, M] with rhs [..., M, K]."""
+    dd, rd = diagonals.as_tuple(), rhs.shape.as_tuple()
+    if dd is not None and dd[-2] is not None and dd[-2] != rows_of_diagonals:
+        raise shape_error(f"Dimension must be {rows_of_diagonals} but is {dd[-2]}")
     if dd is None or rd is None:
         return [TensorSpec(rhs.shape, rhs.dtype)]
     if len(dd) != len(rd):
@@ -245,18 +250,7 @@ def _matmul_infer(superdiag, maindiag, subdiag, rhs):
         if s.shape.rank is not None and s.shape.rank < 2:
             raise shape_error(f"Shape must be at least rank 2 but is rank {s.shape.rank}")
     diag = _merge(_merge(superdiag.shape, maindiag.shape), subdiag.shape)
-    dd, rd = diag.as_tuple(), rhs.shape.as_tuple()
-    if dd is not None and dd[-2] is not None and dd[-2] != 1:
-        raise shape_error(f"Dimension must be 1 but is {dd[-2]}")
-    if dd is None or rd is None:
-        return [TensorSpec(rhs.shape, rhs.dtype)]
-    if len(dd) != len(rd):
-        raise shape_error(f"Shape must be rank {len(dd)} but is rank {len(rd)}")
-    batch = _merge(TensorShape(dd[:-2]), TensorShape(rd[:-2]))
-    if None not in (dd[-1], rd[-2]) and dd[-1] != rd[-2]:
-        raise shape_error(f"Dimensions must be equal, but are {dd[-1]} and {rd[-2]}")
-    rows = rd[-2] if rd[-2] is not None else dd[-1]
-    return [TensorSpec(batch.as_tuple() + (rows, rd[-1]), rhs.dtype)]
+    return _product_spec(diag, rhs, 1)
 
 
 def _matmul_kernel(superdiag, maindiag, subdiag, rhs):

@@ -10,29 +10,11 @@ import pytest
 
 import minitf as tf
 from minitf import errors
+from .side_by_side import run, tf1_or_skip, tf_run
 
 from .op_cases.ctc import brute_loss, softmax
 
 LOG3 = float(np.log(3.0))
-
-
-def tf1_or_skip():
-    return pytest.importorskip("tensorflow.compat.v1")
-
-
-def run(fetches, feed=None):
-    with tf.Session() as sess:
-        return sess.run(fetches, feed)
-
-
-def tf_run(build):
-    """``build(tf1)``'s fetches run in a TensorFlow graph and session of their own."""
-    tf1 = tf1_or_skip()
-    g = tf1.Graph()
-    with g.as_default():
-        fetches = build(tf1)
-        with tf1.Session(graph=g) as sess:
-            return sess.run(fetches)
 
 
 def sparse(api, labels):

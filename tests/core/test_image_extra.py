@@ -11,16 +11,13 @@ import pytest
 import minitf as tf
 from minitf import errors
 from minitf.opdef import registered
+from .side_by_side import tf1_or_skip
 
 from .op_cases.image_extra import boxes as random_boxes
 from .op_cases.image_extra import ref_crop, ref_patches
 
 R = np.random.default_rng(21)
 F = np.float32
-
-
-def tf1_or_skip():
-    return pytest.importorskip("tensorflow.compat.v1")
 
 
 def ours(build):

@@ -11,6 +11,7 @@ import pytest
 
 import minitf as tf
 from minitf import errors
+from .side_by_side import run, tf1_or_skip, tf_run
 
 from .op_cases.nn_extra import image, ref_dilation, taps
 
@@ -20,25 +21,6 @@ DILATIONS = [  # (x shape, filter shape, strides, rates, padding)
     ((1, 7, 6, 2), (3, 2, 2), [1, 2, 1, 1], [1, 1, 2, 1], "VALID"),
     ((1, 4, 5, 2), (2, 2, 2), [1, 2, 3, 1], [1, 3, 2, 1], "SAME"),
 ]
-
-
-def tf1_or_skip():
-    return pytest.importorskip("tensorflow.compat.v1")
-
-
-def run(fetches, feed=None):
-    with tf.Session() as sess:
-        return sess.run(fetches, feed)
-
-
-def tf_run(build):
-    """``build(tf1)``'s fetches run in a TensorFlow graph and session of their own."""
-    tf1 = tf1_or_skip()
-    g = tf1.Graph()
-    with g.as_default():
-        fetches = build(tf1)
-        with tf1.Session(graph=g) as sess:
-            return sess.run(fetches)
 
 
 def close(a, b, tol=1e-5):

@@ -10,29 +10,11 @@ import pytest
 
 import minitf as tf
 from minitf import errors
+from .side_by_side import run, tf1_or_skip, tf_run
 
 SAMPLERS = ["uniform_candidate_sampler", "log_uniform_candidate_sampler",
             "learned_unigram_candidate_sampler", "fixed_unigram_candidate_sampler",
             "all_candidate_sampler"]
-
-
-def tf1_or_skip():
-    return pytest.importorskip("tensorflow.compat.v1")
-
-
-def run(fetches, feed=None):
-    with tf.Session() as sess:
-        return sess.run(fetches, feed)
-
-
-def tf_run(build, runs=1):
-    """``build(tf1)``'s fetches run ``runs`` times in a TensorFlow graph and session."""
-    tf1 = tf1_or_skip()
-    g = tf1.Graph()
-    with g.as_default():
-        fetches = build(tf1)
-        with tf1.Session(graph=g) as sess:
-            return [sess.run(fetches) for _ in range(runs)]
 
 
 def every_class(n):
@@ -62,7 +44,7 @@ DETERMINISTIC = [
 def test_expected_counts_match_tensorflow(name, kwargs, n):
     """With every class as a true class, TF's true_expected_count is its table of expected
     counts: ours must equal it, and each sampled id's count must be its entry."""
-    table = tf_run(lambda tf1: getattr(tf1.nn, name)(every_class(n), 1, **kwargs, seed=1))[0][1]
+    table = tf_run(lambda tf1: getattr(tf1.nn, name)(every_class(n), 1, **kwargs, seed=1))[1]
     sampled, true_expected, sampled_expected = run(
         getattr(tf.nn, name)(every_class(n), 1, **kwargs, seed=1))
     np.testing.assert_allclose(true_expected, table, rtol=1e-6)
@@ -193,7 +175,7 @@ def test_compute_accidental_hits():
     assert [g.dtype for g in got] == [np.int32, np.int64, np.float32]
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
-    theirs = tf_run(lambda tf1: tf1.nn.compute_accidental_hits(true, sampled, 2))[0]
+    theirs = tf_run(lambda tf1: tf1.nn.compute_accidental_hits(true, sampled, 2))
     for g, w in zip(got, theirs):
         np.testing.assert_array_equal(g, w)
     none = run(tf.nn.compute_accidental_hits(true, np.array([0, 9], np.int64), 2))
@@ -279,7 +261,7 @@ def test_random_gamma_gradient():
     assert got.shape == (1, 2)
     np.testing.assert_allclose(got / (4000 * 2 * 3.0 / 2.0), [[1.0, 1.0]], rtol=0.05)
     theirs = tf_run(lambda tf1: tf1.raw_ops.RandomGammaGrad(
-        alpha=np.broadcast_to([[[1.5, 6.0]]], samples.shape), sample=samples))[0]
+        alpha=np.broadcast_to([[[1.5, 6.0]]], samples.shape), sample=samples))
     np.testing.assert_allclose(got, 3.0 / 2.0 * theirs.sum(axis=(0, 1)), rtol=1e-6)
 
 

@@ -1,0 +1,29 @@
+"""Helpers for tests that run the same graph in minitf and in tf.compat.v1 (skipped where
+TensorFlow is not installed)."""
+
+import pytest
+
+import minitf as tf
+
+
+def tf1_or_skip():
+    return pytest.importorskip("tensorflow.compat.v1")
+
+
+def run(fetches, feed=None):
+    """``fetches`` run in a new minitf session on the default graph."""
+    with tf.Session() as sess:
+        return sess.run(fetches, feed)
+
+
+def tf_run(build, runs=None):
+    """``build(tf1)``'s fetches run in a TensorFlow graph and session of their own (``runs``
+    times, as a list, when given)."""
+    tf1 = tf1_or_skip()
+    g = tf1.Graph()
+    with g.as_default():
+        fetches = build(tf1)
+        with tf1.Session(graph=g) as sess:
+            if runs is None:
+                return sess.run(fetches)
+            return [sess.run(fetches) for _ in range(runs)]
