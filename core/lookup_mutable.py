@@ -4,12 +4,17 @@ ops are the static tables', core/ops/lookup_ops.py).
 
 As in TF 1.x, a table made with ``checkpoint=True`` joins GraphKeys.SAVEABLE_OBJECTS, so
 ``tf.train.Saver()`` saves it as two tensors, ``<name>-keys`` and ``<name>-values`` (``name``
-the constructor's argument, as TF), and a TF checkpoint restores into it and back.
+the constructor's argument, as TF), and a TF checkpoint restores into it and back. A table may
+also be given in a Saver's var_list (saved under its dict key, else its name); a restore checks
+every table's arrays before it changes any.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import dtypes as _dt
+from .errors import InvalidArgumentError
 from .graph import GraphKeys, Tensor, add_to_collection, convert_to_tensor, name_scope
 from .ops import lookup_mutable_ops as _mops
 from .ops import lookup_ops as _ops
@@ -18,18 +23,58 @@ from .train.saver import SaveableObject
 __all__ = ["DenseHashTable", "MutableHashTable"]
 
 
-class _TableSaveable(SaveableObject):
-    """A table in a checkpoint: its export, restored by replacing its contents."""
+class TableSaveable(SaveableObject):
+    """A table in a checkpoint: its export (``keys``, ``values`` tensors of the table at
+    ``handle``), restored by replacing its contents. Also made for a table of an imported
+    graph (tf.train.import_meta_graph), whose names come from the graph's saver."""
 
-    def __init__(self, table, name):
-        keys, values = table.export()
-        super().__init__(table, [(name + "-keys", keys), (name + "-values", values)], name)
+    def __init__(self, handle, keys, values, name, names=None):
+        keys_name, values_name = names or (name + "-keys", name + "-values")
+        super().__init__(handle.op, [(keys_name, keys), (values_name, values)], name)
+        self.table_handle = handle
+
+    def check(self, arrays, save_path):
+        """Refuses arrays the table cannot take (before any restore is applied)."""
+        keys, values = arrays
+        op = self.table_handle.op
+        for arr, spec, what in ((keys, self.specs[0][1], "keys"),
+                                (values, self.specs[1][1], "values")):
+            want = np.dtype(object if spec.dtype == _dt.string else spec.dtype.as_numpy_dtype)
+            if arr.dtype != want:
+                raise InvalidArgumentError(
+                    None, None, f"Checkpoint {save_path}: table '{self.name}' ({op.name}): its "
+                    f"{what} {self.specs[0 if what == 'keys' else 1][0]} are "
+                    f"{_dt_name(arr.dtype)} in the checkpoint but {spec.dtype.name} in the "
+                    "graph")
+        shape = tuple(op.get_attr("value_shape")) if op.type == \
+            "MutableHashTableOfTensorsV2" else ()
+        dense = op.type == "MutableDenseHashTableV2"
+        if keys.ndim < 1 or (not dense and keys.ndim != 1) or values.ndim < 1 or \
+                values.shape[0] != keys.shape[0] or \
+                (not dense and tuple(values.shape[1:]) != shape):
+            raise InvalidArgumentError(
+                None, None, f"Checkpoint {save_path}: table '{self.name}' ({op.name}): keys of "
+                f"shape {list(keys.shape)} and values of shape {list(values.shape)} do not fit "
+                f"a table of values shaped {list(shape)}")
 
     def restore(self, sess, arrays):
         # The session's table object (made by its handle op), filled as LookupTableImportV2
         # would: the Saver builds no graph ops, and the graph may be finalized.
-        table = sess.run(self.op.resource_handle)
+        table = sess.run(self.table_handle)
         table.import_values(*arrays)
+
+
+def _dt_name(dtype) -> str:
+    return "string" if dtype.kind == "O" else _dt.from_numpy(np.empty(0, dtype)).name
+
+
+def table_saveable(handle, key_dtype, value_dtype, name, names=None) -> TableSaveable:
+    """The saveable of the table at ``handle``, with its own export op."""
+    with name_scope(None, f"{handle.op.name.split('/')[-1]}_lookup_table_export_values",
+                    [handle]):
+        keys, values = _ops.LOOKUP_TABLE_EXPORT(handle, Tkeys=_dt.as_dtype(key_dtype),
+                                                Tvalues=_dt.as_dtype(value_dtype))
+    return TableSaveable(handle, keys, values, name, names)
 
 
 class _MutableTable:
@@ -41,7 +86,14 @@ class _MutableTable:
         self._name = name
         self._table_name = handle.op.name.split("/")[-1]
         if checkpoint:
-            add_to_collection(GraphKeys.SAVEABLE_OBJECTS, _TableSaveable(self, name))
+            add_to_collection(GraphKeys.SAVEABLE_OBJECTS, self._to_saveable(name))
+
+    def _to_saveable(self, name=None) -> TableSaveable:
+        """How a Saver saves this table: under ``name`` (a var_list dict's key), else the
+        constructor's name."""
+        if getattr(self, "_exported", None) is None:  # one export op, however many Savers
+            self._exported = self.export()
+        return TableSaveable(self._handle, *self._exported, name or self._name)
 
     key_dtype = property(lambda self: self._key_dtype)
     value_dtype = property(lambda self: self._value_dtype)

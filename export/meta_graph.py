@@ -55,6 +55,9 @@ def meta_graph_of(graph, collection_list=None) -> meta_graph_pb2.MetaGraphDef:
             continue
         if key == GraphKeys.SAVERS:  # minitf's Saver has no graph ops a SaverDef could name
             continue
+        if key == GraphKeys.SAVEABLE_OBJECTS:
+            _record_tables(meta, values)
+            continue
         col = meta_graph_pb2.CollectionDef()
         if key == GraphKeys.QUEUE_RUNNERS and all(hasattr(v, "to_proto") for v in values):
             col.bytes_list.value.extend(v.to_proto().SerializeToString() for v in values)
@@ -205,6 +208,45 @@ def _maximum_iterations(loop):
     return None
 
 
+def _record_tables(meta, saveables):
+    """The tables a Saver saves with their checkpoint names, in a collection of minitf's
+    (TF reads it as plain bytes). Not as TF records them (their ops by name in
+    ``saveable_objects``): without a SaverDef, TF's import_meta_graph would build a Saver of
+    that collection and fail on the ops."""
+    from .table_restore import TABLE_NAMES_KEY, encode_names
+
+    tables = {o.table_handle.op.name: tuple(n for n, _ in o.specs) for o in saveables
+              if getattr(o, "table_handle", None) is not None}
+    if len(tables) < len(saveables):
+        log.warning("Collection %r holds saveables other than lookup tables: left out",
+                    GraphKeys.SAVEABLE_OBJECTS)
+    if tables:
+        meta.collection_def[TABLE_NAMES_KEY].bytes_list.value.extend(encode_names(tables))
+
+
+def _table_saveables(graph, meta, prefix: str) -> list:
+    """Saveables for the imported graph's mutable tables whose checkpoint names are known:
+    from TF's restore ops, or the names minitf's Saver recorded."""
+    from minitf.lookup_mutable import table_saveable
+
+    from .table_restore import TABLE_NAMES_KEY, decode_names, names_in_graph
+
+    names = {prefix + t: n for t, n in decode_names(
+        meta.collection_def[TABLE_NAMES_KEY].bytes_list.value).items()} \
+        if TABLE_NAMES_KEY in meta.collection_def else {}
+    names.update({t: n for t, n in names_in_graph(graph).items() if t.startswith(prefix)})
+    out = []
+    for table, (keys, values) in sorted(names.items()):
+        try:
+            op = graph.get_operation_by_name(table)
+        except (KeyError, ValueError):
+            continue
+        name = keys[:-len("-keys")] if keys.endswith("-keys") else keys
+        out.append(table_saveable(op.outputs[0], op.get_attr("key_dtype"),
+                                  op.get_attr("value_dtype"), name, (keys, values)))
+    return out
+
+
 def _variable_def(v: Variable) -> variable_pb2.VariableDef:
     vd = variable_pb2.VariableDef(
         variable_name=v.name, initial_value_name=v.initial_value.name,
@@ -291,7 +333,11 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
                      else "MetaGraphDef")
     prefix = f"{import_scope}/" if import_scope else ""
     variables: dict[str, Variable] = {}
+    from .table_restore import TABLE_NAMES_KEY
+
     for key in sorted(meta.collection_def):
+        if key in (GraphKeys.SAVEABLE_OBJECTS, TABLE_NAMES_KEY):
+            continue  # the tables' saveables, made below
         col = meta.collection_def[key]
         kind = col.WhichOneof("kind")
         if kind == "node_list":
@@ -332,11 +378,16 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
                 saved[v.op.name[len(prefix):]] = v
             else:
                 saved.setdefault(info.full_name, []).append(v)
+    tables = _table_saveables(graph, meta, prefix)
+    for t in tables:
+        graph.add_to_collection(GraphKeys.SAVEABLE_OBJECTS, t)
     if not meta.HasField("saver_def"):
+        saved.update((t.name, t) for t in tables)
         return Saver(saved) if saved else None
     # TF's Saver wrote the file: save what its ops save, in its format (V2: TF's bundle).
     own = _saved_by(graph, meta.saver_def, prefix)
     saved = {k: v for k, v in saved.items() if own is None or k in own}
+    saved.update((t.name, t) for t in tables if own is None or t.specs[0][0] in own)
     return Saver(saved, write_version=meta.saver_def.version) if saved else None
 
 

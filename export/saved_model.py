@@ -26,10 +26,11 @@ from minitf.tensor_shape import TensorShape
 
 from . import wire
 from . import graph_def as graph_def_mod
-from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, TABLE_INIT_OPS, VARIABLE_OPS, FrozenGraph,
-                     cut_at_inputs, cuttable_inputs, freeze_graph_def, freeze_signatures,
-                     graph_def_closure)
+from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, TABLE_INIT_OPS, TABLE_OPS, VARIABLE_OPS,
+                     FrozenGraph, cut_at_inputs, cuttable_inputs, freeze_graph_def,
+                     freeze_signatures, graph_def_closure)
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
+from .table_restore import add_checkpoint_fills
 from .tensors import (dtype_from_enum, little_endian, make_tensor_proto, shape_from_proto,
                       shape_to_proto, uses_content)
 
@@ -243,7 +244,8 @@ def _read(path: str) -> bytes:
 def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     """Loads a SavedModel directory (or its saved_model.pb). A graph with variables (as
     TensorFlow's SavedModelBuilder writes it) is frozen with the values of its checkpoint,
-    keeping only what the signatures need."""
+    keeping only what the signatures need; its mutable lookup tables are filled from the
+    checkpoint by init ops (refused when their entries cannot be found)."""
     path = os.fspath(path)
     file, sm, contents = read_saved_model(path)
     mi = meta_graph_index(sm, tags, file)
@@ -269,6 +271,9 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     gd, node_contents = freeze_graph_def(
         gd, _checkpoint_values(path, file, gd) if needs_values else {}, keep, file,
         node_contents)
+    # TF's loader restores its mutable tables from the checkpoint before the main op runs.
+    init_ops = add_checkpoint_fills(gd, meta, init_ops,
+                                    lambda: _checkpoint_values(path, file, gd), file) + init_ops
     graph = graph_from_graph_def(gd, file, node_contents)
     sigs = {}
     for name, sd in meta.signature_def.items():
@@ -388,7 +393,10 @@ def _checkpoint_values(path, file, gd):
     prefix = os.path.join(directory, "variables", "variables")
     if not os.path.exists(prefix + ".index"):
         names = [n.name for n in gd.node if n.op in VARIABLE_OPS]
-        raise NotFoundError(None, None, f"{file}: the graph has variables "
+        what = "variables"
+        if not names:  # only mutable tables (whose contents a TF checkpoint holds)
+            names, what = [n.name for n in gd.node if n.op in TABLE_OPS], "mutable tables"
+        raise NotFoundError(None, None, f"{file}: the graph has {what} "
                             f"({', '.join(names[:3])}{'...' if len(names) > 3 else ''}) but "
                             f"there is no checkpoint {prefix}.index holding their values")
     return load_checkpoint_arrays(prefix)

@@ -6,7 +6,8 @@ for its signatures with the variables' values at that moment (when TF saves its 
 so ``variables/`` stays empty and TensorFlow and TF Serving load the result like any
 SavedModel. ``loader.load`` reads TensorFlow's unfrozen SavedModels too: their variables come
 back as constants holding the checkpoint's values (enough to run and serve them, not to train
-them further).
+them further), and their mutable lookup tables are filled from the checkpoint as TF's restore
+fills them (export/table_restore.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .freeze import (FROZEN_FORMS, VARIABLE_OPS, cut_at_inputs, cuttable_inputs,
 from .graph_def import _parse_input, import_graph_def
 from .saved_model import (Signature, TensorInfo, _checkpoint_values, asset_paths,
                           read_saved_model, table_initializers, write_saved_model)
+from .table_restore import add_checkpoint_fills
 from .tensors import shape_to_proto
 
 from minitf.saved_model import (CLASSIFY_INPUTS, CLASSIFY_METHOD_NAME, CLASSIFY_OUTPUT_CLASSES,
@@ -321,10 +323,13 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
                             in values)]
     gd, _ = freeze_graph_def(gd, values, graph_def_closure(
         gd, _runnable(gd, meta.saver_def, unsaved, file, meta.signature_def)), file)
-    import_graph_def(gd, name=import_scope or "", source=file, graph=sess.graph)
-    # TF's loader then runs the main op: here, its table initializers (the rest of a main
-    # op, variable initialisers, has nothing left to do), the asset files fed.
+    # TF's loader restores the checkpoint (its mutable tables' contents too), then runs the
+    # main op: here, its table initializers (the rest of a main op, variable initialisers,
+    # has nothing left to do), the asset files fed.
     inits = table_initializers(meta, gd, {n.name for n in gd.node})
+    inits = add_checkpoint_fills(gd, meta, inits, lambda: values or _checkpoint_values(
+        export_dir, file, gd), file) + inits
+    import_graph_def(gd, name=import_scope or "", source=file, graph=sess.graph)
     if inits:
         prefix = f"{import_scope}/" if import_scope else ""
         graph, names = sess.graph, {n.name for n in gd.node}

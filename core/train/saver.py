@@ -4,8 +4,11 @@ Format. A checkpoint with prefix ``P`` (e.g. ``ckpt/model-100``) is one file ``P
 archive written by ``numpy.savez`` holding one ``.npy`` array per variable, keyed by the
 variable's name in the checkpoint (its op name, e.g. ``layer1/w``), plus ``__minitf__``: a
 uint8 array with the JSON ``{"format": "minitf-checkpoint", "version": 1, "variables":
-{name: [dtype, shape]}}``. It loads with ``numpy.load(P + ".npz", allow_pickle=False)``; string
-variables are not supported (numpy would need pickles). Next to it, the text file
+{name: [dtype, shape]}}``. It loads with ``numpy.load(P + ".npz", allow_pickle=False)``. A
+string tensor (a string variable, a table's keys) has dtype ``"string"`` in the manifest and is
+stored without pickles: under its name a uint8 array, its elements' bytes one after another,
+and under ``__minitf_offsets__/<name>`` int64 offsets (element i is
+``blob[offsets[i]:offsets[i+1]]``; as many offsets as elements plus one). Next to it, the text file
 ``checkpoint`` names the latest prefix and the retained ones, in TensorFlow's format
 (``model_checkpoint_path: "model-100"``), so ``tf.train.latest_checkpoint`` works as in TF.
 Files are written to a temporary name and renamed, so a reader never sees half a checkpoint.
@@ -29,19 +32,17 @@ import json
 import os
 import re
 import time
-import zipfile
-from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import DataLossError, InvalidArgumentError, NotFoundError, UnimplementedError
+from ..errors import DataLossError, InvalidArgumentError, NotFoundError
 from ..graph import GraphKeys, Tensor, get_default_graph
 from ..partitioned_variables import PartitionedVariable, SaveSliceInfo
 from ..variables import Variable
 from . import tensor_bundle
+from .npz_format import (_MANIFEST, _OFFSETS, _STRING, _SUFFIX, _encode_strings,  # noqa: F401
+                         _is_npz, _read, _read_npz)
 
-_MANIFEST = "__minitf__"
-_SUFFIX = ".npz"
 
 
 class SaveableObject:
@@ -51,6 +52,10 @@ class SaveableObject:
 
     def __init__(self, op, specs, name):
         self.op, self.specs, self.name = op, list(specs), name
+
+    def check(self, arrays, save_path):
+        """Raises if ``arrays`` (read back for ``specs``) cannot be restored; runs for every
+        object before any restores, so a refused restore changes nothing."""
 
     def restore(self, sess, arrays):
         raise NotImplementedError
@@ -190,14 +195,16 @@ class Saver:
     def _write_npz(prefix, directory, arrays, slices):
         manifest = {}
         for n, arr in arrays.items():
-            if arr.dtype == object:
-                raise InvalidArgumentError(None, None, f"Cannot checkpoint string variable {n}")
             if sum(int(np.prod(shape)) for _, shape in slices.get(n, [])) not in (0, arr.size):
                 raise InvalidArgumentError(
                     None, None, f"Saving only some parts of the partitioned variable {n}: the "
                     ".npz format stores whole tensors (save all its parts, or use "
                     "write_version=tf.train.SaverDef.V2, which stores slices)")
-            manifest[n] = [arr.dtype.str, list(arr.shape)]
+            manifest[n] = [_STRING if arr.dtype == object else arr.dtype.str, list(arr.shape)]
+        strings = {n: a for n, a in arrays.items() if a.dtype == object}
+        arrays = {n: a for n, a in arrays.items() if a.dtype != object}
+        for n, arr in strings.items():
+            arrays[n], arrays[_OFFSETS + n] = _encode_strings(n, arr)
         meta = {"format": "minitf-checkpoint", "version": 1, "variables": manifest}
         if slices:
             meta["slices"] = {n: [[list(o), list(s)] for o, s in b] for n, b in slices.items()}
@@ -243,8 +250,16 @@ class Saver:
                         None, None, f"Checkpoint {save_path}: variable {name} has shape "
                         f"{list(shape)} in the checkpoint but {want} in the graph")
                 updates.append((v, stored.read(name, info)))
-        objects = [(o, [stored.read(n, None) for n, _ in o.specs]) for o in self._objects]
-        for o, arrays in objects:  # first: a table refusing its arrays leaves variables as is
+        objects = []
+        for o in self._objects:
+            missing = [n for n, _ in o.specs if stored.spec(n) is None]
+            if missing:
+                raise NotFoundError(None, None, f"Key {missing[0]} not found in checkpoint "
+                                    f"{save_path} (of '{o.name}')")
+            objects.append((o, [np.asarray(stored.read(n, None)) for n, _ in o.specs]))
+        for o, arrays in objects:  # all checked before any is restored: all or nothing
+            o.check(arrays, save_path)
+        for o, arrays in objects:
             o.restore(sess, arrays)
         cells = sess._resources
         for v, arr in updates:
@@ -262,13 +277,18 @@ class Saver:
 
 def _split_objects(var_list) -> tuple:
     """(var_list without its SaveableObjects, those objects): a list's items or a dict's
-    values (an object saves under its own names, whatever its key)."""
-    if isinstance(var_list, dict):
-        objects = [v for v in var_list.values() if isinstance(v, SaveableObject)]
-        return {k: v for k, v in var_list.items() if not isinstance(v, SaveableObject)}, objects
-    var_list = list(var_list)
-    return [v for v in var_list if not isinstance(v, SaveableObject)], \
-        [v for v in var_list if isinstance(v, SaveableObject)]
+    values. A mutable table (anything with ``_to_saveable``) saves under its dict key or its
+    own name, as TF's; a SaveableObject under its own names, whatever its key."""
+    def object_of(key, v):
+        if isinstance(v, SaveableObject):
+            return v
+        return v._to_saveable(key) if hasattr(v, "_to_saveable") else None
+    items = list(var_list.items()) if isinstance(var_list, dict) else \
+        [(None, v) for v in var_list]
+    objects = [(k, v, object_of(k, v)) for k, v in items]
+    rest = [(k, v) for k, v, o in objects if o is None]
+    return (dict(rest) if isinstance(var_list, dict) else [v for _, v in rest]), \
+        [o for _, _, o in objects if o is not None]
 
 
 def _saveables(var_list) -> dict:
@@ -351,50 +371,6 @@ class _Stored:
         return arr if info is None else arr[_region(*block)]
 
 
-def _is_npz(prefix) -> bool:
-    return os.path.exists(str(prefix) + _SUFFIX)
-
-
-def _read(prefix, names=None) -> dict:
-    """All arrays of a checkpoint, validated (its manifest, or TF's checksums). ``names``: for a
-    TF checkpoint, read only those of them it holds (the rest may be unreadable:
-    bfloat16...); an npz checkpoint is always read whole."""
-    path = str(prefix) + _SUFFIX
-    if not os.path.exists(path):
-        if tensor_bundle.is_bundle(prefix):
-            reader = tensor_bundle.BundleReader(prefix)
-            wanted = reader.entries if names is None else \
-                [n for n in names if n in reader.entries]
-            return {n: reader.read(n) for n in wanted}
-        raise NotFoundError(None, None, f"Failed to find any matching files for {prefix} "
-                            f"(no file {path} or {tensor_bundle.index_filename(prefix)})")
-    return _read_npz(path)[0]
-
-
-def _read_npz(path) -> tuple[dict, dict]:
-    """(arrays, {name: [(offset, shape)] of the parts it was saved from}) of an .npz
-    checkpoint, checked against its manifest."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as e:
-        raise DataLossError(None, None, f"Unable to read checkpoint {path}: {e}") from None
-    raw = arrays.pop(_MANIFEST, None)
-    try:
-        meta = json.loads(bytes(raw).decode()) if raw is not None else None
-    except (ValueError, UnicodeDecodeError):
-        meta = None
-    if not meta or meta.get("format") != "minitf-checkpoint":
-        raise DataLossError(None, None, f"{path} is not a minitf checkpoint (no valid manifest)")
-    for name, (dtype, shape) in meta["variables"].items():
-        arr = arrays.get(name)
-        if arr is None or arr.dtype.str != dtype or list(arr.shape) != shape:
-            raise DataLossError(None, None, f"Checkpoint {path} is corrupt: entry {name} does "
-                                "not match its manifest")
-    return arrays, {n: [(tuple(o), tuple(s)) for o, s in blocks]
-                    for n, blocks in meta.get("slices", {}).items()}
-
-
 def _checkpoint_files(prefix) -> list:
     """The files of checkpoint ``prefix`` that exist, in either format (index first)."""
     p = str(prefix)
@@ -463,185 +439,6 @@ def checkpoint_exists(checkpoint_prefix) -> bool:
     return _is_npz(checkpoint_prefix) or tensor_bundle.is_bundle(checkpoint_prefix)
 
 
-def list_variables(ckpt_dir_or_file) -> list:
-    """[(name, shape)] of a checkpoint (a prefix or a directory with a ``checkpoint`` file);
-    a TF checkpoint's data is not read."""
-    return sorted(CheckpointReader(ckpt_dir_or_file).get_variable_to_shape_map().items())
-
-
-def load_variable(ckpt_dir_or_file, name) -> np.ndarray:
-    """A variable's value; ``name`` may be a tensor name (``v.name``: the ``:0`` is dropped, as
-    TF does). A scalar comes back as a numpy scalar."""
-    prefix = _resolve(ckpt_dir_or_file)
-    if name.endswith(":0"):
-        name = name[:-2]
-    arrays = _read(prefix, names=[name])
-    if name not in arrays:
-        raise NotFoundError(None, None, f"Key {name} not found in checkpoint {ckpt_dir_or_file}")
-    value = arrays[name]
-    return value[()] if value.ndim == 0 else value
-
-
-class CheckpointReader:
-    """TF1's ``tf.train.NewCheckpointReader`` / ``load_checkpoint`` over a minitf or TensorFlow
-    checkpoint (a prefix, or a directory with a ``checkpoint`` file). A TF checkpoint's index is
-    read here and each tensor's data when asked for (as TF's reader does)."""
-
-    def __init__(self, ckpt_dir_or_file):
-        prefix = _resolve(str(ckpt_dir_or_file))
-        self._bundle = None
-        if not _is_npz(prefix) and tensor_bundle.is_bundle(prefix):
-            self._bundle = tensor_bundle.BundleReader(prefix)
-            self._arrays = _LazyTensors(self._bundle)
-        else:
-            self._arrays = _read(prefix)
-
-    def _specs(self) -> dict:
-        """{name: (dtype enum or numpy dtype, shape)} without reading data."""
-        if self._bundle is not None:
-            return {n: (e.dtype, e.shape) for n, e in self._bundle.entries.items()}
-        return {n: (a.dtype, a.shape) for n, a in self._arrays.items()}
-
-    def get_variable_to_shape_map(self) -> dict:
-        return {name: list(shape) for name, (_, shape) in self._specs().items()}
-
-    def get_variable_to_dtype_map(self) -> dict:
-        """{name: tf.DType}; a type minitf has no DType for (complex, bfloat16...) comes back as
-        its numpy dtype, or as TensorFlow's name when numpy has none."""
-        return {name: _dtype(d) for name, (d, _) in self._specs().items()}
-
-    def has_tensor(self, name) -> bool:
-        return name in self._arrays
-
-    def get_tensor(self, name):
-        """The variable's value (a numpy scalar for a scalar, as TF's reader gives)."""
-        if name not in self._arrays:
-            raise NotFoundError(None, None, f"Key {name} not found in checkpoint")
-        value = self._arrays[name]
-        return value[()] if value.ndim == 0 else value.copy()
-
-    def debug_string(self) -> bytes:
-        lines = [f"{n} ({getattr(_dtype(d), 'name', d)}) {list(shape)}"
-                 for n, (d, shape) in sorted(self._specs().items())]
-        return ("\n".join(lines) + "\n").encode()
-
-
-def _dtype(d):
-    from .. import dtypes
-
-    try:
-        return dtypes.as_dtype(d)
-    except TypeError:
-        pass
-    if isinstance(d, np.dtype):
-        return d
-    try:
-        return tensor_bundle.numpy_dtype(d)
-    except UnimplementedError:
-        return tensor_bundle.dtype_name(d)
-
-
-class _LazyTensors(Mapping):
-    """A TF checkpoint's tensors by name, each read (and checksummed) on first access."""
-
-    def __init__(self, reader: tensor_bundle.BundleReader):
-        self._reader = reader
-        self._cache: dict = {}
-
-    def __getitem__(self, name):
-        if name not in self._reader.entries:
-            raise KeyError(name)
-        if name not in self._cache:
-            self._cache[name] = self._reader.read(name)
-        return self._cache[name]
-
-    def __contains__(self, name):  # without reading the tensor (Mapping's would)
-        return name in self._reader.entries
-
-    def __iter__(self):
-        return iter(self._reader.entries)
-
-    def __len__(self):
-        return len(self._reader.entries)
-
-
-NewCheckpointReader = CheckpointReader
-
-
-def load_checkpoint(ckpt_dir_or_file) -> CheckpointReader:
-    return CheckpointReader(ckpt_dir_or_file)
-
-
-def load_checkpoint_arrays(ckpt_dir_or_file) -> Mapping:
-    """Every variable of a checkpoint by name (used by freezing). For a TF checkpoint, a
-    read-only mapping that reads each tensor when it is looked up, so a freeze needs only the
-    variables it uses to be readable."""
-    prefix = _resolve(ckpt_dir_or_file)
-    if _is_npz(prefix):
-        return _WithParts(*_read_npz(prefix + _SUFFIX))
-    if not tensor_bundle.is_bundle(prefix):
-        return _read(prefix)  # (raises the NotFoundError naming both formats' files)
-    reader = tensor_bundle.BundleReader(prefix)
-    layout = {name: [(tuple(s for s, _ in extents),
-                      tuple(n if n >= 0 else d for (_, n), d in zip(extents, entry.shape)))
-                     for extents, _ in entry.slices]
-              for name, entry in reader.entries.items() if entry.slices}
-    return _WithParts(_LazyTensors(reader), layout)
-
-
-class _WithParts(Mapping):
-    """A checkpoint's tensors by name, where ``X/part_K`` (``X/part_K/slot``), not itself in
-    it, is the K-th part by offset of ``X`` (``X/slot``) saved in slices: TF's names for the
-    parts, which a GraphDef to freeze refers to without saying where they lie."""
-
-    _PART = re.compile(r"(.+)/part_(\d+)(/.+)?")
-
-    def __init__(self, arrays: Mapping, layout: dict):
-        self._arrays, self._layout = arrays, layout
-
-    def _part(self, name):
-        m = self._PART.fullmatch(name)
-        if m is None or name in self._arrays:
-            return None
-        whole = m[1] + (m[3] or "")
-        blocks = sorted(self._layout.get(whole, ()))
-        k = int(m[2])
-        return (whole, blocks[k]) if k < len(blocks) else None
-
-    def __getitem__(self, name):
-        if name in self._arrays:
-            return self._arrays[name]
-        part = self._part(name)
-        if part is None:
-            raise KeyError(name)
-        return self._arrays[part[0]][_region(*part[1])]
-
-    def __contains__(self, name):
-        return name in self._arrays or self._part(name) is not None
-
-    def __iter__(self):
-        return iter(self._arrays)
-
-    def __len__(self):
-        return len(self._arrays)
-
-
-def _resolve(ckpt_dir_or_file):
-    if os.path.isdir(ckpt_dir_or_file):
-        latest = latest_checkpoint(ckpt_dir_or_file)
-        if latest is None:
-            raise NotFoundError(None, None, f"No checkpoint found in {ckpt_dir_or_file}")
-        return latest
-    p = str(ckpt_dir_or_file)
-    if p.endswith(_SUFFIX):
-        return p[:-len(_SUFFIX)]
-    # A TF checkpoint named by its index file (``model.ckpt.index``) means its prefix.
-    if p.endswith(tensor_bundle.INDEX_SUFFIX) and os.path.isfile(p) and not _is_npz(p) \
-            and not tensor_bundle.is_bundle(p):
-        return p[:-len(tensor_bundle.INDEX_SUFFIX)]
-    return p
-
-
 def export_meta_graph(filename=None, **kwargs):
     """``tf.train.export_meta_graph``: the default graph (or ``graph=``) and its collections
     as a MetaGraphDef, written to ``filename`` when given (see minitf.export.meta_graph)."""
@@ -659,3 +456,9 @@ def _meta_graph():
     import importlib  # the MetaGraphDef codec lives in minitf.export (protos), as as_graph_def's
 
     return importlib.import_module("minitf.export.meta_graph")
+
+
+# The readers live in checkpoint_reader.py (it uses the format helpers above).
+from .checkpoint_reader import (CheckpointReader, NewCheckpointReader,  # noqa: E402,F401
+                                list_variables, load_checkpoint, load_checkpoint_arrays,
+                                load_variable)

@@ -200,3 +200,48 @@ def test_checkpoints_go_from_tensorflow_to_minitf_and_back(tmp_path):
                              vec.lookup(tf1.constant(["u"]))])
     assert back[0].tolist() == [0.5, 1.5, 2.5] and back[1] == 3
     assert back[2].tolist() == [-1, 2] and back[3] == 1 and back[4].tolist() == [[1.0, 2.0]]
+
+
+def test_saver_dict_with_a_table_names_entries_as_tensorflow(tmp_path):
+    # TF saves a table given in a dict under its key (in a list, TF 2.21 names its entries
+    # "-keys"/"-values"; minitf uses the table's name there).
+    tf1 = _tf1()
+
+    def names(tf_mod, session, where):
+        g = tf_mod.Graph()
+        with g.as_default():
+            m = tf_mod.lookup.experimental.MutableHashTable(tf_mod.int64, tf_mod.int64, -1,
+                                                            name="tbl")
+            v = tf_mod.Variable(1.0, name="v")
+            saver = tf_mod.train.Saver({"v": v, "mytable": m})
+            with session(graph=g) as sess:
+                sess.run([v.initializer, m.insert(tf_mod.constant([1], tf_mod.int64),
+                                                  tf_mod.constant([5], tf_mod.int64))])
+                path = saver.save(sess, str(tmp_path / where), write_meta_graph=False)
+        return sorted(n for n, _ in tf_mod.train.list_variables(path)), \
+            tf_mod.train.load_variable(path, "mytable-values").tolist()
+
+    assert names(tf, tf.Session, "ours") == names(tf1, tf1.Session, "tf") == (
+        ["mytable-keys", "mytable-values", "v"], [5])
+
+
+def test_tensorflows_string_table_checkpoint_through_minitfs_npz(tmp_path):
+    tf1 = _tf1()
+    g = tf1.Graph()
+    with g.as_default():
+        t = tf1.lookup.experimental.MutableHashTable(tf1.string, tf1.int64, -1, name="vocab")
+        ins = t.insert(tf1.constant(["a", "b"]), tf1.constant([1, 2], tf1.int64))
+        with tf1.Session(graph=g) as sess:
+            sess.run(ins)
+            tf_path = tf1.train.Saver().save(sess, str(tmp_path / "tf"), write_meta_graph=False)
+            want = sess.run(t.lookup(tf1.constant(["b", "a", "z"])))
+    with tf.Graph().as_default():
+        t = experimental.MutableHashTable(tf.string, tf.int64, -1, name="vocab")
+        saver = tf.train.Saver()
+        with tf.Session() as sess:
+            saver.restore(sess, tf_path)
+            ours = saver.save(sess, str(tmp_path / "ours"))  # the .npz format
+        with tf.Session() as sess:
+            saver.restore(sess, ours)
+            got = sess.run(t.lookup(tf.constant(["b", "a", "z"])))
+    assert got.tolist() == want.tolist() == [2, 1, -1]

@@ -1,0 +1,218 @@
+"""Freezing a GraphDef with checkpoint values (a TensorFlow SavedModel's variables): each
+variable a Const, each variable read a plain op (TF's convert_variables_to_constants over a
+GraphDef), and the GraphDef helpers the SavedModel loaders cut it with. (Split from freeze.py,
+which re-exports these names.)"""
+
+from __future__ import annotations
+
+from minitf.errors import InvalidArgumentError
+
+VARIABLE_OPS = frozenset({"VariableV2", "Variable", "VarHandleOp"})
+# Ops that read a variable without changing it, and what they become once it is a Const (the
+# renames TF's convert_variables_to_constants makes; ResourceGather also gains an axis input).
+FROZEN_FORMS = {"ReadVariableOp": "Identity", "RefIdentity": "Identity", "RefSwitch": "Switch",
+                "RefEnter": "Enter", "RefMerge": "Merge", "RefExit": "Exit",
+                "RefNextIteration": "NextIteration", "ResourceGather": "GatherV2"}
+# Ops that change a variable (or its state): a frozen graph cannot keep them.
+_WRITER_PREFIXES = ("Assign", "Apply", "ResourceApply", "SparseApply", "ResourceSparseApply",
+                    "Scatter", "ResourceScatter")
+_PURE_SCATTERS = frozenset({"ScatterNd", "ScatterNdNonAliasingAdd"})
+
+
+def is_variable_writer(op_type: str) -> bool:
+    return op_type.startswith(_WRITER_PREFIXES) and op_type not in _PURE_SCATTERS or \
+        op_type == "DestroyResourceOp"
+
+
+def graph_def_closure(graph_def, roots, stop=()) -> set:
+    """The names of ``roots`` and every node they reach through data and control inputs (not
+    going past the nodes in ``stop``)."""
+    from .graph_def import _parse_input
+
+    by_name = {n.name: n for n in graph_def.node}
+    keep, stack = set(), [r for r in roots if r in by_name]
+    while stack:
+        name = stack.pop()
+        if name not in keep and name in by_name:  # (a missing input: the importer names it)
+            keep.add(name)
+            if name not in stop:
+                stack.extend(_parse_input(i)[0] for i in by_name[name].input)
+    return keep
+
+
+def cuttable_inputs(graph_def, signature_defs) -> set:
+    """The signature input nodes no signature computes through: for each signature, either
+    one of its own inputs or not needed by its outputs (as freeze_signatures decides)."""
+    from .graph_def import _parse_input
+
+    def names(infos):
+        return {_parse_input(i.name)[0] for i in infos if i.WhichOneof("encoding") == "name"}
+
+    sigs = [(names(sd.inputs.values()), names(sd.outputs.values()))
+            for sd in signature_defs.values()]
+    needed = [graph_def_closure(graph_def, outs, stop=ins) for ins, outs in sigs]
+    candidates = set().union(*(ins for ins, _ in sigs)) if sigs else set()
+    return {x for x in candidates
+            if all(x in ins or x not in need for (ins, _), need in zip(sigs, needed))}
+
+
+def cut_at_inputs(graph_def, infos, contents=None, only=None):
+    """``graph_def`` with each signature input (TensorInfo) that is not a placeholder made one,
+    so nothing upstream of it is needed: TF Serving feeds every input. Only inputs that are a
+    node's output 0 and whose node has no other output in use are cut (else the node stays);
+    ``only(node name)`` may narrow which. Returns (GraphDef, contents), contents re-keyed."""
+    from minitf.protos import graph_pb2, node_def_pb2
+
+    from .graph_def import _parse_input
+
+    used = {(name, k) for n in graph_def.node for name, k in map(_parse_input, n.input)}
+    cut = {}
+    for info in infos:
+        name, k = _parse_input(info.name)
+        node = next((n for n in graph_def.node if n.name == name), None)
+        if node is None or k != 0 or node.op in ("Placeholder", "PlaceholderWithDefault") or \
+                any(n == name and j > 0 for n, j in used) or (only and not only(name)):
+            continue
+        ph = node_def_pb2.NodeDef(name=name, op="Placeholder")
+        ph.attr["dtype"].type = info.dtype or (node.attr["T"].type if "T" in node.attr else
+                                               node.attr["dtype"].type)
+        if info.HasField("tensor_shape"):
+            ph.attr["shape"].shape.CopyFrom(info.tensor_shape)
+        cut[name] = ph
+    if not cut:
+        return graph_def, contents
+    out = graph_pb2.GraphDef()
+    out.versions.CopyFrom(graph_def.versions)
+    out.library.CopyFrom(graph_def.library)
+    new_contents = {}
+    for i, node in enumerate(graph_def.node):
+        out.node.append(cut.get(node.name, node))
+        if contents and i in contents and node.name not in cut:
+            new_contents[i] = contents[i]
+    return out, new_contents
+
+
+def freeze_graph_def(graph_def, values, keep, source: str, contents=None):
+    """``graph_def`` cut to the node names in ``keep`` (in their order) with each variable a
+    Const holding ``values[name]`` and each variable read made a plain op: TF's
+    convert_variables_to_constants over values from a checkpoint instead of a session.
+
+    ``contents`` maps node index to raw tensor bytes (the zero-copy loader's); the result's map
+    is keyed by the new indices, and the variables' bytes are passed the same way. Returns
+    (GraphDef, contents).
+    """
+    import numpy as np
+
+    from minitf import dtypes as _dt
+    from minitf.errors import NotFoundError, UnimplementedError
+    from minitf.protos import graph_pb2
+
+    from .tensors import dtype_from_enum, little_endian, make_tensor_proto, uses_content
+
+    contents = contents or {}
+    names = {n.name for n in graph_def.node}
+    out, out_contents = graph_pb2.GraphDef(), {}
+    out.versions.CopyFrom(graph_def.versions)
+    out.library.CopyFrom(graph_def.library)
+    for i, node in enumerate(graph_def.node):
+        if node.name not in keep:
+            continue
+        if node.op in VARIABLE_OPS:
+            key = node.name
+            if key not in values and "shared_name" in node.attr and node.attr["shared_name"].s:
+                key = node.attr["shared_name"].s.decode()
+            if key not in values:
+                raise NotFoundError(None, None, f"{source}: variable {node.name} is not in the "
+                                    "checkpoint")
+            dtype = dtype_from_enum(node.attr["dtype"].type, f"{source}: variable {node.name}")
+            value = np.asarray(values[key])
+            if _dt.from_numpy(value) != dtype.base_dtype:
+                raise InvalidArgumentError(None, None, f"{source}: variable {node.name} is "
+                                           f"{dtype.base_dtype.name}, but the checkpoint holds "
+                                           f"{_dt.from_numpy(value).name}")
+            dims = node.attr["shape"].shape if "shape" in node.attr else None
+            if dims is not None and not dims.unknown_rank and all(
+                    d.size >= 0 for d in dims.dim) and \
+                    [d.size for d in dims.dim] != list(value.shape):
+                raise InvalidArgumentError(None, None, f"{source}: variable {node.name} has "
+                                           f"shape {[d.size for d in dims.dim]}, but the "
+                                           f"checkpoint's value has {list(value.shape)}")
+            const = out.node.add(name=node.name, op="Const")
+            const.attr["dtype"].type = dtype.base_dtype.as_datatype_enum
+            big = uses_content(dtype.base_dtype, value.size) and value.nbytes >= 1024
+            const.attr["value"].tensor.CopyFrom(make_tensor_proto(value, with_content=not big))
+            if big:  # the loader takes the bytes as they are instead of copying them in
+                out_contents[len(out.node) - 1] = memoryview(little_endian(value)).cast("B")
+            continue
+        if is_variable_writer(node.op):
+            raise UnimplementedError(None, None, f"{source}: node {node.name} ({node.op}) "
+                                     "changes a variable, but the graph is frozen for serving "
+                                     "(it is needed by a signature tensor)")
+        new = out.node.add()
+        new.CopyFrom(node)
+        if i in contents:
+            out_contents[len(out.node) - 1] = contents[i]
+        if node.op == "ResourceGather":
+            _gather_of_resource_gather(new, out, names)
+        elif node.op in FROZEN_FORMS:
+            new.op = FROZEN_FORMS[node.op]
+            if node.op == "ReadVariableOp":
+                new.attr["T"].type = node.attr["dtype"].type
+                del new.attr["dtype"]
+    _retype_handles(out)
+    return out, out_contents
+
+
+# Ops that pass a value through unchanged: one that carried a resource variable's handle (a
+# read inside tf.cond or tf.while_loop goes through Switch or Enter) now carries its value.
+_PASS_THROUGH = frozenset({"Identity", "Switch", "Merge", "Enter", "Exit", "NextIteration"})
+
+
+def _retype_handles(graph_def):
+    """Sets ``T`` of the pass-through nodes typed DT_RESOURCE to the dtype of the frozen
+    variable they carry, as TF's converter does (until nothing changes: loops feed back)."""
+    from minitf.protos import types_pb2
+
+    from .graph_def import _parse_input
+
+    resource = types_pb2.DT_RESOURCE
+    dtype_of = {n.name: n.attr["dtype"].type for n in graph_def.node if n.op == "Const"}
+    carriers = [n for n in graph_def.node if n.op in _PASS_THROUGH and "T" in n.attr
+                and n.attr["T"].type == resource]
+    changed = True
+    while changed and carriers:
+        changed = False
+        for n in carriers:
+            if n.attr["T"].type != resource:
+                continue
+            known = [dtype_of.get(_parse_input(i)[0]) for i in n.input if not i.startswith("^")]
+            found = next((t for t in known if t not in (None, resource)), None)
+            if found is not None:
+                n.attr["T"].type = dtype_of[n.name] = found
+                changed = True
+
+
+def _gather_of_resource_gather(node, graph_def, names):
+    """ResourceGather(variable, indices) -> GatherV2(value, indices, axis=batch_dims)."""
+    from minitf.protos import types_pb2
+
+    batch_dims = node.attr["batch_dims"].i if "batch_dims" in node.attr else 0
+    axis = f"{node.name}/axis"
+    while axis in names:
+        axis += "_"
+    names.add(axis)
+    const = graph_def.node.add(name=axis, op="Const")
+    const.attr["dtype"].type = types_pb2.DT_INT32
+    t = const.attr["value"].tensor
+    t.dtype = types_pb2.DT_INT32
+    t.int_val.append(batch_dims)  # TF gathers from axis batch_dims
+    t.tensor_shape.SetInParent()
+    dtype = node.attr["dtype"].type
+    tindices = node.attr["Tindices"].type
+    node.op = "GatherV2"
+    node.input.insert(2, axis)
+    node.attr.clear()
+    node.attr["Tparams"].type = dtype
+    node.attr["Tindices"].type = tindices
+    node.attr["Taxis"].type = types_pb2.DT_INT32
+    node.attr["batch_dims"].i = batch_dims
