@@ -17,7 +17,7 @@ from ._protos import lazy_classes
 from .flags import app
 from .dtypes import (DType, as_dtype, bool, complex64, complex128, double, float16, float32,
                      float64, half, int8, int16, int32, int64, resource, string, uint8, uint16,
-                     uint32, uint64)
+                     uint32, uint64, variant)
 from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
 from .composites import (argsort, boolean_mask, clip_by_average_norm, einsum, eye, lin_space,
                          linspace, meshgrid, norm, reverse, reverse_v2, saturate_cast,

@@ -88,12 +88,14 @@ complex128 = DType("complex128", 18, np.complex128)
 string = DType("string", 7, np.object_)
 # A handle to per-run state (a TensorArray's elements); its values are Python objects.
 resource = DType("resource", 20, np.object_)
+# A run-time value TF keeps opaque (an Optional's contents); its values are Python objects.
+variant = DType("variant", 21, np.object_)
 
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
         bool, string, complex64, complex128)
-_BY_NAME = {d.name: d for d in _ALL + (resource,)}
+_BY_NAME = {d.name: d for d in _ALL + (resource, variant)}
 _BY_NAME.update({"half": float16, "float": float32, "double": float64})
-_BY_ENUM = {d.as_datatype_enum: d for d in _ALL + (resource,)}
+_BY_ENUM = {d.as_datatype_enum: d for d in _ALL + (resource, variant)}
 _BY_NP = {np.dtype(d.as_numpy_dtype): d for d in _ALL}
 _BY_NP[np.dtype(np.str_)] = string
 _REAL_OF = {"complex64": float32, "complex128": float64}

@@ -9,6 +9,7 @@ from .dataset_ops import AUTOTUNE, Dataset
 from .experimental_ops import (ChooseFromDatasets, GroupByWindow, IgnoreErrors,
                                SampleFromDatasets, Scan, get_single_element)
 from .iterators import get_output_classes, get_output_shapes, get_output_types
+from .optional import Optional, get_next_as_optional
 from .options import INFINITE as INFINITE_CARDINALITY
 from .options import UNKNOWN as UNKNOWN_CARDINALITY
 from .options import DistributeOptions, OptimizationOptions, ThreadingOptions
@@ -159,10 +160,11 @@ def cardinality(dataset: Dataset) -> Tensor:
 
 
 __all__ = ["AUTOTUNE", "CsvDataset", "DistributeOptions", "INFINITE_CARDINALITY",
-           "OptimizationOptions", "ThreadingOptions", "UNKNOWN_CARDINALITY",
+           "OptimizationOptions", "Optional", "ThreadingOptions", "UNKNOWN_CARDINALITY",
            "bucket_by_sequence_length", "cardinality", "choose_from_datasets",
            "dense_to_sparse_batch", "rejection_resample",
            "get_output_classes", "get_output_shapes", "get_output_types",
-           "get_single_element", "group_by_window", "ignore_errors", "make_csv_dataset",
+           "get_next_as_optional", "get_single_element", "group_by_window", "ignore_errors",
+           "make_csv_dataset",
            "map_and_batch", "parallel_interleave", "sample_from_datasets", "scan",
            "shuffle_and_repeat", "unbatch"]

@@ -80,6 +80,13 @@ class Iterator(st.Structured):
         outs = outs if isinstance(outs, list) else [outs]
         return st.pack_components(self._structure, outs)
 
+    def get_next_as_optional(self):
+        """The next element as a ``tf.data.experimental.Optional``, empty at the end of the
+        data (no OutOfRangeError)."""
+        from .optional import get_next_as_optional
+
+        return get_next_as_optional(self)
+
     def string_handle(self, name=None) -> Tensor:
         """A string scalar naming this iterator in the session: feed it to a
         ``from_string_handle`` iterator's handle placeholder."""

@@ -36,3 +36,4 @@ from . import gif_bmp_ops, sample_box_ops  # noqa: F401 - DecodeBmp, DecodeGif, 
 from . import audio_ops  # noqa: F401 - DecodeWav, EncodeWav, AudioSpectrogram, Mfcc
 from . import jpeg_ops  # noqa: F401 - DecodeJpeg, ExtractJpegShape
 from . import complex_ops, fft_ops  # noqa: F401 - Complex, Real, Imag, ComplexAbs..., FFT..IRFFT3D
+from . import optional_ops  # noqa: F401 - Optional*, IteratorGetNextAsOptional (tf.data Optional)

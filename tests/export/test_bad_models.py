@@ -212,7 +212,9 @@ def test_large_const_whose_bytes_do_not_match(tmp_path):
     (lambda n: n.attr["T"].ClearField("type") or n.attr["T"].list.i.append(1),
      InvalidArgumentError, ["node 'y'", "'T'"]),
     (lambda n: setattr(n.attr["T"], "type", 3), InvalidArgumentError, ["node 'y'", "int32"]),
-    (lambda n: setattr(n.attr["T"], "type", 21), UnimplementedError, ["node 'y'", "DT_VARIANT"]),
+    (lambda n: setattr(n.attr["T"], "type", 11), UnimplementedError, ["node 'y'", "DT_QINT8"]),
+    (lambda n: setattr(n.attr["T"], "type", 21), InvalidArgumentError,
+     ["node 'y'", "'T' of Relu is tf.variant but its inputs give tf.float32"]),
     (lambda n: setattr(n.attr["T"], "type", 20), InvalidArgumentError,
      ["node 'y'", "'T' of Relu is tf.resource but its inputs give tf.float32"]),
     (lambda n: setattr(n.attr["T"], "type", 0), InvalidArgumentError, ["node 'y'", "DT_INVALID"]),
@@ -220,7 +222,8 @@ def test_large_const_whose_bytes_do_not_match(tmp_path):
     (lambda n: setattr(n, "name", "bad name!"), InvalidArgumentError, ["'bad name!'"]),
     (lambda n: setattr(n, "name", ""), InvalidArgumentError, ["has no name"]),
     (lambda n: n.input.insert(0, "^x"), InvalidArgumentError, ["node 'y'", "after a control"]),
-], ids=["list-for-type", "wrong-dtype", "variant-dtype", "resource-dtype", "invalid-dtype",
+], ids=["list-for-type", "wrong-dtype", "quantized-dtype", "variant-dtype", "resource-dtype",
+        "invalid-dtype",
         "extra-input",
         "bad-name", "no-name", "data-after-control"])
 def test_malformed_nodes(tmp_path, edit, error, fragments):
