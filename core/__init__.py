@@ -133,6 +133,7 @@ from . import test
 from . import audio
 from . import quantization
 from . import signal
+from . import distributions
 
 __version__ = "0.1.0"
 
