@@ -839,7 +839,8 @@ def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
     np_type = dtype.as_numpy_dtype
     if src is None:
         src = np.asarray(value)
-    if src.dtype.kind in "USO" and dtype is not _dt.string:
+    if src.dtype.kind in "USO" and dtype is not _dt.string or \
+            src.dtype.kind == "c" and not dtype.is_complex:  # TF drops no imaginary part
         raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
                         f"'{type(value).__name__}' instead.")
     if dtype.is_integer or dtype.is_bool:

@@ -168,13 +168,15 @@ angle.__doc__ = "The argument of a complex tensor (atan2(imag, real)); for a rea
 
 
 def conj(x, name=None):
-    """The complex conjugate; a real tensor is returned as it is (no op), as in TF."""
-    x = convert_to_tensor(x, name="x")
-    if x.dtype.is_complex:
-        return CONJ(x, name=name or "Conj")
-    if x.dtype.is_floating or x.dtype.is_integer:
-        return x
-    raise TypeError(f"Expected numeric or variant tensor, got dtype {x.dtype!r}")
+    """The complex conjugate; a real tensor is returned as it is (no op), as in TF (a Python
+    value becomes the Const "Conj/x")."""
+    with _scope(name, "Conj", (x,)) as scope:
+        x = convert_to_tensor(x, name="x")
+        if x.dtype.is_complex:
+            return CONJ(x, name=scope)
+        if x.dtype.is_floating or x.dtype.is_integer:
+            return x
+        raise TypeError(f"Expected numeric or variant tensor, got dtype {x.dtype!r}")
 
 
 def complex_abs(x, name=None):

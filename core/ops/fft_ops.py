@@ -246,8 +246,9 @@ IRFFT3D = _irfft_op("IRFFT3D", 3, NO_GRADIENT)
 # == Public wrappers (TF1 names, signatures and default node names) ============================
 def _complex_wrapper(opdef, default):
     def wrapper(input, name=None):  # noqa: A002 - TensorFlow's argument name
-        return opdef(convert_to_tensor(input, preferred_dtype=_dt.complex64, name="input"),
-                     name=name or default)
+        with _scope(name, default, (input,)) as scope:  # a Python value: Const "<op>/input"
+            return opdef(convert_to_tensor(input, preferred_dtype=_dt.complex64, name="input"),
+                         name=scope)
     wrapper.__name__ = default.lower()
     wrapper.__doc__ = f"tf.signal.{default.lower()}: the {default} of the inner dimensions."
     return wrapper

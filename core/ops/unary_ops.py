@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import DType
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from . import array_ops
 from .complex_ops import complex_abs, conj
-from ._math_util import (_FLOAT, _FLOAT_C, _NUMBER, _SIGNED, _silence_float_warnings, _typed,
-                         _unary)
+from ._math_util import (_FLOAT, _FLOAT_C, _NUMBER, _SIGNED, _scope, _silence_float_warnings,
+                         _typed, _unary)
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
 __all__ = [
@@ -210,10 +211,12 @@ def square(x, name=None):
 
 @sparse_aware
 def abs(x, name=None):  # noqa: A001 - TensorFlow's public name
-    """|x|; ComplexAbs (a real result) for a complex tensor, named "Abs" as in TF."""
-    x = convert_to_tensor(x, name="x")
-    if x.dtype.is_complex:
-        return complex_abs(x, name=name or "Abs")
+    """|x|; ComplexAbs (a real result) for a complex tensor, named "Abs" as in TF (a Python
+    value becomes the Const "Abs/x")."""
+    dtype = getattr(x, "dtype", None)
+    if dtype.is_complex if isinstance(dtype, DType) else np.iscomplexobj(x):
+        with _scope(name, "Abs", (x,)) as scope:
+            return complex_abs(convert_to_tensor(x, name="x"), name=scope)
     return ABS(x, name=name or "Abs")
 
 
