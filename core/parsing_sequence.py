@@ -14,10 +14,9 @@ from . import dtypes as _dt
 from .graph import convert_to_tensor, name_scope
 from .ops.array_ops import constant
 from .ops.parsing_ops import (_FEATURE_DTYPES, FixedLenFeature, FixedLenSequenceFeature,
-                              VarLenFeature, _dense_config)
+                              VarLenFeature, _dense_config, dense_dtype_and_shape)
 from .ops.parsing_sequence_ops import PARSE_SEQUENCE_EXAMPLE_V2
 from .sparse_tensor import SparseTensor
-from .tensor_shape import as_shape
 
 __all__ = ["parse_single_sequence_example", "parse_sequence_example"]
 
@@ -47,15 +46,7 @@ def _list_dense_config(key, feature):
     """(dtype, row shape, allowed missing) of a FixedLenSequenceFeature in sequence_features."""
     if feature.default_value is not None:
         raise ValueError(f"Value feature_list.dense_defaults[{key}] must be None")
-    dtype = _dt.as_dtype(feature.dtype)
-    if dtype not in _FEATURE_DTYPES:
-        raise ValueError(f"Feature '{key}': dtype must be tf.float32, tf.int64 or tf.string, "
-                         f"got {dtype.name}")
-    shape = as_shape(feature.shape)
-    if not shape.is_fully_defined():
-        raise ValueError(f"All dimensions of shape for feature {key} need to be known but "
-                         f"received {shape}.")
-    return dtype, shape, bool(feature.allow_missing)
+    return (*dense_dtype_and_shape(key, feature), bool(feature.allow_missing))
 
 
 def _parse(serialized, context_features, sequence_features, names, scope):

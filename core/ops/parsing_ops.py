@@ -502,6 +502,20 @@ class SparseFeature(collections.namedtuple(
         return super().__new__(cls, index_key, value_key, dtype, size, already_sorted)
 
 
+def dense_dtype_and_shape(key, feature) -> tuple:
+    """A dense feature's dtype and fully known shape, with TF's errors (also used by the
+    SequenceExample parsers, core/parsing_sequence.py)."""
+    dtype = _dt.as_dtype(feature.dtype)
+    if dtype not in _FEATURE_DTYPES:
+        raise ValueError(f"Feature '{key}': dtype must be tf.float32, tf.int64 or tf.string, "
+                         f"got {dtype.name}")
+    shape = as_shape(feature.shape)
+    if not shape.is_fully_defined():
+        raise ValueError(f"All dimensions of shape for feature {key} need to be known but "
+                         f"received {shape}.")
+    return dtype, shape
+
+
 def _dense_config(key, feature):
     """(dtype, dense shape attr, default value array) of one feature, as TF's parsing config."""
     if isinstance(feature, SparseFeature) or type(feature).__name__ == "RaggedFeature":
@@ -511,14 +525,7 @@ def _dense_config(key, feature):
             "FixedLenSequenceFeature(allow_missing=True) for a variable number of values")
     if not isinstance(feature, (FixedLenFeature, FixedLenSequenceFeature)):
         raise ValueError(f"Unsupported feature type for '{key}': {feature!r}")
-    dtype = _dt.as_dtype(feature.dtype)
-    if dtype not in _FEATURE_DTYPES:
-        raise ValueError(f"Feature '{key}': dtype must be tf.float32, tf.int64 or tf.string, "
-                         f"got {dtype.name}")
-    shape = as_shape(feature.shape)
-    if not shape.is_fully_defined():
-        raise ValueError(f"All dimensions of shape for feature {key} need to be known but "
-                         f"received {shape}.")
+    dtype, shape = dense_dtype_and_shape(key, feature)
     dims = list(shape.as_tuple())
     np_dtype = object if dtype == _dt.string else dtype.as_numpy_dtype
     default = feature.default_value
