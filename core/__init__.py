@@ -125,6 +125,7 @@ from .ops.fake_quant_ops import *  # tf.fake_quant_with_min_max_*
 from .parsing_sequence import parse_single_sequence_example
 from .ops.complex_ops import *  # tf.complex, real, imag, angle, conj
 from .ops.fft_ops import *  # tf.fft, ifft, fft2d..., tf.spectral
+from .ops.special_extra_ops import *  # tf.igamma, igammac, betainc, zeta
 from .ops.sparse_extra_ops import *
 from .ops.string_extra_ops import *
 from .tf1_extras import *

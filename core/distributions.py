@@ -417,11 +417,6 @@ class Exponential(Gamma):
     def _log_survival_function(self, value):
         return self._log_prob(value) - unary_ops.log(self._rate)
 
-    def _cdf(self, x):
-        # igamma(1, y) is exactly 1 - exp(-y).
-        x = self._maybe_assert_valid_sample(x)
-        return -math_extra_ops.expm1(-self.rate * x)
-
     def _sample_n(self, n, seed=None):
         shape = concat_split_ops.concat([[n], array_ops.shape(self._rate)], 0)
         sampled = random_ops.random_uniform(shape, minval=np.finfo(self.dtype.as_numpy_dtype).tiny,

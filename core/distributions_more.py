@@ -1,8 +1,7 @@
 """``tf.distributions`` (TF1), part two: the ``Distribution`` base class (shapes, sampling,
 probabilities and statistics under TF's name scopes, with TF's fallbacks between methods), the
 reparameterization constants, ``kl_divergence`` / ``cross_entropy`` with the ``RegisterKL``
-registry, and Gamma (re-exported by ``core/distributions.py``). Gamma's cdf needs TF's Igamma op,
-which minitf does not have: it raises NotImplementedError saying so."""
+registry, and Gamma (re-exported by ``core/distributions.py``)."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from .distributions_util import assert_one_less, checked_identities, nan_where, 
 from .graph import Tensor, constant_value, control_dependencies, convert_to_tensor, name_scope
 from .ops import (array_extra_ops, array_ops, concat_split_ops, logging_ops, logic_ops,
                   math_extra_ops, random_gamma_ops, reduction_ops,
-                  special_ops, unary_ops)
+                  special_extra_ops, special_ops, unary_ops)
 from .tensor_shape import TensorShape, as_shape
 
 
@@ -428,8 +427,9 @@ class Gamma(ScalarEventDistribution):
                                - self.concentration * unary_ops.log(self.rate))
 
     def _cdf(self, x):
-        raise NotImplementedError(f"cdf is not implemented: {type(self).__name__} (it needs "
-                                  "TensorFlow's Igamma op, which minitf does not have)")
+        x = self._maybe_assert_valid_sample(x)
+        # igamma is the regularized incomplete gamma function: the cdf.
+        return special_extra_ops.igamma(self.concentration, self.rate * x)
 
     def _entropy(self):
         c = self.concentration

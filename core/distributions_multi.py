@@ -1,7 +1,6 @@
 """``tf.distributions`` (TF1), part three: Beta, Dirichlet, Multinomial, DirichletMultinomial and
 StudentT, composed from minitf ops as TF1 composes them (re-exported by
-``core/distributions.py``). Beta's and StudentT's cdf need TF's Betainc op, which minitf does not
-have: they raise NotImplementedError saying so."""
+``core/distributions.py``)."""
 
 from __future__ import annotations
 
@@ -21,14 +20,9 @@ from .math_extra import lbeta
 from .check_ops import assert_near, assert_rank_at_least, assert_same_float_dtype
 from .ops import (array_ops, concat_split_ops, diag_ops, linalg_ops, logging_ops, logic_ops,
                   math_extra_ops, math_ops, random_gamma_ops, random_ops, reduction_ops,
-                  softmax_ops, special_ops, transform_ops, unary_ops)
+                  softmax_ops, special_extra_ops, special_ops, transform_ops, unary_ops)
 
 __all__ = ["Beta", "Dirichlet", "DirichletMultinomial", "Multinomial", "StudentT"]
-
-
-def _betainc_missing(dist):
-    raise NotImplementedError(f"cdf is not implemented: {type(dist).__name__} (it needs "
-                              "TensorFlow's Betainc op, which minitf does not have)")
 
 
 def _positive_concentration(concentration, validate_args):
@@ -84,7 +78,7 @@ class Beta(ScalarEventDistribution):
         return unary_ops.exp(self._log_prob(x))
 
     def _cdf(self, x):
-        _betainc_missing(self)
+        return special_extra_ops.betainc(self.concentration1, self.concentration0, x)
 
     def _log_cdf(self, x):
         return unary_ops.log(self._cdf(x))
@@ -182,7 +176,10 @@ class StudentT(ScalarEventDistribution):
                                - special_ops.lgamma(0.5 * (self.df + 1.0)))
 
     def _cdf(self, x):
-        _betainc_missing(self)
+        y = (x - self.loc) / unary_ops.abs(self.scale)  # |scale|: the where below needs it
+        x_t = self.df / (y ** 2.0 + self.df)
+        neg_cdf = 0.5 * special_extra_ops.betainc(0.5 * self.df, 0.5, x_t)
+        return logic_ops.where_v2(logic_ops.less(y, 0.0), neg_cdf, 1.0 - neg_cdf)
 
     def _entropy(self):
         v = self._ones()[..., None]

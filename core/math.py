@@ -31,6 +31,8 @@ from .math_extra import (accumulate_n, erfcinv, is_non_decreasing, is_strictly_i
 from .ops.softmax_ops import log_softmax, softmax
 from .ops.transform_ops import invert_permutation
 from .ops.complex_ops import angle, conj, imag, real
+from .ops.special_extra_ops import (bessel_i0, bessel_i0e, bessel_i1, bessel_i1e, betainc,
+                                    igamma, igammac, special, zeta)
 
 
 def log_sigmoid(x, name=None):
@@ -57,6 +59,8 @@ __all__ = [
     "unsorted_segment_prod", "unsorted_segment_sum",
 ]
 __all__ += ["angle", "conj", "imag", "real"]  # core/ops/complex_ops.py
+__all__ += ["bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "betainc", "igamma",  # special
+            "igammac", "special", "zeta"]
 __all__ += [  # the math functions of core/ops/math_extra_ops.py and core/math_extra.py
     "accumulate_n", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cosh",
     "cumulative_logsumexp", "erfcinv", "erfinv", "expm1", "invert_permutation",

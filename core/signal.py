@@ -26,7 +26,7 @@ __all__ = [
     "rfft3d", "irfft3d", "fftshift", "ifftshift", "frame", "overlap_and_add", "hann_window",
     "hamming_window", "stft", "inverse_stft", "inverse_stft_window_fn",
     "linear_to_mel_weight_matrix", "mfccs_from_log_mel_spectrograms", "dct", "idct", "mdct",
-    "inverse_mdct", "vorbis_window",
+    "inverse_mdct", "vorbis_window", "kaiser_window", "kaiser_bessel_derived_window",
 ]
 
 
@@ -205,6 +205,46 @@ def vorbis_window(window_length, dtype=_dt.float32, name=None):
         inner = sin(np.pi / cast(window_length, dtype) * (arg + 0.5))
         return sin(np.pi / 2.0 * square(inner))
 
+
+def _floating(dtype):
+    dtype = _dt.as_dtype(dtype)
+    if not dtype.is_floating:
+        raise ValueError(f"dtype must be a floating point type. Found {dtype}")
+    return dtype
+
+
+def kaiser_window(window_length, beta=12.0, dtype=_dt.float32, name=None):
+    """TF's composition: exp(num - beta) * I0e(num) / I0e(beta) with
+    num = beta sqrt(1 - (n / halflen)^2) (I0e keeps the large-beta terms finite)."""
+    from .ops.nn_ops import relu
+    from .ops.special_extra_ops import bessel_i0e
+
+    dtype = _floating(dtype)
+    with _scope(name, "kaiser_window", ()):
+        window_length = _scalar(window_length, "window_length", _dt.int32)
+        if _static_int(window_length) == 1:
+            return array_ops.ones([1], dtype=dtype)
+        # tf.range lacks float16: TF works in float32 first, as here.
+        halflen = (cast(window_length, _dt.float32) - 1.0) / 2.0
+        arg = cast(array_ops.range_(-halflen, halflen + 0.1, dtype=_dt.float32), dtype)
+        beta = cast(beta, dtype)
+        halflen = cast(halflen, dtype)
+        num = beta * sqrt(relu(cast(1.0, dtype) - square(arg / halflen)))
+        return exp(num - beta) * (bessel_i0e(num) / bessel_i0e(beta))
+
+
+def kaiser_bessel_derived_window(window_length, beta=12.0, dtype=_dt.float32, name=None):
+    """The KBD window: sqrt of the normalised running sum of a Kaiser window of half the
+    length, mirrored."""
+    from .ops.reduction_ops import cumsum
+
+    dtype = _floating(dtype)
+    with _scope(name, "kaiser_bessel_derived_window", ()):
+        window_length = _scalar(window_length, "window_length", _dt.int32)
+        kaiser = kaiser_window(window_length // 2 + 1, beta, dtype=dtype)
+        csum = cumsum(kaiser)
+        half = sqrt(csum[:-1] / csum[-1])
+        return concat_split_ops.concat([half, half[::-1]], 0)
 
 
 # -- STFT -----------------------------------------------------------------------------------

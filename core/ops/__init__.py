@@ -37,3 +37,4 @@ from . import audio_ops  # noqa: F401 - DecodeWav, EncodeWav, AudioSpectrogram, 
 from . import jpeg_ops  # noqa: F401 - DecodeJpeg, ExtractJpegShape
 from . import complex_ops, fft_ops  # noqa: F401 - Complex, Real, Imag, ComplexAbs..., FFT..IRFFT3D
 from . import optional_ops  # noqa: F401 - Optional*, IteratorGetNextAsOptional (tf.data Optional)
+from . import special_extra_ops  # noqa: F401 - Igamma, Betainc, Zeta, Bessel*, ...

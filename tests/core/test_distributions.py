@@ -75,7 +75,8 @@ CASES = {
     "gamma": (lambda m, p: m.distributions.Gamma(concentration=p["c"], rate=p["r"]),
               {"c": np.array([0.7, 2.5, 4.0], F32), "r": np.array([1.5, 0.5, 2.0], F32)},
               np.array([0.3, 4.0, 1.2], F32),
-              ["log_prob", "prob", "entropy", "mean", "mode", "stddev", "variance"],
+              ["log_prob", "prob", "cdf", "log_cdf", "survival_function", "entropy", "mean",
+               "mode", "stddev", "variance"],
               {"c": np.array([1.2, 2.0, 3.0], F32), "r": np.array([1.0, 0.8, 2.5], F32)}),
     "exponential": (lambda m, p: m.distributions.Exponential(rate=p["r"]),
                     {"r": np.array([0.5, 2.0], F32)}, np.array([0.3, 1.7], F32),
@@ -84,7 +85,8 @@ CASES = {
     "beta": (lambda m, p: m.distributions.Beta(concentration1=p["a"], concentration0=p["b"]),
              {"a": np.array([0.8, 2.0, 5.0], F32), "b": np.array([1.5, 3.0, 1.2], F32)},
              np.array([0.2, 0.5, 0.9], F32),
-             ["log_prob", "prob", "entropy", "mean", "mode", "stddev", "variance"],
+             ["log_prob", "prob", "cdf", "log_cdf", "survival_function", "entropy", "mean",
+              "mode", "stddev", "variance"],
              {"a": np.array([1.1, 2.5, 0.7], F32), "b": np.array([2.0, 1.0, 3.0], F32)}),
     "dirichlet": (lambda m, p: m.distributions.Dirichlet(concentration=p["c"]),
                   {"c": np.array([[1.5, 2.0, 3.0], [0.7, 4.0, 1.2]], F32)},
@@ -109,7 +111,8 @@ CASES = {
                   {"df": np.array([0.8, 1.5, 3.0, 7.0], F32), "loc": np.array(0.5, F32),
                    "scale": np.array([1.0, 2.0, 0.5, 1.5], F32)},
                   np.array([-1.0, 0.2, 2.0, 0.6], F32),
-                  ["log_prob", "prob", "entropy", "mean", "mode", "stddev", "variance"], None),
+                  ["log_prob", "prob", "cdf", "survival_function", "entropy", "mean", "mode",
+                   "stddev", "variance"], None),
 }
 
 

@@ -142,13 +142,19 @@ def test_reparameterized_sample_gradients():
     np.testing.assert_allclose(gc, [1.0, 1.0], atol=0.1)
 
 
-def test_cdfs_needing_missing_ops_say_which():
-    for d, op in [(tfd.Gamma(2.0, 1.0), "Igamma"), (tfd.Beta(2.0, 1.0), "Betainc"),
-                  (tfd.StudentT(3.0, 0.0, 1.0), "Betainc")]:
-        with pytest.raises(NotImplementedError, match=op):
-            d.cdf(0.5)
-    with pytest.raises(NotImplementedError, match="Betainc"):
-        tfd.Beta(2.0, 1.0).log_cdf(0.5)
+def test_cdfs_through_igamma_and_betainc():
+    # Gamma(2, 1): 1 - e^-x (1 + x); Beta(2, 1): x^2; StudentT(3): 1/2 at 0, and at 1
+    # 1/2 + (arctan(1/sqrt 3) + sqrt(3)/4) / pi; Exponential is Gamma(1, rate): igamma of a
+    # negative x is nan, as in TF.
+    got = run([tfd.Gamma(2.0, 1.0).cdf(0.5), tfd.Beta(2.0, 1.0).cdf(0.5),
+               tfd.Beta(2.0, 1.0).log_cdf(0.5), tfd.StudentT(3.0, 0.0, 1.0).cdf([0.0, 1.0, -1.0]),
+               tfd.Exponential(2.0).cdf([0.5, -1.0])])
+    assert got[0] == pytest.approx(1 - math.exp(-0.5) * 1.5, rel=1e-6)
+    assert got[1] == pytest.approx(0.25, rel=1e-6)
+    assert got[2] == pytest.approx(math.log(0.25), rel=1e-6)
+    t1 = 0.5 + (math.atan(1 / math.sqrt(3)) + math.sqrt(3) / 4) / math.pi
+    np.testing.assert_allclose(got[3], [0.5, t1, 1 - t1], rtol=1e-5)
+    assert got[4][0] == pytest.approx(1 - math.exp(-1.0), rel=1e-6) and np.isnan(got[4][1])
 
 
 def test_register_kl_lookup_by_ancestry_and_errors():
