@@ -10,8 +10,8 @@ import numpy as np
 
 from . import dtypes as _dt
 from .graph import convert_to_tensor, name_scope
-from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, reduction_ops,
-                  transform_ops, unary_ops)
+from .ops import (array_ops, complex_ops, concat_split_ops, linalg_ops, logic_ops, math_ops,
+                  reduction_ops, transform_ops, unary_ops)
 from .ops.reverse_ops import REVERSE_V2
 
 __all__ = ["argsort", "boolean_mask", "clip_by_average_norm", "einsum", "eye", "lin_space",
@@ -30,7 +30,8 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims
             raise NotImplementedError(f"norm: a matrix norm of ord={ord!r} is not supported "
                                       "(only 'euclidean'/'fro')")
         if ord in ("euclidean", "fro", 2, 2.0):
-            result = unary_ops.sqrt(reduction_ops.reduce_sum(x * x, axes, keepdims=True))
+            result = unary_ops.sqrt(reduction_ops.reduce_sum(  # TF's x * conj(x): |x|^2
+                x * complex_ops.conj(x), axes, keepdims=True))
         elif ord in (1, 1.0):
             result = reduction_ops.reduce_sum(unary_ops.abs(x), axes, keepdims=True)
         elif ord == np.inf:
@@ -483,7 +484,9 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
         if means.dtype.is_integer or means.dtype.is_bool:
             raise TypeError(f"Input must be either real or complex. Received integer type "
                             f"{means.dtype.name}.")
-        deviations = unary_ops.square(x - means)
+        diff = x - means  # TF's |diff|^2 for complex: real(conj(diff) * diff), real-typed
+        deviations = complex_ops.real(complex_ops.conj(diff) * diff) if diff.dtype.is_complex \
+            else unary_ops.square(diff)
         return reduction_ops.reduce_mean(deviations, axis=axis, keepdims=keepdims)
 
 

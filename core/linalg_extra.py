@@ -14,13 +14,13 @@ from .composites import norm
 from .functional_ops import map_fn
 from .check_ops import assert_rank, assert_rank_at_least
 from .graph import control_dependencies, convert_to_tensor, name_scope
-from .ops import (array_ops, array_extra_ops, concat_split_ops, diag_ops, gather_ops,
+from .ops import (array_ops, array_extra_ops, complex_ops, concat_split_ops, diag_ops, gather_ops,
                   logic_ops, math_ops, pad_ops, reduction_ops, transform_ops, unary_ops)
 from .ops.decomposition_ops import svd
 from .ops.linalg_ops import cholesky, matmul
 from .ops.linalg_extra_ops import identity_like, matrix_triangular_solve
 from .ops.logging_ops import assert_equal
-from .ops.linalg_ops import _adjoint as matrix_transpose
+from .ops.linalg_ops import _matrix_transpose as matrix_transpose
 from .ops.tridiagonal_ops import TRIDIAGONAL_MAT_MUL, TRIDIAGONAL_SOLVE
 from .tensor_shape import TensorShape
 
@@ -35,7 +35,7 @@ def logdet(matrix, name=None):
     with name_scope(name, "logdet", [matrix]):
         chol = cholesky(matrix)
         return 2.0 * reduction_ops.reduce_sum(
-            unary_ops.log(diag_ops.matrix_diag_part(chol)), axis=[-1])
+            unary_ops.log(complex_ops.real(diag_ops.matrix_diag_part(chol))), axis=[-1])
 
 
 def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_sparse=False,
@@ -277,7 +277,7 @@ def tridiagonal_solve(diagonals, rhs, diagonals_format="compact", transpose_rhs=
                       conjugate_rhs=False, name=None, partial_pivoting=True,
                       perturb_singular=False):
     """X with T @ X = rhs for tridiagonal T; rhs [..., M, K], or [..., M] for one vector (or
-    [..., K, M] with ``transpose_rhs``). ``conjugate_rhs`` changes nothing for real dtypes."""
+    [..., K, M] with ``transpose_rhs``); ``conjugate_rhs`` conjugates a complex rhs."""
     if perturb_singular and not partial_pivoting:
         raise ValueError("partial_pivoting must be True if perturb_singular is.")
     diagonals = _compact(diagonals, diagonals_format)
@@ -296,6 +296,8 @@ def tridiagonal_solve(diagonals, rhs, diagonals_format="compact", transpose_rhs=
         if d_dims[-2] and d_dims[-2] != 3:
             raise ValueError(f"Expected 3 diagonals got {d_dims[-2]}")
     vector = bool(r_rank and d_rank and r_rank == d_rank - 1)
+    if conjugate_rhs:  # no op for a real rhs
+        rhs = complex_ops.conj(rhs)
     if vector:
         rhs = transform_ops.expand_dims(rhs, -1)
     elif transpose_rhs:

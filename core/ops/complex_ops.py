@@ -68,7 +68,7 @@ def _to_real_infer(x, *, Tout):  # noqa: N803
 
 def _to_real(type_, fn, grad, arg="input"):
     def kernel(x, *, Tout):  # noqa: N803
-        return np.ascontiguousarray(fn(x), dtype=Tout.as_numpy_dtype)
+        return np.asarray(fn(x), dtype=Tout.as_numpy_dtype)  # (ascontiguousarray makes 0-d 1-d)
     return register(OpDef(type_, inputs=[f"{arg}:T"], attrs={"Tout": _dt.float32},
                           kernel=kernel, infer=_to_real_infer, grad=grad))
 

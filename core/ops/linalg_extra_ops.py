@@ -21,7 +21,7 @@ from ..tensor_shape import TensorShape, broadcast_shapes
 from . import array_ops, concat_split_ops, diag_ops
 from . import tridiagonal_ops  # noqa: F401 - registers TridiagonalSolve, TridiagonalMatMul
 from ._math_util import _check_dtype, _dims, _scope, _silence_float_warnings
-from .linalg_ops import (_SQUARE_TYPES, _adjoint, _check_square, _square_infer, cholesky,
+from .linalg_ops import (_SQUARE_TYPES, _check_square, _matrix_transpose, _square_infer, cholesky,
                          matmul, matrix_inverse, matrix_solve)
 
 __all__ = ["cholesky_solve", "cross", "matrix_solve_ls", "matrix_square_root",
@@ -96,7 +96,7 @@ def _triangular_kernel(matrix, rhs, *, lower, adjoint):
                                    f"{_dims(b)}") from None
     a = np.tril(a) if lower else np.triu(a)  # the other triangle is not read
     if adjoint:
-        a, lower = np.swapaxes(a, -1, -2), not lower
+        a, lower = np.conj(np.swapaxes(a, -1, -2)), not lower
     return _substitute(a, b, lower).astype(np.asarray(rhs).dtype, copy=False)
 
 
@@ -153,7 +153,7 @@ def _ls_infer(matrix, rhs, l2_regularizer, *, fast):
 
 def _ls_fast(a, b, lam):
     """The normal equations, as TF's fast path (Cholesky of the regularised Gramian)."""
-    at = np.swapaxes(a, -1, -2)
+    at = np.conj(np.swapaxes(a, -1, -2))
     over = a.shape[-2] >= a.shape[-1]
     gram = at @ a if over else a @ at
     gram = gram + lam * np.eye(gram.shape[-1], dtype=a.dtype)
@@ -167,8 +167,8 @@ def _ls_fast(a, b, lam):
 
 
 def _cholesky_solve_np(low, r):
-    """(L L^T)^-1 r by forward then back substitution."""
-    return _substitute(np.swapaxes(low, -1, -2), _substitute(low, r, True), False)
+    """(L L^H)^-1 r by forward then back substitution."""
+    return _substitute(np.conj(np.swapaxes(low, -1, -2)), _substitute(low, r, True), False)
 
 
 def _ls_kernel(matrix, rhs, l2_regularizer, *, fast):
@@ -186,7 +186,8 @@ def _ls_kernel(matrix, rhs, l2_regularizer, *, fast):
         out = _ls_fast(a, b, float(l2_regularizer))
     else:  # the minimum-norm solution, rank-deficient or not (TF: complete orthogonal decomp.)
         rcond = np.finfo(a.dtype).eps * max(a.shape[-2:])
-        out = np.linalg.pinv(a.astype(np.float64), rcond=rcond) @ b
+        wide = np.complex128 if a.dtype.kind == "c" else np.float64
+        out = np.linalg.pinv(a.astype(wide), rcond=rcond) @ b
     return out.astype(np.asarray(rhs).dtype)
 
 
@@ -201,7 +202,7 @@ def _gramian_cholesky(matrix, l2_regularizer, first_kind):
 def _ls_overdetermined(a, b, x, l2, dy):
     z = cholesky_solve(_gramian_cholesky(a, l2, True), dy)
     xzt = matmul(x, z, adjoint_b=True)
-    zx_sym = xzt + _adjoint(xzt)
+    zx_sym = xzt + _matrix_transpose(xzt)  # TF's rule: a plain transpose here
     return [-matmul(a, zx_sym) + matmul(b, z, adjoint_b=True), matmul(a, z), None]
 
 
@@ -316,6 +317,8 @@ def _sqrtm_one(a):
     if n == 0:
         return a
     w, v = np.linalg.eig(a)
+    if a.dtype.kind == "c" and np.linalg.cond(v) < 1e8:  # the principal root, complex-valued
+        return v @ np.diag(np.sqrt(w)) @ np.linalg.inv(v)
     scale = max(np.abs(w).max(initial=0.0), 1.0)
     real = np.abs(w.imag) <= 1e-12 * scale
     zero = np.abs(w) <= 1e-12 * scale
@@ -334,9 +337,10 @@ def _sqrtm_one(a):
 def _sqrtm_kernel(input):  # noqa: A002
     x = np.asarray(input)
     _check_square(x, "MatrixSquareRoot")
-    out = np.empty(x.shape, np.float64)
+    wide = np.complex128 if x.dtype.kind == "c" else np.float64
+    out = np.empty(x.shape, wide)
     for idx in np.ndindex(*x.shape[:-2]):
-        out[idx] = _sqrtm_one(x[idx].astype(np.float64))
+        out[idx] = _sqrtm_one(x[idx].astype(wide))
     return out.astype(x.dtype)
 
 
@@ -353,10 +357,12 @@ def _sqrtm_grad(op, dy):
     shape = array_ops.shape(sqrtm)
     batch, m = shape[:-2], shape[-1]
     eye_batch = identity_like(sqrtm)
-    ksum = _kronecker(eye_batch, _adjoint(sqrtm), batch, m) + \
+    # TF's rule transposes without conjugating, complex or not.
+    ksum = _kronecker(eye_batch, _matrix_transpose(sqrtm), batch, m) + \
         _kronecker(sqrtm, eye_batch, batch, m)
-    vec_da = array_ops.reshape(_adjoint(dy), concat_split_ops.concat([batch, [m * m, 1]], 0))
-    return [_adjoint(array_ops.reshape(matrix_solve(ksum, vec_da), shape))]
+    vec_da = array_ops.reshape(_matrix_transpose(dy),
+                               concat_split_ops.concat([batch, [m * m, 1]], 0))
+    return [_matrix_transpose(array_ops.reshape(matrix_solve(ksum, vec_da), shape))]
 
 
 MATRIX_SQUARE_ROOT = register(OpDef(

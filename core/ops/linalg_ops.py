@@ -284,6 +284,14 @@ def _cholesky_grad(op, dy):
 
 
 def _adjoint(x):
+    """TF's linalg.adjoint: the conjugate transpose of the last two dimensions (a plain
+    transpose for real x: no Conj node)."""
+    from .complex_ops import conj
+
+    return conj(_matrix_transpose(x))
+
+
+def _matrix_transpose(x):
     from .transform_ops import transpose
 
     rank = x.shape.rank

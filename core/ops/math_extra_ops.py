@@ -20,6 +20,7 @@ from ._math_util import (_FLOAT, _FLOAT_C, _INTS, _NUMBER, _broadcasting, _dims,
                          _silence_float_warnings, _typed, _unary)
 from ._util import broadcast_infer
 from .logic_ops import greater, less, not_equal, where_v2
+from .complex_ops import conj
 from .math_ops import _check_int_divisor, cast, sum_to_operand
 from .reduction_ops import (_axes_tuple, _axis_arg, _may_reduce_to_scalar, _reduce_infer,
                             _with_kept_dims)
@@ -43,27 +44,34 @@ def _one_minus_square(x):
 # -- Inverse and hyperbolic trigonometry, Expm1, Rint ---------------------------------------------
 # The kernels are lambdas of this module so its warnings filter silences numpy's nan/inf noise.
 
+# TF's rules conjugate the derivative for complex inputs (conj is no op for real ones, so real
+# graphs are unchanged).
+def _inv_sqrt_one_minus_square(x):
+    return reciprocal(sqrt(_one_minus_square(conj(x))))
+
+
 ACOS = _unary("Acos", lambda x: np.arccos(x),
-              lambda op, dy: [-dy * reciprocal(sqrt(_one_minus_square(op.inputs[0])))],
+              lambda op, dy: [-dy * _inv_sqrt_one_minus_square(op.inputs[0])],
               allowed=_FLOAT_C)
 ASIN = _unary("Asin", lambda x: np.arcsin(x),
-              lambda op, dy: [dy * reciprocal(sqrt(_one_minus_square(op.inputs[0])))],
+              lambda op, dy: [dy * _inv_sqrt_one_minus_square(op.inputs[0])],
               allowed=_FLOAT_C)
 ATAN = _unary("Atan", lambda x: np.arctan(x),
-              lambda op, dy: [dy * reciprocal(1 + square(op.inputs[0]))], allowed=_FLOAT_C)
-SINH = _unary("Sinh", lambda x: np.sinh(x), lambda op, dy: [dy * cosh(op.inputs[0])],
+              lambda op, dy: [dy * reciprocal(1 + square(conj(op.inputs[0])))],
               allowed=_FLOAT_C)
-COSH = _unary("Cosh", lambda x: np.cosh(x), lambda op, dy: [dy * sinh(op.inputs[0])],
+SINH = _unary("Sinh", lambda x: np.sinh(x), lambda op, dy: [dy * conj(cosh(op.inputs[0]))],
+              allowed=_FLOAT_C)
+COSH = _unary("Cosh", lambda x: np.cosh(x), lambda op, dy: [dy * conj(sinh(op.inputs[0]))],
               allowed=_FLOAT_C)
 # The inverse hyperbolics differentiate through their output, as TF's rules do.
-ASINH = _unary("Asinh", lambda x: np.arcsinh(x), lambda op, dy: [dy / cosh(op.outputs[0])],
-               allowed=_FLOAT_C)
-ACOSH = _unary("Acosh", lambda x: np.arccosh(x), lambda op, dy: [dy / sinh(op.outputs[0])],
-               allowed=_FLOAT_C)
+ASINH = _unary("Asinh", lambda x: np.arcsinh(x),
+               lambda op, dy: [dy / conj(cosh(op.outputs[0]))], allowed=_FLOAT_C)
+ACOSH = _unary("Acosh", lambda x: np.arccosh(x),
+               lambda op, dy: [dy / conj(sinh(op.outputs[0]))], allowed=_FLOAT_C)
 ATANH = _unary("Atanh", lambda x: np.arctanh(x),
-               lambda op, dy: [dy * reciprocal(_one_minus_square(op.inputs[0]))],
+               lambda op, dy: [dy * reciprocal(_one_minus_square(conj(op.inputs[0])))],
                allowed=_FLOAT_C)
-EXPM1 = _unary("Expm1", lambda x: np.expm1(x), lambda op, dy: [dy * exp(op.inputs[0])],
+EXPM1 = _unary("Expm1", lambda x: np.expm1(x), lambda op, dy: [dy * conj(exp(op.inputs[0]))],
                allowed=_FLOAT_C)
 # np.rint rounds half to even, as TF's Rint; TF's gradient for it is None.
 RINT = _unary("Rint", lambda x: np.rint(x), NOT_DIFFERENTIABLE, allowed=_FLOAT)
@@ -250,7 +258,9 @@ MUL_NO_NAN = _binary_op("MulNoNan", _mul_no_nan_kernel, _reduced(
 
 def _euclidean_norm_kernel(x, axes, *, keep_dims):
     x = np.asarray(x)
-    sq = np.add.reduce(x * x, axis=_axes_tuple(x, axes), keepdims=keep_dims, dtype=x.dtype)
+    # TF sums x * conj(x): the real |x|^2 even for a complex x.
+    sq = np.add.reduce(x * np.conj(x) if x.dtype.kind == "c" else x * x,
+                       axis=_axes_tuple(x, axes), keepdims=keep_dims, dtype=x.dtype)
     if x.dtype.kind in "iu":  # TF takes the root in the integer type: truncated
         return np.sqrt(sq.astype(np.float64)).astype(x.dtype)
     return np.sqrt(sq)

@@ -21,3 +21,10 @@ def test_python_values_get_tf_node_names_and_complex_is_never_dropped():
             tf.constant(1 + 2j, tf.float32)
         with pytest.raises(TypeError):
             tf.constant([1.0, 2.0]) * 1j
+
+
+def test_real_and_imag_of_a_scalar_are_scalars():
+    got = tf.Session().run([tf.math.real(tf.constant(1 + 2j)), tf.math.imag(tf.constant(1 + 2j)),
+                            tf.abs(tf.constant(3 + 4j))])
+    assert [g.shape for g in got] == [(), (), ()]  # a 0-d array came back as shape (1,)
+    assert [float(g) for g in got] == [1.0, 2.0, 5.0]
