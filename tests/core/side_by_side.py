@@ -27,3 +27,22 @@ def tf_run(build, runs=None):
             if runs is None:
                 return sess.run(fetches)
             return [sess.run(fetches) for _ in range(runs)]
+
+
+def run_graph_def_in_minitf(graph_def: bytes, fetches, feed=None):
+    """A serialized GraphDef (TF-written, say) imported into a new minitf graph and run."""
+    g = tf.Graph()
+    with g.as_default():
+        tf.import_graph_def(tf.GraphDef.FromString(graph_def), name="")
+        with tf.Session(graph=g) as sess:
+            return sess.run(fetches, feed)
+
+
+def run_graph_def_in_tf(graph_def: bytes, fetches, feed=None):
+    """A serialized GraphDef (minitf-written, say) imported into TensorFlow and run there."""
+    tf1 = tf1_or_skip()
+    g = tf1.Graph()
+    with g.as_default():
+        tf1.import_graph_def(tf1.GraphDef.FromString(graph_def), name="")
+        with tf1.Session(graph=g) as sess:
+            return sess.run(fetches, feed)

@@ -7,6 +7,7 @@ import pytest
 
 import minitf as tf
 from minitf.errors import InvalidArgumentError
+from .side_by_side import run_graph_def_in_minitf
 
 fq = tf.quantization
 X = np.float32([-7, -6, -5.99, -0.03, 0, 0.02, 0.05, 1.3, 5.9, 6, 7, 0.5])
@@ -171,11 +172,7 @@ def test_tensorflow_qat_graph_def_runs_in_minitf():
                                                                  g.get_operations()}
         feed = {"x:0": (rng.standard_normal((5, 3)) * 2).astype(np.float32)}
         want = tf1.Session(graph=g).run(names, feed)
-    ours = tf.Graph()
-    with ours.as_default():
-        tf.import_graph_def(tf.GraphDef.FromString(g.as_graph_def().SerializeToString()),
-                            name="")
-        got = tf.Session(graph=ours).run(names, feed)
+    got = run_graph_def_in_minitf(g.as_graph_def().SerializeToString(), names, feed)
     for name, a, b in zip(names, got, want):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=name)
 

@@ -17,6 +17,7 @@ import minitf as tf
 from minitf.errors import InvalidArgumentError
 from minitf.image_decode_extra import decode_bmp, decode_gif
 from minitf.ops.gif_bmp_ops import decode_bmp_pixels, decode_gif_pixels
+from .side_by_side import run_graph_def_in_tf
 
 DATA = pathlib.Path(__file__).parent / "data" / "gif_bmp"
 ERRORS = json.loads((DATA / "errors.json").read_text())
@@ -245,7 +246,7 @@ def test_live_against_tensorflow():
 
 
 def test_graph_def_round_trip_through_tensorflow():
-    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    pytest.importorskip("tensorflow.compat.v1")
     with tf.Graph().as_default() as ours:
         contents = tf.placeholder(tf.string, [], name="contents")
         decode_gif(contents, name="gif")
@@ -256,12 +257,8 @@ def test_graph_def_round_trip_through_tensorflow():
     fetches = ["gif:0", "bmp:0"]
     with tf.Session(graph=ours) as sess:
         mine = sess.run(fetches, feed)
-    g = tf1.Graph()
-    with g.as_default():
-        tf1.import_graph_def(tf1.GraphDef.FromString(graph_def), name="")
-    with tf1.Session(graph=g) as sess:
-        for got, want in zip(mine, sess.run(fetches, feed)):
-            np.testing.assert_array_equal(got, want)
+    for got, want in zip(mine, run_graph_def_in_tf(graph_def, fetches, feed)):
+        np.testing.assert_array_equal(got, want)
 
 
 # -- GIF and BMP through DecodeImage, DecodePng and DecodeJpeg (TF's kernel decodes by the bytes) --

@@ -8,6 +8,7 @@ import pytest
 import minitf as tf
 from minitf.errors import InvalidArgumentError
 from minitf.opdef import registered
+from .side_by_side import run_graph_def_in_minitf
 
 OPS = registered()
 
@@ -112,11 +113,7 @@ def test_tensorflow_graph_def_runs_in_minitf():
              "i:0": np.int32([7, -7, 20, 0])}
     with tf1.Session(graph=g) as sess:
         want = sess.run(names, feeds)
-    ours = tf.Graph()
-    with ours.as_default():
-        tf.import_graph_def(tf.GraphDef.FromString(g.as_graph_def().SerializeToString()),
-                            name="")
-        got = tf.Session(graph=ours).run(names, feeds)
+    got = run_graph_def_in_minitf(g.as_graph_def().SerializeToString(), names, feeds)
     for name, a, b in zip(names, got, want):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=name)
 

@@ -11,6 +11,7 @@ from minitf.errors import InvalidArgumentError
 from minitf.image_decode_extra import (sample_distorted_bounding_box,
                                        stateless_sample_distorted_bounding_box)
 from minitf.opdef import registered
+from .side_by_side import run_graph_def_in_tf
 
 F = np.float32
 R = np.random.default_rng(8)
@@ -231,7 +232,7 @@ def test_live_against_tensorflow():
 
 
 def test_graph_def_round_trip_through_tensorflow():
-    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    pytest.importorskip("tensorflow.compat.v1")
     with tf.Graph().as_default() as ours:
         size = tf.placeholder(tf.int32, [3], name="size")
         boxes = tf.placeholder(tf.float32, [1, None, 4], name="boxes")
@@ -244,9 +245,5 @@ def test_graph_def_round_trip_through_tensorflow():
     feed = {"size:0": [120, 90, 3], "boxes:0": np.array([[[0.1, 0.2, 0.6, 0.5]]], F)}
     with tf.Session(graph=ours) as sess:
         mine = sess.run(fetches, feed)
-    g = tf1.Graph()
-    with g.as_default():
-        tf1.import_graph_def(tf1.GraphDef.FromString(graph_def), name="")
-    with tf1.Session(graph=g) as sess:
-        for got, want in zip(mine, sess.run(fetches, feed)):
-            np.testing.assert_array_equal(got, want)
+    for got, want in zip(mine, run_graph_def_in_tf(graph_def, fetches, feed)):
+        np.testing.assert_array_equal(got, want)
