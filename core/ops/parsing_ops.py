@@ -55,22 +55,29 @@ def _example_features(buf, wanted: set) -> dict:
             continue  # unknown fields are skipped, as a proto3 parser keeps and ignores them
         if wt != LEN:
             raise _CorruptError("Example.features is not length-delimited")
-        for n2, wt2, _, s2, e2 in _message_fields(buf, s, e):
-            if n2 != 1:
-                continue
-            if wt2 != LEN:
-                raise _CorruptError("Features.feature is not length-delimited")
-            key, value = b"", None
-            for n3, wt3, _, s3, e3 in _message_fields(buf, s2, e2):
-                if n3 == 1 and wt3 == LEN:
-                    key = bytes(buf[s3:e3])
-                elif n3 == 2 and wt3 == LEN:
-                    value = (s3, e3)
-                elif n3 in (1, 2):
-                    raise _CorruptError("a map entry field has the wrong wire type")
+        for key, value in map_entries(buf, s, e):
             if key in wanted:
                 found[key] = value  # None: an entry without a value, i.e. an empty Feature
     return found
+
+
+def map_entries(buf, start, end):
+    """(key bytes, value span or None) of each entry of the map field 1 in [start, end) (a
+    Features' feature map, a FeatureLists' feature_list map)."""
+    for number, wt, _, s, e in _message_fields(buf, start, end):
+        if number != 1:
+            continue
+        if wt != LEN:
+            raise _CorruptError("a map field is not length-delimited")
+        key, value = b"", None
+        for n2, wt2, _, s2, e2 in _message_fields(buf, s, e):
+            if n2 in (1, 2) and wt2 != LEN:
+                raise _CorruptError("a map entry field has the wrong wire type")
+            if n2 == 1:
+                key = bytes(buf[s2:e2])
+            elif n2 == 2:
+                value = (s2, e2)
+        yield key, value
 
 
 def _decode_feature(buf, span):

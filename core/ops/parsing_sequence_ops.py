@@ -22,30 +22,12 @@ from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, kinded, register, req
 from ..tensor_shape import TensorShape, as_shape
 from .parsing_ops import (_FEATURE_DTYPES, _KIND_NAMES, _KIND_OF_DTYPE, _CorruptError,
                           _decode_feature, _example_features, _message_fields, _shape_text,
-                          _v1_keys)
+                          _v1_keys, map_entries)
 
 _EMPTY = np.zeros([0], object)
 
 
 # -- SequenceExample wire decoding -------------------------------------------------------------
-def _map_entries(buf, start, end):
-    """(key bytes, value span or None) of each map entry in [start, end)."""
-    for number, wt, _, s, e in _message_fields(buf, start, end):
-        if number != 1:
-            continue
-        if wt != LEN:
-            raise _CorruptError("a map field is not length-delimited")
-        key, value = b"", None
-        for n2, wt2, _, s2, e2 in _message_fields(buf, s, e):
-            if n2 in (1, 2) and wt2 != LEN:
-                raise _CorruptError("a map entry field has the wrong wire type")
-            if n2 == 1:
-                key = bytes(buf[s2:e2])
-            elif n2 == 2:
-                value = (s2, e2)
-        yield key, value
-
-
 def _feature_lists(buf, wanted: set) -> dict:
     """{key: [(kind, values) per step]} for the ``wanted`` feature lists of a serialized
     SequenceExample; a later entry for a key replaces an earlier one (protobuf's map merge)."""
@@ -55,7 +37,7 @@ def _feature_lists(buf, wanted: set) -> dict:
             continue
         if wt != LEN:
             raise _CorruptError("SequenceExample.feature_lists is not length-delimited")
-        for key, span in _map_entries(buf, s, e):
+        for key, span in map_entries(buf, s, e):
             if key in wanted:
                 found[key] = [] if span is None else _steps(buf, span)
     return found
