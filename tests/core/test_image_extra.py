@@ -11,7 +11,7 @@ import pytest
 import minitf as tf
 from minitf import errors
 from minitf.opdef import registered
-from .side_by_side import tf1_or_skip
+from .side_by_side import run_graph_def_in_tf, tf1_or_skip
 
 from .op_cases.image_extra import boxes as random_boxes
 from .op_cases.image_extra import ref_crop, ref_patches
@@ -434,7 +434,7 @@ def test_image_quality_shape_errors():
 
 def test_detection_graph_round_trips_through_tensorflow():
     """The ops a detection/segmentation export holds, built in minitf, run by TensorFlow."""
-    tf1 = tf1_or_skip()
+    tf1_or_skip()
     b, s = random_boxes(10)
     with tf.Graph().as_default() as g:
         boxes = tf.placeholder(tf.float32, [None, 4], name="boxes")
@@ -454,11 +454,7 @@ def test_detection_graph_round_trips_through_tensorflow():
         with tf.Session() as sess:
             mine = sess.run(names, feed)
         graph_def = g.as_graph_def().SerializeToString()
-    tg = tf1.Graph()
-    with tg.as_default():
-        tf1.import_graph_def(tf1.GraphDef.FromString(graph_def), name="")
-        with tf1.Session(graph=tg) as sess:
-            assert_same(mine, sess.run(names, feed), rtol=1e-5, atol=1e-5)
+    assert_same(mine, run_graph_def_in_tf(graph_def, names, feed), rtol=1e-5, atol=1e-5)
 
 
 def test_tf1_names_of_extract_image_patches():

@@ -11,6 +11,7 @@ import pytest
 import minitf as tf
 from minitf import errors
 from minitf.parsing_sequence import parse_sequence_example, parse_single_sequence_example
+from .side_by_side import run_graph_def_in_tf
 
 from .op_cases.parsing_sequence import R1, R2, sequence_example, strings
 
@@ -268,7 +269,7 @@ def test_tensorflow_graph_def_imports_and_runs():
 
 
 def test_minitf_graph_runs_in_tensorflow():
-    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    pytest.importorskip("tensorflow.compat.v1")
     with tf.Graph().as_default() as g:
         b = tf.placeholder(tf.string, [None], name="b")
         s = tf.placeholder(tf.string, [], name="s")
@@ -282,12 +283,7 @@ def test_minitf_graph_runs_in_tensorflow():
         with tf.Session() as sess:
             mine = sess.run(names, feed)
         graph_def = g.as_graph_def().SerializeToString()
-    tg = tf1.Graph()
-    with tg.as_default():
-        tf1.import_graph_def(tf1.GraphDef.FromString(graph_def), name="")
-        with tf1.Session(graph=tg) as sess:
-            theirs = sess.run(names, feed)
-    for a, b in zip(mine, theirs):
+    for a, b in zip(mine, run_graph_def_in_tf(graph_def, names, feed)):
         np.testing.assert_array_equal(a, b)
 
 
