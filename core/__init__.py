@@ -129,6 +129,7 @@ from .ops.special_extra_ops import *  # tf.igamma, igammac, betainc, zeta
 from .ops.sparse_extra_ops import *
 from .ops.string_extra_ops import *
 from .tf1_extras import *
+from .tf1_misc import *  # switch_case, py_function, timestamp, guarantee_const, ...
 from . import bitwise
 from . import test
 from . import audio

@@ -33,6 +33,7 @@ from .ops.transform_ops import invert_permutation
 from .ops.complex_ops import angle, conj, imag, real
 from .ops.special_extra_ops import (bessel_i0, bessel_i0e, bessel_i1, bessel_i1e, betainc,
                                     igamma, igammac, special, zeta)
+from .ops.misc_extra_ops import nextafter  # tf.math only, as in TF
 
 
 def log_sigmoid(x, name=None):
@@ -68,3 +69,4 @@ __all__ += [  # the math functions of core/ops/math_extra_ops.py and core/math_e
     "ndtri", "polyval", "reciprocal_no_nan", "reduce_euclidean_norm", "rint", "sinh", "softmax",
     "unsorted_segment_sqrt_n", "xdivy", "xlog1py", "xlogy", "zero_fraction",
 ]
+__all__ += ["nextafter"]  # core/ops/misc_extra_ops.py
