@@ -17,7 +17,7 @@ from .math_extra_ops import _binary_op, _truncate_div_kernel, _truncate_mod_kern
 from .math_ops import sum_to_operand
 from .nn_ops import _bias_add_infer, _bias_add_kernel
 from .reduction_ops import reduce_sum
-from .unary_ops import _grad_op, _reciprocal_grad_grad, reciprocal_grad, square
+from .unary_ops import _cj, _grad_op, _reciprocal_grad_grad, reciprocal_grad, square
 
 _silence_float_warnings(__name__)  # 1/0 is inf, as in TF
 
@@ -31,8 +31,8 @@ def _inv_kernel(x):
 
 INV = _unary("Inv", _inv_kernel, lambda op, dy: [reciprocal_grad(op.outputs[0], dy)],
              allowed=_FLOAT + _SIGNED)
-INV_GRAD = _grad_op("InvGrad", lambda y, dy: np.where(dy == 0, 0, -dy * (y * y)),
-                    _reciprocal_grad_grad)
+INV_GRAD = _grad_op("InvGrad", lambda y, dy: np.where(dy == 0, 0, -dy * _cj(y * y)),
+                    _reciprocal_grad_grad)  # ReciprocalGrad's kernel and rule, as in TF
 
 
 def _div_kernel(x, y):

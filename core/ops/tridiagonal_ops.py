@@ -17,6 +17,7 @@ from ..opdef import OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 from . import array_ops, concat_split_ops, pad_ops, reduction_ops, transform_ops
 from ._math_util import _check_dtype, _dims, _silence_float_warnings
+from .complex_ops import conj
 from .linalg_ops import _adjoint
 
 __all__: list = []
@@ -268,7 +269,10 @@ def _matmul_kernel(superdiag, maindiag, subdiag, rhs):
 
 
 def _matmul_grad(op, dy):
+    """TF's _TridiagonalMatMulGrad: the diagonals' gradients take conj(rhs), the rhs's the
+    adjoint diagonals (conj is no op for a real tensor)."""
     sup, dia, sub, rhs = op.inputs
+    rhs = conj(rhs)
 
     def summed(x):
         return transform_ops.expand_dims(reduction_ops.reduce_sum(x * dy, axis=-1), -2)

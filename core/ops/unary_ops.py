@@ -77,7 +77,9 @@ def _reciprocal_kernel(x):
 RECIPROCAL = _unary("Reciprocal", _reciprocal_kernel,
                     lambda op, dy: [reciprocal_grad(op.outputs[0], dy)],
                     allowed=_FLOAT + _SIGNED + ("complex64", "complex128"))
-TANH = _unary("Tanh", np.tanh, lambda op, dy: [tanh_grad(op.outputs[0], dy)], allowed=_FLOAT_C)
+# TF's Tanh and Sigmoid gradients pass conj(y) to kernels that do not conjugate (math_grad.py).
+TANH = _unary("Tanh", np.tanh, lambda op, dy: [tanh_grad(conj(op.outputs[0]), dy)],
+              allowed=_FLOAT_C)
 
 
 def _sigmoid_kernel(x):
@@ -88,8 +90,8 @@ def _sigmoid_kernel(x):
     return np.reciprocal(t + 1)
 
 
-SIGMOID = _unary("Sigmoid", _sigmoid_kernel, lambda op, dy: [sigmoid_grad(op.outputs[0], dy)],
-                 allowed=_FLOAT_C)
+SIGMOID = _unary("Sigmoid", _sigmoid_kernel,
+                 lambda op, dy: [sigmoid_grad(conj(op.outputs[0]), dy)], allowed=_FLOAT_C)
 # TF registers Floor/Ceil/Round gradients as None: not differentiable.
 FLOOR = _unary("Floor", np.floor, NOT_DIFFERENTIABLE, allowed=_FLOAT)
 CEIL = _unary("Ceil", np.ceil, NOT_DIFFERENTIABLE, allowed=_FLOAT)
@@ -118,44 +120,58 @@ def _grad_op(type_, kernel, grad):
                           infer=_typed(_grad_op_infer, _FLOAT_C, "y"), grad=grad))
 
 
+# The second-order rules are TF's (math_grad.py _TanhGradGrad ... _RsqrtGradGrad): the conjugate
+# of the partial derivatives of the kernels below, the kernels called again where TF calls them.
+# conj is no op for a real tensor, so real gradient graphs are as before.
 def _tanh_grad_grad(op, g):
-    a, b = op.inputs
+    a, b = conj(op.inputs[0]), conj(op.inputs[1])
     return [g * -2.0 * b * a, tanh_grad(a, g)]
 
 
 def _sigmoid_grad_grad(op, g):
-    a, b = op.inputs
+    a, b = conj(op.inputs[0]), conj(op.inputs[1])
     gb = g * b
     return [gb - 2.0 * gb * a, sigmoid_grad(a, g)]
 
 
 def _sqrt_grad_grad(op, g):
-    a = op.inputs[0]
-    ga = g / a
-    return [-ga * op.outputs[0], 0.5 * ga]
+    ga = g / op.inputs[0]  # the output is 0.5 * b / conj(a)
+    return [-conj(ga) * op.outputs[0], 0.5 * ga]
 
 
 def _rsqrt_grad_grad(op, g):
-    a, b = op.inputs
-    return [-1.5 * g * b * square(a), rsqrt_grad(a, g)]
+    a, b = op.inputs  # the output is -0.5 * b * conj(a)^3
+    ca, cg = conj(a), conj(g)
+    return [-1.5 * cg * b * square(ca), rsqrt_grad(ca, g)]
 
 
 def _reciprocal_grad_grad(op, g):
+    """Also InvGrad's rule (legacy_ops.py), as in TF: the output is -b * conj(a)^2."""
     a, b = op.inputs
-    return [g * -2.0 * b * a, reciprocal_grad(a, g)]
+    ca, cg = conj(a), conj(g)
+    return [cg * -2.0 * b * ca, reciprocal_grad(ca, g)]
 
 
 def _cj(y):
-    """TF's gradient kernels conjugate a complex y; a real one is used as it is (no copy)."""
+    """The conjugate of a complex y; a real one is used as it is (no copy)."""
     return np.conj(y) if y.dtype.kind == "c" else y
 
 
-TANH_GRAD = _grad_op("TanhGrad", lambda y, dy: dy * _cj(1 - y * y), _tanh_grad_grad)
-SIGMOID_GRAD = _grad_op("SigmoidGrad", lambda y, dy: dy * _cj(y * (1 - y)), _sigmoid_grad_grad)
+# TF's CPU kernels (checked with tf.raw_ops on complex values): TanhGrad and SigmoidGrad are
+# dy * f'(y) without conjugating y (their callers pass conj(y)); SqrtGrad, RsqrtGrad,
+# ReciprocalGrad and InvGrad conjugate y themselves.
+TANH_GRAD = _grad_op("TanhGrad", lambda y, dy: dy * (1 - y * y), _tanh_grad_grad)
+SIGMOID_GRAD = _grad_op("SigmoidGrad", lambda y, dy: dy * (y * (1 - y)), _sigmoid_grad_grad)
 # TF's kernels answer 0 wherever dy is 0, even where y is 0, inf or NaN (sqrt(0) with no
 # gradient flowing must not make NaNs).
-SQRT_GRAD = _grad_op("SqrtGrad", lambda y, dy: np.where(dy == 0, 0, dy * 0.5 / _cj(y)),
-                     _sqrt_grad_grad)
+def _sqrt_grad_kernel(y, dy):
+    z = dy * 0.5 / _cj(y)
+    if y.dtype.kind == "c":  # TF's (Eigen's) complex division: NaN for a zero or infinite y
+        z = np.where(np.isfinite(y) & (y != 0), z, z.dtype.type(complex(np.nan, np.nan)))
+    return np.where(dy == 0, 0, z)
+
+
+SQRT_GRAD = _grad_op("SqrtGrad", _sqrt_grad_kernel, _sqrt_grad_grad)
 RSQRT_GRAD = _grad_op("RsqrtGrad",
                       lambda y, dy: np.where(dy == 0, 0, dy * (-0.5 * _cj(y * y * y))),
                       _rsqrt_grad_grad)

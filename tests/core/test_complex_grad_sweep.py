@@ -44,9 +44,6 @@ KNOWN_DEFECTS = {
                      "SparseSegmentSumWithNumSegments", "SparseSegmentMeanWithNumSegments",
                      "SparseSegmentSqrtNWithNumSegments", "SparseDenseCwiseMul",
                      "SparseDenseCwiseDiv"], _ACCEPTS_WHAT_TF_REFUSES),
-    **dict.fromkeys(["InvGrad", "TanhGrad", "SigmoidGrad", "SqrtGrad", "RsqrtGrad",
-                     "ReciprocalGrad"], "the second-order rule lacks TF's conj (unary_ops.py)"),
-    "TridiagonalMatMul": "the gradient differs from TF's for complex inputs (tridiagonal_ops.py)",
     "SparseTensorDenseMatMul": "the gradient differs from TF's for complex inputs",
 }
 # Ops TF cannot run with complex128 here, so there is nothing to compare with.
@@ -203,8 +200,7 @@ def test_sweep_reaches_the_complex_ops():
 
 _CENTRAL_DEFECTS = {k: v for k, v in KNOWN_DEFECTS.items() if k in (
     "ClipByValue", "CheckNumericsV2", "SegmentMax", "SegmentMin", "UnsortedSegmentMax",
-    "UnsortedSegmentMin", "InvGrad", "TanhGrad", "SigmoidGrad", "SqrtGrad", "RsqrtGrad",
-    "ReciprocalGrad", "TridiagonalMatMul", "SparseTensorDenseMatMul", "SparseDenseCwiseMul",
+    "UnsortedSegmentMin", "SparseTensorDenseMatMul", "SparseDenseCwiseMul",
     "SparseDenseCwiseDiv")}
 
 
