@@ -14,7 +14,7 @@ from .. import dtypes as _dt
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 from . import array_ops, concat_split_ops, math_ops
-from ._math_util import _check_dtype
+from ._math_util import _REAL, _check_dtype, _typed
 from ._util import const_ints, shape_from_value
 from .slicing_ops import STRIDED_SLICE_GRAD, _shape_input, _shape_str
 
@@ -342,6 +342,12 @@ def _extreme_grad(op, dy):
         ([None] if unsorted else [])
 
 
+def _ordered(infer):
+    """``infer`` behind TF's OpDef check of max and min: real data types only (no complex, which
+    has no order), refused at graph construction."""
+    return _typed(infer, _REAL, "data")
+
+
 def _segment_mean_grad(op, dy):
     data, ids = op.inputs
     ones = array_ops.ones_like(data)
@@ -363,26 +369,26 @@ SEGMENT_MEAN = register(OpDef(
 ))
 SEGMENT_MAX = register(OpDef(
     "SegmentMax", inputs=["data:T", "segment_ids:Tindices=int32"],
-    kernel=_sorted_segment("SegmentMax", np.maximum), infer=_sorted_segment_infer,
+    kernel=_sorted_segment("SegmentMax", np.maximum), infer=_ordered(_sorted_segment_infer),
     grad=_extreme_grad,
     doc="Maxima of data's rows per (sorted) segment id; an empty segment is 0.",
 ))
 SEGMENT_MIN = register(OpDef(
     "SegmentMin", inputs=["data:T", "segment_ids:Tindices=int32"],
-    kernel=_sorted_segment("SegmentMin", np.minimum), infer=_sorted_segment_infer,
+    kernel=_sorted_segment("SegmentMin", np.minimum), infer=_ordered(_sorted_segment_infer),
     grad=_extreme_grad,
     doc="Minima of data's rows per (sorted) segment id; an empty segment is 0.",
 ))
 UNSORTED_SEGMENT_MAX = register(OpDef(
     "UnsortedSegmentMax", inputs=["data:T", "segment_ids:Tindices=int32",
                                   "num_segments:Tnumsegments=int32"],
-    kernel=_unsorted_extreme_kernel(True), infer=_uss_infer, grad=_extreme_grad,
+    kernel=_unsorted_extreme_kernel(True), infer=_ordered(_uss_infer), grad=_extreme_grad,
     doc="Maxima per segment id; an empty segment is the lowest value of the dtype.",
 ))
 UNSORTED_SEGMENT_MIN = register(OpDef(
     "UnsortedSegmentMin", inputs=["data:T", "segment_ids:Tindices=int32",
                                   "num_segments:Tnumsegments=int32"],
-    kernel=_unsorted_extreme_kernel(False), infer=_uss_infer, grad=_extreme_grad,
+    kernel=_unsorted_extreme_kernel(False), infer=_ordered(_uss_infer), grad=_extreme_grad,
     doc="Minima per segment id; an empty segment is the largest value of the dtype.",
 ))
 

@@ -18,6 +18,7 @@ from ..opdef import NO_GRADIENT, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
 from ..tensor_shape import TensorShape
 from . import array_ops, logic_ops
 from . import graph_compat_train_ops  # noqa: F401 - ApplyAdagradV2, ApplyAddSign...
+from ._math_util import _FLOAT, _NUMBER, _REAL, _typed
 from ._util import broadcast_infer, const_ints, shape_error, shape_from_value, unary_infer
 from .gather_ops import (_extreme, _reduce_at, _top_k_grad, _top_k_kernel, _unique_kernel,
                          _uss_infer)
@@ -67,6 +68,11 @@ EMPTY = register(OpDef(
 
 
 # -- ClipByValue ----------------------------------------------------------------------------------
+def _clip(t, lo, hi):
+    # TF's order, max(min(t, max), min): a min above the max wins.
+    return np.maximum(np.minimum(t, hi), lo)
+
+
 def _clip_kernel(t, clip_value_min, clip_value_max):
     t, lo, hi = (np.asarray(v) for v in (t, clip_value_min, clip_value_max))
     for name, v in (("clip_value_min", lo), ("clip_value_max", hi)):
@@ -74,7 +80,14 @@ def _clip_kernel(t, clip_value_min, clip_value_max):
             raise InvalidArgumentError(None, None, f"ClipByValue: {name} must be a scalar or "
                                        f"have the shape of t: t {list(t.shape)}, {name} "
                                        f"{list(v.shape)}")
-    return np.minimum(np.maximum(t, lo), hi).astype(t.dtype, copy=False)
+    if t.dtype.kind == "c":
+        # TF's kernel (Eigen's min/max of complex) clips the real and imaginary parts apart;
+        # numpy would order complex numbers lexicographically.
+        out = np.empty(t.shape, t.dtype)
+        out.real = _clip(t.real, lo.real, hi.real)
+        out.imag = _clip(t.imag, lo.imag, hi.imag)
+        return out
+    return _clip(t, lo, hi).astype(t.dtype, copy=False)
 
 
 def _clip_infer(t, lo, hi):
@@ -87,7 +100,8 @@ def _clip_infer(t, lo, hi):
 
 def _clip_grad(op, dy):
     """TF's _clip_by_value_grad: dy where t is inside [min, max]; to min or max where clipped,
-    summed down to their shapes."""
+    summed down to their shapes. Its Less refuses complex inputs, so, as in TF, a complex
+    ClipByValue runs but has no gradient (TypeError when one is built)."""
     x, y, z = op.inputs
     zeros = array_ops.zeros_like(dy)
     below, above = logic_ops.less(x, y), logic_ops.greater(x, z)
@@ -144,7 +158,8 @@ def _check_numerics_v2_kernel(tensor, *, message):
 
 CHECK_NUMERICS_V2 = register(OpDef(
     "CheckNumericsV2", inputs=["tensor:T"], attrs={"message": req("string")},
-    kernel=_check_numerics_v2_kernel, infer=CHECK_NUMERICS.infer, stateful=True,
+    kernel=_check_numerics_v2_kernel, infer=_typed(CHECK_NUMERICS.infer, _FLOAT, "tensor"),
+    stateful=True,
     grad=lambda op, dy: [CHECK_NUMERICS_V2(
         dy, message="Not a number (NaN) or infinity (Inf) values detected in gradient. "
         + op.get_attr("message"))],
@@ -365,9 +380,10 @@ TENSOR_STRIDED_SLICE_UPDATE = register(OpDef(
 
 
 # -- Segment{Sum,Max,Min,Prod}V2: num_segments given (XLA's kernels; TF has no CPU kernel) --------
-def _segment_v2(op_type, ufunc, empty):
+def _segment_v2(op_type, ufunc, empty, allowed):
     """As XLA computes them (checked with tf.function(jit_compile=True)): ids need not be
-    sorted, ids outside [0, num_segments) are dropped, an empty segment is ``empty(dtype)``."""
+    sorted, ids outside [0, num_segments) are dropped, an empty segment is ``empty(dtype)``;
+    ``allowed`` is TF's OpDef list of data types (no complex for Max and Min)."""
     def kernel(data, segment_ids, num_segments):
         data, ids = np.asarray(data), np.asarray(segment_ids)
         n = int(num_segments)
@@ -383,12 +399,14 @@ def _segment_v2(op_type, ufunc, empty):
     return register(OpDef(
         op_type, inputs=["data:T", "segment_ids:Tindices=int32",
                          "num_segments:Tnumsegments=int32"],
-        kernel=kernel, infer=_uss_infer, grad=NO_GRADIENT,
+        kernel=kernel, infer=_typed(_uss_infer, allowed, "data"), grad=NO_GRADIENT,
         doc=f"{op_type[:-2]} into num_segments rows; out-of-range ids are dropped",
     ))
 
 
-SEGMENT_SUM_V2 = _segment_v2("SegmentSumV2", np.add, lambda dt: 0)
-SEGMENT_PROD_V2 = _segment_v2("SegmentProdV2", np.multiply, lambda dt: 1)
-SEGMENT_MAX_V2 = _segment_v2("SegmentMaxV2", np.maximum, lambda dt: _extreme(dt, False))
-SEGMENT_MIN_V2 = _segment_v2("SegmentMinV2", np.minimum, lambda dt: _extreme(dt, True))
+SEGMENT_SUM_V2 = _segment_v2("SegmentSumV2", np.add, lambda dt: 0, _NUMBER)
+SEGMENT_PROD_V2 = _segment_v2("SegmentProdV2", np.multiply, lambda dt: 1, _NUMBER)
+SEGMENT_MAX_V2 = _segment_v2("SegmentMaxV2", np.maximum, lambda dt: _extreme(dt, False),
+                             _REAL)
+SEGMENT_MIN_V2 = _segment_v2("SegmentMinV2", np.minimum, lambda dt: _extreme(dt, True),
+                             _REAL)

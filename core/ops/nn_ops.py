@@ -18,7 +18,7 @@ from ..graph import convert_to_tensor, name_scope
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
 from . import array_ops, logic_ops, math_ops, unary_ops
-from ._math_util import _REAL, _silence_float_warnings
+from ._math_util import _REAL, _check_dtype, _silence_float_warnings
 from ._util import same_as
 
 _silence_float_warnings(__name__)  # inf * alpha, inf - inf: TF's NaNs, silently
@@ -60,13 +60,12 @@ def _check_same_shape(op_type, a, b, names=("gradients", "features")):
 # -- activations and their gradient ops -----------------------------------------------------------
 
 
-def _activation(type_, kernel, grad, float_only, attrs=None):
+def _activation(type_, kernel, grad, float_only, attrs=None, real=_REAL):
     def infer(x, **_):
         if float_only:
             _require_float(x, "features")
-        elif x.dtype.name not in _REAL:  # not bool: numpy's max(bool, 0) is an int64
-            raise TypeError(f"Value passed to parameter 'features' has DataType "
-                            f"{x.dtype.name} not in list of allowed values: {', '.join(_REAL)}")
+        else:  # not bool (numpy's max(bool, 0) is an int64), not complex
+            _check_dtype(x, real, "features")
         return same_as(x)
     return register(OpDef(type_, inputs=["features:T"], attrs=attrs or {}, kernel=kernel,
                           infer=infer, grad=grad))
@@ -76,6 +75,8 @@ def _activation_grad(type_, kernel, grad, float_only, second="features", attrs=N
     def infer(g, x, **_):
         if float_only:
             _require_float(g, "gradients")
+        else:  # ReluGrad, Relu6Grad: TF's real types (as their forward ops: no complex)
+            _check_dtype(g, _REAL, "gradients")
         return [TensorSpec(_same_shape(g.shape, x.shape), g.dtype)]
 
     def checked(g, x, **kw):
@@ -199,7 +200,9 @@ def _softsign_grad_grad(op, grad):
             SOFTSIGN_GRAD(grad * dy, x) * (-2.0 * unary_ops.sign(x) / denom)]
 
 
-RELU = _activation("Relu", _relu, lambda op, dy: [RELU_GRAD(dy, op.outputs[0])], False)
+# TF's Relu list ends with qint8 (minitf has no quantized types: only the message shows it).
+RELU = _activation("Relu", _relu, lambda op, dy: [RELU_GRAD(dy, op.outputs[0])], False,
+                   real=_REAL + ("qint8",))
 RELU_GRAD = _activation_grad("ReluGrad", _relu_grad, _relu_grad_grad, False)
 RELU6 = _activation("Relu6", _relu6, lambda op, dy: [RELU6_GRAD(dy, op.outputs[0])], False)
 RELU6_GRAD = _activation_grad("Relu6Grad", _relu6_grad, _relu6_grad_grad, False)

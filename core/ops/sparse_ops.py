@@ -16,7 +16,9 @@ from ..graph import convert_to_tensor, name_scope
 from ..opdef import NO_GRADIENT, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 from . import array_ops, math_ops, reduction_ops, transform_ops, unary_ops
+from ._math_util import _REAL, _check_dtype
 from ._util import const_ints, shape_from_value
+from .complex_ops import conj, conjugate_transpose
 from .gather_ops import gather, gather_nd
 
 __all__: list[str] = []  # the public functions live in core/sparse.py
@@ -181,15 +183,23 @@ def _matmul_infer(a_indices, a_values, a_shape, b, *, adjoint_a, adjoint_b):
 
 
 def _matmul_grad(op, dy):
-    """TF's rule: b's gradient is A^T dy; each value's is its (row of dy) . (row of b)."""
+    """TF's _SparseTensorDenseMatMulGrad: b's gradient is A^H dy (its adjoint if adjoint_b);
+    the value at (r, c)'s is dy[r, :] . conj(b[c, :]), with b transposed (not conjugated) if
+    adjoint_b, and the result conjugated, r and c swapped, if adjoint_a. (Conj adds no op for
+    real tensors.)"""
     a_indices, a_values, a_shape, b = op.inputs
     adj_a, adj_b = op.get_attr("adjoint_a"), op.get_attr("adjoint_b")
     b_grad = SPARSE_TENSOR_DENSE_MAT_MUL(a_indices, a_values, a_shape, dy, adjoint_a=not adj_a)
     if adj_b:
-        b_grad = transform_ops.transpose(b_grad)
+        b_grad = conjugate_transpose(b_grad, [1, 0])  # one Transpose for a real b_grad
     rows, cols = a_indices[:, 0], a_indices[:, 1]
     parts_a = gather(dy, cols if adj_a else rows)
     parts_b = gather(transform_ops.transpose(b) if adj_b else b, rows if adj_a else cols)
+    # adjoint(b)[:, c] is conj(b[c, :]); adjoint_a conjugates the whole product again.
+    if adj_a:
+        parts_a = conj(parts_a)
+    if adj_a == adj_b:
+        parts_b = conj(parts_b)
     return [None, reduction_ops.reduce_sum(parts_a * parts_b, axis=1), None, b_grad]
 
 
@@ -254,6 +264,7 @@ def _sparse_add_kernel(a_indices, a_values, a_shape, b_indices, b_values, b_shap
 
 
 def _sparse_add_infer(a_indices, a_values, a_shape, b_indices, b_values, b_shape, thresh):
+    _check_dtype(thresh, _REAL, "thresh")  # TF's Treal: a magnitude, never complex
     _sparse_infer(a_indices, a_values, a_shape, "a")
     _sparse_infer(b_indices, b_values, b_shape, "b")
     rank = a_shape.shape[0] if a_shape.shape.rank == 1 else None
@@ -508,12 +519,15 @@ def _cwise_grad(is_mul):
         augmented = concat([array_ops.ones(added, _dt.int64), y_shape], 0)
         scaled = math_ops.floordiv(x_indices, math_ops.floordiv(x_shape, augmented))
         scaled = slice_(scaled, concat([[0], added], 0), [-1, -1])
-        dense_vals = gather_nd(y, scaled)
+        # Conjugated, unlike TF's Python rule, which TF cannot run for complex (no CPU
+        # kernel): dL/dz of a complex operand is dy times the conjugate derivative, as for
+        # Mul and RealDiv. Conj adds no op for real tensors.
+        dense_vals = conj(gather_nd(y, scaled))
         if is_mul:
-            dx, dy_val = dy * dense_vals, dy * x_values
+            dx, dy_val = dy * dense_vals, dy * conj(x_values)
         else:
             dx = dy / dense_vals
-            dy_val = dy * (-x_values / unary_ops.square(dense_vals))
+            dy_val = dy * (-conj(x_values) / unary_ops.square(dense_vals))
         dy_dense = SPARSE_TENSOR_DENSE_ADD(scaled, dy_val, y_shape, array_ops.zeros_like(y))
         return [None, dx, None, dy_dense]
     return grad

@@ -13,6 +13,7 @@ from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 from .. import dtypes as _dt
 from . import array_ops, math_ops
+from ._math_util import _FLOAT, _REAL, _typed
 from .gather_ops import gather, unsorted_segment_sum
 
 __all__ = ["sparse_segment_mean", "sparse_segment_sqrt_n", "sparse_segment_sum"]
@@ -137,44 +138,56 @@ def _grad_infer(grad, indices, segment_ids, output_dim0):
                        grad.dtype)]
 
 
+# TF's OpDef type lists (refused at graph construction with its TypeError): SparseSegmentSum
+# takes the real types, Mean, SqrtN and all the gradient ops the floating ones; none complex.
+_DATA_TYPES = {"Sum": _REAL, "Mean": _FLOAT, "SqrtN": _FLOAT}
+
+
+def _data_infer(kind):
+    return _typed(_segment_infer, _DATA_TYPES[kind], "data")
+
+
+_checked_grad_infer = _typed(_grad_infer, _FLOAT, "grad")
+_checked_grad_v2_infer = _typed(_grad_v2_infer, _FLOAT, "grad")
+
 _GRAD_IDS = ["grad:T", "indices:Tidx=int32", "segment_ids:Tsegmentids=int32",
              "output_dim0:int32"]
 
 SPARSE_SEGMENT_SUM_GRAD = register(OpDef(
     "SparseSegmentSumGrad", inputs=_GRAD_IDS, kernel=_grad_kernel(None),
-    infer=_grad_infer, grad=NOT_DIFFERENTIABLE,
+    infer=_checked_grad_infer, grad=NOT_DIFFERENTIABLE,
     doc="SparseSegmentSum's gradient: each indexed row gets its segment's gradient.",
 ))
 _GRAD_V2_IDS = _GRAD_IDS[:3] + ["dense_output_dim0:int32"]
 for _type, _scale in (("Sum", None), ("Mean", lambda c: c), ("SqrtN", np.sqrt)):
     register(OpDef(
         f"SparseSegment{_type}GradV2", inputs=_GRAD_V2_IDS, kernel=_grad_v2_kernel(_scale),
-        infer=_grad_v2_infer, grad=NOT_DIFFERENTIABLE,
+        infer=_checked_grad_v2_infer, grad=NOT_DIFFERENTIABLE,
         doc=f"SparseSegment{_type}'s gradient as rows of the unique sorted indices (TF 2)."))
 SPARSE_SEGMENT_MEAN_GRAD = register(OpDef(
     "SparseSegmentMeanGrad", inputs=_GRAD_IDS, kernel=_grad_kernel(lambda c: c),
-    infer=_grad_infer, grad=NOT_DIFFERENTIABLE,
+    infer=_checked_grad_infer, grad=NOT_DIFFERENTIABLE,
     doc="SparseSegmentMean's gradient: each row's segment gradient over the segment's size.",
 ))
 SPARSE_SEGMENT_SQRT_N_GRAD = register(OpDef(
     "SparseSegmentSqrtNGrad", inputs=_GRAD_IDS, kernel=_grad_kernel(np.sqrt),
-    infer=_grad_infer, grad=NOT_DIFFERENTIABLE,
+    infer=_checked_grad_infer, grad=NOT_DIFFERENTIABLE,
     doc="SparseSegmentSqrtN's gradient: each row's segment gradient over sqrt(its size).",
 ))
 SPARSE_SEGMENT_SUM = register(OpDef(
     "SparseSegmentSum", inputs=_IDS, attrs={"sparse_gradient": False},
-    kernel=_segment_kernel(None), infer=_segment_infer, grad=_sum_grad,
+    kernel=_segment_kernel(None), infer=_data_infer("Sum"), grad=_sum_grad,
     doc="output[i] = sum of data[indices[j]] over j with segment_ids[j] == i.",
 ))
 SPARSE_SEGMENT_MEAN = register(OpDef(
     "SparseSegmentMean", inputs=_IDS, attrs={"sparse_gradient": False},
-    kernel=_segment_kernel(lambda c: c), infer=_segment_infer,
+    kernel=_segment_kernel(lambda c: c), infer=_data_infer("Mean"),
     grad=_scaled_grad(SPARSE_SEGMENT_MEAN_GRAD),
     doc="output[i] = mean of data[indices[j]] over j with segment_ids[j] == i.",
 ))
 SPARSE_SEGMENT_SQRT_N = register(OpDef(
     "SparseSegmentSqrtN", inputs=_IDS, attrs={"sparse_gradient": False},
-    kernel=_segment_kernel(np.sqrt), infer=_segment_infer,
+    kernel=_segment_kernel(np.sqrt), infer=_data_infer("SqrtN"),
     grad=_scaled_grad(SPARSE_SEGMENT_SQRT_N_GRAD),
     doc="output[i] = sum of data[indices[j]] over j with segment_ids[j] == i, over sqrt(N).",
 ))
@@ -208,7 +221,7 @@ _BY_KIND = {"Sum": SPARSE_SEGMENT_SUM, "Mean": SPARSE_SEGMENT_MEAN,
             "SqrtN": SPARSE_SEGMENT_SQRT_N}
 _WITH_NUM = {kind: register(OpDef(
     f"SparseSegment{kind}WithNumSegments", inputs=_NUM_IDS, attrs={"sparse_gradient": False},
-    kernel=_segment_kernel(scale), infer=_segment_infer, grad=grad,
+    kernel=_segment_kernel(scale), infer=_data_infer(kind), grad=grad,
     doc=f"SparseSegment{kind} with num_segments output rows (empty ones 0)."))
     for kind, scale, grad in (("Sum", None, _sum_grad),
                               ("Mean", lambda c: c, _scaled_grad(SPARSE_SEGMENT_MEAN_GRAD)),
