@@ -18,7 +18,7 @@ from ..opdef import NO_GRADIENT, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
 from ..tensor_shape import TensorShape
 from . import array_ops, logic_ops
 from . import graph_compat_train_ops  # noqa: F401 - ApplyAdagradV2, ApplyAddSign...
-from ._math_util import _FLOAT, _NUMBER, _REAL, _typed
+from ._math_util import _NUMBER, _REAL, _typed
 from ._util import broadcast_infer, const_ints, shape_error, shape_from_value, unary_infer
 from .gather_ops import (_extreme, _reduce_at, _top_k_grad, _top_k_kernel, _unique_kernel,
                          _uss_infer)
@@ -158,7 +158,7 @@ def _check_numerics_v2_kernel(tensor, *, message):
 
 CHECK_NUMERICS_V2 = register(OpDef(
     "CheckNumericsV2", inputs=["tensor:T"], attrs={"message": req("string")},
-    kernel=_check_numerics_v2_kernel, infer=_typed(CHECK_NUMERICS.infer, _FLOAT, "tensor"),
+    kernel=_check_numerics_v2_kernel, infer=CHECK_NUMERICS.infer,  # complex refused there
     stateful=True,
     grad=lambda op, dy: [CHECK_NUMERICS_V2(
         dy, message="Not a number (NaN) or infinity (Inf) values detected in gradient. "

@@ -48,7 +48,8 @@ def _check_numerics_kernel(x, *, message):
 
 CHECK_NUMERICS = register(OpDef(
     "CheckNumerics", inputs=["tensor:T"], attrs={"message": req("string")},
-    kernel=_check_numerics_kernel, infer=lambda x, **a: [TensorSpec(x.shape, x.dtype)],
+    kernel=_check_numerics_kernel,
+    infer=_typed(lambda x, **a: [TensorSpec(x.shape, x.dtype)], _FLOAT, "tensor"),
     # The gradient is checked too, naming this check (TF1's rule).
     grad=lambda op, dy: [CHECK_NUMERICS(
         dy, message="Not a number (NaN) or infinity (Inf) values detected in gradient. "

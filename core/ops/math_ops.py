@@ -167,10 +167,12 @@ def _max_min_grad(selector):
     return grad
 
 
+# TF's allowed list, in its order (the refusal message names it).
+_MAX_MIN = _FLOAT + ("int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64")
 MAXIMUM = _binary("Maximum", np.maximum, _max_min_grad(lambda x, y: greater_equal(x, y)),
-                  allowed=_FLOAT + _INTS)
+                  allowed=_MAX_MIN)
 MINIMUM = _binary("Minimum", np.minimum, _max_min_grad(lambda x, y: less_equal(x, y)),
-                  allowed=_FLOAT + _INTS)
+                  allowed=_MAX_MIN)
 
 
 def _squared_difference_kernel(x, y):

@@ -22,6 +22,7 @@ from minitf.opdef import registered
 _REAL = ("float32, float64, int32, uint8, int16, int8, int64, bfloat16, uint16, float16, "
          "uint32, uint64")
 _FLOAT = "bfloat16, float16, float32, float64"
+_MAX_MIN = _FLOAT + ", int8, uint8, int16, uint16, int32, uint32, int64, uint64"
 
 
 def _c(v, dt):
@@ -102,20 +103,23 @@ def test_the_same_dtypes_are_accepted(op_type):
 
 
 _WRAPPERS = {
-    "tf.nn.relu": (lambda x: tf.nn.relu(x), "features", _REAL + ", qint8"),
-    "tf.nn.relu6": (lambda x: tf.nn.relu6(x), "features", _REAL),
-    "tf.math.segment_max": (lambda x: tf.math.segment_max(x, [0, 0]), "data", _REAL),
-    "tf.math.segment_min": (lambda x: tf.math.segment_min(x, [0, 0]), "data", _REAL),
-    "tf.math.unsorted_segment_max": (lambda x: tf.math.unsorted_segment_max(x, [0, 1], 2),
+    "tf.nn.relu": (lambda lib, x: lib.nn.relu(x), "features", _REAL + ", qint8"),
+    "tf.nn.relu6": (lambda lib, x: lib.nn.relu6(x), "features", _REAL),
+    "tf.math.segment_max": (lambda lib, x: lib.math.segment_max(x, [0, 0]), "data", _REAL),
+    "tf.math.segment_min": (lambda lib, x: lib.math.segment_min(x, [0, 0]), "data", _REAL),
+    "tf.math.unsorted_segment_max": (lambda lib, x: lib.math.unsorted_segment_max(x, [0, 1], 2),
                                      "data", _REAL),
-    "tf.math.unsorted_segment_min": (lambda x: tf.math.unsorted_segment_min(x, [0, 1], 2),
+    "tf.math.unsorted_segment_min": (lambda lib, x: lib.math.unsorted_segment_min(x, [0, 1], 2),
                                      "data", _REAL),
-    "tf.sparse.segment_sum": (lambda x: tf.sparse.segment_sum(x, [0, 1], [0, 0]), "data",
+    "tf.sparse.segment_sum": (lambda lib, x: lib.sparse.segment_sum(x, [0, 1], [0, 0]), "data",
                               _REAL),
-    "tf.sparse.segment_mean": (lambda x: tf.sparse.segment_mean(x, [0, 1], [0, 0],
+    "tf.sparse.segment_mean": (lambda lib, x: lib.sparse.segment_mean(x, [0, 1], [0, 0],
                                                                 num_segments=2), "data", _FLOAT),
-    "tf.sparse.segment_sqrt_n": (lambda x: tf.sparse.segment_sqrt_n(x, [0, 1], [0, 0]), "data",
-                                 _FLOAT),
+    "tf.check_numerics": (lambda lib, x: lib.check_numerics(x, "m"), "tensor", _FLOAT),
+    "tf.maximum": (lambda lib, x: lib.maximum(x, x), "x", _MAX_MIN),
+    "tf.clip_by_value": (lambda lib, x: lib.clip_by_value(x, 0, 1), "x", _MAX_MIN),
+    "tf.sparse.segment_sqrt_n": (lambda lib, x: lib.sparse.segment_sqrt_n(x, [0, 1], [0, 0]),
+                                 "data", _FLOAT),
 }
 
 
@@ -124,8 +128,17 @@ def test_public_wrappers_refuse_complex(name):
     build, param, allowed = _WRAPPERS[name]
     with tf.Graph().as_default():
         with pytest.raises(TypeError) as info:
-            build(tf.constant(np.array([1 + 1j, 2]), dtype=tf.complex128))
+            build(tf, tf.constant(np.array([1 + 1j, 2]), dtype=tf.complex128))
     assert str(info.value) == _message(param, np.complex128, allowed)
+
+
+def test_tensorflow_wrappers_refuse_with_the_same_messages():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    for name, (build, param, allowed) in sorted(_WRAPPERS.items()):
+        with tf1.Graph().as_default():
+            with pytest.raises(TypeError) as info:
+                build(tf1, tf1.constant(np.array([1 + 1j, 2]), dtype=tf1.complex128))
+        assert str(info.value) == _message(param, np.complex128, allowed), name
 
 
 def test_tensorflow_refuses_the_same_with_the_same_message():
