@@ -136,6 +136,8 @@ from . import audio
 from . import quantization
 from . import signal
 from . import distributions
+from . import ragged
+from .ragged import RaggedTensor, RaggedTensorValue
 
 __version__ = "0.1.0"
 

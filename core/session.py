@@ -83,15 +83,12 @@ class _Fetches:
             if hasattr(fetch, "_fields"):  # namedtuple
                 return lambda vals: ftype(*[m(vals) for m in subs])
             return lambda vals: ftype(m(vals) for m in subs)
-        if isinstance(fetch, IndexedSlices):  # comes back as an IndexedSlicesValue, as in TF1
-            parts = [fetch.values, fetch.indices, fetch.dense_shape]
+        composite = _composite(fetch)
+        if composite is not None:  # e.g. a SparseTensor comes back as a SparseTensorValue
+            components, build = composite
             subs = [self._mapper(graph, p, index) if p is not None else (lambda vals: None)
-                    for p in parts]
-            return lambda vals: IndexedSlicesValue(*[m(vals) for m in subs])
-        if isinstance(fetch, SparseTensor):  # likewise a SparseTensorValue
-            subs = [self._mapper(graph, p, index) for p in
-                    (fetch.indices, fetch.values, fetch.dense_shape)]
-            return lambda vals: SparseTensorValue(*[m(vals) for m in subs])
+                    for p in components(fetch)]
+            return lambda vals: build([m(vals) for m in subs])
         if isinstance(fetch, Mapping):
             keys = list(fetch.keys())
             subs = [self._mapper(graph, fetch[k], index) for k in keys]
@@ -116,6 +113,31 @@ class _Fetches:
 
     def build(self, values):
         return self._build(values)
+
+
+# Composite fetches: a class -> (its component tensors or composites, or None; the value built
+# from their fetched values). Only fetch structures look here, never the one-tensor fast path.
+_COMPOSITE_FETCHES: dict = {}
+
+
+def register_fetch_composite(cls, components, build):
+    """Session.run fetches an instance of ``cls`` as ``build(values)``, ``values`` being
+    those of ``components(instance)`` (each a tensor, a composite fetched in turn, or None)."""
+    _COMPOSITE_FETCHES[cls] = (components, build)
+
+
+def _composite(fetch):
+    for cls in type(fetch).__mro__:
+        entry = _COMPOSITE_FETCHES.get(cls)
+        if entry is not None:
+            return entry
+    return None
+
+
+register_fetch_composite(IndexedSlices, lambda s: (s.values, s.indices, s.dense_shape),
+                         lambda parts: IndexedSlicesValue(*parts))
+register_fetch_composite(SparseTensor, lambda s: (s.indices, s.values, s.dense_shape),
+                         lambda parts: SparseTensorValue(*parts))
 
 
 def _is_leaf(x) -> bool:

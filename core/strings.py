@@ -22,6 +22,11 @@ __all__ = ["as_string", "format", "join", "length", "lower", "ngrams", "reduce_j
            "to_hash_bucket_fast", "to_hash_bucket_strong", "to_number", "unsorted_segment_join",
            "upper"]
 
+from .ops.unicode_ops import *  # noqa: E402,F401,F403 - unicode_decode, unicode_encode, ...
+from .ops import unicode_ops as _unicode  # noqa: E402
+
+__all__ += _unicode.__all__
+
 
 def _str(x, name="input"):
     return convert_to_tensor(x, dtype=_dt.string, name=name)

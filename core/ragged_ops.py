@@ -1,0 +1,541 @@
+"""The ragged ops TensorFlow writes as one node, and the ``tf.ragged`` functions.
+
+RaggedTensorToTensor (``RaggedTensor.to_tensor``), RaggedTensorToSparse (``to_sparse``) and
+RaggedRange (``tf.ragged.range``) are OpDefs with TF's names, inputs and attrs, so their graphs
+serialise as TF's. ``tf.ragged.constant`` / ``constant_value`` (from a nested list),
+``row_splits_to_segment_ids``, ``segment_ids_to_row_splits`` and ``map_flat_values`` are
+composed from other ops, as TF composes them. The RaggedTensor class is core/ragged.py's, which
+imports this module: this one imports it inside functions."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from . import dtypes as _dt
+from .errors import InvalidArgumentError
+from .graph import convert_to_tensor, name_scope
+from .opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
+
+__all__ = ["constant", "constant_value", "map_flat_values", "range", "row_splits_to_segment_ids",
+           "segment_ids_to_row_splits"]
+
+
+# -- kernels: nested row_splits and the position of each flat value -----------------------------
+def _check_splits(nested_splits, nvals):
+    """TF's RaggedTensorToSparse checks: each level starts at 0, never decreases and ends at
+    the length of what it splits."""
+    for k, s in enumerate(nested_splits):
+        size = len(nested_splits[k + 1]) - 1 if k + 1 < len(nested_splits) else nvals
+        if len(s) == 0 or s[0] != 0:
+            raise InvalidArgumentError(None, None, "First value of ragged splits must be 0.")
+        drop = np.flatnonzero(np.diff(s) < 0)
+        if drop.size:
+            i = int(drop[0])
+            raise InvalidArgumentError(None, None, f"Ragged splits should be non decreasing, "
+                                       f"but we got {s[i]} followed by {s[i + 1]}")
+        if s[-1] != size:
+            raise InvalidArgumentError(None, None, "Final value of ragged splits must match "
+                                       "the length the corresponding ragged values.")
+
+
+def _positions(nested_splits, nvals):
+    """For each flat value, its index along the outer axis and each ragged axis: int64
+    [nvals, 1 + ragged_rank] (the splits are valid)."""
+    rows = np.arange(nvals, dtype=np.int64)
+    cols = []
+    for s in reversed(nested_splits):
+        parent = np.searchsorted(s, rows, side="right") - 1
+        cols.append(rows - s[parent])
+        rows = parent
+    return np.stack([rows] + cols[::-1], axis=1).astype(np.int64)
+
+
+def _bounding_dims(nested_splits):
+    """The number of rows, then the longest row at each ragged axis."""
+    return [len(nested_splits[0]) - 1] + [int(np.diff(s).max(initial=0)) for s in nested_splits]
+
+
+def _partitions_to_splits(types, tensors, nvals):
+    """RaggedTensorToTensor's row partition tensors as nested row_splits."""
+    if list(types[:1]) == ["FIRST_DIM_SIZE"]:
+        nrows, rest = int(np.asarray(tensors[0])), list(zip(types[1:], tensors[1:]))
+    else:
+        nrows, rest = None, list(zip(types, tensors))
+    splits = []
+    for kind, t in rest:
+        t = np.asarray(t, np.int64).reshape(-1)
+        if kind == "ROW_SPLITS":
+            if t.size == 0:
+                raise InvalidArgumentError(None, None, "Invalid first partition input. Tensor "
+                                           "requires at least one element.")
+            splits.append(t)
+        elif kind == "VALUE_ROWIDS":
+            n = nrows if not splits else int(splits[-1][-1])
+            if t.size and (t[0] < 0 or t[-1] >= n or np.any(np.diff(t) < 0)):
+                raise InvalidArgumentError(None, None, f"Invalid value_rowids: they must be "
+                                           f"sorted and in [0, {n})")
+            splits.append(np.concatenate([[0], np.cumsum(np.bincount(t, minlength=n))]))
+        else:
+            raise InvalidArgumentError(None, None, f"Unsupported partition type {kind!r}: "
+                                       "minitf reads ROW_SPLITS, FIRST_DIM_SIZE, VALUE_ROWIDS")
+    for k, s in enumerate(splits):
+        size = len(splits[k + 1]) - 1 if k + 1 < len(splits) else nvals
+        # TF's kernel reads past the values when the last split is too big (and drops values
+        # when it is too small): both are refused here.
+        if s[0] != 0 or np.any(np.diff(s) < 0) or s[-1] != size:
+            raise InvalidArgumentError(None, None, "Invalid row split size.")
+    return splits
+
+
+def _to_tensor_kernel(shape, values, default_value, partitions, *, row_partition_types):
+    values = np.asarray(values)
+    splits = _partitions_to_splits(row_partition_types, partitions, len(values))
+    dims = _bounding_dims(splits) + list(values.shape[1:])
+    shape = np.asarray(shape)
+    if shape.ndim == 1:  # -1: the bounding size; else pad or cut to the size given
+        dims = [int(d) if d >= 0 else have for d, have in zip(shape, dims)]
+    out = np.empty(dims, values.dtype)
+    out[...] = np.asarray(default_value, values.dtype)
+    pos = _positions(splits, len(values))
+    keep = np.all(pos < np.array(dims[:pos.shape[1]]), axis=1)
+    out[tuple(pos[keep].T)] = values[keep]
+    return out
+
+
+def _ragged_rank(types) -> int:
+    return len(types) - (list(types[:1]) == ["FIRST_DIM_SIZE"])
+
+
+def _to_tensor_infer(shape, values, default_value, partitions, *, row_partition_types):
+    vals, dv = values.shape, default_value.shape
+    if vals.rank is not None and dv.rank is not None:
+        if dv.rank >= vals.rank:
+            raise shape_error(f"default_value.shape={dv} and rt_input.flat_values.shape={vals} "
+                              f"are incompatible: default_value.rank = {dv.rank}  must be less "
+                              f"than rt_input.flat_values.rank = {vals.rank}")
+        for i in builtins.range(1, dv.rank + 1):
+            d, v = dv[-i].value, vals[-i].value
+            if d not in (None, 1) and v is not None and d != v:
+                raise shape_error(f"default_value.shape={dv} and rt_input.flat_values.shape="
+                                  f"{vals} are incompatible: default_value.shape[-{i}] = {d} "
+                                  f"but rt_input.flat_values.shape[-{i}] = {v}")
+    outer = 1 + _ragged_rank(row_partition_types)
+    dims = None if vals.rank is None else [None] * outer + vals.as_list()[1:]
+    wanted = shape.value
+    if wanted is not None and np.ndim(wanted) == 1:
+        wanted = [None if d < 0 else int(d) for d in np.asarray(wanted)]
+        if dims is not None and len(wanted) != len(dims):
+            raise shape_error(f"rt_input.shape and shape={wanted} are incompatible: rank "
+                              f"{len(dims)} and rank {len(wanted)}")
+        for i in builtins.range(outer, len(dims or ())):
+            if None not in (wanted[i], dims[i]) and wanted[i] != dims[i]:
+                raise shape_error(f"rt_input.shape and shape={wanted} are incompatible: "
+                                  f"rt_input.shape[{i}] = {dims[i]} but shape[{i}] = "
+                                  f"{wanted[i]}")
+        dims = [w if w is not None else d for w, d in zip(wanted, dims or wanted)]
+    return [TensorSpec(dims, values.dtype)]
+
+
+def _to_tensor_grad(op, dy):
+    """TF's rule: each flat value gets dy at its place (found by converting a range with the
+    same partitions), the default value the sum of dy over the padding it filled."""
+    from .composites import boolean_mask
+    from .ops import array_ops, logic_ops, reduction_ops
+    from .ops.gather_ops import unsorted_segment_sum
+
+    _, values, default_value, *partitions = op.inputs
+    outer = 1 + _ragged_rank(op.get_attr("row_partition_types"))
+    nvals = array_ops.shape(values)[0]
+    index = RAGGED_TENSOR_TO_TENSOR(
+        array_ops.shape(dy, out_type=op.inputs[0].dtype)[:outer], array_ops.range_(nvals),
+        np.int32(-1), list(partitions), row_partition_types=op.get_attr("row_partition_types"))
+    mask = logic_ops.not_equal(index, -1)
+    d_values = unsorted_segment_sum(boolean_mask(dy, mask), boolean_mask(index, mask), nvals)
+    padded = reduction_ops.reduce_sum(boolean_mask(dy, logic_ops.logical_not(mask)), axis=0)
+    default_shape = array_ops.shape(default_value)
+    axes, _ = array_ops.broadcast_gradient_args(default_shape, array_ops.shape(padded))
+    d_default = array_ops.reshape(reduction_ops.reduce_sum(padded, axis=axes), default_shape)
+    return [None, d_values, d_default] + [None] * len(partitions)
+
+
+RAGGED_TENSOR_TO_TENSOR = register(OpDef(
+    "RaggedTensorToTensor",
+    inputs=["shape:Tshape", "values:T", "default_value:T",
+            "row_partition_tensors:num_row_partition_tensors*Tindex"],
+    attrs={"row_partition_types": req("list(string)")},
+    kernel=_to_tensor_kernel, infer=_to_tensor_infer, grad=_to_tensor_grad,
+    doc="A ragged tensor made dense: rows padded with default_value, or cut to shape.",
+))
+
+
+def _to_sparse_kernel(nested_splits, values):
+    values = np.asarray(values)
+    splits = [np.asarray(s, np.int64) for s in nested_splits]
+    _check_splits(splits, len(values))
+    pos = _positions(splits, len(values))
+    inner = values.shape[1:]
+    if inner:  # each flat value is a block: one index per element, row-major
+        within = np.array(list(np.ndindex(*inner)), np.int64).reshape(-1, len(inner))
+        pos = np.concatenate([np.repeat(pos, len(within), axis=0),
+                              np.tile(within, (len(values), 1))], axis=1)
+    dense_shape = np.array(_bounding_dims(splits) + list(inner), np.int64)
+    return pos.reshape(-1, len(dense_shape)), values.reshape(-1), dense_shape
+
+
+def _to_sparse_infer(nested_splits, values):
+    for s in nested_splits:
+        if s.shape.rank not in (None, 1):
+            raise shape_error(f"Shape must be rank 1 but is rank {s.shape.rank}")
+    if values.shape.rank == 0:
+        raise shape_error("Shape must be at least rank 1 but is rank 0")
+    rank = None if values.shape.rank is None else len(nested_splits) + values.shape.rank
+    return [TensorSpec([None, rank], _dt.int64), TensorSpec([None], values.dtype),
+            TensorSpec([rank], _dt.int64)]
+
+
+def _to_sparse_grad(op, d_indices, d_values, d_shape):
+    from .ops import array_ops
+
+    values = op.inputs[-1]
+    return [None] * (len(op.inputs) - 1) + [array_ops.reshape(d_values,
+                                                             array_ops.shape(values))]
+
+
+RAGGED_TENSOR_TO_SPARSE = register(OpDef(
+    "RaggedTensorToSparse", inputs=["rt_nested_splits:RAGGED_RANK*Tsplits", "rt_dense_values:T"],
+    kernel=_to_sparse_kernel, infer=_to_sparse_infer, grad=_to_sparse_grad,
+    doc="The (indices, values, dense_shape) of a ragged tensor's values, in row-major order.",
+))
+
+
+def _range_kernel(starts, limits, deltas, *, Tsplits):  # noqa: N803 - TF's attr name
+    arrays = [np.asarray(a) for a in (starts, limits, deltas)]
+    sizes = {a.shape[0] for a in arrays if a.ndim == 1}
+    if len(sizes) > 1:
+        raise InvalidArgumentError(None, None, "starts, limits, and deltas must have the same "
+                                   "shape")
+    n = sizes.pop() if sizes else 1
+    dtype = arrays[0].dtype
+    starts, limits, deltas = (np.broadcast_to(a, (n,)) for a in arrays)
+    if np.any(deltas == 0):
+        raise InvalidArgumentError(None, None, "Requires delta != 0")
+    splits, chunks = [0], []
+    for start, limit, delta in zip(starts, limits, deltas):
+        if (delta > 0 and limit < start) or (delta < 0 and limit > start):
+            size = 0
+        elif dtype.kind in "iu":
+            size = (abs(int(limit) - int(start)) + abs(int(delta)) - 1) // abs(int(delta))
+        else:
+            size = int(np.ceil(np.abs((limit - start) / delta)))
+        # TF adds delta once per element (not start + i * delta): floats round as TF's do.
+        steps = np.full(size, delta, dtype)
+        if size:
+            steps[0] = start
+        chunks.append(np.cumsum(steps, dtype=dtype))
+        splits.append(splits[-1] + size)
+    return np.array(splits, Tsplits.as_numpy_dtype), np.concatenate(chunks or [np.zeros(0, dtype)])
+
+
+def _range_infer(starts, limits, deltas, *, Tsplits):  # noqa: N803
+    n = None
+    for spec in (starts, limits, deltas):
+        if spec.shape.rank is not None and spec.shape.rank > 1:
+            raise shape_error(f"Shape must be at most rank 1 but is rank {spec.shape.rank}")
+        if spec.shape.rank == 1 and spec.shape[0].value is not None:
+            if n is not None and n != spec.shape[0].value:
+                raise shape_error(f"Dimensions must be equal, but are {n} and "
+                                  f"{spec.shape[0].value}")
+            n = spec.shape[0].value
+    if n is None and all(s.shape.rank == 0 for s in (starts, limits, deltas)):
+        n = 1
+    return [TensorSpec([None if n is None else n + 1], Tsplits),
+            TensorSpec([None], starts.dtype)]
+
+
+RAGGED_RANGE = register(OpDef(
+    "RaggedRange", inputs=["starts:T=int32", "limits:T", "deltas:T"],
+    attrs={"Tsplits": _dt.int64}, kernel=_range_kernel, infer=_range_infer,
+    grad=NOT_DIFFERENTIABLE,
+    doc="One row per (start, limit, delta): the range from start to limit by delta.",
+))
+
+
+# -- tf.ragged ------------------------------------------------------------------------------------
+def range(starts, limits=None, deltas=1, dtype=None, name=None,  # noqa: A001 - TF's name
+          row_splits_dtype=_dt.int64):
+    """``tf.ragged.range``: row i is ``range(starts[i], limits[i], deltas[i])`` (scalars
+    broadcast); ``range(n)`` counts from 0."""
+    from .ragged import RaggedTensor
+
+    if limits is None:
+        starts, limits = 0, starts
+    with name_scope(name, "RaggedRange", [starts, limits, deltas]) as scope:
+        ts = [convert_to_tensor(v, dtype=dtype, name=n) for v, n in
+              ((starts, "starts"), (limits, "limits"), (deltas, "deltas"))]
+        if dtype is None:  # the widest of int32, int64, float32, float64 among them
+            order = [_dt.int32, _dt.int64, _dt.float32, _dt.float64]
+            for t in ts:
+                if t.dtype not in order:
+                    raise TypeError(f"tf.ragged.range takes int32, int64, float32 or float64, "
+                                    f"got {t.dtype.name}")
+            widest = max((t.dtype for t in ts), key=order.index)
+            from .ops.math_ops import cast
+
+            ts = [t if t.dtype == widest else cast(t, widest) for t in ts]
+        splits, values = RAGGED_RANGE(*ts, Tsplits=_dt.as_dtype(row_splits_dtype), name=scope)
+        return RaggedTensor.from_row_splits(values, splits, validate=False)
+
+
+def row_splits_to_segment_ids(splits, name=None, out_type=None):
+    """``tf.ragged.row_splits_to_segment_ids``: the row of each value, ``[0, 0, 1, 3]`` for
+    splits ``[0, 2, 3, 3, 4]``."""
+    from .array_extra import repeat
+    from .ops import array_ops
+
+    with name_scope(name, "RaggedSplitsToSegmentIds", [splits]):
+        splits = convert_to_tensor(splits, name="splits", preferred_dtype=_dt.int64)
+        if splits.dtype not in (_dt.int32, _dt.int64):
+            raise ValueError("splits must have dtype int32 or int64")
+        splits.shape.assert_has_rank(1)
+        if splits.shape[0].value == 0:
+            raise ValueError("Invalid row_splits: []")
+        out_type = splits.dtype if out_type is None else _dt.as_dtype(out_type)
+        nrows = array_ops.shape(splits, out_type=out_type)[-1] - 1
+        return repeat(array_ops.range_(nrows), splits[1:] - splits[:-1], axis=0)
+
+
+def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, name=None):
+    """``tf.ragged.segment_ids_to_row_splits``: splits with ``count(segment_ids == i)`` values
+    in row i, for ``num_segments`` rows (``max(segment_ids) + 1`` if None)."""
+    from .graph import Tensor, constant_value
+    from .ops import array_ops
+    from .ops.concat_split_ops import concat
+    from .ops.count_ops import bincount
+    from .ops.reduction_ops import cumsum
+
+    if out_type is None:
+        out_type = segment_ids.dtype if isinstance(segment_ids, Tensor) else \
+            num_segments.dtype if isinstance(num_segments, Tensor) else _dt.int64
+    out_type = _dt.as_dtype(out_type)
+    with name_scope(name, "SegmentIdsToRaggedSplits", [segment_ids]):
+        segment_ids = _int_tensor(segment_ids, "segment_ids")
+        segment_ids.shape.assert_has_rank(1)
+        if num_segments is not None:
+            num_segments = _int_tensor(num_segments, "num_segments")
+            num_segments.shape.assert_has_rank(0)
+        lengths = bincount(segment_ids, minlength=num_segments, maxlength=num_segments,
+                           dtype=out_type)
+        splits = concat([array_ops.zeros([1], out_type), cumsum(lengths)], axis=0)
+        if num_segments is not None:
+            n = constant_value(num_segments)
+            if n is not None:
+                splits.set_shape([int(n) + 1])
+        return splits
+
+
+def _int_tensor(value, what):
+    """An int32 tensor of ``value`` (as TF's bincount needs), cast from int64."""
+    from .ops.math_ops import cast
+
+    t = convert_to_tensor(value, name=what, preferred_dtype=_dt.int32)
+    if t.dtype not in (_dt.int32, _dt.int64):
+        raise TypeError(f"{what} must be an integer tensor; dtype={t.dtype.name}")
+    return t if t.dtype == _dt.int32 else cast(t, _dt.int32)
+
+
+def map_flat_values(op, *args, **kwargs):
+    """``tf.ragged.map_flat_values``: ``op`` applied to the flat_values of the RaggedTensors
+    among its arguments (in lists, tuples and dicts too), the result given their row
+    partitions. The ragged arguments must share their partitions: different tensors are
+    checked equal at run time, as TF does."""
+    from .ragged import RaggedTensor
+
+    partitions, nrows = [], []
+
+    def flat(v):
+        if isinstance(v, RaggedTensor):
+            partitions.append(list(v.nested_row_splits))
+            nrows.append(v.flat_values.shape[0].value if v.flat_values.shape.rank else None)
+            return v.flat_values
+        if isinstance(v, (list, tuple)):
+            return type(v)(flat(x) for x in v) if not hasattr(v, "_fields") else \
+                type(v)(*[flat(x) for x in v])
+        if isinstance(v, dict):
+            return {k: flat(x) for k, x in v.items()}
+        return v
+
+    inner_args, inner_kwargs = flat(list(args)), flat(kwargs)
+    if not partitions:
+        return op(*args, **kwargs)
+    known = {n for n in nrows if n is not None}
+    if len(known) > 1:
+        raise ValueError(f"Input RaggedTensors' flat_values must all have the same "
+                         f"outer-dimension size.  Got sizes: {known}")
+    splits = _merge_partitions(partitions)
+    out = op(*inner_args, **inner_kwargs)
+    if known and out.shape.rank and out.shape[0].value not in (None, *known):
+        raise ValueError(f"tf.ragged.map_flat_values requires that the output of `op` have the "
+                         f"same outer-dimension size as flat_values of any ragged inputs. "
+                         f"(output shape: {out.shape}; expected outer dimension size: "
+                         f"{known.pop()})")
+    return RaggedTensor.from_nested_row_splits(out, splits, validate=False)
+
+
+def _merge_partitions(partitions):
+    from .distributions_util import with_dependencies
+    from .ops.logging_ops import assert_equal
+
+    merged = list(partitions[0])
+    for other in partitions[1:]:
+        if len(other) != len(merged):
+            raise ValueError("All ragged inputs must have the same ragged_rank.")
+        for i, (a, b) in enumerate(zip(merged, other)):
+            if a.dtype != b.dtype:
+                raise ValueError("Input RaggedTensors have mismatched row partition dtypes; "
+                                 "use RaggedTensor.with_row_splits_dtype() to convert them to "
+                                 "compatible dtypes.")
+            if a is not b:
+                msg = ("RowPartition._merge_precomputed_encodings: partitions have "
+                       "incompatible row_splits")
+                if not a.shape.is_compatible_with(b.shape):
+                    raise ValueError(msg)
+                merged[i] = with_dependencies([assert_equal(a, b, message=msg)], a)
+    return merged
+
+
+def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None,
+             row_splits_dtype=_dt.int64):
+    """``tf.ragged.constant``: a RaggedTensor of Const tensors from a nested list (a plain
+    Tensor when it has no ragged dimension, as TF's)."""
+    from .ops.array_ops import constant as dense_constant
+    from .ragged import RaggedTensor
+
+    splits_dtype = _dt.as_dtype(row_splits_dtype)
+
+    def ragged(values, splits):
+        splits = dense_constant(splits, dtype=splits_dtype)
+        return RaggedTensor.from_row_splits(values, splits, validate=False)
+
+    def inner(values, dtype, shape, name=None):
+        return dense_constant(values, dtype=dtype, shape=shape, name=name or "Const")
+
+    with name_scope(name, "RaggedConstant"):
+        return _constant_value(ragged, inner, pylist, dtype, ragged_rank, inner_shape)
+
+
+def constant_value(pylist, dtype=None, ragged_rank=None, inner_shape=None,
+                   row_splits_dtype="int64"):
+    """``tf.ragged.constant_value`` (TF1): the RaggedTensorValue of a nested list (a numpy
+    array when it has no ragged dimension)."""
+    from .ragged import RaggedTensorValue
+
+    if isinstance(dtype, _dt.DType):
+        dtype = dtype.as_numpy_dtype
+    splits_dtype = _dt.as_dtype(row_splits_dtype).as_numpy_dtype
+
+    def ragged(values, splits):
+        return RaggedTensorValue(values, np.array(splits, splits_dtype))
+
+    def inner(values, dtype, shape, name=None):
+        arr = np.array(values, dtype=dtype) if dtype in (object, None) else \
+            np.array(values).astype(dtype)
+        return arr.reshape(shape) if shape is not None else arr
+
+    return _constant_value(ragged, inner, pylist, dtype, ragged_rank, inner_shape)
+
+
+def _constant_value(ragged, inner, pylist, dtype, ragged_rank, inner_shape):
+    """TF's _constant_value: checks the nesting, then splits the list level by level."""
+    from .ragged import RaggedTensor, RaggedTensorValue
+
+    if isinstance(pylist, (RaggedTensor, RaggedTensorValue)):
+        raise TypeError("pylist may not be a RaggedTensor or RaggedTensorValue.")
+    if not isinstance(pylist, (list, tuple)) and np.ndim(pylist) == 0:
+        if ragged_rank is not None and ragged_rank != 0:
+            raise ValueError(f"Invalid pylist={pylist!r}: incompatible with "
+                             f"ragged_rank={ragged_rank}")
+        if inner_shape:
+            raise ValueError(f"Invalid pylist={pylist!r}: incompatible with "
+                             f"dim(inner_shape)={len(inner_shape)}")
+        return inner(pylist, dtype, ())
+    if ragged_rank is not None and ragged_rank < 0:
+        raise ValueError(f"Invalid ragged_rank={ragged_rank!r}: must be nonnegative")
+    scalar_depth, max_depth = _depths(pylist)
+    if scalar_depth is not None:
+        if max_depth > scalar_depth:
+            raise ValueError(f"Invalid pylist={pylist!r}: empty list nesting is greater than "
+                             "scalar value nesting")
+        if ragged_rank is not None and max_depth < ragged_rank:
+            raise ValueError(f"Invalid pylist={pylist}, max depth smaller than "
+                             f"ragged_rank={ragged_rank}")
+    if inner_shape is not None and ragged_rank is not None:
+        expected = ragged_rank + len(inner_shape) + 1
+        if (scalar_depth is not None and expected != scalar_depth) or \
+                (scalar_depth is None and expected < max_depth):
+            raise ValueError(f"Invalid pylist={pylist!r}: incompatible with ragged_rank="
+                             f"{ragged_rank} and dim(inner_shape)={len(inner_shape)}")
+    if ragged_rank == 0 or (ragged_rank is None and (
+            max_depth < 2 or (inner_shape is not None and max_depth - len(inner_shape) < 2))):
+        return inner(pylist, dtype, inner_shape)
+    if inner_shape is None:
+        inner_shape = () if ragged_rank is None else _default_inner_shape(pylist, ragged_rank)
+    if ragged_rank is None:
+        ragged_rank = max(1, max_depth - 1) if scalar_depth is None else \
+            max(1, scalar_depth - 1 - len(inner_shape))
+    nested_splits, values = [], pylist
+    for _ in builtins.range(ragged_rank):
+        splits, flat = [0], []
+        for row in values:
+            splits.append(splits[-1] + len(row))
+            flat.extend(row)
+        nested_splits.append(splits)
+        values = flat
+    result = inner(values, dtype, (len(values),) + tuple(inner_shape), "values")
+    for splits in reversed(nested_splits):
+        result = ragged(result, splits)
+    return result
+
+
+
+def _depths(pylist):
+    """(depth of the scalars or None, the deepest nesting, empty lists included)."""
+    if isinstance(pylist, (list, tuple)) or np.ndim(pylist) != 0:
+        scalar_depth, max_depth = None, 1
+        for child in pylist:
+            child_scalar, child_max = _depths(child)
+            if child_scalar is not None:
+                if scalar_depth is not None and scalar_depth != child_scalar + 1:
+                    raise ValueError("all scalar values must have the same nesting depth")
+                scalar_depth = child_scalar + 1
+            max_depth = max(max_depth, child_max + 1)
+        return scalar_depth, max_depth
+    return 0, 0
+
+
+def _default_inner_shape(pylist, ragged_rank):
+    def nested(item):
+        return isinstance(item, (list, tuple)) or np.ndim(item) != 0
+
+    def shape_of(item):
+        if not nested(item):
+            return ()
+        return (len(item),) + shape_of(item[0]) if len(item) else (0,)
+
+    def check(item, shape):
+        if nested(item) != bool(shape) or (shape and shape[0] != len(item)):
+            raise ValueError("inner values have inconsistent shape")
+        for child in (item if shape else ()):
+            check(child, shape[1:])
+
+    flat = pylist
+    for dim in builtins.range(ragged_rank):
+        if not all(nested(v) for v in flat):
+            raise ValueError(f"pylist has scalar values depth {dim + 1}, but ragged_rank="
+                             f"{ragged_rank} requires scalar value depth greater than "
+                             f"{ragged_rank}")
+        flat = [x for v in flat for x in v]
+    shape = shape_of(flat)
+    check(flat, shape)
+    return shape[1:]
