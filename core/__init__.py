@@ -130,6 +130,7 @@ from .ops.sparse_extra_ops import *
 from .ops.string_extra_ops import *
 from .tf1_extras import *
 from .tf1_misc import *  # switch_case, py_function, timestamp, guarantee_const, ...
+from .accumulators import *  # ConditionalAccumulator, SparseConditionalAccumulator
 from . import bitwise
 from . import test
 from . import audio

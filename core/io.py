@@ -11,7 +11,7 @@ from .python_io import (TFRecordCompressionType, TFRecordOptions,  # noqa: F401
                         TFRecordWriter, tf_record_iterator)
 from .ops.png_ops import decode_png, encode_png  # noqa: F401,E402
 from .ops.io_ops import decode_csv, matching_files, read_file, write_file  # noqa: F401,E402
-from .queues import (FIFOQueue, PaddingFIFOQueue, QueueBase,  # noqa: F401,E402
+from .queues import (FIFOQueue, PaddingFIFOQueue, PriorityQueue, QueueBase,  # noqa: F401,E402
                      RandomShuffleQueue)
 from .ops.string_extra_ops import (decode_base64, decode_compressed,  # noqa: F401,E402
                                   deserialize_many_sparse, encode_base64, parse_tensor,

@@ -1,8 +1,8 @@
 """TF1's queues and readers as Python classes: ``tf.FIFOQueue``, ``tf.RandomShuffleQueue``,
-``tf.PaddingFIFOQueue`` (``tf.QueueBase``), and ``tf.TFRecordReader``, ``tf.TextLineReader``,
-``tf.FixedLengthRecordReader``, ``tf.WholeFileReader``, ``tf.IdentityReader``
-(``tf.ReaderBase``), over core/ops/queue_ops.py and core/ops/reader_ops.py, with TF's node
-names (``fifo_queue_enqueue``, ``fifo_queue_Dequeue``, ``ReaderReadV2``...)."""
+``tf.PaddingFIFOQueue``, ``tf.PriorityQueue`` (``tf.QueueBase``), and ``tf.TFRecordReader``,
+``tf.TextLineReader``, ``tf.FixedLengthRecordReader``, ``tf.WholeFileReader``,
+``tf.IdentityReader`` (``tf.ReaderBase``), over core/ops/queue_ops.py and core/ops/reader_ops.py,
+with TF's node names (``fifo_queue_enqueue``, ``fifo_queue_Dequeue``, ``ReaderReadV2``...)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from .ops.random_ops import get_seed
 from .tensor_shape import Dimension, TensorShape, as_shape, unknown_shape
 
 __all__ = ["FIFOQueue", "FixedLengthRecordReader", "IdentityReader", "PaddingFIFOQueue",
-           "QueueBase", "RandomShuffleQueue", "ReaderBase", "TFRecordReader", "TextLineReader",
-           "WholeFileReader"]
+           "PriorityQueue", "QueueBase", "RandomShuffleQueue", "ReaderBase", "TFRecordReader",
+           "TextLineReader", "WholeFileReader"]
 
 
 def _as_type_list(dtypes):
@@ -256,6 +256,24 @@ class RandomShuffleQueue(QueueBase):
             min_after_dequeue=min_after_dequeue, seed=seed1, seed2=seed2,
             shared_name=shared_name or "", name=name)
         super().__init__(dtypes, shapes, names, _name_the_resource(ref))
+
+
+class PriorityQueue(QueueBase):
+    """Dequeues lowest priority first. Every element starts with its priority, an int64 scalar
+    (a vector for ``enqueue_many``), before the components of ``types``; dequeues give it back
+    first. ``shapes`` (the components', without the priority) are needed for
+    ``dequeue_many``, which waits until it can take ``n`` elements in one sorted batch. TF
+    2.21 refuses ``shapes=None`` (its op has no default for them); minitf takes it as TF's
+    documentation says, as components of any shape."""
+
+    def __init__(self, capacity, types, shapes=None, names=None, shared_name=None,
+                 name="priority_queue"):
+        types = _as_type_list(types)
+        shapes = _as_shape_list(shapes)
+        ref = _q.PRIORITY_QUEUE(component_types=types, shapes=_attr_shapes(shapes),
+                                capacity=capacity, shared_name=shared_name or "", name=name)
+        super().__init__([_dt.int64, *types], [TensorShape([]), *shapes] if shapes else shapes,
+                         names, _name_the_resource(ref))
 
 
 # -- readers -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from .ops.sparse_ops import sparse_add
 from .ops.sparse_segment_ops import sparse_segment_mean, sparse_segment_sqrt_n, sparse_segment_sum
 from . import sparse_extra as _sparse_extra
 from .sparse_extra import *  # noqa: F403 - maximum, split, expand_dims, cross...: see there
+from .accumulators import SparseConditionalAccumulator  # noqa: F401 - tf.sparse's name too
 from .sparse_tensor import SparseTensor, SparseTensorValue, convert_to_sparse, sparse_placeholder
 from .tensor_shape import TensorShape
 
@@ -27,7 +28,7 @@ __all__ = ["SparseTensor", "SparseTensorValue", "add", "concat", "fill_empty_row
            "from_dense", "matmul", "merge", "placeholder", "reduce_max", "reduce_sum", "reorder",
            "reshape", "retain", "segment_mean", "segment_sqrt_n", "segment_sum", "slice",
            "softmax", "sparse_dense_matmul", "to_dense", "to_indicator", "transpose"]
-__all__ += _sparse_extra.__all__
+__all__ += _sparse_extra.__all__ + ["SparseConditionalAccumulator"]
 
 
 def _with_shape(sp: SparseTensor, shape) -> SparseTensor:

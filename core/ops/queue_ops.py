@@ -1,5 +1,5 @@
-"""TF1's queues: FIFOQueueV2, RandomShuffleQueueV2, PaddingFIFOQueueV2 and the ops on their
-handle (QueueEnqueueV2, QueueEnqueueManyV2, QueueDequeueV2, QueueDequeueManyV2,
+"""TF1's queues: FIFOQueueV2, RandomShuffleQueueV2, PaddingFIFOQueueV2, PriorityQueueV2 and the
+ops on their handle (QueueEnqueueV2, QueueEnqueueManyV2, QueueDequeueV2, QueueDequeueManyV2,
 QueueDequeueUpToV2, QueueCloseV2, QueueSizeV2, QueueIsClosedV2), behind core/queues.py.
 
 A queue op outputs a handle (a resource: the ``Queue`` object itself), one per op and session,
@@ -8,7 +8,8 @@ waits for elements (or a close), an enqueue for room. They wait on the queue's o
 variable only, never on a lock another run needs, so runs in other threads of the same session
 (the queue runners) proceed. A wait ends early when the queue is closed, when the session is
 closed (``cancel``: CancelledError, as TF) or at the deadline of ``RunOptions.timeout_in_ms``
-(``run_deadline``: DeadlineExceededError).
+(``run_deadline``: DeadlineExceededError). ``Blocking`` holds that waiting for every resource
+whose ops block (the gradient accumulators of core/ops/accumulator_ops.py too).
 """
 
 from __future__ import annotations
@@ -24,14 +25,14 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import (CancelledError, DeadlineExceededError, InvalidArgumentError,
                       OutOfRangeError)
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, kinded, register, req
 from ..tensor_shape import TensorShape
 
 __all__: list[str] = []  # the public API lives in core/queues.py
 
 # TF names a resource without a shared_name "_<n>_<node name>", n from a process-wide counter.
 _private_ids = itertools.count()
-_make_lock = threading.Lock()
+_make_lock = threading.Lock()  # two runs of a new session may race to make a resource
 _local = threading.local()
 
 
@@ -58,28 +59,29 @@ def resource_name(shared_name: str, node_name: str | None, default: str) -> str:
     return f"_{next(_private_ids)}_{node_name or default}"
 
 
+def resource_in(state: dict, make):
+    """The resource an op made in this session: ``make()`` at its first run (two runs of a new
+    session may race to make it)."""
+    value = state.get("resource")
+    if value is None:
+        with _make_lock:
+            value = state.get("resource")
+            if value is None:
+                value = state["resource"] = make()
+    return value
+
+
 def _shape_text(shape) -> str:
     return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
 
 
-class Queue:
-    """One queue's elements in one session. ``kind`` is TF's class name in messages."""
+class Blocking:
+    """A resource whose ops wait on its condition ``cv``; closing the session cancels them."""
 
-    def __init__(self, kind, name, dtypes, shapes, capacity, min_after_dequeue=0, rng=None):
-        self.kind, self.name = kind, name
-        self.dtypes = list(dtypes)
-        self.shapes = [None if s.rank is None else tuple(d.value for d in s.dims)
-                       for s in shapes] if shapes else None
-        self.capacity = capacity if capacity >= 0 else None
-        self.min_after_dequeue = min_after_dequeue
-        self.rng = rng
-        self.items: deque = deque()
-        self.closed = self.cancelled_enqueues = self.session_closed = False
+    def __init__(self):
         self.cv = threading.Condition()
-        self._enqueuers: deque = deque()
-        self._dequeuers: deque = deque()
+        self.session_closed = False
 
-    # -- waiting ---------------------------------------------------------------------------------
     def _wait(self, what: str):
         """One wait on the condition (the caller holds it); raises at the run's deadline or
         when the session closes (TF cancels the pending ops: "Dequeue operation was
@@ -96,6 +98,30 @@ class Queue:
         if self.session_closed:
             raise CancelledError(None, None, f"{what} operation was cancelled")
 
+    def cancel(self):
+        """The session closed: every waiting op fails with CancelledError."""
+        with self.cv:
+            self.session_closed = True
+            self.cv.notify_all()
+
+
+class Queue(Blocking):
+    """One queue's elements in one session. ``kind`` is TF's class name in messages."""
+
+    def __init__(self, kind, name, dtypes, shapes, capacity, min_after_dequeue=0, rng=None):
+        super().__init__()
+        self.kind, self.name = kind, name
+        self.dtypes = list(dtypes)
+        self.shapes = [None if s.rank is None else tuple(d.value for d in s.dims)
+                       for s in shapes] if shapes else None
+        self.capacity = capacity if capacity >= 0 else None
+        self.min_after_dequeue = min_after_dequeue
+        self.rng = rng
+        self.items: deque = deque()
+        self.closed = self.cancelled_enqueues = False
+        self._enqueuers: deque = deque()
+        self._dequeuers: deque = deque()
+
     @contextlib.contextmanager
     def _turn(self, waiting: deque, what: str):
         """Holds the condition and this caller's turn: waiting enqueues (and dequeues) are
@@ -110,12 +136,6 @@ class Queue:
             finally:
                 waiting.remove(token)
                 self.cv.notify_all()
-
-    def cancel(self):
-        """The session closed: every waiting op fails with CancelledError."""
-        with self.cv:
-            self.session_closed = True
-            self.cv.notify_all()
 
     # -- checks ----------------------------------------------------------------------------------
     def _closed_error(self, requested, size):
@@ -171,8 +191,11 @@ class Queue:
                     self._wait("Enqueue")
                     if self.cancelled_enqueues:
                         raise CancelledError(None, None, "Enqueue operation was cancelled")
-                self.items.append(tuple(np.array(c) for c in element))
+                self._push(tuple(np.array(c) for c in element))
                 self.cv.notify_all()
+
+    def _push(self, element):
+        self.items.append(element)
 
     def _can_take(self) -> bool:
         if self.closed:
@@ -259,29 +282,97 @@ class Queue:
         return len(self.items)
 
 
+class PriorityQueue(Queue):
+    """Elements leave lowest priority (their int64 first component) first. The elements live in
+    a binary heap kept exactly as TF's ``std::priority_queue`` keeps it (libstdc++'s push_heap
+    and pop_heap), so elements of equal priority leave in TF's order too. A DequeueMany waits
+    until it can take all ``n`` at once (one sorted batch), as TF's."""
+
+    def __init__(self, name, dtypes, shapes, capacity):
+        super().__init__("PriorityQueue", name, dtypes, shapes, capacity)
+        self.items: list = []
+
+    def _push(self, element):
+        if element[0].shape != ():
+            raise InvalidArgumentError(None, None, "Expected the priority element to be a scalar"
+                                       f", but received shape: {_shape_text(element[0].shape)}")
+        self.items.append((int(element[0]), element))
+        self._sift_up(len(self.items) - 1, self.items[-1])
+
+    def _sift_up(self, hole, item):  # libstdc++ __push_heap, comp: a.priority > b.priority
+        heap = self.items
+        while hole > 0 and heap[(hole - 1) // 2][0] > item[0]:
+            heap[hole] = heap[(hole - 1) // 2]
+            hole = (hole - 1) // 2
+        heap[hole] = item
+
+    def _take(self):  # libstdc++ pop_heap (__adjust_heap from the root) then pop_back
+        heap = self.items
+        top, last = heap[0], heap.pop()
+        n, hole, child = len(heap), 0, 0
+        if n:
+            while child < (n - 1) // 2:
+                child = 2 * (child + 1)
+                if heap[child][0] > heap[child - 1][0]:
+                    child -= 1
+                heap[hole], hole = heap[child], child
+            if n % 2 == 0 and child == (n - 2) // 2:
+                child = 2 * (child + 1)
+                heap[hole], hole = heap[child - 1], child - 1
+            self._sift_up(hole, last)
+        return top[1]
+
+    def _restore(self, taken):
+        for element in taken:
+            self._push(element)
+
+    def dequeue(self, n: int | None, up_to: bool = False):
+        if n is None:
+            return super().dequeue(None)
+        if n < 0:
+            raise InvalidArgumentError(None, None, f"Request ({n}) must be non-negative")
+        if self.shapes is None:
+            raise InvalidArgumentError(None, None, "PriorityQueue's DequeueMany requires the "
+                                       "components to have specified shapes.")
+        with self._turn(self._dequeuers, "Dequeue"):
+            while 0 < n and len(self.items) < n:
+                if self.closed and (not self.items or not up_to):
+                    raise self._closed_error(n, len(self.items))
+                if self.closed:
+                    break
+                self._wait("Dequeue")
+            taken = [self._take() for _ in range(min(n, len(self.items)))]
+            self.cv.notify_all()
+        return self._stack(taken, n)
+
+
 # -- the queue ops -------------------------------------------------------------------------------
+_DEFAULT_NAMES = {"FIFOQueue": "fifo_queue", "PaddingFIFOQueue": "padding_fifo_queue",
+                  "RandomShuffleQueue": "random_shuffle_queue", "PriorityQueue": "priority_queue"}
+
+
+def _make_queue(kind, component_types, shapes, capacity, shared_name, min_after_dequeue, seed,
+                seed2, node_name):
+    name = resource_name(shared_name, node_name, _DEFAULT_NAMES[kind])
+    if kind == "PriorityQueue":  # the priority: an int64 scalar before the components
+        return PriorityQueue(name, [_dt.int64, *component_types],
+                             [TensorShape([]), *shapes] if shapes else [], capacity)
+    rng = None
+    if kind == "RandomShuffleQueue":  # TF: both seeds zero means nondeterministic.
+        rng = np.random.default_rng(None if seed == 0 and seed2 == 0 else
+                                    [seed & 0xFFFFFFFF, seed2 & 0xFFFFFFFF])
+    return Queue(kind, name, component_types, shapes, capacity, min_after_dequeue, rng)
+
+
 def _queue_kernel(kind, state, *, component_types, shapes, capacity, container, shared_name,
                   min_after_dequeue=0, seed=0, seed2=0, _node_name=None):
-    queue = state.get("queue")
-    if queue is None:
-        with _make_lock:  # two runs of a new session may race to make it
-            queue = state.get("queue")
-            if queue is None:
-                rng = None
-                if kind == "RandomShuffleQueue":
-                    # TF: both seeds zero means nondeterministic.
-                    rng = np.random.default_rng(None if seed == 0 and seed2 == 0 else
-                                                [seed & 0xFFFFFFFF, seed2 & 0xFFFFFFFF])
-                default = {"FIFOQueue": "fifo_queue", "PaddingFIFOQueue": "padding_fifo_queue",
-                           "RandomShuffleQueue": "random_shuffle_queue"}[kind]
-                queue = state["queue"] = Queue(
-                    kind, resource_name(shared_name, _node_name, default), component_types,
-                    shapes, capacity, min_after_dequeue, rng)
-    return queue
+    return resource_in(state, lambda: _make_queue(
+        kind, component_types, shapes, capacity, shared_name, min_after_dequeue, seed, seed2,
+        _node_name))
 
 
 def _check_queue_attrs(kind, component_types, shapes, capacity, min_after_dequeue=0):
-    if not component_types:
+    if not component_types and kind != "PriorityQueue":  # its priority is a component
         raise InvalidArgumentError(None, None, "component_types must have at least 1 entry")
     if shapes and len(shapes) != len(component_types):
         raise InvalidArgumentError(None, None, f"All of the component shapes must be "
@@ -324,6 +415,9 @@ RANDOM_SHUFFLE_QUEUE = _queue_def(
     "RandomShuffleQueueV2", "RandomShuffleQueue",
     {"min_after_dequeue": 0, "seed": 0, "seed2": 0},
     doc="A queue dequeuing in random order, keeping min_after_dequeue elements until closed.")
+PRIORITY_QUEUE = _queue_def(
+    "PriorityQueueV2", "PriorityQueue", {"component_types": kinded([], "list(type)")},
+    doc="A queue dequeuing lowest priority first; an element is (int64 priority, components).")
 
 
 def _no_outputs(*_, **__):

@@ -17,6 +17,7 @@ COVERED_BY = {
     "QueueIsClosedV2": _T + "test_close_semantics",
     "RandomShuffleQueueV2": _T + "test_random_shuffle_queue_is_seeded_and_keeps_min_after_dequeue",
     "PaddingFIFOQueueV2": _T + "test_padding_fifo_queue_pads_to_the_longest",
+    "PriorityQueueV2": "test_priority_queue.py::test_dequeues_lowest_priority_first",
     "TFRecordReaderV2": _T + "test_tfrecord_reader_keys_counters_reset_and_gzip",
     "ReaderReadV2": _T + "test_tfrecord_reader_keys_counters_reset_and_gzip",
     "ReaderNumRecordsProducedV2": _T + "test_tfrecord_reader_keys_counters_reset_and_gzip",
