@@ -41,6 +41,11 @@ __all__ = [
     "triangular_solve", "tridiagonal_matmul", "tridiagonal_solve",
 ]
 
+from .linear_operator import *  # noqa: E402,F401,F403 - LinearOperator, LinearOperatorDiag, ...
+from . import linear_operator as _linear_operator  # noqa: E402
+
+__all__ += _linear_operator.__all__
+
 
 def trace(x, name=None):
     """``tf.trace``: the sum of each matrix's main diagonal (MatrixDiagPartV3 then Sum)."""
