@@ -116,6 +116,10 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
     if isinstance(value, Operation):
         raise TypeError(f"Can't convert Operation '{value.name}' to Tensor (target dtype="
                         f"{dtype}, name={name!r}, as_ref=False)")
+    if _CONVERSIONS:
+        converted = _registered_conversion(value, dtype, name)
+        if converted is not None:
+            return converted
     hint = preferred_dtype or dtype_hint
     try:
         if dtype is None and hint is not None:
@@ -140,6 +144,50 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
         return _autopack(values, dtype or packed, name or "packed")  # one Pack op, as TF1's
     const = lookup("Const")
     return const(value=arr, dtype=_dt.from_numpy(arr), name=name or "Const")
+
+
+# tf.register_tensor_conversion_function's entries, (priority, order, base_type, function),
+# tried in that order before the built-in conversion; empty in most programs (one check).
+_CONVERSIONS: list = []
+
+
+def register_tensor_conversion_function(base_type, conversion_func, priority=100):
+    """``tf.register_tensor_conversion_function``: ``convert_to_tensor`` (so every op input)
+    turns an instance of ``base_type`` into ``conversion_func(value, dtype=, name=, as_ref=)``,
+    which returns a Tensor or NotImplemented (try the next function). Lower priorities are
+    tried first, equal ones in the order registered."""
+    global _CONVERSIONS
+    types = base_type if isinstance(base_type, tuple) else (base_type,)
+    if not types or not all(isinstance(t, type) for t in types):
+        raise TypeError("Argument `base_type` must be a type or a tuple of types. Obtained: "
+                        f"{base_type}")
+    if any(issubclass(t, (int, float, np.generic, np.ndarray)) for t in types):
+        raise TypeError("Cannot register conversions for Python numeric types and NumPy "
+                        "scalars and arrays.")
+    if not callable(conversion_func):
+        raise TypeError("Argument `conversion_func` must be callable. Received "
+                        f"{conversion_func}.")
+    # A new sorted list, so a conversion running in another thread sees a whole one.
+    _CONVERSIONS = sorted(_CONVERSIONS + [(priority, len(_CONVERSIONS), types, conversion_func)],
+                          key=lambda entry: entry[:2])
+
+
+def _registered_conversion(value, dtype, name):
+    for _, _, types, func in _CONVERSIONS:
+        if not isinstance(value, types):
+            continue
+        ret = func(value, dtype=dtype, name=name, as_ref=False)
+        if ret is NotImplemented:
+            continue
+        if not isinstance(ret, Tensor):
+            raise RuntimeError(f"Conversion function {func!r} for type {type(value)} returned "
+                               f"non-Tensor: {ret!r}")
+        if dtype is not None and ret.dtype.base_dtype != dtype.base_dtype:
+            raise RuntimeError(f"Conversion function {func!r} for type {type(value)} returned "
+                               f"incompatible dtype: requested = {dtype.name}, actual = "
+                               f"{ret.dtype.name}")
+        return ret
+    return None
 
 
 def _static_values(value):

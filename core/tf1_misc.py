@@ -29,13 +29,14 @@ from .ops.logic_ops import equal
 from .ops.math_ops import cast, floormod
 from .ops.misc_extra_ops import (extract_volume_patches, guarantee_const, py_function,
                                  timestamp)
+from .tensor_conversion import register_tensor_conversion_function
 from .tf1_misc_more import DeviceSpec, create_partitioned_variables
 from .variables import get_variable_scope, variable_scope
 
 __all__ = ["switch_case", "py_function", "timestamp", "guarantee_const", "grad_pass_through",
            "recompute_grad", "extract_volume_patches", "required_space_to_batch_paddings",
            "is_symbolic_tensor", "to_complex64", "to_complex128", "create_partitioned_variables",
-           "DeviceSpec"]
+           "DeviceSpec", "register_tensor_conversion_function"]
 
 
 # -- switch_case ---------------------------------------------------------------------------------
