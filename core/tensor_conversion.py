@@ -131,10 +131,15 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
             arr = to_numpy(value, dtype)
     except TypeError:  # a list holding Tensors, e.g. [tf.shape(x)[0], 2, 2]?
         # (By name: sparse_tensor imports this module.) As TF, dense ops do not take one.
-        if type(value).__name__ == "SparseTensor":
+        kind = type(value).__name__
+        if kind == "SparseTensor":
             raise TypeError(f"Failed to convert elements of {value!r} to Tensor: a dense op "
                             "does not take a SparseTensor; use tf.sparse.to_dense or the "
                             "tf.sparse ops") from None
+        if kind == "RaggedTensor":  # TF dispatches some dense ops to ragged versions
+            raise TypeError(f"Failed to convert {value!r} to Tensor: minitf's dense ops do "
+                            "not take a RaggedTensor; use its to_tensor(), values or "
+                            "flat_values, or the tf.ragged functions") from None
         if not isinstance(value, (list, tuple)):
             raise
         values = _static_values(value)

@@ -4,6 +4,8 @@ partitioned path (core/partitioned_variables.py)."""
 
 from __future__ import annotations
 
+import numbers
+
 from . import dtypes as _dt
 from .device import device_string, parse_device
 from .graph import get_default_graph
@@ -120,7 +122,8 @@ def create_partitioned_variables(shape, slicing, initializer, dtype=_dt.float32,
     if len(shape) < 1:
         raise ValueError(f"A partitioned Variable must have rank at least 1: shape: {shape}")
     for axis, (size, parts) in enumerate(zip(shape, slicing)):
-        if isinstance(size, int) and isinstance(parts, int) and parts > size >= 0:
+        if isinstance(size, numbers.Integral) and isinstance(parts, numbers.Integral) \
+                and parts > size >= 0:  # numpy ints too
             offset = [0] * len(shape)  # TF's error: the first part that would start past the end
             offset[axis] = size
             raise ValueError(f"Expected 0 <= offset < shape but found offset={size}, "

@@ -479,3 +479,10 @@ def test_scaling_initializers_scale_by_the_whole_shape():
     assert np.abs(part).max() <= np.sqrt(6 / 203)
     assert np.abs(unit).max() <= np.sqrt(3 / 200)
     assert np.abs(alone).max() > np.sqrt(6 / 203)  # the part's own scale would be wider
+
+
+def test_create_partitioned_variables_refuses_more_parts_than_rows_given_as_numpy_ints():
+    # TF 2.21: ValueError "Expected 0 <= offset < shape ..." for slicing [np.int64(3)] of [2].
+    with tf.Graph().as_default():
+        with pytest.raises(ValueError, match="Expected 0 <= offset < shape but found offset=2"):
+            tf.create_partitioned_variables([2], [np.int64(3)], tf.zeros_initializer())

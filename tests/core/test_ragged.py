@@ -310,3 +310,13 @@ def test_graph_defs_cross_both_ways():
     for got in (run_graph_def_in_minitf(theirs.as_graph_def().SerializeToString(), names),
                 run_graph_def_in_tf(mine.as_graph_def().SerializeToString(), names)):
         assert [g.tolist() for g in got] == want
+
+
+@pytest.mark.parametrize("build", [lambda rt: tf.reduce_sum(rt, axis=1),
+                                   lambda rt: tf.cast(rt, tf.float32), lambda rt: tf.shape(rt)])
+def test_dense_ops_refuse_a_ragged_tensor_by_name(build):
+    # Not "Expected string" (numpy made an object array of it): the message says what to do.
+    with tf.Graph().as_default():
+        rt = tf.ragged.constant([[1, 2], [], [3]])
+        with pytest.raises(TypeError, match="do not take a RaggedTensor; use its to_tensor()"):
+            build(rt)
