@@ -3,7 +3,7 @@ conv3d, conv3d_transpose, conv3d_backprop_filter(_v2), max_pool3d, avg_pool3d,
 max_pool_with_argmax, max_pool1d, avg_pool1d, max_pool_v2, avg_pool_v2, conv1d_transpose and
 atrous_conv2d_transpose, with TensorFlow's signatures, node names and graphs (what it composes
 in Python is composed here too). ``__all__`` lists the ``tf.nn`` names (core/nn.py star-imports
-it); tf.nn.convolution and tf.nn.pool (nn_impl) dispatch their 3-D cases to the same ops.
+it); tf.nn.convolution and tf.nn.pool (nn_convolution) dispatch their 3-D cases to the same ops.
 """
 
 from __future__ import annotations

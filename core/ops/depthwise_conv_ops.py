@@ -3,7 +3,7 @@ normalization (LRN, LRNGrad) and the block rearrangements atrous convolution run
 (SpaceToBatchND, BatchToSpaceND): TensorFlow's names, attrs, shape functions and gradient
 graphs, and the TF1 ``tf.nn`` wrappers of the native ops. What TensorFlow composes in Python
 from these (tf.nn.depthwise_conv2d, separable_conv2d, atrous_conv2d, with_space_to_batch) is in
-nn_impl.
+nn_convolution.
 
 A depthwise filter is ``[kh, kw, in_channels, multiplier]``; output channel ``k * multiplier +
 q`` is input channel ``k`` convolved with ``filter[:, :, k, q]``. The kernels share Conv2D's
@@ -330,9 +330,9 @@ LRN_GRAD = register(OpDef(
 
 
 # -- SpaceToBatchND / BatchToSpaceND ---------------------------------------------------------------
-# What atrous (dilated) convolution runs on in TensorFlow's graphs (nn_impl.with_space_to_batch):
-# the M block dimensions after the batch are padded and folded into the batch, block offsets
-# major, and unfolded back.
+# What atrous (dilated) convolution runs on in TensorFlow's graphs (with_space_to_batch in
+# nn_convolution.py): the M block dimensions after the batch are padded and folded into the
+# batch, block offsets major, and unfolded back.
 
 
 def _block_args(op, x, block_shape, amounts, what):

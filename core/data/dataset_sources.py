@@ -1,0 +1,248 @@
+"""The Dataset sources: ``from_tensors``, ``from_tensor_slices`` (and the row slicing of dense
+and sparse components that batching shares), ``range``, ``from_generator`` and ``list_files``.
+
+Split from dataset_ops.py (the Dataset class, whose static methods build these, re-exports
+them) so that each module reads in one sitting; what they have in common is that they take
+no input dataset: their elements come from captured tensors, Python or the file system.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import InvalidArgumentError
+from ..graph import Tensor
+from ..opdef import TensorSpec
+from ..tensor_shape import TensorShape
+from . import structure as st
+from .dataset_ops import Dataset, _captured
+
+
+# -- sources --------------------------------------------------------------------------------------
+class _Tensors(Dataset):
+    def __init__(self, tensors):
+        self._value = st.normalize(tensors, "Dataset.from_tensors()")
+        leaves = st.component_values(self._value)
+        super().__init__(st.map_structure(st.spec_of, self._value), (), _captured(leaves))
+
+    def _elements(self, ctx):
+        yield tuple(_frozen(ctx.value(x)) for x in st.component_values(self._value))
+
+
+class _TensorSlices(Dataset):
+    def __init__(self, tensors):
+        value = st.normalize(tensors, "Dataset.from_tensor_slices()")
+        leaves = st.flatten(value)
+        specs = [st.spec_of(x) for x in leaves]
+        first = None
+        for leaf, spec in zip(leaves, specs):
+            if spec.shape.rank == 0:
+                raise ValueError(f"Dataset.from_tensor_slices(): component {_name(leaf)} is a "
+                                 "scalar; slicing needs every component to have rank >= 1")
+            n = spec.shape[0].value if spec.shape.rank is not None else None
+            if n is not None:
+                if first is not None and n != first[0]:
+                    raise ValueError(
+                        f"Dataset.from_tensor_slices(): all components must have the same size "
+                        f"in their first dimension, but {_name(first[1])} has {first[0]} and "
+                        f"{_name(leaf)} has {n}")
+                first = first or (n, leaf)
+        self._leaves = leaves
+        self._sparse = [isinstance(sp, st.SparseSpec) for sp in specs]
+        super().__init__(st.pack(value, [st.unbatched(s, "Dataset.from_tensor_slices()")
+                                         for s in specs]), (), _captured(
+                                             st.component_values(value)))
+
+    def _elements(self, ctx):
+        slicers = [_sparse_rows(*[_frozen(ctx.value(p)) for p in
+                                  (x.indices, x.values, x.dense_shape)]) if sparse else
+                   _dense_rows(_frozen(ctx.value(x))) for x, sparse in
+                   zip(self._leaves, self._sparse)]
+        yield from _rows_of(slicers, "Dataset.from_tensor_slices(): all components")
+
+
+def _rows_of(slicers, what):
+    """The elements of the rows of ``slicers`` ((rows, row(i)) per leaf: _dense_rows,
+    _sparse_rows), which must have as many rows each."""
+    sizes = {n for n, _ in slicers}
+    if len(sizes) > 1:
+        raise InvalidArgumentError(None, None, f"{what} must have the same size in their first "
+                                   f"dimension, got sizes {[n for n, _ in slicers]}")
+    for i in range(sizes.pop() if sizes else 0):
+        yield tuple(c for _, row in slicers for c in row(i))
+
+
+def _dense_rows(a):
+    return len(a), lambda i: (a[i, ...],)
+
+
+def _sparse_rows(indices, values, shape):
+    """(rows, row(i)) of a SparseTensor's components along its first dimension: row i is the
+    SparseTensor of the entries with index i there, one rank lower (as TF slices it)."""
+    if shape.size == 0:
+        raise InvalidArgumentError(None, None, "cannot slice a SparseTensor of rank 0")
+    order = np.argsort(indices[:, 0], kind="stable")
+    starts = np.searchsorted(indices[order, 0], np.arange(int(shape[0]) + 1))
+
+    def row(i):
+        take = order[starts[i]:starts[i + 1]]
+        return indices[take, 1:], values[take], shape[1:]
+    return int(shape[0]), row
+
+
+def _frozen(a) -> np.ndarray:
+    """A read-only view: the elements slice the user's arrays (and feeds), and the executor
+    copies read-only values it hands out, so a fetched element never aliases them."""
+    a = np.asarray(a).view()
+    a.flags.writeable = False
+    return a
+
+
+def _name(leaf) -> str:
+    if isinstance(leaf, Tensor):
+        return leaf.name
+    if isinstance(leaf, st.SparseTensor):
+        return f"SparseTensor {leaf.values.name}"
+    if isinstance(leaf, st.SparseTensorValue):
+        return f"SparseTensorValue of dense shape {tuple(leaf.dense_shape.tolist())}"
+    return f"of shape {tuple(leaf.shape)}"
+
+
+def _leaf_widths(structure) -> list[int]:
+    """How many runtime components each leaf of a structure takes (3 for a SparseTensor)."""
+    return [3 if isinstance(s, st.SparseSpec) else 1 for s in st.flatten(structure)]
+
+
+def _range_arg(value, name: str):
+    """An int64 as TF converts it: Python floats and strings are refused (numpy scalars are
+    cast), a tensor must be an integer one."""
+    if isinstance(value, Tensor):
+        if not value.dtype.is_integer:
+            raise ValueError(f"{name}: Tensor conversion requested dtype int64 for Tensor with "
+                             f"dtype {value.dtype.name}: {value!r}")
+        return value
+    if isinstance(value, (float, str, bytes)) or not isinstance(
+            value, (int, np.generic, np.ndarray)):
+        raise TypeError(f"Expected int64, but got {value!s} of type "
+                        f"'{type(value).__name__}'.")
+    return int(np.asarray(value))
+
+
+class _Range(Dataset):
+    def __init__(self, args, output_type):
+        if not 1 <= len(args) <= 3:
+            raise ValueError(f"Dataset.range() takes 1 to 3 arguments (start, stop, step), got "
+                             f"{len(args)}")
+        names = ("stop",) if len(args) == 1 else ("start", "stop", "step")[:len(args)]
+        values = [_range_arg(a, n) for a, n in zip(args, names)]
+        start, stop, step = (0, values[0], 1) if len(values) == 1 else \
+            (*values, 1) if len(values) == 2 else values
+        if isinstance(step, int) and step == 0:
+            raise ValueError("Dataset.range(): step must not be 0")
+        self._args = (start, stop, step)
+        self._dtype = _dt.as_dtype(output_type)
+        super().__init__(TensorSpec(TensorShape([]), self._dtype), (), _captured(values))
+
+    def _elements(self, ctx):
+        start, stop, step = (ctx.int_value(x) for x in self._args)
+        if step == 0:
+            raise InvalidArgumentError(None, None, "Dataset.range(): step must not be 0")
+        np_type = self._dtype.as_numpy_dtype
+        for v in range(start, stop, step):
+            yield (np.asarray(v, dtype=np_type),)
+
+
+class _Generator(Dataset):
+    def __init__(self, generator, output_types, output_shapes, args):
+        if not callable(generator):
+            raise TypeError(f"Dataset.from_generator(): `generator` must be callable, got "
+                            f"{generator!r}")
+        types = _tuples(output_types)
+        type_leaves = [_dt.as_dtype(t) for t in st.flatten(types)]
+        if output_shapes is None:
+            shapes = [TensorShape(None)] * len(type_leaves)
+        else:
+            shapes = [st.shape_arg(s, "Dataset.from_generator()") for s in st.flatten_up_to(
+                types, output_shapes, "output_shapes")]
+        self._generator = generator
+        self._args = [st.normalize(a, "Dataset.from_generator() args") for a in (args or ())]
+        super().__init__(st.pack(types, [TensorSpec(s, t) for s, t in zip(shapes, type_leaves)]),
+                         (), _captured(self._args))
+
+    def _elements(self, ctx):
+        # As TF's (a py_func's inputs): a scalar as a numpy scalar, or bytes for a string.
+        args = [np.asarray(v)[()] if np.ndim(v) == 0 else v
+                for v in (ctx.value(a) for a in self._args)]
+        specs = self._specs()
+        for value in self._generator(*args):
+            try:
+                leaves = st.flatten_up_to(self._structure, value, "element")
+            except ValueError:
+                raise InvalidArgumentError(
+                    None, None, "`generator` yielded an element that did not match the expected "
+                    f"structure. The expected structure was {st.describe(self._structure)}, "
+                    f"but the yielded element was {value!r}.") from None
+            yield tuple(_generated(v, s) for v, s in zip(leaves, specs))
+
+
+def _tuples(value):
+    """output_types: a nest of dtypes, lists taken as tuples."""
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    if isinstance(value, list) or (isinstance(value, tuple) and not hasattr(value, "_fields")):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def _generated(value, spec: TensorSpec) -> np.ndarray:
+    from ..graph import to_numpy
+
+    try:
+        arr = to_numpy(value, spec.dtype)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(
+            None, None, "`generator` yielded an element that could not be converted to the "
+            f"expected type. The expected type was {spec.dtype.name}, but the yielded element "
+            f"was {value!r}.") from None
+    if not spec.shape.is_compatible_with(TensorShape(arr.shape)):
+        raise InvalidArgumentError(
+            None, None, f"`generator` yielded an element of shape {arr.shape} where an element "
+            f"of shape {tuple(spec.shape.as_list())} was expected.")
+    return arr
+
+
+
+_ALL = 2 ** 62  # a shuffle buffer that holds every file name
+
+
+class _ListFiles(Dataset):
+    def __init__(self, file_pattern):
+        if isinstance(file_pattern, Tensor):  # matched when the iterator starts, as TF's
+            if file_pattern.dtype != _dt.string or file_pattern.shape.rank not in (None, 0, 1):
+                raise TypeError(f"Dataset.list_files(): file_pattern must be a tf.string "
+                                f"scalar or vector tensor, got {file_pattern!r}")
+            self._patterns = file_pattern
+        else:
+            patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else \
+                file_pattern
+            if not all(isinstance(p, (str, bytes)) for p in patterns):
+                raise TypeError(f"Dataset.list_files(): file_pattern must be a string, a list "
+                                f"of strings or a string tensor, got {file_pattern!r}")
+            self._patterns = [os.fsdecode(p) for p in patterns]
+        super().__init__(TensorSpec(TensorShape([]), _dt.string), (),
+                         _captured([self._patterns]))
+
+    def _elements(self, ctx):
+        import glob
+
+        patterns = [os.fsdecode(p) for p in
+                    np.asarray(ctx.value(self._patterns), dtype=object).reshape(-1)]
+        names = sorted({n for p in patterns for n in glob.glob(p)})
+        if not names:
+            raise InvalidArgumentError(None, None, f"No files matched pattern: "
+                                       f"{', '.join(patterns)}")
+        for n in names:
+            yield (np.asarray(n.encode(), dtype=object),)
