@@ -313,7 +313,6 @@ def test_reference_handle_ops():
 def test_reference_handle_ops_from_a_tensorflow_graph_def():
     """The GraphDef TF writes for them imports into minitf and runs as in TF."""
     tf1 = pytest.importorskip("tensorflow.compat.v1")
-    tf1.disable_eager_execution()
 
     class Raw:
         float32, float64, int64 = tf1.float32, tf1.float64, tf1.int64
@@ -428,7 +427,6 @@ def _same(a, b):
 
 def test_against_tensorflow():
     tf1 = pytest.importorskip("tensorflow.compat.v1")
-    tf1.disable_eager_execution()
     ours, our_graph = _scenario(tf)
     theirs, their_graph = _scenario(tf1)
     assert len(ours) == len(theirs)

@@ -206,7 +206,6 @@ def _scenario(lib):
 
 def test_against_tensorflow():
     tf1 = pytest.importorskip("tensorflow.compat.v1")
-    tf1.disable_eager_execution()
     ours, our_graph = _scenario(tf)
     theirs, their_graph = _scenario(tf1)
     assert len(ours) == len(theirs)

@@ -278,11 +278,13 @@ def test_errors():
 # -- against TensorFlow --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tf1():
+    # Graph mode comes from _in_graph's Graph().as_default(); TF's process-wide switches are
+    # set back afterwards, so later tests see TF as they expect it.
     tf1 = pytest.importorskip("tensorflow.compat.v1")
-    tf1.disable_eager_execution()
     tf1.disable_resource_variables()
     tf1.logging.set_verbosity(tf1.logging.ERROR)
-    return tf1
+    yield tf1
+    tf1.enable_resource_variables()
 
 
 def _in_graph(lib, scenario):
