@@ -21,7 +21,8 @@ from .control_flow import case
 from .custom_gradient import custom_gradient
 from .errors import InvalidArgumentError
 from .gradients import gradients
-from .graph import Tensor, constant_value, control_dependencies, convert_to_tensor, name_scope
+from .graph import (Operation, Tensor, constant_value, control_dependencies,
+                    convert_to_tensor, name_scope)
 from .nest import describe, flatten, pack, structure
 from .ops.array_ops import constant, identity, zeros
 from .ops.concat_split_ops import stack
@@ -77,36 +78,64 @@ def _branch_list(branch_fns, default, branch_index) -> list:
     return actions
 
 
-def _same_outputs(fns: list) -> list:
-    """The branch functions, each checking its results against branch 0's (TF's message);
-    Python values in the results become tensors, as in TF's branch functions."""
+def _same_outputs(fns: list, branch_index) -> tuple[list, list]:
+    """The branch functions as TF's Case branch functions see them, and a list that holds
+    branch 0's result once it has run. Each returns its flat non-None results; a Python value
+    becomes a tensor and an Operation becomes ``branch_index`` once the op has run (TF's
+    ``op_return_value``); a None result stays None and gives no output. Each checks its
+    results against branch 0's with TF's errors (structure and dtypes: TypeError; the number
+    of outputs: ValueError). With no output at all, a branch gives a stand-in that
+    switch_case drops (TF's Case then has no outputs and switch_case returns the Nones)."""
     first: list = []
+
+    def output(v):
+        if v is None:
+            return None
+        if isinstance(v, Operation):
+            with control_dependencies([v]):
+                return identity(branch_index)
+        return convert_to_tensor(v)
 
     def checked(k, fn):
         def run():
             result = fn()
-            result = pack(result, iter([convert_to_tensor(v) for v in flatten(result)]))
+            result = pack(result, iter([output(v) for v in flatten(result)]))
+            tensors = [t for t in flatten(result) if t is not None]
             if not first:
                 first.append(result)
-                return result
+                return tensors or [identity(branch_index)]
             ref = first[0]
-            same = structure(ref) == structure(result) and all(
-                a.dtype.base_dtype == b.dtype.base_dtype
-                for a, b in zip(flatten(ref), flatten(result)))
-            if not same:
-                raise TypeError(f"branches[0] and branches[{k}] arguments to tf.switch_case "
-                                "must have the same number, type, and overall structure of "
-                                f"return values.\n\nbranches[0] output: {describe(ref)} "
-                                f"{_dtypes(ref)}\nbranches[{k}] output: {describe(result)} "
-                                f"{_dtypes(result)}")
-            return result
+            ref_tensors = [t for t in flatten(ref) if t is not None]
+            if structure(ref) != structure(result):
+                _mismatch(k, ref, result)
+            if len(ref_tensors) != len(tensors):
+                raise ValueError("Lengths of branch outputs of case must match.\n"
+                                 f"len(graphs[0].outputs): {len(ref_tensors)}\n"
+                                 f"len(graphs[{k}].outputs): {len(tensors)}\n")
+            if any(a.dtype.base_dtype != b.dtype.base_dtype
+                   for a, b in zip(ref_tensors, tensors)):
+                _mismatch(k, ref, result)
+            return tensors or [identity(branch_index)]
         return run
 
-    return [checked(k, fn) for k, fn in enumerate(fns)]
+    return [checked(k, fn) for k, fn in enumerate(fns)], first
+
+
+def _mismatch(k, ref, result):
+    raise TypeError(f"branches[0] and branches[{k}] arguments to tf.switch_case must have the "
+                    "same number, type, and overall structure of return values.\n\n"
+                    f"branches[0] output: {describe(ref)} {_dtypes(ref)}\n"
+                    f"branches[{k}] output: {describe(result)} {_dtypes(result)}")
 
 
 def _dtypes(result) -> list:
-    return [t.dtype.name for t in flatten(result)]
+    return [None if t is None else t.dtype.name for t in flatten(result)]
+
+
+def _repacked(ref, outputs: list):
+    """Branch 0's structure with its tensors replaced by ``outputs`` (its Nones kept)."""
+    it = iter(outputs)
+    return pack(ref, iter([None if v is None else next(it) for v in flatten(ref)]))
 
 
 def switch_case(branch_index, branch_fns, default=None, name="switch_case"):
@@ -114,8 +143,10 @@ def switch_case(branch_index, branch_fns, default=None, name="switch_case"):
     runs; an index out of range runs ``default``, or the last branch without one. ``branch_fns``
     is a list of functions, or (key, function) pairs / a dict with keys 0..n-1. Every branch
     must return the same structure and dtypes; results keep their structure (a one-element
-    list stays a list). Gradients flow through the branch taken."""
-    fns = _same_outputs(_branch_list(branch_fns, default, branch_index))
+    list stays a list). As in TF, a branch may return an Operation (the result is then
+    ``branch_index``, once the op has run) or None (the result stays None). Gradients flow
+    through the branch taken."""
+    actions = _branch_list(branch_fns, default, branch_index)
     with name_scope(name, "case", [branch_index]):
         if branch_index.dtype != _dt.int32:  # the Case op's branch_index is int32
             raise TypeError(f"Input 'branch_index' of 'Case' Op has type "
@@ -125,11 +156,14 @@ def switch_case(branch_index, branch_fns, default=None, name="switch_case"):
         if rank not in (None, 0):  # TF's run-time error, known here already
             raise InvalidArgumentError(None, None, "branch_index must be a scalar, but it has "
                                        f"shape {branch_index.shape}")
+        fns, first = _same_outputs(actions, branch_index)
         if len(fns) == 1:
-            result = fns[0]()
-            return pack(result, iter([identity(t) for t in flatten(result)]))
-        pairs = [(equal(branch_index, k), fn) for k, fn in enumerate(fns[:-1])]
-        return case(pairs, default=fns[-1], exclusive=False, strict=True, name="indexed_case")
+            outputs = [identity(t) for t in fns[0]()]
+        else:
+            pairs = [(equal(branch_index, k), fn) for k, fn in enumerate(fns[:-1])]
+            outputs = case(pairs, default=fns[-1], exclusive=False, strict=True,
+                           name="indexed_case")
+        return _repacked(first[0], outputs)
 
 
 # -- gradient wrappers ---------------------------------------------------------------------------

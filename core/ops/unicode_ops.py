@@ -2,8 +2,11 @@
 UnicodeTranscode, with ``tf.strings.unicode_decode``, ``unicode_decode_with_offsets``,
 ``unicode_encode``, ``unicode_split``, ``unicode_split_with_offsets``, ``unicode_transcode`` and
 ``bytes_split``, which give a RaggedTensor for an input of rank >= 1 as TF's do. The codecs (and
-their handling of malformed bytes) are in unicode_extra_ops.py. ``unicode_script`` is not
-provided: it needs ICU's script table. None of these ops is differentiable.
+their handling of malformed bytes and of BOMs) are in unicode_extra_ops.py; they decode and
+encode a whole batch at once, so the kernels here are numpy over all characters. As TF's,
+``unicode_split`` re-encodes in the input encoding, so "UTF-16" / "UTF-32" (which UnicodeEncode
+does not write) fail there at construction. ``unicode_script`` is not provided: it needs ICU's
+script table. None of these ops is differentiable.
 
 ``errors`` is TF's: "replace" puts ``replacement_char`` for each malformed stretch, "ignore"
 drops it (its bytes still count in later offsets), "strict" fails the run. With
@@ -18,12 +21,13 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor, name_scope
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
-from .unicode_extra_ops import OUTPUT_ENCODINGS, codec_for, decode, encode
+from .unicode_extra_ops import OUTPUT_ENCODINGS, codec_for, decode_rows, encode_rows
 
 __all__ = ["bytes_split", "unicode_decode", "unicode_decode_with_offsets", "unicode_encode",
            "unicode_split", "unicode_split_with_offsets", "unicode_transcode"]
 
-_SUPPORTED = "UTF-8, UTF-16BE/LE, UTF-32BE/LE, ISO-8859-1 and US-ASCII"
+_SUPPORTED = ("UTF-8, UTF-16 (BOM), UTF-16BE/LE, UTF-32 (BOM), UTF-32BE/LE, ISO-8859-1 and "
+              "US-ASCII")
 
 
 # -- attrs and kernels ----------------------------------------------------------------------------
@@ -48,34 +52,34 @@ def _codec(input_encoding):
     return codec
 
 
-def _decoded(data, codec, errors, replacement_char, control, strict_controls):
-    """(code points, start offsets) of one string after TF's error handling; malformed
-    stretches fail the run in "strict" mode, and so do controls if ``strict_controls``."""
-    cps, lengths, bad = decode(data, codec)
-    starts = np.cumsum(lengths) - lengths
+def _decoded(strings, codec, errors, replacement_char, control, strict_controls):
+    """(code points, start offsets, characters per string) of a batch of strings after TF's
+    error handling, flat over all characters; malformed stretches fail the run in "strict"
+    mode, and so do controls if ``strict_controls``."""
+    cps, lengths, bad, counts = decode_rows(strings, codec)
     handle = bad | (cps <= 0x1F) if control else bad
     if errors == "strict" and (handle if strict_controls else bad).any():
         raise InvalidArgumentError(None, None, "Invalid formatting on input string")
-    if errors == "ignore":
-        return cps[~handle], starts[~handle]
-    return np.where(handle, replacement_char, cps), starts
+    positions = np.concatenate([[0], np.cumsum(lengths)])  # byte offsets in all the strings
+    starts = positions[:-1] - np.repeat(positions[np.cumsum(counts) - counts], counts)
+    if errors == "ignore" and handle.any():
+        rows = np.repeat(np.arange(len(counts)), counts)
+        counts = counts - np.bincount(rows[handle], minlength=len(counts))
+        return cps[~handle], starts[~handle], counts
+    return np.where(handle, replacement_char, cps), starts, counts
 
 
 def _decode_kernel(input, *, input_encoding, errors, replacement_char,  # noqa: A002
                    replace_control_characters, Tsplits, offsets=False):  # noqa: N803
     _check_replacement(replacement_char)
     codec = _codec(input_encoding)
-    rows = [_decoded(v, codec, errors, replacement_char, replace_control_characters, False)
-            for v in np.asarray(input, object).reshape(-1)]
-    splits = np.zeros(len(rows) + 1, Tsplits.as_numpy_dtype)
-    splits[1:] = np.cumsum([len(c) for c, _ in rows])
-    chars = np.concatenate([c for c, _ in rows]).astype(np.int32) if rows else \
-        np.zeros(0, np.int32)
+    cps, starts, counts = _decoded(np.asarray(input, object).reshape(-1), codec, errors,
+                                   replacement_char, replace_control_characters, False)
+    splits = np.zeros(len(counts) + 1, Tsplits.as_numpy_dtype)
+    splits[1:] = np.cumsum(counts)
     if not offsets:
-        return splits, chars
-    starts = np.concatenate([s for _, s in rows]).astype(np.int64) if rows else \
-        np.zeros(0, np.int64)
-    return splits, chars, starts
+        return splits, cps.astype(np.int32)
+    return splits, cps.astype(np.int32), starts.astype(np.int64)
 
 
 def _decode_infer(op_type, offsets):
@@ -116,19 +120,27 @@ def _encode_kernel(input_values, input_splits, *, errors, output_encoding, repla
     if splits[-1] != len(values):
         raise InvalidArgumentError(None, None, "Last value in input_splits must be equal to "
                                    "length of input_tensor.")
+    bad = (values < 0) | (values > 0x10FFFF) | ((values >= 0xD800) & (values <= 0xDFFF))
+    # TF goes row by row, checking the row's split and then its code points: the first bad
+    # split fails the run unless a strict error comes in a row before it.
+    wrong = np.flatnonzero((splits[1:] < splits[:-1]) | (splits[1:] > len(values)))
+    seen = bad[:splits[wrong[0]]] if len(wrong) else bad
+    if errors == "strict" and seen.any():
+        raise InvalidArgumentError(None, None, "Code point is out of range for Unicode, or is "
+                                   "a surrogate.")
+    if len(wrong):
+        raise InvalidArgumentError(None, None, "Values in input_splits must be equal or in "
+                                   "ascending order." if splits[wrong[0] + 1] < splits[wrong[0]]
+                                   else "Values in input_splits must be less than or equal to "
+                                   "input_tensor length.")
+    if bad.any():
+        if errors == "ignore":
+            splits = splits - np.concatenate([[0], np.cumsum(bad)])[splits]
+            values = values[~bad]
+        else:
+            values = np.where(bad, replacement_char, values)
     out = np.empty(len(splits) - 1, object)
-    for i in range(len(out)):
-        if splits[i + 1] < splits[i]:
-            raise InvalidArgumentError(None, None, "Values in input_splits must be equal or in "
-                                       "ascending order.")
-        cps = values[splits[i]:splits[i + 1]]
-        bad = (cps < 0) | (cps > 0x10FFFF) | ((cps >= 0xD800) & (cps <= 0xDFFF))
-        if bad.any():
-            if errors == "strict":
-                raise InvalidArgumentError(None, None, "Code point is out of range for "
-                                           "Unicode, or is a surrogate.")
-            cps = cps[~bad] if errors == "ignore" else np.where(bad, replacement_char, cps)
-        out[i] = encode(cps, output_encoding)
+    out[:] = encode_rows(values, splits, output_encoding)
     return out
 
 
@@ -157,11 +169,11 @@ def _transcode_kernel(input, *, input_encoding, output_encoding, errors,  # noqa
     _check_replacement(replacement_char)
     codec = _codec(input_encoding)
     x = np.asarray(input, object)
+    cps, _, counts = _decoded(x.reshape(-1), codec, errors, replacement_char,
+                              replace_control_characters, True)
     out = np.empty(x.shape, object)
-    flat = out.reshape(-1)
-    for i, v in enumerate(x.reshape(-1)):
-        cps, _ = _decoded(v, codec, errors, replacement_char, replace_control_characters, True)
-        flat[i] = encode(cps, output_encoding)
+    out.reshape(-1)[:] = encode_rows(cps, np.concatenate([[0], np.cumsum(counts)]),
+                                     output_encoding)
     return out
 
 

@@ -107,6 +107,62 @@ def test_switch_case_refuses_what_tf_refuses(call, error, match):
         call(tf.placeholder(tf.int32, []), tf.constant(X3))
 
 
+
+def test_switch_case_operation_branches_give_the_index_once_the_op_has_run():
+    """TF's switch_case turns an Operation result into the branch index, run after the op."""
+    i, v = tf.placeholder(tf.int32, []), tf.Variable(0)
+    grouped = tf.switch_case(i, [lambda: tf.group(tf.assign_add(v, 1)),
+                                 lambda: tf.group(tf.assign_add(v, 10))])
+    raw_op = tf.switch_case(i, [lambda: tf.assign_add(v, 100).op,
+                                lambda: tf.assign_add(v, 1000).op])
+    mixed = tf.switch_case(i, [lambda: (tf.group(tf.assign_add(v, 1)), tf.constant(7)),
+                               lambda: (tf.group(tf.assign_add(v, 10)), tf.constant(8))])
+    single = tf.switch_case(i, [lambda: tf.group(tf.assign_add(v, 5))])
+    assert grouped.dtype == tf.int32 and grouped.shape.as_list() == []
+    assert isinstance(mixed, tuple) and mixed[0].dtype == tf.int32
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        total = 0
+        for k in (0, 1, 5, -2):
+            taken = 0 if k == 0 else 1  # out of range: the last branch
+            assert sess.run(grouped, {i: k}) == k
+            total += (1, 10)[taken]
+            assert sess.run(v) == total
+            assert sess.run(raw_op, {i: k}) == k
+            total += (100, 1000)[taken]
+            assert sess.run(v) == total
+            assert sess.run(mixed, {i: k}) == (k, (7, 8)[taken])
+            total += (1, 10)[taken]
+            assert sess.run(single, {i: k}) == k
+            total += 5
+            assert sess.run(v) == total
+
+
+def test_switch_case_none_results_stay_none():
+    i = tf.placeholder(tf.int32, [])
+    assert tf.switch_case(i, [lambda: None, lambda: None]) is None
+    assert tf.switch_case(i, [lambda: None]) is None
+    assert tf.switch_case(i, [lambda: [None, None], lambda: [None, None]]) == [None, None]
+    listed = tf.switch_case(i, [lambda: [None, tf.constant(1)], lambda: [None, tf.constant(2)]],
+                            default=lambda: [None, tf.constant(3)])
+    keyed = tf.switch_case(i, [lambda: {"a": None, "b": tf.constant(1.0)},
+                               lambda: {"a": None, "b": tf.constant(2.0)}])
+    assert listed[0] is None and keyed["a"] is None
+    with tf.Session() as sess:
+        assert [sess.run(listed[1], {i: k}) for k in (0, 1, 2, 9)] == [1, 2, 3, 3]
+        assert [sess.run(keyed["b"], {i: k}) for k in (0, 1)] == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("fns, error, match", [
+    ([lambda: None, lambda: tf.constant(1)], ValueError, "Lengths of branch outputs of case"),
+    ([lambda: None, lambda: tf.no_op()], ValueError, r"len\(graphs\[1\]\.outputs\): 1"),
+    ([lambda: tf.no_op(), lambda: tf.constant(1.0)], TypeError, "same number, type"),
+    ([lambda: [None], lambda: None], TypeError, r"branches\[0\] and branches\[1\]"),
+])
+def test_switch_case_none_and_operation_mismatches(fns, error, match):
+    with pytest.raises(error, match=match):
+        tf.switch_case(tf.placeholder(tf.int32, []), fns)
+
 # -- py_function ---------------------------------------------------------------------------------
 def test_py_function_passes_eager_tensors():
     seen = []
@@ -533,6 +589,46 @@ def test_vs_tf_switch_case_values_and_gradients():
         np.testing.assert_allclose(mine[0], theirs[0], rtol=1e-6)
         np.testing.assert_allclose(mine[1][0], theirs[1][0], rtol=1e-6)
 
+
+
+def test_vs_tf_switch_case_operation_and_none_branches():
+    def build(m):
+        i, v = m.placeholder(m.int32, []), m.Variable(0)
+        with m.control_dependencies([v.initializer]):
+            r = m.switch_case(i, [lambda: m.group(m.assign_add(v, 1)),
+                                  lambda: m.assign_add(v, 10).op,
+                                  lambda: m.no_op()])
+        both = m.switch_case(i, [lambda: [None, (m.no_op(), m.constant(1))],
+                                 lambda: [None, (m.no_op(), m.constant(2))]])
+        nothing = m.switch_case(i, [lambda: None, lambda: None])
+        assert nothing is None and both[0] is None
+        with m.control_dependencies([r]):
+            after = m.identity(v.read_value() if hasattr(v, "read_value") else v)
+        return [r, after, both[1]], (i,)
+
+    for k in (-1, 0, 1, 2, 7):
+        mine, theirs = _both(build, lambda m, phs, k=k: {phs[0]: k})
+        assert [np.asarray(x).tolist() for x in mine] == [np.asarray(x).tolist()
+                                                           for x in theirs]
+
+
+@pytest.mark.parametrize("fns", [
+    lambda m: [lambda: None, lambda: m.constant(1)],
+    lambda m: [lambda: None, lambda: m.no_op()],
+    lambda m: [lambda: m.no_op(), lambda: m.constant(1.0)],
+    lambda m: [lambda: [None], lambda: None],
+])
+def test_vs_tf_switch_case_none_and_operation_mismatches_have_the_same_class(fns):
+    tf1 = _tf1()
+    kinds = []
+    for m in (tf, tf1):
+        with m.Graph().as_default():
+            with pytest.raises(Exception) as info:
+                m.switch_case(m.placeholder(m.int32, []), fns(m))
+            kinds.append(type(info.value))
+    mine, theirs = kinds
+    for builtin in (TypeError, ValueError):
+        assert issubclass(mine, builtin) == issubclass(theirs, builtin), (mine, theirs)
 
 def test_vs_tf_py_function_values():
     def build(m):

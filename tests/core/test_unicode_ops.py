@@ -3,6 +3,7 @@ codecs and hand-written values, then the same graphs side by side with TensorFlo
 (skipped where it is not installed), malformed input under every ``errors`` mode included."""
 
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -23,6 +24,22 @@ UTF16 = [b"", b"\x00a\x00b", b"\xd8\x3d\xde\x0a", b"\xd8\x3d", b"\xde\x0a", b"\x
          b"\xd8\x00\xd8\x00\xdc\x00", b"\xff\xfe\x00a", b"\x00\x01"]
 UTF32 = [b"", b"\x00\x00\x00a", b"\x00\x01\xf6\x0a", b"\x00\x11\x00\x00", b"\x00\x00\xd8\x00",
          b"\xff\xff\xff\xff", b"\x00\x00\x00", b"\x00\x00\x00a\x00", b"\x80\x00\x00\x41"]
+
+LE16, BE16 = b"\xff\xfe", b"\xfe\xff"
+LE32, BE32 = b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"
+# One string at a time (a fresh converter), as ICU's BOM-detecting "UTF-16" / "UTF-32" decode
+# them: (input, code points, offsets), worked out by hand.
+BOM16 = [(LE16 + b"h\x00i\x00", [104, 105], [0, 4]), (BE16 + b"\x00h\x00i", [104, 105], [0, 4]),
+         (b"\x00h\x00i", [104, 105], [0, 2]), (b"h\x00i\x00", [0x6800, 0x6900], [0, 2]),
+         (LE16, [0xFFFF], [0]), (BE16, [0xFFFF], [0]), (LE16 + b"h", [0xFFFD], [0]),
+         (LE16 + b"\x3d\xd8\x0a\xde", [0x1F60A], [0]), (LE16 + LE16, [0xFEFF], [0]),
+         (BE16 + b"\xdc\x00\x00a", [0xFFFD, 97], [0, 4]), (b"\xff\xff\x00h", [0xFFFF, 104], [0, 2]),
+         (b"\xff", [0xFFFD], [0]), (b"", [], [])]
+BOM32 = [(LE32 + b"h\x00\x00\x00i\x00\x00\x00", [104, 105], [0, 8]),
+         (BE32 + b"\x00\x00\x00h", [104], [0]), (b"\x00\x00\x00h", [104], [0]),
+         (b"h\x00\x00\x00", [0xFFFD], [0]), (LE32, [0xFFFF], [0]), (LE32[:3], [0xFFFD], [0]),
+         (BE32 + b"\x00\x01\xf6\x0a\x00\x00\xd8\x00", [0x1F60A, 0xFFFD], [0, 8]),
+         (LE32 + b"\x00", [0xFFFD], [0])]
 
 
 def run(fetches, feed=None):
@@ -169,6 +186,133 @@ def test_python_decode_reference_marks_malformed_stretches():
     assert python_decode(b"\xed\xa0\x80", "UTF-8") == [(0xFFFD, 1, True)] * 3
 
 
+
+def test_decode_unicode_standard_table_3_8_example():
+    """The Unicode Standard's own example of U+FFFD per maximal subpart (section 3.9)."""
+    data = bytes.fromhex("61F18080E180C2628063 80BF64".replace(" ", ""))
+    cps, offsets = run(list(tf.strings.unicode_decode_with_offsets([data], "UTF-8")))
+    assert cps.to_list() == [[0x61, 0xFFFD, 0xFFFD, 0xFFFD, 0x62, 0xFFFD, 0x63, 0xFFFD, 0xFFFD,
+                              0x64]]
+    assert offsets.to_list() == [[0, 1, 4, 6, 7, 8, 9, 10, 11, 12]]
+
+
+def _decode_each(strings, encoding, **kw):
+    """Each string decoded in a run of its own (a fresh converter)."""
+    p = tf.placeholder(tf.string, [None])
+    op = list(tf.strings.unicode_decode_with_offsets(p, encoding, **kw))
+    with tf.Session() as sess:
+        return [[v.to_list()[0] for v in sess.run(op, {p: [x]})] for x in strings]
+
+
+@pytest.mark.parametrize("encoding,cases", [("UTF-16", BOM16), ("UTF-32", BOM32),
+                                            ("ucs-2", BOM16[:4]), ("ISO-10646-UCS-4", BOM32[:3])])
+def test_utf16_utf32_detect_a_bom_and_default_to_big_endian(encoding, cases):
+    got = _decode_each([x for x, _, _ in cases], encoding)
+    assert got == [[c, o] for _, c, o in cases]
+
+
+def test_utf16_bom_alone_is_kept_by_ignore_and_strict():
+    for errors in ("ignore", "strict"):
+        assert _decode_each([LE16, LE32[:2] + LE32], "UTF-16", errors=errors) == \
+            [[[0xFFFF], [0]], [[0xFEFF, 0], [0, 4]]]
+
+
+@pytest.mark.parametrize("batch, want", [
+    # A byte order found stays for the next strings (their BOM is then a character) ...
+    ([LE16 + b"h\x00i\x00", BE16 + b"\x00h\x00i", b"\x00h"],
+     [[104, 105], [0xFFFE, 0x6800, 0x6900], [0x6800]]),
+    ([b"\x00h\x00i", LE16 + b"h\x00"], [[104, 105], [0xFFFE, 0x6800]]),
+    ([b"", LE16 + b"h\x00i\x00", b"", b"h\x00"], [[], [104, 105], [], [104]]),
+    ([LE16 + b"\x3d\xd8\x0a\xde", b"h\x00"], [[0x1F60A], [104]]),
+    # ... until the converter resets: a string that is one character after the BOM, or that
+    # ends malformed, lets the next one be detected again.
+    ([LE16 + b"h\x00", BE16 + b"\x00h\x00i"], [[104], [104, 105]]),
+    ([LE16 + b"h\x00i\x00", b"h\x00\x00", BE16 + b"\x00h"], [[104, 105], [104, 0xFFFD], [104]]),
+    ([LE16, b"\x00h\x00i"], [[0xFFFF], [104, 105]]),
+])
+def test_utf16_keeps_the_byte_order_it_found_for_the_next_strings(batch, want):
+    """TF's kernels use one ICU converter for all the strings of a run (not reset between
+    them); these batches were worked out by hand from ICU's converter states."""
+    got = run(tf.strings.unicode_decode(np.array(batch, object), "UTF-16"))
+    assert got.to_list() == want
+    again = run(tf.strings.unicode_transcode(np.array(batch, object), "UTF-16", "UTF-32-BE"))
+    assert again.tolist() == [np.array(w, ">u4").tobytes() for w in want]
+
+
+def test_utf32_keeps_the_byte_order_it_found():
+    batch = [LE32 + b"h\x00\x00\x00i\x00\x00\x00", BE32 + b"\x00\x00\x00h", b"h\x00\x00\x00"]
+    got = run(tf.strings.unicode_decode_with_offsets(np.array(batch, object), "UTF-32"))
+    assert got[0].to_list() == [[104, 105], [0xFFFD, 0xFFFD], [0xFFFD]]
+    assert got[1].to_list() == [[0, 8], [0, 4], [0]]
+
+
+def test_utf16_transcode_and_split():
+    got = run(tf.strings.unicode_transcode(["h\xe9\U0001F60A".encode("utf-16-le")], "utf16",
+                                           "UTF-8"))
+    assert got.tolist() == ["\u6800\ue900\u3dd8\u0ade".encode()]  # no BOM: big-endian
+    got = run(tf.strings.unicode_transcode([LE16 + "h\xe9".encode("utf-16-le")], "UTF-16",
+                                           "UTF-8"))
+    assert got.tolist() == ["h\xe9".encode()]
+    with pytest.raises(ValueError, match="'output_encoding' of 'UnicodeEncode' Op passed "
+                       "string 'UTF-16' not in"):  # TF's unicode_split re-encodes in UTF-16
+        tf.strings.unicode_split(["a"], "UTF-16")
+
+
+def test_encode_split_past_the_values_fails_in_row_order():
+    def encode(values, splits, errors="replace"):
+        from minitf.ops.unicode_ops import UNICODE_ENCODE
+
+        return run(UNICODE_ENCODE(tf.constant(values, tf.int32), tf.constant(splits, tf.int64),
+                                  output_encoding="UTF-8", errors=errors))
+
+    with pytest.raises(tf.errors.InvalidArgumentError, match="less than or equal to "
+                       "input_tensor length"):
+        encode([65, 66, 67], [0, 5, 1, 3])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="equal or in ascending order"):
+        encode([65, 66, 67], [0, 2, 1, 5, 3])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of range for Unicode"):
+        encode([-1, 66, 67], [0, 1, 5, 3], "strict")  # row 0 fails before row 1's split
+    with pytest.raises(tf.errors.InvalidArgumentError, match="less than or equal"):
+        encode([65, 66, -1], [0, 1, 5, 3], "strict")
+    assert encode([65, -1, 66, -2], [0, 2, 2, 4], "ignore").tolist() == [b"A", b"", b"B"]
+
+
+def _python_calls(fetch, feed):
+    """How many Python functions and numpy functions/methods one run of ``fetch`` calls."""
+    with tf.Session() as sess:
+        sess.run(fetch, feed)
+        count = [0]
+
+        def profile(frame, event, arg):
+            if event == "call" or event == "c_call" and (
+                    (getattr(arg, "__module__", None) or "").startswith("numpy")
+                    or isinstance(getattr(arg, "__self__", None), np.ndarray)):
+                count[0] += 1
+
+        sys.setprofile(profile)
+        try:
+            sess.run(fetch, feed)
+        finally:
+            sys.setprofile(None)
+        return count[0]
+
+
+@pytest.mark.parametrize("build", [
+    lambda p: list(tf.strings.unicode_decode_with_offsets(p, "UTF-8")),
+    lambda p: tf.strings.unicode_split(p, "UTF-8"),
+    lambda p: tf.strings.unicode_encode(tf.strings.unicode_decode(p, "UTF-8"), "UTF-16-BE"),
+    lambda p: tf.strings.unicode_transcode(p, "UTF-8", "UTF-32-BE"),
+    lambda p: list(tf.strings.unicode_decode_with_offsets(
+        tf.strings.unicode_transcode(p, "UTF-8", "UTF-16-BE"), "UTF-16")),
+])
+def test_kernels_call_no_function_per_string_on_well_formed_input(build):
+    """The unicode kernels work on the whole batch (numpy and one codec call per string), so
+    the Python functions and numpy calls of a run do not grow with the number of strings."""
+    p = tf.placeholder(tf.string, [None])
+    fetch = build(p)
+    words = np.array([f"w\xf6rd{i}\U0001F60A".encode() for i in range(400)], object)
+    assert _python_calls(fetch, {p: words[:20]}) == _python_calls(fetch, {p: words})
+
 # -- side by side with TensorFlow -----------------------------------------------------------------
 def _both(build):
     """``build(module)`` run in minitf and in TensorFlow; their results as lists."""
@@ -267,6 +411,72 @@ def test_vs_tf_split_and_bytes_split():
         m.strings.unicode_decode(m.ragged.constant([["ab", "c"], ["d"]]), "UTF-8")])
     _assert_same(mine, theirs)
 
+
+
+@pytest.mark.parametrize("encoding,cases", [("UTF-16", BOM16), ("UTF-32", BOM32)])
+def test_vs_tf_utf16_utf32_boms_one_string_at_a_time(encoding, cases):
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    strings = [x for x, _, _ in cases] + [BE16 + b"\x00\x01\x00a", LE32 + b"\x1f\x00\x00\x00"]
+    results = []
+    for m in (tf, tf1):
+        with m.Graph().as_default(), m.Session() as sess:
+            p = m.placeholder(m.string, [None])
+            fetches = [m.strings.unicode_transcode(p, encoding, out, errors=errors)
+                       for out in ("UTF-8", "UTF-16-BE", "UTF-32-BE")
+                       for errors in ("replace", "ignore")]
+            for errors in ("replace", "ignore"):
+                for control in (False, True):
+                    fetches += list(m.strings.unicode_decode_with_offsets(
+                        p, encoding, errors=errors, replace_control_characters=control))
+            results.append([lists(v) for x in strings for v in sess.run(fetches, {p: [x]})])
+    assert results[0] == results[1]
+
+
+def test_vs_tf_utf16_utf32_batches_carry_the_byte_order():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    rng = random.Random(5)
+    pools = {}
+    for enc, (be, le) in (("UTF-16", (BE16, LE16)), ("UTF-32", (BE32, LE32))):
+        texts = ["", "h", "hi", "\ufeff", "\ufffe", "\ue000x", "\U0001F60A", "a\U0001F60A", "\x01"]
+        codec = enc.lower()
+        pools[enc] = [bom + t.encode(f"{codec}-{order}") for t in texts
+                      for order, boms in (("be", (b"", be)), ("le", (b"", le))) for bom in boms]
+        pools[enc] += [b"\xff", b"\x00", be + b"\x00", le + b"\x00\x00\x00", b"\xd8\x3d",
+                       b"\xdc\x00\x00a", b"\x00a\xdc\x00", b"\x00\x11\x00\x00"]
+    batches = [(enc, [rng.choice(pools[enc]) for _ in range(rng.randrange(1, 8))])
+               for enc in ("UTF-16", "UTF-32") for _ in range(60)]
+    results = []
+    for m in (tf, tf1):
+        with m.Graph().as_default(), m.Session() as sess:
+            p = m.placeholder(m.string, [None])
+            fetches = {enc: [*m.strings.unicode_decode_with_offsets(p, enc, errors="ignore"),
+                             m.strings.unicode_decode(p, enc, replace_control_characters=True),
+                             m.strings.unicode_transcode(p, enc, "UTF-8")]
+                       for enc in ("UTF-16", "UTF-32")}
+            results.append([[lists(v) for v in sess.run(fetches[enc], {p: batch})]
+                            for enc, batch in batches])
+    assert results[0] == results[1]
+
+
+def test_vs_tf_encode_split_errors_in_row_order():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    from minitf.ops.unicode_ops import UNICODE_ENCODE
+
+    cases = [([65, 66, 67], [0, 5, 1, 3], "replace"), ([65, 66, 67], [0, 2, 1, 5, 3], "replace"),
+             ([-1, 66, 67], [0, 1, 5, 3], "strict"), ([65, 66, -1], [0, 1, 5, 3], "strict"),
+             ([65, -1, 66], [0, 2, 1, 3], "strict"), ([65, 66, 67], [0, 5, 2], "replace")]
+    for values, splits, errors in cases:
+        messages = []
+        mine = (lambda input_values, input_splits, **attrs:  # noqa: E731
+                UNICODE_ENCODE(input_values, input_splits, **attrs))
+        for m, op in ((tf, mine), (tf1, tf1.raw_ops.UnicodeEncode)):
+            with m.Graph().as_default(), m.Session() as sess:
+                with pytest.raises(m.errors.InvalidArgumentError) as info:
+                    sess.run(op(input_values=m.constant(values, m.int32),
+                                input_splits=m.constant(splits, m.int64),
+                                output_encoding="UTF-8", errors=errors))
+                messages.append(info.value.message)
+        assert messages[0].split(" (")[0].split("\n")[0] in messages[1]
 
 def test_vs_tf_static_shapes():
     tf1 = pytest.importorskip("tensorflow.compat.v1")
