@@ -5,12 +5,14 @@ cut into rows by an int64 (or int32) ``row_splits`` vector: row i is
 ``values[row_splits[i]:row_splits[i + 1]]``. It has no op of its own: its factories
 (core/ragged_factories.py) compose ordinary ops (and, with ``validate=True``, the run-time
 assertions TF adds), ``to_tensor`` and ``to_sparse`` are TF's single ops (core/ragged_ops.py),
-and Session.run fetches it as a RaggedTensorValue. Indexing and operator overloads are not
-provided: use ``values``, ``row_splits``, ``to_tensor`` or ``tf.ragged.map_flat_values``."""
+and Session.run fetches it as a RaggedTensorValue and feeds one to its flat values and row
+splits (``tf.ragged.placeholder`` makes those placeholders). Indexing and operator overloads are
+not provided: use ``values``, ``row_splits``, ``to_tensor`` or ``tf.ragged.map_flat_values``."""
 
 from __future__ import annotations
 
 import builtins
+import operator
 
 import numpy as np
 
@@ -25,7 +27,7 @@ from .ragged_ops import segment_ids_to_row_splits
 from .tensor_shape import TensorShape
 
 __all__ = ["RaggedTensor", "RaggedTensorValue", "constant", "constant_value", "map_flat_values",
-           "range", "row_splits_to_segment_ids", "segment_ids_to_row_splits"]
+           "placeholder", "range", "row_splits_to_segment_ids", "segment_ids_to_row_splits"]
 
 
 class RaggedTensorValue:
@@ -247,6 +249,14 @@ class RaggedTensor(_factories.RaggedFactories):
                     else 0
                 default_value = dense_constant(zero, dtype=self.dtype, name="zeros")
             splits_dtype = self._row_splits.dtype
+            if isinstance(shape, (list, tuple)) and any(isinstance(d, Tensor) for d in shape) \
+                    and all(isinstance(d, (int, Tensor)) for d in shape):
+                from .ops.concat_split_ops import stack  # [4, n]: a shape tensor, as TF's
+                from .ops.math_ops import cast
+
+                # Each entry cast before the stack, so static shapes read it: (4, ?).
+                shape = stack([cast(d, splits_dtype) if isinstance(d, Tensor) and
+                               d.dtype != splits_dtype else d for d in shape])
             if isinstance(shape, Tensor):
                 from .ops.math_ops import cast
 
@@ -294,13 +304,59 @@ def is_ragged(value) -> bool:
     return isinstance(value, (RaggedTensor, RaggedTensorValue))
 
 
-def _register_fetch():
+def placeholder(dtype, ragged_rank, value_shape=None, name=None) -> RaggedTensor | Tensor:
+    """``tf.ragged.placeholder`` (TF1): a RaggedTensor to feed a RaggedTensorValue, made of
+    placeholders, as TF's: ``flat_values`` of shape ``[None] + value_shape`` and an int64
+    ``row_splits_<i>`` per ragged dimension (unchecked, as TF's). ``ragged_rank`` 0: a plain
+    placeholder of shape ``value_shape``."""
+    from .ops.array_ops import placeholder as dense_placeholder
+
+    try:
+        ragged_rank = operator.index(ragged_rank)
+    except TypeError:
+        raise TypeError(f"Argument `ragged_rank` must be an int. Received {ragged_rank}.") \
+            from None
+    if ragged_rank < 0:
+        raise ValueError(f"Argument `ragged_rank` must be >= 0. Received {ragged_rank}.")
+    if ragged_rank == 0:
+        return dense_placeholder(dtype, value_shape, name)
+    with name_scope(name, "RaggedPlaceholder", []):
+        result = dense_placeholder(dtype, TensorShape([None]).concatenate(value_shape),
+                                   "flat_values")
+        for i in reversed(builtins.range(ragged_rank)):
+            splits = dense_placeholder(_dt.int64, [None], f"row_splits_{i}")
+            result = RaggedTensor.from_row_splits(result, splits, validate=False)
+        return result
+
+
+def _ragged_feed(key: RaggedTensor, value) -> tuple:
+    """A RaggedTensor's feed, as TF1 reads it: the ``flat_values`` and ``nested_row_splits`` of
+    a RaggedTensorValue of the same ragged_rank (TF would zip a deeper one short)."""
+    if not (hasattr(value, "flat_values") and hasattr(value, "nested_row_splits")):
+        raise TypeError(f"The value of a RaggedTensor feed must be a RaggedTensorValue (e.g. "
+                        f"from tf.ragged.constant_value), got {_short(value)} for {key!r}")
+    splits = tuple(value.nested_row_splits)
+    if len(splits) != key.ragged_rank:
+        raise ValueError(f"Cannot feed a RaggedTensorValue of ragged_rank {len(splits)} for "
+                         f"a RaggedTensor of ragged_rank {key.ragged_rank}: {key!r}")
+    return (value.flat_values, *splits)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _register_session():
     """Session.run fetches a RaggedTensor's values and row_splits and gives a
-    RaggedTensorValue (nested values come back nested)."""
-    from .session import register_fetch_composite
+    RaggedTensorValue (nested values come back nested); a feed of one feeds its flat_values
+    and each row_splits."""
+    from .session import register_feed_composite, register_fetch_composite
 
     register_fetch_composite(RaggedTensor, lambda rt: (rt.values, rt.row_splits),
                              lambda parts: RaggedTensorValue(*parts))
+    register_feed_composite(RaggedTensor, lambda rt: (rt.flat_values, *rt.nested_row_splits),
+                            _ragged_feed)
 
 
-_register_fetch()
+_register_session()

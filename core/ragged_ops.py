@@ -91,13 +91,49 @@ def _partitions_to_splits(types, tensors, nvals):
     return splits
 
 
+def _shape_text(dims) -> str:  # as TF's TensorShape::DebugString: [3,?,2]
+    return "[" + ",".join("?" if d is None or d < 0 else str(d) for d in dims) + "]"
+
+
+def _check_wanted(wanted, dims, outer):
+    """TF's checks of the shape asked for (None: any size) against the ragged tensor's dims
+    (None where ragged or unknown; None for an unknown rank), at graph construction and run."""
+    if dims is None:
+        return
+    if len(wanted) != len(dims):
+        raise shape_error(f"rt_input.shape and shape={_shape_text(wanted)} are incompatible: "
+                          f"rt_input.rank = {len(dims)} but shape.rank = {len(wanted)}")
+    for i in builtins.range(outer, len(dims)):
+        if None not in (wanted[i], dims[i]) and wanted[i] != dims[i]:
+            raise shape_error(f"rt_input.shape and shape={_shape_text(wanted)} are incompatible: "
+                              f"rt_input.shape[{i}] = {dims[i]} but shape[{i}] = {wanted[i]}")
+
+
+def _wanted_dims(shape, outer, value_shape) -> list:
+    """The output dims asked for at run time (None: the bounding size), checked as TF's
+    kernel checks them."""
+    shape = np.asarray(shape)
+    if shape.ndim > 1:
+        raise shape_error(f"Shape must be at most rank 1 but is rank {shape.ndim}")
+    if shape.ndim == 0:
+        if shape != -1:
+            raise shape_error("The only valid scalar shape tensor is the fully unknown shape "
+                              "specified as -1.")
+        return [None] * (outer - 1 + len(value_shape))
+    wanted = shape.astype(np.int64).tolist()
+    if min(wanted, default=0) < -1:
+        raise shape_error(f"Dimension {next(d for d in wanted if d < -1)} must be >= -1")
+    wanted = [None if d == -1 else d for d in wanted]
+    _check_wanted(wanted, [None] * outer + list(value_shape[1:]), outer)
+    return wanted
+
+
 def _to_tensor_kernel(shape, values, default_value, partitions, *, row_partition_types):
     values = np.asarray(values)
+    wanted = _wanted_dims(shape, 1 + _ragged_rank(row_partition_types), values.shape)
     splits = _partitions_to_splits(row_partition_types, partitions, len(values))
-    dims = _bounding_dims(splits) + list(values.shape[1:])
-    shape = np.asarray(shape)
-    if shape.ndim == 1:  # -1: the bounding size; else pad or cut to the size given
-        dims = [int(d) if d >= 0 else have for d, have in zip(shape, dims)]
+    dims = [have if d is None else d for d, have in  # pad or cut to the size given
+            zip(wanted, _bounding_dims(splits) + list(values.shape[1:]))]
     out = np.empty(dims, values.dtype)
     out[...] = np.asarray(default_value, values.dtype)
     pos = _positions(splits, len(values))
@@ -125,19 +161,41 @@ def _to_tensor_infer(shape, values, default_value, partitions, *, row_partition_
                                   f"but rt_input.flat_values.shape[-{i}] = {v}")
     outer = 1 + _ragged_rank(row_partition_types)
     dims = None if vals.rank is None else [None] * outer + vals.as_list()[1:]
-    wanted = shape.value
-    if wanted is not None and np.ndim(wanted) == 1:
-        wanted = [None if d < 0 else int(d) for d in np.asarray(wanted)]
-        if dims is not None and len(wanted) != len(dims):
-            raise shape_error(f"rt_input.shape and shape={wanted} are incompatible: rank "
-                              f"{len(dims)} and rank {len(wanted)}")
-        for i in builtins.range(outer, len(dims or ())):
-            if None not in (wanted[i], dims[i]) and wanted[i] != dims[i]:
-                raise shape_error(f"rt_input.shape and shape={wanted} are incompatible: "
-                                  f"rt_input.shape[{i}] = {dims[i]} but shape[{i}] = "
-                                  f"{wanted[i]}")
+    wanted = _static_wanted(shape)
+    if wanted is not None:
+        _check_wanted(wanted, dims, outer)
         dims = [w if w is not None else d for w, d in zip(wanted, dims or wanted)]
     return [TensorSpec(dims, values.dtype)]
+
+
+def _static_wanted(shape) -> list | None:
+    """What graph construction knows of the shape input, as TF's shape function reads it: its
+    dims (None where unknown), or None for any shape (-1, or a vector of unknown length). A
+    scalar must be a constant -1; a matrix is refused."""
+    rank = shape.shape.rank
+    if rank is not None and rank > 1:
+        raise shape_error(f"Shape must be at most rank 1 but is rank {rank}")
+    value = shape.value
+    if rank == 0 or (value is not None and np.ndim(value) == 0):
+        if value is None:
+            raise shape_error("Received a shape scalar with unknown static value.  A static "
+                              "value of '-1' is required to represent an unknown shape.")
+        if value != -1:
+            raise shape_error(f"Received an invalid shape scalar with a static value that is "
+                              f"not '-1': Tensor<type: {shape.dtype.name} shape: [] values: "
+                              f"{value}>")
+        return None
+    if value is not None:
+        wanted = [int(d) for d in np.asarray(value).tolist()]
+        if min(wanted, default=0) < -1:
+            raise shape_error("Invalid value in tensor used for shape: "
+                              f"{next(d for d in wanted if d < -1)}")
+        return [None if d == -1 else d for d in wanted]
+    partial = shape.shape_value  # e.g. [tf.shape(x)[0], 2] holds (?, 2)
+    if partial is not None and partial.rank is not None:
+        return partial.as_list()
+    length = shape.shape[0].value if rank == 1 else None
+    return None if length is None else [None] * length
 
 
 def _to_tensor_grad(op, dy):
@@ -214,6 +272,9 @@ RAGGED_TENSOR_TO_SPARSE = register(OpDef(
 
 def _range_kernel(starts, limits, deltas, *, Tsplits):  # noqa: N803 - TF's attr name
     arrays = [np.asarray(a) for a in (starts, limits, deltas)]
+    for what, a in zip(("starts", "limits", "deltas"), arrays):
+        if a.ndim > 1:
+            raise InvalidArgumentError(None, None, f"{what} must be a scalar or vector")
     sizes = {a.shape[0] for a in arrays if a.ndim == 1}
     if len(sizes) > 1:
         raise InvalidArgumentError(None, None, "starts, limits, and deltas must have the same "
@@ -221,23 +282,57 @@ def _range_kernel(starts, limits, deltas, *, Tsplits):  # noqa: N803 - TF's attr
     n = sizes.pop() if sizes else 1
     dtype = arrays[0].dtype
     starts, limits, deltas = (np.broadcast_to(a, (n,)) for a in arrays)
-    if np.any(deltas == 0):
-        raise InvalidArgumentError(None, None, "Requires delta != 0")
-    splits, chunks = [0], []
-    for start, limit, delta in zip(starts, limits, deltas):
-        if (delta > 0 and limit < start) or (delta < 0 and limit > start):
-            size = 0
-        elif dtype.kind in "iu":
-            size = (abs(int(limit) - int(start)) + abs(int(delta)) - 1) // abs(int(delta))
-        else:
-            size = int(np.ceil(np.abs((limit - start) / delta)))
-        # TF adds delta once per element (not start + i * delta): floats round as TF's do.
-        steps = np.full(size, delta, dtype)
-        if size:
-            steps[0] = start
-        chunks.append(np.cumsum(steps, dtype=dtype))
-        splits.append(splits[-1] + size)
-    return np.array(splits, Tsplits.as_numpy_dtype), np.concatenate(chunks or [np.zeros(0, dtype)])
+    sizes = _range_sizes(starts, limits, deltas, dtype)
+    splits = np.concatenate([np.zeros(1, np.int64), np.cumsum(sizes)])
+    if Tsplits == _dt.int32 and n and splits[-1] > np.iinfo(np.int32).max:
+        raise InvalidArgumentError(None, None, "The total range size overflowed. Consider using "
+                                   "int64 instead of int32 for row_splits_dtype.")
+    if dtype.kind in "iu":  # start + i * delta wraps as TF's repeated += does
+        within = np.arange(splits[-1]) - np.repeat(splits[:-1], sizes)
+        values = (np.repeat(starts.astype(np.int64), sizes) +
+                  within * np.repeat(deltas.astype(np.int64), sizes)).astype(dtype)
+    else:
+        values = _float_rows(starts, deltas, sizes, splits, dtype)
+    return splits.astype(Tsplits.as_numpy_dtype), values
+
+
+def _range_sizes(starts, limits, deltas, dtype) -> np.ndarray:
+    """The length of each row, as TF's kernel computes it; TF checks the rows in order, so
+    the first bad row decides the error."""
+    zero = deltas == 0
+    empty = ((deltas > 0) & (limits < starts)) | ((deltas < 0) & (limits > starts))
+    step = np.where(zero, 1, deltas)
+    with np.errstate(all="ignore"):
+        if dtype.kind in "iu":  # divup(|limit - start|, |delta|), exact in int64
+            step = np.abs(step.astype(np.int64))
+            size = (np.abs(limits.astype(np.int64) - starts.astype(np.int64)) + step - 1) // step
+        else:  # ceil(|(limit - start) / delta|), in T as TF's
+            size = np.ceil(np.abs((limits - starts) / step))
+        too_big = ~empty & ~(size <= 2.0**63)  # NaN too
+        sizes = np.where(empty | too_big, 0, size).astype(np.int64)
+    bad = np.flatnonzero(zero | too_big)
+    if bad.size:
+        raise InvalidArgumentError(None, None, "Requires delta != 0" if zero[bad[0]] else
+                                   f"Requires ((limit - start) / delta) <= {2**63 - 1}")
+    return sizes
+
+
+def _float_rows(starts, deltas, sizes, splits, dtype) -> np.ndarray:
+    """Float rows as TF builds them, adding delta once per element in T (not start + i *
+    delta, which rounds differently): one cumsum over each group of rows of equal length."""
+    values = np.empty(int(splits[-1]), dtype)
+    order = np.argsort(sizes, kind="stable")
+    lengths, first = np.unique(sizes[order], return_index=True)
+    for length, lo, hi in zip(lengths, first, [*first[1:], len(order)]):
+        if length == 0:
+            continue
+        rows = order[lo:hi]
+        block = np.empty((len(rows), int(length)), dtype)
+        block[:] = deltas[rows, None]
+        block[:, 0] = starts[rows]
+        np.cumsum(block, axis=1, out=block)
+        values[(splits[rows][:, None] + np.arange(length)).reshape(-1)] = block.reshape(-1)
+    return values
 
 
 def _range_infer(starts, limits, deltas, *, Tsplits):  # noqa: N803

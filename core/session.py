@@ -172,13 +172,44 @@ def _feed_key(graph: Graph, key, kind: str = "feed_dict key") -> Tensor:
         raise TypeError(f"Cannot interpret {kind} as Tensor: {msg}") from None
 
 
-def _sparse_feed(key: SparseTensor, value):
+# Composite feeds: a class -> (its component tensors; the values fed to them, from the value
+# fed to it). feed_dict keys, make_callable's and partial_run_setup's feeds expand through it.
+_COMPOSITE_FEEDS: dict = {}
+
+
+def register_feed_composite(cls, components, split):
+    """Session.run feeds an instance of ``cls`` by feeding its tensors ``components(instance)``
+    the values ``split(instance, value)`` (one each; TypeError or ValueError for a bad value)."""
+    _COMPOSITE_FEEDS[cls] = (components, split)
+
+
+def _feed_composite(key):
+    return next((e for e in map(_COMPOSITE_FEEDS.get, type(key).__mro__) if e), None)
+
+
+def _feed_parts(key) -> tuple:
+    entry = _feed_composite(key)  # a composite feeds its components, anything else itself
+    return (key,) if entry is None else tuple(entry[0](key))
+
+
+def _expand_feed(key, value):
+    """The (tensor or name, value) pairs a feed of ``key`` with ``value`` makes."""
+    entry = _feed_composite(key)
+    return ((key, value),) if entry is None else \
+        zip(entry[0](key), entry[1](key, value), strict=True)
+
+
+def _sparse_split(key: SparseTensor, value):
     """A SparseTensor's feed: a SparseTensorValue or an (indices, values, dense_shape)
     tuple, as in TF1, fed to its three tensors."""
     if not (isinstance(value, (SparseTensorValue, tuple, list)) and len(value) == 3):
         raise TypeError(f"The value of a SparseTensor feed must be a SparseTensorValue or a "
                         f"(indices, values, dense_shape) tuple, got {_short(value)} for {key!r}")
-    return zip((key.indices, key.values, key.dense_shape), value)
+    return value
+
+
+register_feed_composite(SparseTensor, lambda s: (s.indices, s.values, s.dense_shape),
+                        _sparse_split)
 
 
 def _check_feed(t: Tensor, value):
@@ -406,7 +437,7 @@ class Session:
             raise CancelledError(None, None, "Session has been closed.")
 
     def _feed_values(self, feed_dict) -> tuple[tuple, list]:
-        """The tensors ``feed_dict`` feeds (tuple and SparseTensor keys expanded) and their
+        """The tensors ``feed_dict`` feeds (tuple and composite keys expanded) and their
         values, converted and checked as TF does."""
         if not feed_dict:
             return (), ()
@@ -416,12 +447,12 @@ class Session:
         graph = self._graph
         feeds, values = [], []
         for key, value in feed_dict.items():
-            if isinstance(key, tuple) and not isinstance(key, Tensor):
-                pairs = zip(key, value)
-            elif isinstance(key, SparseTensor):
-                pairs = _sparse_feed(key, value)
-            else:
+            if isinstance(key, Tensor):
                 pairs = ((key, value),)
+            elif isinstance(key, tuple):
+                pairs = [p for k, v in zip(key, value) for p in _expand_feed(k, v)]
+            else:
+                pairs = _expand_feed(key, value)
             for k, v in pairs:
                 t = _feed_key(graph, k)
                 arr = _check_feed(t, v)
@@ -467,10 +498,9 @@ class Session:
         handler = _Fetches(graph, fetches)
         positional = feed_list is not None  # TF's callable then goes through run()
         feed_list = list(feed_list or ())
-        sparse = [isinstance(f, SparseTensor) for f in feed_list]
-        feeds = tuple(_feed_key(graph, t) for f, sp in zip(feed_list, sparse) for t in
-                      ((f.indices, f.values, f.dense_shape) if sp else (f,)))
-        has_sparse = any(sparse)
+        composite = [_feed_composite(f) for f in feed_list]
+        feeds = tuple(_feed_key(graph, t) for f in feed_list for t in _feed_parts(f))
+        has_composite = any(c is not None for c in composite)
         for t in feeds:
             if not graph.is_feedable(t):
                 raise ValueError(f"Tensor {t.name} may not be fed.")
@@ -492,9 +522,9 @@ class Session:
                     # TF's zips feed_list with the values and calls run(): a missing value is
                     # a missing feed (InvalidArgumentError if needed), an extra one is ignored.
                     return self.run(fetches, dict(zip(feed_list, args)), options, run_metadata)
-            if has_sparse:  # a SparseTensor's value feeds its three tensors
-                args = [v for f, sp, a in zip(feed_list, sparse, args) for v in
-                        ((p for _, p in _sparse_feed(f, a)) if sp else (a,))]
+            if has_composite:  # a composite's value feeds its component tensors
+                args = [v for f, c, a in zip(feed_list, composite, args) for v in
+                        ((p for _, p in _expand_feed(f, a)) if c is not None else (a,))]
             values = [_check_feed(t, v) for t, v in zip(feeds, args)]
             self._check_runtime()
             results = _to_results(plan.run(values), tensors, feeds)
@@ -510,7 +540,7 @@ class Session:
         graph = self._graph
         feeds = [] if feeds is None else feeds if isinstance(feeds, (list, tuple)) else [feeds]
         declared = [_feed_key(graph, p, "argument `feed` key") for f in feeds for p in
-                    ((f.indices, f.values, f.dense_shape) if isinstance(f, SparseTensor) else (f,))]
+                    _feed_parts(f)]
         handler = _Fetches(graph, fetches)
         self._check_runtime()
         if not handler.tensors and not handler.targets:

@@ -200,6 +200,106 @@ def test_ragged_namespace_functions():
         tf.ragged.map_flat_values(tf.add, a, tf.ragged.constant([[[1]], [[2]], [[3]]]))
 
 
+def test_to_tensor_checks_a_shape_given_at_run_time():
+    rt = tf.ragged.constant([[1, 2], [], [3]])
+    inner = tf.ragged.constant([[[1, 2], [3, 4]], [], [[5, 6]]], ragged_rank=1)
+    sh, free = tf.placeholder(tf.int64, [None]), tf.placeholder(tf.int64)
+    dense, dense_inner, dense_free = (rt.to_tensor(shape=sh), inner.to_tensor(shape=sh),
+                                      rt.to_tensor(shape=free))
+    with tf.Session() as sess:
+        assert sess.run(dense, {sh: [4, -1]}).tolist() == [[1, 2], [0, 0], [3, 0], [0, 0]]
+        assert sess.run(dense, {sh: [2, 1]}).tolist() == [[1], [0]]
+        assert sess.run(dense_inner, {sh: [2, 1, -1]}).tolist() == [[[1, 2]], [[0, 0]]]
+        assert sess.run(dense_free, {free: -1}).tolist() == [[1, 2], [0, 0], [3, 0]]
+        for feed, message in [
+                ([3, 2, 2], r"shape=\[3,2,2\] are incompatible: rt_input.rank = 2 but shape.rank"
+                            " = 3"),
+                ([-1], r"shape=\[\?\] are incompatible: rt_input.rank = 2 but shape.rank = 1"),
+                ([4, -3], "Dimension -3 must be >= -1")]:
+            with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+                sess.run(dense, {sh: feed})
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"rt_input.shape\[2\] = 2 but shape\[2\] = 3"):
+            sess.run(dense_inner, {sh: [2, 2, 3]})
+        with pytest.raises(tf.errors.InvalidArgumentError, match="only valid scalar shape"):
+            sess.run(dense_free, {free: 5})
+        with pytest.raises(tf.errors.InvalidArgumentError, match="at most rank 1 but is rank 2"):
+            sess.run(dense_free, {free: [[3, 2]]})
+    # What graph construction already knows is checked there, with TF's words.
+    for shape, message in [
+            (tf.placeholder(tf.int64, []), "Received a shape scalar with unknown static value"),
+            (tf.placeholder(tf.int64, [3]), r"shape=\[\?,\?,\?\] are incompatible: "
+                                            "rt_input.rank = 2 but shape.rank = 3"),
+            (tf.placeholder(tf.int64, [None, 2]), "at most rank 1 but is rank 2"),
+            (tf.constant([4, -3], tf.int64), "Invalid value in tensor used for shape: -3"),
+            (tf.constant(5, tf.int64), "static value that is not '-1'")]:
+        with pytest.raises(ValueError, match=message):
+            rt.to_tensor(shape=shape)
+    n = tf.placeholder(tf.int32, [])
+    mixed = rt.to_tensor(shape=[4, n])  # a list holding a tensor is stacked, as in TF
+    assert mixed.shape.as_list() == [4, None]
+    assert run(mixed, {n: 3}).tolist() == [[1, 2, 0], [0, 0, 0], [3, 0, 0], [0, 0, 0]]
+
+
+def _range_rows(starts, limits, deltas, dtype):
+    """Each row as TF's kernel defines it: ceil(|(limit - start) / delta|) values (Python's
+    range for integers), each the previous plus delta, one scalar addition in ``dtype`` at a
+    time."""
+    rows = []
+    for s, lim, d in zip(*np.broadcast_arrays(starts, limits, deltas)):
+        if np.issubdtype(dtype, np.integer):
+            size = len(range(int(s), int(lim), int(d)))
+        else:
+            empty = (d > 0 and lim < s) or (d < 0 and lim > s)
+            size = 0 if empty else int(np.ceil(abs((lim - s) / d)))
+        row, v = [], dtype(s)
+        for _ in range(size):
+            row.append(v.item())
+            v = dtype(v + d)
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float32, np.float64])
+def test_ragged_range_rows_match_the_element_by_element_reference(dtype):
+    rng = np.random.default_rng(7)
+    n = 200
+    starts, limits = rng.integers(-20, 20, n), rng.integers(-20, 20, n)
+    deltas = rng.choice([-3, -1, 1, 2, 5], n)
+    if dtype in (np.float32, np.float64):
+        starts, limits, deltas = starts * 0.7, limits * 1.3, deltas * 0.3
+    starts, limits, deltas = (a.astype(dtype) for a in (starts, limits, deltas))
+    for args in [(starts, limits, deltas), (starts[0], limits, deltas[0]),
+                 (starts, limits[0], deltas), (starts[:0], limits[:0], deltas[:0])]:
+        got = run(tf.ragged.range(*args))
+        want = _range_rows(*args, dtype)
+        assert got.values.dtype == dtype and got.to_list() == want
+        assert got.row_splits.tolist() == np.cumsum([0] + [len(r) for r in want]).tolist()
+
+
+def test_ragged_range_errors_and_a_large_range_fast():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Requires delta != 0"):
+        run(tf.ragged.range([0, 1], 5, [1, 0]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Requires \(\(limit - start\)"):
+        run(tf.ragged.range([0.0, 1.0], [5.0, np.nan]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must have the same shape"):
+        run(tf.ragged.range(tf.placeholder_with_default([0, 1], [None]), [3, 4, 5]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="starts must be a scalar or"):
+        run(tf.ragged.range(tf.placeholder_with_default([[0]], None), 3))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="total range size overflowed"):
+        run(tf.ragged.range(np.int64(0), [2**30, 2**30], row_splits_dtype=tf.int32))
+    # Many rows of every kind (empty, one, several): values against Python's range. (Its
+    # speed is not asserted here: tests do not time; it took seconds with a loop per row.)
+    n = 20_000
+    big = tf.ragged.range(np.arange(n) % 7, np.arange(n) % 11, np.arange(n) % 3 + 1)
+    with tf.Session() as sess:
+        got = sess.run(big)
+    assert got.row_splits[-1] == sum(len(range(i % 7, i % 11, i % 3 + 1)) for i in range(n))
+    for i in np.random.default_rng(0).integers(0, n, 200):
+        row = got.values[got.row_splits[i]:got.row_splits[i + 1]]
+        assert row.tolist() == list(range(i % 7, i % 11, i % 3 + 1))
+
+
 # -- side by side with TensorFlow -----------------------------------------------------------------
 def _assert_same(mine, theirs):
     if isinstance(theirs, (list, tuple)):
@@ -320,3 +420,78 @@ def test_dense_ops_refuse_a_ragged_tensor_by_name(build):
         rt = tf.ragged.constant([[1, 2], [], [3]])
         with pytest.raises(TypeError, match="do not take a RaggedTensor; use its to_tensor()"):
             build(rt)
+
+
+def _outcome(sess, fetch, feed, errors):
+    """The fetched value as a list, or the error class name and message."""
+    try:
+        value = sess.run(fetch, feed)
+    except errors.OpError as e:
+        return type(e).__name__, e.message
+    return value.to_list() if hasattr(value, "to_list") else value.tolist()
+
+
+def test_vs_tf_to_tensor_with_a_run_time_shape():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    feeds = [[3, 2, 2], [4, -3], [4, -1], [-1, -1], [2, 1], [5, 3], [-1], [], [0, 0],
+             [2, 1, 2], [3, -1, -1], [2, 2, 3], [2, 2, 1], [2, 2, -1]]
+
+    def outcomes(m, g):
+        with g.as_default():
+            sh = m.placeholder(m.int64, [None])
+            built = [m.ragged.constant(v, ragged_rank=r).to_tensor(shape=sh) for v, r in
+                     (([[1, 2], [], [3]], 1), ([[[1, 2], [3]], [], [[4, 5, 6]]], 2),
+                      ([[[1, 2], [3, 4]], [], [[5, 6]]], 1))]
+            with m.Session(graph=g) as sess:
+                return [_outcome(sess, d, {sh: f}, m.errors) for f in feeds for d in built]
+
+    want, got = outcomes(tf1, tf1.Graph()), outcomes(tf, tf.Graph())
+    for w, g in zip(want, got, strict=True):
+        if isinstance(w, tuple):  # TF's message has more lines: the node, its stack
+            assert isinstance(g, tuple) and g[0] == w[0] and g[1].splitlines()[0] in w[1]
+        else:
+            assert g == w
+
+
+def test_vs_tf_to_tensor_shape_errors_at_graph_construction():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    builds = [lambda m: m.placeholder(m.int64, []), lambda m: m.placeholder(m.int64, [3]),
+              lambda m: m.placeholder(m.int64, [None, 2]),
+              lambda m: m.constant([4, -3], m.int64), lambda m: m.constant(5, m.int64),
+              lambda m: [4, m.placeholder(m.int32, [])]]
+    for build in builds:
+        seen = []
+        for m in (tf1, tf):
+            with m.Graph().as_default():
+                rt = m.ragged.constant([[1, 2], [], [3]])
+                try:
+                    seen.append(rt.to_tensor(shape=build(m)).shape.as_list())
+                except ValueError as e:  # TF's ends with the NodeDef, minitf's with the op
+                    seen.append(str(e).split(" for '")[0])
+        assert seen[1] == seen[0]
+
+
+def test_vs_tf_ragged_range():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    rng = np.random.default_rng(3)
+    n = 400
+    ints = [rng.integers(-30, 30, n), rng.integers(-30, 30, n), rng.choice([-4, -1, 1, 3], n)]
+    cases = [(*(a.astype(np.int32) for a in ints), tf.int64),
+             (*(a.astype(np.int64) for a in ints), tf.int32),
+             (*(a.astype(np.float32) * f for a, f in zip(ints, (0.7, 1.3, 0.3))), tf.int64),
+             (*(a.astype(np.float64) * f for a, f in zip(ints, (0.7, 1.3, 0.1))), tf.int64),
+             (np.float32(0.5), ints[1][:50].astype(np.float32), np.float32(-0.25), tf.int64),
+             (np.float32(0.0), np.float32(1.0), np.float32(0.1), tf.int64),
+             (np.int32(3), np.int32(-3), np.int32(-1), tf.int64)]
+
+    def build(m):
+        return [m.ragged.range(s, lim, d, row_splits_dtype=m.as_dtype(t.name))
+                for s, lim, d, t in cases]
+
+    _assert_same(run(build(tf)), tf_run(build))
+    for bad in ([0, 1], 5, [1, 0]), ([0.0, 1.0], [5.0, np.nan], 1.0):
+        with pytest.raises(tf1.errors.InvalidArgumentError) as theirs:
+            tf_run(lambda m, b=bad: m.ragged.range(*b))
+        with pytest.raises(tf.errors.InvalidArgumentError) as mine:
+            run(tf.ragged.range(*bad))
+        assert mine.value.message.splitlines()[0] in theirs.value.message
