@@ -124,7 +124,7 @@ def _get_save_slice_info(self):
 
 
 def attach(cls):
-    """TF1's slice-info API on ``Variable`` (called by core/variables.py)."""
+    """TF1's slice-info API on ``Variable`` (called by core/ref_variable.py)."""
     cls.SaveSliceInfo = SaveSliceInfo
     cls._set_save_slice_info = _set_save_slice_info
     cls._get_save_slice_info = _get_save_slice_info

@@ -1,4 +1,4 @@
-"""The rest of TF1's Variable API, attached to ``Variable`` by core/variables.py: the index-tuple
+"""The rest of TF1's Variable API, attached to ``Variable`` by core/ref_variable.py: the index-tuple
 and batch updates (``scatter_nd_*``, ``batch_scatter_update``), ``count_up_to``, the
 ``VariableDef`` round trip (``to_proto``/``from_proto``), the distribution enums TF1 accepts
 (``VariableSynchronization``, ``VariableAggregation``: one process has nothing to synchronize,

@@ -1,0 +1,259 @@
+"""``tf.Variable``: TF 1.x's reference variable (TF1's RefVariable; minitf has no resource
+variables). A Variable is three ops, named as TensorFlow names them: ``w`` (VariableV2, the
+storage), ``w/Assign`` (its initializer) and ``w/read`` (the Identity that other ops consume).
+The rest of its API (scatter_nd_*, count_up_to, to_proto, slice info) is attached at the end of
+this module, from core/variables_extra.py and core/partitioned_variables.py.
+
+Split from core/variables.py, which re-exports these names: the class on its own, apart from
+the variable scopes (core/variable_scopes.py) and collection functions that build on it.
+"""
+
+from __future__ import annotations
+
+from . import dtypes as _dt
+from . import partitioned_variables as _pv
+from .graph import (GraphKeys, Reference, Tensor, convert_to_tensor, get_default_graph,
+                    name_scope)
+from .ops import array_ops, gather_ops, state_ops
+from .ops.state_ops import VARIABLE_V2
+from .tensor_shape import TensorShape, as_shape
+from .variables_extra import attach, check_synchronization, from_proto
+
+__all__ = ["RefVariable", "Variable", "VariableV1"]
+
+
+class Variable:
+    """``tf.Variable(initial_value, trainable=True, name=None, dtype=None, ...)``."""
+
+    __array_priority__ = 100
+
+    def __init__(self, initial_value=None, trainable=True, collections=None, validate_shape=True,
+                 caching_device=None, name=None, variable_def=None, dtype=None,
+                 expected_shape=None, import_scope=None, constraint=None, use_resource=None,
+                 synchronization=None, aggregation=None, shape=None):
+        if variable_def is not None:  # TF1: the variable over an imported graph's ops
+            if initial_value is not None:
+                raise ValueError("variable_def and initial_value are mutually exclusive.")
+            self.__dict__.update(from_proto(variable_def, import_scope).__dict__)
+            return
+        if initial_value is None:
+            raise ValueError("initial_value must be specified.")
+        self._synchronization, self._aggregation, trainable = check_synchronization(
+            synchronization, aggregation, trainable, name)
+        from_fn = callable(initial_value)
+        graph = get_default_graph()
+        with graph.as_default(), graph.control_dependencies(None), \
+                name_scope(name, "Variable") as scope:
+            if from_fn:
+                with name_scope("Initializer"):
+                    init = convert_to_tensor(initial_value(), dtype=dtype, name="initial_value")
+            else:
+                init = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
+            if init.op in graph._control_flow_ops:
+                # Made in a tf.cond branch: the initializer could only run when that branch does.
+                raise ValueError(
+                    f"Initializer for variable {scope[:-1]} is from inside a control-flow "
+                    "construct, such as a loop or conditional. When creating a variable inside "
+                    "a loop or conditional, use a lambda as the initializer.")
+            if dtype is not None and init.dtype != _dt.as_dtype(dtype):
+                raise ValueError(f"initial_value has dtype {init.dtype.name}, expected "
+                                 f"{_dt.as_dtype(dtype).name}")
+            if shape is not None:
+                var_shape = as_shape(shape)
+            elif validate_shape:
+                var_shape = init.shape
+                if not var_shape.is_fully_defined():
+                    raise ValueError(f"initial_value must have a shape specified: {init}")
+            else:
+                var_shape = TensorShape(None)
+            self._variable = VARIABLE_V2(shape=var_shape, dtype=init.dtype, name=scope)
+            self._initial_value = init
+            graph = self._variable.graph
+            with graph.colocate_with(self._variable.op):  # as TF1: on the variable's device
+                self._initializer_op = state_ops.assign(
+                    self._variable, init, validate_shape=validate_shape).op
+                self._snapshot = array_ops.identity(self._variable, name="read")
+        self._trainable = trainable
+        self._constraint = constraint
+        if collections is None:
+            collections = [GraphKeys.GLOBAL_VARIABLES]
+        collections = list(collections)
+        if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
+            collections.append(GraphKeys.TRAINABLE_VARIABLES)
+        graph.add_to_collections(collections, self)
+        self._save_slice_info = None
+
+    @classmethod
+    def _from_graph(cls, variable, initializer_op, snapshot, initial_value, trainable):
+        """A Variable over ops already in a graph (an imported meta graph's), not added to any
+        collection."""
+        self = object.__new__(cls)
+        self._variable, self._initializer_op = variable, initializer_op
+        self._snapshot, self._initial_value = snapshot, initial_value
+        self._trainable, self._constraint, self._save_slice_info = trainable, None, None
+        return self
+
+    # -- identity --------------------------------------------------------------------------------
+    name = property(lambda self: self._variable.name)
+    op = property(lambda self: self._variable.op)
+    graph = property(lambda self: self._variable.graph)
+    dtype = property(lambda self: self._variable.dtype)
+    shape = property(lambda self: self._variable.shape)
+    device = property(lambda self: self._variable.op.device)
+    initializer = property(lambda self: self._initializer_op)
+    initial_value = property(lambda self: self._initial_value)
+    trainable = property(lambda self: self._trainable)
+    constraint = property(lambda self: self._constraint)
+
+    def get_shape(self) -> TensorShape:
+        return self._variable.shape
+
+    def set_shape(self, shape):
+        self._variable.set_shape(shape)
+        self._snapshot.set_shape(shape)
+
+    def _ref(self) -> Tensor:
+        return self._variable
+
+    def _as_graph_element(self) -> Tensor:
+        return self._variable
+
+    def _as_tensor(self) -> Tensor:
+        return self._snapshot
+
+    def value(self) -> Tensor:
+        return self._snapshot
+
+    def read_value(self) -> Tensor:
+        return array_ops.identity(self._variable, name="read")
+
+    def initialized_value(self) -> Tensor:
+        """The variable's value if it is initialized, else its initial value (TF1's cond, made
+        outside any branch or control scope): for initializing other variables from it."""
+        from .control_flow import cond
+
+        graph = self._variable.graph
+        with graph.as_default(), graph.control_dependencies(None):
+            return cond(state_ops.is_variable_initialized(self), self.read_value,
+                        lambda: self._initial_value)
+
+    def is_initialized(self, name=None) -> Tensor:
+        return state_ops.is_variable_initialized(self, name=name)
+
+    def sparse_read(self, indices, name=None) -> Tensor:
+        """The rows ``indices`` of the variable's value (TF1: a Gather of the variable)."""
+        return gather_ops.gather(self._variable, indices, name=name)
+
+    def gather_nd(self, indices, name=None) -> Tensor:
+        return gather_ops.gather_nd(self._variable, indices, name=name)
+
+    def ref(self) -> Reference:
+        return Reference(self)
+
+    experimental_ref = ref
+
+    def eval(self, session=None):
+        return self._variable.eval(session=session)
+
+    def load(self, value, session=None):
+        from .session import get_default_session
+
+        session = session or get_default_session()
+        if session is None:
+            raise ValueError("Either session argument should be provided or default session "
+                             "should be established")
+        session.run(self._initializer_op, {self._initializer_op.inputs[1]: value})
+
+    # -- updates ---------------------------------------------------------------------------------
+    def assign(self, value, use_locking=False, name=None, read_value=True):
+        out = state_ops.assign(self._variable, value, use_locking=use_locking, name=name)
+        return out if read_value else out.op
+
+    def assign_add(self, delta, use_locking=False, name=None, read_value=True):
+        out = state_ops.assign_add(self._variable, delta, use_locking=use_locking, name=name)
+        return out if read_value else out.op
+
+    def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
+        out = state_ops.assign_sub(self._variable, delta, use_locking=use_locking, name=name)
+        return out if read_value else out.op
+
+    def scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """Sets the rows ``sparse_delta.indices`` to ``sparse_delta.values`` (an
+        IndexedSlices); returns the variable's new value. Likewise scatter_add, _sub, _mul,
+        _div, _max and _min."""
+        return self._scatter(state_ops.scatter_update, sparse_delta, use_locking, name)
+
+    def scatter_add(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter(state_ops.scatter_add, sparse_delta, use_locking, name)
+
+    def scatter_sub(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter(state_ops.scatter_sub, sparse_delta, use_locking, name)
+
+    def scatter_mul(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter(state_ops.scatter_mul, sparse_delta, use_locking, name)
+
+    def scatter_div(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter(state_ops.scatter_div, sparse_delta, use_locking, name)
+
+    def scatter_max(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter(state_ops.scatter_max, sparse_delta, use_locking, name)
+
+    def scatter_min(self, sparse_delta, use_locking=False, name=None):
+        return self._scatter(state_ops.scatter_min, sparse_delta, use_locking, name)
+
+    def _scatter(self, fn, sparse_delta, use_locking, name):
+        from .indexed_slices import IndexedSlices
+
+        if not isinstance(sparse_delta, IndexedSlices):
+            raise TypeError(f"sparse_delta is not IndexedSlices: {sparse_delta}")
+        return fn(self._variable, sparse_delta.indices, sparse_delta.values,
+                  use_locking=use_locking, name=name)
+
+    def __repr__(self):
+        return (f"<tf.Variable '{self.name}' shape={self.shape} "
+                f"dtype={self.dtype.name}_ref>")
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return self is not other
+
+    def __bool__(self):
+        return True  # TF1's variables are truthy (``gs or create_global_step()``); tensors refuse
+
+    def __iter__(self):
+        raise TypeError("'Variable' object is not iterable.")
+
+
+def _delegate(name):
+    def method(self, *args):
+        return getattr(self._snapshot, name)(*args)
+    method.__name__ = name
+    return method
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+              "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__",
+              "__rpow__", "__matmul__", "__rmatmul__", "__neg__", "__abs__", "__lt__", "__le__",
+              "__gt__", "__ge__", "__and__", "__rand__", "__or__", "__ror__", "__xor__",
+              "__rxor__", "__invert__"):
+    setattr(Variable, _name, _delegate(_name))
+
+
+def _getitem(self, slice_spec):
+    """``variable[spec]``: a slice of its value that can be assigned to (``.assign``)."""
+    from .ops.slicing_ops import _slice_helper
+
+    return _slice_helper(self._snapshot, slice_spec, var=self)
+
+
+Variable.__getitem__ = _getitem
+
+RefVariable = VariableV1 = Variable
+
+
+attach(Variable)
+_pv.attach(Variable)

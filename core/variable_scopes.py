@@ -1,0 +1,366 @@
+"""``tf.variable_scope``, ``tf.get_variable`` and the per-graph variable store behind them. A
+VariableScope carries what its variables inherit (reuse, initializer, regularizer, dtype,
+partitioner, custom getter); the store (``graph._variable_store``) maps full names to the
+Variables ``get_variable`` made, holds the current scope and counts opened scopes for default
+names.
+
+Split from core/variables.py, which re-exports these names; the Variable class they create is
+core/ref_variable.py, partitioned variables core/partitioned_variables.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+
+from . import dtypes as _dt
+from . import init_ops
+from . import partitioned_variables as _pv
+from .graph import GraphKeys, Tensor, get_collection, get_default_graph, to_numpy
+from .ref_variable import Variable
+from .tensor_shape import TensorShape, as_shape
+from .variables_extra import (VariableSynchronization, call_initializer, check_synchronization,
+                              takes_no_arguments)
+
+__all__ = ["AUTO_REUSE", "VariableScope", "get_local_variable", "get_variable",
+           "get_variable_scope", "no_regularizer", "variable_scope"]
+
+
+# -- variable scopes ----------------------------------------------------------------------------
+class _ReuseMode:
+    def __repr__(self):
+        return "AUTO_REUSE"
+
+
+AUTO_REUSE = _ReuseMode()
+
+
+class VariableScope:
+    """A named scope for ``get_variable`` with inherited reuse, initializer and dtype."""
+
+    def __init__(self, reuse, name="", initializer=None, regularizer=None, dtype=_dt.float32,
+                 name_scope="", custom_getter=None, constraint=None, partitioner=None,
+                 caching_device=None, use_resource=None):
+        self._name = name
+        # Recorded for TF1 code that reads them back; minitf places every variable on the CPU
+        # and has reference variables only, so neither changes what get_variable makes.
+        self._caching_device = caching_device
+        self._use_resource = use_resource
+        self._partitioner = partitioner
+        self._reuse = reuse
+        self._initializer = initializer
+        self._regularizer = regularizer
+        self._dtype = _dt.as_dtype(dtype)
+        self._name_scope = name_scope
+        self._custom_getter = custom_getter
+        self._constraint = constraint
+
+    name = property(lambda self: self._name)
+    original_name_scope = property(lambda self: self._name_scope)
+    reuse = property(lambda self: self._reuse)
+    initializer = property(lambda self: self._initializer)
+    regularizer = property(lambda self: self._regularizer)
+    dtype = property(lambda self: self._dtype)
+    custom_getter = property(lambda self: self._custom_getter)
+    constraint = property(lambda self: self._constraint)
+    partitioner = property(lambda self: self._partitioner)
+    caching_device = property(lambda self: self._caching_device)
+    use_resource = property(lambda self: self._use_resource)
+
+    def set_caching_device(self, caching_device):
+        self._caching_device = caching_device
+
+    def set_use_resource(self, use_resource):
+        self._use_resource = use_resource
+
+    def get_collection(self, name) -> list:
+        """The items of collection ``name`` whose names start with this scope's."""
+        return get_collection(name, f"{self._name}/" if self._name else "")
+
+    def global_variables(self) -> list:
+        return self.get_collection(GraphKeys.GLOBAL_VARIABLES)
+
+    def trainable_variables(self) -> list:
+        return self.get_collection(GraphKeys.TRAINABLE_VARIABLES)
+
+    def local_variables(self) -> list:
+        return self.get_collection(GraphKeys.LOCAL_VARIABLES)
+
+    def set_partitioner(self, partitioner):
+        self._partitioner = partitioner
+
+    def set_custom_getter(self, custom_getter):
+        self._custom_getter = custom_getter
+
+    def reuse_variables(self):
+        self._reuse = True
+
+    def set_initializer(self, initializer):
+        self._initializer = initializer
+
+    def set_regularizer(self, regularizer):
+        self._regularizer = regularizer
+
+    def set_dtype(self, dtype):
+        self._dtype = _dt.as_dtype(dtype)
+
+    def get_variable(self, name, shape=None, dtype=None, initializer=None, regularizer=None,
+                     reuse=None, trainable=None, collections=None, custom_getter=None,
+                     constraint=None, partitioner=None, **_):
+        full = f"{self._name}/{name}" if self._name else name
+        reuse = self._reuse if reuse is None else reuse
+        pick = lambda given, default: default if given is None else given  # noqa: E731
+        store = _store()
+
+        def true_getter(name, shape=None, dtype=_dt.float32, initializer=None, regularizer=None,
+                        reuse=None, trainable=None, collections=None, constraint=None,
+                        partitioner=None, **_):
+            kw = dict(regularizer=regularizer, trainable=trainable, collections=collections,
+                      constraint=constraint)
+            scalar = isinstance(shape, (list, tuple)) and not shape  # never partitioned
+            if partitioner is not None and not scalar:
+                if not callable(partitioner):
+                    raise ValueError(f"Partitioner must be callable, but received: "
+                                     f"{partitioner}")
+                with get_default_graph().name_scope(None):
+                    return _pv.get_partitioned_variable(store, name, partitioner, shape, dtype,
+                                                        initializer, reuse, **kw)
+            if reuse is True and partitioner is None and name in store.partitioned:
+                return _pv.get_partitioned_variable(store, name, None, shape, dtype,
+                                                    initializer, reuse, **kw)
+            if f"{name}/part_0" in store.vars:
+                raise ValueError("No partitioner was provided, but a partitioned version of the "
+                                 f"variable was found: {name}/part_0. Perhaps a variable of the "
+                                 "same name was already created with partitioning?")
+            return store.get(name, shape, dtype, initializer, reuse=reuse, **kw)
+
+        args = dict(name=full, shape=shape, dtype=pick(dtype, self._dtype),
+                    initializer=pick(initializer, self._initializer),
+                    regularizer=pick(regularizer, self._regularizer), reuse=reuse,
+                    trainable=trainable, collections=collections,
+                    constraint=pick(constraint, self._constraint),
+                    partitioner=pick(partitioner, self._partitioner))
+        getter = pick(custom_getter, self._custom_getter)  # one given here replaces the scope's
+        if getter is None:
+            return true_getter(**args)
+        # TF1's custom getter: called with the real getter and every argument by keyword
+        # (constraint only if it takes it or **kwargs, as TF1 decides), outside any name
+        # scope (variable names depend on the variable scope only).
+        try:
+            params = inspect.signature(getter).parameters
+        except (TypeError, ValueError):
+            params = {"kwargs": inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)}
+        if "constraint" not in params and not any(
+                p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            args.pop("constraint")
+        with get_default_graph().name_scope(None):
+            return getter(getter=true_getter, caching_device=None,
+                          validate_shape=True, use_resource=None, synchronization=None,
+                          aggregation=None, **args)
+
+    def __repr__(self):
+        return f"<VariableScope '{self._name}' reuse={self._reuse}>"
+
+
+class _VariableStore:
+    def __init__(self):
+        self.vars: dict[str, Variable] = {}
+        self.partitioned: dict[str, _pv.PartitionedVariable] = {}
+        self.scope = VariableScope(False)
+        self.counts: dict[str, int] = {}
+
+    def get(self, name, shape, dtype, initializer, regularizer=None, reuse=None, trainable=None,
+            collections=None, constraint=None, partition_info=None):
+        dtype = _dt.as_dtype(dtype)
+        shape = None if shape is None else as_shape(shape)
+        found = self.vars.get(name)
+        if found is not None:
+            if reuse is False:
+                raise ValueError(f"Variable {name} already exists, disallowed. Did you mean to "
+                                 "set reuse=True or reuse=tf.AUTO_REUSE in VarScope?")
+            if shape is not None and not shape.is_compatible_with(found.shape):
+                raise ValueError(f"Trying to share variable {name}, but specified shape {shape} "
+                                 f"and found shape {found.shape}.")
+            if dtype != found.dtype and not (initializer is not None and not callable(
+                    initializer)):
+                raise ValueError(f"Trying to share variable {name}, but specified dtype "
+                                 f"{dtype.name} and found dtype {found.dtype.name}.")
+            return found
+        if reuse is True:
+            raise ValueError(f"Variable {name} does not exist, or was not created with "
+                             "tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in "
+                             "VarScope?")
+        from_value = initializer is not None and not callable(initializer)
+        if not from_value and initializer is not None and (
+                shape is None or not shape.is_fully_defined()) and takes_no_arguments(
+                initializer):
+            # TF1: a zero-argument callable without a (full) shape gives the value, whose
+            # shape and dtype the variable takes.
+            init_value, var_dtype = initializer, None
+        elif from_value:
+            init_value = initializer
+            value_shape = getattr(initializer, "shape", None)
+            if value_shape is None:
+                value_shape = TensorShape(to_numpy(initializer).shape) \
+                    if not isinstance(initializer, Tensor) else initializer.shape
+            if shape is not None and not as_shape(value_shape).is_compatible_with(shape):
+                raise ValueError(f"Variable {name}: initializer value of shape {value_shape} "
+                                 f"does not match the requested shape {shape}.")
+            var_dtype = None  # TensorFlow takes the dtype from the value
+        else:
+            if shape is None or not shape.is_fully_defined():
+                raise ValueError(f"Shape of a new variable ({name}) must be fully defined, but "
+                                 f"instead was {shape}.")
+            if initializer is None:
+                initializer = _default_initializer(name, dtype)
+            if isinstance(initializer, type):
+                initializer = initializer()
+            dims = shape.as_list()
+
+            def init_value():
+                return call_initializer(initializer, dims, dtype, partition_info)
+            var_dtype = dtype
+        if trainable is None:
+            trainable = True
+        graph = get_default_graph()
+        with graph.name_scope(None):  # variables are named by variable scope only
+            v = Variable(init_value, trainable=trainable, collections=collections, name=name,
+                         dtype=var_dtype, constraint=constraint)
+            if regularizer is not None:
+                with graph.name_scope(name + "/Regularizer/"):
+                    loss = regularizer(v)
+                if loss is not None:
+                    graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
+        self.vars[name] = v
+        return v
+
+
+def _default_initializer(name, dtype):
+    if dtype.is_floating:
+        return init_ops.glorot_uniform_initializer()
+    if dtype.is_integer or dtype.is_bool or dtype is _dt.string:
+        return init_ops.zeros_initializer()
+    raise ValueError(f"An initializer for variable {name} of {dtype.name} is required")
+
+
+def _store() -> _VariableStore:
+    graph = get_default_graph()
+    if graph._variable_store is None:
+        graph._variable_store = _VariableStore()
+    return graph._variable_store
+
+
+def get_variable_scope() -> VariableScope:
+    return _store().scope
+
+
+def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
+                 trainable=None, collections=None, caching_device=None, partitioner=None,
+                 validate_shape=True, use_resource=None, custom_getter=None, constraint=None,
+                 synchronization=None, aggregation=None, reuse=None):
+    """Gets an existing variable of the current variable scope or creates a new one."""
+    sync, _, _ = check_synchronization(synchronization, aggregation, trainable, name)
+    if trainable is None and sync is VariableSynchronization.ON_READ:
+        trainable = False  # TF1: a variable synchronized on read is not trained
+    return get_variable_scope().get_variable(
+        name, shape=shape, dtype=dtype, initializer=initializer, regularizer=regularizer,
+        reuse=reuse, trainable=trainable, collections=collections, custom_getter=custom_getter,
+        constraint=constraint, partitioner=partitioner)
+
+
+def get_local_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
+                       trainable=False, collections=None, caching_device=None, partitioner=None,
+                       validate_shape=True, use_resource=None, custom_getter=None,
+                       constraint=None, synchronization=None, aggregation=None, reuse=None):
+    """``get_variable`` of a local variable: in LOCAL_VARIABLES (and ``collections``), never
+    trainable, as TF1's."""
+    del trainable  # TF1 ignores it: a local variable is not trained
+    collections = list(collections or []) + [GraphKeys.LOCAL_VARIABLES]
+    return get_variable(name, shape=shape, dtype=dtype, initializer=initializer,
+                        regularizer=regularizer, trainable=False, collections=collections,
+                        partitioner=partitioner, custom_getter=custom_getter,
+                        constraint=constraint, reuse=reuse)
+
+
+@contextlib.contextmanager
+def variable_scope(name_or_scope=None, default_name=None, values=None, initializer=None,
+                   regularizer=None, caching_device=None, partitioner=None, custom_getter=None,
+                   reuse=None, dtype=None, use_resource=None, constraint=None,
+                   auxiliary_name_scope=True):
+    """Opens a variable scope (and a name scope of the same name)."""
+    if name_or_scope is None and default_name is None:
+        raise TypeError("If default_name is None then name_or_scope is required")
+    if reuse is False:
+        reuse = None  # TF1: False does not override an inherited True
+    store = _store()
+    parent = store.scope
+    graph = get_default_graph()
+    if isinstance(name_or_scope, VariableScope):
+        var_name = name_or_scope.name
+        # TF re-opens a (uniquified) name scope named after the scope's last component.
+        last = var_name.split("/")[-1]
+        ns_ctx = graph.name_scope(last) if auxiliary_name_scope and last else \
+            contextlib.nullcontext(graph.get_name_scope())
+        base = name_or_scope
+    else:
+        if name_or_scope is None:  # TF1's unique name: the first of dense, dense_1, ... not open
+            prefix = f"{parent.name}/" if parent.name else ""
+            short, i = default_name, 0
+            while store.counts.get(prefix + short, 0) > 0:
+                i += 1
+                short = f"{default_name}_{i}"
+        else:
+            short = str(name_or_scope)
+        var_name = f"{parent.name}/{short}" if parent.name else short
+        # With a default name, TF1 opens name_scope(default_name), made unique among name
+        # scopes on its own: the two counts can differ (dense_1 variables, dense_2 ops).
+        ns_ctx = graph.name_scope(short if name_or_scope is not None else default_name) \
+            if auxiliary_name_scope else contextlib.nullcontext(graph.get_name_scope())
+        base = parent
+    new_reuse = True if parent.reuse is True else (reuse if reuse is not None else base.reuse)
+    if isinstance(name_or_scope, VariableScope) and reuse is None:
+        new_reuse = name_or_scope.reuse or parent.reuse
+    with ns_ctx as ns:
+        getter = base.custom_getter
+        if custom_getter is not None:
+            if not callable(custom_getter):
+                raise ValueError(f"Cannot set custom_getter, expected callable: "
+                                 f"{custom_getter!r}")
+            getter = custom_getter if getter is None else _wrap_getter(custom_getter, getter)
+        scope = VariableScope(
+            new_reuse, var_name,
+            initializer if initializer is not None else base.initializer,
+            regularizer if regularizer is not None else base.regularizer,
+            dtype if dtype is not None else base.dtype,
+            name_scope=ns if isinstance(ns, str) else "", custom_getter=getter,
+            constraint=constraint if constraint is not None else base.constraint,
+            partitioner=partitioner if partitioner is not None else base.partitioner,
+            caching_device=caching_device if caching_device is not None else
+            base.caching_device,
+            use_resource=use_resource if use_resource is not None else base.use_resource)
+        store.scope = scope
+        # As TF1: a scope counts as opened for default names; leaving it forgets what opened
+        # inside it, so re-entering "D" names its unnamed layers dense, dense_1 again (and
+        # reuse finds them).
+        store.counts[var_name] = store.counts.get(var_name, 0) + 1
+        try:
+            yield scope
+        finally:
+            store.scope = parent
+            inside = var_name + "/"
+            for key in store.counts:
+                if key.startswith(inside):
+                    store.counts[key] = 0
+
+
+def _wrap_getter(custom_getter, outer):
+    """A nested scope's getter runs first, with the enclosing scope's getter as its getter
+    (TF1's composition)."""
+    def wrapped(getter, *args, **kwargs):
+        return custom_getter(functools.partial(outer, getter), *args, **kwargs)
+    return wrapped
+
+
+def no_regularizer(_):
+    return None
