@@ -1,15 +1,17 @@
 """``tf.linalg``: TF1's linear-algebra namespace, bound to the same functions as the root names
 (``tf.linalg.inv`` is ``tf.matrix_inverse``, ``tf.linalg.diag`` is ``tf.matrix_diag``...), plus
-the compositions TF writes in Python: ``trace`` and ``matrix_transpose``/``adjoint`` here, the
-rest (``logdet``, ``pinv``, ``lu_solve``...) in linalg_extra.py."""
+the compositions TF writes in Python: ``trace`` here, ``matrix_transpose``/``adjoint`` in
+linalg_base.py (the linear operators use them too), the rest (``logdet``, ``pinv``,
+``lu_solve``...) in linalg_extra.py."""
 
 from __future__ import annotations
 
 from .clip_ops import global_norm
 from .composites import einsum, eye, norm, tensordot
 from .graph import convert_to_tensor, name_scope
+from .linalg_base import adjoint, matrix_transpose
 from .nn_impl import l2_normalize
-from .ops import array_ops, concat_split_ops, reduction_ops, transform_ops
+from .ops import reduction_ops
 from .ops.decomposition_ops import qr, svd
 from .ops.decomposition_ops import self_adjoint_eig as eigh
 from .ops.decomposition_ops import self_adjoint_eigvals as eigvalsh
@@ -54,28 +56,4 @@ def trace(x, name=None):
         return reduction_ops.reduce_sum(matrix_diag_part(x), [-1], name=scope)
 
 
-def matrix_transpose(a, name="matrix_transpose", conjugate=False):
-    """``tf.linalg.matrix_transpose``: the last two dimensions swapped (and conjugated, for a
-    complex tensor with ``conjugate``)."""
-    with name_scope(name, values=[a]):
-        a = convert_to_tensor(a, name="a")
-        rank = a.shape.rank
-        if rank is not None:
-            if rank < 2:
-                raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  "
-                                 f"Received `a` = {a} with shape: {a.shape}")
-            perm = list(range(rank - 2)) + [rank - 1, rank - 2]
-        else:
-            r = array_ops.rank(a)
-            perm = concat_split_ops.concat(
-                [array_ops.range_(r - 2), concat_split_ops.stack([r - 1, r - 2])], 0)
-        return transform_ops.transpose(a, perm, conjugate=conjugate)
-
-
 transpose = matrix_transpose
-
-
-def adjoint(matrix, name=None):
-    """``tf.linalg.adjoint``: the conjugate transpose (the transpose for real dtypes)."""
-    with name_scope(name, "adjoint", [matrix]):
-        return matrix_transpose(convert_to_tensor(matrix, name="matrix"), conjugate=True)

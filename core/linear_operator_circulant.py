@@ -30,6 +30,14 @@ def _to_complex(x):
     return math_ops.cast(x, _dt.complex128 if x.dtype == _dt.float64 else _dt.complex64)
 
 
+def _divide_same_dtype(spectrum, fft_rhs):
+    """``fft_rhs / spectrum``, with TF's truediv check that both have one dtype."""
+    if fft_rhs.dtype.base_dtype != spectrum.dtype.base_dtype:
+        raise TypeError(f"`x` and `y` must have the same dtype, got {fft_rhs.dtype!r} != "
+                        f"{spectrum.dtype!r}.")
+    return fft_rhs / spectrum
+
+
 class _BaseLinearOperatorCirculant(LinearOperator):
     """A [nested] block circulant operator of ``block_depth`` levels, from its spectrum
     ``[B1,...,Bb, N0(, N1(, N2))]``: the operator is ``F^H diag(spectrum) F`` with F the
@@ -222,11 +230,12 @@ class _BaseLinearOperatorCirculant(LinearOperator):
     def _eigvals(self):
         return convert_to_tensor(self._unblockify(self.spectrum))
 
-    def _apply(self, x, adjoint, fn):
+    def _apply(self, x, adjoint, fn, cast_x):
         spectrum = _to_complex(self.spectrum)
         if adjoint:
             spectrum = complex_ops.conj(spectrum)
-        x = math_ops.cast(x, spectrum.dtype)
+        if cast_x:
+            x = math_ops.cast(x, spectrum.dtype)
         x, spectrum = self._broadcast_batch_dims(x, spectrum)
         x_vb = self._vectorize_then_blockify(x)
         y = self._unblockify_then_matricize(self._ifft(fn(spectrum, self._fft(x_vb))))
@@ -234,11 +243,14 @@ class _BaseLinearOperatorCirculant(LinearOperator):
 
     def _matmul(self, x, adjoint=False, adjoint_arg=False):
         x = lou.adjoint(x) if adjoint_arg else x
-        return self._apply(x, adjoint, lambda s, fx: s * fx)
+        return self._apply(x, adjoint, lambda s, fx: s * fx, cast_x=True)
 
     def _solve(self, rhs, adjoint=False, adjoint_arg=False):
+        """As TF: unlike matmul, rhs is not cast to the spectrum's dtype, so a complex128
+        spectrum with the default complex64 dtype is refused (TF's truediv TypeError) instead
+        of being solved quietly at another precision."""
         rhs = lou.adjoint(rhs) if adjoint_arg else rhs
-        return self._apply(rhs, adjoint, lambda s, fx: fx / s)
+        return self._apply(rhs, adjoint, _divide_same_dtype, cast_x=False)
 
     def _determinant(self):
         axis = [-(i + 1) for i in range(self.block_depth)]

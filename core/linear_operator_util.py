@@ -13,6 +13,8 @@ from .array_extra import broadcast_static_shape
 from .check_ops import assert_proper_iterable
 from .distributions_util import with_dependencies  # noqa: F401 - re-exported for the operators
 from .graph import Tensor, constant_value, convert_to_tensor, name_scope
+# The one implementation of tf.linalg.matrix_transpose / adjoint (re-exported: lou.adjoint).
+from .linalg_base import adjoint, matrix_transpose  # noqa: F401
 from .ops import (array_ops, complex_ops, concat_split_ops, logging_ops, transform_ops,
                   unary_ops)
 from .ops.array_extra_ops import broadcast_dynamic_shape
@@ -44,10 +46,12 @@ def assert_not_ref_type(x, arg_name):
 
 
 def shape_tensor(shape, name=None):
-    """A shape as an int Tensor; an empty shape is int32 (numpy would make it float)."""
-    dtype = _dt.int32 if isinstance(shape, (tuple, list)) and not shape else None
+    """A shape as an int Tensor; an empty shape (``[]``, ``()``, ``TensorShape([])``) is
+    int32, as TF's, where numpy would make it float. The TensorShape is made a list first, so
+    the empty test sees it too."""
     if isinstance(shape, TensorShape):
         shape = shape.as_list()
+    dtype = _dt.int32 if isinstance(shape, (tuple, list)) and not shape else None
     if isinstance(shape, (tuple, list)):
         shape = [d.value if isinstance(d, Dimension) else d for d in shape]
     return convert_to_tensor(shape, dtype=dtype, name=name)
@@ -77,30 +81,6 @@ def assert_dims_compatible(a, b):
     a, b = Dimension(dimension_value(a)), Dimension(dimension_value(b))
     if not a.is_compatible_with(b):
         raise ValueError(f"Dimensions {a} and {b} are not compatible")
-
-
-def matrix_transpose(x, name="matrix_transpose", conjugate=False):
-    """``tf.linalg.matrix_transpose``: the last two dimensions swapped (and conjugated for a
-    complex ``x`` with ``conjugate``: ConjugateTranspose)."""
-    with name_scope(name, values=[x]):
-        x = convert_to_tensor(x, name="a")
-        rank = x.shape.rank
-        if rank is not None:
-            if rank < 2:
-                raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  "
-                                 f"Received `a` = {x} with shape: {x.shape}")
-            perm = list(range(rank - 2)) + [rank - 1, rank - 2]
-        else:
-            r = array_ops.rank(x)
-            perm = concat_split_ops.concat(
-                [array_ops.range_(r - 2), concat_split_ops.stack([r - 1, r - 2])], 0)
-        return transform_ops.transpose(x, perm, conjugate=conjugate)
-
-
-def adjoint(x, name="adjoint"):
-    """``tf.linalg.adjoint``: the conjugate transpose of the last two dimensions."""
-    with name_scope(name, values=[x]):
-        return matrix_transpose(convert_to_tensor(x, name="matrix"), conjugate=True)
 
 
 def assert_no_entries_with_modulus_zero(x, message=None,

@@ -20,7 +20,7 @@ from .nn_convolution import (atrous_conv2d, conv1d, convolution, depthwise_conv2
 from .nn_embedding import embedding_lookup
 from .nn_losses import (log_uniform_candidate_sampler, nce_loss, sampled_softmax_loss,
                         sigmoid_cross_entropy_with_logits, weighted_cross_entropy_with_logits)
-from .ops import (array_ops, concat_split_ops, linalg_ops, math_ops, random_ops,
+from .ops import (array_ops, complex_ops, concat_split_ops, linalg_ops, math_ops, random_ops,
                   reduction_ops, transform_ops, unary_ops)
 from .ops.nn_ops import bias_add, relu
 from .ops.softmax_ops import _axis_or_dim
@@ -88,10 +88,19 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
-    """``x / sqrt(max(sum(x ** 2, axis), epsilon))``."""
+    """``x / sqrt(max(sum(|x| ** 2, axis), epsilon))``. A complex ``x`` is composed as TF's:
+    the squared modulus from its real and imaginary parts (``x ** 2`` would be complex), both
+    parts scaled by the real inverse norm, then joined by Complex."""
     axis = _axis_or_dim(axis, dim)
     with name_scope(name, "l2_normalize", [x]) as scope:
         x = convert_to_tensor(x, name="x")
+        if x.dtype.is_complex:
+            re, im = complex_ops.real(x), complex_ops.imag(x)
+            square_sum = complex_ops.real(reduction_ops.reduce_sum(
+                unary_ops.square(re) + unary_ops.square(im), axis, keepdims=True))
+            x_inv_norm = unary_ops.rsqrt(math_ops.maximum(square_sum, epsilon))
+            return complex_ops.complex(math_ops.multiply(re, x_inv_norm),
+                                       math_ops.multiply(im, x_inv_norm), name=scope)
         square_sum = reduction_ops.reduce_sum(unary_ops.square(x), axis, keepdims=True)
         x_inv_norm = unary_ops.rsqrt(math_ops.maximum(square_sum, epsilon))
         return math_ops.multiply(x, x_inv_norm, name=scope)

@@ -2,9 +2,13 @@
 TensorFlow's gradients (linalg_grad.py); then ``tf.svd``, ``tf.qr``, ``tf.self_adjoint_eig`` and
 ``tf.self_adjoint_eigvals`` (``tf.linalg.svd``, ``qr``, ``eigh``, ``eigvalsh``).
 
-Real dtypes only (TF also has complex kernels; minitf has no complex ops to take their real
-part). The signs of singular vectors and eigenvectors are LAPACK's, which may differ from
-TensorFlow's (Eigen's): only the products they reconstruct are defined."""
+Svd and SelfAdjointEigV2 take real and complex dtypes, as TF's OpDefs (Qr real ones only for
+now). For a complex input the ops' singular values and eigenvalues are real numbers stored in
+the input's complex dtype (as TF's kernels), and ``tf.svd`` returns the singular values' real
+part (as TF's wrapper; ``eigh`` does not). The signs (real) or phases (complex) of singular
+vectors and eigenvectors are LAPACK's, which may differ from TensorFlow's (Eigen's): only what
+is invariant under them (the values, |u|, the products they reconstruct) is defined, and the
+gradients (TF's rules) are the loss's derivatives for losses invariant under them."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from ..opdef import OpDef, TensorSpec, register, shape_error
 from . import diag_ops as dg
 from ._math_util import _check_dtype, _silence_float_warnings
 from .array_ops import zeros_like
+from .complex_ops import real
 from .linalg_ops import _adjoint, _check_square, matmul, matrix_inverse
 from .transform_ops import expand_dims
 from .unary_ops import reciprocal, square
@@ -24,7 +29,10 @@ __all__ = ["qr", "self_adjoint_eig", "self_adjoint_eigvals", "svd"]
 
 _silence_float_warnings(__name__)
 
-_TYPES = ("float64", "float32", "float16")
+_TYPES = ("float64", "float32", "float16", "complex64", "complex128")
+# Qr stays real here: TF's OpDef takes complex too, but its complex kernel and gradient are not
+# built and checked in minitf yet (a TypeError names the dtype rather than a wrong result).
+_QR_TYPES = ("float64", "float32", "float16")
 
 
 def _matrices(x, op_type):
@@ -36,9 +44,9 @@ def _matrices(x, op_type):
     return x, (x.astype(np.float32) if x.dtype == np.float16 else x)
 
 
-def _dims(x):
+def _dims(x, types=_TYPES):
     """(batch dims, rows, cols) of a [..., M, N] spec, or None for an unknown rank."""
-    _check_dtype(x, _TYPES, "input")
+    _check_dtype(x, types, "input")
     dims = x.shape.as_tuple()
     if dims is None:
         return None
@@ -62,8 +70,8 @@ def _svd_kernel(input, *, compute_uv, full_matrices):  # noqa: A002 - TF's argum
         u = v = np.zeros([0], x.dtype)  # TF's outputs are then empty vectors
     else:
         u, s, vh = np.linalg.svd(work, full_matrices=full_matrices)
-        v = np.swapaxes(vh, -1, -2)  # TF returns V, numpy its adjoint
-    out = [s.astype(x.dtype), u.astype(x.dtype), v.astype(x.dtype)]
+        v = np.conj(np.swapaxes(vh, -1, -2))  # TF returns V, numpy its adjoint V^H
+    out = [s.astype(x.dtype), u.astype(x.dtype), v.astype(x.dtype)]  # s real, in dtype T
     for t in out[:3 if compute_uv else 1]:
         t[bad] = np.nan
     return out
@@ -90,8 +98,10 @@ def _safe_reciprocal(x, epsilon=1e-20):
 
 
 def _svd_grad(op, grad_s, grad_u, grad_v):
-    """TF's _SvdGrad (real case): Townsend's formulas, the matrix transposed when M > N;
-    with full_matrices only for |M - N| <= 1, as TF."""
+    """TF's _SvdGrad: Townsend's formulas, the matrix transposed when M > N; with
+    full_matrices only for |M - N| <= 1, as TF. A complex input adds TF's third term (Wan and
+    Zhang), from the imaginary diagonal of V^H grad_v: the rule assumes a loss invariant under
+    the phases of the singular vectors (u_k, v_k -> u_k e^{i phi}, v_k e^{i phi})."""
     a = op.inputs[0]
     grad_s_mat = dg.matrix_diag(grad_s)
     if not op.get_attr("compute_uv"):
@@ -119,8 +129,9 @@ def _svd_grad(op, grad_s, grad_u, grad_v):
                            zeros_like(s))
     s_inv_mat = dg.matrix_diag(_safe_reciprocal(s))
     v1, grad_v1 = v[..., :, :m], grad_v[..., :, :m]
+    v_gv = matmul(v1, grad_v1, adjoint_a=True)
     f_u = f * matmul(u, grad_u, adjoint_a=True)
-    f_v = f * matmul(v1, grad_v1, adjoint_a=True)
+    f_v = f * v_gv
     term1_nouv = (grad_s_mat + matmul(f_u + _adjoint(f_u), s_mat) +
                   matmul(s_mat, f_v + _adjoint(f_v)))
     grad_a = matmul(u, matmul(term1_nouv, v1, adjoint_b=True))
@@ -131,13 +142,18 @@ def _svd_grad(op, grad_s, grad_u, grad_v):
             v2, grad_v2 = v[..., :, m:n], grad_v[..., :, m:n]
             term2_nous -= matmul(matmul(v1, grad_v2, adjoint_a=True), v2, adjoint_b=True)
         grad_a = grad_a + matmul(matmul(u, s_inv_mat), term2_nous)
+    if a.dtype.is_complex:  # TF builds eye * v_gv: the same diagonal
+        diag_v_gv = dg.matrix_diag(dg.matrix_diag_part(v_gv))
+        term3_nouv = matmul(s_inv_mat, _adjoint(diag_v_gv) - diag_v_gv)
+        grad_a = grad_a + 0.5 * matmul(u, matmul(term3_nouv, v1, adjoint_b=True))
     return [_adjoint(grad_a) if use_adjoint else grad_a]
 
 
 SVD = register(OpDef(
     "Svd", inputs=["input:T"], attrs={"compute_uv": True, "full_matrices": False},
     kernel=_svd_kernel, infer=_svd_infer, grad=_svd_grad,
-    doc="s, u, v with input = u @ diag(s) @ v^T (s descending); u, v empty without compute_uv",
+    doc="s, u, v with input = u @ diag(s) @ v^H (s descending, real values in dtype T); u, v "
+        "empty without compute_uv",
 ))
 
 
@@ -149,7 +165,7 @@ def _qr_kernel(input, *, full_matrices):  # noqa: A002
 
 
 def _qr_infer(input, *, full_matrices):  # noqa: A002
-    d = _dims(input)
+    d = _dims(input, _QR_TYPES)
     if d is None:
         return [TensorSpec(None, input.dtype)] * 2
     batch, m, n = d
@@ -226,8 +242,10 @@ def _eig_infer(input, *, compute_v):  # noqa: A002
 
 
 def _eig_grad(op, grad_e, grad_v):
-    """TF's _SelfAdjointEigV2Grad: V (diag(grad_e) + F o V^T grad_v) V^T, F_ij = 1/(e_j - e_i);
-    symmetrised onto the lower triangle, which is all the op reads."""
+    """TF's _SelfAdjointEigV2Grad: V (diag(grad_e) + F o V^H grad_v) V^H, F_ij = 1/(e_j - e_i);
+    made Hermitian onto the lower triangle, which is all the op reads (with a real diagonal: the
+    op ignores the diagonal's imaginary part). The diagonal of V^H grad_v is dropped: the rule
+    assumes a loss invariant under the eigenvectors' signs (real) or phases (complex)."""
     e = op.outputs[0]
     if op.get_attr("compute_v"):
         v = op.outputs[1]
@@ -245,7 +263,8 @@ def _eig_grad(op, grad_e, grad_v):
 SELF_ADJOINT_EIG_V2 = register(OpDef(
     "SelfAdjointEigV2", inputs=["input:T"], attrs={"compute_v": True},
     kernel=_eig_kernel, infer=_eig_infer, grad=_eig_grad,
-    doc="Eigenvalues (ascending) and eigenvectors of symmetric matrices (lower triangle read)",
+    doc="Eigenvalues (ascending; real values in dtype T) and eigenvectors of self-adjoint "
+        "matrices (lower triangle read)",
 ))
 
 
@@ -253,11 +272,12 @@ SELF_ADJOINT_EIG_V2 = register(OpDef(
 
 
 def svd(tensor, full_matrices=False, compute_uv=True, name=None):
-    """``tf.svd`` / ``tf.linalg.svd``: (s, u, v) with ``tensor = u @ diag(s) @ v^T``, s in
-    descending order; only s when ``compute_uv`` is False."""
+    """``tf.svd`` / ``tf.linalg.svd``: (s, u, v) with ``tensor = u @ diag(s) @ v^H``, s in
+    descending order; only s when ``compute_uv`` is False. As TF's wrapper, s is the real part
+    of the op's output (a Real node for a complex input, nothing for a real one)."""
     s, u, v = SVD(tensor, compute_uv=compute_uv, full_matrices=full_matrices,
                   name=name or "Svd")
-    return (s, u, v) if compute_uv else s
+    return (real(s), u, v) if compute_uv else real(s)
 
 
 def qr(input, full_matrices=False, name=None):  # noqa: A002
@@ -267,7 +287,8 @@ def qr(input, full_matrices=False, name=None):  # noqa: A002
 
 def self_adjoint_eig(tensor, name=None):
     """``tf.self_adjoint_eig`` / ``tf.linalg.eigh``: (e, v), eigenvalues ascending and the
-    eigenvectors as columns, of symmetric matrices (their lower triangles are read)."""
+    eigenvectors as columns, of self-adjoint matrices (their lower triangles are read); for a
+    complex input e keeps the complex dtype, as TF's."""
     return tuple(SELF_ADJOINT_EIG_V2(tensor, compute_v=True, name=name or "SelfAdjointEigV2"))
 
 

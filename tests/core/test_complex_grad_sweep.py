@@ -44,6 +44,41 @@ GRAD_REFUSED = {
     # but _clip_by_value_grad builds Less, which refuses complex, as minitf's rule does.
     "ClipByValue": "the gradient builds Less, which refuses complex, in TF and in minitf",
 }
+# Ops whose outputs are defined only up to a gauge: each singular vector pair (u_k, v_k) or
+# eigenvector v_k up to a phase e^{i phi} (LAPACK picks it here, Eigen in TF), so a loss
+# weighting those outputs directly has no derivative to check and differs between the two
+# libraries. TF's rules (_SvdGrad, _SelfAdjointEigV2Grad) give dL/dRe + i dL/dIm of losses
+# invariant under that gauge; the sweep weights such functions of the outputs instead.
+# op type -> f(library, *outputs) -> the tensors to weight.
+
+
+def _weighted_columns(lib, x):
+    """x with its k-th column scaled by k + 1 (a fixed real weight per column)."""
+    k = x.shape.as_list()[-1]
+    return x * np.arange(1, k + 1).astype(x.dtype.as_numpy_dtype)
+
+
+def _svd_invariants(lib, s, u, v):
+    """|s|^2, |u|^2, |v|^2 and u diag(k + 1) v^H (its gradient needs the complex term of
+    _SvdGrad); only |s|^2 without compute_uv. s enters as s * conj(s), whose gradient reaches s
+    real-valued, as through tf.svd's Real: _SvdGrad takes grad_s as given, so the imaginary part
+    of a complex weight on the op's real-valued s would leak into the gradient, in TF as in
+    minitf (test_complex_decompositions.py checks that leak against TF)."""
+    if u.shape.rank is not None and u.shape.rank < 2:
+        return [s * lib.conj(s)]
+    return [s * lib.conj(s), u * lib.conj(u), v * lib.conj(v),
+            lib.matmul(_weighted_columns(lib, u), v, adjoint_b=True)]
+
+
+def _eig_invariants(lib, e, v):
+    """e, |v|^2 and v diag(k + 1) v^H; only e without compute_v."""
+    if v.shape.rank is not None and v.shape.rank < 2:
+        return [e]
+    return [e, v * lib.conj(v), lib.matmul(_weighted_columns(lib, v), v, adjoint_b=True)]
+
+
+GAUGE_INVARIANT = {"Svd": _svd_invariants, "SelfAdjointEigV2": _eig_invariants}
+
 # Ops TF cannot run with complex128 here, so there is nothing to compare with.
 TF_CANNOT = {
     **dict.fromkeys(["TensorScatterMax", "TensorScatterMin", "SpaceToBatchND",
@@ -106,6 +141,8 @@ def _sweep(case):
     built = _complex_build(case)
     if built is not None:
         outs, phs, feeds = built
+        if case.op in GAUGE_INVARIANT:
+            outs = GAUGE_INVARIANT[case.op](tf, *outs)
         wanted = case.grad if case.grad is not None else range(len(feeds))
         positions = [i for i in wanted if feeds[i].dtype.kind == "c"]
         idx = [k for k, t in enumerate(outs) if t.dtype.is_complex or t.dtype.is_floating]
@@ -156,6 +193,8 @@ def _tf_gradients(tf1, case, feeds, idx_weights, positions):
         # TF's op-definition library takes the OpDef's own argument names, as minitf's do.
         attrs = _explicit_attrs(case.op, {**registered()[case.op].attrs, **case.attrs})
         outs = list(op_def_library._apply_op_helper(case.op, **kwargs, **attrs)[2].outputs)
+        if case.op in GAUGE_INVARIANT:
+            outs = GAUGE_INVARIANT[case.op](tf1, *outs)
         idx, weights = idx_weights
         loss = tf1.add_n([tf1.reduce_sum(tf1.math.real(outs[k] * tf1.math.conj(
             tf1.constant(w.astype(outs[k].dtype.as_numpy_dtype))))) for k, w in zip(idx, weights)])
@@ -198,7 +237,7 @@ def test_sweep_reaches_the_complex_ops():
                and _sweep(c) is not None}
     assert {"Sinh", "Cosh", "Expm1", "Asin", "Acos", "Atan", "Asinh", "Acosh", "Atanh",
             "MatrixTriangularSolve", "MatrixInverse", "MatrixSolve", "MatMul",
-            "Mul"} <= checked, sorted(checked)
+            "Mul", "Svd", "SelfAdjointEigV2"} <= checked, sorted(checked)
 
 
 @pytest.mark.parametrize("case", _params(KNOWN_DEFECTS))

@@ -553,6 +553,59 @@ def test_regularization_loss_is_zero_without_losses():
     assert run(tf.losses.get_regularization_loss()) == 0.0
 
 
+_CX = np.array([[1j, 2.0, 0.0], [3 - 1j, 0.5j, 1 + 1j]])
+_CW = np.array([[1 + 2j, -1j, 0.5], [0.5, 2 - 1j, 1j]])
+
+
+def _complex_l2_normalize(lib, x0=_CX, axis=1, epsilon=1e-12):
+    x = lib.constant(x0)
+    y = lib.nn.l2_normalize(x, axis=axis, epsilon=epsilon)
+    loss = lib.reduce_sum(lib.math.real(y * lib.constant(np.conj(_CW))))
+    return x, y, loss, lib.gradients(loss, x)[0]
+
+
+def test_l2_normalize_of_complex_tensors():
+    """As TF: |x|^2 summed from the real and imaginary parts, both scaled by the real inverse
+    norm (x ** 2 would be complex); values, dtype, node and gradient (dL/dRe + i dL/dIm)."""
+    x, y, loss, grad = _complex_l2_normalize(tf)
+    y64 = tf.nn.l2_normalize(tf.constant(np.array([1j, 2.0], np.complex64)))
+    tiny = tf.nn.l2_normalize(tf.constant(np.array([1e-8j, 0.0])), epsilon=1e-4)
+    assert y.name == "l2_normalize:0" and y.op.type == "Complex" and y.dtype == tf.complex128
+    assert y64.dtype == tf.complex64
+    with tf.Session() as sess:
+        got, got64, got_tiny, g = sess.run([y, y64, tiny, grad])
+        num = np.zeros_like(_CX)
+        for j in np.ndindex(*_CX.shape):
+            for unit in (1, 1j):
+                for sign in (1, -1):
+                    xj = _CX.copy()
+                    xj[j] += sign * 1e-6 * unit
+                    num[j] += unit * sign * sess.run(loss, {x: xj}) / 2e-6
+    norm = np.sqrt(np.sum(np.abs(_CX) ** 2, axis=1, keepdims=True))
+    np.testing.assert_allclose(got, _CX / norm, rtol=1e-12)
+    np.testing.assert_allclose(got64, np.array([1j, 2.0]) / np.sqrt(5), rtol=1e-6)
+    np.testing.assert_allclose(got_tiny, np.array([1e-8j, 0.0]) / np.sqrt(1e-4), rtol=1e-12)
+    np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-8)
+
+
+def test_l2_normalize_of_complex_tensors_matches_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    results = []
+    for lib in (tf, tf1):
+        g = lib.Graph()
+        with g.as_default():
+            _, y, _, grad = _complex_l2_normalize(lib)
+            _, y0, _, grad0 = _complex_l2_normalize(lib, axis=[0, 1], epsilon=100.0)
+            types = sorted({op.type for op in g.get_operations() if "gradients" not in op.name})
+            with lib.Session(graph=g) as sess:
+                results.append(([t.name for t in (y, y0)], types, sess.run([y, grad, y0, grad0])))
+    (m_names, m_types, mine), (t_names, t_types, theirs) = results
+    assert m_names == t_names and m_types == t_types
+    for a, b in zip(mine, theirs):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
 def test_sparse_losses_squeeze_labels_and_weights_of_unknown_shape():
     """Labels [batch, 1] whose last dimension or rank is unknown until run time (parsed
     features) are squeezed as TF squeezes them, and so are weights of unknown rank."""
