@@ -123,6 +123,12 @@ class UnconnectedGradients(str, enum.Enum):
     ZERO = "zero"
 
 
+def _tf_str(t) -> str:
+    """TF's str() of a graph tensor (its messages quote it)."""
+    return (f'Tensor("{t.name}"' + (f", shape={t.shape}" if t.shape.rank is not None else "") +
+            f", dtype={t.dtype.name}" + (f", device={t.device}" if t.device else "") + ")")
+
+
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
               gate_gradients=False, aggregation_method=None, stop_gradients=None,
               unconnected_gradients="none", _stop_at=frozenset()):
@@ -157,6 +163,9 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
 
         grads: dict[Tensor, list] = collections.defaultdict(list)
         for i, (y, gy) in enumerate(zip(ys, grad_ys)):
+            if gy is None and y.dtype.is_complex:  # ones would be a choice of convention
+                raise TypeError(f"Gradients of complex tensors ({_tf_str(y)}) must set grad_ys "
+                                f"(y.dtype = {y.dtype.name})")
             if gy is None:
                 gy = array_ops.fill(array_ops.shape(y),
                                     array_ops.constant(1, dtype=y.dtype, name=f"grad_ys_{i}"))

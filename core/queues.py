@@ -264,7 +264,9 @@ class PriorityQueue(QueueBase):
     first. ``shapes`` (the components', without the priority) are needed for
     ``dequeue_many``, which waits until it can take ``n`` elements in one sorted batch. TF
     2.21 refuses ``shapes=None`` (its op has no default for them); minitf takes it as TF's
-    documentation says, as components of any shape."""
+    documentation says, as components of any shape. ``dequeue_up_to(n)`` of a closed queue
+    holding fewer than ``n`` gives what is left, as documented (TF 2.21's fails with
+    OutOfRangeError and drops them; see core/ops/queue_ops.py)."""
 
     def __init__(self, capacity, types, shapes=None, names=None, shared_name=None,
                  name="priority_queue"):

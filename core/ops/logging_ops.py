@@ -122,7 +122,9 @@ def Assert(condition, data, summarize=None, name=None):  # noqa: N802
 
 def _binary_assert(symbol, compare, x, y, data, summarize, message, name, default_name):
     """TF1's assert_<comparison>: x <symbol> y element-wise, an Assert op; known to fail at
-    graph construction, it raises at once (as TF1's static check)."""
+    graph construction, it raises at once (as TF1's static check). The comparison op is built
+    first, as TF1 does: shapes that cannot broadcast fail there (ValueError, "Dimensions must be
+    equal ..."), constants or not."""
     from ..errors import InvalidArgumentError
     from ..graph import constant_value, convert_to_tensor, name_scope
     from . import logic_ops, reduction_ops
@@ -135,12 +137,12 @@ def _binary_assert(symbol, compare, x, y, data, summarize, message, name, defaul
                     f"y ({y.name}) = ", y]
         if message is not None:  # first, whether data was given or not (TF1)
             data = [message] + list(data)
-        xv, yv = constant_value(x), constant_value(y)
-        if xv is not None and yv is not None and not np.all(compare(xv, yv)):
-            raise InvalidArgumentError(None, None, "\n".join(_static_text(d) for d in data))
         ops = {"==": logic_ops.equal, "<": logic_ops.less, "<=": logic_ops.less_equal,
                ">": logic_ops.greater, ">=": logic_ops.greater_equal}
         condition = reduction_ops.reduce_all(ops[symbol](x, y))
+        xv, yv = constant_value(x), constant_value(y)
+        if xv is not None and yv is not None and not np.all(compare(xv, yv)):
+            raise InvalidArgumentError(None, None, "\n".join(_static_text(d) for d in data))
         return Assert(condition, data, summarize=summarize)
 
 

@@ -105,6 +105,17 @@ class Blocking:
             self.cv.notify_all()
 
 
+def _component(value, dtype) -> np.ndarray:
+    """One component of an element, kept: a string one as an object array of Python bytes
+    (what TF's Session.run gives for it; a slice of a bytes array would be np.bytes_)."""
+    if dtype != _dt.string:
+        return np.array(value)
+    arr = np.array(value, dtype=object)
+    flat = arr.reshape(-1)
+    flat[:] = [bytes(v) if isinstance(v, np.bytes_) else v for v in flat]
+    return arr
+
+
 class Queue(Blocking):
     """One queue's elements in one session. ``kind`` is TF's class name in messages."""
 
@@ -191,7 +202,7 @@ class Queue(Blocking):
                     self._wait("Enqueue")
                     if self.cancelled_enqueues:
                         raise CancelledError(None, None, "Enqueue operation was cancelled")
-                self._push(tuple(np.array(c) for c in element))
+                self._push(tuple(_component(c, t) for c, t in zip(element, self.dtypes)))
                 self.cv.notify_all()
 
     def _push(self, element):
@@ -265,7 +276,7 @@ class Queue(Blocking):
                 batch = np.full((len(parts),) + full, b"" if np_type is object else 0,
                                 dtype=np_type)
                 for j, p in enumerate(parts):
-                    batch[(j,) + tuple(slice(0, d) for d in p.shape)] = p
+                    batch[(j,) + tuple(slice(0, d) for d in p.shape)] = p if p.ndim else p[()]
                 out.append(batch)
             else:
                 out.append(np.stack(parts).astype(np_type, copy=False))
@@ -286,7 +297,10 @@ class PriorityQueue(Queue):
     """Elements leave lowest priority (their int64 first component) first. The elements live in
     a binary heap kept exactly as TF's ``std::priority_queue`` keeps it (libstdc++'s push_heap
     and pop_heap), so elements of equal priority leave in TF's order too. A DequeueMany waits
-    until it can take all ``n`` at once (one sorted batch), as TF's."""
+    until it can take all ``n`` at once (one sorted batch), as TF's. A DequeueUpTo of a closed
+    queue holding fewer than ``n`` (but some) gives them all, as TF documents and its other
+    queues do; TF 2.21's PriorityQueue instead fails with OutOfRangeError ("requested <n -
+    taken>, current size 0") and loses the elements it took."""
 
     def __init__(self, name, dtypes, shapes, capacity):
         super().__init__("PriorityQueue", name, dtypes, shapes, capacity)

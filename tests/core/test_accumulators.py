@@ -456,3 +456,153 @@ def _nodes(graph_def):
                 attrs[k] = value
         out.append((n.name, n.op, list(n.input), sorted(attrs.items())))
     return out
+
+
+# -- the sparse merge, vectorised (review fix) ---------------------------------------------------
+def _walk_reference(old, new):
+    """TF's kernel merge, one step at a time (the loop minitf had): (row of old, row of new)
+    for each merged row, None for none."""
+    out, i, j = [], 0, 0
+    while i < len(old) or j < len(new):
+        if j == len(new) or i < len(old) and old[i] < new[j]:
+            out.append((i, None))
+            i += 1
+        elif i == len(old) or old[i] > new[j]:
+            out.append((None, j))
+            j += 1
+        else:
+            out.append((i, j))
+            i, j = i + 1, j + 1
+    return out
+
+
+def _index_lists(rng):
+    """Index lists of every kind the merge meets: sorted (with and without duplicates),
+    unsorted, few distinct values out of order (deep nests), negative and huge values."""
+    for k in range(3000):
+        n, m = rng.integers(0, 40 if k % 2 else 300, 2)
+        vocab = int(rng.choice([1, 2, 3, 7, 50, 10_000]))
+        a, b = rng.integers(-2, vocab, n), rng.integers(-2, vocab, m)
+        if k % 4 == 1:
+            a, b = np.sort(a), np.sort(b)
+        elif k % 4 == 2:
+            a, b = np.unique(a), np.unique(b)
+        if k % 7 == 3:  # a range too wide to offset by: the ranks are used
+            a, b = a * 2 ** 52 - 2 ** 62, b * 2 ** 52 - 2 ** 62
+        yield a.astype(np.int64), b.astype(np.int64)
+
+
+def test_merge_rows_places_every_row_as_tfs_walk():
+    from minitf.ops.accumulator_ops import merge_rows
+
+    for a, b in _index_lists(np.random.default_rng(7)):
+        at_a, at_b, size = merge_rows(a, b)
+        want = _walk_reference(a.tolist(), b.tolist())
+        assert size == len(want)
+        got = [[None, None] for _ in range(size)]
+        for i, place in enumerate(at_a.tolist()):
+            got[place][0] = i
+        for j, place in enumerate(at_b.tolist()):
+            got[place][1] = j
+        assert [tuple(p) for p in got] == want, (a, b)
+
+
+def _accumulate_reference(grads, dtype, mean):
+    """TF's SparseConditionalAccumulator on ``grads`` [(indices, values)], row by row."""
+    indices, rows, counts = [], [], []
+    for idx, val in grads:
+        val = np.asarray(val, dtype)
+        merged = _walk_reference(indices, list(idx))
+        indices = [indices[i] if i is not None else idx[j] for i, j in merged]
+        rows = [rows[i] + val[j] if i is not None and j is not None else
+                rows[i] if i is not None else val[j] for i, j in merged]
+        counts = [(counts[i] if i is not None else 0) + (j is not None) for i, j in merged]
+    values = np.array(rows, dtype).reshape((len(rows),) + np.shape(grads[0][1])[1:])
+    if mean:
+        values = (values / np.array(counts, dtype).reshape((-1,) + (1,) * (values.ndim - 1))
+                  ).astype(dtype)
+    return np.array(indices, np.int64), values
+
+
+def _merge_scenarios(rng):
+    """Gradient sequences: sorted, unsorted with duplicates (embedding lookups), a few indices
+    repeated out of order, empty ones, the same list again; rows of shape [3], [2], scalars."""
+    def grads(make, count, width):
+        out = []
+        for _ in range(count):
+            idx = make()
+            out.append((idx.tolist(), rng.standard_normal((idx.size,) + width)))
+        return out
+
+    yield grads(lambda: np.sort(rng.choice(500, 120, replace=False)), 4, (3,))
+    yield grads(lambda: rng.integers(0, 500, 150), 4, (3,))
+    yield grads(lambda: rng.integers(0, 4, 60), 3, (2,))
+    yield grads(lambda: rng.integers(0, 300, int(rng.integers(0, 40))), 5, ())
+    same = rng.integers(0, 500, 90)  # every row meets one already in: summed in place
+    yield grads(lambda: same, 3, (2,))
+
+
+def test_sparse_accumulator_merges_like_tfs_kernel_row_for_row():
+    """Whole applies through a session against the row-by-row reference: indices in TF's
+    merged order, sums (exactly: the same additions), per-row means; and TF's first
+    out-of-range index reported, checked on the whole vector at once."""
+    rng = np.random.default_rng(11)
+    for grads in _merge_scenarios(rng):
+        for dtype, reduction in ((tf.float64, "MEAN"), (tf.float32, "SUM")):
+            np_type = dtype.as_numpy_dtype
+            with tf.Graph().as_default():
+                acc = tf.SparseConditionalAccumulator(dtype, shape=[500] + list(
+                    np.shape(grads[0][1])[1:]), reduction_type=reduction)
+                i, v = tf.placeholder(tf.int64, [None]), tf.placeholder(dtype)
+                apply, take = acc.apply_grad(i, v), acc.take_grad(len(grads))
+                with tf.Session() as sess:
+                    for idx, val in grads:
+                        _run(sess, apply, {i: idx, v: np.asarray(val, np_type)})
+                    got = _run(sess, take)
+            want_i, want_v = _accumulate_reference(grads, np_type, reduction == "MEAN")
+            np.testing.assert_array_equal(got.indices, want_i)
+            np.testing.assert_array_equal(got.values, want_v)
+            assert got.values.dtype == np_type
+    with tf.Graph().as_default():
+        acc = tf.SparseConditionalAccumulator(tf.float32, shape=[4, 2])
+        i = tf.placeholder(tf.int64, [None])
+        apply = acc.apply_grad(i, tf.ones([3, 3]))
+        with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match=re.escape(
+                "index of slice 1 exceeded limits of shape; index is 9 exceeded 4")):
+            _run(sess, apply, {i: [1, 9, 7]})  # before the values' shape is looked at
+
+
+def test_sparse_take_gradient_shapes_are_unknown_as_tfs():
+    acc = tf.SparseConditionalAccumulator(tf.float32, shape=[5, 2])
+    taken = acc.take_grad(1)
+    sliced = acc.take_indexed_slices_grad(1)
+    for t in (*taken, sliced.indices, sliced.values, sliced.dense_shape):
+        assert t.shape.rank is None
+
+
+def test_sparse_merge_and_take_shapes_against_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    rng = np.random.default_rng(5)
+    scenarios = list(_merge_scenarios(rng))
+
+    def run(lib, grads, reduction):
+        with lib.Graph().as_default():
+            acc = lib.SparseConditionalAccumulator(lib.float32, shape=[500] + list(
+                np.shape(grads[0][1])[1:]), reduction_type=reduction)
+            i, v = lib.placeholder(lib.int64, [None]), lib.placeholder(lib.float32)
+            apply, take = acc.apply_grad(i, v), acc.take_grad(len(grads))
+            shapes = [t.shape.as_list() if t.shape.rank is not None else None for t in take]
+            with lib.Session() as sess:
+                for idx, val in grads:
+                    sess.run(apply, {i: np.array(idx, np.int64),
+                                     v: np.asarray(val, np.float32)})
+                return shapes, sess.run(take)
+
+    for grads in scenarios:
+        for reduction in ("MEAN", "SUM"):
+            (our_shapes, ours), (their_shapes, theirs) = (run(tf, grads, reduction),
+                                                          run(tf1, grads, reduction))
+            assert our_shapes == their_shapes == [None, None, None]
+            np.testing.assert_array_equal(ours.indices, theirs.indices)
+            np.testing.assert_array_equal(ours.shape, theirs.shape)
+            np.testing.assert_array_equal(ours.values, theirs.values)  # the same additions

@@ -521,3 +521,37 @@ def test_print_counts_first_n_per_session_and_asserts_keep_their_message(capsys)
         tf.assert_equal(tf.constant([1, 2]), tf.constant([1, 3]), message="MSG")
     assert info.value.message.startswith("MSG\nCondition x == y did not hold element-wise:\n")
     assert "\n[1 2]\n" in info.value.message and info.value.message.endswith("\n[1 3]")
+
+
+def _unbroadcastable_asserts(lib):
+    """The ValueError of asserts whose operands' static shapes cannot broadcast (constants
+    too: the comparison op is built before their values are compared, as in TF1)."""
+    out = []
+    with lib.Graph().as_default():
+        for call in (lambda: lib.debugging.assert_equal(lib.constant(np.ones((3, 4))),
+                                                        lib.constant(np.ones((4, 3)))),
+                     lambda: lib.assert_less(lib.constant([1, 2, 3]), lib.constant([1, 2]),
+                                             message="m"),
+                     lambda: lib.assert_greater_equal(lib.placeholder(lib.float32, [3]),
+                                                      lib.constant([1.0, 2.0]))):
+            with pytest.raises(ValueError) as info:
+                call()
+            out.append(str(info.value))
+    return out
+
+
+def test_asserts_on_shapes_that_cannot_broadcast():
+    first, second, third = _unbroadcastable_asserts(tf)
+    assert first.startswith("Dimensions must be equal, but are 3 and 4 for 'assert_equal/Equal'")
+    assert first.endswith("with input shapes: [3,4], [4,3].")
+    assert second.startswith("Dimensions must be equal, but are 3 and 2 for 'assert_less/Less'")
+    assert third.endswith("with input shapes: [3], [2].")
+
+
+def test_asserts_on_shapes_that_cannot_broadcast_against_tensorflow():
+    """TF1 raises ValueError with the same text around its node description (minitf names
+    the node as its other shape errors do, TF writes its NodeDef)."""
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    for ours, theirs in zip(_unbroadcastable_asserts(tf), _unbroadcastable_asserts(tf1)):
+        assert ours.split(" for ")[0] == theirs.split(" for ")[0]
+        assert ours.split(" with input shapes: ")[1] == theirs.split(" with input shapes: ")[1]
