@@ -7,7 +7,6 @@ block has a deadline and every thread is joined with a timeout."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import numpy as np
@@ -15,17 +14,7 @@ import pytest
 
 import minitf as tf
 
-OPTS = tf.RunOptions(timeout_in_ms=10_000)
-
-
-def _run(sess, fetches, feed_dict=None):
-    return sess.run(fetches, feed_dict, options=OPTS)
-
-
-def _start(target, *args):
-    t = threading.Thread(target=target, args=args, daemon=True)
-    t.start()
-    return t
+from .blocking import OPTS, run_bounded as _run, start_thread as _start  # noqa: F401
 
 
 # -- TF-free -------------------------------------------------------------------------------------

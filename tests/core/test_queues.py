@@ -7,7 +7,6 @@ is joined with a timeout, so a bug fails a test instead of hanging the suite."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import numpy as np
@@ -17,18 +16,7 @@ import minitf as tf
 
 from .legacy_tf import run_against_tf
 
-# A run that should not block gives up after this (DeadlineExceededError), failing the test.
-OPTS = tf.RunOptions(timeout_in_ms=10_000)
-
-
-def _run(sess, fetches, feed_dict=None):
-    return sess.run(fetches, feed_dict, options=OPTS)
-
-
-def _start(target, *args):
-    t = threading.Thread(target=target, args=args, daemon=True)
-    t.start()
-    return t
+from .blocking import OPTS, run_bounded as _run, start_thread as _start  # noqa: F401
 
 
 def _join(*threads):
