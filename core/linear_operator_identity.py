@@ -66,6 +66,18 @@ class _ShapeOnlyOperator(LinearOperator):
         if np.any(static < 0):
             raise ValueError(f"Argument batch_shape must be non-negative.  Found:{static}")
 
+    def _shape(self):  # Identity and Zeros; ScaledIdentity takes its multiplier's batch shape
+        matrix_shape = TensorShape((self._num_rows_static, self._num_columns_static))
+        if self._batch_shape_arg is None:
+            return matrix_shape
+        return TensorShape(self._batch_shape_static).concatenate(matrix_shape)
+
+    def _shape_tensor(self):
+        matrix_shape = concat_split_ops.stack((self._num_rows, self._num_columns), axis=0)
+        if self._batch_shape_arg is None:
+            return matrix_shape
+        return concat_split_ops.concat((self._batch_shape_arg, matrix_shape), 0)
+
     def _min_matrix_dim(self):
         domain = lou.dimension_value(self.domain_dimension)
         rng = lou.dimension_value(self.range_dimension)
@@ -142,19 +154,8 @@ class LinearOperatorIdentity(_ShapeOnlyOperator):
             self._num_rows_static = lou.static_value(num_rows)
             self._num_rows = _checked_dim(num_rows, self._num_rows_static, "num_rows",
                                           assert_proper_shapes)
+            self._num_columns, self._num_columns_static = self._num_rows, self._num_rows_static
             self._set_batch_shape(batch_shape)
-
-    def _shape(self):
-        matrix_shape = TensorShape((self._num_rows_static, self._num_rows_static))
-        if self._batch_shape_arg is None:
-            return matrix_shape
-        return TensorShape(self._batch_shape_static).concatenate(matrix_shape)
-
-    def _shape_tensor(self):
-        matrix_shape = concat_split_ops.stack((self._num_rows, self._num_rows), axis=0)
-        if self._batch_shape_arg is None:
-            return matrix_shape
-        return concat_split_ops.concat((self._batch_shape_arg, matrix_shape), 0)
 
     def _ones_diag(self):
         return self._filled_diag(array_ops.ones)
@@ -423,18 +424,6 @@ class LinearOperatorZeros(_ShapeOnlyOperator):
                 raise ValueError(f"LinearOperatorZeros initialized as is_square=True, but got "
                                  f"num_rows({rows}) != num_columns({cols})")
             self._set_batch_shape(batch_shape)
-
-    def _shape(self):
-        matrix_shape = TensorShape((self._num_rows_static, self._num_columns_static))
-        if self._batch_shape_arg is None:
-            return matrix_shape
-        return TensorShape(self._batch_shape_static).concatenate(matrix_shape)
-
-    def _shape_tensor(self):
-        matrix_shape = concat_split_ops.stack((self._num_rows, self._num_columns), axis=0)
-        if self._batch_shape_arg is None:
-            return matrix_shape
-        return concat_split_ops.concat((self._batch_shape_arg, matrix_shape), 0)
 
     def _zeros_diag(self):
         return self._filled_diag(array_ops.zeros)
