@@ -83,7 +83,7 @@ class _Fetches:
             if hasattr(fetch, "_fields"):  # namedtuple
                 return lambda vals: ftype(*[m(vals) for m in subs])
             return lambda vals: ftype(m(vals) for m in subs)
-        composite = _composite(fetch)
+        composite = _registered(_COMPOSITE_FETCHES, fetch)
         if composite is not None:  # e.g. a SparseTensor comes back as a SparseTensorValue
             components, build = composite
             subs = [self._mapper(graph, p, index) if p is not None else (lambda vals: None)
@@ -126,9 +126,10 @@ def register_fetch_composite(cls, components, build):
     _COMPOSITE_FETCHES[cls] = (components, build)
 
 
-def _composite(fetch):
-    for cls in type(fetch).__mro__:
-        entry = _COMPOSITE_FETCHES.get(cls)
+def _registered(registry: dict, obj):
+    """``obj``'s entry in a composite registry, by its class or a base class; else None."""
+    for cls in type(obj).__mro__:
+        entry = registry.get(cls)
         if entry is not None:
             return entry
     return None
@@ -183,18 +184,15 @@ def register_feed_composite(cls, components, split):
     _COMPOSITE_FEEDS[cls] = (components, split)
 
 
-def _feed_composite(key):
-    return next((e for e in map(_COMPOSITE_FEEDS.get, type(key).__mro__) if e), None)
-
-
 def _feed_parts(key) -> tuple:
-    entry = _feed_composite(key)  # a composite feeds its components, anything else itself
+    # A composite feeds its components, anything else itself.
+    entry = _registered(_COMPOSITE_FEEDS, key)
     return (key,) if entry is None else tuple(entry[0](key))
 
 
 def _expand_feed(key, value):
     """The (tensor or name, value) pairs a feed of ``key`` with ``value`` makes."""
-    entry = _feed_composite(key)
+    entry = _registered(_COMPOSITE_FEEDS, key)
     return ((key, value),) if entry is None else \
         zip(entry[0](key), entry[1](key, value), strict=True)
 
@@ -498,7 +496,7 @@ class Session:
         handler = _Fetches(graph, fetches)
         positional = feed_list is not None  # TF's callable then goes through run()
         feed_list = list(feed_list or ())
-        composite = [_feed_composite(f) for f in feed_list]
+        composite = [_registered(_COMPOSITE_FEEDS, f) for f in feed_list]
         feeds = tuple(_feed_key(graph, t) for f in feed_list for t in _feed_parts(f))
         has_composite = any(c is not None for c in composite)
         for t in feeds:
