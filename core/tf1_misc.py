@@ -24,7 +24,7 @@ from .gradients import gradients
 from .graph import (Operation, Tensor, constant_value, control_dependencies,
                     convert_to_tensor, name_scope)
 from .nest import describe, flatten, pack, structure
-from .ops.array_ops import constant, identity, zeros
+from .ops.array_ops import constant, identity, zeros, zeros_like
 from .ops.concat_split_ops import stack
 from .ops.logic_ops import equal
 from .ops.math_ops import cast, floormod
@@ -217,8 +217,6 @@ def recompute_grad(f):
 
 
 def _zeros_like_or_none(x):
-    from .ops.array_ops import zeros_like
-
     x = convert_to_tensor(x)
     return zeros_like(x) if x.dtype.is_floating or x.dtype.is_complex else None
 
