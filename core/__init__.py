@@ -6,7 +6,7 @@ tf.losses, tf.summary are submodules.
 
 from . import (compat, data, debugging, dtypes, errors, flags, gfile, graph_util, image,
                initializers, io, layers, linalg, lookup, losses, manip, math, metrics, nn,
-               python_io, random, saved_model, sparse, strings, summary, train)
+               nest, python_io, random, saved_model, sparse, strings, summary, train)
 from .math import log_sigmoid
 from .linalg import matrix_transpose, trace
 from . import tf_logging as logging

@@ -22,7 +22,7 @@ import collections
 
 from .graph import (Operation, Tensor, _is_variable_output, convert_to_tensor,
                     get_default_graph, name_scope)
-from .nest import describe, flatten, pack, structure
+from .nest_util import describe, flatten, pack, structure
 from .ops.array_ops import identity
 from .ops.tensor_array_ops import TensorArray
 from .ops.control_flow_ops import MERGE, REF_SWITCH, SWITCH

@@ -212,7 +212,7 @@ class _GradContext(WhileContext):
         self._conditions: dict = {}  # forward op -> the cond branches it runs in
 
     def loop(self, cond, body, loop_vars, shape_invariants):
-        from .nest import pack
+        from .nest_util import pack
 
         result, exits = self.build(cond, body, loop_vars, shape_invariants)
         return pack(result, iter(exits))

@@ -17,7 +17,7 @@ import copy
 from .tensor_shape import TensorShape
 from .graph import (Operation, Tensor, _is_variable_output, convert_to_tensor,
                     get_default_graph, name_scope)
-from .nest import _sparse, describe, flatten, pack
+from .nest_util import _sparse, describe, flatten, pack
 from .ops.array_ops import identity
 from .ops.tensor_array_ops import TensorArray
 from .ops.control_flow_ops import (ENTER, EXIT, LOOP_COND, MERGE, NEXT_ITERATION, REF_ENTER,

@@ -10,7 +10,7 @@ import itertools
 
 from .gradients import RegisterGradient
 from .graph import GraphKeys, convert_to_tensor, get_default_graph
-from .nest import flatten, pack
+from .nest_util import flatten, pack
 from .ops.manip_ops import identity_n
 
 _names = itertools.count()

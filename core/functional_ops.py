@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .control_flow import while_loop
 from .graph import convert_to_tensor, name_scope
-from .nest import flatten, pack, structure
+from .nest_util import flatten, pack, structure
 from .ops.array_ops import shape
 from .ops.tensor_array_ops import TensorArray
 from .tensor_shape import TensorShape

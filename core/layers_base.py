@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from . import dtypes as _dt
-from . import nest
+from . import nest_util as nest
 from .graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, name_scope
 from .ops import array_ops, math_ops
 from .tensor_shape import TensorShape

@@ -15,7 +15,7 @@ import collections
 from . import dtypes as _dt
 from . import init_ops
 from .graph import convert_to_tensor, get_default_graph
-from .nest import flatten, pack
+from .nest_util import flatten, pack
 from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, nn_ops,
                   transform_ops, unary_ops)
 from .tensor_shape import TensorShape

@@ -12,7 +12,7 @@ from __future__ import annotations
 from . import dtypes as _dt
 from .control_flow import _mismatch, while_loop
 from .graph import Tensor, convert_to_tensor, get_default_graph
-from .nest import flatten, pack
+from .nest_util import flatten, pack
 from .ops import array_ops, concat_split_ops, logic_ops, reduction_ops
 from .ops.tensor_array_ops import TensorArray
 from .rnn import static_rnn

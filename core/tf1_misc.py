@@ -23,7 +23,7 @@ from .errors import InvalidArgumentError
 from .gradients import gradients
 from .graph import (Operation, Tensor, constant_value, control_dependencies,
                     convert_to_tensor, name_scope)
-from .nest import describe, flatten, pack, structure
+from .nest_util import describe, flatten, pack, structure
 from .ops.array_ops import constant, identity, zeros, zeros_like
 from .ops.concat_split_ops import stack
 from .ops.logic_ops import equal

@@ -202,7 +202,7 @@ def group(*inputs, name=None):
     """A NoOp that runs after all ``inputs``: ops, tensors or variables in any nesting of
     lists, tuples and dicts (TF flattens them, so ``group([train_op, update_ops])`` works)."""
     from ..graph import Operation
-    from ..nest import flatten
+    from ..nest_util import flatten
 
     ops = []
     for x in flatten(list(inputs)):
