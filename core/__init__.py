@@ -139,6 +139,7 @@ from . import signal
 from . import distributions
 from . import ragged
 from .ragged import RaggedTensor, RaggedTensorValue
+from . import mixed_precision
 
 __version__ = "0.1.0"
 
