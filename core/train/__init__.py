@@ -35,6 +35,7 @@ from .session_run_hook import (SessionRunArgs, SessionRunContext,  # noqa: F401
 from .session_manager import SessionManager  # noqa: F401
 from .supervisor import LooperThread, Supervisor  # noqa: F401
 from .sync_replicas import *  # noqa: F401,F403 - SyncReplicasOptimizer
+from .checkpoint import *  # noqa: F401,F403 - Checkpoint, CheckpointManager, CheckpointOptions
 from . import experimental  # noqa: F401 - mixed-precision loss scaling (tf.train.experimental)
 from .training_extras import (GlobalStepWaiterHook, SessionCreator,  # noqa: F401
                               WorkerSessionCreator, basic_train_loop,
