@@ -140,6 +140,7 @@ from . import distributions
 from . import ragged
 from .ragged import RaggedTensor, RaggedTensorValue
 from . import mixed_precision
+from . import profiler
 
 __version__ = "0.1.0"
 

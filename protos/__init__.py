@@ -11,6 +11,7 @@ without descriptor-pool clashes. Our package is always ``minitf.`` + the canonic
   op_def, function, versions, graph, struct, saver, control_flow, meta_graph, saved_model,
   named_tensor, config (RunOptions, RunMetadata), histogram, summary, event, feature, example
 - ``minitf.tensorflow.error``: error_codes
+- ``minitf.tensorflow.tfprof``: tfprof_output, tfprof_log (what ``tf.profiler`` returns)
 - ``minitf.tensorflow.serving``: model, predict, input, classification, regression, inference,
   get_model_metadata, status, get_model_status, session_service, prediction_service,
   model_service; the configuration files
@@ -28,7 +29,8 @@ and server reflection: use :func:`method_path`, :func:`pack_any` / :func:`unpack
 
 Fields deliberately not declared are kept by the parser as unknown fields and written back
 unchanged: ``NodeDef.experimental_type`` (7), ``OpDef.ArgDef.experimental_full_type`` (17),
-``GraphDef.debug_info`` (5), ``MetaGraphDef.object_graph_def`` (7), every field of ``RunOptions``
+``GraphDef.debug_info`` (5), ``MetaGraphDef.object_graph_def`` (7), ``ExecProfile.allocations``
+(11, it needs step_stats.proto), every field of ``RunOptions``
 and ``RunMetadata``, and the parts of Triton's ``ModelConfig`` beyond name, platform, backend,
 version policy, max batch size, inputs, outputs and dynamic batching. Services list only the RPCs
 minitf serves (no HandleReloadConfigRequest, or Triton's streaming, repository, shared-memory,
@@ -81,6 +83,8 @@ CANONICAL_FILES: dict[str, str] = {
     "feature.proto": "tensorflow/core/example/feature.proto",
     "example.proto": "tensorflow/core/example/example.proto",
     "event.proto": "tensorflow/core/util/event.proto",
+    "tfprof_output.proto": "tensorflow/core/profiler/tfprof_output.proto",
+    "tfprof_log.proto": "tensorflow/core/profiler/tfprof_log.proto",
     "model.proto": "tensorflow_serving/apis/model.proto",
     "predict.proto": "tensorflow_serving/apis/predict.proto",
     "input.proto": "tensorflow_serving/apis/input.proto",

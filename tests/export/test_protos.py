@@ -50,6 +50,8 @@ OFFICIAL_MODULES = {
         "tensorflow.core.protobuf.named_tensor_pb2",
         "tensorflow.core.protobuf.saved_model_pb2",
         "tensorflow.core.util.event_pb2",
+        "tensorflow.core.profiler.tfprof_output_pb2",
+        "tensorflow.core.profiler.tfprof_log_pb2",
     ],
     "tensorflow_serving": [
         "tensorflow_serving.apis.get_model_status_pb2",
@@ -67,6 +69,7 @@ OFFICIAL_MODULES = {
 FAMILIES = {
     "tensorflow": "tensorflow",
     "tensorflow.error": "tensorflow",
+    "tensorflow.tfprof": "tensorflow",
     "tensorflow.serving": "tensorflow_serving",
     "inference": "tritonclient",
     "grpc.health.v1": "grpc_health",
@@ -80,6 +83,7 @@ OMITTED_FIELDS = {
     "tensorflow.OpDef.ArgDef": {"experimental_full_type"},
     "tensorflow.GraphDef": {"debug_info"},
     "tensorflow.MetaGraphDef": {"object_graph_def"},
+    "tensorflow.tfprof.ExecProfile": {"allocations"},
 }
 # Messages that are deliberately a subset: any official field may be missing here.
 SUBSET_MESSAGES = {
