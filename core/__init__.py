@@ -141,6 +141,7 @@ from . import ragged
 from .ragged import RaggedTensor, RaggedTensorValue
 from . import mixed_precision
 from . import profiler
+from .type_spec import *  # tf.TypeSpec, SparseTensorSpec, RaggedTensorSpec, ...
 
 __version__ = "0.1.0"
 

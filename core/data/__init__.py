@@ -25,10 +25,11 @@ from .options import INFINITE as INFINITE_CARDINALITY
 from .options import UNKNOWN as UNKNOWN_CARDINALITY
 from .options import Options
 from .readers import FixedLengthRecordDataset, TextLineDataset, TFRecordDataset
+from .structure import DatasetSpec
 
 DatasetV1 = Dataset
 
-__all__ = ["AUTOTUNE", "Dataset", "DatasetV1", "FixedLengthRecordDataset",
+__all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "DatasetV1", "FixedLengthRecordDataset",
            "INFINITE_CARDINALITY", "Iterator", "Options", "TFRecordDataset", "TextLineDataset",
            "UNKNOWN_CARDINALITY", "experimental", "get_output_classes", "get_output_shapes",
            "get_output_types", "make_initializable_iterator", "make_one_shot_iterator"]

@@ -9,7 +9,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import Tensor, constant_value
-from ..opdef import TensorSpec
+from ..type_spec_base import TensorSpec
 from ..tensor_shape import TensorShape
 from . import structure as st
 from .dataset_ops import Dataset, _captured, _count_arg, _dense_rows, _leaf_widths, _rows_of, \
@@ -131,7 +131,7 @@ def _padding_value(value, spec):
 
 class PaddedBatch(Batch):
     def __init__(self, dataset, batch_size, padded_shapes, padding_values, drop_remainder):
-        if any(isinstance(s, st.SparseSpec) for s in st.flatten(dataset._structure)):
+        if any(isinstance(s, st.SparseTensorSpec) for s in st.flatten(dataset._structure)):
             raise TypeError("Dataset.padded_batch() does not support SparseTensor components "
                             "(as TF); use batch(), which batches them")
         specs = dataset._specs()

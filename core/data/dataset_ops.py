@@ -113,8 +113,12 @@ class Dataset(st.Structured):
         return _Zip(datasets)
 
     @staticmethod
-    def from_generator(generator, output_types, output_shapes=None, args=None) -> Dataset:
-        return _Generator(generator, output_types, output_shapes, args)
+    def from_generator(generator, output_types=None, output_shapes=None, args=None,
+                       output_signature=None, name=None) -> Dataset:
+        """The elements ``generator(*args)`` yields, described either by ``output_types``
+        (and ``output_shapes``) or by ``output_signature``, a nest of tf.TensorSpec and
+        tf.SparseTensorSpec (a SparseTensor component is yielded as a SparseTensorValue)."""
+        return _Generator(generator, output_types, output_shapes, args, output_signature)
 
     @staticmethod
     def list_files(file_pattern, shuffle=None, seed=None) -> Dataset:

@@ -15,7 +15,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import Tensor
-from ..opdef import TensorSpec
+from ..type_spec_base import TensorSpec
 from ..tensor_shape import TensorShape
 from . import structure as st
 from .dataset_ops import Dataset, _captured
@@ -51,7 +51,7 @@ class _TensorSlices(Dataset):
                         f"{_name(leaf)} has {n}")
                 first = first or (n, leaf)
         self._leaves = leaves
-        self._sparse = [isinstance(sp, st.SparseSpec) for sp in specs]
+        self._sparse = [isinstance(sp, st.SparseTensorSpec) for sp in specs]
         super().__init__(st.pack(value, [st.unbatched(s, "Dataset.from_tensor_slices()")
                                          for s in specs]), (), _captured(
                                              st.component_values(value)))
@@ -113,7 +113,7 @@ def _name(leaf) -> str:
 
 def _leaf_widths(structure) -> list[int]:
     """How many runtime components each leaf of a structure takes (3 for a SparseTensor)."""
-    return [3 if isinstance(s, st.SparseSpec) else 1 for s in st.flatten(structure)]
+    return [3 if isinstance(s, st.SparseTensorSpec) else 1 for s in st.flatten(structure)]
 
 
 def _range_arg(value, name: str):
@@ -156,21 +156,29 @@ class _Range(Dataset):
 
 
 class _Generator(Dataset):
-    def __init__(self, generator, output_types, output_shapes, args):
+    def __init__(self, generator, output_types, output_shapes, args, output_signature=None):
         if not callable(generator):
             raise TypeError(f"Dataset.from_generator(): `generator` must be callable, got "
                             f"{generator!r}")
-        types = _tuples(output_types)
-        type_leaves = [_dt.as_dtype(t) for t in st.flatten(types)]
-        if output_shapes is None:
-            shapes = [TensorShape(None)] * len(type_leaves)
+        if output_signature is not None:
+            structure = _signature(output_signature, output_types, output_shapes)
+        elif output_types is None:
+            raise TypeError("To specify the output signature you need to provide either the "
+                            "`output_signature` argument or the `output_types` argument.")
         else:
-            shapes = [st.shape_arg(s, "Dataset.from_generator()") for s in st.flatten_up_to(
-                types, output_shapes, "output_shapes")]
+            types = _tuples(output_types)
+            type_leaves = [_dt.as_dtype(t) for t in st.flatten(types)]
+            if output_shapes is None:
+                shapes = [TensorShape(None)] * len(type_leaves)
+            else:
+                shapes = [st.shape_arg(s, "Dataset.from_generator()") for s in
+                          st.flatten_up_to(types, output_shapes, "output_shapes")]
+            structure = st.pack(types, [TensorSpec(s, t) for s, t in zip(shapes, type_leaves)])
         self._generator = generator
+        # TF checks SparseTensor components by their spec (no conversion), dense ones as before
+        self._by_spec = any(isinstance(s, st.SparseTensorSpec) for s in st.flatten(structure))
         self._args = [st.normalize(a, "Dataset.from_generator() args") for a in (args or ())]
-        super().__init__(st.pack(types, [TensorSpec(s, t) for s, t in zip(shapes, type_leaves)]),
-                         (), _captured(self._args))
+        super().__init__(structure, (), _captured(self._args))
 
     def _elements(self, ctx):
         # As TF's (a py_func's inputs): a scalar as a numpy scalar, or bytes for a string.
@@ -178,6 +186,9 @@ class _Generator(Dataset):
                 for v in (ctx.value(a) for a in self._args)]
         specs = self._specs()
         for value in self._generator(*args):
+            if self._by_spec:
+                yield _signature_element(value, self._structure)
+                continue
             try:
                 leaves = st.flatten_up_to(self._structure, value, "element")
             except ValueError:
@@ -186,6 +197,67 @@ class _Generator(Dataset):
                     f"structure. The expected structure was {st.describe(self._structure)}, "
                     f"but the yielded element was {value!r}.") from None
             yield tuple(_generated(v, s) for v, s in zip(leaves, specs))
+
+
+def _signature(output_signature, output_types, output_shapes):
+    """from_generator's ``output_signature`` as the element structure (TF's checks)."""
+    from ..type_spec_base import TypeSpec
+
+    if output_types is not None:
+        raise TypeError("The `output_types` argument can not be used together with the "
+                        "`output_signature` argument.")
+    if output_shapes is not None:
+        raise TypeError("The `output_shapes` argument can not be used together with the "
+                        "`output_signature` argument.")
+    signature = _tuples(output_signature)
+    for spec in st.flatten(signature):
+        if not isinstance(spec, TypeSpec):
+            raise TypeError(f"`output_signature` must contain objects that are subclass of "
+                            f"`tf.TypeSpec` but found {type(spec)} which is not.")
+        if not isinstance(spec, (TensorSpec, st.SparseTensorSpec)):
+            raise TypeError(f"Dataset.from_generator(): minitf datasets hold tensors and "
+                            f"SparseTensors only, so `output_signature` can not contain {spec}")
+    return signature
+
+
+def _signature_element(value, signature) -> tuple:
+    """A yielded element checked against an output_signature holding SparseTensorSpecs, as
+    TF's: dense leaves converted to their dtype, SparseTensorValues taken as they are; then
+    the element's spec must be compatible with the signature."""
+    from ..graph import to_numpy
+
+    def mismatch():
+        return InvalidArgumentError(
+            None, None, "`generator` yielded an element that did not match the expected "
+            f"structure. The expected structure was {signature!r}, but the yielded element "
+            f"was {value}.")
+
+    try:
+        leaves = st.flatten_up_to(signature, value, "element")
+    except ValueError:
+        raise mismatch() from None
+    normalized = []
+    for leaf, spec in zip(leaves, st.flatten(signature)):
+        if isinstance(spec, st.SparseTensorSpec):
+            if not isinstance(leaf, st.SparseTensorValue):
+                raise mismatch()
+            try:
+                leaf = st.SparseTensorValue(to_numpy(leaf.indices, _dt.int64),
+                                            to_numpy(leaf.values),
+                                            to_numpy(leaf.dense_shape, _dt.int64))
+            except (TypeError, ValueError):
+                raise mismatch() from None
+        else:
+            try:
+                leaf = to_numpy(leaf, spec.dtype)
+            except (TypeError, ValueError):
+                raise mismatch() from None
+        normalized.append(leaf)
+    got = st.pack(signature, [st.spec_of(x) for x in normalized])
+    if not all(s.is_compatible_with(g) for s, g in zip(st.flatten(signature), st.flatten(got))):
+        raise InvalidArgumentError(None, None, f"`generator` yielded an element of {got!r} "
+                                   f"where an element of {signature!r} was expected.")
+    return tuple(st.component_values(st.pack(signature, normalized)))
 
 
 def _tuples(value):

@@ -16,6 +16,13 @@ from .options import DistributeOptions, OptimizationOptions, ThreadingOptions
 from .readers_csv import CsvDataset, make_csv_dataset
 from .reducing import rejection_resample
 from .windowing import dense_to_sparse_batch
+from .structure import DatasetSpec as DatasetStructure
+from ..type_spec_base import TensorSpec as TensorStructure
+from ..type_spec_base import TypeSpec as Structure
+from ..type_spec_composite import OptionalSpec as OptionalStructure
+from ..type_spec_composite import RaggedTensorSpec as RaggedTensorStructure
+from ..type_spec_composite import SparseTensorSpec as SparseTensorStructure
+from ..type_spec_composite import TensorArraySpec as TensorArrayStructure
 
 
 def unbatch():
@@ -161,6 +168,9 @@ def cardinality(dataset: Dataset) -> Tensor:
 
 __all__ = ["AUTOTUNE", "CsvDataset", "DistributeOptions", "INFINITE_CARDINALITY",
            "OptimizationOptions", "Optional", "ThreadingOptions", "UNKNOWN_CARDINALITY",
+           # TF1's names of the specs (tf.data.experimental.TensorStructure is tf.TensorSpec)
+           "DatasetStructure", "OptionalStructure", "RaggedTensorStructure",
+           "SparseTensorStructure", "Structure", "TensorArrayStructure", "TensorStructure",
            "bucket_by_sequence_length", "cardinality", "choose_from_datasets",
            "dense_to_sparse_batch", "rejection_resample",
            "get_output_classes", "get_output_shapes", "get_output_types",

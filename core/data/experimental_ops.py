@@ -9,7 +9,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import Tensor, convert_to_tensor, get_default_graph
-from ..opdef import TensorSpec
+from ..type_spec_base import TensorSpec
 from ..ops.random_ops import get_seed
 from ..tensor_shape import TensorShape
 from . import structure as st

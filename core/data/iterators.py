@@ -4,7 +4,7 @@ feedable (from_string_handle). The graph ops are in core/ops/iterator_ops.py."""
 from __future__ import annotations
 
 from ..graph import Operation, Tensor, constant_value, convert_to_tensor, get_default_graph
-from ..opdef import TensorSpec
+from ..type_spec_base import TensorSpec
 from ..ops import iterator_ops as ops
 from ..tensor_shape import TensorShape
 from . import structure as st
@@ -94,12 +94,7 @@ class Iterator(st.Structured):
 
 
 
-def _types(structure):
-    return st.map_structure(lambda s: s.dtype, structure)
-
-
-def _shapes(structure):
-    return st.map_structure(lambda s: s.shape, structure)
+_types, _shapes = st.legacy_types, st.legacy_shapes
 
 
 def _structure_of(output_types, output_shapes, output_classes=None):
@@ -115,12 +110,16 @@ def _structure_of(output_types, output_shapes, output_classes=None):
                   st.flatten_up_to(types, output_shapes, "output_shapes")]
     classes = [Tensor] * len(dtypes) if output_classes is None else \
         st.flatten_up_to(types, output_classes, "output_classes")
-    return st.pack(types, [st.SparseSpec(s, t) if c is st.SparseTensor else TensorSpec(s, t)
+    return st.pack(types, [st.SparseTensorSpec(s, t) if c is st.SparseTensor else TensorSpec(s, t)
                            for s, t, c in zip(shapes, dtypes, classes)])
 
 
 def _iterator_op(structure, shared_name=None, op=None, **attrs) -> Tensor:
     specs = st.components(structure)
+    if any(isinstance(s, st.DatasetSpec) for s in specs):
+        raise TypeError(f"Cannot iterate over a dataset whose elements are datasets "
+                        f"({st.describe(structure)}, from window()); flatten them with "
+                        "flat_map() or interleave() first")
     op = op or ops.ITERATOR
     base = "OneShotIterator" if op is ops.ONE_SHOT_ITERATOR else "IteratorV2"
     graph = get_default_graph()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from ..graph import Tensor, convert_to_tensor, name_scope
-from ..opdef import TensorSpec
+from ..type_spec_base import TensorSpec
 from ..ops import optional_ops as ops
 from . import structure as st
 
@@ -41,9 +41,9 @@ class Optional:
         """An empty optional whose value would have the structure ``element_spec`` (a nest of
         ``tf.TensorSpec``s, or SparseTensor specs from a dataset's element_spec)."""
         for leaf in st.flatten(element_spec):
-            if not isinstance(leaf, (TensorSpec, st.SparseSpec)):
-                raise TypeError(f"Optional.empty: the structure must hold tf.TensorSpec values, "
-                                f"got {leaf!r}")
+            if not isinstance(leaf, (TensorSpec, st.SparseTensorSpec)):
+                raise TypeError(f"Optional.empty: the structure must hold tf.TensorSpec values "
+                                f"(or tf.SparseTensorSpec ones), got {leaf!r}")
         return Optional(ops.OPTIONAL_NONE(name="OptionalNone"), element_spec)
 
     none_from_structure = empty  # TF1's name
@@ -68,7 +68,8 @@ class Optional:
 
     @property
     def element_spec(self):
-        """The structure of the value: a nest of TensorSpecs (SparseSpecs for SparseTensors)."""
+        """The structure of the value: a nest of tf.TensorSpecs (tf.SparseTensorSpecs for
+        SparseTensors); ``tf.type_spec_from_value(optional)`` is ``tf.OptionalSpec`` of it."""
         return self._element_spec
 
     value_structure = element_spec  # TF 1.15's name

@@ -13,7 +13,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DataLossError, InvalidArgumentError
 from ..graph import Tensor
-from ..opdef import TensorSpec
+from ..type_spec_base import TensorSpec
 from ..tensor_shape import TensorShape
 from ..tfrecord import open_compressed, records_of
 from . import structure as st

@@ -2,8 +2,9 @@
 
 An element is a nest of components: tuples (namedtuples too) and dicts are structure, anything
 else is one component (a Python list is a tensor, as in TF). A dataset's static structure is
-that nest with a ``TensorSpec`` (dtype and shape) for each component, or a ``SparseSpec`` for a
-SparseTensor component. At run time an element travels as a flat tuple of numpy arrays, in
+that nest with a public ``tf.TensorSpec`` (dtype and shape) for each component, or a
+``tf.SparseTensorSpec`` for a SparseTensor component (``tf.data.DatasetSpec``, for window()'s
+datasets, is defined here). At run time an element travels as a flat tuple of numpy arrays, in
 ``components`` order (dicts by sorted key, as TF's nest; a SparseTensor as its indices, values
 and dense_shape), and is packed into the nest only for the user's functions and ``get_next``.
 """
@@ -14,51 +15,54 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..graph import Tensor, convert_to_tensor, to_numpy
-from ..opdef import TensorSpec
 from ..sparse_tensor import SparseTensor, SparseTensorValue
 from ..tensor_shape import TensorShape, as_shape
+from ..type_spec_base import TensorSpec, TypeSpec
+from ..type_spec_composite import SparseTensorSpec
 
 
-class SparseSpec:
-    """A SparseTensor component: its dense shape and dtype; it travels as three arrays."""
+class DatasetSpec(TypeSpec):
+    """``tf.data.DatasetSpec(element_spec, dataset_shape=())``: the spec of a dataset whose
+    elements have the structure ``element_spec``. Each element of ``window()`` is a nest of
+    them (one per leaf, ``dataset_shape`` ()); such a component travels as a list of its
+    elements' flat tuples."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("_element_spec", "_dataset_shape")
 
-    def __init__(self, shape, dtype):
-        self.shape, self.dtype = as_shape(shape), _dt.as_dtype(dtype)
+    def __init__(self, element_spec, dataset_shape=()):
+        self._element_spec = element_spec
+        self._dataset_shape = as_shape(dataset_shape)
 
-    def parts(self) -> list[TensorSpec]:
-        rank = self.shape.rank
-        return [TensorSpec([None, rank], _dt.int64), TensorSpec([None], self.dtype),
-                TensorSpec([rank], _dt.int64)]
-
-    def __repr__(self):
-        return f"SparseSpec({self.shape}, {self.dtype.name})"
-
-
-class DatasetSpec:
-    """A component that is itself a dataset (each element of ``window()``): ``element`` is its
-    elements' spec (a TensorSpec or SparseSpec); it travels as a list of their flat tuples."""
-
-    __slots__ = ("element",)
-
-    def __init__(self, element):
-        self.element = element
+    element_spec = property(lambda self: self._element_spec)
 
     @property
-    def dtype(self):  # output_types / output_shapes show the spec itself, as TF's
+    def value_type(self):
+        from .dataset_ops import Dataset
+
+        return Dataset
+
+    def _serialize(self) -> tuple:
+        return (self._element_spec, self._dataset_shape)
+
+    @classmethod
+    def from_value(cls, value) -> DatasetSpec:
+        return cls(value.element_spec)
+
+    def _batch(self, batch_size) -> DatasetSpec:
+        return DatasetSpec(self._element_spec,
+                           TensorShape([batch_size]).concatenate(self._dataset_shape))
+
+    # output_types / output_shapes / output_classes show the spec itself, as TF's.
+    def _to_legacy_output_types(self):
         return self
 
-    shape = dtype
+    _to_legacy_output_shapes = _to_legacy_output_classes = _to_legacy_output_types
 
     def argument(self):
         """A Dataset standing for this component in a function, read from the context."""
         from .experimental_ops import _Window
 
-        return _Window(self.element)
-
-    def __repr__(self):
-        return f"DatasetSpec({describe(self.element)})"
+        return _Window(self._element_spec)
 
 
 def _is_tuple(x) -> bool:
@@ -95,9 +99,9 @@ def pack(structure, leaves) -> object:
 
 
 def components(structure) -> list:
-    """The runtime components of a nest of specs: each SparseSpec as its three parts."""
+    """The runtime components of a nest of specs: each SparseTensorSpec as its three parts."""
     return [p for leaf in flatten(structure) for p in
-            (leaf.parts() if isinstance(leaf, SparseSpec) else (leaf,))]
+            (leaf.parts() if isinstance(leaf, SparseTensorSpec) else (leaf,))]
 
 
 def component_values(value) -> list:
@@ -110,11 +114,11 @@ def component_values(value) -> list:
 
 def pack_components(structure, items) -> object:
     """``items`` (in ``components`` order) in the shape of ``structure``: three of them make
-    a SparseTensor (graph tensors) or a SparseTensorValue (arrays) at each SparseSpec."""
+    a SparseTensor (graph tensors) or a SparseTensorValue (arrays) at each SparseTensorSpec."""
     it = iter(items)
     leaves = []
     for leaf in flatten(structure):
-        if isinstance(leaf, SparseSpec):
+        if isinstance(leaf, SparseTensorSpec):
             parts = [next(it), next(it), next(it)]
             if all(isinstance(x, Tensor) for x in parts):
                 parts[2] = _known_dense_shape(parts[2], leaf.shape)
@@ -156,7 +160,7 @@ def same_structure(a, b) -> bool:
     if _is_tuple(a):
         return _is_tuple(b) and len(a) == len(b) and \
             all(same_structure(x, y) for x, y in zip(a, b))
-    return not is_nest(b) and isinstance(a, SparseSpec) == isinstance(b, SparseSpec)
+    return not is_nest(b) and isinstance(a, SparseTensorSpec) == isinstance(b, SparseTensorSpec)
 
 
 def flatten_up_to(structure, value, what: str) -> list:
@@ -183,7 +187,7 @@ def describe(structure) -> str:
         return "(" + ", ".join(describe(x) for x in structure) + ")"
     if isinstance(structure, TensorSpec):
         return f"{structure.dtype.name} {structure.shape}"
-    if isinstance(structure, SparseSpec):
+    if isinstance(structure, SparseTensorSpec):
         return f"SparseTensor({structure.dtype.name} {structure.shape})"
     return repr(structure)
 
@@ -216,13 +220,13 @@ def normalize(value, what: str):
                         "tensor") from None
 
 
-def spec_of(leaf) -> TensorSpec | SparseSpec:
+def spec_of(leaf) -> TensorSpec | SparseTensorSpec:
     if isinstance(leaf, Tensor):
         return TensorSpec(leaf.shape, leaf.dtype)
     if isinstance(leaf, SparseTensor):
-        return SparseSpec(leaf.shape, leaf.dtype)
+        return SparseTensorSpec(leaf.shape, leaf.dtype)
     if isinstance(leaf, SparseTensorValue):
-        return SparseSpec(TensorShape([int(d) for d in leaf.dense_shape]),
+        return SparseTensorSpec(TensorShape([int(d) for d in leaf.dense_shape]),
                           string_or_numpy_dtype(leaf.values))
     return TensorSpec(TensorShape(leaf.shape), string_or_numpy_dtype(leaf))
 
@@ -285,18 +289,29 @@ class Structured:
 
     @property
     def output_types(self):
-        return map_structure(lambda s: s.dtype, self._structure)
+        return legacy_types(self._structure)
 
     @property
     def output_shapes(self):
-        return map_structure(lambda s: s.shape, self._structure)
+        return legacy_shapes(self._structure)
 
     @property
     def output_classes(self):
-        return map_structure(lambda s: SparseTensor if isinstance(s, SparseSpec) else Tensor,
-                             self._structure)
+        return legacy_classes(self._structure)
 
     @property
     def element_spec(self):
         return self._structure
 
+
+def legacy_types(structure):
+    """TF1's ``output_types`` of a nest of specs: dtypes (a DatasetSpec stands for itself)."""
+    return map_structure(lambda s: s._to_legacy_output_types(), structure)
+
+
+def legacy_shapes(structure):
+    return map_structure(lambda s: s._to_legacy_output_shapes(), structure)
+
+
+def legacy_classes(structure):
+    return map_structure(lambda s: s._to_legacy_output_classes(), structure)

@@ -98,8 +98,9 @@ class DenseToSparseBatch(Dataset):
         self._row = st.shape_arg(row_shape, "dense_to_sparse_batch()")
         if self._row.rank is None:
             raise ValueError("dense_to_sparse_batch(): row_shape must have a known rank")
-        super().__init__(st.SparseSpec(TensorShape([None]).concatenate(self._row), spec.dtype),
-                         (dataset,), _captured([self._size]))
+        super().__init__(
+            st.SparseTensorSpec(TensorShape([None]).concatenate(self._row), spec.dtype),
+            (dataset,), _captured([self._size]))
 
     def _elements(self, ctx):
         size = ctx.int_value(self._size)

@@ -133,9 +133,12 @@ def test_window_cardinality_matches_tensorflow():
 def test_window_elements_only_go_to_flat_map_or_interleave():
     with tf.Graph().as_default():
         windows = D.range(3).window(2)
-        assert repr(windows.output_types) == "DatasetSpec(int64 ())"
+        assert repr(windows.output_types) == (
+            "DatasetSpec(TensorSpec(shape=(), dtype=tf.int64, name=None), TensorShape([]))")
         with pytest.raises(TypeError, match="elements are datasets"):
             windows.map(lambda w: w)
+        with pytest.raises(TypeError, match="elements are datasets"):
+            tf.data.make_one_shot_iterator(windows)
 
 
 # -- reduce ------------------------------------------------------------------------------------
