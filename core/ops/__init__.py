@@ -42,3 +42,5 @@ from . import misc_extra_ops  # noqa: F401 - Timestamp, GuaranteeConst, ExtractV
 from . import unicode_ops  # noqa: F401 - UnicodeDecode, UnicodeEncode, UnicodeTranscode, ...
 from . import accumulator_ops  # noqa: F401 - ConditionalAccumulator, SparseConditionalAccumulator
 from . import fractional_pool_ops  # noqa: F401 - FractionalMaxPool, FractionalAvgPool (+ grads)
+from . import stateless_random_extra_ops  # noqa: F401 - StatelessMultinomial, ...Poisson/Binomial
+from . import stateless_random_gamma_ops, stateless_random_ptn_ops  # noqa: F401 - ...GammaV2/V3

@@ -13,33 +13,15 @@ from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor, get_default_graph, name_scope
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ._util import shape_from_value
+from .stateless_random_seed import get_seed  # TF 2.21's rule: a per-graph counter
 
 __all__ = ["set_random_seed", "get_seed", "multinomial", "random_normal", "random_shuffle",
            "random_uniform", "truncated_normal"]
-
-DEFAULT_GRAPH_SEED = 87654321
-_MAXINT32 = 2**31 - 1
 
 
 def set_random_seed(seed):
     """Sets the graph-level seed of the default graph."""
     get_default_graph().seed = seed
-
-
-def get_seed(op_seed):
-    """TensorFlow's rule: (graph seed, op seed) for an op; (None, None) = nondeterministic."""
-    graph = get_default_graph()
-    if graph.seed is not None:
-        if op_seed is None:
-            op_seed = len(graph._ops)  # TF uses the graph's op counter
-        seeds = graph.seed % _MAXINT32, op_seed % _MAXINT32
-    elif op_seed is not None:
-        seeds = DEFAULT_GRAPH_SEED, op_seed % _MAXINT32
-    else:
-        seeds = None, None
-    if seeds == (0, 0):
-        return 0, _MAXINT32  # (0, 0) means "nondeterministic" to the kernels
-    return seeds
 
 
 def _shape(shape):
