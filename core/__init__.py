@@ -141,6 +141,7 @@ from . import ragged
 from .ragged import RaggedTensor, RaggedTensorValue
 from . import mixed_precision
 from . import profiler
+from .tf1_more import *  # tf.vectorized_map, tf.approx_top_k, tf.fftnd, ...
 from .type_spec import *  # tf.TypeSpec, SparseTensorSpec, RaggedTensorSpec, ...
 
 __version__ = "0.1.0"

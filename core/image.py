@@ -34,6 +34,8 @@ from .image_measures import image_gradients, sobel_edges, total_variation
 from .image_extra import *  # noqa: F403 - more of tf.image (core/image_extra.py)
 from .image_decode_extra import *  # noqa: F403 - decode_bmp/gif, distorted boxes
 from .image_jpeg import *  # noqa: F403 - decode_jpeg, extract_jpeg_shape, is_jpeg
+from .ops.glimpse_ops import extract_glimpse  # TF1's (the ExtractGlimpse op)
+from .ops.box_proposal_ops import generate_bounding_box_proposals
 
 __all__ = [
     "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
@@ -46,4 +48,5 @@ __all__ = [
     "resize_image_with_crop_or_pad", "resize_image_with_pad", "resize_images",
     "resize_nearest_neighbor", "resize_with_crop_or_pad", "rgb_to_grayscale", "rgb_to_hsv",
     "rot90", "sobel_edges", "total_variation", "transpose", "transpose_image",
+    "extract_glimpse", "generate_bounding_box_proposals",
 ]

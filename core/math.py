@@ -34,6 +34,7 @@ from .ops.complex_ops import angle, conj, imag, real
 from .ops.special_extra_ops import (bessel_i0, bessel_i0e, bessel_i1, bessel_i1e, betainc,
                                     igamma, igammac, special, zeta)
 from .ops.misc_extra_ops import nextafter  # tf.math only, as in TF
+from .ops.approx_topk_ops import approx_max_k, approx_min_k
 
 
 def log_sigmoid(x, name=None):
@@ -70,3 +71,4 @@ __all__ += [  # the math functions of core/ops/math_extra_ops.py and core/math_e
     "unsorted_segment_sqrt_n", "xdivy", "xlog1py", "xlogy", "zero_fraction",
 ]
 __all__ += ["nextafter"]  # core/ops/misc_extra_ops.py
+__all__ += ["approx_max_k", "approx_min_k"]  # core/ops/approx_topk_ops.py

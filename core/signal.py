@@ -17,6 +17,7 @@ from .ops.complex_ops import complex as _complex
 from .ops.complex_ops import real as _real
 from .ops.fft_ops import (fft, fft2d, fft3d, ifft, ifft2d, ifft3d, irfft, irfft2d, irfft3d,
                           rfft, rfft2d, rfft3d)
+from .ops.fftnd_ops import fftnd, ifftnd, irfftnd, rfftnd
 from .ops.math_ops import cast, maximum, minimum
 from .ops.reduction_ops import reduce_sum
 from .ops.unary_ops import exp, log, rsqrt, sqrt, square
@@ -29,6 +30,7 @@ __all__ = [
     "hamming_window", "stft", "inverse_stft", "inverse_stft_window_fn",
     "linear_to_mel_weight_matrix", "mfccs_from_log_mel_spectrograms", "dct", "idct", "mdct",
     "inverse_mdct", "vorbis_window", "kaiser_window", "kaiser_bessel_derived_window",
+    "fftnd", "ifftnd", "rfftnd", "irfftnd",
 ]
 
 

@@ -44,3 +44,5 @@ from . import accumulator_ops  # noqa: F401 - ConditionalAccumulator, SparseCond
 from . import fractional_pool_ops  # noqa: F401 - FractionalMaxPool, FractionalAvgPool (+ grads)
 from . import stateless_random_extra_ops  # noqa: F401 - StatelessMultinomial, ...Poisson/Binomial
 from . import stateless_random_gamma_ops, stateless_random_ptn_ops  # noqa: F401 - ...GammaV2/V3
+from . import approx_topk_ops, box_proposal_ops  # noqa: F401 - ApproxTopK, GenerateBoundingBox...
+from . import fftnd_ops, glimpse_ops, logm_ops  # noqa: F401 - FFTND..., ExtractGlimpse(V2), Logm
