@@ -18,7 +18,7 @@ from .errors import NotFoundError
 __all__ = ["GFile", "Open", "FastGFile", "Exists", "IsDirectory", "ListDirectory", "MakeDirs",
            "MkDir", "Glob", "Remove", "Rename", "Copy", "DeleteRecursively", "Walk", "Stat",
            "FileStatistics", "exists", "isdir", "listdir", "makedirs", "mkdir", "glob", "remove",
-           "rename", "copy", "rmtree", "walk", "stat"]
+           "rename", "copy", "rmtree", "walk", "stat", "join"]
 
 
 def GFile(name, mode="r"):  # noqa: N802 - TF's names
@@ -116,3 +116,16 @@ def Stat(filename) -> FileStatistics:  # noqa: N802
 exists, isdir, listdir, makedirs, mkdir, glob, remove, rename, copy, rmtree, walk, stat = (
     Exists, IsDirectory, ListDirectory, MakeDirs, MkDir, Glob, Remove, Rename, Copy,
     DeleteRecursively, Walk, Stat)
+
+
+def join(path, *paths) -> str:
+    """``tf.io.gfile.join``: ``os.path.join``, or a '/' join of the path part for a URL
+    ("gs://bucket/a" + "b"), as TF joins them (a pure string operation)."""
+    path = os.fspath(path)
+    if "://" in path[1:]:
+        import posixpath
+        from urllib.parse import urlparse, urlunparse
+
+        parsed = urlparse(path)
+        return urlunparse(parsed._replace(path=posixpath.join(parsed.path, *paths)))
+    return os.path.join(path, *paths)

@@ -21,3 +21,15 @@ from .parsing_sequence import (parse_sequence_example,  # noqa: F401,E402
                                parse_single_sequence_example)
 from .image_jpeg import (decode_and_crop_jpeg, decode_jpeg,  # noqa: F401,E402
                          extract_jpeg_shape, is_jpeg)
+
+
+def match_filenames_once(pattern, name=None):
+    """TF1's ``tf.io.match_filenames_once``: a local variable (collection LOCAL_VARIABLES, not
+    trainable, no fixed shape) initialised with ``matching_files(pattern)``, so the file list
+    is read once, when the local variables are initialised."""
+    from .graph import GraphKeys, name_scope
+    from .variables import Variable
+
+    with name_scope(name, "matching_filenames", [pattern]) as scope:
+        return Variable(name=scope, initial_value=matching_files(pattern), trainable=False,
+                        validate_shape=False, collections=[GraphKeys.LOCAL_VARIABLES])

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import math
+import os
 import random
 import re
 import shutil
 import tempfile
+import types
 import unittest
+from unittest import mock
 
 import numpy as np
 
@@ -22,10 +26,15 @@ from .errors import OpError
 from .graph import Tensor, get_default_graph, reset_default_graph
 from .session import Session, get_default_session
 from .variables import Variable
+from .testing_util import (Benchmark, StubOutForTesting, assert_equal_graph_def,  # noqa: F401
+                        benchmark_config)
 
 __all__ = ["TestCase", "main", "get_temp_dir", "is_gpu_available", "gpu_device_name",
            "is_built_with_cuda", "is_built_with_gpu_support", "is_built_with_rocm",
-           "compute_gradient", "compute_gradient_error"]
+           "compute_gradient", "compute_gradient_error", "Benchmark", "StubOutForTesting",
+           "assert_equal_graph_def", "benchmark_config", "create_local_cluster",
+           "disable_with_predicate", "is_built_with_xla", "is_cpu_target_available", "mock",
+           "test_src_dir_path", "with_eager_op_as_function", "experimental"]
 
 DEFAULT_GRAPH_SEED = 87654321  # TF's random_seed.DEFAULT_GRAPH_SEED, set by TestCase.setUp
 
@@ -369,3 +378,62 @@ def compute_gradient_error(x, x_shape, y, y_shape, x_init_value=None, delta=1e-3
             error = np.maximum(error, np.fabs(j_t - j_n).max())
     return error
 
+
+
+# -- TF1's other test helpers -------------------------------------------------------------------
+def is_built_with_xla() -> bool:
+    return False  # minitf has no XLA
+
+
+def is_cpu_target_available(target) -> bool:
+    """Whether TF's LLVM can generate code for ``target`` ('x86', 'aarch64', 'arm', 'ppc',
+    's390x'...): never in minitf, which generates no machine code. An unknown target is an
+    AssertionError, as in TF."""
+    if not target.startswith(("arm", "aarch64", "ppc", "powerpc", "x86", "s390x")):
+        raise AssertionError("Unknown CPU target: " + target)
+    return False
+
+
+def test_src_dir_path(relative_path) -> str:
+    """Bazel's path of a source file in a test: $TEST_SRCDIR/$TEST_WORKSPACE/tensorflow/
+    ``relative_path`` (TF's formula); KeyError outside a Bazel test, as in TF."""
+    for var in ("TEST_SRCDIR", "TEST_WORKSPACE"):
+        if var not in os.environ:
+            raise KeyError(f"{var}: test_src_dir_path needs Bazel's test environment")
+    return os.path.join(os.environ["TEST_SRCDIR"], os.environ["TEST_WORKSPACE"], "tensorflow",
+                        relative_path)
+
+
+def disable_with_predicate(pred, skip_message):
+    """Decorates a test method: skipped with ``skip_message`` when ``pred()`` is true."""
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(self, *args, **kwargs):
+            if pred():
+                self.skipTest(skip_message)
+            return func(self, *args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def with_eager_op_as_function(cls=None, only_as_function=False):
+    """The class unchanged (as in TF 2.21, where the eager-op-as-function mode is gone)."""
+    return cls if cls is not None else (lambda c: c)
+
+
+def _sync_devices():
+    """TF waits for its devices' queued work, in eager mode only; minitf is always in graph mode
+    (and Session.run returns when the work is done), so this is TF's graph-mode RuntimeError."""
+    raise RuntimeError("sync_devices() must only be called in Eager mode, outside tf.functions")
+
+
+_sync_devices.__name__ = "sync_devices"
+experimental = types.SimpleNamespace(sync_devices=_sync_devices)  # ``tf.test.experimental``
+
+
+def create_local_cluster(num_workers, num_ps, protocol="grpc", worker_config=None,
+                         ps_config=None):
+    """Refused: minitf has no tf.train.Server (no gRPC distributed runtime) to start."""
+    from .errors import UnimplementedError
+    raise UnimplementedError(None, None, "create_local_cluster: minitf has no tf.train.Server "
+                             "(no distributed runtime); it runs in-process on one CPU")

@@ -42,6 +42,7 @@ from .training_extras import (GlobalStepWaiterHook, SessionCreator,  # noqa: F40
                               generate_checkpoint_state_proto, summary_iterator)
 from ..graph_util import write_graph  # noqa: F401,E402
 from ..device import replica_device_setter  # noqa: F401,E402
+from ..tf1_aliases import ClusterSpec  # noqa: F401,E402
 
 # tf.train.Example and its parts, the protobuf classes TFRecord pipelines build and serialize;
 # imported on first use (core does not import the protos package).
