@@ -16,6 +16,7 @@ leaves the graph as it is, which is what minitf does everywhere: no float16 rewr
 from __future__ import annotations
 
 from . import mixed_precision_experimental as experimental
+from . import config as _config
 from . import tf_logging as logging
 from .control_flow import cond
 from .graph import Tensor, convert_to_tensor, get_default_graph
@@ -158,6 +159,7 @@ def enable_mixed_precision_graph_rewrite(opt, loss_scale="dynamic"):
     ``tf.gradients``, so they are scaled."""
     global _graph_rewrite_enabled
     opt = _wrap_optimizer(opt, loss_scale)
+    _config.optimizer.set_experimental_options({"auto_mixed_precision": True})  # as TF
     _graph_rewrite_enabled = True
     return opt
 
@@ -169,6 +171,7 @@ def disable_mixed_precision_graph_rewrite():
     if not _graph_rewrite_enabled:
         logging.warning("disable_mixed_precision_graph_rewrite() called when mixed precision "
                         "is already disabled.")
+    _config.optimizer.set_experimental_options({"auto_mixed_precision": False})
     _graph_rewrite_enabled = False
 
 

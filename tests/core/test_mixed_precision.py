@@ -290,11 +290,14 @@ def test_enable_and_disable_graph_rewrite(caplog):
         assert isinstance(opt, mp.MixedPrecisionLossScaleOptimizer)
         assert opt._optimizer is sgd and isinstance(opt._loss_scale, mp.FixedLossScale)
         assert mp.is_mixed_precision_graph_rewrite_enabled()
+        # TF reports the Grappler option its rewrite turned on (it is off again below).
+        assert tf.config.optimizer.get_experimental_options()["auto_mixed_precision"] is True
         dyn = tf.train.experimental.enable_mixed_precision_graph_rewrite(sgd)
         assert isinstance(dyn._loss_scale, mp.DynamicLossScale)
     finally:
         mp.disable_mixed_precision_graph_rewrite()
     assert not mp.is_mixed_precision_graph_rewrite_enabled()
+    assert tf.config.optimizer.get_experimental_options()["auto_mixed_precision"] is False
     with caplog.at_level(logging.WARNING, logger="minitf"):
         mp.disable_mixed_precision_graph_rewrite()
     assert "already disabled" in caplog.text
