@@ -36,6 +36,7 @@ from .image_decode_extra import *  # noqa: F403 - decode_bmp/gif, distorted boxe
 from .image_jpeg import *  # noqa: F403 - decode_jpeg, extract_jpeg_shape, is_jpeg
 from .ops.glimpse_ops import extract_glimpse  # TF1's (the ExtractGlimpse op)
 from .ops.box_proposal_ops import generate_bounding_box_proposals
+from .ops.jpeg_encode_ops import adjust_jpeg_quality, encode_jpeg, random_jpeg_quality
 
 __all__ = [
     "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
@@ -49,4 +50,5 @@ __all__ = [
     "resize_nearest_neighbor", "resize_with_crop_or_pad", "rgb_to_grayscale", "rgb_to_hsv",
     "rot90", "sobel_edges", "total_variation", "transpose", "transpose_image",
     "extract_glimpse", "generate_bounding_box_proposals",
+    "adjust_jpeg_quality", "encode_jpeg", "random_jpeg_quality",
 ]

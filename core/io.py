@@ -21,6 +21,7 @@ from .parsing_sequence import (parse_sequence_example,  # noqa: F401,E402
                                parse_single_sequence_example)
 from .image_jpeg import (decode_and_crop_jpeg, decode_jpeg,  # noqa: F401,E402
                          extract_jpeg_shape, is_jpeg)
+from .ops.jpeg_encode_ops import encode_jpeg  # noqa: F401,E402
 
 
 def match_filenames_once(pattern, name=None):

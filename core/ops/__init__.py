@@ -46,3 +46,4 @@ from . import stateless_random_extra_ops  # noqa: F401 - StatelessMultinomial, .
 from . import stateless_random_gamma_ops, stateless_random_ptn_ops  # noqa: F401 - ...GammaV2/V3
 from . import approx_topk_ops, box_proposal_ops  # noqa: F401 - ApproxTopK, GenerateBoundingBox...
 from . import fftnd_ops, glimpse_ops, logm_ops  # noqa: F401 - FFTND..., ExtractGlimpse(V2), Logm
+from . import jpeg_encode_ops  # noqa: F401 - EncodeJpeg, EncodeJpegVariableQuality
