@@ -18,6 +18,7 @@ from .flags import app
 from .dtypes import (DType, as_dtype, bool, complex64, complex128, double, float16, float32,
                      float64, half, int8, int16, int32, int64, resource, string, uint8, uint16,
                      uint32, uint64, variant)
+from .dtypes import QUANTIZED_DTYPES, qint8, qint16, qint32, quint8, quint16
 from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm
 from .composites import (argsort, boolean_mask, clip_by_average_norm, einsum, eye, lin_space,
                          linspace, meshgrid, norm, reverse, reverse_v2, saturate_cast,
@@ -140,6 +141,7 @@ from . import distributions
 from . import ragged
 from .ragged import RaggedTensor, RaggedTensorValue
 from . import mixed_precision
+from .ops.quantize_ops import *  # tf.quantize, dequantize, quantize_v2, quantized_concat
 from . import profiler
 from . import config, resource_loader, sysconfig, version
 from .tf1_aliases import *  # tf.OpError, tf.conv, tf.CXX_VERSION, ...

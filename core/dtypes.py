@@ -8,16 +8,21 @@ import numpy as np
 class DType:
     """A tensor element type. Compare with ``==``; ``as_numpy_dtype`` gives the numpy type."""
 
-    __slots__ = ("_name", "_enum", "_np")
+    __slots__ = ("_name", "_enum", "_np", "_numpy")
 
-    def __init__(self, name: str, enum: int, np_type):
+    def __init__(self, name: str, enum: int, np_type, numpy_dtype=None):
         self._name = name
         self._enum = enum
+        # ``_np`` is the numpy type of the arrays minitf computes with; ``as_numpy_dtype`` is
+        # TensorFlow's answer. They differ only for the quantized types: TF names a structured
+        # dtype (``np.dtype([("qint8", "i1")])``), but its Session.run returns, and takes as
+        # feeds, plain arrays of the storage integer type, so minitf's values are those.
         self._np = np_type
+        self._numpy = np_type if numpy_dtype is None else numpy_dtype
 
     name = property(lambda self: self._name)
     as_datatype_enum = property(lambda self: self._enum)
-    as_numpy_dtype = property(lambda self: self._np)
+    as_numpy_dtype = property(lambda self: self._numpy)
     base_dtype = property(lambda self: self)
     # complex64 -> float32, complex128 -> float64; every other type is its own real type.
     real_dtype = property(lambda self: _REAL_OF.get(self._name, self))
@@ -26,7 +31,7 @@ class DType:
     is_unsigned = property(lambda self: self._name.startswith("uint") or self._name == "bool")
     is_bool = property(lambda self: self._name == "bool")
     is_complex = property(lambda self: self._name in ("complex64", "complex128"))
-    is_quantized = property(lambda self: False)
+    is_quantized = property(lambda self: self._name in _QUANTIZED_NAMES)
     is_numpy_compatible = property(lambda self: True)
 
     @property
@@ -46,6 +51,9 @@ class DType:
     def _check_ordered(self, what: str):
         if self.is_complex:  # complex numbers have no order (TF's message)
             raise TypeError(f"Cannot find {what} value of {self!r} with type {self!r}.")
+        if self.is_quantized:  # TF defines no min/max for them (their range is a pair of floats)
+            raise TypeError(f"Cannot find {what} value of {self!r} with quantized type "
+                            f"{self!r}.")
 
     def is_compatible_with(self, other) -> bool:
         return self == as_dtype(other)
@@ -86,6 +94,15 @@ bool = DType("bool", 10, np.bool_)  # noqa: A001 - TensorFlow's public name
 complex64 = DType("complex64", 8, np.complex64)
 complex128 = DType("complex128", 18, np.complex128)
 string = DType("string", 7, np.object_)
+# The quantized types (types.proto): integers whose real value is given by a float range that
+# travels beside them (QuantizeV2's output_min/output_max).
+_QUANTIZED_NAMES = frozenset({"qint8", "quint8", "qint16", "quint16", "qint32"})
+qint8 = DType("qint8", 11, np.int8, np.dtype([("qint8", np.int8)]))
+quint8 = DType("quint8", 12, np.uint8, np.dtype([("quint8", np.uint8)]))
+qint16 = DType("qint16", 15, np.int16, np.dtype([("qint16", np.int16)]))
+quint16 = DType("quint16", 16, np.uint16, np.dtype([("quint16", np.uint16)]))
+qint32 = DType("qint32", 13, np.int32, np.dtype([("qint32", np.int32)]))
+QUANTIZED_DTYPES = frozenset({qint8, quint8, qint16, quint16, qint32})
 # A handle to per-run state (a TensorArray's elements); its values are Python objects.
 resource = DType("resource", 20, np.object_)
 # A run-time value TF keeps opaque (an Optional's contents); its values are Python objects.
@@ -98,6 +115,9 @@ _BY_NAME.update({"half": float16, "float": float32, "double": float64})
 _BY_ENUM = {d.as_datatype_enum: d for d in _ALL + (resource, variant)}
 _BY_NP = {np.dtype(d.as_numpy_dtype): d for d in _ALL}
 _BY_NP[np.dtype(np.str_)] = string
+_BY_NAME.update({d.name: d for d in QUANTIZED_DTYPES})
+_BY_ENUM.update({d.as_datatype_enum: d for d in QUANTIZED_DTYPES})
+_BY_NP.update({d.as_numpy_dtype: d for d in QUANTIZED_DTYPES})  # the structured dtypes
 _REAL_OF = {"complex64": float32, "complex128": float64}
 _BY_NP[np.dtype(np.bytes_)] = string
 
@@ -157,3 +177,39 @@ def __getattr__(name):
     import importlib
 
     return getattr(importlib.import_module(module), name)
+
+
+def quantized_to_numpy(value, dtype: DType) -> np.ndarray:
+    """A Python or numpy value as an array of the quantized ``dtype``'s structured numpy dtype,
+    with TensorFlow's rules (tensor_util.make_tensor_proto): a numpy value is cast with
+    ``astype``; a Python value must be nested lists of tuples of ints, one tuple an element
+    (``[(1,), (2,)]``), as TF's quantized types are numpy records."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        arr = np.asarray(value)
+        if arr.dtype == dtype.as_numpy_dtype:
+            return arr
+        return arr.astype(dtype._np).view(dtype.as_numpy_dtype)
+    _check_quantized_value(value, dtype)
+    return np.array(value, dtype=dtype.as_numpy_dtype)
+
+
+def _check_quantized_value(values, dtype: DType):
+    def fail(v):
+        raise TypeError(f"Expected {dtype.name}, but got {v!r} of type '{type(v).__name__}'.")
+
+    if isinstance(values, tuple):
+        for v in values:
+            # (`bool` is a DType in this module, so True and False are tested by identity)
+            if not isinstance(v, (int, np.integer)) or v is True or v is False:
+                fail(v)
+    elif isinstance(values, list):
+        for v in values:
+            _check_quantized_value(v, dtype)
+    else:
+        fail(values)
+
+
+def storage_view(arr: np.ndarray) -> np.ndarray:
+    """A quantized (structured) array viewed as its storage integers; others unchanged."""
+    d = _BY_NP.get(arr.dtype) if arr.dtype.names else None
+    return arr.view(d._np) if d is not None and d.is_quantized else arr

@@ -78,6 +78,8 @@ def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
         value = _static_values(value)
     if dtype is None:
         dtype = _infer_const_dtype(value, src)
+    if dtype.is_quantized:  # a structured array, as TF's (Const stores it so; kernels see ints)
+        return _dt.quantized_to_numpy(value, dtype)
     if dtype is _dt.string:
         arr = np.asarray(value, dtype=object)
         return np.vectorize(_as_string_element, otypes=[object])(arr) if arr.size else arr

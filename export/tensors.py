@@ -22,7 +22,7 @@ MAX_FILLED_ELEMENTS = 1 << 28
 
 _CONTENT_DTYPES = frozenset({_dt.float16, _dt.float32, _dt.float64, _dt.int8, _dt.int16,
                              _dt.int32, _dt.int64, _dt.uint8, _dt.uint16, _dt.uint32,
-                             _dt.uint64})
+                             _dt.uint64}) | _dt.QUANTIZED_DTYPES
 
 # dtype -> (value-list field, numpy type the list holds)
 _VAL_FIELD = {
@@ -31,6 +31,8 @@ _VAL_FIELD = {
     _dt.int64: "int64_val", _dt.uint32: "uint32_val", _dt.uint64: "uint64_val",
     _dt.bool: "bool_val", _dt.float16: "half_val", _dt.string: "string_val",
     _dt.complex64: "scomplex_val", _dt.complex128: "dcomplex_val",
+    # TF keeps the quantized types' values in int_val too (tensor_util.MakeNdarray)
+    **{d: "int_val" for d in _dt.QUANTIZED_DTYPES},
 }
 
 
@@ -91,11 +93,16 @@ def make_tensor_proto(values, dtype=None, shape=None, with_content: bool = True,
     answers so, and clients read ``float_val``)."""
     if dtype is not None:
         dtype = _dt.as_dtype(dtype)
-        arr = np.asarray(values, dtype=dtype.as_numpy_dtype if dtype is not _dt.string
-                         else object)
+        if dtype.is_quantized:  # TF's structured array, or its storage integers
+            arr = np.asarray(values)
+            arr = arr.view(dtype._np) if arr.dtype.names else arr.astype(dtype._np, copy=False)
+        else:
+            arr = np.asarray(values, dtype=dtype.as_numpy_dtype if dtype is not _dt.string
+                             else object)
     else:
         arr = np.asarray(values)
         dtype = _dt.from_numpy(arr)
+        arr = _dt.storage_view(arr)  # a quantized (structured) array: its integers
     if shape is not None:
         arr = np.broadcast_to(arr, tuple(shape)) if arr.size == 1 else arr.reshape(shape)
     proto = tensor_pb2.TensorProto()
@@ -167,7 +174,7 @@ def make_ndarray(proto, what: str = "tensor", content=None,
         if dtype is _dt.string:
             raise InvalidArgumentError(None, None, f"{what}: string tensors cannot use "
                                        "tensor_content")
-        np_type = np.dtype(dtype.as_numpy_dtype).newbyteorder("<")
+        np_type = np.dtype(dtype._np).newbyteorder("<")
         if len(raw) != n * np_type.itemsize:
             raise InvalidArgumentError(
                 None, None, f"{what}: tensor_content has {len(raw)} bytes, but a {dtype.name} "
@@ -179,7 +186,7 @@ def make_ndarray(proto, what: str = "tensor", content=None,
                                        "other than 0 and 1")
         if np_type.byteorder not in ("=", "|") and not np_type.isnative:
             arr = arr.astype(np_type.newbyteorder("="))
-        return arr
+        return _quantized(arr, dtype)
     field = _VAL_FIELD.get(dtype)
     values = getattr(proto, field)
     count = len(values) // 2 if dtype.is_complex else len(values)
@@ -197,20 +204,26 @@ def make_ndarray(proto, what: str = "tensor", content=None,
     elif dtype.is_complex:
         flat = _complex_pairs(values, dtype, what)
     else:
-        np_type = dtype.as_numpy_dtype
+        np_type = dtype._np
         try:
             flat = np.array(values, dtype=np_type)
         except OverflowError:
             raise InvalidArgumentError(None, None, f"{what}: a value is out of range for "
                                        f"{dtype.name}") from None
     if count == n:
-        return flat.reshape(dims)
+        return _quantized(flat.reshape(dims), dtype)
     out = np.zeros(n, dtype=flat.dtype) if dtype is not _dt.string else \
         np.full(n, b"", dtype=object)
     if count:
         out[:count] = flat
         out[count:] = flat[-1]  # TensorFlow repeats the last value to fill the shape
-    return out.reshape(dims)
+    return _quantized(out.reshape(dims), dtype)
+
+
+def _quantized(arr: np.ndarray, dtype: _dt.DType) -> np.ndarray:
+    """A quantized tensor's value as TF's MakeNdarray gives it: a structured array (a Const
+    holds it so, and its kernel views the integers)."""
+    return arr.view(dtype.as_numpy_dtype) if dtype.is_quantized else arr
 
 
 def _complex_pairs(values, dtype: _dt.DType, what: str) -> np.ndarray:

@@ -35,7 +35,9 @@ def _const_infer(*, value, dtype):
 
 CONST = register(OpDef(
     "Const", attrs={"value": req("tensor"), "dtype": req("type")},
-    kernel=lambda *, value, dtype: value,
+    # A quantized value attr is TF's structured array; at run time it is its storage integers
+    # (as TF's Session.run returns them).
+    kernel=lambda *, value, dtype: value.view(dtype._np) if value.dtype.names else value,
     infer=_const_infer,
     grad=NOT_DIFFERENTIABLE,
 ))

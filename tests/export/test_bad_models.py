@@ -212,7 +212,7 @@ def test_large_const_whose_bytes_do_not_match(tmp_path):
     (lambda n: n.attr["T"].ClearField("type") or n.attr["T"].list.i.append(1),
      InvalidArgumentError, ["node 'y'", "'T'"]),
     (lambda n: setattr(n.attr["T"], "type", 3), InvalidArgumentError, ["node 'y'", "int32"]),
-    (lambda n: setattr(n.attr["T"], "type", 11), UnimplementedError, ["node 'y'", "DT_QINT8"]),
+    (lambda n: setattr(n.attr["T"], "type", 14), UnimplementedError, ["node 'y'", "DT_BFLOAT16"]),
     (lambda n: setattr(n.attr["T"], "type", 21), InvalidArgumentError,
      ["node 'y'", "'T' of Relu is tf.variant but its inputs give tf.float32"]),
     (lambda n: setattr(n.attr["T"], "type", 20), InvalidArgumentError,
@@ -222,7 +222,7 @@ def test_large_const_whose_bytes_do_not_match(tmp_path):
     (lambda n: setattr(n, "name", "bad name!"), InvalidArgumentError, ["'bad name!'"]),
     (lambda n: setattr(n, "name", ""), InvalidArgumentError, ["has no name"]),
     (lambda n: n.input.insert(0, "^x"), InvalidArgumentError, ["node 'y'", "after a control"]),
-], ids=["list-for-type", "wrong-dtype", "quantized-dtype", "variant-dtype", "resource-dtype",
+], ids=["list-for-type", "wrong-dtype", "bfloat16-dtype", "variant-dtype", "resource-dtype",
         "invalid-dtype",
         "extra-input",
         "bad-name", "no-name", "data-after-control"])

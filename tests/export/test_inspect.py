@@ -120,7 +120,7 @@ def test_model_with_ops_minitf_cannot_run_is_still_described(tmp_path):
     assert info["variables"] == ["h"]
     assert "unknown rank" in mi.format_report(info)
     assert mi.dtype_name(20) == "resource" and mi.dtype_name(21) == "variant"
-    assert mi.dtype_name(11) == "DT_QINT8"
+    assert mi.dtype_name(11) == "qint8" and mi.dtype_name(14) == "DT_BFLOAT16"
     assert mi.dtype_name(1234) == "DataType(1234)"
 
 
