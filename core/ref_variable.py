@@ -4,11 +4,19 @@ storage), ``w/Assign`` (its initializer) and ``w/read`` (the Identity that other
 The rest of its API (scatter_nd_*, count_up_to, to_proto, slice info) is attached at the end of
 this module, from core/variables_extra.py and core/partitioned_variables.py.
 
+``Variable(...)`` goes through the default graph's variable creator stack (this thread's),
+as TF's VariableMetaclass: ``tf.variable_creator_scope`` (core/module.py) pushes creators that
+see TF's keyword arguments and may change them or return something else. Every variable minitf
+makes is a ``Variable(...)`` call, so get_variable, optimizer slots and layers' weights reach
+the creators too; with none, the constructor runs directly.
+
 Split from core/variables.py, which re-exports these names: the class on its own, apart from
 the variable scopes (core/variable_scopes.py) and collection functions that build on it.
 """
 
 from __future__ import annotations
+
+import inspect
 
 from . import dtypes as _dt
 from . import partitioned_variables as _pv
@@ -17,12 +25,62 @@ from .graph import (GraphKeys, Reference, Tensor, convert_to_tensor, get_default
 from .ops import array_ops, gather_ops, state_ops
 from .ops.state_ops import VARIABLE_V2
 from .tensor_shape import TensorShape, as_shape
-from .variables_extra import attach, check_synchronization, from_proto
+from .variables_extra import (VariableAggregation, VariableSynchronization, attach,
+                              check_synchronization, from_proto)
 
 __all__ = ["RefVariable", "Variable", "VariableV1"]
 
+# The keyword arguments TF 2.21's VariableV1 passes down its creator stack, in its order.
+_CREATOR_KWARGS = ("initial_value", "trainable", "validate_shape", "caching_device", "name",
+                   "variable_def", "dtype", "import_scope", "constraint", "synchronization",
+                   "aggregation", "shape", "experimental_enable_variable_lifting",
+                   "expected_shape", "collections", "use_resource")
 
-class Variable:
+
+def creator_stack(graph) -> list:
+    """``graph``'s variable creators for this thread, [(priority, creator)] sorted by priority
+    (stable): TF keeps the stack per graph and per thread (``Graph._variable_creator_stack``),
+    so a scope entered in one graph or thread does not reach another's variables."""
+    return graph._local.__dict__.get("variable_creator_stack") or []
+
+
+def set_creator_stack(graph, stack: list):
+    graph._local.variable_creator_stack = stack
+
+
+def _default_creator(next_creator=None, **kwargs):
+    """The end of the creator chain: makes the Variable. As TF's default creator it reads the
+    keys it knows and ignores any other a creator added."""
+    return type.__call__(Variable, **{k: kwargs[k] for k in _CREATOR_KWARGS if k in kwargs})
+
+
+def _chain(creator, previous):
+    return lambda **kwargs: creator(previous, **kwargs)
+
+
+class _VariableMeta(type):
+    """Routes ``tf.Variable(...)`` (and so every variable minitf makes: get_variable, slots,
+    layers' weights) through the default graph's creator stack, as TF's VariableMetaclass.
+    With no creator, the constructor runs directly: variable creation pays one lookup."""
+
+    def __call__(cls, *args, **kwargs):
+        stack = creator_stack(get_default_graph())
+        if not stack or cls is not Variable:
+            return type.__call__(cls, *args, **kwargs)
+        try:
+            bound = _SIGNATURE.bind(*args, **kwargs).arguments
+        except TypeError as e:
+            raise TypeError(f"Variable(): {e}") from None
+        call = {k: bound.get(k, _DEFAULTS[k]) for k in _CREATOR_KWARGS}
+        if call["aggregation"] is None:  # TF resets an explicit None to the enum's NONE
+            call["aggregation"] = VariableAggregation.NONE
+        getter = _default_creator
+        for _, creator in stack:  # the last registered (innermost) runs first
+            getter = _chain(creator, getter)
+        return getter(**call)
+
+
+class Variable(metaclass=_VariableMeta):
     """``tf.Variable(initial_value, trainable=True, name=None, dtype=None, ...)``."""
 
     __array_priority__ = 100
@@ -30,7 +88,9 @@ class Variable:
     def __init__(self, initial_value=None, trainable=True, collections=None, validate_shape=True,
                  caching_device=None, name=None, variable_def=None, dtype=None,
                  expected_shape=None, import_scope=None, constraint=None, use_resource=None,
-                 synchronization=None, aggregation=None, shape=None):
+                 synchronization=None, aggregation=None, shape=None,
+                 experimental_enable_variable_lifting=None):
+        del experimental_enable_variable_lifting  # TF2 function lifting: no meaning here
         if variable_def is not None:  # TF1: the variable over an imported graph's ops
             if initial_value is not None:
                 raise ValueError("variable_def and initial_value are mutually exclusive.")
@@ -253,6 +313,13 @@ def _getitem(self, slice_spec):
 Variable.__getitem__ = _getitem
 
 RefVariable = VariableV1 = Variable
+
+_SIGNATURE = inspect.signature(Variable.__init__).replace(
+    parameters=list(inspect.signature(Variable.__init__).parameters.values())[1:])
+# TF's VariableV1 call defaults (what a creator sees for an argument not given).
+_DEFAULTS = {k: p.default for k, p in _SIGNATURE.parameters.items()}
+_DEFAULTS.update(trainable=None, synchronization=VariableSynchronization.AUTO,
+                 aggregation=VariableAggregation.NONE)
 
 
 attach(Variable)

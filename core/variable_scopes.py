@@ -20,8 +20,8 @@ from . import partitioned_variables as _pv
 from .graph import GraphKeys, Tensor, get_collection, get_default_graph, to_numpy
 from .ref_variable import Variable
 from .tensor_shape import TensorShape, as_shape
-from .variables_extra import (VariableSynchronization, call_initializer, check_synchronization,
-                              takes_no_arguments)
+from .variables_extra import (VariableAggregation, VariableSynchronization, call_initializer,
+                              check_synchronization, takes_no_arguments)
 
 __all__ = ["AUTO_REUSE", "VariableScope", "get_local_variable", "get_variable",
            "get_variable_scope", "no_regularizer", "variable_scope"]
@@ -107,15 +107,22 @@ class VariableScope:
 
     def get_variable(self, name, shape=None, dtype=None, initializer=None, regularizer=None,
                      reuse=None, trainable=None, collections=None, custom_getter=None,
-                     constraint=None, partitioner=None, **_):
+                     constraint=None, partitioner=None, caching_device=None,
+                     validate_shape=True, use_resource=None, synchronization=None,
+                     aggregation=None, **_):
         full = f"{self._name}/{name}" if self._name else name
+        caching_device = self._caching_device if caching_device is None else caching_device
+        use_resource = self._use_resource if use_resource is None else use_resource
+        synchronization, aggregation, _ = check_synchronization(synchronization, aggregation,
+                                                                trainable, full)
         reuse = self._reuse if reuse is None else reuse
         pick = lambda given, default: default if given is None else given  # noqa: E731
         store = _store()
 
         def true_getter(name, shape=None, dtype=_dt.float32, initializer=None, regularizer=None,
                         reuse=None, trainable=None, collections=None, constraint=None,
-                        partitioner=None, **_):
+                        partitioner=None, caching_device=None, validate_shape=True,
+                        use_resource=None, synchronization=None, aggregation=None, **_):
             kw = dict(regularizer=regularizer, trainable=trainable, collections=collections,
                       constraint=constraint)
             scalar = isinstance(shape, (list, tuple)) and not shape  # never partitioned
@@ -133,7 +140,10 @@ class VariableScope:
                 raise ValueError("No partitioner was provided, but a partitioned version of the "
                                  f"variable was found: {name}/part_0. Perhaps a variable of the "
                                  "same name was already created with partitioning?")
-            return store.get(name, shape, dtype, initializer, reuse=reuse, **kw)
+            return store.get(name, shape, dtype, initializer, reuse=reuse,
+                             caching_device=caching_device, validate_shape=validate_shape,
+                             use_resource=use_resource, synchronization=synchronization,
+                             aggregation=aggregation, **kw)
 
         args = dict(name=full, shape=shape, dtype=pick(dtype, self._dtype),
                     initializer=pick(initializer, self._initializer),
@@ -141,9 +151,12 @@ class VariableScope:
                     trainable=trainable, collections=collections,
                     constraint=pick(constraint, self._constraint),
                     partitioner=pick(partitioner, self._partitioner))
+        extra = dict(caching_device=caching_device, validate_shape=validate_shape,
+                     use_resource=use_resource, synchronization=synchronization,
+                     aggregation=aggregation)
         getter = pick(custom_getter, self._custom_getter)  # one given here replaces the scope's
         if getter is None:
-            return true_getter(**args)
+            return true_getter(**args, **extra)
         # TF1's custom getter: called with the real getter and every argument by keyword
         # (constraint only if it takes it or **kwargs, as TF1 decides), outside any name
         # scope (variable names depend on the variable scope only).
@@ -155,9 +168,7 @@ class VariableScope:
                 p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
             args.pop("constraint")
         with get_default_graph().name_scope(None):
-            return getter(getter=true_getter, caching_device=None,
-                          validate_shape=True, use_resource=None, synchronization=None,
-                          aggregation=None, **args)
+            return getter(getter=true_getter, **extra, **args)
 
     def __repr__(self):
         return f"<VariableScope '{self._name}' reuse={self._reuse}>"
@@ -171,7 +182,10 @@ class _VariableStore:
         self.counts: dict[str, int] = {}
 
     def get(self, name, shape, dtype, initializer, regularizer=None, reuse=None, trainable=None,
-            collections=None, constraint=None, partition_info=None):
+            collections=None, constraint=None, partition_info=None, caching_device=None,
+            validate_shape=True, use_resource=None,
+            synchronization=VariableSynchronization.AUTO,
+            aggregation=VariableAggregation.NONE):
         dtype = _dt.as_dtype(dtype)
         shape = None if shape is None else as_shape(shape)
         found = self.vars.get(name)
@@ -216,17 +230,21 @@ class _VariableStore:
                 initializer = _default_initializer(name, dtype)
             if isinstance(initializer, type):
                 initializer = initializer()
-            dims = shape.as_list()
-
-            def init_value():
-                return call_initializer(initializer, dims, dtype, partition_info)
+            # TF's bound initializer (a functools.partial, as creators see it)
+            init_value = functools.partial(call_initializer, initializer, shape.as_list(),
+                                           dtype, partition_info)
             var_dtype = dtype
         if trainable is None:
             trainable = True
         graph = get_default_graph()
         with graph.name_scope(None):  # variables are named by variable scope only
-            v = Variable(init_value, trainable=trainable, collections=collections, name=name,
-                         dtype=var_dtype, constraint=constraint)
+            # The keywords TF's _get_single_variable gives VariableV1 (so creators see them);
+            # use_resource as TF 2.21 resolves it, though minitf makes reference variables.
+            v = Variable(initial_value=init_value, name=name, trainable=trainable,
+                         collections=collections, caching_device=caching_device,
+                         dtype=var_dtype, validate_shape=validate_shape, constraint=constraint,
+                         use_resource=True if use_resource is None else use_resource,
+                         synchronization=synchronization, aggregation=aggregation, shape=shape)
             if regularizer is not None:
                 with graph.name_scope(name + "/Regularizer/"):
                     loss = regularizer(v)
@@ -266,7 +284,9 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     return get_variable_scope().get_variable(
         name, shape=shape, dtype=dtype, initializer=initializer, regularizer=regularizer,
         reuse=reuse, trainable=trainable, collections=collections, custom_getter=custom_getter,
-        constraint=constraint, partitioner=partitioner)
+        constraint=constraint, partitioner=partitioner, caching_device=caching_device,
+        validate_shape=validate_shape, use_resource=use_resource,
+        synchronization=synchronization, aggregation=aggregation)
 
 
 def get_local_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
@@ -280,7 +300,9 @@ def get_local_variable(name, shape=None, dtype=None, initializer=None, regulariz
     return get_variable(name, shape=shape, dtype=dtype, initializer=initializer,
                         regularizer=regularizer, trainable=False, collections=collections,
                         partitioner=partitioner, custom_getter=custom_getter,
-                        constraint=constraint, reuse=reuse)
+                        constraint=constraint, reuse=reuse, caching_device=caching_device,
+                        validate_shape=validate_shape, use_resource=use_resource,
+                        synchronization=synchronization, aggregation=aggregation)
 
 
 @contextlib.contextmanager

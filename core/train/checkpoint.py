@@ -105,8 +105,8 @@ class Checkpoint:
             return
         if is_trackable(value):
             self._deps[name] = value
-        else:
-            self._deps.pop(name, None)
+        # As TF's AutoTrackable: a non-trackable value leaves an earlier dependency of that
+        # name in place (``ck.w = 3`` still saves the variable ``w`` was); ``del`` drops it.
 
     def __delattr__(self, name):
         object.__delattr__(self, name)
@@ -127,8 +127,9 @@ class Checkpoint:
         if self._save_counter is None:
             graph = graph or get_default_graph()
             with graph.as_default(), graph.name_scope(None):
-                counter = Variable(np.int64(0), trainable=False, name="save_counter",
-                                   dtype=_dt.int64)
+                # TF's arguments (as a variable creator sees them)
+                counter = Variable(0, trainable=False, name="save_counter", dtype=_dt.int64,
+                                   use_resource=True)
             object.__setattr__(self, "_save_counter", counter)
             self._deps["save_counter"] = counter
 

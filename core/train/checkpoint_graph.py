@@ -8,9 +8,11 @@ later. Trackable here are: minitf Variables (leaves, saved as their one attribut
 ``kernel``, ``bias``; as in TF1's legacy layers, attributes are not tracked, so a sub-layer
 kept in one is not saved); ``tf.train`` optimizers (their non-slot variables of the graph
 being saved, sorted by name: Adam's ``beta1_power``, ``beta2_power``; their slot variables
-are recorded apart, see below); Checkpoints (and anything with a ``_trackable_children()``
-method returning {name: child}); dicts (their string keys) and lists/tuples (``"0"``,
-``"1"``...) of these.
+are recorded apart, see below); Checkpoints and tf.Modules (their tracked attributes, in
+assignment order: core/module.py) and anything else with a ``_trackable_children()`` method
+returning {name: child}; dicts (their string keys, in insertion order) and lists/tuples
+(``"0"``, ``"1"``...) of these. As TF wraps them: exactly list, dict and OrderedDict, and a
+tuple only if it holds something trackable (``(2, 3)`` is no dependency).
 
 Traversal, as TF's graph_view: breadth first from the root, a node id per object in the order
 found (an object reached twice keeps its first id and path). Then, for each optimizer in node
@@ -206,7 +208,15 @@ def node_names(nodes: list) -> dict:
 
 # -- the objects ------------------------------------------------------------------------------
 def is_trackable(obj) -> bool:
-    return isinstance(obj, (Variable, Layer, Optimizer, dict, list, tuple)) or \
+    """TF's rule (data_structures.wrap_or_unwrap): Variables, layers, optimizers, objects with
+    ``_trackable_children`` (Checkpoints, Modules); lists, dicts and OrderedDicts (exactly those
+    types: a dict subclass is not wrapped); a tuple only when it holds a trackable object or a
+    list/dict (a tuple of plain values is not a dependency)."""
+    if type(obj) in (list, dict, collections.OrderedDict):
+        return True
+    if isinstance(obj, tuple):
+        return any(is_trackable(e) for e in obj)
+    return isinstance(obj, (Variable, Layer, Optimizer)) or \
         callable(getattr(obj, "_trackable_children", None))
 
 

@@ -8,6 +8,10 @@ is matched to the object's child of that name; a slot variable node to the slot 
 ``run_restore_ops`` / ``initialize_or_restore`` run in a session, so matching is done again
 then: objects created after ``restore()`` (a layer's weights built later, an optimizer's
 slots made by ``minimize``) are restored too, TF's deferred restoration as graph mode sees it.
+As in TF 2.21's graph mode, such a variable is not restored by its own initializer:
+``global_variables_initializer()`` alone gives it its initial value (TF's restore-on-create,
+``_preload_simple_restoration``, is taken only when executing eagerly);
+tests/core/test_checkpoint_deferred.py runs the sequences side by side.
 
 Shapes and dtypes are checked before anything is assigned, so a refused restore changes no
 variable. A shape that does not fit is a ValueError at ``restore()`` (TF's message; TF 2.21's

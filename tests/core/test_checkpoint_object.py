@@ -151,9 +151,12 @@ def test_attribute_tracking():
         ck.w = w
         ck.note = "not trackable"
         assert [n for n, _ in cg.children(ck)] == ["v", "w"]
-        ck.w = 3  # replaced by something untrackable: no longer saved
-        del ck.v
+        ck.w = 3  # TF keeps the dependency when a non-trackable value replaces it
+        assert [n for n, _ in cg.children(ck)] == ["v", "w"]
+        del ck.v, ck.w
         assert cg.children(ck) == []
+        ck.t, ck.l = (1, 2), []  # a tuple of plain values is no dependency; a list is
+        assert [n for n, _ in cg.children(ck)] == ["l"]
         with pytest.raises(ValueError, match="was expecting a trackable object"):
             tf.train.Checkpoint(v=3)
         with pytest.raises(AttributeError, match="save_counter"):
