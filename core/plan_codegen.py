@@ -35,6 +35,7 @@ def _unless_dead(step, reads: tuple, outs: tuple, free: tuple, ran: int | None):
         if ran is not None:
             s[ran] = True
     guarded.op = step.op
+    guarded.guard = (step, reads, outs, free, ran)  # to rebuild it traced (plan_trace)
     return guarded
 
 

@@ -169,6 +169,9 @@ class _Compiler:
             k for k, t in enumerate(plan.fetches) if t not in fed)
         plan._intermediate_slots = tuple(sorted({i for outs in out_slots for i in outs} - keep))
         plan._folded = folded
+        # What a traced run (core/plan_trace.py) reads; nothing on the normal run path does.
+        plan._folded_slots = tuple(tuple(slot_of[t] for t in op._outputs) for op in folded)
+        plan._order = order
         if self.frame is not None:  # what _Loop.prune asks of a loop's condition and body
             plan._used_feeds = {t for op in order for t in op._inputs if t in fed} | \
                 {t for t in plan.fetches if t in fed}
@@ -450,6 +453,7 @@ class _Compiler:
             kernel = _locked(kernel, self._cell_for(op, op._inputs[min(refs)]).lock)
         step = _make_step(kernel, pre, argspec, outs, kw, free)
         step.op = op
+        step.bound = (kernel, pre, argspec, outs, kw, free)  # to rebuild it traced (plan_trace)
         return step
 
     def _cell_for(self, op, t: Tensor):

@@ -8,11 +8,14 @@ op-type view ``cmd='op'``) and prints TensorFlow's report (the ``Options`` block
 parameters are the element counts of nodes' ``shape`` attrs (variables, and anything else
 accounted), float ops come from the per-op rules of ``profiler_flops``; both need static shapes.
 
-What minitf cannot provide is refused with ``UnimplementedError`` instead of printing zeros:
-minitf's ``Session.run`` does not record ``RunMetadata.step_stats``, so there are no execution
-times or memory numbers (``time_and_memory()``, ``select`` of micros/bytes, ``Profiler.add_step``,
-timeline output) and no graph view of them; minitf ops keep no Python tracebacks, so there is
-no code view (``cmd='code'``, ``Profiler.profile_python``).
+With a RunMetadata from a traced run (``profile(..., run_meta=rm)``, ``Profiler.add_step``),
+the scope view also shows run-time statistics with tfprof's rules (``time_and_memory()``,
+``select`` of bytes and micros; see ``profiler_model.ExecStep``), the run's shapes refine the
+graph's partly known ones as TF's ``_fill_missing_graph_shape`` does, and ``step`` picks a step
+(-1: the average). What minitf does not provide is refused with ``UnimplementedError`` instead
+of printing zeros: the op view's run-time columns, timeline output, the graph view
+(``cmd='graph'``), the advisor's use of step stats, and the code view (``cmd='code'``,
+``Profiler.profile_python``: minitf ops keep no Python tracebacks).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import sys
 from ._protos import lazy_classes
 from .errors import InvalidArgumentError, UnimplementedError
 from .profiler_flops import TRAINABLE_VARIABLES, logged_ops
-from .profiler_model import RUNTIME_SELECT, Options, build_nodes, query_doc
+from .profiler_model import RUNTIME_SELECT, Options, add_run_meta, build_nodes, query_doc
 from .profiler_views import op_view, scope_view
 
 # (GraphNodeProto, MultiGraphNodeProto, OpLogProto, AdviceProto are resolved by the module
@@ -45,8 +48,8 @@ ALL_ADVICE = {
     "JobChecker": {},  # only available inside Google, in TensorFlow too
     "OperationChecker": {},
 }
-_NO_STEP_STATS = ("minitf's Session.run does not record RunMetadata.step_stats (no per-op "
-                  "execution times or memory)")
+_NO_STEP_STATS = ("the advisor does not read RunMetadata.step_stats in minitf (its "
+                  "ExpensiveOperationChecker needs them)")
 
 
 def _proto_module(name):
@@ -61,20 +64,45 @@ def _default_graph(graph):
 
 
 class _Snapshot:
-    """The graph as the analyser sees it: GraphDef nodes plus logged float ops and types."""
+    """The graph as the analyser sees it: GraphDef nodes plus logged float ops and types, and
+    the step stats of the RunMetadata added (``profile``'s as step 0, ``add_step``'s)."""
 
-    def __init__(self, graph, op_log=None):
+    def __init__(self, graph, op_log=None, run_meta=None):
         self.graph = graph
-        self.logged = logged_ops(graph, op_log)
-        self.graph_def = graph.as_graph_def(add_shapes=True)
+        self.op_log = op_log
+        self.run_metas: list = []  # (step, RunMetadata) in the order added
+        if _has_step_stats(run_meta):
+            self.run_metas.append((0, run_meta))
+        self._build()
+
+    def _build(self):
+        for _, run_meta in self.run_metas:
+            _fill_missing_graph_shape(self.graph, run_meta)
+        self.logged = logged_ops(self.graph, self.op_log)
+        self.graph_def = self.graph.as_graph_def(add_shapes=True)
         self.nodes = build_nodes(self.graph_def, self.logged)
+        self.covered: set = set()
+        for step, run_meta in self.run_metas:
+            self.covered |= add_run_meta(self.nodes, step, run_meta)
+        self.nodes = dict(sorted(self.nodes.items()))
+        self.steps = sorted({step for step, _ in self.run_metas})
+
+    def add_step(self, step: int, run_meta) -> float:
+        """tfprof's AddStep; returns the run coverage (nodes with stats / all nodes)."""
+        if not _has_step_stats(run_meta):
+            sys.stderr.write(f"Invalid RunMetadata for step {step}\n")
+        else:
+            self.run_metas.append((int(step), run_meta))
+            self._build()
+        return len(self.covered) / (len(self.nodes) + 1e-10)
 
     def show(self, cmd: str, options: dict):
         opts = Options(options)
         _check_static(cmd, opts)
         empty = _result_class(cmd)()
-        if opts.step >= 0:  # no step was ever added: TF reports it and returns an empty proto
-            sys.stderr.write(f"Options -step={opts.step} not found.\nAvailable steps: \n")
+        if opts.step >= 0 and opts.step not in self.steps:  # TF reports it, returns nothing
+            sys.stderr.write(f"Options -step={opts.step} not found.\nAvailable steps: "
+                             + "".join(f"{s} " for s in self.steps) + "\n")
             return empty
         proto, text = (scope_view if cmd == "scope" else op_view)(self.nodes, opts)
         prefix = query_doc(cmd, opts) + "Profile:\n"
@@ -109,12 +137,11 @@ def _check_static(cmd, opts):
     if cmd not in ("scope", "op"):
         raise InvalidArgumentError(None, None, f"unknown cmd: {cmd}\n")
     runtime = sorted(set(opts.select) & RUNTIME_SELECT)
-    if runtime or opts.output_type == "timeline":
-        what = f"select={runtime}" if runtime else "timeline output"
+    if (runtime and cmd == "op") or opts.output_type == "timeline":
+        what = f"the op view's select={runtime}" if runtime else "timeline output"
         raise UnimplementedError(
-            None, None, f"tf.profiler: {what} needs run-time statistics, but {_NO_STEP_STATS}. "
-                        "Profile 'params' and 'float_ops' (trainable_variables_parameter(), "
-                        "float_operation()) instead.")
+            None, None, f"tf.profiler: {what} is not supported by minitf; the scope view "
+                        "(cmd='scope') shows the run-time statistics of RunMetadata.step_stats.")
     if opts.output_type == "pprof":
         raise UnimplementedError(
             None, None, "tf.profiler: pprof output needs the code view, which minitf does "
@@ -130,16 +157,41 @@ def profile(graph=None, run_meta=None, op_log=None, cmd="scope",
         raise InvalidArgumentError(None, None, f"unknown cmd: {cmd}\n")
     if options == _DEFAULT_PROFILE_OPTIONS:
         options = ProfileOptionBuilder.trainable_variables_parameter()
-    _check_run_meta(run_meta)
-    return _Snapshot(graph, op_log).show(cmd, options)
+    return _Snapshot(graph, op_log, run_meta).show(cmd, options)
+
+
+def _has_step_stats(run_meta) -> bool:
+    return run_meta is not None and run_meta.HasField("step_stats")
 
 
 def _check_run_meta(run_meta):
-    # A RunMetadata without step stats adds nothing in TensorFlow either; one that has them
-    # cannot come from minitf and cannot be read (minitf's RunMetadata declares no fields).
-    if run_meta is not None and run_meta.ByteSize():
-        raise UnimplementedError(None, None, f"tf.profiler cannot use this RunMetadata: "
+    # A RunMetadata without step stats adds nothing in TensorFlow either.
+    if _has_step_stats(run_meta):
+        raise UnimplementedError(None, None, f"tf.profiler.advise cannot use this RunMetadata: "
                                              f"{_NO_STEP_STATS}.")
+
+
+def _fill_missing_graph_shape(graph, run_meta):
+    """TF's tfprof_logger._fill_missing_graph_shape: the run's output shapes refine the
+    graph's partly known static shapes (so float ops and input shapes use them)."""
+    for dev_stat in run_meta.step_stats.dev_stats:
+        for stat in dev_stat.node_stats:
+            if not stat.output:
+                continue
+            try:
+                op = graph.get_operation_by_name(stat.node_name)
+            except (KeyError, ValueError):
+                continue
+            if len(stat.output) != len(op.outputs):
+                continue
+            for tensor, out in zip(op.outputs, stat.output):
+                if tensor.shape.is_fully_defined():
+                    continue
+                dims = [d.size for d in out.tensor_description.shape.dim]
+                try:
+                    tensor.set_shape(tensor.shape.merge_with(dims))
+                except ValueError as e:
+                    sys.stderr.write(f"Node {stat.node_name} incompatible shapes: {e}.\n")
 
 
 def advise(graph=None, run_meta=None, options=_DEFAULT_ADVISE_OPTIONS):
@@ -181,7 +233,8 @@ def write_op_log(graph, log_dir, op_log=None, run_meta=None, add_trace=True):
     ``_trainable_variables`` type merged into ``op_log``. minitf ops keep no Python traceback,
     so ``add_trace`` adds no code traces."""
     graph = _default_graph(graph)
-    _check_run_meta(run_meta)
+    if _has_step_stats(run_meta):
+        _fill_missing_graph_shape(graph, run_meta)
     proto = _op_log_proto(logged_ops(graph, op_log))
     with open(os.path.join(log_dir, "tfprof_log"), "wb") as f:
         f.write(proto.SerializeToString())
@@ -197,7 +250,8 @@ def _op_log_proto(logged):
 
 
 class Profiler:
-    """TF1's multi-step ``tf.profiler.Profiler`` over one graph (static statistics only)."""
+    """TF1's multi-step ``tf.profiler.Profiler`` over one graph: static statistics, and the
+    step stats of the RunMetadata added with ``add_step`` (scope view)."""
 
     def __init__(self, graph=None, op_log=None):
         self._graph = _default_graph(graph)
@@ -205,8 +259,9 @@ class Profiler:
         self._snapshot = _Snapshot(self._graph, op_log)
 
     def add_step(self, step, run_meta):
-        raise UnimplementedError(None, None, f"Profiler.add_step needs RunMetadata.step_stats, "
-                                             f"but {_NO_STEP_STATS}.")
+        """Adds a traced run's RunMetadata as ``step`` (options' ``step`` picks it; -1
+        averages the steps)."""
+        self._coverage = self._snapshot.add_step(step, run_meta)
 
     def profile_python(self, options):
         _check_static("code", Options(options))
@@ -224,8 +279,8 @@ class Profiler:
         return _advise(self._snapshot.nodes, options)
 
     def serialize_to_string(self) -> bytes:
-        """The ProfileProto of the graph (nodes, shapes, op types, float ops; no traces or
-        steps, which minitf does not record)."""
+        """The ProfileProto of the graph (nodes, shapes, op types, float ops; no code traces,
+        and not the steps' execution records: those are not written yet)."""
         pb = _proto_module("tfprof_log_pb2")
         profile_pb = pb.ProfileProto()
         profile_pb.id_to_string[0] = "none"

@@ -11,7 +11,14 @@ module is that analyser's model, written from its documented behaviour:
   them), float ops and op types (the op type plus OpLog types such as
   ``_trainable_variables``). Shapes follow tfprof's vector convention: a scalar is ``[1]``, an
   unknown rank is ``[]``.
-- ``format_number`` & co.: the humanised numbers of the report (``1.23k``, ``4.50m``).
+- ``ExecStep`` / ``add_run_meta``: what a RunMetadata's step stats (a traced Session.run, see
+  core/plan_trace.py) add to the nodes, step by step, with tfprof's rules: a node's CPU time
+  is its ``op_end_rel_micros`` (at least 1us), its requested / peak / residual bytes its
+  AllocatorMemoryUsed sums plus the persistent (and temporary) bytes of ``memory_stats``,
+  its output bytes those of its outputs; with ``step=-1`` a node reports its average over
+  the steps; the device it ran on becomes one of its op types.
+- ``format_number`` & co.: the humanised numbers of the report (``1.23k``, ``4.50m``,
+  ``32B``, ``1.25KB``, ``13us``, ``50.69ms``).
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ import re
 
 from .errors import InvalidArgumentError
 
-__all__ = ["Options", "GraphNode", "build_nodes", "format_number", "query_doc"]
+__all__ = ["Options", "GraphNode", "ExecStep", "add_run_meta", "build_nodes", "format_number",
+           "format_memory", "format_time", "query_doc"]
 
 ROOT = "_TFProfRoot"
 SCOPE_PARENT = "_kTFScopeParent"  # sic: TF's constant
@@ -129,11 +137,13 @@ class GraphNode:
     """One graph node as tfprof sees it (TFGraphNode)."""
 
     __slots__ = ("name", "op", "id", "float_ops", "op_types", "shape", "output_shapes",
-                 "inputs", "src_output_idx", "nodes", "attrs")
+                 "inputs", "src_output_idx", "nodes", "attrs", "execs", "canonical_device")
 
     def __init__(self, name, op, node_id, nodes, attrs=None):
         self.name, self.op, self.id, self.nodes = name, op, node_id, nodes
         self.float_ops = 0
+        self.execs: dict[int, ExecStep] = {}  # step -> what RunMetadata recorded of it
+        self.canonical_device = ""
         self.op_types = {op}
         self.shape: list = []
         self.output_shapes: dict = {}
@@ -150,6 +160,34 @@ class GraphNode:
             n *= d
         return n
 
+    def add_step_stat(self, step: int, device: str, stat) -> None:
+        """A NodeExecStats of ``step`` (tfprof's TFGraphNode::AddStepStat)."""
+        dev = device.lower()
+        if _CANONICAL_DEVICE.fullmatch(dev):
+            if self.canonical_device:
+                if self.canonical_device != dev:
+                    return  # the node also appears on another device: tfprof keeps the first
+            else:
+                self.canonical_device = dev
+                self.op_types.add(dev)
+        exec_step = self.execs.setdefault(step, ExecStep())
+        exec_step.add_time(dev, stat)
+        if dev == self.canonical_device:
+            exec_step.add_memory(dev, stat)
+
+    def stat(self, name: str, step: int) -> int:
+        """An ExecStep total for ``step``, or (step < 0) its average over the steps run."""
+        if not self.execs:
+            return 0
+        if step >= 0:
+            found = self.execs.get(step)
+            return getattr(found, name)() if found is not None else 0
+        return sum(getattr(e, name)() for e in self.execs.values()) // len(self.execs)
+
+    def run_float_ops(self, step: int) -> int:
+        """The static float ops, times the number of runs once the node has run."""
+        return self.float_ops * self.stat("run_count", step) if self.execs else self.float_ops
+
     def input_shapes(self) -> dict:
         """input index -> shape vector ([] when unknown), over data and control inputs."""
         shapes = {}
@@ -159,6 +197,95 @@ class GraphNode:
             shapes[idx] = [] if source is None or index is None else \
                 list(source.output_shapes.get(index, []))
         return shapes
+
+
+_CANONICAL_DEVICE = re.compile(r".*/(device:gpu|gpu|device:cpu|cpu):\d+")
+
+
+class ExecStep:
+    """One step's execution of a node (tfprof's ExecStep): its (start, micros) runs on CPU
+    devices and on accelerator streams, and one memory record per run."""
+
+    __slots__ = ("runs", "cpu", "accelerator", "memory")
+
+    def __init__(self):
+        self.runs = 0
+        self.cpu: list = []
+        self.accelerator: list = []
+        self.memory: list = []  # (requested, peak, residual, output) bytes per run
+
+    def add_time(self, dev: str, stat) -> None:
+        if stat.all_start_micros <= 0:
+            return
+        micros = stat.op_end_rel_micros or 1  # a quick op counts as 1us
+        if "stream:all" in dev:
+            self.accelerator.append((stat.all_start_micros, micros))
+        elif _CANONICAL_DEVICE.fullmatch(dev):
+            self.cpu.append((stat.all_start_micros, micros))
+            self.runs += 1  # a node in a while loop runs several times a step
+
+    def add_memory(self, dev: str, stat) -> None:
+        if stat.all_start_micros <= 0:
+            import sys
+            sys.stderr.write(f"{stat.node_name} has no start time, skipping\n")
+            return
+        output = 0
+        for out in stat.output:
+            if out.HasField("tensor_description") and \
+                    out.tensor_description.HasField("allocation_description"):
+                desc = out.tensor_description.allocation_description
+                output += max(desc.allocated_bytes, desc.requested_bytes)
+        temp = persistent = 0
+        if stat.HasField("memory_stats"):  # host or accelerator: summed alike below
+            temp = stat.memory_stats.temp_memory_size
+            persistent = stat.memory_stats.persistent_memory_size
+        requested = sum(m.total_bytes for m in stat.memory) + persistent + temp
+        peak = sum(m.peak_bytes for m in stat.memory) + persistent + temp
+        residual = sum(m.live_bytes for m in stat.memory) + persistent
+        self.memory.append((requested, peak, residual, output))
+
+    def run_count(self) -> int:
+        return self.runs
+
+    def cpu_exec_micros(self) -> int:
+        return sum(m for _, m in self.cpu)
+
+    def accelerator_exec_micros(self) -> int:
+        return sum(m for _, m in self.accelerator)
+
+    def exec_micros(self) -> int:
+        return self.cpu_exec_micros() + self.accelerator_exec_micros()
+
+    def requested_bytes(self) -> int:
+        return sum(m[0] for m in self.memory)
+
+    def peak_bytes(self) -> int:
+        return sum(m[1] for m in self.memory)
+
+    def residual_bytes(self) -> int:
+        return sum(m[2] for m in self.memory)
+
+    def output_bytes(self) -> int:
+        return sum(m[3] for m in self.memory)
+
+
+def add_run_meta(nodes: dict, step: int, run_meta) -> set:
+    """Adds ``run_meta``'s step stats to ``nodes`` as step ``step`` (tfprof's AddRunMeta): a
+    node the graph does not have becomes one whose op is its name (TF's _arg/_retval nodes),
+    except _SOURCE, RecvTensor and MEMCPY ones. Returns the ids of graph nodes covered."""
+    covered = set()
+    for dev_stat in run_meta.step_stats.dev_stats:
+        for stat in dev_stat.node_stats:
+            name = stat.node_name.partition(":")[0]
+            node = nodes.get(name)
+            if node is None:
+                if name in ("RecvTensor", "_SOURCE") or "MEMCPY" in name:
+                    continue
+                node = nodes[name] = GraphNode(name, name, len(nodes), nodes, {})
+            else:
+                covered.add(node.id)
+            node.add_step_stat(step, dev_stat.device, stat)
+    return covered
 
 
 def shape_vector(shape_proto) -> list:
@@ -210,6 +337,22 @@ def format_number(n: int) -> str:
     return f"{n / 1000000000.0:.2f}b"
 
 
+def format_time(micros: int) -> str:
+    if micros < 1000:
+        return f"{micros}us"
+    if micros < 1000000:
+        return f"{micros / 1000.0:.2f}ms"
+    return f"{micros / 1000000.0:.2f}sec"
+
+
+def format_memory(nbytes: int) -> str:
+    if nbytes < 1000:
+        return f"{nbytes}B"
+    if nbytes < 1000000:
+        return f"{nbytes / 1000.0:.2f}KB"
+    return f"{nbytes / 1000000.0:.2f}MB"
+
+
 _DOCS = {
     "scope": "scope: The nodes in the model graph are organized by their names, which is "
              "hierarchical like filesystem.",
@@ -241,7 +384,7 @@ _SELECT_DOCS = {
     "residual_bytes": "residual bytes: The memory not de-allocated after the operation "
                       "finishes.",
     "output_bytes": "output bytes: The memory that is output from the operation (not "
-                    "necessarilty allocated by the operation)",
+                    "necessarily allocated by the operation)",
 }
 
 

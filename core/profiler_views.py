@@ -22,7 +22,8 @@ from __future__ import annotations
 import importlib
 
 from .profiler_model import (
-    ROOT, SCOPE_PARENT, SORT_FIELDS, GraphNode, format_number, full_match,
+    ROOT, SCOPE_PARENT, SORT_FIELDS, GraphNode, format_memory, format_number, format_time,
+    full_match,
 )
 
 __all__ = ["scope_view", "op_view"]
@@ -39,6 +40,9 @@ def _shape_proto(vec, out):
         out.dim.add().size = d
 
 
+# Per-node run-time statistics (GraphNodeProto fields, GraphNode.stat names).
+_RUN_STATS = ("run_count", "exec_micros", "accelerator_exec_micros", "cpu_exec_micros",
+              "requested_bytes", "peak_bytes", "residual_bytes", "output_bytes")
 _TOTALS = ("total_requested_bytes", "total_peak_bytes", "total_residual_bytes",
            "total_output_bytes", "total_exec_micros", "total_accelerator_exec_micros",
            "total_cpu_exec_micros", "total_parameters", "total_float_ops")
@@ -58,10 +62,15 @@ class ShowNode:
 
     name = property(lambda self: self.node.name)
 
-    def reinit(self):
+    def reinit(self, step: int = -1):
         p, n = self.proto, self.node
         p.name = n.name
-        p.float_ops = n.float_ops
+        p.ClearField("devices")
+        if n.canonical_device:
+            p.devices.append(n.canonical_device)
+        for field in _RUN_STATS:
+            setattr(p, field, n.stat(field, step))
+        p.float_ops = n.run_float_ops(step)
         p.ClearField("input_shapes")
         for idx, vec in n.input_shapes().items():
             _shape_proto(vec, p.input_shapes[idx])
@@ -78,6 +87,9 @@ class ShowNode:
     def add_self(self):
         p = self.proto
         p.total_definition_count += 1
+        p.total_run_count += p.run_count
+        for field in _RUN_STATS[1:]:
+            setattr(p, "total_" + field, getattr(p, "total_" + field) + getattr(p, field))
         p.total_parameters += p.parameters
         p.total_float_ops += p.float_ops
 
@@ -175,7 +187,7 @@ def _account(nodes, opts):
     for node in nodes:
         node.reset_totals()
         children = _account(node.children, opts)
-        node.reinit()
+        node.reinit(opts.step)
         node.account = _reaccount(node.node.op_types, opts)
         if node.account or children:
             node.show_children = []
@@ -245,6 +257,17 @@ def _format_node(node, opts) -> str:
         info.append(_ratio(node, p.parameters, p.total_parameters) + " params")
     if opts.selects("float_ops"):
         info.append(_ratio(node, p.float_ops, p.total_float_ops) + " flops")
+    for key in ("bytes", "peak_bytes", "residual_bytes", "output_bytes"):
+        if opts.selects(key):
+            own = "requested_bytes" if key == "bytes" else key
+            info.append(_ratio(node, getattr(p, own), getattr(p, "total_" + own),
+                               format_memory))
+    times = ("exec_micros", "accelerator_exec_micros", "cpu_exec_micros") \
+        if opts.selects("micros") else \
+        (("accelerator_exec_micros",) if opts.selects("accelerator_micros") else ()) + \
+        (("cpu_exec_micros",) if opts.selects("cpu_micros") else ())
+    for own in times:
+        info.append(_ratio(node, getattr(p, own), getattr(p, "total_" + own), format_time))
     if opts.selects("device") and p.devices:
         info.append("|".join(p.devices))
     if opts.selects("op_types"):
@@ -268,8 +291,23 @@ _MULTI_LEGEND = (("params", "# parameters"), ("float_ops", "# float_ops"),
                  ("occurrence", "op occurrence (run|defined)"), ("input_shapes", "input shapes"))
 
 
+_RUN_LEGEND = (("bytes", "requested bytes"), ("peak_bytes", "peak bytes"),
+               ("residual_bytes", "residual bytes"), ("output_bytes", "output bytes"))
+_TIME_LEGEND = ("total execution time", "accelerator execution time", "cpu execution time")
+
+
 def _legend(opts, legend=_LEGEND) -> str:
-    return "node name | " + " | ".join(text for key, text in legend if opts.selects(key)) + "\n"
+    texts = [text for key, text in legend[:2] if opts.selects(key)]
+    if legend is _LEGEND:  # the scope view's run-time columns, after params and float ops
+        texts += [text for key, text in _RUN_LEGEND if opts.selects(key)]
+        if opts.selects("micros"):
+            texts += _TIME_LEGEND
+        else:
+            texts += [text for key, text in (("accelerator_micros", _TIME_LEGEND[1]),
+                                             ("cpu_micros", _TIME_LEGEND[2]))
+                      if opts.selects(key)]
+    texts += [text for key, text in legend[2:] if opts.selects(key)]
+    return "node name | " + " | ".join(texts) + "\n"
 
 
 # -- op view --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from .graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .sparse_tensor import SparseTensor, SparseTensorValue
 from .partial_run import _PartialRun
+from . import plan_trace
 from .plan import Plan, Resources
 
 _local = threading.local()
@@ -478,14 +479,37 @@ class Session:
         if self._cancelled:
             self._check_runtime()
         plan = self._plan(feeds, tensors, targets)
-        timeout = self._op_timeout if options is None else _timeout_in_ms(options, self._config)
-        results = _execute(plan, values, timeout) if timeout else plan.run(values)
+        if options is None and run_metadata is None:
+            timeout = self._op_timeout
+            results = _execute(plan, values, timeout) if timeout else plan.run(values)
+        else:
+            results = self._run_with_options(plan, values, options, run_metadata)
         if handler is None:  # the fast path's one tensor (or op): no lists to build
             if not tensors:
                 return None
             v = results[0]
             return v if feeds and tensors[0] in feeds else _to_result(v)
         return handler.build(_to_results(results, tensors, feeds))
+
+    def _run_with_options(self, plan: Plan, values, options, run_metadata) -> list:
+        """A run given RunOptions or a RunMetadata (minitf's or TF's messages, read and
+        written duck-typed): the timeout, tracing (core/plan_trace.py) and partition graphs.
+        Like TF's, the RunMetadata is replaced by this run's: empty unless traced or asked
+        for partition graphs."""
+        timeout = self._op_timeout if options is None else _timeout_in_ms(options, self._config)
+        if run_metadata is None:
+            return _execute(plan, values, timeout)
+        run_metadata.Clear()
+        trace = None
+        if plan_trace.trace_level(options) in plan_trace.TRACE_LEVELS:
+            trace = plan_trace.Trace(plan)
+            results = _execute(trace.plan, values, timeout)
+            trace.fill(run_metadata)
+        else:
+            results = _execute(plan, values, timeout)
+        if getattr(options, "output_partition_graphs", False):
+            plan_trace.fill_partition_graphs(plan, run_metadata)
+        return results
 
     def make_callable(self, fetches, feed_list=None, accept_options=False):
         """A callable running ``fetches`` with positional feeds for ``feed_list``, compiled once."""

@@ -9,7 +9,8 @@ without descriptor-pool clashes. Our package is always ``minitf.`` + the canonic
 
 - ``minitf.tensorflow``: types, tensor_shape, resource_handle, tensor, attr_value, node_def,
   op_def, function, versions, graph, struct, saver, control_flow, meta_graph, saved_model,
-  named_tensor, config (RunOptions, RunMetadata), histogram, summary, event, feature, example
+  named_tensor, allocation_description, tensor_description, step_stats, cost_graph, debug,
+  config (RunOptions, RunMetadata), histogram, summary, event, feature, example
 - ``minitf.tensorflow.error``: error_codes
 - ``minitf.tensorflow.tfprof``: tfprof_output, tfprof_log (what ``tf.profiler`` returns)
 - ``minitf.tensorflow.serving``: model, predict, input, classification, regression, inference,
@@ -30,11 +31,11 @@ and server reflection: use :func:`method_path`, :func:`pack_any` / :func:`unpack
 Fields deliberately not declared are kept by the parser as unknown fields and written back
 unchanged: ``NodeDef.experimental_type`` (7), ``OpDef.ArgDef.experimental_full_type`` (17),
 ``GraphDef.debug_info`` (5), ``MetaGraphDef.object_graph_def`` (7), ``ExecProfile.allocations``
-(11, it needs step_stats.proto), every field of ``RunOptions``
-and ``RunMetadata``, and the parts of Triton's ``ModelConfig`` beyond name, platform, backend,
-version policy, max batch size, inputs, outputs and dynamic batching. Services list only the RPCs
-minitf serves (no HandleReloadConfigRequest, or Triton's streaming, repository, shared-memory,
-trace and logging RPCs).
+(11), the fields of ``ConfigProto`` and ``GPUOptions`` TF1 code seldom sets (``RunOptions`` and
+``RunMetadata`` are complete), and the parts of Triton's ``ModelConfig`` beyond name, platform,
+backend, version policy, max batch size, inputs, outputs and dynamic batching. Services list
+only the RPCs minitf serves (no HandleReloadConfigRequest, or Triton's streaming, repository,
+shared-memory, trace and logging RPCs).
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ CANONICAL_FILES: dict[str, str] = {
     "meta_graph.proto": "tensorflow/core/protobuf/meta_graph.proto",
     "saved_model.proto": "tensorflow/core/protobuf/saved_model.proto",
     "named_tensor.proto": "tensorflow/core/protobuf/named_tensor.proto",
+    "allocation_description.proto": "tensorflow/core/framework/allocation_description.proto",
+    "tensor_description.proto": "tensorflow/core/framework/tensor_description.proto",
+    "step_stats.proto": "tensorflow/core/framework/step_stats.proto",
+    "cost_graph.proto": "tensorflow/core/framework/cost_graph.proto",
+    "debug.proto": "tensorflow/core/protobuf/debug.proto",
     "config.proto": "tensorflow/core/protobuf/config.proto",
     "feature.proto": "tensorflow/core/example/feature.proto",
     "example.proto": "tensorflow/core/example/example.proto",

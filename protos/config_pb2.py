@@ -22,9 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from minitf.protos import cost_graph_pb2 as minitf_dot_protos_dot_cost__graph__pb2
+from minitf.protos import debug_pb2 as minitf_dot_protos_dot_debug__pb2
+from minitf.protos import graph_pb2 as minitf_dot_protos_dot_graph__pb2
+from minitf.protos import step_stats_pb2 as minitf_dot_protos_dot_step__stats__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aminitf/protos/config.proto\x12\x11minitf.tensorflow\"\x89\x02\n\nGPUOptions\x12\'\n\x1fper_process_gpu_memory_fraction\x18\x01 \x01(\x01\x12\x16\n\x0e\x61llocator_type\x18\x02 \x01(\t\x12\x1f\n\x17\x64\x65\x66\x65rred_deletion_bytes\x18\x03 \x01(\x03\x12\x14\n\x0c\x61llow_growth\x18\x04 \x01(\x08\x12\x1b\n\x13visible_device_list\x18\x05 \x01(\t\x12\"\n\x1apolling_active_delay_usecs\x18\x06 \x01(\x05\x12$\n\x1cpolling_inactive_delay_msecs\x18\x07 \x01(\x05\x12\x1c\n\x14\x66orce_gpu_compatible\x18\x08 \x01(\x08\"\xd7\x03\n\x0b\x43onfigProto\x12\x45\n\x0c\x64\x65vice_count\x18\x01 \x03(\x0b\x32/.minitf.tensorflow.ConfigProto.DeviceCountEntry\x12$\n\x1cintra_op_parallelism_threads\x18\x02 \x01(\x05\x12\x18\n\x10placement_period\x18\x03 \x01(\x05\x12\x16\n\x0e\x64\x65vice_filters\x18\x04 \x03(\t\x12$\n\x1cinter_op_parallelism_threads\x18\x05 \x01(\x05\x12\x32\n\x0bgpu_options\x18\x06 \x01(\x0b\x32\x1d.minitf.tensorflow.GPUOptions\x12\x1c\n\x14\x61llow_soft_placement\x18\x07 \x01(\x08\x12\x1c\n\x14log_device_placement\x18\x08 \x01(\x08\x12\x1f\n\x17use_per_session_threads\x18\t \x01(\x08\x12\x1f\n\x17operation_timeout_in_ms\x18\x0b \x01(\x03\x12\x1d\n\x15isolate_session_state\x18\x0f \x01(\x08\x1a\x32\n\x10\x44\x65viceCountEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"\xb6\x01\n\nRunOptions\x12=\n\x0btrace_level\x18\x01 \x01(\x0e\x32(.minitf.tensorflow.RunOptions.TraceLevel\x12\x15\n\rtimeout_in_ms\x18\x02 \x01(\x03\"R\n\nTraceLevel\x12\x0c\n\x08NO_TRACE\x10\x00\x12\x12\n\x0eSOFTWARE_TRACE\x10\x01\x12\x12\n\x0eHARDWARE_TRACE\x10\x02\x12\x0e\n\nFULL_TRACE\x10\x03\"\r\n\x0bRunMetadatab\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aminitf/protos/config.proto\x12\x11minitf.tensorflow\x1a\x1eminitf/protos/cost_graph.proto\x1a\x19minitf/protos/debug.proto\x1a\x19minitf/protos/graph.proto\x1a\x1eminitf/protos/step_stats.proto\"\x89\x02\n\nGPUOptions\x12\'\n\x1fper_process_gpu_memory_fraction\x18\x01 \x01(\x01\x12\x16\n\x0e\x61llocator_type\x18\x02 \x01(\t\x12\x1f\n\x17\x64\x65\x66\x65rred_deletion_bytes\x18\x03 \x01(\x03\x12\x14\n\x0c\x61llow_growth\x18\x04 \x01(\x08\x12\x1b\n\x13visible_device_list\x18\x05 \x01(\t\x12\"\n\x1apolling_active_delay_usecs\x18\x06 \x01(\x05\x12$\n\x1cpolling_inactive_delay_msecs\x18\x07 \x01(\x05\x12\x1c\n\x14\x66orce_gpu_compatible\x18\x08 \x01(\x08\"\xd7\x03\n\x0b\x43onfigProto\x12\x45\n\x0c\x64\x65vice_count\x18\x01 \x03(\x0b\x32/.minitf.tensorflow.ConfigProto.DeviceCountEntry\x12$\n\x1cintra_op_parallelism_threads\x18\x02 \x01(\x05\x12\x18\n\x10placement_period\x18\x03 \x01(\x05\x12\x16\n\x0e\x64\x65vice_filters\x18\x04 \x03(\t\x12$\n\x1cinter_op_parallelism_threads\x18\x05 \x01(\x05\x12\x32\n\x0bgpu_options\x18\x06 \x01(\x0b\x32\x1d.minitf.tensorflow.GPUOptions\x12\x1c\n\x14\x61llow_soft_placement\x18\x07 \x01(\x08\x12\x1c\n\x14log_device_placement\x18\x08 \x01(\x08\x12\x1f\n\x17use_per_session_threads\x18\t \x01(\x08\x12\x1f\n\x17operation_timeout_in_ms\x18\x0b \x01(\x03\x12\x1d\n\x15isolate_session_state\x18\x0f \x01(\x08\x1a\x32\n\x10\x44\x65viceCountEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"\xfd\x04\n\nRunOptions\x12=\n\x0btrace_level\x18\x01 \x01(\x0e\x32(.minitf.tensorflow.RunOptions.TraceLevel\x12\x15\n\rtimeout_in_ms\x18\x02 \x01(\x03\x12\x1c\n\x14inter_op_thread_pool\x18\x03 \x01(\x05\x12\x1f\n\x17output_partition_graphs\x18\x05 \x01(\x08\x12\x36\n\rdebug_options\x18\x06 \x01(\x0b\x32\x1f.minitf.tensorflow.DebugOptions\x12*\n\"report_tensor_allocations_upon_oom\x18\x07 \x01(\x08\x12@\n\x0c\x65xperimental\x18\x08 \x01(\x0b\x32*.minitf.tensorflow.RunOptions.Experimental\x1a\xd9\x01\n\x0c\x45xperimental\x12\x1c\n\x14\x63ollective_graph_key\x18\x01 \x01(\x03\x12\x1c\n\x14use_run_handler_pool\x18\x02 \x01(\x08\x12\x62\n\x18run_handler_pool_options\x18\x03 \x01(\x0b\x32@.minitf.tensorflow.RunOptions.Experimental.RunHandlerPoolOptions\x1a)\n\x15RunHandlerPoolOptions\x12\x10\n\x08priority\x18\x01 \x01(\x03\"R\n\nTraceLevel\x12\x0c\n\x08NO_TRACE\x10\x00\x12\x12\n\x0eSOFTWARE_TRACE\x10\x01\x12\x12\n\x0eHARDWARE_TRACE\x10\x02\x12\x0e\n\nFULL_TRACE\x10\x03J\x04\x08\x04\x10\x05\"\xf6\x03\n\x0bRunMetadata\x12\x30\n\nstep_stats\x18\x01 \x01(\x0b\x32\x1c.minitf.tensorflow.StepStats\x12\x33\n\ncost_graph\x18\x02 \x01(\x0b\x32\x1f.minitf.tensorflow.CostGraphDef\x12\x35\n\x10partition_graphs\x18\x03 \x03(\x0b\x32\x1b.minitf.tensorflow.GraphDef\x12\x46\n\x0f\x66unction_graphs\x18\x04 \x03(\x0b\x32-.minitf.tensorflow.RunMetadata.FunctionGraphs\x12<\n\x10session_metadata\x18\x05 \x01(\x0b\x32\".minitf.tensorflow.SessionMetadata\x1a\xc2\x01\n\x0e\x46unctionGraphs\x12\x35\n\x10partition_graphs\x18\x01 \x03(\x0b\x32\x1b.minitf.tensorflow.GraphDef\x12;\n\x16pre_optimization_graph\x18\x02 \x01(\x0b\x32\x1b.minitf.tensorflow.GraphDef\x12<\n\x17post_optimization_graph\x18\x03 \x01(\x0b\x32\x1b.minitf.tensorflow.GraphDef\"0\n\x0fSessionMetadata\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,16 +37,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CONFIGPROTO_DEVICECOUNTENTRY']._loaded_options = None
   _globals['_CONFIGPROTO_DEVICECOUNTENTRY']._serialized_options = b'8\001'
-  _globals['_GPUOPTIONS']._serialized_start=50
-  _globals['_GPUOPTIONS']._serialized_end=315
-  _globals['_CONFIGPROTO']._serialized_start=318
-  _globals['_CONFIGPROTO']._serialized_end=789
-  _globals['_CONFIGPROTO_DEVICECOUNTENTRY']._serialized_start=739
-  _globals['_CONFIGPROTO_DEVICECOUNTENTRY']._serialized_end=789
-  _globals['_RUNOPTIONS']._serialized_start=792
-  _globals['_RUNOPTIONS']._serialized_end=974
-  _globals['_RUNOPTIONS_TRACELEVEL']._serialized_start=892
-  _globals['_RUNOPTIONS_TRACELEVEL']._serialized_end=974
-  _globals['_RUNMETADATA']._serialized_start=976
-  _globals['_RUNMETADATA']._serialized_end=989
+  _globals['_GPUOPTIONS']._serialized_start=168
+  _globals['_GPUOPTIONS']._serialized_end=433
+  _globals['_CONFIGPROTO']._serialized_start=436
+  _globals['_CONFIGPROTO']._serialized_end=907
+  _globals['_CONFIGPROTO_DEVICECOUNTENTRY']._serialized_start=857
+  _globals['_CONFIGPROTO_DEVICECOUNTENTRY']._serialized_end=907
+  _globals['_RUNOPTIONS']._serialized_start=910
+  _globals['_RUNOPTIONS']._serialized_end=1547
+  _globals['_RUNOPTIONS_EXPERIMENTAL']._serialized_start=1240
+  _globals['_RUNOPTIONS_EXPERIMENTAL']._serialized_end=1457
+  _globals['_RUNOPTIONS_EXPERIMENTAL_RUNHANDLERPOOLOPTIONS']._serialized_start=1416
+  _globals['_RUNOPTIONS_EXPERIMENTAL_RUNHANDLERPOOLOPTIONS']._serialized_end=1457
+  _globals['_RUNOPTIONS_TRACELEVEL']._serialized_start=1459
+  _globals['_RUNOPTIONS_TRACELEVEL']._serialized_end=1541
+  _globals['_RUNMETADATA']._serialized_start=1550
+  _globals['_RUNMETADATA']._serialized_end=2052
+  _globals['_RUNMETADATA_FUNCTIONGRAPHS']._serialized_start=1858
+  _globals['_RUNMETADATA_FUNCTIONGRAPHS']._serialized_end=2052
+  _globals['_SESSIONMETADATA']._serialized_start=2054
+  _globals['_SESSIONMETADATA']._serialized_end=2102
 # @@protoc_insertion_point(module_scope)

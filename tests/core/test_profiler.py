@@ -1,13 +1,16 @@
-"""tf.profiler (tfprof): parameter and float-op counts, the scope/op views, the report text.
+"""tf.profiler (tfprof): parameter and float-op counts, the scope/op views, the report text,
+and the scope view's run-time statistics read from a RunMetadata (time_and_memory()).
 
 TF-free tests check counts computed by hand from the graphs' shapes (MatMul 2*m*k*n, Conv2D
 2*out*kh*kw*cin, pooling kh*kw per output, BiasAdd one per element, ...), how the options shape
-the tree, the report's layout and what minitf refuses (anything needing RunMetadata.step_stats,
-the code and graph views). Side-by-side tests build the same graphs in tf.compat.v1 (each in
+the tree, the report's layout, run-time columns computed by hand from a RunMetadata's step
+stats, and what minitf refuses (the op view's run-time columns, timelines, the code and graph
+views). Side-by-side tests build the same graphs in tf.compat.v1 (each in
 its own tf1.Graph, ref variables chosen per scope) and compare the returned protos and the
 printed reports character for character.
 """
 
+import numpy as np
 import pytest
 
 import minitf as tf
@@ -372,19 +375,17 @@ def test_select_occurrence_input_shapes_and_op_types(capsys):
 # --- refusals and errors ------------------------------------------------------------------------
 
 
-def test_refuses_what_needs_step_stats():
+def test_refuses_what_is_not_built():
     g = tf.Graph()
     with g.as_default():
         mlp(tf)
-        with pytest.raises(UnimplementedError, match="step_stats"):
-            tf.profiler.profile(g, options=P.time_and_memory())
-        with pytest.raises(UnimplementedError, match="step_stats"):
-            tf.profiler.profile(g, options=P().build())  # select defaults to micros
+        with pytest.raises(UnimplementedError, match="op view's select"):
+            tf.profiler.profile(g, cmd="op", options=P.time_and_memory())
         with pytest.raises(UnimplementedError, match="timeline"):
             tf.profiler.profile(g, options=P(QUIET_PARAMS).with_timeline_output("t").build())
-        profiler = tf.profiler.Profiler(g)
         with pytest.raises(UnimplementedError, match="step_stats"):
-            profiler.add_step(0, tf.RunMetadata())
+            tf.profiler.advise(g, run_meta=synthetic_run_meta(tf.RunMetadata))
+        profiler = tf.profiler.Profiler(g)
         with pytest.raises(UnimplementedError, match="traceback"):
             profiler.profile_python(QUIET_PARAMS)
         with pytest.raises(UnimplementedError, match="graph view"):
@@ -576,3 +577,182 @@ def test_protos_are_wire_compatible_with_tensorflow(tmp_path):
     log = tfprof_log_pb2.OpLogProto.FromString((tmp_path / "tfprof_log").read_bytes())
     assert {e.name: e.float_ops for e in log.log_entries}["layer1/MatMul"] == 320
     assert tf1.profiler.OpLogProto is tfprof_log_pb2.OpLogProto
+
+
+# --- run-time statistics (RunMetadata.step_stats) ----------------------------------------------
+
+CPU = "/job:localhost/replica:0/task:0/device:CPU:0"
+# name: (all_start_micros, op_end_rel_micros, [(allocator total, live)], persistent, outputs)
+STEP_STATS = {
+    "layer1/MatMul": (1000, 40, [(160, 160)], 0, [160]),
+    "layer1/add": (1050, 12, [(160, 0)], 0, [160]),
+    "layer1/Relu": (1070, 0, [], 0, [160]),  # a forwarded buffer; quick: counts as 1us
+    "layer2/MatMul": (1080, 1500, [(96, 96)], 0, [96]),
+    "layer2/BiasAdd": (2600, 7, [(96, 96)], 0, [96]),
+    "Const": (990, 0, [], 8, [8]),
+    "_arg_x_0_0": (980, 2, [], 0, [128]),  # TF's own node: tfprof makes it one of its own
+    "_SOURCE": (970, 1, [], 0, []),  # skipped by tfprof
+}
+
+
+def synthetic_run_meta(run_metadata_class, scale=1):
+    """A RunMetadata with the step stats above (times multiplied by ``scale``)."""
+    rm = run_metadata_class()
+    dev = rm.step_stats.dev_stats.add(device=CPU)
+    for name, (start, end, memory, persistent, outputs) in STEP_STATS.items():
+        n = dev.node_stats.add(node_name=name, all_start_micros=start * scale,
+                               op_end_rel_micros=end * scale, all_end_rel_micros=end * scale)
+        for total, live in memory:
+            n.memory.add(allocator_name="cpu", total_bytes=total, peak_bytes=total,
+                         live_bytes=live)
+        for k, nbytes in enumerate(outputs):
+            out = n.output.add(slot=k)
+            out.tensor_description.allocation_description.requested_bytes = nbytes
+        n.memory_stats.persistent_memory_size = persistent
+    return rm
+
+
+def test_scope_view_of_step_stats_by_hand(tmp_path):
+    out = tmp_path / "report"
+    g = tf.Graph()
+    with g.as_default():
+        mlp(tf)
+    proto = tf.profiler.profile(g, run_meta=synthetic_run_meta(tf.RunMetadata), cmd="scope",
+                                options=P(P.time_and_memory()).with_file_output(str(out))
+                                .build())
+    text = out.read_text().split("Profile:\n")[1]
+    # Ordered by total time; min_bytes=1 hides layer1/Relu (no memory) and _arg_x_0_0 (its
+    # output is not an allocation); Const's 8 persistent bytes count as requested.
+    assert text == (
+        "node name | requested bytes | total execution time | accelerator execution time | "
+        "cpu execution time\n"
+        "_TFProfRoot (--/520B, --/1.56ms, --/0us, --/1.56ms)\n"
+        "  layer2 (0B/192B, 0us/1.51ms, 0us/0us, 0us/1.51ms)\n"
+        "    layer2/MatMul (96B/96B, 1.50ms/1.50ms, 0us/0us, 1.50ms/1.50ms)\n"
+        "    layer2/BiasAdd (96B/96B, 7us/7us, 0us/0us, 7us/7us)\n"
+        "  layer1 (0B/320B, 0us/52us, 0us/0us, 0us/52us)\n"
+        "    layer1/MatMul (160B/160B, 40us/40us, 0us/0us, 40us/40us)\n"
+        "    layer1/add (160B/160B, 12us/12us, 0us/0us, 12us/12us)\n"
+        "  Const (8B/8B, 1us/1us, 0us/0us, 1us/1us)\n")
+    matmul = proto.children[0].children[0]
+    assert (matmul.name, matmul.exec_micros, matmul.cpu_exec_micros, matmul.requested_bytes,
+            matmul.peak_bytes, matmul.residual_bytes, matmul.output_bytes, matmul.run_count) == (
+        "layer2/MatMul", 1500, 1500, 96, 96, 96, 96, 1)
+    assert list(matmul.devices) == [CPU.lower()]
+    add = proto.children[1].children[1]
+    assert (add.residual_bytes, add.output_bytes) == (0, 160)  # freed by the op: not residual
+
+
+def test_profiler_steps_average_and_select(capsys):
+    g = tf.Graph()
+    with g.as_default():
+        mlp(tf)
+    profiler = tf.profiler.Profiler(g)
+    profiler.add_step(0, synthetic_run_meta(tf.RunMetadata))
+    profiler.add_step(3, synthetic_run_meta(tf.RunMetadata, scale=3))
+    quiet = P(P.time_and_memory(min_micros=0, min_bytes=0)).with_empty_output()
+    by_step = {}
+    for step in (-1, 0, 3):
+        proto = profiler.profile_name_scope(quiet.with_step(step).build())
+        by_step[step] = proto.total_exec_micros
+    # Step 0: 40 + 12 + 1 + 1500 + 7 + 1 + 2 (the 0us Relu and Const count 1us, _arg_x_0_0 is
+    # a node of its own); step 3: three times that, but the quick ops still 1us; step -1: each
+    # node's average over the two steps.
+    assert by_step == {0: 1563, 3: 4685, -1: 80 + 24 + 1 + 3000 + 14 + 1 + 4}
+    empty = profiler.profile_name_scope(quiet.with_step(5).build())
+    assert empty == tf.profiler.GraphNodeProto()
+    assert "Options -step=5 not found.\nAvailable steps: 0 3 \n" in capsys.readouterr().err
+    profiler.add_step(1, tf.RunMetadata())  # no step stats: TF says so and adds nothing
+    assert "Invalid RunMetadata for step 1" in capsys.readouterr().err
+
+
+def test_profile_of_a_real_traced_run():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        y = tf.nn.relu(tf.matmul(x, tf.constant(np.ones((3, 2), np.float32)), name="y"))
+    rm = tf.RunMetadata()
+    with tf.Session(graph=g) as sess:
+        sess.run(y, {x: np.ones((4, 3), np.float32)}, run_metadata=rm,
+                 options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE))
+    options = P(P.time_and_memory(min_micros=0, min_bytes=0)).with_empty_output().select(
+        ["bytes", "output_bytes", "micros", "float_ops"]).build()
+    proto = tf.profiler.profile(g, run_meta=rm, options=options)
+    stats = {n.node_name: n for n in rm.step_stats.dev_stats[0].node_stats}
+    shown = {c.name: c for c in proto.children}
+    assert set(stats) == {"Const", "y", "Relu"} and set(shown) == set(stats) | {"x"}
+    for name, stat in stats.items():
+        node = shown[name]
+        assert node.cpu_exec_micros == node.exec_micros == max(stat.op_end_rel_micros, 1)
+        assert node.output_bytes == sum(o.tensor_description.allocation_description
+                                        .requested_bytes for o in stat.output)
+        assert node.run_count == 1
+    assert proto.total_exec_micros == sum(n.exec_micros for n in shown.values())
+    assert shown["y"].requested_bytes == shown["Relu"].requested_bytes == 32
+    assert shown["Const"].requested_bytes == 24  # persistent: a constant's bytes
+    # The run's shape [4, 2] is filled into the graph's [?, 2], as TF does.
+    assert g.get_tensor_by_name("y:0").shape.as_list() == [4, 2]
+
+
+@pytest.mark.parametrize("variant", ["time_and_memory", "all_columns", "by_bytes", "steps"])
+def test_runtime_scope_view_matches_tensorflow(variant, capfd):
+    tf1 = _tf1()
+    B = tf1.profiler.ProfileOptionBuilder
+    options = {
+        "time_and_memory": B.time_and_memory(),
+        "all_columns": B(B.time_and_memory(min_micros=0, min_bytes=0)).select(
+            ["bytes", "peak_bytes", "residual_bytes", "output_bytes", "micros", "float_ops",
+             "params", "occurrence", "device", "op_types", "input_shapes"]).build(),
+        "by_bytes": B(B.time_and_memory(min_bytes=100)).order_by("bytes")
+        .with_node_names(hide_name_regexes=["layer1/add"]).build(),
+        "steps": B(B.time_and_memory(min_micros=0)).select(["micros", "cpu_micros"]).build(),
+    }[variant]
+    results = []
+    for lib in (tf1, tf):
+        g = lib.Graph()
+        with g.as_default():
+            mlp(lib, **({"use_resource": False} if lib is tf1 else {}))
+            capfd.readouterr()
+            rm = synthetic_run_meta(lib.RunMetadata)
+            if variant == "steps":
+                profiler = lib.profiler.Profiler(g)
+                profiler.add_step(0, rm)
+                profiler.add_step(2, synthetic_run_meta(lib.RunMetadata, scale=5))
+                protos = [str(profiler.profile_name_scope(dict(options, step=step)))
+                          for step in (-1, 2)]
+            else:
+                protos = [str(lib.profiler.profile(g, run_meta=rm, cmd="scope",
+                                                   options=options))]
+            results.append((protos, capfd.readouterr().out))
+    (their_protos, their_text), (our_protos, our_text) = results
+    assert "layer1/MatMul (" in their_text and "layer1/MatMul" in our_protos[0]
+    assert our_text == their_text
+    assert our_protos == their_protos
+
+
+def test_traced_run_profiles_like_tensorflow(capfd):
+    """The same graph run traced in each: the same nodes, columns and order of magnitude;
+    the times and minitf's fresh arrays (where TF forwards a buffer) differ."""
+    tf1 = _tf1()
+    reports = []
+    for lib in (tf1, tf):
+        g = lib.Graph()
+        with g.as_default():
+            x = lib.placeholder(lib.float32, [None, 3], name="x")
+            lib.reduce_sum(lib.matmul(x, lib.constant(np.ones((3, 2), np.float32)), name="y"),
+                           name="s")
+        rm = lib.RunMetadata()
+        with lib.Session(graph=g) as sess:
+            sess.run("s:0", {x: np.ones((4, 3), np.float32)}, run_metadata=rm,
+                     options=lib.RunOptions(trace_level=3))
+        capfd.readouterr()
+        B = lib.profiler.ProfileOptionBuilder
+        proto = lib.profiler.profile(g, run_meta=rm, options=B(B.time_and_memory()).select(
+            ["bytes", "output_bytes", "device"]).order_by("name").build())
+        reports.append((proto, capfd.readouterr().out))
+    (theirs, their_text), (ours, our_text) = reports
+    assert [c.name for c in ours.children] == [c.name for c in theirs.children]
+    for mine, other in zip(ours.children, theirs.children):
+        assert (mine.requested_bytes, mine.output_bytes, list(mine.devices)) == (
+            other.requested_bytes, other.output_bytes, list(other.devices)), mine.name
+    assert our_text == their_text

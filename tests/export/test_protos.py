@@ -46,6 +46,9 @@ OFFICIAL_MODULES = {
         "tensorflow.core.framework.graph_pb2",
         "tensorflow.core.framework.summary_pb2",
         "tensorflow.core.protobuf.config_pb2",
+        "tensorflow.core.protobuf.debug_pb2",
+        "tensorflow.core.framework.step_stats_pb2",
+        "tensorflow.core.framework.cost_graph_pb2",
         "tensorflow.core.protobuf.error_codes_pb2",
         "tensorflow.core.protobuf.named_tensor_pb2",
         "tensorflow.core.protobuf.saved_model_pb2",
@@ -89,8 +92,6 @@ OMITTED_FIELDS = {
 SUBSET_MESSAGES = {
     "tensorflow.ConfigProto",  # the fields TF1 code commonly sets (minitf ignores them)
     "tensorflow.GPUOptions",
-    "tensorflow.RunOptions",
-    "tensorflow.RunMetadata",
     "inference.ModelConfig",
     "inference.ModelInput",
     "inference.ModelOutput",
