@@ -125,12 +125,14 @@ class Benchmark:
                          mbs=0):
         """Runs ``burn_iters`` untimed then ``min_iters`` timed; reports and returns
         {iters, wall_time (median s), extras (+ wall_time_mean / _stdev), name, throughput}.
-        minitf keeps no step stats: ``store_trace`` is refused and ``store_memory_usage`` adds
-        no allocator extras."""
+        ``store_trace`` is refused: TF turns a traced run's step stats into a Chrome trace with
+        its ``timeline`` module, which minitf lacks. ``store_memory_usage`` adds no allocator
+        extras."""
         if store_trace:
             from .errors import UnimplementedError
             raise UnimplementedError(None, None, "run_op_benchmark(store_trace=True): minitf "
-                                     "records no step stats (RunMetadata) to trace")
+                                     "has no timeline module to make a Chrome trace of the "
+                                     "run's step stats")
         for _ in range(burn_iters):
             sess.run(op_or_tensor, feed_dict=feed_dict)
         deltas = []
