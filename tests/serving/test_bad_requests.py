@@ -183,14 +183,19 @@ def test_tensor_content_length_does_not_match_shape(served):
 
 
 def test_tensor_dtypes_and_bytes_tensorflow_refuses(served):
-    """A dtype minitf has no type for (quantized qint8) is a bad request, not a missing method;
-    one it has but the model does not take (complex64) is named; bool bytes other than 0/1 are
+    """A dtype minitf has no type for (bfloat16) is a bad request, not a missing method; one it
+    has but the model does not take (complex64, qint8) is named; bool bytes other than 0/1 are
     refused, as TensorFlow's Tensor::FromProto refuses them."""
+    tensor = tensor_pb2.TensorProto(dtype=14, tensor_content=bytes(16))  # DT_BFLOAT16
+    tensor.tensor_shape.dim.add().size = 2
+    tensor.tensor_shape.dim.add().size = 4
+    refused(lambda: predict(served[1], predict_request({"x": tensor})), "INVALID_ARGUMENT",
+            "'x'", "DT_BFLOAT16")
     tensor = tensor_pb2.TensorProto(dtype=11, tensor_content=bytes(8))  # DT_QINT8
     tensor.tensor_shape.dim.add().size = 2
     tensor.tensor_shape.dim.add().size = 4
     refused(lambda: predict(served[1], predict_request({"x": tensor})), "INVALID_ARGUMENT",
-            "'x'", "DT_QINT8")
+            "'x'", "float32", "qint8")
     tensor = tensor_pb2.TensorProto(dtype=8, tensor_content=bytes(64))  # DT_COMPLEX64
     tensor.tensor_shape.dim.add().size = 2
     tensor.tensor_shape.dim.add().size = 4
