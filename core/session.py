@@ -1,4 +1,5 @@
-"""TF 1.x Session: fetch structures, feed validation and a cache of compiled Plans."""
+"""TF 1.x Session: runs fetches with feeds through a cache of compiled Plans. Fetch structures
+are core/session_fetches.py, feed validation core/session_feeds.py."""
 
 from __future__ import annotations
 
@@ -8,16 +9,15 @@ import threading
 import weakref
 from collections.abc import Mapping
 
-import numpy as np
-
-from . import dtypes as _dt
 from .errors import CancelledError, InvalidArgumentError, OpError
 from .graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
-from .indexed_slices import IndexedSlices, IndexedSlicesValue
-from .sparse_tensor import SparseTensor, SparseTensorValue
 from .partial_run import _PartialRun
 from . import plan_trace
 from .plan import Plan, Resources
+from .session_feeds import (_check_feed, _expand_feed, _feed_composite,  # noqa: F401
+                            _feed_key, _feed_parts, register_feed_composite)
+from .session_fetches import (_Fetches, _to_result, _to_results,  # noqa: F401
+                              register_fetch_composite)
 
 _local = threading.local()
 _sessions = weakref.WeakSet()  # every live Session, for Session.reset
@@ -55,247 +55,6 @@ def _eval_with(session, element, feed_dict, kind):
 # Plans a Session keeps. The key is the feeds, fetches and targets as given (their order
 # included), so code that varies them without end would otherwise grow the cache without end.
 MAX_CACHED_PLANS = 1024
-
-
-# -- fetches ------------------------------------------------------------------------------------
-class _Fetches:
-    """Flattens a fetch structure into unique tensors and target ops; rebuilds the results.
-
-    Duplicates are computed once and the same object is placed at every position; Operation
-    leaves give None; lists, tuples, namedtuples and mappings keep their type and order.
-    """
-
-    __slots__ = ("tensors", "targets", "_build")
-
-    def __init__(self, graph: Graph, fetches):
-        self.tensors: list[Tensor] = []
-        self.targets: list[Operation] = []
-        index: dict[Tensor, int] = {}
-        self._build = self._mapper(graph, fetches, index)
-
-    def _mapper(self, graph, fetch, index):
-        if isinstance(fetch, (list, tuple)) and not _is_leaf(fetch):
-            subs = [self._mapper(graph, f, index) for f in fetch]
-            ftype = type(fetch)
-            if ftype is list:
-                return lambda vals: [m(vals) for m in subs]
-            if ftype is tuple:
-                return lambda vals: tuple(m(vals) for m in subs)
-            if hasattr(fetch, "_fields"):  # namedtuple
-                return lambda vals: ftype(*[m(vals) for m in subs])
-            return lambda vals: ftype(m(vals) for m in subs)
-        composite = _registered(_COMPOSITE_FETCHES, fetch)
-        if composite is not None:  # e.g. a SparseTensor comes back as a SparseTensorValue
-            components, build = composite
-            subs = [self._mapper(graph, p, index) if p is not None else (lambda vals: None)
-                    for p in components(fetch)]
-            return lambda vals: build([m(vals) for m in subs])
-        if isinstance(fetch, Mapping):
-            keys = list(fetch.keys())
-            subs = [self._mapper(graph, fetch[k], index) for k in keys]
-            ftype = type(fetch)
-
-            def build_map(vals):
-                out = ftype() if ftype is not dict else {}
-                for k, m in zip(keys, subs):
-                    out[k] = m(vals)
-                return out
-            return build_map
-        element = _fetch_element(graph, fetch)
-        if isinstance(element, Operation):
-            if element not in self.targets:
-                self.targets.append(element)
-            return lambda vals: None
-        i = index.get(element)
-        if i is None:
-            i = index[element] = len(self.tensors)
-            self.tensors.append(element)
-        return lambda vals: vals[i]
-
-    def build(self, values):
-        return self._build(values)
-
-
-# Composite fetches: a class -> (its component tensors or composites, or None; the value built
-# from their fetched values). Only fetch structures look here, never the one-tensor fast path.
-_COMPOSITE_FETCHES: dict = {}
-
-
-def register_fetch_composite(cls, components, build):
-    """Session.run fetches an instance of ``cls`` as ``build(values)``, ``values`` being
-    those of ``components(instance)`` (each a tensor, a composite fetched in turn, or None)."""
-    _COMPOSITE_FETCHES[cls] = (components, build)
-
-
-def _registered(registry: dict, obj):
-    """``obj``'s entry in a composite registry, by its class or a base class; else None."""
-    for cls in type(obj).__mro__:
-        entry = registry.get(cls)
-        if entry is not None:
-            return entry
-    return None
-
-
-register_fetch_composite(IndexedSlices, lambda s: (s.values, s.indices, s.dense_shape),
-                         lambda parts: IndexedSlicesValue(*parts))
-register_fetch_composite(SparseTensor, lambda s: (s.indices, s.values, s.dense_shape),
-                         lambda parts: SparseTensorValue(*parts))
-
-
-def _is_leaf(x) -> bool:
-    return isinstance(x, (Tensor, Operation)) or hasattr(x, "_as_graph_element")
-
-
-def _fetch_element(graph: Graph, fetch):
-    if fetch is None:
-        raise TypeError(f"Fetch argument None has invalid type {type(None)}")
-    try:
-        element = graph.as_graph_element(fetch, allow_tensor=True, allow_operation=True)
-    except TypeError as e:
-        raise TypeError(f"Fetch argument {fetch!r} has invalid type {type(fetch)!r}, must be a "
-                        f"string or Tensor. ({e})") from None
-    except (ValueError, KeyError) as e:
-        msg = e.args[0] if e.args else str(e)
-        raise ValueError(f"Fetch argument {fetch!r} cannot be interpreted as a Tensor. "
-                         f"({msg})") from None
-    if not graph.is_fetchable(element):
-        raise ValueError(f"Operation {element.name!r} has been marked as not fetchable.")
-    return element
-
-
-# -- feeds --------------------------------------------------------------------------------------
-def _feed_key(graph: Graph, key, kind: str = "feed_dict key") -> Tensor:
-    if isinstance(key, Tensor) and key.graph is graph:
-        return key
-    try:
-        return graph.as_graph_element(key, allow_tensor=True, allow_operation=False)
-    except (TypeError, ValueError, KeyError) as e:
-        msg = e.args[0] if e.args else str(e)
-        raise TypeError(f"Cannot interpret {kind} as Tensor: {msg}") from None
-
-
-# Composite feeds: a class -> (its component tensors; the values fed to them, from the value
-# fed to it). feed_dict keys, make_callable's and partial_run_setup's feeds expand through it.
-_COMPOSITE_FEEDS: dict = {}
-
-
-def register_feed_composite(cls, components, split):
-    """Session.run feeds an instance of ``cls`` by feeding its tensors ``components(instance)``
-    the values ``split(instance, value)`` (one each; TypeError or ValueError for a bad value)."""
-    _COMPOSITE_FEEDS[cls] = (components, split)
-
-
-def _feed_parts(key) -> tuple:
-    # A composite feeds its components, anything else itself.
-    entry = _registered(_COMPOSITE_FEEDS, key)
-    return (key,) if entry is None else tuple(entry[0](key))
-
-
-def _expand_feed(key, value):
-    """The (tensor or name, value) pairs a feed of ``key`` with ``value`` makes."""
-    entry = _registered(_COMPOSITE_FEEDS, key)
-    return ((key, value),) if entry is None else \
-        zip(entry[0](key), entry[1](key, value), strict=True)
-
-
-def _sparse_split(key: SparseTensor, value):
-    """A SparseTensor's feed: a SparseTensorValue or an (indices, values, dense_shape)
-    tuple, as in TF1, fed to its three tensors."""
-    if not (isinstance(value, (SparseTensorValue, tuple, list)) and len(value) == 3):
-        raise TypeError(f"The value of a SparseTensor feed must be a SparseTensorValue or a "
-                        f"(indices, values, dense_shape) tuple, got {_short(value)} for {key!r}")
-    return value
-
-
-register_feed_composite(SparseTensor, lambda s: (s.indices, s.values, s.dense_shape),
-                        _sparse_split)
-
-
-def _check_feed(t: Tensor, value):
-    """Converts a feed value to the tensor's dtype and checks it against its static shape."""
-    np_type = t._dtype._np
-    if type(value) is np.ndarray and value.dtype.type is np_type and np_type is not np.object_:
-        arr = value
-    else:
-        if isinstance(value, (Tensor, Operation)) or hasattr(value, "_as_graph_element"):
-            raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable feed "
-                            "values include Python scalars, strings, lists, numpy ndarrays, or "
-                            "TensorHandles. For reference, the tensor object was "
-                            f"{value!r} which was passed to the feed with key {t!r}.")
-        if isinstance(value, int) and not isinstance(value, bool) and t._dtype.is_integer:
-            info = np.iinfo(np_type)
-            if not info.min <= value <= info.max:
-                raise TypeError(f"Type of feed value {value} with type {type(value)} is not "
-                                f"compatible with Tensor type {np_type}. Try explicitly setting "
-                                "the type of the feed tensor to a larger type (e.g. int64).")
-        try:
-            if t._dtype is _dt.string:
-                arr = _string_array(value)
-            else:
-                arr = _numeric_array(value, np_type)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"Cannot feed value {_short(value)} for Tensor {t.name} of dtype "
-                             f"{t._dtype.name}: {e}") from None
-        except OverflowError as e:  # ints beyond 64 bits: TF's cast overflows too
-            raise OverflowError(f"Cannot feed value {_short(value)} for Tensor {t.name} of "
-                                f"dtype {t._dtype.name}: {e}") from None
-    dims = t._shape._dims
-    if dims is not None:
-        shape = arr.shape
-        if shape != dims:  # equal tuples is the common case; else check dim by dim
-            ok = len(shape) == len(dims)
-            if ok:
-                for d, n in zip(dims, shape):
-                    if d is not None and d != n:
-                        ok = False
-                        break
-            if not ok:
-                raise ValueError(f"Cannot feed value of shape {shape} for Tensor {t.name}, "
-                                 f"which has shape {t._shape}")
-    return arr
-
-
-def _numeric_array(value, np_type) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=np_type)
-    except OverflowError:
-        # NumPy 2 refuses out-of-range Python ints; TF converts first and then casts, so they
-        # wrap: [2**32 + 5] feeds an int32 tensor 5, [-1] a uint8 one 255.
-        return np.asarray(value).astype(np_type)
-
-
-def _string_array(value) -> np.ndarray:
-    """A feed for a tf.string tensor: an object array of bytes (str is UTF-8 encoded), so
-    fetches give bytes as in TensorFlow."""
-    arr = np.array(value, dtype=object)
-    flat = arr.reshape(-1)
-    for i, v in enumerate(flat):
-        if isinstance(v, str):
-            flat[i] = v.encode()
-        elif not isinstance(v, bytes):
-            raise TypeError(f"Expected bytes or str, got {v!r} of type '{type(v).__name__}'")
-    return arr
-
-
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _to_result(v):
-    # TF returns a rank-0 value the graph computed as a numpy scalar (np.float32, bytes).
-    if type(v) is np.ndarray and v.ndim == 0:
-        return v[()]
-    return v
-
-
-def _to_results(values, fetches, feeds) -> list:
-    """``_to_result`` of each fetched value, but a fetched feed comes back as the array fed,
-    rank 0 included, as in TF (its Python layer answers those from the feed_dict)."""
-    if not feeds:
-        return [_to_result(v) for v in values]
-    fed = set(feeds)
-    return [v if t in fed else _to_result(v) for t, v in zip(fetches, values)]
 
 
 def _timeout_in_ms(options, config) -> int:
@@ -520,7 +279,7 @@ class Session:
         handler = _Fetches(graph, fetches)
         positional = feed_list is not None  # TF's callable then goes through run()
         feed_list = list(feed_list or ())
-        composite = [_registered(_COMPOSITE_FEEDS, f) for f in feed_list]
+        composite = [_feed_composite(f) for f in feed_list]
         feeds = tuple(_feed_key(graph, t) for f in feed_list for t in _feed_parts(f))
         has_composite = any(c is not None for c in composite)
         for t in feeds:

@@ -1,4 +1,4 @@
-"""Session feeds of composite tensors (core/session.py's register_feed_composite): a
+"""Session feeds of composite tensors (core/session_feeds.py's register_feed_composite): a
 SparseTensor's or RaggedTensor's value feeds its component tensors, through feed_dict (tuple keys
 too), make_callable and partial_run; ``tf.ragged.placeholder``. TF-free checks first, then the
 same feeds side by side with TensorFlow 2.21 (skipped where it is not installed)."""
@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 import minitf as tf
-from minitf import session as session_module
+from minitf import session_feeds as feeds_module
 
 from .side_by_side import run
 
 
 def test_a_registered_composite_feeds_its_components(monkeypatch):
-    monkeypatch.setattr(session_module, "_COMPOSITE_FEEDS", dict(session_module._COMPOSITE_FEEDS))
+    monkeypatch.setattr(feeds_module, "_COMPOSITE_FEEDS", dict(feeds_module._COMPOSITE_FEEDS))
     class Pair:
         def __init__(self, a, b):
             self.a, self.b = a, b
@@ -27,8 +27,8 @@ def test_a_registered_composite_feeds_its_components(monkeypatch):
             raise TypeError(f"a Scaled feed takes a number, got {value!r}")
         return (np.full([2], value, np.float32),)
 
-    session_module.register_feed_composite(Pair, lambda p: (p.a, p.b), lambda k, v: v[::-1])
-    session_module.register_feed_composite(Scaled, lambda s: (s.x,), split_scaled)
+    feeds_module.register_feed_composite(Pair, lambda p: (p.a, p.b), lambda k, v: v[::-1])
+    feeds_module.register_feed_composite(Scaled, lambda s: (s.x,), split_scaled)
     x, y = tf.placeholder(tf.float32, [2]), tf.placeholder(tf.float32, [2])
     total = x * 10.0 + y
     with tf.Session() as sess:
