@@ -20,10 +20,12 @@ from .ops.constant_ops import group
 from .ops.fftnd_ops import fftnd, ifftnd, irfftnd, rfftnd
 from .ops.logic_ops import where_v2
 from .ops.reduction_ops import reduce_max
+from .ops.stateful_random_shuffle_ops import random_index_shuffle
 from .ops.tensor_array_ops import TensorArray
 from .tensor_shape import TensorShape
 
-__all__ = ["vectorized_map", "approx_top_k", "fftnd", "ifftnd", "rfftnd", "irfftnd"]
+__all__ = ["vectorized_map", "approx_top_k", "fftnd", "ifftnd", "rfftnd", "irfftnd",
+           "random_index_shuffle"]
 
 
 def _broadcasting_gather(x: Tensor, i):
