@@ -21,3 +21,4 @@ from .ops.nn_extra_ops import *  # noqa: E402,F401 - dilation2d, candidate sampl
 from .ops.fractional_pool_ops import *  # noqa: E402,F401,F403 - fractional_max_pool, ...
 from .rnn_extra import *  # noqa: E402,F401,F403 - raw_rnn, static_state_saving_rnn
 from .ops.approx_topk_ops import approx_max_k, approx_min_k  # noqa: E402,F401
+from .ops.quantized_nn_ops import *  # noqa: E402,F401,F403 - quantized_conv2d, ..._pool, ..._relu_x

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _wire
+from .. import dtypes as _dt
 from ..errors import DataLossError, InvalidArgumentError, UnimplementedError
 from ..tfrecord import crc32c
 from .tensor_bundle_table import _U32, _loss
@@ -34,6 +35,15 @@ _NUMPY_BY_ENUM = {
     22: np.dtype("<u4"), 23: np.dtype("<u8"),
 }
 _ENUM_BY_KIND = {(d.kind, d.itemsize): e for e, d in _NUMPY_BY_ENUM.items()}
+# The quantized types (qint8 11, quint8 12, qint32 13, qint16 15, quint16 16): TF stores their
+# raw integers, little-endian, under their own enum. Their numpy dtype is TF's one-field record
+# (``tf.qint8.as_numpy_dtype``), which ``_dtype_enum`` recognises when writing; it is kept out
+# of ``_ENUM_BY_KIND``, so a plain int8 array is still DT_INT8. Read values are the storage
+# integers (minitf's values of a quantized tensor), see ``raw_dtype``.
+_QUANTIZED_BY_ENUM = {d.as_datatype_enum: d.as_numpy_dtype for d in _dt.QUANTIZED_DTYPES}
+_STORAGE_BY_ENUM = {d.as_datatype_enum: np.dtype(d._np).newbyteorder("<")
+                    for d in _dt.QUANTIZED_DTYPES}
+_ENUM_BY_RECORD = {v: e for e, v in _QUANTIZED_BY_ENUM.items()}
 # Names for the types we refuse, so the error says which one it was.
 _OTHER_NAMES = {0: "invalid", 11: "qint8", 12: "quint8", 13: "qint32", 14: "bfloat16",
                 15: "qint16", 16: "quint16", 20: "resource", 21: "variant"}
@@ -76,11 +86,21 @@ def dtype_name(dtype_enum: int) -> str:
 
 
 def numpy_dtype(dtype_enum: int, name: str = "?") -> np.dtype:
-    """The numpy dtype of a DataType enum (object for strings); UnimplementedError otherwise."""
+    """The numpy dtype of a DataType enum (object for strings; TF's one-field record for a
+    quantized type, which a variable's ``dtype.as_numpy_dtype`` is compared with);
+    UnimplementedError otherwise."""
+    if dtype_enum in _QUANTIZED_BY_ENUM:
+        return _QUANTIZED_BY_ENUM[dtype_enum]
+    return raw_dtype(dtype_enum, name)
+
+
+def raw_dtype(dtype_enum: int, name: str = "?") -> np.dtype:
+    """The dtype of the arrays a DataType enum's tensors are read into and written from: as
+    ``numpy_dtype``, but a quantized type's storage integers (int8 for qint8...)."""
     if dtype_enum == DT_STRING:
         return np.dtype(object)
     try:
-        return _NUMPY_BY_ENUM[dtype_enum]
+        return _NUMPY_BY_ENUM.get(dtype_enum) or _STORAGE_BY_ENUM[dtype_enum]
     except KeyError:
         raise UnimplementedError(None, None, f"Checkpoint tensor {name!r} has dtype "
                                  f"{dtype_name(dtype_enum)}, which minitf cannot read") from None
@@ -168,7 +188,10 @@ def _extents(value, path, name) -> tuple:
 def _dtype_enum(name: str, arr: np.ndarray) -> int:
     if arr.dtype.kind in "OSU":
         return DT_STRING
-    e = _ENUM_BY_KIND.get((arr.dtype.kind, arr.dtype.itemsize))
+    if arr.dtype.names:  # a quantized type's record (tf.qint8.as_numpy_dtype...)
+        e = _ENUM_BY_RECORD.get(arr.dtype)
+    else:
+        e = _ENUM_BY_KIND.get((arr.dtype.kind, arr.dtype.itemsize))
     if e is None:
         raise InvalidArgumentError(None, None, f"Cannot write tensor {name!r}: numpy dtype "
                                    f"{arr.dtype} has no TensorFlow checkpoint equivalent")

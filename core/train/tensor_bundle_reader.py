@@ -17,7 +17,7 @@ from ..errors import DataLossError, NotFoundError, UnimplementedError
 from ..tfrecord import masked_crc32c
 from .tensor_bundle_entry import (_BUNDLE_VERSION, DT_STRING, BundleEntry, _decode_strings,
                                   _entry, _message, _scalar, _signed, data_filename,
-                                  index_filename, numpy_dtype)
+                                  index_filename, numpy_dtype, raw_dtype)
 from .tensor_bundle_slices import SlicesNotCoveredError, _check_no_overlap, slice_key
 from .tensor_bundle_table import _loss, _table
 
@@ -111,7 +111,7 @@ class BundleReader:
             return value if shape == full else \
                 value[tuple(slice(o, o + n) for o, n in zip(offset, shape))]
         _check_no_overlap(name, full, [extents for extents, _ in entry.slices])
-        out = np.empty(shape, numpy_dtype(entry.dtype, name))
+        out = np.empty(shape, raw_dtype(entry.dtype, name))
         covered = 0
         for extents, piece in entry.slices:  # they do not overlap (checked above)
             starts = [s if n >= 0 else 0 for s, n in extents]
@@ -135,7 +135,7 @@ class BundleReader:
         return out
 
     def _read_entry(self, name: str, entry: BundleEntry) -> np.ndarray:
-        dtype = numpy_dtype(entry.dtype, name)
+        dtype = raw_dtype(entry.dtype, name)  # a quantized type's storage integers
         path = data_filename(self.prefix, entry.shard_id, self.num_shards)
         count = int(np.prod(entry.shape, dtype=object))
         strings = entry.dtype == DT_STRING

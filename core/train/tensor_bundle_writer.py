@@ -13,12 +13,13 @@ import tempfile
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, NotFoundError
 from ..tfrecord import crc32c
-from .tensor_bundle_entry import (_NUMPY_BY_ENUM, DT_STRING, BundleEntry, _dtype_enum,
-                                  _encode_strings, _entry_proto, _header_proto,
-                                  _sliced_entry_proto, _unmask, data_filename, dtype_name,
-                                  index_filename, is_bundle)
+from .tensor_bundle_entry import (DT_STRING, BundleEntry, _dtype_enum, _encode_strings,
+                                  _entry_proto, _header_proto, _sliced_entry_proto, _unmask,
+                                  data_filename, dtype_name, index_filename, is_bundle,
+                                  raw_dtype)
 from .tensor_bundle_reader import read_index
 from .tensor_bundle_slices import slice_key
 from .tensor_bundle_table import encode_table
@@ -49,7 +50,8 @@ class _DataWriter:
             self.f.write(data)
             size = len(data)
         else:
-            raw = np.ascontiguousarray(arr, dtype=_NUMPY_BY_ENUM[dtype]).reshape(-1).view(np.uint8)
+            raw = np.ascontiguousarray(_dt.storage_view(arr), dtype=raw_dtype(dtype))
+            raw = raw.reshape(-1).view(np.uint8)
             self.f.write(raw.data)
             size, crc = raw.size, crc32c(raw)
         entry = _entry_proto(dtype, arr.shape, self.offset, size, crc)
