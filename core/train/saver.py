@@ -35,6 +35,7 @@ import time
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..errors import DataLossError, InvalidArgumentError, NotFoundError
 from ..graph import GraphKeys, Tensor, get_default_graph
 from ..partitioned_variables import PartitionedVariable, SaveSliceInfo
@@ -60,6 +61,14 @@ class SaveableObject:
     def restore(self, sess, arrays):
         raise NotImplementedError
 
+
+
+def _saved_array(value, variable) -> np.ndarray:
+    """A fetched variable value as it is saved: a quantized variable's storage integers become
+    its dtype's records, so the checkpoint names qint8 (not int8), as TF's does."""
+    arr = np.asarray(value)
+    dtype = variable.dtype
+    return _dt.quantized_to_numpy(arr, dtype) if dtype.is_quantized else arr
 
 class SaverDef:
     """``tf.train.SaverDef``'s checkpoint format versions (the ``write_version`` values)."""
@@ -156,7 +165,7 @@ class Saver:
         for name, parts in self._vars.items():
             if not parts:
                 continue  # an object's: after the variables
-            got = [(info, np.asarray(next(values))) for _, info in parts]
+            got = [(info, _saved_array(next(values), v)) for v, info in parts]
             if got[0][0] is None:
                 arrays[name] = got[0][1]
             else:
@@ -263,7 +272,8 @@ class Saver:
             o.restore(sess, arrays)
         cells = sess._resources
         for v, arr in updates:
-            cells.variable(v.op).set(np.array(arr, copy=True))
+            # (a quantized variable holds its storage integers at run time, as TF's)
+            cells.variable(v.op).set(np.array(_dt.storage_view(np.asarray(arr)), copy=True))
 
     def set_last_checkpoints_with_time(self, last_checkpoints_with_time):
         self._last = [p for p, _ in last_checkpoints_with_time]

@@ -104,6 +104,26 @@ def test_saver_and_restore_op_read_quantized_variables(tmp_path):
                 tf.train.Saver([v]).restore(sess, str(prefix))
 
 
+@pytest.mark.parametrize("write_version", [tf.train.SaverDef.V2, tf.train.SaverDef.V1])
+def test_saver_round_trips_quantized_variables(tmp_path, write_version):
+    """A Saver saves a quantized variable under its own dtype (not its storage integers'), in
+    TF's bundle and in minitf's .npz, and restores its storage integers."""
+    with tf.Graph().as_default():
+        variables = {n: tf.Variable(v, dtype=getattr(dtypes, n), name=n)
+                     for n, v in VALUES.items()}
+        saver = tf.train.Saver(write_version=write_version)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            path = saver.save(sess, str(tmp_path / "q"))
+        with tf.Session() as sess:
+            saver.restore(sess, path)
+            for n, v in variables.items():
+                got = sess.run(v)
+                assert got.dtype == VALUES[n].dtype and got.tobytes() == VALUES[n].tobytes()
+    stored = tf.train.load_checkpoint(path).get_variable_to_dtype_map()
+    assert stored == {n: getattr(dtypes, n) for n in VALUES}
+
+
 def test_checkpoint_reader_names_quantized_dtypes(tmp_path):
     prefix = tmp_path / "r"
     tb.write_bundle(prefix, {"a": _record("quint16"), "b": VALUES["qint8"]})
