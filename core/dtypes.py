@@ -209,6 +209,13 @@ def _check_quantized_value(values, dtype: DType):
         fail(values)
 
 
+def as_records(value, dtype: DType) -> np.ndarray:
+    """A run-time value as checkpoints store it: a quantized ``dtype``'s storage integers as
+    its records (so the file names qint8, not int8); any other value as an array."""
+    arr = np.asarray(value)
+    return quantized_to_numpy(arr, dtype) if dtype.is_quantized else arr
+
+
 def storage_view(arr: np.ndarray) -> np.ndarray:
     """A quantized (structured) array viewed as its storage integers; others unchanged."""
     d = _BY_NP.get(arr.dtype) if arr.dtype.names else None

@@ -149,7 +149,8 @@ class Checkpoint:
                 raise ValueError(f"Cannot save {v.name} (checkpoint key {key}): the variable "
                                  "is not in the session's graph")
         values = session.run([v for _, v in saved.variables])
-        arrays = {key: np.asarray(value) for (key, _), value in zip(saved.variables, values)}
+        arrays = {key: _dt.as_records(value, v.dtype)
+                  for (key, v), value in zip(saved.variables, values)}
         arrays[OBJECT_GRAPH_PROTO_KEY] = np.array(encode_object_graph(saved.nodes),
                                                   dtype=object)
         tensor_bundle.write_bundle(prefix, arrays)

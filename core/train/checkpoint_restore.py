@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, NotFoundError
 from ..graph import get_default_graph
 from ..session import get_default_session
@@ -66,8 +67,8 @@ def _assign(session, pairs):
             raise ValueError(f"Cannot restore {v.name}: the variable is not in the session's "
                              "graph (the objects were built in another graph)")
     cells = session._resources
-    for v, value in pairs:
-        cells.variable(v.op).set(np.array(value, copy=True))
+    for v, value in pairs:  # (a quantized variable holds its storage integers, as TF's)
+        cells.variable(v.op).set(np.array(_dt.storage_view(np.asarray(value)), copy=True))
 
 
 def _check_value(v, entry_dtype, entry_shape, key, save_path):

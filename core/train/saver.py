@@ -62,14 +62,6 @@ class SaveableObject:
         raise NotImplementedError
 
 
-
-def _saved_array(value, variable) -> np.ndarray:
-    """A fetched variable value as it is saved: a quantized variable's storage integers become
-    its dtype's records, so the checkpoint names qint8 (not int8), as TF's does."""
-    arr = np.asarray(value)
-    dtype = variable.dtype
-    return _dt.quantized_to_numpy(arr, dtype) if dtype.is_quantized else arr
-
 class SaverDef:
     """``tf.train.SaverDef``'s checkpoint format versions (the ``write_version`` values)."""
 
@@ -165,7 +157,7 @@ class Saver:
         for name, parts in self._vars.items():
             if not parts:
                 continue  # an object's: after the variables
-            got = [(info, _saved_array(next(values), v)) for v, info in parts]
+            got = [(info, _dt.as_records(next(values), v.dtype)) for v, info in parts]
             if got[0][0] is None:
                 arrays[name] = got[0][1]
             else:

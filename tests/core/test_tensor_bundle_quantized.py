@@ -124,6 +124,24 @@ def test_saver_round_trips_quantized_variables(tmp_path, write_version):
     assert stored == {n: getattr(dtypes, n) for n in VALUES}
 
 
+def test_object_checkpoint_round_trips_quantized_variables(tmp_path):
+    with tf.Graph().as_default():
+        variables = {n: tf.Variable(v, dtype=getattr(dtypes, n), name=n)
+                     for n, v in VALUES.items()}
+        ckpt = tf.train.Checkpoint(**variables)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            path = ckpt.save(str(tmp_path / "c"), session=sess)
+        with tf.Session() as sess:
+            ckpt.restore(path).run_restore_ops(sess)
+            for n, v in variables.items():
+                got = sess.run(v)
+                assert got.dtype == VALUES[n].dtype and got.tobytes() == VALUES[n].tobytes()
+    stored = tf.train.load_checkpoint(path).get_variable_to_dtype_map()
+    assert {k.split("/")[0]: d for k, d in stored.items() if k.split("/")[0] in VALUES} == \
+        {n: getattr(dtypes, n) for n in VALUES}
+
+
 def test_checkpoint_reader_names_quantized_dtypes(tmp_path):
     prefix = tmp_path / "r"
     tb.write_bundle(prefix, {"a": _record("quint16"), "b": VALUES["qint8"]})
