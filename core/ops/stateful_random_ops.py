@@ -33,8 +33,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, NotFoundError, UnimplementedError
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ._util import shape_from_value
-from .stateless_random_extra_ops import binomial_samples
-from .stateless_random_gamma_ops import ends_with
+from .stateless_random_extra_ops import binomial_arguments, binomial_samples
 from .stateless_random_ops import (_allowed, _dims, _int_bounds, _output_size, normal,
                                    truncated_normal, uniform, uniform_full_int, uniform_int)
 
@@ -216,22 +215,8 @@ STATEFUL_UNIFORM_INT = register(OpDef(
 
 
 def _binomial_kernel(cell, algorithm, shape, counts, probs, *, dtype):
-    counts, probs = np.asarray(counts), np.asarray(probs)
-    if counts.dtype.kind != "f":
-        raise InvalidArgumentError(None, None, "No OpKernel was registered to support Op "
-                                   f"'StatefulRandomBinomial' with T={counts.dtype.name} (its "
-                                   "CPU kernels take float16, float32 and float64)")
-    try:
-        batch_shape = np.broadcast_shapes(counts.shape, probs.shape)
-    except ValueError:
-        raise InvalidArgumentError(None, None, "counts and probs must have compatible batch "
-                                   f"dimensions: {_dims(counts)} vs. {_dims(probs)}") from None
-    if np.ndim(shape) != 1:
-        raise InvalidArgumentError(None, None, "Input shape should be a vector, got shape: "
-                                   f"{_dims(shape)}")
-    dims, n = _output_size(shape)
-    if not ends_with(dims, tuple(batch_shape)):
-        raise InvalidArgumentError(None, None, "Shape passed in must end with broadcasted shape.")
+    counts, probs, batch_shape, dims, n = binomial_arguments("StatefulRandomBinomial", shape,
+                                                             counts, probs)
     if np.ndim(algorithm) != 0:
         raise InvalidArgumentError(None, None, "algorithm must be of shape [], not "
                                    f"{_dims(algorithm)}")

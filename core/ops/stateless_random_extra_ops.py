@@ -340,13 +340,14 @@ def binomial_samples(key, counter, dims, counts, probs, np_type) -> np.ndarray:
     return _cast(out, np_type).reshape(dims)
 
 
-def _binomial_kernel(shape, seed, counts, probs, *, dtype):
-    key, counter = _seed_key_counter(seed)
+def binomial_arguments(op_type: str, shape, counts, probs):
+    """TF's run-time checks of a binomial sampler's arguments (stateless and stateful):
+    (counts, probs as arrays, their broadcast batch shape, the output dims, its size)."""
     counts, probs = np.asarray(counts), np.asarray(probs)
     if counts.dtype.kind != "f":
         raise InvalidArgumentError(None, None, "No OpKernel was registered to support Op "
-                                   f"'StatelessRandomBinomial' with T={counts.dtype.name} (its "
-                                   "CPU kernels take float16, float32 and float64)")
+                                   f"'{op_type}' with T={counts.dtype.name} (its CPU kernels "
+                                   "take float16, float32 and float64)")
     try:
         batch_shape = np.broadcast_shapes(counts.shape, probs.shape)
     except ValueError:
@@ -358,6 +359,13 @@ def _binomial_kernel(shape, seed, counts, probs, *, dtype):
     dims, n = _output_size(shape)
     if not ends_with(dims, tuple(batch_shape)):
         raise InvalidArgumentError(None, None, "Shape passed in must end with broadcasted shape.")
+    return counts, probs, batch_shape, dims, n
+
+
+def _binomial_kernel(shape, seed, counts, probs, *, dtype):
+    key, counter = _seed_key_counter(seed)
+    counts, probs, _, dims, n = binomial_arguments("StatelessRandomBinomial", shape, counts,
+                                                   probs)
     if n == 0:
         return np.zeros(dims, dtype.as_numpy_dtype)
     return binomial_samples(key, counter, dims, counts, probs, dtype.as_numpy_dtype)
