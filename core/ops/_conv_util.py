@@ -29,6 +29,19 @@ _MAX_POOL_TYPES = (_dt.float16, _dt.float32, _dt.float64, _dt.int32, _dt.int64, 
 _MAX_POOL_GRAD_TYPES = _MAX_POOL_TYPES + (_dt.uint32, _dt.uint64)
 
 
+def _check_groups(c, fc, o):
+    """TF's static check of a (grouped) convolution's depths: input depth ``c``, the filter's
+    input depth ``fc`` and output depth ``o`` (None where unknown)."""
+    if c is None or not fc:
+        return
+    if c % fc:
+        raise shape_error(f"Depth of input ({c}) is not a multiple of input depth of filter "
+                          f"({fc})")
+    if o is not None and o % (c // fc):
+        raise shape_error(f"Depth of output ({o}) is not a multiple of the number of groups "
+                          f"({c // fc})")
+
+
 def _require(spec: TensorSpec, arg: str, allowed):
     if spec.dtype not in allowed:
         names = ", ".join(d.name for d in allowed)

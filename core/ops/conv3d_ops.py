@@ -21,10 +21,10 @@ import numpy as np
 from ..errors import InvalidArgumentError, UnimplementedError
 from ..opdef import OpDef, TensorSpec, register, req, shape_error
 from . import array_ops
-from ._conv_util import (_FLOAT_TYPES, _check_format_and_padding, _check_rank, _crop_n, _dims,
-                         _disjoint, _format_list_n, _from_last, _geometry_n, _last_list, _pad_n,
-                         _require, _shaped_like, _sizes_spec, _taps_n, _to_last, _windows,
-                         _WindowN)
+from ._conv_util import (_FLOAT_TYPES, _check_format_and_padding, _check_groups, _check_rank,
+                         _crop_n, _dims, _disjoint, _format_list_n, _from_last, _geometry_n,
+                         _last_list, _pad_n, _require, _shaped_like, _sizes_spec, _taps_n,
+                         _to_last, _windows, _WindowN)
 from .conv_ops import _IM2COL_MAX_ELEMENTS
 
 _FORMATS = ("NDHWC", "NCDHW")
@@ -187,13 +187,7 @@ def _conv3d_infer(x, f, *, strides, padding, data_format, dilations):
     win = _window("Conv3D", strides, padding, data_format, dilations)
     n, *sizes, c = _last_list(_dims(x.shape, 5), win.channels_first)
     *ks, fc, o = _dims(f.shape, 5)
-    if c is not None and fc:
-        if c % fc:
-            raise shape_error(f"Depth of input ({c}) is not a multiple of input depth of filter "
-                              f"({fc})")
-        if o is not None and o % (c // fc):
-            raise shape_error(f"Depth of output ({o}) is not a multiple of the number of groups "
-                              f"({c // fc})")
+    _check_groups(c, fc, o)
     outs, _ = _geometry_n(sizes, ks, win)
     return [TensorSpec(_format_list_n([n, *outs, o], win.channels_first), x.dtype)]
 

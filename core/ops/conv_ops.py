@@ -24,7 +24,7 @@ from ..errors import InvalidArgumentError
 from ..opdef import OpDef, TensorSpec, register, req, shape_error
 from . import array_ops
 from ._conv_util import (_CONV_TYPES, _FLOAT_TYPES, _alias, _channel_index, _check_4d,
-                         _check_format_and_padding, _convert_padding, _crop, _dims4,
+                         _check_format_and_padding, _check_groups, _convert_padding, _crop, _dims4,
                          _explicit_pads, _format_list, _from_nhwc, _geometry, _get_sequence,
                          _merge, _nhwc, _nhwc_list, _pad, _require, _shaped_like,
                          _sizes_spec, _spatial_axes, _taps, _Window)
@@ -257,13 +257,7 @@ def _conv2d_infer(x, f, *, strides, use_cudnn_on_gpu, padding, explicit_paddings
                                               dilations))
     n, h, w, c = _nhwc_list(_dims4(x.shape), win.nchw)
     kh, kw, fc, o = _dims4(f.shape)
-    if c is not None and fc:
-        if c % fc:
-            raise shape_error(f"Depth of input ({c}) is not a multiple of input depth of filter "
-                              f"({fc})")
-        if o is not None and o % (c // fc):
-            raise shape_error(f"Depth of output ({o}) is not a multiple of the number of groups "
-                              f"({c // fc})")
+    _check_groups(c, fc, o)
     oh, ow, _ = _geometry(h, w, kh, kw, win)
     return [TensorSpec(_format_list([n, oh, ow, o], win.nchw), x.dtype)]
 

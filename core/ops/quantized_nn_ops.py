@@ -30,7 +30,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, UnimplementedError
 from ..graph import convert_to_tensor
 from ..opdef import NO_GRADIENT, OpDef, TensorSpec, register, req, shape_error
-from ._conv_util import _dims4, _out_dim, _pad, _taps, _tap_valid, _Window
+from ._conv_util import _check_groups, _dims4, _out_dim, _pad, _taps, _tap_valid, _Window
 from ._quantize_util import LIMITS, with_rank
 from .quantized_util import (check_out_type, float_to_quantized, no_kernel,
                               range_for_multiplication, run_scalar, storage_type, to_int32,
@@ -362,13 +362,7 @@ def _conv2d_infer(x, f, *ranges, out_type, strides, padding, dilations):
             raise shape_error(f"Stride must be > 0, but got {s}")
     n, h, w, c = _dims4(x.shape)
     kh, kw, fc, o = _dims4(f.shape)
-    if c is not None and fc:
-        if c % fc:
-            raise shape_error(f"Depth of input ({c}) is not a multiple of input depth of filter "
-                              f"({fc})")
-        if o is not None and o % (c // fc):
-            raise shape_error(f"Depth of output ({o}) is not a multiple of the number of groups "
-                              f"({c // fc})")
+    _check_groups(c, fc, o)
     oh = _out_dim(h, kh, strides[1], dilations[1], padding, (0, 0))[0]
     ow = _out_dim(w, kw, strides[2], dilations[2], padding, (0, 0))[0]
     for r in ranges:
