@@ -143,7 +143,8 @@ def test_fftnd_wrappers_match_numpy():
         (tf.signal.ifftnd(XC, [3, 4], axes=[-2, -1], norm="ortho"),
          np.fft.ifftn(XC, axes=[1, 2], norm="ortho")),
         (tf.signal.rfftnd(XR, [4, 6], axes=[-2, -1]), np.fft.rfftn(XR, s=[4, 6], axes=[1, 2])),
-        (tf.rfftnd(XR, [2, 3, 4], norm="ortho"), np.fft.rfftn(XR, s=[2, 3, 4], axes=[0, 1, 2], norm="ortho")),
+        (tf.rfftnd(XR, [2, 3, 4], norm="ortho"),
+         np.fft.rfftn(XR, s=[2, 3, 4], axes=[0, 1, 2], norm="ortho")),
         (tf.signal.irfftnd(XC), np.fft.irfftn(XC)),
         (tf.irfftnd(XC, [5, 7], axes=[1, 2]), np.fft.irfftn(XC, s=[5, 7], axes=[1, 2])),
     ]
