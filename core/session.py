@@ -308,7 +308,12 @@ class Session:
                         ((p for _, p in _expand_feed(f, a)) if c is not None else (a,))]
             values = [_check_feed(t, v) for t, v in zip(feeds, args)]
             self._check_runtime()
-            results = _to_results(plan.run(values), tensors, feeds)
+            if options is None and run_metadata is None:  # as run(): the config's timeout
+                timeout = self._op_timeout
+                raw = _execute(plan, values, timeout) if timeout else plan.run(values)
+            else:
+                raw = self._run_with_options(plan, values, options, run_metadata)
+            results = _to_results(raw, tensors, feeds)
             return results[0] if single else build(results)
 
         return callable_

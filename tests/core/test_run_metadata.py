@@ -208,6 +208,26 @@ def test_no_stats_when_tracing_is_off_and_the_plan_is_untouched():
         assert plan._steps == steps and len(sess._plans) == 1
 
 
+def test_make_callable_takes_options_and_run_metadata():
+    """A callable made with accept_options traces and times out as run() does (it ran the plan
+    bare, ignoring both)."""
+    g = tf.Graph()
+    with g.as_default():
+        x, s = dense(tf)
+        q = tf.FIFOQueue(2, tf.float32, shapes=[[]])
+        take = q.dequeue()
+    with tf.Session(graph=g) as sess:
+        f = sess.make_callable(s, [x], accept_options=True)
+        rm = tf.RunMetadata()
+        assert f(X, options=FULL, run_metadata=rm) == sess.run(s, {x: X})
+        assert set(by_name(rm)) == {"w", "add/y", "Const", "y", "add", "z", "s"}
+        dequeue = sess.make_callable(take, accept_options=True)
+        start = time.monotonic()
+        with pytest.raises(tf.errors.DeadlineExceededError):
+            dequeue(options=tf.RunOptions(timeout_in_ms=200))
+        assert time.monotonic() - start < 10
+
+
 def test_partition_graphs_when_asked():
     g = tf.Graph()
     with g.as_default():
