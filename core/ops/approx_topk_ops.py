@@ -1,19 +1,18 @@
 """ApproxTopK: the k largest (``is_max_k``) or smallest entries along ``reduction_dimension``
 and their indices; tf.approx_top_k, tf.math / tf.nn.approx_max_k and approx_min_k.
 
-TF 2.21 has no plain CPU kernel for this op; it runs through XLA, whose CPU lowering
-(ApproxTopKFallback) is exact: a stable sort along the reduction dimension sliced to the
-output size. So this kernel is exact too: largest first for max-k, smallest first for min-k,
-ties in index order. With ``aggregate_to_topk`` the output has ``k`` entries; without, the
-size XLA's ApproxTopKReductionOutputSize gives (the candidate set a TPU would keep), still
-sorted. NaN sorts as the largest value here (XLA leaves its place unspecified: its comparator
-is a plain > or <). The gradient is TF's: the incoming values' gradient scattered back to the
-positions the indices name."""
+TF 2.21 runs this op through XLA, whose CPU lowering (ApproxTopKFallback) is exact: a stable
+sort along the reduction dimension. So this kernel is exact too: largest first for max-k,
+smallest first for min-k, ties in index order. The output has ``k`` entries, with or without
+``aggregate_to_topk``: so does TF's in graph mode, what TF1 code runs (its static shape states
+XLA's candidate-set size, and only under ``jit_compile`` does it return that many). NaN sorts as
+the largest value here (XLA leaves its place unspecified: its comparator is a plain > or <).
+The gradient is TF's: the incoming values' gradient scattered back to the positions the
+indices name."""
 
 from __future__ import annotations
 
 import collections
-import math
 
 import numpy as np
 
@@ -26,52 +25,17 @@ from ._math_util import _check_dtype
 __all__ = ["approx_top_k", "approx_max_k", "approx_min_k"]
 
 _TYPES = ("float16", "bfloat16", "float32")
-_LANE_TILING = 128  # XLA's TPU tilings: rank 2+ operands
-_CHUNK_TILING = 1024  # rank 1 operands
-
-
-def _log2_floor(v: int) -> int:
-    return v.bit_length() - 1 if v > 0 else 0
-
-
-def _log2_ceil(v: int) -> int:
-    return (v - 1).bit_length() if v > 0 else 0
-
-
-def reduction_output_size(input_size: int, rank: int, k: int, recall_target: float,
-                          aggregate_to_topk: bool, input_size_override: int) -> int:
-    """XLA's ApproxTopKReductionOutputSize: ``k`` when aggregating, else the size of the
-    approximate candidate set for this recall target."""
-    if aggregate_to_topk:
-        return k
-    tiling = _CHUNK_TILING if rank == 1 else _LANE_TILING
-    if input_size <= tiling:
-        return input_size
-    if 0 <= input_size_override < input_size:
-        return input_size  # (XLA refuses this; TF's shape function keeps the input's size)
-    logical = input_size_override if input_size_override >= 0 else input_size
-    if k == 1:
-        return tiling
-    m = min(max(int((1.0 - k) / math.log(recall_target)), tiling), input_size)
-    log2_reduction = _log2_floor(logical // m)
-    if log2_reduction == 0:
-        return input_size
-    log2_reduction = min(log2_reduction, _log2_ceil(input_size // tiling))
-    chunks = -(-input_size // tiling)  # ceil(input_size / tiling)
-    return -(-chunks // (1 << log2_reduction)) * tiling
 
 
 def _kernel(x, *, k, reduction_dimension, recall_target, is_max_k,
             reduction_input_size_override, aggregate_to_topk):
     d = reduction_dimension % x.ndim
-    size = reduction_output_size(x.shape[d], x.ndim, k, recall_target, aggregate_to_topk,
-                                 reduction_input_size_override)
     moved = np.moveaxis(x, d, -1)
     nan = np.isnan(moved)
     key = np.where(nan, 0, -moved if is_max_k else moved)
     # lexsort is stable: the last key first (NaN to the front of a max-k, the back of a
     # min-k: NaN is the largest), then the value, then the index
-    order = np.lexsort((key, ~nan if is_max_k else nan), axis=-1)[..., :size]
+    order = np.lexsort((key, ~nan if is_max_k else nan), axis=-1)[..., :k]
     values = np.take_along_axis(moved, order, axis=-1)
     return [np.moveaxis(values, -1, d), np.moveaxis(order.astype(np.int32), -1, d)]
 
@@ -97,8 +61,7 @@ def _infer(x, *, k, reduction_dimension, recall_target, is_max_k,
         raise shape_error(f"input must have last dimension >= k = {k} but was "
                           f"{-1 if n is None else n}")
     out = list(dims)
-    out[d] = reduction_output_size(n, rank, k, recall_target, aggregate_to_topk,
-                                   reduction_input_size_override)
+    out[d] = k
     shape = TensorShape(out)
     return [TensorSpec(shape, x.dtype), TensorSpec(shape, _dt.int32)]
 

@@ -254,23 +254,15 @@ def test_approx_top_k_exact_with_ties_in_index_order():
     assert type(tf.math.approx_max_k(A, 2)).__name__ == "ApproxTopK"
 
 
-def test_approx_top_k_candidate_set_sizes():
-    """XLA's ApproxTopKReductionOutputSize, worked by hand: above the tiling (128 for rank
-    2+, 1024 for rank 1) the candidate set is ceil(ceil(n / tiling) / 2^r) * tiling."""
-    def size(shape, **kw):
-        return tf.approx_top_k(tf.zeros(shape), aggregate_to_topk=False, **kw)[0].shape[-1].value
-
-    assert size([3, 100], k=5) == 100  # within the tiling: everything
-    assert size([3, 5000], k=10, recall_target=0.5) == 256  # r = 5
-    assert size([5000], k=10, recall_target=0.5) == 2048  # rank 1: r = 2
-    assert size([3, 5000], k=1) == 128
-    assert size([3, 5000], k=10, recall_target=0.5, reduction_input_size_override=100000) == 128
-    assert size([3, 5000], k=10, recall_target=0.95) == 384  # m = 175: r = 4
-    assert size([3, 5000], k=100, recall_target=0.95) == 2560  # m = 1930: r = 1
-    assert size([3, 300], k=100, recall_target=0.95) == 300  # m = 300: r = 0, no reduction
+def test_approx_top_k_without_aggregation_gives_k_entries():
+    """TF's graph-mode kernel returns k entries whether or not it aggregates (only XLA's
+    jit_compile returns its larger candidate set); the static shape says k too."""
     x = R.standard_normal((2, 5000)).astype(np.float32)
-    v = run(tf.approx_top_k(x, 10, recall_target=0.5, aggregate_to_topk=False).values)
-    np.testing.assert_array_equal(v, -np.sort(-x, axis=1)[:, :256])
+    for kw in ({"recall_target": 0.5}, {"recall_target": 0.95}, {}):
+        out = tf.approx_top_k(x, 10, aggregate_to_topk=False, **kw)
+        assert out.values.shape.as_list() == [2, 10]
+        np.testing.assert_array_equal(run(out.values), -np.sort(-x, axis=1)[:, :10])
+    assert tf.approx_top_k(x[0], 4, aggregate_to_topk=False).indices.shape.as_list() == [4]
 
 
 def test_approx_top_k_errors():
@@ -319,8 +311,7 @@ def test_approx_top_k_matches_tf_xla_cpu():
     x0 = np.array([[3, 1, 3, 2, 5, 5, -1, 5, 0.25, 7], [0.5, 0, 0, 1, 1, 9, 2, 4, 4, -3]],
                   np.float32)
     configs = [{"k": 3}, {"k": 4, "is_max_k": False}, {"k": 1, "reduction_dimension": 0},
-               {"k": 3, "aggregate_to_topk": False}, {"k": 2, "reduction_dimension": 0,
-                                                      "is_max_k": False}]
+               {"k": 2, "reduction_dimension": 0, "is_max_k": False}]
 
     def build(t, jit):
         x = t.placeholder(t.float32, x0.shape)
@@ -354,9 +345,9 @@ def test_approx_top_k_static_shapes_and_errors_match_tf():
     bad = [{"k": -1}, {"k": 1, "reduction_dimension": 2}, {"k": 1, "reduction_dimension": -3},
            {"k": 1, "recall_target": 0.0}, {"k": 1, "recall_target": 1.5}, {"k": 9}]
 
-    def build(t):
-        shapes = [t.approx_top_k(t.zeros(s), aggregate_to_topk=False, **kw).indices.shape
-                  .as_list() for s, kw in configs]
+    def build(t):  # with aggregation (TF's static shape without it is XLA's candidate set)
+        shapes = [t.approx_top_k(t.zeros(s), **kw).indices.shape.as_list()
+                  for s, kw in configs]
         errors = []
         for kw in bad:
             try:
@@ -373,6 +364,26 @@ def test_approx_top_k_static_shapes_and_errors_match_tf():
     assert None not in theirs[1]
     for m, t in zip(mine[1], theirs[1]):
         assert m is not None and t in m, (m, t)
+
+
+def test_approx_top_k_without_aggregation_matches_tf_graph_mode():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    x = R.standard_normal((3, 400)).astype(np.float32)
+    # (TF's graph-mode CPU kernel covers max-k along the last dimension only)
+    configs = [{"k": 7}, {"k": 10, "recall_target": 0.5}, {"k": 1}]
+
+    def build(t):
+        p = t.placeholder(t.float32, x.shape)
+        return [list(t.approx_top_k(p, aggregate_to_topk=False, **kw)) for kw in configs], p
+
+    fetches, p = build(tf)
+    mine = run(fetches, {p: x})
+    g = tf1.Graph()
+    with g.as_default():
+        fetches, p = build(tf1)
+        with tf1.Session(graph=g) as sess:
+            theirs = sess.run(fetches, {p: x})
+    assert_nested_close(mine, theirs)
 
 
 # == tf.linalg.logm, tf.linalg.eigh_tridiagonal ==================================================
