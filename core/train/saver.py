@@ -36,6 +36,7 @@ import time
 import numpy as np
 
 from .. import dtypes as _dt
+from .. import tf_logging as logging
 from ..errors import DataLossError, InvalidArgumentError, NotFoundError
 from ..graph import GraphKeys, Tensor, get_default_graph
 from ..partitioned_variables import PartitionedVariable, SaveSliceInfo
@@ -352,6 +353,7 @@ class _Stored:
 
     def __init__(self, prefix):
         self._reader = None
+        self._by_full_name = None  # an object-based checkpoint's {variable name: key}
         if not _is_npz(prefix) and tensor_bundle.is_bundle(prefix):
             self._reader = tensor_bundle.BundleReader(prefix)  # reads each tensor when asked
         else:
@@ -361,14 +363,32 @@ class _Stored:
         if self._reader is None:
             arr = self._arrays.get(name)
             return None if arr is None else (arr.dtype, arr.shape)
+        name = self._key(name)
         entry = self._reader.entries.get(name)
         return None if entry is None else \
             (tensor_bundle.numpy_dtype(entry.dtype, name), entry.shape)
 
+    def _key(self, name: str) -> str:
+        """``name``'s key: itself, or in an object-based checkpoint (tf.train.Checkpoint's)
+        the key its object graph gives the variable of that name, as TF's Saver falls back."""
+        if name in self._reader.entries:
+            return name
+        if self._by_full_name is None:
+            self._by_full_name = {}
+            from .checkpoint_graph import OBJECT_GRAPH_PROTO_KEY, decode_object_graph
+            if OBJECT_GRAPH_PROTO_KEY in self._reader.entries:
+                data = np.asarray(self._reader.read(OBJECT_GRAPH_PROTO_KEY)).reshape(-1)[0]
+                self._by_full_name = {full: key for node in decode_object_graph(bytes(data))
+                                      for _, full, key in node.attributes if full}
+                logging.warning("Restoring an object-based checkpoint using a name-based saver. "
+                            "This may be somewhat fragile; consider loading object-based "
+                            "checkpoints using tf.train.Checkpoint().")
+        return self._by_full_name.get(name, name)
+
     def read(self, name, info: SaveSliceInfo | None) -> np.ndarray:
         block = (None, None) if info is None else (info.var_offset, info.var_shape)
         if self._reader is not None:
-            return self._reader.read(name, *block)
+            return self._reader.read(self._key(name), *block)
         arr = self._arrays[name]
         return arr if info is None else arr[_region(*block)]
 

@@ -318,6 +318,55 @@ def test_name_based_restore_of_a_saver_checkpoint(tmp_path):
             st.assert_consumed()
 
 
+def test_saver_restores_an_object_based_checkpoint(tmp_path):
+    """The other way round, as TF's Saver falls back: variable names through the object graph's
+    full names (it said "Key a not found")."""
+    with tf.Graph().as_default():
+        a = tf.Variable([1.0, 2.0], name="a")
+        dense = tf.layers.Dense(3, name="d")
+        dense(tf.ones([1, 2]))
+        ckpt = tf.train.Checkpoint(a=a, model=dense)
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            path = ckpt.save(str(tmp_path / "ck"), session=s)
+            kernel = s.run(dense.kernel)
+    with tf.Graph().as_default():
+        a = tf.Variable([0.0, 0.0], name="a")
+        dense = tf.layers.Dense(3, name="d")
+        dense(tf.ones([1, 2]))
+        missing = tf.Variable(0.0, name="not_saved")
+        with tf.Session() as s:
+            tf.train.Saver([a, dense.kernel, dense.bias]).restore(s, path)
+            np.testing.assert_array_equal(s.run(a), [1.0, 2.0])
+            np.testing.assert_array_equal(s.run(dense.kernel), kernel)
+            with pytest.raises(tf.errors.NotFoundError, match="Key not_saved not found"):
+                tf.train.Saver([missing]).restore(s, path)
+
+
+def test_tf_saver_and_minitf_saver_read_each_others_object_checkpoints(tmp_path):
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    with tf1.Graph().as_default():
+        a = tf1.Variable([1.0, 2.0], name="a", use_resource=False)
+        with tf1.Session() as s:
+            s.run(tf1.global_variables_initializer())
+            theirs = tf1.train.Checkpoint(a=a).save(str(tmp_path / "tf"), session=s)
+    with tf.Graph().as_default():
+        a = tf.Variable([0.0, 0.0], name="a")
+        with tf.Session() as s:
+            tf.train.Saver([a]).restore(s, theirs)
+            np.testing.assert_array_equal(s.run(a), [1.0, 2.0])
+    with tf.Graph().as_default():
+        b = tf.Variable([3.0, 4.0], name="b")
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            path = tf.train.Checkpoint(a=b).save(str(tmp_path / "mine"), session=s)
+    with tf1.Graph().as_default():
+        b = tf1.Variable([0.0, 0.0], name="b", use_resource=False)
+        with tf1.Session() as s:
+            tf1.train.Saver([b]).restore(s, path)
+            np.testing.assert_array_equal(s.run(b), [3.0, 4.0])
+
+
 def test_options_callbacks_and_skip_slots(tmp_path):
     calls = []
     with pytest.raises(AssertionError, match="at most one argument"):
