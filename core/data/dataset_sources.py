@@ -195,7 +195,7 @@ class _Generator(Dataset):
                 raise InvalidArgumentError(
                     None, None, "`generator` yielded an element that did not match the expected "
                     f"structure. The expected structure was {st.describe(self._structure)}, "
-                    f"but the yielded element was {value!r}.") from None
+                    f"but the yielded element was {value}.") from None
             yield tuple(_generated(v, s) for v, s in zip(leaves, specs))
 
 
@@ -249,7 +249,7 @@ def _signature_element(value, signature) -> tuple:
                 raise mismatch() from None
         else:
             try:
-                leaf = to_numpy(leaf, spec.dtype)
+                leaf = _yielded_as(leaf, spec.dtype)
             except (TypeError, ValueError):
                 raise mismatch() from None
         normalized.append(leaf)
@@ -269,16 +269,27 @@ def _tuples(value):
     return value
 
 
-def _generated(value, spec: TensorSpec) -> np.ndarray:
+def _yielded_as(value, dtype) -> np.ndarray:
+    """A generator's value as TF's from_generator converts it: numbers cast to ``dtype`` as
+    numpy casts (1.5 -> 1 for int32, 2**40 wraps), where a tf.constant would refuse; strings
+    and anything numpy cannot cast go through the usual conversion (and its errors)."""
     from ..graph import to_numpy
 
+    arr = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+    if arr is not None and arr.dtype.kind in "biuf" and not dtype.is_quantized and \
+            dtype != _dt.string:
+        return arr.astype(dtype.as_numpy_dtype, copy=False)
+    return to_numpy(value, dtype)
+
+
+def _generated(value, spec: TensorSpec) -> np.ndarray:
     try:
-        arr = to_numpy(value, spec.dtype)
+        arr = _yielded_as(value, spec.dtype)
     except (TypeError, ValueError):
         raise InvalidArgumentError(
             None, None, "`generator` yielded an element that could not be converted to the "
             f"expected type. The expected type was {spec.dtype.name}, but the yielded element "
-            f"was {value!r}.") from None
+            f"was {value}.") from None
     if not spec.shape.is_compatible_with(TensorShape(arr.shape)):
         raise InvalidArgumentError(
             None, None, f"`generator` yielded an element of shape {arr.shape} where an element "

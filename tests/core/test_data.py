@@ -634,7 +634,7 @@ def test_one_shot_iterator_refuses_placeholders():
 
 def test_from_generator_element_errors():
     cases = [
-        (lambda: iter([1, "x"]), tf.int64, None, "could not be converted.*int64.*'x'"),
+        (lambda: iter([1, "x"]), tf.int64, None, r"could not be converted.*int64.*was x\."),
         (lambda: iter([[1], [2, 3]]), tf.int64, [1], r"shape \(2,\) where an element of shape"),
         (lambda: iter([(1, 2, 3)]), (tf.int64, tf.int64), None, "did not match the expected"),
     ]

@@ -280,6 +280,22 @@ def test_from_generator_output_signature_hand_written():
             tf.data.Dataset.from_generator(_gen, output_signature=R([None, None]))
 
 
+def test_from_generator_casts_numbers_to_the_signature():
+    """As TF's: a yielded 1.5 becomes int32 1 (and output_types too); a string does not."""
+    with tf.Graph().as_default():
+        for ds in (tf.data.Dataset.from_generator(lambda: iter([1.5, -0.5, 2 ** 40]),
+                                                  output_signature=T([], tf.int32)),
+                   tf.data.Dataset.from_generator(lambda: iter([1.5, -0.5, 2 ** 40]),
+                                                  output_types=tf.int32, output_shapes=[])):
+            nxt = tf.data.make_one_shot_iterator(ds).get_next()
+            with tf.Session() as sess:
+                assert [sess.run(nxt) for _ in range(3)] == [1, 0, 0]
+        bad = tf.data.Dataset.from_generator(lambda: iter(["x"]), output_signature=T([], tf.int32))
+        with tf.Session() as sess, pytest.raises(errors.InvalidArgumentError,
+                                                 match="could not be converted to the expected"):
+            sess.run(tf.data.make_one_shot_iterator(bad).get_next())
+
+
 # -- side by side with TensorFlow ---------------------------------------------------------------
 _SPECS = [
     lambda m: m.TensorSpec([2]), lambda m: m.TensorSpec(None, m.int32, "x"),
@@ -469,6 +485,12 @@ _SIGNATURES = [
      lambda m: {"a": m.TensorSpec([], m.int64), "s": m.SparseTensorSpec([None])}, None),
     (_yields(lambda m: {"a": 1, "s": m.SparseTensorValue([[1], [3]], [1.0, 2.0], [4])}),
      lambda m: {"a": m.TensorSpec([], m.int64), "s": m.SparseTensorSpec([None])}, None),
+    # numbers are cast as numpy casts them (truncated, wrapped), not refused as by tf.constant
+    (_yields(1.5, -0.5, 2 ** 40), lambda m: m.TensorSpec([], m.int32), None),
+    (_yields((1.5, [1.9, 2.1])), lambda m: (m.TensorSpec([], m.int32), m.TensorSpec([2], m.int64)),
+     None),
+    (_yields(True, 0.0), lambda m: m.TensorSpec([], m.float32), None),
+    (_yields("x"), lambda m: m.TensorSpec([], m.int32), None),
 ]
 
 
