@@ -10,9 +10,7 @@ nested row splits; without it they are leaves. (minitf's control flow walks stru
 core/nest_util.py, which always expands a SparseTensor.)
 """
 
-from __future__ import annotations
-
-import collections
+import collections as _collections
 import collections.abc as _abc
 
 __all__ = ["assert_same_structure", "flatten", "is_nested", "map_structure",
@@ -76,14 +74,14 @@ def _sequence_like(instance, args: list):
     """``instance``'s kind of container holding ``args`` (in flattening order)."""
     if isinstance(instance, _abc.Mapping):
         by_key = dict(zip(sorted(instance), args))
-        if isinstance(instance, collections.defaultdict):
+        if isinstance(instance, _collections.defaultdict):
             out = type(instance)(instance.default_factory)
         else:
             out = type(instance)()
         for key in instance:
             out[key] = by_key[key]
         return out
-    if isinstance(instance, _abc.MappingView):
+    if isinstance(instance, (_abc.MappingView, range)):  # (TF packs a range as a list)
         return list(args)
     if _is_namedtuple(instance) or _is_attrs(instance):
         return type(instance)(*args)

@@ -29,6 +29,8 @@ CASES = {
     "flatten keys view": lambda n: n.flatten({"b": 1, "a": 2}.keys()),
     "flatten items view": lambda n: n.flatten({"b": 1, "a": 2}.items()),
     "flatten range": lambda n: n.flatten(range(3)),
+    "map range": lambda n: n.map_structure(lambda x: x * 2, [range(3)]),
+    "pack range": lambda n: n.pack_sequence_as(range(3), [7, 8, 9]),
     "flatten set is a leaf": lambda n: n.flatten([{1, 2}]),
     "flatten unsortable keys": lambda n: n.flatten({1: 2, "a": 3}),
     "is_nested": lambda n: [n.is_nested(v) for v in (
@@ -76,6 +78,7 @@ EXPECTED = {  # hand-written (and TF's, checked below)
     "flatten keys view": ("ok", "['b', 'a']"),
     "flatten items view": ("ok", "['b', 1, 'a', 2]"),
     "flatten range": ("ok", "[0, 1, 2]"),
+    "map range": ("ok", "[[0, 2, 4]]"),
     "is_nested": ("ok", "[True, True, True, False, False, False, False, False, True, True, "
                         "True]"),
     "pack dict keeps key order": ("ok", "{'b': 20, 'a': 10}"),
