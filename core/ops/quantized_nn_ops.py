@@ -222,7 +222,8 @@ def _max_pool_kernel(input, min_input, max_input, *, ksize, strides, padding):  
 def _avg_pool_kernel(input, min_input, max_input, *, ksize, strides, padding):  # noqa: A002
     """SpatialAvgPool on the values cast to int32: the int32 sum of each window's real
     elements (wrapping on overflow), divided by their count truncating toward zero, then
-    clamped into the type."""
+    clamped into the type. That is TF's reference kernel (TF_ENABLE_ONEDNN_OPTS=0); TF's
+    oneDNN rewrite, on by default on x86, rounds the mean half to even instead (1.75 -> 2)."""
     x, T, lo, hi, win, oh, ow, pads = _pool_setup(
         "QuantizedAvgPool", input, min_input, max_input, ksize, strides, padding,
         (_dt.qint8, _dt.quint8))
