@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, UnimplementedError
-from ..graph import convert_to_tensor
+from ..graph import convert_to_tensor, name_scope
 from ..opdef import NO_GRADIENT, OpDef, TensorSpec, register, req, shape_error
 from ._quantize_util import (F32, FLT_MAX, LIMITS, cmax, cmin, f32, ftz, minmax_shape,
                              round_half_away, smax, smin, to_int, to_int_rounded, with_rank)
@@ -199,11 +199,13 @@ def quantize_v2(input, min_range, max_range, T, mode="MIN_COMBINED", name=None, 
                 ensure_minimum_range=0.01) -> QuantizeV2:
     """``tf.quantize_v2`` (deprecated in TF for ``tf.quantization.quantize``): a QuantizeV2
     node; returns its (output, output_min, output_max)."""
-    x = convert_to_tensor(input, dtype=_dt.float32, name="input")
-    axis = _normalize_axis(x, axis)
-    return QuantizeV2(*QUANTIZE_V2(x, min_range, max_range, T=T, mode=mode,
-                                   round_mode=round_mode, narrow_range=narrow_range, axis=axis,
-                                   ensure_minimum_range=ensure_minimum_range, name=name))
+    with name_scope(name, "QuantizeV2", [input, min_range, max_range]) as scope:
+        x = convert_to_tensor(input, dtype=_dt.float32, name="input")  # scope/input, as TF
+        axis = _normalize_axis(x, axis)
+        return QuantizeV2(*QUANTIZE_V2(x, min_range, max_range, T=T, mode=mode,
+                                       round_mode=round_mode, narrow_range=narrow_range,
+                                       axis=axis, ensure_minimum_range=ensure_minimum_range,
+                                       name=scope))
 
 
 def quantize(input, min_range, max_range, T, mode="MIN_COMBINED",  # noqa: A002
@@ -297,10 +299,11 @@ DEQUANTIZE = register(OpDef(
 def dequantize(input, min_range, max_range, mode="MIN_COMBINED", name=None,  # noqa: A002
                axis=None, narrow_range=False, dtype=_dt.float32):
     """``tf.quantization.dequantize`` (TF1 also ``tf.dequantize``): a Dequantize node."""
-    x = convert_to_tensor(input, name="input")
-    axis = _normalize_axis(x, axis)
-    return DEQUANTIZE(x, min_range, max_range, mode=mode, narrow_range=narrow_range, axis=axis,
-                      dtype=dtype, name=name)
+    with name_scope(name, "Dequantize", [input, min_range, max_range]) as scope:
+        x = convert_to_tensor(input, name="input")
+        axis = _normalize_axis(x, axis)
+        return DEQUANTIZE(x, min_range, max_range, mode=mode, narrow_range=narrow_range,
+                          axis=axis, dtype=dtype, name=scope)
 
 
 # -- QuantizedConcat ----------------------------------------------------------------------------

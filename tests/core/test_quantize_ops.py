@@ -584,3 +584,24 @@ def test_graph_def_interop_with_tensorflow(tmp_path):
         for got, ref in ((a, want[f"m{i}"]), (b, want[f"t{i}"])):
             got = np.asarray(got)
             assert got.dtype == ref.dtype and got.tobytes() == ref.tobytes(), i
+
+
+def _quantize_node_names(t):
+    g = t.Graph()
+    with g.as_default():
+        q = t.quantize([1.0, 2.0], -1.0, 2.0, t.qint8, name="qq")
+        t.quantize([1.0, 2.0], -1.0, 2.0, t.qint8)
+        t.dequantize(q[0], q[1], q[2], name="dq")
+    return [n.name for n in g.as_graph_def().node]
+
+
+def test_converted_inputs_are_named_inside_the_op_scope():
+    """A list input becomes ``qq/input``, as TF names it (it was a root ``input``)."""
+    assert _quantize_node_names(tf) == [
+        "qq/input", "qq/min_range", "qq/max_range", "qq", "QuantizeV2/input",
+        "QuantizeV2/min_range", "QuantizeV2/max_range", "QuantizeV2", "dq"]
+
+
+def test_node_names_same_as_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    assert _quantize_node_names(tf) == _quantize_node_names(tf1)
