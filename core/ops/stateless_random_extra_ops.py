@@ -31,10 +31,11 @@ from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor, name_scope
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ._util import shape_from_value
-from .stateless_random_gamma_ops import c_log, ends_with, to_output
+from .stateless_random_gamma_ops import ends_with, to_output
 from .stateless_random_ops import (_allowed, _dims, _output_size, _seed_key_counter, _v1_inputs,
                                    _vector, philox_stream, uint64_to_double)
-from .stateless_random_streams import Buffered, OutputStreams, uniform_pair
+from .stateless_random_streams import (BufferedSet, StreamSet, c_log_many, uniform_pairs,
+                                       vmap)
 
 __all__ = ["stateless_categorical", "stateless_multinomial", "stateless_random_binomial",
            "stateless_random_poisson"]
@@ -163,40 +164,50 @@ STATELESS_MULTINOMIAL = register(OpDef(
 # -- StatelessRandomPoisson --------------------------------------------------------------------
 
 
-def _poisson_knuth(rate: float, highest: float, gen) -> float:
-    uniform, exp_neg_rate = Buffered(uniform_pair, gen), math.exp(-rate)
-    prod, x = 1.0, 0.0
-    while True:
-        prod = prod * uniform()
-        if prod <= exp_neg_rate and x <= highest:
-            return x
-        x += 1
+def _poisson_knuth(rate: np.ndarray, highest: float, streams: StreamSet) -> np.ndarray:
+    """Knuth's product of uniforms for every output at once (rate: each output's)."""
+    uniform, exp_neg_rate = BufferedSet(uniform_pairs, streams), vmap(math.exp, -rate)
+    prod, x, out = np.ones(rate.size), np.zeros(rate.size), np.empty(rate.size)
+    active = np.arange(rate.size)
+    while active.size:
+        prod[active] = prod[active] * uniform(active)
+        done = (prod[active] <= exp_neg_rate[active]) & (x[active] <= highest)
+        out[active[done]] = x[active[done]]
+        active = active[~done]
+        x[active] += 1
+    return out
 
 
-def _poisson_hormann(rate: float, highest: float, gen) -> float:
-    uniform = Buffered(uniform_pair, gen)
-    log_rate = math.log(rate)
-    b = 0.931 + 2.53 * math.sqrt(rate)
+def _poisson_hormann(rate: np.ndarray, highest: float, streams: StreamSet) -> np.ndarray:
+    """Hormann's transformed rejection (PTRS) for every output at once."""
+    uniform = BufferedSet(uniform_pairs, streams)
+    log_rate = vmap(math.log, rate)
+    b = 0.931 + 2.53 * np.sqrt(rate)
     a = -0.059 + 0.02483 * b
     inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
     v_r = 0.9277 - 3.6224 / (b - 2)
-    while True:
-        u = uniform() - 0.5
-        v = uniform()
-        u_shifted = 0.5 - abs(u)
-        if u_shifted == 0:  # k is -inf: rejected below
-            continue
-        k = math.floor((2 * a / u_shifted + b) * u + rate + 0.43)
-        if k > highest:
-            continue
-        if u_shifted >= 0.07 and v <= v_r:
-            return float(k)
-        if k < 0 or (u_shifted < 0.013 and v > u_shifted):
-            continue
-        s = c_log(v * inv_alpha / (a / (u_shifted * u_shifted) + b))
-        t = -rate + k * log_rate - math.lgamma(k + 1)
-        if s <= t:
-            return float(k)
+    out, active = np.empty(rate.size), np.arange(rate.size)
+    while active.size:
+        u = uniform(active) - 0.5
+        v = uniform(active)
+        u_shifted = 0.5 - np.abs(u)
+        ok = u_shifted != 0  # else k is -inf: rejected
+        sel, u, v, us = active[ok], u[ok], v[ok], u_shifted[ok]
+        aa, bb, rr = a[sel], b[sel], rate[sel]
+        k = np.floor((2 * aa / us + bb) * u + rr + 0.43)
+        ok = k <= highest
+        done = ok & (us >= 0.07) & (v <= v_r[sel])
+        test = ok & ~done & (k >= 0) & ~((us < 0.013) & (v > us))
+        s = c_log_many(v[test] * inv_alpha[sel[test]] / (aa[test] / (us[test] * us[test])
+                                                         + bb[test]))
+        kt = k[test]
+        t = -rr[test] + kt * log_rate[sel[test]] - vmap(math.lgamma, kt + 1)
+        done[test] = s <= t
+        out[sel[done]] = k[done]
+        finished = np.zeros(rate.size, bool)
+        finished[sel[done]] = True
+        active = active[~finished[active]]
+    return out
 
 
 def _highest(np_type) -> float:
@@ -212,14 +223,14 @@ def poisson_samples(key, counter, dims, rate: np.ndarray, np_type) -> np.ndarray
         raise InvalidArgumentError(None, None, "StatelessRandomPoisson: lam must be finite, got "
                                    f"{rates[~np.isfinite(rates)][0]}")
     n, highest = math.prod(dims), _highest(np_type)
-    per_rate = n // rates.size
-    streams = OutputStreams(key, counter, n, 256)
+    i = np.arange(n)
+    r_idx, s_idx = np.divmod(i, n // rates.size)
+    rate_i = rates[r_idx]
     out = np.empty(n, np.float64)
-    for i in range(n):
-        r_idx, s_idx = divmod(i, per_rate)
-        rate_i = float(rates[r_idx])
-        sampler = _poisson_knuth if rate_i < 10 else _poisson_hormann
-        out[r_idx + s_idx * rates.size] = sampler(rate_i, highest, streams.generator(i))
+    for sampler, which in ((_poisson_knuth, rate_i < 10), (_poisson_hormann, rate_i >= 10)):
+        if which.any():
+            streams = StreamSet(key, counter, i[which], 256)
+            out[(r_idx + s_idx * rates.size)[which]] = sampler(rate_i[which], highest, streams)
     return _cast(out, np_type).reshape(dims)
 
 
@@ -252,54 +263,67 @@ _TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.020790672
          0.00925546218271273, 0.00833056343336287)
 
 
-def _stirling_tail(k: float) -> float:
-    if k <= 9:
-        return _TAIL[int(k)]
+def _stirling_tail(k: np.ndarray) -> np.ndarray:
+    small = k <= 9
     kp1sq = (k + 1) * (k + 1)
-    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        big = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+    return np.where(small, np.array(_TAIL)[np.where(small, np.trunc(k), 0).astype(np.int64)],
+                    big)
 
 
-def _binomial_inversion(count: float, prob: float, gen) -> float:
-    uniform, log_q = Buffered(uniform_pair, gen), math.log1p(-prob)
-    geom_sum, num_geom = 0.0, 0
-    while True:
-        ratio = c_log(uniform()) / log_q
-        geom_sum += math.ceil(ratio) if math.isfinite(ratio) else ratio
-        if geom_sum > count:
-            return float(num_geom)
-        num_geom += 1
+def _binomial_inversion(count: np.ndarray, prob: np.ndarray, streams: StreamSet) -> np.ndarray:
+    """Inversion by sums of geometric draws, for every output at once."""
+    uniform, log_q = BufferedSet(uniform_pairs, streams), vmap(math.log1p, -prob)
+    geom_sum, num_geom, out = np.zeros(count.size), np.zeros(count.size), np.empty(count.size)
+    active = np.arange(count.size)
+    while active.size:
+        ratio = c_log_many(uniform(active)) / log_q[active]
+        geom_sum[active] += np.where(np.isfinite(ratio), np.ceil(ratio), ratio)
+        done = geom_sum[active] > count[active]
+        out[active[done]] = num_geom[active[done]]
+        active = active[~done]
+        num_geom[active] += 1
+    return out
 
 
-def _btrs(count: float, prob: float, gen) -> float:
-    uniform = Buffered(uniform_pair, gen)
-    stddev = math.sqrt(count * prob * (1 - prob))
+def _btrs(count: np.ndarray, prob: np.ndarray, streams: StreamSet) -> np.ndarray:
+    """Hormann's BTRS for every output at once."""
+    uniform = BufferedSet(uniform_pairs, streams)
+    stddev = np.sqrt(count * prob * (1 - prob))
     b = 1.15 + 2.53 * stddev
     a = -0.0873 + 0.0248 * b + 0.01 * prob
     c = count * prob + 0.5
     v_r = 0.92 - 4.2 / b
     r = prob / (1 - prob)
     alpha = (2.83 + 5.1 / b) * stddev
-    m = math.floor((count + 1) * prob)
-    while True:
-        u = uniform()
-        v = uniform()
+    m = np.floor((count + 1) * prob)
+    out, active = np.empty(count.size), np.arange(count.size)
+    while active.size:
+        u = uniform(active)
+        v = uniform(active)
         u = u - 0.5
-        us = 0.5 - abs(u)
-        if us == 0:  # k is -inf: rejected below
-            continue
-        k = float(math.floor((2 * a / us + b) * u + c))
-        if us >= 0.07 and v <= v_r:
-            return k
-        if k < 0 or k > count:
-            continue
-        v = c_log(v * alpha / (a / (us * us) + b))
-        upperbound = ((m + 0.5) * math.log((m + 1) / (r * (count - m + 1)))
-                      + (count + 1) * math.log((count - m + 1) / (count - k + 1))
-                      + (k + 0.5) * math.log(r * (count - k + 1) / (k + 1))
-                      + _stirling_tail(m) + _stirling_tail(count - m)
-                      - _stirling_tail(k) - _stirling_tail(count - k))
-        if v <= upperbound:
-            return k
+        us = 0.5 - np.abs(u)
+        ok = us != 0  # else k is -inf: rejected
+        sel, u, v, us = active[ok], u[ok], v[ok], us[ok]
+        aa, bb = a[sel], b[sel]
+        k = np.floor((2 * aa / us + bb) * u + c[sel])
+        done = (us >= 0.07) & (v <= v_r[sel])
+        test = ~done & (k >= 0) & (k <= count[sel])
+        t, k_t, us_t = sel[test], k[test], us[test]
+        n_t, m_t, r_t = count[t], m[t], r[t]
+        v_t = c_log_many(v[test] * alpha[t] / (aa[test] / (us_t * us_t) + bb[test]))
+        upperbound = ((m_t + 0.5) * vmap(math.log, (m_t + 1) / (r_t * (n_t - m_t + 1)))
+                      + (n_t + 1) * vmap(math.log, (n_t - m_t + 1) / (n_t - k_t + 1))
+                      + (k_t + 0.5) * vmap(math.log, r_t * (n_t - k_t + 1) / (k_t + 1))
+                      + _stirling_tail(m_t) + _stirling_tail(n_t - m_t)
+                      - _stirling_tail(k_t) - _stirling_tail(n_t - k_t))
+        done[test] = v_t <= upperbound
+        out[sel[done]] = k[done]
+        finished = np.zeros(count.size, bool)
+        finished[sel[done]] = True
+        active = active[~finished[active]]
+    return out
 
 
 def binomial_samples(key, counter, dims, counts, probs, np_type) -> np.ndarray:
@@ -309,34 +333,26 @@ def binomial_samples(key, counter, dims, counts, probs, np_type) -> np.ndarray:
     counts = np.broadcast_to(counts, batch_shape).reshape(-1)
     probs = np.broadcast_to(probs, batch_shape).reshape(-1)
     n = num_batches * per_batch
-    streams = {}  # skip -> OutputStreams, made when a branch first needs them
-
-    def gen(skip, i):
-        if skip not in streams:
-            streams[skip] = OutputStreams(key, counter, n, skip)
-        return streams[skip].generator(i)
-
+    i = np.arange(n)
+    b_idx, s_idx = np.divmod(i, max(per_batch, 1))
+    count, prob = counts[b_idx], probs[b_idx]
+    dcount = count.astype(np.float64)
     one, ten = probs.dtype.type(1), probs.dtype.type(10)
+    res = np.where(prob >= 1, dcount, np.nan)  # NaN probs stay NaN
+    zero = (dcount <= 0.0) | (prob <= 0)
+    res[zero] = 0.0
+    sample = ~zero & (prob < 1)
+    small = np.where(prob <= 0.5, prob, one - prob)  # in the parameters' dtype, as TF
+    with np.errstate(invalid="ignore", over="ignore"):
+        btrs = sample & (count * small >= ten)
+    for sampler, which, skip in ((_btrs, btrs, 256), (_binomial_inversion, sample & ~btrs, 42)):
+        if which.any():
+            streams = StreamSet(key, counter, i[which], skip)
+            res[which] = sampler(dcount[which], small[which].astype(np.float64), streams)
+    flip = sample & (prob > 0.5)
+    res[flip] = dcount[flip] - res[flip]
     out = np.empty(n, np.float64)
-    for i in range(n):
-        b_idx, s_idx = divmod(i, per_batch)
-        count, prob = counts[b_idx], probs[b_idx]
-        dcount = float(count)
-        if dcount <= 0.0 or prob <= 0:
-            res = 0.0
-        elif prob >= 1:
-            res = dcount
-        elif prob <= 0.5 or prob > 0.5:
-            small = prob if prob <= 0.5 else one - prob  # in the parameters' dtype, as TF
-            if count * small >= ten:
-                res = _btrs(dcount, float(small), gen(256, i))
-            else:
-                res = _binomial_inversion(dcount, float(small), gen(42, i))
-            if prob > 0.5:
-                res = dcount - res
-        else:  # NaN
-            res = math.nan
-        out[b_idx + s_idx * num_batches] = res
+    out[b_idx + s_idx * num_batches] = res
     return _cast(out, np_type).reshape(dims)
 
 

@@ -26,7 +26,8 @@ from . import array_extra_ops, array_ops, concat_split_ops, math_ops, reduction_
 from .random_gamma_ops import RANDOM_GAMMA_GRAD
 from .stateless_random_ops import (STATELESS_RANDOM_GET_KEY_COUNTER, _allowed, _output_size,
                                    _philox_inputs, _seed_key_counter, _v1_inputs, _v2_inputs)
-from .stateless_random_streams import Buffered, OutputStreams, normal_pair, uniform_pair
+from .stateless_random_streams import (BufferedSet, StreamSet, c_log_many, normal_pairs,
+                                       uniform_pairs, vmap)
 
 __all__ = ["stateless_random_gamma"]
 
@@ -46,11 +47,6 @@ def to_output(values: np.ndarray, np_type) -> np.ndarray:
     return values.astype(np_type)
 
 
-def c_log(x: float) -> float:
-    """C's log: -inf at 0 and NaN below, where ``math.log`` raises."""
-    return math.log(x) if x > 0 or x != x else (-math.inf if x == 0 else math.nan)
-
-
 def c_pow(x: float, y: float) -> float:
     """C's pow for x in [0, 1): inf for 0 to a negative power, where ``math.pow`` raises."""
     try:
@@ -59,21 +55,38 @@ def c_pow(x: float, y: float) -> float:
         return math.inf if x == 0 else math.nan
 
 
-def _gamma_sample(alpha: float, d: float, c: float, gen) -> float:
-    normal, uniform = Buffered(normal_pair, gen), Buffered(uniform_pair, gen)
-    while True:
-        x = normal()
-        v = 1 + c * x
-        if v <= 0:
-            continue
+def _gamma_sample(alpha: np.ndarray, d: np.ndarray, c: np.ndarray,
+                  streams: StreamSet) -> np.ndarray:
+    """Marsaglia and Tsang's rejection for every output at once (alpha, d, c: each output's)."""
+    normal, uniform = BufferedSet(normal_pairs, streams), BufferedSet(uniform_pairs, streams)
+    out, active = np.empty(alpha.size), np.arange(alpha.size)
+    while active.size:
+        x = normal(active)
+        v = 1 + c[active] * x
+        ok = v > 0
+        sel, x, v = active[ok], x[ok], v[ok]
         v = v * v * v
-        u = uniform()
-        if (u < 1 - 0.0331 * (x * x) * (x * x)) or \
-                (c_log(u) < 0.5 * x * x + d * (1 - v + c_log(v))):
-            res = d * v
-            if alpha < 1.0:
-                res *= c_pow(uniform(), 1 / alpha if alpha else math.copysign(math.inf, alpha))
-            return res
+        u = uniform(sel)
+        accept = u < 1 - 0.0331 * (x * x) * (x * x)
+        test = ~accept
+        xt = x[test]
+        accept[test] = c_log_many(u[test]) < 0.5 * xt * xt + d[sel[test]] * (
+            1 - v[test] + c_log_many(v[test]))
+        done, res = sel[accept], d[sel[accept]] * v[accept]
+        boost = alpha[done] < 1.0
+        if boost.any():
+            a = alpha[done[boost]]
+            power = np.where(a != 0, 1 / np.where(a != 0, a, 1), np.copysign(np.inf, a))
+            res[boost] *= c_pow_many(uniform(done[boost]), power)
+        out[done] = res
+        finished = np.zeros(alpha.size, bool)
+        finished[done] = True
+        active = active[~finished[active]]
+    return out
+
+
+def c_pow_many(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.fromiter(map(c_pow, x.tolist(), y.tolist()), np.float64, count=x.size)
 
 
 def gamma_samples(key: int, counter: int, dims: tuple, alpha: np.ndarray) -> np.ndarray:
@@ -85,22 +98,24 @@ def gamma_samples(key: int, counter: int, dims: tuple, alpha: np.ndarray) -> np.
         raise InvalidArgumentError(None, None, "Input alpha should have non-zero element count, "
                                    f"got: {num_alphas}")
     n = math.prod(dims)
-    per_alpha = n // num_alphas
-    alphas = alpha.reshape(-1).astype(np.float64).tolist()
-    streams = OutputStreams(key, counter, n, _SKIP)
+    i = np.arange(n)
+    a_idx, s_idx = np.divmod(i, n // num_alphas)
+    a = alpha.reshape(-1).astype(np.float64)[a_idx]
     out = np.empty(n, np.float64)
-    for i in range(n):
-        a_idx, s_idx = divmod(i, per_alpha)
-        a = alphas[a_idx]
-        gen = streams.generator(i)
-        if a == 1.0:
-            res = -math.log1p(-uniform_pair(gen.block())[1])
-        else:
-            d = a + (2.0 / 3 if a < 1.0 else -1.0 / 3)
-            c = 1.0 / 3 / math.sqrt(d) if d >= 0 else math.nan
-            res = _gamma_sample(a, d, c, gen)
-        out[a_idx + s_idx * num_alphas] = res
-    return to_output(out, alpha.dtype.type).reshape(dims)
+    one = a == 1.0
+    if one.any():
+        u = uniform_pairs(StreamSet(key, counter, i[one], _SKIP).blocks(np.arange(one.sum())))
+        out[one] = -vmap(math.log1p, -u[:, 1])
+    rest = ~one
+    if rest.any():
+        ar = a[rest]
+        d = ar + np.where(ar < 1.0, 2.0 / 3, -1.0 / 3)
+        with np.errstate(invalid="ignore"):
+            c = np.where(d >= 0, 1.0 / 3 / np.sqrt(np.where(d >= 0, d, 1.0)), np.nan)
+        out[rest] = _gamma_sample(ar, d, c, StreamSet(key, counter, i[rest], _SKIP))
+    placed = np.empty(n, np.float64)
+    placed[a_idx + s_idx * num_alphas] = out
+    return to_output(placed, alpha.dtype.type).reshape(dims)
 
 
 def _gamma_v2_kernel(shape, seed, alpha):

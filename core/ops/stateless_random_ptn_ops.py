@@ -13,7 +13,10 @@ one of three samplers runs, chosen and computed in the parameters' dtype:
 
 The outputs run in shards as TF's thread pool cuts them (see ``_shards`` in
 stateless_random_extra_ops); a shard reads from block ``(start * 2000 + k - 1) / k`` (k values per
-block: 4 in float32/float16, 2 in float64) and draws block after block. exp and log are the C
+block: 4 in float32/float16, 2 in float64) and draws block after block. Within a batch the
+proposals do not depend on one another, so a whole stretch of them is drawn and tested with numpy
+at once; the batch takes the first accepted ones and the next batch starts after the iteration
+of the last one taken, as TF's loop breaks there. exp and log are the C
 library's float (or double) functions, as Eigen's scalar paths call them. TF's cost constants for
 the shard partition come from Eigen's (AVX, no FMA) functor costs; where TF's pool cuts the
 outputs differently, values past the first shard differ.
@@ -84,32 +87,79 @@ class _Arith:
 
 
 class _Stream:
-    """One shard's PhiloxRandom: blocks in order, converted by the two distributions of T."""
+    """One shard's PhiloxRandom: blocks in order from ``pos``, converted by T's distributions."""
 
     def __init__(self, key, counter, start_block, np_type):
         self.key, self.counter, self.pos, self.t = key, counter, start_block, np_type
         self._cache, self._cache_at = np.zeros((0, 4), np.uint32), start_block
 
-    def _block(self):
+    def blocks(self, count: int) -> np.ndarray:
+        """The next ``count`` blocks (not consumed: ``pos`` moves as the sampler uses them).
+        Small batches share one Philox call (at least 64 blocks are computed at a time)."""
         i = self.pos - self._cache_at
-        if i >= len(self._cache):
-            self._cache_at = self.pos
-            self._cache, i = philox_blocks(self.key, self.counter, np.arange(
-                self.pos, self.pos + 64, dtype=np.uint64)), 0
-        self.pos += 1
-        return self._cache[i:i + 1]
+        if i + count > len(self._cache):
+            self._cache_at, i = self.pos, 0
+            self._cache = philox_blocks(self.key, self.counter, np.arange(
+                self.pos, self.pos + max(count, 64), dtype=np.uint64))
+        return self._cache[i:i + count]
 
-    def uniform(self):
-        block = self._block()
+    def uniform(self, blocks) -> np.ndarray:
+        """[k, values per block] uniforms of T, in stream order."""
         if self.t == np.float64:
-            return list(uint64_to_double(block[:, 0::2].ravel(), block[:, 1::2].ravel()))
+            return uint64_to_double(blocks[:, 0::2], blocks[:, 1::2])
         if self.t == np.float16:
-            return list(uint16_to_half(block.ravel()))
-        return list(uint32_to_float(block.ravel()))
+            return uint16_to_half(blocks)
+        return uint32_to_float(blocks)
 
-    def normal(self):
-        values = _box_muller(self._block(), self.t == np.float64).ravel()
-        return list(values.astype(self.t))
+    def normal(self, blocks) -> np.ndarray:
+        return _box_muller(blocks, self.t == np.float64).astype(self.t)
+
+
+def _exp_bounds(u, g, ar):
+    """``u <= exp(g)`` with exp the C library's: numpy's exp decides all but the comparisons
+    within a few ulps, which get the C function."""
+    approx = np.exp(g.astype(np.float64))
+    if ar.t != np.float64:
+        approx = approx.astype(np.float32)
+    approx = approx.astype(ar.t)
+    result = u <= approx
+    near = np.flatnonzero(np.abs(u.astype(np.float64) - approx.astype(np.float64))
+                          <= 16 * np.spacing(np.abs(approx)).astype(np.float64))
+    for j in near.tolist():
+        result[j] = u[j] <= ar.exp(g[j])
+    return result
+
+
+def _log_many(x, ar):
+    """T's log elementwise, the C library's (logf's result is a float: exact as a double)."""
+    fns = _c_expf_logf() if ar.t != np.float64 else None
+    if fns is None:
+        return np.array([ar.log(v) for v in x.tolist()], ar.t).reshape(x.shape)
+    return np.fromiter(map(fns[1], x.tolist()), np.float64, count=x.size).astype(ar.t)
+
+
+def _take(stream, left, per_iteration, per, propose, limit, message):
+    """The first ``left`` accepted proposals of ``stream``, in order. ``propose(blocks)`` turns
+    whole iterations' blocks (``per_iteration`` each, giving ``per`` proposals) into (values,
+    accepted) in draw order; ``limit`` consecutive rejections raise TF's error. The stream moves
+    past the iteration of the last accepted value, as TF's loop breaks there."""
+    got, run = [], 0
+    while left > 0:
+        iterations = -(-3 * left // (2 * per)) + 1  # most batches need one round
+        values, accept = propose(stream.blocks(iterations * per_iteration))
+        hits = np.flatnonzero(accept)
+        used = hits[left - 1] + 1 if hits.size >= left else values.size
+        hits = hits[:left]
+        gaps = np.diff(np.concatenate(([-1 - run], hits, [used])))[:-1] - 1 if hits.size else []
+        tail = used - (hits[-1] + 1 if hits.size else -run)
+        if (len(gaps) and max(gaps) >= limit) or (hits.size < left and tail >= limit):
+            raise InternalError(None, None, message)
+        run = tail if hits.size < left else 0
+        got.append(values[hits])
+        left -= hits.size
+        stream.pos += (-(-used // per) if hits.size and left == 0 else iterations) \
+            * per_iteration
+    return np.concatenate(got) if got else np.zeros(0, stream.t)
 
 
 def _sample_batch(p, out, positions, stream, ar):
@@ -127,60 +177,38 @@ def _sample_batch(p, out, positions, stream, ar):
         (norm_min + sqrt_factor)
     diff = norm_max - norm_min
     bound = t(1.3)
-    k, left, iterations = 0, len(positions), 0
+    per = 2 if t == np.float64 else 4  # values per block
     if (norm_min < -bound and norm_max >= 0) or (norm_max > bound and norm_min <= 0):
-        while k < left:
-            for z in stream.normal():
-                if norm_min <= z <= norm_max:
-                    out[positions[k]] = z * stddev + mean
-                    k += 1
-                    if k >= left:
-                        break
-                    iterations = 0
-                else:
-                    iterations += 1
-                    if iterations > _MAX_ITERATIONS:
-                        raise InternalError(None, None, "TruncatedNormal randn rejection "
-                                            "sampler failed to accept a sample.")
+        def propose(blocks):
+            z = stream.normal(blocks).reshape(-1)
+            return z, (norm_min <= z) & (z <= norm_max)
+
+        z = _take(stream, len(positions), 1, per, propose, _MAX_ITERATIONS + 1,
+                  "TruncatedNormal randn rejection sampler failed to accept a sample.")
     elif diff < cutoff:
         plus = t(0) if norm_min < 0 else norm_min * norm_min
-        while k < left:
-            zs = [r * diff + norm_min for r in stream.uniform()]
-            gs = [(plus - z * z) / t(2.0) for z in zs]
-            for z, g, u in zip(zs, gs, stream.uniform()):
-                accept = u <= ar.exp(g)
-                if accept or iterations + 1 >= _MAX_ITERATIONS:
-                    if not accept:
-                        raise InternalError(None, None, "TruncatedNormal uniform rejection "
-                                            "sampler failed to  accept a sample.")
-                    out[positions[k]] = z * stddev + mean
-                    k += 1
-                    if k >= left:
-                        break
-                    iterations = 0
-                else:
-                    iterations += 1
+
+        def propose(blocks):
+            z = (stream.uniform(blocks[0::2]) * diff + norm_min).reshape(-1)
+            g = (plus - z * z) / t(2.0)
+            return z, _exp_bounds(stream.uniform(blocks[1::2]).reshape(-1), g, ar)
+
+        z = _take(stream, len(positions), 2, per, propose, _MAX_ITERATIONS,
+                  "TruncatedNormal uniform rejection sampler failed to  accept a sample.")
     else:
         alpha = (norm_min + np.sqrt(norm_min * norm_min + t(4))) / t(2)
-        while k < left:
-            rand = stream.uniform()
-            for i in range(0, len(rand), 2):
-                z = -ar.log(rand[i]) / alpha + norm_min
-                x = alpha - z if norm_min < alpha else norm_min - alpha
-                g = ar.exp(-x * x / t(2.0))
-                accept = rand[i + 1] <= g and z < norm_max
-                if accept or iterations + 1 >= _MAX_ITERATIONS:
-                    if not accept:
-                        raise InternalError(None, None, "TruncatedNormal exponential "
-                                            "distribution rejection sampler failed to accept "
-                                            "a sample.")
-                    out[positions[k]] = z * stddev + mean
-                    k += 1
-                    if k >= left:
-                        break
-                    iterations = 0
-                else:
-                    iterations += 1
+
+        def propose(blocks):
+            rand = stream.uniform(blocks).reshape(-1, 2)
+            z = -_log_many(rand[:, 0], ar) / alpha + norm_min
+            x = alpha - z if norm_min < alpha else np.full_like(z, norm_min - alpha)
+            g = -x * x / t(2.0)
+            return z, _exp_bounds(rand[:, 1], g, ar) & (z < norm_max)
+
+        z = _take(stream, len(positions), 1, per // 2, propose, _MAX_ITERATIONS,
+                  "TruncatedNormal exponential distribution rejection sampler failed to accept "
+                  "a sample.")
+    out[positions] = z * stddev + mean
 
 
 # Eigen's cost units (AVX build without FMA): add and mul 1; sqrt 3 adds + 5 muls, 28 in double;
@@ -214,7 +242,7 @@ def ptn_samples(key, counter, dims, params, np_type):
         while i < stop:
             b, s = divmod(i, per_batch)
             take = min(per_batch - s, stop - i)
-            positions = [b + (s + j) * num_batches for j in range(take)]
+            positions = b + (s + np.arange(take)) * num_batches
             _sample_batch([f[b] for f in flat], out, positions, stream, ar)
             i += take
     return out.reshape(dims)

@@ -2,86 +2,87 @@
 own stretch of the stream, starting ``skip`` blocks after the previous output's, and draws as
 many blocks as its rejection loop needs, in order.
 
-The first ``prefetch`` blocks of every output are computed in one vectorised Philox call; the
-rare output that needs more gets them one at a time. The per-output loops themselves are plain
-Python on Python floats: ``math``'s log, log1p, sin, cos, pow and lgamma are the C library's,
-which TF's kernels call, so the double arithmetic is the same operation by operation.
+Since every output has its own stream, the loops run side by side: a round takes every
+unfinished output's next draw with numpy, keeps the accepted ones and goes on with the rest, so
+each output still sees its draws in TF's order (``BufferedSet`` keeps TF's two-value sample
+buffers per output). Arithmetic (+ - * /, sqrt, floor, ceil) is IEEE's in numpy as in C; log,
+exp, sin, cos, pow and lgamma go through ``math`` element by element (``vmap``): those are the C
+library's, which TF's kernels call, while numpy's own may be SIMD approximations a last bit
+apart.
 """
 
 from __future__ import annotations
 
 import math
-import struct
 
 import numpy as np
 
-from .stateless_random_ops import philox_blocks
+from .stateless_random_ops import philox_blocks, uint64_to_double
 
-_DOUBLE = struct.Struct("<d")
-_ONE_EXPONENT = 1023 << 52
 _TWO_PI = 2 * math.pi  # C's 2 * M_PI, folded first as in `2 * M_PI * x`
 
 
-def uint64_to_double(x0: int, x1: int) -> float:
-    """Uint64ToDouble: 20 bits of x0 above the 32 of x1 as the mantissa of [1, 2); minus one."""
-    bits = ((x0 & 0xFFFFF) << 32) | x1 | _ONE_EXPONENT
-    return _DOUBLE.unpack(bits.to_bytes(8, "little"))[0] - 1.0
+def vmap(fn, x: np.ndarray) -> np.ndarray:
+    """``fn`` (a ``math`` function) on every element of the double array ``x``."""
+    return np.fromiter(map(fn, x.tolist()), np.float64, count=x.size)
 
 
-def uniform_pair(block) -> tuple[float, float]:
-    """UniformDistribution<double>: two doubles in [0, 1) from one block."""
-    return uint64_to_double(block[0], block[1]), uint64_to_double(block[2], block[3])
+def c_log_many(x: np.ndarray) -> np.ndarray:
+    """C's log elementwise: -inf at 0, NaN below (and for NaN)."""
+    out = np.full(x.shape, np.nan)
+    pos = x > 0
+    out[pos] = vmap(math.log, x[pos])
+    out[x == 0] = -np.inf
+    return out
 
 
-def normal_pair(block) -> tuple[float, float]:
-    """NormalDistribution<double>: BoxMullerDouble's two normals (sin, cos) from one block."""
-    u1 = max(uint64_to_double(block[0], block[1]), 1.0e-7)
-    v1 = _TWO_PI * uint64_to_double(block[2], block[3])
-    u2 = math.sqrt(-2.0 * math.log(u1))
-    return math.sin(v1) * u2, math.cos(v1) * u2
+def uniform_pairs(blocks: np.ndarray) -> np.ndarray:
+    """UniformDistribution<double>: two doubles in [0, 1) per block, [k, 2] (Uint64ToDouble of
+    words 0-1 and 2-3)."""
+    return np.stack([uint64_to_double(blocks[:, 0], blocks[:, 1]),
+                     uint64_to_double(blocks[:, 2], blocks[:, 3])], axis=1)
 
 
-class OutputStreams:
-    """The generators of ``n`` outputs: output ``i`` starts at block ``counter + i * skip``."""
-
-    def __init__(self, key: int, counter: int, n: int, skip: int, prefetch: int = 2):
-        self.key, self.counter, self.skip, self.prefetch = key, counter, skip, prefetch
-        offsets = (np.arange(n, dtype=np.uint64)[:, None] * np.uint64(skip)
-                   + np.arange(prefetch, dtype=np.uint64)).reshape(-1)
-        blocks = philox_blocks(key, counter, offsets) if n else np.zeros((0, 4), np.uint32)
-        self._blocks = blocks.reshape(n, prefetch, 4).tolist()
-
-    def generator(self, i: int) -> Generator:
-        return Generator(self, i)
+def normal_pairs(blocks: np.ndarray) -> np.ndarray:
+    """NormalDistribution<double>: BoxMullerDouble's two normals (sin, cos) per block, [k, 2]."""
+    u1 = np.maximum(uint64_to_double(blocks[:, 0], blocks[:, 1]), 1.0e-7)
+    v1 = _TWO_PI * uint64_to_double(blocks[:, 2], blocks[:, 3])
+    u2 = np.sqrt(-2.0 * vmap(math.log, u1))
+    return np.stack([vmap(math.sin, v1) * u2, vmap(math.cos, v1) * u2], axis=1)
 
 
-class Generator:
-    """One output's PhiloxRandom after its Skip: ``block()`` returns the next four words."""
+class StreamSet:
+    """The generators of outputs ``index`` (output ``i`` starts at block ``counter + i * skip``),
+    addressed by position in ``index``; ``blocks(sel)`` gives each selected one's next block."""
 
-    __slots__ = ("_streams", "_index", "_next")
+    def __init__(self, key: int, counter: int, index: np.ndarray, skip: int):
+        self.key, self.counter = key, counter
+        self.next = np.asarray(index, np.uint64) * np.uint64(skip)
 
-    def __init__(self, streams: OutputStreams, index: int):
-        self._streams, self._index, self._next = streams, index, 0
+    def __len__(self) -> int:
+        return len(self.next)
 
-    def block(self) -> list:
-        s, pos = self._streams, self._next
-        self._next += 1
-        if pos < s.prefetch:
-            return s._blocks[self._index][pos]
-        return philox_blocks(s.key, s.counter, [self._index * s.skip + pos])[0].tolist()
+    def blocks(self, sel: np.ndarray) -> np.ndarray:
+        at = self.next[sel]
+        self.next[sel] = at + np.uint64(1)
+        return philox_blocks(self.key, self.counter, at)
 
 
-class Buffered:
-    """TF's sample buffers (RandomSampleBuffer, the UNIFORM macro): one distribution call gives
-    two doubles, handed out last first."""
+class BufferedSet:
+    """TF's sample buffers (RandomSampleBuffer, the UNIFORM macro) of every output of a
+    StreamSet: one distribution call gives two values, handed out last first. ``self(sel)``
+    (distinct positions) gives each selected output its next value, refilling the empty buffers
+    from their next block."""
 
-    __slots__ = ("_dist", "_gen", "_values", "_left")
+    def __init__(self, dist, streams: StreamSet):
+        self._dist, self._streams = dist, streams
+        self._values = np.zeros((len(streams), 2))
+        self._left = np.zeros(len(streams), np.int8)
 
-    def __init__(self, dist, gen: Generator):
-        self._dist, self._gen, self._values, self._left = dist, gen, (0.0, 0.0), 0
-
-    def __call__(self) -> float:
-        if self._left == 0:
-            self._values, self._left = self._dist(self._gen.block()), 2
-        self._left -= 1
-        return self._values[self._left]
+    def __call__(self, sel: np.ndarray) -> np.ndarray:
+        empty = sel[self._left[sel] == 0]
+        if empty.size:
+            self._values[empty] = self._dist(self._streams.blocks(empty))
+            self._left[empty] = 2
+        self._left[sel] -= 1
+        return self._values[sel, self._left[sel]]

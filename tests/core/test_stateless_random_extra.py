@@ -472,3 +472,144 @@ def test_graphdefs_travel_both_ways_with_tensorflow():
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(c, d)
         np.testing.assert_array_equal(a, c)
+
+
+# -- the vectorised rejection loops (all outputs' draws at once) keep the scalar loops' bits ---
+
+def _kernel_draws():
+    from minitf.ops import stateless_random_extra_ops as extra
+    from minitf.ops import stateless_random_gamma_ops as gamma
+    from minitf.ops import stateless_random_ptn_ops as ptn
+    from minitf.ops.stateless_random_ops import key_counter_from_seed as kc
+
+    f16, f32, f64 = np.float16, np.float32, np.float64
+
+    def tn(seed, dims, m, s, lo, hi, t):
+        return ptn.ptn_samples(*kc(seed), dims, [np.asarray(v, t) for v in (m, s, lo, hi)], t)
+
+    return {
+        "poisson": lambda: extra.poisson_samples(
+            *kc([1, 2]), (500, 7), np.array([0.0, 0.5, 3.0, 9.99, 10.0, 25.0, 1e4]), np.int32),
+        "poisson-f16": lambda: extra.poisson_samples(
+            *kc([5, 6]), (400, 3), np.array([1e-3, 9.5, 60.0], f16), f16),
+        "poisson-f64": lambda: extra.poisson_samples(*kc([3, 4]), (3000,), np.array(150.0),
+                                                     f64),
+        "binomial": lambda: extra.binomial_samples(
+            *kc([1, 2]), (400, 8), np.array([5.0, 50, 100, 1000, 3, 10, 0, 1e6], f32),
+            np.array([0.3, 0.5, 0.9, 0.02, 0.7, 0.25, 0.5, 0.4], f32), np.int64),
+        "binomial-f16": lambda: extra.binomial_samples(
+            *kc([7, 2]), (300, 4), np.array([10.0, 200, 30, 80], f16),
+            np.array([0.25, 0.6, 1.0, 0.75], f16), f16),
+        "binomial-f64": lambda: extra.binomial_samples(
+            *kc([9, 9]), (600, 4), np.array([20.0, 10, 40, 7.0]),
+            np.array([0.5, np.nan, 0.999, 1e-3]), f64),
+        "gamma": lambda: gamma.gamma_samples(
+            *kc([4, 5]), (400, 8), np.array([0.01, 0.3, 0.5, 1.0, 1.5, 7.5, 150, 1e5], f32)),
+        "gamma-f64": lambda: gamma.gamma_samples(*kc([4, 6]), (300, 4),
+                                                 np.array([0.0, -0.3, 0.999, 2.0])),
+        "gamma-f16": lambda: gamma.gamma_samples(*kc([9, -3]), (500, 2),
+                                                 np.array([0.01, 150.0], f16)),
+        "ptn": lambda: tn([1, 2], (1000, 4), [0.0, 1, -2, 0], [1.0, 2, 0.5, 1],
+                          [-1.0, 5.5, -10, 2.5], [1.0, 100, -1.9, np.inf], f32),
+        "ptn-big": lambda: tn([1, 3], (30000,), 0.0, 1.0, -1.0, 1.0, f32),
+        "ptn-big-exp": lambda: tn([1, 4], (30000,), 0.0, 1.0, 3.0, 4.0, f32),
+        "ptn-big-normal": lambda: tn([1, 5], (30000,), 0.0, 1.0, -3.0, 0.5, f32),
+        "ptn-f64": lambda: tn([1, 7], (900, 4), [0.0, 1, -2, 0], [1.0, 2, 0.5, 1],
+                              [-1.0, 0.5, -2.2, -np.inf], [1.0, 100, -1.9, -3], f64),
+        "ptn-f16": lambda: tn([1, 7], (900, 3), [0.0, 1, -2], [1.0, 2, 0.5], [-1.0, 0.5, -2.2],
+                              [1.0, 100, -1.9], f16),
+        "ptn-big-f64": lambda: tn([2, 7], (20000,), 0.0, 1.0, 0.5, 2.0, f64),
+    }
+
+
+# sha256 (first 16 hex digits) of dtype, shape and bytes of each draw above, recorded from the
+# scalar loops (one output at a time, TF's kernels transcribed) before they were vectorised;
+# the TF-gated test below checks the same paths against TF itself.
+SCALAR_LOOP_DIGESTS = {
+    "poisson": "547d8deeb975adfa", "poisson-f16": "e415494f58d67ae9",
+    "poisson-f64": "b1073ffcaf06c68c", "binomial": "984466dc21f7bf2f",
+    "binomial-f16": "b240348549f33206", "binomial-f64": "e4b2feb79889c27f",
+    "gamma": "2ff1d9915b94560f", "gamma-f64": "c361bbfc101cd6c1", "gamma-f16": "a5591545e6635aef",
+    "ptn": "38ba544c1a95b442", "ptn-big": "504bacaecc07765b", "ptn-big-exp": "3f327c7392251e33",
+    "ptn-big-normal": "d9c048c6a0ac72d9", "ptn-f64": "55db9aaf46b8e3a3",
+    "ptn-f16": "b9d4bb568ec7f5a4", "ptn-big-f64": "17bee184c4b888b3",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCALAR_LOOP_DIGESTS))
+def test_vectorised_samplers_keep_the_scalar_loops_bits(name, monkeypatch):
+    import hashlib
+
+    from minitf.ops import stateless_random_ptn_ops as ptn
+
+    monkeypatch.setattr(ptn, "_intra_op_threads", lambda: 2)  # the shards they were recorded in
+    a = np.ascontiguousarray(_kernel_draws()[name]())
+    digest = hashlib.sha256(str(a.dtype).encode() + str(a.shape).encode() + a.tobytes())
+    assert digest.hexdigest()[:16] == SCALAR_LOOP_DIGESTS[name]
+
+
+class _CountingStream:
+    """A stand-in shard stream whose blocks carry their own positions."""
+
+    t = np.float32
+
+    def __init__(self):
+        self.pos = 0
+
+    def blocks(self, count):
+        return np.arange(self.pos, self.pos + count)
+
+
+@pytest.mark.parametrize("period,raises", [(1000, False), (1001, True)])
+def test_truncated_normal_gives_up_after_a_thousand_rejections_in_a_row(period, raises):
+    from minitf.errors import InternalError
+    from minitf.ops.stateless_random_ptn_ops import _take
+
+    stream = _CountingStream()
+
+    def propose(blocks):  # two values per block; the period-th of every period is accepted
+        values = np.stack([2 * blocks, 2 * blocks + 1], 1).reshape(-1)
+        return values.astype(np.float32), values % period == period - 1
+
+    if raises:
+        with pytest.raises(InternalError, match="failed to accept"):
+            _take(stream, 3, 1, 2, propose, 1000, "sampler failed to accept a sample.")
+        return
+    got = _take(stream, 3, 1, 2, propose, 1000, "sampler failed to accept a sample.")
+    np.testing.assert_array_equal(got, [999, 1999, 2999])
+    assert stream.pos == 1500  # past the block of the last accepted value, not further
+    np.testing.assert_array_equal(_take(stream, 1, 1, 2, propose, 1000, ""), [3999])
+
+
+# One large draw per sampler (200k outputs: many rejection rounds, several shards for the
+# truncated normal), with the seed fed so that TF runs its sharded kernel, not a constant fold.
+LARGE = {
+    "ptn-uniform": lambda t, s: t.random.stateless_parameterized_truncated_normal(
+        [200000], s, 0.0, 1.0, -1.0, 1.0),
+    "ptn-exp-f64": lambda t, s: t.random.stateless_parameterized_truncated_normal(
+        [100000, 2], s, np.array([0.0, 1]), np.array([1.0, 2]), np.array([2.5, -9.0]),
+        np.array([np.inf, -1.0])),
+    "ptn-normal-f16": lambda t, s: t.random.stateless_parameterized_truncated_normal(
+        [200000], s, np.float16(0), np.float16(1), np.float16(-3), np.float16(0.5)),
+    "poisson": lambda t, s: t.random.stateless_poisson([100000, 2], s, lam=[3.0, 25.0]),
+    "binomial": lambda t, s: t.random.stateless_binomial(
+        [50000, 4], s, counts=[100.0, 7.0, 40.0, 1000.0], probs=[0.5, 0.3, 0.02, 0.9]),
+    "gamma": lambda t, s: t.random.stateless_gamma([50000, 4], s, alpha=[0.5, 1.0, 0.01, 3.5]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LARGE))
+def test_large_draws_match_tensorflow_bit_for_bit(name):
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    import os
+
+    if len(os.sched_getaffinity(0)) != tf1.config.threading.get_intra_op_parallelism_threads() \
+            and tf1.config.threading.get_intra_op_parallelism_threads() != 0:
+        pytest.skip("TF's intra-op pool is not this machine's CPU count")
+    with tf1.Graph().as_default(), tf1.Session() as sess:
+        s = tf1.placeholder(tf1.int32, [2])
+        want = sess.run(LARGE[name](tf1, s), {s: [7, 11]})
+    s = tf.placeholder(tf.int32, [2])
+    got = _run(LARGE[name](tf, s), {s: [7, 11]})
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(_bits(got), _bits(want))
