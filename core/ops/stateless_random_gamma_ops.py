@@ -63,7 +63,7 @@ def _gamma_sample(alpha: np.ndarray, d: np.ndarray, c: np.ndarray,
     while active.size:
         x = normal(active)
         v = 1 + c[active] * x
-        ok = v > 0
+        ok = ~(v <= 0)  # TF's do { } while (v <= 0): a NaN v (alpha NaN) goes on, to a NaN
         sel, x, v = active[ok], x[ok], v[ok]
         v = v * v * v
         u = uniform(sel)

@@ -613,3 +613,18 @@ def test_large_draws_match_tensorflow_bit_for_bit(name):
     got = _run(LARGE[name](tf, s), {s: [7, 11]})
     assert got.dtype == want.dtype and got.shape == want.shape
     np.testing.assert_array_equal(_bits(got), _bits(want))
+
+
+def test_gamma_with_a_nan_alpha_is_nan_and_ends():
+    """TF's rejection loop lets a NaN proposal through (``while (v <= 0)``), so a NaN alpha
+    gives NaN; the vectorized loop used to retry it for ever."""
+    with tf.Graph().as_default():
+        g = tf.random.stateless_gamma([2, 3], [1, 2], alpha=[float("nan"), 0.5, 2.0])
+        with tf.Session() as sess:
+            got = sess.run(g)
+    assert np.isnan(got[:, 0]).all() and np.isfinite(got[:, 1:]).all()
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    with tf1.Graph().as_default():
+        g = tf1.random.stateless_gamma([2, 3], [1, 2], alpha=[float("nan"), 0.5, 2.0])
+        with tf1.Session() as sess:
+            np.testing.assert_array_equal(sess.run(g), got)
