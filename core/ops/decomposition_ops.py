@@ -2,13 +2,14 @@
 TensorFlow's gradients (linalg_grad.py); then ``tf.svd``, ``tf.qr``, ``tf.self_adjoint_eig`` and
 ``tf.self_adjoint_eigvals`` (``tf.linalg.svd``, ``qr``, ``eigh``, ``eigvalsh``).
 
-Svd and SelfAdjointEigV2 take real and complex dtypes, as TF's OpDefs (Qr real ones only for
-now). For a complex input the ops' singular values and eigenvalues are real numbers stored in
-the input's complex dtype (as TF's kernels), and ``tf.svd`` returns the singular values' real
-part (as TF's wrapper; ``eigh`` does not). The signs (real) or phases (complex) of singular
-vectors and eigenvectors are LAPACK's, which may differ from TensorFlow's (Eigen's): only what
-is invariant under them (the values, |u|, the products they reconstruct) is defined, and the
-gradients (TF's rules) are the loss's derivatives for losses invariant under them."""
+Svd, Qr and SelfAdjointEigV2 take real and complex dtypes, as TF's OpDefs. For a complex input
+the ops' singular values and eigenvalues are real numbers stored in the input's complex dtype
+(as TF's kernels), R's diagonal is real (Householder QR, LAPACK's as Eigen's), and ``tf.svd``
+returns the singular values' real part (as TF's wrapper; ``eigh`` does not). The signs (real)
+or phases (complex) of singular vectors and eigenvectors are LAPACK's, which may differ from
+TensorFlow's (Eigen's): only what is invariant under them (the values, |u|, the products they
+reconstruct) is defined, and the gradients (TF's rules) are the loss's derivatives for losses
+invariant under them."""
 
 from __future__ import annotations
 
@@ -30,9 +31,6 @@ __all__ = ["qr", "self_adjoint_eig", "self_adjoint_eigvals", "svd"]
 _silence_float_warnings(__name__)
 
 _TYPES = ("float64", "float32", "float16", "complex64", "complex128")
-# Qr stays real here: TF's OpDef takes complex too, but its complex kernel and gradient are not
-# built and checked in minitf yet (a TypeError names the dtype rather than a wrong result).
-_QR_TYPES = ("float64", "float32", "float16")
 
 
 def _matrices(x, op_type):
@@ -159,13 +157,15 @@ SVD = register(OpDef(
 
 # -- Qr -------------------------------------------------------------------------------------------
 def _qr_kernel(input, *, full_matrices):  # noqa: A002
+    """LAPACK's Householder QR (geqrf/ungqr): R's diagonal is real (its sign LAPACK's, as
+    Eigen's HouseholderQR in TF), the gauge TF's complex gradient assumes."""
     x, work = _matrices(input, "Qr")
     q, r = np.linalg.qr(work, mode="complete" if full_matrices else "reduced")
     return [q.astype(x.dtype), r.astype(x.dtype)]
 
 
 def _qr_infer(input, *, full_matrices):  # noqa: A002
-    d = _dims(input, _QR_TYPES)
+    d = _dims(input)
     if d is None:
         return [TensorSpec(None, input.dtype)] * 2
     batch, m, n = d
@@ -175,8 +175,11 @@ def _qr_infer(input, *, full_matrices):  # noqa: A002
 
 def _qr_grad(op, dq, dr):
     """TF's _QrGrad: for M >= N (reduced) the square-and-deep formula; for M < N the same on
-    the leading square block, the rest through Q. x @ R^-T stands for TF's triangular solve."""
+    the leading square block, the rest through Q. x @ R^-H stands for TF's triangular solve.
+    A complex input adds TF's correction for R's real diagonal: the imaginary part of
+    diag(R dR^H - dQ^H Q), through R^-H."""
     from .concat_split_ops import concat
+    from .math_ops import cast
 
     q, r = op.outputs
     rd, qd = r.shape.as_tuple(), q.shape.as_tuple()
@@ -188,14 +191,20 @@ def _qr_grad(op, dq, dr):
                                   f"full_matrices is true. Received r.shape={r.shape} with "
                                   f"nrows={rd[-2]}and ncols={rd[-1]}.")
 
-    def solve_r(x, r):  # x @ inv(r)^T, r upper triangular
+    def solve_r(x, r):  # x @ inv(r)^H, r upper triangular
         return matmul(x, matrix_inverse(r), adjoint_b=True)
 
     def square_and_deep(q, r, dq, dr):
         qdq = matmul(q, dq, adjoint_a=True)
         rdr = matmul(r, dr, adjoint_b=True)
         tril = dg.matrix_band_part(qdq - _adjoint(qdq) + rdr - _adjoint(rdr), -1, 0)
-        return matmul(q, dr + solve_r(tril, r)) + solve_r(dq - matmul(q, qdq), r)
+        ret = matmul(q, dr + solve_r(tril, r)) + solve_r(dq - matmul(q, qdq), r)
+        if q.dtype.is_complex:
+            m = rdr - _adjoint(qdq)
+            eyem = dg.matrix_set_diag(zeros_like(m), dg.matrix_diag_part(m))
+            correction = eyem - cast(real(eyem), q.dtype)
+            ret = ret + solve_r(matmul(q, _adjoint(correction)), r)
+        return ret
 
     num_rows, num_cols = qd[-2], rd[-1]
     if num_rows >= num_cols:

@@ -237,7 +237,7 @@ def test_sweep_reaches_the_complex_ops():
                and _sweep(c) is not None}
     assert {"Sinh", "Cosh", "Expm1", "Asin", "Acos", "Atan", "Asinh", "Acosh", "Atanh",
             "MatrixTriangularSolve", "MatrixInverse", "MatrixSolve", "MatMul",
-            "Mul", "Svd", "SelfAdjointEigV2"} <= checked, sorted(checked)
+            "Mul", "Svd", "SelfAdjointEigV2", "Qr"} <= checked, sorted(checked)
 
 
 @pytest.mark.parametrize("case", _params(KNOWN_DEFECTS))

@@ -74,8 +74,8 @@ def _t(x):
 
 def _orthonormal_columns(q, tol):
     k = q.shape[-1]
-    np.testing.assert_allclose(_t(q) @ q, np.broadcast_to(np.eye(k), q.shape[:-2] + (k, k)),
-                               atol=tol)
+    np.testing.assert_allclose(_t(q).conj() @ q,
+                               np.broadcast_to(np.eye(k), q.shape[:-2] + (k, k)), atol=tol)
 
 
 def _svd_check(full_matrices, compute_uv=True, tol=1e-5):
@@ -110,6 +110,9 @@ def _qr_check(full_matrices, tol=1e-5):
         assert q.shape == a.shape[:-2] + (m, k) and r.shape == a.shape[:-2] + (k, n)
         _orthonormal_columns(q, tol)
         np.testing.assert_array_equal(r, np.triu(r), "r not upper triangular")
+        # Householder QR (LAPACK's, Eigen's in TF): R's diagonal is real, the gauge TF's
+        # complex gradient assumes.
+        np.testing.assert_array_equal(np.diagonal(r, axis1=-2, axis2=-1).imag, 0)
         np.testing.assert_allclose(q @ r, a, atol=tol * 10)
     return check
 
@@ -144,6 +147,10 @@ def f32(*shape):
 
 def f64(*shape):
     return R.standard_normal(shape)
+
+
+def c128(*shape):
+    return R.standard_normal(shape) + 1j * R.standard_normal(shape)
 
 
 CASES = [
@@ -204,6 +211,15 @@ CASES = [
     # Complete Q of a tall matrix: no gradient (TF's neither).
     Case("Qr", [f64(2, 4, 2)], attrs={"full_matrices": True}, ref=None,
          check=_qr_check(True), grad=[], id="Qr-full-tall"),
+    # Complex Qr (TF's OpDef and kernel take complex64/128); its complex gradient is checked by
+    # tests/core/test_complex_grad_sweep.py and test_logm_qr_complex.py.
+    Case("Qr", [c128(4, 3)], ref=None, check=_qr_check(False, tol=1e-12), id="Qr-complex128"),
+    Case("Qr", [c128(2, 3, 5).astype(np.complex64)], ref=None, check=_qr_check(False, tol=1e-5),
+         id="Qr-complex64-batch-wide"),
+    Case("Qr", [c128(3, 3)], attrs={"full_matrices": True}, ref=None,
+         check=_qr_check(True, tol=1e-12), id="Qr-complex128-full-square"),
+    Case("Qr", [c128(4, 2).astype(np.complex64)], attrs={"full_matrices": True}, ref=None,
+         check=_qr_check(True, tol=1e-5), id="Qr-complex64-full-tall"),
     Case("SelfAdjointEigV2", [_separated_symmetric()], ref=None, check=_eig_check(True)),
     Case("SelfAdjointEigV2", [_separated_symmetric(2, n=4).astype(np.float32)], ref=None,
          check=_eig_check(True, tol=1e-4), id="SelfAdjointEigV2-batch-float32"),
