@@ -124,7 +124,7 @@ def _perturb_pivot(perturb, pivot, row):
     abs_pivot = abs(pivot)
     if abs_pivot >= 1:
         return pivot, row
-    perturb = np.copysign(max(abs(perturb), safemin), pivot)
+    perturb = np.copysign(max(abs(perturb), safemin), np.real(pivot))  # TF: real(pivot)'s sign
     max_factor = np.abs(row).max(initial=0)
     while abs_pivot < 1:
         if abs_pivot < safemin and not (abs_pivot == 0 or max_factor * safemin > abs_pivot):
