@@ -15,7 +15,7 @@ import numpy as np
 from .graph import Tensor, constant_value, convert_to_tensor, name_scope
 from . import nn_conv3d
 from .ops import array_ops, conv3d_ops, conv_ops, depthwise_conv_ops, pool_ops, transform_ops
-from .ops._conv_util import _alias, _convert_padding
+from .ops._conv_util import _alias, _convert_padding, _get_sequence
 from .ops.array_ops import constant as constant_op
 
 
@@ -231,22 +231,6 @@ def atrous_conv2d(value, filters, rate, padding, name=None):
 # -- the generic dispatchers: tf.nn.convolution and tf.nn.pool ------------------------------------
 
 
-def _spatial_sequence(value, num, channel_index, name):
-    """TensorFlow's _get_sequence for ``num`` spatial dims: None, an int, ``num`` or ``num + 2``
-    values -> ``num + 2`` values (1 on the batch and channel axes)."""
-    value = [1] if value is None else (
-        list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value])
-    if len(value) == num + 2:
-        return [int(v) for v in value]
-    if len(value) == 1:
-        value = value * num
-    elif len(value) != num:
-        raise ValueError(f"{name} should be of length 1, {num} or {num + 2}. Received: "
-                         f"{name}={value} of length {len(value)}")
-    value = [int(v) for v in value]
-    return [1, 1] + value if channel_index == 1 else [1] + value + [1]
-
-
 def _no_strided_dilation(strides, rates):
     if any(s > 1 for s in strides) and any(r > 1 for r in rates):
         raise ValueError("`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
@@ -276,8 +260,8 @@ def convolution(input, filter=None, padding=None, strides=None,  # noqa: A002
             raise ValueError(f"`num_spatial_dims` must be 1, 2, or 3. Received: "
                              f"num_spatial_dims={num}.")
         channel_index = 1 if (data_format or "N").startswith("NC") else num + 1
-        rates = _spatial_sequence(rate, num, channel_index, "dilations")
-        strides = _spatial_sequence(strides, num, channel_index, "strides")
+        rates = _get_sequence(rate, channel_index, "dilations", num)
+        strides = _get_sequence(strides, channel_index, "strides", num)
         if all(r == 1 for r in rates):
             if num == 1:
                 return conv1d(input, filter, strides, padding, data_format=data_format,
