@@ -9,7 +9,6 @@ its oneDNN graph rewrite replaces some SCALED QuantizeV2/Dequantize nodes by _Mk
 fail on qint32, for one), and minitf follows TF's reference CPU kernels."""
 
 import importlib.util
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,8 @@ from minitf.errors import InvalidArgumentError, UnimplementedError
 from minitf.export import graph_def as gdef
 from minitf.export import tensors
 from minitf.ops.quantize_and_dequantize_ops import QDQ_V3, QDQ_V4_GRAD
+
+from .quantized_side_by_side import minitf_results, tensorflow_results
 
 R = np.random.default_rng(1234)
 f = np.float32
@@ -364,25 +365,6 @@ def run_all(t, specs, a):
     return out
 '''
 
-_TF_SCRIPT = _BUILD + r'''
-import json, sys
-import numpy as np
-import tensorflow.compat.v1 as tf1
-tf1.disable_eager_execution()
-specs = json.load(open(sys.argv[1]))
-a = dict(np.load(sys.argv[2]))
-res = run_all(tf1, specs, a)
-flat = {}
-for i, r in enumerate(res):
-    if isinstance(r, str):
-        flat[f"{i}_err"] = np.array(r)
-    else:
-        for j, v in enumerate(r):
-            flat[f"{i}_{j}"] = np.asarray(v)
-np.savez(sys.argv[3], **flat)
-'''
-
-
 def _x(rng, shape):
     kind = rng.integers(6)
     if kind == 5:  # NaN and infinities: TF's float -> integer conversions, packet by packet
@@ -486,26 +468,12 @@ def _specs():
     return specs, arrays
 
 
-def _minitf_run(specs, arrays):
-    space = {}
-    exec(_BUILD, space)  # noqa: S102 - the builder the TF subprocess runs too
-    return space["run_all"](tf, specs, arrays)
-
-
 def test_side_by_side_bits_match_tensorflow(tmp_path):
     if importlib.util.find_spec("tensorflow") is None:
         pytest.skip("needs tensorflow")
     specs, arrays = _specs()
-    (tmp_path / "specs.json").write_text(json.dumps(specs))
-    np.savez(tmp_path / "in.npz", **arrays)
-    done = subprocess.run(
-        [sys.executable, "-c", _TF_SCRIPT, str(tmp_path / "specs.json"),
-         str(tmp_path / "in.npz"), str(tmp_path / "out.npz")],
-        capture_output=True, text=True, timeout=900,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    want = dict(np.load(tmp_path / "out.npz"))
-    got = _minitf_run(specs, arrays)
+    want = tensorflow_results(_BUILD, specs, arrays, tmp_path)
+    got = minitf_results(_BUILD, specs, arrays)
     errors = {"InvalidArgumentError", "UnimplementedError"}
     mismatches, compared = [], 0
     for i, (spec, g) in enumerate(zip(specs, got)):

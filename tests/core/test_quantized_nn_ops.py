@@ -10,7 +10,6 @@ QuantizedReluX, so its values (with max_value 6) are compared with TF's Quantize
 kernel code is the same with 6 in place of max_value."""
 
 import importlib.util
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,8 @@ from minitf import dtypes
 from minitf.errors import InvalidArgumentError, UnimplementedError
 from minitf.ops.quantized_math_ops import QUANTIZED_BIAS_ADD, QUANTIZED_MATMUL
 from minitf.ops.quantized_nn_ops import QUANTIZED_RELU, QUANTIZED_RELU6
+
+from .quantized_side_by_side import minitf_results, tensorflow_results
 
 f = np.float32
 
@@ -361,23 +362,6 @@ def run_all(t, specs, a):
     return out
 '''
 
-_TF_SCRIPT = _BUILD + r'''
-import json, sys
-import tensorflow.compat.v1 as tf1
-tf1.disable_eager_execution()
-specs = json.load(open(sys.argv[1]))
-a = dict(np.load(sys.argv[2]))
-res = run_all(tf1, specs, a)
-flat = {}
-for i, r in enumerate(res):
-    if isinstance(r, str):
-        flat[f"{i}_err"] = np.array(r)
-    else:
-        for j, v in enumerate(r):
-            flat[f"{i}_{j}"] = np.asarray(v)
-np.savez(sys.argv[3], **flat)
-'''
-
 _RANGES = [(-1, 1), (-2.5, 3), (0, 0), (0.5, 0.5), (-6, -0.16), (0.25, 4), (-1e-3, 1e-3),
            (-100, 100), (0, 255 / 64), (-3.7, 0), (-1e-36, 1e-36), (0, 3e-38), (-3e38, 3e38),
            (1e-3, 2e-3), (-20, -10), (0, 6), (-1e30, 1e30)]
@@ -447,26 +431,12 @@ def _specs():
     return specs, arrays
 
 
-def _minitf_run(specs, arrays):
-    space = {}
-    exec(_BUILD, space)  # noqa: S102 - the builder the TF subprocess runs too
-    return space["run_all"](tf, specs, arrays)
-
-
 def test_side_by_side_bits_match_tensorflow(tmp_path):
     if importlib.util.find_spec("tensorflow") is None:
         pytest.skip("needs tensorflow")
     specs, arrays = _specs()
-    (tmp_path / "specs.json").write_text(json.dumps(specs))
-    np.savez(tmp_path / "in.npz", **arrays)
-    done = subprocess.run(
-        [sys.executable, "-c", _TF_SCRIPT, str(tmp_path / "specs.json"),
-         str(tmp_path / "in.npz"), str(tmp_path / "out.npz")],
-        capture_output=True, text=True, timeout=900,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    want = dict(np.load(tmp_path / "out.npz"))
-    got = _minitf_run(specs, arrays)
+    want = tensorflow_results(_BUILD, specs, arrays, tmp_path)
+    got = minitf_results(_BUILD, specs, arrays)
     mismatches, compared, errors = [], 0, 0
     for i, (spec, g) in enumerate(zip(specs, got)):
         if f"{i}_err" in want:
