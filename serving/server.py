@@ -23,6 +23,7 @@ from .config import ServerOptions
 from .dataplane import DataPlane
 from .metrics import Metrics
 from .repository import ModelRepository
+from .rest import RestApi
 from .services.common import generic_handlers
 from .services.health import HealthService, ReflectionService
 from .services.kserve import InferenceService
@@ -141,6 +142,8 @@ class ModelServer:
 
     def _start_http(self):
         server = self
+        rest_api = RestApi(self.plane, self.metrics, self.options.max_message_bytes, self._clock,
+                       self.options.enable_signature_method_name_check)
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
@@ -154,10 +157,31 @@ class ModelServer:
                     ok = server.plane.ready() and not server.health.stopping.is_set()
                     self._send(200 if ok else 503, b"ready\n" if ok else b"not ready\n",
                                "text/plain")
+                elif self._rest("GET"):  # model metadata (TF Serving's and KServe's), /v2
+                    pass
                 elif path.startswith("/v1/models/"):
                     self._model_status(path[len("/v1/models/"):])
                 else:
                     self._send(404, b"not found\n", "text/plain")
+
+            def do_POST(self):  # noqa: N802 - the REST APIs' predict, classify, regress, infer
+                if not self._rest("POST"):
+                    self._not_allowed()  # /metrics, health, status: GET and HEAD only
+
+            def _rest(self, method) -> bool:
+                response = rest_api.handle(method, self.path, self.headers, self.rfile,
+                                           self._continue)
+                if response is None:
+                    return False
+                if response.close:  # the body was left unread
+                    self.close_connection = True
+                self._send(response.status, response.body, response.content_type,
+                           response.headers)
+                return True
+
+            def _continue(self):
+                self.send_response_only(100)
+                self.end_headers()
 
             def do_HEAD(self):  # noqa: N802 - what GET answers, without the body
                 self._head_only = True
@@ -172,7 +196,7 @@ class ModelServer:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed  # noqa: N815
+            do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed  # noqa: N815
 
             def _model_status(self, rest):
                 # TF Serving's REST status paths: <name>, <name>/versions/<N>,
@@ -195,7 +219,7 @@ class ModelServer:
                     elif len(parts) != 1:
                         raise KeyError(f"no such path /v1/models/{rest}: this port serves model "
                                        "status at /v1/models/<name>[/versions/<N>|/labels/"
-                                       "<label>]; metadata and predictions are over gRPC")
+                                       "<label>] and metadata at .../metadata")
                     statuses = server.repository.status(parts[0], version)
                 except KeyError as e:
                     message = e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
@@ -210,9 +234,11 @@ class ModelServer:
                     for s in statuses]}
                 self._send(200, json.dumps(body).encode(), "application/json")
 
-            def _send(self, code, body, ctype):
+            def _send(self, code, body, ctype, headers=()):
                 self.send_response(code)
                 self.send_header("Content-Type", ctype)
+                for name, value in headers:
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if not getattr(self, "_head_only", False):
@@ -233,7 +259,7 @@ class ModelServer:
                                              name="http",
                                              daemon=True)
         self._http_thread.start()
-        log.info("HTTP /metrics and health listening on %s:%d", self.options.host,
+        log.info("HTTP REST APIs, /metrics and health listening on %s:%d", self.options.host,
                  self.http_port)
 
     def stop(self, grace: float | None = None):
