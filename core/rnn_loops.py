@@ -1,0 +1,188 @@
+"""TF1's ``tf.nn.static_rnn`` / ``dynamic_rnn`` and their bidirectional forms: a cell (core/rnn.py)
+run over time, re-exported by core/rnn.py.
+
+``dynamic_rnn`` unrolls over a time dimension known at graph construction (the usual fixed
+``num_steps``); over one known only at run time it is a tf.while_loop, as in TF1. The results,
+and the variable names (``rnn/basic_lstm_cell/kernel``), are TF1's.
+"""
+
+from __future__ import annotations
+
+from . import dtypes as _dt
+from .graph import convert_to_tensor
+from .nest_util import flatten, pack
+from .ops import array_ops, concat_split_ops, logic_ops, math_ops, transform_ops
+from .variables import variable_scope
+
+
+def _batch_size(inputs):
+    n = inputs.shape[0].value if inputs.shape.rank else None
+    return n if n is not None else array_ops.shape(inputs)[0]
+
+
+def _unroll(cell, steps, initial_state, dtype, sequence_length, scope):
+    """The cell over ``steps`` (a list of [batch, depth] tensors) in variable scope ``rnn``;
+    with ``sequence_length``, outputs are zero and the state is carried unchanged past each
+    row's length (TF1's copy-through)."""
+    with variable_scope(scope or "rnn") as vs:
+        state = _initial_state(cell, _batch_size(steps[0]), initial_state, dtype)
+        sequence_length = _lengths(sequence_length)
+        outputs = []
+        for t, x in enumerate(steps):
+            if t > 0:
+                vs.reuse_variables()
+            output, state = _step(cell, x, state, sequence_length, t)
+            outputs.append(output)
+        return outputs, state
+
+
+def _initial_state(cell, batch, initial_state, dtype):
+    if initial_state is not None:
+        return initial_state
+    if dtype is None:
+        raise ValueError("If no initial_state is provided, dtype must be specified")
+    return cell.zero_state(batch, dtype)
+
+
+def _lengths(sequence_length):
+    if sequence_length is None:
+        return None
+    return math_ops.cast(convert_to_tensor(sequence_length), _dt.int32)
+
+
+def _step(cell, x, state, sequence_length, t):
+    """One step of the cell; past a row's length its output is zero and its state is
+    carried through."""
+    output, new_state = cell(x, state)
+    if sequence_length is None:
+        return output, new_state
+    alive = logic_ops.greater(sequence_length, t)  # a row per batch entry
+    output = logic_ops.where(alive, output, array_ops.zeros_like(output))
+    flat_new, flat_old = flatten(new_state), flatten(state)
+    return output, pack(new_state, iter(
+        [logic_ops.where(alive, a, b) for a, b in zip(flat_new, flat_old)]))
+
+
+def _loop(cell, inputs, initial_state, dtype, sequence_length, scope, parallel_iterations,
+          swap_memory):
+    """The cell over time-major ``inputs`` [time, batch, depth] whose time dimension is known
+    only when the graph runs: a tf.while_loop over TensorArrays, as TF1 builds dynamic_rnn."""
+    from .control_flow import while_loop
+    from .ops.tensor_array_ops import TensorArray
+
+    with variable_scope(scope or "rnn"):
+        batch = inputs.shape[1].value if inputs.shape.rank else None
+        state = _initial_state(cell, batch if batch is not None else
+                               array_ops.shape(inputs)[1], initial_state, dtype)
+        sequence_length = _lengths(sequence_length)
+        steps = array_ops.shape(inputs)[0]
+        elements = TensorArray(inputs.dtype, size=steps, element_shape=inputs.shape[1:],
+                               tensor_array_name="dynamic_rnn_input").unstack(inputs)
+        outputs = TensorArray(flatten(state)[0].dtype, size=steps,
+                              tensor_array_name="dynamic_rnn_output")
+
+        def body(t, state, outputs):
+            output, state = _step(cell, elements.read(t), state, sequence_length, t)
+            return t + 1, state, outputs.write(t, output)
+
+        _, state, outputs = while_loop(
+            lambda t, *_: t < steps, body, (array_ops.constant(0, name="time"), state, outputs),
+            parallel_iterations=parallel_iterations or 32, swap_memory=swap_memory,
+            maximum_iterations=steps)
+        return outputs.stack(), state
+
+
+def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=None,
+               scope=None):
+    """``cell`` over a list of [batch, depth] inputs: (list of outputs, final state)."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise TypeError("inputs must be a non-empty list of tensors")
+    return _unroll(cell, [convert_to_tensor(x) for x in inputs], initial_state, dtype,
+                   sequence_length, scope)
+
+
+def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None,
+                parallel_iterations=None, swap_memory=False, time_major=False, scope=None):
+    """``cell`` over ``inputs`` [batch, time, depth] (``[time, batch, depth]`` if
+    ``time_major``): (outputs of the same layout, final state). A time dimension known at
+    graph construction is unrolled; one known only at run time is a tf.while_loop over
+    TensorArrays, as TF1 builds it. Both differentiate."""
+    inputs = convert_to_tensor(inputs)
+    if inputs.shape.rank != 3:
+        raise ValueError(f"dynamic_rnn expects inputs of rank 3, got {inputs.shape}")
+    axis = 0 if time_major else 1
+    steps = inputs.shape[axis].value
+    if steps is None:
+        if not time_major:
+            inputs = transform_ops.transpose(inputs, [1, 0, 2])
+        outputs, state = _loop(cell, inputs, initial_state, dtype, sequence_length, scope,
+                               parallel_iterations, swap_memory)
+        if not time_major:
+            outputs = transform_ops.transpose(outputs, [1, 0, 2])
+        return outputs, state
+    outputs, state = _unroll(cell, concat_split_ops.unstack(inputs, num=steps, axis=axis),
+                             initial_state, dtype, sequence_length, scope)
+    stacked = concat_split_ops.stack(outputs, axis=axis)
+    return stacked, state
+
+
+def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
+                              initial_state_fw=None, initial_state_bw=None, dtype=None,
+                              parallel_iterations=None, swap_memory=False, time_major=False,
+                              scope=None):
+    """TF1's ``tf.nn.bidirectional_dynamic_rnn``: ``cell_fw`` over ``inputs`` (scope
+    ``bidirectional_rnn/fw``) and ``cell_bw`` over them reversed in time (each row's first
+    ``sequence_length`` steps, with lengths; scope ``bidirectional_rnn/bw``), its outputs
+    reversed back. Returns ((output_fw, output_bw), (state_fw, state_bw))."""
+    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+
+    def backwards(x):
+        if sequence_length is None:
+            from .composites import reverse
+
+            return reverse(x, axis=[time_axis])
+        return transform_ops.reverse_sequence(x, sequence_length, seq_axis=time_axis,
+                                              batch_axis=batch_axis)
+
+    with variable_scope(scope or "bidirectional_rnn"):
+        with variable_scope("fw") as fw_scope:
+            output_fw, state_fw = dynamic_rnn(
+                cell_fw, inputs, sequence_length, initial_state_fw, dtype, parallel_iterations,
+                swap_memory, time_major, scope=fw_scope)
+        with variable_scope("bw") as bw_scope:
+            reversed_bw, state_bw = dynamic_rnn(
+                cell_bw, backwards(convert_to_tensor(inputs)), sequence_length,
+                initial_state_bw, dtype, parallel_iterations, swap_memory, time_major,
+                scope=bw_scope)
+    return (output_fw, backwards(reversed_bw)), (state_fw, state_bw)
+
+
+def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None,
+                             initial_state_bw=None, dtype=None, sequence_length=None,
+                             scope=None):
+    """TF1's ``tf.nn.static_bidirectional_rnn``: static_rnn of ``cell_fw`` over the list of
+    inputs (scope ``bidirectional_rnn/fw``) and of ``cell_bw`` over it reversed (each row's
+    first ``sequence_length`` steps, with lengths; scope ``bidirectional_rnn/bw``). Returns
+    (outputs, state_fw, state_bw), each output the concatenation of both directions'."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise TypeError("inputs must be a non-empty list of tensors")
+    steps = [convert_to_tensor(x) for x in inputs]
+
+    def backwards(xs):
+        if sequence_length is None:
+            return xs[::-1]
+        stacked = concat_split_ops.stack(xs, axis=1)
+        flipped = transform_ops.reverse_sequence(stacked, sequence_length, seq_axis=1,
+                                                 batch_axis=0)
+        return concat_split_ops.unstack(flipped, num=len(xs), axis=1)
+
+    with variable_scope(scope or "bidirectional_rnn"):
+        with variable_scope("fw") as fw_scope:
+            output_fw, state_fw = static_rnn(cell_fw, steps, initial_state_fw, dtype,
+                                             sequence_length, scope=fw_scope)
+        with variable_scope("bw") as bw_scope:
+            reversed_bw, state_bw = static_rnn(cell_bw, backwards(steps), initial_state_bw,
+                                               dtype, sequence_length, scope=bw_scope)
+    outputs = [concat_split_ops.concat([f, b], 1)
+               for f, b in zip(output_fw, backwards(reversed_bw))]
+    return outputs, state_fw, state_bw
