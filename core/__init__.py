@@ -149,6 +149,7 @@ from .tf1_more import *  # tf.vectorized_map, tf.approx_top_k, tf.fftnd, ...
 from .type_spec import *  # tf.TypeSpec, SparseTensorSpec, RaggedTensorSpec, ...
 from .module import *  # tf.Module, tf.variable_creator_scope
 from . import raw_ops  # tf.raw_ops.<OpName>(**kwargs), generated from the op registry
+from .session_handle import *  # tf.get_session_handle, get_session_tensor, delete_session_tensor
 
 __version__ = "0.1.0"
 

@@ -13,7 +13,9 @@ from .errors import CancelledError, InvalidArgumentError, OpError
 from .graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
 from .partial_run import _PartialRun
 from . import plan_trace
-from .plan import Plan, Resources
+from .plan import Plan
+from .session_handle import (HandleFeedError, HandleResources, compile_plan, feed_value,
+                             wrap_handles)
 from .session_feeds import (_check_feed, _expand_feed, _feed_composite,  # noqa: F401
                             _feed_key, _feed_parts, register_feed_composite)
 from .session_fetches import (_Fetches, _to_result, _to_results,  # noqa: F401
@@ -89,7 +91,7 @@ class Session:
         self._target = target
         self._config = config
         self._op_timeout = _timeout_in_ms(None, self._config)  # per run: options'
-        self._resources = Resources()
+        self._resources = HandleResources()  # with the store of tf.get_session_handle
         self._closed = False
         self._plans: dict = {}
         self._plans_version = self._graph.version
@@ -170,7 +172,7 @@ class Session:
         key = (feeds, fetches, targets)
         plan = self._plans.get(key)
         if plan is None:
-            plan = Plan.compile(self._graph, feeds, fetches, targets, self._resources)
+            plan = compile_plan(self, self._graph, feeds, fetches, targets, self._resources)
             if len(self._plans) >= MAX_CACHED_PLANS:  # evict the oldest (dicts keep order);
                 try:  # only misses pay for the bound
                     self._plans.pop(next(iter(self._plans)), None)
@@ -213,7 +215,10 @@ class Session:
                 pairs = _expand_feed(key, value)
             for k, v in pairs:
                 t = _feed_key(graph, k)
-                arr = _check_feed(t, v)
+                try:
+                    arr = _check_feed(t, v)
+                except HandleFeedError as e:  # a TensorHandle: the tensor it names, here
+                    arr = feed_value(self._resources, t, e.handle, len(feeds))
                 if not graph.is_feedable(t):
                     raise ValueError(f"Tensor {t.name} may not be fed.")
                 feeds.append(t)
@@ -287,6 +292,9 @@ class Session:
                 raise ValueError(f"Tensor {t.name} may not be fed.")
         tensors = tuple(handler.tensors)
         plan = self._plan(feeds, tensors, tuple(handler.targets))
+        if not positional and type(plan) is not Plan:  # TF's direct callable gives a
+            # GetSessionHandle's bytes, not a TensorHandle: a plain plan of its own
+            plan = Plan.compile(graph, feeds, tensors, tuple(handler.targets), self._resources)
         n = len(feed_list)
         single = isinstance(fetches, Tensor)
         build = handler.build
@@ -306,7 +314,10 @@ class Session:
             if has_composite:  # a composite's value feeds its component tensors
                 args = [v for f, c, a in zip(feed_list, composite, args) for v in
                         ((p for _, p in _expand_feed(f, a)) if c is not None else (a,))]
-            values = [_check_feed(t, v) for t, v in zip(feeds, args)]
+            try:
+                values = [_check_feed(t, v) for t, v in zip(feeds, args)]
+            except HandleFeedError:  # TF's callable with a feed_list runs through run()
+                return self.run(fetches, dict(zip(feed_list, args)), options, run_metadata)
             self._check_runtime()
             if options is None and run_metadata is None:  # as run(): the config's timeout
                 timeout = self._op_timeout
@@ -371,7 +382,8 @@ class Session:
         if error is not None:  # TF drops a failed partial run
             self._partial_runs.pop(handle, None)
             raise error
-        results = [fed[t] if t in fed else state.fetch(t) for t in handler.tensors]
+        results = wrap_handles(self, handler.tensors,
+                               [fed[t] if t in fed else state.fetch(t) for t in handler.tensors])
         if state.finished():
             self._partial_runs.pop(handle, None)
         return handler.build(results)

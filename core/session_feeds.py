@@ -9,6 +9,7 @@ from . import dtypes as _dt
 from .graph import Graph, Operation, Tensor
 from .sparse_tensor import SparseTensor, SparseTensorValue
 from .session_fetches import _registered
+from .session_handle import HandleFeedError, TensorHandle, check_handle_feed
 
 
 # -- feeds --------------------------------------------------------------------------------------
@@ -70,6 +71,8 @@ def _check_feed(t: Tensor, value):
     if type(value) is np.ndarray and value.dtype.type is np_type and np_type is not np.object_:
         arr = value
     else:
+        if type(value) is TensorHandle:  # Session.run feeds the tensor it names
+            raise HandleFeedError(value)
         if isinstance(value, (Tensor, Operation)) or hasattr(value, "_as_graph_element"):
             raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable feed "
                             "values include Python scalars, strings, lists, numpy ndarrays, or "
@@ -81,6 +84,8 @@ def _check_feed(t: Tensor, value):
                 raise TypeError(f"Type of feed value {value} with type {type(value)} is not "
                                 f"compatible with Tensor type {np_type}. Try explicitly setting "
                                 "the type of the feed tensor to a larger type (e.g. int64).")
+        if t._dtype is _dt.string:
+            check_handle_feed(t, value)
         try:
             if t._dtype is _dt.string:
                 arr = _string_array(value)
