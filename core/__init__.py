@@ -150,6 +150,7 @@ from .type_spec import *  # tf.TypeSpec, SparseTensorSpec, RaggedTensorSpec, ...
 from .module import *  # tf.Module, tf.variable_creator_scope
 from . import raw_ops  # tf.raw_ops.<OpName>(**kwargs), generated from the op registry
 from .session_handle import *  # tf.get_session_handle, get_session_tensor, delete_session_tensor
+from .ops.json_example_ops import *  # tf.decode_json_example
 
 __version__ = "0.1.0"
 
@@ -160,7 +161,8 @@ __version__ = "0.1.0"
 # Imported on first use: core does not import the protos package.
 __getattr__ = lazy_classes(__name__, {
     "GraphDef": "graph_pb2", "ConfigProto": "config_pb2", "GPUOptions": "config_pb2",
-    "RunOptions": "config_pb2", "RunMetadata": "config_pb2", "Summary": "summary_pb2",
+    "GraphOptions": "config_pb2", "OptimizerOptions": "config_pb2", "RunOptions": "config_pb2",
+    "RunMetadata": "config_pb2", "Summary": "summary_pb2",
     "SummaryMetadata": "summary_pb2", "HistogramProto": "histogram_pb2", "Event": "event_pb2",
     "SessionLog": "event_pb2", "LogMessage": "event_pb2", "AttrValue": "attr_value_pb2",
     "NameAttrList": "attr_value_pb2", "NodeDef": "node_def_pb2", "MetaGraphDef": "meta_graph_pb2",

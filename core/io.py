@@ -17,6 +17,7 @@ from .ops.string_extra_ops import (decode_base64, decode_compressed,  # noqa: F4
                                   deserialize_many_sparse, encode_base64, parse_tensor,
                                   serialize_many_sparse, serialize_sparse, serialize_tensor)
 from .image_decode_extra import decode_bmp, decode_gif  # noqa: F401,E402
+from .ops.json_example_ops import decode_json_example  # noqa: F401,E402
 from .parsing_sequence import (parse_sequence_example,  # noqa: F401,E402
                                parse_single_sequence_example)
 from .image_jpeg import (decode_and_crop_jpeg, decode_jpeg,  # noqa: F401,E402

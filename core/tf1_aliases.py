@@ -139,9 +139,10 @@ def conv(input, filter, strides, padding, explicit_paddings=[],  # noqa: A002,B0
 class ClusterSpec:
     """``tf.train.ClusterSpec``: job name -> task index -> "host:port", built from a dict (of
     lists, or of {index: address} dicts for sparse jobs), another ClusterSpec, or TensorFlow's
-    own ClusterDef message. Pure bookkeeping: minitf runs no cluster. minitf.protos has no
-    ClusterDef message yet, so there is no ``as_cluster_def``; ``_cluster_def_bytes`` gives its
-    wire bytes (what TF's ``as_cluster_def().SerializeToString()`` parses back to)."""
+    own ClusterDef message. Pure bookkeeping: minitf runs no cluster. ``as_cluster_def()`` is
+    a ``minitf.protos.cluster_pb2.ClusterDef`` built as TF builds it (jobs and tasks sorted), so
+    its bytes are TF's; a ClusterDef given to the constructor is kept and returned as it is
+    (TensorFlow's own ClusterDef is converted through its wire bytes)."""
 
     def __init__(self, cluster):
         if isinstance(cluster, dict):
@@ -161,11 +162,17 @@ class ClusterSpec:
                     if not isinstance(address, (str, bytes)):
                         raise TypeError(f"Task address {address!r} must be bytes or unicode")
             self._cluster_spec = spec
-        elif isinstance(cluster, ClusterSpec):
-            self._cluster_spec = {job: dict(tasks)
-                                  for job, tasks in cluster._cluster_spec.items()}
+            self._cluster_def = None  # built on first use: core imports the protos lazily
+        elif isinstance(cluster, ClusterSpec):  # as TF: a copy of its ClusterDef, jobs sorted
+            self._cluster_def = _cluster_pb2().ClusterDef()
+            self._cluster_def.MergeFrom(cluster.as_cluster_def())
+            self._cluster_spec = _spec_of(self._cluster_def)
         elif type(cluster).__name__ == "ClusterDef" and hasattr(cluster, "job"):
-            self._cluster_spec = {job.name: dict(job.tasks.items()) for job in cluster.job}
+            own = _cluster_pb2().ClusterDef
+            # Ours is kept as given (TF keeps its own); TensorFlow's travels by its wire bytes.
+            self._cluster_def = (cluster if isinstance(cluster, own)
+                                 else own.FromString(cluster.SerializeToString()))
+            self._cluster_spec = _spec_of(self._cluster_def)
         else:
             raise TypeError("`cluster` must be a dictionary mapping one or more job names to "
                             "lists of network addresses, or a `ClusterDef` protocol buffer")
@@ -222,19 +229,17 @@ class ClusterSpec:
         except KeyError:
             raise ValueError(f"No task with index {task_index!r} in job {job_name!r}") from None
 
-    def _cluster_def_bytes(self) -> bytes:
-        """tensorflow.ClusterDef: ``repeated JobDef job = 1``, JobDef ``name = 1`` and
-        ``map<int32, string> tasks = 2``; jobs and tasks sorted, as TF builds it."""
-        from ._wire import length_delimited, string, uint
-
-        out = b""
-        for name, tasks in sorted(self._cluster_spec.items()):
-            job = string(1, name)
-            for index, address in sorted(tasks.items()):
-                job += length_delimited(2, uint(1, index & 0xFFFFFFFFFFFFFFFF)
-                                        + string(2, address))
-            out += length_delimited(1, job)
-        return out
+    def as_cluster_def(self):
+        """The ``ClusterDef`` message (``repeated JobDef job = 1``, JobDef ``name = 1`` and
+        ``map<int32, string> tasks = 2``): jobs and tasks sorted, as TF builds it."""
+        if self._cluster_def is None:
+            cluster_def = _cluster_pb2().ClusterDef()
+            for name, tasks in sorted(self._cluster_spec.items()):
+                job = cluster_def.job.add(name=name)
+                for index, address in sorted(tasks.items()):
+                    job.tasks[index] = address
+            self._cluster_def = cluster_def
+        return self._cluster_def
 
     def job_tasks(self, job_name) -> list:
         """Addresses by task index, None where a sparse job has no task."""
@@ -243,3 +248,13 @@ class ClusterSpec:
         for i, address in job.items():
             out[i] = address
         return out
+
+
+def _cluster_pb2():
+    import importlib
+
+    return importlib.import_module("minitf.protos.cluster_pb2")  # core: lazily (DESIGN)
+
+
+def _spec_of(cluster_def) -> dict:
+    return {job.name: dict(job.tasks.items()) for job in cluster_def.job}

@@ -10,7 +10,8 @@ without descriptor-pool clashes. Our package is always ``minitf.`` + the canonic
 - ``minitf.tensorflow``: types, tensor_shape, resource_handle, tensor, attr_value, node_def,
   op_def, function, versions, graph, struct, saver, control_flow, meta_graph, saved_model,
   named_tensor, allocation_description, tensor_description, step_stats, cost_graph, debug,
-  config (RunOptions, RunMetadata), histogram, summary, event, feature, example
+  verifier_config, rewriter_config, cluster, config (ConfigProto, RunOptions, RunMetadata...),
+  histogram, summary, event, feature, example
 - ``minitf.tensorflow.error``: error_codes
 - ``minitf.tensorflow.tfprof``: tfprof_output, tfprof_log (what ``tf.profiler`` returns)
 - ``minitf.tensorflow.serving``: model, predict, input, classification, regression, inference,
@@ -31,8 +32,7 @@ and server reflection: use :func:`method_path`, :func:`pack_any` / :func:`unpack
 Fields deliberately not declared are kept by the parser as unknown fields and written back
 unchanged: ``NodeDef.experimental_type`` (7), ``OpDef.ArgDef.experimental_full_type`` (17),
 ``GraphDef.debug_info`` (5), ``MetaGraphDef.object_graph_def`` (7), ``ExecProfile.allocations``
-(11), the fields of ``ConfigProto`` and ``GPUOptions`` TF1 code seldom sets (``RunOptions`` and
-``RunMetadata`` are complete), and the parts of Triton's ``ModelConfig`` beyond name, platform,
+(11), and the parts of Triton's ``ModelConfig`` beyond name, platform,
 backend, version policy, max batch size, inputs, outputs and dynamic batching. Services list
 only the RPCs minitf serves (no HandleReloadConfigRequest, or Triton's streaming, repository,
 shared-memory, trace and logging RPCs).
@@ -85,6 +85,9 @@ CANONICAL_FILES: dict[str, str] = {
     "step_stats.proto": "tensorflow/core/framework/step_stats.proto",
     "cost_graph.proto": "tensorflow/core/framework/cost_graph.proto",
     "debug.proto": "tensorflow/core/protobuf/debug.proto",
+    "verifier_config.proto": "tensorflow/core/protobuf/verifier_config.proto",
+    "rewriter_config.proto": "tensorflow/core/protobuf/rewriter_config.proto",
+    "cluster.proto": "tensorflow/core/protobuf/cluster.proto",
     "config.proto": "tensorflow/core/protobuf/config.proto",
     "feature.proto": "tensorflow/core/example/feature.proto",
     "example.proto": "tensorflow/core/example/example.proto",

@@ -51,4 +51,5 @@ from .._protos import lazy_classes  # noqa: E402
 __getattr__ = lazy_classes(__name__, {
     "Example": "example_pb2", "SequenceExample": "example_pb2", "Features": "feature_pb2",
     "Feature": "feature_pb2", "FeatureList": "feature_pb2", "FeatureLists": "feature_pb2",
-    "BytesList": "feature_pb2", "FloatList": "feature_pb2", "Int64List": "feature_pb2"})
+    "BytesList": "feature_pb2", "FloatList": "feature_pb2", "Int64List": "feature_pb2",
+    "ClusterDef": "cluster_pb2", "JobDef": "cluster_pb2"})

@@ -90,8 +90,6 @@ OMITTED_FIELDS = {
 }
 # Messages that are deliberately a subset: any official field may be missing here.
 SUBSET_MESSAGES = {
-    "tensorflow.ConfigProto",  # the fields TF1 code commonly sets (minitf ignores them)
-    "tensorflow.GPUOptions",
     "inference.ModelConfig",
     "inference.ModelInput",
     "inference.ModelOutput",
