@@ -64,8 +64,10 @@ def _serve_parser(sub):
     p.add_argument("--ssl_client_ca", help="PEM CA bundle: require client certificates "
                    "(mutual TLS)")
     p.add_argument("--batching", choices=["on", "off"],
-                   help="dynamic batching for every model (default on); a config file's "
-                   "batching settings override these flags parameter by parameter")
+                   help="dynamic batching for every model (default off, as TF Serving: "
+                   "batching merges different clients' rows, so a model must treat its rows "
+                   "independently); a config file's batching settings override these flags "
+                   "parameter by parameter")
     p.add_argument("--enable_batching", nargs="?", const="true", choices=["true", "false"],
                    help="TF Serving's spelling of --batching on|off")
     p.add_argument("--batching_parameters_file",
@@ -123,7 +125,7 @@ def build_options(args):
     except ValueError:
         raise ValueError("--allowed_batch_sizes: expected comma-separated integers, got "
                          f"{args.allowed_batch_sizes!r}") from None
-    enabled = args.batching != "off"
+    enabled = args.batching == "on"  # off unless asked for, as tensorflow_model_server
     if args.enable_batching is not None:
         enabled = args.enable_batching == "true"
         if args.batching is not None and enabled != (args.batching == "on"):

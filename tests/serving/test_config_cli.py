@@ -207,10 +207,14 @@ def test_batching_layers_flags_then_file_then_model(tmp_path):
     by_name = {m.name: m.batching for m in opts.models}
     assert not opts.batching.enabled and not by_name["a"].enabled
     assert by_name["b"] == BatchingConfig(max_batch_size=4)
-    # Without a file the flags are the configuration.
+    # Without a file the flags are the configuration; batching is off unless asked for, as
+    # in tensorflow_model_server.
     opts = _serve_options(["--model_base_path", "m", "--batch_timeout_micros", "50"])
-    assert opts.batching == BatchingConfig(batch_timeout_micros=50)
+    assert opts.batching == BatchingConfig(batch_timeout_micros=50, enabled=False)
     assert opts.models[0].batching is None
+    for on in (["--batching", "on"], ["--enable_batching"], ["--enable_batching=true"]):
+        opts = _serve_options(["--model_base_path", "m", "--batch_timeout_micros", "50", *on])
+        assert opts.batching == BatchingConfig(batch_timeout_micros=50), on
 
 
 def test_serve_with_nothing_to_serve_exits_2():

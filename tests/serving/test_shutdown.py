@@ -133,7 +133,7 @@ def inputs(i: int) -> np.ndarray:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_lets_in_flight_requests_finish_and_exits_zero(served, sig):
-    server = served()
+    server = served("--batching", "on")  # requests wait in the batch queue while it stops
     target = f"127.0.0.1:{server.grpc_port}"
     with Client(target, timeout=WAIT) as client, ThreadPoolExecutor(IN_FLIGHT) as pool:
         assert client.wait_ready(WAIT)
