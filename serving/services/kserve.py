@@ -237,9 +237,19 @@ def _timeout_seconds(param) -> float | None:
     return param.int64_param / 1e6 if param.int64_param else None
 
 
-def _tensor_metadata(proto, alias, info):
+def _signature_datatype(kind: str, alias: str, dtype: _dt.DType) -> str:
+    """A signature tensor's datatype; UNIMPLEMENTED naming it for a dtype KServe v2 has no name
+    for (complex, quantized), as ModelInfer answers for such an output."""
+    try:
+        return datatype_of(dtype)
+    except KeyError:
+        raise UnimplementedError(None, None, f"{kind} '{alias}' has dtype {dtype.name}, which "
+                                 "KServe v2 cannot carry") from None
+
+
+def _tensor_metadata(proto, kind, alias, info):
     proto.name = alias
-    proto.datatype = datatype_of(info.dtype)
+    proto.datatype = _signature_datatype(kind, alias, info.dtype)
     dims = info.shape.as_tuple()
     proto.shape.extend(-1 if d is None else d for d in (dims or ()))
 
@@ -284,9 +294,11 @@ class InferenceService:
             name=entry.name, platform="tensorflow_savedmodel",
             versions=[str(v) for v in self.plane.repository.available_versions(entry.name)])
         for alias in runner.input_names:
-            _tensor_metadata(response.inputs.add(), alias, runner.signature.inputs[alias])
+            _tensor_metadata(response.inputs.add(), "input", alias,
+                             runner.signature.inputs[alias])
         for alias in runner.output_names:
-            _tensor_metadata(response.outputs.add(), alias, runner.signature.outputs[alias])
+            _tensor_metadata(response.outputs.add(), "output", alias,
+                             runner.signature.outputs[alias])
         return response
 
     def model_config(self, request, context, info):
@@ -303,7 +315,7 @@ class InferenceService:
                 ti = infos[alias]
                 item = getattr(config, kind).add()
                 item.name = alias
-                item.data_type = _CONFIG_TYPE[datatype_of(ti.dtype)]
+                item.data_type = _CONFIG_TYPE[_signature_datatype(kind, alias, ti.dtype)]
                 dims = list(ti.shape.as_tuple() or ())
                 if max_batch:  # Triton's dims exclude the batch dimension when batching
                     dims = dims[1:]

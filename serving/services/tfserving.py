@@ -124,10 +124,15 @@ class PredictionService:
 
     def get_model_metadata(self, request, context, info):
         entry = _resolve(self.plane, request, info)
-        fields = list(request.metadata_field)
-        if fields != ["signature_def"]:
-            raise InvalidArgumentError(None, None, "Metadata field must be exactly "
-                                       f"['signature_def'], got {fields}")
+        # TF Serving's checks (ValidateGetModelMetadataRequest): at least one field, and
+        # each one signature_def (repeats allowed).
+        if not request.metadata_field:
+            raise InvalidArgumentError(None, None, "GetModelMetadataRequest must specify at "
+                                       "least one metadata_field")
+        for field in request.metadata_field:
+            if field != "signature_def":
+                raise InvalidArgumentError(None, None, f"Metadata field {field} is not "
+                                           "supported")
         sigmap = get_model_metadata_pb2.SignatureDefMap()
         for name, runner in entry.servable.signatures.items():
             sigmap.signature_def[name].CopyFrom(inference.signature_def(runner))
@@ -178,6 +183,7 @@ class ModelService:
             mvs = response.model_version_status.add()
             mvs.version = st.version
             mvs.state = int(st.state)
+            mvs.status.SetInParent()  # TF Serving always sets it (error_code OK when healthy)
             if st.error is not None:
                 mvs.status.error_code = st.error.error_code
                 mvs.status.error_message = st.error.message

@@ -276,10 +276,19 @@ def test_malformed_protobuf_bytes(served, path, payload):
 
 
 def test_metadata_field_must_be_signature_def(served):
-    req = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=["labels"])
-    req.model_spec.name = "dense"
-    refused(lambda: send(served[1].channel, METADATA, req.SerializeToString()),
-            "INVALID_ARGUMENT", "signature_def", "labels")
+    """TF Serving's ValidateGetModelMetadataRequest: at least one field, each signature_def;
+    a repeated signature_def is fine."""
+    def metadata(fields):
+        req = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=fields)
+        req.model_spec.name = "dense"
+        raw = send(served[1].channel, METADATA, req.SerializeToString())
+        return get_model_metadata_pb2.GetModelMetadataResponse.FromString(raw)
+
+    refused(lambda: metadata(["signature_def", "labels"]), "INVALID_ARGUMENT",
+            "Metadata field labels is not supported")
+    refused(lambda: metadata([]), "INVALID_ARGUMENT",
+            "GetModelMetadataRequest must specify at least one metadata_field")
+    assert metadata(["signature_def", "signature_def"]).model_spec.name == "dense"
 
 
 def test_oversize_message(tmp_path):

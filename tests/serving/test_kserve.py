@@ -417,3 +417,25 @@ def test_a_model_whose_only_signature_is_not_serving_default(tmp_path):
             np.testing.assert_allclose(out, x_in * 3)
         finally:
             client.close()
+
+
+def test_metadata_of_a_tensor_kserve_cannot_carry(tmp_path):
+    """A complex64 signature output: ModelMetadata and ModelConfig answer UNIMPLEMENTED naming
+    the tensor (as ModelInfer does for such an output), not INTERNAL; Predict still works."""
+    with minitf.Graph().as_default(), minitf.Session() as sess:
+        x = minitf.placeholder(minitf.float32, [None, 2], name="x")
+        c = minitf.complex(x, x * 2.0, name="c")
+        save_model(str(tmp_path / "cx" / "1"), sess, inputs={"x": x}, outputs={"c": c})
+    with running_server([ModelConfig(name="cx", base_path=str(tmp_path / "cx"))]) as (
+            server, minitf_client):
+        client = triton.InferenceServerClient(f"127.0.0.1:{server.grpc_port}")
+        try:
+            for call in (client.get_model_metadata, client.get_model_config):
+                with pytest.raises(InferenceServerException) as err:
+                    call("cx")
+                assert err.value.status() == "StatusCode.UNIMPLEMENTED"
+                assert "output 'c' has dtype complex64" in err.value.message()
+        finally:
+            client.close()
+        got = minitf_client.predict("cx", {"x": np.array([[1, 2]], np.float32)})["c"]
+        np.testing.assert_array_equal(got, np.array([[1 + 2j, 2 + 4j]], np.complex64))

@@ -250,6 +250,8 @@ def test_golden_get_model_status(served, name, versions):
     assert [s.version for s in response.model_version_status] == versions
     for s in response.model_version_status:
         assert s.state == AVAILABLE
+        # Set even when healthy, as TF Serving's GetModelStatus sets it (error_code OK).
+        assert s.HasField("status")
         assert s.status.error_code == 0 and s.status.error_message == ""
 
 
