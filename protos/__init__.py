@@ -16,7 +16,7 @@ without descriptor-pool clashes. Our package is always ``minitf.`` + the canonic
 - ``minitf.tensorflow.tfprof``: tfprof_output, tfprof_log (what ``tf.profiler`` returns)
 - ``minitf.tensorflow.serving``: model, predict, input, classification, regression, inference,
   get_model_metadata, status, get_model_status, session_service, prediction_service,
-  model_service; the configuration files
+  model_management, model_service; the configuration files
   model_server_config, file_system_storage_path_source, logging_config, log_collector_config,
   and session_bundle_config (only its BatchingParameters)
 - ``minitf.inference`` (KServe v2 / Triton): grpc_service, model_config
@@ -34,8 +34,8 @@ unchanged: ``NodeDef.experimental_type`` (7), ``OpDef.ArgDef.experimental_full_t
 ``GraphDef.debug_info`` (5), ``MetaGraphDef.object_graph_def`` (7), ``ExecProfile.allocations``
 (11), and the parts of Triton's ``ModelConfig`` beyond name, platform,
 backend, version policy, max batch size, inputs, outputs and dynamic batching. Services list
-only the RPCs minitf serves (no HandleReloadConfigRequest, or Triton's streaming, repository,
-shared-memory, trace and logging RPCs).
+only the RPCs minitf serves (none of Triton's streaming, repository, shared-memory, trace and
+logging RPCs).
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ CANONICAL_FILES: dict[str, str] = {
     "get_model_status.proto": "tensorflow_serving/apis/get_model_status.proto",
     "session_service.proto": "tensorflow_serving/apis/session_service.proto",
     "prediction_service.proto": "tensorflow_serving/apis/prediction_service.proto",
+    "model_management.proto": "tensorflow_serving/apis/model_management.proto",
     "model_service.proto": "tensorflow_serving/apis/model_service.proto",
     "file_system_storage_path_source.proto":
         "tensorflow_serving/config/file_system_storage_path_source.proto",

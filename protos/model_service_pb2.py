@@ -23,15 +23,16 @@ _sym_db = _symbol_database.Default()
 
 
 from minitf.protos import get_model_status_pb2 as minitf_dot_protos_dot_get__model__status__pb2
+from minitf.protos import model_management_pb2 as minitf_dot_protos_dot_model__management__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!minitf/protos/model_service.proto\x12\x19minitf.tensorflow.serving\x1a$minitf/protos/get_model_status.proto2\x85\x01\n\x0cModelService\x12u\n\x0eGetModelStatus\x12\x30.minitf.tensorflow.serving.GetModelStatusRequest\x1a\x31.minitf.tensorflow.serving.GetModelStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!minitf/protos/model_service.proto\x12\x19minitf.tensorflow.serving\x1a$minitf/protos/get_model_status.proto\x1a$minitf/protos/model_management.proto2\x83\x02\n\x0cModelService\x12u\n\x0eGetModelStatus\x12\x30.minitf.tensorflow.serving.GetModelStatusRequest\x1a\x31.minitf.tensorflow.serving.GetModelStatusResponse\x12|\n\x19HandleReloadConfigRequest\x12..minitf.tensorflow.serving.ReloadConfigRequest\x1a/.minitf.tensorflow.serving.ReloadConfigResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'minitf.protos.model_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MODELSERVICE']._serialized_start=103
-  _globals['_MODELSERVICE']._serialized_end=236
+  _globals['_MODELSERVICE']._serialized_start=141
+  _globals['_MODELSERVICE']._serialized_end=400
 # @@protoc_insertion_point(module_scope)

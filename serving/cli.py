@@ -49,6 +49,10 @@ def _serve_parser(sub):
                    '{"specific": {"versions": [...]}}, "version_labels": {"label": N}, '
                    '"batching": {...}|true|false}]}, or TF Serving\'s text-format '
                    "ModelServerConfig (README: Serving, Configuration)")
+    p.add_argument("--model_config_file_poll_wait_seconds", type=float, default=0.0,
+                   help="re-read --model_config_file this often and apply it as "
+                   "HandleReloadConfigRequest would: models added, removed or changed (0: "
+                   "read it only at start; a file that fails to parse changes nothing)")
     p.add_argument("--file_system_poll_wait_seconds", type=float, default=1.0,
                    help="how often to look for new or removed versions (0: only at start)")
     p.add_argument("--max_message_bytes", type=int, default=2**31 - 1,
@@ -106,6 +110,8 @@ def _check_ranges(args):
               ("--grpc_threads", args.grpc_threads, 1, None),
               ("--blas_threads", args.blas_threads, 0, None),
               ("--file_system_poll_wait_seconds", args.file_system_poll_wait_seconds, 0, None),
+              ("--model_config_file_poll_wait_seconds",
+               args.model_config_file_poll_wait_seconds, 0, None),
               ("--grace_seconds", args.grace_seconds, 0, None),
               ("--max_connection_age_seconds", args.max_connection_age_seconds, 0, None)]
     for flag, value, low, high in checks:
@@ -138,6 +144,9 @@ def build_options(args):
         num_batch_threads=args.num_batch_threads, allowed_batch_sizes=sizes)
     if args.batching_parameters_file:
         default = load_batching_parameters_file(args.batching_parameters_file, default)
+    flag_batching = default  # what a re-read config file's batching layers over
+    if args.model_config_file_poll_wait_seconds > 0 and not args.model_config_file:
+        raise ValueError("--model_config_file_poll_wait_seconds needs --model_config_file")
     if args.model_config_file:
         if args.model_base_path or args.model_name:
             raise ValueError("use either --model_config_file or --model_name/--model_base_path")
@@ -156,7 +165,10 @@ def build_options(args):
         ssl_cert=args.ssl_cert, ssl_key=args.ssl_key, ssl_client_ca=args.ssl_client_ca,
         grace_seconds=args.grace_seconds, reflection=not args.no_reflection,
         max_connection_age_seconds=args.max_connection_age_seconds,
-        enable_signature_method_name_check=args.enable_signature_method_name_check)
+        enable_signature_method_name_check=args.enable_signature_method_name_check,
+        model_config_file=args.model_config_file,
+        model_config_file_poll_seconds=args.model_config_file_poll_wait_seconds,
+        config_file_batching=flag_batching)
 
 
 def serve(args) -> int:

@@ -59,6 +59,12 @@ class ServerOptions:
     # refuse signatures whose method_name is not classify/regress (off: TF2 exports all say
     # predict, so a signature of the right shape serves whatever its method name).
     enable_signature_method_name_check: bool = False
+    # TF Serving's --model_config_file_poll_wait_seconds: re-read model_config_file this often
+    # (0: only at start) and apply it as HandleReloadConfigRequest does. Its batching settings
+    # layer over config_file_batching (the command line's), as at start.
+    model_config_file: str | None = None
+    model_config_file_poll_seconds: float = 0.0
+    config_file_batching: BatchingConfig | None = None
 
 
 def _policy(name: str, raw) -> dict:
@@ -186,17 +192,28 @@ def _tf_serving_models(path: str, text: str, batching: BatchingConfig | None
     if config.HasField("custom_model_config"):
         raise ValueError(f"model config {path}: custom_model_config is not supported; list "
                          "the models in model_config_list")
-    base = os.path.dirname(os.path.abspath(path))
+    models = models_from_server_config(config, os.path.dirname(os.path.abspath(path)),
+                                       batching, f"{path}: ")
+    if not models:
+        raise ValueError(f"model config {path}: model_config_list lists no models")
+    return models
+
+
+def models_from_server_config(config, base_dir: str, batching: BatchingConfig | None = None,
+                              where: str = "") -> list[ModelConfig]:
+    """The ModelConfigs of a ModelServerConfig's ``model_config_list`` (the file's and
+    HandleReloadConfigRequest's), relative base paths joined to ``base_dir``. Raises ValueError
+    naming the entry and what is wrong; an empty list is the caller's to judge."""
     models = []
     for i, m in enumerate(config.model_config_list.config):
-        where = f"{path}: model_config_list config {i + 1} ({m.name or 'no name'})"
+        at = f"{where}model_config_list config {i + 1} ({m.name or 'no name'})"
         if not m.name or not m.base_path:
-            raise ValueError(f"{where}: each model needs name and base_path")
+            raise ValueError(f"{at}: each model needs name and base_path")
         if m.model_platform not in ("", "tensorflow"):
-            raise ValueError(f"{where}: model_platform {m.model_platform!r} is not supported "
+            raise ValueError(f"{at}: model_platform {m.model_platform!r} is not supported "
                              "(minitf serves TensorFlow SavedModels: 'tensorflow')")
         if m.HasField("logging_config"):
-            raise ValueError(f"{where}: logging_config (request logging) is not supported")
+            raise ValueError(f"{at}: logging_config (request logging) is not supported")
         policy = m.model_version_policy
         kind = policy.WhichOneof("policy_choice")
         if kind == "specific":
@@ -207,13 +224,11 @@ def _tf_serving_models(path: str, text: str, batching: BatchingConfig | None
             raw = {"latest": {"num_versions": max(policy.latest.num_versions, 1)}}
         try:
             models.append(ModelConfig(
-                name=m.name, base_path=os.path.join(base, m.base_path),
+                name=m.name, base_path=os.path.join(base_dir, m.base_path),
                 version_labels=dict(m.version_labels), batching=batching,
                 **_policy(m.name, raw)))
         except (TypeError, ValueError) as e:
-            raise ValueError(f"{where}: {e}") from None
-    if not models:
-        raise ValueError(f"model config {path}: model_config_list lists no models")
+            raise ValueError(f"{at}: {e}") from None
     return models
 
 

@@ -4,7 +4,8 @@ model version).
 
 Latencies are histograms in seconds (they aggregate across replicas, unlike summaries); label
 values are bounded: model names come from the repository configuration (anything else is
-reported as "_unknown"), versions from the versions on disk, API and code from fixed sets.
+reported as "_unknown"; a model removed at run time loses its series), versions from the
+versions on disk, API and code from fixed sets.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class Metrics:
         self._recorder_caches: list[dict] = []
         # Unloaded versions (a tuple each, until a version of that number loads again).
         self._forgotten: set[tuple[str, int]] = set()
+        self._state_versions: dict[str, set[str]] = {}  # model label -> its version_states
         self._zero(self._models)
 
     def model_label(self, name: str) -> str:
@@ -96,6 +98,43 @@ class Metrics:
     def add_models(self, names):
         self._models.update(names)
         self._zero(names)
+
+    def remove_models(self, names):
+        """Forgets models a reconfiguration removed: every series labelled with them goes (so
+        label values stay bounded by the models configured), and requests still finishing
+        count as "_unknown". A model added again starts from zero."""
+        for label in names:
+            if label not in self._models:
+                continue
+            self._models.discard(label)  # the recorders' set: new requests count as _unknown
+            for metric in (self.load_duration, self.load_failures, self.versions_available,
+                           self.queue_depth):
+                metric.remove(label)
+            for version in self._state_versions.pop(label, ()):
+                self.version_states.remove(label, version)
+            for family in (self.requests, self.request_duration, self.queue_wait, self.compute,
+                           self.batch_size, self.padding):
+                family.remove_where(lambda values, label=label: values[0] == label)
+            self._available.pop(label, None)
+            self._compute_children.pop(label, None)
+            with self._queues_lock:
+                self._queues.pop(label, None)
+            for cache in self._recorder_caches:
+                for key in [k for k in list(cache) if k[0] == label]:
+                    cache.pop(key, None)
+            for key in [k for k in self._forgotten if k[0] == label]:
+                self._forgotten.discard(key)
+            self.stats.forget_model(label)
+
+    def samples(self, name: str) -> dict:
+        """{labels: value} of the samples named ``name`` (or ``name`` + ``_total``, a
+        counter's): what HandleReloadConfigRequest's ``metric_names`` compare."""
+        out = {}
+        for family in self.registry.collect():
+            for sample in family.samples:
+                if sample.name in (name, name + "_total"):
+                    out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        return out
 
     def _zero(self, names):
         """Every configured model's series from the start: a counter first seen at 1 shows no
@@ -184,6 +223,7 @@ class Metrics:
     def version_state(self, model: str, version: int, state):
         label = self.model_label(model)
         self.version_states.labels(label, str(version)).set(int(state))
+        self._state_versions.setdefault(label, set()).add(str(version))
         available = self._available.setdefault(label, set())
         if int(state) == 30:
             available.add(version)
@@ -206,6 +246,7 @@ class Metrics:
             self.version_states.remove(label, v)
         except KeyError:
             pass
+        self._state_versions.get(label, set()).discard(v)
         self.requests.remove_where(lambda values: values[0] == label and values[1] == v)
         self.stats.forget(label, version)
 
@@ -442,6 +483,11 @@ class InferenceStats:
     def forget(self, model: str, version: int):
         with self._lock:
             self._by.pop((model, version), None)
+
+    def forget_model(self, model: str):
+        with self._lock:
+            for key in [k for k in self._by if k[0] == model]:
+                del self._by[key]
 
     def versions(self, model: str) -> list[int]:
         with self._lock:

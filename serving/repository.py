@@ -1,5 +1,6 @@
 """The model repository: ``<base_path>/<version>/saved_model.pb`` directories, a version policy,
-polling, load-then-swap and unloading.
+polling, load-then-swap and unloading, and run-time changes of the model list
+(``reconfigure``: TF Serving's HandleReloadConfigRequest and config-file polling).
 
 A new version is parsed, compiled and warmed up before it becomes AVAILABLE and before any
 older version is unloaded; a version that fails to load is reported (status, metric, log) and
@@ -82,15 +83,36 @@ class VersionStatus:
 class LoadedVersion:
     """A servable plus its per-signature batchers (absent when batching is off)."""
 
-    def __init__(self, servable: Servable, batchers: dict[str, DynamicBatcher]):
+    def __init__(self, servable: Servable, batchers: dict[str, DynamicBatcher], path: str = ""):
         self.servable = servable
         self.batchers = batchers
+        self.path = path  # where it was loaded from: a new base path reloads the version
         self.name = servable.name
         self.version = servable.version
 
     def stop(self):
         for b in self.batchers.values():
             b.stop(drain=True)
+
+
+def _differences(old: ModelConfig, new: ModelConfig) -> list[str]:
+    """What changed between two configurations of a model, batching aside ("base path ...")."""
+    out = []
+    if old.base_path != new.base_path:
+        out.append(f"base path {old.base_path} -> {new.base_path}")
+    if _policy_text(old) != _policy_text(new):
+        out.append(f"version policy {_policy_text(old)} -> {_policy_text(new)}")
+    if old.version_labels != new.version_labels:
+        out.append(f"version labels {old.version_labels} -> {new.version_labels}")
+    return out
+
+
+def _policy_text(cfg: ModelConfig) -> str:
+    if cfg.version_policy == "latest":
+        return f"latest({cfg.num_versions})"
+    if cfg.version_policy == "specific":
+        return f"specific{list(cfg.versions)}"
+    return "all"
 
 
 def _default_loader(path: str, name: str, version: int) -> Servable:
@@ -135,7 +157,7 @@ class ModelRepository:
             ) -> LoadedVersion:
         """The version a request should use: explicit, by label, or the newest available."""
         cfg = self.config(name)
-        loaded = self._loaded[name]
+        loaded = self._loaded.get(name, {})  # {} once a reconfiguration removed the model
         if label is not None:  # an empty label is a label too (TF Serving refuses it)
             if label not in cfg.version_labels:
                 # INVALID_ARGUMENT, as TF Serving: the request names something never configured
@@ -155,7 +177,7 @@ class ModelRepository:
 
     def status(self, name: str, version: int | None = None) -> list[VersionStatus]:
         self.config(name)
-        statuses = self._status[name]
+        statuses = self._status.get(name, {})
         if version is not None:
             if int(version) not in statuses:
                 raise NotFoundError(None, None, f"Could not find version {version} of model "
@@ -167,16 +189,17 @@ class ModelRepository:
 
     def available_versions(self, name: str) -> list[int]:
         self.config(name)
-        return sorted(self._loaded[name])
+        return sorted(self._loaded.get(name, {}))
 
     def is_ready(self) -> bool:
-        return all(self._loaded[n] for n in self._configs)
+        loaded = self._loaded
+        return all(loaded.get(n) for n in self._configs)
 
     # -- lifecycle --------------------------------------------------------------------------
     def poll(self):
         """One pass: load new versions, then unload those no longer wanted."""
         with self._poll_lock:
-            for cfg in self._configs.values():
+            for cfg in list(self._configs.values()):
                 try:
                     self._sync(cfg)
                 except Exception:  # noqa: BLE001 - one model's trouble must not stop the others
@@ -203,6 +226,83 @@ class ModelRepository:
             entries = [e for versions in self._loaded.values() for e in versions.values()]
         for e in entries:
             e.stop()
+
+    # -- reconfiguration ------------------------------------------------------------------------
+    def reconfigure(self, configs: list[ModelConfig]):
+        """Serves ``configs`` from now on, as TF Serving's ReloadConfig (HandleReloadConfigRequest
+        and the polled ``--model_config_file`` both come here): a model no longer listed is
+        refused, then unloaded (its in-flight requests finish); a model whose base path,
+        version policy or labels changed is synced to them (new versions load before unwanted
+        ones unload); a new model is loaded, each version before it serves. A model's batching
+        applies to the versions it loads from now on.
+
+        Raises InvalidArgumentError, changing nothing, for a list naming a model twice; raises
+        UnknownError, as TF Serving does, when a new model has no available version afterwards
+        (the new list is in place: its versions load as they appear)."""
+        seen = set()
+        for cfg in configs:
+            if cfg.name in seen:  # TF Serving's ValidateModelConfigList
+                raise InvalidArgumentError(None, None, f"Illegal to list model {cfg.name} "
+                                           "multiple times in config list")
+            seen.add(cfg.name)
+        new = {c.name: c for c in configs}
+        with self._poll_lock:  # one reconfiguration or poll at a time
+            old = self._configs
+            removed = [n for n in old if n not in new]
+            added = [n for n in new if n not in old]
+            changed = {n: _differences(old[n], new[n]) for n in new if n in old}
+            changed = {n: what for n, what in changed.items() if what}
+            if removed:
+                self._configs = {n: c for n, c in old.items() if n in new}  # refused from now
+                for name in removed:
+                    self._remove(name)
+            for name, what in changed.items():
+                log.info("Updating model %s: %s", name, ", ".join(what))
+                self._guarded_sync(new[name])
+                self._configs = {**self._configs, name: new[name]}
+            for name in added:
+                log.info("Adding model %s (base path %s)", name, new[name].base_path)
+                with self._lock:
+                    self._loaded = {**self._loaded, name: {}}
+                    self._status = {**self._status, name: {}}
+                if self._observer is not None:
+                    self._observer.add_models([name])  # its metrics labelled from the start
+                self._guarded_sync(new[name])
+            self._configs = dict(new)  # new models serve from here, every version loaded
+        if removed or added or changed:
+            log.info("Model configuration applied: %d model(s); added %s, updated %s, "
+                     "removed %s", len(new), added or "none", list(changed) or "none",
+                     removed or "none")
+        missing = [new[n] for n in added if not self._loaded.get(n)]
+        if missing:
+            raise UnknownError(None, None, "Some models did not become available: {" + ", ".join(
+                f"{c.name} ({self._unavailable_reason(c)})" for c in missing) + "}")
+
+    def _guarded_sync(self, cfg: ModelConfig):
+        try:
+            self._sync(cfg)
+        except Exception:  # noqa: BLE001 - one model's trouble must not stop the others
+            log.exception("model %s: error while syncing versions", cfg.name)
+
+    def _unavailable_reason(self, cfg: ModelConfig) -> str:
+        errors = [f"version {s.version}: {s.error.message}" for s in
+                  self._status.get(cfg.name, {}).values() if s.error is not None]
+        if errors:
+            return "; ".join(errors)
+        return f"no versions found under base path {cfg.base_path}"
+
+    def _remove(self, name: str):
+        log.info("Removing model %s", name)
+        for version in sorted(self._loaded.get(name, {})):
+            self._unload(name, version)
+        with self._lock:
+            self._loaded = {n: v for n, v in self._loaded.items() if n != name}
+            self._status = {n: v for n, v in self._status.items() if n != name}
+        self._failed = {k: v for k, v in self._failed.items() if k[0] != name}
+        self._no_versions.discard(name)
+        if self._observer is not None:
+            self._observer.remove_models([name])
+        log.info("Removed model %s", name)
 
     def _discover(self, cfg: ModelConfig) -> dict[int, str]:
         """Version number -> directory, for numeric subdirectories holding a saved_model.pb
@@ -237,8 +337,9 @@ class ModelRepository:
             self._no_versions.discard(cfg.name)
         wanted = self._wanted(cfg, found)
         loaded = self._loaded[cfg.name]
-        for version in sorted(wanted - set(loaded)):
-            self._load(cfg, version, found[version])
+        for version in sorted(wanted):
+            if version not in loaded or loaded[version].path != found[version]:
+                self._load(cfg, version, found[version])  # new, or moved (a new base path)
         # Unload what is no longer wanted, but never leave the model without a version while a
         # wanted one failed: an older working version keeps serving.
         wanted_up = wanted & set(self._loaded[cfg.name])
@@ -256,9 +357,13 @@ class ModelRepository:
     def _load(self, cfg: ModelConfig, version: int, path: str):
         key = (cfg.name, version)
         fingerprint = self._fingerprint(path)
-        if self._failed.get(key) == fingerprint:
+        if self._failed.get(key) == (path, fingerprint):
             return  # failed before and unchanged since: do not retry in a loop
-        self._set_state(cfg.name, version, State.LOADING)
+        # A version loaded from elsewhere (its model's base path changed) keeps serving, and
+        # stays AVAILABLE, until its replacement is ready.
+        old = self._loaded[cfg.name].get(version)
+        if old is None:
+            self._set_state(cfg.name, version, State.LOADING)
         log.info("Loading servable %s version %d from %s", cfg.name, version, path)
         start = self._clock()
         try:
@@ -268,10 +373,12 @@ class ModelRepository:
             seconds = self._clock() - start
             err = e if isinstance(e, OpError) else UnknownError(None, None, f"{type(e).__name__}:"
                                                                  f" {e}")
-            self._failed[key] = fingerprint
-            self._set_state(cfg.name, version, State.END, err)
-            log.error("Failed to load servable %s version %d after %.3fs: %s", cfg.name,
-                      version, seconds, err)
+            self._failed[key] = (path, fingerprint)
+            if old is None:
+                self._set_state(cfg.name, version, State.END, err)
+            log.error("Failed to load servable %s version %d after %.3fs: %s%s", cfg.name,
+                      version, seconds, err, "" if old is None else
+                      f" (version {version} from {old.path} keeps serving)")
             if self._observer is not None:
                 self._observer.load(cfg.name, version, seconds, ok=False)
             return
@@ -279,11 +386,14 @@ class ModelRepository:
         self._failed.pop(key, None)
         with self._lock:
             versions = dict(self._loaded[cfg.name])
-            versions[version] = LoadedVersion(servable, batchers)
+            versions[version] = LoadedVersion(servable, batchers, path)
             self._loaded[cfg.name] = versions  # swap in: readers see the old or the new dict
         self._set_state(cfg.name, version, State.AVAILABLE)
         log.info("Successfully loaded servable %s version %d in %.3fs", cfg.name, version,
                  seconds)
+        if old is not None:
+            old.stop()  # drains its queued requests; in-flight ones hold their reference
+            log.info("Replaced servable %s version %d from %s", cfg.name, version, old.path)
         if self._observer is not None:
             self._observer.load(cfg.name, version, seconds, ok=True)
 

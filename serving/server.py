@@ -19,7 +19,9 @@ from minitf.protos import service_name
 from minitf.protos import grpc_service_pb2, health_pb2, model_service_pb2
 from minitf.protos import prediction_service_pb2, session_service_pb2
 
-from .config import ServerOptions
+from minitf.errors import OpError
+
+from .config import ServerOptions, load_model_config_file
 from .dataplane import DataPlane
 from .metrics import Metrics
 from .repository import ModelRepository
@@ -71,6 +73,8 @@ class ModelServer:
         self._stopped = threading.Event()  # set once stop() has finished
         self._clock = clock
         self._blas_limits = None
+        self._config_poll_stop = threading.Event()
+        self._config_poller: threading.Thread | None = None
 
     def start(self):
         opts = self.options
@@ -105,7 +109,37 @@ class ModelServer:
                  "TLS" if opts.ssl_cert else "plaintext")
         if opts.http_port is not None and opts.http_port >= 0:
             self._start_http()
+        if opts.model_config_file and opts.model_config_file_poll_seconds > 0:
+            self._config_poller = threading.Thread(target=self._poll_config_file,
+                                                   name="config-poller", daemon=True)
+            self._config_poller.start()
         return self
+
+    def _poll_config_file(self):
+        """TF Serving's --model_config_file_poll_wait_seconds: re-reads the model config file
+        and applies it as HandleReloadConfigRequest would (so it also undoes what that RPC
+        changed, as in TF Serving). A file that does not parse, or lists a model twice, is
+        logged and changes nothing; the same error is logged once, not every poll."""
+        opts = self.options
+        last_error = None
+        while not self._config_poll_stop.wait(opts.model_config_file_poll_seconds):
+            try:
+                models, _ = load_model_config_file(opts.model_config_file,
+                                                   opts.config_file_batching)
+                self.repository.reconfigure(models)
+                error = None
+            except ValueError as e:
+                error = f"{e}; the models served are unchanged"
+            except OpError as e:
+                error = e.message
+            except Exception as e:  # noqa: BLE001 - the poller must keep polling
+                log.exception("Reloading the model config file %s failed",
+                              opts.model_config_file)
+                error = f"{type(e).__name__}: {e}"
+            if error is not None and error != last_error:
+                log.error("Reloading the model config file %s failed: %s",
+                          opts.model_config_file, error)
+            last_error = error
 
     async def _start_grpc(self, handlers) -> int:
         opts = self.options
@@ -272,6 +306,9 @@ class ModelServer:
         grace = self.options.grace_seconds if grace is None else grace
         log.info("Shutting down: finishing in-flight requests (grace %.0fs)", grace)
         self.health.stopping.set()
+        self._config_poll_stop.set()
+        if self._config_poller is not None:
+            self._config_poller.join(30)  # a reconfiguration it started finishes first
         try:
             stopped = asyncio.run_coroutine_threadsafe(self._grpc.stop(grace), self._loop) \
                 if self._grpc is not None else None

@@ -1,20 +1,23 @@
 """TensorFlow Serving's gRPC APIs: PredictionService (Predict, Classify, Regress,
-MultiInference, GetModelMetadata), ModelService (GetModelStatus) and SessionService
-(SessionRun). Thin: decode, call the data plane, encode (the tf.Example APIs' part of that is
-in inference.py)."""
+MultiInference, GetModelMetadata), ModelService (GetModelStatus, HandleReloadConfigRequest)
+and SessionService (SessionRun). Thin: decode, call the data plane, encode (the tf.Example
+APIs' part of that is in inference.py)."""
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 
 from minitf.errors import InvalidArgumentError, OpError, UnimplementedError
 from minitf.export.saved_model import DEFAULT_SIGNATURE
 from minitf.export.tensors import make_ndarray, make_tensor_proto
 from minitf.protos import (classification_pb2, get_model_metadata_pb2, get_model_status_pb2,
-                           inference_pb2, model_service_pb2, named_tensor_pb2, pack_any,
-                           predict_pb2, prediction_service_pb2, regression_pb2,
-                           session_service_pb2)
+                           inference_pb2, model_management_pb2, model_service_pb2,
+                           named_tensor_pb2, pack_any, predict_pb2, prediction_service_pb2,
+                           regression_pb2, session_service_pb2)
 
+from ..config import models_from_server_config
 from ..dataplane import DataPlane
 from . import inference
 from .common import deadline_of, off_loop, on_loop, payload_bytes, unary
@@ -25,11 +28,14 @@ API_REGRESS = "tfserving.Regress"
 API_MULTI_INFERENCE = "tfserving.MultiInference"
 API_METADATA = "tfserving.GetModelMetadata"
 API_STATUS = "tfserving.GetModelStatus"
+API_RELOAD_CONFIG = "tfserving.HandleReloadConfigRequest"
 API_SESSION_RUN = "tfserving.SessionRun"
 
 # A request tensor sent as a short value list (TF's "repeat the last value" rule) may expand
 # to at most this many elements; real data travels as tensor_content, bounded by the message.
 MAX_FILLED = 1 << 22
+
+log = logging.getLogger("minitf.serving")
 
 
 def _version_of(spec):
@@ -164,7 +170,7 @@ class PredictionService:
 
 
 class ModelService:
-    """tensorflow.serving.ModelService (GetModelStatus)."""
+    """tensorflow.serving.ModelService (GetModelStatus, HandleReloadConfigRequest)."""
 
     def __init__(self, plane: DataPlane, clock=time.monotonic):
         self.plane = plane
@@ -189,11 +195,55 @@ class ModelService:
                 mvs.status.error_message = st.error.message
         return response
 
+    async def handle_reload_config_request(self, request, context, info):
+        """Replaces the served models with the request's model_config_list, as TF Serving's
+        ModelServiceImpl: a failure is the RPC's status (also what the response's ``status``
+        would say, but gRPC sends no response with an error), and ``metric`` reports how much
+        each of ``metric_names`` grew during the reload (summed over its labels; TF Serving
+        reads its first point). Relative base paths are relative to
+        the server's working directory; the models get the server's default batching."""
+        names = list(dict.fromkeys(request.metric_names))
+        metrics = self.plane.metrics
+        before = {n: metrics.samples(n) for n in names} if metrics is not None else {}
+        try:
+            models = _reload_models(request.config)
+            await off_loop(self.plane.repository.reconfigure, models)  # loads: off the loop
+        except OpError as e:
+            log.error("ReloadConfig failed: %s", e.message)
+            raise
+        response = model_management_pb2.ReloadConfigResponse()
+        response.status.SetInParent()  # error_code OK, as TF Serving's ToStatusProto
+        for name in names:
+            # The growth of the series there are now (a removed model's are gone), summed.
+            after = metrics.samples(name) if metrics is not None else {}
+            grown = sum(v - before.get(name, {}).get(k, 0) for k, v in after.items())
+            response.metric.add(name=name, int64_value_increase=int(grown))
+        return response
+
     def handlers(self, metrics=None, max_response_bytes=None):
         service = model_service_pb2.DESCRIPTOR.services_by_name["ModelService"]
         return [unary(service, "GetModelStatus", get_model_status_pb2.GetModelStatusRequest,
                       self.get_model_status, API_STATUS, metrics, self.clock,
-                      max_response_bytes=max_response_bytes)]
+                      max_response_bytes=max_response_bytes),
+                unary(service, "HandleReloadConfigRequest",
+                      model_management_pb2.ReloadConfigRequest,
+                      self.handle_reload_config_request, API_RELOAD_CONFIG, metrics,
+                      self.clock, max_response_bytes=max_response_bytes)]
+
+
+def _reload_models(config) -> list:
+    """The ModelConfigs of a ReloadConfigRequest's config, with TF Serving's refusals."""
+    if config.WhichOneof("config") != "model_config_list":
+        raise InvalidArgumentError(None, None, "ServerModelConfig type not supported by "
+                                   "HandleReloadConfigRequest. Only ModelConfigList is "
+                                   "currently supported")
+    for i, m in enumerate(config.model_config_list.config):
+        log.info("Config entry %d: name %s, base path %s, platform %s", i, m.name,
+                 m.base_path, m.model_platform or "tensorflow")
+    try:
+        return models_from_server_config(config, os.getcwd())
+    except ValueError as e:
+        raise InvalidArgumentError(None, None, str(e)) from None
 
 
 def _decode_feeds(named_tensors) -> dict:

@@ -99,7 +99,7 @@ SUBSET_MESSAGES = {
 EXPECTED_SERVICES = {
     "tensorflow.serving.PredictionService": ["Classify", "Regress", "Predict", "MultiInference",
                                              "GetModelMetadata"],
-    "tensorflow.serving.ModelService": ["GetModelStatus"],
+    "tensorflow.serving.ModelService": ["GetModelStatus", "HandleReloadConfigRequest"],
     "tensorflow.serving.SessionService": ["SessionRun"],
     "inference.GRPCInferenceService": [
         "ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetadata",
