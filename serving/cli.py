@@ -89,6 +89,11 @@ def _serve_parser(sub):
                    help="comma-separated batch sizes to pad up to (last = max_batch_size)")
     p.add_argument("--grace_seconds", type=float, default=30.0,
                    help="on SIGTERM/SIGINT, how long in-flight requests may take to finish")
+    p.add_argument("--rest_api_num_threads", type=int, default=0,
+                   help="REST requests processed at once on the HTTP port (default 0: 4 per "
+                   "CPU, as TF Serving); more wait for a turn")
+    p.add_argument("--rest_api_timeout_in_ms", type=int, default=30000,
+                   help="an HTTP connection idle or half-sent for this long is closed")
     p.add_argument("--max_connection_age_seconds", type=float, default=0.0,
                    help="close client connections after this long (they reconnect), so new "
                    "replicas get traffic behind client-side load balancing (0: never)")
@@ -113,6 +118,8 @@ def _check_ranges(args):
               ("--model_config_file_poll_wait_seconds",
                args.model_config_file_poll_wait_seconds, 0, None),
               ("--grace_seconds", args.grace_seconds, 0, None),
+              ("--rest_api_num_threads", args.rest_api_num_threads, 0, None),
+              ("--rest_api_timeout_in_ms", args.rest_api_timeout_in_ms, 1, None),
               ("--max_connection_age_seconds", args.max_connection_age_seconds, 0, None)]
     for flag, value, low, high in checks:
         if value < low or (high is not None and value > high):
@@ -164,6 +171,8 @@ def build_options(args):
         blas_threads=args.blas_threads,
         ssl_cert=args.ssl_cert, ssl_key=args.ssl_key, ssl_client_ca=args.ssl_client_ca,
         grace_seconds=args.grace_seconds, reflection=not args.no_reflection,
+        rest_api_num_threads=args.rest_api_num_threads,
+        rest_api_timeout_seconds=args.rest_api_timeout_in_ms / 1000,
         max_connection_age_seconds=args.max_connection_age_seconds,
         enable_signature_method_name_check=args.enable_signature_method_name_check,
         model_config_file=args.model_config_file,

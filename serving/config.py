@@ -53,6 +53,11 @@ class ServerOptions:
     ssl_key: str | None = None
     ssl_client_ca: str | None = None
     grace_seconds: float = 30.0
+    # TF Serving's --rest_api_num_threads / --rest_api_timeout_in_ms: REST requests processed
+    # at once (0: 4 per CPU, TF Serving's default), and how long a connection may sit idle or
+    # half-sent before it is closed (each connection holds a thread while open).
+    rest_api_num_threads: int = 0
+    rest_api_timeout_seconds: float = 30.0
     max_connection_age_seconds: float = 0.0  # 0: connections live until the client closes
     reflection: bool = True
     # TF Serving's --enable_signature_method_name_check: Classify/Regress/MultiInference

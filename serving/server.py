@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
 import threading
 import time
 from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 import grpc
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -26,7 +28,7 @@ from .dataplane import DataPlane
 from .metrics import Metrics
 from .repository import ModelRepository
 from .rest import RestApi
-from .services.common import generic_handlers
+from .services.common import generic_handlers, status_code
 from .services.health import HealthService, ReflectionService
 from .services.kserve import InferenceService
 from .services.tfserving import ModelService, PredictionService, SessionService
@@ -74,6 +76,9 @@ class ModelServer:
         self._clock = clock
         self._blas_limits = None
         self._config_poll_stop = threading.Event()
+        # REST requests being processed: stop() waits for them as gRPC's stop does for RPCs.
+        self._rest_inflight = 0
+        self._rest_idle = threading.Condition()
         self._config_poller: threading.Thread | None = None
 
     def start(self):
@@ -178,8 +183,18 @@ class ModelServer:
         server = self
         rest_api = RestApi(self.plane, self.metrics, self.options.max_message_bytes, self._clock,
                        self.options.enable_signature_method_name_check)
+        # At most this many REST requests run at once (TF Serving's fixed pool); the others
+        # wait for a turn on their connection's thread.
+        turns = threading.BoundedSemaphore(self.options.rest_api_num_threads or
+                                           4 * (os.cpu_count() or 1))
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as TF Serving and Triton: every response carries its length, and a
+            # body left unread closes the connection. An idle or half-sent connection is closed
+            # after the REST timeout, so it does not hold its thread for ever.
+            protocol_version = "HTTP/1.1"
+            timeout = self.options.rest_api_timeout_seconds
+
             def do_GET(self):  # noqa: N802 - http.server's name
                 path = self.path.split("?", 1)[0]
                 if path == "/metrics":
@@ -203,8 +218,23 @@ class ModelServer:
                     self._not_allowed()  # /metrics, health, status: GET and HEAD only
 
             def _rest(self, method) -> bool:
-                response = rest_api.handle(method, self.path, self.headers, self.rfile,
-                                           self._continue)
+                if method == "POST" and server.health.stopping.is_set():
+                    # As the gRPC port, which refuses new calls once stopping; the body is
+                    # left unread, so the connection closes.
+                    self.close_connection = True
+                    self._send(503, json.dumps({"error": "The server is shutting down"})
+                               .encode(), "application/json")
+                    return True
+                with server._rest_idle:
+                    server._rest_inflight += 1
+                try:
+                    with turns:
+                        response = rest_api.handle(method, self.path, self.headers,
+                                                   self.rfile, self._continue)
+                finally:
+                    with server._rest_idle:
+                        server._rest_inflight -= 1
+                        server._rest_idle.notify_all()
                 if response is None:
                     return False
                 if response.close:  # the body was left unread
@@ -235,7 +265,7 @@ class ModelServer:
             def _model_status(self, rest):
                 # TF Serving's REST status paths: <name>, <name>/versions/<N>,
                 # <name>/labels/<label>
-                parts = rest.split("/")
+                parts = [unquote(p) for p in rest.split("/")]  # as TF Serving decodes them
                 try:
                     version = None
                     if len(parts) == 3 and parts[1] == "versions" and parts[2].isascii() \
@@ -263,7 +293,7 @@ class ModelServer:
                 body = {"model_version_status": [
                     {"version": str(s.version), "state": s.state.name,
                      "status": {"error_code": "OK" if s.error is None else
-                                type(s.error).__name__, "error_message":
+                                status_code(s.error).name, "error_message":
                                 "" if s.error is None else s.error.message}}
                     for s in statuses]}
                 self._send(200, json.dumps(body).encode(), "application/json")
@@ -314,6 +344,7 @@ class ModelServer:
                 if self._grpc is not None else None
             # New RPCs are refused now; draining the batchers runs queued requests at once
             # instead of after their batch timeout (later arrivals run unbatched).
+            deadline = time.monotonic() + grace + 5
             self.repository.stop()
             if stopped is not None:
                 try:
@@ -322,6 +353,11 @@ class ModelServer:
                     log.warning("in-flight requests did not finish within %.0fs", grace + 5)
                 except Exception:  # noqa: BLE001 - shut the rest down regardless
                     log.exception("stopping the gRPC server failed")
+            with self._rest_idle:  # REST requests in flight finish too (new POSTs get 503)
+                if not self._rest_idle.wait_for(lambda: self._rest_inflight == 0,
+                                                max(deadline - time.monotonic(), 0)):
+                    log.warning("%d REST requests did not finish within %.0fs",
+                                self._rest_inflight, grace + 5)
         finally:
             self._stop_loop()
             self._executor.shutdown(wait=False, cancel_futures=True)

@@ -275,7 +275,10 @@ def test_model_status_endpoint(served):
     versions = json.loads(body)["model_version_status"]
     assert [(v["version"], v["state"]) for v in versions] == [("1", "AVAILABLE"), ("2", "END")]
     assert versions[0]["status"] == {"error_code": "OK", "error_message": ""}
-    assert versions[1]["status"]["error_code"] != "OK"
+    # The canonical code's name, as TF Serving's JSON (error.proto's enum), not a class name.
+    assert versions[1]["status"]["error_code"] == "DATA_LOSS"
+    # The name is URL-decoded, as TF Serving's DecodeArg does.
+    assert json.loads(get(server, "/v1/models/fl%61ky")[2]) == json.loads(body)
     assert versions[1]["status"]["error_message"]  # why version 2 did not load
     status, _, body = get(server, "/v1/models/nope")
     assert status == 404 and "nope" in json.loads(body)["error"]

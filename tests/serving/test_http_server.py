@@ -1,0 +1,130 @@
+"""The HTTP port's connection handling, which the REST APIs rely on: keep-alive, a timeout for
+idle or half-sent connections, and a graceful stop that lets REST requests in flight finish
+(as gRPC's) while refusing new ones. A real server on 127.0.0.1, ephemeral ports."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import time
+
+import numpy as np
+
+import minitf as tf
+from minitf.export import save_model
+from minitf.serving.repository import ModelConfig
+
+from .conftest import reference, running_server, write_model
+
+WAIT = 20.0
+X3 = np.array([[0.5, -1.0, 2.0, 0.1], [1.0, 1.0, -0.5, 0.0], [0.0, 0.2, 0.3, -2.0]], np.float32)
+
+
+def _post(port, path, body, conn=None):
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
+    data = json.dumps(body).encode()
+    conn.request("POST", path, data, {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    out = r.status, json.loads(r.read()), r.version
+    if own:
+        conn.close()
+    return out
+
+
+def _slow_model(base: str):
+    """y = x + 0 * (a while loop of x's first value iterations): slow on demand, in minitf's
+    own loop (about 4 us per iteration)."""
+    with tf.Graph().as_default(), tf.Session() as sess:
+        x = tf.placeholder(tf.float32, [None, 1], name="x")
+        k = tf.cast(tf.reduce_max(x), tf.int32)
+        _, acc = tf.while_loop(lambda i, a: i < k, lambda i, a: (i + 1, a + 1.0),
+                               [tf.constant(0), tf.constant(0.0)])
+        y = tf.identity(x + acc * 0.0, name="y")
+        save_model(base + "/1", sess, inputs={"x": x}, outputs={"y": y})
+
+
+def test_keep_alive_serves_several_requests_on_one_connection(tmp_path):
+    write_model(str(tmp_path / "dense"), 1)
+    with running_server([ModelConfig(name="dense", base_path=str(tmp_path / "dense"))]) as (
+            server, _):
+        conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=WAIT)
+        try:
+            status, body, version = _post(server.http_port, "/v1/models/dense:predict",
+                                          {"instances": X3.tolist()}, conn)
+            sock = conn.sock
+            assert status == 200 and version == 11 and sock is not None
+            np.testing.assert_allclose([row["probs"] for row in body["predictions"]],
+                                       reference(X3)["probs"], rtol=1e-5, atol=1e-6)
+            # An error answer keeps the connection too (its body was read).
+            status, body, _ = _post(server.http_port, "/v1/models/nope:predict",
+                                    {"instances": [[1.0]]}, conn)
+            assert status == 404 and "nope" in body["error"]
+            status, _, _ = _post(server.http_port, "/v1/models/dense:predict",
+                                 {"instances": X3.tolist()}, conn)
+            assert status == 200 and conn.sock is sock  # the same TCP connection throughout
+        finally:
+            conn.close()
+
+
+def test_an_idle_or_half_sent_connection_is_closed_after_the_rest_timeout(tmp_path):
+    write_model(str(tmp_path / "dense"), 1)
+    with running_server([ModelConfig(name="dense", base_path=str(tmp_path / "dense"))],
+                        rest_api_timeout_seconds=0.3) as (server, _):
+        half = socket.create_connection(("127.0.0.1", server.http_port), timeout=WAIT)
+        idle = socket.create_connection(("127.0.0.1", server.http_port), timeout=WAIT)
+        try:
+            half.sendall(b"POST /v1/models/dense:predict HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Length: 1000\r\n\r\n{")
+            start = time.monotonic()
+            # The server gives up on both and closes them: recv sees the end of the stream
+            # (after whatever error answer it sent).
+            for s in (half, idle):
+                while s.recv(4096):
+                    pass
+            assert time.monotonic() - start < 10
+        finally:
+            half.close()
+            idle.close()
+        # The server still answers.
+        assert _post(server.http_port, "/v1/models/dense:predict",
+                     {"instances": X3.tolist()})[0] == 200
+
+
+def test_stop_lets_rest_requests_in_flight_finish_and_refuses_new_ones(tmp_path):
+    _slow_model(str(tmp_path / "slow"))
+    with running_server([ModelConfig(name="slow", base_path=str(tmp_path / "slow"))]) as (
+            server, _):
+        # Warm up (the first run compiles the plan), then time one slow request.
+        assert _post(server.http_port, "/v1/models/slow:predict", {"instances": [[1.0]]})[0] \
+            == 200
+        start = time.monotonic()
+        assert _post(server.http_port, "/v1/models/slow:predict",
+                     {"instances": [[50000.0]]})[0] == 200
+        n = int(50000 * min(max(1.0 / max(time.monotonic() - start, 1e-3), 1.0), 20.0))
+        results = {}
+
+        def slow():  # about a second of work
+            results["slow"] = _post(server.http_port, "/v1/models/slow:predict",
+                                    {"instances": [[float(n)]]})
+
+        caller = threading.Thread(target=slow)
+        caller.start()
+        time.sleep(0.3)  # it is being computed now
+        assert caller.is_alive()
+        end = time.monotonic() + WAIT
+        stopper = threading.Thread(target=server.stop, kwargs={"grace": WAIT})
+        stopper.start()
+        while not server.health.stopping.is_set() and time.monotonic() < end:
+            time.sleep(0.005)
+        if caller.is_alive():  # still running: a new POST meanwhile is refused
+            status, body, _ = _post(server.http_port, "/v1/models/slow:predict",
+                                    {"instances": [[1.0]]})
+            assert status == 503 and "shutting down" in body["error"]
+        caller.join(WAIT)
+        stopper.join(WAIT)
+        assert not stopper.is_alive() and not caller.is_alive()
+        status, body, _ = results["slow"]
+        assert status == 200 and body == {"predictions": [[float(n)]]}
