@@ -35,9 +35,13 @@ def _serve_parser(sub):
                        "Serving's and KServe v2's gRPC APIs, with Prometheus metrics.")
     p.add_argument("--port", type=int, default=8500, help="gRPC port (default %(default)s; 0 "
                    "picks a free port)")
-    p.add_argument("--http_port", type=int, default=8501,
-                   help="HTTP port for /metrics, /healthz, /readyz and /v1/models/<name> "
-                   "(default %(default)s; -1 disables)")
+    p.add_argument("--http_port", type=int,
+                   help="HTTP port: TF Serving's and KServe v2's REST APIs, /metrics, /healthz, "
+                   "/readyz and /v1/models/<name> (default 8501; -1 disables)")
+    p.add_argument("--rest_api_port", type=int,
+                   help="TF Serving's name for the HTTP port: N serves it on N, 0 turns it off "
+                   "(as tensorflow_model_server's default, which then has no REST API or "
+                   "metrics endpoint)")
     p.add_argument("--host", default="0.0.0.0", help="address to listen on")
     p.add_argument("--model_name", help="name of the single model to serve (default: the "
                    "last component of --model_base_path)")
@@ -109,7 +113,17 @@ def _serve_parser(sub):
 
 def _check_ranges(args):
     """Flags whose wrong values would otherwise surface later, or not at all (a port of -5
-    binds 65531)."""
+    binds 65531); resolves the HTTP port from --http_port or TF Serving's --rest_api_port."""
+    if args.rest_api_port is not None:
+        if args.rest_api_port < 0:
+            raise ValueError(f"--rest_api_port must be >= 0, got {args.rest_api_port}")
+        port = args.rest_api_port or -1  # TF Serving's 0: no HTTP port
+        if args.http_port is not None and args.http_port != port:
+            raise ValueError(f"--http_port {args.http_port} and --rest_api_port "
+                             f"{args.rest_api_port} disagree")
+        args.http_port = port
+    elif args.http_port is None:
+        args.http_port = 8501
     checks = [("--port", args.port, 0, 65535), ("--http_port", args.http_port, -1, 65535),
               ("--max_message_bytes", args.max_message_bytes, 1, 2**31 - 1),
               ("--grpc_threads", args.grpc_threads, 1, None),

@@ -149,7 +149,8 @@ SERVE_OPTIONS = ["--port", "--http_port", "--host", "--model_name", "--model_bas
                  "--ssl_client_ca", "--batching", "--enable_batching",
                  "--batching_parameters_file", "--max_batch_size", "--batch_timeout_micros",
                  "--max_enqueued_batches", "--num_batch_threads", "--allowed_batch_sizes",
-                 "--grace_seconds", "--log_level"]
+                 "--grace_seconds", "--log_level", "--rest_api_port", "--rest_api_num_threads",
+                 "--rest_api_timeout_in_ms", "--model_config_file_poll_wait_seconds"]
 
 
 def test_serve_help_documents_every_option(capsys):
@@ -179,6 +180,20 @@ def _serve_options(argv):
     parser = argparse.ArgumentParser(prog="minitf")
     cli._serve_parser(parser.add_subparsers(dest="command", required=True))
     return cli.build_options(parser.parse_args(["serve", *argv]))
+
+
+def test_tf_serving_rest_api_port_names_the_http_port():
+    """tensorflow_model_server's --rest_api_port: N serves the HTTP port on N; 0 (its default)
+    means no REST port, so none (minitf's -1). Without either flag: 8501."""
+    assert _serve_options(["--model_base_path", "m"]).http_port == 8501
+    assert _serve_options(["--model_base_path", "m", "--rest_api_port", "9000"]).http_port \
+        == 9000
+    assert _serve_options(["--model_base_path", "m", "--rest_api_port", "0"]).http_port == -1
+    assert _serve_options(["--model_base_path", "m", "--rest_api_port", "9000",
+                           "--http_port", "9000"]).http_port == 9000
+    opts = _serve_options(["--model_base_path", "m", "--rest_api_num_threads", "3",
+                           "--rest_api_timeout_in_ms", "1500"])
+    assert (opts.rest_api_num_threads, opts.rest_api_timeout_seconds) == (3, 1.5)
 
 
 def test_batching_layers_flags_then_file_then_model(tmp_path):
@@ -241,6 +256,11 @@ def test_serve_with_nothing_to_serve_exits_2():
     (["--model_base_path", "m", "--max_message_bytes", "3000000000"],
      "--max_message_bytes must be between 1 and 2147483647"),
     (["--model_base_path", "m", "--grace_seconds", "-1"], "--grace_seconds must be >= 0"),
+    (["--model_base_path", "m", "--rest_api_port", "-2"], "--rest_api_port must be >= 0"),
+    (["--model_base_path", "m", "--http_port", "9000", "--rest_api_port", "9001"],
+     "--http_port 9000 and --rest_api_port 9001 disagree"),
+    (["--model_base_path", "m", "--rest_api_timeout_in_ms", "0"],
+     "--rest_api_timeout_in_ms must be >= 1"),
     (["--model_base_path", "m", "--allowed_batch_sizes", "4,x"],
      "--allowed_batch_sizes: expected comma-separated integers, got '4,x'"),
 ])
