@@ -15,7 +15,8 @@ import grpc
 from minitf.export.tensors import make_ndarray, make_tensor_proto
 from minitf.protos import (classification_pb2, example_pb2, get_model_metadata_pb2,
                            get_model_status_pb2, grpc_service_pb2, health_pb2, inference_pb2,
-                           method_path, model_service_pb2, named_tensor_pb2, predict_pb2,
+                           method_path, model_management_pb2, model_server_config_pb2,
+                           model_service_pb2, named_tensor_pb2, predict_pb2,
                            prediction_service_pb2, regression_pb2, session_service_pb2,
                            unpack_any)
 
@@ -57,6 +58,8 @@ class Client:
                               get_model_metadata_pb2.GetModelMetadataResponse)
         self._status = call(model_service_pb2, "ModelService", "GetModelStatus",
                             get_model_status_pb2.GetModelStatusResponse)
+        self._reload = call(model_service_pb2, "ModelService", "HandleReloadConfigRequest",
+                            model_management_pb2.ReloadConfigResponse)
         self._session = call(session_service_pb2, "SessionService", "SessionRun",
                              session_service_pb2.SessionRunResponse)
         kp = grpc_service_pb2
@@ -144,6 +147,19 @@ class Client:
         req = get_model_status_pb2.GetModelStatusRequest()
         self._spec(req.model_spec, model, version, None)
         return list(self._status(req, timeout=self.timeout).model_version_status)
+
+    def reload_config(self, models) -> model_management_pb2.ReloadConfigResponse:
+        """Replaces the served models (TF Serving's HandleReloadConfigRequest). ``models``: a
+        ModelServerConfig, or a list of {"name", "base_path"} dicts (other ModelConfig fields,
+        such as "model_version_policy", as protobuf messages or dicts of them)."""
+        req = model_management_pb2.ReloadConfigRequest()
+        if isinstance(models, model_server_config_pb2.ModelServerConfig):
+            req.config.CopyFrom(models)
+        else:
+            for m in models:
+                req.config.model_config_list.config.add(
+                    **{"model_platform": "tensorflow", **m})
+        return self._reload(req, timeout=self.timeout)
 
     def session_run(self, model, feeds: dict, fetches, targets=(), version=None,
                     by_alias=False) -> list:

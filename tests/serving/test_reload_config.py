@@ -127,6 +127,25 @@ def test_reload_adds_a_model_which_then_serves(bases):
         assert server.plane.ready()
 
 
+def test_the_client_reloads_from_dicts_or_a_config(bases):
+    """minitf's Client.reload_config: a list of {"name", "base_path", ...} or the message."""
+    dense, wide = bases
+    with running_server([ModelConfig("dense", str(dense))]) as (server, client):
+        policy = model_server_config_pb2.ModelConfig(
+            model_version_policy={"specific": {"versions": [1]}}).model_version_policy
+        response = client.reload_config([{"name": "wide", "base_path": str(wide)},
+                                         {"name": "dense", "base_path": str(dense),
+                                          "model_version_policy": policy}])
+        assert response.status.error_code == 0
+        check(client.predict("wide", {"x": X}), 3.0)
+        check(client.predict("dense", {"x": X}), 1.0)  # only version 1 now
+        config = model_server_config_pb2.ModelServerConfig()
+        config.model_config_list.config.append(entry("dense", dense))
+        assert client.reload_config(config).status.error_code == 0
+        assert not_found(client, "wide")
+        check(client.predict("dense", {"x": X}), 2.0)
+
+
 def test_reload_removes_a_model_after_its_in_flight_requests(bases):
     dense, wide = bases
     # A batch timeout of 5 s keeps a one-row request queued until the unload drains it.
