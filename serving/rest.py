@@ -1,7 +1,8 @@
 """The REST APIs on the HTTP port: TensorFlow Serving's (/v1/models/...) and KServe v2's
 (/v2/...), as thin translators onto the DataPlane the gRPC APIs use.
 
-A request runs on the HTTP server's thread: JSON is decoded (rest_json.py), the version
+The KServe handlers and JSON live in rest_kserve.py, TF Serving's JSON in rest_json.py.
+A request runs on the HTTP server's thread: JSON is decoded, the version
 resolved, and the data plane's blocking ``predict`` waits for its batch in the same batchers
 the gRPC requests use. Validation, version and label resolution, metadata and the Classify /
 Regress checks are the gRPC servicers' own; errors are ``{"error": "..."}`` with the HTTP
@@ -20,16 +21,16 @@ from urllib.parse import unquote
 
 from google.protobuf import json_format
 
-from minitf.errors import InvalidArgumentError, OpError, UnimplementedError
-from minitf.protos import (classification_pb2, get_model_metadata_pb2, grpc_service_pb2,
-                           regression_pb2)
+from minitf.errors import InvalidArgumentError, OpError
+from minitf.protos import classification_pb2, get_model_metadata_pb2, regression_pb2
 
 from . import rest_json
+from .rest_kserve import KServeHandlers
 from .dataplane import DataPlane
 from .servable import DEFAULT_SIGNATURE
 from .services import inference
 from .services.common import RequestInfo, _truncate, status_code
-from .services.kserve import InferenceService, _parse_version, _timeout_seconds
+from .services.kserve import InferenceService
 from .services.tfserving import PredictionService
 
 log = logging.getLogger("minitf.serving")
@@ -38,13 +39,20 @@ API_PREDICT, API_CLASSIFY, API_REGRESS = "rest.predict", "rest.classify", "rest.
 API_METADATA = "rest.metadata"
 API_INFER, API_V2_METADATA = "rest.v2.infer", "rest.v2.model_metadata"
 API_V2_READY, API_V2_SERVER = "rest.v2.model_ready", "rest.v2.server_metadata"
+API_V2_CONFIG, API_V2_STATS = "rest.v2.model_config", "rest.v2.model_statistics"
 INFERENCE_APIS = (API_PREDICT, API_CLASSIFY, API_REGRESS, API_INFER)
 JSON_TYPE = "application/json"
 
 _VERSION = r"(?:/versions/(\d+)|/labels/([^/:]+))?"
 _TFS_POST = re.compile(r"/v1/models/([^/:]+)" + _VERSION + r":(classify|regress|predict)", re.I)
-_TFS_METADATA = re.compile(r"/v1/models/([^/:]+)" + _VERSION + r"/metadata", re.I)
-_V2_MODEL = re.compile(r"/v2/models/([^/]+)(?:/versions/([^/]+))?(?:/(infer|ready))?")
+# TF Serving's GET paths (model status and metadata; http_rest_api_handler.cc)
+_TFS_GET = re.compile(r"/v1/models(?:/([^/:]+))?(?:/versions/(\d+))?(?:/labels/([^/:]+))?"
+                      r"(?:/(metadata))?", re.I)
+# Triton's model_regex_ (http_server.cc); "/v2/models/stats" is matched before it
+_V2_MODEL = re.compile(r"/v2/models/([^/]+)(?:/versions/([^/]+))?(?:/(infer|ready|config|stats))?")
+_V2_GET = {None: (API_V2_METADATA, "_model_metadata"), "ready": (API_V2_READY, "_model_ready"),
+           "config": (API_V2_CONFIG, "_model_config"), "stats": (API_V2_STATS,
+                                                                 "_model_statistics")}
 
 # TF Serving's ToHTTPStatusCode (model_servers/http_server.cc), by canonical code.
 TFSERVING_HTTP = {1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400,
@@ -75,9 +83,15 @@ def _error_body(message: str) -> bytes:
     return json.dumps({"error": _truncate(message)}).encode()
 
 
-class RestApi:
+def _malformed(method: str, path: str) -> Response:
+    """TF Serving's answer to a /v1 path no handler takes (the body, if any, is unread)."""
+    return Response(400, _error_body(f"Malformed request: {method} {path}"), method == "POST")
+
+
+class RestApi(KServeHandlers):
     """Routes a request to TF Serving's or KServe's REST handlers; ``handle`` returns None
-    for a path neither serves (the HTTP server then answers as before)."""
+    for a path it leaves to the HTTP server (health, /metrics, TF Serving's model status, and
+    methods other than GET and POST on them)."""
 
     def __init__(self, plane: DataPlane, metrics=None, max_body_bytes: int = 2**31 - 1,
                  clock=time.monotonic, check_method_names: bool = False):
@@ -91,7 +105,7 @@ class RestApi:
         self._record = {}
         if metrics is not None:
             for api in INFERENCE_APIS + (API_METADATA, API_V2_METADATA, API_V2_READY,
-                                         API_V2_SERVER):
+                                         API_V2_SERVER, API_V2_CONFIG, API_V2_STATS):
                 self._record[api] = (metrics.recorder(api, api in INFERENCE_APIS),
                                      metrics.inflight.labels(api))
 
@@ -112,26 +126,53 @@ class RestApi:
                 return self._run(api, TFSERVING_HTTP, fn, name, version, label,
                                  lambda: self._body(headers, rfile, send_continue))
             if path.lower().startswith("/v1/"):  # TF Serving's answer to any other POST
-                return Response(400, _error_body(f"Malformed request: POST {path}"), True)
+                return _malformed(method, path)
             m = _V2_MODEL.fullmatch(path)
             if m is not None and m.group(3) == "infer":
                 return self._run(API_INFER, KSERVE_HTTP, self._infer, m.group(1), m.group(2),
                                  lambda: self._body(headers, rfile, send_continue), headers)
-            return None
+            return self._v2_other(method, path)
         if method != "GET":
             return None
-        m = _TFS_METADATA.fullmatch(path)
-        if m is not None:
-            return self._run(API_METADATA, TFSERVING_HTTP, self._metadata, *m.groups())
+        if path.lower().startswith("/v1/"):
+            m = _TFS_GET.fullmatch(path)
+            if m is None:  # TF Serving: no handler matches, "Malformed request" (400)
+                # The status paths' other errors are the HTTP server's (its 404 names the
+                # paths it serves); a verb path (":predict") cannot be a status path.
+                return _malformed(method, path) if ":" in path else None
+            name, version, label, metadata = m.groups()
+            if not name:
+                return Response(400, _error_body("Missing model name in request."))
+            if metadata:
+                if version is not None and label is not None:
+                    return _malformed(method, path)
+                return self._run(API_METADATA, TFSERVING_HTTP, self._metadata, name, version,
+                                 label)
+            return None  # model status: the HTTP server's
         if path in ("/v2", "/v2/"):
             return self._run(API_V2_SERVER, KSERVE_HTTP, self._server_metadata)
+        if path == "/v2/models/stats":  # Triton: every model's statistics
+            return self._run(API_V2_STATS, KSERVE_HTTP, self._model_statistics)
         m = _V2_MODEL.fullmatch(path)
         if m is not None and m.group(3) != "infer":
-            if m.group(3) == "ready":
-                return self._run(API_V2_READY, KSERVE_HTTP, self._model_ready, m.group(1),
-                                 m.group(2))
-            return self._run(API_V2_METADATA, KSERVE_HTTP, self._model_metadata, m.group(1),
-                             m.group(2))
+            api, fn = _V2_GET[m.group(3)]
+            return self._run(api, KSERVE_HTTP, getattr(self, fn), m.group(1), m.group(2))
+        return self._v2_other(method, path)
+
+    @staticmethod
+    def _v2_other(method: str, path: str) -> Response | None:
+        """A /v2 path with no handler for ``method``: Triton answers 405 on a path that has a
+        handler for another method, else 400 {"error": "Not Found"} (JSON, which
+        tritonclient.http can parse), for any path under /v2."""
+        if path == "/v2" or path.startswith("/v2/"):
+            m = _V2_MODEL.fullmatch(path)
+            if m is not None:
+                allow = "POST" if m.group(3) == "infer" else "GET, HEAD"
+                return Response(405, _error_body("Method Not Allowed"),
+                                headers=(("Allow", allow),), close=method == "POST")
+            if method == "POST" and path in ("/v2", "/v2/health/live", "/v2/health/ready"):
+                return None  # the HTTP server's 405
+            return Response(400, _error_body("Not Found"), close=method == "POST")
         return None
 
     def _run(self, api: str, http_status: dict, fn, *args) -> Response:
@@ -160,27 +201,73 @@ class RestApi:
         return Response(status, body, close, *extra)
 
     def _body(self, headers, rfile, send_continue=None) -> bytes:
-        """The request body: Content-Length must be given and valid, and within the server's
-        message size limit (--max_message_bytes, as for gRPC)."""
-        if headers.get("Transfer-Encoding"):
-            raise _BodyError(411, 3, "chunked request bodies are not supported: send "
-                             "Content-Length")
+        """The request body, within the server's message size limit (--max_message_bytes, as
+        for gRPC): Content-Length bytes, or a chunked body (Transfer-Encoding: chunked, which
+        TF Serving's and Triton's HTTP servers read too); 411 with neither."""
+        encoding = headers.get("Transfer-Encoding")
+        if encoding is not None:
+            codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+            if codings != ["chunked"]:  # RFC 9112 6.1: chunked must be last; no others here
+                status = 501 if codings and codings[-1] == "chunked" else 400
+                raise _BodyError(status, 12 if status == 501 else 3,
+                                 f"Transfer-Encoding {encoding!r} is not supported: send "
+                                 "the body with Content-Length or Transfer-Encoding: chunked")
+            self._continue(headers, send_continue)
+            return self._chunked(rfile)
         length = headers.get("Content-Length")
         if length is None:
-            raise _BodyError(411, 3, "Content-Length is required")
+            raise _BodyError(411, 3, "Content-Length is required (or Transfer-Encoding: "
+                             "chunked)")
         length = length.strip()
         if not (length.isascii() and length.isdigit()):
             raise _BodyError(400, 3, f"invalid Content-Length: {length!r}")
         n = int(length)
-        if n > self.max_body_bytes:
-            raise _BodyError(413, 8, f"Request body of {n} bytes exceeds the server's message "
-                             f"size limit {self.max_body_bytes} (--max_message_bytes)")
-        if send_continue is not None and "100-continue" in headers.get("Expect", "").lower():
-            send_continue()
+        self._check_size(n)
+        self._continue(headers, send_continue)
         body = rfile.read(n) if n else b""
         if len(body) != n:
             raise _BodyError(400, 3, f"request body ended after {len(body)} of {n} bytes")
         return body
+
+    def _check_size(self, n: int):
+        if n > self.max_body_bytes:
+            raise _BodyError(413, 8, f"Request body of {n} bytes exceeds the server's message "
+                             f"size limit {self.max_body_bytes} (--max_message_bytes)")
+
+    @staticmethod
+    def _continue(headers, send_continue):
+        if send_continue is not None and "100-continue" in headers.get("Expect", "").lower():
+            send_continue()
+
+    def _chunked(self, rfile) -> bytes:
+        """A chunked body (RFC 9112 7.1): hex size lines (extensions ignored), each chunk and
+        its CRLF, a 0 size, then trailer lines (ignored) up to an empty line. The total is
+        checked before each chunk is read, so an oversized body is refused unread (413)."""
+        parts, total = [], 0
+        while True:
+            line = rfile.readline(1026)
+            size_text = line.split(b";", 1)[0].strip()
+            if not line.endswith(b"\n") or not size_text or \
+                    any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+                raise _BodyError(400, 3, f"invalid chunk size line {line[:40]!r} after "
+                                 f"{total} body bytes")
+            size = int(size_text, 16)
+            if size == 0:
+                break
+            total += size
+            self._check_size(total)
+            chunk = rfile.read(size)
+            if len(chunk) != size or rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise _BodyError(400, 3, f"chunked request body ended inside a {size}-byte "
+                                 "chunk")
+            parts.append(chunk)
+        for _ in range(100):  # the trailer section
+            line = rfile.readline(8194)
+            if line in (b"\r\n", b"\n"):
+                return b"".join(parts)
+            if not line.endswith(b"\n"):
+                break
+        raise _BodyError(400, 3, "chunked request body has no end (after the last chunk)")
 
     def _resolve(self, info, name, version=None, label=None):
         info.model = name
@@ -218,8 +305,7 @@ class RestApi:
         if not isinstance(doc, dict):
             raise InvalidArgumentError(None, None, f"JSON Value: {rest_json.json_text(doc)} "
                                        "Is not object")
-        signature = doc.get("signature_name")
-        if signature is not None and not isinstance(signature, str):
+        if "signature_name" in doc and not isinstance(doc["signature_name"], str):  # null too
             raise InvalidArgumentError(None, None, f"JSON Value: {rest_json.json_text(doc)} not "
                                        "formatted correctly. 'signature_name' key must be a "
                                        "string value.")
@@ -227,6 +313,7 @@ class RestApi:
 
     def _predict(self, info, name, version, label, read):
         name, version, label = self._spec(name, version, label)
+        info.model = name  # a request refused before resolving counts under its model
         doc = self._document(read())
         signature = doc.get("signature_name") or DEFAULT_SIGNATURE
         entry = self._resolve(info, name, version, label)
@@ -263,6 +350,7 @@ class RestApi:
         """Classify or Regress: TF Serving parses the whole request before it resolves the
         version; then the gRPC API's signature checks, run and result checks."""
         name, version, label = self._spec(name, version, label)
+        info.model = name
         doc = self._document(read())
         input_proto = rest_json.examples_input(doc)
         entry = self._resolve(info, name, version, label)
@@ -304,149 +392,6 @@ class RestApi:
         body = {"model_spec": _proto_json(response.model_spec),
                 "metadata": {"signature_def": _proto_json(sigmap)}}
         return 200, json.dumps(body, indent=1).encode()
-
-    # -- KServe v2 ----------------------------------------------------------------------------
-    def _server_metadata(self, info):
-        response = self.kserve.server_metadata(grpc_service_pb2.ServerMetadataRequest(), None,
-                                               info)
-        return 200, json.dumps({"name": response.name, "version": response.version,
-                                "extensions": list(response.extensions)}).encode()
-
-    def _model_metadata(self, info, name, version):
-        request = grpc_service_pb2.ModelMetadataRequest(name=unquote(name), version=version or "")
-        r = self.kserve.model_metadata(request, None, info)
-
-        def tensors(items):
-            return [{"name": t.name, "datatype": t.datatype, "shape": list(t.shape)}
-                    for t in items]
-        return 200, json.dumps({"name": r.name, "versions": list(r.versions),
-                                "platform": r.platform, "inputs": tensors(r.inputs),
-                                "outputs": tensors(r.outputs)}).encode()
-
-    def _model_ready(self, info, name, version):
-        """Triton's answer: 200 when ready, 400 otherwise, no body."""
-        info.model = name = unquote(name)
-        ready = self.plane.model_ready(name, _parse_version(version or ""))
-        return (200, b"") if ready else (400, b"")
-
-    def _infer(self, info, name, version, read, headers):
-        body = read()
-        entry = self._resolve(info, unquote(name), _parse_version(version or ""))
-        body, binary = _split_binary(body, headers.get(HEADER_LENGTH))
-        try:
-            doc = json.loads(body.decode("utf-8")) if body.strip() else None
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-            raise InvalidArgumentError(None, None, "failed to parse the request JSON buffer: "
-                                       f"{e}") from None
-        if not isinstance(doc, dict):
-            raise InvalidArgumentError(None, None, "the request body must be a JSON object "
-                                       "with 'inputs'")
-        tensors = doc.get("inputs")
-        if not isinstance(tensors, list) or not tensors:
-            raise InvalidArgumentError(None, None, "'inputs' must be a non-empty list of "
-                                       "tensors")
-        inputs, offset = {}, 0
-        for t in tensors:
-            size = _binary_size(t)
-            if size is None:
-                tensor_name, value = rest_json.kserve_tensor(t)
-            else:  # the binary tensor extension: the next ``size`` bytes after the JSON
-                if offset + size > len(binary):
-                    raise InvalidArgumentError(None, None, f"input '{t.get('name')}': "
-                                               f"binary_data_size {size} goes past the "
-                                               f"{len(binary)} bytes after the JSON header")
-                tensor_name, value = rest_json.kserve_binary_tensor(
-                    t, binary[offset:offset + size])
-                offset += size
-            if tensor_name in inputs:
-                raise InvalidArgumentError(None, None, f"input '{tensor_name}' is given twice")
-            inputs[tensor_name] = value
-        if offset != len(binary):
-            raise InvalidArgumentError(None, None, f"{len(binary) - offset} bytes after the JSON "
-                                       "header belong to no input's binary_data_size")
-        requested = doc.get("outputs") or []
-        if not isinstance(requested, list) or not all(
-                isinstance(o, dict) and isinstance(o.get("name"), str) for o in requested):
-            raise InvalidArgumentError(None, None, "'outputs' must be a list of objects with a "
-                                       "'name'")
-        params = _parameters(doc, "request")
-        all_binary = params.get("binary_data_output", False)
-        binary_out = {o["name"]: _parameters(o, f"output '{o['name']}'").get(
-            "binary_data", all_binary) for o in requested}
-        for o in requested:
-            _refuse_extensions(o, "output")
-        deadline, timeout = None, params.get("timeout")
-        if timeout is not None:
-            if type(timeout) is not int:
-                raise InvalidArgumentError(None, None, "invalid value type for 'timeout' "
-                                           "parameter, expected int64_param")
-            seconds = _timeout_seconds(grpc_service_pb2.InferParameter(int64_param=timeout))
-            deadline = None if seconds is None else self.clock() + seconds
-        signature = params.get("signature_name")
-        if signature is not None and not isinstance(signature, str):
-            raise InvalidArgumentError(None, None, "'signature_name' parameter must be a "
-                                       "string")
-        outputs = [o["name"] for o in requested]
-        prediction = self.plane.predict(entry, signature, inputs, outputs, deadline)
-        values = prediction.outputs
-        response = {"model_name": entry.name, "model_version": str(entry.version)}
-        if isinstance(doc.get("id"), str) and doc["id"]:
-            response["id"] = doc["id"]
-        encoded = [rest_json.kserve_output(a, values[a], binary_out.get(a, all_binary) is True)
-                   for a in outputs or sorted(values)]
-        response["outputs"] = [o for o, _ in encoded]
-        header = json.dumps(response).encode()
-        raw = b"".join(r for _, r in encoded)
-        if not any("parameters" in o for o, _ in encoded):
-            return 200, header
-        # Triton's layout: the JSON, then each binary output's bytes in order.
-        return 200, header + raw, "application/octet-stream", ((HEADER_LENGTH, str(len(header))),)
-
-
-HEADER_LENGTH = "Inference-Header-Content-Length"
-
-
-def _split_binary(body: bytes, header_length) -> tuple[bytes, bytes]:
-    """The JSON part and the binary part of a request body (Inference-Header-Content-Length
-    says where the JSON ends; without it, the whole body is JSON)."""
-    if header_length is None:
-        return body, b""
-    text = header_length.strip()
-    if not (text.isascii() and text.isdigit()) or int(text) > len(body):
-        raise InvalidArgumentError(None, None, f"Unable to parse {HEADER_LENGTH}, got: "
-                                   f"{header_length} (the body has {len(body)} bytes)")
-    n = int(text)
-    return body[:n], body[n:]
-
-
-def _binary_size(t) -> int | None:
-    if not isinstance(t, dict):
-        return None
-    _refuse_extensions(t, "input")
-    size = _parameters(t, f"input '{t.get('name')}'").get("binary_data_size")
-    if size is not None and (type(size) is not int or size < 0):
-        raise InvalidArgumentError(None, None, f"input '{t.get('name')}': binary_data_size must "
-                                   f"be a non-negative integer, got {json.dumps(size)}")
-    return size
-
-
-def _parameters(obj: dict, kind: str) -> dict:
-    params = obj.get("parameters", {})
-    if not isinstance(params, dict):
-        raise InvalidArgumentError(None, None, f"{kind} 'parameters' must be a JSON object")
-    return params
-
-
-def _refuse_extensions(t: dict, kind: str):
-    """Parameters of extensions this server does not implement are refused rather than
-    ignored (as the gRPC API refuses classification and shared memory)."""
-    params = _parameters(t, f"{kind} '{t.get('name')}'")
-    for key, extension in (("classification", "classification"),
-                           ("shared_memory_region", "shared memory")):
-        if key in params:
-            raise UnimplementedError(None, None, f"{kind} '{t.get('name')}': parameter '{key}' "
-                                     f"asks for the {extension} extension, which this server "
-                                     "does not support")
 
 
 def _proto_json(message) -> dict:

@@ -6,10 +6,7 @@ signature's dtype (a float must convert without loss, an int32 must be a JSON in
 ``{"b64": "..."}`` carries binary DT_STRING values; floats are written with six significant
 digits, or with full precision when six do not round-trip, ``.0`` appended to whole numbers,
 and ``NaN`` / ``Infinity`` as bare literals (which Python's json reads, as rapidjson does with
-kParseNanAndInfFlag). Error messages are TF Serving's.
-
-KServe v2 / Open Inference Protocol JSON tensors are ``{"name", "datatype", "shape", "data"}``
-with ``data`` flat or nested in row-major order, BYTES as strings; errors as Triton words them.
+kParseNanAndInfFlag). Error messages are TF Serving's. (KServe v2's JSON: rest_kserve.py.)
 """
 
 from __future__ import annotations
@@ -25,7 +22,6 @@ from minitf import dtypes as _dt
 from minitf.errors import InvalidArgumentError, OpError, UnimplementedError
 from minitf.protos import feature_pb2, input_pb2, types_pb2
 
-from .services.kserve import _RAW_NUMBERS, DATATYPES, _decode_raw, _output_as_sent, encode_bytes
 
 B64 = "b64"
 BYTES_SUFFIX = "_bytes"  # TF Serving writes a DT_STRING output so named as {"b64": ...}
@@ -273,6 +269,8 @@ def decimals(arr: np.ndarray) -> list[str]:
 
 def _tokens(name: str, arr: np.ndarray) -> list[str]:
     """Each value of ``arr`` as JSON text (AddSingleValueAndAdvance)."""
+    if arr.size == 0:  # no value is written, so no type can fail (as in TF Serving)
+        return []
     kind = arr.dtype.kind
     if arr.dtype in (np.float32, np.float64):
         return decimals(arr)
@@ -293,11 +291,14 @@ def _tokens(name: str, arr: np.ndarray) -> list[str]:
                     pass  # JSON strings cannot carry it: the binary form instead
             out.append('{"b64": "' + base64.b64encode(b).decode("ascii") + '"}')
         return out
+    # TF Serving's AddSingleValueAndAdvance has no case for DT_HALF (nor bfloat16, complex,
+    # ...): it answers this error (tensorflow/serving#1639; the PR adding half, #1753, was
+    # never merged). The tensor's name is added, which TF Serving's message lacks.
     try:
-        name = dtype_string(_dt.from_numpy(arr))
+        type_name = dtype_string(_dt.from_numpy(arr))
     except (TypeError, ValueError, KeyError):
-        name = str(arr.dtype)
-    raise _bad(f"Failed to write JSON value for tensor type: {name}")
+        type_name = str(arr.dtype)
+    raise _bad(f"Failed to write JSON value for tensor type: {type_name} (output '{name}')")
 
 
 def nest(tokens: list[str], shape) -> str:
@@ -324,13 +325,13 @@ def predict_json(outputs: dict[str, np.ndarray], row: bool) -> str:
         body = "{" + ",".join(f"{json.dumps(n)}: {parts[n]}" for n in names) + "}" \
             if several else parts[names[0]]
         return '{"outputs": ' + body + "}"
-    batch = 0
+    # Every output must have the same first dimension; 0 is allowed and gives
+    # {"predictions": []} (tensorflow/serving#1615 dropped the "invalid batch size" check).
+    batch = None
     for n, a in arrays.items():
         if a.ndim == 0:
             raise _bad(f"Tensor name: {n} has no shape information ")
-        if a.shape[0] < 1:
-            raise _bad(f"Tensor name: {n} has invalid batch size: {a.shape[0]}")
-        if batch and a.shape[0] != batch:
+        if batch is not None and a.shape[0] != batch:
             raise _bad(f"Tensor name: {n} has inconsistent batch size: {a.shape[0]} "
                        f"expecting: {batch}")
         batch = a.shape[0]
@@ -417,109 +418,3 @@ def classification_json(result) -> str:
 def regression_json(result) -> str:
     values = decimals(np.array([r.value for r in result.regressions], np.float32))
     return '{"results": [' + ",".join(values) + "]}"
-
-
-# -- KServe v2 ----------------------------------------------------------------------------------
-def _flatten(data) -> list:
-    if not isinstance(data, list):
-        return [data]
-    if not any(isinstance(x, list) for x in data):
-        return data
-    flat = []
-    for x in data:
-        flat.extend(_flatten(x))
-    return flat
-
-
-_KSERVE_KINDS = {"BYTES": "strings", "BOOL": "true/false", "FP32": "numbers", "FP64": "numbers"}
-
-
-def _kserve_header(t, kind) -> tuple[str, list, str]:
-    """A JSON tensor's name, shape and datatype, checked."""
-    if not isinstance(t, dict):
-        raise _bad(f"{kind} must be a JSON object, got {json_type(t)}")
-    name = t.get("name")
-    if not isinstance(name, str):
-        raise _bad(f"{kind} has no 'name' string")
-    for key in ("shape", "datatype"):
-        if key not in t:
-            raise _bad(f"{kind} '{name}' is missing '{key}'")
-    shape, datatype = t["shape"], t["datatype"]
-    if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
-        raise _bad(f"{kind} '{name}': 'shape' must be a list of non-negative integers, got "
-                   f"{json.dumps(shape)}")
-    if not isinstance(datatype, str) or datatype not in DATATYPES:
-        raise _bad(f"{kind} '{name}': unsupported datatype {datatype!r} (expected one of "
-                   f"{sorted(DATATYPES)})")
-    return name, shape, datatype
-
-
-def kserve_binary_tensor(t, data: bytes) -> tuple[str, np.ndarray]:
-    """An input of the binary tensor extension: its values are ``data`` (raw little-endian,
-    BYTES as 4-byte-length-prefixed elements, as in gRPC's raw_input_contents)."""
-    name, shape, datatype = _kserve_header(t, "input")
-    if "data" in t:
-        raise _bad(f"input '{name}' has both 'data' and 'binary_data_size'")
-    dtype = _RAW_NUMBERS.get(datatype)
-    if dtype is not None and len(data) == dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
-        return name, np.frombuffer(data, dtype=dtype).reshape(shape)
-    return name, _decode_raw(name, datatype, tuple(shape), data)  # BYTES, or names the error
-
-
-def kserve_tensor(t, kind="input") -> tuple[str, np.ndarray]:
-    """One JSON input tensor of an infer request -> (name, array)."""
-    name, shape, datatype = _kserve_header(t, kind)
-    if "data" not in t:
-        raise _bad(f"{kind} '{name}' is missing 'data'")
-    if datatype == "FP16":  # as Triton
-        raise _bad(f"receiving FP16 data via JSON is not supported. Please use the binary data "
-                   f"format for input {name}")
-    flat = _flatten(t["data"])
-    if len(flat) != int(np.prod(shape, dtype=np.int64)):
-        raise _bad("Unable to parse 'data': Shape does not match true shape of 'data' field")
-    np_type = DATATYPES[datatype][0]
-    if datatype == "BYTES":
-        ok = all(isinstance(v, str) for v in flat)
-    elif datatype == "BOOL":
-        ok = all(type(v) is bool for v in flat)
-    elif np.dtype(np_type).kind == "f":
-        ok = all(type(v) in (int, float) for v in flat)
-    else:
-        info = np.iinfo(np_type)
-        ok = all(type(v) is int and info.min <= v <= info.max for v in flat)
-    if not ok:
-        raise _bad(f"Unable to parse 'data': {kind} '{name}' holds a value that is not "
-                   f"{datatype} (expected {_KSERVE_KINDS.get(datatype, 'integers in range')})")
-    if datatype == "BYTES":
-        values = np.empty(len(flat), dtype=object)
-        values[:] = [v.encode("utf-8", "surrogatepass") for v in flat]
-    else:
-        values = np.array(flat, dtype=np_type)
-    return name, values.reshape(shape)
-
-
-def kserve_output(name: str, value: np.ndarray, binary: bool = False) -> tuple[dict, bytes]:
-    """An output as JSON ({"name", "datatype", "shape", "data"}), or with ``binary`` as the
-    binary extension sends it: the JSON without "data" (its size in "parameters") and the
-    raw bytes to append."""
-    value = np.asarray(value)
-    datatype, value = _output_as_sent(name, value)
-    out = {"name": name, "datatype": datatype, "shape": list(value.shape)}
-    if binary:
-        raw = encode_bytes(value) if datatype == "BYTES" else value.tobytes()
-        out["parameters"] = {"binary_data_size": len(raw)}
-        return out, raw
-    if datatype == "BYTES":
-        data = []
-        for v in value.reshape(-1).tolist():
-            b = v if isinstance(v, bytes) else str(v).encode()
-            try:
-                data.append(b.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise UnimplementedError(None, None, f"output '{name}' holds bytes that are not "
-                                         "UTF-8, which a JSON string cannot carry (ask for it "
-                                         "with binary_data)") from None
-    else:
-        data = value.reshape(-1).tolist()
-    out["data"] = data
-    return out, b""

@@ -294,6 +294,8 @@ TFS_ERRORS = [
      "JSON object: does not have named input: y"),
     ("dense:predict", {"signature_name": 3, "inputs": ROWS}, 400,
      "'signature_name' key must be a string value."),
+    ("dense:predict", {"signature_name": None, "inputs": ROWS}, 400,  # FillSignature: not a string
+     "'signature_name' key must be a string value."),
     ("dense:predict", {"signature_name": "nope", "inputs": ROWS}, 400,
      'Serving signature name: "nope" not found in signature def'),
     ("nope:predict", {"inputs": ROWS}, 404, "'nope'"),
@@ -351,7 +353,7 @@ def _raw_post(server, path, headers, body=b""):
 def test_content_length_required_and_valid(served):
     server, _ = served
     status, doc = _raw_post(server, "/v1/models/dense:predict", {})
-    assert status == 411 and doc["error"] == "Content-Length is required"
+    assert status == 411 and doc["error"].startswith("Content-Length is required")
     status, doc = _raw_post(server, "/v2/models/dense/infer", {"Content-Length": "12x"})
     assert status == 400 and "invalid Content-Length: '12x'" in doc["error"]
 
@@ -467,6 +469,11 @@ KSERVE_ERRORS = [
     ("dense", dict(_x(), outputs=[{"name": "probs", "parameters": {"classification": 2}}]),
      501, "parameter 'classification' asks for the classification extension"),
     ("dense", dict(_x(), parameters={"timeout": "soon"}), 400, "'timeout' parameter"),
+    ("dense", dict(_x(), id=7), 400, "Unable to parse 'id': expected a string, got 7"),
+    # Element counts past int64 (np.prod wrapped them: 500 INTERNAL), as gRPC refuses them.
+    ("dense", _x(shape=[2**40, 2**40], data=[]), 400,
+     "input 'x': shape [1099511627776, 1099511627776] has 1208925819614629174706176 elements"),
+    ("dense", _x(shape=[2**64, 0], data=[]), 400, "'shape' must be a list of non-negative int64"),
 ]
 
 
@@ -617,3 +624,262 @@ def test_rest_predicts_share_the_batcher(tmp_path):
             np.testing.assert_allclose(doc["predictions"][0]["probs"],
                                        reference(X3[i % 3:i % 3 + 1])["probs"][0],
                                        rtol=RTOL, atol=ATOL)
+
+
+# -- KServe v2: config, statistics and unknown paths -------------------------------------------
+def _grpc(client, method, request, response_type):
+    return client.channel.unary_unary(
+        f"/inference.GRPCInferenceService/{method}",
+        request_serializer=lambda m: m.SerializeToString(),
+        response_deserializer=response_type.FromString)(request, timeout=10)
+
+
+def _as_numbers(obj, keep=("name", "version")):
+    """protobuf JSON (64-bit integers as strings) with those strings as numbers, as Triton
+    writes them; string fields in ``keep`` stay strings."""
+    if isinstance(obj, dict):
+        return {k: obj[k] if k in keep else _as_numbers(obj[k], keep) for k in obj}
+    if isinstance(obj, list):
+        return [_as_numbers(v, keep) for v in obj]
+    if isinstance(obj, str) and obj.lstrip("-").isdigit():
+        return int(obj)
+    return obj
+
+
+def test_model_config_is_the_grpc_answer_as_triton_prints_it(served):
+    """GET v2/models/<m>[/versions/<v>]/config (tritonclient.http's get_model_config): the
+    ModelConfig message, proto field names, every field, 64-bit integers as JSON numbers."""
+    from minitf.protos import grpc_service_pb2 as pb
+    server, client = served
+    opts = dict(preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    for path, version in (("/v2/models/dense/config", ""),
+                          ("/v2/models/dense/versions/1/config", "1")):
+        doc = ok(server, path)
+        want = _grpc(client, "ModelConfig", pb.ModelConfigRequest(name="dense", version=version),
+                     pb.ModelConfigResponse).config
+        assert doc == _as_numbers(json_format.MessageToDict(want, **opts), keep=("name",))
+        assert (doc["name"], doc["platform"], doc["max_batch_size"]) == \
+            ("dense", "tensorflow_savedmodel", 8)
+        x, = doc["input"]
+        assert (x["name"], x["data_type"], x["dims"]) == ("x", "TYPE_FP32", [4])
+        assert doc["dynamic_batching"]["max_queue_delay_microseconds"] == 1000  # not "1000"
+    status, doc, _ = call(server, "/v2/models/nope/config")
+    assert status == 404 and "'nope'" in doc["error"]
+
+
+def test_model_statistics_are_the_grpc_answer_as_triton_prints_them(served):
+    """GET v2/models[/<m>[/versions/<v>]]/stats (get_inference_statistics): {"model_stats":
+    [...]}, counts as JSON numbers; without a model, every model's."""
+    from minitf.protos import grpc_service_pb2 as pb
+    server, client = served
+    ok(server, "/v2/models/dense/versions/1/infer", _x())
+    opts = dict(preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    for path, name, version in (("/v2/models/dense/versions/1/stats", "dense", "1"),
+                                ("/v2/models/dense/stats", "dense", ""),
+                                ("/v2/models/stats", "", "")):
+        want = _grpc(client, "ModelStatistics", pb.ModelStatisticsRequest(
+            name=name, version=version), pb.ModelStatisticsResponse)
+        for ms in want.model_stats:  # every duration, as Triton writes them
+            for field in ("success", "fail", "queue", "compute_input", "compute_infer",
+                          "compute_output", "cache_hit", "cache_miss"):
+                getattr(ms.inference_stats, field).SetInParent()
+        doc = ok(server, path)
+        assert doc == _as_numbers(json_format.MessageToDict(want, **opts))
+    one = ok(server, "/v2/models/dense/versions/1/stats")["model_stats"]
+    assert [(s["name"], s["version"]) for s in one] == [("dense", "1")]
+    stats = server.plane.stats.get("dense", 1)
+    assert one[0]["inference_count"] == stats["rows"] and one[0]["inference_count"] >= 1
+    assert one[0]["inference_stats"]["success"] == {"count": stats["ok"], "ns": stats["ok_ns"]}
+    assert one[0]["inference_stats"]["cache_miss"] == {"count": 0, "ns": 0}
+    every = ok(server, "/v2/models/stats")["model_stats"]
+    assert {s["name"] for s in every} == {"dense", "multi", "mixed", "ident", "census"}
+    status, doc, _ = call(server, "/v2/models/nope/stats")
+    assert status == 404 and "'nope'" in doc["error"]
+
+
+@pytest.mark.parametrize("method, path, status, error", [
+    ("GET", "/v2/nothing", 400, "Not Found"),
+    ("GET", "/v2/models/dense/versions/1/extra", 400, "Not Found"),
+    ("GET", "/v2/models/dense/infer", 405, "Method Not Allowed"),
+    ("POST", "/v2/models/dense/config", 405, "Method Not Allowed"),
+    ("POST", "/v2/models/stats", 405, "Method Not Allowed"),
+    ("POST", "/v2/repository/index", 400, "Not Found"),
+])
+def test_unknown_v2_paths_answer_json_as_triton(served, method, path, status, error):
+    """tritonclient.http parses every error body as JSON: no text/plain 404 under /v2."""
+    server, _ = served
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    try:
+        conn.request(method, path, body=b"{}" if method == "POST" else None)
+        resp = conn.getresponse()
+        assert (resp.status, resp.getheader("Content-Type")) == (status, "application/json")
+        assert json.loads(resp.read()) == {"error": error}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("path, error", [
+    ("/v1/models", "Missing model name in request."),
+    ("/v1/models/dense:predict", "Malformed request: GET /v1/models/dense:predict"),
+    ("/v1/models/dense/versions/1:classify",
+     "Malformed request: GET /v1/models/dense/versions/1:classify"),
+])
+def test_tf_serving_get_paths_it_has_no_handler_for(served, path, error):
+    """http_rest_api_handler.cc: GET takes status and metadata paths; a status path without a
+    model name is INVALID_ARGUMENT, any other /v1 path "Malformed request"."""
+    server, _ = served
+    status, doc, text = call(server, path)
+    assert (status, doc) == (400, {"error": error}), text
+
+
+# -- shapes and formats TF Serving and Triton answer -------------------------------------------
+def write_odd_model(base: str) -> str:
+    """"odd": x float32 [None]; serving_default -> total (0-d sum) and any (0-d bool); pos
+    -> x's positive values (0 rows when none); split -> pos and the others; half -> x as
+    float16."""
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [None], name="x")
+        total = tf.reduce_sum(x, name="total")
+        anyp = tf.greater(total, tf.constant(0.0), name="any")
+        pos = tf.boolean_mask(x, tf.greater(x, tf.constant(0.0)), name="pos")
+        rest = tf.boolean_mask(x, tf.logical_not(tf.greater(x, tf.constant(0.0))), name="rest")
+        with tf.Session(graph=graph) as sess:
+            return save_model(os.path.join(base, "1"), sess, signatures={
+                "serving_default": {"inputs": {"x": x},
+                                    "outputs": {"total": total, "any": anyp}},
+                "pos": {"inputs": {"x": x}, "outputs": {"pos": pos}},
+                "split": {"inputs": {"x": x}, "outputs": {"pos": pos, "rest": rest}},
+                "half": {"inputs": {"x": x},
+                         "outputs": {"h": tf.cast(x, tf.float16, name="h")}}})
+
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory):
+    root = tmp_path_factory.mktemp("odd")
+    write_odd_model(str(root / "odd"))
+    with running_server([ModelConfig(name="odd", base_path=str(root / "odd"))],
+                        reflection=False) as (server, client):
+        yield server, client
+
+
+def test_kserve_0d_outputs_keep_shape_empty(odd):
+    """A 0-d output is shape [] (as ModelInfer says), in JSON and in the binary extension."""
+    server, client = odd
+    x = [1.5, -0.25, 2.0]
+    want = client.infer("odd", {"x": np.array(x, np.float32)})
+    assert want["total"].shape == () and want["any"].shape == ()
+    body = {"inputs": [{"name": "x", "datatype": "FP32", "shape": [3], "data": x}]}
+    outs = {o["name"]: o for o in ok(server, "/v2/models/odd/infer", body)["outputs"]}
+    assert outs["total"] == {"name": "total", "datatype": "FP32", "shape": [],
+                             "data": [3.25]}
+    assert outs["any"] == {"name": "any", "datatype": "BOOL", "shape": [], "data": [True]}
+    status, headers, raw = _post_binary(server, "/v2/models/odd/infer", dict(
+        body, parameters={"binary_data_output": True}))
+    meta, rest = _split(headers, raw)
+    shapes = {o["name"]: (o["shape"], o["parameters"]["binary_data_size"])
+              for o in meta["outputs"]}
+    assert status == 200 and shapes == {"any": ([], 1), "total": ([], 4)}
+    assert np.frombuffer(rest[1:], "<f4").tolist() == [float(want["total"])]
+
+
+def test_row_format_output_with_zero_rows(odd):
+    """MakeRowFormatJsonFromTensors (since tensorflow/serving#1615): a 0-row output gives
+    {"predictions": []}; the outputs' first dimensions must still agree."""
+    server, _ = odd
+    assert ok(server, "/v1/models/odd:predict", {"signature_name": "pos",
+                                                 "instances": [-1.0, -2.0]}) == \
+        {"predictions": []}
+    assert ok(server, "/v1/models/odd:predict", {"signature_name": "pos",
+                                                 "inputs": [-1.0]}) == {"outputs": []}
+    assert ok(server, "/v1/models/odd:predict", {"signature_name": "pos",
+                                                 "instances": [-1.0, 2.5]}) == \
+        {"predictions": [2.5]}
+    status, doc, _ = call(server, "/v1/models/odd:predict", {"signature_name": "split",
+                                                             "instances": [-1.0, -2.0]})
+    assert status == 400
+    assert doc["error"] in ("Tensor name: rest has inconsistent batch size: 2 expecting: 0",
+                            "Tensor name: pos has inconsistent batch size: 0 expecting: 2")
+
+
+def test_float16_outputs_cannot_be_written_as_tf_serving_says(odd):
+    """TF Serving's JSON writer has no DT_HALF case (tensorflow/serving#1639; the PR adding
+    it was never merged): the same error, naming the output too. An empty one writes."""
+    server, _ = odd
+    status, doc, _ = call(server, "/v1/models/odd:predict", {"signature_name": "half",
+                                                             "instances": [1.5]})
+    assert status == 400 and doc == {"error": "Failed to write JSON value for tensor type: "
+                                              "half (output 'h')"}
+    # KServe carries FP16 (in binary form only, as Triton).
+    status, headers, raw = _post_binary(server, "/v2/models/odd/infer", {
+        "inputs": [{"name": "x", "datatype": "FP32", "shape": [1], "data": [1.5]}],
+        "outputs": [{"name": "h", "parameters": {"binary_data": True}}],
+        "parameters": {"signature_name": "half"}})
+    meta, rest = _split(headers, raw)
+    assert meta["outputs"][0]["datatype"] == "FP16"
+    assert np.frombuffer(rest, "<f2").tolist() == [1.5]
+
+
+def test_kserve_binary_shape_overflow_is_invalid_argument(served):
+    server, _ = served
+    doc = {"inputs": [{"name": "x", "datatype": "FP32", "shape": [2**40, 2**40],
+                       "parameters": {"binary_data_size": 0}}]}
+    status, _, body = _post_binary(server, "/v2/models/dense/infer", doc)
+    assert status == 400 and "shape [1099511627776, 1099511627776] has" in \
+        json.loads(body)["error"]
+
+
+# -- request bodies ----------------------------------------------------------------------------
+def _chunked_post(server, path, parts, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    try:
+        conn.request("POST", path, body=iter(parts), encode_chunked=True,
+                     headers=headers or {"Transfer-Encoding": "chunked"})
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read())
+    finally:
+        conn.close()
+
+
+def test_chunked_request_bodies_are_read(served):
+    server, _ = served
+    body = json.dumps({"instances": X3.tolist()}).encode()
+    parts = [body[:10], body[10:11], body[11:]]
+    want = ok(server, "/v1/models/dense:predict", {"instances": X3.tolist()})
+    assert _chunked_post(server, "/v1/models/dense:predict", parts) == (200, want)
+    body = json.dumps(_x()).encode()
+    status, doc = _chunked_post(server, "/v2/models/dense/infer", [body[:7], body[7:]])
+    assert status == 200 and doc["model_name"] == "dense"
+    # Transfer codings other than chunked are refused, not misread.
+    status, doc = _raw_post(server, "/v1/models/dense:predict",
+                            {"Transfer-Encoding": "gzip, chunked"}, b"0\r\n\r\n")
+    assert status == 501 and "Transfer-Encoding 'gzip, chunked' is not supported" in doc["error"]
+    status, doc = _raw_post(server, "/v1/models/dense:predict", {"Transfer-Encoding": "chunked"},
+                            b"zz\r\n")
+    assert status == 400 and "invalid chunk size line" in doc["error"]
+
+
+def test_chunked_body_bounded_by_max_message_bytes(tmp_path):
+    write_model(str(tmp_path / "dense"), 1)
+    with running_server([ModelConfig(name="dense", base_path=str(tmp_path / "dense"))],
+                        max_message_bytes=4096, reflection=False) as (server, _):
+        big = json.dumps({"instances": np.zeros((300, 4)).tolist()}).encode()
+        parts = [big[i:i + 1000] for i in range(0, len(big), 1000)]
+        status, doc = _chunked_post(server, "/v1/models/dense:predict", parts)
+        assert status == 413
+        assert "exceeds the server's message size limit 4096" in doc["error"]
+        small = json.dumps({"instances": X3.tolist()}).encode()
+        assert _chunked_post(server, "/v1/models/dense:predict", [small])[0] == 200
+
+
+def test_refused_requests_count_under_the_paths_model(served):
+    """Malformed JSON is counted under the model the path names when it is configured (and
+    under "_unknown" otherwise: labels stay bounded to configured models)."""
+    server, _ = served
+    labels = dict(api="rest.predict", code="INVALID_ARGUMENT", model="dense", version="")
+    unknown = dict(labels, model="_unknown")
+    before, before_unknown = _count(server, **labels), _count(server, **unknown)
+    assert call(server, "/v1/models/dense:predict", raw=b"{nope")[0] == 400
+    assert call(server, "/v1/models/nope-42:predict", raw=b"{nope")[0] == 400
+    assert _count(server, **labels) == before + 1
+    assert _count(server, **unknown) == before_unknown + 1

@@ -1,0 +1,353 @@
+"""KServe v2 / Open Inference Protocol over REST, as Triton's HTTP endpoint serves it.
+
+JSON tensors are ``{"name", "datatype", "shape", "data"}`` with ``data`` flat or nested in
+row-major order, BYTES as strings; the binary tensor extension carries raw little-endian
+values after the JSON header (Inference-Header-Content-Length). Errors are worded as Triton
+words them. The handlers are a mixin of ``rest.RestApi``: metadata, config and statistics
+are the gRPC servicer's answers (serving/services/kserve.py) printed as Triton prints them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from urllib.parse import unquote
+
+import numpy as np
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import json_format
+
+from minitf.errors import UnimplementedError
+from minitf.protos import grpc_service_pb2
+
+from .rest_json import _bad, json_type
+from .services.kserve import (_RAW_NUMBERS, DATATYPES, _decode_raw, _output_as_sent,
+                              _parse_version, _timeout_seconds, encode_bytes)
+
+HEADER_LENGTH = "Inference-Header-Content-Length"
+_INT64_MAX = 2**63 - 1
+_KINDS = {"BYTES": "strings", "BOOL": "true/false", "FP32": "numbers", "FP64": "numbers"}
+_FD = _descriptor.FieldDescriptor
+_WIDE_INTS = (_FD.TYPE_INT64, _FD.TYPE_UINT64, _FD.TYPE_SINT64, _FD.TYPE_FIXED64,
+              _FD.TYPE_SFIXED64)
+
+
+# -- JSON tensors ---------------------------------------------------------------------------------
+def _flatten(data) -> list:
+    if not isinstance(data, list):
+        return [data]
+    if not any(isinstance(x, list) for x in data):
+        return data
+    flat = []
+    for x in data:
+        flat.extend(_flatten(x))
+    return flat
+
+
+def _header(t, kind) -> tuple[str, list, str, int]:
+    """A JSON tensor's name, shape, datatype and element count, checked (the count exactly:
+    a shape whose count does not fit int64 is refused, as the gRPC API refuses it)."""
+    if not isinstance(t, dict):
+        raise _bad(f"{kind} must be a JSON object, got {json_type(t)}")
+    name = t.get("name")
+    if not isinstance(name, str):
+        raise _bad(f"{kind} has no 'name' string")
+    for key in ("shape", "datatype"):
+        if key not in t:
+            raise _bad(f"{kind} '{name}' is missing '{key}'")
+    shape, datatype = t["shape"], t["datatype"]
+    if not isinstance(shape, list) or not all(type(d) is int and 0 <= d <= _INT64_MAX
+                                              for d in shape):
+        raise _bad(f"{kind} '{name}': 'shape' must be a list of non-negative int64 integers, "
+                   f"got {json.dumps(shape)}")
+    if not isinstance(datatype, str) or datatype not in DATATYPES:
+        raise _bad(f"{kind} '{name}': unsupported datatype {datatype!r} (expected one of "
+                   f"{sorted(DATATYPES)})")
+    n = math.prod(shape)
+    if n > _INT64_MAX:
+        raise _bad(f"{kind} '{name}': shape {shape} has {n} elements, more than int64 can count")
+    return name, shape, datatype, n
+
+
+def _reshape(name: str, values: np.ndarray, shape: list) -> np.ndarray:
+    try:
+        return values.reshape(shape)
+    except ValueError as e:  # a zero-element shape numpy cannot represent
+        raise _bad(f"input '{name}': cannot make a tensor of shape {shape}: {e}") from None
+
+
+def kserve_binary_tensor(t, data: bytes) -> tuple[str, np.ndarray]:
+    """An input of the binary tensor extension: its values are ``data`` (raw little-endian,
+    BYTES as 4-byte-length-prefixed elements, as in gRPC's raw_input_contents)."""
+    name, shape, datatype, n = _header(t, "input")
+    if "data" in t:
+        raise _bad(f"input '{name}' has both 'data' and 'binary_data_size'")
+    dtype = _RAW_NUMBERS.get(datatype)
+    if dtype is not None and len(data) == dtype.itemsize * n:
+        return name, _reshape(name, np.frombuffer(data, dtype=dtype), shape)
+    return name, _decode_raw(name, datatype, tuple(shape), data)  # BYTES, or names the error
+
+
+def kserve_tensor(t, kind="input") -> tuple[str, np.ndarray]:
+    """One JSON input tensor of an infer request -> (name, array)."""
+    name, shape, datatype, n = _header(t, kind)
+    if "data" not in t:
+        raise _bad(f"{kind} '{name}' is missing 'data'")
+    if datatype == "FP16":  # as Triton
+        raise _bad(f"receiving FP16 data via JSON is not supported. Please use the binary data "
+                   f"format for input {name}")
+    flat = _flatten(t["data"])
+    if len(flat) != n:
+        raise _bad(f"Unable to parse 'data': Shape does not match true shape of 'data' field "
+                   f"({kind} '{name}': shape {shape} has {n} elements, 'data' {len(flat)})")
+    np_type = DATATYPES[datatype][0]
+    if datatype == "BYTES":
+        ok = all(isinstance(v, str) for v in flat)
+    elif datatype == "BOOL":
+        ok = all(type(v) is bool for v in flat)
+    elif np.dtype(np_type).kind == "f":
+        ok = all(type(v) in (int, float) for v in flat)
+    else:
+        info = np.iinfo(np_type)
+        ok = all(type(v) is int and info.min <= v <= info.max for v in flat)
+    if not ok:
+        raise _bad(f"Unable to parse 'data': {kind} '{name}' holds a value that is not "
+                   f"{datatype} (expected {_KINDS.get(datatype, 'integers in range')})")
+    if datatype == "BYTES":
+        values = np.empty(len(flat), dtype=object)
+        values[:] = [v.encode("utf-8", "surrogatepass") for v in flat]
+    else:
+        values = np.array(flat, dtype=np_type)
+    return name, _reshape(name, values, shape)
+
+
+def kserve_output(name: str, value: np.ndarray, binary: bool = False) -> tuple[dict, bytes]:
+    """An output as JSON ({"name", "datatype", "shape", "data"}), or with ``binary`` as the
+    binary extension sends it: the JSON without "data" (its size in "parameters") and the
+    raw bytes to append. The shape is the output's own (a 0-d output is [], as ModelInfer
+    reports it, though the little-endian copy numpy makes of it is 1-d)."""
+    value = np.asarray(value)
+    shape = list(value.shape)
+    datatype, value = _output_as_sent(name, value)
+    out = {"name": name, "datatype": datatype, "shape": shape}
+    if binary:
+        raw = encode_bytes(value) if datatype == "BYTES" else value.tobytes()
+        out["parameters"] = {"binary_data_size": len(raw)}
+        return out, raw
+    if datatype == "BYTES":
+        data = []
+        for v in value.reshape(-1).tolist():
+            b = v if isinstance(v, bytes) else str(v).encode()
+            try:
+                data.append(b.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise UnimplementedError(None, None, f"output '{name}' holds bytes that are not "
+                                         "UTF-8, which a JSON string cannot carry (ask for it "
+                                         "with binary_data)") from None
+    else:
+        data = value.reshape(-1).tolist()
+    out["data"] = data
+    return out, b""
+
+
+# -- request parts ------------------------------------------------------------------------------
+def split_binary(body: bytes, header_length) -> tuple[bytes, bytes]:
+    """The JSON part and the binary part of a request body (Inference-Header-Content-Length
+    says where the JSON ends; without it, the whole body is JSON)."""
+    if header_length is None:
+        return body, b""
+    text = header_length.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > len(body):
+        raise _bad(f"Unable to parse {HEADER_LENGTH}, got: {header_length} (the body has "
+                   f"{len(body)} bytes)")
+    n = int(text)
+    return body[:n], body[n:]
+
+
+def binary_size(t) -> int | None:
+    if not isinstance(t, dict):
+        return None
+    refuse_extensions(t, "input")
+    size = parameters(t, f"input '{t.get('name')}'").get("binary_data_size")
+    if size is not None and (type(size) is not int or size < 0):
+        raise _bad(f"input '{t.get('name')}': binary_data_size must be a non-negative integer, "
+                   f"got {json.dumps(size)}")
+    return size
+
+
+def parameters(obj: dict, kind: str) -> dict:
+    params = obj.get("parameters", {})
+    if not isinstance(params, dict):
+        raise _bad(f"{kind} 'parameters' must be a JSON object")
+    return params
+
+
+def refuse_extensions(t: dict, kind: str):
+    """Parameters of extensions this server does not implement are refused rather than
+    ignored (as the gRPC API refuses classification and shared memory)."""
+    params = parameters(t, f"{kind} '{t.get('name')}'")
+    for key, extension in (("classification", "classification"),
+                           ("shared_memory_region", "shared memory")):
+        if key in params:
+            raise UnimplementedError(None, None, f"{kind} '{t.get('name')}': parameter '{key}' "
+                                     f"asks for the {extension} extension, which this server "
+                                     "does not support")
+
+
+def triton_json(message) -> dict:
+    """A message as Triton's HTTP endpoint prints it: protobuf JSON with proto field names and
+    every field, but 64-bit integers as JSON numbers (Triton's ModelConfigToJson fixes them up;
+    its statistics are written as numbers), not the strings protobuf's mapping gives."""
+    return _numbers(message.DESCRIPTOR, json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True))
+
+
+def _numbers(desc, obj):
+    for field in desc.fields:
+        if field.name not in obj:
+            continue
+        value = obj[field.name]
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            value_field = field.message_type.fields_by_name["value"]
+            for k, v in value.items():
+                value[k] = _field_value(value_field, v)
+        elif _repeated(field):
+            obj[field.name] = [_field_value(field, v) for v in value]
+        else:
+            obj[field.name] = _field_value(field, value)
+    return obj
+
+
+def _repeated(field) -> bool:
+    if hasattr(field, "is_repeated"):  # protobuf >= 6 (``label`` is deprecated there)
+        return field.is_repeated
+    return field.label == _FD.LABEL_REPEATED
+
+
+def _field_value(field, value):
+    if field.type in _WIDE_INTS and isinstance(value, str):
+        return int(value)
+    if field.message_type is not None and isinstance(value, dict) and \
+            not field.message_type.full_name.startswith("google.protobuf."):
+        return _numbers(field.message_type, value)
+    return value
+
+
+# -- handlers ---------------------------------------------------------------------------------
+class KServeHandlers:
+    """The /v2 handlers of ``RestApi``; each is ``fn(info, ...) -> (status, body[, ...])``."""
+
+    def _server_metadata(self, info):
+        response = self.kserve.server_metadata(grpc_service_pb2.ServerMetadataRequest(), None,
+                                               info)
+        return 200, json.dumps({"name": response.name, "version": response.version,
+                                "extensions": list(response.extensions)}).encode()
+
+    def _model_metadata(self, info, name, version):
+        request = grpc_service_pb2.ModelMetadataRequest(name=unquote(name), version=version or "")
+        r = self.kserve.model_metadata(request, None, info)
+
+        def tensors(items):
+            return [{"name": t.name, "datatype": t.datatype, "shape": list(t.shape)}
+                    for t in items]
+        return 200, json.dumps({"name": r.name, "versions": list(r.versions),
+                                "platform": r.platform, "inputs": tensors(r.inputs),
+                                "outputs": tensors(r.outputs)}).encode()
+
+    def _model_ready(self, info, name, version):
+        """Triton's answer: 200 when ready, 400 otherwise, no body."""
+        info.model = name = unquote(name)
+        ready = self.plane.model_ready(name, _parse_version(version or ""))
+        return (200, b"") if ready else (400, b"")
+
+    def _model_config(self, info, name, version):
+        """GET v2/models/<m>[/versions/<v>]/config: ModelConfig's answer, the ModelConfig
+        message itself as JSON (Triton's HTTP endpoint sends the config unwrapped)."""
+        request = grpc_service_pb2.ModelConfigRequest(name=unquote(name), version=version or "")
+        response = self.kserve.model_config(request, None, info)
+        return 200, json.dumps(triton_json(response.config)).encode()
+
+    def _model_statistics(self, info, name=None, version=None):
+        """GET v2/models[/<m>[/versions/<v>]]/stats: {"model_stats": [...]}, all models
+        without a name."""
+        request = grpc_service_pb2.ModelStatisticsRequest(name=unquote(name or ""),
+                                                          version=version or "")
+        info.model = request.name or None
+        response = self.kserve.model_statistics(request, None, info)
+        for ms in response.model_stats:  # Triton writes every duration, zeros included
+            for field in ms.inference_stats.DESCRIPTOR.fields:
+                getattr(ms.inference_stats, field.name).SetInParent()
+        return 200, json.dumps(triton_json(response)).encode()
+
+    def _infer(self, info, name, version, read, headers):
+        info.model = unquote(name)  # counted under the model even when the body is refused
+        body = read()
+        entry = self._resolve(info, unquote(name), _parse_version(version or ""))
+        body, binary = split_binary(body, headers.get(HEADER_LENGTH))
+        try:
+            doc = json.loads(body.decode("utf-8")) if body.strip() else None
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+            raise _bad(f"failed to parse the request JSON buffer: {e}") from None
+        if not isinstance(doc, dict):
+            raise _bad("the request body must be a JSON object with 'inputs'")
+        request_id = doc.get("id", "")
+        if not isinstance(request_id, str):  # the protocol's "id" is a string
+            raise _bad(f"Unable to parse 'id': expected a string, got {json.dumps(request_id)}")
+        tensors = doc.get("inputs")
+        if not isinstance(tensors, list) or not tensors:
+            raise _bad("'inputs' must be a non-empty list of tensors")
+        inputs, offset = {}, 0
+        for t in tensors:
+            size = binary_size(t)
+            if size is None:
+                tensor_name, value = kserve_tensor(t)
+            else:  # the binary tensor extension: the next ``size`` bytes after the JSON
+                if offset + size > len(binary):
+                    raise _bad(f"input '{t.get('name')}': binary_data_size {size} goes past the "
+                               f"{len(binary)} bytes after the JSON header")
+                tensor_name, value = kserve_binary_tensor(t, binary[offset:offset + size])
+                offset += size
+            if tensor_name in inputs:
+                raise _bad(f"input '{tensor_name}' is given twice")
+            inputs[tensor_name] = value
+        if offset != len(binary):
+            raise _bad(f"{len(binary) - offset} bytes after the JSON header belong to no "
+                       "input's binary_data_size")
+        requested = doc.get("outputs") or []
+        if not isinstance(requested, list) or not all(
+                isinstance(o, dict) and isinstance(o.get("name"), str) for o in requested):
+            raise _bad("'outputs' must be a list of objects with a 'name'")
+        params = parameters(doc, "request")
+        all_binary = params.get("binary_data_output", False)
+        binary_out = {o["name"]: parameters(o, f"output '{o['name']}'").get(
+            "binary_data", all_binary) for o in requested}
+        for o in requested:
+            refuse_extensions(o, "output")
+        deadline, timeout = None, params.get("timeout")
+        if timeout is not None:
+            if type(timeout) is not int:
+                raise _bad("invalid value type for 'timeout' parameter, expected int64_param")
+            seconds = _timeout_seconds(grpc_service_pb2.InferParameter(int64_param=timeout))
+            deadline = None if seconds is None else self.clock() + seconds
+        signature = params.get("signature_name")
+        if signature is not None and not isinstance(signature, str):
+            raise _bad("'signature_name' parameter must be a string")
+        outputs = [o["name"] for o in requested]
+        prediction = self.plane.predict(entry, signature, inputs, outputs, deadline)
+        values = prediction.outputs
+        response = {"model_name": entry.name, "model_version": str(entry.version)}
+        if request_id:
+            response["id"] = request_id
+        encoded = [kserve_output(a, values[a], binary_out.get(a, all_binary) is True)
+                   for a in outputs or sorted(values)]
+        response["outputs"] = [o for o, _ in encoded]
+        header = json.dumps(response).encode()
+        raw = b"".join(r for _, r in encoded)
+        if not any("parameters" in o for o, _ in encoded):
+            return 200, header
+        # Triton's layout: the JSON, then each binary output's bytes in order.
+        return 200, header + raw, "application/octet-stream", ((HEADER_LENGTH, str(len(header))),)
+
+
+__all__ = ["KServeHandlers", "kserve_tensor", "kserve_binary_tensor", "kserve_output",
+           "triton_json", "HEADER_LENGTH"]
