@@ -208,7 +208,7 @@ class ModelServer:
                                "text/plain")
                 elif self._rest("GET"):  # model metadata (TF Serving's and KServe's), /v2
                     pass
-                elif path.startswith("/v1/models/"):
+                elif path.lower().startswith("/v1/models/"):  # case-insensitive, as TF's
                     self._model_status(path[len("/v1/models/"):])
                 else:
                     self._send(404, b"not found\n", "text/plain")
@@ -268,10 +268,18 @@ class ModelServer:
                 parts = [unquote(p) for p in rest.split("/")]  # as TF Serving decodes them
                 try:
                     version = None
-                    if len(parts) == 3 and parts[1] == "versions" and parts[2].isascii() \
-                            and parts[2].isdigit():
+                    kind = parts[1].lower() if len(parts) == 3 else None
+                    if not parts[0] or len(parts) not in (1, 3) or kind not in (
+                            None, "versions", "labels") or (kind == "versions" and not (
+                                parts[2].isascii() and parts[2].isdigit())):
+                        # No status path: TF Serving's answer to a request it cannot route.
+                        message = f"Malformed request: GET {self.path.split('?', 1)[0]}"
+                        self._send(400, json.dumps({"error": message}).encode(),
+                                   "application/json")
+                        return
+                    if kind == "versions":
                         version = int(parts[2])
-                    elif len(parts) == 3 and parts[1] == "labels":
+                    elif kind == "labels":
                         labels = server.repository.config(parts[0]).version_labels
                         if parts[2] not in labels:  # 400, as TF Serving (INVALID_ARGUMENT)
                             message = (f"Unrecognized servable version label: {parts[2]} "
@@ -280,10 +288,6 @@ class ModelServer:
                                        "application/json")
                             return
                         version = labels[parts[2]]
-                    elif len(parts) != 1:
-                        raise KeyError(f"no such path /v1/models/{rest}: this port serves model "
-                                       "status at /v1/models/<name>[/versions/<N>|/labels/"
-                                       "<label>] and metadata at .../metadata")
                     statuses = server.repository.status(parts[0], version)
                 except KeyError as e:
                     message = e.args[0] if e.args and isinstance(e.args[0], str) else str(e)

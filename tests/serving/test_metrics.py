@@ -289,7 +289,10 @@ def test_model_status_endpoint(served):
         [("2", "END")]
     for path, code, fragment in (("/v1/models/flaky/versions/9", 404, "version 9"),
                                  ("/v1/models/flaky/labels/stable", 400, "label: stable"),
-                                 ("/v1/models/flaky/bogus", 404, "metadata at .../metadata")):
+                                 ("/v1/models/flaky/bogus", 400,
+                                  "Malformed request: GET /v1/models/flaky/bogus"),
+                                 ("/v1/models/flaky/versions/x", 400, "Malformed request"),
+                                 ("/V1/Models/flaky/Versions/9", 404, "version 9")):
         status, _, body = get(server, path)  # an unknown label is a bad request, as TF Serving
         assert status == code and fragment in json.loads(body)["error"], path
 
