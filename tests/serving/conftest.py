@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 
 import numpy as np
 import pytest
@@ -22,6 +23,18 @@ RNG = np.random.default_rng(7)
 W1 = RNG.standard_normal((4, 8)).astype(np.float32)
 B1 = RNG.standard_normal(8).astype(np.float32)
 W2 = RNG.standard_normal((8, 3)).astype(np.float32)
+
+
+def wait_for(predicate, what: str, timeout: float = 20.0):
+    """Polls ``predicate`` until it returns something true (returned), for at most ``timeout``
+    seconds; then fails naming ``what``."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def reference(x: np.ndarray, scale: float = 1.0) -> dict:

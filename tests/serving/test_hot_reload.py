@@ -24,7 +24,7 @@ from minitf import errors
 from minitf.serving.batching import BatchingConfig
 from minitf.serving.client import Client
 from minitf.serving.repository import ModelConfig, State
-from tests.serving.conftest import reference, running_server, write_model
+from tests.serving.conftest import reference, running_server, wait_for, write_model
 
 POLL = 0.1
 WAIT = 20.0  # upper bound for anything the poller should do within a few polls
@@ -50,16 +50,6 @@ def metrics(server) -> dict:
 
 def sample(samples, name, **labels):
     return samples.get((name, tuple(sorted(labels.items()))))
-
-
-def wait_for(predicate, what, timeout=WAIT):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def check_version(outputs: dict, x: np.ndarray, version: int):

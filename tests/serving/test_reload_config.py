@@ -25,21 +25,11 @@ from minitf.serving.batching import BatchingConfig
 from minitf.serving.config import load_model_config_file
 from minitf.serving.repository import ModelConfig, State
 
-from .conftest import reference, running_server, write_model
+from .conftest import reference, running_server, wait_for, write_model
 
 RELOAD = "/tensorflow.serving.ModelService/HandleReloadConfigRequest"
 WAIT = 20.0
 X = (np.arange(12, dtype=np.float32).reshape(3, 4) - 6) / 4
-
-
-def wait_for(predicate, what, timeout=WAIT):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def check(outputs: dict, scale: float):

@@ -25,7 +25,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from minitf.serving.client import Client
-from tests.serving.conftest import reference
+from tests.serving.conftest import reference, wait_for
 
 # Long enough that a loaded machine cannot let the batch fire before the test has checked
 # the requests are queued (2 s failed once in a full-suite run); stopping drains the queue
@@ -110,15 +110,6 @@ def served(model_base):
     yield start
     for s in servers:
         s.kill()  # only if a test failed half-way
-
-
-def wait_for(predicate, what, timeout=WAIT):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def port_closed(port: int) -> bool:
