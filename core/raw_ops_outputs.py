@@ -8,44 +8,10 @@ TF's Python API renames a few inputs and attrs (``api_def`` renames, e.g. Sum's
 is written ``name*attr``, ``attr`` being the number attr or type-list attr giving its length.
 ``KEYWORD_RENAMES`` maps an op's OpDef argument/attr names to TF's raw_ops keyword names.
 
-Generated once with TensorFlow 2.21 in the dev venv, for the ops minitf registered at the time,
-by the script below piped into this file (never run at import; tests/core/test_raw_ops.py
-re-derives both tables where TensorFlow is installed and fails when they drift):
-
-    import inspect
-
-    import tensorflow as tf
-    from tensorflow.python.framework import op_def_registry
-
-    import minitf.opdef as opdef
-
-    outputs, renames = {}, {}
-    for op_type in sorted(opdef.registered()):
-        proto = op_def_registry.get(op_type)
-        outs = proto.output_arg
-        if len(outs) > 1 or any(a.number_attr or a.type_list_attr for a in outs):
-            outputs[op_type] = tuple(
-                a.name + ("*" + a.number_attr if a.number_attr else "")
-                + ("*" + a.type_list_attr if a.type_list_attr else "") for a in outs)
-        # TF's signature: inputs, attrs without a default, attrs with one (OpDef order each),
-        # name; the attrs inputs set are not keywords. Pair them with the OpDef's names.
-        inferred = {n for a in proto.input_arg
-                    for n in (a.type_attr, a.number_attr, a.type_list_attr) if n}
-        attrs = [a for a in proto.attr if a.name not in inferred]
-        names = ([a.name for a in proto.input_arg]
-                 + [a.name for a in attrs if not a.HasField("default_value")]
-                 + [a.name for a in attrs if a.HasField("default_value")])
-        params = list(inspect.signature(getattr(tf.raw_ops, op_type)).parameters)[:-1]
-        assert len(names) == len(params), op_type
-        pairs = {n: p for n, p in zip(names, params) if n != p}
-        if pairs:
-            renames[op_type] = pairs
-
-    for table, rows in (("OUTPUTS", outputs), ("KEYWORD_RENAMES", renames)):
-        print(f"{table} = {{")
-        for k, v in rows.items():
-            print(f"    {k!r}: {v!r},".replace("'", '"'))
-        print("}\n")
+Generated with TensorFlow 2.21 in the dev venv, for the ops minitf registers, by
+``tf_tables`` in tests/core/test_raw_ops.py (run that file as a script to print both tables;
+never run at import). Its test re-derives them where TensorFlow is installed and fails when
+they drift, e.g. after a new multi-output op is registered.
 """
 
 OUTPUTS = {
