@@ -17,7 +17,7 @@ import collections
 import numpy as np
 
 from .. import dtypes as _dt
-from ..opdef import OpDef, TensorSpec, register, shape_error
+from ..opdef import OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
 from . import array_ops
 from ._math_util import _check_dtype
@@ -92,7 +92,7 @@ def _grad(op, dvalues, _):
 
 APPROX_TOP_K = register(OpDef(
     "ApproxTopK", inputs=["input:T"],
-    attrs={"k": 0, "reduction_dimension": -1, "recall_target": 0.95, "is_max_k": True,
+    attrs={"k": req("int"), "reduction_dimension": -1, "recall_target": 0.95, "is_max_k": True,
            "reduction_input_size_override": -1, "aggregate_to_topk": True},
     kernel=_kernel, infer=_infer, grad=_grad,
     doc="The k largest (or smallest) entries along a dimension, with their indices.",

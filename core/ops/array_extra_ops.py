@@ -408,15 +408,19 @@ def _tensor_scatter_extreme_grad(op, dy):
 
     x, indices, y = op.inputs
     out = op.outputs[0]
+    policy = op.get_attr("bad_indices_policy")  # TF's rule passes it on
     x_hit = cast(equal(x, out), dy.dtype)
-    y_hit = cast(equal(y, GATHER_ND(out, indices)), dy.dtype)
-    hits = x_hit + SCATTER_ND(indices, y_hit, shape(x, out_type=indices.dtype))
-    return [dy * x_hit / hits, None, GATHER_ND(dy / hits, indices) * y_hit]
+    y_hit = cast(equal(y, GATHER_ND(out, indices, bad_indices_policy=policy)), dy.dtype)
+    hits = x_hit + SCATTER_ND(indices, y_hit, shape(x, out_type=indices.dtype),
+                              bad_indices_policy=policy)
+    return [dy * x_hit / hits, None,
+            GATHER_ND(dy / hits, indices, bad_indices_policy=policy) * y_hit]
 
 
 def _tensor_scatter(op_type, apply, grad):
     return register(OpDef(
         op_type, inputs=["tensor:T", "indices:Tindices", "updates:T"],
+        attrs={"bad_indices_policy": ""},
         kernel=_tensor_scatter_kernel(op_type, apply), infer=scatter_nd_infer, grad=grad,
         doc=f"A copy of tensor with updates combined in at index tuples ({op_type}).",
     ))

@@ -238,10 +238,8 @@ def _sampler(op_type, kernel, attrs, what, resource="rng"):
         resource=resource, doc=f"{_OUTPUTS_DOC} from {what}"))
 
 
-# minitf's sampled losses call this one with every attr, so its defaults are kept.
 LOG_UNIFORM_CANDIDATE_SAMPLER = _sampler(
-    "LogUniformCandidateSampler", _log_uniform_kernel,
-    {"num_true": 1, "num_sampled": 1, "unique": True, "range_max": 1, "seed": 0, "seed2": 0},
+    "LogUniformCandidateSampler", _log_uniform_kernel, dict(_SAMPLER_ATTRS),
     "a log-uniform (Zipfian) distribution over [0, range_max)")
 UNIFORM_CANDIDATE_SAMPLER = _sampler(
     "UniformCandidateSampler", _uniform_kernel, dict(_SAMPLER_ATTRS),

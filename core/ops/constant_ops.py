@@ -94,17 +94,17 @@ def placeholder(dtype, shape=None, name=None):
     return PLACEHOLDER(dtype=_dt.as_dtype(dtype), shape=as_shape(shape), name=name)
 
 
-def _pwd_infer(inp, *, dtype, shape):
+def _pwd_infer(inp, *, shape):
     if not inp.shape.is_compatible_with(shape):
         raise shape_error(f"default value of shape {inp.shape} is not compatible with shape "
                           f"{shape}")
-    return [TensorSpec(shape, dtype)]
+    return [TensorSpec(shape, inp.dtype)]
 
 
 PLACEHOLDER_WITH_DEFAULT = register(OpDef(
-    "PlaceholderWithDefault", inputs=["input:dtype"],
-    attrs={"dtype": req("type"), "shape": req("shape")},
-    kernel=lambda x, *, dtype, shape: x,
+    "PlaceholderWithDefault", inputs=["input:dtype"],  # dtype: the default value's, derived
+    attrs={"shape": req("shape")},
+    kernel=lambda x, *, shape: x,
     infer=_pwd_infer,
     grad=lambda op, dy: [dy],
 ))
@@ -112,7 +112,7 @@ PLACEHOLDER_WITH_DEFAULT = register(OpDef(
 
 def placeholder_with_default(input, shape, name=None):  # noqa: A002 - TF's argument name
     x = convert_to_tensor(input)
-    return PLACEHOLDER_WITH_DEFAULT(x, dtype=x.dtype, shape=as_shape(shape), name=name)
+    return PLACEHOLDER_WITH_DEFAULT(x, shape=as_shape(shape), name=name)
 
 
 # -- Identity and friends -----------------------------------------------------------------------

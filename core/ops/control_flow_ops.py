@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
-from ..opdef import DEAD, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..opdef import DEAD, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
 
 
@@ -167,7 +167,7 @@ def _loop_grad(op, *_):
 
 
 def _frame_attrs():
-    return {"frame_name": "", "is_constant": False, "parallel_iterations": 10}
+    return {"frame_name": req("string"), "is_constant": False, "parallel_iterations": 10}
 
 
 ENTER = register(OpDef(

@@ -15,9 +15,9 @@ __all__: list[str] = []
 
 
 # -- FTRL and the proximal methods: dense rules, and their sparse variants over _rowwise ----------
-# TF 2.x also gives the Ftrl ops a multiply_linear_by_lr attr (false by default); it is left out
-# so our GraphDefs stay loadable by TF 1.x, which rejects unknown attrs.
-def _ftrl_rule(lr, l1, l2, lr_power, l2_shrinkage=None, sparse=False):
+def _ftrl_rule(lr, l1, l2, lr_power, l2_shrinkage=None, sparse=False, by_lr=False):
+    """TF's update; ``by_lr`` is multiply_linear_by_lr: linear is kept multiplied by lr, so the
+    lr factors move from the power terms onto the gradient, l1 and l2 (TF's CPU kernels)."""
     def update(v, accum, linear, g, _t):  # TF's expressions, term for term
         g_shrunk = g if l2_shrinkage is None else g + 2 * l2_shrinkage * v
         new_accum = accum + g * g  # the shrinkage term stays out of the accumulator (TF 2.x)
@@ -25,22 +25,28 @@ def _ftrl_rule(lr, l1, l2, lr_power, l2_shrinkage=None, sparse=False):
             power, old_power = np.sqrt(new_accum), np.sqrt(accum)
         else:
             power, old_power = new_accum ** -lr_power, accum ** -lr_power
-        linear += g_shrunk - (power - old_power) / lr * v
-        quadratic = power / lr + 2 * l2
-        if sparse:  # TF's sparse kernels clip; a zero quadratic gives nan there, as in TF
-            v[...] = (np.clip(linear, -l1, l1) - linear) / quadratic
+        if by_lr:
+            linear += g_shrunk * lr - (power - old_power) * v
+            quadratic, l1_t = power + 2 * l2 * lr, l1 * lr
         else:
-            v[...] = np.where(np.abs(linear) > l1, (l1 * np.sign(linear) - linear) / quadratic, 0)
+            linear += g_shrunk - (power - old_power) / lr * v
+            quadratic, l1_t = power / lr + 2 * l2, l1
+        if sparse:  # TF's sparse kernels clip; a zero quadratic gives nan there, as in TF
+            v[...] = (np.clip(linear, -l1_t, l1_t) - linear) / quadratic
+        else:
+            v[...] = np.where(np.abs(linear) > l1_t,
+                              (l1_t * np.sign(linear) - linear) / quadratic, 0)
         accum[...] = new_accum
     return update
 
 
 def _ftrl_kernel(op_type, shrinkage, sparse):
-    def kernel(var_c, accum_c, linear_c, grad, *rest, use_locking):
+    def kernel(var_c, accum_c, linear_c, grad, *rest, use_locking, multiply_linear_by_lr):
         var, accum, linear = _buffers(var_c, accum_c, linear_c)
         indices, rest = (rest[0], rest[1:]) if sparse else (None, rest)
         lr, l1, l2, *shrink, lr_power = (_scalar(x) for x in rest)
-        rule = _ftrl_rule(lr, l1, l2, lr_power, shrink[0] if shrinkage else None, sparse)
+        rule = _ftrl_rule(lr, l1, l2, lr_power, shrink[0] if shrinkage else None, sparse,
+                          multiply_linear_by_lr)
         if sparse:
             _rowwise(rule, op_type, var, [accum, linear], grad, indices)
         else:
@@ -62,12 +68,15 @@ def _register_ftrl(op_type, shrinkage, sparse):
     return register(OpDef(
         op_type, inputs=["var:Ref(T)", "accum:Ref(T)", "linear:Ref(T)", "grad:T"] + (
             ["indices:Tindices"] if sparse else []) + scalars,
-        attrs={"use_locking": False}, kernel=_ftrl_kernel(op_type, shrinkage, sparse),
+        attrs={"use_locking": False, "multiply_linear_by_lr": False},
+        kernel=_ftrl_kernel(op_type, shrinkage, sparse),
         infer=infer, grad=NOT_DIFFERENTIABLE, stateful=True,
         doc="FTRL-proximal: accum += g^2; linear += g' - (accum_new^-p - accum^-p) / lr * var; "
             "var = (clip(linear, -l1, l1) - linear) / (accum_new^-p / lr + 2 * l2)" + (
                 "; g' = g + 2 * l2_shrinkage * var" if shrinkage else "; g' = g") + (
-                " (the rows indices only)" if sparse else ""),
+                " (the rows indices only)" if sparse else "") + (
+                ". multiply_linear_by_lr keeps linear multiplied by lr: linear += g' * lr - "
+                "(accum_new^-p - accum^-p) * var, with l1 * lr and accum_new^-p + 2 * l2 * lr"),
     ))
 
 

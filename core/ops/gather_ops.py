@@ -170,9 +170,24 @@ def gather(params, indices, validate_indices=None, name=None, axis=None, batch_d
 
 
 # -- GatherNd / ScatterNd -------------------------------------------------------------------------
-def _nd_positions(indices, shape, what):
+#: TF's bad_indices_policy values: "" and "DEFAULT" mean ERROR on CPU; IGNORE skips (scatters)
+#: or zero-fills (GatherNd) the index tuples out of range.
+BAD_INDICES_POLICIES = ("", "DEFAULT", "ERROR", "IGNORE")
+
+
+def check_bad_indices_policy(policy):
+    """Raises TF's kernel-construction error (at run time) for an unknown policy; returns
+    whether out-of-range index tuples are ignored."""
+    if policy not in BAD_INDICES_POLICIES:
+        raise InvalidArgumentError(None, None, "Unknown bad indices handling attribute: "
+                                   f"{policy}")
+    return policy == "IGNORE"
+
+
+def _nd_positions(indices, shape, what, ignore_bad=False):
     """Row numbers, in ``shape`` seen as (prod(shape[:K]), prod(shape[K:])) rows, of the index
-    tuples on the last axis (K) of ``indices``; raises TF's message for one out of range.
+    tuples on the last axis (K) of ``indices``; raises TF's message for one out of range, or,
+    with ``ignore_bad`` (bad_indices_policy IGNORE), gives it row -1.
     Returns (rows shaped indices.shape[:-1], number of rows, row size)."""
     idx = np.asarray(indices)
     k = idx.shape[-1] if idx.ndim else 0
@@ -184,28 +199,38 @@ def _nd_positions(indices, shape, what):
     strides = np.ones(k, np.int64)
     for i in range(k - 2, -1, -1):
         strides[i] = strides[i + 1] * dims[i + 1]
+    bad = None
     if k:
         bad = ((idx < 0) | (idx >= dims)).any(axis=-1)
-        if bad.any():
+        if bad.any() and not ignore_bad:
             pos = _first_bad(bad)
             raise InvalidArgumentError(None, None, f"{_index_str('indices', pos)} = "
                                        f"{list(map(int, idx[pos]))} does not index into "
                                        f"{what} {_shape_str(shape)}")
     rows = idx.astype(np.int64) @ strides if k else np.zeros(idx.shape[:-1], np.int64)
+    if bad is not None and ignore_bad:
+        rows = np.where(bad, -1, rows)
     return rows, int(np.prod(dims)), int(np.prod(shape[k:], dtype=np.int64))
 
 
-def _gather_nd_kernel(params, indices):
+def _gather_nd_kernel(params, indices, *, bad_indices_policy):
     params = np.asarray(params)
-    rows, n, size = _nd_positions(indices, params.shape, "param shape")
+    ignore = check_bad_indices_policy(bad_indices_policy)
+    rows, n, size = _nd_positions(indices, params.shape, "param shape", ignore)
     k = np.shape(indices)[-1]
-    return params.reshape((n, size))[rows.reshape(-1)].reshape(rows.shape + params.shape[k:])
+    flat_rows = rows.reshape(-1)
+    if ignore:  # TF's IGNORE on CPU: an index tuple out of range gathers zeros
+        keep = flat_rows >= 0
+        out = np.zeros((flat_rows.size, size), params.dtype)
+        out[keep] = params.reshape((n, size))[flat_rows[keep]]
+        return out.reshape(rows.shape + params.shape[k:])
+    return params.reshape((n, size))[flat_rows].reshape(rows.shape + params.shape[k:])
 
 
 _INDEX_TYPES = ("int32", "int64")
 
 
-def _gather_nd_infer(params, indices):
+def _gather_nd_infer(params, indices, *, bad_indices_policy):
     _check_dtype(indices, _INDEX_TYPES, "Tindices")
     if indices.shape.rank == 0:
         raise shape_error("Shape must be at least rank 1 but is rank 0")
@@ -229,13 +254,14 @@ def _gather_nd_grad(op, dy):
 
         return [IndexedSlices(dy, squeeze(indices, axis=[-1]), array_ops.shape(
             params, out_type=indices.dtype))._with_static_shape(params.shape), None]
-    dx = SCATTER_ND(indices, dy, array_ops.shape(params, out_type=indices.dtype))
+    dx = SCATTER_ND(indices, dy, array_ops.shape(params, out_type=indices.dtype),
+                    bad_indices_policy=op.get_attr("bad_indices_policy"))  # as TF's rule
     dx.set_shape(params.shape)
     return [dx, None]
 
 
 GATHER_ND = register(OpDef(
-    "GatherNd", inputs=["params:Tparams", "indices:Tindices"],
+    "GatherNd", inputs=["params:Tparams", "indices:Tindices"], attrs={"bad_indices_policy": ""},
     kernel=_gather_nd_kernel,
     infer=_gather_nd_infer,
     grad=_gather_nd_grad,
@@ -243,24 +269,27 @@ GATHER_ND = register(OpDef(
 ))
 
 
-def _scatter_nd_kernel(indices, updates, shape):
+def _scatter_nd_kernel(indices, updates, shape, *, bad_indices_policy):
     shape = tuple(int(d) for d in np.asarray(shape).reshape(-1))
     if any(d < 0 for d in shape):
         raise InvalidArgumentError(None, None, f"Dimensions must be non-negative, got shape "
                                    f"{list(shape)}")
     updates = np.asarray(updates)
-    rows, n, size = _nd_positions(indices, shape, "shape")
+    ignore = check_bad_indices_policy(bad_indices_policy)
+    rows, n, size = _nd_positions(indices, shape, "shape", ignore)
     want = rows.shape + shape[np.shape(indices)[-1]:]
     if updates.shape != want:
         raise InvalidArgumentError(None, None, f"updates has shape {_shape_str(updates.shape)}, "
                                    "but indices.shape[:-1] + shape[indices.shape[-1]:] is "
                                    f"{_shape_str(want)}")
     out = np.zeros((n, size), updates.dtype)
-    np.add.at(out, rows.reshape(-1), updates.reshape(-1, size))  # repeated indices add up
+    rows, updates = rows.reshape(-1), updates.reshape(-1, size)
+    keep = rows >= 0  # IGNORE: an index tuple out of range updates nothing
+    np.add.at(out, rows[keep], updates[keep])  # repeated indices add up
     return out.reshape(shape)
 
 
-def _scatter_nd_infer(indices, updates, shape):
+def _scatter_nd_infer(indices, updates, shape, *, bad_indices_policy):
     _check_dtype(indices, _INDEX_TYPES, "Tindices")
     if indices.shape.rank == 0:
         raise shape_error("Shape must be at least rank 1 but is rank 0")
@@ -282,6 +311,7 @@ def _scatter_nd_grad(op, dy):
 
 SCATTER_ND = register(OpDef(
     "ScatterNd", inputs=["indices:Tindices", "updates:T", "shape:Tindices"],
+    attrs={"bad_indices_policy": ""},
     kernel=_scatter_nd_kernel,
     infer=_scatter_nd_infer,
     grad=_scatter_nd_grad,
@@ -303,7 +333,7 @@ def scatter_nd(indices, updates, shape, name=None):
 
 
 # -- TopKV2 ---------------------------------------------------------------------------------------
-def _top_k_kernel(input, k, *, sorted):  # noqa: A002 - TF's argument names
+def _top_k_kernel(input, k, *, sorted, index_type=_dt.int32):  # noqa: A002 - TF's names
     x = np.asarray(input)
     k = int(k)
     if x.ndim < 1:
@@ -317,11 +347,14 @@ def _top_k_kernel(input, k, *, sorted):  # noqa: A002 - TF's argument names
     # ascending sort of the reversed row, read backwards (negating would overflow INT_MIN).
     n = x.shape[-1]
     order = (n - 1 - np.argsort(x[..., ::-1], axis=-1, kind="stable"))[..., ::-1][..., :k]
-    return np.take_along_axis(x, order, axis=-1), order.astype(np.int32)
+    return np.take_along_axis(x, order, axis=-1), order.astype(index_type.as_numpy_dtype)
 
 
-def _top_k_infer(input, k, *, sorted):  # noqa: A002
+def _top_k_infer(input, k, *, sorted, index_type):  # noqa: A002
     _check_dtype(input, _REAL_TYPES, "T")
+    if index_type.name not in ("int16", "int32", "int64"):
+        raise TypeError(f"Value passed to parameter 'index_type' has DataType "
+                        f"{index_type.name} not in list of allowed values: int16, int32, int64")
     if k.shape.rank not in (None, 0):
         raise shape_error(f"Shape must be rank 0 but is rank {k.shape.rank}")
     kv = const_ints(k)
@@ -332,7 +365,7 @@ def _top_k_infer(input, k, *, sorted):  # noqa: A002
     if kv is not None and dims and dims[-1] is not None and kv > dims[-1]:
         raise shape_error(f"input must have last dimension >= k = {kv} but is {dims[-1]}")
     shape = TensorShape(None) if dims is None else TensorShape(list(dims[:-1]) + [kv])
-    return [TensorSpec(shape, input.dtype), TensorSpec(shape, _dt.int32)]
+    return [TensorSpec(shape, input.dtype), TensorSpec(shape, index_type)]
 
 
 def _top_k_grad(op, dvalues, _):
@@ -342,6 +375,10 @@ def _top_k_grad(op, dvalues, _):
     from .transform_ops import expand_dims
 
     x, indices = op.inputs[0], op.outputs[1]
+    if indices.dtype != _dt.int32:  # index_type int16/int64 (TF's rule fails on them)
+        from .math_ops import cast
+
+        indices = cast(indices, _dt.int32)
     if indices.shape.rank is not None and indices.shape[-1].value == 0:
         return [array_ops.zeros_like(x), None]  # k = 0: nothing was picked
     in_shape = array_ops.shape(x)
@@ -358,7 +395,7 @@ def _top_k_grad(op, dvalues, _):
 
 
 TOP_K_V2 = register(OpDef(
-    "TopKV2", inputs=["input:T", "k:int32"], attrs={"sorted": True},
+    "TopKV2", inputs=["input:T", "k:int32"], attrs={"sorted": True, "index_type": _dt.int32},
     kernel=_top_k_kernel,
     infer=_top_k_infer,
     grad=_top_k_grad,

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import FailedPreconditionError, InvalidArgumentError, OutOfRangeError
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, kinded, register, req
 from ..tensor_shape import TensorShape
 
 # token -> dataset, weakly: the graph holds its datasets, so a dataset lives as long as a graph
@@ -116,7 +116,10 @@ _ITERATOR_ATTRS = {"shared_name": "", "container": "", "output_types": req("list
                    "output_shapes": req("list(shape)")}
 
 ITERATOR = register(OpDef(
-    "IteratorV2", attrs=_ITERATOR_ATTRS, kernel=_iterator_kernel, infer=_handle_infer,
+    # TF requires shared_name and container; minitf's tf.data always gives shared_name, but
+    # not container (core/data/iterators.py), so container keeps its "" default.
+    "IteratorV2", attrs={**_ITERATOR_ATTRS, "shared_name": req("string")},
+    kernel=_iterator_kernel, infer=_handle_infer,
     grad=NOT_DIFFERENTIABLE, stateful=True, resource="state",
     doc="the iterator's handle in this session (made on first use, then kept)",
 ))
@@ -211,7 +214,8 @@ def _from_string_handle_kernel(string_handle, *, output_types, output_shapes):
 
 FROM_STRING_HANDLE = register(OpDef(
     "IteratorFromStringHandleV2", inputs=["string_handle:string"],
-    attrs={"output_types": req("list(type)"), "output_shapes": req("list(shape)")},
+    # TF's defaults: [] (no check of the iterator's element types / shapes).
+    attrs={"output_types": kinded([], "list(type)"), "output_shapes": kinded([], "list(shape)")},
     kernel=_from_string_handle_kernel, infer=_handle_infer,
     grad=NOT_DIFFERENTIABLE, stateful=True,
     doc="the iterator a string handle names (a feedable iterator)",

@@ -20,7 +20,7 @@ _silence_float_warnings(__name__)
 # -- MatMul / BatchMatMulV2 ---------------------------------------------------------------------
 
 
-def _matmul_infer(a, b, *, transpose_a, transpose_b):
+def _matmul_infer(a, b, *, transpose_a, transpose_b, grad_a=False, grad_b=False):
     for s, n in ((a, "a"), (b, "b")):
         if s.shape.rank not in (None, 2):
             raise shape_error(f"Shape must be rank 2 but is rank {s.shape.rank} for input {n}")
@@ -33,7 +33,8 @@ def _matmul_infer(a, b, *, transpose_a, transpose_b):
     return [TensorSpec([m, n], a.dtype)]
 
 
-def _matmul_kernel(a, b, *, transpose_a, transpose_b):
+def _matmul_kernel(a, b, *, transpose_a, transpose_b, grad_a=False, grad_b=False):
+    # grad_a / grad_b: TF's hint that the product is a gradient (no effect on the values)
     if transpose_a:
         a = a.T
     if transpose_b:
@@ -72,12 +73,13 @@ def _matmul_grad(op, dy):
 
 
 MATMUL = register(OpDef(
-    "MatMul", inputs=["a:T", "b:T"], attrs={"transpose_a": False, "transpose_b": False},
+    "MatMul", inputs=["a:T", "b:T"],
+    attrs={"transpose_a": False, "transpose_b": False, "grad_a": False, "grad_b": False},
     kernel=_matmul_kernel, infer=_matmul_infer, grad=_matmul_grad,
 ))
 
 
-def _batch_matmul_infer(x, y, *, adj_x, adj_y):
+def _batch_matmul_infer(x, y, *, adj_x, adj_y, grad_x=False, grad_y=False):
     _check_dtype(x, _FLOAT + ("int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
                               "complex64", "complex128"), "x")
     for s in (x, y):
@@ -97,7 +99,8 @@ def _batch_matmul_infer(x, y, *, adj_x, adj_y):
     return [TensorSpec(batch.as_tuple() + (m, n), x.dtype)]
 
 
-def _batch_matmul_kernel(x, y, *, adj_x, adj_y):
+def _batch_matmul_kernel(x, y, *, adj_x, adj_y, grad_x=False, grad_y=False):
+    # grad_x / grad_y: TF's hint that the product is a gradient (no effect on the values)
     for i, a in enumerate((x, y)):
         if np.ndim(a) < 2:
             raise InvalidArgumentError(None, None, f"In[{i}] ndims must be >= 2: {np.ndim(a)}")
@@ -137,10 +140,11 @@ def _batch_matmul_grad(op, dy):
     return [sum_to_operand(gx, x, gx), sum_to_operand(gy, y, gy)]
 
 
-# TF 2.x also has grad_x/grad_y (false by default); like MatMul's grad_a/grad_b they are left out
-# so our GraphDefs stay loadable by TF 1.x, which rejects unknown attrs.
+# grad_x/grad_y (as MatMul's grad_a/grad_b) are TF 2.x's hints with no effect on the values;
+# at their default (false) the GraphDef leaves them out, so TF 1.x still loads our exports.
 BATCH_MATMUL_V2 = register(OpDef(
-    "BatchMatMulV2", inputs=["x:T", "y:T"], attrs={"adj_x": False, "adj_y": False},
+    "BatchMatMulV2", inputs=["x:T", "y:T"],
+    attrs={"adj_x": False, "adj_y": False, "grad_x": False, "grad_y": False},
     kernel=_batch_matmul_kernel, infer=_batch_matmul_infer, grad=_batch_matmul_grad,
 ))
 

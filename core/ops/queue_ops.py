@@ -393,8 +393,9 @@ def _check_queue_attrs(kind, component_types, shapes, capacity, min_after_dequeu
                                    f"specified if any are: {len(shapes)} shapes for "
                                    f"{len(component_types)} components")
     if kind == "PaddingFIFOQueue" and len(shapes) != len(component_types):
-        raise InvalidArgumentError(None, None, "PaddingFIFOQueue requires a shape for each "
-                                   "component (its dimensions may be unknown)")
+        raise InvalidArgumentError(None, None, "Shapes must be provided for all components, "
+                                   f"but received {len(component_types)} dtypes and "
+                                   f"{len(shapes)} shapes.")  # TF's (dimensions may be -1)
     if kind == "RandomShuffleQueue" and 0 <= capacity <= min_after_dequeue:
         raise InvalidArgumentError(None, None, f"capacity ({capacity}) must be larger than "
                                    f"min_after_dequeue ({min_after_dequeue})")
@@ -410,9 +411,8 @@ def _queue_infer(kind):
 
 
 def _queue_def(op_type, kind, extra=None, doc=""):
-    # shapes: TF's default is [], which the attr kinds cannot tell from list(int); the
-    # Python classes always give it.
-    attrs = {"component_types": req("list(type)"), "shapes": req("list(shape)"),
+    # shapes: TF's default is [] (the components' shapes unknown: DequeueMany then refuses).
+    attrs = {"component_types": req("list(type)"), "shapes": kinded([], "list(shape)"),
              "capacity": -1, "container": "", "shared_name": "", **(extra or {})}
     return register(OpDef(
         op_type, attrs=attrs,
@@ -430,7 +430,8 @@ RANDOM_SHUFFLE_QUEUE = _queue_def(
     {"min_after_dequeue": 0, "seed": 0, "seed2": 0},
     doc="A queue dequeuing in random order, keeping min_after_dequeue elements until closed.")
 PRIORITY_QUEUE = _queue_def(
-    "PriorityQueueV2", "PriorityQueue", {"component_types": kinded([], "list(type)")},
+    "PriorityQueueV2", "PriorityQueue",
+    {"component_types": kinded([], "list(type)"), "shapes": req("list(shape)")},  # as TF's
     doc="A queue dequeuing lowest priority first; an element is (int64 priority, components).")
 
 

@@ -96,9 +96,9 @@ ASSIGN_SUB = register(OpDef(
 ))
 
 IS_VARIABLE_INITIALIZED = register(OpDef(
-    "IsVariableInitialized", inputs=["ref:Ref(dtype)"], attrs={"dtype": req("type")},
-    kernel=lambda cell, *, dtype: np.array(cell.initialized()),
-    infer=lambda ref, *, dtype: [TensorSpec(TensorShape([]), _dt.bool)],
+    "IsVariableInitialized", inputs=["ref:Ref(dtype)"],  # dtype: the variable's, derived
+    kernel=lambda cell: np.array(cell.initialized()),
+    infer=lambda ref: [TensorSpec(TensorShape([]), _dt.bool)],
     grad=NOT_DIFFERENTIABLE, stateful=True,
 ))
 
@@ -118,8 +118,7 @@ def assign_sub(ref, value, use_locking=None, name=None):
 
 
 def is_variable_initialized(variable, name=None):
-    ref = variable._ref() if hasattr(variable, "_ref") else variable
-    return IS_VARIABLE_INITIALIZED(variable, dtype=ref.dtype, name=name)
+    return IS_VARIABLE_INITIALIZED(variable, name=name)  # dtype derived from the variable
 
 
 # -- Scatter*: updates of the rows ``indices`` of a variable -------------------------------------
@@ -181,9 +180,12 @@ def _set_rows(var, idx, upd):
 
 def _scatter_op(op_type, apply, locking, make_kernel=None, infer=None):
     """A Scatter* (or, given its kernel maker and inference, ScatterNd*) update op."""
+    attrs = {"use_locking": locking}
+    if make_kernel is not None:  # the ScatterNd* forms (their own kernel), as TF's
+        attrs["bad_indices_policy"] = ""
     return register(OpDef(
         op_type, inputs=["ref:Ref(T)", "indices:Tindices", "updates:T"],
-        attrs={"use_locking": locking}, kernel=(make_kernel or _scatter)(op_type, apply),
+        attrs=attrs, kernel=(make_kernel or _scatter)(op_type, apply),
         infer=infer or _scatter_infer, grad=NOT_DIFFERENTIABLE, stateful=True,
     ))
 
@@ -219,20 +221,21 @@ scatter_min = _scatter_fn(SCATTER_MIN, False)
 # -- ScatterNd{Update,Add}: updates of slices of a variable at index tuples ------------------------
 
 
-def _scatter_nd_infer(ref, indices, updates, *, use_locking):
+def _scatter_nd_infer(ref, indices, updates, *, use_locking, bad_indices_policy):
     from .tensor_scatter_ops import scatter_nd_infer
 
     return scatter_nd_infer(ref, indices, updates)
 
 
 def _scatter_nd(name: str, apply):
-    def kernel(cell, indices, updates, *, use_locking):
+    def kernel(cell, indices, updates, *, use_locking, bad_indices_policy):
         from .tensor_scatter_ops import nd_update_rows
 
         var = cell.value
         if var is None:
             cell.get()  # raises FailedPreconditionError naming the variable
-        rows, n, size, upd = nd_update_rows(name, var.shape, indices, updates)
+        rows, n, size, upd = nd_update_rows(name, var.shape, indices, updates,
+                                            bad_indices_policy)
         flat = var.reshape(n, size)
         apply(flat, rows, upd.astype(var.dtype, copy=False))
         if not np.shares_memory(flat, var):  # reshape copied: write back into the buffer

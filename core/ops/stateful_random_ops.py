@@ -139,7 +139,7 @@ def rng_read_and_skip(resource, alg, delta, name=None):
 
 
 def _sample_kernel(draw):
-    def kernel(cell, algorithm, shape, *, dtype, shape_dtype):
+    def kernel(cell, algorithm, shape, *, dtype):
         alg = _scalar(algorithm, 1)
         dims, n = _output_size(shape)
         _philox_only(alg, accept_auto=True)
@@ -150,7 +150,7 @@ def _sample_kernel(draw):
     return kernel
 
 
-def _shape_arg(shape, shape_dtype):
+def _shape_arg(shape):
     if shape.dtype not in (_dt.int32, _dt.int64):
         raise TypeError(f"Value for attr 'shape_dtype' of {shape.dtype.name} is not in the list "
                         "of allowed values: int32, int64")
@@ -160,19 +160,20 @@ def _shape_arg(shape, shape_dtype):
 
 
 def _sample_infer(allowed):
-    def infer(resource, algorithm, shape, *, dtype, shape_dtype):
+    def infer(resource, algorithm, shape, *, dtype):
         _allowed("dtype", dtype, allowed)
         _scalar_input(algorithm, 1)
-        return [TensorSpec(_shape_arg(shape, shape_dtype), dtype)]
+        return [TensorSpec(_shape_arg(shape), dtype)]
     return infer
 
 
-_STATE_INPUTS = ["resource:Ref(int64)", "algorithm:int64", "shape:shape_dtype"]
+# shape_dtype is derived from the shape's dtype, as TF's (int64 for Python values, its default).
+_STATE_INPUTS = ["resource:Ref(int64)", "algorithm:int64", "shape:shape_dtype=int64"]
 
 
 def _sampler(name, draw, allowed, default):
     return register(OpDef(
-        name, inputs=_STATE_INPUTS, attrs={"dtype": default, "shape_dtype": _dt.int64},
+        name, inputs=_STATE_INPUTS, attrs={"dtype": default},
         kernel=_sample_kernel(draw), infer=_sample_infer(allowed), grad=NOT_DIFFERENTIABLE,
         stateful=True))
 
@@ -185,7 +186,7 @@ STATEFUL_UNIFORM_FULL_INT = _sampler("StatefulUniformFullInt", uniform_full_int,
                                      _dt.uint64)
 
 
-def _uniform_int_kernel(cell, algorithm, shape, minval, maxval, *, shape_dtype):
+def _uniform_int_kernel(cell, algorithm, shape, minval, maxval):
     alg = _scalar(algorithm, 1)
     lo, hi = _int_bounds(minval, maxval)
     dtype = _dt.as_dtype(np.asarray(minval).dtype)
@@ -197,17 +198,17 @@ def _uniform_int_kernel(cell, algorithm, shape, minval, maxval, *, shape_dtype):
     return uniform_int(key, counter, n, lo, hi, dtype).reshape(dims)
 
 
-def _uniform_int_infer(resource, algorithm, shape, minval, maxval, *, shape_dtype):
+def _uniform_int_infer(resource, algorithm, shape, minval, maxval):
     _allowed("dtype", minval.dtype, _ALL_INTS)
     _scalar_input(algorithm, 1)
     _scalar_input(minval, 3)
     _scalar_input(maxval, 4)
-    return [TensorSpec(_shape_arg(shape, shape_dtype), minval.dtype)]
+    return [TensorSpec(_shape_arg(shape), minval.dtype)]
 
 
 STATEFUL_UNIFORM_INT = register(OpDef(
     "StatefulUniformInt", inputs=_STATE_INPUTS + ["minval:dtype", "maxval:dtype"],
-    attrs={"shape_dtype": _dt.int64}, kernel=_uniform_int_kernel, infer=_uniform_int_infer,
+    kernel=_uniform_int_kernel, infer=_uniform_int_infer,
     grad=NOT_DIFFERENTIABLE, stateful=True))
 
 
@@ -253,7 +254,7 @@ STATEFUL_RANDOM_BINOMIAL = register(OpDef(
 # -- NonDeterministicInts -------------------------------------------------------------------------
 
 
-def _non_deterministic_kernel(shape, *, dtype, shape_dtype):
+def _non_deterministic_kernel(shape, *, dtype):
     dims, n = _output_size(shape)
     if dtype not in _ALL_INTS:
         raise InvalidArgumentError(None, None, f"Unsupported dtype: {dtype.name}")
@@ -261,13 +262,13 @@ def _non_deterministic_kernel(shape, *, dtype, shape_dtype):
     return bits.astype(dtype.as_numpy_dtype).reshape(dims)  # truncated, as static_cast
 
 
-def _non_deterministic_infer(shape, *, dtype, shape_dtype):
-    return [TensorSpec(_shape_arg(shape, shape_dtype), dtype)]
+def _non_deterministic_infer(shape, *, dtype):
+    return [TensorSpec(_shape_arg(shape), dtype)]
 
 
 NON_DETERMINISTIC_INTS = register(OpDef(
-    "NonDeterministicInts", inputs=["shape:shape_dtype"],
-    attrs={"dtype": _dt.int64, "shape_dtype": _dt.int64}, kernel=_non_deterministic_kernel,
+    "NonDeterministicInts", inputs=["shape:shape_dtype=int64"],
+    attrs={"dtype": _dt.int64}, kernel=_non_deterministic_kernel,
     infer=_non_deterministic_infer, grad=NOT_DIFFERENTIABLE, stateful=True,
     doc="Integers from the operating system's entropy, different on every run."))
 

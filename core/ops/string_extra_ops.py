@@ -37,15 +37,16 @@ def _each(fn, x, out_dtype=object):
     return out
 
 
-def _unary(op_type, fn, out=_dt.string, attrs=None, infer=None, doc=""):
-    """A string -> ``out`` element-wise op; ``infer(x, **attrs)`` adds attr checks."""
+def _unary(op_type, fn, out=_dt.string, attrs=None, infer=None, doc="", arg="input"):
+    """A string -> ``out`` element-wise op; ``infer(x, **attrs)`` adds attr checks; ``arg`` is
+    TF's name of the input (tf.raw_ops' keyword)."""
     def infer_(x, **a):
         if infer is not None:
             infer(x, **a)
         return [TensorSpec(x.shape, out)]
     np_out = object if out is _dt.string else out.as_numpy_dtype
     return register(OpDef(
-        op_type, inputs=["input:string"], attrs=attrs or {},
+        op_type, inputs=[f"{arg}:string"], attrs=attrs or {},
         kernel=lambda input, **a: _each(lambda v: fn(v, **a), input, np_out),  # noqa: A006
         infer=infer_, grad=NOT_DIFFERENTIABLE, doc=doc))
 
@@ -66,7 +67,7 @@ def _check_key(x, *, num_buckets, key):
 STRING_TO_HASH_BUCKET = _unary(
     "StringToHashBucket", lambda v, num_buckets: _impl.hash64(v) % num_buckets, _dt.int64,
     {"num_buckets": req("int")}, _check_buckets,
-    "Each string's bucket: TF's legacy Hash64 modulo num_buckets.")
+    "Each string's bucket: TF's legacy Hash64 modulo num_buckets.", arg="string_tensor")
 STRING_TO_HASH_BUCKET_STRONG = _unary(
     "StringToHashBucketStrong",
     lambda v, num_buckets, key: _impl.siphash24(key[0] % 2**64, key[1] % 2**64, v) % num_buckets,
@@ -179,7 +180,7 @@ def _check_compression(x, *, compression_type):
 
 
 DECODE_COMPRESSED = _unary("DecodeCompressed", _decompress, attrs={"compression_type": ""},
-                           infer=_check_compression,
+                           infer=_check_compression, arg="bytes",
                            doc="Each string decompressed (ZLIB, GZIP, or as is for '').")
 
 

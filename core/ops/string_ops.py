@@ -356,7 +356,7 @@ REGEX_REPLACE = register(OpDef(
 ))
 STATIC_REGEX_REPLACE = register(OpDef(
     "StaticRegexReplace", inputs=["input:string"],
-    attrs={"pattern": "", "rewrite": "", "replace_global": True},
+    attrs={"pattern": req("string"), "rewrite": req("string"), "replace_global": True},
     kernel=lambda input, *, pattern, rewrite, replace_global: _replace(  # noqa: A006
         input, pattern, rewrite, replace_global),
     infer=lambda x, **a: [TensorSpec(x.shape, _dt.string)], grad=NOT_DIFFERENTIABLE,
@@ -369,7 +369,7 @@ REGEX_FULL_MATCH = register(OpDef(
     doc="Whether each whole string matches pattern.",
 ))
 STATIC_REGEX_FULL_MATCH = register(OpDef(
-    "StaticRegexFullMatch", inputs=["input:string"], attrs={"pattern": ""},
+    "StaticRegexFullMatch", inputs=["input:string"], attrs={"pattern": req("string")},
     kernel=lambda input, *, pattern: _full_match(input, pattern),  # noqa: A006
     infer=lambda x, **a: [TensorSpec(x.shape, _dt.bool)], grad=NOT_DIFFERENTIABLE,
     doc="RegexFullMatch with the pattern as an attr.",

@@ -10,16 +10,18 @@ from ..errors import InvalidArgumentError
 from ..opdef import OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 from ._math_util import _check_dtype
-from .gather_ops import GATHER_ND, _nd_positions
+from .gather_ops import GATHER_ND, _nd_positions, check_bad_indices_policy
 from .slicing_ops import _shape_str
 
 __all__ = ["tensor_scatter_add", "tensor_scatter_nd_add", "tensor_scatter_nd_update",
            "tensor_scatter_update"]
 
 
-def nd_update_rows(name, tensor_shape, indices, updates):
+def nd_update_rows(name, tensor_shape, indices, updates, bad_indices_policy=""):
     """(rows, row count, row size, updates as rows) of a scatter of ``updates`` at index
-    tuples into a tensor of ``tensor_shape``; raises TF's messages for bad shapes/indices."""
+    tuples into a tensor of ``tensor_shape``; raises TF's messages for bad shapes/indices,
+    or, with bad_indices_policy IGNORE, leaves the index tuples out of range out."""
+    ignore = check_bad_indices_policy(bad_indices_policy)
     idx, upd = np.asarray(indices), np.asarray(updates)
     if idx.ndim == 0:
         raise InvalidArgumentError(None, None, f"{name}: indices must be at least 1-D, got a "
@@ -30,14 +32,19 @@ def nd_update_rows(name, tensor_shape, indices, updates):
         raise InvalidArgumentError(None, None, f"{name}: updates has shape "
                                    f"{_shape_str(upd.shape)}, but indices.shape[:-1] + "
                                    f"shape[indices.shape[-1]:] is {_shape_str(want)}")
-    rows, n, size = _nd_positions(idx, tuple(tensor_shape), "shape")
-    return rows.reshape(-1), n, size, upd.reshape(-1, size)
+    rows, n, size = _nd_positions(idx, tuple(tensor_shape), "shape", ignore)
+    rows, upd = rows.reshape(-1), upd.reshape(-1, size)
+    if ignore:
+        keep = rows >= 0
+        rows, upd = rows[keep], upd[keep]
+    return rows, n, size, upd
 
 
 def _kernel(name, apply):
-    def kernel(tensor, indices, updates):
+    def kernel(tensor, indices, updates, *, bad_indices_policy):
         tensor = np.asarray(tensor)
-        rows, n, size, upd = nd_update_rows(name, tensor.shape, indices, updates)
+        rows, n, size, upd = nd_update_rows(name, tensor.shape, indices, updates,
+                                            bad_indices_policy)
         out = tensor.copy()
         apply(out.reshape(n, size), rows, upd.astype(out.dtype, copy=False))
         return out
@@ -80,12 +87,14 @@ def _update_grad(op, dy):
 
 TENSOR_SCATTER_UPDATE = register(OpDef(
     "TensorScatterUpdate", inputs=["tensor:T", "indices:Tindices", "updates:T"],
+    attrs={"bad_indices_policy": ""},
     kernel=_kernel("TensorScatterUpdate", _set_rows), infer=scatter_nd_infer,
     grad=_update_grad,
     doc="A copy of tensor with slices at index tuples replaced by updates.",
 ))
 TENSOR_SCATTER_ADD = register(OpDef(
     "TensorScatterAdd", inputs=["tensor:T", "indices:Tindices", "updates:T"],
+    attrs={"bad_indices_policy": ""},
     kernel=_kernel("TensorScatterAdd", np.add.at), infer=scatter_nd_infer,
     grad=lambda op, dy: [dy, None, GATHER_ND(dy, op.inputs[1])],
     doc="A copy of tensor with updates added at index tuples (repeats add up).",

@@ -9,7 +9,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor, name_scope
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
+from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
 from ._util import const_ints, rank_with, shape_error, shape_from_value
 from .array_ops import RANGE, _is_tensor, range_, rank, reshape, shape, size
 
@@ -486,7 +486,7 @@ def _reverse_sequence_infer(x, lengths, *, seq_dim, batch_dim):
 
 REVERSE_SEQUENCE = register(OpDef(
     "ReverseSequence", inputs=["input:T", "seq_lengths:Tlen=int64"],
-    attrs={"seq_dim": 0, "batch_dim": 0},
+    attrs={"seq_dim": req("int"), "batch_dim": 0},
     kernel=_reverse_sequence_kernel,
     infer=_reverse_sequence_infer,
     # Reversing is its own inverse: the gradient reverses the same prefixes back.

@@ -145,6 +145,23 @@ CASES = [
     Case("TensorScatterMax", [np.array([[1, 5], [2, 2]], np.int32), np.array([[1], [0]], np.int32),
                               np.array([[3, 3], [0, 9]], np.int32)],
          ref=_tensor_scatter_ref(np.maximum), id="TensorScatterMax-int-rows"),
+    # bad_indices_policy IGNORE: index tuples out of range left out (TF's CPU kernels). Max/Min's
+    # gradient rule passes the policy on (TF's), so theirs is checked numerically.
+    Case("TensorScatterSub", [f32(4, 3), np.array([[1], [5], [1]], np.int32), f32(3, 3)],
+         attrs={"bad_indices_policy": "IGNORE"}, grad=[],
+         ref=lambda t, i, u, **_: _tensor_scatter_ref(np.subtract)(t, i[[0, 2]], u[[0, 2]]),
+         id="TensorScatterSub-ignore"),
+    Case("TensorScatterMax", [np.array([0.5, -1.0, 2.0, 0.25], np.float64),
+                              np.array([[1], [-3], [3], [4]], np.int32),
+                              np.array([-0.5, 1.5, 3.0, 1.0], np.float64)],
+         attrs={"bad_indices_policy": "IGNORE"},
+         ref=lambda t, i, u, **_: _tensor_scatter_ref(np.maximum)(t, i[[0, 2]], u[[0, 2]]),
+         id="TensorScatterMax-ignore"),
+    Case("TensorScatterMin", [f32(3, 2) + 10, np.array([[2, 1], [0, 2], [3, 0]], np.int32),
+                              np.array([-1.0, 20.0, 0.0], np.float32)],
+         attrs={"bad_indices_policy": "IGNORE"},
+         ref=lambda t, i, u, **_: _tensor_scatter_ref(np.minimum)(t, i[:1], u[:1]),
+         id="TensorScatterMin-ignore"),
 ]
 
 COVERED_BY = {

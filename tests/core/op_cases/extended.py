@@ -382,6 +382,17 @@ CASES = [
                               np.array([[0, 0], [1, 2], [0, 0]], np.int32),
                               np.array([10, 20, 30], np.int32)],
          ref=_tensor_scatter_ref(True), id="TensorScatterAdd-int-dup"),
+    # bad_indices_policy IGNORE: the index tuples out of range are left out (TF's CPU kernel);
+    # the gradient's GatherNd does not get the policy (TF's rule), so no gradient check here.
+    Case("TensorScatterUpdate", [f32(4, 3), np.array([[1], [4], [-1], [3]], np.int32), f32(4, 3)],
+         attrs={"bad_indices_policy": "IGNORE"}, grad=[],
+         ref=lambda t, i, u, **_: _tensor_scatter_ref(False)(t, i[[0, 3]], u[[0, 3]]),
+         id="TensorScatterUpdate-ignore"),
+    Case("TensorScatterAdd", [f32(2, 3), np.array([[0, 2], [2, 0], [1, 3], [0, 2]], np.int64),
+                              f32(4)],
+         attrs={"bad_indices_policy": "IGNORE"}, grad=[],
+         ref=lambda t, i, u, **_: _tensor_scatter_ref(True)(t, i[[0, 3]], u[[0, 3]]),
+         id="TensorScatterAdd-ignore"),
     Case("RandomShuffle", [np.arange(100, dtype=np.float32).reshape(50, 2)],
          attrs={"seed": 1, "seed2": 2}, ref=None, check=_shuffle_check),
     Case("Multinomial", [np.array([[-np.inf, -np.inf, 0.0, -np.inf], [0.5, -1.0, 1.0, 0.0]],

@@ -408,6 +408,11 @@ CASES = [
     Case("BatchMatMulV2", [f32(1, 3, 2), f32(2, 2, 3)], attrs={"adj_x": True, "adj_y": True},
          ref=_bmm_ref, id="BatchMatMulV2-adj-both"),
     Case("BatchMatMulV2", [i32(2, 2, 2), i32(2, 2, 3)], ref=_bmm_ref, id="BatchMatMulV2-int"),
+    # grad_x / grad_y: TF's hints that the product is a gradient; the values are the same.
+    Case("BatchMatMulV2", [f32(2, 3, 2), f32(2, 3, 4)],
+         attrs={"adj_x": True, "grad_x": True, "grad_y": True},
+         ref=lambda x, y, grad_x, grad_y, **k: _bmm_ref(x, y, **k),
+         id="BatchMatMulV2-grad-hints"),
     Case("BatchMatMulV2", [np.zeros((0, 2, 3), np.float32), f32(3, 2)], ref=_bmm_ref,
          id="BatchMatMulV2-empty-batch"),
 ]

@@ -309,6 +309,25 @@ CASES = [ss_case(X, e) for e in _EXPRESSIONS] + [
          ref=_scatter_nd_ref, grad=[1], id="ScatterNd-rows-dup"),
     Case("ScatterNd", [np.array([[0, 1], [2, 2]], np.int64), f32(2), ci([3, 3], np.int64)],
          ref=_scatter_nd_ref, grad=[1], id="ScatterNd-elements"),
+    # bad_indices_policy IGNORE (TF's CPU kernels): an index tuple out of range gathers zeros /
+    # updates nothing. The ScatterNd gradient (a GatherNd) does not pass it on, as TF's rule.
+    Case("GatherNd", [X2, np.array([[3, 1], [4, 0], [0, -1], [0, 5]], np.int32)],
+         attrs={"bad_indices_policy": "IGNORE"},
+         ref=lambda p, i, **_: np.array([p[3, 1], 0, 0, p[0, 5]], np.float32),
+         id="GatherNd-ignore-bad-elements"),
+    # Rows (indices (n, 1)): the gradient is IndexedSlices, whose dense form refuses the bad row
+    # (TF's UnsortedSegmentSum too), so no gradient check.
+    Case("GatherNd", [X2, np.array([[9], [1]], np.int64)], attrs={"bad_indices_policy": "IGNORE"},
+         grad=[], ref=lambda p, i, **_: np.stack([np.zeros(6, np.float32), p[1]]),
+         id="GatherNd-ignore-rows"),
+    Case("ScatterNd", [np.array([[1], [7], [-2], [1]], np.int32), f32(4, 5), ci([3, 5])],
+         attrs={"bad_indices_policy": "IGNORE"}, grad=[],
+         ref=lambda i, u, s, **_: np.stack([np.zeros(5, np.float32), u[0] + u[3],
+                                            np.zeros(5, np.float32)]),
+         id="ScatterNd-ignore"),
+    Case("ScatterNd", [np.array([[1], [2]], np.int32), f32(2, 5), ci([3, 5])],
+         attrs={"bad_indices_policy": "ERROR"}, ref=lambda i, u, s, **_: _scatter_nd_ref(i, u, s),
+         grad=[1], id="ScatterNd-error-policy-in-range"),
     # TopKV2: distinct values (a tie's numerical gradient is not defined).
     Case("TopKV2", [np.random.default_rng(5).permutation(20).reshape(4, 5).astype(np.float32),
                     ci(3)], ref=_top_k_ref, id="TopKV2-2d"),
@@ -316,5 +335,14 @@ CASES = [ss_case(X, e) for e in _EXPRESSIONS] + [
          ref=_top_k_ref, grad=[], id="TopKV2-ties-lower-index-first"),
     Case("TopKV2", [np.array([[5, 9, 1], [2, 2, 8]], np.int32), ci(0)],
          ref=_top_k_ref, id="TopKV2-k0-int"),
+    # index_type: the indices' dtype (TF's int16 / int64 too); the gradient casts them.
+    Case("TopKV2", [np.random.default_rng(6).permutation(12).reshape(3, 4).astype(np.float32),
+                    ci(2)], attrs={"index_type": np.int64},
+         ref=lambda x, k, **_: (_top_k_ref(x, k)[0], _top_k_ref(x, k)[1].astype(np.int64)),
+         id="TopKV2-index-int64"),
+    Case("TopKV2", [np.array([4.0, -1.0, 9.0, 2.0], np.float32), ci(3)],
+         attrs={"index_type": np.int16, "sorted": True},
+         ref=lambda x, k, **_: (_top_k_ref(x, k)[0], _top_k_ref(x, k)[1].astype(np.int16)),
+         id="TopKV2-index-int16"),
 ]
 
