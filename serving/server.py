@@ -241,7 +241,27 @@ class ModelServer:
                     self.close_connection = True
                 self._send(response.status, response.body, response.content_type,
                            response.headers)
+                if response.close:
+                    self._linger()
                 return True
+
+            def _linger(self):
+                """A lingering close, as Apache's and nginx's: the client may still be sending
+                the body left unread (a chunked upload refused half-way), and closing at once
+                would reset the connection before it reads the answer. So shut the sending
+                side, then read and drop what still arrives, for at most 2 s and 64 MiB."""
+                try:
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_WR)
+                    self.connection.settimeout(0.5)
+                    end, left = time.monotonic() + 2.0, 64 << 20
+                    while time.monotonic() < end and left > 0:
+                        data = self.connection.recv(65536)
+                        if not data:
+                            break
+                        left -= len(data)
+                except OSError:  # reset or timed out: nothing more to wait for
+                    pass
 
             def _continue(self):
                 self.send_response_only(100)
