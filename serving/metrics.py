@@ -163,12 +163,16 @@ class Metrics:
             if child is None:
                 # A request that finishes after its version was unloaded counts without a
                 # version, so the unloaded version's series stay gone (and totals stay right).
-                shown = "" if version is None or (label, version) in forgotten else str(version)
+                # So does one for an unknown (or since removed) model: "_unknown" has no
+                # versions, or its series would outlive every removal.
+                shown = "" if version is None or label == UNKNOWN_MODEL or \
+                    (label, version) in forgotten else str(version)
                 child = children[key] = (self.requests.labels(label, shown, api, code),
                                          self.request_duration.labels(label, api))
             child[0].inc()
             child[1].observe(seconds)
-            if stats is not None and version is not None and (label, version) not in forgotten:
+            if stats is not None and version is not None and label != UNKNOWN_MODEL and \
+                    (label, version) not in forgotten:  # a removed model's stay gone
                 if code == "OK":
                     stats.succeeded(model, version, int(seconds * 1e9), int(time.time() * 1000))
                 else:
@@ -212,7 +216,13 @@ class Metrics:
     def executed(self, model: str, version: int, seconds: float, rows: int):
         """One unbatched request's plan run."""
         self.compute_time(model, seconds)
-        self.stats.executed(model, version, 1, rows, int(seconds * 1e9))
+        if self.counts_stats(model, version):
+            self.stats.executed(model, version, 1, rows, int(seconds * 1e9))
+
+    def counts_stats(self, model: str, version: int) -> bool:
+        """Whether an execution still counts in ModelStatistics: not once its model was
+        removed or its version unloaded (a request finishing late would bring them back)."""
+        return model in self._models and (model, version) not in self._forgotten
 
     # -- repository observer ------------------------------------------------------------------
     def load(self, model: str, version: int, seconds: float, ok: bool):
@@ -411,8 +421,9 @@ class _BatcherObserver:
     def executed(self, seconds: float, requests: int, rows: int, queued_seconds: float,
                  pieces: int):
         self._compute.observe(seconds)
-        self._stats.executed(self._model, self._version, requests, rows, int(seconds * 1e9),
-                             int(queued_seconds * 1e9), pieces)
+        if self._metrics.counts_stats(self._model, self._version):
+            self._stats.executed(self._model, self._version, requests, rows,
+                                 int(seconds * 1e9), int(queued_seconds * 1e9), pieces)
 
     def watch_queue(self, depth):
         self._metrics.watch_queue(self._label, depth)

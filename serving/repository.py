@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from minitf.errors import InvalidArgumentError, NotFoundError, OpError, UnknownError
+from minitf.errors import (InvalidArgumentError, NotFoundError, OpError, UnavailableError,
+                           UnknownError)
 from minitf.export import load_saved_model
 from minitf.export.saved_model import saved_model_file
 
@@ -199,6 +200,8 @@ class ModelRepository:
     def poll(self):
         """One pass: load new versions, then unload those no longer wanted."""
         with self._poll_lock:
+            if self._stop.is_set():  # stop() may have waited for this lock: load nothing
+                return
             for cfg in list(self._configs.values()):
                 try:
                     self._sync(cfg)
@@ -222,6 +225,18 @@ class ModelRepository:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(30)
+        # A reconfiguration in progress finishes first (what it loaded is stopped below);
+        # later ones are refused. Bounded, as the poller's join: a load may hang.
+        locked = self._poll_lock.acquire(timeout=30)
+        if not locked:
+            log.warning("a model reconfiguration still running after 30 s is left to finish")
+        try:
+            self._stop_entries()
+        finally:
+            if locked:
+                self._poll_lock.release()
+
+    def _stop_entries(self):
         with self._lock:
             entries = [e for versions in self._loaded.values() for e in versions.values()]
         for e in entries:
@@ -247,6 +262,9 @@ class ModelRepository:
             seen.add(cfg.name)
         new = {c.name: c for c in configs}
         with self._poll_lock:  # one reconfiguration or poll at a time
+            if self._stop.is_set():
+                raise UnavailableError(None, None, "The server is stopping: the model "
+                                       "configuration was not changed")
             old = self._configs
             removed = [n for n in old if n not in new]
             added = [n for n in new if n not in old]

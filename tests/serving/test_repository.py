@@ -432,3 +432,58 @@ def test_a_tf_example_signature_failing_warm_up_is_not_a_warning(make_repo, tmp_
     assert repo.status("m", 1)[0].state is State.AVAILABLE
     warmups = [r for r in caplog.records if "not warmed up" in r.getMessage()]
     assert warmups and all(r.levelname == "INFO" for r in warmups)
+
+
+# -- reconfiguration against stop, and a removed model's statistics ------------------------------
+def test_stop_waits_for_a_reconfiguration_and_refuses_later_ones(make_repo, tmp_path):
+    """A reconfiguration loading a model when stop() starts finishes first, and what it loaded
+    is stopped with the rest (no batcher thread outlives stop); later ones are refused."""
+    import threading
+
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    write_model(a, 1)
+    write_model(b, 1)
+    loading = threading.Event()
+
+    def slow_loader(path, name, version):
+        if name == "b":
+            loading.set()
+            time.sleep(0.5)
+        return _default_loader(path, name, version)
+
+    repo, _ = make_repo(ModelConfig("a", a), batching=BatchingConfig(max_batch_size=4),
+                        loader=slow_loader)
+    repo.poll()
+    before = {t.name for t in threading.enumerate()}
+    reload = threading.Thread(target=repo.reconfigure,
+                              args=([ModelConfig("a", a), ModelConfig("b", b)],))
+    reload.start()
+    assert loading.wait(10)
+    repo.stop()
+    reload.join(10)
+    assert not reload.is_alive()
+    left = {t.name for t in threading.enumerate() if t.is_alive()} - before
+    assert not [n for n in left if n.startswith("batch-b")], left
+    with pytest.raises(errors.UnavailableError, match="stopping"):
+        repo.reconfigure([ModelConfig("a", a)])
+
+
+def test_a_removed_model_keeps_no_statistics_and_restarts_from_zero():
+    """Requests finishing after their model was removed count as "_unknown" without a version,
+    and write nothing into ModelStatistics, so the model added again starts from zero."""
+    metrics = Metrics(CollectorRegistry(), ["dense"], process_metrics=False)
+    record = metrics.recorder("kserve.ModelInfer", inference=True)
+    record("dense", 1, "OK", 0.01)
+    metrics.executed("dense", 1, 0.01, 1)
+    assert metrics.stats.get("dense", 1)["ok"] == 1
+    metrics.remove_models(["dense"])
+    record("dense", 1, "OK", 0.01)  # a request that was still running
+    metrics.executed("dense", 1, 0.01, 1)
+    metrics.batcher("dense", 1, "serving_default").executed(0.01, 2, 2, 0.0, 2)
+    assert metrics.stats.get("dense", 1) == {}
+    labels = [dict(k[1]) for k in metrics.samples("minitf_requests")]
+    assert [x for x in labels if x["model"] == "_unknown"] == [
+        {"model": "_unknown", "version": "", "api": "kserve.ModelInfer", "code": "OK"}]
+    assert not [x for x in labels if x["model"] == "dense"]
+    metrics.add_models(["dense"])
+    assert metrics.stats.get("dense", 1) == {}
