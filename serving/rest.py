@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from typing import NamedTuple
 from urllib.parse import unquote
@@ -94,7 +95,11 @@ class RestApi(KServeHandlers):
     methods other than GET and POST on them)."""
 
     def __init__(self, plane: DataPlane, metrics=None, max_body_bytes: int = 2**31 - 1,
-                 clock=time.monotonic, check_method_names: bool = False):
+                 clock=time.monotonic, check_method_names: bool = False, turns=None):
+        # A semaphore bounding the requests processed at once (--rest_api_num_threads),
+        # taken once a request's body has been read: a slow upload must not hold a turn.
+        self.turns = turns
+        self._held = threading.local()
         self.plane = plane
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
@@ -196,11 +201,26 @@ class RestApi(KServeHandlers):
         finally:
             if inflight is not None:
                 inflight.dec()
+            if getattr(self._held, "turn", False):
+                self._held.turn = False
+                self.turns.release()
         if record is not None:
             record(info.model, info.version, code, self.clock() - start)
         return Response(status, body, close, *extra)
 
     def _body(self, headers, rfile, send_continue=None) -> bytes:
+        """The request body (408 if the client stops sending it for the REST timeout), then a
+        turn to process it."""
+        try:
+            body = self._read_body(headers, rfile, send_continue)
+        except (TimeoutError, OSError) as e:
+            raise _BodyError(408, 4, f"the request body did not arrive in time ({e})") from None
+        if self.turns is not None:
+            self.turns.acquire()
+            self._held.turn = True
+        return body
+
+    def _read_body(self, headers, rfile, send_continue=None) -> bytes:
         """The request body, within the server's message size limit (--max_message_bytes, as
         for gRPC): Content-Length bytes, or a chunked body (Transfer-Encoding: chunked, which
         TF Serving's and Triton's HTTP servers read too); 411 with neither."""

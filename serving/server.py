@@ -79,6 +79,7 @@ class ModelServer:
         # REST requests being processed: stop() waits for them as gRPC's stop does for RPCs.
         self._rest_inflight = 0
         self._rest_idle = threading.Condition()
+        self._connections: set = set()  # open HTTP connections, closed at stop (keep-alive)
         self._config_poller: threading.Thread | None = None
 
     def start(self):
@@ -181,12 +182,12 @@ class ModelServer:
 
     def _start_http(self):
         server = self
-        rest_api = RestApi(self.plane, self.metrics, self.options.max_message_bytes, self._clock,
-                       self.options.enable_signature_method_name_check)
-        # At most this many REST requests run at once (TF Serving's fixed pool); the others
-        # wait for a turn on their connection's thread.
+        # At most this many REST requests are processed at once (TF Serving's fixed pool);
+        # the others wait for a turn, once their body is read, on their connection's thread.
         turns = threading.BoundedSemaphore(self.options.rest_api_num_threads or
                                            4 * (os.cpu_count() or 1))
+        rest_api = RestApi(self.plane, self.metrics, self.options.max_message_bytes, self._clock,
+                           self.options.enable_signature_method_name_check, turns)
 
         class Handler(BaseHTTPRequestHandler):
             # Keep-alive, as TF Serving and Triton: every response carries its length, and a
@@ -194,6 +195,18 @@ class ModelServer:
             # after the REST timeout, so it does not hold its thread for ever.
             protocol_version = "HTTP/1.1"
             timeout = self.options.rest_api_timeout_seconds
+
+            def setup(self):
+                super().setup()
+                with server._rest_idle:
+                    server._connections.add(self.connection)
+
+            def finish(self):
+                try:
+                    super().finish()
+                finally:
+                    with server._rest_idle:
+                        server._connections.discard(self.connection)
 
             def do_GET(self):  # noqa: N802 - http.server's name
                 path = self.path.split("?", 1)[0]
@@ -224,23 +237,23 @@ class ModelServer:
                     self.close_connection = True
                     self._send(503, json.dumps({"error": "The server is shutting down"})
                                .encode(), "application/json")
+                    self._linger()
                     return True
                 with server._rest_idle:
                     server._rest_inflight += 1
-                try:
-                    with turns:
-                        response = rest_api.handle(method, self.path, self.headers,
-                                                   self.rfile, self._continue)
+                try:  # in flight until its answer is written: stop() closes connections then
+                    response = rest_api.handle(method, self.path, self.headers, self.rfile,
+                                               self._continue)
+                    if response is None:
+                        return False
+                    if response.close:  # the body was left unread
+                        self.close_connection = True
+                    self._send(response.status, response.body, response.content_type,
+                               response.headers)
                 finally:
                     with server._rest_idle:
                         server._rest_inflight -= 1
                         server._rest_idle.notify_all()
-                if response is None:
-                    return False
-                if response.close:  # the body was left unread
-                    self.close_connection = True
-                self._send(response.status, response.body, response.content_type,
-                           response.headers)
                 if response.close:
                     self._linger()
                 return True
@@ -382,6 +395,12 @@ class ModelServer:
                                                 max(deadline - time.monotonic(), 0)):
                     log.warning("%d REST requests did not finish within %.0fs",
                                 self._rest_inflight, grace + 5)
+                connections, self._connections = self._connections, set()
+            for connection in connections:  # kept-alive ones would serve on after stop
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
         finally:
             self._stop_loop()
             self._executor.shutdown(wait=False, cancel_futures=True)

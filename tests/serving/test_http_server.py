@@ -128,3 +128,57 @@ def test_stop_lets_rest_requests_in_flight_finish_and_refuses_new_ones(tmp_path)
         assert not stopper.is_alive() and not caller.is_alive()
         status, body, _ = results["slow"]
         assert status == 200 and body == {"predictions": [[float(n)]]}
+
+
+def test_a_slow_upload_holds_no_turn_and_times_out_with_408(tmp_path):
+    """--rest_api_num_threads counts requests being processed, not uploads: with one turn, a
+    client trickling its body does not hold up another's predict; when it stops sending for
+    the REST timeout, it gets 408 and its connection closes."""
+    write_model(str(tmp_path / "dense"), 1)
+    with running_server([ModelConfig(name="dense", base_path=str(tmp_path / "dense"))],
+                        rest_api_num_threads=1, rest_api_timeout_seconds=1.0) as (server, _):
+        slow = socket.create_connection(("127.0.0.1", server.http_port), timeout=WAIT)
+        answer = []
+
+        def trickle():
+            slow.sendall(b"POST /v1/models/dense:predict HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Length: 100\r\n\r\n")
+            for _ in range(4):  # a byte every 0.3 s, then nothing
+                slow.sendall(b"{")
+                time.sleep(0.3)
+            data = b""
+            while chunk := slow.recv(4096):
+                data += chunk
+            answer.append(data)
+
+        thread = threading.Thread(target=trickle)
+        thread.start()
+        try:
+            time.sleep(0.2)
+            start = time.monotonic()
+            status, body, _ = _post(server.http_port, "/v1/models/dense:predict",
+                                    {"instances": X3.tolist()})
+            assert status == 200 and time.monotonic() - start < 1.0
+            assert thread.is_alive()  # still uploading meanwhile
+            thread.join(WAIT)
+            assert answer and answer[0].startswith(b"HTTP/1.1 408 ")
+            assert b"did not arrive in time" in answer[0]
+        finally:
+            slow.close()
+
+
+def test_stop_closes_kept_alive_connections(tmp_path):
+    """An idle kept-alive connection does not serve on after stop(), nor hold it up."""
+    write_model(str(tmp_path / "dense"), 1)
+    with running_server([ModelConfig(name="dense", base_path=str(tmp_path / "dense"))]) as (
+            server, _):
+        conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=WAIT)
+        conn.request("GET", "/v1/models/dense")
+        response = conn.getresponse()
+        assert response.status == 200 and response.version == 11
+        response.read()
+        start = time.monotonic()
+        server.stop(grace=WAIT)
+        assert time.monotonic() - start < 5
+        assert conn.sock.recv(1) == b""  # closed by the server
+        conn.close()
