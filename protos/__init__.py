@@ -18,7 +18,7 @@ without descriptor-pool clashes. Our package is always ``minitf.`` + the canonic
   get_model_metadata, status, get_model_status, session_service, prediction_service,
   model_management, model_service; the configuration files
   model_server_config, file_system_storage_path_source, logging_config, log_collector_config,
-  and session_bundle_config (only its BatchingParameters)
+  session_bundle_config (only its BatchingParameters) and monitoring_config
 - ``minitf.inference`` (KServe v2 / Triton): grpc_service, model_config
 - ``minitf.grpc.health.v1``: health
 - ``minitf.grpc.reflection.v1alpha`` / ``.v1``: reflection_v1alpha / reflection_v1
@@ -114,6 +114,7 @@ CANONICAL_FILES: dict[str, str] = {
     "model_server_config.proto": "tensorflow_serving/config/model_server_config.proto",
     "session_bundle_config.proto":
         "tensorflow_serving/servables/tensorflow/session_bundle_config.proto",
+    "monitoring_config.proto": "tensorflow_serving/config/monitoring_config.proto",
     "grpc_service.proto": "grpc_service.proto",  # Triton registers its files at the root
     "model_config.proto": "model_config.proto",
     "health.proto": "grpc/health/v1/health.proto",

@@ -93,6 +93,10 @@ def _serve_parser(sub):
                    help="comma-separated batch sizes to pad up to (last = max_batch_size)")
     p.add_argument("--grace_seconds", type=float, default=30.0,
                    help="on SIGTERM/SIGINT, how long in-flight requests may take to finish")
+    p.add_argument("--monitoring_config_file",
+                   help="TF Serving's text-format MonitoringConfig: prometheus_config { enable: "
+                   "true path: \"/monitoring/prometheus/metrics\" } serves the metrics at that "
+                   "path of the HTTP port as well as at /metrics")
     p.add_argument("--rest_api_num_threads", type=int, default=0,
                    help="REST requests processed at once on the HTTP port (default 0: 4 per "
                    "CPU, as TF Serving); more wait for a turn")
@@ -143,7 +147,8 @@ def _check_ranges(args):
 
 def build_options(args):
     from .batching import BatchingConfig
-    from .config import ServerOptions, load_batching_parameters_file, load_model_config_file
+    from .config import (ServerOptions, load_batching_parameters_file, load_model_config_file,
+                         load_monitoring_config_file)
     from .repository import ModelConfig
 
     _check_ranges(args)
@@ -186,6 +191,8 @@ def build_options(args):
         ssl_cert=args.ssl_cert, ssl_key=args.ssl_key, ssl_client_ca=args.ssl_client_ca,
         grace_seconds=args.grace_seconds, reflection=not args.no_reflection,
         rest_api_num_threads=args.rest_api_num_threads,
+        metrics_path=load_monitoring_config_file(args.monitoring_config_file)
+        if args.monitoring_config_file else None,
         rest_api_timeout_seconds=args.rest_api_timeout_in_ms / 1000,
         max_connection_age_seconds=args.max_connection_age_seconds,
         enable_signature_method_name_check=args.enable_signature_method_name_check,

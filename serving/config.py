@@ -56,6 +56,8 @@ class ServerOptions:
     # TF Serving's --rest_api_num_threads / --rest_api_timeout_in_ms: REST requests processed
     # at once (0: 4 per CPU, TF Serving's default), and how long a connection may sit idle or
     # half-sent before it is closed (each connection holds a thread while open).
+    # Where /metrics is served too: TF Serving's monitoring config's Prometheus path.
+    metrics_path: str | None = None
     rest_api_num_threads: int = 0
     rest_api_timeout_seconds: float = 30.0
     max_connection_age_seconds: float = 0.0  # 0: connections live until the client closes
@@ -235,6 +237,29 @@ def models_from_server_config(config, base_dir: str, batching: BatchingConfig | 
         except (TypeError, ValueError) as e:
             raise ValueError(f"{at}: {e}") from None
     return models
+
+
+PROMETHEUS_PATH = "/monitoring/prometheus/metrics"  # TF Serving's default
+
+
+def load_monitoring_config_file(path: str) -> str | None:
+    """TF Serving's ``--monitoring_config_file`` (a text-format MonitoringConfig): the HTTP
+    path its ``prometheus_config`` enables (TF Serving's default path when it names none), or
+    None when it does not enable Prometheus. minitf serves /metrics in any case."""
+    from minitf.protos import monitoring_config_pb2
+
+    where = f"monitoring config file {path}"
+    config = _parse_text(_read(path, "monitoring config file"),
+                         monitoring_config_pb2.MonitoringConfig(),
+                         f"{where} is not a text-format MonitoringConfig")
+    prometheus = config.prometheus_config
+    if not prometheus.enable:
+        return None
+    metrics_path = prometheus.path or PROMETHEUS_PATH
+    if not metrics_path.startswith("/") or "?" in metrics_path:
+        raise ValueError(f"{where}: prometheus_config.path must be an absolute URL path, got "
+                         f"{metrics_path!r}")
+    return metrics_path
 
 
 def load_batching_parameters_file(path: str, base: BatchingConfig) -> BatchingConfig:

@@ -210,7 +210,7 @@ class ModelServer:
 
             def do_GET(self):  # noqa: N802 - http.server's name
                 path = self.path.split("?", 1)[0]
-                if path == "/metrics":
+                if path == "/metrics" or path == server.options.metrics_path:
                     body = generate_latest(server.metrics.registry)
                     self._send(200, body, CONTENT_TYPE_LATEST)
                 elif path in ("/healthz", "/v2/health/live"):

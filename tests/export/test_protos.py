@@ -119,9 +119,9 @@ def _family(file: FileDescriptor) -> str:
     return FAMILIES[protos.canonical_name(file.package)]
 
 
-# tensorflow-serving-api does not ship session_bundle_config.proto: its BatchingParameters,
-# field by field from the original (servables/tensorflow/session_bundle_config.proto).
-_BATCHING_PARAMETERS = [  # name, number, wrapper message or scalar type, repeated
+# tensorflow-serving-api ships neither session_bundle_config.proto nor monitoring_config.proto:
+# their messages, field by field from the originals (servables/tensorflow/ and config/).
+_BATCHING_PARAMETERS = [  # name, number, wrapper message, scalar or sibling message, repeated
     ("max_batch_size", 1, "Int64Value", False),
     ("batch_timeout_micros", 2, "Int64Value", False),
     ("max_enqueued_batches", 3, "Int64Value", False),
@@ -132,36 +132,47 @@ _BATCHING_PARAMETERS = [  # name, number, wrapper message or scalar type, repeat
     ("enable_large_batch_splitting", 8, "BoolValue", False),
     ("max_execution_batch_size", 9, "Int64Value", False),
 ]
+_HAND_WRITTEN = {  # our source -> (the original's path, {message: fields})
+    "session_bundle_config.proto": (
+        "tensorflow_serving/servables/tensorflow/session_bundle_config.proto",
+        {"BatchingParameters": _BATCHING_PARAMETERS}),
+    "monitoring_config.proto": (
+        "tensorflow_serving/config/monitoring_config.proto",
+        {"PrometheusConfig": [("enable", 1, "bool", False), ("path", 2, "string", False)],
+         "MonitoringConfig": [("prometheus_config", 1, "PrometheusConfig", False)]}),
+}
 
 
-def _batching_parameters_pool() -> descriptor_pool.DescriptorPool:
+def _hand_written_pool(source: str) -> descriptor_pool.DescriptorPool:
     from google.protobuf import descriptor_pb2
 
+    path, messages = _HAND_WRITTEN[source]
     pool = descriptor_pool.DescriptorPool()
     wrappers = descriptor_pb2.FileDescriptorProto()
     wrappers_pb2.DESCRIPTOR.CopyToProto(wrappers)
     pool.Add(wrappers)
     file = descriptor_pb2.FileDescriptorProto(
-        name="tensorflow_serving/servables/tensorflow/session_bundle_config.proto",
-        package="tensorflow.serving", syntax="proto3",
+        name=path, package="tensorflow.serving", syntax="proto3",
         dependency=["google/protobuf/wrappers.proto"])
-    message = file.message_type.add(name="BatchingParameters")
     F = descriptor_pb2.FieldDescriptorProto
-    scalars = {"int64": F.TYPE_INT64, "bool": F.TYPE_BOOL}
-    for name, number, kind, repeated in _BATCHING_PARAMETERS:
-        field = message.field.add(name=name, number=number,
-                                  label=F.LABEL_REPEATED if repeated else F.LABEL_OPTIONAL)
-        if kind in scalars:
-            field.type = scalars[kind]
-        else:
-            field.type, field.type_name = F.TYPE_MESSAGE, f".google.protobuf.{kind}"
+    scalars = {"int64": F.TYPE_INT64, "bool": F.TYPE_BOOL, "string": F.TYPE_STRING}
+    for message_name, fields in messages.items():
+        message = file.message_type.add(name=message_name)
+        for name, number, kind, repeated in fields:
+            field = message.field.add(name=name, number=number,
+                                      label=F.LABEL_REPEATED if repeated else F.LABEL_OPTIONAL)
+            if kind in scalars:
+                field.type = scalars[kind]
+            else:
+                package = "tensorflow.serving" if kind in messages else "google.protobuf"
+                field.type, field.type_name = F.TYPE_MESSAGE, f".{package}.{kind}"
     pool.Add(file)
     return pool
 
 
 def _official_pool(family: str, source: str = "") -> descriptor_pool.DescriptorPool:
-    if source == "session_bundle_config.proto":
-        return _batching_parameters_pool()
+    if source in _HAND_WRITTEN:
+        return _hand_written_pool(source)
     if family == "tensorflow_serving":
         pytest.importorskip("tensorflow")
     for name in OFFICIAL_MODULES[family]:
@@ -254,7 +265,7 @@ def _compare_file(ours: FileDescriptor, pool, rename=protos.canonical_name) -> I
 
 def _family_param(source: str):
     family = _family(_module(source).DESCRIPTOR)
-    needs_tf = family.startswith("tensorflow") and source != "session_bundle_config.proto"
+    needs_tf = family.startswith("tensorflow") and source not in _HAND_WRITTEN
     marks = [pytest.mark.tensorflow] if needs_tf else []
     return pytest.param(source, family, marks=marks, id=source)
 

@@ -150,7 +150,8 @@ SERVE_OPTIONS = ["--port", "--http_port", "--host", "--model_name", "--model_bas
                  "--batching_parameters_file", "--max_batch_size", "--batch_timeout_micros",
                  "--max_enqueued_batches", "--num_batch_threads", "--allowed_batch_sizes",
                  "--grace_seconds", "--log_level", "--rest_api_port", "--rest_api_num_threads",
-                 "--rest_api_timeout_in_ms", "--model_config_file_poll_wait_seconds"]
+                 "--rest_api_timeout_in_ms", "--model_config_file_poll_wait_seconds",
+                 "--monitoring_config_file"]
 
 
 def test_serve_help_documents_every_option(capsys):

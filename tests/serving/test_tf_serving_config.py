@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import urllib.request
 
 import numpy as np
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from minitf.serving import cli
 from minitf.serving.batching import BatchingConfig
-from minitf.serving.config import load_batching_parameters_file, load_model_config_file
+from minitf.serving.config import (PROMETHEUS_PATH, load_batching_parameters_file,
+                                   load_model_config_file, load_monitoring_config_file)
 from tests.serving.conftest import reference, running_server, write_model
 
 # As TF Serving's documentation writes them (g3doc/serving_config.md), quotes of both kinds.
@@ -226,13 +229,42 @@ def test_a_server_configured_with_tf_servings_files_answers(tmp_path):
         } }""")
     batching = _write(tmp_path, "batching.config",
                       "max_batch_size { value: 8 } batch_timeout_micros { value: 1000 }")
+    monitoring = _write(tmp_path, "monitoring.config", "prometheus_config { enable: true }")
     opts = _serve_options(["--model_config_file", models, "--enable_batching",
-                           "--batching_parameters_file", batching])
+                           "--batching_parameters_file", batching,
+                           "--monitoring_config_file", monitoring])
     x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
-    with running_server(opts.models, opts.batching) as (server, client):
+    with running_server(opts.models, opts.batching, metrics_path=opts.metrics_path) as (
+            server, client):
         stable = client.predict("dense", {"x": x}, label="stable")
         newest = client.predict("dense", {"x": x})
         assert server.repository.get("dense").batchers  # batching is on for it
+        # Prometheus scrapes TF Serving's path on the HTTP port, as configured.
+        url = f"http://127.0.0.1:{server.http_port}/monitoring/prometheus/metrics"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            families = {f.name for f in text_string_to_metric_families(r.read().decode())}
+        assert "minitf_requests" in families
     np.testing.assert_allclose(stable["probs"], reference(x)["probs"], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(newest["logits"], reference(x, 2.0)["logits"], rtol=1e-5,
                                atol=1e-5)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("prometheus_config { enable: true }", PROMETHEUS_PATH),
+    ("prometheus_config { enable: true, path: '/scrape/here' }", "/scrape/here"),
+    ("prometheus_config { path: '/scrape/here' }", None),  # not enabled: TF Serving serves none
+    ("", None),
+])
+def test_monitoring_config_file(tmp_path, text, expected):
+    assert load_monitoring_config_file(_write(tmp_path, "monitoring.config", text)) == expected
+
+
+@pytest.mark.parametrize("text,message", [
+    ("prometheus_config { enable: true path: 'metrics' }", "must be an absolute URL path"),
+    ("prometheus { enable: true }", "is not a text-format MonitoringConfig"),
+])
+def test_monitoring_config_errors_name_the_problem(tmp_path, text, message):
+    path = _write(tmp_path, "monitoring.config", text)
+    with pytest.raises(ValueError, match=message) as info:
+        load_monitoring_config_file(path)
+    assert path in str(info.value)
