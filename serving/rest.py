@@ -188,6 +188,7 @@ class RestApi(KServeHandlers):
         if inflight is not None:
             inflight.inc()
         extra = ()
+        self._held.read = False
         try:
             status, body, *extra = fn(info, *args)  # a 400 here: a model that is not ready
             code = "OK"
@@ -204,6 +205,8 @@ class RestApi(KServeHandlers):
             if getattr(self._held, "turn", False):
                 self._held.turn = False
                 self.turns.release()
+        if not self._held.read and any(callable(a) for a in args):
+            close = True  # refused before its body was read: the connection cannot go on
         if record is not None:
             record(info.model, info.version, code, self.clock() - start)
         return Response(status, body, close, *extra)
@@ -211,6 +214,7 @@ class RestApi(KServeHandlers):
     def _body(self, headers, rfile, send_continue=None) -> bytes:
         """The request body (408 if the client stops sending it for the REST timeout), then a
         turn to process it."""
+        self._held.read = True  # read, or refused while reading: either way, not left
         try:
             body = self._read_body(headers, rfile, send_continue)
         except (TimeoutError, OSError) as e:

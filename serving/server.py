@@ -340,6 +340,8 @@ class ModelServer:
                 self.send_header("Content-Type", ctype)
                 for name, value in headers:
                     self.send_header(name, value)
+                if self.close_connection:  # tell a keep-alive client not to send more
+                    self.send_header("Connection", "close")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if not getattr(self, "_head_only", False):

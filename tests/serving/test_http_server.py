@@ -182,3 +182,25 @@ def test_stop_closes_kept_alive_connections(tmp_path):
         assert time.monotonic() - start < 5
         assert conn.sock.recv(1) == b""  # closed by the server
         conn.close()
+
+
+def test_a_request_refused_before_its_body_is_read_closes_the_connection(tmp_path):
+    """A version that is not an int64 is refused before the body is read: the body is still
+    in the stream, so the connection closes instead of reading it as the next request."""
+    write_model(str(tmp_path / "dense"), 1)
+    with running_server([ModelConfig(name="dense", base_path=str(tmp_path / "dense"))]) as (
+            server, _):
+        body = json.dumps({"instances": X3.tolist()}).encode()
+        s = socket.create_connection(("127.0.0.1", server.http_port), timeout=WAIT)
+        try:
+            s.sendall(b"POST /v1/models/dense/versions/99999999999999999999:predict HTTP/1.1\r\n"
+                      b"Host: x\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+                      + body)
+            data = b""
+            while chunk := s.recv(4096):  # the server closes after its answer
+                data += chunk
+        finally:
+            s.close()
+        head, _, answer = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400 ") and b"Connection: close" in head
+        assert b"Failed to convert version" in answer and data.count(b"HTTP/1.1") == 1
