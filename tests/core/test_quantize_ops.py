@@ -9,9 +9,6 @@ its oneDNN graph rewrite replaces some SCALED QuantizeV2/Dequantize nodes by _Mk
 fail on qint32, for one), and minitf follows TF's reference CPU kernels."""
 
 import importlib.util
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -23,7 +20,8 @@ from minitf.export import graph_def as gdef
 from minitf.export import tensors
 from minitf.ops.quantize_and_dequantize_ops import QDQ_V3, QDQ_V4_GRAD
 
-from .quantized_side_by_side import minitf_results, tensorflow_results
+from .quantized_side_by_side import (check_graph_def_interop, minitf_results,
+                                     tensorflow_results)
 
 R = np.random.default_rng(1234)
 f = np.float32
@@ -494,26 +492,6 @@ def test_side_by_side_bits_match_tensorflow(tmp_path):
     assert compared > 3000  # the battery really ran (most specs succeed in both)
 
 
-_TF_INTEROP = r'''
-import sys
-import numpy as np
-import tensorflow.compat.v1 as tf1
-tf1.disable_eager_execution()
-names = ["c:0", "q:0", "q:1", "q:2", "d:0", "v4:0", "cat:0", "cat:1"]
-g = tf1.Graph()
-with g.as_default():  # minitf's GraphDef, run by TensorFlow
-    tf1.import_graph_def(tf1.GraphDef.FromString(open(sys.argv[1], "rb").read()), name="")
-    with tf1.Session() as s:
-        out = dict(zip([f"m{i}" for i in range(len(names))], s.run(names)))
-g = tf1.Graph()
-with g.as_default():  # TensorFlow's own graph, for minitf to import
-    exec(open(sys.argv[2]).read())
-    with tf1.Session() as s:
-        out.update(zip([f"t{i}" for i in range(len(names))], s.run(names)))
-    open(sys.argv[3], "wb").write(g.as_graph_def().SerializeToString())
-np.savez(sys.argv[4], **out)
-'''
-
 # Graph code both sides build (``t`` is minitf or tf.compat.v1).
 _INTEROP_GRAPH = '''
 t = tf1 if "tf1" in globals() else tf
@@ -531,27 +509,9 @@ def test_graph_def_interop_with_tensorflow(tmp_path):
     """Quantized constants and the quantize ops cross both ways through GraphDef bytes."""
     if importlib.util.find_spec("tensorflow") is None:
         pytest.skip("needs tensorflow")
-    g = tf.Graph()
-    with g.as_default():
-        exec(_INTEROP_GRAPH, {"tf": tf, "np": np})  # noqa: S102
-        ours = _run(["c:0", "q:0", "q:1", "q:2", "d:0", "v4:0", "cat:0", "cat:1"])
-    (tmp_path / "m.pb").write_bytes(gdef.graph_to_graph_def(g).SerializeToString())
-    (tmp_path / "graph.py").write_text(_INTEROP_GRAPH)
-    done = subprocess.run(
-        [sys.executable, "-c", _TF_INTEROP, str(tmp_path / "m.pb"), str(tmp_path / "graph.py"),
-         str(tmp_path / "t.pb"), str(tmp_path / "out.npz")],
-        capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    want = dict(np.load(tmp_path / "out.npz"))
-    g2 = gdef.graph_from_graph_def(gdef.parse_graph_def((tmp_path / "t.pb").read_bytes(), "tf"))
-    with g2.as_default():
-        theirs = _run(["c:0", "q:0", "q:1", "q:2", "d:0", "v4:0", "cat:0", "cat:1"])
+    names = ["c:0", "q:0", "q:1", "q:2", "d:0", "v4:0", "cat:0", "cat:1"]
+    g2 = check_graph_def_interop(_INTEROP_GRAPH, names, tmp_path)
     assert g2.get_tensor_by_name("c:0").dtype == dtypes.qint8
-    for i, (a, b) in enumerate(zip(ours, theirs)):
-        for got, ref in ((a, want[f"m{i}"]), (b, want[f"t{i}"])):
-            got = np.asarray(got)
-            assert got.dtype == ref.dtype and got.tobytes() == ref.tobytes(), i
 
 
 def _quantize_node_names(t):

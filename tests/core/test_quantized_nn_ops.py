@@ -10,9 +10,6 @@ QuantizedReluX, so its values (with max_value 6) are compared with TF's Quantize
 kernel code is the same with 6 in place of max_value."""
 
 import importlib.util
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -23,7 +20,8 @@ from minitf.errors import InvalidArgumentError, UnimplementedError
 from minitf.ops.quantized_math_ops import QUANTIZED_BIAS_ADD, QUANTIZED_MATMUL
 from minitf.ops.quantized_nn_ops import QUANTIZED_RELU, QUANTIZED_RELU6
 
-from .quantized_side_by_side import minitf_results, tensorflow_results
+from .quantized_side_by_side import (check_graph_def_interop, minitf_results,
+                                     tensorflow_results)
 
 f = np.float32
 
@@ -497,51 +495,9 @@ matmul(m8, m8, -2.0, 1.0, 0.0, 4.0, name="mm")
 bias_add(m8, m8[0], -2.0, 1.0, -1.0, 4.0, name="ba")
 '''
 
-_TF_INTEROP = r'''
-import sys
-import numpy as np
-import tensorflow.compat.v1 as tf1
-tf1.disable_eager_execution()
-names = sys.argv[5].split(",")
-g = tf1.Graph()
-with g.as_default():  # minitf's GraphDef, run by TensorFlow
-    tf1.import_graph_def(tf1.GraphDef.FromString(open(sys.argv[1], "rb").read()), name="")
-    with tf1.Session() as s:
-        out = dict(zip([f"m{i}" for i in range(len(names))], s.run(names)))
-g = tf1.Graph()
-with g.as_default():  # TensorFlow's own graph, for minitf to import
-    exec(open(sys.argv[2]).read())
-    with tf1.Session() as s:
-        out.update(zip([f"t{i}" for i in range(len(names))], s.run(names)))
-    open(sys.argv[3], "wb").write(g.as_graph_def().SerializeToString())
-np.savez(sys.argv[4], **out)
-'''
-
-
 def test_graph_def_interop_with_tensorflow(tmp_path):
     """Every op crosses both ways through GraphDef bytes and gives TF's bits."""
     if importlib.util.find_spec("tensorflow") is None:
         pytest.skip("needs tensorflow")
-    from minitf.export import graph_def as gdef
-
-    g = tf.Graph()
-    with g.as_default():
-        exec(_INTEROP_GRAPH, {"tf": tf, "np": np})  # noqa: S102
-        ours = _run(_NAMES)
-    (tmp_path / "m.pb").write_bytes(gdef.graph_to_graph_def(g).SerializeToString())
-    (tmp_path / "graph.py").write_text(_INTEROP_GRAPH)
-    done = subprocess.run(
-        [sys.executable, "-c", _TF_INTEROP, str(tmp_path / "m.pb"), str(tmp_path / "graph.py"),
-         str(tmp_path / "t.pb"), str(tmp_path / "out.npz"), ",".join(_NAMES)],
-        capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    want = dict(np.load(tmp_path / "out.npz"))
-    g2 = gdef.graph_from_graph_def(gdef.parse_graph_def((tmp_path / "t.pb").read_bytes(), "tf"))
-    with g2.as_default():
-        theirs = _run(_NAMES)
+    g2 = check_graph_def_interop(_INTEROP_GRAPH, _NAMES, tmp_path)
     assert g2.get_tensor_by_name("cv:0").dtype == dtypes.qint32
-    for i, (a, b) in enumerate(zip(ours, theirs)):
-        for got, ref in ((a, want[f"m{i}"]), (b, want[f"t{i}"])):
-            got = np.asarray(got)
-            assert got.dtype == ref.dtype and got.tobytes() == ref.tobytes(), _NAMES[i]
