@@ -97,6 +97,11 @@ def _quantize_slice(x, lo, hi, T, mode, round_mode, narrow_range, ensure, whole=
 def _quantize_min_first(x, lo, hi, T, ensure):
     """FloatTensorToQuantizedInPlaceUsingEigen: the range's minimum rounded to a level first."""
     min_range, max_range = _adjusted_range(lo, hi, ensure)
+    return _min_first_levels(x, min_range, max_range, T), min_range, max_range
+
+
+def _min_first_levels(x, min_range, max_range, T):
+    """QUANTIZE_WITH_EIGEN of float32 ``x`` over [min_range, max_range] as ``T``'s levels."""
     lowest, highest = LIMITS[T]
     steps = float(1 << (8 * np.dtype(T._np).itemsize))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -106,7 +111,7 @@ def _quantize_min_first(x, lo, hi, T, ensure):
         v = round_half_away(ftz(x * scale)) - f32(min_scaled - F32(lowest))
     lower = smax(F32(lowest), F32(-2.147483648e9))
     upper = smin(F32(highest), F32(2.147483520e9))
-    return to_int(cmin(cmax(v, lower), upper), T), min_range, max_range
+    return to_int(cmin(cmax(v, lower), upper), T)
 
 
 def _quantize_kernel(x, min_range, max_range, *, T, mode, round_mode, narrow_range, axis,
@@ -309,17 +314,8 @@ def dequantize(input, min_range, max_range, mode="MIN_COMBINED", name=None,  # n
 # -- QuantizedConcat ----------------------------------------------------------------------------
 def _requantize(q, T, in_min, in_max, out_min, out_max):
     """RequantizeCopier: DEQUANTIZE_WITH_EIGEN then QUANTIZE_WITH_EIGEN, in float32."""
-    lowest, highest = LIMITS[T]
-    steps = float(1 << (8 * q.dtype.itemsize))
-    as_float = _min_first_to_float(q, in_min, in_max, lowest)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out_scale = f32(0.0 if out_max == out_min else
-                        (steps - 1.0) / np.float64(f32(out_max - out_min)))
-        min_scaled = round_half_away(np.asarray(f32(out_min * out_scale)))
-        v = round_half_away(ftz(as_float * out_scale)) - f32(min_scaled - F32(lowest))
-    lower = smax(F32(lowest), F32(-2.147483648e9))
-    upper = smin(F32(highest), F32(2.147483520e9))
-    return to_int(cmin(cmax(v, lower), upper), T)
+    as_float = _min_first_to_float(q, in_min, in_max, LIMITS[T][0])
+    return _min_first_levels(as_float, out_min, out_max, T)
 
 
 def _shape_str(shape) -> str:
