@@ -19,6 +19,8 @@ from minitf.serving.config import ServerOptions
 from minitf.serving.repository import ModelConfig
 from minitf.serving.server import ModelServer
 
+from .rest_helpers import write_identity_model, write_mixed_model, write_odd_model
+
 RNG = np.random.default_rng(7)
 W1 = RNG.standard_normal((4, 8)).astype(np.float32)
 B1 = RNG.standard_normal(8).astype(np.float32)
@@ -100,3 +102,41 @@ def server(model_base):
     with running_server([config], BatchingConfig(max_batch_size=8,
                                                  batch_timeout_micros=2000)) as s:
         yield s
+
+
+# -- the REST API tests' servers (test_rest_*.py) --
+@pytest.fixture(scope="module")
+def rest_served(tmp_path_factory):
+    """dense (versions 1 and 2, labels stable/canary), multi, mixed, ident and census, batching
+    on (max 8 rows, 1 ms timeout); ``server.census`` computes census' expected answers."""
+    # Imported here, not at the top: both modules import this conftest at theirs.
+    from .test_classify_regress import Census
+    from .test_tfserving import write_multi_signature_model
+    root = tmp_path_factory.mktemp("rest")
+    write_model(str(root / "dense"), 1, 1.0)
+    write_model(str(root / "dense"), 2, 2.0)
+    write_multi_signature_model(str(root / "multi"))
+    write_mixed_model(str(root / "mixed"))
+    write_identity_model(str(root / "ident"))
+    census = Census(str(root / "census"))
+    models = [ModelConfig(name="dense", base_path=str(root / "dense"), version_policy="all",
+                          version_labels={"stable": 1, "canary": 2}),
+              ModelConfig(name="multi", base_path=str(root / "multi")),
+              ModelConfig(name="mixed", base_path=str(root / "mixed")),
+              ModelConfig(name="ident", base_path=str(root / "ident")),
+              ModelConfig(name="census", base_path=str(root / "census"), version_policy="all")]
+    with running_server(models, BatchingConfig(max_batch_size=8, batch_timeout_micros=1000),
+                        reflection=False) as (server, client):
+        server.census = census
+        yield server, client
+    census.sess.close()
+
+
+@pytest.fixture(scope="module")
+def odd_served(tmp_path_factory):
+    """The "odd" model (rest_helpers.write_odd_model), without batching."""
+    root = tmp_path_factory.mktemp("odd")
+    write_odd_model(str(root / "odd"))
+    with running_server([ModelConfig(name="odd", base_path=str(root / "odd"))],
+                        reflection=False) as (server, client):
+        yield server, client
