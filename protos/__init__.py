@@ -16,9 +16,10 @@ without descriptor-pool clashes. Our package is always ``minitf.`` + the canonic
 - ``minitf.tensorflow.tfprof``: tfprof_output, tfprof_log (what ``tf.profiler`` returns)
 - ``minitf.tensorflow.serving``: model, predict, input, classification, regression, inference,
   get_model_metadata, status, get_model_status, session_service, prediction_service,
-  model_management, model_service; the configuration files
-  model_server_config, file_system_storage_path_source, logging_config, log_collector_config,
-  session_bundle_config (only its BatchingParameters) and monitoring_config
+  model_management, model_service, logging, prediction_log (warm-up records); the configuration
+  files model_server_config, file_system_storage_path_source, logging_config,
+  log_collector_config, session_bundle_config (only its BatchingParameters) and
+  monitoring_config
 - ``minitf.inference`` (KServe v2 / Triton): grpc_service, model_config
 - ``minitf.grpc.health.v1``: health
 - ``minitf.grpc.reflection.v1alpha`` / ``.v1``: reflection_v1alpha / reflection_v1
@@ -107,6 +108,8 @@ CANONICAL_FILES: dict[str, str] = {
     "prediction_service.proto": "tensorflow_serving/apis/prediction_service.proto",
     "model_management.proto": "tensorflow_serving/apis/model_management.proto",
     "model_service.proto": "tensorflow_serving/apis/model_service.proto",
+    "logging.proto": "tensorflow_serving/apis/logging.proto",
+    "prediction_log.proto": "tensorflow_serving/apis/prediction_log.proto",
     "file_system_storage_path_source.proto":
         "tensorflow_serving/config/file_system_storage_path_source.proto",
     "log_collector_config.proto": "tensorflow_serving/config/log_collector_config.proto",

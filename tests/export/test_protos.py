@@ -61,6 +61,7 @@ OFFICIAL_MODULES = {
         "tensorflow_serving.apis.model_service_pb2",
         "tensorflow_serving.apis.prediction_service_pb2",
         "tensorflow_serving.apis.session_service_pb2",
+        "tensorflow_serving.apis.prediction_log_pb2",
         "tensorflow_serving.config.model_server_config_pb2",
     ],
     "tritonclient": ["tritonclient.grpc.service_pb2", "tritonclient.grpc.model_config_pb2"],
