@@ -110,6 +110,19 @@ def _serve_parser(sub):
                    help="Classify/Regress/MultiInference accept only signatures whose "
                    "method_name is tensorflow/serving/classify or /regress (as TF Serving's "
                    "flag; off: any signature of the right shape)")
+    p.add_argument("--enable_model_warmup", nargs="?", const="true", default="true",
+                   choices=["true", "false"],
+                   help="before a version serves, replay its assets.extra/"
+                   "tf_serving_warmup_requests (TFRecords of PredictionLog, at most 1000; a "
+                   "failure fails the load), or without them run each signature once on zeros "
+                   "(default true; false skips both)")
+    p.add_argument("--num_request_iterations_for_warmup", type=int, default=0,
+                   help="times each recorded warm-up request runs (default 0: once, as TF "
+                   "Serving)")
+    p.add_argument("--saved_model_tags", default="serve",
+                   help="comma-separated set of tags of the MetaGraphDef to load from each "
+                   "SavedModel (default %(default)s); a model without that exact tag set "
+                   "fails to load, naming the tag sets it has")
     p.add_argument("--log_level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log verbosity")
     p.set_defaults(func=serve)
@@ -138,7 +151,9 @@ def _check_ranges(args):
               ("--grace_seconds", args.grace_seconds, 0, None),
               ("--rest_api_num_threads", args.rest_api_num_threads, 0, None),
               ("--rest_api_timeout_in_ms", args.rest_api_timeout_in_ms, 1, None),
-              ("--max_connection_age_seconds", args.max_connection_age_seconds, 0, None)]
+              ("--max_connection_age_seconds", args.max_connection_age_seconds, 0, None),
+              ("--num_request_iterations_for_warmup", args.num_request_iterations_for_warmup,
+               0, None)]
     for flag, value, low, high in checks:
         if value < low or (high is not None and value > high):
             bound = f"between {low} and {high}" if high is not None else f">= {low}"
@@ -148,7 +163,7 @@ def _check_ranges(args):
 def build_options(args):
     from .batching import BatchingConfig
     from .config import (ServerOptions, load_batching_parameters_file, load_model_config_file,
-                         load_monitoring_config_file)
+                         load_monitoring_config_file, saved_model_tags)
     from .repository import ModelConfig
 
     _check_ranges(args)
@@ -198,7 +213,10 @@ def build_options(args):
         enable_signature_method_name_check=args.enable_signature_method_name_check,
         model_config_file=args.model_config_file,
         model_config_file_poll_seconds=args.model_config_file_poll_wait_seconds,
-        config_file_batching=flag_batching)
+        config_file_batching=flag_batching,
+        enable_model_warmup=args.enable_model_warmup == "true",
+        num_request_iterations_for_warmup=args.num_request_iterations_for_warmup or 1,
+        saved_model_tags=saved_model_tags(args.saved_model_tags))
 
 
 def serve(args) -> int:

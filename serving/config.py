@@ -72,6 +72,23 @@ class ServerOptions:
     model_config_file: str | None = None
     model_config_file_poll_seconds: float = 0.0
     config_file_batching: BatchingConfig | None = None
+    # TF Serving's --enable_model_warmup: replay a version's assets.extra/
+    # tf_serving_warmup_requests (or, without it, run each signature once on zeros) before it
+    # serves; --num_request_iterations_for_warmup: runs of each recorded request.
+    enable_model_warmup: bool = True
+    num_request_iterations_for_warmup: int = 1
+    # TF Serving's --saved_model_tags: the tag set of the MetaGraphDef each version loads.
+    saved_model_tags: tuple[str, ...] = ("serve",)
+
+
+def saved_model_tags(text: str) -> tuple[str, ...]:
+    """TF Serving's --saved_model_tags "serve,gpu" -> ("serve", "gpu"): a set, so order and
+    repeats do not matter; an empty tag (",," or a trailing comma) is a mistake, not a tag."""
+    tags = [t.strip() for t in text.split(",")]
+    if not text.strip() or not all(tags):
+        raise ValueError(f"--saved_model_tags: expected comma-separated non-empty tags, got "
+                         f"{text!r}")
+    return tuple(dict.fromkeys(tags))
 
 
 def _policy(name: str, raw) -> dict:

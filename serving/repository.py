@@ -11,6 +11,7 @@ an unload never interrupts them; the memory goes when the last one finishes.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import os
 import re
@@ -22,8 +23,9 @@ from dataclasses import dataclass, field
 from minitf.errors import (InvalidArgumentError, NotFoundError, OpError, UnavailableError,
                            UnknownError)
 from minitf.export import load_saved_model
-from minitf.export.saved_model import saved_model_file
+from minitf.export.saved_model import SERVE_TAG, saved_model_file
 
+from . import warmup
 from .batching import BatchingConfig, DynamicBatcher
 from .servable import Servable
 
@@ -116,8 +118,24 @@ def _policy_text(cfg: ModelConfig) -> str:
     return "all"
 
 
-def _default_loader(path: str, name: str, version: int) -> Servable:
-    return Servable(name, version, load_saved_model(path))
+def _default_loader(path: str, name: str, version: int, *, tags=(SERVE_TAG,),
+                    warm_up: bool = True, warmup_iterations: int = 1) -> Servable:
+    """Loads a version as TF Serving's SavedModel loader does: the MetaGraphDef whose tag set is
+    ``tags``, then (``warm_up``) its recorded warm-up requests replayed -- a failing one fails
+    the load -- or, without any, each signature run once on zeros."""
+    servable = Servable(name, version, load_saved_model(path, tags), warm_up=False)
+    if warm_up:
+        warmup.warm_up(servable, path, warmup_iterations)
+    return servable
+
+
+def make_loader(saved_model_tags=(SERVE_TAG,), enable_model_warmup: bool = True,
+                num_request_iterations: int = 1) -> Callable[[str, str, int], Servable]:
+    """The loader for TF Serving's --saved_model_tags, --enable_model_warmup and
+    --num_request_iterations_for_warmup."""
+    return functools.partial(_default_loader, tags=tuple(saved_model_tags),
+                             warm_up=enable_model_warmup,
+                             warmup_iterations=num_request_iterations)
 
 
 class ModelRepository:
@@ -366,11 +384,17 @@ class ModelRepository:
                 self._unload(cfg.name, version)
 
     def _fingerprint(self, path):
-        try:
-            st = os.stat(saved_model_file(path) or os.path.join(path, "saved_model.pb"))
-            return st.st_mtime_ns, st.st_size
-        except OSError:
-            return None
+        """What a failed version must change to be retried: its model file or its warm-up
+        requests."""
+        out = []
+        for file in (saved_model_file(path) or os.path.join(path, "saved_model.pb"),
+                     warmup.warmup_file(path)):
+            try:
+                st = os.stat(file)
+                out.append((st.st_mtime_ns, st.st_size))
+            except OSError:
+                out.append(None)
+        return tuple(out)
 
     def _load(self, cfg: ModelConfig, version: int, path: str):
         key = (cfg.name, version)

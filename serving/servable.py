@@ -185,8 +185,14 @@ class Servable:
         if model.init_ops:
             self._initialize(model)
         if warm_up:
-            for runner in self.signatures.values():
-                runner.warm_up()
+            self.warm_up()
+
+    def warm_up(self):
+        """Runs every signature once on zeros (best effort: see SignatureRunner.warm_up). The
+        repository's loader replays a version's recorded warm-up requests instead when it has
+        them (warmup.py)."""
+        for runner in self.signatures.values():
+            runner.warm_up()
 
     def _initialize(self, model: Model):
         """Runs the model's init ops (filling its tables), its asset files fed, as TF Serving

@@ -26,7 +26,7 @@ from minitf.errors import OpError
 from .config import ServerOptions, load_model_config_file
 from .dataplane import DataPlane
 from .metrics import Metrics
-from .repository import ModelRepository
+from .repository import ModelRepository, make_loader
 from .rest import RestApi
 from .services.common import generic_handlers, status_code
 from .services.health import HealthService, ReflectionService
@@ -56,8 +56,10 @@ class ModelServer:
                  clock=time.monotonic, process_metrics: bool = True):
         self.options = options
         self.metrics = Metrics(registry, [m.name for m in options.models], process_metrics)
-        self.repository = ModelRepository(options.models, default_batching=options.batching,
-                                          observer=self.metrics, clock=clock)
+        self.repository = ModelRepository(
+            options.models, default_batching=options.batching, observer=self.metrics,
+            clock=clock, loader=make_loader(options.saved_model_tags, options.enable_model_warmup,
+                                            options.num_request_iterations_for_warmup))
         # Unbatched plans and SessionRun run here, off the event loop.
         self._executor = futures.ThreadPoolExecutor(max_workers=options.grpc_threads,
                                                     thread_name_prefix="plan")

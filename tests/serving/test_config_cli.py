@@ -151,7 +151,8 @@ SERVE_OPTIONS = ["--port", "--http_port", "--host", "--model_name", "--model_bas
                  "--max_enqueued_batches", "--num_batch_threads", "--allowed_batch_sizes",
                  "--grace_seconds", "--log_level", "--rest_api_port", "--rest_api_num_threads",
                  "--rest_api_timeout_in_ms", "--model_config_file_poll_wait_seconds",
-                 "--monitoring_config_file"]
+                 "--monitoring_config_file", "--enable_model_warmup",
+                 "--num_request_iterations_for_warmup", "--saved_model_tags"]
 
 
 def test_serve_help_documents_every_option(capsys):
@@ -195,6 +196,22 @@ def test_tf_serving_rest_api_port_names_the_http_port():
     opts = _serve_options(["--model_base_path", "m", "--rest_api_num_threads", "3",
                            "--rest_api_timeout_in_ms", "1500"])
     assert (opts.rest_api_num_threads, opts.rest_api_timeout_seconds) == (3, 1.5)
+
+
+def test_warm_up_and_tag_flags_as_tf_serving():
+    """--enable_model_warmup (default true), --num_request_iterations_for_warmup (0: once)
+    and --saved_model_tags (a comma-separated set, default serve). What they do when a
+    version loads: tests/serving/test_warmup.py."""
+    opts = _serve_options(["--model_base_path", "m"])
+    assert (opts.enable_model_warmup, opts.num_request_iterations_for_warmup,
+            opts.saved_model_tags) == (True, 1, ("serve",))
+    opts = _serve_options(["--model_base_path", "m", "--enable_model_warmup=false",
+                           "--num_request_iterations_for_warmup", "4",
+                           "--saved_model_tags", "serve, gpu,serve"])
+    assert (opts.enable_model_warmup, opts.num_request_iterations_for_warmup,
+            opts.saved_model_tags) == (False, 4, ("serve", "gpu"))
+    assert _serve_options(["--model_base_path", "m", "--enable_model_warmup"]
+                          ).enable_model_warmup
 
 
 def test_batching_layers_flags_then_file_then_model(tmp_path):
@@ -264,6 +281,12 @@ def test_serve_with_nothing_to_serve_exits_2():
      "--rest_api_timeout_in_ms must be >= 1"),
     (["--model_base_path", "m", "--allowed_batch_sizes", "4,x"],
      "--allowed_batch_sizes: expected comma-separated integers, got '4,x'"),
+    (["--model_base_path", "m", "--saved_model_tags", ""],
+     "--saved_model_tags: expected comma-separated non-empty tags, got ''"),
+    (["--model_base_path", "m", "--saved_model_tags", "serve,,gpu"],
+     "--saved_model_tags: expected comma-separated non-empty tags, got 'serve,,gpu'"),
+    (["--model_base_path", "m", "--num_request_iterations_for_warmup", "-1"],
+     "--num_request_iterations_for_warmup must be >= 0, got -1"),
 ])
 def test_serve_configuration_errors_exit_2(tmp_path, capsys, args, message):
     files = {"cfg": write_config(tmp_path, _model(), "cfg.json"),
