@@ -82,6 +82,12 @@ def _serve_parser(sub):
                    help="TF Serving's text-format BatchingParameters (max_batch_size { value: "
                    "32 } ...): overrides the batching flags below, and is overridden by a "
                    "JSON model config's batching settings")
+    p.add_argument("--enable_per_model_batching_parameters", nargs="?", const="true",
+                   default="false", choices=["true", "false"],
+                   help="with batching on, a model version batches only if its directory has "
+                   "a batching_params.pbtxt (a text BatchingParameters), with its parameters; "
+                   "as TF Serving, the other batching settings are then ignored except "
+                   "--num_batch_threads")
     p.add_argument("--max_batch_size", type=int, default=32, help="rows per batch")
     p.add_argument("--batch_timeout_micros", type=int, default=0,
                    help="how long the oldest request may wait for a fuller batch")
@@ -214,6 +220,7 @@ def build_options(args):
         model_config_file=args.model_config_file,
         model_config_file_poll_seconds=args.model_config_file_poll_wait_seconds,
         config_file_batching=flag_batching,
+        per_model_batching=args.enable_per_model_batching_parameters == "true",
         enable_model_warmup=args.enable_model_warmup == "true",
         num_request_iterations_for_warmup=args.num_request_iterations_for_warmup or 1,
         saved_model_tags=saved_model_tags(args.saved_model_tags))

@@ -77,6 +77,9 @@ class ServerOptions:
     # serves; --num_request_iterations_for_warmup: runs of each recorded request.
     enable_model_warmup: bool = True
     num_request_iterations_for_warmup: int = 1
+    # TF Serving's --enable_per_model_batching_parameters: with batching on, a version batches
+    # only if it has a batching_params.pbtxt, with that file's parameters.
+    per_model_batching: bool = False
     # TF Serving's --saved_model_tags: the tag set of the MetaGraphDef each version loads.
     saved_model_tags: tuple[str, ...] = ("serve",)
 

@@ -29,6 +29,8 @@ from . import warmup
 from .batching import BatchingConfig, DynamicBatcher
 from .servable import Servable
 
+BATCHING_PARAMS_FILE = "batching_params.pbtxt"  # TF Serving's per-model batching parameters
+
 log = logging.getLogger("minitf.serving")
 
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
@@ -143,12 +145,15 @@ class ModelRepository:
 
     def __init__(self, configs: list[ModelConfig], *, default_batching: BatchingConfig | None =
                  None, loader: Callable[[str, str, int], Servable] = _default_loader,
-                 observer=None, clock=time.monotonic):
+                 observer=None, clock=time.monotonic, per_model_batching: bool = False):
         names = [c.name for c in configs]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate model names in the configuration: {names}")
         self._configs = {c.name: c for c in configs}
         self._default_batching = default_batching
+        # TF Serving's --enable_per_model_batching_parameters: with batching on, a version
+        # batches only if it has a batching_params.pbtxt, with that file's parameters.
+        self._per_model_batching = per_model_batching
         self._loader = loader
         self._observer = observer
         self._clock = clock
@@ -384,11 +389,11 @@ class ModelRepository:
                 self._unload(cfg.name, version)
 
     def _fingerprint(self, path):
-        """What a failed version must change to be retried: its model file or its warm-up
-        requests."""
+        """What a failed version must change to be retried: its model file, its warm-up
+        requests or its batching parameters."""
         out = []
         for file in (saved_model_file(path) or os.path.join(path, "saved_model.pb"),
-                     warmup.warmup_file(path)):
+                     warmup.warmup_file(path), os.path.join(path, BATCHING_PARAMS_FILE)):
             try:
                 st = os.stat(file)
                 out.append((st.st_mtime_ns, st.st_size))
@@ -410,7 +415,7 @@ class ModelRepository:
         start = self._clock()
         try:
             servable = self._loader(path, cfg.name, version)
-            batchers = self._batchers(cfg, servable)
+            batchers = self._batchers(cfg, servable, path)
         except Exception as e:  # noqa: BLE001 - any failure to load is reported, not raised
             seconds = self._clock() - start
             err = e if isinstance(e, OpError) else UnknownError(None, None, f"{type(e).__name__}:"
@@ -439,8 +444,22 @@ class ModelRepository:
         if self._observer is not None:
             self._observer.load(cfg.name, version, seconds, ok=True)
 
-    def _batchers(self, cfg: ModelConfig, servable: Servable) -> dict[str, DynamicBatcher]:
+    def _batching(self, cfg: ModelConfig, path: str) -> BatchingConfig | None:
         config = cfg.batching or self._default_batching
+        if config is None or not config.enabled or not self._per_model_batching:
+            return config
+        file = os.path.join(path, BATCHING_PARAMS_FILE)
+        if not os.path.exists(file):
+            return None
+        # As TF Serving: the file's parameters over the defaults, not over the server's
+        # settings; only the thread count (TF Serving's shared pool) comes from those.
+        from .config import load_batching_parameters_file  # config imports this module
+        return load_batching_parameters_file(file, BatchingConfig(
+            enabled=True, num_batch_threads=config.num_batch_threads))
+
+    def _batchers(self, cfg: ModelConfig, servable: Servable, path: str
+                  ) -> dict[str, DynamicBatcher]:
+        config = self._batching(cfg, path)
         if config is None or not config.enabled:
             return {}
         out = {}

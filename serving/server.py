@@ -58,8 +58,9 @@ class ModelServer:
         self.metrics = Metrics(registry, [m.name for m in options.models], process_metrics)
         self.repository = ModelRepository(
             options.models, default_batching=options.batching, observer=self.metrics,
-            clock=clock, loader=make_loader(options.saved_model_tags, options.enable_model_warmup,
-                                            options.num_request_iterations_for_warmup))
+            clock=clock, per_model_batching=options.per_model_batching,
+            loader=make_loader(options.saved_model_tags, options.enable_model_warmup,
+                               options.num_request_iterations_for_warmup))
         # Unbatched plans and SessionRun run here, off the event loop.
         self._executor = futures.ThreadPoolExecutor(max_workers=options.grpc_threads,
                                                     thread_name_prefix="plan")
@@ -88,6 +89,10 @@ class ModelServer:
         opts = self.options
         log.info("Starting minitf model server with %d model(s)", len(opts.models))
         self._blas_limits = _limit_blas_threads(opts.blas_threads)
+        batching = [m.batching or opts.batching for m in opts.models]
+        if opts.per_model_batching and not any(b is not None and b.enabled for b in batching):
+            log.warning("--enable_per_model_batching_parameters has no effect: batching is "
+                        "off (--enable_batching turns it on)")
         self.repository.start(opts.poll_seconds)
         handlers = []
         for svc in (PredictionService(self.plane, self._clock,

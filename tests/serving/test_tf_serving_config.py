@@ -10,12 +10,15 @@ import urllib.request
 
 import numpy as np
 import pytest
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from minitf.serving import cli
 from minitf.serving.batching import BatchingConfig
 from minitf.serving.config import (PROMETHEUS_PATH, load_batching_parameters_file,
                                    load_model_config_file, load_monitoring_config_file)
+from minitf.serving.metrics import Metrics
+from minitf.serving.repository import ModelConfig, ModelRepository, State, make_loader
 from tests.serving.conftest import reference, running_server, write_model
 
 # As TF Serving's documentation writes them (g3doc/serving_config.md), quotes of both kinds.
@@ -268,3 +271,73 @@ def test_monitoring_config_errors_name_the_problem(tmp_path, text, message):
     with pytest.raises(ValueError, match=message) as info:
         load_monitoring_config_file(path)
     assert path in str(info.value)
+
+
+# -- --enable_per_model_batching_parameters: a version's own batching_params.pbtxt ---------------
+def test_per_model_batching_parameters_come_from_the_version_directory(tmp_path, caplog):
+    base = tmp_path / "dense"
+    write_model(str(base), 1)
+    write_model(str(base), 2, scale=2.0)
+    _write(base / "1", "batching_params.pbtxt",
+           "max_batch_size { value: 4 } batch_timeout_micros { value: 1000 }")
+    models = [ModelConfig(name="dense", base_path=str(base), version_policy="all")]
+    server_wide = BatchingConfig(max_batch_size=32, max_enqueued_batches=5, num_batch_threads=3)
+    x = np.random.default_rng(1).standard_normal((10, 4)).astype(np.float32)
+    with running_server(models, server_wide, per_model_batching=True) as (server, client):
+        one, two = (server.repository.get("dense", v) for v in (1, 2))
+        # Version 1: the file's parameters over the defaults (the server's other settings are
+        # ignored, as in TF Serving), with the server's thread count. Version 2 has no file:
+        # not batched.
+        assert {s: b.config for s, b in one.batchers.items()} == {"serving_default": (
+            BatchingConfig(max_batch_size=4, batch_timeout_micros=1000, num_batch_threads=3))}
+        assert two.batchers == {}
+        got1 = client.predict("dense", {"x": x}, version=1)  # 10 rows: split into batches of 4
+        got2 = client.predict("dense", {"x": x}, version=2)
+    np.testing.assert_allclose(got1["probs"], reference(x)["probs"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got2["logits"], reference(x, 2.0)["logits"], rtol=1e-5,
+                               atol=1e-5)
+    # Without the flag the file is ignored: both versions take the server's settings.
+    with running_server(models, server_wide) as (server, _):
+        for v in (1, 2):
+            assert [b.config for b in server.repository.get("dense", v).batchers.values()] == \
+                [server_wide]
+    # With batching off the flag changes nothing, and says so.
+    with caplog.at_level("WARNING", "minitf.serving"):
+        with running_server(models, BatchingConfig(enabled=False), per_model_batching=True) as (
+                server, _):
+            assert server.repository.get("dense", 1).batchers == {}
+    assert "--enable_per_model_batching_parameters has no effect" in caplog.text
+
+
+def test_a_bad_per_model_batching_file_fails_the_load_until_fixed(tmp_path):
+    base = tmp_path / "dense"
+    write_model(str(base), 1)
+    write_model(str(base), 2, scale=2.0)
+    params = _write(base / "2", "batching_params.pbtxt", "pad_variable_length_inputs: true")
+    metrics = Metrics(CollectorRegistry(), ["dense"], process_metrics=False)
+    repo = ModelRepository([ModelConfig(name="dense", base_path=str(base))],
+                           default_batching=BatchingConfig(), per_model_batching=True,
+                           observer=metrics, loader=make_loader(enable_model_warmup=False))
+    try:
+        repo.poll()  # version 2 fails; with latest(1), nothing else was loaded
+        status = repo.status("dense", 2)[0]
+        assert status.state == State.END
+        assert params in status.error.message
+        assert "pad_variable_length_inputs is not supported" in status.error.message
+        repo.poll()  # unchanged: not retried
+        assert repo.status("dense", 2)[0].state == State.END
+        with open(params, "w") as f:  # fixed: the next poll loads it, batched as it says
+            f.write("max_batch_size { value: 2 }")
+        repo.poll()
+        assert repo.status("dense", 2)[0].state == State.AVAILABLE
+        assert repo.get("dense", 2).batchers["serving_default"].config.max_batch_size == 2
+    finally:
+        repo.stop()
+
+
+def test_per_model_batching_flag(tmp_path):
+    assert not _serve_options(["--model_base_path", "m"]).per_model_batching
+    for flag in (["--enable_per_model_batching_parameters"],
+                 ["--enable_per_model_batching_parameters=true"]):
+        assert _serve_options(["--model_base_path", "m", "--enable_batching", *flag]
+                              ).per_model_batching
