@@ -104,7 +104,8 @@ EXPECTED_SERVICES = {
     "tensorflow.serving.SessionService": ["SessionRun"],
     "inference.GRPCInferenceService": [
         "ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetadata",
-        "ModelInfer", "ModelConfig", "ModelStatistics",
+        "ModelInfer", "ModelConfig", "ModelStatistics", "ModelStreamInfer", "RepositoryIndex",
+        "RepositoryModelLoad", "RepositoryModelUnload",
     ],
     "grpc.health.v1.Health": ["Check", "Watch"],
     "grpc.reflection.v1alpha.ServerReflection": ["ServerReflectionInfo"],
@@ -769,8 +770,8 @@ def test_reflection_pool_speaks_only_canonical_names():
     # The default pool still holds tritonclient's own, complete service, not ours.
     default = descriptor_pool.Default().FindServiceByName("inference.GRPCInferenceService")
     assert default.file.name == "grpc_service.proto"
-    assert "RepositoryIndex" in default.methods_by_name
-    assert "RepositoryIndex" not in pool.FindServiceByName(
+    assert "SystemSharedMemoryStatus" in default.methods_by_name
+    assert "SystemSharedMemoryStatus" not in pool.FindServiceByName(
         "inference.GRPCInferenceService").methods_by_name
 
 
