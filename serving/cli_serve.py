@@ -114,6 +114,18 @@ def _serve_parser(sub):
                    help="comma-separated set of tags of the MetaGraphDef to load from each "
                    "SavedModel (default %(default)s); a model without that exact tag set "
                    "fails to load, naming the tag sets it has")
+    p.add_argument("--model_control_mode", default="poll", type=str.lower,
+                   choices=["none", "poll", "explicit"],
+                   help="Triton's model control: poll (default) loads every model at start and "
+                   "polls its versions, none reads them once at start; both refuse KServe's "
+                   "RepositoryModelLoad/Unload (UNAVAILABLE, as Triton). explicit loads only "
+                   "the --load_model models at start, then what RepositoryModelLoad asks for "
+                   "(/v2/repository/models/<name>/load over REST); an unloaded model stays "
+                   "unloaded through version polls and config reloads")
+    p.add_argument("--load_model", action="append", default=[], metavar="NAME",
+                   help="with --model_control_mode explicit, a configured model to load at "
+                   "start (repeatable; '*' alone: every model); the others wait for a "
+                   "RepositoryModelLoad")
     p.add_argument("--log_level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log verbosity")
     p.set_defaults(func=serve)
@@ -155,6 +167,7 @@ def build_options(args):
     from .batching import BatchingConfig
     from .config import (ServerOptions, load_batching_parameters_file, load_model_config_file,
                          load_monitoring_config_file, saved_model_tags)
+    from .model_control import startup_unloaded
     from .repository import ModelConfig
 
     _check_ranges(args)
@@ -189,6 +202,7 @@ def build_options(args):
         models = [ModelConfig(name=name, base_path=args.model_base_path)]
     else:
         raise ValueError("nothing to serve: give --model_base_path or --model_config_file")
+    startup_unloaded(args.model_control_mode, args.load_model, [m.name for m in models])
     return ServerOptions(
         grpc_port=args.port, http_port=args.http_port, host=args.host, models=models,
         batching=default, poll_seconds=args.file_system_poll_wait_seconds,
@@ -208,7 +222,8 @@ def build_options(args):
         per_model_batching=args.enable_per_model_batching_parameters == "true",
         enable_model_warmup=args.enable_model_warmup == "true",
         num_request_iterations_for_warmup=args.num_request_iterations_for_warmup or 1,
-        saved_model_tags=saved_model_tags(args.saved_model_tags))
+        saved_model_tags=saved_model_tags(args.saved_model_tags),
+        model_control_mode=args.model_control_mode, load_models=tuple(args.load_model))
 
 
 def serve(args) -> int:

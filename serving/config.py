@@ -82,6 +82,11 @@ class ServerOptions:
     per_model_batching: bool = False
     # TF Serving's --saved_model_tags: the tag set of the MetaGraphDef each version loads.
     saved_model_tags: tuple[str, ...] = ("serve",)
+    # Triton's --model-control-mode and --load-model (model_control.py): "poll" is minitf's
+    # behaviour (versions polled, Load/Unload refused), "none" reads versions once, "explicit"
+    # loads load_models ("*": all) at start and the rest on RepositoryModelLoad.
+    model_control_mode: str = "poll"
+    load_models: tuple[str, ...] = ()
 
 
 def saved_model_tags(text: str) -> tuple[str, ...]:

@@ -145,7 +145,8 @@ class ModelRepository:
 
     def __init__(self, configs: list[ModelConfig], *, default_batching: BatchingConfig | None =
                  None, loader: Callable[[str, str, int], Servable] = _default_loader,
-                 observer=None, clock=time.monotonic, per_model_batching: bool = False):
+                 observer=None, clock=time.monotonic, per_model_batching: bool = False,
+                 control_mode: str = "poll", unloaded=()):
         names = [c.name for c in configs]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate model names in the configuration: {names}")
@@ -165,6 +166,10 @@ class ModelRepository:
         self._no_versions: set[str] = set()  # models warned about having no version
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Triton's model control (model_control.py): configured models held unloaded, which
+        # polls and reconfigurations leave alone until a RepositoryModelLoad.
+        self.control_mode = control_mode
+        self.unloaded: set[str] = set(unloaded)
 
     # -- queries (request path) ---------------------------------------------------------------
     def model_names(self) -> list[str]:
@@ -216,8 +221,8 @@ class ModelRepository:
         return sorted(self._loaded.get(name, {}))
 
     def is_ready(self) -> bool:
-        loaded = self._loaded
-        return all(loaded.get(n) for n in self._configs)
+        loaded, unloaded = self._loaded, self.unloaded  # as Triton: unloaded is not unready
+        return all(loaded.get(n) for n in self._configs if n not in unloaded)
 
     # -- lifecycle --------------------------------------------------------------------------
     def poll(self):
@@ -226,6 +231,8 @@ class ModelRepository:
             if self._stop.is_set():  # stop() may have waited for this lock: load nothing
                 return
             for cfg in list(self._configs.values()):
+                if cfg.name in self.unloaded:
+                    continue
                 try:
                     self._sync(cfg)
                 except Exception:  # noqa: BLE001 - one model's trouble must not stop the others
@@ -271,8 +278,9 @@ class ModelRepository:
         and the polled ``--model_config_file`` both come here): a model no longer listed is
         refused, then unloaded (its in-flight requests finish); a model whose base path,
         version policy or labels changed is synced to them (new versions load before unwanted
-        ones unload); a new model is loaded, each version before it serves. A model's batching
-        applies to the versions it loads from now on.
+        ones unload); a new model is loaded, each version before it serves (under explicit
+        model control, it joins unloaded, and an unloaded model stays so: model_control.py).
+        A model's batching applies to the versions it loads from now on.
 
         Raises InvalidArgumentError, changing nothing, for a list naming a model twice; raises
         UnknownError, as TF Serving does, when a new model has no available version afterwards
@@ -299,7 +307,8 @@ class ModelRepository:
                     self._remove(name)
             for name, what in changed.items():
                 log.info("Updating model %s: %s", name, ", ".join(what))
-                self._guarded_sync(new[name])
+                if name not in self.unloaded:  # an unloaded one loads its new config on Load
+                    self._guarded_sync(new[name])
                 self._configs = {**self._configs, name: new[name]}
             for name in added:
                 log.info("Adding model %s (base path %s)", name, new[name].base_path)
@@ -308,13 +317,16 @@ class ModelRepository:
                     self._status = {**self._status, name: {}}
                 if self._observer is not None:
                     self._observer.add_models([name])  # its metrics labelled from the start
-                self._guarded_sync(new[name])
+                if self.control_mode == "explicit":
+                    self.unloaded.add(name)  # explicit control: loaded by a Load, not here
+                else:
+                    self._guarded_sync(new[name])
             self._configs = dict(new)  # new models serve from here, every version loaded
         if removed or added or changed:
             log.info("Model configuration applied: %d model(s); added %s, updated %s, "
                      "removed %s", len(new), added or "none", list(changed) or "none",
                      removed or "none")
-        missing = [new[n] for n in added if not self._loaded.get(n)]
+        missing = [new[n] for n in added if not self._loaded.get(n) and n not in self.unloaded]
         if missing:
             raise UnknownError(None, None, "Some models did not become available: {" + ", ".join(
                 f"{c.name} ({self._unavailable_reason(c)})" for c in missing) + "}")
@@ -341,6 +353,7 @@ class ModelRepository:
             self._status = {n: v for n, v in self._status.items() if n != name}
         self._failed = {k: v for k, v in self._failed.items() if k[0] != name}
         self._no_versions.discard(name)
+        self.unloaded.discard(name)
         if self._observer is not None:
             self._observer.remove_models([name])
         log.info("Removed model %s", name)

@@ -26,7 +26,7 @@ from minitf.errors import InvalidArgumentError, OpError
 from minitf.protos import classification_pb2, get_model_metadata_pb2, regression_pb2
 
 from . import rest_json
-from .rest_kserve import KServeHandlers
+from .rest_kserve import REPOSITORY_PATH, KServeHandlers
 from .dataplane import DataPlane
 from .servable import DEFAULT_SIGNATURE
 from .services import inference
@@ -120,6 +120,9 @@ class RestApi(KServeHandlers):
         """``send_continue()`` answers "Expect: 100-continue" (curl asks it before a body over
         1 KiB, and waits a second without it) once the body's size is known to be acceptable."""
         path = path.split("?", 1)[0]
+        m = REPOSITORY_PATH.fullmatch(path)
+        if m is not None:  # Triton's model repository extension (rest_kserve.py)
+            return self._repository(method, m, headers, rfile, send_continue)
         if method == "POST":
             m = _TFS_POST.fullmatch(path)
             if m is not None:

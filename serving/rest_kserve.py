@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from urllib.parse import unquote
 
 import numpy as np
@@ -20,9 +21,11 @@ from google.protobuf import json_format
 from minitf.errors import UnimplementedError
 from minitf.protos import grpc_service_pb2
 
+from .model_control import ModelControl, check_load_parameter
 from .rest_json import _bad, json_type
 from .services.kserve import (_RAW_NUMBERS, DATATYPES, _decode_raw, _output_as_sent,
                               _parse_version, _timeout_seconds, encode_bytes)
+from .services.kserve_repository import check_repository
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
 _INT64_MAX = 2**63 - 1
@@ -30,6 +33,10 @@ _KINDS = {"BYTES": "strings", "BOOL": "true/false", "FP32": "numbers", "FP64": "
 _FD = _descriptor.FieldDescriptor
 _WIDE_INTS = (_FD.TYPE_INT64, _FD.TYPE_UINT64, _FD.TYPE_SINT64, _FD.TYPE_FIXED64,
               _FD.TYPE_SFIXED64)
+# Triton's repo_regex_ (http_server.cc): an optional repository name, then the action.
+REPOSITORY_PATH = re.compile(r"/v2/repository(?:/([^/]+))?/(index|models/([^/]+)/(load|unload))")
+API_REPOSITORY = {"index": "rest.v2.repository_index", "load": "rest.v2.repository_load",
+                  "unload": "rest.v2.repository_unload"}
 
 
 # -- JSON tensors ---------------------------------------------------------------------------------
@@ -234,8 +241,88 @@ def _field_value(field, value):
 
 
 # -- handlers ---------------------------------------------------------------------------------
+def _json_object(body: bytes, what: str) -> dict:
+    """A request body that may be empty (all defaults) or a JSON object."""
+    if not body.strip():
+        return {}
+    try:
+        doc = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise _bad(f"failed to parse the {what} request JSON buffer: {e}") from None
+    if not isinstance(doc, dict):
+        raise _bad(f"the {what} request body must be a JSON object, got {json_type(doc)}")
+    return doc
+
+
+def _index_json(entry) -> dict:
+    """An index entry as Triton's TRITONSERVER_ServerModelIndex writes it: the name alone
+    for a model never loaded; else the version (when there is one), the state and any
+    reason."""
+    out = {"name": entry.name}
+    if entry.state is not None:
+        if entry.version is not None:
+            out["version"] = str(entry.version)
+        out["state"] = entry.state
+        if entry.reason:
+            out["reason"] = entry.reason
+    return out
+
+
 class KServeHandlers:
-    """The /v2 handlers of ``RestApi``; each is ``fn(info, ...) -> (status, body[, ...])``."""
+    """The /v2 handlers of ``RestApi``; each is ``fn(info, ...) -> (status, body[, ...])``.
+
+    Triton's model repository extension (POST v2/repository/index and
+    v2/repository/models/<name>/load|unload) comes to ``_repository`` (REPOSITORY_PATH)."""
+
+    def _repository(self, method, m, headers, rfile, send_continue):
+        from .rest import KSERVE_HTTP, Response, _error_body  # rest imports this module
+        repository, action, name, verb = m.groups()
+        if method != "POST":  # as Triton: the repository API is POST only
+            return Response(405, _error_body("Method Not Allowed"), headers=(("Allow", "POST"),))
+        api = API_REPOSITORY[verb or action]
+        if self.metrics is not None and api not in self._record:
+            self._record[api] = (self.metrics.recorder(api), self.metrics.inflight.labels(api))
+
+        def read():
+            return self._body(headers, rfile, send_continue)
+        if action == "index":
+            return self._run(api, KSERVE_HTTP, self._repository_index, repository, read)
+        return self._run(api, KSERVE_HTTP, self._repository_control, repository,
+                         unquote(name), verb, read)
+
+    def _repository_index(self, info, repository, read):
+        """POST v2/repository/index {"ready": bool} -> [{"name", "version", "state",
+        "reason"}, ...]"""
+        doc = _json_object(read(), "index")
+        ready = doc.get("ready", False)
+        if not isinstance(ready, bool):
+            raise _bad(f"Unable to parse 'ready': expected a boolean, got {json_type(ready)}")
+        check_repository(unquote(repository or ""))
+        entries = ModelControl(self.plane.repository).index(ready)
+        return 200, json.dumps([_index_json(e) for e in entries]).encode()
+
+    def _repository_control(self, info, repository, name, verb, read):
+        """POST v2/repository/models/<name>/load|unload {"parameters": {...}}: 200 and no
+        body once done; the error as {"error": ...} otherwise."""
+        doc = _json_object(read(), verb)
+        info.model = name
+        check_repository(unquote(repository or ""))
+        params = parameters(doc, f"{verb} request")
+        control = ModelControl(self.plane.repository)
+        if verb == "load":
+            for key, value in params.items():  # as Triton: every load parameter is a string
+                if not isinstance(value, str):
+                    raise _bad(f"Unable to parse load parameter '{key}': expected a string, "
+                               f"got {json_type(value)}")
+                check_load_parameter(key)
+            control.load(name)
+        else:
+            dependents = params.get("unload_dependents", False)
+            if not isinstance(dependents, bool):  # no ensembles here: nothing depends
+                raise _bad("Unable to parse 'unload_dependents': expected a boolean, got "
+                           f"{json_type(dependents)}")
+            control.unload(name)
+        return 200, b""
 
     def _server_metadata(self, info):
         response = self.kserve.server_metadata(grpc_service_pb2.ServerMetadataRequest(), None,

@@ -26,11 +26,13 @@ from minitf.errors import OpError
 from .config import ServerOptions, load_model_config_file
 from .dataplane import DataPlane
 from .metrics import Metrics
+from .model_control import startup_unloaded
 from .repository import ModelRepository, make_loader
 from .rest import RestApi
 from .services.common import generic_handlers, status_code
 from .services.health import HealthService, ReflectionService
 from .services.kserve import InferenceService
+from .services.kserve_repository import RepositoryService
 from .services.tfserving import ModelService, PredictionService, SessionService
 
 log = logging.getLogger("minitf.serving")
@@ -60,7 +62,10 @@ class ModelServer:
             options.models, default_batching=options.batching, observer=self.metrics,
             clock=clock, per_model_batching=options.per_model_batching,
             loader=make_loader(options.saved_model_tags, options.enable_model_warmup,
-                               options.num_request_iterations_for_warmup))
+                               options.num_request_iterations_for_warmup),
+            control_mode=options.model_control_mode, unloaded=startup_unloaded(
+                options.model_control_mode, options.load_models,
+                [m.name for m in options.models]))
         # Unbatched plans and SessionRun run here, off the event loop.
         self._executor = futures.ThreadPoolExecutor(max_workers=options.grpc_threads,
                                                     thread_name_prefix="plan")
@@ -93,13 +98,15 @@ class ModelServer:
         if opts.per_model_batching and not any(b is not None and b.enabled for b in batching):
             log.warning("--enable_per_model_batching_parameters has no effect: batching is "
                         "off (--enable_batching turns it on)")
-        self.repository.start(opts.poll_seconds)
+        # Triton's NONE mode: the repository is read at start, not polled.
+        self.repository.start(0 if opts.model_control_mode == "none" else opts.poll_seconds)
         handlers = []
         for svc in (PredictionService(self.plane, self._clock,
                                       opts.enable_signature_method_name_check),
                     ModelService(self.plane, self._clock),
                     SessionService(self.plane, self._clock),
-                    InferenceService(self.plane, self._clock), self.health):
+                    InferenceService(self.plane, self._clock),
+                    RepositoryService(self.plane, self._clock), self.health):
             handlers.extend(svc.handlers(self.metrics, opts.max_message_bytes))
         if opts.reflection:
             # Reflection lists itself too, as grpc's reference implementation does.

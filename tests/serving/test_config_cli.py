@@ -153,7 +153,8 @@ SERVE_OPTIONS = ["--port", "--http_port", "--host", "--model_name", "--model_bas
                  "--grace_seconds", "--log_level", "--rest_api_port", "--rest_api_num_threads",
                  "--rest_api_timeout_in_ms", "--model_config_file_poll_wait_seconds",
                  "--monitoring_config_file", "--enable_model_warmup",
-                 "--num_request_iterations_for_warmup", "--saved_model_tags"]
+                 "--num_request_iterations_for_warmup", "--saved_model_tags",
+                 "--model_control_mode", "--load_model"]
 
 
 def test_serve_help_documents_every_option(capsys):

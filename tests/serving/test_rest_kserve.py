@@ -272,7 +272,7 @@ def test_model_statistics_are_the_grpc_answer_as_triton_prints_them(rest_served)
     ("GET", "/v2/models/dense/infer", 405, "Method Not Allowed"),
     ("POST", "/v2/models/dense/config", 405, "Method Not Allowed"),
     ("POST", "/v2/models/stats", 405, "Method Not Allowed"),
-    ("POST", "/v2/repository/index", 400, "Not Found"),
+    ("POST", "/v2/repository/nothing", 400, "Not Found"),
 ])
 def test_unknown_v2_paths_answer_json_as_triton(rest_served, method, path, status, error):
     """tritonclient.http parses every error body as JSON: no text/plain 404 under /v2."""
