@@ -33,6 +33,7 @@ from .services.common import generic_handlers, status_code
 from .services.health import HealthService, ReflectionService
 from .services.kserve import InferenceService
 from .services.kserve_repository import RepositoryService
+from .services.kserve_stream import StreamInferenceService
 from .services.tfserving import ModelService, PredictionService, SessionService
 
 log = logging.getLogger("minitf.serving")
@@ -72,6 +73,7 @@ class ModelServer:
         self.plane = DataPlane(self.repository, self.metrics, clock, self._executor)
         self.health = HealthService(self.plane, SERVICE_NAMES)
         self._grpc: grpc.aio.Server | None = None
+        self._streams: StreamInferenceService | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self._http: ThreadingHTTPServer | None = None
@@ -101,11 +103,13 @@ class ModelServer:
         # Triton's NONE mode: the repository is read at start, not polled.
         self.repository.start(0 if opts.model_control_mode == "none" else opts.poll_seconds)
         handlers = []
+        self._streams = StreamInferenceService(self.plane, self._clock)
         for svc in (PredictionService(self.plane, self._clock,
                                       opts.enable_signature_method_name_check),
                     ModelService(self.plane, self._clock),
                     SessionService(self.plane, self._clock),
                     InferenceService(self.plane, self._clock),
+                    self._streams,
                     RepositoryService(self.plane, self._clock), self.health):
             handlers.extend(svc.handlers(self.metrics, opts.max_message_bytes))
         if opts.reflection:
@@ -389,6 +393,8 @@ class ModelServer:
         grace = self.options.grace_seconds if grace is None else grace
         log.info("Shutting down: finishing in-flight requests (grace %.0fs)", grace)
         self.health.stopping.set()
+        if self._streams is not None:  # open ModelStreamInfer streams end, not wait out grace
+            self._streams.begin_shutdown()
         self._config_poll_stop.set()
         if self._config_poller is not None:
             self._config_poller.join(30)  # a reconfiguration it started finishes first

@@ -83,7 +83,6 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
     in the model version's statistics.
     """
     method = service_descriptor.methods_by_name[method_name]
-    parse = request_class.FromString
     inflight = metrics.inflight_count(api) if metrics is not None else None
     is_async = inspect.iscoroutinefunction(fn)
     record = metrics.recorder(api, inference) if metrics is not None else None
@@ -94,18 +93,11 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
         if inflight is not None:
             inflight.value += 1
         try:
-            try:
-                request = parse(raw)
-            except (DecodeError, ValueError, RuntimeError) as e:
-                raise InvalidArgumentError(None, None, f"malformed {request_class.__name__}: "
-                                           f"{e}") from None
+            request = parse_message(request_class, raw)
             response = await fn(request, context, info) if is_async else \
                 fn(request, context, info)
             response = response.SerializeToString()
-            if max_response_bytes is not None and len(response) > max_response_bytes:
-                raise ResourceExhaustedError(
-                    None, None, f"Response has byte size {len(response)} which exceeds the "
-                    f"server's message size limit {max_response_bytes} (--max_message_bytes)")
+            check_response_size(len(response), max_response_bytes)
         except OpError as e:
             status, details = status_code(e), e.message
         except asyncio.CancelledError:
@@ -142,6 +134,33 @@ def unary(service_descriptor, method_name: str, request_class, fn: Callable, api
 
     return method_path(method), grpc.unary_unary_rpc_method_handler(
         handler, request_deserializer=None, response_serializer=None)
+
+
+def parse_message(message_class, raw: bytes):
+    """``raw`` parsed here rather than by gRPC, so a malformed message is INVALID_ARGUMENT
+    naming what is wrong (gRPC would answer INTERNAL)."""
+    try:
+        return message_class.FromString(raw)
+    except (DecodeError, ValueError, RuntimeError) as e:
+        raise InvalidArgumentError(None, None, f"malformed {message_class.__name__}: "
+                                   f"{e}") from None
+
+
+def check_response_size(size: int, max_response_bytes: int | None):
+    """RESOURCE_EXHAUSTED for a serialised response larger than the server may send."""
+    if max_response_bytes is not None and size > max_response_bytes:
+        raise ResourceExhaustedError(
+            None, None, f"Response has byte size {size} which exceeds the server's message "
+            f"size limit {max_response_bytes} (--max_message_bytes)")
+
+
+def error_status(e: Exception, what: str) -> tuple[grpc.StatusCode, str]:
+    """The status and message a request that raised ``e`` answers with: an OpError's own;
+    anything else is logged (naming ``what``) and INTERNAL."""
+    if isinstance(e, OpError):
+        return status_code(e), _truncate(e.message)
+    log.exception("%s failed", what)
+    return grpc.StatusCode.INTERNAL, _truncate(f"{type(e).__name__}: {e}")
 
 
 def _truncate(message: str) -> str:

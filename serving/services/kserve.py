@@ -278,7 +278,7 @@ class InferenceService:
     def server_metadata(self, request, context, info):
         return pb.ServerMetadataResponse(
             name=self.server_name, version=minitf.__version__,
-            extensions=["model_configuration", "statistics", "parameters"])
+            extensions=["model_configuration", "model_repository", "statistics", "parameters"])
 
     def _entry(self, info, name, version):
         info.model = name
@@ -353,7 +353,11 @@ class InferenceService:
         return response
 
     # -- inference ---------------------------------------------------------------------------
-    async def model_infer(self, request, context, info):
+    async def model_infer(self, request, context, info) -> pb.ModelInferResponse:
+        """One ModelInferRequest, decoded, validated, run (batched or not) and encoded: what
+        ModelInfer answers, and what ModelStreamInfer answers for each request on a stream
+        (``context`` is the stream's then). The RPC's own deadline is gRPC's to enforce (it
+        cancels the call); a ``timeout`` parameter that ends sooner is enforced here."""
         entry = self._entry(info, request.model_name, request.model_version)
         inputs = decode_inputs(request) if on_loop(info.size) else \
             await off_loop(decode_inputs, request)

@@ -83,7 +83,7 @@ def test_server_metadata(triton_client):
     assert meta.name == "minitf"
     assert meta.version == minitf.__version__
     # perf_analyzer reads the server-side breakdown only when "statistics" is advertised.
-    assert {"statistics", "model_configuration"} <= set(meta.extensions)
+    assert {"statistics", "model_configuration", "model_repository"} <= set(meta.extensions)
     assert triton_client.get_server_metadata(as_json=True)["name"] == "minitf"
 
 
