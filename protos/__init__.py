@@ -18,8 +18,8 @@ without descriptor-pool clashes. Our package is always ``minitf.`` + the canonic
   get_model_metadata, status, get_model_status, session_service, prediction_service,
   model_management, model_service, logging, prediction_log (warm-up records); the configuration
   files model_server_config, file_system_storage_path_source, logging_config,
-  log_collector_config, session_bundle_config (only its BatchingParameters) and
-  monitoring_config
+  log_collector_config, session_bundle_config (only its BatchingParameters),
+  monitoring_config and ssl_config
 - ``minitf.inference`` (KServe v2 / Triton): grpc_service, model_config
 - ``minitf.grpc.health.v1``: health
 - ``minitf.grpc.reflection.v1alpha`` / ``.v1``: reflection_v1alpha / reflection_v1
@@ -118,6 +118,7 @@ CANONICAL_FILES: dict[str, str] = {
     "session_bundle_config.proto":
         "tensorflow_serving/servables/tensorflow/session_bundle_config.proto",
     "monitoring_config.proto": "tensorflow_serving/config/monitoring_config.proto",
+    "ssl_config.proto": "tensorflow_serving/config/ssl_config.proto",
     "grpc_service.proto": "grpc_service.proto",  # Triton registers its files at the root
     "model_config.proto": "model_config.proto",
     "health.proto": "grpc/health/v1/health.proto",

@@ -10,6 +10,8 @@ import sys
 import threading
 import time
 
+from .tfs_flags import add_tfs_flags, tfs_options, version_text
+
 log = logging.getLogger("minitf.serving")
 
 
@@ -46,12 +48,13 @@ def _serve_parser(sub):
                    help="how often to look for new or removed versions (0: only at start)")
     p.add_argument("--max_message_bytes", type=int, default=2**31 - 1,
                    help="largest gRPC request/response accepted")
-    p.add_argument("--grpc_threads", type=int, default=64,
-                   help="threads that run unbatched requests and SessionRun (gRPC itself runs on "
-                   "one asyncio event loop; batched requests wait there, holding no thread)")
-    p.add_argument("--blas_threads", type=int, default=1,
-                   help="threads per BLAS call (default %(default)s: requests and batches "
-                   "already run in parallel; 0 keeps the BLAS library's default)")
+    p.add_argument("--grpc_threads", type=int,
+                   help="threads that run unbatched requests and SessionRun (default 64; gRPC "
+                   "itself runs on one asyncio event loop; batched requests wait there, "
+                   "holding no thread)")
+    p.add_argument("--blas_threads", type=int,
+                   help="threads per BLAS call (default 1: requests and batches already run "
+                   "in parallel; 0 keeps the BLAS library's default)")
     p.add_argument("--ssl_cert", help="PEM certificate chain: enables TLS")
     p.add_argument("--ssl_key", help="PEM private key for --ssl_cert")
     p.add_argument("--ssl_client_ca", help="PEM CA bundle: require client certificates "
@@ -128,6 +131,7 @@ def _serve_parser(sub):
                    "RepositoryModelLoad")
     p.add_argument("--log_level", default="INFO",
                    choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log verbosity")
+    add_tfs_flags(p)  # the rest of tensorflow_model_server's flags
     p.set_defaults(func=serve)
 
 
@@ -170,6 +174,7 @@ def build_options(args):
     from .model_control import startup_unloaded
     from .repository import ModelConfig
 
+    tfs = tfs_options(args)  # first: it resolves --grpc_threads and --blas_threads
     _check_ranges(args)
     try:
         sizes = tuple(int(s) for s in args.allowed_batch_sizes.split(",") if s.strip())
@@ -193,8 +198,10 @@ def build_options(args):
     if args.model_config_file_poll_wait_seconds > 0 and not args.model_config_file:
         raise ValueError("--model_config_file_poll_wait_seconds needs --model_config_file")
     if args.model_config_file:
-        if args.model_base_path or args.model_name:
-            raise ValueError("use either --model_config_file or --model_name/--model_base_path")
+        if args.model_base_path or args.model_name:  # as tensorflow_model_server, whose
+            # Docker entrypoint always passes them: the config file wins
+            log.warning("--model_config_file is given: --model_name and --model_base_path are "
+                        "ignored")
         # The file's batching settings override the flags', parameter by parameter.
         models, default = load_model_config_file(args.model_config_file, default)
     elif args.model_base_path:
@@ -223,12 +230,15 @@ def build_options(args):
         enable_model_warmup=args.enable_model_warmup == "true",
         num_request_iterations_for_warmup=args.num_request_iterations_for_warmup or 1,
         saved_model_tags=saved_model_tags(args.saved_model_tags),
-        model_control_mode=args.model_control_mode, load_models=tuple(args.load_model))
+        model_control_mode=args.model_control_mode, load_models=tuple(args.load_model), **tfs)
 
 
 def serve(args) -> int:
     from .server import ModelServer
 
+    if args.version:  # as tensorflow_model_server --version: print and exit
+        print(version_text())
+        return 0
     logging.basicConfig(level=args.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -87,6 +87,45 @@ class ServerOptions:
     # loads load_models ("*": all) at start and the rest on RepositoryModelLoad.
     model_control_mode: str = "poll"
     load_models: tuple[str, ...] = ()
+    # TF Serving's --grpc_socket_path: the gRPC APIs on a UNIX domain socket too;
+    # --grpc_channel_arguments: ((key, int or str), ...) over minitf's own channel settings.
+    grpc_socket_path: str | None = None
+    grpc_channel_arguments: tuple = ()
+    # TF Serving's --ssl_config_file (PEM text, in place of ssl_cert/ssl_key/ssl_client_ca).
+    ssl_config: SSLConfig | None = None
+    # TF Serving's --rest_api_enable_cors_support: CORS headers on the HTTP port's answers.
+    cors: bool = False
+    # TF Serving's --max_num_load_retries / --load_retry_interval_micros: a failed load is
+    # retried this many times, this far apart (0: minitf's own rule, retry when files change).
+    max_num_load_retries: int = 0
+    load_retry_interval_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class SSLConfig:
+    """TF Serving's SSLConfig: PEM text (not file names). ``client_verify`` requires client
+    certificates signed by ``custom_ca``; without it ``custom_ca`` changes nothing, as TF
+    Serving does not request client certificates then."""
+
+    server_key: str
+    server_cert: str
+    custom_ca: str = ""
+    client_verify: bool = False
+
+
+def load_ssl_config_file(path: str) -> SSLConfig:
+    """TF Serving's ``--ssl_config_file``: a text-format SSLConfig."""
+    from minitf.protos import ssl_config_pb2
+
+    where = f"ssl config file {path}"
+    c = _parse_text(_read(path, "ssl config file"), ssl_config_pb2.SSLConfig(),
+                    f"{where} is not a text-format SSLConfig")
+    if not c.server_key or not c.server_cert:
+        raise ValueError(f"{where}: TLS needs both server_key and server_cert (PEM text)")
+    if c.client_verify and not c.custom_ca:
+        raise ValueError(f"{where}: client_verify needs custom_ca, the CA that signs the "
+                         "client certificates")
+    return SSLConfig(c.server_key, c.server_cert, c.custom_ca, c.client_verify)
 
 
 def saved_model_tags(text: str) -> tuple[str, ...]:

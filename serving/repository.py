@@ -146,7 +146,8 @@ class ModelRepository:
     def __init__(self, configs: list[ModelConfig], *, default_batching: BatchingConfig | None =
                  None, loader: Callable[[str, str, int], Servable] = _default_loader,
                  observer=None, clock=time.monotonic, per_model_batching: bool = False,
-                 control_mode: str = "poll", unloaded=()):
+                 control_mode: str = "poll", unloaded=(), load_retries: int = 0,
+                 load_retry_seconds: float = 60.0):
         names = [c.name for c in configs]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate model names in the configuration: {names}")
@@ -156,6 +157,8 @@ class ModelRepository:
         # batches only if it has a batching_params.pbtxt, with that file's parameters.
         self._per_model_batching = per_model_batching
         self._loader = loader
+        # TF Serving's --max_num_load_retries / --load_retry_interval_micros (_attempt_load).
+        self._load_retries, self._load_retry_seconds = load_retries, load_retry_seconds
         self._observer = observer
         self._clock = clock
         self._lock = threading.Lock()
@@ -427,8 +430,7 @@ class ModelRepository:
         log.info("Loading servable %s version %d from %s", cfg.name, version, path)
         start = self._clock()
         try:
-            servable = self._loader(path, cfg.name, version)
-            batchers = self._batchers(cfg, servable, path)
+            servable, batchers = self._attempt_load(cfg, version, path)
         except Exception as e:  # noqa: BLE001 - any failure to load is reported, not raised
             seconds = self._clock() - start
             err = e if isinstance(e, OpError) else UnknownError(None, None, f"{type(e).__name__}:"
@@ -456,6 +458,23 @@ class ModelRepository:
             log.info("Replaced servable %s version %d from %s", cfg.name, version, old.path)
         if self._observer is not None:
             self._observer.load(cfg.name, version, seconds, ok=True)
+
+    def _attempt_load(self, cfg: ModelConfig, version: int, path: str):
+        """(servable, batchers), retrying a failed load up to ``load_retries`` times,
+        ``load_retry_seconds`` apart, as TF Serving's LoaderHarness; raises the last failure
+        (at once when the repository stops). The version stays LOADING meanwhile."""
+        for attempt in range(self._load_retries + 1):
+            try:
+                servable = self._loader(path, cfg.name, version)
+                return servable, self._batchers(cfg, servable, path)
+            except Exception as e:
+                if attempt == self._load_retries or self._stop.is_set():
+                    raise
+                log.warning("Loading servable %s version %d failed (attempt %d of %d): %s; "
+                            "retrying in %gs", cfg.name, version, attempt + 1,
+                            self._load_retries + 1, e, self._load_retry_seconds)
+                if self._stop.wait(max(self._load_retry_seconds, 0)):
+                    raise
 
     def _batching(self, cfg: ModelConfig, path: str) -> BatchingConfig | None:
         config = cfg.batching or self._default_batching

@@ -38,6 +38,11 @@ from .services.tfserving import ModelService, PredictionService, SessionService
 
 log = logging.getLogger("minitf.serving")
 
+# TF Serving's CORS headers (http_rest_api_util.cc AddCORSHeaders), with
+# --rest_api_enable_cors_support.
+CORS_HEADERS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "POST, GET"),
+                ("Access-Control-Allow-Headers", "Content-Type"))
+
 
 def _service(module, name):
     return service_name(module.DESCRIPTOR.services_by_name[name])
@@ -66,7 +71,9 @@ class ModelServer:
                                options.num_request_iterations_for_warmup),
             control_mode=options.model_control_mode, unloaded=startup_unloaded(
                 options.model_control_mode, options.load_models,
-                [m.name for m in options.models]))
+                [m.name for m in options.models]),
+            load_retries=options.max_num_load_retries,
+            load_retry_seconds=options.load_retry_interval_seconds)
         # Unbatched plans and SessionRun run here, off the event loop.
         self._executor = futures.ThreadPoolExecutor(max_workers=options.grpc_threads,
                                                     thread_name_prefix="plan")
@@ -130,7 +137,9 @@ class ModelServer:
             self._stop_loop()
             raise
         log.info("gRPC API listening on %s:%d (%s)", opts.host, self.grpc_port,
-                 "TLS" if opts.ssl_cert else "plaintext")
+                 "TLS" if _tls(opts) else "plaintext")
+        if opts.grpc_socket_path:
+            log.info("gRPC API listening on UNIX socket %s", opts.grpc_socket_path)
         if opts.http_port is not None and opts.http_port >= 0:
             self._start_http()
         if opts.model_config_file and opts.model_config_file_poll_seconds > 0:
@@ -167,18 +176,25 @@ class ModelServer:
 
     async def _start_grpc(self, handlers) -> int:
         opts = self.options
-        server = grpc.aio.server(
-            options=[("grpc.max_receive_message_length", opts.max_message_bytes),
-                     ("grpc.max_send_message_length", opts.max_message_bytes),
-                     ("grpc.so_reuseport", 0)] + _connection_age(opts))
+        own = [("grpc.max_receive_message_length", opts.max_message_bytes),
+               ("grpc.max_send_message_length", opts.max_message_bytes),
+               ("grpc.so_reuseport", 0)] + _connection_age(opts)
+        # TF Serving's --grpc_channel_arguments override minitf's settings of the same keys.
+        given = {key for key, _ in opts.grpc_channel_arguments}
+        server = grpc.aio.server(options=[(k, v) for k, v in own if k not in given] +
+                                 list(opts.grpc_channel_arguments))
         server.add_generic_rpc_handlers(generic_handlers(handlers))
+        credentials = _credentials(opts) if _tls(opts) else None
         address = f"{_bracketed(opts.host)}:{opts.grpc_port}"
-        if opts.ssl_cert or opts.ssl_key:
-            port = server.add_secure_port(address, _credentials(opts))
-        else:
-            port = server.add_insecure_port(address)
-        if not port:
-            raise OSError(f"could not bind the gRPC port {address}")
+        addresses = [address] + ([f"unix:{opts.grpc_socket_path}"] if opts.grpc_socket_path
+                                 else [])  # TF Serving's --grpc_socket_path, same credentials
+        ports = [server.add_secure_port(a, credentials) if credentials else
+                 server.add_insecure_port(a) for a in addresses]
+        for a, port in zip(addresses, ports):
+            if not port:
+                raise OSError(f"could not bind the gRPC {'socket' if a[:5] == 'unix:' else 'port'}"
+                              f" {a}")
+        port = ports[0]
         await server.start()
         self._grpc = server
         return port
@@ -308,10 +324,26 @@ class ModelServer:
             def _not_allowed(self):
                 self.send_response(405)
                 self.send_header("Allow", "GET, HEAD")
+                self._cors()
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed  # noqa: N815
+            do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815
+
+            def do_OPTIONS(self):  # noqa: N802 - a browser's CORS preflight
+                if not server.options.cors:
+                    self._not_allowed()
+                    return
+                self.send_response(204)
+                self._cors()
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def _cors(self):
+                # TF Serving's --rest_api_enable_cors_support: its AddCORSHeaders.
+                if server.options.cors:
+                    for name, value in CORS_HEADERS:
+                        self.send_header(name, value)
 
             def _model_status(self, rest):
                 # TF Serving's REST status paths: <name>, <name>/versions/<N>,
@@ -358,6 +390,7 @@ class ModelServer:
                 self.send_header("Content-Type", ctype)
                 for name, value in headers:
                     self.send_header(name, value)
+                self._cors()
                 if self.close_connection:  # tell a keep-alive client not to send more
                     self.send_header("Connection", "close")
                 self.send_header("Content-Length", str(len(body)))
@@ -467,7 +500,17 @@ def _connection_age(opts: ServerOptions) -> list:
     return [("grpc.max_connection_age_ms", ms), ("grpc.max_connection_age_grace_ms", 30_000)]
 
 
+def _tls(opts: ServerOptions) -> bool:
+    return bool(opts.ssl_cert or opts.ssl_key or opts.ssl_config)
+
+
 def _credentials(opts: ServerOptions):
+    if opts.ssl_config is not None:  # TF Serving's --ssl_config_file: PEM text
+        c = opts.ssl_config
+        return grpc.ssl_server_credentials(
+            [(c.server_key.encode(), c.server_cert.encode())],
+            root_certificates=c.custom_ca.encode() if c.custom_ca else None,
+            require_client_auth=c.client_verify)
     if not (opts.ssl_cert and opts.ssl_key):
         raise ValueError("TLS needs both --ssl_cert and --ssl_key")
     with open(opts.ssl_key, "rb") as f:

@@ -121,7 +121,8 @@ def _family(file: FileDescriptor) -> str:
     return FAMILIES[protos.canonical_name(file.package)]
 
 
-# tensorflow-serving-api ships neither session_bundle_config.proto nor monitoring_config.proto:
+# tensorflow-serving-api ships none of session_bundle_config.proto, monitoring_config.proto and
+# ssl_config.proto:
 # their messages, field by field from the originals (servables/tensorflow/ and config/).
 _BATCHING_PARAMETERS = [  # name, number, wrapper message, scalar or sibling message, repeated
     ("max_batch_size", 1, "Int64Value", False),
@@ -142,6 +143,10 @@ _HAND_WRITTEN = {  # our source -> (the original's path, {message: fields})
         "tensorflow_serving/config/monitoring_config.proto",
         {"PrometheusConfig": [("enable", 1, "bool", False), ("path", 2, "string", False)],
          "MonitoringConfig": [("prometheus_config", 1, "PrometheusConfig", False)]}),
+    "ssl_config.proto": (
+        "tensorflow_serving/config/ssl_config.proto",
+        {"SSLConfig": [("server_key", 1, "string", False), ("server_cert", 2, "string", False),
+                       ("custom_ca", 3, "string", False), ("client_verify", 4, "bool", False)]}),
 }
 
 

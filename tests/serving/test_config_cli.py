@@ -154,7 +154,22 @@ SERVE_OPTIONS = ["--port", "--http_port", "--host", "--model_name", "--model_bas
                  "--rest_api_timeout_in_ms", "--model_config_file_poll_wait_seconds",
                  "--monitoring_config_file", "--enable_model_warmup",
                  "--num_request_iterations_for_warmup", "--saved_model_tags",
-                 "--model_control_mode", "--load_model"]
+                 "--model_control_mode", "--load_model",
+                 # the rest of tensorflow_model_server's flags (serving/tfs_flags.py)
+                 "--version", "--grpc_max_threads", "--grpc_socket_path",
+                 "--grpc_channel_arguments", "--ssl_config_file", "--use_alts_credentials",
+                 "--rest_api_enable_cors_support", "--max_num_load_retries",
+                 "--load_retry_interval_micros", "--tensorflow_intra_op_parallelism",
+                 "--tensorflow_inter_op_parallelism", "--tensorflow_session_parallelism",
+                 "--tensorflow_session_config_file", "--per_process_gpu_memory_fraction",
+                 "--platform_config_file", "--prefer_tflite_model", "--mixed_precision",
+                 "--flush_filesystem_caches", "--remove_unused_fields_from_bundle_metagraph",
+                 "--num_load_threads", "--num_unload_threads", "--xla_cpu_compilation_enabled",
+                 "--xla_gpu_compilation_enabled", "--enable_profiler", "--skip_initialize_tpu",
+                 "--enable_serialization_as_tensor_content", "--thread_pool_factory_config_file",
+                 "--num_tflite_pools", "--num_tflite_interpreters_per_pool",
+                 "--enable_grpc_healthcheck_service",
+                 "--allow_version_labels_for_unavailable_models", "--blas_threads"]
 
 
 def test_serve_help_documents_every_option(capsys):
@@ -261,8 +276,6 @@ def test_serve_with_nothing_to_serve_exits_2():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--model_config_file", "{cfg}", "--model_base_path", "m"],
-     "use either --model_config_file or --model_name/--model_base_path"),
     (["--model_config_file", "{dup}"], "duplicate model names"),
     (["--model_config_file", "{bad}"], "is not valid JSON"),
     (["--model_base_path", "m", "--allowed_batch_sizes", "2,4"],
@@ -646,3 +659,15 @@ def test_serve_exit_is_bounded(case, signals, code):
     assert "Traceback" not in err
     assert ("still running after the grace period" if code == 0 else
             "Received SIGTERM again") in err
+
+
+def test_model_name_and_base_path_give_way_to_a_config_file(tmp_path, caplog):
+    """As tensorflow_model_server (whose Docker image always passes --model_name and
+    --model_base_path): with --model_config_file the file says what is served."""
+    cfg = write_config(tmp_path, _model(), "cfg.json")
+    with caplog.at_level("WARNING", "minitf.serving"):
+        opts = _serve_options(["--model_config_file", cfg, "--model_name", "other",
+                               "--model_base_path", "elsewhere"])
+    assert [m.name for m in opts.models] == [m.name for m in load_model_config_file(cfg)[0]]
+    assert "other" not in [m.name for m in opts.models]
+    assert "--model_name and --model_base_path are ignored" in caplog.text
