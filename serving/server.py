@@ -4,18 +4,16 @@ graceful stop."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import socket
 import threading
 import time
 from concurrent import futures
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote
+from http.server import ThreadingHTTPServer
 
 import grpc
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 
 from minitf.protos import service_name
 from minitf.protos import grpc_service_pb2, health_pb2, model_service_pb2
@@ -25,11 +23,12 @@ from minitf.errors import OpError
 
 from .config import ServerOptions, load_model_config_file
 from .dataplane import DataPlane
+from .http_port import make_handler
 from .metrics import Metrics
 from .model_control import startup_unloaded
 from .repository import ModelRepository, make_loader
 from .rest import RestApi
-from .services.common import generic_handlers, status_code
+from .services.common import generic_handlers
 from .services.health import HealthService, ReflectionService
 from .services.kserve import InferenceService
 from .services.kserve_repository import RepositoryService
@@ -37,12 +36,6 @@ from .services.kserve_stream import StreamInferenceService
 from .services.tfserving import ModelService, PredictionService, SessionService
 
 log = logging.getLogger("minitf.serving")
-
-# TF Serving's CORS headers (http_rest_api_util.cc AddCORSHeaders), with
-# --rest_api_enable_cors_support.
-CORS_HEADERS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "POST, GET"),
-                ("Access-Control-Allow-Headers", "Content-Type"))
-
 
 def _service(module, name):
     return service_name(module.DESCRIPTOR.services_by_name[name])
@@ -215,7 +208,6 @@ class ModelServer:
                 self._loop.close()  # its selector and self-pipe: descriptors otherwise leaked
 
     def _start_http(self):
-        server = self
         # At most this many REST requests are processed at once (TF Serving's fixed pool);
         # the others wait for a turn, once their body is read, on their connection's thread.
         turns = threading.BoundedSemaphore(self.options.rest_api_num_threads or
@@ -223,183 +215,7 @@ class ModelServer:
         rest_api = RestApi(self.plane, self.metrics, self.options.max_message_bytes, self._clock,
                            self.options.enable_signature_method_name_check, turns)
 
-        class Handler(BaseHTTPRequestHandler):
-            # Keep-alive, as TF Serving and Triton: every response carries its length, and a
-            # body left unread closes the connection. An idle or half-sent connection is closed
-            # after the REST timeout, so it does not hold its thread for ever.
-            protocol_version = "HTTP/1.1"
-            timeout = self.options.rest_api_timeout_seconds
-
-            def setup(self):
-                super().setup()
-                with server._rest_idle:
-                    server._connections.add(self.connection)
-
-            def finish(self):
-                try:
-                    super().finish()
-                finally:
-                    with server._rest_idle:
-                        server._connections.discard(self.connection)
-
-            def do_GET(self):  # noqa: N802 - http.server's name
-                path = self.path.split("?", 1)[0]
-                if path == "/metrics" or path == server.options.metrics_path:
-                    body = generate_latest(server.metrics.registry)
-                    self._send(200, body, CONTENT_TYPE_LATEST)
-                elif path in ("/healthz", "/v2/health/live"):
-                    self._send(200, b"ok\n", "text/plain")
-                elif path in ("/readyz", "/v2/health/ready"):
-                    ok = server.plane.ready() and not server.health.stopping.is_set()
-                    self._send(200 if ok else 503, b"ready\n" if ok else b"not ready\n",
-                               "text/plain")
-                elif self._rest("GET"):  # model metadata (TF Serving's and KServe's), /v2
-                    pass
-                elif path.lower().startswith("/v1/models/"):  # case-insensitive, as TF's
-                    self._model_status(path[len("/v1/models/"):])
-                else:
-                    self._send(404, b"not found\n", "text/plain")
-
-            def do_POST(self):  # noqa: N802 - the REST APIs' predict, classify, regress, infer
-                if not self._rest("POST"):
-                    self._not_allowed()  # /metrics, health, status: GET and HEAD only
-
-            def _rest(self, method) -> bool:
-                if method == "POST" and server.health.stopping.is_set():
-                    # As the gRPC port, which refuses new calls once stopping; the body is
-                    # left unread, so the connection closes.
-                    self.close_connection = True
-                    self._send(503, json.dumps({"error": "The server is shutting down"})
-                               .encode(), "application/json")
-                    self._linger()
-                    return True
-                with server._rest_idle:
-                    server._rest_inflight += 1
-                try:  # in flight until its answer is written: stop() closes connections then
-                    response = rest_api.handle(method, self.path, self.headers, self.rfile,
-                                               self._continue)
-                    if response is None:
-                        return False
-                    if response.close:  # the body was left unread
-                        self.close_connection = True
-                    self._send(response.status, response.body, response.content_type,
-                               response.headers)
-                finally:
-                    with server._rest_idle:
-                        server._rest_inflight -= 1
-                        server._rest_idle.notify_all()
-                if response.close:
-                    self._linger()
-                return True
-
-            def _linger(self):
-                """A lingering close, as Apache's and nginx's: the client may still be sending
-                the body left unread (a chunked upload refused half-way), and closing at once
-                would reset the connection before it reads the answer. So shut the sending
-                side, then read and drop what still arrives, for at most 2 s and 64 MiB."""
-                try:
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_WR)
-                    self.connection.settimeout(0.5)
-                    end, left = time.monotonic() + 2.0, 64 << 20
-                    while time.monotonic() < end and left > 0:
-                        data = self.connection.recv(65536)
-                        if not data:
-                            break
-                        left -= len(data)
-                except OSError:  # reset or timed out: nothing more to wait for
-                    pass
-
-            def _continue(self):
-                self.send_response_only(100)
-                self.end_headers()
-
-            def do_HEAD(self):  # noqa: N802 - what GET answers, without the body
-                self._head_only = True
-                try:
-                    self.do_GET()
-                finally:
-                    self._head_only = False  # a kept-alive connection's next request
-
-            def _not_allowed(self):
-                self.send_response(405)
-                self.send_header("Allow", "GET, HEAD")
-                self._cors()
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815
-
-            def do_OPTIONS(self):  # noqa: N802 - a browser's CORS preflight
-                if not server.options.cors:
-                    self._not_allowed()
-                    return
-                self.send_response(204)
-                self._cors()
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def _cors(self):
-                # TF Serving's --rest_api_enable_cors_support: its AddCORSHeaders.
-                if server.options.cors:
-                    for name, value in CORS_HEADERS:
-                        self.send_header(name, value)
-
-            def _model_status(self, rest):
-                # TF Serving's REST status paths: <name>, <name>/versions/<N>,
-                # <name>/labels/<label>
-                parts = [unquote(p) for p in rest.split("/")]  # as TF Serving decodes them
-                try:
-                    version = None
-                    kind = parts[1].lower() if len(parts) == 3 else None
-                    if not parts[0] or len(parts) not in (1, 3) or kind not in (
-                            None, "versions", "labels") or (kind == "versions" and not (
-                                parts[2].isascii() and parts[2].isdigit())):
-                        # No status path: TF Serving's answer to a request it cannot route.
-                        message = f"Malformed request: GET {self.path.split('?', 1)[0]}"
-                        self._send(400, json.dumps({"error": message}).encode(),
-                                   "application/json")
-                        return
-                    if kind == "versions":
-                        version = int(parts[2])
-                    elif kind == "labels":
-                        labels = server.repository.config(parts[0]).version_labels
-                        if parts[2] not in labels:  # 400, as TF Serving (INVALID_ARGUMENT)
-                            message = (f"Unrecognized servable version label: {parts[2]} "
-                                       f"(model '{parts[0]}')")
-                            self._send(400, json.dumps({"error": message}).encode(),
-                                       "application/json")
-                            return
-                        version = labels[parts[2]]
-                    statuses = server.repository.status(parts[0], version)
-                except KeyError as e:
-                    message = e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
-                    self._send(404, json.dumps({"error": message}).encode(),
-                               "application/json")
-                    return
-                body = {"model_version_status": [
-                    {"version": str(s.version), "state": s.state.name,
-                     "status": {"error_code": "OK" if s.error is None else
-                                status_code(s.error).name, "error_message":
-                                "" if s.error is None else s.error.message}}
-                    for s in statuses]}
-                self._send(200, json.dumps(body).encode(), "application/json")
-
-            def _send(self, code, body, ctype, headers=()):
-                self.send_response(code)
-                self.send_header("Content-Type", ctype)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self._cors()
-                if self.close_connection:  # tell a keep-alive client not to send more
-                    self.send_header("Connection", "close")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if not getattr(self, "_head_only", False):
-                    self.wfile.write(body)
-
-            def log_message(self, fmt, *args):  # quiet: Prometheus scrapes every few seconds
-                pass
+        Handler = make_handler(self, rest_api)
 
         host = self.options.host.strip("[]")
         server_class = ThreadingHTTPServer
