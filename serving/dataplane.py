@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ class DataPlane:
         self._session_lock = threading.Lock()
         # Where the asyncio API runs plans that are not batched (None: inline).
         self.executor = executor
+        self._management = None  # the model-management thread (manage), made on first use
 
     # -- health ---------------------------------------------------------------------------------
     def live(self) -> bool:
@@ -131,6 +133,23 @@ class DataPlane:
         if self.executor is None:
             return fn(*args)
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    # -- model management -----------------------------------------------------------------------
+    async def manage(self, fn, *args):
+        """``fn(*args)``, a load, unload or reconfiguration (each waits for the repository's
+        lock, then may load for seconds), on the plane's one model-management thread: queued
+        there, such calls never hold the threads of the pool that decodes large payloads."""
+        with self._session_lock:
+            if self._management is None:
+                self._management = ThreadPoolExecutor(1, thread_name_prefix="model-management")
+        return await asyncio.get_running_loop().run_in_executor(self._management, fn, *args)
+
+    def close(self):
+        """Lets the model-management thread end (a call running on it finishes first)."""
+        with self._session_lock:
+            management, self._management = self._management, None
+        if management is not None:
+            management.shutdown(wait=False)
 
     # -- SessionRun -----------------------------------------------------------------------------
     def session_run(self, entry: LoadedVersion, feeds: Mapping[str, np.ndarray],

@@ -9,11 +9,12 @@ repository. ``--model_control_mode``:
   refused, as Triton refuses them in POLL mode.
 - ``none``: the same, but the versions are read once, at start (Triton ignores repository
   changes in NONE mode); Load and Unload are refused.
-- ``explicit``: only the models named by ``--load_model`` (``*``: all) load at start; Load loads
-  (or re-syncs) a configured model, Unload unloads every version of one and holds it unloaded:
-  version polling and reconfigurations (HandleReloadConfigRequest, --model_config_file polling)
-  leave a held model unloaded, and a model a reconfiguration adds joins unloaded. Models that
-  are loaded keep following their versions on disk and their configuration, as in poll mode.
+- ``explicit``: only the models named by ``--load_model`` (``*``: all) load at start, and the
+  versions on disk are not polled (as Triton, every change is asked for): Load loads a
+  configured model, or reloads it (new versions load, removed ones unload, a version whose
+  files changed loads again, each before it replaces the old); Unload unloads every version of
+  one and holds it unloaded. Reconfigurations (HandleReloadConfigRequest, --model_config_file
+  polling) leave a held model unloaded, and a model a reconfiguration adds joins unloaded.
 
 This module is the repository's friend: Load and Unload run under its poll lock, so they are
 ordered with polls and reconfigurations, and use its own load and unload steps (a version
@@ -132,9 +133,10 @@ class ModelControl:
     # -- RepositoryModelLoad -------------------------------------------------------------------
     def load(self, name: str):
         """Loads the versions of configured model ``name`` its policy wants (those already
-        serving stay; versions that failed before are retried) and returns once each has
-        loaded or failed. A failure is INVALID_ARGUMENT naming each failed version and why,
-        as Triton's; versions that did load serve (minitf keeps whatever works)."""
+        serving stay unless their files changed; versions that failed before are retried) and
+        returns once each has loaded or failed. A failure is INVALID_ARGUMENT naming each
+        failed version and why, as Triton's; versions that did load serve (minitf keeps
+        whatever works)."""
         self._check_mode()
         repo = self.repository
         with repo._poll_lock:  # ordered with polls, reconfigurations and other loads
@@ -152,7 +154,7 @@ class ModelControl:
             repo.unloaded.discard(name)
             # As Triton, a Load retries: forget which versions failed (polls do not retry them)
             repo._failed = {k: v for k, v in repo._failed.items() if k[0] != name}
-            repo._sync(cfg)
+            repo._sync(cfg, reload_changed=True)
             failed = sorted(v for n, v in repo._failed if n == name)
         if failed:
             statuses = {s.version: s for s in repo.status(name)}

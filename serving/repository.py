@@ -18,7 +18,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from minitf.errors import (InvalidArgumentError, NotFoundError, OpError, UnavailableError,
                            UnknownError)
@@ -88,10 +88,12 @@ class VersionStatus:
 class LoadedVersion:
     """A servable plus its per-signature batchers (absent when batching is off)."""
 
-    def __init__(self, servable: Servable, batchers: dict[str, DynamicBatcher], path: str = ""):
+    def __init__(self, servable: Servable, batchers: dict[str, DynamicBatcher], path: str = "",
+                 fingerprint=None):
         self.servable = servable
         self.batchers = batchers
         self.path = path  # where it was loaded from: a new base path reloads the version
+        self.fingerprint = fingerprint  # its files' when loaded (_fingerprint)
         self.name = servable.name
         self.version = servable.version
 
@@ -383,7 +385,9 @@ class ModelRepository:
             return {v for v in cfg.versions if v in found}
         return set(sorted(found)[-cfg.num_versions:])
 
-    def _sync(self, cfg: ModelConfig):
+    def _sync(self, cfg: ModelConfig, reload_changed: bool = False):
+        """Loads the versions ``cfg`` wants and unloads the others; ``reload_changed`` (an
+        explicit load, as Triton's) also reloads a loaded version whose files changed."""
         found = self._discover(cfg)
         if not found:
             if cfg.name not in self._no_versions:  # once until versions appear, not every poll
@@ -395,8 +399,10 @@ class ModelRepository:
         wanted = self._wanted(cfg, found)
         loaded = self._loaded[cfg.name]
         for version in sorted(wanted):
-            if version not in loaded or loaded[version].path != found[version]:
-                self._load(cfg, version, found[version])  # new, or moved (a new base path)
+            old = loaded.get(version)
+            if old is None or old.path != found[version] or (
+                    reload_changed and old.fingerprint != self._fingerprint(old.path)):
+                self._load(cfg, version, found[version])  # new, moved or (asked) changed
         # Unload what is no longer wanted, but never leave the model without a version while a
         # wanted one failed: an older working version keeps serving.
         wanted_up = wanted & set(self._loaded[cfg.name])
@@ -435,6 +441,9 @@ class ModelRepository:
             seconds = self._clock() - start
             err = e if isinstance(e, OpError) else UnknownError(None, None, f"{type(e).__name__}:"
                                                                  f" {e}")
+            # Kept in the version's status: without its traceback, whose frames would keep
+            # the half-loaded servable (and any file it had open) alive with it.
+            err.__traceback__ = err.__cause__ = err.__context__ = None
             self._failed[key] = (path, fingerprint)
             if old is None:
                 self._set_state(cfg.name, version, State.END, err)
@@ -448,7 +457,7 @@ class ModelRepository:
         self._failed.pop(key, None)
         with self._lock:
             versions = dict(self._loaded[cfg.name])
-            versions[version] = LoadedVersion(servable, batchers, path)
+            versions[version] = LoadedVersion(servable, batchers, path, fingerprint)
             self._loaded[cfg.name] = versions  # swap in: readers see the old or the new dict
         self._set_state(cfg.name, version, State.AVAILABLE)
         log.info("Successfully loaded servable %s version %d in %.3fs", cfg.name, version,
@@ -484,10 +493,11 @@ class ModelRepository:
         if not os.path.exists(file):
             return None
         # As TF Serving: the file's parameters over the defaults, not over the server's
-        # settings; only the thread count (TF Serving's shared pool) comes from those.
+        # settings; only the thread count (TF Serving's shared pool) is the server's, even
+        # when the file names one.
         from .config import load_batching_parameters_file  # config imports this module
-        return load_batching_parameters_file(file, BatchingConfig(
-            enabled=True, num_batch_threads=config.num_batch_threads))
+        params = load_batching_parameters_file(file, BatchingConfig(enabled=True))
+        return replace(params, num_batch_threads=config.num_batch_threads)
 
     def _batchers(self, cfg: ModelConfig, servable: Servable, path: str
                   ) -> dict[str, DynamicBatcher]:

@@ -100,8 +100,9 @@ class ModelServer:
         if opts.per_model_batching and not any(b is not None and b.enabled for b in batching):
             log.warning("--enable_per_model_batching_parameters has no effect: batching is "
                         "off (--enable_batching turns it on)")
-        # Triton's NONE mode: the repository is read at start, not polled.
-        self.repository.start(0 if opts.model_control_mode == "none" else opts.poll_seconds)
+        # Triton's NONE and EXPLICIT modes: the repository is read at start, not polled (in
+        # explicit mode only RepositoryModelLoad or a reload changes what serves).
+        self.repository.start(opts.poll_seconds if opts.model_control_mode == "poll" else 0)
         handlers = []
         self._streams = StreamInferenceService(self.plane, self._clock)
         for svc in (PredictionService(self.plane, self._clock,
@@ -275,6 +276,7 @@ class ModelServer:
         finally:
             self._stop_loop()
             self._executor.shutdown(wait=False, cancel_futures=True)
+            self.plane.close()
             if self._http is not None:
                 self._http.shutdown()
                 self._http.server_close()

@@ -116,39 +116,42 @@ async def _replay(servable: Servable, path: str, iterations: int) -> int:
     context = _NoDeadline()
     index = 0
     records = tf_record_iterator(path)  # a missing file: NotFoundError, naming it
-    while True:
-        try:
-            record = next(records, None)
-        except DataLossError as e:
-            raise DataLossError(None, None, f"warm-up record {index}: {e.message}. Please "
-                                "verify your warmup data is in TFRecord format.") from None
-        if record is None:
-            return index
-        if index >= MAX_RECORDS:
-            raise InvalidArgumentError(None, None, "Number of warmup records exceeds the "
-                                       f"maximum ({MAX_RECORDS}) at {path}")
-        try:
-            entry = prediction_log_pb2.PredictionLog.FromString(record)
-        except DecodeError as e:
-            raise InvalidArgumentError(None, None, f"Failed to parse warmup record {index} "
-                                       f"from {path}: {e}") from None
-        kind = entry.WhichOneof("log_type")
-        call = calls.get(kind)
-        if call is None:  # none set, session_run_log, or predict_streamed_log
-            number = entry.DESCRIPTOR.fields_by_name[kind].number if kind else 0
-            raise UnimplementedError(None, None, f"{path}: warm-up record {index}: "
-                                     f"Unsupported log_type for warmup: {number} "
-                                     f"({kind or 'no log_type set'})")
-        request = getattr(entry, kind).request
-        if kind != "multi_inference_log" and not request.model_spec.name:
-            request.model_spec.name = servable.name  # TF Serving never reads the name
-        for _ in range(iterations):
+    try:
+        while True:
             try:
-                await call(request, context, RequestInfo(len(record)))
-            except OpError as e:
-                raise type(e)(None, None, f"{path}: warm-up record {index} ({kind}) failed: "
-                              f"{e.message}") from None
-            except Exception as e:  # noqa: BLE001 - reported as the load's failure, named
-                raise UnknownError(None, None, f"{path}: warm-up record {index} ({kind}) "
-                                   f"failed: {type(e).__name__}: {e}") from e
-        index += 1
+                record = next(records, None)
+            except DataLossError as e:
+                raise DataLossError(None, None, f"warm-up record {index}: {e.message}. Please "
+                                    "verify your warmup data is in TFRecord format.") from None
+            if record is None:
+                return index
+            if index >= MAX_RECORDS:
+                raise InvalidArgumentError(None, None, "Number of warmup records exceeds the "
+                                           f"maximum ({MAX_RECORDS}) at {path}")
+            try:
+                entry = prediction_log_pb2.PredictionLog.FromString(record)
+            except DecodeError as e:
+                raise InvalidArgumentError(None, None, f"Failed to parse warmup record {index} "
+                                           f"from {path}: {e}") from None
+            kind = entry.WhichOneof("log_type")
+            call = calls.get(kind)
+            if call is None:  # none set, session_run_log, or predict_streamed_log
+                number = entry.DESCRIPTOR.fields_by_name[kind].number if kind else 0
+                raise UnimplementedError(None, None, f"{path}: warm-up record {index}: "
+                                         f"Unsupported log_type for warmup: {number} "
+                                         f"({kind or 'no log_type set'})")
+            request = getattr(entry, kind).request
+            if kind != "multi_inference_log" and not request.model_spec.name:
+                request.model_spec.name = servable.name  # TF Serving never reads the name
+            for _ in range(iterations):
+                try:
+                    await call(request, context, RequestInfo(len(record)))
+                except OpError as e:
+                    raise type(e)(None, None, f"{path}: warm-up record {index} ({kind}) failed: "
+                                  f"{e.message}") from None
+                except Exception as e:  # noqa: BLE001 - reported as the load's failure, named
+                    raise UnknownError(None, None, f"{path}: warm-up record {index} ({kind}) "
+                                       f"failed: {type(e).__name__}: {e}") from e
+            index += 1
+    finally:  # a failed replay closes its file now, not when the generator is collected
+        records.close()

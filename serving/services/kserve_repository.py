@@ -11,7 +11,7 @@ from minitf.protos import grpc_service_pb2 as pb
 
 from ..dataplane import DataPlane
 from ..model_control import ModelControl, check_load_parameter
-from .common import off_loop, unary
+from .common import unary
 
 REPOSITORY_NOT_SUPPORTED = "'repository_name' specification is not supported"
 
@@ -74,15 +74,15 @@ class RepositoryService:
         check_repository(request.repository_name)
         info.model = request.model_name
         check_load_parameters(request.parameters)
-        # Loading compiles and warms up: on a worker thread, so the event loop keeps serving.
-        await off_loop(self.control.load, request.model_name)
+        # Loading compiles and warms up: off the event loop, which keeps serving.
+        await self.plane.manage(self.control.load, request.model_name)
         return pb.RepositoryModelLoadResponse()
 
     async def repository_model_unload(self, request, context, info):
         check_repository(request.repository_name)
         info.model = request.model_name
         check_unload_parameters(request.parameters)
-        await off_loop(self.control.unload, request.model_name)  # waits for queued batches
+        await self.plane.manage(self.control.unload, request.model_name)  # waits for batches
         return pb.RepositoryModelUnloadResponse()
 
     def handlers(self, metrics=None, max_response_bytes=None):

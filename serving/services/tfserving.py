@@ -207,7 +207,7 @@ class ModelService:
         before = {n: metrics.samples(n) for n in names} if metrics is not None else {}
         try:
             models = _reload_models(request.config)
-            await off_loop(self.plane.repository.reconfigure, models)  # loads: off the loop
+            await self.plane.manage(self.plane.repository.reconfigure, models)  # loads
         except OpError as e:
             log.error("ReloadConfig failed: %s", e.message)
             raise

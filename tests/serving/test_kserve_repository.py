@@ -469,3 +469,66 @@ def test_a_server_built_with_bad_options_is_refused(bases):
                          model_control_mode="explicit", load_models=("nope",))
     with pytest.raises(ValueError, match="nope not among the configured models"):
         ModelServer(opts, registry=CollectorRegistry(), process_metrics=False)
+
+
+# -- explicit control: only Load changes what serves; Load reloads changed files -------------
+def test_explicit_mode_does_not_poll_and_load_reloads_changed_versions(bases, tmp_path):
+    """As Triton's EXPLICIT mode: a version written to disk does not load by itself (even
+    with a short poll interval); Load loads it, and a Load of a loaded model also reloads a
+    version whose files were replaced, the old one serving until the new one is ready."""
+    with running_server(configs(bases), poll_seconds=0.05, model_control_mode="explicit",
+                        load_models=("dense",)) as (server, _):
+        with tclient(server) as client:
+            check(infer(client, "dense"), 1.0)
+            write_model(bases[0], 2, 2.0)
+            time.sleep(0.5)  # ten poll intervals
+            assert index(server) == [("dense", "1", "READY", ""), ("wide", "", "", "")]
+            check(infer(client, "dense"), 1.0)
+            client.load_model("dense")  # latest: version 2 replaces 1
+            check(infer(client, "dense"), 2.0)
+            # Version 2 replaced in place (atomically, by a rename) with other weights.
+            staged = tmp_path / "staged"
+            write_model(str(staged), 2, 5.0)
+            old = tmp_path / "old2"
+            os.rename(os.path.join(bases[0], "2"), old)
+            os.rename(staged / "2", os.path.join(bases[0], "2"))
+            check(infer(client, "dense"), 2.0)  # still the loaded one
+            client.load_model("dense")
+            check(infer(client, "dense"), 5.0)
+            loads = metric(server, "minitf_model_load_duration_seconds_count", model="dense")
+            client.load_model("dense")  # nothing changed: nothing reloads
+            assert metric(server, "minitf_model_load_duration_seconds_count",
+                          model="dense") == loads == 3
+
+
+def test_queued_model_management_does_not_hold_the_decode_threads(bases):
+    """Loads waiting for the repository (here: for its lock, held by the test) queue on the
+    model-management thread; a large request, decoded on the event loop's worker threads, is
+    still answered meanwhile. (With the loads on those threads, it waited for the lock too.)"""
+    with running_server(configs(bases), model_control_mode="explicit",
+                        load_models=("*",)) as (server, _):
+        with tclient(server) as client:
+            big = np.random.default_rng(0).standard_normal((70_000, 4)).astype(np.float32)
+            want = reference(big)["logits"]  # 1.1 MB: decoded off the event loop
+            errors = []
+
+            def load():
+                try:
+                    client.load_model("wide", client_timeout=WAIT)
+                except Exception as e:  # noqa: BLE001 - reported below
+                    errors.append(e)
+            callers = [threading.Thread(target=load) for _ in range(8)]
+            lock = server.repository._poll_lock
+            lock.acquire()
+            try:
+                for c in callers:
+                    c.start()
+                time.sleep(0.5)  # the loads are waiting for the lock
+                out = client.infer("dense", [triton.InferInput("x", list(big.shape), "FP32")
+                                             .set_data_from_numpy(big)], client_timeout=10)
+                np.testing.assert_allclose(out.as_numpy("logits"), want, rtol=1e-4, atol=1e-4)
+            finally:
+                lock.release()
+            for c in callers:
+                c.join(WAIT)
+            assert all(not c.is_alive() for c in callers) and errors == []

@@ -279,14 +279,16 @@ def test_per_model_batching_parameters_come_from_the_version_directory(tmp_path,
     write_model(str(base), 1)
     write_model(str(base), 2, scale=2.0)
     _write(base / "1", "batching_params.pbtxt",
-           "max_batch_size { value: 4 } batch_timeout_micros { value: 1000 }")
+           "max_batch_size { value: 4 } batch_timeout_micros { value: 1000 } "
+           "num_batch_threads { value: 16 }")
     models = [ModelConfig(name="dense", base_path=str(base), version_policy="all")]
     server_wide = BatchingConfig(max_batch_size=32, max_enqueued_batches=5, num_batch_threads=3)
     x = np.random.default_rng(1).standard_normal((10, 4)).astype(np.float32)
     with running_server(models, server_wide, per_model_batching=True) as (server, client):
         one, two = (server.repository.get("dense", v) for v in (1, 2))
         # Version 1: the file's parameters over the defaults (the server's other settings are
-        # ignored, as in TF Serving), with the server's thread count. Version 2 has no file:
+        # ignored, as in TF Serving), with the server's thread count even though the file
+        # names one (TF Serving's threads are one shared pool). Version 2 has no file:
         # not batched.
         assert {s: b.config for s, b in one.batchers.items()} == {"serving_default": (
             BatchingConfig(max_batch_size=4, batch_timeout_micros=1000, num_batch_threads=3))}

@@ -136,6 +136,18 @@ def session_run_log(k, v) -> bytes:
     return log.SerializeToString()
 
 
+def _open_files() -> set[str]:
+    """The paths this process has open (Linux's /proc; empty elsewhere)."""
+    out = set()
+    fds = "/proc/self/fd"
+    for fd in os.listdir(fds) if os.path.isdir(fds) else ():
+        try:
+            out.add(os.readlink(os.path.join(fds, fd)))
+        except OSError:
+            pass
+    return out
+
+
 def write_warmup(version_dir: str, records) -> str:
     path = warmup_file(version_dir)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -315,6 +327,9 @@ def test_a_failing_warm_up_fails_the_load_and_the_old_version_serves(
     assert warmup_file(v2) in message
     for fragment in fragments:
         assert fragment in message, message
+    # The failed replay closed its file, and its error keeps no frames (nor the servable).
+    assert warmup_file(v2) not in _open_files()
+    assert status.error.__traceback__ is None
     assert metrics.registry.get_sample_value("minitf_model_load_failures_total",
                                              {"model": "kv"}) == 1
     repo.poll()  # unchanged files: not retried
