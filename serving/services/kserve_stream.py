@@ -38,6 +38,7 @@ import time
 
 import grpc
 
+from minitf._wire import length_delimited
 from minitf.errors import InvalidArgumentError
 from minitf.protos import grpc_service_pb2 as pb
 from minitf.protos import method_path
@@ -54,8 +55,7 @@ API_STREAM_INFER = "kserve.ModelStreamInfer"
 MAX_OUTSTANDING = 1024
 FINAL_RESPONSE = "triton_final_response"
 EMPTY_FINAL_RESPONSE = "triton_enable_empty_final_response"
-# ModelStreamInferResponse.infer_response is field 2, length-delimited: tag (2 << 3) | 2.
-_INFER_RESPONSE_TAG = b"\x12"
+_INFER_RESPONSE = pb.ModelStreamInferResponse.DESCRIPTOR.fields_by_name["infer_response"].number
 SHUTTING_DOWN = "GRPC server is shutting down and has stopped accepting new requests."
 
 
@@ -71,19 +71,10 @@ class _Request:
         self.counted = False
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
 def _as_stream_response(infer_response: bytes) -> bytes:
     """A serialised ModelStreamInferResponse holding ``infer_response`` (already serialised),
     without parsing or copying it into a new message."""
-    return _INFER_RESPONSE_TAG + _varint(len(infer_response)) + infer_response
+    return length_delimited(_INFER_RESPONSE, infer_response)
 
 
 def _error_response(message: str, request_id: str) -> bytes:
