@@ -91,6 +91,11 @@ def _serve_parser(sub):
                    help="TF Serving's text-format MonitoringConfig: prometheus_config { enable: "
                    "true path: \"/monitoring/prometheus/metrics\" } serves the metrics at that "
                    "path of the HTTP port as well as at /metrics")
+    p.add_argument("--compat_metrics", nargs="?", const="true", default="true",
+                   choices=["true", "false"],
+                   help="also export TF Serving's (:tensorflow:serving:request_count, ...) and "
+                   "Triton's (nv_inference_request_success, ...) main metrics, derived from "
+                   "minitf's own when scraped (default true; false: minitf's names only)")
     p.add_argument("--rest_api_num_threads", type=int, default=0,
                    help="REST requests processed at once on the HTTP port (default 0: 4 per "
                    "CPU, as TF Serving); more wait for a turn")
@@ -230,7 +235,8 @@ def build_options(args):
         enable_model_warmup=args.enable_model_warmup == "true",
         num_request_iterations_for_warmup=args.num_request_iterations_for_warmup or 1,
         saved_model_tags=saved_model_tags(args.saved_model_tags),
-        model_control_mode=args.model_control_mode, load_models=tuple(args.load_model), **tfs)
+        model_control_mode=args.model_control_mode, load_models=tuple(args.load_model),
+        compat_metrics=args.compat_metrics == "true", **tfs)
 
 
 def serve(args) -> int:

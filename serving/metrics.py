@@ -90,6 +90,10 @@ class Metrics:
         # Unloaded versions (a tuple each, until a version of that number loads again).
         self._forgotten: set[tuple[str, int]] = set()
         self._state_versions: dict[str, set[str]] = {}  # model label -> its version_states
+        # Per version, for metrics_compat's collector: loads [succeeded, failed, seconds of the
+        # last success], and the depth() of its batch queues.
+        self.version_loads: dict[tuple[str, int], list] = {}
+        self._version_queues: dict[tuple[str, int], set] = {}
         self._zero(self._models)
 
     def model_label(self, name: str) -> str:
@@ -119,11 +123,15 @@ class Metrics:
             self._compute_children.pop(label, None)
             with self._queues_lock:
                 self._queues.pop(label, None)
+                for key in [k for k in self._version_queues if k[0] == label]:
+                    del self._version_queues[key]
             for cache in self._recorder_caches:
                 for key in [k for k in list(cache) if k[0] == label]:
                     cache.pop(key, None)
             for key in [k for k in self._forgotten if k[0] == label]:
                 self._forgotten.discard(key)
+            for key in [k for k in list(self.version_loads) if k[0] == label]:
+                self.version_loads.pop(key, None)
             self.stats.forget_model(label)
 
     def samples(self, name: str) -> dict:
@@ -189,9 +197,11 @@ class Metrics:
             self.inflight.labels(api).set_function(lambda: count.value)
         return count
 
-    def watch_queue(self, label: str, depth):
+    def watch_queue(self, label: str, depth, version: int | None = None):
         """Adds a batcher's ``depth()`` to the model's queue-depth gauge, read when scraped."""
         with self._queues_lock:
+            if version is not None:
+                self._version_queues.setdefault((label, version), set()).add(depth)
             depths = self._queues.get(label)
             if depths is None:
                 depths = self._queues[label] = set()
@@ -202,9 +212,18 @@ class Metrics:
                 self.queue_depth.labels(label).set_function(total)
             depths.add(depth)
 
-    def unwatch_queue(self, label: str, depth):
+    def unwatch_queue(self, label: str, depth, version: int | None = None):
         with self._queues_lock:
             self._queues.get(label, set()).discard(depth)
+            depths = self._version_queues.get((label, version), set())
+            depths.discard(depth)
+            if not depths:  # a version's batchers all stopped: bounded by versions serving
+                self._version_queues.pop((label, version), None)
+
+    def version_depths(self) -> dict[tuple[str, int], int]:
+        """Requests waiting in each (model label, version)'s batch queues."""
+        with self._queues_lock:
+            return {k: sum(d() for d in ds) for k, ds in self._version_queues.items()}
 
     def compute_time(self, model: str, seconds: float):
         label = self.model_label(model)
@@ -227,6 +246,9 @@ class Metrics:
     # -- repository observer ------------------------------------------------------------------
     def load(self, model: str, version: int, seconds: float, ok: bool):
         self.load_duration.labels(self.model_label(model)).observe(seconds)
+        loads = self.version_loads.setdefault((self.model_label(model), version), [0, 0, 0.0])
+        loads[0 if ok else 1] += 1
+        loads[2] = seconds if ok else loads[2]
         if not ok:
             self.load_failures.labels(self.model_label(model)).inc()
 
@@ -259,6 +281,7 @@ class Metrics:
         self._state_versions.get(label, set()).discard(v)
         self.requests.remove_where(lambda values: values[0] == label and values[1] == v)
         self.stats.forget(label, version)
+        self.version_loads.pop((label, version), None)
 
     def _drop_cached(self, label: str, version: int):
         for cache in self._recorder_caches:
@@ -426,10 +449,10 @@ class _BatcherObserver:
                                  int(seconds * 1e9), int(queued_seconds * 1e9), pieces)
 
     def watch_queue(self, depth):
-        self._metrics.watch_queue(self._label, depth)
+        self._metrics.watch_queue(self._label, depth, self._version)
 
     def unwatch_queue(self, depth):
-        self._metrics.unwatch_queue(self._label, depth)
+        self._metrics.unwatch_queue(self._label, depth, self._version)
 
 
 _STAT_FIELDS = ("ok", "ok_ns", "fail", "fail_ns", "rows", "executions", "compute", "compute_ns",

@@ -25,6 +25,7 @@ from .config import ServerOptions, load_model_config_file
 from .dataplane import DataPlane
 from .http_port import make_handler
 from .metrics import Metrics
+from .metrics_compat import CompatCollector
 from .model_control import startup_unloaded
 from .repository import ModelRepository, make_loader
 from .rest import RestApi
@@ -67,6 +68,8 @@ class ModelServer:
                 [m.name for m in options.models]),
             load_retries=options.max_num_load_retries,
             load_retry_seconds=options.load_retry_interval_seconds)
+        if options.compat_metrics:  # TF Serving's and Triton's series, derived when scraped
+            CompatCollector(self.metrics, self.repository)
         # Unbatched plans and SessionRun run here, off the event loop.
         self._executor = futures.ThreadPoolExecutor(max_workers=options.grpc_threads,
                                                     thread_name_prefix="plan")

@@ -154,7 +154,7 @@ SERVE_OPTIONS = ["--port", "--http_port", "--host", "--model_name", "--model_bas
                  "--rest_api_timeout_in_ms", "--model_config_file_poll_wait_seconds",
                  "--monitoring_config_file", "--enable_model_warmup",
                  "--num_request_iterations_for_warmup", "--saved_model_tags",
-                 "--model_control_mode", "--load_model",
+                 "--model_control_mode", "--load_model", "--compat_metrics",
                  # the rest of tensorflow_model_server's flags (serving/tfs_flags.py)
                  "--version", "--grpc_max_threads", "--grpc_socket_path",
                  "--grpc_channel_arguments", "--ssl_config_file", "--use_alts_credentials",
