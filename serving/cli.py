@@ -243,7 +243,8 @@ def predict(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="minitf", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="minitf", description=__doc__.split("\n\n")[0],
+                                     allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
     _export_parser(sub)

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from .tfs_flags import add_tfs_flags, tfs_options, version_text
+from .tfs_flags import bool_flag, add_tfs_flags, tfs_options, version_text
 
 log = logging.getLogger("minitf.serving")
 
@@ -19,9 +19,11 @@ log = logging.getLogger("minitf.serving")
 def _serve_parser(sub):
     p = sub.add_parser("serve", help="run the gRPC model server",
                        description="Serve SavedModels from <base_path>/<version>/ over TF "
-                       "Serving's and KServe v2's gRPC APIs, with Prometheus metrics.")
+                       "Serving's and KServe v2's gRPC APIs, with Prometheus metrics.",
+                       allow_abbrev=False)  # as TF Serving: --rest_api_enable is no flag
     p.add_argument("--port", type=int, default=8500, help="gRPC port (default %(default)s; 0 "
-                   "picks a free port)")
+                   "picks a free port, except with --grpc_socket_path, where 0 serves gRPC on "
+                   "the socket only, as TF Serving)")
     p.add_argument("--http_port", type=int,
                    help="HTTP port: TF Serving's and KServe v2's REST APIs, /metrics, /healthz, "
                    "/readyz and /v1/models/<name> (default 8501; -1 disables)")
@@ -30,8 +32,8 @@ def _serve_parser(sub):
                    "(as tensorflow_model_server's default, which then has no REST API or "
                    "metrics endpoint)")
     p.add_argument("--host", default="0.0.0.0", help="address to listen on")
-    p.add_argument("--model_name", help="name of the single model to serve (default: the "
-                   "last component of --model_base_path)")
+    p.add_argument("--model_name", help="name of the single model to serve (default: "
+                   "\"default\", as TF Serving)")
     p.add_argument("--model_base_path", help="directory holding <version>/saved_model.pb "
                    "(or saved_model.pbtxt)")
     p.add_argument("--model_config_file", help="file listing several models: JSON "
@@ -64,18 +66,16 @@ def _serve_parser(sub):
                    "batching merges different clients' rows, so a model must treat its rows "
                    "independently); a config file's batching settings override these flags "
                    "parameter by parameter")
-    p.add_argument("--enable_batching", nargs="?", const="true", choices=["true", "false"],
-                   help="TF Serving's spelling of --batching on|off")
+    bool_flag(p, "--enable_batching", "TF Serving's spelling of --batching on|off")
     p.add_argument("--batching_parameters_file",
                    help="TF Serving's text-format BatchingParameters (max_batch_size { value: "
                    "32 } ...): overrides the batching flags below, and is overridden by a "
                    "JSON model config's batching settings")
-    p.add_argument("--enable_per_model_batching_parameters", nargs="?", const="true",
-                   default="false", choices=["true", "false"],
-                   help="with batching on, a model version batches only if its directory has "
-                   "a batching_params.pbtxt (a text BatchingParameters), with its parameters; "
-                   "as TF Serving, the other batching settings are then ignored except "
-                   "--num_batch_threads")
+    bool_flag(p, "--enable_per_model_batching_parameters", default=False,
+               text="with batching on, a model version batches only if its directory has "
+               "a batching_params.pbtxt (a text BatchingParameters), with its parameters; "
+               "as TF Serving, the other batching settings are then ignored except "
+               "--num_batch_threads")
     p.add_argument("--max_batch_size", type=int, default=32, help="rows per batch")
     p.add_argument("--batch_timeout_micros", type=int, default=0,
                    help="how long the oldest request may wait for a fuller batch")
@@ -91,11 +91,10 @@ def _serve_parser(sub):
                    help="TF Serving's text-format MonitoringConfig: prometheus_config { enable: "
                    "true path: \"/monitoring/prometheus/metrics\" } serves the metrics at that "
                    "path of the HTTP port as well as at /metrics")
-    p.add_argument("--compat_metrics", nargs="?", const="true", default="true",
-                   choices=["true", "false"],
-                   help="also export TF Serving's (:tensorflow:serving:request_count, ...) and "
-                   "Triton's (nv_inference_request_success, ...) main metrics, derived from "
-                   "minitf's own when scraped (default true; false: minitf's names only)")
+    bool_flag(p, "--compat_metrics", default=True,
+               text="also export TF Serving's (:tensorflow:serving:request_count, ...) and "
+               "Triton's (nv_inference_request_success, ...) main metrics, derived from "
+               "minitf's own when scraped (default true; false: minitf's names only)")
     p.add_argument("--rest_api_num_threads", type=int, default=0,
                    help="REST requests processed at once on the HTTP port (default 0: 4 per "
                    "CPU, as TF Serving); more wait for a turn")
@@ -105,16 +104,15 @@ def _serve_parser(sub):
                    help="close client connections after this long (they reconnect), so new "
                    "replicas get traffic behind client-side load balancing (0: never)")
     p.add_argument("--no_reflection", action="store_true", help="disable server reflection")
-    p.add_argument("--enable_signature_method_name_check", action="store_true",
-                   help="Classify/Regress/MultiInference accept only signatures whose "
-                   "method_name is tensorflow/serving/classify or /regress (as TF Serving's "
-                   "flag; off: any signature of the right shape)")
-    p.add_argument("--enable_model_warmup", nargs="?", const="true", default="true",
-                   choices=["true", "false"],
-                   help="before a version serves, replay its assets.extra/"
-                   "tf_serving_warmup_requests (TFRecords of PredictionLog, at most 1000; a "
-                   "failure fails the load), or without them run each signature once on zeros "
-                   "(default true; false skips both)")
+    bool_flag(p, "--enable_signature_method_name_check", default=False,
+               text="Classify/Regress/MultiInference accept only signatures whose "
+               "method_name is tensorflow/serving/classify or /regress (as TF Serving's "
+               "flag; off: any signature of the right shape)")
+    bool_flag(p, "--enable_model_warmup", default=True,
+               text="before a version serves, replay its assets.extra/"
+               "tf_serving_warmup_requests (TFRecords of PredictionLog, at most 1000; a "
+               "failure fails the load), or without them run each signature once on zeros "
+               "(default true; false skips both)")
     p.add_argument("--num_request_iterations_for_warmup", type=int, default=0,
                    help="times each recorded warm-up request runs (default 0: once, as TF "
                    "Serving)")
@@ -143,6 +141,7 @@ def _serve_parser(sub):
 def _check_ranges(args):
     """Flags whose wrong values would otherwise surface later, or not at all (a port of -5
     binds 65531); resolves the HTTP port from --http_port or TF Serving's --rest_api_port."""
+    http_given = args.http_port is not None
     if args.rest_api_port is not None:
         if args.rest_api_port < 0:
             raise ValueError(f"--rest_api_port must be >= 0, got {args.rest_api_port}")
@@ -170,6 +169,11 @@ def _check_ranges(args):
         if value < low or (high is not None and value > high):
             bound = f"between {low} and {high}" if high is not None else f">= {low}"
             raise ValueError(f"{flag} must be {bound}, got {value:g}")
+    if args.port > 0 and args.port == args.http_port:  # else: "Address already in use"
+        http_flag = "--rest_api_port" if args.rest_api_port is not None else \
+            "--http_port" if http_given else "--http_port (default)"
+        raise ValueError(f"--port and {http_flag} are both {args.port}: gRPC and HTTP need "
+                         "ports of their own")
 
 
 def build_options(args):
@@ -188,10 +192,10 @@ def build_options(args):
                          f"{args.allowed_batch_sizes!r}") from None
     enabled = args.batching == "on"  # off unless asked for, as tensorflow_model_server
     if args.enable_batching is not None:
-        enabled = args.enable_batching == "true"
+        enabled = args.enable_batching
         if args.batching is not None and enabled != (args.batching == "on"):
             raise ValueError(f"--batching {args.batching} and --enable_batching="
-                             f"{args.enable_batching} disagree")
+                             f"{str(enabled).lower()} disagree")
     default = BatchingConfig(
         enabled=enabled, max_batch_size=args.max_batch_size,
         batch_timeout_micros=args.batch_timeout_micros,
@@ -210,13 +214,17 @@ def build_options(args):
         # The file's batching settings override the flags', parameter by parameter.
         models, default = load_model_config_file(args.model_config_file, default)
     elif args.model_base_path:
-        name = args.model_name or os.path.basename(os.path.abspath(args.model_base_path))
+        # TF Serving's Server::Options: --model_name defaults to "default".
+        name = args.model_name or "default"
         models = [ModelConfig(name=name, base_path=args.model_base_path)]
     else:
         raise ValueError("nothing to serve: give --model_base_path or --model_config_file")
     startup_unloaded(args.model_control_mode, args.load_model, [m.name for m in models])
+    # TF Serving: --port 0 with --grpc_socket_path serves gRPC on the socket only (None);
+    # without a socket, minitf's 0 picks a free port.
+    grpc_port = None if args.port == 0 and tfs["grpc_socket_path"] else args.port
     return ServerOptions(
-        grpc_port=args.port, http_port=args.http_port, host=args.host, models=models,
+        grpc_port=grpc_port, http_port=args.http_port, host=args.host, models=models,
         batching=default, poll_seconds=args.file_system_poll_wait_seconds,
         max_message_bytes=args.max_message_bytes, grpc_threads=args.grpc_threads,
         blas_threads=args.blas_threads,
@@ -231,12 +239,12 @@ def build_options(args):
         model_config_file=args.model_config_file,
         model_config_file_poll_seconds=args.model_config_file_poll_wait_seconds,
         config_file_batching=flag_batching,
-        per_model_batching=args.enable_per_model_batching_parameters == "true",
-        enable_model_warmup=args.enable_model_warmup == "true",
+        per_model_batching=args.enable_per_model_batching_parameters,
+        enable_model_warmup=args.enable_model_warmup,
         num_request_iterations_for_warmup=args.num_request_iterations_for_warmup or 1,
         saved_model_tags=saved_model_tags(args.saved_model_tags),
         model_control_mode=args.model_control_mode, load_models=tuple(args.load_model),
-        compat_metrics=args.compat_metrics == "true", **tfs)
+        compat_metrics=args.compat_metrics, **tfs)
 
 
 def serve(args) -> int:
@@ -254,15 +262,20 @@ def serve(args) -> int:
         print(f"minitf serve: {e}", file=sys.stderr)
         return 2
     stop = threading.Event()
+    received = []
 
     def on_signal(signum, frame):
         name = signal.Signals(signum).name
-        if stop.is_set():  # a second signal: the operator does not want to wait
+        if received:  # a second signal: the operator does not want to wait
             log.warning("Received %s again: exiting without waiting for in-flight requests",
                         name)
             _exit_now(1)
+        received.append(name)
         log.info("Received %s", name)
-        stop.set()
+        # From another thread: this handler runs on the main thread, which may hold either
+        # event's lock. The repository's ends a start-up's version polls and load-retry waits.
+        threading.Thread(target=lambda: (stop.set(), server.repository.interrupt()),
+                         name="signal", daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -272,8 +285,13 @@ def serve(args) -> int:
         print(f"minitf serve: {e}", file=sys.stderr)
         server.stop(0)
         return 1
-    http = f":{server.http_port}" if server.http_port is not None else "off"
-    print(f"minitf serving on grpc :{server.grpc_port} http {http}", flush=True)
+    if received:  # a signal during start-up: stop rather than start serving
+        log.info("Stopping: %s arrived while the server was starting", received[0])
+    else:
+        http = f":{server.http_port}" if server.http_port is not None else "off"
+        grpc_at = f":{server.grpc_port}" if server.grpc_port is not None else \
+            f"unix:{options.grpc_socket_path}"
+        print(f"minitf serving on grpc {grpc_at} http {http}", flush=True)
     while not stop.wait(0.5):
         pass
     server.stop()

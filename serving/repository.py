@@ -255,6 +255,11 @@ class ModelRepository:
         while not self._stop.wait(interval):
             self.poll()
 
+    def interrupt(self):
+        """Ends polling and load retries at once (any thread; a signal handler during start-up
+        calls it); ``stop`` does the rest."""
+        self._stop.set()
+
     def stop(self):
         """Stops polling and drains every batcher (queued requests still run)."""
         self._stop.set()
@@ -472,6 +477,9 @@ class ModelRepository:
         """(servable, batchers), retrying a failed load up to ``load_retries`` times,
         ``load_retry_seconds`` apart, as TF Serving's LoaderHarness; raises the last failure
         (at once when the repository stops). The version stays LOADING meanwhile."""
+        if self._stop.is_set():  # interrupted (a signal during start-up): load no more
+            raise UnavailableError(None, None, "The server is stopping: the version was not "
+                                   "loaded")
         for attempt in range(self._load_retries + 1):
             try:
                 servable = self._loader(path, cfg.name, version)
@@ -482,7 +490,10 @@ class ModelRepository:
                 log.warning("Loading servable %s version %d failed (attempt %d of %d): %s; "
                             "retrying in %gs", cfg.name, version, attempt + 1,
                             self._load_retries + 1, e, self._load_retry_seconds)
-                if self._stop.wait(max(self._load_retry_seconds, 0)):
+                # As TF Serving's harness, retry only while the version is still wanted: a
+                # stop, or its directory gone, ends the retries.
+                if self._stop.wait(max(self._load_retry_seconds, 0)) or \
+                        not os.path.isdir(path):
                     raise
 
     def _batching(self, cfg: ModelConfig, path: str) -> BatchingConfig | None:

@@ -52,7 +52,8 @@ SERVICE_NAMES = [
 
 
 class ModelServer:
-    """A running model server. ``start()`` binds the ports (0 picks a free one)."""
+    """A running model server. ``start()`` binds the ports (0 picks a free one; a gRPC port of
+    None, TF Serving's --port 0 with --grpc_socket_path, serves gRPC on the socket only)."""
 
     def __init__(self, options: ServerOptions, registry: CollectorRegistry | None = None,
                  clock=time.monotonic, process_metrics: bool = True):
@@ -133,8 +134,9 @@ class ModelServer:
         except BaseException:
             self._stop_loop()
             raise
-        log.info("gRPC API listening on %s:%d (%s)", opts.host, self.grpc_port,
-                 "TLS" if _tls(opts) else "plaintext")
+        if self.grpc_port is not None:
+            log.info("gRPC API listening on %s:%d (%s)", opts.host, self.grpc_port,
+                     "TLS" if _tls(opts) else "plaintext")
         if opts.grpc_socket_path:
             log.info("gRPC API listening on UNIX socket %s", opts.grpc_socket_path)
         if opts.http_port is not None and opts.http_port >= 0:
@@ -182,19 +184,21 @@ class ModelServer:
                                  list(opts.grpc_channel_arguments))
         server.add_generic_rpc_handlers(generic_handlers(handlers))
         credentials = _credentials(opts) if _tls(opts) else None
-        address = f"{_bracketed(opts.host)}:{opts.grpc_port}"
-        addresses = [address] + ([f"unix:{opts.grpc_socket_path}"] if opts.grpc_socket_path
-                                 else [])  # TF Serving's --grpc_socket_path, same credentials
+        # TF Serving's --grpc_socket_path, with the same credentials; a port of None: only it.
+        addresses = ([] if opts.grpc_port is None else
+                     [f"{_bracketed(opts.host)}:{opts.grpc_port}"]) + \
+            ([f"unix:{opts.grpc_socket_path}"] if opts.grpc_socket_path else [])
+        if not addresses:
+            raise ValueError("no gRPC port and no --grpc_socket_path to serve gRPC on")
         ports = [server.add_secure_port(a, credentials) if credentials else
                  server.add_insecure_port(a) for a in addresses]
         for a, port in zip(addresses, ports):
             if not port:
                 raise OSError(f"could not bind the gRPC {'socket' if a[:5] == 'unix:' else 'port'}"
                               f" {a}")
-        port = ports[0]
         await server.start()
         self._grpc = server
-        return port
+        return None if opts.grpc_port is None else ports[0]
 
     def _on_loop(self, coroutine, timeout=None):
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)

@@ -7,11 +7,13 @@ Each flag is one of three kinds:
   ``--grpc_channel_arguments``, ``--ssl_config_file``, ``--max_num_load_retries``, CORS, ...);
 - *ignored with a log line*: it only tunes TensorFlow internals minitf does not have, and no
   value changes an answer (``--flush_filesystem_caches``, ``--enable_profiler``, ...);
-- *refused* (exit 2, naming the flag): a value minitf cannot honour (``--prefer_tflite_model``,
-  ``--platform_config_file``, ``--use_alts_credentials``, ``--mixed_precision``, ...).
+- *refused* (exit 2, naming the flag): a value that would change an answer or that minitf
+  cannot honour (``--platform_config_file``, ``--use_alts_credentials=true``,
+  ``--mixed_precision``, a session config's ``operation_timeout_in_ms``, ...).
 
-TF Serving's flags are ``--flag=value``; its booleans also take a bare ``--flag`` (true) and
-``--flag=true|false|1|0``.
+TF Serving's flags are ``--flag=value``; its booleans (``bool_flag``, also used by cli_serve.py)
+take a bare ``--flag`` (true) and ``--flag=true|false|1|0`` in any letter case, as TensorFlow's
+command-line parser.
 """
 
 from __future__ import annotations
@@ -33,11 +35,15 @@ def tf_bool(text: str) -> bool:
         return True
     if value in ("false", "0"):
         return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    # argparse's own wording for a value outside a flag's choices
+    raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from true, false, 1, 0, "
+                                     "in any letter case)")
 
 
-def _bool_flag(p, name: str, text: str):
-    p.add_argument(name, nargs="?", const=True, default=None, type=tf_bool,
+def bool_flag(p, name: str, text: str, default: bool | None = None):
+    """A TF Serving boolean flag: ``--name`` (true) or ``--name=true|false|1|0``; read as a
+    Python bool (``default`` when absent; None lets the caller tell "not given")."""
+    p.add_argument(name, nargs="?", const=True, default=default, type=tf_bool,
                    metavar="true|false", help=text)
 
 
@@ -72,13 +78,14 @@ IGNORED = {
 
 def add_tfs_flags(p):
     """TF Serving's flags that cli_serve.py does not define itself."""
-    p.add_argument("--version", action="store_true",
-                   help="print the versions (as tensorflow_model_server --version) and exit")
+    bool_flag(p, "--version", "print the versions (as tensorflow_model_server --version) and "
+               "exit", default=False)
     p.add_argument("--grpc_max_threads", type=int,
                    help="TF Serving's name for --grpc_threads")
     p.add_argument("--grpc_socket_path",
                    help="also serve the gRPC APIs on this UNIX domain socket (relative or "
-                   "absolute path; with TLS too when TLS is configured)")
+                   "absolute path; with TLS too when TLS is configured); with --port 0, only "
+                   "on it (as TF Serving)")
     p.add_argument("--grpc_channel_arguments", default="",
                    help="comma-separated key=value gRPC server channel arguments, as TF "
                    "Serving: a value that parses as a 32-bit integer is passed as one, else "
@@ -88,9 +95,9 @@ def add_tfs_flags(p):
                    help="TF Serving's text-format SSLConfig (server_key, server_cert: PEM text; "
                    "custom_ca; client_verify: require client certificates signed by "
                    "custom_ca): TLS on the gRPC port, in place of --ssl_cert/--ssl_key")
-    _bool_flag(p, "--use_alts_credentials",
+    bool_flag(p, "--use_alts_credentials",
                "Google ALTS credentials: only false is supported")
-    _bool_flag(p, "--rest_api_enable_cors_support",
+    bool_flag(p, "--rest_api_enable_cors_support",
                "add CORS headers to the HTTP port's answers (Access-Control-Allow-Origin: *, "
                "-Methods: POST, GET, -Headers: Content-Type, as TF Serving) and answer "
                "preflight OPTIONS requests with them (default false)")
@@ -111,18 +118,21 @@ def add_tfs_flags(p):
                    help="both of the above when neither is set (as TF Serving)")
     p.add_argument("--tensorflow_session_config_file",
                    help="TF Serving's text-format ConfigProto: its intra_op_parallelism_threads "
-                   "sets --blas_threads unless a flag does; settings minitf cannot honour "
-                   "(graph_options, operation_timeout_in_ms, ...) are refused")
+                   "sets --blas_threads unless a flag does; settings that only tune "
+                   "TensorFlow's runtime (graph_options' optimizers, gpu_options, "
+                   "experimental, ...) are accepted and logged; ones that would change an "
+                   "answer (operation_timeout_in_ms, auto_mixed_precision) are refused")
     p.add_argument("--per_process_gpu_memory_fraction", type=float, default=0.0,
-                   help="only 0 (minitf runs on the CPU)")
+                   help="between 0 and 1: accepted and logged (minitf runs on the CPU)")
     p.add_argument("--platform_config_file",
                    help="refused: minitf serves TensorFlow SavedModels only")
-    _bool_flag(p, "--prefer_tflite_model", "only false: minitf serves no TensorFlow Lite models")
+    bool_flag(p, "--prefer_tflite_model", "accepted and logged: minitf serves each version's "
+               "saved_model.pb (as TF Serving does for a version without a model.tflite)")
     p.add_argument("--mixed_precision", default="",
                    help="refused when set: minitf computes in the model's own dtypes")
     for name, (kind, why) in IGNORED.items():
         if kind is tf_bool:
-            _bool_flag(p, f"--{name}", f"accepted and ignored: {why}")
+            bool_flag(p, f"--{name}", f"accepted and ignored: {why}")
         else:
             p.add_argument(f"--{name}", type=kind, help=f"accepted and ignored: {why}")
 
@@ -157,8 +167,10 @@ def parse_channel_arguments(text: str) -> tuple:
 
 
 def _session_config_threads(path: str) -> tuple[int, int]:
-    """The (intra, inter) op threads of TF Serving's --tensorflow_session_config_file, after
-    refusing the settings minitf cannot honour."""
+    """The (intra, inter) op threads of TF Serving's --tensorflow_session_config_file. Settings
+    that only tune TensorFlow's runtime (thread pools and spinning, placement, devices and GPU
+    memory, Grappler and XLA graph optimizations, session state sharing) are accepted with a
+    log line naming them; the ones that would change an answer are refused."""
     from minitf.protos import config_pb2
 
     from .config import _parse_text, _read
@@ -166,25 +178,50 @@ def _session_config_threads(path: str) -> tuple[int, int]:
     where = f"--tensorflow_session_config_file {path}"
     config = _parse_text(_read(path, "session config file"), config_pb2.ConfigProto(),
                          f"{where} is not a text-format ConfigProto")
-    # What only places ops or sizes thread pools: nothing here changes an answer.
-    harmless = {"device_count", "intra_op_parallelism_threads", "inter_op_parallelism_threads",
-                "use_per_session_threads", "session_inter_op_thread_pool", "placement_period",
-                "allow_soft_placement", "log_device_placement", "gpu_options"}
-    for field, _ in config.ListFields():
-        if field.name not in harmless:
-            raise ValueError(f"{where}: {field.name} is not supported (minitf runs the graph "
-                             "as exported, on the CPU, with no TensorFlow session options)")
-    if config.gpu_options.per_process_gpu_memory_fraction > 0:
-        raise ValueError(f"{where}: gpu_options.per_process_gpu_memory_fraction is not "
-                         "supported (minitf runs on the CPU)")
+    if config.operation_timeout_in_ms > 0:
+        # TF's session fails a run that outlasts it (DEADLINE_EXCEEDED; TF Serving's REST
+        # requests and gRPC ones without a deadline get it). minitf runs have no deadline, and
+        # its runs take other times than TF's: it would answer requests TF Serving fails.
+        raise ValueError(f"{where}: operation_timeout_in_ms is not supported (TensorFlow fails "
+                         "runs longer than it with DEADLINE_EXCEEDED; minitf runs have no "
+                         "deadline)")
+    rewrite = config.graph_options.rewrite_options
+    toggle = rewrite.DESCRIPTOR.fields_by_name["auto_mixed_precision"].enum_type
+    harmless = {toggle.values_by_name["DEFAULT"].number, toggle.values_by_name["OFF"].number}
+    for name in ("auto_mixed_precision", "auto_mixed_precision_mkl",
+                 "auto_mixed_precision_onednn_bfloat16", "auto_mixed_precision_cpu"):
+        if getattr(rewrite, name) not in harmless:  # float16/bfloat16 math: other answers
+            raise ValueError(f"{where}: graph_options.rewrite_options.{name} is not supported "
+                             "(minitf computes in the model's own dtypes)")
+    tuned = [f for f in _set_fields(config) if f not in ("intra_op_parallelism_threads",
+                                                         "inter_op_parallelism_threads")]
+    if tuned:
+        log.info("%s: %s: accepted; they only tune TensorFlow's runtime, which minitf does not "
+                 "have (it runs the graph as exported, op by op, on the CPU)", where,
+                 ", ".join(tuned))
     return config.intra_op_parallelism_threads, config.inter_op_parallelism_threads
 
 
+def _set_fields(message, prefix: str = "") -> list[str]:
+    """The dotted names of the fields set in ``message`` (the innermost ones of nested
+    messages; a map or repeated field by its own name)."""
+    out = []
+    for field, value in message.ListFields():
+        name = prefix + field.name
+        if hasattr(value, "ListFields") and value.ListFields():  # a message, not a list
+            out.extend(_set_fields(value, name + "."))
+        else:
+            out.append(name)
+    return out
+
+
 def _refuse(args):
-    """Values minitf cannot honour: exit 2 naming the flag, rather than serve differently."""
+    """Values that would change an answer, or that minitf cannot honour: exit 2 naming the flag,
+    rather than serve differently. Logs the accepted values that make no difference here."""
     if args.prefer_tflite_model:
-        raise ValueError("--prefer_tflite_model=true is not supported: minitf serves "
-                         "TensorFlow SavedModels (saved_model.pb), not model.tflite")
+        log.info("--prefer_tflite_model=true: accepted; minitf serves each version's "
+                 "saved_model.pb (as TF Serving does for a version without a model.tflite), "
+                 "and never reads a model.tflite")
     if args.use_alts_credentials:
         raise ValueError("--use_alts_credentials=true is not supported: use --ssl_config_file "
                          "or --ssl_cert/--ssl_key for TLS")
@@ -199,8 +236,8 @@ def _refuse(args):
         raise ValueError(f"--per_process_gpu_memory_fraction must be between 0 and 1, got "
                          f"{fraction:g}")
     if fraction > 0:
-        raise ValueError(f"--per_process_gpu_memory_fraction={fraction:g} is not supported: "
-                         "minitf runs on the CPU (only 0)")
+        log.info("--per_process_gpu_memory_fraction=%g: accepted; minitf runs on the CPU and "
+                 "reserves no GPU memory", fraction)
     for flag in ("num_load_threads", "num_unload_threads", "num_tflite_pools",
                  "num_tflite_interpreters_per_pool", "max_num_load_retries",
                  "tensorflow_intra_op_parallelism", "tensorflow_inter_op_parallelism",

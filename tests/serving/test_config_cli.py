@@ -267,6 +267,24 @@ def test_batching_layers_flags_then_file_then_model(tmp_path):
         assert opts.batching == BatchingConfig(batch_timeout_micros=50), on
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--port", "8501"], "--port and --http_port (default) are both 8501"),
+    (["--port=9000", "--rest_api_port=9000", "--http_port=9000"],
+     "--port and --rest_api_port are both 9000: gRPC and HTTP need ports of their own"),
+    (["--port=9001", "--http_port=9001"], "--port and --http_port are both 9001"),
+])
+def test_grpc_port_equal_to_the_http_port_names_both_flags(tmp_path, args, message):
+    """Rather than "[Errno 98] Address already in use" once the gRPC port is bound: exit 2
+    before binding anything (a process of its own: a server that did start would serve on)."""
+    proc = subprocess.run([*CLI, "serve", "--model_base_path", str(tmp_path), *args],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("minitf serve: ") and message in proc.stderr, proc.stderr
+    # Both 0: two free ports, not the same one.
+    assert _serve_options(["--model_base_path", "m", "--port", "0", "--http_port", "0"]
+                          ).http_port == 0
+
+
 def test_serve_with_nothing_to_serve_exits_2():
     proc = subprocess.run([*CLI, "serve", "--port", "0", "--http_port", "0"],
                           capture_output=True, text=True, timeout=60)
@@ -624,6 +642,7 @@ from minitf.serving import cli, server
 
 class Stuck:
     grpc_port, http_port = 1, None
+    repository = type("Repository", (), {"interrupt": lambda self: None})()
     def __init__(self, options): pass
     def start(self): pass
     def stop(self):

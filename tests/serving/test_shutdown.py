@@ -192,3 +192,39 @@ def test_in_process_start_stop_releases_descriptors_and_wait_reports_the_end(mod
         server = cycle()
     assert server._loop.is_closed()
     assert len(os.listdir("/proc/self/fd")) <= before + 2
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_during_start_up_load_retries_exits_zero_at_once(model_base, sig):
+    """A version that fails to load, retried a minute apart (TF Serving's interval): a signal
+    while ``minitf serve`` is still starting ends the retry wait, and the process exits 0
+    without ever printing that it serves."""
+    with open(os.path.join(model_base, "1", "saved_model.pb"), "wb") as f:
+        f.write(b"not a SavedModel")
+    cmd = [sys.executable, "-m", "minitf.serving.cli", "serve", "--model_base_path", model_base,
+           "--model_name", "dense", "--host", "127.0.0.1", "--port", "0", "--http_port", "0",
+           "--max_num_load_retries=3", "--load_retry_interval_micros=60000000",
+           "--grace_seconds", str(WAIT)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    stderr: list[str] = []
+    stdout: list[str] = []
+    for stream, sink in ((proc.stderr, stderr), (proc.stdout, stdout)):
+        threading.Thread(target=ServerProcess._pump, args=(stream, sink.append),
+                         daemon=True).start()
+    try:
+        wait_for(lambda: any("failed (attempt 1 of 4)" in line for line in list(stderr)),
+                 "the first load attempt to fail", timeout=60)
+        start = time.monotonic()
+        proc.send_signal(sig)
+        assert proc.wait(10) == 0, "".join(stderr)  # not after three one-minute waits
+        assert time.monotonic() - start < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    log = "".join(stderr)
+    assert not [line for line in stdout if "minitf serving on" in line], stdout
+    assert f"Received {sig.name}" in log and "Traceback" not in log
+    assert "failed (attempt 2 of 4)" not in log
+    assert "Failed to load servable dense version 1" in log

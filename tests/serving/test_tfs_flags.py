@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import logging
 import os
@@ -23,7 +24,7 @@ import grpc
 import numpy as np
 import pytest
 
-from minitf.serving import cli
+from minitf.serving import cli, tfs_flags
 from minitf.serving import server as server_module
 from minitf.serving.client import Client
 from minitf.serving.repository import ModelConfig, State
@@ -274,6 +275,31 @@ def test_stopping_cuts_a_retry_wait_short(model_base, monkeypatch):
     assert len(calls) == 1 and repo.status("dense")[0].state == State.END
 
 
+def test_a_version_removed_during_a_retry_wait_is_not_retried(tmp_path, monkeypatch):
+    """As TF Serving's harness retries only a version still wanted: its directory gone during
+    the wait between attempts ends the retries, and the failure is reported."""
+    from minitf.serving.repository import ModelRepository
+
+    base = tmp_path / "models" / "dense"
+    version_dir = write_model(str(base), 1)
+    calls = _flaky_loader(monkeypatch, failures=100)
+    repo = ModelRepository([ModelConfig("dense", str(base))], loader=server_module.make_loader(),
+                           load_retries=3, load_retry_seconds=1.0)
+    poller = threading.Thread(target=repo.poll, daemon=True)
+    poller.start()
+    deadline = time.monotonic() + 10
+    while not calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert calls, "the first load attempt did not happen"
+    shutil.rmtree(version_dir)  # the operator removes the bad version while it waits
+    poller.join(10)
+    assert not poller.is_alive()
+    assert len(calls) == 1, f"{len(calls)} attempts: retried a version whose directory is gone"
+    [status] = repo.status("dense")
+    assert status.state == State.END and "storage hiccup 1" in status.error.message
+    repo.stop()
+
+
 @pytest.fixture
 def short_dir():
     """A directory with a short path: a UNIX socket path is limited to ~107 bytes."""
@@ -292,6 +318,50 @@ def test_grpc_socket_path_answers_on_the_unix_socket(model_base, short_dir):
         assert os.path.exists(socket_path)
         grpc_predict(f"unix:{socket_path}", "dense")
         grpc_predict(f"127.0.0.1:{server.grpc_port}", "dense")  # the TCP port as well
+
+
+def _listening_tcp_sockets() -> set[str]:
+    """The inodes of this process's listening TCP sockets (Linux /proc)."""
+    mine = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            mine.add(target[8:-1])
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if os.path.exists(table):
+            with open(table) as f:
+                for row in f.read().splitlines()[1:]:
+                    cols = row.split()
+                    if cols[3] == "0A":  # LISTEN
+                        listening.add(cols[9])
+    return mine & listening
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="needs Linux /proc")
+def test_port_0_with_a_socket_path_serves_grpc_on_the_socket_only(model_base, short_dir):
+    """TF Serving: --port 0 disables the TCP port when --grpc_socket_path is given; alone,
+    minitf's --port 0 still picks a free port."""
+    from prometheus_client import CollectorRegistry
+
+    assert _serve_options(["--model_base_path", "m", "--port=0"]).grpc_port == 0
+    socket_path = os.path.join(short_dir, "only.sock")
+    opts = _serve_options(["--model_base_path", model_base, "--model_name=dense", "--port=0",
+                           "--rest_api_port=0", "--host=127.0.0.1",
+                           f"--grpc_socket_path={socket_path}"])
+    assert opts.grpc_port is None and opts.http_port == -1
+    before = _listening_tcp_sockets()
+    server = server_module.ModelServer(opts, registry=CollectorRegistry(),
+                                       process_metrics=False).start()
+    try:
+        assert server.grpc_port is None
+        assert _listening_tcp_sockets() - before == set()  # no TCP port at all
+        grpc_predict(f"unix:{socket_path}", "dense")
+    finally:
+        server.stop(0)
 
 
 def test_cors_headers_on_rest_answers_and_preflight(model_base):
@@ -403,6 +473,56 @@ def test_thread_flags_set_grpc_and_blas_threads(tmp_path):
                            "--tensorflow_intra_op_parallelism=2"]).blas_threads == 2
 
 
+def _parse(argv):
+    parser = argparse.ArgumentParser(prog="minitf")
+    cli._serve_parser(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(["serve", "--model_base_path", "m", *argv])
+
+
+# TF Serving's boolean flags on minitf serve (main.cc), and minitf's own --compat_metrics.
+BOOL_FLAGS = ["enable_batching", "enable_model_warmup", "enable_per_model_batching_parameters",
+              "enable_signature_method_name_check", "version", "compat_metrics",
+              "rest_api_enable_cors_support", "use_alts_credentials", "prefer_tflite_model",
+              *[name for name, (kind, _) in tfs_flags.IGNORED.items() if kind is tfs_flags.tf_bool]]
+
+
+@pytest.mark.parametrize("flag", BOOL_FLAGS)
+def test_bool_flags_take_tf_s_forms(flag):
+    """As TensorFlow's command-line parser: a bare --flag is true; =true|false|1|0 in any
+    letter case; the value is a Python bool."""
+    for form, want in (("", True), ("=true", True), ("=false", False), ("=1", True),
+                       ("=0", False), ("=True", True), ("=FALSE", False), ("=tRuE", True)):
+        value = getattr(_parse([f"--{flag}{form}"]), flag)
+        assert value is want, (form, value)
+    with pytest.raises(SystemExit):
+        with contextlib.redirect_stderr(io.StringIO()):
+            _parse([f"--{flag}=yes"])
+
+
+def test_bool_flags_reach_the_options_as_bools():
+    base = ["--model_base_path", "m"]
+    opts = _serve_options(base)
+    assert (opts.batching.enabled, opts.enable_model_warmup, opts.per_model_batching,
+            opts.enable_signature_method_name_check, opts.compat_metrics) == (
+        False, True, False, False, True)
+    opts = _serve_options([*base, "--enable_batching=TRUE", "--enable_model_warmup=0",
+                           "--enable_per_model_batching_parameters=1",
+                           "--enable_signature_method_name_check=True",
+                           "--compat_metrics=False"])
+    assert (opts.batching.enabled, opts.enable_model_warmup, opts.per_model_batching,
+            opts.enable_signature_method_name_check, opts.compat_metrics) == (
+        True, False, True, True, False)
+    assert not _serve_options([*base, "--enable_batching=False"]).batching.enabled
+    with pytest.raises(ValueError, match="--batching on and --enable_batching=false disagree"):
+        _serve_options([*base, "--batching", "on", "--enable_batching=0"])
+
+
+def test_version_flag_forms(capsys):
+    assert cli.main(["serve", "--version=TRUE"]) == 0
+    assert capsys.readouterr().out.startswith("TensorFlow ModelServer: minitf ")
+    assert _parse(["--version=false"]).version is False
+
+
 def test_ignored_flags_log_one_line_each(caplog):
     with caplog.at_level(logging.INFO, logger="minitf.serving"):
         _serve_options(["--model_base_path", "m", "--flush_filesystem_caches=false",
@@ -422,19 +542,17 @@ def test_ignored_flags_log_one_line_each(caplog):
 
 # -- refused values --------------------------------------------------------------------------
 @pytest.mark.parametrize("args, message", [
-    (["--prefer_tflite_model=true"], "--prefer_tflite_model=true is not supported"),
-    (["--prefer_tflite_model"], "--prefer_tflite_model=true is not supported"),
     (["--use_alts_credentials=true"], "--use_alts_credentials=true is not supported"),
     (["--platform_config_file=platform.cfg"], "--platform_config_file is not supported"),
     (["--mixed_precision=bfloat16"], "--mixed_precision=bfloat16 is not supported"),
-    (["--per_process_gpu_memory_fraction=0.5"],
-     "--per_process_gpu_memory_fraction=0.5 is not supported"),
     (["--per_process_gpu_memory_fraction=1.5"],
      "--per_process_gpu_memory_fraction must be between 0 and 1"),
+    (["--per_process_gpu_memory_fraction=-0.1"],
+     "--per_process_gpu_memory_fraction must be between 0 and 1"),
     (["--tensorflow_session_config_file={session}"],
-     "graph_options is not supported"),
-    (["--tensorflow_session_config_file={gpu}"],
-     "gpu_options.per_process_gpu_memory_fraction is not supported"),
+     "operation_timeout_in_ms is not supported"),
+    (["--tensorflow_session_config_file={amp}"],
+     "graph_options.rewrite_options.auto_mixed_precision is not supported"),
     (["--tensorflow_intra_op_parallelism=1", "--tensorflow_inter_op_parallelism=1",
       "--tensorflow_session_parallelism=1"], "You cannot configure all."),
     (["--blas_threads=2", "--tensorflow_intra_op_parallelism=3"],
@@ -450,11 +568,11 @@ def test_ignored_flags_log_one_line_each(caplog):
     (["--num_load_threads=-2"], "--num_load_threads must be >= 0"),
 ])
 def test_values_minitf_cannot_honour_exit_2(tmp_path, capsys, args, message):
-    files = {"session": tmp_path / "session.cfg", "gpu": tmp_path / "gpu.cfg",
+    files = {"session": tmp_path / "session.cfg", "amp": tmp_path / "amp.cfg",
              "bad_ssl": tmp_path / "bad.cfg", "half_ssl": tmp_path / "half.cfg",
              "no_ca": tmp_path / "no_ca.cfg"}
-    files["session"].write_text("graph_options { optimizer_options { opt_level: L0 } }")
-    files["gpu"].write_text("gpu_options { per_process_gpu_memory_fraction: 0.4 }")
+    files["session"].write_text("allow_soft_placement: true operation_timeout_in_ms: 60000")
+    files["amp"].write_text("graph_options { rewrite_options { auto_mixed_precision: ON } }")
     files["bad_ssl"].write_text("server_key: 'k' server_certificate: 'c'")
     files["half_ssl"].write_text("server_key: 'k'")
     files["no_ca"].write_text("server_key: 'k' server_cert: 'c' client_verify: true")
@@ -469,4 +587,65 @@ def test_a_bad_bool_value_is_an_argparse_error(capsys):
     with pytest.raises(SystemExit) as info:
         cli.main(["serve", "--model_base_path", "m", "--enable_profiler=maybe"])
     assert info.value.code == 2
-    assert "expected true or false, got 'maybe'" in capsys.readouterr().err
+    assert "--enable_profiler: invalid choice: 'maybe' (choose from true, false, 1, 0" in \
+        capsys.readouterr().err
+
+
+def test_values_that_change_no_answer_are_accepted_and_logged(tmp_path, caplog):
+    """Settings that only tune TensorFlow's runtime, a GPU memory fraction (no GPU here) and
+    --prefer_tflite_model (TF Serving serves saved_model.pb too when a version has no
+    model.tflite) start the server, with an INFO line naming them."""
+    config = tmp_path / "session.cfg"
+    config.write_text(
+        "intra_op_parallelism_threads: 3\n"
+        "experimental { disable_thread_spinning: true }\n"
+        "graph_options { rewrite_options { disable_meta_optimizer: true "
+        "auto_mixed_precision: OFF }\n"
+        "  optimizer_options { opt_level: L0 global_jit_level: OFF } }\n"
+        "isolate_session_state: true\nallow_soft_placement: true\n"
+        "log_device_placement: false\n"
+        "gpu_options { allow_growth: true per_process_gpu_memory_fraction: 0.4 }\n"
+        "session_inter_op_thread_pool { num_threads: 2 }\n"
+        "device_count { key: 'GPU' value: 0 }\n")
+    with caplog.at_level(logging.INFO, logger="minitf.serving"):
+        opts = _serve_options(["--model_base_path", "m",
+                               f"--tensorflow_session_config_file={config}",
+                               "--per_process_gpu_memory_fraction=0.5",
+                               "--prefer_tflite_model=TRUE"])
+    assert opts.blas_threads == 3
+    [line] = [r.getMessage() for r in caplog.records if str(config) in r.getMessage()]
+    for name in ("experimental.disable_thread_spinning",
+                 "graph_options.rewrite_options.disable_meta_optimizer",
+                 "graph_options.rewrite_options.auto_mixed_precision",
+                 "graph_options.optimizer_options.opt_level", "isolate_session_state",
+                 "allow_soft_placement", "gpu_options.allow_growth",
+                 "gpu_options.per_process_gpu_memory_fraction",
+                 "session_inter_op_thread_pool", "device_count"):
+        assert name in line, name
+    assert "intra_op_parallelism_threads" not in line  # that one is honoured
+    assert "accepted" in line
+    assert "--per_process_gpu_memory_fraction=0.5: accepted" in caplog.text
+    assert "--prefer_tflite_model=true: accepted; minitf serves each version's " \
+        "saved_model.pb" in caplog.text
+
+
+@pytest.mark.parametrize("argv", [["--rest_api_enable=true"], ["--model_base=m"],
+                                  ["--enable_batch"], ["--grpc_socket=/tmp/s"]])
+def test_flag_abbreviations_are_errors(capsys, argv):
+    """TF Serving's parser knows whole flag names only: a prefix is an unknown flag, not
+    the flag it begins (parsed only: a command line that did parse would start serving)."""
+    with pytest.raises(SystemExit) as info:
+        _parse(argv)
+    assert info.value.code == 2
+    assert f"unrecognized arguments: {argv[0]}" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:  # minitf's top-level parser too
+        cli.main(["--hel"])
+    assert info.value.code == 2
+
+
+def test_model_name_defaults_to_default_as_tf_serving():
+    """TF Serving's Server::Options: --model_name defaults to "default", not the folder."""
+    [model] = _serve_options(["--model_base_path", "/models/mnist"]).models
+    assert model.name == "default"
+    [model] = _serve_options(["--model_base_path", "/models/mnist", "--model_name=mnist"]).models
+    assert model.name == "mnist"

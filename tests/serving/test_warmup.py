@@ -254,7 +254,7 @@ def test_warm_up_flags_reach_the_server_s_loader(tmp_path, flags, want):
         predict_log("put", k=np.array([7], np.int64), v=np.array([1.0], np.float32)),
         predict_log("bump", b=np.array([7], np.int64)),
         predict_log("bump", b=np.array([7], np.int64))])
-    server = _served_by_server(["--model_base_path", str(base)] + flags)
+    server = _served_by_server(["--model_name", "kv", "--model_base_path", str(base)] + flags)
     try:
         assert read(server.repository.get("kv"), [7, 0]) == want
     finally:
@@ -381,8 +381,8 @@ def test_saved_model_tags_choose_the_meta_graph(make_repo, tmp_path):
     opts = _server_options(["--model_base_path", str(base), "--saved_model_tags",
                             "gpu, serve,gpu"])
     assert opts.saved_model_tags == ("gpu", "serve")
-    server = _served_by_server(["--model_base_path", str(base), "--saved_model_tags",
-                                "gpu,serve"])
+    server = _served_by_server(["--model_name", "kv", "--model_base_path", str(base),
+                                "--saved_model_tags", "gpu,serve"])
     try:
         assert server.repository.available_versions("kv") == [1]
         assert read(server.repository.get("kv"), [0]) == ([0.0], [1])  # warmed up on zeros
