@@ -11,25 +11,21 @@ an unload never interrupts them; the memory goes when the last one finishes.
 from __future__ import annotations
 
 import enum
-import functools
 import logging
 import os
 import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from minitf.errors import (InvalidArgumentError, NotFoundError, OpError, UnavailableError,
                            UnknownError)
-from minitf.export import load_saved_model
-from minitf.export.saved_model import SERVE_TAG, saved_model_file
+from minitf.export.saved_model import saved_model_file
 
-from . import warmup
 from .batching import BatchingConfig, DynamicBatcher
+from .loading import load_version, load_with_retries, per_version_batching, version_fingerprint
 from .servable import Servable
-
-BATCHING_PARAMS_FILE = "batching_params.pbtxt"  # TF Serving's per-model batching parameters
 
 log = logging.getLogger("minitf.serving")
 
@@ -93,7 +89,7 @@ class LoadedVersion:
         self.servable = servable
         self.batchers = batchers
         self.path = path  # where it was loaded from: a new base path reloads the version
-        self.fingerprint = fingerprint  # its files' when loaded (_fingerprint)
+        self.fingerprint = fingerprint  # its files' when loaded (loading.version_fingerprint)
         self.name = servable.name
         self.version = servable.version
 
@@ -122,31 +118,11 @@ def _policy_text(cfg: ModelConfig) -> str:
     return "all"
 
 
-def _default_loader(path: str, name: str, version: int, *, tags=(SERVE_TAG,),
-                    warm_up: bool = True, warmup_iterations: int = 1) -> Servable:
-    """Loads a version as TF Serving's SavedModel loader does: the MetaGraphDef whose tag set is
-    ``tags``, then (``warm_up``) its recorded warm-up requests replayed -- a failing one fails
-    the load -- or, without any, each signature run once on zeros."""
-    servable = Servable(name, version, load_saved_model(path, tags), warm_up=False)
-    if warm_up:
-        warmup.warm_up(servable, path, warmup_iterations)
-    return servable
-
-
-def make_loader(saved_model_tags=(SERVE_TAG,), enable_model_warmup: bool = True,
-                num_request_iterations: int = 1) -> Callable[[str, str, int], Servable]:
-    """The loader for TF Serving's --saved_model_tags, --enable_model_warmup and
-    --num_request_iterations_for_warmup."""
-    return functools.partial(_default_loader, tags=tuple(saved_model_tags),
-                             warm_up=enable_model_warmup,
-                             warmup_iterations=num_request_iterations)
-
-
 class ModelRepository:
     """Serves the configured models; ``poll()`` syncs them with the filesystem."""
 
     def __init__(self, configs: list[ModelConfig], *, default_batching: BatchingConfig | None =
-                 None, loader: Callable[[str, str, int], Servable] = _default_loader,
+                 None, loader: Callable[[str, str, int], Servable] = load_version,
                  observer=None, clock=time.monotonic, per_model_batching: bool = False,
                  control_mode: str = "poll", unloaded=(), load_retries: int = 0,
                  load_retry_seconds: float = 60.0):
@@ -406,7 +382,7 @@ class ModelRepository:
         for version in sorted(wanted):
             old = loaded.get(version)
             if old is None or old.path != found[version] or (
-                    reload_changed and old.fingerprint != self._fingerprint(old.path)):
+                    reload_changed and old.fingerprint != version_fingerprint(old.path)):
                 self._load(cfg, version, found[version])  # new, moved or (asked) changed
         # Unload what is no longer wanted, but never leave the model without a version while a
         # wanted one failed: an older working version keeps serving.
@@ -415,22 +391,9 @@ class ModelRepository:
             if version not in found or wanted_up:
                 self._unload(cfg.name, version)
 
-    def _fingerprint(self, path):
-        """What a failed version must change to be retried: its model file, its warm-up
-        requests or its batching parameters."""
-        out = []
-        for file in (saved_model_file(path) or os.path.join(path, "saved_model.pb"),
-                     warmup.warmup_file(path), os.path.join(path, BATCHING_PARAMS_FILE)):
-            try:
-                st = os.stat(file)
-                out.append((st.st_mtime_ns, st.st_size))
-            except OSError:
-                out.append(None)
-        return tuple(out)
-
     def _load(self, cfg: ModelConfig, version: int, path: str):
         key = (cfg.name, version)
-        fingerprint = self._fingerprint(path)
+        fingerprint = version_fingerprint(path)
         if self._failed.get(key) == (path, fingerprint):
             return  # failed before and unchanged since: do not retry in a loop
         # A version loaded from elsewhere (its model's base path changed) keeps serving, and
@@ -474,41 +437,23 @@ class ModelRepository:
             self._observer.load(cfg.name, version, seconds, ok=True)
 
     def _attempt_load(self, cfg: ModelConfig, version: int, path: str):
-        """(servable, batchers), retrying a failed load up to ``load_retries`` times,
-        ``load_retry_seconds`` apart, as TF Serving's LoaderHarness; raises the last failure
-        (at once when the repository stops). The version stays LOADING meanwhile."""
+        """(servable, batchers), a failed load retried (loading.load_with_retries); the version
+        stays LOADING meanwhile."""
         if self._stop.is_set():  # interrupted (a signal during start-up): load no more
             raise UnavailableError(None, None, "The server is stopping: the version was not "
                                    "loaded")
-        for attempt in range(self._load_retries + 1):
-            try:
-                servable = self._loader(path, cfg.name, version)
-                return servable, self._batchers(cfg, servable, path)
-            except Exception as e:
-                if attempt == self._load_retries or self._stop.is_set():
-                    raise
-                log.warning("Loading servable %s version %d failed (attempt %d of %d): %s; "
-                            "retrying in %gs", cfg.name, version, attempt + 1,
-                            self._load_retries + 1, e, self._load_retry_seconds)
-                # As TF Serving's harness, retry only while the version is still wanted: a
-                # stop, or its directory gone, ends the retries.
-                if self._stop.wait(max(self._load_retry_seconds, 0)) or \
-                        not os.path.isdir(path):
-                    raise
+
+        def load():
+            servable = self._loader(path, cfg.name, version)
+            return servable, self._batchers(cfg, servable, path)
+        return load_with_retries(load, self._load_retries, self._load_retry_seconds,
+                                 self._stop, path, f"{cfg.name} version {version}")
 
     def _batching(self, cfg: ModelConfig, path: str) -> BatchingConfig | None:
         config = cfg.batching or self._default_batching
         if config is None or not config.enabled or not self._per_model_batching:
             return config
-        file = os.path.join(path, BATCHING_PARAMS_FILE)
-        if not os.path.exists(file):
-            return None
-        # As TF Serving: the file's parameters over the defaults, not over the server's
-        # settings; only the thread count (TF Serving's shared pool) is the server's, even
-        # when the file names one.
-        from .config import load_batching_parameters_file  # config imports this module
-        params = load_batching_parameters_file(file, BatchingConfig(enabled=True))
-        return replace(params, num_batch_threads=config.num_batch_threads)
+        return per_version_batching(path, config)
 
     def _batchers(self, cfg: ModelConfig, servable: Servable, path: str
                   ) -> dict[str, DynamicBatcher]:

@@ -27,7 +27,8 @@ from .http_port import make_handler
 from .metrics import Metrics
 from .metrics_compat import CompatCollector
 from .model_control import startup_unloaded
-from .repository import ModelRepository, make_loader
+from .loading import make_loader
+from .repository import ModelRepository
 from .rest import RestApi
 from .services.common import generic_handlers
 from .services.health import HealthService, ReflectionService

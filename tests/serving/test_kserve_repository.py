@@ -288,8 +288,8 @@ def test_index_shows_a_version_loading(tmp_path):
     def slow(path, name, version):
         started.set()
         release.wait(WAIT)
-        from minitf.serving.repository import _default_loader
-        return _default_loader(path, name, version)
+        from minitf.serving.loading import load_version
+        return load_version(path, name, version)
     repo = ModelRepository([ModelConfig("dense", str(base))], loader=slow,
                            control_mode="explicit", unloaded={"dense"})
     control = ModelControl(repo)

@@ -23,7 +23,8 @@ from minitf.export import save_model
 from minitf.serving.batching import BatchingConfig
 from minitf.serving.dataplane import DataPlane
 from minitf.serving.metrics import Metrics
-from minitf.serving.repository import ModelConfig, ModelRepository, State, _default_loader
+from minitf.serving.loading import load_version, version_fingerprint
+from minitf.serving.repository import ModelConfig, ModelRepository, State
 from tests.serving.conftest import reference, write_model
 
 X = np.arange(8, dtype=np.float32).reshape(2, 4) / 8
@@ -37,7 +38,7 @@ class CountingLoader:
 
     def __call__(self, path, name, version):
         self.calls.append(version)
-        return _default_loader(path, name, version)
+        return load_version(path, name, version)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def make_repo():
     """ModelRepository factory with a fresh Metrics observer; stops every repository."""
     made = []
 
-    def make(*configs, batching=None, loader=_default_loader):
+    def make(*configs, batching=None, loader=load_version):
         metrics = Metrics(CollectorRegistry(), [c.name for c in configs], process_metrics=False)
         repo = ModelRepository(list(configs), default_batching=batching, loader=loader,
                                observer=metrics)
@@ -133,7 +134,7 @@ def test_text_saved_models_are_versions_too(make_repo, tmp_path):
     version, out = predict(repo, "m")
     assert version == 1
     np.testing.assert_allclose(out["logits"], X * 2.0)
-    assert repo._fingerprint(str(base / "1")) is not None  # a failed load is retried on change
+    assert version_fingerprint(str(base / "1"))[0] is not None  # a failed load is retried on change
 
 
 def test_missing_base_path_serves_nothing(make_repo, tmp_path, caplog):
@@ -449,7 +450,7 @@ def test_stop_waits_for_a_reconfiguration_and_refuses_later_ones(make_repo, tmp_
         if name == "b":
             loading.set()
             time.sleep(0.5)
-        return _default_loader(path, name, version)
+        return load_version(path, name, version)
 
     repo, _ = make_repo(ModelConfig("a", a), batching=BatchingConfig(max_batch_size=4),
                         loader=slow_loader)

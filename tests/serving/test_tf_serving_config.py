@@ -18,7 +18,8 @@ from minitf.serving.batching import BatchingConfig
 from minitf.serving.config import (PROMETHEUS_PATH, load_batching_parameters_file,
                                    load_model_config_file, load_monitoring_config_file)
 from minitf.serving.metrics import Metrics
-from minitf.serving.repository import ModelConfig, ModelRepository, State, make_loader
+from minitf.serving.loading import make_loader
+from minitf.serving.repository import ModelConfig, ModelRepository, State
 from tests.serving.conftest import reference, running_server, write_model
 
 # As TF Serving's documentation writes them (g3doc/serving_config.md), quotes of both kinds.

@@ -26,7 +26,8 @@ from minitf.protos import example_pb2, logging_pb2, prediction_log_pb2
 from minitf.python_io import TFRecordWriter
 from minitf.serving import cli
 from minitf.serving.metrics import Metrics
-from minitf.serving.repository import ModelConfig, ModelRepository, State, make_loader
+from minitf.serving.loading import make_loader
+from minitf.serving.repository import ModelConfig, ModelRepository, State
 from minitf.serving.server import ModelServer
 from minitf.serving.services.inference import CLASSIFY_METHOD, REGRESS_METHOD
 from minitf.serving.warmup import MAX_RECORDS, warmup_file
