@@ -84,16 +84,17 @@ class Metrics:
         self._compute_children: dict[str, object] = {}
         self._inflight: dict[str, _LoopCount] = {}
         self.stats = InferenceStats()
-        self._queues: dict[str, set] = {}  # model label -> queue_depth of its batchers
+        # (model label, version) -> queue_depth of its batchers: the model's queue-depth gauge
+        # sums its versions', and metrics_compat reads them per version.
+        self._queues: dict[tuple[str, int], set] = {}
         self._queues_lock = threading.Lock()
         self._recorder_caches: list[dict] = []
         # Unloaded versions (a tuple each, until a version of that number loads again).
         self._forgotten: set[tuple[str, int]] = set()
         self._state_versions: dict[str, set[str]] = {}  # model label -> its version_states
         # Per version, for metrics_compat's collector: loads [succeeded, failed, seconds of the
-        # last success], and the depth() of its batch queues.
+        # last success].
         self.version_loads: dict[tuple[str, int], list] = {}
-        self._version_queues: dict[tuple[str, int], set] = {}
         self._zero(self._models)
 
     def model_label(self, name: str) -> str:
@@ -122,9 +123,8 @@ class Metrics:
             self._available.pop(label, None)
             self._compute_children.pop(label, None)
             with self._queues_lock:
-                self._queues.pop(label, None)
-                for key in [k for k in self._version_queues if k[0] == label]:
-                    del self._version_queues[key]
+                for key in [k for k in self._queues if k[0] == label]:
+                    del self._queues[key]
             for cache in self._recorder_caches:
                 for key in [k for k in list(cache) if k[0] == label]:
                     cache.pop(key, None)
@@ -197,33 +197,29 @@ class Metrics:
             self.inflight.labels(api).set_function(lambda: count.value)
         return count
 
-    def watch_queue(self, label: str, depth, version: int | None = None):
-        """Adds a batcher's ``depth()`` to the model's queue-depth gauge, read when scraped."""
+    def watch_queue(self, label: str, depth, version: int):
+        """Adds a batcher's ``depth()`` to its model version's queues; the model's queue-depth
+        gauge sums them when scraped."""
         with self._queues_lock:
-            if version is not None:
-                self._version_queues.setdefault((label, version), set()).add(depth)
-            depths = self._queues.get(label)
-            if depths is None:
-                depths = self._queues[label] = set()
+            self._queues.setdefault((label, version), set()).add(depth)
+        self.queue_depth.labels(label).set_function(lambda: self._depth(label))
 
-                def total():
-                    with self._queues_lock:
-                        return sum(d() for d in depths)
-                self.queue_depth.labels(label).set_function(total)
-            depths.add(depth)
-
-    def unwatch_queue(self, label: str, depth, version: int | None = None):
+    def unwatch_queue(self, label: str, depth, version: int):
         with self._queues_lock:
-            self._queues.get(label, set()).discard(depth)
-            depths = self._version_queues.get((label, version), set())
+            depths = self._queues.get((label, version), set())
             depths.discard(depth)
             if not depths:  # a version's batchers all stopped: bounded by versions serving
-                self._version_queues.pop((label, version), None)
+                self._queues.pop((label, version), None)
+
+    def _depth(self, label: str) -> int:
+        with self._queues_lock:
+            return sum(d() for (model, _), ds in self._queues.items() if model == label
+                       for d in ds)
 
     def version_depths(self) -> dict[tuple[str, int], int]:
         """Requests waiting in each (model label, version)'s batch queues."""
         with self._queues_lock:
-            return {k: sum(d() for d in ds) for k, ds in self._version_queues.items()}
+            return {k: sum(d() for d in ds) for k, ds in self._queues.items()}
 
     def compute_time(self, model: str, seconds: float):
         label = self.model_label(model)
