@@ -26,7 +26,7 @@ from minitf.errors import InvalidArgumentError, OpError
 from minitf.protos import classification_pb2, get_model_metadata_pb2, regression_pb2
 
 from . import rest_json
-from .rest_kserve import REPOSITORY_PATH, KServeHandlers
+from .rest_kserve import API_REPOSITORY, REPOSITORY_PATH, KServeHandlers
 from .dataplane import DataPlane
 from .servable import DEFAULT_SIGNATURE
 from .services import inference
@@ -110,7 +110,8 @@ class RestApi(KServeHandlers):
         self._record = {}
         if metrics is not None:
             for api in INFERENCE_APIS + (API_METADATA, API_V2_METADATA, API_V2_READY,
-                                         API_V2_SERVER, API_V2_CONFIG, API_V2_STATS):
+                                         API_V2_SERVER, API_V2_CONFIG, API_V2_STATS,
+                                         *API_REPOSITORY.values()):
                 self._record[api] = (metrics.recorder(api, api in INFERENCE_APIS),
                                      metrics.inflight.labels(api))
 

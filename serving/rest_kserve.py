@@ -280,8 +280,6 @@ class KServeHandlers:
         if method != "POST":  # as Triton: the repository API is POST only
             return Response(405, _error_body("Method Not Allowed"), headers=(("Allow", "POST"),))
         api = API_REPOSITORY[verb or action]
-        if self.metrics is not None and api not in self._record:
-            self._record[api] = (self.metrics.recorder(api), self.metrics.inflight.labels(api))
 
         def read():
             return self._body(headers, rfile, send_continue)
