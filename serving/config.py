@@ -53,11 +53,11 @@ class ServerOptions:
     ssl_key: str | None = None
     ssl_client_ca: str | None = None
     grace_seconds: float = 30.0
+    # Where /metrics is served too: TF Serving's monitoring config's Prometheus path.
+    metrics_path: str | None = None
     # TF Serving's --rest_api_num_threads / --rest_api_timeout_in_ms: REST requests processed
     # at once (0: 4 per CPU, TF Serving's default), and how long a connection may sit idle or
     # half-sent before it is closed (each connection holds a thread while open).
-    # Where /metrics is served too: TF Serving's monitoring config's Prometheus path.
-    metrics_path: str | None = None
     rest_api_num_threads: int = 0
     rest_api_timeout_seconds: float = 30.0
     max_connection_age_seconds: float = 0.0  # 0: connections live until the client closes
