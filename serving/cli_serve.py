@@ -180,7 +180,6 @@ def build_options(args):
     from .batching import BatchingConfig
     from .config import (ServerOptions, load_batching_parameters_file, load_model_config_file,
                          load_monitoring_config_file, saved_model_tags)
-    from .model_control import startup_unloaded
     from .repository import ModelConfig
 
     tfs = tfs_options(args)  # first: it resolves --grpc_threads and --blas_threads
@@ -219,7 +218,6 @@ def build_options(args):
         models = [ModelConfig(name=name, base_path=args.model_base_path)]
     else:
         raise ValueError("nothing to serve: give --model_base_path or --model_config_file")
-    startup_unloaded(args.model_control_mode, args.load_model, [m.name for m in models])
     # TF Serving: --port 0 with --grpc_socket_path serves gRPC on the socket only (None);
     # without a socket, minitf's 0 picks a free port.
     grpc_port = None if args.port == 0 and tfs["grpc_socket_path"] else args.port
