@@ -216,3 +216,56 @@ def _gather_of_resource_gather(node, graph_def, names):
     node.attr["Tindices"].type = tindices
     node.attr["Taxis"].type = types_pb2.DT_INT32
     node.attr["batch_dims"].i = batch_dims
+
+
+# What a restore op's assignments read through on their way from RestoreV2 to the variable.
+_RESTORE_PASS = frozenset({"Identity", "IdentityN"})
+
+
+def restore_keys(graph_def, restore_op: str) -> dict:
+    """{variable node name: checkpoint key} as the restore op of a SaverDef assigns them: TF2
+    names a variable's value in the checkpoint by its place in the object graph
+    (``layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE``), not by the node's name.
+    Function calls on the way (TF2's restore function) are inlined first. Assignments whose
+    value is not a RestoreV2 output of a constant name are left out."""
+    import numpy as np
+
+    from .functions import inline_functions
+    from .graph_def import _parse_input
+    from .tensors import make_ndarray
+
+    restore_op = _parse_input(restore_op)[0]
+    names = {n.name for n in graph_def.node}
+    if restore_op not in names:
+        return {}
+    graph_def = inline_functions(graph_def, "restore op", only=graph_def_closure(
+        graph_def, [restore_op]))
+    by_name = {n.name: n for n in graph_def.node}
+
+    def source(ref):
+        """(node, output index) ``ref`` comes from, through pass-through nodes."""
+        name, k = _parse_input(ref)
+        node = by_name.get(name)
+        while node is not None and node.op in _RESTORE_PASS:
+            name, k = _parse_input(node.input[k if node.op == "IdentityN" else 0])
+            node = by_name.get(name)
+        return node, k
+
+    keys = {}
+    for name in graph_def_closure(graph_def, [restore_op]):
+        node = by_name[name]
+        if node.op not in ("AssignVariableOp", "Assign") or len(node.input) < 2:
+            continue
+        var, _ = source(node.input[0])
+        value, k = source(node.input[1])
+        if var is None or var.op not in VARIABLE_OPS or value is None or \
+                value.op != "RestoreV2":
+            continue
+        names_node, _ = source(value.input[1])
+        if names_node is None or names_node.op != "Const":
+            continue
+        tensor_names = np.asarray(make_ndarray(names_node.attr["value"].tensor))
+        if tensor_names.ndim == 1 and k < tensor_names.size:
+            key = tensor_names[k]
+            keys[var.name] = key.decode() if isinstance(key, bytes) else str(key)
+    return keys

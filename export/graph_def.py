@@ -17,6 +17,7 @@ from minitf.errors import InvalidArgumentError, NotFoundError
 from minitf.graph import Graph, Operation, Tensor, get_default_graph
 from minitf.protos import graph_pb2, node_def_pb2
 
+from .functions import inline_functions
 from .graph_def_attrs import _attr_kind, attr_from_proto, attr_to_proto  # noqa: F401
 from .graph_def_import import (_import_names, _import_nodes, _input_map_tensors,
                                _opdef_of, _parse_input, _return_element, _topological_order)
@@ -94,6 +95,7 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
         with graph.as_default():
             prefix = graph.unique_name(prefix) + "/"
     input_map = _input_map_tensors(input_map, name, prefix, graph)
+    graph_def = inline_functions(graph_def, source)  # TF2's graphs call functions
     nodes = list(graph_def.node)
     index = {}
     for i, node in enumerate(nodes):

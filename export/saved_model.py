@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from google.protobuf import text_format
@@ -26,6 +27,8 @@ from minitf.tensor_shape import TensorShape
 
 from . import wire
 from . import graph_def as graph_def_mod
+from .freeze_graph_def import restore_keys
+from .functions import inline_functions
 from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, TABLE_INIT_OPS, TABLE_OPS, VARIABLE_OPS,
                      FrozenGraph, cut_at_inputs, cuttable_inputs, freeze_graph_def,
                      freeze_signatures, graph_def_closure)
@@ -264,19 +267,28 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
         gd, [ti for sd in meta.signature_def.values() for ti in sd.inputs.values()
              if ti.WhichOneof("encoding") == "name"], node_contents, only=cuttable.__contains__)
     keep = graph_def_closure(gd, [graph_def_mod._parse_input(ti.name)[0] for ti in infos])
+    # TF2's graphs call functions: what is kept of them is inlined (the original nodes keep
+    # their indices, so node_contents still holds).
+    original = gd
+    gd = inline_functions(gd, file, only=keep)
+    keep |= {n.name for n in gd.node[len(original.node):]}
     init_ops = table_initializers(meta, gd, keep)
     keep |= graph_def_closure(gd, init_ops)
     needs_values = any(n.op in VARIABLE_OPS and n.name in keep for n in gd.node)
-    # TF's unfrozen SavedModel: frozen now, with its checkpoint's values.
+    # TF's unfrozen SavedModel: frozen now, with its checkpoint's values (found under the
+    # names the Saver's restore op gives them: TF2's are object paths, not node names).
     gd, node_contents = freeze_graph_def(
-        gd, _checkpoint_values(path, file, gd) if needs_values else {}, keep, file,
-        node_contents)
+        gd, _checkpoint_values(path, file, gd, restore_keys(
+            original, meta.saver_def.restore_op_name)) if needs_values else {},
+        keep, file, node_contents)
     # TF's loader restores its mutable tables from the checkpoint before the main op runs.
     init_ops = add_checkpoint_fills(gd, meta, init_ops,
                                     lambda: _checkpoint_values(path, file, gd), file) + init_ops
     graph = graph_from_graph_def(gd, file, node_contents)
     sigs = {}
     for name, sd in meta.signature_def.items():
+        if name == INIT_OP_SIGNATURE:
+            continue
         sigs[name] = Signature(
             {a: _read_info(graph, ti, file, f"signature '{name}' input '{a}'")
              for a, ti in sd.inputs.items()},
@@ -291,6 +303,9 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
 
 # TF's collections naming the op its loader runs after restoring (TF1's legacy one too).
 _INIT_OP_KEYS = (MAIN_OP_KEY, "legacy_init_op")
+# TF2's writers name it in a signature of this key instead (no inputs, the op as its output):
+# the loader's init op, not a signature to serve.
+INIT_OP_SIGNATURE = "__saved_model_init_op"
 
 
 def table_initializers(meta, gd, keep) -> list[str]:
@@ -300,6 +315,9 @@ def table_initializers(meta, gd, keep) -> list[str]:
     roots = [name.split(":")[0].lstrip("^") for key in _INIT_OP_KEYS
              if key in meta.collection_def
              for name in meta.collection_def[key].node_list.value]
+    if INIT_OP_SIGNATURE in meta.signature_def:
+        roots += [ti.name.split(":")[0] for ti in
+                  meta.signature_def[INIT_OP_SIGNATURE].outputs.values()]
     if not roots:
         return []
     from .graph_def import _parse_input
@@ -383,10 +401,11 @@ def meta_graph_index(sm, tags, file) -> int:
     return mi
 
 
-def _checkpoint_values(path, file, gd):
+def _checkpoint_values(path, file, gd, keys=None):
     """The variable values of a SavedModel, TensorFlow's checkpoint ``variables/variables``:
     a mapping that reads (and checks) a tensor when it is looked up, so freezing reads only the
-    variables the signatures need (not, say, the optimizer's slots)."""
+    variables the signatures need (not, say, the optimizer's slots). ``keys`` maps variable
+    node names to other checkpoint keys (see restore_keys)."""
     from minitf.train.saver import load_checkpoint_arrays
 
     directory = path if os.path.isdir(path) else os.path.dirname(file)
@@ -399,7 +418,27 @@ def _checkpoint_values(path, file, gd):
         raise NotFoundError(None, None, f"{file}: the graph has {what} "
                             f"({', '.join(names[:3])}{'...' if len(names) > 3 else ''}) but "
                             f"there is no checkpoint {prefix}.index holding their values")
-    return load_checkpoint_arrays(prefix)
+    values = load_checkpoint_arrays(prefix)
+    return _Renamed(values, keys) if keys else values
+
+
+class _Renamed(Mapping):
+    """A checkpoint's tensors, where a name in ``keys`` stands for the key it maps to."""
+
+    def __init__(self, values: Mapping, keys: dict):
+        self._values, self._keys = values, keys
+
+    def __getitem__(self, name):
+        return self._values[self._keys.get(name, name)]
+
+    def __contains__(self, name):
+        return self._keys.get(name, name) in self._values
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
 
 
 def _read_info(graph, ti, file, what) -> TensorInfo:

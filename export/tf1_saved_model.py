@@ -24,6 +24,8 @@ from minitf.protos import meta_graph_pb2
 
 from .freeze import (FROZEN_FORMS, VARIABLE_OPS, cut_at_inputs, cuttable_inputs,
                      freeze_graph_def, freeze_signatures, graph_def_closure, is_variable_writer)
+from .freeze_graph_def import restore_keys
+from .functions import inline_functions
 from .graph_def import _parse_input, import_graph_def
 from .saved_model import (Signature, TensorInfo, _checkpoint_values, asset_paths,
                           read_saved_model, table_initializers, write_saved_model)
@@ -313,9 +315,12 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
              if ti.WhichOneof("encoding") == "name"],
         only=lambda name: name in cuttable and any(
             _unsupported(by_name[n]) for n in graph_def_closure(gd, [name])))
+    original = gd
+    gd = inline_functions(gd, file)  # TF2's graphs call functions
     values, unsaved = {}, []
     if any(n.op in VARIABLE_OPS for n in gd.node):
-        values = _checkpoint_values(export_dir, file, gd)
+        values = _checkpoint_values(export_dir, file, gd, restore_keys(
+            original, meta.saver_def.restore_op_name))
         # Variables the checkpoint does not hold (local ones, which TF's main_op initialises)
         # go, with what depends on them.
         unsaved = [n.name for n in gd.node if n.op in VARIABLE_OPS and n.name not in values
@@ -365,8 +370,12 @@ def _runnable(gd, saver_def, unsaved, file, signature_defs) -> list:
                 dropped.add(name)
                 stack.extend(consumers.get(name, ()))
 
+    # TF2's saver is two function calls (inlined under their names), not a scope.
+    saver_calls = tuple(_parse_input(name)[0] + "/" for name in (
+        saver_def.save_tensor_name, saver_def.restore_op_name) if name and "/" not in name)
     drop([n.name for n in gd.node if is_variable_writer(n.op) or n.op in _STATE_CHECKS or
-          (saver_scope and n.name.startswith(saver_scope))] + list(unsaved))
+          (saver_scope and n.name.startswith(saver_scope)) or
+          (saver_calls and (n.name + "/").startswith(saver_calls))] + list(unsaved))
     unknown = {n.name: n.op for n in gd.node if n.name not in dropped and _unsupported(n)}
     drop(unknown)
     for key, sd in signature_defs.items():
