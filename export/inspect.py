@@ -199,9 +199,13 @@ def _graph_summary(gd, contents) -> dict:
     outputs = [{"name": n.name + ":0", "op": n.op, "shapes": _output_shapes(n)}
                for n in gd.node if n.name not in consumed and n.op not in _SINKLESS_OPS
                and n.op not in VARIABLE_OPS and not n.op.startswith(("Save", "Restore"))]
+    # TF2's graphs keep the model in their function library (inlined when loaded).
+    in_functions = Counter(n.op for f in gd.library.function for n in f.node_def)
     return {
         "nodes": len(gd.node),
-        "op_histogram": dict(sorted(histogram.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "op_histogram": _by_count(histogram),
+        "functions": len(gd.library.function),
+        "function_op_histogram": _by_count(in_functions),
         "parameters": params,
         "parameter_bytes": param_bytes,
         "const_bytes": const_bytes,
@@ -212,6 +216,10 @@ def _graph_summary(gd, contents) -> dict:
         "producer": gd.versions.producer,
         "min_consumer": gd.versions.min_consumer,
     }
+
+
+def _by_count(counter) -> dict:
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def inspect_model(path, tags=None) -> dict:
@@ -304,10 +312,15 @@ def format_report(info: dict) -> str:
             if info["format"] == "saved_model" else ""
         lines.append(f"NOT FROZEN: {len(names)} variable(s) ({', '.join(names[:5])}{more})"
                      f"{how}")
-    lines.append("ops:")
-    width = max((len(k) for k in info["op_histogram"]), default=0)
-    for op, count in info["op_histogram"].items():
-        lines.append(f"  {op:<{width}}  {count}")
+    sections = [("ops:", info["op_histogram"])]
+    if info["functions"]:
+        sections.append((f"functions: {info['functions']} (inlined when loaded); ops in them:",
+                         info["function_op_histogram"]))
+    for title, histogram in sections:
+        lines.append(title)
+        width = max((len(k) for k in histogram), default=0)
+        for op, count in histogram.items():
+            lines.append(f"  {op:<{width}}  {count}")
     return "\n".join(lines)
 
 

@@ -342,3 +342,22 @@ def test_render_with_real_graphviz(tmp_path):
     text = Path(svg).read_text()
     assert "<svg" in text and "cluster_conv" in text
     assert np.all([name in text for name in ("images", "probs", "conv/kernel/read")])
+
+
+def test_a_function_librarys_ops_are_counted(tmp_path):
+    # TF2's graphs keep the model in FunctionDefs; the report counts the ops inside them.
+    gd = graph_pb2.GraphDef()
+    gd.node.add(name="x", op="Placeholder").attr["dtype"].type = 1
+    gd.node.add(name="call", op="PartitionedCall", input=["x"]).attr["f"].func.name = "f"
+    f = gd.library.function.add()
+    f.signature.name = "f"
+    f.node_def.add(name="a", op="Relu", input=["x"])
+    f.node_def.add(name="b", op="Relu", input=["a:activations:0"])
+    f.node_def.add(name="c", op="Neg", input=["b:activations:0"])
+    (tmp_path / "m.pb").write_bytes(gd.SerializeToString())
+    info = mi.inspect_model(tmp_path / "m.pb")
+    assert info["op_histogram"] == {"PartitionedCall": 1, "Placeholder": 1}
+    assert info["functions"] == 1
+    assert info["function_op_histogram"] == {"Relu": 2, "Neg": 1}
+    report = mi.format_report(info)
+    assert "functions: 1 (inlined when loaded); ops in them:\n  Relu  2\n  Neg   1" in report
