@@ -301,7 +301,8 @@ def register(opdef: OpDef) -> OpDef:
     missing = [n for n in ("kernel", "infer") if not callable(getattr(opdef, n))]
     if not (callable(opdef.grad) or isinstance(opdef.grad, _NotDifferentiable)):
         missing.append("grad (a function, NOT_DIFFERENTIABLE or NO_GRADIENT)")
-    if not opdef.type or not re.match(r"^[A-Z][A-Za-z0-9_]*$", opdef.type):
+    # (TF's internal ops, such as _SwitchN, start with an underscore)
+    if not opdef.type or not re.match(r"^_?[A-Z][A-Za-z0-9_]*$", opdef.type):
         missing.append("type (a TensorFlow op name)")
     if opdef.resource not in (None, "variable", "rng", "name", "state"):
         missing.append("resource (None, 'variable', 'rng', 'name' or 'state')")

@@ -149,7 +149,7 @@ def __getattr__(name: str):
     if name in _FUNCTIONS:
         return _FUNCTIONS[name]
     if name == "__all__":
-        return sorted(_opdef.registered())
+        return __dir__()
     od = _opdef.lookup(name) if _OP_NAME.match(name) else None
     if od is None:
         raise AttributeError(f"module '{__name__}' has no attribute '{name}'"
@@ -159,4 +159,5 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted(_opdef.registered())
+    # (TF's raw_ops leave out its internal ops, whose names start with an underscore)
+    return sorted(name for name in _opdef.registered() if _OP_NAME.match(name))

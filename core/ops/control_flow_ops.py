@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
-from ..opdef import DEAD, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
+from ..opdef import (DEAD, NO_GRADIENT, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req,
+                     shape_error)
 from ..tensor_shape import TensorShape
 
 
@@ -89,6 +90,36 @@ REF_SWITCH = register(OpDef(
     grad=_switch_grad,
     dead="makes",
     sparse_grad=True,
+))
+
+
+def _switch_n_kernel(data, output_index, *, num_outs):
+    i = np.asarray(output_index)
+    if i.shape != ():
+        raise InvalidArgumentError(None, None, "output_index must be a scalar, but it has "
+                                   f"shape {list(i.shape)}")
+    k = int(i)
+    if not 0 <= k < num_outs:  # TF's: an index out of range takes the last output
+        k = num_outs - 1
+    return tuple(data if j == k else DEAD for j in range(num_outs))
+
+
+def _switch_n_infer(data, output_index, *, num_outs):
+    if output_index.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {output_index.shape.rank}")
+    if num_outs < 1:
+        raise ValueError(f"Value for attr 'num_outs' of {num_outs} must be at least minimum 1")
+    return [TensorSpec(data.shape, data.dtype)] * num_outs
+
+
+# Switch's N-way form (TF's lowering of a Case op, and frozen graphs of tf.switch_case):
+# output_index's output gets the data, the others are dead.
+SWITCH_N = register(OpDef(
+    "_SwitchN", inputs=["data:T", "output_index:int32"], attrs={"num_outs": req("int")},
+    kernel=_switch_n_kernel,
+    infer=_switch_n_infer,
+    grad=NO_GRADIENT,  # (TF registers none)
+    dead="makes",
 ))
 
 

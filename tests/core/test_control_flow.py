@@ -639,3 +639,23 @@ def test_what_follows_a_cond_is_not_conditional():
         assert sess.run(loose, {x: [2.0], p: False, q: True}) == [2.0]
         with pytest.raises(tf.errors.InvalidArgumentError, match="does not have value"):
             sess.run(loose, {x: [2.0], p: False, q: False})
+
+
+def test_switch_n_routes_to_one_output():
+    """_SwitchN (TF's lowered Case): output_index's output is live, the others dead; an index
+    out of range takes the last output, as TF's kernel."""
+    x = tf.placeholder(tf.float32, [None])
+    i = tf.placeholder(tf.int32, [])
+    outs = lookup("_SwitchN")(x, i, num_outs=3, name="switch_n")  # (a name can't start "_")
+    assert len(outs) == 3 and all(o.shape.as_list() == [None] for o in outs)
+    out, index = lookup("Merge")([outs[0] + 1.0, outs[1] * 2.0, outs[2] - 3.0])
+    with tf.Session() as sess:
+        for k, want, branch in ((0, X + 1.0, 0), (1, X * 2.0, 1), (2, X - 3.0, 2),
+                                (7, X - 3.0, 2), (-1, X - 3.0, 2)):
+            got, taken = sess.run([out, index], {x: X, i: k})
+            np.testing.assert_array_equal(got, want)
+            assert taken == branch
+        with pytest.raises(tf.errors.InvalidArgumentError, match="switch_n:1 is on the branch"):
+            sess.run(outs[1], {x: X, i: 0})
+    with pytest.raises(ValueError, match="Shape must be rank 0 but is rank 1"):
+        lookup("_SwitchN")(x, tf.constant([0, 1]), num_outs=2, name="bad")

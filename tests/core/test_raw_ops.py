@@ -20,6 +20,11 @@ from minitf.raw_ops_outputs import KEYWORD_RENAMES, OUTPUTS
 F = np.float32
 
 
+def public_ops() -> dict:
+    """The registered ops tf.raw_ops has: not TF's internal ones (``_SwitchN``)."""
+    return {k: v for k, v in registered().items() if not k.startswith("_")}
+
+
 def _run(fetches):
     with tf.Session() as sess:
         return sess.run(fetches)
@@ -173,7 +178,7 @@ def test_unknown_op_and_dir():
         raw_ops.NoSuchOp  # noqa: B018
     assert not hasattr(raw_ops, "mat_mul")
     listed = dir(raw_ops)
-    assert listed == sorted(registered()) and "MatMul" in listed and "Unique" in listed
+    assert listed == sorted(public_ops()) and "MatMul" in listed and "Unique" in listed
 
 
 def test_snake_names():
@@ -184,7 +189,7 @@ def test_snake_names():
 
 
 def test_every_registered_op_has_a_function_with_its_keywords():
-    for op_type, od in registered().items():
+    for op_type, od in public_ops().items():
         fn = getattr(raw_ops, op_type)
         params = inspect.signature(fn).parameters
         renames = KEYWORD_RENAMES.get(op_type, {})
@@ -194,7 +199,7 @@ def test_every_registered_op_has_a_function_with_its_keywords():
 
 
 def test_tables_are_sorted_and_name_registered_ops():
-    ops = registered()
+    ops = public_ops()
     assert list(OUTPUTS) == sorted(OUTPUTS) and list(KEYWORD_RENAMES) == sorted(KEYWORD_RENAMES)
     for op_type, fields in OUTPUTS.items():
         assert op_type in ops, op_type
@@ -336,12 +341,12 @@ KNOWN_KEYWORD_MISMATCHES = {
 def test_keywords_match_tensorflow_raw_ops():
     tf_ = pytest.importorskip("tensorflow")
     found = {}
-    for op_type in registered():
+    for op_type in public_ops():
         theirs = set(inspect.signature(getattr(tf_.raw_ops, op_type)).parameters)
         ours = set(inspect.signature(getattr(raw_ops, op_type)).parameters)
         if ours != theirs:
             found[op_type] = (ours - theirs, theirs - ours)
-    assert found == {k: v for k, v in KNOWN_KEYWORD_MISMATCHES.items() if k in registered()}
+    assert found == {k: v for k, v in KNOWN_KEYWORD_MISMATCHES.items() if k in public_ops()}
 
 
 def test_error_wording_matches_tensorflow():
@@ -364,7 +369,7 @@ def test_function_names_match_tensorflow():
     """TF hides a few generated functions behind a leading underscore (``_sum``); that prefix
     is TF's module bookkeeping, not part of the rule."""
     tf_ = pytest.importorskip("tensorflow")
-    for op_type in registered():
+    for op_type in public_ops():
         assert raw_ops.snake_name(op_type) == getattr(tf_.raw_ops, op_type).__name__.lstrip("_")
 
 
@@ -373,7 +378,7 @@ def tf_tables(tf_) -> tuple[dict, dict]:
     from tensorflow.python.framework import op_def_registry
 
     outputs, renames = {}, {}
-    for op_type in sorted(registered()):
+    for op_type in sorted(public_ops()):
         proto = op_def_registry.get(op_type)
         outs = proto.output_arg
         if len(outs) > 1 or any(a.number_attr or a.type_list_attr for a in outs):
@@ -426,7 +431,7 @@ def test_defaults_match_tensorflow_raw_ops():
     tf_ = pytest.importorskip("tensorflow")
     empty = inspect.Parameter.empty
     found, wrong = {}, []
-    for op_type in registered():
+    for op_type in public_ops():
         theirs = inspect.signature(getattr(tf_.raw_ops, op_type)).parameters
         ours = inspect.signature(getattr(raw_ops, op_type)).parameters
         for key in set(theirs) & set(ours):
@@ -435,7 +440,7 @@ def test_defaults_match_tensorflow_raw_ops():
                 found[(op_type, key)] = t is empty
             elif t is not empty and not _same_default(t, o, tf_):
                 wrong.append((op_type, key, t, o))
-    assert found == {k: v for k, v in KNOWN_DEFAULT_MISMATCHES.items() if k[0] in registered()}
+    assert found == {k: v for k, v in KNOWN_DEFAULT_MISMATCHES.items() if k[0] in public_ops()}
     assert wrong == []
 
 

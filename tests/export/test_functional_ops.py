@@ -498,3 +498,33 @@ def test_tf_saved_model_with_control_flow_loads(tmp_path):
             got = sess.run(sig.outputs["y"].name, {sig.inputs["x"].name: x,
                                                    sig.inputs["n"].name: np.int32(n)})
             np.testing.assert_allclose(got, m(x, n)["y"].numpy(), rtol=1e-6)
+
+
+def test_tf_frozen_graphs_lowered_by_tensorflow_load():
+    """convert_variables_to_constants_v2's default lowers the control flow itself: If and
+    While to Switch/Merge and frames, Case to _SwitchN (TF's internal N-way Switch)."""
+    tf2 = pytest.importorskip("tensorflow")
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2)
+
+    v = tf2.Variable(np.float32([1, 2]))
+
+    @tf2.function
+    def f(n, x):
+        y = tf2.switch_case(n, [lambda: x * v, lambda: x + v, lambda: -x])
+        return tf2.cond(tf2.reduce_sum(y) > 0, lambda: y * 2.0, lambda: y - 1.0)
+
+    frozen = convert_variables_to_constants_v2(f.get_concrete_function(
+        tf2.TensorSpec([], tf2.int32), tf2.TensorSpec([2], tf2.float32)))
+    gd = graph_pb2.GraphDef.FromString(frozen.graph.as_graph_def().SerializeToString())
+    assert {"_SwitchN", "Switch", "Merge"} <= {n.op for n in gd.node}
+    with tf.Graph().as_default() as g:
+        tf.import_graph_def(gd, name="")
+        with tf.Session(graph=g) as sess:
+            for n in (0, 1, 2, 7, -1):
+                x = np.float32([3, -4])
+                got = sess.run(frozen.outputs[0].name, {frozen.inputs[0].name: np.int32(n),
+                                                        frozen.inputs[1].name: x})
+                want = frozen(tf2.constant(n), tf2.constant(x))
+                want = want[0] if isinstance(want, list) else want
+                np.testing.assert_allclose(got, want.numpy(), err_msg=str(n))

@@ -133,6 +133,7 @@ COVERED_BY = {
     "Merge": "test_control_flow.py::test_switch_and_merge_ops",
     "RefMerge": "test_control_flow.py::test_switch_and_merge_ops",
     "RefSwitch": "test_control_flow.py::test_ref_switch_defers_reads_and_updates",
+    "_SwitchN": "test_control_flow.py::test_switch_n_routes_to_one_output",
     # A loop's frame ops run only inside the loop's step: tested as loops.
     "Enter": "test_while_loop.py::test_loop_frame_ops_by_hand",
     "Exit": "test_while_loop.py::test_loop_frame_ops_by_hand",
