@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from minitf.errors import InvalidArgumentError
 from minitf.protos import graph_pb2
+from minitf.raw_ops_outputs import OUTPUTS
 
 from .functional_ops import LOWERINGS
-from .output_args import OUTPUT_ARGS
 
 CALL_OPS = frozenset({"PartitionedCall", "StatefulPartitionedCall"})
 
@@ -211,14 +211,14 @@ class _Inliner:
         if node.op in self.library:
             specs = self.library[node.op].signature.output_arg
             lengths = [(a.name, self._arg_length(a, node.attr, node.name)) for a in specs]
-        elif node.op in OUTPUT_ARGS:
+        elif node.op in OUTPUTS:  # (TF's output arguments: "name" or "name*attr" for a list)
             lengths = []
-            for spec in OUTPUT_ARGS[node.op]:
-                name, _, attr = spec.partition(":")
+            for spec in OUTPUTS[node.op]:
+                name, _, attr = spec.partition("*")
                 if not attr:
                     lengths.append((name, 1))
-                elif attr.startswith("["):
-                    lengths.append((name, len(node.attr[attr[1:-1]].list.type)))
+                elif node.attr[attr].WhichOneof("value") == "list":
+                    lengths.append((name, len(node.attr[attr].list.type)))
                 else:
                     lengths.append((name, node.attr[attr].i))
         else:

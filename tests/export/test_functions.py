@@ -1,7 +1,7 @@
 """Function calls in GraphDefs (TF2's PartitionedCall/StatefulPartitionedCall) inlined at
 import: results against hand-computed values, the call's control edges, output-argument
-indexing, the restore op's checkpoint keys, and the errors; OUTPUT_ARGS against TF's op
-registry when TensorFlow is installed."""
+indexing (core/raw_ops_outputs.py's table, checked against TF by tests/core/test_raw_ops.py),
+the restore op's checkpoint keys, and the errors."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ import minitf as tf
 from minitf import export
 from minitf.errors import InvalidArgumentError
 from minitf.export.functions import inline_functions
-from minitf.export.output_args import OUTPUT_ARGS
-from minitf.opdef import registered
 from minitf.protos import function_pb2, graph_pb2, node_def_pb2, types_pb2
 
 FLOAT, INT32 = types_pb2.DT_FLOAT, types_pb2.DT_INT32
@@ -231,22 +229,3 @@ def test_the_restore_op_says_where_a_renamed_variable_is(tmp_path):
     with tf.Session(graph=model.graph) as sess:
         out = sess.run(sig.outputs["y"].name, {sig.inputs["x"].name: [[3.0]]})
     assert out.tolist() == [[6.0]]
-
-
-def test_output_args_name_registered_ops():
-    assert set(OUTPUT_ARGS) <= set(registered())
-
-
-def test_output_args_match_tensorflows_op_registry():
-    pytest.importorskip("tensorflow")
-    from tensorflow.python.framework import op_def_registry
-
-    for name in registered():
-        od = op_def_registry.get(name)
-        specs = tuple(a.name + (f":{a.number_attr}" if a.number_attr else
-                                f":[{a.type_list_attr}]" if a.type_list_attr else "")
-                      for a in od.output_arg)
-        if len(specs) > 1:
-            assert OUTPUT_ARGS.get(name) == specs, name
-        else:
-            assert name not in OUTPUT_ARGS, name
