@@ -245,6 +245,8 @@ OUTPUTS = {
     "TensorArrayConcatV3": ("value", "lengths"),
     "TensorArrayGradV3": ("grad_handle", "flow_out"),
     "TensorArrayV3": ("handle", "flow"),
+    "TensorListConcatV2": ("tensor", "lengths"),
+    "TensorListPopBack": ("output_handle", "tensor"),
     "TopK": ("values", "indices"),
     "TopKV2": ("values", "indices"),
     "UnicodeDecode": ("row_splits", "char_values"),
