@@ -269,3 +269,41 @@ def restore_keys(graph_def, restore_op: str) -> dict:
             key = tensor_names[k]
             keys[var.name] = key.decode() if isinstance(key, bytes) else str(key)
     return keys
+
+
+def asset_assignments(graph_def, asset_tensors: dict, roots) -> dict:
+    """{assign node name: (variable node name, file path)} of the assignments reached from
+    ``roots`` (the init op) that set a variable to an asset's path: how TF2 holds a vocabulary
+    file's path (a string variable its init op assigns from the asset placeholder, not in the
+    checkpoint). ``asset_tensors`` maps the asset placeholders' tensor names to their files."""
+    from .graph_def import _parse_input
+
+    by_name = {n.name: n for n in graph_def.node}
+
+    def through_identity(ref):
+        name, k = _parse_input(ref)
+        while name in by_name and by_name[name].op == "Identity":
+            name, k = _parse_input(by_name[name].input[0])
+        return name, k
+
+    paths = {_parse_input(t): p for t, p in asset_tensors.items()}
+    out = {}
+    for name in graph_def_closure(graph_def, roots):
+        node = by_name[name]
+        if node.op not in ("AssignVariableOp", "Assign") or len(node.input) < 2:
+            continue
+        var, _ = through_identity(node.input[0])
+        value = through_identity(node.input[1])
+        if value in paths and var in by_name and by_name[var].op in VARIABLE_OPS:
+            out[name] = (var, paths[value])
+    return out
+
+
+def as_no_ops(graph_def, names):
+    """Turns the nodes ``names`` of ``graph_def`` into input-less NoOps, in place (their
+    places and names kept, so node indices and ``^name`` inputs still hold)."""
+    for node in graph_def.node:
+        if node.name in names:
+            name, device = node.name, node.device
+            node.Clear()
+            node.name, node.op, node.device = name, "NoOp", device

@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 
@@ -27,7 +29,7 @@ from minitf.tensor_shape import TensorShape
 
 from . import wire
 from . import graph_def as graph_def_mod
-from .freeze_graph_def import restore_keys
+from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
 from .functions import inline_functions
 from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, TABLE_INIT_OPS, TABLE_OPS, VARIABLE_OPS,
                      FrozenGraph, cut_at_inputs, cuttable_inputs, freeze_graph_def,
@@ -266,21 +268,29 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     gd, node_contents = cut_at_inputs(
         gd, [ti for sd in meta.signature_def.values() for ti in sd.inputs.values()
              if ti.WhichOneof("encoding") == "name"], node_contents, only=cuttable.__contains__)
-    keep = graph_def_closure(gd, [graph_def_mod._parse_input(ti.name)[0] for ti in infos])
-    # TF2's graphs call functions: what is kept of them is inlined (the original nodes keep
-    # their indices, so node_contents still holds).
-    original = gd
-    gd = inline_functions(gd, file, only=keep)
-    keep |= {n.name for n in gd.node[len(original.node):]}
+    roots = [graph_def_mod._parse_input(ti.name)[0] for ti in infos]
+    # TF2's graphs call functions: the calls the signatures and the init op reach are inlined
+    # (the original nodes keep their indices, so node_contents still holds).
+    original, init_roots = gd, init_op_roots(meta)
+    gd = inline_functions(gd, file, only=graph_def_closure(gd, roots + init_roots))
+    keep = graph_def_closure(gd, roots)
     init_ops = table_initializers(meta, gd, keep)
     keep |= graph_def_closure(gd, init_ops)
-    needs_values = any(n.op in VARIABLE_OPS and n.name in keep for n in gd.node)
+    # A vocabulary file's path in a variable the init op assigns (TF2's way) becomes a Const
+    # holding the path, and the assignment a NoOp.
+    assigns = {a: v for a, v in asset_assignments(
+        gd, asset_paths(meta, path, {n.name for n in gd.node}), init_roots).items() if a in keep}
+    assigned = {var: np.array(file_path.encode(), dtype=object)
+                for var, file_path in assigns.values()}
+    as_no_ops(gd, assigns)
+    needs_values = any(n.op in VARIABLE_OPS and n.name in keep and n.name not in assigned
+                       for n in gd.node)
     # TF's unfrozen SavedModel: frozen now, with its checkpoint's values (found under the
     # names the Saver's restore op gives them: TF2's are object paths, not node names).
-    gd, node_contents = freeze_graph_def(
-        gd, _checkpoint_values(path, file, gd, restore_keys(
-            original, meta.saver_def.restore_op_name)) if needs_values else {},
-        keep, file, node_contents)
+    values = _checkpoint_values(path, file, gd, restore_keys(
+        original, meta.saver_def.restore_op_name)) if needs_values else {}
+    gd, node_contents = freeze_graph_def(gd, ChainMap(assigned, values), keep, file,
+                                         node_contents)
     # TF's loader restores its mutable tables from the checkpoint before the main op runs.
     init_ops = add_checkpoint_fills(gd, meta, init_ops,
                                     lambda: _checkpoint_values(path, file, gd), file) + init_ops
@@ -308,16 +318,23 @@ _INIT_OP_KEYS = (MAIN_OP_KEY, "legacy_init_op")
 INIT_OP_SIGNATURE = "__saved_model_init_op"
 
 
-def table_initializers(meta, gd, keep) -> list[str]:
-    """The table initializers of a MetaGraphDef's main op (or legacy init op) that fill a
-    table ``keep`` holds. Only those run at load: the rest of a main op (local variables'
-    initialisers, for one) has nothing to do in a frozen graph."""
+def init_op_roots(meta) -> list[str]:
+    """The node names of a MetaGraphDef's init op: its main op or legacy init op (TF1's
+    collections), or TF2's ``__saved_model_init_op`` signature."""
     roots = [name.split(":")[0].lstrip("^") for key in _INIT_OP_KEYS
              if key in meta.collection_def
              for name in meta.collection_def[key].node_list.value]
     if INIT_OP_SIGNATURE in meta.signature_def:
         roots += [ti.name.split(":")[0] for ti in
                   meta.signature_def[INIT_OP_SIGNATURE].outputs.values()]
+    return roots
+
+
+def table_initializers(meta, gd, keep) -> list[str]:
+    """The table initializers of a MetaGraphDef's main op (or legacy init op) that fill a
+    table ``keep`` holds. Only those run at load: the rest of a main op (local variables'
+    initialisers, for one) has nothing to do in a frozen graph."""
+    roots = init_op_roots(meta)
     if not roots:
         return []
     from .graph_def import _parse_input

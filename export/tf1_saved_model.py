@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import ChainMap
 
 import numpy as np
 
@@ -24,10 +25,10 @@ from minitf.protos import meta_graph_pb2
 
 from .freeze import (FROZEN_FORMS, VARIABLE_OPS, cut_at_inputs, cuttable_inputs,
                      freeze_graph_def, freeze_signatures, graph_def_closure, is_variable_writer)
-from .freeze_graph_def import restore_keys
+from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
 from .functions import inline_functions
 from .graph_def import _parse_input, import_graph_def
-from .saved_model import (Signature, TensorInfo, _checkpoint_values, asset_paths,
+from .saved_model import (Signature, TensorInfo, _checkpoint_values, asset_paths, init_op_roots,
                           read_saved_model, table_initializers, write_saved_model)
 from .table_restore import add_checkpoint_fills
 from .tensors import shape_to_proto
@@ -317,16 +318,21 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
             _unsupported(by_name[n]) for n in graph_def_closure(gd, [name])))
     original = gd
     gd = inline_functions(gd, file)  # TF2's graphs call functions
+    # A vocabulary file's path in a variable the init op assigns (TF2's way): a Const.
+    assigns = asset_assignments(gd, asset_paths(meta, export_dir, {n.name for n in gd.node}),
+                                init_op_roots(meta))
+    as_no_ops(gd, assigns)
+    assigned = {var: np.array(path.encode(), dtype=object) for var, path in assigns.values()}
     values, unsaved = {}, []
-    if any(n.op in VARIABLE_OPS for n in gd.node):
+    if any(n.op in VARIABLE_OPS and n.name not in assigned for n in gd.node):
         values = _checkpoint_values(export_dir, file, gd, restore_keys(
             original, meta.saver_def.restore_op_name))
         # Variables the checkpoint does not hold (local ones, which TF's main_op initialises)
         # go, with what depends on them.
         unsaved = [n.name for n in gd.node if n.op in VARIABLE_OPS and n.name not in values
-                   and not ("shared_name" in n.attr and n.attr["shared_name"].s.decode()
-                            in values)]
-    gd, _ = freeze_graph_def(gd, values, graph_def_closure(
+                   and n.name not in assigned and not (
+                       "shared_name" in n.attr and n.attr["shared_name"].s.decode() in values)]
+    gd, _ = freeze_graph_def(gd, ChainMap(assigned, values), graph_def_closure(
         gd, _runnable(gd, meta.saver_def, unsaved, file, meta.signature_def)), file)
     # TF's loader restores the checkpoint (its mutable tables' contents too), then runs the
     # main op: here, its table initializers (the rest of a main op, variable initialisers,

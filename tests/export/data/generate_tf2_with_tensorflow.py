@@ -26,7 +26,7 @@ MaxPool2D, strided Conv2D, GlobalAveragePooling2D), ``cond_module`` (tf.cond rea
 in both branches, nested; a stateless cond), ``while_module`` (tf.while_loop with a variable
 read in its body, and a stateless one), ``keras_lstm`` (an LSTM layer: a While over
 TensorLists, and Keras' implementation-selection functions), ``lookup_module`` (a string
-StaticHashTable filled by the init op). Seeded and deterministic; the
+StaticHashTable filled by the init op), ``vocab_module`` (a vocabulary file in assets/). Seeded and deterministic; the
 files are committed: CI needs no TensorFlow.
 """
 
@@ -204,6 +204,36 @@ def build_lookup_module(export_dir):
     return {"serving_default": {"": {"words": np.array([b"dog", b"cow", b"fish", b"cat"])}}}
 
 
+class VocabModule(tf.Module):
+    """serving_default: words [None] string -> {"ids": a StaticVocabularyTable's ids from a
+    vocabulary *file* (2 OOV buckets)}. TF2 copies the file into assets/ and keeps its path
+    in a string variable the init op assigns from the asset placeholder (not in the
+    checkpoint)."""
+
+    def __init__(self, vocab_file):
+        super().__init__(name="vocab_module")
+        init = tf.lookup.TextFileInitializer(
+            vocab_file, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE, tf.int64,
+            tf.lookup.TextFileIndex.LINE_NUMBER)
+        self.table = tf.lookup.StaticVocabularyTable(init, num_oov_buckets=2)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")])
+    def serve(self, words):
+        return {"ids": self.table.lookup(words)}
+
+
+def build_vocab_module(export_dir):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab = os.path.join(tmp, "vocab.txt")
+        with open(vocab, "w") as f:
+            f.write("the\nquick\nbrown\nfox\n")
+        m = VocabModule(vocab)
+        tf.saved_model.save(m, export_dir, signatures=m.serve)
+    return {"serving_default": {"": {"words": np.array([b"fox", b"dog", b"the", b"cat"])}}}
+
+
 # -- tf_keras models ------------------------------------------------------------------------------
 def _fit(model, x, y):
     model.compile(optimizer=keras.optimizers.Adam(0.01),
@@ -288,7 +318,7 @@ def build_keras_lstm(export_dir):
 MODELS = {"module_mlp": build_module_mlp, "keras_mlp": build_keras_mlp,
           "keras_cnn": build_keras_cnn, "cond_module": build_cond_module,
           "while_module": build_while_module, "keras_lstm": build_keras_lstm,
-          "lookup_module": build_lookup_module}
+          "lookup_module": build_lookup_module, "vocab_module": build_vocab_module}
 
 
 # -- writing --------------------------------------------------------------------------------------
