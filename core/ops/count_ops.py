@@ -1,6 +1,7 @@
 """Counting and bucketing: Bincount, DenseBincount (what TF >= 2.3's tf.bincount writes; here
-so that imported graphs run), UniqueWithCounts, HistogramFixedWidth, LowerBound and
-UpperBound; then the TF1 wrappers, composed as TF1 composes them: ``bincount`` (around
+so that imported graphs run), RaggedBincount (per row of a ragged tensor: what Keras 2's
+TextVectorization multi_hot / tf_idf writes), UniqueWithCounts, HistogramFixedWidth, LowerBound
+and UpperBound; then the TF1 wrappers, composed as TF1 composes them: ``bincount`` (around
 TF1's Bincount, or UnsortedSegmentSum with weights, so TF 1.x runtimes load its graphs),
 ``unique_with_counts``, ``histogram_fixed_width``, ``histogram_fixed_width_bins`` (no op of its
 own), ``searchsorted`` (reshaped to 2-D around LowerBound/UpperBound) and ``confusion_matrix``
@@ -121,6 +122,64 @@ DENSE_BINCOUNT = register(OpDef(
     kernel=_dense_bincount_kernel, infer=_dense_bincount_infer, grad=NOT_DIFFERENTIABLE,
     doc="Bincount of a 1-D input, or of each row of a 2-D one; binary_output gives 0/1",
 ))
+
+# -- RaggedBincount (what Keras 2's TextVectorization multi_hot / tf_idf writes) -------------
+def _ragged_bincount_kernel(splits, values, size, weights, *, binary_output):
+    splits = np.asarray(splits, np.int64).reshape(-1)  # TF's kernel reads every input flat
+    values, weights = np.asarray(values).reshape(-1), np.asarray(weights).reshape(-1)
+    if np.ndim(size) != 0:
+        raise _invalid(f"Shape must be rank 0 but is rank {np.ndim(size)}")
+    size = int(size)
+    if size < 0:
+        raise _invalid(f"size ({size}) must be non-negative")
+    if splits.size == 0:
+        raise _invalid("Splits must be non-empty")
+    if splits[0] != 0:
+        raise _invalid(f"Splits must start with 0, not with {splits[0]}")
+    if splits[-1] != values.size:
+        raise _invalid(f"Splits must end with the number of values, got {splits[-1]} instead "
+                       f"of {values.size}")
+    # TF's kernel reads weights[i] for every value unchecked (past the end of shorter weights);
+    # a clear error here instead.
+    if weights.size and weights.size != values.size:
+        raise _invalid("`weights` must have one entry per value (or none, in which case it "
+                       f"acts as all weights equal to 1): {weights.size} weights for "
+                       f"{values.size} values")
+    if values.size and values.min() < 0:
+        raise _invalid("Input must be non-negative")
+    # TF walks the values moving to the next row while value index >= splits[row]; the row of
+    # value i is the first j with max(splits[:j+1]) > i, minus one (so, like TF, splits that
+    # are not non-decreasing are not an error: a lower split is skipped over).
+    row = np.searchsorted(np.maximum.accumulate(splits), np.arange(values.size), "right") - 1
+    out = np.zeros((splits.size - 1, size), weights.dtype)
+    keep = values < size  # values at or past size are dropped
+    row, values = row[keep], values[keep]
+    if binary_output:
+        out[row, values] = 1
+    else:
+        np.add.at(out, (row, values), weights[keep] if weights.size else 1)
+    return out
+
+
+def _ragged_bincount_infer(splits, values, size, weights, *, binary_output):
+    _check_dtype(values, ("int32", "int64"), "values")
+    _check_dtype(weights, ("int32", "int64", "float32", "float64"), "weights")
+    if size.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {size.shape.rank}")
+    n = const_ints(size)
+    if n and n[0] < 0:
+        raise shape_error(f"size ({n[0]}) must be non-negative")
+    rows = splits.shape[0].value if splits.shape.rank == 1 else None
+    return [TensorSpec([rows - 1 if rows else None, n[0] if n else None], weights.dtype)]
+
+
+RAGGED_BINCOUNT = register(OpDef(
+    "RaggedBincount", inputs=["splits:int64", "values:Tidx", "size:Tidx", "weights:T"],
+    attrs={"binary_output": False},
+    kernel=_ragged_bincount_kernel, infer=_ragged_bincount_infer, grad=NOT_DIFFERENTIABLE,
+    doc="Bincount of each row of a ragged tensor (row_splits, flat values): [rows, size]",
+))
+
 
 # -- UniqueWithCounts -----------------------------------------------------------------------------
 def _unique_with_counts_kernel(x, *, out_idx):

@@ -1,5 +1,5 @@
-"""Cases for the counting ops (Bincount, DenseBincount, UniqueWithCounts, HistogramFixedWidth,
-LowerBound, UpperBound) and the decompositions (Svd, Qr, SelfAdjointEigV2).
+"""Cases for the counting ops (Bincount, DenseBincount, RaggedBincount, UniqueWithCounts,
+HistogramFixedWidth, LowerBound, UpperBound) and the decompositions (Svd, Qr, SelfAdjointEigV2).
 
 The counting references are loops written from the definitions. A decomposition is not unique
 (the signs of singular vectors and eigenvectors are the implementation's), so its cases check
@@ -35,6 +35,15 @@ def _dense_bincount_ref(arr, size, weights, binary_output=False):
     out = np.array(rows, weights.dtype).reshape(len(rows), int(size))
     out = (out != 0).astype(weights.dtype) if binary_output else out
     return out if np.ndim(arr) == 2 else out[0]
+
+
+def _ragged_bincount_ref(splits, values, size, weights, binary_output=False):
+    """Row r counts values[splits[r]:splits[r + 1]] (weights likewise); 0/1 with
+    binary_output."""
+    rows = [_bincount_ref(values[a:b], size, weights[a:b] if weights.size else weights)
+            for a, b in zip(splits[:-1], splits[1:])]
+    out = np.array(rows, weights.dtype).reshape(len(rows), int(size))
+    return (out != 0).astype(weights.dtype) if binary_output else out
 
 
 def _unique_with_counts_ref(x, out_idx=np.int32):
@@ -169,6 +178,15 @@ CASES = [
     Case("DenseBincount", [np.array([[2, 2, 0], [1, 1, 1]], np.int32), Const(np.int32(3)),
                            np.array([[5, 6, 7], [1, 2, 3]], np.int64)],
          attrs={"binary_output": True}, ref=_dense_bincount_ref, id="DenseBincount-binary"),
+    Case("RaggedBincount", [np.array([0, 3, 3, 7], np.int64), i32(1, 1, 4, 0, 2, 9, 2),
+                            Const(np.int32(5)), np.zeros(0, np.float32)],
+         ref=_ragged_bincount_ref),
+    Case("RaggedBincount", [np.array([0, 2, 5], np.int64), np.array([3, 3, 0, 6, 0], np.int64),
+                            Const(np.int64(4)), np.array([0.5, 1.0, 2.0, 4.0, 8.0])],
+         ref=_ragged_bincount_ref, id="RaggedBincount-weights-dropped"),
+    Case("RaggedBincount", [np.array([0, 4, 6], np.int64), i32(2, 2, 0, 2, 1, 1),
+                            Const(np.int32(3)), np.array([5, 6, 7, 1, 2, 3], np.int64)],
+         attrs={"binary_output": True}, ref=_ragged_bincount_ref, id="RaggedBincount-binary"),
     Case("UniqueWithCounts", [np.array([4, 1, 4, 4, 2, 1, 9], np.int64)],
          ref=_unique_with_counts_ref, exact_shape=False),
     Case("UniqueWithCounts", [np.array([0.5, -1.0, 0.5], np.float32)],
