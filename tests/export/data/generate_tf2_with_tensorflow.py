@@ -26,8 +26,8 @@ MaxPool2D, strided Conv2D, GlobalAveragePooling2D), ``cond_module`` (tf.cond rea
 in both branches, nested; a stateless cond), ``while_module`` (tf.while_loop with a variable
 read in its body, and a stateless one), ``keras_lstm`` (an LSTM layer: a While over
 TensorLists, and Keras' implementation-selection functions), ``lookup_module`` (a string
-StaticHashTable filled by the init op), ``vocab_module`` (a vocabulary file in assets/). Seeded and deterministic; the
-files are committed: CI needs no TensorFlow.
+StaticHashTable filled by the init op), ``vocab_module`` (a vocabulary file in assets/).
+Seeded and deterministic; the files are committed: CI needs no TensorFlow.
 """
 
 from __future__ import annotations
