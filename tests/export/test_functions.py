@@ -12,47 +12,13 @@ import minitf as tf
 from minitf import export
 from minitf.errors import InvalidArgumentError
 from minitf.export.functions import inline_functions
-from minitf.protos import function_pb2, graph_pb2, node_def_pb2, types_pb2
+from minitf.protos import types_pb2
+
+from .function_defs import function as _function
+from .function_defs import graph as _graph
+from .function_defs import node as _node
 
 FLOAT, INT32 = types_pb2.DT_FLOAT, types_pb2.DT_INT32
-
-
-def _node(name, op, inputs=(), **attrs):
-    node = node_def_pb2.NodeDef(name=name, op=op, input=list(inputs))
-    for key, value in attrs.items():
-        if key == "value":
-            node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
-        elif isinstance(value, tuple):
-            node.attr[key].list.type.extend(value)
-        elif isinstance(value, str):
-            node.attr[key].func.name = value
-        elif isinstance(value, bool):
-            node.attr[key].b = value
-        else:
-            node.attr[key].type = value
-    return node
-
-
-def _function(name, inputs, outputs, nodes, ret, control_ret=None):
-    f = function_pb2.FunctionDef()
-    f.signature.name = name
-    for arg, dtype in inputs:
-        f.signature.input_arg.add(name=arg, type=dtype)
-    for arg, dtype in outputs:
-        f.signature.output_arg.add(name=arg, type=dtype)
-    f.node_def.extend(nodes)
-    f.ret.update(ret)
-    for key, node in (control_ret or {}).items():
-        f.signature.control_output.append(key)
-        f.control_ret[key] = node
-    return f
-
-
-def _graph(nodes, functions):
-    gd = graph_pb2.GraphDef()
-    gd.node.extend(nodes)
-    gd.library.function.extend(functions)
-    return gd
 
 
 def _affine():
