@@ -11,10 +11,9 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..opdef import OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
-from .list_ops import (EMPTY_TENSOR_LIST, TENSOR_LIST_ELEMENT_SHAPE, TENSOR_LIST_LENGTH,
-                       TENSOR_LIST_RESERVE, TensorList, as_element, check_dtype, check_element,
-                       check_handle, dims, handle_infer, list_of, matching_shape, merge, scalar,
-                       shape_of, static_shape, zeros)
+from .list_ops import (EMPTY_TENSOR_LIST, TENSOR_LIST_ELEMENT_SHAPE, TensorList, as_element,
+                       check_dtype, check_element, check_handle, dims, handle_infer, list_of,
+                       matching_shape, merge, scalar, shape_of, static_shape, unset_like, zeros)
 
 __all__: list = []  # op declarations only; tf.raw_ops builds them
 
@@ -128,9 +127,8 @@ def _gather_infer(handle, indices, element_shape, *, element_dtype):
 
 def _gather_grad(op, dtensor):
     handle, indices, _ = op.inputs
-    dlist = TENSOR_LIST_RESERVE(TENSOR_LIST_ELEMENT_SHAPE(handle, shape_type=_dt.int32),
-                                TENSOR_LIST_LENGTH(handle), element_dtype=dtensor.dtype)
-    return [TENSOR_LIST_SCATTER_INTO_EXISTING_LIST(dlist, dtensor, indices), None, None]
+    return [TENSOR_LIST_SCATTER_INTO_EXISTING_LIST(unset_like(handle, dtensor.dtype), dtensor,
+                                                   indices), None, None]
 
 
 TENSOR_LIST_GATHER = register(OpDef(

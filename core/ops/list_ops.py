@@ -301,11 +301,16 @@ def _get_item_infer(handle, index, element_shape, *, element_dtype):
     return [TensorSpec(static_shape(element_shape), element_dtype)]
 
 
+def unset_like(handle, dtype):
+    """A list as long as ``handle``'s, with its element shape and no element set: where a
+    read's gradient is written (TF's rules start from one)."""
+    return TENSOR_LIST_RESERVE(TENSOR_LIST_ELEMENT_SHAPE(handle, shape_type=_dt.int32),
+                               TENSOR_LIST_LENGTH(handle), element_dtype=dtype)
+
+
 def _get_item_grad(op, ditem):
     handle, index, _ = op.inputs
-    dlist = TENSOR_LIST_RESERVE(TENSOR_LIST_ELEMENT_SHAPE(handle, shape_type=_dt.int32),
-                                TENSOR_LIST_LENGTH(handle), element_dtype=ditem.dtype)
-    return [TENSOR_LIST_SET_ITEM(dlist, index, ditem), None, None]
+    return [TENSOR_LIST_SET_ITEM(unset_like(handle, ditem.dtype), index, ditem), None, None]
 
 
 TENSOR_LIST_GET_ITEM = register(OpDef(
