@@ -9,13 +9,15 @@ from __future__ import annotations
 import collections
 import enum
 
+from . import dtypes as _dt
 from .graph import Operation, Tensor, convert_to_tensor
 from .indexed_slices import IndexedSlices
 from .opdef import NO_GRADIENT, NOT_DIFFERENTIABLE
 
 
 def _is_trainable(t: Tensor) -> bool:
-    return t.dtype.is_floating or t.dtype.is_complex  # TF's _IsBackpropagatable
+    # TF's IsTrainable: a variant carries gradients too (a TensorList's is a list)
+    return t.dtype.is_floating or t.dtype.is_complex or t.dtype == _dt.variant
 
 
 def _as_list(x) -> list:

@@ -374,21 +374,9 @@ def _grad_cases():
     }
 
 
-@pytest.fixture
-def variants_backpropagate(monkeypatch):
-    """TF backpropagates through variant tensors (a list's gradient is a list); minitf's
-    tf.gradients only through floating ones (core/gradients.py ``_is_trainable``), so these
-    tests widen that test to variant to check the list rules end to end."""
-    import importlib
-
-    module = importlib.import_module("minitf.gradients")
-    floating = module._is_trainable
-    monkeypatch.setattr(module, "_is_trainable",
-                        lambda t: floating(t) or t.dtype == tf.variant)
-
-
 @pytest.mark.parametrize("name", sorted(_grad_cases()))
-def test_gradients_against_numerical(name, variants_backpropagate):
+def test_gradients_against_numerical(name):
+    """tf.gradients passes through the lists (variant tensors carry gradients, as TF's)."""
     x = tf.placeholder(F64, [3, 2])
     out = _grad_cases()[name](x)
     weights = np.random.default_rng(1).normal(size=_run(tf.shape(out), {x: X}))
@@ -480,7 +468,7 @@ def test_tensorflow_2_tensor_array_loop_frozen_and_imported(lower_control_flow):
                 np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
 
 
-def test_gather_gradient_with_repeated_indices_is_tensorflows(variants_backpropagate):
+def test_gather_gradient_with_repeated_indices_is_tensorflows():
     """TF's rule scatters the gradient back with TensorListScatterIntoExistingList, which
     overwrites: an element gathered twice gets the last gradient, not the sum. minitf follows
     the rule, so both give the same (not the numerical) gradient."""
