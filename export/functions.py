@@ -88,9 +88,8 @@ class _Inliner:
             result.attr["T"].list.type.extend(types)
         else:
             result.op = "NoOp"
-        result.input.extend(done)
-        if not outputs and not done:
-            result.input.extend(controls)
+        # (The controls too: a result that is an argument itself must still wait for them.)
+        result.input.extend(done + controls)
         return result
 
     def inline_body(self, fname, fattrs, inputs, controls, prefix, stack, out):

@@ -195,3 +195,22 @@ def test_the_restore_op_says_where_a_renamed_variable_is(tmp_path):
     with tf.Session(graph=model.graph) as sess:
         out = sess.run(sig.outputs["y"].name, {sig.inputs["x"].name: [[3.0]]})
     assert out.tolist() == [[6.0]]
+
+
+def test_a_result_that_is_an_argument_waits_for_the_calls_control_inputs():
+    # ret {y: "x"}: the result is the caller's own tensor; the call still runs after its
+    # control input (a failing Assert), as TF's inliner makes it.
+    f = _function("same", [("x", FLOAT)], [("y", FLOAT)], [], {"y": "x"})
+    gd = _graph([
+        _node("x", "Placeholder", dtype=FLOAT),
+        _node("zero", "Const", value=np.float32(0), dtype=FLOAT),
+        _node("positive", "Greater", ["x", "zero"], T=FLOAT),
+        _node("all", "All", ["positive", "axis"], Tidx=INT32),
+        _node("axis", "Const", value=np.int32(0), dtype=INT32),
+        _node("check", "Assert", ["all", "x"], T=(FLOAT,)),
+        _node("call", "PartitionedCall", ["x", "^check"], f="same", Tin=(FLOAT,),
+              Tout=(FLOAT,)),
+    ], [f])
+    np.testing.assert_array_equal(_run(gd, "call:0", {"x:0": np.float32([1, 2])}), [1, 2])
+    with pytest.raises(InvalidArgumentError, match="assertion failed"):
+        _run(gd, "call:0", {"x:0": np.float32([-1, 2])})
