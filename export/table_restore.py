@@ -45,9 +45,17 @@ def _names_from_restores(nodes) -> dict:
     return out
 
 
-def names_in_graph_def(graph_def) -> dict:
-    """{table node: (keys, values)} that a TF Saver's restore ops in ``graph_def`` read."""
+def names_in_graph_def(graph_def, restore_op: str = "") -> dict:
+    """{table node: (keys, values)} that a TF Saver's restore ops in ``graph_def`` read. TF2's
+    restore op is a function call: the calls ``restore_op`` reaches are inlined first."""
+    from .freeze import graph_def_closure
+    from .functions import inline_functions
     from .tensors import make_ndarray
+
+    restore_op = _parse_input(restore_op)[0] if restore_op else ""
+    if restore_op:
+        graph_def = inline_functions(graph_def, "restore op",
+                                     only=graph_def_closure(graph_def, [restore_op]))
 
     def getter(node):
         return lambda: make_ndarray(node.attr["value"].tensor, f"node {node.name}")
@@ -137,7 +145,7 @@ def add_checkpoint_fills(graph_def, meta, init_ops, read_checkpoint, source) -> 
     tables = [n for n in graph_def.node if n.op in MUTABLE_TABLE_OPS]
     if not tables:
         return []
-    names = names_in_graph_def(meta.graph_def)
+    names = names_in_graph_def(meta.graph_def, meta.saver_def.restore_op_name)
     by_name = {n.name: n for n in graph_def.node}
     filled = {_parse_input(by_name[i].input[0])[0] for i in init_ops if i in by_name}
     frozen_by_minitf = meta.meta_info_def.tensorflow_git_version == "minitf"

@@ -26,7 +26,8 @@ MaxPool2D, strided Conv2D, GlobalAveragePooling2D), ``cond_module`` (tf.cond rea
 in both branches, nested; a stateless cond), ``while_module`` (tf.while_loop with a variable
 read in its body, and a stateless one), ``keras_lstm`` (an LSTM layer: a While over
 TensorLists, and Keras' implementation-selection functions), ``lookup_module`` (a string
-StaticHashTable filled by the init op), ``vocab_module`` (a vocabulary file in assets/).
+StaticHashTable filled by the init op), ``vocab_module`` (a vocabulary file in assets/),
+``mutable_table_module`` (a MutableHashTable restored from the checkpoint).
 Seeded and deterministic; the files are committed: CI needs no TensorFlow.
 """
 
@@ -234,6 +235,29 @@ def build_vocab_module(export_dir):
     return {"serving_default": {"": {"words": np.array([b"fox", b"dog", b"the", b"cat"])}}}
 
 
+class MutableTableModule(tf.Module):
+    """serving_default: keys [None] string -> {"values": a MutableHashTable's int64 values
+    (-1 when missing)}. Its entries are in the checkpoint (``.ATTRIBUTES/table-keys`` and
+    ``-values``), imported by the restore function."""
+
+    def __init__(self):
+        super().__init__(name="mutable_table_module")
+        self.table = tf.lookup.experimental.MutableHashTable(tf.string, tf.int64,
+                                                             default_value=-1)
+        self.table.insert(tf.constant([b"ant", b"bee", b"cow"]),
+                          tf.constant([7, 8, 9], tf.int64))
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="keys")])
+    def serve(self, keys):
+        return {"values": self.table.lookup(keys)}
+
+
+def build_mutable_table_module(export_dir):
+    m = MutableTableModule()
+    tf.saved_model.save(m, export_dir, signatures=m.serve)
+    return {"serving_default": {"": {"keys": np.array([b"cow", b"elk", b"ant"])}}}
+
+
 # -- tf_keras models ------------------------------------------------------------------------------
 def _fit(model, x, y):
     model.compile(optimizer=keras.optimizers.Adam(0.01),
@@ -318,7 +342,8 @@ def build_keras_lstm(export_dir):
 MODELS = {"module_mlp": build_module_mlp, "keras_mlp": build_keras_mlp,
           "keras_cnn": build_keras_cnn, "cond_module": build_cond_module,
           "while_module": build_while_module, "keras_lstm": build_keras_lstm,
-          "lookup_module": build_lookup_module, "vocab_module": build_vocab_module}
+          "lookup_module": build_lookup_module, "vocab_module": build_vocab_module,
+          "mutable_table_module": build_mutable_table_module}
 
 
 # -- writing --------------------------------------------------------------------------------------
