@@ -9,6 +9,7 @@ place, so a polling server never sees half a model.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -29,15 +30,17 @@ from minitf.tensor_shape import TensorShape
 
 from . import wire
 from . import graph_def as graph_def_mod
-from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
-from .functions import inline_functions
 from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, TABLE_INIT_OPS, TABLE_OPS, VARIABLE_OPS,
                      FrozenGraph, cut_at_inputs, cuttable_inputs, freeze_graph_def,
-                     freeze_signatures, graph_def_closure)
+                     freeze_signatures, graph_def_closure, is_variable_writer)
+from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
+from .functions import inline_functions
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
 from .table_restore import add_checkpoint_fills
 from .tensors import (dtype_from_enum, little_endian, make_tensor_proto, shape_from_proto,
                       shape_to_proto, uses_content)
+
+log = logging.getLogger("minitf.export")
 
 SAVED_MODEL_FILENAME = "saved_model.pb"
 SAVED_MODEL_TEXT_FILENAME = "saved_model.pbtxt"
@@ -259,21 +262,28 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     if not len(gd.node):
         raise InvalidArgumentError(None, None, f"{file}: the MetaGraphDef has an empty graph")
     node_contents = {k[1]: v for k, v in contents.items() if k[0] == mi}
+    signatures = {k: sd for k, sd in meta.signature_def.items() if k != INIT_OP_SIGNATURE}
     # What the signatures need, as TF Serving runs it: every input is fed, so an input that is
     # an intermediate tensor becomes a placeholder and nothing upstream of it is loaded.
-    infos = [ti for sd in meta.signature_def.values()
-             for ti in (*sd.inputs.values(), *sd.outputs.values())
-             if ti.WhichOneof("encoding") == "name"]
-    cuttable = cuttable_inputs(gd, meta.signature_def)  # (not another signature's step)
+    cuttable = cuttable_inputs(gd, signatures)  # (not another signature's step)
     gd, node_contents = cut_at_inputs(
-        gd, [ti for sd in meta.signature_def.values() for ti in sd.inputs.values()
+        gd, [ti for sd in signatures.values() for ti in sd.inputs.values()
              if ti.WhichOneof("encoding") == "name"], node_contents, only=cuttable.__contains__)
-    roots = [graph_def_mod._parse_input(ti.name)[0] for ti in infos]
+    roots = {k: _roots(sd) for k, sd in signatures.items()}
     # TF2's graphs call functions: the calls the signatures and the init op reach are inlined
     # (the original nodes keep their indices, so node_contents still holds).
     original, init_roots = gd, init_op_roots(meta)
-    gd = inline_functions(gd, file, only=graph_def_closure(gd, roots + init_roots))
-    keep = graph_def_closure(gd, roots)
+    gd = inline_functions(gd, file, only=graph_def_closure(
+        gd, [r for rs in roots.values() for r in rs] + init_roots))
+    # A signature that changes a variable (a counter, a training step) cannot run frozen: it
+    # is left out, unless it is all there is (then freezing names the op).
+    writers = {n.name for n in gd.node if is_variable_writer(n.op)}
+    stateful = sorted(k for k, rs in roots.items() if graph_def_closure(gd, rs) & writers)
+    if stateful and len(stateful) < len(signatures):
+        log.warning("%s: left out signature(s) %s: they change variables, which a model "
+                    "frozen for serving cannot do", file, ", ".join(stateful))
+        signatures = {k: sd for k, sd in signatures.items() if k not in stateful}
+    keep = graph_def_closure(gd, [r for k in signatures for r in roots[k]])
     init_ops = table_initializers(meta, gd, keep)
     keep |= graph_def_closure(gd, init_ops)
     # A vocabulary file's path in a variable the init op assigns (TF2's way) becomes a Const
@@ -296,9 +306,7 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
                                     lambda: _checkpoint_values(path, file, gd), file) + init_ops
     graph = graph_from_graph_def(gd, file, node_contents)
     sigs = {}
-    for name, sd in meta.signature_def.items():
-        if name == INIT_OP_SIGNATURE:
-            continue
+    for name, sd in signatures.items():
         sigs[name] = Signature(
             {a: _read_info(graph, ti, file, f"signature '{name}' input '{a}'")
              for a, ti in sd.inputs.items()},
@@ -309,6 +317,13 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
         raise InvalidArgumentError(None, None, f"{file}: the model has no signatures")
     return Model(graph, sigs, path, tuple(init_ops),
                  asset_paths(meta, path, {op.name for op in graph.get_operations()}))
+
+
+def _roots(signature_def) -> list[str]:
+    """The nodes of a SignatureDef's (dense) inputs and outputs."""
+    return [graph_def_mod._parse_input(ti.name)[0]
+            for ti in (*signature_def.inputs.values(), *signature_def.outputs.values())
+            if ti.WhichOneof("encoding") == "name"]
 
 
 # TF's collections naming the op its loader runs after restoring (TF1's legacy one too).

@@ -28,8 +28,9 @@ from .freeze import (FROZEN_FORMS, VARIABLE_OPS, cut_at_inputs, cuttable_inputs,
 from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
 from .functions import inline_functions
 from .graph_def import _parse_input, import_graph_def
-from .saved_model import (Signature, TensorInfo, _checkpoint_values, asset_paths, init_op_roots,
-                          read_saved_model, table_initializers, write_saved_model)
+from .saved_model import (INIT_OP_SIGNATURE, Signature, TensorInfo, _checkpoint_values,
+                          asset_paths, init_op_roots, read_saved_model, table_initializers,
+                          write_saved_model)
 from .table_restore import add_checkpoint_fills
 from .tensors import shape_to_proto
 
@@ -384,16 +385,21 @@ def _runnable(gd, saver_def, unsaved, file, signature_defs) -> list:
           (saver_calls and (n.name + "/").startswith(saver_calls))] + list(unsaved))
     unknown = {n.name: n.op for n in gd.node if n.name not in dropped and _unsupported(n)}
     drop(unknown)
+    problems = {}  # signature -> why one of its tensors cannot be imported
     for key, sd in signature_defs.items():
         for alias, info in (*sd.inputs.items(), *sd.outputs.items()):
             node = _parse_input(info.name)[0]
-            if node in dropped:
+            if node in dropped and key not in problems:
                 cause = next((f"op type '{op}' (node '{n}'), which minitf does not support"
                               for n, op in unknown.items()
                               if n in graph_def_closure(gd, [node])),
                              "a variable update or a variable the checkpoint does not hold")
-                raise UnimplementedError(None, None, f"{file}: signature '{key}' tensor "
-                                         f"'{alias}' ({info.name}) needs {cause}")
+                problems[key] = f"signature '{key}' tensor '{alias}' ({info.name}) needs {cause}"
+    served = [k for k in signature_defs if k != INIT_OP_SIGNATURE]
+    if problems and all(k in problems for k in served):
+        raise UnimplementedError(None, None, f"{file}: {next(iter(problems.values()))}")
+    for problem in problems.values():  # the other signatures still work
+        log.warning("%s: left out %s", file, problem)
     left_out = sorted({op for n, op in unknown.items()})
     if left_out:
         log.warning("%s: left out the nodes using ops minitf does not support (%s) and "

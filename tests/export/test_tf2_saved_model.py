@@ -237,3 +237,30 @@ def test_tf1_loader_runs_tf2_saved_models(name):
                        for op in g.get_operations())
     for alias in expected:
         _close(got[alias], expected[alias], f"{name} {alias}")
+
+
+# -- a signature that changes a variable -----------------------------------------------------------
+def test_a_signature_that_changes_a_variable_is_left_out_and_the_others_serve(caplog):
+    """counter_module's ``bump`` assigns to a variable, which a model frozen for serving
+    cannot do: both loaders leave it out, with a warning naming it, and serve
+    serving_default (they refused the whole model before)."""
+    sm = _saved_model_proto("counter_module")
+    meta = sm.meta_graphs[0]
+    assert set(meta.signature_def) == {"serving_default", "bump", INIT_OP_KEY}
+    assert "AssignAddVariableOp" in {n.op for f in meta.graph_def.library.function
+                                     for n in f.node_def}
+    (inputs, expected), = tf_cases("counter_module").values()
+    with caplog.at_level("WARNING", logger="minitf.export"):
+        model = saved_model.load(DATA / "counter_module" / "1")
+    assert sorted(model.signatures) == ["serving_default"]
+    assert "left out signature(s) bump: they change variables" in caplog.text
+    _close(_run(model, "serving_default", inputs)["y"], expected["y"], "load_saved_model")
+    np.testing.assert_allclose(expected["y"], inputs["x"] * 2.5)
+    caplog.clear()
+    with tf.Graph().as_default() as g, tf.Session(graph=g) as sess, \
+            caplog.at_level("WARNING", logger="minitf.export"):
+        meta = tf.saved_model.loader.load(sess, ["serve"], str(DATA / "counter_module" / "1"))
+        sd = meta.signature_def["serving_default"]
+        got = sess.run(sd.outputs["y"].name, {sd.inputs["x"].name: inputs["x"]})
+    assert "left out signature 'bump'" in caplog.text
+    _close(got, expected["y"], "loader.load")

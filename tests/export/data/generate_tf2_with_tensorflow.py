@@ -27,7 +27,8 @@ in both branches, nested; a stateless cond), ``while_module`` (tf.while_loop wit
 read in its body, and a stateless one), ``keras_lstm`` (an LSTM layer: a While over
 TensorLists, and Keras' implementation-selection functions), ``lookup_module`` (a string
 StaticHashTable filled by the init op), ``vocab_module`` (a vocabulary file in assets/),
-``mutable_table_module`` (a MutableHashTable restored from the checkpoint).
+``mutable_table_module`` (a MutableHashTable restored from the checkpoint),
+``counter_module`` (beside serving_default, a signature that changes a variable).
 Seeded and deterministic; the files are committed: CI needs no TensorFlow.
 """
 
@@ -258,6 +259,32 @@ def build_mutable_table_module(export_dir):
     return {"serving_default": {"": {"keys": np.array([b"cow", b"elk", b"ant"])}}}
 
 
+class CounterModule(tf.Module):
+    """serving_default: x [None] float32 -> {"y": x * scale}; bump: () -> {"count": the counter
+    after an assign_add} (a signature that changes a variable, which a frozen model cannot
+    serve: a loader leaves it out and serves the other)."""
+
+    def __init__(self):
+        super().__init__(name="counter_module")
+        self.scale = tf.Variable(2.5, name="scale")
+        self.count = tf.Variable(0, dtype=tf.int64, name="count")
+
+    @tf.function(input_signature=[tf.TensorSpec([None], F32, name="x")])
+    def serve(self, x):
+        return {"y": x * self.scale}
+
+    @tf.function(input_signature=[])
+    def bump(self):
+        return {"count": self.count.assign_add(1)}
+
+
+def build_counter_module(export_dir):
+    m = CounterModule()
+    tf.saved_model.save(m, export_dir, signatures={"serving_default": m.serve,
+                                                   "bump": m.bump})
+    return {"serving_default": {"": {"x": np.array([1.0, -2.0, 0.5], np.float32)}}}
+
+
 # -- tf_keras models ------------------------------------------------------------------------------
 def _fit(model, x, y):
     model.compile(optimizer=keras.optimizers.Adam(0.01),
@@ -343,7 +370,8 @@ MODELS = {"module_mlp": build_module_mlp, "keras_mlp": build_keras_mlp,
           "keras_cnn": build_keras_cnn, "cond_module": build_cond_module,
           "while_module": build_while_module, "keras_lstm": build_keras_lstm,
           "lookup_module": build_lookup_module, "vocab_module": build_vocab_module,
-          "mutable_table_module": build_mutable_table_module}
+          "mutable_table_module": build_mutable_table_module,
+          "counter_module": build_counter_module}
 
 
 # -- writing --------------------------------------------------------------------------------------
