@@ -13,6 +13,7 @@ from .freeze import (PREDICT_METHOD, FrozenGraph, convert_variables_to_constants
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def,  # noqa: F401
                         graph_to_graph_def, import_graph_def, node_def_of)
 from .saved_model import (DEFAULT_SIGNATURE, SERVE_TAG, Model, Signature,  # noqa: F401
-                          TensorInfo, load, load_frozen_graph, load_graph_def_file,
-                          load_saved_model, save_model, write_graph_def)
+                          TensorInfo, load, load_frozen_graph, load_graph_def_file, save_model,
+                          write_graph_def)
+from .saved_model_load import load_saved_model  # noqa: F401
 from .tensors import make_ndarray, make_tensor_proto  # noqa: F401

@@ -4,20 +4,17 @@
 frozen GraphDef and its signatures (``serving_default``, method
 ``tensorflow/serving/predict``), plus an empty ``variables/`` directory, as TensorFlow expects
 for a graph without variables. Versions are written to a temporary directory and renamed into
-place, so a polling server never sees half a model.
+place, so a polling server never sees half a model. Loading a SavedModel (TF's too, with
+variables) is in saved_model_load.py.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import tempfile
-from collections import ChainMap
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 
@@ -30,17 +27,10 @@ from minitf.tensor_shape import TensorShape
 
 from . import wire
 from . import graph_def as graph_def_mod
-from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, TABLE_INIT_OPS, TABLE_OPS, VARIABLE_OPS,
-                     FrozenGraph, cut_at_inputs, cuttable_inputs, freeze_graph_def,
-                     freeze_signatures, graph_def_closure, is_variable_writer)
-from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
-from .functions import inline_functions
+from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, VARIABLE_OPS,
+                     FrozenGraph, freeze_signatures)
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
-from .table_restore import add_checkpoint_fills
-from .tensors import (dtype_from_enum, little_endian, make_tensor_proto, shape_from_proto,
-                      shape_to_proto, uses_content)
-
-log = logging.getLogger("minitf.export")
+from .tensors import (little_endian, make_tensor_proto, shape_to_proto, uses_content)
 
 SAVED_MODEL_FILENAME = "saved_model.pb"
 SAVED_MODEL_TEXT_FILENAME = "saved_model.pbtxt"
@@ -249,136 +239,6 @@ def _read(path: str) -> bytes:
         raise InvalidArgumentError(None, None, f"{path} is a directory, not a file") from None
 
 
-def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
-    """Loads a SavedModel directory (or its saved_model.pb). A graph with variables (as
-    TensorFlow's SavedModelBuilder writes it) is frozen with the values of its checkpoint,
-    keeping only what the signatures need; its mutable lookup tables are filled from the
-    checkpoint by init ops (refused when their entries cannot be found)."""
-    path = os.fspath(path)
-    file, sm, contents = read_saved_model(path)
-    mi = meta_graph_index(sm, tags, file)
-    meta = sm.meta_graphs[mi]
-    gd = meta.graph_def
-    if not len(gd.node):
-        raise InvalidArgumentError(None, None, f"{file}: the MetaGraphDef has an empty graph")
-    node_contents = {k[1]: v for k, v in contents.items() if k[0] == mi}
-    signatures = {k: sd for k, sd in meta.signature_def.items() if k != INIT_OP_SIGNATURE}
-    # What the signatures need, as TF Serving runs it: every input is fed, so an input that is
-    # an intermediate tensor becomes a placeholder and nothing upstream of it is loaded.
-    cuttable = cuttable_inputs(gd, signatures)  # (not another signature's step)
-    gd, node_contents = cut_at_inputs(
-        gd, [ti for sd in signatures.values() for ti in sd.inputs.values()
-             if ti.WhichOneof("encoding") == "name"], node_contents, only=cuttable.__contains__)
-    roots = {k: _roots(sd) for k, sd in signatures.items()}
-    # TF2's graphs call functions: the calls the signatures and the init op reach are inlined
-    # (the original nodes keep their indices, so node_contents still holds).
-    original, init_roots = gd, init_op_roots(meta)
-    gd = inline_functions(gd, file, only=graph_def_closure(
-        gd, [r for rs in roots.values() for r in rs] + init_roots))
-    # A signature that changes a variable (a counter, a training step) cannot run frozen: it
-    # is left out, unless it is all there is (then freezing names the op).
-    writers = {n.name for n in gd.node if is_variable_writer(n.op)}
-    stateful = sorted(k for k, rs in roots.items() if graph_def_closure(gd, rs) & writers)
-    if stateful and len(stateful) < len(signatures):
-        log.warning("%s: left out signature(s) %s: they change variables, which a model "
-                    "frozen for serving cannot do", file, ", ".join(stateful))
-        signatures = {k: sd for k, sd in signatures.items() if k not in stateful}
-    keep = graph_def_closure(gd, [r for k in signatures for r in roots[k]])
-    init_ops = table_initializers(meta, gd, keep)
-    keep |= graph_def_closure(gd, init_ops)
-    # A vocabulary file's path in a variable the init op assigns (TF2's way) becomes a Const
-    # holding the path, and the assignment a NoOp.
-    assigns = {a: v for a, v in asset_assignments(
-        gd, asset_paths(meta, path, {n.name for n in gd.node}), init_roots).items() if a in keep}
-    assigned = {var: np.array(file_path.encode(), dtype=object)
-                for var, file_path in assigns.values()}
-    as_no_ops(gd, assigns)
-    needs_values = any(n.op in VARIABLE_OPS and n.name in keep and n.name not in assigned
-                       for n in gd.node)
-    # TF's unfrozen SavedModel: frozen now, with its checkpoint's values (found under the
-    # names the Saver's restore op gives them: TF2's are object paths, not node names).
-    values = _checkpoint_values(path, file, gd, restore_keys(
-        original, meta.saver_def.restore_op_name)) if needs_values else {}
-    gd, node_contents = freeze_graph_def(gd, ChainMap(assigned, values), keep, file,
-                                         node_contents)
-    # TF's loader restores its mutable tables from the checkpoint before the main op runs.
-    init_ops = add_checkpoint_fills(gd, meta, init_ops,
-                                    lambda: _checkpoint_values(path, file, gd), file) + init_ops
-    graph = graph_from_graph_def(gd, file, node_contents)
-    sigs = {}
-    for name, sd in signatures.items():
-        sigs[name] = Signature(
-            {a: _read_info(graph, ti, file, f"signature '{name}' input '{a}'")
-             for a, ti in sd.inputs.items()},
-            {a: _read_info(graph, ti, file, f"signature '{name}' output '{a}'")
-             for a, ti in sd.outputs.items()},
-            sd.method_name)
-    if not sigs:
-        raise InvalidArgumentError(None, None, f"{file}: the model has no signatures")
-    return Model(graph, sigs, path, tuple(init_ops),
-                 asset_paths(meta, path, {op.name for op in graph.get_operations()}))
-
-
-def _roots(signature_def) -> list[str]:
-    """The nodes of a SignatureDef's (dense) inputs and outputs."""
-    return [graph_def_mod._parse_input(ti.name)[0]
-            for ti in (*signature_def.inputs.values(), *signature_def.outputs.values())
-            if ti.WhichOneof("encoding") == "name"]
-
-
-# TF's collections naming the op its loader runs after restoring (TF1's legacy one too).
-_INIT_OP_KEYS = (MAIN_OP_KEY, "legacy_init_op")
-# TF2's writers name it in a signature of this key instead (no inputs, the op as its output):
-# the loader's init op, not a signature to serve.
-INIT_OP_SIGNATURE = "__saved_model_init_op"
-
-
-def init_op_roots(meta) -> list[str]:
-    """The node names of a MetaGraphDef's init op: its main op or legacy init op (TF1's
-    collections), or TF2's ``__saved_model_init_op`` signature."""
-    roots = [name.split(":")[0].lstrip("^") for key in _INIT_OP_KEYS
-             if key in meta.collection_def
-             for name in meta.collection_def[key].node_list.value]
-    if INIT_OP_SIGNATURE in meta.signature_def:
-        roots += [ti.name.split(":")[0] for ti in
-                  meta.signature_def[INIT_OP_SIGNATURE].outputs.values()]
-    return roots
-
-
-def table_initializers(meta, gd, keep) -> list[str]:
-    """The table initializers of a MetaGraphDef's main op (or legacy init op) that fill a
-    table ``keep`` holds. Only those run at load: the rest of a main op (local variables'
-    initialisers, for one) has nothing to do in a frozen graph."""
-    roots = init_op_roots(meta)
-    if not roots:
-        return []
-    from .graph_def import _parse_input
-
-    reached = graph_def_closure(gd, roots)
-    # (An insert into a mutable table: how freezing restores what a session put in it.)
-    fills = TABLE_INIT_OPS | {"LookupTableInsertV2"}
-    return [n.name for n in gd.node if n.name in reached and n.op in fills and
-            _parse_input(n.input[0])[0] in keep]
-
-
-def asset_paths(meta, path, node_names) -> dict:
-    """{tensor name: file under <model>/assets} of the MetaGraphDef's asset files whose nodes
-    are in ``node_names`` (TF feeds them when it runs the main op)."""
-    base = path if os.path.isdir(path) else os.path.dirname(path)
-    assets = list(meta.asset_file_def)  # TF 2's writers; TF 1's builder uses a collection:
-    if "saved_model_assets" in meta.collection_def:
-        for packed in meta.collection_def["saved_model_assets"].any_list.value:
-            asset = meta_graph_pb2.AssetFileDef()
-            asset.ParseFromString(packed.value)
-            assets.append(asset)
-    out = {}
-    for asset in assets:
-        name = asset.tensor_info.name
-        if graph_def_mod._parse_input(name)[0] in node_names:
-            out[name] = os.path.join(base, "assets", asset.filename)
-    return out
-
-
 def saved_model_file(directory: str) -> str | None:
     """The SavedModel file of a directory: binary saved_model.pb, else the text
     saved_model.pbtxt (TF's loaders and TF Serving accept either), else None."""
@@ -433,60 +293,6 @@ def meta_graph_index(sm, tags, file) -> int:
     return mi
 
 
-def _checkpoint_values(path, file, gd, keys=None):
-    """The variable values of a SavedModel, TensorFlow's checkpoint ``variables/variables``:
-    a mapping that reads (and checks) a tensor when it is looked up, so freezing reads only the
-    variables the signatures need (not, say, the optimizer's slots). ``keys`` maps variable
-    node names to other checkpoint keys (see restore_keys)."""
-    from minitf.train.saver import load_checkpoint_arrays
-
-    directory = path if os.path.isdir(path) else os.path.dirname(file)
-    prefix = os.path.join(directory, "variables", "variables")
-    if not os.path.exists(prefix + ".index"):
-        names = [n.name for n in gd.node if n.op in VARIABLE_OPS]
-        what = "variables"
-        if not names:  # only mutable tables (whose contents a TF checkpoint holds)
-            names, what = [n.name for n in gd.node if n.op in TABLE_OPS], "mutable tables"
-        raise NotFoundError(None, None, f"{file}: the graph has {what} "
-                            f"({', '.join(names[:3])}{'...' if len(names) > 3 else ''}) but "
-                            f"there is no checkpoint {prefix}.index holding their values")
-    values = load_checkpoint_arrays(prefix)
-    return _Renamed(values, keys) if keys else values
-
-
-class _Renamed(Mapping):
-    """A checkpoint's tensors, where a name in ``keys`` stands for the key it maps to."""
-
-    def __init__(self, values: Mapping, keys: dict):
-        self._values, self._keys = values, keys
-
-    def __getitem__(self, name):
-        return self._values[self._keys.get(name, name)]
-
-    def __contains__(self, name):
-        return self._keys.get(name, name) in self._values
-
-    def __iter__(self):
-        return iter(self._values)
-
-    def __len__(self):
-        return len(self._values)
-
-
-def _read_info(graph, ti, file, what) -> TensorInfo:
-    if ti.WhichOneof("encoding") != "name":
-        raise UnimplementedError(None, None, f"{file}: {what} is a sparse or composite tensor; "
-                                 "only dense tensors are supported")
-    t = tensor_by_name(graph, ti.name, f"{file}: {what}")
-    dtype = dtype_from_enum(ti.dtype, f"{file}: {what}") if ti.dtype else t.dtype
-    if dtype != t.dtype:
-        raise InvalidArgumentError(None, None, f"{file}: {what} says {dtype.name}, but tensor "
-                                   f"{t.name} is {t.dtype.name}")
-    shape = shape_from_proto(ti.tensor_shape, f"{file}: {what}") if ti.HasField(
-        "tensor_shape") else t.shape
-    return TensorInfo(t.name, t.dtype, shape)
-
-
 def load_graph_def_file(path) -> Graph:
     """A frozen GraphDef file (e.g. TF's convert_variables_to_constants output) as a Graph."""
     path = os.fspath(path)
@@ -522,4 +328,6 @@ def load_frozen_graph(path, inputs: dict, outputs: dict,
 
 def load(path, tags=(SERVE_TAG,)) -> Model:
     """A SavedModel directory/file; for a bare GraphDef use load_frozen_graph."""
+    from .saved_model_load import load_saved_model
+
     return load_saved_model(path, tags)

@@ -28,9 +28,9 @@ from .freeze import (FROZEN_FORMS, VARIABLE_OPS, cut_at_inputs, cuttable_inputs,
 from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
 from .functions import inline_functions
 from .graph_def import _parse_input, import_graph_def
-from .saved_model import (INIT_OP_SIGNATURE, Signature, TensorInfo, _checkpoint_values,
-                          asset_paths, init_op_roots, read_saved_model, table_initializers,
-                          write_saved_model)
+from .saved_model import Signature, TensorInfo, read_saved_model, write_saved_model
+from .saved_model_load import (INIT_OP_SIGNATURE, _checkpoint_values, asset_paths,
+                               init_op_roots, table_initializers)
 from .table_restore import add_checkpoint_fills
 from .tensors import shape_to_proto
 
