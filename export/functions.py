@@ -5,8 +5,9 @@ nodes under the call's name, as TensorFlow's own inliner does before it runs a g
 
 - An argument is the caller's input tensor itself (a body node reads it directly), so a frozen
   variable's handle reaches the ``ReadVariableOp`` that reads it.
-- The call's control inputs are given to the body's nodes that read nothing from the body, so
-  nothing of the body runs before them.
+- The call's control inputs are given to the body's nodes that read nothing from the body and
+  to the call's result, so nothing of the body runs, and no result (an argument passed
+  straight through) is seen, before them.
 - The call becomes an ``IdentityN`` of the function's results (a ``NoOp`` when there are none),
   so ``call:k`` and ``^call`` still name what they named; it also waits for the function's
   control outputs (its side effects), as a call does.
