@@ -17,11 +17,6 @@ F32 = tf.float32
 X = np.arange(6, dtype=np.float32).reshape(3, 2) - 2.5
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    tf.reset_default_graph()
-
-
 def _run(fetches, feed=None):
     with tf.Session() as sess:
         return sess.run(fetches, feed)
