@@ -386,7 +386,9 @@ def _runnable(gd, saver_def, unsaved, file, signature_defs) -> list:
     unknown = {n.name: n.op for n in gd.node if n.name not in dropped and _unsupported(n)}
     drop(unknown)
     problems = {}  # signature -> why one of its tensors cannot be imported
-    for key, sd in signature_defs.items():
+    served = [k for k in signature_defs if k != INIT_OP_SIGNATURE]  # (that one is an op)
+    for key in served:
+        sd = signature_defs[key]
         for alias, info in (*sd.inputs.items(), *sd.outputs.items()):
             node = _parse_input(info.name)[0]
             if node in dropped and key not in problems:
@@ -395,7 +397,6 @@ def _runnable(gd, saver_def, unsaved, file, signature_defs) -> list:
                               if n in graph_def_closure(gd, [node])),
                              "a variable update or a variable the checkpoint does not hold")
                 problems[key] = f"signature '{key}' tensor '{alias}' ({info.name}) needs {cause}"
-    served = [k for k in signature_defs if k != INIT_OP_SIGNATURE]
     if problems and all(k in problems for k in served):
         raise UnimplementedError(None, None, f"{file}: {next(iter(problems.values()))}")
     for problem in problems.values():  # the other signatures still work
