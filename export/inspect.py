@@ -218,6 +218,48 @@ def _graph_summary(gd, contents) -> dict:
     }
 
 
+def _called(node, library) -> list[str]:
+    """The functions ``node`` calls: by its op, or through its func attrs (a call's ``f``,
+    an If's branches, a While's cond and body, a Case's branch list)."""
+    names = [node.op] if node.op in library else []
+    for value in node.attr.values():
+        if value.HasField("func"):
+            names.append(value.func.name)
+        names.extend(f.name for f in value.list.func)
+    return names
+
+
+def missing_ops(graph_def, roots=None) -> list[str]:
+    """The op types minitf lacks among the nodes ``roots`` reach (every node when None), the
+    bodies of the functions they call included: what stops the model from loading. Ops the
+    loaders handle themselves (variables and their reads, which are frozen; calls and
+    functional control flow, which are inlined; variable updates, whose signatures are left
+    out) are not counted."""
+    from minitf.opdef import lookup
+
+    from .freeze import FROZEN_FORMS, graph_def_closure, is_variable_writer
+    from .functional_ops import LOWERINGS
+    from .functions import CALL_OPS
+
+    handled = VARIABLE_OPS | set(FROZEN_FORMS) | CALL_OPS | set(LOWERINGS)
+    library = {f.signature.name: f for f in graph_def.library.function}
+    reached = graph_def_closure(graph_def, roots) if roots is not None else None
+    nodes = [n for n in graph_def.node if reached is None or n.name in reached]
+    ops, done = set(), set()
+    todo = [f for n in nodes for f in _called(n, library)]
+    ops.update(n.op for n in nodes)
+    while todo:
+        fname = todo.pop()
+        if fname in done or fname not in library:
+            continue
+        done.add(fname)
+        for n in library[fname].node_def:
+            ops.add(n.op)
+            todo.extend(_called(n, library))
+    return sorted(op for op in ops if op not in library and op not in handled and
+                  not is_variable_writer(op) and lookup(op) is None)
+
+
 def _by_count(counter) -> dict:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
@@ -248,9 +290,13 @@ def inspect_model(path, tags=None) -> dict:
                    "inputs": {a: _tensor_info(t) for a, t in sorted(sd.inputs.items())},
                    "outputs": {a: _tensor_info(t) for a, t in sorted(sd.outputs.items())}}
             for name, sd in sorted(meta.signature_def.items())}
+        roots = [_parse_input(t.name)[0] for name, sd in meta.signature_def.items()
+                 if name != "__saved_model_init_op"
+                 for t in (*sd.inputs.values(), *sd.outputs.values()) if t.name]
     else:
-        info["signatures"] = {}
+        info["signatures"], roots = {}, None
     info.update(_graph_summary(gd, contents))
+    info["missing_ops"] = missing_ops(gd, roots)
     return info
 
 
@@ -312,6 +358,10 @@ def format_report(info: dict) -> str:
             if info["format"] == "saved_model" else ""
         lines.append(f"NOT FROZEN: {len(names)} variable(s) ({', '.join(names[:5])}{more})"
                      f"{how}")
+    if info["missing_ops"]:
+        where = "the signatures reach" if info["format"] == "saved_model" else "the graph has"
+        lines.append(f"NOT SUPPORTED: ops {where} that minitf lacks: "
+                     f"{', '.join(info['missing_ops'])}")
     sections = [("ops:", info["op_histogram"])]
     if info["functions"]:
         sections.append((f"functions: {info['functions']} (inlined when loaded); ops in them:",

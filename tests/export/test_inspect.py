@@ -361,3 +361,35 @@ def test_a_function_librarys_ops_are_counted(tmp_path):
     assert info["function_op_histogram"] == {"Relu": 2, "Neg": 1}
     report = mi.format_report(info)
     assert "functions: 1 (inlined when loaded); ops in them:\n  Relu  2\n  Neg   1" in report
+
+
+def test_missing_ops_are_those_the_signatures_reach(tmp_path):
+    """``missing_ops``: op types minitf lacks that a signature reaches, through the functions it
+    calls; an uncalled function's ops (keras_lstm's cuDNN variant) and what the loaders handle
+    themselves (variables, calls, If/While, variable updates) do not count."""
+    tf2_models = Path(__file__).resolve().parent / "data" / "tf2"
+    lstm = mi.inspect_model(tf2_models / "keras_lstm" / "1")
+    assert "CudnnRNNV3" in lstm["function_op_histogram"]  # in the library, never called
+    assert lstm["missing_ops"] == []
+    assert mi.inspect_model(tf2_models / "counter_module" / "1")["missing_ops"] == []
+    assert "NOT SUPPORTED" not in mi.format_report(lstm)
+    gd = graph_pb2.GraphDef()
+    gd.node.add(name="x", op="Placeholder").attr["dtype"].type = 1
+    gd.node.add(name="call", op="PartitionedCall", input=["x"]).attr["f"].func.name = "outer"
+    gd.node.add(name="unused", op="CudnnRNN", input=["x"])  # reached by no output below
+    outer = gd.library.function.add()
+    outer.signature.name = "outer"
+    branch = outer.node_def.add(name="if", op="If", input=["x"])
+    branch.attr["then_branch"].func.name = "then"
+    branch.attr["else_branch"].func.name = "other"
+    for name, op in (("then", "SobolSample"), ("other", "Relu"), ("never", "Unheard")):
+        f = gd.library.function.add()
+        f.signature.name = name
+        f.node_def.add(name="n", op=op)
+    y = gd.node.add(name="y", op="Identity", input=["call"])
+    y.attr["T"].type = 1
+    (tmp_path / "m.pb").write_bytes(gd.SerializeToString())
+    assert mi.missing_ops(gd, ["y"]) == ["SobolSample"]
+    assert mi.missing_ops(gd) == ["CudnnRNN", "SobolSample"]  # a GraphDef: every node
+    report = mi.format_report(mi.inspect_model(tmp_path / "m.pb"))
+    assert "NOT SUPPORTED: ops the graph has that minitf lacks: CudnnRNN, SobolSample" in report
