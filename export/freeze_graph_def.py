@@ -218,8 +218,19 @@ def _gather_of_resource_gather(node, graph_def, names):
     node.attr["batch_dims"].i = batch_dims
 
 
-# What a restore op's assignments read through on their way from RestoreV2 to the variable.
-_RESTORE_PASS = frozenset({"Identity", "IdentityN"})
+# What assignments read through on their way to the variable (and from RestoreV2 or an asset).
+_PASS = frozenset({"Identity", "IdentityN"})
+
+
+def _source(by_name, ref):
+    """(node name, output index) the input ``ref`` comes from, through Identity/IdentityN."""
+    from .graph_def import _parse_input
+
+    name, k = _parse_input(ref)
+    while name in by_name and by_name[name].op in _PASS:
+        node = by_name[name]
+        name, k = _parse_input(node.input[k if node.op == "IdentityN" else 0])
+    return name, k
 
 
 def restore_keys(graph_def, restore_op: str) -> dict:
@@ -243,13 +254,8 @@ def restore_keys(graph_def, restore_op: str) -> dict:
     by_name = {n.name: n for n in graph_def.node}
 
     def source(ref):
-        """(node, output index) ``ref`` comes from, through pass-through nodes."""
-        name, k = _parse_input(ref)
-        node = by_name.get(name)
-        while node is not None and node.op in _RESTORE_PASS:
-            name, k = _parse_input(node.input[k if node.op == "IdentityN" else 0])
-            node = by_name.get(name)
-        return node, k
+        name, k = _source(by_name, ref)
+        return by_name.get(name), k
 
     keys = {}
     for name in graph_def_closure(graph_def, [restore_op]):
@@ -279,21 +285,14 @@ def asset_assignments(graph_def, asset_tensors: dict, roots) -> dict:
     from .graph_def import _parse_input
 
     by_name = {n.name: n for n in graph_def.node}
-
-    def through_identity(ref):
-        name, k = _parse_input(ref)
-        while name in by_name and by_name[name].op == "Identity":
-            name, k = _parse_input(by_name[name].input[0])
-        return name, k
-
     paths = {_parse_input(t): p for t, p in asset_tensors.items()}
     out = {}
     for name in graph_def_closure(graph_def, roots):
         node = by_name[name]
         if node.op not in ("AssignVariableOp", "Assign") or len(node.input) < 2:
             continue
-        var, _ = through_identity(node.input[0])
-        value = through_identity(node.input[1])
+        var, _ = _source(by_name, node.input[0])
+        value = _source(by_name, node.input[1])
         if value in paths and var in by_name and by_name[var].op in VARIABLE_OPS:
             out[name] = (var, paths[value])
     return out
