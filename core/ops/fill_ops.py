@@ -123,8 +123,13 @@ def _static_shape_list(shape):
 def _like_kernel(fill_value):
     def kernel(x):
         dtype = np.asarray(x).dtype
-        if dtype.kind == "O" and fill_value == 0:  # a string tensor's zero is b"", as in TF
-            return np.full(np.shape(x), b"", dtype=object)
+        if dtype.kind == "O" and fill_value == 0:
+            from .list_ops import TensorList, scalar
+
+            value = np.asarray(x)[()] if np.ndim(x) == 0 else None
+            if isinstance(value, TensorList):  # a variant list's zero: a list of zeros (TF's
+                return scalar(value.zeros_like())  # TensorListZerosLike)
+            return np.full(np.shape(x), b"", dtype=object)  # a string's zero is b"", as TF's
         return np.full(np.shape(x), fill_value, dtype=dtype)
     return kernel
 

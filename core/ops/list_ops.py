@@ -46,6 +46,11 @@ class TensorList:
     def __len__(self):
         return len(self.elements)
 
+    def zeros_like(self) -> TensorList:
+        """The list of the elements' zeros (an element not set stays unset: it reads as
+        zeros)."""
+        return self.replace(None if e is None else np.zeros_like(e) for e in self.elements)
+
     def __add__(self, other: TensorList) -> TensorList:
         """Element-wise sum (TF's TensorListBinaryAdd), so AddN sums a list's gradients."""
         if not isinstance(other, TensorList):

@@ -219,6 +219,20 @@ def test_add_n_sums_lists_element_wise():
         _run(_stack(tf.add_n([a, _from(tf.constant(X))])))
 
 
+def test_zeros_like_of_a_list_is_a_list_of_zeros():
+    """ZerosLike of a list handle (a loop gradient's start for a list variable) is a list of
+    the same length with each set element's zeros, unset ones left unset, as TF's
+    TensorListZerosLike; its input is unchanged."""
+    b = _from(tf.constant(X))
+    partial = _set(_reserve([2], 3), 1, tf.constant([5.0, 6.0]))
+    zeros, kept, partial_zeros, length = _run([
+        _stack(tf.zeros_like(b)), _stack(b), _stack(tf.zeros_like(partial)),
+        R.TensorListLength(input_handle=tf.zeros_like(partial))])
+    np.testing.assert_array_equal(zeros, np.zeros((3, 2), np.float32))
+    np.testing.assert_array_equal(kept, X)
+    np.testing.assert_array_equal(partial_zeros, np.zeros((3, 2), np.float32))
+    assert length == 3
+
 # -- errors ---------------------------------------------------------------------------------------
 # (program, TensorFlow's message): the same raw ops in TF give these (see the side-by-side test).
 BAD_RUNS = {
