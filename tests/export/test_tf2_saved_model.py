@@ -9,8 +9,8 @@ TensorFlow 2.21 (data/generate_tf2_with_tensorflow.py, whose docstring gives the
 scheme) with TF's own outputs for fixed inputs; these tests read only those files, so they run
 without TensorFlow.
 
-The models with control flow (cond_module, while_module, keras_lstm) are a group of their own
-(``*_control_flow``), apart from the straight-line ones.
+The models with control flow (cond_module, while_module, keras_lstm, nested_while_module) are
+a group of their own (``*_control_flow``), apart from the straight-line ones.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ SIGNATURES = {
                                           "decayed": (F32, [None, 3]), "steps": (I32, [])})},
     "keras_lstm": {"serving_default": ({"sequence": (F32, [None, 5, 3])},
                                        {"out": (F32, [None, 2])})},
+    "nested_while_module": {"serving_default": ({"x": (F32, [None, 3])},
+                                                {"y": (F32, [None, 3]), "z": (F32, [None, 3])})},
     "lookup_module": {"serving_default": ({"words": (tf.string, [None])},
                                           {"ids": (tf.int64, [None]), "scores": (F32, [None])})},
     "vocab_module": {"serving_default": ({"words": (tf.string, [None])},
@@ -59,7 +61,7 @@ SIGNATURES = {
 }
 STRAIGHT = ["module_mlp", "keras_mlp", "keras_cnn", "lookup_module", "vocab_module",
             "mutable_table_module"]
-CONTROL_FLOW = ["cond_module", "while_module", "keras_lstm"]
+CONTROL_FLOW = ["cond_module", "while_module", "keras_lstm", "nested_while_module"]
 # Ops of each model's function library the fixtures are here to exercise (beside
 # StatefulPartitionedCall, which all have).
 LIBRARY_OPS = {
@@ -73,6 +75,8 @@ LIBRARY_OPS = {
     "while_module": {"While", "StatelessWhile"},
     "keras_lstm": {"StatelessWhile", "TensorListReserve", "TensorListFromTensor",
                    "TensorListGetItem", "TensorListSetItem", "TensorListStack"},
+    "nested_while_module": {"While", "StatelessIf", "TensorListReserve", "TensorListSetItem",
+                            "TensorListStack"},
 }
 
 
@@ -85,6 +89,8 @@ def tf_cases(name) -> dict:
         for key in z.files:
             prefix, _, rest = key.rpartition("/")
             kind, _, alias = rest.partition(":")
+            if kind == "grad":  # TensorFlow's gradients (test_imported_loop_gradients.py)
+                continue
             signature, _, case = (prefix or "serving_default").partition("@")
             entry = cases.setdefault((signature, case), ({}, {}))
             entry[0 if kind == "in" else 1][alias] = z[key]

@@ -28,7 +28,9 @@ read in its body, and a stateless one), ``keras_lstm`` (an LSTM layer: a While o
 TensorLists, and Keras' implementation-selection functions), ``lookup_module`` (a string
 StaticHashTable filled by the init op), ``vocab_module`` (a vocabulary file in assets/),
 ``mutable_table_module`` (a MutableHashTable restored from the checkpoint),
-``counter_module`` (beside serving_default, a signature that changes a variable).
+``counter_module`` (beside serving_default, a signature that changes a variable),
+``nested_while_module`` (a loop in a loop's body with a cond after it, and a TensorArray
+loop; TensorFlow's gradients in its npz, see MODELS).
 Seeded and deterministic; the files are committed: CI needs no TensorFlow.
 """
 
@@ -180,6 +182,55 @@ def build_while_module(export_dir):
     x = rng.normal(size=(4, 3)).astype(np.float32)
     return {"serving_default": {"": {"x": x, "n": np.array(3, np.int32)},
                                 "zero_steps": {"x": x * 0.05, "n": np.array(0, np.int32)}}}
+
+
+class NestedWhileModule(tf.Module):
+    """serving_default: x [None, 3] -> {"y": three steps of a loop whose body runs an inner
+    loop (i + 1 steps of b = tanh(b @ w) + 0.1 b) and then a tf.cond on its sum, "z": the sum
+    of what a second loop writes to a TensorArray (a TensorList loop variable), x scaled by
+    a row of w each step}. Its npz also holds TensorFlow's gradients (see MODELS)."""
+
+    def __init__(self, rng):
+        super().__init__(name="nested_while_module")
+        self.w = tf.Variable(rng.normal(size=(3, 3)).astype(np.float32) * 0.6, name="w")
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], F32, name="x")])
+    def serve(self, x):
+        def body(i, a):
+            _, b = tf.while_loop(lambda j, b: j < i + 1,
+                                 lambda j, b: (j + 1, tf.tanh(b @ self.w) + 0.1 * b),
+                                 [tf.constant(0), a])
+            return i + 1, tf.cond(tf.reduce_sum(b) > 0, lambda: b * 1.5, lambda: tf.sin(b))
+
+        _, y = tf.while_loop(lambda i, a: i < 3, body, [tf.constant(0), x])
+
+        def write(k, ta, a):
+            a = a * self.w[k, 0] + tf.cos(a)
+            return k + 1, ta.write(k, a), a
+
+        _, ta, _ = tf.while_loop(lambda k, ta, a: k < 3, write,
+                                 [tf.constant(0), tf.TensorArray(F32, size=3), y])
+        return {"y": y, "z": tf.reduce_sum(ta.stack(), 0)}
+
+
+def build_nested_while_module(export_dir):
+    rng = _rng("nested_while_module")
+    m = NestedWhileModule(rng)
+    tf.saved_model.save(m, export_dir, signatures=m.serve)
+    x = rng.normal(size=(2, 3)).astype(np.float32)
+    return {"serving_default": {"": {"x": x}}}, _gradients(m.serve, {"x": x})
+
+
+def _gradients(fn, inputs) -> dict:
+    """``grad:<output>:<input>`` arrays (see MODELS) of ``fn``, the module's own function:
+    TensorFlow cannot differentiate the loaded SavedModel's (a variable read in a While has
+    no handle data there)."""
+    args = {a: tf.constant(v) for a, v in inputs.items()}
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(list(args.values()))
+        losses = {o: tf.reduce_sum(tf.square(t)) for o, t in fn(**args).items()}
+    return {f"grad:{o}:{a}": tape.gradient(loss, x).numpy()
+            for o, loss in losses.items() for a, x in args.items() if x.dtype.is_floating}
 
 
 class LookupModule(tf.Module):
@@ -371,7 +422,11 @@ MODELS = {"module_mlp": build_module_mlp, "keras_mlp": build_keras_mlp,
           "while_module": build_while_module, "keras_lstm": build_keras_lstm,
           "lookup_module": build_lookup_module, "vocab_module": build_vocab_module,
           "mutable_table_module": build_mutable_table_module,
-          "counter_module": build_counter_module}
+          "counter_module": build_counter_module,
+          "nested_while_module": build_nested_while_module}
+# A builder returns its input sets, or those and more npz arrays: nested_while_module's
+# ``grad:<output>:<input>``, TensorFlow's gradient of sum(output ** 2) with respect to a float
+# input of the first input set, for minitf's gradients through the loops it imports.
 
 
 # -- writing --------------------------------------------------------------------------------------
@@ -387,9 +442,9 @@ def generate(name, build, out_dir):
     export_dir = os.path.join(out_dir, name, "1")
     shutil.rmtree(os.path.join(out_dir, name), ignore_errors=True)
     cases = build(export_dir)
+    cases, arrays = cases if isinstance(cases, tuple) else (cases, {})
     # TF's outputs, from the SavedModel as written (a fresh load, as a server would).
     loaded = tf.saved_model.load(export_dir)
-    arrays = {}
     for signature, by_case in cases.items():
         fn = loaded.signatures[signature]
         for case, inputs in by_case.items():
