@@ -17,6 +17,8 @@ which is the gradient loop's order. A loop invariant needs no stack: its outer v
 from __future__ import annotations
 
 from .control_flow import WhileContext, _enclosing_loop
+from .control_flow_import import recovered_loop
+from .gradients import _is_trainable
 from .graph import Tensor, constant_value, name_scope
 from .indexed_slices import IndexedSlices
 from .ops.control_flow_ops import CONTROL_TRIGGER
@@ -29,11 +31,10 @@ def _unsupported(what: str) -> LookupError:
 
 
 def loop_of(exit_op):
-    """The WhileContext that built ``exit_op``'s loop, or None (a loop imported from a
-    GraphDef: nothing records which of its values are its variables)."""
-    merge = exit_op.inputs[0].op.inputs[0].op
-    enter = next((t.op for t in merge.inputs if t.op.type == "Enter"), None)
-    ctx = exit_op.graph._while_contexts.get(enter.get_attr("frame_name")) if enter else None
+    """The WhileContext of ``exit_op``'s loop: the one that built it, or for an imported loop
+    one recovered from its frame (core/control_flow_import.py); None if the frame is not
+    TF1's form."""
+    ctx = recovered_loop(exit_op)
     return ctx if ctx is not None and exit_op in ctx.exits else None
 
 
@@ -67,7 +68,7 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
     n = len(ctx.entries)
     invariants = _invariants(ctx)
     result = [None] * (n + len(invariants))
-    variables = _connected(ctx, [k for k in range(n) if ctx.merges[k].dtype.is_floating and
+    variables = _connected(ctx, [k for k in range(n) if _is_trainable(ctx.merges[k]) and
                                  exit_grads[k] is not None])
     if not ctx.back_prop or not variables:
         return result  # back_prop=False: the loop is a stop_gradient, as in TF1
@@ -168,7 +169,7 @@ def _connected(ctx: WhileContext, start: list) -> list:
     connected, todo = set(start), list(start)
     while todo:
         for j in read_by(todo.pop()):
-            if j not in connected and ctx.merges[j].dtype.is_floating:
+            if j not in connected and _is_trainable(ctx.merges[j]):
                 connected.add(j)
                 todo.append(j)
     return sorted(connected)

@@ -189,12 +189,12 @@ def _passthrough_infer(data, **_):
 
 
 def _loop_grad(op, *_):
-    # tf.gradients differentiates a loop tf.while_loop built as a whole (core/gradients.py,
+    # tf.gradients differentiates a while loop as a whole (core/gradients.py,
     # core/control_flow_grad.py); its frame ops are never differentiated one by one. Only a
-    # loop imported from a GraphDef, whose loop variables nothing records, gets here.
-    raise LookupError(f"No gradient for '{op.name}' ({op.type}): minitf differentiates the "
-                      "while loops tf.while_loop built in this program, not one imported from "
-                      "a GraphDef")
+    # frame that is not TF1's form (core/control_flow_import.py finds no loop in it) gets here.
+    raise LookupError(f"No gradient for '{op.name}' ({op.type}): its frame is not a while loop "
+                      "of TF1's form (a Merge of an Enter and a NextIteration per variable, "
+                      "switched on one LoopCond)")
 
 
 def _frame_attrs():

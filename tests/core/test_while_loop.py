@@ -339,18 +339,6 @@ def test_gradients_of_nested_loops_and_loops_in_branches():
                 np.testing.assert_allclose(sess.run(g, feed), want, rtol=1e-6, atol=1e-9)
 
 
-def test_gradients_of_imported_loops_are_refused():
-    """A loop from a GraphDef has no record of its loop variables: a LookupError that says
-    so, never a wrong or missing gradient."""
-    x = tf.placeholder(tf.float32, [])
-    looped = tf.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, [x])
-    gd = tf.get_default_graph().as_graph_def()
-    with tf.Graph().as_default() as g:
-        tf.import_graph_def(gd, name="")
-        with pytest.raises(LookupError, match="not one imported from a GraphDef"):
-            tf.gradients(g.get_tensor_by_name(looped.name), g.get_tensor_by_name(x.name))
-
-
 def test_loop_gradient_details_as_tf1():
     """An invariant the body's gradient never reaches gets None (not zeros), so minimize
     says "No gradients"; a gathered invariant's gradient stays sparse (TF1's accumulator,

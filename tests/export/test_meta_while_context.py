@@ -214,16 +214,6 @@ def test_minitf_imports_its_contexts_and_writes_them_back_once(tmp_path):
 CASES = ["simple", "nested", "cond_in_loop", "loop_in_cond", "maximum_iterations"]
 
 
-@pytest.fixture
-def tf1_v1_control_flow(monkeypatch):
-    """tf.compat.v1 building TF1's control flow (Enter/Exit loops) in this test only."""
-    tf1 = pytest.importorskip("tensorflow.compat.v1")
-    from tensorflow.python.ops import control_flow_util
-
-    monkeypatch.setattr(control_flow_util, "ENABLE_CONTROL_FLOW_V2", False)
-    return tf1
-
-
 def _as_dicts(meta, key) -> list:
     return [json_format.MessageToDict(m, preserving_proto_field_name=True) for m in _contexts(
         meta, key, control_flow_pb2.WhileContextDef if key == WHILE_CONTEXT
