@@ -57,13 +57,17 @@ class Signature:
 @dataclass
 class Model:
     """A loaded model: its graph and signatures by name; ``init_ops`` (names) run once before
-    serving (they fill its lookup tables), fed ``assets`` (tensor name -> file path)."""
+    serving (they fill its lookup tables), fed ``assets`` (tensor name -> file path);
+    ``unserved``: the SignatureDefs of its file that are not served (TF2's
+    ``__saved_model_init_op``, a signature that changes variables), which model metadata
+    lists as TF Serving's does (it lists the file's whole map)."""
 
     graph: Graph
     signatures: dict[str, Signature]
     path: str = ""
     init_ops: tuple = ()
     assets: dict = field(default_factory=dict)
+    unserved: dict = field(default_factory=dict)
 
     def tensor(self, name: str) -> Tensor:
         return tensor_by_name(self.graph, name, self.path or "model")

@@ -94,8 +94,13 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
             sd.method_name)
     if not sigs:
         raise InvalidArgumentError(None, None, f"{file}: the model has no signatures")
+    unserved = {}
+    for name, sd in meta.signature_def.items():
+        if name not in sigs:  # copied: a part would keep the whole parsed file alive
+            unserved[name] = type(sd)()
+            unserved[name].CopyFrom(sd)
     return Model(graph, sigs, path, tuple(init_ops),
-                 asset_paths(meta, path, {op.name for op in graph.get_operations()}))
+                 asset_paths(meta, path, {op.name for op in graph.get_operations()}), unserved)
 
 
 def _roots(signature_def) -> list[str]:

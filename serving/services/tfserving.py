@@ -142,6 +142,8 @@ class PredictionService:
         sigmap = get_model_metadata_pb2.SignatureDefMap()
         for name, runner in entry.servable.signatures.items():
             sigmap.signature_def[name].CopyFrom(inference.signature_def(runner))
+        for name, sd in entry.servable.model.unserved.items():  # as TF Serving: the file's
+            sigmap.signature_def[name].CopyFrom(sd)  # whole map
         response = get_model_metadata_pb2.GetModelMetadataResponse()
         response.model_spec.name = entry.name
         response.model_spec.version.value = entry.version

@@ -131,6 +131,8 @@ def check_signatures(name):
     # serve it.
     assert INIT_OP_KEY in declared
     assert INIT_OP_KEY not in model.signatures
+    # Kept as the file has it, with any other signature not served, for model metadata.
+    assert model.unserved == {k: sd for k, sd in declared.items() if k not in model.signatures}
     assert sorted(model.signatures) == sorted(want)
     for signature, (ins, outs) in want.items():
         sig = model.signatures[signature]

@@ -5,8 +5,9 @@ the init op fills), whose graphs call their model from the function library. The
 answers through the KServe v2 gRPC API (Triton's official client, always) and TF Serving's
 Predict API (minitf's client, always; the official tensorflow-serving-api stubs where
 TensorFlow is installed) with the outputs TensorFlow computed (the .npz beside each model), and
-its metadata shows the signatures TF declared, without ``__saved_model_init_op`` (the loader's
-init op, not a signature)."""
+its metadata shows the signatures TF declared and, as TF Serving's (which packs the file's whole
+signature map), ``__saved_model_init_op`` (the loader's init op, never served) as the file has
+it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 import tritonclient.grpc as triton
 
-from minitf.protos import types_pb2
+from minitf.protos import saved_model_pb2, types_pb2
 from minitf.serving.batching import BatchingConfig
 from minitf.serving.repository import ModelConfig
 
@@ -148,11 +149,18 @@ def test_tfserving_predict_output_filter_on_a_tf2_model(served):
     assert_tf_outputs(got, {"picked": want["picked"]}, "module_mlp scores [picked]")
 
 
+def file_signature_defs(name) -> dict:
+    sm = saved_model_pb2.SavedModel.FromString((TF2 / name / "1" / "saved_model.pb").read_bytes())
+    return dict(sm.meta_graphs[0].signature_def)
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_tfserving_get_model_metadata_lists_tfs_signatures(served, name):
     sigmap = served[1].metadata(name)
-    assert INIT_OP_KEY not in sigmap
-    assert sorted(sigmap) == sorted(DECLARED[name])
+    assert sorted(sigmap) == sorted([*DECLARED[name], INIT_OP_KEY])
+    init_op = sigmap.pop(INIT_OP_KEY)  # as in the file (TF Serving copies the whole map)
+    assert init_op == file_signature_defs(name)[INIT_OP_KEY]
+    assert dict(init_op.outputs)[INIT_OP_KEY].name == "NoOp" and not init_op.inputs
     for signature, (ins, outs) in DECLARED[name].items():
         sd = sigmap[signature]
         assert sd.method_name == "tensorflow/serving/predict"
@@ -162,6 +170,26 @@ def test_tfserving_get_model_metadata_lists_tfs_signatures(served, name):
         # TF's placeholders keep the names its SignatureDef gives them.
         assert {a: t.name for a, t in sd.inputs.items()} == {
             a: f"{signature}_{a}:0" for a in ins}
+
+
+def test_a_signature_that_changes_variables_is_listed_not_served(tmp_path):
+    """counter_module's "bump" changes a variable: minitf leaves it out of serving (a frozen
+    model cannot change), but its metadata lists it as the file declares it, as TF Serving's
+    does; a Predict naming it is refused with the signature's name."""
+    shutil.copytree(TF2 / "counter_module" / "1", tmp_path / "counter_module" / "1")
+    config = ModelConfig(name="counter_module", base_path=str(tmp_path / "counter_module"))
+    with running_server([config], reflection=False) as (_, client):
+        sigmap = client.metadata("counter_module")
+        declared = file_signature_defs("counter_module")
+        assert sorted(sigmap) == sorted(declared) == ["__saved_model_init_op", "bump",
+                                                      "serving_default"]
+        assert sigmap["bump"] == declared["bump"]
+        with pytest.raises(grpc.RpcError) as err:
+            client.predict("counter_module", {}, signature="bump")
+        assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert '"bump"' in err.value.details()
+        x = np.array([1.0, 2.0], np.float32)
+        np.testing.assert_allclose(client.predict("counter_module", {"x": x})["y"], x * 2.5)
 
 
 def test_tfserving_unknown_signature_and_init_op_are_refused(served):
@@ -212,7 +240,7 @@ def test_official_get_model_metadata(official, name):
     response = stub.GetModelMetadata(req, timeout=10)
     sigmap = metadata_pb2.SignatureDefMap()
     assert response.metadata["signature_def"].Unpack(sigmap)
-    assert sorted(sigmap.signature_def) == sorted(DECLARED[name])
+    assert sorted(sigmap.signature_def) == sorted([*DECLARED[name], INIT_OP_KEY])
     for signature, (ins, outs) in DECLARED[name].items():
         sd = sigmap.signature_def[signature]
         assert sd.method_name == tf.saved_model.PREDICT_METHOD_NAME
