@@ -4,7 +4,8 @@ whole of a 1-D one), how often each value occurs (or the sum of its weights, or 
 binary_output), as a SparseTensor ordered by (row, value); values at or past maxlength drop; the
 last dim is maxlength when > 0, else max(largest value + 1, minlength). TF registers no gradient
 for either. Registered through core/ops/sparse_extra_ops.py; the wrapper is in
-core/sparse_extra.py."""
+core/sparse_extra.py. Also SparseBincount (what TF2's tf.math.bincount writes for a
+SparseTensor): the same counts as a dense [size] or [batch, size] tensor."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..opdef import NO_GRADIENT, OpDef, TensorSpec, register, req, shape_error
 from ._math_util import _check_dtype
+from ._util import const_ints
 from .sparse_ops import _sparse_infer, _triple
 
 __all__: list[str] = []
@@ -122,4 +124,74 @@ SPARSE_COUNT_SPARSE_OUTPUT = register(OpDef(
                                        "weights:output_type"], attrs=_ATTRS,
     kernel=_sparse_kernel, infer=_sparse_infer_counts, grad=NO_GRADIENT,
     doc="Per row of a 2-D (or for a 1-D) SparseTensor: each value's count, weight sum or 1.",
+))
+
+
+# -- SparseBincount (dense output) ----------------------------------------------------------------
+def _sparse_bincount_kernel(indices, values, dense_shape, size, weights, *, binary_output):
+    idx, vals, shape = np.asarray(indices), np.asarray(values), np.asarray(dense_shape)
+    for name, x, rank in (("indices", idx, 2), ("values", vals, 1), ("shape", shape, 1)):
+        if x.ndim != rank:
+            raise _invalid(f"Sparse {name} must be rank {rank} but is rank {x.ndim}")
+    if idx.shape[0] != vals.shape[0]:
+        raise _invalid(f"Number of elements in indices ({idx.shape[0]}) and values "
+                       f"({vals.shape[0]}) do not match")
+    if idx.shape[1] != shape.shape[0]:
+        raise _invalid(f"Index rank ({idx.shape[1]}) and shape rank ({shape.shape[0]}) do not "
+                       "match")
+    bad = ((idx < 0) | (idx >= shape)).any(axis=1) if idx.size else np.zeros(0, bool)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise _invalid(f"Sparse index tuple indices[{i}, :] = "
+                       f"[{', '.join(map(str, idx[i].tolist()))}] is out of bounds")
+    if np.ndim(size) != 0:
+        raise _invalid(f"Shape must be rank 0 but is rank {np.ndim(size)}")
+    size = int(size)
+    if size < 0:
+        raise _invalid(f"size ({size}) must be non-negative")
+    weights = np.asarray(weights).reshape(-1)
+    # TF's kernel reads weights[i] for every value unchecked; a clear error here instead.
+    if weights.size and weights.size != vals.size:
+        raise _invalid("`weights` must have one entry per value (or none, in which case it "
+                       f"acts as all weights equal to 1): {weights.size} weights for "
+                       f"{vals.size} values")
+    # TF: an error for a rank-1 input; for higher ranks its kernel writes before the row
+    # (undefined behaviour), so the same error here.
+    if vals.size and vals.min() < 0:
+        raise _invalid("Input arr must be non-negative!")
+    keep = vals < size  # values at or past size are dropped
+    batched = shape.size > 1  # (TF counts by the first index column from rank 2 on)
+    out = np.zeros((int(shape[0]), size) if batched else (size,), weights.dtype)
+    at = (idx[keep, 0], vals[keep]) if batched else vals[keep]
+    if binary_output:
+        out[at] = 1
+    else:
+        np.add.at(out, at, weights[keep] if weights.size else 1)
+    return out
+
+
+def _sparse_bincount_infer(indices, values, dense_shape, size, weights, *, binary_output):
+    _check_dtype(values, ("int32", "int64"), "values")
+    _check_dtype(weights, ("int32", "int64", "float32", "float64"), "weights")
+    if size.shape.rank not in (None, 0):
+        raise shape_error(f"Shape must be rank 0 but is rank {size.shape.rank}")
+    n = const_ints(size)
+    if n and n[0] < 0:
+        raise shape_error(f"size ({n[0]}) must be non-negative")
+    n = n[0] if n else None
+    rank = dense_shape.shape[0].value if dense_shape.shape.rank == 1 else None
+    if rank is None:
+        return [TensorSpec(None, weights.dtype)]
+    if rank == 1:
+        return [TensorSpec([n], weights.dtype)]
+    batch = const_ints(dense_shape)
+    return [TensorSpec([batch[0] if batch else None, n], weights.dtype)]
+
+
+SPARSE_BINCOUNT = register(OpDef(
+    "SparseBincount", inputs=["indices:int64", "values:Tidx", "dense_shape:int64", "size:Tidx",
+                              "weights:T"], attrs={"binary_output": False},
+    kernel=_sparse_bincount_kernel, infer=_sparse_bincount_infer, grad=NO_GRADIENT,
+    doc="Bincount of a SparseTensor's values: [size] for rank 1, else per row (the first "
+        "index) [batch, size]; binary_output gives 0/1",
 ))

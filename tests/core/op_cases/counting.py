@@ -1,4 +1,5 @@
-"""Cases for the counting ops (Bincount, DenseBincount, RaggedBincount, UniqueWithCounts,
+"""Cases for the counting ops (Bincount, DenseBincount, RaggedBincount, SparseBincount,
+UniqueWithCounts,
 HistogramFixedWidth, LowerBound, UpperBound) and the decompositions (Svd, Qr, SelfAdjointEigV2).
 
 The counting references are loops written from the definitions. A decomposition is not unique
@@ -44,6 +45,21 @@ def _ragged_bincount_ref(splits, values, size, weights, binary_output=False):
             for a, b in zip(splits[:-1], splits[1:])]
     out = np.array(rows, weights.dtype).reshape(len(rows), int(size))
     return (out != 0).astype(weights.dtype) if binary_output else out
+
+
+def _sparse_bincount_ref(indices, values, dense_shape, size, weights, binary_output=False):
+    """Rank 1: one count of the values; else a row per index of the first dimension. Values
+    at or past size are skipped."""
+    batched = len(dense_shape) > 1
+    out = np.zeros((dense_shape[0], size) if batched else (size,), weights.dtype)
+    for k, v in enumerate(values.tolist()):
+        if v < size:
+            at = (indices[k][0], v) if batched else v
+            if binary_output:
+                out[at] = 1
+            else:
+                out[at] += weights[k] if weights.size else 1
+    return out
 
 
 def _unique_with_counts_ref(x, out_idx=np.int32):
@@ -187,6 +203,19 @@ CASES = [
     Case("RaggedBincount", [np.array([0, 4, 6], np.int64), i32(2, 2, 0, 2, 1, 1),
                             Const(np.int32(3)), np.array([5, 6, 7, 1, 2, 3], np.int64)],
          attrs={"binary_output": True}, ref=_ragged_bincount_ref, id="RaggedBincount-binary"),
+    Case("SparseBincount", [np.array([[0, 0], [0, 2], [1, 1], [1, 3], [2, 0]], np.int64),
+                            i32(1, 3, 1, 0, 4), Const(np.array([4, 5], np.int64)),
+                            Const(np.int32(4)),
+                            np.zeros(0, np.float32)], ref=_sparse_bincount_ref),
+    Case("SparseBincount", [np.array([[0], [2], [3], [4]], np.int64),
+                            np.array([2, 2, 1, 7], np.int64), np.array([5], np.int64),
+                            Const(np.int64(3)), np.array([0.5, 1.0, 2.0, 4.0])],
+         ref=_sparse_bincount_ref, id="SparseBincount-1d-weights"),
+    Case("SparseBincount", [np.array([[0, 1], [0, 2], [2, 0]], np.int64), i32(2, 2, 0),
+                            np.array([3, 3], np.int64), Const(np.int32(3)),
+                            np.array([5, 6, 7], np.int64)],
+         attrs={"binary_output": True}, ref=_sparse_bincount_ref, exact_shape=False,
+         id="SparseBincount-binary"),  # (the batch comes from a fed dense_shape)
     Case("UniqueWithCounts", [np.array([4, 1, 4, 4, 2, 1, 9], np.int64)],
          ref=_unique_with_counts_ref, exact_shape=False),
     Case("UniqueWithCounts", [np.array([0.5, -1.0, 0.5], np.float32)],
