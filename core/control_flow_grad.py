@@ -45,9 +45,9 @@ def loop_inputs(ctx: WhileContext) -> list:
 
 
 def _invariants(ctx: WhileContext) -> list:
-    """The Enter ops of the float values every iteration sees."""
+    """The Enter ops of the float and complex values every iteration sees."""
     return [e for e in ctx.enters if e.get_attr("is_constant") and e not in ctx.entries and
-            e.outputs[0].dtype.is_floating]
+            (e.outputs[0].dtype.is_floating or e.outputs[0].dtype.is_complex)]
 
 
 def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
@@ -56,8 +56,10 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
     from .ops import array_ops, math_ops
 
     graph = ctx.graph
-    if isinstance(ctx, _GradContext):  # its stack pops would pass for constants
+    if ctx.is_gradient:  # its stack pops would pass for constants
         raise TypeError("Second-order gradient for while loops not supported.")  # TF1's words
+    if ctx.refusal is not None:
+        raise _unsupported(ctx.refusal)
     enclosing, here = _enclosing_loop(ctx.outer), graph._control_flow_context
     if (enclosing is None) != (here is None) or (
             here is not None and getattr(here, "forward", None) is not enclosing):
@@ -200,6 +202,8 @@ def _sparse_accumulators(grad_ctx, params: Tensor, g: IndexedSlices):
 class _GradContext(WhileContext):
     """The gradient loop of ``forward`` under construction: a value of the forward loop's
     inside comes from a stack the forward body pushes it to (see the module docstring)."""
+
+    is_gradient = True
 
     def __init__(self, graph, name, parallel_iterations, forward: WhileContext, counter,
                  outer=None):

@@ -45,9 +45,9 @@ def _recover(graph, loop_cond: Operation) -> WhileContext | None:
     merges, entries, nexts, exits, inside = [], [], [], [], []
     for sw in switches:
         m = sw.inputs[0].op
-        kinds = sorted(t.op.type for t in m.inputs)
-        if m.type != "Merge" or len(kinds) != 2 or kinds[1] != "NextIteration" or \
-                kinds[0] not in _ENTERS:
+        kinds = [t.op.type for t in m.inputs]
+        if m.type != "Merge" or len(kinds) != 2 or "NextIteration" not in kinds or \
+                not set(kinds) & set(_ENTERS):
             return None
         merges.append(m.outputs[0])
         entries.append(next(t.op for t in m.inputs if t.op.type in _ENTERS))
@@ -58,8 +58,14 @@ def _recover(graph, loop_cond: Operation) -> WhileContext | None:
                       else sw.outputs[1])  # through one Identity
     frame = entries[0].get_attr("frame_name")
     ops = _loop_ops(entries, {x for x in exits if x is not None}, frame)
-    outer = _enclosing(graph, entries[0].inputs[0].op)
+    outer, in_cond = _enclosing(graph, entries[0].inputs[0].op)
     ctx = WhileContext(graph, frame, entries[0].get_attr("parallel_iterations"), outer, [])
+    if in_cond and outer is not None:  # (as a loop built so: its gradient would need the
+        ctx.refusal = (f"the loop of '{loop_cond.name}', in a tf.cond branch inside "  # cond's
+                       "another loop")  # context, which a GraphDef does not record)
+    ctx.is_gradient = _pops_another_loops_stack(ops)
+    ctx.back_prop = not any(x is not None and x.outputs[0].name in
+                            graph._loops_without_back_prop for x in exits)
     ctx.enters = [op for op in ops if op.type in _ENTERS and op.get_attr("frame_name") == frame]
     ctx.entries, ctx.merges, ctx.nexts, ctx.inside = entries, merges, nexts, inside
     ctx.loop_cond = loop_cond.outputs[0]
@@ -76,8 +82,10 @@ def _recover(graph, loop_cond: Operation) -> WhileContext | None:
             c.values.update(op.outputs)
             c._inner.setdefault(op, ctx)
             c = c.outer
-    key = frame if frame not in graph._while_contexts else f"{frame}:{loop_cond.name}"
-    graph._while_contexts[key] = ctx
+    # Keyed apart from the loops built here (a frame name of the program's own may be the
+    # same): a meta graph written later leaves it out, as it has no branch contexts inside it
+    # (an imported meta graph's while_context collection still holds the loop's own).
+    graph._while_contexts[f"{frame}:{loop_cond.name}"] = ctx
     ctx.exits = [x if x is not None else _made_in(graph, outer, EXIT, sw.outputs[0]).op
                  for x, sw in zip(exits, switches)]
     ctx.pivot = _pivot(graph, ctx, switches[0])
@@ -138,32 +146,61 @@ def _pivot(graph, ctx, switch: Operation):
     return _made_in(graph, ctx, IDENTITY, switch.outputs[1])
 
 
-def _enclosing(graph, op: Operation) -> WhileContext | None:
-    """The loop ``op`` runs in (None: outside every loop), recovered if need be: the loop of
-    the Enter its first inputs lead back to, stepping over each inner loop (from an Exit to
-    the values entering that loop)."""
-    seen = set()
-    while op not in seen:
-        seen.add(op)
-        known = graph._loop_ops.get(op)
-        if known is not None:
-            return known
+def _enclosing(graph, op: Operation) -> tuple:
+    """(the loop ``op`` runs in, None outside every loop, recovered if need be; whether it
+    runs in a tf.cond branch inside that loop): the loop of the Enter its first inputs lead
+    back to, stepping over each inner loop (from an Exit to the values entering that loop)
+    and each whole cond (a cond's Merge opens one, its Switch closes it; a Switch with none
+    open is the branch ``op`` is in)."""
+    seen, conds, in_cond = set(), 0, False
+    while op not in seen:  # (to the loop's edge even when its ops are known: a cond between
+        seen.add(op)  # is found on the way)
         if op.type in _ENTERS:
             loop_cond = _loop_cond_of(op)
-            return _recover(graph, loop_cond) if loop_cond is not None else None
+            return (_recover(graph, loop_cond) if loop_cond is not None else None), in_cond
         if op.type == "Exit":
             t = op.inputs[0]
             while t.op.type in ("Identity", "Merge", *_SWITCHES):
                 t = next(x for x in t.op.inputs if x.op.type != "NextIteration")
             op = t.op.inputs[0].op if t.op.type in _ENTERS else t.op  # what entered the loop
             continue
+        if op.type in _SWITCHES and op.inputs[1].op.type == "LoopCond":  # a loop's variable
+            return _recover(graph, op.inputs[1].op), in_cond
+        if op.type == "Merge" and all(t.op.type != "NextIteration" for t in op.inputs):
+            conds += 1
+        elif op.type in _SWITCHES:
+            in_cond |= conds == 0
+            conds = max(conds - 1, 0)
         if op.inputs:
             op = op.inputs[0].op
         elif op.control_inputs:
             op = op.control_inputs[0]
         else:
-            return None
-    return None
+            return None, in_cond
+    return None, in_cond
+
+
+def _pops_another_loops_stack(ops) -> bool:
+    """Whether the loop pops a stack another loop pushes: a gradient loop (TF1's or minitf's),
+    whose pops hold the forward loop's values."""
+    mine = set(ops)
+    for op in ops:
+        if op.type not in ("StackPopV2", "StackPop"):
+            continue
+        stack, todo, seen = op.inputs[0].op, [], set()
+        while stack.type in _ENTERS:
+            stack = stack.inputs[0].op
+        todo.append(stack)
+        while todo:  # the stack's users, through the Enters that bring it into loops
+            user = todo.pop()
+            if user in seen:
+                continue
+            seen.add(user)
+            if user.type in ("StackPushV2", "StackPush") and user not in mine:
+                return True
+            if user is stack or user.type in _ENTERS:
+                todo.extend(c for t in user.outputs for c in t.consumers())
+    return False
 
 
 def _loop_cond_of(enter: Operation) -> Operation | None:

@@ -64,6 +64,9 @@ class WhileContext:
     belongs to the loop. A control input from outside the loop moves to the loop's Enter ops:
     the loop starts after it, and its op does not run again in every iteration."""
 
+    is_gradient = False  # a gradient loop (its stack pops would pass for constants)
+    refusal = None  # why tf.gradients cannot differentiate this loop (an imported one)
+
     def __init__(self, graph, name: str, parallel_iterations: int, outer, control_inputs):
         self.graph = graph
         self.name = name  # the frame name (Enter's frame_name)

@@ -40,6 +40,8 @@ class Graph:
         self._control_flow_ops: set = set()
         self._while_contexts: dict = {}  # frame name -> the WhileContext that built the loop
         self._loop_ops: dict = {}  # an op made in a tf.while_loop -> its innermost loop
+        # Exit tensor names of imported loops whose while_context says back_prop=False
+        self._loops_without_back_prop: set = set()
         self._variable_store = None  # created by variable_scope.get_variable
         # op -> the registered gradient name a gradient_override_map gave it (TF's
         # _gradient_op_type attr; GraphDefs carry it).

@@ -332,6 +332,7 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
                      if not isinstance(meta_graph_or_file, meta_graph_pb2.MetaGraphDef)
                      else "MetaGraphDef")
     prefix = f"{import_scope}/" if import_scope else ""
+    graph._loops_without_back_prop.update(_no_back_prop_exits(meta, prefix))
     variables: dict[str, Variable] = {}
     from .table_restore import TABLE_NAMES_KEY
 
@@ -389,6 +390,25 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     saved = {k: v for k, v in saved.items() if own is None or k in own}
     saved.update((t.name, t) for t in tables if own is None or t.specs[0][0] in own)
     return Saver(saved, write_version=meta.saver_def.version) if saved else None
+
+
+def _no_back_prop_exits(meta, prefix: str) -> set:
+    """The Exit tensors of the loops the file's ``while_context`` records with
+    ``back_prop=False`` (nested ones too): tf.gradients stops at them, as TF1's does (the
+    gradient recovers each imported loop from its frame, which does not say this)."""
+    found: set = set()
+
+    def walk(proto):
+        if isinstance(proto, control_flow_pb2.WhileContextDef) and not proto.back_prop:
+            found.update(prefix + name for name in proto.loop_exit_names)
+        for nested in proto.nested_contexts:
+            if nested.WhichOneof("ctxt"):
+                walk(getattr(nested, nested.WhichOneof("ctxt")))
+
+    if WHILE_CONTEXT in meta.collection_def:
+        for raw in meta.collection_def[WHILE_CONTEXT].bytes_list.value:
+            walk(control_flow_pb2.WhileContextDef.FromString(raw))
+    return found
 
 
 def _saved_by(graph, saver_def, prefix: str) -> set | None:

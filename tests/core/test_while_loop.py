@@ -339,6 +339,26 @@ def test_gradients_of_nested_loops_and_loops_in_branches():
                 np.testing.assert_allclose(sess.run(g, feed), want, rtol=1e-6, atol=1e-9)
 
 
+def test_complex_loop_variable_and_invariant_gradients():
+    """A complex loop variable whose update reads a complex value every iteration sees (an
+    invariant, v0): the gradient of a real loss with respect to the float input it is made
+    from matches central differences (TF 2.21 gives [8.931, -5.686] at this point)."""
+    x = tf.placeholder(tf.float32, [2])
+    c = tf.complex(tf.constant([0.9, 0.5]), tf.constant([0.2, -0.4]))
+    v0 = tf.complex(x, x * 0.5)
+    _, v = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * c + v0),
+                         [tf.constant(0), v0])
+    loss = tf.reduce_sum(tf.math.real(v * tf.math.conj(v)))
+    [grad] = tf.gradients(loss, [x])
+    xv, eps = np.array([0.3, -0.7], np.float32), 1e-3
+    with tf.Session() as sess:
+        got = sess.run(grad, {x: xv})
+        want = [(sess.run(loss, {x: xv + eps * e}) - sess.run(loss, {x: xv - eps * e})) /
+                (2 * eps) for e in np.eye(2, dtype=np.float32)]
+    np.testing.assert_allclose(got, want, rtol=1e-3)
+    np.testing.assert_allclose(got, [8.931, -5.686], rtol=1e-3)
+
+
 def test_loop_gradient_details_as_tf1():
     """An invariant the body's gradient never reaches gets None (not zeros), so minimize
     says "No gradients"; a gathered invariant's gradient stays sparse (TF1's accumulator,

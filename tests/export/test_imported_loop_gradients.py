@@ -105,6 +105,78 @@ def test_one_graph_def_imported_twice_gives_two_loops():
     np.testing.assert_allclose(got, [15.0, 21.0, 15.0, 14.0])
 
 
+def test_an_imported_loop_beside_a_loop_built_after_it():
+    """The import keeps the frame name "while/while_context", which the program's own first
+    loop then gets too: each keeps its own gradient, also taken a second time. v <- 2v + x
+    from x = 1 gives 15x; v <- 3v + z from z = 1 stops at 121 = 121z."""
+    with tf.Graph().as_default() as graph:
+        x = tf.placeholder(tf.float32, [], name="x")
+        tf.identity(tf.while_loop(lambda v: v < 10.0, lambda v: v * 2.0 + x, [x]), name="y")
+        gd = graph.as_graph_def()
+    with tf.Graph().as_default() as graph:
+        tf.import_graph_def(gd, name="a")
+        xa, ya = graph.get_tensor_by_name("a/x:0"), graph.get_tensor_by_name("a/y:0")
+        [first] = tf.gradients(ya, xa)
+        z = tf.placeholder(tf.float32, [])
+        yz = tf.while_loop(lambda v: v < 100.0, lambda v: v * 3.0 + z, [z])
+        [again] = tf.gradients(ya, xa)
+        [own] = tf.gradients(yz, z)
+        with tf.Session() as sess:
+            got = sess.run([first, again, own, ya, yz], {xa: 1.0, z: 1.0})
+    np.testing.assert_allclose(got, [15.0, 15.0, 121.0, 15.0, 121.0])
+
+
+def test_what_tf1_refuses_or_stops_at_stays_so_after_import(tmp_path):
+    """A gradient loop imported is not differentiated again (TF1's TypeError for second-order
+    loop gradients; its stack pops would pass for constants); a loop written with
+    back_prop=False is a stop_gradient after import_meta_graph too (its while_context says
+    so); a loop in a tf.cond branch inside another loop is refused when the gradient is built
+    (a GraphDef does not record the branch; the loop built here is refused too)."""
+    with tf.Graph().as_default() as graph:
+        x = tf.placeholder(tf.float32, [2], name="x")
+        y = tf.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, tf.tanh(v) * x),
+                          [tf.constant(0), x])[1]
+        tf.identity(tf.gradients(tf.reduce_sum(y * y), x)[0], name="dx")
+        stopped = tf.while_loop(lambda v: tf.reduce_sum(v) < 10.0, lambda v: v * 2.0, [x],
+                                back_prop=False)
+        tf.identity(stopped, name="stopped")
+
+        def body(i, v):
+            return i + 1, tf.cond(i < 1, lambda: tf.while_loop(
+                lambda u: tf.reduce_sum(u) < 50.0, lambda u: u * 1.3 + 1.0, [v]),
+                lambda: v * x)
+        tf.identity(tf.while_loop(lambda i, v: i < 3, body, [tf.constant(0), x])[1],
+                    name="branchy")
+        path = str(tmp_path / "m.meta")
+        export_meta_graph(path, graph=graph)
+        with pytest.raises(LookupError, match="made in a loop inside a tf.while_loop"):
+            tf.gradients(graph.get_tensor_by_name("branchy:0"), x)
+    with tf.Graph().as_default() as graph:
+        tf.train.import_meta_graph(path)
+        x = graph.get_tensor_by_name("x:0")
+        with pytest.raises(TypeError, match="Second-order gradient for while loops not "
+                                            "supported"):
+            tf.gradients(graph.get_tensor_by_name("dx:0"), x)
+        assert tf.gradients(graph.get_tensor_by_name("stopped:0"), x) == [None]
+        with pytest.raises(LookupError, match=r"the loop of 'while_\d/cond/while/LoopCond', in "
+                                              "a tf.cond branch inside another loop"):
+            tf.gradients(graph.get_tensor_by_name("branchy:0"), x)
+
+
+def test_exporting_after_a_gradient_keeps_one_context_per_loop(tmp_path):
+    """import_meta_graph, a gradient, export_meta_graph: the file's while_context holds the
+    imported loop once (the context recovered for the gradient is not written again)."""
+    path = str(tmp_path / "m.meta")
+    with tf.Graph().as_default() as graph:
+        _build(tf, "simple")
+        export_meta_graph(path, graph=graph)
+    with tf.Graph().as_default() as graph:
+        tf.train.import_meta_graph(path)
+        tf.gradients(graph.get_tensor_by_name("loss:0"), graph.get_tensor_by_name("x:0"))
+        written = export_meta_graph(graph=graph).collection_def["while_context"]
+    assert len(written.bytes_list.value) == 1
+
+
 def _numerical(sess, loss, x, feed, eps=1e-3):
     """Central differences of ``loss`` with respect to ``x`` (in float64 around the feed)."""
     xv = np.asarray(feed[x], np.float64)
@@ -220,3 +292,29 @@ def test_training_through_loops_tensorflow_exported(tf1_v1_control_flow, tmp_pat
         got = _train_in_minitf(_imported_meta(path), steps=3, x=x)
         want = _train_in_tensorflow(tf1, lambda: _build(tf1, case), steps=3, x=x)
         np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+@pytest.mark.tensorflow
+def test_back_prop_false_in_a_tensorflow_meta_graph(tf1_v1_control_flow, tmp_path):
+    """TF1 gives None through a loop it built with back_prop=False after importing its .meta;
+    so does minitf (the while_context it reads), and a gradient through its sibling loop."""
+    tf1 = tf1_v1_control_flow
+    path = str(tmp_path / "m.meta")
+    with tf1.Graph().as_default() as graph:
+        x = tf1.placeholder(tf1.float32, [2], name="x")
+        tf1.identity(tf1.while_loop(lambda v: tf1.reduce_sum(v) < 10.0, lambda v: v * 2.0,
+                                    [x], back_prop=False), name="stopped")
+        tf1.identity(tf1.while_loop(lambda v: tf1.reduce_sum(v) < 10.0, lambda v: v * 2.0,
+                                    [x]), name="kept")
+        tf1.train.export_meta_graph(path, graph=graph)
+    with tf1.Graph().as_default() as graph:
+        tf1.train.import_meta_graph(path)
+        x = graph.get_tensor_by_name("x:0")
+        assert tf1.gradients(graph.get_tensor_by_name("stopped:0"), x) == [None]
+    with tf.Graph().as_default() as graph:
+        tf.train.import_meta_graph(path)
+        x = graph.get_tensor_by_name("x:0")
+        assert tf.gradients(graph.get_tensor_by_name("stopped:0"), x) == [None]
+        [kept] = tf.gradients(tf.reduce_sum(graph.get_tensor_by_name("kept:0")), x)
+        with tf.Session() as sess:  # [1, 2] doubles twice (sum 12 >= 10): 4 each
+            np.testing.assert_allclose(sess.run(kept, {x: [1.0, 2.0]}), [4.0, 4.0])
