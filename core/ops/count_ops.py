@@ -124,14 +124,29 @@ DENSE_BINCOUNT = register(OpDef(
 ))
 
 # -- RaggedBincount (what Keras 2's TextVectorization multi_hot / tf_idf writes) -------------
-def _ragged_bincount_kernel(splits, values, size, weights, *, binary_output):
-    splits = np.asarray(splits, np.int64).reshape(-1)  # TF's kernel reads every input flat
-    values, weights = np.asarray(values).reshape(-1), np.asarray(weights).reshape(-1)
+def scalar_size(size) -> int:
+    """A bincount's ``size`` input, checked as TF's kernels check it."""
     if np.ndim(size) != 0:
         raise _invalid(f"Shape must be rank 0 but is rank {np.ndim(size)}")
     size = int(size)
     if size < 0:
         raise _invalid(f"size ({size}) must be non-negative")
+    return size
+
+
+def check_one_weight_per_value(weights, values):
+    """TF's Ragged/SparseBincount kernels read weights[i] for every value unchecked (past the
+    end of shorter weights); a clear error here instead."""
+    if weights.size and weights.size != values.size:
+        raise _invalid("`weights` must have one entry per value (or none, in which case it "
+                       f"acts as all weights equal to 1): {weights.size} weights for "
+                       f"{values.size} values")
+
+
+def _ragged_bincount_kernel(splits, values, size, weights, *, binary_output):
+    splits = np.asarray(splits, np.int64).reshape(-1)  # TF's kernel reads every input flat
+    values, weights = np.asarray(values).reshape(-1), np.asarray(weights).reshape(-1)
+    size = scalar_size(size)
     if splits.size == 0:
         raise _invalid("Splits must be non-empty")
     if splits[0] != 0:
@@ -139,12 +154,7 @@ def _ragged_bincount_kernel(splits, values, size, weights, *, binary_output):
     if splits[-1] != values.size:
         raise _invalid(f"Splits must end with the number of values, got {splits[-1]} instead "
                        f"of {values.size}")
-    # TF's kernel reads weights[i] for every value unchecked (past the end of shorter weights);
-    # a clear error here instead.
-    if weights.size and weights.size != values.size:
-        raise _invalid("`weights` must have one entry per value (or none, in which case it "
-                       f"acts as all weights equal to 1): {weights.size} weights for "
-                       f"{values.size} values")
+    check_one_weight_per_value(weights, values)
     if values.size and values.min() < 0:
         raise _invalid("Input must be non-negative")
     # TF walks the values moving to the next row while value index >= splits[row]; the row of

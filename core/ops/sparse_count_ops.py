@@ -16,6 +16,7 @@ from ..errors import InvalidArgumentError
 from ..opdef import NO_GRADIENT, OpDef, TensorSpec, register, req, shape_error
 from ._math_util import _check_dtype
 from ._util import const_ints
+from .count_ops import check_one_weight_per_value, scalar_size
 from .sparse_ops import _sparse_infer, _triple
 
 __all__: list[str] = []
@@ -144,17 +145,8 @@ def _sparse_bincount_kernel(indices, values, dense_shape, size, weights, *, bina
         i = int(np.argmax(bad))
         raise _invalid(f"Sparse index tuple indices[{i}, :] = "
                        f"[{', '.join(map(str, idx[i].tolist()))}] is out of bounds")
-    if np.ndim(size) != 0:
-        raise _invalid(f"Shape must be rank 0 but is rank {np.ndim(size)}")
-    size = int(size)
-    if size < 0:
-        raise _invalid(f"size ({size}) must be non-negative")
-    weights = np.asarray(weights).reshape(-1)
-    # TF's kernel reads weights[i] for every value unchecked; a clear error here instead.
-    if weights.size and weights.size != vals.size:
-        raise _invalid("`weights` must have one entry per value (or none, in which case it "
-                       f"acts as all weights equal to 1): {weights.size} weights for "
-                       f"{vals.size} values")
+    size, weights = scalar_size(size), np.asarray(weights).reshape(-1)
+    check_one_weight_per_value(weights, vals)
     # TF: an error for a rank-1 input; for higher ranks its kernel writes before the row
     # (undefined behaviour), so the same error here.
     if vals.size and vals.min() < 0:

@@ -20,21 +20,9 @@ import minitf as tf
 from minitf.export.meta_graph import export_meta_graph
 from minitf.protos import graph_pb2
 
-from .test_meta_while_context import CASES, W0, X, _build, _train_in_tensorflow
+from .test_meta_while_context import CASES, W0, X, _build, train
 
 DATA = Path(__file__).resolve().parent / "data"
-
-
-def _train_in_minitf(make_loss, steps: int, x=X):
-    with tf.Graph().as_default():
-        loss = make_loss()
-        [w] = tf.trainable_variables()
-        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
-        with tf.Session() as sess:
-            sess.run(tf.global_variables_initializer())
-            for _ in range(steps):
-                sess.run(train, {"x:0": x})
-            return sess.run(w)
 
 
 def _imported_meta(path):
@@ -55,8 +43,8 @@ def test_training_through_loops_of_an_imported_meta_graph(tmp_path, case):
         _build(tf, case)
         export_meta_graph(path, graph=graph)
     for x in (X, [-v for v in X]):
-        got = _train_in_minitf(_imported_meta(path), steps=3, x=x)
-        want = _train_in_minitf(lambda: _build(tf, case), steps=3, x=x)
+        got = train(tf, _imported_meta(path), steps=3, x=x)
+        want = train(tf, lambda: _build(tf, case), steps=3, x=x)
         np.testing.assert_allclose(got, want, rtol=1e-6)
         assert not np.allclose(got, W0)  # it trained
 
@@ -86,14 +74,19 @@ def test_gradients_through_loops_of_a_bare_graph_def(case):
         assert np.abs(v).max() > 0  # the loop passes a gradient on
 
 
+def _doubling_loop():
+    """The GraphDef of y = the loop v <- 2v + x from v = x until v >= 10."""
+    with tf.Graph().as_default() as graph:
+        x = tf.placeholder(tf.float32, [], name="x")
+        tf.identity(tf.while_loop(lambda v: v < 10.0, lambda v: v * 2.0 + x, [x]), name="y")
+        return graph.as_graph_def()
+
+
 def test_one_graph_def_imported_twice_gives_two_loops():
     """Both imports keep the frame name (as TF's import does): each loop is still its own,
     with its own gradient. v <- 2v + x from v = x until v >= 10: x = 1 takes three steps
     (v = 15x), x = 2 two (v = 7x)."""
-    with tf.Graph().as_default() as graph:
-        x = tf.placeholder(tf.float32, [], name="x")
-        tf.identity(tf.while_loop(lambda v: v < 10.0, lambda v: v * 2.0 + x, [x]), name="y")
-        gd = graph.as_graph_def()
+    gd = _doubling_loop()
     with tf.Graph().as_default() as graph:
         tf.import_graph_def(gd, name="a")
         tf.import_graph_def(gd, name="b")
@@ -109,10 +102,7 @@ def test_an_imported_loop_beside_a_loop_built_after_it():
     """The import keeps the frame name "while/while_context", which the program's own first
     loop then gets too: each keeps its own gradient, also taken a second time. v <- 2v + x
     from x = 1 gives 15x; v <- 3v + z from z = 1 stops at 121 = 121z."""
-    with tf.Graph().as_default() as graph:
-        x = tf.placeholder(tf.float32, [], name="x")
-        tf.identity(tf.while_loop(lambda v: v < 10.0, lambda v: v * 2.0 + x, [x]), name="y")
-        gd = graph.as_graph_def()
+    gd = _doubling_loop()
     with tf.Graph().as_default() as graph:
         tf.import_graph_def(gd, name="a")
         xa, ya = graph.get_tensor_by_name("a/x:0"), graph.get_tensor_by_name("a/y:0")
@@ -289,8 +279,8 @@ def test_training_through_loops_tensorflow_exported(tf1_v1_control_flow, tmp_pat
         _build(tf1, case)
         tf1.train.export_meta_graph(path, graph=graph)
     for x in (X, [-v for v in X]):
-        got = _train_in_minitf(_imported_meta(path), steps=3, x=x)
-        want = _train_in_tensorflow(tf1, lambda: _build(tf1, case), steps=3, x=x)
+        got = train(tf, _imported_meta(path), steps=3, x=x)
+        want = train(tf1, lambda: _build(tf1, case), steps=3, x=x)
         np.testing.assert_allclose(got, want, rtol=1e-5)
 
 

@@ -238,15 +238,17 @@ def test_collections_match_tensorflow(tf1_v1_control_flow, case):
         assert _as_dicts(ours, COND_CONTEXT) == _as_dicts(theirs, COND_CONTEXT)
 
 
-def _train_in_tensorflow(tf1, make_loss, steps: int, x=X):
-    with tf1.Graph().as_default():
+def train(T, make_loss, steps: int, x=X):
+    """``steps`` of gradient descent on ``make_loss()`` in minitf or TensorFlow (``T``): the
+    weight they give."""
+    with T.Graph().as_default():
         loss = make_loss()
-        [w] = tf1.trainable_variables()
-        train = tf1.train.GradientDescentOptimizer(0.1).minimize(loss)
-        with tf1.Session() as sess:
-            sess.run(tf1.global_variables_initializer())
+        [w] = T.trainable_variables()
+        step = T.train.GradientDescentOptimizer(0.1).minimize(loss)
+        with T.Session() as sess:
+            sess.run(T.global_variables_initializer())
             for _ in range(steps):
-                sess.run(train, {"x:0": x})
+                sess.run(step, {"x:0": x})
             return sess.run(w)
 
 
@@ -266,11 +268,11 @@ def test_tensorflow_trains_through_minitf_loops(tmp_path, case):
         return tf1.get_default_graph().get_tensor_by_name("loss:0")
 
     for x in (X, [-v for v in X]):  # in loop_in_cond: either branch
-        got = _train_in_tensorflow(tf1, imported, steps=3, x=x)
-        want = _train_in_tensorflow(tf1, lambda: _build(tf1, case), steps=3, x=x)
+        got = train(tf1, imported, steps=3, x=x)
+        want = train(tf1, lambda: _build(tf1, case), steps=3, x=x)
         np.testing.assert_allclose(got, want, rtol=1e-5)
     if case == "simple":  # one step: TF 2.21 gave these for the native graph
-        np.testing.assert_allclose(_train_in_tensorflow(tf1, imported, steps=1),
+        np.testing.assert_allclose(train(tf1, imported, steps=1),
                                    [0.49519256, -0.29948273], rtol=1e-5)
 
 
