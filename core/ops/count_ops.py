@@ -171,7 +171,9 @@ def _ragged_bincount_kernel(splits, values, size, weights, *, binary_output):
     return out
 
 
-def _ragged_bincount_infer(splits, values, size, weights, *, binary_output):
+def static_size(values, size, weights):
+    """A bincount's inputs checked at graph construction (TF's dtypes, a scalar size that is
+    not negative); the size if it is a constant, else None."""
     _check_dtype(values, ("int32", "int64"), "values")
     _check_dtype(weights, ("int32", "int64", "float32", "float64"), "weights")
     if size.shape.rank not in (None, 0):
@@ -179,8 +181,13 @@ def _ragged_bincount_infer(splits, values, size, weights, *, binary_output):
     n = const_ints(size)
     if n and n[0] < 0:
         raise shape_error(f"size ({n[0]}) must be non-negative")
+    return n[0] if n else None
+
+
+def _ragged_bincount_infer(splits, values, size, weights, *, binary_output):
+    n = static_size(values, size, weights)
     rows = splits.shape[0].value if splits.shape.rank == 1 else None
-    return [TensorSpec([rows - 1 if rows else None, n[0] if n else None], weights.dtype)]
+    return [TensorSpec([rows - 1 if rows else None, n], weights.dtype)]
 
 
 RAGGED_BINCOUNT = register(OpDef(

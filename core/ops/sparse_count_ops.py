@@ -16,7 +16,7 @@ from ..errors import InvalidArgumentError
 from ..opdef import NO_GRADIENT, OpDef, TensorSpec, register, req, shape_error
 from ._math_util import _check_dtype
 from ._util import const_ints
-from .count_ops import check_one_weight_per_value, scalar_size
+from .count_ops import check_one_weight_per_value, scalar_size, static_size
 from .sparse_ops import _sparse_infer, _triple
 
 __all__: list[str] = []
@@ -163,14 +163,7 @@ def _sparse_bincount_kernel(indices, values, dense_shape, size, weights, *, bina
 
 
 def _sparse_bincount_infer(indices, values, dense_shape, size, weights, *, binary_output):
-    _check_dtype(values, ("int32", "int64"), "values")
-    _check_dtype(weights, ("int32", "int64", "float32", "float64"), "weights")
-    if size.shape.rank not in (None, 0):
-        raise shape_error(f"Shape must be rank 0 but is rank {size.shape.rank}")
-    n = const_ints(size)
-    if n and n[0] < 0:
-        raise shape_error(f"size ({n[0]}) must be non-negative")
-    n = n[0] if n else None
+    n = static_size(values, size, weights)
     rank = dense_shape.shape[0].value if dense_shape.shape.rank == 1 else None
     if rank is None:
         return [TensorSpec(None, weights.dtype)]
