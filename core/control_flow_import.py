@@ -38,7 +38,7 @@ def recovered_loop(exit_op: Operation) -> WhileContext | None:
 
 def _recover(graph, loop_cond: Operation) -> WhileContext | None:
     for ctx in graph._while_contexts.values():
-        if getattr(ctx, "loop_cond", None) is not None and ctx.loop_cond.op is loop_cond:
+        if ctx.loop_cond is not None and ctx.loop_cond.op is loop_cond:
             return ctx
     switches = sorted((c for c in loop_cond.outputs[0].consumers() if c.type in _SWITCHES),
                       key=lambda o: o._id)

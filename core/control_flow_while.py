@@ -76,6 +76,7 @@ class WhileContext:
         self.ops: set = set()  # ops made in this loop (or in a context inside it)
         self.external: dict = {}  # an outside tensor -> its Enter output
         self.enters: list = []
+        self.loop_cond = None  # the LoopCond's output, once the condition is built
         self.pivot = None  # the first loop variable: in the condition its Merge, in the body
         self._control_inputs = control_inputs  # the control scope of the tf.while_loop call
         self._inner: dict = {}  # op -> the context inside this loop it was made in

@@ -31,6 +31,25 @@ def _invalid(message):
     return InvalidArgumentError(None, None, message)
 
 
+def scalar_size(size) -> int:
+    """A bincount's ``size`` input, checked as TF's kernels check it."""
+    if np.ndim(size) != 0:
+        raise _invalid(f"Shape must be rank 0 but is rank {np.ndim(size)}")
+    size = int(size)
+    if size < 0:
+        raise _invalid(f"size ({size}) must be non-negative")
+    return size
+
+
+def check_one_weight_per_value(weights, values):
+    """TF's Ragged/SparseBincount kernels read weights[i] for every value unchecked (past the
+    end of shorter weights); a clear error here instead."""
+    if weights.size and weights.size != values.size:
+        raise _invalid("`weights` must have one entry per value (or none, in which case it "
+                       f"acts as all weights equal to 1): {weights.size} weights for "
+                       f"{values.size} values")
+
+
 # -- Bincount -------------------------------------------------------------------------------------
 def _bincount_kernel(arr, size, weights):
     arr, weights = np.asarray(arr), np.asarray(weights)
@@ -74,11 +93,7 @@ def _dense_bincount_kernel(input, size, weights, *, binary_output):  # noqa: A00
     arr, weights = np.asarray(input), np.asarray(weights)
     if arr.ndim > 2:
         raise _invalid(f"Shape must be at most rank 2 but is rank {arr.ndim}")
-    if np.ndim(size) != 0:
-        raise _invalid(f"Shape must be rank 0 but is rank {np.ndim(size)}")
-    size = int(size)
-    if size < 0:
-        raise _invalid(f"size ({size}) must be non-negative")
+    size = scalar_size(size)
     if weights.size and weights.shape != arr.shape:
         raise _invalid("`weights` must be the same shape as `arr` or a length-0 `Tensor`, in "
                        "which case it acts as all weights equal to 1. Received "
@@ -124,25 +139,6 @@ DENSE_BINCOUNT = register(OpDef(
 ))
 
 # -- RaggedBincount (what Keras 2's TextVectorization multi_hot / tf_idf writes) -------------
-def scalar_size(size) -> int:
-    """A bincount's ``size`` input, checked as TF's kernels check it."""
-    if np.ndim(size) != 0:
-        raise _invalid(f"Shape must be rank 0 but is rank {np.ndim(size)}")
-    size = int(size)
-    if size < 0:
-        raise _invalid(f"size ({size}) must be non-negative")
-    return size
-
-
-def check_one_weight_per_value(weights, values):
-    """TF's Ragged/SparseBincount kernels read weights[i] for every value unchecked (past the
-    end of shorter weights); a clear error here instead."""
-    if weights.size and weights.size != values.size:
-        raise _invalid("`weights` must have one entry per value (or none, in which case it "
-                       f"acts as all weights equal to 1): {weights.size} weights for "
-                       f"{values.size} values")
-
-
 def _ragged_bincount_kernel(splits, values, size, weights, *, binary_output):
     splits = np.asarray(splits, np.int64).reshape(-1)  # TF's kernel reads every input flat
     values, weights = np.asarray(values).reshape(-1), np.asarray(weights).reshape(-1)
