@@ -24,7 +24,8 @@ from minitf.protos import grpc_service_pb2
 from .model_control import ModelControl, check_load_parameter
 from .rest_json import _bad, json_type
 from .services.kserve import (_RAW_NUMBERS, DATATYPES, _decode_raw, _output_as_sent,
-                              _parse_version, _timeout_seconds, encode_bytes)
+                              _parse_version, _timeout_seconds, class_count, classify,
+                              encode_bytes, refuse_shared_memory)
 from .services.kserve_repository import check_repository
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
@@ -174,8 +175,9 @@ def split_binary(body: bytes, header_length) -> tuple[bytes, bytes]:
 def binary_size(t) -> int | None:
     if not isinstance(t, dict):
         return None
-    refuse_extensions(t, "input")
-    size = parameters(t, f"input '{t.get('name')}'").get("binary_data_size")
+    params = parameters(t, f"input '{t.get('name')}'")
+    refuse_shared_memory("input", t.get("name"), params)
+    size = params.get("binary_data_size")
     if size is not None and (type(size) is not int or size < 0):
         raise _bad(f"input '{t.get('name')}': binary_data_size must be a non-negative integer, "
                    f"got {json.dumps(size)}")
@@ -187,18 +189,6 @@ def parameters(obj: dict, kind: str) -> dict:
     if not isinstance(params, dict):
         raise _bad(f"{kind} 'parameters' must be a JSON object")
     return params
-
-
-def refuse_extensions(t: dict, kind: str):
-    """Parameters of extensions this server does not implement are refused rather than
-    ignored (as the gRPC API refuses classification and shared memory)."""
-    params = parameters(t, f"{kind} '{t.get('name')}'")
-    for key, extension in (("classification", "classification"),
-                           ("shared_memory_region", "shared memory")):
-        if key in params:
-            raise UnimplementedError(None, None, f"{kind} '{t.get('name')}': parameter '{key}' "
-                                     f"asks for the {extension} extension, which this server "
-                                     "does not support")
 
 
 def triton_json(message) -> dict:
@@ -404,10 +394,14 @@ class KServeHandlers:
             raise _bad("'outputs' must be a list of objects with a 'name'")
         params = parameters(doc, "request")
         all_binary = params.get("binary_data_output", False)
-        binary_out = {o["name"]: parameters(o, f"output '{o['name']}'").get(
-            "binary_data", all_binary) for o in requested}
+        binary_out, classes = {}, {}
         for o in requested:
-            refuse_extensions(o, "output")
+            own = parameters(o, f"output '{o['name']}'")
+            binary_out[o["name"]] = own.get("binary_data", all_binary)
+            refuse_shared_memory("output", o["name"], own)
+            if "classification" in own:
+                count = own["classification"]
+                classes[o["name"]] = class_count(count, type(count) is int)
         deadline, timeout = None, params.get("timeout")
         if timeout is not None:
             if type(timeout) is not int:
@@ -423,7 +417,9 @@ class KServeHandlers:
         response = {"model_name": entry.name, "model_version": str(entry.version)}
         if request_id:
             response["id"] = request_id
-        encoded = [kserve_output(a, values[a], binary_out.get(a, all_binary) is True)
+        batched = prediction.signature in entry.batchers
+        encoded = [kserve_output(a, classify(a, values[a], classes[a], batched) if a in classes
+                                 else values[a], binary_out.get(a, all_binary) is True)
                    for a in outputs or sorted(values)]
         response["outputs"] = [o for o, _ in encoded]
         header = json.dumps(response).encode()

@@ -101,7 +101,7 @@ def decode_inputs(request) -> dict[str, np.ndarray]:
     for i, t in enumerate(inputs):
         name = t.name
         if t.parameters:
-            _check_parameters("input", t)
+            refuse_shared_memory("input", name, t.parameters)
         if name in out:
             raise InvalidArgumentError(None, None, f"input '{name}' is given twice")
         shape = tuple(t.shape)
@@ -170,7 +170,7 @@ def _decode_contents(name: str, t, shape: tuple) -> np.ndarray:
     return arr.reshape(shape)
 
 
-def _infer_response(request, entry, outputs, prediction):
+def _infer_response(request, entry, outputs, prediction, classes=None):
     response = pb.ModelInferResponse(model_name=entry.name, model_version=str(entry.version),
                                      id=request.id)
     add, raw = response.outputs.add, response.raw_output_contents
@@ -179,6 +179,8 @@ def _infer_response(request, entry, outputs, prediction):
         value = values[alias]
         if type(value) is not np.ndarray:
             value = np.asarray(value)
+        if classes and alias in classes:
+            value = classify(alias, value, classes[alias], prediction.signature in entry.batchers)
         datatype = _DATATYPE_OF_NUMPY.get(value.dtype)
         if datatype is None:
             datatype, value = _output_as_sent(alias, value)
@@ -212,18 +214,61 @@ def _parse_version(text: str):
     return int(text)
 
 
-# Parameters of Triton extensions this server does not implement (and does not advertise in
-# ServerMetadata): a request using one is refused rather than answered as if it had not.
-_EXTENSION_PARAMETERS = {"classification": "classification",
-                         "shared_memory_region": "shared memory"}
+def refuse_shared_memory(kind: str, name, parameters):
+    """Triton's shared-memory extension is not served (nor advertised in ServerMetadata): a
+    tensor naming a region is refused rather than answered as if it had not."""
+    if "shared_memory_region" in parameters:
+        raise UnimplementedError(
+            None, None, f"{kind} '{name}': parameter 'shared_memory_region' asks for the "
+            "shared memory extension, which this server does not support")
 
 
-def _check_parameters(kind: str, t):
-    for key, extension in _EXTENSION_PARAMETERS.items():
-        if key in t.parameters:
-            raise UnimplementedError(
-                None, None, f"{kind} '{t.name}': parameter '{key}' asks for the "
-                f"{extension} extension, which this server does not support")
+def class_count(count, is_integer: bool) -> int:
+    """The count of Triton's "classification" output parameter, checked as Triton does."""
+    if not is_integer:
+        raise InvalidArgumentError(None, None, "invalid value type for 'classification' "
+                                   "parameter, expected int64_param")
+    if count <= 0:
+        raise InvalidArgumentError(None, None, "invalid value for 'classification' parameter, "
+                                   "expected >= 1")
+    return count
+
+
+def _class_count_of(output) -> int | None:
+    refuse_shared_memory("output", output.name, output.parameters)
+    if "classification" not in output.parameters:
+        return None
+    param = output.parameters["classification"]
+    return class_count(param.int64_param, param.WhichOneof("parameter_choice") == "int64_param")
+
+
+_CLASSIFIABLE = frozenset(("UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32",
+                           "INT64", "FP32", "FP64"))
+
+
+def classify(alias: str, value: np.ndarray, count: int, batched: bool) -> np.ndarray:
+    """Triton's classification extension: the ``count`` largest values of each batch row as
+    BYTES ``"value:index"``, largest first (ties: the lower index first), shape
+    ``[rows, min(count, row size)]``; the whole tensor is one row, shape ``[min(...)]``, when
+    the model does not batch (ModelConfig's max_batch_size 0)."""
+    value = np.asarray(value)
+    datatype = _DATATYPE_OF_NUMPY.get(value.dtype)
+    if datatype is None:
+        datatype, value = _output_as_sent(alias, value)
+    if datatype not in _CLASSIFIABLE:
+        raise InvalidArgumentError(None, None, f"output '{alias}': class result not available "
+                                   f"for output due to unsupported type '{datatype}'")
+    per_row = batched and value.ndim > 0
+    n = int(np.prod(value.shape[1:])) if per_row else value.size
+    rows = value.reshape(len(value) if per_row else 1, n)
+    # Descending and stable: sort the reversed rows ascending, then reverse back.
+    order = (n - 1) - np.argsort(rows[:, ::-1], axis=1, kind="stable")[:, ::-1][:, :count]
+    top = np.take_along_axis(rows, order, axis=1)
+    fmt = "%f:%d" if value.dtype.kind == "f" else "%d:%d"  # C++'s std::to_string, as Triton
+    out = np.empty(top.shape, dtype=object)
+    out.reshape(-1)[:] = [(fmt % pair).encode() for pair in
+                          zip(top.reshape(-1).tolist(), order.reshape(-1).tolist())]
+    return out if per_row else out[0]
 
 
 def _timeout_seconds(param) -> float | None:
@@ -278,7 +323,8 @@ class InferenceService:
     def server_metadata(self, request, context, info):
         return pb.ServerMetadataResponse(
             name=self.server_name, version=minitf.__version__,
-            extensions=["model_configuration", "model_repository", "statistics", "parameters"])
+            extensions=["classification", "model_configuration", "model_repository", "statistics",
+                        "parameters"])
 
     def _entry(self, info, name, version):
         info.model = name
@@ -362,12 +408,13 @@ class InferenceService:
         inputs = decode_inputs(request) if on_loop(info.size) else \
             await off_loop(decode_inputs, request)
         requested = request.outputs
-        outputs = ()
+        outputs, classes = (), None
         if requested:  # usually empty: all outputs (a loop over nothing still costs)
             outputs = [o.name for o in requested]
             for o in requested:
-                if o.parameters:
-                    _check_parameters("output", o)
+                count = _class_count_of(o) if o.parameters else None
+                if count is not None:
+                    classes = {**(classes or {}), o.name: count}
         deadline = deadline_of(context, self.clock)
         own_deadline = False  # gRPC cancels the call at its own deadline
         signature = None
@@ -385,8 +432,8 @@ class InferenceService:
         prediction = await self.plane.predict_async(entry, signature, inputs, outputs,
                                                     deadline, enforce_deadline=own_deadline)
         if on_loop(payload_bytes(prediction.outputs.values())):
-            return _infer_response(request, entry, outputs, prediction)
-        return await off_loop(_infer_response, request, entry, outputs, prediction)
+            return _infer_response(request, entry, outputs, prediction, classes)
+        return await off_loop(_infer_response, request, entry, outputs, prediction, classes)
 
     def handlers(self, metrics=None, max_response_bytes=None):
         service = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"]

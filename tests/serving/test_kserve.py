@@ -83,7 +83,8 @@ def test_server_metadata(triton_client):
     assert meta.name == "minitf"
     assert meta.version == minitf.__version__
     # perf_analyzer reads the server-side breakdown only when "statistics" is advertised.
-    assert {"statistics", "model_configuration", "model_repository"} <= set(meta.extensions)
+    assert {"statistics", "model_configuration", "model_repository",
+            "classification"} <= set(meta.extensions)
     assert triton_client.get_server_metadata(as_json=True)["name"] == "minitf"
 
 
@@ -284,21 +285,88 @@ def test_bad_timeout_parameter(served, value, fragment):
     assert fragment in err.value.details()
 
 
-def test_unsupported_extensions_are_refused(triton_client):
-    """Classification and shared memory are not advertised; asking for them is an error,
-    not a response that silently ignores what was asked."""
+def parse_classes(strings) -> list:
+    """Triton's classification strings "value:index" as (value, index) pairs."""
+    return [(float(v), int(i)) for v, i in (s.decode().split(":") for s in strings)]
+
+
+def assert_top_k(strings, values, k):
+    """``strings`` (Triton's "value:index") are the ``k`` largest of ``values``, largest
+    first, each value printed with 6 decimals (C++'s std::to_string)."""
+    pairs = parse_classes(strings)
+    want = np.argsort(-values, kind="stable")[:k]
+    assert [i for _, i in pairs] == want.tolist()
+    np.testing.assert_allclose([v for v, _ in pairs], values[want], atol=5e-7)
+    assert all(len(s.split(b":")[0].split(b".")[1]) == 6 for s in strings)
+
+
+def test_classification_extension(triton_client):
+    """tritonclient's class_count: each batch row's top k of an output as BYTES, per row when
+    the model batches (ModelConfig's max_batch_size > 0), over the whole tensor when not."""
+    assert "classification" in triton_client.get_server_metadata().extensions
+    x = x_rows(3)
+    want = reference(x, SCALES[2])
+    result = triton_client.infer("dense", [infer_input(x)], outputs=[
+        triton.InferRequestedOutput("probs", class_count=2),
+        triton.InferRequestedOutput("classes", class_count=5),
+        triton.InferRequestedOutput("logits")])
+    probs = result.as_numpy("probs")
+    assert probs.shape == (3, 2) and result.get_output("probs").datatype == "BYTES"
+    for row in range(3):
+        assert_top_k(probs[row], want["probs"][row], 2)
+    # An integer output: "%d" values; each row holds one element, so one class per row.
+    classes = result.as_numpy("classes")
+    assert classes.shape == (3, 1)
+    assert [parse_classes(r) for r in classes] == [[(c, 0)] for c in want["classes"]]
+    assert b"." not in classes[0, 0]
+    assert_close(result.as_numpy("logits"), want["logits"])  # asked for without a count
+    # Batching off: max_batch_size 0, so the whole [3, 3] tensor is one row (as Triton does).
+    plain = triton_client.infer("plain", [infer_input(x)], outputs=[
+        triton.InferRequestedOutput("logits", class_count=4)])
+    assert plain.as_numpy("logits").shape == (4,)
+    assert_top_k(plain.as_numpy("logits"), reference(x)["logits"].reshape(-1), 4)
+    # A count larger than a row: the whole row.
+    wide = triton_client.infer("dense", [infer_input(x[:1])], outputs=[
+        triton.InferRequestedOutput("probs", class_count=10)])
+    assert_top_k(wide.as_numpy("probs")[0], want["probs"][0], 3)
+
+
+@pytest.mark.parametrize("param, fragment", [
+    (service_pb2.InferParameter(int64_param=0),
+     "invalid value for 'classification' parameter, expected >= 1"),
+    (service_pb2.InferParameter(int64_param=-2),
+     "invalid value for 'classification' parameter, expected >= 1"),
+    (service_pb2.InferParameter(string_param="3"),
+     "invalid value type for 'classification' parameter, expected int64_param"),
+])
+def test_classification_parameter_errors(served, param, fragment):
+    x = x_rows(1)
+    request = service_pb2.ModelInferRequest(model_name="dense")
+    request.inputs.add(name="x", datatype="FP32", shape=[1, 4])
+    request.raw_input_contents.append(x.tobytes())
+    request.outputs.add(name="probs").parameters["classification"].CopyFrom(param)
+    with grpc.insecure_channel(f"127.0.0.1:{served.grpc_port}") as channel:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as err:
+            stub.ModelInfer(request, timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert fragment in err.value.details()
+
+
+def test_shared_memory_is_refused(triton_client):
+    """Shared memory is not advertised; asking for it is an error, not a response that
+    silently ignores what was asked."""
     x = x_rows(2)
-    with pytest.raises(InferenceServerException) as err:
-        triton_client.infer("dense", [infer_input(x)],
-                            outputs=[triton.InferRequestedOutput("probs", class_count=2)])
-    assert err.value.status() == "StatusCode.UNIMPLEMENTED"
-    assert "'probs'" in err.value.message() and "classification" in err.value.message()
-    shm = triton.InferInput("x", [2, 4], "FP32")
-    shm.set_shared_memory("region0", x.nbytes)
-    with pytest.raises(InferenceServerException) as err:
-        triton_client.infer("dense", [shm])
-    assert err.value.status() == "StatusCode.UNIMPLEMENTED"
-    assert "'x'" in err.value.message() and "shared memory" in err.value.message()
+    for shm in (triton.InferInput("x", [2, 4], "FP32"), triton.InferRequestedOutput("probs")):
+        shm.set_shared_memory("region0", x.nbytes)
+        inputs = [shm] if isinstance(shm, triton.InferInput) else [infer_input(x)]
+        outputs = None if isinstance(shm, triton.InferInput) else [shm]
+        with pytest.raises(InferenceServerException) as err:
+            triton_client.infer("dense", inputs, outputs=outputs)
+        assert err.value.status() == "StatusCode.UNIMPLEMENTED"
+        name = "'x'" if outputs is None else "'probs'"
+        assert name in err.value.message() and "shared memory" in err.value.message()
+    assert "shared_memory" not in " ".join(triton_client.get_server_metadata().extensions)
 
 
 @pytest.mark.parametrize("version", ["\u00b2", "\u0661", "1.0", "-1", str(1 << 63), " 1"])
@@ -439,3 +507,36 @@ def test_metadata_of_a_tensor_kserve_cannot_carry(tmp_path):
             client.close()
         got = minitf_client.predict("cx", {"x": np.array([[1, 2]], np.float32)})["c"]
         np.testing.assert_array_equal(got, np.array([[1 + 2j, 2 + 4j]], np.complex64))
+
+
+@pytest.mark.parametrize("value, count, batched, want", [
+    # Hand-computed: descending, ties in index order, "%f" for floats and "%d" for integers.
+    (np.array([[0.25, 0.5, 0.5], [3.0, -1.0, 2.0]], np.float32), 2, True,
+     [[b"0.500000:1", b"0.500000:2"], [b"3.000000:0", b"2.000000:2"]]),
+    (np.array([[0.25, 0.5, 0.5], [3.0, -1.0, 2.0]], np.float64), 3, False,
+     [b"3.000000:3", b"2.000000:5", b"0.500000:1"]),
+    (np.array([[7, 200, 9]], np.uint8), 5, True, [[b"200:1", b"9:2", b"7:0"]]),
+    (np.array([2**62, -5, 0], np.int64), 1, True, [[b"4611686018427387904:0"], [b"-5:0"],
+                                                     [b"0:0"]]),
+    (np.array([[1.5, 2.5]], ">f4"), 1, True, [[b"2.500000:1"]]),  # big-endian as sent
+    (np.float32(0.125), 4, True, [b"0.125000:0"]),  # 0-d: one row of one
+    (np.zeros((0, 4), np.float32), 2, True, np.empty((0, 2), object)),
+])
+def test_classify_formats_as_triton(value, count, batched, want):
+    from minitf.serving.services.kserve import classify
+    got = classify("out", value, count, batched)
+    assert got.dtype == object and got.shape == np.shape(want)
+    assert got.tolist() == np.asarray(want, dtype=object).tolist()
+
+
+@pytest.mark.parametrize("dtype, name", [(np.bool_, "BOOL"), (np.float16, "FP16"),
+                                         (object, "BYTES")])
+def test_classify_refuses_what_triton_refuses(dtype, name):
+    from minitf.errors import InvalidArgumentError
+    from minitf.serving.services.kserve import classify
+    value = np.zeros((1, 2), dtype=dtype)
+    if dtype is object:
+        value[:] = b"a"
+    with pytest.raises(InvalidArgumentError, match=f"output 'out': class result not available "
+                       f"for output due to unsupported type '{name}'"):
+        classify("out", value, 1, True)

@@ -199,6 +199,25 @@ def test_results_match_numpy_and_unary_model_infer(client):
             np.testing.assert_array_equal(result.as_numpy(name), unary.as_numpy(name))
 
 
+def test_classification_on_a_stream_matches_unary_model_infer(client):
+    """Triton's classification extension on ModelStreamInfer: the same top-k strings as unary
+    ModelInfer, each naming its row's largest probability first."""
+    x = x_rows(4)
+    outputs = [triton.InferRequestedOutput("probs", class_count=2)]
+    responses = Responses()
+    client.start_stream(responses)
+    client.async_stream_infer("dense", [infer_input(x)], model_version="1", outputs=outputs)
+    (result, error), = responses.take(1)
+    stop_within(client)
+    assert error is None, error
+    unary = client.infer("dense", [infer_input(x)], model_version="1", outputs=outputs)
+    got = result.as_numpy("probs")
+    assert got.shape == (4, 2)
+    np.testing.assert_array_equal(got, unary.as_numpy("probs"))
+    best = reference(x, SCALES[1])["probs"].argmax(axis=1)
+    assert [int(row[0].split(b":")[1]) for row in got] == best.tolist()
+
+
 def test_a_failed_request_does_not_end_the_stream(served, client):
     """Wrong dtype, unknown model, wrong shape, unknown version and a bad timeout between
     good requests: each failure is an error in the callback (the message unary ModelInfer

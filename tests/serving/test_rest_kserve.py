@@ -109,8 +109,15 @@ KSERVE_ERRORS = [
     ("dense", _x(shape=[1, 2], data=[1.0, 2.0]), 400, "input 'x': expected shape [-1,4]"),
     ("dense", dict(_x(), outputs=[{"name": "nope"}]), 400,
      "output tensor alias not found in signature: nope"),
-    ("dense", dict(_x(), outputs=[{"name": "probs", "parameters": {"classification": 2}}]),
-     501, "parameter 'classification' asks for the classification extension"),
+    ("dense", dict(_x(), outputs=[{"name": "probs", "parameters": {"classification": 0}}]),
+     400, "invalid value for 'classification' parameter, expected >= 1"),
+    ("dense", dict(_x(), outputs=[{"name": "probs", "parameters": {"classification": "2"}}]),
+     400, "invalid value type for 'classification' parameter, expected int64_param"),
+    ("dense", dict(_x(), outputs=[{"name": "probs", "parameters": {"classification": True}}]),
+     400, "invalid value type for 'classification' parameter, expected int64_param"),
+    ("dense", dict(_x(), outputs=[{"name": "probs",
+                                   "parameters": {"shared_memory_region": "r0"}}]),
+     501, "parameter 'shared_memory_region' asks for the shared memory extension"),
     ("dense", dict(_x(), parameters={"timeout": "soon"}), 400, "'timeout' parameter"),
     ("dense", dict(_x(), id=7), 400, "Unable to parse 'id': expected a string, got 7"),
     # Element counts past int64 (np.prod wrapped them: 500 INTERNAL), as gRPC refuses them.
@@ -128,6 +135,33 @@ def test_kserve_errors(rest_served, model, body, status, fragment):
                           raw=body if isinstance(body, bytes) else json.dumps(body).encode())
     assert got == status, text
     assert sorted(doc) == ["error"] and fragment in doc["error"], doc["error"]
+
+
+def test_classification_extension(rest_served):
+    """An output with a "classification" count: each row's top k as "value:index" strings,
+    in JSON and with binary_data (the binary BYTES layout), the same as gRPC answers."""
+    server, client = rest_served
+    body = {"inputs": [{"name": "x", "datatype": "FP32", "shape": [3, 4],
+                        "data": X3.reshape(-1).tolist()}],
+            "outputs": [{"name": "probs", "parameters": {"classification": 2}},
+                        {"name": "classes", "parameters": {"classification": 1,
+                                                           "binary_data": True}}]}
+    status, headers, raw = _post_binary(server, "/v2/models/dense/versions/1/infer", body)
+    assert status == 200
+    doc, binary = _split(headers, raw)
+    probs, classes = doc["outputs"]
+    assert (probs["datatype"], probs["shape"]) == ("BYTES", [3, 2])
+    want = reference(X3)
+    for row, strings in enumerate(np.array(probs["data"]).reshape(3, 2)):
+        pairs = [s.split(":") for s in strings]
+        top = np.argsort(-want["probs"][row])[:2]
+        assert [int(i) for _, i in pairs] == top.tolist()
+        np.testing.assert_allclose([float(v) for v, _ in pairs], want["probs"][row][top],
+                                   atol=5e-7)
+    assert (classes["datatype"], classes["shape"]) == ("BYTES", [3, 1])
+    expected = b"".join(len(s).to_bytes(4, "little") + s for s in
+                        (f"{c}:0".encode() for c in want["classes"]))
+    assert binary == expected and classes["parameters"] == {"binary_data_size": len(expected)}
 
 
 def test_binary_tensor_extension(rest_served):
