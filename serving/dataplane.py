@@ -24,6 +24,7 @@ from .batching import BatcherStoppedError
 from .metrics import InferenceStats
 from .repository import LoadedVersion, ModelRepository
 from .servable import DEFAULT_SIGNATURE
+from .shared_memory import SharedMemoryManager
 
 SESSION_PLAN_CACHE = 64  # SessionRun plans kept per version (fetch sets are client-chosen)
 
@@ -49,6 +50,8 @@ class DataPlane:
         self._session_lock = threading.Lock()
         # Where the asyncio API runs plans that are not batched (None: inline).
         self.executor = executor
+        # Triton's system shared-memory regions, which KServe's inputs and outputs may name.
+        self.shared_memory = SharedMemoryManager()
         self._management = None  # the model-management thread (manage), made on first use
 
     # -- health ---------------------------------------------------------------------------------
@@ -145,7 +148,9 @@ class DataPlane:
         return await asyncio.get_running_loop().run_in_executor(self._management, fn, *args)
 
     def close(self):
-        """Lets the model-management thread end (a call running on it finishes first)."""
+        """Lets the model-management thread end (a call running on it finishes first) and
+        unmaps the shared-memory regions."""
+        self.shared_memory.unregister()
         with self._session_lock:
             management, self._management = self._management, None
         if management is not None:

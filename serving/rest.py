@@ -26,7 +26,8 @@ from minitf.errors import InvalidArgumentError, OpError
 from minitf.protos import classification_pb2, get_model_metadata_pb2, regression_pb2
 
 from . import rest_json
-from .rest_kserve import API_REPOSITORY, REPOSITORY_PATH, KServeHandlers
+from .rest_kserve import (API_REPOSITORY, API_SHARED_MEMORY, REPOSITORY_PATH,
+                          SHARED_MEMORY_PATH, KServeHandlers)
 from .dataplane import DataPlane
 from .servable import DEFAULT_SIGNATURE
 from .services import inference
@@ -111,7 +112,8 @@ class RestApi(KServeHandlers):
         if metrics is not None:
             for api in INFERENCE_APIS + (API_METADATA, API_V2_METADATA, API_V2_READY,
                                          API_V2_SERVER, API_V2_CONFIG, API_V2_STATS,
-                                         *API_REPOSITORY.values()):
+                                         *API_REPOSITORY.values(),
+                                         *API_SHARED_MEMORY.values()):
                 self._record[api] = (metrics.recorder(api, api in INFERENCE_APIS),
                                      metrics.inflight.labels(api))
 
@@ -124,6 +126,9 @@ class RestApi(KServeHandlers):
         m = REPOSITORY_PATH.fullmatch(path)
         if m is not None:  # Triton's model repository extension (rest_kserve.py)
             return self._repository(method, m, headers, rfile, send_continue)
+        m = SHARED_MEMORY_PATH.fullmatch(path)
+        if m is not None:  # Triton's shared-memory extensions (rest_kserve.py)
+            return self._shared_memory(method, m, headers, rfile, send_continue)
         if method == "POST":
             m = _TFS_POST.fullmatch(path)
             if m is not None:

@@ -24,9 +24,11 @@ from minitf.protos import grpc_service_pb2
 from .model_control import ModelControl, check_load_parameter
 from .rest_json import _bad, json_type
 from .services.kserve import (_RAW_NUMBERS, DATATYPES, _decode_raw, _output_as_sent,
-                              _parse_version, _timeout_seconds, class_count, classify,
-                              encode_bytes, refuse_shared_memory)
+                              _parse_version, _timeout_seconds, classify, encode_bytes,
+                              output_parameters)
+from .shared_memory import tensor_span
 from .services.kserve_repository import check_repository
+from .services.kserve_shared_memory import SharedMemoryService
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
 _INT64_MAX = 2**63 - 1
@@ -38,6 +40,12 @@ _WIDE_INTS = (_FD.TYPE_INT64, _FD.TYPE_UINT64, _FD.TYPE_SINT64, _FD.TYPE_FIXED64
 REPOSITORY_PATH = re.compile(r"/v2/repository(?:/([^/]+))?/(index|models/([^/]+)/(load|unload))")
 API_REPOSITORY = {"index": "rest.v2.repository_index", "load": "rest.v2.repository_load",
                   "unload": "rest.v2.repository_unload"}
+# Triton's shared-memory extensions: an optional region name, then the action.
+SHARED_MEMORY_PATH = re.compile(
+    r"/v2/(system|cuda)sharedmemory(?:/region/([^/]+))?/(status|register|unregister)")
+API_SHARED_MEMORY = {(kind, action): f"rest.v2.{kind}sharedmemory_{action}"
+                     for kind in ("system", "cuda") for action in ("status", "register",
+                                                                   "unregister")}
 
 
 # -- JSON tensors ---------------------------------------------------------------------------------
@@ -84,12 +92,13 @@ def _reshape(name: str, values: np.ndarray, shape: list) -> np.ndarray:
         raise _bad(f"input '{name}': cannot make a tensor of shape {shape}: {e}") from None
 
 
-def kserve_binary_tensor(t, data: bytes) -> tuple[str, np.ndarray]:
-    """An input of the binary tensor extension: its values are ``data`` (raw little-endian,
-    BYTES as 4-byte-length-prefixed elements, as in gRPC's raw_input_contents)."""
+def kserve_binary_tensor(t, data: bytes, where="'binary_data_size'") -> tuple[str, np.ndarray]:
+    """An input of the binary tensor extension (or in shared memory: ``where``): its values
+    are ``data`` (raw little-endian, BYTES as 4-byte-length-prefixed elements, as in gRPC's
+    raw_input_contents)."""
     name, shape, datatype, n = _header(t, "input")
     if "data" in t:
-        raise _bad(f"input '{name}' has both 'data' and 'binary_data_size'")
+        raise _bad(f"input '{name}' has both 'data' and {where}")
     dtype = _RAW_NUMBERS.get(datatype)
     if dtype is not None and len(data) == dtype.itemsize * n:
         return name, _reshape(name, np.frombuffer(data, dtype=dtype), shape)
@@ -175,9 +184,7 @@ def split_binary(body: bytes, header_length) -> tuple[bytes, bytes]:
 def binary_size(t) -> int | None:
     if not isinstance(t, dict):
         return None
-    params = parameters(t, f"input '{t.get('name')}'")
-    refuse_shared_memory("input", t.get("name"), params)
-    size = params.get("binary_data_size")
+    size = parameters(t, f"input '{t.get('name')}'").get("binary_data_size")
     if size is not None and (type(size) is not int or size < 0):
         raise _bad(f"input '{t.get('name')}': binary_data_size must be a non-negative integer, "
                    f"got {json.dumps(size)}")
@@ -278,6 +285,55 @@ class KServeHandlers:
         return self._run(api, KSERVE_HTTP, self._repository_control, repository,
                          unquote(name), verb, read)
 
+    def _shared_memory(self, method, m, headers, rfile, send_continue):
+        from .rest import KSERVE_HTTP, Response, _error_body  # rest imports this module
+        kind, region, action = m.groups()
+        allowed = "GET" if action == "status" else "POST"  # as Triton
+        if method != allowed:
+            return Response(405, _error_body("Method Not Allowed"), headers=(("Allow", allowed),))
+        return self._run(API_SHARED_MEMORY[kind, action], KSERVE_HTTP, self._shared_memory_call,
+                         kind, unquote(region or ""), action,
+                         lambda: self._body(headers, rfile, send_continue))
+
+    def _shared_memory_call(self, info, kind, region, action, read):
+        """GET .../status -> [{"name", "key", "offset", "byte_size"}, ...]; POST .../register
+        {"key", "offset", "byte_size"} and .../unregister: 200 and no body. CUDA shared memory
+        is answered as a Triton without GPUs answers it."""
+        body = read() if action != "status" else b""
+        service = SharedMemoryService(self.plane.shared_memory)
+        if action == "status":  # a list of regions, numbers as numbers (Triton's TritonJson)
+            if kind == "cuda":  # none: empty, or NOT_FOUND naming the region asked for
+                service.cuda_status(grpc_service_pb2.CudaSharedMemoryStatusRequest(name=region),
+                                    None, info)
+                return 200, b"[]"
+            return 200, json.dumps([{"name": r.name, "key": r.key, "offset": r.offset,
+                                     "byte_size": r.byte_size}
+                                    for r in self.plane.shared_memory.status(region)]).encode()
+        if action == "unregister":
+            if kind == "system":
+                self.plane.shared_memory.unregister(region)
+            return 200, b""
+        if not region:
+            raise _bad(f"'region name' is necessary to register {kind} shared memory region")
+        if kind == "cuda":
+            service.cuda_register(grpc_service_pb2.CudaSharedMemoryRegisterRequest(name=region),
+                                  None, info)
+        doc = _json_object(body, "register")
+        values = {}
+        for field in ("key", "offset", "byte_size"):
+            value = doc.get(field, 0 if field == "offset" else None)
+            if value is None:
+                raise _bad(f"Shared memory register request has no '{field}' field")
+            if (type(value) is not str) if field == "key" else (type(value) is not int or
+                                                                value < 0):
+                raise _bad(f"Unable to parse '{field}': expected "
+                           f"{'a string' if field == 'key' else 'a non-negative integer'}, "
+                           f"got {json.dumps(value)}")
+            values[field] = value
+        self.plane.shared_memory.register(region, values["key"], values["offset"],
+                                          values["byte_size"])
+        return 200, b""
+
     def _repository_index(self, info, repository, read):
         """POST v2/repository/index {"ready": bool} -> [{"name", "version", "state",
         "reason"}, ...]"""
@@ -374,7 +430,12 @@ class KServeHandlers:
         inputs, offset = {}, 0
         for t in tensors:
             size = binary_size(t)
-            if size is None:
+            span = tensor_span("input", t.get("name"), t.get("parameters", {})) \
+                if size is None and isinstance(t, dict) else None
+            if span is not None:  # Triton's system shared memory: read like binary data
+                tensor_name, value = kserve_binary_tensor(t, self.plane.shared_memory.read(
+                    span.region, span.offset, span.byte_size), "in shared memory")
+            elif size is None:
                 tensor_name, value = kserve_tensor(t)
             else:  # the binary tensor extension: the next ``size`` bytes after the JSON
                 if offset + size > len(binary):
@@ -394,14 +455,15 @@ class KServeHandlers:
             raise _bad("'outputs' must be a list of objects with a 'name'")
         params = parameters(doc, "request")
         all_binary = params.get("binary_data_output", False)
-        binary_out, classes = {}, {}
+        binary_out, classes, spans = {}, {}, {}
         for o in requested:
             own = parameters(o, f"output '{o['name']}'")
             binary_out[o["name"]] = own.get("binary_data", all_binary)
-            refuse_shared_memory("output", o["name"], own)
-            if "classification" in own:
-                count = own["classification"]
-                classes[o["name"]] = class_count(count, type(count) is int)
+            count, span = output_parameters(o["name"], own)
+            if count is not None:
+                classes[o["name"]] = count
+            if span is not None:
+                spans[o["name"]] = span
         deadline, timeout = None, params.get("timeout")
         if timeout is not None:
             if type(timeout) is not int:
@@ -418,9 +480,18 @@ class KServeHandlers:
         if request_id:
             response["id"] = request_id
         batched = prediction.signature in entry.batchers
-        encoded = [kserve_output(a, classify(a, values[a], classes[a], batched) if a in classes
-                                 else values[a], binary_out.get(a, all_binary) is True)
-                   for a in outputs or sorted(values)]
+        encoded = []
+        for a in outputs or sorted(values):
+            value = classify(a, values[a], classes[a], batched) if a in classes else values[a]
+            if a in spans:  # written to the client's region; the JSON has no data, as Triton
+                out, raw = kserve_output(a, value, binary=True)
+                span = spans[a]
+                self.plane.shared_memory.write(span.region, span.offset, span.byte_size, raw,
+                                               f"output '{a}'")
+                del out["parameters"]
+                encoded.append((out, b""))
+            else:
+                encoded.append(kserve_output(a, value, binary_out.get(a, all_binary) is True))
         response["outputs"] = [o for o, _ in encoded]
         header = json.dumps(response).encode()
         raw = b"".join(r for _, r in encoded)
@@ -430,5 +501,5 @@ class KServeHandlers:
         return 200, header + raw, "application/octet-stream", ((HEADER_LENGTH, str(len(header))),)
 
 
-__all__ = ["KServeHandlers", "kserve_tensor", "kserve_binary_tensor", "kserve_output",
-           "triton_json", "HEADER_LENGTH"]
+__all__ = ["SHARED_MEMORY_PATH", "API_SHARED_MEMORY", "KServeHandlers", "kserve_tensor",
+           "kserve_binary_tensor", "kserve_output", "triton_json", "HEADER_LENGTH"]

@@ -34,6 +34,7 @@ from .services.common import generic_handlers
 from .services.health import HealthService, ReflectionService
 from .services.kserve import InferenceService
 from .services.kserve_repository import RepositoryService
+from .services.kserve_shared_memory import SharedMemoryService
 from .services.kserve_stream import StreamInferenceService
 from .services.tfserving import ModelService, PredictionService, SessionService
 
@@ -116,7 +117,8 @@ class ModelServer:
                     SessionService(self.plane, self._clock),
                     InferenceService(self.plane, self._clock),
                     self._streams,
-                    RepositoryService(self.plane, self._clock), self.health):
+                    RepositoryService(self.plane, self._clock),
+                    SharedMemoryService(self.plane.shared_memory, self._clock), self.health):
             handlers.extend(svc.handlers(self.metrics, opts.max_message_bytes))
         if opts.reflection:
             # Reflection lists itself too, as grpc's reference implementation does.

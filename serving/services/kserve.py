@@ -17,6 +17,7 @@ from minitf.protos import grpc_service_pb2 as pb
 from minitf.protos import model_config_pb2
 
 from ..dataplane import DataPlane
+from ..shared_memory import tensor_span
 from .common import deadline_of, off_loop, on_loop, payload_bytes, unary
 
 API_INFER = "kserve.ModelInfer"
@@ -91,38 +92,68 @@ def encode_bytes(arr: np.ndarray) -> bytes:
     return b"".join(parts)
 
 
-def decode_inputs(request) -> dict[str, np.ndarray]:
+def parameter_values(parameters) -> dict:
+    """An InferParameter map as ``{key: python value}`` (None for an unset one)."""
+    return {k: None if (field := p.WhichOneof("parameter_choice")) is None else
+            getattr(p, field) for k, p in parameters.items()}
+
+
+def input_spans(request) -> dict:
+    """The inputs given in shared memory: ``{index: TensorSpan}`` (usually empty)."""
+    spans = {}
+    for i, t in enumerate(request.inputs):
+        if t.parameters:
+            span = tensor_span("input", t.name, parameter_values(t.parameters))
+            if span is not None:
+                spans[i] = span
+    return spans
+
+
+def decode_inputs(request, spans=None, shared_memory=None) -> dict[str, np.ndarray]:
+    """The request's inputs by name; those in ``spans`` (from :func:`input_spans`) are read
+    from ``shared_memory``, the others from the request, raw or typed."""
     raw = request.raw_input_contents
     inputs = request.inputs
-    if raw and len(raw) != len(inputs):
-        raise InvalidArgumentError(None, None, f"expected {len(inputs)} "
-                                   f"raw_input_contents (one per input), got {len(raw)}")
+    if raw and len(raw) != len(inputs) - len(spans or ()):
+        raise InvalidArgumentError(None, None, f"expected {len(inputs) - len(spans or ())} "
+                                   "raw_input_contents (one per input not in shared memory), "
+                                   f"got {len(raw)}")
     out = {}
+    next_raw = 0
     for i, t in enumerate(inputs):
         name = t.name
-        if t.parameters:
-            refuse_shared_memory("input", name, t.parameters)
         if name in out:
             raise InvalidArgumentError(None, None, f"input '{name}' is given twice")
         shape = tuple(t.shape)
+        if spans and i in spans:
+            if t.HasField("contents"):
+                raise InvalidArgumentError(None, None, f"input '{name}': contents must be "
+                                           "empty when the input is in shared memory")
+            span = spans[i]
+            out[name] = _decode_raw_input(name, t.datatype, shape, shared_memory.read(
+                span.region, span.offset, span.byte_size))
+            continue
         if not raw:
             out[name] = _decode_contents(name, t, shape)
             continue
         if t.HasField("contents"):
             raise InvalidArgumentError(None, None, f"input '{name}': contents must be "
                                        "empty when raw_input_contents is used")
-        data = raw[i]
-        dtype = _RAW_NUMBERS.get(t.datatype)
-        if dtype is not None:
-            try:  # the common case in one step; _decode_raw names what is wrong otherwise
-                arr = np.frombuffer(data, dtype=dtype).reshape(shape)
-                if arr.shape == shape:  # not when reshape inferred a -1
-                    out[name] = arr
-                    continue
-            except ValueError:
-                pass
-        out[name] = _decode_raw(name, t.datatype, shape, data)
+        out[name] = _decode_raw_input(name, t.datatype, shape, raw[next_raw])
+        next_raw += 1
     return out
+
+
+def _decode_raw_input(name: str, datatype: str, shape: tuple, data: bytes) -> np.ndarray:
+    dtype = _RAW_NUMBERS.get(datatype)
+    if dtype is not None:
+        try:  # the common case in one step; _decode_raw names what is wrong otherwise
+            arr = np.frombuffer(data, dtype=dtype).reshape(shape)
+            if arr.shape == shape:  # not when reshape inferred a -1
+                return arr
+        except ValueError:
+            pass
+    return _decode_raw(name, datatype, shape, data)
 
 
 def _decode_raw(name: str, datatype: str, shape: tuple, data: bytes) -> np.ndarray:
@@ -170,7 +201,8 @@ def _decode_contents(name: str, t, shape: tuple) -> np.ndarray:
     return arr.reshape(shape)
 
 
-def _infer_response(request, entry, outputs, prediction, classes=None):
+def _infer_response(request, entry, outputs, prediction, classes=None, spans=None,
+                    shared_memory=None):
     response = pb.ModelInferResponse(model_name=entry.name, model_version=str(entry.version),
                                      id=request.id)
     add, raw = response.outputs.add, response.raw_output_contents
@@ -185,7 +217,13 @@ def _infer_response(request, entry, outputs, prediction, classes=None):
         if datatype is None:
             datatype, value = _output_as_sent(alias, value)
         add(name=alias, datatype=datatype, shape=value.shape)
-        raw.append(encode_bytes(value) if datatype == "BYTES" else value.tobytes())
+        data = encode_bytes(value) if datatype == "BYTES" else value.tobytes()
+        span = spans.get(alias) if spans else None
+        if span is not None:  # written to the client's region; an empty entry here, as Triton
+            shared_memory.write(span.region, span.offset, span.byte_size, data,
+                                f"output '{alias}'")
+            data = b""
+        raw.append(data)
     return response
 
 
@@ -214,15 +252,6 @@ def _parse_version(text: str):
     return int(text)
 
 
-def refuse_shared_memory(kind: str, name, parameters):
-    """Triton's shared-memory extension is not served (nor advertised in ServerMetadata): a
-    tensor naming a region is refused rather than answered as if it had not."""
-    if "shared_memory_region" in parameters:
-        raise UnimplementedError(
-            None, None, f"{kind} '{name}': parameter 'shared_memory_region' asks for the "
-            "shared memory extension, which this server does not support")
-
-
 def class_count(count, is_integer: bool) -> int:
     """The count of Triton's "classification" output parameter, checked as Triton does."""
     if not is_integer:
@@ -234,12 +263,17 @@ def class_count(count, is_integer: bool) -> int:
     return count
 
 
-def _class_count_of(output) -> int | None:
-    refuse_shared_memory("output", output.name, output.parameters)
-    if "classification" not in output.parameters:
-        return None
-    param = output.parameters["classification"]
-    return class_count(param.int64_param, param.WhichOneof("parameter_choice") == "int64_param")
+def output_parameters(kind_name: str, params: dict):
+    """A requested output's classification count and shared-memory span (each None when
+    not asked for), from its ``{key: python value}`` parameters."""
+    span = tensor_span("output", kind_name, params)
+    if "classification" not in params:
+        return None, span
+    if span is not None:
+        raise InvalidArgumentError(None, None, "output can't set both 'shared_memory_region' "
+                                   "and 'classification'")
+    count = params["classification"]
+    return class_count(count, type(count) is int), None
 
 
 _CLASSIFIABLE = frozenset(("UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32",
@@ -324,7 +358,7 @@ class InferenceService:
         return pb.ServerMetadataResponse(
             name=self.server_name, version=minitf.__version__,
             extensions=["classification", "model_configuration", "model_repository", "statistics",
-                        "parameters"])
+                        "parameters", "system_shared_memory"])
 
     def _entry(self, info, name, version):
         info.model = name
@@ -405,16 +439,22 @@ class InferenceService:
         (``context`` is the stream's then). The RPC's own deadline is gRPC's to enforce (it
         cancels the call); a ``timeout`` parameter that ends sooner is enforced here."""
         entry = self._entry(info, request.model_name, request.model_version)
-        inputs = decode_inputs(request) if on_loop(info.size) else \
-            await off_loop(decode_inputs, request)
+        shm = self.plane.shared_memory
+        spans = input_spans(request)
+        inputs = decode_inputs(request, spans, shm) if on_loop(info.size + sum(
+            s.byte_size for s in spans.values())) else \
+            await off_loop(decode_inputs, request, spans, shm)
         requested = request.outputs
-        outputs, classes = (), None
+        outputs, classes, out_spans = (), {}, {}
         if requested:  # usually empty: all outputs (a loop over nothing still costs)
             outputs = [o.name for o in requested]
             for o in requested:
-                count = _class_count_of(o) if o.parameters else None
-                if count is not None:
-                    classes = {**(classes or {}), o.name: count}
+                if o.parameters:
+                    count, span = output_parameters(o.name, parameter_values(o.parameters))
+                    if count is not None:
+                        classes[o.name] = count
+                    if span is not None:
+                        out_spans[o.name] = span
         deadline = deadline_of(context, self.clock)
         own_deadline = False  # gRPC cancels the call at its own deadline
         signature = None
@@ -432,8 +472,9 @@ class InferenceService:
         prediction = await self.plane.predict_async(entry, signature, inputs, outputs,
                                                     deadline, enforce_deadline=own_deadline)
         if on_loop(payload_bytes(prediction.outputs.values())):
-            return _infer_response(request, entry, outputs, prediction, classes)
-        return await off_loop(_infer_response, request, entry, outputs, prediction, classes)
+            return _infer_response(request, entry, outputs, prediction, classes, out_spans, shm)
+        return await off_loop(_infer_response, request, entry, outputs, prediction, classes,
+                              out_spans, shm)
 
     def handlers(self, metrics=None, max_response_bytes=None):
         service = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"]

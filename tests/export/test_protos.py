@@ -105,7 +105,9 @@ EXPECTED_SERVICES = {
     "inference.GRPCInferenceService": [
         "ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetadata",
         "ModelInfer", "ModelConfig", "ModelStatistics", "ModelStreamInfer", "RepositoryIndex",
-        "RepositoryModelLoad", "RepositoryModelUnload",
+        "RepositoryModelLoad", "RepositoryModelUnload", "SystemSharedMemoryStatus",
+        "SystemSharedMemoryRegister", "SystemSharedMemoryUnregister", "CudaSharedMemoryStatus",
+        "CudaSharedMemoryRegister", "CudaSharedMemoryUnregister",
     ],
     "grpc.health.v1.Health": ["Check", "Watch"],
     "grpc.reflection.v1alpha.ServerReflection": ["ServerReflectionInfo"],
@@ -775,8 +777,8 @@ def test_reflection_pool_speaks_only_canonical_names():
     # The default pool still holds tritonclient's own, complete service, not ours.
     default = descriptor_pool.Default().FindServiceByName("inference.GRPCInferenceService")
     assert default.file.name == "grpc_service.proto"
-    assert "SystemSharedMemoryStatus" in default.methods_by_name
-    assert "SystemSharedMemoryStatus" not in pool.FindServiceByName(
+    assert "TraceSetting" in default.methods_by_name
+    assert "TraceSetting" not in pool.FindServiceByName(
         "inference.GRPCInferenceService").methods_by_name
 
 

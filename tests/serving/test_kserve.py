@@ -353,22 +353,6 @@ def test_classification_parameter_errors(served, param, fragment):
     assert fragment in err.value.details()
 
 
-def test_shared_memory_is_refused(triton_client):
-    """Shared memory is not advertised; asking for it is an error, not a response that
-    silently ignores what was asked."""
-    x = x_rows(2)
-    for shm in (triton.InferInput("x", [2, 4], "FP32"), triton.InferRequestedOutput("probs")):
-        shm.set_shared_memory("region0", x.nbytes)
-        inputs = [shm] if isinstance(shm, triton.InferInput) else [infer_input(x)]
-        outputs = None if isinstance(shm, triton.InferInput) else [shm]
-        with pytest.raises(InferenceServerException) as err:
-            triton_client.infer("dense", inputs, outputs=outputs)
-        assert err.value.status() == "StatusCode.UNIMPLEMENTED"
-        name = "'x'" if outputs is None else "'probs'"
-        assert name in err.value.message() and "shared memory" in err.value.message()
-    assert "shared_memory" not in " ".join(triton_client.get_server_metadata().extensions)
-
-
 @pytest.mark.parametrize("version", ["\u00b2", "\u0661", "1.0", "-1", str(1 << 63), " 1"])
 def test_versions_that_are_not_int64_numbers(triton_client, version):
     for call in (lambda: triton_client.is_model_ready("dense", version),
@@ -421,9 +405,9 @@ def test_large_payloads_are_decoded_and_encoded_off_the_event_loop(served, trito
     threads = []
     decode = kserve.decode_inputs
 
-    def recording_decode(request):
+    def recording_decode(*args):
         threads.append(threading.current_thread().name)
-        return decode(request)
+        return decode(*args)
 
     monkeypatch.setattr(common, "OFF_LOOP_BYTES", 0)
     monkeypatch.setattr(kserve, "decode_inputs", recording_decode)

@@ -117,7 +117,8 @@ KSERVE_ERRORS = [
      400, "invalid value type for 'classification' parameter, expected int64_param"),
     ("dense", dict(_x(), outputs=[{"name": "probs",
                                    "parameters": {"shared_memory_region": "r0"}}]),
-     501, "parameter 'shared_memory_region' asks for the shared memory extension"),
+     400, "'shared_memory_byte_size' must be specified along with 'shared_memory_region' "
+     "parameter for output 'probs'"),
     ("dense", dict(_x(), parameters={"timeout": "soon"}), 400, "'timeout' parameter"),
     ("dense", dict(_x(), id=7), 400, "Unable to parse 'id': expected a string, got 7"),
     # Element counts past int64 (np.prod wrapped them: 500 INTERNAL), as gRPC refuses them.
