@@ -39,33 +39,59 @@ def _warm_start_settings(warm_start_from):
                      f"{type(warm_start_from)}")
 
 
+def _grouped_variables(wanted) -> dict:
+    """TF's ``_get_grouped_variables``: the chosen variables by checkpoint name, a partitioned
+    variable's parts together under its name. A regex is matched (``re.match``) against the
+    variables' names (``enc/emb/part_0:0``), as ``get_collection(..., scope=)`` does."""
+    from ..variables import Variable
+
+    graph = get_default_graph()
+    if wanted is None or isinstance(wanted, str):
+        chosen = [v for v in graph.get_collection(GraphKeys.TRAINABLE_VARIABLES)
+                  if wanted is None or re.match(wanted, v.name)]
+    elif isinstance(wanted, (list, tuple)) and all(isinstance(w, str) for w in wanted):
+        chosen = []
+        for pattern in wanted:
+            chosen += [v for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES)
+                       if re.match(pattern, v.name) and v not in chosen]
+    elif isinstance(wanted, (list, tuple)):
+        if not all(isinstance(w, Variable) for w in wanted):
+            raise ValueError("If `vars_to_warm_start` is a list, it must be all `Variable` or "
+                             f"all `str`.  Given types are {[type(w) for w in wanted]}")
+        chosen = list(wanted)
+    else:
+        raise ValueError("`vars_to_warm_start must be a `list` or `str`.  Given type is "
+                         f"{type(wanted)}")
+    grouped = {}
+    for v in chosen:
+        info = getattr(v, "_save_slice_info", None)
+        grouped.setdefault(v.op.name if info is None else info.full_name, []).append(v)
+    return grouped
+
+
 def _warm_start(settings):
     """Sets the chosen variables' initializers to the checkpoint's values (a checkpoint of
-    model_dir, when there is one, still wins: it is restored over them)."""
+    model_dir, when there is one, still wins: it is restored over them). A partitioned
+    variable is warm-started whole, by its name (``var_name_to_prev_var_name`` keys it so)."""
     from ..train.checkpoint_utils import init_from_checkpoint
-    from ..variables import Variable
 
     if settings.var_name_to_vocab_info:
         raise UnimplementedError(None, None, "WarmStartSettings.var_name_to_vocab_info "
                                  "(vocabulary remapping) is not supported")
-    graph = get_default_graph()
-    wanted = settings.vars_to_warm_start
-    if wanted is None:
-        chosen = []
-    elif isinstance(wanted, str):
-        chosen = [v for v in graph.get_collection(GraphKeys.TRAINABLE_VARIABLES)
-                  if re.match(wanted, v.op.name)]
-    elif all(isinstance(w, str) for w in wanted):
-        chosen = []
-        for pattern in wanted:
-            chosen += [v for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES)
-                       if re.match(pattern, v.op.name) and v not in chosen]
-    elif all(isinstance(w, Variable) for w in wanted):
-        chosen = list(wanted)
-    else:
-        raise ValueError("vars_to_warm_start should be a string, a list of strings or a list "
-                         f"of Variables, got {wanted!r}")
+    grouped = _grouped_variables(settings.vars_to_warm_start)
     prev = settings.var_name_to_prev_var_name
-    assignment = {prev.get(v.op.name, v.op.name): v for v in chosen}
-    if assignment:
-        init_from_checkpoint(settings.ckpt_to_initialize_from, assignment)
+    ckpt = settings.ckpt_to_initialize_from
+    batch = {}  # checkpoint name -> variable or parts; one name twice: two calls, as TF
+    for var_name, variable in grouped.items() if settings.vars_to_warm_start else ():
+        prev_name = prev.get(var_name) or var_name
+        if prev_name in batch:
+            init_from_checkpoint(ckpt, batch)
+            batch.clear()
+        batch[prev_name] = variable[0] if len(variable) == 1 else variable
+    if batch:
+        init_from_checkpoint(ckpt, batch)
+    unused = set(prev) - set(grouped)
+    if unused:
+        raise ValueError("You provided the following variables in var_name_to_prev_var_name "
+                         f"that were not used: {unused}.  Perhaps you misspelled them?  Here "
+                         f"is the list of viable variable names: {grouped.keys()}")

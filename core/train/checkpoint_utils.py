@@ -24,6 +24,39 @@ def _graph_variables() -> dict:
     return out
 
 
+def _slice_info(v):
+    return getattr(v, "_save_slice_info", None)
+
+
+def _full_name(v) -> str:
+    """The variable's checkpoint name: a part's is its partitioned variable's (TF's
+    ``_infer_var_name``), so ``new/emb/part_0`` is under ``new/emb``."""
+    info = _slice_info(v)
+    return v.op.name if info is None else info.full_name
+
+
+def _partitioned(graph_vars: dict) -> dict:
+    """{full name: its parts by offset} of the partitioned variables among ``graph_vars``."""
+    groups = {}
+    for v in graph_vars.values():
+        if _slice_info(v) is not None:
+            groups.setdefault(_slice_info(v).full_name, []).append(v)
+    return {n: sorted(p, key=lambda v: _slice_info(v).var_offset) for n, p in groups.items()}
+
+
+def _parts(variables, ckpt_name) -> list:
+    """A list of Variables given as one target: the parts of one partitioned variable."""
+    parts = list(variables)
+    for v in parts:
+        if _slice_info(v) is None:
+            raise ValueError(f"assignment_map: {v.op.name} (in the list for {ckpt_name!r}) is "
+                             "not a part of a partitioned variable; map it by itself")
+        if _slice_info(v).full_name != _slice_info(parts[0]).full_name:
+            raise ValueError(f"Slices must all be from the same tensor: "
+                             f"{_slice_info(parts[0]).full_name} != {_slice_info(v).full_name}")
+    return parts
+
+
 def init_from_checkpoint(ckpt_dir_or_file, assignment_map):
     """Replaces the initializers of the variables ``assignment_map`` names with the
     checkpoint's values, as TF1 does: run it before building ``global_variables_initializer``.
@@ -33,17 +66,35 @@ def init_from_checkpoint(ckpt_dir_or_file, assignment_map):
     ``{"/": "new/"}`` or ``{"/": "/"}`` (from the checkpoint's root), ``{"old/w": "new/w"}``
     and ``{"old/w": variable}``. A checkpoint name that is missing, or a shape or dtype that
     differs, is a ValueError naming both.
+
+    Partitioned variables, as TF: a name (``"new/emb"``) or a list of its parts names one, a
+    scope covers it whole, and each part starts from its block of the checkpoint's tensor
+    (saved whole or in any partitioning). From a TensorFlow-format checkpoint each part's
+    initializer is TF's ``RestoreV2`` of its slice, so a full shape or dtype that differs is
+    TF's InvalidArgumentError when it runs; from minitf's .npz (which no op reads) the blocks
+    are taken now, and the same InvalidArgumentError is raised here.
     """
-    from .saver import load_checkpoint
+    from ..partitioned_variables import PartitionedVariable
+    from .checkpoint_reader import _resolve
+    from .saver import _region, load_checkpoint
 
     reader = load_checkpoint(ckpt_dir_or_file)
     shapes = reader.get_variable_to_shape_map()
     graph_vars = _graph_variables()
-    pairs = []  # (variable, checkpoint name)
+    partitioned = _partitioned(graph_vars)
+    pairs = []  # (variable or list of parts, checkpoint name)
     for ckpt_name, current in assignment_map.items():
         if isinstance(current, Variable):
             pairs.append((current, ckpt_name.rstrip("/")))
             continue
+        if isinstance(current, (list, tuple)) and current and \
+                all(isinstance(v, Variable) for v in current):
+            pairs.append((_parts(current, ckpt_name), ckpt_name))
+            continue
+        if isinstance(current, PartitionedVariable):  # TF fails on it too (a TypeError)
+            raise TypeError(f"assignment_map values must be variable names, Variables or lists "
+                            f"of a partitioned variable's parts, got the PartitionedVariable "
+                            f"{current.name!r} for {ckpt_name!r}: map its name or list(it)")
         if not isinstance(current, str):
             raise TypeError(f"assignment_map values must be variable names or Variables, got "
                             f"{current!r} for {ckpt_name!r}")
@@ -54,30 +105,70 @@ def init_from_checkpoint(ckpt_dir_or_file, assignment_map):
                                  "'other_scope/'.")
             scope = "" if current == "/" else current
             prefix = "" if ckpt_name == "/" else ckpt_name
-            matched = [(v, prefix + name[len(scope):]) for name, v in sorted(graph_vars.items())
-                       if name.startswith(scope)]
+            names = sorted({_full_name(v) for v in graph_vars.values()})
+            matched = [(graph_vars[name] if name in graph_vars else partitioned[name],
+                        prefix + name[len(scope):]) for name in names if name.startswith(scope)]
             if not matched:
                 raise ValueError(f"assignment_map: no variables in the graph under scope "
                                  f"{current!r}")
             pairs.extend(matched)
         else:
-            var = graph_vars.get(current)
+            var = graph_vars[current] if current in graph_vars else partitioned.get(current)
             if var is None:
                 raise ValueError(f"assignment_map: {current!r} is not a variable of the graph")
             pairs.append((var, ckpt_name))
+    bundle = reader._bundle is not None
     for var, name in pairs:
+        graph_name = _full_name(var[0]) if isinstance(var, list) else var.op.name
         if name not in shapes:
-            raise ValueError(f"Tensor {name} ({var.op.name} in the graph) is not found in "
+            raise ValueError(f"Tensor {name} ({graph_name} in the graph) is not found in "
                              f"{ckpt_dir_or_file} checkpoint")
-        if not var.shape.is_compatible_with(shapes[name]):
-            raise ValueError(f"Shape of variable {var.op.name} ({var.shape}) doesn't match with "
-                             f"shape of tensor {name} ({shapes[name]}) from checkpoint reader.")
+        if not isinstance(var, list):
+            if not var.shape.is_compatible_with(shapes[name]):
+                raise ValueError(f"Shape of variable {var.op.name} ({var.shape}) doesn't match "
+                                 f"with shape of tensor {name} ({shapes[name]}) from checkpoint "
+                                 "reader.")
+        elif not bundle:  # RestoreV2's checks (TF makes them when the initializer runs)
+            _check_block_source(name, var, shapes[name],
+                                reader.get_variable_to_dtype_map()[name], ckpt_dir_or_file)
     for var, name in pairs:
+        if isinstance(var, list) and bundle:
+            prefix = _resolve(str(ckpt_dir_or_file))
+            for part in var:
+                _restore_initializer(part, prefix, name, _slice_info(part).spec)
+            continue
         value = np.asarray(reader.get_tensor(name))
-        if value.dtype != np.dtype(var.dtype.as_numpy_dtype):
-            raise ValueError(f"Variable {var.op.name} is {var.dtype.name}, but tensor {name} in "
-                             f"{ckpt_dir_or_file} is {value.dtype}")
-        _initialize_from(var, value, name)
+        for v in var if isinstance(var, list) else [var]:
+            if value.dtype != np.dtype(v.dtype.as_numpy_dtype):
+                raise ValueError(f"Variable {v.op.name} is {v.dtype.name}, but tensor {name} in "
+                                 f"{ckpt_dir_or_file} is {value.dtype}")
+            info = _slice_info(v) if isinstance(var, list) else None
+            block = value if info is None else value[_region(info.var_offset, info.var_shape)]
+            _initialize_from(v, block, name)
+
+
+def _check_block_source(name, parts, shape, dtype, ckpt_dir_or_file):
+    """RestoreV2's checks of a partitioned variable's tensor, with its messages."""
+    from .. import dtypes as _dt
+    from ..errors import InvalidArgumentError
+    from ..ops.checkpoint_ops import _tf_type_name
+    from . import tensor_bundle
+
+    full = _slice_info(parts[0]).full_shape
+    if list(full) != list(shape):
+        raise InvalidArgumentError(
+            None, None, f"tensor_name = {name}; shape in shape_and_slice spec "
+            f"[{','.join(map(str, full))}] does not match the shape stored in checkpoint: "
+            f"[{','.join(map(str, shape))}]")
+    want = parts[0].dtype.base_dtype
+    if dtype != want:
+        def tf_name(d):
+            return _tf_type_name(_dt.as_dtype(d).as_datatype_enum, tensor_bundle)
+
+        raise InvalidArgumentError(
+            None, None, f"tensor_name = {name}; expected dtype {tf_name(want)} does not equal "
+            f"original dtype {tf_name(dtype)} (checkpoint {ckpt_dir_or_file}, variable "
+            f"{_full_name(parts[0])})")
 
 
 def _initialize_from(var: Variable, value: np.ndarray, ckpt_name: str):
@@ -87,6 +178,20 @@ def _initialize_from(var: Variable, value: np.ndarray, ckpt_name: str):
     graph = var.op.graph
     with graph.as_default(), name_scope(var.op.name + "/"), name_scope("init_from_checkpoint"):
         init = constant(value, name=ckpt_name.replace("/", "_"))
+        var._initial_value = init
+        var._initializer_op = state_ops.assign(var._variable, init).op
+
+
+def _restore_initializer(var: Variable, prefix: str, ckpt_name: str, spec: str):
+    """TF's ``_set_checkpoint_initializer``: the part starts from ``RestoreV2`` of its block
+    (``spec``) of ``ckpt_name``, read when the initializer runs."""
+    from ..ops import state_ops
+    from ..ops.array_ops import constant
+    from ..ops.checkpoint_ops import RESTORE_V2
+
+    with var.op.graph.as_default():
+        init = RESTORE_V2(constant(prefix), constant([ckpt_name]), constant([spec]),
+                          dtypes=[var.dtype.base_dtype], name="checkpoint_initializer")
         var._initial_value = init
         var._initializer_op = state_ops.assign(var._variable, init).op
 
