@@ -172,10 +172,9 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 gy = array_ops.fill(array_ops.shape(y),
                                     array_ops.constant(1, dtype=y.dtype, name=f"grad_ys_{i}"))
             else:
+                # No shape check, as TF1: a grad_y that broadcasts against y (a scalar for a
+                # vector, say) flows into the gradients as it is.
                 gy = convert_to_tensor(gy, dtype=y.dtype, name=f"grad_ys_{i}")
-                if not gy.shape.is_compatible_with(y.shape):
-                    raise ValueError(f"grad_ys[{i}] has shape {gy.shape}, but y {y.name} has "
-                                     f"shape {y.shape}")
             grads[y].append(gy)
 
         queue = collections.deque(op for op in dict.fromkeys(node_of(y) for y in ys)

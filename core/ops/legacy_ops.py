@@ -17,7 +17,7 @@ from .math_extra_ops import _binary_op, _truncate_div_kernel, _truncate_mod_kern
 from .math_ops import sum_to_operand
 from .nn_ops import _bias_add_infer, _bias_add_kernel
 from .reduction_ops import reduce_sum
-from .unary_ops import _cj, _grad_op, _reciprocal_grad_grad, reciprocal_grad, square
+from .unary_ops import _cj, _grad_op, _reciprocal_grad_grad, reciprocal_grad
 
 _silence_float_warnings(__name__)  # 1/0 is inf, as in TF
 
@@ -44,7 +44,7 @@ def _div_kernel(x, y):
 
 def _div_grad(op, dy):
     x, y = op.inputs
-    return [sum_to_operand(dy / y, x, y), sum_to_operand(dy * (-x / square(y)), y, x)]
+    return [sum_to_operand(dy / y, x, y), sum_to_operand(dy * ((-x / y) / y), y, x)]
 
 
 DIV = _binary_op("Div", _div_kernel, _div_grad, _FLOAT + _INTS)

@@ -25,7 +25,7 @@ from .complex_ops import conj
 from .linalg_ops import matmul
 from .logic_ops import (greater, greater_equal, less, less_equal, logical_and, logical_not,
                         logical_or, logical_xor, not_equal, where, where_v2)
-from .unary_ops import abs, log, negative, square  # noqa: A004 - TensorFlow's public name
+from .unary_ops import abs, log, negative  # noqa: A004 - TensorFlow's public name
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
 __all__ = [
@@ -100,7 +100,9 @@ def _real_div_kernel(x, y):
 
 REAL_DIV = _binary("RealDiv", _real_div_kernel, _binary_grad(
     lambda op, dy: dy / conj(op.inputs[1]),
-    lambda op, dy: dy * (-conj(op.inputs[0]) / square(conj(op.inputs[1])))), hot=True)
+    # (-x / y) / y, as TF: -x / y**2 overflows or underflows where the quotients do not.
+    lambda op, dy: dy * ((-conj(op.inputs[0]) / conj(op.inputs[1])) / conj(op.inputs[1]))),
+    hot=True)
 
 
 def _check_int_divisor(x, y):

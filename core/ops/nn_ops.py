@@ -116,8 +116,9 @@ def _leaky_relu_grad(g, x, *, alpha):
 
 
 def _elu(x):
-    # max(x, 0) + expm1(min(x, 0)) is x for x >= 0 and e^x - 1 below, exact near 0.
-    return np.maximum(x, 0) + np.expm1(np.minimum(x, 0))
+    # TF's kernel: exp(x) - 1 below 0 (not expm1: just below 0 it is 0, as TF's, so the
+    # gradient takes the same branch); exp of min(x, 0) so large x does not overflow.
+    return np.where(x < 0, np.exp(np.minimum(x, 0)) - 1, x)
 
 
 def _elu_grad(g, y):
@@ -130,8 +131,8 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 
 def _selu(x):
     t = x.dtype.type
-    return t(_SELU_SCALE) * np.maximum(x, 0) + t(_SELU_SCALE * _SELU_ALPHA) * np.expm1(
-        np.minimum(x, 0))
+    return np.where(x < 0, t(_SELU_SCALE * _SELU_ALPHA) * (np.exp(np.minimum(x, 0)) - 1),
+                    t(_SELU_SCALE) * x)  # exp(x) - 1 as TF's kernel (see _elu)
 
 
 def _selu_grad(g, y):
