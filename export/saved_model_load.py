@@ -12,14 +12,16 @@ from collections.abc import Mapping
 import numpy as np
 
 from minitf.errors import InvalidArgumentError, NotFoundError, UnimplementedError
+from minitf.opdef import lookup
 from minitf.protos import meta_graph_pb2
 
 from . import graph_def as graph_def_mod
-from .freeze import (MAIN_OP_KEY, TABLE_INIT_OPS, TABLE_OPS, VARIABLE_OPS, cut_at_inputs,
-                     cuttable_inputs, freeze_graph_def, graph_def_closure, is_variable_writer)
+from .freeze import (FROZEN_FORMS, MAIN_OP_KEY, TABLE_INIT_OPS, TABLE_OPS, VARIABLE_OPS,
+                     cut_at_inputs, cuttable_inputs, freeze_graph_def, graph_def_closure,
+                     is_variable_writer)
 from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
 from .functions import inline_functions
-from .graph_def import graph_from_graph_def, tensor_by_name
+from .graph_def import _parse_input, graph_from_graph_def, tensor_by_name
 from .saved_model import (SERVE_TAG, Model, Signature, TensorInfo, meta_graph_index,
                           read_saved_model)
 from .table_restore import add_checkpoint_fills
@@ -163,20 +165,113 @@ def asset_paths(meta, path, node_names) -> dict:
     return out
 
 
-def _checkpoint_values(path, file, gd, keys=None):
+def local_variables(meta, gd, roots) -> dict:
+    """{variable node name: the tensor name its initial value comes from} of the variables
+    the init op (reached from ``roots``) assigns, and the names in the LOCAL_VARIABLES
+    collection (value None if the init op does not assign it): the variables a checkpoint
+    does not hold because TF's main op initialises them."""
+    from minitf.protos import variable_pb2
+
+    out = {}
+    if "local_variables" in meta.collection_def:
+        col = meta.collection_def["local_variables"]
+        names = [variable_pb2.VariableDef.FromString(b).variable_name
+                 for b in col.bytes_list.value] + list(col.node_list.value)
+        out.update((_parse_input(n)[0], None) for n in names)
+    by_name = {n.name: n for n in gd.node}
+    for name in sorted(graph_def_closure(gd, roots)):
+        node = by_name[name]
+        if node.op in ("Assign", "AssignVariableOp") and len(node.input) >= 2:
+            var = _parse_input(node.input[0])[0]
+            if var in by_name and by_name[var].op in VARIABLE_OPS:
+                out[var] = "{}:{}".format(*_parse_input(node.input[1]))
+    return out
+
+
+def initial_values(gd, sources: dict, values, file) -> dict:
+    """{variable: value} of the variables in ``sources`` (variable -> initial value tensor)
+    whose initial value needs nothing but constants and ``values``: what TF's main op assigns
+    them, computed once here (they become constants, as the checkpoint's variables do)."""
+    from minitf.errors import OpError
+    from minitf.graph import Graph
+    from minitf.session import Session
+
+    variables = {n.name for n in gd.node if n.op in VARIABLE_OPS}
+    computable = {}
+    for var, tensor in sources.items():
+        if tensor is None:
+            continue
+        need = graph_def_closure(gd, [graph_def_mod._parse_input(tensor)[0]])
+        if all(v in values for v in need & variables) and not any(
+                is_variable_writer(n.op) for n in gd.node if n.name in need):
+            computable[var] = (tensor, need)
+    if not computable:
+        return {}
+    sub, _ = freeze_graph_def(gd, values, set().union(*(n for _, n in computable.values())),
+                              file)
+    graph = Graph()
+    graph_def_mod.import_graph_def(sub, name="", source=file, graph=graph)
+    try:
+        got = Session(graph=graph).run([t for t, _ in computable.values()])
+    except OpError as e:  # (an initial value fed at run time, say): left out, as before
+        log.warning("%s: the local variables %s are left out: their initial values cannot "
+                    "be computed at load (%s)", file, sorted(computable), e.message)
+        return {}
+    return {var: np.asarray(v) for var, v in zip(computable, got)}
+
+
+def frozen_meta_graph(meta, gd) -> meta_graph_pb2.MetaGraphDef:
+    """A MetaGraphDef of the frozen GraphDef ``gd`` with ``meta``'s collections, as far as they
+    still hold: for import_meta_graph, which loader.load imports with (TF's loader imports the
+    collections too). Tensors and ops freezing left out drop out of their collections, and the
+    variable collections go (the variables are constants now); values stay."""
+    from minitf.graph import GraphKeys
+    from minitf.protos import queue_runner_pb2
+
+    from .meta_graph import VARIABLE_COLLECTIONS
+    from .table_restore import TABLE_NAMES_KEY
+
+    names = {n.name for n in gd.node}
+    out = meta_graph_pb2.MetaGraphDef(graph_def=gd)
+    for key, col in meta.collection_def.items():
+        kind = col.WhichOneof("kind")
+        if kind == "node_list":
+            kept = [v for v in col.node_list.value
+                    if graph_def_mod._parse_input(v.lstrip("^"))[0] in names]
+            if kept:
+                out.collection_def[key].node_list.value.extend(kept)
+        elif kind == "bytes_list" and key == GraphKeys.QUEUE_RUNNERS:
+            kept = [raw for raw in col.bytes_list.value if all(
+                graph_def_mod._parse_input(n)[0] in names for qr in (
+                    queue_runner_pb2.QueueRunnerDef.FromString(raw),)
+                for n in (qr.queue_name, *qr.enqueue_op_name, qr.close_op_name,
+                          qr.cancel_op_name) if n)]
+            if kept:
+                out.collection_def[key].bytes_list.value.extend(kept)
+        elif kind in ("bytes_list", "int64_list", "float_list") and \
+                key not in (*VARIABLE_COLLECTIONS, GraphKeys.SAVEABLE_OBJECTS, TABLE_NAMES_KEY):
+            out.collection_def[key].CopyFrom(col)
+    return out
+
+
+def _checkpoint_values(path, file, gd, keys=None, local=()):
     """The variable values of a SavedModel, TensorFlow's checkpoint ``variables/variables``:
     a mapping that reads (and checks) a tensor when it is looked up, so freezing reads only the
     variables the signatures need (not, say, the optimizer's slots). ``keys`` maps variable
-    node names to other checkpoint keys (see restore_keys)."""
+    node names to other checkpoint keys (see restore_keys). The variables ``local`` (local
+    ones, which the main op initialises) need no checkpoint: with only those, TF writes none,
+    and then there are no values."""
     from minitf.train.saver import load_checkpoint_arrays
 
     directory = path if os.path.isdir(path) else os.path.dirname(file)
     prefix = os.path.join(directory, "variables", "variables")
     if not os.path.exists(prefix + ".index"):
-        names = [n.name for n in gd.node if n.op in VARIABLE_OPS]
-        what = "variables"
-        if not names:  # only mutable tables (whose contents a TF checkpoint holds)
+        variables = [n.name for n in gd.node if n.op in VARIABLE_OPS]
+        names, what = [n for n in variables if n not in local], "variables"
+        if not variables:  # only mutable tables (whose contents a TF checkpoint holds)
             names, what = [n.name for n in gd.node if n.op in TABLE_OPS], "mutable tables"
+        if variables and not names:
+            return {}
         raise NotFoundError(None, None, f"{file}: the graph has {what} "
                             f"({', '.join(names[:3])}{'...' if len(names) > 3 else ''}) but "
                             f"there is no checkpoint {prefix}.index holding their values")
@@ -215,3 +310,65 @@ def _read_info(graph, ti, file, what) -> TensorInfo:
     shape = shape_from_proto(ti.tensor_shape, f"{file}: {what}") if ti.HasField(
         "tensor_shape") else t.shape
     return TensorInfo(t.name, t.dtype, shape)
+
+
+# Ops that ask whether a variable is initialised: meaningless once it is a constant.
+_STATE_CHECKS = frozenset({"VarIsInitializedOp", "IsVariableInitialized"})
+
+
+def unsupported(node) -> bool:
+    return lookup(node.op) is None and node.op not in VARIABLE_OPS and \
+        node.op not in FROZEN_FORMS
+
+
+def runnable(gd, saver_def, unsaved, file, signature_defs) -> list:
+    """The nodes that still mean something once the variables are constants: not the saver's
+    (its scope), not a variable update, an initialisation check or an ``unsaved`` variable, and
+    nothing that depends on one. Ops minitf lacks go too (with a warning), unless a signature
+    needs them."""
+    saver_scope = saver_def.restore_op_name.rpartition("/")[0] + "/" \
+        if saver_def.restore_op_name else None
+    consumers: dict[str, list] = {}
+    for n in gd.node:
+        for i in n.input:
+            consumers.setdefault(_parse_input(i)[0], []).append(n.name)
+    dropped = set()
+
+    def drop(names):
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name not in dropped:
+                dropped.add(name)
+                stack.extend(consumers.get(name, ()))
+
+    # TF2's saver is two function calls (inlined under their names), not a scope.
+    saver_calls = tuple(_parse_input(name)[0] + "/" for name in (
+        saver_def.save_tensor_name, saver_def.restore_op_name) if name and "/" not in name)
+    drop([n.name for n in gd.node if is_variable_writer(n.op) or n.op in _STATE_CHECKS or
+          (saver_scope and n.name.startswith(saver_scope)) or
+          (saver_calls and (n.name + "/").startswith(saver_calls))] + list(unsaved))
+    unknown = {n.name: n.op for n in gd.node if n.name not in dropped and unsupported(n)}
+    drop(unknown)
+    problems = {}  # signature -> why one of its tensors cannot be imported
+    served = [k for k in signature_defs if k != INIT_OP_SIGNATURE]  # (that one is an op)
+    for key in served:
+        sd = signature_defs[key]
+        for alias, info in (*sd.inputs.items(), *sd.outputs.items()):
+            node = _parse_input(info.name)[0]
+            if node in dropped and key not in problems:
+                cause = next((f"op type '{op}' (node '{n}'), which minitf does not support"
+                              for n, op in unknown.items()
+                              if n in graph_def_closure(gd, [node])),
+                             "a variable update or a variable the checkpoint does not hold")
+                problems[key] = f"signature '{key}' tensor '{alias}' ({info.name}) needs {cause}"
+    if problems and all(k in problems for k in served):
+        raise UnimplementedError(None, None, f"{file}: {next(iter(problems.values()))}")
+    for problem in problems.values():  # the other signatures still work
+        log.warning("%s: left out %s", file, problem)
+    left_out = sorted({op for n, op in unknown.items()})
+    if left_out:
+        log.warning("%s: left out the nodes using ops minitf does not support (%s) and "
+                        "what depends on them; the signatures do not need them", file,
+                        ", ".join(left_out))
+    return [n.name for n in gd.node if n.name not in dropped]

@@ -4,33 +4,35 @@ helpers, over minitf's SavedModel writer and loader.
 minitf writes frozen SavedModels: ``add_meta_graph_and_variables`` freezes the session's graph
 for its signatures with the variables' values at that moment (when TF saves its checkpoint),
 so ``variables/`` stays empty and TensorFlow and TF Serving load the result like any
-SavedModel. ``loader.load`` reads TensorFlow's unfrozen SavedModels too: their variables come
-back as constants holding the checkpoint's values (enough to run and serve them, not to train
-them further), and their mutable lookup tables are filled from the checkpoint as TF's restore
-fills them (export/table_restore.py).
+SavedModel; the graph's collections (of what the frozen graph holds) and asset files are
+written as TF writes them. ``loader.load`` reads TensorFlow's unfrozen SavedModels too: their
+variables come back as constants holding the checkpoint's values (enough to run and serve them,
+not to train them further), and their mutable lookup tables are filled from the checkpoint as
+TF's restore fills them (export/table_restore.py).
 """
 
 from __future__ import annotations
 
-import logging
 import os
+import shutil
+import tempfile
 from collections import ChainMap
 
 import numpy as np
 
-from minitf.errors import UnimplementedError
+from minitf.errors import NotFoundError, UnimplementedError
 from minitf.graph import Tensor, get_default_graph
-from minitf.opdef import lookup
 from minitf.protos import meta_graph_pb2
 
-from .freeze import (FROZEN_FORMS, VARIABLE_OPS, cut_at_inputs, cuttable_inputs,
-                     freeze_graph_def, freeze_signatures, graph_def_closure, is_variable_writer)
+from .freeze import (VARIABLE_OPS, cut_at_inputs, cuttable_inputs, freeze_graph_def,
+                     freeze_signatures, graph_def_closure)
 from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
 from .functions import inline_functions
-from .graph_def import _parse_input, import_graph_def
+from .meta_graph import import_meta_graph
 from .saved_model import Signature, TensorInfo, read_saved_model, write_saved_model
-from .saved_model_load import (INIT_OP_SIGNATURE, _checkpoint_values, asset_paths,
-                               init_op_roots, table_initializers)
+from .saved_model_load import (_checkpoint_values, asset_paths, frozen_meta_graph,
+                               init_op_roots, initial_values, local_variables, runnable,
+                               table_initializers, unsupported)
 from .table_restore import add_checkpoint_fills
 from .tensors import shape_to_proto
 
@@ -41,9 +43,6 @@ from minitf.saved_model import (CLASSIFY_INPUTS, CLASSIFY_METHOD_NAME, CLASSIFY_
                                 SAVED_MODEL_FILENAME_PBTXT, SERVING)
 
 
-log = logging.getLogger("minitf.export")
-# Ops that ask whether a variable is initialised: meaningless once it is a constant.
-_STATE_CHECKS = frozenset({"VarIsInitializedOp", "IsVariableInitialized"})
 
 
 # -- signatures ---------------------------------------------------------------------------------
@@ -170,6 +169,8 @@ class SavedModelBuilder:
                                  "isn't empty. Please choose a different export directory, or "
                                  "delete all the contents of the specified directory.")
         self._metas = []
+        self._extras = []  # per MetaGraphDef: its collection_def and asset_file_def, serialized
+        self._assets = {}  # file name under assets/ -> the file it is copied from
         self._session = None
         self._values = None  # the variables' values when add_meta_graph_and_variables ran
         self._saved = False
@@ -181,11 +182,11 @@ class SavedModelBuilder:
         """Freezes ``sess``'s graph for the signatures with the variables' current values.
         ``main_op``/``legacy_init_op`` (table initialisers in TF) have nothing to initialise
         in a frozen graph and are not saved; ``saver``, ``clear_devices`` and
-        ``strip_default_attrs`` do not change a frozen graph."""
+        ``strip_default_attrs`` do not change a frozen graph. ``assets_collection`` (file
+        path constants, as TF's) are copied into ``assets/`` and recorded, as TF does."""
         if self._session is not None:
             raise AssertionError("Graph state including variables and assets has already "
                                  "been saved. Please invoke `add_meta_graph()` instead.")
-        _refuse_assets(assets_collection)
         # What TF's Saver would save: the global variables (local ones, uninitialised metrics
         # counters say, are not read). Copies: training may go on updating them in place.
         from minitf.graph import GraphKeys
@@ -195,7 +196,7 @@ class SavedModelBuilder:
             variables, sess.run([v.op.outputs[0] for v in variables]))}
         self._session, self._values = sess, values
         try:
-            self._add(tags, signature_def_map)
+            self._add(tags, signature_def_map, assets_collection)
         except BaseException:
             self._session = self._values = None  # nothing was saved: the call may be repeated
             raise
@@ -209,10 +210,9 @@ class SavedModelBuilder:
             raise AssertionError("Graph state including variables and assets has not been "
                                  "saved yet. Please invoke `add_meta_graph_and_variables()` "
                                  "first.")
-        _refuse_assets(assets_collection)
-        self._add(tags, signature_def_map)
+        self._add(tags, signature_def_map, assets_collection)
 
-    def _add(self, tags, signature_def_map):
+    def _add(self, tags, signature_def_map, assets_collection=None):
         if isinstance(tags, (str, bytes)):
             raise TypeError(f"tags must be a list of strings, got {tags!r}")
         tags = [t.decode() if isinstance(t, bytes) else t for t in tags]
@@ -232,11 +232,22 @@ class SavedModelBuilder:
         if not specs:
             raise ValueError("signature_def_map is empty: minitf saves what the signatures "
                              "need, so a MetaGraphDef needs at least one signature")
+        assets = _asset_files(assets_collection, self._assets)
+        first = next(iter(specs))  # the path constants are kept, as TF keeps them (its
+        specs[first][1].update((_ASSET + str(k), t) for k, (t, _, _) in enumerate(assets))
         frozen, ins, outs = freeze_signatures(self._session, specs, values=self._values)
-        sigs = {key: Signature({a: _info(t) for a, t in ins[key].items()},
-                               {a: _info(t) for a, t in outs[key].items()}, methods[key])
-                for key in specs}
+        sigs = {key: Signature({a: _info(t) for a, t in ins[key].items()},  # loader feeds them)
+                               {a: _info(t) for a, t in outs[key].items()
+                                if not a.startswith(_ASSET)}, methods[key]) for key in specs}
+        extra = meta_graph_pb2.MetaGraphDef()
+        for key, col in _collection_defs(graph, frozen).items():
+            extra.collection_def[key].CopyFrom(col)
+        for k, (_, filename, _) in enumerate(assets):
+            extra.asset_file_def.add(filename=filename).tensor_info.name = \
+                outs[first][_ASSET + str(k)].name
         self._metas.append((frozen, sigs, tags))
+        self._extras.append(extra.SerializeToString(deterministic=True))
+        self._assets.update((filename, source) for _, filename, source in assets)
 
     def save(self, as_text=False) -> bytes:
         """Writes the SavedModel (binary saved_model.pb, or saved_model.pbtxt with
@@ -247,16 +258,31 @@ class SavedModelBuilder:
         if self._saved:
             raise AssertionError(f"SavedModel {self._export_dir} has already been saved")
         emptied = os.path.isdir(self._export_dir) and not os.listdir(self._export_dir)
-        if emptied:
-            os.rmdir(self._export_dir)  # the rename below puts the finished model in its place
+        parent = os.path.dirname(os.path.abspath(self._export_dir))
+        os.makedirs(parent, exist_ok=True)
+        # Written whole (collections, asset files) in a staging directory, then renamed into
+        # place: a polling server never sees half a model.
+        staging = tempfile.mkdtemp(dir=parent, prefix=".tmp-builder-")
         try:
-            path = write_saved_model(self._export_dir, self._metas, as_text=as_text)
-        except BaseException:
+            staged = os.path.join(staging, "model")
+            path = write_saved_model(staged, self._metas, as_text=as_text)
+            _add_to_meta_graphs(path, self._extras, as_text)
+            if self._assets:
+                os.makedirs(os.path.join(staged, "assets"))
+            for filename, source in self._assets.items():
+                shutil.copyfile(source, os.path.join(staged, "assets", filename))
             if emptied:
-                os.makedirs(self._export_dir, exist_ok=True)  # left as it was found
-            raise
+                os.rmdir(self._export_dir)  # (renaming onto an empty directory is not portable)
+            try:
+                os.rename(staged, self._export_dir)
+            except BaseException:
+                if emptied:
+                    os.makedirs(self._export_dir, exist_ok=True)  # left as it was found
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         self._saved = True
-        return path.encode()
+        return os.path.join(self._export_dir, os.path.basename(path)).encode()
 
 
 Builder = SavedModelBuilder
@@ -266,10 +292,91 @@ def _info(t: Tensor) -> TensorInfo:
     return TensorInfo(t.name, t.dtype, t.shape)
 
 
-def _refuse_assets(assets_collection):
-    if assets_collection:
-        raise UnimplementedError(None, None, "SavedModel assets are not supported (minitf "
-                                 "saves frozen graphs without asset files)")
+_ASSET = "\0asset"  # an output alias of no SignatureDef: what keeps an asset constant
+
+
+def _asset_files(assets_collection, taken: dict) -> list:
+    """[(tensor, file name under assets/, source path)] of TF's ``assets_collection``: string
+    constants holding file paths. A file name another file has taken gets TF's ``_1`` suffix."""
+    from minitf import dtypes as _dt
+
+    out, taken = [], dict(taken)
+    for t in assets_collection or ():
+        if not isinstance(t, Tensor):
+            raise TypeError(f"Asset path tensor {t} must be a Tensor.")
+        if t.op.type != "Const":
+            raise TypeError(f"Asset path tensor {t} must be of type constant."
+                            f"Has type {t.op.type} instead.")
+        if t.dtype != _dt.string:
+            raise TypeError(f"Asset path tensor {t}` must be of dtype string."
+                            f"Has type {t.dtype.name} instead.")
+        value = np.asarray(t.op.get_attr("value"))
+        source = value.reshape(-1)[0] if value.size == 1 else b""
+        source = os.fsdecode(source)
+        if not source:
+            raise ValueError(f"Asset filepath tensor {t} in is invalid.")
+        filename = base = os.path.basename(source)
+        k = 1
+        while filename in taken and taken[filename] != source:
+            filename, k = f"{base}_{k}", k + 1
+        if not os.path.isfile(source):  # TF skips it silently; its loader then fails
+            raise NotFoundError(None, None, f"Asset file {source} (tensor {t.name}) does not "
+                                "exist")
+        taken[filename] = source
+        out.append((t, filename, source))
+    return out
+
+
+def _collection_defs(graph, frozen) -> dict:
+    """The CollectionDefs of ``graph``'s collections as the meta graph export writes them
+    (export/meta_graph.py), of what ``frozen`` holds: tensors and ops freezing left out drop
+    out, and the variable collections go (the variables are constants)."""
+    from minitf.graph import Graph, GraphKeys, Operation
+
+    from .freeze import MAIN_OP_KEY
+    from .meta_graph import VARIABLE_COLLECTIONS, meta_graph_of
+
+    holder = Graph()  # only its collections are written: of ``frozen``'s tensors and ops
+    skip = {*VARIABLE_COLLECTIONS, MAIN_OP_KEY, GraphKeys.SAVEABLE_OBJECTS, GraphKeys.SAVERS,
+            GraphKeys.QUEUE_RUNNERS, "saved_model_assets", "legacy_init_op"}
+    for key in graph.get_all_collection_keys():
+        if key in skip:
+            continue
+        for value in graph.get_collection(key):
+            if isinstance(value, (Tensor, Operation)) or hasattr(value, "_as_graph_element"):
+                try:
+                    value = frozen.as_graph_element(value.name)
+                except (KeyError, ValueError):
+                    continue
+            holder.add_to_collection(key, value)
+    return dict(meta_graph_of(holder).collection_def)
+
+
+def _add_to_meta_graphs(path, extras, as_text):
+    """Merges ``extras[k]`` (serialized MetaGraphDef fields) into the k-th MetaGraphDef of
+    the SavedModel file ``path``: appended on the wire (how protobuf merges), so the weights
+    are not parsed again."""
+    from google.protobuf import text_format
+
+    from minitf.protos import saved_model_pb2
+
+    from .wire import SAVED_MODEL_META_GRAPHS, _rewrite
+
+    if not any(extras):
+        return
+    with open(path, "rb") as f:
+        data = f.read()
+    if as_text:
+        sm = text_format.Parse(data.decode(), saved_model_pb2.SavedModel())
+        for meta, extra in zip(sm.meta_graphs, extras):
+            meta.MergeFromString(extra)
+        data = text_format.MessageToString(sm).encode()
+    else:
+        pending = iter(extras)
+        data = _rewrite(data, 0, len(data), {SAVED_MODEL_META_GRAPHS: lambda b, s, e: (
+            bytes(b[s:e]) + next(pending))}) or data
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 def simple_save(session, export_dir, inputs, outputs, legacy_init_op=None):
@@ -293,9 +400,10 @@ def maybe_saved_model_directory(export_dir) -> bool:
 
 def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
     """``tf.saved_model.loader.load``: imports the MetaGraphDef tagged ``tags`` into
-    ``sess.graph`` (under ``import_scope``) and returns it. Variables become constants holding
-    the checkpoint's values; the saver's ops, initialisers and variable updates are left out
-    (a frozen graph cannot run them)."""
+    ``sess.graph`` (under ``import_scope``), with its collections, and returns it. Variables
+    become constants holding the checkpoint's values (local ones, the values the main op
+    assigns them); the saver's ops, initialisers and variable updates are left out (a frozen
+    graph cannot run them), and so drop out of the collections."""
     export_dir = os.fsdecode(export_dir)  # bytes too: what Estimator.export_saved_model returns
     if not maybe_saved_model_directory(export_dir):
         raise OSError(f"SavedModel file does not exist at: {export_dir}{os.sep}"
@@ -316,94 +424,46 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
         gd, [ti for sd in meta.signature_def.values() for ti in sd.inputs.values()
              if ti.WhichOneof("encoding") == "name"],
         only=lambda name: name in cuttable and any(
-            _unsupported(by_name[n]) for n in graph_def_closure(gd, [name])))
+            unsupported(by_name[n]) for n in graph_def_closure(gd, [name])))
     original = gd
     gd = inline_functions(gd, file)  # TF2's graphs call functions
+    roots = init_op_roots(meta)
     # A vocabulary file's path in a variable the init op assigns (TF2's way): a Const.
     assigns = asset_assignments(gd, asset_paths(meta, export_dir, {n.name for n in gd.node}),
-                                init_op_roots(meta))
+                                roots)
     as_no_ops(gd, assigns)
     assigned = {var: np.array(path.encode(), dtype=object) for var, path in assigns.values()}
+    # Local variables: not in the checkpoint (TF writes none if there are only those); the
+    # main op gives them their initial values, and so does this (as constants).
+    local = local_variables(meta, gd, roots)
     values, unsaved = {}, []
     if any(n.op in VARIABLE_OPS and n.name not in assigned for n in gd.node):
         values = _checkpoint_values(export_dir, file, gd, restore_keys(
-            original, meta.saver_def.restore_op_name))
-        # Variables the checkpoint does not hold (local ones, which TF's main_op initialises)
-        # go, with what depends on them.
+            original, meta.saver_def.restore_op_name), local)
+        values = ChainMap(initial_values(gd, {v: t for v, t in local.items() if v not in
+                                              values}, ChainMap(assigned, values), file), values)
+        # Variables with no value (a local one the main op does not initialise) go, with
+        # what depends on them.
         unsaved = [n.name for n in gd.node if n.op in VARIABLE_OPS and n.name not in values
                    and n.name not in assigned and not (
                        "shared_name" in n.attr and n.attr["shared_name"].s.decode() in values)]
+    unfrozen = gd
     gd, _ = freeze_graph_def(gd, ChainMap(assigned, values), graph_def_closure(
-        gd, _runnable(gd, meta.saver_def, unsaved, file, meta.signature_def)), file)
+        gd, runnable(gd, meta.saver_def, unsaved, file, meta.signature_def)), file)
     # TF's loader restores the checkpoint (its mutable tables' contents too), then runs the
     # main op: here, its table initializers (the rest of a main op, variable initialisers,
-    # has nothing left to do), the asset files fed.
-    inits = table_initializers(meta, gd, {n.name for n in gd.node})
+    # was done above), the asset files fed. They are found from the main op in the graph
+    # before freezing: a main op that also assigns variables is not in the frozen one.
+    names = {n.name for n in gd.node}
+    inits = [n for n in table_initializers(meta, unfrozen, names) if n in names]
     inits = add_checkpoint_fills(gd, meta, inits, lambda: values or _checkpoint_values(
-        export_dir, file, gd), file) + inits
-    import_graph_def(gd, name=import_scope or "", source=file, graph=sess.graph)
+        export_dir, file, gd, local=local), file) + inits
+    with sess.graph.as_default():  # with the collections, as TF's loader imports them
+        import_meta_graph(frozen_meta_graph(meta, gd), import_scope=import_scope)
     if inits:
         prefix = f"{import_scope}/" if import_scope else ""
-        graph, names = sess.graph, {n.name for n in gd.node}
+        graph = sess.graph
         assets = {graph.get_tensor_by_name(prefix + name): path.encode()
                   for name, path in asset_paths(meta, export_dir, names).items()}
         sess.run([graph.get_operation_by_name(prefix + name) for name in inits], assets)
     return meta
-
-
-def _unsupported(node) -> bool:
-    return lookup(node.op) is None and node.op not in VARIABLE_OPS and \
-        node.op not in FROZEN_FORMS
-
-
-def _runnable(gd, saver_def, unsaved, file, signature_defs) -> list:
-    """The nodes that still mean something once the variables are constants: not the saver's
-    (its scope), not a variable update, an initialisation check or an ``unsaved`` variable, and
-    nothing that depends on one. Ops minitf lacks go too (with a warning), unless a signature
-    needs them."""
-    saver_scope = saver_def.restore_op_name.rpartition("/")[0] + "/" \
-        if saver_def.restore_op_name else None
-    consumers: dict[str, list] = {}
-    for n in gd.node:
-        for i in n.input:
-            consumers.setdefault(_parse_input(i)[0], []).append(n.name)
-    dropped = set()
-
-    def drop(names):
-        stack = list(names)
-        while stack:
-            name = stack.pop()
-            if name not in dropped:
-                dropped.add(name)
-                stack.extend(consumers.get(name, ()))
-
-    # TF2's saver is two function calls (inlined under their names), not a scope.
-    saver_calls = tuple(_parse_input(name)[0] + "/" for name in (
-        saver_def.save_tensor_name, saver_def.restore_op_name) if name and "/" not in name)
-    drop([n.name for n in gd.node if is_variable_writer(n.op) or n.op in _STATE_CHECKS or
-          (saver_scope and n.name.startswith(saver_scope)) or
-          (saver_calls and (n.name + "/").startswith(saver_calls))] + list(unsaved))
-    unknown = {n.name: n.op for n in gd.node if n.name not in dropped and _unsupported(n)}
-    drop(unknown)
-    problems = {}  # signature -> why one of its tensors cannot be imported
-    served = [k for k in signature_defs if k != INIT_OP_SIGNATURE]  # (that one is an op)
-    for key in served:
-        sd = signature_defs[key]
-        for alias, info in (*sd.inputs.items(), *sd.outputs.items()):
-            node = _parse_input(info.name)[0]
-            if node in dropped and key not in problems:
-                cause = next((f"op type '{op}' (node '{n}'), which minitf does not support"
-                              for n, op in unknown.items()
-                              if n in graph_def_closure(gd, [node])),
-                             "a variable update or a variable the checkpoint does not hold")
-                problems[key] = f"signature '{key}' tensor '{alias}' ({info.name}) needs {cause}"
-    if problems and all(k in problems for k in served):
-        raise UnimplementedError(None, None, f"{file}: {next(iter(problems.values()))}")
-    for problem in problems.values():  # the other signatures still work
-        log.warning("%s: left out %s", file, problem)
-    left_out = sorted({op for n, op in unknown.items()})
-    if left_out:
-        log.warning("%s: left out the nodes using ops minitf does not support (%s) and "
-                        "what depends on them; the signatures do not need them", file,
-                        ", ".join(left_out))
-    return [n.name for n in gd.node if n.name not in dropped]

@@ -174,8 +174,10 @@ def test_builder_and_signature_errors(tmp_path):
     with pytest.raises(ValueError, match="signature_def_map is empty"):
         builder.add_meta_graph_and_variables(sess, ["serve"], {})
     builder = tf.saved_model.Builder(str(tmp_path / "d"))
-    with pytest.raises(UnimplementedError, match="assets"):
-        builder.add_meta_graph_and_variables(sess, ["serve"], {}, assets_collection=["a.txt"])
+    with pytest.raises(TypeError, match="Asset path tensor a.txt must be a Tensor"):
+        builder.add_meta_graph_and_variables(sess, ["serve"], {
+            "s": tf.saved_model.predict_signature_def({"x": x}, {"y": y})},
+            assets_collection=["a.txt"])
     # A signature whose output updates a variable cannot be frozen.
     upd = tf.identity(w.assign_add([[1.0], [1.0]]), name="upd")
     builder = tf.saved_model.Builder(str(tmp_path / "e"))
