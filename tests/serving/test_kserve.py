@@ -267,6 +267,17 @@ def test_timeout_parameter_applies_to_unbatched_models_too(triton_client):
             assert_close(out.as_numpy("probs"), reference(x, SCALES[1])["probs"])
 
 
+def assert_invalid_argument(served, request, fragment):
+    """ModelInfer of ``request`` (raw, past tritonclient's checks) is INVALID_ARGUMENT with
+    ``fragment`` in its message."""
+    with grpc.insecure_channel(f"127.0.0.1:{served.grpc_port}") as channel:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as err:
+            stub.ModelInfer(request, timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert fragment in err.value.details()
+
+
 @pytest.mark.parametrize("value, fragment", [
     ({"int64_param": -5}, "'timeout' parameter must be >= 0"),
     ({"string_param": "1000"}, "expected int64_param"),
@@ -277,12 +288,7 @@ def test_bad_timeout_parameter(served, value, fragment):
     request.raw_input_contents.append(x_rows(1).tobytes())
     for field, v in value.items():
         setattr(request.parameters["timeout"], field, v)
-    with grpc.insecure_channel(f"127.0.0.1:{served.grpc_port}") as channel:
-        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
-        with pytest.raises(grpc.RpcError) as err:
-            stub.ModelInfer(request, timeout=10)
-    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert fragment in err.value.details()
+    assert_invalid_argument(served, request, fragment)
 
 
 def parse_classes(strings) -> list:
@@ -345,12 +351,7 @@ def test_classification_parameter_errors(served, param, fragment):
     request.inputs.add(name="x", datatype="FP32", shape=[1, 4])
     request.raw_input_contents.append(x.tobytes())
     request.outputs.add(name="probs").parameters["classification"].CopyFrom(param)
-    with grpc.insecure_channel(f"127.0.0.1:{served.grpc_port}") as channel:
-        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
-        with pytest.raises(grpc.RpcError) as err:
-            stub.ModelInfer(request, timeout=10)
-    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert fragment in err.value.details()
+    assert_invalid_argument(served, request, fragment)
 
 
 @pytest.mark.parametrize("version", ["\u00b2", "\u0661", "1.0", "-1", str(1 << 63), " 1"])
