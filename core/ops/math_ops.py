@@ -25,7 +25,7 @@ from .complex_ops import conj
 from .linalg_ops import matmul
 from .logic_ops import (greater, greater_equal, less, less_equal, logical_and, logical_not,
                         logical_or, logical_xor, not_equal, where, where_v2)
-from .unary_ops import abs, log, negative  # noqa: A004 - TensorFlow's public name
+from .unary_ops import abs, log, negative, square  # noqa: A004, F401 - TF's public names, used as math_ops.<name>
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
 __all__ = [
