@@ -104,6 +104,10 @@ def _serve_parser(sub):
                    help="close client connections after this long (they reconnect), so new "
                    "replicas get traffic behind client-side load balancing (0: never)")
     p.add_argument("--no_reflection", action="store_true", help="disable server reflection")
+    p.add_argument("--no_shared_memory", action="store_true",
+                   help="disable Triton's system shared-memory extension (on by default, as "
+                   "Triton: a client that reaches the server can read and write any /dev/shm "
+                   "object the server process may open)")
     bool_flag(p, "--enable_signature_method_name_check", default=False,
                text="Classify/Regress/MultiInference accept only signatures whose "
                "method_name is tensorflow/serving/classify or /regress (as TF Serving's "
@@ -228,6 +232,7 @@ def build_options(args):
         blas_threads=args.blas_threads,
         ssl_cert=args.ssl_cert, ssl_key=args.ssl_key, ssl_client_ca=args.ssl_client_ca,
         grace_seconds=args.grace_seconds, reflection=not args.no_reflection,
+        shared_memory=not args.no_shared_memory,
         rest_api_num_threads=args.rest_api_num_threads,
         metrics_path=load_monitoring_config_file(args.monitoring_config_file)
         if args.monitoring_config_file else None,

@@ -62,6 +62,7 @@ class ServerOptions:
     rest_api_timeout_seconds: float = 30.0
     max_connection_age_seconds: float = 0.0  # 0: connections live until the client closes
     reflection: bool = True
+    shared_memory: bool = True  # Triton's system shared-memory extension
     # TF Serving's --enable_signature_method_name_check: Classify/Regress/MultiInference
     # refuse signatures whose method_name is not classify/regress (off: TF2 exports all say
     # predict, so a signature of the right shape serves whatever its method name).

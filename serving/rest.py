@@ -26,8 +26,8 @@ from minitf.errors import InvalidArgumentError, OpError
 from minitf.protos import classification_pb2, get_model_metadata_pb2, regression_pb2
 
 from . import rest_json
-from .rest_kserve import (API_REPOSITORY, API_SHARED_MEMORY, REPOSITORY_PATH,
-                          SHARED_MEMORY_PATH, KServeHandlers)
+from .rest_kserve import API_REPOSITORY, REPOSITORY_PATH, KServeHandlers
+from .rest_shared_memory import API_SHARED_MEMORY, SHARED_MEMORY_PATH, SharedMemoryHandlers
 from .dataplane import DataPlane
 from .servable import DEFAULT_SIGNATURE
 from .services import inference
@@ -90,7 +90,7 @@ def _malformed(method: str, path: str) -> Response:
     return Response(400, _error_body(f"Malformed request: {method} {path}"), method == "POST")
 
 
-class RestApi(KServeHandlers):
+class RestApi(KServeHandlers, SharedMemoryHandlers):
     """Routes a request to TF Serving's or KServe's REST handlers; ``handle`` returns None
     for a path it leaves to the HTTP server (health, /metrics, TF Serving's model status, and
     methods other than GET and POST on them)."""
@@ -127,7 +127,7 @@ class RestApi(KServeHandlers):
         if m is not None:  # Triton's model repository extension (rest_kserve.py)
             return self._repository(method, m, headers, rfile, send_continue)
         m = SHARED_MEMORY_PATH.fullmatch(path)
-        if m is not None:  # Triton's shared-memory extensions (rest_kserve.py)
+        if m is not None:  # Triton's shared-memory extensions (rest_shared_memory.py)
             return self._shared_memory(method, m, headers, rfile, send_continue)
         if method == "POST":
             m = _TFS_POST.fullmatch(path)

@@ -28,7 +28,6 @@ from .services.kserve import (_RAW_NUMBERS, DATATYPES, _decode_raw, _output_as_s
                               output_parameters)
 from .shared_memory import tensor_span
 from .services.kserve_repository import check_repository
-from .services.kserve_shared_memory import SharedMemoryService
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
 _INT64_MAX = 2**63 - 1
@@ -40,12 +39,6 @@ _WIDE_INTS = (_FD.TYPE_INT64, _FD.TYPE_UINT64, _FD.TYPE_SINT64, _FD.TYPE_FIXED64
 REPOSITORY_PATH = re.compile(r"/v2/repository(?:/([^/]+))?/(index|models/([^/]+)/(load|unload))")
 API_REPOSITORY = {"index": "rest.v2.repository_index", "load": "rest.v2.repository_load",
                   "unload": "rest.v2.repository_unload"}
-# Triton's shared-memory extensions: an optional region name, then the action.
-SHARED_MEMORY_PATH = re.compile(
-    r"/v2/(system|cuda)sharedmemory(?:/region/([^/]+))?/(status|register|unregister)")
-API_SHARED_MEMORY = {(kind, action): f"rest.v2.{kind}sharedmemory_{action}"
-                     for kind in ("system", "cuda") for action in ("status", "register",
-                                                                   "unregister")}
 
 
 # -- JSON tensors ---------------------------------------------------------------------------------
@@ -92,13 +85,13 @@ def _reshape(name: str, values: np.ndarray, shape: list) -> np.ndarray:
         raise _bad(f"input '{name}': cannot make a tensor of shape {shape}: {e}") from None
 
 
-def kserve_binary_tensor(t, data: bytes, where="'binary_data_size'") -> tuple[str, np.ndarray]:
-    """An input of the binary tensor extension (or in shared memory: ``where``): its values
-    are ``data`` (raw little-endian, BYTES as 4-byte-length-prefixed elements, as in gRPC's
+def kserve_binary_tensor(t, data: bytes) -> tuple[str, np.ndarray]:
+    """An input of the binary tensor extension (or in shared memory): its values are ``data``
+    (raw little-endian, BYTES as 4-byte-length-prefixed elements, as in gRPC's
     raw_input_contents)."""
     name, shape, datatype, n = _header(t, "input")
     if "data" in t:
-        raise _bad(f"input '{name}' has both 'data' and {where}")
+        raise _bad(f"input '{name}' has both 'data' and 'binary_data_size'")
     dtype = _RAW_NUMBERS.get(datatype)
     if dtype is not None and len(data) == dtype.itemsize * n:
         return name, _reshape(name, np.frombuffer(data, dtype=dtype), shape)
@@ -285,55 +278,6 @@ class KServeHandlers:
         return self._run(api, KSERVE_HTTP, self._repository_control, repository,
                          unquote(name), verb, read)
 
-    def _shared_memory(self, method, m, headers, rfile, send_continue):
-        from .rest import KSERVE_HTTP, Response, _error_body  # rest imports this module
-        kind, region, action = m.groups()
-        allowed = "GET" if action == "status" else "POST"  # as Triton
-        if method != allowed:
-            return Response(405, _error_body("Method Not Allowed"), headers=(("Allow", allowed),))
-        return self._run(API_SHARED_MEMORY[kind, action], KSERVE_HTTP, self._shared_memory_call,
-                         kind, unquote(region or ""), action,
-                         lambda: self._body(headers, rfile, send_continue))
-
-    def _shared_memory_call(self, info, kind, region, action, read):
-        """GET .../status -> [{"name", "key", "offset", "byte_size"}, ...]; POST .../register
-        {"key", "offset", "byte_size"} and .../unregister: 200 and no body. CUDA shared memory
-        is answered as a Triton without GPUs answers it."""
-        body = read() if action != "status" else b""
-        service = SharedMemoryService(self.plane.shared_memory)
-        if action == "status":  # a list of regions, numbers as numbers (Triton's TritonJson)
-            if kind == "cuda":  # none: empty, or NOT_FOUND naming the region asked for
-                service.cuda_status(grpc_service_pb2.CudaSharedMemoryStatusRequest(name=region),
-                                    None, info)
-                return 200, b"[]"
-            return 200, json.dumps([{"name": r.name, "key": r.key, "offset": r.offset,
-                                     "byte_size": r.byte_size}
-                                    for r in self.plane.shared_memory.status(region)]).encode()
-        if action == "unregister":
-            if kind == "system":
-                self.plane.shared_memory.unregister(region)
-            return 200, b""
-        if not region:
-            raise _bad(f"'region name' is necessary to register {kind} shared memory region")
-        if kind == "cuda":
-            service.cuda_register(grpc_service_pb2.CudaSharedMemoryRegisterRequest(name=region),
-                                  None, info)
-        doc = _json_object(body, "register")
-        values = {}
-        for field in ("key", "offset", "byte_size"):
-            value = doc.get(field, 0 if field == "offset" else None)
-            if value is None:
-                raise _bad(f"Shared memory register request has no '{field}' field")
-            if (type(value) is not str) if field == "key" else (type(value) is not int or
-                                                                value < 0):
-                raise _bad(f"Unable to parse '{field}': expected "
-                           f"{'a string' if field == 'key' else 'a non-negative integer'}, "
-                           f"got {json.dumps(value)}")
-            values[field] = value
-        self.plane.shared_memory.register(region, values["key"], values["offset"],
-                                          values["byte_size"])
-        return 200, b""
-
     def _repository_index(self, info, repository, read):
         """POST v2/repository/index {"ready": bool} -> [{"name", "version", "state",
         "reason"}, ...]"""
@@ -431,10 +375,14 @@ class KServeHandlers:
         for t in tensors:
             size = binary_size(t)
             span = tensor_span("input", t.get("name"), t.get("parameters", {})) \
-                if size is None and isinstance(t, dict) else None
+                if isinstance(t, dict) else None
+            if span is not None and (size is not None or "data" in t):
+                raise _bad("Input must set only one of the following fields: 'data', "
+                           "'binary_data_size' in 'parameters', 'shared_memory_region' in "
+                           "'parameters'")
             if span is not None:  # Triton's system shared memory: read like binary data
                 tensor_name, value = kserve_binary_tensor(t, self.plane.shared_memory.read(
-                    span.region, span.offset, span.byte_size), "in shared memory")
+                    span))
             elif size is None:
                 tensor_name, value = kserve_tensor(t)
             else:  # the binary tensor extension: the next ``size`` bytes after the JSON
@@ -459,11 +407,28 @@ class KServeHandlers:
         for o in requested:
             own = parameters(o, f"output '{o['name']}'")
             binary_out[o["name"]] = own.get("binary_data", all_binary)
+            if own.get("classification") == 0 and type(own["classification"]) is int:
+                own = {k: v for k, v in own.items() if k != "classification"}  # Triton: none
             count, span = output_parameters(o["name"], own)
             if count is not None:
                 classes[o["name"]] = count
             if span is not None:
+                if "binary_data" in own:
+                    raise _bad("Output can't set both 'shared_memory_region' and "
+                               "'binary_data'")
                 spans[o["name"]] = span
+        leases = {}
+        try:  # the regions named now are the ones written, whatever happens to the names
+            for name, span in spans.items():
+                leases[name] = self.plane.shared_memory.lease(span)
+            return self._run_infer(entry, request_id, params, requested, inputs, classes,
+                                   leases, binary_out, all_binary)
+        finally:
+            for lease in leases.values():
+                lease.release()
+
+    def _run_infer(self, entry, request_id, params, requested, inputs, classes, leases,
+                   binary_out, all_binary):
         deadline, timeout = None, params.get("timeout")
         if timeout is not None:
             if type(timeout) is not int:
@@ -483,11 +448,9 @@ class KServeHandlers:
         encoded = []
         for a in outputs or sorted(values):
             value = classify(a, values[a], classes[a], batched) if a in classes else values[a]
-            if a in spans:  # written to the client's region; the JSON has no data, as Triton
+            if a in leases:  # written to the client's region; the JSON has no data, as Triton
                 out, raw = kserve_output(a, value, binary=True)
-                span = spans[a]
-                self.plane.shared_memory.write(span.region, span.offset, span.byte_size, raw,
-                                               f"output '{a}'")
+                leases[a].write(raw, f"output '{a}'")
                 del out["parameters"]
                 encoded.append((out, b""))
             else:
@@ -501,5 +464,5 @@ class KServeHandlers:
         return 200, header + raw, "application/octet-stream", ((HEADER_LENGTH, str(len(header))),)
 
 
-__all__ = ["SHARED_MEMORY_PATH", "API_SHARED_MEMORY", "KServeHandlers", "kserve_tensor",
-           "kserve_binary_tensor", "kserve_output", "triton_json", "HEADER_LENGTH"]
+__all__ = ["KServeHandlers", "kserve_tensor", "kserve_binary_tensor", "kserve_output",
+           "triton_json", "HEADER_LENGTH"]

@@ -77,6 +77,7 @@ class ModelServer:
         self._executor = futures.ThreadPoolExecutor(max_workers=options.grpc_threads,
                                                     thread_name_prefix="plan")
         self.plane = DataPlane(self.repository, self.metrics, clock, self._executor)
+        self.plane.shared_memory.enabled = options.shared_memory
         self.health = HealthService(self.plane, SERVICE_NAMES)
         self._grpc: grpc.aio.Server | None = None
         self._streams: StreamInferenceService | None = None

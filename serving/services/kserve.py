@@ -129,9 +129,8 @@ def decode_inputs(request, spans=None, shared_memory=None) -> dict[str, np.ndarr
             if t.HasField("contents"):
                 raise InvalidArgumentError(None, None, f"input '{name}': contents must be "
                                            "empty when the input is in shared memory")
-            span = spans[i]
-            out[name] = _decode_raw_input(name, t.datatype, shape, shared_memory.read(
-                span.region, span.offset, span.byte_size))
+            out[name] = _decode_raw_input(name, t.datatype, shape,
+                                          shared_memory.read(spans[i]))
             continue
         if not raw:
             out[name] = _decode_contents(name, t, shape)
@@ -201,8 +200,7 @@ def _decode_contents(name: str, t, shape: tuple) -> np.ndarray:
     return arr.reshape(shape)
 
 
-def _infer_response(request, entry, outputs, prediction, classes=None, spans=None,
-                    shared_memory=None):
+def _infer_response(request, entry, outputs, prediction, classes=None, leases=None):
     response = pb.ModelInferResponse(model_name=entry.name, model_version=str(entry.version),
                                      id=request.id)
     add, raw = response.outputs.add, response.raw_output_contents
@@ -218,10 +216,9 @@ def _infer_response(request, entry, outputs, prediction, classes=None, spans=Non
             datatype, value = _output_as_sent(alias, value)
         add(name=alias, datatype=datatype, shape=value.shape)
         data = encode_bytes(value) if datatype == "BYTES" else value.tobytes()
-        span = spans.get(alias) if spans else None
-        if span is not None:  # written to the client's region; an empty entry here, as Triton
-            shared_memory.write(span.region, span.offset, span.byte_size, data,
-                                f"output '{alias}'")
+        lease = leases.get(alias) if leases else None
+        if lease is not None:  # written to the client's region; an empty entry here, as Triton
+            lease.write(data, f"output '{alias}'")
             data = b""
         raw.append(data)
     return response
@@ -284,7 +281,7 @@ def classify(alias: str, value: np.ndarray, count: int, batched: bool) -> np.nda
     """Triton's classification extension: the ``count`` largest values of each batch row as
     BYTES ``"value:index"``, largest first (ties: the lower index first), shape
     ``[rows, min(count, row size)]``; the whole tensor is one row, shape ``[min(...)]``, when
-    the model does not batch (ModelConfig's max_batch_size 0)."""
+    the model does not batch (ModelConfig's max_batch_size 0) or the batch is empty."""
     value = np.asarray(value)
     datatype = _DATATYPE_OF_NUMPY.get(value.dtype)
     if datatype is None:
@@ -292,7 +289,7 @@ def classify(alias: str, value: np.ndarray, count: int, batched: bool) -> np.nda
     if datatype not in _CLASSIFIABLE:
         raise InvalidArgumentError(None, None, f"output '{alias}': class result not available "
                                    f"for output due to unsupported type '{datatype}'")
-    per_row = batched and value.ndim > 0
+    per_row = batched and value.ndim > 0 and len(value) > 0  # Triton: 0 rows is no batch
     n = int(np.prod(value.shape[1:])) if per_row else value.size
     rows = value.reshape(len(value) if per_row else 1, n)
     # Descending and stable: sort the reversed rows ascending, then reverse back.
@@ -358,7 +355,8 @@ class InferenceService:
         return pb.ServerMetadataResponse(
             name=self.server_name, version=minitf.__version__,
             extensions=["classification", "model_configuration", "model_repository", "statistics",
-                        "parameters", "system_shared_memory"])
+                        "parameters"] + (["system_shared_memory"]
+                                         if self.plane.shared_memory.enabled else []))
 
     def _entry(self, info, name, version):
         info.model = name
@@ -445,16 +443,25 @@ class InferenceService:
             s.byte_size for s in spans.values())) else \
             await off_loop(decode_inputs, request, spans, shm)
         requested = request.outputs
-        outputs, classes, out_spans = (), {}, {}
-        if requested:  # usually empty: all outputs (a loop over nothing still costs)
-            outputs = [o.name for o in requested]
-            for o in requested:
-                if o.parameters:
-                    count, span = output_parameters(o.name, parameter_values(o.parameters))
-                    if count is not None:
-                        classes[o.name] = count
-                    if span is not None:
-                        out_spans[o.name] = span
+        outputs, classes, leases = (), {}, {}
+        try:
+            if requested:  # usually empty: all outputs (a loop over nothing still costs)
+                outputs = [o.name for o in requested]
+                for o in requested:
+                    if o.parameters:
+                        count, span = output_parameters(o.name,
+                                                        parameter_values(o.parameters))
+                        if count is not None:
+                            classes[o.name] = count
+                        if span is not None:  # held from now: the region named now
+                            leases[o.name] = shm.lease(span)
+            return await self._run_infer(request, context, entry, inputs, outputs, classes,
+                                         leases)
+        finally:
+            for lease in leases.values():
+                lease.release()
+
+    async def _run_infer(self, request, context, entry, inputs, outputs, classes, leases):
         deadline = deadline_of(context, self.clock)
         own_deadline = False  # gRPC cancels the call at its own deadline
         signature = None
@@ -472,9 +479,9 @@ class InferenceService:
         prediction = await self.plane.predict_async(entry, signature, inputs, outputs,
                                                     deadline, enforce_deadline=own_deadline)
         if on_loop(payload_bytes(prediction.outputs.values())):
-            return _infer_response(request, entry, outputs, prediction, classes, out_spans, shm)
+            return _infer_response(request, entry, outputs, prediction, classes, leases)
         return await off_loop(_infer_response, request, entry, outputs, prediction, classes,
-                              out_spans, shm)
+                              leases)
 
     def handlers(self, metrics=None, max_response_bytes=None):
         service = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"]

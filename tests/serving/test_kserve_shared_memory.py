@@ -6,6 +6,8 @@ Triton's code and wording; the CUDA RPCs answered as a server without GPUs."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import grpc
 import numpy as np
@@ -15,6 +17,7 @@ import tritonclient.utils.shared_memory as shm
 from tritonclient.grpc import service_pb2, service_pb2_grpc
 from tritonclient.utils import InferenceServerException
 
+from minitf.serving.batching import BatchingConfig
 from minitf.serving.repository import ModelConfig
 
 from .conftest import reference, running_server, write_model
@@ -158,8 +161,8 @@ def test_inference_errors(served, client, region):
         (ok_in, None, True, "INVALID_ARGUMENT",
          "expected 0 raw_input_contents (one per input not in shared memory), got 1"),
         (ok_in, {"shared_memory_region": "r", "shared_memory_byte_size": 8}, False,
-         "INVALID_ARGUMENT", "shared memory size specified with the request for output "
-         "'probs' (8 bytes) should be at least 36 bytes to hold the results"),
+         "INTERNAL", "shared memory size specified with the request for output "
+         "'probs' (8 bytes) should be at least 36 bytes to hold the results"),  # Triton's code
         (ok_in, {"shared_memory_region": "r", "shared_memory_byte_size": 36,
                  "classification": 2}, False, "INVALID_ARGUMENT",
          "output can't set both 'shared_memory_region' and 'classification'"),
@@ -214,6 +217,14 @@ def test_rest(served, region):
             dict(body["inputs"][0], parameters={"shared_memory_region": "gone",
                                                 "shared_memory_byte_size": 48})]}, 404,
          "Unable to find shared memory region: 'gone'"),
+        ("POST", "/v2/models/dense/infer", dict(body, inputs=[
+            dict(body["inputs"][0], data=X.reshape(-1).tolist())]), 400,
+         "Input must set only one of the following fields: 'data', 'binary_data_size' in "
+         "'parameters', 'shared_memory_region' in 'parameters'"),
+        ("POST", "/v2/models/dense/infer", dict(body, outputs=[{"name": "probs", "parameters": {
+            "shared_memory_region": "out", "shared_memory_byte_size": 64,
+            "binary_data": True}}]), 400,
+         "Output can't set both 'shared_memory_region' and 'binary_data'"),
     ]
     for method, path, payload, code, fragment in errors:
         if method == "GET":
@@ -228,11 +239,95 @@ def test_rest(served, region):
     assert ok(served, f"{base}/status") == []
 
 
-def test_stop_unmaps_every_region(tmp_path, region):
+def test_stop_closes_every_region(tmp_path, region):
     key, _ = region
     write_model(str(tmp_path / "dense"), 1)
     with running_server([ModelConfig(name="dense", base_path=str(tmp_path / "dense"))],
                         reflection=False) as (server, _):
         server.plane.shared_memory.register("r", key, 0, PAGE)
-        mapped = server.plane.shared_memory.status()[0].memory
-    assert mapped.closed and server.plane.shared_memory.status() == []
+        fd = server.plane.shared_memory.status()[0].fd
+    assert server.plane.shared_memory.status() == []
+    with pytest.raises(OSError):
+        os.fstat(fd)  # closed (nothing else opened a descriptor since, in this thread)
+
+
+def test_a_truncated_object_is_an_error_not_a_crash(client, region):
+    """A client that shrinks its object after registering it: reads and writes past the new
+    end are refused (a mapping would kill the server with SIGBUS), and the server serves on."""
+    key, handle = region
+    shm.set_shared_memory_region(handle, [X], offset=PAGE)
+    client.register_system_shared_memory("r", key, 2 * PAGE)
+    x = triton.InferInput("x", [3, 4], "FP32")
+    x.set_shared_memory("r", X.nbytes, offset=PAGE)
+    probs = triton.InferRequestedOutput("probs")
+    probs.set_shared_memory("r", 36, offset=PAGE + 64)
+    assert client.infer("dense", [x], outputs=[probs]).get_output("probs").shape == [3, 3]
+    fd = os.open(f"/dev/shm/{key.lstrip('/')}", os.O_RDWR)
+    try:
+        os.ftruncate(fd, PAGE)
+    finally:
+        os.close(fd)
+    for outputs in (None, [probs]):
+        with pytest.raises(InferenceServerException) as err:
+            client.infer("dense", [x], outputs=outputs)
+        assert err.value.status() == "StatusCode.INVALID_ARGUMENT"
+        assert "shared memory region 'r' is smaller than registered" in err.value.message()
+    plain = triton.InferInput("x", [3, 4], "FP32").set_data_from_numpy(X)
+    np.testing.assert_allclose(client.infer("dense", [plain]).as_numpy("probs"),
+                               reference(X)["probs"], rtol=1e-5, atol=1e-6)
+
+
+def test_an_output_goes_to_the_region_named_when_the_request_arrived(tmp_path, region):
+    """Unregistering the output's region, and registering its name on another object, while
+    the request waits for its batch: the answer still goes to the first object, as Triton
+    (which unmaps only after the requests using a region)."""
+    key, handle = region
+    other = shm.create_shared_memory_region("other", key + "_b", PAGE)
+    write_model(str(tmp_path / "slow"), 1)
+    slow = BatchingConfig(max_batch_size=64, batch_timeout_micros=1_500_000)
+    try:
+        with running_server([ModelConfig(name="slow", base_path=str(tmp_path / "slow"),
+                                         batching=slow)], reflection=False) as (server, _):
+            c = triton.InferenceServerClient(f"127.0.0.1:{server.grpc_port}")
+            c.register_system_shared_memory("out", key, PAGE)
+            probs = triton.InferRequestedOutput("probs")
+            probs.set_shared_memory("out", 36)
+            plain = triton.InferInput("x", [3, 4], "FP32").set_data_from_numpy(X)
+            results = []
+            caller = threading.Thread(target=lambda: results.append(
+                c.infer("slow", [plain], outputs=[probs], client_timeout=30)))
+            caller.start()
+            batcher = server.plane.repository.get("slow").batchers["serving_default"]
+            deadline = time.monotonic() + 10
+            while batcher.queue_depth() == 0:  # the request is in, waiting for its batch
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            c.unregister_system_shared_memory("out")
+            c.register_system_shared_memory("out", key + "_b", PAGE)
+            caller.join(30)
+            assert results and results[0].get_output("probs").shape == [3, 3]
+            np.testing.assert_allclose(shm.get_contents_as_numpy(handle, np.float32, [3, 3]),
+                                       reference(X)["probs"], rtol=1e-5, atol=1e-6)
+            assert not shm.get_contents_as_numpy(other, np.float32, [9]).any()
+            c.close()
+    finally:
+        shm.destroy_shared_memory_region(other)
+
+
+def test_disabled(tmp_path, region):
+    key, handle = region
+    shm.set_shared_memory_region(handle, [X])
+    write_model(str(tmp_path / "dense"), 1)
+    with running_server([ModelConfig(name="dense", base_path=str(tmp_path / "dense"))],
+                        reflection=False, shared_memory=False) as (server, _):
+        c = triton.InferenceServerClient(f"127.0.0.1:{server.grpc_port}")
+        assert "system_shared_memory" not in c.get_server_metadata().extensions
+        x = triton.InferInput("x", [3, 4], "FP32")
+        x.set_shared_memory("r", X.nbytes)
+        for call_ in (lambda: c.register_system_shared_memory("r", key, PAGE),
+                      lambda: c.infer("dense", [x])):
+            with pytest.raises(InferenceServerException) as err:
+                call_()
+            assert err.value.status() == "StatusCode.UNIMPLEMENTED"
+            assert "--no_shared_memory" in err.value.message()
+        c.close()

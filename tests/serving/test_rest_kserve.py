@@ -109,7 +109,7 @@ KSERVE_ERRORS = [
     ("dense", _x(shape=[1, 2], data=[1.0, 2.0]), 400, "input 'x': expected shape [-1,4]"),
     ("dense", dict(_x(), outputs=[{"name": "nope"}]), 400,
      "output tensor alias not found in signature: nope"),
-    ("dense", dict(_x(), outputs=[{"name": "probs", "parameters": {"classification": 0}}]),
+    ("dense", dict(_x(), outputs=[{"name": "probs", "parameters": {"classification": -1}}]),
      400, "invalid value for 'classification' parameter, expected >= 1"),
     ("dense", dict(_x(), outputs=[{"name": "probs", "parameters": {"classification": "2"}}]),
      400, "invalid value type for 'classification' parameter, expected int64_param"),
@@ -163,6 +163,12 @@ def test_classification_extension(rest_served):
     expected = b"".join(len(s).to_bytes(4, "little") + s for s in
                         (f"{c}:0".encode() for c in want["classes"]))
     assert binary == expected and classes["parameters"] == {"binary_data_size": len(expected)}
+    # A count of 0 over REST: no classification (Triton reads it unsigned, 0 meaning none).
+    body["outputs"] = [{"name": "probs", "parameters": {"classification": 0}}]
+    doc = ok(server, "/v2/models/dense/versions/1/infer", body)
+    assert doc["outputs"][0]["datatype"] == "FP32"
+    np.testing.assert_allclose(np.array(doc["outputs"][0]["data"]).reshape(3, 3),
+                               want["probs"], rtol=RTOL, atol=ATOL)
 
 
 def test_binary_tensor_extension(rest_served):
