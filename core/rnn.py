@@ -13,7 +13,9 @@ import collections
 
 from . import init_ops
 from .graph import convert_to_tensor, get_default_graph
-from .ops import array_ops, concat_split_ops, linalg_ops, math_ops, nn_ops, unary_ops
+from .nest import is_nested
+from .ops import (array_ops, concat_split_ops, linalg_ops, math_ops, nn_ops, slicing_ops,
+                  unary_ops)
 from .rnn_loops import (bidirectional_dynamic_rnn, dynamic_rnn, static_bidirectional_rnn,
                         static_rnn)
 from .tensor_shape import TensorShape
@@ -210,20 +212,31 @@ class MultiRNNCell(RNNCell):
         super().__init__()
         if not cells:
             raise ValueError("Must specify at least one cell for MultiRNNCell.")
-        if not state_is_tuple:
-            raise NotImplementedError("MultiRNNCell(state_is_tuple=False) is not supported")
         self._cells = list(cells)
+        # state_is_tuple=False (deprecated in TF1): the cells' states side by side in one
+        # [batch, sum of state sizes] tensor, which needs each cell's state to be one tensor.
+        self._state_is_tuple = state_is_tuple
+        if not state_is_tuple and any(is_nested(c.state_size) for c in self._cells):
+            raise ValueError("Some cells return tuples of states, but the flag state_is_tuple "
+                             f"is not set.  State sizes are: {[c.state_size for c in cells]}")
 
-    state_size = property(lambda self: tuple(c.state_size for c in self._cells))
+    state_size = property(lambda self: tuple(c.state_size for c in self._cells)
+                          if self._state_is_tuple else sum(c.state_size for c in self._cells))
     output_size = property(lambda self: self._cells[-1].output_size)
 
     def _step(self, inputs, state):
-        out, new_states = inputs, []
-        for i, (cell, s) in enumerate(zip(self._cells, state)):
+        out, new_states, position = inputs, [], 0
+        for i, cell in enumerate(self._cells):
             with variable_scope(f"cell_{i}"):
+                if self._state_is_tuple:
+                    s = state[i]
+                else:
+                    s = slicing_ops.slice_(state, [0, position], [-1, cell.state_size])
+                    position += cell.state_size
                 out, s = cell(out, s)
             new_states.append(s)
-        return out, tuple(new_states)
+        return out, (tuple(new_states) if self._state_is_tuple else
+                     concat_split_ops.concat(new_states, 1))
 
 
 class _Wrapper(RNNCell):

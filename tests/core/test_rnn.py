@@ -152,7 +152,7 @@ def test_lstm_peepholes_are_refused():
 
 def test_rnn_matches_tensorflow():
     """tf.compat.v1's cells (five cells x four ways), where tf_keras is installed."""
-    run_against_tf("rnn_against_tf.py", cases=48)
+    run_against_tf("rnn_against_tf.py", cases=56)
 
 
 def test_dropout_wrapper_drops_and_scales():

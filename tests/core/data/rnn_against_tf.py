@@ -19,6 +19,10 @@ CELLS = {
     "lstm": lambda T: T.nn.rnn_cell.LSTMCell(3),
     "multi": lambda T: T.nn.rnn_cell.MultiRNNCell([T.nn.rnn_cell.LSTMCell(3),
                                                    T.nn.rnn_cell.GRUCell(2)]),
+    # TF1's deprecated concatenated state: the cells' states side by side in one tensor.
+    "multi_concat": lambda T: T.nn.rnn_cell.MultiRNNCell(
+        [T.nn.rnn_cell.GRUCell(2), T.nn.rnn_cell.LSTMCell(3, state_is_tuple=False)],
+        state_is_tuple=False),
     # Wrappers add no variables; keep probabilities of 1 add no random draws.
     "wrapped": lambda T: T.nn.rnn_cell.MultiRNNCell([
         T.nn.rnn_cell.DropoutWrapper(T.nn.rnn_cell.LSTMCell(2), input_keep_prob=1.0,
