@@ -389,7 +389,15 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     own = _saved_by(graph, meta.saver_def, prefix)
     saved = {k: v for k, v in saved.items() if own is None or k in own}
     saved.update((t.name, t) for t in tables if own is None or t.specs[0][0] in own)
-    return Saver(saved, write_version=meta.saver_def.version) if saved else None
+    if not saved:
+        return None
+    # The Saver reuses the file's ops (their names under the import scope), as TF's does.
+    saver_def = type(meta.saver_def)()
+    saver_def.CopyFrom(meta.saver_def)
+    for field in ("filename_tensor_name", "save_tensor_name", "restore_op_name"):
+        if getattr(saver_def, field):
+            setattr(saver_def, field, prefix + getattr(saver_def, field))
+    return Saver(saved, write_version=meta.saver_def.version, saver_def=saver_def)
 
 
 def _no_back_prop_exits(meta, prefix: str) -> set:

@@ -42,6 +42,7 @@ from ..graph import GraphKeys, Tensor, get_default_graph
 from ..partitioned_variables import PartitionedVariable, SaveSliceInfo
 from ..variables import Variable
 from . import tensor_bundle
+from .saver_ops import SaverOps, build_saver_ops
 from .npz_format import (_MANIFEST, _OFFSETS, _STRING, _SUFFIX, _encode_strings,  # noqa: F401
                          _is_npz, _read, _read_npz)
 
@@ -109,19 +110,33 @@ class Saver:
         # As TF1: a checkpoint about to be deleted is kept instead once every N hours.
         self._keep_every = keep_checkpoint_every_n_hours * 3600
         self._next_keep = time.time() + self._keep_every
+        # TF's save and restore ops, for the SaverDef of the .meta files (saver_ops.py): given
+        # (an imported graph's), or built for a Saver writing TF's format.
+        self._ops = None if saver_def is None or not saver_def.restore_op_name else SaverOps(
+            saver_def.filename_tensor_name, saver_def.save_tensor_name,
+            saver_def.restore_op_name)
+        self._name = name
+        if not defer_build:
+            self.build()
 
     def build(self):
-        """TF1 builds its save/restore ops here (``defer_build=True``); minitf has none."""
+        """Builds TF's save and restore ops (once), for a Saver writing TF's format of
+        variables only (a table's would need its export and import ops) in a graph that can
+        still grow; minitf's own saving and restoring does not run them."""
+        if self._ops is None and self._tf_format and not self._objects and \
+                not self._graph.finalized and any(self._vars.values()):
+            self._ops = build_saver_ops(self._graph, self._vars, self._name)
 
     def as_saver_def(self):
         """The Saver's settings as a ``SaverDef`` proto. minitf saves without graph ops, so the
         tensor and op names are empty; ``version`` is V2 when writing TensorFlow's format
         (``write_version=SaverDef.V2``), else V1 (minitf's own .npz)."""
         saver_pb2 = importlib.import_module("minitf.protos.saver_pb2")
+        names = {} if self._ops is None else vars(self._ops)
         return saver_pb2.SaverDef(
             max_to_keep=self._max_to_keep or 0, sharded=False,
             keep_checkpoint_every_n_hours=self._keep_every / 3600,
-            version=SaverDef.V2 if self._tf_format else SaverDef.V1)
+            version=SaverDef.V2 if self._tf_format else SaverDef.V1, **names)
 
     def _check_session(self, sess):
         if sess.graph is not self._graph:
@@ -170,8 +185,9 @@ class Saver:
             _remove(prefix, bundle=False)  # a stale .npz would shadow the new checkpoint
         else:
             self._write_npz(prefix, directory, arrays, slices)
-        if write_meta_graph:
-            export_meta_graph(f"{prefix}.{meta_graph_suffix}", graph=self._graph)
+        if write_meta_graph:  # with the SaverDef when it names ops, as TF writes it
+            export_meta_graph(f"{prefix}.{meta_graph_suffix}", graph=self._graph,
+                              saver_def=self.as_saver_def() if self._ops else None)
         if self._max_to_keep:
             if prefix in self._last:
                 self._last.remove(prefix)
