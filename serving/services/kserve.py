@@ -260,10 +260,10 @@ def class_count(count, is_integer: bool) -> int:
     return count
 
 
-def output_parameters(kind_name: str, params: dict):
+def output_parameters(name: str, params: dict):
     """A requested output's classification count and shared-memory span (each None when
     not asked for), from its ``{key: python value}`` parameters."""
-    span = tensor_span("output", kind_name, params)
+    span = tensor_span("output", name, params)
     if "classification" not in params:
         return None, span
     if span is not None:
@@ -444,7 +444,7 @@ class InferenceService:
             await off_loop(decode_inputs, request, spans, shm)
         requested = request.outputs
         outputs, classes, leases = (), {}, {}
-        try:
+        try:  # (no coroutine of its own: it would cost every request a frame)
             if requested:  # usually empty: all outputs (a loop over nothing still costs)
                 outputs = [o.name for o in requested]
                 for o in requested:
@@ -455,33 +455,29 @@ class InferenceService:
                             classes[o.name] = count
                         if span is not None:  # held from now: the region named now
                             leases[o.name] = shm.lease(span)
-            return await self._run_infer(request, context, entry, inputs, outputs, classes,
-                                         leases)
+            deadline = deadline_of(context, self.clock)
+            own_deadline = False  # gRPC cancels the call at its own deadline
+            signature = None
+            params = request.parameters
+            if params:  # usually empty: skip the map lookups
+                timeout = params.get("timeout")
+                seconds = None if timeout is None else _timeout_seconds(timeout)
+                if seconds is not None:
+                    t = self.clock() + seconds
+                    if deadline is None or t < deadline:
+                        deadline, own_deadline = t, True
+                sig_param = params.get("signature_name")
+                if sig_param is not None:
+                    signature = sig_param.string_param
+            prediction = await self.plane.predict_async(entry, signature, inputs, outputs,
+                                                        deadline, enforce_deadline=own_deadline)
+            if on_loop(payload_bytes(prediction.outputs.values())):
+                return _infer_response(request, entry, outputs, prediction, classes, leases)
+            return await off_loop(_infer_response, request, entry, outputs, prediction,
+                                  classes, leases)
         finally:
             for lease in leases.values():
                 lease.release()
-
-    async def _run_infer(self, request, context, entry, inputs, outputs, classes, leases):
-        deadline = deadline_of(context, self.clock)
-        own_deadline = False  # gRPC cancels the call at its own deadline
-        signature = None
-        params = request.parameters
-        if params:  # usually empty: skip the map lookups
-            timeout = params.get("timeout")
-            seconds = None if timeout is None else _timeout_seconds(timeout)
-            if seconds is not None:
-                t = self.clock() + seconds
-                if deadline is None or t < deadline:
-                    deadline, own_deadline = t, True
-            sig_param = params.get("signature_name")
-            if sig_param is not None:
-                signature = sig_param.string_param
-        prediction = await self.plane.predict_async(entry, signature, inputs, outputs,
-                                                    deadline, enforce_deadline=own_deadline)
-        if on_loop(payload_bytes(prediction.outputs.values())):
-            return _infer_response(request, entry, outputs, prediction, classes, leases)
-        return await off_loop(_infer_response, request, entry, outputs, prediction, classes,
-                              leases)
 
     def handlers(self, metrics=None, max_response_bytes=None):
         service = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"]
