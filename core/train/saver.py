@@ -110,19 +110,17 @@ class Saver:
         # As TF1: a checkpoint about to be deleted is kept instead once every N hours.
         self._keep_every = keep_checkpoint_every_n_hours * 3600
         self._next_keep = time.time() + self._keep_every
-        # TF's save and restore ops, for the SaverDef of the .meta files (saver_ops.py): given
-        # (an imported graph's), or built for a Saver writing TF's format.
+        # TF's save/restore ops for the .meta's SaverDef (saver_ops.py): an imported graph's, or
         self._ops = None if saver_def is None or not saver_def.restore_op_name else SaverOps(
             saver_def.filename_tensor_name, saver_def.save_tensor_name,
             saver_def.restore_op_name)
         self._name = name
         if not defer_build:
-            self.build()
+            self.build()  # built here for a Saver writing TF's format
 
     def build(self):
-        """Builds TF's save and restore ops (once), for a Saver writing TF's format of
-        variables only (a table's would need its export and import ops) in a graph that can
-        still grow; minitf's own saving and restoring does not run them."""
+        """Builds TF's save and restore ops once, for a Saver writing TF's format of variables
+        only (a table would need its export/import ops); minitf's save and restore run none."""
         if self._ops is None and self._tf_format and not self._objects and \
                 not self._graph.finalized and any(self._vars.values()):
             self._ops = build_saver_ops(self._graph, self._vars, self._name)
