@@ -199,7 +199,8 @@ def zeta(x: float, q: float) -> float:
         return _NAN
     if q <= 0.0:
         integer = math.isfinite(x) and x == math.floor(x)
-        if q == math.floor(q):  # a pole: TF answers inf for an even integer x, else nan
+        if math.isinf(q) or q == math.floor(q):  # a pole (-inf too, as Eigen's floor(q) == q):
+            # TF answers inf for an even integer x, else nan
             return _INF if integer and x % 2 == 0 else _NAN
         if not integer:
             return _NAN  # (n + q)^-x is not real

@@ -346,7 +346,12 @@ def _top_k_kernel(input, k, *, sorted, index_type=_dt.int32):  # noqa: A002 - TF
     # Largest first, equal values by position (the lower index first), as TF's: a stable
     # ascending sort of the reversed row, read backwards (negating would overflow INT_MIN).
     n = x.shape[-1]
-    order = (n - 1 - np.argsort(x[..., ::-1], axis=-1, kind="stable"))[..., ::-1][..., :k]
+    nan = np.isnan(x) if x.dtype.kind == "f" else None
+    if nan is not None and nan.any():  # NaNs last, as TF's comparisons leave them
+        keys = (np.broadcast_to(np.arange(n), x.shape), -np.where(nan, 0, x), nan)
+        order = np.lexsort(keys, axis=-1)[..., :k]
+    else:
+        order = (n - 1 - np.argsort(x[..., ::-1], axis=-1, kind="stable"))[..., ::-1][..., :k]
     return np.take_along_axis(x, order, axis=-1), order.astype(index_type.as_numpy_dtype)
 
 

@@ -69,8 +69,10 @@ EMPTY = register(OpDef(
 
 # -- ClipByValue ----------------------------------------------------------------------------------
 def _clip(t, lo, hi):
-    # TF's order, max(min(t, max), min): a min above the max wins.
-    return np.maximum(np.minimum(t, hi), lo)
+    # TF's order, max(min(t, max), min): a min above the max wins; and Eigen's min and max
+    # (b < a ? b : a), so a NaN bound clips nothing while a NaN in t stays NaN.
+    y = np.where(hi < t, hi, t)
+    return np.where(y < lo, lo, y)
 
 
 def _clip_kernel(t, clip_value_min, clip_value_max):
@@ -176,7 +178,7 @@ def _unique_axis(x, axis, out_idx, op_type):
         raise InvalidArgumentError(None, None, f"{op_type}: axis has to be between "
                                    f"[{-x.ndim}, {x.ndim}), got {axis.tolist()}")
     a = int(axis[0]) % x.ndim
-    rows = np.moveaxis(x, a, 0).reshape(x.shape[a], -1)
+    rows = np.moveaxis(x, a, 0).reshape(x.shape[a], x.size // max(x.shape[a], 1))
     index: dict = {}
     idx = np.array([index.setdefault(r.tobytes(), len(index)) for r in rows], np.int64)
     first = np.unique(idx, return_index=True)[1]

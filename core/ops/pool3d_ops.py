@@ -41,12 +41,13 @@ def _lowest(dtype):
 
 
 def _window_max(xp, ksize, outs, win):
+    """As TF's CPU kernel: NaN skipped (a window of only NaN gives NaN)."""
     out = None
     for t, index in _taps_n(ksize, outs, win):
         if t == 0:
             out = xp[index].copy()
         else:
-            np.maximum(out, xp[index], out=out)
+            np.fmax(out, xp[index], out=out)
     return out
 
 

@@ -295,8 +295,8 @@ SPARSE_REDUCE_MAX = register(OpDef(
     "SparseReduceMax", inputs=["input_indices:int64", "input_values:T", "input_shape:int64",
                                "reduction_axes:int32"],
     attrs={"keep_dims": False},
-    kernel=_reduce_kernel(np.maximum, lambda t: np.finfo(t).min if t.kind == "f" else
-                          np.iinfo(t).min),
+    # -inf for floats (not the lowest finite value: an entry that is -inf stays -inf, as TF's)
+    kernel=_reduce_kernel(np.maximum, lambda t: -np.inf if t.kind == "f" else np.iinfo(t).min),
     infer=_reduce_infer, grad=NO_GRADIENT,  # TF registers none: tf.gradients raises
     doc="The dense max of the entries present over reduction_axes (0 where there are none).",
 ))
