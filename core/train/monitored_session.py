@@ -49,7 +49,7 @@ class Scaffold:
     def finalize(self):
         from .. import variables
         from ..summary import merge_all
-        from .saver import Saver
+        from .saver import Saver, SaverDef
 
         graph = get_default_graph()
         if self._init_op is None:
@@ -66,7 +66,9 @@ class Scaffold:
         if self._saver is None:
             self._saver = _from_collection(
                 graph, GraphKeys.SAVERS,
-                lambda: Saver(allow_empty=True) if variables.global_variables() else None)
+                # TF's checkpoint format (as the Estimator's): TF resumes the directory too.
+                lambda: Saver(allow_empty=True, write_version=SaverDef.V2)
+                if variables.global_variables() else None)
         graph.finalize()
         logging.info("Graph was finalized.")
         return self

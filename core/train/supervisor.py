@@ -41,7 +41,7 @@ class Supervisor:
     docstring). Arguments left at ``USE_DEFAULT`` are taken from the graph's collections or
     made as TF does: ``ready_op`` = report_uninitialized_variables(), ``init_op`` =
     global_variables_initializer(), ``local_init_op`` = local variables + tables
-    initializers, ``saver`` = Saver() (when there are variables), ``summary_op`` =
+    initializers, ``saver`` = Saver(write_version=V2) (when there are variables), ``summary_op`` =
     merge_all(), ``global_step`` = the graph's ``global_step`` tensor if it is an integer;
     None turns each off. The graph is finalized."""
 
@@ -305,9 +305,10 @@ def _local_init():
 
 def _new_saver():
     from ..variables import global_variables
-    from .saver import Saver
+    from .saver import Saver, SaverDef
 
-    return Saver() if global_variables() else None
+    # TF's checkpoint format (as the Estimator's): TF resumes the log directory too.
+    return Saver(write_version=SaverDef.V2) if global_variables() else None
 
 
 def _merge_all():

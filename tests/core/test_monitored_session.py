@@ -81,10 +81,11 @@ def test_stop_at_step_checkpoints_and_restore(tmp_path):
         ["end"]
     # Checkpoints at creation (0), every 3 steps, and at the end (7); the Saver keeps 5.
     assert tf.train.latest_checkpoint(str(tmp_path)).endswith("model.ckpt-7")
+    # TF's checkpoint format (the default Scaffold's Saver, as TF's): TF resumes the directory.
     saved = sorted(int(p.rsplit("-", 1)[1].split(".")[0])
-                   for p in glob.glob(str(tmp_path / "model.ckpt-*.index")) +
-                   glob.glob(str(tmp_path / "model.ckpt-*.npz")))
+                   for p in glob.glob(str(tmp_path / "model.ckpt-*.index")))
     assert saved == [0, 3, 6, 7]
+    assert not glob.glob(str(tmp_path / "model.ckpt-*.npz"))
     assert os.path.exists(tmp_path / "graph.pbtxt")
     # Gradient descent by hand: w <- w - 0.1 * mean(2 (w - 3) x^2) = w - 0.5 (w - 3).
     want = 0.0
@@ -304,3 +305,41 @@ def test_coordinator_keeps_only_the_first_stops_exception():
         coord.join([])
     with pytest.raises(KeyError, match="after join"):
         coord.request_stop(KeyError("after join"))
+
+
+def _adam_toward(m, directory, last_step, target):
+    """Trains w toward ``target`` with Adam in ``m`` (minitf or tf.compat.v1) under a
+    MonitoredTrainingSession over ``directory``: resumes its checkpoint when there is one."""
+    with m.Graph().as_default():
+        step = m.train.get_or_create_global_step()
+        w = m.get_variable("w", [2], initializer=m.constant_initializer([1.0, -1.0]))
+        train = m.train.AdamOptimizer(0.1).minimize(m.reduce_sum(m.square(w - target)),
+                                                    global_step=step)
+        with m.train.MonitoredTrainingSession(
+                checkpoint_dir=directory, save_checkpoint_steps=2, save_summaries_steps=None,
+                save_summaries_secs=None, log_step_count_steps=None,
+                hooks=[m.train.StopAtStepHook(last_step=last_step)]) as sess:
+            while not sess.should_stop():
+                sess.run(train)
+    reader = tf.train.load_checkpoint(directory)  # the checkpoint the session ended with
+    return reader.get_tensor("global_step"), reader.get_tensor("w")
+
+
+def test_tensorflow_resumes_a_monitored_sessions_directory(tmp_path):
+    """minitf trains 4 steps toward 5, TF resumes from its checkpoint for 2 steps toward 3 (the
+    slots and step carried over: a fresh start would end elsewhere), as minitf resuming its own
+    does; and minitf resumes TF's checkpoint in turn."""
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    tf1.disable_resource_variables()
+    mixed, alone = str(tmp_path / "mixed"), str(tmp_path / "alone")
+    for directory in (mixed, alone):
+        _adam_toward(tf, directory, 4, 5.0)
+    step, w = _adam_toward(tf1, mixed, 6, 3.0)
+    step_alone, w_alone = _adam_toward(tf, alone, 6, 3.0)
+    assert step == step_alone == 6
+    np.testing.assert_allclose(w, w_alone, rtol=1e-6)
+    assert not np.allclose(w, _adam_toward(tf, str(tmp_path / "fresh"), 6, 3.0)[1])
+    step, w = _adam_toward(tf, mixed, 8, 3.0)  # and back: minitf resumes TF's checkpoint
+    step_alone, w_alone = _adam_toward(tf, alone, 8, 3.0)
+    assert step == 8
+    np.testing.assert_allclose(w, w_alone, rtol=1e-6)

@@ -132,7 +132,8 @@ def test_restores_from_the_latest_checkpoint_instead_of_initializing(tmp_path):
         with sv.managed_session() as sess:
             assert sess.run([w, sv.global_step]) == [trained, 5]
         assert calls == []  # neither init_op nor init_fn ran
-    assert sorted(os.listdir(tmp_path)).count("model.ckpt-5.npz") == 1
+    # TF's checkpoint format, as TF's Supervisor writes it (so TF resumes the directory too).
+    assert sorted(os.listdir(tmp_path)).count("model.ckpt-5.index") == 1
 
 
 def test_init_fn_runs_after_init_op_with_the_init_feed_dict():
