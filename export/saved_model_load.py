@@ -77,9 +77,16 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     needs_values = any(n.op in VARIABLE_OPS and n.name in keep and n.name not in assigned
                        for n in gd.node)
     # TF's unfrozen SavedModel: frozen now, with its checkpoint's values (found under the
-    # names the Saver's restore op gives them: TF2's are object paths, not node names).
-    values = _checkpoint_values(path, file, gd, restore_keys(
-        original, meta.saver_def.restore_op_name)) if needs_values else {}
+    # names the Saver's restore op gives them: TF2's are object paths, not node names); local
+    # variables, which no checkpoint holds, with the values the main op gives them.
+    values = {}
+    if needs_values:
+        local = local_variables(meta, gd, init_roots)
+        values = _checkpoint_values(path, file, gd, restore_keys(
+            original, meta.saver_def.restore_op_name), local)
+        values = ChainMap(initial_values(gd, {v: t for v, t in local.items()
+                                              if v not in values}, ChainMap(assigned, values),
+                                         file), values)
     gd, node_contents = freeze_graph_def(gd, ChainMap(assigned, values), keep, file,
                                          node_contents)
     # TF's loader restores its mutable tables from the checkpoint before the main op runs.

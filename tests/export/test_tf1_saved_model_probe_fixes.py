@@ -344,3 +344,21 @@ def test_tf_written_assets_model_moves_side_by_side(tmp_path):
                for lib in (tf1, tf)]
     np.testing.assert_array_equal(results[0], IDS)
     np.testing.assert_array_equal(results[1], IDS)
+
+
+def test_the_server_loader_serves_a_signature_reading_a_local_variable(tmp_path):
+    """load_saved_model (what minitf serve loads): a local variable no checkpoint holds gets
+    the value TF Serving's main op gives it, with or without a checkpoint for the rest."""
+    from minitf.export import load_saved_model
+    from minitf.serving.servable import Servable
+
+    for global_var in (True, False):
+        export_dir = tmp_path / f"m{global_var}"
+        _tf1_style_model(export_dir, _vocab(tmp_path), global_var=global_var)
+        runner = Servable("m", 1, load_saved_model(str(export_dir))).signature(None)
+        got = runner.run(runner.validate({"words": np.array(WORDS, object)}),
+                         tuple(runner.output_names))
+        np.testing.assert_array_equal(got["ids"], IDS)
+        assert got["lv_plus"] == 2.0  # lv = 1.0, as the main op sets it
+        if global_var:
+            assert got["gv_times"] == 15.0  # gv = 5.0 from variables/
