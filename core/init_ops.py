@@ -183,12 +183,25 @@ class VarianceScaling(Initializer):
                 "seed": self.seed, "dtype": self.dtype.name}
 
 
-def glorot_uniform_initializer(seed=None, dtype=_dt.float32):
-    return VarianceScaling(1.0, "fan_avg", "uniform", seed, dtype)
+class _Glorot(VarianceScaling):
+    """TF1's GlorotUniform/GlorotNormal are classes: ``initializer=tf.glorot_uniform_initializer``
+    (not called) is made by get_variable."""
+
+    _distribution = "uniform"
+
+    def __init__(self, seed=None, dtype=_dt.float32):
+        super().__init__(1.0, "fan_avg", self._distribution, seed, dtype)
+
+    def get_config(self):
+        return {"seed": self.seed, "dtype": self.dtype.name}
 
 
-def glorot_normal_initializer(seed=None, dtype=_dt.float32):
-    return VarianceScaling(1.0, "fan_avg", "truncated_normal", seed, dtype)
+class glorot_uniform_initializer(_Glorot):  # noqa: N801 - TF's name
+    _distribution = "uniform"
+
+
+class glorot_normal_initializer(_Glorot):  # noqa: N801 - TF's name
+    _distribution = "truncated_normal"
 
 
 def he_normal(seed=None):

@@ -20,7 +20,8 @@ import numpy as np
 from . import dtypes as _dt
 from . import init_ops, nn_impl
 from .graph import GraphKeys, convert_to_tensor, get_default_graph, name_scope
-from .layers_base import InputSpec, Layer, _activity
+from .layer_identifiers import activation_of, initializer_of, regularizer_of
+from .layers_base import InputSpec, Layer, _activate, _activity
 from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops, math_ops,
                   nn_ops, pool_ops, transform_ops)
 from .tensor_shape import TensorShape
@@ -82,14 +83,16 @@ def _weights(shape, dtype, kernel_initializer, bias_initializer, use_bias, kerne
              bias_regularizer, trainable, bias_units, kernel_constraint=None,
              bias_constraint=None):
     kernel = get_variable("kernel", shape, dtype=dtype,
-                          initializer=kernel_initializer or init_ops.glorot_uniform_initializer(),
-                          regularizer=kernel_regularizer, trainable=trainable,
+                          initializer=initializer_of(kernel_initializer) or
+                          init_ops.glorot_uniform_initializer(),
+                          regularizer=regularizer_of(kernel_regularizer), trainable=trainable,
                           constraint=kernel_constraint)
     bias = None
     if use_bias:
         bias = get_variable("bias", [bias_units], dtype=dtype,
-                            initializer=bias_initializer or init_ops.zeros_initializer(),
-                            regularizer=bias_regularizer, trainable=trainable,
+                            initializer=initializer_of(bias_initializer) or
+                            init_ops.zeros_initializer(),
+                            regularizer=regularizer_of(bias_regularizer), trainable=trainable,
                             constraint=bias_constraint)
     return kernel, bias
 
@@ -118,7 +121,7 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
             out.set_shape(inputs.shape[:-1].concatenate([int(units)]))
         if bias is not None:
             out = nn_ops.bias_add(out, bias)
-        return _activity(activation(out) if activation is not None else out,
+        return _activity(_activate(activation, out),
                          activity_regularizer)
 
 
@@ -159,7 +162,7 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
                                               filter_shape=[kh, kw], data_format=fmt)
         if bias is not None:
             out = nn_ops.bias_add(out, bias, data_format=fmt)
-        return _activity(activation(out) if activation is not None else out,
+        return _activity(_activate(activation, out),
                          activity_regularizer)
 
 
@@ -265,19 +268,24 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         inputs = math_ops.cast(inputs, dtype)
     with _scope(name, "batch_normalization", reuse, _scope_out):
         gamma = get_variable("gamma", param_shape, dtype=dtype,
-                             initializer=gamma_initializer or init_ops.ones_initializer(),
-                             regularizer=gamma_regularizer, constraint=gamma_constraint,
+                             initializer=initializer_of(gamma_initializer) or
+                             init_ops.ones_initializer(),
+                             regularizer=regularizer_of(gamma_regularizer),
+                             constraint=gamma_constraint,
                              trainable=trainable) if scale else None
         beta = get_variable("beta", param_shape, dtype=dtype,
-                            initializer=beta_initializer or init_ops.zeros_initializer(),
-                            regularizer=beta_regularizer, constraint=beta_constraint,
+                            initializer=initializer_of(beta_initializer) or
+                            init_ops.zeros_initializer(),
+                            regularizer=regularizer_of(beta_regularizer),
+                            constraint=beta_constraint,
                             trainable=trainable) if center else None
         moving_mean = get_variable(
             "moving_mean", param_shape, dtype=dtype, trainable=False,
-            initializer=moving_mean_initializer or init_ops.zeros_initializer())
+            initializer=initializer_of(moving_mean_initializer) or init_ops.zeros_initializer())
         moving_variance = get_variable(
             "moving_variance", param_shape, dtype=dtype, trainable=False,
-            initializer=moving_variance_initializer or init_ops.ones_initializer())
+            initializer=initializer_of(moving_variance_initializer) or
+            init_ops.ones_initializer())
 
         def normalised(mean, variance):
             def b(t):
@@ -384,8 +392,8 @@ def _normalized(config: dict, rank: int | None, is_conv: bool) -> dict:
         out["padding"] = _normalize_padding(out["padding"])
     if "data_format" in out:
         out["data_format"] = _normalize_data_format(out["data_format"])
-    if "activation" in out and out["activation"] is None:
-        out["activation"] = linear
+    if "activation" in out:  # a Keras name is the function, as Keras' activations.get
+        out["activation"] = activation_of(out["activation"]) or linear
     if "units" in out:
         out["units"] = int(out["units"])
     if "filters" in out:

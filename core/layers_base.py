@@ -18,6 +18,7 @@ import weakref
 
 import numpy as np
 
+from .layer_identifiers import activation_of, initializer_of, regularizer_of
 from . import dtypes as _dt
 from . import nest_util as nest
 from .graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, name_scope
@@ -59,10 +60,17 @@ def _add_to_collection(elements, key):
             present.add(id(e))
 
 
+def _activate(activation, outputs):
+    """``activation(outputs)``: a callable, a Keras name such as "relu", or None (linear)."""
+    activation = activation_of(activation)
+    return outputs if activation is None else activation(outputs)
+
+
 def _activity(outputs, activity_regularizer):
     """TF1's base Layer on a layer's outputs: ``activity_regularizer(outputs)`` divided by the
     batch size (so its strength does not depend on the batch), under the name scope
     "<layer>/ActivityRegularizer", added to REGULARIZATION_LOSSES."""
+    activity_regularizer = regularizer_of(activity_regularizer)
     if activity_regularizer is None:
         return outputs
     with name_scope("ActivityRegularizer"):
@@ -231,8 +239,9 @@ class Layer:
         regularization = get_default_graph().get_collection_ref(GraphKeys.REGULARIZATION_LOSSES)
         before = len(regularization)
         with self._enter_scope(self.built or self._reuse):
-            variable = get_variable(name, shape, dtype=dtype, initializer=initializer,
-                                    regularizer=regularizer,
+            variable = get_variable(name, shape, dtype=dtype,
+                                    initializer=initializer_of(initializer),
+                                    regularizer=regularizer_of(regularizer),
                                     trainable=trainable and self.trainable,
                                     constraint=constraint, partitioner=partitioner)
         self._weight_losses += regularization[before:]

@@ -17,7 +17,9 @@ import numpy as np
 
 from . import init_ops, nn_impl
 from .graph import convert_to_tensor, name_scope
+from .layer_identifiers import initializer_of, regularizer_of
 from .layers import _activity, _layer, _nhwc, _padding, _pair, _scope, _weights
+from .layers_base import _activate
 from .ops import array_ops, concat_split_ops, conv_ops, nn_ops, pad_ops, pool_ops, transform_ops
 from .variables import get_variable
 
@@ -62,7 +64,7 @@ def _no_strided_dilation(strides, rates):
 def _finish(out, bias, activation, data_format, activity_regularizer):
     if bias is not None:
         out = nn_ops.bias_add(out, bias, data_format=data_format)
-    return _activity(activation(out) if activation is not None else out, activity_regularizer)
+    return _activity(_activate(activation, out), activity_regularizer)
 
 
 def _causal_pad(inputs, left, channels_last):
@@ -162,19 +164,22 @@ def _separable_weights(kernel_shape, channels, depth_multiplier, filters, dtype,
                        trainable):
     glorot = init_ops.glorot_uniform_initializer
     depthwise = get_variable("depthwise_kernel", kernel_shape + [channels, depth_multiplier],
-                             dtype=dtype, initializer=depthwise_initializer or glorot(),
-                             regularizer=depthwise_regularizer, trainable=trainable,
+                             dtype=dtype,
+                             initializer=initializer_of(depthwise_initializer) or glorot(),
+                             regularizer=regularizer_of(depthwise_regularizer), trainable=trainable,
                              constraint=depthwise_constraint)
     pointwise = get_variable("pointwise_kernel",
                              [1] * len(kernel_shape) + [channels * depth_multiplier, filters],
-                             dtype=dtype, initializer=pointwise_initializer or glorot(),
-                             regularizer=pointwise_regularizer, trainable=trainable,
+                             dtype=dtype,
+                             initializer=initializer_of(pointwise_initializer) or glorot(),
+                             regularizer=regularizer_of(pointwise_regularizer), trainable=trainable,
                              constraint=pointwise_constraint)
     bias = None
     if use_bias:
         bias = get_variable("bias", [filters], dtype=dtype,
-                            initializer=bias_initializer or init_ops.zeros_initializer(),
-                            regularizer=bias_regularizer, trainable=trainable,
+                            initializer=initializer_of(bias_initializer) or
+                            init_ops.zeros_initializer(),
+                            regularizer=regularizer_of(bias_regularizer), trainable=trainable,
                             constraint=bias_constraint)
     return depthwise, pointwise, bias
 
@@ -245,7 +250,7 @@ def separable_conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
         if bias is not None:
             out = nn_ops.bias_add(out, bias, data_format=fmt)
         out = transform_ops.squeeze(out, [axis])
-        return _activity(activation(out) if activation is not None else out,
+        return _activity(_activate(activation, out),
                          activity_regularizer)
 
 

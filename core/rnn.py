@@ -13,6 +13,7 @@ import collections
 
 from . import init_ops
 from .graph import convert_to_tensor, get_default_graph
+from .layer_identifiers import activation_of
 from .nest import is_nested
 from .ops import (array_ops, concat_split_ops, linalg_ops, math_ops, nn_ops, slicing_ops,
                   unary_ops)
@@ -96,7 +97,7 @@ class BasicRNNCell(RNNCell):
     def __init__(self, num_units, activation=None, reuse=None, name=None, dtype=None):
         super().__init__(name, reuse, dtype)
         self._num_units = num_units
-        self._activation = activation or unary_ops.tanh
+        self._activation = activation_of(activation) or unary_ops.tanh
 
     state_size = property(lambda self: self._num_units)
     output_size = property(lambda self: self._num_units)
@@ -119,7 +120,7 @@ class GRUCell(RNNCell):
                  bias_initializer=None, name=None, dtype=None):
         super().__init__(name, reuse, dtype)
         self._num_units = num_units
-        self._activation = activation or unary_ops.tanh
+        self._activation = activation_of(activation) or unary_ops.tanh
         self._kernel_initializer = kernel_initializer
         self._bias_initializer = bias_initializer
 
@@ -156,7 +157,7 @@ class BasicLSTMCell(RNNCell):
         self._num_units = num_units
         self._forget_bias = forget_bias
         self._state_is_tuple = state_is_tuple
-        self._activation = activation or unary_ops.tanh
+        self._activation = activation_of(activation) or unary_ops.tanh
         self._initializer = None
 
     @property

@@ -71,9 +71,10 @@ def fill(dims, value, name=None):
 def zeros(shape, dtype=_dt.float32, name=None):
     dtype = _dt.as_dtype(dtype)
     static = _static_shape_list(shape)
-    if static is not None:
-        return constant(np.zeros(static, dtype=dtype.as_numpy_dtype), dtype=dtype,
-                        name=name or "zeros")
+    if static is not None:  # (a string's zero is b"", as TF's)
+        zero = np.full(static, b"", object) if dtype == _dt.string else \
+            np.zeros(static, dtype=dtype.as_numpy_dtype)
+        return constant(zero, dtype=dtype, name=name or "zeros")
     return _filled(shape, b"" if dtype == _dt.string else False if dtype == _dt.bool else 0,
                    dtype, name, "zeros")
 

@@ -8,6 +8,8 @@ below gather_ops: it never imports gather_ops at module level (see ``gather`` be
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from ..errors import InvalidArgumentError
@@ -352,7 +354,10 @@ UNIQUE = register(OpDef(
 ))
 
 
+UniqueOutput = collections.namedtuple("Unique", ["y", "idx"])  # TF's result type
+
+
 def unique(x, out_idx=_dt.int32, name=None):
     """(y, idx): x's distinct values in order of first appearance, and each x's index in y."""
-    return tuple(UNIQUE(x, out_idx=_dt.as_dtype(out_idx), name=name or "Unique"))
+    return UniqueOutput(*UNIQUE(x, out_idx=_dt.as_dtype(out_idx), name=name or "Unique"))
 

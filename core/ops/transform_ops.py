@@ -218,7 +218,9 @@ def invert_permutation(x, name=None):
 def transpose(a, perm=None, name="transpose", conjugate=False):
     """``tf.transpose``; ``perm=None`` reverses the dimensions. With ``conjugate`` a complex
     tensor is conjugated too (ConjugateTranspose); other dtypes have nothing to conjugate."""
-    if conjugate and getattr(a, "dtype", None) is not None and a.dtype.is_complex:
+    if conjugate and not _is_tensor(a):  # a list or array: its dtype decides, as TF's
+        a = convert_to_tensor(a, name="a")
+    if conjugate and a.dtype.is_complex:
         from .complex_ops import conjugate_transpose  # complex_ops imports this module
 
         return conjugate_transpose(a, perm, name=name)
