@@ -323,8 +323,41 @@ def gather_nd(params, indices, name=None, batch_dims=0):
     """``tf.gather_nd``: ``params[tuple(indices[..., :])]`` for every leading index of
     ``indices``."""
     if batch_dims:
-        raise NotImplementedError("gather_nd: batch_dims is not supported")
+        return _batch_gather_nd(params, indices, int(batch_dims), name)
     return GATHER_ND(params, indices, name=name or "GatherNd")
+
+
+def _batch_gather_nd(params, indices, batch_dims, name):
+    """gather_nd within each of the first ``batch_dims`` dimensions (TF's batch_gather_nd):
+    the batch dimensions flattened to one, each index prefixed with its batch row."""
+    from ..graph import convert_to_tensor, name_scope
+    from .concat_split_ops import concat
+    from .fill_ops import range_
+    from .math_ops import cast
+    from .reduction_ops import reduce_prod
+    from .shape_ops import reshape, shape
+    from .transform_ops import broadcast_to
+
+    if batch_dims < 0:
+        raise ValueError(f"gather_nd does not allow negative batch_dims, got {batch_dims}")
+    with name_scope(name, "GatherNd", [params, indices]):
+        params, indices = convert_to_tensor(params), convert_to_tensor(indices)
+        rank = indices.shape.rank
+        if rank is not None and batch_dims >= rank:
+            raise ValueError(f"batch_dims = {batch_dims} must be less than rank(indices) = "
+                             f"{rank}")
+        p_shape, i_shape = shape(params), shape(indices, out_type=indices.dtype)
+        batch_shape = p_shape[:batch_dims]
+        rows = reduce_prod(batch_shape)
+        flat_params = reshape(params, concat([[-1], p_shape[batch_dims:]], 0))
+        flat_indices = reshape(indices, concat([[-1], i_shape[batch_dims:]], 0))
+        # Each index tuple gets its batch row in front: [rows, i..., 1] beside [rows, i..., C].
+        row = reshape(cast(range_(rows), indices.dtype),
+                      concat([[-1], array_ops.ones_like(i_shape[batch_dims:])], 0))
+        row = broadcast_to(row, concat([shape(flat_indices, out_type=indices.dtype)[:-1],
+                                        [1]], 0))
+        out = GATHER_ND(flat_params, concat([row, flat_indices], -1))
+        return reshape(out, concat([batch_shape, shape(out)[1:]], 0))
 
 
 def scatter_nd(indices, updates, shape, name=None):

@@ -54,6 +54,33 @@ def test_hand_computed():
     assert got["zeros"].tolist() == [b"", b""]
 
 
+@pytest.mark.parametrize("batch_dims, index_shape", [(1, (2, 2, 1)), (1, (2, 2)),
+                                                     (2, (2, 3, 2, 1)), (1, (2, 4, 2))])
+def test_gather_nd_batch_dims(batch_dims, index_shape):
+    """gather_nd within each batch row, against a numpy loop over the rows; its gradient
+    counts how often each element was picked."""
+    rng = np.random.default_rng(1)
+    params = rng.standard_normal((2, 3, 4, 2)).astype(np.float32)
+    if batch_dims == 2:
+        params = params[:, :3]
+    bounds = params.shape[batch_dims:batch_dims + index_shape[-1]]
+    indices = np.stack([rng.integers(0, b, index_shape[:-1]) for b in bounds], -1)
+    want = np.empty(index_shape[:-1] + params.shape[batch_dims + index_shape[-1]:], np.float32)
+    counts = np.zeros_like(params)
+    for row in np.ndindex(*params.shape[:batch_dims]):
+        for at in np.ndindex(*index_shape[batch_dims:-1]):
+            pick = row + tuple(indices[row + at])
+            want[row + at] = params[pick]
+            counts[pick] += 1
+    with tf.Graph().as_default(), tf.Session() as sess:
+        p = tf.constant(params)
+        got = tf.gather_nd(p, tf.constant(indices.astype(np.int32)), batch_dims=batch_dims)
+        grad = tf.gradients(tf.reduce_sum(got), p)[0]
+        got, grad = sess.run([got, tf.convert_to_tensor(grad)])
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(grad, counts)
+
+
 def test_unknown_names_are_named():
     with tf.Graph().as_default():
         with pytest.raises(ValueError, match="Unknown activation function: 'rleu'"):
