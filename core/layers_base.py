@@ -18,10 +18,10 @@ import weakref
 
 import numpy as np
 
-from .layer_identifiers import activation_of, initializer_of, regularizer_of
 from . import dtypes as _dt
 from . import nest_util as nest
 from .graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, name_scope
+from .layer_identifiers import activation_of, initializer_of, regularizer_of
 from .ops import array_ops, math_ops
 from .tensor_shape import TensorShape
 from .variables import get_variable, trainable_variables, variable_scope
