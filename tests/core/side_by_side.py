@@ -29,6 +29,20 @@ def tf_run(build, runs=None):
             return [sess.run(fetches) for _ in range(runs)]
 
 
+def assert_raw_op_matches_tf(op_name: str, calls: list, rtol=1e-6):
+    """``tf.raw_ops.<op_name>(**kw)`` for each ``kw`` of ``calls``: minitf's results have
+    TensorFlow's dtypes, shapes and values."""
+    import numpy as np
+
+    from minitf import raw_ops
+
+    want = tf_run(lambda tf1: [getattr(tf1.raw_ops, op_name)(**kw) for kw in calls])
+    got = run([getattr(raw_ops, op_name)(**kw) for kw in calls])
+    for g, t in zip(got, want):
+        assert g.dtype == t.dtype and g.shape == t.shape, op_name
+        np.testing.assert_allclose(g, t, rtol=rtol, err_msg=op_name)
+
+
 def run_graph_def_in_minitf(graph_def: bytes, fetches, feed=None):
     """A serialized GraphDef (TF-written, say) imported into a new minitf graph and run."""
     g = tf.Graph()

@@ -8,7 +8,8 @@ import pytest
 
 import minitf as tf
 from minitf import raw_ops
-from tests.core.side_by_side import run, run_graph_def_in_minitf, tf_run
+from tests.core.side_by_side import (assert_raw_op_matches_tf, run,
+                                     run_graph_def_in_minitf)
 
 R = np.random.default_rng(11)
 I64 = np.int64
@@ -164,11 +165,7 @@ def test_random_inputs_match_tensorflow(vdt, wdt):
     splits, values, weights = _random_inputs(vdt, wdt)
     calls = [dict(splits=splits, values=values, size=vdt(9), weights=ws, binary_output=b)
              for ws in (weights, np.zeros(0, wdt)) for b in (False, True)]
-    want = tf_run(lambda tf1: [tf1.raw_ops.RaggedBincount(**kw) for kw in calls])
-    got = run([raw_ops.RaggedBincount(**kw) for kw in calls])
-    for g, t in zip(got, want):
-        assert g.dtype == t.dtype and g.shape == t.shape
-        np.testing.assert_allclose(g, t, rtol=1e-6)
+    assert_raw_op_matches_tf("RaggedBincount", calls)
 
 
 @pytest.mark.parametrize("splits, values, size, weights, message", RUN_ERRORS)

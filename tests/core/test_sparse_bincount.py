@@ -9,7 +9,8 @@ import pytest
 
 import minitf as tf
 from minitf import raw_ops
-from tests.core.side_by_side import run, run_graph_def_in_minitf, tf_run
+from tests.core.side_by_side import (assert_raw_op_matches_tf, run,
+                                     run_graph_def_in_minitf)
 
 R = np.random.default_rng(12)
 I64 = np.int64
@@ -156,11 +157,7 @@ def test_random_inputs_match_tensorflow(vdt, wdt):
              for ix, shape in ((indices, np.array([5, 4], I64)),
                                (indices[:, 1:], np.array([4], I64)))
              for ws in (weights, np.zeros(0, wdt)) for b in (False, True)]
-    want = tf_run(lambda tf1: [tf1.raw_ops.SparseBincount(**kw) for kw in calls])
-    got = run([raw_ops.SparseBincount(**kw) for kw in calls])
-    for g, t in zip(got, want):
-        assert g.dtype == t.dtype and g.shape == t.shape
-        np.testing.assert_allclose(g, t, rtol=1e-6)
+    assert_raw_op_matches_tf("SparseBincount", calls)
 
 
 @pytest.mark.parametrize("indices, values, dense_shape, size, message", RUN_ERRORS)
