@@ -50,7 +50,7 @@ def build_saver_ops(graph, saved: dict, name: str | None = None) -> SaverOps:
         assigns = [state_ops.assign(v, r, validate_shape=v.shape.is_fully_defined(),
                                     name="Assign") for v, r in zip(variables, restored)]
         restore_all = group(*assigns, name="restore_all")
-    return SaverOps(saved_prefix.op.inputs[0].name, saved_prefix.name, restore_all.name)
+    return SaverOps(prefix.name, saved_prefix.name, restore_all.name)
 
 
 __all__ = ["SaverOps", "build_saver_ops"]
