@@ -7,6 +7,7 @@ wait in the batch queue (visible as minitf_queue_depth) until the timeout fires.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import re
@@ -25,6 +26,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from minitf.serving.client import Client
+from minitf.serving.server import _cancel_pending
 from tests.serving.conftest import reference, wait_for
 
 # Long enough that a loaded machine cannot let the batch fire before the test has checked
@@ -228,3 +230,38 @@ def test_signal_during_start_up_load_retries_exits_zero_at_once(model_base, sig)
     assert f"Received {sig.name}" in log and "Traceback" not in log
     assert "failed (attempt 2 of 4)" not in log
     assert "Failed to load servable dense version 1" in log
+
+
+def test_stopping_the_loop_lets_ending_tasks_end_and_cancels_the_rest():
+    """What stop does to the tasks still on the event loop once gRPC has stopped: an RPC's task
+    a few steps from its end finishes on its own (cancelled there, gRPC would log a traceback
+    for it), and a task that would wait forever is cancelled."""
+    log = []
+
+    async def ending():  # an RPC's task after core has finished the call
+        try:
+            for _ in range(3):
+                await asyncio.sleep(0)
+            log.append("ending finished")
+        except asyncio.CancelledError:
+            log.append("ending cancelled")
+            raise
+
+    async def waiting():
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            log.append("waiting cancelled")
+            raise
+
+    async def scenario():
+        tasks = [asyncio.create_task(ending()), asyncio.create_task(waiting())]
+        await asyncio.sleep(0)  # both have started
+        started = time.monotonic()
+        await _cancel_pending(finish_seconds=0.2)
+        return tasks, time.monotonic() - started
+
+    tasks, took = asyncio.run(scenario())
+    assert log == ["ending finished", "waiting cancelled"]
+    assert not tasks[0].cancelled() and tasks[1].cancelled()
+    assert 0.2 <= took < 5  # the waiting task was given its time, then cancelled
