@@ -43,7 +43,7 @@ from minitf.errors import InvalidArgumentError
 from minitf.protos import grpc_service_pb2 as pb
 from minitf.protos import method_path
 
-from .common import (RequestInfo, check_response_size, error_status,
+from .common import (RequestInfo, cancel_code, check_response_size, error_status,
                      parse_message)
 from .kserve import InferenceService
 
@@ -95,12 +95,6 @@ def _resolve(future):
         future.set_result(None)
 
 
-def _end_code(context) -> str:
-    """Why outstanding requests stop: the stream's deadline passed, or it was cancelled."""
-    remaining = context.time_remaining()
-    return "DEADLINE_EXCEEDED" if remaining is not None and remaining <= 0 else "CANCELLED"
-
-
 class StreamInferenceService:
     """inference.GRPCInferenceService/ModelStreamInfer"""
 
@@ -150,7 +144,7 @@ class StreamInferenceService:
                 out = _as_stream_response(response.SerializeToString())
                 check_response_size(len(out), max_response_bytes)
             except asyncio.CancelledError:
-                count(entry, _end_code(context))
+                count(entry, cancel_code(context))
                 raise
             except Exception as e:  # noqa: BLE001 - the request's error, not the stream's
                 status, message = error_status(e, path)
@@ -188,6 +182,7 @@ class StreamInferenceService:
             if self._stopping:
                 stop.set_result(None)
             reader = asyncio.ensure_future(read(requests, context, outstanding, live))
+            get = None
             try:
                 while True:
                     if stop.done():  # stopping: read no more; answer what was read
@@ -211,12 +206,14 @@ class StreamInferenceService:
                     await context.write(response)
             finally:
                 self._open.discard(handle)
+                if get is not None:  # cancelled while waiting for a request: left pending,
+                    get.cancel()     # asyncio would log its destruction
                 # Normally nothing is left. When the client cancelled (or the stream's deadline
                 # passed, or the server stopped), cancel what is still running: a request
                 # waiting in a batch queue is withdrawn from it.
                 reader.cancel()
                 if live:
-                    code = _end_code(context)
+                    code = cancel_code(context)
                     for task, entry in live.items():
                         task.cancel()
                         count(entry, code)  # one cancelled before it started counts too

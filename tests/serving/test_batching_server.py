@@ -203,6 +203,46 @@ def test_expired_client_deadline_answers_deadline_exceeded(model_base, api):
     assert value(samples, "minitf_batch_size_rows_sum", model="dense") == 8
 
 
+def test_every_expired_deadline_counts_as_deadline_exceeded(model_base):
+    """Queued requests whose client deadlines pass all count as DEADLINE_EXCEEDED, none as
+    CANCELLED: the client cancels at its own deadline, a few milliseconds before the server's,
+    so gRPC cancels the handler with a little time left (a probe of 60 such requests had 2 to 5
+    counted CANCELLED)."""
+    config = dense(model_base, max_batch_size=64, batch_timeout_micros=LONG_TIMEOUT_US,
+                   num_batch_threads=1)
+    timeouts = np.linspace(0.05, 0.5, 24)
+    with running_server([config]) as (server, client), ThreadPoolExecutor(8) as pool:
+        calls = [pool.submit(client.infer, "dense", {"x": rows(i, 1)}, timeout=float(t))
+                 for i, t in enumerate(timeouts)]
+        for call in calls:
+            with pytest.raises(grpc.RpcError) as info:
+                call.result(WAIT)
+            assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        poll_metric(server, "minitf_requests_total", float(len(timeouts)), model="dense",
+                    api="kserve.ModelInfer", code="DEADLINE_EXCEEDED")
+        samples = scrape(server)
+    assert value(samples, "minitf_requests_total", 0.0, model="dense", api="kserve.ModelInfer",
+                 code="CANCELLED") == 0
+
+
+def test_a_cancelled_call_counts_as_deadline_exceeded_only_near_its_deadline():
+    from minitf.serving.services.common import DEADLINE_SLACK_S, cancel_code
+
+    class Context:
+        def __init__(self, remaining):
+            self.remaining = remaining
+
+        def time_remaining(self):
+            return self.remaining
+
+    assert cancel_code(Context(None)) == "CANCELLED"  # no deadline: the client gave up
+    assert cancel_code(Context(30.0)) == "CANCELLED"
+    assert cancel_code(Context(DEADLINE_SLACK_S * 2)) == "CANCELLED"
+    assert cancel_code(Context(DEADLINE_SLACK_S / 2)) == "DEADLINE_EXCEEDED"
+    assert cancel_code(Context(0.0)) == "DEADLINE_EXCEEDED"
+    assert cancel_code(Context(-0.5)) == "DEADLINE_EXCEEDED"
+
+
 def test_batching_switched_off_per_model(model_base):
     plain = ModelConfig(name="plain", base_path=model_base,
                         batching=BatchingConfig(enabled=False))

@@ -498,3 +498,39 @@ def test_server_stop_with_an_open_stream_ends_promptly(tmp_path):
     finally:
         client.close()
         server_cm.__exit__(None, None, None)  # stop() again: a no-op
+
+
+def test_a_stream_cancelled_while_waiting_for_requests_leaves_no_task_pending():
+    """The client drops a stream while the server waits for its next request: the wait is
+    cancelled with the stream, not left pending (asyncio then logs "Task was destroyed but it
+    is pending!" when it is collected, as it did once per dropped stream)."""
+    import asyncio
+
+    from minitf.serving.services.kserve_stream import StreamInferenceService
+
+    [(_, handler)] = StreamInferenceService(plane=None).handlers()
+
+    class Context:
+        def time_remaining(self):
+            return None
+
+    async def scenario():
+        never = asyncio.Event()
+
+        async def requests():  # a client that sends nothing and keeps the stream open
+            await never.wait()
+            yield b""
+
+        stream = asyncio.ensure_future(handler.stream_stream(requests(), Context()))
+        for _ in range(5):  # the stream is now waiting for a request
+            await asyncio.sleep(0)
+        assert not stream.done()
+        stream.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await stream
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return [t for t in asyncio.all_tasks()
+                if t is not asyncio.current_task() and not t.done()]
+
+    assert asyncio.run(scenario()) == []
