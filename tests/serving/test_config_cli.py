@@ -662,19 +662,34 @@ def test_serve_exit_is_bounded(case, signals, code):
     """The grace period bounds the exit even when a request is still running (Python would
     join its worker thread), and a second signal exits at once."""
     import signal
-    import time
+    import threading
 
     proc = subprocess.Popen([sys.executable, "-c", _STUCK_SERVER, case],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines, arrived = [], threading.Condition()
+
+    def read_stderr():  # stderr as it comes, so each signal can wait for the one before
+        for line in proc.stderr:
+            with arrived:
+                lines.append(line)
+                arrived.notify_all()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
     try:
         assert "minitf serving on grpc :1 http off" in proc.stdout.readline()
-        for _ in range(signals):
+        for i in range(signals):
+            if i:  # the previous signal was handled: two pending signals would be one
+                with arrived:
+                    assert arrived.wait_for(
+                        lambda: any("Received SIGTERM" in line for line in lines),
+                        timeout=20), "".join(lines)
             proc.send_signal(signal.SIGTERM)
-            time.sleep(0.5)
         assert proc.wait(timeout=20) == code
     finally:
         proc.kill()
-    err = proc.stderr.read()
+        reader.join(20)
+    err = "".join(lines)
     assert "Traceback" not in err
     assert ("still running after the grace period" if code == 0 else
             "Received SIGTERM again") in err

@@ -27,6 +27,8 @@ from .conftest import reference, running_server, wait_for, write_model
 SCALES = {1: 1.0, 2: 2.0}
 SLOW_TIMEOUT_US = 400_000  # "slow": a batch waits this long for company
 STUCK_TIMEOUT_US = 60_000_000  # "stuck": a lone request waits until cancelled or drained
+PAIR_ROWS = 5  # "pair": one batch holds exactly 2 + 3 rows, and runs as soon as it is full
+PAIR_TIMEOUT_US = 30_000_000  # ... and a lone request would wait far longer than any test
 STREAM_PATH = "/inference.GRPCInferenceService/ModelStreamInfer"
 API = "kserve.ModelStreamInfer"
 WAIT = 20.0  # seconds: the bound on every wait for a response
@@ -36,7 +38,7 @@ RNG = np.random.default_rng(5)
 def _models(root):
     for version, scale in SCALES.items():
         write_model(str(root / "dense"), version, scale)
-    for name in ("plain", "slow", "stuck"):
+    for name in ("plain", "slow", "stuck", "pair"):
         write_model(str(root / name), 1)
     return [
         ModelConfig(name="dense", base_path=str(root / "dense"), version_policy="all"),
@@ -48,12 +50,16 @@ def _models(root):
         ModelConfig(name="stuck", base_path=str(root / "stuck"),
                     batching=BatchingConfig(max_batch_size=64,
                                             batch_timeout_micros=STUCK_TIMEOUT_US)),
+        ModelConfig(name="pair", base_path=str(root / "pair"),
+                    batching=BatchingConfig(max_batch_size=PAIR_ROWS,
+                                            batch_timeout_micros=PAIR_TIMEOUT_US)),
     ]
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """dense v1 and v2 (batched, 1 ms), plain (unbatched), slow (400 ms batches) and stuck."""
+    """dense v1 and v2 (batched, 1 ms), plain (unbatched), slow (400 ms batches), stuck and
+    pair (5-row batches that wait 30 s for company)."""
     root = tmp_path_factory.mktemp("kserve_stream")
     with running_server(_models(root), BatchingConfig(max_batch_size=8,
                                                       batch_timeout_micros=1000)) as (s, _):
@@ -300,17 +306,18 @@ def test_enable_empty_final_response(served, client):
 
 # -- concurrency and order -------------------------------------------------------------------
 def test_requests_on_one_stream_run_concurrently_and_answer_in_order(client):
-    """Triton issues each request as it reads it: two requests to "slow" share one batch
-    (one at a time they would run as two). Responses keep request order for a
-    non-decoupled model: the unbatched request read last is answered last although it is
-    done first."""
-    before = _stats(client, "slow")
+    """Triton issues each request as it reads it: two requests to "pair" share one batch
+    (one at a time they would run as two, the first only after pair's 30 s timeout, far
+    beyond the bounded wait). Responses keep request order for a non-decoupled model: the
+    unbatched request read last is answered last although it is done first."""
+    before = _stats(client, "pair")
     responses = Responses()
     client.start_stream(responses)
     xs = [x_rows(2), x_rows(3), x_rows(1)]
+    assert sum(len(x) for x in xs[:2]) == PAIR_ROWS  # together they fill pair's batch
     start = time.monotonic()
-    client.async_stream_infer("slow", [infer_input(xs[0])], request_id="s-0")
-    client.async_stream_infer("slow", [infer_input(xs[1])], request_id="s-1")
+    client.async_stream_infer("pair", [infer_input(xs[0])], request_id="s-0")
+    client.async_stream_infer("pair", [infer_input(xs[1])], request_id="s-1")
     client.async_stream_infer("plain", [infer_input(xs[2])], request_id="p-2")
     got = responses.take(3)
     elapsed = time.monotonic() - start
@@ -319,10 +326,10 @@ def test_requests_on_one_stream_run_concurrently_and_answer_in_order(client):
     for (result, error), x in zip(got, xs):
         assert error is None
         assert_close(result.as_numpy("probs"), reference(x)["probs"])
-    after = _stats(client, "slow")
+    after = _stats(client, "pair")
     assert after.execution_count - before.execution_count == 1  # one batch for both
     assert after.inference_count - before.inference_count == 5
-    assert elapsed < 2 * SLOW_TIMEOUT_US / 1e6  # not one batch timeout after the other
+    assert elapsed < PAIR_TIMEOUT_US / 1e6 / 3  # the full batch ran, not the timeout
 
 
 def test_many_concurrent_requests_on_two_streams(served):

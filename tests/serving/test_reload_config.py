@@ -32,8 +32,8 @@ WAIT = 20.0
 X = (np.arange(12, dtype=np.float32).reshape(3, 4) - 6) / 4
 
 
-def check(outputs: dict, scale: float):
-    want = reference(X, scale)
+def check(outputs: dict, scale: float, x=X):
+    want = reference(x, scale)
     np.testing.assert_allclose(outputs["logits"], want["logits"], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(outputs["probs"], want["probs"], rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(outputs["classes"], want["classes"])
@@ -138,15 +138,16 @@ def test_the_client_reloads_from_dicts_or_a_config(bases):
 
 def test_reload_removes_a_model_after_its_in_flight_requests(bases):
     dense, wide = bases
-    # A batch timeout of 5 s keeps a one-row request queued until the unload drains it.
-    slow = BatchingConfig(max_batch_size=8, batch_timeout_micros=5_000_000)
+    # Batches of X's 3 rows run at once; a one-row request waits for company (up to a 30 s
+    # batch timeout) in the queue until the unload drains it.
+    slow = BatchingConfig(max_batch_size=len(X), batch_timeout_micros=30_000_000)
     models = [ModelConfig("dense", str(dense)), ModelConfig("wide", str(wide))]
     with running_server(models, slow) as (server, client):
         result = {}
 
         def predict():
             try:
-                result["out"] = client.predict("wide", {"x": X})
+                result["out"] = client.predict("wide", {"x": X[:1]})
             except grpc.RpcError as e:  # reported below
                 result["error"] = e
 
@@ -159,9 +160,9 @@ def test_reload_removes_a_model_after_its_in_flight_requests(bases):
         response = reload(server, request(entry("dense", dense)))
         assert response.status.error_code == 0
         thread.join(WAIT)
-        assert "error" not in result, result.get("error")
-        check(result["out"], 3.0)
-        assert time.monotonic() - start < 4.5  # drained by the unload, not by its timeout
+        assert not thread.is_alive() and "error" not in result, result.get("error")
+        check(result["out"], 3.0, X[:1])
+        assert time.monotonic() - start < 10  # drained by the unload, not by its timeout
         assert not_found(client, "wide")
         with pytest.raises(grpc.RpcError) as info:
             client.status("wide")

@@ -85,11 +85,13 @@ def test_requests_count_in_metrics_and_model_statistics(rest_served):
 
 
 def test_rest_predicts_share_the_batcher(tmp_path):
-    """Four one-row REST requests sent together run as one batch of four."""
+    """Four one-row REST requests sent together run as one batch of four: it is full, so it
+    runs at once (apart, a lone request would wait out the 30 s batch timeout, beyond the
+    requests' 10 s timeout)."""
     write_model(str(tmp_path / "dense"), 1)
     config = ModelConfig(name="dense", base_path=str(tmp_path / "dense"))
     with running_server([config], BatchingConfig(max_batch_size=4,
-                                                 batch_timeout_micros=2_000_000),
+                                                 batch_timeout_micros=30_000_000),
                         reflection=False) as (server, _):
         results = [None] * 4
 
@@ -101,7 +103,8 @@ def test_rest_predicts_share_the_batcher(tmp_path):
             t.start()
         for t in threads:
             t.join(30)
-        assert [r[0] for r in results] == [200] * 4
+        assert not any(t.is_alive() for t in threads)
+        assert [r and r[0] for r in results] == [200] * 4
         stats = server.plane.stats.get("dense", 1)
         assert (stats["executions"], stats["rows"], stats["ok"]) == (1, 4, 4)
         for i, (_, doc, _) in enumerate(results):

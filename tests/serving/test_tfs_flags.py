@@ -200,9 +200,10 @@ def test_version_prints_and_exits_0():
 
 
 # -- implemented flags ---------------------------------------------------------------------
-def _flaky_loader(monkeypatch, failures: int):
+def _flaky_loader(monkeypatch, failures: int, gate: threading.Event | None = None):
     """Makes the server's loader fail ``failures`` times (OSError, as flaky storage), then
-    load; returns the list of attempt times."""
+    load; returns the list of attempt times. With ``gate``, the first attempt fails only once
+    the gate is set (for at most 20 s)."""
     calls = []
     real = server_module.make_loader
 
@@ -211,6 +212,8 @@ def _flaky_loader(monkeypatch, failures: int):
 
         def load(path, name, version):
             calls.append(time.monotonic())
+            if gate is not None and len(calls) == 1:
+                gate.wait(20)
             if len(calls) <= failures:
                 raise OSError(f"storage hiccup {len(calls)}")
             return inner(path, name, version)
@@ -282,16 +285,22 @@ def test_a_version_removed_during_a_retry_wait_is_not_retried(tmp_path, monkeypa
 
     base = tmp_path / "models" / "dense"
     version_dir = write_model(str(base), 1)
-    calls = _flaky_loader(monkeypatch, failures=100)
+    # The first attempt fails only after the removal below, so the removal is always before
+    # the end of the wait that follows it, however late this thread runs.
+    removed = threading.Event()
+    calls = _flaky_loader(monkeypatch, failures=100, gate=removed)
     repo = ModelRepository([ModelConfig("dense", str(base))], loader=server_module.make_loader(),
                            load_retries=3, load_retry_seconds=1.0)
     poller = threading.Thread(target=repo.poll, daemon=True)
     poller.start()
-    deadline = time.monotonic() + 10
-    while not calls and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert calls, "the first load attempt did not happen"
-    shutil.rmtree(version_dir)  # the operator removes the bad version while it waits
+    try:
+        deadline = time.monotonic() + 10
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert calls, "the first load attempt did not happen"
+        shutil.rmtree(version_dir)  # the operator removes the bad version
+    finally:
+        removed.set()
     poller.join(10)
     assert not poller.is_alive()
     assert len(calls) == 1, f"{len(calls)} attempts: retried a version whose directory is gone"

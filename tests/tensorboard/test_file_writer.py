@@ -115,19 +115,26 @@ def test_writes_happen_on_the_writer_thread(tmp_path, monkeypatch):
     writer = tf.summary.FileWriter(tmp_path)
     real = summary_module.encode_record
     threads = []
+    disk = threading.Event()  # a disk that writes nothing until the test lets it
+    caller = threading.current_thread()
 
     def slow_encode(data):
         threads.append(threading.current_thread())
-        time.sleep(0.05)
+        if threading.current_thread() is not caller:  # a write here would show, below
+            disk.wait(20)
         return real(data)
 
     monkeypatch.setattr(summary_module, "encode_record", slow_encode)
-    start = time.perf_counter()
-    for step in range(5):
-        writer.add_summary(_scalar("a", step), step)
-    assert time.perf_counter() - start < 0.1  # five writes take >= 0.25 s
+    try:
+        for step in range(5):  # returns although no write can finish
+            writer.add_summary(_scalar("a", step), step)
+        assert caller not in threads
+        (path,) = _files(tmp_path)
+        assert [e.WhichOneof("what") for e in summary_iterator(path)] == ["file_version"]
+    finally:
+        disk.set()
     writer.flush()  # waits for all of them
-    assert len(threads) == 5 and threading.current_thread() not in threads
+    assert len(threads) == 5 and caller not in threads
     assert len(list(summary_iterator(_files(tmp_path)[0]))) == 6
     writer.close()
 
