@@ -43,6 +43,12 @@ def make_handler(server, rest_api):
                 with server._rest_idle:
                     server._connections.discard(self.connection)
 
+        def handle(self):
+            try:
+                super().handle()
+            except ConnectionError:  # the client left before its answer: nobody to tell, and
+                pass                 # socketserver would print a traceback for each one
+
         def do_GET(self):  # noqa: N802 - http.server's name
             path = self.path.split("?", 1)[0]
             if path == "/metrics" or path == server.options.metrics_path:

@@ -225,3 +225,25 @@ def test_a_request_refused_before_its_body_is_read_closes_the_connection(tmp_pat
         head, _, answer = data.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 400 ") and b"Connection: close" in head
         assert b"Failed to convert version" in answer and data.count(b"HTTP/1.1") == 1
+
+
+def test_a_client_gone_before_its_answer_leaves_no_traceback(tmp_path, capfd):
+    """Clients that send half a request and leave: the server's answer (400, the body ended
+    early) meets a closed socket. That is no error of the server's: nothing is printed (a
+    traceback per dropped client before), and the server goes on answering."""
+    write_model(str(tmp_path / "dense"), 1)
+    with running_server([ModelConfig(name="dense", base_path=str(tmp_path / "dense"))]) as \
+            (server, _):
+        for _ in range(10):
+            s = socket.create_connection(("127.0.0.1", server.http_port), timeout=WAIT)
+            s.sendall(b"POST /v1/models/dense:predict HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Length: 100\r\n\r\n{\"inst")
+            s.shutdown(socket.SHUT_WR)  # the body ends early: the server answers at once
+            s.close()                   # ... to nobody
+        status, body, _ = _post(server.http_port, "/v1/models/dense:predict",
+                                {"instances": X3.tolist()})
+        assert status == 200
+        np.testing.assert_allclose([row["probs"] for row in body["predictions"]],
+                                   reference(X3)["probs"], rtol=1e-5, atol=1e-6)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "BrokenPipeError" not in err
