@@ -5,6 +5,8 @@ TF's executor runs a handle's ops as soon as their inputs are there; here each s
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .errors import InvalidArgumentError, OpError
@@ -25,6 +27,7 @@ class _PartialRun:
         self.known: dict = {}  # tensor -> value: fed, or computed by an earlier step
         self.done: set = set()  # ops that ran and need not run again
         self.error: OpError | None = None  # a step's failure no call has reported yet
+        self.lock = threading.Lock()  # held by Session.partial_run: one call at a time
         self.needed = _ancestors([t._op for t in fetches] + self.targets, self.feeds)
 
     def check(self, fed: dict, wanted: list):

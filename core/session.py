@@ -370,6 +370,16 @@ class Session:
         if state is None:
             raise InvalidArgumentError(None, None,
                                        "Must run 'setup' before performing partial runs!")
+        # Calls continuing one handle from several threads take turns (each step reads and
+        # extends what the earlier ones computed: concurrently, ops would run twice); calls on
+        # other handles do not wait.
+        with state.lock:
+            if self._partial_runs.get(handle) is not state:  # finished or failed meanwhile
+                raise InvalidArgumentError(None, None,
+                                           "Must run 'setup' before performing partial runs!")
+            return self._partial_call(handle, state, handler, feeds, values)
+
+    def _partial_call(self, handle, state, handler, feeds, values):
         fed = dict(zip(feeds, values))
         wanted = [t for t in handler.tensors if t not in fed]  # a fed fetch: the value fed
         state.check(fed, wanted)

@@ -12,6 +12,7 @@ the expected counts are TF's. (RandomGamma and RandomPoissonV2: random_gamma_ops
 
 from __future__ import annotations
 
+import threading
 
 import numpy as np
 
@@ -104,16 +105,23 @@ def _uniform_kernel(rng, true_classes, *, num_true, num_sampled, unique, range_m
 
 def _learned_unigram_kernel(state, true_classes, *, num_true, num_sampled, unique, range_max,
                             seed, seed2):
-    """Samples from the counts so far, then counts this run's true classes (TF's order)."""
-    if "rng" not in state:  # the op's own generator, seeded as the executor seeds "rng" ops
-        entropy = None if seed == 0 and seed2 == 0 else [seed & 0xFFFFFFFF, seed2]
-        state["rng"] = np.random.default_rng(entropy)
-        state["weights"] = np.ones(range_max, np.float64)
-    weights = state["weights"]
-    prob, draw = _weighted(weights)
-    out = _sample(state["rng"], true_classes, num_true, num_sampled, unique, range_max, prob,
-                  draw)
-    np.add.at(weights, np.asarray(true_classes).reshape(-1), 1.0)
+    """Samples from the counts so far, then counts this run's true classes (TF's order).
+    Runs of the op in other threads of the session take turns on its state (TF's sampler
+    locks its counts too): a count added while another run normalizes them would not sum
+    to 1."""
+    lock = state.get("lock")
+    if lock is None:
+        lock = state.setdefault("lock", threading.Lock())  # atomic: one lock wins
+    with lock:
+        if "weights" not in state:  # the op's own generator, seeded as the executor seeds
+            entropy = None if seed == 0 and seed2 == 0 else [seed & 0xFFFFFFFF, seed2]
+            state["rng"] = np.random.default_rng(entropy)  # "rng" ops
+            state["weights"] = np.ones(range_max, np.float64)
+        weights = state["weights"]
+        prob, draw = _weighted(weights)
+        out = _sample(state["rng"], true_classes, num_true, num_sampled, unique, range_max,
+                      prob, draw)
+        np.add.at(weights, np.asarray(true_classes).reshape(-1), 1.0)
     return out
 
 

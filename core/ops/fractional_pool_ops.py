@@ -192,9 +192,11 @@ def _seeds(state, deterministic, seed, seed2):
             raise _error("Both seed and seed2 should be 0 if deterministic is false.")
         return secrets.randbits(64), secrets.randbits(64)
     if seed == 0 and seed2 == 0:
-        if "seeds" not in state:
-            state["seeds"] = (secrets.randbits(64), secrets.randbits(64))
-        return state["seeds"]
+        seeds = state.get("seeds")
+        if seeds is None:  # setdefault is atomic: the first runs of the session, racing, all
+            # get the one pair that was stored first.
+            seeds = state.setdefault("seeds", (secrets.randbits(64), secrets.randbits(64)))
+        return seeds
     return seed, seed2
 
 

@@ -25,7 +25,8 @@ import weakref
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import FailedPreconditionError, InvalidArgumentError, OutOfRangeError
+from ..errors import (CancelledError, FailedPreconditionError, InvalidArgumentError,
+                      OutOfRangeError)
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, kinded, register, req
 from ..tensor_shape import TensorShape
 
@@ -69,7 +70,7 @@ class IteratorResource:
         self.output_types = list(output_types)
         self.output_shapes = list(output_shapes)
         self.elements = None
-        self.exhausted = False
+        self.exhausted = self.cancelled = False
         # Two runs of one session may pull at once; a Python generator is not re-entrant.
         self.lock = threading.Lock()
         self.string_handle = f"{name}#{next(_serial)}"
@@ -93,10 +94,18 @@ class IteratorResource:
                     "been initialized. Ensure that you have run the initializer operation for "
                     "this iterator before getting the next element.")
             element = _END if self.exhausted else next(self.elements, _END)
+            if self.cancelled:  # the session closed while this run waited for the element
+                raise CancelledError(None, None, "Run call was cancelled")
             if element is _END:
                 self.exhausted = True  # and stays so until the initializer runs again
                 raise OutOfRangeError(None, None, "End of sequence")
             return element
+
+    def cancel(self):
+        """The session closed (core/plan_resources.py ``Resources.clear``): a run waiting for
+        an element (a slow ``from_generator``) fails with CancelledError once it comes, as in
+        TF; close does not wait for it."""
+        self.cancelled = True
 
 
 def _iterator_kernel(state, *, shared_name, container, output_types, output_shapes):
@@ -140,14 +149,20 @@ MAKE_ITERATOR = register(OpDef(
 
 
 def _one_shot_kernel(state, *, dataset, shared_name, container, output_types, output_shapes):
+    handle = state.get("handle")
+    if handle is not None:
+        return handle
     with _state_lock:
+        start_lock = state.setdefault("start_lock", threading.Lock())
+    # A one-shot iterator starts itself, once per session (its captures are Consts). The handle
+    # is published only once started: another first run waits here for it, not on the global
+    # lock (a pipeline's start may take a while).
+    with start_lock:
         handle = state.get("handle")
-        fresh = handle is None
-        if fresh:
-            handle = state["handle"] = IteratorResource(shared_name, output_types,
-                                                        output_shapes)
-    if fresh:  # a one-shot iterator starts itself, once per session; its captures are Consts
-        handle.start(_dataset(dataset), ())
+        if handle is None:
+            handle = IteratorResource(shared_name, output_types, output_shapes)
+            handle.start(_dataset(dataset), ())
+            state["handle"] = handle
     return handle
 
 

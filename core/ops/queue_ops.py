@@ -191,8 +191,12 @@ class Queue(Blocking):
 
     # -- operations ------------------------------------------------------------------------------
     def enqueue(self, values, many: bool):
-        arrays = self._check_tuple(values, many)
-        elements = list(zip(*arrays)) if many else [tuple(arrays)]
+        # The values as the op read them, before waiting for room (TF's enqueue holds the
+        # tensors it was given): a variable's buffer, which a later assign changes in place, is
+        # copied now. The one copy an element gets: rows of an EnqueueMany are views of it.
+        arrays = [_component(a, t) for a, t in zip(self._check_tuple(values, many), self.dtypes)]
+        elements = [tuple(a[i, ...] for a in arrays) for i in range(len(arrays[0]))] if many \
+            else [tuple(arrays)]
         with self._turn(self._enqueuers, "Enqueue"):
             self._check_open()
             for element in elements:  # one by one as room appears, as TF's EnqueueMany
@@ -202,7 +206,7 @@ class Queue(Blocking):
                     self._wait("Enqueue")
                     if self.cancelled_enqueues:
                         raise CancelledError(None, None, "Enqueue operation was cancelled")
-                self._push(tuple(_component(c, t) for c, t in zip(element, self.dtypes)))
+                self._push(element)
                 self.cv.notify_all()
 
     def _push(self, element):
@@ -283,11 +287,17 @@ class Queue(Blocking):
         return out[0] if len(out) == 1 else out
 
     def close(self, cancel_pending_enqueues: bool):
-        with self.cv:
+        if cancel_pending_enqueues:
+            with self.cv:
+                self.closed = self.cancelled_enqueues = True
+                self.cv.notify_all()
+            return
+        # TF queues this close behind the enqueues already waiting (one more attempt in their
+        # line): it returns once they are done, and the enqueues after it find the queue closed.
+        with self._turn(self._enqueuers, "Close"):
+            if self.closed:
+                raise CancelledError(None, None, f"Queue '{self.name}' is already closed.")
             self.closed = True
-            if cancel_pending_enqueues:
-                self.cancelled_enqueues = True
-            self.cv.notify_all()
 
     def size(self) -> int:
         return len(self.items)

@@ -25,6 +25,17 @@ def _join(*threads):
     assert not any(t.is_alive() for t in threads), "a thread did not finish"
 
 
+def _wait_until_waiting(sess, ref, line: str):
+    """Polls (10 s at most) until a run in another thread waits in the line (attribute
+    ``line``) of the queue ``ref`` names in ``sess``: no guessing how long the
+    thread takes to get there (a sleep fails on a loaded machine)."""
+    state = sess._resources.state(ref.op)
+    deadline = time.monotonic() + 10
+    while not getattr(state.get("resource"), line, None):
+        assert time.monotonic() < deadline, "the other thread's run never started waiting"
+        time.sleep(0.001)
+
+
 # -- queues --------------------------------------------------------------------------------------
 def test_fifo_order_enqueue_many_and_dequeue_many():
     q = tf.FIFOQueue(10, [tf.int32, tf.float32], shapes=[[], [2]])
@@ -128,7 +139,7 @@ def test_close_semantics():
             except tf.errors.CancelledError as e:
                 blocked.append(e.message)
         t = _start(enqueue_when_full)
-        time.sleep(0.05)
+        _wait_until_waiting(sess, q.queue_ref, "_enqueuers")
         assert not _run(sess, q.is_closed())
         _run(sess, q.close(cancel_pending_enqueues=True))
         _join(t)
@@ -181,7 +192,7 @@ def test_session_close_cancels_blocked_runs():
         except tf.errors.CancelledError as e:
             errors.append(e)
     t = _start(wait)
-    time.sleep(0.05)
+    _wait_until_waiting(sess, q.queue_ref, "_dequeuers")
     sess.close()
     _join(t)
     assert len(errors) == 1 and "Dequeue operation was cancelled" in errors[0].message
