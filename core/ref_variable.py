@@ -25,6 +25,7 @@ from .graph import (GraphKeys, Reference, Tensor, convert_to_tensor, get_default
 from .ops import array_ops, gather_ops, state_ops
 from .ops.state_ops import VARIABLE_V2
 from .tensor_shape import TensorShape, as_shape
+from .variable_init_guard import guard_uninitialized_reads
 from .variables_extra import (VariableAggregation, VariableSynchronization, attach,
                               check_synchronization, from_proto)
 
@@ -129,9 +130,10 @@ class Variable(metaclass=_VariableMeta):
             self._variable = VARIABLE_V2(shape=var_shape, dtype=init.dtype, name=scope)
             self._initial_value = init
             graph = self._variable.graph
+            guarded = guard_uninitialized_reads(scope, init)
             with graph.colocate_with(self._variable.op):  # as TF1: on the variable's device
                 self._initializer_op = state_ops.assign(
-                    self._variable, init, validate_shape=validate_shape).op
+                    self._variable, guarded, validate_shape=validate_shape).op
                 self._snapshot = array_ops.identity(self._variable, name="read")
         self._trainable = trainable
         self._constraint = constraint
