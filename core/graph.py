@@ -20,6 +20,14 @@ _VALID_OP_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
 _VALID_SCOPE_NAME = re.compile(r"^[A-Za-z0-9_.\\/>-]*$")
 
 
+class _ControlLevel(list):
+    """One ``control_dependencies`` block: its control ops, and the ops made inside it."""
+
+    def __init__(self, ops):
+        super().__init__(ops)
+        self.seen: set = set()
+
+
 class Graph:
     """A TensorFlow 1.x computation graph."""
 
@@ -106,7 +114,16 @@ class Graph:
 
     @property
     def graph_def_versions(self):
-        return None
+        """The VersionDef this graph's GraphDefs carry (a new proto each time, as TF's)."""
+        import importlib  # the protos are not core's (core/graph.py's as_graph_def does so too)
+
+        versions = importlib.import_module("minitf.protos.versions_pb2").VersionDef()
+        versions.producer = importlib.import_module("minitf.export.graph_def").GRAPH_DEF_PRODUCER
+        return versions
+
+    # A graph built here is never a function body (TF2's FuncGraph), and TF1 code checks.
+    building_function = _building_function = property(lambda self: False)
+    _container = property(lambda self: getattr(self._local, "container", ""))
 
     def get_operations(self) -> list:
         return list(self._ops)
@@ -136,6 +153,8 @@ class Graph:
 
     def as_graph_element(self, obj, allow_tensor=True, allow_operation=True):
         """Resolves a Tensor, Operation, Variable or name to an element of this graph."""
+        if not allow_tensor and not allow_operation:
+            raise ValueError("allow_tensor and allow_operation can't both be False.")
         conv = getattr(obj, "_as_graph_element", None)
         if conv is not None and not isinstance(obj, type):
             obj = conv()
@@ -236,7 +255,12 @@ class Graph:
         try:
             yield self
         finally:
-            _graph_stack().pop()
+            stack = _graph_stack()
+            if stack:  # as TF: blocks left in another order than entered are an error
+                if stack[-1] is not self:
+                    raise AssertionError(
+                        f"Nesting violated for default stack of {type(self)} objects")
+                stack.pop()
 
     def as_graph_def(self, from_version=None, add_shapes=False):
         import importlib  # the GraphDef codec lives in minitf.export (protos)
@@ -312,7 +336,7 @@ class Graph:
             if c._graph is not self:
                 raise ValueError(f"Control input {c.name} is not an element of this graph.")
             ops.append(c)
-        stack.append(ops)
+        stack.append(_ControlLevel(ops))
         try:
             yield
         finally:
@@ -399,7 +423,10 @@ class Graph:
             input_ops = {t._op for t in inputs}
             controls = []
             for level in self._control_stack:
-                controls.extend(c for c in level if c not in input_ops and c not in controls)
+                # An input made inside this block already runs after its controls: TF adds
+                # them again only to ops with no such input.
+                if not any(i in level.seen for i in input_ops):
+                    controls.extend(c for c in level if c not in input_ops and c not in controls)
             controls.extend(c for c in control_inputs if c not in controls)
             container = getattr(self._local, "container", "")
             if container and attrs.get("container") == "" and opdef.stateful:
@@ -419,6 +446,8 @@ class Graph:
                 t._consumers.append(op)
             for c in controls:
                 c._control_outputs.append(op)
+            for level in self._control_stack:
+                level.seen.add(op)
             self._version += 1
             return op
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import random
 import threading
 import weakref
 from collections.abc import Mapping
@@ -47,11 +48,18 @@ def _eval_with(session, element, feed_dict, kind):
             raise ValueError(f"Cannot {what}: No default session is registered. Use `with "
                              "sess.as_default()` or pass an explicit session to "
                              f"`{'eval' if kind == 'tensor' else 'run'}(session=sess)`")
+        if session.graph is not element.graph:
+            raise _other_graph(kind, "default", f" Pass an explicit session to `"
+                               f"{'eval' if kind == 'tensor' else 'run'}(session=sess)`.")
     if session.graph is not element.graph:
-        action = "evaluate tensor" if kind == "tensor" else "execute operation"
-        raise ValueError(f"Cannot use the given session to {action}: "
-                         f"the {kind}'s graph is different from the session's graph.")
+        raise _other_graph(kind, "given", "")
     return session.run(element, feed_dict)
+
+
+def _other_graph(kind, which, hint) -> ValueError:
+    action = "evaluate tensor" if kind == "tensor" else "execute operation"
+    return ValueError(f"Cannot use the {which} session to {action}: the {kind}'s graph is "
+                      f"different from the session's graph.{hint}")
 
 
 # Plans a Session keeps. The key is the feeds, fetches and targets as given (their order
@@ -81,6 +89,22 @@ def _target_bytes(target):
     return b"" if target is None else target.encode() if isinstance(target, str) else target
 
 
+class _DeviceAttributes:
+    """An entry of ``Session.list_devices()``: TF's name, type, memory limit (TF's default for
+    a CPU) and incarnation (a random number per process)."""
+
+    def __init__(self, name, device_type, memory_limit_bytes, incarnation):
+        self.name, self.device_type = name, device_type
+        self.memory_limit_bytes, self.incarnation = memory_limit_bytes, incarnation
+
+    def __repr__(self):
+        return (f"_DeviceAttributes({self.name}, {self.device_type}, "
+                f"{self.memory_limit_bytes}, {self.incarnation})")
+
+
+_INCARNATION = random.getrandbits(63)
+
+
 class Session:
     """``tf.Session(target='', graph=None, config=None)``: runs a graph, owns variable values."""
 
@@ -89,6 +113,10 @@ class Session:
         if not isinstance(self._graph, Graph):
             raise TypeError(f"graph must be a tf.Graph, but got {type(self._graph).__name__}")
         self._target = target
+        if config is not None and getattr(getattr(config, "DESCRIPTOR", None), "name",
+                                          None) != "ConfigProto":
+            raise TypeError("Argument `config` must be a tf.ConfigProto, but got "
+                            f'"{type(config).__name__}"')
         self._config = config
         self._op_timeout = _timeout_in_ms(None, self._config)  # per run: options'
         self._resources = HandleResources()  # with the store of tf.get_session_handle
@@ -104,7 +132,7 @@ class Session:
             _sessions.add(self)
 
     graph = property(lambda self: self._graph)
-    sess_str = property(lambda self: self._target)
+    sess_str = property(lambda self: _target_bytes(self._target))
 
     @property
     def graph_def(self):
@@ -161,7 +189,9 @@ class Session:
                 sess._resources.clear()
 
     def list_devices(self):
-        return []
+        """The one device minitf runs on, described as TF describes its local CPU."""
+        return [_DeviceAttributes("/job:localhost/replica:0/task:0/device:CPU:0", "CPU",
+                                  268435456, _INCARNATION)]
 
     # -- running ---------------------------------------------------------------------------------
     def _plan(self, feeds: tuple, fetches: tuple, targets: tuple) -> Plan:
@@ -418,8 +448,12 @@ class InteractiveSession(Session):
     def __init__(self, target="", graph=None, config=None):
         super().__init__(target, graph, config)
         # Pushed directly (not through as_default()): a context manager left open would pop
-        # someone else's entry when it is garbage collected.
-        _graph_stack().append(self._graph)
+        # someone else's entry when it is garbage collected. As TF, the graph is pushed only
+        # when one was given: on the default graph, tf.reset_default_graph() still works (the
+        # notebook habit) rather than refusing a nested graph.
+        self._pushed_graph = graph is not None
+        if self._pushed_graph:
+            _graph_stack().append(self._graph)
         _session_stack().append(self)
         self._installed = True
 
@@ -430,8 +464,8 @@ class InteractiveSession(Session):
             if self in stack:
                 stack.remove(self)
             graphs = _graph_stack()
-            for i in range(len(graphs) - 1, -1, -1):  # the innermost entry is ours
-                if graphs[i] is self._graph:
+            for i in range(len(graphs) - 1, -1, -1) if self._pushed_graph else ():
+                if graphs[i] is self._graph:  # the innermost entry is ours
                     del graphs[i]
                     break
         super().close()

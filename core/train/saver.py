@@ -122,7 +122,8 @@ class Saver:
         """Builds TF's save and restore ops once, for a Saver writing TF's format of variables
         only (a table would need its export/import ops); minitf's save and restore run none."""
         if self._ops is None and self._tf_format and not self._objects and \
-                not self._graph.finalized and any(self._vars.values()):
+                any(self._vars.values()):
+            self._graph._check_not_finalized()  # as TF's: no ops added to a finalized graph
             self._ops = build_saver_ops(self._graph, self._vars, self._name)
 
     def as_saver_def(self):

@@ -33,9 +33,10 @@ def test_remove_training_nodes_by_hand():
         _training_graph(tf)
     out = tf.graph_util.remove_training_nodes(g.as_graph_def(), protected_nodes=["out"])
     nodes = {n.name: list(n.input) for n in out.node}
-    # c is dropped; a and e are spliced; b keeps itself (d's control input); d has one.
-    assert list(nodes) == ["x", "b", "mul/y", "mul", "d", "f", "out"]
-    assert nodes["b"] == ["x"] and nodes["f"] == ["d", "b"] and nodes["d"] == ["mul", "^b"]
+    # c is dropped; a, d and e are spliced; b keeps itself (a control input). As TF, only
+    # mul/y waits for b: mul, and d after it, read mul/y, made in the same block.
+    assert list(nodes) == ["x", "b", "mul/y", "mul", "f", "out"]
+    assert nodes["b"] == ["x"] and nodes["f"] == ["mul", "b"] and nodes["mul/y"] == ["^b"]
     assert nodes["out"] == ["f"]
     unprotected = tf.graph_util.remove_training_nodes(g.as_graph_def())
     assert "out" not in {n.name for n in unprotected.node}
