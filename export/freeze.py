@@ -13,7 +13,6 @@ from minitf.sparse_tensor import SparseTensor
 from .freeze_graph_def import (FROZEN_FORMS, VARIABLE_OPS, cut_at_inputs,  # noqa: F401
                                cuttable_inputs, freeze_graph_def, graph_def_closure,
                                is_variable_writer)
-from .graph_def import graph_to_graph_def
 
 PREDICT_METHOD = "tensorflow/serving/predict"
 
@@ -226,34 +225,43 @@ def _freeze_tables(sess, tables, op_map, frozen):
 def convert_variables_to_constants(sess, input_graph_def, output_node_names,
                                    variable_names_whitelist=None,
                                    variable_names_blacklist=None):
-    """TF1's ``tf.graph_util.convert_variables_to_constants``: a frozen GraphDef of the
-    session's graph containing only what ``output_node_names`` need."""
-    graph = sess.graph
-    outputs = []
-    for name in output_node_names:
-        op = graph.get_operation_by_name(name)
-        outputs.extend(op.outputs[:1])
-    ops = needed_ops(outputs)
+    """TF1's ``tf.graph_util.convert_variables_to_constants``: ``input_graph_def`` cut to what
+    ``output_node_names`` need (``extract_sub_graph``: ops without outputs, such as a
+    ``tf.group`` or ``tables_initializer``, too), each variable (as the lists allow) a Const of
+    its value in ``sess``, and each reference to a converted variable a plain op. The nodes are
+    the GraphDef's as given, so edits made to it (devices cleared, training nodes removed,
+    shapes added) are kept."""
+    from .graph_def import _parse_input, attr_to_proto
+
+    sub = extract_sub_graph(input_graph_def, output_node_names)
     keep = set(variable_names_whitelist or [])
     drop = set(variable_names_blacklist or [])
-    variables = [op for op in ops if op.type == "VariableV2" and op.name not in drop and
-                 (not keep or op.name in keep)]
-    values = dict(zip(variables, sess.run([v.outputs[0] for v in variables]))) if variables \
+    variables = [n.name for n in sub.node if n.op in ("VariableV2", "Variable") and
+                 n.name not in drop and (not keep or n.name in keep)]
+    values = dict(zip(variables, sess.run([f"{v}:0" for v in variables]))) if variables \
         else {}
-    gd = graph_to_graph_def(graph, ops=ops)
-    for node in gd.node:
-        op = graph.get_operation_by_name(node.name)
-        if op.type in _REFERENCES and _reaches_variable(op) in values:
-            node.op = _REFERENCES[op.type]  # its variable is a Const now, as TF renames it
-        if op in values:
-            from .graph_def import attr_to_proto
+    by_name = {n.name: n for n in sub.node}
 
-            dtype = node.attr["dtype"].type
-            node.Clear()
-            node.name = op.name
-            node.op = "Const"
-            node.attr["dtype"].type = dtype
-            attr_to_proto(values[op], "tensor", node.attr["value"])
+    def source(node):  # the node a chain of references starts from
+        while node.op in _REFERENCES and node.input:
+            node = by_name.get(_parse_input(node.input[0])[0], node)
+            if node.op not in _REFERENCES:
+                break
+        return node
+
+    gd = type(sub)()
+    gd.versions.CopyFrom(sub.versions)
+    gd.library.CopyFrom(sub.library)
+    for node in sub.node:
+        new = gd.node.add()
+        if node.name in values:
+            new.name, new.op = node.name, "Const"
+            new.attr["dtype"].type = node.attr["dtype"].type
+            attr_to_proto(values[node.name], "tensor", new.attr["value"])
+            continue
+        new.CopyFrom(node)
+        if node.op in _REFERENCES and source(node).name in values:
+            new.op = _REFERENCES[node.op]  # its variable is a Const now, as TF renames it
     return gd
 
 
@@ -261,22 +269,18 @@ def convert_variables_to_constants(sess, input_graph_def, output_node_names,
 _REFERENCES = {"RefSwitch": "Switch", "RefEnter": "Enter"}
 
 
-def _reaches_variable(op):
-    while op.type in _REFERENCES:
-        op = op.inputs[0].op
-    return op
-
-
 def extract_sub_graph(graph_def, dest_nodes):
     """TF1's ``tf.graph_util.extract_sub_graph``: the nodes ``dest_nodes`` need, in order."""
     from .graph_def import _parse_input
 
+    if not hasattr(graph_def, "node") or not hasattr(graph_def, "versions"):
+        raise TypeError("graph_def must be a graph_pb2.GraphDef proto.")
     if isinstance(dest_nodes, str):
         raise TypeError("dest_nodes must be an iterable of strings.")
     by_name = {n.name: n for n in graph_def.node}
     for d in dest_nodes:
-        if d not in by_name:
-            raise KeyError(f"{d} is not in graph")
+        if d not in by_name:  # TF's assertion (a tensor name such as "y:0" included)
+            raise AssertionError(f"{d} is not in graph")
     keep, stack = set(), list(dest_nodes)
     while stack:
         name = stack.pop()
@@ -290,6 +294,7 @@ def extract_sub_graph(graph_def, dest_nodes):
                 stack.append(s[5:].decode())
     out = type(graph_def)()
     out.versions.CopyFrom(graph_def.versions)
+    out.library.CopyFrom(graph_def.library)
     out.node.extend(n for n in graph_def.node if n.name in keep)
     return out
 

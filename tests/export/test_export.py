@@ -653,8 +653,59 @@ def test_extract_sub_graph():
         ["unrelated", "e"]
     with pytest.raises(TypeError, match="iterable of strings"):
         tf.graph_util.extract_sub_graph(gd, "d")
-    with pytest.raises((KeyError, AssertionError), match="nope is not in graph"):
+    with pytest.raises(AssertionError, match="nope is not in graph"):  # TF's assertion
         tf.graph_util.extract_sub_graph(gd, ["nope"])
+    with pytest.raises(TypeError, match="graph_def must be a graph_pb2.GraphDef proto"):
+        tf.graph_util.extract_sub_graph(tf.get_default_graph(), ["d"])
+
+
+def test_convert_variables_to_constants_freezes_the_graph_def_it_is_given():
+    """Edits to the GraphDef (devices cleared, as freeze_graph's clear_devices does; training
+    nodes removed) stay in the frozen graph: it was rebuilt from the session's graph, so a
+    node kept its GPU device and TF refused to run it on a CPU-only machine."""
+    with tf.device("/device:GPU:0"):
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        w = tf.Variable([[1.0], [2.0]], name="w")
+        h = tf.identity(tf.matmul(x, w), name="h")
+        tf.add(h, 1.0, name="y")
+    with tf.Session() as sess:
+        sess.run(w.initializer)
+        gd = sess.graph.as_graph_def()
+        for node in gd.node:
+            node.device = ""
+        frozen = tf.graph_util.convert_variables_to_constants(sess, gd, ["y"])
+        trimmed = tf.graph_util.convert_variables_to_constants(
+            sess, tf.graph_util.remove_training_nodes(gd), ["y"])
+    assert {n.device for n in frozen.node} == {""}
+    assert "h" in {n.name for n in frozen.node} and "h" not in {n.name for n in trimmed.node}
+    g = tf.Graph()
+    with g.as_default(), tf.Session() as sess:
+        tf.import_graph_def(trimmed, name="")
+        np.testing.assert_allclose(sess.run("y:0", {"x:0": [[1.0, 1.0]]}), [[4.0]])
+
+
+def test_convert_variables_to_constants_keeps_named_ops_without_outputs():
+    """An output name may be an op with no outputs (a tf.group, tables_initializer): it and
+    what it runs stay, so the frozen graph can still fill its tables (it was dropped, and the
+    table read failed in TF as uninitialized)."""
+    keys = tf.constant(["a", "b"])
+    table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(keys, tf.constant([1, 2], tf.int64)), -1)
+    tf.identity(table.lookup(tf.constant(["b", "z"])), name="ids")
+    init = tf.tables_initializer(name="init_all_tables")
+    with tf.Session() as sess:
+        sess.run(init)
+        frozen = tf.graph_util.convert_variables_to_constants(
+            sess, sess.graph.as_graph_def(), ["ids", "init_all_tables"])
+        with pytest.raises(AssertionError, match="nope is not in graph"):
+            tf.graph_util.convert_variables_to_constants(sess, sess.graph.as_graph_def(),
+                                                         ["nope"])
+    assert "init_all_tables" in {n.name for n in frozen.node}
+    g = tf.Graph()
+    with g.as_default(), tf.Session() as sess:
+        tf.import_graph_def(frozen, name="")
+        sess.run("init_all_tables")
+        np.testing.assert_array_equal(sess.run("ids:0"), [2, -1])
 
 
 @pytest.mark.parametrize("as_text", [True, False])
