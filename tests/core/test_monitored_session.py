@@ -330,11 +330,16 @@ def test_tensorflow_resumes_a_monitored_sessions_directory(tmp_path):
     slots and step carried over: a fresh start would end elsewhere), as minitf resuming its own
     does; and minitf resumes TF's checkpoint in turn."""
     tf1 = pytest.importorskip("tensorflow.compat.v1")
-    tf1.disable_resource_variables()
     mixed, alone = str(tmp_path / "mixed"), str(tmp_path / "alone")
     for directory in (mixed, alone):
         _adam_toward(tf, directory, 4, 5.0)
-    step, w = _adam_toward(tf1, mixed, 6, 3.0)
+    resource = tf1.resource_variables_enabled()
+    tf1.disable_resource_variables()  # TF1's ref variables, for this test only
+    try:
+        step, w = _adam_toward(tf1, mixed, 6, 3.0)
+    finally:
+        if resource:
+            tf1.enable_resource_variables()
     step_alone, w_alone = _adam_toward(tf, alone, 6, 3.0)
     assert step == step_alone == 6
     np.testing.assert_allclose(w, w_alone, rtol=1e-6)

@@ -288,7 +288,6 @@ def _tf_model(tf1, export_dir, vocab, variant, resource=False):
                                               ("local_only", True)])
 def test_tf_written_model_with_init_op_group_side_by_side(tmp_path, variant, resource):
     tf1 = pytest.importorskip("tensorflow.compat.v1")
-    tf1.disable_eager_execution()
     vocab = _vocab(tmp_path)
     _tf_model(tf1, tmp_path / "m", vocab, variant, resource)
     vocab.unlink()
@@ -311,7 +310,6 @@ def test_tf_written_model_with_init_op_group_side_by_side(tmp_path, variant, res
 
 def test_minitf_written_collections_and_assets_side_by_side(tmp_path):
     tf1 = pytest.importorskip("tensorflow.compat.v1")
-    tf1.disable_eager_execution()
     _minitf_model_with_collections(tmp_path / "c")
     vocab = _vocab(tmp_path)
     _minitf_model_with_asset(tmp_path / "a", vocab)
@@ -335,7 +333,6 @@ def test_minitf_written_collections_and_assets_side_by_side(tmp_path):
 
 def test_tf_written_assets_model_moves_side_by_side(tmp_path):
     tf1 = pytest.importorskip("tensorflow.compat.v1")
-    tf1.disable_eager_execution()
     vocab = _vocab(tmp_path)
     _tf_model(tf1, tmp_path / "m", vocab, "main_op")
     vocab.unlink()
