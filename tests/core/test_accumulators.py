@@ -16,17 +16,7 @@ import pytest
 import minitf as tf
 
 from .blocking import OPTS, run_bounded as _run, start_thread as _start  # noqa: F401
-
-
-def _wait_until_waiting(sess, ref, line: str):
-    """Polls (10 s at most) until a run in another thread waits in the line (attribute
-    ``line``) of the accumulator ``ref`` names in ``sess``: no guessing how long the
-    thread takes to get there (a sleep fails on a loaded machine)."""
-    state = sess._resources.state(ref.op)
-    deadline = time.monotonic() + 10
-    while not getattr(state.get("resource"), line, None):
-        assert time.monotonic() < deadline, "the other thread's run never started waiting"
-        time.sleep(0.001)
+from .blocking import wait_until_waiting
 
 
 # -- dense ---------------------------------------------------------------------------------------
@@ -153,7 +143,7 @@ def test_blocked_take_is_cancelled_by_session_close_and_times_out():
             errors.append(e)
 
     t = _start(blocked)
-    _wait_until_waiting(sess, acc.accumulator_ref, "_takes")
+    wait_until_waiting(sess, acc.accumulator_ref, "_takes")
     sess.close()
     t.join(10)
     assert not t.is_alive() and "TakeGrad operation was cancelled" in errors[0].message

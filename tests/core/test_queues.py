@@ -17,23 +17,13 @@ import minitf as tf
 from .legacy_tf import run_against_tf
 
 from .blocking import OPTS, run_bounded as _run, start_thread as _start  # noqa: F401
+from .blocking import wait_until_waiting
 
 
 def _join(*threads):
     for t in threads:
         t.join(timeout=10)
     assert not any(t.is_alive() for t in threads), "a thread did not finish"
-
-
-def _wait_until_waiting(sess, ref, line: str):
-    """Polls (10 s at most) until a run in another thread waits in the line (attribute
-    ``line``) of the queue ``ref`` names in ``sess``: no guessing how long the
-    thread takes to get there (a sleep fails on a loaded machine)."""
-    state = sess._resources.state(ref.op)
-    deadline = time.monotonic() + 10
-    while not getattr(state.get("resource"), line, None):
-        assert time.monotonic() < deadline, "the other thread's run never started waiting"
-        time.sleep(0.001)
 
 
 # -- queues --------------------------------------------------------------------------------------
@@ -139,7 +129,7 @@ def test_close_semantics():
             except tf.errors.CancelledError as e:
                 blocked.append(e.message)
         t = _start(enqueue_when_full)
-        _wait_until_waiting(sess, q.queue_ref, "_enqueuers")
+        wait_until_waiting(sess, q.queue_ref, "_enqueuers")
         assert not _run(sess, q.is_closed())
         _run(sess, q.close(cancel_pending_enqueues=True))
         _join(t)
@@ -192,7 +182,7 @@ def test_session_close_cancels_blocked_runs():
         except tf.errors.CancelledError as e:
             errors.append(e)
     t = _start(wait)
-    _wait_until_waiting(sess, q.queue_ref, "_dequeuers")
+    wait_until_waiting(sess, q.queue_ref, "_dequeuers")
     sess.close()
     _join(t)
     assert len(errors) == 1 and "Dequeue operation was cancelled" in errors[0].message
