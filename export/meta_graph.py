@@ -27,6 +27,8 @@ from minitf.protos import (control_flow_pb2, graph_pb2, meta_graph_pb2, queue_ru
 from minitf.variables import Variable
 
 from .graph_def import graph_to_graph_def, import_graph_def, parse_text_proto
+from .meta_graph_scope import (UNBOUND_INPUTS_KEY, check_unbound_inputs, in_scope,
+                               scoped_contexts, scoped_graph_def, strip_name_scope)
 
 log = logging.getLogger("minitf.export")
 
@@ -40,17 +42,32 @@ VARIABLE_COLLECTIONS = (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLE
 WHILE_CONTEXT, COND_CONTEXT = "while_context", "cond_context"
 
 
-def meta_graph_of(graph, collection_list=None) -> meta_graph_pb2.MetaGraphDef:
-    """``graph`` (its GraphDef and collections) as a MetaGraphDef."""
+def meta_graph_of(graph, collection_list=None, export_scope=None, graph_def=None,
+                  clear_devices=False) -> meta_graph_pb2.MetaGraphDef:
+    """``graph`` (its GraphDef, or ``graph_def`` when given, and its collections) as a
+    MetaGraphDef; with ``export_scope``, only what is inside that scope, the scope stripped
+    (meta_graph_scope.py)."""
     meta = meta_graph_pb2.MetaGraphDef()
     meta.meta_info_def.meta_graph_version = "minitf"
-    meta.graph_def.CopyFrom(graph_to_graph_def(graph))
+    graph_def = graph_to_graph_def(graph) if graph_def is None else graph_def
+    unbound: dict = {}
+    if export_scope:
+        graph_def, names = scoped_graph_def(graph_def, export_scope, clear_devices)
+        if names:
+            unbound[UNBOUND_INPUTS_KEY] = names
+    meta.graph_def.CopyFrom(graph_def)
     contexts = control_flow_contexts(graph)
+    if export_scope:
+        contexts = scoped_contexts(contexts, export_scope)
+    contexts.update(unbound)
     keys = graph.get_all_collection_keys() if collection_list is None else collection_list
     if collection_list is None:
         keys = [*keys, *contexts]
     for key in sorted(set(keys)):
         values = graph.get_collection(key) + contexts.get(key, [])
+        if export_scope and key not in contexts:  # TF1's _should_include_node
+            values = [v for v in values if not hasattr(v, "name") or
+                      in_scope(v.name, export_scope)]
         if not values:
             continue
         if key == GraphKeys.SAVERS:  # minitf's Saver has no graph ops a SaverDef could name
@@ -60,11 +77,13 @@ def meta_graph_of(graph, collection_list=None) -> meta_graph_pb2.MetaGraphDef:
             continue
         col = meta_graph_pb2.CollectionDef()
         if key == GraphKeys.QUEUE_RUNNERS and all(hasattr(v, "to_proto") for v in values):
-            col.bytes_list.value.extend(v.to_proto().SerializeToString() for v in values)
+            protos = [v.to_proto(export_scope=export_scope) for v in values]
+            col.bytes_list.value.extend(p.SerializeToString() for p in protos if p is not None)
         elif key in VARIABLE_COLLECTIONS and all(isinstance(v, Variable) for v in values):
-            col.bytes_list.value.extend(_variable_def(v).SerializeToString() for v in values)
+            col.bytes_list.value.extend(_variable_def(v, export_scope).SerializeToString()
+                                        for v in values)
         elif all(isinstance(v, (Tensor, Operation, Variable)) for v in values):
-            col.node_list.value.extend(v.name for v in values)
+            col.node_list.value.extend(strip_name_scope(v.name, export_scope) for v in values)
         elif all(isinstance(v, float) for v in values):
             col.float_list.value.extend(values)
         elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
@@ -247,15 +266,19 @@ def _table_saveables(graph, meta, prefix: str) -> list:
     return out
 
 
-def _variable_def(v: Variable) -> variable_pb2.VariableDef:
+def _variable_def(v: Variable, export_scope=None) -> variable_pb2.VariableDef:
+    """TF1's ``Variable.to_proto(export_scope)``: the names of its ops, the scope stripped."""
+    def s(name):
+        return strip_name_scope(name, export_scope)
+
     vd = variable_pb2.VariableDef(
-        variable_name=v.name, initial_value_name=v.initial_value.name,
-        initializer_name=v.initializer.name, snapshot_name=v._snapshot.name,
+        variable_name=s(v.name), initial_value_name=s(v.initial_value.name),
+        initializer_name=s(v.initializer.name), snapshot_name=s(v._snapshot.name),
         trainable=v.trainable)
     info = v._save_slice_info
     if info is not None:  # as TF1 writes a part of a partitioned variable
         vd.save_slice_info_def.CopyFrom(variable_pb2.SaveSliceInfoDef(
-            full_name=info.full_name, full_shape=info.full_shape, var_offset=info.var_offset,
+            full_name=s(info.full_name), full_shape=info.full_shape, var_offset=info.var_offset,
             var_shape=info.var_shape))
     return vd
 
@@ -265,11 +288,16 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
                       clear_devices=False, clear_extraneous_savers=False,
                       strip_default_attrs=False, save_debug_info=False, **kwargs):
     """``tf.train.export_meta_graph``: the default graph (or ``graph``) as a MetaGraphDef,
-    written to ``filename`` (binary, or text with ``as_text``) when given."""
-    if export_scope is not None or graph_def is not None:
-        raise NotImplementedError("export_meta_graph: export_scope and graph_def are not "
-                                  "supported")
-    meta = meta_graph_of(graph or get_default_graph(), collection_list)
+    written to ``filename`` (binary, or text with ``as_text``) when given. ``graph_def``
+    replaces the graph's GraphDef (its collections are still the graph's); ``export_scope``
+    keeps only that name scope, stripped, as TF1's ``export_scoped_meta_graph``."""
+    if graph_def is not None and not isinstance(graph_def, graph_pb2.GraphDef):
+        raise TypeError("graph_def must be of type GraphDef. "
+                        f"Received type: {type(graph_def)}.")
+    if export_scope is not None and not isinstance(export_scope, str):
+        raise TypeError(f"export_scope must be a string, got {type(export_scope).__name__}")
+    meta = meta_graph_of(graph or get_default_graph(), collection_list, export_scope,
+                         graph_def, clear_devices)
     if clear_devices:
         _clear_devices(meta.graph_def)
     if meta_info_def is not None:
@@ -322,6 +350,7 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     from minitf.train import Saver
 
     meta = read_meta_graph(meta_graph_or_file)
+    check_unbound_inputs(meta, input_map)  # TF1's: a scoped export's outside inputs
     graph = get_default_graph()
     graph_def = meta.graph_def
     if clear_devices:
@@ -337,8 +366,8 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     from .table_restore import TABLE_NAMES_KEY
 
     for key in sorted(meta.collection_def):
-        if key in (GraphKeys.SAVEABLE_OBJECTS, TABLE_NAMES_KEY):
-            continue  # the tables' saveables, made below
+        if key in (GraphKeys.SAVEABLE_OBJECTS, TABLE_NAMES_KEY, UNBOUND_INPUTS_KEY):
+            continue  # the tables' saveables, made below; TF1 never restores unbound_inputs
         col = meta.collection_def[key]
         kind = col.WhichOneof("kind")
         if kind == "node_list":
