@@ -121,8 +121,7 @@ class Saver:
     def build(self):
         """Builds TF's save and restore ops once, for a Saver writing TF's format of variables
         only (a table would need its export/import ops); minitf's save and restore run none."""
-        if self._ops is None and self._tf_format and not self._objects and \
-                any(self._vars.values()):
+        if self._ops is None and self._tf_format and not self._objects and any(self._vars.values()):
             self._graph._check_not_finalized()  # as TF's: no ops added to a finalized graph
             self._ops = build_saver_ops(self._graph, self._vars, self._name)
 
