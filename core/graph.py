@@ -428,7 +428,7 @@ class Graph:
                 if not any(i in level.seen for i in input_ops):
                     controls.extend(c for c in level if c not in input_ops and c not in controls)
             controls.extend(c for c in control_inputs if c not in controls)
-            container = getattr(self._local, "container", "")
+            container = self._container
             if container and attrs.get("container") == "" and opdef.stateful:
                 attrs["container"] = kernel_attrs["container"] = container  # tf.container
             op = Operation(self, name, opdef, inputs, attrs, kernel_attrs, controls, specs)

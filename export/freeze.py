@@ -244,9 +244,10 @@ def convert_variables_to_constants(sess, input_graph_def, output_node_names,
 
     def source(node):  # the node a chain of references starts from
         while node.op in _REFERENCES and node.input:
-            node = by_name.get(_parse_input(node.input[0])[0], node)
-            if node.op not in _REFERENCES:
+            above = by_name.get(_parse_input(node.input[0])[0])
+            if above is None:  # (an input the GraphDef lacks: the importer will name it)
                 break
+            node = above
         return node
 
     gd = type(sub)()

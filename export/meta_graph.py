@@ -42,8 +42,8 @@ VARIABLE_COLLECTIONS = (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLE
 WHILE_CONTEXT, COND_CONTEXT = "while_context", "cond_context"
 
 
-def meta_graph_of(graph, collection_list=None, export_scope=None, graph_def=None,
-                  clear_devices=False) -> meta_graph_pb2.MetaGraphDef:
+def meta_graph_of(graph, collection_list=None, export_scope=None,
+                  graph_def=None) -> meta_graph_pb2.MetaGraphDef:
     """``graph`` (its GraphDef, or ``graph_def`` when given, and its collections) as a
     MetaGraphDef; with ``export_scope``, only what is inside that scope, the scope stripped
     (meta_graph_scope.py)."""
@@ -52,7 +52,7 @@ def meta_graph_of(graph, collection_list=None, export_scope=None, graph_def=None
     graph_def = graph_to_graph_def(graph) if graph_def is None else graph_def
     unbound: dict = {}
     if export_scope:
-        graph_def, names = scoped_graph_def(graph_def, export_scope, clear_devices)
+        graph_def, names = scoped_graph_def(graph_def, export_scope)
         if names:
             unbound[UNBOUND_INPUTS_KEY] = names
     meta.graph_def.CopyFrom(graph_def)
@@ -297,7 +297,7 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
     if export_scope is not None and not isinstance(export_scope, str):
         raise TypeError(f"export_scope must be a string, got {type(export_scope).__name__}")
     meta = meta_graph_of(graph or get_default_graph(), collection_list, export_scope,
-                         graph_def, clear_devices)
+                         graph_def)
     if clear_devices:
         _clear_devices(meta.graph_def)
     if meta_info_def is not None:

@@ -38,7 +38,7 @@ def in_scope(name: str, export_scope) -> bool:
         name.startswith(export_scope)
 
 
-def scoped_node_def(node, export_scope, unbound: list, clear_devices=False):
+def scoped_node_def(node, export_scope, unbound: list):
     """TF1's ``_node_def``: a copy of ``node`` with ``export_scope`` stripped from its name,
     inputs, colocation (``_class``) and Enter frame name; inputs from outside the scope are
     renamed ``$unbound_inputs_<input>`` and appended to ``unbound``."""
@@ -64,12 +64,10 @@ def scoped_node_def(node, export_scope, unbound: list, clear_devices=False):
         frame = node.attr["frame_name"].s.decode()
         if not export_scope or frame.startswith(export_scope):  # (else TF1 fails)
             out.attr["frame_name"].s = strip_name_scope(frame, export_scope).encode()
-    if clear_devices:
-        out.device = ""
     return out
 
 
-def scoped_graph_def(graph_def, export_scope, clear_devices=False):
+def scoped_graph_def(graph_def, export_scope):
     """The nodes of ``graph_def`` inside ``export_scope``, stripped (TF1's loop in
     ``export_scoped_meta_graph``), and the data inputs left unbound, each once."""
     out = graph_pb2.GraphDef()
@@ -78,7 +76,7 @@ def scoped_graph_def(graph_def, export_scope, clear_devices=False):
     unbound: list = []
     for node in graph_def.node:
         if in_scope(node.name, export_scope):
-            out.node.append(scoped_node_def(node, export_scope, unbound, clear_devices))
+            out.node.append(scoped_node_def(node, export_scope, unbound))
     # TF1 lists only the names _should_include_node keeps: the control ones ("^...") drop out.
     names = list(dict.fromkeys(u for u in unbound if u.startswith(UNBOUND_INPUT_PREFIX)))
     return out, names
