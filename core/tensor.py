@@ -50,8 +50,10 @@ class GraphKeys:
 class Tensor:
     """The ``value_index``-th output of an Operation; its name is ``"op_name:index"``."""
 
+    # The _keras_* slots are tf.keras' marks on a layer's outputs (core/keras/node.py).
     __slots__ = ("_op", "_value_index", "_dtype", "_shape", "_static_value", "_const_cache",
-                 "_consumers", "__weakref__")
+                 "_consumers", "_keras_history", "_keras_mask", "_keras_history_checked",
+                 "__weakref__")
     # Makes numpy defer to our reflected operators: np.ones(3) + tensor -> Tensor.
     __array_priority__ = 100
 
@@ -63,6 +65,7 @@ class Tensor:
         self._static_value = spec._value if spec._value_fn is None else None
         self._const_cache = _UNSET
         self._consumers = []
+        self._keras_history = self._keras_mask = self._keras_history_checked = None
 
     op = property(lambda self: self._op)
     value_index = property(lambda self: self._value_index)
