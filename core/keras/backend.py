@@ -1,0 +1,175 @@
+"""``tf.keras.backend``: TF1 Keras' session and graph state, plus its math functions
+(core/keras/backend_math.py, core/keras/backend_ops.py).
+
+The session rule is TF1 Keras': ``get_session()`` is the default session if one is open (``with
+tf.Session() as s: model.fit(...)``), else one Keras keeps per graph; either way, before it is
+returned, the variables Keras made that are not yet initialized get initialized, so a model
+trains without a ``global_variables_initializer`` of the user's. Keras numbers layer names per
+graph (``dense``, ``dense_1``) and keeps one learning-phase placeholder per graph (False unless
+fed: inference by default).
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..default_graph import reset_default_graph
+from ..graph import get_default_graph
+from ..ops.constant_ops import placeholder_with_default
+from ..ops.state_ops import is_variable_initialized
+from ..session import Session, get_default_session
+from ..variables import variables_initializer
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+
+_SESSION = {"session": None}  # Keras' own session (TF1: backend._SESSION.session)
+_UIDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> {prefix: count}
+_VARIABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> [variable]
+_INITIALIZED: weakref.WeakSet = weakref.WeakSet()  # Keras' _keras_initialized flag
+_LEARNING_PHASE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> tensor/int
+
+
+# -- configuration -----------------------------------------------------------------------------
+def floatx() -> str:
+    return _FLOATX
+
+
+def set_floatx(value) -> None:
+    global _FLOATX
+    if value not in ("float16", "float32", "float64"):
+        raise ValueError(f"Unknown floatx type: {value!r}")
+    _FLOATX = str(value)
+
+
+def epsilon() -> float:
+    return _EPSILON
+
+
+def set_epsilon(value) -> None:
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format() -> str:
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format) -> None:
+    global _IMAGE_DATA_FORMAT
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"Unknown data_format: {data_format!r}")
+    _IMAGE_DATA_FORMAT = str(data_format)
+
+
+def cast_to_floatx(x):
+    return np.asarray(x, dtype=_FLOATX)
+
+
+# -- names ------------------------------------------------------------------------------------
+def get_uid(prefix: str = "") -> int:
+    """1, 2, ... per prefix and graph (Keras' layer and Input names)."""
+    uids = _UIDS.setdefault(get_default_graph(), {})
+    uids[prefix] = uids.get(prefix, 0) + 1
+    return uids[prefix]
+
+
+def reset_uids() -> None:
+    _UIDS.pop(get_default_graph(), None)
+
+
+def unique_object_name(base: str) -> str:
+    """``base``, then ``base_1``, ``base_2``... in the default graph."""
+    n = get_uid(base) - 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+# -- sessions and variables -------------------------------------------------------------------
+def track_variable(v) -> None:
+    """Registers a variable Keras made, for ``get_session``'s initialization."""
+    _VARIABLES.setdefault(v.graph, []).append(v)
+
+
+def _initialize_variables(session) -> None:
+    candidates = [v for v in _VARIABLES.get(session.graph, []) if v not in _INITIALIZED]
+    if not candidates:
+        return
+    flags = session.run([is_variable_initialized(v) for v in candidates])
+    for v in candidates:
+        _INITIALIZED.add(v)
+    todo = [v for v, ok in zip(candidates, flags) if not ok]
+    if todo:
+        session.run(variables_initializer(todo))
+
+
+def get_session(op_input_list=()):
+    """The default session, else Keras' own for the default graph (made on first use); its
+    uninitialized Keras variables are initialized first."""
+    session = get_default_session()
+    if session is None:
+        session = _SESSION["session"]
+        if session is None or session.graph is not get_default_graph() or session._closed:
+            session = _SESSION["session"] = Session(graph=get_default_graph())
+    _initialize_variables(session)
+    return session
+
+
+def set_session(session) -> None:
+    """Makes ``session`` Keras' own session."""
+    _SESSION["session"] = session
+
+
+def clear_session() -> None:
+    """A new default graph and a closed Keras session: layer names start again at ``dense``."""
+    session = _SESSION["session"]
+    if session is not None:
+        session.close()
+    _SESSION["session"] = None
+    reset_default_graph()
+
+
+# -- the learning phase -----------------------------------------------------------------------
+def learning_phase():
+    """A bool placeholder defaulting to False (``keras_learning_phase``), one per graph, or the
+    0/1 ``set_learning_phase`` fixed."""
+    graph = get_default_graph()
+    phase = _LEARNING_PHASE.get(graph)
+    if phase is None:
+        with graph.as_default(), graph.name_scope(""):
+            phase = placeholder_with_default(False, shape=(), name="keras_learning_phase")
+        _LEARNING_PHASE[graph] = phase
+    return phase
+
+
+def set_learning_phase(value) -> None:
+    if value not in (0, 1):
+        raise ValueError("Expected learning phase to be 0 or 1.")
+    _LEARNING_PHASE[get_default_graph()] = int(value)
+
+
+# -- values -----------------------------------------------------------------------------------
+def get_value(x):
+    """A variable's (or tensor's) value, read in ``get_session()``."""
+    return get_session().run(x)
+
+
+def batch_get_value(tensors) -> list:
+    return get_session().run(list(tensors)) if tensors else []
+
+
+def set_value(x, value) -> None:
+    x.load(np.asarray(value, dtype=_dt.as_dtype(x.dtype).base_dtype.as_numpy_dtype),
+           get_session())
+
+
+def batch_set_value(tuples) -> None:
+    for x, value in tuples:
+        set_value(x, value)
+
+
+from .backend_math import *  # noqa: E402,F401,F403 - Keras' backend namespace is one module
+from .backend_ops import *  # noqa: E402,F401,F403

@@ -1,0 +1,10 @@
+"""``tf.keras.experimental`` of TF 1.14/1.15: a model to and from a SavedModel directory."""
+
+from .models import export_saved_model, load_model
+
+__all__ = ["export_saved_model", "load_from_saved_model"]
+
+
+def load_from_saved_model(saved_model_path, custom_objects=None):
+    """The functional or Sequential model ``export_saved_model`` wrote."""
+    return load_model(saved_model_path, custom_objects=custom_objects)

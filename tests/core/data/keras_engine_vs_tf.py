@@ -1,0 +1,249 @@
+"""minitf's tf.keras engine against tf_keras in TF's v1 graph mode, side by side (each in a
+graph of its own): layer/variable/op names and weights order, outputs with TF's weights copied
+in, summary text, get_config, Sequential (built and deferred) and subclassed models, and a
+minitf checkpoint that tf_keras' load_weights reads. Prints one line per case, "OK" when
+everything agrees. Run with TF_USE_LEGACY_KERAS=1 (see test_keras_engine.py)."""
+
+import os
+import sys
+import tempfile
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+tf1 = tf.compat.v1
+tf1.disable_eager_execution()
+import tf_keras  # noqa: E402
+
+import minitf as mtf  # noqa: E402
+import minitf.keras as mkeras  # noqa: E402
+
+RNG = np.random.default_rng(0)
+FAILED = []
+
+
+def check(case, cond, detail=""):
+    if cond:
+        print(f"OK {case}")
+    else:
+        FAILED.append(case)
+        print(f"FAIL {case}: {detail}")
+
+
+def in_graph(tf_mod, fn):
+    """Runs fn(keras, tf) in a fresh graph of that library; returns its result and the graph."""
+    graph = tf_mod.Graph()
+    with graph.as_default():
+        keras = tf_keras if tf_mod is tf1 else mkeras
+        return fn(keras, tf_mod), graph
+
+
+def functional(keras, T):
+    L = keras.layers
+    x = keras.Input(shape=(4,), name="x")
+    y = keras.Input(shape=(2,))
+    shared = L.Dense(3, activation="relu")
+    h = shared(x)
+    c = L.Concatenate()([h, y])
+    o1 = L.Dense(1, name="out")(c)
+    o2 = L.Dense(2, activation="tanh")(shared(L.Dense(4)(x)))
+    model = keras.Model([x, y], [o1, o2])
+    a, b = keras.Input(shape=(4,)), keras.Input(shape=(2,))
+    again = model([a, b])
+    lines = []
+    model.summary(print_fn=lines.append)
+    return {"model": model, "again": again, "new_inputs": [a, b], "summary": lines,
+            "layers": [(type(layer).__name__, layer.name) for layer in model.layers],
+            "weights": [w.name for w in model.weights],
+            "trainable": [w.name for w in model.trainable_weights],
+            "io": (model.input_names, model.output_names,
+                   [t.name for t in model.inputs], [t.name for t in model.outputs],
+                   [t.name for t in again]),
+            "config": model.get_config()}
+
+
+def run_case_functional():
+    theirs, tg = in_graph(tf1, functional)
+    ours, og = in_graph(mtf, functional)
+    check("functional names", (theirs["layers"], theirs["weights"], theirs["trainable"],
+                               theirs["io"]) == (ours["layers"], ours["weights"],
+                                                 ours["trainable"], ours["io"]),
+          f"\n{theirs['layers']}\n{ours['layers']}\n{theirs['weights']}\n{ours['weights']}\n"
+          f"{theirs['io']}\n{ours['io']}")
+    xv = RNG.standard_normal((5, 4)).astype(np.float32)
+    yv = RNG.standard_normal((5, 2)).astype(np.float32)
+    with tg.as_default():
+        sess = tf1.keras.backend.get_session()
+        values = theirs["model"].get_weights()
+        want = sess.run(theirs["model"].outputs + list(theirs["again"]),
+                        {theirs["model"].inputs[0]: xv, theirs["model"].inputs[1]: yv,
+                         theirs["new_inputs"][0]: xv, theirs["new_inputs"][1]: yv})
+    with og.as_default():
+        ours["model"].set_weights(values)
+        sess = mkeras.backend.get_session()
+        got = sess.run(ours["model"].outputs + list(ours["again"]),
+                       {ours["model"].inputs[0]: xv, ours["model"].inputs[1]: yv,
+                        ours["new_inputs"][0]: xv, ours["new_inputs"][1]: yv})
+    check("functional values", all(np.allclose(g, w, atol=1e-5) for g, w in zip(got, want)),
+          [np.abs(g - w).max() for g, w in zip(got, want)])
+    check("functional summary", theirs["summary"] == ours["summary"],
+          "\n" + "\n".join(theirs["summary"]) + "\n" + "\n".join(ours["summary"]))
+    tc, oc = theirs["config"], ours["config"]
+
+    def shape(config):
+        return (sorted(config), config["input_layers"], config["output_layers"],
+                [(lay["class_name"], lay["name"], lay["inbound_nodes"], sorted(lay),
+                  sorted(lay["config"])) for lay in config["layers"]])
+
+    check("functional config", shape(tc) == shape(oc), f"\n{shape(tc)}\n{shape(oc)}")
+
+
+def sequential_and_subclassed(keras, T):
+    L = keras.layers
+    built = keras.Sequential([L.Dense(3, input_shape=(4,), activation="relu"), L.Dense(2)],
+                             name="stack")
+    built.add(L.Dense(1))
+    built.pop()
+    deferred = keras.Sequential([L.Dense(3), L.Dense(2)])
+    p = T.placeholder(T.float32, [None, 5])
+    out = deferred(p)
+
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1 = L.Dense(3)
+            self.d2 = L.Dense(1)
+
+        def call(self, inputs):
+            return self.d2(self.d1(inputs))
+
+    sub = Sub()
+    sub_out = sub(T.placeholder(T.float32, [None, 2]))
+    summaries = []
+    for m in (built, deferred, sub):
+        lines = []
+        m.summary(print_fn=lines.append)
+        summaries.append(lines)
+    config = built.get_config()
+    return {"names": [(m.name, [layer.name for layer in m.layers], [w.name for w in m.weights],
+                       m.input_names, m.output_names, [t.name for t in m.outputs])
+                      for m in (built, deferred, sub)],
+            "ops": [out.name, sub_out.name],
+            "summaries": summaries,
+            "config": (sorted(config), [(c["class_name"], sorted(c["config"]))
+                                        for c in config["layers"]])}
+
+
+def run_case_sequential():
+    theirs, _ = in_graph(tf1, sequential_and_subclassed)
+    ours, _ = in_graph(mtf, sequential_and_subclassed)
+    same = all(theirs[k] == ours[k] for k in ("names", "ops", "summaries", "config"))
+    check("sequential and subclassed", same,
+          "\n".join(f"{k}:\n{theirs[k]}\n{ours[k]}" for k in theirs if theirs[k] != ours[k]))
+
+
+def run_case_checkpoint():
+    """minitf's save_weights checkpoint read by TF's Saver (variable names), and tf_keras'
+    save_weights checkpoint (object-based) read by minitf's load_weights."""
+    def model(keras, T):
+        x = keras.Input(shape=(3,))
+        return keras.Model(x, keras.layers.Dense(2)(keras.layers.Dense(4)(x)))
+
+    ours, og = in_graph(mtf, model)
+    directory = tempfile.mkdtemp()
+    prefix = os.path.join(directory, "ours")
+    with og.as_default():
+        values = [RNG.standard_normal(w.shape.as_list()).astype(np.float32)
+                  for w in ours.weights]
+        ours.set_weights(values)
+        ours.save_weights(prefix)
+    theirs, tg = in_graph(tf1, model)
+    with tg.as_default():
+        sess = tf1.keras.backend.get_session()
+        tf1.train.Saver(theirs.weights).restore(sess, prefix)
+        loaded = theirs.get_weights()
+        theirs.set_weights([v * 2 for v in values])
+        theirs.save_weights(os.path.join(directory, "theirs"))
+    with og.as_default():
+        ours.load_weights(os.path.join(directory, "theirs"))
+        back = ours.get_weights()
+    check("checkpoints both ways", all(np.array_equal(a, b) for a, b in zip(values, loaded))
+          and all(np.array_equal(2 * a, b) for a, b in zip(values, back)))
+
+
+def custom_layers(keras, T):
+    class Scale(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight("w", shape=(int(input_shape[-1]),),
+                                     initializer="ones", regularizer="l2")
+            self.count = self.add_weight("count", shape=(), trainable=False,
+                                         initializer="zeros")
+
+        def call(self, inputs, training=None):
+            return inputs * self.w
+
+    x = keras.Input(shape=(3,))
+    layer = Scale()
+    inner = keras.Model(x, layer(x), name="inner")
+    y = keras.Input(shape=(3,))
+    outer = keras.Model(y, keras.layers.Dense(1)(inner(y)))
+    z = outer(keras.Input(shape=(3,)))
+    graph = T.get_default_graph()
+    collections = [sorted(v.name for v in graph.get_collection(k))
+                   for k in ("variables", "trainable_variables")]
+    return {"names": ([w.name for w in layer.weights], [w.name for w in layer.trainable_weights],
+                      [w.name for w in outer.weights], z.name, [t.name for t in outer.outputs],
+                      collections, len(outer.losses), [type(lay).__name__
+                                                        for lay in outer.layers]),
+            "loss": outer.losses[0], "layer": layer, "graph": graph}
+
+
+def run_case_custom():
+    theirs, tg = in_graph(tf1, custom_layers)
+    ours, og = in_graph(mtf, custom_layers)
+    with tg.as_default():
+        want = tf1.keras.backend.get_session().run(theirs["loss"])
+    with og.as_default():
+        got = mkeras.backend.get_session().run(ours["loss"])
+    check("custom layer and nested model", theirs["names"] == ours["names"] and
+          np.allclose(got, want), f"\n{theirs['names']}\n{ours['names']}\n{want} {got}")
+
+
+def raw_ops(keras, T):
+    L = keras.layers
+    x = keras.Input((3,))
+    h = L.Dense(2)(x) * 2.0
+    o = L.Dense(1)(T.nn.relu(h))
+    model = keras.Model(x, [o, T.reduce_sum(o, axis=1)])
+    y = keras.Input((3,))
+    again = model(y)
+    lines = []
+    model.summary(print_fn=lines.append)
+    return {"model": model, "y": y, "again": again,
+            "names": (lines, model.output_names, [t.name for t in model.outputs],
+                      [t.name for t in again])}
+
+
+def run_case_raw_ops():
+    theirs, tg = in_graph(tf1, raw_ops)
+    ours, og = in_graph(mtf, raw_ops)
+    xv = RNG.standard_normal((4, 3)).astype(np.float32)
+    with tg.as_default():
+        values = theirs["model"].get_weights()
+        want = tf1.keras.backend.get_session().run(
+            theirs["model"].outputs + theirs["again"], {theirs["model"].input: xv,
+                                                        theirs["y"]: xv})
+    with og.as_default():
+        ours["model"].set_weights(values)
+        got = mkeras.backend.get_session().run(
+            ours["model"].outputs + ours["again"], {ours["model"].input: xv, ours["y"]: xv})
+    check("raw ops as TensorFlowOpLayers", theirs["names"] == ours["names"] and
+          all(np.allclose(g, w, atol=1e-5) for g, w in zip(got, want)),
+          f"\n{theirs['names']}\n{ours['names']}")
+
+
+for case in (run_case_functional, run_case_sequential, run_case_checkpoint, run_case_custom,
+             run_case_raw_ops):
+    case()
+sys.exit(1 if FAILED else 0)
