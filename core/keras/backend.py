@@ -11,6 +11,7 @@ fed: inference by default).
 
 from __future__ import annotations
 
+import threading
 import weakref
 
 import numpy as np
@@ -27,11 +28,27 @@ _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 
-_SESSION = {"session": None}  # Keras' own session (TF1: backend._SESSION.session)
-_UIDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> {prefix: count}
-_VARIABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> [variable]
+_SESSION = threading.local()  # .session: Keras' own session, one per thread (as TF1's)
 _INITIALIZED: weakref.WeakSet = weakref.WeakSet()  # Keras' _keras_initialized flag
-_LEARNING_PHASE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> tensor/int
+
+
+class _GraphState:
+    """What Keras keeps per graph. The graph holds it (a table keyed by graph would keep every
+    graph alive: the variables and the placeholder here refer back to it)."""
+
+    __slots__ = ("uids", "variables", "learning_phase")
+
+    def __init__(self):
+        self.uids: dict = {}  # prefix -> count
+        self.variables: list = []  # the variables Keras made
+        self.learning_phase = None  # the placeholder, or set_learning_phase's 0/1
+
+
+def _state(graph) -> _GraphState:
+    state = graph.__dict__.get("_keras_state")
+    if state is None:
+        state = graph.__dict__.setdefault("_keras_state", _GraphState())
+    return state
 
 
 # -- configuration -----------------------------------------------------------------------------
@@ -73,13 +90,13 @@ def cast_to_floatx(x):
 # -- names ------------------------------------------------------------------------------------
 def get_uid(prefix: str = "") -> int:
     """1, 2, ... per prefix and graph (Keras' layer and Input names)."""
-    uids = _UIDS.setdefault(get_default_graph(), {})
+    uids = _state(get_default_graph()).uids
     uids[prefix] = uids.get(prefix, 0) + 1
     return uids[prefix]
 
 
 def reset_uids() -> None:
-    _UIDS.pop(get_default_graph(), None)
+    _state(get_default_graph()).uids.clear()
 
 
 def unique_object_name(base: str) -> str:
@@ -91,11 +108,11 @@ def unique_object_name(base: str) -> str:
 # -- sessions and variables -------------------------------------------------------------------
 def track_variable(v) -> None:
     """Registers a variable Keras made, for ``get_session``'s initialization."""
-    _VARIABLES.setdefault(v.graph, []).append(v)
+    _state(v.graph).variables.append(v)
 
 
 def _initialize_variables(session) -> None:
-    candidates = [v for v in _VARIABLES.get(session.graph, []) if v not in _INITIALIZED]
+    candidates = [v for v in _state(session.graph).variables if v not in _INITIALIZED]
     if not candidates:
         return
     flags = session.run([is_variable_initialized(v) for v in candidates])
@@ -111,24 +128,24 @@ def get_session(op_input_list=()):
     uninitialized Keras variables are initialized first."""
     session = get_default_session()
     if session is None:
-        session = _SESSION["session"]
+        session = getattr(_SESSION, "session", None)
         if session is None or session.graph is not get_default_graph() or session._closed:
-            session = _SESSION["session"] = Session(graph=get_default_graph())
+            session = _SESSION.session = Session(graph=get_default_graph())
     _initialize_variables(session)
     return session
 
 
 def set_session(session) -> None:
-    """Makes ``session`` Keras' own session."""
-    _SESSION["session"] = session
+    """Makes ``session`` Keras' own session (in this thread)."""
+    _SESSION.session = session
 
 
 def clear_session() -> None:
     """A new default graph and a closed Keras session: layer names start again at ``dense``."""
-    session = _SESSION["session"]
+    session = getattr(_SESSION, "session", None)
     if session is not None:
         session.close()
-    _SESSION["session"] = None
+    _SESSION.session = None
     reset_default_graph()
 
 
@@ -137,18 +154,18 @@ def learning_phase():
     """A bool placeholder defaulting to False (``keras_learning_phase``), one per graph, or the
     0/1 ``set_learning_phase`` fixed."""
     graph = get_default_graph()
-    phase = _LEARNING_PHASE.get(graph)
-    if phase is None:
+    state = _state(graph)
+    if state.learning_phase is None:
         with graph.as_default(), graph.name_scope(""):
-            phase = placeholder_with_default(False, shape=(), name="keras_learning_phase")
-        _LEARNING_PHASE[graph] = phase
-    return phase
+            state.learning_phase = placeholder_with_default(False, shape=(),
+                                                            name="keras_learning_phase")
+    return state.learning_phase
 
 
 def set_learning_phase(value) -> None:
     if value not in (0, 1):
         raise ValueError("Expected learning phase to be 0 or 1.")
-    _LEARNING_PHASE[get_default_graph()] = int(value)
+    _state(get_default_graph()).learning_phase = int(value)
 
 
 # -- values -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import inspect
 import json
 import os
 import shutil
+import tempfile
 
 import numpy as np
 
@@ -169,32 +170,39 @@ def serialize_layer(layer) -> dict:
 
 
 def _layer_classes(custom_objects=None) -> dict:
+    """Class name -> class: minitf.keras.layers, the models, then custom_object_scope's and
+    ``custom_objects`` (which win)."""
     from . import layers as layers_module
     from .functional import Functional, Model, Sequential
+    from .op_layer import TensorFlowOpLayer
+    from .utils import get_custom_objects
 
     classes = {name: obj for name, obj in vars(layers_module).items() if isinstance(obj, type)}
-    from .op_layer import TensorFlowOpLayer
-
     classes.update({"Model": Model, "Functional": Functional, "Sequential": Sequential,
                     "TensorFlowOpLayer": TensorFlowOpLayer})
+    classes.update(get_custom_objects())
     classes.update(custom_objects or {})
     return classes
 
 
-def deserialize_layer(config: dict, custom_objects=None, safe_mode=True):
-    """A layer or model from its ``{"class_name", "config"}``; ``safe_mode`` reaches the
-    Lambda layers (whose code in the file is refused unless it is False)."""
-    class_name = config["class_name"]
+def deserialize_layer(config, custom_objects=None, safe_mode=True):
+    """A layer or model from its ``{"class_name", "config"}`` (a layer is returned as it is).
+    Its ``from_config`` gets ``custom_objects`` and ``safe_mode`` if it takes them, so they
+    reach nested layers, and the Lambda layers, whose code in a file is refused unless
+    ``safe_mode`` is False."""
+    from .base_layer import Layer
+
+    if isinstance(config, Layer):
+        return config
+    class_name = config.get("class_name") if isinstance(config, dict) else None
     cls = _layer_classes(custom_objects).get(class_name)
     if cls is None:
-        raise ValueError(f"Unknown layer: {class_name}. Please ensure this object is passed to "
-                         "the `custom_objects` argument.")
-    inner = dict(config["config"])
-    if hasattr(cls, "_is_graph_network") or class_name in ("Model", "Functional", "Sequential"):
-        return cls.from_config(inner, custom_objects=custom_objects, safe_mode=safe_mode)
-    if "safe_mode" in inspect.signature(cls.from_config).parameters:
-        return cls.from_config(inner, safe_mode=safe_mode)
-    return cls.from_config(inner)
+        raise ValueError(f"Unknown layer: {class_name!r}. Please ensure this object is passed "
+                         "to the `custom_objects` argument or is in a custom_object_scope.")
+    params = inspect.signature(cls.from_config).parameters
+    kwargs = {key: value for key, value in (("custom_objects", custom_objects),
+                                            ("safe_mode", safe_mode)) if key in params}
+    return cls.from_config(dict(config["config"]), **kwargs)
 
 
 def network_config(network) -> dict:
@@ -323,10 +331,18 @@ def _refuse_h5(filepath, save_format):
 
 
 def _saver(model):
+    """The model's Saver over its current weights, made once: a Saver adds ops to the graph,
+    and a new op makes every run recompile its plan."""
     from ..train.saver import Saver, SaverDef
 
-    weights = {w.op.name: w for w in model.weights}
-    return Saver(var_list=weights, write_version=SaverDef.V2, allow_empty=True)
+    weights = model.weights
+    key = tuple(id(w) for w in weights)
+    cached = getattr(model, "_weights_saver", None)
+    if cached is None or cached[0] != key:
+        saver = Saver(var_list={w.op.name: w for w in weights}, write_version=SaverDef.V2,
+                      allow_empty=True)
+        cached = model._weights_saver = (key, saver)
+    return cached[1]
 
 
 def save_weights(model, filepath, overwrite=True, save_format=None):
@@ -402,17 +418,35 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
         if not saved_model.maybe_saved_model_directory(path) and os.listdir(path):
             raise ValueError(f"{path} exists and is not a SavedModel directory; refusing to "
                              "replace it")
-        shutil.rmtree(path)
+    # Written beside the target, then renamed into place: a server polling the model's base
+    # path never sees a half-written version, and a failed save leaves nothing behind.
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)
+    try:
+        written = os.path.join(staging, "model")
+        _write_model(model, written, saved_model)
+        if os.path.exists(path):
+            os.rename(path, os.path.join(staging, "replaced"))
+        os.rename(written, path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_model(model, path, saved_model):
     inputs = dict(zip(model.input_names, model.inputs))
     outputs = dict(zip(model.output_names, model.outputs))
-    saved_model.simple_save(backend.get_session(), path, inputs, outputs)
     try:
         config = {"class_name": type(model).__name__, "config": model.get_config()}
     except NotImplementedError:
-        return  # a subclassed model: serves, but load_model cannot rebuild it
-    metadata = {"model": config, "weights": [w.op.name for w in model.weights]}
+        config = None  # a subclassed model: serves, but load_model cannot rebuild it
+    metadata = None if config is None else json.dumps(
+        {"model": config, "weights": [w.op.name for w in model.weights]}, default=_jsonable)
+    saved_model.simple_save(backend.get_session(), path, inputs, outputs)
+    if metadata is None:
+        return
     with open(os.path.join(path, METADATA), "w") as f:
-        json.dump(metadata, f, default=_jsonable)
+        f.write(metadata)
     # The SavedModel's graph is frozen (its variables are constants), so the weights for
     # load_model go beside it, where serving loaders do not look.
     _saver(model).save(backend.get_session(), os.path.join(path, WEIGHTS),

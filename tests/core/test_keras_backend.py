@@ -219,3 +219,37 @@ def test_optimizer_applies_constraint_after_update_and_rejects_no_gradient():
     other = K.variable(1.0)
     with pytest.raises(ValueError, match="has `None` for gradient"):
         optimizers.SGD().get_updates(K.sum(w), [other])
+
+
+def test_keras_session_is_per_thread():
+    import threading
+
+    with tf.Graph().as_default():
+        mine = tf.keras.backend.get_session()
+        theirs = []
+
+        def other():
+            with tf.Graph().as_default():  # another thread, another graph
+                theirs.append(tf.keras.backend.get_session())
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(10)
+        assert theirs and theirs[0] is not mine
+        assert tf.keras.backend.get_session() is mine  # not replaced by the other thread's
+    tf.keras.backend.set_session(None)
+
+
+def test_a_graph_keras_used_is_freed_with_its_last_reference():
+    import gc
+    import weakref
+
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.keras.layers.Dense(2)(tf.keras.Input((3,)))  # tracked variables
+        tf.keras.backend.learning_phase()
+        tf.keras.backend.get_uid("dense")
+    gone = weakref.ref(graph)
+    del graph
+    gc.collect()
+    assert gone() is None

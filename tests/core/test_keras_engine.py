@@ -490,3 +490,76 @@ def test_subclassed_model_exports_for_serving(tmp_path):
     np.testing.assert_allclose(result["output_1"], affine_np(xv, 3, 2))
     with pytest.raises(OSError, match="functional or Sequential"):
         keras.models.load_model(path)
+
+
+# -- loading configs: custom objects, safe mode, nested layers --------------------------------
+class MyCell(L.SimpleRNNCell):
+    pass
+
+
+def test_custom_objects_reach_nested_layers_and_custom_object_scope_counts():
+    inputs = keras.Input((4, 3))
+    text = keras.Model(inputs, L.RNN(MyCell(2))(inputs)).to_json()
+    with pytest.raises(ValueError, match="Unknown layer: 'MyCell'"):
+        keras.models.model_from_json(text)
+    loaded = keras.models.model_from_json(text, custom_objects={"MyCell": MyCell})
+    assert type(loaded.layers[1].cell) is MyCell
+    with keras.utils.custom_object_scope({"MyCell": MyCell}):
+        assert type(keras.models.model_from_json(text).layers[1].cell) is MyCell
+
+
+def test_a_nested_lambda_loads_only_with_safe_mode_false():
+    inputs = keras.Input((4, 3))
+    outputs = L.TimeDistributed(L.Lambda(lambda t: t * 2.0))(inputs)
+    text = keras.Model(inputs, outputs).to_json()
+    with pytest.raises(ValueError, match="bytecode"):
+        keras.models.model_from_json(text)
+    model = keras.models.model_from_json(text, safe_mode=False)
+    x = np.arange(12, dtype=np.float32).reshape(1, 4, 3)
+    np.testing.assert_allclose(model.predict(x), 2 * x)
+
+
+def test_a_lambda_config_does_not_import_the_module_it_names():
+    import sys
+
+    if "colorsys" in sys.modules:
+        pytest.skip("colorsys is already imported in this process")
+    config = {"class_name": "Lambda", "config": {
+        "name": "hsv", "function": "rgb_to_hsv", "function_type": "function",
+        "module": "colorsys", "output_shape": None, "output_shape_type": "raw",
+        "output_shape_module": None, "arguments": {}}}
+    with pytest.raises(ValueError, match="'rgb_to_hsv'.*'colorsys' is not imported"):
+        keras.models.model_from_config(config)
+    assert "colorsys" not in sys.modules
+
+    def mine(t):
+        return t + 1.0
+
+    layer = keras.models.model_from_config(config, custom_objects={"rgb_to_hsv": mine})
+    assert layer.function is mine and "colorsys" not in sys.modules
+
+
+# -- saving: no graph growth, nothing half-written --------------------------------------------
+def test_saving_repeatedly_adds_no_ops(tmp_path):
+    model = keras.Sequential([L.Dense(2, input_shape=(3,))])
+    model.save_weights(str(tmp_path / "w"))
+    count = len(tf.get_default_graph().get_operations())
+    for i in range(3):
+        model.save_weights(str(tmp_path / "w"))
+        model.save(str(tmp_path / f"m{i}"))
+    assert len(tf.get_default_graph().get_operations()) == count
+
+
+def test_a_failed_save_leaves_no_directory_and_keeps_the_old_version(tmp_path):
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, L.Dense(1)(inputs))
+    target = tmp_path / "1"
+    model.save(str(target))
+    before = sorted(os.listdir(target))
+    bad = keras.Model(inputs, L.Lambda(lambda t, module: t, arguments={"module": os})(inputs))
+    with pytest.raises(TypeError, match="Not JSON Serializable"):
+        bad.save(str(target))
+    with pytest.raises(TypeError, match="Not JSON Serializable"):
+        bad.save(str(tmp_path / "2"))
+    assert sorted(os.listdir(tmp_path)) == ["1"]  # no version 2, no staging folder
+    assert sorted(os.listdir(target)) == before

@@ -10,12 +10,14 @@ import codecs
 import importlib
 import inspect
 import marshal
+import sys
 import types
 
 from ...graph import Graph
 from ...ops import array_ops
 from ...tensor_shape import TensorShape
 from ..base_layer import Layer
+from ..utils import get_custom_objects
 
 __all__ = ["Lambda"]
 
@@ -137,16 +139,26 @@ class Lambda(Layer):
                 if safe_mode:
                     raise ValueError(
                         f"Lambda layer {config.get('name')!r}: its {key} is Python bytecode "
-                        "in the config, and loading it would run code from the file. Pass "
-                        "the function by name in custom_objects, or from_config(..., "
-                        "safe_mode=False) if you trust the source.")
+                        "in the config, and loading it would run code from the file. If you "
+                        "trust the source, pass safe_mode=False (to from_config, load_model "
+                        "or model_from_json).")
                 return _func_load(value)
             if kind == "function":
-                found = (custom_objects or {}).get(value)
+                # custom_objects, then custom_object_scope's, then the named module if it is
+                # already imported; importing a module a file names runs its code, so only
+                # with safe_mode=False.
+                found = (custom_objects or {}).get(value, get_custom_objects().get(value))
                 if found is None and module:
-                    found = getattr(importlib.import_module(module), value, None)
+                    loaded = sys.modules.get(module)
+                    if loaded is None and not safe_mode:
+                        loaded = importlib.import_module(module)
+                    found = getattr(loaded, value, None)
                 if found is None:
-                    raise ValueError(f"Unknown function: {value}")
+                    raise ValueError(f"Unknown function: {value!r} of Lambda layer "
+                                     f"{config.get('name')!r}: pass it in custom_objects"
+                                     + (f" (its module {module!r} is not imported; "
+                                        "safe_mode=False imports it)" if module and safe_mode
+                                        and module not in sys.modules else ""))
                 return found
             return value
 

@@ -284,9 +284,9 @@ class RNN(Layer):
         return base
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
         config = dict(config)
-        cell = deserialize_layer(config.pop("cell"), custom_objects)
+        cell = deserialize_layer(config.pop("cell"), custom_objects, safe_mode)
         return cls(cell, **config)
 
 

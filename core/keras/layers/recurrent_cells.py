@@ -382,9 +382,9 @@ class StackedRNNCells(Layer):
         return base
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
         config = dict(config)
-        cells = [deserialize_layer(c, custom_objects) for c in config.pop("cells")]
+        cells = [deserialize_layer(c, custom_objects, safe_mode) for c in config.pop("cells")]
         return cls(cells, **config)
 
 
@@ -403,24 +403,11 @@ def serialize_layer(layer) -> dict:
             "config": layer.get_config(), "registered_name": None}
 
 
-def deserialize_layer(config, custom_objects=None):
-    """A layer from ``{"class_name", "config"}``: a class of ``minitf.keras.layers`` or of
-    ``custom_objects``."""
-    import inspect
-    from importlib import import_module
+def deserialize_layer(config, custom_objects=None, safe_mode=True):
+    """A layer from ``{"class_name", "config"}`` (core/keras/model_io.py's)."""
+    from ..model_io import deserialize_layer as deserialize
 
-    if isinstance(config, Layer):
-        return config
-    name = config.get("class_name") if isinstance(config, dict) else None
-    cls = (custom_objects or {}).get(name) or getattr(import_module(__package__), name or "",
-                                                      None)
-    if cls is None:
-        raise ValueError(f"Unknown layer: '{name}'. Please ensure you are using a "
-                         "`keras.utils.custom_object_scope` and that this object is included "
-                         "in the scope.")
-    if "custom_objects" in inspect.signature(cls.from_config).parameters:
-        return cls.from_config(config["config"], custom_objects=custom_objects)
-    return cls.from_config(config["config"])
+    return deserialize(config, custom_objects, safe_mode)
 
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]

@@ -51,9 +51,9 @@ class Wrapper(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
         config = copy.deepcopy(config)
-        layer = deserialize_layer(config.pop("layer"), custom_objects)
+        layer = deserialize_layer(config.pop("layer"), custom_objects, safe_mode)
         return cls(layer, **config)
 
 
@@ -212,15 +212,18 @@ class Bidirectional(Wrapper):
         config = layer.get_config()
         if go_backwards:
             config["go_backwards"] = not config["go_backwards"]
-        if "custom_objects" in inspect.signature(type(layer).from_config).parameters:
-            custom = {}
+        params = inspect.signature(type(layer).from_config).parameters
+        kwargs = {}
+        if "custom_objects" in params:
+            custom = kwargs["custom_objects"] = {}
             cell = getattr(layer, "cell", None)
             if cell is not None:
                 custom[type(cell).__name__] = type(cell)
                 for c in getattr(cell, "cells", []):
                     custom[type(c).__name__] = type(c)
-            return type(layer).from_config(config, custom_objects=custom)
-        return type(layer).from_config(config)
+        if "safe_mode" in params:
+            kwargs["safe_mode"] = False  # a config made in this process, not read from a file
+        return type(layer).from_config(config, **kwargs)
 
     def build(self, input_shape):
         graph = get_default_graph()
@@ -321,12 +324,12 @@ class Bidirectional(Wrapper):
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
         config = copy.deepcopy(config)
-        config["layer"] = deserialize_layer(config["layer"], custom_objects)
+        config["layer"] = deserialize_layer(config["layer"], custom_objects, safe_mode)
         backward = config.pop("backward_layer", None)
         if backward is not None:
-            config["backward_layer"] = deserialize_layer(backward, custom_objects)
+            config["backward_layer"] = deserialize_layer(backward, custom_objects, safe_mode)
         return cls(**config)
 
 
