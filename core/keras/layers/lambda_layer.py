@@ -22,16 +22,6 @@ from ..utils import get_custom_objects
 __all__ = ["Lambda"]
 
 
-def _shape(input_shape) -> TensorShape:
-    return input_shape if isinstance(input_shape, TensorShape) else TensorShape(input_shape)
-
-
-def _config(layer, base_cls, **extra) -> dict:
-    config = base_cls.get_config(layer)
-    config.update(extra)
-    return config
-
-
 def _func_dump(func):
     """Keras' generic_utils.func_dump: a function's code (marshal, base64 in lines),
     defaults, closure."""
@@ -89,17 +79,17 @@ class Lambda(Layer):
             with Graph().as_default():
                 if isinstance(input_shape, (list, tuple)) and input_shape and \
                         isinstance(input_shape[0], (list, tuple, TensorShape)):
-                    x = [array_ops.placeholder(self.dtype or "float32", _shape(s))
+                    x = [array_ops.placeholder(self.dtype or "float32", TensorShape(s))
                          for s in input_shape]
                 else:
-                    x = array_ops.placeholder(self.dtype or "float32", _shape(input_shape))
+                    x = array_ops.placeholder(self.dtype or "float32", TensorShape(input_shape))
                 out = self.call(x)
                 if isinstance(out, (list, tuple)):
                     return [o.shape for o in out]
                 return out.shape
         if callable(self._output_shape):
-            return _shape(self._output_shape(input_shape))
-        dims = _shape(input_shape).as_list() if not isinstance(input_shape, list) or \
+            return TensorShape(self._output_shape(input_shape))
+        dims = TensorShape(input_shape).as_list() if not isinstance(input_shape, list) or \
             not input_shape or not isinstance(input_shape[0], (list, tuple)) else [None]
         return TensorShape([dims[0]] + list(self._output_shape))
 
@@ -113,8 +103,8 @@ class Lambda(Layer):
 
     def get_config(self):
         function, function_type, module = self._serialize_function(self.function)
-        config = _config(self, Layer, function=function, function_type=function_type,
-                         module=module)
+        config = {**Layer.get_config(self), "function": function,
+                  "function_type": function_type, "module": module}
         if self._output_shape is not None and callable(self._output_shape):
             shape, shape_type, shape_module = self._serialize_function(self._output_shape)
         else:
