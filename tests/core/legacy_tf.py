@@ -4,6 +4,7 @@ TF_USE_LEGACY_KERAS must be set before TensorFlow is imported, hence a process o
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 
@@ -11,7 +12,8 @@ import pytest
 
 
 def run_against_tf(script: str, cases: int) -> None:
-    """Skips without tensorflow and tf_keras; else every one of ``cases`` lines says OK."""
+    """Skips without tensorflow and tf_keras; else ``cases`` lines say OK (the word) and
+    none says DIFF or FAIL."""
     if importlib.util.find_spec("tf_keras") is None or \
             importlib.util.find_spec("tensorflow") is None:
         pytest.skip("needs tensorflow and tf_keras")
@@ -20,4 +22,7 @@ def run_against_tf(script: str, cases: int) -> None:
                           env=dict(os.environ, TF_USE_LEGACY_KERAS="1",
                                    TF_CPP_MIN_LOG_LEVEL="3"))
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count("OK") == cases, done.stdout
+    lines = done.stdout.splitlines()
+    bad = [line for line in lines if re.search(r"\b(DIFF|FAIL|FAILED)\b", line)]
+    assert not bad, "\n".join(bad)
+    assert sum(bool(re.search(r"\bOK\b", line)) for line in lines) == cases, done.stdout
