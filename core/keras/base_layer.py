@@ -9,7 +9,8 @@ with ``backend.track_variable`` so ``backend.get_session()`` initializes them. A
 constraint stays on the variable (``v.constraint``) for the optimizer to apply after an update.
 
 The framework fills two call arguments the caller did not pass: ``training`` (the enclosing
-layer's, else ``backend.learning_phase()``) and ``mask`` (the inputs' ``_keras_mask``). When
+layer's, else ``backend.learning_phase()`` if ``call``'s default for it is None; another
+default, such as ``training=False``, stands) and ``mask`` (the inputs' ``_keras_mask``). When
 every input came from ``Input`` or another layer, the call is recorded as a Node
 (core/keras/node.py) and the outputs carry ``_keras_history`` for the functional API.
 """
@@ -50,6 +51,34 @@ def _enter_call(training):
         yield
     finally:
         stack.pop()
+
+
+def _reachable_ops(tensors) -> set:
+    """The operations downstream of ``tensors`` (data and control edges)."""
+    seen: set = set()
+    todo = [getattr(t, "op", t) for t in tensors]
+    while todo:
+        op = todo.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        for out in op.outputs:
+            todo.extend(out.consumers())
+        todo.extend(op._control_outputs)
+    return seen
+
+
+def _split_by_inputs(layer, items, inputs):
+    """TF1 Keras' get_updates_for/get_losses_for: the items (ops or tensors) reachable from
+    ``inputs``, or with None, those reachable from no placeholder (nothing fed: a call on a
+    plain placeholder records no Node, so the graph's placeholders are the inputs to avoid)."""
+    if inputs is None:
+        graph = items[0].graph if items else get_default_graph()
+        fed = [op for op in graph.get_operations() if op.type == "Placeholder"]
+        reached = _reachable_ops(fed)
+        return [x for x in items if getattr(x, "op", x) not in reached]
+    reached = _reachable_ops(nest.flatten(inputs))
+    return [x for x in items if getattr(x, "op", x) in reached]
 
 
 def _context_training():
@@ -130,6 +159,8 @@ class Layer(LayerConnectivity):
         call = inspect.signature(self.call).parameters
         self._expects_training_arg = "training" in call or any(
             p.kind == p.VAR_KEYWORD for p in call.values())
+        default = call["training"].default if "training" in call else None
+        self._training_default = None if default is inspect.Parameter.empty else default
         self._expects_mask_arg = "mask" in call or any(
             p.kind == p.VAR_KEYWORD for p in call.values())
         self._call_arg_names = [p for p, v in call.items()
@@ -368,6 +399,16 @@ class Layer(LayerConnectivity):
             out += [getattr(u, "op", u) for u in layer._updates]
         return self._dedup(out)
 
+    def get_updates_for(self, inputs):
+        """The updates that depend on ``inputs`` (what calls on them made); with None, those
+        that depend on no call's inputs (unconditional), as TF1 Keras."""
+        return _split_by_inputs(self, self.updates, inputs)
+
+    def get_losses_for(self, inputs):
+        """The losses that depend on ``inputs``; with None, those that depend on no call's
+        inputs (e.g. weight regularization), as TF1 Keras."""
+        return _split_by_inputs(self, self.losses, inputs)
+
     # -- building and calling ---------------------------------------------------------------------
     def build(self, input_shape):
         """Creates the weights (the default has none)."""
@@ -453,9 +494,10 @@ class Layer(LayerConnectivity):
         training_by_framework = False
         if training is None:
             training = _context_training()
-            if training is None and self._expects_training_arg:
+            if training is None and self._expects_training_arg and \
+                    self._training_default is None:
                 training = backend.learning_phase()
-            if self._expects_training_arg:
+            if self._expects_training_arg and training is not None:
                 if not isinstance(training, Tensor):
                     training = bool(training)
                 elif training.dtype.base_dtype != _dt.bool:

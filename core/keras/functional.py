@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 
 from .. import nest
+from .. import tf_logging as logging
 from ..tensor import Tensor
 from . import backend, model_io
 from .base_layer import Layer
@@ -501,3 +502,21 @@ class Sequential(Model):
         if not model._is_graph_network and config.get("build_input_shape"):
             model.build(config["build_input_shape"])
         return model
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """TF 1.x's Sequential.predict_proba: ``predict``, with a warning when the outputs are
+        not probabilities."""
+        preds = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if preds.min() < 0.0 or preds.max() > 1.0:
+            logging.warning("Network returning invalid probability values. The last layer "
+                            "might not normalize predictions into probabilities (like softmax "
+                            "or sigmoid would).")
+        return preds
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """TF 1.x's Sequential.predict_classes: the argmax of the last axis, or for one output
+        unit, whether it exceeds 0.5 (int32)."""
+        preds = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if preds.shape[-1] > 1:
+            return preds.argmax(axis=-1)
+        return (preds > 0.5).astype("int32")

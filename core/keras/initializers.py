@@ -14,8 +14,8 @@ __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUn
            "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform", "zeros",
            "ones", "constant", "random_normal", "random_uniform", "truncated_normal",
            "variance_scaling", "orthogonal", "identity", "glorot_uniform", "glorot_normal",
-           "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "get", "serialize",
-           "deserialize"]
+           "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "normal", "uniform",
+           "zero", "one", "get", "serialize", "deserialize"]
 
 
 # -- the shared (de)serialization of Keras objects -------------------------------------------
@@ -214,6 +214,7 @@ random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, T
 variance_scaling, orthogonal, identity = VarianceScaling, Orthogonal, Identity
 glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_normal, he_uniform, lecun_normal, lecun_uniform = HeNormal, HeUniform, LecunNormal, LecunUniform
+normal, uniform, zero, one = RandomNormal, RandomUniform, Zeros, Ones  # TF 1.x's short names
 
 _CLASSES = {c.__name__: c for c in (Zeros, Ones, Constant, RandomNormal, RandomUniform,
                                     TruncatedNormal, VarianceScaling, Orthogonal, Identity,
@@ -225,7 +226,8 @@ _CLASSES.update({"zeros": Zeros, "ones": Ones, "constant": Constant,
                  "orthogonal": Orthogonal, "identity": Identity,
                  "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
                  "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
-                 "lecun_uniform": LecunUniform})
+                 "lecun_uniform": LecunUniform, "normal": RandomNormal,
+                 "uniform": RandomUniform, "zero": Zeros, "one": Ones})
 
 
 def serialize(initializer):

@@ -369,6 +369,10 @@ class TrainingMixin(GeneratorMixin):
                    cut(data[2], split, None), data[3] - split)
             data = (cut(data[0], 0, split), cut(data[1], 0, split), cut(data[2], 0, split),
                     split)
+        if data[3] == 0:
+            raise ValueError("Empty training data." + (
+                f" (validation_split={validation_split} left no sample to train on)"
+                if validation_data is None and validation_split else ""))
         if verbose:
             print(f"Train on {data[3]} samples" + (
                 f", validate on {val[3]} samples" if val is not None else ""))

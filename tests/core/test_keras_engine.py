@@ -563,3 +563,67 @@ def test_a_failed_save_leaves_no_directory_and_keeps_the_old_version(tmp_path):
         bad.save(str(tmp_path / "2"))
     assert sorted(os.listdir(tmp_path)) == ["1"]  # no version 2, no staging folder
     assert sorted(os.listdir(target)) == before
+
+
+# -- TF 1.x behaviours a probe found missing --------------------------------------------------
+def test_a_call_default_of_training_false_stands():
+    class Frozen(Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.bn = L.BatchNormalization()
+
+        def call(self, x, training=False):
+            return self.bn(x, training=training)
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, Frozen()(inputs))
+    assert model.updates == []  # the inference branch only: no moving-average updates
+    x = np.random.RandomState(0).rand(4, 3).astype(np.float32)
+    run = K.function([inputs, K.learning_phase()], [model.output])
+    expected = x / np.sqrt(1.0 + 1e-3)  # moving mean 0, variance 1, gamma 1, beta 0
+    np.testing.assert_allclose(run([x, 1])[0], expected, rtol=1e-6)
+
+
+def test_get_updates_for_and_get_losses_for_split_by_inputs():
+    model = keras.Sequential([L.Dense(4, input_shape=(5,), kernel_regularizer="l2"),
+                              L.BatchNormalization()])
+    x = tf.placeholder(tf.float32, [None, 5])
+    model(x)
+    assert len(model.updates) == 4  # the moving mean and variance, for each of the two calls
+    mine = model.get_updates_for(x)
+    assert len(mine) == 2 and all(u in model.updates for u in mine)
+    assert model.get_updates_for(None) == []
+    assert model.get_losses_for(x) == []
+    assert len(model.get_losses_for(None)) == 1  # the kernel's regularization
+
+
+def test_initializer_short_names_of_tf1():
+    init = keras.initializers
+    assert isinstance(init.get("uniform"), init.RandomUniform)
+    assert isinstance(init.get("normal"), init.RandomNormal)
+    assert isinstance(init.get("one"), init.Ones) and isinstance(init.get("zero"), init.Zeros)
+    layer = L.Dense(2, kernel_initializer="one")
+    layer(keras.Input((3,)))
+    np.testing.assert_array_equal(K.get_value(layer.kernel), np.ones((3, 2)))
+
+
+def test_fit_refuses_empty_training_data():
+    model = keras.Sequential([L.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    x, y = np.zeros((3, 2), np.float32), np.zeros((3, 1), np.float32)
+    with pytest.raises(ValueError, match="Empty training data.*validation_split=0.9"):
+        model.fit(x, y, validation_split=0.9, verbose=0)
+
+
+def test_sequential_predict_classes_and_proba():
+    model = keras.Sequential([L.Dense(3, input_shape=(2,), activation="softmax",
+                                      kernel_initializer="zeros",
+                                      bias_initializer=keras.initializers.Constant([0, 2, 1]))])
+    x = np.zeros((2, 2), np.float32)
+    np.testing.assert_array_equal(model.predict_classes(x), [1, 1])
+    e = np.exp([0.0, 2.0, 1.0])
+    np.testing.assert_allclose(model.predict_proba(x), np.tile(e / e.sum(), (2, 1)), rtol=1e-6)
+    binary = keras.Sequential([L.Dense(1, input_shape=(2,), activation="sigmoid",
+                                       kernel_initializer=keras.initializers.Constant([[1], [0]]))])
+    np.testing.assert_array_equal(binary.predict_classes(np.array([[1.0, 0], [-1, 0]])),
+                                  [[1], [0]])
