@@ -363,6 +363,13 @@ class Network(Layer):
     def to_json(self, **kwargs) -> str:
         return model_io.to_json(self, **kwargs)
 
+    def to_yaml(self, **kwargs):
+        """Refused (as Keras since 2.6): YAML loaders can build arbitrary Python objects, and
+        minitf does not ship PyYAML; ``to_json`` writes the same config."""
+        raise RuntimeError("Method `model.to_yaml()` is not available: YAML configs can run "
+                           "arbitrary code when loaded, and minitf does not ship PyYAML. Use "
+                           "`model.to_json()` instead.")
+
     def save_weights(self, filepath, overwrite=True, save_format=None):
         model_io.save_weights(self, filepath, overwrite, save_format)
 

@@ -12,7 +12,7 @@ from .functional import Functional, Model, Sequential
 from .input_layer import Input, InputLayer
 
 __all__ = ["Model", "Sequential", "model_from_config", "model_from_json", "save_model",
-           "load_model", "clone_model", "export_saved_model"]
+           "load_model", "clone_model", "export_saved_model", "model_from_yaml"]
 
 
 def model_from_config(config, custom_objects=None, safe_mode=True):
@@ -28,6 +28,13 @@ def model_from_config(config, custom_objects=None, safe_mode=True):
 def model_from_json(json_string, custom_objects=None, safe_mode=True):
     """The model ``model.to_json()`` described (new, untrained weights)."""
     return model_from_config(json.loads(json_string), custom_objects, safe_mode)
+
+
+def model_from_yaml(yaml_string, custom_objects=None):
+    """Refused (as Keras since 2.6): loading YAML can run arbitrary code; use JSON."""
+    raise RuntimeError("Method `model_from_yaml()` is not available: YAML configs can run "
+                       "arbitrary code when loaded, and minitf does not ship PyYAML. Use "
+                       "`tf.keras.models.model_from_json()` instead.")
 
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None,

@@ -627,3 +627,11 @@ def test_sequential_predict_classes_and_proba():
                                        kernel_initializer=keras.initializers.Constant([[1], [0]]))])
     np.testing.assert_array_equal(binary.predict_classes(np.array([[1.0, 0], [-1, 0]])),
                                   [[1], [0]])
+
+
+def test_yaml_configs_are_refused_with_json_named():
+    model = keras.Sequential([L.Dense(1, input_shape=(2,))])
+    with pytest.raises(RuntimeError, match="to_json"):
+        model.to_yaml()
+    with pytest.raises(RuntimeError, match="model_from_json"):
+        keras.models.model_from_yaml("class_name: Sequential")
