@@ -165,31 +165,52 @@ def freeze_graph_def(graph_def, values, keep, source: str, contents=None):
 
 # Ops that pass a value through unchanged: one that carried a resource variable's handle (a
 # read inside tf.cond or tf.while_loop goes through Switch or Enter) now carries its value.
-_PASS_THROUGH = frozenset({"Identity", "Switch", "Merge", "Enter", "Exit", "NextIteration"})
+# Their outputs, by the one type ``T``; IdentityN (what a lowered functional While/If/Case
+# becomes, TF2's control flow v2) passes input k to output k, each typed by ``T``'s entry k.
+_PASS_THROUGH = {"Identity": (0,), "Switch": (0, 1), "Merge": (0,), "Enter": (0,),
+                 "Exit": (0,), "NextIteration": (0,)}
 
 
 def _retype_handles(graph_def):
-    """Sets ``T`` of the pass-through nodes typed DT_RESOURCE to the dtype of the frozen
-    variable they carry, as TF's converter does (until nothing changes: loops feed back)."""
+    """Sets the ``T`` of the pass-through nodes typed DT_RESOURCE (an IdentityN's entries
+    too) to the dtype of the frozen variable they carry, as TF's converter does, until
+    nothing changes (loops feed back): so every node after a frozen variable, through a
+    lowered while loop's outputs too, is typed as the value it now carries."""
     from minitf.protos import types_pb2
 
     from .graph_def import _parse_input
 
     resource = types_pb2.DT_RESOURCE
-    dtype_of = {n.name: n.attr["dtype"].type for n in graph_def.node if n.op == "Const"}
-    carriers = [n for n in graph_def.node if n.op in _PASS_THROUGH and "T" in n.attr
-                and n.attr["T"].type == resource]
+    dtype_of = {(n.name, 0): n.attr["dtype"].type for n in graph_def.node if n.op == "Const"}
+
+    def known(ref):
+        name, k = _parse_input(ref)
+        return dtype_of.get((name, k))
+
+    single = [n for n in graph_def.node if n.op in _PASS_THROUGH and "T" in n.attr
+              and n.attr["T"].type == resource]
+    lists = [n for n in graph_def.node if n.op == "IdentityN" and "T" in n.attr
+             and resource in n.attr["T"].list.type]
     changed = True
-    while changed and carriers:
+    while changed:
         changed = False
-        for n in carriers:
+        for n in single:
             if n.attr["T"].type != resource:
                 continue
-            known = [dtype_of.get(_parse_input(i)[0]) for i in n.input if not i.startswith("^")]
-            found = next((t for t in known if t not in (None, resource)), None)
+            found = next((t for t in map(known, (i for i in n.input if not i.startswith("^")))
+                          if t not in (None, resource)), None)
             if found is not None:
-                n.attr["T"].type = dtype_of[n.name] = found
+                n.attr["T"].type = found
+                dtype_of.update({(n.name, k): found for k in _PASS_THROUGH[n.op]})
                 changed = True
+        for n in lists:
+            types = n.attr["T"].list.type
+            data = [i for i in n.input if not i.startswith("^")]
+            for k, t in enumerate(types):
+                found = known(data[k]) if t == resource and k < len(data) else None
+                if found not in (None, resource):
+                    types[k] = dtype_of[(n.name, k)] = found
+                    changed = True
 
 
 def _gather_of_resource_gather(node, graph_def, names):

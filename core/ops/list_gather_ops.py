@@ -13,7 +13,8 @@ from ..opdef import OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
 from .list_ops import (EMPTY_TENSOR_LIST, TENSOR_LIST_ELEMENT_SHAPE, TensorList, as_element,
                        check_dtype, check_element, check_handle, dims, handle_infer, list_of,
-                       matching_shape, merge, scalar, shape_of, static_shape, unset_like, zeros)
+                       matching_shape, merge, scalar, shape_of, static_shape, unset_like,
+                       value_dtype, zeros)
 
 __all__: list = []  # op declarations only; tf.raw_ops builds them
 
@@ -143,7 +144,7 @@ TENSOR_LIST_GATHER = register(OpDef(
 def _scatter_kernel(handle, tensor, indices):
     lst = list_of(handle)
     tensor = as_element(tensor, lst.element_dtype)
-    dtype = _dt.from_numpy(tensor)
+    dtype = value_dtype(tensor, lst.element_dtype)
     if dtype != lst.element_dtype:
         raise InvalidArgumentError(None, None, "Invalid data types; input tensor type: "
                                    f"{_dt.dtype_string(dtype)} list element_type: "
@@ -282,7 +283,7 @@ def _split_kernel(tensor, element_shape, lengths):
         raise InvalidArgumentError(None, None, "Unused values in tensor. Length of tensor: "
                                    f"{tensor.shape[0]} Values used: {bounds[-1]}")
     return scalar(TensorList([tensor[a:b] for a, b in zip(bounds[:-1], bounds[1:])],
-                             _dt.from_numpy(tensor), shape))
+                             value_dtype(tensor), shape))
 
 
 def _split_infer(tensor, element_shape, lengths):

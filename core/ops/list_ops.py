@@ -142,7 +142,26 @@ def check_dtype(lst: TensorList, dtype):
 
 
 def as_element(value, dtype) -> np.ndarray:
-    return np.asarray(value, dtype=object if dtype == _dt.string else None)
+    return np.asarray(value, dtype=object if dtype in (_dt.string, _dt.variant) else None)
+
+
+def value_dtype(value: np.ndarray, expected=None):
+    """The dtype of a kernel's input array. ``string`` and ``variant`` values are both numpy
+    object arrays: the elements tell them apart (bytes or str for a string; a TensorList, an
+    optional, ... for a variant), so a list of lists (what keras' RNN loops push under TF2's
+    control flow v2) is checked as variant, not string. An empty object array shows neither:
+    it is taken to be ``expected`` when that is one of the two."""
+    if value.dtype != object:
+        return _dt.from_numpy(value)
+    if value.size == 0:
+        return expected if expected in (_dt.string, _dt.variant) else _dt.string
+    strings = [isinstance(v, (bytes, str)) for v in value.flat]
+    if all(strings):
+        return _dt.string
+    if not any(strings):
+        return _dt.variant
+    raise InvalidArgumentError(None, None, "A tensor mixes strings and variant values; its "
+                               "dtype is neither string nor variant")
 
 
 def scalar_int(value, what: str) -> int:
@@ -169,7 +188,7 @@ def dims(shape) -> str:
 
 
 def check_element(lst: TensorList, item: np.ndarray, what: str, shape_message: str):
-    check_dtype(lst, _dt.from_numpy(item))
+    check_dtype(lst, value_dtype(item, lst.element_dtype))
     if not lst.element_shape.is_compatible_with(TensorShape(item.shape)):
         raise InvalidArgumentError(None, None, f"{shape_message}. {what} element shape: "
                                    f"{dims(item.shape)} list shape: "
@@ -245,7 +264,7 @@ def _from_tensor_kernel(tensor, element_shape):
                                    f"{shape.debug_string()} from a tensor with shape "
                                    f"{dims(tensor.shape[1:])}")
     # Rows are views of the input; nothing writes into an element, so sharing is safe.
-    return scalar(TensorList(tuple(tensor), _dt.from_numpy(tensor), shape))
+    return scalar(TensorList(tuple(tensor), value_dtype(tensor), shape))
 
 
 def _from_tensor_infer(tensor, element_shape):

@@ -499,3 +499,35 @@ def test_gather_gradient_with_repeated_indices_is_tensorflows():
     got = _run(tf.gradients(program(tf, x), x)[0])
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(got, [[0, 0], [10, 10], [100, 100]])
+
+
+def test_scatter_and_split_keep_a_tensor_of_lists_variant():
+    """A stacked list of lists is a variant tensor; scattering or splitting it makes lists of
+    variant elements, not of strings (both are numpy object arrays)."""
+    shape = tf.constant([], tf.int32)
+    outer = R.EmptyTensorList(element_shape=shape, max_num_elements=-1,
+                              element_dtype=tf.variant)
+    for v in (1.0, 2.0):
+        inner = R.TensorListPushBack(input_handle=R.EmptyTensorList(
+            element_shape=shape, max_num_elements=-1, element_dtype=tf.float32),
+            tensor=tf.constant(v))
+        outer = R.TensorListPushBack(input_handle=outer, tensor=inner)
+    lists = R.TensorListStack(input_handle=outer, element_shape=shape,
+                              element_dtype=tf.variant, num_elements=-1)
+    scattered = R.TensorListScatterIntoExistingList(input_handle=R.TensorListReserve(
+        element_shape=shape, num_elements=2, element_dtype=tf.variant), tensor=lists,
+        indices=[1, 0])
+    split = R.TensorListSplit(tensor=lists, element_shape=tf.constant([-1]), lengths=[1, 1])
+
+    def first_of(handle, index, dtype, element_shape):
+        return R.TensorListGetItem(input_handle=handle, index=index,
+                                   element_shape=element_shape, element_dtype=dtype)
+
+    picked = first_of(first_of(scattered, 0, tf.variant, shape), 0, tf.float32, shape)
+    pieces = R.TensorListGetItem(input_handle=split, index=1, element_shape=tf.constant([-1]),
+                                 element_dtype=tf.variant)
+    second = first_of(R.TensorListFromTensor(tensor=pieces, element_shape=shape), 0,
+                      tf.variant, shape)
+    with tf.Session() as sess:
+        got = sess.run([picked, first_of(second, 0, tf.float32, shape)])
+    assert [float(v) for v in got] == [2.0, 2.0]
