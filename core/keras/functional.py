@@ -21,10 +21,11 @@ import collections
 from .. import nest
 from .. import tf_logging as logging
 from ..tensor import Tensor
-from . import backend, model_io
+from . import backend, model_io, weights_io
 from .base_layer import Layer
 from .input_layer import Input, InputLayer
 from .node import is_keras_tensor
+from .summary import count_params, print_summary
 from .training import TrainingMixin
 
 __all__ = ["Network", "Model", "Functional", "Sequential"]
@@ -215,7 +216,7 @@ class Network(Layer):
             raise ValueError(f"You tried to call `count_params` on {self.name}, but the layer "
                              f"isn't built. You can build it manually via: "
                              f"`{self.name}.build(batch_input_shape)`.")
-        return model_io.count_params(self.weights)
+        return count_params(self.weights)
 
     @property
     def state_updates(self) -> list:
@@ -340,14 +341,14 @@ class Network(Layer):
             return nest.map_structure(lambda x: tuple(x.shape.as_list()), self._nested_outputs)
         return super().output_shape
 
-    # -- summary, configs, weights on disk (core/keras/model_io.py) -------------------------------
+    # -- summary, configs, weights on disk (core/keras/summary.py, model_io.py, weights_io.py) ----
     def summary(self, line_length=None, positions=None, print_fn=None):
         if not self.built:
             raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or calling `fit()` with some data, or specify "
                              "an `input_shape` argument in the first layer(s) for automatic "
                              "build.")
-        model_io.print_summary(self, line_length, positions, print_fn)
+        print_summary(self, line_length, positions, print_fn)
 
     def get_config(self) -> dict:
         if not self._is_graph_network:
@@ -371,10 +372,10 @@ class Network(Layer):
                            "`model.to_json()` instead.")
 
     def save_weights(self, filepath, overwrite=True, save_format=None):
-        model_io.save_weights(self, filepath, overwrite, save_format)
+        weights_io.save_weights(self, filepath, overwrite, save_format)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False):
-        return model_io.load_weights(self, filepath, by_name, skip_mismatch)
+        return weights_io.load_weights(self, filepath, by_name, skip_mismatch)
 
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None,
              signatures=None, options=None):

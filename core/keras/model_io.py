@@ -1,11 +1,11 @@
-"""What a Keras model says about itself and writes to disk: ``summary()`` (Keras' table),
-configs (``get_config``/``from_config``/``to_json``: layers by class name from
-``minitf.keras.layers``, nodes as ``[layer name, node index, tensor index, kwargs]``), weights
-in TensorFlow's checkpoint format (minitf's Saver, SaverDef.V2: keys are the variables' names),
-and ``model.save(dir)``: a SavedModel whose ``serving_default`` signature maps input layer
-names to the inputs and output layer names to the outputs, so ``minitf serve`` serves it. The
-model's config and weight names ride along in ``keras_metadata.json``, its weights in
-``assets.extra/keras_weights`` (the SavedModel's graph is frozen), so ``load_model`` rebuilds
+"""What a Keras model writes to disk besides its weights (core/keras/weights_io.py) and
+summary (summary.py): configs (``get_config``/``from_config``/``to_json``: layers by class
+name from ``minitf.keras.layers``, nodes as ``[layer name, node index, tensor index,
+kwargs]``), and ``model.save(dir)``: a SavedModel whose ``serving_default`` signature maps
+input layer names to the inputs and output layer names to the outputs, so ``minitf serve``
+serves it. The model's config, weight names and training config ride along in
+``keras_metadata.json``, its weights in ``assets.extra/keras_weights`` (as ``save_weights``
+writes them; the SavedModel's graph is frozen), so ``load_model`` rebuilds (and compiles)
 functional and Sequential models.
 """
 
@@ -20,121 +20,15 @@ import tempfile
 import numpy as np
 
 from .. import nest
+from .. import tf_logging as logging
 from . import backend
+from .weights_io import _checkpoint, _refuse_h5, load_weights
 
-__all__ = ["print_summary", "network_config", "reconstruct_from_config", "serialize_layer",
-           "deserialize_layer", "to_json", "save_weights", "load_weights", "save_model",
-           "load_model", "count_params"]
+__all__ = ["network_config", "reconstruct_from_config", "serialize_layer", "deserialize_layer",
+           "to_json", "save_model", "load_model"]
 
 METADATA = "keras_metadata.json"
 WEIGHTS = os.path.join("assets.extra", "keras_weights")
-
-
-# -- summary ------------------------------------------------------------------------------------
-def count_params(weights) -> int:
-    unique = {id(w): w for w in weights}.values()
-    return int(sum(np.prod([0 if d is None else d for d in w.shape.as_list()])
-                   for w in unique))
-
-
-def _memory(weights) -> int:
-    total = 0
-    for w in {id(w): w for w in weights}.values():
-        dims = w.shape.as_list()
-        if None not in dims:
-            total += int(np.prod(dims)) * w.dtype.base_dtype.size
-    return total
-
-
-def _readable(size) -> str:
-    for unit in ["Byte", "KB", "MB", "GB", "TB", "PB"]:
-        if size / 1024 < 1:
-            return f"{size:.2f} {unit}"
-        size /= 1024
-    return f"{size:.2f} PB"
-
-
-def _sequential_like(model) -> bool:
-    if type(model).__name__ == "Sequential" or not model._is_graph_network:
-        return True
-    nodes = []
-    for v in model._nodes_by_depth.values():
-        if len(v) > 1 or (len(v) == 1 and len(v[0].keras_inputs) > 1):
-            return False
-        nodes += v
-    for layer in model.layers:
-        if sum(1 for node in layer._inbound_nodes if node in nodes) > 1:
-            return False
-    return True
-
-
-def print_summary(model, line_length=None, positions=None, print_fn=None):
-    """Keras' (tf_keras') summary table."""
-    print_fn = print_fn or print
-    sequential_like = _sequential_like(model)
-    if sequential_like:
-        line_length = line_length or 65
-        positions = positions or [0.45, 0.85, 1.0]
-        to_display = ["Layer (type)", "Output Shape", "Param #"]
-    else:
-        line_length = line_length or 98
-        positions = positions or [0.3, 0.6, 0.70, 1.0]
-        to_display = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
-        relevant = [n for v in model._nodes_by_depth.values() for n in v]
-    if positions[-1] <= 1:
-        positions = [int(line_length * p) for p in positions]
-
-    def print_row(fields):
-        left = [str(x) for x in fields]
-        while any(left):
-            line = ""
-            for col in range(len(left)):
-                start = positions[col - 1] if col > 0 else 0
-                space = 2 if col != len(positions) - 1 else 0
-                cutoff = positions[col] - start - space - (1 if col != len(positions) - 1
-                                                           else 0)
-                fit = left[col][:cutoff]
-                cuts = [fit.find(x) + len(x) for x in ("),", "},", "],", "',")
-                        if fit.find(x) >= 0]
-                if cuts:
-                    cutoff = min(cuts)
-                    fit = fit[:cutoff]
-                if col == 0:
-                    line += " "
-                line += fit + " " * space
-                left[col] = left[col][cutoff:]
-                line += " " * (positions[col] - len(line))
-            print_fn(line)
-
-    print_fn(f'Model: "{model.name}"')
-    print_fn("_" * line_length)
-    print_row(to_display)
-    print_fn("=" * line_length)
-    layers = model.layers
-    for layer in layers:
-        try:
-            output_shape = layer.output_shape
-        except (AttributeError, RuntimeError):
-            output_shape = "multiple"
-        name = f"{layer.name} ({type(layer).__name__})"
-        if sequential_like:
-            params = "0 (unused)" if not layer.built and \
-                not getattr(layer, "_is_graph_network", False) else layer.count_params()
-            print_row([name, output_shape, params])
-        else:
-            connections = [f"{inbound.name}[{node_index}][{tensor_index}]"
-                           for node in layer._inbound_nodes if node in relevant
-                           for inbound, node_index, tensor_index, _ in node.iterate_inbound()]
-            print_row([name, output_shape, layer.count_params(), connections])
-        print_fn(" " * line_length)
-    print_fn("=" * line_length)
-    trainable, non_trainable = model.trainable_weights, model.non_trainable_weights
-    t_mem, n_mem = _memory(trainable), _memory(non_trainable)
-    t_count, n_count = count_params(trainable), count_params(non_trainable)
-    print_fn(f"Total params: {t_count + n_count} ({_readable(t_mem + n_mem)})")
-    print_fn(f"Trainable params: {t_count} ({_readable(t_mem)})")
-    print_fn(f"Non-trainable params: {n_count} ({_readable(n_mem)})")
-    print_fn("_" * line_length)
 
 
 # -- configs ------------------------------------------------------------------------------------
@@ -321,81 +215,6 @@ def to_json(model, **kwargs) -> str:
                       default=_jsonable, **kwargs)
 
 
-# -- weights -------------------------------------------------------------------------------------
-def _refuse_h5(filepath, save_format):
-    path = os.fspath(filepath)
-    if save_format in ("h5", "hdf5", "keras") or path.endswith((".h5", ".hdf5", ".keras")):
-        raise ImportError("`save_weights`/`load_weights`/`save` in HDF5 format need h5py, which "
-                          f"minitf does not ship ({path!r}). Use a path without .h5 to write "
-                          "TensorFlow's checkpoint format (or, for save, a SavedModel).")
-
-
-def _saver(model):
-    """The model's Saver over its current weights, made once: a Saver adds ops to the graph,
-    and a new op makes every run recompile its plan."""
-    from ..train.saver import Saver, SaverDef
-
-    weights = model.weights
-    key = tuple(id(w) for w in weights)
-    cached = getattr(model, "_weights_saver", None)
-    if cached is None or cached[0] != key:
-        saver = Saver(var_list={w.op.name: w for w in weights}, write_version=SaverDef.V2,
-                      allow_empty=True)
-        cached = model._weights_saver = (key, saver)
-    return cached[1]
-
-
-def save_weights(model, filepath, overwrite=True, save_format=None):
-    """TensorFlow's checkpoint format: ``<filepath>.index`` and ``.data-00000-of-00001``, keys
-    are the weights' variable names, plus the ``checkpoint`` state file."""
-    _refuse_h5(filepath, save_format)
-    if save_format not in (None, "tf"):
-        raise ValueError(f'Unknown format "{save_format}". Was expecting one of {{"tf", "h5"}}.')
-    _saver(model).save(backend.get_session(), os.fspath(filepath), write_meta_graph=False)
-
-
-def load_weights(model, filepath, by_name=False, skip_mismatch=False):
-    """Restores the weights of a ``save_weights`` checkpoint, matched by variable name; a
-    tf_keras (object-based) checkpoint is matched by layer order and weight name instead."""
-    _refuse_h5(filepath, None)
-    if by_name:
-        raise NotImplementedError("Weights may only be loaded based on topology into Models "
-                                  "when loading TensorFlow-formatted weights (got by_name=True "
-                                  "to load_weights).")
-    from ..errors import NotFoundError
-    from ..train.checkpoint_reader import load_checkpoint
-
-    path = os.fspath(filepath)
-    if os.path.isdir(path):
-        from ..train.saver import latest_checkpoint
-
-        path = latest_checkpoint(path) or path
-    reader = load_checkpoint(path)
-    keys = {id(w): w.op.name for w in model.weights}
-    missing = [k for k in keys.values() if not reader.has_tensor(k)]
-    if missing and reader.has_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"):
-        keys = _object_keys(model)  # tf_keras' save_weights: keys by the model's structure
-        missing = [k for k in keys.values() if not reader.has_tensor(k)]
-    if missing:
-        raise NotFoundError(None, None, f"Key {missing[0]} not found in checkpoint {path} (the "
-                            f"model's weights missing from it: {missing})")
-    backend.batch_set_value([(w, reader.get_tensor(keys[id(w)])) for w in model.weights])
-
-
-def _object_keys(model) -> dict:
-    """tf_keras' object-based checkpoint keys for a model whose layers own their weights
-    directly: ``layer_with_weights-<i>/<weight name>/.ATTRIBUTES/VARIABLE_VALUE``."""
-    keys, index = {}, 0
-    for layer in model.layers:
-        if not layer.weights:
-            continue
-        for w in layer.weights:
-            short = w.op.name.rsplit("/", 1)[-1]
-            keys[id(w)] = f"layer_with_weights-{index}/{short}/.ATTRIBUTES/VARIABLE_VALUE"
-        index += 1
-    return keys
-
-
 # -- whole models -------------------------------------------------------------------------------
 def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None):
     """A SavedModel in ``filepath`` (serving_default: input layer names -> inputs, output
@@ -425,7 +244,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     staging = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", dir=parent)
     try:
         written = os.path.join(staging, "model")
-        _write_model(model, written, saved_model)
+        _write_model(model, written, saved_model, include_optimizer)
         if os.path.exists(path):
             os.rename(path, os.path.join(staging, "replaced"))
         os.rename(written, path)
@@ -433,15 +252,88 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write_model(model, path, saved_model):
+def _training_config(model):
+    """tf_keras' ``training_config`` of a compiled model (loss, metrics, weighted_metrics,
+    loss_weights, sample_weight_mode, optimizer_config: class name and get_config), or None
+    (with a warning) when part of it cannot be serialized: a loss or metric function that is
+    not Keras' own nor a registered custom object, a TF1 optimizer."""
+    from . import losses, metrics
+    from .utils import get_custom_objects
+
+    custom = get_custom_objects()
+
+    def serial(value, registry):
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, dict):
+            return {k: serial(v, registry) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [serial(v, registry) for v in value]
+        if hasattr(value, "get_config"):
+            return {"class_name": type(value).__name__, "config": value.get_config()}
+        name = getattr(value, "__name__", None)
+        if callable(value) and (registry.get(name) is value or custom.get(name) is value):
+            return name
+        raise ValueError(f"Cannot serialize {value!r}: it is not a Keras loss or metric nor a "
+                         "registered custom object")
+
+    args = model._compile_args
+    try:
+        config = {"loss": serial(model.loss, losses._registry()),
+                  "metrics": serial(args["metrics"], metrics._registry()),
+                  "weighted_metrics": serial(args["weighted_metrics"], metrics._registry()),
+                  "loss_weights": args["loss_weights"],
+                  "sample_weight_mode": args["sample_weight_mode"],
+                  "optimizer_config": {"class_name": type(model.optimizer).__name__,
+                                       "config": model.optimizer.get_config()}}
+        json.dumps(config, default=_jsonable)
+    except (ValueError, TypeError, NotImplementedError) as e:
+        logging.warning(f"Saving {model.name} without its training configuration (load_model "
+                        f"will not compile it): {e}")
+        return None
+    return config
+
+
+def _compile_args(training_config, custom_objects=None):
+    """model.compile's arguments from a ``training_config`` (tf_keras'
+    compile_args_from_training_config: names become the functions they stand for)."""
+    from . import losses, metrics, optimizers
+    from .utils import get_custom_objects
+
+    custom = dict(get_custom_objects(), **(custom_objects or {}))
+
+    def back(value, deserialize):
+        if isinstance(value, dict) and "class_name" not in value:
+            return {k: back(v, deserialize) for k, v in value.items()}
+        if isinstance(value, list):
+            return [back(v, deserialize) for v in value]
+        if value is None or value in ("accuracy", "acc", "crossentropy", "ce"):
+            return value  # resolved by compile from the model's outputs, as tf_keras leaves it
+        return deserialize(value, custom)  # 'mae' -> mean_absolute_error, named so, as TF's
+
+    return dict(optimizer=optimizers.deserialize(training_config["optimizer_config"], custom),
+                loss=back(training_config.get("loss"), losses.deserialize),
+                metrics=back(training_config.get("metrics"), metrics.deserialize),
+                weighted_metrics=back(training_config.get("weighted_metrics"),
+                                      metrics.deserialize),
+                loss_weights=training_config.get("loss_weights"),
+                sample_weight_mode=training_config.get("sample_weight_mode"))
+
+
+def _write_model(model, path, saved_model, include_optimizer=True):
     inputs = dict(zip(model.input_names, model.inputs))
     outputs = dict(zip(model.output_names, model.outputs))
     try:
         config = {"class_name": type(model).__name__, "config": model.get_config()}
     except NotImplementedError:
         config = None  # a subclassed model: serves, but load_model cannot rebuild it
-    metadata = None if config is None else json.dumps(
-        {"model": config, "weights": [w.op.name for w in model.weights]}, default=_jsonable)
+    metadata = None if config is None else \
+        {"model": config, "weights": [w.op.name for w in model.weights]}
+    if metadata is not None and include_optimizer and getattr(model, "_is_compiled", False):
+        training_config = _training_config(model)
+        if training_config is not None:
+            metadata["training_config"] = training_config
+    metadata = None if metadata is None else json.dumps(metadata, default=_jsonable)
     saved_model.simple_save(backend.get_session(), path, inputs, outputs)
     if metadata is None:
         return
@@ -449,15 +341,18 @@ def _write_model(model, path, saved_model):
         f.write(metadata)
     # The SavedModel's graph is frozen (its variables are constants), so the weights for
     # load_model go beside it, where serving loaders do not look.
-    _saver(model).save(backend.get_session(), os.path.join(path, WEIGHTS),
-                       write_meta_graph=False, write_state=False)
+    _checkpoint(model).write(os.path.join(path, WEIGHTS), session=backend.get_session())
 
 
 def load_model(filepath, custom_objects=None, compile=True,  # noqa: A002 - Keras' name
                safe_mode=True):
     """Rebuilds a functional or Sequential model that ``model.save`` wrote (its config, then
-    its weights from the SavedModel's variables), in the default graph. Not compiled. A Lambda
-    layer's code is loaded only with ``safe_mode=False``."""
+    its weights from the SavedModel's variables), in the default graph. A Lambda layer's code
+    is loaded only with ``safe_mode=False``. With ``compile=True`` a model saved compiled is
+    compiled again from its training config (optimizer, loss, metrics, loss_weights): a new
+    optimizer, whose state (iterations, slots) starts over, as it is not saved. A model saved
+    without one (never compiled, or its loss was a custom function) comes back uncompiled, with
+    tf_keras' warning."""
     path = os.fspath(filepath)
     _refuse_h5(path, None)
     meta = os.path.join(path, METADATA)
@@ -470,11 +365,20 @@ def load_model(filepath, custom_objects=None, compile=True,  # noqa: A002 - Kera
     model = deserialize_layer(metadata["model"], custom_objects, safe_mode)
     from ..train.checkpoint_reader import load_checkpoint
 
-    reader = load_checkpoint(os.path.join(path, WEIGHTS))
-    weights = model.weights
+    weights, sidecar = model.weights, os.path.join(path, WEIGHTS)
     if len(weights) != len(metadata["weights"]):
         raise ValueError(f"The saved model has {len(metadata['weights'])} weights but the "
                          f"rebuilt model has {len(weights)}")
-    backend.batch_set_value([(w, reader.get_tensor(name))
-                             for w, name in zip(weights, metadata["weights"])])
+    reader = load_checkpoint(sidecar)
+    if reader.has_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"):
+        load_weights(model, sidecar)  # by structure, as save_weights
+    else:  # written by an older minitf: a Saver's, keyed by the saved model's variable names
+        backend.batch_set_value([(w, reader.get_tensor(name))
+                                 for w, name in zip(weights, metadata["weights"])])
+    if compile:
+        if metadata.get("training_config") is None:
+            logging.warning("No training configuration found in save file, so the model was "
+                            "*not* compiled. Compile it manually.")
+        else:
+            model.compile(**_compile_args(metadata["training_config"], custom_objects))
     return model

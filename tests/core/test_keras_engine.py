@@ -423,8 +423,10 @@ def test_weights_checkpoint_round_trip(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["checkpoint", "ckpt.data-00000-of-00001",
                                             "ckpt.index"]
     reader = tf.train.load_checkpoint(prefix)
-    assert sorted(reader.get_variable_to_shape_map()) == sorted(w.op.name
-                                                               for w in model.weights)
+    # tf_keras' object-based layout: keyed by the model's structure, not variable names
+    assert sorted(reader.get_variable_to_shape_map()) == ["_CHECKPOINTABLE_OBJECT_GRAPH"] + [
+        f"layer_with_weights-{i}/{w}/.ATTRIBUTES/VARIABLE_VALUE"
+        for i in range(3) for w in ("bias", "kernel")]
     model.set_weights([np.full_like(w, 7.0) for w in weights])
     assert model.get_weights()[0][0, 0] == 7.0
     model.load_weights(prefix)
@@ -461,7 +463,7 @@ def test_save_serves_and_loads_back(tmp_path):
 
 
 def test_engine_against_tf():
-    run_against_tf("keras_engine_vs_tf.py", 8)
+    run_against_tf("keras_engine_vs_tf.py", 11)
 
 
 def test_subclassed_model_exports_for_serving(tmp_path):
@@ -635,3 +637,159 @@ def test_yaml_configs_are_refused_with_json_named():
         model.to_yaml()
     with pytest.raises(RuntimeError, match="model_from_json"):
         keras.models.model_from_yaml("class_name: Sequential")
+
+
+# -- save_weights / load_weights by the model's structure (tf_keras' object-based layout) ----
+def _values(model, seed):
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(0.5, 1.5, w.shape.as_list()).astype(np.float32) for w in model.weights]
+
+
+def _bn_np(x, gamma, beta, mean, var, eps=1e-3):
+    return (x - mean) / np.sqrt(var + eps) * gamma + beta
+
+
+def nested_bn_model():
+    inner = keras.Sequential([L.Dense(2, input_shape=(3,))])
+    x = keras.Input((3,))
+    return keras.Model(x, L.BatchNormalization()(inner(L.Dense(3)(x))))
+
+
+def nested_bn_np(xv, w):
+    h = (xv @ w[0] + w[1]) @ w[2] + w[3]
+    return _bn_np(h, *w[4:])
+
+
+def test_save_weights_loads_into_fresh_models_whatever_their_names(tmp_path):
+    prefix = str(tmp_path / "w")
+    model = nested_bn_model()
+    values = _values(model, 0)
+    model.set_weights(values)
+    model.save_weights(prefix)
+    keys = sorted(tf.train.load_checkpoint(prefix).get_variable_to_shape_map())
+    assert keys == ["_CHECKPOINTABLE_OBJECT_GRAPH"] + [
+        f"layer_with_weights-{k}/.ATTRIBUTES/VARIABLE_VALUE".replace("/.", "/" + w + "/.", 1)
+        for k, w in [("0", "bias"), ("0", "kernel"),
+                     ("1/layer_with_weights-0", "bias"), ("1/layer_with_weights-0", "kernel"),
+                     ("2", "beta"), ("2", "gamma"), ("2", "moving_mean"),
+                     ("2", "moving_variance")]]
+    with open(tmp_path / "checkpoint") as f:
+        assert f.read() == 'model_checkpoint_path: "w"\nall_model_checkpoint_paths: "w"\n'
+    xv = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
+    want = nested_bn_np(xv, values)
+    fresh = nested_bn_model()  # dense_2, dense_3, batch_normalization_1...
+    clone = keras.models.clone_model(model)
+    rebuilt = keras.Model.from_config(model.get_config())
+    for other in (fresh, clone, rebuilt):
+        assert [w.op.name for w in other.weights] != [w.op.name for w in model.weights]
+        status = other.load_weights(prefix)
+        status.assert_consumed().assert_existing_objects_matched()
+        for got, value in zip(other.get_weights(), values):
+            np.testing.assert_array_equal(got, value)
+        np.testing.assert_allclose(other.predict(xv), want, rtol=1e-5)
+    seq = keras.Sequential([L.Dense(2, input_shape=(3,)), L.Dropout(0.5), L.Dense(1)])
+    seq.set_weights(_values(seq, 2))
+    seq.save_weights(str(tmp_path / "s" / "seq"))  # makes the directory, as TF's
+    again = keras.Sequential([L.Dense(2, input_shape=(3,)), L.Dropout(0.5), L.Dense(1)])
+    again.load_weights(str(tmp_path / "s"))  # a directory: its latest checkpoint
+    for got, value in zip(again.get_weights(), _values(seq, 2)):
+        np.testing.assert_array_equal(got, value)
+
+
+def test_load_weights_status_and_missing_keys(tmp_path):
+    one = keras.Sequential([L.Dense(2, input_shape=(3,))])
+    two = keras.Sequential([L.Dense(2, input_shape=(3,)), L.Dense(1)])
+    one.set_weights(_values(one, 0))
+    two.set_weights(_values(two, 1))
+    one.save_weights(str(tmp_path / "one"))
+    two.save_weights(str(tmp_path / "two"))
+    before = two.get_weights()
+    with pytest.raises(tf.errors.NotFoundError,
+                       match="layer_with_weights-1/kernel/.ATTRIBUTES/VARIABLE_VALUE"):
+        two.load_weights(str(tmp_path / "one"))
+    for got, value in zip(two.get_weights(), before):  # nothing was assigned
+        np.testing.assert_array_equal(got, value)
+    status = one.load_weights(str(tmp_path / "two"))  # more in the file than in the model
+    np.testing.assert_array_equal(one.get_weights()[0], before[0])
+    assert status.assert_existing_objects_matched() is status
+    assert status.expect_partial() is status
+    with pytest.raises(AssertionError, match="layer_with_weights-1"):
+        status.assert_consumed()
+    one.set_weights([np.zeros_like(w) for w in before[:2]])
+    status.run_restore_ops()
+    np.testing.assert_array_equal(one.get_weights()[1], before[1])
+    count = len(tf.get_default_graph().get_operations())
+    for _ in range(2):
+        one.load_weights(str(tmp_path / "two"))
+    assert len(tf.get_default_graph().get_operations()) == count
+    with pytest.raises(tf.errors.NotFoundError):
+        one.load_weights(str(tmp_path / "nothing"))
+    with pytest.raises(ValueError, match="incompatible tensor with shape"):
+        keras.Sequential([L.Dense(5, input_shape=(3,))]).load_weights(str(tmp_path / "one"))
+
+
+def test_load_weights_falls_back_to_variable_names(tmp_path):
+    model = keras.Sequential([L.Dense(2, input_shape=(3,))])
+    values = _values(model, 3)
+    model.set_weights(values)
+    prefix = str(tmp_path / "old")  # what an older minitf's save_weights wrote
+    tf.train.Saver({w.op.name: w for w in model.weights}).save(K.get_session(), prefix)
+    model.set_weights([np.zeros_like(v) for v in values])
+    status = model.load_weights(prefix)
+    assert type(status).__name__ == "NameBasedSaverStatus"
+    status.assert_consumed()
+    for got, value in zip(model.get_weights(), values):
+        np.testing.assert_array_equal(got, value)
+    fresh = keras.Sequential([L.Dense(2, input_shape=(3,))])  # other names: not in the file
+    with pytest.raises(tf.errors.NotFoundError, match=fresh.weights[0].op.name):
+        fresh.load_weights(prefix)
+
+
+# -- load_model compiles again from the saved training config -------------------------------
+def test_load_model_restores_the_training_config(tmp_path):
+    model = keras.Sequential([L.Dense(1, input_shape=(3,))])
+    values = _values(model, 4)
+    model.set_weights(values)
+    model.compile(keras.optimizers.Adam(learning_rate=0.01), "mse",
+                  metrics=["mae", keras.metrics.MeanSquaredError()], loss_weights=[2.0])
+    path = str(tmp_path / "m")
+    model.save(path)
+    with open(os.path.join(path, "keras_metadata.json")) as f:
+        config = json.load(f)["training_config"]
+    assert config["loss"] == "mse" and config["loss_weights"] == [2.0]
+    assert config["optimizer_config"]["class_name"] == "Adam"
+    assert config["metrics"][1]["class_name"] == "MeanSquaredError"
+    loaded = keras.models.load_model(path)
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    x = np.random.default_rng(5).standard_normal((6, 3)).astype(np.float32)
+    y = np.random.default_rng(6).standard_normal((6, 1)).astype(np.float32)
+    err = x @ values[0] + values[1] - y
+    want = [2.0 * np.mean(err ** 2), np.mean(np.abs(err)), np.mean(err ** 2)]
+    np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), want, rtol=1e-5)
+    loaded.fit(x, y, epochs=1, verbose=0)  # a new optimizer: its state starts over
+    assert not getattr(keras.models.load_model(path, compile=False), "_is_compiled", False)
+    plain = keras.Sequential([L.Dense(1, input_shape=(3,))])
+    plain.compile("sgd", keras.losses.Huber(delta=0.5))
+    plain.save(str(tmp_path / "p"))
+    back = keras.models.load_model(str(tmp_path / "p"))
+    assert isinstance(back.loss, keras.losses.Huber) and back.loss.get_config()["delta"] == 0.5
+
+
+def test_custom_loss_saves_without_training_config_and_loads_uncompiled(tmp_path, caplog):
+    def my_loss(y_true, y_pred):
+        return tf.reduce_mean(tf.square(y_true - y_pred))
+
+    model = keras.Sequential([L.Dense(1, input_shape=(3,))])
+    model.compile("sgd", my_loss)
+    path = str(tmp_path / "m")
+    with caplog.at_level("WARNING", logger="minitf"):
+        model.save(path)
+    assert "training configuration" in caplog.text and "my_loss" in caplog.text
+    with open(os.path.join(path, "keras_metadata.json")) as f:
+        assert "training_config" not in json.load(f)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="minitf"):
+        loaded = keras.models.load_model(path)
+    assert "was *not* compiled" in caplog.text
+    assert not getattr(loaded, "_is_compiled", False)
+    np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])

@@ -1,8 +1,9 @@
 """minitf's tf.keras engine against tf_keras in TF's v1 graph mode, side by side (each in a
 graph of its own): layer/variable/op names and weights order, outputs with TF's weights copied
-in, summary text, get_config, Sequential (built and deferred) and subclassed models, and a
-minitf checkpoint that tf_keras' load_weights reads. Prints one line per case, "OK" when
-everything agrees. Run with TF_USE_LEGACY_KERAS=1 (see test_keras_engine.py)."""
+in, summary text, get_config, Sequential (built and deferred) and subclassed models, save_weights
+checkpoints read both ways (tf_keras' object-based layout), and load_model compiling again.
+Prints one line per case, "OK" when everything agrees. Run with TF_USE_LEGACY_KERAS=1 (see
+test_keras_engine.py)."""
 
 import os
 import sys
@@ -143,33 +144,89 @@ def run_case_sequential():
           "\n".join(f"{k}:\n{theirs[k]}\n{ours[k]}" for k in theirs if theirs[k] != ours[k]))
 
 
-def run_case_checkpoint():
-    """minitf's save_weights checkpoint read by TF's Saver (variable names), and tf_keras'
-    save_weights checkpoint (object-based) read by minitf's load_weights."""
-    def model(keras, T):
-        x = keras.Input(shape=(3,))
-        return keras.Model(x, keras.layers.Dense(2)(keras.layers.Dense(4)(x)))
+def ckpt_sequential(keras, T):
+    L = keras.layers
+    return keras.Sequential([L.Dense(4, input_shape=(3,)), L.Dropout(0.5), L.Dense(2)])
 
-    ours, og = in_graph(mtf, model)
-    directory = tempfile.mkdtemp()
-    prefix = os.path.join(directory, "ours")
-    with og.as_default():
-        values = [RNG.standard_normal(w.shape.as_list()).astype(np.float32)
-                  for w in ours.weights]
-        ours.set_weights(values)
-        ours.save_weights(prefix)
-    theirs, tg = in_graph(tf1, model)
-    with tg.as_default():
-        sess = tf1.keras.backend.get_session()
-        tf1.train.Saver(theirs.weights).restore(sess, prefix)
-        loaded = theirs.get_weights()
-        theirs.set_weights([v * 2 for v in values])
-        theirs.save_weights(os.path.join(directory, "theirs"))
-    with og.as_default():
-        ours.load_weights(os.path.join(directory, "theirs"))
-        back = ours.get_weights()
-    check("checkpoints both ways", all(np.array_equal(a, b) for a, b in zip(values, loaded))
-          and all(np.array_equal(2 * a, b) for a, b in zip(values, back)))
+
+def ckpt_nested(keras, T):
+    L = keras.layers
+    inner = keras.Sequential([L.Dense(2, input_shape=(4,))])
+    x = keras.Input(shape=(3,))
+    return keras.Model(x, L.BatchNormalization()(inner(L.Dense(4)(x))))
+
+
+def ckpt_bn(keras, T):
+    L = keras.layers
+    return keras.Sequential([L.Dense(3, input_shape=(3,)), L.BatchNormalization(),
+                             L.Dense(1)])
+
+
+def run_case_checkpoint():
+    """save_weights both ways: minitf's checkpoint read by tf_keras' load_weights and tf_keras'
+    read by minitf's, into fresh models (other variable names), with the same keys in both
+    files and the same outputs; BatchNormalization's moving statistics included."""
+    xv = RNG.standard_normal((5, 3)).astype(np.float32)
+    for build in (ckpt_sequential, ckpt_nested, ckpt_bn):
+        directory = tempfile.mkdtemp()
+        ours, og = in_graph(mtf, build)
+        with og.as_default():
+            values = [np.abs(RNG.standard_normal(w.shape.as_list())).astype(np.float32) + 0.5
+                      for w in ours.weights]
+            ours.set_weights(values)
+            ours.save_weights(os.path.join(directory, "ours"))
+            our_out = ours.predict(xv)
+        (theirs, fresh), tg = in_graph(tf1, lambda k, T, b=build: (b(k, T), b(k, T)))
+        with tg.as_default():
+            status = fresh.load_weights(os.path.join(directory, "ours"))
+            status.assert_existing_objects_matched()
+            loaded, their_out = fresh.get_weights(), fresh.predict(xv)
+            theirs.set_weights([v * 2 for v in values])
+            theirs.save_weights(os.path.join(directory, "theirs"))
+        with og.as_default():
+            again = build(mkeras, mtf)
+            again.load_weights(os.path.join(directory, "theirs")).assert_consumed()
+            back = again.get_weights()
+        keys = [sorted(tf1.train.load_checkpoint(os.path.join(directory, name))
+                       .get_variable_to_shape_map()) for name in ("ours", "theirs")]
+        states = [open(os.path.join(directory, "checkpoint")).read()]
+        check(f"checkpoints both ways ({build.__name__})",
+              keys[0] == keys[1] and len(loaded) == len(values) and
+              all(np.array_equal(a, b) for a, b in zip(values, loaded)) and
+              all(np.array_equal(2 * a, b) for a, b in zip(values, back)) and
+              np.allclose(our_out, their_out, atol=1e-5) and "theirs" in states[0],
+              f"\n{keys}\n{states}")
+
+
+def run_case_load_model_compiles():
+    """load_model of a compiled model: compiled again (optimizer config, loss, metrics,
+    loss_weights), evaluate agrees."""
+    xv = RNG.standard_normal((6, 3)).astype(np.float32)
+    yv = RNG.standard_normal((6, 1)).astype(np.float32)
+    values = [RNG.standard_normal((3, 1)).astype(np.float32), np.ones(1, np.float32)]
+    results = []
+    for tf_mod in (tf1, mtf):
+        def make(keras, T):
+            model = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
+            model.set_weights(values)
+            adam = keras.optimizers.legacy.Adam if T is tf1 else keras.optimizers.Adam
+            model.compile(adam(learning_rate=0.01), "mse", metrics=["mae"], loss_weights=[2.0])
+            model.fit(xv, yv, epochs=1, verbose=0)  # tf_keras saves the optimizer's
+            model.set_weights(values)  # variables, which need values: made by a step
+            path = os.path.join(tempfile.mkdtemp(), "m")
+            model.save(path, save_format="tf")
+            return path
+        path, graph = in_graph(tf_mod, make)
+        keras = tf_keras if tf_mod is tf1 else mkeras
+        with tf_mod.Graph().as_default():
+            loaded = keras.models.load_model(path)
+            results.append((loaded.evaluate(xv, yv, verbose=0),
+                            float(keras.backend.get_value(loaded.optimizer.learning_rate)),
+                            loaded.metrics_names))
+    (want, want_lr, want_names), (got, got_lr, got_names) = results
+    check("load_model compiles from the training config",
+          np.allclose(want, got, rtol=1e-5) and want_lr == got_lr and want_names == got_names,
+          f"\n{results}")
 
 
 def custom_layers(keras, T):
@@ -244,6 +301,6 @@ def run_case_raw_ops():
 
 
 for case in (run_case_functional, run_case_sequential, run_case_checkpoint, run_case_custom,
-             run_case_raw_ops):
+             run_case_raw_ops, run_case_load_model_compiles):
     case()
 sys.exit(1 if FAILED else 0)
