@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..graph import GraphKeys, get_default_graph, name_scope
-from ..ops import (constant_ops, logic_ops, math_ops, nn_ops, reduction_ops, shape_ops,
+from ..ops import (constant_ops, gather_ops, logic_ops, math_ops, nn_ops, reduction_ops, shape_ops,
                    state_ops, transform_ops)
 from ..ref_variable import Variable
 from . import backend_math as K  # noqa: N812 - Keras' own spelling
@@ -282,32 +282,59 @@ class RootMeanSquaredError(Mean):
         return K.sqrt(math_ops.div_no_nan(self.total.value(), self.count.value()))
 
 
+NEG_INF = -1e10  # tf_keras' metrics_utils.NEG_INF: what top_k filtering puts in the others
+
+
+def _filter_top_k(x, k):
+    """``x`` with all but its ``k`` largest entries along the last axis set to NEG_INF
+    (tf_keras' _filter_top_k; ties keep the lower index, as TF's top_k)."""
+    _, idx = gather_ops.top_k(x, k, sorted=False)
+    depth = x.shape[-1] if x.shape.rank and x.shape[-1] is not None else shape_ops.shape(x)[-1]
+    mask = reduction_ops.reduce_sum(transform_ops.one_hot(idx, depth, dtype=x.dtype), -2)
+    return x * mask + NEG_INF * (1.0 - mask)
+
+
 class _Confusion(Metric):
-    """Counts of one confusion-matrix cell per threshold (y_pred > threshold is positive)."""
+    """Counts of confusion-matrix cells per threshold, as tf_keras'
+    update_confusion_matrix_variables: a label is positive when nonzero, a prediction when
+    above the threshold. ``top_k`` keeps only the k largest predictions of each sample (the
+    others count as negative); ``class_id`` counts one column of the last axis only."""
 
     _cells: tuple = ()
 
-    def __init__(self, thresholds=None, name=None, dtype=None):
+    def __init__(self, thresholds=None, name=None, dtype=None, top_k=None, class_id=None):
         super().__init__(name=name, dtype=dtype)
-        self.thresholds = [0.5] if thresholds is None else (
+        if thresholds is not None:
+            listed = [thresholds] if np.isscalar(thresholds) else list(thresholds)
+            invalid = [t for t in listed if t is None or t < 0 or t > 1]
+            if invalid:
+                raise ValueError(f"Threshold values must be in [0, 1]. Received: {invalid}")
+        self.init_thresholds = thresholds
+        self.top_k, self.class_id = top_k, class_id
+        default = 0.5 if top_k is None else NEG_INF
+        self.thresholds = [default] if thresholds is None else (
             [thresholds] if np.isscalar(thresholds) else list(thresholds))
         self._acc = {c: self.add_weight(c, shape=(len(self.thresholds),))
                      for c in self._cells}
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = K._t(y_pred)
-        t = constant_ops.constant(np.asarray(self.thresholds, y_pred.dtype.as_numpy_dtype))
-        flat_pred = shape_ops.reshape(y_pred, [1, -1])
-        label = logic_ops.greater(shape_ops.reshape(math_ops.cast(y_true, y_pred.dtype),
-                                                    [1, -1]), K._const(0.5, y_pred))
-        pred = logic_ops.greater(flat_pred, transform_ops.expand_dims(t, 1))
+        y_pred = math_ops.cast(K._t(y_pred), self.dtype)
+        y_true = math_ops.cast(K._t(y_true), self.dtype)
+        if self.top_k is not None:
+            y_pred = _filter_top_k(y_pred, self.top_k)
+        if self.class_id is not None:  # y[..., class_id, None]
+            y_true = gather_ops.gather(y_true, [self.class_id], axis=-1)
+            y_pred = gather_ops.gather(y_pred, [self.class_id], axis=-1)
+        t = constant_ops.constant(np.asarray(self.thresholds, self.dtype.as_numpy_dtype))
+        label = logic_ops.not_equal(shape_ops.reshape(y_true, [1, -1]), K._const(0, y_pred))
+        pred = logic_ops.greater(shape_ops.reshape(y_pred, [1, -1]),
+                                 transform_ops.expand_dims(t, 1))
         w = None
         if sample_weight is not None:  # expanded at the end, then broadcast (tf_keras)
             w = math_ops.cast(sample_weight, self.dtype)
             for _ in range((K.ndim(y_pred) or 0) - (K.ndim(w) or 0)):
                 w = transform_ops.expand_dims(w, -1)
-            w = shape_ops.reshape(w + fill_zeros_like(math_ops.cast(y_pred, self.dtype)),
-                                  [1, -1])
+            w = shape_ops.reshape(w + fill_zeros_like(y_pred), [1, -1])
         cells = {"tp": logic_ops.logical_and(label, pred),
                  "fp": logic_ops.logical_and(logic_ops.logical_not(label), pred),
                  "tn": logic_ops.logical_and(logic_ops.logical_not(label),
@@ -326,7 +353,7 @@ class _Confusion(Metric):
         return v[0] if len(self.thresholds) == 1 else v
 
     def get_config(self):
-        return dict(super().get_config(), thresholds=self.thresholds)
+        return dict(super().get_config(), thresholds=self.init_thresholds)
 
 
 def _cell_metric(class_name, cell, default_name):
@@ -343,26 +370,28 @@ TrueNegatives = _cell_metric("TrueNegatives", "tn", "true_negatives")
 FalseNegatives = _cell_metric("FalseNegatives", "fn", "false_negatives")
 
 
-class Precision(_Confusion):
+class _Ratio(_Confusion):
+    """tp / (tp + other), 0 where nothing was counted: Precision (other = fp) and Recall
+    (other = fn), with tf_keras' thresholds, top_k and class_id."""
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(thresholds=thresholds, name=name or _snake(type(self).__name__),
+                         dtype=dtype, top_k=top_k, class_id=class_id)
+
+    def result(self):
+        tp, other = self._value("tp"), self._value(self._cells[1])
+        return math_ops.div_no_nan(tp, tp + other)
+
+    def get_config(self):
+        return dict(super().get_config(), top_k=self.top_k, class_id=self.class_id)
+
+
+class Precision(_Ratio):
     _cells = ("tp", "fp")
 
-    def __init__(self, thresholds=None, name="precision", dtype=None):
-        super().__init__(thresholds=thresholds, name=name, dtype=dtype)
 
-    def result(self):
-        tp, fp = self._value("tp"), self._value("fp")
-        return math_ops.div_no_nan(tp, tp + fp)
-
-
-class Recall(_Confusion):
+class Recall(_Ratio):
     _cells = ("tp", "fn")
-
-    def __init__(self, thresholds=None, name="recall", dtype=None):
-        super().__init__(thresholds=thresholds, name=name, dtype=dtype)
-
-    def result(self):
-        tp, fn = self._value("tp"), self._value("fn")
-        return math_ops.div_no_nan(tp, tp + fn)
 
 
 # -- identifiers -------------------------------------------------------------------------------

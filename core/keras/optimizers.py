@@ -1,12 +1,16 @@
 """``tf.keras.optimizers``: TF 1.15's Keras optimizers (OptimizerV2 semantics, graph mode).
 
-The math is tf_keras' (legacy OptimizerV2): epsilon 1e-7 added outside the square root, an
-``iterations`` int64 counter giving Adam's bias correction (``beta ** (iterations + 1)``),
-``decay`` as ``lr / (1 + decay * iterations)``, Keras' SGD momentum (``accum = m * accum -
-lr * g; var += accum``), RMSprop's mean square starting at zero. Hyperparameters are variables
-(``optimizer.lr`` can be set with ``K.set_value``, as LearningRateScheduler does), made on
-first use in the graph being trained. Updates are assign ops composed of minitf math; a
-variable's ``constraint`` is applied after its update. A TF1 ``tf.train`` optimizer passed to
+The math is tf_keras' (legacy OptimizerV2): epsilon 1e-7, an ``iterations`` int64 counter
+giving Adam's bias correction (``beta ** (iterations + 1)``), ``decay`` as ``lr / (1 + decay *
+iterations)``, Keras' SGD momentum (``accum = m * accum - lr * g; var += accum``), RMSprop's
+mean square starting at zero. Hyperparameters are variables (``optimizer.lr`` can be set with
+``K.set_value``, as LearningRateScheduler does), made on first use in the graph being trained.
+As in tf_keras, each update is one training kernel (core/ops/training_ops.py: ApplyAdam,
+ApplyRMSProp, SparseApplyMomentum, ...) where TF has one, else composed of ops (RMSprop without
+momentum, amsgrad, Nadam). ``apply_gradients`` (and so ``minimize`` and ``get_updates``) clips
+the gradients (clipvalue, clipnorm, global_clipnorm, in tf_keras' order) and applies a sparse
+gradient (IndexedSlices, e.g. an Embedding's) to its rows only, repeated indices summed first.
+A variable's ``constraint`` is applied after its update. A TF1 ``tf.train`` optimizer passed to
 ``Model.compile`` is wrapped in ``TFOptimizer`` (TF1 does the same)."""
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..clip_ops import clip_by_norm
+from ..clip_ops import clip_by_global_norm, clip_by_norm
 from ..gradients import gradients as _gradients
 from ..graph import convert_to_tensor, get_default_graph, name_scope
 from ..indexed_slices import IndexedSlices
-from ..ops import constant_ops, math_ops, state_ops, unary_ops
+from ..ops import (array_ops, constant_ops, gather_ops, graph_compat_train_ops, math_ops, state_ops,
+                   training_ops, unary_ops)
 from ..ref_variable import Variable
 from ..train.optimizer import Optimizer as _TF1Optimizer
+from ..train.optimizer import _deduplicate
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam",
            "TFOptimizer", "get", "serialize", "deserialize"]
@@ -54,6 +60,10 @@ class Optimizer:
         self.clipnorm = kwargs.pop("clipnorm", None)
         self.clipvalue = kwargs.pop("clipvalue", None)
         self.global_clipnorm = kwargs.pop("global_clipnorm", None)
+        if self.clipnorm is not None and self.global_clipnorm is not None:
+            raise ValueError("Cannot accept both `clipnorm` and `global_clipnorm`. Received: "
+                             f"`clipnorm`={self.clipnorm}, "
+                             f"`global_clipnorm`={self.global_clipnorm}.")
         self._weights: list = []
 
     # -- hyperparameters ----------------------------------------------------------------------
@@ -133,6 +143,8 @@ class Optimizer:
 
     # -- the update ---------------------------------------------------------------------------
     def get_gradients(self, loss, params):
+        """The gradients, unclipped (tf_keras: apply_gradients clips them); a sparse one stays
+        an IndexedSlices."""
         params = list(params)
         grads = _gradients(loss, params)
         for g, p in zip(grads, params):
@@ -141,11 +153,6 @@ class Optimizer:
                                  "all of your ops have a gradient defined (i.e. are "
                                  "differentiable). Common ops without gradient: K.argmax, "
                                  "K.round, K.eval.")
-        grads = [convert_to_tensor(g) if isinstance(g, IndexedSlices) else g for g in grads]
-        if self.clipnorm is not None:
-            grads = [clip_by_norm(g, self.clipnorm) for g in grads]
-        if self.clipvalue is not None:
-            grads = [math_ops.clip_by_value(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
 
     def get_updates(self, loss, params):
@@ -155,11 +162,25 @@ class Optimizer:
     def minimize(self, loss, var_list, grad_loss=None, name=None):
         if callable(var_list):
             var_list = var_list()
-        grads = _gradients(loss, list(var_list), grad_ys=grad_loss)
-        return self.apply_gradients([(g, v) for g, v in zip(grads, var_list) if g is not None],
-                                    name=name)
+        var_list = list(var_list)
+        grads = _gradients(loss, var_list, grad_ys=grad_loss)
+        return self.apply_gradients(list(zip(grads, var_list)), name=name)
+
+    def _transform_gradients(self, pairs):
+        """tf_keras' order: clip each gradient by value, then each by its norm, then all by
+        their global norm. An IndexedSlices has its values clipped and stays sparse."""
+        if self.clipvalue is not None:
+            pairs = [(math_ops.clip_by_value(g, -self.clipvalue, self.clipvalue), v)
+                     for g, v in pairs]
+        if self.clipnorm is not None:
+            pairs = [(clip_by_norm(g, self.clipnorm), v) for g, v in pairs]
+        if self.global_clipnorm is not None:
+            clipped, _ = clip_by_global_norm([g for g, _ in pairs], self.global_clipnorm)
+            pairs = list(zip(clipped, [v for _, v in pairs]))
+        return pairs
 
     def apply_gradients(self, grads_and_vars, name=None):
+        grads_and_vars = list(grads_and_vars)
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
         if not pairs:
             raise ValueError("No gradients provided for any variable: "
@@ -170,18 +191,36 @@ class Optimizer:
             self._create_slots([v for _, v in pairs])
         with name_scope(name or self._name):
             self._prepare(pairs[0][1].dtype.base_dtype)
+            pairs = self._transform_gradients(pairs)
             updates = []
             for g, v in pairs:
-                if isinstance(g, IndexedSlices):
-                    g = convert_to_tensor(g)
                 with name_scope("update_" + v.op.name.replace(":", "_")):
-                    up = self._apply_dense(g, v)
-                    if getattr(v, "constraint", None) is not None:
-                        with graph.control_dependencies([up]):
-                            up = state_ops.assign(v, v.constraint(v.value())).op
-                    updates.append(up)
+                    updates.append(self._update(g, v, graph))
             with graph.control_dependencies(updates):
                 return state_ops.assign_add(iterations, np.int64(1)).op
+
+    def _update(self, grad, var, graph):
+        constraint = getattr(var, "constraint", None)
+        if isinstance(grad, IndexedSlices):
+            if constraint is not None:
+                raise RuntimeError("Cannot use a constraint function on a sparse variable. "
+                                   f"Received: grad={grad}, var.constraint={constraint}.")
+            return self._apply_sparse_duplicate_indices(grad.values, var, grad.indices)
+        up = self._apply_dense(grad, var)
+        if constraint is None:
+            return up
+        with graph.control_dependencies([up]):
+            return state_ops.assign(var, constraint(var.value())).op
+
+    def _apply_sparse_duplicate_indices(self, values, var, indices):
+        """tf_keras' default: repeated indices summed, then ``_apply_sparse``."""
+        summed, unique = _deduplicate(values, indices)
+        return self._apply_sparse(summed, var, unique)
+
+    def _apply_sparse(self, values, var, indices):
+        """Without a sparse rule of its own, the dense update of the densified gradient."""
+        dense = IndexedSlices(values, indices, array_ops.shape(var))
+        return self._apply_dense(convert_to_tensor(dense), var)
 
     def _prepare(self, dtype):
         self._lr_t = self._decayed_lr(dtype)
@@ -243,6 +282,23 @@ def _sqrt(x):
     return unary_ops.sqrt(x)
 
 
+def _const(value, dtype):
+    return constant_ops.constant(value, dtype=dtype)
+
+
+def _after(deps, fn):
+    """``fn()``'s op, made after ``deps`` (tf_keras' ``with tf.control_dependencies``)."""
+    with get_default_graph().control_dependencies(deps):
+        return fn()
+
+
+def _decay_then_add(slot, factor, indices, rows):
+    """tf_keras' sparse moment update: the whole slot times ``factor``, then ``rows`` added at
+    ``indices``; the slot's new value."""
+    decayed = state_ops.assign(slot, slot.value() * factor)
+    return _after([decayed], lambda: state_ops.scatter_add(slot, indices, rows))
+
+
 class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
         lr = _take_lr(learning_rate, kwargs)
@@ -260,14 +316,32 @@ class SGD(Optimizer):
                 self.add_slot(v, "momentum")
 
     def _apply_dense(self, grad, var):
+        if self._momentum:
+            return self._keras_momentum(training_ops.APPLY_MOMENTUM, var, grad)
         lr = math_ops.cast(self._lr_t, var.dtype.base_dtype)
-        if not self._momentum:
-            return state_ops.assign_sub(var, lr * grad).op
-        m = self._get_hyper("momentum", var.dtype.base_dtype)
-        accum = self.get_slot(var, "momentum")
-        accum_t = state_ops.assign(accum, accum.value() * m - lr * grad)
-        step = accum_t * m - lr * grad if self.nesterov else accum_t
-        return state_ops.assign_add(var, step).op
+        return training_ops.APPLY_GRADIENT_DESCENT(var, lr, grad).op
+
+    def _apply_sparse_duplicate_indices(self, values, var, indices):
+        if self._momentum:
+            return super()._apply_sparse_duplicate_indices(values, var, indices)
+        # tf_keras: a ScatterAdd of -g * lr; repeated indices add up in turn.
+        lr = math_ops.cast(self._lr_t, var.dtype.base_dtype)
+        return state_ops.scatter_add(var, indices, -values * lr).op
+
+    def _apply_sparse(self, values, var, indices):
+        return self._keras_momentum(training_ops.SPARSE_APPLY_MOMENTUM, var, values, indices)
+
+    def _keras_momentum(self, kernel, var, grad, *indices):
+        """Keras' momentum (``accum = m * accum - lr * g; var += accum``; Nesterov: ``var += m
+        * accum - lr * g``, TF's ApplyKerasMomentum) is TF1's (Sparse)ApplyMomentum (``accum =
+        m * accum + g'; var -= lr' * (Nesterov: g' + m *) accum``) given ``g' = -lr * g`` and
+        ``lr' = -1``: the slot holds Keras' velocity, so its value and a changing lr are
+        Keras'."""
+        dt = var.dtype.base_dtype
+        lr = math_ops.cast(self._lr_t, dt)
+        return kernel(var, self.get_slot(var, "momentum"), _const(-1.0, dt), grad * -lr,
+                      *indices, self._get_hyper("momentum", dt),
+                      use_nesterov=bool(self.nesterov)).op
 
     def get_config(self):
         return dict(super().get_config(), learning_rate=self._serialize_hyper("learning_rate"),
@@ -275,6 +349,11 @@ class SGD(Optimizer):
 
 
 class RMSprop(Optimizer):
+    """With momentum, (Sparse)Apply(Centered)RMSProp (epsilon inside the square root, as
+    tf_keras passes it). Without, tf_keras' composed update (epsilon outside the root); a
+    sparse gradient then decays the whole mean square and moves only its rows of the
+    variable, as tf_keras does."""
+
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  name="RMSprop", **kwargs):
         lr = _take_lr(learning_rate, kwargs)
@@ -286,31 +365,53 @@ class RMSprop(Optimizer):
         self.epsilon = epsilon
         self.centered = centered
 
-    def _create_slots(self, var_list):
-        for v in var_list:
-            self.add_slot(v, "rms")
-            if self._momentum:
-                self.add_slot(v, "momentum")
-            if self.centered:
-                self.add_slot(v, "mg")
+    def _create_slots(self, var_list):  # tf_keras' order: every rms, then momentum, then mg
+        for slot, wanted in (("rms", True), ("momentum", self._momentum),
+                             ("mg", self.centered)):
+            for v in var_list if wanted else ():
+                self.add_slot(v, slot)
+
+    def _coefficients(self, var):
+        dt = var.dtype.base_dtype
+        return (math_ops.cast(self._lr_t, dt), self._get_hyper("rho", dt),
+                _const(self.epsilon, dt))
+
+    def _kernel(self, dense, var, *grad_args):
+        lr, rho, eps = self._coefficients(var)
+        slots = [self.get_slot(var, "rms"), self.get_slot(var, "momentum")]
+        if self.centered:
+            slots.insert(0, self.get_slot(var, "mg"))
+        kernel = {(True, False): training_ops.APPLY_RMS_PROP,
+                  (True, True): training_ops.APPLY_CENTERED_RMS_PROP,
+                  (False, False): training_ops.SPARSE_APPLY_RMS_PROP,
+                  (False, True): training_ops.SPARSE_APPLY_CENTERED_RMS_PROP}[
+                      (dense, bool(self.centered))]
+        momentum = self._get_hyper("momentum", var.dtype.base_dtype)
+        return kernel(var, *slots, lr, rho, momentum, eps, *grad_args).op
 
     def _apply_dense(self, grad, var):
-        dt = var.dtype.base_dtype
-        lr, rho = math_ops.cast(self._lr_t, dt), self._get_hyper("rho", dt)
-        eps = constant_ops.constant(self.epsilon, dtype=dt)
+        if self._momentum:
+            return self._kernel(True, var, grad)
+        lr, rho, eps = self._coefficients(var)
         rms = self.get_slot(var, "rms")
-        rms_t = state_ops.assign(rms, rho * rms.value() + (1.0 - rho) * unary_ops.square(grad))
-        denom = rms_t
+        denom = state_ops.assign(rms, rho * rms.value() + (1.0 - rho) * unary_ops.square(grad))
         if self.centered:
             mg = self.get_slot(var, "mg")
             mg_t = state_ops.assign(mg, rho * mg.value() + (1.0 - rho) * grad)
-            denom = rms_t - unary_ops.square(mg_t)
-        if self._momentum:  # ResourceApply(Centered)RMSProp: epsilon inside the root
-            mom = self.get_slot(var, "momentum")
-            m = self._get_hyper("momentum", dt)
-            mom_t = state_ops.assign(mom, m * mom.value() + lr * grad / _sqrt(denom + eps))
-            return state_ops.assign_sub(var, mom_t).op
+            denom = denom - unary_ops.square(mg_t)
         return state_ops.assign_sub(var, lr * grad / (_sqrt(denom) + eps)).op
+
+    def _apply_sparse(self, values, var, indices):
+        if self._momentum:
+            return self._kernel(False, var, values, indices)
+        lr, rho, eps = self._coefficients(var)
+        rms_t = _decay_then_add(self.get_slot(var, "rms"), rho, indices,
+                                values * values * (1.0 - rho))
+        denom = gather_ops.gather(rms_t, indices)
+        if self.centered:
+            mg_t = _decay_then_add(self.get_slot(var, "mg"), rho, indices, values * (1.0 - rho))
+            denom = denom - unary_ops.square(gather_ops.gather(mg_t, indices))
+        return state_ops.scatter_add(var, indices, -lr * values / (_sqrt(denom) + eps)).op
 
     def get_config(self):
         return dict(super().get_config(), learning_rate=self._serialize_hyper("learning_rate"),
@@ -319,6 +420,8 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
+    """(Sparse)ApplyAdagradV2: ``accum += g^2; var -= lr * g / (sqrt(accum) + epsilon)``."""
+
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  name="Adagrad", **kwargs):
         if initial_accumulator_value < 0.0:
@@ -334,13 +437,17 @@ class Adagrad(Optimizer):
         for v in var_list:
             self.add_slot(v, "accumulator", self._initial_accumulator_value)
 
-    def _apply_dense(self, grad, var):
+    def _adagrad(self, kernel, var, *grad_args):
         dt = var.dtype.base_dtype
-        acc = self.get_slot(var, "accumulator")
-        acc_t = state_ops.assign_add(acc, unary_ops.square(grad))
-        eps = constant_ops.constant(self.epsilon, dtype=dt)
-        return state_ops.assign_sub(
-            var, math_ops.cast(self._lr_t, dt) * grad / (_sqrt(acc_t) + eps)).op
+        return kernel(var, self.get_slot(var, "accumulator"), math_ops.cast(self._lr_t, dt),
+                      _const(self.epsilon, dt), *grad_args).op
+
+    def _apply_dense(self, grad, var):
+        return self._adagrad(graph_compat_train_ops.APPLY_ADAGRAD_V2, var, grad)
+
+    def _apply_sparse(self, values, var, indices):
+        return self._adagrad(graph_compat_train_ops.SPARSE_APPLY_ADAGRAD_V2, var, values,
+                             indices)
 
     def get_config(self):
         return dict(super().get_config(), learning_rate=self._serialize_hyper("learning_rate"),
@@ -349,6 +456,8 @@ class Adagrad(Optimizer):
 
 
 class Adadelta(Optimizer):
+    """(Sparse)ApplyAdadelta with slots accum_grad and accum_var."""
+
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="Adadelta", **kwargs):
         lr = _take_lr(learning_rate, kwargs)
         super().__init__(name, **kwargs)
@@ -359,17 +468,20 @@ class Adadelta(Optimizer):
     def _create_slots(self, var_list):
         for v in var_list:
             self.add_slot(v, "accum_grad")
+        for v in var_list:
             self.add_slot(v, "accum_var")
 
-    def _apply_dense(self, grad, var):
+    def _adadelta(self, kernel, var, *grad_args):
         dt = var.dtype.base_dtype
-        rho, eps = self._get_hyper("rho", dt), constant_ops.constant(self.epsilon, dtype=dt)
-        ag, av = self.get_slot(var, "accum_grad"), self.get_slot(var, "accum_var")
-        ag_t = state_ops.assign(ag, rho * ag.value() + (1.0 - rho) * unary_ops.square(grad))
-        update = _sqrt(av.value() + eps) / _sqrt(ag_t + eps) * grad
-        av_t = state_ops.assign(av, rho * av.value() + (1.0 - rho) * unary_ops.square(update))
-        with get_default_graph().control_dependencies([av_t]):
-            return state_ops.assign_sub(var, math_ops.cast(self._lr_t, dt) * update).op
+        return kernel(var, self.get_slot(var, "accum_grad"), self.get_slot(var, "accum_var"),
+                      math_ops.cast(self._lr_t, dt), self._get_hyper("rho", dt),
+                      _const(self.epsilon, dt), *grad_args).op
+
+    def _apply_dense(self, grad, var):
+        return self._adadelta(training_ops.APPLY_ADADELTA, var, grad)
+
+    def _apply_sparse(self, values, var, indices):
+        return self._adadelta(training_ops.SPARSE_APPLY_ADADELTA, var, values, indices)
 
     def get_config(self):
         return dict(super().get_config(), learning_rate=self._serialize_hyper("learning_rate"),
@@ -401,6 +513,10 @@ class _AdamBase(Optimizer):
 
 
 class Adam(_AdamBase):
+    """ApplyAdam; amsgrad (no kernel here) composed of ops. A sparse gradient: tf_keras'
+    update, where m and v decay everywhere and the rows get their gradient, so every row of
+    the variable moves (as in tf_keras)."""
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, name="Adam", **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name, kwargs)
@@ -412,39 +528,69 @@ class Adam(_AdamBase):
             for v in var_list:
                 self.add_slot(v, "vhat")
 
-    def _apply_dense(self, grad, var):
-        dt = var.dtype.base_dtype
+    def _coefficients(self, dt):
+        """lr, beta_1, beta_2, beta_1^t, beta_2^t (t = iterations + 1), epsilon."""
         b1, b2 = self._betas(dt)
         step = math_ops.cast(self._step, dt)
-        lr = math_ops.cast(self._lr_t, dt) * _sqrt(1.0 - math_ops.pow(b2, step)) / (
-            1.0 - math_ops.pow(b1, step))
+        return (math_ops.cast(self._lr_t, dt), b1, b2, math_ops.pow(b1, step),
+                math_ops.pow(b2, step), _const(self.epsilon, dt))
+
+    def _apply_dense(self, grad, var):
+        lr, b1, b2, b1p, b2p, eps = self._coefficients(var.dtype.base_dtype)
         m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        if not self.amsgrad:
+            return training_ops.APPLY_ADAM(var, m, v, b1p, b2p, lr, b1, b2, eps, grad).op
         m_t = state_ops.assign_add(m, (grad - m.value()) * (1.0 - b1))
         v_t = state_ops.assign_add(v, (unary_ops.square(grad) - v.value()) * (1.0 - b2))
+        return self._step_var(var, lr, b1p, b2p, eps, m_t, v_t)
+
+    def _step_var(self, var, lr, b1p, b2p, eps, m_t, v_t):
         if self.amsgrad:
             vhat = self.get_slot(var, "vhat")
             v_t = state_ops.assign(vhat, math_ops.maximum(vhat.value(), v_t))
-        eps = constant_ops.constant(self.epsilon, dtype=dt)
+        lr = lr * _sqrt(1.0 - b2p) / (1.0 - b1p)
         return state_ops.assign_sub(var, lr * m_t / (_sqrt(v_t) + eps)).op
+
+    def _apply_sparse(self, values, var, indices):
+        lr, b1, b2, b1p, b2p, eps = self._coefficients(var.dtype.base_dtype)
+        m_t = _decay_then_add(self.get_slot(var, "m"), b1, indices, values * (1.0 - b1))
+        v_t = _decay_then_add(self.get_slot(var, "v"), b2, indices,
+                              values * values * (1.0 - b2))
+        return self._step_var(var, lr, b1p, b2p, eps, m_t, v_t)
 
     def get_config(self):
         return dict(super().get_config(), amsgrad=self.amsgrad)
 
 
 class Adamax(_AdamBase):
+    """ApplyAdaMax; a sparse gradient updates its rows of m, v and the variable only
+    (tf_keras' gather / scatter update)."""
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  name="Adamax", **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name, kwargs)
 
-    def _apply_dense(self, grad, var):
-        dt = var.dtype.base_dtype
+    def _coefficients(self, dt):
         b1, b2 = self._betas(dt)
+        return (math_ops.cast(self._lr_t, dt), b1, b2,
+                math_ops.pow(b1, math_ops.cast(self._step, dt)), _const(self.epsilon, dt))
+
+    def _apply_dense(self, grad, var):
+        lr, b1, b2, b1p, eps = self._coefficients(var.dtype.base_dtype)
+        return graph_compat_train_ops.APPLY_ADA_MAX(
+            var, self.get_slot(var, "m"), self.get_slot(var, "v"), b1p, lr, b1, b2, eps, grad).op
+
+    def _apply_sparse(self, values, var, indices):
+        lr, b1, b2, b1p, eps = self._coefficients(var.dtype.base_dtype)
         m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
-        m_t = state_ops.assign(m, b1 * m.value() + (1.0 - b1) * grad)
-        v_t = state_ops.assign(v, math_ops.maximum(b2 * v.value(), unary_ops.abs(grad)))
-        lr = math_ops.cast(self._lr_t, dt) / (1.0 - math_ops.pow(b1, self._step))
-        eps = constant_ops.constant(self.epsilon, dtype=dt)
-        return state_ops.assign_sub(var, lr * m_t / (v_t + eps)).op
+        m_rows = gather_ops.gather(m.value(), indices) * b1 + values * (1.0 - b1)
+        m_t = _after([m_rows], lambda: state_ops.scatter_update(m, indices, m_rows))
+        v_rows = math_ops.maximum(gather_ops.gather(v.value(), indices) * b2,
+                                  unary_ops.abs(values))
+        v_t = _after([v_rows], lambda: state_ops.scatter_update(v, indices, v_rows))
+        var_rows = -lr / (1.0 - b1p) * (m_rows / (v_rows + eps))
+        var_t = _after([var_rows], lambda: state_ops.scatter_add(var, indices, var_rows))
+        return constant_ops.group(var_t, m_t, v_t)
 
 
 class Nadam(_AdamBase):
@@ -489,6 +635,20 @@ class Nadam(_AdamBase):
         m_t_bar = (1.0 - self._mu_t) * g_prime + self._mu_t1 * m_t_prime
         eps = constant_ops.constant(self.epsilon, dtype=dt)
         return state_ops.assign_sub(var, self._lr_t * m_t_bar / (_sqrt(v_t_prime) + eps)).op
+
+    def _apply_sparse(self, values, var, indices):
+        """tf_keras' sparse Nadam: m and v decay everywhere, the variable moves at the rows."""
+        dt = var.dtype.base_dtype
+        b1, b2 = self._betas(dt)
+        m_t = _decay_then_add(self.get_slot(var, "m"), b1, indices, values * (1.0 - b1))
+        v_t = _decay_then_add(self.get_slot(var, "v"), b2, indices,
+                              values * values * (1.0 - b2))
+        m_t_bar = (1.0 - self._mu_t) * (values / (1.0 - self._m_sched_new)) + self._mu_t1 * (
+            gather_ops.gather(m_t, indices) / (1.0 - self._m_sched_next))
+        v_t_prime = gather_ops.gather(v_t, indices) / (1.0 - math_ops.pow(b2, self._step))
+        eps = constant_ops.constant(self.epsilon, dtype=dt)
+        return state_ops.scatter_add(
+            var, indices, -self._lr_t * m_t_bar / (_sqrt(v_t_prime) + eps)).op
 
 
 class TFOptimizer(Optimizer):

@@ -265,5 +265,187 @@ def test_utils():
         keras.utils.plot_model(None)
 
 
+# -- optimizers: clipping on every path, sparse updates, graph size ---------------------------
+def _one_step(opt, path, loss_of, variables):
+    """Runs one update of ``opt`` through ``path`` in a fresh graph; the variables after it."""
+    graph = tf.Graph()
+    with graph.as_default():
+        vs = [tf.Variable(np.asarray(v, np.float32), use_resource=True) for v in variables]
+        loss = loss_of(*vs)
+        if path == "minimize":
+            op = opt.minimize(loss, vs)
+        elif path == "apply_gradients":
+            op = opt.apply_gradients(zip(tf.gradients(loss, vs), vs))
+        else:
+            op = opt.get_updates(loss, vs)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(op)
+            return sess.run(vs)
+
+
+@pytest.mark.parametrize("path", ["minimize", "apply_gradients", "get_updates"])
+def test_gradient_clipping_applies_on_every_path(path):
+    v0, w0 = np.array([3.0, 4.0]), np.array([1.0, -2.0])
+
+    def loss(v, w):  # gradients 2v = [6, 8] (norm 10) and 3w^2 = [3, 12]
+        return tf.reduce_sum(v * v) + tf.reduce_sum(w * w * w)
+    g_v, g_w = 2 * v0, 3 * w0 ** 2
+    sgd = keras.optimizers.SGD
+    # clipnorm: each gradient scaled to norm 0.1 on its own
+    v, w = _one_step(sgd(1.0, clipnorm=0.1), path, loss, [v0, w0])
+    np.testing.assert_allclose(v, v0 - g_v * 0.1 / 10.0, rtol=1e-6)  # [2.94, 3.92]
+    np.testing.assert_allclose(w, w0 - g_w * 0.1 / np.linalg.norm(g_w), rtol=1e-6)
+    # clipvalue: each entry into [-0.5, 0.5]
+    v, w = _one_step(sgd(1.0, clipvalue=0.5), path, loss, [v0, w0])
+    np.testing.assert_allclose(v, v0 - 0.5, rtol=1e-6)
+    np.testing.assert_allclose(w, w0 - 0.5, rtol=1e-6)
+    # global_clipnorm: both scaled by 1 / the norm of all of them together
+    total = np.sqrt((g_v ** 2).sum() + (g_w ** 2).sum())
+    v, w = _one_step(sgd(1.0, global_clipnorm=1.0), path, loss, [v0, w0])
+    np.testing.assert_allclose(v, v0 - g_v / total, rtol=1e-6)
+    np.testing.assert_allclose(w, w0 - g_w / total, rtol=1e-6)
+    # clipvalue first, then the global norm of the clipped gradients (tf_keras' order)
+    c_v, c_w = np.clip(g_v, -7, 7), np.clip(g_w, -7, 7)
+    scale = 2.0 / np.sqrt((c_v ** 2).sum() + (c_w ** 2).sum())
+    v, w = _one_step(sgd(1.0, clipvalue=7.0, global_clipnorm=2.0), path, loss, [v0, w0])
+    np.testing.assert_allclose(v, v0 - c_v * scale, rtol=1e-6)
+    np.testing.assert_allclose(w, w0 - c_w * scale, rtol=1e-6)
+
+
+def test_clipnorm_and_global_clipnorm_together_are_refused():
+    with pytest.raises(ValueError, match="Cannot accept both `clipnorm` and `global_clipnorm`"):
+        keras.optimizers.Adam(clipnorm=1.0, global_clipnorm=1.0)
+
+
+def _sparse_steps(opt, table, steps):
+    """Runs ``opt`` on loss = sum(gather(table, rows) * coefs) for each (rows, coefs) step;
+    the table after each step and the op types in the graph."""
+    graph = tf.Graph()
+    with graph.as_default():
+        var = tf.Variable(table.astype(np.float32), use_resource=True)
+        rows = tf.placeholder(tf.int32, [None])
+        coefs = tf.placeholder(tf.float32, [None, table.shape[1]])
+        grad = tf.gradients(tf.reduce_sum(tf.gather(var, rows) * coefs), [var])[0]
+        assert isinstance(grad, tf.IndexedSlices)
+        op = opt.apply_gradients([(grad, var)])
+        out = []
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for r, c in steps:
+                sess.run(op, {rows: r, coefs: c})
+                out.append(sess.run(var))
+        return out, {o.type for o in graph.get_operations()}
+
+
+SPARSE_TABLE = (np.arange(10).reshape(5, 2) / 10).astype(np.float32)
+SPARSE_STEPS = [([1, 3, 1], np.array([[1.0, -2.0], [0.5, 0.5], [2.0, 1.0]])),
+                ([2, 1], np.array([[-1.0, 1.0], [0.25, 3.0]]))]  # row 3: no gradient now
+
+
+def _summed(rows, coefs, n):
+    g = np.zeros((n, coefs.shape[1]))
+    np.add.at(g, rows, coefs)
+    return sorted(set(rows)), g
+
+
+def test_sparse_keras_momentum_moves_only_the_rows_with_a_gradient():
+    lr, m = 0.1, 0.9
+    got, types = _sparse_steps(keras.optimizers.SGD(lr, momentum=m), SPARSE_TABLE,
+                               SPARSE_STEPS)
+    assert "SparseApplyMomentum" in types and "ApplyMomentum" not in types
+    var, accum = SPARSE_TABLE.astype(np.float64), np.zeros((5, 2))
+    for (rows, coefs), table in zip(SPARSE_STEPS, got):
+        touched, g = _summed(rows, coefs, 5)
+        accum[touched] = m * accum[touched] - lr * g[touched]  # Keras' velocity
+        var[touched] += accum[touched]
+        np.testing.assert_allclose(table, var, rtol=1e-6)
+    np.testing.assert_array_equal(got[1][[0, 3, 4]], got[0][[0, 3, 4]])  # no gradient: still
+    np.testing.assert_array_equal(got[1][[0, 4]], SPARSE_TABLE[[0, 4]])
+
+
+def test_sparse_rmsprop_with_momentum_moves_only_the_rows_with_a_gradient():
+    lr, rho, m, eps = 0.01, 0.9, 0.5, 1e-7
+    got, types = _sparse_steps(keras.optimizers.RMSprop(lr, rho=rho, momentum=m),
+                               SPARSE_TABLE, SPARSE_STEPS)
+    assert "SparseApplyRMSProp" in types and "ApplyRMSProp" not in types
+    var, ms, mom = SPARSE_TABLE.astype(np.float64), np.zeros((5, 2)), np.zeros((5, 2))
+    for (rows, coefs), table in zip(SPARSE_STEPS, got):
+        r, g = _summed(rows, coefs, 5)
+        ms[r] = rho * ms[r] + (1 - rho) * g[r] ** 2
+        mom[r] = m * mom[r] + lr * g[r] / np.sqrt(ms[r] + eps)  # epsilon inside the root
+        var[r] -= mom[r]
+        np.testing.assert_allclose(table, var, rtol=1e-5)
+    np.testing.assert_array_equal(got[1][[0, 3, 4]], got[0][[0, 3, 4]])
+
+
+def test_sparse_adagrad_and_plain_sgd_use_sparse_kernels():
+    got, types = _sparse_steps(keras.optimizers.Adagrad(0.1), SPARSE_TABLE, SPARSE_STEPS[:1])
+    assert "SparseApplyAdagradV2" in types
+    r, g = _summed(*SPARSE_STEPS[0], 5)
+    want = SPARSE_TABLE.copy()
+    want[r] -= 0.1 * g[r] / (np.sqrt(0.1 + g[r] ** 2) + 1e-7)
+    np.testing.assert_allclose(got[0], want, rtol=1e-6)
+    got, types = _sparse_steps(keras.optimizers.SGD(0.5), SPARSE_TABLE, SPARSE_STEPS[:1])
+    np.testing.assert_allclose(got[0], SPARSE_TABLE - 0.5 * g, rtol=1e-6)
+    assert "ScatterAdd" in types
+
+
+@pytest.mark.parametrize("name, kw, kernel", [
+    ("SGD", {}, "ApplyGradientDescent"), ("SGD", {"momentum": 0.9}, "ApplyMomentum"),
+    ("RMSprop", {"momentum": 0.5}, "ApplyRMSProp"), ("Adagrad", {}, "ApplyAdagradV2"),
+    ("Adadelta", {}, "ApplyAdadelta"), ("Adam", {}, "ApplyAdam"), ("Adamax", {}, "ApplyAdaMax")])
+def test_dense_updates_are_training_kernels_and_the_graph_stops_growing(name, kw, kernel):
+    model = keras.Sequential([keras.layers.Embedding(6, 2, input_length=3),
+                              keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile(getattr(keras.optimizers, name)(**kw), "mse")
+    x, y = np.array([[1, 2, 3], [0, 4, 4]]), np.ones((2, 1))
+    graph = K.get_session().graph
+    counts = []
+    for _ in range(3):
+        model.fit(x, y, epochs=2, verbose=0)
+        model.evaluate(x, y, verbose=0)
+        model.predict(x)
+        counts.append(len(graph.get_operations()))
+    assert counts[0] == counts[1] == counts[2]
+    assert kernel in {op.type for op in graph.get_operations()}
+
+
+# -- Precision / Recall with top_k and class_id -----------------------------------------------
+YT_PR = np.array([[1, 0, 1, 0], [0, 1, 0, 0], [1, 1, 0, 1]], np.float32)
+YP_PR = np.array([[0.9, 0.8, 0.1, 0.3], [0.2, 0.3, 0.6, 0.1], [0.7, 0.4, 0.45, 0.8]],
+                 np.float32)
+
+
+def _counts(label, pred):
+    return ((label & pred).sum(), (~label & pred).sum(), (label & ~pred).sum())
+
+
+def test_precision_and_recall_at_top_k_and_class_id():
+    label = YT_PR > 0
+    top2 = np.zeros_like(label)
+    np.put_along_axis(top2, np.argsort(-YP_PR, axis=1)[:, :2], True, axis=1)
+    tp, fp, fn = _counts(label, top2)  # top_k: the k largest are positive (any threshold)
+    for metric, want in ((keras.metrics.Precision(top_k=2), tp / (tp + fp)),
+                         (keras.metrics.Recall(top_k=2), tp / (tp + fn))):
+        assert K.get_value(metric(YT_PR, YP_PR)) == pytest.approx(want)
+    tp, fp, fn = _counts(label, top2 & (YP_PR > 0.5))  # top_k with a threshold
+    assert K.get_value(keras.metrics.Precision(0.5, top_k=2)(YT_PR, YP_PR)) == \
+        pytest.approx(tp / (tp + fp))
+    tp, fp, fn = _counts(label[:, 2], YP_PR[:, 2] > 0.4)  # class_id: one column
+    assert K.get_value(keras.metrics.Precision(0.4, class_id=2)(YT_PR, YP_PR)) == \
+        pytest.approx(tp / (tp + fp))
+    assert K.get_value(keras.metrics.Recall(0.4, class_id=2)(YT_PR, YP_PR)) == \
+        pytest.approx(tp / (tp + fn))
+    tp, fp, fn = _counts(label[:, 0], top2[:, 0])  # both, thresholds per entry
+    metric = keras.metrics.Recall(thresholds=[0.0, 0.75], top_k=2, class_id=0)
+    tp2, _, fn2 = _counts(label[:, 0], top2[:, 0] & (YP_PR[:, 0] > 0.75))
+    np.testing.assert_allclose(K.get_value(metric(YT_PR, YP_PR)),
+                               [tp / (tp + fn), tp2 / (tp2 + fn2)], rtol=1e-6)
+    assert metric.get_config()["top_k"] == 2 and metric.get_config()["class_id"] == 0
+    with pytest.raises(ValueError, match=r"Threshold values must be in \[0, 1\]"):
+        keras.metrics.Precision(thresholds=[0.5, 1.5])
+
+
 def test_training_matches_tf_keras():
-    run_against_tf("keras_training_vs_tf.py", 39)
+    run_against_tf("keras_training_vs_tf.py", 61)

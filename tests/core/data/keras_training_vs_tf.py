@@ -411,3 +411,101 @@ close(mk.backend.get_value(mk.metrics.sparse_top_k_categorical_accuracy([[2], [0
       tk.backend.get_value(tk.metrics.sparse_top_k_categorical_accuracy([[2], [0], [1], [1]],
                                                                         YP, k=2)), "top k")
 report("losses and metrics on arrays")
+
+# Sparse gradients (an Embedding's IndexedSlices): the whole table and the optimizer's slots
+# after a few steps, where each batch leaves some rows without a gradient (row 0 never has
+# one; rows 3 and 5 only in the first batch) and a row repeats within a batch.
+SPARSE_TOKENS = np.array([[1, 3, 3], [5, 2, 1], [2, 4, 1], [1, 1, 2]])
+SPARSE_Y = RNG.normal(size=(4, 6)).astype(np.float32)
+SPARSE_CASES = [
+    ("SGD", dict(learning_rate=0.1)),
+    ("SGD", dict(learning_rate=0.1, momentum=0.9)),
+    ("SGD", dict(learning_rate=0.1, momentum=0.9, nesterov=True, decay=0.1)),
+    ("RMSprop", dict(learning_rate=0.01)),
+    ("RMSprop", dict(learning_rate=0.01, momentum=0.5)),
+    ("RMSprop", dict(learning_rate=0.01, momentum=0.5, centered=True)),
+    ("RMSprop", dict(learning_rate=0.01, centered=True)),
+    ("Adagrad", dict(learning_rate=0.1)),
+    ("Adadelta", dict(learning_rate=1.0)),
+    ("Adam", dict(learning_rate=0.01)),
+    ("Adam", dict(learning_rate=0.01, amsgrad=True)),
+    ("Adamax", dict(learning_rate=0.01)),
+    ("Nadam", dict(learning_rate=0.01)),
+    ("SGD", dict(learning_rate=0.1, momentum=0.9, clipnorm=0.01)),
+    ("Adam", dict(learning_rate=0.01, clipvalue=0.02)),
+    ("RMSprop", dict(learning_rate=0.01, momentum=0.5, global_clipnorm=0.05)),
+]
+
+
+def legacy_or_own(K, name):
+    return getattr(K.optimizers.legacy, name) if K is tk else getattr(K.optimizers, name)
+
+
+for name, kw in SPARSE_CASES:
+    fresh()
+    runs = []
+    w0 = None
+    for K in (mk, tk):
+        model = K.Sequential([K.layers.Embedding(6, 2, input_length=3), K.layers.Flatten()])
+        w0 = init_weights(model) if w0 is None else w0
+        model.set_weights(w0)
+        opt = legacy_or_own(K, name)(**kw)
+        model.compile(opt, "mse")
+        h = model.fit(SPARSE_TOKENS, SPARSE_Y, epochs=3, batch_size=2, verbose=0,
+                      shuffle=False)
+        runs.append([h, model.get_weights()[0], opt.get_weights()])
+    compare_history(runs[0][0], runs[1][0], f"sparse {name}{kw}")
+    close(runs[0][1], runs[1][1], f"sparse {name}{kw} table")
+    close(runs[0][2], runs[1][2], f"sparse {name}{kw} optimizer weights")
+    if not np.array_equal(runs[0][1][0], w0[0][0]):
+        FAILS.append(f"sparse {name}: row 0 (never looked up) changed")
+    report(f"sparse gradient (Embedding) {name} {kw}")
+
+
+# Gradient clipping on every path: fit (get_updates), minimize and apply_gradients.
+def clipped_step(T, K, kw, path):
+    graph = T.Graph()
+    with graph.as_default():
+        v = T.Variable(np.array([3.0, 4.0, -0.5], np.float32), use_resource=True)
+        w = T.Variable(np.array([[1.0], [-2.0]], np.float32), use_resource=True)
+        opt = legacy_or_own(K, "SGD")(learning_rate=1.0, **kw)
+        def loss_fn():  # tf_keras' minimize takes a callable (recorded on a tape)
+            return T.reduce_sum(v * v) + T.reduce_sum(w * w * w)
+        loss = loss_fn()
+        if path == "minimize":
+            op = opt.minimize(loss_fn if K is tk else loss, [v, w])
+        elif path == "apply_gradients":
+            op = opt.apply_gradients(zip(T.gradients(loss, [v, w]), [v, w]))
+        else:
+            op = opt.get_updates(loss, [v, w])
+        with T.Session() as sess:
+            sess.run(T.global_variables_initializer())
+            sess.run(op)
+            return sess.run([v, w])
+
+
+for kw in (dict(clipnorm=0.5), dict(clipvalue=0.3), dict(global_clipnorm=1.0),
+           dict(clipvalue=2.5, global_clipnorm=3.0)):
+    for path in ("minimize", "apply_gradients", "get_updates"):
+        close(clipped_step(minitf, mk, kw, path), clipped_step(tf1, tk, kw, path),
+              f"clip {kw} {path}")
+    report(f"gradient clipping {kw} on minimize, apply_gradients, get_updates")
+
+# Precision and Recall with thresholds, top_k and class_id (tf_keras' semantics).
+YT4 = (RNG.uniform(size=(6, 4)) > 0.6).astype(np.float32)
+YP4 = RNG.uniform(size=(6, 4)).astype(np.float32)
+SW6 = RNG.uniform(size=6).astype(np.float32)
+for cls in ("Precision", "Recall"):
+    for kw in ({"top_k": 2}, {"class_id": 1}, {"top_k": 1, "class_id": 2},
+               {"thresholds": [0.2, 0.7], "top_k": 3}, {"thresholds": 0.4, "class_id": 3}):
+        values = []
+        fresh()
+        for K in (mk, tk):
+            metric = getattr(K.metrics, cls)(**kw)
+            first = K.backend.get_value(metric(YT4, YP4, sample_weight=SW6))
+            values.append([first, K.backend.get_value(metric(YT4[::-1], YP4)),
+                           sorted(metric.get_config().items())])
+        close(values[0][:2], values[1][:2], f"{cls} {kw}")
+        if values[0][2] != values[1][2]:
+            FAILS.append(f"{cls} {kw} config {values[0][2]} vs {values[1][2]}")
+    report(f"{cls} with thresholds, top_k and class_id")
