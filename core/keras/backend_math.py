@@ -31,7 +31,8 @@ __all__ = [
     "l2_normalize", "in_top_k", "bias_add", "concatenate", "reshape", "permute_dimensions",
     "expand_dims", "squeeze", "stack", "flatten", "batch_flatten", "tile", "repeat", "arange",
     "gather", "one_hot", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
-    "maximum", "minimum", "sin", "cos",
+    "maximum", "minimum", "sin", "cos", "repeat_elements", "reverse", "temporal_padding",
+    "spatial_2d_padding", "spatial_3d_padding",
 ]
 
 
@@ -454,3 +455,63 @@ def gather(reference, indices):
 
 def one_hot(indices, num_classes):
     return transform_ops.one_hot(indices, depth=num_classes, axis=-1)
+
+
+def repeat_elements(x, rep, axis):
+    """Each slice of ``x`` along ``axis`` repeated ``rep`` times in place (np.repeat): an
+    inner axis tiled ``rep`` times, then merged into ``axis``."""
+    x = _t(x)
+    rank = ndim(x)
+    axis = axis % rank
+    static = x.shape.as_list()
+    reps = [1] * (rank + 1)
+    reps[axis + 1] = rep
+    tiled = transform_ops.tile(transform_ops.expand_dims(x, axis + 1), reps)
+    dims = shape_ops.shape(x) * constant_ops.constant(
+        [rep if i == axis else 1 for i in range(rank)], dtype=_dt.int32)
+    out = shape_ops.reshape(tiled, dims)
+    if static[axis] is not None:
+        static[axis] *= rep
+    out.set_shape(static)
+    return out
+
+
+def reverse(x, axes):
+    from ..composites import reverse as _reverse
+    return _reverse(x, [axes] if isinstance(axes, int) else list(axes))
+
+
+def _pad(x, pattern):
+    from ..ops.pad_ops import pad
+    return pad(x, [list(p) for p in pattern])
+
+
+def temporal_padding(x, padding=(1, 1)):
+    """Zeros before and after the middle (time) axis of a 3D tensor."""
+    if len(padding) != 2:
+        raise ValueError("`padding` must be a tuple of 2 integers.")
+    return _pad(x, [[0, 0], padding, [0, 0]])
+
+
+def _channels_first(data_format):
+    from .backend import image_data_format
+    data_format = data_format or image_data_format()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError("Unknown data_format: " + str(data_format))
+    return data_format == "channels_first"
+
+
+def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
+    """Zeros around the rows and columns of a 4D tensor."""
+    if len(padding) != 2 or [p for p in padding if len(p) != 2]:
+        raise ValueError("`padding` must be a tuple of 2 tuples of 2 integers.")
+    pattern = [[0, 0]] + [list(p) for p in padding]
+    return _pad(x, [[0, 0]] + pattern if _channels_first(data_format) else pattern + [[0, 0]])
+
+
+def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
+    """Zeros around the three spatial axes of a 5D tensor."""
+    if len(padding) != 3 or [p for p in padding if len(p) != 2]:
+        raise ValueError("`padding` must be a tuple of 3 tuples of 2 integers.")
+    pattern = [[0, 0]] + [list(p) for p in padding]
+    return _pad(x, [[0, 0]] + pattern if _channels_first(data_format) else pattern + [[0, 0]])
