@@ -169,9 +169,9 @@ huber_loss = huber
 
 # -- reduction ---------------------------------------------------------------------------------
 def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OVER_BATCH_SIZE):
-    """``losses * sample_weight`` (the weights' rank matched to the losses' as Keras squeezes or
-    expands them), reduced: NONE keeps it, SUM sums, SUM_OVER_BATCH_SIZE divides the sum by the
-    number of elements."""
+    """``losses * sample_weight`` (a weight of one rank more is squeezed, of one rank less
+    expanded, as Keras' squeeze_or_expand_dimensions; then they broadcast), reduced: NONE
+    keeps it, SUM sums, SUM_OVER_BATCH_SIZE divides the sum by the number of elements."""
     Reduction.validate(reduction)
     losses = K._t(losses)
     if losses.dtype.base_dtype != _dt.as_dtype(K._floatx()) and losses.dtype.is_integer:
@@ -180,9 +180,9 @@ def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OV
         w = math_ops.cast(sample_weight, losses.dtype)
         lr, wr = K.ndim(losses), K.ndim(w)
         if lr is not None and wr is not None:
-            if wr == lr + 1 and w.shape[-1] == 1:
+            if wr == lr + 1:
                 w = transform_ops.squeeze(w, [-1])
-            elif wr == lr - 1 and losses.shape[-1] == 1:
+            elif wr == lr - 1:
                 w = transform_ops.expand_dims(w, -1)
         weighted = losses * w
     else:

@@ -449,3 +449,19 @@ def test_precision_and_recall_at_top_k_and_class_id():
 
 def test_training_matches_tf_keras():
     run_against_tf("keras_training_vs_tf.py", 61)
+
+
+def test_per_sample_weights_broadcast_over_a_sequence_output():
+    """mse of a (batch, steps, units) output is per (sample, step); a per-sample weight is
+    expanded to broadcast over the steps (Keras' squeeze_or_expand_dimensions)."""
+    rng = np.random.RandomState(0)
+    x = rng.rand(8, 3, 4).astype(np.float32)
+    y = rng.rand(8, 3, 2).astype(np.float32)
+    w = rng.rand(8).astype(np.float32)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3, 4),
+                                                       kernel_initializer="ones")])
+    model.compile("sgd", "mse")
+    per_step = ((x.sum(axis=-1, keepdims=True) - y) ** 2).mean(axis=-1)  # kernel of ones
+    expected = (per_step * w[:, None]).sum() / per_step.size
+    np.testing.assert_allclose(model.evaluate(x, y, sample_weight=w, verbose=0), expected,
+                               rtol=1e-5)
