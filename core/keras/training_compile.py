@@ -1,0 +1,221 @@
+"""``Model.compile`` (mixed into ``TrainingMixin``, core/keras/training.py): the targets,
+sample weights, total loss and metrics it builds in the model's graph (see training.py's
+docstring for the semantics)."""
+
+from __future__ import annotations
+
+from .. import dtypes as _dt
+from ..graph import get_default_graph, name_scope
+from ..ops import constant_ops, math_ops
+from ..ops.reduction_ops import reduce_sum
+from ..ops.shape_ops import size
+from ..ops.transform_ops import expand_dims
+from . import losses as losses_mod
+from . import metrics as metrics_mod
+from . import optimizers
+from . import training_data as td
+
+__all__ = ["CompileMixin"]
+
+_SPARSE_LOSSES = ("sparse_categorical_crossentropy",)
+
+
+def _loss_name(fn):
+    if isinstance(fn, losses_mod.LossFunctionWrapper):
+        return getattr(fn.fn, "__name__", "")
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+class CompileMixin:
+    """compile, and the loss and metric tensors it makes."""
+
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                sample_weight_mode=None, weighted_metrics=None, target_tensors=None,
+                **kwargs):
+        kwargs.pop("run_eagerly", None)
+        kwargs.pop("distribute", None)
+        if kwargs:
+            raise TypeError(f"Invalid keyword argument(s) in `compile`: {set(kwargs)}")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._compile_args = dict(metrics=metrics, loss_weights=loss_weights,
+                                  sample_weight_mode=sample_weight_mode,
+                                  weighted_metrics=weighted_metrics,
+                                  target_tensors=target_tensors)
+        self._is_compiled = True
+        self._train_fn = self._test_fn = self._predict_fn = None
+        self._compiled_graph = None
+        if getattr(self, "outputs", None):
+            self._build_compiled()
+
+    def _per_output(self, value, what, default=None):
+        names = self.output_names
+        if isinstance(value, dict):
+            unknown = [k for k in value if k not in names]
+            if unknown:
+                raise ValueError(f"Unknown entries in {what} dictionary: {unknown}. Only "
+                                 f"expected following keys: {names}")
+            return [value.get(n, default) for n in names]
+        if isinstance(value, (list, tuple)) and what != "metrics":
+            if len(value) != len(names):
+                raise ValueError(f"When passing a list as {what}, it should have one entry per "
+                                 f"model output. The model has {len(names)} outputs, but you "
+                                 f"passed {what}={value}")
+            return list(value)
+        if what == "metrics" and isinstance(value, (list, tuple)) and value and \
+                all(isinstance(m, (list, tuple)) for m in value):
+            if len(value) != len(names):
+                raise ValueError(f"When passing a list of lists as `metrics`, it should have "
+                                 f"one entry per model output. The model has {len(names)} "
+                                 f"outputs, but you passed metrics={value}")
+            return [list(m) for m in value]
+        return [value] * len(names)
+
+    def _build_compiled(self):
+        """The targets, weights, losses and metrics for the model's outputs."""
+        args = self._compile_args
+        outputs = list(self.outputs)
+        graph = outputs[0].graph
+        self._compiled_graph = graph
+        with graph.as_default(), name_scope(None):
+            loss_fns = []
+            for entry in self._per_output(self.loss, "loss"):
+                if entry is None:
+                    loss_fns.append(None)
+                    continue
+                fn = losses_mod.get(entry)
+                if not isinstance(fn, losses_mod.Loss):
+                    fn = losses_mod.LossFunctionWrapper(fn, name=_loss_name(fn))
+                loss_fns.append(fn)
+            if all(f is None for f in loss_fns):
+                raise ValueError("The model cannot be compiled because it has no loss to "
+                                 "optimize.")
+            self.loss_functions = loss_fns
+            weights = self._per_output(args["loss_weights"], "loss_weights", 1.0)
+            weights = [1.0 if w is None else w for w in weights]
+            modes = self._per_output(args["sample_weight_mode"], "sample_weight_mode")
+            self._sample_weight_modes = modes
+            targets = td.as_list(args["target_tensors"])
+            if isinstance(args["target_tensors"], dict):
+                targets = [args["target_tensors"].get(n) for n in self.output_names]
+            self._fed_targets = []
+            self.targets, self.sample_weights = [], []
+            total = None
+            self._output_loss_tensors = []
+            for i, (out, name, fn) in enumerate(zip(outputs, self.output_names, loss_fns)):
+                rank = out.shape.rank
+                t = targets[i] if i < len(targets) and targets[i] is not None else None
+                if t is None:
+                    t = constant_ops.placeholder(out.dtype.base_dtype, [None] * (rank or 0)
+                                                 if rank is not None else None,
+                                                 name=name + "_target")
+                    self._fed_targets.append(t)
+                else:
+                    self._fed_targets.append(None)
+                sw_shape = [None, None] if modes[i] == "temporal" else [None]
+                sw = constant_ops.placeholder(_dt.float32, sw_shape, name=name + "_sample_weights")
+                self.targets.append(t)
+                self.sample_weights.append(sw)
+                if fn is None:
+                    self._output_loss_tensors.append(None)
+                    continue
+                weight = math_ops.cast(sw, out.dtype.base_dtype)
+                mask = getattr(out, "_keras_mask", None)
+                if mask is not None:
+                    mask = math_ops.cast(mask, weight.dtype)
+                    if mask.shape.rank is not None and weight.shape.rank == mask.shape.rank - 1:
+                        weight = expand_dims(weight, -1)  # per-sample weights, per-step mask
+                    weight = weight * mask
+                    if fn.reduction in (losses_mod.Reduction.AUTO,
+                                        losses_mod.Reduction.SUM_OVER_BATCH_SIZE):
+                        # tf_keras' apply_valid_mask: the mean is over the valid entries
+                        weight = weight * mask * (math_ops.cast(size(mask), weight.dtype)
+                                                  / reduce_sum(mask))
+                with name_scope(name + "_loss"):
+                    value = fn(t, out, sample_weight=weight)
+                self._output_loss_tensors.append(value)
+                term = value * weights[i] if weights[i] != 1.0 else value
+                total = term if total is None else total + term
+            with name_scope("loss"):
+                for extra in self.losses:
+                    total = total + math_ops.cast(extra, total.dtype)
+            self.total_loss = total
+            self._build_metrics(outputs, loss_fns)
+
+    def _metric_for(self, entry, out, loss_fn):
+        """(name, Metric) for a compiled metric identifier, picking accuracy's flavour from the
+        loss and the output shape as Keras does."""
+        if isinstance(entry, metrics_mod.Metric):
+            return entry.name, entry
+        if entry in ("accuracy", "acc", "crossentropy", "ce"):
+            loss_name = _loss_name(loss_fn) if loss_fn is not None else ""
+            binary = loss_name == "binary_crossentropy" or (
+                out.shape.rank and out.shape[-1] == 1)
+            sparse = loss_name in _SPARSE_LOSSES
+            if entry in ("accuracy", "acc"):
+                fn = metrics_mod.binary_accuracy if binary else (
+                    metrics_mod.sparse_categorical_accuracy if sparse
+                    else metrics_mod.categorical_accuracy)
+            else:
+                fn = losses_mod.binary_crossentropy if binary else (
+                    losses_mod.sparse_categorical_crossentropy if sparse
+                    else losses_mod.categorical_crossentropy)
+            return entry, metrics_mod.MeanMetricWrapper(fn, name=entry)
+        fn = metrics_mod.get(entry)
+        if isinstance(fn, type) and issubclass(fn, metrics_mod.Metric):
+            metric = fn()
+            return (entry if isinstance(entry, str) else metric.name), metric
+        name = entry if isinstance(entry, str) else getattr(fn, "__name__", "metric")
+        return name, metrics_mod.MeanMetricWrapper(fn, name=name)
+
+    def _build_metrics(self, outputs, loss_fns):
+        args = self._compile_args
+        names, tensors, updates, objects = ["loss"], [self.total_loss], [], []
+        multi = len(outputs) > 1
+        if multi:
+            for name, value in zip(self.output_names, self._output_loss_tensors):
+                if value is not None:
+                    names.append(name + "_loss")
+                    tensors.append(value)
+        for weighted, spec in ((False, args["metrics"]), (True, args["weighted_metrics"])):
+            if not spec:
+                continue
+            per_output = self._per_output(spec, "metrics")
+            for i, (out, entries) in enumerate(zip(outputs, per_output)):
+                for entry in td.as_list(entries):
+                    base, metric = self._metric_for(entry, out, loss_fns[i])
+                    full = f"{self.output_names[i]}_{base}" if multi else base
+                    while full in names:
+                        full += "_1"
+                    weight = self.sample_weights[i] if weighted else None
+                    mask = getattr(out, "_keras_mask", None)
+                    if mask is not None:
+                        m = math_ops.cast(mask, _dt.float32)
+                        if weight is not None and weight.shape.rank == m.shape.rank - 1:
+                            weight = expand_dims(weight, -1)
+                        weight = m if weight is None else weight * m
+                    with name_scope(full):
+                        updates.append(metric.update_state(self.targets[i], out,
+                                                           sample_weight=weight))
+                        with get_default_graph().control_dependencies([updates[-1]]):
+                            tensors.append(constant_ops.identity(metric.result()))
+                    names.append(full)
+                    objects.append(metric)
+        self._metrics_names, self._metric_tensors = names, tensors
+        self._metric_updates, self._metric_objects = updates, objects
+        self._n_loss_values = 1 + sum(1 for v in self._output_loss_tensors
+                                      if v is not None and multi)
+
+    @property
+    def metrics_names(self) -> list:
+        if self._compiled_graph is None:
+            return ["loss"] if self._is_compiled else []
+        return list(self._metrics_names)
+
+    @property
+    def metrics(self) -> list:
+        return list(getattr(self, "_metric_objects", []))
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_states()
