@@ -399,6 +399,16 @@ class Functional(Model):
     """A model made by ``Model(inputs, outputs)``."""
 
 
+def _input_shape_and_dtype(layer):
+    """What a Sequential's first layer says its input is: its ``input_shape``, or for a model
+    used as a layer (transfer learning's ``Sequential([base, ...])``), its one input's shape
+    (Keras' get_input_shape_and_dtype); (None, None) if it says nothing."""
+    if getattr(layer, "_is_graph_network", False) and layer.inputs and \
+            len(layer.inputs) == 1:
+        return tuple(layer.inputs[0].shape.as_list()), layer.inputs[0].dtype.base_dtype.name
+    return getattr(layer, "_batch_input_shape", None), layer.dtype
+
+
 class Sequential(Model):
     """``Sequential(layers=None, name=None)``: a linear stack of single-output layers."""
 
@@ -432,9 +442,9 @@ class Sequential(Model):
         if not self._is_graph_network and len(self._stack) == 1:
             if isinstance(layer, InputLayer):
                 set_inputs = True
-            elif getattr(layer, "_batch_input_shape", None) is not None:
-                x = Input(batch_shape=layer._batch_input_shape, dtype=layer.dtype,
-                          name=layer.name + "_input")
+            elif _input_shape_and_dtype(layer)[0] is not None:
+                batch_shape, dtype = _input_shape_and_dtype(layer)
+                x = Input(batch_shape=batch_shape, dtype=dtype, name=layer.name + "_input")
                 self._stack.insert(0, x._keras_history.layer)
                 set_inputs = True
             if set_inputs:

@@ -180,7 +180,11 @@ def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OV
         w = math_ops.cast(sample_weight, losses.dtype)
         lr, wr = K.ndim(losses), K.ndim(w)
         if lr is not None and wr is not None:
-            if wr == lr + 1:
+            if lr == 0 and wr == 1:
+                # A loss function that already reduced to a scalar (a custom `K.mean(...)`):
+                # fit's per-sample weights (ones unless given) scale it by their mean.
+                w = reduction_ops.reduce_mean(w)
+            elif wr == lr + 1:
                 w = transform_ops.squeeze(w, [-1])
             elif wr == lr - 1:
                 w = transform_ops.expand_dims(w, -1)

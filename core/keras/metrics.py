@@ -14,10 +14,10 @@ from ..ops import (constant_ops, gather_ops, logic_ops, math_ops, nn_ops, reduct
 from ..ref_variable import Variable
 from . import backend_math as K  # noqa: N812 - Keras' own spelling
 from . import losses as _losses
-from .losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge,
-                     kld, kullback_leibler_divergence, logcosh, mae, mape,
-                     mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
-                     mean_squared_logarithmic_error, mse, msle, poisson,
+from .losses import (KLD, MAE, MAPE, MSE, MSLE, binary_crossentropy, categorical_crossentropy,
+                     categorical_hinge, hinge, kld, kullback_leibler_divergence, log_cosh,
+                     logcosh, mae, mape, mean_absolute_error, mean_absolute_percentage_error,
+                     mean_squared_error, mean_squared_logarithmic_error, mse, msle, poisson,
                      sparse_categorical_crossentropy, squared_hinge)
 
 __all__ = [
@@ -35,7 +35,8 @@ __all__ = [
     "hinge", "squared_hinge", "categorical_hinge", "kullback_leibler_divergence", "kld",
     "logcosh", "mae", "mape", "mse", "msle", "mean_absolute_error",
     "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
-    "poisson", "get", "serialize", "deserialize",
+    "poisson", "MSE", "MAE", "MAPE", "MSLE", "KLD", "log_cosh", "get", "serialize",
+    "deserialize",
 ]
 
 

@@ -146,20 +146,14 @@ class LayerConnectivity:
     def input(self):
         if not self._inbound_nodes:
             raise AttributeError(f"Layer {self.name} is not connected, no input to return.")
-        return self._only_node("input", "input_tensors")
+        # TF 1.x's rule: a layer called more than once answers with its first call's tensors.
+        return self._node_attribute(0, "input_tensors", "input")
 
     @property
     def output(self):
         if not self._inbound_nodes:
             raise AttributeError(f"Layer {self.name} has no inbound nodes.")
-        return self._only_node("output", "output_tensors")
-
-    def _only_node(self, what, attr):
-        if len(self._inbound_nodes) > 1:
-            raise AttributeError(f'Layer {self.name} has multiple inbound nodes, hence the '
-                                 f'notion of "layer {what}" is ill-defined. Use '
-                                 f"`get_{what}_at(node_index)` instead.")
-        return self._node_attribute(0, attr, what)
+        return self._node_attribute(0, "output_tensors", "output")
 
     def _shape_of(self, what, attr):
         if not self._inbound_nodes:

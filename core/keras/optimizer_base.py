@@ -44,6 +44,7 @@ class Optimizer:
         self._initial_decay = float(kwargs.pop("decay", 0.0))
         if self._initial_decay < 0.0:
             raise ValueError(f"decay cannot be less than 0: {self._initial_decay}")
+        self._hyper["decay"] = self._initial_decay  # opt.decay, a variable K.set_value sets
         self.clipnorm = kwargs.pop("clipnorm", None)
         self.clipvalue = kwargs.pop("clipvalue", None)
         self.global_clipnorm = kwargs.pop("global_clipnorm", None)
@@ -100,9 +101,9 @@ class Optimizer:
 
     def _decayed_lr(self, dtype):
         lr = self._get_hyper("learning_rate", dtype)
-        if self._initial_decay > 0.0:
+        if self._initial_decay > 0.0:  # as tf_keras: decided when the update is built
             step = math_ops.cast(self.iterations.value(), dtype)
-            lr = lr / (1.0 + self._initial_decay * step)
+            lr = lr / (1.0 + self._get_hyper("decay", dtype) * step)
         return lr
 
     # -- slots --------------------------------------------------------------------------------
@@ -245,9 +246,7 @@ class Optimizer:
         return self._hyper[name]
 
     def get_config(self):
-        config = {"name": self._name}
-        if self._initial_decay:
-            config["decay"] = self._initial_decay
+        config = {"name": self._name, "decay": self._serialize_hyper("decay")}
         for k in ("clipnorm", "clipvalue", "global_clipnorm"):
             if getattr(self, k) is not None:
                 config[k] = getattr(self, k)

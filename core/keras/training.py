@@ -25,6 +25,20 @@ from .training_generator import GeneratorMixin
 
 __all__ = ["TrainingMixin"]
 
+def _validates_at(validation_freq, epoch: int) -> bool:
+    """Keras' validation_freq: every n-th epoch (an int), or the epochs listed (1-based)."""
+    if isinstance(validation_freq, int) and not isinstance(validation_freq, bool):
+        if validation_freq < 1:
+            raise ValueError("`validation_freq` can not be less than 1.")
+        return epoch % validation_freq == 0
+    try:
+        return epoch in validation_freq
+    except TypeError:
+        raise ValueError("`validation_freq` must be an Integer or `collections_abc.Container` "
+                         f"(e.g. list, tuple, etc.). Found {validation_freq} of type "
+                         f"{type(validation_freq)}.") from None
+
+
 class TrainingMixin(CompileMixin, GeneratorMixin):
     """compile / fit / evaluate / predict and their batch and generator forms."""
 
@@ -144,9 +158,11 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
         if self._is_generator_like(x):
-            return self.fit_generator(x, steps_per_epoch, epochs, verbose, callbacks,
-                                      validation_data, validation_steps, class_weight,
-                                      shuffle=shuffle, initial_epoch=initial_epoch)
+            return self.fit_generator(
+                x, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+                callbacks=callbacks, validation_data=validation_data,
+                validation_steps=validation_steps, validation_freq=validation_freq,
+                class_weight=class_weight, shuffle=shuffle, initial_epoch=initial_epoch)
         self._require_compiled()
         self._ensure_built(x)
         batch_size = 32 if batch_size is None else batch_size
@@ -240,7 +256,7 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
                 epoch_logs.update(zip(names[:self._n_loss_values], losses.tolist()))
                 epoch_logs.update(zip(names[self._n_loss_values:],
                                       totals["last"][self._n_loss_values:]))
-            if validate is not None and (epoch + 1) % validation_freq == 0:
+            if validate is not None and _validates_at(validation_freq, epoch + 1):
                 val_values = validate()
                 epoch_logs.update(("val_" + k, v) for k, v in zip(names, val_values))
             callback_list.on_epoch_end(epoch, epoch_logs)

@@ -260,8 +260,8 @@ def test_shared_layer_nested_model_and_subclass():
     merged = L.Add()([ya, yb])
     model = keras.Model([a, b], merged)
     assert len(shared._inbound_nodes) == 2 and yb._keras_history.node_index == 1
-    with pytest.raises(AttributeError, match="multiple inbound nodes"):
-        _ = shared.output
+    assert shared.output is ya and shared.input is a  # TF 1.x: the first call's
+    assert shared.get_output_at(1) is yb
     # The model as a layer of another model.
     x = keras.Input((2,))
     outer = keras.Model(x, Affine(1, name="head")(model([x, x])))
@@ -793,3 +793,16 @@ def test_custom_loss_saves_without_training_config_and_loads_uncompiled(tmp_path
     assert "was *not* compiled" in caplog.text
     assert not getattr(loaded, "_is_compiled", False)
     np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
+
+
+def test_a_sequential_starting_with_a_model_is_built_at_once():
+    base_in = keras.Input((5,))
+    base = keras.Model(base_in, L.Dense(3)(base_in))
+    base.trainable = False
+    model = keras.Sequential([base, L.Dense(2)])
+    assert model.built and model.output_shape == (None, 2)
+    assert len(model.weights) == 4 and len(model.trainable_weights) == 2
+    x = np.ones((1, 5), np.float32)
+    w, b = K.get_value(base.layers[1].kernel), K.get_value(base.layers[1].bias)
+    w2, b2 = K.get_value(model.layers[1].kernel), K.get_value(model.layers[1].bias)
+    np.testing.assert_allclose(model.predict(x), (x @ w + b) @ w2 + b2, rtol=1e-5)

@@ -465,3 +465,83 @@ def test_per_sample_weights_broadcast_over_a_sequence_output():
     expected = (per_step * w[:, None]).sum() / per_step.size
     np.testing.assert_allclose(model.evaluate(x, y, sample_weight=w, verbose=0), expected,
                                rtol=1e-5)
+
+
+# -- a second probe's findings ----------------------------------------------------------------
+def _linear_model(optimizer="sgd", loss="mse", **compile_kw):
+    model = keras.Sequential([keras.layers.Dense(1, input_shape=(2,), kernel_initializer="ones",
+                                                 bias_initializer="zeros")])
+    model.compile(optimizer, loss, **compile_kw)
+    return model
+
+
+def test_fit_on_a_generator_passes_validation_and_class_weight_through():
+    x = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
+    y = np.array([[1.0], [0.0]], np.float32)
+
+    def batches():
+        while True:
+            yield x, y
+
+    model = _linear_model(keras.optimizers.SGD(0.0), metrics=["mse"])  # weights stay put
+    history = model.fit(batches(), steps_per_epoch=2, epochs=3, verbose=0,
+                        validation_data=batches(), validation_steps=1, validation_freq=[1, 3],
+                        class_weight={0: 1.0, 1: 3.0})
+    # Predictions are x @ [1, 1] = [1, 1]: squared errors 0 and 1. A one-unit target's class
+    # is its rounded value: the first row is class 1 (weight 3), the second class 0 (weight 1).
+    errors = np.array([0.0, 1.0])
+    weights = np.array([3.0, 1.0])
+    assert history.history["loss"] == pytest.approx([(errors * weights).mean()] * 3)
+    assert len(history.history["val_loss"]) == 2  # epochs 1 and 3 only
+    assert history.history["val_loss"][0] == pytest.approx(errors.mean())
+
+
+def test_a_loss_function_that_returns_a_scalar_trains():
+    def my_loss(y_true, y_pred):
+        return K.mean(K.abs(y_pred - y_true))
+
+    x = np.array([[1.0, 2.0], [0.0, 1.0], [2.0, 2.0]], np.float32)
+    y = np.array([[0.0], [2.0], [1.0]], np.float32)
+    model = _linear_model(loss=my_loss)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(np.abs(x.sum(1, keepdims=True) - y)
+                                                           .mean(), rel=1e-6)
+    assert len(model.fit(x, y, epochs=2, verbose=0).history["loss"]) == 2
+
+
+def test_validation_freq_is_an_int_or_a_list_of_epochs():
+    from minitf.keras.training import _validates_at
+
+    assert [e for e in range(1, 7) if _validates_at(2, e)] == [2, 4, 6]
+    assert [e for e in range(1, 7) if _validates_at([1, 5], e)] == [1, 5]
+    with pytest.raises(ValueError, match="less than 1"):
+        _validates_at(0, 1)
+    with pytest.raises(ValueError, match="Integer or"):
+        _validates_at(1.5, 1)
+
+
+def test_metric_aliases_of_tf1():
+    x = np.array([[1.0, 2.0], [0.0, 1.0]], np.float32)
+    y = np.array([[0.0], [2.0]], np.float32)
+    model = _linear_model(metrics=["MSE", "MAE", "MSLE", "MAPE", "log_cosh"])
+    values = dict(zip(model.metrics_names, model.evaluate(x, y, verbose=0)))
+    pred = x.sum(1, keepdims=True)
+    assert values["MSE"] == pytest.approx(((pred - y) ** 2).mean())
+    assert values["MAE"] == pytest.approx(np.abs(pred - y).mean())
+    assert values["log_cosh"] == pytest.approx(np.log(np.cosh(pred - y)).mean(), rel=1e-5)
+
+
+def test_optimizer_decay_is_a_variable_and_in_the_config():
+    opt = keras.optimizers.SGD(0.1, decay=0.5)
+    model = _linear_model(opt)
+    x = np.array([[1.0, 0.0]], np.float32)
+    y = np.array([[3.0]], np.float32)
+    model.fit(x, y, epochs=2, verbose=0)  # two steps: lr 0.1, then 0.1 / (1 + 0.5)
+    w, b = 1.0, 0.0
+    for lr in (0.1, 0.1 / 1.5):  # d/dw and d/db of (w + b - 3)^2 are both 2 (w + b - 3)
+        step = lr * 2 * (3.0 - (w + b))
+        w, b = w + step, b + step
+    w2 = w
+    assert K.get_value(model.layers[0].kernel)[0, 0] == pytest.approx(w2, rel=1e-6)
+    assert K.get_value(opt.decay) == pytest.approx(0.5)
+    assert opt.get_config()["decay"] == pytest.approx(0.5)
+    assert keras.optimizers.Adam().get_config()["decay"] == 0.0
