@@ -49,6 +49,7 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
         self.stop_training = False
         self.history = None
         self._train_fn = self._test_fn = self._predict_fn = None
+        self._given_sample_weights = None  # per output, tensors compile uses instead of feeds
 
     # -- building from data (subclassed / deferred models) ----------------------------------
     def _ensure_built(self, x):

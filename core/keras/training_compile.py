@@ -8,6 +8,7 @@ from .. import dtypes as _dt
 from ..graph import get_default_graph, name_scope
 from ..ops import constant_ops, math_ops
 from ..ops.reduction_ops import reduce_sum
+from ..ops import fill_ops, shape_ops
 from ..ops.shape_ops import size
 from ..ops.transform_ops import expand_dims
 from . import losses as losses_mod
@@ -112,8 +113,14 @@ class CompileMixin:
                     self._fed_targets.append(t)
                 else:
                     self._fed_targets.append(None)
-                sw_shape = [None, None] if modes[i] == "temporal" else [None]
-                sw = constant_ops.placeholder(_dt.float32, sw_shape, name=name + "_sample_weights")
+                given = self._given_sample_weights
+                if given is not None and given[i] is not None:  # model_to_estimator's tensors
+                    sw = math_ops.cast(given[i], _dt.float32)
+                else:  # fed by fit; ones when not fed (an Estimator's eval, K.function)
+                    rows = 2 if modes[i] == "temporal" else 1
+                    sw = constant_ops.placeholder_with_default(
+                        fill_ops.ones(shape_ops.shape(out)[:rows]), [None] * rows,
+                        name=name + "_sample_weights")
                 self.targets.append(t)
                 self.sample_weights.append(sw)
                 if fn is None:
