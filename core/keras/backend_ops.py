@@ -274,8 +274,11 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
     if not time_major:
         inputs = transform_ops.transpose(inputs, perm)
         if mask is not None:
-            mask = transform_ops.transpose(_t(mask), [1, 0])
-    if mask is not None and ndim(mask) == 3:  # [time, batch, 1], as Keras also accepts
+            mask = _t(mask)
+            if ndim(mask) == 3:  # [batch, time, 1], as Keras also accepts
+                mask = transform_ops.squeeze(mask, [2])
+            mask = transform_ops.transpose(mask, [1, 0])
+    if mask is not None and ndim(mask) == 3:  # [time, batch, 1]
         mask = transform_ops.squeeze(mask, [2])
     constants = list(constants or [])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from .. import nest
 from ..train import checkpoint_restore
 from . import backend
 
@@ -28,10 +29,12 @@ def _tree(layer, memo) -> dict:
     ``layer-<j>`` (both the same object, so one path: the first), another layer's own weights
     by their ``add_weight`` names (``kernel``; BatchNormalization's ``gamma``, ``beta``,
     ``moving_mean``, ``moving_variance``) and its sub-layers by attribute (an RNN's ``cell``)."""
+    from .functional import Sequential
+
     if id(layer) in memo:
         return memo[id(layer)]
     tree = memo[id(layer)] = {}
-    if getattr(layer, "_is_graph_network", False):
+    if getattr(layer, "_is_graph_network", False) or isinstance(layer, Sequential):
         index = 0
         for j, sub in enumerate(layer.layers):
             child = _tree(sub, memo)
@@ -46,7 +49,7 @@ def _tree(layer, memo) -> dict:
         if id(w) not in inner:
             tree.setdefault(w.op.name.rsplit("/", 1)[-1], w)
     for name, value in vars(layer).items():
-        if name.startswith("_self_"):
+        if name.startswith("_"):  # tf_keras tracks public attributes only
             continue
         if id(value) in subs:
             tree.setdefault(name, _tree(value, memo))
@@ -64,8 +67,14 @@ def _checkpoint(model):
     key = tuple(id(w) for w in model.weights)
     cached = getattr(model, "_weights_checkpoint", None)
     if cached is None or cached[0] != key:
+        tree = _tree(model, {})
+        found = {id(v) for v in nest.flatten(tree)}
+        lost = [w.op.name for w in model.weights if id(w) not in found]
+        if lost:  # a checkpoint without them would save, and restore, nothing of them
+            raise ValueError(f"save_weights/load_weights cannot place these weights of "
+                             f"{model.name!r} in tf_keras' checkpoint layout: {lost}")
         root = Checkpoint()
-        for name, child in _tree(model, {}).items():
+        for name, child in tree.items():
             setattr(root, name, child)
         cached = (key, root)
         object.__setattr__(model, "_weights_checkpoint", cached)

@@ -530,9 +530,12 @@ def test_a_lambda_config_does_not_import_the_module_it_names():
         "name": "hsv", "function": "rgb_to_hsv", "function_type": "function",
         "module": "colorsys", "output_shape": None, "output_shape_type": "raw",
         "output_shape_module": None, "arguments": {}}}
-    with pytest.raises(ValueError, match="'rgb_to_hsv'.*'colorsys' is not imported"):
+    with pytest.raises(ValueError, match="'rgb_to_hsv'.*safe_mode=False.*'colorsys'"):
         keras.models.model_from_config(config)
     assert "colorsys" not in sys.modules
+    exits = dict(config, config=dict(config["config"], function="exit", module="sys"))
+    with pytest.raises(ValueError, match="'exit'"):  # an imported module is not looked in
+        keras.models.model_from_config(exits)
 
     def mine(t):
         return t + 1.0
@@ -806,3 +809,21 @@ def test_a_sequential_starting_with_a_model_is_built_at_once():
     w, b = K.get_value(base.layers[1].kernel), K.get_value(base.layers[1].bias)
     w2, b2 = K.get_value(model.layers[1].kernel), K.get_value(model.layers[1].bias)
     np.testing.assert_allclose(model.predict(x), (x @ w + b) @ w2 + b2, rtol=1e-5)
+
+
+def test_weights_of_a_sequential_built_by_its_first_call_save_and_load(tmp_path):
+    def model():
+        return keras.Sequential([L.Dense(4, name="a"), L.Dense(1, name="b")])  # no input_shape
+
+    x = np.ones((2, 3), np.float32)
+    first = model()
+    first.predict(x)
+    first.set_weights([np.full(w.shape, 0.1 * (i + 1), np.float32)
+                       for i, w in enumerate(first.get_weights())])
+    first.save_weights(str(tmp_path / "w"))
+    second = model()
+    second.predict(x)
+    second.load_weights(str(tmp_path / "w"))
+    np.testing.assert_allclose(second.predict(x), first.predict(x), rtol=1e-6)
+    reader = tf.train.load_checkpoint(str(tmp_path / "w"))
+    assert reader.has_tensor("layer_with_weights-1/kernel/.ATTRIBUTES/VARIABLE_VALUE")

@@ -405,7 +405,8 @@ def test_backend_convolutions_and_pooling():
 
 @pytest.mark.parametrize("unroll", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
-def test_backend_rnn_running_sum(unroll, go_backwards):
+@pytest.mark.parametrize("mask_rank", [2, 3])  # [batch, time] or [batch, time, 1]
+def test_backend_rnn_running_sum(unroll, go_backwards, mask_rank):
     mask = np.array([[1, 1, 0, 1, 0], [0, 1, 1, 1, 1]], bool)
 
     def step(x, states):
@@ -415,7 +416,8 @@ def test_backend_rnn_running_sum(unroll, go_backwards):
     scale = np.full((2, 3), 2.0, np.float32)
     last, outs, states = K.rnn(step, K.constant(X3), [K.zeros_like(K.constant(X3[:, 0])),
                                                       K.constant(scale)],
-                               go_backwards=go_backwards, mask=K.constant(mask), unroll=unroll)
+                               go_backwards=go_backwards, unroll=unroll,
+                               mask=K.constant(mask if mask_rank == 2 else mask[..., None]))
     last, outs, state = K.get_session().run([last, outs, states[0]])
     order = range(4, -1, -1) if go_backwards else range(5)
     s, prev, ref = np.zeros((2, 3)), np.zeros((2, 3)), []

@@ -2,7 +2,8 @@
 the function as Keras writes it (``func_dump``: marshalled code in base64, defaults, closure;
 Python-version specific, as Keras'). Loading such code runs whatever the file says, so
 ``from_config`` refuses it unless told ``safe_mode=False`` (Keras 3's rule, as minitf never
-loads pickles); a named function is looked up in ``custom_objects`` or its module."""
+loads pickles); a named function is looked up in ``custom_objects`` (in its module too with
+``safe_mode=False``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import codecs
 import importlib
 import inspect
 import marshal
-import sys
 import types
 
 from ...graph import Graph
@@ -134,21 +134,17 @@ class Lambda(Layer):
                         "or model_from_json).")
                 return _func_load(value)
             if kind == "function":
-                # custom_objects, then custom_object_scope's, then the named module if it is
-                # already imported; importing a module a file names runs its code, so only
-                # with safe_mode=False.
+                # custom_objects, then custom_object_scope's; a module the file names is
+                # looked in (and imported) only with safe_mode=False: the file would pick any
+                # function of any module (sys.exit, shutil.rmtree) and its arguments.
                 found = (custom_objects or {}).get(value, get_custom_objects().get(value))
-                if found is None and module:
-                    loaded = sys.modules.get(module)
-                    if loaded is None and not safe_mode:
-                        loaded = importlib.import_module(module)
-                    found = getattr(loaded, value, None)
+                if found is None and module and not safe_mode:
+                    found = getattr(importlib.import_module(module), value, None)
                 if found is None:
                     raise ValueError(f"Unknown function: {value!r} of Lambda layer "
                                      f"{config.get('name')!r}: pass it in custom_objects"
-                                     + (f" (its module {module!r} is not imported; "
-                                        "safe_mode=False imports it)" if module and safe_mode
-                                        and module not in sys.modules else ""))
+                                     + (f" (or safe_mode=False to take it from module "
+                                        f"{module!r})" if module and safe_mode else ""))
                 return found
             return value
 
