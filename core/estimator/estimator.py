@@ -29,6 +29,27 @@ from .warm_starting import _warm_start, _warm_start_settings
 _VALID_MODEL_FN_ARGS = {"features", "labels", "mode", "params", "self", "config"}
 
 
+def maybe_overwrite_model_dir_and_session_config(config, model_dir):
+    """TF's rule for an Estimator's RunConfig: one model_dir from the constructor or the
+    config (both, differing, is a ValueError), a temporary folder when neither names one."""
+    if config is None:
+        config = RunConfig()
+    elif not isinstance(config, RunConfig):
+        raise ValueError(f"config must be an instance of `RunConfig`, but provided {config}.")
+    model_dir = os.fspath(model_dir) if model_dir is not None else None
+    if model_dir and config.model_dir and model_dir != config.model_dir:
+        raise ValueError(f"`model_dir` are set both in constructor and `RunConfig`, but with "
+                         f"different values. In constructor: '{model_dir}', in `RunConfig`: "
+                         f"'{config.model_dir}' ")
+    if model_dir:
+        return config.replace(model_dir=model_dir)
+    if config.model_dir is None:
+        model_dir = tempfile.mkdtemp()
+        logging.warning("Using temporary folder as model directory: %s", model_dir)
+        return config.replace(model_dir=model_dir)
+    return config
+
+
 class Estimator:
     """Runs ``model_fn(features, labels, mode, params, config)`` (any subset of those
     arguments) for training, evaluation, prediction and export."""
@@ -38,22 +59,7 @@ class Estimator:
         if model_fn is None:
             raise ValueError("model_fn must be provided to Estimator.")
         _verify_model_fn_args(model_fn, params)
-        if config is None:
-            config = RunConfig()
-        elif not isinstance(config, RunConfig):
-            raise ValueError(f"config must be an instance of `RunConfig`, but provided "
-                             f"{config}.")
-        model_dir = os.fspath(model_dir) if model_dir is not None else None
-        if model_dir and config.model_dir and model_dir != config.model_dir:
-            raise ValueError(f"`model_dir` are set both in constructor and `RunConfig`, but "
-                             f"with different values. In constructor: '{model_dir}', in "
-                             f"`RunConfig`: '{config.model_dir}' ")
-        if model_dir:
-            config = config.replace(model_dir=model_dir)
-        elif config.model_dir is None:
-            model_dir = tempfile.mkdtemp()
-            logging.warning("Using temporary folder as model directory: %s", model_dir)
-            config = config.replace(model_dir=model_dir)
+        config = maybe_overwrite_model_dir_and_session_config(config, model_dir)
         self._config = config
         self._model_dir = config.model_dir
         logging.info("Using config: %s", config)

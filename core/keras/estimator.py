@@ -20,7 +20,6 @@ metrics as ``(value, update_op)`` pairs, named as ``model.metrics_names`` names 
 from __future__ import annotations
 
 import os
-import tempfile
 
 from .. import nest
 from .. import tf_logging as logging
@@ -39,14 +38,15 @@ def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=N
                        model_dir=None, config=None, checkpoint_format="saver"):
     """An Estimator of the compiled ``keras_model`` (or of the model saved at
     ``keras_model_path``), starting from the model's current weights."""
-    from ..estimator import Estimator, RunConfig
+    from ..estimator import Estimator
+    from ..estimator.estimator import maybe_overwrite_model_dir_and_session_config
 
     if not (keras_model or keras_model_path):
         raise ValueError("Either `keras_model` or `keras_model_path` needs to be provided.")
     if keras_model and keras_model_path:
         raise ValueError("Please specity either `keras_model` or `keras_model_path`, but not "
                          "both.")
-    config = _model_dir_config(config, model_dir, RunConfig)
+    config = maybe_overwrite_model_dir_and_session_config(config, model_dir)
     if not keras_model:
         logging.info("Loading models from %s", keras_model_path)
         keras_model = models.load_model(keras_model_path, custom_objects=custom_objects)
@@ -78,28 +78,6 @@ def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=N
     return Estimator(keras_model_fn, config=config, warm_start_from=warm_start_path)
 
 
-def _model_dir_config(config, model_dir, run_config_cls):
-    """TF's ``maybe_overwrite_model_dir_and_session_config``: the RunConfig with the one
-    model_dir (a temporary one when neither names it): the first checkpoint goes there."""
-    if config is None:
-        config = run_config_cls()
-    elif not isinstance(config, run_config_cls):
-        raise ValueError(f"config must be an instance of `RunConfig`, but provided {config}.")
-    model_dir = os.fspath(model_dir) if model_dir is not None else None
-    if model_dir and config.model_dir and model_dir != config.model_dir:
-        raise ValueError(f"`model_dir` are set both in constructor and `RunConfig`, but with "
-                         f"different values. In constructor: '{model_dir}', in `RunConfig`: "
-                         f"'{config.model_dir}' ")
-    if model_dir:
-        return config.replace(model_dir=model_dir)
-    if config.model_dir is None:
-        model_dir = tempfile.mkdtemp()
-        logging.warning("Using temporary folder as model directory: %s", model_dir)
-        return config.replace(model_dir=model_dir)
-    return config
-
-
-# -- the model_fn ---------------------------------------------------------------------------
 def _optimizer_config(keras_model):
     """The optimizer's config, read now (its current learning rate, in the Keras model's
     graph), as TF reads it when the Estimator is made; None for a tf.train optimizer."""

@@ -31,6 +31,7 @@ from minitf.serving.batching import BatchingConfig
 from minitf.serving.repository import ModelConfig
 
 from ..serving.conftest import running_server
+from ..serving.test_tf2_models import assert_tf_outputs
 
 DATA = Path(__file__).resolve().parent / "data" / "tf2_v1_loops"
 MODELS = ("while_variable", "keras_loop_layer", "keras_simple_rnn")
@@ -49,14 +50,6 @@ def input_sets(name) -> dict:
 
 
 CASES = [(name, case) for name in MODELS for case in input_sets(name)]
-
-
-def assert_tf_outputs(got: dict, want: dict, what: str):
-    assert sorted(got) == sorted(want), what
-    for alias, value in want.items():
-        actual = np.asarray(got[alias])
-        assert actual.dtype == value.dtype and actual.shape == value.shape, f"{what} {alias}"
-        np.testing.assert_allclose(actual, value, rtol=1e-5, atol=1e-6, err_msg=f"{what} {alias}")
 
 
 @pytest.fixture(scope="module")
