@@ -130,6 +130,15 @@ class _Conv(Layer):
     def _kernel_shape(self, channels):
         return self.kernel_size + (channels, self.filters)
 
+    def _bias(self, shape):
+        """The bias weight of ``shape`` (None without ``use_bias``)."""
+        if not self.use_bias:
+            return None
+        return self.add_weight("bias", shape=shape, initializer=self.bias_initializer,
+                               regularizer=self.bias_regularizer,
+                               constraint=self.bias_constraint, trainable=True,
+                               dtype=self.dtype)
+
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.kernel = self.add_weight("kernel", shape=self._kernel_shape(channels),
@@ -137,11 +146,7 @@ class _Conv(Layer):
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint, trainable=True,
                                       dtype=self.dtype)
-        self.bias = self.add_weight("bias", shape=(self.filters,),
-                                    initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint, trainable=True,
-                                    dtype=self.dtype) if self.use_bias else None
+        self.bias = self._bias((self.filters,))
         axis = self._channel_axis % (self.rank + 2)
         self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={axis: channels})
         self.built = True
@@ -348,11 +353,7 @@ class _SeparableConv(_Conv):
             shape=(1,) * self.rank + (self.depth_multiplier * channels, self.filters),
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint, trainable=True, dtype=self.dtype)
-        self.bias = self.add_weight("bias", shape=(self.filters,),
-                                    initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint, trainable=True,
-                                    dtype=self.dtype) if self.use_bias else None
+        self.bias = self._bias((self.filters,))
         axis = self._channel_axis % (self.rank + 2)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
         self.built = True
@@ -420,11 +421,7 @@ class DepthwiseConv2D(_Conv):
             "depthwise_kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
             initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
             constraint=self.depthwise_constraint, trainable=True, dtype=self.dtype)
-        self.bias = self.add_weight("bias", shape=(channels * self.depth_multiplier,),
-                                    initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint, trainable=True,
-                                    dtype=self.dtype) if self.use_bias else None
+        self.bias = self._bias((channels * self.depth_multiplier,))
         self.input_spec = InputSpec(ndim=4, axes={self._channel_axis % 4: channels})
         self.built = True
 

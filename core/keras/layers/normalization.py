@@ -23,6 +23,16 @@ from .core import _config, _floats, _shape, _weights_of
 __all__ = ["BatchNormalization", "LayerNormalization"]
 
 
+def _axis_argument(axis):
+    """The ``axis`` argument as Keras keeps it: a list, or an int."""
+    if isinstance(axis, (list, tuple)):
+        return list(axis)
+    if isinstance(axis, int):
+        return axis
+    raise TypeError("Expected an int or a list/tuple of ints for the argument 'axis', but "
+                    f"received: {axis}")
+
+
 def _axes(axis, input_shape, layer):
     """The normalized axes (a list of non-negative ints) with Keras' errors."""
     ndims = input_shape.rank
@@ -50,13 +60,7 @@ class BatchNormalization(Layer):
                  renorm_momentum=0.99, fused=None, trainable=True, virtual_batch_size=None,
                  adjustment=None, name=None, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = list(axis)
-        elif isinstance(axis, int):
-            self.axis = axis
-        else:
-            raise TypeError("Expected an int or a list/tuple of ints for the argument 'axis', "
-                            f"but received: {axis}")
+        self.axis = _axis_argument(axis)
         unsupported = [k for k, v in (("renorm", renorm), ("virtual_batch_size",
                                                           virtual_batch_size),
                                       ("adjustment", adjustment)) if v not in (None, False)]
@@ -151,13 +155,7 @@ class LayerNormalization(Layer):
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  trainable=True, name=None, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = list(axis)
-        elif isinstance(axis, int):
-            self.axis = axis
-        else:
-            raise TypeError("Expected an int or a list/tuple of ints for the argument 'axis', "
-                            f"but received: {axis}")
+        self.axis = _axis_argument(axis)
         self.epsilon, self.center, self.scale = epsilon, center, scale
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
