@@ -207,22 +207,44 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
+    """Saves the model (or its weights) after every ``period`` epochs, or with an integer
+    ``save_freq`` after the batch by which that many samples were seen since the last save
+    (TF 1.15's rule); ``filepath`` is formatted with ``epoch`` and the logs."""
+
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", period=1, **kwargs):
         super().__init__()
+        if save_freq != "epoch" and not (isinstance(save_freq, int) and save_freq > 0):
+            raise ValueError(f"Unrecognized save_freq: {save_freq}")
         self.filepath, self.monitor, self.verbose = os.fspath(filepath), monitor, verbose
         self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
-        self.period = period
+        self.period, self.save_freq = period, save_freq
         self.monitor_op = _monitor_op(mode, monitor)
         self.best = np.inf if self.monitor_op == np.less else -np.inf
-        self._since = 0
+        self._since = 0  # epochs (save_freq "epoch") or samples since the last save
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._since += (logs or {}).get("size", 1)
+        if self._since >= self.save_freq:
+            self._since = 0
+            self._save(self._epoch, logs or {})
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        if self.save_freq != "epoch":
+            return
         self._since += 1
         if self._since < self.period:
             return
         self._since = 0
+        self._save(epoch, logs or {})
+
+    def _save(self, epoch, logs):
         path = self.filepath.format(epoch=epoch + 1, **logs)
         if self.save_best_only:
             current = logs.get(self.monitor)

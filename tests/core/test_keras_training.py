@@ -545,3 +545,20 @@ def test_optimizer_decay_is_a_variable_and_in_the_config():
     assert K.get_value(opt.decay) == pytest.approx(0.5)
     assert opt.get_config()["decay"] == pytest.approx(0.5)
     assert keras.optimizers.Adam().get_config()["decay"] == 0.0
+
+
+def test_model_checkpoint_with_an_integer_save_freq_saves_by_samples_seen(tmp_path):
+    """TF 1.15: an integer save_freq saves after the batch by which that many samples were
+    seen since the last save; the file name formats the batch's logs."""
+    x = np.ones((10, 2), np.float32)
+    y = np.zeros((10, 1), np.float32)
+    model = _linear_model()
+    path = str(tmp_path / "w-{epoch:02d}-{batch}")
+    checkpoint = keras.callbacks.ModelCheckpoint(path, save_weights_only=True, save_freq=4)
+    model.fit(x, y, batch_size=3, epochs=2, verbose=0, shuffle=False, callbacks=[checkpoint])
+    # Batches of 3, 3, 3 and 1 samples in each epoch: 6 seen at batch 1, then 3 + 1 = 4 at
+    # batch 3, and the same again in epoch 2.
+    saved = sorted(p.name.split(".")[0] for p in tmp_path.iterdir() if p.name.endswith(".index"))
+    assert saved == ["w-01-1", "w-01-3", "w-02-1", "w-02-3"]
+    with pytest.raises(ValueError, match="Unrecognized save_freq"):
+        keras.callbacks.ModelCheckpoint(path, save_freq="batch")
