@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from .. import _wire as w
+from .. import tf_logging as logging
 
 __all__ = ["Callback", "CallbackList", "History", "BaseLogger", "ProgbarLogger",
            "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler", "ReduceLROnPlateau",
@@ -398,6 +399,10 @@ class TensorBoard(Callback):
             update_freq
         self.writer = None
         self._samples_seen = 0
+        if histogram_freq or write_grads or write_images or kwargs.get("embeddings_freq"):
+            logging.warning("minitf's TensorBoard callback writes scalars and the graph only: "
+                            "histogram_freq, write_grads, write_images and embeddings_freq "
+                            "are not acted on")
 
     def set_model(self, model):
         from ..summary import FileWriter

@@ -562,3 +562,11 @@ def test_model_checkpoint_with_an_integer_save_freq_saves_by_samples_seen(tmp_pa
     assert saved == ["w-01-1", "w-01-3", "w-02-1", "w-02-3"]
     with pytest.raises(ValueError, match="Unrecognized save_freq"):
         keras.callbacks.ModelCheckpoint(path, save_freq="batch")
+
+
+def test_tensorboard_callback_says_what_it_does_not_write(tmp_path, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="minitf"):
+        keras.callbacks.TensorBoard(str(tmp_path), histogram_freq=1)
+    assert "scalars and the graph only" in caplog.text
