@@ -12,7 +12,6 @@ fed: inference by default).
 from __future__ import annotations
 
 import threading
-import weakref
 
 import numpy as np
 
@@ -29,18 +28,17 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 
 _SESSION = threading.local()  # .session: Keras' own session, one per thread (as TF1's)
-_INITIALIZED: weakref.WeakSet = weakref.WeakSet()  # Keras' _keras_initialized flag
 
 
 class _GraphState:
     """What Keras keeps per graph. The graph holds it (a table keyed by graph would keep every
     graph alive: the variables and the placeholder here refer back to it)."""
 
-    __slots__ = ("uids", "variables", "learning_phase")
+    __slots__ = ("uids", "unchecked", "learning_phase")
 
     def __init__(self):
         self.uids: dict = {}  # prefix -> count
-        self.variables: list = []  # the variables Keras made
+        self.unchecked: list = []  # variables Keras made that get_session has not seen yet
         self.learning_phase = None  # the placeholder, or set_learning_phase's 0/1
 
 
@@ -108,16 +106,18 @@ def unique_object_name(base: str) -> str:
 # -- sessions and variables -------------------------------------------------------------------
 def track_variable(v) -> None:
     """Registers a variable Keras made, for ``get_session``'s initialization."""
-    _state(v.graph).variables.append(v)
+    _state(v.graph).unchecked.append(v)
 
 
 def _initialize_variables(session) -> None:
-    candidates = [v for v in _state(session.graph).variables if v not in _INITIALIZED]
+    """Initializes the variables Keras made since the last call that are not initialized yet
+    (TF1 Keras' ``_keras_initialized`` flag: each is looked at once, so a train step that
+    calls get_session pays nothing once all are seen)."""
+    state = _state(session.graph)
+    candidates, state.unchecked = state.unchecked, []
     if not candidates:
         return
     flags = session.run([is_variable_initialized(v) for v in candidates])
-    for v in candidates:
-        _INITIALIZED.add(v)
     todo = [v for v, ok in zip(candidates, flags) if not ok]
     if todo:
         session.run(variables_initializer(todo))
