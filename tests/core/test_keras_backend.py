@@ -8,22 +8,13 @@ import minitf as tf
 from minitf.keras import backend as K  # noqa: N812 - Keras' own spelling
 from minitf.keras import losses, metrics, optimizers
 
+from .keras_session import _fresh_graph, ev  # noqa: F401 - an autouse fixture
+
 RNG = np.random.default_rng(3)
 A = RNG.normal(size=(2, 3, 4)).astype(np.float32)
 P = RNG.uniform(0.05, 0.95, size=(4, 3)).astype(np.float32)
 T = RNG.uniform(0.0, 1.0, size=(4, 3)).astype(np.float32)
 EPS = 1e-7
-
-
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    K.clear_session()
-    yield
-    K.clear_session()
-
-
-def ev(x):
-    return K.get_value(x)
 
 
 def softmax(x, axis=-1):

@@ -18,20 +18,11 @@ import minitf as tf
 from minitf import keras
 from minitf.keras import backend as K  # noqa: N812 - Keras' own spelling
 from minitf.keras.preprocessing import image, sequence, text
+
+from tests.core.keras_session import _fresh_graph, ev  # noqa: F401 - an autouse fixture
 from tests.core.legacy_tf import run_against_tf
 
 RNG = np.random.default_rng(17)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    K.clear_session()
-    yield
-    K.clear_session()
-
-
-def ev(x):
-    return K.get_value(x)
 
 
 # -- sequence -----------------------------------------------------------------------------------

@@ -40,3 +40,24 @@ def load_npz(path: str, keys):
         raise ValueError(f"{path} holds object arrays, which numpy stores as pickles; minitf "
                          "never unpickles files (a pickle can run arbitrary code), so it "
                          "cannot load it.") from e
+
+
+def word_index_dataset(name: str, keys):
+    """``load_data`` and ``get_word_index`` of a Keras text dataset (imdb, reuters): its npz
+    stores variable-length sequences as object arrays, i.e. pickles, so ``load_data`` always
+    raises saying so; ``get_word_index`` reads the JSON file Keras downloads beside it."""
+    import json
+
+    origin = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+
+    def load_data(path=f"{name}.npz", **kwargs):
+        arrays = load_npz(cached_path(path, origin + path), keys)  # raises on object arrays
+        raise ValueError(f"{path} loaded without object arrays ({[a.dtype for a in arrays]}), "
+                         f"which is not Keras' {name} format")
+
+    def get_word_index(path=f"{name}_word_index.json"):
+        """{word: index} from the JSON file Keras downloads next to the npz."""
+        with open(cached_path(path, origin + path)) as f:
+            return json.load(f)
+
+    return load_data, get_word_index

@@ -1,25 +1,8 @@
-"""imdb from Keras' cache: get_word_index reads imdb_word_index.json; load_data's
-imdb.npz stores variable-length sequences as object arrays, i.e. pickles, which minitf never
-loads (a pickle can run arbitrary code), so it raises saying so."""
+"""imdb from Keras' cache: ``get_word_index`` reads imdb_word_index.json; ``load_data``
+refuses imdb.npz, whose sequences are pickled object arrays (see _cache.word_index_dataset)."""
 
-import json
-
-from ._cache import cached_path, load_npz
+from ._cache import word_index_dataset
 
 __all__ = ["load_data", "get_word_index"]
 
-_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-
-
-def load_data(path="imdb.npz", **kwargs):
-    """Refused unless the npz holds no object arrays (never the case for Keras' file): the
-    ValueError names the pickling."""
-    arrays = load_npz(cached_path(path, _ORIGIN + path), ["x_train", "y_train"])
-    raise ValueError(f"{path} loaded without object arrays ({[a.dtype for a in arrays]}), "
-                     "which is not Keras' imdb format")
-
-
-def get_word_index(path="imdb_word_index.json"):
-    """{word: index} from the JSON file Keras downloads next to the npz."""
-    with open(cached_path(path, _ORIGIN + path)) as f:
-        return json.load(f)
+load_data, get_word_index = word_index_dataset("imdb", ["x_train", "y_train"])

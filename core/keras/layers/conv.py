@@ -18,7 +18,7 @@ from ...ops import array_ops, concat_split_ops, conv_ops, nn_ops
 from ...tensor_shape import TensorShape
 from .. import activations, backend, constraints, initializers, regularizers
 from ..base_layer import InputSpec, Layer
-from .core import _config, _floats, _shape, _weights_of
+from .core import _config, _floats, _kernel_and_bias_arguments, _shape, _weights_of
 from .resampling import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D,  # noqa: F401
                          UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
                          ZeroPadding3D)
@@ -97,13 +97,9 @@ class _Conv(Layer):
         self.data_format = _data_format(data_format)
         self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
         self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        _kernel_and_bias_arguments(self, use_bias, kernel_initializer, bias_initializer,
+                                   kernel_regularizer, bias_regularizer, kernel_constraint,
+                                   bias_constraint)
         self.input_spec = InputSpec(min_ndim=rank + 2)
         if self.padding == "causal" and rank != 1:
             raise ValueError("Causal padding is only supported for `Conv1D` and "

@@ -81,6 +81,19 @@ def _shape(input_shape) -> TensorShape:
     return TensorShape(input_shape)
 
 
+def _kernel_and_bias_arguments(layer, use_bias, kernel_initializer, bias_initializer,
+                               kernel_regularizer, bias_regularizer, kernel_constraint,
+                               bias_constraint):
+    """Dense's and the convolutions' kernel and bias arguments, resolved as Keras keeps them."""
+    layer.use_bias = use_bias
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
+
+
 def _positive_int(value, what, layer):
     try:
         ok = int(value) == value and int(value) > 0
@@ -112,13 +125,9 @@ class Dense(Layer):
         super().__init__(activity_regularizer=regularizers.get(activity_regularizer), **kwargs)
         self.units = _positive_int(units, "units", self)
         self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        _kernel_and_bias_arguments(self, use_bias, kernel_initializer, bias_initializer,
+                                   kernel_regularizer, bias_regularizer, kernel_constraint,
+                                   bias_constraint)
         self.supports_masking = True
         self.input_spec = InputSpec(min_ndim=2)
 

@@ -28,6 +28,15 @@ def _shape_list(input_shape):
     return [_shape(s) for s in input_shape]
 
 
+def _any_mask(inputs, mask) -> bool:
+    """Whether a merge's inputs carry a mask (one per input, or None)."""
+    if mask is None:
+        return False
+    if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
+        raise ValueError("`mask` should be a list of the same length as `inputs`.")
+    return any(m is not None for m in mask)
+
+
 class _Merge(Layer):
     """Elementwise merge of two or more inputs (``_merge_function``)."""
 
@@ -93,11 +102,7 @@ class _Merge(Layer):
         return TensorShape(None if out is None else [batch] + out)
 
     def compute_mask(self, inputs, mask=None):
-        if mask is None:
-            return None
-        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
-            raise ValueError("`mask` should be a list of the same length as `inputs`.")
-        if all(m is None for m in mask):
+        if not _any_mask(inputs, mask):
             return None
         masks = [transform_ops.expand_dims(m, 0) for m in mask if m is not None]
         return reduction_ops.reduce_all(concat_split_ops.concat(masks, 0), axis=0)
@@ -197,11 +202,7 @@ class Concatenate(_Merge):
         return TensorShape(out)
 
     def compute_mask(self, inputs, mask=None):
-        if mask is None:
-            return None
-        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
-            raise ValueError("`mask` should be a list of the same length as `inputs`.")
-        if all(m is None for m in mask):
+        if not _any_mask(inputs, mask):
             return None
         masks = []
         for x, m in zip(inputs, mask):
