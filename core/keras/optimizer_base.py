@@ -14,6 +14,8 @@ from ..indexed_slices import IndexedSlices
 from ..ops import array_ops, math_ops, state_ops
 from ..ref_variable import Variable
 from ..train.optimizer import _deduplicate
+from . import schedules
+from .schedules import LearningRateSchedule
 
 __all__ = ["Optimizer"]
 
@@ -66,6 +68,8 @@ class Optimizer:
         v = self._hyper_vars.get(name)
         if v is None or v.graph is not get_default_graph():
             value = self._hyper[name]
+            if isinstance(value, LearningRateSchedule):  # called with the step by _decayed_lr
+                return value
             if isinstance(value, (Variable,)) or callable(value):
                 return value() if callable(value) else value
             with name_scope(self._name + "/"):
@@ -101,6 +105,8 @@ class Optimizer:
 
     def _decayed_lr(self, dtype):
         lr = self._get_hyper("learning_rate", dtype)
+        if isinstance(lr, LearningRateSchedule):
+            lr = math_ops.cast(lr(math_ops.cast(self.iterations.value(), dtype)), dtype)
         if self._initial_decay > 0.0:  # as tf_keras: decided when the update is built
             step = math_ops.cast(self.iterations.value(), dtype)
             lr = lr / (1.0 + self._get_hyper("decay", dtype) * step)
@@ -239,6 +245,8 @@ class Optimizer:
         batch_set_value(list(zip(params, weights)))
 
     def _serialize_hyper(self, name):
+        if isinstance(self._hyper.get(name), LearningRateSchedule):
+            return schedules.serialize(self._hyper[name])
         v = self._hyper_vars.get(name)
         if v is not None:
             from .backend import get_value
@@ -257,4 +265,7 @@ class Optimizer:
         config = dict(config)
         if "lr" in config:
             config["learning_rate"] = config.pop("lr")
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"],
+                                                            custom_objects)
         return cls(**config)

@@ -22,6 +22,7 @@ from ..ops import (constant_ops, gather_ops, graph_compat_train_ops, math_ops, s
                    training_ops, unary_ops)
 from ..ref_variable import Variable
 from ..train.optimizer import Optimizer as _TF1Optimizer
+from . import schedules  # also tf.keras.optimizers.schedules
 from .optimizer_base import Optimizer, _track
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam",
@@ -354,6 +355,9 @@ class Nadam(_AdamBase):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  name="Nadam", **kwargs):
         schedule_decay = kwargs.pop("schedule_decay", 0.004)
+        if isinstance(kwargs.get("lr", learning_rate), schedules.LearningRateSchedule):
+            raise ValueError("The Nadam optimizer does not support "
+                             "tf.keras.optimizers.LearningRateSchedules as the learning rate.")
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name, kwargs)
         self._schedule_decay = schedule_decay
         self._m_cache = None
@@ -446,7 +450,7 @@ def deserialize(config, custom_objects=None):
     if cls is None:
         raise ValueError(f"Unknown optimizer: {name}. Please ensure this object is passed to "
                          "the `custom_objects` argument.")
-    return cls.from_config(config.get("config", {}))
+    return cls.from_config(config.get("config", {}), custom_objects)
 
 
 def get(identifier):
