@@ -28,7 +28,7 @@ __all__ = [
     "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "Hinge", "SquaredHinge",
     "CategoricalHinge", "KLDivergence", "Poisson", "LogCoshError", "CosineSimilarity",
     "RootMeanSquaredError", "TruePositives", "TrueNegatives", "FalsePositives",
-    "FalseNegatives", "Precision", "Recall", "accuracy", "binary_accuracy",
+    "FalseNegatives", "Precision", "Recall", "AUC", "MeanIoU", "accuracy", "binary_accuracy",
     "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy", "cosine_similarity", "cosine_proximity",
     "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
@@ -393,6 +393,9 @@ class Precision(_Ratio):
 
 class Recall(_Ratio):
     _cells = ("tp", "fn")
+
+
+from .metrics_auc import AUC, MeanIoU  # noqa: E402 - they build on Metric above
 
 
 # -- identifiers -------------------------------------------------------------------------------
