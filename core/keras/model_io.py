@@ -6,7 +6,8 @@ input layer names to the inputs and output layer names to the outputs, so ``mini
 serves it. The model's config, weight names and training config ride along in
 ``keras_metadata.json``, its weights in ``assets.extra/keras_weights`` (as ``save_weights``
 writes them; the SavedModel's graph is frozen), so ``load_model`` rebuilds (and compiles)
-functional and Sequential models.
+functional and Sequential models. A .h5/.hdf5 path (or save_format="h5") is Keras' HDF5 file
+instead: core/keras/h5_io.py.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import numpy as np
 from .. import nest
 from .. import tf_logging as logging
 from . import backend
-from .weights_io import _checkpoint, _refuse_h5, load_weights
+from . import h5_io
+from .weights_io import _checkpoint, load_weights
 
 __all__ = ["network_config", "reconstruct_from_config", "serialize_layer", "deserialize_layer",
            "to_json", "save_model", "load_model"]
@@ -222,9 +224,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
     model has a config."""
     from .. import saved_model
 
-    _refuse_h5(filepath, save_format)
-    if save_format not in (None, "tf"):
-        raise ValueError(f'Unknown format "{save_format}". Was expecting one of {{"tf", "h5"}}.')
+    if h5_io.wants_h5(filepath, save_format):  # else save_format is None, "tf"/"tensorflow"
+        return h5_io.save_model(model, filepath, overwrite, include_optimizer)
     if not model.inputs or not model.outputs:
         raise ValueError("Model cannot be saved because the input shapes have not been set. "
                          "Usually, input shapes are automatically determined from calling "
@@ -353,8 +354,9 @@ def load_model(filepath, custom_objects=None, compile=True,  # noqa: A002 - Kera
     optimizer, whose state (iterations, slots) starts over, as it is not saved. A model saved
     without one (never compiled, or its loss was a custom function) comes back uncompiled, with
     tf_keras' warning."""
+    if h5_io.is_h5_source(filepath):
+        return h5_io.load_model(filepath, custom_objects, compile, safe_mode)
     path = os.fspath(filepath)
-    _refuse_h5(path, None)
     meta = os.path.join(path, METADATA)
     if not os.path.isfile(meta):
         raise OSError(f"No Keras model to load at {path}: minitf's load_model reads a "

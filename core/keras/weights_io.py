@@ -2,7 +2,7 @@
 minitf's tf.train.Checkpoint (keys by the model's structure, ``layer_with_weights-<i>/...``),
 so a model of the same architecture loads them and tf_keras reads them; a checkpoint without
 an object graph (an older minitf one, a ``tf.train.Saver``'s) is matched by variable name.
-HDF5 files need h5py, which minitf does not ship."""
+HDF5 paths (.h5/.hdf5, save_format="h5") go to core/keras/h5_io.py (needs h5py)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,9 @@ import os
 
 from .. import nest
 from ..train import checkpoint_restore
-from . import backend
+from . import backend, h5_io
 
 __all__ = ["save_weights", "load_weights"]
-
-
-def _refuse_h5(filepath, save_format):
-    path = os.fspath(filepath)
-    if save_format in ("h5", "hdf5", "keras") or path.endswith((".h5", ".hdf5", ".keras")):
-        raise ImportError("`save_weights`/`load_weights`/`save` in HDF5 format need h5py, which "
-                          f"minitf does not ship ({path!r}). Use a path without .h5 to write "
-                          "TensorFlow's checkpoint format (or, for save, a SavedModel).")
 
 
 def _tree(layer, memo) -> dict:
@@ -89,9 +81,8 @@ def save_weights(model, filepath, overwrite=True, save_format=None):
     ``checkpoint`` state file naming only this path, as tf_keras writes it."""
     from ..train.checkpoint_manager import write_state
 
-    _refuse_h5(filepath, save_format)
-    if save_format not in (None, "tf"):
-        raise ValueError(f'Unknown format "{save_format}". Was expecting one of {{"tf", "h5"}}.')
+    if h5_io.wants_h5(filepath, save_format):  # else save_format is None, "tf"/"tensorflow"
+        return h5_io.save_weights(model, filepath, overwrite)
     prefix = os.fspath(filepath)
     directory = os.path.dirname(prefix)
     if directory:
@@ -126,7 +117,11 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
     object-based checkpoint (minitf's or tf_keras') is matched by the model's structure; one
     without an object graph (older minitf, ``tf.train.Saver``) by variable names. A weight the
     checkpoint does not have is a NotFoundError naming the keys, and nothing is assigned."""
-    _refuse_h5(filepath, None)
+    if skip_mismatch and not by_name:
+        raise ValueError("When calling model.load_weights, skip_mismatch can only be set to "
+                         "True when by_name is True.")
+    if h5_io.is_h5_source(filepath):
+        return h5_io.load_weights(model, filepath, by_name, skip_mismatch)
     if by_name:
         raise NotImplementedError("Weights may only be loaded based on topology into Models "
                                   "when loading TensorFlow-formatted weights (got by_name=True "
