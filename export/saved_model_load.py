@@ -64,6 +64,7 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
         log.warning("%s: left out signature(s) %s: they change variables, which a model "
                     "frozen for serving cannot do", file, ", ".join(stateful))
         signatures = {k: sd for k, sd in signatures.items() if k not in stateful}
+    signatures = _servable_signatures(gd, signatures, roots, file)
     keep = graph_def_closure(gd, [r for k in signatures for r in roots[k]])
     init_ops = table_initializers(meta, gd, keep)
     keep |= graph_def_closure(gd, init_ops)
@@ -110,6 +111,27 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
             unserved[name].CopyFrom(sd)
     return Model(graph, sigs, path, tuple(init_ops),
                  asset_paths(meta, path, {op.name for op in graph.get_operations()}), unserved)
+
+
+def _servable_signatures(gd, signatures, roots, file) -> dict:
+    """The signatures without an op or dtype minitf lacks; the others are left out with a
+    warning, as long as one is left (TF Serving would serve them all), so one signature using
+    a rare op does not keep the model from serving. When none is left, the error names the
+    first signature and what it needs."""
+    from .inspect import missing_ops, unsupported_dtypes
+
+    needs = {}
+    for key in signatures:
+        lacking = [f"op type '{op}'" for op in missing_ops(gd, roots[key])] + \
+            [f"DataType {dt}" for dt in unsupported_dtypes(gd, roots[key])]
+        if lacking:
+            needs[key] = f"signature '{key}' needs {', '.join(lacking)}, which minitf does " \
+                         "not support"
+    if needs and len(needs) == len(signatures):
+        raise UnimplementedError(None, None, f"{file}: {next(iter(needs.values()))}")
+    for problem in needs.values():
+        log.warning("%s: left out %s", file, problem)
+    return {k: sd for k, sd in signatures.items() if k not in needs}
 
 
 def _roots(signature_def) -> list[str]:

@@ -393,3 +393,30 @@ def test_missing_ops_are_those_the_signatures_reach(tmp_path):
     assert mi.missing_ops(gd) == ["CudnnRNN", "SobolSample"]  # a GraphDef: every node
     report = mi.format_report(mi.inspect_model(tmp_path / "m.pb"))
     assert "NOT SUPPORTED: ops the graph has that minitf lacks: CudnnRNN, SobolSample" in report
+
+
+def test_unsupported_dtypes_are_those_the_signatures_reach(tmp_path):
+    """``unsupported_dtypes``: DataTypes minitf cannot hold (bfloat16, float8) in the attrs and
+    constants a signature reaches, function bodies included, reported as missing ops are (a
+    Keras mixed_bfloat16 model used to pass inspect and then fail to load)."""
+    gd = graph_pb2.GraphDef()
+    gd.node.add(name="x", op="Placeholder").attr["dtype"].type = 1
+    call = gd.node.add(name="call", op="PartitionedCall", input=["x"])
+    call.attr["f"].func.name = "body"
+    body = gd.library.function.add()
+    body.signature.name = "body"
+    body.node_def.add(name="c", op="Cast", input=["x"]).attr["DstT"].type = 14  # bfloat16
+    unused = gd.node.add(name="unused", op="Const")
+    unused.attr["value"].tensor.dtype = 25  # DT_FLOAT8_E4M3FN, reached by no output below
+    unused.attr["dtype"].type = 25
+    y = gd.node.add(name="y", op="Identity", input=["call"])
+    y.attr["T"].type = 1
+    assert mi.unsupported_dtypes(gd, ["y"]) == ["DT_BFLOAT16"]
+    assert mi.unsupported_dtypes(gd) == ["DT_BFLOAT16", "DT_FLOAT8_E4M3FN"]
+    assert mi.unsupported_dtypes(gd, ["x"]) == []
+    (tmp_path / "m.pb").write_bytes(gd.SerializeToString())
+    report = mi.format_report(mi.inspect_model(tmp_path / "m.pb"))
+    assert "NOT SUPPORTED: dtypes the graph has that minitf lacks: DT_BFLOAT16, " \
+           "DT_FLOAT8_E4M3FN" in report
+    tf2_models = Path(__file__).resolve().parent / "data" / "tf2"
+    assert mi.inspect_model(tf2_models / "keras_lstm" / "1")["unsupported_dtypes"] == []

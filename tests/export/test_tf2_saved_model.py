@@ -272,3 +272,56 @@ def test_a_signature_that_changes_a_variable_is_left_out_and_the_others_serve(ca
         got = sess.run(sd.outputs["y"].name, {sd.inputs["x"].name: inputs["x"]})
     assert "left out signature 'bump'" in caplog.text
     _close(got, expected["y"], "loader.load")
+
+
+def _patched_module_mlp(tmp_path, patch) -> Path:
+    """module_mlp copied to ``tmp_path``, its graph changed by ``patch(nodes, functions)``
+    (the graph's nodes and the library's functions by name)."""
+    import shutil
+
+    target = tmp_path / "module_mlp" / "1"
+    shutil.copytree(DATA / "module_mlp" / "1", target)
+    sm = _saved_model_proto("module_mlp")
+    gd = sm.meta_graphs[0].graph_def
+    patch({n.name: n for n in gd.node}, {f.signature.name: f for f in gd.library.function})
+    (target / "saved_model.pb").write_bytes(sm.SerializeToString())
+    return target
+
+
+def test_a_signature_needing_an_op_or_dtype_minitf_lacks_is_left_out(tmp_path, caplog):
+    """module_mlp's ``scores`` made to need an op minitf lacks (its call node becomes a
+    SobolSample), or a DataType it lacks (bfloat16 in an attr): load_saved_model (so the
+    server) leaves ``scores`` out, with a warning naming it and what it needs, and serves
+    serving_default (the whole model was refused before). When every signature needs one,
+    the error names the signature."""
+    (inputs, expected), = [v for k, v in tf_cases("module_mlp").items()
+                           if k == ("serving_default", "")]
+
+    def sobol(nodes, functions):
+        nodes["StatefulPartitionedCall"].op = "SobolSample"
+
+    def bfloat16(nodes, functions):  # a node of the function scores calls
+        body = functions[nodes["StatefulPartitionedCall"].attr["f"].func.name]
+        node = next(n for n in body.node_def if n.op == "Identity")  # (calls are inlined)
+        node.attr["Tpatched"].type = 14  # DT_BFLOAT16
+
+    for patch, what in ((sobol, "op type 'SobolSample'"), (bfloat16, "DataType DT_BFLOAT16")):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="minitf.export"):
+            model = saved_model.load(_patched_module_mlp(tmp_path / patch.__name__, patch))
+        assert sorted(model.signatures) == ["serving_default"]
+        assert sorted(model.unserved) == [INIT_OP_KEY, "scores"]
+        assert f"left out signature 'scores' needs {what}, which minitf does not support" \
+            in caplog.text
+        for alias in ("y", "z"):
+            _close(_run(model, "serving_default", inputs)[alias], expected[alias], alias)
+
+    def both(nodes, functions):
+        sobol(nodes, functions)
+        nodes["StatefulPartitionedCall_1"].op = "SobolSample"
+
+    from minitf.errors import UnimplementedError
+
+    with pytest.raises(UnimplementedError, match="signature '(scores|serving_default)' needs "
+                                                 "op type 'SobolSample'"):
+        saved_model.load(_patched_module_mlp(tmp_path / "both", both))
