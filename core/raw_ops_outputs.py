@@ -189,6 +189,8 @@ OUTPUTS = {
     "QueueDequeueManyV2": ("components*component_types",),
     "QueueDequeueUpToV2": ("components*component_types",),
     "QueueDequeueV2": ("components*component_types",),
+    "RaggedCross": ("output_values", "output_row_splits"),
+    "RaggedGather": ("output_nested_splits*OUTPUT_RAGGED_RANK", "output_dense_values"),
     "RaggedRange": ("rt_nested_splits", "rt_dense_values"),
     "RaggedTensorToSparse": ("sparse_indices", "sparse_values", "sparse_dense_shape"),
     "ReaderReadUpToV2": ("keys", "values"),

@@ -51,3 +51,4 @@ from . import stateful_random_ops  # noqa: F401 - RngReadAndSkip, StatefulUnifor
 from . import quantize_and_dequantize_ops, quantize_ops  # noqa: F401 - QuantizeV2, Dequantize, ...
 from . import quantized_math_ops, quantized_nn_ops  # noqa: F401 - QuantizedConv2D, ...Pool, ...Relu*, MatMul, BiasAdd
 from . import list_gather_ops, list_ops  # noqa: F401 - TensorList* (TF2's TensorArray v2)
+from . import ragged_gather_ops  # noqa: F401 - RaggedGather, RaggedCross (ragged gather/concat/cross)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor
-from ..opdef import OpDef, TensorSpec, register, shape_error
+from ..opdef import OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape, broadcast_shapes
 from ._math_util import _FLOAT, _check_dtype, _dims, _scope, _silence_float_warnings
 
@@ -146,6 +146,44 @@ BATCH_MATMUL_V2 = register(OpDef(
     "BatchMatMulV2", inputs=["x:T", "y:T"],
     attrs={"adj_x": False, "adj_y": False, "grad_x": False, "grad_y": False},
     kernel=_batch_matmul_kernel, infer=_batch_matmul_infer, grad=_batch_matmul_grad,
+))
+
+
+def _batch_matmul_v3_infer(x, y, *, Tout, adj_x, adj_y, grad_x=False, grad_y=False):
+    return _batch_matmul_infer(TensorSpec(x.shape, Tout), TensorSpec(y.shape, Tout),
+                               adj_x=adj_x, adj_y=adj_y)
+
+
+def _batch_matmul_v3_kernel(x, y, *, Tout, adj_x, adj_y, grad_x=False, grad_y=False):
+    # The operands in Tout first: int8 x int8 -> int32 accumulates in int32, as TF's kernel.
+    out = Tout.as_numpy_dtype
+    return _batch_matmul_kernel(np.asarray(x).astype(out, copy=False),
+                                np.asarray(y).astype(out, copy=False), adj_x=adj_x,
+                                adj_y=adj_y)
+
+
+def _batch_matmul_v3_grad(op, dy):
+    """V2's rule in Tout, each gradient cast back to its operand's dtype (integer operands
+    get none)."""
+    from .math_ops import cast
+
+    x, y = op.inputs
+    out = op.get_attr("Tout")
+    if x.dtype == y.dtype == out:
+        return _batch_matmul_grad(op, dy)
+    inner = BATCH_MATMUL_V2(cast(x, out), cast(y, out), adj_x=op.get_attr("adj_x"),
+                            adj_y=op.get_attr("adj_y"))
+    gx, gy = _batch_matmul_grad(inner.op, dy)
+    return [None if t.dtype.is_integer else cast(g, t.dtype) for g, t in ((gx, x), (gy, y))]
+
+
+# TF 2.x's matmul of mixed or integer operands (Keras 3's int8 quantized Dense and
+# EinsumDense); tf.matmul here emits V2, so V3 comes with imported graphs.
+BATCH_MATMUL_V3 = register(OpDef(
+    "BatchMatMulV3", inputs=["x:Ta", "y:Tb"],
+    attrs={"Tout": req("type"), "adj_x": False, "adj_y": False, "grad_x": False,
+           "grad_y": False},
+    kernel=_batch_matmul_v3_kernel, infer=_batch_matmul_v3_infer, grad=_batch_matmul_v3_grad,
 ))
 
 

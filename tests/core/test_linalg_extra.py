@@ -358,3 +358,24 @@ def test_expm_closed_forms(dtype, rtol):
     np.testing.assert_allclose(got[1], np.diag(np.exp([-3.0, 0.5, 6.0])), rtol=rtol)
     np.testing.assert_allclose(got[2], [[1, 1], [0, 1]], rtol=rtol)
     assert got[3].shape == (2, 0, 0) and got[0].dtype == dtype
+
+
+def test_batch_matmul_v3_gradients_of_mixed_dtypes():
+    """BatchMatMulV3 (imported from TF 2.x graphs) differentiates in Tout and casts each
+    gradient back to its operand's dtype: d(sum(x @ y))/dx = ones @ y^T, /dy = x^T @ ones;
+    an integer operand gets none."""
+    from minitf.opdef import registered
+
+    v3 = registered()["BatchMatMulV3"]
+    x = tf.constant(np.arange(6, dtype=np.float16).reshape(2, 3))
+    y = tf.constant(np.arange(12, dtype=np.float32).reshape(3, 4) / 8)
+    out = v3(x, y, Tout=tf.float32)
+    gx, gy = tf.gradients(tf.reduce_sum(out), [x, y])
+    assert out.dtype == tf.float32 and gx.dtype == tf.float16 and gy.dtype == tf.float32
+    i = tf.constant(np.ones((2, 3), np.int8))
+    assert tf.gradients(tf.reduce_sum(v3(i, y, Tout=tf.float32)), [i]) == [None]
+    with tf.Session() as sess:
+        got_x, got_y = sess.run([gx, gy])
+    xv, yv = np.arange(6).reshape(2, 3), np.arange(12).reshape(3, 4) / 8
+    np.testing.assert_allclose(got_x, np.ones((2, 4)) @ yv.T, rtol=1e-3)
+    np.testing.assert_allclose(got_y, xv.T @ np.ones((2, 4)), rtol=1e-6)

@@ -380,7 +380,7 @@ CASES = [
          id="ArgMax-empty-kept"),
     Case("ArgMin", [f32(4, 3), ci(0)], ref=_arg_ref(min)),
     Case("ArgMin", [np.array([[3, 1, 1], [0, 5, 0]], np.int32), ci(-1)],
-         attrs={"output_type": np.int16}, ref=_arg_ref(min), id="ArgMin-ties-int16"),
+         attrs={"output_type": np.int64}, ref=_arg_ref(min), id="ArgMin-ties-int64"),
     # -- scans --------------------------------------------------------------------------------
     Case("Cumsum", [f32(2, 4), ci(1)], ref=_scan_ref("sum")),
     Case("Cumsum", [f32(3, 2), ci(0)], attrs={"exclusive": True}, ref=_scan_ref("sum"),
@@ -415,4 +415,19 @@ CASES = [
          id="BatchMatMulV2-grad-hints"),
     Case("BatchMatMulV2", [np.zeros((0, 2, 3), np.float32), f32(3, 2)], ref=_bmm_ref,
          id="BatchMatMulV2-empty-batch"),
+    # V3: operands of their own dtypes, the product in Tout (Keras 3's int8 quantized Dense)
+    Case("BatchMatMulV3", [np.array([[[100, -128], [7, 127]]], np.int8),
+                           np.array([[127, 2], [-128, 3]], np.int8)],
+         attrs={"Tout": np.int32}, id="BatchMatMulV3-int8-int32",
+         ref=lambda x, y, Tout: np.array([[[100 * 127 + 128 * 128, 200 - 384],
+                                           [7 * 127 - 127 * 128, 14 + 381]]], np.int32)),
+    # (float64: the numerical gradient check feeds float64, and Tout must match)
+    Case("BatchMatMulV3", [f32(2, 3, 2).astype(np.float64), f32(2, 3, 4).astype(np.float64)],
+         attrs={"Tout": np.float64, "adj_x": True},
+         ref=lambda x, y, Tout, **k: _bmm_ref(x, y, **k), id="BatchMatMulV3-float"),
+    # (mixed dtypes: the check would feed both as float64; test_linalg_extra has the gradient)
+    Case("BatchMatMulV3", [np.arange(6, dtype=np.float32).reshape(2, 3) / 4,
+                           np.arange(6, dtype=np.float16).reshape(3, 2)],
+         attrs={"Tout": np.float32}, id="BatchMatMulV3-mixed", grad=[],
+         ref=lambda x, y, Tout: x @ y.astype(np.float32)),
 ]
