@@ -19,6 +19,7 @@ from .default_graph import get_default_graph
 from .errors import InvalidArgumentError
 from .graph import _VALID_OP_NAME, _VALID_SCOPE_NAME, Graph
 from .opdef import TensorSpec, coerce_attr
+from .op_type_constraints import ALLOWED
 from .tensor import Operation, Tensor, group_by_args
 from .tensor_conversion import (_as_tensor_or_none, constant_value, constant_value_as_shape,
                                 convert_to_tensor)
@@ -62,6 +63,9 @@ def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact
 
                 check_loop_inputs(graph, opdef, flat, op_name)
         final = _final_attrs(opdef, attrs, derived, strict_attrs)
+        for attr in ALLOWED.get(opdef.type, _NONE):  # type attrs given, not set by inputs
+            if attr in opdef.attr_kinds and final.get(attr) is not None:
+                _check_dtype(opdef, attr, final[attr], attr)
         kernel_attrs = {k: final[k] for k in opdef.attrs}
         specs_in = [TensorSpec(t._shape, t._dtype, value_fn=_value_thunk(t),
                                shape_fn=_shape_thunk(t)) for t in flat]
@@ -174,11 +178,26 @@ def _convert_args(opdef, args, graph):
             if spec.type_attr and spec.type_attr not in derived:
                 derived[spec.type_attr] = t.dtype
                 want = t.dtype
+            if spec.type_attr:  # checked input by input, in TF's order
+                _check_dtype(opdef, spec.type_attr, t.dtype, spec.name)
             if spec.is_ref and not _is_variable_output(t):
                 raise TypeError(f"'{opdef.type}' Op requires that input '{spec.name}' be a "
                                 f"mutable tensor (e.g. a Variable); got {t.name}")
             flat.append(t)
     return flat, derived
+
+
+def _check_dtype(opdef, attr, dtype, param):
+    """TF's TypeError for a dtype the op's TensorFlow OpDef does not allow for type attr
+    ``attr`` (set by input ``param``, or given as that attr)."""
+    names = ALLOWED.get(opdef.type, _NONE).get(attr)
+    if names is not None and dtype.base_dtype.name not in names:
+        raise TypeError(f"Value passed to parameter '{param}' has DataType "
+                        f"{dtype.base_dtype.name} not in list of allowed values: "
+                        f"{', '.join(names)}")
+
+
+_NONE: dict = {}
 
 
 def _is_variable_output(t: Tensor) -> bool:

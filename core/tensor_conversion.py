@@ -91,7 +91,11 @@ def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
         raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
                         f"'{type(value).__name__}' instead.")
     if dtype.is_integer or dtype.is_bool:
-        if src.dtype.kind == "f" and not np.all(np.isfinite(src) & (src == np.round(src))):
+        # Python floats never become integers (TF's _AssertCompatible: [1.0] is not an int32);
+        # a numpy array does when its values are whole.
+        if src.dtype.kind == "f" and src.size and (
+                not isinstance(value, (np.ndarray, np.generic)) or
+                not np.all(np.isfinite(src) & (src == np.round(src)))):
             raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
                             f"'{type(value).__name__}' instead.")
         if src.dtype.kind in "iuf" and src.size and dtype.is_integer:

@@ -16,6 +16,8 @@ import pytest
 
 import minitf as tf
 from minitf.gradients import gradients
+
+from .op_cases.harness import allow_float64
 from minitf.opdef import registered
 
 R = np.random.default_rng(5)
@@ -167,7 +169,8 @@ def _numeric(f, x0, eps=1e-6):
 
 @pytest.mark.parametrize("data_format, shape", [("NHWC", (3, 2, 2, 3)), ("NCHW", (2, 3, 2, 3)),
                                                 ("NCDHW", (2, 3, 2, 2, 1))])
-def test_training_gradient_of_y_is_numerically_right(data_format, shape):
+def test_training_gradient_of_y_is_numerically_right(data_format, shape, monkeypatch):
+    allow_float64(monkeypatch)  # TF's OpDef: float32 and half only
     c = shape[1] if data_format.startswith("NC") else shape[-1]
     vals = [R.standard_normal(shape) * 2 + 1, R.standard_normal(c) + 1, R.standard_normal(c)]
     phs = [_ph(v) for v in vals]
@@ -212,9 +215,10 @@ def test_gradient_graph_is_tensorflows():
 
 @pytest.mark.parametrize("version", ["FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"])
 @pytest.mark.parametrize("data_format", ["NHWC", "NCHW"])
-def test_training_second_derivative_is_numerically_right(version, data_format):
+def test_training_second_derivative_is_numerically_right(version, data_format, monkeypatch):
     """d/d(x, scale) of a weighted sum of the first derivatives (through the grad op's own
     gradient, TF's composed rule)."""
+    allow_float64(monkeypatch)  # TF's OpDef: float32 and half only
     shape = (2, 3, 2, 3)  # 3 channels either way
     vals = [R.standard_normal(shape), R.standard_normal(3) + 1]
     phs = [_ph(v) for v in vals]

@@ -291,7 +291,8 @@ def test_sparse_serialization_errors():
         run(tf.serialize_many_sparse(tf.SparseTensor([[1]], [1.0], [3])))
     with pytest.raises(ValueError, match="3 as the last dimension"):
         tf.deserialize_many_sparse(tf.constant([["a", "b"]]), tf.float32)
-    with pytest.raises(ValueError, match="variant"):
+    with pytest.raises(TypeError, match="'out_type' has DataType int32 not in list of allowed "
+                                        "values: string, variant"):
         tf.serialize_sparse(_sparse(tf), out_type=tf.int32)
     with pytest.raises(TypeError, match="SparseTensor"):
         tf.serialize_sparse(tf.constant([1.0]))

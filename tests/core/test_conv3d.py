@@ -266,8 +266,8 @@ def test_conv3d_errors_with_tensorflow_messages():
         tf.nn.conv3d(x, f, [2, 1, 1, 1, 1], "SAME")
     with pytest.raises(tf.errors.InvalidArgumentError, match="dilations rates in the batch"):
         tf.nn.conv3d(x, f, S1, "SAME", dilations=[2, 1, 1, 1, 1])
-    with pytest.raises(TypeError, match="DataType int32 not in list of allowed values: "
-                                        "float16, float32, float64"):
+    with pytest.raises(TypeError, match="parameter 'input' has DataType int32 not in list of "
+                                        "allowed values: float16, bfloat16, float32, float64"):
         tf.nn.conv3d(tf.zeros([1, 2, 2, 2, 1], tf.int32), tf.zeros([1, 1, 1, 1, 1], tf.int32),
                      S1, "SAME")
     # A grouped 3-D convolution passes the shape function, and, as TensorFlow's CPU kernel,
@@ -280,8 +280,8 @@ def test_conv3d_errors_with_tensorflow_messages():
 
 def test_pool3d_and_argmax_errors_with_tensorflow_messages():
     x = tf.placeholder(tf.float32, [2, 5, 6, 7, 3])
-    with pytest.raises(TypeError, match="DataType float64 not in list of allowed values: "
-                                        "float16, float32"):
+    with pytest.raises(TypeError, match="parameter 'input' has DataType float64 not in list of "
+                                        "allowed values: float16, bfloat16, float32$"):
         tf.nn.max_pool3d(tf.zeros([1, 2, 2, 2, 1], tf.float64), 1, 1, "SAME")
     with pytest.raises(tf.errors.UnimplementedError, match="Pooling is not yet supported on "
                                                            "the batch dimension."):

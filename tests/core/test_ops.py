@@ -11,7 +11,7 @@ from minitf.gradients import gradients
 from minitf.opdef import registered
 
 from .op_cases import all_cases, covered_elsewhere
-from .op_cases.harness import Const, flat_inputs
+from .op_cases.harness import Const, allow_float64, flat_inputs
 
 CASES = all_cases()
 COVERED_BY = covered_elsewhere()
@@ -125,8 +125,9 @@ GRAD_CASES = [c for c in CASES if registered()[c.op].differentiable and c.grad !
 
 
 @pytest.mark.parametrize("case", GRAD_CASES, ids=[c.id for c in GRAD_CASES])
-def test_numerical_gradient(case):
+def test_numerical_gradient(case, monkeypatch):
     """Central differences in float64 against the symbolic gradient."""
+    allow_float64(monkeypatch)
     outs, phs, feeds = _build(case, dtype_override=np.float64)
     positions = _grad_positions(case, feeds)
     assert positions, f"{case.id}: differentiable op with nothing to check"

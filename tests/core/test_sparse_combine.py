@@ -128,7 +128,8 @@ def test_softmax_errors():
     with tf.Graph().as_default():
         with pytest.raises(InvalidArgumentError, match="rank >= 2"):
             run(tf.sparse.softmax(tf.SparseTensor([[0], [2]], [1.0, 2.0], [3])))
-        with pytest.raises(ValueError, match="float values, not int32"):
+        with pytest.raises(TypeError, match="'sp_values' has DataType int32 not in list of "
+                                            "allowed values: float16, float32, float64"):
             tf.sparse.softmax(tf.SparseTensor([[0, 0]], [1], [1, 1]))
 
 

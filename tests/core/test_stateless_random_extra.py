@@ -259,7 +259,8 @@ def test_errors_name_what_is_wrong():
     seed = tf.placeholder(tf.int64, None)
     with pytest.raises(InvalidArgumentError, match="seed must have shape \\[2\\], not \\[3\\]"):
         _run(tf.random.stateless_poisson([2], seed, lam=1.0), {seed: [1, 2, 3]})
-    with pytest.raises(TypeError, match="'dtype' of int32 is not in the list"):
+    with pytest.raises(TypeError, match="'alpha' has DataType int32 not in list of allowed "
+                                        "values: float16, float32, float64"):
         tf.random.stateless_gamma([2], [1, 2], alpha=1, dtype=tf.int32)
 
 

@@ -67,3 +67,17 @@ def flat_inputs(case: Case) -> list:
         for it in items:
             out.append((it.value, True) if isinstance(it, Const) else (np.asarray(it), False))
     return out
+
+
+def allow_float64(monkeypatch):
+    """The numerical gradient checks run in float64, which a few of TensorFlow's OpDefs do not
+    allow (FusedBatchNorm*, LRN: half and float32 only; core/op_type_constraints.py). minitf's
+    kernels compute float64 as well, so for those checks only, every type attr that allows
+    float32 allows float64 too."""
+    from minitf.op_type_constraints import ALLOWED
+
+    for op_type, rows in ALLOWED.items():
+        if any("float32" in names and "float64" not in names for names in rows.values()):
+            monkeypatch.setitem(ALLOWED, op_type, {
+                attr: names + ("float64",) if "float32" in names and "float64" not in names
+                else names for attr, names in rows.items()})
