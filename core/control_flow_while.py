@@ -188,10 +188,10 @@ class WhileContext:
                         f"returns {v.dtype.name} for it ({v.name})")
                 if not _shape_less_than_or_equal(v.shape, m.shape):
                     raise ValueError(
-                        f"Input tensor '{e.name}' enters the loop with shape {m.shape}, but has "
-                        f"shape {v.shape} after one iteration. To allow the shape to vary "
-                        "across iterations, use the `shape_invariants` argument of "
-                        "tf.while_loop to specify a less-specific shape.")
+                        f"Input tensor '{e.op.inputs[0].name}' enters the loop with shape "
+                        f"{m.shape}, but has shape {v.shape} after one iteration. To allow "
+                        "the shape to vary across iterations, use the `shape_invariants` "
+                        "argument of tf.while_loop to specify a less-specific shape.")
                 m.op._update_input(1, NEXT_ITERATION(v))  # the loop's back edge
         finally:
             graph._control_flow_context = saved

@@ -75,6 +75,9 @@ class DType:
     def __repr__(self):
         return f"tf.{self._name}"
 
+    def __str__(self):  # print(tf.float32), as TensorFlow prints it
+        return f"<dtype: '{self._name}'>"
+
     def __reduce__(self):
         return as_dtype, (self._name,)
 
@@ -137,6 +140,8 @@ def as_dtype(type_value) -> DType:
         d = _BY_NAME.get(type_value)
         if d is not None:
             return d
+    elif type_value is None:  # (numpy reads None as float64)
+        pass
     elif isinstance(type_value, (int, np.integer)) and not isinstance(type_value, np.bool_):
         d = _BY_ENUM.get(int(type_value) % 100)  # *_REF values are enum + 100
         if d is not None:
@@ -152,7 +157,8 @@ def as_dtype(type_value) -> DType:
             d = _BY_NP.get(npd)
             if d is not None:
                 return d
-    raise TypeError(f"Cannot convert {type_value!r} to a dtype.")
+    raise TypeError(f"Cannot convert the argument `type_value`: {type_value!r} to a "
+                    "TensorFlow DType.")
 
 
 def from_numpy(arr: np.ndarray) -> DType:

@@ -195,8 +195,8 @@ class LinearOperator(DenseFallbacks, metaclass=abc.ABCMeta):
 
     def _check_input_dtype(self, arg):
         if arg.dtype.base_dtype != self.dtype:
-            raise TypeError(f"Expected argument to have dtype {self.dtype}.  Found: "
-                            f"{arg.dtype} in tensor {arg}")
+            raise TypeError(f"Expected argument to have dtype {self.dtype!r}.  Found: "
+                            f"{arg.dtype!r} in tensor {arg}")
 
     # -- products -------------------------------------------------------------------------------
     @abc.abstractmethod

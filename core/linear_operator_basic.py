@@ -41,7 +41,7 @@ class LinearOperatorFullMatrix(LinearOperator):
     def _check_matrix(matrix):
         if matrix.dtype not in _FULL_MATRIX_DTYPES:
             raise TypeError(f"Argument `matrix` must have dtype in {_FULL_MATRIX_DTYPES}. "
-                            f"Received: {matrix.dtype}.")
+                            f"Received: {matrix.dtype!r}.")
         if matrix.shape.rank is not None and matrix.shape.rank < 2:
             raise ValueError(f"Argument `matrix` must have at least 2 dimensions. "
                              f"Received: {matrix}.")

@@ -106,9 +106,10 @@ class Tensor:
         return self._op._name if self._value_index == 0 else self.name
 
     def __repr__(self):
-        return f'<tf.Tensor "{self.name}" shape={self._shape} dtype={self._dtype.name}>'
+        return f"<tf.Tensor '{self.name}' shape={self._shape} dtype={self._dtype.name}>"
 
-    __str__ = __repr__
+    def __str__(self):  # print(tensor), as TensorFlow 1.x prints it
+        return f'Tensor("{self.name}", shape={self._shape}, dtype={self._dtype.name})'
 
     # TF 1.x: Tensors hash and compare by identity (== is not elementwise).
     __hash__ = object.__hash__

@@ -331,3 +331,19 @@ def test_list_arguments_sharing_a_length_must_agree():
                                              "length 3 must match length 2 of argument "
                                              "'indices'"):
             DYNAMIC_STITCH([[0], [1]], [[1.0], [2.0], [3.0]])
+
+
+def test_tensors_and_dtypes_print_as_tensorflow_1():
+    """Tutorials print them: ``print(t)`` and ``print(tf.float32)`` as TF 1.x writes them,
+    the reprs as TF's; ``tf.as_dtype(None)`` is TF's TypeError (numpy reads None as
+    float64, so ``tf.cast(x, None)`` used to give float64)."""
+    with tf.Graph().as_default():
+        c = tf.constant([1.5], name="c")
+        x = tf.placeholder(tf.int64, [None, 3], name="x")
+        assert str(c) == 'Tensor("c:0", shape=(1,), dtype=float32)'
+        assert repr(x) == "<tf.Tensor 'x:0' shape=(None, 3) dtype=int64>"
+        assert str([c]) == "[<tf.Tensor 'c:0' shape=(1,) dtype=float32>]"
+        assert str(tf.int64) == "<dtype: 'int64'>" and repr(tf.int64) == "tf.int64"
+        with pytest.raises(TypeError, match="Cannot convert the argument `type_value`: None "
+                                            "to a TensorFlow DType"):
+            tf.cast(c, None)

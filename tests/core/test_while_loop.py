@@ -91,9 +91,10 @@ def test_shape_invariants():
     """A loop variable whose shape changes needs a less specific invariant, as in TF1; the
     loop's outputs carry the invariant."""
     grow = lambda i, v: (i + 1, tf.concat([v, v], 0))  # noqa: E731
-    with pytest.raises(ValueError, match=r"enters the loop with shape \(1,\), but has shape "
-                       r"\(2,\) after one iteration.*shape_invariants"):
-        tf.while_loop(lambda i, v: i < 3, grow, [tf.constant(0), tf.constant([1.0])])
+    with pytest.raises(ValueError, match=r"Input tensor 'start:0' enters the loop with shape "
+                       r"\(1,\), but has shape \(2,\) after one iteration.*shape_invariants"):
+        tf.while_loop(lambda i, v: i < 3, grow, [tf.constant(0),
+                                                 tf.constant([1.0], name="start")])
     i, v = tf.while_loop(lambda i, v: i < 3, grow, [tf.constant(0), tf.constant([1.0])],
                          shape_invariants=[tf.TensorShape([]), tf.TensorShape([None])])
     assert v.shape.as_list() == [None]
