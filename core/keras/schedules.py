@@ -43,8 +43,11 @@ class _Configured(LearningRateSchedule):
         return {k: getattr(self, k) for k in self._ARGS}
 
 
-class ExponentialDecay(_Configured):
+class _RateDecay(_Configured):
+    """The TF1 decays of ``p = step / decay_steps`` (floored if staircase) and a rate."""
+
     _ARGS = ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name")
+    _function = None  # the TF1 decay function
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name=None):
@@ -52,21 +55,16 @@ class ExponentialDecay(_Configured):
         self.decay_rate, self.staircase, self.name = decay_rate, staircase, name
 
     def __call__(self, step):
-        return _decay.exponential_decay(self.initial_learning_rate, step, self.decay_steps,
-                                        self.decay_rate, self.staircase, self.name)
+        return self._function(self.initial_learning_rate, step, self.decay_steps,
+                              self.decay_rate, self.staircase, self.name)
 
 
-class InverseTimeDecay(_Configured):
-    _ARGS = ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name")
+class ExponentialDecay(_RateDecay):
+    _function = staticmethod(_decay.exponential_decay)
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name=None):
-        self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
-        self.decay_rate, self.staircase, self.name = decay_rate, staircase, name
 
-    def __call__(self, step):
-        return _decay.inverse_time_decay(self.initial_learning_rate, step, self.decay_steps,
-                                         self.decay_rate, self.staircase, self.name)
+class InverseTimeDecay(_RateDecay):
+    _function = staticmethod(_decay.inverse_time_decay)
 
 
 class PolynomialDecay(_Configured):
