@@ -407,3 +407,26 @@ def _compare():
 
 if __name__ == "__main__":
     _compare()
+
+
+def test_device_wrapper_places_the_cell_and_changes_nothing_else():
+    """``DeviceWrapper``: the wrapped cell's ops (and zero state) carry the device; the
+    values are the bare cell's (same variables, as TF's wrapper adds no scope)."""
+    x = np.random.default_rng(2).standard_normal((2, 4, 5)).astype(np.float32)
+    outs = []
+    for wrap in (False, True):
+        with tf.Graph().as_default() as g:
+            cell = tf.nn.rnn_cell.GRUCell(3, kernel_initializer=tf.constant_initializer(0.1))
+            if wrap:
+                cell = tf.nn.rnn_cell.DeviceWrapper(cell, "/cpu:0")
+            zero = cell.zero_state(2, tf.float32)
+            out, _ = tf.nn.dynamic_rnn(cell, tf.constant(x), initial_state=zero)
+            names = sorted(v.op.name for v in tf.global_variables())
+            cell_ops = [op for op in g.get_operations() if "/gru_cell/" in op.name]
+            assert cell_ops and all(op.device == ("/device:CPU:0" if wrap else "")
+                                    for op in cell_ops + [zero.op])
+            with tf.Session() as sess:
+                sess.run(tf.global_variables_initializer())
+                outs.append((names, sess.run(out)))
+    assert outs[0][0] == outs[1][0]
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
