@@ -76,9 +76,53 @@ def _binary(type_, kernel, grad, allowed=None, infer=broadcast_infer, doc="", ho
                           infer=infer, grad=grad, doc=doc))
 
 
-def _unary(type_, kernel, grad, allowed=None, infer=unary_infer):
+# How TensorFlow's CPU kernels compute float16: Eigen evaluates most half functions as
+# float(x) -> f -> half, one rounding of a float32 result, which numpy's half ufuncs do for most
+# ops (those are left alone). Others round differently in numpy (checked against TF 2.21 on every
+# finite float16 value): Rsqrt (numpy rounds sqrt and 1/. twice) and Log take a float32 result
+# rounded once; libm's float32 functions (sin, cos, tan, atan, asin, cosh, erfc, lgamma...) are
+# correctly rounded, which a float64 result rounded to float32, then to half, reproduces
+# (numpy's float32 and half loops are 1 ulp off for a few values): LIBM_F32. Eigen's own
+# vectorised exp and tanh, and its half reductions' order, are not copied: those results can
+# differ from TF's in the last half bit.
+LIBM_F32 = (np.float64, np.float32)
+
+
+# Ops registered in other modules whose numpy half kernel rounds differently from TF's (for 1 to
+# 21 of the 63488 finite halves; with LIBM_F32 none for Asin, Atan, Cosh and Erfc, 1 left for
+# Expm1, 2 for Lgamma, 19 for Digamma).
+_HALF = {t: LIBM_F32 for t in ("Asin", "Atan", "Cosh", "Erfc", "Expm1", "Lgamma", "Digamma")}
+
+
+def _half_kernel(kernel, half):
+    """``kernel`` with float16 inputs handled by ``half``: a numpy float type (compute in it,
+    round to half once), a tuple of them (compute in the first, round through the others to
+    half: LIBM_F32) or a function of the half array. Other dtypes go straight to ``kernel``,
+    so their results are unchanged."""
+    if not callable(half) or isinstance(half, type):
+        types = half if isinstance(half, tuple) else (half,)
+
+        def half(x):
+            y = np.asarray(kernel(x.astype(types[0])))
+            for t in types[1:]:
+                y = y.astype(t)
+            return y.astype(np.float16)
+
+    def dispatch(x):
+        if getattr(x, "dtype", None) == np.float16:
+            return half(np.asarray(x))
+        return kernel(x)
+    return dispatch
+
+
+def _unary(type_, kernel, grad, allowed=None, infer=unary_infer, half=None):
+    """An elementwise OpDef. ``half`` (see _half_kernel) says how float16 inputs are computed
+    when numpy's half kernel would not round as TensorFlow does."""
     if allowed is not None:
         infer = _typed(infer, allowed)
+    half = half or _HALF.get(type_)
+    if half is not None:
+        kernel = _half_kernel(kernel, half)
     return register(OpDef(type_, inputs=["x:T"], kernel=kernel, infer=infer, grad=grad))
 
 

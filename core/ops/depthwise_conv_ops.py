@@ -46,7 +46,8 @@ def _window(op, strides, padding, explicit_paddings, data_format, dilations):
 
 
 def _acc_dtype(*arrays):
-    # float16 sums many products: accumulate in float32, as TensorFlow's CPU kernels do.
+    # float16 backprops sum many products: accumulate in float32 (the forward op rounds to
+    # half after every tap, as TF's kernel does: _dw_forward_half).
     dtype = np.result_type(*arrays)
     return np.float32 if dtype == np.float16 else dtype
 
@@ -54,12 +55,29 @@ def _acc_dtype(*arrays):
 def _dw_forward(xp, f, oh, ow, win):
     n, c = xp.shape[0], xp.shape[3]
     kh, kw, _, m = f.shape
+    if xp.dtype == np.float16:
+        return _dw_forward_half(xp, f, oh, ow, win)
     acc = _acc_dtype(xp, f)
     out = np.zeros((n, oh, ow, c, m), acc)
     part = np.empty_like(out)
     for t, rows, cols in _taps(kh, kw, oh, ow, win):
         np.multiply(xp[:, rows, cols, :, None], f[t // kw, t % kw], out=part)
         out += part
+    return out.reshape(n, oh, ow, c * m)
+
+
+def _dw_forward_half(xp, f, oh, ow, win):
+    """TF's CPU kernel for half (DepthwiseConv2DKernel) keeps its accumulator in half: each tap
+    is one Eigen pmadd, the product and sum in float32, rounded to half, taps in row-major
+    order. A half product is exact in float32, so FMA or not gives the same bits."""
+    n, c = xp.shape[0], xp.shape[3]
+    kh, kw, _, m = f.shape
+    out = np.zeros((n, oh, ow, c, m), np.float16)
+    part = np.empty(out.shape, np.float32)
+    for t, rows, cols in _taps(kh, kw, oh, ow, win):
+        np.multiply(xp[:, rows, cols, :, None], f[t // kw, t % kw], out=part, dtype=np.float32)
+        part += out
+        out[...] = part
     return out.reshape(n, oh, ow, c * m)
 
 

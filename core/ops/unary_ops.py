@@ -13,7 +13,7 @@ from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from . import array_ops
 from .complex_ops import complex_abs, conj
 from ._math_util import (_FLOAT, _FLOAT_C, _NUMBER, _SIGNED, _scope, _silence_float_warnings,
-                         _typed, _unary)
+                         LIBM_F32, _typed, _unary)
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
 __all__ = [
@@ -44,16 +44,17 @@ SIGN = _unary("Sign", np.sign, lambda op, dy: [array_ops.zeros_like(op.inputs[0]
 # For complex x TF's gradients conjugate: dy * conj(f'(x)) (conj is no op for a real x).
 EXP = _unary("Exp", _quiet(np.exp), lambda op, dy: [dy * conj(op.outputs[0])], allowed=_FLOAT_C)
 LOG = _unary("Log", _quiet(np.log), lambda op, dy: [dy * reciprocal(conj(op.inputs[0]))],
-             allowed=_FLOAT_C)
+             allowed=_FLOAT_C, half=np.float32)  # numpy's half log is off once
 LOG1P = _unary("Log1p", _quiet(np.log1p),
                lambda op, dy: [dy * reciprocal(1 + conj(op.inputs[0]))], allowed=_FLOAT_C)
 SIN = _unary("Sin", _quiet(np.sin), lambda op, dy: [dy * cos(conj(op.inputs[0]))],
-             allowed=_FLOAT_C)
+             allowed=_FLOAT_C, half=LIBM_F32)
 COS = _unary("Cos", _quiet(np.cos), lambda op, dy: [-dy * sin(conj(op.inputs[0]))],
-             allowed=_FLOAT_C)
+             allowed=_FLOAT_C, half=LIBM_F32)
 # TF's TanGrad: dy * sec(x)^2
 TAN = _unary("Tan", _quiet(np.tan),
-             lambda op, dy: [dy * square(reciprocal(cos(conj(op.inputs[0]))))], allowed=_FLOAT_C)
+             lambda op, dy: [dy * square(reciprocal(cos(conj(op.inputs[0]))))], allowed=_FLOAT_C,
+             half=LIBM_F32)
 SQRT = _unary("Sqrt", _quiet(np.sqrt), lambda op, dy: [sqrt_grad(op.outputs[0], dy)],
               allowed=_FLOAT_C)
 
@@ -62,8 +63,9 @@ def _rsqrt_kernel(x):
     return np.reciprocal(np.sqrt(x))
 
 
+# Half: TF rounds the float32 1/sqrt(x) once; numpy's half ops would round sqrt and 1/. twice.
 RSQRT = _unary("Rsqrt", _rsqrt_kernel, lambda op, dy: [rsqrt_grad(op.outputs[0], dy)],
-               allowed=_FLOAT_C)
+               allowed=_FLOAT_C, half=np.float32)
 
 
 def _reciprocal_kernel(x):
@@ -82,6 +84,16 @@ TANH = _unary("Tanh", np.tanh, lambda op, dy: [tanh_grad(conj(op.outputs[0]), dy
               allowed=_FLOAT_C)
 
 
+def _sigmoid_half(x):
+    """TF's half Sigmoid is Eigen's generic logistic, e = exp(x); e / (1 + e) (1 where e
+    overflows), each step rounded to half: its results, not a once-rounded float32 sigmoid
+    (exp here is the float32 exp rounded to half)."""
+    e = np.exp(x.astype(np.float32)).astype(np.float16)
+    with np.errstate(invalid="ignore"):
+        y = e / (1 + e)
+    return np.where(np.isposinf(e), np.float16(1), y)
+
+
 def _sigmoid_kernel(x):
     t = np.exp(np.negative(x))
     if isinstance(t, np.ndarray):
@@ -91,7 +103,8 @@ def _sigmoid_kernel(x):
 
 
 SIGMOID = _unary("Sigmoid", _sigmoid_kernel,
-                 lambda op, dy: [sigmoid_grad(conj(op.outputs[0]), dy)], allowed=_FLOAT_C)
+                 lambda op, dy: [sigmoid_grad(conj(op.outputs[0]), dy)], allowed=_FLOAT_C,
+                 half=_sigmoid_half)
 # TF registers Floor/Ceil/Round gradients as None: not differentiable.
 FLOOR = _unary("Floor", np.floor, NOT_DIFFERENTIABLE, allowed=_FLOAT)
 CEIL = _unary("Ceil", np.ceil, NOT_DIFFERENTIABLE, allowed=_FLOAT)
