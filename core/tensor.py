@@ -7,6 +7,7 @@ tensor_conversion.py and apply_op.py all build on this module."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -169,7 +170,7 @@ class Operation:
 
     __slots__ = ("_graph", "_name", "_opdef", "_inputs", "_outputs", "_control_inputs",
                  "_attrs", "_kernel_attrs", "_id", "_device", "_colocation",
-                 "_control_outputs", "__weakref__")
+                 "_control_outputs", "_marks", "__weakref__")
 
     def __init__(self, graph, name, opdef, inputs, attrs, kernel_attrs, control_inputs, specs):
         self._graph = graph
@@ -183,6 +184,7 @@ class Operation:
         self._id = len(graph._ops)
         self._device = ""
         self._colocation = ()  # TF's "_class" attr: the b"loc:@op" groups it is colocated with
+        self._marks = None  # AttrValues of attrs no OpDef declares (_set_attr's "_xla_compile")
         self._outputs = tuple(Tensor(self, i, s) for i, s in enumerate(specs))
 
     name = property(lambda self: self._name)
@@ -202,10 +204,37 @@ class Operation:
     def get_attr(self, name: str):
         if name == "_class" and self._colocation:
             return list(self._colocation)
+        if name == "_gradient_op_type" and self in self._graph._gradient_overrides:
+            return self._graph._gradient_overrides[self].encode()  # TF's bytes
+        if self._marks and name in self._marks:
+            return _mark_value(self._marks[name])
         try:
             return self._attrs[name]
         except KeyError:
             raise ValueError(f"Operation {self._name!r} has no attr named {name!r}.") from None
+
+    def _set_attr(self, name: str, attr_value):
+        """TF's private setter, as graph-editing code uses it: an attr the op declares takes
+        the AttrValue's value (its kernel too, in sessions made afterwards); ``_class`` sets
+        the colocation groups, ``_gradient_op_type`` the gradient override; any other attr is
+        kept as given, written to GraphDefs and read back by ``get_attr``."""
+        self._graph._check_not_finalized()
+        if name == "_class":
+            self._colocation = tuple(attr_value.list.s)
+        elif name == "_gradient_op_type":
+            self._graph._gradient_overrides[self] = attr_value.s.decode()
+        elif name in self._attrs:
+            attrs = importlib.import_module("minitf.export.graph_def_attrs")
+            kind = attrs._attr_kind(self._opdef, name)
+            value = attrs.attr_from_proto(attr_value, kind, f"attr '{name}' of {self._name}")
+            self._attrs[name] = value
+            if name in self._kernel_attrs:
+                self._kernel_attrs[name] = value
+        else:
+            if self._marks is None:
+                self._marks = {}
+            self._marks[name] = type(attr_value).FromString(attr_value.SerializeToString())
+        self._graph._version += 1  # plans built before no longer hold
 
     def colocation_groups(self) -> list:
         """The colocation groups (``b"loc:@name"``) of this op: its own if none was set."""
@@ -251,10 +280,20 @@ class Operation:
         return f"<tf.Operation '{self._name}' type={self.type}>"
 
 
+def _mark_value(av):
+    """An undeclared attr's value as TF's ``get_attr`` gives it (bytes, not str)."""
+    which = av.WhichOneof("value")
+    if which == "list":
+        lst = av.list
+        for field in ("s", "i", "f", "b", "type", "shape", "tensor", "func"):
+            if len(getattr(lst, field)):
+                return list(getattr(lst, field))
+        return []
+    return None if which is None else getattr(av, which)
+
+
 def _node_def_of(op):
     # The NodeDef encoding lives in minitf.export (protos); resolved when first asked for.
-    import importlib
-
     return importlib.import_module("minitf.export.graph_def").node_def_of(op)
 
 

@@ -55,6 +55,8 @@ def node_def_of(op: Operation, skip_tensor_content=None) -> node_def_pb2.NodeDef
     override = op.graph._gradient_overrides.get(op)
     if override is not None:  # TF's attr for a gradient_override_map
         node.attr["_gradient_op_type"].s = override.encode()
+    for key, av in (op._marks or {}).items():  # attrs set with _set_attr, as given
+        node.attr[key].CopyFrom(av)
     return node
 
 

@@ -347,3 +347,31 @@ def test_tensors_and_dtypes_print_as_tensorflow_1():
         with pytest.raises(TypeError, match="Cannot convert the argument `type_value`: None "
                                             "to a TensorFlow DType"):
             tf.cast(c, None)
+
+
+def test_set_attr_as_graph_editing_code_uses_it():
+    """``Operation._set_attr`` (TF's private setter, which graph-editing code calls): a mark no
+    OpDef declares is kept, read back and written to the NodeDef; a declared attr changes what
+    sessions made afterwards compute; ``get_attr("_gradient_op_type")`` reads an override map's
+    mark as TF's bytes. A finalized graph refuses it."""
+    with tf.Graph().as_default() as g:
+        a = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+        m = tf.matmul(a, a, name="m")
+        m.op._set_attr("_xla_compile", tf.AttrValue(b=True))
+        assert m.op.get_attr("_xla_compile") is True
+        assert m.op.node_def.attr["_xla_compile"].b
+        m.op._set_attr("transpose_a", tf.AttrValue(b=True))
+        assert m.op.get_attr("transpose_a") is True
+        with tf.Session() as sess:
+            np.testing.assert_allclose(sess.run(m), [[10.0, 14.0], [14.0, 20.0]])  # a^T a
+
+        @tf.RegisterGradient("SetAttrTimesSeven")
+        def _seven(op, dy):
+            return dy * 7.0
+
+        with g.gradient_override_map({"Identity": "SetAttrTimesSeven"}):
+            y = tf.identity(a, name="y")
+        assert y.op.get_attr("_gradient_op_type") == b"SetAttrTimesSeven"
+        g.finalize()
+        with pytest.raises(RuntimeError, match="finalized"):
+            m.op._set_attr("_xla_compile", tf.AttrValue(b=False))
