@@ -86,7 +86,8 @@ class StopAtStepHook(SessionRunHook):
 
 class CheckpointSaverHook(SessionRunHook):
     """Saves a checkpoint when the session starts, every ``save_secs`` or ``save_steps``, and
-    at the end."""
+    at the end. As TF's, it also writes to the events file of ``checkpoint_dir``: the graph and
+    its meta graph once, and a CHECKPOINT session log per save."""
 
     def __init__(self, checkpoint_dir, save_secs=None, save_steps=None, saver=None,
                  checkpoint_basename="model.ckpt", scaffold=None, listeners=None,
@@ -101,17 +102,27 @@ class CheckpointSaverHook(SessionRunHook):
         self._save_graph_def = save_graph_def
 
     def begin(self):
+        from ..summary import FileWriterCache
+
+        self._writer = FileWriterCache.get(self._dir)
         self._step_tensor = _global_step_or_raise("CheckpointSaverHook")
         for listener in self._listeners:
             listener.begin()
 
     def after_create_session(self, session, coord):
         step = int(session.run(self._step_tensor))
+        # Here, not in begin: other hooks' begin may add to the graph.
         if self._save_graph_def:
             from ..graph_util import write_graph
 
             os.makedirs(self._dir, exist_ok=True)
             write_graph(session.graph, self._dir, "graph.pbtxt")
+        from .saver import export_meta_graph
+
+        saver = self._get_saver()
+        self._writer.add_graph(session.graph)
+        self._writer.add_meta_graph(export_meta_graph(
+            graph=session.graph, saver_def=saver.as_saver_def() if saver is not None else None))
         self._save(session, step)
         self._timer.update_last_triggered_step(step)
 
@@ -132,13 +143,19 @@ class CheckpointSaverHook(SessionRunHook):
             self._save(session, step)
         for listener in self._listeners:
             listener.end(session, step)
+        self._writer.flush()  # (TF's writer has them on disk by then too)
 
     def _save(self, session, step) -> bool:
         """Saves; True when a listener asks to stop training."""
         for listener in self._listeners:
             listener.before_save(session, step)
         logging.info("Saving checkpoints for %d into %s.", step, self._path)
-        self._get_saver().save(session, self._path, global_step=step)
+        self._get_saver().save(session, self._path, global_step=step,
+                               write_meta_graph=self._save_graph_def)
+        from ..summary import SessionLog
+
+        self._writer.add_session_log(SessionLog(status=SessionLog.CHECKPOINT,
+                                                checkpoint_path=self._path), step)
         return any([bool(listener.after_save(session, step)) for listener in self._listeners])
 
     def _get_saver(self):

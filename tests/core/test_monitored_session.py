@@ -348,3 +348,31 @@ def test_tensorflow_resumes_a_monitored_sessions_directory(tmp_path):
     step_alone, w_alone = _adam_toward(tf, alone, 8, 3.0)
     assert step == 8
     np.testing.assert_allclose(w, w_alone, rtol=1e-6)
+
+
+def test_checkpoint_saver_hook_writes_graph_and_checkpoint_events(tmp_path):
+    """As TF's CheckpointSaverHook: its directory's events file gets the graph and the meta
+    graph (with the saver) when the session is made, after the writer's own copy, and a
+    CHECKPOINT session log, naming the checkpoint path, at every save (steps 0, 2 and the last
+    one, 3); the writer is flushed at the end."""
+    tf.summary.FileWriterCache.clear()
+    d = str(tmp_path / "ckpt")
+    step = tf.train.get_or_create_global_step()
+    inc = tf.assign_add(step, 1)
+    tf.Variable(1.0, name="w")
+    hooks = [tf.train.CheckpointSaverHook(d, save_steps=2), tf.train.StopAtStepHook(last_step=3)]
+    with tf.train.MonitoredSession(hooks=hooks) as sess:
+        while not sess.should_stop():
+            sess.run(inc)
+    events = [e for f in glob.glob(os.path.join(d, "events*")) for e in summary_iterator(f)]
+    kinds = [(e.step, e.WhichOneof("what")) for e in events]
+    assert kinds == [(0, "file_version"), (0, "graph_def"), (0, "meta_graph_def"),
+                     (0, "graph_def"), (0, "meta_graph_def"), (0, "session_log"),
+                     (2, "session_log"), (3, "session_log")]
+    logs = [e.session_log for e in events if e.WhichOneof("what") == "session_log"]
+    assert {log.status for log in logs} == {tf.SessionLog.CHECKPOINT}
+    assert {log.checkpoint_path for log in logs} == {os.path.join(d, "model.ckpt")}
+    meta = tf.MetaGraphDef.FromString(events[4].meta_graph_def)
+    assert meta.saver_def.filename_tensor_name and any(
+        n.name == "w" for n in meta.graph_def.node)
+    tf.summary.FileWriterCache.clear()
