@@ -63,9 +63,14 @@ def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact
 
                 check_loop_inputs(graph, opdef, flat, op_name)
         final = _final_attrs(opdef, attrs, derived, strict_attrs)
-        for attr in ALLOWED.get(opdef.type, _NONE):  # type attrs given, not set by inputs
-            if attr in opdef.attr_kinds and final.get(attr) is not None:
-                _check_dtype(opdef, attr, final[attr], attr)
+        for attr in ALLOWED.get(opdef.type, _NONE):  # type attrs given, and lists of types
+            value = final.get(attr)
+            if isinstance(value, list):
+                param = next((a.name for a in opdef.args if a.type_list_attr == attr), attr)
+                for dtype in value:
+                    _check_dtype(opdef, attr, dtype, param)
+            elif value is not None and attr in opdef.attr_kinds:
+                _check_dtype(opdef, attr, value, attr)
         kernel_attrs = {k: final[k] for k in opdef.attrs}
         specs_in = [TensorSpec(t._shape, t._dtype, value_fn=_value_thunk(t),
                                shape_fn=_shape_thunk(t)) for t in flat]

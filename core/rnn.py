@@ -394,7 +394,8 @@ class DeviceWrapper(_Wrapper):
         self._device = device
 
     def zero_state(self, batch_size, dtype):
-        with get_default_graph().device(self._device):
+        g = get_default_graph()
+        with g.name_scope(type(self).__name__ + "ZeroState"), g.device(self._device):
             return self._cell.zero_state(batch_size, dtype)
 
     def __call__(self, inputs, state, scope=None):

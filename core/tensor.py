@@ -109,8 +109,10 @@ class Tensor:
     def __repr__(self):
         return f"<tf.Tensor '{self.name}' shape={self._shape} dtype={self._dtype.name}>"
 
-    def __str__(self):  # print(tensor), as TensorFlow 1.x prints it
-        return f'Tensor("{self.name}", shape={self._shape}, dtype={self._dtype.name})'
+    def __str__(self):  # print(tensor), as TensorFlow prints it
+        shape = f", shape={self._shape}" if self._shape.rank is not None else ""
+        device = f", device={self._op._device}" if self._op._device else ""
+        return f'Tensor("{self.name}"{shape}, dtype={self._dtype.name}{device})'
 
     # TF 1.x: Tensors hash and compare by identity (== is not elementwise).
     __hash__ = object.__hash__
@@ -218,8 +220,7 @@ class Operation:
         the AttrValue's value (its kernel too, in sessions made afterwards); ``_class`` sets
         the colocation groups, ``_gradient_op_type`` the gradient override; any other attr is
         kept as given, written to GraphDefs and read back by ``get_attr``."""
-        self._graph._check_not_finalized()
-        if name == "_class":
+        if name == "_class":  # (a finalized graph allows it, as TF's)
             self._colocation = tuple(attr_value.list.s)
         elif name == "_gradient_op_type":
             self._graph._gradient_overrides[self] = attr_value.s.decode()
@@ -281,14 +282,20 @@ class Operation:
 
 
 def _mark_value(av):
-    """An undeclared attr's value as TF's ``get_attr`` gives it (bytes, not str)."""
+    """An undeclared attr's value as TF's ``get_attr`` gives it (bytes, not str; DTypes)."""
+    from .dtypes import as_dtype
+
     which = av.WhichOneof("value")
     if which == "list":
         lst = av.list
-        for field in ("s", "i", "f", "b", "type", "shape", "tensor", "func"):
+        if len(lst.type):
+            return [as_dtype(t) for t in lst.type]
+        for field in ("s", "i", "f", "b", "shape", "tensor", "func"):
             if len(getattr(lst, field)):
                 return list(getattr(lst, field))
         return []
+    if which == "type":
+        return as_dtype(av.type)
     return None if which is None else getattr(av, which)
 
 

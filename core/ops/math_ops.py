@@ -461,8 +461,15 @@ def _install_operators():
                 return fn(other, self, name=scope) if reverse else fn(self, other, name=scope)
         return method
 
+    def _mul(x, y, name=None):
+        # TF 2's operator (compat.v1 included): bool * bool is a logical and, built as Cast ->
+        # Mul -> Cast, since Mul takes no bool; tf.multiply of bools stays a TypeError.
+        if x.dtype.base_dtype == _dt.bool and getattr(y, "dtype", None) == _dt.bool:
+            return cast(multiply(cast(x, _dt.int32), cast(y, _dt.int32)), _dt.bool, name=name)
+        return multiply(x, y, name=name)
+
     table = {
-        "add": (add, "add"), "sub": (subtract, "sub"), "mul": (multiply, "mul"),
+        "add": (add, "add"), "sub": (subtract, "sub"), "mul": (_mul, "mul"),
         "truediv": (truediv, "truediv"), "floordiv": (floordiv, "floordiv"),
         "mod": (floormod, "mod"), "pow": (pow, "pow"), "matmul": (matmul, "matmul"),
         "and": (logical_and, "and"), "or": (logical_or, "or"), "xor": (logical_xor, "xor"),

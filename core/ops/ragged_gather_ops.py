@@ -111,13 +111,7 @@ def _ragged_gather_infer(params_nested_splits, params_dense_values, indices, *,
     if not params_nested_splits:
         raise shape_error("Attr 'PARAMS_RAGGED_RANK' of 'RaggedGather' Op passed 0 less than "
                           "minimum 1.")
-    if indices.dtype not in (_dt.int32, _dt.int64):
-        raise TypeError(f"Value passed to parameter 'indices' has DataType {indices.dtype.name} "
-                        f"not in list of allowed values: int32, int64")
-    splits_dtype = params_nested_splits[0].dtype
-    if splits_dtype not in (_dt.int32, _dt.int64):
-        raise TypeError(f"Value passed to parameter 'params_nested_splits' has DataType "
-                        f"{splits_dtype.name} not in list of allowed values: int32, int64")
+    # (The dtypes of indices and splits are TF's OpDef lists, checked when the op is built.)
     want = OUTPUT_RAGGED_RANK - len(params_nested_splits) + 1
     if want < 0 or indices.shape.rank not in (None, want):
         raise shape_error(f"Shape must be rank {want} but is rank {indices.shape.rank}")
@@ -128,7 +122,7 @@ def _ragged_gather_infer(params_nested_splits, params_dense_values, indices, *,
     if vals.rank == 0:
         raise shape_error("Shape must be at least rank 1 but is rank 0")
     values = TensorShape(None) if vals.rank is None else TensorShape([None]).concatenate(vals[1:])
-    return ([TensorSpec([None], splits_dtype)] * OUTPUT_RAGGED_RANK +
+    return ([TensorSpec([None], params_nested_splits[0].dtype)] * OUTPUT_RAGGED_RANK +
             [TensorSpec(values, params_dense_values.dtype)])
 
 

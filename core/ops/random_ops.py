@@ -121,8 +121,17 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, 
         return _mul_add(rnd, std_t, mean_t, scope)
 
 
+def _check_wrapper_dtype(dtype, accepted):
+    """TF's wrappers name the dtype argument before the op's own check can (``accepted``:
+    TF's names, in its order)."""
+    if dtype.name not in accepted:
+        raise ValueError(f"Argument `dtype` got invalid value {dtype}. Accepted dtypes are "
+                         f"({', '.join('tf.' + n for n in accepted)}).")
+
+
 def random_uniform(shape, minval=0, maxval=None, dtype=_dt.float32, seed=None, name=None):
     dtype = _dt.as_dtype(dtype)
+    _check_wrapper_dtype(dtype, ("float16", "bfloat16", "float32", "float64", "int32", "int64"))
     with name_scope(name, "random_uniform") as scope:
         shape_t = _shape_tensor(shape)
         if dtype.is_integer:
@@ -217,12 +226,16 @@ def random_shuffle(value, seed=None, name=None):
 def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None):
     """TF1's ``tf.multinomial``: ``num_samples`` draws per row of ``logits`` (int64 by
     default)."""
+    if output_dtype is not None:
+        _check_wrapper_dtype(_dt.as_dtype(output_dtype), ("int32", "int64"))
     with name_scope(name, "multinomial", [logits]):
         return _multinomial(logits, num_samples, seed, output_dtype)
 
 
 def categorical(logits, num_samples, dtype=None, seed=None, name=None):
     """``tf.random.categorical``: ``num_samples`` draws per row of ``logits``."""
+    if dtype is not None:
+        _check_wrapper_dtype(_dt.as_dtype(dtype), ("int32", "int64"))
     with name_scope(name, "categorical", [logits]):
         return _multinomial(logits, num_samples, seed, dtype)
 

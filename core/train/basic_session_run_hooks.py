@@ -143,7 +143,7 @@ class CheckpointSaverHook(SessionRunHook):
             self._save(session, step)
         for listener in self._listeners:
             listener.end(session, step)
-        self._writer.flush()  # (TF's writer has them on disk by then too)
+        self._writer.flush()  # the last save's log on disk when training returns
 
     def _save(self, session, step) -> bool:
         """Saves; True when a listener asks to stop training."""

@@ -341,6 +341,10 @@ def test_tensors_and_dtypes_print_as_tensorflow_1():
         c = tf.constant([1.5], name="c")
         x = tf.placeholder(tf.int64, [None, 3], name="x")
         assert str(c) == 'Tensor("c:0", shape=(1,), dtype=float32)'
+        assert str(tf.placeholder(tf.int64, name="p")) == 'Tensor("p:0", dtype=int64)'
+        with tf.device("/device:CPU:0"):
+            d = tf.constant(1, name="d")
+        assert str(d) == 'Tensor("d:0", shape=(), dtype=int32, device=/device:CPU:0)'
         assert repr(x) == "<tf.Tensor 'x:0' shape=(None, 3) dtype=int64>"
         assert str([c]) == "[<tf.Tensor 'c:0' shape=(1,) dtype=float32>]"
         assert str(tf.int64) == "<dtype: 'int64'>" and repr(tf.int64) == "tf.int64"
@@ -372,6 +376,8 @@ def test_set_attr_as_graph_editing_code_uses_it():
         with g.gradient_override_map({"Identity": "SetAttrTimesSeven"}):
             y = tf.identity(a, name="y")
         assert y.op.get_attr("_gradient_op_type") == b"SetAttrTimesSeven"
-        g.finalize()
-        with pytest.raises(RuntimeError, match="finalized"):
-            m.op._set_attr("_xla_compile", tf.AttrValue(b=False))
+        g.finalize()  # TF's setter works on a finalized graph too
+        m.op._set_attr("_types", tf.AttrValue(list=tf.AttrValue.ListValue(type=[1, 3])))
+        m.op._set_attr("_t", tf.AttrValue(type=2))
+        assert m.op.get_attr("_types") == [tf.float32, tf.int32]
+        assert m.op.get_attr("_t") == tf.float64

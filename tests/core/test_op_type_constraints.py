@@ -30,6 +30,8 @@ def _fresh_graph():
     (lambda: tf.tile(tf.ones([2]), tf.constant([2.0])), "multiples", "float32"),
     (lambda: tf.transpose(tf.ones([2, 3]), tf.constant([1.0, 0.0])), "perm", "float32"),
     (lambda: tf.argmax(tf.ones([3]), output_type=tf.float32), "output_type", "float32"),
+    (lambda: tf.raw_ops.DecodeCSV(records=["1"], record_defaults=[tf.constant([1], tf.float16)]),
+     "record_defaults", "float16"),  # a list(type) attr
 ])
 def test_refused_as_tensorflow_refuses(build, param, dtype):
     with pytest.raises(TypeError, match=f"Value passed to parameter '{param}' has DataType "
@@ -64,7 +66,8 @@ def test_every_constrained_attr_is_one_minitf_declares():
 
 def tf_table(tf_) -> dict:
     """``ALLOWED`` as TF's registry gives it for minitf's ops: the allowed dtypes of each
-    ``type`` attr that has a list, in TF's order (its messages list them so)."""
+    ``type`` or ``list(type)`` attr that has a list, in TF's order (its messages list them
+    so)."""
     from tensorflow.python.framework import op_def_registry
 
     table = {}
@@ -73,7 +76,8 @@ def tf_table(tf_) -> dict:
         if proto is None:
             continue
         rows = {a.name: tuple(tf_.dtypes.as_dtype(t).name for t in a.allowed_values.list.type)
-                for a in proto.attr if a.type == "type" and a.HasField("allowed_values")}
+                for a in proto.attr if a.type in ("type", "list(type)") and
+                a.HasField("allowed_values")}
         if rows:
             table[op_type] = rows
     return table
@@ -111,3 +115,21 @@ if __name__ == "__main__":  # prints core/op_type_constraints.py's table
                                                            for k, v in rows.items()],
                                   "},", " " * 8)))
     print("}")
+
+
+def test_operators_and_wrappers_that_come_before_the_op_check():
+    """What TF's Python does before an op's dtype check: ``bool * bool`` through the operator
+    is a logical and (Cast, Mul, Cast; ``tf.multiply`` of bools stays a TypeError), and the
+    random wrappers name a dtype they do not take with a ValueError."""
+    x = tf.placeholder(tf.bool, [4])
+    with tf.Session() as sess:
+        got = sess.run([x * x, x * True, False * x], {x: [True, False, True, False]})
+    np.testing.assert_array_equal(got, [[True, False, True, False]] * 2 +
+                                  [[False, False, False, False]])
+    with pytest.raises(TypeError, match="parameter 'x' has DataType bool"):
+        tf.multiply(x, x)
+    with pytest.raises(ValueError, match=r"Argument `dtype` got invalid value <dtype: "
+                                         r"'uint8'>. Accepted dtypes are \(tf.float16, "):
+        tf.random_uniform([2], maxval=5, dtype=tf.uint8)
+    with pytest.raises(ValueError, match=r"Accepted dtypes are \(tf.int32, tf.int64\)"):
+        tf.multinomial([[0.5, 0.5]], 2, output_dtype=tf.int16)
