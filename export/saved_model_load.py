@@ -118,7 +118,7 @@ def _servable_signatures(gd, signatures, roots, file) -> dict:
     warning, as long as one is left (TF Serving would serve them all), so one signature using
     a rare op does not keep the model from serving. When none is left, the error names the
     first signature and what it needs."""
-    from .inspect import missing_ops, unsupported_dtypes
+    from .model_support import missing_ops, unsupported_dtypes
 
     needs = {}
     for key in signatures:
