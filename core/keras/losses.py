@@ -243,6 +243,16 @@ class LossFunctionWrapper(Loss):
         config.update(super().get_config())
         return config
 
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.pop("fn", None)  # tf_keras writes the wrapped function's name: the class's own
+        if "ignore_class" in config:  # tf_keras' SparseCategoricalCrossentropy (TF 2.10+)
+            if config.pop("ignore_class") is not None:
+                raise ValueError(f"{cls.__name__}: ignore_class (tf_keras') is not supported "
+                                 "by TF 1.x's Keras")
+        return cls(**config)
+
 
 def _wrapper(class_name, fn, default_name, **defaults):
     def __init__(self, reduction=Reduction.AUTO, name=default_name, **kwargs):  # noqa: N807
@@ -269,10 +279,10 @@ BinaryCrossentropy = _wrapper("BinaryCrossentropy", binary_crossentropy, "binary
 CategoricalCrossentropy = _wrapper("CategoricalCrossentropy", categorical_crossentropy,
                                    "categorical_crossentropy", from_logits=False,
                                    label_smoothing=0.0, axis=-1)
+# (No axis, as TF 1.x's and tf_keras': its config would not load there.)
 SparseCategoricalCrossentropy = _wrapper("SparseCategoricalCrossentropy",
                                          sparse_categorical_crossentropy,
-                                         "sparse_categorical_crossentropy", from_logits=False,
-                                         axis=-1)
+                                         "sparse_categorical_crossentropy", from_logits=False)
 Hinge = _wrapper("Hinge", hinge, "hinge")
 SquaredHinge = _wrapper("SquaredHinge", squared_hinge, "squared_hinge")
 CategoricalHinge = _wrapper("CategoricalHinge", categorical_hinge, "categorical_hinge")

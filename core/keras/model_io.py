@@ -101,12 +101,24 @@ def deserialize_layer(config, custom_objects=None, safe_mode=True):
     return cls.from_config(dict(config["config"]), **kwargs)
 
 
+def _skips_first_node(layer) -> bool:
+    """Keras' rule: a nested model made on its own Input layers counts its creation as its
+    node 0 in configs (Keras' models have that node; minitf's do not), so its calls in a
+    config are numbered from 1."""
+    from .input_layer import InputLayer
+
+    tracked = getattr(layer, "_self_tracked_layers", None)
+    return bool(getattr(layer, "_is_graph_network", False) and tracked and
+                isinstance(tracked[0], InputLayer))
+
+
 def network_config(network) -> dict:
     """Keras' functional config: name, layers (with inbound_nodes), input_layers,
-    output_layers. Node indices are renumbered to count only this model's nodes."""
+    output_layers. Node indices are renumbered to count only this model's nodes (from 1 for
+    a nested model, as Keras numbers them)."""
     conversion = {}
     for layer in network.layers:
-        kept = 0
+        kept = 1 if _skips_first_node(layer) else 0
         for index in range(len(layer._inbound_nodes)):
             if (layer.name, index) in network._network_nodes:
                 conversion[(layer.name, index)] = kept
@@ -158,7 +170,7 @@ def reconstruct_from_config(config, custom_objects=None, safe_mode=True):
     for layer_data in config["layers"]:
         layer = deserialize_layer(layer_data, custom_objects, safe_mode)
         created[layer_data["name"]] = layer
-        counts[layer] = 0
+        counts[layer] = 1 if _skips_first_node(layer) else 0  # (a config's numbering)
         pending[layer_data["name"]] = list(layer_data.get("inbound_nodes", []))
 
     def tensor_at(name, node_index, tensor_index):

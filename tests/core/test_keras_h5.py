@@ -568,3 +568,71 @@ def test_minitf_written_files_load_in_tf_keras(tmp_path):
             model.load_weights(os.path.join(out, kind + "_w.h5"), by_name=True)
             check(kind + " load_weights by_name", model.predict(ref["x"]), ref["pred"])
     ''', 8)
+
+
+NESTED = '''
+def build_nested(keras):
+    L = keras.layers
+    inner_seq = keras.Sequential([L.Dense(4, activation="relu", input_shape=(3,))],
+                                 name="inner_seq")
+    j = keras.Input((4,), name="inner_in")
+    inner_fn = keras.Model(j, L.Dense(3, name="inner_dense")(j), name="inner_fn")
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, inner_fn(inner_seq(x)), name="nested")
+    model.compile(keras.optimizers.SGD(0.1) if not hasattr(keras.optimizers, "legacy") else
+                  keras.optimizers.legacy.SGD(0.1),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+'''
+exec(NESTED)  # noqa: S102 - defines build_nested
+
+
+def test_nested_models_and_loss_objects_both_ways(tmp_path):
+    """A model calling nested models made on their own Inputs (Keras numbers those calls from
+    1 in configs: a model's creation is its node 0) and compiled with a loss object (tf_keras
+    writes its function's name, ``fn``, and ``ignore_class`` into the config; TF 1.x's
+    SparseCategoricalCrossentropy takes no ``axis``): files load on the other side with the
+    same predictions and loss. Both failed before (a config error, an endless load in
+    tf_keras)."""
+    import json
+
+    x = np.random.default_rng(4).standard_normal((5, 3)).astype(np.float32)
+    with tf.Graph().as_default():
+        model = build_nested(keras)  # noqa: F821
+        config = json.loads(model.to_json())["config"]["layers"]
+        calls = {c["name"]: c["inbound_nodes"] for c in config}
+        assert calls["inner_seq"] == [[["x", 0, 0, {}]]]
+        assert calls["inner_fn"] == [[["inner_seq", 1, 0, {}]]]
+        assert "axis" not in model.loss.get_config()
+        model.save(str(tmp_path / "minitf.h5"))
+        np.save(str(tmp_path / "x.npy"), x)
+        np.save(str(tmp_path / "minitf_pred.npy"), model.predict(x))
+    out = str(tmp_path)
+    run_script(tmp_path, NESTED + textwrap.dedent(f'''
+    out = {out!r}
+    x = np.load(os.path.join(out, "x.npy"))
+    with tf.Graph().as_default():
+        m = tf_keras.models.load_model(os.path.join(out, "minitf.h5"))
+        ok = np.allclose(m.predict(x), np.load(os.path.join(out, "minitf_pred.npy")), atol=1e-5)
+        print(("OK " if ok else "DIFF ") + "minitf's file in tf_keras", type(m.loss).__name__)
+    with tf.Graph().as_default():
+        m = build_nested(tf_keras)
+        m.save(os.path.join(out, "tf.h5"))
+        np.save(os.path.join(out, "tf_pred.npy"), m.predict(x))
+        print("OK wrote tf_keras' file")
+    '''), 2)
+    with tf.Graph().as_default():
+        loaded = keras.models.load_model(str(tmp_path / "tf.h5"))
+        np.testing.assert_allclose(loaded.predict(x), np.load(str(tmp_path / "tf_pred.npy")),
+                                   atol=1e-5)
+        assert type(loaded.loss).__name__ == "SparseCategoricalCrossentropy"
+        assert loaded.loss.get_config()["from_logits"] is True
+
+
+def test_tf_keras_loss_configs_load_and_unsupported_options_are_named():
+    config = {"reduction": "auto", "name": "scce", "from_logits": True, "ignore_class": None,
+              "fn": "sparse_categorical_crossentropy"}
+    loss = keras.losses.SparseCategoricalCrossentropy.from_config(config)
+    assert loss.get_config() == {"from_logits": True, "reduction": "auto", "name": "scce"}
+    with pytest.raises(ValueError, match="ignore_class"):
+        keras.losses.SparseCategoricalCrossentropy.from_config(dict(config, ignore_class=3))
