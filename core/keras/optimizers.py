@@ -354,13 +354,18 @@ class Nadam(_AdamBase):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  name="Nadam", **kwargs):
-        schedule_decay = kwargs.pop("schedule_decay", 0.004)
+        # As tf_keras, the decay is the momentum schedule's (its config reports it as "decay"),
+        # never a learning-rate decay; a config's "decay" comes back as that schedule's.
+        schedule_decay = kwargs.pop("schedule_decay", kwargs.pop("decay", 0.004))
         if isinstance(kwargs.get("lr", learning_rate), schedules.LearningRateSchedule):
             raise ValueError("The Nadam optimizer does not support "
                              "tf.keras.optimizers.LearningRateSchedules as the learning rate.")
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name, kwargs)
         self._schedule_decay = schedule_decay
         self._m_cache = None
+
+    def get_config(self):
+        return dict(super().get_config(), decay=self._schedule_decay)
 
     def _create_slots(self, var_list):
         if self._m_cache is None or self._m_cache.graph is not get_default_graph():

@@ -125,3 +125,13 @@ def test_errors():
 
 def test_against_tf_keras():
     run_against_tf("keras_schedules_vs_tf.py", cases=16)
+
+
+def test_nadam_reports_its_momentum_schedule_decay_as_tf_keras():
+    """Nadam's config says "decay": 0.004 (the momentum schedule's, as tf_keras writes it), and
+    a config's decay comes back as that schedule's, not as a learning-rate decay."""
+    assert keras.optimizers.Nadam().get_config()["decay"] == 0.004
+    config = keras.optimizers.Nadam(schedule_decay=0.01).get_config()
+    again = keras.optimizers.Nadam.from_config(config)
+    assert again.get_config()["decay"] == 0.01 and again._schedule_decay == 0.01
+    assert again._initial_decay == 0.0  # no learning-rate decay
