@@ -88,12 +88,6 @@ def _binary(type_, kernel, grad, allowed=None, infer=broadcast_infer, doc="", ho
 LIBM_F32 = (np.float64, np.float32)
 
 
-# Ops registered in other modules whose numpy half kernel rounds differently from TF's (for 1 to
-# 21 of the 63488 finite halves; with LIBM_F32 none for Asin, Atan, Cosh and Erfc, 1 left for
-# Expm1, 2 for Lgamma, 19 for Digamma).
-_HALF = {t: LIBM_F32 for t in ("Asin", "Atan", "Cosh", "Erfc", "Expm1", "Lgamma", "Digamma")}
-
-
 def _half_kernel(kernel, half):
     """``kernel`` with float16 inputs handled by ``half``: a numpy float type (compute in it,
     round to half once), a tuple of them (compute in the first, round through the others to
@@ -120,7 +114,6 @@ def _unary(type_, kernel, grad, allowed=None, infer=unary_infer, half=None):
     when numpy's half kernel would not round as TensorFlow does."""
     if allowed is not None:
         infer = _typed(infer, allowed)
-    half = half or _HALF.get(type_)
     if half is not None:
         kernel = _half_kernel(kernel, half)
     return register(OpDef(type_, inputs=["x:T"], kernel=kernel, infer=infer, grad=grad))

@@ -16,8 +16,8 @@ from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
 from . import array_ops
-from ._math_util import (_FLOAT, _FLOAT_C, _INTS, _NUMBER, _broadcasting, _dims, _scope,
-                         _silence_float_warnings, _typed, _unary)
+from ._math_util import (_FLOAT, _FLOAT_C, _INTS, _NUMBER, LIBM_F32, _broadcasting, _dims,
+                         _scope, _silence_float_warnings, _typed, _unary)
 from ._util import broadcast_infer
 from .logic_ops import greater, less, not_equal, where_v2
 from .complex_ops import conj
@@ -55,14 +55,14 @@ ACOS = _unary("Acos", lambda x: np.arccos(x),
               allowed=_FLOAT_C)
 ASIN = _unary("Asin", lambda x: np.arcsin(x),
               lambda op, dy: [dy * _inv_sqrt_one_minus_square(op.inputs[0])],
-              allowed=_FLOAT_C)
+              allowed=_FLOAT_C, half=LIBM_F32)
 ATAN = _unary("Atan", lambda x: np.arctan(x),
               lambda op, dy: [dy * reciprocal(1 + square(conj(op.inputs[0])))],
-              allowed=_FLOAT_C)
+              allowed=_FLOAT_C, half=LIBM_F32)
 SINH = _unary("Sinh", lambda x: np.sinh(x), lambda op, dy: [dy * conj(cosh(op.inputs[0]))],
               allowed=_FLOAT_C)
 COSH = _unary("Cosh", lambda x: np.cosh(x), lambda op, dy: [dy * conj(sinh(op.inputs[0]))],
-              allowed=_FLOAT_C)
+              allowed=_FLOAT_C, half=LIBM_F32)
 # The inverse hyperbolics differentiate through their output, as TF's rules do.
 ASINH = _unary("Asinh", lambda x: np.arcsinh(x),
                lambda op, dy: [dy / conj(cosh(op.outputs[0]))], allowed=_FLOAT_C)
@@ -72,7 +72,7 @@ ATANH = _unary("Atanh", lambda x: np.arctanh(x),
                lambda op, dy: [dy * reciprocal(_one_minus_square(conj(op.inputs[0])))],
                allowed=_FLOAT_C)
 EXPM1 = _unary("Expm1", lambda x: np.expm1(x), lambda op, dy: [dy * conj(exp(op.inputs[0]))],
-               allowed=_FLOAT_C)
+               allowed=_FLOAT_C, half=LIBM_F32)
 # np.rint rounds half to even, as TF's Rint; TF's gradient for it is None.
 RINT = _unary("Rint", lambda x: np.rint(x), NOT_DIFFERENTIABLE, allowed=_FLOAT)
 

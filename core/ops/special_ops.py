@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..opdef import OpDef, register
-from ._math_util import _FLOAT, _silence_float_warnings, _typed, _unary
+from ._math_util import _FLOAT, LIBM_F32, _silence_float_warnings, _typed, _unary
 from ._util import broadcast_infer
 from .unary_ops import sparse_aware
 
@@ -123,9 +123,10 @@ def _erfc_grad(op, dy):
 
 
 ERF = _unary("Erf", _per_element(math.erf), _erf_grad, allowed=_FLOAT)
-ERFC = _unary("Erfc", _per_element(math.erfc), _erfc_grad, allowed=_FLOAT)
+# half: computed in float64, rounded through float32 (LIBM_F32), as TF's libm-backed kernels
+ERFC = _unary("Erfc", _per_element(math.erfc), _erfc_grad, allowed=_FLOAT, half=LIBM_F32)
 LGAMMA = _unary("Lgamma", _per_element(_lgamma), lambda op, dy: [dy * digamma(op.inputs[0])],
-                allowed=_FLOAT)
+                allowed=_FLOAT, half=LIBM_F32)
 
 
 def _digamma_grad(op, dy):
@@ -135,7 +136,7 @@ def _digamma_grad(op, dy):
     return [dy * polygamma(cast(1, x.dtype), x)]
 
 
-DIGAMMA = _unary("Digamma", _digamma_kernel, _digamma_grad, allowed=_FLOAT)
+DIGAMMA = _unary("Digamma", _digamma_kernel, _digamma_grad, allowed=_FLOAT, half=LIBM_F32)
 
 
 def _polygamma_grad(op, dy):
