@@ -255,11 +255,12 @@ def _source(by_name, ref):
 
 
 def restore_keys(graph_def, restore_op: str) -> dict:
-    """{variable node name: checkpoint key} as the restore op of a SaverDef assigns them: TF2
-    names a variable's value in the checkpoint by its place in the object graph
-    (``layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE``), not by the node's name.
-    Function calls on the way (TF2's restore function) are inlined first. Assignments whose
-    value is not a RestoreV2 output of a constant name are left out."""
+    """{variable node name: (checkpoint key, SliceSpec or None)} as the restore op of a
+    SaverDef assigns them: TF2 names a variable's value in the checkpoint by its place in the
+    object graph (``layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE``), not by the
+    node's name, and a partitioned variable's parts each restore a slice of one key (RestoreV2's
+    ``shape_and_slices``). Function calls on the way (TF2's restore function) are inlined
+    first. Assignments whose value is not a RestoreV2 output of a constant name are left out."""
     import numpy as np
 
     from .functions import inline_functions
@@ -294,8 +295,24 @@ def restore_keys(graph_def, restore_op: str) -> dict:
         tensor_names = np.asarray(make_ndarray(names_node.attr["value"].tensor))
         if tensor_names.ndim == 1 and k < tensor_names.size:
             key = tensor_names[k]
-            keys[var.name] = key.decode() if isinstance(key, bytes) else str(key)
+            keys[var.name] = (key.decode() if isinstance(key, bytes) else str(key),
+                              _slice_of(source(value.input[2])[0], k))
     return keys
+
+
+def _slice_of(specs_node, k):
+    """The SliceSpec RestoreV2's ``shape_and_slices`` (a Const) gives its output ``k``; None
+    for the whole tensor."""
+    import numpy as np
+
+    from minitf.train.tensor_bundle_slices import parse_shape_and_slice
+
+    from .tensors import make_ndarray
+
+    if specs_node is None or specs_node.op != "Const":
+        return None
+    specs = np.asarray(make_ndarray(specs_node.attr["value"].tensor))
+    return parse_shape_and_slice(specs[k]) if specs.ndim == 1 and k < specs.size else None
 
 
 def asset_assignments(graph_def, asset_tensors: dict, roots) -> dict:

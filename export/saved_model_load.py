@@ -309,16 +309,25 @@ def _checkpoint_values(path, file, gd, keys=None, local=()):
 
 
 class _Renamed(Mapping):
-    """A checkpoint's tensors, where a name in ``keys`` stands for the key it maps to."""
+    """A checkpoint's tensors, where a name in ``keys`` stands for the key it maps to (and the
+    slice of it, for a part of a partitioned variable; see restore_keys)."""
 
     def __init__(self, values: Mapping, keys: dict):
         self._values, self._keys = values, keys
 
     def __getitem__(self, name):
-        return self._values[self._keys.get(name, name)]
+        key, part = self._keys.get(name, (name, None))
+        value = self._values[key]
+        if part is None:
+            return value
+        if tuple(np.shape(value)) != part.full_shape:
+            raise InvalidArgumentError(None, None, f"variable {name} is a slice of "
+                                       f"{key!r}, declared {list(part.full_shape)}, but the "
+                                       f"checkpoint's value has {list(np.shape(value))}")
+        return value[tuple(slice(o, o + n) for o, n in zip(part.var_offset, part.var_shape))]
 
     def __contains__(self, name):
-        return self._keys.get(name, name) in self._values
+        return self._keys.get(name, (name, None))[0] in self._values
 
     def __iter__(self):
         return iter(self._values)

@@ -256,6 +256,23 @@ def test_tensorflow_resource_variables_and_resource_gather(caplog):
     assert not caplog.text
 
 
+def test_tensorflow_partitioned_variables_restore_their_slices():
+    # Each part restores its slice of the checkpoint's one tensor (RestoreV2's
+    # shape_and_slices); the whole tensor used to be refused for every part's shape.
+    with np.load(DATA / "partitioned.npz", allow_pickle=False) as z:
+        ids, want = z["in:ids"], z["out:y"]
+    model = export.load_saved_model(DATA / "partitioned_savedmodel")
+    sig = model.signatures["serving_default"]
+    with tf.Session(graph=model.graph) as s:
+        got = s.run(sig.outputs["y"].name, {sig.inputs["ids"].name: ids})
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    with tf.Session(graph=tf.Graph()) as sess:
+        meta = tf.saved_model.loader.load(sess, ["serve"], str(DATA / "partitioned_savedmodel"))
+        sig = meta.signature_def["serving_default"]
+        got = sess.run(sig.outputs["y"].name, {sig.inputs["ids"].name: ids})
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
 def _copy(name, tmp_path):
     return Path(shutil.copytree(DATA / name, tmp_path / name))
 

@@ -16,7 +16,8 @@ tf.nn.rnn_cell) in TF1 graph mode
 
 ``manifest.json`` lists each model's signature (alias -> tensor name) for the frozen files.
 ``linear_variables_savedmodel/`` (ref variables) and ``resource_variables_savedmodel/``
-(resource variables, with ``resource_variables.npz``) are unfrozen SavedModels with a variables
+(resource variables, with ``resource_variables.npz``) and ``partitioned_savedmodel/`` (with
+``partitioned.npz``) are unfrozen SavedModels with a variables
 checkpoint, which minitf freezes when it loads them. ``tf_training/`` is a training graph and
 checkpoint for ``minitf export --graph``; ``tf_while_training.pbtxt`` a training graph with TF's
 gradient of a while loop. The files are committed: CI needs no TensorFlow.
@@ -358,6 +359,38 @@ def generate_resource_variables_saved_model(out_dir):
                      **{"in:ids": feeds[ids], "in:x": feeds[x], "out:y": sess.run(y, feeds)})
 
 
+def generate_partitioned_saved_model(out_dir):
+    """An unfrozen SavedModel whose variables are partitioned (``emb/part_0``... each restore
+    a slice of the checkpoint's one ``emb``, RestoreV2's ``shape_and_slices``): a ref-variable
+    embedding in 3 parts and a resource-variable kernel in 2, trained a few steps; its fixed
+    inputs and TF's outputs go to ``partitioned.npz``."""
+    export_dir = os.path.join(out_dir, "partitioned_savedmodel")
+    shutil.rmtree(export_dir, ignore_errors=True)
+    graph = tf.Graph()
+    rng = np.random.RandomState(SEED)
+    with graph.as_default():
+        tf.set_random_seed(SEED)
+        ids = tf.placeholder(tf.int32, [None], name="ids")
+        emb = tf.get_variable("emb", [10, 3], partitioner=tf.fixed_size_partitioner(3))
+        w = tf.get_variable("w", [3, 2], partitioner=tf.fixed_size_partitioner(2),
+                            use_resource=True)
+        y = tf.matmul(tf.nn.embedding_lookup(emb, ids), w, name="y")
+        loss = tf.reduce_mean(tf.square(y - 1.0))
+        train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        feeds = {ids: rng.randint(0, 10, size=6).astype(np.int32)}
+        with tf.Session(graph=graph) as sess:
+            sess.run(tf.global_variables_initializer())
+            for _ in range(TRAIN_STEPS):
+                sess.run(train, feeds)
+            sig = tf.saved_model.signature_def_utils.predict_signature_def({"ids": ids}, {"y": y})
+            builder = tf.saved_model.Builder(export_dir)
+            builder.add_meta_graph_and_variables(sess, ["serve"],
+                                                 signature_def_map={"serving_default": sig})
+            builder.save()
+            np.savez(os.path.join(out_dir, "partitioned.npz"),
+                     **{"in:ids": feeds[ids], "out:y": sess.run(y, feeds)})
+
+
 def generate_resource_control_flow_saved_model(out_dir):
     """Resource variables read inside TF1's tf.cond and tf.while_loop (their handles pass
     Switch and Enter nodes typed DT_RESOURCE), and a signature input that is an intermediate
@@ -514,6 +547,7 @@ def main(argv=None):
     generate_variables_saved_model(args.out)
     generate_resource_variables_saved_model(args.out)
     generate_resource_control_flow_saved_model(args.out)
+    generate_partitioned_saved_model(args.out)
     generate_lookup_saved_model(args.out)
     generate_training_checkpoint(args.out)
     generate_while_training_graph(args.out)
