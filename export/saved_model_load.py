@@ -83,11 +83,8 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     values = {}
     if needs_values:
         local = local_variables(meta, gd, init_roots)
-        values = _checkpoint_values(path, file, gd, restore_keys(
-            original, meta.saver_def.restore_op_name), local)
-        values = ChainMap(initial_values(gd, {v: t for v, t in local.items()
-                                              if v not in values}, ChainMap(assigned, values),
-                                         file), values)
+        values = after_init_op(gd, local, _checkpoint_values(path, file, gd, restore_keys(
+            original, meta.saver_def.restore_op_name), local), assigned, file)
     gd, node_contents = freeze_graph_def(gd, ChainMap(assigned, values), keep, file,
                                          node_contents)
     # TF's loader restores its mutable tables from the checkpoint before the main op runs.
@@ -217,6 +214,20 @@ def local_variables(meta, gd, roots) -> dict:
     return out
 
 
+def after_init_op(gd, sources: dict, checkpoint, assigned: dict, file):
+    """The variables' values once TF's loader has restored ``checkpoint`` and run the init op,
+    which assigns the variables in ``sources`` (see local_variables): its values win, the
+    checkpoint's too (TF's ``main_op.main_op()`` re-runs the global initializers; TF Serving
+    then serves the initial values, and so does this, with a warning)."""
+    got = initial_values(gd, sources, ChainMap(assigned, checkpoint), file)
+    overwritten = sorted(v for v in got if v in checkpoint)
+    if overwritten:
+        log.warning("%s: the main op assigns the variables %s after their checkpoint values are "
+                    "restored (as TensorFlow's loader runs it), so they take the values it "
+                    "assigns, not the checkpoint's", file, ", ".join(overwritten))
+    return ChainMap(got, checkpoint)
+
+
 def initial_values(gd, sources: dict, values, file) -> dict:
     """{variable: value} of the variables in ``sources`` (variable -> initial value tensor)
     whose initial value needs nothing but constants and ``values``: what TF's main op assigns
@@ -243,7 +254,7 @@ def initial_values(gd, sources: dict, values, file) -> dict:
     try:
         got = Session(graph=graph).run([t for t, _ in computable.values()])
     except OpError as e:  # (an initial value fed at run time, say): left out, as before
-        log.warning("%s: the local variables %s are left out: their initial values cannot "
+        log.warning("%s: the init op's assignments to %s are left out: their values cannot "
                     "be computed at load (%s)", file, sorted(computable), e.message)
         return {}
     return {var: np.asarray(v) for var, v in zip(computable, got)}

@@ -30,8 +30,8 @@ from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
 from .functions import inline_functions
 from .meta_graph import import_meta_graph
 from .saved_model import Signature, TensorInfo, read_saved_model, write_saved_model
-from .saved_model_load import (_checkpoint_values, asset_paths, frozen_meta_graph,
-                               init_op_roots, initial_values, local_variables, runnable,
+from .saved_model_load import (_checkpoint_values, after_init_op, asset_paths,
+                               frozen_meta_graph, init_op_roots, local_variables, runnable,
                                table_initializers, unsupported)
 from .table_restore import add_checkpoint_fills
 from .tensors import shape_to_proto
@@ -438,10 +438,8 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
     local = local_variables(meta, gd, roots)
     values, unsaved = {}, []
     if any(n.op in VARIABLE_OPS and n.name not in assigned for n in gd.node):
-        values = _checkpoint_values(export_dir, file, gd, restore_keys(
-            original, meta.saver_def.restore_op_name), local)
-        values = ChainMap(initial_values(gd, {v: t for v, t in local.items() if v not in
-                                              values}, ChainMap(assigned, values), file), values)
+        values = after_init_op(gd, local, _checkpoint_values(export_dir, file, gd, restore_keys(
+            original, meta.saver_def.restore_op_name), local), assigned, file)
         # Variables with no value (a local one the main op does not initialise) go, with
         # what depends on them.
         unsaved = [n.name for n in gd.node if n.op in VARIABLE_OPS and n.name not in values

@@ -273,6 +273,21 @@ def test_tensorflow_partitioned_variables_restore_their_slices():
     np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
+def test_a_main_op_that_assigns_variables_wins_over_the_checkpoint(caplog):
+    # TF's loader restores the checkpoint, then runs the main op: here it puts `a` back to
+    # its initializer and sets `b` to 7 (`c` keeps its checkpoint value). TF's own result:
+    with np.load(DATA / "main_op.npz", allow_pickle=False) as z:
+        x, want = z["in:x"], z["out:y"]
+    with caplog.at_level("WARNING", logger="minitf.export"):
+        model = export.load_saved_model(DATA / "main_op_savedmodel")
+    assert "assigns the variables a, b after" in caplog.text
+    with tf.Session(graph=model.graph) as s:
+        np.testing.assert_array_equal(s.run("y:0", {"x:0": x}), want)
+    with tf.Session(graph=tf.Graph()) as sess:
+        tf.saved_model.loader.load(sess, ["serve"], str(DATA / "main_op_savedmodel"))
+        np.testing.assert_array_equal(sess.run("y:0", {"x:0": x}), want)
+
+
 def _copy(name, tmp_path):
     return Path(shutil.copytree(DATA / name, tmp_path / name))
 

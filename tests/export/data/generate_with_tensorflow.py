@@ -15,12 +15,12 @@ tf.nn.rnn_cell) in TF1 graph mode
   ``out:<alias>``).
 
 ``manifest.json`` lists each model's signature (alias -> tensor name) for the frozen files.
-``linear_variables_savedmodel/`` (ref variables) and ``resource_variables_savedmodel/``
-(resource variables, with ``resource_variables.npz``) and ``partitioned_savedmodel/`` (with
-``partitioned.npz``) are unfrozen SavedModels with a variables
-checkpoint, which minitf freezes when it loads them. ``tf_training/`` is a training graph and
-checkpoint for ``minitf export --graph``; ``tf_while_training.pbtxt`` a training graph with TF's
-gradient of a while loop. The files are committed: CI needs no TensorFlow.
+``linear_variables_savedmodel/`` (ref variables), ``resource_variables_savedmodel/`` (resource
+variables), ``partitioned_savedmodel/`` and ``main_op_savedmodel/`` (a main op that assigns
+variables) are unfrozen SavedModels with a variables checkpoint, which minitf freezes when it
+loads them (the ``.npz`` of the same name holds inputs and TF's outputs). ``tf_training/`` is
+a training graph and checkpoint for ``minitf export --graph``; ``tf_while_training.pbtxt`` a
+training graph with TF's gradient of a while loop. The files are committed: CI needs no TensorFlow.
 """
 
 from __future__ import annotations
@@ -391,6 +391,35 @@ def generate_partitioned_saved_model(out_dir):
                      **{"in:ids": feeds[ids], "out:y": sess.run(y, feeds)})
 
 
+def generate_main_op_saved_model(out_dir):
+    """An unfrozen SavedModel whose main op assigns variables after the restore: ``a`` back to
+    its initializer, ``b`` to 7; ``c`` keeps its checkpoint value. ``main_op.npz`` holds an input
+    and what TF's own loader then computes."""
+    export_dir = os.path.join(out_dir, "main_op_savedmodel")
+    shutil.rmtree(export_dir, ignore_errors=True)
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [None], name="x")
+        a = tf.get_variable("a", initializer=1.0)
+        b = tf.get_variable("b", initializer=2.0)
+        c = tf.get_variable("c", initializer=3.0)
+        y = tf.add(x * a + b, c, name="y")
+        with tf.Session(graph=graph) as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run([a.assign(5.0), b.assign(6.0), c.assign(8.0)])  # "trained"
+            sig = tf.saved_model.signature_def_utils.predict_signature_def({"x": x}, {"y": y})
+            builder = tf.saved_model.Builder(export_dir)
+            builder.add_meta_graph_and_variables(
+                sess, ["serve"], signature_def_map={"serving_default": sig},
+                main_op=tf.group(a.initializer, b.assign(7.0), tf.tables_initializer()))
+            builder.save()
+    feed = np.array([2.0, -1.0], np.float32)
+    with tf.Session(graph=tf.Graph()) as sess:
+        tf.saved_model.loader.load(sess, ["serve"], export_dir)
+        np.savez(os.path.join(out_dir, "main_op.npz"),
+                 **{"in:x": feed, "out:y": sess.run("y:0", {"x:0": feed})})
+
+
 def generate_resource_control_flow_saved_model(out_dir):
     """Resource variables read inside TF1's tf.cond and tf.while_loop (their handles pass
     Switch and Enter nodes typed DT_RESOURCE), and a signature input that is an intermediate
@@ -548,6 +577,7 @@ def main(argv=None):
     generate_resource_variables_saved_model(args.out)
     generate_resource_control_flow_saved_model(args.out)
     generate_partitioned_saved_model(args.out)
+    generate_main_op_saved_model(args.out)
     generate_lookup_saved_model(args.out)
     generate_training_checkpoint(args.out)
     generate_while_training_graph(args.out)
