@@ -6,6 +6,8 @@ for code that does not know about OpError.
 
 from __future__ import annotations
 
+import traceback
+
 OK = 0
 CANCELLED = 1
 UNKNOWN = 2
@@ -51,7 +53,12 @@ class OpError(Exception):
         return self._node_def
 
     def __str__(self):
-        return self._message
+        # TF's: the op's creation stack follows the message (``message`` stays without it).
+        stack = getattr(self._op, "traceback", None)
+        if not stack:
+            return self._message
+        return (f"{self._message}\n\nOriginal stack trace for {self._op.name!r}:\n"
+                + "".join(traceback.format_list(stack)))
 
     def __reduce__(self):
         return type(self), (None, None, self._message)

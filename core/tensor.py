@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from . import op_stack
 from .device import _device_text
 from .opdef import TensorSpec
 from .tensor_shape import TensorShape, as_shape
@@ -172,7 +173,7 @@ class Operation:
 
     __slots__ = ("_graph", "_name", "_opdef", "_inputs", "_outputs", "_control_inputs",
                  "_attrs", "_kernel_attrs", "_id", "_device", "_colocation",
-                 "_control_outputs", "_marks", "__weakref__")
+                 "_control_outputs", "_marks", "_stack", "__weakref__")
 
     def __init__(self, graph, name, opdef, inputs, attrs, kernel_attrs, control_inputs, specs):
         self._graph = graph
@@ -187,6 +188,7 @@ class Operation:
         self._device = ""
         self._colocation = ()  # TF's "_class" attr: the b"loc:@op" groups it is colocated with
         self._marks = None  # AttrValues of attrs no OpDef declares (_set_attr's "_xla_compile")
+        self._stack = op_stack.capture()
         self._outputs = tuple(Tensor(self, i, s) for i, s in enumerate(specs))
 
     name = property(lambda self: self._name)
@@ -198,6 +200,11 @@ class Operation:
     device = property(lambda self: self._device)
     op_def = property(lambda self: self._opdef)
     node_def = property(lambda self: _node_def_of(self))
+
+    @property
+    def traceback(self):
+        """The user's call stack where this op was made, outermost frame first."""
+        return op_stack.summary(self._stack)
 
     @property
     def attrs(self) -> dict:
