@@ -224,6 +224,10 @@ class SummarySaverHook(SessionRunHook):
     def after_run(self, run_context, run_values):
         step = int(run_values.results["global_step"])
         if self._next_step is None:
+            if self._writer is not None:  # TF's: the event file marks where the run started
+                from ..summary import SessionLog
+
+                self._writer.add_session_log(SessionLog(status=SessionLog.START), step)
             self._timer.update_last_triggered_step(step)
         elif self._request:
             self._timer.update_last_triggered_step(step)
@@ -258,8 +262,13 @@ class StepCounterHook(SessionRunHook):
         return SessionRunArgs(self._step_tensor)
 
     def after_run(self, run_context, run_values):
-        step = int(run_values.results) + 1
-        if self._timer.should_trigger_for_step(step):
+        # The step fetched with the train op may be read before or after its increment (TF's
+        # order is not fixed; minitf's read sees the update): as TF, a step that could be due
+        # reads the global step again and records that.
+        if self._timer.should_trigger_for_step(int(run_values.results) + 1):
+            step = int(run_context.session.run(self._step_tensor))
+            if not self._timer.should_trigger_for_step(step):
+                return
             secs, steps = self._timer.update_last_triggered_step(step)
             if secs:
                 rate = steps / secs
@@ -308,7 +317,6 @@ class LoggingTensorHook(SessionRunHook):
 
     def after_run(self, run_context, run_values):
         if self._should:
-            self._timer.update_last_triggered_step(self._iter)
             self._log(run_values.results)
         self._iter += 1
 
@@ -317,10 +325,18 @@ class LoggingTensorHook(SessionRunHook):
             self._log(session.run(self._fetches))
 
     def _log(self, values):
+        # TF's: the seconds since the last log follow the values (not on the first one).
+        secs = None if self._timer is None else \
+            self._timer.update_last_triggered_step(self._iter)[0]
         if self._formatter is not None:
             logging.info(self._formatter(values))
+            return
+        with np.printoptions(suppress=True):
+            text = ", ".join(f"{tag} = {values[tag]}" for tag in self._tags)
+        if secs is not None:
+            logging.info("%s (%.3f sec)", text, secs)
         else:
-            logging.info("%s", ", ".join(f"{tag} = {values[tag]}" for tag in self._tags))
+            logging.info("%s", text)
 
 
 class NanLossDuringTrainingError(RuntimeError):

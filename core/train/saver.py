@@ -431,8 +431,9 @@ def _remove(prefix, npz=True, bundle=True):
 
 
 def _write_state(directory, latest, all_paths, filename):
-    def rel(p):
-        return os.path.relpath(p, directory) if os.path.isabs(p) or os.sep in p else p
+    def rel(p):  # TF's: relative to the directory only when both are relative
+        return p if os.path.isabs(directory) or os.path.isabs(p) else \
+            os.path.relpath(p, directory)
     lines = [f'model_checkpoint_path: "{rel(latest)}"']
     lines += [f'all_model_checkpoint_paths: "{rel(p)}"' for p in all_paths]
     fd, tmp = tensor_bundle.temp_file(directory, ".tmp-state-")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import threading
 
 import numpy as np
@@ -183,8 +184,10 @@ def test_nan_logging_final_ops_and_step_fn(caplog):
             assert sess.should_stop()
     assert final.final_ops_values == pytest.approx(14.64)
     # Every second run (the first, the third), the values read with the train op (updated).
+    # After the first, TF's seconds since the last line follow.
     lines = [r.getMessage() for r in caplog.records if "step = " in r.getMessage()]
-    assert lines == [f"step = 1, w = {np.float32(0.6)}", f"step = 3, w = {np.float32(1.464)}"]
+    assert len(lines) == 2 and lines[0] == f"step = 1, w = {np.float32(0.6)}"
+    assert re.fullmatch(rf"step = 3, w = {np.float32(1.464)} \(\d+\.\d{{3}} sec\)", lines[1])
 
 
 def test_scaffold_and_argument_errors(tmp_path):
@@ -376,3 +379,67 @@ def test_checkpoint_saver_hook_writes_graph_and_checkpoint_events(tmp_path):
     assert meta.saver_def.filename_tensor_name and any(
         n.name == "w" for n in meta.graph_def.node)
     tf.summary.FileWriterCache.clear()
+
+
+def _hooks_events(lib, directory):
+    """Five global-step increments under StepCounterHook (every 2 steps) and SummarySaverHook;
+    the event file's (step, kind, detail) records."""
+    from minitf.export.events import summary_iterator as events_of
+
+    with lib.Graph().as_default():
+        gs = lib.train.get_or_create_global_step()
+        inc = lib.assign_add(gs, 1)
+        lib.summary.scalar("g", lib.cast(gs, lib.float32))
+        hooks = [lib.train.StepCounterHook(every_n_steps=2, output_dir=directory),
+                 lib.train.SummarySaverHook(save_steps=100, output_dir=directory,
+                                            summary_op=lib.summary.merge_all())]
+        with lib.train.MonitoredSession(hooks=hooks) as sess:
+            for _ in range(5):
+                sess.run(inc)
+        lib.summary.FileWriterCache.clear()  # (TF's writer flushes when closed)
+    out = []
+    for f in sorted(glob.glob(os.path.join(directory, "events*"))):
+        for e in events_of(f):
+            kind = e.WhichOneof("what")
+            detail = ([v.tag for v in e.summary.value] if kind == "summary" else
+                      e.session_log.status if kind == "session_log" else None)
+            out.append((e.step, kind, detail))
+    return out
+
+
+# TF 2.21's compat.v1 record of the program above: the session's START, the summary at the
+# first step, then global_step/sec at steps 3 and 5 (the step after each due run).
+_TF_HOOK_EVENTS = [(0, "file_version", None), (0, "graph_def", None),
+                   (0, "meta_graph_def", None), (1, "session_log", 1), (1, "summary", ["g"]),
+                   (3, "summary", ["global_step/sec"]), (5, "summary", ["global_step/sec"])]
+
+
+def test_step_counter_and_summary_saver_events_as_tensorflow(tmp_path):
+    assert _hooks_events(tf, str(tmp_path)) == _TF_HOOK_EVENTS
+
+
+def test_step_counter_and_summary_saver_events_side_by_side(tmp_path):
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    assert _hooks_events(tf1, str(tmp_path / "tf")) == _TF_HOOK_EVENTS
+    assert _hooks_events(tf, str(tmp_path / "mt")) == _TF_HOOK_EVENTS
+
+
+def test_checkpoint_file_keeps_an_absolute_save_path_absolute(tmp_path):
+    # TF's checkpoint state: paths relative to the directory only when both are relative.
+    with tf.Graph().as_default():
+        v = tf.Variable(1.0)
+        saver = tf.train.Saver([v])
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+            saver.save(sess, str(tmp_path / "model.ckpt"), global_step=3)
+            state = (tmp_path / "checkpoint").read_text()
+            assert f'model_checkpoint_path: "{tmp_path / "model.ckpt-3"}"' in state
+            assert tf.train.latest_checkpoint(str(tmp_path)) == str(tmp_path / "model.ckpt-3")
+            cwd = os.getcwd()
+            os.chdir(tmp_path)
+            try:
+                os.mkdir("sub")
+                saver.save(sess, os.path.join("sub", "m"), global_step=1)
+            finally:
+                os.chdir(cwd)
+            assert 'model_checkpoint_path: "m-1"' in (tmp_path / "sub" / "checkpoint").read_text()
