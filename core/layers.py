@@ -6,7 +6,8 @@ Variables and op names follow TF1's: ``dense/kernel``, ``dense/bias``, ``dense/M
 share the variables of a named layer. The layer objects at the end (``tf.layers.Dense(...)``)
 are subclasses of TF1's base Layer (core/layers_base.py) that run the same functions. The
 transposed, 1-D and separable convolutions and 1-D pooling are in core/layers_conv.py, the 3-D
-layers in core/layers_conv3d.py (built on this module's helpers, imported at the end).
+layers in core/layers_conv3d.py, batch normalization in core/layers_batch_norm.py (built on this
+module's helpers, imported at the end).
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from . import init_ops, nn_impl
 from .graph import GraphKeys, convert_to_tensor, get_default_graph, name_scope
 from .layer_identifiers import activation_of, initializer_of, regularizer_of
 from .layers_base import InputSpec, Layer, _activate, _activity
-from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops, math_ops,
-                  nn_ops, pool_ops, transform_ops)
+from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops,
+                  math_ops, nn_ops, pool_ops, transform_ops)
 from .tensor_shape import TensorShape
 from .variables import get_variable, get_variable_scope, global_variables, variable_scope
 
@@ -82,9 +83,10 @@ def _nhwc(data_format):
 def _weights(shape, dtype, kernel_initializer, bias_initializer, use_bias, kernel_regularizer,
              bias_regularizer, trainable, bias_units, kernel_constraint=None,
              bias_constraint=None):
+    # No kernel initializer: get_variable's default, the enclosing variable_scope's
+    # initializer or glorot_uniform (TF1's layers pass None through too).
     kernel = get_variable("kernel", shape, dtype=dtype,
-                          initializer=initializer_of(kernel_initializer) or
-                          init_ops.glorot_uniform_initializer(),
+                          initializer=initializer_of(kernel_initializer),
                           regularizer=regularizer_of(kernel_regularizer), trainable=trainable,
                           constraint=kernel_constraint)
     bias = None
@@ -222,110 +224,6 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
             return nn_impl.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed)
         dropped = nn_impl.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed)
         return _select(training, dropped, inputs)
-
-
-def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                        beta_initializer=None, gamma_initializer=None,
-                        moving_mean_initializer=None, moving_variance_initializer=None,
-                        beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                        gamma_constraint=None, training=False, trainable=True, name=None,
-                        reuse=None, renorm=False, renorm_clipping=None, renorm_momentum=0.99,
-                        fused=None, virtual_batch_size=None, adjustment=None, _scope_out=None):
-    """TF1's batch normalization layer: with ``training``, normalises by the batch's mean and
-    variance and adds the moving-average updates to ``tf.GraphKeys.UPDATE_OPS`` (run them with
-    the train op, as in TF1); otherwise normalises by the moving averages. A ``training``
-    tensor selects at run time (both are computed; the averages move only when it is true).
-
-    As TF's fused kernel (used for 4-D inputs normalised over the channel axis), the moving
-    variance of a 4-D input is updated with the unbiased (n / (n - 1)) batch variance."""
-    from .graph import GraphKeys, get_default_graph
-
-    if renorm or virtual_batch_size is not None or adjustment is not None:
-        raise NotImplementedError("batch_normalization: renorm, virtual_batch_size and "
-                                  "adjustment are not supported")
-    inputs = convert_to_tensor(inputs)
-    rank = inputs.shape.rank
-    if rank is None:
-        raise ValueError("Input has undefined rank.")
-    axes = [axis] if isinstance(axis, int) else list(axis)
-    axes = [a % rank for a in axes]
-    reduce = [i for i in range(rank) if i not in axes]
-    if any(inputs.shape[a].value is None for a in axes):
-        raise ValueError(f"Input has undefined `axis` dimension. Input shape: {inputs.shape}")
-    # Parameters broadcast against the input: their axes kept, the others of size 1. As TF1,
-    # one axis gives them its length as their shape; several, the input's rank with 1s.
-    bshape = [inputs.shape[i].value if i in axes else 1 for i in range(rank)]
-    param_shape = [inputs.shape[axes[0]].value] if len(axes) == 1 else bshape
-    in_dtype = inputs.dtype
-    # TF's fused kernel (4-D input, channel axis, float32 or float16) keeps the unbiased
-    # batch variance for the moving average; other cases keep the biased one.
-    fused_like = fused is not False and rank == 4 and axes in ([3], [1]) and \
-        in_dtype in (_dt.float32, _dt.float16)
-    # As TF's layer, a float16 input has float32 parameters and statistics (so checkpoints
-    # agree, and the averages do not round away): computed in float32, the output cast back.
-    dtype = _dt.float32 if in_dtype == _dt.float16 else in_dtype
-    if dtype != in_dtype:
-        inputs = math_ops.cast(inputs, dtype)
-    with _scope(name, "batch_normalization", reuse, _scope_out):
-        gamma = get_variable("gamma", param_shape, dtype=dtype,
-                             initializer=initializer_of(gamma_initializer) or
-                             init_ops.ones_initializer(),
-                             regularizer=regularizer_of(gamma_regularizer),
-                             constraint=gamma_constraint,
-                             trainable=trainable) if scale else None
-        beta = get_variable("beta", param_shape, dtype=dtype,
-                            initializer=initializer_of(beta_initializer) or
-                            init_ops.zeros_initializer(),
-                            regularizer=regularizer_of(beta_regularizer),
-                            constraint=beta_constraint,
-                            trainable=trainable) if center else None
-        moving_mean = get_variable(
-            "moving_mean", param_shape, dtype=dtype, trainable=False,
-            initializer=initializer_of(moving_mean_initializer) or init_ops.zeros_initializer())
-        moving_variance = get_variable(
-            "moving_variance", param_shape, dtype=dtype, trainable=False,
-            initializer=initializer_of(moving_variance_initializer) or
-            init_ops.ones_initializer())
-
-        def normalised(mean, variance):
-            def b(t):
-                return array_ops.reshape(t, bshape) if t is not None and rank > 1 and \
-                    list(t.shape.as_list()) != bshape else t
-            return nn_impl.batch_normalization(inputs, b(mean), b(variance), b(beta),
-                                               b(gamma), epsilon)
-
-        def result(out):
-            return math_ops.cast(out, in_dtype) if in_dtype != dtype else out
-
-        if isinstance(training, (bool, np.bool_)) and not training:
-            return result(normalised(moving_mean.value(), moving_variance.value()))
-        # Several axes keep the reduced dimensions, as the parameters do (TF1's keep_dims).
-        mean, variance = nn_impl.moments(inputs, reduce, keep_dims=len(axes) > 1)
-        out = normalised(mean, variance)
-        if fused_like:  # the fused kernel's running variance is the unbiased one
-            n = 1
-            for i in reduce:
-                n *= inputs.shape[i].value or 0
-            if n > 1:
-                variance = variance * (n / (n - 1.0))
-            else:  # batch size unknown: the count at run time
-                count = math_ops.cast(array_ops.size(inputs), dtype) / float(
-                    np.prod(param_shape))
-                variance = variance * count / math_ops.maximum(count - 1.0, 1.0)
-        decay = 1.0 - momentum
-        if not isinstance(training, (bool, np.bool_)):  # still when not training
-            on = math_ops.cast(training, dtype)
-            decay = decay * on
-            out = _select(training, out, normalised(moving_mean.value(),
-                                                    moving_variance.value()))
-        from .train.moving_averages import move_toward
-
-        graph = get_default_graph()
-        updates = [move_toward(moving_mean, mean, decay),  # AssignMovingAvg, AssignMovingAvg_1
-                   move_toward(moving_variance, variance, decay)]
-        for u in updates:
-            graph.add_to_collection(GraphKeys.UPDATE_OPS, u.op)  # operations, as TF1's layers
-        return result(out)
 
 
 # -- layer objects: tf.layers.Dense(...)(inputs) -------------------------------------------------
@@ -493,8 +391,6 @@ MaxPooling2D = _layer(max_pooling2d, "MaxPooling2D")
 AveragePooling2D = _layer(average_pooling2d, "AveragePooling2D")
 Flatten = _layer(flatten, "Flatten")
 Dropout = _layer(dropout, "Dropout", call_args=("training",))
-BatchNormalization = _layer(batch_normalization, "BatchNormalization", call_args=("training",),
-                            variables=("gamma", "beta", "moving_mean", "moving_variance"))
 Convolution2D, MaxPool2D, AvgPool2D = Conv2D, MaxPooling2D, AveragePooling2D
 
 # The other convolution and pooling layers, built on the helpers above.
@@ -504,3 +400,7 @@ from .layers_conv import (AveragePooling1D, Conv1D, Conv2DTranspose, MaxPooling1
 from .layers_conv3d import (AveragePooling3D, Conv3D, Conv3DTranspose,  # noqa: E402
                             MaxPooling3D, average_pooling3d, conv3d, conv3d_transpose,
                             max_pooling3d)
+from .layers_batch_norm import batch_normalization  # noqa: E402
+
+BatchNormalization = _layer(batch_normalization, "BatchNormalization", call_args=("training",),
+                            variables=("gamma", "beta", "moving_mean", "moving_variance"))

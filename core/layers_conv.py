@@ -162,16 +162,16 @@ def _separable_weights(kernel_shape, channels, depth_multiplier, filters, dtype,
                        depthwise_regularizer, pointwise_regularizer, bias_regularizer,
                        depthwise_constraint, pointwise_constraint, bias_constraint, use_bias,
                        trainable):
-    glorot = init_ops.glorot_uniform_initializer
+    # No initializer: get_variable's default (the scope's initializer, else glorot_uniform).
     depthwise = get_variable("depthwise_kernel", kernel_shape + [channels, depth_multiplier],
                              dtype=dtype,
-                             initializer=initializer_of(depthwise_initializer) or glorot(),
+                             initializer=initializer_of(depthwise_initializer),
                              regularizer=regularizer_of(depthwise_regularizer), trainable=trainable,
                              constraint=depthwise_constraint)
     pointwise = get_variable("pointwise_kernel",
                              [1] * len(kernel_shape) + [channels * depth_multiplier, filters],
                              dtype=dtype,
-                             initializer=initializer_of(pointwise_initializer) or glorot(),
+                             initializer=initializer_of(pointwise_initializer),
                              regularizer=regularizer_of(pointwise_regularizer), trainable=trainable,
                              constraint=pointwise_constraint)
     bias = None

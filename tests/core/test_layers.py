@@ -498,3 +498,27 @@ def test_batch_normalization_over_several_axes_keeps_their_dimensions(training):
     np.testing.assert_allclose(mean, 0.1 * mu, atol=1e-7)
     np.testing.assert_allclose(var, 0.9 + 0.1 * v, rtol=1e-6)
     np.testing.assert_allclose(out_eval, x / np.sqrt(1 + 1e-3), rtol=1e-6)
+
+
+def test_layers_without_a_kernel_initializer_take_the_scopes():
+    # TF1's layers pass a missing kernel initializer to get_variable, so the enclosing
+    # variable_scope's initializer applies (biases keep their zeros default).
+    with tf.Graph().as_default():
+        x = tf.ones((1, 4, 4, 2))
+        with tf.variable_scope("L", initializer=tf.constant_initializer(3.0)):
+            tf.layers.dense(tf.ones((1, 2)), 2, name="d")
+            tf.layers.conv2d(x, 3, 2, name="c")
+            tf.layers.separable_conv2d(x, 3, 2, name="s")
+            tf.layers.Dense(2, name="o")(tf.ones((1, 2)))
+        tf.layers.dense(tf.ones((1, 2)), 50, name="plain")
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            values = {v.op.name: sess.run(v) for v in tf.global_variables()}
+    for name in ("L/d/kernel", "L/c/kernel", "L/s/depthwise_kernel", "L/s/pointwise_kernel",
+                 "L/o/kernel"):
+        np.testing.assert_array_equal(values[name], np.full_like(values[name], 3.0))
+    for name in ("L/d/bias", "L/c/bias", "L/s/bias"):
+        np.testing.assert_array_equal(values[name], 0.0)
+    plain = values["plain/kernel"]  # no scope initializer: glorot_uniform's range
+    limit = np.sqrt(6.0 / (2 + 50))
+    assert np.all(np.abs(plain) <= limit) and plain.std() > limit / 4
