@@ -280,7 +280,8 @@ def _conv2d_backprop_input_infer(sizes, f, dy, *, strides, use_cudnn_on_gpu, pad
         out = [dn, dims[0], dims[1], fc]
     else:
         n, h, w, c = _nhwc_list(dims, win.nchw)
-        out = [_merge(n, dn), h, w, c]
+        _merge(n, dn)  # only checked: the batch is out_backprop's, as TF's shape function has
+        out = [dn, h, w, c]  # it (conv2d_transpose of a [None, ...] input stays [None, ...])
     return [TensorSpec(_format_list(out, win.nchw), f.dtype)]
 
 

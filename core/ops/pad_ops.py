@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidArgumentError
+from ..graph import Tensor, constant_value
 from ..opdef import OpDef, TensorSpec, register, req
 from ._util import rank_with, shape_error
 from .array_ops import _is_tensor, constant, shape
@@ -187,15 +188,56 @@ MIRROR_PAD_GRAD = register(OpDef(
 ))
 
 
+def _partial_paddings(paddings):
+    """The paddings as far as known when the graph is built (TF's ``_get_paddings_constant``:
+    ``constant_value(t, partial=True)``): nested lists with None for an entry not known; a Pack
+    (what ``[[0, n], [1, 1]]`` converts to) or an Identity is looked through entry by entry."""
+    if isinstance(paddings, Tensor):
+        value = constant_value(paddings)
+        if value is not None:
+            return np.asarray(value).tolist()
+        op = paddings.op
+        if op.type == "Pack" and op.get_attr("axis") == 0 and op.inputs:
+            return [_partial_paddings(t) for t in op.inputs]
+        if op.type in ("Identity", "StopGradient"):
+            return _partial_paddings(op.inputs[0])
+        return None
+    if isinstance(paddings, np.ndarray):
+        return paddings.tolist()
+    if isinstance(paddings, (list, tuple)):
+        return [_partial_paddings(p) for p in paddings]
+    return int(paddings) if isinstance(paddings, (int, np.integer)) else None  # a Variable: None
+
+
+def _restore_shape(result, paddings):
+    """What tf.pad adds to the op's own shape function (that one needs all of the paddings):
+    each dimension whose input size and two paddings are known, so ``[[0, n], [1, 1]]`` pads
+    (?, 3) to (?, 5)."""
+    known = _partial_paddings(paddings)
+    dims = result.op.inputs[0].shape.as_tuple()
+    if dims is None or result.shape.is_fully_defined() or not isinstance(known, list):
+        return result
+    out = []
+    for row, d in zip(known, dims):
+        if row is None or d is None or not isinstance(row, list) or any(p is None for p in row):
+            out.append(None)
+        else:
+            out.append(int(sum(row)) + d)
+    result.set_shape(out)
+    return result
+
+
 def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
     """``tf.pad``: Pad (zero fill), PadV2 (other fill values) or MirrorPad."""
     mode = mode.upper()
     if mode == "CONSTANT":
         if not _is_tensor(constant_values) and np.ndim(constant_values) == 0 and \
                 constant_values == 0:
-            return PAD(tensor, paddings, name=name or "Pad")
-        return PAD_V2(tensor, paddings, constant_values, name=name or "PadV2")
+            return _restore_shape(PAD(tensor, paddings, name=name or "Pad"), paddings)
+        return _restore_shape(PAD_V2(tensor, paddings, constant_values, name=name or "PadV2"),
+                              paddings)
     if mode in ("REFLECT", "SYMMETRIC"):
-        return MIRROR_PAD(tensor, paddings, mode=mode, name=name or "MirrorPad")
+        return _restore_shape(MIRROR_PAD(tensor, paddings, mode=mode,
+                                         name=name or "MirrorPad"), paddings)
     raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", or '
                      f'"SYMMETRIC". Received `mode` = {mode}')

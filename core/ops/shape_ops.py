@@ -14,7 +14,6 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
-from ..tensor_shape import TensorShape
 from ._util import const_ints, shape_error, shape_from_value
 from .constant_ops import constant
 
@@ -92,36 +91,54 @@ def _reshape_kernel(x, shape):
         f"requested shape has {int(np.prod([d for d in dims if d >= 0]))}")
 
 
+def _elements(dims) -> tuple:
+    """(known element count, index of the one unknown dim or -1), as TF's reshape shape function
+    counts them: any 0 makes the count a known 0; None for the index when two are unknown."""
+    if 0 in dims:
+        return 0, -1
+    known, unknown = 1, -1
+    for i, d in enumerate(dims):
+        if d is None:
+            if unknown >= 0:
+                return known, None
+            unknown = i
+        else:
+            known *= d
+    return known, unknown
+
+
+def _divide(total, by):
+    if total % by:
+        raise shape_error(f"Dimension size must be evenly divisible by {by} but is {total}")
+    return total // by
+
+
 def _reshape_infer(x, shape):
+    """TF's SetOutputShapeForReshape: the target read as a partial shape (``[n, 3]`` is (?, 3),
+    -1 unknown); with one unknown dim on a side and the other side's element count known, it
+    is worked out (a known input of 6 elements to (?, 3) is (2, 3)) or found not to divide."""
+    bad = [v for v in const_ints(shape) or () if v < -1]
+    if bad:
+        raise shape_error(f"Invalid value in tensor used for shape: {bad[0]}")
     target = shape_from_value(shape)
-    dims = target.as_tuple()
-    n_in = x.shape.num_elements()
-    if dims is not None and const_ints(shape) is not None:
-        vals = const_ints(shape)
-        if sum(1 for v in vals if v == -1) > 1:
-            raise shape_error("Cannot infer multiple unknown dimensions in shape "
-                              f"{vals}")
-        known = int(np.prod([v for v in vals if v >= 0])) if vals else 1
-        if -1 in vals:
-            if n_in == 0 and 0 in vals and x.shape.is_fully_defined():
-                target = TensorShape(_empty_reshape(x.shape.as_list(), vals))
-            elif n_in == 0 and 0 in vals:
-                target = TensorShape([None if v == -1 else v for v in vals])
-            elif n_in is not None:
-                if known == 0 or n_in % known:
-                    raise shape_error(f"Cannot reshape a tensor with {n_in} elements to "
-                                      f"shape {vals}")
-                target = TensorShape([n_in // known if v == -1 else v for v in vals])
-        elif n_in is not None and n_in != known:
-            raise shape_error(f"Cannot reshape a tensor with {n_in} elements to shape {vals} "
-                              f"({known} elements)")
-        elif n_in is None and x.shape.rank is not None:  # the known dims must divide it
-            have = int(np.prod([d for d in x.shape.as_list() if d is not None]))
-            if have and known % have:
-                raise shape_error(f"Dimension size must be evenly divisible by {have} but is "
-                                  f"{known}: cannot reshape a tensor of shape {x.shape} to "
-                                  f"shape {vals}")
-    return [TensorSpec(target, x.dtype)]
+    if target.rank is None or x.shape.rank is None:
+        return [TensorSpec(target, x.dtype)]
+    out, ins = list(target.as_tuple()), x.shape.as_tuple()
+    n_out, out_unknown = _elements(out)
+    n_in, in_unknown = _elements(ins)
+    if out_unknown is None or in_unknown is None:  # too many unknown dims to say anything
+        pass
+    elif in_unknown < 0 and out_unknown < 0:
+        if n_in != n_out:
+            raise shape_error(f"Cannot reshape a tensor with {n_in} elements to shape "
+                              f"{target.debug_string()} ({n_out} elements)")
+    elif in_unknown < 0 and n_out > 0:
+        out[out_unknown] = _divide(n_in, n_out)
+    elif out_unknown < 0 and n_in != 0:
+        _divide(n_out, n_in)  # the input's unknown dim must be a whole number
+    elif in_unknown >= 0 and out_unknown >= 0 and n_in == n_out:
+        out[out_unknown] = ins[in_unknown]
+    return [TensorSpec(out, x.dtype)]
 
 
 RESHAPE = register(OpDef(

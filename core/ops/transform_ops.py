@@ -251,19 +251,33 @@ def _tile_kernel(x, multiples):
     return np.tile(x, m)
 
 
+def _times(d, k):
+    """InferenceContext::Multiply: a known 0 wins, a 1 gives the other (known or not)."""
+    if d == 0 or k == 0:
+        return 0
+    if d == 1:
+        return k
+    if k == 1:
+        return d
+    return None if d is None or k is None else d * k
+
+
 def _tile_infer(x, multiples):
+    """TF's Tile shape function: the multiples read as a partial shape (MakeShapeFromShapeTensor),
+    so ``[1, tf.shape(q)[1], 1]`` still keeps q's last dimension."""
     if multiples.shape.rank not in (None, 1):
         raise shape_error(f"Shape must be rank 1 but is rank {multiples.shape.rank}")
-    n = multiples.shape.as_tuple()[0] if multiples.shape.rank == 1 else None
-    dims, r = rank_with(x, n, lambda r, n: f"Shape must be rank {r} but is rank {n}")
+    bad = [k for k in const_ints(multiples) or () if k < -1]
+    if bad:
+        raise shape_error(f"Invalid value in tensor used for shape: {bad[0]}")
+    m = shape_from_value(multiples).as_tuple()
+    dims, r = rank_with(x, None if m is None else len(m),
+                        lambda r, n: f"Shape must be rank {r} but is rank {n}")
     if r is None:
         return [TensorSpec(None, x.dtype)]
     dims = dims if dims is not None else (None,) * r
-    m = const_ints(multiples)
-    if m is None:
-        return [TensorSpec([None] * r, x.dtype)]
-    return [TensorSpec([None if d is None or k < 0 else d * k for d, k in zip(dims, m)],
-                       x.dtype)]
+    m = m if m is not None else (None,) * r
+    return [TensorSpec([_times(d, k) for d, k in zip(dims, m)], x.dtype)]
 
 
 def _tile_grad(op, dy):
