@@ -186,8 +186,20 @@ class BasicLSTMCell(RNNCell):
 
 
 class LSTMCell(BasicLSTMCell):
-    """TF1's LSTMCell without peepholes, clipping or projection (the same step as
-    BasicLSTMCell, variables under ``lstm_cell``, an optional kernel ``initializer``)."""
+    """TF1's ``LSTMCell``: BasicLSTMCell's step (variables under ``lstm_cell``, an optional
+    ``initializer`` for every weight but the bias), with, as TF1's:
+
+    - ``use_peepholes``: diagonal weights ``w_f_diag``, ``w_i_diag``, ``w_o_diag`` [num_units]
+      from the memory cell into the gates: ``c' = sigmoid(f + forget_bias + w_f * c) * c +
+      sigmoid(i + w_i * c) * tanh(j)``, ``h' = sigmoid(o + w_o * c') * tanh(c')``;
+    - ``cell_clip``: ``c'`` clipped to ``[-cell_clip, cell_clip]`` before the output uses it;
+    - ``num_proj``: ``h'`` projected by ``projection/kernel`` [num_units, num_proj] (then
+      clipped to ``[-proj_clip, proj_clip]`` with ``proj_clip``); the state is then
+      ``(c [num_units], h [num_proj])`` and the recurrent kernel has ``num_proj`` rows for h;
+    - ``num_unit_shards`` / ``num_proj_shards`` (deprecated in TF1): the kernel / projection
+      kernel split in that many row partitions (``kernel/part_0``...), as a
+      ``fixed_size_partitioner`` would.
+    """
 
     _base_name = "lstm_cell"
 
@@ -195,13 +207,74 @@ class LSTMCell(BasicLSTMCell):
                  num_proj=None, proj_clip=None, num_unit_shards=None, num_proj_shards=None,
                  forget_bias=1.0, state_is_tuple=True, activation=None, reuse=None, name=None,
                  dtype=None):
-        if use_peepholes or cell_clip is not None or num_proj is not None or \
-                proj_clip is not None:
-            raise NotImplementedError("LSTMCell: use_peepholes, cell_clip, num_proj and "
-                                      "proj_clip are not supported")
         super().__init__(num_units, forget_bias, state_is_tuple, activation, reuse, name,
                          dtype)
         self._initializer = initializer
+        self._use_peepholes = use_peepholes
+        self._cell_clip = cell_clip
+        self._num_proj = num_proj
+        self._proj_clip = proj_clip
+        self._num_unit_shards = num_unit_shards
+        self._num_proj_shards = num_proj_shards
+
+    @property
+    def state_size(self):
+        n, p = self._num_units, self._num_proj
+        if not p:
+            return super().state_size
+        return LSTMStateTuple(n, p) if self._state_is_tuple else n + p
+
+    output_size = property(lambda self: self._num_proj or self._num_units)
+
+    def _step(self, inputs, state):
+        from .partitioned_variables import fixed_size_partitioner
+
+        n = self._num_units
+        proj = n if self._num_proj is None else self._num_proj
+        if self._state_is_tuple:
+            c_prev, m_prev = state
+        else:
+            c_prev = slicing_ops.slice_(state, [0, 0], [-1, n])
+            m_prev = slicing_ops.slice_(state, [0, n], [-1, proj])
+        dtype, init = inputs.dtype, self._initializer
+
+        def shards(count):
+            return None if count is None else fixed_size_partitioner(count)
+
+        # Made in TF1's order: kernel, bias, the diagonals, the projection.
+        kernel = get_variable("kernel", [_depth(inputs) + proj, 4 * n], dtype=dtype,
+                              initializer=init, partitioner=shards(self._num_unit_shards))
+        bias = get_variable("bias", [4 * n], dtype=dtype,
+                            initializer=init_ops.zeros_initializer())
+        if self._use_peepholes:
+            w_f, w_i, w_o = (get_variable(f"w_{g}_diag", [n], dtype=dtype, initializer=init)
+                             for g in "fio")
+        if self._num_proj is not None:
+            proj_kernel = get_variable("projection/kernel", [n, self._num_proj], dtype=dtype,
+                                       initializer=init,
+                                       partitioner=shards(self._num_proj_shards))
+
+        lstm_matrix = _dense(concat_split_ops.concat([inputs, m_prev], 1), kernel, bias)
+        i, j, f, o = concat_split_ops.split(lstm_matrix, 4, axis=1)
+        sigmoid, forget = unary_ops.sigmoid, math_ops.cast(self._forget_bias, f.dtype)
+        if self._use_peepholes:
+            c = sigmoid(f + forget + w_f * c_prev) * c_prev + \
+                sigmoid(i + w_i * c_prev) * self._activation(j)
+        else:
+            c = sigmoid(f + forget) * c_prev + sigmoid(i) * self._activation(j)
+        if self._cell_clip is not None:
+            c = math_ops.clip_by_value(c, -self._cell_clip, self._cell_clip)
+        if self._use_peepholes:
+            m = sigmoid(o + w_o * c) * self._activation(c)
+        else:
+            m = sigmoid(o) * self._activation(c)
+        if self._num_proj is not None:
+            m = linalg_ops.matmul(m, proj_kernel)
+            if self._proj_clip is not None:
+                m = math_ops.clip_by_value(m, -self._proj_clip, self._proj_clip)
+        new_state = LSTMStateTuple(c, m) if self._state_is_tuple else \
+            concat_split_ops.concat([c, m], 1)
+        return m, new_state
 
 
 class MultiRNNCell(RNNCell):

@@ -20,10 +20,11 @@ def _batch_size(inputs):
     return n if n is not None else array_ops.shape(inputs)[0]
 
 
-def _unroll(cell, steps, initial_state, dtype, sequence_length, scope):
+def _unroll(cell, steps, initial_state, dtype, sequence_length, scope, keep_shapes):
     """The cell over ``steps`` (a list of [batch, depth] tensors) in variable scope ``rnn``;
     with ``sequence_length``, outputs are zero and the state is carried unchanged past each
-    row's length (TF1's copy-through)."""
+    row's length (TF1's copy-through). With ``keep_shapes``, the state keeps the initial
+    state's static shapes from step to step (see _step)."""
     with variable_scope(scope or "rnn") as vs:
         state = _initial_state(cell, _batch_size(steps[0]), initial_state, dtype)
         sequence_length = _lengths(sequence_length)
@@ -31,7 +32,7 @@ def _unroll(cell, steps, initial_state, dtype, sequence_length, scope):
         for t, x in enumerate(steps):
             if t > 0:
                 vs.reuse_variables()
-            output, state = _step(cell, x, state, sequence_length, t)
+            output, state = _step(cell, x, state, sequence_length, t, keep_shapes)
             outputs.append(output)
         return outputs, state
 
@@ -50,17 +51,47 @@ def _lengths(sequence_length):
     return math_ops.cast(convert_to_tensor(sequence_length), _dt.int32)
 
 
-def _step(cell, x, state, sequence_length, t):
+def _step(cell, x, state, sequence_length, t, keep_shapes=True):
     """One step of the cell; past a row's length its output is zero and its state is
-    carried through."""
+    carried through.
+
+    The static shapes are TF1's: with ``keep_shapes`` the new state has the old one's static
+    shape, as in TF1's dynamic_rnn, whose state is a while-loop variable (it keeps the shape
+    it entered with), and in its static_rnn with lengths (which sets each step's state to the
+    previous one's shape)."""
     output, new_state = cell(x, state)
-    if sequence_length is None:
-        return output, new_state
-    alive = logic_ops.greater(sequence_length, t)  # a row per batch entry
-    output = logic_ops.where(alive, output, array_ops.zeros_like(output))
     flat_new, flat_old = flatten(new_state), flatten(state)
+    if sequence_length is None:
+        if not keep_shapes:
+            return output, new_state
+        return output, pack(new_state, iter([_with_shape(a, b.shape)
+                                             for a, b in zip(flat_new, flat_old)]))
+    alive = logic_ops.greater(sequence_length, t)  # a row per batch entry
+    output = _pick_rows(alive, output, array_ops.zeros_like(output))
     return output, pack(new_state, iter(
-        [logic_ops.where(alive, a, b) for a, b in zip(flat_new, flat_old)]))
+        [_pick_rows(alive, a, b, b.shape if keep_shapes else None)
+         for a, b in zip(flat_new, flat_old)]))
+
+
+def _pick_rows(alive, new, old, shape=None):
+    """``where(alive, new, old)``, with the static ``shape`` if given (the Select is a tensor
+    of its own, so relaxing its shape touches nothing else)."""
+    picked = logic_ops.where(alive, new, old)
+    if shape is not None and shape.is_compatible_with(picked.shape):
+        picked._shape = shape
+    return picked
+
+
+def _with_shape(tensor, shape):
+    """``tensor`` with the less specific static ``shape`` (TF1's loop variable keeping its
+    entering shape): itself if nothing would change, else an Identity of it carrying that shape
+    (the cell's tensor may be its output too, whose shape stays)."""
+    dims = [None if s.rank is None else s.as_list() for s in (tensor.shape, shape)]
+    if dims[0] == dims[1] or not shape.is_compatible_with(tensor.shape):
+        return tensor  # (an incompatible state fails at the next step's cell)
+    relaxed = array_ops.identity(tensor)
+    relaxed._shape = shape
+    return relaxed
 
 
 def _loop(cell, inputs, initial_state, dtype, sequence_length, scope, parallel_iterations,
@@ -82,7 +113,9 @@ def _loop(cell, inputs, initial_state, dtype, sequence_length, scope, parallel_i
                               tensor_array_name="dynamic_rnn_output")
 
         def body(t, state, outputs):
-            output, state = _step(cell, elements.read(t), state, sequence_length, t)
+            # (the while loop's variables keep their entering shapes themselves)
+            output, state = _step(cell, elements.read(t), state, sequence_length, t,
+                                  keep_shapes=False)
             return t + 1, state, outputs.write(t, output)
 
         _, state, outputs = while_loop(
@@ -98,7 +131,7 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise TypeError("inputs must be a non-empty list of tensors")
     return _unroll(cell, [convert_to_tensor(x) for x in inputs], initial_state, dtype,
-                   sequence_length, scope)
+                   sequence_length, scope, keep_shapes=sequence_length is not None)
 
 
 def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None,
@@ -121,7 +154,7 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
             outputs = transform_ops.transpose(outputs, [1, 0, 2])
         return outputs, state
     outputs, state = _unroll(cell, concat_split_ops.unstack(inputs, num=steps, axis=axis),
-                             initial_state, dtype, sequence_length, scope)
+                             initial_state, dtype, sequence_length, scope, keep_shapes=True)
     stacked = concat_split_ops.stack(outputs, axis=axis)
     return stacked, state
 

@@ -140,15 +140,15 @@ def _merge_equal(a: TensorShape, b: TensorShape) -> TensorShape:
 
 
 def _select_infer(cond, t, e):
+    """TF's Select shape function: the branches' shape; a condition of the same rank is merged
+    in, a vector (picking whole rows) only checked against the first dimension."""
     out = _merge_equal(t.shape, e.shape)
     c = cond.shape
     if c.rank is None or c.rank == 0 or out.rank is None:
-        if out.rank is None and c.rank is not None and c.rank > 1:
-            out = c  # a condition of rank > 1 has the output's shape
         return [TensorSpec(out, t.dtype)]
-    if c.rank == 1 and out.rank > 1:  # TF1: a vector picks whole rows
-        d0 = _merge_equal(c, out[:1])
-        return [TensorSpec(d0.as_tuple() + out.as_tuple()[1:], t.dtype)]
+    if c.rank == 1 and out.rank > 0:
+        _merge_equal(c, out[:1])
+        return [TensorSpec(out, t.dtype)]
     return [TensorSpec(_merge_equal(out, c), t.dtype)]
 
 

@@ -497,7 +497,15 @@ def _reverse_sequence_infer(x, lengths, *, seq_dim, batch_dim):
             seq_dim == batch_dim:
         raise shape_error(f"Invalid seq_dim {seq_dim} or batch_dim {batch_dim} for an input of "
                           f"rank {rank}")
-    return [TensorSpec(x.shape, x.dtype)]
+    if rank is None or lengths.shape.rank is None:
+        return [TensorSpec(x.shape, x.dtype)]
+    # TF's: the batch dimension merged with the lengths' count.
+    dims = list(x.shape.as_tuple())
+    n, m = dims[batch_dim], lengths.shape.as_tuple()[0]
+    if n is not None and m is not None and n != m:
+        raise shape_error(f"Dimensions must be equal, but are {n} and {m}")
+    dims[batch_dim] = n if n is not None else m
+    return [TensorSpec(dims, x.dtype)]
 
 
 REVERSE_SEQUENCE = register(OpDef(

@@ -169,6 +169,21 @@ CASES = [
      lambda b: b.tf.nn.depthwise_conv2d_native_backprop_input(
          [2, 8, 8, 3], b.tf.zeros([3, 3, 3, 1]), b.tf.zeros([1, 4, 4, 3]),
          strides=[1, 2, 2, 1], padding="SAME"), [2, 8, 8, 3]),
+    # Select with a vector condition: the branches' shape, the condition's length only checked
+    # against the first dimension; ReverseSequence merges the lengths' count into the batch.
+    ("select_vector_cond_rows", lambda b: b.tf.where(
+        b.tf.constant([True, False]), b.ph([None, 3]), b.ph([None, 3])), [None, 3]),
+    ("select_vector_cond_vector", lambda b: b.tf.where(
+        b.tf.constant([True, False]), b.ph([None]), b.ph([None])), [None]),
+    ("select_vector_cond_mismatch", lambda b: b.tf.where(
+        b.tf.constant([True, False]), b.ph([3, 3]), b.ph([3, 3])),
+     (ERR, "must be equal, but are 2 and 3")),
+    ("reverse_sequence_batch", lambda b: b.tf.reverse_sequence(
+        b.ph([None, 4, 3]), b.tf.constant([2, 1], b.tf.int64), seq_axis=1, batch_axis=0),
+     [2, 4, 3]),
+    ("reverse_sequence_mismatch", lambda b: b.tf.reverse_sequence(
+        b.ph([3, 4, 3]), b.tf.constant([2, 1], b.tf.int64), seq_axis=1, batch_axis=0),
+     (ERR, "must be equal, but are 3 and 2")),
 ]
 _IDS = [c[0] for c in CASES]
 

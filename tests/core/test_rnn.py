@@ -145,11 +145,6 @@ def test_dynamic_rnn_over_a_run_time_length_is_a_loop(time_major):
         assert sess.run(loop_out, {x: short, lengths: [2, 2]}).shape == short.shape[:2] + (2,)
 
 
-def test_lstm_peepholes_are_refused():
-    with pytest.raises(NotImplementedError, match="peepholes"):
-        tf.nn.rnn_cell.LSTMCell(2, use_peepholes=True)
-
-
 def test_rnn_matches_tensorflow():
     """tf.compat.v1's cells (five cells x four ways), where tf_keras is installed."""
     run_against_tf("rnn_against_tf.py", cases=56)
