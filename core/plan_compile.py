@@ -112,7 +112,7 @@ class _Compiler:
         fetch_slots = []
         for t in plan.fetches:
             if t not in slot_of:  # a fetch nothing computes: only possible if unreachable
-                raise InvalidArgumentError(None, t.op, f"Fetch {t.name} cannot be computed")
+                raise InvalidArgumentError(None, None, f"Fetch {t.name} cannot be computed")
             fetch_slots.append(slot_of[t])
         keep = set(fetch_slots) | const_slots | set(feed_slots)
 
@@ -257,7 +257,7 @@ class _Compiler:
 
     # -- while loops -----------------------------------------------------------------------------
     def _fed_inside(self, t: Tensor) -> InvalidArgumentError:
-        return InvalidArgumentError(None, t.op, f"Tensor {t.name} may not be fed: it is inside "
+        return InvalidArgumentError(None, None, f"Tensor {t.name} may not be fed: it is inside "
                                     f"the while loop '{self.frame}', where it has a value per "
                                     "iteration")
 

@@ -375,7 +375,7 @@ class Session:
                                        "Must specify at least one target to fetch or execute.")
         for t in handler.tensors:
             if t in declared:
-                raise InvalidArgumentError(None, t.op, f"{t.name} is both fed and fetched.")
+                raise InvalidArgumentError(None, None, f"{t.name} is both fed and fetched.")
         handle = (f"{','.join(t.name for t in declared)}->"
                   f"{','.join(t.name for t in handler.tensors)}/"
                   f"{','.join(op.name for op in handler.targets)}/1/;{next(self._handles)}")
