@@ -83,8 +83,8 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
         grad_ctx = _GradContext(graph, graph.unique_name("while_context"),
                                 ctx.parallel_iterations, ctx, counter, here)
         start = [exit_grads[k] if exit_grads[k] is not None else
-                 array_ops.zeros_like(ctx.exits[k].outputs[0]) for k in variables]
-        sums = [array_ops.zeros_like(e.inputs[0]) for e in invariants]
+                 array_ops.zeros_like(ctx.exits[k].outputs[0], optimize=False) for k in variables]
+        sums = [array_ops.zeros_like(e.inputs[0], optimize=False) for e in invariants]
         ys = [ctx.nexts[k] for k in variables]
         xs = [ctx.inside[k] for k in variables] + [e.outputs[0] for e in invariants]
         # The body's gradient walk stops at the body's inputs: all loop variables (an integer
@@ -98,7 +98,7 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
             # Named apart from "gradients": TensorArray gradients find their tf.gradients
             # call by the last "gradients" in their name (TF1's rule).
             grads = gradients(ys, xs, grad_ys=list(carried), name="body", _stop_at=boundary)
-            carried = [g if g is not None else array_ops.zeros_like(c)
+            carried = [g if g is not None else array_ops.zeros_like(c, optimize=False)
                        for g, c in zip(grads[:len(variables)], carried)]
             summed = list(summed)
             for j, g in enumerate(grads[len(variables):]):

@@ -205,8 +205,10 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                     raise LookupError(f"No gradient defined for operation '{op.name}' "
                                       f"(op type: {op.type})")
                 else:
+                    # (optimize=False: the zeros read the output, so they are live exactly
+                    # when it is, as TF's ZerosLikeOutsideLoop: a cond's untaken branch)
                     out_grads = [_dense_unless_passed(g, op) if g is not None else (
-                        array_ops.zeros_like(t) if _is_trainable(t) else None)
+                        array_ops.zeros_like(t, optimize=False) if _is_trainable(t) else None)
                         for g, t in zip(out_grads, op.outputs)]
                     with graph.name_scope(op.name + "_grad"):
                         result = _rule_result(grad_fn(op, *out_grads))

@@ -68,10 +68,15 @@ def fill(dims, value, name=None):
     return FILL(dims, value, name=name)
 
 
+# TF's _constant_if_small: a known shape of fewer elements is a Const, a bigger one a Fill (so
+# serialized GraphDefs stay small).
+_SMALL = 1000
+
+
 def zeros(shape, dtype=_dt.float32, name=None):
     dtype = _dt.as_dtype(dtype)
     static = _static_shape_list(shape)
-    if static is not None:  # (a string's zero is b"", as TF's)
+    if static is not None and int(np.prod(static)) < _SMALL:  # (a string's zero is b"")
         zero = np.full(static, b"", object) if dtype == _dt.string else \
             np.zeros(static, dtype=dtype.as_numpy_dtype)
         return constant(zero, dtype=dtype, name=name or "zeros")
@@ -82,7 +87,7 @@ def zeros(shape, dtype=_dt.float32, name=None):
 def ones(shape, dtype=_dt.float32, name=None):
     dtype = _dt.as_dtype(dtype)
     static = _static_shape_list(shape)
-    if static is not None:
+    if static is not None and int(np.prod(static)) < _SMALL:
         return constant(np.ones(static, dtype=dtype.as_numpy_dtype), dtype=dtype,
                         name=name or "ones")
     return _filled(shape, True if dtype == _dt.bool else 1, dtype, name, "ones")
@@ -96,11 +101,16 @@ def shape_list_tensor(shape, name=None):
 
 
 def _filled(shape, value, dtype, name, default):
-    """A Fill of a shape known only at run time, its helper nodes named as TF1 names them
-    ("zeros/packed", "zeros/Const")."""
+    """A Fill of ``shape`` (known only at run time, or big), its helper nodes named as TF1
+    names them ("zeros/packed" or "zeros/shape_as_tensor", "zeros/Const")."""
     with name_scope(name, default, [shape]) as scope:
-        shape = shape_list_tensor(shape) if isinstance(shape, (list, tuple)) else \
-            convert_to_tensor(shape)
+        static = _static_shape_list(shape)
+        if static is not None:
+            shape = constant(static, _dt.int32, name="shape_as_tensor")
+        elif isinstance(shape, (list, tuple)):
+            shape = shape_list_tensor(shape)
+        else:
+            shape = convert_to_tensor(shape)
         if shape.shape.rank in (None, 0):  # TF's ones/zeros: a scalar shape is one dim
             shape = reshape(shape, [-1])
         return fill(shape, constant(value, dtype=dtype), name=scope)
@@ -145,22 +155,43 @@ ONES_LIKE = register(OpDef(
 ))
 
 
-def _filled_like(opdef, tensor, dtype, name):
-    x = convert_to_tensor(tensor)
-    out = opdef(x, name=name)
-    if dtype is not None and _dt.as_dtype(dtype) != x.dtype:
-        from .math_ops import cast
-
-        out = cast(out, dtype)
-    return out
-
-
 def zeros_like(tensor, dtype=None, name=None, optimize=True):
-    return _filled_like(ZEROS_LIKE, tensor, dtype, name or "zeros_like")
+    """TF1's: a fully known shape (with ``optimize``) gives zeros that do not read ``tensor``
+    (so an unfed placeholder or an uninitialized variable is not needed); otherwise ZerosLike,
+    or zeros of its run-time shape when ``dtype`` differs."""
+    with name_scope(name, "zeros_like", [tensor]) as scope:
+        x = convert_to_tensor(tensor, name="tensor")
+        dtype = x.dtype if dtype is None else _dt.as_dtype(dtype)
+        if x.dtype in (_dt.variant, _dt.resource):
+            return ZEROS_LIKE(x, name=scope)
+        if optimize and x.shape.is_fully_defined():  # (a Const if small, as zeros)
+            return zeros(x.shape.as_list(), dtype, name=scope)
+        if dtype != x.dtype:
+            return zeros(_shape_of(x, optimize), dtype, name=scope)
+        return ZEROS_LIKE(x, name=scope)
 
 
 def ones_like(tensor, dtype=None, name=None, optimize=True):
-    return _filled_like(ONES_LIKE, tensor, dtype, name or "ones_like")
+    """TF1's: ones of ``tensor``'s shape (a constant when known and ``optimize``), with its
+    static shape."""
+    with name_scope(name, "ones_like", [tensor]) as scope:
+        x = convert_to_tensor(tensor, name="tensor")
+        dtype = x.dtype if dtype is None else _dt.as_dtype(dtype)
+        if x.dtype in (_dt.variant, _dt.resource):
+            return ONES_LIKE(x, name=scope)
+        out = ones(_shape_of(x, optimize), dtype, name=scope)
+        out.set_shape(x.shape)
+        return out
+
+
+def _shape_of(x, optimize):
+    """TF's shape_internal: the known shape as a constant, else a Shape op."""
+    if optimize and x.shape.is_fully_defined():
+        with name_scope(None, "Shape"):
+            return constant(x.shape.as_list(), _dt.int32, name="shape_as_tensor")
+    from .shape_ops import shape
+
+    return shape(x)
 
 
 # -- Range --------------------------------------------------------------------------------------
