@@ -14,6 +14,7 @@ import collections
 from . import init_ops
 from .graph import convert_to_tensor, get_default_graph
 from .layer_identifiers import activation_of
+from .layers_base import _to_snake_case
 from .nest import is_nested
 from .ops import (array_ops, concat_split_ops, linalg_ops, math_ops, nn_ops, slicing_ops,
                   unary_ops)
@@ -59,7 +60,10 @@ class RNNCell:
     def __call__(self, inputs, state, scope=None):
         inputs = convert_to_tensor(inputs)
         if self._scope is None:
-            with variable_scope(scope or self._name, default_name=self._base_name,
+            # A user's subclass is named after its class, as TF's layers are (MyCell: my_cell).
+            base = self._base_name if "_base_name" in type(self).__dict__ else \
+                _to_snake_case(type(self).__name__)
+            with variable_scope(scope or self._name, default_name=base,
                                 reuse=self._reuse) as vs:
                 self._scope = vs
                 return self._step(inputs, state)
@@ -67,7 +71,11 @@ class RNNCell:
             return self._step(inputs, state)
 
     def _step(self, inputs, state):
-        raise NotImplementedError
+        return self.call(inputs, state)
+
+    def call(self, inputs, state):
+        """A subclass's step (TF1's documented way to write a cell): ``(output, new_state)``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement call(inputs, state)")
 
     def _weights(self, name, rows, cols, initializer=None, bias_init=None, dtype=None):
         kernel = get_variable(f"{name}kernel", [rows, cols], dtype=dtype,

@@ -246,3 +246,30 @@ def test_variational_dropout_keeps_one_mask_for_every_step_and_row():
     with pytest.raises(ValueError, match="input_size must be provided"):
         tf.nn.rnn_cell.DropoutWrapper(tf.nn.rnn_cell.LSTMCell(6), input_keep_prob=0.5,
                                       variational_recurrent=True, dtype=tf.float32)
+
+
+def test_a_subclass_overriding_call_runs_in_a_scope_named_after_its_class():
+    # TF1's documented way to write a cell: subclass RNNCell, define state_size, output_size
+    # and call(); its variables live under the snake-cased class name.
+    class MyCell(tf.nn.rnn_cell.RNNCell):
+        state_size = output_size = property(lambda self: 2)
+
+        def call(self, inputs, state):
+            w = tf.get_variable("w", [int(inputs.shape[1]) + 2, 2],
+                                initializer=tf.constant_initializer(0.1))
+            out = tf.tanh(tf.matmul(tf.concat([inputs, state], 1), w))
+            return out, out
+
+    with tf.Graph().as_default():
+        x = np.ones((1, 3, 1), np.float32)
+        _, state = tf.nn.dynamic_rnn(MyCell(), tf.constant(x), dtype=tf.float32)
+        assert [v.name for v in tf.global_variables()] == ["rnn/my_cell/w:0"]
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            got = sess.run(state)
+    h = np.zeros((1, 2))
+    for _ in range(3):  # numpy: h = tanh([x, h] @ 0.1)
+        h = np.tanh(np.concatenate([x[:, 0], h], 1) @ np.full((3, 2), 0.1))
+    np.testing.assert_allclose(got, h, rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="must implement call"):
+        tf.nn.rnn_cell.RNNCell()(tf.ones((1, 1)), tf.ones((1, 1)))
