@@ -195,7 +195,7 @@ class Operation:
     type = property(lambda self: self._opdef.type)
     graph = property(lambda self: self._graph)
     inputs = property(lambda self: self._inputs)
-    outputs = property(lambda self: self._outputs)
+    outputs = property(lambda self: list(self._outputs))  # a list, as TF's (op.outputs + [t])
     control_inputs = property(lambda self: list(self._control_inputs))
     device = property(lambda self: self._device)
     op_def = property(lambda self: self._opdef)
@@ -286,6 +286,9 @@ class Operation:
 
     def __repr__(self):
         return f"<tf.Operation '{self._name}' type={self.type}>"
+
+    def __str__(self):  # print(op), as TF: its NodeDef in text form
+        return str(self.node_def)
 
 
 def _mark_value(av):

@@ -206,3 +206,27 @@ def test_string_conversion_refuses_non_strings():
             tf.constant(value, dtype=tf.string)
     got = tf.Session().run(tf.constant(["a", b"b", np.bytes_(b"c"), np.str_("d")], tf.string))
     assert got.tolist() == [b"a", b"b", b"c", b"d"]
+
+
+def test_operation_str_is_its_node_def_and_outputs_a_list():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [2], name="x")
+        y = tf.identity(x, name="y")
+        assert str(y.op) == str(y.op.node_def)
+        assert str(y.op).startswith('name: "y"\nop: "Identity"\ninput: "x"\n')
+        assert repr(y.op) == "<tf.Operation 'y' type=Identity>"
+        outs = y.op.outputs
+        assert isinstance(outs, list) and outs == [y] and outs + [x] == [y, x]
+        outs.append(x)  # a copy: the op's own outputs do not change
+        assert y.op.outputs == [y]
+
+
+def test_operation_str_matches_tensorflow():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+
+    def text(lib):
+        with lib.Graph().as_default():
+            x = lib.placeholder(lib.float32, [2], name="x")
+            return str(lib.identity(x, name="y").op)
+
+    assert text(tf) == text(tf1)
