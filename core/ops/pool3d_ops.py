@@ -478,6 +478,8 @@ def _v2_out_shape(op, x, ksize, strides, padding, data_format, formats=("NHWC", 
     if k is None or s is None:
         _dims4(x.shape)
         return [None] * 4
+    if op == "MaxPoolV2":  # MaxPool's shape function, depth windows included
+        return pool_ops._pool_out_shape(op, x.shape, k, s, padding, [], data_format)
     win = _pool_window(op, tuple(k), tuple(s), padding, data_format, 4, ("NHWC", "NCHW"))
     n, h, w, c = _nhwc_list(_dims4(x.shape), win.channels_first)
     outs, _ = _geometry_n((h, w), win.ksize, win)

@@ -1,6 +1,9 @@
 """Pooling: MaxPool, MaxPoolGrad, MaxPoolGradGrad, AvgPool and AvgPoolGrad (TensorFlow's names,
 attrs, shape functions and gradient graph), and the TF1 ``tf.nn`` wrappers.
 
+MaxPool also pools across depth alone, as TF's CPU kernel does (see ``_depthwise_max_pool``);
+the other pooling kernels refuse a depth window with TF's errors.
+
 Kernels work in NHWC (NCHW is transposed in and out) and never loop in Python over batch or
 spatial positions, only over the kh*kw window taps: whole-array maximum/add/compare per tap on
 strided views of the padded input. The window geometry and layout helpers are shared with
@@ -15,15 +18,15 @@ import functools
 
 import numpy as np
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, UnimplementedError
 from ..opdef import OpDef, TensorSpec, register, req, shape_error
 from . import array_ops
 from ._conv_util import (_FLOAT_TYPES, _MAX_POOL_GRAD_TYPES, _MAX_POOL_TYPES, _alias,
                          _channel_index, _check_4d, _check_format_and_padding,
                          _convert_padding, _crop, _dims4, _explicit_pads, _format_list,
-                         _from_nhwc, _geometry, _get_sequence, _merge, _nhwc, _nhwc_list, _pad,
-                         _require, _shape_str, _shaped_like, _sizes_spec, _spatial_axes,
-                         _tap_valid, _taps, _Window)
+                         _from_nhwc, _geometry, _get_sequence, _merge, _nhwc, _nhwc_list,
+                         _out_dim, _pad, _require, _shape_str, _shaped_like, _sizes_spec,
+                         _spatial_axes, _tap_valid, _taps, _Window)
 
 __all__ = ["max_pool", "max_pool2d", "avg_pool", "avg_pool2d"]
 
@@ -58,16 +61,74 @@ def _pool_window(op, ksize, strides, padding, explicit, data_format) -> _Window:
     for s in strides:
         if s <= 0:
             raise shape_error(f"Stride must be > 0, but got {s}")
-    h, w, n, c = _spatial_axes(data_format)
+    h, w, n, _ = _spatial_axes(data_format)
     if ksize[n] != 1 or strides[n] != 1:
         raise shape_error("Pooling is not yet supported on the batch dimension.")
-    if ksize[c] != 1 or strides[c] != 1:
-        # TensorFlow's depthwise max pooling (a window over channels only) is not implemented.
-        raise shape_error("Pooling across the depth dimension is not supported by minitf "
-                          "(ksize and strides must be 1 for depth).")
+    # The depth window and stride are the kernels' business (``_depth``): TF's shape functions
+    # accept any, its kernels pool across depth (MaxPool) or refuse it at run time.
     pads = _explicit_pads(padding, explicit, data_format, (ksize[h], ksize[w]))
     return _Window(ksize[h], ksize[w], strides[h], strides[w], 1, 1, padding, pads,
                    data_format == "NCHW")
+
+
+def _depth(ksize, strides, data_format):
+    """(depth window, depth stride) from the 4-value attrs."""
+    c = _channel_index(data_format)
+    return ksize[c], strides[c]
+
+
+def _refuse_depth(ksize, strides, data_format, what):
+    """TF's gradient kernels' check: no window or stride across depth."""
+    if _depth(ksize, strides, data_format) != (1, 1):
+        raise UnimplementedError(None, None, f"{what} is not yet supported on the depth "
+                                 "dimension.")
+
+
+def _check_depthwise(x, win, kd, sd):
+    """TF's PoolParameters rules for a depth window ``kd`` > 1 (x in NHWC), in its order."""
+    if win.kh != 1 or win.kw != 1:
+        raise UnimplementedError(None, None, "MaxPooling supports exactly one of pooling across "
+                                 "depth or pooling across width/height.")
+    if x.shape[3] % kd:
+        raise UnimplementedError(None, None, "Depthwise max pooling requires the depth window "
+                                 "to evenly divide the input depth")
+    if sd != kd:
+        raise UnimplementedError(None, None, "Depthwise max pooling requires the depth window "
+                                 "to equal the depth stride")
+    if win.nchw:
+        # TF computes it only on CPU, where its kernels take NHWC alone; its NCHW (GPU) kernels
+        # refuse a depth window with this message.
+        raise UnimplementedError(None, None, "Depthwise max pooling is currently only "
+                                 "implemented for CPU devices.")
+
+
+def _depthwise_max_pool(input, ksize, strides, padding, explicit_paddings,  # noqa: A002
+                        data_format):
+    """TF's DepthwiseMaxPool: the max over each group of ``kd`` consecutive channels, at every
+    position. As in TF's CPU kernel, spatial strides (and SAME padding) play no part at run
+    time: the output keeps the input's height and width, even where TF's shape function (and
+    ``infer``) computed a smaller static shape from the strides.
+
+    TF reduces each group with Eigen's ``maxCoeff`` (``acc < v ? v : acc``): a NaN in a
+    group's first channel gives NaN, a NaN further on is skipped. That is what we compute.
+    (Eigen's vectorised reduction, used for groups of 8 or more floats, can order the
+    comparisons differently, so a NaN elsewhere in such a group may change TF's result.)"""
+    kd, sd = _depth(ksize, strides, data_format)
+    win = _pool_window("MaxPool", tuple(ksize), tuple(strides), padding,
+                       tuple(explicit_paddings), data_format)
+    _check_4d(input, "input")
+    x = _nhwc(input, win.nchw)
+    _check_depthwise(x, win, kd, sd)
+    if padding == "EXPLICIT":
+        raise UnimplementedError(None, None, "Depthwise max pooling does not support explicit "
+                                 "padding.")
+    n, h, w, d = x.shape
+    groups = x.reshape(n, h, w, d // kd, kd)
+    if x.dtype.kind != "f":
+        return groups.max(axis=4, initial=_lowest(x.dtype))
+    out = np.fmax.reduce(groups, axis=4, initial=-np.inf)  # NaN skipped ...
+    first = groups[..., 0]
+    return np.where(np.isnan(first), first, out)  # ... unless it comes first
 
 
 def _pool_setup(op, x, ksize, strides, padding, explicit_paddings, data_format):
@@ -108,6 +169,10 @@ def _window_max(xp, win, oh, ow):
 
 def _max_pool_kernel(input, *, ksize, strides, padding, explicit_paddings,  # noqa: A002
                      data_format):
+    if _depth(ksize, strides, data_format)[0] != 1:
+        return _depthwise_max_pool(input, ksize, strides, padding, explicit_paddings,
+                                   data_format)
+    # A depth stride without a depth window is ignored, as by TF's kernel (not its shape fn).
     win, x, oh, ow, pads = _pool_setup("MaxPool", input, ksize, strides, padding,
                                        explicit_paddings, data_format)
     return _from_nhwc(_window_max(_pad(x, pads, _lowest(x.dtype)), win, oh, ow), win.nchw)
@@ -121,6 +186,9 @@ def _check_grad_shape(what, got, want):
 
 def _max_pool_grad_kernel(orig_input, orig_output, grad, *, ksize, strides, padding,
                           explicit_paddings, data_format):
+    _pool_window("MaxPoolGrad", tuple(ksize), tuple(strides), padding,
+                 tuple(explicit_paddings), data_format)
+    _refuse_depth(ksize, strides, data_format, "MaxPoolingGrad")
     win, x, oh, ow, pads = _pool_setup("MaxPoolGrad", orig_input, ksize, strides, padding,
                                        explicit_paddings, data_format)
     _check_4d(grad, "grad")
@@ -163,6 +231,8 @@ def _max_pool_grad_kernel(orig_input, orig_output, grad, *, ksize, strides, padd
 
 def _max_pool_grad_grad_kernel(orig_input, orig_output, grad, *, ksize, strides, padding,
                                data_format):
+    _pool_window("MaxPoolGradGrad", tuple(ksize), tuple(strides), padding, (), data_format)
+    _refuse_depth(ksize, strides, data_format, "MaxPoolingGradGrad")
     win, x, oh, ow, pads = _pool_setup("MaxPoolGradGrad", orig_input, ksize, strides, padding,
                                        [], data_format)
     _check_4d(orig_output, "orig_output")
@@ -197,6 +267,11 @@ def _window_counts(x_shape, win, oh, ow, pads, dtype):
 def _avg_pool_kernel(value, *, ksize, strides, padding, data_format):
     win, x, oh, ow, pads = _pool_setup("AvgPool", value, ksize, strides, padding, [],
                                        data_format)
+    kd, sd = _depth(ksize, strides, data_format)
+    if kd != 1:  # TF's reference kernel (TF_ENABLE_ONEDNN_OPTS=0); a depth stride is ignored
+        _check_depthwise(x, win, kd, sd)
+        raise UnimplementedError(None, None, "Non-spatial pooling is not yet supported. "
+                                 "Volunteers? :)")
     xp = _pad(x, pads)
     out = np.zeros((x.shape[0], oh, ow, x.shape[3]), x.dtype)
     for _, rows, cols in _taps(win.kh, win.kw, oh, ow, win):
@@ -211,6 +286,9 @@ def _avg_pool_grad_kernel(orig_input_shape, grad, *, ksize, strides, padding, da
         raise InvalidArgumentError(None, None, "orig_input_shape must be 1-dimensional and 4 "
                                    f"elements, got {sizes}")
     win = _pool_window("AvgPoolGrad", tuple(ksize), tuple(strides), padding, (), data_format)
+    if _depth(ksize, strides, data_format)[0] != 1:  # TF's reference kernel; a stride is ignored
+        raise UnimplementedError(None, None, "Non-spatial pooling is not yet supported. "
+                                 "Volunteers? :)")
     _check_4d(grad, "grad")
     n, h, w, c = _nhwc_list(sizes, win.nchw)
     oh, ow, pads = _geometry(h, w, win.kh, win.kw, win, at_run_time=True)
@@ -229,11 +307,17 @@ def _avg_pool_grad_kernel(orig_input_shape, grad, *, ksize, strides, padding, da
     return _from_nhwc(_crop(dxp, pads, h, w), win.nchw)
 
 
-def _pool_out_shape(op, shape, ksize, strides, padding, explicit_paddings, data_format):
+def _pool_out_shape(op, shape, ksize, strides, padding, explicit_paddings, data_format,
+                    depth=True):
+    """TF's MaxPoolShape: the depth too is a windowed size (of the depth window and stride,
+    VALID-like for EXPLICIT) unless ``depth`` is False (AvgPoolShape keeps it)."""
     win = _pool_window(op, tuple(ksize), tuple(strides), padding, tuple(explicit_paddings),
                        data_format)
     n, h, w, c = _nhwc_list(_dims4(shape), win.nchw)
     oh, ow, _ = _geometry(h, w, win.kh, win.kw, win)
+    if depth:
+        kd, sd = _depth(ksize, strides, data_format)
+        c = _out_dim(c, kd, sd, 1, padding, (0, 0))[0]
     return _format_list([n, oh, ow, c], win.nchw)
 
 
@@ -247,7 +331,7 @@ def _max_pool_infer(x, *, ksize, strides, padding, explicit_paddings, data_forma
 def _max_pool_grad_infer(x, y, g, *, ksize, strides, padding, explicit_paddings, data_format):
     _require(x, "orig_input", _MAX_POOL_GRAD_TYPES)
     _pool_out_shape("MaxPoolGrad", x.shape, ksize, strides, padding, explicit_paddings,
-                    data_format)
+                    data_format, depth=False)
     _dims4(y.shape)
     _dims4(g.shape)
     return [TensorSpec(x.shape, x.dtype)]
@@ -264,7 +348,7 @@ def _max_pool_grad_grad_infer(x, y, g, *, ksize, strides, padding, data_format):
 def _avg_pool_infer(x, *, ksize, strides, padding, data_format):
     _require(x, "value", _FLOAT_TYPES)
     return [TensorSpec(_pool_out_shape("AvgPool", x.shape, ksize, strides, padding, [],
-                                       data_format), x.dtype)]
+                                       data_format, depth=False), x.dtype)]
 
 
 def _avg_pool_grad_infer(sizes, g, *, ksize, strides, padding, data_format):

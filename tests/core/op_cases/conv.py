@@ -173,6 +173,20 @@ def ref_max_pool(x, ksize, strides, padding, explicit_paddings=(), data_format="
     return _from_nhwc(out, data_format)
 
 
+def ref_depthwise_max_pool(x, ksize, strides, padding, data_format="NHWC"):
+    """TF's DepthwiseMaxPool: each group of ksize[3] channels folded in order with
+    ``acc < v ? v : acc`` (a leading NaN stays, a later one is skipped)."""
+    k = ksize[3]
+    n, h, w, c = x.shape
+    out = np.zeros((n, h, w, c // k), x.dtype)
+    for b, i, j, g in np.ndindex(*out.shape):
+        acc = x[b, i, j, g * k]
+        for v in x[b, i, j, g * k + 1:(g + 1) * k]:
+            acc = v if acc < v else acc
+        out[b, i, j, g] = acc
+    return out
+
+
 def _first_argmax(x, rows, cols):
     """(n, c) input coordinates (r, c) of the first maximum of each window, row-major."""
     n, _, _, c = x.shape
@@ -379,4 +393,17 @@ CASES = [
           explicit=[0, 0, 2, 1, 1, 1, 0, 0], avg=False, grad_grad=False),
     *pool(distinct(1, 2, 4, 4), [1, 1, 2, 2], [1, 1, 2, 2], "SAME", "grad-nchw",
           data_format="NCHW"),
+    # Depthwise max pooling (a window over channels only, TF's CPU kernel). TF refuses its
+    # gradient at run time (MaxPoolGrad with a depth window), hence no gradient check.
+    Case("MaxPool", [f32(2, 3, 4, 6)], ref=ref_depthwise_max_pool,
+         attrs={"ksize": [1, 1, 1, 3], "strides": [1, 1, 1, 3], "padding": "VALID"},
+         id="MaxPool-depthwise-k3", grad=[]),
+    Case("MaxPool", [R.integers(-9, 9, (1, 2, 3, 8)).astype(np.int32)],
+         ref=ref_depthwise_max_pool,
+         attrs={"ksize": [1, 1, 1, 2], "strides": [1, 1, 1, 2], "padding": "SAME"},
+         id="MaxPool-depthwise-int32-same"),
+    # AvgPool ignores a depth stride without a depth window (kernel and shape function).
+    Case("AvgPool", [f32(1, 3, 3, 6)], ref=ref_avg_pool,
+         attrs={"ksize": [1, 2, 2, 1], "strides": [1, 1, 1, 3], "padding": "VALID"},
+         id="AvgPool-depth-stride-ignored"),
 ]
