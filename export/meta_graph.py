@@ -356,11 +356,32 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     if clear_devices:
         graph_def = graph_pb2.GraphDef.FromString(graph_def.SerializeToString())
         _clear_devices(graph_def)
-    import_graph_def(graph_def, input_map=input_map, name=import_scope or "",
-                     source=str(meta_graph_or_file)
-                     if not isinstance(meta_graph_or_file, meta_graph_pb2.MetaGraphDef)
-                     else "MetaGraphDef")
-    prefix = f"{import_scope}/" if import_scope else ""
+    # The scope the import opens: "s_1/" when "s" is taken (TF's scope_to_prepend_to_names).
+    prefix = "" if not import_scope else import_scope if import_scope.endswith("/") else \
+        graph.unique_name(import_scope, mark_as_used=False) + "/"
+    # Without import_scope, a node whose name the graph already has is renamed ("w" -> "w_1"),
+    # its inputs with it. The collections, as TF's, hold what the file's names resolve to; the
+    # Saver, as TF's (which runs the imported restore ops), the variables the import made.
+    col = meta.collection_def.get(GraphKeys.GLOBAL_VARIABLES)
+    gvars = [variable_pb2.VariableDef.FromString(raw) for raw in col.bytes_list.value] \
+        if col is not None and col.WhichOneof("kind") == "bytes_list" else []
+    names = {n for vd in gvars for n in (vd.variable_name, vd.initializer_name,
+                                         vd.snapshot_name, vd.initial_value_name)}
+    if meta.HasField("saver_def"):
+        names.update(getattr(meta.saver_def, f) for f in _SAVER_DEF_FIELDS)
+    wanted = sorted({n.split(":")[0] for n in names} & {n.name for n in graph_def.node})
+    created = dict(zip(wanted, import_graph_def(
+        graph_def, input_map=input_map, name=import_scope or "", return_elements=wanted,
+        source=str(meta_graph_or_file)
+        if not isinstance(meta_graph_or_file, meta_graph_pb2.MetaGraphDef)
+        else "MetaGraphDef")))
+
+    def imported(name: str):  # a tensor or op name of the file -> the one the import made
+        node, _, index = name.partition(":")
+        if node not in created:  # not a node of the file: what the name is in the graph
+            return graph.as_graph_element(prefix + name)
+        return created[node].outputs[int(index)] if index else created[node]
+
     graph._loops_without_back_prop.update(_no_back_prop_exits(meta, prefix))
     variables: dict[str, Variable] = {}
     from .table_restore import TABLE_NAMES_KEY
@@ -381,7 +402,8 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
                                                f"{vd.variable_name} is not supported")
                 name = prefix + vd.variable_name
                 if name not in variables:
-                    variables[name] = _variable_from_def(graph, vd, prefix)
+                    variables[name] = _variable_from_def(
+                        lambda n: graph.as_graph_element(prefix + n), vd)
                 values.append(variables[name])
         elif kind == "bytes_list" and key == GraphKeys.QUEUE_RUNNERS:  # QueueRunnerDefs
             from minitf.train import QueueRunner
@@ -401,13 +423,17 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     # Checkpoint keys are the names the variables had when saved, without import_scope; the
     # parts of a partitioned variable go together under its name, as TF saves them.
     saved: dict = {}
-    for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES):
-        if v in variables.values():
-            info = v._save_slice_info
-            if info is None:
-                saved[v.op.name[len(prefix):]] = v
-            else:
-                saved.setdefault(info.full_name, []).append(v)
+    collected = {v.op: v for v in variables.values()}
+    for vd in gvars:
+        op = imported(vd.variable_name).op
+        v = collected.get(op)
+        if v is None:  # renamed by the import: the collections hold another variable
+            v = collected[op] = _variable_from_def(imported, vd)
+        info = v._save_slice_info
+        if info is None:
+            saved[vd.variable_name.split(":")[0]] = v
+        else:
+            saved.setdefault(info.full_name, []).append(v)
     tables = _table_saveables(graph, meta, prefix)
     for t in tables:
         graph.add_to_collection(GraphKeys.SAVEABLE_OBJECTS, t)
@@ -415,17 +441,19 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
         saved.update((t.name, t) for t in tables)
         return Saver(saved) if saved else None
     # TF's Saver wrote the file: save what its ops save, in its format (V2: TF's bundle).
-    own = _saved_by(graph, meta.saver_def, prefix)
+    own = _saved_by(graph, created.get(meta.saver_def.restore_op_name))
     saved = {k: v for k, v in saved.items() if own is None or k in own}
     saved.update((t.name, t) for t in tables if own is None or t.specs[0][0] in own)
     if not saved:
         return None
-    # The Saver reuses the file's ops (their names under the import scope), as TF's does.
+    # The Saver reuses the file's ops (as the import named them), as TF's does.
     saver_def = type(meta.saver_def)()
     saver_def.CopyFrom(meta.saver_def)
-    for field in ("filename_tensor_name", "save_tensor_name", "restore_op_name"):
-        if getattr(saver_def, field):
-            setattr(saver_def, field, prefix + getattr(saver_def, field))
+    for field in _SAVER_DEF_FIELDS:
+        name = getattr(saver_def, field)
+        if name:
+            setattr(saver_def, field, imported(name).name if name.split(":")[0] in created
+                    else prefix + name)
     return Saver(saved, write_version=meta.saver_def.version, saver_def=saver_def)
 
 
@@ -448,10 +476,15 @@ def _no_back_prop_exits(meta, prefix: str) -> set:
     return found
 
 
-def _saved_by(graph, saver_def, prefix: str) -> set | None:
-    """The checkpoint names the SaveV2 ops of ``saver_def``'s scope write (a Saver given a
-    var_list saves only those), or None when the graph has none to read them from."""
-    scope = prefix + saver_def.restore_op_name.rpartition("/")[0] + "/"
+_SAVER_DEF_FIELDS = ("filename_tensor_name", "save_tensor_name", "restore_op_name")
+
+
+def _saved_by(graph, restore_op) -> set | None:
+    """The checkpoint names the SaveV2 ops of the imported ``restore_op``'s scope write (a
+    Saver given a var_list saves only those), or None when the graph has none to read."""
+    if restore_op is None:
+        return None
+    scope = restore_op.name.rpartition("/")[0] + "/"
     names = None
     for op in graph.get_operations():
         if op.type == "SaveV2" and op.name.startswith(scope):
@@ -462,12 +495,13 @@ def _saved_by(graph, saver_def, prefix: str) -> set | None:
     return names
 
 
-def _variable_from_def(graph, vd, prefix: str) -> Variable:
-    variable = graph.get_tensor_by_name(prefix + vd.variable_name)
-    initializer = graph.get_operation_by_name(prefix + vd.initializer_name)
-    snapshot = graph.get_tensor_by_name(prefix + vd.snapshot_name)
-    initial_value = graph.get_tensor_by_name(prefix + vd.initial_value_name) \
-        if vd.initial_value_name else initializer.inputs[1]
+def _variable_from_def(lookup, vd) -> Variable:
+    """A Variable of the ops ``lookup`` finds for the names ``vd`` records."""
+    variable = lookup(vd.variable_name)
+    initializer = lookup(vd.initializer_name)
+    snapshot = lookup(vd.snapshot_name)
+    initial_value = lookup(vd.initial_value_name) if vd.initial_value_name \
+        else initializer.inputs[1]
     v = Variable._from_graph(variable, initializer, snapshot, initial_value, vd.trainable)
     if vd.HasField("save_slice_info_def"):  # a part of a partitioned variable
         info = vd.save_slice_info_def
