@@ -105,6 +105,7 @@ class Saver:
                            else get_default_graph())
         self._max_to_keep = max_to_keep
         self._pad_step_number = pad_step_number
+        self._save_relative_paths = save_relative_paths
         self._last: list[str] = []
         self._saved_at: dict[str, float] = {}
         # As TF1: a checkpoint about to be deleted is kept instead once every N hours.
@@ -204,7 +205,7 @@ class Saver:
         # max_to_keep None or 0: every file stays and none is tracked (TF1's behaviour).
         if write_state:
             _write_state(directory, prefix, self._last or [prefix],
-                         latest_filename or "checkpoint")
+                         latest_filename or "checkpoint", self._save_relative_paths)
         return prefix
 
     @staticmethod
@@ -430,10 +431,11 @@ def _remove(prefix, npz=True, bundle=True):
                 pass
 
 
-def _write_state(directory, latest, all_paths, filename):
-    def rel(p):  # TF's: relative to the directory only when both are relative
-        return p if os.path.isabs(directory) or os.path.isabs(p) else \
-            os.path.relpath(p, directory)
+def _write_state(directory, latest, all_paths, filename, relative=False):
+    def rel(p):  # TF's: relative with save_relative_paths, or when the directory also is
+        if relative and os.path.isabs(p) or not (os.path.isabs(directory) or os.path.isabs(p)):
+            return os.path.relpath(p, directory)
+        return p
     lines = [f'model_checkpoint_path: "{rel(latest)}"']
     lines += [f'all_model_checkpoint_paths: "{rel(p)}"' for p in all_paths]
     fd, tmp = tensor_bundle.temp_file(directory, ".tmp-state-")

@@ -61,8 +61,16 @@ def test_max_to_keep_deletes_old_checkpoints(tmp_path):
     state = tf.train.get_checkpoint_state(str(tmp_path))
     assert state.model_checkpoint_path == paths[3]
     assert state.all_model_checkpoint_paths == paths[2:]
+    # TF's format: the paths as saved (absolute here), relative with save_relative_paths.
     text = (tmp_path / "checkpoint").read_text()
-    assert 'model_checkpoint_path: "ckpt-3"' in text  # TF's format, relative to the directory
+    assert f'model_checkpoint_path: "{tmp_path / "ckpt-3"}"' in text
+    relative = tf.train.Saver(max_to_keep=2, save_relative_paths=True)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        relative.save(sess, str(tmp_path / "ckpt"), global_step=5)
+    text = (tmp_path / "checkpoint").read_text()
+    assert 'model_checkpoint_path: "ckpt-5"' in text
+    assert tf.train.latest_checkpoint(str(tmp_path)) == str(tmp_path / "ckpt-5")
 
 
 def _saved(tmp_path):
