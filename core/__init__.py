@@ -144,6 +144,7 @@ from .ragged import RaggedTensor, RaggedTensorValue
 from . import mixed_precision
 from .ops.quantize_ops import *  # tf.quantize, dequantize, quantize_v2, quantized_concat
 from . import profiler
+from .timeline import client  # tf.client.timeline / tf.timeline: Chrome traces of step_stats
 from . import config, resource_loader, sysconfig, version
 from .tf1_aliases import *  # tf.OpError, tf.conv, tf.CXX_VERSION, ...
 from .tf1_more import *  # tf.vectorized_map, tf.approx_top_k, tf.fftnd, ...

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from .errors import CancelledError, InvalidArgumentError, OpError
 from .graph import Graph, Operation, Tensor, _graph_stack, get_default_graph
+from .nest import flatten, is_nested
 from .partial_run import _PartialRun
 from . import plan_trace
 from .plan import Plan
@@ -67,6 +68,30 @@ def _other_graph(kind, which, hint) -> ValueError:
 MAX_CACHED_PLANS = 1024
 
 
+def _flat_feed_items(feed_dict) -> list:
+    """TF's nest.flatten_dict_items: a nested key (a tuple of tuples, a MultiRNNCell state)
+    feeds its leaves the leaves of its value, which must be as many; no leaf key may repeat."""
+    items, nested = [], False
+    for key, value in feed_dict.items():
+        if type(key) is Tensor or not is_nested(key):
+            items.append((key, value))
+            continue
+        nested = True
+        keys, values = flatten(key), flatten(value)
+        if len(keys) != len(values):
+            raise ValueError(f"Could not flatten dictionary. Key had {len(keys)} elements, but "
+                             f"value had {len(values)} elements. Key: {keys!r}, value: "
+                             f"{values!r}.")
+        items += zip(keys, values)
+    if nested:  # a nested key's leaves may repeat another key
+        seen = set()
+        for key, _ in items:
+            if key in seen:
+                raise ValueError(f"Cannot flatten dict because this key is not unique: {key}")
+            seen.add(key)
+    return items
+
+
 def _timeout_in_ms(options, config) -> int:
     """RunOptions.timeout_in_ms, else ConfigProto.operation_timeout_in_ms (0: none)."""
     for source, field in ((options, "timeout_in_ms"), (config, "operation_timeout_in_ms")):
@@ -112,6 +137,9 @@ class Session:
         self._graph = graph if graph is not None else get_default_graph()
         if not isinstance(self._graph, Graph):
             raise TypeError(f"graph must be a tf.Graph, but got {type(self._graph).__name__}")
+        from .train.server import check_target  # (train imports this module)
+
+        check_target(target)
         self._target = target
         if config is not None and getattr(getattr(config, "DESCRIPTOR", None), "name",
                                           None) != "ConfigProto":
@@ -128,6 +156,7 @@ class Session:
         self._cancelled = False  # Session.reset closed the runtime under this object
         self._partial_runs: dict[str, _PartialRun] = {}
         self._handles = itertools.count()
+        self._placement_logged = 0  # graph ops already logged (log_device_placement)
         with _sessions_lock:
             _sessions.add(self)
 
@@ -189,9 +218,22 @@ class Session:
                 sess._resources.clear()
 
     def list_devices(self):
-        """The one device minitf runs on, described as TF describes its local CPU."""
-        return [_DeviceAttributes("/job:localhost/replica:0/task:0/device:CPU:0", "CPU",
-                                  268435456, _INCARNATION)]
+        """The CPU devices, described as TF describes its local CPU: one, or as many as the
+        config's ``device_count['CPU']`` (minitf runs everything on the first)."""
+        count = 1
+        if self._config is not None and "CPU" in self._config.device_count:
+            count = max(1, self._config.device_count["CPU"])
+        return [_DeviceAttributes(f"/job:localhost/replica:0/task:0/device:CPU:{i}", "CPU",
+                                  268435456, _INCARNATION) for i in range(count)]
+
+    def _log_placement(self):
+        """ConfigProto.log_device_placement: as TF, which places the whole graph again each
+        time it has grown, a line per op then (every op runs on the CPU here)."""
+        ops = self._graph._ops
+        if len(ops) > self._placement_logged:
+            for op in ops:
+                print(f"{op.name}: ({op.type}): /job:localhost/replica:0/task:0/device:CPU:0")
+            self._placement_logged = len(ops)
 
     # -- running ---------------------------------------------------------------------------------
     def _plan(self, feeds: tuple, fetches: tuple, targets: tuple) -> Plan:
@@ -202,6 +244,8 @@ class Session:
         key = (feeds, fetches, targets)
         plan = self._plans.get(key)
         if plan is None:
+            if self._config is not None and self._config.log_device_placement:
+                self._log_placement()
             plan = compile_plan(self, self._graph, feeds, fetches, targets, self._resources)
             if len(self._plans) >= MAX_CACHED_PLANS:  # evict the oldest (dicts keep order);
                 try:  # only misses pay for the bound
@@ -227,7 +271,7 @@ class Session:
             raise CancelledError(None, None, "Session has been closed.")
 
     def _feed_values(self, feed_dict) -> tuple[tuple, list]:
-        """The tensors ``feed_dict`` feeds (tuple and composite keys expanded) and their
+        """The tensors ``feed_dict`` feeds (nested and composite keys expanded) and their
         values, converted and checked as TF does."""
         if not feed_dict:
             return (), ()
@@ -236,14 +280,8 @@ class Session:
                             f"type object, instead of '{type(feed_dict).__name__}'.")
         graph = self._graph
         feeds, values = [], []
-        for key, value in feed_dict.items():
-            if isinstance(key, Tensor):
-                pairs = ((key, value),)
-            elif isinstance(key, tuple):
-                pairs = [p for k, v in zip(key, value) for p in _expand_feed(k, v)]
-            else:
-                pairs = _expand_feed(key, value)
-            for k, v in pairs:
+        for key, value in _flat_feed_items(feed_dict):
+            for k, v in ((key, value),) if type(key) is Tensor else _expand_feed(key, value):
                 t = _feed_key(graph, k)
                 try:
                     arr = _check_feed(t, v)
@@ -315,7 +353,11 @@ class Session:
         positional = feed_list is not None  # TF's callable then goes through run()
         feed_list = list(feed_list or ())
         composite = [_feed_composite(f) for f in feed_list]
-        feeds = tuple(_feed_key(graph, t) for f in feed_list for t in _feed_parts(f))
+        # A nested key (a MultiRNNCell state) feeds its leaves; its calls go through run(),
+        # as all of TF's do, which flattens each value against its key.
+        nested = any(type(f) is not Tensor and is_nested(f) for f in feed_list)
+        feeds = tuple(_feed_key(graph, t) for f in feed_list for leaf in flatten(f)
+                      for t in _feed_parts(leaf))
         has_composite = any(c is not None for c in composite)
         for t in feeds:
             if not graph.is_feedable(t):
@@ -337,7 +379,7 @@ class Session:
                     raise TypeError(f"This callable takes no feed values, got {len(args)}")
             else:
                 self._check_open()  # TF's calls run(): RuntimeError once closed
-                if len(args) != n:
+                if len(args) != n or nested:
                     # TF's zips feed_list with the values and calls run(): a missing value is
                     # a missing feed (InvalidArgumentError if needed), an extra one is ignored.
                     return self.run(fetches, dict(zip(feed_list, args)), options, run_metadata)

@@ -21,6 +21,7 @@ from .basic_session_run_hooks import (CheckpointSaverHook,  # noqa: F401
                                       LoggingTensorHook, NanLossDuringTrainingError,
                                       NanTensorHook, SecondOrStepTimer, StepCounterHook,
                                       StopAtStepHook, SummarySaverHook)
+from .basic_session_run_hooks import ProfilerHook  # noqa: F401 - Chrome traces
 from .checkpoint_utils import (VocabInfo, checkpoints_iterator,  # noqa: F401
                                get_checkpoint_mtimes, init_from_checkpoint, remove_checkpoint,
                                update_checkpoint_state, warm_start)
@@ -43,6 +44,7 @@ from .training_extras import (GlobalStepWaiterHook, SessionCreator,  # noqa: F40
 from ..graph_util import write_graph  # noqa: F401,E402
 from ..device import replica_device_setter  # noqa: F401,E402
 from ..tf1_aliases import ClusterSpec  # noqa: F401,E402
+from .server import Server  # noqa: F401,E402
 
 # tf.train.Example and its parts, the protobuf classes TFRecord pipelines build and serialize;
 # imported on first use (core does not import the protos package).

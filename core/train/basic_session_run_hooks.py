@@ -1,8 +1,10 @@
 """The stock ``tf.train`` SessionRunHooks: stop at a step, save checkpoints and summaries, count
-steps per second, log tensors, fail on a NaN loss, feed each run, run final ops."""
+steps per second, log tensors, fail on a NaN loss, feed each run, run final ops, and profile
+(a Chrome trace of a traced run every N steps or seconds)."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 
@@ -18,8 +20,10 @@ class SecondOrStepTimer:
     """Triggers every ``every_secs`` seconds or every ``every_steps`` steps (exactly one)."""
 
     def __init__(self, every_secs=None, every_steps=None):
-        if (every_secs is None) == (every_steps is None):
+        if every_secs is None and every_steps is None:
             raise ValueError("Either every_secs or every_steps should be provided.")
+        if every_secs is not None and every_steps is not None:
+            raise ValueError("Can not provide both every_secs and every_steps.")
         self._every_secs, self._every_steps = every_secs, every_steps
         self.reset()
 
@@ -387,3 +391,68 @@ class FinalOpsHook(SessionRunHook):
     def end(self, session):
         if self._final_ops is not None:
             self._values = session.run(self._final_ops, feed_dict=self._feed)
+
+
+class ProfilerHook(SessionRunHook):
+    """Traces a run every ``save_steps`` steps or ``save_secs`` seconds (exactly one), and
+    writes it as a Chrome trace, ``output_dir/timeline-<global step>.json``, and into
+    ``output_dir``'s event file (``add_run_metadata``, tag ``step_<global step>``), as TF 1.x's.
+
+    As TF's: the first run is never traced (it starts the timer at the global step before it);
+    a traced run asks for FULL_TRACE through its SessionRunArgs' options (MonitoredSession
+    merges them into the run's), and names its files by the global step after the run;
+    ``output_dir=""`` is the current directory.
+    """
+
+    def __init__(self, save_steps=None, save_secs=None, output_dir="", show_dataflow=True,
+                 show_memory=False):
+        self._timer = SecondOrStepTimer(every_secs=save_secs, every_steps=save_steps)
+        self._output_file = os.path.join(os.fspath(output_dir), "timeline-{}.json")
+        from ..summary import FileWriterCache
+
+        # TF's FileWriter('') writes in the working directory; minitf's needs a directory name.
+        self._file_writer = FileWriterCache.get(os.fspath(output_dir) or os.curdir)
+        self._show_dataflow, self._show_memory = show_dataflow, show_memory
+
+    def begin(self):
+        self._next_step = None
+        self._global_step_tensor = _global_step_or_raise("ProfilerHook")
+
+    def before_run(self, run_context):
+        if self._next_step is None:  # the step before the first run: where the timer starts
+            self._start_step = int(run_context.session.run(self._global_step_tensor))
+        self._request_summary = (self._next_step is not None
+                                 and self._timer.should_trigger_for_step(self._next_step))
+        options = None
+        if self._request_summary:
+            config_pb2 = importlib.import_module("minitf.protos.config_pb2")  # core: lazily
+            options = config_pb2.RunOptions(trace_level=config_pb2.RunOptions.FULL_TRACE)
+        return SessionRunArgs({"global_step": self._global_step_tensor}, options=options)
+
+    def after_run(self, run_context, run_values):
+        # TF reads the step before the run's increment and adds one; minitf reads a variable
+        # fetched in the run that updates it after the update: the step this run reached.
+        global_step = int(run_values.results["global_step"])
+        if self._next_step is None:  # the first run starts the timer: not traced
+            self._timer.update_last_triggered_step(self._start_step)
+        if self._request_summary:
+            run_metadata = run_values.run_metadata
+            if run_metadata is None:
+                raise RuntimeError("ProfilerHook asked for a traced run, but the session "
+                                   "gave its hooks no run_metadata: it did not apply the "
+                                   "hook's RunOptions")
+            self._timer.update_last_triggered_step(global_step)
+            self._save(global_step, self._output_file.format(global_step),
+                       run_metadata.step_stats)
+            self._file_writer.add_run_metadata(run_metadata, f"step_{global_step}")
+        self._next_step = global_step + 1
+
+    def _save(self, step, save_path, step_stats):
+        from .. import gfile
+        from ..timeline import Timeline
+
+        logging.info("Saving timeline for %d into '%s'.", step, save_path)
+        trace = Timeline(step_stats).generate_chrome_trace_format(
+            show_dataflow=self._show_dataflow, show_memory=self._show_memory)
+        with gfile.Open(save_path, "w") as f:
+            f.write(trace)

@@ -154,7 +154,9 @@ class ChiefSessionCreator:
 
 
 def _refuse_master(master):
-    if master:
+    from .server import _local_targets  # a tf.train.Server's target made here runs here
+
+    if master and master not in _local_targets:
         raise UnimplementedError(None, None, f"master={master!r}: minitf runs in one process "
                                  "(no distributed sessions); leave master empty")
 
@@ -200,6 +202,9 @@ class MonitoredSession:
             request = hook.before_run(context)
             if request is None:
                 continue
+            if request.options is not None:  # e.g. ProfilerHook's FULL_TRACE, as TF merges
+                options, run_metadata = _with_hook_options(options, run_metadata,
+                                                           request.options)
             if request.fetches is not None:
                 all_fetches[i] = request.fetches
             for t, value in (request.feed_dict or {}).items():
@@ -338,3 +343,23 @@ def MonitoredTrainingSession(master="", is_chief=True, checkpoint_dir=None, scaf
     return MonitoredSession(ChiefSessionCreator(scaffold, config=config,
                                                 checkpoint_dir=checkpoint_dir),
                             all_hooks, stop_grace_period_secs)
+
+
+def _with_hook_options(options, run_metadata, incoming):
+    """TF's ``_HookedSession._merge_run_options``: a hook's RunOptions merged into the run's
+    (numbers: the larger, flags: either), and a RunMetadata for the hooks to read."""
+    import importlib
+
+    config_pb2 = importlib.import_module("minitf.protos.config_pb2")  # core: lazily (DESIGN)
+    if options is None:
+        options = config_pb2.RunOptions()
+    options.trace_level = max(options.trace_level, incoming.trace_level)
+    options.timeout_in_ms = max(options.timeout_in_ms, incoming.timeout_in_ms)
+    options.inter_op_thread_pool = max(options.inter_op_thread_pool,
+                                       incoming.inter_op_thread_pool)
+    options.output_partition_graphs = (options.output_partition_graphs
+                                       or incoming.output_partition_graphs)
+    options.report_tensor_allocations_upon_oom = (
+        options.report_tensor_allocations_upon_oom
+        or incoming.report_tensor_allocations_upon_oom)
+    return options, run_metadata if run_metadata is not None else config_pb2.RunMetadata()

@@ -34,7 +34,11 @@ def test_a_registered_composite_feeds_its_components(monkeypatch):
     with tf.Session() as sess:
         assert sess.run(total, {Pair(x, y): ([1.0, 2.0], [3.0, 4.0])}).tolist() == [31.0, 42.0]
         assert sess.run(total, {Scaled(x): 2, y: [0.5, 0.5]}).tolist() == [20.5, 20.5]
-        assert sess.run(total, {(Scaled(x), y): (1, [0.0, 1.0])}).tolist() == [10.0, 11.0]
+        # A nested key's value is flattened as TF's nest does: a list is two leaves there.
+        assert sess.run(total, {(Scaled(x), y): (1, np.array([0.0, 1.0]))}).tolist() == \
+            [10.0, 11.0]
+        with pytest.raises(ValueError, match="Key had 2 elements, but value had 3 elements"):
+            sess.run(total, {(Scaled(x), y): (1, [0.0, 1.0])})
         fn = sess.make_callable(total, [Pair(x, y)])
         assert fn(([1.0, 1.0], [2.0, 2.0])).tolist() == [21.0, 21.0]
         handle = sess.partial_run_setup([total], [Scaled(x), y])
@@ -44,15 +48,18 @@ def test_a_registered_composite_feeds_its_components(monkeypatch):
             sess.run(total, {Scaled(x): "two", y: [0.0, 0.0]})
 
 
-def test_sparse_tensor_feeds_in_tuple_keys_and_partial_runs():
+def test_sparse_tensor_feeds_and_partial_runs():
     sp = tf.sparse_placeholder(tf.float32, [2, 3])
     dense = tf.sparse.to_dense(sp)
     value = tf.SparseTensorValue([[0, 1], [1, 2]], [5.0, 6.0], [2, 3])
     want = [[0.0, 5.0, 0.0], [0.0, 0.0, 6.0]]
     scale = tf.placeholder(tf.float32, [])
     with tf.Session() as sess:
-        assert sess.run(dense * scale, {(sp, scale): (value, 2.0)}).tolist() == \
+        assert sess.run(dense * scale, {sp: value, scale: 2.0}).tolist() == \
             [[0.0, 10.0, 0.0], [0.0, 0.0, 12.0]]
+        # In a tuple key, TF's nest flattens the SparseTensorValue (a namedtuple) too.
+        with pytest.raises(ValueError, match="Key had 2 elements, but value had 9 elements"):
+            sess.run(dense * scale, {(sp, scale): (value, 2.0)})
         handle = sess.partial_run_setup([dense], [sp])
         assert sess.partial_run(handle, dense, {sp: value}).tolist() == want
         with pytest.raises(TypeError, match="SparseTensorValue or a"):
