@@ -174,9 +174,11 @@ def no_op(name=None):
 def tuple_(tensors, name=None, control_inputs=None):
     """``tf.tuple``: the tensors again (None kept), each available only once all of them and
     ``control_inputs`` have been computed. As TF1 builds it: a ``group_deps`` NoOp on the
-    producing ops, and behind it one ``control_dependency`` Identity per tensor (an
-    IndexedSlices gates its values; an Operation becomes a group behind the gate)."""
+    producing ops, and behind it one ``control_dependency`` Identity per tensor, colocated with
+    that tensor (an IndexedSlices gates its values; an Operation becomes a group behind the
+    gate)."""
     from ..graph import Operation
+    from ..indexed_slices import IndexedSlices
 
     tensors = [t if t is None or isinstance(t, Operation) or hasattr(t, "op") else
                convert_to_tensor(t) for t in tensors]
@@ -193,20 +195,26 @@ def tuple_(tensors, name=None, control_inputs=None):
         for t in tensors:
             if t is None:
                 out.append(None)
-                continue
-            with graph.control_dependencies([gate]):
-                out.append(group(t) if isinstance(t, Operation) else
-                           identity(t, name="control_dependency"))
+            elif isinstance(t, Operation):
+                with graph.control_dependencies([gate]):
+                    out.append(group(t))
+            else:  # TF1's with_dependencies: the Identity runs where its input is
+                with graph.colocate_with(t.values if isinstance(t, IndexedSlices) else t), \
+                        graph.control_dependencies([gate]):
+                    out.append(identity(t, name="control_dependency"))
         return out
 
 
 def group(*inputs, name=None):
     """A NoOp that runs after all ``inputs``: ops, tensors or variables in any nesting of
-    lists, tuples and dicts (TF flattens them, so ``group([train_op, update_ops])`` works)."""
+    lists, tuples and dicts (TF flattens them, so ``group([train_op, update_ops])`` works).
+    Placed as TF1 places it: inputs all on one device give a NoOp on that device (merged into
+    the device scopes around); inputs on several devices give one ``NoOp`` per device (sorted
+    by device string, named in the group's scope) and the group's NoOp runs after those."""
     from ..graph import Operation
     from ..nest_util import flatten
 
-    ops = []
+    on_device: dict = {}  # device -> its input ops, in the order given
     for x in flatten(list(inputs)):
         conv = getattr(x, "_as_graph_element", None)
         y = conv() if conv is not None else x
@@ -214,7 +222,21 @@ def group(*inputs, name=None):
         if not isinstance(y, Operation):
             raise TypeError(f"'inputs' should be zero or more (nested) Tensors. Received "
                             f"'{x}' with type '{type(x)}'.")
-        ops.append(y)
-    g = ops[0].graph if ops else get_default_graph()
-    with g.as_default(), g.control_dependencies(ops):
-        return NO_OP(name=name or "group_deps")
+        on_device.setdefault(y.device, []).append(y)
+    g = next(iter(on_device.values()))[0].graph if on_device else get_default_graph()
+    with g.as_default(), g.name_scope(name or "group_deps") as scope:
+        if not on_device:
+            return NO_OP(name=scope)
+        if len(on_device) == 1:
+            ((device, ops),) = on_device.items()
+            return _group_on_device(g, device, ops, scope)
+        deps = [_group_on_device(g, device, on_device[device], "NoOp")
+                for device in sorted(on_device)]
+        with g.control_dependencies(deps):
+            return NO_OP(name=scope)
+
+
+def _group_on_device(graph, device, ops, name):
+    """TF1's _GroupControlDeps: a NoOp after ``ops``, on ``device`` ("" keeps the scopes')."""
+    with graph.control_dependencies(ops), graph.device(device):
+        return NO_OP(name=name)

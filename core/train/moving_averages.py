@@ -6,6 +6,8 @@ slots). With ``zero_debias``, averages of tensors are divided by ``1 - decay ** 
 
 from __future__ import annotations
 
+import contextlib
+
 from .. import dtypes as _dt
 from .. import init_ops
 from ..graph import GraphKeys, convert_to_tensor, get_default_graph
@@ -15,15 +17,34 @@ from ..variables import (Variable, get_variable, get_variable_scope, global_vari
 
 
 def move_toward(variable, value, rate, name=None):
-    """``variable -= (variable - value) * rate`` (rate = 1 - decay), the moving-average update
-    of EMA and of batch normalization's statistics; returns the updated value. (TF's public
-    assign_moving_average also zero-debiases by default; this is its plain update.)"""
+    """``variable -= (variable - value) * rate`` (rate = 1 - decay), batch normalization's
+    update of its moving statistics; returns the updated value. As TF1's layer does it, the
+    whole update is colocated with ``variable`` (a tower's update of a shared statistic runs
+    where the statistic is). (TF's public assign_moving_average also zero-debiases by default;
+    this is its plain update.)"""
     graph = get_default_graph()
-    with graph.name_scope(name or "AssignMovingAvg") as scope:
+    with graph.name_scope(name or "AssignMovingAvg") as scope, graph.colocate_with(variable):
         rate = convert_to_tensor(rate, name="decay")
         if rate.dtype != variable.dtype:
             rate = math_ops.cast(rate, variable.dtype)
         return state_ops.assign_sub(variable, (variable.value() - value) * rate, name=scope)
+
+
+def _assign_moving_average(average, value, decay, zero_debias):
+    """TF1's assign_moving_average, as ExponentialMovingAverage.apply calls it: in an
+    ``AssignMovingAvg`` scope, ``average -= (1 - decay) * (average - value)``, or the
+    zero-debiased update. Only the ops writing a variable are colocated with it (TF1 colocates
+    an op with its ref inputs); the arithmetic stays in the device scope around."""
+    graph = get_default_graph()
+    with graph.name_scope("AssignMovingAvg") as scope:
+        rate = 1.0 - decay
+        if rate.dtype != average.dtype:
+            rate = math_ops.cast(rate, average.dtype)
+        if zero_debias:
+            return _zero_debias(average, value, rate, scope)
+        delta = (average.value() - value) * rate
+        with graph.colocate_with(average):
+            return state_ops.assign_sub(average, delta, name=scope)
 
 
 class ExponentialMovingAverage:
@@ -43,7 +64,9 @@ class ExponentialMovingAverage:
         return self._name
 
     def apply(self, var_list=None):
-        """Creates the shadows (once per variable) and returns the op updating them."""
+        """Creates the shadows (once per variable) and returns the op updating them. As TF1
+        places them, a variable's shadow (and a variable output's) is colocated with it; a
+        tensor's shadow is made in the device scope around."""
         if var_list is None:
             var_list = trainable_variables()
         var_list = list(var_list)
@@ -64,7 +87,10 @@ class ExponentialMovingAverage:
                                               array_ops.shape(var), dtype=var.dtype)
                 scope = get_variable_scope().name
                 name = f"{var.op.name}/{self._name}"
-                with graph.name_scope(None):
+                colocate = (isinstance(var, Variable) or var.op.type in
+                            ("Variable", "VariableV2", "VarHandleOp"))
+                with graph.name_scope(None), (graph.colocate_with(var) if colocate else
+                                              contextlib.nullcontext()):
                     shadow = Variable(initial, trainable=False,
                                       name=f"{scope}/{name}" if scope else name,
                                       validate_shape=var.shape.is_fully_defined())
@@ -77,8 +103,8 @@ class ExponentialMovingAverage:
                 n = math_ops.cast(convert_to_tensor(self._num_updates), _dt.float32,
                                   name="num_updates")
                 decay = math_ops.minimum(decay, (1.0 + n) / (10.0 + n))
-            updates = [(_zero_debias if var in debiased else move_toward)(
-                self._averages[var], var, 1.0 - decay) for var in var_list]
+            updates = [_assign_moving_average(self._averages[var], var, decay, var in debiased)
+                       for var in var_list]
             return array_ops.group(*updates, name=scope)
 
     def average(self, var):
@@ -108,13 +134,14 @@ class ExponentialMovingAverage:
         return names
 
 
-def _zero_debias(shadow, value, rate):
+def _zero_debias(shadow, value, rate, scope):
     """TF1's zero-debiased update: ``biased`` follows ``value`` as a plain moving average
     from zero, ``local_step`` counts updates, and the shadow is ``biased / (1 - decay **
-    local_step)``."""
+    local_step)``. ``biased`` and ``local_step`` are colocated with the shadow, and each
+    assignment with the variable it writes, as in TF1."""
     graph = get_default_graph()
     with variable_scope(shadow.op.name):
-        with graph.control_dependencies(None):
+        with graph.control_dependencies(None), graph.colocate_with(shadow):
             biased = get_variable(_unique_in_scope("biased"), shape=shadow.shape,
                                   dtype=shadow.dtype, initializer=init_ops.zeros_initializer(),
                                   trainable=False)
@@ -122,12 +149,17 @@ def _zero_debias(shadow, value, rate):
                                       dtype=shadow.dtype,
                                       initializer=init_ops.zeros_initializer(),
                                       trainable=False)
-    with graph.name_scope("AssignMovingAvg") as scope:
-        rate = math_ops.cast(convert_to_tensor(rate), shadow.dtype)
-        update_biased = state_ops.assign_sub(biased, (biased.value() - value) * rate)
-        update_step = local_step.assign_add(1)
-        bias_factor = 1 - math_ops.pow(1.0 - rate, update_step)
-        return state_ops.assign(shadow, update_biased / bias_factor, name=scope)
+    delta = (biased.value() - value) * rate
+    with graph.colocate_with(biased):
+        update_biased = state_ops.assign_sub(biased, delta)
+    with graph.name_scope("AssignAdd") as add_scope:  # the 1 stays outside, as in TF1
+        one = convert_to_tensor(1, dtype=local_step.dtype, name="value")
+        with graph.colocate_with(local_step):
+            update_step = state_ops.assign_add(local_step, one, name=add_scope)
+    bias_factor = 1 - math_ops.pow(1.0 - rate, update_step)
+    debiased = update_biased / bias_factor
+    with graph.colocate_with(shadow):
+        return state_ops.assign(shadow, debiased, name=scope)
 
 
 def _unique_in_scope(name: str) -> str:

@@ -76,7 +76,9 @@ class Optimizer:
         """One op applying the gradients (and incrementing ``global_step`` if given). Calls the
         hooks in TF1's order: ``_create_slots`` (outside any control dependency), then in the
         ``name`` scope ``_prepare``, one ``_apply_dense``/``_apply_sparse`` per variable (in an
-        ``update_<var>`` scope) and ``_finish``."""
+        ``update_<var>`` scope) and ``_finish``. As TF1 places them: each variable's update ops
+        are colocated with the variable, the global step's increment with the global step (so
+        under a replica_device_setter they run on the parameter server holding it)."""
         grads_and_vars = list(grads_and_vars)
         if not grads_and_vars:
             raise ValueError("No variables provided.")
@@ -102,12 +104,13 @@ class Optimizer:
                 self._prepare()
                 updates = []
                 for g, v in pairs:
-                    with graph.name_scope("update_" + v.op.name):
+                    with graph.name_scope("update_" + v.op.name), graph.colocate_with(v):
                         updates.append(self._update(g, v, graph))
                 if global_step is None:
                     apply_op = self._finish(updates, scope)
                 else:
-                    with graph.control_dependencies([self._finish(updates, "update")]):
+                    with graph.control_dependencies([self._finish(updates, "update")]), \
+                            graph.colocate_with(global_step):
                         apply_op = state_ops.assign_add(global_step, 1, name=scope).op
             if isinstance(apply_op, Tensor):
                 apply_op = apply_op.op
@@ -187,15 +190,16 @@ class Optimizer:
 
     def _make_slot(self, var: Variable, slot_name: str, init_value, op_name):
         """A slot variable named ``<var>/<op_name>`` (``_1``, ``_2``... if taken), under the
-        variable scope the optimizer runs in, as TF1 names it (``scope/scope/w/Adam``).
-        ``init_value``: a Tensor or a function giving one."""
+        variable scope the optimizer runs in, as TF1 names it (``scope/scope/w/Adam``), and
+        colocated with ``var`` as TF1's slot_creator does (same device, ``_class`` ``loc:@var``;
+        the device scopes around do not apply). ``init_value``: a Tensor or a function."""
         slots = self._slot_dict(slot_name)
         if var not in slots:
             graph = var.graph
             scope = get_variable_scope().name
             name = f"{var.op.name}/{op_name or self._name}"
             shape = (init_value if isinstance(init_value, Tensor) else var).shape
-            with graph.as_default(), graph.name_scope(None):
+            with graph.as_default(), graph.name_scope(None), graph.colocate_with(var):
                 slots[var] = slot = Variable(init_value, trainable=False,
                                              name=f"{scope}/{name}" if scope else name,
                                              validate_shape=shape.is_fully_defined())
@@ -223,12 +227,13 @@ class Optimizer:
 
     def _create_non_slot_variable(self, initial_value, name, colocate_with):
         """A variable of the optimizer's own (Adam's ``beta1_power``), made once per graph in
-        ``colocate_with``'s graph and the current name scope, as in TF1. Its dtype is the
+        ``colocate_with``'s graph and the current name scope, colocated with ``colocate_with``
+        (Adam's accumulators sit with the first variable by name), as in TF1. Its dtype is the
         value's (float32 for a Python float)."""
         graph = colocate_with.graph
         key = (name, graph)
         if key not in self._non_slot_dict:
-            with graph.as_default():
+            with graph.as_default(), graph.colocate_with(colocate_with):
                 self._non_slot_dict[key] = Variable(initial_value, trainable=False, name=name)
         return self._non_slot_dict[key]
 
@@ -384,8 +389,9 @@ class AdamOptimizer(Optimizer):
 
     def _finish(self, update_ops, name_scope):
         graph = get_default_graph()
-        with graph.control_dependencies(update_ops):
-            b1p, b2p = self._get_beta_accumulators()
+        b1p, b2p = self._get_beta_accumulators()
+        # TF1: the accumulators' updates run where the accumulators are.
+        with graph.control_dependencies(update_ops), graph.colocate_with(b1p):
             up1 = b1p.assign(b1p.value() * _cast_to(self._beta1_t, b1p.dtype),
                              use_locking=self._use_locking)
             up2 = b2p.assign(b2p.value() * _cast_to(self._beta2_t, b2p.dtype),

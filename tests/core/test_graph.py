@@ -50,7 +50,7 @@ def test_tensor_and_operation_accessors():
     assert y.name == "mm:0" and y.op.name == "mm" and y.op.type == "MatMul"
     assert y.dtype == tf.float32 and y.shape.as_list() == [None, 2]
     assert y.get_shape().dims[0].value is None and y.shape[1] == 2
-    assert y.op.inputs[0] is x and y.op.outputs == (y,)
+    assert y.op.inputs[0] is x and y.op.outputs == [y]
     assert y.op.get_attr("transpose_a") is False and y.op.get_attr("T") == tf.float32
     assert x.consumers() == [y.op] and y.graph is tf.get_default_graph()
     with pytest.raises(ValueError, match="no attr named 'nope'"):
