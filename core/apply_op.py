@@ -163,6 +163,9 @@ def _convert_args(opdef, args, graph):
             if spec.is_ref and hasattr(v, "_ref"):
                 v = v._ref()  # a Variable passes its VariableV2 output, not its read snapshot
             t = _as_tensor_or_none(v)
+            if v is None:  # TF's ValueError, as convert_to_tensor(None) raises it
+                raise ValueError(f"Tried to convert '{spec.name}' to a tensor and failed. "
+                                 "Error: None values not supported.")
             if t is None:
                 try:
                     t = convert_to_tensor(v, dtype=want if want else None,

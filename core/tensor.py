@@ -73,6 +73,7 @@ class Tensor:
     value_index = property(lambda self: self._value_index)
     dtype = property(lambda self: self._dtype)
     shape = property(lambda self: self._shape)
+    ndim = property(lambda self: -1 if self._shape.rank is None else self._shape.rank)  # TF's
     graph = property(lambda self: self._op._graph)
     device = property(lambda self: self._op._device)
 

@@ -314,6 +314,9 @@ def truediv(x, y, name=None):
             x_t = convert_to_tensor(x, dtype=_tensor_dtype(y), name="x")
         if y_t is None:
             y_t = convert_to_tensor(y, dtype=x_t.dtype, name="y")
+        if x_t.dtype.base_dtype != y_t.dtype.base_dtype:  # TF's check (no silent promotion)
+            raise TypeError(f"`x` and `y` must have the same dtype, got "
+                            f"{x_t.dtype.base_dtype!r} != {y_t.dtype.base_dtype!r}.")
         if x_t.dtype.is_integer:
             target = _dt.float32 if x_t.dtype in (_dt.int8, _dt.int16, _dt.uint8) else \
                 _dt.float64
