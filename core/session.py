@@ -19,7 +19,7 @@ from .plan import Plan
 from .session_handle import (HandleFeedError, HandleResources, compile_plan, feed_value,
                              wrap_handles)
 from .session_feeds import (_check_feed, _expand_feed, _feed_composite,  # noqa: F401
-                            _feed_key, _feed_parts, register_feed_composite)
+                            _feed_key, _feed_parts, _flat_feed_items, register_feed_composite)
 from .session_fetches import (_Fetches, _to_result, _to_results,  # noqa: F401
                               register_fetch_composite)
 
@@ -66,30 +66,6 @@ def _other_graph(kind, which, hint) -> ValueError:
 # Plans a Session keeps. The key is the feeds, fetches and targets as given (their order
 # included), so code that varies them without end would otherwise grow the cache without end.
 MAX_CACHED_PLANS = 1024
-
-
-def _flat_feed_items(feed_dict) -> list:
-    """TF's nest.flatten_dict_items: a nested key (a tuple of tuples, a MultiRNNCell state)
-    feeds its leaves the leaves of its value, which must be as many; no leaf key may repeat."""
-    items, nested = [], False
-    for key, value in feed_dict.items():
-        if type(key) is Tensor or not is_nested(key):
-            items.append((key, value))
-            continue
-        nested = True
-        keys, values = flatten(key), flatten(value)
-        if len(keys) != len(values):
-            raise ValueError(f"Could not flatten dictionary. Key had {len(keys)} elements, but "
-                             f"value had {len(values)} elements. Key: {keys!r}, value: "
-                             f"{values!r}.")
-        items += zip(keys, values)
-    if nested:  # a nested key's leaves may repeat another key
-        seen = set()
-        for key, _ in items:
-            if key in seen:
-                raise ValueError(f"Cannot flatten dict because this key is not unique: {key}")
-            seen.add(key)
-    return items
 
 
 def _timeout_in_ms(options, config) -> int:

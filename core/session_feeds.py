@@ -7,6 +7,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .graph import Graph, Operation, Tensor
+from .nest import flatten, is_nested
 from .sparse_tensor import SparseTensor, SparseTensorValue
 from .session_fetches import _registered
 from .session_handle import HandleFeedError, TensorHandle, check_handle_feed
@@ -138,3 +139,27 @@ def _string_array(value) -> np.ndarray:
 def _short(value) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _flat_feed_items(feed_dict) -> list:
+    """TF's nest.flatten_dict_items: a nested key (a tuple of tuples, a MultiRNNCell state)
+    feeds its leaves the leaves of its value, which must be as many; no leaf key may repeat."""
+    items, nested = [], False
+    for key, value in feed_dict.items():
+        if type(key) is Tensor or not is_nested(key):
+            items.append((key, value))
+            continue
+        nested = True
+        keys, values = flatten(key), flatten(value)
+        if len(keys) != len(values):
+            raise ValueError(f"Could not flatten dictionary. Key had {len(keys)} elements, but "
+                             f"value had {len(values)} elements. Key: {keys!r}, value: "
+                             f"{values!r}.")
+        items += zip(keys, values)
+    if nested:  # a nested key's leaves may repeat another key
+        seen = set()
+        for key, _ in items:
+            if key in seen:
+                raise ValueError(f"Cannot flatten dict because this key is not unique: {key}")
+            seen.add(key)
+    return items
