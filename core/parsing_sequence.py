@@ -14,9 +14,9 @@ from . import dtypes as _dt
 from .graph import convert_to_tensor, name_scope
 from .ops.array_ops import constant
 from .ops.parsing_ops import (_FEATURE_DTYPES, FixedLenFeature, FixedLenSequenceFeature,
-                              VarLenFeature, _dense_config, dense_dtype_and_shape)
+                              VarLenFeature, _dense_config, _parsed_sparse,
+                              dense_dtype_and_shape)
 from .ops.parsing_sequence_ops import PARSE_SEQUENCE_EXAMPLE_V2
-from .sparse_tensor import SparseTensor
 
 __all__ = ["parse_single_sequence_example", "parse_sequence_example"]
 
@@ -101,7 +101,8 @@ def _parse(serialized, context_features, sequence_features, names, scope):
 def _sparse_dict(keys, outs) -> dict:
     """SparseTensors of the first 3*len(keys) outputs (indices, values, shapes), removed."""
     n = len(keys)
-    result = {k: SparseTensor(outs[i], outs[n + i], outs[2 * n + i]) for i, k in enumerate(keys)}
+    result = {k: _parsed_sparse(outs[i], outs[n + i], outs[2 * n + i])
+              for i, k in enumerate(keys)}
     del outs[:3 * n]
     return result
 

@@ -260,8 +260,9 @@ def _length_arg(value, name: str):
     return _positive(value, name)
 
 
-def _count_arg(value, name: str, minimum: int):
-    """An int (>= minimum) or a scalar integer tensor (captured, checked when it runs)."""
+def _count_arg(value, name: str, minimum):
+    """An int (>= minimum; any int when minimum is None) or a scalar integer tensor (captured,
+    checked when it runs)."""
     if isinstance(value, Tensor):
         if not value.dtype.is_integer or value.shape.rank not in (None, 0):
             raise ValueError(f"{name} must be a scalar integer, got {value!r}")
@@ -273,7 +274,7 @@ def _count_arg(value, name: str, minimum: int):
             not (isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu"):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     value = int(value)
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return value
 

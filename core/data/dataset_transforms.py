@@ -136,7 +136,8 @@ def interleave(inputs, open_fn, cycle: int, block: int):
 # -- order and count ------------------------------------------------------------------------------
 class _Repeat(Dataset):
     def __init__(self, dataset, count):
-        self._count = -1 if count is None else _count_arg(count, "count", -1)
+        # TF treats every negative count as "forever" (and, in take/skip, "all"), not just -1.
+        self._count = -1 if count is None else _count_arg(count, "count", None)
         super().__init__(dataset._structure, (dataset,), _captured([self._count]))
 
     def _elements(self, ctx):
@@ -154,7 +155,7 @@ class _Repeat(Dataset):
 
 class _Take(Dataset):
     def __init__(self, dataset, count):
-        self._count = _count_arg(count, "count", -1)
+        self._count = _count_arg(count, "count", None)
         super().__init__(dataset._structure, (dataset,), _captured([self._count]))
 
     def _elements(self, ctx):
@@ -165,7 +166,7 @@ class _Take(Dataset):
 
 class _Skip(Dataset):
     def __init__(self, dataset, count):
-        self._count = _count_arg(count, "count", -1)
+        self._count = _count_arg(count, "count", None)
         super().__init__(dataset._structure, (dataset,), _captured([self._count]))
 
     def _elements(self, ctx):

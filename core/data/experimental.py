@@ -6,6 +6,8 @@ from __future__ import annotations
 from .. import dtypes as _dt
 from ..graph import Tensor
 from .dataset_ops import AUTOTUNE, Dataset
+from .experimental_extra import (Counter, assert_cardinality, enumerate_dataset, get_structure,
+                                 take_while, unique)
 from .experimental_ops import (ChooseFromDatasets, GroupByWindow, IgnoreErrors,
                                SampleFromDatasets, Scan, get_single_element)
 from .iterators import get_output_classes, get_output_shapes, get_output_types
@@ -150,7 +152,7 @@ def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_datase
     return SampleFromDatasets(datasets, weights, seed, stop_on_empty_dataset)
 
 
-def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
+def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=False):
     """The next element of ``datasets[c]`` for each ``c`` of ``choice_dataset`` (int64)."""
     return ChooseFromDatasets(datasets, choice_dataset, stop_on_empty_dataset)
 
@@ -177,4 +179,6 @@ __all__ = ["AUTOTUNE", "CsvDataset", "DistributeOptions", "INFINITE_CARDINALITY"
            "get_next_as_optional", "get_single_element", "group_by_window", "ignore_errors",
            "make_csv_dataset",
            "map_and_batch", "parallel_interleave", "sample_from_datasets", "scan",
-           "shuffle_and_repeat", "unbatch"]
+           "shuffle_and_repeat", "unbatch",
+           "Counter", "assert_cardinality", "enumerate_dataset", "get_structure", "take_while",
+           "unique"]

@@ -97,18 +97,21 @@ class Function:
         return t if t.graph is self.graph else self._capture(t)
 
     def output_structure(self):
-        """The function's result as a nest of its graph's tensors (map's element): lists
-        become tuples (as TF), Python values constants; anything else is refused."""
+        """The function's result as a nest of its graph's tensors (map's element): a returned
+        list becomes a tuple (as TF), Python values constants; anything else is refused."""
         with self.graph.as_default():
-            out = self._as_nest(self.returned)
+            returned = self.returned
+            if isinstance(returned, list):  # only the top level: TF's _should_pack
+                returned = tuple(returned)
+            out = self._as_nest(returned)
         self.outputs = st.component_values(out)
         return out
 
     def _as_nest(self, value):
-        if isinstance(value, list):  # TF's map turns a returned list into a tuple
-            value = tuple(value)
+        # A list below the top level is one value, as in tf.data's nest (lists are atoms):
+        # it falls through to convert_to_tensor, which packs it into one tensor.
         if isinstance(value, dict):
-            return {k: self._as_nest(v) for k, v in value.items()}
+            return st._mapping_like(value, ((k, self._as_nest(v)) for k, v in value.items()))
         if isinstance(value, tuple) and not isinstance(value, st.SparseTensorValue):
             items = [self._as_nest(v) for v in value]
             return type(value)(*items) if hasattr(value, "_fields") else tuple(items)

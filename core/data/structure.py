@@ -11,6 +11,8 @@ and dense_shape), and is packed into the nest only for the user's functions and 
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -82,6 +84,13 @@ def flatten(structure) -> list:
     return [structure]
 
 
+def _mapping_like(template, items):
+    """A dict of ``items``, an OrderedDict when ``template`` is one (TF's nest keeps the
+    mapping type: make_csv_dataset's features are an OrderedDict)."""
+    return collections.OrderedDict(items) if isinstance(template, collections.OrderedDict) \
+        else dict(items)
+
+
 def pack(structure, leaves) -> object:
     """``leaves`` (in flatten order) in the shape of ``structure``."""
     it = iter(leaves)
@@ -89,7 +98,7 @@ def pack(structure, leaves) -> object:
     def build(s):
         if isinstance(s, dict):
             packed = {k: build(s[k]) for k in sorted(s)}
-            return {k: packed[k] for k in s}
+            return _mapping_like(s, ((k, packed[k]) for k in s))
         if _is_tuple(s):
             items = [build(x) for x in s]
             return type(s)(*items) if hasattr(s, "_fields") else tuple(items)
@@ -198,7 +207,7 @@ def normalize(value, what: str):
     are numpy arrays or Tensors: tuples and dicts stay structure, lists and scalars become
     arrays with TF's default dtypes, Variables their value tensor."""
     if isinstance(value, dict):
-        return {k: normalize(v, what) for k, v in value.items()}
+        return _mapping_like(value, ((k, normalize(v, what)) for k, v in value.items()))
     if isinstance(value, SparseTensorValue):  # a leaf: its three arrays, checked
         return SparseTensorValue(np.asarray(value.indices, np.int64), to_numpy(value.values),
                                  np.asarray(value.dense_shape, np.int64))

@@ -24,46 +24,46 @@ _FLOAT_NAMES = {_dt.float32: "float", _dt.float64: "double"}
 
 
 def _split_csv(record: bytes, delim: bytes, quotes: bool) -> list:
-    """The fields of one record, TF's DecodeCSV rules: a field starting with a quote runs to
+    """The fields of one record, TF's DecodeCSV rules (decode_csv_op.cc ExtractFields): an
+    empty record has no field; a CR or LF where a field would start is skipped, anywhere else
+    in an unquoted field it is an error, as a quote is; a field starting with a quote runs to
     the closing quote ("" inside is one quote), which must be followed by the delimiter or the
-    end; an unquoted field may not hold a quote."""
+    end; a trailing delimiter adds one more, empty field."""
     fields, i, n = [], 0, len(record)
-    while True:
-        if quotes and i < n and record[i:i + 1] == b'"':
+    while i < n:
+        c = record[i:i + 1]
+        if c in (b"\n", b"\r"):
+            i += 1
+            continue
+        if quotes and c == b'"':
             out, i = bytearray(), i + 1
-            while True:
-                if i >= n:
-                    raise InvalidArgumentError(None, None, "Quoted field has to end with quote "
-                                               "followed by delim or end")
-                c = record[i:i + 1]
-                if c == b'"':
-                    if record[i + 1:i + 2] == b'"':
-                        out += b'"'
-                        i += 2
-                        continue
+            while i < n - 1 and not (record[i:i + 1] == b'"' and record[i + 1:i + 2] == delim):
+                if record[i:i + 1] != b'"':
+                    out += record[i:i + 1]
                     i += 1
-                    if i < n and record[i:i + 1] != delim:
-                        raise InvalidArgumentError(None, None, "Quote inside a string has to "
-                                                   "be escaped by another quote")
-                    break
-                out += c
-                i += 1
+                    continue
+                if record[i + 1:i + 2] != b'"':
+                    raise InvalidArgumentError(None, None, "Quote inside a string has to be "
+                                               "escaped by another quote")
+                out += b'"'
+                i += 2
+            if not (i < n and record[i:i + 1] == b'"'):
+                raise InvalidArgumentError(None, None, "Quoted field has to end with quote "
+                                           "followed by delim or end")
             fields.append(bytes(out))
+            i += 2  # the closing quote and the delimiter
         else:
             j = record.find(delim, i)
             j = n if j < 0 else j
             field = record[i:j]
-            if quotes and b'"' in field:
+            if (quotes and b'"' in field) or b"\n" in field or b"\r" in field:
                 raise InvalidArgumentError(None, None, "Unquoted fields cannot have "
                                            "quotes/CRLFs inside")
             fields.append(field)
-            i = j
-        if i >= n:
-            return fields
-        i += 1  # the delimiter
-        if i == n:  # a trailing delimiter: one more, empty field
-            fields.append(b"")
-            return fields
+            i = j + 1
+    if n and record[n - 1:] == delim:
+        fields.append(b"")
+    return fields
 
 
 def _convert(field: bytes, dtype, f: int, r: int):

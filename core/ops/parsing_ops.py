@@ -204,13 +204,23 @@ def _parse(serialized, features, example_names, scope):
             ragged_split_types=[], dense_shapes=[shape for _, shape, _ in configs],
             name="ParseExampleV2")
     outs = out if isinstance(out, list) else [out]
-    from ..sparse_tensor import SparseTensor
-
     n = len(skeys)
-    result = {k: SparseTensor(outs[i], outs[n + i], outs[2 * n + i])
+    result = {k: _parsed_sparse(outs[i], outs[n + i], outs[2 * n + i])
               for i, k in enumerate(skeys)}
     result.update(zip(keys, outs[3 * n:]))
     return result
+
+
+def _parsed_sparse(indices, values, dense_shape):
+    """A parsed VarLenFeature's SparseTensor. Its static dense shape has a known rank but no
+    known dimension, as in TF, whose constant_value does not evaluate parse ops: folding the
+    parse of a constant input (which SparseTensor would) gives a shape TF never shows."""
+    from ..sparse_tensor import SparseTensor
+
+    out = SparseTensor(indices, values, dense_shape)
+    rank = dense_shape.shape.as_tuple()
+    out._shape = TensorShape(None if rank is None or rank[0] is None else [None] * rank[0])
+    return out
 
 
 def parse_example(serialized, features, name=None, example_names=None):
