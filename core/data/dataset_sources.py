@@ -166,7 +166,7 @@ class _Generator(Dataset):
             raise TypeError("To specify the output signature you need to provide either the "
                             "`output_signature` argument or the `output_types` argument.")
         else:
-            types = _tuples(output_types)
+            types = _dtype_nest(output_types)
             type_leaves = [_dt.as_dtype(t) for t in st.flatten(types)]
             if output_shapes is None:
                 shapes = [TensorShape(None)] * len(type_leaves)
@@ -267,6 +267,17 @@ def _tuples(value):
     if isinstance(value, list) or (isinstance(value, tuple) and not hasattr(value, "_fields")):
         return tuple(_tuples(v) for v in value)
     return value
+
+
+def _dtype_nest(value):
+    """from_generator's output_types: tuples and dicts of dtypes. tf.data's nest takes a list as
+    one leaf, so a list is given to as_dtype and refused there, with TF's TypeError."""
+    if isinstance(value, dict):
+        return {k: _dtype_nest(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        leaves = [_dtype_nest(v) for v in value]
+        return type(value)(*leaves) if hasattr(value, "_fields") else tuple(leaves)
+    return _dt.as_dtype(value)
 
 
 def _yielded_as(value, dtype) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, OpError
 from ..graph import Tensor, convert_to_tensor, get_default_graph
 from ..type_spec_base import TensorSpec
 from ..ops.random_ops import get_seed
@@ -20,16 +20,20 @@ _SCALAR_INT64 = TensorSpec(TensorShape([]), _dt.int64)
 
 
 class IgnoreErrors(Dataset):
-    """Drops the elements whose map/filter function fails upstream (TF's ignore_errors); an
-    error of a source (a corrupt file) still ends the pipeline, as a generator cannot go on
-    after raising."""
+    """Drops the elements whose map/filter function fails upstream (TF's ignore_errors). A
+    file source's read error (a corrupt or truncated record) ends that file and the reader
+    goes on with the next, as TF's readers do. Any other error that escapes the input ends it
+    here: TF asks its input again, but a generator cannot go on after raising."""
 
     def __init__(self, dataset):
         super().__init__(dataset._structure, (dataset,))
 
     def _elements(self, ctx):
         inner = Context(ctx.captured, ctx.root, skip_errors=True)
-        yield from self._inputs[0]._elements(inner)
+        try:
+            yield from self._inputs[0]._elements(inner)
+        except OpError:
+            return
 
 
 class _Window(Dataset):
@@ -138,6 +142,19 @@ class SampleFromDatasets(Dataset):
         datasets = list(datasets)
         structure = _check_same_structure(datasets, what)
         n = len(datasets)
+        self._weights_ds = None
+        if isinstance(weights, Dataset):  # TF1 documents a dataset of weight vectors
+            spec = weights._structure
+            if st.is_nest(spec) or not isinstance(spec, TensorSpec) or \
+                    not spec.dtype.is_floating:
+                raise TypeError(f"{what}: a `weights` dataset must yield one float vector per "
+                                f"element, got {st.describe(spec)}")
+            if not spec.shape.is_compatible_with(TensorShape([n])):
+                raise ValueError(f"{what}: the `weights` dataset's vectors must have one value "
+                                 f"per dataset ({n}), got shape {spec.shape}")
+            self._weights_ds = weights
+            datasets = [*datasets, weights]
+            weights = None
         if weights is None:
             weights = np.full(n, 1.0 / n, np.float32)
         elif not isinstance(weights, Tensor):
@@ -153,13 +170,21 @@ class SampleFromDatasets(Dataset):
         self._stop = bool(stop_on_empty_dataset)
         super().__init__(structure, datasets, _captured([weights]))
 
-    def _elements(self, ctx):
-        weights = np.asarray(ctx.value(self._weights), dtype=np.float64).reshape(-1)
-        if weights.size != len(self._inputs) or (weights < 0).any() or not weights.sum() > 0:
+    @staticmethod
+    def _checked(weights, n):
+        weights = np.asarray(weights, dtype=np.float64).reshape(-1)
+        if weights.size != n or (weights < 0).any() or not weights.sum() > 0:
             raise InvalidArgumentError(None, None, f"sample_from_datasets(): `weights` must be "
-                                       f"{len(self._inputs)} non-negative numbers, not all "
-                                       f"zero; got {weights.tolist()}")
+                                       f"{n} non-negative numbers, not all zero; got "
+                                       f"{weights.tolist()}")
+        return weights
+
+    def _elements(self, ctx):
         rng = np.random.default_rng(self._seeds)
+        if self._weights_ds is not None:
+            yield from self._varying(ctx, rng)
+            return
+        weights = self._checked(ctx.value(self._weights), len(self._inputs))
         its = [d._elements(ctx) for d in self._inputs]
         live = weights.copy()
         while live.sum() > 0:
@@ -169,6 +194,23 @@ class SampleFromDatasets(Dataset):
                 if self._stop:
                     return
                 live[i] = 0.0
+                continue
+            yield element
+
+    def _varying(self, ctx, rng):
+        # TF: one draw per weight vector; a draw of an exhausted input consumes the vector
+        # and yields nothing (DirectedInterleave skips it); ends with the weights dataset.
+        *inputs, weights_ds = self._inputs
+        its = [d._elements(ctx) for d in inputs]
+        done = [False] * len(its)
+        for element in weights_ds._elements(ctx):
+            weights = self._checked(element[0], len(its))
+            i = int(rng.choice(len(its), p=weights / weights.sum()))
+            element = _END if done[i] else next(its[i], _END)
+            if element is _END:
+                done[i] = True
+                if self._stop or all(done):
+                    return
                 continue
             yield element
 

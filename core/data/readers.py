@@ -21,23 +21,32 @@ from .dataset_ops import AUTOTUNE, Dataset, _length_arg, interleave
 
 
 def _filenames_arg(filenames, what: str):
-    """A string, list of strings or string tensor (scalar or vector)."""
+    """A string, a nest of lists of strings or a string tensor of any rank (flattened, as TF's
+    reshape to [-1]), or a dataset of string scalars (read in turn, as TF's flat_map)."""
+    if isinstance(filenames, Dataset):
+        spec = filenames._structure
+        if st.is_nest(spec) or not isinstance(spec, TensorSpec) or spec.dtype != _dt.string:
+            raise TypeError(f"{what}: the `filenames` argument must contain `tf.string` "
+                            f"elements. Got a dataset of `{st.describe(spec)}` elements.")
+        if not spec.shape.is_compatible_with(TensorShape([])):
+            raise TypeError(f"{what}: the `filenames` argument must contain `tf.string` "
+                            f"elements of shape [] (i.e. scalars). Got a dataset of "
+                            f"`{st.describe(spec)}` elements.")
+        return filenames
     if isinstance(filenames, Tensor):
-        if filenames.dtype != _dt.string or filenames.shape.rank not in (None, 0, 1):
-            raise TypeError(f"{what}: `filenames` must be a tf.string scalar or vector tensor, "
-                            f"got {filenames!r}")
+        if filenames.dtype != _dt.string:
+            raise TypeError(f"{what}: the `filenames` argument must contain `tf.string` "
+                            f"elements. Got `{filenames.dtype.name}` elements.")
         return filenames
     if isinstance(filenames, (str, bytes)):
         filenames = [filenames]
     try:
-        arr = st.to_numpy(list(filenames), _dt.string)
+        arr = st.to_numpy(filenames if isinstance(filenames, np.ndarray) else list(filenames),
+                          _dt.string)
     except (TypeError, ValueError):
         raise TypeError(f"{what}: `filenames` must be a string or a list of strings, got "
                         f"{filenames!r}") from None
-    if arr.ndim != 1:
-        raise TypeError(f"{what}: `filenames` must be a string or a list of strings, got "
-                        f"{filenames!r}")
-    return arr
+    return arr.reshape(-1)
 
 
 def _compression_arg(compression_type, what: str) -> str:
@@ -62,7 +71,8 @@ class _FileDataset(Dataset):
             self._parallel = os.cpu_count() or 1
         else:
             self._parallel = _length_arg(num_parallel_reads, "num_parallel_reads")
-        super().__init__(TensorSpec(TensorShape([]), _dt.string), (),
+        super().__init__(TensorSpec(TensorShape([]), _dt.string),
+                         (self._files,) if isinstance(self._files, Dataset) else (),
                          [x for x in (self._files, self._parallel) if isinstance(x, Tensor)])
 
     def _reader(self, ctx):
@@ -70,14 +80,24 @@ class _FileDataset(Dataset):
         return self._read
 
     def _elements(self, ctx):
-        names = np.asarray(ctx.value(self._files), dtype=object).reshape(-1)
+        if isinstance(self._files, Dataset):  # a lazy stream of names, one element each
+            names = (np.asarray(e[0], dtype=object).item() for e in self._files._elements(ctx))
+        else:
+            names = np.asarray(ctx.value(self._files), dtype=object).reshape(-1)
         read = self._reader(ctx)
 
         def file_elements(name):
             path = name.decode() if isinstance(name, bytes) else str(name)
             with open_compressed(path, self._compression) as stream:
-                for item in read(stream, path):
-                    yield (np.array(item, dtype=object),)
+                try:
+                    for item in read(stream, path):
+                        yield (np.array(item, dtype=object),)
+                except (DataLossError, InvalidArgumentError):
+                    # TF's readers step to the next file after a read error, so that under
+                    # ignore_errors() a corrupt or truncated file ends early and the rest
+                    # are still read.
+                    if not ctx.skip_errors:
+                        raise
 
         if self._parallel is None:
             for name in names:

@@ -15,7 +15,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DataLossError, InvalidArgumentError
 from ..graph import Tensor
-from ..tensor_shape import TensorShape
+from ..tensor_shape import TensorShape, as_shape
 from . import structure as st
 from .dataset_ops import Dataset, _captured, _count_arg, _leaf_widths
 
@@ -95,7 +95,11 @@ class DenseToSparseBatch(Dataset):
             raise TypeError(f"dense_to_sparse_batch(): the elements must be single tensors, got "
                             f"{st.describe(spec)}")
         self._size = _count_arg(batch_size, "batch_size", _ANY)
-        self._row = st.shape_arg(row_shape, "dense_to_sparse_batch()")
+        # TF converts a list with as_shape, which refuses a negative dimension (-1 is "unknown"
+        # only in a tensor row_shape).
+        self._row = st.shape_arg(row_shape if isinstance(row_shape, (TensorShape, Tensor))
+                                 or row_shape is None else as_shape(row_shape),
+                                 "dense_to_sparse_batch()")
         if self._row.rank is None:
             raise ValueError("dense_to_sparse_batch(): row_shape must have a known rank")
         super().__init__(

@@ -33,8 +33,10 @@ __all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "VarLenFeature", "Spars
 
 
 # -- DecodeRaw ---------------------------------------------------------------------------------
+# TF's allowed list, in its order, minus bfloat16 (minitf has no bfloat16 dtype). A big-endian
+# complex is two big-endian parts (real, then imaginary), which is what numpy's ">c8" reads.
 _RAW_DTYPES = (_dt.float16, _dt.float32, _dt.float64, _dt.int32, _dt.uint16, _dt.uint8,
-               _dt.int16, _dt.int8, _dt.int64, _dt.bool)
+               _dt.int16, _dt.int8, _dt.int64, _dt.complex64, _dt.complex128, _dt.bool)
 _TF_TYPE_NAMES = {"float16": "half", "float32": "float", "float64": "double"}  # DataTypeString
 
 

@@ -2,6 +2,8 @@
 generated classes (minitf.protos.example_pb2), independently of the kernel's hand decoder; the
 expected arrays are written out by hand."""
 
+import struct
+
 import numpy as np
 
 from .harness import Case, Const
@@ -125,4 +127,9 @@ CASES += [
               "DecodeRaw-bool"),
     _raw_case(Const(_strings(b"", b"")), np.int32, np.zeros([2, 0], np.int32),
               "DecodeRaw-empty-strings"),
+    # complex: (real, imaginary) pairs; big-endian swaps each part's bytes, not the pair
+    _raw_case(_strings(struct.pack("<ffff", 1, 2, -3, 0.5)), np.complex64,
+              np.array([[1 + 2j, -3 + 0.5j]], np.complex64), "DecodeRaw-complex64"),
+    _raw_case(_strings(struct.pack(">dd", 1.5, -4)), np.complex128,
+              np.array([[1.5 - 4j]]), "DecodeRaw-complex128-big-endian", little_endian=False),
 ]
