@@ -118,7 +118,12 @@ def assign_sub(ref, value, use_locking=None, name=None):
 
 
 def is_variable_initialized(variable, name=None):
-    return IS_VARIABLE_INITIALIZED(variable, name=name)  # dtype derived from the variable
+    # Colocated with the variable, as TF colocates an op with its reference input.
+    graph = getattr(variable, "graph", None)
+    if graph is None:
+        return IS_VARIABLE_INITIALIZED(variable, name=name)  # dtype derived from the variable
+    with graph.colocate_with(variable):
+        return IS_VARIABLE_INITIALIZED(variable, name=name)
 
 
 # -- Scatter*: updates of the rows ``indices`` of a variable -------------------------------------

@@ -78,8 +78,10 @@ class ExponentialMovingAverage:
             if var in self._averages:  # TF 1.x refuses (TF 2's compat.v1 reuses the shadow)
                 raise ValueError(f"Moving average already computed for: {var.name}")
             with graph.control_dependencies(None):
-                if isinstance(var, Variable):  # starts at the variable's initial value
-                    initial = var.initial_value
+                if isinstance(var, Variable):  # starts at the variable's value (TF1's
+                    # initialized_value: its initial value if it is not initialized yet, so a
+                    # shadow added after training or a restore starts where the variable is)
+                    initial = var.initialized_value()
                     graph.add_to_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, var)
                 else:  # a tensor's average starts at zero (of its run-time shape if need be)
                     known = var.shape.is_fully_defined()

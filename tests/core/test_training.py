@@ -827,3 +827,30 @@ def test_tuple_takes_tf1s_positional_name_and_gates_operations():
     assert {o.name for o in gate.control_inputs} == {a.op.name, b.op.name, "side"}
     with tf.Session() as sess:
         assert sess.run([x, y, z]) == [1.0, 2.0, None]
+
+
+def _ema_added_after_training(lib):
+    """A variable trained (assigned) first; an EMA added afterwards and only its new
+    variables initialized: the shadow starts where the variable is (TF1's
+    initialized_value), not at its initial value."""
+    with lib.Graph().as_default():
+        v = lib.Variable([1.0, 2.0])
+        with lib.Session() as sess:
+            sess.run(v.initializer)
+            sess.run(v.assign([5.0, 6.0]))
+            ema = lib.train.ExponentialMovingAverage(0.5)
+            update = ema.apply([v])
+            shadow = ema.average(v)
+            sess.run(shadow.initializer)
+            first = sess.run(shadow)
+            sess.run(update)
+            return first.tolist(), sess.run(shadow).tolist()
+
+
+def test_ema_added_after_training_starts_at_the_variables_value():
+    assert _ema_added_after_training(tf) == ([5.0, 6.0], [5.0, 6.0])
+
+
+def test_ema_added_after_training_side_by_side():
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    assert _ema_added_after_training(tf1) == _ema_added_after_training(tf)
