@@ -201,18 +201,13 @@ class SampleFromDatasets(Dataset):
         # TF: one draw per weight vector; a draw of an exhausted input consumes the vector
         # and yields nothing (DirectedInterleave skips it); ends with the weights dataset.
         *inputs, weights_ds = self._inputs
-        its = [d._elements(ctx) for d in inputs]
-        done = [False] * len(its)
-        for element in weights_ds._elements(ctx):
-            weights = self._checked(element[0], len(its))
-            i = int(rng.choice(len(its), p=weights / weights.sum()))
-            element = _END if done[i] else next(its[i], _END)
-            if element is _END:
-                done[i] = True
-                if self._stop or all(done):
-                    return
-                continue
-            yield element
+        n = len(inputs)
+
+        def draws():
+            for element in weights_ds._elements(ctx):
+                weights = self._checked(element[0], n)
+                yield int(rng.choice(n, p=weights / weights.sum()))
+        yield from _directed_interleave(inputs, draws(), ctx, self._stop)
 
 
 class ChooseFromDatasets(Dataset):
@@ -233,20 +228,31 @@ class ChooseFromDatasets(Dataset):
 
     def _elements(self, ctx):
         choices, *inputs = self._inputs
-        its = [d._elements(ctx) for d in inputs]
-        done = [False] * len(its)
-        for choice in choices._elements(ctx):
-            i = int(choice[0])
-            if not 0 <= i < len(its):
-                raise InvalidArgumentError(None, None, f"Selector index out of range: {i} >= "
-                                           f"{len(its)}")
-            element = _END if done[i] else next(its[i], _END)
-            if element is _END:
-                done[i] = True
-                if self._stop or all(done):
-                    return
-                continue
-            yield element
+
+        def indices():
+            for choice in choices._elements(ctx):
+                i = int(choice[0])
+                if not 0 <= i < len(inputs):
+                    raise InvalidArgumentError(None, None, f"Selector index out of range: {i} "
+                                               f">= {len(inputs)}")
+                yield i
+        yield from _directed_interleave(inputs, indices(), ctx, self._stop)
+
+
+def _directed_interleave(inputs, indices, ctx, stop):
+    """TF's DirectedInterleave: for each index, the next element of that input; an index of
+    an exhausted input yields nothing. Ends with the indices, or when an input is exhausted
+    if ``stop`` (stop_on_empty_dataset), or when all are."""
+    its = [d._elements(ctx) for d in inputs]
+    done = [False] * len(its)
+    for i in indices:
+        element = _END if done[i] else next(its[i], _END)
+        if element is _END:
+            done[i] = True
+            if stop or all(done):
+                return
+            continue
+        yield element
 
 
 class Scan(Dataset):

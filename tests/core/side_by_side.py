@@ -60,3 +60,16 @@ def run_graph_def_in_tf(graph_def: bytes, fetches, feed=None):
         tf1.import_graph_def(tf1.GraphDef.FromString(graph_def), name="")
         with tf1.Session(graph=g) as sess:
             return sess.run(fetches, feed)
+
+
+def run_both_ways(build, fetches):
+    """``build(lib)`` in a TF graph and in a minitf graph; each GraphDef run in the other
+    framework: [minitf's results for TF's graph, TF's results for minitf's]."""
+    tf1 = tf1_or_skip()
+    theirs, mine = tf1.Graph(), tf.Graph()
+    with theirs.as_default():
+        build(tf1)
+    with mine.as_default():
+        build(tf)
+    return [run_graph_def_in_minitf(theirs.as_graph_def().SerializeToString(), fetches),
+            run_graph_def_in_tf(mine.as_graph_def().SerializeToString(), fetches)]

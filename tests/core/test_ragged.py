@@ -387,7 +387,7 @@ def test_vs_tf_run_time_validation():
 def test_graph_defs_cross_both_ways():
     """TF's to_tensor of a from_value_rowids tensor writes FIRST_DIM_SIZE / VALUE_ROWIDS
     partitions; minitf's writes ROW_SPLITS: each runs the other's GraphDef."""
-    from .side_by_side import run_graph_def_in_minitf, run_graph_def_in_tf
+    from .side_by_side import run_both_ways
 
     def build(m):
         rt = m.RaggedTensor.from_value_rowids(m.constant([1.0, 2.0, 3.0]), [0, 0, 2], nrows=4,
@@ -397,18 +397,10 @@ def test_graph_defs_cross_both_ways():
         m.identity(m.strings.unicode_decode([b"h\xc3\xa9\xff"], "UTF-8").to_tensor(),
                    name="decoded")
 
-    tf1 = pytest.importorskip("tensorflow.compat.v1")
     names = ["dense:0", "indices:0", "decoded:0"]
-    theirs = tf1.Graph()
-    with theirs.as_default():
-        build(tf1)
-    mine = tf.Graph()
-    with mine.as_default():
-        build(tf)
     want = [[[1.0, 2.0], [-1.0, -1.0], [3.0, -1.0], [-1.0, -1.0]],
             [[0, 0], [0, 1], [1, 0]], [[104, 233, 0xFFFD]]]
-    for got in (run_graph_def_in_minitf(theirs.as_graph_def().SerializeToString(), names),
-                run_graph_def_in_tf(mine.as_graph_def().SerializeToString(), names)):
+    for got in run_both_ways(build, names):
         assert [g.tolist() for g in got] == want
 
 

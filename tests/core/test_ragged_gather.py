@@ -9,7 +9,7 @@ import pytest
 import minitf as tf
 from minitf.ops.ragged_gather_ops import RAGGED_GATHER
 
-from .side_by_side import run_graph_def_in_minitf, run_graph_def_in_tf
+from .side_by_side import run_both_ways
 
 S = np.array([0, 2, 2, 5], np.int64)
 V = np.arange(1, 6, dtype=np.float32)
@@ -273,7 +273,6 @@ def test_vs_tf_gradient():
 
 
 def test_graph_defs_cross_both_ways():
-    tf1 = pytest.importorskip("tensorflow.compat.v1")
     indices = np.array([[2, 0], [1, 2]], np.int32)
 
     def build(m):
@@ -288,14 +287,7 @@ def test_graph_defs_cross_both_ways():
 
     names = ["out0:0", "out1:0", "out2:0"]
     want = [[0, 2, 4], [0, 3, 5, 5, 8], [3, 4, 5, 1, 2, 3, 4, 5]]
-    theirs = tf1.Graph()
-    with theirs.as_default():
-        build(tf1)
-    mine = tf.Graph()
-    with mine.as_default():
-        build(tf)
-    for got in (run_graph_def_in_minitf(theirs.as_graph_def().SerializeToString(), names),
-                run_graph_def_in_tf(mine.as_graph_def().SerializeToString(), names)):
+    for got in run_both_ways(build, names):
         assert [g.tolist() for g in got] == want
 
 
