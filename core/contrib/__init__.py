@@ -1,0 +1,44 @@
+"""``tf.contrib`` (TF 1.x): the parts TF1 programs use most, loaded on first use as TF1 did.
+
+TF 2 dropped contrib, so each submodule is built on minitf's own ops; where TF 1.x's contrib
+only re-exported a core API (``tf.contrib.keras``, ``tf.contrib.signal``), the alias points at
+minitf's. Anything else is an AttributeError naming what minitf provides.
+"""
+
+import importlib
+
+# submodule -> the module that implements it (relative to minitf)
+_SUBMODULES = {
+    "crf": ".contrib.crf",
+    "framework": ".contrib.framework",
+    "layers": ".contrib.layers",
+    "lookup": ".contrib.lookup",
+    "losses": ".contrib.losses",
+    "metrics": ".contrib.metrics",
+    "opt": ".contrib.opt",
+    "rnn": ".contrib.rnn",
+    "seq2seq": ".contrib.seq2seq",
+    "slim": ".contrib.slim",
+    "training": ".contrib.training",
+    # TF 1.x's contrib re-exported these core modules
+    "distributions": ".distributions",
+    "keras": ".keras",
+    "signal": ".signal",
+}
+
+__all__ = sorted(_SUBMODULES)
+
+
+def __getattr__(name):
+    target = _SUBMODULES.get(name)
+    if target is None:
+        raise AttributeError(
+            f"module 'minitf.contrib' has no attribute {name!r}: minitf provides "
+            f"tf.contrib.{{{', '.join(__all__)}}} only")
+    module = importlib.import_module(target, "minitf")
+    globals()[name] = module  # later lookups skip __getattr__
+    return module
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,3 @@
+"""Filled in by a later change."""
+
+__all__ = []
