@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import summary
 from .. import tf_logging as logging
-from ..graph import GraphKeys
+from ..graph import GraphKeys, get_collection
 from ..train import basic_session_run_hooks as hooks_lib
 from ..train.monitored_session import ChiefSessionCreator, MonitoredSession
 from ..train.session_run_hook import SessionRunArgs, SessionRunHook
@@ -51,17 +51,29 @@ class _StopAfterNEvalsHook(SessionRunHook):
             run_context.request_stop()
 
 
-def _evaluate_once(checkpoint_path, scaffold, eval_ops, final_ops, hooks, config):
-    from ..graph import control_dependencies
+def get_or_create_eval_step():
+    """The graph's ``eval_step`` counter (int64, local), created on first use."""
     from ..init_ops import zeros_initializer
-    from ..ops.array_ops import identity
-    from ..ops.state_ops import assign_add
     from ..variables import get_variable
     from .. import dtypes
 
-    eval_step = get_variable(_EVAL_STEP, shape=[], dtype=dtypes.int64,
-                             initializer=zeros_initializer(), trainable=False,
-                             collections=[GraphKeys.LOCAL_VARIABLES, _EVAL_STEP])
+    steps = get_collection(_EVAL_STEP)
+    if len(steps) > 1:
+        raise ValueError("Multiple tensors added to tf.GraphKeys.EVAL_STEP")
+    if steps:
+        return steps[0]
+    return get_variable(_EVAL_STEP, shape=[], dtype=dtypes.int64,
+                        initializer=zeros_initializer(), trainable=False,
+                        collections=[GraphKeys.LOCAL_VARIABLES, _EVAL_STEP])
+
+
+def _evaluate_once(checkpoint_path, scaffold, eval_ops, final_ops, hooks, config, master="",
+                   feed_dict=None, final_ops_feed_dict=None):
+    from ..graph import control_dependencies
+    from ..ops.array_ops import identity
+    from ..ops.state_ops import assign_add
+
+    eval_step = get_or_create_eval_step()
     hooks = list(hooks)
     if eval_ops is not None:
         eval_ops = [eval_ops, assign_add(eval_step, 1)]
@@ -73,13 +85,13 @@ def _evaluate_once(checkpoint_path, scaffold, eval_ops, final_ops, hooks, config
     logging.info("Starting evaluation at %s", time.strftime("%Y-%m-%dT%H:%M:%S"))
     start = time.time()
     creator = ChiefSessionCreator(scaffold=scaffold, checkpoint_filename_with_path=checkpoint_path,
-                                  config=config)
-    final_hook = hooks_lib.FinalOpsHook(final_ops)
+                                  master=master, config=config)
+    final_hook = hooks_lib.FinalOpsHook(final_ops, final_ops_feed_dict)
     hooks.append(final_hook)
     with MonitoredSession(session_creator=creator, hooks=hooks) as session:
         if eval_ops is not None:
             while not session.should_stop():
-                session.run(eval_ops)
+                session.run(eval_ops, feed_dict)
     logging.info("Inference Time : %0.5fs", time.time() - start)
     logging.info("Finished evaluation at %s", time.strftime("%Y-%m-%d-%H:%M:%S"))
     return final_hook.final_ops_values
