@@ -137,6 +137,7 @@ def test_app_run_parses_flags_and_passes_the_rest(fresh_flags):
                     "argv": ["prog", "data.csv"]}
     for argv, fast in ((["p", "--nofast"], False), (["p", "--fast=false"], False),
                        (["p", "--fast=true"], True), (["p"], False)):
+        fresh_flags.FLAGS.unparse_flags()  # a parse sets only the flags it is given
         fresh_flags.FLAGS._parse(argv)
         assert fresh_flags.FLAGS.fast is fast, argv
 
@@ -144,15 +145,97 @@ def test_app_run_parses_flags_and_passes_the_rest(fresh_flags):
 def test_bad_flag_values_and_unknown_flags(fresh_flags, capsys):
     tf.flags.DEFINE_integer("epochs", 10, "passes")
     tf.flags.DEFINE_boolean("fast", False, "fewer steps")
-    for argv, message in ((["p", "--epochs", "x"], "invalid int value: 'x'"),
-                          (["p", "--fast=maybe"], "expected true or false, got 'maybe'")):
-        with pytest.raises(SystemExit):
+    for argv, message in ((["p", "--epochs", "x"], "flag --epochs=x: invalid literal for int"),
+                          (["p", "--fast=maybe"], "flag --fast=maybe: Non-boolean argument")):
+        with pytest.raises(tf.flags.IllegalFlagValueError, match=message):
             fresh_flags.FLAGS._parse(argv)
-        assert message in capsys.readouterr().err
+        with pytest.raises(SystemExit) as exit_:
+            tf.app.run(lambda argv: 0, argv)
+        assert exit_.value.code == 1
+        assert "FATAL Flags parsing error: " + message in capsys.readouterr().err
     with pytest.raises(AttributeError, match="no flag --epoch is defined"):
         fresh_flags.FLAGS.epoch  # noqa: B018
-    with pytest.raises(ValueError, match="defined twice"):
+    with pytest.raises(tf.flags.DuplicateFlagError, match="defined twice"):
         tf.flags.DEFINE_integer("epochs", 1, "again")
+    # app.run leaves flags nobody defined to main; FLAGS(argv) refuses them, as absl
+    assert fresh_flags.FLAGS._parse(["p", "--other=1", "x"]) == ["p", "--other=1", "x"]
+    with pytest.raises(tf.flags.UnrecognizedFlagError, match="Unknown command line flag 'oth"):
+        fresh_flags.FLAGS(["p", "--other=1"])
+
+
+def test_required_enum_multi_bounds_and_validators(fresh_flags, capsys):
+    f = tf.flags
+    f.DEFINE_string("bert_config_file", None, "config")
+    f.mark_flag_as_required("bert_config_file")
+    f.DEFINE_enum("mode", "train", ["train", "eval"], "what to run")
+    f.DEFINE_multi_string("tag", None, "tags")
+    f.DEFINE_multi_integer("size", [1], "sizes", lower_bound=1)
+    f.DEFINE_integer("epochs", 3, "passes", lower_bound=0)
+    f.DEFINE_float("lr", 0.1, "rate", lower_bound=0.0, upper_bound=1.0)
+    f.DEFINE_string("a", None, "")
+    f.DEFINE_string("b", None, "")
+    f.mark_flags_as_mutual_exclusive(["a", "b"])
+
+    @f.validator("epochs", message="epochs must be even")
+    def _even(value):
+        return value % 2 == 0 or value == 3
+
+    flags = fresh_flags.FLAGS
+    rest = flags(["p", "--bert_config_file=c.json", "--mode", "eval", "--tag=x", "--tag", "y",
+                  "--size=2", "--size=0x10", "pos"])
+    assert rest == ["p", "pos"]
+    assert flags.flag_values_dict() == {
+        "bert_config_file": "c.json", "mode": "eval", "tag": ["x", "y"], "size": [2, 16],
+        "epochs": 3, "lr": 0.1, "a": None, "b": None}
+    assert flags["tag"].present == 2 and flags["epochs"].present == 0
+    bad = {("--mode=test",): "flag --mode=test: value should be one of <train|eval>",
+           ("--epochs=-1",): "flag --epochs=-1: -1 is not a non-negative integer",
+           ("--lr=2",): r"flag --lr=2: 2.0 is not a number in the range \[0.0, 1.0\]",
+           ("--size=0",): "flag --size=0: 0 is not a positive integer",
+           ("--epochs=5",): "flag --epochs=5: epochs must be even",
+           ("--a=1", "--b=2"): r"At most one of \(a, b\) must have a value other than None"}
+    for args, message in bad.items():
+        with pytest.raises(tf.flags.IllegalFlagValueError, match=message):
+            flags(["p", "--bert_config_file=c", *args])
+    flags.unparse_flags()
+    with pytest.raises(SystemExit) as exit_:
+        tf.app.run(lambda argv: 0, ["p"])
+    assert exit_.value.code == 1
+    assert ("flag --bert_config_file=None: Flag --bert_config_file must have a value other "
+            "than None.") in capsys.readouterr().err
+    flags(["p", "--bert_config_file=c"])
+    with pytest.raises(tf.flags.IllegalFlagValueError, match="must have a value other than"):
+        flags.bert_config_file = None  # assignment runs the flag's validators too
+    with pytest.raises(tf.flags.IllegalFlagValueError, match="flag --x=5: 5 is not an integer"):
+        f.DEFINE_integer("x", 5, "", lower_bound=0, upper_bound=4)
+
+
+def test_flags_match_absl():
+    """tf.flags in TF 1.x is absl's: the same definitions parse an argv to the same values."""
+    absl_flags = pytest.importorskip("absl.flags")
+    from minitf import flags as ours
+    argv = ["p", "--n=0x1f", "--names=a, b", "--m=x", "--m=y", "--e=B", "--nob", "--f=1e-3",
+            "rest", "--", "--n=2"]
+    results = []
+    for lib in (absl_flags, ours):
+        fv = lib.FlagValues()
+        lib.DEFINE_integer("n", 1, "", flag_values=fv)
+        lib.DEFINE_list("names", [], "", flag_values=fv)
+        lib.DEFINE_multi_string("m", "z", "", flag_values=fv)
+        lib.DEFINE_enum("e", "A", ["A", "B"], "", flag_values=fv)
+        lib.DEFINE_boolean("b", True, "", flag_values=fv)
+        lib.DEFINE_float("f", 0.0, "", flag_values=fv)
+        rest = fv(argv)
+        values = {k: getattr(fv, k) for k in ("n", "names", "m", "e", "b", "f")}
+        errors = []
+        for bad in (["p", "--e=C"], ["p", "--n=x"], ["p", "--b=maybe"], ["p", "--zz=1"]):
+            try:
+                fv(bad)
+                errors.append(None)
+            except lib.Error as e:
+                errors.append(type(e).__name__)
+        results.append((rest, values, errors))
+    assert results[1] == results[0]
 
 
 def test_manip_namespace_is_the_root_functions():
