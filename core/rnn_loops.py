@@ -109,8 +109,9 @@ def _loop(cell, inputs, initial_state, dtype, sequence_length, scope, parallel_i
         steps = array_ops.shape(inputs)[0]
         elements = TensorArray(inputs.dtype, size=steps, element_shape=inputs.shape[1:],
                                tensor_array_name="dynamic_rnn_input").unstack(inputs)
-        outputs = TensorArray(flatten(state)[0].dtype, size=steps,
-                              tensor_array_name="dynamic_rnn_output")
+        # TF's _infer_state_dtype: the outputs take ``dtype`` when given, else the state's
+        outputs = TensorArray(dtype if dtype is not None else flatten(state)[0].dtype,
+                              size=steps, tensor_array_name="dynamic_rnn_output")
 
         def body(t, state, outputs):
             # (the while loop's variables keep their entering shapes themselves)

@@ -273,3 +273,29 @@ def test_a_subclass_overriding_call_runs_in_a_scope_named_after_its_class():
     np.testing.assert_allclose(got, h, rtol=1e-6)
     with pytest.raises(NotImplementedError, match="must implement call"):
         tf.nn.rnn_cell.RNNCell()(tf.ones((1, 1)), tf.ones((1, 1)))
+
+
+class _ArgmaxCell(tf.nn.rnn_cell.RNNCell):
+    """Outputs the int32 argmax of input + state; the state is float."""
+
+    state_size = 2
+    output_size = 1
+
+    def __call__(self, inputs, state, scope=None):
+        new_state = inputs + state
+        return tf.cast(tf.argmax(new_state, 1)[:, None], tf.int32), new_state
+
+
+def test_dynamic_rnn_outputs_take_dtype_over_an_unknown_time_dimension():
+    """TF's dynamic_rnn gives its outputs ``dtype`` when given, not the state's (CRF decoding
+    carries int32 backpointers beside a float state)."""
+    x = np.array([[[1.0, 0.0], [0.0, 3.0], [-5.0, 0.0]]], np.float32)
+    with tf.Graph().as_default():
+        inputs = tf.placeholder(tf.float32, [1, None, 2])
+        outputs, state = tf.nn.dynamic_rnn(_ArgmaxCell(), inputs, dtype=tf.int32,
+                                           initial_state=tf.zeros([1, 2]))
+        assert outputs.dtype == tf.int32 and state.dtype == tf.float32
+        with tf.Session() as sess:
+            out, st = sess.run([outputs, state], {inputs: x})
+    np.testing.assert_array_equal(out[0, :, 0], [0, 1, 1])  # argmax of running sums
+    np.testing.assert_array_equal(st, [[-4.0, 3.0]])
