@@ -504,8 +504,23 @@ def _graph_stack() -> list:
     return stack
 
 
+class _NamedColocation:
+    """A colocation target for an op that does not exist yet: TF1 colocates a variable's
+    initializer ops with the variable (``loc:@<name>``, no device) before creating it."""
+
+    _device = ""
+
+    def __init__(self, name: str):
+        self._groups = [b"loc:@" + name.encode()]
+
+    def colocation_groups(self) -> list:
+        return self._groups
+
+
 def _op_to_colocate_with(v) -> Operation:
     """The op tf.colocate_with(v) means: ``v`` itself, a tensor's op, a variable's VariableV2."""
+    if isinstance(v, _NamedColocation):
+        return v
     conv = getattr(v, "_as_graph_element", None)
     if conv is not None:
         v = conv()

@@ -16,12 +16,13 @@ the variable scopes (core/variable_scopes.py) and collection functions that buil
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 
 from . import dtypes as _dt
 from . import partitioned_variables as _pv
-from .graph import (GraphKeys, Reference, Tensor, convert_to_tensor, get_default_graph,
-                    name_scope)
+from .graph import (GraphKeys, Reference, Tensor, _NamedColocation, convert_to_tensor,
+                    get_default_graph, name_scope)
 from .ops import array_ops, gather_ops, state_ops
 from .ops.state_ops import VARIABLE_V2
 from .tensor_shape import TensorShape, as_shape
@@ -106,7 +107,12 @@ class Variable(metaclass=_VariableMeta):
         with graph.as_default(), graph.control_dependencies(None), \
                 name_scope(name, "Variable") as scope:
             if from_fn:
-                with name_scope("Initializer"):
+                # As TF1: the initializer joins the variable's group with no device, unless
+                # a tf.colocate_with around the variable decides both (TF's _class attr scope
+                # yields to the colocation stack).
+                colocation = contextlib.nullcontext() if graph._colocation_stack else \
+                    graph.colocate_with(_NamedColocation(scope[:-1]))
+                with colocation, name_scope("Initializer"):
                     init = convert_to_tensor(initial_value(), dtype=dtype, name="initial_value")
             else:
                 init = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
@@ -128,6 +134,9 @@ class Variable(metaclass=_VariableMeta):
             else:
                 var_shape = TensorShape(None)
             self._variable = VARIABLE_V2(shape=var_shape, dtype=init.dtype, name=scope)
+            if from_fn and not graph._colocation_stack:  # TF1 names its own group, too
+                self._variable.op._colocation = tuple(
+                    _NamedColocation(scope[:-1]).colocation_groups())
             self._initial_value = init
             graph = self._variable.graph
             guarded = guard_uninitialized_reads(scope, init)

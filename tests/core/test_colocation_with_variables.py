@@ -357,11 +357,45 @@ def _both(build):
     return [_placement(g) for g in graphs]
 
 
+def _initializer_graph(T):
+    """Initializers from a callable (get_variable's, a lambda) join the variable's group with
+    no device, and device functions never see them; a tensor initial value is an op of its
+    own."""
+    calls = []
+
+    def device_fn(op):
+        calls.append(op.name)
+        return "/cpu:0"
+
+    with T.variable_scope("s", use_resource=False), T.device(device_fn):
+        T.get_variable("v", [2], initializer=T.truncated_normal_initializer())
+        _ref_var(T, lambda: T.ones([3]), "lam")
+        _ref_var(T, [1.0, 2.0], "w")
+        with T.colocate_with(T.constant(1.0, name="c")):
+            T.get_variable("inside", [2], initializer=T.zeros_initializer())
+    T.constant(sorted(calls), name="device_fn_calls")
+
+
 @pytest.mark.parametrize("build", [_adam_graph, _replica_graph, _other_optimizers_graph,
-                                   _group_graph], ids=["adam", "replica", "optimizers", "group"])
+                                   _group_graph, _initializer_graph],
+                         ids=["adam", "replica", "optimizers", "group", "initializers"])
 def test_placements_match_tensorflow(build):
     mine, theirs = _both(build)
     assert mine == theirs
+
+
+def test_initializers_sit_with_their_variable_without_a_device():
+    g = tf.Graph()
+    with g.as_default():
+        _initializer_graph(tf)
+    placed = _placement(g)
+    assert placed["s/v/Initializer/truncated_normal"] == ("", [b"loc:@s/v"])
+    assert placed["s/lam/Initializer/ones"] == ("", [b"loc:@s/lam"])
+    assert placed["s/w/initial_value"] == ("/cpu:0", [])
+    assert placed["s/v"] == ("/cpu:0", [b"loc:@s/v"])  # TF1 names the variable's own group
+    assert placed["s/inside/Initializer/zeros"] == ("/cpu:0", [b"loc:@s/c"])  # c decides
+    calls = [bytes(c) for c in g.get_operation_by_name("device_fn_calls").get_attr("value")]
+    assert calls and all(b"Initializer" not in c for c in calls), calls
 
 
 def _in_cond(name):
