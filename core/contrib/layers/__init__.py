@@ -1,6 +1,12 @@
-"""tf.contrib.layers (placeholder)."""
+"""``tf.contrib.layers`` (TF 1.x): layer functions (layers.py, normalization.py,
+layers_extra.py) and the initializers, regularizers, optimizers and summaries TF1 grouped
+with them."""
 
 from .initializers import *  # noqa: F403
 from .regularizers import *  # noqa: F403
 from .optimizers import *  # noqa: F403
 from .summaries import *  # noqa: F403
+from .layers import *  # noqa: F403
+from .normalization import *  # noqa: F403
+from .layers_extra import *  # noqa: F403
+from .layers_legacy import *  # noqa: F403
