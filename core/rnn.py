@@ -66,9 +66,15 @@ class RNNCell:
             with variable_scope(scope or self._name, default_name=base,
                                 reuse=self._reuse) as vs:
                 self._scope = vs
-                return self._step(inputs, state)
-        with variable_scope(self._scope, reuse=True):
-            return self._step(inputs, state)
+                out = self._step(inputs, state)
+        else:
+            # As TF1's layers: reuse once a call has succeeded (a first call refused before
+            # making its variables leaves them to the next one, in the same scope).
+            with variable_scope(self._scope, reuse=True if getattr(self, "_built", False)
+                                else self._reuse):
+                out = self._step(inputs, state)
+        self._built = True
+        return out
 
     def _step(self, inputs, state):
         return self.call(inputs, state)

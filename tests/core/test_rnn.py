@@ -299,3 +299,17 @@ def test_dynamic_rnn_outputs_take_dtype_over_an_unknown_time_dimension():
             out, st = sess.run([outputs, state], {inputs: x})
     np.testing.assert_array_equal(out[0, :, 0], [0, 1, 1])  # argmax of running sums
     np.testing.assert_array_equal(st, [[-4.0, 3.0]])
+
+
+def test_a_cell_whose_first_call_fails_builds_on_the_next():
+    """TF1 marks a cell built only once a call succeeds: a first call refused before any
+    variable exists leaves nothing to reuse."""
+    with tf.Graph().as_default():
+        cell = tf.nn.rnn_cell.BasicLSTMCell(3)
+        state = cell.zero_state(2, tf.float32)
+        with pytest.raises(ValueError):
+            cell(tf.zeros([2, 4, 1]), state)  # rank 3 inputs are refused before the kernel
+        out, _ = cell(tf.zeros([2, 4]), state)
+        assert out.shape.as_list() == [2, 3]
+        assert sorted(v.op.name for v in tf.global_variables()) == [
+            "basic_lstm_cell/bias", "basic_lstm_cell/kernel"]
