@@ -53,3 +53,4 @@ from . import quantized_math_ops, quantized_nn_ops  # noqa: F401 - QuantizedConv
 from . import list_gather_ops, list_ops  # noqa: F401 - TensorList* (TF2's TensorArray v2)
 from . import ragged_gather_ops  # noqa: F401 - RaggedGather, RaggedCross (ragged gather/concat/cross)
 from . import gather_tree_ops  # noqa: F401 - GatherTree (tf.contrib.seq2seq beam search)
+from . import rnn_block_ops  # noqa: F401 - LSTMBlockCell, BlockLSTM(V2), GRUBlockCell and grads
