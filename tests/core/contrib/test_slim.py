@@ -111,5 +111,7 @@ def test_namespace():
     assert slim.arg_scope is tf.contrib.framework.arg_scope
     assert slim.losses is tf.contrib.losses and slim.metrics is tf.contrib.metrics
     assert callable(slim.learning.train) and callable(slim.evaluation.evaluation_loop)
+    with pytest.raises(AttributeError, match="its models are alexnet, inception"):
+        slim.nets.googlenet  # noqa: B018
     with pytest.raises(AttributeError):
-        slim.nets  # noqa: B018
+        slim.queues  # noqa: B018

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import minitf as tf
-from minitf.contrib import slim_evaluation, slim_learning
+from minitf.contrib.slim import evaluation as slim_evaluation, learning as slim_learning
 from minitf.export.events import summary_iterator
 
 X = np.array([[1.0], [2.0], [3.0]], np.float32)

@@ -1,9 +1,9 @@
 """``tf.contrib.slim.evaluation``: slim's evaluate_once / evaluation_loop, contrib.training's
 evaluation with a StopAfterNEvalsHook and the summaries written to ``logdir`` at the end."""
 
-from .. import summary
-from ..train.saver import Saver
-from .training_eval import (StopAfterNEvalsHook, SummaryAtEndHook, checkpoints_iterator,
+from ... import summary
+from ...train.saver import Saver
+from ..training_eval import (StopAfterNEvalsHook, SummaryAtEndHook, checkpoints_iterator,
                             evaluate_once as _evaluate_once,
                             evaluate_repeatedly as _evaluate_repeatedly,
                             get_or_create_eval_step, wait_for_new_checkpoint)
@@ -31,7 +31,7 @@ def evaluate_once(master, checkpoint_path, logdir, num_evals=1, initial_op=None,
                   hooks=None):
     """Restores ``checkpoint_path``, runs ``eval_op`` ``num_evals`` times, writes the summaries
     to ``logdir`` and returns ``final_op``'s value."""
-    from ..train.monitored_session import Scaffold
+    from ...train.monitored_session import Scaffold
 
     saver = Saver(variables_to_restore) if variables_to_restore is not None else None
     return _evaluate_once(
@@ -51,7 +51,7 @@ def evaluation_loop(master, checkpoint_dir, logdir, num_evals=1, initial_op=None
                     max_number_of_evaluations=None, session_config=None, timeout=None,
                     timeout_fn=None, hooks=None):
     """``evaluate_once`` on each new checkpoint of ``checkpoint_dir``."""
-    from ..train.monitored_session import Scaffold
+    from ...train.monitored_session import Scaffold
 
     saver = Saver(variables_to_restore) if variables_to_restore is not None else None
     return _evaluate_repeatedly(

@@ -6,14 +6,14 @@ import os
 import sys
 import time
 
-from .. import errors, summary
-from .. import tf_logging as logging
-from ..graph import get_default_graph, name_scope
-from ..ops.array_ops import group
-from ..train.saver import Saver
-from ..train.step import get_or_create_global_step, global_step as _global_step
-from ..train.supervisor import Supervisor
-from .training_loop import (add_gradients_summaries, clip_gradient_norms, multiply_gradients,
+from ... import errors, summary
+from ... import tf_logging as logging
+from ...graph import get_default_graph, name_scope
+from ...ops.array_ops import group
+from ...train.saver import Saver
+from ...train.step import get_or_create_global_step, global_step as _global_step
+from ...train.supervisor import Supervisor
+from ..training_loop import (add_gradients_summaries, clip_gradient_norms, multiply_gradients,
                             create_train_op as _create_train_op)
 
 __all__ = ["add_gradients_summaries", "clip_gradient_norms", "create_train_op",
@@ -57,14 +57,14 @@ def train_step(sess, train_op, global_step, train_step_kwargs):
             raise ValueError("logdir must be present in train_step_kwargs when should_trace is "
                              "present")
         if sess.run(train_step_kwargs["should_trace"]):
-            from .. import RunMetadata, RunOptions
+            from ... import RunMetadata, RunOptions
 
             options, run_metadata = RunOptions(trace_level=RunOptions.FULL_TRACE), RunMetadata()
     total_loss, step = sess.run([train_op, global_step], options=options,
                                 run_metadata=run_metadata)
     elapsed = time.time() - start
     if run_metadata is not None:
-        from ..timeline import Timeline
+        from ...timeline import Timeline
 
         path = os.path.join(train_step_kwargs["logdir"], f"tf_trace-{step}.json")
         logging.info("Writing trace to %s", path)
@@ -82,9 +82,9 @@ def train_step(sess, train_op, global_step, train_step_kwargs):
 
 def _default_step_kwargs(global_step, number_of_steps, log_every_n_steps, trace_every_n_steps,
                          is_chief, logdir):
-    from ..ops.constant_ops import constant
-    from ..ops.logic_ops import equal, greater_equal
-    from ..ops.math_ops import mod
+    from ...ops.constant_ops import constant
+    from ...ops.logic_ops import equal, greater_equal
+    from ...ops.math_ops import mod
 
     with name_scope("train_step"):
         kwargs = {"should_stop": greater_equal(global_step, number_of_steps)
@@ -107,7 +107,7 @@ def train(train_op, logdir, train_step_fn=train_step, train_step_kwargs=_USE_DEF
           ignore_live_threads=False):
     """Runs ``train_op`` under a Supervisor on ``logdir`` until ``number_of_steps`` (or the
     input runs out), saves a final checkpoint; returns the last loss."""
-    from ..variables import (global_variables_initializer, local_variables_initializer,
+    from ...variables import (global_variables_initializer, local_variables_initializer,
                              report_uninitialized_variables, tables_initializer)
 
     if train_op is None:
