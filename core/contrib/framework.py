@@ -122,22 +122,11 @@ def variable(name, shape=None, dtype=None, initializer=None, regularizer=None, t
                       aggregation=aggregation)
 
 
-_VARIABLE_OP_TYPES = ("Variable", "VariableV2", "VarHandleOp")
-
-
 def _device_scope(dev):
-    """``tf.device(dev or '')``. A device function is consulted once per variable, as in TF 1.x
-    (where the initializer is built outside the device scope and the variable's other ops are
-    colocated with it): round-robin choosers then advance one task per variable."""
-    if not dev:
-        return contextlib.nullcontext()
-    if callable(dev):
-        chooser = dev
-
-        def dev(op):
-            return chooser(op) if op.type in _VARIABLE_OP_TYPES else op.device
-
-    return device(dev)
+    """``tf.device(dev)``, or nothing for no device. A device function sees the variable op
+    alone: its initializer, Assign and read sit with it (colocated), as in TF 1.x, so a
+    round-robin chooser advances one task per variable."""
+    return device(dev) if dev else contextlib.nullcontext()
 
 
 @add_arg_scope

@@ -23,8 +23,11 @@ from ... import layers_conv3d as _core_conv3d
 from ...graph import GraphKeys, convert_to_tensor, get_default_graph, name_scope
 from ...ops import (array_ops, concat_split_ops, math_ops, nn_ops, reduction_ops, softmax_ops,
                    transform_ops, unary_ops)
-from ...variables import get_variable, get_variable_scope, variable_scope
+from ...variables import variable_scope
 from ..arg_scope import add_arg_scope
+# TF's layers make their variables through model_variable, so arg_scope([model_variable],
+# device=...) places them
+from ..framework import model_variable as _model_variable
 
 __all__ = ["avg_pool2d", "avg_pool3d", "bias_add", "conv1d", "conv2d", "conv3d",
            "conv2d_transpose", "conv3d_transpose", "convolution", "convolution1d",
@@ -74,22 +77,6 @@ def _collect(collections, alias, outputs):
         for key in ([collections] if isinstance(collections, str) else collections):
             graph.add_to_collection(key, outputs)
     return outputs
-
-
-def _model_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
-                    trainable=True, collections=None, custom_getter=None, partitioner=None,
-                    caching_device=None, use_resource=None):
-    """``tf.contrib.framework.model_variable``: a variable in GLOBAL_VARIABLES and
-    MODEL_VARIABLES (plus ``collections``), through ``custom_getter`` when given."""
-    collections = list(collections or []) + [GraphKeys.GLOBAL_VARIABLES,
-                                             GraphKeys.MODEL_VARIABLES]
-    collections = list(dict.fromkeys(collections))
-    kw = dict(shape=shape, dtype=dtype, initializer=initializer, regularizer=regularizer,
-              trainable=trainable, collections=collections, partitioner=partitioner,
-              caching_device=caching_device, use_resource=use_resource)
-    if custom_getter is not None:
-        return custom_getter(name, reuse=get_variable_scope().reuse, **kw)
-    return get_variable(name, **kw)
 
 
 def _model_variable_getter(getter, name, shape=None, dtype=None, initializer=None,

@@ -203,3 +203,22 @@ def test_softmax_unit_norm_one_hot_errors():
     np.testing.assert_allclose(got_s, e / e.sum(-1, keepdims=True), rtol=1e-5)
     np.testing.assert_allclose(got_u, x3 / np.sqrt(1e-7 + (x3 ** 2).sum(1, keepdims=True)),
                                rtol=1e-5)
+
+
+def test_arg_scope_on_model_variable_places_layer_variables():
+    """slim's parameter-server idiom: arg_scope([model_variable], device=...) reaches the
+    variables layers make (they go through model_variable, as in TF 1.x)."""
+    from minitf.contrib import framework
+
+    with tf.Graph().as_default():
+        x = tf.zeros([2, 3])
+        with framework.arg_scope([framework.model_variable], device="/cpu:0"):
+            tf.contrib.layers.fully_connected(x, 4, scope="fc",
+                                              normalizer_fn=tf.contrib.layers.batch_norm)
+        tf.contrib.layers.fully_connected(x, 4, scope="free")
+        placed = {v.op.name: v.device for v in tf.global_variables()}
+    assert {n: d for n, d in placed.items() if n.startswith("fc/")} == {
+        "fc/weights": "/device:CPU:0", "fc/BatchNorm/beta": "/device:CPU:0",
+        "fc/BatchNorm/moving_mean": "/device:CPU:0",
+        "fc/BatchNorm/moving_variance": "/device:CPU:0"}
+    assert placed["free/weights"] == "" and placed["free/biases"] == ""
