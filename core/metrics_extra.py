@@ -305,7 +305,7 @@ def _confusion_matrix_at_thresholds(labels, predictions, thresholds, weights=Non
         if weights_tiled is not None:
             hits *= weights_tiled
         updates[key] = state_ops.assign_add(counter, reduction_ops.reduce_sum(hits, 1))
-        values[key] = counter.value()
+        values[key] = counter  # the variable itself, as TF's (contrib returns it)
     return values, updates
 
 

@@ -122,23 +122,26 @@ streaming_recall_at_thresholds = _thresholds_wrapper(
     _m.recall_at_thresholds, "TF's streaming_recall_at_thresholds.")
 
 
-def _counts_wrapper(core, doc):
+def _counts_wrapper(key, doc):
+    # contrib's counts are the confusion matrix's own variables, made in the caller's scope
+    # (``true_positives``, updated by ``AssignAdd``), not core tf.metrics' scoped ones
     def wrapper(predictions, labels, thresholds, weights=None):
-        return core(labels=labels, predictions=predictions, thresholds=thresholds,
-                    weights=weights)
+        values, updates = _confusion_matrix_at_thresholds(labels, predictions, thresholds,
+                                                          weights=weights, includes=(key,))
+        return values[key], updates[key]
 
     wrapper.__doc__ = doc
     return wrapper
 
 
 streaming_true_positives_at_thresholds = _counts_wrapper(
-    _m.true_positives_at_thresholds, "TF's streaming_true_positives_at_thresholds.")
+    "tp", "TF's streaming_true_positives_at_thresholds.")
 streaming_true_negatives_at_thresholds = _counts_wrapper(
-    _m.true_negatives_at_thresholds, "TF's streaming_true_negatives_at_thresholds.")
+    "tn", "TF's streaming_true_negatives_at_thresholds.")
 streaming_false_positives_at_thresholds = _counts_wrapper(
-    _m.false_positives_at_thresholds, "TF's streaming_false_positives_at_thresholds.")
+    "fp", "TF's streaming_false_positives_at_thresholds.")
 streaming_false_negatives_at_thresholds = _counts_wrapper(
-    _m.false_negatives_at_thresholds, "TF's streaming_false_negatives_at_thresholds.")
+    "fn", "TF's streaming_false_negatives_at_thresholds.")
 
 
 def streaming_mean_relative_error(predictions, labels, normalizer, weights=None,
@@ -344,10 +347,8 @@ def streaming_concat(values, axis=0, max_size=None, metrics_collections=None,
         appended = tf.assign(array, tf.concat([array[:size], batch_values], 0),
                              validate_shape=False)
         with tf.control_dependencies([appended]):
-            update_op = tf.assign(size, size + batch_size)
-        with tf.control_dependencies([update_op]):
-            update_value = tf.identity(value)
-    return _collected(value, update_value, metrics_collections, updates_collections)
+            update_op = tf.assign(size, size + batch_size)  # TF's update: the new size
+    return _collected(value, update_op, metrics_collections, updates_collections)
 
 
 def f1_score(labels, predictions, weights=None, num_thresholds=200, metrics_collections=None,

@@ -93,9 +93,10 @@ def test_streaming_concat():
         with tf.Session() as sess:
             sess.run(tf.local_variables_initializer())
             assert sess.run(value).shape == (2, 0)
-            sess.run([update, capped_update], {x: [[1, 2], [3, 4]]})
-            sess.run([update, capped_update], {x: [[5, 6, 7], [8, 9, 10]]})
+            sizes = [sess.run([update, capped_update], {x: [[1, 2], [3, 4]]}),
+                     sess.run([update, capped_update], {x: [[5, 6, 7], [8, 9, 10]]})]
             got, got_capped = sess.run([value, capped])
+    assert sizes == [[2, 2], [5, 4]]  # TF's update op is the size after the batch
     assert got.tolist() == [[1, 2, 5, 6, 7], [3, 4, 8, 9, 10]]
     assert got_capped.tolist() == [[1, 2, 5, 6], [3, 4, 8, 9]]
     with tf.Graph().as_default(), pytest.raises(ValueError, match=r"axis = 2 not in \[0, 2\)"):
@@ -176,3 +177,23 @@ def test_wrappers_match_tensorflow_metrics():
 
     for got, want in zip(run(tf, True), run(tf1, False)):
         np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_counts_at_thresholds_are_the_confusion_variables_in_the_callers_scope():
+    """contrib's streaming_*_at_thresholds return the counter itself (``true_positives:0``)
+    and its AssignAdd, made where they are called, as TF 1.15."""
+    pred = np.array([0.1, 0.6, 0.8, 0.3], np.float32)
+    lab = np.array([0, 1, 0, 1], bool)
+    with tf.Graph().as_default():
+        tp, tp_up = cm.streaming_true_positives_at_thresholds(pred, lab, [0.2, 0.7])
+        fn, fn_up = cm.streaming_false_negatives_at_thresholds(pred, lab, [0.2, 0.7])
+        assert (tp.name, tp_up.op.type) == ("true_positives:0", "AssignAdd")
+        assert fn.name == "false_negatives:0"
+        with tf.Session() as sess:
+            sess.run(tf.local_variables_initializer())
+            sess.run([tp_up, fn_up])
+            sess.run([tp_up, fn_up])
+            got = sess.run([tp, fn])
+    # positives at 0.6 and 0.3: above 0.2 -> both; above 0.7 -> none (two batches)
+    np.testing.assert_array_equal(got[0], [4, 0])
+    np.testing.assert_array_equal(got[1], [0, 4])
