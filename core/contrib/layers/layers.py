@@ -347,7 +347,7 @@ def flatten(inputs, outputs_collections=None, scope=None):
     """``tf.contrib.layers.flatten``: ``[batch, ...]`` to ``[batch, k]``."""
     with name_scope(scope, "Flatten", [inputs]) as sc:
         inputs = convert_to_tensor(inputs)
-        outputs = _core.flatten(inputs, _scope_out=_core._IN_LAYER)
+        outputs = _core.flatten(inputs)  # its own ``flatten`` scope inside, as TF's
         return _collect(outputs_collections, sc, outputs)
 
 
@@ -456,7 +456,7 @@ def unit_norm(inputs, dim, epsilon=1e-7, scope=None):
         if dim < input_rank - 1:
             multiples.append(array_ops.ones([input_rank - 1 - dim], _dt.int32))
         multiples = concat_split_ops.concat(multiples, 0)
-        return math_ops.divide(inputs, transform_ops.tile(lengths, multiples))
+        return math_ops.div(inputs, transform_ops.tile(lengths, multiples))  # TF 1.15's
 
 
 relu = functools.partial(fully_connected, activation_fn=nn_ops.relu)

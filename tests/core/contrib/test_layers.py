@@ -222,3 +222,16 @@ def test_arg_scope_on_model_variable_places_layer_variables():
         "fc/BatchNorm/moving_mean": "/device:CPU:0",
         "fc/BatchNorm/moving_variance": "/device:CPU:0"}
     assert placed["free/weights"] == "" and placed["free/biases"] == ""
+
+
+def test_flatten_and_unit_norm_op_names_are_tfs():
+    """get_tensor_by_name in TF1 code relies on these: flatten runs the core layer in its own
+    scope, unit_norm divides with TF 1.15's div."""
+    with tf.Graph().as_default():
+        flat = tf.contrib.layers.flatten(tf.zeros([2, 3, 4]))
+        unit = tf.contrib.layers.unit_norm(tf.ones([2, 3]), 1)
+        with tf.Session() as sess:
+            f, u = sess.run([flat, unit])
+    assert (flat.name, unit.name) == ("Flatten/flatten/Reshape:0", "UnitNorm/div:0")
+    assert f.shape == (2, 12)
+    np.testing.assert_allclose(u, np.full((2, 3), 1 / np.sqrt(3)), rtol=1e-6)
