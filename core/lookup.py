@@ -156,6 +156,23 @@ class StaticHashTable:
 HashTable = StaticHashTable  # TF 1.x's tf.contrib.lookup name
 
 
+def oov_bucket_ids(table, values, num_oov_buckets, hash_bucket=None):
+    """``table``'s id of each of ``values``, and for a key it lacks (every key when ``table``
+    is None) ``table.size() + hash(key) % num_oov_buckets``, integer keys hashed as their
+    decimal strings, as TF's vocabulary tables do; ``hash_bucket`` defaults to FarmHash."""
+    from .ops import logic_ops, math_ops
+    from .strings import as_string, to_hash_bucket_fast
+
+    text = values if values.dtype == _dt.string else as_string(values)
+    buckets = (hash_bucket or to_hash_bucket_fast)(text, num_oov_buckets, name="hash_bucket")
+    if table is None:
+        return buckets
+    ids = table.lookup(values)
+    buckets = math_ops.add(buckets, table.size())
+    known = logic_ops.not_equal(ids, table.default_value)
+    return logic_ops.where_v2(known, ids, buckets)
+
+
 class StaticVocabularyTable:
     """A vocabulary (an initializer of keys -> int64 ids) plus ``num_oov_buckets`` buckets
     after it: a key not in the vocabulary gets ``vocab_size + hash(key) % num_oov_buckets``,
@@ -192,9 +209,8 @@ class StaticVocabularyTable:
             return self._table.size() + np.int64(self._num_oov_buckets)
 
     def lookup(self, keys, name=None):
-        from .ops import logic_ops, math_ops
+        from .ops import math_ops
         from .sparse_tensor import SparseTensor
-        from .strings import as_string, to_hash_bucket_fast
 
         values = keys.values if isinstance(keys, SparseTensor) else \
             convert_to_tensor(keys, dtype=self._key_dtype, name="keys")
@@ -204,12 +220,7 @@ class StaticVocabularyTable:
         if self._table.key_dtype == _dt.int64 and values.dtype != _dt.int64:
             values = math_ops.cast(values, _dt.int64)
         with name_scope(name, f"{self._name}_Lookup"):
-            text = values if values.dtype == _dt.string else as_string(values)
-            buckets = to_hash_bucket_fast(text, self._num_oov_buckets, name="hash_bucket")
-            ids = self._table.lookup(values)
-            buckets = math_ops.add(buckets, self._table.size())
-            known = logic_ops.not_equal(ids, self._table.default_value)
-            ids = logic_ops.where_v2(known, ids, buckets)
+            ids = oov_bucket_ids(self._table, values, self._num_oov_buckets)
         if isinstance(keys, SparseTensor):
             return SparseTensor(keys.indices, ids, keys.dense_shape)
         return ids

@@ -10,7 +10,7 @@ import functools
 
 from .. import dtypes as _dt
 from ..graph import Tensor, convert_to_tensor, name_scope
-from ..lookup import (KeyValueTensorInitializer, StaticHashTable, TextFileIndex,
+from ..lookup import (KeyValueTensorInitializer, oov_bucket_ids, StaticHashTable, TextFileIndex,
                       TextFileInitializer)
 from ..lookup_mutable import DenseHashTable, MutableHashTable
 from ..sparse_tensor import SparseTensor
@@ -152,8 +152,7 @@ class IdTableWithHashBuckets:
 
     def lookup(self, keys, name=None):
         """The id of each key (int64, keys' shape; a SparseTensor gives one)."""
-        from ..ops import logic_ops, math_ops
-        from ..strings import as_string
+        from ..ops import math_ops
 
         values = keys.values if isinstance(keys, SparseTensor) else keys
         if not isinstance(values, Tensor):
@@ -167,16 +166,10 @@ class IdTableWithHashBuckets:
             ids = self._table.lookup(values, name=name)
         else:
             with name_scope(name, f"{self._name}_Lookup"):
-                text = values if values.dtype == _dt.string else as_string(values)
-                buckets = _hash_bucket_fn(self._hasher_spec)(
-                    text, num_buckets=self._num_oov_buckets, name="hash_bucket")
-                if self._table is not None:
-                    ids = self._table.lookup(values)
-                    buckets = math_ops.add(buckets, self._table.size())
-                    known = logic_ops.not_equal(ids, self._table.default_value)
-                    ids = logic_ops.where_v2(known, ids, buckets)
-                else:
-                    ids = buckets
+                hash_bucket = _hash_bucket_fn(self._hasher_spec)
+                ids = oov_bucket_ids(self._table, values, self._num_oov_buckets,
+                                     lambda text, n, name: hash_bucket(text, num_buckets=n,
+                                                                       name=name))
         if isinstance(keys, SparseTensor):
             return SparseTensor(keys.indices, ids, keys.dense_shape)
         return ids
