@@ -58,7 +58,7 @@ class LooperThread(threading.Thread):
                 while not self._coord.should_stop():
                     self.run_loop()
             else:
-                next_time = time.monotonic()
+                next_time = time.monotonic() + getattr(self, "_first_delay", 0.0)
                 while not self._coord.wait_for_stop(next_time - time.monotonic()):
                     # Ticks missed while run_loop was slow are coalesced into one (TF would
                     # run them back to back).
@@ -131,6 +131,14 @@ class SVTimerCheckpointThread(LooperThread):
     def __init__(self, sv, sess):
         super().__init__(sv.coord, sv.save_model_secs)
         self._sv, self._sess = sv, sess
+
+    def start(self):
+        # TF's thread saves at once, then every interval. That first save is made here,
+        # before training goes on: from the thread it could land after a short run's final
+        # save and leave `checkpoint` naming step 0.
+        self.run_loop()
+        self._first_delay = self._timer_interval_secs
+        super().start()
 
     def run_loop(self):
         logging.info("Saving checkpoint to path %s", self._sv.save_path)

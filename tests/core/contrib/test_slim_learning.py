@@ -161,3 +161,18 @@ def test_slim_evaluation_loop_evaluates_the_latest_checkpoint(tmp_path):
             "", logdir, str(tmp_path / "eval"), final_op=w, summary_op=None,
             eval_interval_secs=0, max_number_of_evaluations=1, timeout=5)
     np.testing.assert_allclose(got, [[_numpy_losses(0.5, 0.05, 2)[1]]], rtol=1e-6)
+
+
+def test_the_checkpoint_thread_saves_at_start_and_the_final_save_stays_latest(tmp_path):
+    """The Supervisor's checkpoint thread saves at once (step 0), as TF's; that save is made
+    before training goes on, so a short run's final checkpoint is always the latest."""
+    for run in range(4):
+        logdir = str(tmp_path / str(run))
+        with tf.Graph().as_default():
+            _, loss = _model(tf)
+            slim_learning.train(slim_learning.create_train_op(
+                loss, tf.train.GradientDescentOptimizer(0.05)), logdir, number_of_steps=3)
+        assert tf.train.latest_checkpoint(logdir).endswith("model.ckpt-3")
+        state = tf.train.get_checkpoint_state(logdir)
+        assert [os.path.basename(p) for p in state.all_model_checkpoint_paths] == [
+            "model.ckpt-0", "model.ckpt-3"]
