@@ -16,10 +16,12 @@ _SUBMODULES = {
     "losses": ".contrib.losses",
     "metrics": ".contrib.metrics",
     "opt": ".contrib.opt",
+    "predictor": ".contrib.predictor",
     "rnn": ".contrib.rnn",
     "seq2seq": ".contrib.seq2seq",
     "slim": ".contrib.slim",
     "training": ".contrib.training",
+    "util": ".contrib.util",
     # TF 1.x's contrib re-exported these core modules
     "distributions": ".distributions",
     "keras": ".keras",
