@@ -41,8 +41,14 @@ def _zero_state_tensors(size, batch_size, dtype):
     """Zeros of shape [batch_size] + size for every leaf of ``size`` (TF's
     rnn_cell_impl._zero_state_tensors), static where both are known."""
     def zeros(s):
-        shape = tf.TensorShape([s]) if isinstance(s, int) else tf.TensorShape(s)
         static_batch = _static_value(batch_size)
+        if isinstance(s, tf.Tensor):  # a size known at run time (attention over [B, T?] memory)
+            full = tf.stack([tf.cast(batch_size, tf.int32), tf.cast(s, tf.int32)])
+            out = tf.zeros(full, dtype=dtype)
+            static = _static_value(s)
+            out.set_shape([static_batch, None if static is None else int(static)])
+            return out
+        shape = tf.TensorShape([s]) if isinstance(s, int) else tf.TensorShape(s)
         if static_batch is not None and shape.is_fully_defined():
             return tf.zeros([int(static_batch)] + shape.as_list(), dtype=dtype)
         full = tf.concat([tf.reshape(tf.cast(batch_size, tf.int32), [1]),

@@ -334,3 +334,32 @@ def test_bahdanau_lstm_decoding_matches_tf_compat_v1_python_loop(tmp_path):
     assert sorted(w) == want["names"].tolist()
     np.testing.assert_allclose(got, want["outputs"], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got_hist, want["history"], rtol=1e-5, atol=1e-6)
+
+
+def test_memory_with_a_run_time_length_decodes_as_a_static_one():
+    """nmt's setup: the memory comes from a [None, None] source, so the alignments' size is a
+    tensor (TF's _zero_state_tensors takes it); the decode equals the static-shape graph's."""
+    rng = np.random.RandomState(3)
+    memory = rng.randn(2, 4, 5).astype(np.float32)
+    targets = rng.randn(2, 3, 6).astype(np.float32)
+    results = []
+    for shape in ([2, 4, 5], [None, None, 5]):
+        with tf.Graph().as_default():
+            mem = tf.placeholder(tf.float32, shape)
+            for name, Att in (("luong", tf.contrib.seq2seq.LuongAttention),
+                              ("bahdanau", tf.contrib.seq2seq.BahdanauAttention)):
+                with tf.variable_scope(name, initializer=tf.constant_initializer(0.1)):
+                    cell = tf.contrib.seq2seq.AttentionWrapper(
+                        tf.contrib.rnn.BasicLSTMCell(5), Att(5, mem), alignment_history=True)
+                    batch = tf.shape(mem)[0]
+                    helper = tf.contrib.seq2seq.TrainingHelper(tf.constant(targets), [3, 2])
+                    decoder = tf.contrib.seq2seq.BasicDecoder(
+                        cell, helper, cell.zero_state(batch, tf.float32))
+                    out, state, _ = tf.contrib.seq2seq.dynamic_decode(decoder)
+                    fetches = [out.rnn_output, state.alignment_history.stack()]
+                    with tf.Session() as sess:
+                        sess.run(tf.global_variables_initializer())
+                        results.append(sess.run(fetches, {mem: memory}))
+    for static, dynamic in zip(results[:2], results[2:]):
+        for a, b in zip(static, dynamic):
+            np.testing.assert_allclose(a, b, rtol=1e-6)
