@@ -70,14 +70,24 @@ def get_or_create_eval_step():
 def _evaluate_once(checkpoint_path, scaffold, eval_ops, final_ops, hooks, config, master="",
                    feed_dict=None, final_ops_feed_dict=None):
     from ..graph import control_dependencies
+    from ..nest import flatten
     from ..ops.array_ops import identity
     from ..ops.state_ops import assign_add
 
     eval_step = get_or_create_eval_step()
     hooks = list(hooks)
     if eval_ops is not None:
-        eval_ops = [eval_ops, assign_add(eval_step, 1)]
-        with control_dependencies(eval_ops):
+        # TF adds the step's update to a list or dict of eval ops (slim passes a list of
+        # metric updates), and after them counts the evaluation
+        update_ops = flatten(eval_ops)
+        update_eval_step = assign_add(eval_step, 1)
+        if isinstance(eval_ops, dict):
+            eval_ops = {**eval_ops, "update_eval_step": update_eval_step}
+        elif isinstance(eval_ops, (list, tuple)):
+            eval_ops = [*eval_ops, update_eval_step]
+        else:
+            eval_ops = [eval_ops, update_eval_step]
+        with control_dependencies([*update_ops, update_eval_step]):
             done = identity(eval_step.read_value())
         for h in hooks:
             if isinstance(h, _StopAfterNEvalsHook):

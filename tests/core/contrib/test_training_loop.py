@@ -174,3 +174,21 @@ def test_create_train_op_matches_tf_slim(monkeypatch):
     np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-6)
     assert results[1][1] == pytest.approx(results[0][1], rel=1e-6)
     assert results[1][2:] == results[0][2:]
+
+
+@pytest.mark.parametrize("form", ["list", "dict"])
+def test_evaluate_once_takes_a_list_or_dict_of_eval_ops(tmp_path, form):
+    """slim's eval scripts pass list(names_to_updates.values()); TF appends the eval step's
+    update to the list (or dict) and counts after all of them."""
+    path, _ = _checkpoint(tmp_path, 2.0)
+    with tf.Graph().as_default():
+        w = tf.get_variable("w", shape=[1, 1])
+        tf.train.get_or_create_global_step()
+        x = tf.constant(X)
+        mean, mean_up = tf.metrics.mean(tf.matmul(x, w))
+        total, total_up = tf.metrics.mean(tf.reduce_sum(x))
+        ops = [mean_up, total_up] if form == "list" else {"m": mean_up, "t": total_up}
+        got = training_eval.evaluate_once(path, eval_ops=ops, final_ops=[mean, total],
+                                          hooks=[training_eval.StopAfterNEvalsHook(2)])
+    assert got[0] == pytest.approx(float(np.mean(X * 2.0)))
+    assert got[1] == pytest.approx(float(X.sum()))
