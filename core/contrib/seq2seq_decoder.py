@@ -13,24 +13,12 @@ import collections
 
 import minitf as tf
 
+from ..rnn_extra import _assert_like_rnncell
 from .seq2seq_helper import Helper, _transpose_batch_time
 
 __all__ = ["BasicDecoder", "BasicDecoderOutput", "Decoder", "dynamic_decode"]
 
 _nest = tf.nest
-
-
-def _assert_like_rnncell(name, cell):
-    """TF's rnn_cell_impl.assert_like_rnncell."""
-    problems = [message for missing, message in (
-        (not hasattr(cell, "output_size"), "'output_size' property is missing"),
-        (not hasattr(cell, "state_size"), "'state_size' property is missing"),
-        (not (hasattr(cell, "zero_state") or hasattr(cell, "get_initial_state")),
-         "either 'zero_state' or 'get_initial_state' method is required"),
-        (not callable(cell), "is not callable")) if missing]
-    if problems:
-        raise TypeError(f"The argument {name!r} ({cell}) is not an RNNCell: "
-                        f"{', '.join(problems)}.")
 
 
 def _static_value(x):
