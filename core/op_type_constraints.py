@@ -68,77 +68,78 @@ _L41 = ("float32", "float64", "int32", "uint8", "int16", "int8", "int64", "bfloa
 _L42 = ("float64", "float32", "complex64", "complex128")
 _L43 = ("int32", "uint32", "int64", "uint64")
 _L44 = ("int64", "int32")
-_L45 = ("uint8", "uint16")
-_L46 = ("uint8", "uint16", "int8", "int16", "int32", "int64", "float16", "float32", "float64")
-_L47 = ("bfloat16", "float16", "float32", "float64", "int16", "int32", "int64", "complex64",
+_L45 = ("uint8", "int32", "int64", "float16", "bfloat16", "float32", "float64")
+_L46 = ("uint8", "uint16")
+_L47 = ("uint8", "uint16", "int8", "int16", "int32", "int64", "float16", "float32", "float64")
+_L48 = ("bfloat16", "float16", "float32", "float64", "int16", "int32", "int64", "complex64",
         "complex128")
-_L48 = ("bfloat16", "float16", "float32", "float64", "int16", "int32", "int64", "uint8", "uint16",
+_L49 = ("bfloat16", "float16", "float32", "float64", "int16", "int32", "int64", "uint8", "uint16",
         "uint32", "uint64", "complex64", "complex128")
-_L49 = ("bfloat16", "float16", "float32", "float64", "int32", "int64", "uint8", "uint16", "uint32",
+_L50 = ("bfloat16", "float16", "float32", "float64", "int32", "int64", "uint8", "uint16", "uint32",
         "uint64", "complex64", "complex128")
-_L50 = ("bfloat16", "float16", "float32", "float64", "int8", "int16", "int32", "int64")
-_L51 = ("bfloat16", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint16",
+_L51 = ("bfloat16", "float16", "float32", "float64", "int8", "int16", "int32", "int64")
+_L52 = ("bfloat16", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint16",
         "uint32", "uint64")
-_L52 = ("bfloat16", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
-        "uint16", "uint32", "uint64", "complex64", "complex128")
 _L53 = ("bfloat16", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+        "uint16", "uint32", "uint64", "complex64", "complex128")
+_L54 = ("bfloat16", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
         "uint16", "uint32", "uint64", "complex64", "complex128", "bool")
-_L54 = ("bfloat16", "float16", "float32", "float64", "int8", "uint8", "int16", "uint16", "int32",
+_L55 = ("bfloat16", "float16", "float32", "float64", "int8", "uint8", "int16", "uint16", "int32",
         "uint32", "int64", "uint64", "complex64", "complex128", "bool")
-_L55 = ("bfloat16", "float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
+_L56 = ("bfloat16", "float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
         "complex64", "complex128", "string")
-_L56 = ("bfloat16", "float16", "float32", "float64", "uint8", "int8", "uint16", "int16", "int32",
+_L57 = ("bfloat16", "float16", "float32", "float64", "uint8", "int8", "uint16", "int16", "int32",
         "int64", "complex64", "complex128", "uint32", "uint64")
-_L57 = ("bfloat16", "float16", "float32", "float64", "uint8", "uint16", "uint32", "uint64", "int8",
+_L58 = ("bfloat16", "float16", "float32", "float64", "uint8", "uint16", "uint32", "uint64", "int8",
         "int16", "int32", "int64", "complex64", "complex128")
-_L58 = ("bfloat16", "float32", "float16", "float64", "int8", "int16", "int32", "int64", "complex64",
+_L59 = ("bfloat16", "float32", "float16", "float64", "int8", "int16", "int32", "int64", "complex64",
         "complex128")
-_L59 = ("bfloat16", "float32", "float64", "int32", "int64")
-_L60 = ("bfloat16", "float64", "float32", "float16", "complex64", "complex128")
-_L61 = ("complex64", "complex128", "variant")
-_L62 = ("float16", "float32", "bfloat16", "float64", "complex64", "complex128")
-_L63 = ("float16", "float32", "float64", "int32", "uint16", "uint8", "int16", "int8", "int64",
+_L60 = ("bfloat16", "float32", "float64", "int32", "int64")
+_L61 = ("bfloat16", "float64", "float32", "float16", "complex64", "complex128")
+_L62 = ("complex64", "complex128", "variant")
+_L63 = ("float16", "float32", "bfloat16", "float64", "complex64", "complex128")
+_L64 = ("float16", "float32", "float64", "int32", "uint16", "uint8", "int16", "int8", "int64",
         "complex64", "complex128", "bool", "bfloat16")
-_L64 = ("float32", "bfloat16", "float16", "float64")
-_L65 = ("float32", "float16", "float64")
-_L66 = ("float32", "float64", "int32", "int64", "string")
-_L67 = ("float32", "float64", "int32", "int64", "uint32", "uint64")
-_L68 = ("float32", "float64", "int32", "uint8", "int16", "int8", "complex64", "int64", "qint8",
-        "quint8", "qint32", "bfloat16", "qint16", "quint16", "uint16", "complex128", "float16",
-        "uint32", "uint64", "bool")
+_L65 = ("float32", "bfloat16", "float16", "float64")
+_L66 = ("float32", "float16", "float64")
+_L67 = ("float32", "float64", "int32", "int64", "string")
+_L68 = ("float32", "float64", "int32", "int64", "uint32", "uint64")
 _L69 = ("float32", "float64", "int32", "uint8", "int16", "int8", "complex64", "int64", "qint8",
         "quint8", "qint32", "bfloat16", "qint16", "quint16", "uint16", "complex128", "float16",
+        "uint32", "uint64", "bool")
+_L70 = ("float32", "float64", "int32", "uint8", "int16", "int8", "complex64", "int64", "qint8",
+        "quint8", "qint32", "bfloat16", "qint16", "quint16", "uint16", "complex128", "float16",
         "uint32", "uint64", "variant")
-_L70 = ("float32", "float64", "int32", "uint8", "int16", "int8", "int64", "bfloat16", "uint16",
-        "float16", "uint32", "uint64", "complex64", "complex128", "bool", "variant", "string")
 _L71 = ("float32", "float64", "int32", "uint8", "int16", "int8", "int64", "bfloat16", "uint16",
+        "float16", "uint32", "uint64", "complex64", "complex128", "bool", "variant", "string")
+_L72 = ("float32", "float64", "int32", "uint8", "int16", "int8", "int64", "bfloat16", "uint16",
         "float16", "uint32", "uint64", "qint8")
-_L72 = ("float64", "float32")
-_L73 = ("int16", "int32", "int64", "uint16")
-_L74 = ("int16", "uint16", "int32", "int64")
-_L75 = ("int32", "int64", "bfloat16", "float16", "float32", "float64")
-_L76 = ("int32", "int64", "float16", "float16", "bfloat16", "float32", "float64")
-_L77 = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bfloat16",
+_L73 = ("float64", "float32")
+_L74 = ("int16", "int32", "int64", "uint16")
+_L75 = ("int16", "uint16", "int32", "int64")
+_L76 = ("int32", "int64", "bfloat16", "float16", "float32", "float64")
+_L77 = ("int32", "int64", "float16", "float16", "bfloat16", "float32", "float64")
+_L78 = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bfloat16",
         "float16", "float32", "float64")
-_L78 = ("int8", "int32", "int64")
-_L79 = ("int8", "uint8", "int16", "uint16", "int32", "int64", "bfloat16", "float16", "float32",
+_L79 = ("int8", "int32", "int64")
+_L80 = ("int8", "uint8", "int16", "uint16", "int32", "int64", "bfloat16", "float16", "float32",
         "float64", "bfloat16")
-_L80 = ("uint8", "float32", "float16", "float64")
-_L81 = ("uint8", "int8", "int32", "float16", "float32", "float64", "bfloat16")
-_L82 = ("uint8", "int8", "int32", "int64")
-_L83 = ("uint8", "int8", "uint16", "int16", "int32", "uint32", "int64", "uint64", "bool",
+_L81 = ("uint8", "float32", "float16", "float64")
+_L82 = ("uint8", "int8", "int32", "float16", "float32", "float64", "bfloat16")
+_L83 = ("uint8", "int8", "int32", "int64")
+_L84 = ("uint8", "int8", "uint16", "int16", "int32", "uint32", "int64", "uint64", "bool",
         "bfloat16", "float16", "float32", "float64", "complex64", "complex128", "string")
-_L84 = ("uint8", "uint16", "float32")
+_L85 = ("uint8", "uint16", "float32")
 
 ALLOWED = {
-    "Abs": {"T": _L50},
+    "Abs": {"T": _L51},
     "AccumulatorApplyGradient": {"dtype": _L1},
     "AccumulatorTakeGradient": {"dtype": _L1},
     "Acos": {"T": _L5},
     "Acosh": {"T": _L5},
-    "Add": {"T": _L55},
-    "AddN": {"T": _L69},
-    "AddV2": {"T": _L57},
+    "Add": {"T": _L56},
+    "AddN": {"T": _L70},
+    "AddV2": {"T": _L58},
     "AdjustContrastv2": {"T": _L10},
     "AdjustHue": {"T": _L10},
     "AdjustSaturation": {"T": _L10},
@@ -163,9 +164,9 @@ ALLOWED = {
     "ApplyRMSProp": {"T": _L1},
     "ApproxTopK": {"T": _L11},
     "ApproximateEqual": {"T": _L1},
-    "ArgMax": {"T": _L41, "Tidx": _L15, "output_type": _L74},
+    "ArgMax": {"T": _L41, "Tidx": _L15, "output_type": _L75},
     "ArgMin": {"T": _L41, "Tidx": _L0, "output_type": _L0},
-    "AsString": {"T": _L70},
+    "AsString": {"T": _L71},
     "Asin": {"T": _L5},
     "Asinh": {"T": _L5},
     "AssignAdd": {"T": _L1},
@@ -177,8 +178,8 @@ ALLOWED = {
     "AvgPool3D": {"T": _L3},
     "AvgPool3DGrad": {"T": _L3},
     "AvgPoolGrad": {"T": _L3},
-    "BatchMatMulV2": {"T": _L48},
-    "BatchMatMulV3": {"Ta": _L32, "Tb": _L32, "Tout": _L47},
+    "BatchMatMulV2": {"T": _L49},
+    "BatchMatMulV3": {"Ta": _L32, "Tb": _L32, "Tout": _L48},
     "BatchNormWithGlobalNormalization": {"T": _L1},
     "BatchNormWithGlobalNormalizationGrad": {"T": _L1},
     "BatchToSpaceND": {"Tblock_shape": _L0, "Tcrops": _L0},
@@ -224,7 +225,7 @@ ALLOWED = {
     "ConcatOffset": {"shape_type": _L0},
     "ConcatV2": {"Tidx": _L0},
     "ConditionalAccumulator": {"dtype": _L1},
-    "Conj": {"T": _L61},
+    "Conj": {"T": _L62},
     "ConjugateTranspose": {"Tperm": _L0},
     "Conv2D": {"T": _L34},
     "Conv2DBackpropFilter": {"T": _L3},
@@ -235,9 +236,9 @@ ALLOWED = {
     "Cos": {"T": _L5},
     "Cosh": {"T": _L5},
     "CountUpTo": {"T": _L0},
-    "CropAndResize": {"T": _L46},
-    "CropAndResizeGradBoxes": {"T": _L46},
-    "CropAndResizeGradImage": {"T": _L65},
+    "CropAndResize": {"T": _L47},
+    "CropAndResizeGradBoxes": {"T": _L47},
+    "CropAndResizeGradImage": {"T": _L66},
     "Cross": {"T": _L4},
     "Cumprod": {"T": _L1, "Tidx": _L0},
     "Cumsum": {"T": _L1, "Tidx": _L0},
@@ -245,10 +246,10 @@ ALLOWED = {
     "DataFormatDimMap": {"T": _L0},
     "DataFormatVecPermute": {"T": _L0},
     "Dawsn": {"T": _L2},
-    "DecodeCSV": {"OUT_TYPE": _L66},
-    "DecodeImage": {"dtype": _L84},
-    "DecodePng": {"dtype": _L45},
-    "DecodeRaw": {"out_type": _L63},
+    "DecodeCSV": {"OUT_TYPE": _L67},
+    "DecodeImage": {"dtype": _L85},
+    "DecodePng": {"dtype": _L46},
+    "DecodeRaw": {"out_type": _L64},
     "DenseBincount": {"Tidx": _L0, "T": _L16},
     "DenseCountSparseOutput": {"T": _L0, "output_type": _L16},
     "DenseToDenseSetOperation": {"T": _L24},
@@ -265,13 +266,13 @@ ALLOWED = {
     "Dilation2DBackpropFilter": {"T": _L4},
     "Dilation2DBackpropInput": {"T": _L4},
     "Div": {"T": _L20},
-    "DivNoNan": {"T": _L62},
+    "DivNoNan": {"T": _L63},
     "DrawBoundingBoxes": {"T": _L39},
     "DrawBoundingBoxesV2": {"T": _L39},
     "Elu": {"T": _L3},
     "EluGrad": {"T": _L3},
     "EmptyTensorList": {"shape_type": _L0},
-    "EncodePng": {"T": _L45},
+    "EncodePng": {"T": _L46},
     "Erf": {"T": _L2},
     "Erfc": {"T": _L2},
     "Erfinv": {"T": _L2},
@@ -280,7 +281,7 @@ ALLOWED = {
     "ExpandDims": {"Tdim": _L0},
     "Expint": {"T": _L2},
     "Expm1": {"T": _L5},
-    "ExtractImagePatches": {"T": _L53},
+    "ExtractImagePatches": {"T": _L54},
     "ExtractJpegShape": {"output_type": _L0},
     "ExtractVolumePatches": {"T": _L4},
     "FFT": {"Tcomplex": _L6},
@@ -290,7 +291,7 @@ ALLOWED = {
     "Fill": {"index_type": _L0},
     "Floor": {"T": _L2},
     "FloorDiv": {"T": _L20},
-    "FloorMod": {"T": _L77},
+    "FloorMod": {"T": _L78},
     "FractionalAvgPool": {"T": _L22},
     "FractionalAvgPoolGrad": {"T": _L22},
     "FractionalMaxPool": {"T": _L22},
@@ -324,7 +325,9 @@ ALLOWED = {
     "IgammaGradA": {"T": _L7},
     "Igammac": {"T": _L2},
     "Imag": {"T": _L6, "Tout": _L7},
-    "ImageSummary": {"T": _L80},
+    "ImageProjectiveTransformV2": {"dtype": _L45},
+    "ImageProjectiveTransformV3": {"dtype": _L45},
+    "ImageSummary": {"T": _L81},
     "InTopK": {"T": _L0},
     "InTopKV2": {"T": _L0},
     "Inv": {"T": _L19},
@@ -353,7 +356,7 @@ ALLOWED = {
     "LogSoftmax": {"T": _L3},
     "LowerBound": {"out_type": _L0},
     "Lu": {"T": _L13, "output_idx_type": _L0},
-    "MatMul": {"T": _L49},
+    "MatMul": {"T": _L50},
     "MatrixBandPart": {"Tindex": _L0},
     "MatrixDeterminant": {"T": _L37},
     "MatrixInverse": {"T": _L13},
@@ -361,7 +364,7 @@ ALLOWED = {
     "MatrixSolve": {"T": _L13},
     "MatrixSolveLs": {"T": _L13},
     "MatrixSquareRoot": {"T": _L13},
-    "MatrixTriangularSolve": {"T": _L60},
+    "MatrixTriangularSolve": {"T": _L61},
     "Max": {"T": _L40, "Tidx": _L0},
     "MaxPool": {"T": _L36},
     "MaxPool3D": {"T": _L11},
@@ -380,19 +383,19 @@ ALLOWED = {
     "Minimum": {"T": _L31},
     "MirrorPad": {"Tpaddings": _L0},
     "MirrorPadGrad": {"Tpaddings": _L0},
-    "Mod": {"T": _L76},
+    "Mod": {"T": _L77},
     "Mul": {"T": _L20},
     "MulNoNan": {"T": _L5},
     "Multinomial": {"T": _L4, "output_dtype": _L0},
     "Ndtri": {"T": _L2},
     "Neg": {"T": _L19},
-    "NextAfter": {"T": _L72},
+    "NextAfter": {"T": _L73},
     "NonMaxSuppressionV2": {"T": _L10, "T_threshold": _L10},
     "NonMaxSuppressionV3": {"T": _L10, "T_threshold": _L10},
     "NonMaxSuppressionV4": {"T": _L10, "T_threshold": _L10},
     "NonMaxSuppressionV5": {"T": _L10},
-    "OneHot": {"TI": _L82},
-    "OnesLike": {"T": _L54},
+    "OneHot": {"TI": _L83},
+    "OnesLike": {"T": _L55},
     "Pad": {"Tpaddings": _L0},
     "PadV2": {"Tpaddings": _L0},
     "ParseExample": {"sparse_types": _L8, "Tdense": _L8},
@@ -409,7 +412,7 @@ ALLOWED = {
         "feature_list_dense_types": _L8, "feature_list_sparse_types": _L8},
     "Polygamma": {"T": _L7},
     "PopulationCount": {"T": _L18},
-    "Pow": {"T": _L58},
+    "Pow": {"T": _L59},
     "Prod": {"T": _L1, "Tidx": _L0},
     "Qr": {"T": _L13},
     "QuantizeAndDequantizeV2": {"T": _L2},
@@ -435,7 +438,7 @@ ALLOWED = {
         "sparse_values_types": _L12, "dense_types": _L12, "out_values_type": _L12,
         "out_row_splits_type": _L0},
     "RaggedGather": {"Tindices": _L0, "Tsplits": _L0},
-    "RaggedRange": {"T": _L59, "Tsplits": _L0},
+    "RaggedRange": {"T": _L60, "Tsplits": _L0},
     "RaggedTensorToSparse": {"Tsplits": _L0},
     "RaggedTensorToTensor": {"Tindex": _L44, "Tshape": _L44},
     "RandomGamma": {"S": _L0, "T": _L21},
@@ -445,12 +448,12 @@ ALLOWED = {
     "RandomStandardNormal": {"dtype": _L3, "T": _L0},
     "RandomUniform": {"dtype": _L3, "T": _L0},
     "RandomUniformInt": {"Tout": _L0, "T": _L0},
-    "Range": {"Tidx": _L51},
+    "Range": {"Tidx": _L52},
     "Real": {"T": _L6, "Tout": _L7},
     "RealDiv": {"T": _L20},
     "Reciprocal": {"T": _L19},
     "ReciprocalGrad": {"T": _L5},
-    "Relu": {"T": _L71},
+    "Relu": {"T": _L72},
     "Relu6": {"T": _L4},
     "Relu6Grad": {"T": _L4},
     "ReluGrad": {"T": _L4},
@@ -458,15 +461,15 @@ ALLOWED = {
     "ResizeArea": {"T": _L27},
     "ResizeBicubic": {"T": _L27},
     "ResizeBicubicGrad": {"T": _L7},
-    "ResizeBilinear": {"T": _L79},
-    "ResizeBilinearGrad": {"T": _L64},
+    "ResizeBilinear": {"T": _L80},
+    "ResizeBilinearGrad": {"T": _L65},
     "ResizeNearestNeighbor": {"T": _L27},
-    "ResizeNearestNeighborGrad": {"T": _L81},
+    "ResizeNearestNeighborGrad": {"T": _L82},
     "ResourceAccumulatorApplyGradient": {"dtype": _L1},
     "ResourceAccumulatorTakeGradient": {"dtype": _L1},
     "ResourceConditionalAccumulator": {"dtype": _L1},
     "ReverseSequence": {"Tlen": _L0},
-    "ReverseV2": {"Tidx": _L0, "T": _L83},
+    "ReverseV2": {"Tidx": _L0, "T": _L84},
     "RightShift": {"T": _L18},
     "Rint": {"T": _L2},
     "Roll": {"Tshift": _L0, "Taxis": _L0},
@@ -574,10 +577,10 @@ ALLOWED = {
     "SparseToDense": {"Tindices": _L0},
     "SparseToSparseSetOperation": {"T": _L24},
     "Spence": {"T": _L2},
-    "SplitV": {"Tlen": _L78},
+    "SplitV": {"Tlen": _L79},
     "Sqrt": {"T": _L5},
     "SqrtGrad": {"T": _L5},
-    "Square": {"T": _L52},
+    "Square": {"T": _L53},
     "SquaredDifference": {"T": _L25},
     "StatefulRandomBinomial": {"S": _L0, "T": _L14, "dtype": _L14},
     "StatelessMultinomial": {"T": _L4, "Tseed": _L0, "output_dtype": _L0},
@@ -603,8 +606,8 @@ ALLOWED = {
     "StridedSliceAssign": {"Index": _L0},
     "StridedSliceGrad": {"Index": _L0},
     "StringNGrams": {"Tsplits": _L0},
-    "StringToNumber": {"out_type": _L67},
-    "Sub": {"T": _L56},
+    "StringToNumber": {"out_type": _L68},
+    "Sub": {"T": _L57},
     "Substr": {"T": _L0},
     "Sum": {"T": _L1, "Tidx": _L0},
     "Svd": {"T": _L13},
@@ -621,7 +624,7 @@ ALLOWED = {
     "TensorScatterMax": {"Tindices": _L0},
     "TensorScatterMin": {"Tindices": _L0},
     "TensorScatterSub": {"Tindices": _L0},
-    "TensorScatterUpdate": {"Tindices": _L73},
+    "TensorScatterUpdate": {"Tindices": _L74},
     "TensorStridedSliceUpdate": {"Index": _L0},
     "Tile": {"Tmultiples": _L0},
     "TopK": {"T": _L4},
@@ -630,7 +633,7 @@ ALLOWED = {
     "TridiagonalMatMul": {"T": _L42},
     "TridiagonalSolve": {"T": _L42},
     "TruncateDiv": {"T": _L20},
-    "TruncateMod": {"T": _L75},
+    "TruncateMod": {"T": _L76},
     "TruncatedNormal": {"dtype": _L3, "T": _L0},
     "UnicodeDecode": {"Tsplits": _L0},
     "UnicodeDecodeWithOffsets": {"Tsplits": _L0},
@@ -646,7 +649,7 @@ ALLOWED = {
     "UnsortedSegmentProd": {"T": _L1, "Tindices": _L0, "Tnumsegments": _L0},
     "UnsortedSegmentSum": {"T": _L1, "Tindices": _L15, "Tnumsegments": _L0},
     "UpperBound": {"out_type": _L0},
-    "Where": {"T": _L68},
+    "Where": {"T": _L69},
     "Xdivy": {"T": _L26},
     "Xlog1py": {"T": _L26},
     "Xlogy": {"T": _L26},

@@ -15,6 +15,7 @@ _SUBMODULES = {
     "lookup": ".contrib.lookup",
     "losses": ".contrib.losses",
     "metrics": ".contrib.metrics",
+    "image": ".contrib.image",
     "opt": ".contrib.opt",
     "predictor": ".contrib.predictor",
     "rnn": ".contrib.rnn",

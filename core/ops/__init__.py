@@ -54,3 +54,4 @@ from . import list_gather_ops, list_ops  # noqa: F401 - TensorList* (TF2's Tenso
 from . import ragged_gather_ops  # noqa: F401 - RaggedGather, RaggedCross (ragged gather/concat/cross)
 from . import gather_tree_ops  # noqa: F401 - GatherTree (tf.contrib.seq2seq beam search)
 from . import rnn_block_ops  # noqa: F401 - LSTMBlockCell, BlockLSTM(V2), GRUBlockCell and grads
+from . import image_transform_ops  # noqa: F401 - ImageProjectiveTransformV2/V3, ImageConnectedComponents...
