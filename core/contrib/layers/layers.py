@@ -23,7 +23,7 @@ from ... import layers_conv3d as _core_conv3d
 from ...graph import GraphKeys, convert_to_tensor, get_default_graph, name_scope
 from ...ops import (array_ops, concat_split_ops, math_ops, nn_ops, reduction_ops, softmax_ops,
                    transform_ops, unary_ops)
-from ...variables import variable_scope
+from ...variables import get_variable_scope, variable_scope
 from ..arg_scope import add_arg_scope
 # TF's layers make their variables through model_variable, so arg_scope([model_variable],
 # device=...) places them
@@ -96,9 +96,14 @@ def _model_variable_getter(getter, name, shape=None, dtype=None, initializer=Non
                                caching_device=caching_device, partitioner=partitioner,
                                custom_getter=getter, use_resource=use_resource)
     if regularizer is not None and variable not in existing:
-        # As TF1's core layer (add_weight): the loss is named after the layer's own name for
-        # the weight (``fully_connected/kernel/Regularizer``), for new variables only.
-        with graph.name_scope(requested + "/Regularizer/"):
+        # As TF1's core layer (add_weight), for new variables only: the loss is made in the
+        # layer's name scope (its variable scope's original one, which differs from the
+        # variable's path where a model re-enters its own scope: InceptionV1/InceptionV1/...)
+        # under the layer's name for the weight (``fully_connected/kernel/Regularizer``).
+        scope = get_variable_scope()
+        weight = requested[len(scope.name) + 1:] if requested.startswith(scope.name + "/") \
+            else short_name
+        with graph.name_scope(scope.original_name_scope + weight + "/Regularizer/"):
             loss = regularizer(variable)
         if loss is not None:
             graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)

@@ -235,3 +235,23 @@ def test_flatten_and_unit_norm_op_names_are_tfs():
     assert (flat.name, unit.name) == ("Flatten/flatten/Reshape:0", "UnitNorm/div:0")
     assert f.shape == (2, 12)
     np.testing.assert_allclose(u, np.full((2, 3), 1 / np.sqrt(3)), rtol=1e-6)
+
+
+def test_regularizer_losses_are_named_in_the_layers_name_scope():
+    """TF1's core layer makes a weight's loss in the layer's name scope, so a model that
+    re-enters its own scope (slim's nets) names it Net/Net/...; the expected names are
+    tf_slim's for the same program."""
+    reg = tf.contrib.layers.l2_regularizer(0.1)
+    with tf.Graph().as_default():
+        x = tf.zeros([1, 8, 8, 3])
+        with tf.variable_scope("Net") as sc, tf.variable_scope(sc):
+            tf.contrib.layers.conv2d(x, 4, 3, weights_regularizer=reg, scope="c1")
+            tf.contrib.layers.fully_connected(tf.zeros([2, 3]), 4, weights_regularizer=reg)
+        with tf.name_scope("outer"):
+            tf.contrib.layers.fully_connected(tf.zeros([2, 3]), 4, weights_regularizer=reg,
+                                              scope="fc2")
+            tf.contrib.layers.separable_conv2d(x, 4, 3, weights_regularizer=reg, scope="sep")
+        names = [t.name for t in tf.losses.get_regularization_losses()]
+    assert names == [f"{p}/Regularizer/l2_regularizer:0" for p in (
+        "Net/Net/c1/kernel", "Net/Net/fully_connected/kernel", "outer/fc2/kernel",
+        "outer/sep/depthwise_kernel", "outer/sep/pointwise_kernel")]
