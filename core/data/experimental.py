@@ -8,6 +8,10 @@ from ..graph import Tensor
 from .dataset_ops import AUTOTUNE, Dataset
 from .experimental_extra import (Counter, assert_cardinality, enumerate_dataset, get_structure,
                                  take_while, unique)
+from .experimental_more import (Reducer, group_by_reducer, make_batched_features_dataset,
+                                parse_example_dataset)
+from .experimental_more_io import (RandomDataset, TFRecordWriter, copy_to_device,
+                                   prefetch_to_device)
 from .experimental_ops import (ChooseFromDatasets, GroupByWindow, IgnoreErrors,
                                SampleFromDatasets, Scan, get_single_element)
 from .iterators import get_output_classes, get_output_shapes, get_output_types
@@ -181,4 +185,6 @@ __all__ = ["AUTOTUNE", "CsvDataset", "DistributeOptions", "INFINITE_CARDINALITY"
            "map_and_batch", "parallel_interleave", "sample_from_datasets", "scan",
            "shuffle_and_repeat", "unbatch",
            "Counter", "assert_cardinality", "enumerate_dataset", "get_structure", "take_while",
-           "unique"]
+           "unique",
+           "RandomDataset", "Reducer", "TFRecordWriter", "copy_to_device", "group_by_reducer",
+           "make_batched_features_dataset", "parse_example_dataset", "prefetch_to_device"]

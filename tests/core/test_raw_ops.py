@@ -339,6 +339,7 @@ def test_same_values_and_structure_as_tensorflow(op_type, kwargs):
 # (core/ops/iterator_ops.py) and have no dataset_factory function or metadata proto.
 KNOWN_KEYWORD_MISMATCHES = {
     "DatasetToSingleElement": ({"captured"}, {"metadata"}),
+    "DatasetToTFRecord": ({"captured", "dataset"}, {"input_dataset"}),
     "MakeIterator": ({"captured"}, set()),
     "OneShotIterator": ({"dataset"}, {"dataset_factory"}),
 }
