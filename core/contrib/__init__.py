@@ -10,6 +10,7 @@ import importlib
 # submodule -> the module that implements it (relative to minitf)
 _SUBMODULES = {
     "crf": ".contrib.crf",
+    "data": ".contrib.data",
     "framework": ".contrib.framework",
     "layers": ".contrib.layers",
     "lookup": ".contrib.lookup",
