@@ -10,3 +10,4 @@ from .layers import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .layers_extra import *  # noqa: F403
 from .layers_legacy import *  # noqa: F403
+from . import utils  # noqa: F401 - tf.contrib.layers.utils (end-point aliases)

@@ -28,6 +28,8 @@ from ..arg_scope import add_arg_scope
 # TF's layers make their variables through model_variable, so arg_scope([model_variable],
 # device=...) places them
 from ..framework import model_variable as _model_variable
+from .utils import collect_named_outputs as _collect
+from .utils import get_variable_collections as _variable_collections
 
 __all__ = ["avg_pool2d", "avg_pool3d", "bias_add", "conv1d", "conv2d", "conv3d",
            "conv2d_transpose", "conv3d_transpose", "convolution", "convolution1d",
@@ -57,28 +59,6 @@ _ZEROS = init_ops.zeros_initializer()
 
 
 # -- TF1's contrib helpers (layers/utils.py, framework/variables.py) -----------------------------
-def _variable_collections(variables_collections, name):
-    """``utils.get_variable_collections``: a dict gives the entry for ``name``."""
-    if isinstance(variables_collections, dict):
-        return variables_collections.get(name, None)
-    return variables_collections
-
-
-def _collect(collections, alias, outputs):
-    """``utils.collect_named_outputs``: adds ``outputs`` to ``collections`` (its alias, the
-    scope name, is kept where the tensor can carry it)."""
-    if collections:
-        alias = alias[:-1] if alias.endswith("/") else alias
-        try:
-            outputs.aliases = [*getattr(outputs, "aliases", []), alias]
-        except AttributeError:  # minitf's tensors have fixed slots
-            pass
-        graph = get_default_graph()
-        for key in ([collections] if isinstance(collections, str) else collections):
-            graph.add_to_collection(key, outputs)
-    return outputs
-
-
 def _model_variable_getter(getter, name, shape=None, dtype=None, initializer=None,
                            regularizer=None, trainable=True, collections=None,
                            caching_device=None, partitioner=None, rename=None,

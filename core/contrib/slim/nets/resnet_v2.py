@@ -1,0 +1,111 @@
+"""``tf.contrib.slim.nets.resnet_v2``: ResNet v2 (He et al. 2016, "identity mappings": full
+pre-activation bottleneck units), as TF-slim builds it on contrib.layers: the ``resnet_v2``
+generator and ResNet-50/101/152/200.
+
+Outputs as ``resnet_v1``'s (``(net, end_points)``, ``logits`` and ``predictions`` with
+``num_classes``). The root ``conv1`` has neither batch norm nor ReLU (each unit's ``preact``
+normalizes its input) and the last block's output goes through ``postnorm`` (batch norm and
+ReLU) before pooling. Use them under ``resnet_arg_scope()``.
+"""
+
+from ....ops import nn_ops, reduction_ops
+from ....variables import variable_scope
+from ... import layers
+from ...arg_scope import add_arg_scope, arg_scope
+from . import resnet_utils
+from ...layers.utils import collect_named_outputs, convert_collection_to_dict, last_dimension
+
+__all__ = ["bottleneck", "resnet_arg_scope", "resnet_v2", "resnet_v2_101", "resnet_v2_152",
+           "resnet_v2_200", "resnet_v2_50", "resnet_v2_block"]
+
+resnet_arg_scope = resnet_utils.resnet_arg_scope
+
+
+@add_arg_scope
+def bottleneck(inputs, depth, depth_bottleneck, stride, rate=1, outputs_collections=None,
+               scope=None):
+    """``resnet_v2.bottleneck``: ``shortcut + conv3(conv2(conv1(preact)))`` with
+    ``preact = relu(batch_norm(inputs))``; conv3 has no normalizer or activation. The shortcut
+    is ``inputs`` subsampled when the depth is unchanged, else a strided 1x1 convolution of
+    ``preact``."""
+    conv = layers.conv2d
+    with variable_scope(scope, "bottleneck_v2", [inputs]) as sc:
+        depth_in = last_dimension(inputs.shape, min_rank=4)
+        preact = layers.batch_norm(inputs, activation_fn=nn_ops.relu, scope="preact")
+        if depth == depth_in:
+            shortcut = resnet_utils.subsample(inputs, stride, "shortcut")
+        else:
+            shortcut = conv(preact, depth, [1, 1], stride=stride, normalizer_fn=None,
+                            activation_fn=None, scope="shortcut")
+        residual = conv(preact, depth_bottleneck, [1, 1], stride=1, scope="conv1")
+        residual = resnet_utils.conv2d_same(residual, depth_bottleneck, 3, stride, rate=rate,
+                                            scope="conv2")
+        residual = conv(residual, depth, [1, 1], stride=1, normalizer_fn=None,
+                        activation_fn=None, scope="conv3")
+        output = shortcut + residual
+        return collect_named_outputs(outputs_collections, sc.name, output)
+
+
+def resnet_v2(inputs, blocks, num_classes=None, is_training=True, global_pool=True,
+              output_stride=None, include_root_block=True, reuse=None, scope=None):
+    """``resnet_v2``: the v2 (pre-activation) ResNet generator over ``blocks`` (a list of
+    ``resnet_utils.Block``); returns ``(net, end_points)``. Without the root block, ``inputs``
+    should be a convolution's output before any activation."""
+    with variable_scope(scope, "resnet_v2", [inputs], reuse=reuse) as sc:
+        end_points_collection = sc.original_name_scope + "_end_points"
+        with arg_scope([layers.conv2d, bottleneck, resnet_utils.stack_blocks_dense],
+                       outputs_collections=end_points_collection):
+            with arg_scope([layers.batch_norm], is_training=is_training):
+                net = inputs
+                if include_root_block:
+                    if output_stride is not None:
+                        if output_stride % 4 != 0:
+                            raise ValueError("The output_stride needs to be a multiple of 4.")
+                        output_stride /= 4
+                    # no batch norm or ReLU here: the first unit's preact normalizes
+                    with arg_scope([layers.conv2d], activation_fn=None, normalizer_fn=None):
+                        net = resnet_utils.conv2d_same(net, 64, 7, stride=2, scope="conv1")
+                    net = layers.max_pool2d(net, [3, 3], stride=2, scope="pool1")
+                net = resnet_utils.stack_blocks_dense(net, blocks, output_stride)
+                net = layers.batch_norm(net, activation_fn=nn_ops.relu, scope="postnorm")
+                if global_pool:
+                    net = reduction_ops.reduce_mean(net, [1, 2], name="pool5", keepdims=True)
+                if num_classes is not None:
+                    net = layers.conv2d(net, num_classes, [1, 1], activation_fn=None,
+                                                 normalizer_fn=None, scope="logits")
+                end_points = convert_collection_to_dict(end_points_collection)
+                if num_classes is not None:
+                    end_points["predictions"] = layers.softmax(net, scope="predictions")
+                return net, end_points
+
+
+resnet_v2.default_image_size = 224
+
+
+def resnet_v2_block(scope, base_depth, num_units, stride):
+    """``resnet_v2_block``: a Block of ``num_units`` v2 bottlenecks of depth
+    ``4 * base_depth``, the last one with ``stride``."""
+    unit = {"depth": base_depth * 4, "depth_bottleneck": base_depth}
+    return resnet_utils.Block(scope, bottleneck,
+                              [dict(unit, stride=1)] * (num_units - 1)
+                              + [dict(unit, stride=stride)])
+
+
+def _resnet(units, name, doc):
+    def model(inputs, num_classes=None, is_training=True, global_pool=True, output_stride=None,
+              reuse=None, scope=name):
+        blocks = [resnet_v2_block(f"block{i + 1}", base_depth=base, num_units=n, stride=s)
+                  for i, (base, n, s) in enumerate(zip((64, 128, 256, 512), units,
+                                                       (2, 2, 2, 1)))]
+        return resnet_v2(inputs, blocks, num_classes, is_training, global_pool, output_stride,
+                         include_root_block=True, reuse=reuse, scope=scope)
+    model.__name__ = model.__qualname__ = name
+    model.__doc__ = f"``{name}``: {doc}; see ``resnet_v2`` for the arguments and outputs."
+    model.default_image_size = resnet_v2.default_image_size
+    return model
+
+
+resnet_v2_50 = _resnet((3, 4, 6, 3), "resnet_v2_50", "ResNet-50 v2")
+resnet_v2_101 = _resnet((3, 4, 23, 3), "resnet_v2_101", "ResNet-101 v2")
+resnet_v2_152 = _resnet((3, 8, 36, 3), "resnet_v2_152", "ResNet-152 v2")
+resnet_v2_200 = _resnet((3, 24, 36, 3), "resnet_v2_200", "ResNet-200 v2")
