@@ -276,18 +276,19 @@ def stack_bidirectional_rnn(cells_fw, cells_bw, inputs, initial_states_fw=None,
                             initial_states_bw=None, dtype=None, sequence_length=None,
                             scope=None):
     """TF1's ``tf.contrib.rnn.stack_bidirectional_rnn``: layer i is a static_bidirectional_rnn
-    (scope ``stack_bidirectional_rnn/cell_i/bidirectional_rnn/{fw,bw}``) over the previous
-    layer's concatenated outputs. Returns (outputs, states_fw tuple, states_bw tuple)."""
+    (scope ``stack_bidirectional_rnn/cell_i/{fw,bw}``: TF passes the cell scope on, unlike
+    the dynamic stack's) over the previous layer's concatenated outputs. Returns (outputs,
+    states_fw tuple, states_bw tuple)."""
     _check_stack(cells_fw, cells_bw, initial_states_fw, initial_states_bw)
     states_fw, states_bw, prev_layer = [], [], inputs
     with variable_scope(scope or "stack_bidirectional_rnn"):
         for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw)):
-            with variable_scope(f"cell_{i}"):
+            with variable_scope(f"cell_{i}") as cell_scope:
                 prev_layer, state_fw, state_bw = static_bidirectional_rnn(
                     cell_fw, cell_bw, prev_layer,
                     initial_state_fw=initial_states_fw[i] if initial_states_fw else None,
                     initial_state_bw=initial_states_bw[i] if initial_states_bw else None,
-                    sequence_length=sequence_length, dtype=dtype)
+                    sequence_length=sequence_length, dtype=dtype, scope=cell_scope)
             states_fw.append(state_fw)
             states_bw.append(state_bw)
     return prev_layer, tuple(states_fw), tuple(states_bw)

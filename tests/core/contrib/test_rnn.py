@@ -216,7 +216,9 @@ def test_stack_bidirectional_rnn_layers_concatenate_both_directions(dynamic):
         assert len(outputs) == 4 and outputs[0].shape.as_list() == [2, 6]
     assert isinstance(states_fw, tuple) and len(states_fw) == 2 == len(states_bw)
     names = [v.op.name for v in tf.global_variables()]
-    p = "stack_bidirectional_rnn/cell_{}/bidirectional_rnn/{}/gru_cell/"
+    # TF 1.15: the static stack hands its cell scope on; the dynamic one nests its own
+    p = "stack_bidirectional_rnn/cell_{}/" + ("bidirectional_rnn/" if dynamic else "") + \
+        "{}/gru_cell/"
     assert names[:4] == [p.format(0, "fw") + s for s in
                          ("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias")]
     assert names[4] == p.format(0, "bw") + "gates/kernel"
@@ -302,7 +304,7 @@ def test_stack_bidirectional_rnn_matches_tf1(dynamic, tmp_path):
         states_fw, states_bw, prev_layer = [], [], {"x" if dynamic else "tf1.unstack(x, axis=1)"}
         with tf1.variable_scope("stack_bidirectional_rnn"):
             for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw)):
-                with tf1.variable_scope("cell_%d" % i):
+                with tf1.variable_scope("cell_%d" % i) as cell_scope:
                     if {dynamic}:
                         outputs, (state_fw, state_bw) = tf1.nn.bidirectional_dynamic_rnn(
                             cell_fw, cell_bw, prev_layer, sequence_length=lengths,
@@ -311,7 +313,7 @@ def test_stack_bidirectional_rnn_matches_tf1(dynamic, tmp_path):
                     else:
                         prev_layer, state_fw, state_bw = tf1.nn.static_bidirectional_rnn(
                             cell_fw, cell_bw, prev_layer, sequence_length=lengths,
-                            dtype=tf.float32)
+                            dtype=tf.float32, scope=cell_scope)
                 states_fw.append(state_fw)
                 states_bw.append(state_bw)
         fw, bw = tuple(states_fw), tuple(states_bw)
@@ -324,3 +326,17 @@ def test_stack_bidirectional_rnn_matches_tf1(dynamic, tmp_path):
     assert len(got) == len(want)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-6)
+
+
+def test_static_and_dynamic_stacks_name_their_variables_apart():
+    """TF 1.15 passes the cell scope to static_bidirectional_rnn (cell_0/fw), while the
+    dynamic stack's layers sit under bidirectional_rnn: both fit in one graph."""
+    cells = [tf.contrib.rnn.GRUCell(2) for _ in range(4)]
+    tf.contrib.rnn.stack_bidirectional_rnn([cells[0]], [cells[1]], tf.unstack(X, axis=1),
+                                           dtype=tf.float32)
+    tf.contrib.rnn.stack_bidirectional_dynamic_rnn([cells[2]], [cells[3]], tf.constant(X),
+                                                   dtype=tf.float32)
+    kernels = sorted(v.op.name for v in tf.global_variables() if v.op.name.endswith("kernel"))
+    assert kernels == [f"stack_bidirectional_rnn/cell_0/{p}/gru_cell/{g}/kernel"
+                       for p in ("bidirectional_rnn/bw", "bidirectional_rnn/fw", "bw", "fw")
+                       for g in ("candidate", "gates")]
