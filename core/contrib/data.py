@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nest
-from ..data.experimental import (Counter, CsvDataset, Optional, RandomDataset, Reducer,
+from ..errors import InvalidArgumentError
+from ..data.experimental import (AUTOTUNE, Counter, CsvDataset, Optional, RandomDataset, Reducer,
                                  TFRecordWriter, bucket_by_sequence_length,
                                  choose_from_datasets, copy_to_device, dense_to_sparse_batch,
                                  enumerate_dataset, get_next_as_optional, get_single_element,
@@ -20,7 +21,8 @@ from ..data.experimental import (Counter, CsvDataset, Optional, RandomDataset, R
 from ..data.readers import TFRecordDataset
 from ..tensor_shape import as_shape
 
-__all__ = ["Counter", "CsvDataset", "Optional", "RandomDataset", "Reducer", "TFRecordWriter",
+__all__ = ["AUTOTUNE", "Counter", "CsvDataset", "Optional", "RandomDataset", "Reducer",
+           "TFRecordWriter",
            "assert_element_shape", "batch_and_drop_remainder", "bucket_by_sequence_length",
            "choose_from_datasets", "copy_to_device", "dense_to_sparse_batch",
            "enumerate_dataset", "get_next_as_optional", "get_single_element",
@@ -45,7 +47,8 @@ def padded_batch_and_drop_remainder(batch_size, padded_shapes, padding_values=No
 
 def sliding_window_batch(window_size, stride=None, window_shift=None, window_stride=1):
     """Batches of ``window_size`` consecutive elements, each window ``window_shift`` (TF 1.x's
-    ``stride``; default 1) after the last, taking every ``window_stride``-th element."""
+    ``stride``; default 1) after the last, taking every ``window_stride``-th element; only
+    full windows, with TF's unknown static batch dimension."""
     if stride is not None and window_shift is not None:
         raise ValueError("Cannot specify both `stride` and `window_shift`")
     shift = window_shift if window_shift is not None else (stride if stride is not None else 1)
@@ -54,14 +57,16 @@ def sliding_window_batch(window_size, stride=None, window_shift=None, window_str
         from ..data.dataset_ops import Dataset
 
         def batch_window(*windows):
-            batched = [w.batch(window_size, drop_remainder=True) for w in windows]
+            batched = [w.batch(window_size) for w in windows]
             return batched[0] if len(batched) == 1 else Dataset.zip(tuple(batched))
 
+        if window_size <= 0:  # (TF's kernel says so when it runs)
+            raise InvalidArgumentError(None, None, "Window size must be greater than zero.")
         windows = dataset.window(window_size, shift=shift, stride=window_stride,
                                  drop_remainder=True)
         flat = nest.flatten(dataset.output_types)
         if len(flat) == 1 and not isinstance(dataset.output_types, (tuple, list, dict)):
-            return windows.flat_map(lambda w: w.batch(window_size, drop_remainder=True))
+            return windows.flat_map(lambda w: w.batch(window_size))
         structure = dataset.output_types
 
         def rebuild(*windows):
@@ -78,8 +83,9 @@ def sloppy_interleave(map_func, cycle_length, block_length=1):
 
 
 def reduce_dataset(dataset, reducer):
-    """The whole of ``dataset`` reduced by ``reducer`` (a Reducer) to one value."""
-    return get_single_element(dataset.apply(group_by_reducer(lambda *_: np.int64(0), reducer)))
+    """``dataset.reduce`` from ``reducer``'s initial state (its init_func of key 0) with its
+    reduce_func, as TF 1.x's: no finalize_func, and an empty dataset gives the state."""
+    return dataset.reduce(reducer.init_func(np.int64(0)), reducer.reduce_func)
 
 
 def assert_element_shape(expected_shapes):

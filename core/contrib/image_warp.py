@@ -247,8 +247,9 @@ def sparse_image_warp(image, source_control_point_locations, dest_control_point_
 
 
 def connected_components(images):
-    """TF's connected_components: int64 ids of the 4-connected components of equal non-zero
-    pixels in [H, W] or [N, H, W] images, numbered 1, 2, ... over the batch (0: background)."""
+    """TF's connected_components: int32 ids (what TF 1.15's Python makes of the op's int64) of
+    the 4-connected components of equal non-zero pixels in [H, W] or [N, H, W] images,
+    numbered 1, 2, ... over the batch (0: background)."""
     with tf.name_scope("connected_components"):
         image_or_images = tf.convert_to_tensor(images, name="images")
         rank = image_or_images.shape.rank

@@ -23,7 +23,7 @@ def test_aliases_are_tf_data_experimental():
     for name in ("map_and_batch", "parallel_interleave", "shuffle_and_repeat", "unbatch",
                  "group_by_window", "bucket_by_sequence_length", "scan", "Reducer"):
         assert getattr(cdata, name) is getattr(tf.data.experimental, name)
-    assert tf.contrib.data is cdata
+    assert tf.contrib.data is cdata and cdata.AUTOTUNE == tf.data.experimental.AUTOTUNE
 
 
 def test_drop_remainder_batches_and_sloppy_interleave():
@@ -40,7 +40,9 @@ def test_drop_remainder_batches_and_sloppy_interleave():
 
 def test_sliding_window_batch():
     with tf.Graph().as_default():
-        got = _all(tf.data.Dataset.range(6).apply(cdata.sliding_window_batch(3, stride=2)))
+        windows = tf.data.Dataset.range(6).apply(cdata.sliding_window_batch(3, stride=2))
+        assert windows.output_shapes.as_list() == [None]  # TF's _SlideDataset: unknown
+        got = _all(windows)
         assert [g.tolist() for g in got] == [[0, 1, 2], [2, 3, 4]]
         pairs = tf.data.Dataset.zip((tf.data.Dataset.range(4), tf.data.Dataset.range(10, 14)))
         got = _all(pairs.apply(cdata.sliding_window_batch(2)))
@@ -48,14 +50,19 @@ def test_sliding_window_batch():
             ([0, 1], [10, 11]), ([1, 2], [11, 12]), ([2, 3], [12, 13])]
     with pytest.raises(ValueError, match="both `stride` and `window_shift`"):
         cdata.sliding_window_batch(2, stride=1, window_shift=1)
+    with tf.Graph().as_default(), pytest.raises(tf.errors.InvalidArgumentError,
+                                                match="Window size must be greater than zero"):
+        tf.data.Dataset.range(3).apply(cdata.sliding_window_batch(0))
 
 
 def test_reduce_dataset_and_assert_element_shape():
     with tf.Graph().as_default():
-        reducer = cdata.Reducer(lambda _: np.int64(0), lambda s, x: s + x, lambda s: s * 10)
+        # TF 1.x's reduce_dataset: Dataset.reduce from init_func(0); finalize_func unused
+        reducer = cdata.Reducer(lambda _: np.int64(100), lambda s, x: s + x, lambda s: s * 10)
         total = cdata.reduce_dataset(tf.data.Dataset.range(5), reducer)
+        empty = cdata.reduce_dataset(tf.data.Dataset.range(0), reducer)
         with tf.Session() as sess:
-            assert sess.run(total) == 100
+            assert sess.run([total, empty]) == [110, 100]
         x = tf.placeholder(tf.float32, [None, None])
         ds = tf.data.Dataset.from_tensor_slices(x).apply(cdata.assert_element_shape([3]))
         assert ds.output_shapes.as_list() == [3]
