@@ -17,19 +17,27 @@ _names = itertools.count()
 
 
 def _variables_read(graph, results, args) -> list:
-    """The variables (global ones) the results were computed from, not through the args."""
+    """The variables (global ones) the results are differentiably computed from, not
+    through the args: as TF's _get_dependent_variables, the walk back stops at ops without a
+    gradient (comparisons, StopGradient, a cond's predicate), so a mask or switch made from a
+    variable does not count."""
+    from .gradients import gradient_function
+    from .opdef import NO_GRADIENT, NOT_DIFFERENTIABLE
+
     owners = {v.op: v for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES)}
-    stop = {a.op for a in args}
-    seen, stack, found = set(), [t.op for t in results], []
+    stop = {id(a) for a in args}
+    seen, stack, found = set(), [t for t in results if id(t) not in stop], []
     while stack:
-        op = stack.pop()
-        if op in seen or op in stop:
+        op = stack.pop().op
+        if op in seen:
             continue
         seen.add(op)
         if op in owners:
             found.append(owners[op])
             continue
-        stack.extend(t.op for t in op.inputs)
+        if gradient_function(op) in (None, NO_GRADIENT, NOT_DIFFERENTIABLE):
+            continue
+        stack.extend(t for t in op.inputs if id(t) not in stop)
     return sorted(found, key=lambda v: v.op.name)
 
 

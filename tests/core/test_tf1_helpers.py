@@ -107,6 +107,42 @@ def test_custom_gradient():
             tf.gradients(too_few(a, b), a)
 
 
+def test_custom_gradient_counts_only_variables_reached_differentiably():
+    """TF's _get_dependent_variables walks back only through ops with gradients: a mask, a
+    tf.where condition, a stop_gradient or a cond predicate made from a variable does not
+    make grad_fn take ``variables`` (StyleGAN's nested leaky_relu)."""
+    with tf.Graph().as_default():
+        w = tf.Variable([1.0, -1.0], name="w")
+        lod = tf.Variable(1.0, name="lod")
+
+        def leaky_relu(x, alpha=0.2):
+            @tf.custom_gradient
+            def func(x):
+                y = tf.maximum(x, x * alpha)
+
+                @tf.custom_gradient
+                def grad(dy):
+                    return (tf.where(y >= 0, dy, dy * alpha),
+                            lambda ddx: tf.where(y >= 0, ddx, ddx * alpha))
+                return y, grad
+            return func(x)
+
+        @tf.custom_gradient
+        def masked(x):
+            return x * tf.cast(w > 0, tf.float32) + tf.stop_gradient(w), lambda dy: dy * 2.0
+
+        x = tf.placeholder(tf.float32, [2])
+        out = tf.reduce_sum(leaky_relu(x * w))
+        branch = tf.cond(lod > 0.5, lambda: masked(x), lambda: x)
+        got = run([out, tf.gradients(out, x)[0], tf.gradients(out, w)[0], branch,
+                   tf.gradients(tf.reduce_sum(branch), x)[0]], {x: [2.0, 3.0]})
+    assert got[0] == pytest.approx(1.4)  # 2 + (-3 * 0.2)
+    np.testing.assert_allclose(got[1], [1.0, -0.2])
+    np.testing.assert_allclose(got[2], [2.0, 0.6])
+    np.testing.assert_allclose(got[3], [3.0, -1.0])  # [2*1 + 1, 3*0 - 1]
+    np.testing.assert_allclose(got[4], [2.0, 2.0])
+
+
 @pytest.mark.parametrize("shape", [[4, 6], [6, 4], [3, 2, 5]])
 def test_orthogonal_initializer(shape):
     with tf.Graph().as_default():
