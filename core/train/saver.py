@@ -103,6 +103,10 @@ class Saver:
         self._graph = next((parts[0][0].graph for parts in names.values() if parts),
                            self._objects[0].specs[0][1].graph if self._objects
                            else get_default_graph())
+        if saver_def is not None:  # TF's Saver keeps checkpoints by its SaverDef's settings
+            max_to_keep = saver_def.max_to_keep
+            keep_checkpoint_every_n_hours = saver_def.keep_checkpoint_every_n_hours or \
+                keep_checkpoint_every_n_hours
         self._max_to_keep = max_to_keep
         self._pad_step_number = pad_step_number
         self._save_relative_paths = save_relative_paths
@@ -136,6 +140,38 @@ class Saver:
             max_to_keep=self._max_to_keep or 0, sharded=False,
             keep_checkpoint_every_n_hours=self._keep_every / 3600,
             version=SaverDef.V2 if self._tf_format else SaverDef.V1, **names)
+
+    saver_def = property(as_saver_def)
+
+    def to_proto(self, export_scope=None):
+        """``as_saver_def()`` (TF's for a MetaGraphDef's collections); minitf's SaverDef names
+        no scoped tensors, so ``export_scope`` changes nothing."""
+        del export_scope
+        return self.as_saver_def()
+
+    @staticmethod
+    def from_proto(saver_def, import_scope=None):
+        """A Saver over the default graph's variables with ``saver_def``'s settings."""
+        return Saver(saver_def=saver_def, name=import_scope)
+
+    def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
+                          export_scope=None, clear_devices=False,
+                          clear_extraneous_savers=False, strip_default_attrs=False,
+                          save_debug_info=False):
+        """The Saver's graph as a MetaGraphDef (with its SaverDef when it names ops, as
+        ``save`` writes it), written to ``filename`` when given."""
+        return export_meta_graph(
+            filename, graph=self._graph, saver_def=self.as_saver_def() if self._ops else None,
+            collection_list=collection_list, as_text=as_text, export_scope=export_scope,
+            clear_devices=clear_devices, clear_extraneous_savers=clear_extraneous_savers,
+            strip_default_attrs=strip_default_attrs, save_debug_info=save_debug_info)
+
+    def set_last_checkpoints(self, last_checkpoints):
+        """Replaces the list of recent checkpoints (the ones ``max_to_keep`` deletes from)."""
+        if not isinstance(last_checkpoints, list):
+            raise AssertionError(f"last_checkpoints must be a list, got {last_checkpoints!r}")
+        self._last = list(last_checkpoints)
+        self._saved_at = {p: self._saved_at.get(p, time.time()) for p in self._last}
 
     def _check_session(self, sess):
         if sess.graph is not self._graph:

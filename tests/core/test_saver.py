@@ -392,3 +392,30 @@ def test_meta_graph_import_scope_restores_and_collections_of_variables(tmp_path)
         with pytest.raises(tf.errors.UnimplementedError, match="'NoSuchOpType'"):
             tf.train.import_meta_graph(meta)
         assert graph.get_operations() == []
+
+
+def test_saver_methods_export_meta_graph_proto_and_last_checkpoints(tmp_path):
+    """pix2pix's export calls Saver.export_meta_graph; to_proto/from_proto and
+    set_last_checkpoints are TF1's Saver API too."""
+    with tf.Graph().as_default():
+        v = tf.Variable([1.0, 2.0], name="v")
+        saver = tf.train.Saver(max_to_keep=1)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            path = saver.save(sess, str(tmp_path / "model"), write_meta_graph=False)
+        meta = saver.export_meta_graph(filename=str(tmp_path / "export.meta"))
+        assert "v" in [n.name for n in meta.graph_def.node]
+        assert isinstance(saver.to_proto(), type(saver.saver_def))
+        assert saver.saver_def.max_to_keep == 1
+        again = tf.train.Saver.from_proto(saver.to_proto())
+        assert again.saver_def.max_to_keep == 1
+        saver.set_last_checkpoints([path])
+        assert saver.last_checkpoints == [path]
+        with pytest.raises(AssertionError, match="must be a list"):
+            saver.set_last_checkpoints(path)
+        del v
+    with tf.Graph().as_default():
+        restorer = tf.train.import_meta_graph(str(tmp_path / "export.meta"))
+        with tf.Session() as sess:
+            restorer.restore(sess, path)
+            assert sess.run("v:0").tolist() == [1.0, 2.0]
