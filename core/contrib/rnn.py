@@ -19,6 +19,11 @@ from .rnn_cells import (CoupledInputForgetGateLSTMCell, IndRNNCell, IndyGRUCell,
 from .rnn_legacy import (AttentionCellWrapper, EmbeddingWrapper, HighwayWrapper,  # noqa: F401
                          InputProjectionWrapper, OutputProjectionWrapper,
                          stack_bidirectional_dynamic_rnn, stack_bidirectional_rnn)
+from .rnn_more import (CFNCell, Conv1DLSTMCell, Conv2DLSTMCell, Conv3DLSTMCell,  # noqa: F401
+                       ConvLSTMCell, CudnnCompatibleGRUCell, CudnnCompatibleLSTMCell,
+                       LayerRNNCell, MinimalRNNCell, SRUCell, best_effort_input_batch_size,
+                       transpose_batch_time)
+from .rnn_more_lstm import GLSTMCell, LayerNormLSTMCell, PhasedLSTMCell  # noqa: F401
 
 __all__ = ["AttentionCellWrapper", "BasicLSTMCell", "BasicRNNCell",
            "CoupledInputForgetGateLSTMCell", "DeviceWrapper", "DropoutWrapper",
@@ -29,4 +34,9 @@ __all__ = ["AttentionCellWrapper", "BasicLSTMCell", "BasicRNNCell",
            "LayerNormBasicLSTMCell", "MultiRNNCell", "NASCell", "OutputProjectionWrapper",
            "RNNCell", "ResidualWrapper", "TimeReversedFusedRNN", "UGRNNCell",
            "static_bidirectional_rnn", "static_rnn", "static_state_saving_rnn",
-           "stack_bidirectional_dynamic_rnn", "stack_bidirectional_rnn"]
+           "stack_bidirectional_dynamic_rnn", "stack_bidirectional_rnn",
+           # rnn_more.py / rnn_more_lstm.py
+           "CFNCell", "Conv1DLSTMCell", "Conv2DLSTMCell", "Conv3DLSTMCell", "ConvLSTMCell",
+           "CudnnCompatibleGRUCell", "CudnnCompatibleLSTMCell", "GLSTMCell",
+           "LayerNormLSTMCell", "LayerRNNCell", "MinimalRNNCell", "PhasedLSTMCell", "SRUCell",
+           "best_effort_input_batch_size", "transpose_batch_time"]
