@@ -16,6 +16,7 @@ from .variables import variable_scope
 
 
 def _batch_size(inputs):
+    inputs = flatten(inputs)[0]  # (a nested step: its first tensor)
     n = inputs.shape[0].value if inputs.shape.rank else None
     return n if n is not None else array_ops.shape(inputs)[0]
 
@@ -67,7 +68,8 @@ def _step(cell, x, state, sequence_length, t, keep_shapes=True):
         return output, pack(new_state, iter([_with_shape(a, b.shape)
                                              for a, b in zip(flat_new, flat_old)]))
     alive = logic_ops.greater(sequence_length, t)  # a row per batch entry
-    output = _pick_rows(alive, output, array_ops.zeros_like(output))
+    output = pack(output, iter([_pick_rows(alive, o, array_ops.zeros_like(o))
+                                for o in flatten(output)]))
     return output, pack(new_state, iter(
         [_pick_rows(alive, a, b, b.shape if keep_shapes else None)
          for a, b in zip(flat_new, flat_old)]))
@@ -96,34 +98,40 @@ def _with_shape(tensor, shape):
 
 def _loop(cell, inputs, initial_state, dtype, sequence_length, scope, parallel_iterations,
           swap_memory):
-    """The cell over time-major ``inputs`` [time, batch, depth] whose time dimension is known
-    only when the graph runs: a tf.while_loop over TensorArrays, as TF1 builds dynamic_rnn."""
+    """The cell over time-major ``inputs`` (a tensor or a nested structure of them, each
+    [time, batch, ...]) whose time dimension is known only when the graph runs: a
+    tf.while_loop over TensorArrays, as TF1 builds dynamic_rnn."""
     from .control_flow import while_loop
     from .ops.tensor_array_ops import TensorArray
 
+    flat = flatten(inputs)
     with variable_scope(scope or "rnn"):
-        batch = inputs.shape[1].value if inputs.shape.rank else None
+        batch = flat[0].shape[1].value if flat[0].shape.rank else None
         state = _initial_state(cell, batch if batch is not None else
-                               array_ops.shape(inputs)[1], initial_state, dtype)
+                               array_ops.shape(flat[0])[1], initial_state, dtype)
         sequence_length = _lengths(sequence_length)
-        steps = array_ops.shape(inputs)[0]
-        elements = TensorArray(inputs.dtype, size=steps, element_shape=inputs.shape[1:],
-                               tensor_array_name="dynamic_rnn_input").unstack(inputs)
+        steps = array_ops.shape(flat[0])[0]
+        elements = [TensorArray(x.dtype, size=steps, element_shape=x.shape[1:],
+                                tensor_array_name=f"dynamic_rnn_input_{i}" if i else
+                                "dynamic_rnn_input").unstack(x) for i, x in enumerate(flat)]
         # TF's _infer_state_dtype: the outputs take ``dtype`` when given, else the state's
-        outputs = TensorArray(dtype if dtype is not None else flatten(state)[0].dtype,
-                              size=steps, tensor_array_name="dynamic_rnn_output")
+        out_dtype = dtype if dtype is not None else flatten(state)[0].dtype
+        outputs = [TensorArray(out_dtype, size=steps, tensor_array_name=f"dynamic_rnn_output_{i}"
+                               if i else "dynamic_rnn_output")
+                   for i in range(len(flatten(cell.output_size)))]
 
-        def body(t, state, outputs):
+        def body(t, state, *outputs):
             # (the while loop's variables keep their entering shapes themselves)
-            output, state = _step(cell, elements.read(t), state, sequence_length, t,
-                                  keep_shapes=False)
-            return t + 1, state, outputs.write(t, output)
+            x = pack(inputs, iter([e.read(t) for e in elements]))
+            output, state = _step(cell, x, state, sequence_length, t, keep_shapes=False)
+            return (t + 1, state, *(ta.write(t, o) for ta, o in zip(outputs, flatten(output))))
 
-        _, state, outputs = while_loop(
-            lambda t, *_: t < steps, body, (array_ops.constant(0, name="time"), state, outputs),
+        _, state, *outputs = while_loop(
+            lambda t, *_: t < steps, body,
+            (array_ops.constant(0, name="time"), state, *outputs),
             parallel_iterations=parallel_iterations or 32, swap_memory=swap_memory,
             maximum_iterations=steps)
-        return outputs.stack(), state
+        return [ta.stack() for ta in outputs], state
 
 
 def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=None,
@@ -135,29 +143,41 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
                    sequence_length, scope, keep_shapes=sequence_length is not None)
 
 
+def _swap_batch_time(x):
+    """[batch, time, ...] <-> [time, batch, ...] (TF's _transpose_batch_time)."""
+    return transform_ops.transpose(x, [1, 0] + list(range(2, x.shape.rank)))
+
+
 def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None,
                 parallel_iterations=None, swap_memory=False, time_major=False, scope=None):
-    """``cell`` over ``inputs`` [batch, time, depth] (``[time, batch, depth]`` if
-    ``time_major``): (outputs of the same layout, final state). A time dimension known at
-    graph construction is unrolled; one known only at run time is a tf.while_loop over
+    """``cell`` over ``inputs`` [batch, time, ...] (``[time, batch, ...]`` if ``time_major``;
+    a nested structure of such tensors is handed to the cell as one): (outputs of the same
+    layout and the cell's output structure, final state). A time dimension known at graph
+    construction is unrolled; one known only at run time is a tf.while_loop over
     TensorArrays, as TF1 builds it. Both differentiate."""
-    inputs = convert_to_tensor(inputs)
-    if inputs.shape.rank != 3:
-        raise ValueError(f"dynamic_rnn expects inputs of rank 3, got {inputs.shape}")
+    flat = [convert_to_tensor(x) for x in flatten(inputs)]
+    for x in flat:
+        if x.shape.rank is None or x.shape.rank < 3:
+            raise ValueError(f"dynamic_rnn expects inputs of rank at least 3, got {x.shape}")
     axis = 0 if time_major else 1
-    steps = inputs.shape[axis].value
+    steps = flat[0].shape[axis].value
+    out_structure = cell.output_size
     if steps is None:
         if not time_major:
-            inputs = transform_ops.transpose(inputs, [1, 0, 2])
-        outputs, state = _loop(cell, inputs, initial_state, dtype, sequence_length, scope,
-                               parallel_iterations, swap_memory)
+            flat = [_swap_batch_time(x) for x in flat]
+        outputs, state = _loop(cell, pack(inputs, iter(flat)), initial_state, dtype,
+                               sequence_length, scope, parallel_iterations, swap_memory)
         if not time_major:
-            outputs = transform_ops.transpose(outputs, [1, 0, 2])
-        return outputs, state
-    outputs, state = _unroll(cell, concat_split_ops.unstack(inputs, num=steps, axis=axis),
-                             initial_state, dtype, sequence_length, scope, keep_shapes=True)
-    stacked = concat_split_ops.stack(outputs, axis=axis)
-    return stacked, state
+            outputs = [_swap_batch_time(o) for o in outputs]
+        return pack(out_structure, iter(outputs)), state
+    per_input = [concat_split_ops.unstack(x, num=steps, axis=axis) for x in flat]
+    step_inputs = [pack(inputs, iter([xs[t] for xs in per_input])) for t in range(steps)]
+    outputs, state = _unroll(cell, step_inputs, initial_state, dtype, sequence_length, scope,
+                             keep_shapes=True)
+    flat_steps = [flatten(o) for o in outputs]
+    stacked = [concat_split_ops.stack([o[i] for o in flat_steps], axis=axis)
+               for i in range(len(flat_steps[0]))]
+    return pack(outputs[0], iter(stacked)), state
 
 
 def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,

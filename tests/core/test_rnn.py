@@ -313,3 +313,50 @@ def test_a_cell_whose_first_call_fails_builds_on_the_next():
         assert out.shape.as_list() == [2, 3]
         assert sorted(v.op.name for v in tf.global_variables()) == [
             "basic_lstm_cell/bias", "basic_lstm_cell/kernel"]
+
+
+class _PairCell(tf.nn.rnn_cell.RNNCell):
+    """Takes (a, b) inputs and gives (sum, product) outputs: nested structures both ways."""
+
+    state_size = 2
+    output_size = (2, 2)
+
+    def __call__(self, inputs, state, scope=None):
+        a, b = inputs
+        new = state + a * b
+        return (new + 1.0, new * 2.0), new
+
+
+@pytest.mark.parametrize("time", [4, None])
+def test_dynamic_rnn_takes_nested_and_higher_rank_inputs(time):
+    """TF's dynamic_rnn: inputs of rank >= 3 (a conv LSTM's [batch, time, h, w, c]) and nested
+    inputs and outputs, unrolled or in the loop alike; the same as static_rnn."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2, 4, 2)).astype(np.float32)
+    b = rng.standard_normal((2, 4, 2)).astype(np.float32)
+    frames = rng.standard_normal((2, 4, 5, 5, 1)).astype(np.float32)
+    with tf.Graph().as_default():
+        pa = tf.placeholder(tf.float32, [2, time, 2])
+        pb = tf.placeholder(tf.float32, [2, time, 2])
+        (s, p), state = tf.nn.dynamic_rnn(_PairCell(), (pa, pb), dtype=tf.float32,
+                                          sequence_length=[4, 2])
+        conv = tf.contrib.rnn.Conv2DLSTMCell(input_shape=[5, 5, 1], output_channels=2,
+                                             kernel_shape=[3, 3],
+                                             initializers=tf.constant_initializer(0.05))
+        pf = tf.placeholder(tf.float32, [2, time, 5, 5, 1])
+        out, _ = tf.nn.dynamic_rnn(conv, pf, dtype=tf.float32, scope="conv")
+        assert out.shape.as_list() == [2, time, 5, 5, 2]
+        listed, _ = tf.nn.static_rnn(conv, tf.unstack(tf.constant(frames), axis=1),
+                                     dtype=tf.float32, scope="conv")
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            got = sess.run([s, p, state, out, listed], {pa: a, pb: b, pf: frames})
+    running = np.cumsum(a * b, axis=1)
+    running[1, 2:] = running[1, 1]  # the second row stops after 2 steps
+    np.testing.assert_allclose(got[2], running[:, -1], rtol=1e-6)
+    alive = np.array([[1, 1, 1, 1], [1, 1, 0, 0]], np.float32)[:, :, None]
+    np.testing.assert_allclose(got[0], (running + 1) * alive, rtol=1e-6)
+    np.testing.assert_allclose(got[1], running * 2 * alive, rtol=1e-6)
+    np.testing.assert_allclose(got[3], np.stack(got[4], axis=1), rtol=1e-5, atol=1e-6)
+    with tf.Graph().as_default(), pytest.raises(ValueError, match="rank at least 3"):
+        tf.nn.dynamic_rnn(_PairCell(), (tf.zeros([2, 2]), tf.zeros([2, 2])), dtype=tf.float32)
