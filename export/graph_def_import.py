@@ -83,9 +83,11 @@ def _import_nodes(nodes, order, names, input_map, graph, source, contents) -> di
         node = nodes[i]
         groups = _colocation_groups(node, names)
         # As TF's importer: a colocated node takes the device of its group (below), not the
-        # device scopes'; another keeps its own device, merged under the scopes'.
-        placement = graph.colocate_with(None, ignore_existing=True) if groups else \
-            graph.device(node.device) if node.device else contextlib.nullcontext()
+        # device scopes'; another keeps its own device, merged under the scopes', and so does
+        # a node that names its own group (TF1's variables: ``v`` with ``loc:@v``).
+        own = b"loc:@" + names[node.name].encode() in groups
+        placement = graph.colocate_with(None, ignore_existing=True) if groups and not own \
+            else graph.device(node.device) if node.device else contextlib.nullcontext()
         try:
             with placement:
                 created[node.name] = op = _import_node(

@@ -8,6 +8,7 @@ The expected devices and groups written out below are what TensorFlow 2.21 (tf.c
 ref variables) gave for the same graphs; the side-by-side tests rebuild the graphs in
 tf.compat.v1 and compare every op's device and ``_class``."""
 
+import importlib.util
 import re
 
 import numpy as np
@@ -438,3 +439,25 @@ def test_tuple_of_indexed_slices_gates_the_values_where_they_are():
             "/device:CPU:0", _loc("values"))
         with tf.Session(graph=g) as sess:
             assert sess.run(out.values).tolist() == [[1.0, 2.0]]
+
+
+def test_meta_graph_round_trip_keeps_a_variables_device(tmp_path):
+    """A variable names its own colocation group (TF1's _class loc:@v); imported again, it
+    keeps its device and its initializer, Assign and read take it, as TF's importer does."""
+    path = str(tmp_path / "m.meta")
+    with tf.Graph().as_default():
+        with tf.device("/cpu:0"):
+            tf.get_variable("v", [2], initializer=tf.ones_initializer())
+        tf.train.export_meta_graph(path)
+    libs = [tf]
+    if importlib.util.find_spec("tensorflow") is not None:  # TF's importer too, if installed
+        libs.append(importlib.import_module("tensorflow.compat.v1"))
+    placed = []
+    for lib in libs:
+        with lib.Graph().as_default() as g:
+            lib.train.import_meta_graph(path)
+            placed.append({op.name: op.device for op in g.get_operations()})
+    assert placed[0]["v"] == placed[0]["v/Assign"] == placed[0]["v/Initializer/ones"] == \
+        "/device:CPU:0"
+    for other in placed[1:]:  # (TF's import also adds a Saver's ops)
+        assert {k: other[k] for k in placed[0]} == placed[0]
