@@ -16,6 +16,14 @@ from .ops.manip_ops import identity_n
 _names = itertools.count()
 
 
+# Ops TF registers a gradient for that returns None (minitf marks them not differentiable):
+# TF's walk for dependent variables goes through them (its registry test, from TF 2.21's).
+_TF_NONE_GRADIENTS = frozenset((
+    "ArgMax", "ArgMin", "Ceil", "EagerPyFunc", "Floor", "FloorDiv", "LoopCond",
+    "OptionalFromValue", "OptionalGetValue", "Rint", "Round", "SparseDenseCwiseAdd",
+    "TruncateDiv"))
+
+
 def _variables_read(graph, results, args) -> list:
     """The variables (global ones) the results are differentiably computed from, not
     through the args: as TF's _get_dependent_variables, the walk back stops at ops without a
@@ -35,7 +43,8 @@ def _variables_read(graph, results, args) -> list:
         if op in owners:
             found.append(owners[op])
             continue
-        if gradient_function(op) in (None, NO_GRADIENT, NOT_DIFFERENTIABLE):
+        if op.type not in _TF_NONE_GRADIENTS and \
+                gradient_function(op) in (None, NO_GRADIENT, NOT_DIFFERENTIABLE):
             continue
         stack.extend(t for t in op.inputs if id(t) not in stop)
     return sorted(found, key=lambda v: v.op.name)

@@ -136,6 +136,15 @@ def test_custom_gradient_counts_only_variables_reached_differentiably():
         branch = tf.cond(lod > 0.5, lambda: masked(x), lambda: x)
         got = run([out, tf.gradients(out, x)[0], tf.gradients(out, w)[0], branch,
                    tf.gradients(tf.reduce_sum(branch), x)[0]], {x: [2.0, 3.0]})
+    with tf.Graph().as_default():  # TF registers Floor's gradient (None): its walk goes on
+        w2 = tf.Variable(2.5, name="w2")
+
+        @tf.custom_gradient
+        def floored(x):
+            return x * tf.floor(w2), lambda dy: dy
+
+        with pytest.raises(TypeError, match=r"must accept keyword argument 'variables'.*w2"):
+            floored(tf.constant(1.0))
     assert got[0] == pytest.approx(1.4)  # 2 + (-3 * 0.2)
     np.testing.assert_allclose(got[1], [1.0, -0.2])
     np.testing.assert_allclose(got[2], [2.0, 0.6])
