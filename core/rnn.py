@@ -15,7 +15,7 @@ from . import init_ops
 from .graph import convert_to_tensor, get_default_graph
 from .layer_identifiers import activation_of
 from .layers_base import _to_snake_case
-from .nest import is_nested
+from .nest import is_nested, map_structure
 from .ops import (array_ops, concat_split_ops, linalg_ops, math_ops, nn_ops, slicing_ops,
                   unary_ops)
 from .rnn_loops import (bidirectional_dynamic_rnn, dynamic_rnn, static_bidirectional_rnn,
@@ -58,7 +58,9 @@ class RNNCell:
             return zeros(self.state_size)
 
     def __call__(self, inputs, state, scope=None):
-        inputs = convert_to_tensor(inputs)
+        # (nested inputs, as dynamic_rnn hands a structure on, stay a structure)
+        inputs = map_structure(convert_to_tensor, inputs) if is_nested(inputs) else \
+            convert_to_tensor(inputs)
         if self._scope is None:
             # A user's subclass is named after its class, as TF's layers are (MyCell: my_cell).
             base = self._base_name if "_base_name" in type(self).__dict__ else \

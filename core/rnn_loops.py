@@ -204,11 +204,14 @@ def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
                 cell_fw, inputs, sequence_length, initial_state_fw, dtype, parallel_iterations,
                 swap_memory, time_major, scope=fw_scope)
         with variable_scope("bw") as bw_scope:
+            reversed_inputs = pack(inputs, iter([backwards(convert_to_tensor(x))
+                                                 for x in flatten(inputs)]))
             reversed_bw, state_bw = dynamic_rnn(
-                cell_bw, backwards(convert_to_tensor(inputs)), sequence_length,
+                cell_bw, reversed_inputs, sequence_length,
                 initial_state_bw, dtype, parallel_iterations, swap_memory, time_major,
                 scope=bw_scope)
-    return (output_fw, backwards(reversed_bw)), (state_fw, state_bw)
+    output_bw = pack(reversed_bw, iter([backwards(o) for o in flatten(reversed_bw)]))
+    return (output_fw, output_bw), (state_fw, state_bw)
 
 
 def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None,

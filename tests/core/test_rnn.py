@@ -360,3 +360,35 @@ def test_dynamic_rnn_takes_nested_and_higher_rank_inputs(time):
     np.testing.assert_allclose(got[3], np.stack(got[4], axis=1), rtol=1e-5, atol=1e-6)
     with tf.Graph().as_default(), pytest.raises(ValueError, match="rank at least 3"):
         tf.nn.dynamic_rnn(_PairCell(), (tf.zeros([2, 2]), tf.zeros([2, 2])), dtype=tf.float32)
+
+
+class _ConcatCell(tf.nn.rnn_cell.RNNCell):
+    """A subclass (through RNNCell.__call__) that reads an (a, b) pair of different depths."""
+
+    @property
+    def state_size(self):
+        return 3
+
+    @property
+    def output_size(self):
+        return 3
+
+    def call(self, inputs, state):
+        a, b = inputs
+        new = state + tf.concat([a, b], 1)
+        return new, new
+
+
+def test_rnn_cell_subclasses_take_nested_inputs_both_ways():
+    """RNNCell.__call__ keeps a structure of inputs (it stacked same-shaped ones and failed
+    on others); bidirectional_dynamic_rnn reverses each input."""
+    a = np.arange(12, dtype=np.float32).reshape(2, 3, 2)
+    b = -np.arange(6, dtype=np.float32).reshape(2, 3, 1)
+    with tf.Graph().as_default():
+        (fw, bw), _ = tf.nn.bidirectional_dynamic_rnn(
+            _ConcatCell(), _ConcatCell(), (tf.constant(a), tf.constant(b)), dtype=tf.float32)
+        with tf.Session() as sess:
+            got_fw, got_bw = sess.run([fw, bw])
+    x = np.concatenate([a, b], 2)
+    np.testing.assert_allclose(got_fw, np.cumsum(x, axis=1))
+    np.testing.assert_allclose(got_bw, np.cumsum(x[:, ::-1], axis=1)[:, ::-1])
