@@ -183,8 +183,8 @@ class FlagValues:
         while i < len(argv):
             arg = argv[i]
             i += 1
-            if arg == "--":
-                rest.extend(argv[i:])
+            if arg == "--":  # the rest is the program's (absl keeps "--" for known_only)
+                rest.extend(argv[i - 1:] if known_only else argv[i:])
                 break
             if not arg.startswith("-") or arg == "-":
                 rest.append(arg)

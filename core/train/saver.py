@@ -152,7 +152,8 @@ class Saver:
     @staticmethod
     def from_proto(saver_def, import_scope=None):
         """A Saver over the default graph's variables with ``saver_def``'s settings."""
-        return Saver(saver_def=saver_def, name=import_scope)
+        return Saver(saver_def=saver_def, name=import_scope, allow_empty=True,
+                     write_version=saver_def.version)
 
     def export_meta_graph(self, filename=None, collection_list=None, as_text=False,
                           export_scope=None, clear_devices=False,

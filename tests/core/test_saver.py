@@ -409,6 +409,9 @@ def test_saver_methods_export_meta_graph_proto_and_last_checkpoints(tmp_path):
         assert saver.saver_def.max_to_keep == 1
         again = tf.train.Saver.from_proto(saver.to_proto())
         assert again.saver_def.max_to_keep == 1
+        bundle = tf.train.Saver(write_version=tf.train.SaverDef.V2)
+        assert tf.train.Saver.from_proto(bundle.to_proto()).saver_def.version == \
+            tf.train.SaverDef.V2  # keeps writing TF's format
         saver.set_last_checkpoints([path])
         assert saver.last_checkpoints == [path]
         with pytest.raises(AssertionError, match="must be a list"):

@@ -157,8 +157,12 @@ def test_bad_flag_values_and_unknown_flags(fresh_flags, capsys):
         fresh_flags.FLAGS.epoch  # noqa: B018
     with pytest.raises(tf.flags.DuplicateFlagError, match="defined twice"):
         tf.flags.DEFINE_integer("epochs", 1, "again")
-    # app.run leaves flags nobody defined to main; FLAGS(argv) refuses them, as absl
+    # app.run leaves flags nobody defined to main, and "--" with what follows it (absl's
+    # known_only); FLAGS(argv) refuses unknown flags and drops the "--"
     assert fresh_flags.FLAGS._parse(["p", "--other=1", "x"]) == ["p", "--other=1", "x"]
+    assert fresh_flags.FLAGS._parse(["p", "--epochs=3", "--", "--s=x", "y"]) == [
+        "p", "--", "--s=x", "y"]
+    assert fresh_flags.FLAGS(["p", "--epochs=3", "--", "--s=x"]) == ["p", "--s=x"]
     with pytest.raises(tf.flags.UnrecognizedFlagError, match="Unknown command line flag 'oth"):
         fresh_flags.FLAGS(["p", "--other=1"])
 
