@@ -62,11 +62,8 @@ class RNNCell:
         inputs = map_structure(convert_to_tensor, inputs) if is_nested(inputs) else \
             convert_to_tensor(inputs)
         if self._scope is None:
-            # A user's subclass is named after its class, as TF's layers are (MyCell: my_cell).
-            base = self._base_name if "_base_name" in type(self).__dict__ else \
-                _to_snake_case(type(self).__name__)
-            with variable_scope(scope or self._name, default_name=base,
-                                reuse=self._reuse) as vs:
+            name, base = self._scope_names(scope)
+            with variable_scope(name, default_name=base, reuse=self._reuse) as vs:
                 self._scope = vs
                 out = self._step(inputs, state)
         else:
@@ -77,6 +74,13 @@ class RNNCell:
                 out = self._step(inputs, state)
         self._built = True
         return out
+
+    def _scope_names(self, scope):
+        """(name, default name) of the variable scope the first call makes: ``scope`` or the
+        cell's name, else one after its class (a user's MyCell: my_cell), as TF's layers."""
+        base = self._base_name if "_base_name" in type(self).__dict__ else \
+            _to_snake_case(type(self).__name__)
+        return scope or self._name, base
 
     def _step(self, inputs, state):
         return self.call(inputs, state)

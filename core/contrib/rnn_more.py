@@ -55,19 +55,8 @@ class _NamedCell(RNNCell):
 
     _base_name = "rnn_cell"
 
-    def __call__(self, inputs, state, scope=None):
-        inputs = _convert(inputs)
-        if self._scope is None:
-            with variable_scope(scope, default_name=self._base_name,
-                                reuse=self._reuse) as vs:
-                self._scope = vs
-                out = self._step(inputs, state)
-        else:
-            with variable_scope(self._scope, reuse=True if getattr(self, "_built", False)
-                                else self._reuse):
-                out = self._step(inputs, state)
-        self._built = True
-        return out
+    def _scope_names(self, scope):
+        return scope, self._base_name
 
 
 class LayerRNNCell(_NamedCell):

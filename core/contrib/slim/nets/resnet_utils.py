@@ -92,3 +92,27 @@ def resnet_arg_scope(weight_decay=0.0001, batch_norm_decay=0.997, batch_norm_eps
         with arg_scope([layers.batch_norm], **batch_norm_params):
             with arg_scope([layers.max_pool2d], padding="SAME") as arg_sc:
                 return arg_sc
+
+
+def bottleneck_block(bottleneck, scope, base_depth, num_units, stride):
+    """A Block of ``num_units`` ``bottleneck`` units of depth ``4 * base_depth``, the last one
+    with ``stride`` (TF-slim's resnet_v1_block and resnet_v2_block)."""
+    unit = {"depth": base_depth * 4, "depth_bottleneck": base_depth}
+    return Block(scope, bottleneck,
+                 [dict(unit, stride=1)] * (num_units - 1) + [dict(unit, stride=stride)])
+
+
+def resnet_model(resnet, block, units, name, doc):
+    """The ``name`` model (``resnet_v1_50``...): ``resnet`` over four ``block``s of ``units``
+    bottlenecks (base depths 64 to 512, strides 2, 2, 2, 1) with the root block."""
+    def model(inputs, num_classes=None, is_training=True, global_pool=True, output_stride=None,
+              reuse=None, scope=name):
+        blocks = [block(f"block{i + 1}", base_depth=base, num_units=n, stride=s)
+                  for i, (base, n, s) in enumerate(zip((64, 128, 256, 512), units,
+                                                       (2, 2, 2, 1)))]
+        return resnet(inputs, blocks, num_classes, is_training, global_pool, output_stride,
+                      include_root_block=True, reuse=reuse, scope=scope)
+    model.__name__ = model.__qualname__ = name
+    model.__doc__ = f"``{name}``: {doc}; see ``{resnet.__name__}`` for the arguments and outputs."
+    model.default_image_size = resnet.default_image_size
+    return model

@@ -72,7 +72,7 @@ def resnet_v2(inputs, blocks, num_classes=None, is_training=True, global_pool=Tr
                     net = reduction_ops.reduce_mean(net, [1, 2], name="pool5", keepdims=True)
                 if num_classes is not None:
                     net = layers.conv2d(net, num_classes, [1, 1], activation_fn=None,
-                                                 normalizer_fn=None, scope="logits")
+                                        normalizer_fn=None, scope="logits")
                 end_points = convert_collection_to_dict(end_points_collection)
                 if num_classes is not None:
                     end_points["predictions"] = layers.softmax(net, scope="predictions")
@@ -85,27 +85,14 @@ resnet_v2.default_image_size = 224
 def resnet_v2_block(scope, base_depth, num_units, stride):
     """``resnet_v2_block``: a Block of ``num_units`` v2 bottlenecks of depth
     ``4 * base_depth``, the last one with ``stride``."""
-    unit = {"depth": base_depth * 4, "depth_bottleneck": base_depth}
-    return resnet_utils.Block(scope, bottleneck,
-                              [dict(unit, stride=1)] * (num_units - 1)
-                              + [dict(unit, stride=stride)])
+    return resnet_utils.bottleneck_block(bottleneck, scope, base_depth, num_units, stride)
 
 
-def _resnet(units, name, doc):
-    def model(inputs, num_classes=None, is_training=True, global_pool=True, output_stride=None,
-              reuse=None, scope=name):
-        blocks = [resnet_v2_block(f"block{i + 1}", base_depth=base, num_units=n, stride=s)
-                  for i, (base, n, s) in enumerate(zip((64, 128, 256, 512), units,
-                                                       (2, 2, 2, 1)))]
-        return resnet_v2(inputs, blocks, num_classes, is_training, global_pool, output_stride,
-                         include_root_block=True, reuse=reuse, scope=scope)
-    model.__name__ = model.__qualname__ = name
-    model.__doc__ = f"``{name}``: {doc}; see ``resnet_v2`` for the arguments and outputs."
-    model.default_image_size = resnet_v2.default_image_size
-    return model
-
-
-resnet_v2_50 = _resnet((3, 4, 6, 3), "resnet_v2_50", "ResNet-50 v2")
-resnet_v2_101 = _resnet((3, 4, 23, 3), "resnet_v2_101", "ResNet-101 v2")
-resnet_v2_152 = _resnet((3, 8, 36, 3), "resnet_v2_152", "ResNet-152 v2")
-resnet_v2_200 = _resnet((3, 24, 36, 3), "resnet_v2_200", "ResNet-200 v2")
+resnet_v2_50 = resnet_utils.resnet_model(
+    resnet_v2, resnet_v2_block, (3, 4, 6, 3), "resnet_v2_50", "ResNet-50 v2")
+resnet_v2_101 = resnet_utils.resnet_model(
+    resnet_v2, resnet_v2_block, (3, 4, 23, 3), "resnet_v2_101", "ResNet-101 v2")
+resnet_v2_152 = resnet_utils.resnet_model(
+    resnet_v2, resnet_v2_block, (3, 8, 36, 3), "resnet_v2_152", "ResNet-152 v2")
+resnet_v2_200 = resnet_utils.resnet_model(
+    resnet_v2, resnet_v2_block, (3, 24, 36, 3), "resnet_v2_200", "ResNet-200 v2")
