@@ -9,13 +9,14 @@ order with TF's names.
 """
 
 from ....graph import GraphKeys
-from ....init_ops import truncated_normal_initializer
 from ....ops import nn_ops
 from ....ops.concat_split_ops import concat
 from ....variables import variable_scope
 from ...arg_scope import arg_scope
-from ...layers import (avg_pool2d, batch_norm, conv2d, fully_connected, l2_regularizer,
-                       max_pool2d, variance_scaling_initializer)
+from ._common import trunc_normal  # noqa: F401 - the Inception models import it here
+from ....ops.transform_ops import squeeze
+from ...layers import (avg_pool2d, batch_norm, conv2d, dropout, fully_connected,
+                       l2_regularizer, max_pool2d, variance_scaling_initializer)
 
 __all__ = ["inception_arg_scope"]
 
@@ -58,11 +59,6 @@ def _batch_norm_params(decay, epsilon, updates_collections, var_collection):
             "variables_collections": {"beta": None, "gamma": None,
                                       "moving_mean": [var_collection],
                                       "moving_variance": [var_collection]}}
-
-
-def trunc_normal(stddev):
-    """The models' weight initializer: a zero-mean truncated normal."""
-    return truncated_normal_initializer(0.0, stddev)
 
 
 def depth_fn(depth_multiplier, min_depth):
@@ -152,3 +148,25 @@ def build_stages(net, stages, final_endpoint, end_points, depth=int):
 def unknown_endpoint(final_endpoint):
     """TF's error for a ``final_endpoint`` the model does not have."""
     return ValueError(f"Unknown final endpoint {final_endpoint}")
+
+
+def logits_block(net, end_points, kernel_size, num_classes, dropout_keep_prob,
+                 spatial_squeeze, prediction_fn, pre_logits=False):
+    """Inception v2's and v3's head: under ``Logits``, a VALID average pool (``kernel_size``
+    clipped to a small input), dropout (the ``PreLogits`` end point when ``pre_logits``) and
+    1x1 logits, squeezed to [B, C] when ``spatial_squeeze``; adds ``Logits`` and
+    ``Predictions`` to ``end_points`` and returns the logits."""
+    with variable_scope("Logits"):
+        kernel_size = reduced_kernel_size_for_small_input(net, kernel_size)
+        net = avg_pool2d(net, kernel_size, padding="VALID",
+                         scope="AvgPool_1a_{}x{}".format(*kernel_size))
+        net = dropout(net, keep_prob=dropout_keep_prob, scope="Dropout_1b")
+        if pre_logits:
+            end_points["PreLogits"] = net
+        logits = conv2d(net, num_classes, [1, 1], activation_fn=None, normalizer_fn=None,
+                        scope="Conv2d_1c_1x1")
+        if spatial_squeeze:
+            logits = squeeze(logits, [1, 2], name="SpatialSqueeze")
+    end_points["Logits"] = logits
+    end_points["Predictions"] = prediction_fn(logits, scope="Predictions")
+    return logits

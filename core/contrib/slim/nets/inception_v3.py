@@ -9,8 +9,9 @@ from ....variables import variable_scope
 from ...arg_scope import arg_scope
 from ...layers import avg_pool2d, batch_norm, conv2d, dropout, max_pool2d, softmax
 from .inception_utils import (_model_arg_scope, avg_pool, block, build_stages, conv, depth_fn,
-                              fork, max_pool, trunc_normal, unknown_endpoint)
-from .inception_utils import reduced_kernel_size_for_small_input as _reduced_kernel_size
+                              fork, logits_block, max_pool, trunc_normal, unknown_endpoint)
+from .inception_utils import (  # noqa: F401 - TF's name in this module
+    reduced_kernel_size_for_small_input as _reduced_kernel_size_for_small_input)
 
 __all__ = ["inception_v3", "inception_v3_arg_scope", "inception_v3_base"]
 
@@ -138,28 +139,12 @@ def inception_v3(inputs, num_classes=1000, is_training=True, dropout_keep_prob=0
             if create_aux_logits and num_classes:
                 end_points["AuxLogits"] = _aux_logits(end_points["Mixed_6e"], num_classes,
                                                       depth, spatial_squeeze)
-            with variable_scope("Logits"):
-                kernel_size = _reduced_kernel_size_for_small_input(net, [8, 8])
-                net = avg_pool2d(net, kernel_size, padding="VALID",
-                                 scope="AvgPool_1a_{}x{}".format(*kernel_size))
-                net = dropout(net, keep_prob=dropout_keep_prob, scope="Dropout_1b")
-                end_points["PreLogits"] = net
-                logits = conv2d(net, num_classes, [1, 1], activation_fn=None,
-                                normalizer_fn=None, scope="Conv2d_1c_1x1")
-                if spatial_squeeze:
-                    logits = squeeze(logits, [1, 2], name="SpatialSqueeze")
-            end_points["Logits"] = logits
-            end_points["Predictions"] = prediction_fn(logits, scope="Predictions")
+            logits = logits_block(net, end_points, [8, 8], num_classes, dropout_keep_prob,
+                                  spatial_squeeze, prediction_fn, pre_logits=True)
     return logits, end_points
 
 
 inception_v3.default_image_size = 299
-
-
-def _reduced_kernel_size_for_small_input(input_tensor, kernel_size):
-    """``kernel_size`` clipped to the input's static height and width; unchanged when either
-    is unknown (the input is then assumed large enough)."""
-    return _reduced_kernel_size(input_tensor, kernel_size)
 
 
 def inception_v3_arg_scope(weight_decay=0.00004, batch_norm_var_collection="moving_vars",

@@ -8,12 +8,12 @@ contrib.layers.
 """
 
 from .... import init_ops
-from ....ops import nn_ops, transform_ops
+from ....ops import nn_ops
 from ....variables import variable_scope
 from ... import layers
 from ...arg_scope import arg_scope
 from ...layers.regularizers import l2_regularizer
-from ...layers.utils import convert_collection_to_dict
+from ._common import conv_classifier, trunc_normal
 
 __all__ = ["overfeat", "overfeat_arg_scope"]
 
@@ -45,22 +45,11 @@ def overfeat(inputs, num_classes=1000, is_training=True, dropout_keep_prob=0.5,
             net = conv(net, 1024, [3, 3], scope="conv4")
             net = conv(net, 1024, [3, 3], scope="conv5")
             net = pool(net, [2, 2], scope="pool5")
-            with arg_scope([layers.conv2d],
-                           weights_initializer=init_ops.truncated_normal_initializer(0.0, 0.005),
+            with arg_scope([layers.conv2d], weights_initializer=trunc_normal(0.005),
                            biases_initializer=init_ops.constant_initializer(0.1)):
-                net = conv(net, 3072, [6, 6], padding="VALID", scope="fc6")
-                net = layers.dropout(net, dropout_keep_prob, is_training=is_training,
-                                     scope="dropout6")
-                net = conv(net, 4096, [1, 1], scope="fc7")
-                net = layers.dropout(net, dropout_keep_prob, is_training=is_training,
-                                     scope="dropout7")
-                net = conv(net, num_classes, [1, 1], activation_fn=None, normalizer_fn=None,
-                           biases_initializer=init_ops.zeros_initializer(), scope="fc8")
-            end_points = convert_collection_to_dict(end_points_collection)
-            if spatial_squeeze:
-                net = transform_ops.squeeze(net, [1, 2], name="fc8/squeezed")
-                end_points[sc.name + "/fc8"] = net
-            return net, end_points
+                return conv_classifier(net, 3072, [6, 6], num_classes, is_training,
+                                       dropout_keep_prob, spatial_squeeze, sc,
+                                       end_points_collection, init_ops.zeros_initializer())
 
 
 overfeat.default_image_size = 231

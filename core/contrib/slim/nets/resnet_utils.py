@@ -7,13 +7,13 @@ strides for atrous rates past ``output_stride``) and the default ``resnet_arg_sc
 import collections
 
 from ....graph import GraphKeys
-from ....ops import nn_ops, pad_ops
+from ....ops import nn_ops, pad_ops, reduction_ops
 from ....variables import variable_scope
 from ... import layers
 from ...arg_scope import add_arg_scope, arg_scope
 from ...layers.initializers import variance_scaling_initializer
 from ...layers.regularizers import l2_regularizer
-from ...layers.utils import collect_named_outputs
+from ...layers.utils import collect_named_outputs, convert_collection_to_dict
 
 __all__ = ["Block", "conv2d_same", "resnet_arg_scope", "stack_blocks_dense", "subsample"]
 
@@ -92,6 +92,42 @@ def resnet_arg_scope(weight_decay=0.0001, batch_norm_decay=0.997, batch_norm_eps
         with arg_scope([layers.batch_norm], **batch_norm_params):
             with arg_scope([layers.max_pool2d], padding="SAME") as arg_sc:
                 return arg_sc
+
+
+def resnet(inputs, blocks, bottleneck, num_classes, is_training, global_pool, output_stride,
+           include_root_block, reuse, scope, default_name, preactivation):
+    """The generator resnet_v1 and resnet_v2 share: the root block (a 7x7/2 convolution and
+    a 3x3/2 max pool), ``blocks``, then global pooling and 1x1 logits. With
+    ``preactivation`` (v2) the root convolution has no batch norm or ReLU (the first unit's
+    ``preact`` normalizes) and a ``postnorm`` batch norm follows the blocks."""
+    with variable_scope(scope, default_name, [inputs], reuse=reuse) as sc:
+        end_points_collection = sc.original_name_scope + "_end_points"
+        with arg_scope([layers.conv2d, bottleneck, stack_blocks_dense],
+                       outputs_collections=end_points_collection):
+            with arg_scope([layers.batch_norm], is_training=is_training):
+                net = inputs
+                if include_root_block:
+                    if output_stride is not None:
+                        if output_stride % 4 != 0:
+                            raise ValueError("The output_stride needs to be a multiple of 4.")
+                        output_stride /= 4
+                    plain = {"activation_fn": None, "normalizer_fn": None} if preactivation \
+                        else {}
+                    with arg_scope([layers.conv2d], **plain):
+                        net = conv2d_same(net, 64, 7, stride=2, scope="conv1")
+                    net = layers.max_pool2d(net, [3, 3], stride=2, scope="pool1")
+                net = stack_blocks_dense(net, blocks, output_stride)
+                if preactivation:
+                    net = layers.batch_norm(net, activation_fn=nn_ops.relu, scope="postnorm")
+                if global_pool:
+                    net = reduction_ops.reduce_mean(net, [1, 2], name="pool5", keepdims=True)
+                if num_classes is not None:
+                    net = layers.conv2d(net, num_classes, [1, 1], activation_fn=None,
+                                        normalizer_fn=None, scope="logits")
+                end_points = convert_collection_to_dict(end_points_collection)
+                if num_classes is not None:
+                    end_points["predictions"] = layers.softmax(net, scope="predictions")
+                return net, end_points
 
 
 def bottleneck_block(bottleneck, scope, base_depth, num_units, stride):

@@ -8,12 +8,12 @@ normalizes its input) and the last block's output goes through ``postnorm`` (bat
 ReLU) before pooling. Use them under ``resnet_arg_scope()``.
 """
 
-from ....ops import nn_ops, reduction_ops
+from ....ops import nn_ops
 from ....variables import variable_scope
 from ... import layers
-from ...arg_scope import add_arg_scope, arg_scope
+from ...arg_scope import add_arg_scope
 from . import resnet_utils
-from ...layers.utils import collect_named_outputs, convert_collection_to_dict, last_dimension
+from ...layers.utils import collect_named_outputs, last_dimension
 
 __all__ = ["bottleneck", "resnet_arg_scope", "resnet_v2", "resnet_v2_101", "resnet_v2_152",
            "resnet_v2_200", "resnet_v2_50", "resnet_v2_block"]
@@ -51,32 +51,9 @@ def resnet_v2(inputs, blocks, num_classes=None, is_training=True, global_pool=Tr
     """``resnet_v2``: the v2 (pre-activation) ResNet generator over ``blocks`` (a list of
     ``resnet_utils.Block``); returns ``(net, end_points)``. Without the root block, ``inputs``
     should be a convolution's output before any activation."""
-    with variable_scope(scope, "resnet_v2", [inputs], reuse=reuse) as sc:
-        end_points_collection = sc.original_name_scope + "_end_points"
-        with arg_scope([layers.conv2d, bottleneck, resnet_utils.stack_blocks_dense],
-                       outputs_collections=end_points_collection):
-            with arg_scope([layers.batch_norm], is_training=is_training):
-                net = inputs
-                if include_root_block:
-                    if output_stride is not None:
-                        if output_stride % 4 != 0:
-                            raise ValueError("The output_stride needs to be a multiple of 4.")
-                        output_stride /= 4
-                    # no batch norm or ReLU here: the first unit's preact normalizes
-                    with arg_scope([layers.conv2d], activation_fn=None, normalizer_fn=None):
-                        net = resnet_utils.conv2d_same(net, 64, 7, stride=2, scope="conv1")
-                    net = layers.max_pool2d(net, [3, 3], stride=2, scope="pool1")
-                net = resnet_utils.stack_blocks_dense(net, blocks, output_stride)
-                net = layers.batch_norm(net, activation_fn=nn_ops.relu, scope="postnorm")
-                if global_pool:
-                    net = reduction_ops.reduce_mean(net, [1, 2], name="pool5", keepdims=True)
-                if num_classes is not None:
-                    net = layers.conv2d(net, num_classes, [1, 1], activation_fn=None,
-                                        normalizer_fn=None, scope="logits")
-                end_points = convert_collection_to_dict(end_points_collection)
-                if num_classes is not None:
-                    end_points["predictions"] = layers.softmax(net, scope="predictions")
-                return net, end_points
+    return resnet_utils.resnet(inputs, blocks, bottleneck, num_classes, is_training,
+                               global_pool, output_stride, include_root_block, reuse, scope,
+                               "resnet_v2", preactivation=True)
 
 
 resnet_v2.default_image_size = 224

@@ -9,12 +9,12 @@ squeezed to ``[batch, num_classes]`` (which needs the classification size, 224x2
 """
 
 from .... import init_ops
-from ....ops import nn_ops, transform_ops
+from ....ops import nn_ops
 from ....variables import variable_scope
 from ... import layers
 from ...arg_scope import arg_scope
 from ...layers.regularizers import l2_regularizer
-from ...layers.utils import convert_collection_to_dict
+from ._common import conv_classifier
 
 __all__ = ["vgg_16", "vgg_19", "vgg_a", "vgg_arg_scope", "vgg_d", "vgg_e"]
 
@@ -43,19 +43,9 @@ def _vgg(inputs, repeats, num_classes, is_training, dropout_keep_prob, spatial_s
             for i, (times, depth) in enumerate(zip(repeats, (64, 128, 256, 512, 512))):
                 net = layers.repeat(net, times, conv, depth, [3, 3], scope=f"conv{i + 1}")
                 net = pool(net, [2, 2], scope=f"pool{i + 1}")
-            net = conv(net, 4096, [7, 7], padding="VALID", scope="fc6")
-            net = layers.dropout(net, dropout_keep_prob, is_training=is_training,
-                                 scope="dropout6")
-            net = conv(net, 4096, [1, 1], scope="fc7")
-            net = layers.dropout(net, dropout_keep_prob, is_training=is_training,
-                                 scope="dropout7")
-            net = conv(net, num_classes, [1, 1], activation_fn=None, normalizer_fn=None,
-                       scope="fc8")
-            end_points = convert_collection_to_dict(end_points_collection)
-            if spatial_squeeze:
-                net = transform_ops.squeeze(net, [1, 2], name="fc8/squeezed")
-                end_points[sc.name + "/fc8"] = net
-            return net, end_points
+            return conv_classifier(net, 4096, [7, 7], num_classes, is_training,
+                                   dropout_keep_prob, spatial_squeeze, sc,
+                                   end_points_collection)
 
 
 def vgg_a(inputs, num_classes=1000, is_training=True, dropout_keep_prob=0.5,
