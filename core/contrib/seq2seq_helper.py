@@ -48,19 +48,28 @@ def _sampling_probability(sampling_probability):
 
 
 class Helper:
-    """TF1's ``tf.contrib.seq2seq.Helper``: the interface a BasicDecoder samples through."""
+    """TF1's ``tf.contrib.seq2seq.Helper``: the interface a BasicDecoder samples through.
+    minitf's helpers keep their batch size and sample ids' shape and dtype in ``_batch_size``,
+    ``_sample_ids_shape`` and ``_sample_ids_dtype``; a subclass without them defines the
+    properties itself."""
 
     @property
     def batch_size(self):
-        raise NotImplementedError("batch_size")
+        if not hasattr(self, "_batch_size"):
+            raise NotImplementedError("batch_size")
+        return self._batch_size
 
     @property
     def sample_ids_shape(self):
-        raise NotImplementedError("sample_ids_shape")
+        if not hasattr(self, "_sample_ids_shape"):
+            raise NotImplementedError("sample_ids_shape")
+        return self._sample_ids_shape
 
     @property
     def sample_ids_dtype(self):
-        raise NotImplementedError("sample_ids_dtype")
+        if not hasattr(self, "_sample_ids_dtype"):
+            raise NotImplementedError("sample_ids_dtype")
+        return self._sample_ids_dtype
 
     def initialize(self, name=None):
         """(initial_finished, initial_inputs)."""
@@ -93,14 +102,6 @@ class CustomHelper(Helper):
             raise ValueError("batch_size accessed before initialize was called")
         return self._batch_size
 
-    @property
-    def sample_ids_shape(self):
-        return self._sample_ids_shape
-
-    @property
-    def sample_ids_dtype(self):
-        return self._sample_ids_dtype
-
     def initialize(self, name=None):
         with tf.name_scope(name, f"{type(self).__name__}Initialize"):
             finished, next_inputs = self._initialize_fn()
@@ -122,6 +123,8 @@ class TrainingHelper(Helper):
     """TF1's ``tf.contrib.seq2seq.TrainingHelper``: teacher forcing, reading each step's input
     from ``inputs`` ([batch, time, ...], or time-major); an entry finishes after its
     ``sequence_length`` steps."""
+
+    _sample_ids_shape, _sample_ids_dtype = tf.TensorShape([]), tf.int32
 
     def __init__(self, inputs, sequence_length, time_major=False, name=None):
         with tf.name_scope(name, "TrainingHelper", [inputs, sequence_length]):
@@ -146,18 +149,6 @@ class TrainingHelper(Helper):
     @property
     def sequence_length(self):
         return self._sequence_length
-
-    @property
-    def batch_size(self):
-        return self._batch_size
-
-    @property
-    def sample_ids_shape(self):
-        return tf.TensorShape([])
-
-    @property
-    def sample_ids_dtype(self):
-        return tf.int32
 
     def initialize(self, name=None):
         with tf.name_scope(name, "TrainingHelperInitialize"):
@@ -308,6 +299,8 @@ class GreedyEmbeddingHelper(Helper):
     """TF1's ``tf.contrib.seq2seq.GreedyEmbeddingHelper``: feeds back the embedding of the
     argmax of the outputs; an entry finishes when it emits ``end_token``."""
 
+    _sample_ids_shape, _sample_ids_dtype = tf.TensorShape([]), tf.int32
+
     def __init__(self, embedding, start_tokens, end_token):
         self._embedding_fn = _embedding_fn(embedding)
         self._start_tokens = tf.convert_to_tensor(start_tokens, dtype=tf.int32,
@@ -319,18 +312,6 @@ class GreedyEmbeddingHelper(Helper):
         if self._end_token.shape.rank != 0:
             raise ValueError("end_token must be a scalar")
         self._start_inputs = self._embedding_fn(self._start_tokens)
-
-    @property
-    def batch_size(self):
-        return self._batch_size
-
-    @property
-    def sample_ids_shape(self):
-        return tf.TensorShape([])
-
-    @property
-    def sample_ids_dtype(self):
-        return tf.int32
 
     def initialize(self, name=None):
         finished = tf.tile([False], [self._batch_size])
@@ -380,23 +361,11 @@ class InferenceHelper(Helper):
                  next_inputs_fn=None):
         self._sample_fn = sample_fn
         self._end_fn = end_fn
-        self._sample_shape = tf.TensorShape(sample_shape)
-        self._sample_dtype = sample_dtype
+        self._sample_ids_shape = tf.TensorShape(sample_shape)
+        self._sample_ids_dtype = sample_dtype
         self._next_inputs_fn = next_inputs_fn
         self._batch_size = tf.shape(start_inputs)[0]
         self._start_inputs = tf.convert_to_tensor(start_inputs, name="start_inputs")
-
-    @property
-    def batch_size(self):
-        return self._batch_size
-
-    @property
-    def sample_ids_shape(self):
-        return self._sample_shape
-
-    @property
-    def sample_ids_dtype(self):
-        return self._sample_dtype
 
     def initialize(self, name=None):
         finished = tf.tile([False], [self._batch_size])
