@@ -18,7 +18,8 @@ import minitf as tf
 
 from ..ops.gather_tree_ops import gather_tree
 from .seq2seq_attention_wrapper import AttentionWrapperState
-from .seq2seq_decoder import Decoder, _assert_like_rnncell, _map_sizes, _static_value
+from .seq2seq_decoder import (Decoder, _assert_like_rnncell, _map_sizes, _rnn_output_size,
+                              _static_value)
 
 __all__ = ["BeamSearchDecoder", "BeamSearchDecoderOutput", "BeamSearchDecoderState",
            "FinalBeamSearchDecoderOutput", "tile_batch"]
@@ -145,13 +146,7 @@ class BeamSearchDecoder(Decoder):
         return self._batch_size
 
     def _rnn_output_size(self):
-        size = self._cell.output_size
-        if self._output_layer is None:
-            return size
-        shapes = _map_sizes(lambda s: tf.TensorShape([None]).concatenate(
-            tf.TensorShape([s]) if isinstance(s, int) else s), size)
-        return _map_sizes(lambda s: tf.TensorShape(s)[1:],
-                          self._output_layer.compute_output_shape(shapes))
+        return _rnn_output_size(self._cell, self._output_layer)
 
     @property
     def tracks_own_finished(self):

@@ -55,6 +55,16 @@ def _map_sizes(fn, sizes, *rest):
     return type(sizes)(*made) if hasattr(sizes, "_fields") else type(sizes)(made)
 
 
+def _rnn_output_size(cell, output_layer):
+    """The size of a decoder's rnn_output: the cell's, or what ``output_layer`` makes of it."""
+    size = cell.output_size
+    if output_layer is None:
+        return size
+    shapes = _map_sizes(lambda s: tf.TensorShape([None]).concatenate(
+        tf.TensorShape([s]) if isinstance(s, int) else s), size)
+    return _map_sizes(lambda s: tf.TensorShape(s)[1:], output_layer.compute_output_shape(shapes))
+
+
 class Decoder:
     """TF1's ``tf.contrib.seq2seq.Decoder``: what dynamic_decode runs (``initialize``,
     ``step``, optionally ``finalize``)."""
@@ -205,13 +215,7 @@ class BasicDecoder(Decoder):
         return self._helper.batch_size
 
     def _rnn_output_size(self):
-        size = self._cell.output_size
-        if self._output_layer is None:
-            return size
-        shapes = _map_sizes(lambda s: tf.TensorShape([None]).concatenate(
-            tf.TensorShape([s]) if isinstance(s, int) else s), size)
-        layer_output_shape = self._output_layer.compute_output_shape(shapes)
-        return _map_sizes(lambda s: tf.TensorShape(s)[1:], layer_output_shape)
+        return _rnn_output_size(self._cell, self._output_layer)
 
     @property
     def output_size(self):
