@@ -14,6 +14,7 @@ _SUBMODULES = {
     "framework": ".contrib.framework",
     "image": ".contrib.image",
     "layers": ".contrib.layers",
+    "learn": ".contrib.learn",
     "legacy_seq2seq": ".contrib.legacy_seq2seq",
     "lookup": ".contrib.lookup",
     "losses": ".contrib.losses",
