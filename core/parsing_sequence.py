@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes as _dt
-from .graph import convert_to_tensor, name_scope
+from .graph import Tensor, convert_to_tensor, name_scope
 from .ops.array_ops import constant
 from .ops.parsing_ops import (_FEATURE_DTYPES, FixedLenFeature, FixedLenSequenceFeature,
                               VarLenFeature, _dense_config, _parsed_sparse,
@@ -70,7 +70,8 @@ def _parse(serialized, context_features, sequence_features, names, scope):
                              f"{serialized.shape}")
         names = constant(_strings([]), _dt.string) if names is None else \
             convert_to_tensor(names, dtype=_dt.string)
-        defaults = [constant(d, t, name="Const") for t, _, d in ctx_configs]
+        defaults = [d if isinstance(d, Tensor) else constant(d, t, name="Const")
+                    for t, _, d in ctx_configs]
         outs = PARSE_SEQUENCE_EXAMPLE_V2(
             serialized, names, constant(_strings(ctx_sparse), _dt.string),
             constant(_strings(ctx_dense), _dt.string), constant(_strings([]), _dt.string),

@@ -125,6 +125,11 @@ def _dense_output(parsed, key, dtype, dims, default, where):
     variable = bool(dims) and dims[0] is None
     inner = dims[1:] if variable else dims
     stride = int(np.prod(inner, dtype=np.int64))
+    allowed = (0, 1) if variable else (0, stride)  # a tensor default is checked only here
+    if default.size not in allowed:
+        raise InvalidArgumentError(
+            None, None, f"Feature: {name}: the default value has {default.size} elements, "
+            f"the dense shape {_shape_text(dims)} takes {' or '.join(map(str, allowed))}")
     values = []
     for i, features in enumerate(parsed):
         kind, got = features.get(key, (0, []))

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, UnimplementedError
-from ..graph import convert_to_tensor, name_scope
+from ..graph import Tensor, convert_to_tensor, name_scope
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
 from ..tensor_shape import TensorShape, as_shape
 from ._example_wire import (_FEATURE_DTYPES, _KIND_NAMES, _KIND_OF_DTYPE,  # noqa: F401
@@ -135,6 +135,15 @@ def dense_dtype_and_shape(key, feature) -> tuple:
     return dtype, shape
 
 
+def _tensor_default(key, default, dtype):
+    """A tensor default_value, an input of the parse op as in TF (constant or not); its
+    size is checked when the op runs."""
+    if default.dtype.base_dtype != dtype:
+        raise ValueError(f"Feature '{key}': default_value has dtype {default.dtype.name}, "
+                         f"the feature's is {dtype.name}")
+    return default
+
+
 def _dense_config(key, feature):
     """(dtype, dense shape attr, default value array) of one feature, as TF's parsing config."""
     if isinstance(feature, SparseFeature) or type(feature).__name__ == "RaggedFeature":
@@ -152,6 +161,8 @@ def _dense_config(key, feature):
         if not feature.allow_missing:
             raise ValueError("Unsupported: FixedLenSequenceFeature requires allow_missing to "
                              "be True.")
+        if isinstance(default, Tensor):
+            return dtype, TensorShape([None] + dims), _tensor_default(key, default, dtype)
         if default is None:
             default = b"" if dtype == _dt.string else 0
         value = _as_array(default, np_dtype)
@@ -161,6 +172,8 @@ def _dense_config(key, feature):
         return dtype, TensorShape([None] + dims), value.reshape(())
     if default is None:  # required: an empty default tells the kernel so
         return dtype, TensorShape(dims), np.zeros([0], dtype=np_dtype)
+    if isinstance(default, Tensor):
+        return dtype, TensorShape(dims), _tensor_default(key, default, dtype)
     value = _as_array(default, np_dtype)
     if value.size != int(np.prod(dims, dtype=np.int64)):
         raise ValueError(f"Feature '{key}': default_value has {value.size} values, the shape "
@@ -194,7 +207,8 @@ def _parse(serialized, features, example_names, scope):
         else:
             names = convert_to_tensor(example_names, dtype=_dt.string, name="names")
         empty = np.zeros([0], object)
-        defaults = [constant(d, dtype, name="Const") for dtype, _, d in configs]
+        defaults = [d if isinstance(d, Tensor) else constant(d, dtype, name="Const")
+                    for dtype, _, d in configs]
         out = PARSE_EXAMPLE_V2(
             serialized, names, constant(np.array([k.encode() for k in skeys] + [None],
                                                  dtype=object)[:-1], _dt.string,

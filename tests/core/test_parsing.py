@@ -659,3 +659,38 @@ def test_same_results_and_messages_as_tensorflow():
                     np.testing.assert_array_equal(a, b, err_msg=f"{key}.{part}")
                 continue
             np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+
+
+def _tensor_default_spec(t, x_default):
+    return {"label": t.io.FixedLenFeature([], t.int64, default_value=t.zeros([], t.int64)),
+            "x": t.io.FixedLenFeature([2], t.float32, default_value=x_default),
+            "tok": t.io.FixedLenSequenceFeature([], t.string, allow_missing=True,
+                                                default_value=t.constant("-"))}
+
+
+def test_tensor_default_values_are_inputs_of_the_parse_op_as_in_tf():
+    """research/slim's datasets pass ``default_value=tf.zeros([], tf.int64)``; TF takes any
+    tensor there, constant or not, since the defaults are inputs of the parse op."""
+    from tests.core.side_by_side import tf_run
+
+    records = [RECORD_A, _example(tok=[b"z", b"y", b"x"])]
+
+    def build(t):
+        x_default = t.placeholder_with_default(t.constant([7.0, 8.0]), [2])
+        return t.io.parse_example(t.constant(records), _tensor_default_spec(t, x_default))
+
+    got = _run(build(tf))
+    want = tf_run(build)
+    assert sorted(got) == sorted(want)
+    for k in want:
+        np.testing.assert_array_equal(got[k], want[k])
+    np.testing.assert_array_equal(got["x"], [[0.5, 1.5], [7.0, 8.0]])  # the second's default
+
+
+def test_tensor_default_of_the_wrong_size_or_dtype_is_refused():
+    fed = tf.placeholder(tf.float32, [None])
+    out = parse_example(tf.constant([_example(label=[1])]), _tensor_default_spec(tf, fed))
+    with pytest.raises(errors.InvalidArgumentError, match="x: the default value has 3 elements"):
+        _run(out["x"], {fed: [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="'x': default_value has dtype int64"):
+        parse_example(tf.constant([RECORD_A]), _tensor_default_spec(tf, tf.zeros([2], tf.int64)))
