@@ -273,6 +273,9 @@ class Operation:
         """Replaces input ``index`` (tf.while_loop's Merge takes its NextIteration's output
         once the body is built: the loop's back edge)."""
         old = self._inputs[index]
+        if t.graph is not self._graph:
+            raise ValueError(f"Cannot update input {index} of {self._name}: {t.name} is from "
+                             "another graph")
         if t._dtype.base_dtype != old._dtype.base_dtype:
             raise TypeError(f"Cannot update input {index} of {self._name} from {old._dtype.name} "
                             f"to {t._dtype.name}")
@@ -280,16 +283,36 @@ class Operation:
         old._consumers.remove(self)  # one entry per input position, as _add_op made them
         t._consumers.append(self)
         self._graph._version += 1
+        _forget_constant_values(self)
 
     def _add_control_inputs(self, ops: Iterable[Operation]):
         for op in ops:
             self._add_control_input(op)
+
+    def _remove_all_control_inputs(self):
+        for op in self._control_inputs:
+            op._control_outputs.remove(self)
+        self._control_inputs = []
+        self._graph._version += 1
 
     def __repr__(self):
         return f"<tf.Operation '{self._name}' type={self.type}>"
 
     def __str__(self):  # print(op), as TF: its NodeDef in text form
         return str(self.node_def)
+
+
+def _forget_constant_values(op: Operation):
+    """Constant values cached on ``op``'s outputs and downstream may not hold once an input
+    of ``op`` is rewired."""
+    stack, seen = [op], {op}
+    while stack:
+        for t in stack.pop()._outputs:
+            t._const_cache = _UNSET
+            for c in t._consumers:
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
 
 
 def _mark_value(av):

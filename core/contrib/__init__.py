@@ -12,6 +12,7 @@ _SUBMODULES = {
     "crf": ".contrib.crf",
     "data": ".contrib.data",
     "framework": ".contrib.framework",
+    "graph_editor": ".contrib.graph_editor",
     "image": ".contrib.image",
     "layers": ".contrib.layers",
     "learn": ".contrib.learn",

@@ -381,3 +381,34 @@ def test_set_attr_as_graph_editing_code_uses_it():
         m.op._set_attr("_t", tf.AttrValue(type=2))
         assert m.op.get_attr("_types") == [tf.float32, tf.int32]
         assert m.op.get_attr("_t") == tf.float64
+
+
+def test_rewiring_an_input_or_control_inputs_as_graph_editing_code_does():
+    """``_update_input`` refuses a tensor of another graph (as TF) and forgets constant values
+    worked out downstream; ``_remove_all_control_inputs`` drops both ends of each edge, and
+    sessions that ran before see the change."""
+    with tf.Graph().as_default() as g:
+        a, b = tf.constant(2.0), tf.constant(5.0)
+        y = tf.square(tf.identity(a), name="y")
+        z = y + 1.0
+        assert tf.get_static_value(z) == 5.0
+        with tf.Session() as sess:
+            assert sess.run(z) == 5.0
+            y.op.inputs[0].op._update_input(0, b)
+            assert tf.get_static_value(z) == 26.0 and sess.run(z) == 26.0
+        with tf.Graph().as_default():
+            other = tf.constant(1.0)
+        with pytest.raises(ValueError, match="from another graph"):
+            y.op._update_input(0, other)
+        v = tf.Variable(0.0)
+        bump = tf.assign_add(v, 1.0)
+        seen = v.read_value()
+        with tf.control_dependencies([bump]):
+            r = tf.identity(seen)
+        assert r.op.control_inputs == [bump.op] and bump.op._control_outputs == [r.op]
+        r.op._remove_all_control_inputs()
+        assert r.op.control_inputs == [] and bump.op._control_outputs == []
+        assert g is r.graph
+        with tf.Session() as sess:
+            sess.run(v.initializer)
+            assert sess.run(r) == 0.0 and sess.run(v) == 0.0  # bump no longer runs
