@@ -25,6 +25,7 @@ _SUBMODULES = {
     "rnn": ".contrib.rnn",
     "seq2seq": ".contrib.seq2seq",
     "slim": ".contrib.slim",
+    "summary": ".contrib.summary",
     "training": ".contrib.training",
     "util": ".contrib.util",
     # TF 1.x's contrib re-exported these core modules

@@ -55,3 +55,4 @@ from . import ragged_gather_ops  # noqa: F401 - RaggedGather, RaggedCross (ragge
 from . import gather_tree_ops  # noqa: F401 - GatherTree (tf.contrib.seq2seq beam search)
 from . import rnn_block_ops  # noqa: F401 - LSTMBlockCell, BlockLSTM(V2), GRUBlockCell and grads
 from . import image_transform_ops  # noqa: F401 - ImageProjectiveTransformV2/V3, ImageConnectedComponents...
+from . import summary_writer_ops  # noqa: F401 - TF 2 summary writers (tf.contrib.summary)
