@@ -9,6 +9,7 @@ import importlib
 
 # submodule -> the module that implements it (relative to minitf)
 _SUBMODULES = {
+    "compiler": ".contrib.compiler",
     "crf": ".contrib.crf",
     "data": ".contrib.data",
     "framework": ".contrib.framework",
@@ -20,12 +21,17 @@ _SUBMODULES = {
     "lookup": ".contrib.lookup",
     "losses": ".contrib.losses",
     "metrics": ".contrib.metrics",
+    "mixed_precision": ".contrib.mixed_precision",
+    "nn": ".contrib.nn",
     "opt": ".contrib.opt",
     "predictor": ".contrib.predictor",
+    "resampler": ".contrib.resampler",
     "rnn": ".contrib.rnn",
     "seq2seq": ".contrib.seq2seq",
     "slim": ".contrib.slim",
+    "stateless": ".contrib.stateless",
     "summary": ".contrib.summary",
+    "text": ".contrib.text",
     "training": ".contrib.training",
     "util": ".contrib.util",
     # TF 1.x's contrib re-exported these core modules

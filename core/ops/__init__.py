@@ -56,3 +56,6 @@ from . import gather_tree_ops  # noqa: F401 - GatherTree (tf.contrib.seq2seq bea
 from . import rnn_block_ops  # noqa: F401 - LSTMBlockCell, BlockLSTM(V2), GRUBlockCell and grads
 from . import image_transform_ops  # noqa: F401 - ImageProjectiveTransformV2/V3, ImageConnectedComponents...
 from . import summary_writer_ops  # noqa: F401 - TF 2 summary writers (tf.contrib.summary)
+from . import nth_element_ops  # noqa: F401 - NthElement (tf.contrib.nn.nth_element)
+from . import resampler_ops  # noqa: F401 - Resampler, ResamplerGrad (tf.contrib.resampler)
+from . import skip_gram_ops  # noqa: F401 - SkipGramGenerateCandidates (tf.contrib.text)

@@ -1,0 +1,88 @@
+"""``tf.contrib.compiler`` (TF 1.15): ``jit.experimental_jit_scope``, the hint that asks XLA
+to compile the ops built inside it.
+
+minitf has no XLA, so the scope only does what TensorFlow does to the graph: every op built
+in it gets TF's ``_XlaCompile`` (bool; or ``compile_ops(node_def)`` when that is callable),
+``_XlaSeparateCompiledGradients`` and, from the outermost scope, ``_XlaScope``
+(``b"jit_scope_<n>"``, n counting the outermost scopes of the graph) attrs, which ``get_attr``
+reads and GraphDefs carry. Running is unaffected. An inner scope's attrs win over an outer
+one's; an inner scope shares its outer scope's ``_XlaScope``, as in TF.
+
+TF applies the attrs as each op is created; here they are applied to the ops the graph gained
+by the time the scope exits, so ops built inside it read them after the ``with`` block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import types
+import weakref
+
+import minitf as tf
+
+__all__ = ["experimental_jit_scope", "jit"]
+
+
+class _XlaScopeCounter:
+    """How many outermost jit scopes a graph has had, and how deep the current one is."""
+
+    def __init__(self):
+        self.count = 0
+        self.depth = 0
+
+
+# TF keeps the counter in a graph collection under a tuple key; minitf's meta graph export
+# sorts collection keys, so the counter lives here, per graph.
+_COUNTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _has_attr(op, name) -> bool:
+    try:
+        op.get_attr(name)
+    except ValueError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def experimental_jit_scope(compile_ops=True, separate_compiled_gradients=False):
+    """TF's ``tf.contrib.compiler.jit.experimental_jit_scope``: marks the ops built in the
+    block for XLA compilation (``compile_ops``: a bool, or a function of an op's NodeDef
+    returning one) and, with ``separate_compiled_gradients``, asks for their gradients to be
+    compiled apart. A hint only: minitf runs the ops as it always does."""
+    attr_value = tf.AttrValue
+    if callable(compile_ops):
+        def xla_compile(node_def):
+            return attr_value(b=bool(compile_ops(node_def)))
+    else:
+        compile_value = attr_value(b=bool(compile_ops))
+
+        def xla_compile(node_def):
+            del node_def
+            return compile_value
+    attrs = {"_XlaSeparateCompiledGradients": attr_value(b=bool(separate_compiled_gradients))}
+    graph = tf.get_default_graph()
+    counter = _COUNTERS.setdefault(graph, _XlaScopeCounter())
+    if counter.depth == 0:
+        # The outermost scope names the compilation cluster; inner ones join it.
+        attrs["_XlaScope"] = attr_value(s=f"jit_scope_{counter.count}".encode())
+        counter.count += 1
+    counter.depth += 1
+    first = len(graph.get_operations())
+    try:
+        yield
+    finally:
+        counter.depth -= 1
+        # Inner scopes exited first and marked their ops: what they set stays.
+        for op in graph.get_operations()[first:]:
+            if not _has_attr(op, "_XlaCompile"):
+                op._set_attr("_XlaCompile", xla_compile(op.node_def))
+            for name, value in attrs.items():
+                if not _has_attr(op, name):
+                    op._set_attr(name, value)
+
+
+# ``tf.contrib.compiler.jit``: TF's module of that name.
+jit = types.ModuleType("minitf.contrib.compiler.jit", "TF 1.15's tf.contrib.compiler.jit.")
+jit.experimental_jit_scope = experimental_jit_scope
+jit.__all__ = ["experimental_jit_scope"]
