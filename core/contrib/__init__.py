@@ -12,6 +12,7 @@ _SUBMODULES = {
     "compiler": ".contrib.compiler",
     "crf": ".contrib.crf",
     "data": ".contrib.data",
+    "estimator": ".contrib.estimator",
     "framework": ".contrib.framework",
     "graph_editor": ".contrib.graph_editor",
     "image": ".contrib.image",

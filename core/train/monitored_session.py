@@ -69,6 +69,8 @@ class Scaffold:
                 # TF's checkpoint format (as the Estimator's): TF resumes the directory too.
                 lambda: Saver(allow_empty=True, write_version=SaverDef.V2)
                 if variables.global_variables() else None)
+        if self._saver is not None and hasattr(self._saver, "build"):
+            self._saver.build()  # a deferred one takes the variables hooks made in begin()
         graph.finalize()
         logging.info("Graph was finalized.")
         return self

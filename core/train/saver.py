@@ -79,30 +79,18 @@ class Saver:
                  saver_def=None, builder=None, defer_build=False, allow_empty=False,
                  write_version=None, pad_step_number=False, save_relative_paths=False,
                  filename=None):
-        if var_list is None:
-            graph = get_default_graph()
-            var_list = graph.get_collection(GraphKeys.GLOBAL_VARIABLES) + \
-                graph.get_collection(GraphKeys.SAVEABLE_OBJECTS)
-        var_list, self._objects = _split_objects(var_list)
-        names = _saveables(var_list)
-        for name, _ in (spec for o in self._objects for spec in o.specs):
-            if name in names:
-                raise ValueError(f"At least two variables have the same name: {name}")
-            names[name] = []  # no variable: the object's restore loads it
-        if not names and not allow_empty:
-            raise ValueError("No variables to save")
-        if any(n.startswith("__minitf") for n in names):
-            raise ValueError(f"Checkpoint names starting with '__minitf' are reserved: "
-                             f"{sorted(n for n in names if n.startswith('__minitf'))}")
         if write_version not in (None, SaverDef.LEGACY, SaverDef.V1, SaverDef.V2):
             raise ValueError(f"write_version must be tf.train.SaverDef.V1 or V2, got "
                              f"{write_version!r}")
         # Default: minitf's .npz. SaverDef.V2 asks for TensorFlow's own format (TensorBundle).
         self._tf_format = write_version == SaverDef.V2
-        self._vars = names  # {checkpoint name: [(Variable, its SaveSliceInfo or None)]}
-        self._graph = next((parts[0][0].graph for parts in names.values() if parts),
-                           self._objects[0].specs[0][1].graph if self._objects
-                           else get_default_graph())
+        self._allow_empty = allow_empty
+        self._graph, self._objects = get_default_graph(), []
+        self._vars = None  # {checkpoint name: [(Variable, its SaveSliceInfo or None)]}
+        # As TF: a deferred Saver of all variables takes them when built (an Estimator's
+        # includes the ones its hooks make in begin()).
+        if not (defer_build and var_list is None):
+            self._collect(var_list)
         if saver_def is not None:  # TF's Saver keeps checkpoints by its SaverDef's settings
             max_to_keep = saver_def.max_to_keep
             keep_checkpoint_every_n_hours = saver_def.keep_checkpoint_every_n_hours or \
@@ -123,9 +111,32 @@ class Saver:
         if not defer_build:
             self.build()  # built here for a Saver writing TF's format
 
+    def _collect(self, var_list):
+        if var_list is None:
+            graph = get_default_graph()
+            var_list = graph.get_collection(GraphKeys.GLOBAL_VARIABLES) + \
+                graph.get_collection(GraphKeys.SAVEABLE_OBJECTS)
+        var_list, self._objects = _split_objects(var_list)
+        names = _saveables(var_list)
+        for name, _ in (spec for o in self._objects for spec in o.specs):
+            if name in names:
+                raise ValueError(f"At least two variables have the same name: {name}")
+            names[name] = []  # no variable: the object's restore loads it
+        if not names and not self._allow_empty:
+            raise ValueError("No variables to save")
+        if any(n.startswith("__minitf") for n in names):
+            raise ValueError(f"Checkpoint names starting with '__minitf' are reserved: "
+                             f"{sorted(n for n in names if n.startswith('__minitf'))}")
+        self._vars = names
+        self._graph = next((parts[0][0].graph for parts in names.values() if parts),
+                           self._objects[0].specs[0][1].graph if self._objects
+                           else get_default_graph())
+
     def build(self):
         """Builds TF's save and restore ops once, for a Saver writing TF's format of variables
         only (a table would need its export/import ops); minitf's save and restore run none."""
+        if self._vars is None:
+            self._collect(None)
         if self._ops is None and self._tf_format and not self._objects and any(self._vars.values()):
             self._graph._check_not_finalized()  # as TF's: no ops added to a finalized graph
             self._ops = build_saver_ops(self._graph, self._vars, self._name)
@@ -175,6 +186,8 @@ class Saver:
         self._saved_at = {p: self._saved_at.get(p, time.time()) for p in self._last}
 
     def _check_session(self, sess):
+        if self._vars is None:  # TF's words
+            raise RuntimeError("`build()` should be called before save if defer_build==True")
         if sess.graph is not self._graph:
             raise TypeError("The Saver's variables are not in the session's graph (the Saver "
                             "was built for another graph)")
