@@ -11,6 +11,7 @@ import importlib
 _SUBMODULES = {
     "compiler": ".contrib.compiler",
     "crf": ".contrib.crf",
+    "cudnn_rnn": ".contrib.cudnn_rnn",
     "data": ".contrib.data",
     "estimator": ".contrib.estimator",
     "framework": ".contrib.framework",

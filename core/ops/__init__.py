@@ -59,3 +59,4 @@ from . import summary_writer_ops  # noqa: F401 - TF 2 summary writers (tf.contri
 from . import nth_element_ops  # noqa: F401 - NthElement (tf.contrib.nn.nth_element)
 from . import resampler_ops  # noqa: F401 - Resampler, ResamplerGrad (tf.contrib.resampler)
 from . import skip_gram_ops  # noqa: F401 - SkipGramGenerateCandidates (tf.contrib.text)
+from . import cudnn_rnn_ops  # noqa: F401 - CudnnRNN family, with CPU kernels (tf.contrib.cudnn_rnn)

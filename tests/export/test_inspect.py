@@ -111,11 +111,11 @@ def test_model_with_ops_minitf_cannot_run_is_still_described(tmp_path):
     x = gd.node.add(name="x", op="Placeholder")
     x.attr["dtype"].type = 1
     x.attr["shape"].shape.unknown_rank = True
-    gd.node.add(name="rnn", op="CudnnRNN", input=["x"])
+    gd.node.add(name="rnn", op="NcclAllReduce", input=["x"])
     gd.node.add(name="h", op="VarHandleOp").attr["dtype"].type = 20  # DT_RESOURCE
     (tmp_path / "m.pb").write_bytes(gd.SerializeToString())
     info = mi.inspect_model(tmp_path / "m.pb")
-    assert info["op_histogram"] == {"CudnnRNN": 1, "Placeholder": 1, "VarHandleOp": 1}
+    assert info["op_histogram"] == {"NcclAllReduce": 1, "Placeholder": 1, "VarHandleOp": 1}
     assert info["placeholders"] == [{"name": "x:0", "dtype": "float32", "shape": None}]
     assert info["variables"] == ["h"]
     assert "unknown rank" in mi.format_report(info)
@@ -376,7 +376,7 @@ def test_missing_ops_are_those_the_signatures_reach(tmp_path):
     gd = graph_pb2.GraphDef()
     gd.node.add(name="x", op="Placeholder").attr["dtype"].type = 1
     gd.node.add(name="call", op="PartitionedCall", input=["x"]).attr["f"].func.name = "outer"
-    gd.node.add(name="unused", op="CudnnRNN", input=["x"])  # reached by no output below
+    gd.node.add(name="unused", op="NcclAllReduce", input=["x"])  # reached by no output below
     outer = gd.library.function.add()
     outer.signature.name = "outer"
     branch = outer.node_def.add(name="if", op="If", input=["x"])
@@ -390,9 +390,10 @@ def test_missing_ops_are_those_the_signatures_reach(tmp_path):
     y.attr["T"].type = 1
     (tmp_path / "m.pb").write_bytes(gd.SerializeToString())
     assert mi.missing_ops(gd, ["y"]) == ["SobolSample"]
-    assert mi.missing_ops(gd) == ["CudnnRNN", "SobolSample"]  # a GraphDef: every node
+    assert mi.missing_ops(gd) == ["NcclAllReduce", "SobolSample"]  # a GraphDef: every node
     report = mi.format_report(mi.inspect_model(tmp_path / "m.pb"))
-    assert "NOT SUPPORTED: ops the graph has that minitf lacks: CudnnRNN, SobolSample" in report
+    assert ("NOT SUPPORTED: ops the graph has that minitf lacks: NcclAllReduce, SobolSample"
+            in report)
 
 
 def test_unsupported_dtypes_are_those_the_signatures_reach(tmp_path):
