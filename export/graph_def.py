@@ -3,8 +3,9 @@
 Export writes every derived and required attr and leaves defaulted attrs out (TensorFlow's
 importer fills defaults in, and old readers never see attrs they do not know), and each op's
 device and colocation (``_class``). Import accepts what TensorFlow writes: ``Add`` and ``AddV2``,
-``name:index`` / ``^control`` inputs in any node order, unknown and ``_``-prefixed attrs
-(ignored, but ``_class``), missing defaulted attrs, typed value lists; like TensorFlow's, it
+``name:index`` / ``^control`` inputs in any node order, unknown attrs (ignored), ``_``-prefixed
+attrs (kept on the op as given, but ``_class``: colocation, and ``_output_shapes``), missing
+defaulted attrs, typed value lists; like TensorFlow's, it
 uniquifies names already in the graph and adds all nodes or none.
 
 The attr codec is in graph_def_attrs.py and the node-by-node import in graph_def_import.py;

@@ -220,10 +220,14 @@ def _opdef_of(node, source):
 def _import_node(node, op_name, created, input_map, graph, source, content, back_edges):
     opdef = _opdef_of(node, source)
     what = f"{source}: node '{node.name}' ({node.op}) attr"
-    attrs = {}
+    attrs, marks = {}, {}
     for key, av in node.attr.items():
         if key.startswith("_"):
-            continue  # TensorFlow-internal (_output_shapes...; _class: _colocation_groups)
+            # Kept on the op as TF keeps them (_XlaCompile...); colocation and a gradient
+            # override are held apart (below), and the output shapes are worked out here.
+            if key not in ("_class", "_gradient_op_type", "_output_shapes"):
+                marks[key] = av
+            continue
         kind = _attr_kind(opdef, key)
         if kind is None:
             continue  # an attr from a newer TensorFlow we do not model: ignored, as TF does
@@ -270,6 +274,8 @@ def _import_node(node, op_name, created, input_map, graph, source, content, back
     # As TensorFlow's importer does: imported names count as used, so ops added later under the
     # same name are uniquified ("probs_1") instead of clashing.
     graph._names_in_use.setdefault(op.name.lower(), 1)
+    if marks:
+        op._marks = {k: type(av).FromString(av.SerializeToString()) for k, av in marks.items()}
     if pending:
         # The values a loop variable takes may differ in shape from its first (TF1's shape
         # invariants are not in the GraphDef): nothing static is assumed about them.

@@ -318,3 +318,27 @@ def test_a_failed_import_keeps_another_threads_ops(monkeypatch):
     assert seen["waited"]
     assert g.get_operation_by_name("thread_b_const") is seen["op"]
     assert not any(op.name.startswith("imp/") for op in g.get_operations())
+
+
+def test_underscore_attrs_survive_import_as_in_tensorflow():
+    """Marks like the jit scope's ``_XlaCompile`` stay on imported ops (TF keeps every attr);
+    ``_output_shapes`` is dropped here, as minitf works shapes out itself."""
+    def graph_def(T):
+        with T.Graph().as_default() as g:
+            y = T.square(T.placeholder(T.float32, [2], name="x"), name="y")
+            y.op._set_attr("_XlaCompile", T.AttrValue(b=True))
+            y.op._set_attr("_XlaScope", T.AttrValue(s=b"jit_scope_0"))
+            return g.as_graph_def(add_shapes=True)
+
+    def reimported(T, gd):
+        with T.Graph().as_default() as g:
+            T.import_graph_def(gd, name="")
+            op = g.get_operation_by_name("y")
+            node = next(n for n in g.as_graph_def().node if n.name == "y")
+            return op.get_attr("_XlaCompile"), op.get_attr("_XlaScope"), sorted(node.attr)
+
+    got = reimported(tf, graph_def(tf))
+    assert got == (True, b"jit_scope_0", ["T", "_XlaCompile", "_XlaScope"])
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    want = reimported(tf1, graph_def(tf1))
+    assert got[:2] == want[:2] and set(got[2]) <= set(want[2])
