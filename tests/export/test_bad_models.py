@@ -152,9 +152,9 @@ def test_missing_files_and_directories(tmp_path):
 # -- well-formed protobuf, bad graph --------------------------------------------------------------
 def test_unknown_op(tmp_path):
     path = _write(tmp_path, PLACEHOLDER + """
-        node { name: "rnn" op: "CudnnRNN" input: "x"
+        node { name: "rnn" op: "NcclAllReduce" input: "x"
                attr { key: "T" value { type: DT_FLOAT } } }""")
-    _expect(UnimplementedError, path, "node 'rnn'", "'CudnnRNN'")
+    _expect(UnimplementedError, path, "node 'rnn'", "'NcclAllReduce'")
 
 
 def test_missing_input_node(tmp_path):

@@ -38,7 +38,16 @@ TF_DIFFERS = {
         "MaxPoolGradWithArgmax-int32-ties-int32-index", "QuantizedReluX-2x5x6x3_s_s_s",
         "SegmentMaxV2-5x2_5_s", "SegmentMinV2-5x2_5_s", "SegmentProdV2-5x2_5_s",
         "SegmentSumV2-5x2_5_s", "DepthwiseConv2dNativeBackpropFilter-valid-dil2-s21",
-        "DepthwiseConv2dNativeBackpropInput-valid-dil2-s21")},
+        "DepthwiseConv2dNativeBackpropInput-valid-dil2-s21",
+        # the cuDNN family: GPU kernels only in TF (minitf's CPU kernels are the point)
+        "CudnnRNN-lstm-unidirectional-2", "CudnnRNN-gru-bidirectional-1",
+        "CudnnRNNBackprop-gru-unidirectional-2", "CudnnRNNBackprop-lstm-bidirectional-1",
+        "CudnnRNNBackpropV2-rnn_tanh-unidirectional-1",
+        "CudnnRNNBackpropV3-lstm-unidirectional-1", "CudnnRNNCanonicalToParams-s_s_s_2x3_2",
+        "CudnnRNNCanonicalToParamsV2-s_s_s_2x3_2", "CudnnRNNParamsSize-s_s_s",
+        "CudnnRNNParamsToCanonical-s_s_s_180", "CudnnRNNParamsToCanonicalV2-s_s_s_180",
+        "CudnnRNNV2-rnn_tanh-unidirectional-2", "CudnnRNNV3-lstm-unidirectional-1-lens",
+        "CudnnRNNV3-rnn_relu-bidirectional-1-lens")},
     **{c: _CPU_FORMAT for c in (
         "FusedBatchNormGradV3-NCDHW-infer", "MaxPool3DGrad-grad-ncdhw", "MaxPool3DGrad-ncdhw",
         "MaxPool3DGradGrad-grad-ncdhw", "MaxPool3DGradGrad-ncdhw", "MaxPoolGrad-grad-nchw",
