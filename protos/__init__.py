@@ -23,6 +23,7 @@ without descriptor-pool clashes. Our package is always ``minitf.`` + the canonic
 - ``minitf.inference`` (KServe v2 / Triton): grpc_service, model_config
 - ``minitf.grpc.health.v1``: health
 - ``minitf.grpc.reflection.v1alpha`` / ``.v1``: reflection_v1alpha / reflection_v1
+- ``minitf.tensorboard.projector``: projector_config (TensorBoard's embedding projector)
 
 Each name is a source ``protos/<name>.proto``, registered as ``minitf/protos/<name>.proto`` and
 generated as ``minitf.protos.<name>_pb2``; ``CANONICAL_FILES`` maps it to the original's path.
@@ -124,6 +125,7 @@ CANONICAL_FILES: dict[str, str] = {
     "health.proto": "grpc/health/v1/health.proto",
     "reflection_v1alpha.proto": "grpc/reflection/v1alpha/reflection.proto",
     "reflection_v1.proto": "grpc/reflection/v1/reflection.proto",
+    "projector_config.proto": "tensorboard/plugins/projector/projector_config.proto",
 }
 
 

@@ -33,6 +33,7 @@ _SUBMODULES = {
     "slim": ".contrib.slim",
     "stateless": ".contrib.stateless",
     "summary": ".contrib.summary",
+    "tensorboard": ".contrib.tensorboard",
     "text": ".contrib.text",
     "training": ".contrib.training",
     "util": ".contrib.util",

@@ -68,6 +68,7 @@ OFFICIAL_MODULES = {
     "grpc_health": ["grpc_health.v1.health_pb2"],
     "grpc_reflection": ["grpc_reflection.v1alpha.reflection_pb2"],
     "grpc_reflection_v1": ["grpc_reflection.v1.reflection_pb2"],  # not in grpcio-reflection 1.80
+    "tensorboard": ["tensorboard.plugins.projector.projector_config_pb2"],
 }
 # Canonical package -> the family of official modules that defines it.
 FAMILIES = {
@@ -79,6 +80,7 @@ FAMILIES = {
     "grpc.health.v1": "grpc_health",
     "grpc.reflection.v1alpha": "grpc_reflection",
     "grpc.reflection.v1": "grpc_reflection_v1",
+    "tensorboard.projector": "tensorboard",
 }
 
 # Official fields we deliberately do not declare (parsers keep them as unknown fields).
