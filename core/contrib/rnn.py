@@ -16,6 +16,8 @@ from .rnn_block import (FusedRNNCell, FusedRNNCellAdaptor, GRUBlockCell,  # noqa
 from .rnn_cells import (CoupledInputForgetGateLSTMCell, IndRNNCell, IndyGRUCell,  # noqa: F401
                         IndyLSTMCell, IntersectionRNNCell, LayerNormBasicLSTMCell, NASCell,
                         UGRNNCell)
+from .rnn_grid import (BidirectionalGridLSTMCell, GridLSTMCell,  # noqa: F401
+                        TimeFreqLSTMCell, WeightNormLSTMCell)
 from .rnn_legacy import (AttentionCellWrapper, EmbeddingWrapper, HighwayWrapper,  # noqa: F401
                          InputProjectionWrapper, OutputProjectionWrapper,
                          stack_bidirectional_dynamic_rnn, stack_bidirectional_rnn)
@@ -39,4 +41,7 @@ __all__ = ["AttentionCellWrapper", "BasicLSTMCell", "BasicRNNCell",
            "CFNCell", "Conv1DLSTMCell", "Conv2DLSTMCell", "Conv3DLSTMCell", "ConvLSTMCell",
            "CudnnCompatibleGRUCell", "CudnnCompatibleLSTMCell", "GLSTMCell",
            "LayerNormLSTMCell", "LayerRNNCell", "MinimalRNNCell", "PhasedLSTMCell", "SRUCell",
-           "best_effort_input_batch_size", "transpose_batch_time"]
+           "best_effort_input_batch_size", "transpose_batch_time",
+           # rnn_grid.py
+           "BidirectionalGridLSTMCell", "GridLSTMCell", "TimeFreqLSTMCell",
+           "WeightNormLSTMCell"]
