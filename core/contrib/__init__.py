@@ -9,6 +9,7 @@ import importlib
 
 # submodule -> the module that implements it (relative to minitf)
 _SUBMODULES = {
+    "cluster_resolver": ".contrib.cluster_resolver",
     "compiler": ".contrib.compiler",
     "crf": ".contrib.crf",
     "cudnn_rnn": ".contrib.cudnn_rnn",
@@ -35,6 +36,7 @@ _SUBMODULES = {
     "summary": ".contrib.summary",
     "tensorboard": ".contrib.tensorboard",
     "text": ".contrib.text",
+    "tpu": ".contrib.tpu",
     "training": ".contrib.training",
     "util": ".contrib.util",
     # TF 1.x's contrib re-exported these core modules
