@@ -195,27 +195,10 @@ class Estimator:
             if not checkpoint_path:
                 logging.info("Could not find trained model in model_dir: %s, running "
                              "initialization to evaluate.", self._model_dir)
-        with Graph().as_default() as g:
-            self._new_graph(g)
-            features, labels, input_hooks = self._get_features_and_labels_from_input_fn(
-                input_fn, ModeKeys.EVAL)
-            spec = self._call_model_fn(features, labels, ModeKeys.EVAL, self.config)
-            self._maybe_warm_start(checkpoint_path)
-            from .. import metrics
-
-            if "loss" in spec.eval_metric_ops:
-                raise ValueError('Metric with name "loss" is not allowed, because Estimator '
-                                 'already defines a default metric with the same name.')
-            eval_metric_ops = dict(spec.eval_metric_ops)
-            eval_metric_ops["loss"] = metrics.mean(spec.loss)
-            update_op, eval_dict = _extract_metric_update_ops(eval_metric_ops)
-            if GraphKeys.GLOBAL_STEP in eval_dict:
-                raise ValueError("Metric with name `global_step` is not allowed, because "
-                                 "Estimator already defines a default metric with the same "
-                                 "name.")
-            eval_dict[GraphKeys.GLOBAL_STEP] = get_global_step(g)
-            all_hooks = list(input_hooks) + hooks + list(spec.evaluation_hooks)
-            results = _evaluate_once(checkpoint_path, spec.scaffold, update_op, eval_dict,
+        with Graph().as_default():
+            scaffold, update_op, eval_dict, all_hooks = self._evaluate_build_graph(
+                input_fn, hooks, checkpoint_path)
+            results = _evaluate_once(checkpoint_path, scaffold, update_op, eval_dict,
                                      all_hooks, self._config.session_config)
             # Still in the eval graph: a new eval dir's writer records it, as TF's does.
             step = int(results[GraphKeys.GLOBAL_STEP])
@@ -224,6 +207,32 @@ class Estimator:
             if checkpoint_path:
                 _write_checkpoint_path_to_summary(output_dir, checkpoint_path, step)
         return results
+
+    def _evaluate_build_graph(self, input_fn, hooks, checkpoint_path=None):
+        """``evaluate``'s graph, built in the default graph (InMemoryEvaluatorHook's too, as
+        TF's): (scaffold, grouped metric updates, {name: value tensor} with ``loss`` and
+        ``global_step``, all hooks)."""
+        from .. import metrics
+
+        g = get_default_graph()
+        self._new_graph(g)
+        features, labels, input_hooks = self._get_features_and_labels_from_input_fn(
+            input_fn, ModeKeys.EVAL)
+        spec = self._call_model_fn(features, labels, ModeKeys.EVAL, self.config)
+        self._maybe_warm_start(checkpoint_path)
+        if "loss" in spec.eval_metric_ops:
+            raise ValueError('Metric with name "loss" is not allowed, because Estimator '
+                             'already defines a default metric with the same name.')
+        eval_metric_ops = dict(spec.eval_metric_ops)
+        eval_metric_ops["loss"] = metrics.mean(spec.loss)
+        update_op, eval_dict = _extract_metric_update_ops(eval_metric_ops)
+        if GraphKeys.GLOBAL_STEP in eval_dict:
+            raise ValueError("Metric with name `global_step` is not allowed, because "
+                             "Estimator already defines a default metric with the same "
+                             "name.")
+        eval_dict[GraphKeys.GLOBAL_STEP] = get_global_step(g)
+        all_hooks = list(input_hooks) + list(hooks) + list(spec.evaluation_hooks)
+        return spec.scaffold, update_op, eval_dict, all_hooks
 
     # -- predict --------------------------------------------------------------------------------
     def predict(self, input_fn, predict_keys=None, hooks=None, checkpoint_path=None,

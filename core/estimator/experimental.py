@@ -69,7 +69,7 @@ class InMemoryEvaluatorHook(SessionRunHook):
         self._graph = Graph()
         with self._graph.as_default():
             self._scaffold, self._update_op, self._eval_dict, self._all_hooks = \
-                _build_eval_graph(self._estimator, self._input_fn, self._hooks)
+                self._estimator._evaluate_build_graph(self._input_fn, self._hooks)
             if self._scaffold.saver is not None:
                 raise ValueError("InMemoryEvaluator does not support custom saver")
             if self._scaffold.init_fn is not None:
@@ -123,33 +123,6 @@ class InMemoryEvaluatorHook(SessionRunHook):
 
     def end(self, session):
         self._evaluate(session)
-
-
-def _build_eval_graph(estimator, input_fn, hooks):
-    """``Estimator.evaluate``'s graph in the default graph: (scaffold, grouped metric
-    updates, {name: value tensor} with ``loss`` and ``global_step``, all hooks)."""
-    from .. import metrics
-    from ..graph import GraphKeys, get_default_graph
-    from ..train.step import get_global_step
-    from .evaluation import _extract_metric_update_ops
-    from .model_fn import ModeKeys
-
-    estimator._new_graph(get_default_graph())
-    features, labels, input_hooks = estimator._get_features_and_labels_from_input_fn(
-        input_fn, ModeKeys.EVAL)
-    spec = estimator._call_model_fn(features, labels, ModeKeys.EVAL, estimator.config)
-    if "loss" in spec.eval_metric_ops:
-        raise ValueError('Metric with name "loss" is not allowed, because Estimator already '
-                         'defines a default metric with the same name.')
-    eval_metric_ops = dict(spec.eval_metric_ops)
-    eval_metric_ops["loss"] = metrics.mean(spec.loss)
-    update_op, eval_dict = _extract_metric_update_ops(eval_metric_ops)
-    if GraphKeys.GLOBAL_STEP in eval_dict:
-        raise ValueError("Metric with name `global_step` is not allowed, because Estimator "
-                         "already defines a default metric with the same name.")
-    eval_dict[GraphKeys.GLOBAL_STEP] = get_global_step()
-    all_hooks = list(input_hooks) + list(hooks) + list(spec.evaluation_hooks)
-    return spec.scaffold, update_op, eval_dict, all_hooks
 
 
 def make_stop_at_checkpoint_step_hook(estimator, last_step, wait_after_file_check_secs=30):
