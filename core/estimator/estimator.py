@@ -70,7 +70,14 @@ class Estimator:
     model_dir = property(lambda self: self._model_dir)
     config = property(lambda self: copy.deepcopy(self._config))
     params = property(lambda self: copy.deepcopy(self._params))
-    model_fn = property(lambda self: self._model_fn)
+
+    @property
+    def model_fn(self):
+        """The model_fn bound to this Estimator's params, taking ``(features, labels, mode,
+        config)`` whatever the user's takes, as TF's."""
+        def public_model_fn(features, labels, mode, config):
+            return self._call_model_fn(features, labels, mode, config)
+        return public_model_fn
 
     def eval_dir(self, name=None) -> str:
         return os.path.join(self._model_dir, "eval" if not name else "eval_" + name)

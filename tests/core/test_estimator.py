@@ -207,6 +207,11 @@ def test_model_fn_and_input_fn_arguments(tmp_path):
     np.testing.assert_allclose(est.get_variable_value("v"), -3.0, atol=1e-4)
     with pytest.raises(ValueError, match="model_fn does not take labels"):
         est.train(lambda: (tf.constant([1.0]), tf.constant([1.0])), steps=1)
+    # The public model_fn takes TF's four arguments, whatever the user's takes
+    with tf.Graph().as_default():
+        tf.train.create_global_step()
+        spec = est.model_fn(tf.constant([1.0]), None, "infer", est.config)
+        assert seen["mode"] == "infer" and isinstance(spec, tf.estimator.EstimatorSpec)
 
 
 # -- canned estimators ------------------------------------------------------------------------
