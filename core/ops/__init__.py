@@ -60,3 +60,4 @@ from . import nth_element_ops  # noqa: F401 - NthElement (tf.contrib.nn.nth_elem
 from . import resampler_ops  # noqa: F401 - Resampler, ResamplerGrad (tf.contrib.resampler)
 from . import skip_gram_ops  # noqa: F401 - SkipGramGenerateCandidates (tf.contrib.text)
 from . import cudnn_rnn_ops  # noqa: F401 - CudnnRNN family, with CPU kernels (tf.contrib.cudnn_rnn)
+from . import sparse_feature_cross_ops  # noqa: F401 - SparseFeatureCross(V2) (tf.contrib.layers crossed_column)

@@ -11,3 +11,6 @@ from .normalization import *  # noqa: F403
 from .layers_extra import *  # noqa: F403
 from .layers_legacy import *  # noqa: F403
 from . import utils  # noqa: F401 - tf.contrib.layers.utils (end-point aliases)
+from .feature_column import *  # noqa: F403
+from .feature_column_ops import *  # noqa: F403
+from . import feature_column, feature_column_ops  # noqa: F401
