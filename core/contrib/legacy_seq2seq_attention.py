@@ -15,6 +15,7 @@ import copy
 import minitf as tf
 
 from ..graph import Graph
+from ..layers_base import Layer
 from ..ref_variable import Variable
 from ..rnn import RNNCell
 from ..tensor import Operation, Tensor
@@ -28,24 +29,41 @@ __all__ = ["attention_decoder", "embedding_attention_decoder", "embedding_attent
 _SHARED = (Graph, Operation, Tensor, Variable, VariableScope)
 
 
-def _copy_cell(cell):
-    """A fresh copy of ``cell`` (TF1 deep-copies the decoder's cell for the encoder, so the
-    two do not share variables), sharing whatever graph objects it refers to."""
-    memo, seen, todo = {}, set(), [cell]
+def _objects_in(root):
+    """Every object ``root`` reaches through attributes and containers, graph objects
+    (``_SHARED``) included but not entered."""
+    seen, todo = {}, [root]
     while todo:
         obj = todo.pop()
         if id(obj) in seen:
             continue
-        seen.add(id(obj))
+        seen[id(obj)] = obj
         if isinstance(obj, _SHARED):
-            memo[id(obj)] = obj
-        elif isinstance(obj, (list, tuple, set, frozenset)):
+            continue
+        if isinstance(obj, (list, tuple, set, frozenset)):
             todo.extend(obj)
         elif isinstance(obj, dict):
             todo.extend(obj.values())
         elif hasattr(obj, "__dict__") and not isinstance(obj, type):
             todo.extend(vars(obj).values())
-    return copy.deepcopy(cell, memo)
+    return seen.values()
+
+
+def _copy_cell(cell):
+    """A fresh copy of ``cell`` (TF1 deep-copies the decoder's cell for the encoder, so the
+    two do not share variables), sharing whatever graph objects it refers to. A cell used
+    before (the same model built again for another bucket) is copied unbuilt, so the copy
+    finds its variables by name in the scope it is called in, not in the decoder's."""
+    memo = {id(o): o for o in _objects_in(cell) if isinstance(o, _SHARED)}
+    fresh = copy.deepcopy(cell, memo)
+    for obj in _objects_in(fresh):
+        if isinstance(obj, RNNCell):
+            obj._scope, obj._built = None, False
+        elif isinstance(obj, Layer):
+            obj._scope, obj.built = None, False
+            obj._trainable_weights, obj._non_trainable_weights = [], []
+            obj._losses, obj._weight_losses, obj._updates = [], [], []
+    return fresh
 
 
 def _check_cell(name, cell):

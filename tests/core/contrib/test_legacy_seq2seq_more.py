@@ -257,6 +257,28 @@ def test_model_with_buckets_shares_variables(per_example):
         np.testing.assert_allclose(got[j], per if per_example else per.sum() / B, rtol=1e-5)
 
 
+@pytest.mark.parametrize("model", ["embedding_attention_seq2seq", "embedding_rnn_seq2seq"])
+def test_one_cell_shared_by_every_bucket_as_the_translate_model_does(model):
+    """The translate tutorial passes one cell object to every bucket's model: the encoder's
+    copy of an already used cell must still read the encoder's variables, so identical
+    buckets give identical losses (the copy once ran with the decoder's weights)."""
+    cell = rnn_cell.GRUCell(4)
+    enc = [tf.placeholder(tf.int32, [None]) for _ in range(3)]
+    dec = [tf.placeholder(tf.int32, [None]) for _ in range(3)]
+    weights = [tf.ones([B]) for _ in range(3)]
+
+    def seq2seq(e, d):
+        return getattr(s2s, model)(e, d, cell, 9, 9, 4, feed_previous=False)
+
+    _, losses = s2s.model_with_buckets(enc, dec, dec[1:] + [dec[0]], weights,
+                                       [(3, 3), (3, 3)], seq2seq)
+    feed = {p: R.integers(0, 9, size=B).astype(np.int32) for p in enc + dec}
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        first, second = sess.run(losses, feed)
+    np.testing.assert_allclose(second, first, rtol=1e-6)
+
+
 # -- training ------------------------------------------------------------------------------------
 def test_char_rnn_trains():
     """sherjilozair/char-rnn-tensorflow's model: embedding, 2-layer LSTM through rnn_decoder
