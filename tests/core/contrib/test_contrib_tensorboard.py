@@ -159,14 +159,18 @@ def test_visualize_embeddings_accepts_tensorboards_config(tmp_path):
     assert text_format.Parse(text, projector.ProjectorConfig()) == _fill(projector)
 
 
-def test_tensorboard_projector_plugin_reads_the_logdir(tmp_path):
+def test_tensorboard_projector_plugin_reads_the_logdir(tmp_path, monkeypatch):
     """TensorBoard's own plugin finds the config, the checkpoint beside it (read by TensorFlow)
     and serves the embedding's values and metadata."""
-    pytest.importorskip("tensorflow")
+    tensorflow = pytest.importorskip("tensorflow")
     pytest.importorskip("werkzeug")
     from tensorboard.plugins import base_plugin
     from tensorboard.plugins.projector import projector_plugin
     from werkzeug.test import Client
+
+    # tests/tensorboard's conftest makes TensorBoard use its TF stub (no checkpoints) for the
+    # whole session; the plugin reads checkpoints with the real one.
+    monkeypatch.setattr(projector_plugin, "tf", tensorflow)
 
     _, values = _tutorial_logdir(str(tmp_path))
 
