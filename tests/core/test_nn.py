@@ -363,6 +363,23 @@ def test_l2_normalize_moments_batch_normalization():
                                          [-1.0603951, -0.17673253, 1.7673252]], rtol=1e-5)
 
 
+def test_batch_normalization_builds_tf_ops_in_tf_order():
+    """contrib.quantize's folding (TF's and minitf's) finds x * inv as batchnorm/mul_1."""
+    from tests.core.side_by_side import tf1_or_skip
+
+    def names(t):
+        with t.Graph().as_default() as g:
+            x = t.placeholder(t.float32, [2, 3])
+            t.nn.batch_normalization(x, t.zeros([3]), t.ones([3]), t.zeros([3]), t.ones([3]),
+                                     1e-3)
+            return [(op.name, [i.op.name for i in op.inputs]) for op in g.get_operations()
+                    if op.name.startswith("batchnorm")]
+
+    got = names(tf)
+    assert ("batchnorm/mul_1", ["Placeholder", "batchnorm/mul"]) in got
+    assert got == names(tf1_or_skip())
+
+
 def test_xw_plus_b_and_relu_layer():
     w = tf.constant(np.arange(6, dtype=np.float32).reshape(3, 2))
     b = tf.constant([1.0, -20.0])
