@@ -28,6 +28,7 @@ _SUBMODULES = {
     "nn": ".contrib.nn",
     "opt": ".contrib.opt",
     "predictor": ".contrib.predictor",
+    "quantize": ".contrib.quantize",
     "resampler": ".contrib.resampler",
     "rnn": ".contrib.rnn",
     "seq2seq": ".contrib.seq2seq",

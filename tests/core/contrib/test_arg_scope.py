@@ -49,8 +49,8 @@ def test_bad_arguments_name_what_is_wrong():
 
 def test_contrib_namespace_names_what_it_provides():
     assert tf.contrib.keras is tf.keras
-    with pytest.raises(AttributeError, match=r"'quantize'.*tf\.contrib\.\{[a-z_, ]*crf, "):
-        tf.contrib.quantize  # noqa: B018
+    with pytest.raises(AttributeError, match=r"'nccl'.*tf\.contrib\.\{[a-z_, ]*crf, "):
+        tf.contrib.nccl  # noqa: B018
 
 
 def test_matches_tf_slim_arg_scope():
