@@ -102,20 +102,26 @@ def _cross_kernel(indices, values, shapes, dense_inputs, *, hashed_output, num_b
             raise InvalidArgumentError(None, None, f"SparseCross: expected batch size "
                                        f"{batch}, got {d.shape[0]} for dense input {k}")
         columns.append(list(d))
-    batch = batch or 0
+    return cross_product_ids(columns, batch or 0, hashed_output, num_buckets, hash_key & _M64,
+                             fingerprint_cat64)
+
+
+def cross_product_ids(columns, batch, hashed_output, num_buckets, seed, chain):
+    """SparseCross's (and contrib SparseFeatureCross's) output triple: per row of
+    ``columns`` (each a list of per-row features), every combination of one feature of each
+    column, the last varying fastest as TF's product iterator; hashed by ``chain`` from
+    ``seed`` and taken modulo num_buckets (2^63 - 1 without), or joined with '_X_'."""
     out_idx, out_vals, widest = [], [], 0
     for b in range(batch):
         feats = [[_feature(v, hashed_output) for v in col[b]] for col in columns]
-        crosses = [[]]
-        for col in feats:  # the last column varies fastest, as TF's product iterator
+        crosses = [[]] if feats and all(feats) else []
+        for col in feats:
             crosses = [c + [f] for c in crosses for f in col]
-        if not feats or not all(feats):
-            crosses = []
         for n, cross in enumerate(crosses):
             if hashed_output:
-                h = hash_key & _M64
+                h = seed
                 for f in cross:
-                    h = fingerprint_cat64(h, f)
+                    h = chain(h, f)
                 value = h % num_buckets if num_buckets > 0 else h % _INT64_MAX
             else:
                 value = b"_X_".join(cross)

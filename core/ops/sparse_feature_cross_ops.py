@@ -19,13 +19,11 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
-from .farmhash import fingerprint64
-from .feature_ops import fingerprint_cat64
+from .feature_ops import cross_product_ids, fingerprint_cat64
 
 __all__: list[str] = []  # reached through tf.contrib.layers.sparse_feature_cross
 
 _M64 = (1 << 64) - 1
-_INT64_MAX = (1 << 63) - 1
 _V1_SEED = 0xDECAFCAFFE
 _GOLDEN = 0x9E3779B97F4A7800  # HashCombine's additive constant
 
@@ -75,44 +73,12 @@ def _columns(op, indices, values, shapes, dense):
     return columns, batch
 
 
-def _hashed(v) -> int:
-    if isinstance(v, (bytes, str)):
-        return fingerprint64(v if isinstance(v, bytes) else v.encode())
-    return int(v) & _M64
-
-
-def _text(v) -> bytes:
-    if isinstance(v, (bytes, str)):
-        return v if isinstance(v, bytes) else v.encode()
-    return str(int(v)).encode()
-
-
 def _kernel(op, chain):
     def kernel(indices, values, shapes, dense, *, hashed_output, num_buckets, out_type,
                internal_type, hash_key=None):
         columns, batch = _columns(op, indices, values, shapes, dense)
-        out_idx, out_vals, widest = [], [], 0
-        for b in range(batch):
-            feats = [[(_hashed if hashed_output else _text)(v) for v in col[b]]
-                     for col in columns]
-            crosses = [[]] if feats and all(feats) else []
-            for col in feats:  # the last column varies fastest, as TF's product iterator
-                crosses = [c + [f] for c in crosses for f in col]
-            for n, cross in enumerate(crosses):
-                if hashed_output:
-                    h = _V1_SEED if hash_key is None else hash_key & _M64
-                    for f in cross:
-                        h = chain(h, f)
-                    value = h % num_buckets if num_buckets > 0 else h % _INT64_MAX
-                else:
-                    value = b"_X_".join(cross)
-                out_idx.append((b, n))
-                out_vals.append(value)
-            widest = max(widest, len(crosses))
-        idx = np.array(out_idx, np.int64).reshape(-1, 2)
-        vals = np.array(out_vals, np.int64) if hashed_output else \
-            np.array(out_vals + [b""], object)[:-1]  # bytes objects, not a numpy "S" array
-        return [idx, vals, np.array([batch, widest], np.int64)]
+        seed = _V1_SEED if hash_key is None else hash_key & _M64
+        return cross_product_ids(columns, batch, hashed_output, num_buckets, seed, chain)
     return kernel
 
 
