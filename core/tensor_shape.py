@@ -33,6 +33,10 @@ class Dimension:
         other = as_dimension(other)
         return self._value is None or other.value is None or self._value == other.value
 
+    def assert_is_compatible_with(self, other):
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Dimensions {self} and {as_dimension(other)} are not compatible")
+
     def merge_with(self, other) -> Dimension:
         other = as_dimension(other)
         if self._value is None:

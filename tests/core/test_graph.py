@@ -187,6 +187,10 @@ def test_tensor_shape_and_dimension():
     assert (tf.Dimension(None) == 3) is None
     with pytest.raises(ValueError, match="not compatible"):
         s.merge_with([1, 2])
+    tf.Dimension(None).assert_is_compatible_with(4)
+    tf.Dimension(4).assert_is_compatible_with(tf.Dimension(4))
+    with pytest.raises(ValueError, match="Dimensions 3 and 4 are not compatible"):
+        tf.Dimension(3).assert_is_compatible_with(4)
 
 
 def test_dimension_arithmetic_and_ordering_like_tf1():
