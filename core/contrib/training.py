@@ -16,17 +16,23 @@ import json
 import numbers
 import re
 
+from .training_buckets import (FeedingQueueRunner, GreedyLoadBalancingStrategy, bucket,
+                               bucket_by_sequence_length, byte_size_load_fn)
 from .training_eval import (StopAfterNEvalsHook, SummaryAtEndHook, checkpoints_iterator,
                             evaluate_once, evaluate_repeatedly, get_or_create_eval_step,
                             wait_for_new_checkpoint)
 from .training_loop import (add_gradients_summaries, clip_gradient_norms, clip_gradient_norms_fn,
                             create_train_op, multiply_gradients, train)
+from .training_sampling import (rejection_sample, resample_at_rate, stratified_sample,
+                                weighted_resample)
 
-__all__ = ["HParams", "StopAfterNEvalsHook", "SummaryAtEndHook", "add_gradients_summaries",
-           "checkpoints_iterator", "clip_gradient_norms", "clip_gradient_norms_fn",
-           "create_train_op", "evaluate_once", "evaluate_repeatedly",
-           "get_or_create_eval_step", "multiply_gradients", "parse_values", "train",
-           "wait_for_new_checkpoint"]
+__all__ = ["FeedingQueueRunner", "GreedyLoadBalancingStrategy", "HParams",
+           "StopAfterNEvalsHook", "SummaryAtEndHook", "add_gradients_summaries", "bucket",
+           "bucket_by_sequence_length", "byte_size_load_fn", "checkpoints_iterator",
+           "clip_gradient_norms", "clip_gradient_norms_fn", "create_train_op",
+           "evaluate_once", "evaluate_repeatedly", "get_or_create_eval_step",
+           "multiply_gradients", "parse_values", "rejection_sample", "resample_at_rate",
+           "stratified_sample", "train", "wait_for_new_checkpoint", "weighted_resample"]
 
 # one clause: <name>[<index>]? = <value> | [<values>], followed by a comma or the end
 PARAM_RE = re.compile(r"""
