@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes as _dt
-from .graph import convert_to_tensor, name_scope
+from .graph import Tensor, convert_to_tensor, name_scope
 from .ops import (array_ops, complex_ops, concat_split_ops, linalg_ops, logic_ops, math_ops,
                   reduction_ops, transform_ops, unary_ops)
 from .ops.reverse_ops import REVERSE_V2
@@ -58,9 +58,12 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dt.float32, name=No
         diag = logic_ops.equal(transform_ops.expand_dims(rows_r, 1),
                                transform_ops.expand_dims(cols_r, 0))
         matrix = math_ops.cast(diag, dtype)
-        if not batch_shape:
+        if batch_shape is None or (not isinstance(batch_shape, Tensor) and
+                                   len(batch_shape) == 0):
             return array_ops.identity(matrix, name=scope)
-        batch = list(batch_shape)
+        # a list or a 1-D tensor (TF takes either)
+        batch = math_ops.cast(batch_shape, _dt.int32) if isinstance(batch_shape, Tensor) \
+            else list(batch_shape)
         full = concat_split_ops.concat([batch, array_ops.shape(matrix)], 0)
         return transform_ops.broadcast_to(matrix, full, name=scope)
 

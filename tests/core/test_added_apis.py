@@ -379,3 +379,17 @@ def test_against_tensorflow():
                           timeout=600, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
     assert "ALL OK" in done.stdout, done.stdout
+
+
+def test_eye_takes_a_list_or_a_tensor_batch_shape():
+    from tests.core.side_by_side import run, tf_run
+
+    def build(t):
+        n = t.placeholder_with_default(t.constant([2, 1]), [2])
+        return [t.eye(2, 3, batch_shape=[2]), t.eye(2, batch_shape=n), t.eye(2, batch_shape=[])]
+
+    got = run(build(tf))
+    assert [g.shape for g in got] == [(2, 2, 3), (2, 1, 2, 2), (2, 2)]
+    np.testing.assert_array_equal(got[1][1, 0], np.eye(2))
+    for g, w in zip(got, tf_run(build)):
+        np.testing.assert_array_equal(g, w)
