@@ -14,6 +14,7 @@ _SUBMODULES = {
     "crf": ".contrib.crf",
     "cudnn_rnn": ".contrib.cudnn_rnn",
     "data": ".contrib.data",
+    "distributions": ".contrib.distributions",
     "estimator": ".contrib.estimator",
     "framework": ".contrib.framework",
     "graph_editor": ".contrib.graph_editor",
@@ -41,7 +42,6 @@ _SUBMODULES = {
     "training": ".contrib.training",
     "util": ".contrib.util",
     # TF 1.x's contrib re-exported these core modules
-    "distributions": ".distributions",
     "keras": ".keras",
     "signal": ".signal",
 }
