@@ -2,18 +2,20 @@
 argument order (logits / predictions first, then labels) and its own weighting: losses are
 cast to float32, summed over the dimensions past the weights' rank, scaled by the weights and
 divided by the number of present (non-zero-weight) elements; the result joins the LOSSES
-collection. Built as TF's loss_ops.py builds it, on minitf's ops."""
+collection. Built as TF's loss_ops.py builds it, on minitf's ops. ``metric_learning`` is
+losses_metric_learning.py."""
 
 from __future__ import annotations
 
 import minitf as tf
 
 from ..graph import GraphKeys
+from . import losses_metric_learning as metric_learning
 from .arg_scope import add_arg_scope
 
 __all__ = ["absolute_difference", "add_loss", "compute_weighted_loss", "cosine_distance",
            "get_losses", "get_regularization_losses", "get_total_loss", "hinge_loss",
-           "log_loss", "mean_pairwise_squared_error", "mean_squared_error",
+           "log_loss", "mean_pairwise_squared_error", "mean_squared_error", "metric_learning",
            "sigmoid_cross_entropy", "softmax_cross_entropy", "sparse_softmax_cross_entropy"]
 
 

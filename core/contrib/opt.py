@@ -2,21 +2,29 @@
 tf.train optimizer through TF1's protected hooks (``_create_slots``, ``_prepare``,
 ``_apply_dense``, ``_apply_sparse``), so slot names and update order are TF1's:
 decoupled weight decay (AdamW, MomentumW, ``extend_with_decoupled_weight_decay``), LazyAdam,
-Nadam, AddSign, PowerSign and MovingAverageOptimizer. TF's ApplyAddSign / ApplyPowerSign are
-composed here from assign ops (same formulas), not single nodes."""
+Nadam, AddSign and PowerSign. TF's ApplyAddSign / ApplyPowerSign are
+composed here from assign ops (same formulas), not single nodes. ExternalOptimizerInterface and
+ScipyOptimizerInterface drive a session from an outside minimizer (scipy, imported only when
+used); AdaMax, AdamGS, LARS, RegAdagrad and the wrapper optimizers (MovingAverage...) are
+in opt_extra.py."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import minitf as tf
 
 from ..indexed_slices import IndexedSlices
 from ..train.optimizer import AdamOptimizer, MomentumOptimizer, Optimizer
+from .opt_extra import *  # noqa: F403
+from .opt_extra import __all__ as _extra_all
 
 __all__ = ["AdamWOptimizer", "AddSignOptimizer", "DecoupledWeightDecayExtension",
-           "LazyAdamOptimizer", "MomentumWOptimizer", "MovingAverageOptimizer",
-           "NadamOptimizer", "PowerSignOptimizer", "extend_with_decoupled_weight_decay"]
+           "ExternalOptimizerInterface", "LazyAdamOptimizer", "MomentumWOptimizer",
+           "NadamOptimizer", "PowerSignOptimizer",
+           "ScipyOptimizerInterface", "extend_with_decoupled_weight_decay", *_extra_all]
 
 
 def _cast(t, dtype):
@@ -288,56 +296,166 @@ class PowerSignOptimizer(_SignOptimizer):
         return tf.exp(_cast(self._logbase_t, dt) * sign_decay * sign_gm)
 
 
-class MovingAverageOptimizer(Optimizer):
-    """TF's MovingAverageOptimizer: ``opt``'s update, then an exponential moving average of
-    the updated variables; ``swapping_saver()`` saves each average under its variable's name
-    (and the variable under the average's), so a restore loads the averages."""
+class ExternalOptimizerInterface:
+    """TF's base for outside minimizers: the variables of ``var_list`` (default: the
+    trainable ones) packed into one vector; ``minimize(session)`` hands the subclass's
+    ``_minimize`` functions computing the loss and its gradient (and those of the
+    ``equalities`` held at 0 and ``inequalities`` held >= 0) by feeding the variables, then
+    assigns the result. ``var_to_bounds``: {variable: (low, high)}, each broadcast to the
+    variable's shape (None or +-inf: unbounded)."""
 
-    def __init__(self, opt, average_decay=0.9999, num_updates=None, sequential_update=True):
-        super().__init__(opt._use_locking, opt.get_name())
-        self._optimizer = opt
-        self._ema = tf.train.ExponentialMovingAverage(average_decay, num_updates=num_updates,
-                                                      zero_debias=False)
-        self._swapped_variable_name_map = None
-        self._sequential_update = sequential_update
+    def __init__(self, loss, var_list=None, equalities=None, inequalities=None,
+                 var_to_bounds=None, **optimizer_kwargs):
+        self._loss = loss
+        self._equalities = equalities or []
+        self._inequalities = inequalities or []
+        self._vars = tf.trainable_variables() if var_list is None else list(var_list)
+        if not self._vars:
+            raise ValueError("No variables to optimize.")
+        shapes = [_static_shape(v) for v in self._vars]
+        self._packed_bounds = None
+        if var_to_bounds is not None:
+            low, high = [], []
+            for v, shape in zip(self._vars, shapes):
+                lo, hi = var_to_bounds.get(v, (-np.inf, np.inf))
+                low.extend(np.broadcast_to(lo, shape).flat)
+                high.extend(np.broadcast_to(hi, shape).flat)
+            self._packed_bounds = list(zip(low, high))
+        self._update_placeholders = [tf.placeholder(v.dtype) for v in self._vars]
+        self._var_updates = [v.assign(tf.reshape(p, shape)) for v, p, shape in
+                             zip(self._vars, self._update_placeholders, shapes)]
+        self.optimizer_kwargs = optimizer_kwargs
+        self._packed_var = self._pack(self._vars)
+        self._packed_loss_grad = self._pack(self._gradients(loss))
+        self._packed_equality_grads = [self._pack(self._gradients(e))
+                                       for e in self._equalities]
+        self._packed_inequality_grads = [self._pack(self._gradients(e))
+                                         for e in self._inequalities]
+        ends = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
+        self._packing_slices = [slice(a, b) for a, b in zip(ends[:-1], ends[1:])]
+        self._shapes = shapes
 
-    def compute_gradients(self, *args, **kwargs):
-        return self._optimizer.compute_gradients(*args, **kwargs)
+    def _gradients(self, tensor):
+        # tf.gradients gives None for a variable the tensor does not use: its gradient is 0.
+        grads = tf.gradients(tensor, self._vars)
+        return [tf.zeros_like(v) if g is None else g for v, g in zip(self._vars, grads)]
 
-    def apply_gradients(self, grads_and_vars, global_step=None, name=None):
-        grads_and_vars = list(grads_and_vars)
-        train_op = self._optimizer.apply_gradients(grads_and_vars, global_step=global_step,
-                                                   name=name)
-        var_list = [v for g, v in grads_and_vars if g is not None]
-        self._swapped_variable_name_map = {}
-        if self._sequential_update:
-            with tf.control_dependencies([train_op]):
-                ma_op = self._ema.apply(var_list)
-        else:
-            ma_op = self._ema.apply(var_list)
-        for v in var_list:
-            v_avg = self._ema.average(v)
-            self._swapped_variable_name_map[v.op.name] = v_avg.op.name
-            self._swapped_variable_name_map[v_avg.op.name] = v.op.name
-        return tf.group(train_op, ma_op, name="train_with_avg")
+    @classmethod
+    def _pack(cls, tensors):
+        """The tensors flattened and concatenated into one vector (None for none)."""
+        if not tensors:
+            return None
+        if len(tensors) == 1:
+            return tf.reshape(tensors[0], [-1])
+        return tf.concat([tf.reshape(t, [-1]) for t in tensors], 0)
 
-    def swapping_saver(self, var_list=None, name="swapping_saver", **kwargs):
-        """A Saver writing each averaged variable's average under the variable's name."""
-        if self._swapped_variable_name_map is None:
-            raise RuntimeError("Must call apply_gradients or minimize before creating the "
-                               "swapping_saver")
-        if var_list is None:
-            var_list = tf.global_variables()
-        if not isinstance(var_list, dict):
-            var_list = {v.op.name: v for v in var_list}
-        swapped = {}
-        for key, tensor in var_list.items():
-            other = self._swapped_variable_name_map.get(key)
-            if other is None:
-                swapped[key] = tensor
-            elif other in var_list:
-                swapped[key] = var_list[other]
-            else:
-                raise ValueError(f"Variable to swap {other} is not part of variables to save. "
-                                 "This breaks MovingAverageOptimizer.")
-        return tf.train.Saver(swapped, name=name, **kwargs)
+    def minimize(self, session=None, feed_dict=None, fetches=None, step_callback=None,
+                 loss_callback=None, **run_kwargs):
+        """Runs the minimization now (not an op, unlike Optimizer.minimize) and leaves the
+        variables at its result. ``loss_callback(*fetched)`` runs at every evaluation of the
+        loss, ``step_callback(packed_vars)`` at every step of the minimizer."""
+        session = session or tf.get_default_session()
+        if session is None:
+            raise ValueError("minimize needs a session: pass one or use a default session")
+        feed_dict, fetches = feed_dict or {}, fetches or []
+        loss_callback = loss_callback or (lambda *fetched: None)
+        step_callback = step_callback or (lambda xk: None)
+        evals = [self._make_eval_funcs(ts, session, feed_dict, fetches)
+                 for ts in (self._equalities, self._packed_equality_grads,
+                            self._inequalities, self._packed_inequality_grads)]
+        packed = self._minimize(
+            initial_val=session.run(self._packed_var),
+            loss_grad_func=self._make_eval_func([self._loss, self._packed_loss_grad], session,
+                                                feed_dict, fetches, loss_callback),
+            equality_funcs=evals[0], equality_grad_funcs=evals[1],
+            inequality_funcs=evals[2], inequality_grad_funcs=evals[3],
+            packed_bounds=self._packed_bounds, step_callback=step_callback,
+            optimizer_kwargs=self.optimizer_kwargs)
+        session.run(self._var_updates, feed_dict=dict(zip(
+            self._update_placeholders, [packed[s] for s in self._packing_slices])), **run_kwargs)
+
+    def _minimize(self, initial_val, loss_grad_func, equality_funcs, equality_grad_funcs,
+                  inequality_funcs, inequality_grad_funcs, packed_bounds, step_callback,
+                  optimizer_kwargs):
+        """The minimizer: returns the optimal packed vector. Subclasses implement it."""
+        raise NotImplementedError("To use ExternalOptimizerInterface, subclass from it and "
+                                  "implement the _minimize() method.")
+
+    def _make_eval_func(self, tensors, session, feed_dict, fetches, callback=None):
+        """``x -> [values of tensors]`` with the variables fed from the packed vector ``x``."""
+        tensors = tensors if isinstance(tensors, list) else [tensors]
+
+        def eval_func(x):
+            feeds = {v: x[s].reshape(shape) for v, s, shape in
+                     zip(self._vars, self._packing_slices, self._shapes)}
+            feeds.update(feed_dict)
+            values = session.run(tensors + list(fetches), feed_dict=feeds)
+            if callable(callback):
+                callback(*values[len(tensors):])
+            return values[:len(tensors)]
+
+        return eval_func
+
+    def _make_eval_funcs(self, tensors, session, feed_dict, fetches, callback=None):
+        return [self._make_eval_func(t, session, feed_dict, fetches, callback)
+                for t in tensors]
+
+
+class ScipyOptimizerInterface(ExternalOptimizerInterface):
+    """TF's ScipyOptimizerInterface: ``scipy.optimize.minimize`` (method L-BFGS-B unless
+    ``method=`` says otherwise; other keyword arguments are passed on) driving a session.
+    scipy is not a minitf dependency: it is imported when ``minimize`` runs."""
+
+    _DEFAULT_METHOD = "L-BFGS-B"
+
+    def _minimize(self, initial_val, loss_grad_func, equality_funcs, equality_grad_funcs,
+                  inequality_funcs, inequality_grad_funcs, packed_bounds, step_callback,
+                  optimizer_kwargs):
+        def loss_grad_func_wrapper(x):
+            loss, gradient = loss_grad_func(x)
+            return np.float64(loss), gradient.astype("float64")  # as the solvers want
+
+        optimizer_kwargs = dict(optimizer_kwargs)
+        method = optimizer_kwargs.pop("method", self._DEFAULT_METHOD)
+        def double(fn):  # newer scipy (SLSQP) takes float64 only
+            return lambda x: np.asarray(fn(x), np.float64)
+
+        constraints = [{"type": kind, "fun": double(f), "jac": double(j)}
+                       for kind, funcs, grads in (("eq", equality_funcs, equality_grad_funcs),
+                                                  ("ineq", inequality_funcs,
+                                                   inequality_grad_funcs))
+                       for f, j in zip(funcs, grads)]
+        kwargs = {"jac": True, "callback": step_callback, "method": method,
+                  "constraints": constraints, "bounds": packed_bounds}
+        for key in kwargs:
+            if key in optimizer_kwargs:
+                if key == "bounds":
+                    raise ValueError("Bounds must be set using the var_to_bounds argument")
+                raise ValueError(f"Optimizer keyword arg '{key}' is set automatically and "
+                                 "cannot be injected manually")
+        kwargs.update(optimizer_kwargs)
+        try:
+            import scipy.optimize
+        except ImportError as e:
+            raise ImportError("ScipyOptimizerInterface needs scipy (scipy.optimize), which "
+                              "is not installed: pip install scipy") from e
+        result = scipy.optimize.minimize(loss_grad_func_wrapper,
+                                         np.asarray(initial_val, np.float64), **kwargs)
+        lines = ["Optimization terminated with:", "  Message: %s",
+                 "  Objective function value: %f"]
+        args = [result.message, result.fun]
+        for attr, line in (("nit", "  Number of iterations: %d"),
+                           ("nfev", "  Number of functions evaluations: %d")):
+            if hasattr(result, attr):
+                lines.append(line)
+                args.append(getattr(result, attr))
+        tf.logging.info("\n".join(lines), *args)
+        return result["x"]
+
+
+def _static_shape(var) -> tuple:
+    shape = var.shape
+    if not shape.is_fully_defined():
+        raise ValueError(f"ExternalOptimizerInterface needs variables of known shape: "
+                         f"{var.op.name} has shape {shape}")
+    return tuple(shape.as_list())
