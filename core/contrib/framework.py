@@ -16,7 +16,6 @@ import re
 import numpy as np
 
 from .. import dtypes as _dt
-from .. import nest  # noqa: F401 - TF1 re-exported tf.nest here
 from ..array_extra import convert_to_tensor_or_sparse_tensor, is_tensor  # noqa: F401
 from ..graph import (GraphKeys, add_to_collection, control_dependencies,
                      convert_to_tensor, device, get_collection, get_default_graph, name_scope)
@@ -30,6 +29,9 @@ from ..variables import (VariableAggregation, VariableScope, VariableSynchroniza
                          get_variable, get_variable_scope)
 from .arg_scope import (add_arg_scope, arg_scope, arg_scope_func_key,  # noqa: F401
                         arg_scoped_arguments, current_arg_scope, has_arg_scope)
+from . import framework_nest as nest  # noqa: F401 - tf.nest and the rest of TF's nest
+from .framework_extra import *  # noqa: F403 - tensor checks, deprecation, smart_cond, ...
+from .framework_extra import __all__ as _extra_all
 
 __all__ = [
     # arg scopes
@@ -48,6 +50,8 @@ __all__ = [
     "convert_to_tensor_or_sparse_tensor", "get_name_scope", "init_from_checkpoint",
     "is_tensor", "list_variables", "load_checkpoint", "load_variable", "nest", "reduce_sum_n",
     "with_shape",
+    # framework_extra (not slim's: slim took only arg scopes and variables)
+    *_extra_all,
 ]
 
 _log = logging.getLogger("minitf")

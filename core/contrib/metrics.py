@@ -387,3 +387,9 @@ def aggregate_metric_map(names_to_tuples):
     names = names_to_tuples.keys()
     value_ops, update_ops = zip(*names_to_tuples.values())
     return dict(zip(names, value_ops)), dict(zip(names, update_ops))
+
+
+from .metrics_extra import *  # noqa: E402, F403 - accuracy, cohen_kappa, dynamic AUC, ...
+from .metrics_extra import __all__ as _extra_all  # noqa: E402
+
+__all__ += _extra_all

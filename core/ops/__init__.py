@@ -61,3 +61,4 @@ from . import resampler_ops  # noqa: F401 - Resampler, ResamplerGrad (tf.contrib
 from . import skip_gram_ops  # noqa: F401 - SkipGramGenerateCandidates (tf.contrib.text)
 from . import cudnn_rnn_ops  # noqa: F401 - CudnnRNN family, with CPU kernels (tf.contrib.cudnn_rnn)
 from . import sparse_feature_cross_ops  # noqa: F401 - SparseFeatureCross(V2) (tf.contrib.layers crossed_column)
+from . import zero_initializer_ops  # noqa: F401 - ZeroInitializer (tf.contrib.framework.zero_initializer)

@@ -23,7 +23,7 @@ F = np.float32
 # Ops TF 1.x loaded from tf.contrib's kernel libraries: TF 2's registry and raw_ops lack them.
 CONTRIB_ONLY = {"BipartiteMatch", "GatherTree", "ImageConnectedComponents", "Resampler",
                 "ResamplerGrad", "SkipGramGenerateCandidates", "SparseFeatureCross",
-                "SparseFeatureCrossV2"}
+                "SparseFeatureCrossV2", "ZeroInitializer"}
 
 
 def public_ops() -> dict:

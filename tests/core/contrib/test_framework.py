@@ -210,7 +210,7 @@ def test_global_step_functions():
 
 
 def test_tensor_helpers_and_aliases():
-    assert fw.nest is tf.nest
+    assert fw.nest.flatten is tf.nest.flatten  # contrib's nest is the fuller module
     assert fw.is_tensor is tf.is_tensor
     assert fw.convert_to_tensor_or_sparse_tensor is tf.convert_to_tensor_or_sparse_tensor
     assert fw.init_from_checkpoint is tf.train.init_from_checkpoint
