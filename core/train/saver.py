@@ -89,7 +89,10 @@ class Saver:
         self._vars = None  # {checkpoint name: [(Variable, its SaveSliceInfo or None)]}
         # As TF: a deferred Saver of all variables takes them when built (an Estimator's
         # includes the ones its hooks make in begin()).
-        if not (defer_build and var_list is None):
+        if defer_build and var_list is not None:
+            raise ValueError("If `var_list` is provided then build cannot be deferred. Either "
+                             "set defer_build=False or var_list=None.")
+        if not defer_build:
             self._collect(var_list)
         if saver_def is not None:  # TF's Saver keeps checkpoints by its SaverDef's settings
             max_to_keep = saver_def.max_to_keep
@@ -185,9 +188,10 @@ class Saver:
         self._last = list(last_checkpoints)
         self._saved_at = {p: self._saved_at.get(p, time.time()) for p in self._last}
 
-    def _check_session(self, sess):
+    def _check_session(self, sess, what):
         if self._vars is None:  # TF's words
-            raise RuntimeError("`build()` should be called before save if defer_build==True")
+            raise RuntimeError(f"`build()` should be called before {what} if "
+                               "defer_build==True")
         if sess.graph is not self._graph:
             raise TypeError("The Saver's variables are not in the session's graph (the Saver "
                             "was built for another graph)")
@@ -203,7 +207,7 @@ class Saver:
         TensorFlow's ``.index`` + ``.data-00000-of-00001``) and, with ``write_meta_graph``, the
         graph beside it as ``<prefix>.meta`` (tf.train.import_meta_graph reads it); returns the
         checkpoint prefix."""
-        self._check_session(sess)
+        self._check_session(sess, "save")
         if global_step is not None:
             if isinstance(global_step, (Tensor, Variable)):
                 global_step = sess.run(global_step)
@@ -291,7 +295,7 @@ class Saver:
         """Loads every variable from ``save_path``; on any problem restores nothing."""
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
-        self._check_session(sess)
+        self._check_session(sess, "restore")
         if os.path.isdir(save_path):
             raise DataLossError(None, None, f"{save_path} is a directory, not a checkpoint "
                                 "prefix (tf.train.latest_checkpoint(dir) finds the newest)")

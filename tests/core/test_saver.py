@@ -246,14 +246,18 @@ def test_keep_checkpoint_every_n_hours_keeps_files_max_to_keep_would_delete(tmp_
 def test_saver_odds_and_ends(tmp_path):
     w, _, _ = _vars()
     saver = tf.train.Saver(defer_build=True)
-    later = tf.Variable(7.0, name="later")  # as TF1: a deferred Saver takes them when built
+    tf.Variable(7.0, name="later")  # as TF1: a deferred Saver takes them when built
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        with pytest.raises(RuntimeError, match="build"):
+        with pytest.raises(RuntimeError, match="called before save"):
             saver.save(sess, str(tmp_path / "m"))
+        with pytest.raises(RuntimeError, match="called before restore"):
+            saver.restore(sess, str(tmp_path / "m"))
         saver.build()
         path = saver.save(sess, str(tmp_path / "m"))
     assert "later" in tf.train.NewCheckpointReader(path).get_variable_to_shape_map()
+    with pytest.raises(ValueError, match="build cannot be deferred"):
+        tf.train.Saver([w], defer_build=True)
     with pytest.raises(ValueError, match="reserved"):
         tf.train.Saver({"__minitf__": w})
 
