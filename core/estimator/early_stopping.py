@@ -4,7 +4,7 @@ whether to stop, and the four predicates over the eval metrics that ``Estimator.
 wrote to the eval directory's event files (read back with ``read_eval_metrics``).
 
 One process: the chief's hook, which also sets the ``signal_early_stopping/STOP`` variable
-as TF's does (a local variable here), so a model_fn or hook can watch it."""
+(global, as TF's), so a model_fn or hook can watch it."""
 
 from __future__ import annotations
 

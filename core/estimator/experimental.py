@@ -106,7 +106,8 @@ class InMemoryEvaluatorHook(SessionRunHook):
 
         values = train_session.run(self._var_name_to_train_var)
         feed = {self._var_name_to_placeholder[n]: v for n, v in values.items()}
-        scaffold = Scaffold(init_op=self._var_feed_op, init_feed_dict=feed,
+        # As TF's: the default init op still runs (eval-only variables), then the feed
+        scaffold = Scaffold(init_fn=lambda _, sess: sess.run(self._var_feed_op, feed),
                             copy_from_scaffold=self._scaffold)
         with self._graph.as_default():
             results = _evaluate_once(None, scaffold, self._update_op, self._eval_dict,

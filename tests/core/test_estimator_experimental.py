@@ -233,6 +233,26 @@ def test_in_memory_evaluator_evaluates_every_n_iter_without_checkpoints(tmp_path
         np.testing.assert_allclose(metrics["loss"], _loss(step), rtol=1e-6)
 
 
+def test_in_memory_evaluator_initializes_eval_only_variables(tmp_path):
+    """As TF's, the eval session still runs the default init op before the training values
+    are fed: a variable only the EVAL graph has starts at its initial value."""
+    def model_fn(features, labels, mode):
+        spec = _model_fn(features, labels, mode)
+        if mode != tf.estimator.ModeKeys.EVAL:
+            return spec
+        extra = tf.get_variable("eval_only", [], initializer=tf.constant_initializer(5.0))
+        return spec._replace(eval_metric_ops={**spec.eval_metric_ops,
+                                              "extra": tf.metrics.mean(extra)})
+
+    est = tf.estimator.Estimator(model_fn, model_dir=str(tmp_path),
+                                 config=tf.estimator.RunConfig(log_step_count_steps=None))
+    est.train(_input(), max_steps=2,
+              hooks=[exp.InMemoryEvaluatorHook(est, _input(), steps=1, every_n_iter=100)])
+    got = read_eval_metrics(est.eval_dir())
+    assert list(got) == [0, 2] and all(m["extra"] == 5.0 for m in got.values())
+    np.testing.assert_allclose(got[2]["score"], _score(2), rtol=1e-6)
+
+
 def test_in_memory_evaluator_named_and_errors(tmp_path):
     est = _estimator(tmp_path)
     hook = exp.InMemoryEvaluatorHook(est, _input(), steps=1, name="train", every_n_iter=100)
