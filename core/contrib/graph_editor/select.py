@@ -174,12 +174,12 @@ def _seeds(seed_ops, from_tensors):
 
 def _walk(seeds, inclusive, within_ops, within_ops_fn, next_ops):
     """Breadth-first from ``seeds`` through ``next_ops(op)``, restricted to ``within_ops``
-    (if given and non-empty, as TF: an empty list does not restrict) and ``within_ops_fn``."""
-    if within_ops:
-        within = frozenset(util.make_list_of_op(within_ops, allow_graph=False))
+    and ``within_ops_fn``. As TF's: a non-empty ``within_ops`` also filters the seeds, and an
+    empty one leaves them but lets the walk reach nothing else."""
+    within = None if within_ops is None else \
+        frozenset(util.make_list_of_op(within_ops, allow_graph=False))
+    if within:
         seeds = [op for op in seeds if op in within]
-    else:
-        within = None
     seed_set = frozenset(seeds)
     result = list(dict.fromkeys(seeds))
     seen = set(result)

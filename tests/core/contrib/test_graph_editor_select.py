@@ -106,7 +106,8 @@ def test_backward_walk_matches_tf_op_selector():
     with tg.as_default():
         theirs = _build(tf1)
     cases = [(["g"], {}), (["k"], {"control_inputs": True}), (["g", "k"], {"inclusive": False}),
-             (["g"], {"stop_at_ts": ["d", "f"]}), (["g"], {"within_ops": ["g", "e", "d", "c"]})]
+             (["g"], {"stop_at_ts": ["d", "f"]}), (["g"], {"within_ops": ["g", "e", "d", "c"]}),
+             (["g"], {"within_ops": []}), (["g"], {"within_ops": ["e", "d"]})]
     for seeds, kw in cases:
         def args(nodes, kw=kw):
             out = dict(kw)
