@@ -131,8 +131,8 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
         inv = unary_ops.rsqrt(variance + variance_epsilon)
         if scale is not None:
             inv *= scale
-        # x * inv before the shift: TF's op order and names (mul_1, mul_2), which
-        # contrib.quantize's batch-norm folding matches on
+        # x * inv before the shift: TF's op order and names (mul_1 is x * inv, mul_2 mean *
+        # inv), which TF's contrib.quantize folding looks up
         scaled = x * math_ops.cast(inv, x.dtype)
         shift = offset - mean * inv if offset is not None else -mean * inv
         return scaled + math_ops.cast(shift, x.dtype)

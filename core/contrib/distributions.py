@@ -11,12 +11,11 @@ variants), distributions_math.py (fill_triangular, percentile & co) and
 distributions_stats.py (auto_correlation, the moving statistics); distributions_vector.py
 (VectorLaplaceDiag, VectorExponentialDiag).
 
-``bijectors`` (the module ``minitf.contrib.distributions_bijectors``) and
-``TransformedDistribution`` (from its sibling modules) are imported on first access (TF 1.15
-imported them eagerly; lazily keeps this module usable on its own).
+``bijectors`` is the module distributions_bijectors.py, with ``TransformedDistribution``
+beside it. Not here: TF 1.15's Autoregressive, BatchReshape, ConditionalDistribution,
+QuantizedDistribution, the SinhArcsinh, Wishart and diffeomixture families,
+PoissonLogNormalQuadratureCompound and the quadrature schemes.
 """
-
-import importlib
 
 from ..distributions import (FULLY_REPARAMETERIZED, NOT_REPARAMETERIZED,  # noqa: F401
                              Bernoulli, Beta, Categorical, Dirichlet, DirichletMultinomial,
@@ -52,12 +51,9 @@ from .distributions_stats import (assign_log_moving_mean_exp,  # noqa: F401
                                   assign_moving_mean_variance, auto_correlation,
                                   moving_mean_variance)
 from .distributions_vector import VectorExponentialDiag, VectorLaplaceDiag  # noqa: F401
-
-_BIJECTORS_MODULE = "minitf.contrib.distributions_bijectors"
-# Names the bijectors builder's modules serve, looked up there on first access.
-_FROM_BIJECTORS_MODULES = ("TransformedDistribution", "ConditionalTransformedDistribution",
-                           "QuantizedDistribution")
-_BIJECTORS_SIBLINGS = ("minitf.contrib.distributions_bijectors_transformed", _BIJECTORS_MODULE)
+from . import distributions_bijectors as bijectors  # noqa: F401
+from .distributions_bijectors_transformed import (  # noqa: F401
+    ConditionalTransformedDistribution, TransformedDistribution)
 
 __all__ = [
     "Bernoulli", "BernoulliWithSigmoidProbs", "Beta", "BetaWithSoftplusConcentration", "Binomial",
@@ -73,35 +69,12 @@ __all__ = [
     "NegativeBinomial", "Normal", "NormalWithSoftplusScale", "OneHotCategorical", "Poisson",
     "RegisterKL", "RelaxedBernoulli", "RelaxedOneHotCategorical", "ReparameterizationType",
     "SeedStream", "StudentT", "StudentTWithAbsDfSoftplusScale", "Uniform", "VectorDeterministic",
-    "VectorExponentialDiag", "VectorLaplaceDiag",
+    "VectorExponentialDiag", "VectorLaplaceDiag", "TransformedDistribution",
+    "ConditionalTransformedDistribution", "bijectors",
     "assign_log_moving_mean_exp", "assign_moving_mean_variance", "auto_correlation",
     "fill_triangular", "fill_triangular_inverse", "kl_divergence", "matrix_diag_transform",
     "moving_mean_variance", "normal_conjugates_known_scale_posterior",
     "normal_conjugates_known_scale_predictive", "percentile", "reduce_weighted_logsumexp",
     "softplus_inverse", "tridiag"
-]  # the lazy names stay out, so a star import works before distributions_bijectors exists
+]
 
-
-def __getattr__(name):
-    if name == "bijectors":
-        value = importlib.import_module(_BIJECTORS_MODULE)
-    elif name in _FROM_BIJECTORS_MODULES:
-        value = None
-        for module_name in _BIJECTORS_SIBLINGS:
-            try:
-                value = getattr(importlib.import_module(module_name), name, None)
-            except ModuleNotFoundError:
-                continue
-            if value is not None:
-                break
-        if value is None:
-            raise AttributeError(f"module 'minitf.contrib.distributions' has no attribute "
-                                 f"{name!r}: none of {_BIJECTORS_SIBLINGS} defines it")
-    else:
-        raise AttributeError(f"module 'minitf.contrib.distributions' has no attribute {name!r}")
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__():
-    return sorted([*__all__, "bijectors", *_FROM_BIJECTORS_MODULES])

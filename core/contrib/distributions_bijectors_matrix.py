@@ -207,8 +207,8 @@ class MatrixInverseTriL(Bijector):
 
     def _forward(self, x):
         with tf.control_dependencies(self._assertions(x)):
-            # identity matrices shaped as x (minitf's tf.eye takes no tensor batch_shape)
-            eye = tf.matrix_diag(tf.ones_like(tf.matrix_diag_part(x)))
+            shape = tf.shape(x)
+            eye = tf.eye(shape[-1], batch_shape=shape[:-2], dtype=x.dtype)
             return tf.matrix_triangular_solve(x, eye, lower=True)
 
     def _inverse(self, y):

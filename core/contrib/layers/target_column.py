@@ -155,7 +155,7 @@ def _default_binary_metrics(m, threshold):
     def at_threshold(fn):
         def metric(predictions, labels):
             value, update = fn(predictions, labels=labels, thresholds=[threshold])
-            return tf.squeeze(value), update
+            return tf.squeeze(value), tf.squeeze(update)  # scalars, as TF's
         return metric
 
     def accuracy(predictions, labels):

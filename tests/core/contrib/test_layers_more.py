@@ -325,6 +325,9 @@ def test_target_eval_ops():
     assert {"loss", "accuracy", "auc", "labels/prediction_mean",
             "accuracy/threshold_0.500000_mean", "precision/positive_threshold_0.500000_mean",
             "recall/positive_threshold_0.500000_mean"} <= set(ops)
+    for name in ("precision/positive_threshold_0.500000_mean",
+                 "recall/positive_threshold_0.500000_mean"):
+        assert [t.shape.as_list() for t in ops[name]] == [[], []]  # value and update, as TF
     with tf.Session() as sess:
         sess.run(tf.local_variables_initializer())
         sess.run([u for _, u in ops.values()])
