@@ -17,7 +17,7 @@ from .. import tf_logging as logging
 from ..errors import UnimplementedError
 from ..estimator.estimator import Estimator, _verify_model_fn_args
 from ..estimator.model_fn import ModeKeys, fn_args
-from ..train.basic_session_run_hooks import StepCounterHook, _global_step_or_raise
+from ..train.basic_session_run_hooks import StepCounterHook
 from .tpu import (_BATCH_SIZE_KEY, _NO_TPU, _RESERVED_PARAMS_KEYS, _USE_TPU_KEY,
                   ExportSavedModelApiVersion, InputPipelineConfig, RunConfig, TPUEstimatorSpec,
                   _check_positive_integer, _parse_iterations_per_loop)
@@ -35,30 +35,12 @@ class ExamplesPerSecondHook(StepCounterHook):
         super().__init__(every_n_steps=every_n_steps, every_n_secs=every_n_secs,
                          output_dir=output_dir, summary_writer=summary_writer)
 
-    def begin(self):
-        super().begin()
-        self._step_tensor = _global_step_or_raise("ExamplesPerSecondHook")
-
-    def after_run(self, run_context, run_values):
-        # StepCounterHook's trigger rule (a due step reads the global step again).
-        if not self._timer.should_trigger_for_step(int(run_values.results) + 1):
-            return
-        step = int(run_context.session.run(self._step_tensor))
-        if not self._timer.should_trigger_for_step(step):
-            return
-        secs, steps = self._timer.update_last_triggered_step(step)
-        if not secs:
-            return
-        values = [("global_step/sec", steps / secs)]
+    def _log_and_record(self, elapsed_steps, elapsed_time, global_step):
+        super()._log_and_record(elapsed_steps, elapsed_time, global_step)
         if self._batch_size is not None:  # TF multiplies None (a TypeError): left out
-            values.append(("examples/sec", self._batch_size * steps / secs))
-        for tag, value in values:
-            logging.info("%s: %g", tag, value)
-            if self._writer is not None:
-                from .. import _wire
-
-                summary = _wire.string(1, tag) + _wire.float32(2, value)
-                self._writer.add_summary(_wire.length_delimited(1, summary), step)
+            rate = self._batch_size * elapsed_steps / elapsed_time
+            logging.info("examples/sec: %g", rate)
+            self._record("examples/sec", rate, global_step)
 
 
 # -- TPUEstimator -------------------------------------------------------------------------------

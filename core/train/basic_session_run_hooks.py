@@ -275,13 +275,20 @@ class StepCounterHook(SessionRunHook):
                 return
             secs, steps = self._timer.update_last_triggered_step(step)
             if secs:
-                rate = steps / secs
-                logging.info("global_step/sec: %g", rate)
-                if self._writer is not None:
-                    from .. import _wire
-                    # Summary{value{tag, simple_value}}: core encodes it by hand.
-                    value = _wire.string(1, "global_step/sec") + _wire.float32(2, rate)
-                    self._writer.add_summary(_wire.length_delimited(1, value), step)
+                self._log_and_record(steps, secs, step)
+
+    def _log_and_record(self, elapsed_steps, elapsed_time, global_step):
+        """TF's extension point: logs and records the rate (subclasses add their own)."""
+        rate = elapsed_steps / elapsed_time
+        logging.info("global_step/sec: %g", rate)
+        self._record("global_step/sec", rate, global_step)
+
+    def _record(self, tag, value, step):
+        if self._writer is not None:
+            from .. import _wire
+            # Summary{value{tag, simple_value}}: core encodes it by hand.
+            summary = _wire.string(1, tag) + _wire.float32(2, value)
+            self._writer.add_summary(_wire.length_delimited(1, summary), step)
 
 
 class LoggingTensorHook(SessionRunHook):
