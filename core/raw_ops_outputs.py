@@ -161,6 +161,7 @@ OUTPUTS = {
     "Lu": ("lu", "p"),
     "MaxPoolWithArgmax": ("output", "argmax"),
     "Merge": ("output", "value_index"),
+    "NearestNeighbors": ("nearest_center_indices", "nearest_center_distances"),
     "NonMaxSuppressionV4": ("selected_indices", "valid_outputs"),
     "NonMaxSuppressionV5": ("selected_indices", "selected_scores", "valid_outputs"),
     "OptionalGetValue": ("components*output_types",),

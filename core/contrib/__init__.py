@@ -16,6 +16,7 @@ _SUBMODULES = {
     "data": ".contrib.data",
     "distributions": ".contrib.distributions",
     "estimator": ".contrib.estimator",
+    "factorization": ".contrib.factorization",
     "framework": ".contrib.framework",
     "graph_editor": ".contrib.graph_editor",
     "image": ".contrib.image",

@@ -62,3 +62,5 @@ from . import skip_gram_ops  # noqa: F401 - SkipGramGenerateCandidates (tf.contr
 from . import cudnn_rnn_ops  # noqa: F401 - CudnnRNN family, with CPU kernels (tf.contrib.cudnn_rnn)
 from . import sparse_feature_cross_ops  # noqa: F401 - SparseFeatureCross(V2) (tf.contrib.layers crossed_column)
 from . import zero_initializer_ops  # noqa: F401 - ZeroInitializer (tf.contrib.framework.zero_initializer)
+from . import clustering_ops  # noqa: F401 - NearestNeighbors, KmeansPlusPlus/KMC2 (contrib.factorization)
+from . import wals_ops  # noqa: F401 - WALSComputePartialLhsAndRhs, MaskedMatmul (contrib.factorization)

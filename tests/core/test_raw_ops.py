@@ -21,9 +21,9 @@ F = np.float32
 
 
 # Ops TF 1.x loaded from tf.contrib's kernel libraries: TF 2's registry and raw_ops lack them.
-CONTRIB_ONLY = {"BipartiteMatch", "GatherTree", "ImageConnectedComponents", "Resampler",
-                "ResamplerGrad", "SkipGramGenerateCandidates", "SparseFeatureCross",
-                "SparseFeatureCrossV2", "ZeroInitializer"}
+CONTRIB_ONLY = {"BipartiteMatch", "GatherTree", "ImageConnectedComponents", "MaskedMatmul",
+                "Resampler", "ResamplerGrad", "SkipGramGenerateCandidates", "SparseFeatureCross",
+                "SparseFeatureCrossV2", "WALSComputePartialLhsAndRhs", "ZeroInitializer"}
 
 
 def public_ops() -> dict:
