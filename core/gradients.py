@@ -153,7 +153,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     stop_ops = {_to_tensor(t).op for t in _as_list(stop_gradients)} | set(_stop_at)
     from .ops import array_ops, math_ops
 
-    with graph.as_default(), graph.name_scope(name):
+    with graph.as_default(), graph.name_scope(name) as grad_scope:
         between, node_of, reached = _between_nodes([y.op for y in ys], [x.op for x in xs],
                                                    _stop_at)
         pending = collections.Counter()
@@ -211,7 +211,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                         array_ops.zeros_like(t, optimize=False) if _is_trainable(t) else None)
                         for g, t in zip(out_grads, op.outputs)]
                     with graph.name_scope(op.name + "_grad"):
-                        result = _rule_result(grad_fn(op, *out_grads))
+                        result = _rule_result(_maybe_compile(grad_scope, op, grad_fn,
+                                                             out_grads))
                         if len(result) != len(op.inputs):
                             raise ValueError(f"Gradient function for {op.type} '{op.name}' "
                                              f"returned {len(result)} gradients, expected "
@@ -284,6 +285,38 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
             dims = x.shape.as_list()
             out.append(array_ops.reshape(concat_split_ops.stack(rows), dims + dims))
     return out
+
+
+def _maybe_compile(scope, op, grad_fn, out_grads):
+    """TF's _MaybeCompile: the ops the gradient rule of an op marked for XLA (a jit_scope's
+    ``_XlaCompile``) builds get ``_XlaCompile`` and ``_XlaScope``: the op's, or with
+    ``_XlaSeparateCompiledGradients`` ``<scope>_grad_<gradients name scope, "/" -> "_">``, so
+    XLA compiles them apart. As TF's attr scope, an attr a grad rule's own jit_scope set
+    stays."""
+    try:
+        xla_compile = op.get_attr("_XlaCompile")
+        separate = op.get_attr("_XlaSeparateCompiledGradients")
+        xla_scope = op.get_attr("_XlaScope").decode()
+    except ValueError:
+        return grad_fn(op, *out_grads)
+    if not xla_compile:
+        return grad_fn(op, *out_grads)
+    if separate:
+        xla_scope = f"{xla_scope}_grad_{scope.rstrip('/').replace('/', '_')}"
+    from . import AttrValue  # (the lazy protobuf class: core does not import protos)
+
+    attrs = {"_XlaCompile": AttrValue(b=bool(xla_compile)),
+             "_XlaScope": AttrValue(s=xla_scope.encode())}
+    graph = op.graph
+    first = len(graph.get_operations())
+    result = grad_fn(op, *out_grads)
+    for new_op in graph.get_operations()[first:]:
+        for name, value in attrs.items():
+            try:
+                new_op.get_attr(name)
+            except ValueError:
+                new_op._set_attr(name, value)
+    return result
 
 
 def _aggregate(gs, math_ops):

@@ -12,7 +12,7 @@ import itertools
 import minitf as tf
 
 from ..graph import GraphKeys, get_default_graph
-from ..train.moving_averages import _zero_debias
+from ..train.moving_averages import _assign_moving_average
 from .graph_editor import reroute as _reroute
 
 # Ops of the backward pass and of summaries are never layers to rewrite.
@@ -157,22 +157,15 @@ def _quantize(inputs, moving_avg, init_min, init_max, ema_decay, vars_collection
                 inputs, min_var, max_var, num_bits=num_bits, narrow_range=narrow_range)
         range_min, range_max = _batch_range(inputs, num_bits, narrow_range, symmetric)
         if moving_avg:
-            new_min = _assign_ema(min_var, range_min, ema_decay, "AssignMinEma")
-            new_max = _assign_ema(max_var, range_max, ema_decay, "AssignMaxEma")
+            # TF 1.15's assign_moving_average, zero-debiased by default: <var>/biased and
+            # <var>/local_step keep the debiasing state, so the first update takes the value.
+            new_min = _assign_moving_average(min_var, range_min, ema_decay, name="AssignMinEma")
+            new_max = _assign_moving_average(max_var, range_max, ema_decay, name="AssignMaxEma")
         else:
             new_min = tf.assign(min_var, range_min, name="AssignMinLast")
             new_max = tf.assign(max_var, range_max, name="AssignMaxLast")
         return tf.quantization.fake_quant_with_min_max_vars(
             inputs, new_min, new_max, num_bits=num_bits, narrow_range=narrow_range)
-
-
-def _assign_ema(variable, value, decay, name):
-    """TF 1.15's assign_moving_average with its default zero_debias: ``<var>/biased`` and
-    ``<var>/local_step`` keep the debiasing state, so the first update takes ``value``."""
-    graph = get_default_graph()
-    with graph.name_scope(name) as scope:
-        rate = tf.convert_to_tensor(1.0 - decay, name="decay")
-        return _zero_debias(variable, value, rate, scope)
 
 
 def LastValueQuantize(inputs, init_min=-6.0, init_max=6.0, vars_collection=None,  # noqa: N802

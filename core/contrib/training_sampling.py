@@ -15,7 +15,7 @@ import minitf as tf
 
 from ..distributions_util import with_dependencies as _with_dependencies
 from ..tensor_shape import Dimension
-from ..train.moving_averages import _zero_debias
+from ..train.moving_averages import _assign_moving_average
 
 __all__ = ["rejection_sample", "resample_at_rate", "stratified_sample", "weighted_resample"]
 
@@ -207,11 +207,7 @@ def weighted_resample(inputs, weights, overall_rate, scope=None, mean_decay=0.99
             estimated_mean = tf.get_local_variable(
                 "estimated_mean", initializer=tf.cast(0, weights.dtype), dtype=weights.dtype)
             batch_mean = tf.reduce_mean(weights)
-            with tf.name_scope("AssignMovingAvg") as avg_scope:  # TF's assign_moving_average
-                rate = tf.convert_to_tensor(1.0 - mean_decay, name="decay")
-                if rate.dtype != weights.dtype:
-                    rate = tf.cast(rate, weights.dtype)
-                mean = _zero_debias(estimated_mean, batch_mean, rate, avg_scope)
+            mean = _assign_moving_average(estimated_mean, batch_mean, mean_decay)
         rates = weights * overall_rate / mean
         results = resample_at_rate([rates] + list(inputs), rates, scope=opscope, seed=seed,
                                    back_prop=False)

@@ -30,21 +30,23 @@ def move_toward(variable, value, rate, name=None):
         return state_ops.assign_sub(variable, (variable.value() - value) * rate, name=scope)
 
 
-def _assign_moving_average(average, value, decay, zero_debias):
-    """TF1's assign_moving_average, as ExponentialMovingAverage.apply calls it: in an
-    ``AssignMovingAvg`` scope, ``average -= (1 - decay) * (average - value)``, or the
-    zero-debiased update. Only the ops writing a variable are colocated with it (TF1 colocates
-    an op with its ref inputs); the arithmetic stays in the device scope around."""
+def _assign_moving_average(variable, value, decay, zero_debias=True, name=None):
+    """TF1's ``moving_averages.assign_moving_average``, the one update every moving average
+    here uses: in a ``name`` (default ``AssignMovingAvg``) scope, ``rate = 1 - decay`` (a
+    ``decay`` const when ``decay`` is a Python number, cast to the variable's dtype), then
+    ``variable -= (variable - value) * rate``, or the zero-debiased update. Only the ops writing
+    a variable are colocated with it (TF1 colocates an op with its ref inputs); the arithmetic
+    stays in the device scope around."""
     graph = get_default_graph()
-    with graph.name_scope("AssignMovingAvg") as scope:
-        rate = 1.0 - decay
-        if rate.dtype != average.dtype:
-            rate = math_ops.cast(rate, average.dtype)
+    with graph.name_scope(name or "AssignMovingAvg") as scope:
+        rate = convert_to_tensor(1.0 - decay, name="decay")
+        if rate.dtype != variable.dtype:
+            rate = math_ops.cast(rate, variable.dtype)
         if zero_debias:
-            return _zero_debias(average, value, rate, scope)
-        delta = (average.value() - value) * rate
-        with graph.colocate_with(average):
-            return state_ops.assign_sub(average, delta, name=scope)
+            return _zero_debias(variable, value, rate, scope)
+        delta = (variable.value() - value) * rate
+        with graph.colocate_with(variable):
+            return state_ops.assign_sub(variable, delta, name=scope)
 
 
 class ExponentialMovingAverage:

@@ -16,9 +16,9 @@ from ... import init_ops, math_extra, nn_impl
 from ... import layers as _core
 from ... import layers_batch_norm as _core_bn
 from ...graph import GraphKeys, convert_to_tensor, get_default_graph
-from ...ops import array_ops, batch_norm_ops, concat_split_ops, math_ops, state_ops, unary_ops
+from ...ops import array_ops, batch_norm_ops, concat_split_ops, unary_ops
 from ...tensor_shape import TensorShape
-from ...train.moving_averages import _zero_debias
+from ...train.moving_averages import _assign_moving_average
 from ...variables import get_variable_scope, variable_scope
 from ..arg_scope import add_arg_scope
 from .layers import (DATA_FORMAT_NCHW, DATA_FORMAT_NHWC, _add_variable_to_collections,
@@ -28,20 +28,6 @@ __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
 
 _ZEROS = init_ops.zeros_initializer()
 _ONES = init_ops.ones_initializer()
-
-
-def _assign_moving_average(variable, value, decay, zero_debias=True):
-    """``moving_averages.assign_moving_average``: ``variable -= (variable - value) * (1 -
-    decay)`` (``1 - decay`` computed in Python first, as TF1), or zero-debiased."""
-    graph = get_default_graph()
-    with graph.name_scope("AssignMovingAvg") as scope:
-        rate = convert_to_tensor(1.0 - decay, name="decay")
-        if rate.dtype != variable.dtype:
-            rate = math_ops.cast(rate, variable.dtype)
-        if zero_debias:
-            return _zero_debias(variable, value, rate, scope)
-        with graph.colocate_with(variable):
-            return state_ops.assign_sub(variable, (variable.value() - value) * rate, name=scope)
 
 
 def _static(is_training):

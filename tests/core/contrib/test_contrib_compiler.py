@@ -1,7 +1,10 @@
 """tf.contrib.compiler.jit.experimental_jit_scope: the _XlaCompile / _XlaScope /
 _XlaSeparateCompiledGradients attrs TensorFlow sets on the ops built in the scope (nested
-scopes, a callable compile_ops, scope numbering per graph), checked by hand and against
+scopes, a callable compile_ops, scope numbering per graph) and the _XlaCompile / _XlaScope
+tf.gradients gives their gradient ops (TF's _MaybeCompile), checked by hand and against
 TensorFlow's own jit_scope side by side; GraphDefs carry them and running is unaffected."""
+
+import contextlib
 
 import numpy as np
 import pytest
@@ -123,3 +126,85 @@ def test_attrs_match_tensorflows_jit_scope():
             for n, a in want.items()}
     got = {op.name: _attrs(op) for op in build(tf, jit.experimental_jit_scope).get_operations()}
     assert got == want
+
+
+# -- gradients of ops in a jit scope (TF's _MaybeCompile) ----------------------------------------
+def _build_with_gradients(lib, scope, separate):
+    """Forward ops in two jit scopes (one nested scope not compiled), one op outside, and two
+    tf.gradients calls (the second in a name scope): TF gives each gradient rule's ops the
+    forward op's _XlaCompile/_XlaScope, the scope suffixed with the gradients' name scope
+    when ``separate``."""
+    x = lib.placeholder(lib.float32, [2, 3], name="x")
+    w = lib.constant(np.arange(12, dtype=np.float32).reshape(3, 4) / 10, name="w")
+    with scope(separate_compiled_gradients=separate):
+        h = lib.tanh(lib.matmul(x, w, name="mm"), name="h")
+        with scope(compile_ops=False):
+            k = lib.exp(h, name="k")
+    with scope(separate_compiled_gradients=separate):
+        s = lib.sin(k, name="s") * 2.0
+    loss = lib.reduce_sum(s * lib.square(x[:, :1], name="sq"), name="loss")
+    g1 = lib.gradients(loss, [x, w])
+    with lib.name_scope("outer"):
+        g2 = lib.gradients(lib.reduce_mean(h * h), [x])
+    return loss, g1 + g2
+
+
+def _grad_attrs_by_rule(ops, attrs_of):
+    """{a gradient rule's name scope (``.../<op>_grad``) or "<outside>": the distinct _Xla*
+    attr dicts of its ops} over the ops of the gradients' name scopes. (Per rule, not per op:
+    some rules name their ops differently from TF's.)"""
+    out = {}
+    for op in ops:
+        parts = op.name.split("/")
+        if "gradients" not in parts[:-1]:
+            continue  # a forward op
+        rule = next((i for i, p in enumerate(parts[:-1]) if p.endswith("_grad")), None)
+        key = "/".join(parts[:rule + 1]) if rule is not None else "<outside>"
+        out.setdefault(key, set()).add(tuple(sorted(attrs_of(op).items())))
+    return out
+
+
+@pytest.mark.parametrize("separate", [False, True])
+def test_gradient_ops_get_tensorflows_xla_attrs(separate):
+    tf1_or_skip()
+    import tensorflow as tf2
+
+    g = tf2.Graph()
+    with g.as_default():
+        _build_with_gradients(tf2.compat.v1, tf2.xla.experimental.jit_scope, separate)
+
+    def tf_attrs(op):
+        return {k: (op.node_def.attr[k].s if k == "_XlaScope" else op.node_def.attr[k].b)
+                for k in KEYS if k in op.node_def.attr}
+
+    want = _grad_attrs_by_rule(g.get_operations(), tf_attrs)
+    _build_with_gradients(tf, jit.experimental_jit_scope, separate)
+    got = _grad_attrs_by_rule(tf.get_default_graph().get_operations(), _attrs)
+    assert got == want
+    # (the case is not vacuous: some rules' ops are marked, with the scope TF builds)
+    scopes = {dict(a).get("_XlaScope") for s in want.values() for a in s}
+    assert scopes == ({None, b"jit_scope_0_grad_gradients", b"jit_scope_1_grad_gradients",
+                       b"jit_scope_0_grad_outer_gradients"} if separate else
+                      {None, b"jit_scope_0", b"jit_scope_1"})
+
+
+def test_gradient_ops_attrs_by_hand_and_running_is_unaffected():
+    xv = np.array([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]], np.float32)
+    values = []
+    for jit_it in (False, True):
+        with tf.Graph().as_default():
+            with (jit.experimental_jit_scope(separate_compiled_gradients=True) if jit_it
+                  else contextlib.nullcontext()):
+                x = tf.placeholder(tf.float32, [2, 3], name="x")
+                y = tf.sin(x, name="y")
+            with tf.name_scope("a"), tf.name_scope("b"):
+                (g,) = tf.gradients(tf.reduce_sum(y * y), [x])
+            graph = tf.get_default_graph()
+            with tf.Session() as sess:
+                values.append(sess.run(g, {x: xv}))
+        if jit_it:  # TF's "%s_grad_%s" % (xla_scope, "a/b/gradients/" -> "a_b_gradients")
+            cos = graph.get_operation_by_name("a/b/gradients/y_grad/Cos")
+            assert _attrs(cos) == {"_XlaCompile": True,
+                                   "_XlaScope": b"jit_scope_0_grad_a_b_gradients"}
+    np.testing.assert_array_equal(values[0], values[1])
+    np.testing.assert_allclose(values[1], 2 * np.sin(xv) * np.cos(xv), rtol=1e-6)

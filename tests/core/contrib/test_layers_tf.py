@@ -323,3 +323,36 @@ def test_legacy_layers_match():
                           sp.indices, sp.values, sp.dense_shape], "grad": True,
                 "keys": ("vc", "weights", "biases", "activations")}
     both(build)
+
+
+_PLACEMENT = """
+import json
+with fw.Graph().as_default() as g:
+    with fw.device("/cpu:0"):
+        L.batch_norm(fw.placeholder(fw.float32, [4, 3], name="x"), is_training=True,
+                     updates_collections=None, fused=False)
+    print(json.dumps(sorted((op.name, [c.decode() for c in op.colocation_groups()], op.device)
+                            for op in g.get_operations() if "AssignMovingAvg" in op.name)))
+"""
+
+
+def test_batch_norm_moving_average_placement_matches():
+    """Only the moving variables' own updates are colocated with them (TF's
+    assign_moving_average), not the arithmetic that feeds them. TF1's reference variables
+    need a TF1-behaviour process. (With zero_debias_moving_mean TF's debiasing builds more
+    ops than minitf's, named otherwise: left alone.)"""
+    import json
+    import subprocess
+    import sys
+
+    out = {}
+    exec(_PLACEMENT, {"fw": tf, "L": mlayers, "print": lambda s: out.setdefault("got", s)})
+    got = json.loads(out["got"])
+    assert any(op.endswith("AssignMovingAvg/sub") for op, _, _ in got)
+    tf_side = ("import tensorflow.compat.v1 as fw; fw.disable_v2_behavior()\n"
+               "from tests.core.contrib.tf_slim_compat import patch_tf_slim_for_tf2\n"
+               "patch_tf_slim_for_tf2()\nimport tf_slim as L\n" + _PLACEMENT)
+    done = subprocess.run([sys.executable, "-c", tf_side], capture_output=True, text=True,
+                          timeout=600, cwd=str(__import__("pathlib").Path(__file__).parents[3]))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert got == json.loads(done.stdout.strip().splitlines()[-1])
