@@ -46,9 +46,15 @@ class Cell:
         return self.value is not None
 
 
+# Op types whose kernel state is kept per (type, container, shared_name) instead of per op, so
+# ops naming one resource share it within a session as they do in TF's ResourceMgr (an op module
+# adds its type; the others keep one state per op).
+SHARED_BY_NAME: set[str] = set()
+
+
 class Resources:
     """Per-session runtime state: variable cells, random generators and kernels' own state
-    (Print's count), keyed by op."""
+    (Print's count), keyed by op (or by shared name: ``SHARED_BY_NAME``)."""
 
     def __init__(self):
         self._cells: dict[Operation, Cell] = {}
@@ -75,8 +81,11 @@ class Resources:
 
     def state(self, op: Operation) -> dict:
         """A dict the op's kernel keeps from run to run in this session."""
+        key = op
+        if op.type in SHARED_BY_NAME:
+            key = (op.type, op._attrs.get("container", ""), op._attrs.get("shared_name", ""))
         with self._lock:
-            return self._states.setdefault(op, {})
+            return self._states.setdefault(key, {})
 
     def cells(self) -> dict:
         return dict(self._cells)

@@ -18,6 +18,7 @@ import re
 import socket
 import threading
 import time
+import warnings
 import weakref
 
 from . import _wire as w
@@ -325,6 +326,17 @@ def _shutdown(pending: _Pending, batches: queue.Queue, thread: _WriterThread):
         thread.join(timeout=10)
 
 
+def _raise_error(thread: _WriterThread):
+    """Re-raises a write error of the writer thread (the file is then unusable)."""
+    error = thread.error
+    if error is not None:
+        raise error
+
+
+def _no_wait():
+    pass
+
+
 class FileWriter:
     """``tf.summary.FileWriter(logdir, graph=None, max_queue=10, flush_secs=120, graph_def=None,
     filename_suffix=None, session=None)``: writes Event records for TensorBoard.
@@ -333,8 +345,12 @@ class FileWriter:
     ``file_version`` event. ``add_*`` calls encode an Event and queue it; as in TensorFlow,
     ``max_queue`` pending events (or ``flush_secs`` seconds) make a writer thread append them to
     the file, so the training loop never waits for the disk. ``flush()`` returns once everything
-    added so far is on disk. After ``close()``, ``add_*`` calls are ignored (as in TensorFlow)
-    until ``reopen()`` starts a new file. ``session`` is accepted and ignored.
+    added so far is on disk. After ``close()``, ``add_*`` and ``flush()`` calls are ignored with
+    TensorFlow's warning until ``reopen()`` starts a new file. ``session`` is accepted and ignored.
+
+    Thread-safe: ``_lock`` is held from the ``_closed`` check to the hand-over to the writer
+    thread (add, flush, close, reopen), so nothing is handed to a thread that a concurrent
+    ``close()`` has ended (a lost event or flush request, or a put blocking on its full queue).
     """
 
     def __init__(self, logdir, graph=None, max_queue=10, flush_secs=120, graph_def=None,
@@ -343,6 +359,7 @@ class FileWriter:
         self._max_queue = max_queue
         self._flush_secs = flush_secs
         self._suffix = filename_suffix or ""
+        self._lock = threading.Lock()
         self._closed = True
         self._run_metadata_tags: set = set()
         self._seen_tags: set = set()  # tags whose metadata was written (strip_seen_metadata)
@@ -390,9 +407,10 @@ class FileWriter:
         if isinstance(summary, str):
             raise TypeError("add_summary expects the serialized Summary bytes a summary op "
                             "returns (or a Summary proto), not str")
-        if not self._closed:
-            data = strip_seen_metadata(_serialized(summary, "summary"), self._seen_tags)
-            self._put(encode_event(time.time(), global_step, summary=data))
+        if self._warn_if_closed():
+            return  # TF drops it before looking at it
+        data = strip_seen_metadata(_serialized(summary, "summary"), self._seen_tags)
+        self._put(encode_event(time.time(), global_step, summary=data))
 
     def add_graph(self, graph, global_step=None, graph_def=None):
         """Adds a Graph (serialized with output shapes, as TensorFlow does) or a GraphDef."""
@@ -426,29 +444,27 @@ class FileWriter:
 
     def flush(self):
         """Blocks until every event added so far is written to the file."""
-        if self._closed:
-            return
-        self._hand_off()
-        done = threading.Event()
-        self._batches.put(done)
-        done.wait()
-        self._raise_error()
+        self._warn_if_closed()
+        self._request_flush()()
 
     def close(self):
         """Flushes and closes the file; the writer thread exits."""
-        if self._closed:
-            return
-        self._closed = True
-        self._finalizer.detach()
-        self._hand_off()
-        self._batches.put(_CLOSE)
-        self._thread.join()
-        self._raise_error()  # a failed write must not go unnoticed
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._finalizer.detach()
+            self._hand_off()
+            self._batches.put(_CLOSE)
+            thread = self._thread
+        thread.join()  # outside the lock: others see _closed and return at once
+        _raise_error(thread)  # a failed write must not go unnoticed
 
     def reopen(self):
         """After ``close()``: start a new event file in the same directory."""
-        if self._closed:
-            self._open()
+        with self._lock:
+            if self._closed:
+                self._open()
 
     def __enter__(self):
         return self
@@ -457,23 +473,47 @@ class FileWriter:
         self.close()
 
     # -- internals -----------------------------------------------------------------------------
-    def _put(self, event: bytes):
+    def _warn_if_closed(self, stacklevel=3) -> bool:
         if self._closed:
+            warnings.warn("Attempting to use a closed FileWriter. The operation will be a noop "
+                          "unless the FileWriter is explicitly reopened.", stacklevel=stacklevel)
+        return self._closed
+
+    def _put(self, event: bytes):
+        if self._warn_if_closed(stacklevel=4):  # the caller of add_*
             return
-        self._raise_error()
-        if self._pending.add(event) >= self._max_queue:
+        with self._lock:
+            if self._closed:  # closed since the check above
+                return
+            _raise_error(self._thread)
+            if self._pending.add(event) >= self._max_queue:
+                self._hand_off()  # may wait for room in the queue: the writer thread drains it
+
+    def _request_flush(self):
+        """Hands the pending events over with a flush request; returns the function waiting for
+        it (outside the lock). Closed: nothing to wait for."""
+        with self._lock:
+            if self._closed:
+                return _no_wait
             self._hand_off()
+            done = threading.Event()
+            self._batches.put(done)
+            thread = self._thread
+
+        def wait():
+            # The thread answers every request before it exits on _CLOSE; stop waiting should it
+            # have died without answering.
+            while not done.wait(0.1):
+                if not thread.is_alive():
+                    break
+            _raise_error(thread)
+
+        return wait
 
     def _hand_off(self):
         events = self._pending.take()
         if events:
             self._batches.put(events)
-
-    def _raise_error(self):
-        """Re-raises a write error of the writer thread (the file is then unusable)."""
-        error = self._thread.error
-        if error is not None:
-            raise error
 
     def __repr__(self):
         return f"<FileWriter {self._path!r}{' (closed)' if self._closed else ''}>"

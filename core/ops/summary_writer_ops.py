@@ -3,8 +3,10 @@ CloseSummaryWriter and the ops writing through the handle (WriteSummary, WriteSc
 WriteHistogramSummary, WriteImageSummary, WriteAudioSummary, WriteRawProtoSummary,
 WriteGraphSummary, ImportEvent), behind ``tf.contrib.summary`` (core/contrib/summary.py).
 
-SummaryWriter outputs a handle (the ``SummaryWriterResource`` itself), one per op and session,
-kept in the session's per-op state as the queues' and tables' are. As in TF, the handle exists
+SummaryWriter outputs a handle (the ``SummaryWriterResource`` itself), one per (container,
+shared_name) and session: as TF's ResourceMgr, SummaryWriter ops naming the same resource share
+it (``tf.contrib.summary.create_file_writer`` names it "logdir:<logdir>"), even with an empty
+shared_name (TF's ResourceHandleOp then names it ""). As in TF, the handle exists
 at once but the writer behind it only once CreateSummaryFileWriter ran (a second run of it is a
 no-op: TF's LookupOrCreate); writing before that, or after CloseSummaryWriter deleted it, is
 TF's NotFoundError. Closing the session closes the writer, flushing it, as TF's resource
@@ -27,6 +29,7 @@ from .. import dtypes as _dt
 from ..errors import (DataLossError, FailedPreconditionError, InvalidArgumentError,
                       NotFoundError)
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..plan_resources import SHARED_BY_NAME
 from ..tensor_shape import TensorShape
 from . import summary_ops as _s
 from .queue_ops import resource_in
@@ -35,7 +38,11 @@ __all__: list[str] = []  # the public API lives in core/contrib/summary.py
 
 
 class SummaryWriterResource:
-    """One SummaryWriter op's resource in one session: a FileWriter once created."""
+    """One writer resource in one session: a FileWriter once created.
+
+    ``lock`` orders the writes against Close: a write holds it while it adds its event, and
+    Close detaches the writer under it before closing it, so a write either lands in the file
+    (Close flushes it) or finds the writer gone (NotFoundError), never a closed writer."""
 
     def __init__(self, name: str):
         self.name = name
@@ -59,6 +66,11 @@ class SummaryWriterResource:
             if self.writer is None:
                 self.writer = make()
 
+    def flush(self):
+        with self.lock:
+            wait = self.require()._request_flush()
+        wait()  # outside the lock: writes and Close go on while the disk catches up
+
     def delete(self):
         with self.lock:
             writer, self.writer = self.writer, None
@@ -76,11 +88,15 @@ class SummaryWriterResource:
             except Exception:  # noqa: BLE001 - TF's destructor ignores flush errors too
                 pass
 
+    def add_event(self, event: bytes):
+        with self.lock:
+            self.require().add_event(event)
+
     def write(self, step, **what):
         """Appends one Event (``what``: encode_event's fields) at ``step``."""
         from ..summary import encode_event  # at run time: core/summary.py builds on the op modules
 
-        self.require().add_event(encode_event(time.time(), _scalar(step, "step", int), **what))
+        self.add_event(encode_event(time.time(), _scalar(step, "step", int), **what))
 
 
 def _scalar(value, what: str, kind=None):
@@ -130,6 +146,9 @@ def _writer_kernel(state, *, shared_name, container):
     return resource_in(state, lambda: SummaryWriterResource(shared_name or "SummaryWriter"))
 
 
+SHARED_BY_NAME.add("SummaryWriter")  # its state (the resource) is per (container, shared_name)
+
+
 SUMMARY_WRITER = register(OpDef(
     "SummaryWriter", attrs={"shared_name": "", "container": ""},
     kernel=_writer_kernel, infer=lambda **_: [TensorSpec(TensorShape([]), _dt.resource)],
@@ -168,7 +187,7 @@ CREATE_SUMMARY_FILE_WRITER = _stateful(
 
 
 def _flush_kernel(writer):
-    writer.require().flush()
+    writer.flush()
     return ()
 
 
@@ -342,7 +361,7 @@ def _import_event_kernel(writer, event):
     data = _s._as_bytes(_scalar(event, "event"))
     if not _parses(data):
         raise DataLossError(None, None, "Bad tf.Event binary proto tensor string")
-    writer.require().add_event(data)
+    writer.add_event(data)
     return ()
 
 

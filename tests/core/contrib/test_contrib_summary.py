@@ -6,6 +6,8 @@ program writes with TF's summary_ops_v2 (the module behind TF 1.15's tf.contrib.
 import contextlib
 import glob
 import os
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -444,3 +446,132 @@ def test_graph_def_runs_in_tf(tmp_path):
     theirs = _by_tf(logdir["tf"])
     assert [(r[0], r[2]) for r in theirs] == [(0, "h"), (0, "loss"), (2, "h"), (2, "loss")]
     assert _mine(logdir["mine"]) == theirs
+
+
+# -- one writer per shared name; writes, flushes and closes from several threads ------------------
+def _same_logdir_twice(lib, s, logdir):
+    """Two create_file_writer(logdir) in one graph and session (TF names both resources
+    "logdir:<logdir>"), each writing one scalar; closing the first closes the second."""
+    g = lib.Graph()
+    with g.as_default():
+        lib.train.get_or_create_global_step()
+        w1 = s.create_file_writer(str(logdir))
+        w2 = s.create_file_writer(str(logdir))
+        with w1.as_default(), s.always_record_summaries():
+            a = s.scalar("a", 1.0)
+        with w2.as_default(), s.always_record_summaries():
+            b = s.scalar("b", 2.0)
+        with lib.Session(graph=g) as sess:
+            sess.run(lib.global_variables_initializer())
+            sess.run([w1.init(), w2.init()])
+            sess.run([a, b])
+            sess.run([w1.flush(), w2.flush()])
+            sess.run(w1.close())
+            with pytest.raises(lib.errors.NotFoundError, match="logdir:.*does not exist"):
+                sess.run(b)
+
+
+def test_writers_of_one_logdir_share_one_event_file(tmp_path):
+    _same_logdir_twice(tf, cs, tmp_path)
+    assert len(_files(tmp_path)) == 1
+    assert [(r[0], r[2]) for r in _mine(tmp_path)] == [(0, "a"), (0, "b")]
+
+
+def test_writers_of_one_logdir_share_one_event_file_as_in_tf(tmp_path):
+    tf1, tfs = _tf_summary()
+    _same_logdir_twice(tf1, tfs, tmp_path / "tf")
+    _same_logdir_twice(tf, cs, tmp_path / "mine")
+    assert len(_files(tmp_path / "mine")) == len(_files(tmp_path / "tf")) == 1
+    assert _mine(tmp_path / "mine") == _by_tf(tmp_path / "tf")
+
+
+def _two_raw_writers(lib, tmp, shared_names, containers):
+    """Two SummaryWriter ops created on two log directories; then the first is closed and the
+    second written to. (event files per directory, what the write did)."""
+    dirs = [str(tmp / "1"), str(tmp / "2")]
+    g = lib.Graph()
+    with g.as_default():
+        handles = [lib.raw_ops.SummaryWriter(shared_name=n, container=c)
+                   for n, c in zip(shared_names, containers)]
+        inits = [lib.raw_ops.CreateSummaryFileWriter(
+            writer=h, logdir=d, max_queue=10, flush_millis=1000, filename_suffix=".v2")
+            for h, d in zip(handles, dirs)]
+        write = lib.raw_ops.WriteScalarSummary(writer=handles[1], step=lib.constant(0, lib.int64),
+                                               tag="t", value=1.0)
+        close = lib.raw_ops.CloseSummaryWriter(writer=handles[0])
+        with lib.Session(graph=g) as sess:
+            sess.run(inits[0])
+            sess.run(inits[1])  # a no-op when the resource is the first one
+            files = [len(_files(d)) for d in dirs]
+            sess.run(close)
+            try:
+                sess.run(write)
+                after = "written"
+            except lib.errors.NotFoundError:
+                after = "NotFoundError"
+    return files, after
+
+
+_SHARING = [  # (shared names, containers), and whether TF's ResourceMgr gives one resource
+    (("", ""), ("", ""), True),  # TF's ResourceHandleOp names both ""
+    (("x", "x"), ("", ""), True),
+    (("x", "y"), ("", ""), False),
+    (("x", "x"), ("a", "b"), False),
+    (("x", "x"), ("a", "a"), True),
+]
+
+
+@pytest.mark.parametrize("names,containers,shared", _SHARING)
+def test_summary_writer_ops_share_by_container_and_shared_name(tmp_path, names, containers,
+                                                                shared):
+    assert _two_raw_writers(tf, tmp_path, names, containers) == (
+        ([1, 0], "NotFoundError") if shared else ([1, 1], "written"))
+
+
+@pytest.mark.parametrize("names,containers,shared", _SHARING)
+def test_summary_writer_ops_share_as_in_tf(tmp_path, names, containers, shared):
+    tf1 = tf1_or_skip()
+    theirs = _two_raw_writers(tf1, tmp_path / "tf", names, containers)
+    assert _two_raw_writers(tf, tmp_path / "mine", names, containers) == theirs
+
+
+def test_writes_and_flushes_racing_close_neither_hang_nor_get_lost(tmp_path):
+    """Summary and flush ops run in three threads while a fourth closes and re-creates the
+    writer: every run ends, and each write that succeeded is in an event file (a write either
+    precedes the close, which flushes it, or fails with NotFoundError)."""
+    tf.train.get_or_create_global_step()
+    writer = cs.create_file_writer(str(tmp_path), max_queue=1, flush_millis=10 ** 7)
+    with writer.as_default(), cs.always_record_summaries():
+        ops = [cs.scalar(f"a{i}", float(i)) for i in range(3)]
+    flush, close, init = writer.flush(), writer.close(), writer.init()
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    sess.run(init)
+    stop = time.monotonic() + 2.0
+    written, unexpected = [], []
+
+    def loop(fetches, count):
+        while time.monotonic() < stop:
+            for f in fetches:
+                try:
+                    sess.run(f)
+                    if count and f is not flush:
+                        written.append(f)
+                except tf.errors.NotFoundError:
+                    pass  # closed: TF deleted the resource
+                except Exception as e:  # noqa: BLE001 - collected for the assertion
+                    unexpected.append(e)
+
+    threads = [threading.Thread(target=loop, args=(ops + [flush], True), daemon=True)
+               for _ in range(3)]
+    threads.append(threading.Thread(target=loop, args=([close, init], False), daemon=True))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    stuck = [t for t in threads if t.is_alive()]
+    assert not stuck, f"{len(stuck)} thread(s) stuck in a summary-writer op"
+    assert unexpected == []
+    sess.close()  # closes the last writer, flushing it
+    assert len(written) > 0 and len(_files(tmp_path)) > 1
+    assert len(_mine(tmp_path)) == len(written)
