@@ -126,10 +126,12 @@ def _dense_output(parsed, key, dtype, dims, default, where):
     inner = dims[1:] if variable else dims
     stride = int(np.prod(inner, dtype=np.int64))
     allowed = (0, 1) if variable else (0, stride)  # a tensor default is checked only here
-    if default.size not in allowed:
+    if default.size not in allowed or (default.size and not variable and
+                                       default.shape != tuple(dims)):
         raise InvalidArgumentError(
-            None, None, f"Feature: {name}: the default value has {default.size} elements, "
-            f"the dense shape {_shape_text(dims)} takes {' or '.join(map(str, allowed))}")
+            None, None, f"Feature: {name}: the default value's shape "
+            f"{_shape_text(default.shape)} is not compatible with the dense shape "
+            f"{_shape_text(dims)}" + (" (a padding value)" if variable else ""))
     values = []
     for i, features in enumerate(parsed):
         kind, got = features.get(key, (0, []))

@@ -138,9 +138,9 @@ def dense_dtype_and_shape(key, feature) -> tuple:
 def _tensor_default(key, default, dtype):
     """A tensor default_value, an input of the parse op as in TF (constant or not); its
     size is checked when the op runs."""
-    if default.dtype.base_dtype != dtype:
-        raise ValueError(f"Feature '{key}': default_value has dtype {default.dtype.name}, "
-                         f"the feature's is {dtype.name}")
+    if default.dtype.base_dtype != dtype:  # TF's convert_to_tensor raises TypeError
+        raise TypeError(f"Feature '{key}': default_value has dtype {default.dtype.name}, "
+                        f"the feature's is {dtype.name}")
     return default
 
 
