@@ -62,11 +62,6 @@ def _call_loss_fn(loss_fn, labels, logits, features, expected_loss_dim=1):
             return array_ops.identity(loss)
 
 
-def _check_reduction(loss_reduction):
-    if loss_reduction not in Reduction.all() or loss_reduction == Reduction.NONE:
-        raise ValueError(f"Invalid loss_reduction: {loss_reduction}")
-
-
 class _LossFnHead:
     """With a ``loss_fn``, ``create_loss`` processes the labels as the head does and asks
     ``loss_fn`` for the unreduced loss; without one it is the canned head's."""
@@ -137,7 +132,7 @@ class _RegressionHead(_LossFnHead, _head._RegressionHead):
 def binary_classification_head(weight_column=None, thresholds=None, label_vocabulary=None,
                                loss_reduction=_SUM_OVER_BATCH_SIZE, loss_fn=None, name=None):
     """A head for one binary label: sigmoid cross-entropy over one logit (or ``loss_fn``)."""
-    _check_reduction(loss_reduction)
+    _head.check_loss_reduction(loss_reduction)
     if loss_fn:
         _validate_loss_fn_args(loss_fn)
     return _BinaryHead(loss_fn=loss_fn, weight_column=weight_column, thresholds=thresholds,
@@ -152,7 +147,7 @@ def multi_class_head(n_classes, weight_column=None, label_vocabulary=None,
     if label_vocabulary is not None and not isinstance(label_vocabulary, (list, tuple)):
         raise ValueError(f"label_vocabulary should be a list or a tuple. Given type: "
                          f"{type(label_vocabulary)}")
-    _check_reduction(loss_reduction)
+    _head.check_loss_reduction(loss_reduction)
     if loss_fn:
         _validate_loss_fn_args(loss_fn)
     return _MultiClassHead(n_classes, loss_fn=loss_fn, weight_column=weight_column,
@@ -165,7 +160,7 @@ def regression_head(weight_column=None, label_dimension=1,
                     name=None):
     """A head for ``label_dimension`` real targets: mean squared error (or ``loss_fn``);
     ``inverse_link_fn`` maps logits to the predictions (the logits are then predicted too)."""
-    _check_reduction(loss_reduction)
+    _head.check_loss_reduction(loss_reduction)
     if loss_fn:
         _validate_loss_fn_args(loss_fn)
     return _RegressionHead(loss_fn=loss_fn, inverse_link_fn=inverse_link_fn,
@@ -241,7 +236,7 @@ def multi_label_head(n_classes, weight_column=None, thresholds=None, label_vocab
                              f"Given: {len(label_vocabulary)}")
     if loss_fn:
         _validate_loss_fn_args(loss_fn)
-    _check_reduction(loss_reduction)
+    _head.check_loss_reduction(loss_reduction)
     classes = tuple(classes_for_class_based_metrics or ())
     if classes and isinstance(classes[0], str):
         if not label_vocabulary:

@@ -211,16 +211,20 @@ def _append_update_ops(train_op):
     return group(train_op, *update_ops) if update_ops else train_op
 
 
+
+def check_loss_reduction(loss_reduction):
+    from ...losses import Reduction
+
+    if loss_reduction not in Reduction.all() or loss_reduction == Reduction.NONE:
+        raise ValueError(f"Invalid loss_reduction: {loss_reduction}")
+
 class _Head:
     """The shared flow of TF's v1 heads: predictions; then loss; EVAL metrics or TRAIN op."""
 
     logits_dimension = 1
 
     def __init__(self, weight_column, loss_reduction, name):
-        from ...losses import Reduction
-
-        if loss_reduction not in Reduction.all() or loss_reduction == Reduction.NONE:
-            raise ValueError(f"Invalid loss_reduction: {loss_reduction}")
+        check_loss_reduction(loss_reduction)
         self._weight_column, self._loss_reduction, self._name = \
             weight_column, loss_reduction, name
 
