@@ -291,8 +291,7 @@ def _maybe_compile(scope, op, grad_fn, out_grads):
     """TF's _MaybeCompile: the ops the gradient rule of an op marked for XLA (a jit_scope's
     ``_XlaCompile``) builds get ``_XlaCompile`` and ``_XlaScope``: the op's, or with
     ``_XlaSeparateCompiledGradients`` ``<scope>_grad_<gradients name scope, "/" -> "_">``, so
-    XLA compiles them apart. As TF's attr scope, an attr a grad rule's own jit_scope set
-    stays."""
+    XLA compiles them apart (the graph's attr scope, as TF's)."""
     try:
         xla_compile = op.get_attr("_XlaCompile")
         separate = op.get_attr("_XlaSeparateCompiledGradients")
@@ -307,16 +306,8 @@ def _maybe_compile(scope, op, grad_fn, out_grads):
 
     attrs = {"_XlaCompile": AttrValue(b=bool(xla_compile)),
              "_XlaScope": AttrValue(s=xla_scope.encode())}
-    graph = op.graph
-    first = len(graph.get_operations())
-    result = grad_fn(op, *out_grads)
-    for new_op in graph.get_operations()[first:]:
-        for name, value in attrs.items():
-            try:
-                new_op.get_attr(name)
-            except ValueError:
-                new_op._set_attr(name, value)
-    return result
+    with op.graph._attr_scope(attrs):
+        return grad_fn(op, *out_grads)
 
 
 def _aggregate(gs, math_ops):

@@ -54,6 +54,7 @@ class Graph:
         # op -> the registered gradient name a gradient_override_map gave it (TF's
         # _gradient_op_type attr; GraphDefs carry it).
         self._gradient_overrides: dict = {}
+        self._attr_scope_map: dict = {}  # _attr_scope's attrs for the ops made in it
         self._var_scope = None
         # A dataset function's graph: Tensor -> Tensor of this graph standing for a tensor of
         # another graph that an op here reads (core/data/function.py); None: refused.
@@ -432,6 +433,11 @@ class Graph:
             if container and attrs.get("container") == "" and opdef.stateful:
                 attrs["container"] = kernel_attrs["container"] = container  # tf.container
             op = Operation(self, name, opdef, inputs, attrs, kernel_attrs, controls, specs)
+            for key, value in self._attr_scope_map.items():
+                if not op._marks or key not in op._marks:
+                    value = value(op.node_def) if callable(value) else value
+                    if value is not None:
+                        op._set_attr(key, value)
             self._place(op)
             override = self._gradient_override(opdef.type)
             if override is not None:
@@ -450,6 +456,26 @@ class Graph:
                 level.seen.add(op)
             self._version += 1
             return op
+
+    @contextlib.contextmanager
+    def _attr_scope(self, attr_map):
+        """TF's private attr scope (jit scopes use it): ops made in the block get these attrs
+        (an AttrValue, or a function of the op's NodeDef giving one or None); an inner scope's
+        win, and None takes an attr out of the scope."""
+        saved = {key: self._attr_scope_map.get(key) for key in attr_map}
+        for key, value in attr_map.items():
+            if value is None:
+                self._attr_scope_map.pop(key, None)
+            else:
+                self._attr_scope_map[key] = value
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    self._attr_scope_map.pop(key, None)
+                else:
+                    self._attr_scope_map[key] = value
 
     @contextlib.contextmanager
     def _all_or_nothing(self):

@@ -8,8 +8,7 @@ in it gets TF's ``_XlaCompile`` (bool; or ``compile_ops(node_def)`` when that is
 reads and GraphDefs carry. Running is unaffected. An inner scope's attrs win over an outer
 one's; an inner scope shares its outer scope's ``_XlaScope``, as in TF.
 
-TF applies the attrs as each op is created; here they are applied to the ops the graph gained
-by the time the scope exits, so ops built inside it read them after the ``with`` block.
+As TF's, the scope is the graph's attr scope: each op gets the attrs as it is created.
 """
 
 from __future__ import annotations
@@ -36,14 +35,6 @@ class _XlaScopeCounter:
 _COUNTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _has_attr(op, name) -> bool:
-    try:
-        op.get_attr(name)
-    except ValueError:
-        return False
-    return True
-
-
 @contextlib.contextmanager
 def experimental_jit_scope(compile_ops=True, separate_compiled_gradients=False):
     """TF's ``tf.contrib.compiler.jit.experimental_jit_scope``: marks the ops built in the
@@ -55,12 +46,9 @@ def experimental_jit_scope(compile_ops=True, separate_compiled_gradients=False):
         def xla_compile(node_def):
             return attr_value(b=bool(compile_ops(node_def)))
     else:
-        compile_value = attr_value(b=bool(compile_ops))
-
-        def xla_compile(node_def):
-            del node_def
-            return compile_value
-    attrs = {"_XlaSeparateCompiledGradients": attr_value(b=bool(separate_compiled_gradients))}
+        xla_compile = attr_value(b=bool(compile_ops))
+    attrs = {"_XlaCompile": xla_compile,
+             "_XlaSeparateCompiledGradients": attr_value(b=bool(separate_compiled_gradients))}
     graph = tf.get_default_graph()
     counter = _COUNTERS.setdefault(graph, _XlaScopeCounter())
     if counter.depth == 0:
@@ -68,18 +56,11 @@ def experimental_jit_scope(compile_ops=True, separate_compiled_gradients=False):
         attrs["_XlaScope"] = attr_value(s=f"jit_scope_{counter.count}".encode())
         counter.count += 1
     counter.depth += 1
-    first = len(graph.get_operations())
     try:
-        yield
+        with graph._attr_scope(attrs):
+            yield
     finally:
         counter.depth -= 1
-        # Inner scopes exited first and marked their ops: what they set stays.
-        for op in graph.get_operations()[first:]:
-            if not _has_attr(op, "_XlaCompile"):
-                op._set_attr("_XlaCompile", xla_compile(op.node_def))
-            for name, value in attrs.items():
-                if not _has_attr(op, name):
-                    op._set_attr(name, value)
 
 
 # ``tf.contrib.compiler.jit``: TF's module of that name.

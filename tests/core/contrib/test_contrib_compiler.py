@@ -188,6 +188,36 @@ def test_gradient_ops_get_tensorflows_xla_attrs(separate):
                       {None, b"jit_scope_0", b"jit_scope_1"})
 
 
+def test_gradients_built_inside_the_jit_scope_match_tensorflow():
+    """The scope marks ops as they are made (TF's attr scope), so a gradient built inside it
+    already sees its forward ops' attrs and gets TF's separate scope."""
+    tf1_or_skip()
+    import tensorflow as tf2
+
+    def build(lib, scope):
+        x = lib.placeholder(lib.float32, [3], name="x")
+        with scope(separate_compiled_gradients=True):
+            y = lib.sin(x, name="y") * 2.0
+            lib.gradients(lib.reduce_sum(y), x)
+            inside = lib.identity(y, name="inside")
+        return inside
+
+    g = tf2.Graph()
+    with g.as_default():
+        build(tf2.compat.v1, tf2.xla.experimental.jit_scope)
+
+    def tf_attrs(op):
+        return {k: (op.node_def.attr[k].s if k == "_XlaScope" else op.node_def.attr[k].b)
+                for k in KEYS if k in op.node_def.attr}
+
+    want = _grad_attrs_by_rule(g.get_operations(), tf_attrs)
+    inside = build(tf, jit.experimental_jit_scope)
+    assert _attrs(inside.op)["_XlaScope"] == b"jit_scope_0"  # readable inside the block
+    assert _grad_attrs_by_rule(tf.get_default_graph().get_operations(), _attrs) == want
+    assert b"jit_scope_0_grad_gradients" in {dict(a).get("_XlaScope")
+                                             for s in want.values() for a in s}
+
+
 def test_gradient_ops_attrs_by_hand_and_running_is_unaffected():
     xv = np.array([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]], np.float32)
     values = []
