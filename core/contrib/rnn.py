@@ -18,8 +18,9 @@ from .rnn_cells import (CoupledInputForgetGateLSTMCell, IndRNNCell, IndyGRUCell,
                         UGRNNCell)
 from .rnn_grid import (BidirectionalGridLSTMCell, GridLSTMCell,  # noqa: F401
                         TimeFreqLSTMCell, WeightNormLSTMCell)
-from .rnn_legacy import (AttentionCellWrapper, EmbeddingWrapper, HighwayWrapper,  # noqa: F401
-                         InputProjectionWrapper, OutputProjectionWrapper,
+from .rnn_legacy import (AttentionCellWrapper, CompiledWrapper,  # noqa: F401
+                         EmbeddingWrapper, HighwayWrapper, InputProjectionWrapper,
+                         OutputProjectionWrapper,
                          stack_bidirectional_dynamic_rnn, stack_bidirectional_rnn)
 from .rnn_more import (CFNCell, Conv1DLSTMCell, Conv2DLSTMCell, Conv3DLSTMCell,  # noqa: F401
                        ConvLSTMCell, CudnnCompatibleGRUCell, CudnnCompatibleLSTMCell,
@@ -27,7 +28,7 @@ from .rnn_more import (CFNCell, Conv1DLSTMCell, Conv2DLSTMCell, Conv3DLSTMCell, 
                        transpose_batch_time)
 from .rnn_more_lstm import GLSTMCell, LayerNormLSTMCell, PhasedLSTMCell  # noqa: F401
 
-__all__ = ["AttentionCellWrapper", "BasicLSTMCell", "BasicRNNCell",
+__all__ = ["AttentionCellWrapper", "BasicLSTMCell", "BasicRNNCell", "CompiledWrapper",
            "CoupledInputForgetGateLSTMCell", "DeviceWrapper", "DropoutWrapper",
            "EmbeddingWrapper", "FusedRNNCell", "FusedRNNCellAdaptor", "GRUBlockCell",
            "GRUBlockCellV2", "GRUCell", "HighwayWrapper", "IndRNNCell", "IndyGRUCell",

@@ -24,7 +24,7 @@ from ..rnn_extra import _assert_like_rnncell
 from ..rnn_loops import bidirectional_dynamic_rnn, static_bidirectional_rnn
 from ..variables import get_variable, get_variable_scope, variable_scope
 
-__all__ = ["AttentionCellWrapper", "EmbeddingWrapper", "HighwayWrapper",
+__all__ = ["AttentionCellWrapper", "CompiledWrapper", "EmbeddingWrapper", "HighwayWrapper",
            "InputProjectionWrapper", "OutputProjectionWrapper", "stack_bidirectional_dynamic_rnn",
            "stack_bidirectional_rnn"]
 
@@ -171,6 +171,27 @@ class HighwayWrapper(_LegacyWrapper):
         outputs, new_state = self._cell(inputs, state, scope=scope)
         inputs.shape.assert_is_compatible_with(outputs.shape)
         return self._highway(inputs, outputs), new_state
+
+
+class CompiledWrapper(_LegacyWrapper):
+    """TF1's ``tf.contrib.rnn.CompiledWrapper``: the cell's step built in an XLA jit scope
+    (minitf only marks the ops; running is unchanged), its stateful ops included only with
+    ``compile_stateful``. The cell's own scope, as TF's: the wrapper adds none."""
+
+    def __init__(self, cell, compile_stateful=False):
+        super().__init__(cell)
+        self._compile_stateful = compile_stateful
+
+    def __call__(self, inputs, state, scope=None):
+        from ..opdef import lookup
+        from .compiler import experimental_jit_scope
+
+        def compile_ops(node_def):
+            return not lookup(node_def.op).stateful
+
+        with experimental_jit_scope(compile_ops=True if self._compile_stateful
+                                    else compile_ops):
+            return self._cell(inputs, state, scope=scope)
 
 
 class AttentionCellWrapper(_LegacyWrapper):

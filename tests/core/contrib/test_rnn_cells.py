@@ -332,3 +332,22 @@ def test_attention_cell_wrapper_arguments():
         R.AttentionCellWrapper(R.GRUCell(2), 0)
     with pytest.raises(ValueError, match="Cell returns tuple of states"):
         R.AttentionCellWrapper(R.LSTMCell(2), 2, state_is_tuple=False)
+
+
+@pytest.mark.parametrize("compile_stateful", [False, True])
+def test_compiled_wrapper_marks_the_step_for_xla_and_computes_the_same(compile_stateful):
+    """TF's CompiledWrapper: the cell's ops built in a jit scope (stateful ones only with
+    compile_stateful), its variables where the plain cell's are, the same outputs."""
+    plain = run_cell(tf.nn.rnn_cell.GRUCell(4), "plain")
+    with tf.Graph().as_default() as g:
+        cell = R.CompiledWrapper(
+            R.DropoutWrapper(tf.nn.rnn_cell.GRUCell(4), output_keep_prob=0.999999, seed=1),
+            compile_stateful=compile_stateful)
+        wrapped = run_cell(cell, "plain", init=None)
+        marks = {op.type: op.get_attr("_XlaCompile") for op in g.get_operations()
+                 if "Initializer" not in op.name and "_XlaCompile" in (op._marks or {})}
+    assert wrapped[3] == plain[3] == ["gru_cell/gates/kernel", "gru_cell/gates/bias",
+                                      "gru_cell/candidate/kernel", "gru_cell/candidate/bias"]
+    close(wrapped[0], plain[0])  # (the dropout keeps all but one in a million)
+    assert marks["MatMul"] is True
+    assert marks["RandomUniform"] is compile_stateful
