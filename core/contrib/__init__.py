@@ -18,6 +18,7 @@ _SUBMODULES = {
     "estimator": ".contrib.estimator",
     "factorization": ".contrib.factorization",
     "framework": ".contrib.framework",
+    "gan": ".contrib.gan",
     "graph_editor": ".contrib.graph_editor",
     "image": ".contrib.image",
     "layers": ".contrib.layers",
