@@ -408,13 +408,26 @@ def run(main=None, argv=None):
         print(f"{argv[0] if argv else ''}:\n{flags._help()}")
         sys.exit(0)
     try:
-        rest = flags._parse(argv)
+        rest = flags._parse(_parse_absl_flags(argv))
     except Error as e:
         print(f"FATAL Flags parsing error: {e}\nPass --helpshort or --helpfull to see help on "
               "flags.", file=sys.stderr)
         sys.exit(1)
     main = main or sys.modules["__main__"].main
     sys.exit(main(rest))
+
+
+def _parse_absl_flags(argv):
+    """In TF 1.x ``tf.flags`` is absl's registry, so ``tf.app.run`` also parses flags a
+    module defined through ``absl.flags`` (BERT's tokenization.py does): when absl is loaded,
+    its flags are taken out of ``argv`` first; the rest is left for minitf's."""
+    absl_flags = sys.modules.get("absl.flags")
+    if absl_flags is None:
+        return argv
+    try:
+        return absl_flags.FLAGS(list(argv), known_only=True)
+    except absl_flags.Error as e:
+        raise Error(str(e)) from None
 
 
 app = types.SimpleNamespace(run=run, flags=sys.modules[__name__])  # tf.app

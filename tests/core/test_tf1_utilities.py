@@ -142,6 +142,25 @@ def test_app_run_parses_flags_and_passes_the_rest(fresh_flags):
         assert fresh_flags.FLAGS.fast is fast, argv
 
 
+def test_app_run_also_parses_flags_defined_through_absl(fresh_flags, monkeypatch):
+    """TF 1.x's tf.flags is absl's registry: BERT's tokenization.py defines a flag with
+    absl.flags and run_classifier.py starts with tf.app.run, which must parse both."""
+    absl_flags = pytest.importorskip("absl.flags")
+    monkeypatch.setattr(absl_flags, "FLAGS", absl_flags.FlagValues())
+    absl_flags.DEFINE_bool("preserve_unused_tokens", False, "", flag_values=absl_flags.FLAGS)
+    tf.flags.DEFINE_string("task_name", None, "")
+    seen = {}
+
+    def main(argv):
+        seen.update(task=fresh_flags.FLAGS.task_name, argv=argv,
+                    preserve=absl_flags.FLAGS.preserve_unused_tokens)
+        return 0
+
+    with pytest.raises(SystemExit):
+        tf.app.run(main, ["p", "--task_name=cola", "--preserve_unused_tokens", "x", "--other"])
+    assert seen == {"task": "cola", "preserve": True, "argv": ["p", "x", "--other"]}
+
+
 def test_bad_flag_values_and_unknown_flags(fresh_flags, capsys):
     tf.flags.DEFINE_integer("epochs", 10, "passes")
     tf.flags.DEFINE_boolean("fast", False, "fewer steps")
