@@ -146,8 +146,6 @@ def test_batch_normalization_python_flags_and_reuse():
         np.testing.assert_allclose(sess.run(y_train, {x: xv}),
                                    _bn_reference(xv.astype(np.float64), -1, None)[0],
                                    rtol=1e-4, atol=1e-5)
-    with pytest.raises(NotImplementedError, match="renorm"):
-        tf.layers.batch_normalization(x, renorm=True)
 
 
 def test_batch_normalization_matches_tensorflow_layer():

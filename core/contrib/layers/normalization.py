@@ -172,7 +172,9 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
                renorm_decay=0.99, adjustment=None):
     """``tf.contrib.layers.batch_norm``: normalises by the batch's moments when
     ``is_training`` (updating ``moving_mean``/``moving_variance`` with ``decay``, through
-    ``updates_collections`` or in place when it is None), by the moving averages otherwise."""
+    ``updates_collections`` or in place when it is None), by the moving averages otherwise.
+    As TF1, ``renorm`` (with ``renorm_clipping``, ``renorm_decay``) and ``adjustment`` go to
+    the core layer (tf.layers.batch_normalization), never fused."""
     if fused is None:
         fused = True
     inputs = convert_to_tensor(inputs)
@@ -188,9 +190,6 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
                                  zero_debias_moving_mean, scope)
     if data_format not in (DATA_FORMAT_NCHW, DATA_FORMAT_NHWC):
         raise ValueError("data_format has to be either NCHW or NHWC.")
-    if renorm or adjustment is not None:
-        raise NotImplementedError("batch_norm: renorm and adjustment are not supported by "
-                                  "minitf")
     with variable_scope(scope, "BatchNorm", [inputs], reuse=reuse,
                         custom_getter=_build_variable_getter()) as sc:
         if batch_weights is None and updates_collections is GraphKeys.UPDATE_OPS and \
@@ -208,8 +207,9 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
                 moving_variance_initializer=param_initializers.get("moving_variance", _ONES),
                 beta_regularizer=param_regularizers.get("beta"),
                 gamma_regularizer=param_regularizers.get("gamma"), training=is_training,
-                trainable=trainable, fused=bool(fused) and rank == 4,
-                _scope_out=_core._IN_LAYER)
+                trainable=trainable, fused=bool(fused) and rank == 4, renorm=renorm,
+                renorm_clipping=renorm_clipping, renorm_momentum=renorm_decay,
+                adjustment=adjustment, _scope_out=_core._IN_LAYER)
             found = {v.op.name[len(sc.name) + 1:]: v for v in
                      get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)
                      if v.op.name.startswith(sc.name + "/")}
@@ -219,6 +219,9 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
             if activation_fn is not None:
                 outputs = activation_fn(outputs)
             return _collect(outputs_collections, sc.name, outputs)
+        if renorm:  # as TF1: only the core layer renormalizes (an adjustment is dropped)
+            raise ValueError("renorm is not supported with batch_weights, "
+                             "updates_collections or zero_debias_moving_mean")
         return _composed_batch_norm(sc, inputs, decay, center, scale, epsilon, activation_fn,
                                     param_initializers, updates_collections, is_training,
                                     variables_collections, outputs_collections, trainable,
