@@ -17,7 +17,6 @@ SparseTensors are refused, as by minitf's ``tf.train.batch``.)
 
 from __future__ import annotations
 
-import threading
 
 import numpy as np
 
@@ -197,57 +196,11 @@ class FeedingQueueRunner(QueueRunner):
                                  "enqueue_ops.")
             self._feed_fns = list(feed_fns)
 
-    def _run(self, sess, enqueue_op, feed_fn, coord=None):
-        decremented = False
-        try:
-            while not (coord and coord.should_stop()):
-                try:
-                    sess.run(enqueue_op, feed_dict=None if feed_fn is None else feed_fn())
-                except self._queue_closed_exception_types:
-                    with self._lock:
-                        self._runs_per_session[sess] -= 1
-                        decremented = True
-                        if self._runs_per_session[sess] == 0:
-                            try:
-                                sess.run(self._close_op)
-                            except Exception as e:  # noqa: BLE001 - as TF: ignored
-                                tf.logging.vlog(1, "Ignored exception: %s", str(e))
-                    return
-        except Exception as e:  # noqa: BLE001 - reported to the coordinator or raised
-            if coord:
-                if not coord.should_stop():
-                    coord.request_stop(e)
-            else:
-                tf.logging.error("Exception in QueueRunner: %s", str(e))
-                with self._lock:
-                    self._exceptions_raised.append(e)
-                raise
-        finally:
-            if not decremented:
-                with self._lock:
-                    self._runs_per_session[sess] -= 1
-
-    def create_threads(self, sess, coord=None, daemon=False, start=False):
-        """A thread per (enqueue op, feed function), and one closing the queue with the
-        cancel op when ``coord`` stops; none if this runner already runs in ``sess``."""
-        with self._lock:
-            if self._runs_per_session.get(sess, 0) > 0:
-                return []
-            self._runs_per_session[sess] = len(self._enqueue_ops)
-            self._exceptions_raised = []
-        threads = [threading.Thread(target=self._run, args=(sess, op, feed_fn, coord))
-                   for op, feed_fn in zip(self._enqueue_ops, self._feed_fns)]
-        if coord:
-            threads.append(threading.Thread(target=self._close_on_stop,
-                                            args=(sess, self._cancel_op, coord)))
-        for t in threads:
-            if coord:
-                coord.register_thread(t)
-            if daemon:
-                t.daemon = True
-            if start:
-                t.start()
-        return threads
+    def _enqueue_callables(self, sess) -> list:
+        def enqueue(op, feed_fn):
+            return lambda: sess.run(op, feed_dict=None if feed_fn is None else feed_fn())
+        return [(op.name, enqueue(op, feed_fn))
+                for op, feed_fn in zip(self._enqueue_ops, self._feed_fns)]
 
     def to_proto(self, export_scope=None):
         raise NotImplementedError(f"{type(self).__name__} does not support serialization to "

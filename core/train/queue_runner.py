@@ -77,10 +77,13 @@ class QueueRunner:
     def from_proto(queue_runner_def, import_scope=None):
         return QueueRunner(queue_runner_def=queue_runner_def, import_scope=import_scope)
 
-    def _run(self, sess, enqueue_op, coord=None):
+    def _enqueue_callables(self, sess) -> list:
+        """(name, a function running one enqueue) per thread: one per enqueue op."""
+        return [(op.name, sess.make_callable(op)) for op in self._enqueue_ops]
+
+    def _run(self, sess, enqueue, coord=None):
         decremented = False
         try:
-            enqueue = sess.make_callable(enqueue_op)
             while not (coord and coord.should_stop()):
                 try:
                     enqueue()
@@ -127,9 +130,9 @@ class QueueRunner:
                 return []
             self._runs_per_session[sess] = len(self._enqueue_ops)
             self._exceptions_raised = []
-        threads = [threading.Thread(target=self._run, args=(sess, op, coord),
-                                    name=f"QueueRunnerThread-{self.name}-{op.name}")
-                   for op in self._enqueue_ops]
+        threads = [threading.Thread(target=self._run, args=(sess, enqueue, coord),
+                                    name=f"QueueRunnerThread-{self.name}-{op_name}")
+                   for op_name, enqueue in self._enqueue_callables(sess)]
         if coord:
             threads.append(threading.Thread(
                 target=self._close_on_stop, args=(sess, self._cancel_op, coord),
