@@ -30,6 +30,7 @@ from ..rnn import LSTMStateTuple, RNNCell
 from ..rnn_extra import _zeros
 from ..variables import get_variable, get_variable_scope, variable_scope
 from .rnn_cells import _concat_variable
+from .rnn_legacy import _linear_args
 
 __all__ = ["BidirectionalGridLSTMCell", "GridLSTMCell", "TimeFreqLSTMCell",
            "WeightNormLSTMCell"]
@@ -408,14 +409,7 @@ class WeightNormLSTMCell(RNNCell):
     def _linear(args, output_size, norm, bias):
         """TF1's WeightNormLSTMCell._linear: ``kernel`` (and ``norm_<i>`` per argument, each
         [output_size], the scope's initializer) over the args side by side, ``bias`` zeros."""
-        args = list(args) if isinstance(args, (list, tuple)) else [args]
-        shapes = [a.shape for a in args]
-        for shape in shapes:
-            if shape.rank != 2:
-                raise ValueError(f"linear is expecting 2D arguments: {shapes}")
-            if shape[1].value is None:
-                raise ValueError(f"linear expects shape[1] to be provided for shape {shape}, "
-                                 f"but saw {shape[1]}")
+        args, shapes = _linear_args(args)
         dtype = args[0].dtype
         weights = get_variable("kernel", [sum(s[1].value for s in shapes), output_size],
                                dtype=dtype)

@@ -47,9 +47,9 @@ class _LegacyWrapper(RNNCell):
             return self._cell.zero_state(batch_size, dtype)
 
 
-def _linear(args, output_size):
-    """TF1's rnn_cell_impl._Linear with a bias over a tensor or a list of them (side by side):
-    ``kernel`` (the scope's initializer) and ``bias`` (zeros) in the current variable scope."""
+def _linear_args(args):
+    """TF1's _Linear checks: ``args`` (a tensor or a list) as a list of matrices of known
+    widths, and their shapes."""
     args = list(args) if isinstance(args, (list, tuple)) else [args]
     shapes = [a.shape for a in args]
     if any(s.rank != 2 for s in shapes):
@@ -58,6 +58,13 @@ def _linear(args, output_size):
         if s[1].value is None:
             raise ValueError(f"linear expects shape[1] to be provided for shape {s}, but saw "
                              f"{s[1]}")
+    return args, shapes
+
+
+def _linear(args, output_size):
+    """TF1's rnn_cell_impl._Linear with a bias over a tensor or a list of them (side by side):
+    ``kernel`` (the scope's initializer) and ``bias`` (zeros) in the current variable scope."""
+    args, shapes = _linear_args(args)
     x = args[0] if len(args) == 1 else concat_split_ops.concat(args, 1)
     kernel = get_variable("kernel", [sum(s[1].value for s in shapes), output_size],
                           dtype=x.dtype)

@@ -21,6 +21,7 @@ from ..ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops,
 from ..rnn import LSTMStateTuple
 from ..variables import get_variable, get_variable_scope, variable_scope
 from .rnn_cells import _input_depth, _layer_norm
+from .rnn_legacy import _linear_args
 from .rnn_more import _NamedCell
 
 __all__ = ["GLSTMCell", "LayerNormLSTMCell", "PhasedLSTMCell"]
@@ -32,14 +33,7 @@ def _linear(args, output_size, bias, add_bias=True, kernel_initializer=None):
     """TF1's ``_Linear`` / LayerNormLSTMCell._linear: ``kernel`` (and ``bias``, zeros) in the
     current scope over the args side by side; the bias made but not added without
     ``add_bias`` (LayerNormLSTMCell with layer norm)."""
-    args = list(args) if isinstance(args, (list, tuple)) else [args]
-    shapes = [a.shape for a in args]
-    for shape in shapes:
-        if shape.rank != 2:
-            raise ValueError(f"linear is expecting 2D arguments: {shapes}")
-        if shape[1].value is None:
-            raise ValueError(f"linear expects shape[1] to be provided for shape {shape}, but "
-                             f"saw {shape[1]}")
+    args, shapes = _linear_args(args)
     dtype = args[0].dtype
     kernel = get_variable("kernel", [sum(s[1].value for s in shapes), output_size],
                           dtype=dtype, initializer=kernel_initializer)
