@@ -15,7 +15,7 @@ import minitf as tf
 
 from .. import tf_logging as logging
 from ..errors import UnimplementedError
-from ..estimator.estimator import Estimator, _verify_model_fn_args
+from ..estimator.estimator import Estimator, _model_fn_kwargs, _verify_model_fn_args
 from ..estimator.model_fn import ModeKeys, fn_args
 from ..train.basic_session_run_hooks import StepCounterHook
 from .tpu import (_BATCH_SIZE_KEY, _NO_TPU, _RESERVED_PARAMS_KEYS, _USE_TPU_KEY,
@@ -245,18 +245,9 @@ class TPUEstimator(Estimator):
         return spec
 
     def _call_user_model_fn(self, features, labels, mode, config, params, is_export_mode):
-        args = fn_args(self._user_model_fn)
         config, params = copy.deepcopy(config), copy.deepcopy(params)
-        kwargs = {}
-        if "labels" in args:
-            kwargs["labels"] = labels
-        elif labels is not None:
-            raise ValueError("model_fn does not take labels, but input_fn returns labels.")
-        if "mode" in args:
-            kwargs["mode"] = mode
-        if "config" in args:
-            kwargs["config"] = config
-        if "params" not in args:
+        kwargs = _model_fn_kwargs(self._user_model_fn, labels, mode, config, params)
+        if "params" not in kwargs:
             raise ValueError(f"model_fn ({self._user_model_fn}) does not include params "
                              "argument, required by TPUEstimator to pass batch size as "
                              "params['batch_size']")

@@ -349,18 +349,7 @@ class Estimator:
         return _parse_input_fn_result(self._call_input_fn(input_fn, mode))
 
     def _call_model_fn(self, features, labels, mode, config):
-        args = fn_args(self._model_fn)
-        kwargs = {}
-        if "labels" in args:
-            kwargs["labels"] = labels
-        elif labels is not None:
-            raise ValueError("model_fn does not take labels, but input_fn returns labels.")
-        if "mode" in args:
-            kwargs["mode"] = mode
-        if "params" in args:
-            kwargs["params"] = self.params
-        if "config" in args:
-            kwargs["config"] = config
+        kwargs = _model_fn_kwargs(self._model_fn, labels, mode, config, self.params)
         logging.info("Calling model_fn.")
         spec = self._model_fn(features=features, **kwargs)
         logging.info("Done calling model_fn.")
@@ -375,6 +364,15 @@ class Estimator:
 
 
 # -- module helpers ---------------------------------------------------------------------------
+def _model_fn_kwargs(model_fn, labels, mode, config, params) -> dict:
+    """The arguments ``model_fn`` names, as TF's Estimator passes them (``features`` aside)."""
+    args = fn_args(model_fn)
+    if "labels" not in args and labels is not None:
+        raise ValueError("model_fn does not take labels, but input_fn returns labels.")
+    given = {"labels": labels, "mode": mode, "params": params, "config": config}
+    return {k: v for k, v in given.items() if k in args}
+
+
 def _verify_model_fn_args(model_fn, params):
     args = set(fn_args(model_fn))
     if "features" not in args:
