@@ -8,7 +8,7 @@ from __future__ import annotations
 import minitf as tf
 
 from .. import metrics as _m
-from ..metrics import _squeezed
+from ..metrics import _collect, _squeezed
 from ..metrics_extra import _confusion_matrix_at_thresholds, metric_variable
 
 __all__ = [
@@ -29,11 +29,7 @@ __all__ = [
 
 
 def _collected(value, update, metrics_collections, updates_collections):
-    for key in metrics_collections or ():
-        tf.add_to_collection(key, value)
-    for key in updates_collections or ():
-        tf.add_to_collection(key, update)
-    return value, update
+    return _collect(metrics_collections, value, updates_collections, update)
 
 
 # -- thin wrappers over tf.metrics (contrib's order: predictions, labels) ----------------------

@@ -12,18 +12,11 @@ import collections
 import minitf as tf
 
 from ..metrics import _squeezed
+from .metrics import _collected
 
 __all__ = ["auc_with_confidence_intervals", "streaming_dynamic_auc"]
 
 _EPSILON = 1e-7
-
-
-def _collected(value, update, metrics_collections, updates_collections):
-    for key in metrics_collections or ():
-        tf.add_to_collection(key, value)
-    for key in updates_collections or ():
-        tf.add_to_collection(key, update)
-    return value, update
 
 
 def _binary_labels_checks(labels):

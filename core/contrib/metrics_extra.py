@@ -17,6 +17,7 @@ from ..metrics_at_k import _at_k_name
 from ..metrics_at_k import _streaming_average_precision_at_top_k as _ap_at_top_k
 from ..metrics_extra import _confusion_matrix_at_thresholds, _read, metric_variable
 from ..sets import set_difference, set_intersection, set_size, set_union  # noqa: F401
+from .metrics import _collected
 from .framework_extra import remove_squeezable_dimensions
 
 __all__ = [
@@ -28,14 +29,6 @@ __all__ = [
     "streaming_sparse_average_precision_at_top_k", "streaming_sparse_precision_at_top_k"]
 
 _EPSILON = 1e-7
-
-
-def _collected(value, update, metrics_collections, updates_collections):
-    for key in metrics_collections or ():
-        tf.add_to_collection(key, value)
-    for key in updates_collections or ():
-        tf.add_to_collection(key, update)
-    return value, update
 
 
 def _thresholds(num_thresholds):
