@@ -4,16 +4,14 @@ and run-time validation errors) and resample_at_rate / weighted_resample (mean c
 against the rates, rows kept together, gradients, TF's variables). Every session has a
 Coordinator and an operation timeout, so a bug fails instead of hanging."""
 
-import contextlib
-
 import numpy as np
 import pytest
 
 import minitf as tf
 from minitf.contrib import training
 from minitf.contrib.training_sampling import _verify_input
+from tests.core.contrib.test_training_buckets import TIMEOUT_MS, _running
 
-TIMEOUT_MS = 20000
 # chi-square critical values at p = 1e-4 (the seeds are fixed: a pass is a pass every time)
 CHI2_CRIT = {1: 15.14, 2: 18.42, 3: 21.11, 4: 23.51}
 
@@ -25,18 +23,6 @@ def _fresh_graph():
         yield
 
 
-@contextlib.contextmanager
-def _running():
-    config = tf.ConfigProto(operation_timeout_in_ms=TIMEOUT_MS)
-    with tf.Session(config=config) as sess:
-        sess.run([tf.global_variables_initializer(), tf.local_variables_initializer()])
-        coord = tf.train.Coordinator()
-        threads = tf.train.start_queue_runners(sess, coord)
-        try:
-            yield sess
-        finally:
-            coord.request_stop()
-            coord.join(threads, stop_grace_period_secs=10)
 
 
 def _chi2(counts, probs):
