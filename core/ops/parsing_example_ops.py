@@ -126,8 +126,7 @@ def _dense_output(parsed, key, dtype, dims, default, where):
     inner = dims[1:] if variable else dims
     stride = int(np.prod(inner, dtype=np.int64))
     allowed = (0, 1) if variable else (0, stride)  # a tensor default is checked only here
-    if default.size not in allowed or (default.size and not variable and
-                                       default.shape != tuple(dims)):
+    if default.size not in allowed:  # (TF also refuses some shapes of this size)
         raise InvalidArgumentError(
             None, None, f"Feature: {name}: the default value's shape "
             f"{_shape_text(default.shape)} is not compatible with the dense shape "

