@@ -428,7 +428,9 @@ def _progbar_text(k, target, verbose, steps, **kw):
             bar.update(n, values)
         bar.add(1, [("loss", 0.25)])
     text = re.sub(r"(ETA: )?\d+(:\d\d)*s( |$)", r"\1Ts\3", buf.getvalue())
-    return re.sub(r"\d+(us|ms|s)/step", "T/step", text)
+    text = re.sub(r"\d+(us|ms|s)/step", "T/step", text)
+    # A line is padded and erased to the last line's width, which the times' digits vary.
+    return re.sub(r" *\x08+", "<erase>", text)
 
 
 @case
