@@ -200,9 +200,9 @@ def _static_axes(axis, ndims):
     return sorted({a % ndims for a in axes})
 
 
-def normal_conjugates_known_scale_posterior(prior, scale, s, n):
-    """The posterior Normal of the mean of Normal(mean, ``scale``) data, from a Normal
-    ``prior``, the sum ``s`` of ``n`` observations."""
+def _known_scale_posterior(prior, scale, s, n):
+    """The posterior mean and variance of Normal(mean, ``scale``) data's mean, from a Normal
+    ``prior`` and the sum ``s`` of ``n`` observations; and the data's variance."""
     if not isinstance(prior, Normal):
         raise TypeError("Expected prior to be an instance of type Normal")
     if s.dtype != prior.dtype:
@@ -212,23 +212,20 @@ def normal_conjugates_known_scale_posterior(prior, scale, s, n):
     scale0_2 = tf.square(prior.scale)
     scale_2 = tf.square(scale)
     scalep_2 = 1.0 / (1.0 / scale0_2 + n / scale_2)
-    return Normal(loc=(prior.loc / scale0_2 + s / scale_2) * scalep_2,
-                  scale=tf.sqrt(scalep_2))
+    return (prior.loc / scale0_2 + s / scale_2) * scalep_2, scalep_2, scale_2
+
+
+def normal_conjugates_known_scale_posterior(prior, scale, s, n):
+    """The posterior Normal of the mean of Normal(mean, ``scale``) data, from a Normal
+    ``prior``, the sum ``s`` of ``n`` observations."""
+    loc, scalep_2, _ = _known_scale_posterior(prior, scale, s, n)
+    return Normal(loc=loc, scale=tf.sqrt(scalep_2))
 
 
 def normal_conjugates_known_scale_predictive(prior, scale, s, n):
     """The posterior predictive Normal of one more observation (see the posterior)."""
-    if not isinstance(prior, Normal):
-        raise TypeError("Expected prior to be an instance of type Normal")
-    if s.dtype != prior.dtype:
-        raise TypeError(f"Observation sum s.dtype does not match prior dtype: {s.dtype} vs. "
-                        f"{prior.dtype}")
-    n = tf.cast(n, prior.dtype)
-    scale0_2 = tf.square(prior.scale)
-    scale_2 = tf.square(scale)
-    scalep_2 = 1.0 / (1.0 / scale0_2 + n / scale_2)
-    return Normal(loc=(prior.loc / scale0_2 + s / scale_2) * scalep_2,
-                  scale=tf.sqrt(scalep_2 + scale_2))
+    loc, scalep_2, scale_2 = _known_scale_posterior(prior, scale, s, n)
+    return Normal(loc=loc, scale=tf.sqrt(scalep_2 + scale_2))
 
 
 class SeedStream:
