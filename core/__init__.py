@@ -152,6 +152,7 @@ from .tf1_more import *  # tf.vectorized_map, tf.approx_top_k, tf.fftnd, ...
 from .type_spec import *  # tf.TypeSpec, SparseTensorSpec, RaggedTensorSpec, ...
 from .module import *  # tf.Module, tf.variable_creator_scope
 from . import raw_ops  # tf.raw_ops.<OpName>(**kwargs), generated from the op registry
+from . import tpu, xla  # tf.xla.experimental, tf.tpu
 from .session_handle import *  # tf.get_session_handle, get_session_tensor, delete_session_tensor
 from .ops.json_example_ops import *  # tf.decode_json_example
 

@@ -9,6 +9,7 @@ reads and GraphDefs carry. Running is unaffected. An inner scope's attrs win ove
 one's; an inner scope shares its outer scope's ``_XlaScope``, as in TF.
 
 As TF's, the scope is the graph's attr scope: each op gets the attrs as it is created.
+``tf.contrib.compiler.xla`` (compile, estimator_model_fn) is core/contrib/compiler_xla.py.
 """
 
 from __future__ import annotations
@@ -67,3 +68,17 @@ def experimental_jit_scope(compile_ops=True, separate_compiled_gradients=False):
 jit = types.ModuleType("minitf.contrib.compiler.jit", "TF 1.15's tf.contrib.compiler.jit.")
 jit.experimental_jit_scope = experimental_jit_scope
 jit.__all__ = ["experimental_jit_scope"]
+
+
+def __getattr__(name):
+    # ``tf.contrib.compiler.xla`` (core/contrib/compiler_xla.py) imports minitf.xla, which
+    # imports this module for jit_scope: loaded on first use.
+    if name == "xla":
+        from . import compiler_xla
+
+        globals()["xla"] = compiler_xla
+        return compiler_xla
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__.append("xla")

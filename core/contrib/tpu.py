@@ -23,6 +23,7 @@ from ..errors import UnimplementedError
 from ..estimator import run_config as _run_config
 from ..estimator.model_fn import (EstimatorSpec, ModeKeys, _check_graph, _check_is_tensor,
                                   _check_is_tensor_or_operation, _validate_hooks, fn_args)
+from ..tpu import bfloat16_scope, core  # noqa: F401 - tf.tpu's, re-exported
 from ..train.optimizer import Optimizer
 from ..train.session_run_hook import SessionRunArgs, SessionRunHook
 
@@ -357,11 +358,6 @@ class CrossShardOptimizer(Optimizer):
 
 
 # -- what needs a TPU ---------------------------------------------------------------------------
-def core(num):
-    """The device name of TPU core ``num`` within a replica (a string; nothing runs there)."""
-    return f"device:TPU:{num}"
-
-
 def _needs_tpu(name, hint="run the computation directly on the CPU"):
     def refuse(*args, **kwargs):
         raise UnimplementedError(None, None, f"tf.contrib.tpu.{name}: {_NO_TPU} ({hint})")
@@ -382,8 +378,7 @@ for _name in ("batch_parallel", "cross_replica_sum", "device_assignment", "infee
 for _name in ("initialize_system", "shutdown_system"):
     globals()[_name] = _needs_tpu(_name, "with use_tpu=False TPUEstimator never calls it")
     __all__.append(_name)
-bfloat16_scope = _needs_tpu("bfloat16_scope", "minitf has no bfloat16 dtype either")
-__all__.append("bfloat16_scope")
+__all__.append("bfloat16_scope")  # tf.tpu's (as is core), shared as in TF 1.15
 _LAZY = {"TPUEstimator", "export_estimator_savedmodel"}  # tpu_estimator.py imports this module
 __all__ = sorted(__all__ + list(_LAZY))
 

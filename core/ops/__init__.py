@@ -64,3 +64,4 @@ from . import sparse_feature_cross_ops  # noqa: F401 - SparseFeatureCross(V2) (t
 from . import zero_initializer_ops  # noqa: F401 - ZeroInitializer (tf.contrib.framework.zero_initializer)
 from . import clustering_ops  # noqa: F401 - NearestNeighbors, KmeansPlusPlus/KMC2 (contrib.factorization)
 from . import wals_ops  # noqa: F401 - WALSComputePartialLhsAndRhs, MaskedMatmul (contrib.factorization)
+from . import xla_ops  # noqa: F401 - XlaClusterOutput (tf.xla.experimental.compile)

@@ -20,8 +20,9 @@ from minitf.raw_ops_outputs import KEYWORD_RENAMES, OUTPUTS
 F = np.float32
 
 
-# Ops TF 1.x loaded from tf.contrib's kernel libraries: TF 2's registry and raw_ops lack them.
-CONTRIB_ONLY = {"BipartiteMatch", "GatherTree", "ImageConnectedComponents", "MaskedMatmul",
+# Ops TF 1.x loaded from tf.contrib's kernel libraries: TF 2's registry and raw_ops lack them;
+# so does XlaClusterOutput, which TF's XLA pass rewrites away before anything runs.
+CONTRIB_ONLY = {"XlaClusterOutput", "BipartiteMatch", "GatherTree", "ImageConnectedComponents", "MaskedMatmul",
                 "Resampler", "ResamplerGrad", "SkipGramGenerateCandidates", "SparseFeatureCross",
                 "SparseFeatureCrossV2", "WALSComputePartialLhsAndRhs", "ZeroInitializer"}
 
