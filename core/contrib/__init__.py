@@ -9,11 +9,14 @@ import importlib
 
 # submodule -> the module that implements it (relative to minitf)
 _SUBMODULES = {
+    "bayesflow": ".contrib.bayesflow",
     "cluster_resolver": ".contrib.cluster_resolver",
     "compiler": ".contrib.compiler",
+    "copy_graph": ".contrib.copy_graph",
     "crf": ".contrib.crf",
     "cudnn_rnn": ".contrib.cudnn_rnn",
     "data": ".contrib.data",
+    "deprecated": ".contrib.deprecated",
     "distributions": ".contrib.distributions",
     "estimator": ".contrib.estimator",
     "factorization": ".contrib.factorization",
@@ -21,6 +24,9 @@ _SUBMODULES = {
     "gan": ".contrib.gan",
     "graph_editor": ".contrib.graph_editor",
     "image": ".contrib.image",
+    "input_pipeline": ".contrib.input_pipeline",
+    "integrate": ".contrib.integrate",
+    "kernel_methods": ".contrib.kernel_methods",
     "layers": ".contrib.layers",
     "learn": ".contrib.learn",
     "legacy_seq2seq": ".contrib.legacy_seq2seq",
@@ -36,6 +42,8 @@ _SUBMODULES = {
     "rnn": ".contrib.rnn",
     "seq2seq": ".contrib.seq2seq",
     "slim": ".contrib.slim",
+    "solvers": ".contrib.solvers",
+    "sparsemax": ".contrib.sparsemax",
     "stateless": ".contrib.stateless",
     "summary": ".contrib.summary",
     "tensorboard": ".contrib.tensorboard",
