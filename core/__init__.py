@@ -155,6 +155,8 @@ from . import raw_ops  # tf.raw_ops.<OpName>(**kwargs), generated from the op re
 from . import tpu, xla  # tf.xla.experimental, tf.tpu
 from .session_handle import *  # tf.get_session_handle, get_session_tensor, delete_session_tensor
 from .ops.json_example_ops import *  # tf.decode_json_example
+from .gradient_tape import GradientTape  # graph mode's tape (ops recorded by id)
+from .def_function import function  # tf.function, traced inline per call
 
 __version__ = "0.1.0"
 

@@ -163,8 +163,9 @@ def set_soft_device_placement(enabled):
 
 # -- functions ----------------------------------------------------------------------------------
 def run_functions_eagerly(run_eagerly):
-    """Recorded and read back by ``functions_run_eagerly``. minitf has no ``tf.function`` and
-    no eager mode (as TF1 graph code, which this setting does not affect either)."""
+    """Recorded and read back by ``functions_run_eagerly``. minitf's ``tf.function`` traces
+    inline into the graph and there is no eager mode, so nothing changes (as for TF1 graph
+    code, which this setting does not affect either)."""
     _state["run_eagerly"] = bool(run_eagerly)
 
 
