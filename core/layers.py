@@ -20,7 +20,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import init_ops, nn_impl
-from .graph import GraphKeys, convert_to_tensor, get_default_graph, name_scope
+from .graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, name_scope
 from .layer_identifiers import activation_of, initializer_of, regularizer_of
 from .layers_base import InputSpec, Layer, _activate, _activity
 from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops,
@@ -210,6 +210,26 @@ def _select(training, if_true, if_false):
     return out
 
 
+def fill_noise_shape(inputs, noise_shape):
+    """A dropout layer's ``noise_shape`` with its None entries taken from ``inputs``' shape
+    (static where known), as Keras' Dropout layer (and so TF1's tf.layers) fills them."""
+    if noise_shape is None or isinstance(noise_shape, Tensor):
+        return noise_shape
+    noise_shape = list(noise_shape)
+    if all(v is not None for v in noise_shape):
+        return noise_shape
+    if inputs.shape.rank is not None and inputs.shape.rank != len(noise_shape):
+        raise ValueError(f"noise_shape {noise_shape} has {len(noise_shape)} entries; the "
+                         f"inputs have rank {inputs.shape.rank}")
+    dims = inputs.shape.as_list() if inputs.shape.rank is not None else None
+    dynamic = array_ops.shape(inputs)
+    out = [(dims[i] if dims is not None and dims[i] is not None else dynamic[i])
+           if value is None else value for i, value in enumerate(noise_shape)]
+    if all(isinstance(v, (int, np.integer)) for v in out):
+        return [int(v) for v in out]
+    return concat_split_ops.stack(out)
+
+
 def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None,
             _scope_out=None):
     """Drops a fraction ``rate`` of the inputs (scaling the rest by ``1 / (1 - rate)``) when
@@ -218,6 +238,7 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     (see _select)."""
     inputs = convert_to_tensor(inputs)
     with _scope(name, "dropout", None, _scope_out):
+        noise_shape = fill_noise_shape(inputs, noise_shape)
         if isinstance(training, (bool, np.bool_)):
             if not training:
                 return array_ops.identity(inputs)

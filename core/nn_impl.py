@@ -43,7 +43,10 @@ def _noise_shape(x: Tensor, noise_shape):
         return x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x)
     if isinstance(noise_shape, Tensor):
         return noise_shape
-    ns = as_shape(noise_shape)
+    try:
+        ns = as_shape(noise_shape)
+    except (TypeError, ValueError):
+        return noise_shape  # e.g. [tf.shape(x)[0], 1, d]: packed into a shape tensor, as TF
     if x.shape.rank is not None and ns.rank == x.shape.rank:
         ns = TensorShape([n if n is not None else d
                           for n, d in zip(ns.as_tuple(), x.shape.as_tuple())])

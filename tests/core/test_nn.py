@@ -329,6 +329,29 @@ def test_dropout_rate_and_noise_shape():
     assert abs((out[:, 0] == 4.0).mean() - 0.25) < 0.08
 
 
+def test_dropout_noise_shape_of_tensors_and_nones_shares_a_mask_per_row():
+    # The "same mask across time" dropout of NLP code: a noise_shape list holding tensors
+    # (tf.nn, tf.layers, contrib, Keras' backend) or, in a layer, None for the input's size.
+    x = tf.placeholder(tf.float32, [None, 40, 6])
+    n = tf.shape(x)[0]
+    outs = [tf.nn.dropout(x, 0.5, noise_shape=[n, 1, tf.shape(x)[2]], seed=1),
+            tf.layers.dropout(x, 0.5, noise_shape=[n, 1, 6], training=True, seed=2),
+            tf.contrib.layers.dropout(x, 0.5, noise_shape=[n, 1, 6], seed=3),
+            tf.keras.backend.dropout(x, 0.5, noise_shape=[n, 1, 6], seed=4),
+            tf.layers.Dropout(0.5, noise_shape=[None, 1, 6], seed=5)(x, training=True),
+            tf.layers.dropout(x, 0.5, noise_shape=[None, 1, None], training=True, seed=6)]
+    with tf.Session() as sess:
+        values = sess.run(outs, {x: np.ones((50, 40, 6), np.float32)})
+    for out, value in zip(outs, values):
+        assert out.shape.as_list() == [None, 40, 6] and value.shape == (50, 40, 6)
+        assert set(np.unique(value)) <= {0.0, 2.0}
+        assert np.all(value == value[:, :1])  # one draw per row and column, shared over axis 1
+        assert 0.3 < (value[:, 0] == 2.0).mean() < 0.7
+    with pytest.raises(ValueError, match="noise_shape \\[None, 1\\] has 2 entries; the inputs "
+                                         "have rank 3"):
+        tf.layers.dropout(x, 0.5, noise_shape=[None, 1], training=True)
+
+
 def test_dropout_argument_errors():
     with pytest.raises(ValueError, match=r"range \(0, 1\], got 1.5"):
         tf.nn.dropout(tf.ones([2]), keep_prob=1.5)

@@ -205,18 +205,7 @@ class Dropout(Layer):
         self.supports_masking = True
 
     def _get_noise_shape(self, inputs):
-        if self.noise_shape is None:
-            return None
-        dims = inputs.shape.as_list() if inputs.shape.rank is not None else None
-        dynamic = array_ops.shape(inputs)
-        out = []
-        for i, value in enumerate(self.noise_shape):
-            if value is None:
-                value = dims[i] if dims is not None and dims[i] is not None else dynamic[i]
-            out.append(value)
-        if all(isinstance(v, (int, np.integer)) for v in out):
-            return [int(v) for v in out]
-        return concat_split_ops.stack(out)
+        return _tf_layers.fill_noise_shape(inputs, self.noise_shape)
 
     def call(self, inputs, training=None):
         inputs = convert_to_tensor(inputs)
