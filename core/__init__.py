@@ -153,6 +153,7 @@ from .type_spec import *  # tf.TypeSpec, SparseTensorSpec, RaggedTensorSpec, ...
 from .module import *  # tf.Module, tf.variable_creator_scope
 from . import raw_ops  # tf.raw_ops.<OpName>(**kwargs), generated from the op registry
 from . import tpu, xla  # tf.xla.experimental, tf.tpu
+from .contrib.batching import batch_function as nondifferentiable_batch_function  # as TF 1.15
 from .session_handle import *  # tf.get_session_handle, get_session_tensor, delete_session_tensor
 from .ops.json_example_ops import *  # tf.decode_json_example
 from .gradient_tape import GradientTape  # graph mode's tape (ops recorded by id)

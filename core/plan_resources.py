@@ -50,6 +50,10 @@ class Cell:
 # ops naming one resource share it within a session as they do in TF's ResourceMgr (an op module
 # adds its type; the others keep one state per op).
 SHARED_BY_NAME: set[str] = set()
+# Op types of one family that find one resource by (container, shared_name) without a handle,
+# as TF's Stage, Unstage, StagePeek... find one Buffer: type -> family. An empty shared_name
+# means the node's own name (TF's ContainerInfo with use_node_name_as_default).
+SHARED_FAMILIES: dict[str, str] = {}
 
 
 class Resources:
@@ -84,6 +88,9 @@ class Resources:
         key = op
         if op.type in SHARED_BY_NAME:
             key = (op.type, op._attrs.get("container", ""), op._attrs.get("shared_name", ""))
+        elif op.type in SHARED_FAMILIES:
+            key = (SHARED_FAMILIES[op.type], op._attrs.get("container", ""),
+                   op._attrs.get("shared_name", "") or op.name)
         with self._lock:
             return self._states.setdefault(key, {})
 

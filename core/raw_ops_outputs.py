@@ -17,6 +17,7 @@ they drift, e.g. after a new multi-output op is registered.
 OUTPUTS = {
     "AllCandidateSampler": ("sampled_candidates", "true_expected_count", "sampled_expected_count"),
     "ApproxTopK": ("values", "indices"),
+    "Batch": ("batched_tensors*T", "batch_index", "id"),
     "BatchNormWithGlobalNormalizationGrad": ("dx", "dm", "dv", "db", "dg"),
     "BlockLSTM": ("i", "cs", "f", "o", "ci", "co", "h"),
     "BlockLSTMGrad": (
@@ -286,6 +287,7 @@ OUTPUTS = {
     "SparseToSparseSetOperation": ("result_indices", "result_values", "result_shape"),
     "Split": ("output*num_split",),
     "SplitV": ("output*num_split",),
+    "StagePeek": ("values*dtypes",),
     "StatelessRandomGetKeyCounter": ("key", "counter"),
     "StatelessRandomGetKeyCounterAlg": ("key", "counter", "alg"),
     "StatelessSampleDistortedBoundingBox": ("begin", "size", "bboxes"),
@@ -313,6 +315,7 @@ OUTPUTS = {
     "UniqueWithCounts": ("y", "idx", "count"),
     "UniqueWithCountsV2": ("y", "idx", "count"),
     "Unpack": ("output*num",),
+    "Unstage": ("values*dtypes",),
 }
 
 KEYWORD_RENAMES = {

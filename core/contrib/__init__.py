@@ -9,6 +9,7 @@ import importlib
 
 # submodule -> the module that implements it (relative to minitf)
 _SUBMODULES = {
+    "batching": ".contrib.batching",
     "bayesflow": ".contrib.bayesflow",
     "cluster_resolver": ".contrib.cluster_resolver",
     "compiler": ".contrib.compiler",
@@ -20,6 +21,7 @@ _SUBMODULES = {
     "distributions": ".contrib.distributions",
     "estimator": ".contrib.estimator",
     "factorization": ".contrib.factorization",
+    "feature_column": ".contrib.feature_column",
     "framework": ".contrib.framework",
     "gan": ".contrib.gan",
     "graph_editor": ".contrib.graph_editor",
@@ -30,6 +32,7 @@ _SUBMODULES = {
     "layers": ".contrib.layers",
     "learn": ".contrib.learn",
     "legacy_seq2seq": ".contrib.legacy_seq2seq",
+    "libsvm": ".contrib.libsvm",
     "lookup": ".contrib.lookup",
     "losses": ".contrib.losses",
     "metrics": ".contrib.metrics",
@@ -44,6 +47,7 @@ _SUBMODULES = {
     "slim": ".contrib.slim",
     "solvers": ".contrib.solvers",
     "sparsemax": ".contrib.sparsemax",
+    "staging": ".contrib.staging",
     "stateless": ".contrib.stateless",
     "summary": ".contrib.summary",
     "tensorboard": ".contrib.tensorboard",

@@ -10,9 +10,17 @@ from .categorical import (categorical_column_with_hash_bucket,
 from .columns import bucketized_column, categorical_column_with_identity, numeric_column
 from .dense import embedding_column, indicator_column
 from .layer import input_layer, linear_model, make_parse_example_spec
+from .sequence import (sequence_categorical_column_with_hash_bucket,
+                       sequence_categorical_column_with_identity,
+                       sequence_categorical_column_with_vocabulary_file,
+                       sequence_categorical_column_with_vocabulary_list, sequence_numeric_column)
 
 __all__ = ["bucketized_column", "categorical_column_with_hash_bucket",
            "categorical_column_with_identity", "categorical_column_with_vocabulary_file",
            "categorical_column_with_vocabulary_list", "crossed_column", "embedding_column",
            "indicator_column", "input_layer", "linear_model", "make_parse_example_spec",
-           "numeric_column", "weighted_categorical_column"]
+           "numeric_column", "sequence_categorical_column_with_hash_bucket",
+           "sequence_categorical_column_with_identity",
+           "sequence_categorical_column_with_vocabulary_file",
+           "sequence_categorical_column_with_vocabulary_list", "sequence_numeric_column",
+           "weighted_categorical_column"]

@@ -12,6 +12,19 @@ from ..ops import gather_ops, reduction_ops, transform_ops
 from .columns import _CategoricalColumn, _DenseColumn, _shape
 
 
+def _not_a_sequence(column, kind):
+    """TF's error for a sequence column (feature_column/sequence.py) given to input_layer."""
+    from .sequence import _SequenceCategoricalColumn
+
+    if isinstance(column.categorical_column, _SequenceCategoricalColumn):
+        raise ValueError(
+            f"In {kind}: {column.name}. categorical_column must not be of type "
+            "_SequenceCategoricalColumn. Suggested fix A: If you wish to use input_layer, use a "
+            "non-sequence categorical_column_with_*. Suggested fix B: If you wish to create "
+            "sequence input, use sequence_input_layer instead of input_layer. Given (type "
+            f"{type(column.categorical_column)}): {column.categorical_column}")
+
+
 class _IndicatorColumn(_DenseColumn, collections.namedtuple("_IndicatorColumn",
                                                             ["categorical_column"])):
     name = property(lambda self: f"{self.categorical_column.name}_indicator")
@@ -32,6 +45,7 @@ class _IndicatorColumn(_DenseColumn, collections.namedtuple("_IndicatorColumn",
         return reduction_ops.reduce_sum(hot, axis=[-2])
 
     def _get_dense_tensor(self, inputs, weight_collections=None, trainable=None):
+        _not_a_sequence(self, "indicator_column")
         return inputs.get(self)
 
 
@@ -55,6 +69,10 @@ class _EmbeddingColumn(_DenseColumn, collections.namedtuple(
         return inputs.get(self.categorical_column)
 
     def _get_dense_tensor(self, inputs, weight_collections=None, trainable=None):
+        _not_a_sequence(self, "embedding_column")
+        return self._get_dense_tensor_internal(inputs, weight_collections, trainable)
+
+    def _get_dense_tensor_internal(self, inputs, weight_collections=None, trainable=None):
         from ..sparse import safe_embedding_lookup_sparse
         from ..variables import get_variable
 

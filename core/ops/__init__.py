@@ -65,3 +65,6 @@ from . import zero_initializer_ops  # noqa: F401 - ZeroInitializer (tf.contrib.f
 from . import clustering_ops  # noqa: F401 - NearestNeighbors, KmeansPlusPlus/KMC2 (contrib.factorization)
 from . import wals_ops  # noqa: F401 - WALSComputePartialLhsAndRhs, MaskedMatmul (contrib.factorization)
 from . import xla_ops  # noqa: F401 - XlaClusterOutput (tf.xla.experimental.compile)
+from . import stage_ops  # noqa: F401 - Stage, Unstage, StagePeek, StageSize, StageClear (contrib.staging)
+from . import batch_ops  # noqa: F401 - Batch, Unbatch (contrib.batching.batch_function)
+from . import libsvm_ops  # noqa: F401 - DecodeLibsvm (tf.contrib.libsvm)

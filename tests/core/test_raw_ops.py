@@ -22,9 +22,10 @@ F = np.float32
 
 # Ops TF 1.x loaded from tf.contrib's kernel libraries: TF 2's registry and raw_ops lack them;
 # so does XlaClusterOutput, which TF's XLA pass rewrites away before anything runs.
-CONTRIB_ONLY = {"XlaClusterOutput", "BipartiteMatch", "GatherTree", "ImageConnectedComponents", "MaskedMatmul",
-                "Resampler", "ResamplerGrad", "SkipGramGenerateCandidates", "SparseFeatureCross",
-                "SparseFeatureCrossV2", "WALSComputePartialLhsAndRhs", "ZeroInitializer"}
+CONTRIB_ONLY = {"BipartiteMatch", "DecodeLibsvm", "GatherTree", "ImageConnectedComponents",
+                "MaskedMatmul", "Resampler", "ResamplerGrad", "SkipGramGenerateCandidates",
+                "SparseFeatureCross", "SparseFeatureCrossV2", "WALSComputePartialLhsAndRhs",
+                "XlaClusterOutput", "ZeroInitializer"}
 
 
 def public_ops() -> dict:

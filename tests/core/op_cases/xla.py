@@ -1,4 +1,5 @@
-"""Cases for core/ops/xla_ops.py: XlaClusterOutput, which only tf.xla.experimental.compile builds."""
+"""Cases for core/ops/xla_ops.py: XlaClusterOutput, which only tf.xla.experimental.compile
+builds."""
 
 CASES = []
 COVERED_BY = {
