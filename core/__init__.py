@@ -12,6 +12,7 @@ from .linalg import matrix_transpose, trace
 from . import tf_logging as logging
 from . import feature_column
 from . import estimator
+from . import distribute
 from . import contrib  # loads its submodules on first use
 from . import keras  # tf.keras as TF 1.x graph mode has it
 from . import sets

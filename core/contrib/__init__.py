@@ -18,6 +18,7 @@ _SUBMODULES = {
     "cudnn_rnn": ".contrib.cudnn_rnn",
     "data": ".contrib.data",
     "deprecated": ".contrib.deprecated",
+    "distribute": ".distribute.contrib",
     "distributions": ".contrib.distributions",
     "estimator": ".contrib.estimator",
     "factorization": ".contrib.factorization",

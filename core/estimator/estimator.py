@@ -1,7 +1,8 @@
 """``tf.estimator.Estimator``: train, evaluate, predict and export a model_fn, each in a graph
 of its own, with checkpoints and summaries in ``model_dir`` laid out as TF 1.x writes them
 (model.ckpt-N in TensorFlow's checkpoint format, graph.pbtxt, events; eval/ or eval_<name>/).
-One process: no distribution strategies, no TPUs."""
+One process, no TPUs; RunConfig's train_distribute / eval_distribute strategies run through
+core/distribute/estimator_training.py."""
 
 from __future__ import annotations
 
@@ -118,6 +119,10 @@ class Estimator:
         return self
 
     def _train_model(self, input_fn, hooks, saving_listeners):
+        if self._config.train_distribute is not None:
+            from ..distribute.estimator_training import train_model_distributed
+
+            return train_model_distributed(self, input_fn, hooks, saving_listeners)
         with Graph().as_default() as g:
             self._new_graph(g)
             features, labels, input_hooks = self._get_features_and_labels_from_input_fn(
@@ -221,6 +226,10 @@ class Estimator:
         ``global_step``, all hooks)."""
         from .. import metrics
 
+        if self._config.eval_distribute is not None:
+            from ..distribute.estimator_training import evaluate_build_graph_distributed
+
+            return evaluate_build_graph_distributed(self, input_fn, hooks, checkpoint_path)
         g = get_default_graph()
         self._new_graph(g)
         features, labels, input_hooks = self._get_features_and_labels_from_input_fn(

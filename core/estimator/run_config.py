@@ -1,5 +1,6 @@
 """``tf.estimator.RunConfig``: where an Estimator writes and how often. One process: the
-cluster properties answer as a local chief's do (TF_CONFIG naming a cluster is refused)."""
+cluster properties answer as a local chief's do (TF_CONFIG naming a cluster is refused).
+train_distribute / eval_distribute take tf.distribute strategies."""
 
 from __future__ import annotations
 
@@ -54,12 +55,8 @@ class RunConfig:
             save_checkpoints_steps = None
         elif save_checkpoints_steps is not None and save_checkpoints_secs is not None:
             raise ValueError(_SAVE_CKPT_ERR)
-        for what, value in (("train_distribute", train_distribute),
-                            ("eval_distribute", eval_distribute),
-                            ("experimental_distribute", experimental_distribute)):
-            if value is not None:
-                raise UnimplementedError(None, None, f"RunConfig({what}=...): minitf has no "
-                                         "distribution strategies")
+        train_distribute, eval_distribute = _distribute_config(
+            train_distribute, eval_distribute, experimental_distribute)
         _refuse_cluster()
         self._model_dir = os.fspath(model_dir) if model_dir is not None else None
         self._tf_random_seed = tf_random_seed
@@ -70,8 +67,9 @@ class RunConfig:
         self._keep_checkpoint_max = keep_checkpoint_max
         self._keep_checkpoint_every_n_hours = keep_checkpoint_every_n_hours
         self._log_step_count_steps = log_step_count_steps
-        self._train_distribute = self._eval_distribute = None
-        self._experimental_distribute = None
+        # Strategies (tf.distribute): Estimator trains / evaluates under them.
+        self._train_distribute, self._eval_distribute = train_distribute, eval_distribute
+        self._experimental_distribute = experimental_distribute
         self._device_fn, self._protocol = device_fn, protocol
         self._experimental_max_worker_delay_secs = experimental_max_worker_delay_secs
         self._session_creation_timeout_secs = session_creation_timeout_secs
@@ -131,6 +129,27 @@ class RunConfig:
         keys = ("model_dir", "tf_random_seed", "save_summary_steps", "save_checkpoints_steps",
                 "save_checkpoints_secs", "keep_checkpoint_max", "log_step_count_steps")
         return "RunConfig(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in keys) + ")"
+
+
+def _distribute_config(train_distribute, eval_distribute, experimental_distribute):
+    """TF's rule: experimental_distribute (a DistributeConfig) may give the strategies
+    instead; a remote cluster is refused (one process)."""
+    if experimental_distribute is not None:
+        if experimental_distribute.train_distribute:
+            if train_distribute:
+                raise ValueError("Either `train_distribute` or"
+                                 "`experimental_distribute.train_distribute` can be set.")
+            train_distribute = experimental_distribute.train_distribute
+        if experimental_distribute.eval_distribute:
+            if eval_distribute:
+                raise ValueError("Either `eval_distribute` or"
+                                 "`experimental_distribute.eval_distribute` can be set.")
+            eval_distribute = experimental_distribute.eval_distribute
+        if experimental_distribute.remote_cluster:
+            raise UnimplementedError(None, None, "RunConfig(experimental_distribute="
+                                     "DistributeConfig(remote_cluster=...)): minitf runs in "
+                                     "one process (no remote cluster)")
+    return train_distribute, eval_distribute
 
 
 def _validate(config):

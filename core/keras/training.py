@@ -132,7 +132,8 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
             graph = self._compiled_graph
             with graph.as_default(), name_scope("training"):
                 params = self.trainable_weights
-                updates = list(self.optimizer.get_updates(self.total_loss, params)) \
+                updates = list(_in_replica_context(
+                    lambda: self.optimizer.get_updates(self.total_loss, params))) \
                     if params else []
                 updates += [getattr(u, "op", u) for u in self.updates]
             self._train_fn = (self._metric_tensors, updates + self._metric_updates)
@@ -368,6 +369,17 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
     def predict_on_batch(self, x):
         self._ensure_built(x)
         return self._single(self._predict_batch(self._input_arrays(x)))
+
+
+def _in_replica_context(fn):
+    """``fn()``, in the replica context of the strategy whose scope is open (TF1's distributed
+    Keras builds its optimizer updates per replica: a tf.train optimizer's apply_gradients
+    refuses the cross-replica context)."""
+    from .. import distribute
+
+    if distribute.has_strategy() and distribute.in_cross_replica_context():
+        return distribute.get_strategy().extended.call_for_each_replica(fn)
+    return fn()
 
 
 class _StopEpochError(Exception):

@@ -96,6 +96,11 @@ class Optimizer:
         if not pairs:
             raise ValueError("No gradients provided for any variable: "
                              f"{[str(v) for _, v in grads_and_vars]}.")
+        # Under a tf.distribute strategy: TF1's merge_call path (distribute imports train).
+        from ..distribute.optimizer_v1 import apply_in_strategy
+        applied = apply_in_strategy(self, pairs, global_step, name)
+        if applied is not None:
+            return applied
         graph = pairs[0][1].graph
         with graph.as_default():
             with graph.control_dependencies(None):
@@ -154,6 +159,11 @@ class Optimizer:
                 "support gradients, between variables "
                 f"{[str(v) for _, v in grads_and_vars]} and loss {loss}.")
         return self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
+
+    def _distributed_apply(self, distribution, grads_and_vars, global_step=None, name=None):
+        """TF1's apply_gradients for a cross-replica context (a merge_call function)."""
+        from ..distribute.optimizer_v1 import distributed_apply
+        return distributed_apply(distribution, self, grads_and_vars, global_step, name)
 
     def _valid_dtypes(self):
         return {_dt.float16, _dt.float32, _dt.float64}
