@@ -280,8 +280,10 @@ def _conv2d_backprop_input_infer(sizes, f, dy, *, strides, use_cudnn_on_gpu, pad
         out = [dn, dims[0], dims[1], fc]
     else:
         n, h, w, c = _nhwc_list(dims, win.nchw)
-        _merge(n, dn)  # only checked: the batch is out_backprop's, as TF's shape function has
-        out = [dn, h, w, c]  # it (conv2d_transpose of a [None, ...] input stays [None, ...])
+        # TF 1.x's shape is input_sizes' (DCGAN's deconv2d reshapes to it: a [None, ...] input
+        # with output_shape [64, ...] gives [64, ...]); TF 2 took the batch from out_backprop.
+        # Both known must agree; either known is the batch.
+        out = [_merge(n, dn), h, w, c]
     return [TensorSpec(_format_list(out, win.nchw), f.dtype)]
 
 

@@ -102,8 +102,8 @@ def test_backprop_wrappers_and_conv2d_transpose_names():
     assert ct.op.inputs[0].name == "conv2d_transpose/input_sizes:0"
     assert ct.op.inputs[0].dtype == tf.int32
     assert bf.shape.as_list() == [3, 3, 3, 4]
-    # As TensorFlow, the batch is out_backprop's (None here); input_sizes' 2 is only checked.
-    assert bi.shape.as_list() == [None, 8, 8, 3] and ct2.shape.as_list() == [None, 8, 8, 3]
+    # As TF 1.x, the shape is input_sizes' (out_backprop's batch is None here; TF 2 keeps it).
+    assert bi.shape.as_list() == [2, 8, 8, 3] and ct2.shape.as_list() == [2, 8, 8, 3]
     ct3 = tf.nn.conv2d_transpose(dy, f, tf.placeholder(tf.int32, [4]), 2)
     assert ct3.shape.as_list() == [None, None, None, None]
 
