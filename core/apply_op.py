@@ -171,6 +171,14 @@ def _convert_args(opdef, args, graph):
                     t = convert_to_tensor(v, dtype=want if want else None,
                                           preferred_dtype=spec.default_dtype, name=spec.name)
                 except (TypeError, ValueError) as e:
+                    if isinstance(e, ValueError):
+                        # TF's op_def_library: a value no dtype converts stays a ValueError
+                        # (a partially known TensorShape); one of another dtype is a TypeError.
+                        try:
+                            convert_to_tensor(v)
+                        except (TypeError, ValueError) as e2:
+                            raise ValueError(f"Tried to convert '{spec.name}' to a tensor and "
+                                             f"failed. Error: {e2}") from None
                     raise TypeError(f"Expected {want.name if want else 'a tensor'} for argument "
                                     f"'{spec.name}' of '{opdef.type}' Op, got {v!r}: {e}") from None
             t = _same_graph(t, graph, opdef, ref=spec.is_ref)

@@ -266,3 +266,29 @@ def test_inferred_shapes_hold_at_run_time():
                     mt.placeholder_with_default(np.zeros([1, 4, 4, 3], np.float32),
                                                 [None, 4, 4, 3]),
                     mt.ones([5, 5, 2, 3]), output_shape=[2, 8, 8, 2], strides=[1, 2, 2, 1]))
+
+
+def test_a_partially_known_shape_as_a_shape_argument_is_a_value_error():
+    """TF's op_def_library keeps a conversion's ValueError when no dtype converts the value
+    (TF1 code catches ValueError around tf.reshape(x, x.get_shape())); a value that converts to
+    another dtype stays a TypeError."""
+    def outcomes(lib):
+        with lib.Graph().as_default():
+            x = lib.placeholder(lib.float32, [None, 3])
+            out = []
+            for build in (lambda: lib.reshape(x, x.get_shape()),
+                          lambda: lib.fill(x.get_shape(), 1.0),
+                          lambda: lib.reshape(x, [1.5, 2.0])):
+                try:
+                    build()
+                except (TypeError, ValueError) as e:
+                    out.append((type(e).__name__, str(e).split(" Error:")[0]))
+            return out
+
+    ours = outcomes(mt)
+    assert ours == [("ValueError", "Tried to convert 'shape' to a tensor and failed."),
+                    ("ValueError", "Tried to convert 'dims' to a tensor and failed."),
+                    ours[2]] and ours[2][0] == "TypeError"
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    assert [o[0] for o in outcomes(tf1)] == [o[0] for o in ours]
+    assert outcomes(tf1)[:2] == ours[:2]
