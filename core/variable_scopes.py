@@ -305,12 +305,33 @@ def get_local_variable(name, shape=None, dtype=None, initializer=None, regulariz
                         synchronization=synchronization, aggregation=aggregation)
 
 
-@contextlib.contextmanager
-def variable_scope(name_or_scope=None, default_name=None, values=None, initializer=None,
-                   regularizer=None, caching_device=None, partitioner=None, custom_getter=None,
-                   reuse=None, dtype=None, use_resource=None, constraint=None,
-                   auxiliary_name_scope=True):
+# The entered, not yet exited variable_scope contexts: TF's variable_scope is an object whose
+# state lives in the graph, so `tf.variable_scope("s").__enter__()` stays open when the object
+# is dropped; a dropped generator context would be closed by the collector, leaving the scope.
+_OPEN: set = set()
+
+
+class variable_scope:  # noqa: N801 - TF1's name (a class in TF too)
     """Opens a variable scope (and a name scope of the same name)."""
+
+    def __init__(self, *args, **kwargs):
+        self._context = _variable_scope(*args, **kwargs)
+
+    def __enter__(self):
+        scope = self._context.__enter__()
+        _OPEN.add(self._context)
+        return scope
+
+    def __exit__(self, *exc_info):
+        _OPEN.discard(self._context)
+        return self._context.__exit__(*exc_info)
+
+
+@contextlib.contextmanager
+def _variable_scope(name_or_scope=None, default_name=None, values=None, initializer=None,
+                    regularizer=None, caching_device=None, partitioner=None, custom_getter=None,
+                    reuse=None, dtype=None, use_resource=None, constraint=None,
+                    auxiliary_name_scope=True):
     if name_or_scope is None and default_name is None:
         raise TypeError("If default_name is None then name_or_scope is required")
     if reuse is False:

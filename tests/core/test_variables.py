@@ -418,3 +418,22 @@ def test_sliced_assignment_matches_numpy():
             v[1:].assign(np.zeros((3, 4), np.float32))
         with pytest.raises(AttributeError, match="no attribute 'assign'"):
             tf.constant([1.0, 2.0])[0].assign(3.0)
+
+
+def test_a_variable_scope_entered_and_dropped_stays_open():
+    # TF1 code enters scopes without keeping them (`tf.variable_scope("s").__enter__()`); TF's
+    # scope state lives in the graph, so collecting the object must not close the scope.
+    import gc
+
+    with tf.Graph().as_default():
+        context = tf.variable_scope("s")
+        context.__enter__()
+        del context
+        gc.collect()
+        assert tf.get_variable("b", [1]).name == "s/b:0"
+        assert tf.get_variable_scope().name == "s"
+    with tf.Graph().as_default():
+        context = tf.variable_scope("outer")
+        context.__enter__()
+        context.__exit__(None, None, None)  # an explicit exit still closes it
+        assert tf.get_variable("b", [1]).name == "b:0"
