@@ -358,8 +358,10 @@ def _variable_scope(name_or_scope=None, default_name=None, values=None, initiali
         var_name = f"{parent.name}/{short}" if parent.name else short
         # With a default name, TF1 opens name_scope(default_name), made unique among name
         # scopes on its own: the two counts can differ (dense_1 variables, dense_2 ops).
-        ns_ctx = graph.name_scope(short if name_or_scope is not None else default_name) \
-            if auxiliary_name_scope else contextlib.nullcontext(graph.get_name_scope())
+        # An empty name (variable_scope("")) keeps the current name scope, as TF's does.
+        ns_short = short if name_or_scope is not None else default_name
+        ns_ctx = graph.name_scope(ns_short) if auxiliary_name_scope and ns_short else \
+            contextlib.nullcontext(graph.get_name_scope())
         base = parent
     new_reuse = True if parent.reuse is True else (reuse if reuse is not None else base.reuse)
     if isinstance(name_or_scope, VariableScope) and reuse is None:

@@ -437,3 +437,24 @@ def test_a_variable_scope_entered_and_dropped_stays_open():
         context.__enter__()
         context.__exit__(None, None, None)  # an explicit exit still closes it
         assert tf.get_variable("b", [1]).name == "b:0"
+
+
+def test_an_empty_variable_scope_keeps_the_name_scope():
+    # TF's variable_scope("") opens no name scope (tf.tpu.bfloat16_scope is one): ops keep
+    # the enclosing name scope; variables get the scope's name, "" or "a/".
+    def names(lib):
+        out = []
+        with lib.Graph().as_default():
+            with lib.name_scope("outer"), lib.variable_scope(""):
+                out += [lib.constant(1, name="x").name, lib.get_variable("v", [1]).name]
+            with lib.variable_scope("a"):
+                with lib.variable_scope(""):
+                    out += [lib.constant(1, name="x").name, lib.get_variable("v", [1]).name]
+                with lib.variable_scope("", default_name="d"):
+                    out.append(lib.constant(1, name="x").name)
+        return out
+
+    want = ["outer/x:0", "v:0", "a/x:0", "a//v:0", "a/x_1:0"]
+    assert names(tf) == want
+    tf1 = pytest.importorskip("tensorflow.compat.v1")
+    assert names(tf1) == want
