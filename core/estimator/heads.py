@@ -38,21 +38,16 @@ def _add_regularization(loss, regularization_losses):
 
 
 def _update(metric, *args, **kwargs):
-    """``metric.update_state`` whose op is kept on the metric for the EstimatorSpec."""
-    op = metric.update_state(*args, **kwargs)
-    metric.__dict__.setdefault("_estimator_updates", []).append(op)
-    return op
+    """``metric.update_state``; Keras metrics keep their update ops (``metric.updates``)."""
+    return metric.update_state(*args, **kwargs)
 
 
 def _metric_ops(eval_metrics):
     """Keras metrics -> the ``(value, update_op)`` pairs of ``EstimatorSpec.eval_metric_ops``."""
     from ..ops.array_ops import group
 
-    ops = {}
-    for key, metric in eval_metrics.items():
-        updates = metric.__dict__.pop("_estimator_updates", [])
-        ops[key] = (metric.result(), group(*updates))
-    return ops
+    return {key: (metric.result(), group(*metric.updates))
+            for key, metric in eval_metrics.items()}
 
 
 def _broadcast(weights, values):

@@ -144,11 +144,21 @@ def _validate_eval_metric_ops(eval_metric_ops, graph) -> dict:
         return {}
     if not isinstance(eval_metric_ops, dict):
         raise TypeError(f"eval_metric_ops must be a dict, given: {eval_metric_ops}")
+    eval_metric_ops = dict(eval_metric_ops)
     for key, value in eval_metric_ops.items():
+        if hasattr(value, "update_state") and hasattr(value, "result"):
+            # A Keras metric (TF 1.15 takes one): its result and the updates made so far.
+            if not value.updates:
+                raise ValueError(f'Please call update_state(...) on the "{value.name}" metric')
+            from ..ops.array_ops import group
+
+            updates = value.updates
+            value = eval_metric_ops[key] = (
+                value.result(), updates[0] if len(updates) == 1 else group(*updates))
         if not isinstance(value, tuple) or len(value) != 2:
             raise TypeError(f"Values of eval_metric_ops must be (metric_value, update_op) "
                             f"tuples, given: {value} for key: {key}")
         for part in value:
             _check_is_tensor_or_operation(part, f"eval_metric_ops[{key}]")
             _check_graph(part, "eval_metric_ops", graph)
-    return dict(eval_metric_ops)
+    return eval_metric_ops

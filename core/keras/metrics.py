@@ -131,6 +131,17 @@ class Metric:
 
     reset_state = reset_states
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "update_state" in cls.__dict__:
+            cls.update_state = _recording_updates(cls.__dict__["update_state"])
+
+    @property
+    def updates(self) -> list:
+        """The ops of the ``update_state`` calls so far (graph mode), as Keras' ``add_update``
+        keeps them: an EstimatorSpec's ``eval_metric_ops`` may hold the metric itself."""
+        return list(self.__dict__.get("_updates", ()))
+
     def update_state(self, *args, **kwargs):
         raise NotImplementedError("Must be implemented in subclasses.")
 
@@ -148,6 +159,26 @@ class Metric:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _recording_updates(update_state):
+    """``update_state`` keeping its op on the metric (only the outermost call of a subclass
+    chain records: a subclass calling super().update_state gives one op)."""
+    def wrapped(self, *args, **kwargs):
+        if self.__dict__.get("_updating"):
+            return update_state(self, *args, **kwargs)
+        self._updating = True
+        try:
+            op = update_state(self, *args, **kwargs)
+        finally:
+            self._updating = False
+        if op is not None:
+            self.__dict__.setdefault("_updates", []).append(op)
+        return op
+
+    wrapped.__name__, wrapped.__doc__ = update_state.__name__, update_state.__doc__
+    wrapped.__wrapped__ = update_state
+    return wrapped
 
 
 def _snake(name):

@@ -528,3 +528,49 @@ def test_run_config():
         tf.estimator.RunConfig(save_summary_steps=-1)
     assert config.is_chief and config.num_worker_replicas == 1
     assert tf.estimator.ModeKeys.PREDICT == "infer"
+
+
+def test_eval_metric_ops_may_hold_keras_metrics(tmp_path):
+    # TF 1.15's EstimatorSpec takes a Keras metric as an eval_metric_ops value: its result,
+    # updated by the update_state calls made in the model_fn.
+    x, y = _data(40)
+    w_true = np.array([[1.0], [2.0], [-1.0]], np.float32)
+
+    def model_fn(features, labels, mode):
+        w = tf.get_variable("w", initializer=w_true)
+        pred = tf.squeeze(tf.matmul(features["x"], w), 1)
+        loss = tf.reduce_mean(tf.square(labels - pred))
+        mae, mse = tf.keras.metrics.MeanAbsoluteError(), tf.keras.metrics.Mean("mean_sq")
+        mae.update_state(labels, pred)
+        mse.update_state(tf.square(labels - pred))
+        return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops={"mae": mae,
+                                                                             "mse": mse})
+
+    est = tf.estimator.Estimator(model_fn, model_dir=str(tmp_path))
+    result = est.evaluate(_input(x, y, batch_size=10), steps=4)
+    err = y - (x @ w_true)[:, 0]
+    np.testing.assert_allclose(result["mae"], np.abs(err).mean(), rtol=1e-5)
+    np.testing.assert_allclose(result["mse"], np.square(err).mean(), rtol=1e-5)
+
+    def no_update(features, labels, mode):
+        tf.get_variable("w", initializer=w_true)
+        return tf.estimator.EstimatorSpec(mode, loss=tf.constant(0.0),
+                                          eval_metric_ops={"m": tf.keras.metrics.Mean("m")})
+
+    with pytest.raises(ValueError, match='Please call update_state\\(...\\) on the "m" metric'):
+        tf.estimator.Estimator(no_update, model_dir=str(tmp_path / "b")).evaluate(
+            _input(x, y, batch_size=10), steps=1)
+
+
+def test_keras_metric_records_one_update_per_outer_call():
+    class Doubled(tf.keras.metrics.Mean):
+        def update_state(self, values, sample_weight=None):
+            return super().update_state(2.0 * values, sample_weight)
+
+    m = Doubled()
+    ops = [m.update_state(tf.constant([1.0, 3.0])), m.update_state(tf.constant([5.0]))]
+    assert m.updates == ops  # the subclass's call records once, not once per class
+    with tf.Session() as sess:
+        sess.run(tf.local_variables_initializer())
+        sess.run(m.updates)
+        assert sess.run(m.result()) == pytest.approx(6.0)  # mean of 2, 6, 10
