@@ -16,9 +16,12 @@ Y = np.array([[1.], [2.], [3.], [4.]], np.float32)
 
 @pytest.fixture(scope="module")
 def tf1():
+    # TF's strategies read the process-wide mode: graph mode here, eager again afterwards
+    # (the other modules' TensorFlow comparisons run eagerly).
     tf1 = tf1_or_skip()
     tf1.disable_eager_execution()
-    return tf1
+    yield tf1
+    tf1.enable_eager_execution()
 
 
 def _run_fn(lib, s):
