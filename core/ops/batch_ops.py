@@ -29,7 +29,7 @@ from ..errors import (AlreadyExistsError, CancelledError, DeadlineExceededError,
 from ..opdef import NO_GRADIENT, OpDef, TensorSpec, kinded, register, req
 from ..plan_resources import SHARED_FAMILIES
 from ..tensor_shape import TensorShape
-from .queue_ops import Blocking, _deadline, resource_in
+from .queue_ops import Blocking, resource_in
 
 __all__: list[str] = []
 
@@ -37,29 +37,6 @@ __all__: list[str] = []
 def _new_id() -> int:
     """A random int64, as TF's random::New64() read as a signed id."""
     return random.getrandbits(64) - (1 << 63)
-
-
-def _wait(resource: Blocking, until: float | None, what: str, timeout_error):
-    """One wait on ``resource.cv`` (held) until ``until`` (monotonic) or the run's deadline;
-    raises ``timeout_error()`` at ``until``, DeadlineExceeded at the run's deadline,
-    CancelledError when the session closes."""
-    run_deadline = _deadline()
-    ends = [t for t in (until, run_deadline) if t is not None]
-    if resource.session_closed:
-        raise CancelledError(None, None, f"{what} operation was cancelled")
-    if ends:
-        left = min(ends) - time.monotonic()
-        if left > 0:
-            resource.cv.wait(left)
-    else:
-        resource.cv.wait()
-    if resource.session_closed:
-        raise CancelledError(None, None, f"{what} operation was cancelled")
-    now = time.monotonic()
-    if until is not None and now >= until:
-        raise timeout_error()
-    if run_deadline is not None and now >= run_deadline:
-        raise DeadlineExceededError(None, None, "Timed out waiting for notification")
 
 
 # -- Batch -----------------------------------------------------------------------------------------
@@ -108,9 +85,8 @@ class BatchResource(Blocking):
                 self._close(batch)
             while not batch.closed:
                 try:
-                    _wait(self, batch.deadline, "Batch", lambda: TimeoutError())
-                except TimeoutError:
-                    self._close(batch)  # the batch's time is up: it goes as it is
+                    if self._wait("Batch", batch.deadline):
+                        self._close(batch)  # the batch's time is up: it goes as it is
                 except (CancelledError, DeadlineExceededError):
                     self._withdraw(batch, task_id, rows)
                     raise
@@ -246,8 +222,9 @@ class UnbatchResource(Blocking):
             self.cv.notify_all()
             try:
                 while slot[1] is None:
-                    _wait(self, deadline, "Unbatch", lambda: DeadlineExceededError(
-                        None, None, "Batched data did not arrive within timeout window."))
+                    if self._wait("Unbatch", deadline):
+                        raise DeadlineExceededError(None, None, "Batched data did not arrive "
+                                                    "within timeout window.")
             finally:
                 if self.waiting.get(key) is slot:
                     del self.waiting[key]

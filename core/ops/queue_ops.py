@@ -82,21 +82,28 @@ class Blocking:
         self.cv = threading.Condition()
         self.session_closed = False
 
-    def _wait(self, what: str):
-        """One wait on the condition (the caller holds it); raises at the run's deadline or
-        when the session closes (TF cancels the pending ops: "Dequeue operation was
+    def _wait(self, what: str, until: float | None = None) -> bool:
+        """One wait on the condition (the caller holds it), if ``until`` (monotonic) is given
+        at most until then: returns whether ``until`` has come. Raises at the run's deadline
+        or when the session closes (TF cancels the pending ops: "Dequeue operation was
         cancelled")."""
         if self.session_closed:
             raise CancelledError(None, None, f"{what} operation was cancelled")
         deadline = _deadline()
-        if deadline is None:
-            self.cv.wait()
+        end = min((t for t in (deadline, until) if t is not None), default=None)
+        if end is None:
+            notified = self.cv.wait()
         else:
-            left = deadline - time.monotonic()
-            if left <= 0 or not self.cv.wait(left) and time.monotonic() >= deadline:
-                raise DeadlineExceededError(None, None, "Timed out waiting for notification")
+            left = end - time.monotonic()
+            notified = left > 0 and self.cv.wait(left)
         if self.session_closed:
             raise CancelledError(None, None, f"{what} operation was cancelled")
+        if notified:
+            return False
+        now = time.monotonic()
+        if deadline is not None and now >= deadline:
+            raise DeadlineExceededError(None, None, "Timed out waiting for notification")
+        return until is not None and now >= until
 
     def cancel(self):
         """The session closed: every waiting op fails with CancelledError."""

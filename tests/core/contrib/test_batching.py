@@ -127,6 +127,19 @@ def test_unbatch_times_out_without_its_rows():
         sess.run(out)
 
 
+def test_the_runs_deadline_fails_a_waiting_batch_run():
+    # A run whose own deadline passes before its batch's timeout fails with
+    # DeadlineExceeded, as TF's; the batch then closes without its rows.
+    x = tf.placeholder(tf.float32, [None])
+    out = BATCH([x], num_batch_threads=1, max_batch_size=10, batch_timeout_micros=5_000_000,
+                grad_timeout_micros=0, shared_name="deadline")[0]
+    with tf.Session() as sess, pytest.raises(tf.errors.DeadlineExceededError):
+        sess.run(out, {x: [1.0]}, options=tf.RunOptions(timeout_in_ms=200))
+    with tf.Session(config=tf.ConfigProto(operation_timeout_in_ms=200)) as sess, \
+            pytest.raises(tf.errors.DeadlineExceededError):
+        sess.run(out, {x: [1.0]})
+
+
 def test_bad_inputs():
     with pytest.raises(ValueError, match="supposed to be Tensors; found 3"):
         batching.batch_function(1, 4, 10)(lambda a: a)(3)
