@@ -312,19 +312,27 @@ _OPEN: set = set()
 
 
 class variable_scope:  # noqa: N801 - TF1's name (a class in TF too)
-    """Opens a variable scope (and a name scope of the same name)."""
+    """Opens a variable scope (and a name scope of the same name); the object may be entered
+    again (``with vs: ...`` twice), as TF's."""
 
-    def __init__(self, *args, **kwargs):
-        self._context = _variable_scope(*args, **kwargs)
+    def __init__(self, name_or_scope=None, default_name=None, *args, **kwargs):
+        if name_or_scope is None and default_name is None:
+            raise TypeError("If default_name is None then name_or_scope is required")
+        self._args = (name_or_scope, default_name, *args)
+        self._kwargs = kwargs
+        self._entered: list = []
 
     def __enter__(self):
-        scope = self._context.__enter__()
-        _OPEN.add(self._context)
+        context = _variable_scope(*self._args, **self._kwargs)
+        scope = context.__enter__()
+        self._entered.append(context)
+        _OPEN.add(context)
         return scope
 
     def __exit__(self, *exc_info):
-        _OPEN.discard(self._context)
-        return self._context.__exit__(*exc_info)
+        context = self._entered.pop()
+        _OPEN.discard(context)
+        return context.__exit__(*exc_info)
 
 
 @contextlib.contextmanager

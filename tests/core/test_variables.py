@@ -458,3 +458,15 @@ def test_an_empty_variable_scope_keeps_the_name_scope():
     assert names(tf) == want
     tf1 = pytest.importorskip("tensorflow.compat.v1")
     assert names(tf1) == want
+
+
+def test_a_variable_scope_object_enters_again_and_checks_its_arguments_when_made():
+    vs = tf.variable_scope("a")
+    with vs:
+        first = tf.get_variable("v", [1])
+    with vs as scope:  # TF re-enters the same scope
+        second = tf.get_variable("w", [1])
+        assert scope.name == "a"
+    assert (first.name, second.name) == ("a/v:0", "a/w:0")
+    with pytest.raises(TypeError, match="If default_name is None then name_or_scope is required"):
+        tf.variable_scope(None)  # at construction, as TF's
