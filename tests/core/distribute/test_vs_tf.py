@@ -16,12 +16,9 @@ Y = np.array([[1.], [2.], [3.], [4.]], np.float32)
 
 @pytest.fixture(scope="module")
 def tf1():
-    # TF's strategies read the process-wide mode: graph mode here, eager again afterwards
-    # (the other modules' TensorFlow comparisons run eagerly).
-    tf1 = tf1_or_skip()
-    tf1.disable_eager_execution()
-    yield tf1
-    tf1.enable_eager_execution()
+    # TF's side builds in graphs of its own (tf1.Graph().as_default()); the process keeps
+    # TF's eager default, which the other modules' TensorFlow comparisons need.
+    return tf1_or_skip()
 
 
 def _run_fn(lib, s):
