@@ -22,7 +22,8 @@ its second call here, on its first in TF (which traces twice). No AutoGraph: Pyt
 ``while`` / ``for`` on a Tensor raises a TypeError saying so (use tf.cond, tf.while_loop).
 ``autograph``'s options, ``experimental_relax_shapes`` and ``experimental_compile`` change
 nothing. Reads through a variable's shared ``read`` snapshot are not ordered after the body's
-assignments (``read_value()`` is).
+assignments (``read_value()`` is); as TF1's reference variables, a read shares the variable's
+buffer, so an assignment later in the same call shows through it (TF 2's resource reads copy).
 """
 
 from __future__ import annotations

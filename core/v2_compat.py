@@ -16,9 +16,9 @@ def _refuse(what: str):
                              "is a TensorFlow 2 behaviour it does not have")
 
 
-def _keep_tf1(what: str, ops: str):
-    logging.warning("minitf keeps %s (%s); results are the same as with TensorFlow 2's", what,
-                    ops)
+def _keep_tf1(what: str, ops: str, differs: str = ""):
+    logging.warning("minitf keeps %s (%s); results are the same as with TensorFlow 2's%s",
+                    what, ops, differs)
 
 
 def disable_v2_behavior():
@@ -49,7 +49,9 @@ def disable_resource_variables():
 
 
 def enable_resource_variables():
-    _keep_tf1("reference variables", "VariableV2, Assign")
+    _keep_tf1("reference variables", "VariableV2, Assign",
+              ", except that a read shares the variable's buffer, so an assignment later in "
+              "the same run shows through an earlier read (TF 2's resource reads copy)")
 
 
 def resource_variables_enabled() -> bool:
