@@ -36,6 +36,7 @@ import weakref
 import numpy as np
 
 from . import nest
+from .gradient_tape import _is_variable
 from .graph import Operation, Tensor, convert_to_tensor, get_default_graph
 from .module import variable_creator_scope
 from .type_spec_base import TensorSpec
@@ -48,10 +49,6 @@ _NONE_ON_FIRST = ("Creating variables on a non-first call to a function decorate
 _NO_AUTOGRAPH = (" [minitf's tf.function has no AutoGraph: Python control flow on a Tensor "
                  "(`if`, `while`, `for` over it) is not converted in {name}; write it with "
                  "tf.cond / tf.while_loop / tf.map_fn instead.]")
-
-
-def _is_variable(x) -> bool:
-    return hasattr(x, "_ref") and hasattr(x, "_snapshot")
 
 
 def _scope_name(name: str) -> str:

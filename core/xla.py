@@ -32,6 +32,7 @@ from .apply_op import _is_variable_output
 from .control_flow_util import _register
 from .control_flow_while import _enclosing_loop
 from .graph import Operation, get_default_graph
+from .nest import _is_attrs
 from .ops.constant_ops import group, identity, no_op
 from .ops.xla_ops import XLA_CLUSTER_OUTPUT
 from .tensor_conversion import convert_to_tensor
@@ -221,10 +222,6 @@ def compile(computation, inputs=None):  # noqa: A001 - TF's name
     if not outputs_is_flat:
         output_tensors = nest.pack_sequence_as(outputs, output_tensors)
     return output_tensors
-
-
-def _is_attrs(v) -> bool:
-    return hasattr(type(v), "__attrs_attrs__")
 
 
 def _is_flat(outputs) -> bool:
