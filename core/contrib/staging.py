@@ -10,6 +10,7 @@ from .. import dtypes as _dt
 from ..default_graph import colocate_with, get_default_graph, name_scope
 from ..graph import Tensor, convert_to_tensor
 from ..ops.constant_ops import no_op
+from ..queues import QueueBase
 from ..ops.stage_ops import STAGE, STAGE_CLEAR, STAGE_PEEK, STAGE_SIZE, UNSTAGE
 from ..tensor_shape import TensorShape, unknown_shape
 
@@ -107,13 +108,7 @@ class StagingArea:
             with colocate_with(self._coloc_op):
                 return STAGE(vals, name=scope, **self._attrs())
 
-    @staticmethod
-    def _scope_vals(vals):
-        if isinstance(vals, (list, tuple)):
-            return vals
-        if isinstance(vals, dict):
-            return list(vals.values())
-        return [vals]
+    _scope_vals = staticmethod(QueueBase._scope_vals)  # what a name scope is checked against
 
     # -- get and peek ----------------------------------------------------------------------------
     def _get_return_value(self, tensors):

@@ -216,12 +216,12 @@ def _check_default(shape, default, dtype, key):
                     f"dtype: {dtype!r}, key: {key}")
 
 
-def numeric_column(key, shape=(1,), default_value=None, dtype=_dt.float32, normalizer_fn=None):
-    """A dense column of ``shape`` floats per example (cast to float32, normalized by
-    ``normalizer_fn``); ``default_value`` fills missing values when parsing Examples."""
+def _check_numeric(key, shape, dtype) -> tuple:
+    """A numeric column's ``shape`` (a tuple of positive ints) and ``dtype`` (integer or
+    floating), with TF's errors (its _check_shape)."""
     shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
     for d in shape:
-        if not isinstance(d, int) or isinstance(d, bool):
+        if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
             raise TypeError(f"shape dimensions must be integer. shape: {shape}, key: {key}")
         if d < 1:
             raise ValueError(f"shape dimensions must be greater than 0. shape: {shape}, key: "
@@ -229,6 +229,13 @@ def numeric_column(key, shape=(1,), default_value=None, dtype=_dt.float32, norma
     dtype = _dt.as_dtype(dtype)
     if not (dtype.is_integer or dtype.is_floating):
         raise ValueError(f"dtype must be convertible to float. dtype: {dtype!r}, key: {key}")
+    return shape, dtype
+
+
+def numeric_column(key, shape=(1,), default_value=None, dtype=_dt.float32, normalizer_fn=None):
+    """A dense column of ``shape`` floats per example (cast to float32, normalized by
+    ``normalizer_fn``); ``default_value`` fills missing values when parsing Examples."""
+    shape, dtype = _check_numeric(key, shape, dtype)
     default_value = _check_default(shape, default_value, dtype, key)
     if normalizer_fn is not None and not callable(normalizer_fn):
         raise TypeError(f"normalizer_fn must be a callable. Given: {normalizer_fn}")

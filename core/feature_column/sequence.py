@@ -14,7 +14,6 @@ from __future__ import annotations
 import abc
 import collections
 
-import numpy as np
 
 from .. import dtypes as _dt
 from ..check_ops import assert_rank, assert_type
@@ -29,7 +28,7 @@ from ..variables import variable_scope
 from .categorical import (categorical_column_with_hash_bucket,
                           categorical_column_with_vocabulary_file,
                           categorical_column_with_vocabulary_list)
-from .columns import (_CategoricalColumn, _FeatureColumn, _LazyBuilder,
+from .columns import (_check_numeric, _CategoricalColumn, _FeatureColumn, _LazyBuilder,
                       categorical_column_with_identity)
 from .dense import _EmbeddingColumn, _IndicatorColumn
 from .layer import _normalize, _same_batch
@@ -242,16 +241,7 @@ def sequence_categorical_column_with_vocabulary_list(key, vocabulary_list, dtype
 def sequence_numeric_column(key, shape=(1,), default_value=0., dtype=_dt.float32,
                             normalizer_fn=None):
     """Sequences of ``shape`` numbers per step; ``default_value`` pads short sequences."""
-    shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
-    for d in shape:  # TF's _check_shape
-        if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
-            raise TypeError(f"shape dimensions must be integer. shape: {shape}, key: {key}")
-        if d < 1:
-            raise ValueError(f"shape dimensions must be greater than 0. shape: {shape}, key: "
-                             f"{key}")
-    dtype = _dt.as_dtype(dtype)
-    if not (dtype.is_integer or dtype.is_floating):
-        raise ValueError(f"dtype must be convertible to float. dtype: {dtype!r}, key: {key}")
+    shape, dtype = _check_numeric(key, shape, dtype)
     if normalizer_fn is not None and not callable(normalizer_fn):
         raise TypeError(f"normalizer_fn must be a callable. Given: {normalizer_fn}")
     return _SequenceNumericColumn(key, tuple(int(d) for d in shape), default_value, dtype,
