@@ -179,7 +179,7 @@ def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
 
 
 def einsum(equation, *inputs, **kwargs):
-    """``tf.einsum`` without ellipses or repeated letters in one operand: letters only one
+    """``tf.einsum`` without repeated letters in one operand: letters only one
     operand has and the output lacks are summed first, then operands contract pairwise, left
     to right, as one batched matmul each (shared kept letters are its batch), and the result
     is transposed to the output's order. Without ``->`` the output is the letters used once,
@@ -189,7 +189,8 @@ def einsum(equation, *inputs, **kwargs):
         raise TypeError(f"invalid keyword arguments for einsum: {', '.join(sorted(kwargs))}")
     eq = equation.replace(" ", "")
     if "..." in eq:
-        raise NotImplementedError("einsum: ellipses ('...') are not supported")
+        inputs = [convert_to_tensor(t, name=f"input_{i}") for i, t in enumerate(inputs)]
+        eq = _einsum_expand_ellipsis(eq, inputs, equation)
     lhs, arrow, out = eq.partition("->")
     specs = lhs.split(",")
     if len(specs) != len(inputs):
@@ -234,6 +235,50 @@ def einsum(equation, *inputs, **kwargs):
         if rspec != out:
             result = transform_ops.transpose(result, [rspec.index(c) for c in out])
         return array_ops.identity(result, name="Einsum")  # <scope>/Einsum, TF's op's name
+
+
+def _einsum_expand_ellipsis(eq: str, tensors, equation) -> str:
+    """``eq`` with each ``...`` spelled as letters it does not use: one per dimension the
+    ellipsis stands for, aligned from the right across operands (as numpy's and TF's). An
+    implicit output is the ellipsis' letters, then the letters used once, sorted."""
+    lhs, arrow, out = eq.partition("->")
+    specs = lhs.split(",")
+    if len(specs) != len(tensors):
+        raise ValueError(f"einsum: the equation {equation!r} has {len(specs)} operands, "
+                         f"got {len(tensors)} inputs")
+    counts = []
+    for t, spec in zip(tensors, specs):
+        if spec.count("...") > 1 or spec.replace("...", "").count(".") or \
+                out.count("...") > 1:
+            raise ValueError(f"einsum: invalid ellipsis in {equation!r}")
+        if "..." in spec:
+            if t.shape.rank is None:
+                raise ValueError("einsum: the ranks of the inputs must be known")
+            n = t.shape.rank - (len(spec) - 3)
+            if n < 0:
+                raise ValueError(f"einsum: input {t.name} has rank {t.shape.rank}, fewer than "
+                                 f"the subscripts {spec!r} name")
+            counts.append(n)
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in eq]
+    letters = "".join(free[:max(counts, default=0)])
+    specs = [spec.replace("...", letters[len(letters) - n:]) if "..." in spec else spec
+             for spec, n in zip(specs, _einsum_counts(specs, counts))]
+    if arrow:
+        if letters and "..." not in out:  # numpy's and TF's rule: they are not summed away
+            raise ValueError(f"einsum: the output of {equation!r} has no '...' for the "
+                             f"{len(letters)} dimensions the inputs' ellipses stand for")
+        out = out.replace("...", letters)
+    else:
+        used = "".join(specs)
+        out = letters + "".join(sorted(c for c in set(used) if used.count(c) == 1
+                                       and c not in letters))
+    return ",".join(specs) + "->" + out
+
+
+def _einsum_counts(specs, counts):
+    """Each operand's ellipsis dimension count (0 for one without an ellipsis)."""
+    it = iter(counts)
+    return [next(it) if "..." in spec else 0 for spec in specs]
 
 
 def _einsum_sum_out(t, spec: str, needed: str):

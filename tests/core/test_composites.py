@@ -201,6 +201,38 @@ def test_einsum_matches_numpy(equation, shapes):
                                rtol=1e-4, atol=1e-4)
 
 
+ELLIPSIS_CASES = [("...ij,...jk->...ik", [(2, 3, 4, 5), (2, 3, 5, 6)]),
+                  ("...ij,...jk", [(2, 3, 4, 5), (2, 3, 5, 6)]),
+                  ("...ij,...jk->...ik", [(2, 3, 4, 5), (3, 5, 6)]),  # aligned from the right
+                  ("b...ij,b...jk->b...ik", [(2, 3, 4, 5), (2, 3, 5, 6)]),
+                  ("...ij->...ji", [(2, 3, 4)]), ("i...->...", [(2, 3, 4)]),
+                  ("ij...->...", [(2, 3)]), ("...,...->...", [(2, 3), (2, 3)])]
+
+
+@pytest.mark.parametrize("equation,shapes", ELLIPSIS_CASES, ids=[c[0] for c in ELLIPSIS_CASES])
+def test_einsum_ellipses_match_numpy(equation, shapes):
+    # TF 1.x's einsum takes ellipses (Kyubyong's transformer and BiDAF-style code use them);
+    # the reference is np.einsum, values and static shapes, with a gradient through them.
+    rng = np.random.default_rng(len(equation))
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    holders = [tf.placeholder(tf.float32, [None] * len(s)) for s in shapes]
+    out = tf.einsum(equation, *holders)
+    static = tf.einsum(equation, *[tf.constant(a) for a in arrays])
+    want = np.einsum(equation, *arrays)
+    assert static.shape.as_list() == list(want.shape)
+    (grad,) = tf.gradients(tf.reduce_sum(out), holders[0])
+    with tf.Session() as sess:
+        got, got_grad = sess.run([out, grad], dict(zip(holders, arrays)))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    # d sum(out) / dA: one more of A's elements moves sum(out) by its coefficient, which
+    # np.einsum of the same equation with A replaced by a one-hot gives (spot-checked).
+    flat = rng.integers(arrays[0].size)
+    onehot = np.zeros(arrays[0].size, np.float32)
+    onehot[flat] = 1.0
+    coefficient = np.einsum(equation, onehot.reshape(shapes[0]), *arrays[1:]).sum()
+    np.testing.assert_allclose(got_grad.reshape(-1)[flat], coefficient, rtol=1e-4, atol=1e-5)
+
+
 def test_einsum_refuses_what_it_cannot_do_and_matches_tensorflow():
     a = tf.zeros([2, 3])
     with pytest.raises(ValueError, match="has 2 operands, got 1 inputs"):
@@ -211,8 +243,10 @@ def test_einsum_refuses_what_it_cannot_do_and_matches_tensorflow():
         tf.einsum("ij->z", a)
     with pytest.raises(ValueError, match="'j' is 3 in one input and 4"):
         tf.einsum("ij,jk->ik", a, tf.zeros([4, 5]))
-    with pytest.raises(NotImplementedError, match="ellipses"):
-        tf.einsum("...ij->...ji", a)
+    with pytest.raises(ValueError, match="has no '...' for the 1 dimensions"):
+        tf.einsum("...ij,jk->ik", tf.zeros([5, 2, 3]), tf.zeros([3, 4]))  # TF: not summed
+    with pytest.raises(ValueError, match="ranks of the inputs must be known"):
+        tf.einsum("...ij->...ji", tf.placeholder(tf.float32))
     with pytest.raises(NotImplementedError, match="repeated in one operand"):
         tf.einsum("ii->i", tf.zeros([3, 3]))
     tf1 = pytest.importorskip("tensorflow.compat.v1")
