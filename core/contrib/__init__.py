@@ -34,6 +34,7 @@ _SUBMODULES = {
     "learn": ".contrib.learn",
     "legacy_seq2seq": ".contrib.legacy_seq2seq",
     "libsvm": ".contrib.libsvm",
+    "linalg": ".contrib.linalg",
     "lookup": ".contrib.lookup",
     "losses": ".contrib.losses",
     "metrics": ".contrib.metrics",
