@@ -296,6 +296,7 @@ OUTPUTS = {
     "StringSplitV2": ("indices", "values", "shape"),
     "Svd": ("s", "u", "v"),
     "Switch": ("output_false", "output_true"),
+    "TakeManySparseFromTensorsMap": ("sparse_indices", "sparse_values", "sparse_shape"),
     "TensorArrayConcatV3": ("value", "lengths"),
     "TensorArrayGradV3": ("grad_handle", "flow_out"),
     "TensorArrayV3": ("handle", "flow"),

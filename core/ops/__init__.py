@@ -68,3 +68,4 @@ from . import xla_ops  # noqa: F401 - XlaClusterOutput (tf.xla.experimental.comp
 from . import stage_ops  # noqa: F401 - Stage, Unstage, StagePeek, StageSize, StageClear (contrib.staging)
 from . import batch_ops  # noqa: F401 - Batch, Unbatch (contrib.batching.batch_function)
 from . import libsvm_ops  # noqa: F401 - DecodeLibsvm (tf.contrib.libsvm)
+from . import sparse_tensors_map_ops  # noqa: F401 - SparseTensorsMap ops (train.batch of sparse)

@@ -5,7 +5,9 @@
 QueueRunners in the QUEUE_RUNNERS collection, ``epochs`` local variables and
 "fraction_of_N_full" scalar summaries, under the same names.
 
-SparseTensors are not batched (TF stores them in a SparseTensorsMap, which minitf lacks).
+SparseTensors are batched as TF batches them: each goes into a SparseTensorsMap
+(core/train/input_sparse.py), the queue carries its int64 handle ([1] per element) and
+TakeManySparseFromTensorsMap rebuilds the batched SparseTensor after the dequeue.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import summary
-from ..graph import (GraphKeys, constant_value, control_dependencies,
+from ..graph import (GraphKeys, control_dependencies,
                      convert_to_tensor, name_scope)
 from ..ops import array_ops, math_ops
 from ..ops.array_extra_ops import count_up_to
@@ -26,6 +28,8 @@ from ..ops.random_ops import random_shuffle
 from ..queues import FIFOQueue, PaddingFIFOQueue, RandomShuffleQueue
 from ..sparse_tensor import SparseTensor
 from ..tensor_shape import as_shape
+from .input_sparse import (_restore_sparse_tensors, _smart_cond, _store_sparse_tensors,
+                           _store_sparse_tensors_join)
 from .queue_runner import QueueRunner, add_queue_runner
 
 __all__ = ["batch", "batch_join", "input_producer", "limit_epochs", "match_filenames_once",
@@ -156,10 +160,9 @@ def _as_original_type(original, tensor_list):
 
 
 def _validate(tensor_list, what="batch()"):
-    if any(isinstance(t, SparseTensor) for t in tensor_list):
-        raise TypeError(f"{what}: SparseTensors are not supported by minitf's queue-based "
-                        "batching; use tf.data's batch")
-    tensor_list = [convert_to_tensor(t) for t in tensor_list]
+    """Tensors as tensors; SparseTensors as they are (stored by ``_store_sparse_tensors``)."""
+    tensor_list = [t if isinstance(t, SparseTensor) else convert_to_tensor(t)
+                   for t in tensor_list]
     if not tensor_list:
         raise ValueError(f"Expected at least one tensor in {what}.")
     return tensor_list
@@ -211,16 +214,6 @@ def _shapes(tensor_list_list, shapes, enqueue_many):
     return shapes
 
 
-def _smart_cond(pred, true_fn, false_fn):
-    """TF's smart_cond: the branch itself when ``pred`` is known statically, else tf.cond."""
-    value = constant_value(pred)
-    if value is not None:
-        return true_fn() if bool(value) else false_fn()
-    from ..control_flow import cond
-
-    return cond(pred, true_fn, false_fn)
-
-
 def _select_which_to_enqueue(tensor_list, keep_input):
     select_i = math_ops.cast(keep_input, _dt.int32)
     return [dynamic_partition(x, select_i, num_partitions=2)[1] for x in tensor_list]
@@ -263,6 +256,7 @@ def _batch(tensors, batch_size, keep_input, num_threads=1, capacity=32, enqueue_
     with name_scope(name, "batch", list(tensor_list) + [keep_input]) as name:
         tensor_list = _validate(tensor_list)
         keep_input = _validate_keep_input(keep_input, enqueue_many)
+        tensor_list, sparse_info = _store_sparse_tensors(tensor_list, enqueue_many, keep_input)
         types = _dtypes([tensor_list])
         shapes = _shapes([tensor_list], shapes, enqueue_many)
         queue = (PaddingFIFOQueue if dynamic_pad else FIFOQueue)(
@@ -270,6 +264,7 @@ def _batch(tensors, batch_size, keep_input, num_threads=1, capacity=32, enqueue_
         _enqueue_ops(queue, [tensor_list], enqueue_many, keep_input, num_threads)
         _fraction_full(queue, capacity)
         dequeued = _dequeue(queue, batch_size, allow_smaller_final_batch, name)
+        dequeued = _restore_sparse_tensors(dequeued, sparse_info)
         return _as_original_type(tensors, dequeued)
 
 
@@ -281,6 +276,8 @@ def _batch_join(tensors_list, batch_size, keep_input, capacity=32, enqueue_many=
     with name_scope(name, "batch_join", flat + [keep_input]) as name:
         tensor_list_list = [_validate(tl, "batch_join()") for tl in tensor_list_list]
         keep_input = _validate_keep_input(keep_input, enqueue_many)
+        tensor_list_list, sparse_info = _store_sparse_tensors_join(tensor_list_list,
+                                                                   enqueue_many, keep_input)
         types = _dtypes(tensor_list_list)
         shapes = _shapes(tensor_list_list, shapes, enqueue_many)
         queue = (PaddingFIFOQueue if dynamic_pad else FIFOQueue)(
@@ -288,6 +285,7 @@ def _batch_join(tensors_list, batch_size, keep_input, capacity=32, enqueue_many=
         _enqueue_ops(queue, tensor_list_list, enqueue_many, keep_input)
         _fraction_full(queue, capacity)
         dequeued = _dequeue(queue, batch_size, allow_smaller_final_batch, name)
+        dequeued = _restore_sparse_tensors(dequeued, sparse_info)
         return _as_original_type(tensors_list[0], dequeued)
 
 
@@ -301,6 +299,7 @@ def _shuffle_batch(tensors, batch_size, capacity, min_after_dequeue, keep_input,
                              f"{min_after_dequeue}.")
         tensor_list = _validate(tensor_list)
         keep_input = _validate_keep_input(keep_input, enqueue_many)
+        tensor_list, sparse_info = _store_sparse_tensors(tensor_list, enqueue_many, keep_input)
         types = _dtypes([tensor_list])
         shapes = _shapes([tensor_list], shapes, enqueue_many)
         queue = RandomShuffleQueue(capacity=capacity, min_after_dequeue=min_after_dequeue,
@@ -309,6 +308,7 @@ def _shuffle_batch(tensors, batch_size, capacity, min_after_dequeue, keep_input,
         _enqueue_ops(queue, [tensor_list], enqueue_many, keep_input, num_threads)
         _fraction_over(queue, capacity, min_after_dequeue)
         dequeued = _dequeue(queue, batch_size, allow_smaller_final_batch, name)
+        dequeued = _restore_sparse_tensors(dequeued, sparse_info)
         return _as_original_type(tensors, dequeued)
 
 
@@ -320,6 +320,8 @@ def _shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue, k
     with name_scope(name, "shuffle_batch_join", flat + [keep_input]) as name:
         tensor_list_list = [_validate(tl, "batch_join()") for tl in tensor_list_list]
         keep_input = _validate_keep_input(keep_input, enqueue_many)
+        tensor_list_list, sparse_info = _store_sparse_tensors_join(tensor_list_list,
+                                                                   enqueue_many, keep_input)
         types = _dtypes(tensor_list_list)
         shapes = _shapes(tensor_list_list, shapes, enqueue_many)
         queue = RandomShuffleQueue(capacity=capacity, min_after_dequeue=min_after_dequeue,
@@ -328,6 +330,7 @@ def _shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue, k
         _enqueue_ops(queue, tensor_list_list, enqueue_many, keep_input)
         _fraction_over(queue, capacity, min_after_dequeue)
         dequeued = _dequeue(queue, batch_size, allow_smaller_final_batch, name)
+        dequeued = _restore_sparse_tensors(dequeued, sparse_info)
         return _as_original_type(tensors_list[0], dequeued)
 
 
