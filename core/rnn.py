@@ -31,10 +31,19 @@ class RNNCell:
 
     _base_name = "rnn_cell"
 
-    def __init__(self, name=None, reuse=None, dtype=None):
+    def __init__(self, name=None, reuse=None, dtype=None, trainable=True, **kwargs):
+        # TF1's RNNCell is a Layer, whose keywords cells copied from TF's source pass on
+        # (``super().__init__(_reuse=reuse, name=name)``); minitf's own cells pass ``reuse``.
+        reuse = kwargs.pop("_reuse", reuse)
+        kwargs.pop("_scope", None)
+        if kwargs:
+            raise TypeError(f"Keyword argument not understood: {sorted(kwargs)[0]!r}")
         self._name = name
         self._reuse = reuse
         self._dtype = dtype
+        # Kept for subclasses: TF's Layer applies it to add_weight's variables only, and a
+        # cell's tf.get_variable ones stay trainable there too.
+        self.trainable = trainable
         self._scope = None  # the variable scope its variables live in, set on the first call
 
     @property
@@ -46,14 +55,17 @@ class RNNCell:
         raise NotImplementedError
 
     def zero_state(self, batch_size, dtype):
-        """Zeros of the state's structure, ``batch_size`` rows."""
+        """Zeros of the state's structure, ``batch_size`` rows (a state size is an int or,
+        for a convolutional cell's, a TensorShape)."""
         def zeros(size):
             if isinstance(size, tuple):
                 made = [zeros(s) for s in size]
                 return type(size)(*made) if hasattr(size, "_fields") else tuple(made)
-            return array_ops.zeros(concat_split_ops.stack([batch_size, size])
-                                   if not isinstance(batch_size, int) else [batch_size, size],
-                                   dtype=dtype)
+            dims = TensorShape(size).as_list() if isinstance(size, (TensorShape, list)) \
+                else [size]
+            if isinstance(batch_size, int):
+                return array_ops.zeros([batch_size, *dims], dtype=dtype)
+            return array_ops.zeros(concat_split_ops.stack([batch_size, *dims]), dtype=dtype)
         with get_default_graph().name_scope(type(self).__name__ + "ZeroState"):
             return zeros(self.state_size)
 
@@ -317,6 +329,13 @@ class MultiRNNCell(RNNCell):
     state_size = property(lambda self: tuple(c.state_size for c in self._cells)
                           if self._state_is_tuple else sum(c.state_size for c in self._cells))
     output_size = property(lambda self: self._cells[-1].output_size)
+
+    def zero_state(self, batch_size, dtype):
+        """Each cell's own zero state (an AttentionWrapper's is not zeros of its sizes)."""
+        if not self._state_is_tuple:
+            return super().zero_state(batch_size, dtype)
+        with get_default_graph().name_scope(type(self).__name__ + "ZeroState"):
+            return tuple(cell.zero_state(batch_size, dtype) for cell in self._cells)
 
     def _step(self, inputs, state):
         out, new_states, position = inputs, [], 0

@@ -65,14 +65,17 @@ def _step(cell, x, state, sequence_length, t, keep_shapes=True):
     if sequence_length is None:
         if not keep_shapes:
             return output, new_state
-        return output, pack(new_state, iter([_with_shape(a, b.shape)
-                                             for a, b in zip(flat_new, flat_old)]))
+        # (a TensorArray in the state, an AttentionWrapper's alignment history, has no
+        # static shape to keep)
+        return output, pack(new_state, iter([_with_shape(a, b.shape) if hasattr(b, "shape")
+                                             else a for a, b in zip(flat_new, flat_old)]))
     alive = logic_ops.greater(sequence_length, t)  # a row per batch entry
     output = pack(output, iter([_pick_rows(alive, o, array_ops.zeros_like(o))
                                 for o in flatten(output)]))
     return output, pack(new_state, iter(
         [_pick_rows(alive, a, b, b.shape if keep_shapes else None)
-         for a, b in zip(flat_new, flat_old)]))
+         if hasattr(b, "shape") and b.shape.rank != 0 else a  # TF's: a TensorArray or a
+         for a, b in zip(flat_new, flat_old)]))  # scalar (an AttentionWrapper's time) go on
 
 
 def _pick_rows(alive, new, old, shape=None):

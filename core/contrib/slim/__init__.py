@@ -23,9 +23,12 @@ from . import (data_decoder, data_provider, dataset, dataset_data_provider,  # n
 _framework_all = [n for n in _framework.__all__ if n not in _framework_extra_all]
 globals().update({name: getattr(_framework, name) for name in _framework_all})
 
-# contrib.layers' functions (its submodules' names are not slim's)
+# contrib.layers' functions, and the submodules TF's star import of its layers package
+# brought along (slim's nets call slim.utils.collect_named_outputs)
 globals().update({name: value for name, value in vars(_layers).items()
                   if not name.startswith("_") and not isinstance(value, _types.ModuleType)})
+_LAYERS_MODULES = ("initializers", "layers", "regularizers", "utils")
+globals().update({name: getattr(_layers, name) for name in _LAYERS_MODULES})
 
 
 def bucketize(input_tensor, boundaries, name=None):
@@ -134,6 +137,6 @@ __all__ = sorted({*_framework_all, "evaluation", "learning", "losses", "metrics"
                   "parallel_reader", "prefetch_queue", "queues", "tfexample_decoder",
                   "model_analyzer", "summaries", "bucketize", "scattered_embedding_lookup",
                   "scattered_embedding_lookup_sparse",
-                  "embedding_lookup_sparse_with_distributed_aggregation",
+                  "embedding_lookup_sparse_with_distributed_aggregation", *_LAYERS_MODULES,
                   *(name for name, value in vars(_layers).items()
                     if not name.startswith("_") and not isinstance(value, _types.ModuleType))})
