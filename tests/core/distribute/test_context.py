@@ -8,11 +8,6 @@ import minitf as tf
 ds = tf.distribute
 
 
-@pytest.fixture(autouse=True)
-def _graph():
-    with tf.Graph().as_default():
-        yield
-
 
 def test_default_context_outside_any_scope():
     ctx = ds.get_replica_context()

@@ -11,11 +11,6 @@ ds = tf.distribute
 X = np.array([[1., 2., 3.], [4., 5., 6.]], np.float32)
 
 
-@pytest.fixture(autouse=True)
-def _graph():
-    with tf.Graph().as_default():
-        yield
-
 
 @pytest.mark.parametrize("make", [ds.MirroredStrategy, lambda: ds.OneDeviceStrategy("/cpu:0"),
                                   ds.experimental.CentralStorageStrategy])

@@ -14,11 +14,6 @@ ds = tf.distribute
 CPU0 = "/replica:0/task:0/device:CPU:0"
 
 
-@pytest.fixture(autouse=True)
-def _graph():
-    with tf.Graph().as_default():
-        yield
-
 
 @pytest.fixture
 def two_logical_cpus():

@@ -10,11 +10,6 @@ ds = tf.distribute
 CPU0 = "/replica:0/task:0/device:CPU:0"
 
 
-@pytest.fixture(autouse=True)
-def _graph():
-    with tf.Graph().as_default():
-        yield
-
 
 def _run(fetches, init=True, steps=1):
     with tf.Session() as sess:
