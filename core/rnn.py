@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 
 from . import init_ops
-from .graph import convert_to_tensor, get_default_graph
+from .graph import GraphKeys, convert_to_tensor, get_default_graph
 from .layer_identifiers import activation_of
 from .layers_base import _to_snake_case
 from .nest import is_nested, map_structure
@@ -75,6 +75,7 @@ class RNNCell:
             convert_to_tensor(inputs)
         if self._scope is None:
             name, base = self._scope_names(scope)
+            self._graph = get_default_graph()
             with variable_scope(name, default_name=base, reuse=self._reuse) as vs:
                 self._scope = vs
                 out = self._step(inputs, state)
@@ -86,6 +87,21 @@ class RNNCell:
                 out = self._step(inputs, state)
         self._built = True
         return out
+
+    def _scope_variables(self, key: str) -> list:
+        """The ``key`` collection's variables under the cell's scope: what TF's Layer tracks
+        for a cell (none before its first call)."""
+        if self._scope is None:
+            return []
+        prefix = self._scope.name + "/"
+        graph = getattr(self, "_graph", None) or get_default_graph()
+        return [v for v in graph.get_collection(key) if v.op.name.startswith(prefix)]
+
+    variables = weights = property(lambda self: self._scope_variables(GraphKeys.GLOBAL_VARIABLES))
+    trainable_variables = trainable_weights = property(
+        lambda self: self._scope_variables(GraphKeys.TRAINABLE_VARIABLES))
+    non_trainable_variables = non_trainable_weights = property(
+        lambda self: [v for v in self.variables if v not in self.trainable_variables])
 
     def _scope_names(self, scope):
         """(name, default name) of the variable scope the first call makes: ``scope`` or the
@@ -364,6 +380,12 @@ class _Wrapper(RNNCell):
 
     def zero_state(self, batch_size, dtype):
         return self._cell.zero_state(batch_size, dtype)
+
+    # a wrapper has no scope of its own: its variables are its cell's
+    variables = weights = property(lambda self: self._cell.variables)
+    trainable_variables = trainable_weights = property(lambda self: self._cell.trainable_variables)
+    non_trainable_variables = non_trainable_weights = property(
+        lambda self: self._cell.non_trainable_variables)
 
 
 class DropoutWrapper(_Wrapper):

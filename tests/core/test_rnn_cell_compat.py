@@ -87,3 +87,25 @@ def test_slim_has_contrib_layers_submodules():
     assert slim.layers.conv2d is slim.conv2d
     assert slim.initializers.xavier_initializer is slim.xavier_initializer
     assert slim.regularizers.l2_regularizer is slim.l2_regularizer
+
+
+def test_cells_list_their_variables_as_tf_layers_do():
+    # Texar and RL code read cell.trainable_variables (TF's cells are Layers): 2 for a
+    # BasicLSTMCell, 4 for GRUCell, a MultiRNNCell's are its cells', a wrapper's its cell's.
+    lstm, gru = tf.nn.rnn_cell.BasicLSTMCell(3), tf.nn.rnn_cell.GRUCell(3)
+    multi = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.BasicLSTMCell(3),
+                                         tf.nn.rnn_cell.BasicLSTMCell(3)])
+    dropout = tf.nn.rnn_cell.DropoutWrapper(tf.nn.rnn_cell.GRUCell(3))
+    assert lstm.trainable_variables == [] and dropout.variables == []  # before the first call
+    x = tf.ones([2, 4, 2])
+    for i, cell in enumerate([lstm, gru, multi, dropout]):
+        tf.nn.dynamic_rnn(cell, x, dtype=tf.float32, scope=f"r{i}")
+    tf.get_variable("r0/basic_lstm_cell_extra", [1])  # another scope's name prefix: not its
+    assert [v.op.name for v in lstm.trainable_variables] == [
+        "r0/basic_lstm_cell/kernel", "r0/basic_lstm_cell/bias"]
+    assert len(gru.weights) == 4 and len(multi.trainable_variables) == 4
+    assert [v.op.name for v in multi.variables][:2] == [
+        "r2/multi_rnn_cell/cell_0/basic_lstm_cell/kernel",
+        "r2/multi_rnn_cell/cell_0/basic_lstm_cell/bias"]
+    assert dropout.trainable_weights == dropout._cell.trainable_variables
+    assert len(dropout.trainable_weights) == 4 and gru.non_trainable_variables == []
