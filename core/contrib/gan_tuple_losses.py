@@ -9,12 +9,7 @@ import inspect
 from . import gan_losses as _impl
 from .gan_namedtuples import CycleGANModel
 
-__all__ = ["acgan_discriminator_loss", "acgan_generator_loss", "combine_adversarial_loss",
-           "cycle_consistency_loss", "least_squares_discriminator_loss",
-           "least_squares_generator_loss", "minimax_discriminator_loss",
-           "minimax_generator_loss", "modified_discriminator_loss", "modified_generator_loss",
-           "mutual_information_penalty", "wasserstein_discriminator_loss",
-           "wasserstein_generator_loss", "wasserstein_gradient_penalty"]
+__all__ = list(_impl.__all__)  # the same losses, each taking a GANModel
 
 
 def _args_to_gan_model(loss_fn):
