@@ -147,7 +147,7 @@ experimental.StochasticGradientDescentParameters = StochasticGradientDescentPara
 experimental.embedding_column = _needs_tpu(
     "embedding_column", "without one, use tf.feature_column.embedding_column")
 experimental.shared_embedding_columns = _needs_tpu(
-    "shared_embedding_columns", "without one, use tf.contrib.layers.shared_embedding_columns")
+    "shared_embedding_columns", "without one, use tf.feature_column.shared_embedding_columns")
 experimental.initialize_tpu_system = _needs_tpu(
     "initialize_tpu_system", "there is no TPU system to initialize")
 experimental.__all__ = ["AdagradParameters", "AdamParameters", "DeviceAssignment",

@@ -8,7 +8,7 @@ from .categorical import (categorical_column_with_hash_bucket,
                           categorical_column_with_vocabulary_list, crossed_column,
                           weighted_categorical_column)
 from .columns import bucketized_column, categorical_column_with_identity, numeric_column
-from .dense import embedding_column, indicator_column
+from .dense import embedding_column, indicator_column, shared_embedding_columns
 from .layer import input_layer, linear_model, make_parse_example_spec
 from .sequence import (sequence_categorical_column_with_hash_bucket,
                        sequence_categorical_column_with_identity,
@@ -23,4 +23,4 @@ __all__ = ["bucketized_column", "categorical_column_with_hash_bucket",
            "sequence_categorical_column_with_identity",
            "sequence_categorical_column_with_vocabulary_file",
            "sequence_categorical_column_with_vocabulary_list", "sequence_numeric_column",
-           "weighted_categorical_column"]
+           "shared_embedding_columns", "weighted_categorical_column"]

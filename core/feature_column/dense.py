@@ -7,6 +7,7 @@ import collections
 import math
 
 from .. import dtypes as _dt
+from ..default_graph import add_to_collection, get_collection, name_scope
 from ..graph import GraphKeys
 from ..ops import gather_ops, reduction_ops, transform_ops
 from .columns import _CategoricalColumn, _DenseColumn, _shape
@@ -58,10 +59,11 @@ def indicator_column(categorical_column):
     return _IndicatorColumn(categorical_column)
 
 
-class _EmbeddingColumn(_DenseColumn, collections.namedtuple(
-        "_EmbeddingColumn", ["categorical_column", "dimension", "combiner", "initializer",
-                             "max_norm", "trainable"])):
-    name = property(lambda self: f"{self.categorical_column.name}_embedding")
+class _EmbeddingLookup(_DenseColumn):
+    """An embedding column's lookup: the categorical column's ids (and weights) combined
+    over rows of a ``[num_buckets, dimension]`` table that ``_embedding_weights`` gives."""
+
+    name = property(lambda self: f"{self.categorical_column.name}_{self._suffix}")
     _parse_example_spec = property(lambda self: self.categorical_column._parse_example_spec)
     _variable_shape = property(lambda self: _shape([self.dimension]))
 
@@ -74,20 +76,94 @@ class _EmbeddingColumn(_DenseColumn, collections.namedtuple(
 
     def _get_dense_tensor_internal(self, inputs, weight_collections=None, trainable=None):
         from ..sparse import safe_embedding_lookup_sparse
-        from ..variables import get_variable
 
         pair = self.categorical_column._get_sparse_tensors(inputs, weight_collections,
                                                            trainable)
         if weight_collections and GraphKeys.GLOBAL_VARIABLES not in weight_collections:
             weight_collections.append(GraphKeys.GLOBAL_VARIABLES)
-        weights = get_variable("embedding_weights",
-                               [self.categorical_column._num_buckets, self.dimension],
-                               dtype=_dt.float32, initializer=self.initializer,
-                               trainable=bool(self.trainable and trainable is not False),
-                               collections=weight_collections)
+        weights = self._embedding_weights(weight_collections, trainable)
         return safe_embedding_lookup_sparse(weights, pair.id_tensor, pair.weight_tensor,
                                             combiner=self.combiner, name=f"{self.name}_weights",
                                             max_norm=self.max_norm)
+
+    def _new_weights(self, weight_collections, trainable):
+        from ..variables import get_variable
+
+        return get_variable("embedding_weights",
+                            [self.categorical_column._num_buckets, self.dimension],
+                            dtype=_dt.float32, initializer=self.initializer,
+                            trainable=bool(self.trainable and trainable is not False),
+                            collections=weight_collections)
+
+
+class _EmbeddingColumn(_EmbeddingLookup, collections.namedtuple(
+        "_EmbeddingColumn", ["categorical_column", "dimension", "combiner", "initializer",
+                             "max_norm", "trainable"])):
+    _suffix = "embedding"
+    _embedding_weights = _EmbeddingLookup._new_weights
+
+
+class _SharedEmbeddingColumn(_EmbeddingLookup, collections.namedtuple(
+        "_SharedEmbeddingColumn", ["categorical_column", "dimension", "combiner", "initializer",
+                                   "shared_embedding_collection_name", "max_norm",
+                                   "trainable"])):
+    """One of the columns ``shared_embedding_columns`` makes: its table is the one variable
+    in the graph collection named ``shared_embedding_collection_name``, made by whichever
+    column of the group is built first (under the variable scope of that name)."""
+
+    _suffix = "shared_embedding"
+    _var_scope_name = property(lambda self: self.shared_embedding_collection_name)
+
+    def _get_dense_tensor_internal(self, inputs, weight_collections=None, trainable=None):
+        # The columns share a variable scope; their ops get a name scope each, as TF's.
+        with name_scope(None, default_name=self.name):
+            return super()._get_dense_tensor_internal(inputs, weight_collections, trainable)
+
+    def _embedding_weights(self, weight_collections, trainable):
+        key = self.shared_embedding_collection_name
+        shared = get_collection(key)
+        if not shared:
+            weights = self._new_weights(weight_collections, trainable)
+            add_to_collection(key, weights)
+            return weights
+        if len(shared) > 1:
+            raise ValueError(
+                f"Collection {shared} can only contain one variable. Suggested fix A: Choose a "
+                "unique name for this collection. Suggested fix B: Do not add any variables to "
+                "this collection. The feature_column library already adds a variable under the "
+                "hood.")
+        expected = _shape([self.categorical_column._num_buckets, self.dimension])
+        if shared[0].get_shape() != expected:
+            raise ValueError(
+                f"Shared embedding collection {key} contains variable {shared[0].name} of "
+                f"unexpected shape {shared[0].get_shape()}. Expected shape is {expected}. "
+                "Suggested fix A: Choose a unique name for this collection. Suggested fix B: Do "
+                "not add any variables to this collection. The feature_column library already "
+                "adds a variable under the hood.")
+        return shared[0]
+
+
+def _default_initializer(dimension):
+    from ..init_ops import truncated_normal_initializer
+
+    return truncated_normal_initializer(mean=0.0, stddev=1 / math.sqrt(dimension))
+
+
+def _check_embedding_args(dimension, combiner, initializer, ckpt_to_load_from,
+                          tensor_name_in_ckpt, fn, initializer_error):
+    if dimension is None or dimension < 1:
+        raise ValueError(f"Invalid dimension {dimension}.")
+    if (ckpt_to_load_from is None) != (tensor_name_in_ckpt is None):
+        raise ValueError("Must specify both `ckpt_to_load_from` and `tensor_name_in_ckpt` or "
+                         "none of them.")
+    if ckpt_to_load_from is not None:
+        raise NotImplementedError(f"{fn}: ckpt_to_load_from is not supported; use "
+                                  "tf.train.init_from_checkpoint")
+    if initializer is not None and not callable(initializer):
+        raise ValueError(initializer_error)
+    if combiner not in ("mean", "sqrtn", "sum"):
+        raise ValueError(f"combiner must be one of 'mean', 'sqrtn' or 'sum', got {combiner!r}")
+    return initializer if initializer is not None else _default_initializer(dimension)
 
 
 def embedding_column(categorical_column, dimension, combiner="mean", initializer=None,
@@ -96,28 +172,62 @@ def embedding_column(categorical_column, dimension, combiner="mean", initializer
     """A categorical column as the ``combiner`` ("mean", "sqrtn" or "sum") of its ids'
     embeddings: rows of ``embedding_weights`` (initialized by ``initializer``, a truncated
     normal of stddev ``1/sqrt(dimension)`` by default)."""
-    if dimension is None or dimension < 1:
-        raise ValueError(f"Invalid dimension {dimension}.")
-    if (ckpt_to_load_from is None) != (tensor_name_in_ckpt is None):
-        raise ValueError("Must specify both `ckpt_to_load_from` and `tensor_name_in_ckpt` or "
-                         "none of them.")
-    if ckpt_to_load_from is not None:
-        raise NotImplementedError("embedding_column: ckpt_to_load_from is not supported; use "
-                                  "tf.train.init_from_checkpoint")
+    initializer = _check_embedding_args(
+        dimension, combiner, initializer, ckpt_to_load_from, tensor_name_in_ckpt,
+        "embedding_column", "initializer must be callable if specified. Embedding of "
+        f"column_name: {getattr(categorical_column, 'name', categorical_column)}")
     if not isinstance(categorical_column, _CategoricalColumn):
         raise ValueError(f"Unsupported input type. Input must be a CategoricalColumn. Given: "
                          f"{categorical_column}")
-    if initializer is not None and not callable(initializer):
-        raise ValueError(f"initializer must be callable if specified. Embedding of "
-                         f"column_name: {categorical_column.name}")
-    if combiner not in ("mean", "sqrtn", "sum"):
-        raise ValueError(f"combiner must be one of 'mean', 'sqrtn' or 'sum', got {combiner!r}")
-    if initializer is None:
-        from ..init_ops import truncated_normal_initializer
-
-        initializer = truncated_normal_initializer(mean=0.0, stddev=1 / math.sqrt(dimension))
     return _EmbeddingColumn(categorical_column, dimension, combiner, initializer, max_norm,
                             trainable)
 
 
-__all__ = ["embedding_column", "indicator_column"]
+def shared_embedding_columns(categorical_columns, dimension, combiner="mean", initializer=None,
+                             shared_embedding_collection_name=None, ckpt_to_load_from=None,
+                             tensor_name_in_ckpt=None, max_norm=None, trainable=True):
+    """One embedding column per categorical column, all looking up one table (e.g. a query's
+    and a document's words): ``<collection name>/embedding_weights``, where the collection
+    name defaults to the columns' names sorted and joined by "_" plus
+    "_shared_embedding". The columns must be of one type (weighted or not) and have the same
+    number of buckets."""
+    initializer = _check_embedding_args(
+        dimension, combiner, initializer, ckpt_to_load_from, tensor_name_in_ckpt,
+        "shared_embedding_columns", "initializer must be callable if specified.")
+    categorical_columns = list(categorical_columns)
+    if not categorical_columns:
+        raise ValueError("shared_embedding_columns: categorical_columns is empty")
+    # Sorted, so that the default collection name does not depend on the caller's order.
+    ordered = sorted(categorical_columns, key=lambda c: c.name)
+    first = ordered[0]
+    if not isinstance(first, _CategoricalColumn):
+        raise ValueError(f"All categorical_columns must be subclasses of _CategoricalColumn. "
+                         f"Given: {first}, of type: {type(first)}")
+    buckets = first._num_buckets
+    base = _unweighted(first)
+    for column in ordered[1:]:
+        if not isinstance(_unweighted(column), type(base)):
+            raise ValueError(
+                f"To use shared_embedding_column, all categorical_columns must have the same "
+                f"type, or be weighted_categorical_column of the same type. Given column: "
+                f"{base} of type: {type(base)} does not match given column: {column} of type: "
+                f"{type(column)}")
+        if column._num_buckets != buckets:
+            raise ValueError(
+                f"To use shared_embedding_column, all categorical_columns must have the same "
+                f"number of buckets. Given column: {base} with buckets: {buckets} does not "
+                f"match column: {column} with buckets: {column._num_buckets}")
+    name = shared_embedding_collection_name or \
+        "_".join(c.name for c in ordered) + "_shared_embedding"
+    return [_SharedEmbeddingColumn(c, dimension, combiner, initializer, name, max_norm,
+                                   trainable) for c in categorical_columns]
+
+
+def _unweighted(column):
+    from .categorical import _WeightedCategoricalColumn
+
+    return column.categorical_column if isinstance(column, _WeightedCategoricalColumn) \
+        else column
+
+
+__all__ = ["embedding_column", "indicator_column", "shared_embedding_columns"]

@@ -30,7 +30,7 @@ from .categorical import (categorical_column_with_hash_bucket,
                           categorical_column_with_vocabulary_list)
 from .columns import (_check_numeric, _CategoricalColumn, _FeatureColumn, _LazyBuilder,
                       categorical_column_with_identity)
-from .dense import _EmbeddingColumn, _IndicatorColumn
+from .dense import _EmbeddingLookup, _IndicatorColumn
 from .layer import _normalize, _same_batch
 
 __all__ = ["concatenate_context_input", "sequence_categorical_column_with_hash_bucket",
@@ -48,7 +48,7 @@ class _SequenceDenseColumn(_FeatureColumn, metaclass=abc.ABCMeta):
 
 
 # TF 1.15's embedding and indicator columns are sequence dense columns too.
-_SequenceDenseColumn.register(_EmbeddingColumn)
+_SequenceDenseColumn.register(_EmbeddingLookup)
 _SequenceDenseColumn.register(_IndicatorColumn)
 
 
@@ -130,8 +130,8 @@ def _not_sequence_error(column, kind):
 
 def _sequence_dense_tensor(column, inputs, weight_collections=None, trainable=None):
     """``column._get_sequence_dense_tensor``, for embedding and indicator columns too."""
-    if isinstance(column, (_EmbeddingColumn, _IndicatorColumn)):
-        kind = "embedding_column" if isinstance(column, _EmbeddingColumn) else \
+    if isinstance(column, (_EmbeddingLookup, _IndicatorColumn)):
+        kind = "embedding_column" if isinstance(column, _EmbeddingLookup) else \
             "indicator_column"
         if not isinstance(column.categorical_column, _SequenceCategoricalColumn):
             raise _not_sequence_error(column, kind)
