@@ -100,7 +100,9 @@ class StaticHashTable:
         self._handle = _ops.HASH_TABLE(key_dtype=initializer.key_dtype,
                                        value_dtype=initializer.value_dtype,
                                        name=name or "hash_table")
-        self._name = self._handle.op.name
+        # TF's name is the op's last component, without the name scope: lookups then open
+        # "<name>_Lookup" under the caller's scope.
+        self._name = self._handle.op.name.rsplit("/", 1)[-1]
         self._init_op = initializer.initialize(self)
 
     @property

@@ -427,6 +427,7 @@ def safe_embedding_lookup_sparse(embedding_weights, sparse_ids, sparse_weights=N
         if weights is not None:
             weights, _ = fill_empty_rows(weights, 1.0)
         result = embedding_lookup_sparse(embedding_weights, ids, weights, combiner=combiner,
+                                         partition_strategy=partition_strategy,
                                          max_norm=max_norm)
         if default_id is None:  # an empty row is zeros, not the embedding of id 0
             from .ops.array_ops import zeros_like

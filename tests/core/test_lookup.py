@@ -177,3 +177,21 @@ def test_whole_line_integer_keys(tmp_path):
     with pytest.raises(ValueError, match="`key_dtype` must be int64 if `key_index` is -1"):
         tf.lookup.TextFileInitializer(str(path), tf.string, tf.lookup.TextFileIndex.LINE_NUMBER,
                                       tf.int64, tf.lookup.TextFileIndex.WHOLE_LINE)
+
+
+def test_table_name_is_the_op_name_without_its_scope():
+    # TF's name is the HashTable op's last component, so lookups open "<name>_Lookup" in the
+    # caller's scope (not "outer/outer/tbl_Lookup"); a second default table is hash_table_1.
+    with tf.Graph().as_default(), tf.name_scope("outer"):
+        named = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+            ["x", "y"], np.array([0, 1], np.int64)), -1, name="tbl")
+        first, second = _kv_table(), _kv_table()
+        assert (named.name, first.name, second.name) == ("tbl", "hash_table", "hash_table_1")
+        assert named.resource_handle.op.name == "outer/tbl"
+        found = [t.lookup(tf.constant(["x"])) for t in (named, first, second)]
+        assert [f.op.name for f in found] == [
+            "outer/tbl_Lookup/LookupTableFindV2", "outer/hash_table_Lookup/LookupTableFindV2",
+            "outer/hash_table_1_Lookup/LookupTableFindV2"]
+        with tf.Session() as sess:
+            sess.run(tf.tables_initializer())
+            assert [v.tolist() for v in sess.run(found)] == [[0], [-1], [-1]]

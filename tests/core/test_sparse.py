@@ -540,3 +540,20 @@ def test_safe_embedding_lookup_sparse_drops_invalid_ids_and_fills_empty_rows():
     # Weighted mean: the 0-weight id 3 is dropped too, so row (0, 1) is empty.
     np.testing.assert_allclose(got_weighted, [[r[1], zero, zero],
                                               [zero, (3 * r[4] + r[5]) / 4, zero]])
+
+
+def test_safe_embedding_lookup_sparse_splits_partitioned_tables_by_its_strategy():
+    # Its default strategy is "div" (embedding_lookup_sparse's is "mod"): 11 rows in 3 parts
+    # are rows 0-3, 4-7, 8-10 by "div", and 0,3,6,9 / 1,4,7,10 / 2,5,8 by "mod".
+    table = np.arange(22, dtype=np.float32).reshape(11, 2)
+    parts = {"div": [table[0:4], table[4:8], table[8:11]],
+             "mod": [table[0::3], table[1::3], table[2::3]]}
+    ids = tf.SparseTensor([[0, 0], [1, 0]], tf.constant([4, 9], tf.int64), [2, 1])
+    for strategy, arrays in parts.items():
+        params = [tf.constant(a) for a in arrays]
+        got = [tf.nn.safe_embedding_lookup_sparse(params, ids, partition_strategy=strategy)]
+        if strategy == "div":
+            got.append(tf.nn.safe_embedding_lookup_sparse(params, ids))
+        with tf.Session() as sess:
+            for value in sess.run(got):
+                np.testing.assert_array_equal(value, table[[4, 9]])
