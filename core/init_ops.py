@@ -20,13 +20,23 @@ class Initializer:
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        return {}
+        """The constructor's arguments (TF's: the dtype by name); ``{}`` when it takes none."""
+        return {name: getattr(self, name) if name != "dtype" else self.dtype.name
+                for name in self._config}
+
+    _config = ()
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
     def _dtype(self, dtype):
         return _dt.as_dtype(dtype if dtype is not None else self.dtype)
 
 
 class Zeros(Initializer):
+    _config = ("dtype",)
+
     def __init__(self, dtype=_dt.float32):
         self.dtype = _dt.as_dtype(dtype)
 
@@ -35,6 +45,8 @@ class Zeros(Initializer):
 
 
 class Ones(Initializer):
+    _config = ("dtype",)
+
     def __init__(self, dtype=_dt.float32):
         self.dtype = _dt.as_dtype(dtype)
 
@@ -60,6 +72,8 @@ class Constant(Initializer):
 
 
 class RandomNormal(Initializer):
+    _config = ("mean", "stddev", "seed", "dtype")
+
     def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=_dt.float32):
         self.mean, self.stddev, self.seed, self.dtype = mean, stddev, seed, _dt.as_dtype(dtype)
 
@@ -69,6 +83,8 @@ class RandomNormal(Initializer):
 
 
 class RandomUniform(Initializer):
+    _config = ("minval", "maxval", "seed", "dtype")
+
     def __init__(self, minval=0.0, maxval=None, seed=None, dtype=_dt.float32):
         self.minval, self.maxval, self.seed, self.dtype = minval, maxval, seed, _dt.as_dtype(dtype)
 
@@ -78,6 +94,8 @@ class RandomUniform(Initializer):
 
 
 class TruncatedNormal(Initializer):
+    _config = ("mean", "stddev", "seed", "dtype")
+
     def __init__(self, mean=0.0, stddev=1.0, seed=None, dtype=_dt.float32):
         self.mean, self.stddev, self.seed, self.dtype = mean, stddev, seed, _dt.as_dtype(dtype)
 
