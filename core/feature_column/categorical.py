@@ -17,7 +17,7 @@ from ..ops.feature_ops import SPARSE_CROSS
 from ..ops.parsing_ops import VarLenFeature
 from ..sparse_tensor import SparseTensor
 from .columns import (_CategoricalColumn, _FeatureColumn, _IdsOnly, _key_is_string,
-                      _same_kind, _string_or_int, _to_sparse, _with_values)
+                      _register, _same_kind, _string_or_int, _to_sparse, _with_values)
 
 _DEFAULT_HASH_KEY = 0xDECAFCAFFE  # TF's sparse_cross_hashed key when none is given
 
@@ -33,6 +33,8 @@ def _oov_check(key, num_oov_buckets, default_given):
 class _VocabularyColumn(_IdsOnly, _CategoricalColumn):
     """Shared by the list and file vocabularies: keys looked up in a table (integers as
     int64), unknown keys in hashed OOV buckets or ``default_value``."""
+
+    _parent_fields = ("key",)
 
     def _transform_feature(self, inputs):
         sp = _to_sparse(inputs.get(self.key))
@@ -51,6 +53,7 @@ class _VocabularyColumn(_IdsOnly, _CategoricalColumn):
         return table.lookup(sp)
 
 
+@_register()
 class _VocabularyListCategoricalColumn(_VocabularyColumn, collections.namedtuple(
         "_VocabularyListCategoricalColumn",
         ["key", "vocabulary_list", "dtype", "default_value", "num_oov_buckets"])):
@@ -97,12 +100,14 @@ def categorical_column_with_vocabulary_list(key, vocabulary_list, dtype=None, de
                                             num_oov_buckets)
 
 
+@_register()
 class _VocabularyFileCategoricalColumn(_VocabularyColumn, collections.namedtuple(
         "_VocabularyFileCategoricalColumn",
         ["key", "vocabulary_file", "vocabulary_size", "num_oov_buckets", "dtype",
          "default_value"])):
     name = property(lambda self: self.key)
     _num_buckets = property(lambda self: self.vocabulary_size + self.num_oov_buckets)
+    _later_config_keys = {"file_format": None}  # a text file, one term a line
 
     def _initializer(self, key_dtype):
         return TextFileInitializer(self.vocabulary_file, key_dtype, TextFileIndex.WHOLE_LINE,
@@ -133,8 +138,10 @@ def categorical_column_with_vocabulary_file(key, vocabulary_file, vocabulary_siz
         -1 if default_value is None else default_value)
 
 
+@_register()
 class _HashedCategoricalColumn(_IdsOnly, _CategoricalColumn, collections.namedtuple(
         "_HashedCategoricalColumn", ["key", "hash_bucket_size", "dtype"])):
+    _parent_fields = ("key",)
     name = property(lambda self: self.key)
     _num_buckets = property(lambda self: self.hash_bucket_size)
 
@@ -166,8 +173,10 @@ def categorical_column_with_hash_bucket(key, hash_bucket_size, dtype=_dt.string)
     return _HashedCategoricalColumn(key, hash_bucket_size, dtype)
 
 
+@_register()
 class _WeightedCategoricalColumn(_CategoricalColumn, collections.namedtuple(
         "_WeightedCategoricalColumn", ["categorical_column", "weight_feature_key", "dtype"])):
+    _parent_fields = ("categorical_column", "weight_feature_key")
     name = property(lambda self: f"{self.categorical_column.name}_weighted_by_"
                                  f"{self.weight_feature_key}")
     _num_buckets = property(lambda self: self.categorical_column._num_buckets)
@@ -213,8 +222,10 @@ def _leaf_keys(cross):
     return keys
 
 
+@_register()
 class _CrossedColumn(_CategoricalColumn, collections.namedtuple(
         "_CrossedColumn", ["keys", "hash_bucket_size", "hash_key"])):
+    _parent_fields = ("keys",)
     _num_buckets = property(lambda self: self.hash_bucket_size)
 
     @property

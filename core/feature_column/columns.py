@@ -5,7 +5,11 @@ builder entry.
 
 A column implements TF 1.x's (underscored) protocol: ``name``, ``_parse_example_spec``,
 ``_transform_feature(builder)``; a dense one ``_variable_shape`` and ``_get_dense_tensor``; a
-categorical one ``_num_buckets`` and ``_get_sparse_tensors`` (an IdWeightPair)."""
+categorical one ``_num_buckets`` and ``_get_sparse_tensors`` (an IdWeightPair). The base classes
+add TF 1.15's public protocol (feature_column_v2's) over it: ``parse_example_spec``,
+``variable_shape``, ``num_buckets``, ``parents``, ``transform_feature`` and
+``get_dense_tensor``/``get_sparse_tensors`` (given a builder: ``FeatureTransformationCache``),
+and ``get_config``/``from_config`` with TF's config dicts (``serialize_feature_column``)."""
 
 from __future__ import annotations
 
@@ -24,13 +28,101 @@ from ..sparse_tensor import SparseTensor
 class _FeatureColumn:
     """Any feature column."""
 
+    # The namedtuple fields holding the column's inputs (feature keys or columns): TF's
+    # ``parents``. None: not declared (tf.contrib's columns), so neither parents nor v2.
+    _parent_fields = None
+
     @property
     def _var_scope_name(self) -> str:
         return self.name
 
+    # -- TF 1.15's public protocol, over the underscored one ------------------------------------
+    @property
+    def parse_example_spec(self) -> dict:
+        return self._parse_example_spec
+
+    @property
+    def parents(self) -> list:
+        """The feature keys and columns this column is computed from, as TF lists them."""
+        if self._parent_fields is None:
+            raise NotImplementedError(f"{type(self).__name__} does not list its parents")
+        out = []
+        for field in self._parent_fields:
+            value = getattr(self, field)
+            if isinstance(value, tuple) and not isinstance(value, _FeatureColumn):
+                out.extend(value)  # a crossed column's keys
+            else:
+                out.append(value)
+        return out
+
+    @property
+    def _is_v2_column(self) -> bool:
+        # TF's: true for its base columns; a wrapper is v2 when the columns it wraps are.
+        if self._parent_fields is None:
+            return False
+        return all(p._is_v2_column for p in self.parents if isinstance(p, _FeatureColumn))
+
+    def transform_feature(self, transformation_cache, state_manager=None):
+        """``_transform_feature`` of a ``FeatureTransformationCache`` (minitf's builder);
+        ``state_manager`` is unused (see ``_check_state_manager``)."""
+        self._check_state_manager(state_manager)
+        return self._transform_feature(transformation_cache)
+
+    # Keys TF 2 added to a class's config, with the value that means TF 1.15's behaviour.
+    _later_config_keys = {}
+
+    # Columns that make variables (embeddings) override this: minitf makes them with
+    # tf.get_variable in the current variable scope, as the v1 protocol does, not through a
+    # Keras StateManager.
+    _makes_variables = False
+
+    def _check_state_manager(self, state_manager):
+        if state_manager is not None and self._makes_variables:
+            raise NotImplementedError(
+                f"{self.name}: a state_manager is not supported; minitf makes the column's "
+                "variables with tf.get_variable in the current variable scope: pass "
+                "state_manager=None")
+
+    def get_config(self) -> dict:
+        """TF's config: the column's fields by name, nested columns as ``{"class_name",
+        "config"}``, dtypes by name, functions by name, initializers as Keras serializes
+        them."""
+        from .serialization import _to_config
+
+        _serializable(type(self))
+        return {f: _to_config(v) for f, v in zip(self._fields, self)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None, columns_by_name=None):
+        """The column ``get_config`` (minitf's or TF's) describes; ``custom_objects`` names
+        functions, initializers and column classes it refers to; ``columns_by_name``
+        shares one column among the configs that nest it."""
+        from .serialization import _from_config
+
+        _serializable(cls)
+        config = dict(config)
+        for key, default in cls._later_config_keys.items():  # TF 2's, where TF 1.15's default
+            if key in config and config.pop(key) != default:
+                raise NotImplementedError(f"{cls.__name__}: {key} other than {default!r} is not "
+                                          "supported")
+        if set(config) != set(cls._fields):
+            raise ValueError(f"Invalid config: {config}, expected keys: {cls._fields}")
+        if columns_by_name is None:
+            columns_by_name = {}
+        return cls(**{f: _from_config(f, config[f], custom_objects, columns_by_name)
+                      for f in cls._fields})
+
 
 class _DenseColumn(_FeatureColumn):
     """A column input_layer can take: a dense tensor of ``[batch] + _variable_shape``."""
+
+    @property
+    def variable_shape(self):
+        return self._variable_shape
+
+    def get_dense_tensor(self, transformation_cache, state_manager=None):
+        self._check_state_manager(state_manager)
+        return self._get_dense_tensor(transformation_cache)
 
 
 class _CategoricalColumn(_FeatureColumn):
@@ -38,17 +130,48 @@ class _CategoricalColumn(_FeatureColumn):
 
     IdWeightPair = collections.namedtuple("IdWeightPair", ["id_tensor", "weight_tensor"])
 
+    @property
+    def num_buckets(self) -> int:
+        return self._num_buckets
+
+    def get_sparse_tensors(self, transformation_cache, state_manager=None):
+        self._check_state_manager(state_manager)
+        return self._get_sparse_tensors(transformation_cache)
+
+
+# -- configs (TF's feature_column/serialization.py) ----------------------------------------------
+_CLASSES = {}  # config class name -> column class
+
+
+def _register(name=None):
+    """Makes a column class (de)serializable under ``name``: TF's class name by default, the
+    minitf name without its leading underscore."""
+    def register(cls):
+        _CLASSES[name or cls.__name__.lstrip("_")] = cls
+        return cls
+    return register
+
+
+def _config_name(cls):
+    return next((n for n, c in _CLASSES.items() if c is cls), None)
+
+
+def _serializable(cls):
+    if _config_name(cls) is None:
+        raise NotImplementedError(f"{cls.__name__} has no config (get_config/from_config)")
+
 
 # -- the builder ----------------------------------------------------------------------------------
 class _LazyBuilder:
     """Raw features by key, each column's transform computed once per builder (TF's
-    _LazyBuilder): rank-1 features become ``[batch, 1]``."""
+    _LazyBuilder; also its FeatureTransformationCache, whose ``get`` takes a state manager,
+    unused here): rank-1 features become ``[batch, 1]``."""
 
     def __init__(self, features):
         self._features = dict(features)
         self._cache = {}
 
-    def get(self, key):
+    def get(self, key, state_manager=None):
         if key in self._cache:
             return self._cache[key]
         if isinstance(key, str):
@@ -75,6 +198,9 @@ class _LazyBuilder:
             return cond(logic_ops.equal(_rank_of(value), 1), lambda: _expand(value),
                         lambda: value)
         return _expand(value) if rank == 1 else value
+
+
+FeatureTransformationCache = _LazyBuilder  # TF's v2 name: transform_feature(cache, None)
 
 
 def _rank_of(value):
@@ -150,8 +276,10 @@ class _IdsOnly:
 
 
 # -- numeric and bucketized -----------------------------------------------------------------------
+@_register()
 class _NumericColumn(_DenseColumn, collections.namedtuple(
         "_NumericColumn", ["key", "shape", "default_value", "dtype", "normalizer_fn"])):
+    _parent_fields = ("key",)
     name = property(lambda self: self.key)
     _variable_shape = property(lambda self: _shape(self.shape))
 
@@ -243,8 +371,10 @@ def numeric_column(key, shape=(1,), default_value=None, dtype=_dt.float32, norma
     return _NumericColumn(key, shape, default_value, dtype, normalizer_fn)
 
 
+@_register()
 class _BucketizedColumn(_DenseColumn, _CategoricalColumn, collections.namedtuple(
         "_BucketizedColumn", ["source_column", "boundaries"])):
+    _parent_fields = ("source_column",)
     name = property(lambda self: f"{self.source_column.name}_bucketized")
     _parse_example_spec = property(lambda self: self.source_column._parse_example_spec)
     _num_buckets = property(lambda self: (len(self.boundaries) + 1) *
@@ -296,8 +426,10 @@ def bucketized_column(source_column, boundaries):
 
 
 # -- categorical --------------------------------------------------------------------------------
+@_register()
 class _IdentityCategoricalColumn(_IdsOnly, _CategoricalColumn, collections.namedtuple(
         "_IdentityCategoricalColumn", ["key", "number_buckets", "default_value"])):
+    _parent_fields = ("key",)
     name = property(lambda self: self.key)
     dtype = _dt.int64
     _num_buckets = property(lambda self: self.number_buckets)

@@ -1,5 +1,6 @@
 """Dense views of categorical columns: indicator (multi-hot counts or summed weights) and
-embedding (a trainable ``[num_buckets, dimension]`` table combined per example)."""
+embedding (a trainable ``[num_buckets, dimension]`` table combined per example, optionally
+starting from a checkpoint's tensor)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from .. import dtypes as _dt
 from ..default_graph import add_to_collection, get_collection, name_scope
 from ..graph import GraphKeys
 from ..ops import gather_ops, reduction_ops, transform_ops
-from .columns import _CategoricalColumn, _DenseColumn, _shape
+from .columns import _CategoricalColumn, _DenseColumn, _register, _shape
 
 
 def _not_a_sequence(column, kind):
@@ -26,8 +27,18 @@ def _not_a_sequence(column, kind):
             f"{type(column.categorical_column)}): {column.categorical_column}")
 
 
+def _sequence_dense_tensor(column, transformation_cache, state_manager):
+    """TF's ``get_sequence_dense_tensor`` of an embedding or indicator column."""
+    from .sequence import _sequence_dense_tensor as sequence_dense_tensor
+
+    column._check_state_manager(state_manager)
+    return sequence_dense_tensor(column, transformation_cache)
+
+
+@_register()
 class _IndicatorColumn(_DenseColumn, collections.namedtuple("_IndicatorColumn",
                                                             ["categorical_column"])):
+    _parent_fields = ("categorical_column",)
     name = property(lambda self: f"{self.categorical_column.name}_indicator")
     _parse_example_spec = property(lambda self: self.categorical_column._parse_example_spec)
     _variable_shape = property(lambda self: _shape([1, self.categorical_column._num_buckets]))
@@ -49,6 +60,9 @@ class _IndicatorColumn(_DenseColumn, collections.namedtuple("_IndicatorColumn",
         _not_a_sequence(self, "indicator_column")
         return inputs.get(self)
 
+    def get_sequence_dense_tensor(self, transformation_cache, state_manager=None):
+        return _sequence_dense_tensor(self, transformation_cache, state_manager)
+
 
 def indicator_column(categorical_column):
     """A categorical column as a dense ``[batch, num_buckets]`` tensor: how many times each
@@ -61,8 +75,11 @@ def indicator_column(categorical_column):
 
 class _EmbeddingLookup(_DenseColumn):
     """An embedding column's lookup: the categorical column's ids (and weights) combined
-    over rows of a ``[num_buckets, dimension]`` table that ``_embedding_weights`` gives."""
+    over rows of a ``[num_buckets, dimension]`` table that ``_embedding_weights`` gives,
+    initialized from ``tensor_name_in_ckpt`` of ``ckpt_to_load_from`` when they are given."""
 
+    _parent_fields = ("categorical_column",)
+    _makes_variables = True
     name = property(lambda self: f"{self.categorical_column.name}_{self._suffix}")
     _parse_example_spec = property(lambda self: self.categorical_column._parse_example_spec)
     _variable_shape = property(lambda self: _shape([self.dimension]))
@@ -82,9 +99,26 @@ class _EmbeddingLookup(_DenseColumn):
         if weight_collections and GraphKeys.GLOBAL_VARIABLES not in weight_collections:
             weight_collections.append(GraphKeys.GLOBAL_VARIABLES)
         weights = self._embedding_weights(weight_collections, trainable)
+        self._restore_from_checkpoint(weights)
         return safe_embedding_lookup_sparse(weights, pair.id_tensor, pair.weight_tensor,
                                             combiner=self.combiner, name=f"{self.name}_weights",
                                             max_norm=self.max_norm)
+
+    def get_sequence_dense_tensor(self, transformation_cache, state_manager=None):
+        return _sequence_dense_tensor(self, transformation_cache, state_manager)
+
+    def _restore_from_checkpoint(self, weights):
+        """TF's: the table (a partitioned one's parts) starts from the checkpoint's tensor,
+        by tf.train.init_from_checkpoint; called whenever the table is looked up, as TF."""
+        if self.ckpt_to_load_from is None:
+            return
+        from ..partitioned_variables import PartitionedVariable
+        from ..train.checkpoint_utils import init_from_checkpoint
+
+        to_restore = weights
+        if isinstance(to_restore, PartitionedVariable):
+            to_restore = to_restore._get_variable_list()
+        init_from_checkpoint(self.ckpt_to_load_from, {self.tensor_name_in_ckpt: to_restore})
 
     def _new_weights(self, weight_collections, trainable):
         from ..variables import get_variable
@@ -96,17 +130,22 @@ class _EmbeddingLookup(_DenseColumn):
                             collections=weight_collections)
 
 
+@_register()
 class _EmbeddingColumn(_EmbeddingLookup, collections.namedtuple(
         "_EmbeddingColumn", ["categorical_column", "dimension", "combiner", "initializer",
-                             "max_norm", "trainable"])):
+                             "ckpt_to_load_from", "tensor_name_in_ckpt", "max_norm",
+                             "trainable"])):
     _suffix = "embedding"
     _embedding_weights = _EmbeddingLookup._new_weights
+    # minitf's lookup is always the safe one (invalid ids dropped), TF's default.
+    _later_config_keys = {"use_safe_embedding_lookup": True}
 
 
+@_register("_SharedEmbeddingColumn")  # TF 1.x's class and fields (v2's differ)
 class _SharedEmbeddingColumn(_EmbeddingLookup, collections.namedtuple(
         "_SharedEmbeddingColumn", ["categorical_column", "dimension", "combiner", "initializer",
-                                   "shared_embedding_collection_name", "max_norm",
-                                   "trainable"])):
+                                   "shared_embedding_collection_name", "ckpt_to_load_from",
+                                   "tensor_name_in_ckpt", "max_norm", "trainable"])):
     """One of the columns ``shared_embedding_columns`` makes: its table is the one variable
     in the graph collection named ``shared_embedding_collection_name``, made by whichever
     column of the group is built first (under the variable scope of that name)."""
@@ -150,15 +189,12 @@ def _default_initializer(dimension):
 
 
 def _check_embedding_args(dimension, combiner, initializer, ckpt_to_load_from,
-                          tensor_name_in_ckpt, fn, initializer_error):
+                          tensor_name_in_ckpt, initializer_error):
     if dimension is None or dimension < 1:
         raise ValueError(f"Invalid dimension {dimension}.")
     if (ckpt_to_load_from is None) != (tensor_name_in_ckpt is None):
         raise ValueError("Must specify both `ckpt_to_load_from` and `tensor_name_in_ckpt` or "
                          "none of them.")
-    if ckpt_to_load_from is not None:
-        raise NotImplementedError(f"{fn}: ckpt_to_load_from is not supported; use "
-                                  "tf.train.init_from_checkpoint")
     if initializer is not None and not callable(initializer):
         raise ValueError(initializer_error)
     if combiner not in ("mean", "sqrtn", "sum"):
@@ -171,16 +207,17 @@ def embedding_column(categorical_column, dimension, combiner="mean", initializer
                      trainable=True):
     """A categorical column as the ``combiner`` ("mean", "sqrtn" or "sum") of its ids'
     embeddings: rows of ``embedding_weights`` (initialized by ``initializer``, a truncated
-    normal of stddev ``1/sqrt(dimension)`` by default)."""
+    normal of stddev ``1/sqrt(dimension)`` by default, or tensor ``tensor_name_in_ckpt`` of
+    checkpoint ``ckpt_to_load_from``: a file prefix or a directory, either format)."""
     initializer = _check_embedding_args(
         dimension, combiner, initializer, ckpt_to_load_from, tensor_name_in_ckpt,
-        "embedding_column", "initializer must be callable if specified. Embedding of "
+        "initializer must be callable if specified. Embedding of "
         f"column_name: {getattr(categorical_column, 'name', categorical_column)}")
     if not isinstance(categorical_column, _CategoricalColumn):
         raise ValueError(f"Unsupported input type. Input must be a CategoricalColumn. Given: "
                          f"{categorical_column}")
-    return _EmbeddingColumn(categorical_column, dimension, combiner, initializer, max_norm,
-                            trainable)
+    return _EmbeddingColumn(categorical_column, dimension, combiner, initializer,
+                            ckpt_to_load_from, tensor_name_in_ckpt, max_norm, trainable)
 
 
 def shared_embedding_columns(categorical_columns, dimension, combiner="mean", initializer=None,
@@ -190,10 +227,11 @@ def shared_embedding_columns(categorical_columns, dimension, combiner="mean", in
     and a document's words): ``<collection name>/embedding_weights``, where the collection
     name defaults to the columns' names sorted and joined by "_" plus
     "_shared_embedding". The columns must be of one type (weighted or not) and have the same
-    number of buckets."""
+    number of buckets. ``ckpt_to_load_from`` and ``tensor_name_in_ckpt`` start the table from
+    a checkpoint's tensor, as embedding_column's."""
     initializer = _check_embedding_args(
         dimension, combiner, initializer, ckpt_to_load_from, tensor_name_in_ckpt,
-        "shared_embedding_columns", "initializer must be callable if specified.")
+        "initializer must be callable if specified.")
     categorical_columns = list(categorical_columns)
     if not categorical_columns:
         raise ValueError("shared_embedding_columns: categorical_columns is empty")
@@ -219,8 +257,9 @@ def shared_embedding_columns(categorical_columns, dimension, combiner="mean", in
                 f"match column: {column} with buckets: {column._num_buckets}")
     name = shared_embedding_collection_name or \
         "_".join(c.name for c in ordered) + "_shared_embedding"
-    return [_SharedEmbeddingColumn(c, dimension, combiner, initializer, name, max_norm,
-                                   trainable) for c in categorical_columns]
+    return [_SharedEmbeddingColumn(c, dimension, combiner, initializer, name,
+                                   ckpt_to_load_from, tensor_name_in_ckpt, max_norm, trainable)
+            for c in categorical_columns]
 
 
 def _unweighted(column):

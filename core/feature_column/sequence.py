@@ -29,7 +29,7 @@ from .categorical import (categorical_column_with_hash_bucket,
                           categorical_column_with_vocabulary_file,
                           categorical_column_with_vocabulary_list)
 from .columns import (_check_numeric, _CategoricalColumn, _FeatureColumn, _LazyBuilder,
-                      categorical_column_with_identity)
+                      _register, categorical_column_with_identity)
 from .dense import _EmbeddingLookup, _IndicatorColumn
 from .layer import _normalize, _same_batch
 
@@ -45,6 +45,16 @@ class _SequenceDenseColumn(_FeatureColumn, metaclass=abc.ABCMeta):
 
     TensorSequenceLengthPair = collections.namedtuple(
         "TensorSequenceLengthPair", ["dense_tensor", "sequence_length"])
+
+    @property
+    def variable_shape(self):
+        return self._variable_shape
+
+    def get_sequence_dense_tensor(self, transformation_cache, state_manager=None):
+        """TF's public protocol: ``(dense_tensor, sequence_length)`` from a
+        FeatureTransformationCache (minitf's builder)."""
+        self._check_state_manager(state_manager)
+        return _sequence_dense_tensor(self, transformation_cache)
 
 
 # TF 1.15's embedding and indicator columns are sequence dense columns too.
@@ -67,9 +77,12 @@ def sequence_length_from_sparse_tensor(sp_tensor, num_elements=1):
         return concat_split_ops.concat([seq_length, padding], axis=0, name=scope)
 
 
+@_register()
 class _SequenceCategoricalColumn(_CategoricalColumn, collections.namedtuple(
         "_SequenceCategoricalColumn", ["categorical_column"])):
     """A categorical column read as sequences: ids ``[batch, T, 1]``."""
+
+    _parent_fields = ("categorical_column",)
 
     name = property(lambda self: self.categorical_column.name)
     _parse_example_spec = property(lambda self: self.categorical_column._parse_example_spec)
@@ -92,9 +105,12 @@ class _SequenceCategoricalColumn(_CategoricalColumn, collections.namedtuple(
         return _CategoricalColumn.IdWeightPair(ids, weights)
 
 
+@_register()
 class _SequenceNumericColumn(_SequenceDenseColumn, collections.namedtuple(
         "_SequenceNumericColumn", ["key", "shape", "default_value", "dtype", "normalizer_fn"])):
     """``shape`` values per step, read from a SparseTensor ``[batch, T * n]``."""
+
+    _parent_fields = ("key",)
 
     name = property(lambda self: self.key)
     _variable_shape = property(lambda self: TensorShape(list(self.shape)))
