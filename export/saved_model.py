@@ -60,7 +60,8 @@ class Model:
     serving (they fill its lookup tables), fed ``assets`` (tensor name -> file path);
     ``unserved``: the SignatureDefs of its file that are not served (TF2's
     ``__saved_model_init_op``, a signature that changes variables), which model metadata
-    lists as TF Serving's does (it lists the file's whole map)."""
+    lists as TF Serving's does (it lists the file's whole map); ``left_out``: why each
+    signature of the file that could not be served was left out, by key."""
 
     graph: Graph
     signatures: dict[str, Signature]
@@ -68,6 +69,7 @@ class Model:
     init_ops: tuple = ()
     assets: dict = field(default_factory=dict)
     unserved: dict = field(default_factory=dict)
+    left_out: dict = field(default_factory=dict)
 
     def tensor(self, name: str) -> Tensor:
         return tensor_by_name(self.graph, name, self.path or "model")

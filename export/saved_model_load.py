@@ -60,11 +60,15 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     # is left out, unless it is all there is (then freezing names the op).
     writers = {n.name for n in gd.node if is_variable_writer(n.op)}
     stateful = sorted(k for k, rs in roots.items() if graph_def_closure(gd, rs) & writers)
+    left_out = {}
     if stateful and len(stateful) < len(signatures):
         log.warning("%s: left out signature(s) %s: they change variables, which a model "
                     "frozen for serving cannot do", file, ", ".join(stateful))
         signatures = {k: sd for k, sd in signatures.items() if k not in stateful}
-    signatures = _servable_signatures(gd, signatures, roots, file)
+        left_out = {k: f"signature '{k}' changes variables, which a model frozen for serving "
+                       "cannot do" for k in stateful}
+    signatures, needs = _servable_signatures(gd, signatures, roots, file)
+    left_out.update(needs)
     keep = graph_def_closure(gd, [r for k in signatures for r in roots[k]])
     init_ops = table_initializers(meta, gd, keep)
     keep |= graph_def_closure(gd, init_ops)
@@ -107,28 +111,40 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
             unserved[name] = type(sd)()
             unserved[name].CopyFrom(sd)
     return Model(graph, sigs, path, tuple(init_ops),
-                 asset_paths(meta, path, {op.name for op in graph.get_operations()}), unserved)
+                 asset_paths(meta, path, {op.name for op in graph.get_operations()}), unserved,
+                 left_out)
 
 
-def _servable_signatures(gd, signatures, roots, file) -> dict:
-    """The signatures without an op or dtype minitf lacks; the others are left out with a
-    warning, as long as one is left (TF Serving would serve them all), so one signature using
-    a rare op does not keep the model from serving. When none is left, the error names the
-    first signature and what it needs."""
+def _servable_signatures(gd, signatures, roots, file) -> tuple[dict, dict]:
+    """The signatures without an op or dtype minitf lacks or a sparse entry, and why each
+    other one is left out (with a warning), as long as one is left (TF Serving would serve
+    them all), so one signature using a rare op does not keep the model from serving. When
+    none is left, the error names the first signature and what it needs."""
     from .model_support import missing_ops, unsupported_dtypes
 
     needs = {}
-    for key in signatures:
+    for key, sd in signatures.items():
         lacking = [f"op type '{op}'" for op in missing_ops(gd, roots[key])] + \
             [f"DataType {dt}" for dt in unsupported_dtypes(gd, roots[key])]
         if lacking:
             needs[key] = f"signature '{key}' needs {', '.join(lacking)}, which minitf does " \
                          "not support"
+        sparse = _sparse_entries(sd)
+        if sparse and key not in needs:  # e.g. an Estimator's VarLenFeature alternative
+            needs[key] = f"signature '{key}' {sparse[0]} is a sparse or composite tensor; " \
+                         "only dense tensors are served"
     if needs and len(needs) == len(signatures):
         raise UnimplementedError(None, None, f"{file}: {next(iter(needs.values()))}")
     for problem in needs.values():
         log.warning("%s: left out %s", file, problem)
-    return {k: sd for k, sd in signatures.items() if k not in needs}
+    return {k: sd for k, sd in signatures.items() if k not in needs}, needs
+
+
+def _sparse_entries(signature_def) -> list[str]:
+    """The signature's inputs and outputs that are not one dense tensor, as "input 'a'"."""
+    return [f"{kind} '{alias}'"
+            for kind, infos in (("input", signature_def.inputs), ("output", signature_def.outputs))
+            for alias, ti in infos.items() if ti.WhichOneof("encoding") != "name"]
 
 
 def _roots(signature_def) -> list[str]:

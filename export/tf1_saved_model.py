@@ -47,22 +47,105 @@ from minitf.saved_model import (CLASSIFY_INPUTS, CLASSIFY_METHOD_NAME, CLASSIFY_
 
 # -- signatures ---------------------------------------------------------------------------------
 def build_tensor_info(tensor) -> meta_graph_pb2.TensorInfo:
-    """``tf.saved_model.utils.build_tensor_info``: a dense tensor's name, dtype and shape."""
+    """``tf.saved_model.utils.build_tensor_info``: a dense tensor's name, dtype and shape; a
+    SparseTensor's as TF writes it: ``coo_sparse`` naming its three tensors, with the values'
+    dtype and the static dense shape."""
+    from minitf.sparse_tensor import SparseTensor
+
+    if isinstance(tensor, SparseTensor):
+        info = meta_graph_pb2.TensorInfo(dtype=tensor.dtype.as_datatype_enum)
+        shape_to_proto(tensor.get_shape(), info.tensor_shape)
+        info.coo_sparse.values_tensor_name = tensor.values.name
+        info.coo_sparse.indices_tensor_name = tensor.indices.name
+        info.coo_sparse.dense_shape_tensor_name = tensor.dense_shape.name
+        return info
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"build_tensor_info needs a Tensor, got {type(tensor).__name__} "
-                        "(sparse and composite tensors are not supported)")
+        # TF writes other composites (RaggedTensor...) as a ``composite_tensor`` TypeSpecProto
+        # plus components; minitf's loaders and server cannot read those back.
+        raise TypeError(f"build_tensor_info needs a Tensor or SparseTensor, got "
+                        f"{type(tensor).__name__} (composite tensors, which TF encodes as "
+                        "TensorInfo.composite_tensor, are not supported: pass their component "
+                        "tensors, e.g. a RaggedTensor's flat_values and row_splits, as separate "
+                        "signature entries)")
     info = meta_graph_pb2.TensorInfo(name=tensor.name, dtype=tensor.dtype.as_datatype_enum)
     shape_to_proto(tensor.shape, info.tensor_shape)
     return info
 
 
-def get_tensor_from_tensor_info(tensor_info, graph=None, import_scope=None) -> Tensor:
-    """``tf.saved_model.utils.get_tensor_from_tensor_info``."""
-    if tensor_info.WhichOneof("encoding") != "name":
-        raise UnimplementedError(None, None, "only dense TensorInfos (with a name) are "
-                                 "supported")
-    name = f"{import_scope}/{tensor_info.name}" if import_scope else tensor_info.name
-    return (graph or get_default_graph()).get_tensor_by_name(name)
+def get_tensor_from_tensor_info(tensor_info, graph=None, import_scope=None):
+    """``tf.saved_model.utils.get_tensor_from_tensor_info``: the Tensor a TensorInfo names,
+    or the SparseTensor of its three tensors (``coo_sparse``)."""
+    from minitf.sparse_tensor import SparseTensor
+
+    graph = graph or get_default_graph()
+
+    def tensor(name):
+        return graph.get_tensor_by_name(f"{import_scope}/{name}" if import_scope else name)
+
+    encoding = tensor_info.WhichOneof("encoding")
+    if encoding == "name":
+        return tensor(tensor_info.name)
+    if encoding == "coo_sparse":
+        coo = tensor_info.coo_sparse
+        with graph.as_default():  # (its name scope, not the caller's default graph's)
+            return SparseTensor(tensor(coo.indices_tensor_name), tensor(coo.values_tensor_name),
+                                tensor(coo.dense_shape_tensor_name))
+    if encoding == "composite_tensor":
+        spec = tensor_info.composite_tensor.type_spec
+        raise UnimplementedError(None, None, f"TensorInfo of a composite tensor "
+                                 f"({spec.type_spec_class_name or 'TypeSpec'} with "
+                                 f"{len(tensor_info.composite_tensor.components)} components) "
+                                 "is not supported: only dense and coo_sparse TensorInfos are")
+    raise ValueError(f"Invalid TensorInfo.encoding: {encoding}")
+
+
+def _tensor_map(key, what, infos, graph) -> dict:
+    """alias -> tensor of a SignatureDef's inputs or outputs, a coo_sparse entry as its three
+    tensors under internal aliases (``_sparse_alias``), so they are frozen like any other."""
+    out = {}
+    for alias, info in infos.items():
+        encoding = info.WhichOneof("encoding")
+        if encoding == "coo_sparse":
+            coo = info.coo_sparse
+            for part, name in zip(_SPARSE_PARTS, (coo.indices_tensor_name,
+                                                  coo.values_tensor_name,
+                                                  coo.dense_shape_tensor_name)):
+                out[_sparse_alias(alias, part)] = graph.get_tensor_by_name(name)
+        elif encoding == "name":
+            out[alias] = graph.get_tensor_by_name(info.name)
+        else:
+            raise UnimplementedError(None, None, f"signature '{key}' {what} '{alias}' is a "
+                                     f"{encoding or 'empty'} TensorInfo: minitf saves dense and "
+                                     "coo_sparse (SparseTensor) signature entries only")
+    return out
+
+
+_SPARSE_PARTS = ("indices", "values", "dense_shape")
+
+
+def _sparse_alias(alias, part) -> str:
+    return f"\0sparse\0{alias}\0{part}"  # no SignatureDef's alias: a component's
+
+
+def _signature_def(sd, ins, outs) -> meta_graph_pb2.SignatureDef:
+    """``sd`` over the frozen graph: each entry names the frozen tensors (``ins``/``outs``,
+    alias -> tensor, a sparse entry's components under ``_sparse_alias``)."""
+    out = meta_graph_pb2.SignatureDef(method_name=sd.method_name)
+    for field, infos, tensors in (("inputs", sd.inputs, ins), ("outputs", sd.outputs, outs)):
+        for alias, info in infos.items():
+            new = getattr(out, field)[alias]
+            if info.WhichOneof("encoding") == "coo_sparse":
+                parts = [tensors[_sparse_alias(alias, p)] for p in _SPARSE_PARTS]
+                new.dtype = parts[1].dtype.as_datatype_enum
+                new.tensor_shape.CopyFrom(info.tensor_shape)  # the static dense shape
+                new.coo_sparse.indices_tensor_name = parts[0].name
+                new.coo_sparse.values_tensor_name = parts[1].name
+                new.coo_sparse.dense_shape_tensor_name = parts[2].name
+            else:
+                t = tensors[alias]
+                new.name, new.dtype = t.name, t.dtype.as_datatype_enum
+                shape_to_proto(t.shape, new.tensor_shape)
+    return out
 
 
 def build_signature_def(inputs=None, outputs=None, method_name=None, defaults=None
@@ -128,14 +211,15 @@ def regression_signature_def(examples, predictions) -> meta_graph_pb2.SignatureD
 
 
 def is_valid_signature(signature_def) -> bool:
-    """Whether a predict signature names at least one input and one output (all dense), or
-    a classify/regress signature has TF Serving's keys and dtypes."""
+    """Whether a predict signature names at least one input and one output (dense or
+    coo_sparse, each with a dtype), or a classify/regress signature has TF Serving's keys and
+    dtypes."""
     from minitf.protos import types_pb2
 
     if not isinstance(signature_def, meta_graph_pb2.SignatureDef):
         return False
     ins, outs = signature_def.inputs, signature_def.outputs
-    if not all(i.WhichOneof("encoding") == "name" and i.dtype
+    if not all(i.WhichOneof("encoding") in ("name", "coo_sparse") and i.dtype
                for i in (*ins.values(), *outs.values())):
         return False
     floats = {types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE, types_pb2.DT_HALF}
@@ -219,27 +303,37 @@ class SavedModelBuilder:
         if any(set(tags) == set(t) for _, _, t in self._metas):
             raise AssertionError(f"MetaGraphDef with tags {tags} has already been added")
         graph = self._session.graph
-        specs, methods = {}, {}
+        specs, methods, sparse = {}, {}, {}
         for key, sd in (signature_def_map or {}).items():
             if not isinstance(sd, meta_graph_pb2.SignatureDef):
                 raise TypeError(f"signature_def_map['{key}'] must be a SignatureDef (from "
                                 f"build_signature_def), got {type(sd).__name__}")
-            ins, outs = ({a: get_tensor_from_tensor_info(i, graph) for a, i in m.items()}
-                         for m in (sd.inputs, sd.outputs))
-            if not outs:
+            if not sd.outputs:
                 raise ValueError(f"signature '{key}' has no outputs")
-            specs[key], methods[key] = (ins, outs), sd.method_name
+            specs[key] = (_tensor_map(key, "input", sd.inputs, graph),
+                          _tensor_map(key, "output", sd.outputs, graph))
+            methods[key] = sd.method_name
+            if any(i.WhichOneof("encoding") == "coo_sparse"
+                   for i in (*sd.inputs.values(), *sd.outputs.values())):
+                sparse[key] = sd
         if not specs:
             raise ValueError("signature_def_map is empty: minitf saves what the signatures "
                              "need, so a MetaGraphDef needs at least one signature")
         assets = _asset_files(assets_collection, self._assets)
         first = next(iter(specs))  # the path constants are kept, as TF keeps them (its
+        # loader feeds them)
         specs[first][1].update((_ASSET + str(k), t) for k, (t, _, _) in enumerate(assets))
         frozen, ins, outs = freeze_signatures(self._session, specs, values=self._values)
-        sigs = {key: Signature({a: _info(t) for a, t in ins[key].items()},  # loader feeds them)
-                               {a: _info(t) for a, t in outs[key].items()
-                                if not a.startswith(_ASSET)}, methods[key]) for key in specs}
+        # (internal aliases, "\0...", are not written: an asset's path constant, which the
+        # loader feeds, and a sparse entry's components, written below)
+        sigs = {key: Signature({a: _info(t) for a, t in ins[key].items() if a[:1] != "\0"},
+                               {a: _info(t) for a, t in outs[key].items() if a[:1] != "\0"},
+                               methods[key]) for key in specs}
         extra = meta_graph_pb2.MetaGraphDef()
+        # A signature with a SparseTensor is written whole here: merged after the one the
+        # writer wrote (dense entries only), it replaces it (a map's last entry wins).
+        for key, sd in sparse.items():
+            extra.signature_def[key].CopyFrom(_signature_def(sd, ins[key], outs[key]))
         for key, col in _collection_defs(graph, frozen).items():
             extra.collection_def[key].CopyFrom(col)
         for k, (_, filename, _) in enumerate(assets):

@@ -209,6 +209,10 @@ class Servable:
         if runner is None:
             if not name and len(self.signatures) == 1:
                 return next(iter(self.signatures.values()))
+            if key in self.model.left_out:  # in the file, but minitf cannot serve it
+                raise FailedPreconditionError(
+                    None, None, f'Serving signature key "{key}" is not served: '
+                    f"{self.model.left_out[key]}; it was left out when the model loaded.")
             raise FailedPreconditionError(None, None, f'Serving signature key "{key}" not '
                                           "found.")
         return runner
