@@ -11,7 +11,8 @@ import numpy as np
 from . import dtypes as _dt
 from .graph import Tensor, convert_to_tensor, name_scope
 from .ops import (array_ops, complex_ops, concat_split_ops, linalg_ops, logic_ops, math_ops,
-                  reduction_ops, transform_ops, unary_ops)
+                  reduction_ops, shape_ops, transform_ops, unary_ops)
+from .ops.array_extra_ops import setdiff1d
 from .ops.reverse_ops import REVERSE_V2
 
 __all__ = ["argsort", "boolean_mask", "clip_by_average_norm", "einsum", "eye", "lin_space",
@@ -19,33 +20,83 @@ __all__ = ["argsort", "boolean_mask", "clip_by_average_norm", "einsum", "eye", "
            "sequence_mask", "sort", "tensordot"]
 
 
+_VECTOR_NORMS = ["euclidean", 1, 2, np.inf]
+_MATRIX_NORMS = ["euclidean", "fro", 1, 2, np.inf]
+_AXIS_ERROR = "'axis' must be None, an integer, or a tuple of 2 unique integers"
+
+
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims=None):  # noqa: A002,E501
-    """A vector norm over ``axis`` (all elements if None; two axes: the Frobenius norm):
-    ``ord`` 'euclidean'/'fro'/2, 1, np.inf or any p > 0."""
+    """TF 1.15's ``tf.norm``: a vector norm over ``axis`` (None: all elements; an int), with
+    ``ord`` 'euclidean'/2, 1, np.inf or any p > 0; or, for two axes, a matrix norm: 'euclidean'/
+    'fro' (Frobenius), 1 (largest column sum of |x|), np.inf (largest row sum) or 2 (largest
+    singular value, from Svd). TF's argument checks, messages and ops, in its order."""
     keep = bool(keepdims if keepdims is not None else keep_dims)
+    is_matrix_norm = isinstance(axis, (tuple, list)) and len(axis) == 2
+    if is_matrix_norm:
+        axis = tuple(axis)
+        if not isinstance(axis[0], int) or not isinstance(axis[1], int) or axis[0] == axis[1]:
+            raise ValueError(f"{_AXIS_ERROR}, got {axis}")
+        if ord not in _MATRIX_NORMS:
+            raise ValueError(f"'ord' must be a supported matrix norm in {_MATRIX_NORMS}, "
+                             f"got {ord}")
+    else:
+        if not (isinstance(axis, int) or axis is None):
+            raise ValueError(f"{_AXIS_ERROR}, got {axis}")
+        if (not np.isreal(ord) or ord <= 0) and ord not in _VECTOR_NORMS:
+            raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
+        if axis is not None:
+            axis = (axis,)
     with name_scope(name, "norm", [tensor]) as scope:
         x = convert_to_tensor(tensor, name="tensor")
-        axes = axis if axis is None or isinstance(axis, (list, tuple)) else [axis]
-        if axes is not None and len(axes) == 2 and ord not in ("euclidean", "fro"):
-            raise NotImplementedError(f"norm: a matrix norm of ord={ord!r} is not supported "
-                                      "(only 'euclidean'/'fro')")
-        if ord in ("euclidean", "fro", 2, 2.0):
-            result = unary_ops.sqrt(reduction_ops.reduce_sum(  # TF's x * conj(x): |x|^2
-                x * complex_ops.conj(x), axes, keepdims=True))
-        elif ord in (1, 1.0):
-            result = reduction_ops.reduce_sum(unary_ops.abs(x), axes, keepdims=True)
-        elif ord == np.inf:
-            result = reduction_ops.reduce_max(unary_ops.abs(x), axes, keepdims=True)
-        elif isinstance(ord, (int, float)) and not isinstance(ord, bool) and ord > 0:
-            p = math_ops.cast(ord, x.dtype)  # the p-norm: (sum |x|^p)^(1/p)
-            result = math_ops.pow(reduction_ops.reduce_sum(
-                math_ops.pow(unary_ops.abs(x), p), axes, keepdims=True), 1.0 / p)
+        if ord in ["fro", "euclidean", 2, 2.0]:
+            if is_matrix_norm and ord in [2, 2.0]:
+                result = _matrix_2_norm(x, axis)
+            else:
+                result = unary_ops.sqrt(reduction_ops.reduce_sum(  # TF's x * conj(x): |x|^2
+                    x * complex_ops.conj(x), axis, keepdims=True))
         else:
-            raise ValueError(f"'ord' must be a supported vector norm, got {ord!r}")
+            result = unary_ops.abs(x)
+            if ord == 1:  # a matrix's: sums over axis[0] (columns), then the largest
+                sum_axis = None if axis is None else axis[0]
+                result = reduction_ops.reduce_sum(result, sum_axis, keepdims=True)
+                if is_matrix_norm:
+                    result = reduction_ops.reduce_max(result, axis[-1], keepdims=True)
+            elif ord == np.inf:  # a matrix's: sums over axis[1] (rows), then the largest
+                if is_matrix_norm:
+                    result = reduction_ops.reduce_sum(result, axis[1], keepdims=True)
+                max_axis = None if axis is None else axis[0]
+                result = reduction_ops.reduce_max(result, max_axis, keepdims=True)
+            else:
+                # the p-norm, (sum |x|^p)^(1/p): p and 1/p Python numbers, as TF's
+                result = math_ops.pow(reduction_ops.reduce_sum(
+                    math_ops.pow(result, ord), axis, keepdims=True), 1.0 / ord)
         if not keep:
-            result = transform_ops.squeeze(result, axes) if axes is not None else \
+            result = transform_ops.squeeze(result, axis) if axis is not None else \
                 array_ops.reshape(result, [])
         return array_ops.identity(result, name=scope)
+
+
+def _matrix_2_norm(x, axis):
+    """TF's matrix 2-norm: the two axes moved last, Svd's largest |singular value|, then the
+    result moved back (two size-1 axes where the matrix was)."""
+    from .ops.decomposition_ops import SVD
+
+    rank = x.shape.rank
+    if rank is not None:  # TF computes the permutations at run time; they are known here
+        last = [a if a >= 0 else a + rank for a in axis]
+        perm_before = [i for i in range(rank) if i not in last] + last
+        perm_after = [int(i) for i in np.argsort(perm_before)]
+    else:
+        rank_t = shape_ops.rank(x)
+        last = convert_to_tensor(np.array(axis, np.int32))
+        last = logic_ops.where_v2(logic_ops.greater_equal(last, 0), last, last + rank_t)
+        perm_before = concat_split_ops.concat(
+            [setdiff1d(array_ops.range_(rank_t), last)[0], last], axis=0)
+        perm_after = transform_ops.invert_permutation(perm_before)
+    permed = transform_ops.transpose(x, perm=perm_before)
+    s = SVD(permed, compute_uv=False)[0]
+    largest = reduction_ops.reduce_max(unary_ops.abs(s), axis=-1, keepdims=True)
+    return transform_ops.transpose(transform_ops.expand_dims(largest, axis=-1), perm=perm_after)
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dt.float32, name=None):

@@ -6,6 +6,8 @@ match. core/image.py re-exports every name here."""
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from . import composites
@@ -32,6 +34,15 @@ __all__ = [
 ]
 
 _NEG_INF = float("-inf")
+
+# TF returns its generated wrappers' namedtuples where its function returns the op's outputs
+# as they are (TF 1.15's non_max_suppression_padded and combined_non_max_suppression);
+# non_max_suppression_with_scores unpacks them, so it returns a plain tuple, as TF.
+NonMaxSuppressionV4 = collections.namedtuple("NonMaxSuppressionV4",
+                                             ["selected_indices", "valid_outputs"])
+CombinedNonMaxSuppression = collections.namedtuple(
+    "CombinedNonMaxSuppression",
+    ["nmsed_boxes", "nmsed_scores", "nmsed_classes", "valid_detections"])
 
 
 # -- non-max suppression -------------------------------------------------------------------------
@@ -64,14 +75,15 @@ def non_max_suppression_with_scores(boxes, scores, max_output_size, iou_threshol
 def non_max_suppression_padded(boxes, scores, max_output_size, iou_threshold=0.5,
                                score_threshold=_NEG_INF, pad_to_max_output_size=False,
                                name=None):
-    """(indices, valid count): TF 1.x's NonMaxSuppressionV4 on one image's ``[num_boxes, 4]``
-    boxes; with ``pad_to_max_output_size`` the indices are zero-padded to max_output_size."""
+    """(selected_indices, valid_outputs): TF 1.x's NonMaxSuppressionV4 on one image's
+    ``[num_boxes, 4]`` boxes, as TF's namedtuple; with ``pad_to_max_output_size`` the indices
+    are zero-padded to max_output_size."""
     with name_scope(name, "non_max_suppression_padded"):
         iou_threshold = convert_to_tensor(iou_threshold, name="iou_threshold")
         score_threshold = convert_to_tensor(score_threshold, name="score_threshold")
-        return tuple(NON_MAX_SUPPRESSION_V4(boxes, scores, max_output_size, iou_threshold,
-                                            score_threshold,
-                                            pad_to_max_output_size=pad_to_max_output_size))
+        return NonMaxSuppressionV4(*NON_MAX_SUPPRESSION_V4(
+            boxes, scores, max_output_size, iou_threshold, score_threshold,
+            pad_to_max_output_size=pad_to_max_output_size))
 
 
 def non_max_suppression_overlaps(overlaps, scores, max_output_size, overlap_threshold=0.5,
@@ -87,14 +99,15 @@ def combined_non_max_suppression(boxes, scores, max_output_size_per_class, max_t
                                  iou_threshold=0.5, score_threshold=_NEG_INF,
                                  pad_per_class=False, clip_boxes=True, name=None):
     """Per-class greedy NMS over a batch, then the best ``max_total_size`` detections of each
-    image: (nmsed_boxes, nmsed_scores, nmsed_classes, valid_detections), zero-padded.
+    image: CombinedNonMaxSuppression(nmsed_boxes, nmsed_scores, nmsed_classes,
+    valid_detections) as TF's namedtuple, zero-padded.
     ``boxes`` is [batch, num_boxes, q, 4] with q 1 (shared by all classes) or num_classes."""
     with name_scope(name, "combined_non_max_suppression"):
         iou_threshold = convert_to_tensor(iou_threshold, _dt.float32, name="iou_threshold")
         score_threshold = convert_to_tensor(score_threshold, _dt.float32,
                                             name="score_threshold")
         max_total_size = convert_to_tensor(max_total_size)
-        return tuple(COMBINED_NON_MAX_SUPPRESSION(
+        return CombinedNonMaxSuppression(*COMBINED_NON_MAX_SUPPRESSION(
             boxes, scores, max_output_size_per_class, max_total_size, iou_threshold,
             score_threshold, pad_per_class=pad_per_class, clip_boxes=clip_boxes))
 

@@ -13,6 +13,8 @@ invariant under them."""
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from ..errors import InvalidArgumentError
@@ -289,9 +291,14 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     return (real(s), u, v) if compute_uv else real(s)
 
 
+# TF's qr returns its op wrapper's namedtuple; its svd and self_adjoint_eig unpack the
+# outputs into plain tuples, as these do.
+Qr = collections.namedtuple("Qr", ["q", "r"])
+
+
 def qr(input, full_matrices=False, name=None):  # noqa: A002
-    """``tf.qr`` / ``tf.linalg.qr``: (q, r) with ``input = q @ r``."""
-    return tuple(QR(input, full_matrices=full_matrices, name=name or "Qr"))
+    """``tf.qr`` / ``tf.linalg.qr``: Qr(q, r), TF's namedtuple, with ``input = q @ r``."""
+    return Qr(*QR(input, full_matrices=full_matrices, name=name or "Qr"))
 
 
 def self_adjoint_eig(tensor, name=None):

@@ -58,10 +58,16 @@ def _check_boxes(boxes, box_ind, batch):
     return b.astype(_F32, copy=False), ind
 
 
-def _positions(lo, hi, crop, size):
-    """TF's in_y (or in_x) of each crop row (column) in float32, and whether it is inside."""
+def _positions(lo, hi, crop, size, ratio_first=False):
+    """TF's in_y (or in_x) of each crop row (column) in float32, and whether it is inside.
+    The forward and image-gradient kernels scale as (hi - lo) * (size - 1) / (crop - 1); the
+    boxes-gradient kernel (``ratio_first``) as (hi - lo) * ((size - 1) / (crop - 1)), which
+    can round differently (e.g. land exactly on a whole pixel where the other does not)."""
     if crop > 1:
-        scale = _F32((hi - lo) * _F32(size - 1) / _F32(crop - 1))
+        if ratio_first:
+            scale = _F32((hi - lo) * (_F32(size - 1) / _F32(crop - 1)))
+        else:
+            scale = _F32((hi - lo) * _F32(size - 1) / _F32(crop - 1))
         pos = lo * _F32(size - 1) + np.arange(crop, dtype=_F32) * scale
     else:  # one row: the box centre, computed in double as TF's 0.5 * (y1 + y2) * (h - 1)
         pos = np.array([0.5 * float(_F32(lo + hi)) * (size - 1)], _F32)
@@ -76,9 +82,9 @@ def _taps(pos, valid):
     return low.astype(np.int64), np.ceil(pos).astype(np.int64), pos - low, near.astype(np.int64)
 
 
-def _box_geometry(box, crop_h, crop_w, h, w):
-    ys, y_ok = _positions(box[0], box[2], crop_h, h)
-    xs, x_ok = _positions(box[1], box[3], crop_w, w)
+def _box_geometry(box, crop_h, crop_w, h, w, ratio_first=False):
+    ys, y_ok = _positions(box[0], box[2], crop_h, h, ratio_first)
+    xs, x_ok = _positions(box[1], box[3], crop_w, w, ratio_first)
     return _taps(ys, y_ok), _taps(xs, x_ok), y_ok[:, None] & x_ok[None, :]
 
 
@@ -137,20 +143,27 @@ def _grad_image_kernel(grads, boxes, box_ind, image_size, *, T, method):  # noqa
     b, ind = _check_boxes(boxes, box_ind, n)
     if len(b) != dy.shape[0]:
         raise _error("boxes and grads have incompatible shape")
-    # As TF: each share is a float32 product, added into an image of dtype T.
+    # As TF: each share is a float32 product cast to T and added into the image, in TF's
+    # order (box, row, column, then the corners tl, tr, bl, br), which fixes the rounding
+    # where several samples share a pixel. Samples outside the image add nothing.
     out = np.zeros((n, h, w, c), T.as_numpy_dtype)
     for k, box in enumerate(b):
         (top, bottom, ly, ny), (left, right, lx, nx), ok = _box_geometry(box, *dy.shape[1:3], h, w)
-        g = np.where(ok[..., None], dy[k], _F32(0))
+        target = out[ind[k]]  # a view: np.add.at adds in index order, one add at a time
         if method == "nearest":
-            np.add.at(out[ind[k]], (ny[:, None], nx[None, :]), g.astype(out.dtype))
+            rows, cols = np.broadcast_arrays(ny[:, None], nx[None, :])
+            np.add.at(target, (rows[ok], cols[ok]), dy[k][ok].astype(out.dtype))
             continue
         ly, lx = ly[:, None, None], lx[None, :, None]
-        for rows, wy in ((top, 1 - ly), (bottom, ly)):
-            share = wy * g
-            for cols, wx in ((left, 1 - lx), (right, lx)):
-                np.add.at(out[ind[k]], (rows[:, None], cols[None, :]),
-                          (wx * share).astype(out.dtype))
+        dtop, dbottom = (1 - ly) * dy[k], ly * dy[k]
+        shares = np.stack([(1 - lx) * dtop, lx * dtop, (1 - lx) * dbottom, lx * dbottom], 2)
+        rows = np.stack(np.broadcast_arrays(top[:, None], top[:, None], bottom[:, None],
+                                            bottom[:, None]), -1)
+        cols = np.stack(np.broadcast_arrays(left[None, :], right[None, :], left[None, :],
+                                            right[None, :]), -1)
+        rows, cols = np.broadcast_arrays(rows, cols)
+        np.add.at(target, (rows[ok].ravel(), cols[ok].ravel()),
+                  shares[ok].reshape(-1, c).astype(out.dtype))
     return out
 
 
@@ -163,28 +176,40 @@ def _grad_boxes_kernel(grads, image, boxes, box_ind, *, method):
     ch, cw = dy.shape[1:3]
     out = np.zeros((len(b), 4), _F32)
     for k, box in enumerate(b):
-        (top, bottom, ly, _), (left, right, lx, _), ok = _box_geometry(box, ch, cw, h, w)
+        (top, bottom, ly, _), (left, right, lx, _), ok = _box_geometry(box, ch, cw, h, w,
+                                                                       ratio_first=True)
         img = x[ind[k]].astype(_F32, copy=False)
         tl, tr = img[top][:, left], img[top][:, right]
         bl, br = img[bottom][:, left], img[bottom][:, right]
         ly, lx = ly[:, None, None], lx[None, :, None]
-        g = np.where(ok[..., None], dy[k], _F32(0))
-        dy_img = (g * ((1 - lx) * (bl - tl) + lx * (br - tr))).sum(axis=(1, 2))
-        dx_img = (g * ((1 - ly) * (tr - tl) + ly * (br - bl))).sum(axis=(0, 2))
-        (y1, y2), (x1, x2) = _box_grads(dy_img, ch, h), _box_grads(dx_img, cw, w)
-        out[k] = [y1, x1, y2, x2]
+        # TF's image gradients, each times the incoming gradient (float32, its order)
+        grad_y = ((1 - lx) * (bl - tl) + lx * (br - tr)) * dy[k]
+        grad_x = ((1 - ly) * (tr - tl) + ly * (br - bl)) * dy[k]
+        out[k, 0], out[k, 2] = _box_grads(grad_y, ok, 0, ch, h)
+        out[k, 1], out[k, 3] = _box_grads(grad_x, ok, 1, cw, w)
     return out
 
 
-def _box_grads(per_row, crop, size):
-    """(d lo, d hi) of a box edge pair from the image gradient summed per crop row (column)."""
+def _box_grads(grad, ok, axis, crop, size):
+    """(d lo, d hi) of a box edge pair: TF's sums over the samples inside the image, one
+    float32 add at a time in its (row, column, channel) order."""
     if crop > 1:
         ratio = _F32(size - 1) / _F32(crop - 1)
         at = np.arange(crop, dtype=_F32) * ratio
-        lo, hi = (per_row * (_F32(size - 1) - at)).sum(), (per_row * at).sum()
-    else:
-        lo = hi = per_row.sum() * _F32(0.5 * (size - 1))
-    return lo, hi
+        at = at[:, None, None] if axis == 0 else at[None, :, None]
+        return _sequential_sum((grad * (_F32(size - 1) - at))[ok]), \
+            _sequential_sum((grad * at)[ok])
+    # TF's grad * 0.5 * (size - 1) is a double, added to the float32 sum in double
+    acc = 0.0
+    for v in grad[ok].ravel().astype(np.float64) * 0.5 * (size - 1):
+        acc = float(_F32(acc + v))
+    return _F32(acc), _F32(acc)
+
+
+def _sequential_sum(values):
+    """0 + v0 + v1 + ... in float32, left to right (numpy's sum is pairwise; cumsum is not)."""
+    values = values.ravel()
+    return np.cumsum(values, dtype=_F32)[-1] if values.size else _F32(0)
 
 
 def _boxes_infer(boxes, box_ind):
