@@ -360,9 +360,7 @@ def test_batch_normalization_trains_through_update_ops():
         np.testing.assert_allclose(sess.run(bn.moving_mean), [1.0, 2.0])
 
 
-def test_batch_normalization_refuses_what_it_does_not_do():
-    with pytest.raises(ValueError, match="renorm"):
-        L.BatchNormalization(renorm=True)
+def test_batch_normalization_refuses_an_axis_out_of_range():
     with pytest.raises(ValueError, match="Invalid axis"):
         L.BatchNormalization(axis=3)(tf.placeholder(tf.float32, [None, 2]))
 

@@ -5,7 +5,9 @@ ZeroPadding, Cropping in 1-3 D, written in resampling.py).
 The convolutions compute with core/layers.py's functions (conv1d, conv2d, conv3d,
 separable_conv1d/2d: same ops, same names, causal padding and dilations included) over the
 Keras layer's weights (core.py's ``_weights_of``); the transposed ones use Keras'
-``deconv_output_length`` (with ``output_padding``). ``groups`` > 1 is refused.
+``deconv_output_length`` (with ``output_padding`` and the dilated kernel's length), a dilated
+Conv2DTranspose K.conv2d_transpose as Keras. ``groups`` > 1 is refused, and so is a dilated
+Conv3DTranspose (Keras ignores its dilation_rate).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ... import nn_conv3d, nn_convolution
 from ...layers import _normalize_data_format, _normalize_padding, normalize_tuple
 from ...ops import array_ops, concat_split_ops, conv_ops, nn_ops
 from ...tensor_shape import TensorShape
-from .. import activations, backend, constraints, initializers, regularizers
+from .. import activations, backend, backend_ops, constraints, initializers, regularizers
 from ..base_layer import InputSpec, Layer
 from .core import _config, _floats, _kernel_and_bias_arguments, _shape, _weights_of
 from .resampling import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D,  # noqa: F401
@@ -247,9 +249,12 @@ class _ConvTranspose(_Conv):
                     raise ValueError("Strides must be greater than output padding. Received "
                                      f"strides={self.strides}, output_padding="
                                      f"{self.output_padding}.")
-        if any(d != 1 for d in self.dilation_rate):
-            raise ValueError(f"minitf's {type(self).__name__} supports dilation_rate=1 only. "
-                             f"Received: dilation_rate={self.dilation_rate}")
+        if self.rank == 3 and any(d != 1 for d in self.dilation_rate):
+            # Keras' Conv3DTranspose takes dilation_rate but computes (and sizes) without it;
+            # refused rather than silently ignored.
+            raise ValueError("Conv3DTranspose ignores `dilation_rate` in Keras (no dilated "
+                             "3-D transposed convolution), so minitf refuses it. Received: "
+                             f"dilation_rate={self.dilation_rate}")
 
     def _kernel_shape(self, channels):
         return self.kernel_size + (self.filters, channels)
@@ -267,15 +272,21 @@ class _ConvTranspose(_Conv):
         known = self._output_spatial([static[a] for a in axes])
         pads = self.output_padding or (None,) * self.rank
         spatial = [n if n is not None else deconv_output_length(
-            shape[a], k, self.padding, p, s) for n, a, k, p, s in
-            zip(known, axes, self.kernel_size, pads, self.strides)]
+            shape[a], k, self.padding, p, s, d) for n, a, k, p, s, d in
+            zip(known, axes, self.kernel_size, pads, self.strides, self.dilation_rate)]
         sizes = [shape[0], self.filters, *spatial] if first else \
             [shape[0], *spatial, self.filters]
         fmt = ("NCHW" if first else "NHWC") if self.rank == 2 else \
             ("NCDHW" if first else "NDHWC")
         strides = [1, 1, *self.strides] if first else [1, *self.strides, 1]
         padding = self.padding.upper()
-        if self.rank == 2:
+        if self.rank == 2 and any(d != 1 for d in self.dilation_rate):
+            # as Keras: K.conv2d_transpose, an atrous_conv2d_transpose (equal rates only, the
+            # strides 1) on channels-last data
+            out = backend_ops.conv2d_transpose(inputs, self.kernel, sizes, self.strides,
+                                               self.padding, self.data_format,
+                                               self.dilation_rate)
+        elif self.rank == 2:
             out = conv_ops.conv2d_transpose(inputs, self.kernel, concat_split_ops.stack(sizes),
                                             strides=strides, padding=padding, data_format=fmt,
                                             name="conv2d_transpose")

@@ -7,15 +7,19 @@ normalises by the batch's moments and makes the moving-average update ops, which
 ``tf.GraphKeys.UPDATE_OPS`` (so ``with tf.control_dependencies(tf.get_collection(UPDATE_OPS))``
 trains too; tf_keras leaves that collection empty). ``training`` is the learning phase unless
 given; a tensor selects at run time. As TF's fused kernel, a 4-D input normalised over its
-channel axis keeps the unbiased batch variance in its moving average.
+channel axis keeps the unbiased batch variance in its moving average. ``renorm`` (batch
+renormalization), ``virtual_batch_size`` (ghost batches) and ``adjustment`` are the tf.layers
+function's too (composed ops, never fused); the layer makes the weights they use.
 """
 
 from __future__ import annotations
 
 from ... import layers as _tf_layers
 from ... import nn_impl
+from ... import tf_logging as logging
+from ...layers_batch_norm import _check_renorm_and_virtual
 from ...graph import GraphKeys, get_default_graph
-from ...ops import array_ops
+from ...ops import array_ops, unary_ops
 from .. import constraints, initializers, regularizers
 from ..base_layer import InputSpec, Layer
 from .core import _config, _floats, _shape, _weights_of
@@ -51,7 +55,21 @@ def _axes(axis, input_shape, layer):
     return axes
 
 
+class _SqrtInitializer:
+    """TF's moving_stddev initializer: the square root of the moving variance's."""
+
+    def __init__(self, initializer):
+        self.initializer = initializer
+
+    def __call__(self, shape, dtype=None, **kwargs):
+        return unary_ops.sqrt(self.initializer(shape, dtype=dtype, **kwargs))
+
+
 class BatchNormalization(Layer):
+    """TF 1.15's v1 layer; ``renorm``, ``virtual_batch_size`` and ``adjustment`` as
+    tf.layers' (core/layers_batch_norm.py), which computes on this layer's weights (with
+    renorm: moving_stddev, renorm_mean and renorm_stddev too)."""
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -61,11 +79,9 @@ class BatchNormalization(Layer):
                  adjustment=None, name=None, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self.axis = _axis_argument(axis)
-        unsupported = [k for k, v in (("renorm", renorm), ("virtual_batch_size",
-                                                          virtual_batch_size),
-                                      ("adjustment", adjustment)) if v not in (None, False)]
-        if unsupported:
-            raise ValueError(f"minitf's BatchNormalization does not support {unsupported}")
+        if renorm:  # as TF: the clipping keys checked here, the rest in build
+            renorm_clipping = renorm_clipping or {}
+            _check_renorm_and_virtual(True, renorm_clipping, None, None, [])
         if fused and not (isinstance(self.axis, int) or len(self.axis) == 1):
             raise ValueError("Passing `fused=True` is only supported when axis is 1 or 3 for "
                              f"input rank 4. Got axis {self.axis}")
@@ -93,10 +109,18 @@ class BatchNormalization(Layer):
             raise ValueError(f"Input has undefined `axis` dimension. Received input with shape "
                              f"{tuple(input_shape.as_list())} and axis={self.axis}")
         self.input_spec = InputSpec(ndim=input_shape.rank, axes=dims)
-        if len(dims) == 1:
+        if self.virtual_batch_size is not None:
+            _check_renorm_and_virtual(False, None, self.virtual_batch_size, self.adjustment,
+                                      self.axis)
+        if len(dims) == 1 and self.virtual_batch_size is None:
             param_shape = (list(dims.values())[0],)
         else:
             param_shape = [dims.get(i, 1) for i in range(input_shape.rank)]
+            if self.virtual_batch_size is not None:
+                # as TF: the ghost batches' dimension at index 1 in the parameters. TF also
+                # shifts ``axis`` by one, which get_config then reports and load_model
+                # refuses (keras-team/keras#16713); minitf keeps the axes given.
+                param_shape.insert(1, 1)
         dtype = "float32" if self.dtype in (None, "float16") else self.dtype
         self.gamma = self.add_weight("gamma", shape=param_shape, dtype=dtype,
                                      initializer=self.gamma_initializer,
@@ -115,6 +139,17 @@ class BatchNormalization(Layer):
                                                dtype=dtype,
                                                initializer=self.moving_variance_initializer,
                                                trainable=False)
+        if self.renorm:  # TF's: the inference stddev, then the renorm (training) averages
+            stddev_initializer = _SqrtInitializer(self.moving_variance_initializer)
+            self.moving_stddev = self.add_weight("moving_stddev", shape=param_shape,
+                                                 dtype=dtype, initializer=stddev_initializer,
+                                                 trainable=False)
+            self.renorm_mean = self.add_weight("renorm_mean", shape=param_shape, dtype=dtype,
+                                               initializer=self.moving_mean_initializer,
+                                               trainable=False)
+            self.renorm_stddev = self.add_weight("renorm_stddev", shape=param_shape,
+                                                 dtype=dtype, initializer=stddev_initializer,
+                                                 trainable=False)
         self.built = True
 
     def call(self, inputs, training=None):
@@ -124,7 +159,10 @@ class BatchNormalization(Layer):
             out = _tf_layers.batch_normalization(
                 inputs, axis=self.axis, momentum=self.momentum, epsilon=self.epsilon,
                 center=self.center, scale=self.scale, training=False if training is None
-                else training, fused=self.fused, _scope_out=scope)
+                else training, fused=self.fused, renorm=self.renorm,
+                renorm_clipping=self.renorm_clipping, renorm_momentum=self.renorm_momentum,
+                virtual_batch_size=self.virtual_batch_size, adjustment=self.adjustment,
+                _scope_out=scope)
         self.add_update(graph.get_collection(GraphKeys.UPDATE_OPS)[before:])
         return out
 
@@ -132,6 +170,22 @@ class BatchNormalization(Layer):
         return _shape(input_shape)
 
     def get_config(self):
+        config = self._base_config()
+        # As TF, its own arguments only when set (so external Keras can read the config);
+        # ``adjustment`` (a function) is left out.
+        if self.renorm:
+            config.update(renorm=True, renorm_clipping=self.renorm_clipping,
+                          renorm_momentum=self.renorm_momentum)
+        if self.virtual_batch_size is not None:
+            config["virtual_batch_size"] = self.virtual_batch_size
+        if self.adjustment is not None:
+            logging.warning("The `adjustment` function of this `BatchNormalization` layer "
+                            "cannot be serialized and has been omitted from the layer "
+                            "config. It will not be included when re-creating the layer "
+                            "from the saved config.")
+        return config
+
+    def _base_config(self):
         return _config(
             self, Layer, axis=self.axis, momentum=self.momentum, epsilon=self.epsilon,
             center=self.center, scale=self.scale,
