@@ -34,10 +34,11 @@ def global_norm(t_list, name=None):
     if not tensors:
         raise ValueError("global_norm needs at least one tensor")
     graph = tensors[0].graph
-    with graph.as_default(), graph.name_scope(name or "global_norm") as scope:
+    # TF's names: the norm is "<scope>/global_norm", the scope "global_norm" or ``name``.
+    with graph.as_default(), graph.name_scope(name or "global_norm"):
         half_squares = [nn_ops.l2_loss(t) for t in tensors]  # sum(t**2) / 2 each
         total = math_ops.add_n(half_squares) if len(half_squares) > 1 else half_squares[0]
-        return unary_ops.sqrt(total * 2.0, name=scope)
+        return unary_ops.sqrt(total * 2.0, name="global_norm")
 
 
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
@@ -47,9 +48,12 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     if not isinstance(t_list, (list, tuple)):
         raise TypeError("t_list should be a sequence")
     t_list = list(t_list)
-    norm = global_norm(t_list) if use_norm is None else convert_to_tensor(use_norm)
+    # As TF's: the norm is made first, in a scope of its own named ``name`` too, and each
+    # output is named "<scope>_<i>" inside the scope ("clip_by_global_norm/clip_by_global_norm/
+    # _0").
+    norm = global_norm(t_list, name) if use_norm is None else convert_to_tensor(use_norm)
     graph = norm.graph
-    with graph.as_default(), graph.name_scope(name or "clip_by_global_norm"):
+    with graph.as_default(), graph.name_scope(name or "clip_by_global_norm") as scope:
         clip = math_ops.cast(convert_to_tensor(clip_norm, name="clip_norm"), norm.dtype)
         # TF's form. clip * min(1 / norm, 1 / clip) alone would be 0 for an infinite norm and
         # silently zero the gradients; adding norm - norm (0 when finite, NaN for inf or NaN)
@@ -63,10 +67,11 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
             if isinstance(t, IndexedSlices):  # stays sparse: its values scaled
                 values = t.values
                 clipped.append(_like(t, array_ops.identity(
-                    values * math_ops.cast(scale, values.dtype), name=f"_{i}")))
+                    values * math_ops.cast(scale, values.dtype), name=f"{scope}_{i}")))
                 continue
             t = convert_to_tensor(t)
-            clipped.append(array_ops.identity(t * math_ops.cast(scale, t.dtype), name=f"_{i}"))
+            clipped.append(array_ops.identity(t * math_ops.cast(scale, t.dtype),
+                                              name=f"{scope}_{i}"))
         return clipped, norm
 
 

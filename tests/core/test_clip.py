@@ -61,3 +61,22 @@ def test_clip_gradients_in_a_training_step():
         sess.run(tf.global_variables_initializer())
         sess.run(train)
         np.testing.assert_allclose(sess.run(w), [3.0 - 0.6, 4.0 - 0.8], rtol=1e-6)
+
+
+def test_global_norm_and_clip_names_are_tensorflows():
+    # TF 1.x's: the norm in a scope of its own ("global_norm/global_norm", or "<name>/
+    # global_norm"), each clipped tensor "<scope>_<i>" inside the clip's scope.
+    a, b = tf.constant([3.0, 4.0]), tf.constant([[12.0]])
+    clipped, norm = tf.clip_by_global_norm([a, b], 1.0)
+    assert [t.name for t in clipped] == ["clip_by_global_norm/clip_by_global_norm/_0:0",
+                                         "clip_by_global_norm/clip_by_global_norm/_1:0"]
+    assert norm.name == "global_norm/global_norm:0"
+    assert tf.global_norm([a, b]).name == "global_norm_1/global_norm:0"
+    named, named_norm = tf.clip_by_global_norm([a, None], 1.0, name="clip")
+    assert (named[0].name, named[1], named_norm.name) == ("clip_1/clip_1/_0:0", None,
+                                                          "clip/global_norm:0")
+    with tf.Session() as sess:
+        got, got_norm = sess.run([clipped, norm])
+    np.testing.assert_allclose(got_norm, 13.0)
+    np.testing.assert_allclose(got[0], np.array([3.0, 4.0]) / 13.0, rtol=1e-6)
+    np.testing.assert_allclose(got[1], [[12.0 / 13.0]], rtol=1e-6)
