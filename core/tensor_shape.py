@@ -272,13 +272,17 @@ class TensorShape:
     def __bool__(self):
         return self._dims is not None
 
+    # TF 1.x's spellings (v1 shapes): an unknown dimension prints "?", and the repr lists
+    # Dimensions.
     def __repr__(self):
-        return "TensorShape(None)" if self._dims is None else f"TensorShape({list(self._dims)})"
+        if self._dims is None:
+            return "TensorShape(None)"
+        return f"TensorShape([{', '.join(f'Dimension({d})' for d in self._dims)}])"
 
     def __str__(self):
         if self._dims is None:
             return "<unknown>"
-        inner = ", ".join("None" if d is None else str(d) for d in self._dims)
+        inner = ", ".join("?" if d is None else str(d) for d in self._dims)
         return f"({inner},)" if len(self._dims) == 1 else f"({inner})"
 
     def debug_string(self) -> str:

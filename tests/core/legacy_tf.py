@@ -2,6 +2,7 @@
 TF 2.16+ ships Keras 3, whose tf.compat.v1.layers and tf.nn.rnn_cell are gone, and
 TF_USE_LEGACY_KERAS must be set before TensorFlow is imported, hence a process of its own."""
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -26,3 +27,18 @@ def run_against_tf(script: str, cases: int) -> None:
     bad = [line for line in lines if re.search(r"\b(DIFF|FAIL|FAILED)\b", line)]
     assert not bad, "\n".join(bad)
     assert sum(bool(re.search(r"\bOK\b", line)) for line in lines) == cases, done.stdout
+
+
+@contextlib.contextmanager
+def tf1_shape_spellings():
+    """TensorFlow 2 spelling shapes as TF 1.x does ("(?, 3)", ``Dimension`` reprs), as minitf
+    does, while the block formats TF's shapes (its reprs, its error messages). Only the
+    spelling switches; eager mode and everything else stay as they are."""
+    from tensorflow.python.framework import tensor_shape
+
+    old = tensor_shape._TENSORSHAPE_V2_OVERRIDE
+    tensor_shape._TENSORSHAPE_V2_OVERRIDE = False
+    try:
+        yield
+    finally:
+        tensor_shape._TENSORSHAPE_V2_OVERRIDE = old

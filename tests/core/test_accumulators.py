@@ -58,7 +58,7 @@ def test_mean_sum_staleness_and_global_step():
 
 def test_shape_and_argument_errors():
     acc = tf.ConditionalAccumulator(tf.float32, shape=[None, 3])
-    with pytest.raises(ValueError, match=re.escape("Shapes (3,) and (None, 3) are incompatible")):
+    with pytest.raises(ValueError, match=re.escape("Shapes (3,) and (?, 3) are incompatible")):
         acc.apply_grad([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="Shape must be rank 0 but is rank 1"):
         acc.take_grad([1, 2])
