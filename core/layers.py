@@ -21,12 +21,13 @@ import numpy as np
 from . import dtypes as _dt
 from . import init_ops, nn_impl
 from .graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, name_scope
-from .layer_identifiers import activation_of, initializer_of, regularizer_of
-from .layers_base import InputSpec, Layer, _activate, _activity
+from .layer_identifiers import activation_of, initializer_of
+from .layers_base import (InputSpec, Layer, _activate, _activity, layer_losses_of,
+                          layer_variable)
 from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops,
                   math_ops, nn_ops, pool_ops, transform_ops)
 from .tensor_shape import TensorShape
-from .variables import get_variable, get_variable_scope, global_variables, variable_scope
+from .variables import get_variable_scope, variable_scope
 
 __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
            "batch_normalization", "Layer", "InputSpec", "Dense", "Conv2D", "MaxPooling2D",
@@ -54,6 +55,62 @@ def _scope(name, default_name: str, reuse, scope_out=None):
         return
     with variable_scope(name, default_name=default_name, reuse=reuse) as scope:
         yield scope
+
+
+@contextlib.contextmanager
+def getter_outputs_once(outputs: dict):
+    """TF1's layers and cells make their weights once, in ``build``, and every later call
+    computes with what ``add_weight`` returned then. minitf's compute through functions that
+    ask ``get_variable`` at each call: within this, the current variable scope (and any opened
+    inside) answers a name already in ``outputs`` (full name -> value) with that value, and
+    asks its getters (the scope's custom getter, then the store) only for a new one, recording
+    the answer. So a custom getter runs once per weight, as in TF, and its tensors (``v * 2``,
+    an EMA average) are shared by every call."""
+    scope = get_variable_scope()
+    inner = scope.custom_getter
+    takes_constraint = inner is None or _takes_constraint(inner)
+
+    def once(getter, name, **kwargs):
+        if name in outputs:
+            return outputs[name]
+        if not takes_constraint:  # as get_variable decides for the scope's getter
+            kwargs.pop("constraint", None)
+        value = getter(name=name, **kwargs) if inner is None else \
+            inner(getter=getter, name=name, **kwargs)
+        outputs[name] = value
+        return value
+
+    scope.set_custom_getter(once)
+    try:
+        yield
+    finally:
+        scope.set_custom_getter(inner)
+
+
+def _takes_constraint(getter) -> bool:
+    try:
+        params = inspect.signature(getter).parameters
+    except (TypeError, ValueError):
+        return True
+    return "constraint" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD
+                                         for p in params.values())
+
+
+def split_weights(values) -> tuple:
+    """What a TF1 layer tracks of the values its getters returned: (trainable, others), each
+    partitioned variable as its parts, filed by the TRAINABLE_VARIABLES collection (a getter's
+    tensor, which is in none, is not trainable: TF's legacy add_weight moves it)."""
+    trainable = {id(v) for v in get_default_graph().get_collection(
+        GraphKeys.TRAINABLE_VARIABLES)}
+    seen, out = set(), ([], [])
+    for value in values:
+        parts = value._get_variable_list() if hasattr(value, "_get_variable_list") \
+            else [value]
+        for part in parts:
+            if id(part) not in seen:
+                seen.add(id(part))
+                out[0 if id(part) in trainable else 1].append(part)
+    return out
 
 
 def _pair(value, what):
@@ -85,17 +142,17 @@ def _weights(shape, dtype, kernel_initializer, bias_initializer, use_bias, kerne
              bias_constraint=None):
     # No kernel initializer: get_variable's default, the enclosing variable_scope's
     # initializer or glorot_uniform (TF1's layers pass None through too).
-    kernel = get_variable("kernel", shape, dtype=dtype,
-                          initializer=initializer_of(kernel_initializer),
-                          regularizer=regularizer_of(kernel_regularizer), trainable=trainable,
-                          constraint=kernel_constraint)
+    kernel, _ = layer_variable("kernel", shape, dtype=dtype,
+                               initializer=initializer_of(kernel_initializer),
+                               regularizer=kernel_regularizer, trainable=trainable,
+                               constraint=kernel_constraint)
     bias = None
     if use_bias:
-        bias = get_variable("bias", [bias_units], dtype=dtype,
-                            initializer=initializer_of(bias_initializer) or
-                            init_ops.zeros_initializer(),
-                            regularizer=regularizer_of(bias_regularizer), trainable=trainable,
-                            constraint=bias_constraint)
+        bias, _ = layer_variable("bias", [bias_units], dtype=dtype,
+                                 initializer=initializer_of(bias_initializer) or
+                                 init_ops.zeros_initializer(),
+                                 regularizer=bias_regularizer, trainable=trainable,
+                                 constraint=bias_constraint)
     return kernel, bias
 
 
@@ -329,7 +386,9 @@ class _FunctionLayer(Layer):
     (but inputs, and ``training`` which goes to the call) are given once, at construction,
     and show as attributes (normalised as TF's: ``kernel_size == (3, 3)``). Calls run the
     function inside the base Layer's scope, so the first makes the variables and later ones,
-    wherever they are made, reuse them."""
+    wherever they are made, reuse them: as TF's build, the first asks the scope's getters for
+    each weight and later ones compute with their answers (getter_outputs_once), which are what
+    ``layer.kernel`` is and the layer tracks."""
 
     _fn = None  # the functional layer
     _call_args: tuple = ()  # arguments given per call (``training``)
@@ -361,12 +420,15 @@ class _FunctionLayer(Layer):
     def call(self, inputs, *args, **kwargs):
         graph = get_default_graph()
         updates = len(graph.get_collection(GraphKeys.UPDATE_OPS))
-        losses = len(graph.get_collection(GraphKeys.REGULARIZATION_LOSSES))
-        before = {id(v) for v in global_variables()}
-        out = type(self)._fn(inputs, *args, **kwargs, **self._config, _scope_out=_IN_LAYER)
-        self._track([v for v in global_variables() if id(v) not in before])
-        # Its variables' regularizers (first call) and its activity regularizer (each call).
-        self._losses += graph.get_collection(GraphKeys.REGULARIZATION_LOSSES)[losses:]
+        # Its weights are what the getters returned on the first call (TF's build), which
+        # later calls reuse; it tracks those, as TF's add_weight does.
+        outputs = self.__dict__.setdefault("_getter_outputs", {})
+        with getter_outputs_once(outputs), layer_losses_of() as own:
+            out = type(self)._fn(inputs, *args, **kwargs, **self._config, _scope_out=_IN_LAYER)
+        self._track(sum(split_weights(outputs.values()), []))
+        # Its weights' own regularizers (first call; the variable scope's are the graph's
+        # only) and its activity regularizer (each call).
+        self._losses += own
         self._updates += graph.get_collection(GraphKeys.UPDATE_OPS)[updates:]
         return out
 
@@ -389,9 +451,11 @@ class _FunctionLayer(Layer):
         return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype, **config}
 
     def _variable(self, suffix):
-        for v in self._trainable_weights + self._non_trainable_weights:
-            if v.op.name.endswith("/" + suffix):
-                return v
+        """``layer.kernel``...: what the getters returned for it (the variable, or a custom
+        getter's value), as TF's add_weight; None before the first call."""
+        for name, value in self.__dict__.get("_getter_outputs", {}).items():
+            if name.endswith("/" + suffix):
+                return value
         return None
 
 

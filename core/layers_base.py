@@ -7,6 +7,11 @@ The contract is TF1's legacy layer (tf_keras/legacy_tf_layers/base.py): a layer'
 ``<scope>/<name>`` and shared by later calls, and ops are ``my_layer/MatMul``,
 ``my_layer/MatMul_1``. The first call runs ``build(input_shape)`` (a TensorShape, or the
 structure of the inputs' shapes) before ``call``.
+
+A weight's regularizers are TF1's two (legacy base.py add_weight): ``tf.get_variable`` applies
+the variable scope's regularizer (``<scope>/<name>/Regularizer/...``), and the layer applies its
+own besides, to a new variable only, in its name scope (``<name>/Regularizer``); ``layer_variable``
+does both for layers that make their variables without ``add_weight``.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import re
+import threading
 import weakref
 
 import numpy as np
@@ -26,7 +32,7 @@ from .ops import array_ops, math_ops
 from .tensor_shape import TensorShape
 from .variables import get_variable, trainable_variables, variable_scope
 
-__all__ = ["Layer", "InputSpec"]
+__all__ = ["Layer", "InputSpec", "layer_variable", "layer_losses_of"]
 
 # Per graph, how many layers of each default name were made: TF1 numbers them per graph.
 _NAME_UIDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -60,6 +66,69 @@ def _add_to_collection(elements, key):
             present.add(id(e))
 
 
+def _global_ids() -> set:
+    return {id(v) for v in get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)}
+
+
+def _weight_regularization(name, variable, regularizer, existing) -> list:
+    """TF1's layer regularizer on a weight it made (Keras' _handle_weight_regularization):
+    ``regularizer`` of each part (a partitioned variable's too) in the name scope
+    ``<name>/Regularizer`` of the current one, added to REGULARIZATION_LOSSES. Nothing for a
+    reused variable (one already among the ``existing`` ids), whose losses were made once."""
+    parts = list(variable) if hasattr(variable, "_get_variable_list") else [variable]
+    if regularizer is None or any(id(v) in existing for v in parts):
+        return []
+    graph = get_default_graph()
+    losses = []
+    for part in parts:
+        with graph.name_scope(name + "/Regularizer"):
+            loss = regularizer(part)
+        if loss is not None:
+            losses.append(convert_to_tensor(loss))
+    _add_to_collection(losses, GraphKeys.REGULARIZATION_LOSSES)
+    return losses
+
+
+# Lists that also receive layer_variable's and _activity's losses: the innermost is the layer
+# object's whose call is running (layer_losses_of), whose ``losses`` count them but not the
+# variable scope's.
+# Per thread, as graphs may be built in several.
+_LAYER_LOSS_SINKS = threading.local()
+
+
+def _sinks() -> list:
+    return _LAYER_LOSS_SINKS.__dict__.setdefault("stack", [])
+
+
+def _to_layer_losses(losses):
+    if _sinks():
+        _sinks()[-1].extend(losses)
+
+
+@contextlib.contextmanager
+def layer_losses_of():
+    """Gathers the losses of a layer's own regularizers that ``layer_variable`` and
+    ``_activity`` make inside, into the list it yields (in order)."""
+    sink: list = []
+    _sinks().append(sink)
+    try:
+        yield sink
+    finally:
+        _sinks().pop()
+
+
+def layer_variable(name, shape=None, regularizer=None, **kwargs):
+    """A layer's weight as TF1 makes it: ``tf.get_variable(name, shape, **kwargs)`` without
+    the layer's ``regularizer``, so the variable scope's applies (as for any variable), then
+    the layer's own in the current name scope (the layer's) if the variable is new. Returns
+    the variable and the layer's losses (what ``Layer.losses`` counts)."""
+    existing = _global_ids()
+    variable = get_variable(name, shape, **kwargs)
+    losses = _weight_regularization(name, variable, regularizer_of(regularizer), existing)
+    _to_layer_losses(losses)
+    return variable, losses
+
+
 def _activate(activation, outputs):
     """``activation(outputs)``: a callable, a Keras name such as "relu", or None (linear)."""
     activation = activation_of(activation)
@@ -76,8 +145,9 @@ def _activity(outputs, activity_regularizer):
     with name_scope("ActivityRegularizer"):
         loss = convert_to_tensor(activity_regularizer(outputs))
         batch_size = math_ops.cast(array_ops.shape(outputs)[0], loss.dtype)
-        get_default_graph().add_to_collection(GraphKeys.REGULARIZATION_LOSSES,
-                                              math_ops.truediv(loss, batch_size))
+        loss = math_ops.truediv(loss, batch_size)
+        get_default_graph().add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
+    _to_layer_losses([loss])
     return outputs
 
 
@@ -228,7 +298,8 @@ class Layer:
                    trainable=None, constraint=None, use_resource=None, synchronization=None,
                    aggregation=None, partitioner=None, **kwargs):
         """Creates (or on reuse gets) ``<scope>/<name>`` with ``tf.get_variable`` in the
-        layer's scope; its regularizer's loss goes to REGULARIZATION_LOSSES and ``losses``.
+        layer's scope, which applies the scope's regularizer; ``regularizer`` is the layer's,
+        applied besides (``layer_variable``), its loss in REGULARIZATION_LOSSES and ``losses``.
         A non-trainable layer makes non-trainable variables."""
         for key in kwargs:
             if key != "experimental_autocast":
@@ -236,15 +307,12 @@ class Layer:
         trainable = True if trainable is None else bool(trainable)
         dtype = dtype if dtype is not None else (self._dtype or _dt.float32)
         self._set_scope(None)
-        regularization = get_default_graph().get_collection_ref(GraphKeys.REGULARIZATION_LOSSES)
-        before = len(regularization)
-        with self._enter_scope(self.built or self._reuse):
-            variable = get_variable(name, shape, dtype=dtype,
-                                    initializer=initializer_of(initializer),
-                                    regularizer=regularizer_of(regularizer),
-                                    trainable=trainable and self.trainable,
-                                    constraint=constraint, partitioner=partitioner)
-        self._weight_losses += regularization[before:]
+        with self._enter_scope(self.built or self._reuse), layer_losses_of():
+            variable, losses = layer_variable(
+                name, shape, regularizer=regularizer, dtype=dtype,
+                initializer=initializer_of(initializer), trainable=trainable and self.trainable,
+                constraint=constraint, partitioner=partitioner)
+        self._weight_losses += losses  # the scope's regularizer is the graph's, not the layer's
         self._track([variable])
         return variable
 

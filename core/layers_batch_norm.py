@@ -9,8 +9,9 @@ import numpy as np
 from . import dtypes as _dt
 from . import init_ops, nn_impl
 from .graph import GraphKeys, convert_to_tensor, get_default_graph
-from .layer_identifiers import initializer_of, regularizer_of
+from .layer_identifiers import initializer_of
 from .layers import _scope, _select
+from .layers_base import layer_variable
 from .ops import (array_ops, batch_norm_ops, concat_split_ops, fill_ops, math_ops, nn_ops,
                   reduction_ops, state_ops, unary_ops)
 from .tensor_conversion import constant_value
@@ -150,18 +151,18 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
             bshape = param_shape = [1, 1] + [d if i + 2 in axes else 1
                                              for i, d in enumerate(bshape[1:])]
             reduce = [i for i in range(rank) if i not in axes and i != 1]
-        gamma = get_variable("gamma", param_shape, dtype=dtype,
+        gamma = layer_variable("gamma", param_shape, dtype=dtype,
                              initializer=initializer_of(gamma_initializer) or
                              init_ops.ones_initializer(),
-                             regularizer=regularizer_of(gamma_regularizer),
+                             regularizer=gamma_regularizer,
                              constraint=gamma_constraint,
-                             trainable=trainable) if scale else None
-        beta = get_variable("beta", param_shape, dtype=dtype,
+                             trainable=trainable)[0] if scale else None
+        beta = layer_variable("beta", param_shape, dtype=dtype,
                             initializer=initializer_of(beta_initializer) or
                             init_ops.zeros_initializer(),
-                            regularizer=regularizer_of(beta_regularizer),
+                            regularizer=beta_regularizer,
                             constraint=beta_constraint,
-                            trainable=trainable) if center else None
+                            trainable=trainable)[0] if center else None
         mean_init = initializer_of(moving_mean_initializer) or init_ops.zeros_initializer()
         variance_init = initializer_of(moving_variance_initializer) or \
             init_ops.ones_initializer()

@@ -17,11 +17,10 @@ import numpy as np
 
 from . import init_ops, nn_impl
 from .graph import convert_to_tensor, name_scope
-from .layer_identifiers import initializer_of, regularizer_of
+from .layer_identifiers import initializer_of
 from .layers import _activity, _layer, _nhwc, _padding, _pair, _scope, _weights
-from .layers_base import _activate
+from .layers_base import _activate, layer_variable
 from .ops import array_ops, concat_split_ops, conv_ops, nn_ops, pad_ops, pool_ops, transform_ops
-from .variables import get_variable
 
 __all__ = ["conv2d_transpose", "conv1d", "separable_conv2d", "separable_conv1d",
            "max_pooling1d", "average_pooling1d", "Conv2DTranspose", "Conv1D", "SeparableConv2D",
@@ -163,24 +162,24 @@ def _separable_weights(kernel_shape, channels, depth_multiplier, filters, dtype,
                        depthwise_constraint, pointwise_constraint, bias_constraint, use_bias,
                        trainable):
     # No initializer: get_variable's default (the scope's initializer, else glorot_uniform).
-    depthwise = get_variable("depthwise_kernel", kernel_shape + [channels, depth_multiplier],
+    depthwise = layer_variable("depthwise_kernel", kernel_shape + [channels, depth_multiplier],
                              dtype=dtype,
                              initializer=initializer_of(depthwise_initializer),
-                             regularizer=regularizer_of(depthwise_regularizer), trainable=trainable,
-                             constraint=depthwise_constraint)
-    pointwise = get_variable("pointwise_kernel",
+                             regularizer=depthwise_regularizer, trainable=trainable,
+                             constraint=depthwise_constraint)[0]
+    pointwise = layer_variable("pointwise_kernel",
                              [1] * len(kernel_shape) + [channels * depth_multiplier, filters],
                              dtype=dtype,
                              initializer=initializer_of(pointwise_initializer),
-                             regularizer=regularizer_of(pointwise_regularizer), trainable=trainable,
-                             constraint=pointwise_constraint)
+                             regularizer=pointwise_regularizer, trainable=trainable,
+                             constraint=pointwise_constraint)[0]
     bias = None
     if use_bias:
-        bias = get_variable("bias", [filters], dtype=dtype,
+        bias = layer_variable("bias", [filters], dtype=dtype,
                             initializer=initializer_of(bias_initializer) or
                             init_ops.zeros_initializer(),
-                            regularizer=regularizer_of(bias_regularizer), trainable=trainable,
-                            constraint=bias_constraint)
+                            regularizer=bias_regularizer, trainable=trainable,
+                            constraint=bias_constraint)[0]
     return depthwise, pointwise, bias
 
 

@@ -4,7 +4,8 @@
 The variable names (``rnn/basic_lstm_cell/kernel``) are TF1's. A cell creates its
 variables on its first call, in a variable scope named after it (``basic_lstm_cell``,
 ``basic_lstm_cell_1`` for a second cell in the same scope), and reuses them on every later
-call, as TF1's cells do.
+call, as TF1's cells do. The core cells, built once in TF1 (LayerRNNCell), ask a scope's custom
+getter once per weight and compute every later step with its answers.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class RNNCell:
     """Base class: ``__call__(inputs, state) -> (output, new_state)``."""
 
     _base_name = "rnn_cell"
+    # TF1's LayerRNNCell (its core cells): the weights are made once, in build, and every call
+    # computes with what the getters returned then (a custom getter runs once per weight).
+    # Other cells ask get_variable at each call, as TF1's contrib cells do.
+    _builds_once = False
 
     def __init__(self, name=None, reuse=None, dtype=None, trainable=True, **kwargs):
         # TF1's RNNCell is a Layer, whose keywords cells copied from TF's source pass on
@@ -78,21 +83,38 @@ class RNNCell:
             self._graph = get_default_graph()
             with variable_scope(name, default_name=base, reuse=self._reuse) as vs:
                 self._scope = vs
-                out = self._step(inputs, state)
+                out = self._built_step(inputs, state)
         else:
             # As TF1's layers: reuse once a call has succeeded (a first call refused before
             # making its variables leaves them to the next one, in the same scope).
             with variable_scope(self._scope, reuse=True if getattr(self, "_built", False)
                                 else self._reuse):
-                out = self._step(inputs, state)
+                out = self._built_step(inputs, state)
         self._built = True
         return out
 
+    def _built_step(self, inputs, state):
+        if not self._builds_once:
+            return self._step(inputs, state)
+        from .layers import getter_outputs_once
+
+        with getter_outputs_once(self.__dict__.setdefault("_getter_outputs", {})):
+            return self._step(inputs, state)
+
     def _scope_variables(self, key: str) -> list:
-        """The ``key`` collection's variables under the cell's scope: what TF's Layer tracks
-        for a cell (none before its first call)."""
+        """What TF's Layer tracks for a cell (none before its first call): for one that builds
+        once, the values its getters returned (trainable ones first, as Keras orders them),
+        else the ``key`` collection's variables under the cell's scope."""
         if self._scope is None:
             return []
+        if self._builds_once:
+            from .layers import split_weights
+
+            graph = getattr(self, "_graph", None)
+            with (graph if graph is not None else get_default_graph()).as_default():
+                trainable, others = split_weights(
+                    self.__dict__.get("_getter_outputs", {}).values())
+            return trainable if key == GraphKeys.TRAINABLE_VARIABLES else trainable + others
         prefix = self._scope.name + "/"
         graph = getattr(self, "_graph", None) or get_default_graph()
         return [v for v in graph.get_collection(key) if v.op.name.startswith(prefix)]
@@ -101,7 +123,7 @@ class RNNCell:
     trainable_variables = trainable_weights = property(
         lambda self: self._scope_variables(GraphKeys.TRAINABLE_VARIABLES))
     non_trainable_variables = non_trainable_weights = property(
-        lambda self: [v for v in self.variables if v not in self.trainable_variables])
+        lambda self: _without(self.variables, self.trainable_variables))
 
     def _scope_names(self, scope):
         """(name, default name) of the variable scope the first call makes: ``scope`` or the
@@ -125,6 +147,12 @@ class RNNCell:
         return kernel, bias
 
 
+def _without(values, excluded) -> list:
+    """``values`` not in ``excluded``, by identity (a getter's tensors overload ==)."""
+    ids = {id(v) for v in excluded}
+    return [v for v in values if id(v) not in ids]
+
+
 def _depth(inputs):
     depth = inputs.shape[-1].value if inputs.shape.rank == 2 else None
     if depth is None:
@@ -141,6 +169,7 @@ class BasicRNNCell(RNNCell):
     """``output = new_state = activation(W [inputs, state] + b)``."""
 
     _base_name = "basic_rnn_cell"
+    _builds_once = True
 
     def __init__(self, num_units, activation=None, reuse=None, name=None, dtype=None):
         super().__init__(name, reuse, dtype)
@@ -163,6 +192,7 @@ class GRUCell(RNNCell):
     ``c = tanh(W_c [x, r * h] + b_c)``, ``h' = u * h + (1 - u) * c``."""
 
     _base_name = "gru_cell"
+    _builds_once = True
 
     def __init__(self, num_units, activation=None, reuse=None, kernel_initializer=None,
                  bias_initializer=None, name=None, dtype=None):
@@ -198,6 +228,7 @@ class BasicLSTMCell(RNNCell):
     sigmoid(i) * tanh(j)``, ``h' = tanh(c') * sigmoid(o)``; the state is ``(c, h)``."""
 
     _base_name = "basic_lstm_cell"
+    _builds_once = True
 
     def __init__(self, num_units, forget_bias=1.0, state_is_tuple=True, activation=None,
                  reuse=None, name=None, dtype=None):
@@ -345,6 +376,14 @@ class MultiRNNCell(RNNCell):
     state_size = property(lambda self: tuple(c.state_size for c in self._cells)
                           if self._state_is_tuple else sum(c.state_size for c in self._cells))
     output_size = property(lambda self: self._cells[-1].output_size)
+
+    # TF's: its cells' weights, the trainable ones of every cell first (Keras' sublayers).
+    trainable_variables = trainable_weights = property(
+        lambda self: [v for c in self._cells for v in c.trainable_variables])
+    non_trainable_variables = non_trainable_weights = property(
+        lambda self: [v for c in self._cells for v in c.non_trainable_variables])
+    variables = weights = property(
+        lambda self: self.trainable_variables + self.non_trainable_variables)
 
     def zero_state(self, batch_size, dtype):
         """Each cell's own zero state (an AttentionWrapper's is not zeros of its sizes)."""

@@ -21,6 +21,8 @@ from ... import layers as _core
 from ... import layers_conv as _core_conv
 from ... import layers_conv3d as _core_conv3d
 from ...graph import GraphKeys, convert_to_tensor, get_default_graph, name_scope
+from ...layer_identifiers import regularizer_of
+from ...layers_base import _global_ids, _weight_regularization
 from ...ops import (array_ops, concat_split_ops, math_ops, nn_ops, reduction_ops, softmax_ops,
                    transform_ops, unary_ops)
 from ...variables import get_variable_scope, variable_scope
@@ -62,42 +64,54 @@ _ZEROS = init_ops.zeros_initializer()
 def _model_variable_getter(getter, name, shape=None, dtype=None, initializer=None,
                            regularizer=None, trainable=True, collections=None,
                            caching_device=None, partitioner=None, rename=None,
-                           use_resource=None, **_):
-    """TF1's getter for the core layers inside contrib ones: model variables, renamed."""
+                           use_resource=None, layer_regularizers=None, **_):
+    """TF1's getter for the core layers inside contrib ones: model variables, renamed.
+
+    Its ``regularizer`` is the variable scope's (the contrib layers give the core layer none):
+    tf.get_variable applies it under the renamed variable (``fc/weights/Regularizer``). The
+    layer's own (``layer_regularizers``, by the core layer's name for the weight) is TF1's core
+    layer's (add_weight), applied besides, to new variables only, in the layer's name scope (its
+    variable scope's original one, which differs from the variable's path where a model
+    re-enters its own scope: InceptionV1/InceptionV1/...) under the core layer's name for the
+    weight (``fc/kernel/Regularizer``)."""
     requested = name
     short_name = name.split("/")[-1]
     if rename and short_name in rename:
         name = "/".join(name.split("/")[:-1] + [rename[short_name]])
     graph = get_default_graph()
-    existing = set(graph.get_collection(GraphKeys.GLOBAL_VARIABLES))
+    existing = _global_ids()
     variable = _model_variable(name, shape=shape, dtype=dtype, initializer=initializer,
-                               collections=collections,
+                               regularizer=regularizer, collections=collections,
                                trainable=True if trainable is None else trainable,
                                caching_device=caching_device, partitioner=partitioner,
                                custom_getter=getter, use_resource=use_resource)
-    if regularizer is not None and variable not in existing:
-        # As TF1's core layer (add_weight), for new variables only: the loss is made in the
-        # layer's name scope (its variable scope's original one, which differs from the
-        # variable's path where a model re-enters its own scope: InceptionV1/InceptionV1/...)
-        # under the layer's name for the weight (``fully_connected/kernel/Regularizer``).
+    layer_regularizer = regularizer_of((layer_regularizers or {}).get(short_name))
+    if layer_regularizer is not None:
         scope = get_variable_scope()
         weight = requested[len(scope.name) + 1:] if requested.startswith(scope.name + "/") \
             else short_name
-        with graph.name_scope(scope.original_name_scope + weight + "/Regularizer/"):
-            loss = regularizer(variable)
-        if loss is not None:
-            graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
+        with graph.name_scope(scope.original_name_scope or None):
+            _weight_regularization(weight, variable, layer_regularizer, existing)
     return variable
 
 
-def _build_variable_getter(rename=None):
+def _build_variable_getter(rename=None, regularizers=None):
+    """The custom getter of a contrib layer's scope: ``rename`` maps the core layer's weight
+    names to TF1's contrib ones, ``regularizers`` them to the layer's regularizers (which the
+    core layer is not given, see _model_variable_getter)."""
     def layer_variable_getter(getter, *args, **kwargs):
         kwargs["rename"] = rename
+        kwargs["layer_regularizers"] = regularizers
         return _model_variable_getter(getter, *args, **kwargs)
     return layer_variable_getter
 
 
 _WEIGHTS = {"bias": "biases", "kernel": "weights"}
+
+
+def _regularizers(weights_regularizer, biases_regularizer):
+    """A weight layer's regularizers by its core layer's weight names."""
+    return {"kernel": weights_regularizer, "bias": biases_regularizer}
 
 
 def _add_variable_to_collections(variable, collections_set, collections_name):
@@ -149,14 +163,15 @@ def fully_connected(inputs, num_outputs, activation_fn=nn_ops.relu, normalizer_f
         raise ValueError(f"num_outputs type should be one of [<class 'int'>], got "
                          f"{type(num_outputs)}.")
     with variable_scope(scope, "fully_connected", [inputs], reuse=reuse,
-                        custom_getter=_build_variable_getter(_WEIGHTS)) as sc:
+                        custom_getter=_build_variable_getter(
+                            _WEIGHTS, _regularizers(weights_regularizer,
+                                                    biases_regularizer))) as sc:
         inputs = convert_to_tensor(inputs)
         outputs = _core.dense(inputs, int(num_outputs), activation=None,
                               use_bias=bool(not normalizer_fn and biases_initializer),
                               kernel_initializer=weights_initializer,
                               bias_initializer=biases_initializer,
-                              kernel_regularizer=weights_regularizer,
-                              bias_regularizer=biases_regularizer, trainable=trainable,
+                              trainable=trainable,
                               _scope_out=_core._IN_LAYER)
         return _finish(outputs, sc.name, normalizer_fn, normalizer_params, activation_fn,
                        outputs_collections, variables_collections,
@@ -184,7 +199,9 @@ def convolution(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data
     if data_format not in _CONV_FORMATS:
         raise ValueError(f"Invalid data_format: {data_format!r}")
     with variable_scope(scope, "Conv", [inputs], reuse=reuse,
-                        custom_getter=_build_variable_getter(_WEIGHTS)) as sc:
+                        custom_getter=_build_variable_getter(
+                            _WEIGHTS, _regularizers(weights_regularizer,
+                                                    biases_regularizer))) as sc:
         inputs = convert_to_tensor(inputs)
         input_rank = inputs.shape.rank
         if conv_dims is not None and conv_dims + 2 != input_rank:
@@ -198,7 +215,6 @@ def convolution(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data
             data_format=df, dilation_rate=rate, activation=None,
             use_bias=bool(not normalizer_fn and biases_initializer),
             kernel_initializer=weights_initializer, bias_initializer=biases_initializer,
-            kernel_regularizer=weights_regularizer, bias_regularizer=biases_regularizer,
             trainable=trainable, _scope_out=_core._IN_LAYER)
         return _finish(outputs, sc.name, normalizer_fn, normalizer_params, activation_fn,
                        outputs_collections, variables_collections,
@@ -238,7 +254,9 @@ def _transpose(rank, default_scope, formats):
                        biases_regularizer=None, reuse=None, variables_collections=None,
                        outputs_collections=None, trainable=True, scope=None):
         with variable_scope(scope, default_scope, [inputs], reuse=reuse,
-                            custom_getter=_build_variable_getter(_WEIGHTS)) as sc:
+                            custom_getter=_build_variable_getter(
+                                _WEIGHTS, _regularizers(weights_regularizer,
+                                                        biases_regularizer))) as sc:
             if data_format not in formats:
                 raise ValueError(f"data_format has to be either {formats[0]} or "
                                  f"{formats[1]}.")
@@ -249,7 +267,6 @@ def _transpose(rank, default_scope, formats):
                 data_format=df, activation=None,
                 use_bias=bool(not normalizer_fn and biases_initializer),
                 kernel_initializer=weights_initializer, bias_initializer=biases_initializer,
-                kernel_regularizer=weights_regularizer, bias_regularizer=biases_regularizer,
                 trainable=trainable, _scope_out=_core._IN_LAYER)
             return _finish(outputs, sc.name, normalizer_fn, normalizer_params, activation_fn,
                            outputs_collections, variables_collections,

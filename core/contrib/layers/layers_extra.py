@@ -42,7 +42,10 @@ def separable_convolution2d(inputs, num_outputs, kernel_size, depth_multiplier=1
     rename = {"bias": "biases", "depthwise_kernel": "depthwise_weights",
               "pointwise_kernel": "pointwise_weights"}
     with variable_scope(scope, "SeparableConv2d", [inputs], reuse=reuse,
-                        custom_getter=_build_variable_getter(rename)) as sc:
+                        custom_getter=_build_variable_getter(rename, {
+                            "depthwise_kernel": weights_regularizer,
+                            "pointwise_kernel": weights_regularizer,
+                            "bias": biases_regularizer})) as sc:
         inputs = convert_to_tensor(inputs)
         if pointwise_initializer is None:
             pointwise_initializer = weights_initializer
@@ -54,9 +57,8 @@ def separable_convolution2d(inputs, num_outputs, kernel_size, depth_multiplier=1
                 activation=None, use_bias=bool(not normalizer_fn and biases_initializer),
                 depthwise_initializer=weights_initializer,
                 pointwise_initializer=pointwise_initializer,
-                bias_initializer=biases_initializer, depthwise_regularizer=weights_regularizer,
-                pointwise_regularizer=weights_regularizer, bias_regularizer=biases_regularizer,
-                trainable=trainable, _scope_out=_core_layers._IN_LAYER)
+                bias_initializer=biases_initializer, trainable=trainable,
+                _scope_out=_core_layers._IN_LAYER)  # regularizers: the scope's getter
             return _finish(outputs, sc.name, normalizer_fn, normalizer_params, activation_fn,
                            outputs_collections, variables_collections,
                            (("depthwise_weights", "weights"), ("pointwise_weights", "weights"),

@@ -190,14 +190,18 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
                                  zero_debias_moving_mean, scope)
     if data_format not in (DATA_FORMAT_NCHW, DATA_FORMAT_NHWC):
         raise ValueError("data_format has to be either NCHW or NHWC.")
+    core = batch_weights is None and updates_collections is GraphKeys.UPDATE_OPS and \
+        not zero_debias_moving_mean
+    # The core layer's beta/gamma regularizers, applied by the scope's getter besides the
+    # variable scope's (as TF1's core layer); TF1's composed ops take none.
+    layer_regularizers = {k: (param_regularizers or {}).get(k) if core else None
+                          for k in ("beta", "gamma")}
     with variable_scope(scope, "BatchNorm", [inputs], reuse=reuse,
-                        custom_getter=_build_variable_getter()) as sc:
-        if batch_weights is None and updates_collections is GraphKeys.UPDATE_OPS and \
-                not zero_debias_moving_mean:
+                        custom_getter=_build_variable_getter(None, layer_regularizers)) as sc:
+        if core:
             # TF 1.15's layer fuses 4-D inputs only (TF 2's also 5-D): others take the
             # composed ops, whose moving variance is the biased batch variance.
             param_initializers = param_initializers or {}
-            param_regularizers = param_regularizers or {}
             outputs = _core_bn.batch_normalization(
                 inputs, axis=1 if data_format == DATA_FORMAT_NCHW else -1, momentum=decay,
                 epsilon=epsilon, center=center, scale=scale,
@@ -205,8 +209,7 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
                 gamma_initializer=param_initializers.get("gamma", _ONES),
                 moving_mean_initializer=param_initializers.get("moving_mean", _ZEROS),
                 moving_variance_initializer=param_initializers.get("moving_variance", _ONES),
-                beta_regularizer=param_regularizers.get("beta"),
-                gamma_regularizer=param_regularizers.get("gamma"), training=is_training,
+                training=is_training,
                 trainable=trainable, fused=bool(fused) and rank == 4, renorm=renorm,
                 renorm_clipping=renorm_clipping, renorm_momentum=renorm_decay,
                 adjustment=adjustment, _scope_out=_core._IN_LAYER)
