@@ -36,14 +36,13 @@ def _static(is_training):
 
 
 def _cond(is_training, static, if_true, if_false):
-    """TF1's ``utils.smart_cond``: one branch when ``is_training`` is known, else both built
-    and one selected at run time (minitf's layers do the same, see core/layers.py _select)."""
+    """TF1's ``utils.smart_cond``: one branch when ``is_training`` is known, else a tf.cond,
+    so a branch's side effects (the moving averages' updates) run only when it is taken."""
     if static is not None:
         return if_true() if static else if_false()
-    a, b = if_true(), if_false()
-    if isinstance(a, (tuple, list)):
-        return tuple(_core._select(is_training, x, y) for x, y in zip(a, b))
-    return _core._select(is_training, a, b)
+    from ...control_flow import cond
+
+    return cond(is_training, if_true, if_false)
 
 
 def _params(variables_collections, param_initializers, param_regularizers, params_shape, dtype,

@@ -245,3 +245,26 @@ def test_batch_norm_5d_is_not_fused_as_tf_1_15():
             got_mv = sess.run(mv)
     np.testing.assert_allclose(got, np_norm(x, (0, 1, 2, 3), 1e-3), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(got_mv, x.var((0, 1, 2, 3)), rtol=1e-5)  # biased
+
+
+@pytest.mark.parametrize("kw", [{"updates_collections": None},
+                                {"zero_debias_moving_mean": True}])
+def test_batch_norm_evaluation_leaves_the_moving_statistics(kw):
+    # is_training a tensor: the updates run only when it is true (TF's smart_cond).
+    x = np.array([[[1.0, 2.0]], [[3.0, 6.0]]], np.float32)  # rank 3: the composed path
+    flag = tf.placeholder(tf.bool, [])
+    y = tf.contrib.layers.batch_norm(tf.constant(x), is_training=flag, decay=0.5, **kw)
+    updates = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+    state = [v for v in tf.global_variables() if "moving" in v.name or "local_step" in v.name]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        before = sess.run(state)
+        got = sess.run([y] + updates, {flag: False})[0]
+        np.testing.assert_allclose(got, x / np.sqrt(1 + 0.001), rtol=1e-6)
+        for a, b in zip(before, sess.run(state)):
+            np.testing.assert_array_equal(a, b)
+        sess.run([y] + updates, {flag: True})
+        mean = [v for v in state if v.name.endswith("moving_mean:0")][0]
+        # decay 0.5 from zeros towards the batch mean [2, 4] (zero-debiased: all of it).
+        want = [2.0, 4.0] if kw.get("zero_debias_moving_mean") else [1.0, 2.0]
+        np.testing.assert_allclose(sess.run(mean), want, rtol=1e-6)

@@ -1,6 +1,7 @@
 """tf.contrib.layers' layer functions side by side with tf_slim (TF1's contrib code on
 tensorflow.compat.v1): values, gradients, variable names, collections and updates."""
 
+import re
 import types
 
 import numpy as np
@@ -13,6 +14,7 @@ slim = pytest.importorskip("tf_slim")
 from tf_slim.layers import layers as _slim_layers, normalization as _slim_norm  # noqa: E402
 tf1 = pytest.importorskip("tensorflow.compat.v1")
 from tests.core.contrib.tf_slim_compat import patch_tf_slim_for_tf2  # noqa: E402
+from tests.core.legacy_tf import tf1_shape_spellings  # noqa: E402
 
 patch_tf_slim_for_tf2()
 SL = types.SimpleNamespace(**{**vars(_slim_layers), **vars(_slim_norm)})
@@ -50,7 +52,10 @@ def _run(fw, L, build, steps):
                                              "trainable_variables", *out.get("keys", ()))}
         # TF 2's variables are resource ones: an update is its AssignSubVariableOp, TF1's
         # (and minitf's) the AssignSub itself; a tensor update is named "<op>:0".
-        info["update_ops"] = [u.name.replace("/AssignSubVariableOp", "").split(":")[0]
+        # A tf.cond's outputs are TF 1.x's (and minitf's) Merge ops, TF 2's Identity ops (its
+        # control flow v2, which this process keeps).
+        info["update_ops"] = [re.sub(r"/(cond(_\d+)?)/(Merge|Identity)(_\d+)?$", r"/\1/out\4",
+                                     u.name.replace("/AssignSubVariableOp", "").split(":")[0])
                               for u in g.get_collection("update_ops")]
         info["skip"] = out.get("skip", 0)
         info["shapes"] = [t.shape.as_list() if t.shape.rank is not None else None
@@ -181,6 +186,24 @@ def test_batch_norm_is_training_tensor_and_inference():
     both(build, steps=2)
 
 
+@pytest.mark.parametrize("kw", [
+    {"updates_collections": None}, {"updates_collections": None, "fused": False},
+    {"zero_debias_moving_mean": True},
+    {"updates_collections": None, "zero_debias_moving_mean": True}])
+@pytest.mark.parametrize("rank", [3, 4])
+def test_batch_norm_updates_run_only_when_training(kw, rank):
+    # A tensor is_training: the updates (forced or in UPDATE_OPS) sit in a tf.cond's true
+    # branch, so an evaluation leaves the moving statistics (and the zero-debias
+    # accumulators) as they were.
+    x = X4 if rank == 4 else X4.reshape(2, 36, 3)
+
+    def build(fw, L):
+        flag = fw.placeholder_with_default(False, [])
+        y = L.batch_norm(fw.constant(x), is_training=flag, decay=0.5, **kw)
+        return {"fetch": [y], "train": fw.get_collection(fw.GraphKeys.UPDATE_OPS)}
+    both(build, steps=2)
+
+
 @pytest.mark.parametrize("kw", [{}, {"begin_norm_axis": -1}, {"begin_params_axis": 1},
                                 {"center": False, "scale": False}])
 def test_layer_norm_matches(kw):
@@ -285,7 +308,9 @@ def _error(fw, L, call):
     lambda fw, L: L.stack(fw.constant(X2), L.fully_connected, 3),
 ])
 def test_errors_match(call):
-    got, want = _error(tf, mlayers, call), _error(tf1, SL, call)
+    with tf1_shape_spellings():  # TF 1.x's "(?,)" in messages, as minitf's
+        want = _error(tf1, SL, call)
+    got = _error(tf, mlayers, call)
     assert want is not None and got is not None
     assert got == want
 
