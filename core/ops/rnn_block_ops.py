@@ -280,12 +280,24 @@ def _gru_block_cell_grad_infer(x, h_prev, w_ru, w_c, b_ru, b_c, r, u, c, d_h):
 def _only_through(op, grads, kept):
     """Whether every output gradient outside the ``kept`` outputs is the zeros tf.gradients
     fills in for an output nothing depends on (so TF's rules, which drop them, are exact)."""
-    for k, (g, out) in enumerate(zip(grads, op.outputs)):
-        if k in kept:
-            continue
-        if not (g.op.type == "ZerosLike" and g.op.inputs[0] is out):
-            return False
-    return True
+    return all(k in kept or _zeros_of(g, out) for k, (g, out) in enumerate(zip(grads, op.outputs)))
+
+
+def _zeros_of(grad, out) -> bool:
+    """Whether ``grad`` is ZerosLike(out), or, in a while loop's gradient, ZerosLike of the
+    copy of ``out`` the forward loop saved (popped from the stack it was pushed onto)."""
+    if grad.op.type != "ZerosLike":
+        return False
+    source = grad.op.inputs[0]
+    if source is out:
+        return True
+    if source.op.type != "StackPopV2":
+        return False
+    stack = source.op.inputs[0]
+    while stack.op.type == "Enter":  # the stack handle, entered into the loop's frames
+        stack = stack.op.inputs[0]
+    return any(push.type == "StackPushV2" and push.inputs[1] is out
+               for enter in stack.consumers() for push in enter.outputs[0].consumers())
 
 
 def _through_rebuilt(op, grads, rebuild, first=0):
