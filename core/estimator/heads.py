@@ -88,8 +88,8 @@ def create_estimator_spec_train_op(optimizer=None, trainable_variables=None, tra
                 if not isinstance(trainable_variables, (list, tuple)):
                     raise ValueError(f"trainable_variables should be a list or a tuple. "
                                      f"Given type: {type(trainable_variables)}.")
-                train_op = optimizer.get_updates(regularized_training_loss,
-                                                 list(trainable_variables))[0]
+                train_op = optimizer.get_updates(loss=regularized_training_loss,
+                                                 params=list(trainable_variables))[0]
             else:
                 raise ValueError("The given optimizer is not a tf.keras.optimizers.Optimizer "
                                  f"instance. Given: {optimizer}")

@@ -103,7 +103,9 @@ def _create_keras_model_fn(keras_model, custom_objects=None, optimizer_config=No
         if mode == ModeKeys.TRAIN:
             with name_scope("training"):
                 params = model.trainable_weights
-                updates = list(model.optimizer.get_updates(loss, params)) if params else []
+                # by keyword, as TF calls it (keras-rl's wrappers take (params, loss))
+                updates = list(model.optimizer.get_updates(params=params, loss=loss)) \
+                    if params else []
                 updates += [getattr(u, "op", u) for u in model.updates]
                 train_op = constant_ops.group(*updates)
         return EstimatorSpec(mode=mode, predictions=predictions, loss=loss, train_op=train_op,
@@ -241,7 +243,7 @@ def _save_first_checkpoint(keras_model, custom_objects, config, optimizer_config
         model = _clone_and_build_model(ModeKeys.TRAIN, keras_model, custom_objects,
                                        optimizer_config=optimizer_config)
         with name_scope("training"):
-            model.optimizer.get_updates(model.total_loss, model.trainable_weights)
+            model.optimizer.get_updates(params=model.trainable_weights, loss=model.total_loss)
         with Session(graph=graph, config=config.session_config) as sess:
             sess.run([global_variables_initializer(), local_variables_initializer()])
             with sess.as_default():

@@ -210,7 +210,9 @@ class Loss:
         self.name = name
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        scope = self.name or type(self).__name__.lower()
+        # A wrapped lambda is named '<lambda>', no valid scope name: TF's Loss uses 'lambda'.
+        scope = "lambda" if self.name == "<lambda>" else self.name
+        scope = scope or type(self).__name__.lower()
         with name_scope(scope):
             losses = self.call(y_true, y_pred)
             reduction = self.reduction

@@ -20,7 +20,7 @@ from ..graph import Tensor, get_default_graph, name_scope
 from ..ops import constant_ops
 from . import callbacks as cbks
 from . import training_data as td
-from .training_compile import _SPARSE_LOSSES, CompileMixin, _loss_name
+from .training_compile import CompileMixin
 from .training_generator import GeneratorMixin
 
 __all__ = ["TrainingMixin"]
@@ -95,20 +95,28 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
         fed = [n for n, t in zip(self.output_names, self._fed_targets) if t is not None]
         if y is None and fed:
             raise ValueError("You passed `x` without `y`: a model with a loss needs targets.")
-        shapes, sparse = [], []
-        for out, t, fn in zip(self.outputs, self._fed_targets, self.loss_functions):
-            if t is None:
-                continue
-            shapes.append(tuple(out.shape.as_list()) if out.shape.rank is not None else None)
-            sparse.append(fn is not None and _loss_name(fn) in _SPARSE_LOSSES)
-        targets = td.standardize(y, fed, shapes, "targets", "target",
-                                 check_last=[not s for s in sparse]) if fed else []
+        # TF 1.x's _standardize_user_data: targets are not checked against the outputs' shapes
+        # (a user-defined loss may take any target); only the losses that need the output's
+        # shape are (check_loss_and_target_compatibility, for graph networks).
+        targets = td.standardize(y, fed, None, "targets", "target") if fed else []
+        if getattr(self, "_is_graph_network", False):
+            fed_outputs = [(o, f) for o, t, f in zip(self.outputs, self._fed_targets,
+                                                      self.loss_functions) if t is not None]
+            td.check_loss_and_target_compatibility(
+                targets, [f for _, f in fed_outputs],
+                [tuple(o.shape.as_list()) if o.shape.rank is not None else None
+                 for o, _ in fed_outputs])
         full_targets = iter(targets)
         all_targets = [next(full_targets) if t is not None else None for t in self._fed_targets]
         ref = [t if t is not None else inputs[0][:, :1] for t in all_targets]
         weights = td.sample_weights(sample_weight, class_weight, ref, self.output_names,
                                     self._sample_weight_modes)
         n = td.check_lengths(inputs, targets, weights)
+        # A 1-D target became (n, 1); a rank-1 output's target placeholder takes it as (n,)
+        # (TF's callable feeds the (n, 1) array unchecked; minitf's feed checks shapes).
+        all_targets = [a[:, 0] if a is not None and ph is not None and ph.shape.rank == 1 and
+                       a.ndim == 2 and a.shape[1] == 1 else a
+                       for a, ph in zip(all_targets, self._fed_targets)]
         return inputs, all_targets, weights, n
 
     def _feed(self, inputs, targets=None, weights=None, index=None, training=False):
@@ -132,8 +140,10 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
             graph = self._compiled_graph
             with graph.as_default(), name_scope("training"):
                 params = self.trainable_weights
+                # by keyword, as TF calls it: keras-rl's wrappers define get_updates(params,
+                # loss), the reverse of the optimizers' own order
                 updates = list(_in_replica_context(
-                    lambda: self.optimizer.get_updates(self.total_loss, params))) \
+                    lambda: self.optimizer.get_updates(params=params, loss=self.total_loss))) \
                     if params else []
                 updates += [getattr(u, "op", u) for u in self.updates]
             self._train_fn = (self._metric_tensors, updates + self._metric_updates)

@@ -27,6 +27,23 @@ def _loss_name(fn):
     return getattr(fn, "__name__", type(fn).__name__)
 
 
+def _metric_name(entry, metric, weighted=False) -> str:
+    """TF 1.x's training_utils.get_metric_name (TF2 behaviour off, as in TF 1.15): 'accuracy'
+    and 'acc' are 'acc', 'crossentropy' and 'ce' are 'ce', any other identifier is named by
+    what it resolves to (``metric``: a Metric's name, a class given by name made with its
+    default name; a function's __name__: 'mae' is 'mean_absolute_error'); weighted metrics
+    get 'weighted_' before it. These are the names of metrics_names, History, evaluate's
+    order and the callbacks' logs ('val_acc')."""
+    prefix = "weighted_" if weighted else ""
+    if isinstance(entry, str) and entry in ("accuracy", "acc"):
+        return prefix + "acc"
+    if isinstance(entry, str) and entry in ("crossentropy", "ce"):
+        return prefix + "ce"
+    if isinstance(metric, metrics_mod.Metric):
+        return prefix + metric.name
+    return prefix + getattr(metric, "__name__", type(metric).__name__)
+
+
 class CompileMixin:
     """compile, and the loss and metric tensors it makes."""
 
@@ -149,12 +166,12 @@ class CompileMixin:
             self.total_loss = total
             self._build_metrics(outputs, loss_fns)
 
-    def _metric_for(self, entry, out, loss_fn):
+    def _metric_for(self, entry, out, loss_fn, weighted=False):
         """(name, Metric) for a compiled metric identifier, picking accuracy's flavour from the
-        loss and the output shape as Keras does."""
+        loss and the output shape as Keras does; the name is TF 1.x's (``_metric_name``)."""
         if isinstance(entry, metrics_mod.Metric):
-            return entry.name, entry
-        if entry in ("accuracy", "acc", "crossentropy", "ce"):
+            return _metric_name(entry, entry, weighted), entry
+        if isinstance(entry, str) and entry in ("accuracy", "acc", "crossentropy", "ce"):
             loss_name = _loss_name(loss_fn) if loss_fn is not None else ""
             binary = loss_name == "binary_crossentropy" or (
                 out.shape.rank and out.shape[-1] == 1)
@@ -167,12 +184,13 @@ class CompileMixin:
                 fn = losses_mod.binary_crossentropy if binary else (
                     losses_mod.sparse_categorical_crossentropy if sparse
                     else losses_mod.categorical_crossentropy)
-            return entry, metrics_mod.MeanMetricWrapper(fn, name=entry)
+            name = _metric_name(entry, fn, weighted)
+            return name, metrics_mod.MeanMetricWrapper(fn, name=name)
         fn = metrics_mod.get(entry)
         if isinstance(fn, type) and issubclass(fn, metrics_mod.Metric):
-            metric = fn()
-            return (entry if isinstance(entry, str) else metric.name), metric
-        name = entry if isinstance(entry, str) else getattr(fn, "__name__", "metric")
+            fn = fn()  # as TF makes a class given by name
+            return _metric_name(entry, fn, weighted), fn
+        name = _metric_name(entry, fn, weighted)
         return name, metrics_mod.MeanMetricWrapper(fn, name=name)
 
     def _build_metrics(self, outputs, loss_fns):
@@ -184,16 +202,24 @@ class CompileMixin:
                 if value is not None:
                     names.append(name + "_loss")
                     tensors.append(value)
-        for weighted, spec in ((False, args["metrics"]), (True, args["weighted_metrics"])):
-            if not spec:
-                continue
-            per_output = self._per_output(spec, "metrics")
-            for i, (out, entries) in enumerate(zip(outputs, per_output)):
-                for entry in td.as_list(entries):
-                    base, metric = self._metric_for(entry, out, loss_fns[i])
-                    full = f"{self.output_names[i]}_{base}" if multi else base
+        specs = [(weighted, self._per_output(spec, "metrics")) for weighted, spec in
+                 ((False, args["metrics"]), (True, args["weighted_metrics"])) if spec]
+        # TF 1.x's order: per output, its metrics then its weighted metrics; one metric per
+        # name in each list (TF keeps them in a dict by name: the last given, where the first
+        # stood)
+        for i, out in enumerate(outputs):
+            for weighted, per_output in specs:
+                chosen = {}
+                for entry in td.as_list(per_output[i]):
+                    base, metric = self._metric_for(entry, out, loss_fns[i], weighted)
+                    chosen[base] = metric
+                for base, metric in chosen.items():
+                    # TF's _add_unique_metric_name: the output's name first, then _1, _2...
+                    base = f"{self.output_names[i]}_{base}" if multi else base
+                    full, j = base, 1
                     while full in names:
-                        full += "_1"
+                        full, j = f"{base}_{j}", j + 1
+                    metric.name = full  # as TF renames the metric to its unique name
                     weight = self.sample_weights[i] if weighted else None
                     mask = getattr(out, "_keras_mask", None)
                     if mask is not None:

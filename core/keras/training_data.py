@@ -16,10 +16,10 @@ def as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def standardize(data, names, shapes, what, exception_prefix, check_last=None):
+def standardize(data, names, shapes, what, exception_prefix):
     """``data`` (array, list or dict keyed by ``names``) -> a list of numpy arrays, one per
     name; 1-D arrays become (N, 1) as Keras makes them. ``shapes``: the expected shapes (with
-    None), checked except for entries ``check_last`` marks False (a sparse target's last dim)."""
+    None) to check, or None (targets: TF 1.x checks them by loss, see below)."""
     if data is None:
         if not names:
             return []
@@ -53,15 +53,57 @@ def standardize(data, names, shapes, what, exception_prefix, check_last=None):
                 raise ValueError(f"Error when checking {exception_prefix}: expected {name} to "
                                  f"have {len(shape)} dimensions, but got array with shape "
                                  f"{a.shape}")
-            for j, (want, got) in enumerate(zip(shape[1:], a.shape[1:])):
-                if j == len(shape) - 2 and check_last is not None and not check_last[i]:
-                    continue
+            for want, got in zip(shape[1:], a.shape[1:]):
                 if want is not None and want != got:
                     raise ValueError(f"Error when checking {exception_prefix}: expected {name} "
                                      f"to have shape {tuple(shape[1:])} but got array with "
                                      f"shape {a.shape[1:]}")
         out.append(a)
     return out
+
+
+def _is_categorical_crossentropy(loss) -> bool:
+    from . import losses
+    return isinstance(loss, losses.CategoricalCrossentropy) or (
+        isinstance(loss, losses.LossFunctionWrapper) and
+        loss.fn is losses.categorical_crossentropy) or \
+        getattr(loss, "__name__", None) == "categorical_crossentropy"
+
+
+def check_loss_and_target_compatibility(targets, loss_fns, output_shapes):
+    """TF 1.x's training_utils.check_loss_and_target_compatibility: the only target shape
+    checks. categorical_crossentropy refuses a (..., 1) target (integer classes); the
+    mean_squared_error, binary_crossentropy and categorical_crossentropy functions and classes
+    want the output's shape. Any other loss (a user's function, mae, hinge...) takes the
+    target as given."""
+    from . import losses
+    key_fns = (losses.mean_squared_error, losses.binary_crossentropy,
+               losses.categorical_crossentropy)
+    key_classes = (losses.MeanSquaredError, losses.BinaryCrossentropy,
+                   losses.CategoricalCrossentropy)
+    for y, loss, shape in zip(targets, loss_fns, output_shapes):
+        if y is None or loss is None:
+            continue
+        if _is_categorical_crossentropy(loss) and y.shape[-1] == 1:
+            raise ValueError(
+                f"You are passing a target array of shape {y.shape} while using as loss "
+                "`categorical_crossentropy`. `categorical_crossentropy` expects targets to be "
+                "binary matrices (1s and 0s) of shape (samples, classes). If your targets are "
+                "integer classes, you can convert them to the expected format via:\n```\n"
+                "from keras.utils import to_categorical\ny_binary = to_categorical(y_int)\n"
+                "```\n\nAlternatively, you can use the loss function "
+                "`sparse_categorical_crossentropy` instead, which does expect integer targets.")
+        wrapper = isinstance(loss, losses.LossFunctionWrapper)
+        if shape is None or not (isinstance(loss, key_classes) or
+                                 (wrapper and any(loss.fn is f for f in key_fns))):
+            continue
+        for target_dim, out_dim in zip(y.shape[1:], shape[1:]):
+            if out_dim is not None and target_dim != out_dim:
+                name = loss.name or (loss.fn if wrapper else type(loss)).__name__
+                raise ValueError(
+                    f"A target array with shape {y.shape} was passed for an output of shape "
+                    f"{shape} while using as loss `{name}`. This loss expects targets to have "
+                    "the same shape as the output.")
 
 
 def check_lengths(inputs, targets, weights):

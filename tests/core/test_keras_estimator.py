@@ -84,11 +84,13 @@ def test_evaluate_equals_keras_evaluate(tmp_path):
     est = keras.estimator.model_to_estimator(model, model_dir=str(tmp_path), config=_config())
     got = est.evaluate(_train_fn(x, y))
     want = dict(zip(model.metrics_names, model.evaluate(x, y, batch_size=8, verbose=0)))
-    assert set(got) == {"loss", "mae", "mse", "global_step"}
-    for key in ("loss", "mae", "mse"):
+    # TF 1.x's metric names (the functions' names), as model.metrics_names has them
+    assert set(got) == {"loss", "mean_absolute_error", "mean_squared_error", "global_step"}
+    for key in ("loss", "mean_absolute_error", "mean_squared_error"):
         np.testing.assert_allclose(got[key], want[key], rtol=1e-5)
     pred = model.predict(x)
-    np.testing.assert_allclose(got["mae"], np.abs(pred - y).mean(), rtol=1e-5)  # numpy
+    np.testing.assert_allclose(got["mean_absolute_error"], np.abs(pred - y).mean(),
+                               rtol=1e-5)  # numpy
     assert got["global_step"] == 0
 
 
@@ -184,8 +186,9 @@ def test_multi_input_multi_output(tmp_path):
     got = est.evaluate(fn())
     want = dict(zip(model.metrics_names, model.evaluate([a, b], [ya, yb], batch_size=8,
                                                         verbose=0)))
-    assert set(got) == {"loss", "global_step", "ya_mae", "yb_mae"}
-    for key in ("loss", "ya_mae", "yb_mae"):
+    assert set(got) == {"loss", "global_step", "ya_mean_absolute_error",
+                        "yb_mean_absolute_error"}
+    for key in ("loss", "ya_mean_absolute_error", "yb_mean_absolute_error"):
         np.testing.assert_allclose(got[key], want[key], rtol=1e-5)
     pa, pb = model.predict([a, b])
     want_loss = ((pa - ya) ** 2).mean() + 0.5 * np.abs(pb - yb).mean()  # numpy
@@ -217,10 +220,11 @@ def test_sample_weights_weight_loss_and_weighted_metrics(tmp_path):
                                       batch_size=8, shuffle=False, num_epochs=1))
     want = dict(zip(model.metrics_names, model.evaluate(x, y, sample_weight=sw, batch_size=8,
                                                         verbose=0)))
-    for key in ("loss", "mae", "mse"):
+    for key in ("loss", "mean_absolute_error", "weighted_mean_squared_error"):
         np.testing.assert_allclose(got[key], want[key], rtol=1e-5, err_msg=key)
     err = (model.predict(x) - y)[:, 0] ** 2
-    np.testing.assert_allclose(got["mse"], (sw * err).sum() / sw.sum(), rtol=1e-5)  # numpy
+    np.testing.assert_allclose(got["weighted_mean_squared_error"], (sw * err).sum() / sw.sum(),
+                               rtol=1e-5)  # numpy
     np.testing.assert_allclose(got["loss"], np.mean([(sw[i:i + 8] * err[i:i + 8]).mean()
                                                      for i in range(0, 32, 8)]), rtol=1e-5)
 
@@ -333,10 +337,11 @@ def test_masked_outputs_loss_and_metrics(tmp_path):
     est = keras.estimator.model_to_estimator(model, model_dir=str(tmp_path), config=_config())
     got = est.evaluate(numpy_input_fn({"seq": x}, y, batch_size=8, shuffle=False))
     want = model.evaluate(x, y, batch_size=8, verbose=0)
-    np.testing.assert_allclose([got["loss"], got["mae"]], want, rtol=1e-5)
+    np.testing.assert_allclose([got["loss"], got["mean_absolute_error"]], want, rtol=1e-5)
     valid = np.any(x != 0, axis=-1)
     err = (model.predict(x) - y)[..., 0]
-    np.testing.assert_allclose(got["mae"], np.abs(err)[valid].mean(), rtol=1e-5)  # numpy
+    np.testing.assert_allclose(got["mean_absolute_error"], np.abs(err)[valid].mean(),
+                               rtol=1e-5)  # numpy
 
 
 def test_warm_start_takes_trainable_variables_only(tmp_path):

@@ -1,6 +1,7 @@
 """``tf.keras.layers.Lambda`` (exported by core.py): a function as a layer. Its config holds
 the function as Keras writes it (``func_dump``: marshalled code in base64, defaults, closure;
-Python-version specific, as Keras'). Loading such code runs whatever the file says, so
+Python-version specific, as Keras') and its module, whose globals the loaded code gets (TF's
+rule; ``clone_model`` rebuilds it so). Loading such code runs whatever the file says, so
 ``from_config`` refuses it unless told ``safe_mode=False`` (Keras 3's rule, as minitf never
 loads pickles); a named function is looked up in ``custom_objects`` (in its module too with
 ``safe_mode=False``)."""
@@ -11,7 +12,9 @@ import codecs
 import importlib
 import inspect
 import marshal
+import sys
 import types
+import warnings
 
 from ...graph import Graph
 from ...ops import array_ops
@@ -41,6 +44,20 @@ def _func_load(code, defaults=None, closure=None, globs=None):
         cells = tuple(types.CellType(c) for c in closure)
     return types.FunctionType(code, globs or globals(), name=code.co_name,
                               argdefs=tuple(defaults) if defaults else None, closure=cells)
+
+
+def _globals_for(module, custom_objects=None):
+    """TF's Lambda._parse_function_from_config: code loaded from a config runs with the
+    globals of the module it was written in (if that module is loaded: never imported for
+    it), plus ``custom_objects``; without the module, this module's (with a warning, as TF)."""
+    found = sys.modules.get(module) if module else None
+    if found is None and module is not None:
+        warnings.warn(f"{module} is not loaded, but a Lambda layer uses it. It may cause "
+                      "errors.", UserWarning, stacklevel=3)
+    globs = vars(found) if found is not None else globals()
+    if custom_objects:
+        globs = {**globs, **custom_objects}
+    return globs
 
 
 class Lambda(Layer):
@@ -95,8 +112,9 @@ class Lambda(Layer):
 
     @staticmethod
     def _serialize_function(fn):
-        if isinstance(fn, types.LambdaType):  # as Keras: any Python function, by its code
-            return _func_dump(fn), "lambda", None
+        if isinstance(fn, types.LambdaType):  # as Keras: any Python function, by its code,
+            # and its module, whose globals it is loaded with (the names it uses: K, SCALE)
+            return _func_dump(fn), "lambda", fn.__module__
         if callable(fn):
             return fn.__name__, "function", fn.__module__
         return fn, "raw", None
@@ -132,7 +150,7 @@ class Lambda(Layer):
                         "in the config, and loading it would run code from the file. If you "
                         "trust the source, pass safe_mode=False (to from_config, load_model "
                         "or model_from_json).")
-                return _func_load(value)
+                return _func_load(value, globs=_globals_for(module, custom_objects))
             if kind == "function":
                 # custom_objects, then custom_object_scope's; a module the file names is
                 # looked in (and imported) only with safe_mode=False: the file would pick any

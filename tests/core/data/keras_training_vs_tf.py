@@ -13,7 +13,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 tf1 = tf.compat.v1
-tf1.disable_eager_execution()
+# TF 1.x's mode whole (not only graph mode): tf_keras then names metrics as TF 1.15 ('acc',
+# 'mean_absolute_error'), as minitf does
+tf1.disable_v2_behavior()
 import tf_keras as tk  # noqa: E402
 
 import minitf  # noqa: E402
