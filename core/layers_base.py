@@ -122,8 +122,10 @@ def layer_variable(name, shape=None, regularizer=None, **kwargs):
     the layer's ``regularizer``, so the variable scope's applies (as for any variable), then
     the layer's own in the current name scope (the layer's) if the variable is new. Returns
     the variable and the layer's losses (what ``Layer.losses`` counts)."""
-    existing = _global_ids()
+    existing, version = _global_ids(), get_default_graph().version
     variable = get_variable(name, shape, **kwargs)
+    if get_default_graph().version == version:  # nothing made: a getter's earlier answer
+        regularizer = None  # (getter_outputs_once), whose losses were made with it
     losses = _weight_regularization(name, variable, regularizer_of(regularizer), existing)
     _to_layer_losses(losses)
     return variable, losses

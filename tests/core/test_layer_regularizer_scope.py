@@ -5,15 +5,13 @@ the layer, on new variables only (``<layer scope>/<weight>/Regularizer/...``). H
 values first (no TensorFlow needed), then the same program side by side with TensorFlow's
 tf.compat.v1 layers and tf_slim (TF-slim's contrib.layers) in a subprocess."""
 
-import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import minitf as tf
+from .legacy_tf import tf_side_json
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 L1, L2 = tf.contrib.layers.l1_regularizer, tf.contrib.layers.l2_regularizer
@@ -349,12 +347,7 @@ def both():
     pytest.importorskip("tensorflow")
     pytest.importorskip("tf_slim")
     pytest.importorskip("tf_keras")
-    done = subprocess.run([sys.executable, "-c", TF_SIDE, REPO], capture_output=True,
-                          text=True, timeout=600,
-                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
-                                   TF_USE_LEGACY_KERAS="1"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    want = json.loads(done.stdout.splitlines()[-1])
+    want = tf_side_json(TF_SIDE, REPO)
     scope = {}
     exec(compile(PROGRAM, "regularizer_program", "exec"), scope)  # noqa: S102 - shared program
     return scope["run"](tf, tf.contrib.layers), want
@@ -375,3 +368,23 @@ def test_matches_tensorflow(both, case):
 @pytest.mark.parametrize("case", CORE_CASES)
 def test_core_layers_match_tensorflow(both, case):
     _compare(both[0][case], both[1][case])
+
+
+def test_a_getters_tensor_is_regularized_once_however_often_the_layer_runs():
+    # A getter returning a tensor (an fp16 cast, v * 2): the first call (the build) makes the
+    # layer's loss of it; later calls reuse the getter's answer and add nothing, as TF's.
+    def double(getter, name, *args, **kwargs):
+        return getter(name, *args, **kwargs) * 2.0
+
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None, 3])
+        with tf.variable_scope("s", custom_getter=double):
+            layer = tf.layers.Dense(2, kernel_initializer=tf.ones_initializer(),
+                                    kernel_regularizer=tf.reduce_sum, name="d")
+            layer(x)
+            layer(x)
+        losses = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
+        assert len(losses) == 1 and layer.losses == losses
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            assert sess.run(losses[0]) == 12.0  # sum of the doubled 3x2 ones
