@@ -2,6 +2,8 @@
 namespaces) against numpy references; the side-by-side with tf_keras is
 tests/core/data/keras_layers_vs_tf.py (test_layers_match_tf_keras, skipped without TF)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -545,3 +547,12 @@ def test_clone_model_copies_a_lambda_layer_made_in_this_process():
     model = tf.keras.Model(inputs, L.Lambda(lambda t: t + 1.0)(inputs))
     clone = tf.keras.models.clone_model(model)
     np.testing.assert_allclose(clone.predict(np.array([[1.0, 2.0]], np.float32)), [[2.0, 3.0]])
+
+
+def test_merge_errors_print_shapes_as_keras_does():
+    # Keras prints input shapes as tuples, "(None, 3, 2)", not TensorShape reprs.
+    with pytest.raises(ValueError, match=re.escape(
+            "Received: input_shape=[(None, 3, 2), (None, 4, 3)]")):
+        L.Concatenate(axis=0)([L.Input((3, 2)), L.Input((4, 3))])
+    with pytest.raises(ValueError, match=re.escape("Full input_shape received: [(None, 3)]")):
+        L.Add()([L.Input((3,))])

@@ -28,6 +28,17 @@ def _shape_list(input_shape):
     return [_shape(s) for s in input_shape]
 
 
+def _shapes_text(input_shape) -> str:
+    """``input_shape`` as Keras prints it in errors: shapes as tuples (``(None, 3)``)."""
+    def text(shape):
+        if isinstance(shape, TensorShape):
+            return "None" if shape.rank is None else str(tuple(shape.as_list()))
+        return str(shape)
+    if isinstance(input_shape, (list, tuple)):
+        return f"[{', '.join(text(s) for s in input_shape)}]"
+    return text(input_shape)
+
+
 def _any_mask(inputs, mask) -> bool:
     """Whether a merge's inputs carry a mask (one per input, or None)."""
     if mask is None:
@@ -72,11 +83,11 @@ class _Merge(Layer):
         shapes = _shape_list(input_shape)
         if shapes is None:
             raise ValueError("A merge layer should be called on a list of inputs. Received: "
-                             f"input_shape={input_shape} (not a list of shapes)")
+                             f"input_shape={_shapes_text(input_shape)} (not a list of shapes)")
         if len(shapes) < 2:
             raise ValueError("A merge layer should be called on a list of at least 2 inputs. "
                              f"Got {len(shapes)} inputs. Full input_shape received: "
-                             f"{input_shape}")
+                             f"{_shapes_text(input_shape)}")
         self._output_without_batch(shapes)
         self.built = True
 
@@ -121,7 +132,7 @@ class Subtract(_Merge):
         super().build(input_shape)
         if len(input_shape) != 2:
             raise ValueError("A `Subtract` layer should be called on exactly 2 inputs. "
-                             f"Received: input_shape={input_shape}")
+                             f"Received: input_shape={_shapes_text(input_shape)}")
 
     def _merge_function(self, inputs):
         if len(inputs) != 2:
@@ -161,7 +172,7 @@ class Concatenate(_Merge):
         shapes = _shape_list(input_shape)
         if shapes is None or len(shapes) < 1:
             raise ValueError("A `Concatenate` layer should be called on a list of at least 1 "
-                             f"input. Received: input_shape={input_shape}")
+                             f"input. Received: input_shape={_shapes_text(input_shape)}")
         if all(s.rank is None for s in shapes):
             return
         ranks = {s.rank for s in shapes if s.rank is not None}
@@ -175,7 +186,8 @@ class Concatenate(_Merge):
         if len(ranks) != 1 or len({tuple(d for d in r if d is not None) for r in reduced}) > 1 \
                 and not self._compatible(reduced):
             raise ValueError("A `Concatenate` layer requires inputs with matching shapes except "
-                             f"for the concatenation axis. Received: input_shape={input_shape}")
+                             "for the concatenation axis. Received: "
+                             f"input_shape={_shapes_text(input_shape)}")
         self.built = True
 
     @staticmethod
@@ -283,7 +295,7 @@ class Dot(_Merge):
         shapes = _shape_list(input_shape)
         if shapes is None or len(shapes) != 2:
             raise ValueError("A `Dot` layer should be called on a list of 2 inputs. Received: "
-                             f"input_shape={input_shape}")
+                             f"input_shape={_shapes_text(input_shape)}")
         s1, s2 = shapes[0].as_list(), shapes[1].as_list()
         a1, a2 = self._pair(s1, s2)
         if s1[a1] is not None and s2[a2] is not None and s1[a1] != s2[a2]:
