@@ -27,6 +27,7 @@ from .layers_base import (InputSpec, Layer, _activate, _activity, layer_losses_o
 from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops,
                   math_ops, nn_ops, pool_ops, transform_ops)
 from .tensor_shape import TensorShape
+from .variable_scopes import takes_constraint as _getter_takes_constraint
 from .variables import get_variable_scope, variable_scope
 
 __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "dropout",
@@ -68,7 +69,7 @@ def getter_outputs_once(outputs: dict):
     an EMA average) are shared by every call."""
     scope = get_variable_scope()
     inner = scope.custom_getter
-    takes_constraint = inner is None or _takes_constraint(inner)
+    takes_constraint = inner is None or _getter_takes_constraint(inner)
 
     def once(getter, name, **kwargs):
         if name in outputs:
@@ -85,15 +86,6 @@ def getter_outputs_once(outputs: dict):
         yield
     finally:
         scope.set_custom_getter(inner)
-
-
-def _takes_constraint(getter) -> bool:
-    try:
-        params = inspect.signature(getter).parameters
-    except (TypeError, ValueError):
-        return True
-    return "constraint" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD
-                                         for p in params.values())
 
 
 def split_weights(values) -> tuple:

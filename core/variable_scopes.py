@@ -160,18 +160,24 @@ class VariableScope:
         # TF1's custom getter: called with the real getter and every argument by keyword
         # (constraint only if it takes it or **kwargs, as TF1 decides), outside any name
         # scope (variable names depend on the variable scope only).
-        try:
-            params = inspect.signature(getter).parameters
-        except (TypeError, ValueError):
-            params = {"kwargs": inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)}
-        if "constraint" not in params and not any(
-                p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        if not takes_constraint(getter):
             args.pop("constraint")
         with get_default_graph().name_scope(None):
             return getter(getter=true_getter, **extra, **args)
 
     def __repr__(self):
         return f"<VariableScope '{self._name}' reuse={self._reuse}>"
+
+
+def takes_constraint(getter) -> bool:
+    """Whether TF1 passes a custom getter ``constraint``: it names it or takes **kwargs (a
+    getter whose signature cannot be read is given it)."""
+    try:
+        params = inspect.signature(getter).parameters
+    except (TypeError, ValueError):
+        return True
+    return "constraint" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD
+                                         for p in params.values())
 
 
 class _VariableStore:
