@@ -42,3 +42,18 @@ def tf1_shape_spellings():
         yield
     finally:
         tensor_shape._TENSORSHAPE_V2_OVERRIDE = old
+
+
+def tf_side_json(program: str, *args, timeout=600, legacy_keras=True, stdin=None):
+    """The JSON a side-by-side test's TensorFlow program prints last: ``program`` run with
+    ``args`` in a Python process of its own (TF_USE_LEGACY_KERAS must be set before TensorFlow
+    loads, and TF 1.x behaviour must not leak into this process)."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    if legacy_keras:
+        env["TF_USE_LEGACY_KERAS"] = "1"
+    done = subprocess.run([sys.executable, "-c", program, *map(str, args)], input=stdin,
+                          capture_output=True, text=True, timeout=timeout, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    import json
+
+    return json.loads(done.stdout.splitlines()[-1])

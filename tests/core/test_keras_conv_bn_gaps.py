@@ -16,6 +16,8 @@ import minitf as tf
 import minitf.keras  # noqa: F401 - tf.keras as an attribute
 from minitf.keras import backend
 
+from .test_layers_batch_norm_renorm import check_renorm_steps
+
 L = minitf.keras.layers
 EPS = 1e-3
 CLIP = {"rmax": 1.2, "rmin": 0.8, "dmax": 0.3}
@@ -163,25 +165,8 @@ def test_renorm_training_inference_and_statistics_match_numpy():
                                  renorm_momentum=0.8)
     outs, inferred, values = _train_steps(xs, layer)
     assert len(layer.updates) == 2
-    renorm_mean, renorm_std = np.zeros(3), np.ones(3)
-    moving_mean, moving_std = np.zeros(3), np.ones(3)
-    clipped = False
-    for xv, out in zip(xs, outs):
-        mean, var = xv.mean(0), xv.var(0)
-        std = np.sqrt(var + EPS)
-        r = std / np.maximum(renorm_std, np.sqrt(EPS))
-        d = (mean - renorm_mean) / np.maximum(renorm_std, np.sqrt(EPS))
-        clipped |= bool((r > 1.2).any() or (np.abs(d) > 0.3).any())
-        r, d = np.clip(r, 0.8, 1.2), np.clip(d, -0.3, 0.3)
-        np.testing.assert_allclose(out, (xv - mean) / std * r + d, rtol=1e-4, atol=1e-4)
-        renorm_mean += (mean - renorm_mean) * 0.2
-        renorm_std += (std - renorm_std) * 0.2
-        moving_mean += (mean - moving_mean) * 0.1
-        moving_std += (std - moving_std) * 0.1
-    assert clipped  # the clipping was active
-    expected = {"gamma": np.ones(3), "beta": np.zeros(3), "moving_mean": moving_mean,
-                "moving_variance": moving_std ** 2 - EPS, "moving_stddev": moving_std,
-                "renorm_mean": renorm_mean, "renorm_stddev": renorm_std}
+    expected = check_renorm_steps(xs, outs)
+    moving_mean, moving_std = expected["moving_mean"], expected["moving_stddev"]
     assert list(values) == list(expected)  # TF's order
     for name, want in expected.items():
         np.testing.assert_allclose(values[name], want, rtol=1e-4, atol=1e-5, err_msg=name)

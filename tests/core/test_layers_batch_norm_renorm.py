@@ -37,12 +37,12 @@ def _layer_steps(xs, **kw):
     return outs, values
 
 
-def test_renorm_training_steps_match_numpy():
-    """Batch renorm (arXiv 1702.03275) as TF's layer does it, by hand: r and d from the renorm
-    averages before the step (clipped), which move by 1 - renorm_momentum; the inference
-    averages move toward the batch mean and stddev (the variance as moving_stddev^2 - eps)."""
-    xs = _batches((8, 3), 3)
-    outs, values = _layer_steps(xs, renorm=True, renorm_clipping=CLIP, renorm_momentum=0.8)
+def check_renorm_steps(xs, outs):
+    """Batch renorm by hand (CLIP, momentum 0.9, renorm_momentum 0.8; gamma 1, beta 0): each
+    training output against r and d from the renorm averages before the step (clipped), which
+    move by 1 - renorm_momentum, while the inference averages move toward the batch mean and
+    stddev. Returns the variables' expected values (the variance as moving_stddev^2 - eps), in
+    TF's order."""
     renorm_mean, renorm_std = np.zeros(3), np.ones(3)
     moving_mean, moving_std = np.zeros(3), np.ones(3)
     clipped = False
@@ -59,9 +59,18 @@ def test_renorm_training_steps_match_numpy():
         moving_mean += (mean - moving_mean) * 0.1
         moving_std += (std - moving_std) * 0.1
     assert clipped  # the clipping was active
-    expected = {"moving_mean": moving_mean, "moving_stddev": moving_std,
-                "moving_variance": moving_std ** 2 - EPS, "renorm_mean": renorm_mean,
-                "renorm_stddev": renorm_std, "gamma": np.ones(3), "beta": np.zeros(3)}
+    return {"gamma": np.ones(3), "beta": np.zeros(3), "moving_mean": moving_mean,
+            "moving_variance": moving_std ** 2 - EPS, "moving_stddev": moving_std,
+            "renorm_mean": renorm_mean, "renorm_stddev": renorm_std}
+
+
+def test_renorm_training_steps_match_numpy():
+    """Batch renorm (arXiv 1702.03275) as TF's layer does it, by hand: r and d from the renorm
+    averages before the step (clipped), which move by 1 - renorm_momentum; the inference
+    averages move toward the batch mean and stddev (the variance as moving_stddev^2 - eps)."""
+    xs = _batches((8, 3), 3)
+    outs, values = _layer_steps(xs, renorm=True, renorm_clipping=CLIP, renorm_momentum=0.8)
+    expected = check_renorm_steps(xs, outs)
     assert sorted(values) == sorted(expected)
     for name, want in expected.items():
         np.testing.assert_allclose(values[name], want, rtol=1e-4, atol=1e-5, err_msg=name)

@@ -5,8 +5,6 @@ tf.compat.v1 in a process of its own; confusion_matrix and the set ops against t
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,6 +12,7 @@ import pytest
 import minitf as tf
 from minitf.contrib import metrics as cm
 from tests.core.side_by_side import tf_run
+from tests.core.legacy_tf import tf_side_json
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
@@ -135,12 +134,7 @@ def test_contrib_metrics_match_tf_slim():
     pytest.importorskip("tensorflow")
     pytest.importorskip("tf_slim")
     pytest.importorskip("tf_keras")
-    done = subprocess.run([sys.executable, "-c", TF_SIDE, json.dumps(_batches()), REPO],
-                          capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
-                                   TF_USE_LEGACY_KERAS="1"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    want = json.loads(done.stdout.splitlines()[-1])
+    want = tf_side_json(TF_SIDE, json.dumps(_batches()), REPO)
     got = _ours()
     assert sorted(got) == sorted(want)
     for key in want:

@@ -4,15 +4,13 @@ every variable from a value derived from its name (minitf's random ops do not re
 draws), and compares variable names and shapes, collections, end points (keys, order, shapes,
 tensor names), logits and gradients."""
 
-import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import minitf as tf
+from tests.core.legacy_tf import tf_side_json
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
@@ -140,12 +138,7 @@ def both():
     pytest.importorskip("tensorflow")
     pytest.importorskip("tf_slim")
     pytest.importorskip("tf_keras")
-    done = subprocess.run([sys.executable, "-c", TF_SIDE, REPO], capture_output=True,
-                          text=True, timeout=900,
-                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
-                                   TF_USE_LEGACY_KERAS="1"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    want = json.loads(done.stdout.splitlines()[-1])
+    want = tf_side_json(TF_SIDE, REPO, timeout=900)
     scope = {}
     exec(compile(PROGRAM, "inception_program", "exec"), scope)  # noqa: S102 - the shared program
     got = scope["run"](tf, tf.contrib.slim, tf.contrib.slim.nets.inception)

@@ -2,15 +2,13 @@
 regularizers), slim.losses' total loss and slim.learning's loop, side by side with tf_slim in
 a TF1-behaviour process; and the namespace itself."""
 
-import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import minitf as tf
+from tests.core.legacy_tf import tf_side_json
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
@@ -91,12 +89,7 @@ def test_slim_program_matches_tf_slim(tmp_path):
     pytest.importorskip("tensorflow")
     pytest.importorskip("tf_slim")
     pytest.importorskip("tf_keras")
-    done = subprocess.run([sys.executable, "-c", TF_SIDE, str(tmp_path / "tf"), REPO],
-                          capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
-                                   TF_USE_LEGACY_KERAS="1"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    want = json.loads(done.stdout.splitlines()[-1])
+    want = tf_side_json(TF_SIDE, str(tmp_path / "tf"), REPO)
     got = _ours(str(tmp_path / "mt"))
     assert got["loss"] == pytest.approx(want["loss"], rel=1e-4)
     np.testing.assert_allclose(got["moving_mean"], want["moving_mean"], rtol=1e-4, atol=1e-6)

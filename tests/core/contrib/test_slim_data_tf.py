@@ -5,13 +5,12 @@ DatasetDataProvider through tf.train.batch and prefetch_queue, give the same val
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import minitf as tf
+from tests.core.legacy_tf import tf_side_json
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
@@ -238,12 +237,7 @@ def test_slim_data_program_matches_tf_slim(tmp_path):
     pytest.importorskip("tf_slim")
     pytest.importorskip("tf_keras")
     _write_data(str(tmp_path))
-    done = subprocess.run([sys.executable, "-c", TF_SIDE, str(tmp_path), REPO],
-                          capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
-                                   TF_USE_LEGACY_KERAS="1"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    want = json.loads(done.stdout.splitlines()[-1])
+    want = tf_side_json(TF_SIDE, str(tmp_path), REPO)
     got = _ours(str(tmp_path))
     # JPEG examples (1 and 4) are compared within a level
     for i in (1, 4):

@@ -7,8 +7,6 @@ import contextlib
 import io
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,6 +14,7 @@ import pytest
 import minitf as tf
 from minitf.contrib import slim
 from tests.core.side_by_side import tf_run
+from tests.core.legacy_tf import tf_side_json
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
@@ -125,12 +124,7 @@ def test_analyzer_and_summaries_match_tf_slim():
     pytest.importorskip("tensorflow")
     pytest.importorskip("tf_slim")
     pytest.importorskip("tf_keras")
-    done = subprocess.run([sys.executable, "-c", TF_SIDE, REPO], capture_output=True,
-                          text=True, timeout=600,
-                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
-                                   TF_USE_LEGACY_KERAS="1"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    want = json.loads(done.stdout.splitlines()[-1])
+    want = tf_side_json(TF_SIDE, REPO)
     got = _ours()
     assert got["analyzer"] == want["analyzer"]
     assert got["summaries"]["names"] == want["summaries"]["names"]

@@ -10,6 +10,7 @@ import pytest
 import minitf as tf
 from minitf.contrib.slim import evaluation as slim_evaluation, learning as slim_learning
 from minitf.export.events import summary_iterator
+from tests.core.legacy_tf import tf_side_json
 
 X = np.array([[1.0], [2.0], [3.0]], np.float32)
 Y = np.array([[2.0], [4.0], [7.0]], np.float32)
@@ -123,17 +124,9 @@ print(json.dumps([float(final), os.path.basename(path),
 
 
 def test_matches_tf_slim_learning_train(tmp_path):
-    import json
-    import subprocess
-    import sys
-
     pytest.importorskip("tensorflow")
     pytest.importorskip("tf_slim")
-    done = subprocess.run([sys.executable, "-c", _TF_SIDE, str(tmp_path / "tf")],
-                          capture_output=True, text=True, timeout=300,
-                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    want = json.loads(done.stdout.splitlines()[-1])
+    want = tf_side_json(_TF_SIDE, str(tmp_path / "tf"), timeout=300, legacy_keras=False)
     with tf.Graph().as_default():
         _, loss = _model(tf)
         train_op = slim_learning.create_train_op(loss, tf.train.AdamOptimizer(0.1),
