@@ -16,6 +16,7 @@ import tensorflow.compat.v1 as tf1  # noqa: E402
 import minitf as mtf  # noqa: E402
 
 tf1.disable_eager_execution()
+tf1.disable_v2_tensorshape()  # TF 1.x's shape spelling, "(?, 3)", as minitf's
 tf1.disable_control_flow_v2()
 tf1.disable_resource_variables()
 tf1.logging.set_verbosity(tf1.logging.ERROR)
