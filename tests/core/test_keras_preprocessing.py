@@ -209,7 +209,9 @@ def test_image_generator_flips_and_flow():
     assert next(it).shape == (4, 4, 3, 3) and next(it).shape == (2, 4, 3, 3)
 
 
-def test_image_generator_refusals_and_training():
+def test_image_generator_refusals_and_training(monkeypatch):
+    for missing in ("scipy", "scipy.ndimage", "PIL", "PIL.ImageEnhance"):  # as if not installed
+        monkeypatch.setitem(sys.modules, missing, None)
     for kwargs in ({"rotation_range": 10}, {"width_shift_range": 0.1}, {"zoom_range": 0.2},
                    {"shear_range": 1.0}, {"height_shift_range": [1, 2]}):
         with pytest.raises(ValueError, match="scipy"):

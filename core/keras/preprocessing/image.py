@@ -1,12 +1,14 @@
-"""``tf.keras.preprocessing.image``: ImageDataGenerator's numpy-only half (rescale, sample- and
-feature-wise centering / std normalization, ZCA whitening, flips, channel shifts) and its
-``flow`` iterator, which is a ``keras.utils.Sequence`` (``fit``/``fit_generator`` take it) and
-a Python iterator. Random draws follow keras_preprocessing's order on ``np.random`` so a seeded
-flow yields the same batches as Keras'.
+"""``tf.keras.preprocessing.image``: ImageDataGenerator (rescale, sample- and feature-wise
+centering / std normalization, ZCA whitening, flips, channel shifts, and with the optional
+dependencies rotations, shifts, shear, zoom and brightness) and its ``flow`` iterator, which is
+a ``keras.utils.Sequence`` (``fit``/``fit_generator`` take it) and a Python iterator. Random
+draws follow keras_preprocessing's order on ``np.random`` so a seeded flow yields the same
+batches as Keras'.
 
-Rotations, shifts, shear and zoom go through ``scipy.ndimage.affine_transform`` in Keras and
-brightness through Pillow; minitf depends on neither, so those arguments are refused with a
-ValueError. ``load_img``/``array_to_img`` need Pillow and say so when it is missing."""
+Rotations, shifts, shear and zoom go through ``scipy.ndimage.affine_transform`` as in Keras
+(image_affine.py) and brightness through Pillow; minitf depends on neither, so without them
+those arguments are refused with a ValueError naming the package to install.
+``load_img``/``array_to_img`` need Pillow and say so when it is missing."""
 
 from __future__ import annotations
 
@@ -16,9 +18,16 @@ import warnings
 import numpy as np
 
 from ..utils import Sequence
+from .image_affine import (_image_enhance, _ndimage, apply_affine_transform,
+                           apply_brightness_shift, random_brightness, random_rotation,
+                           random_shear, random_shift, random_zoom,
+                           transform_matrix_offset_center)
 
 __all__ = ["ImageDataGenerator", "NumpyArrayIterator", "Iterator", "img_to_array",
-           "array_to_img", "load_img", "flip_axis", "apply_channel_shift"]
+           "array_to_img", "load_img", "flip_axis", "apply_channel_shift",
+           "random_channel_shift", "apply_affine_transform", "transform_matrix_offset_center",
+           "random_rotation", "random_shift", "random_shear", "random_zoom",
+           "apply_brightness_shift", "random_brightness"]
 
 _SCIPY_ARGS = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range",
                "zoom_range")
@@ -50,6 +59,11 @@ def apply_channel_shift(x, intensity, channel_axis=0):
     min_x, max_x = np.min(x), np.max(x)
     x = np.stack([np.clip(c + intensity, min_x, max_x) for c in x], axis=0)
     return np.rollaxis(x, 0, channel_axis + 1)
+
+
+def random_channel_shift(x, intensity_range, channel_axis=0):
+    intensity = np.random.uniform(-intensity_range, intensity_range)
+    return apply_channel_shift(x, intensity, channel_axis=channel_axis)
 
 
 def img_to_array(img, data_format=None, dtype=None):
@@ -263,20 +277,35 @@ class ImageDataGenerator:
                  shear_range=0.0, zoom_range=0.0, channel_shift_range=0.0, fill_mode="nearest",
                  cval=0.0, horizontal_flip=False, vertical_flip=False, rescale=None,
                  preprocessing_function=None, data_format=None, validation_split=0.0,
-                 dtype=None):
+                 dtype=None, interpolation_order=1):
+        # interpolation_order comes after dtype (tf_keras puts it before) so TF 1.15's
+        # positional order is kept.
+        if isinstance(zoom_range, (float, int)):
+            zoom = [1 - zoom_range, 1 + zoom_range]
+        elif len(zoom_range) == 2 and all(isinstance(v, (float, int)) for v in zoom_range):
+            zoom = [zoom_range[0], zoom_range[1]]
+        else:
+            raise ValueError("`zoom_range` should be a float or a tuple or list of two "
+                             f"floats. Received: {zoom_range}")
         given = dict(rotation_range=rotation_range, width_shift_range=width_shift_range,
                      height_shift_range=height_shift_range, shear_range=shear_range,
                      zoom_range=zoom_range)
         for name in _SCIPY_ARGS:
             value = given[name]
-            if np.any(np.asarray(value) != 0):
-                raise ValueError(f"ImageDataGenerator({name}={value!r}): rotations, shifts, "
-                                 "shear and zoom need scipy.ndimage, which minitf does not "
-                                 "depend on; only rescale, centering/normalization, ZCA, flips "
-                                 "and channel_shift_range are supported")
+            if np.any(np.asarray(value) != 0) and not (name == "zoom_range" and zoom == [1, 1]):
+                # Refused here rather than at the first batch, as before scipy was used.
+                try:
+                    _ndimage(f"ImageDataGenerator({name}={value!r})")
+                except ImportError as e:
+                    raise ValueError(str(e)) from e
         if brightness_range is not None:
-            raise ValueError("ImageDataGenerator(brightness_range=...) needs Pillow's "
-                             "ImageEnhance, which minitf does not depend on")
+            if not isinstance(brightness_range, (tuple, list)) or len(brightness_range) != 2:
+                raise ValueError("`brightness_range should be tuple or list of two floats. "
+                                 f"Received: {brightness_range}")
+            try:
+                _image_enhance(f"ImageDataGenerator(brightness_range={brightness_range!r})")
+            except ImportError as e:
+                raise ValueError(str(e)) from e
         if validation_split:
             raise ValueError("validation_split is not supported by minitf's "
                              "ImageDataGenerator; split the arrays before calling flow")
@@ -303,6 +332,11 @@ class ImageDataGenerator:
         self.featurewise_std_normalization = featurewise_std_normalization
         self.samplewise_std_normalization = samplewise_std_normalization
         self.zca_whitening, self.zca_epsilon = zca_whitening, zca_epsilon
+        self.rotation_range = rotation_range
+        self.width_shift_range, self.height_shift_range = width_shift_range, height_shift_range
+        self.shear_range = shear_range
+        self.brightness_range = brightness_range
+        self.interpolation_order = interpolation_order
         self.channel_shift_range = channel_shift_range
         self.fill_mode, self.cval = fill_mode, cval
         self.horizontal_flip, self.vertical_flip = horizontal_flip, vertical_flip
@@ -314,7 +348,7 @@ class ImageDataGenerator:
             self.channel_axis, self.row_axis, self.col_axis = 1, 2, 3
         else:
             self.channel_axis, self.row_axis, self.col_axis = 3, 1, 2
-        self.zoom_range = [1, 1]
+        self.zoom_range = zoom
         self.mean = self.std = self.principal_components = None
 
     def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None,
@@ -353,32 +387,68 @@ class ImageDataGenerator:
                 _unfit("zca_whitening")
         return x
 
+    @staticmethod
+    def _shift(shift_range, size):
+        """Keras' shift draw: an int or list range picks a value and a sign (two draws), a
+        float range one uniform draw; ranges below 1 are fractions of ``size``."""
+        try:
+            t = np.random.choice(shift_range)
+            t *= np.random.choice([-1, 1])
+        except ValueError:  # a float range: np.random.choice wants an int or a 1-D array
+            t = np.random.uniform(-shift_range, shift_range)
+        if np.max(shift_range) < 1:
+            t *= size
+        return t
+
     def get_random_transform(self, img_shape, seed=None):
-        """Keras' draws for the supported transforms: two flip coins (drawn even when the
-        flip is off, as Keras does), then the channel shift."""
+        """Keras' draws, in its order on ``np.random``: rotation, height shift, width shift,
+        shear, both zooms, the two flip coins (drawn even when the flip is off), channel
+        shift, brightness. A range that is off draws nothing."""
         if seed is not None:
             np.random.seed(seed)
+        theta = 0
+        if self.rotation_range:
+            theta = np.random.uniform(-self.rotation_range, self.rotation_range)
+        tx = ty = 0
+        if self.height_shift_range:
+            tx = self._shift(self.height_shift_range, img_shape[self.row_axis - 1])
+        if self.width_shift_range:
+            ty = self._shift(self.width_shift_range, img_shape[self.col_axis - 1])
+        shear = 0
+        if self.shear_range:
+            shear = np.random.uniform(-self.shear_range, self.shear_range)
+        zx = zy = 1
+        if not (self.zoom_range[0] == 1 and self.zoom_range[1] == 1):
+            zx, zy = np.random.uniform(self.zoom_range[0], self.zoom_range[1], 2)
         flip_horizontal = (np.random.random() < 0.5) * self.horizontal_flip
         flip_vertical = (np.random.random() < 0.5) * self.vertical_flip
         intensity = None
         if self.channel_shift_range != 0:
             intensity = np.random.uniform(-self.channel_shift_range, self.channel_shift_range)
-        return {"theta": 0, "tx": 0, "ty": 0, "shear": 0, "zx": 1, "zy": 1,
+        brightness = None
+        if self.brightness_range is not None:
+            brightness = np.random.uniform(self.brightness_range[0], self.brightness_range[1])
+        return {"theta": theta, "tx": tx, "ty": ty, "shear": shear, "zx": zx, "zy": zy,
                 "flip_horizontal": flip_horizontal, "flip_vertical": flip_vertical,
-                "channel_shift_intensity": intensity, "brightness": None}
+                "channel_shift_intensity": intensity, "brightness": brightness}
 
     def apply_transform(self, x, transform_parameters):
+        """Keras' order: the affine transform (scipy), channel shift, flips, brightness
+        (Pillow)."""
         p = transform_parameters
-        if p.get("theta", 0) or p.get("tx", 0) or p.get("ty", 0) or p.get("shear", 0) or \
-                p.get("zx", 1) != 1 or p.get("zy", 1) != 1 or p.get("brightness") is not None:
-            raise ValueError("affine and brightness transforms need scipy / Pillow, which "
-                             "minitf does not depend on")
+        x = apply_affine_transform(
+            x, p.get("theta", 0), p.get("tx", 0), p.get("ty", 0), p.get("shear", 0),
+            p.get("zx", 1), p.get("zy", 1), row_axis=self.row_axis - 1,
+            col_axis=self.col_axis - 1, channel_axis=self.channel_axis - 1,
+            fill_mode=self.fill_mode, cval=self.cval, order=self.interpolation_order)
         if p.get("channel_shift_intensity") is not None:
             x = apply_channel_shift(x, p["channel_shift_intensity"], self.channel_axis - 1)
         if p.get("flip_horizontal", False):
             x = flip_axis(x, self.col_axis - 1)
         if p.get("flip_vertical", False):
             x = flip_axis(x, self.row_axis - 1)
+        if p.get("brightness") is not None:
+            x = apply_brightness_shift(x, p["brightness"], False)
         return x
 
     def random_transform(self, x, seed=None):
