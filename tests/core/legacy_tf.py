@@ -12,16 +12,22 @@ import sys
 import pytest
 
 
-def run_against_tf(script: str, cases: int) -> None:
-    """Skips without tensorflow and tf_keras; else ``cases`` lines say OK (the word) and
-    none says DIFF or FAIL."""
+def run_against_tf(script: str, cases: int, source: str | None = None, tmp_path=None) -> None:
+    """Skips without tensorflow and tf_keras; else runs ``script`` of tests/core/data (or,
+    given ``source``, that text written to ``tmp_path/script``) from the repository's root:
+    ``cases`` lines say OK (the word) and none says DIFF or FAIL."""
     if importlib.util.find_spec("tf_keras") is None or \
             importlib.util.find_spec("tensorflow") is None:
         pytest.skip("needs tensorflow and tf_keras")
     path = os.path.join(os.path.dirname(__file__), "data", script)
+    if source is not None:
+        path = os.path.join(tmp_path, script)
+        with open(path, "w") as f:
+            f.write(source)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     done = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=900,
-                          env=dict(os.environ, TF_USE_LEGACY_KERAS="1",
-                                   TF_CPP_MIN_LOG_LEVEL="3"))
+                          cwd=root, env=dict(os.environ, TF_USE_LEGACY_KERAS="1",
+                                             TF_CPP_MIN_LOG_LEVEL="3"))
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.splitlines()
     bad = [line for line in lines if re.search(r"\b(DIFF|FAIL|FAILED)\b", line)]

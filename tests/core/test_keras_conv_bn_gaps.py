@@ -3,11 +3,6 @@
 with tf_keras' v1 layers (tf.compat.v1.keras.layers in TF1 graph mode, a process of its own;
 skipped without TensorFlow and tf_keras)."""
 
-import importlib.util
-import os
-import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,7 +11,9 @@ import minitf as tf
 import minitf.keras  # noqa: F401 - tf.keras as an attribute
 from minitf.keras import backend
 
-from .test_layers_batch_norm_renorm import check_renorm_steps
+from .legacy_tf import run_against_tf
+
+from .test_layers_batch_norm_renorm import check_renorm_steps, check_virtual_batch_steps
 
 L = minitf.keras.layers
 EPS = 1e-3
@@ -198,14 +195,7 @@ def test_virtual_batches_match_numpy():
     xs = _batches((8, 3), 2)
     layer = L.BatchNormalization(momentum=0.9, virtual_batch_size=2)
     outs, inferred, values = _train_steps(xs, layer)
-    moving_mean, moving_var = np.zeros(3), np.ones(3)
-    for xv, out in zip(xs, outs):
-        v = xv.reshape(2, 4, 3)
-        mean, var = v.mean(0, keepdims=True), v.var(0, keepdims=True)
-        np.testing.assert_allclose(out, ((v - mean) / np.sqrt(var + EPS)).reshape(8, 3),
-                                   rtol=1e-4, atol=1e-4)
-        moving_mean += (mean.mean(1)[0] - moving_mean) * 0.1
-        moving_var += (var.mean(1)[0] - moving_var) * 0.1
+    moving_mean, moving_var = check_virtual_batch_steps(xs, outs)
     assert {k: v.shape for k, v in values.items()} == {k: (1, 1, 3) for k in (
         "gamma", "beta", "moving_mean", "moving_variance")}
     np.testing.assert_allclose(values["moving_mean"].reshape(3), moving_mean, rtol=1e-4)
@@ -462,18 +452,4 @@ CASES_VS_TF = 14 + 14 + 4
 
 
 def test_conv_transpose_dilation_and_batch_norm_renorm_match_tf_keras(tmp_path):
-    if importlib.util.find_spec("tf_keras") is None or \
-            importlib.util.find_spec("tensorflow") is None:
-        pytest.skip("needs tensorflow and tf_keras")
-    path = tmp_path / "keras_conv_bn_gaps_vs_tf.py"
-    path.write_text(SCRIPT)
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                          timeout=900, cwd=root,
-                          env=dict(os.environ, TF_USE_LEGACY_KERAS="1",
-                                   TF_CPP_MIN_LOG_LEVEL="3"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = done.stdout.splitlines()
-    bad = [line for line in lines if re.search(r"\b(DIFF|FAIL)\b", line)]
-    assert not bad, "\n".join(bad)
-    assert sum(line.endswith(" OK") for line in lines) == CASES_VS_TF, done.stdout
+    run_against_tf("keras_conv_bn_gaps_vs_tf.py", CASES_VS_TF, SCRIPT, tmp_path)

@@ -11,12 +11,9 @@ Checked against hand-computed values without TensorFlow, and side by side agains
 TF 1.x mode (``disable_v2_behavior`` in a process of its own, as tests/core/legacy_tf.py runs
 its scripts) where TensorFlow is installed."""
 
-import importlib.util
 import json
 import os
 import re
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -24,6 +21,8 @@ import pytest
 
 from minitf import keras
 from minitf.keras import backend as K  # noqa: N812 - Keras' own spelling
+
+from .legacy_tf import run_against_tf
 
 SCALE = 3.0  # read by a Lambda's function as a module global (5.)
 
@@ -425,15 +424,4 @@ case("clone_model of a Lambda using module globals")(
 
 @pytest.mark.tensorflow
 def test_against_tf_keras_in_tf1_mode(tmp_path):
-    if importlib.util.find_spec("tf_keras") is None or \
-            importlib.util.find_spec("tensorflow") is None:
-        pytest.skip("needs tensorflow and tf_keras")
-    path = tmp_path / "tf1_compat_vs_tf.py"
-    path.write_text(SCRIPT)
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                          timeout=900, env=dict(os.environ, TF_USE_LEGACY_KERAS="1",
-                                                TF_CPP_MIN_LOG_LEVEL="3"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = done.stdout.splitlines()
-    assert not [line for line in lines if line.startswith("FAIL")], done.stdout
-    assert sum(line.startswith("OK ") for line in lines) == 5, done.stdout
+    run_against_tf("tf1_compat_vs_tf.py", 5, SCRIPT, tmp_path)

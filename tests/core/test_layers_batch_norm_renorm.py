@@ -2,16 +2,13 @@
 batch_normalization and tf.contrib.layers.batch_norm: against numpy (always) and side by
 side with tf.compat.v1's legacy layer and tf_slim's batch_norm (when TensorFlow is here)."""
 
-import importlib.util
-import os
-import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import minitf as tf
+
+from .legacy_tf import run_against_tf
 
 EPS = 1e-3
 CLIP = {"rmax": 1.2, "rmin": 0.8, "dmax": 0.3}
@@ -64,6 +61,21 @@ def check_renorm_steps(xs, outs):
             "renorm_mean": renorm_mean, "renorm_stddev": renorm_std}
 
 
+def check_virtual_batch_steps(xs, outs):
+    """Ghost batches of 2 by hand (momentum 0.9, gamma 1, beta 0): each [8, 3] training output
+    against [2, 4, 3]'s virtual batches normalised by their moments; returns the moving mean
+    and variance, which move by the virtual batches' mean."""
+    moving_mean, moving_var = np.zeros(3), np.ones(3)
+    for xv, out in zip(xs, outs):
+        v = xv.reshape(2, 4, 3)
+        mean, var = v.mean(0, keepdims=True), v.var(0, keepdims=True)
+        np.testing.assert_allclose(out, ((v - mean) / np.sqrt(var + EPS)).reshape(8, 3),
+                                   rtol=1e-4, atol=1e-4)
+        moving_mean += (mean.mean(1)[0] - moving_mean) * 0.1
+        moving_var += (var.mean(1)[0] - moving_var) * 0.1
+    return moving_mean, moving_var
+
+
 def test_renorm_training_steps_match_numpy():
     """Batch renorm (arXiv 1702.03275) as TF's layer does it, by hand: r and d from the renorm
     averages before the step (clipped), which move by 1 - renorm_momentum; the inference
@@ -82,14 +94,7 @@ def test_virtual_batches_match_numpy():
     mean; parameters of shape [1, 1, 3]."""
     xs = _batches((8, 3), 2)
     outs, values = _layer_steps(xs, virtual_batch_size=2)
-    moving_mean, moving_var = np.zeros(3), np.ones(3)
-    for xv, out in zip(xs, outs):
-        v = xv.reshape(2, 4, 3)
-        mean, var = v.mean(0, keepdims=True), v.var(0, keepdims=True)
-        np.testing.assert_allclose(out, ((v - mean) / np.sqrt(var + EPS)).reshape(8, 3),
-                                   rtol=1e-4, atol=1e-4)
-        moving_mean += (mean.mean(1)[0] - moving_mean) * 0.1
-        moving_var += (var.mean(1)[0] - moving_var) * 0.1
+    moving_mean, moving_var = check_virtual_batch_steps(xs, outs)
     assert values["gamma"].shape == (1, 1, 3)
     np.testing.assert_allclose(values["moving_mean"].reshape(3), moving_mean, rtol=1e-4)
     np.testing.assert_allclose(values["moving_variance"].reshape(3), moving_var, rtol=1e-4)
@@ -281,20 +286,7 @@ for shape, kw, batch, phrase in ERRORS:
 
 
 def test_layers_batch_norm_renorm_and_virtual_batches_match_tf(tmp_path):
-    if importlib.util.find_spec("tf_keras") is None or \
-            importlib.util.find_spec("tensorflow") is None:
-        pytest.skip("needs tensorflow and tf_keras")
-    path = tmp_path / "renorm_vs_tf.py"
-    path.write_text(SCRIPT)
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                          timeout=900, env=dict(os.environ, TF_USE_LEGACY_KERAS="1",
-                                                TF_CPP_MIN_LOG_LEVEL="3"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = done.stdout.splitlines()
-    bad = [line for line in lines if re.search(r"\b(DIFF|FAIL)\b", line)]
-    assert not bad, "\n".join(bad)
-    assert sum(line.endswith(" OK") for line in lines) == 22, done.stdout
-
+    run_against_tf("renorm_vs_tf.py", 22, SCRIPT, tmp_path)
 
 @pytest.mark.parametrize("kw", [
     {"renorm": True, "renorm_clipping": CLIP, "renorm_decay": 0.8, "decay": 0.9},

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import minitf as tf
-from .side_by_side import tf1_or_skip
+from .side_by_side import tf1_or_skip, tf_run
 
 F = np.float32
 
@@ -29,14 +29,7 @@ def ours(build, feed=None):
             return sess.run(fetches, feed)
 
 
-def theirs(build):
-    """``build(tf1)``'s fetches run in a fresh TensorFlow graph and session."""
-    tf1 = tf1_or_skip()
-    g = tf1.Graph()
-    with g.as_default():
-        fetches = build(tf1)
-        with tf1.Session(graph=g) as sess:
-            return sess.run(fetches)
+theirs = tf_run  # build(tf1)'s fetches in a fresh TensorFlow graph and session
 
 
 # -- crop_and_resize's gradients ----------------------------------------------------------------
