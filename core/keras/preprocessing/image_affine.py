@@ -5,6 +5,8 @@ minitf, imported only when a transform needs them, so a missing one is an error 
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 __all__ = ["apply_affine_transform", "transform_matrix_offset_center", "random_rotation",
@@ -12,24 +14,25 @@ __all__ = ["apply_affine_transform", "transform_matrix_offset_center", "random_r
            "random_brightness"]
 
 
-def _ndimage(what="apply_affine_transform"):
+def _optional(module, what, use, package):
+    """``module`` (scipy.ndimage, PIL.ImageEnhance) imported when a transform needs it; else an
+    ImportError naming ``what`` needs it, for ``use``, and the package to install."""
     try:
-        from scipy import ndimage
+        importlib.import_module(module.split(".")[0])  # as ``from PIL import ...`` checks PIL
+        return importlib.import_module(module)
     except ImportError as e:
-        raise ImportError(f"{what} needs scipy: rotations, shifts, shear and zoom use "
-                          "scipy.ndimage.affine_transform, as in Keras, and scipy is not "
-                          "installed (pip install scipy)") from e
-    return ndimage
+        raise ImportError(f"{what} needs {package}: {use}, as in Keras, and {package} is not "
+                          f"installed (pip install {package})") from e
+
+
+def _ndimage(what="apply_affine_transform"):
+    return _optional("scipy.ndimage", what, "rotations, shifts, shear and zoom use "
+                     "scipy.ndimage.affine_transform", "scipy")
 
 
 def _image_enhance(what="apply_brightness_shift"):
-    try:
-        from PIL import ImageEnhance
-    except ImportError as e:
-        raise ImportError(f"{what} needs Pillow: brightness shifts use "
-                          "PIL.ImageEnhance.Brightness, as in Keras, and Pillow is not "
-                          "installed (pip install Pillow)") from e
-    return ImageEnhance
+    return _optional("PIL.ImageEnhance", what, "brightness shifts use "
+                     "PIL.ImageEnhance.Brightness", "Pillow")
 
 
 def transform_matrix_offset_center(matrix, x, y):
