@@ -17,6 +17,7 @@ def test_input_data_is_the_learn_reader():
 
 
 def test_model_loss_evaluation_and_training_against_numpy():
+    tf.set_random_seed(0)  # a fixed initialisation: the test must not depend on the draw
     rng = np.random.default_rng(0)
     x = rng.random((5, mnist.IMAGE_PIXELS), dtype=np.float32)
     y = np.array([0, 3, 9, 3, 1], np.int32)
@@ -24,7 +25,7 @@ def test_model_loss_evaluation_and_training_against_numpy():
     labels = tf.placeholder(tf.int32, [None])
     logits = mnist.inference(images, 8, 4)
     loss = mnist.loss(logits, labels)
-    train = mnist.training(loss, 0.5)
+    train = mnist.training(loss, 0.05)
     correct = mnist.evaluation(logits, labels)
     names = [v.op.name for v in tf.global_variables()]
     assert names == ["hidden1/weights", "hidden1/biases", "hidden2/weights", "hidden2/biases",
@@ -37,6 +38,7 @@ def test_model_loss_evaluation_and_training_against_numpy():
         got_logits, got_loss, got_correct = sess.run([logits, loss, correct], feed)
         sess.run(train, feed)
         after = sess.run(loss, feed)
+        w_after = sess.run(tf.trainable_variables())
         step = sess.run(tf.global_variables()[-1])
     # Truncated normal of stddev 1/sqrt(fan_in): within two standard deviations.
     assert np.abs(w[0]).max() <= 2 / np.sqrt(mnist.IMAGE_PIXELS) + 1e-6
@@ -50,4 +52,8 @@ def test_model_loss_evaluation_and_training_against_numpy():
     # in_top_k(1): no logit above the label's (ties count, as TF's).
     target = got_logits[np.arange(5), y][:, None]
     assert got_correct == ((got_logits > target).sum(axis=1) == 0).sum()
+    # One gradient-descent step on the softmax layer, by hand: d loss / d logits = (p - onehot) / n.
+    d_logits = (np.exp(log_p) - np.eye(10)[y]) / 5
+    np.testing.assert_allclose(w_after[5], w[5] - 0.05 * d_logits.sum(axis=0), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(w_after[4], w[4] - 0.05 * h2.T @ d_logits, rtol=1e-5, atol=1e-7)
     assert after < got_loss and step == 1
