@@ -43,6 +43,7 @@ def _switch_grad(op, grad_false, grad_true):
     all its rows, as TF1's merge does."""
     from ..indexed_slices import IndexedSlices
 
+    _refuse_loop_switch(op)
     if not any(isinstance(g, IndexedSlices) for g in (grad_false, grad_true)):
         return [MERGE([grad_false, grad_true])[0], None]
     parts = [_as_slices(g) for g in (grad_false, grad_true)]
@@ -52,6 +53,24 @@ def _switch_grad(op, grad_false, grad_true):
     merged = IndexedSlices(*(MERGE([getattr(p, k) for p in parts])[0]
                              for k in ("values", "indices", "dense_shape")))
     return [merged._with_static_shape(op.inputs[0].shape), None]
+
+
+def _refuse_loop_switch(op):
+    """TF1's refusal when tf.gradients, called in a loop's body, reaches that loop's own
+    Switch: the walk went through a loop variable back to its initial value, which only the
+    first iteration sees (the loop's Merge is no gradient of the later ones)."""
+    pred = op.inputs[1]
+    if pred.op.type != "LoopCond":
+        return
+    for loop in _loops_building(op.graph):
+        if loop.loop_cond is pred:
+            start = op.inputs[0].op.inputs[0].op.inputs[0]  # Switch <- Merge <- Enter <- it
+            raise ValueError(
+                f"Cannot compute gradient inside while loop '{loop.name}' through its loop "
+                f"variable '{op.inputs[0].name}' (initial value '{start.name}'). We do not "
+                "support taking the gradient wrt or through the initial value of a loop "
+                "variable. Gradients can be computed through loop invariants or wrt the input "
+                "parameters to the loop body.")
 
 
 def _as_slices(g):
@@ -191,10 +210,34 @@ def _passthrough_infer(data, **_):
 def _loop_grad(op, *_):
     # tf.gradients differentiates a while loop as a whole (core/gradients.py,
     # core/control_flow_grad.py); its frame ops are never differentiated one by one. Only a
-    # frame that is not TF1's form (core/control_flow_import.py finds no loop in it) gets here.
+    # frame that is not TF1's form (core/control_flow_import.py finds no loop in it) gets here,
+    # and an Enter reached other than from inside its own loop (see _enter_grad).
     raise LookupError(f"No gradient for '{op.name}' ({op.type}): its frame is not a while loop "
                       "of TF1's form (a Merge of an Enter and a NextIteration per variable, "
                       "switched on one LoopCond)")
+
+
+def _loops_building(graph):
+    """The tf.while_loops (not gradient loops) whose body the graph is building in, innermost
+    first: a tf.gradients called there builds its gradient in the body."""
+    from ..control_flow_while import WhileContext
+
+    ctx = graph._control_flow_context
+    while ctx is not None:
+        if isinstance(ctx, WhileContext) and not ctx.is_gradient:
+            yield ctx
+        ctx = ctx.outer
+
+
+def _enter_grad(op, grad):
+    """TF1's _EnterGrad outside a gradient loop: tf.gradients called in a loop's body (a
+    Jacobian's rows by map_fn) reaches the Enter of an outside value; its gradient, built in
+    the body, is the incoming one, and the walk goes on to the outside value (its gradient ops
+    are the body's too, which enters what they read). Any other Enter is ``_loop_grad``'s."""
+    frame = op.get_attr("frame_name")
+    if any(loop.name == frame for loop in _loops_building(op.graph)):
+        return [grad]
+    return _loop_grad(op, grad)
 
 
 def _frame_attrs():
@@ -205,7 +248,7 @@ ENTER = register(OpDef(
     "Enter", inputs=["data:T"], attrs=_frame_attrs(),
     kernel=lambda data, **_: data,
     infer=_passthrough_infer,
-    grad=_loop_grad,
+    grad=_enter_grad,
 ))
 
 # A variable entering a loop by reference: the output is the variable's Cell (as RefSwitch's),
@@ -214,7 +257,7 @@ REF_ENTER = register(OpDef(
     "RefEnter", inputs=["data:Ref(T)"], attrs=_frame_attrs(),
     kernel=lambda cell, **_: cell,
     infer=_passthrough_infer,
-    grad=_loop_grad,
+    grad=_enter_grad,
 ))
 
 EXIT = register(OpDef(
