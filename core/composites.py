@@ -10,10 +10,12 @@ import numpy as np
 
 from . import dtypes as _dt
 from .graph import Tensor, convert_to_tensor, name_scope
-from .ops import (array_ops, complex_ops, concat_split_ops, linalg_ops, logic_ops, math_ops,
-                  reduction_ops, shape_ops, transform_ops, unary_ops)
+from .ops import (array_ops, complex_ops, concat_split_ops, fill_ops, linalg_ops, logic_ops,
+                  math_ops, reduction_ops, shape_ops, transform_ops, unary_ops)
 from .ops.array_extra_ops import setdiff1d
+from .ops.gather_ops import gather
 from .ops.reverse_ops import REVERSE_V2
+from .tensor_conversion import constant_value
 
 from .einsum import _prod, einsum  # tf.einsum lives in its own module
 
@@ -153,59 +155,99 @@ def reverse(tensor, axis, name=None):
 reverse_v2 = reverse
 
 
+def _tensordot_axes(a, b, axes):
+    """The contraction axes of ``a`` and ``b``: Python lists when known while building, else
+    int32 tensors (an int ``axes`` with ``a`` of unknown rank, or ``axes`` a tensor), as TF's."""
+    ra, rb = a.shape.rank, b.shape.rank
+    if isinstance(axes, (int, np.integer)):
+        known = [r for r in (ra, rb) if r is not None]
+        if axes < 0 or (known and axes > min(known)):
+            raise ValueError(f"'axes' must be at most the rank of a and b, got {axes}")
+        if ra is not None:
+            return list(range(ra - axes, ra)), list(range(axes))
+        rank = shape_ops.rank(a)  # a's trailing axes: known only when the graph runs
+        return fill_ops.range_(rank - int(axes), rank, dtype=_dt.int32), list(range(axes))
+    if isinstance(axes, np.ndarray):
+        axes = axes.tolist()
+    if isinstance(axes, (list, tuple)):
+        if len(axes) != 2:
+            raise ValueError(f"'axes' must be an integer or have length 2, got {axes}")
+        a_axes, b_axes = ([x] if isinstance(x, (int, np.integer)) else list(x) for x in axes)
+        if len(a_axes) != len(b_axes):
+            raise ValueError(f"Different number of contraction axes 'a' and 'b', "
+                             f"{len(a_axes)} != {len(b_axes)}.")
+        return a_axes, b_axes
+    axes = convert_to_tensor(axes, dtype=_dt.int32, name="axes")
+    value = constant_value(axes)  # TF's shape inference folds a constant tensor's axes too
+    if value is not None and value.ndim == 2 and len(value) == 2:
+        return value[0].tolist(), value[1].tolist()
+    return axes[0], axes[1]
+
+
+def _tensordot_reshape(t, axes, flipped):
+    """``t`` transposed and reshaped into the matrix of its free dims by its summed ones (the
+    summed ones first when ``flipped``, for b). Returns it with the free dims as static values
+    (None: not even their number is known) and as an int32 tensor (None: all static)."""
+    if t.shape.rank is not None and isinstance(axes, list):
+        rank = t.shape.rank
+        summed = [x % rank for x in axes]
+        free = [i for i in range(rank) if i not in summed]
+        order = summed + free if flipped else free + summed
+        t = transform_ops.transpose(t, order) if order != list(range(rank)) else t
+        dims = t.shape.as_tuple()
+        k = len(summed) if flipped else len(free)
+        left, right = _prod(dims[:k]), _prod(dims[k:])
+        free_static = [dims[i] for i in (range(k, rank) if flipped else range(k))]
+        shape = array_ops.shape(t)
+        free_dyn = None
+        if any(d is None for d in free_static):
+            free_dyn = shape[k:] if flipped else shape[:k]
+        if left is None or right is None:
+            left = reduction_ops.reduce_prod(shape[:k])
+            right = reduction_ops.reduce_prod(shape[k:])
+            return array_ops.reshape(t, concat_split_ops.stack([left, right])), free_static, \
+                free_dyn
+        return array_ops.reshape(t, [left, right]), free_static, free_dyn
+    # TF's dynamic _tensordot_reshape: the rank or the axes are known only at run time
+    shape, rank = array_ops.shape(t), shape_ops.rank(t)
+    axes = convert_to_tensor(axes, dtype=_dt.int32, name="axes")
+    axes = logic_ops.where_v2(axes >= 0, axes, axes + rank)
+    free = setdiff1d(fill_ops.range_(rank, dtype=_dt.int32), axes).out
+    free_dims, summed_dims = gather(shape, free), gather(shape, axes)
+    prod_free = reduction_ops.reduce_prod(free_dims)
+    prod_summed = reduction_ops.reduce_prod(summed_dims)
+    perm = concat_split_ops.concat([axes, free] if flipped else [free, axes], 0)
+    new_shape = concat_split_ops.stack([prod_summed, prod_free] if flipped else
+                                       [prod_free, prod_summed])
+    return array_ops.reshape(transform_ops.transpose(t, perm), new_shape), None, free_dims
+
+
 def tensordot(a, b, axes, name=None):
-    """Sums ``a * b`` over ``axes`` (an int: a's last and b's first that many dimensions; or
-    two lists of axes), as a transpose, reshape and one matmul. Ranks must be known."""
+    """Sums ``a * b`` over ``axes`` (an int: a's last and b's first that many dimensions; two
+    lists of axes; or an int32 tensor of shape [2, k]), as a transpose, reshape and one matmul.
+    Unknown ranks and tensor axes take TF's run-time path (Rank, ListDiff, Gather)."""
     with name_scope(name, "Tensordot", [a, b, axes]) as scope:
         a = convert_to_tensor(a, name="a")
         b = convert_to_tensor(b, name="b")
-        ra, rb = a.shape.rank, b.shape.rank
-        if ra is None or rb is None:
-            raise ValueError("tensordot: the ranks of a and b must be known")
-        if isinstance(axes, (int, np.integer)):
-            if axes < 0 or axes > min(ra, rb):
-                raise ValueError(f"'axes' must be at most the rank of a and b, got {axes}")
-            a_axes, b_axes = list(range(ra - axes, ra)), list(range(axes))
-        else:
-            a_axes, b_axes = ([x] if isinstance(x, int) else list(x) for x in axes)
-            if len(a_axes) != len(b_axes):
-                raise ValueError(f"Different number of contraction axes 'a' and 'b', "
-                                 f"{len(a_axes)} != {len(b_axes)}.")
-        a_axes = [x % ra for x in a_axes]
-        b_axes = [x % rb for x in b_axes]
-        a_free = [i for i in range(ra) if i not in a_axes]
-        b_free = [i for i in range(rb) if i not in b_axes]
-
-        def as_matrix(t, free, summed, free_first):
-            order = free + summed if free_first else summed + free
-            t = transform_ops.transpose(t, order) if order != list(range(len(order))) else t
-            shape = array_ops.shape(t)
-            dims = t.shape.as_tuple()
-            k = len(free) if free_first else len(summed)
-            left = _prod(dims[:k]) if dims is not None else None
-            right = _prod(dims[k:]) if dims is not None else None
-            if left is None or right is None:
-                left = reduction_ops.reduce_prod(shape[:k])
-                right = reduction_ops.reduce_prod(shape[k:])
-                return array_ops.reshape(t, concat_split_ops.stack([left, right]))
-            return array_ops.reshape(t, [left, right])
-
-        product = linalg_ops.matmul(as_matrix(a, a_free, a_axes, True),
-                                    as_matrix(b, b_free, b_axes, False))
-        free_dims = [a.shape[i].value for i in a_free] + [b.shape[i].value for i in b_free]
-        if all(d is not None for d in free_dims):
-            return array_ops.reshape(product, free_dims, name=scope)
+        a_axes, b_axes = _tensordot_axes(a, b, axes)
+        a_mat, a_static, a_dyn = _tensordot_reshape(a, a_axes, False)
+        b_mat, b_static, b_dyn = _tensordot_reshape(b, b_axes, True)
+        product = linalg_ops.matmul(a_mat, b_mat)
+        static = None if a_static is None or b_static is None else a_static + b_static
+        if static is not None and all(d is not None for d in static):
+            return array_ops.reshape(product, static, name=scope)
         out_shape = concat_split_ops.concat(
-            [array_ops.shape(a)[i:i + 1] for i in a_free] +
-            [array_ops.shape(b)[i:i + 1] for i in b_free], 0) if free_dims else []
-        return array_ops.reshape(product, out_shape, name=scope)
+            [d if d is not None else np.asarray(s, np.int32)
+             for d, s in ((a_dyn, a_static), (b_dyn, b_static))], 0)
+        out = array_ops.reshape(product, out_shape, name=scope)
+        if static is not None:
+            out.set_shape(static)
+        return out
 
 
 def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
     """``tensor`` where ``mask`` (its dims from ``axis`` on) is true, those dims flattened into
     one: TF1's composite of Where and a gather (whose gradient is an IndexedSlices)."""
-    from .ops.gather_ops import gather
-
     with name_scope(name, values=[tensor, mask]):
         tensor = convert_to_tensor(tensor, name="tensor")
         mask = convert_to_tensor(mask, name="mask")

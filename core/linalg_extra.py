@@ -391,10 +391,11 @@ def matrix_exponential(input, name=None):  # noqa: A002 - TF's argument name
             return logic_ops.where_v2(logic_ops.less(l1_norm, const(vals[0])), cases[0],
                                       nest_where(vals[1:], cases[1:]))
 
-        if matrix.dtype in (_dt.float16, _dt.float32):
+        # complex matrices take the branch of their real part's precision, as TF's does
+        if matrix.dtype in (_dt.float16, _dt.float32, _dt.complex64):
             maxnorm, orders = 3.925724783138660, (3, 5, 7)
             conds = (4.258730016922831e-001, 1.880152677804762e+000)
-        elif matrix.dtype == _dt.float64:
+        elif matrix.dtype in (_dt.float64, _dt.complex128):
             maxnorm, orders = 5.371920351148152, (3, 5, 7, 9, 13)
             conds = (1.495585217958292e-002, 2.539398330063230e-001, 9.504178996162932e-001,
                      2.097847961257068e+000)
@@ -421,7 +422,11 @@ def matrix_exponential(input, name=None):  # noqa: A002 - TF's argument name
             return i + 1, logic_ops.where_v2(logic_ops.less(i, squarings), matmul(r, r), r)
 
         _, result = while_loop(keep_going, square, [const(0.0), result])
-        if isinstance(batch_shape, TensorShape):
+        # a static target only when every dim is known (TF: the reshaped input's shape fully
+        # defined); a None in the matrix dims would otherwise reach Reshape as a shape value
+        if isinstance(batch_shape, TensorShape) and all(d is not None for d in dims[-2:]):
             return array_ops.reshape(result, batch_shape.as_tuple() + dims[-2:])
+        if isinstance(batch_shape, TensorShape):
+            batch_shape = np.asarray(batch_shape.as_tuple(), np.int32)
         return array_ops.reshape(result, concat_split_ops.concat(
             (batch_shape, array_ops.shape(result)[-2:]), axis=0))

@@ -70,18 +70,29 @@ def frame(signal, frame_length, frame_step, pad_end=False, pad_value=0, axis=-1,
         frame_length = _scalar(frame_length, "frame_length")
         frame_step = _scalar(frame_step, "frame_step")
         rank = signal.shape.rank
-        if rank is None or not isinstance(axis, (int, np.integer)):
-            raise NotImplementedError("frame needs a signal of known rank and a Python int axis")
-        axis = range(rank)[axis]
-        static_shape = _frame_shape(signal, frame_length, frame_step, pad_end, axis)
-        length = array_ops.shape(signal)[axis]
+        if not isinstance(axis, (int, np.integer)):
+            axis = _scalar(axis, "axis")
+        static_axis = _static_int(axis)
+        if rank is not None and static_axis is not None:
+            axis = range(rank)[static_axis]
+            static_shape = _frame_shape(signal, frame_length, frame_step, pad_end, axis)
+            outer, inner = axis, rank - axis - 1
+            length = array_ops.shape(signal)[axis]
+        else:
+            # TF's run-time path: an unknown rank or a tensor axis resolved when the graph
+            # runs (indexing range(rank) counts a negative axis from the end, as Python does)
+            signal_rank = array_ops.rank(signal)
+            axis = array_ops.range_(signal_rank)[axis]
+            static_shape = None if rank is None else [None] * (rank + 1)
+            outer, inner = axis, signal_rank - axis - 1
+            length = gather_ops.gather(array_ops.shape(signal), axis)
         if pad_end:
             num_frames = -(-length // frame_step)
             pad = maximum(0, frame_length + frame_step * (num_frames - 1) - length)
             paddings = concat_split_ops.concat([
-                array_ops.zeros([axis, 2], _dt.int32),
+                array_ops.zeros([outer, 2], _dt.int32),
                 array_ops.reshape(concat_split_ops.stack([0, pad]), [1, 2]),
-                array_ops.zeros([rank - axis - 1, 2], _dt.int32)], 0)
+                array_ops.zeros([inner, 2], _dt.int32)], 0)
             signal = pad_ops.pad(signal, paddings,
                                  constant_values=convert_to_tensor(pad_value, signal.dtype))
         else:
@@ -91,7 +102,8 @@ def frame(signal, frame_length, frame_step, pad_end=False, pad_value=0, axis=-1,
         indices = transform_ops.expand_dims(starts, 1) + \
             transform_ops.expand_dims(array_ops.range_(frame_length), 0)
         frames = gather_ops.gather(signal, indices, axis=axis)
-        frames.set_shape(static_shape)
+        if static_shape is not None:
+            frames.set_shape(static_shape)
         return frames
 
 

@@ -279,6 +279,9 @@ def _as_string_kernel(input, *, precision, scientific, shortest, width, fill):  
         return _each(lambda v: ((spec + "d") % v).encode(), x)
     spec += (f".{precision}" if precision >= 0 else "") + \
         ("e" if scientific else "g" if shortest else "f")
+    if x.dtype.kind == "c":  # TF's format "(%f,%f)": each part printed as a float, width too
+        return _each(lambda v: f"({_printf_float(spec, v.real)},"
+                               f"{_printf_float(spec, v.imag)})".encode(), x)
     return _each(lambda v: _printf_float(spec, v).encode(), x)
 
 
@@ -291,7 +294,7 @@ def _check_as_string_attrs(dtype, precision, scientific, shortest, fill):
                                        f"supported for datatype {name}")
         if precision >= 0:
             raise InvalidArgumentError(None, None, f"precision not supported for datatype {name}")
-    elif dtype.kind != "f":
+    elif dtype.kind not in "fc":
         raise InvalidArgumentError(None, None, f"AsString does not take {dtype} values")
     if len(fill) > 1:
         raise InvalidArgumentError(None, None, "Fill string must be one or fewer characters")
