@@ -13,8 +13,9 @@ import os
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, OpError
 from ..graph import Tensor
+from ..ops import script_ops
 from ..type_spec_base import TensorSpec
 from ..tensor_shape import TensorShape
 from . import structure as st
@@ -185,7 +186,7 @@ class _Generator(Dataset):
         args = [np.asarray(v)[()] if np.ndim(v) == 0 else v
                 for v in (ctx.value(a) for a in self._args)]
         specs = self._specs()
-        for value in self._generator(*args):
+        for value in _reported(self._generator(*args)):
             if self._by_spec:
                 yield _signature_element(value, self._structure)
                 continue
@@ -197,6 +198,22 @@ class _Generator(Dataset):
                     f"structure. The expected structure was {st.describe(self._structure)}, "
                     f"but the yielded element was {value}.") from None
             yield tuple(_generated(v, s) for v, s in zip(leaves, specs))
+
+
+def _reported(generator):
+    """``generator``'s values; an exception it raises becomes the OpError a py_func's would
+    (TF runs the generator through one: RuntimeError is Unknown, ValueError InvalidArgument)."""
+    it = iter(generator)
+    while True:
+        try:
+            value = next(it)
+        except StopIteration:
+            return
+        except OpError:
+            raise
+        except Exception as e:  # noqa: BLE001 - reported with TF's code for its kind
+            raise script_ops.python_error(e) from e
+        yield value
 
 
 def _signature(output_signature, output_types, output_shapes):

@@ -31,6 +31,13 @@ _ERRORS = ((StopIteration, OutOfRangeError), (ValueError, InvalidArgumentError),
            (NotImplementedError, UnimplementedError))
 
 
+def python_error(e: Exception) -> OpError:
+    """The OpError a Python exception from user code is reported as (py_func's and
+    Dataset.from_generator's): TF's status code for its kind, Unknown otherwise."""
+    error = next((err for kind, err in _ERRORS if isinstance(e, kind)), UnknownError)
+    return error(None, None, f"{type(e).__name__}: {e}")
+
+
 class _Holder:
     __slots__ = ("func", "__weakref__")
 
@@ -80,8 +87,7 @@ def _py_func_kernel(inputs, *, token, Tout):  # noqa: N803 - TF's attr name
     except OpError:
         raise
     except Exception as e:  # noqa: BLE001 - reported with TF's code for its kind
-        error = next((err for kind, err in _ERRORS if isinstance(e, kind)), UnknownError)
-        raise error(None, None, f"{type(e).__name__}: {e}") from e
+        raise python_error(e) from e
     if len(Tout) == 1 and not isinstance(ret, (list, tuple)):
         ret = [ret]
     if ret is None:
@@ -127,7 +133,7 @@ def py_func(func, inp, Tout, stateful=True, name=None):  # noqa: N803 - TF's arg
     if single:
         return out
     if not touts:
-        return []
+        return out  # the Operation, run for its side effect (TF's py_func with Tout=[])
     return [out] if len(touts) == 1 else list(out)
 
 

@@ -263,7 +263,8 @@ def test_padded_batch():
 def test_padded_batch_to_a_smaller_size_fails_when_run():
     d = data.Dataset.range(1, 5).map(lambda n: tf.fill([n], n)).padded_batch(4, [2])
     nxt = d.make_one_shot_iterator().get_next()
-    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match="smaller"):
+    # TF's kernel reports it as data loss
+    with tf.Session() as sess, pytest.raises(tf.errors.DataLossError, match="smaller"):
         sess.run(nxt)
 
 
@@ -647,6 +648,25 @@ def test_from_generator_element_errors():
                 drain(sess, nxt)
     with pytest.raises(TypeError, match="callable"):
         data.Dataset.from_generator([1, 2], tf.int64)
+
+
+@pytest.mark.parametrize("raised, reported", [
+    (RuntimeError("corrupt annotation"), tf.errors.UnknownError),
+    (KeyError("boxes"), tf.errors.UnknownError),
+    (ValueError("bad value"), tf.errors.InvalidArgumentError),
+    (NotImplementedError("later"), tf.errors.UnimplementedError),
+])
+def test_an_exception_from_the_generator_gets_py_funcs_code(raised, reported):
+    def gen():
+        yield 1.0
+        raise raised
+
+    nxt = data.Dataset.from_generator(gen, tf.float32).make_one_shot_iterator().get_next()
+    with tf.Session() as sess:
+        assert sess.run(nxt) == 1.0
+        with pytest.raises(reported, match=type(raised).__name__) as info:
+            sess.run(nxt)
+    assert type(info.value) is reported  # not a subclass: TF's exact code
 
 
 def test_fed_slices_of_different_lengths_fail_at_initialisation():
