@@ -111,7 +111,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
 
 def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
     """Mean and variance of ``x`` over ``axes``."""
-    keep = keepdims if keepdims is not None else bool(keep_dims)
+    keep = bool(reduction_ops._deprecated_lookup("keepdims", keepdims, "keep_dims", keep_dims))
     with name_scope(name, "moments", [x, axes]):
         x = convert_to_tensor(x, name="x")
         y = math_ops.cast(x, _dt.float32) if x.dtype == _dt.float16 else x

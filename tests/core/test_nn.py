@@ -361,6 +361,13 @@ def test_dropout_argument_errors():
         tf.nn.dropout(tf.ones([2]), keep_prob=0.5, rate=0.5)
 
 
+def test_moments_refuses_both_keep_dims_spellings():
+    with pytest.raises(ValueError, match="Cannot specify both 'keep_dims' and 'keepdims'"):
+        tf.nn.moments(tf.ones([2, 3]), [1], keep_dims=True, keepdims=True)
+    _, v = tf.nn.moments(tf.ones([2, 3]), [1], keepdims=True)
+    assert v.shape.as_list() == [2, 1]
+
+
 # -- other composites -----------------------------------------------------------------------------
 
 
