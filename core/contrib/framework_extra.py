@@ -253,6 +253,8 @@ def py_func(func, args=(), kwargs=None, output_types=None, output_shapes=None, s
 
     outputs = script_ops.py_func(wrapper, _nest.flatten(packed_args), flat_types,
                                  stateful=stateful, name=name)
+    if not flat_types:
+        return outputs  # no outputs: the op itself, run for its side effect
     if isinstance(outputs, Tensor):
         outputs = [outputs]
     if output_shapes is not None:

@@ -135,7 +135,7 @@ class IdTableWithHashBuckets:
 
     @property
     def initializer(self):
-        from ..control_flow import no_op
+        from ..ops.constant_ops import no_op
 
         return self._table.initializer if self._table is not None else no_op()
 

@@ -11,6 +11,21 @@ from minitf.errors import (InvalidArgumentError, NotFoundError, OutOfRangeError,
                            UnimplementedError, UnknownError)
 
 
+def test_py_func_without_outputs_is_an_operation_for_its_side_effect():
+    calls = []
+    x = tf.placeholder(tf.float32, [])
+    log = tf.py_func(lambda v: calls.append(float(v)), [x], [])
+    log_np = tf.numpy_function(lambda v: calls.append(-float(v)), [x], [])
+    assert isinstance(log, tf.Operation) and isinstance(log_np, tf.Operation)
+    with tf.control_dependencies([log]):
+        y = tf.identity(x)
+    with tf.Session() as sess:
+        sess.run(log, {x: 1.0})
+        sess.run(log_np, {x: 3.0})
+        assert sess.run(y, {x: 2.0}) == 2.0
+    assert calls == [1.0, -3.0, 2.0]
+
+
 def test_py_func_outputs_and_dtypes():
     with tf.Graph().as_default():
         x = tf.placeholder(tf.float32, [None])
@@ -26,7 +41,7 @@ def test_py_func_outputs_and_dtypes():
         words = tf.numpy_function(lambda n: np.array([b"a" * int(n), "b"], object),
                                   [tf.constant(2)], tf.string)
         nothing = tf.py_func(lambda: None, [], [])
-        assert nothing == [] and isinstance(one, tf.Tensor)
+        assert isinstance(nothing, tf.Operation) and isinstance(one, tf.Tensor)
         assert total.op.type == "PyFunc" and total.shape.rank is None
         assert total.op.get_attr("Tout") == [tf.float32, tf.float32, tf.int64]
         with tf.Session() as sess:
