@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError
+from ..errors import DataLossError, InvalidArgumentError
 from ..graph import Tensor, constant_value
 from ..type_spec_base import TensorSpec
 from ..tensor_shape import TensorShape
@@ -187,7 +187,7 @@ class PaddedBatch(Batch):
         for d, want in enumerate(target):
             longest = max(np.shape(v)[d] for v in values)
             if want is not None and longest > want:
-                raise InvalidArgumentError(
+                raise DataLossError(  # TF's kernel's code for it
                     None, None, f"Attempted to pad to a smaller size than the input element: "
                     f"component {k} has size {longest} in dimension {d}, padded shape {target}")
             dims.append(longest if want is None else want)
