@@ -12,6 +12,8 @@ gradients through the loops of an imported graph.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import os
 
@@ -40,6 +42,8 @@ VARIABLE_COLLECTIONS = (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLE
                         GraphKeys.CONCATENATED_VARIABLES, GraphKeys.GLOBAL_STEP)
 # TF1's GraphKeys.WHILE_CONTEXT and COND_CONTEXT (minitf records its loops on the graph).
 WHILE_CONTEXT, COND_CONTEXT = "while_context", "cond_context"
+# What the Saver that wrote the file saves, under which checkpoint names (_record_saver).
+SAVER_VAR_LIST_KEY = "minitf_saver_var_list"
 
 
 def meta_graph_of(graph, collection_list=None, export_scope=None,
@@ -266,6 +270,48 @@ def _table_saveables(graph, meta, prefix: str) -> list:
     return out
 
 
+def _record_saver(meta, var_list: dict, export_scope=None):
+    """What the Saver writing the file saves, under which checkpoint names, in a collection of
+    minitf's (TF imports it as plain bytes): a SaverDef would name restore ops, which minitf's
+    .npz Saver does not build, and without a record import_meta_graph could only guess (all
+    global variables, by their own names). Bytes: JSON {"restore_op": the file's SaverDef's
+    restore op ("" for none: a record beside another Saver's SaverDef is stale), "saved":
+    [[checkpoint name, saved as a slice, base64 VariableDef, or null for a table's tensor]]}."""
+    saved = []
+    for name, parts in var_list.items():
+        if not parts:
+            saved.append([name, False, None])
+        for v, info in parts:
+            if export_scope and not in_scope(v.name, export_scope):
+                continue  # not in the scoped graph: nothing to restore it into
+            vd = _variable_def(v, export_scope).SerializeToString()
+            saved.append([name, info is not None, base64.b64encode(vd).decode()])
+    record = {"restore_op": meta.saver_def.restore_op_name if meta.HasField("saver_def")
+              else "", "saved": saved}
+    meta.collection_def[SAVER_VAR_LIST_KEY].CopyFrom(meta_graph_pb2.CollectionDef(
+        bytes_list=meta_graph_pb2.CollectionDef.BytesList(value=[json.dumps(record).encode()])))
+
+
+def _recorded_saver(meta) -> list | None:
+    """The record ``_record_saver`` wrote, [(checkpoint name, sliced, VariableDef or None)],
+    or None when there is none for the file's SaverDef (TF wrote the file, or re-saved it
+    with a Saver of its own)."""
+    col = meta.collection_def.get(SAVER_VAR_LIST_KEY)
+    if col is None or len(col.bytes_list.value) != 1:
+        return None
+    try:
+        record = json.loads(col.bytes_list.value[0])
+        restore_op = meta.saver_def.restore_op_name if meta.HasField("saver_def") else ""
+        if record["restore_op"] != restore_op:
+            return None
+        return [(name, bool(sliced), None if vd is None else
+                 variable_pb2.VariableDef.FromString(base64.b64decode(vd)))
+                for name, sliced, vd in record["saved"]]
+    except (ValueError, KeyError, TypeError, DecodeError) as e:
+        raise InvalidArgumentError(None, None, f"MetaGraphDef collection {SAVER_VAR_LIST_KEY}: "
+                                   f"not a record of minitf's Saver ({e})") from None
+
+
 def _variable_def(v: Variable, export_scope=None) -> variable_pb2.VariableDef:
     """TF1's ``Variable.to_proto(export_scope)``: the names of its ops, the scope stripped."""
     def s(name):
@@ -286,11 +332,14 @@ def _variable_def(v: Variable, export_scope=None) -> variable_pb2.VariableDef:
 def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_def=None,
                       collection_list=None, as_text=False, graph=None, export_scope=None,
                       clear_devices=False, clear_extraneous_savers=False,
-                      strip_default_attrs=False, save_debug_info=False, **kwargs):
+                      strip_default_attrs=False, save_debug_info=False, saver_var_list=None,
+                      **kwargs):
     """``tf.train.export_meta_graph``: the default graph (or ``graph``) as a MetaGraphDef,
     written to ``filename`` (binary, or text with ``as_text``) when given. ``graph_def``
     replaces the graph's GraphDef (its collections are still the graph's); ``export_scope``
-    keeps only that name scope, stripped, as TF1's ``export_scoped_meta_graph``."""
+    keeps only that name scope, stripped, as TF1's ``export_scoped_meta_graph``.
+    ``saver_var_list`` (minitf's, from the Saver writing the file): what that Saver saves,
+    {checkpoint name: [(Variable, SaveSliceInfo or None)], or [] for a table's tensor}."""
     if graph_def is not None and not isinstance(graph_def, graph_pb2.GraphDef):
         raise TypeError("graph_def must be of type GraphDef. "
                         f"Received type: {type(graph_def)}.")
@@ -304,6 +353,8 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
         meta.meta_info_def.MergeFrom(meta_info_def)
     if saver_def is not None:
         meta.saver_def.CopyFrom(saver_def)
+    if saver_var_list is not None:
+        _record_saver(meta, saver_var_list, export_scope)
     if filename:
         data = text_format.MessageToString(meta).encode() if as_text else \
             meta.SerializeToString()
@@ -369,6 +420,9 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
                                          vd.snapshot_name, vd.initial_value_name)}
     if meta.HasField("saver_def"):
         names.update(getattr(meta.saver_def, f) for f in _SAVER_DEF_FIELDS)
+    record = _recorded_saver(meta)
+    names.update(n for _, _, vd in record or () if vd is not None for n in (
+        vd.variable_name, vd.initializer_name, vd.snapshot_name, vd.initial_value_name))
     wanted = sorted({n.split(":")[0] for n in names} & {n.name for n in graph_def.node})
     created = dict(zip(wanted, import_graph_def(
         graph_def, input_map=input_map, name=import_scope or "", return_elements=wanted,
@@ -387,8 +441,11 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     from .table_restore import TABLE_NAMES_KEY
 
     for key in sorted(meta.collection_def):
-        if key in (GraphKeys.SAVEABLE_OBJECTS, TABLE_NAMES_KEY, UNBOUND_INPUTS_KEY):
-            continue  # the tables' saveables, made below; TF1 never restores unbound_inputs
+        if key in (GraphKeys.SAVEABLE_OBJECTS, TABLE_NAMES_KEY, UNBOUND_INPUTS_KEY,
+                   SAVER_VAR_LIST_KEY):
+            # the tables' saveables, made below; TF1 never restores unbound_inputs; the saver
+            # record is the file's Saver's (kept, a later export would write it for another)
+            continue
         col = meta.collection_def[key]
         kind = col.WhichOneof("kind")
         if kind == "node_list":
@@ -424,11 +481,16 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     # parts of a partitioned variable go together under its name, as TF saves them.
     saved: dict = {}
     collected = {v.op: v for v in variables.values()}
-    for vd in gvars:
+
+    def variable_of(vd):  # the import's Variable for vd
         op = imported(vd.variable_name).op
         v = collected.get(op)
         if v is None:  # renamed by the import: the collections hold another variable
             v = collected[op] = _variable_from_def(imported, vd)
+        return v
+
+    for vd in gvars:
+        v = variable_of(vd)
         info = v._save_slice_info
         if info is None:
             saved[vd.variable_name.split(":")[0]] = v
@@ -437,16 +499,27 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     tables = _table_saveables(graph, meta, prefix)
     for t in tables:
         graph.add_to_collection(GraphKeys.SAVEABLE_OBJECTS, t)
-    if not meta.HasField("saver_def"):
-        saved.update((t.name, t) for t in tables)
-        return Saver(saved) if saved else None
-    # TF's Saver wrote the file: save what its ops save, in its format (V2: TF's bundle).
-    own = _saved_by(graph, created.get(meta.saver_def.restore_op_name))
-    saved = {k: v for k, v in saved.items() if own is None or k in own}
+    own = None  # the checkpoint names the file's Saver saves, when known
+    if record is not None:  # minitf's Saver wrote the file: exactly its variables and names
+        parts: dict = {}
+        for name, sliced, vd in record:
+            parts.setdefault(name, [])
+            if vd is not None:
+                parts[name].append((variable_of(vd), sliced))
+        own = set(parts)
+        # A slice list restores its part of the tensor; a variable alone, the whole tensor.
+        saved = {name: [v for v, _ in got] if got[0][1] else got[0][0]
+                 for name, got in parts.items() if got}
+    elif meta.HasField("saver_def"):  # TF's Saver: what its ops save
+        own = _saved_by(graph, created.get(meta.saver_def.restore_op_name))
+        saved = {k: v for k, v in saved.items() if own is None or k in own}
     saved.update((t.name, t) for t in tables if own is None or t.specs[0][0] in own)
     if not saved:
         return None
-    # The Saver reuses the file's ops (as the import named them), as TF's does.
+    if not meta.HasField("saver_def"):
+        return Saver(saved)
+    # Save in the file's format (V2: TF's bundle), reusing its ops (as the import named
+    # them), as TF's Saver does.
     saver_def = type(meta.saver_def)()
     saver_def.CopyFrom(meta.saver_def)
     for field in _SAVER_DEF_FIELDS:

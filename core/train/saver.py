@@ -173,11 +173,12 @@ class Saver:
                           export_scope=None, clear_devices=False,
                           clear_extraneous_savers=False, strip_default_attrs=False,
                           save_debug_info=False):
-        """The Saver's graph as a MetaGraphDef (with its SaverDef when it names ops, as
-        ``save`` writes it), written to ``filename`` when given."""
+        """The Saver's graph as a MetaGraphDef (with its SaverDef when it names ops, and the
+        record of what it saves, as ``save`` writes it), written to ``filename`` when given."""
         return export_meta_graph(
             filename, graph=self._graph, saver_def=self.as_saver_def() if self._ops else None,
-            collection_list=collection_list, as_text=as_text, export_scope=export_scope,
+            saver_var_list=self._vars, collection_list=collection_list, as_text=as_text,
+            export_scope=export_scope,
             clear_devices=clear_devices, clear_extraneous_savers=clear_extraneous_savers,
             strip_default_attrs=strip_default_attrs, save_debug_info=save_debug_info)
 
@@ -238,9 +239,11 @@ class Saver:
             _remove(prefix, bundle=False)  # a stale .npz would shadow the new checkpoint
         else:
             self._write_npz(prefix, directory, arrays, slices)
-        if write_meta_graph:  # with the SaverDef when it names ops, as TF writes it
+        if write_meta_graph:  # with the SaverDef when it names ops, as TF writes it, and (for
+            # import_meta_graph's Saver) which variables this one saves under which names
             export_meta_graph(f"{prefix}.{meta_graph_suffix}", graph=self._graph,
-                              saver_def=self.as_saver_def() if self._ops else None)
+                              saver_def=self.as_saver_def() if self._ops else None,
+                              saver_var_list=self._vars)
         if self._max_to_keep:
             if prefix in self._last:
                 self._last.remove(prefix)
