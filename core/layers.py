@@ -26,6 +26,8 @@ from .layers_base import (InputSpec, Layer, _activate, _activity, layer_losses_o
                           layer_variable)
 from .ops import (array_ops, concat_split_ops, conv_ops, linalg_ops, logic_ops,
                   math_ops, nn_ops, pool_ops, transform_ops)
+from .sparse import sparse_dense_matmul
+from .sparse_tensor import SparseTensor
 from .tensor_shape import TensorShape
 from .variable_scopes import takes_constraint as _getter_takes_constraint
 from .variables import get_variable_scope, variable_scope
@@ -152,8 +154,14 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
           bias_initializer=None, kernel_regularizer=None, bias_regularizer=None,
           activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
           trainable=True, name=None, reuse=None, _scope_out=None):
-    """``outputs = activation(inputs @ kernel + bias)`` over the last dimension of inputs."""
-    inputs = convert_to_tensor(inputs)
+    """``outputs = activation(inputs @ kernel + bias)`` over the last dimension of inputs. A
+    rank-2 SparseTensor input is multiplied by SparseTensorDenseMatMul (TF 1.15's Dense)."""
+    sparse = isinstance(inputs, SparseTensor)
+    if sparse and inputs.shape.rank != 2:
+        raise TypeError(f"Dense takes a SparseTensor input of rank 2 only (it multiplies with "
+                        f"sparse_tensor_dense_matmul), got shape {inputs.shape}: {inputs!r}")
+    if not sparse:
+        inputs = convert_to_tensor(inputs)
     depth = inputs.shape[-1].value if inputs.shape.rank else None
     if depth is None:
         raise ValueError("The last dimension of the inputs to `Dense` should be defined. "
@@ -163,7 +171,9 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
                                 bias_initializer, use_bias, kernel_regularizer,
                                 bias_regularizer, trainable, int(units), kernel_constraint,
                                 bias_constraint)
-        if inputs.shape.rank == 2:
+        if sparse:
+            out = sparse_dense_matmul(inputs, kernel)
+        elif inputs.shape.rank == 2:
             out = linalg_ops.matmul(inputs, kernel)
         else:  # over the last axis: flatten the others, multiply, restore them
             leading = array_ops.shape(inputs)[:-1]

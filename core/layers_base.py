@@ -26,6 +26,8 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import nest_util as nest
+from .nest import flatten as _flatten_inputs  # a SparseTensor input stays one input
+from .nest import pack_sequence_as as _pack_inputs
 from .graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph, name_scope
 from .layer_identifiers import activation_of, initializer_of, regularizer_of
 from .ops import array_ops, math_ops
@@ -187,7 +189,7 @@ def _check_input_spec(input_spec, inputs, layer_name):
     if input_spec is None:
         return
     specs = nest.flatten(input_spec)
-    xs = nest.flatten(inputs)
+    xs = _flatten_inputs(inputs)
     if len(xs) != len(specs):
         raise ValueError(f'Layer "{layer_name}" expects {len(specs)} input(s), but it received '
                          f"{len(xs)} input tensors. Inputs received: {inputs}")
@@ -412,11 +414,11 @@ class Layer:
         """``call(inputs, *args, **kwargs)`` in the layer's scope, after ``build`` on the first
         call; a ``scope`` keyword names the scope of a first call."""
         self._set_scope(kwargs.pop("scope", None))
-        xs = nest.flatten(inputs)
+        xs = _flatten_inputs(inputs)
         if any(isinstance(x, (np.ndarray, np.generic, float, int)) for x in xs):
             xs = [convert_to_tensor(x) if isinstance(x, (np.ndarray, np.generic, float, int))
                   else x for x in xs]
-            inputs = nest.pack(inputs, iter(xs))
+            inputs = _pack_inputs(inputs, xs)
         with self._enter_scope(True if self.built else self._reuse) as scope:
             _check_input_spec(self.input_spec, inputs, self.name)
             if not self.built:
@@ -424,7 +426,7 @@ class Layer:
                     self._dtype = xs[0].dtype.base_dtype.name
                 shapes = None
                 if all(hasattr(x, "shape") for x in xs):
-                    shapes = nest.pack(inputs, iter([TensorShape(x.shape) for x in xs]))
+                    shapes = _pack_inputs(inputs, [TensorShape(x.shape) for x in xs])
                 self.build(shapes)
                 self.built = True  # also when build did not say so (as Keras)
             if "scope" in inspect.signature(self.call).parameters:

@@ -8,6 +8,7 @@ module, so ``K.mean`` and ``K.get_session`` live in one namespace as in Keras.""
 
 from __future__ import annotations
 
+import builtins
 import weakref
 
 import numpy as np
@@ -19,10 +20,15 @@ from ..ops import (concat_split_ops, constant_ops, fill_ops, gather_ops, linalg_
                    math_ops, nn_ops, reduction_ops, shape_ops, softmax_ops,
                    transform_ops, unary_ops)
 from ..ref_variable import Variable
+from ..sparse import concat as _sparse_concat
+from ..sparse import sparse_dense_matmul as _sparse_dense_matmul
+from ..sparse import to_dense as _sparse_to_dense
+from ..sparse_tensor import SparseTensor, sparse_placeholder
 from ..tensor_shape import TensorShape
 
 __all__ = [
-    "placeholder", "is_placeholder", "variable", "constant", "is_tensor", "is_keras_tensor",
+    "placeholder", "is_placeholder", "is_sparse", "to_dense", "variable", "constant",
+    "is_tensor", "is_keras_tensor",
     "zeros", "ones", "eye", "zeros_like", "ones_like", "identity", "count_params", "shape",
     "int_shape", "ndim", "dtype", "cast", "dot", "batch_dot", "transpose", "sum", "mean", "max",
     "min", "prod", "var", "std", "any", "all", "argmax", "argmin", "square", "abs", "sqrt", "exp",
@@ -55,17 +61,31 @@ def _t(x):
 
 # -- tensors and variables ---------------------------------------------------------------------
 def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
-    if sparse:
-        raise ValueError("minitf's Keras backend has no sparse placeholders (sparse=True)")
-    if shape is None and ndim is not None:
+    """A placeholder; ``sparse=True`` gives a SparseTensor of placeholders (fed from a
+    SparseTensorValue), as TF1 Keras' ``tf.sparse_placeholder``."""
+    if not shape and ndim:
         shape = (None,) * ndim
-    x = constant_ops.placeholder(_dt.as_dtype(dtype or _floatx()), shape=shape, name=name)
+    dtype = _dt.as_dtype(dtype or _floatx())
+    if sparse:
+        x = sparse_placeholder(dtype, shape=shape, name=name)
+    else:
+        x = constant_ops.placeholder(dtype, shape=shape, name=name)
     _PLACEHOLDERS.add(x)
     return x
 
 
 def is_placeholder(x) -> bool:
     return x in _PLACEHOLDERS
+
+
+def is_sparse(tensor) -> bool:
+    """Whether ``tensor`` is a SparseTensor (Keras': a SparseTensorValue is not one)."""
+    return isinstance(tensor, SparseTensor)
+
+
+def to_dense(tensor):
+    """A SparseTensor made dense (zeros elsewhere); anything else as is."""
+    return _sparse_to_dense(tensor) if is_sparse(tensor) else tensor
 
 
 def variable(value, dtype=None, name=None, constraint=None):
@@ -149,7 +169,12 @@ def cast(x, dtype):  # noqa: A002 - Keras' name
 
 # -- linear algebra ----------------------------------------------------------------------------
 def dot(x, y):
-    """Keras' ``dot``: contracts x's last axis with y's second-to-last (y's only axis if 1-D)."""
+    """Keras' ``dot``: contracts x's last axis with y's second-to-last (y's only axis if 1-D).
+    A rank-2 SparseTensor ``x`` is multiplied by SparseTensorDenseMatMul, as in TF1 Keras."""
+    if is_sparse(x) and (ndim(x) is None or ndim(x) <= 2) and not is_sparse(y):
+        y = _t(y)
+        if ndim(y) is None or ndim(y) <= 2:
+            return _sparse_dense_matmul(x, y)
     x, y = _t(x), _t(y)
     if ndim(x) is not None and (ndim(x) > 2 or ndim(y) > 2):
         xs, ys = int_shape(x), int_shape(y)
@@ -393,10 +418,14 @@ def bias_add(x, bias, data_format=None):
 
 # -- shapes ------------------------------------------------------------------------------------
 def concatenate(tensors, axis=-1):
+    """Joined along ``axis``: SparseTensors into one (sparse concat) when all are sparse, else
+    dense, the sparse ones made dense first (as TF1 Keras)."""
     if axis < 0:
         rank = ndim(tensors[0])
         axis = axis % rank if rank else 0
-    return concat_split_ops.concat(list(tensors), axis)
+    if tensors and builtins.all(is_sparse(x) for x in tensors):
+        return _sparse_concat(axis, list(tensors))
+    return concat_split_ops.concat([to_dense(x) for x in tensors], axis)
 
 
 def reshape(x, shape):  # noqa: A002

@@ -20,6 +20,7 @@ from ...graph import convert_to_tensor
 from ...layers import _IN_LAYER
 from ...ops import (array_ops, concat_split_ops, logic_ops, math_ops, reduction_ops,
                     transform_ops)
+from ...sparse_tensor import SparseTensor
 from ...tensor_shape import TensorShape
 from ...variable_scopes import get_variable_scope
 from .. import activations, backend, constraints, initializers, regularizers
@@ -60,8 +61,10 @@ def _training(training):
 
 
 def _floats(layer, inputs):
-    """Floating inputs in the layer's dtype (Keras casts them before call)."""
-    inputs = convert_to_tensor(inputs)
+    """Floating inputs in the layer's dtype (Keras casts them before call); a SparseTensor stays
+    one, its values cast (Dense multiplies it as sparse)."""
+    if not isinstance(inputs, SparseTensor):
+        inputs = convert_to_tensor(inputs)
     dtype = _dt.as_dtype(layer.dtype or backend.floatx())
     if inputs.dtype.is_floating and inputs.dtype.base_dtype != dtype:
         inputs = math_ops.cast(inputs, dtype)
@@ -114,7 +117,8 @@ def _check_rate(rate):
 
 # -- the layers ----------------------------------------------------------------------------------
 class Dense(Layer):
-    """``activation(inputs @ kernel + bias)`` over the last axis (core/layers.py's dense)."""
+    """``activation(inputs @ kernel + bias)`` over the last axis (core/layers.py's dense; a
+    rank-2 SparseTensor input goes through sparse_tensor_dense_matmul, as in TF 1.15)."""
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
