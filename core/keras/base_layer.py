@@ -217,6 +217,17 @@ class Layer(LayerConnectivity):
         for layer in self._flatten_layers():
             layer._trainable = bool(value)
 
+    def _get_trainable_state(self) -> dict:
+        """{layer: trainable} for this layer and every sub-layer (TF1 Keras: what compile
+        freezes, restored while the train step is built)."""
+        return {layer: layer._trainable for layer in self._flatten_layers()}
+
+    def _set_trainable_state(self, state: dict):
+        """Sets each layer's own flag from ``state``; layers it does not name keep theirs."""
+        for layer in self._flatten_layers():
+            if layer in state:
+                layer._trainable = state[layer]
+
     @property
     def activity_regularizer(self):
         return self._activity_regularizer

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import tf_logging as logging
 from ..graph import Tensor, get_default_graph, name_scope
 from ..ops import constant_ops
 from . import callbacks as cbks
@@ -75,6 +76,8 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
                 self.outputs = td.as_list(outputs)
                 self.output_names = [f"output_{i + 1}" for i in range(len(self.outputs))]
         if self._is_compiled and self._compiled_graph is None:
+            # TF1 Keras compiles a deferred model again once built, freezing the flags then
+            self._compiled_trainable_state = self._get_trainable_state()
             self._build_compiled()
 
     def _require_compiled(self):
@@ -134,26 +137,62 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
             feed[phase] = training
         return feed
 
+    # -- compile-time trainable state ----------------------------------------------------------
+    def compile(self, *args, **kwargs):
+        # TF1 Keras freezes at compile which layers train: a GAN compiles the discriminator,
+        # sets discriminator.trainable = False to build the combined model, and the
+        # discriminator still trains (its weights and BatchNormalization statistics) by itself.
+        self._compiled_trainable_state = self._get_trainable_state()
+        super().compile(*args, **kwargs)
+
+    def _build_compiled(self):
+        super()._build_compiled()
+        self._collected_trainable_weights = self.trainable_weights
+
+    def _check_trainable_weights_consistency(self):
+        collected = getattr(self, "_collected_trainable_weights", None)
+        if collected is not None and len(collected) != len(self.trainable_weights):
+            logging.log_first_n(
+                logging.WARN, "Discrepancy between trainable weights and collected trainable "
+                "weights, did you set `model.trainable` without calling `model.compile` after ?",
+                1)
+
+    def _training_updates(self) -> list:
+        """TF1 Keras' train step runs the unconditional updates and those reachable from the
+        model's own inputs: a nested model's updates from its calls on other inputs (its
+        original Input, say) would need those fed."""
+        wanted = {id(u) for u in self.get_updates_for(None) + self.get_updates_for(self.inputs)}
+        return [u for u in self.updates if id(u) in wanted]
+
     # -- the step functions -----------------------------------------------------------------
     def _train_function(self):
+        self._check_trainable_weights_consistency()
         if self._train_fn is None:
             graph = self._compiled_graph
-            with graph.as_default(), name_scope("training"):
-                params = self.trainable_weights
-                # by keyword, as TF calls it: keras-rl's wrappers define get_updates(params,
-                # loss), the reverse of the optimizers' own order
-                updates = list(_in_replica_context(
-                    lambda: self.optimizer.get_updates(params=params, loss=self.total_loss))) \
-                    if params else []
-                updates += [getattr(u, "op", u) for u in self.updates]
+            current = self._get_trainable_state()
+            self._set_trainable_state(self._compiled_trainable_state)
+            try:
+                with graph.as_default(), name_scope("training"):
+                    params = self._collected_trainable_weights
+                    # by keyword, as TF calls it: keras-rl's wrappers define get_updates(params,
+                    # loss), the reverse of the optimizers' own order
+                    updates = list(_in_replica_context(
+                        lambda: self.optimizer.get_updates(params=params,
+                                                           loss=self.total_loss))) \
+                        if params else []
+                    updates += [getattr(u, "op", u) for u in self._training_updates()]
+            finally:
+                self._set_trainable_state(current)
             self._train_fn = (self._metric_tensors, updates + self._metric_updates)
         return self._train_fn
 
     def _run(self, fetches, ops, feed):
+        """The fetched values; scalars as numpy scalars of the tensor's dtype (np.float32),
+        as TF1 Keras returns them from train_on_batch / test_on_batch / evaluate."""
         from .backend import get_session
         with self._compiled_graph.as_default():
             values = get_session().run([fetches, ops], feed)[0]
-        return [np.asarray(v).item() if np.ndim(v) == 0 else v for v in values]
+        return [np.asarray(v)[()] if np.ndim(v) == 0 else v for v in values]
 
     def _session(self):
         from .backend import get_session
@@ -243,7 +282,7 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
             callback_list.on_train_batch_begin(i, batch_logs)
             values = self._run(fetches, ops, self._feed(inputs, targets, weights, index,
                                                         training=True))
-            batch_logs.update(zip(names, values))
+            batch_logs.update(zip(names, _python_scalars(values)))
             totals["seen"] += n
             weight = self._batch_weight(n)
             totals["loss"] += np.asarray(values[:self._n_loss_values]) * weight
@@ -267,10 +306,11 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
                 losses = totals["loss"] / totals["count"]
                 epoch_logs.update(zip(names[:self._n_loss_values], losses.tolist()))
                 epoch_logs.update(zip(names[self._n_loss_values:],
-                                      totals["last"][self._n_loss_values:]))
+                                      _python_scalars(totals["last"][self._n_loss_values:])))
             if validate is not None and _validates_at(validation_freq, epoch + 1):
                 val_values = validate()
-                epoch_logs.update(("val_" + k, v) for k, v in zip(names, val_values))
+                epoch_logs.update(("val_" + k, v)
+                                  for k, v in zip(names, _python_scalars(val_values)))
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
@@ -309,7 +349,9 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
             last = values
         if last is None:
             raise ValueError("evaluate got no data (0 samples or steps).")
-        return (total / seen).tolist() + list(last[self._n_loss_values:])
+        # numpy scalars of the losses' dtype, as TF1 Keras' aggregator leaves them
+        losses = [np.asarray(v).dtype.type(t) for t, v in zip(total / seen, last)]
+        return losses + list(last[self._n_loss_values:])
 
     @staticmethod
     def _single(values):
@@ -379,6 +421,12 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
     def predict_on_batch(self, x):
         self._ensure_built(x)
         return self._single(self._predict_batch(self._input_arrays(x)))
+
+
+def _python_scalars(values) -> list:
+    """Numpy scalars as Python numbers: what TF1 Keras' callbacks get in their logs."""
+    return [v.item() if isinstance(v, (np.ndarray, np.generic)) and np.ndim(v) == 0 else v
+            for v in values]
 
 
 def _in_replica_context(fn):

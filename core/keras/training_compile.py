@@ -161,10 +161,19 @@ class CompileMixin:
                 term = value * weights[i] if weights[i] != 1.0 else value
                 total = term if total is None else total + term
             with name_scope("loss"):
-                for extra in self.losses:
+                for extra in self._training_losses():
                     total = total + math_ops.cast(extra, total.dtype)
             self.total_loss = total
             self._build_metrics(outputs, loss_fns)
+
+    def _training_losses(self) -> list:
+        """TF1 Keras' added losses: the unconditional ones and those reachable from the
+        model's own inputs (a nested model's activity loss from a call on its original Input
+        would need that fed)."""
+        if getattr(self, "inputs", None) is None:
+            return list(self.losses)
+        wanted = {id(x) for x in self.get_losses_for(None) + self.get_losses_for(self.inputs)}
+        return [x for x in self.losses if id(x) in wanted]
 
     def _metric_for(self, entry, out, loss_fn, weighted=False):
         """(name, Metric) for a compiled metric identifier, picking accuracy's flavour from the
