@@ -131,6 +131,30 @@ def _tf_str(t) -> str:
             f", dtype={t.dtype.name}" + (f", device={t.device}" if t.device else "") + ")")
 
 
+def _check_grad_y_dtype(gy, y, i) -> bool:
+    """Whether grad_y is to take y's dtype (Python and numpy values do). A grad_y tensor of
+    another dtype is a TypeError, as TF's _DefaultGradYs (with its messages) for the wrong
+    kind of type. TF lets another real type through and fails with a TypeError in the first
+    gradient op mixing the two; minitf fails here, naming both."""
+    if not isinstance(gy, (Tensor, IndexedSlices)) or gy.dtype == y.dtype:
+        return True
+    got, want = gy.dtype.name, y.dtype.name
+    real = y.dtype.is_floating or y.dtype.is_integer or want == "bfloat16"
+    if real and not (gy.dtype.is_floating or gy.dtype.is_integer or got == "bfloat16"):
+        raise TypeError(f"Gradient type {got} generated for real or integer-valued tensor "
+                        f"{_tf_str(y)} with type {want} must be real or integer")
+    if y.dtype.is_complex and not gy.dtype.is_complex:
+        raise TypeError(f"Gradient type {got} generated for complex-valued tensor "
+                        f"{_tf_str(y)} with type {want} must be real")
+    if not (real or y.dtype.is_complex or want in ("variant", "resource")):
+        raise TypeError(f"Tensor {_tf_str(y)} with type {want} must be numeric to obtain a "
+                        "default gradient")
+    if not _is_trainable(y):  # an integer y passes no gradient on: TF takes any real grad_y
+        return False
+    raise TypeError(f"Gradient type {got} generated for tensor {_tf_str(y)} with type {want} "
+                    f"must be {want} too (grad_ys[{i}])")
+
+
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
               gate_gradients=False, aggregation_method=None, stop_gradients=None,
               unconnected_gradients="none", _stop_at=frozenset()):
@@ -174,7 +198,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             else:
                 # No shape check, as TF1: a grad_y that broadcasts against y (a scalar for a
                 # vector, say) flows into the gradients as it is.
-                gy = convert_to_tensor(gy, dtype=y.dtype, name=f"grad_ys_{i}")
+                gy = convert_to_tensor(gy, dtype=y.dtype if _check_grad_y_dtype(gy, y, i)
+                                       else None, name=f"grad_ys_{i}")
             grads[y].append(gy)
 
         queue = collections.deque(op for op in dict.fromkeys(node_of(y) for y in ys)
@@ -254,36 +279,41 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
 def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gradients=False,
              aggregation_method=None):
     """TF1's ``tf.hessians``: per x, the second derivatives of sum(ys), shaped
-    ``x.shape + x.shape``. Each row is the gradient of one element of the gradient, built
-    here one by one, so x's size must be known (TF1 builds a while loop instead). An x the
-    ys do not depend on is a ValueError, as in TF1; one they depend on linearly gives zeros
-    (where TF1 fails)."""
-    xs = [_to_tensor(x) for x in _as_list(xs)]
-    from .ops import array_ops, concat_split_ops
+    ``concat(shape(x), shape(x))``. As TF1, row j is the gradient of element j of the flattened
+    gradient, written to a TensorArray by a while loop over ``size(x)``, so x's shape may be
+    partly or wholly unknown; the graph stays one loop whatever x's size (unrolling it made
+    graphs grow with x's size). ``name`` is unused, as in TF1. An x the ys do not depend on is
+    a ValueError, as in TF1; one they depend on linearly gives zero rows (where TF1 fails)."""
+    from .control_flow import while_loop
+    from .ops import array_ops, concat_split_ops, constant_ops, shape_ops
+    from .ops.tensor_array_ops import TensorArray
 
+    xs = [_to_tensor(x) for x in _as_list(xs)]
+    firsts = gradients(ys, xs, colocate_gradients_with_ops=colocate_gradients_with_ops,
+                       gate_gradients=gate_gradients, aggregation_method=aggregation_method)
     out = []
-    if not xs:
-        return out
-    for x in xs:
-        if x.shape.num_elements() is None:
-            raise ValueError(f"tf.hessians needs a fully defined shape for {x.name}, got "
-                             f"{x.shape}")
-    graph = xs[0].graph
-    with graph.as_default(), graph.name_scope(name):
-        firsts = gradients(ys, xs)
     for x, g in zip(xs, firsts):
-        n = x.shape.num_elements()
         if g is None:  # as TF1, whose reshape of the missing gradient fails
             raise ValueError(f"None values not supported: the ys do not depend on {x.name}, "
                              "so it has no Hessian")
-        with graph.as_default(), graph.name_scope(name):
-            flat = array_ops.reshape(convert_to_tensor(g), [-1])
-            rows = []
-            for j in range(n):
-                (row,) = gradients(flat[j], x)
-                rows.append(array_ops.zeros_like(x) if row is None else convert_to_tensor(row))
-            dims = x.shape.as_list()
-            out.append(array_ops.reshape(concat_split_ops.stack(rows), dims + dims))
+        with x.graph.as_default():
+            flat = shape_ops.reshape(convert_to_tensor(g), [-1])
+            n = shape_ops.size(x)
+
+            def body(j, rows, flat=flat, x=x):
+                (row,) = gradients(flat[j], x, colocate_gradients_with_ops=(
+                    colocate_gradients_with_ops), gate_gradients=gate_gradients,
+                    aggregation_method=aggregation_method)
+                row = array_ops.zeros_like(x) if row is None else convert_to_tensor(row)
+                return j + 1, rows.write(j, row)
+
+            _, rows = while_loop(lambda j, _, n=n: j < n, body,
+                                 [constant_ops.constant(0, _dt.int32), TensorArray(x.dtype, n)])
+            dims = shape_ops.shape(x)
+            h = shape_ops.reshape(rows.stack(), concat_split_ops.concat((dims, dims), 0))
+            if x.shape.rank is not None:  # what TF's shape inference reads from shape(x)
+                h.set_shape(x.shape.concatenate(x.shape))
+        out.append(h)
     return out
 
 

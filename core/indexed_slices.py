@@ -21,7 +21,7 @@ class IndexedSlices:
         self._values = values
         self._indices = indices
         self._dense_shape = dense_shape
-        self._static_shape = TensorShape(None)
+        self._static_shape = _shape_held_by(dense_shape)
         self._dense = None  # the dense tensor, made once on first need
 
     @property
@@ -97,6 +97,18 @@ class IndexedSlices:
         shape = "None" if self._dense_shape is None else self._dense_shape.name
         return (f"IndexedSlices(indices={self._indices.name}, values={self._values.name}, "
                 f"dense_shape={shape})")
+
+
+def _shape_held_by(dense_shape) -> TensorShape:
+    """The static shape a dense_shape tensor is known to hold (TF's IndexedSlices.shape reads
+    it with constant_value_as_shape: a constant gives all of it, tf.shape(x) what x knows)."""
+    from .graph import Tensor
+
+    if not isinstance(dense_shape, Tensor):
+        return TensorShape(None)
+    from .tensor_conversion import constant_value_as_shape
+
+    return constant_value_as_shape(dense_shape)
 
 
 __all__ = ["IndexedSlices", "IndexedSlicesValue"]

@@ -17,7 +17,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor, name_scope
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..opdef import NO_GRADIENT, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from . import array_ops, math_ops, reduction_ops
 from ._math_util import _check_dtype
 from ._util import const_ints
@@ -207,7 +207,7 @@ def _unique_with_counts_infer(x, *, out_idx):
 
 UNIQUE_WITH_COUNTS = register(OpDef(
     "UniqueWithCounts", inputs=["x:T"], attrs={"out_idx": _dt.int32},
-    kernel=_unique_with_counts_kernel, infer=_unique_with_counts_infer, grad=NOT_DIFFERENTIABLE,
+    kernel=_unique_with_counts_kernel, infer=_unique_with_counts_infer, grad=NO_GRADIENT,
     doc="Unique's (y, idx) and count: how often each y is in x",
 ))
 

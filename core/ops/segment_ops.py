@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from ..graph import Tensor, constant_value
 from .. import dtypes as _dt
-from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..opdef import NO_GRADIENT, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 from . import array_ops, concat_split_ops, math_ops
 from ._math_util import _REAL, _typed
@@ -349,7 +349,7 @@ def _unique_infer(x, *, out_idx):
 
 UNIQUE = register(OpDef(
     "Unique", inputs=["x:T"], attrs={"out_idx": _dt.int32},
-    kernel=_unique_kernel, infer=_unique_infer, grad=NOT_DIFFERENTIABLE,
+    kernel=_unique_kernel, infer=_unique_infer, grad=NO_GRADIENT,
     doc="y: the distinct values of x in order of first appearance; idx: where each x is in y",
 ))
 
