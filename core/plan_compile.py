@@ -11,7 +11,8 @@ found here and run as one step each (core/plan_control_flow.py).
 
 from __future__ import annotations
 
-import heapq
+from collections import deque
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 
 # Constant folding evaluates ops whose results have at most this many elements.
 FOLD_MAX_ELEMENTS = 1 << 22
+
+
+_op_id = attrgetter("_id")
 
 
 class _Compiler:
@@ -328,17 +332,19 @@ class _Compiler:
             deps[op] = d
             for p in d:
                 users[p].append(op)
+        # TF's executor runs cheap ops in the order they become ready (a FIFO), not in the
+        # order they were made: a read of a variable that is ready before an assign is (no
+        # dependency between them) sees the old value, as spectral-norm GANs expect.
         indeg = {op: len(d) for op, d in deps.items()}
-        heap = [(op._id, op) for op, n in indeg.items() if n == 0]
-        heapq.heapify(heap)
+        ready = deque(sorted((op for op, n in indeg.items() if n == 0), key=_op_id))
         order = []
-        while heap:
-            _, op = heapq.heappop(heap)
+        while ready:
+            op = ready.popleft()
             order.append(op)
-            for u in users[op]:
+            for u in sorted(users[op], key=_op_id):
                 indeg[u] -= 1
                 if indeg[u] == 0:
-                    heapq.heappush(heap, (u._id, u))
+                    ready.append(u)
         if len(order) != len(needed):
             raise InvalidArgumentError(None, None, _describe_cycle(
                 {op for op, n in indeg.items() if n > 0}, deps))

@@ -307,7 +307,8 @@ def test_batch_norm_tower_updates_run_where_the_statistics_are():
                     assert p[f"{scope}/{op}{suffix}"] == ("/device:GPU:0", _loc(var))
         with tf.Session(graph=g) as sess:
             sess.run(tf.global_variables_initializer())
-            sess.run(updates)
+            for update in updates:  # one by one: in one run the two towers' updates race
+                sess.run(update)
             mean = sess.run(g.get_tensor_by_name("bn/moving_mean:0"))
     # two updates from 0 with momentum 0.99 toward the batch mean [4.5, 5.5, 6.5]
     batch = np.array([4.5, 5.5, 6.5])

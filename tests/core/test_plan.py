@@ -43,6 +43,20 @@ def test_topological_order_follows_control_dependencies():
         assert sess.run(second) == 11.0
 
 
+def test_ops_run_in_the_order_they_become_ready_as_tensorflows_executor():
+    # Spectral normalisation's idiom: ``b`` reads ``u`` with no dependency on the assign,
+    # and is ready before it (the assign waits for u_hat), so it sees the old value in TF.
+    u = tf.get_variable("u", initializer=1.0, trainable=False)
+    u_hat = u * 2.0
+    with tf.control_dependencies([u.assign(u_hat)]):
+        a = tf.identity(u_hat)
+    b = u * 2.0
+    with tf.Session() as sess:
+        sess.run(u.initializer)
+        assert sess.run([a, b]) == [2.0, 2.0]  # hand-computed: both from u = 1
+        assert sess.run(u) == 2.0
+
+
 def test_cycle_is_rejected_naming_an_op():
     a = tf.placeholder(tf.float32, [], name="a")
     b = tf.identity(a, name="b")

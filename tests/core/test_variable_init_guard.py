@@ -41,7 +41,8 @@ def test_the_guard_is_one_level_deep_as_tf1s():
         sess.run(a.initializer)
         sess.run(c.initializer)  # b uninitialized: its initial value a * 3 = 6; 36 + 2
         assert sess.run(c) == 38.0
-        sess.run([b.initializer, a.assign(1.0)])
+        sess.run(b.initializer)  # then a changes (in one run the two would race)
+        sess.run(a.assign(1.0))
         sess.run(c.initializer)  # b's value (6) and a's (1)
         assert sess.run(c) == 37.0
 
