@@ -21,8 +21,8 @@ from .graph import _VALID_OP_NAME, _VALID_SCOPE_NAME, Graph
 from .opdef import TensorSpec, coerce_attr
 from .op_type_constraints import ALLOWED
 from .tensor import Operation, Tensor, group_by_args
-from .tensor_conversion import (_as_tensor_or_none, constant_value, constant_value_as_shape,
-                                convert_to_tensor)
+from .tensor_conversion import (_as_tensor_or_none, _nested_tensor_dtype, constant_value,
+                                constant_value_as_shape, convert_to_tensor, to_numpy)
 
 
 def apply_op(opdef, args: Sequence, attrs: dict, name=None, *, graph=None, exact_name=False,
@@ -171,6 +171,8 @@ def _convert_args(opdef, args, graph):
                     t = convert_to_tensor(v, dtype=want if want else None,
                                           preferred_dtype=spec.default_dtype, name=spec.name)
                 except (TypeError, ValueError) as e:
+                    if spec.number_attr:  # TF judges a list as a whole
+                        raise _list_mismatch(opdef, spec, a, want) from None
                     if isinstance(e, ValueError):
                         # TF's op_def_library: a value no dtype converts stays a ValueError
                         # (a partially known TensorShape); one of another dtype is a TypeError.
@@ -179,9 +181,14 @@ def _convert_args(opdef, args, graph):
                         except (TypeError, ValueError) as e2:
                             raise ValueError(f"Tried to convert '{spec.name}' to a tensor and "
                                              f"failed. Error: {e2}") from None
-                    raise TypeError(f"Expected {want.name if want else 'a tensor'} for argument "
-                                    f"'{spec.name}' of '{opdef.type}' Op, got {v!r}: {e}") from None
+                    if want is None:  # no dtype asked for: TF re-raises the conversion's error
+                        raise
+                    raise TypeError(f"Expected {want.name} passed to parameter '{spec.name}' of "
+                                    f"op '{opdef.type}', got {v!r} of type '{type(v).__name__}' "
+                                    f"instead. Error: {e}") from None
             t = _same_graph(t, graph, opdef, ref=spec.is_ref)
+            if want is not None and t.dtype != want and spec.number_attr:
+                raise _list_mismatch(opdef, spec, a, want)
             if want is not None and t.dtype != want:
                 first = next(s.name for s in opdef.args if s.type_attr == spec.type_attr) \
                     if spec.type_attr else None
@@ -201,6 +208,32 @@ def _convert_args(opdef, args, graph):
                                 f"mutable tensor (e.g. a Variable); got {t.name}")
             flat.append(t)
     return flat, derived
+
+
+def _list_mismatch(opdef, spec, values, want) -> TypeError:
+    """TF's op_def_library error for a list input (``N * T``) whose elements do not all
+    convert to one dtype; it lists the dtype each element has on its own."""
+    observed = ", ".join(_observed_dtype(v) for v in values)
+    prefix = f"Tensors in list passed to '{spec.name}' of '{opdef.type}' Op have types [{observed}]"
+    if spec.fixed_dtype is not None:
+        return TypeError(f"{prefix} that do not match expected type {want.name}.")
+    earlier = opdef.args[:opdef.args.index(spec)]
+    if any(s.type_attr == spec.type_attr for s in earlier):  # TF: attr set by an earlier input
+        return TypeError(f"{prefix} that do not match type {want.name} inferred from earlier "
+                         "arguments.")
+    return TypeError(f"{prefix} that don't all match.")
+
+
+def _observed_dtype(v) -> str:
+    """The dtype ``v`` converts to on its own, without adding a Const to the graph."""
+    t = _as_tensor_or_none(v)
+    if t is not None:
+        return t.dtype.base_dtype.name
+    try:
+        return _dt.from_numpy(to_numpy(v)).name
+    except (TypeError, ValueError):
+        nested = _nested_tensor_dtype(v) if isinstance(v, (list, tuple)) else None
+        return nested.name if nested is not None else "<NOT CONVERTIBLE TO TENSOR>"
 
 
 def _check_dtype(opdef, attr, dtype, param):

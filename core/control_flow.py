@@ -22,6 +22,7 @@ import collections
 
 from .graph import (Operation, Tensor, _is_variable_output, convert_to_tensor,
                     get_default_graph, name_scope)
+from .nest import assert_same_structure
 from .nest_util import describe, flatten, pack, structure
 from .ops.array_ops import identity
 from .ops.tensor_array_ops import TensorArray
@@ -142,10 +143,16 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
             res_t, res_f = _unpack_singleton(res_t), _unpack_singleton(res_f)
         if structure(res_t) != structure(res_f):
             same_nesting = structure(res_t, types=False) == structure(res_f, types=False)
-            raise (TypeError if same_nesting else ValueError)(
-                f"Incompatible return {'types' if same_nesting else 'values'} of 'true_fn' and "
-                f"'false_fn': they do not have the same nested structure ({describe(res_t)} "
-                f"and {describe(res_f)})")
+            error = TypeError if same_nesting else ValueError
+            # TF1's words: its wrapper around nest.assert_same_structure's message
+            detail = f"Incompatible return {'types' if same_nesting else 'values'} of true_fn " \
+                     "and false_fn"
+            try:
+                assert_same_structure(res_t, res_f, expand_composites=True)
+            except (TypeError, ValueError) as e:
+                raise error(f"{detail}: {e}") from None
+            raise error(f"{detail}: they do not have the same nested structure "
+                        f"({describe(res_t)} and {describe(res_f)})")
         if not flat_t:
             raise ValueError("'true_fn' and 'false_fn' must return at least one result.")
         leaves_t = flatten(res_t)

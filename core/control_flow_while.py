@@ -17,6 +17,7 @@ import copy
 from .tensor_shape import TensorShape
 from .graph import (Operation, Tensor, _is_variable_output, convert_to_tensor,
                     get_default_graph, name_scope)
+from .nest import assert_same_structure
 from .nest_util import _sparse, describe, flatten, pack
 from .ops.array_ops import identity
 from .ops.tensor_array_ops import TensorArray
@@ -236,9 +237,16 @@ class WhileContext:
 def _check_returns(loop_vars, result):
     """As TF1's nest.assert_same_structure: TypeError if only the kinds of sequence differ."""
     error = _mismatch(loop_vars, result)
-    if error is not None:
-        raise error("The body of tf.while_loop must return the structure of 'loop_vars': "
-                    f"{describe(loop_vars)} went in and {describe(result)} came back")
+    if error is None:
+        return
+    detail = ("The body of tf.while_loop must return the structure of 'loop_vars' "
+              f"({describe(loop_vars)} went in and {describe(result)} came back)")
+    try:  # TF's own check (its message is what users search for)
+        assert_same_structure(loop_vars, result, check_types=error is TypeError,
+                              expand_composites=True)
+    except (TypeError, ValueError) as e:
+        raise error(f"{detail}: {e}") from None
+    raise error(detail)
 
 
 def _mismatch(a, b):

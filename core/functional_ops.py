@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .control_flow import while_loop
 from .graph import convert_to_tensor, name_scope
+from .nest import assert_same_structure
 from .nest_util import flatten, pack, structure
 from .ops.array_ops import shape
 from .ops.tensor_array_ops import TensorArray
@@ -35,8 +36,13 @@ def _length(elems_flat):
 
 def _check_structure(expected, got, fn_name: str):
     if structure(expected, types=False) != structure(got, types=False):
-        raise ValueError(f"The structure of what {fn_name}'s fn returned does not match "
-                         f"the expected structure: {got!r} and {expected!r}")
+        detail = f"The structure of what {fn_name}'s fn returned does not match the expected " \
+                 "structure"
+        try:  # TF's own check (its message is what users search for)
+            assert_same_structure(expected, got, check_types=False, expand_composites=True)
+        except ValueError as e:
+            raise ValueError(f"{detail}: {e}") from None
+        raise ValueError(f"{detail}: {got!r} and {expected!r}")
 
 
 def _unstacked(elems_flat, n):

@@ -48,8 +48,14 @@ def _infer_const_dtype(value, arr=None) -> _dt.DType:
         return _dt.complex128
     if arr.dtype.kind in "USO":
         return _dt.string
-    raise TypeError(f"Failed to convert object of type {type(value).__name__} to Tensor. "
-                    f"Contents: {value!r}. Consider casting elements to a supported type.")
+    raise _failed_to_convert(value)
+
+
+def _failed_to_convert(value) -> TypeError:
+    """TF 1.x's make_tensor_proto error (users search its words) for a value no dtype holds,
+    e.g. a shape list with None or an unknown Dimension in it: ``[None, 2, 2]``."""
+    return TypeError(f"Failed to convert object of type {type(value)} to Tensor. Contents: "
+                     f"{value}. Consider casting elements to a supported type.")
 
 
 def _as_string_element(v) -> bytes:
@@ -66,6 +72,7 @@ def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
         raise TypeError(f"Expected a constant value, got {value!r}")
     if value is None:  # e.g. a None gradient passed on: TF's message, not numpy's
         raise ValueError("None values not supported.")
+    original = value  # as given, for TF's error message
     src = None  # np.asarray(value), converted once (a big Python list is costly)
     if isinstance(value, (list, tuple)):
         try:
@@ -73,16 +80,28 @@ def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
         except (TypeError, ValueError):  # a Tensor refuses; ragged or mixed str and bytes
             pass
         if src is None or src.dtype == object:  # may hold Dimensions or TensorShapes
-            value, src = _static_values(value), None
+            try:
+                value, src = _static_values(value), None
+            except ValueError:  # an unknown Dimension in it (a bare one keeps TF's ValueError)
+                raise _failed_to_convert(original) from None
     elif isinstance(value, (Dimension, TensorShape)):
         value = _static_values(value)
+    inferred = dtype is None
     if dtype is None:
         dtype = _infer_const_dtype(value, src)
     if dtype.is_quantized:  # a structured array, as TF's (Const stores it so; kernels see ints)
         return _dt.quantized_to_numpy(value, dtype)
     if dtype is _dt.string:
         arr = np.asarray(value, dtype=object)
-        return np.vectorize(_as_string_element, otypes=[object])(arr) if arr.size else arr
+        if not arr.size:
+            return arr
+        try:
+            return np.vectorize(_as_string_element, otypes=[object])(arr)
+        except TypeError:
+            if inferred and not isinstance(value, (np.ndarray, np.generic)):
+                # TF took it for strings only because numpy made an object array of it
+                raise _failed_to_convert(original) from None
+            raise
     np_type = dtype.as_numpy_dtype
     if src is None:
         src = np.asarray(value)
@@ -146,12 +165,11 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
             raise TypeError(f"Failed to convert {value!r} to Tensor: minitf's dense ops do "
                             "not take a RaggedTensor; use its to_tensor(), values or "
                             "flat_values, or the tf.ragged functions") from None
-        if not isinstance(value, (list, tuple)):
-            raise
-        values = _static_values(value)
-        packed = _nested_tensor_dtype(values)
+        packed = _nested_tensor_dtype(value) if isinstance(value, (list, tuple)) else None
         if packed is None:
             raise
+        # (an unknown Dimension beside a Tensor: TF's ValueError, as its autopacking gives)
+        values = _static_values(value)
         return _autopack(values, dtype or packed, name or "packed")  # one Pack op, as TF1's
     const = lookup("Const")
     return const(value=arr, dtype=_dt.from_numpy(arr), name=name or "Const")
@@ -228,7 +246,7 @@ def _as_tensor_or_none(v):
 def _nested_tensor_dtype(values):
     """The dtype of the first Tensor (or Variable) in nested lists, None if there is none."""
     for v in values:
-        if isinstance(v, list):
+        if isinstance(v, (list, tuple)):
             dtype = _nested_tensor_dtype(v)
         else:
             t = _as_tensor_or_none(v)

@@ -231,7 +231,7 @@ class _VariableStore:
         else:
             if shape is None or not shape.is_fully_defined():
                 raise ValueError(f"Shape of a new variable ({name}) must be fully defined, but "
-                                 f"instead was {shape}.")
+                                 f"instead was {as_shape(shape)}.")  # None: TF's "<unknown>"
             if initializer is None:
                 initializer = _default_initializer(name, dtype)
             if isinstance(initializer, type):

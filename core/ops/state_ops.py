@@ -103,17 +103,32 @@ IS_VARIABLE_INITIALIZED = register(OpDef(
 ))
 
 
+def _not_a_ref(ref) -> bool:
+    """A plain Tensor (not a variable's storage): TF 1.x's state_ops hands it to its own
+    ``assign`` method, so the error users know is "'Tensor' object has no attribute 'assign'"."""
+    from ..apply_op import _is_variable_output
+    from ..tensor import Tensor
+
+    return isinstance(ref, Tensor) and not _is_variable_output(ref)
+
+
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
+    if _not_a_ref(ref):
+        return ref.assign(value, name=name)
     return ASSIGN(ref, value, validate_shape=True if validate_shape is None else validate_shape,
                   use_locking=True if use_locking is None else use_locking,
                   name=name or "Assign")
 
 
 def assign_add(ref, value, use_locking=None, name=None):
+    if _not_a_ref(ref):
+        return ref.assign_add(value)
     return ASSIGN_ADD(ref, value, use_locking=bool(use_locking), name=name or "AssignAdd")
 
 
 def assign_sub(ref, value, use_locking=None, name=None):
+    if _not_a_ref(ref):
+        return ref.assign_sub(value)
     return ASSIGN_SUB(ref, value, use_locking=bool(use_locking), name=name or "AssignSub")
 
 

@@ -40,6 +40,7 @@ from .. import tf_logging as logging
 from ..errors import DataLossError, InvalidArgumentError, NotFoundError
 from ..graph import GraphKeys, Tensor, get_default_graph
 from ..partitioned_variables import PartitionedVariable, SaveSliceInfo
+from ..tensor_shape import TensorShape
 from ..variables import Variable
 from . import tensor_bundle
 from .saver_ops import SaverOps, build_saver_ops
@@ -309,27 +310,33 @@ class Saver:
         for name, parts in self._vars.items():
             spec = stored.spec(name)
             if spec is None:
-                raise NotFoundError(None, None, f"Key {name} not found in checkpoint "
-                                    f"{save_path}")
+                raise _restore_failed(NotFoundError, _MISSING_KEY,
+                                      f"Key {name} not found in checkpoint {save_path}")
             dtype, shape = spec
             for v, info in parts:
                 if dtype != np.dtype(v.dtype.as_numpy_dtype):
-                    raise InvalidArgumentError(
-                        None, None, f"Checkpoint {save_path}: variable {name} has dtype "
-                        f"{dtype.name} in the checkpoint but {v.dtype.name} in the graph")
-                want = v.shape if info is None else info.full_shape
+                    # TF's RestoreV2 wording: expected is the graph's dtype, original the file's
+                    raise _restore_failed(
+                        InvalidArgumentError, _MISMATCH,
+                        f"tensor_name = {name}; expected dtype {_dt.dtype_string(v.dtype)} "
+                        f"does not equal original dtype {_np_dtype_string(dtype)}")
+                want = v.shape if info is None else TensorShape(info.full_shape)
                 if not (v.shape.is_compatible_with(shape) if info is None
                         else list(shape) == info.full_shape):
-                    raise InvalidArgumentError(
-                        None, None, f"Checkpoint {save_path}: variable {name} has shape "
-                        f"{list(shape)} in the checkpoint but {want} in the graph")
+                    # TF's Assign wording (lhs the graph's variable, rhs the checkpoint's)
+                    raise _restore_failed(
+                        InvalidArgumentError, _MISMATCH,
+                        "Assign requires shapes of both tensors to match. lhs shape= "
+                        f"{want.debug_string()} rhs shape= {TensorShape(shape).debug_string()} "
+                        f"(variable {name}, checkpoint {save_path})")
                 updates.append((v, stored.read(name, info)))
         objects = []
         for o in self._objects:
             missing = [n for n, _ in o.specs if stored.spec(n) is None]
             if missing:
-                raise NotFoundError(None, None, f"Key {missing[0]} not found in checkpoint "
-                                    f"{save_path} (of '{o.name}')")
+                raise _restore_failed(NotFoundError, _MISSING_KEY,
+                                      f"Key {missing[0]} not found in checkpoint {save_path} "
+                                      f"(of '{o.name}')")
             objects.append((o, [np.asarray(stored.read(n, None)) for n, _ in o.specs]))
         for o, arrays in objects:  # all checked before any is restored: all or nothing
             o.check(arrays, save_path)
@@ -348,6 +355,26 @@ class Saver:
         """Takes over existing checkpoints, dated by their files (as TF1)."""
         self._last = [p for p in checkpoint_paths if checkpoint_exists(p)]
         self._saved_at = {p: os.path.getmtime(_checkpoint_files(p)[0]) for p in self._last}
+
+
+# TF 1.x's Saver.restore wraps a restore op's failure in this text (_wrap_restore_error_with_msg);
+# users search for it, so the same words, the original error after them.
+_MISSING_KEY = "a Variable name or other graph key that is missing"
+_MISMATCH = "a mismatch between the current graph and the graph"
+
+
+def _restore_failed(cls, cause: str, original: str):
+    return cls(None, None, f"Restoring from checkpoint failed. This is most likely due to {cause} "
+               "from the checkpoint. Please ensure that you have not altered the graph expected "
+               f"based on the checkpoint. Original error:\n\n{original}")
+
+
+def _np_dtype_string(dtype) -> str:
+    """A checkpoint entry's numpy dtype in TF's runtime spelling ("float", "double")."""
+    try:
+        return _dt.dtype_string(_dt.as_dtype(dtype))
+    except (TypeError, ValueError, KeyError):
+        return "string" if np.dtype(dtype).kind in "OSU" else str(dtype)
 
 
 def _split_objects(var_list) -> tuple:
