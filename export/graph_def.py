@@ -93,11 +93,52 @@ def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
         raise TypeError(f"graph_def must be a GraphDef proto, got {type(graph_def).__name__}")
     graph = graph or get_default_graph()
     prefix = ("import" if name is None else name)
+    if prefix:
+        _check_scope_name(prefix, graph)
     if prefix and not prefix.endswith("/"):
         # TensorFlow opens name_scope(name): a second import under "import" gets "import_1/".
         with graph.as_default():
             prefix = graph.unique_name(prefix) + "/"
     input_map = _input_map_tensors(input_map, name, prefix, graph)
+    for key, value in input_map.items():
+        if value.graph is not graph:  # TF's check, before anything is added
+            raise ValueError(f"node '{value.op.name}' in input_map does not exist in graph "
+                             f"(input_map entry: {key}->{value.name})")
+    try:
+        return _import(graph_def, input_map, return_elements, prefix, source, contents, graph)
+    except InvalidArgumentError as e:
+        # TF raises a ValueError for whatever the import refuses. minitf keeps
+        # InvalidArgumentError for a GraphDef that is bad by itself (a bad model file), and
+        # raises TF's ValueError when input_map's tensors caused it (a shape the nodes reading
+        # them cannot take): the GraphDef alone imports.
+        if input_map and _imports_alone(graph_def, source, contents):
+            raise ValueError(e.message) from None
+        raise
+
+
+def _check_scope_name(name: str, graph: Graph):
+    """TF's name_scope check of import_graph_def's ``name`` (a ValueError, as TF's)."""
+    from minitf.graph import _VALID_OP_NAME, _VALID_SCOPE_NAME
+
+    if graph._name_stack:  # inside a scope a name may start with "_", "-", "/" or "\\"
+        if not _VALID_SCOPE_NAME.match(name):
+            raise ValueError(f"'{name}' is not a valid scope name. A scope name has to match "
+                             f"the following pattern: {_VALID_SCOPE_NAME.pattern}")
+    elif not _VALID_OP_NAME.match(name):
+        raise ValueError(f"'{name}' is not a valid root scope name. A root scope name has to "
+                         f"match the following pattern: {_VALID_OP_NAME.pattern}")
+
+
+def _imports_alone(graph_def, source, contents) -> bool:
+    """Whether ``graph_def`` imports into a graph of its own, without an input_map."""
+    try:
+        _import(graph_def, {}, None, "", source, contents, Graph())
+    except (InvalidArgumentError, ValueError):
+        return False
+    return True
+
+
+def _import(graph_def, input_map, return_elements, prefix, source, contents, graph):
     graph_def = inline_functions(graph_def, source)  # TF2's graphs call functions
     nodes = list(graph_def.node)
     index = {}
@@ -142,9 +183,8 @@ def parse_text_proto(data, message, source: str, what: str):
     """Parses TensorFlow's text format (``data``: str or bytes) into ``message``; returns it.
 
     Every text-format read of a TF file goes through here. Fields a newer TensorFlow writes
-    that our protos do not declare (NodeDef's ``experimental_type``, OpDef's
-    ``experimental_full_type``...) are skipped, as the binary parser keeps them aside as
-    unknown fields; minitf never reads them."""
+    that our protos do not declare (OpDef's ``experimental_full_type``...) are skipped, as
+    the binary parser keeps them aside as unknown fields; minitf never reads them."""
     from google.protobuf import text_format
 
     from minitf.errors import DataLossError

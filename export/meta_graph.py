@@ -16,6 +16,7 @@ import base64
 import json
 import logging
 import os
+import re
 
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
@@ -467,8 +468,10 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
 
             values = [QueueRunner(queue_runner_def=queue_runner_pb2.QueueRunnerDef.FromString(
                 raw), import_scope=import_scope) for raw in col.bytes_list.value]
-        elif kind == "bytes_list":
+        elif kind == "bytes_list" and key in _PROTO_COLLECTIONS:
             values = list(col.bytes_list.value)
+        elif kind == "bytes_list":  # names, as TF1 reads them: under the import's scope
+            values = [_prepend_scope(raw, prefix) for raw in col.bytes_list.value]
         elif kind == "int64_list":
             values = list(col.int64_list.value)
         elif kind == "float_list":
@@ -528,6 +531,23 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
             setattr(saver_def, field, imported(name).name if name.split(":")[0] in created
                     else prefix + name)
     return Saver(saved, write_version=meta.saver_def.version, saver_def=saver_def)
+
+
+# The bytes collections TF1 reads as protos (from_proto), kept as they are: not names.
+_PROTO_COLLECTIONS = (WHILE_CONTEXT, COND_CONTEXT, GraphKeys.SAVERS)
+
+
+def _prepend_scope(raw: bytes, prefix: str):
+    """TF1's ops.prepend_name_scope on a bytes collection value: ``x:0`` under ``net/`` is the
+    str ``net/x:0`` (``^x`` -> ``^net/x``, ``loc:@x`` -> ``loc:@net/x``); without a scope the
+    value stays bytes, as TF1 leaves it."""
+    if not prefix:
+        return raw
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:  # not a name (TF1 fails the import here): kept as it is
+        return raw
+    return re.sub(r"([\^]|loc:@|^)(.*)", lambda m: m.group(1) + prefix + m.group(2), text)
 
 
 def _no_back_prop_exits(meta, prefix: str) -> set:

@@ -7,11 +7,11 @@ types, labels, packed-ness, oneofs and enum values -- but lives in a proto packa
 that minitf imports in one process with tensorflow, tensorflow-serving-api and tritonclient
 without descriptor-pool clashes. Our package is always ``minitf.`` + the canonical package:
 
-- ``minitf.tensorflow``: types, tensor_shape, resource_handle, tensor, attr_value, node_def,
-  op_def, function, versions, graph, struct, saver, control_flow, meta_graph, saved_model,
-  named_tensor, allocation_description, tensor_description, step_stats, cost_graph, debug,
-  verifier_config, rewriter_config, cluster, config (ConfigProto, RunOptions, RunMetadata...),
-  histogram, summary, event, feature, example
+- ``minitf.tensorflow``: types, tensor_shape, resource_handle, tensor, attr_value, full_type,
+  node_def, op_def, function, versions, graph, struct, saver, control_flow, meta_graph,
+  saved_model, named_tensor, allocation_description, tensor_description, step_stats, cost_graph,
+  debug, verifier_config, rewriter_config, cluster, config (ConfigProto, RunOptions,
+  RunMetadata...), histogram, summary, event, feature, example
 - ``minitf.tensorflow.error``: error_codes
 - ``minitf.tensorflow.tfprof``: tfprof_output, tfprof_log (what ``tf.profiler`` returns)
 - ``minitf.tensorflow.serving``: model, predict, input, classification, regression, inference,
@@ -32,12 +32,11 @@ and server reflection: use :func:`method_path`, :func:`pack_any` / :func:`unpack
 :func:`reflection_pool`, which speak the canonical names.
 
 Fields deliberately not declared are kept by the parser as unknown fields and written back
-unchanged: ``NodeDef.experimental_type`` (7), ``OpDef.ArgDef.experimental_full_type`` (17),
-``GraphDef.debug_info`` (5), ``MetaGraphDef.object_graph_def`` (7), ``ExecProfile.allocations``
-(11), and the parts of Triton's ``ModelConfig`` beyond name, platform,
-backend, version policy, max batch size, inputs, outputs and dynamic batching. Services list
-only the RPCs minitf serves (none of Triton's streaming, repository, shared-memory, trace and
-logging RPCs).
+unchanged: ``OpDef.ArgDef.experimental_full_type`` (17), ``GraphDef.debug_info`` (5),
+``MetaGraphDef.object_graph_def`` (7), ``ExecProfile.allocations`` (11), and the parts of
+Triton's ``ModelConfig`` beyond name, platform, backend, version policy, max batch size,
+inputs, outputs and dynamic batching. Services list only the RPCs minitf serves (none of
+Triton's streaming, repository, shared-memory, trace and logging RPCs).
 """
 
 from __future__ import annotations
@@ -66,6 +65,7 @@ CANONICAL_FILES: dict[str, str] = {
     "resource_handle.proto": "tensorflow/core/framework/resource_handle.proto",
     "tensor.proto": "tensorflow/core/framework/tensor.proto",
     "attr_value.proto": "tensorflow/core/framework/attr_value.proto",
+    "full_type.proto": "tensorflow/core/framework/full_type.proto",
     "node_def.proto": "tensorflow/core/framework/node_def.proto",
     "op_def.proto": "tensorflow/core/framework/op_def.proto",
     "function.proto": "tensorflow/core/framework/function.proto",

@@ -7,21 +7,21 @@ from __future__ import annotations
 
 import collections
 import os
+from collections.abc import Mapping
 import time
 
 import numpy as np
 
-from ..graph import GraphKeys, get_default_graph, name_scope
+from ..graph import get_default_graph, name_scope
 from ..variables import Variable
 
 
-def _graph_variables() -> dict:
-    graph = get_default_graph()
-    out = {}
-    for key in (GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES):
-        for v in graph.get_collection(key):
-            out.setdefault(v.op.name, v)
-    return out
+def _store_variables() -> dict:
+    """{name: Variable} of the default graph's variable store: what ``get_variable`` made (a
+    partitioned variable's parts as ``name/part_<i>``). TF's assignment_map resolves names and
+    scopes here only, never among ``tf.Variable``'s, which a map names by the object."""
+    store = get_default_graph()._variable_store
+    return {} if store is None else dict(store.vars)
 
 
 def _slice_info(v):
@@ -35,13 +35,48 @@ def _full_name(v) -> str:
     return v.op.name if info is None else info.full_name
 
 
-def _partitioned(graph_vars: dict) -> dict:
-    """{full name: its parts by offset} of the partitioned variables among ``graph_vars``."""
-    groups = {}
-    for v in graph_vars.values():
-        if _slice_info(v) is not None:
-            groups.setdefault(_slice_info(v).full_name, []).append(v)
-    return {n: sorted(p, key=lambda v: _slice_info(v).var_offset) for n, p in groups.items()}
+def _store_partitioned(name: str, store_vars: dict):
+    """TF's ``_collect_partitioned_variable``: the parts ``name/part_0``, ``name/part_1``...
+    of the store, in order; None when it has no ``name/part_0``."""
+    parts = []
+    while f"{name}/part_{len(parts)}" in store_vars:
+        parts.append(store_vars[f"{name}/part_{len(parts)}"])
+    return parts or None
+
+
+def _scope_pairs(ckpt_dir_or_file, ckpt_name: str, current: str, store_vars: dict,
+                 shapes: dict) -> list:
+    """TF's scope mapping, as its ``_init_from_checkpoint`` reads a name the store does not
+    hold: the scope is ``current`` up to its last ``/`` (all of the store for none); each store
+    variable under it (a partitioned one whole) starts from ``ckpt_name`` + the rest of its
+    name. A scope that holds no variable maps nothing, as TF."""
+    scope = current[:current.rindex("/")] if "/" in current else ""
+    if not ckpt_name.endswith("/"):
+        raise ValueError(f"Assignment map with scope only name {scope} should map to scope "
+                         f"only {ckpt_name}. Should be 'scope/': 'other_scope/'.")
+    names = set()
+    for name in store_vars:
+        if not scope or name.startswith(scope + "/"):
+            names.add(name[:name.index("/part_")] if "/part_" in name else name)
+    pairs = []
+    for name in sorted(names):
+        # TF's arithmetic, quirks included: without a scope ("old/": "x") the first
+        # character of each name is dropped, as TF drops it.
+        full = name[len(scope):]
+        if current != "/":
+            full = full[1:]
+        if ckpt_name != "/":
+            full = ckpt_name + full
+        full = full.removesuffix("/")
+        if full not in shapes:
+            raise ValueError(f"Tensor {full} ({name[len(scope) + 1:]} in {ckpt_name}) is not "
+                             f"found in {ckpt_dir_or_file} checkpoint")
+        var = store_vars.get(name)
+        if var is None:
+            var = _store_partitioned(name, store_vars)
+        if var is not None:  # None: a name with "/part_" that is no partitioned variable's
+            pairs.append((var, full))
+    return pairs
 
 
 def _parts(variables, ckpt_name) -> list:
@@ -62,10 +97,12 @@ def init_from_checkpoint(ckpt_dir_or_file, assignment_map):
     checkpoint's values, as TF1 does: run it before building ``global_variables_initializer``.
 
     ``assignment_map`` maps checkpoint names to graph names, as TF's forms:
-    ``{"old/": "new/"}`` (every graph variable under ``new/`` from ``old/<rest>``),
+    ``{"old/": "new/"}`` (every variable under ``new/`` from ``old/<rest>``),
     ``{"/": "new/"}`` or ``{"/": "/"}`` (from the checkpoint's root), ``{"old/w": "new/w"}``
-    and ``{"old/w": variable}``. A checkpoint name that is missing, or a shape or dtype that
-    differs, is a ValueError naming both.
+    and ``{"old/w": variable}``. Names and scopes, as TF's, are looked up among the variables
+    ``get_variable`` made (the variable store): a ``tf.Variable`` is mapped by the object, and
+    a scope holding no such variable maps nothing. A checkpoint name that is missing, or a
+    shape or dtype that differs, is a ValueError naming both.
 
     Partitioned variables, as TF: a name (``"new/emb"``) or a list of its parts names one, a
     scope covers it whole, and each part starts from its block of the checkpoint's tensor
@@ -80,10 +117,10 @@ def init_from_checkpoint(ckpt_dir_or_file, assignment_map):
 
     reader = load_checkpoint(ckpt_dir_or_file)
     shapes = reader.get_variable_to_shape_map()
-    graph_vars = _graph_variables()
-    partitioned = _partitioned(graph_vars)
+    store_vars = _store_variables()
     pairs = []  # (variable or list of parts, checkpoint name)
-    for ckpt_name, current in assignment_map.items():
+    items = assignment_map.items() if isinstance(assignment_map, Mapping) else assignment_map
+    for ckpt_name, current in sorted(items, key=lambda kv: kv[0]):
         if isinstance(current, Variable):
             pairs.append((current, ckpt_name.rstrip("/")))
             continue
@@ -98,25 +135,14 @@ def init_from_checkpoint(ckpt_dir_or_file, assignment_map):
         if not isinstance(current, str):
             raise TypeError(f"assignment_map values must be variable names or Variables, got "
                             f"{current!r} for {ckpt_name!r}")
-        if current.endswith("/") or current == "/":  # a scope: every variable under it
-            if not ckpt_name.endswith("/"):
-                raise ValueError(f"Assignment map with scope only name {current} should map "
-                                 f"to scope only {ckpt_name}. Should be 'scope/': "
-                                 "'other_scope/'.")
-            scope = "" if current == "/" else current
-            prefix = "" if ckpt_name == "/" else ckpt_name
-            names = sorted({_full_name(v) for v in graph_vars.values()})
-            matched = [(graph_vars[name] if name in graph_vars else partitioned[name],
-                        prefix + name[len(scope):]) for name in names if name.startswith(scope)]
-            if not matched:
-                raise ValueError(f"assignment_map: no variables in the graph under scope "
-                                 f"{current!r}")
-            pairs.extend(matched)
-        else:
-            var = graph_vars[current] if current in graph_vars else partitioned.get(current)
-            if var is None:
-                raise ValueError(f"assignment_map: {current!r} is not a variable of the graph")
+        # A name get_variable made (or a partitioned variable's); anything else is a scope.
+        var = store_vars.get(current)
+        if var is None:
+            var = _store_partitioned(current, store_vars)
+        if var is not None:
             pairs.append((var, ckpt_name))
+        else:
+            pairs.extend(_scope_pairs(ckpt_dir_or_file, ckpt_name, current, store_vars, shapes))
     bundle = reader._bundle is not None
     for var, name in pairs:
         graph_name = _full_name(var[0]) if isinstance(var, list) else var.op.name

@@ -80,12 +80,12 @@ def test_errors(tmp_path):
         with pytest.raises(ValueError, match=r"Shape of variable w \(\(3, 3\)\) doesn't match "
                                              r"with shape of tensor enc/w \(\[2, 3\]\)"):
             tf.train.init_from_checkpoint(path, {"enc/w": w})
-        with pytest.raises(ValueError, match="'other' is not a variable of the graph"):
+        # As TF: a name the variable store lacks is read as a scope (here: none).
+        with pytest.raises(ValueError, match="scope only name  should map to scope only enc/w"):
             tf.train.init_from_checkpoint(path, {"enc/w": "other"})
         with pytest.raises(ValueError, match="should map to scope only enc"):
             tf.train.init_from_checkpoint(path, {"enc": "x/"})
-        with pytest.raises(ValueError, match="no variables in the graph under scope 'x/'"):
-            tf.train.init_from_checkpoint(path, {"enc/": "x/"})
+        tf.train.init_from_checkpoint(path, {"enc/": "x/"})  # no variable under x/: nothing
         i = tf.get_variable("i", [2, 3], dtype=tf.int32)
         with pytest.raises(ValueError, match="Variable i is int32, but tensor enc/w"):
             tf.train.init_from_checkpoint(path, {"enc/w": i})

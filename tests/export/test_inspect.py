@@ -143,7 +143,7 @@ def test_text_saved_model(tmp_path):
     assert "Placeholder" in mi.to_dot(mi.load_graph(tmp_path / "1"))
 
 
-# NodeDef field 7 (a FullTypeDef), which TF 2.x writes on some nodes and our protos lack.
+# NodeDef field 7 (a FullTypeDef), which TF 2.x writes on some nodes.
 _FULL_TYPE_TEXT = """
   experimental_type {
     type_id: TFT_PRODUCT
@@ -169,8 +169,8 @@ def test_fields_of_a_newer_tensorflow_are_skipped(tmp_path):
     (tmp_path / "g.pbtxt").write_text(text)
     info = mi.inspect_model(tmp_path / "g.pbtxt")
     assert info["op_histogram"] == {"Placeholder": 1, "Shape": 1}
-    # The binary form keeps the field as unknown bytes (tag 7, length-delimited): TF's
-    # FullTypeDef {type_id: 10000 (TFT_PRODUCT)}.
+    # The binary form: tag 7, length-delimited, a FullTypeDef {type_id: 10000} (an id this
+    # FullTypeId enum does not name, kept as proto3 keeps unknown enum values).
     node = gd.node[1].SerializeToString() + b"\x3a\x03\x08\x90\x4e"
     raw = gd.node[0].SerializeToString()
     data = b"\x0a" + bytes([len(raw)]) + raw + b"\x0a" + bytes([len(node)]) + node
