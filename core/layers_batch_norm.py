@@ -23,7 +23,9 @@ __all__ = ["batch_normalization"]
 # TF1's fused kernel's data format by (input rank, normalised axis): the cases in which its
 # BatchNormalizationV1.build takes the fused path (with fused None or True; an explicit
 # fused=True that cannot be honoured falls back to the composed ops without a word, as TF1's).
-_FUSED_FORMATS = {(4, 1): "NCHW", (4, 3): "NHWC", (5, 1): "NCDHW", (5, 4): "NDHWC"}
+# TF 1.15 fuses rank 4 only (``ndims == 4 and self._fused_can_be_used()``); a 5-D input takes
+# the composed ops and their biased batch variance (TF 2 / tf_keras fuse 5-D too).
+_FUSED_FORMATS = {(4, 1): "NCHW", (4, 3): "NHWC"}
 
 
 def _static_training(training):
@@ -109,12 +111,13 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     the train op, as in TF1); otherwise normalises by the moving averages. A ``training``
     tensor selects at run time (both are computed; the averages move only when it is true).
 
-    As TF1, a float16/float32 input of rank 4 normalised over axis 1 or 3 (rank 5: 1 or 4) runs
-    TF's fused kernel, FusedBatchNormV3 (see _fused_batch_norm), unless ``fused=False``; other
-    inputs are normalised with the composed ops (moments), whose moving variance takes the
-    biased batch variance. ``renorm`` (batch renormalization), ``virtual_batch_size`` (ghost
-    batches) and ``adjustment`` take the composed ops, as TF's layer (BatchNormalizationBase:
-    variables moving_stddev, renorm_mean and renorm_stddev; see _renorm_correction)."""
+    As TF 1.15, a float16/float32 input of rank 4 normalised over axis 1 or 3 runs TF's fused
+    kernel, FusedBatchNormV3 (see _fused_batch_norm), unless ``fused=False``; other inputs
+    (5-D ones too, even with ``fused=True``) are normalised with the composed ops (moments),
+    whose moving variance takes the biased batch variance. ``renorm`` (batch renormalization),
+    ``virtual_batch_size`` (ghost batches) and ``adjustment`` take the composed ops, as TF's
+    layer (BatchNormalizationBase: variables moving_stddev, renorm_mean and renorm_stddev; see
+    _renorm_correction)."""
     inputs = convert_to_tensor(inputs)
     rank = inputs.shape.rank
     if rank is None:

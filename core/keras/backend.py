@@ -1,5 +1,5 @@
 """``tf.keras.backend``: TF1 Keras' session and graph state, plus its math functions
-(core/keras/backend_math.py, core/keras/backend_ops.py).
+(core/keras/backend_math.py, core/keras/backend_ops.py, core/keras/backend_nn.py).
 
 The session rule is TF1 Keras': ``get_session()`` is the default session if one is open (``with
 tf.Session() as s: model.fit(...)``), else one Keras keeps per graph; either way, before it is
@@ -17,7 +17,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..default_graph import reset_default_graph
-from ..graph import get_default_graph
+from ..graph import get_default_graph, name_scope  # noqa: F401 - K.name_scope is TF1's
+from ..init_ops import random_normal_initializer, random_uniform_initializer
 from ..ops.constant_ops import placeholder_with_default
 from ..ops.state_ops import is_variable_initialized
 from ..session import Session, get_default_session
@@ -28,6 +29,7 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 
 _SESSION = threading.local()  # .session: Keras' own session, one per thread (as TF1's)
+_MANUAL_VAR_INIT = False  # manual_variable_initialization(True): get_session initializes none
 
 
 class _GraphState:
@@ -85,6 +87,11 @@ def cast_to_floatx(x):
     return np.asarray(x, dtype=_FLOATX)
 
 
+def backend() -> str:
+    """The backend's name, for multi-backend Keras code: always "tensorflow"."""
+    return "tensorflow"
+
+
 # -- names ------------------------------------------------------------------------------------
 def get_uid(prefix: str = "") -> int:
     """1, 2, ... per prefix and graph (Keras' layer and Input names)."""
@@ -131,8 +138,37 @@ def get_session(op_input_list=()):
         session = getattr(_SESSION, "session", None)
         if session is None or session.graph is not get_default_graph() or session._closed:
             session = _SESSION.session = Session(graph=get_default_graph())
-    _initialize_variables(session)
+    if not _MANUAL_VAR_INIT:
+        _initialize_variables(session)
     return session
+
+
+def manual_variable_initialization(value) -> None:
+    """TF1 Keras' flag: True leaves the initialization of Keras' variables to the user
+    (``get_session`` then initializes none); False, the default, initializes them."""
+    global _MANUAL_VAR_INIT
+    _MANUAL_VAR_INIT = value
+
+
+def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
+    """A Keras variable drawn from N(mean, scale**2); without a seed, one drawn from numpy's
+    global RNG (so ``np.random.seed`` makes it repeatable, as in TF1 Keras)."""
+    from .backend_math import variable
+    dtype = dtype or floatx()
+    if seed is None:
+        seed = np.random.randint(10e8)
+    value = random_normal_initializer(mean, scale, dtype=_dt.as_dtype(dtype), seed=seed)(shape)
+    return variable(value, dtype=dtype, name=name)
+
+
+def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
+    """A Keras variable drawn from U[low, high); the seed as random_normal_variable's."""
+    from .backend_math import variable
+    dtype = dtype or floatx()
+    if seed is None:
+        seed = np.random.randint(10e8)
+    value = random_uniform_initializer(low, high, dtype=_dt.as_dtype(dtype), seed=seed)(shape)
+    return variable(value, dtype=dtype, name=name)
 
 
 def set_session(session) -> None:
@@ -190,3 +226,4 @@ def batch_set_value(tuples) -> None:
 
 from .backend_math import *  # noqa: E402,F401,F403 - Keras' backend namespace is one module
 from .backend_ops import *  # noqa: E402,F401,F403
+from .backend_nn import *  # noqa: E402,F401,F403

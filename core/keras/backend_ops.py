@@ -22,9 +22,9 @@ __all__ = [
     "stop_gradient", "random_normal", "random_uniform", "truncated_normal", "random_binomial",
     "eval", "print_tensor", "get_variable_shape", "update", "update_add", "update_sub",
     "moving_average_update", "learning_phase_scope", "map_fn", "foldl", "foldr", "rnn",
-    "conv1d", "conv2d", "conv2d_transpose", "separable_conv2d", "depthwise_conv2d", "pool2d",
-    "pool3d", "resize_images", "resize_volumes", "ctc_label_dense_to_sparse", "ctc_batch_cost",
-    "ctc_decode",
+    "conv1d", "conv2d", "conv3d", "conv2d_transpose", "separable_conv2d", "depthwise_conv2d",
+    "pool2d", "pool3d", "resize_images", "resize_volumes", "ctc_label_dense_to_sparse",
+    "ctc_batch_cost", "ctc_decode",
 ]
 
 
@@ -334,6 +334,16 @@ def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None, dilatio
     x, back = _to_last(x, data_format, 4)
     x = convolution(x, kernel, padding=_padding(padding), strides=tuple(strides),
                     dilation_rate=tuple(dilation_rate), data_format="NHWC")
+    return _from_last(x, back)
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
+           dilation_rate=(1, 1, 1)):
+    """A Conv3D (NDHWC; channels_first transposed around it, as TF1 Keras on CPU)."""
+    from ..nn_convolution import convolution
+    x, back = _to_last(x, data_format, 5)
+    x = convolution(x, kernel, padding=_padding(padding), strides=strides,
+                    dilation_rate=dilation_rate, data_format="NDHWC")
     return _from_last(x, back)
 
 

@@ -2,7 +2,8 @@
 semantics (tf_keras ``training_v1``), mixed into ``Model`` (core/keras/functional.py).
 
 compile builds, in the model's graph: one target placeholder and one sample-weight placeholder
-per output; the total loss (each output's loss: the mean of its per-sample losses times the
+per output with a loss (an output compiled with loss None takes no data and has no metrics, as
+in TF 1.x); the total loss (each output's loss: the mean of its per-sample losses times the
 sample weights, SUM_OVER_BATCH_SIZE; scaled by ``loss_weights``; summed; plus ``model.losses``);
 and a stateful Metric (core/keras/metrics.py) per compiled metric and output. The train step
 (made on first use, so evaluate-only models have no optimizer slots) runs the optimizer's
@@ -112,8 +113,18 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
         full_targets = iter(targets)
         all_targets = [next(full_targets) if t is not None else None for t in self._fed_targets]
         ref = [t if t is not None else inputs[0][:, :1] for t in all_targets]
-        weights = td.sample_weights(sample_weight, class_weight, ref, self.output_names,
-                                    self._sample_weight_modes)
+        # an output without a loss has no sample weight: a list or dict of weights names only
+        # the outputs with a loss (TF's standardize_sample_weights over the fed outputs)
+        keep = [i for i, sw in enumerate(self.sample_weights) if sw is not None]
+        if len(keep) == 1 and isinstance(sample_weight, (list, tuple)) and \
+                len(sample_weight) == 1:
+            sample_weight = sample_weight[0]  # one weighted output: [w] is w, as in TF
+        given = td.sample_weights(sample_weight, class_weight, [ref[i] for i in keep],
+                                  [self.output_names[i] for i in keep],
+                                  [self._sample_weight_modes[i] for i in keep])
+        weights = [None] * len(self.outputs)
+        for i, w in zip(keep, given):
+            weights[i] = w
         n = td.check_lengths(inputs, targets, weights)
         # A 1-D target became (n, 1); a rank-1 output's target placeholder takes it as (n,)
         # (TF's callable feeds the (n, 1) array unchecked; minitf's feed checks shapes).
@@ -130,7 +141,8 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
             if ph is not None:
                 feed[ph] = take(a).astype(ph.dtype.base_dtype.as_numpy_dtype, copy=False)
         for ph, a in zip(self.sample_weights if weights is not None else [], weights or []):
-            feed[ph] = take(a)
+            if ph is not None:
+                feed[ph] = take(a)
         with self.outputs[0].graph.as_default():  # the model's graph's learning phase
             phase = learning_phase()
         if isinstance(phase, Tensor):

@@ -5,6 +5,7 @@ docstring for the semantics)."""
 from __future__ import annotations
 
 from .. import dtypes as _dt
+from .. import tf_logging as logging
 from ..graph import get_default_graph, name_scope
 from ..ops import constant_ops, math_ops
 from ..ops.reduction_ops import reduce_sum
@@ -97,6 +98,13 @@ class CompileMixin:
         self._compiled_graph = graph
         with graph.as_default(), name_scope(None):
             loss_fns = []
+            if isinstance(self.loss, dict):
+                for n in self.output_names:
+                    if n not in self.loss:
+                        logging.warning(
+                            f"Output {n} missing from loss dictionary. We assume this was done "
+                            "on purpose. The fit and evaluate APIs will not be expecting any "
+                            f"data to be passed to {n}.")
             for entry in self._per_output(self.loss, "loss"):
                 if entry is None:
                     loss_fns.append(None)
@@ -121,6 +129,14 @@ class CompileMixin:
             total = None
             self._output_loss_tensors = []
             for i, (out, name, fn) in enumerate(zip(outputs, self.output_names, loss_fns)):
+                if fn is None:
+                    # TF 1.x Keras skips an output without a loss: no target or sample weight
+                    # to feed (fit/evaluate take no data for it), no loss term, no metrics
+                    self._fed_targets.append(None)
+                    self.targets.append(None)
+                    self.sample_weights.append(None)
+                    self._output_loss_tensors.append(None)
+                    continue
                 rank = out.shape.rank
                 t = targets[i] if i < len(targets) and targets[i] is not None else None
                 if t is None:
@@ -140,9 +156,6 @@ class CompileMixin:
                         name=name + "_sample_weights")
                 self.targets.append(t)
                 self.sample_weights.append(sw)
-                if fn is None:
-                    self._output_loss_tensors.append(None)
-                    continue
                 weight = math_ops.cast(sw, out.dtype.base_dtype)
                 mask = getattr(out, "_keras_mask", None)
                 if mask is not None:
@@ -217,6 +230,8 @@ class CompileMixin:
         # name in each list (TF keeps them in a dict by name: the last given, where the first
         # stood)
         for i, out in enumerate(outputs):
+            if loss_fns[i] is None:
+                continue  # TF 1.x computes no metric for an output without a loss
             for weighted, per_output in specs:
                 chosen = {}
                 for entry in td.as_list(per_output[i]):

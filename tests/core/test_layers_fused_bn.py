@@ -1,9 +1,10 @@
 """tf.layers.batch_normalization on TF's fused kernel: when TF1's layer takes the fused path
-(FusedBatchNormV3 for 4-D/5-D float16/float32 inputs normalised over the channel axis, unless
-fused=False) and when it does not; outputs and moving averages against numpy; the second
-derivative (a WGAN-GP gradient penalty through the layer) against finite differences of the
-closed-form first derivative, and its invariance to a per-channel shift of the input; and
-(with tensorflow and tf_keras installed) all of it against tf.compat.v1's layer."""
+(FusedBatchNormV3 for 4-D float16/float32 inputs normalised over the channel axis, unless
+fused=False; TF 1.15 never fuses 5-D, where TF 2 / tf_keras do) and when it does not; outputs
+and moving averages against numpy; the second derivative (a WGAN-GP gradient penalty through
+the layer) against finite differences of the closed-form first derivative, and its invariance
+to a per-channel shift of the input; and (with tensorflow and tf_keras installed) all of it
+against tf.compat.v1's layer."""
 
 from __future__ import annotations
 
@@ -49,9 +50,7 @@ def _reference(x, axis, gamma, beta, eps=EPS):
 
 @pytest.mark.parametrize("shape, axis, fmt", [((2, 4, 4, 3), -1, "NHWC"),
                                                ((2, 3, 4, 4), 1, "NCHW"),
-                                               ((2, 3, 4, 4), -3, "NCHW"),
-                                               ((2, 2, 3, 3, 3), -1, "NDHWC"),
-                                               ((2, 3, 2, 3, 3), 1, "NCDHW")])
+                                               ((2, 3, 4, 4), -3, "NCHW")])
 @pytest.mark.parametrize("fused", [None, True])
 def test_fused_path_when_tf1_takes_it(shape, axis, fmt, fused):
     x = tf.placeholder(tf.float32, [None] + list(shape[1:]))
@@ -78,6 +77,8 @@ def test_fused_path_when_tf1_takes_it(shape, axis, fmt, fused):
     ((2, 4, 4, 3), 2, tf.float32, {}),  # not a channel axis
     ((2, 4, 4, 3), 2, tf.float32, {"fused": True}),  # TF1 falls back without a word
     ((2, 3, 4, 4, 3), 3, tf.float32, {}),
+    ((2, 2, 3, 3, 3), -1, tf.float32, {}),  # TF 1.15 fuses rank 4 only
+    ((2, 3, 2, 3, 3), 1, tf.float32, {"fused": True}),  # ... and drops fused=True silently
     ((2, 4, 4, 3), [1, 3], tf.float32, {}),
     ((2, 4, 4, 3), -1, tf.float64, {}),  # the fused kernel is float16/32 (TF1's rule)
     ((4, 3), -1, tf.float32, {}),
@@ -137,8 +138,9 @@ def test_without_scale_and_center_the_fused_op_takes_constants():
 @pytest.mark.parametrize("kind", [True, "tensor"])
 def test_outputs_and_moving_averages_over_steps(shape, axis, kind):
     """Three training steps (momentum 0.9): y from the batch statistics; the averages move by
-    ``avg -= (avg - stat) * 0.1`` with the batch mean and the Bessel-corrected variance; then
-    a ``training`` tensor fed False normalises by the averages and leaves them."""
+    ``avg -= (avg - stat) * 0.1`` with the batch mean and the variance (Bessel-corrected on
+    the fused 4-D path; biased on TF 1.15's composed path, which 5-D takes); then a
+    ``training`` tensor fed False normalises by the averages and leaves them."""
     rng = np.random.default_rng(3)
     c = shape[axis]
     gamma, beta = rng.random(c) + 0.5, rng.standard_normal(c)
@@ -156,9 +158,10 @@ def test_outputs_and_moving_averages_over_steps(shape, axis, kind):
         for _ in range(3):
             xv = (rng.standard_normal(shape) * 2 + 1).astype(np.float32)
             got = sess.run([y] + updates, {x: xv, **feed})[0]
-            want, mean, _, unbiased = _reference(xv, axis, gamma, beta)
+            want, mean, biased, unbiased = _reference(xv, axis, gamma, beta)
             np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
-            mm, mv = mm - (mm - mean) * 0.1, mv - (mv - unbiased) * 0.1
+            var = unbiased if len(shape) == 4 else biased
+            mm, mv = mm - (mm - mean) * 0.1, mv - (mv - var) * 0.1
             np.testing.assert_allclose(sess.run(mm_var), mm, rtol=1e-5, atol=1e-6)
             np.testing.assert_allclose(sess.run(mv_var), mv, rtol=1e-5, atol=1e-6)
         if kind == "tensor":
@@ -208,8 +211,7 @@ def _penalty_numpy(xv, w, gamma, axis):
     return np.sin(g).sum(), g
 
 
-@pytest.mark.parametrize("shape, axis", [((2, 4, 4, 3), -1), ((2, 3, 4, 4), 1),
-                                         ((2, 2, 3, 3, 3), -1)])
+@pytest.mark.parametrize("shape, axis", [((2, 4, 4, 3), -1), ((2, 3, 4, 4), 1)])
 def test_gradient_penalty_matches_finite_differences_and_is_shift_invariant(shape, axis):
     """The WGAN-GP pattern: the gradient of a penalty on dy/dx. Its per-channel sums are 0
     (y does not change when a channel of x is shifted by a constant), which the composed
@@ -312,7 +314,9 @@ _CASES = {
     "inference": dict(shape=(2, 4, 4, 3), axis=-1, training=False),
     "nchw_tensor": dict(shape=(2, 3, 4, 4), axis=1, training="tensor"),
     "composed": dict(shape=(2, 4, 4, 3), axis=-1, training=True, fused=False),
-    "ndhwc": dict(shape=(2, 2, 3, 3, 3), axis=-1, training=True),
+    # TF 2 fuses 5-D by default where TF 1.15 does not: fused=False is TF 1.15's default path
+    # in both (the default itself is checked against numpy, test_outputs_and_moving_...)
+    "ndhwc": dict(shape=(2, 2, 3, 3, 3), axis=-1, training=True, fused=False),
     "half": dict(shape=(2, 4, 4, 3), axis=-1, training=True, half=True),
     "plain": dict(shape=(2, 4, 4, 3), axis=-1, training=True, scale=False, center=False),
 }
