@@ -146,7 +146,8 @@ def test_restore_reports_missing_and_mismatched_variables():
     tf.reset_default_graph()
     tf.Variable(np.zeros((3, 4), np.float64), name="dense/kernel")
     with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
-                                             match="dtype float32 in the checkpoint"):
+                                             match="expected dtype double does not equal "
+                                                   "original dtype float"):
         tf.train.Saver().restore(sess, TF_PREFIX)
 
 

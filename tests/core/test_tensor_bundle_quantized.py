@@ -99,8 +99,8 @@ def test_saver_and_restore_op_read_quantized_variables(tmp_path):
     with tf.Graph().as_default():
         v = tf.Variable(np.zeros(2, np.int8), dtype=dtypes.qint8, name="plain")
         with tf.Session() as sess:
-            with pytest.raises(InvalidArgumentError, match="has dtype int8 in the checkpoint "
-                                                           "but qint8 in the graph"):
+            with pytest.raises(InvalidArgumentError, match="expected dtype qint8 does not equal "
+                                                           "original dtype int8"):
                 tf.train.Saver([v]).restore(sess, str(prefix))
 
 
