@@ -73,7 +73,10 @@ class SaverDef:
 
 class Saver:
     """Saves and restores variables. ``var_list``: None (all global variables), a list of
-    Variables and PartitionedVariables, or a dict from checkpoint names to them."""
+    Variables and PartitionedVariables, or a dict from checkpoint names to them; a variable
+    op's output tensor (``g.get_tensor_by_name("v:0")``) stands for its variable, as in TF.
+    ``reshape=True`` restores a checkpoint tensor into a variable of another shape with as
+    many elements (TF reshapes it to the variable's shape)."""
 
     def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
                  keep_checkpoint_every_n_hours=10000.0, name=None, restore_sequentially=False,
@@ -86,8 +89,9 @@ class Saver:
         # Default: minitf's .npz. SaverDef.V2 asks for TensorFlow's own format (TensorBundle).
         self._tf_format = write_version == SaverDef.V2
         self._allow_empty = allow_empty
+        self._reshape = bool(reshape)
         self._graph, self._objects = get_default_graph(), []
-        self._vars = None  # {checkpoint name: [(Variable, its SaveSliceInfo or None)]}
+        self._vars = None  # {checkpoint name: [(Variable or its tensor, SaveSliceInfo or None)]}
         # As TF: a deferred Saver of all variables takes them when built (an Estimator's
         # includes the ones its hooks make in begin()).
         if defer_build and var_list is not None:
@@ -143,7 +147,7 @@ class Saver:
             self._collect(None)
         if self._ops is None and self._tf_format and not self._objects and any(self._vars.values()):
             self._graph._check_not_finalized()  # as TF's: no ops added to a finalized graph
-            self._ops = build_saver_ops(self._graph, self._vars, self._name)
+            self._ops = build_saver_ops(self._graph, self._vars, self._name, self._reshape)
 
     def as_saver_def(self):
         """The Saver's settings as a ``SaverDef`` proto. minitf saves without graph ops, so the
@@ -178,7 +182,8 @@ class Saver:
         record of what it saves, as ``save`` writes it), written to ``filename`` when given."""
         return export_meta_graph(
             filename, graph=self._graph, saver_def=self.as_saver_def() if self._ops else None,
-            saver_var_list=self._vars, collection_list=collection_list, as_text=as_text,
+            saver_var_list=_recordable(self._vars), collection_list=collection_list,
+            as_text=as_text,
             export_scope=export_scope,
             clear_devices=clear_devices, clear_extraneous_savers=clear_extraneous_savers,
             strip_default_attrs=strip_default_attrs, save_debug_info=save_debug_info)
@@ -244,7 +249,7 @@ class Saver:
             # import_meta_graph's Saver) which variables this one saves under which names
             export_meta_graph(f"{prefix}.{meta_graph_suffix}", graph=self._graph,
                               saver_def=self.as_saver_def() if self._ops else None,
-                              saver_var_list=self._vars)
+                              saver_var_list=_recordable(self._vars))
         if self._max_to_keep:
             if prefix in self._last:
                 self._last.remove(prefix)
@@ -320,6 +325,16 @@ class Saver:
                         InvalidArgumentError, _MISMATCH,
                         f"tensor_name = {name}; expected dtype {_dt.dtype_string(v.dtype)} "
                         f"does not equal original dtype {_np_dtype_string(dtype)}")
+                target = self._reshape_target(sess, v) if info is None else None
+                if target is not None:  # reshape=True: TF reshapes before its Assign
+                    if int(np.prod(target)) != int(np.prod(shape)):
+                        raise _restore_failed(
+                            InvalidArgumentError, _MISMATCH,
+                            f"Input to reshape is a tensor with {int(np.prod(shape))} values, "
+                            f"but the requested shape has {int(np.prod(target))} (variable "
+                            f"{name}, checkpoint {save_path})")
+                    updates.append((v, np.reshape(stored.read(name, None), target)))
+                    continue
                 want = v.shape if info is None else TensorShape(info.full_shape)
                 if not (v.shape.is_compatible_with(shape) if info is None
                         else list(shape) == info.full_shape):
@@ -346,6 +361,16 @@ class Saver:
         for v, arr in updates:
             # (a quantized variable holds its storage integers at run time, as TF's)
             cells.variable(v.op).set(np.array(_dt.storage_view(np.asarray(arr)), copy=True))
+
+    def _reshape_target(self, sess, v):
+        """With ``reshape=True``, the shape a checkpoint value of ``v`` is reshaped to (TF's
+        Reshape to the variable's static shape, else to its current value's: reading an
+        uninitialized one fails, as TF's Shape op does); None without reshape."""
+        if not self._reshape:
+            return None
+        if v.shape.is_fully_defined():
+            return tuple(v.shape.as_list())
+        return sess._resources.variable(v.op).get().shape
 
     def set_last_checkpoints_with_time(self, last_checkpoints_with_time):
         self._last = [p for p, _ in last_checkpoints_with_time]
@@ -393,10 +418,20 @@ def _split_objects(var_list) -> tuple:
         [o for _, _, o in objects if o is not None]
 
 
+# The ops whose output tensor a Saver takes as a variable (TF's _REF_VARIABLE_OPS): saved by
+# reading it, restored into the op's storage.
+_REF_VARIABLE_OPS = frozenset(["Variable", "VariableV2", "AutoReloadVariable"])
+
+
+def _is_variable_tensor(t) -> bool:
+    return isinstance(t, Tensor) and t.op.type in _REF_VARIABLE_OPS
+
+
 def _saveables(var_list) -> dict:
-    """{checkpoint name: [(Variable, SaveSliceInfo or None)]} (TF's op_list_to_dict): a
-    variable under its op name (or dict key); the parts of a partitioned variable (given as a
-    PartitionedVariable, a list of parts, or part by part) together under its name, by offset."""
+    """{checkpoint name: [(Variable or a variable op's tensor, SaveSliceInfo or None)]} (TF's
+    op_list_to_dict): a variable under its op name (or dict key); the parts of a partitioned
+    variable (given as a PartitionedVariable, a list of parts, or part by part) together under
+    its name, by offset."""
     items = list(var_list.items()) if isinstance(var_list, dict) else \
         [(None, v) for v in var_list]
     out, seen = {}, set()
@@ -404,15 +439,19 @@ def _saveables(var_list) -> dict:
         sliced = isinstance(v, (PartitionedVariable, list, tuple))
         parts = list(v) if sliced else [v]
         for p in parts:
-            if not isinstance(p, Variable):
+            if isinstance(p, Variable) or (not sliced and _is_variable_tensor(p)):
+                continue
+            if sliced or not isinstance(p, Tensor):
                 raise TypeError(f"Saver variables must be tf.Variable, got {p!r}"
                                 + (f" for {key!r}" if key else ""))
-            if p in seen:  # restoring would write it twice, from two entries
-                raise ValueError(f"The same saveable will be restored with two names: "
-                                 f"{key or p.op.name}")
-            seen.add(p)
-        # A variable under a dict key is saved whole, as in TF, even a part.
-        infos = [p._save_slice_info for p in parts] if sliced or key is None else [None]
+            # TF's words (op_list_to_dict for a list, saveable_objects_for_op for a dict)
+            raise TypeError(f"Variable to save is not a Variable: {p}" if key is None else
+                            "names_to_saveables must be a dict mapping string names to "
+                            f"Tensors/Variables. Not a variable: {p}")
+        # A variable under a dict key is saved whole, as in TF, even a part; a variable's
+        # tensor (a graph rebuilt by import_graph_def has no Variable objects) is never a part.
+        infos = [getattr(p, "_save_slice_info", None) for p in parts] \
+            if sliced or key is None else [None]
         if sliced and (not parts or None in infos):
             raise ValueError(f"Slices must all be slices: {parts}")
         if len({i.full_name for i in infos if i}) > 1:
@@ -423,6 +462,12 @@ def _saveables(var_list) -> dict:
             if (infos[0] is None) != (out[name][0][1] is None):
                 raise ValueError(f"Mixing slices and non-slices with the same name: {name}")
             raise ValueError(f"At least two variables have the same name: {name}")
+        for p in parts:  # after the names, as TF: a list's [v, v] is a name clash
+            if p.op in seen:  # restoring would write it twice, from two entries (a Variable
+                # and its tensor are one saveable, as in TF)
+                raise ValueError(f"The same saveable will be restored with two names: "
+                                 f"{key or p.op.name}")
+            seen.add(p.op)
         out.setdefault(name, []).extend(zip(parts, infos))
     for name, parts in out.items():
         if parts[0][1] is not None:
@@ -431,6 +476,36 @@ def _saveables(var_list) -> dict:
                 raise ValueError(f"The slices of {name} disagree on its full shape: "
                                  f"{[i.full_shape for _, i in parts]}")
     return out
+
+
+def _recordable(saved: dict) -> dict | None:
+    """``saved`` for the record a ``.meta`` keeps of what the Saver saves (import_meta_graph's
+    Saver restores by it): a variable's tensor as a Variable over the ops ``tf.Variable`` made
+    beside it (its ``<op>/Assign`` initializer and ``<op>/read`` snapshot, which a graph
+    rebuilt by import_graph_def keeps). None (no record: import_meta_graph then takes the
+    graph's variables) when a tensor has no such ops, as a record naming ops that do not exist
+    could not be imported."""
+    out = {}
+    for name, parts in saved.items():
+        out[name] = []
+        for v, info in parts:
+            if not isinstance(v, Variable):
+                v = _variable_of_tensor(v)
+                if v is None:
+                    return None
+            out[name].append((v, info))
+    return out
+
+
+def _variable_of_tensor(t: Tensor) -> Variable | None:
+    def consumer(op_type, suffix):
+        found = [c for c in t.consumers() if c.type == op_type and c.inputs[0] is t]
+        named = [c for c in found if c.name == f"{t.op.name}/{suffix}"]
+        return (named or found or [None])[0]
+    init, read = consumer("Assign", "Assign"), consumer("Identity", "read")
+    if init is None or read is None:
+        return None
+    return Variable._from_graph(t, init, read.outputs[0], init.inputs[1], trainable=False)
 
 
 def _region(offset, shape) -> tuple:

@@ -20,12 +20,15 @@ class SaverOps:
     restore_op_name: str
 
 
-def build_saver_ops(graph, saved: dict, name: str | None = None) -> SaverOps:
-    """Adds the ops to ``graph`` for ``saved``: {checkpoint name: [(Variable, its
-    SaveSliceInfo or None), ...]}."""
+def build_saver_ops(graph, saved: dict, name: str | None = None,
+                    reshape: bool = False) -> SaverOps:
+    """Adds the ops to ``graph`` for ``saved``: {checkpoint name: [(Variable or a variable
+    op's tensor, its SaveSliceInfo or None), ...]}. With ``reshape`` (Saver(reshape=True)),
+    each restored tensor goes through a Reshape to the variable's shape, as TF builds it."""
     from ..default_graph import control_dependencies, name_scope
     from ..ops import state_ops
     from ..ops.checkpoint_ops import RESTORE_V2, SAVE_V2
+    from ..ops.shape_ops import reshape as reshape_op, shape as shape_op
     from ..ops.constant_ops import constant, group, identity, placeholder_with_default
 
     names, specs, variables = [], [], []
@@ -47,8 +50,13 @@ def build_saver_ops(graph, saved: dict, name: str | None = None) -> SaverOps:
                               constant(specs, name="restore_slices"),
                               dtypes=[v.dtype.base_dtype for v in variables], name="RestoreV2")
         restored = restored if isinstance(restored, (list, tuple)) else [restored]
-        assigns = [state_ops.assign(v, r, validate_shape=v.shape.is_fully_defined(),
-                                    name="Assign") for v, r in zip(variables, restored)]
+        if reshape:  # TF's: to the static shape, else the variable's current one
+            restored = [reshape_op(r, v.shape.as_list() if v.shape.is_fully_defined()
+                                   else shape_op(v.op.outputs[0]), name="Reshape")
+                        for v, r in zip(variables, restored)]
+        assigns = [state_ops.assign(v, r, validate_shape=not reshape and
+                                    v.shape.is_fully_defined(), name="Assign")
+                   for v, r in zip(variables, restored)]
         restore_all = group(*assigns, name="restore_all")
     return SaverOps(prefix.name, saved_prefix.name, restore_all.name)
 
