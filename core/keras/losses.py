@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from ..graph import name_scope
-from ..ops import logic_ops, math_ops, nn_ops, reduction_ops, shape_ops, transform_ops
+from ..ops import (concat_split_ops, fill_ops, logic_ops, math_ops, nn_ops, reduction_ops,
+                   shape_ops, transform_ops)
 from . import backend_math as K  # noqa: N812 - Keras' own spelling
 from . import backend_ops as KO  # noqa: N812
 
@@ -169,7 +170,7 @@ huber_loss = huber
 
 # -- reduction ---------------------------------------------------------------------------------
 def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OVER_BATCH_SIZE):
-    """``losses * sample_weight`` (a weight of one rank more is squeezed, of one rank less
+    """``losses * sample_weight`` (a weight of one rank more is squeezed, of lower rank
     expanded, as Keras' squeeze_or_expand_dimensions; then they broadcast), reduced: NONE
     keeps it, SUM sums, SUM_OVER_BATCH_SIZE divides the sum by the number of elements."""
     Reduction.validate(reduction)
@@ -186,8 +187,12 @@ def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OV
                 w = reduction_ops.reduce_mean(w)
             elif wr == lr + 1:
                 w = transform_ops.squeeze(w, [-1])
-            elif wr == lr - 1:
-                w = transform_ops.expand_dims(w, -1)
+            elif 0 < wr < lr:
+                # per-sample weights of a loss kept per pixel (a conv output's mse): ones
+                # over the other axes, so each sample's mean is weighted (TF broadcasts
+                # its unfed default weight [1.] so; Keras 2.2 averaged those axes first)
+                w = shape_ops.reshape(w, concat_split_ops.concat(
+                    [shape_ops.shape(w), fill_ops.ones([lr - wr], _dt.int32)], 0))
         weighted = losses * w
     else:
         weighted = losses

@@ -76,6 +76,21 @@ def test_loss_is_weighted_mean_plus_regularization_and_metric_names():
     assert np.isclose(mse, se.mean(), rtol=1e-5)
 
 
+def test_per_pixel_losses_of_a_conv_output_take_per_sample_weights():
+    # An autoencoder's or segmenter's mse keeps an (h, w) map per sample; fit's per-sample
+    # weights (ones unless given) broadcast over it, so the loss is numpy's weighted mean.
+    m = keras.Sequential([keras.layers.Conv2D(1, 1, kernel_initializer="ones", use_bias=False,
+                                              input_shape=(4, 4, 1))])
+    m.compile(keras.optimizers.SGD(0.0), "mse")
+    x = np.arange(48, dtype=np.float32).reshape(3, 4, 4, 1) / 48
+    y = np.ones((3, 4, 4, 1), np.float32)
+    per_pixel = ((x - y) ** 2)[..., 0]
+    assert m.train_on_batch(x, y) == pytest.approx(per_pixel.mean(), rel=1e-6)
+    w = np.array([1.0, 0.0, 2.0], np.float32)
+    want = (w[:, None, None] * per_pixel).sum() / per_pixel.size
+    assert m.evaluate(x, y, sample_weight=w, verbose=0) == pytest.approx(want, rel=1e-6)
+
+
 def test_masked_output_loss_is_the_mean_over_valid_steps():
     model = keras.Sequential([keras.layers.Embedding(4, 2, mask_zero=True, input_length=3),
                               keras.layers.Dense(1)])
