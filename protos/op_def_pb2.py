@@ -23,25 +23,26 @@ _sym_db = _symbol_database.Default()
 
 
 from minitf.protos import attr_value_pb2 as minitf_dot_protos_dot_attr__value__pb2
+from minitf.protos import full_type_pb2 as minitf_dot_protos_dot_full__type__pb2
 from minitf.protos import resource_handle_pb2 as minitf_dot_protos_dot_resource__handle__pb2
 from minitf.protos import types_pb2 as minitf_dot_protos_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aminitf/protos/op_def.proto\x12\x11minitf.tensorflow\x1a\x1eminitf/protos/attr_value.proto\x1a#minitf/protos/resource_handle.proto\x1a\x19minitf/protos/types.proto\"\xf8\x06\n\x05OpDef\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x32\n\tinput_arg\x18\x02 \x03(\x0b\x32\x1f.minitf.tensorflow.OpDef.ArgDef\x12\x33\n\noutput_arg\x18\x03 \x03(\x0b\x32\x1f.minitf.tensorflow.OpDef.ArgDef\x12\x16\n\x0e\x63ontrol_output\x18\x14 \x03(\t\x12.\n\x04\x61ttr\x18\x04 \x03(\x0b\x32 .minitf.tensorflow.OpDef.AttrDef\x12\x35\n\x0b\x64\x65precation\x18\x08 \x01(\x0b\x32 .minitf.tensorflow.OpDeprecation\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x16\n\x0eis_commutative\x18\x12 \x01(\x08\x12\x14\n\x0cis_aggregate\x18\x10 \x01(\x08\x12\x13\n\x0bis_stateful\x18\x11 \x01(\x08\x12\"\n\x1a\x61llows_uninitialized_input\x18\x13 \x01(\x08\x12$\n\x1cis_distributed_communication\x18\x15 \x01(\x08\x1a\xf7\x01\n\x06\x41rgDef\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12)\n\x04type\x18\x03 \x01(\x0e\x32\x1b.minitf.tensorflow.DataType\x12\x11\n\ttype_attr\x18\x04 \x01(\t\x12\x13\n\x0bnumber_attr\x18\x05 \x01(\t\x12\x16\n\x0etype_list_attr\x18\x06 \x01(\t\x12I\n\x0bhandle_data\x18\x07 \x03(\x0b\x32\x34.minitf.tensorflow.ResourceHandleProto.DtypeAndShape\x12\x0e\n\x06is_ref\x18\x10 \x01(\x08J\x04\x08\x11\x10\x12\x1a\xcb\x01\n\x07\x41ttrDef\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x33\n\rdefault_value\x18\x03 \x01(\x0b\x32\x1c.minitf.tensorflow.AttrValue\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x13\n\x0bhas_minimum\x18\x05 \x01(\x08\x12\x0f\n\x07minimum\x18\x06 \x01(\x03\x12\x34\n\x0e\x61llowed_values\x18\x07 \x01(\x0b\x32\x1c.minitf.tensorflow.AttrValue\"5\n\rOpDeprecation\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12\x13\n\x0b\x65xplanation\x18\x02 \x01(\t\".\n\x06OpList\x12$\n\x02op\x18\x01 \x03(\x0b\x32\x18.minitf.tensorflow.OpDefb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aminitf/protos/op_def.proto\x12\x11minitf.tensorflow\x1a\x1eminitf/protos/attr_value.proto\x1a\x1dminitf/protos/full_type.proto\x1a#minitf/protos/resource_handle.proto\x1a\x19minitf/protos/types.proto\"\xb2\x07\n\x05OpDef\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x32\n\tinput_arg\x18\x02 \x03(\x0b\x32\x1f.minitf.tensorflow.OpDef.ArgDef\x12\x33\n\noutput_arg\x18\x03 \x03(\x0b\x32\x1f.minitf.tensorflow.OpDef.ArgDef\x12\x16\n\x0e\x63ontrol_output\x18\x14 \x03(\t\x12.\n\x04\x61ttr\x18\x04 \x03(\x0b\x32 .minitf.tensorflow.OpDef.AttrDef\x12\x35\n\x0b\x64\x65precation\x18\x08 \x01(\x0b\x32 .minitf.tensorflow.OpDeprecation\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x16\n\x0eis_commutative\x18\x12 \x01(\x08\x12\x14\n\x0cis_aggregate\x18\x10 \x01(\x08\x12\x13\n\x0bis_stateful\x18\x11 \x01(\x08\x12\"\n\x1a\x61llows_uninitialized_input\x18\x13 \x01(\x08\x12$\n\x1cis_distributed_communication\x18\x15 \x01(\x08\x1a\xb1\x02\n\x06\x41rgDef\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12)\n\x04type\x18\x03 \x01(\x0e\x32\x1b.minitf.tensorflow.DataType\x12\x11\n\ttype_attr\x18\x04 \x01(\t\x12\x13\n\x0bnumber_attr\x18\x05 \x01(\t\x12\x16\n\x0etype_list_attr\x18\x06 \x01(\t\x12I\n\x0bhandle_data\x18\x07 \x03(\x0b\x32\x34.minitf.tensorflow.ResourceHandleProto.DtypeAndShape\x12\x0e\n\x06is_ref\x18\x10 \x01(\x08\x12>\n\x16\x65xperimental_full_type\x18\x11 \x01(\x0b\x32\x1e.minitf.tensorflow.FullTypeDef\x1a\xcb\x01\n\x07\x41ttrDef\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x33\n\rdefault_value\x18\x03 \x01(\x0b\x32\x1c.minitf.tensorflow.AttrValue\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x13\n\x0bhas_minimum\x18\x05 \x01(\x08\x12\x0f\n\x07minimum\x18\x06 \x01(\x03\x12\x34\n\x0e\x61llowed_values\x18\x07 \x01(\x0b\x32\x1c.minitf.tensorflow.AttrValue\"5\n\rOpDeprecation\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12\x13\n\x0b\x65xplanation\x18\x02 \x01(\t\".\n\x06OpList\x12$\n\x02op\x18\x01 \x03(\x0b\x32\x18.minitf.tensorflow.OpDefb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'minitf.protos.op_def_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OPDEF']._serialized_start=146
-  _globals['_OPDEF']._serialized_end=1034
-  _globals['_OPDEF_ARGDEF']._serialized_start=581
-  _globals['_OPDEF_ARGDEF']._serialized_end=828
-  _globals['_OPDEF_ATTRDEF']._serialized_start=831
-  _globals['_OPDEF_ATTRDEF']._serialized_end=1034
-  _globals['_OPDEPRECATION']._serialized_start=1036
-  _globals['_OPDEPRECATION']._serialized_end=1089
-  _globals['_OPLIST']._serialized_start=1091
-  _globals['_OPLIST']._serialized_end=1137
+  _globals['_OPDEF']._serialized_start=177
+  _globals['_OPDEF']._serialized_end=1123
+  _globals['_OPDEF_ARGDEF']._serialized_start=612
+  _globals['_OPDEF_ARGDEF']._serialized_end=917
+  _globals['_OPDEF_ATTRDEF']._serialized_start=920
+  _globals['_OPDEF_ATTRDEF']._serialized_end=1123
+  _globals['_OPDEPRECATION']._serialized_start=1125
+  _globals['_OPDEPRECATION']._serialized_end=1178
+  _globals['_OPLIST']._serialized_start=1180
+  _globals['_OPLIST']._serialized_end=1226
 # @@protoc_insertion_point(module_scope)

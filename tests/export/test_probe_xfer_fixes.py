@@ -25,7 +25,7 @@ from google.protobuf import text_format
 
 import minitf as tf
 from minitf.errors import InvalidArgumentError
-from minitf.protos import control_flow_pb2, full_type_pb2, graph_pb2
+from minitf.protos import control_flow_pb2, full_type_pb2, graph_pb2, op_def_pb2
 
 from ..core.legacy_tf import tf_side_json
 
@@ -188,6 +188,19 @@ _INIT_EXPECTED = {  # TF 2.21's results
     "unknown_name": ["ValueError", "Assignment map with scope only name  should map to scope "
                      "only old/w. Should be 'scope/': 'other_scope/'."],
 }
+
+
+def test_an_op_def_arg_with_experimental_full_type_parses():
+    # TF 2.x's stripped op lists (in text meta graphs) carry ArgDef field 17.
+    text = """name: "TensorListReserve"
+output_arg { name: "handle" type: DT_VARIANT
+  experimental_full_type { type_id: TFT_ARRAY args { type_id: TFT_VAR s: "element_dtype" } } }
+"""
+    op = text_format.Parse(text, op_def_pb2.OpDef())
+    full = op.output_arg[0].experimental_full_type
+    assert full.type_id == full_type_pb2.TFT_ARRAY and full.args[0].s == "element_dtype"
+    # field 17, length-delimited (tag 0x8a 0x01), in the ArgDef's bytes
+    assert b"\x8a\x01" in op.output_arg[0].SerializeToString()
 
 
 def test_init_from_checkpoint_maps_the_variable_store_only(tmp_path):

@@ -85,7 +85,6 @@ FAMILIES = {
 
 # Official fields we deliberately do not declare (parsers keep them as unknown fields).
 OMITTED_FIELDS = {
-    "tensorflow.OpDef.ArgDef": {"experimental_full_type"},
     "tensorflow.GraphDef": {"debug_info"},
     "tensorflow.MetaGraphDef": {"object_graph_def"},
     "tensorflow.tfprof.ExecProfile": {"allocations"},
