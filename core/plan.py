@@ -13,6 +13,7 @@ generators) core/plan_resources.py; this module holds the plan and its run path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -138,7 +139,16 @@ def _op_error(e: Exception, op: Operation) -> OpError:
     elif isinstance(e, MemoryError):
         err = ResourceExhaustedError(None, op, f"OOM when running {op.type} '{op.name}': "
                                      f"{e}{context}")
+    elif isinstance(e, ValueError) and (shapes := _NUMPY_BROADCAST.search(str(e))):
+        # The hot binary kernels (Add, Mul...) leave numpy's message: TF's words for it
+        dims = [f"[{','.join(d for d in s.split(',') if d.strip())}]" for s in shapes.groups()]
+        err = InvalidArgumentError(None, op, f"Incompatible shapes: {dims[0]} vs. {dims[1]}"
+                                   f"{context}")
     else:
         err = InvalidArgumentError(None, op, f"{op.type} '{op.name}' failed: "
                                    f"{type(e).__name__}: {e}{context}")
     return err
+
+
+_NUMPY_BROADCAST = re.compile(r"^operands could not be broadcast together with shapes "
+                              r"\(([\d,]*)\) \(([\d,]*)\)")

@@ -57,6 +57,15 @@ def test_ops_run_in_the_order_they_become_ready_as_tensorflows_executor():
         assert sess.run(u) == 2.0
 
 
+@pytest.mark.parametrize("op", [tf.add, tf.subtract, tf.multiply, tf.divide, tf.maximum])
+def test_mismatched_shapes_at_run_time_use_tensorflows_words(op):
+    a = tf.placeholder(tf.float32, [None, 2])
+    b = tf.placeholder(tf.float32, [None, 2])
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
+                                             match=r"^Incompatible shapes: \[2,2\] vs. \[3,2\]"):
+        sess.run(op(a, b), {a: np.ones((2, 2)), b: np.ones((3, 2))})
+
+
 def test_cycle_is_rejected_naming_an_op():
     a = tf.placeholder(tf.float32, [], name="a")
     b = tf.identity(a, name="b")
