@@ -24,6 +24,7 @@ import weakref
 from . import _wire as w
 from ._protos import lazy_classes
 from . import dtypes as _dt
+from .errors import FailedPreconditionError
 from .graph import Graph, GraphKeys, add_to_collection, convert_to_tensor, get_collection
 from .graph import get_default_graph, name_scope
 from .ops import summary_ops as _ops
@@ -31,7 +32,7 @@ from .tfrecord import encode_record
 
 # (Summary, Event, SessionLog... are resolved by the module __getattr__ below.)
 __all__ = ["scalar", "histogram", "image", "audio", "text", "tensor_summary", "merge", "merge_all",
-           "FileWriter", "FileWriterCache"]
+           "FileWriter", "FileWriterCache", "get_summary_description"]
 
 # -- summary ops --------------------------------------------------------------------------------
 _INVALID_TAG_CHARACTERS = re.compile(r"[^-/\w.]")
@@ -178,6 +179,18 @@ def merge_all(key=GraphKeys.SUMMARIES, scope=None, name=None):
     if not summary_ops:
         return None
     return merge(summary_ops, name=name)
+
+
+def get_summary_description(node_def):
+    """TF's ``tf.summary.get_summary_description``: the SummaryDescription a TensorSummary
+    NodeDef carries in its ``description`` attr (JSON)."""
+    if node_def.op != "TensorSummary":
+        raise ValueError(f"Can't get_summary_description on {node_def.op}")
+    from google.protobuf import json_format
+
+    description = __getattr__("SummaryDescription")()
+    json_format.Parse(node_def.attr["description"].s.decode(), description)
+    return description
 
 
 # -- protos, resolved on first use (core does not import minitf.protos) ---------------------------
@@ -370,7 +383,11 @@ class FileWriter:
             self.add_meta_graph(w.length_delimited(2, data))
 
     def _open(self):
-        os.makedirs(self._logdir, exist_ok=True)
+        try:
+            os.makedirs(self._logdir, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):  # a file in the way: TF's error
+            raise FailedPreconditionError(None, None,
+                                          f"{self._logdir} is not a directory") from None
         seconds = int(time.time())
         base = os.path.join(self._logdir, f"events.out.tfevents.{seconds:010d}."
                                           f"{socket.gethostname()}")

@@ -237,3 +237,22 @@ def test_a_graph_given_at_construction_is_also_written_as_a_meta_graph(tmp_path)
     meta = meta_graph_pb2.MetaGraphDef.FromString(events[2].meta_graph_def)
     assert meta.graph_def == graph_pb2.GraphDef.FromString(events[1].graph_def)
     assert [n.name for n in meta.graph_def.node] == ["c"]
+
+
+def test_a_file_in_the_way_of_the_logdir_is_tensorflows_failed_precondition(tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    for logdir in (blocker, blocker / "sub"):
+        with pytest.raises(tf.errors.FailedPreconditionError, match="is not a directory"):
+            tf.summary.FileWriter(str(logdir))
+
+
+def test_get_summary_description_reads_a_tensor_summarys_json():
+    from minitf.protos import node_def_pb2
+
+    node = node_def_pb2.NodeDef(op="TensorSummary")
+    node.attr["description"].s = b'{"type_hint": "image"}'
+    assert tf.summary.get_summary_description(node).type_hint == "image"
+    summary = tf.summary.tensor_summary("t", tf.constant(1.0))  # TensorSummaryV2, as TF's
+    with pytest.raises(ValueError, match="Can't get_summary_description on TensorSummaryV2"):
+        tf.summary.get_summary_description(summary.op.node_def)
