@@ -10,6 +10,10 @@
 ``ProjectorConfig``, ``EmbeddingInfo`` and ``SpriteMetadata`` are the message classes of
 ``minitf.protos.projector_config_pb2`` (wire- and text-compatible with TensorBoard's), resolved
 on first use: core does not import the protos package (core/_protos.py).
+
+TensorBoard's projector reads the embedding from the logdir's checkpoint with TF's reader, so
+save it with ``tf.train.Saver(..., write_version=tf.train.SaverDef.V2)``: minitf's default
+``.npz`` checkpoints are not TensorFlow's format.
 """
 
 from __future__ import annotations
