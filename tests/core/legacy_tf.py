@@ -53,7 +53,11 @@ def tf1_shape_spellings():
 def tf_side_json(program: str, *args, timeout=600, legacy_keras=True, stdin=None):
     """The JSON a side-by-side test's TensorFlow program prints last: ``program`` run with
     ``args`` in a Python process of its own (TF_USE_LEGACY_KERAS must be set before TensorFlow
-    loads, and TF 1.x behaviour must not leak into this process)."""
+    loads, and TF 1.x behaviour must not leak into this process). Skips the test where
+    TensorFlow (or, for legacy Keras, tf_keras) is not installed, as in CI."""
+    for needed in ("tensorflow", "tf_keras") if legacy_keras else ("tensorflow",):
+        if importlib.util.find_spec(needed) is None:
+            pytest.skip(f"{needed} is not installed")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     if legacy_keras:
         env["TF_USE_LEGACY_KERAS"] = "1"
