@@ -1,8 +1,9 @@
 """``tf.strings`` and TF1's root string functions (``tf.string_join``, ``tf.reduce_join``,
 ``tf.substr``, ``tf.string_to_number``, ``tf.as_string``, ``tf.regex_replace``,
 ``tf.string_split``, ``tf.string_strip``), over core/ops/string_ops.py; ``format``, ``ngrams``
-(dense input), ``unsorted_segment_join`` and the hash buckets over core/ops/string_extra_ops.py.
-A split gives a SparseTensor, as TF1's does (minitf has no RaggedTensor)."""
+(dense or ragged input), ``unsorted_segment_join`` and the hash buckets over
+core/ops/string_extra_ops.py. A split gives a SparseTensor by default, as TF1's does, or a
+RaggedTensor with ``result_type="RaggedTensor"``."""
 
 from __future__ import annotations
 
@@ -132,34 +133,70 @@ def _sparse(outs) -> SparseTensor:
     return SparseTensor(indices, values, shape)
 
 
+def _rows(outs):
+    """The RaggedTensor of a split's (indices, values, shape): one row per input string."""
+    from .ragged import RaggedTensor
+
+    indices, values, shape = outs
+    return RaggedTensor.from_value_rowids(values, indices[:, 0], nrows=shape[0],
+                                          validate=False)
+
+
 def string_split(source, delimiter=" ", skip_empty=True, name=None, sep=None,
                  result_type="SparseTensor"):
-    """``tf.string_split``: a [batch, longest] SparseTensor of the tokens of each string of
-    the vector ``source``, split at any one of ``delimiter``'s bytes (StringSplit)."""
-    _sparse_only(result_type)
+    """``tf.string_split``: the tokens of each string of the vector ``source``, split at any
+    one of ``delimiter``'s bytes (StringSplit), as a [batch, longest] SparseTensor or (with
+    ``result_type="RaggedTensor"``) a RaggedTensor of one row per string."""
+    _check_result_type(result_type)
     delimiter = sep if sep is not None else delimiter
     with name_scope(name, "StringSplit", [source]) as scope:
-        return _sparse(_ops.STRING_SPLIT(_str(source, "source"),
-                                         _str(delimiter, "delimiter"), skip_empty=skip_empty,
-                                         name=scope))
+        outs = _ops.STRING_SPLIT(_str(source, "source"), _str(delimiter, "delimiter"),
+                                 skip_empty=skip_empty, name=scope)
+        return _sparse(outs) if result_type == "SparseTensor" else _rows(outs)
 
 
 def split(source=None, sep=None, maxsplit=-1, result_type="SparseTensor", name=None,
           input=None):  # noqa: A002
-    """``tf.strings.split``: the tokens of each string of a vector at ``sep`` (runs of
-    whitespace when None), at most ``maxsplit`` splits, as a [batch, longest] SparseTensor
-    (StringSplitV2)."""
-    _sparse_only(result_type)
+    """``tf.strings.split`` (TF1's): the tokens of each string at ``sep`` (runs of whitespace
+    when None), at most ``maxsplit`` splits (StringSplitV2). A RaggedTensor of rank N + 1 for
+    a tensor (or RaggedTensor) of rank N, a scalar counting as a vector of one string; or, by
+    default, that RaggedTensor as a SparseTensor."""
+    from .ragged import RaggedTensor
+
+    _check_result_type(result_type)
     source = input if source is None else source
-    with name_scope(name, "StringSplit", [source]) as scope:
-        return _sparse(_ops.STRING_SPLIT_V2(_str(source, "source"), _str(sep or "", "sep"),
-                                            maxsplit=int(maxsplit), name=scope))
+    with name_scope(name, "StringSplit", [source]):
+        x = source if isinstance(source, RaggedTensor) else _str(source, "input")
+        if x.shape.rank == 0:  # TF1's: one row, a [1, n] result
+            from .ops.transform_ops import expand_dims
+
+            x = expand_dims(x, 0)
+        if result_type == "SparseTensor" and not isinstance(x, RaggedTensor) and \
+                x.shape.rank in (None, 1):
+            # the op's own SparseTensor, as TF (an unknown rank must be a vector when run)
+            return _sparse(_ops.STRING_SPLIT_V2(x, _str(sep or "", "sep"),
+                                                maxsplit=int(maxsplit), name="StringSplit"))
+        rows = _split_rows(x, sep, int(maxsplit))
+        return rows if result_type == "RaggedTensor" else rows.to_sparse()
 
 
-def _sparse_only(result_type):
-    if result_type != "SparseTensor":
-        raise ValueError(f"result_type must be 'SparseTensor' (minitf has no RaggedTensor), "
-                         f"got {result_type!r}")
+def _split_rows(x, sep, maxsplit):
+    """TF's ragged string_split_v2: the tokens of each string of ``x`` (rank >= 1 or
+    ragged) as the innermost rows of a RaggedTensor of rank N + 1."""
+    from .ragged import RaggedTensor
+
+    if isinstance(x, RaggedTensor):
+        return x.with_flat_values(_split_rows(x.flat_values, sep, maxsplit))
+    if x.shape.rank not in (None, 1):
+        return _split_rows(RaggedTensor.from_tensor(x, ragged_rank=x.shape.rank - 1), sep,
+                           maxsplit)
+    return _rows(_ops.STRING_SPLIT_V2(x, _str(sep or "", "sep"), maxsplit=maxsplit,
+                                      name="StringSplitV2"))
+
+
+def _check_result_type(result_type):
+    if result_type not in ("SparseTensor", "RaggedTensor"):
+        raise ValueError("result_type must be 'RaggedTensor' or 'SparseTensor'.")
 
 
 def _unit(unit):
@@ -178,10 +215,10 @@ def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002 - TF's arg
 
 def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None,
            preserve_short_sequences=False, name=None):
-    """``tf.strings.ngrams`` of a dense tensor: the n-grams of width ``ngram_width`` (an int
-    or a list) along the last axis, joined by ``separator``, padded with ``pad_values`` (a
-    string or a (left, right) pair) ``padding_width`` times (width - 1 if None) at each end.
-    RaggedTensor input is not supported: minitf has none."""
+    """``tf.strings.ngrams``: the n-grams of width ``ngram_width`` (an int or a list) along
+    the last axis, joined by ``separator``, padded with ``pad_values`` (a string or a (left,
+    right) pair) ``padding_width`` times (width - 1 if None) at each end. A dense tensor gives
+    a dense tensor; a RaggedTensor gives a RaggedTensor of the same rows."""
     left, right = _pad_values(pad_values)
     if padding_width is not None and padding_width < 1:
         raise ValueError("padding_width must be greater than 0.")
@@ -195,7 +232,12 @@ def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None
     from .ops.concat_split_ops import concat
     from .ops.string_extra_ops import STRING_NGRAMS
 
+    from .ragged import RaggedTensor
+
     with name_scope(name, "StringNGrams", [data]):
+        if isinstance(data, RaggedTensor):
+            return _ragged_ngrams(data, widths, separator, left, right, pad,
+                                  preserve_short_sequences)
         data = _str(data, "data")
         if data.shape.rank is None:
             raise ValueError("Rank of data must be known.")
@@ -210,6 +252,23 @@ def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None
         if data.shape.rank == 1:
             return grams
         return array_ops.reshape(grams, concat([dims[:-1], np.array([-1], np.int64)], 0))
+
+
+def _ragged_ngrams(data, widths, separator, left, right, pad, preserve_short_sequences):
+    """The n-grams of each innermost row of the RaggedTensor ``data``, as TF's: the outer
+    partitions kept, StringNGrams over the flat values and the innermost row splits."""
+    from .ops.string_extra_ops import STRING_NGRAMS
+    from .ragged import RaggedTensor
+
+    if data.ragged_rank > 1:
+        return data.with_values(_ragged_ngrams(data.values, widths, separator, left, right, pad,
+                                               preserve_short_sequences))
+    if data.dtype != _dt.string:
+        raise TypeError(f"data must be a string RaggedTensor, got {data.dtype.name}")
+    grams, splits = STRING_NGRAMS(data.values, data.row_splits, separator=separator,
+                                  ngram_widths=widths, left_pad=left, right_pad=right,
+                                  pad_width=pad, preserve_short_sequences=preserve_short_sequences)
+    return RaggedTensor.from_row_splits(grams, splits, validate=False)
 
 
 def _pad_values(pad_values):

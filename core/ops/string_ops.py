@@ -148,12 +148,31 @@ STRING_LENGTH = _unary("StringLength", _length, _dt.int32, {"unit": "BYTE"},
                        "The length of each string in bytes or UTF-8 characters.")
 STRING_STRIP = _unary("StringStrip", lambda v: v.strip(),
                       doc="Each string without leading and trailing whitespace.")
-STRING_LOWER = _unary("StringLower", lambda v, encoding: v.lower() if not encoding else
-                      v.decode(encoding).lower().encode(encoding), attrs={"encoding": ""},
-                      doc="Each string in lower case (ASCII; or by encoding).")
-STRING_UPPER = _unary("StringUpper", lambda v, encoding: v.upper() if not encoding else
-                      v.decode(encoding).upper().encode(encoding), attrs={"encoding": ""},
-                      doc="Each string in upper case (ASCII; or by encoding).")
+
+
+def _case(op_type, method, doc):
+    """StringLower/StringUpper: ASCII only without an encoding, Unicode case mapping with
+    "utf-8", TF's only other encoding (checked when the op runs, even on no strings, as TF's
+    kernel does); invalid UTF-8 reads as U+FFFD, as ICU's conversion in TF."""
+    def kernel(input, *, encoding):  # noqa: A002 - TF's argument name
+        if encoding not in ("", "utf-8"):
+            raise InvalidArgumentError(None, None, f"only utf-8 or '' (no encoding) is "
+                                       f"supported, received {encoding}")
+        if not encoding:
+            return _each(lambda v: getattr(v, method)(), input)
+        return _each(lambda v: getattr(v.decode("utf-8", "replace"), method)().encode("utf-8"),
+                     input)
+
+    return register(OpDef(
+        op_type, inputs=["input:string"], attrs={"encoding": ""}, kernel=kernel,
+        infer=lambda x, **_: [TensorSpec(x.shape, _dt.string)], grad=NOT_DIFFERENTIABLE,
+        doc=doc))
+
+
+STRING_LOWER = _case("StringLower", "lower",
+                     "Each string in lower case (ASCII; or UTF-8 with encoding='utf-8').")
+STRING_UPPER = _case("StringUpper", "upper",
+                     "Each string in upper case (ASCII; or UTF-8 with encoding='utf-8').")
 
 
 def _substr_kernel(strings, pos, length, *, unit):

@@ -104,8 +104,8 @@ def test_splits_are_sparse_tensors():
         assert isinstance(v1, tf.SparseTensor) and v1.indices.shape.as_list() == [None, 2]
         dense = tf.sparse.to_dense(v1, default_value="")
         got = _run([v1, v2, ws, dense], {x: ["a b,c", "", "d,,e"]})
-        with pytest.raises(ValueError, match="RaggedTensor"):
-            tf.strings.split(x, result_type="RaggedTensor")
+        with pytest.raises(ValueError, match="result_type must be 'RaggedTensor' or"):
+            tf.strings.split(x, result_type="Ragged")
         with pytest.raises(ValueError, match="Shape must be rank 1 but is rank 2"):
             tf.string_split(tf.constant([["a"]]))
         anything = tf.placeholder(tf.string)  # rank known only when run
