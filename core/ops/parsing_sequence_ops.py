@@ -8,7 +8,8 @@ a repeated Feature, one per step). The kernel follows TF's FastParseSequenceExam
 checks in the same order, with its messages (quirks included, e.g. a required context feature
 missing from every record reports "Inconsistent max number of elements").
 
-Ragged features (RaggedTensor) are refused: minitf has no RaggedTensor.
+Ragged features (tf.io.RaggedFeature) are refused: the parsing ops do not build ragged
+outputs.
 """
 
 from __future__ import annotations
@@ -275,8 +276,8 @@ def _infer(serialized, default_specs, *, ctx_sparse_types, ctx_dense_shapes, lis
 
 def _refuse_ragged(op_type, *types):
     if any(types):
-        raise UnimplementedError(None, None, f"{op_type}: ragged features need RaggedTensor, "
-                                 "which minitf does not implement")
+        raise UnimplementedError(None, None, f"{op_type}: ragged features are not parsed by "
+                                 "minitf (its parsing ops build no ragged outputs)")
 
 
 # -- ParseSequenceExampleV2 --------------------------------------------------------------------
