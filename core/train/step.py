@@ -165,8 +165,7 @@ def piecewise_constant(x, boundaries, values, name=None):
         raise ValueError("The length of boundaries should be 1 less than the length of values")
     with get_default_graph().name_scope(name or "PiecewiseConstant") as scope:
         x = convert_to_tensor(x.value() if hasattr(x, "value") else x)
-        bounds = [convert_to_tensor(b, dtype=x.dtype) if not hasattr(b, "dtype") else
-                  math_ops.cast(b, x.dtype) for b in boundaries]
+        bounds = [_boundary(convert_to_tensor(b), x.dtype) for b in boundaries]
         vals = [convert_to_tensor(v) for v in values]
         if len({v.dtype for v in vals}) > 1:
             raise ValueError(f"Values must have elements all with the same dtype "
@@ -178,6 +177,17 @@ def piecewise_constant(x, boundaries, values, name=None):
 
 
 piecewise_constant_decay = piecewise_constant
+
+
+def _boundary(b, dtype):
+    """TF's rule: a boundary has x's dtype, or is int32 for an int64 x (cast, losing nothing);
+    any other cast could change the comparison (an int64 wrapping to int32, a float floored)."""
+    if b.dtype.base_dtype == dtype.base_dtype:
+        return b
+    if b.dtype.base_dtype == _dt.int32 and dtype.base_dtype == _dt.int64:
+        return math_ops.cast(b, dtype)
+    raise ValueError(f"Boundaries (<dtype: '{b.dtype.base_dtype.name}'>) must have the same "
+                     f"dtype as x (<dtype: '{dtype.base_dtype.name}'>).")
 
 
 def _cosine_terms(name, learning_rate, global_step, decay_steps, num_periods):

@@ -623,6 +623,21 @@ def test_piecewise_constant_checks_its_lists():
         tf.train.piecewise_constant(tf.constant(3), [1], [0.1, 2])
 
 
+def test_piecewise_constant_boundaries_take_x_dtype_only_from_int32_to_int64():
+    # TF's rule: an int64 boundary cast to an int32 step would wrap (3e9 -> negative) and
+    # give 0.1 from step 0; a float step with int boundaries would compare other values.
+    step32 = tf.placeholder(tf.int32, [])
+    with pytest.raises(ValueError, match=r"Boundaries \(<dtype: 'int64'>\) must have the same "
+                                         r"dtype as x \(<dtype: 'int32'>\)"):
+        tf.train.piecewise_constant(step32, [np.int64(3_000_000_000)], [1.0, 0.1])
+    with pytest.raises(ValueError, match="must have the same dtype as x"):
+        tf.train.piecewise_constant(tf.placeholder(tf.float32, []), [10, 20], [1.0, 0.5, 0.1])
+    step64 = tf.placeholder(tf.int64, [])
+    lr = tf.train.piecewise_constant(step64, [10, 20], [1.0, 0.5, 0.1])  # int32 -> int64
+    with tf.Session() as sess:
+        assert [sess.run(lr, {step64: k}) for k in (10, 11, 21)] == pytest.approx([1.0, 0.5, 0.1])
+
+
 # -- moving averages ------------------------------------------------------------------------------
 def test_exponential_moving_average_follows_tf1_formula(tmp_path):
     """shadow -= (1 - decay) * (shadow - value) after each update, from the variable's initial
