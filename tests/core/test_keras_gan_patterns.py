@@ -255,9 +255,7 @@ print(json.dumps(run(tf)))
 
 @pytest.fixture(scope="module")
 def both():
-    pytest.importorskip("tensorflow")
-    pytest.importorskip("tf_keras")
-    want = tf_side_json(TF_SIDE, REPO)
+    want = tf_side_json(TF_SIDE, REPO)  # skips without TensorFlow and tf_keras
     K.clear_session()
     scope: dict = {}
     exec(compile(PROGRAM, "gan_patterns_program", "exec"), scope)  # noqa: S102 - shared

@@ -288,9 +288,7 @@ def test_gcn_on_a_sparse_adjacency_trains_as_on_the_dense_one():
 # -- side by side with TensorFlow ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def both():
-    pytest.importorskip("tensorflow")
-    pytest.importorskip("tf_keras")
-    want = tf_side_json(TF_SIDE, REPO)
+    want = tf_side_json(TF_SIDE, REPO)  # skips without TensorFlow and tf_keras
     K.clear_session()
     got = _program()["run"](tf)
     return got, want
