@@ -98,7 +98,10 @@ class PiecewiseConstantDecay(_Configured):
         self.boundaries, self.values, self.name = boundaries, values, name
 
     def __call__(self, step):
-        return _decay.piecewise_constant(step, self.boundaries, self.values, self.name)
+        # Keras' schedule casts its boundaries to the step's dtype (tf.train's refuses most)
+        step = convert_to_tensor(step)
+        bounds = [math_ops.cast(convert_to_tensor(b), step.dtype) for b in self.boundaries]
+        return _decay.piecewise_constant(step, bounds, self.values, self.name)
 
 
 class CosineDecay(_Configured):

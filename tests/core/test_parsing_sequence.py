@@ -336,7 +336,7 @@ def test_graph_construction_checks():
                 Ncontext_dense=1, context_dense_shapes=[[2]], context_sparse_keys=[],
                 feature_list_sparse_keys=[], feature_list_dense_keys=[],
                 feature_list_dense_missing_assumed_empty=[])
-        with pytest.raises(errors.UnimplementedError, match="RaggedTensor"):
+        with pytest.raises(errors.UnimplementedError, match="ragged features are not parsed"):
             ops.PARSE_SEQUENCE_EXAMPLE_V2(
                 strings(R1), empty, empty, empty, strings(b"r"), empty, empty, empty,
                 np.zeros([0], bool), [], **{**no_ragged, "context_ragged_value_types": [
