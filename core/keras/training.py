@@ -169,13 +169,6 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
                 "weights, did you set `model.trainable` without calling `model.compile` after ?",
                 1)
 
-    def _training_updates(self) -> list:
-        """TF1 Keras' train step runs the unconditional updates and those reachable from the
-        model's own inputs: a nested model's updates from its calls on other inputs (its
-        original Input, say) would need those fed."""
-        wanted = {id(u) for u in self.get_updates_for(None) + self.get_updates_for(self.inputs)}
-        return [u for u in self.updates if id(u) in wanted]
-
     # -- the step functions -----------------------------------------------------------------
     def _train_function(self):
         self._check_trainable_weights_consistency()
@@ -192,7 +185,7 @@ class TrainingMixin(CompileMixin, GeneratorMixin):
                         lambda: self.optimizer.get_updates(params=params,
                                                            loss=self.total_loss))) \
                         if params else []
-                    updates += [getattr(u, "op", u) for u in self._training_updates()]
+                    updates += [getattr(u, "op", u) for u in self._for_own_inputs(self.updates)]
             finally:
                 self._set_trainable_state(current)
             self._train_fn = (self._metric_tensors, updates + self._metric_updates)

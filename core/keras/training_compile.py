@@ -13,6 +13,7 @@ from ..ops import fill_ops, shape_ops
 from ..ops.shape_ops import size
 from ..ops.transform_ops import expand_dims
 from . import losses as losses_mod
+from .base_layer import _split_by_inputs
 from . import metrics as metrics_mod
 from . import optimizers
 from . import training_data as td
@@ -174,19 +175,20 @@ class CompileMixin:
                 term = value * weights[i] if weights[i] != 1.0 else value
                 total = term if total is None else total + term
             with name_scope("loss"):
-                for extra in self._training_losses():
+                for extra in self._for_own_inputs(self.losses):
                     total = total + math_ops.cast(extra, total.dtype)
             self.total_loss = total
             self._build_metrics(outputs, loss_fns)
 
-    def _training_losses(self) -> list:
-        """TF1 Keras' added losses: the unconditional ones and those reachable from the
-        model's own inputs (a nested model's activity loss from a call on its original Input
-        would need that fed)."""
+    def _for_own_inputs(self, items) -> list:
+        """Of the model's updates or losses, what TF1 Keras' train step takes: the
+        unconditional ones and those reachable from the model's own inputs (a nested model's
+        from a call on its original Input would need that fed)."""
         if getattr(self, "inputs", None) is None:
-            return list(self.losses)
-        wanted = {id(x) for x in self.get_losses_for(None) + self.get_losses_for(self.inputs)}
-        return [x for x in self.losses if id(x) in wanted]
+            return list(items)
+        wanted = {id(x) for x in _split_by_inputs(self, items, None)
+                  + _split_by_inputs(self, items, self.inputs)}
+        return [x for x in items if id(x) in wanted]
 
     def _metric_for(self, entry, out, loss_fn, weighted=False):
         """(name, Metric) for a compiled metric identifier, picking accuracy's flavour from the

@@ -114,7 +114,7 @@ def test_training_updates_are_the_unconditional_and_the_models_own():
     z = L.Input((2,))
     outer = keras.Model(z, inner(z))
     assert len(outer.updates) == 4  # two calls of BatchNormalization, two updates each
-    kept = outer._training_updates()
+    kept = outer._for_own_inputs(outer.updates)
     assert len(kept) == 2
     assert kept == outer.get_updates_for(outer.inputs)
     assert outer.get_updates_for(None) == []
