@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from ..graph import name_scope
-from ..ops import (concat_split_ops, fill_ops, logic_ops, math_ops, nn_ops, reduction_ops,
-                   shape_ops, transform_ops)
+from ..ops import logic_ops, math_ops, nn_ops, reduction_ops, shape_ops, transform_ops
 from . import backend_math as K  # noqa: N812 - Keras' own spelling
 from . import backend_ops as KO  # noqa: N812
 
@@ -188,11 +187,11 @@ def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OV
             elif wr == lr + 1:
                 w = transform_ops.squeeze(w, [-1])
             elif 0 < wr < lr:
-                # per-sample weights of a loss kept per pixel (a conv output's mse): ones
-                # over the other axes, so each sample's mean is weighted (TF broadcasts
-                # its unfed default weight [1.] so; Keras 2.2 averaged those axes first)
-                w = shape_ops.reshape(w, concat_split_ops.concat(
-                    [shape_ops.shape(w), fill_ops.ones([lr - wr], _dt.int32)], 0))
+                # per-sample weights of a loss kept per pixel (a conv output's mse) broadcast
+                # over the other axes, so each sample's mean is weighted (TF broadcasts its
+                # unfed default weight [1.] so; Keras 2.2 averaged those axes first)
+                for _ in range(lr - wr):
+                    w = transform_ops.expand_dims(w, -1)
         weighted = losses * w
     else:
         weighted = losses
