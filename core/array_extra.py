@@ -135,7 +135,7 @@ def get_static_value(tensor, partial=False):
     if value is not None:
         return np.array(value)  # writable, as TF's
     op = tensor.op
-    if partial and op.type == "Pack" and op.get_attr("axis") == 0 and \
+    if partial and op.type == "Pack" and op._get_attr("axis") == 0 and \
             all(t.shape.rank == 0 for t in op.inputs):
         out = np.empty(len(op.inputs), dtype=object)
         for i, t in enumerate(op.inputs):

@@ -46,7 +46,7 @@ def loop_inputs(ctx: WhileContext) -> list:
 
 def _invariants(ctx: WhileContext) -> list:
     """The Enter ops of the float and complex values every iteration sees."""
-    return [e for e in ctx.enters if e.get_attr("is_constant") and e not in ctx.entries and
+    return [e for e in ctx.enters if e._get_attr("is_constant") and e not in ctx.entries and
             (e.outputs[0].dtype.is_floating or e.outputs[0].dtype.is_complex)]
 
 
@@ -227,7 +227,7 @@ class _GradContext(WhileContext):
         if t in self.values or t.op not in forward.ops:
             return super().add_value(t)
         op = t.op
-        if op.type in ("Enter", "RefEnter") and op.get_attr("is_constant"):
+        if op.type in ("Enter", "RefEnter") and op._get_attr("is_constant"):
             entered = super().add_value(op.inputs[0])  # the same value every iteration
         else:
             entered = self._popped(t)

@@ -56,20 +56,20 @@ def _recover(graph, loop_cond: Operation) -> WhileContext | None:
         body = sw.outputs[1].consumers()  # the Exits they use). TF1 reads each variable
         inside.append(body[0].outputs[0] if len(body) == 1 and body[0].type == "Identity"
                       else sw.outputs[1])  # through one Identity
-    frame = entries[0].get_attr("frame_name")
+    frame = entries[0]._get_attr("frame_name")
     ops = _loop_ops(entries, {x for x in exits if x is not None}, frame)
     outer, in_cond = _enclosing(graph, entries[0].inputs[0].op)
-    ctx = WhileContext(graph, frame, entries[0].get_attr("parallel_iterations"), outer, [])
+    ctx = WhileContext(graph, frame, entries[0]._get_attr("parallel_iterations"), outer, [])
     if in_cond and outer is not None:  # (as a loop built so: its gradient would need the
         ctx.refusal = (f"the loop of '{loop_cond.name}', in a tf.cond branch inside "  # cond's
                        "another loop")  # context, which a GraphDef does not record)
     ctx.is_gradient = _pops_another_loops_stack(ops)
     ctx.back_prop = not any(x is not None and x.outputs[0].name in
                             graph._loops_without_back_prop for x in exits)
-    ctx.enters = [op for op in ops if op.type in _ENTERS and op.get_attr("frame_name") == frame]
+    ctx.enters = [op for op in ops if op.type in _ENTERS and op._get_attr("frame_name") == frame]
     ctx.entries, ctx.merges, ctx.nexts, ctx.inside = entries, merges, nexts, inside
     ctx.loop_cond = loop_cond.outputs[0]
-    ctx.external = {e.inputs[0]: e.outputs[0] for e in ctx.enters if e.get_attr("is_constant")}
+    ctx.external = {e.inputs[0]: e.outputs[0] for e in ctx.enters if e._get_attr("is_constant")}
     ctx.values.update(ctx.external)
     for op in ops:
         ctx.ops.add(op)
@@ -106,7 +106,7 @@ def _loop_ops(entries, exits, frame) -> list:
     todo = list(seen)
     while todo:
         op = todo.pop()
-        if op.type in _ENTERS and op.get_attr("frame_name") == frame:
+        if op.type in _ENTERS and op._get_attr("frame_name") == frame:
             continue  # the loop's edge: what enters comes from outside
         for p in [t.op for t in op.inputs] + list(op.control_inputs):
             if p not in seen:
@@ -206,7 +206,7 @@ def _pops_another_loops_stack(ops) -> bool:
 def _loop_cond_of(enter: Operation) -> Operation | None:
     """The LoopCond of ``enter``'s loop: the first one its value reaches without entering
     an inner loop (another frame's Enter) or leaving through an Exit."""
-    frame, seen, todo = enter.get_attr("frame_name"), set(), [enter]
+    frame, seen, todo = enter._get_attr("frame_name"), set(), [enter]
     while todo:
         op = todo.pop(0)
         if op in seen:
@@ -215,7 +215,7 @@ def _loop_cond_of(enter: Operation) -> Operation | None:
         if op.type == "LoopCond":
             return op
         if op.type == "Exit" or (op is not enter and op.type in _ENTERS and
-                                 op.get_attr("frame_name") != frame):
+                                 op._get_attr("frame_name") != frame):
             continue
         todo.extend(c for t in op.outputs for c in t.consumers())
         todo.extend(op._control_outputs)

@@ -323,9 +323,9 @@ def _maybe_compile(scope, op, grad_fn, out_grads):
     ``_XlaSeparateCompiledGradients`` ``<scope>_grad_<gradients name scope, "/" -> "_">``, so
     XLA compiles them apart (the graph's attr scope, as TF's)."""
     try:
-        xla_compile = op.get_attr("_XlaCompile")
-        separate = op.get_attr("_XlaSeparateCompiledGradients")
-        xla_scope = op.get_attr("_XlaScope").decode()
+        xla_compile = op._get_attr("_XlaCompile")
+        separate = op._get_attr("_XlaSeparateCompiledGradients")
+        xla_scope = op._get_attr("_XlaScope").decode()
     except ValueError:
         return grad_fn(op, *out_grads)
     if not xla_compile:

@@ -46,7 +46,7 @@ class TableSaveable(SaveableObject):
                     f"{what} {self.specs[0 if what == 'keys' else 1][0]} are "
                     f"{_dt_name(arr.dtype)} in the checkpoint but {spec.dtype.name} in the "
                     "graph")
-        shape = tuple(op.get_attr("value_shape")) if op.type == \
+        shape = tuple(op._get_attr("value_shape")) if op.type == \
             "MutableHashTableOfTensorsV2" else ()
         dense = op.type == "MutableDenseHashTableV2"
         if keys.ndim < 1 or (not dense and keys.ndim != 1) or values.ndim < 1 or \

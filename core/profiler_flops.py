@@ -59,7 +59,7 @@ def _reduction(reduce_flops=1, finalize_flops=0):
 
 
 def _nhwc(op):
-    data_format = op.get_attr("data_format") if "data_format" in op.attrs else ""
+    data_format = op._get_attr("data_format") if "data_format" in op.attrs else ""
     if isinstance(data_format, bytes):
         data_format = data_format.decode()
     if data_format != "NHWC":
@@ -68,24 +68,24 @@ def _nhwc(op):
 
 def _pool(op):
     _nhwc(op)
-    return _count(op.get_attr("ksize")) * _count(_out(op))
+    return _count(op._get_attr("ksize")) * _count(_out(op))
 
 
 def _avg_pool_grad(op):
     _nhwc(op)
-    return _count(op.get_attr("ksize")) * _count(_in(op, 1)) * 2
+    return _count(op._get_attr("ksize")) * _count(_in(op, 1)) * 2
 
 
 def _max_pool_grad(op):
     _nhwc(op)
     orig_out = _count(_in(op, 1))
-    return _count(op.get_attr("ksize")) * orig_out + orig_out
+    return _count(op._get_attr("ksize")) * orig_out + orig_out
 
 
 def _conv2d_backprop_input(op):
     _nhwc(op)
     out, kernel = _out(op), _in(op, 1)
-    strides = op.get_attr("strides")
+    strides = op._get_attr("strides")
     # TF divides in floating point and truncates with int().
     return int(2 * _count(out) * _count(kernel) / (out[-1] * strides[1] * strides[2]))
 
@@ -93,7 +93,7 @@ def _conv2d_backprop_input(op):
 def _conv2d_backprop_filter(op):
     _nhwc(op)
     image, kernel = _in(op, 0), _out(op)
-    strides = op.get_attr("strides")
+    strides = op._get_attr("strides")
     return int(2 * _count(image) * _count(kernel) / (image[-1] * strides[1] * strides[2]))
 
 

@@ -206,11 +206,11 @@ def _to_tensor_grad(op, dy):
     from .ops.gather_ops import unsorted_segment_sum
 
     _, values, default_value, *partitions = op.inputs
-    outer = 1 + _ragged_rank(op.get_attr("row_partition_types"))
+    outer = 1 + _ragged_rank(op._get_attr("row_partition_types"))
     nvals = array_ops.shape(values)[0]
     index = RAGGED_TENSOR_TO_TENSOR(
         array_ops.shape(dy, out_type=op.inputs[0].dtype)[:outer], array_ops.range_(nvals),
-        np.int32(-1), list(partitions), row_partition_types=op.get_attr("row_partition_types"))
+        np.int32(-1), list(partitions), row_partition_types=op._get_attr("row_partition_types"))
     mask = logic_ops.not_equal(index, -1)
     d_values = unsorted_segment_sum(boolean_mask(dy, mask), boolean_mask(index, mask), nvals)
     padded = reduction_ops.reduce_sum(boolean_mask(dy, logic_ops.logical_not(mask)), axis=0)

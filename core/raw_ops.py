@@ -74,7 +74,7 @@ def _structure(op):
             groups.append(outs[at])
             at += 1
             continue
-        n = op.get_attr(attr)
+        n = op._get_attr(attr)
         n = n if isinstance(n, int) else len(n)
         groups.append(outs[at:at + n])
         at += n

@@ -212,6 +212,11 @@ class Operation:
         return dict(self._attrs)
 
     def get_attr(self, name: str):
+        return self._get_attr(name)
+
+    def _get_attr(self, name: str):
+        """An attr's value as minitf keeps it (str, ndarray, TensorShape...): what the
+        library's own code reads; ``get_attr`` gives TF's types."""
         if name == "_class" and self._colocation:
             return list(self._colocation)
         if name == "_gradient_op_type" and self in self._graph._gradient_overrides:

@@ -135,8 +135,8 @@ def _table_saveables(graph, meta, prefix: str) -> list:
         except (KeyError, ValueError):
             continue
         name = keys[:-len("-keys")] if keys.endswith("-keys") else keys
-        out.append(table_saveable(op.outputs[0], op.get_attr("key_dtype"),
-                                  op.get_attr("value_dtype"), name, (keys, values)))
+        out.append(table_saveable(op.outputs[0], op._get_attr("key_dtype"),
+                                  op._get_attr("value_dtype"), name, (keys, values)))
     return out
 
 

@@ -404,7 +404,7 @@ def _asset_files(assets_collection, taken: dict) -> list:
         if t.dtype != _dt.string:
             raise TypeError(f"Asset path tensor {t}` must be of dtype string."
                             f"Has type {t.dtype.name} instead.")
-        value = np.asarray(t.op.get_attr("value"))
+        value = np.asarray(t.op._get_attr("value"))
         source = value.reshape(-1)[0] if value.size == 1 else b""
         source = os.fsdecode(source)
         if not source:

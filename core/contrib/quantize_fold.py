@@ -112,7 +112,7 @@ def _fused_match(graph, m: MatchResult, p, layer_op, bn_op, output):
     bn = _BatchNorm(layer_op=layer_op, bn_op=bn_op, output=output,
                     input=m.get_tensor(p["input"]), weights=m.get_tensor(p["weight"]),
                     gamma=m.get_tensor(p["gamma"]), beta=m.get_tensor(p["beta"]),
-                    epsilon=bn_op.get_attr("epsilon"), batch_stats=bn_op.get_attr("is_training"))
+                    epsilon=bn_op._get_attr("epsilon"), batch_stats=bn_op._get_attr("is_training"))
     if not bn.batch_stats:
         bn.mean, bn.variance = m.get_tensor(p["mean"]), m.get_tensor(p["var"])
         return bn
@@ -221,7 +221,7 @@ def _corrections(graph, context, bn, freeze_batch_norm_delay):
 
 def _clone_layer(op, inputs, weights, name):
     """``op`` (Conv2D, MatMul, DepthwiseConv2dNative) again on ``inputs`` and ``weights``."""
-    a = {k: op.get_attr(k) for k in op.attrs if not k.startswith("_")}
+    a = {k: op._get_attr(k) for k in op.attrs if not k.startswith("_")}
     fmt = a.get("data_format", "NHWC")
     fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
     if op.type == "Conv2D":

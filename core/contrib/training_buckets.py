@@ -239,7 +239,7 @@ def byte_size_load_fn(op):
     shape = output.shape
     if not shape.is_fully_defined():
         try:
-            shape = TensorShape(op.get_attr("shape"))
+            shape = TensorShape(op._get_attr("shape"))
         except (ValueError, KeyError):
             pass
     shape.assert_is_fully_defined()

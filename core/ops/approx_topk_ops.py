@@ -75,7 +75,7 @@ def _grad(op, dvalues, _):
 
     x, indices = op.inputs[0], op.outputs[1]
     rank = indices.shape.rank
-    d = op.get_attr("reduction_dimension") % rank
+    d = op._get_attr("reduction_dimension") % rank
     shape = array_ops.shape(indices)
     parts = []
     for j in range(rank):

@@ -408,7 +408,7 @@ def _tensor_scatter_extreme_grad(op, dy):
 
     x, indices, y = op.inputs
     out = op.outputs[0]
-    policy = op.get_attr("bad_indices_policy")  # TF's rule passes it on
+    policy = op._get_attr("bad_indices_policy")  # TF's rule passes it on
     x_hit = cast(equal(x, out), dy.dtype)
     y_hit = cast(equal(y, GATHER_ND(out, indices, bad_indices_policy=policy)), dy.dtype)
     hits = x_hit + SCATTER_ND(indices, y_hit, shape(x, out_type=indices.dtype),

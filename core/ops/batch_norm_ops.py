@@ -175,9 +175,9 @@ def _fused_bn_grad_rule(grad_opdef, v3):
     used; mean and variance get none."""
     def rule(op, dy, *_):
         x, scale = op.inputs[0], op.inputs[1]
-        epsilon = op.get_attr("epsilon")
-        data_format = op.get_attr("data_format")
-        is_training = op.get_attr("is_training")
+        epsilon = op._get_attr("epsilon")
+        data_format = op._get_attr("data_format")
+        is_training = op._get_attr("is_training")
         extra = [op.outputs[5]] if v3 else []
         if is_training:
             dx, dscale, doffset = grad_opdef(
@@ -295,8 +295,8 @@ def _fused_bn_grad_grad(op, ggx, ggscale, ggoffset, *_):
     from ..gradients import gradients
 
     dy, x, scale, mean, variance = op.inputs[:5]
-    outs = _batch_norm_grad_graph(dy, x, scale, mean, variance, op.get_attr("epsilon"),
-                                  op.get_attr("data_format"), op.get_attr("is_training"))
+    outs = _batch_norm_grad_graph(dy, x, scale, mean, variance, op._get_attr("epsilon"),
+                                  op._get_attr("data_format"), op._get_attr("is_training"))
     # Stop at the op's inputs: only the composed ops are differentiated (TF's tape), not the
     # graph that made dy from x.
     grads = gradients(list(outs), [dy, x, scale], grad_ys=[ggx, ggscale, ggoffset],

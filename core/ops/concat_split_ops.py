@@ -273,7 +273,7 @@ PACK = register(OpDef(
     "Pack", inputs=["values:N*T"], attrs={"axis": 0},
     kernel=_pack_kernel,
     infer=_pack_infer,
-    grad=lambda op, dy: unstack(dy, num=op.get_attr("N"), axis=op.get_attr("axis")),
+    grad=lambda op, dy: unstack(dy, num=op._get_attr("N"), axis=op._get_attr("axis")),
 ))
 
 
@@ -307,7 +307,7 @@ UNPACK = register(OpDef(
     "Unpack", inputs=["value:T"], attrs={"num": req("int"), "axis": 0},
     kernel=_unpack_kernel,
     infer=_unpack_infer,
-    grad=lambda op, *dys: [stack(list(dys), axis=op.get_attr("axis"))],
+    grad=lambda op, *dys: [stack(list(dys), axis=op._get_attr("axis"))],
 ))
 
 

@@ -135,7 +135,7 @@ STOP_GRADIENT = register(OpDef(
 
 
 def _prevent_gradient_grad(op, dy):
-    raise LookupError(f"Gradient explicitly disabled. Reason: {op.get_attr('message')}")
+    raise LookupError(f"Gradient explicitly disabled. Reason: {op._get_attr('message')}")
 
 
 # Forwards its input; asking for its gradient raises (TF's guard on a fused op's gradient

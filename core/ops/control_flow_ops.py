@@ -234,7 +234,7 @@ def _enter_grad(op, grad):
     Jacobian's rows by map_fn) reaches the Enter of an outside value; its gradient, built in
     the body, is the incoming one, and the walk goes on to the outside value (its gradient ops
     are the body's too, which enters what they read). Any other Enter is ``_loop_grad``'s."""
-    frame = op.get_attr("frame_name")
+    frame = op._get_attr("frame_name")
     if any(loop.name == frame for loop in _loops_building(op.graph)):
         return [grad]
     return _loop_grad(op, grad)

@@ -209,7 +209,7 @@ def _conv3d_backprop_filter_infer(x, sizes, dy, *, strides, padding, data_format
 
 
 def _attrs(op) -> dict:
-    return {k: op.get_attr(k) for k in ("strides", "padding", "data_format", "dilations")}
+    return {k: op._get_attr(k) for k in ("strides", "padding", "data_format", "dilations")}
 
 
 # TensorFlow's rules (nn_grad.py): Conv3D's input and filter shapes come from one ShapeN.

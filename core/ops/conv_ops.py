@@ -298,7 +298,7 @@ def _conv2d_backprop_filter_infer(x, sizes, dy, *, strides, use_cudnn_on_gpu, pa
 
 
 def _conv_grad_attrs(op) -> dict:
-    return {k: op.get_attr(k) for k in ("strides", "use_cudnn_on_gpu", "padding",
+    return {k: op._get_attr(k) for k in ("strides", "use_cudnn_on_gpu", "padding",
                                         "explicit_paddings", "data_format", "dilations")}
 
 

@@ -428,12 +428,12 @@ _COMMON = ("rnn_mode", "input_mode", "direction", "dropout", "seed", "seed2")
 
 def _forward_grad(version):
     def grad(op, *grads):
-        if not op.get_attr("is_training"):
+        if not op._get_attr("is_training"):
             raise ValueError("To use CudnnRNN in gradients, is_training must be set to True.")
-        attrs = {k: op.get_attr(k) for k in _COMMON}
+        attrs = {k: op._get_attr(k) for k in _COMMON}
         ins, outs = list(op.inputs), list(op.outputs)
         if version == 3:
-            attrs.update(num_proj=op.get_attr("num_proj"), time_major=op.get_attr("time_major"))
+            attrs.update(num_proj=op._get_attr("num_proj"), time_major=op._get_attr("time_major"))
             result = CUDNN_RNN_BACKPROP_V3(*ins, *outs[:3], *grads[:3], outs[3], outs[4],
                                            **attrs)
             return list(result) + [None]

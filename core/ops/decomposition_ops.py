@@ -104,10 +104,10 @@ def _svd_grad(op, grad_s, grad_u, grad_v):
     the phases of the singular vectors (u_k, v_k -> u_k e^{i phi}, v_k e^{i phi})."""
     a = op.inputs[0]
     grad_s_mat = dg.matrix_diag(grad_s)
-    if not op.get_attr("compute_uv"):
+    if not op._get_attr("compute_uv"):
         _, u, v = svd(a, compute_uv=True)
         return [matmul(u, matmul(grad_s_mat, v, adjoint_b=True))]
-    full_matrices = op.get_attr("full_matrices")
+    full_matrices = op._get_attr("full_matrices")
     dims = a.shape.as_tuple()
     m, n = (dims[-2], dims[-1]) if dims is not None else (None, None)
     if m is None or n is None:
@@ -258,7 +258,7 @@ def _eig_grad(op, grad_e, grad_v):
     op ignores the diagonal's imaginary part). The diagonal of V^H grad_v is dropped: the rule
     assumes a loss invariant under the eigenvectors' signs (real) or phases (complex)."""
     e = op.outputs[0]
-    if op.get_attr("compute_v"):
+    if op._get_attr("compute_v"):
         v = op.outputs[1]
         f = dg.matrix_set_diag(_safe_reciprocal(expand_dims(e, -2) - expand_dims(e, -1)),
                                zeros_like(e))

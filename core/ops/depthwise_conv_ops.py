@@ -205,7 +205,7 @@ def _depthwise_backprop_filter_infer(x, sizes, dy, *, strides, padding, explicit
 
 
 def _dw_attrs(op) -> dict:
-    return {k: op.get_attr(k) for k in ("strides", "padding", "explicit_paddings", "data_format",
+    return {k: op._get_attr(k) for k in ("strides", "padding", "explicit_paddings", "data_format",
                                         "dilations")}
 
 
@@ -327,7 +327,7 @@ def _lrn_grad_infer(g, x, y, *, depth_radius, bias, alpha, beta):
 
 
 def _lrn_attrs(op) -> dict:
-    return {k: op.get_attr(k) for k in ("depth_radius", "bias", "alpha", "beta")}
+    return {k: op._get_attr(k) for k in ("depth_radius", "bias", "alpha", "beta")}
 
 
 def _lrn_grad_grad(op, grad):

@@ -267,13 +267,13 @@ def _matrix_set_diag_infer(x, diagonal, k, *, align):
 
 
 def _matrix_diag_grad(op, dy):
-    return [matrix_diag_part(dy, k=op.inputs[1], align=op.get_attr("align")),
+    return [matrix_diag_part(dy, k=op.inputs[1], align=op._get_attr("align")),
             None, None, None, None]
 
 
 def _matrix_diag_part_grad(op, dy):
     x, k = op.inputs[0], op.inputs[1]
-    align = op.get_attr("align")
+    align = op._get_attr("align")
     dims = x.shape.as_tuple()
     if dims is not None and all(d is not None for d in dims[-2:]):
         return [matrix_diag(dy, k=k, num_rows=dims[-2], num_cols=dims[-1], align=align),
@@ -286,7 +286,7 @@ def _matrix_diag_part_grad(op, dy):
 def _matrix_set_diag_grad(op, dy):
     from .array_ops import zeros_like
 
-    k, align = op.inputs[2], op.get_attr("align")
+    k, align = op.inputs[2], op._get_attr("align")
     return [matrix_set_diag(dy, zeros_like(op.inputs[1]), k=k, align=align),
             matrix_diag_part(dy, k=k, align=align), None]
 

@@ -127,7 +127,7 @@ def _kernel(inputs, *, equation):
 def _grad(op, dy):
     """TF's _EinsumGrad: reversed equations (transposes, traces), a broadcast for labels the
     output reduced, and sums over broadcast (ellipsis) dimensions that were expanded."""
-    ins, out = _parse(op.get_attr("equation"), len(op.inputs))
+    ins, out = _parse(op._get_attr("equation"), len(op.inputs))
     if len(op.inputs) == 1:
         reduced = set(ins[0]) - set(out + _ELLIPSIS)
         if not reduced:

@@ -115,7 +115,7 @@ def _grads_infer(*specs):
 
 
 def _args_grad(op, dy):
-    attrs = {n: op.get_attr(n) for n in _ARGS_ATTRS}
+    attrs = {n: op._get_attr(n) for n in _ARGS_ATTRS}
     return [FAKE_QUANT_ARGS_GRADIENT(dy, op.inputs[0], **attrs)]
 
 
@@ -207,8 +207,8 @@ def _vars_grad_infer(per_channel):
 def _vars_grad(grad_opdef):
     def grad(op, dy):
         x, lo, hi = op.inputs
-        return grad_opdef(dy, x, lo, hi, num_bits=op.get_attr("num_bits"),
-                          narrow_range=op.get_attr("narrow_range"))
+        return grad_opdef(dy, x, lo, hi, num_bits=op._get_attr("num_bits"),
+                          narrow_range=op._get_attr("narrow_range"))
     return grad
 
 

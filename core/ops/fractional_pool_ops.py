@@ -250,7 +250,7 @@ def _avg_pool_kernel(state, value, *, pooling_ratio, pseudo_random, overlapping,
 def _max_pool_grad(op, grad, *_):
     """TF's _FractionalMaxPoolGrad: the input's gradient over the sequences this run drew."""
     return [FRACTIONAL_MAX_POOL_GRAD(op.inputs[0], op.outputs[0], grad, op.outputs[1],
-                                     op.outputs[2], overlapping=op.get_attr("overlapping"))]
+                                     op.outputs[2], overlapping=op._get_attr("overlapping"))]
 
 
 def _avg_pool_grad(op, grad, *_):
@@ -264,7 +264,7 @@ def _avg_pool_grad(op, grad, *_):
     else:
         in_shape = shape(x, out_type=_dt.int64)
     return [FRACTIONAL_AVG_POOL_GRAD(in_shape, grad, op.outputs[1], op.outputs[2],
-                                     overlapping=op.get_attr("overlapping"))]
+                                     overlapping=op._get_attr("overlapping"))]
 
 
 FRACTIONAL_MAX_POOL = register(OpDef(

@@ -124,7 +124,7 @@ def _gather_grad(op, dy):
     """For a gather along axis 0, TF1's IndexedSlices: dy's rows and the indices they came
     from (a sparse gradient, dense only where needed); otherwise a dense gradient."""
     params, indices, axis = op.inputs
-    batch_dims = op.get_attr("batch_dims")
+    batch_dims = op._get_attr("batch_dims")
     axis_v = constant_value(axis)
     if axis_v is not None and int(axis_v) == 0 and batch_dims <= 0:
         # batch_dims <= axis forces 0: rows of dy go to the rows their indices name.
@@ -255,7 +255,7 @@ def _gather_nd_grad(op, dy):
         return [IndexedSlices(dy, squeeze(indices, axis=[-1]), array_ops.shape(
             params, out_type=indices.dtype))._with_static_shape(params.shape), None]
     dx = SCATTER_ND(indices, dy, array_ops.shape(params, out_type=indices.dtype),
-                    bad_indices_policy=op.get_attr("bad_indices_policy"))  # as TF's rule
+                    bad_indices_policy=op._get_attr("bad_indices_policy"))  # as TF's rule
     dx.set_shape(params.shape)
     return [dx, None]
 

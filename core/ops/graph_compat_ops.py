@@ -164,7 +164,7 @@ CHECK_NUMERICS_V2 = register(OpDef(
     stateful=True,
     grad=lambda op, dy: [CHECK_NUMERICS_V2(
         dy, message="Not a number (NaN) or infinity (Inf) values detected in gradient. "
-        + op.get_attr("message"))],
+        + op._get_attr("message"))],
     doc="CheckNumerics that also tells +Inf from -Inf",
 ))
 

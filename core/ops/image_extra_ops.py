@@ -255,7 +255,7 @@ def _crop_grad(op, dy):
     from . import array_ops
 
     image, boxes, box_ind = op.inputs[:3]
-    method = op.get_attr("method")
+    method = op._get_attr("method")
     size = image.shape.as_list() if image.shape.is_fully_defined() else \
         array_ops.shape(image)
     d_image = None
@@ -391,7 +391,7 @@ def _patches_grad(op, dy):
     from . import array_ops, math_ops, transform_ops
     from .gather_ops import unsorted_segment_sum
 
-    attrs = {k: op.get_attr(k) for k in ("ksizes", "strides", "rates", "padding")}
+    attrs = {k: op._get_attr(k) for k in ("ksizes", "strides", "rates", "padding")}
     n, h, w, c = (array_ops.shape(op.inputs[0])[i] for i in range(4))
     out_shape = array_ops.shape(op.outputs[0])
     oh, ow = out_shape[1], out_shape[2]

@@ -218,7 +218,7 @@ def _hw_of(t):
 
 
 def _attrs(op):
-    return {k: op.get_attr(k) for k in ("align_corners", "half_pixel_centers")}
+    return {k: op._get_attr(k) for k in ("align_corners", "half_pixel_centers")}
 
 
 # -- kernels -------------------------------------------------------------------------------------

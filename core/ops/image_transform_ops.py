@@ -220,8 +220,8 @@ def _grad_images(op, dy, v3):
     if transforms.shape.rank not in (1, 2):
         raise TypeError("Transforms should have rank 1 or 2.")
     inverse = _inverse_flat(transforms)
-    attrs = {"interpolation": op.get_attr("interpolation"),
-             "fill_mode": op.get_attr("fill_mode")}
+    attrs = {"interpolation": op._get_attr("interpolation"),
+             "fill_mode": op._get_attr("fill_mode")}
     size = shape(images)[1:3]
     if v3:
         return [IMAGE_PROJECTIVE_TRANSFORM_V3(dy, inverse, size, 0.0, **attrs),

@@ -111,7 +111,7 @@ def _unbroadcast_batch(grad_a, grad_b, a, b):
 
 def _triangular_grad(op, dy):
     a, b = op.inputs
-    adj, low = op.get_attr("adjoint"), op.get_attr("lower")
+    adj, low = op._get_attr("adjoint"), op._get_attr("lower")
     c = op.outputs[0]
     grad_b = matrix_triangular_solve(a, dy, lower=low, adjoint=not adj)
     grad_a = -matmul(c, grad_b, adjoint_b=True) if adj else -matmul(grad_b, c, adjoint_b=True)
@@ -219,7 +219,7 @@ def _ls_grad(op, dy):
     from ..control_flow import cond
     from .math_ops import cast
 
-    if not op.get_attr("fast"):
+    if not op._get_attr("fast"):
         raise ValueError("Gradient not defined for fast=False")
     a, b, l2 = op.inputs
     l2 = cast(l2, a.dtype)

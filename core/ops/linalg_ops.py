@@ -68,7 +68,7 @@ def _matmul_grad(op, dy):
     from .complex_ops import conj  # TF's rule conjugates complex operands (no op for real)
 
     a, b = (conj(t) for t in op.inputs)
-    return matmul_grad_terms(a, b, dy, op.get_attr("transpose_a"), op.get_attr("transpose_b"),
+    return matmul_grad_terms(a, b, dy, op._get_attr("transpose_a"), op._get_attr("transpose_b"),
                              lambda x, y, ta, tb: matmul(x, y, transpose_a=ta, transpose_b=tb))
 
 
@@ -126,7 +126,7 @@ def _batch_matmul_grad(op, dy):
     from .math_ops import sum_to_operand
 
     x, y = op.inputs
-    ax, ay = op.get_attr("adj_x"), op.get_attr("adj_y")
+    ax, ay = op._get_attr("adj_x"), op._get_attr("adj_y")
     if not ax and not ay:
         gx, gy = matmul(dy, y, adjoint_b=True), matmul(x, dy, adjoint_a=True)
     elif not ax:
@@ -168,11 +168,11 @@ def _batch_matmul_v3_grad(op, dy):
     from .math_ops import cast
 
     x, y = op.inputs
-    out = op.get_attr("Tout")
+    out = op._get_attr("Tout")
     if x.dtype == y.dtype == out:
         return _batch_matmul_grad(op, dy)
-    inner = BATCH_MATMUL_V2(cast(x, out), cast(y, out), adj_x=op.get_attr("adj_x"),
-                            adj_y=op.get_attr("adj_y"))
+    inner = BATCH_MATMUL_V2(cast(x, out), cast(y, out), adj_x=op._get_attr("adj_x"),
+                            adj_y=op._get_attr("adj_y"))
     gx, gy = _batch_matmul_grad(inner.op, dy)
     return [None if t.dtype.is_integer else cast(g, t.dtype) for g, t in ((gx, x), (gy, y))]
 
@@ -261,7 +261,7 @@ def _inverse_kernel(x, *, adjoint):
 
 def _inverse_grad(op, dy):
     ainv = op.outputs[0]
-    adj = op.get_attr("adjoint")
+    adj = op._get_attr("adjoint")
     return [-matmul(ainv, matmul(dy, ainv, adjoint_a=adj, adjoint_b=not adj),
                     adjoint_a=not adj)]
 
@@ -396,7 +396,7 @@ def _solve_infer(matrix, rhs, *, adjoint):
 
 def _solve_grad(op, dy):
     a, c = op.inputs[0], op.outputs[0]
-    adj = op.get_attr("adjoint")
+    adj = op._get_attr("adjoint")
     grad_b = matrix_solve(a, dy, adjoint=not adj)
     grad_a = -matmul(c, grad_b, adjoint_b=True) if adj else -matmul(grad_b, c, adjoint_b=True)
     return [grad_a, grad_b]

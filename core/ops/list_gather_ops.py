@@ -79,7 +79,7 @@ def _pop_back_grad(op, dlist, delement):
 
     if dlist is None:
         dlist = EMPTY_TENSOR_LIST(TENSOR_LIST_ELEMENT_SHAPE(op.outputs[0], shape_type=_dt.int32),
-                                  -1, element_dtype=op.get_attr("element_dtype"))
+                                  -1, element_dtype=op._get_attr("element_dtype"))
     if delement is None:
         delement = fill_ops.zeros_like(op.outputs[1])
     return [TENSOR_LIST_PUSH_BACK(dlist, delement), None]

@@ -368,7 +368,7 @@ def _set_item_grad(op, dlist):
     list_grad = TENSOR_LIST_SET_ITEM(dlist, index, fill_ops.zeros_like(item))
     item_grad = TENSOR_LIST_GET_ITEM(dlist, index, array_ops.shape(item),
                                      element_dtype=item.dtype)
-    if op.get_attr("resize_if_index_out_of_bounds"):
+    if op._get_attr("resize_if_index_out_of_bounds"):
         list_grad = TENSOR_LIST_RESIZE(list_grad, TENSOR_LIST_LENGTH(handle))
     return [list_grad, None, item_grad]
 

@@ -53,7 +53,7 @@ CHECK_NUMERICS = register(OpDef(
     # The gradient is checked too, naming this check (TF1's rule).
     grad=lambda op, dy: [CHECK_NUMERICS(
         dy, message="Not a number (NaN) or infinity (Inf) values detected in gradient. "
-        + op.get_attr("message"))],
+        + op._get_attr("message"))],
     stateful=True,  # as TF's: never folded away, even on constants
     doc="the input, after raising InvalidArgumentError if it holds Inf or NaN values",
 ))

@@ -228,15 +228,15 @@ def _space_depth_infer(to_depth):
 SPACE_TO_DEPTH = register(OpDef(
     "SpaceToDepth", inputs=["input:T"], attrs={"block_size": req("int"), "data_format": "NHWC"},
     kernel=_space_to_depth_kernel, infer=_space_depth_infer(True),
-    grad=lambda op, dy: [DEPTH_TO_SPACE(dy, block_size=op.get_attr("block_size"),
-                                        data_format=op.get_attr("data_format"))],
+    grad=lambda op, dy: [DEPTH_TO_SPACE(dy, block_size=op._get_attr("block_size"),
+                                        data_format=op._get_attr("data_format"))],
     doc="Blocks of block_size x block_size pixels moved into the depth dimension.",
 ))
 DEPTH_TO_SPACE = register(OpDef(
     "DepthToSpace", inputs=["input:T"], attrs={"block_size": req("int"), "data_format": "NHWC"},
     kernel=_depth_to_space_kernel, infer=_space_depth_infer(False),
-    grad=lambda op, dy: [SPACE_TO_DEPTH(dy, block_size=op.get_attr("block_size"),
-                                        data_format=op.get_attr("data_format"))],
+    grad=lambda op, dy: [SPACE_TO_DEPTH(dy, block_size=op._get_attr("block_size"),
+                                        data_format=op._get_attr("data_format"))],
     doc="The depth dimension spread into blocks of block_size x block_size pixels.",
 ))
 

@@ -319,7 +319,7 @@ def _cumulative_logsumexp_grad(op, dy):
     # TF's rule: the positive and negative parts of dy go through logs separately (stable).
     x, axis = op.inputs
     y = op.outputs[0]
-    exclusive, rev = op.get_attr("exclusive"), op.get_attr("reverse")
+    exclusive, rev = op._get_attr("exclusive"), op._get_attr("reverse")
     lowest = array_ops.constant(np.finfo(dy.dtype.as_numpy_dtype).min, dtype=dy.dtype)
     log_pos = where_v2(greater(dy, 0), log(dy), lowest)
     log_neg = where_v2(less(dy, 0), log(-dy), lowest)

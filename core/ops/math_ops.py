@@ -219,7 +219,7 @@ def _cast_kernel(x, *, DstT, Truncate):  # noqa: N803 - TensorFlow's attr names
 
 
 def _cast_grad(op, dy):
-    src, dst = op.inputs[0].dtype, op.get_attr("DstT")
+    src, dst = op.inputs[0].dtype, op._get_attr("DstT")
     if (src.is_floating or src.is_complex) and (dst.is_floating or dst.is_complex):
         return [cast(dy, src)]  # a sparse dy stays sparse (cast handles IndexedSlices)
     return [None]

@@ -157,7 +157,7 @@ def _volume_grad(op, dy):
     x = op.inputs[0]
     planes, rows, cols = _static_dims(x, "input")
     out_p, out_r, out_c = _static_dims(op.outputs[0], "output")
-    attrs = {k: op.get_attr(k) for k in ("ksizes", "strides", "padding")}
+    attrs = {k: op._get_attr(k) for k in ("ksizes", "strides", "padding")}
     kp, kr, kc = attrs["ksizes"][1:4]
     shape = array_ops.shape(x)
     n, c = shape[0], shape[4]

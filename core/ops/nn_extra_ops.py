@@ -164,7 +164,7 @@ def _backprop_infer(op_type, like):
 def _dilation2d_grad(op, grad):
     """TF's _Dilation2DGrad: both backprop ops with the forward op's attrs."""
     x, f = op.inputs
-    attrs = {k: op.get_attr(k) for k in ("strides", "rates", "padding")}
+    attrs = {k: op._get_attr(k) for k in ("strides", "rates", "padding")}
     return [DILATION2D_BACKPROP_INPUT(x, f, grad, **attrs),
             DILATION2D_BACKPROP_FILTER(x, f, grad, **attrs)]
 
@@ -253,8 +253,8 @@ def _bn_global_grad(op, grad):
     """TF's _BatchNormWithGlobalNormalizationGrad: the grad op gives all five at once."""
     t, m, v, _, gamma = op.inputs
     return BATCH_NORM_WITH_GLOBAL_NORMALIZATION_GRAD(
-        t, m, v, gamma, grad, variance_epsilon=op.get_attr("variance_epsilon"),
-        scale_after_normalization=op.get_attr("scale_after_normalization"))
+        t, m, v, gamma, grad, variance_epsilon=op._get_attr("variance_epsilon"),
+        scale_after_normalization=op._get_attr("scale_after_normalization"))
 
 
 _BN_ATTRS = {"variance_epsilon": req("float"), "scale_after_normalization": req("bool")}

@@ -190,7 +190,7 @@ def _relu6_grad_grad(op, grad):
 
 def _leaky_relu_grad_grad(op, grad):
     x = op.inputs[1]
-    return [LEAKY_RELU_GRAD(grad, x, alpha=op.get_attr("alpha")), array_ops.zeros_like(x)]
+    return [LEAKY_RELU_GRAD(grad, x, alpha=op._get_attr("alpha")), array_ops.zeros_like(x)]
 
 
 def _exp_family_grad_grad(grad_op):
@@ -225,7 +225,7 @@ RELU6 = _activation("Relu6", _relu6, lambda op, dy: [RELU6_GRAD(dy, op.outputs[0
 RELU6_GRAD = _activation_grad("Relu6Grad", _relu6_grad, _relu6_grad_grad, False)
 LEAKY_RELU = _activation(
     "LeakyRelu", _leaky_relu,
-    lambda op, dy: [LEAKY_RELU_GRAD(dy, op.inputs[0], alpha=op.get_attr("alpha"))], True,
+    lambda op, dy: [LEAKY_RELU_GRAD(dy, op.inputs[0], alpha=op._get_attr("alpha"))], True,
     attrs={"alpha": 0.2})
 LEAKY_RELU_GRAD = _activation_grad("LeakyReluGrad", _leaky_relu_grad, _leaky_relu_grad_grad,
                                    True, attrs={"alpha": 0.2})
@@ -310,7 +310,7 @@ def _bias_add_grad_kernel(out_backprop, *, data_format):
 BIAS_ADD = register(OpDef(
     "BiasAdd", inputs=["value:T", "bias:T"], attrs={"data_format": "NHWC"},
     kernel=_bias_add_kernel, infer=_bias_add_infer,
-    grad=lambda op, dy: [dy, BIAS_ADD_GRAD(dy, data_format=op.get_attr("data_format"))],
+    grad=lambda op, dy: [dy, BIAS_ADD_GRAD(dy, data_format=op._get_attr("data_format"))],
 ))
 # The gradient of the bias sum is the bias gradient spread over the value's shape: BiasAdd of
 # zeros (works for any rank, known or not).
@@ -318,7 +318,7 @@ BIAS_ADD_GRAD = register(OpDef(
     "BiasAddGrad", inputs=["out_backprop:T"], attrs={"data_format": "NHWC"},
     kernel=_bias_add_grad_kernel, infer=_bias_add_grad_infer,
     grad=lambda op, g: [BIAS_ADD(array_ops.zeros_like(op.inputs[0]), g,
-                                 data_format=op.get_attr("data_format"))],
+                                 data_format=op._get_attr("data_format"))],
 ))
 
 # -- L2Loss ---------------------------------------------------------------------------------------

@@ -176,7 +176,7 @@ MIRROR_PAD = register(OpDef(
     "MirrorPad", inputs=["input:T", "paddings:Tpaddings=int32"], attrs={"mode": req("string")},
     kernel=_mirror_pad_kernel,
     infer=_mirror_pad_infer,
-    grad=lambda op, dy: [MIRROR_PAD_GRAD(dy, op.inputs[1], mode=op.get_attr("mode")), None],
+    grad=lambda op, dy: [MIRROR_PAD_GRAD(dy, op.inputs[1], mode=op._get_attr("mode")), None],
 ))
 
 MIRROR_PAD_GRAD = register(OpDef(
@@ -184,7 +184,7 @@ MIRROR_PAD_GRAD = register(OpDef(
     attrs={"mode": req("string")},
     kernel=_mirror_pad_grad_kernel,
     infer=_mirror_pad_grad_infer,
-    grad=lambda op, dy: [MIRROR_PAD(dy, op.inputs[1], mode=op.get_attr("mode")), None],
+    grad=lambda op, dy: [MIRROR_PAD(dy, op.inputs[1], mode=op._get_attr("mode")), None],
 ))
 
 
@@ -197,7 +197,7 @@ def _partial_paddings(paddings):
         if value is not None:
             return np.asarray(value).tolist()
         op = paddings.op
-        if op.type == "Pack" and op.get_attr("axis") == 0 and op.inputs:
+        if op.type == "Pack" and op._get_attr("axis") == 0 and op.inputs:
             return [_partial_paddings(t) for t in op.inputs]
         if op.type in ("Identity", "StopGradient"):
             return _partial_paddings(op.inputs[0])

@@ -63,7 +63,7 @@ def _partition_grad(op, *grads):
     prefix = array_ops.shape(partitions)
     positions = array_ops.reshape(array_ops.range_(reduce_prod(prefix)), prefix)
     parted = DYNAMIC_PARTITION(positions, partitions,
-                               num_partitions=op.get_attr("num_partitions"))
+                               num_partitions=op._get_attr("num_partitions"))
     parted = parted if isinstance(parted, list) else [parted]
     stitched = PARALLEL_DYNAMIC_STITCH(parted, list(grads))
     return [array_ops.reshape(stitched, array_ops.shape(data)), None]

@@ -290,7 +290,7 @@ def _avg_pool3d_grad_infer(sizes, g, *, ksize, strides, padding, data_format):
 
 
 def _attrs(op, *names):
-    return {k: op.get_attr(k) for k in ("ksize", "strides", "padding") + names}
+    return {k: op._get_attr(k) for k in ("ksize", "strides", "padding") + names}
 
 
 def _max_pool3d_grad_grad(op, grad):
@@ -507,8 +507,8 @@ def _max_pool_grad_grad_v2_infer(x, y, g, ksize, strides, *, padding, data_forma
 def _max_pool_grad_v2_grad(op, grad):
     x, y, _, ksize, strides = op.inputs
     return [array_ops.zeros_like(x), array_ops.zeros_like(y),
-            MAX_POOL_GRAD_GRAD_V2(x, y, grad, ksize, strides, padding=op.get_attr("padding"),
-                                  data_format=op.get_attr("data_format")), None, None]
+            MAX_POOL_GRAD_GRAD_V2(x, y, grad, ksize, strides, padding=op._get_attr("padding"),
+                                  data_format=op._get_attr("data_format")), None, None]
 
 
 _V2_ATTRS = {"padding": req("string"), "data_format": "NHWC"}
@@ -517,8 +517,8 @@ MAX_POOL_V2 = register(OpDef(
     "MaxPoolV2", inputs=["input:T", "ksize:int32", "strides:int32"], attrs=dict(_V2_ATTRS),
     kernel=_max_pool_v2_kernel, infer=_max_pool_v2_infer,
     grad=lambda op, dy: [MAX_POOL_GRAD_V2(op.inputs[0], op.outputs[0], dy, op.inputs[1],
-                                          op.inputs[2], padding=op.get_attr("padding"),
-                                          data_format=op.get_attr("data_format")), None, None],
+                                          op.inputs[2], padding=op._get_attr("padding"),
+                                          data_format=op._get_attr("data_format")), None, None],
 ))
 MAX_POOL_GRAD_V2 = register(OpDef(
     "MaxPoolGradV2",

@@ -359,7 +359,7 @@ def _avg_pool_grad_infer(sizes, g, *, ksize, strides, padding, data_format):
 
 
 def _pool_attrs(op, *names):
-    return {k: op.get_attr(k) for k in ("ksize", "strides", "padding") + names}
+    return {k: op._get_attr(k) for k in ("ksize", "strides", "padding") + names}
 
 
 def _max_pool_grad(op, dy):

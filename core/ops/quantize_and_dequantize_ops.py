@@ -253,7 +253,7 @@ QDQ_V4_GRAD = register(OpDef(
 
 
 def _v4_grad(op, dy):
-    return QDQ_V4_GRAD(dy, op.inputs[0], op.inputs[1], op.inputs[2], axis=op.get_attr("axis"))
+    return QDQ_V4_GRAD(dy, op.inputs[0], op.inputs[1], op.inputs[2], axis=op._get_attr("axis"))
 
 
 QDQ_V4 = _qdq_def("QuantizeAndDequantizeV4", _v4_grad,

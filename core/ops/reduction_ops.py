@@ -153,7 +153,7 @@ def _kept_dims_shape(op):
 
 def _with_kept_dims(op, t, kept=None):
     """``t`` (shaped like a reduction's output) reshaped to keep the reduced dims as 1."""
-    if op.get_attr("keep_dims"):
+    if op._get_attr("keep_dims"):
         return t
     return array_ops.reshape(t, _kept_dims_shape(op) if kept is None else kept)
 
@@ -206,7 +206,7 @@ def _mean_grad(op, dy):
 def _min_or_max_grad(op, dy):
     """TF's Max/Min gradient: dy split evenly between the positions equal to the result."""
     x, axes = op.inputs
-    kept = None if op.get_attr("keep_dims") else _kept_dims_shape(op)
+    kept = None if op._get_attr("keep_dims") else _kept_dims_shape(op)
     y = _with_kept_dims(op, op.outputs[0], kept)
     g = _with_kept_dims(op, dy, kept)
     indicators = cast(equal(y, x), dy.dtype)
@@ -379,14 +379,14 @@ def _scan_kernel(fn, identity):
 
 
 def _cumsum_grad(op, dy):
-    return [cumsum(dy, op.inputs[1], exclusive=op.get_attr("exclusive"),
-                   reverse=not op.get_attr("reverse")), None]
+    return [cumsum(dy, op.inputs[1], exclusive=op._get_attr("exclusive"),
+                   reverse=not op._get_attr("reverse")), None]
 
 
 def _cumprod_grad(op, dy):
     # TF's rule (exact away from zeros; div_no_nan gives 0 where x is 0).
     x, axis = op.inputs
-    ex, rev = op.get_attr("exclusive"), op.get_attr("reverse")
+    ex, rev = op._get_attr("exclusive"), op._get_attr("reverse")
     prod = cumprod(x, axis, exclusive=ex, reverse=rev)
     out = cumsum(prod * dy, axis, exclusive=ex, reverse=not rev)
     return [div_no_nan(out, x), None]

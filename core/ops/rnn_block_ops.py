@@ -335,10 +335,10 @@ def _lstm_block_cell_grad(op, *grads):
     """TF's _LSTMBlockCellGrad (LSTMBlockCellGrad for cs and h)."""
     x, cs_prev, h_prev, w, wci, wcf, wco, b = op.inputs
     i, cs, f, o, ci, co, _ = op.outputs
-    peep = op.get_attr("use_peephole")
+    peep = op._get_attr("use_peephole")
     if not _only_through(op, grads, (1, 6)):
         return _through_rebuilt(op, grads, lambda *a: _ops_cell(
-            *a, op.get_attr("forget_bias"), op.get_attr("cell_clip"), peep, _ICFO))
+            *a, op._get_attr("forget_bias"), op._get_attr("cell_clip"), peep, _ICFO))
     cs_prev_grad, dicfo, wci_grad, wcf_grad, wco_grad = LSTM_BLOCK_CELL_GRAD(
         x, cs_prev, h_prev, w, wci, wcf, wco, b, i, cs, f, o, ci, co, grads[1], grads[6],
         use_peephole=peep)
@@ -357,15 +357,15 @@ def _lstm_block_cell_grad(op, *grads):
 def _block_lstm_grad(grad_op, layout):
     def grad(op, *grads):
         """TF's _BlockLSTMGrad / _BlockLSTMGradV2 (the Grad op for cs and h)."""
-        peep = op.get_attr("use_peephole")
+        peep = op._get_attr("use_peephole")
         if not _only_through(op, grads, (1, 6)):
             steps = op.inputs[1].shape[0].value if op.inputs[1].shape.rank else None
             if steps is None:
                 raise ValueError(f"{op.type} '{op.name}': a gradient reaching its gates' "
                                  "outputs needs a static time dimension")
-            forget = op.get_attr("forget_bias") if layout == _ICFO else 0.0
+            forget = op._get_attr("forget_bias") if layout == _ICFO else 0.0
             return _through_rebuilt(op, grads, lambda *a: _ops_sequence(
-                op.inputs[0], steps, *a, forget, op.get_attr("cell_clip"), peep, layout),
+                op.inputs[0], steps, *a, forget, op._get_attr("cell_clip"), peep, layout),
                 first=1)
         return [None] + grad_op(*op.inputs, *op.outputs, grads[1], grads[6],
                                 use_peephole=peep)

@@ -220,7 +220,7 @@ def _mask_tuple(attrs):
 
 
 def _mask_attrs(op):
-    return {k: op.get_attr(k) for k in _MASK_NAMES}
+    return {k: op._get_attr(k) for k in _MASK_NAMES}
 
 
 _MASK_NAMES = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")

@@ -186,7 +186,7 @@ def _matmul_grad(op, dy):
     adjoint_b, and the result conjugated, r and c swapped, if adjoint_a. (Conj adds no op for
     real tensors.)"""
     a_indices, a_values, a_shape, b = op.inputs
-    adj_a, adj_b = op.get_attr("adjoint_a"), op.get_attr("adjoint_b")
+    adj_a, adj_b = op._get_attr("adjoint_a"), op._get_attr("adjoint_b")
     b_grad = SPARSE_TENSOR_DENSE_MAT_MUL(a_indices, a_values, a_shape, dy, adjoint_a=not adj_a)
     if adj_b:
         b_grad = conjugate_transpose(b_grad, [1, 0])  # one Transpose for a real b_grad

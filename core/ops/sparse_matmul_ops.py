@@ -32,8 +32,8 @@ def _grad(op, grad):
     """TF's _SparseMatMulGrad: SparseMatMuls carrying each operand's sparsity hint, the output
     gradient hinted sparse when it comes from a ReluGrad (TF's heuristic)."""
     a, b = op.inputs
-    ta, tb = op.get_attr("transpose_a"), op.get_attr("transpose_b")
-    sparse = {id(a): op.get_attr("a_is_sparse"), id(b): op.get_attr("b_is_sparse"),
+    ta, tb = op._get_attr("transpose_a"), op._get_attr("transpose_b")
+    sparse = {id(a): op._get_attr("a_is_sparse"), id(b): op._get_attr("b_is_sparse"),
               id(grad): grad.op.type == "ReluGrad"}
 
     def product(t1, t2, transpose_a, transpose_b):

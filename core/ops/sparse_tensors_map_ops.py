@@ -256,10 +256,10 @@ def take_many_sparse_from_tensors_map(sparse_map_op, sparse_handles, rank=None, 
         raise TypeError("sparse_map_op must be one of AddSparseToTensorsMap or "
                         f"AddSparseToTensorsMap. Instead, found `{sparse_map_op.type}`.")
     with colocate_with(sparse_map_op):
-        shared_name = sparse_map_op.get_attr("shared_name") or sparse_map_op.name
+        shared_name = sparse_map_op._get_attr("shared_name") or sparse_map_op.name
         indices, values, shape = TAKE_MANY_SPARSE_FROM_TENSORS_MAP(
             convert_to_tensor(sparse_handles, dtype=_dt.int64, name="sparse_handles"),
-            dtype=sparse_map_op.get_attr("T"), container=sparse_map_op.get_attr("container"),
+            dtype=sparse_map_op._get_attr("T"), container=sparse_map_op._get_attr("container"),
             shared_name=shared_name, name=name or "TakeManySparseFromTensorsMap")
     indices.set_shape([None, rank])
     shape.set_shape([rank])

@@ -514,8 +514,8 @@ REVERSE_SEQUENCE = register(OpDef(
     kernel=_reverse_sequence_kernel,
     infer=_reverse_sequence_infer,
     # Reversing is its own inverse: the gradient reverses the same prefixes back.
-    grad=lambda op, dy: [REVERSE_SEQUENCE(dy, op.inputs[1], seq_dim=op.get_attr("seq_dim"),
-                                          batch_dim=op.get_attr("batch_dim")), None],
+    grad=lambda op, dy: [REVERSE_SEQUENCE(dy, op.inputs[1], seq_dim=op._get_attr("seq_dim"),
+                                          batch_dim=op._get_attr("batch_dim")), None],
 ))
 
 

@@ -231,8 +231,8 @@ def _three_diagonals_of_product(x, y_tr):
 def _solve_grad(op, dy):
     x = op.outputs[0]
     grad_rhs = TRIDIAGONAL_SOLVE(_transpose_tridiagonal(op.inputs[0]), dy,
-                                 partial_pivoting=op.get_attr("partial_pivoting"),
-                                 perturb_singular=op.get_attr("perturb_singular"))
+                                 partial_pivoting=op._get_attr("partial_pivoting"),
+                                 perturb_singular=op._get_attr("perturb_singular"))
     return [-_three_diagonals_of_product(grad_rhs, x), grad_rhs]
 
 
