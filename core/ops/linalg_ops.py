@@ -230,7 +230,8 @@ def _square_infer(what, out):
         if dims[-1] is not None and dims[-2] is not None and dims[-1] != dims[-2]:
             raise shape_error(f"{what}: Dimensions must be equal, but are {dims[-2]} and "
                               f"{dims[-1]}")
-        return [TensorSpec(out(dims), x.dtype)]
+        n = dims[-1] if dims[-1] is not None else dims[-2]  # square: one known dim gives both
+        return [TensorSpec(out(dims[:-2] + (n, n)), x.dtype)]
     return infer
 
 
