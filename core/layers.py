@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import re
+import threading
 
 import numpy as np
 
@@ -47,6 +48,35 @@ __all__ = ["dense", "conv2d", "max_pooling2d", "average_pooling2d", "flatten", "
 
 # Given as ``_scope_out`` by a layer object's call: its scope is already open (layers_base).
 _IN_LAYER = object()
+
+# The update-op lists of the layer objects' calls in progress (innermost last), per thread.
+_UPDATE_SINKS = threading.local()
+
+
+@contextlib.contextmanager
+def _collecting_updates():
+    """Within this, a functional layer's update ops (batch norm's moving averages) go to the
+    yielded list, for the layer object calling it to keep and file (TF1's Layer.__call__ puts
+    ``layer.updates`` in UPDATE_OPS: none while the layer is not trainable)."""
+    sinks = _UPDATE_SINKS.__dict__.setdefault("stack", [])
+    sinks.append([])
+    try:
+        yield sinks[-1]
+    finally:
+        sinks.pop()
+
+
+def _file_updates(ops, trainable: bool):
+    """A functional layer's update ops: to the calling layer object's list (see
+    _collecting_updates), else to UPDATE_OPS unless the layer is not ``trainable`` (TF1's
+    function builds a layer object with that ``trainable`` and applies it)."""
+    sinks = getattr(_UPDATE_SINKS, "stack", None)
+    if sinks:
+        sinks[-1].extend(ops)
+    elif trainable:
+        graph = get_default_graph()
+        for op in ops:
+            graph.add_to_collection(GraphKeys.UPDATE_OPS, op)
 
 
 @contextlib.contextmanager
@@ -420,24 +450,20 @@ class _FunctionLayer(Layer):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
 
     def call(self, inputs, *args, **kwargs):
-        graph = get_default_graph()
-        updates = len(graph.get_collection(GraphKeys.UPDATE_OPS))
         # Its weights are what the getters returned on the first call (TF's build), which
         # later calls reuse; it tracks those, as TF's add_weight does.
         outputs = self.__dict__.setdefault("_getter_outputs", {})
-        with getter_outputs_once(outputs), layer_losses_of() as own:
+        with getter_outputs_once(outputs), layer_losses_of() as own, \
+                _collecting_updates() as made:
             out = type(self)._fn(inputs, *args, **kwargs, **self._config, _scope_out=_IN_LAYER)
         self._track(sum(split_weights(outputs.values()), []))
         # Its weights' own regularizers (first call; the variable scope's are the graph's
         # only) and its activity regularizer (each call).
         self._losses += own
-        self._updates += graph.get_collection(GraphKeys.UPDATE_OPS)[updates:]
+        # kept whether or not it is trainable: ``updates`` (and so UPDATE_OPS, which the base
+        # __call__ fills from it) shows them only while it is, as TF1's
+        self._updates += made
         return out
-
-    @property
-    def updates(self) -> list:
-        """The update ops its calls made (batch norm's moving averages), as in UPDATE_OPS."""
-        return list(self._updates)
 
     def compute_output_shape(self, input_shape):
         """The static shape of its output for ``input_shape``: the function built on a

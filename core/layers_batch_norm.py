@@ -8,9 +8,9 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import init_ops, nn_impl
-from .graph import GraphKeys, convert_to_tensor, get_default_graph
+from .graph import convert_to_tensor, get_default_graph
 from .layer_identifiers import initializer_of
-from .layers import _scope, _select
+from .layers import _file_updates, _scope, _select
 from .layers_base import layer_variable
 from .ops import (array_ops, batch_norm_ops, concat_split_ops, fill_ops, math_ops, nn_ops,
                   reduction_ops, state_ops, unary_ops)
@@ -108,7 +108,9 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
                         fused=None, virtual_batch_size=None, adjustment=None, _scope_out=None):
     """TF1's batch normalization layer: with ``training``, normalises by the batch's mean and
     variance and adds the moving-average updates to ``tf.GraphKeys.UPDATE_OPS`` (run them with
-    the train op, as in TF1); otherwise normalises by the moving averages. A ``training``
+    the train op, as in TF1) unless the layer is not ``trainable`` (TF1's layer then reports
+    none: a frozen layer's averages stay put, though it still normalises by the batch);
+    otherwise normalises by the moving averages. A ``training``
     tensor selects at run time (both are computed; the averages move only when it is true).
 
     As TF 1.15, a float16/float32 input of rank 4 normalised over axis 1 or 3 runs TF's fused
@@ -252,8 +254,7 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
                 updates.append(state_ops.assign(moving_variance, value, name="AssignNewValue"))
         else:
             updates.append(move_toward(moving_variance, new_variance, decay))
-        for u in updates:
-            graph.add_to_collection(GraphKeys.UPDATE_OPS, u.op)  # operations, as TF1's layers
+        _file_updates([u.op for u in updates], trainable)  # operations, as TF1's layers
         return out
 
 

@@ -6,7 +6,9 @@ renames the core layer's ``kernel``/``bias`` to ``weights``/``biases``, then run
 ``tf.layers`` function inside that scope. minitf does the same with its own ``tf.layers``
 functions (entered with ``_IN_LAYER``, so they use the open scope), so variable names, op
 names, collections and ``reuse`` follow TF1's. Normalization layers are in normalization.py,
-separable convolution, embeddings and the rest in layers_extra.py.
+separable convolution, embeddings and the rest in layers_extra.py, the legacy layers in
+layers_legacy.py and GDN in layers_more.py; as TF1's layers.py held them all (``slim.layers``
+is this module), they are re-exported at the end.
 """
 
 from __future__ import annotations
@@ -33,12 +35,18 @@ from ..framework import model_variable as _model_variable
 from .utils import collect_named_outputs as _collect
 from .utils import get_variable_collections as _variable_collections
 
-__all__ = ["avg_pool2d", "avg_pool3d", "bias_add", "conv1d", "conv2d", "conv3d",
-           "conv2d_transpose", "conv3d_transpose", "convolution", "convolution1d",
-           "convolution2d", "convolution2d_transpose", "convolution3d",
-           "convolution3d_transpose", "dropout", "elu", "flatten", "fully_connected", "linear",
-           "max_pool2d", "max_pool3d", "one_hot_encoding", "relu", "relu6", "repeat", "softmax",
-           "stack", "unit_norm"]
+# TF 1.15's layers.py's __all__ (slim.layers is that module); the normalization, separable,
+# legacy and GDN layers live in the modules named above and are re-exported at the end.
+__all__ = ["avg_pool2d", "avg_pool3d", "batch_norm", "bias_add", "conv1d", "conv2d", "conv3d",
+           "conv2d_in_plane", "conv2d_transpose", "conv3d_transpose", "convolution",
+           "convolution1d", "convolution2d", "convolution2d_in_plane",
+           "convolution2d_transpose", "convolution3d", "convolution3d_transpose",
+           "dense_to_sparse", "dropout", "elu", "flatten", "fully_connected", "GDN", "gdn",
+           "images_to_sequence", "layer_norm", "linear", "pool", "max_pool2d", "max_pool3d",
+           "one_hot_encoding", "relu", "relu6", "repeat", "scale_gradient", "separable_conv2d",
+           "separable_convolution2d", "sequence_to_images", "softmax", "spatial_softmax",
+           "stack", "unit_norm", "legacy_fully_connected", "legacy_linear", "legacy_relu",
+           "maxout"]
 
 DATA_FORMAT_NCHW = "NCHW"
 DATA_FORMAT_NHWC = "NHWC"
@@ -471,3 +479,26 @@ conv2d = convolution2d
 conv3d = convolution3d
 conv2d_transpose = convolution2d_transpose
 conv3d_transpose = convolution3d_transpose
+
+
+def poincare_normalize(x, axis=1, epsilon=1e-5, name=None):
+    """Projects ``x`` into the Poincare ball: each slice along ``axis`` (an int or a list)
+    whose L2 norm exceeds ``1 - epsilon`` is scaled to that norm, the others kept. TF1's
+    layers.py defines it without exporting it (not in its ``__all__``)."""
+    with name_scope(name, "poincare_normalize", [x]) as scope:
+        x = convert_to_tensor(x, name="x")
+        squares = reduction_ops.reduce_sum(unary_ops.square(x), axis, keepdims=True)
+        factor = math_ops.minimum((1.0 - epsilon) * unary_ops.rsqrt(squares), 1.0)
+        return math_ops.multiply(x, factor, name=scope)
+
+
+# Those modules import this one's helpers, so they load after everything above is defined.
+from . import initializers, utils  # noqa: E402,F401 - TF1's layers.py imported them too
+from .layers_extra import (images_to_sequence, maxout, scale_gradient,  # noqa: E402
+                           separable_conv2d, separable_convolution2d, sequence_to_images,
+                           spatial_softmax)
+from .layers_legacy import (conv2d_in_plane, convolution2d_in_plane,  # noqa: E402
+                            dense_to_sparse, legacy_fully_connected, legacy_linear,
+                            legacy_relu, pool)
+from .layers_more import GDN, gdn  # noqa: E402
+from .normalization import batch_norm, layer_norm  # noqa: E402
