@@ -233,7 +233,9 @@ class Graph:
         return [v for v in items if pattern.match(getattr(v, "name", "") or "")]
 
     def get_all_collection_keys(self) -> list:
-        return [k for k, v in self._collections.items() if v]
+        """The string keys of the collections made so far, empty ones too (one
+        get_collection_ref makes it), as TF's; a cleared collection is gone."""
+        return [k for k in self._collections if isinstance(k, str)]
 
     def clear_collection(self, name):
         self._check_not_finalized()

@@ -100,10 +100,17 @@ def _float_text(v, short: int, full: int, np_type) -> str:
     return text if np_type(text) == v else f"{v:.{full}g}"
 
 
-def element_text(v, dtype: np.dtype) -> str:
-    """One element as PrintOneElement(..., print_v2=true) writes it."""
+def element_text(v, dtype: np.dtype, print_v2: bool = True) -> str:
+    """One element as TF's PrintOneElement(..., print_v2) writes it: PrintV2 (tf.print,
+    string_format) quotes strings, the legacy summary (tf.Print, Assert's message) does not;
+    both write a complex number as "?" and a half through float."""
     if dtype.kind == "O":
-        return '"' + _escape(v if isinstance(v, bytes) else str(v).encode()) + '"'
+        text = _escape(v if isinstance(v, bytes) else str(v).encode())
+        return '"' + text + '"' if print_v2 else text
+    if dtype.kind == "c":  # TF has no text for complex elements
+        return "?"
+    if dtype.kind == "V" and dtype.names:  # a quantized type's value: its integer
+        v = v[0]
     if dtype.kind == "b":
         return "1" if v else "0"
     if dtype == np.float64:

@@ -200,7 +200,8 @@ def _check_result_type(result_type):
 
 
 def _unit(unit):
-    if unit not in ("BYTE", "UTF8_CHAR"):
+    # bytes too, as TF's op attrs take them (an op's get_attr("unit") handed back)
+    if unit not in ("BYTE", "UTF8_CHAR", b"BYTE", b"UTF8_CHAR"):
         raise ValueError(f"unit must be 'BYTE' or 'UTF8_CHAR', got {unit!r}")
 
 

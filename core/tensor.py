@@ -212,7 +212,18 @@ class Operation:
         return dict(self._attrs)
 
     def get_attr(self, name: str):
-        return self._get_attr(name)
+        """An attr's value in TF's types, as TF reads it from the op's AttrValue: bytes for
+        strings, TensorProto for tensors, TensorShapeProto for shapes, float32-rounded floats,
+        DTypes, ints, bools, and lists of those. User code hands these back to op wrappers
+        (custom gradients, graph surgery), which take bytes where a string is expected."""
+        value = self._get_attr(name)
+        if name not in self._attrs:  # _class, _gradient_op_type, _set_attr's marks: TF's already
+            return value
+        attrs = importlib.import_module("minitf.export.graph_def_attrs")
+        kind = attrs._attr_kind(self._opdef, name)
+        if kind is None:
+            return value
+        return _mark_value(attrs.attr_to_proto(value, kind))
 
     def _get_attr(self, name: str):
         """An attr's value as minitf keeps it (str, ndarray, TensorShape...): what the
@@ -321,7 +332,7 @@ def _forget_constant_values(op: Operation):
 
 
 def _mark_value(av):
-    """An undeclared attr's value as TF's ``get_attr`` gives it (bytes, not str; DTypes)."""
+    """An AttrValue's value as TF's ``get_attr`` gives it (bytes, not str; DTypes; protos)."""
     from .dtypes import as_dtype
 
     which = av.WhichOneof("value")

@@ -1,8 +1,11 @@
 """Graph <-> GraphDef with TensorFlow's op names and attrs (the OpDefs are the contract).
 
-Export writes every derived and required attr and leaves defaulted attrs out (TensorFlow's
-importer fills defaults in, and old readers never see attrs they do not know), and each op's
-device and colocation (``_class``). Import accepts what TensorFlow writes: ``Add`` and ``AddV2``,
+Export writes every attr, defaulted ones included, as TensorFlow's ``as_graph_def`` and
+``node_def`` do (an op's defaults are filled in when it is made), and each op's device and
+colocation (``_class``). With ``strip_default_attrs`` (TF's ``export_meta_graph`` and
+SavedModelBuilder option, and minitf's own frozen export: old readers never see attrs they do
+not know, and TensorFlow's importer fills the defaults back in) attrs at their default are left
+out. Import accepts what TensorFlow writes: ``Add`` and ``AddV2``,
 ``name:index`` / ``^control`` inputs in any node order, unknown attrs (ignored), ``_``-prefixed
 attrs (kept on the op as given, but ``_class``: colocation, and ``_output_shapes``), missing
 defaulted attrs, typed value lists; like TensorFlow's, it
@@ -29,9 +32,18 @@ GRAPH_DEF_PRODUCER = 27
 
 
 # -- export ---------------------------------------------------------------------------------------
-def node_def_of(op: Operation, skip_tensor_content=None) -> node_def_pb2.NodeDef:
-    """The NodeDef of one op. ``skip_tensor_content(op, key, array)`` returning True leaves a
-    tensor attr's raw bytes out (the streaming writer adds them)."""
+# The attr kinds stripping leaves out at their default (as they always have been): a shape,
+# tensor or list(type) default is written, which TF's importer takes as well.
+_STRIPPED_KINDS = ("bool", "int", "float", "string", "type", "list(int)", "list(string)",
+                   "list(float)")
+
+
+def node_def_of(op: Operation, skip_tensor_content=None,
+                strip_default_attrs: bool = False) -> node_def_pb2.NodeDef:
+    """The NodeDef of one op: all its attrs, as TF's ``Operation.node_def``, or with
+    ``strip_default_attrs`` those at their declared default left out.
+    ``skip_tensor_content(op, key, array)`` returning True leaves a tensor attr's raw bytes
+    out (the streaming writer adds them)."""
     node = node_def_pb2.NodeDef()
     node.name = op.name
     node.op = op.type
@@ -43,11 +55,9 @@ def node_def_of(op: Operation, skip_tensor_content=None) -> node_def_pb2.NodeDef
     opdef = op.op_def
     for key, value in op._attrs.items():
         kind = _attr_kind(opdef, key)
-        if key in opdef.attr_defaults and kind in ("bool", "int", "float", "string", "type",
-                                                   "list(int)", "list(string)", "list(float)"):
-            default = opdef.attr_defaults[key]
-            if _same(value, default):
-                continue
+        if strip_default_attrs and key in opdef.attr_defaults and kind in _STRIPPED_KINDS \
+                and _same(value, opdef.attr_defaults[key]):
+            continue
         if kind == "tensor" and skip_tensor_content is not None and \
                 skip_tensor_content(op, key, value):
             node.attr[key].tensor.CopyFrom(make_tensor_proto(value, with_content=False))
@@ -68,17 +78,46 @@ def _same(a, b) -> bool:
 
 
 def graph_to_graph_def(graph: Graph, add_shapes: bool = False, ops=None,
-                       skip_tensor_content=None) -> graph_pb2.GraphDef:
+                       skip_tensor_content=None,
+                       strip_default_attrs: bool = False) -> graph_pb2.GraphDef:
     """A GraphDef of ``graph`` (or of ``ops`` only, in graph order)."""
     gd = graph_pb2.GraphDef()
     gd.versions.producer = GRAPH_DEF_PRODUCER
     for op in (ops if ops is not None else graph.get_operations()):
-        node = node_def_of(op, skip_tensor_content)
+        node = node_def_of(op, skip_tensor_content, strip_default_attrs)
         if add_shapes and op.outputs:
             attr_to_proto([t.shape for t in op.outputs], "list(shape)",
                           node.attr["_output_shapes"])
         gd.node.append(node)
     return gd
+
+
+def strip_default_valued_attrs(graph_def: graph_pb2.GraphDef) -> graph_pb2.GraphDef:
+    """TF's ``strip_graph_default_valued_attrs`` on a GraphDef, in place (its functions'
+    nodes too): the attrs ``node_def_of(strip_default_attrs=True)`` leaves out, removed where
+    they equal minitf's declared default as TF compares them (AttrValue protos). Nodes calling
+    a function of the library, or of an op minitf does not know, are left as they are."""
+    from minitf.opdef import lookup
+
+    functions = {f.signature.name for f in graph_def.library.function}
+
+    def strip(node):
+        opdef = None if node.op in functions else lookup(node.op)
+        if opdef is None:
+            return
+        for key in [k for k in node.attr if k in opdef.attr_defaults]:
+            kind = _attr_kind(opdef, key)
+            if kind in _STRIPPED_KINDS and node.attr[key].SerializeToString(deterministic=True) \
+                    == attr_to_proto(opdef.attr_defaults[key], kind).SerializeToString(
+                        deterministic=True):
+                del node.attr[key]
+
+    for node in graph_def.node:
+        strip(node)
+    for function in graph_def.library.function:
+        for node in function.node_def:
+            strip(node)
+    return graph_def
 
 
 # -- import ---------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ from minitf.protos import (control_flow_pb2, graph_pb2, meta_graph_pb2, queue_ru
                            variable_pb2)
 from minitf.variables import Variable
 
-from .graph_def import graph_to_graph_def, import_graph_def, parse_text_proto
+from .graph_def import (graph_to_graph_def, import_graph_def, parse_text_proto,
+                        strip_default_valued_attrs)
 from .meta_graph_contexts import COND_CONTEXT, WHILE_CONTEXT, control_flow_contexts
 from .meta_graph_scope import (UNBOUND_INPUTS_KEY, check_unbound_inputs, in_scope,
                                scoped_contexts, scoped_graph_def, strip_name_scope)
@@ -208,6 +209,7 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
     written to ``filename`` (binary, or text with ``as_text``) when given. ``graph_def``
     replaces the graph's GraphDef (its collections are still the graph's); ``export_scope``
     keeps only that name scope, stripped, as TF1's ``export_scoped_meta_graph``.
+    ``strip_default_attrs`` leaves attrs at their default out of the GraphDef, as TF's.
     ``saver_var_list`` (minitf's, from the Saver writing the file): what that Saver saves,
     {checkpoint name: [(Variable, SaveSliceInfo or None)], or [] for a table's tensor}."""
     if graph_def is not None and not isinstance(graph_def, graph_pb2.GraphDef):
@@ -221,6 +223,9 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
         _clear_devices(meta.graph_def)
     if meta_info_def is not None:
         meta.meta_info_def.MergeFrom(meta_info_def)
+    if strip_default_attrs:  # TF1's: the GraphDef is written whole otherwise
+        strip_default_valued_attrs(meta.graph_def)
+        meta.meta_info_def.stripped_default_attrs = True
     if saver_def is not None:
         meta.saver_def.CopyFrom(saver_def)
     if saver_var_list is not None:

@@ -102,8 +102,12 @@ def save_model(export_dir, model, signatures=None, *, inputs=None, outputs=None,
 
 
 def write_saved_model(export_dir: str, metas, as_text: bool = False) -> str:
-    """Writes MetaGraphDefs ``[(frozen graph, {name: Signature}, tags)]`` as a SavedModel at
-    ``export_dir`` (which must not exist, or be an empty directory); returns the model file."""
+    """Writes MetaGraphDefs ``[(frozen graph, {name: Signature}, tags[, strip])]`` as a
+    SavedModel at ``export_dir`` (which must not exist, or be an empty directory); returns the
+    model file. ``strip`` (True when left out) leaves attrs at their default out of the
+    GraphDef, as minitf's export always does: TensorFlow's importer and minitf's fill them back
+    in, and a reader older than an op's newer attrs still reads the file. TF1's
+    SavedModelBuilder passes its ``strip_default_attrs`` (False by default, as TF's)."""
     parent = os.path.dirname(os.path.abspath(export_dir))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(dir=parent, prefix=f".tmp-{os.path.basename(export_dir)}-")
@@ -158,9 +162,10 @@ def _tensor_info_proto(info: TensorInfo, proto):
     shape_to_proto(info.shape, proto.tensor_shape)
 
 
-def _meta_graph_parts(sigs, tags, graph=None):
+def _meta_graph_parts(sigs, tags, graph=None, stripped=False):
     meta = meta_graph_pb2.MetaGraphDef()
     meta.meta_info_def.tags.extend(tags)
+    meta.meta_info_def.stripped_default_attrs = stripped  # as TF records it
     main_ops = graph.get_collection(MAIN_OP_KEY) if graph is not None else []
     if main_ops:  # what a loader runs first (the frozen tables' contents), as TF records it
         meta.collection_def[MAIN_OP_KEY].node_list.value.extend(op.name for op in main_ops)
@@ -179,8 +184,10 @@ def _meta_graph_parts(sigs, tags, graph=None):
     return head.SerializeToString(deterministic=True), meta.SerializeToString(deterministic=True)
 
 
-def graph_def_chunks(graph: Graph) -> wire.Chunks:
-    """The serialized GraphDef of ``graph``, with large Const values streamed from numpy."""
+def graph_def_chunks(graph: Graph, strip_default_attrs: bool = True) -> wire.Chunks:
+    """The serialized GraphDef of ``graph``, with large Const values streamed from numpy;
+    attrs at their default left out unless ``strip_default_attrs`` is False."""
+    strip = strip_default_attrs
     out = wire.Chunks()
     for op in graph.get_operations():
         value = op._attrs.get("value") if op.type == "Const" else None
@@ -189,7 +196,8 @@ def graph_def_chunks(graph: Graph) -> wire.Chunks:
                 value.dtype != object and uses_content(_dt.from_numpy(value), value.size):
             # Without the weight's bytes: serialising them here only to drop them would copy
             # every large tensor twice (tobytes, then into the proto).
-            node = node_def_of(op, skip_tensor_content=lambda *_: True)
+            node = node_def_of(op, skip_tensor_content=lambda *_: True,
+                               strip_default_attrs=strip)
             del node.attr["value"]
             small = make_tensor_proto(value, with_content=False).SerializeToString()
             content = memoryview(little_endian(value)).cast("B")
@@ -197,7 +205,8 @@ def graph_def_chunks(graph: Graph) -> wire.Chunks:
                 node.SerializeToString(deterministic=True), small, content))
         else:
             out.field(wire.GRAPH_NODE, wire.Chunks(
-                [node_def_of(op).SerializeToString(deterministic=True)]))
+                [node_def_of(op, strip_default_attrs=strip).SerializeToString(
+                    deterministic=True)]))
     tail = graph_pb2.GraphDef()
     tail.versions.producer = GRAPH_DEF_PRODUCER
     return out.add(tail.SerializeToString(deterministic=True))
@@ -207,9 +216,11 @@ def _saved_model_chunks(metas) -> wire.Chunks:
     sm = saved_model_pb2.SavedModel()
     sm.saved_model_schema_version = 1
     out = wire.Chunks([sm.SerializeToString()])
-    for graph, sigs, tags in metas:
-        head, rest = _meta_graph_parts(sigs, tags, graph)
-        meta = wire.Chunks([head]).field(wire.META_GRAPH_GRAPH_DEF, graph_def_chunks(graph))
+    for graph, sigs, tags, *strip in metas:
+        strip = strip[0] if strip else True
+        head, rest = _meta_graph_parts(sigs, tags, graph, strip)
+        meta = wire.Chunks([head]).field(wire.META_GRAPH_GRAPH_DEF,
+                                         graph_def_chunks(graph, strip))
         out.field(wire.SAVED_MODEL_META_GRAPHS, meta.add(rest))
     return out
 

@@ -265,9 +265,10 @@ class SavedModelBuilder:
                                      saver=None, train_op=None, **_ignored):
         """Freezes ``sess``'s graph for the signatures with the variables' current values.
         ``main_op``/``legacy_init_op`` (table initialisers in TF) have nothing to initialise
-        in a frozen graph and are not saved; ``saver``, ``clear_devices`` and
-        ``strip_default_attrs`` do not change a frozen graph. ``assets_collection`` (file
-        path constants, as TF's) are copied into ``assets/`` and recorded, as TF does."""
+        in a frozen graph and are not saved; ``saver`` and ``clear_devices`` do not change a
+        frozen graph. With ``strip_default_attrs`` the GraphDef leaves attrs at their default
+        out, as TF's (it writes them all by default). ``assets_collection`` (file path
+        constants, as TF's) are copied into ``assets/`` and recorded, as TF does."""
         if self._session is not None:
             raise AssertionError("Graph state including variables and assets has already "
                                  "been saved. Please invoke `add_meta_graph()` instead.")
@@ -280,7 +281,7 @@ class SavedModelBuilder:
             variables, sess.run([v.op.outputs[0] for v in variables]))}
         self._session, self._values = sess, values
         try:
-            self._add(tags, signature_def_map, assets_collection)
+            self._add(tags, signature_def_map, assets_collection, strip_default_attrs)
         except BaseException:
             self._session = self._values = None  # nothing was saved: the call may be repeated
             raise
@@ -294,13 +295,13 @@ class SavedModelBuilder:
             raise AssertionError("Graph state including variables and assets has not been "
                                  "saved yet. Please invoke `add_meta_graph_and_variables()` "
                                  "first.")
-        self._add(tags, signature_def_map, assets_collection)
+        self._add(tags, signature_def_map, assets_collection, strip_default_attrs)
 
-    def _add(self, tags, signature_def_map, assets_collection=None):
+    def _add(self, tags, signature_def_map, assets_collection=None, strip_default_attrs=False):
         if isinstance(tags, (str, bytes)):
             raise TypeError(f"tags must be a list of strings, got {tags!r}")
         tags = [t.decode() if isinstance(t, bytes) else t for t in tags]
-        if any(set(tags) == set(t) for _, _, t in self._metas):
+        if any(set(tags) == set(t) for _, _, t, _ in self._metas):
             raise AssertionError(f"MetaGraphDef with tags {tags} has already been added")
         graph = self._session.graph
         specs, methods, sparse = {}, {}, {}
@@ -339,7 +340,7 @@ class SavedModelBuilder:
         for k, (_, filename, _) in enumerate(assets):
             extra.asset_file_def.add(filename=filename).tensor_info.name = \
                 outs[first][_ASSET + str(k)].name
-        self._metas.append((frozen, sigs, tags))
+        self._metas.append((frozen, sigs, tags, bool(strip_default_attrs)))
         self._extras.append(extra.SerializeToString(deterministic=True))
         self._assets.update((filename, source) for _, filename, source in assets)
 

@@ -10,6 +10,7 @@ import threading
 import numpy as np
 
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
+from ..string_extra import element_text
 
 __all__ = ["Assert", "Print", "assert_equal", "assert_greater", "assert_greater_equal",
            "assert_less", "assert_less_equal", "assert_negative", "assert_non_negative",
@@ -18,22 +19,18 @@ __all__ = ["Assert", "Print", "assert_equal", "assert_greater", "assert_greater_
 _count_lock = threading.Lock()  # the per-session count of a Print run by several threads
 
 
-def _scalar(x) -> str:
-    if isinstance(x, bytes):
-        return x.decode("utf-8", "replace")
-    if isinstance(x, (bool, np.bool_)):  # TF's legacy summary prints bools as 1 and 0
-        return "1" if x else "0"
-    if isinstance(x, (np.floating, float)):
-        return np.format_float_positional(x, trim="-") if np.isfinite(x) else str(x)
-    return str(x)
-
-
 def _summarize(value, limit: int) -> str:
     """TF's legacy Tensor::SummarizeValue: at most ``limit`` elements (all if negative), rows
-    of a matrix bracketed, ``...`` where elements were left out (``[1 2][3...]...``)."""
+    of a matrix bracketed, ``...`` where elements were left out (``[1 2][3...]...``); each
+    element as PrintOneElement(print_v2=false) writes it (float32 "%.6g", else "%.9g" when
+    that does not read back; float64 "%.15g"/"%.17g"; strings C-escaped, unquoted)."""
     arr = np.asarray(value)
     flat = arr.reshape(-1)
     limit = flat.size if limit < 0 else min(limit, flat.size)
+
+    def _scalar(x) -> str:
+        return element_text(x, arr.dtype, print_v2=False)
+
     if arr.ndim <= 1:
         text = " ".join(_scalar(x) for x in flat[:limit])
         return text + ("..." if limit < flat.size else "")

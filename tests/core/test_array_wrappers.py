@@ -443,7 +443,7 @@ def test_pad_modes_and_naming():
     assert all(t.shape.as_list() == [3, 7] for t in (p, v2, m, s))
     assert ("Pad/paddings", "Const") in _ops() and ("PadV2/constant_values", "Const") in _ops()
     assert v2.op.inputs[2].dtype == tf.float32
-    assert m.op.get_attr("mode") == "REFLECT" and s.op.get_attr("mode") == "SYMMETRIC"
+    assert m.op.get_attr("mode") == b"REFLECT" and s.op.get_attr("mode") == b"SYMMETRIC"
     val = np.arange(6, dtype=np.float32).reshape(2, 3)
     got = _run([p, v2, m, s], {x: val})
     np.testing.assert_array_equal(got[0], np.pad(val, [[1, 0], [2, 2]]))

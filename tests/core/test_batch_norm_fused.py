@@ -202,13 +202,13 @@ def test_gradient_graph_is_tensorflows():
     grad_op = gx.op
     assert grad_op.type == "FusedBatchNormGradV3" and gm is None
     assert [t.name for t in grad_op.inputs[3:]] == [f"{y.op.name}:{i}" for i in (3, 4, 5)]
-    assert grad_op.get_attr("data_format") == "NCHW"
+    assert grad_op.get_attr("data_format") == b"NCHW"
     y2 = tf.nn.fused_batch_norm(x, s, o, m, v, is_training=False, data_format="NCHW")[0]
     gx2, gm2, gv2 = gradients(y2, [x, m, v])
     assert gm2 is None and gv2 is None
     assert gx2.op.type == "Transpose"
     inner = gx2.op.inputs[0].op
-    assert inner.type == "FusedBatchNormGradV3" and inner.get_attr("data_format") == "NHWC"
+    assert inner.type == "FusedBatchNormGradV3" and inner.get_attr("data_format") == b"NHWC"
     assert inner.get_attr("is_training") is False
     assert inner.inputs[3] is m and inner.inputs[4] is v
 

@@ -396,7 +396,8 @@ def test_initializers_sit_with_their_variable_without_a_device():
     assert placed["s/w/initial_value"] == ("/cpu:0", [])
     assert placed["s/v"] == ("/cpu:0", [b"loc:@s/v"])  # TF1 names the variable's own group
     assert placed["s/inside/Initializer/zeros"] == ("/cpu:0", [b"loc:@s/c"])  # c decides
-    calls = [bytes(c) for c in g.get_operation_by_name("device_fn_calls").get_attr("value")]
+    calls = [bytes(c) for c in tf.make_ndarray(
+        g.get_operation_by_name("device_fn_calls").get_attr("value"))]
     assert calls and all(b"Initializer" not in c for c in calls), calls
 
 

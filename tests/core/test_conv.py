@@ -39,11 +39,11 @@ def test_conv2d_wrapper_names_attrs_and_shapes():
     assert [t.shape.as_list() for t in (y, y2, y3, y4)] == [
         [None, 8, 8, 4], [None, 3, 3, 4], [None, 4, 4, 4], [None, 9, 7, 4]]
     assert y3.op.get_attr("strides") == [1, 2, 2, 1]
-    assert y4.op.get_attr("padding") == "EXPLICIT"
+    assert y4.op.get_attr("padding") == b"EXPLICIT"
     assert y4.op.get_attr("explicit_paddings") == [0, 0, 1, 2, 0, 1, 0, 0]
     assert y.op.get_attr("dilations") == [1, 1, 1, 1]
     assert y.op.get_attr("use_cudnn_on_gpu") is True
-    assert y.op.get_attr("data_format") == "NHWC"
+    assert y.op.get_attr("data_format") == b"NHWC"
     assert y.op.get_attr("T") == tf.float32
     with pytest.raises(ValueError, match="Cannot specify both 'filter' and 'filters'"):
         tf.nn.conv2d(x, f, strides=1, padding="SAME", filters=f)
@@ -77,7 +77,7 @@ def test_pool_wrapper_names_and_attrs():
         [None, 8, 8, 3]]
     v = tf.nn.max_pool(input=x, ksize=2, strides=2, padding=[[0, 0], [1, 0], [0, 1], [0, 0]],
                        value=None)
-    assert v.op.get_attr("padding") == "EXPLICIT" and v.shape.as_list() == [None, 4, 4, 3]
+    assert v.op.get_attr("padding") == b"EXPLICIT" and v.shape.as_list() == [None, 4, 4, 3]
     with pytest.raises(ValueError, match="`ksize` cannot be zero"):
         tf.nn.max_pool(x, [1, 0, 2, 1], 2, "SAME")
     with pytest.raises(ValueError, match="ksize should be of length 1, 2 or 4"):

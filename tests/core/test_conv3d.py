@@ -95,7 +95,7 @@ def test_conv3d_wrappers_names_and_shapes_with_unknown_dims():
                       name="c")
     assert [t.op.name for t in (y, y2)] == ["Conv3D", "c"]
     assert [t.shape.as_list() for t in (y, y2)] == [[None, None, 4, 5, 4], [None, None, 4, 7, 4]]
-    assert y.op.get_attr("data_format") == "NDHWC"
+    assert y.op.get_attr("data_format") == b"NDHWC"
     t = tf.nn.conv3d_transpose(y, f, tf.shape(x), [1, 1, 2, 2, 1])
     assert t.op.type == "Conv3DBackpropInputV2" and t.op.name == "conv3d_transpose"
     assert t.shape.rank == 5
@@ -346,7 +346,7 @@ def test_conv3d_layer_variables_names_values_and_reuse():
     layer(tf.placeholder(tf.float32, [None, 5, 4, 6, 8]))
     assert layer.kernel.shape.as_list() == [1, 2, 2, 5, 2] and len(layer.variables) == 2
     assert out.shape.as_list() == [None, 2, 4, 3, 4]
-    assert out.op.inputs[0].op.get_attr("data_format") == "NCDHW"
+    assert out.op.inputs[0].op.get_attr("data_format") == b"NCDHW"
     with pytest.raises(ValueError, match="`strides > 1` not supported in conjunction with "
                                          "`dilation_rate > 1`"):
         tf.layers.conv3d(x, 4, 3, strides=2, dilation_rate=2)

@@ -50,7 +50,7 @@ def test_depthwise_native_wrappers_names_attrs_and_shapes():
                                                  "DepthwiseConv2dNative_1"]
     assert [t.shape.as_list() for t in (y, y2, y3)] == [[None, 8, 8, 6], [None, 3, 3, 6],
                                                          [None, 9, 7, 6]]
-    assert y3.op.get_attr("padding") == "EXPLICIT"
+    assert y3.op.get_attr("padding") == b"EXPLICIT"
     assert y3.op.get_attr("explicit_paddings") == [0, 0, 1, 2, 0, 1, 0, 0]
     assert sorted(y.op.attrs) == ["T", "data_format", "dilations", "explicit_paddings",
                                   "padding", "strides"]  # no use_cudnn_on_gpu, as in TF

@@ -160,10 +160,10 @@ def test_batch_join_and_shuffle_batch_join_store_into_the_first_lists_maps():
                 if op.type == "AddSparseToTensorsMap"]
         # The second list's Add op stores into the first's map (its shared_name), which the
         # Take reads.
-        assert [op.get_attr("shared_name") for op in adds] == ["", adds[0].name]
+        assert [op.get_attr("shared_name") for op in adds] == [b"", adds[0].name.encode()]
         takes = [op for op in tf.get_default_graph().get_operations()
                  if op.type == "TakeManySparseFromTensorsMap"]
-        assert takes[0].get_attr("shared_name") == adds[0].name
+        assert takes[0].get_attr("shared_name") == adds[0].name.encode()
         assert _elements(_drain(tf, out)) == want
     with tf.Graph().as_default():
         out = build(tf.train.shuffle_batch_join, capacity=6, min_after_dequeue=1, seed=2)

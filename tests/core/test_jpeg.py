@@ -131,7 +131,7 @@ def test_static_shapes_and_node_attrs():
                                               "try_recover_truncated", "acceptable_fraction",
                                               "dct_method")} == {
             "channels": 3, "ratio": 1, "fancy_upscaling": True, "try_recover_truncated": False,
-            "acceptable_fraction": 1.0, "dct_method": ""}
+            "acceptable_fraction": 1.0, "dct_method": b""}
         with pytest.raises(ValueError, match="Shape must be rank 0 but is rank 1"):
             decode_jpeg(tf.placeholder(tf.string, [2]))
         with pytest.raises(ValueError, match="Dimension must be 4 but is 3"):

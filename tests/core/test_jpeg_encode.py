@@ -240,7 +240,7 @@ def test_graph_nodes_shapes_and_names():
     img = tf.placeholder(tf.uint8, [None, None, 3])
     e = tf.image.encode_jpeg(img, quality=80)
     assert e.op.type == "EncodeJpeg" and e.shape.as_list() == [] and e.dtype == tf.string
-    assert e.op.get_attr("density_unit") == "in" and e.op.get_attr("x_density") == 300
+    assert e.op.get_attr("density_unit") == b"in" and e.op.get_attr("x_density") == 300
     assert tf.io.encode_jpeg is tf.image.encode_jpeg
     v = tf.image.adjust_jpeg_quality(tf.placeholder(tf.float32, [4, 4, 3]), 50)
     types = [op.type for op in tf.get_default_graph().get_operations()]

@@ -281,14 +281,14 @@ def test_batch_normalization_inference():
     f32 = lambda v, shape: K.constant(v.reshape(shape).astype(np.float32))  # noqa: E731
     y = K.batch_normalization(K.constant(x), f32(mean, (1, 1, 1, c)), f32(var, (1, 1, 1, c)),
                               None, None, axis=-1, epsilon=1e-7)
-    assert y.op.type == "FusedBatchNormV3" and y.op.get_attr("data_format") == "NHWC"
+    assert y.op.type == "FusedBatchNormV3" and y.op.get_attr("data_format") == b"NHWC"
     assert y.op.get_attr("epsilon") == pytest.approx(1.001e-5)
     np.testing.assert_allclose(_run(y), ref(x, (1, 1, 1, c), 1.001e-5, np.ones(c),
                                             np.zeros(c)), rtol=1e-4, atol=1e-4)
     xc = rng.standard_normal((2, c, 3, 4)).astype(np.float32)
     y = K.batch_normalization(K.constant(xc), f32(mean, (c,)), f32(var, (c,)), f32(beta, (c,)),
                               f32(gamma, (c,)), axis=1)
-    assert y.op.get_attr("data_format") == "NCHW"
+    assert y.op.get_attr("data_format") == b"NCHW"
     np.testing.assert_allclose(_run(y), ref(xc, (1, c, 1, 1), 1e-3), rtol=1e-4, atol=1e-4)
     x3 = rng.standard_normal((3, 4, c)).astype(np.float32)
     y = K.batch_normalization(K.constant(x3), f32(mean, (c,)), f32(var, (c,)), f32(beta, (c,)),

@@ -57,7 +57,7 @@ def test_fused_path_when_tf1_takes_it(shape, axis, fmt, fused):
     y = tf.layers.batch_normalization(x, axis=axis, training=True, fused=fused)
     (op,) = _fused_ops()
     assert op.type == "FusedBatchNormV3" and y.op is op
-    assert op.get_attr("data_format") == fmt and op.get_attr("is_training") is True
+    assert op.get_attr("data_format") == fmt.encode() and op.get_attr("is_training") is True
     assert op.get_attr("epsilon") == pytest.approx(EPS)
     assert [t.op.name for t in op.inputs[1:]] == [  # as TF1's graph
         "batch_normalization/gamma/read", "batch_normalization/beta/read",
@@ -104,7 +104,7 @@ def test_inference_is_one_fused_op_on_the_moving_averages_without_updates():
         moving_mean_initializer=tf.constant_initializer(mm),
         moving_variance_initializer=tf.constant_initializer(mv))
     (op,) = _fused_ops()
-    assert op.get_attr("is_training") is False and op.get_attr("data_format") == "NCHW"
+    assert op.get_attr("is_training") is False and op.get_attr("data_format") == b"NCHW"
     assert tf.get_collection(tf.GraphKeys.UPDATE_OPS) == []
     assert "SelectV2" not in _types() and "Select" not in _types()
     b = (1, 3, 1, 1)

@@ -277,8 +277,9 @@ def test_graph_def_nodes_and_attrs():
     assert dense.op == "MutableDenseHashTableV2" and list(dense.input) == ["empty_key",
                                                                             "deleted_key"]
     assert dense.attr["initial_num_buckets"].i == 16
-    # A defaulted attr is left out of the GraphDef (TF's importer fills in TF's default).
-    assert "max_load_factor" not in dense.attr
+    # A defaulted attr is written at its default, as TF's as_graph_def does (minitf's
+    # stripped export leaves it out: TF's importer fills in TF's default).
+    assert dense.attr["max_load_factor"].f == np.float32(0.8)
     assert lookup_mutable_ops.MUTABLE_DENSE_HASH_TABLE.attrs["max_load_factor"] == 0.8
 
 

@@ -153,9 +153,9 @@ def test_second_derivatives_of_activations():
 def test_bias_add_data_formats_and_shape_errors():
     v = tf.constant(np.zeros((2, 3, 4), np.float32))
     out = tf.nn.bias_add(v, tf.constant([1.0, 2.0, 3.0]), data_format="NCW")  # NC... -> NCHW
-    assert out.op.get_attr("data_format") == "NCHW"
+    assert out.op.get_attr("data_format") == b"NCHW"
     assert run(out)[1, :, 0].tolist() == [1.0, 2.0, 3.0]
-    assert tf.nn.bias_add(v, tf.ones([4]), data_format="NWC").op.get_attr("data_format") == "NHWC"
+    assert tf.nn.bias_add(v, tf.ones([4]), data_format="NWC").op.get_attr("data_format") == b"NHWC"
     with pytest.raises(ValueError, match="`data_format` must be of the form"):
         tf.nn.bias_add(v, tf.ones([4]), data_format="HWC")
     with pytest.raises(ValueError, match="Dimensions must be equal, but are 4 and 3"):

@@ -94,7 +94,7 @@ def test_gather_nd_gradient_passes_the_policy_on_as_tfs_rule():
     picked = raw_ops.GatherNd(params=x, indices=[[1, 2], [7, 0], [3, 0]],
                               bad_indices_policy="IGNORE")
     (dx,) = tf.gradients(tf.reduce_sum(picked * [1.0, 2.0, 3.0]), [x])
-    assert dx.op.type == "ScatterNd" and dx.op.get_attr("bad_indices_policy") == "IGNORE"
+    assert dx.op.type == "ScatterNd" and dx.op.get_attr("bad_indices_policy") == b"IGNORE"
     want = np.zeros_like(P)
     want[1, 2], want[3, 0] = 1.0, 3.0
     np.testing.assert_array_equal(_run(dx), want)
@@ -201,7 +201,9 @@ def test_new_attrs_at_their_defaults_stay_out_of_the_graph_def():
             raw_ops.TopKV2(input=a, k=1, index_type=tf.int64).values,
             raw_ops.GatherNd(params=a, indices=[[0]], bad_indices_policy="IGNORE"),
             raw_ops.BatchMatMulV2(x=a, y=a, adj_y=True, grad_y=True)]
-    gd = {n.name: n for n in graph_to_graph_def(tf.get_default_graph()).node}
+    # minitf's export (stripped; as_graph_def writes every attr, as TF's)
+    gd = {n.name: n for n in graph_to_graph_def(tf.get_default_graph(),
+                                                strip_default_attrs=True).node}
     new = {"grad_a", "grad_b", "grad_x", "grad_y", "index_type", "bad_indices_policy"}
     for t in nodes:
         assert not set(gd[t.op.name].attr) & new, t.op.type
@@ -298,7 +300,7 @@ def test_import_a_tensorflow_graph_def_that_sets_the_new_attrs():
     names = [t.name for t in fetches]
     got_t = tf.import_graph_def(tf.GraphDef.FromString(blob), return_elements=names, name="")
     graph = tf.get_default_graph()
-    assert graph.get_operation_by_name("gnd").get_attr("bad_indices_policy") == "IGNORE"
+    assert graph.get_operation_by_name("gnd").get_attr("bad_indices_policy") == b"IGNORE"
     assert graph.get_operation_by_name("top").get_attr("index_type") == tf.int64
     assert graph.get_operation_by_name("mm").get_attr("grad_a") is True
     assert graph.get_operation_by_name("pwd").get_attr("dtype") == tf.int64

@@ -241,7 +241,8 @@ def test_graph_holds_one_parse_example_v2_node_as_tf_builds_it():
     assert op.type == "ParseExampleV2" and out["seq"].op is op
     assert op.name == "ParseExample/ParseExampleV2"
     assert op.get_attr("num_sparse") == 0
-    assert [s.as_list() for s in op.get_attr("dense_shapes")] == [[None, 2], [2]]  # sorted keys
+    shapes = op.get_attr("dense_shapes")  # TensorShapeProtos, as TF's
+    assert [tf.TensorShape(s).as_list() for s in shapes] == [[None, 2], [2]]  # sorted keys
     assert op.get_attr("Tdense") == [tf.float32, tf.float32]
     single = parse_single_example(tf.constant(RECORD_A), {"x": SPEC["x"]})
     assert single["x"].op.name == "ParseSingleExample/ParseExampleV2"

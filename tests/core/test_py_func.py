@@ -104,7 +104,7 @@ def _graph_def_of_a_py_func():
         t = tf.py_func(lambda: np.int32(5), [], tf.int32)
         with tf.Session() as sess:
             assert sess.run(t) == 5
-    return graph.as_graph_def(), t.op.get_attr("token")
+    return graph.as_graph_def(), t.op.get_attr("token").decode()  # bytes, as TF's
 
 
 def test_function_lives_with_its_graph():

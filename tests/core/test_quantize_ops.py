@@ -59,7 +59,7 @@ def test_constant_of_a_quantized_dtype_follows_tf():
     b = tf.constant([(1,), (2,)], dtype=dtypes.quint16)  # Python values: one tuple per element
     c = tf.constant(np.array(7), dtype=dtypes.qint32, shape=[3])
     assert (a.dtype, b.dtype, c.dtype) == (dtypes.qint8, dtypes.quint16, dtypes.qint32)
-    assert a.op.get_attr("value").dtype == dtypes.qint8.as_numpy_dtype  # TF's MakeNdarray form
+    assert tf.make_ndarray(a.op.get_attr("value")).dtype == dtypes.qint8.as_numpy_dtype  # as TF's
     with pytest.raises(TypeError, match="Expected qint8, but got 1 of type 'int'"):
         tf.constant([1, 2], dtype=dtypes.qint8)
     with pytest.raises(TypeError, match="Expected quint8, but got 5 of type 'int'"):

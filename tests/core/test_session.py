@@ -422,7 +422,7 @@ def test_check_numerics_passes_finite_values_and_names_bad_ones():
     y = tf.check_numerics(x * 2.0, "activations")
     (g,) = tf.gradients(tf.reduce_sum(y * y), x)
     checks = [op for op in tf.get_default_graph().get_operations() if op.type == "CheckNumerics"]
-    assert len(checks) == 2 and "detected in gradient. activations" in \
+    assert len(checks) == 2 and b"detected in gradient. activations" in \
         checks[1].get_attr("message")
     with tf.Session() as sess:
         got, grad = sess.run([y, g], {x: [1.0, -2.0, 0.5]})

@@ -26,7 +26,7 @@ def _masks(t):
 
 
 def _const(t):
-    return t.op.get_attr("value").tolist()
+    return tf.make_ndarray(t.op.get_attr("value")).tolist()
 
 
 def _run(t, feed=None):

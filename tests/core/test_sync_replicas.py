@@ -226,7 +226,7 @@ def test_graph_collections_and_wrappers():
     assert [type(a).__name__ for a in accumulators] == [
         "ConditionalAccumulator", "ConditionalAccumulator", "SparseConditionalAccumulator"]
     assert [a.accumulator_ref.op.get_attr("shared_name") for a in accumulators] == [
-        "w:0/grad_accum", "b:0/grad_accum", "emb:0/grad_accum"]
+        b"w:0/grad_accum", b"b:0/grad_accum", b"emb:0/grad_accum"]
     assert [a.accumulator_ref.op.name for a in accumulators] == [
         "sync_replicas/conditional_accumulator", "sync_replicas/conditional_accumulator_1",
         "sync_replicas/sparse_conditional_accumulator"]

@@ -27,7 +27,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def _float_params(graph):
-    consts = [op.get_attr("value") for op in graph.get_operations() if op.type == "Const"]
+    consts = [tf.make_ndarray(op.get_attr("value")) for op in graph.get_operations()
+              if op.type == "Const"]
     floats = [v for v in consts if v.dtype.kind == "f"]
     return sum(v.size for v in floats), sum(v.nbytes for v in floats)
 

@@ -139,7 +139,7 @@ def test_image_summary_tags_and_normalisation():
     one = tf.summary.image("one", images, max_outputs=1)
     many = tf.summary.image("many", images)
     assert many.op.get_attr("max_images") == 3
-    assert list(many.op.get_attr("bad_color")) == [255, 0, 0, 255]
+    assert list(tf.make_ndarray(many.op.get_attr("bad_color"))) == [255, 0, 0, 255]
     batch = np.stack([np.arange(6, dtype=np.float32).reshape(2, 3, 1),
                       np.linspace(-2, 1, 6, dtype=np.float32).reshape(2, 3, 1)])
     with tf.Session() as sess:

@@ -57,7 +57,7 @@ def test_namespace_and_graph():
     assert out[0].op.name == "batch/unbatch/Unbatch" and out[0].shape.as_list() == [None, 2]
     batch = out[0].op.inputs[1].op
     assert batch.type == "Batch" and batch.name == "batch/Batch"
-    assert batch.get_attr("shared_name") == "batch/" and batch.get_attr("max_batch_size") == 6
+    assert batch.get_attr("shared_name") == b"batch/" and batch.get_attr("max_batch_size") == 6
 
 
 def test_concurrent_runs_are_computed_as_one_batch():

@@ -33,7 +33,7 @@ def test_namespace_names_and_static_shapes():
     size, clear = area.size(), area.clear()
     assert (area.name, area.capacity, area.memory_limit) == ("StagingArea", 3, 0)
     assert put.type == "Stage" and put.name == "StagingArea_put"
-    assert put.get_attr("shared_name") == "StagingArea" and put.get_attr("capacity") == 3
+    assert put.get_attr("shared_name") == b"StagingArea" and put.get_attr("capacity") == 3
     assert [t.name for t in got] == ["StagingArea_get:0", "StagingArea_get:1"]
     assert got[0].shape.as_list() == [2] and got[1].shape.as_list() == []
     assert peek[0].op.type == "StagePeek" and peek[0].op.name == "StagingArea_peek"
