@@ -162,8 +162,9 @@ _YUV_TO_RGB = [[1, 1, 1], [0, -0.394642334, 2.03206185], [1.13988303, -0.5806218
 def _colour_transform(matrix, doc):
     def transform(images):
         images = convert_to_tensor(images, name="images")
-        kernel = convert_to_tensor(np.asarray(matrix, images.dtype.as_numpy_dtype),
-                                   name="kernel")
+        # As TF: the coefficients converted to the image's dtype, so an integer image is
+        # refused ("Expected uint8, but got 0.299 of type 'float'."), never truncated.
+        kernel = convert_to_tensor(matrix, dtype=images.dtype, name="kernel")
         ndims = images.shape.rank
         return composites.tensordot(images, kernel, axes=[[ndims - 1], [0]])
     transform.__doc__ = doc

@@ -49,6 +49,7 @@ def image_gradients(image):
 
 _SOBEL = np.array([[[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
                    [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]])
+_SOBEL_DTYPES = ("float16", "bfloat16", "float32", "float64")  # TF's order, as in its message
 
 
 def sobel_edges(image):
@@ -56,6 +57,12 @@ def sobel_edges(image):
     (reflect-padded). TF runs a depthwise convolution; here each kernel is a sum of shifted
     windows of the padded image: the same values, no convolution op needed."""
     image = convert_to_tensor(image, name="image")
+    # TF's DepthwiseConv2dNative takes only these; the shifted sums here would otherwise wrap
+    # an integer image's responses.
+    if image.dtype.base_dtype.name not in _SOBEL_DTYPES:
+        raise TypeError(f"Value passed to parameter 'input' has DataType "
+                        f"{image.dtype.base_dtype.name} not in list of allowed values: "
+                        f"{', '.join(_SOBEL_DTYPES)}")
     static = image.shape
     padded = pad_ops.pad(image, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT")
     outputs = []

@@ -9,13 +9,14 @@ every name here."""
 from __future__ import annotations
 
 from . import dtypes as _dt
-from .graph import constant_value, constant_value_as_shape, convert_to_tensor, name_scope
+from .graph import constant_value, convert_to_tensor, name_scope
 from .image_checks import (_as_batch, _check, _check_at_least_3d, _dims4, _is_tensor, _static,
                            _unbatch, _with_deps)
 from .ops import (array_ops, concat_split_ops, logging_ops, logic_ops, math_ops, pad_ops,
                   random_ops, reduction_ops, slicing_ops, unary_ops)
 from .ops.image_extra_ops import RESIZE_AREA
 from .ops.image_ops import RESIZE_BICUBIC, RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR
+from .tensor_shape import TensorShape
 
 __all__ = [
     "ResizeMethod", "central_crop", "crop_to_bounding_box", "pad_to_bounding_box", "random_crop",
@@ -68,7 +69,7 @@ def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners=Fals
             raise ValueError("'size' must be a 1-D Tensor of 2 elements: new_height, new_width")
         if preserve_aspect_ratio:
             size = _fitting_size(images, size)
-        hw = constant_value_as_shape(size)
+        hw = _tf_static_shape(size)
         new_h, new_w = (hw[0].value, hw[1].value) if hw.rank == 2 else (None, None)
         if None not in (height, width, new_h, new_w) and (height, width) == (new_h, new_w):
             return _unbatch(images, is_batch)
@@ -78,6 +79,84 @@ def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners=Fals
 
 
 resize = resize_images
+
+
+# Whether resize_images skips the resize (and so keeps a uint8 image uint8) is decided in TF by
+# tensor_util.constant_value_as_shape, which folds only the few op types below; minitf's
+# constant_value folds any stateless op (``tf.constant([4, 6]) * 1``), so the skip follows TF's
+# narrower rules here. The values themselves are minitf's: they are the same numbers.
+_TF_FOLDS_INPUTS = frozenset({"Range", "Cast", "Concat", "ConcatV2", "Pack", "Unpack", "Split",
+                              "Equal", "NotEqual", "StopGradient", "Identity", "CheckNumericsV2",
+                              "DebugIdentityV2"})
+
+
+def _tf_static(t) -> bool:
+    """Whether TF's tensor_util.constant_value finds the value of ``t``."""
+    op = t.op
+    if op.type == "Const":
+        return True
+    if op.type in ("Shape", "Size"):
+        return op.inputs[0].shape.is_fully_defined()
+    if op.type == "Rank":
+        return op.inputs[0].shape.rank is not None
+    if op.type in ("Pack", "Unpack") and (not op.inputs or op.get_attr("axis") != 0):
+        return False
+    if op.type == "Fill":
+        return t.shape.is_fully_defined() and _tf_static(op.inputs[1])
+    return op.type in _TF_FOLDS_INPUTS and all(_tf_static(x) for x in op.inputs)
+
+
+def _tf_static_value(t):
+    return constant_value(t) if _tf_static(t) else None
+
+
+def _tf_static_shape(t) -> TensorShape:
+    """TF's tensor_util.constant_value_as_shape of a 1-D int32 size."""
+    n = t.shape[0].value if t.shape.rank == 1 else None
+    op = t.op
+    if n == 0:
+        return TensorShape([])
+    if op.type == "Cast":
+        pre = _tf_static_shape(op.inputs[0])
+        if pre.rank is not None and op.get_attr("DstT") not in (_dt.int32, _dt.int64):
+            return TensorShape(None if n is None else [None] * n)
+        return pre
+    if op.type == "Shape":
+        return op.inputs[0].shape
+    if op.type == "Pack":
+        dims = [_tf_static_value(x) for x in op.inputs]
+        return TensorShape([None if d is None or d < 0 else int(d) for d in dims])
+    if op.type in ("Concat", "ConcatV2"):
+        parts = [_tf_static_shape(x) for x in
+                 (op.inputs[1:] if op.type == "Concat" else op.inputs[:-1])]
+        if any(p.rank is None for p in parts):
+            return TensorShape(None)
+        return TensorShape([d for p in parts for d in p.as_list()])
+    if op.type == "StridedSlice":
+        sliced = _tf_sliced_shape(op)
+        if sliced is not None:
+            return sliced
+    value = _tf_static_value(t)
+    if value is not None and value.ndim == 1:
+        return TensorShape([None if d < 0 else int(d) for d in value])
+    return TensorShape(None if n is None else [None] * n)
+
+
+def _tf_sliced_shape(op):
+    """``shape[begin:end:stride]`` of a StridedSlice with only the masks TF reads there."""
+    begin, end, strides = (_tf_static_value(x) for x in op.inputs[1:4])
+    masks = {k: op.get_attr(k) for k in ("begin_mask", "end_mask", "ellipsis_mask",
+                                         "new_axis_mask", "shrink_axis_mask")}
+    if begin is None or end is None or strides is None or masks["begin_mask"] not in (0, 1) or \
+            masks["end_mask"] not in (0, 1) or masks["ellipsis_mask"] or \
+            masks["new_axis_mask"] or masks["shrink_axis_mask"]:
+        return None
+    prev = _tf_static_shape(op.inputs[0])
+    if prev.rank is None or int(strides[0]) == 0:
+        return None
+    dims = prev.as_list()[None if masks["begin_mask"] else int(begin[0]):
+                          None if masks["end_mask"] else int(end[0]):int(strides[0])]
+    return TensorShape(dims)
 
 
 def _fitting_size(images, size):

@@ -25,6 +25,13 @@ _UNSUPPORTED_SOF = {0xC3: "lossless", 0xC5: "differential sequential", 0xC6:
                     "differential arithmetic-coded", 0xCF: "differential arithmetic-coded"}
 _MARKER = re.compile(rb"\xff+[^\x00\xff]")  # a marker inside entropy-coded data (not a stuffed 0)
 _MAX_DIMENSION = 65500  # libjpeg's JPEG_MAX_DIMENSION
+# libjpeg-turbo (2.1 on, as in TF) smooths a progressive image across blocks while any of its
+# first 10 coefficients (DC and 9 AC, natural order) is not yet exact (jdcoefct.c SAVED_COEFS)
+_SMOOTHED = 10
+
+
+class _SegmentCutError(EOFError):
+    """The file ends inside a marker segment."""
 
 
 class Component:
@@ -34,6 +41,9 @@ class Component:
         self.coefs = None  # flat list of blocks * 64 coefficients, natural order
         self.bw = self.bh = 0  # blocks across and down, padded to whole MCUs
         self.width = self.height = 0  # the component's own (downsampled) size in samples
+        # libjpeg's coef_bits for coefficients 0.._SMOOTHED - 1: the Al of the latest scan to
+        # carry each (-1: none yet; 0: exact)
+        self.coef_bits = [-1] * _SMOOTHED
 
 
 class Frame:
@@ -74,11 +84,13 @@ def _u16(data, pos):
 
 def _segment(data, pos):
     """The body of the marker segment whose length field is at ``pos``, and where it ends."""
+    if pos + 2 > len(data):
+        raise _SegmentCutError
     n = _u16(data, pos)
     if n < 2:
         raise JpegError("Bogus marker length")
     if pos + n > len(data):
-        raise EOFError
+        raise _SegmentCutError
     return data[pos + 2:pos + n], pos + n
 
 
@@ -197,6 +209,9 @@ def _parse(data, header_only, recover):
                 if header_only:
                     return frame
                 scan = _scan_header(body, frame, quant, dc_tables, ac_tables)
+                tables, ss, se, _, al = scan
+                for comp, _, _ in tables:  # libjpeg notes these at the scan's start
+                    comp.coef_bits[ss:se + 1] = [al] * len(comp.coef_bits[ss:se + 1])
                 pos, segments, complete = _entropy_segments(data, pos)
                 whole = decode_scan(frame, scan, restart, segments)
                 scans += 1
@@ -221,9 +236,19 @@ def _parse(data, header_only, recover):
                     restart = _u16(body, 0) if len(body) == 2 else 0
                 elif 0xE0 <= marker <= 0xEF:
                     _app(marker, body, frame)
-    except EOFError:
+    except EOFError as cut:
         if not (recover and scans):
             raise JpegError("Premature end of JPEG file") from None
+        if data[-1] == 0xFF:  # TF's fake EOI then follows half a marker: libjpeg errs (or hangs)
+            raise JpegError("Premature end of JPEG file, inside a marker") from None
+        if frame.progressive and (isinstance(cut, _SegmentCutError) or any(
+                bits != 0 for c in frame.components for bits in c.coef_bits)):
+            # TF's fake EOI ends the input; libjpeg then smooths the coefficients still
+            # inexact across blocks (or parses the cut segment on into its fake EOI bytes)
+            raise JpegUnsupportedError(
+                "a progressive JPEG cut before its last scans, which libjpeg (with "
+                "try_recover_truncated) completes by smoothing the missing coefficients") \
+                from None
     if not scans:
         raise JpegError("Invalid JPEG file structure: missing SOS marker")
     return frame

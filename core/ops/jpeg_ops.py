@@ -12,8 +12,11 @@ Pixels equal TF's bit for bit: dct_method "" and "INTEGER_FAST" use libjpeg's fa
 CMYK / YCCK files become RGB by TF's own formula. Not decoded (UnimplementedError, named): 12-bit,
 arithmetic-coded, lossless and hierarchical files, damaged image data that libjpeg reads on
 through with warnings, and a file cut inside its image data even with try_recover_truncated
-(TF's fake EOI then makes libjpeg read on in a way not reproduced). acceptable_fraction only
-matters for such files and is otherwise ignored, as in TF.
+(TF's fake EOI then makes libjpeg read on in a way not reproduced), or a progressive file cut
+before its last scans (libjpeg then smooths the coefficients still missing). With
+try_recover_truncated a file whose image data is all there but whose end (the EOI) is cut off
+decodes as TF decodes it. acceptable_fraction only matters for cut files and is otherwise
+ignored, as in TF.
 """
 
 from __future__ import annotations
