@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 
@@ -28,14 +30,17 @@ class DType:
     real_dtype = property(lambda self: _REAL_OF.get(self._name, self))
     is_floating = property(lambda self: self._name in ("float16", "float32", "float64"))
     is_integer = property(lambda self: self._name.startswith(("int", "uint")))
-    is_unsigned = property(lambda self: self._name.startswith("uint") or self._name == "bool")
+    is_unsigned = property(lambda self: self._name.startswith("uint"))  # (bool is not, in TF)
     is_bool = property(lambda self: self._name == "bool")
     is_complex = property(lambda self: self._name in ("complex64", "complex128"))
     is_quantized = property(lambda self: self._name in _QUANTIZED_NAMES)
-    is_numpy_compatible = property(lambda self: True)
+    # resource and variant hold Python objects here; TF has no numpy type for them.
+    is_numpy_compatible = property(lambda self: self._name not in _OPAQUE_NAMES)
 
     @property
     def size(self) -> int:
+        if self._name == "string" or self._name in _OPAQUE_NAMES:  # no fixed width (TF: 0)
+            return 0
         return np.dtype(self._np).itemsize
 
     @property
@@ -49,11 +54,24 @@ class DType:
         return np.finfo(self._np).max if self.is_floating else np.iinfo(self._np).max
 
     def _check_ordered(self, what: str):
-        if self.is_complex:  # complex numbers have no order (TF's message)
-            raise TypeError(f"Cannot find {what} value of {self!r} with type {self!r}.")
-        if self.is_quantized:  # TF defines no min/max for them (their range is a pair of floats)
-            raise TypeError(f"Cannot find {what} value of {self!r} with quantized type "
-                            f"{self!r}.")
+        """TF's TypeErrors (and words) for a type with no numeric range: quantized types
+        (their range is a pair of floats beside them), bool, string, complex (unordered)."""
+        if self.is_quantized or self._name in ("bool", "string", "complex64", "complex128"):
+            kind = "quantized type" if self.is_quantized else "type"
+            raise TypeError(f"Cannot find {what} value of {self} with {kind} {self}.")
+        if self._name in _OPAQUE_NAMES:
+            raise TypeError(f"Cannot find {what} value of {self}.")
+
+    @property
+    def limits(self, clip_negative=True):
+        """TF's intensity limits ``(min, max)`` (images): a property, so ``clip_negative``
+        keeps its default and the min is always 0, as in TF; floats are (0, 1)."""
+        if self._name not in _LIMITS:
+            raise ValueError(f"{self} does not have defined limits.")
+        low, high = _LIMITS[self._name]
+        if clip_negative:
+            low = 0
+        return low, high
 
     def is_compatible_with(self, other) -> bool:
         return self == as_dtype(other)
@@ -106,6 +124,12 @@ qint16 = DType("qint16", 15, np.int16, np.dtype([("qint16", np.int16)]))
 quint16 = DType("quint16", 16, np.uint16, np.dtype([("quint16", np.uint16)]))
 qint32 = DType("qint32", 13, np.int32, np.dtype([("qint32", np.int32)]))
 QUANTIZED_DTYPES = frozenset({qint8, quint8, qint16, quint16, qint32})
+_OPAQUE_NAMES = frozenset({"resource", "variant"})
+# TF's dtype_range (dtypes.py), which ``DType.limits`` reads.
+_LIMITS = {"bool": (False, True), "uint8": (0, 255), "uint16": (0, 65535), "int8": (-128, 127),
+           "int16": (-32768, 32767), "int64": (-(2**63), 2**63 - 1), "uint64": (0, 2**64 - 1),
+           "int32": (-(2**31), 2**31 - 1), "uint32": (0, 2**32 - 1), "float32": (-1, 1),
+           "float64": (-1, 1)}
 # A handle to per-run state (a TensorArray's elements); its values are Python objects.
 resource = DType("resource", 20, np.object_)
 # A run-time value TF keeps opaque (an Optional's contents); its values are Python objects.
@@ -128,6 +152,13 @@ _BY_NP[np.dtype(np.bytes_)] = string
 _TF_STRING = {"float32": "float", "float64": "double", "float16": "half"}
 
 
+# TF's _PYTHON_TO_TF: Python's float is float32 (tf.placeholder(float)), bool and object are
+# bool and string; TF refuses the other builtin types numpy would read (int as int64, ...).
+_PYTHON_TYPES = {builtins.float: float32, builtins.bool: bool, builtins.object: string,
+                 builtins.int: None, builtins.complex: None, builtins.str: None,
+                 builtins.bytes: None}
+
+
 def dtype_string(d: DType) -> str:
     return _TF_STRING.get(d.name, d.name)
 
@@ -136,7 +167,11 @@ def as_dtype(type_value) -> DType:
     """Converts a DType, name, numpy dtype/type or TensorFlow enum value to a DType."""
     if isinstance(type_value, DType):
         return type_value
-    if isinstance(type_value, str):
+    if isinstance(type_value, type) and type_value in _PYTHON_TYPES:  # (numpy: float64)
+        d = _PYTHON_TYPES[type_value]
+        if d is not None:
+            return d
+    elif isinstance(type_value, str):
         d = _BY_NAME.get(type_value)
         if d is not None:
             return d

@@ -10,6 +10,9 @@ Graph and the default graph exist (it imports name_scope)."""
 
 from __future__ import annotations
 
+import builtins
+import numbers
+
 import numpy as np
 
 from . import dtypes as _dt
@@ -38,6 +41,8 @@ def _infer_const_dtype(value, arr=None) -> _dt.DType:
             return _dt.string
     if arr.dtype.kind == "f":
         return _dt.float32
+    if arr.dtype == np.uint64:  # numpy's type for ints beyond int64 (TF keeps it)
+        return _dt.uint64
     if arr.dtype.kind in "iu":
         if arr.size and (arr.max() > np.iinfo(np.int32).max or arr.min() < np.iinfo(np.int32).min):
             return _dt.int64
@@ -58,16 +63,62 @@ def _failed_to_convert(value) -> TypeError:
                      f"{value}. Consider casting elements to a supported type.")
 
 
-def _as_string_element(v) -> bytes:
+def _as_bytes(v) -> bytes:
+    """One element of a string tensor (TF's compat.as_bytes and its message)."""
     if isinstance(v, str):
         return v.encode()
     if isinstance(v, (bytes, bytearray, memoryview)):  # (np.bytes_ is bytes)
         return bytes(v)
-    raise TypeError(f"Expected string, got {v!r} of type '{type(v).__name__}' instead.")
+    raise TypeError(f"Expected binary or unicode string, got {v!r}")
+
+
+# TF's _AssertCompatible: the Python types each dtype takes from a Python value (numpy values
+# are cast instead). Python bools pass as ints and floats (they are numbers.Integral), numpy
+# bools do not; a float never passes as an int, even a whole one.
+_INTEGRAL = (numbers.Integral, np.integer)
+_REAL = (numbers.Real, np.integer, np.floating)
+_COMPLEX = (numbers.Complex, np.number)
+_TEXT = (bytes, str)
+
+
+def _accepted_types(dtype: _dt.DType):
+    if dtype.is_bool:
+        return (builtins.bool,)
+    if dtype.is_integer:
+        return _INTEGRAL
+    if dtype.is_floating:
+        return _REAL
+    if dtype.is_complex:
+        return _COMPLEX
+    if dtype is _dt.string:
+        return _TEXT
+    return None
+
+
+def _assert_compatible(values, dtype: _dt.DType):
+    """TF's check of a Python value (nested lists and tuples) for ``dtype``: each leaf is an
+    instance of the accepted types, or a numpy array of such elements."""
+    accepted = _accepted_types(dtype)
+    if accepted is None:
+        return
+    stack = [values]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(reversed(v))
+        elif not (isinstance(v, accepted) or
+                  isinstance(v, np.ndarray) and issubclass(v.dtype.type, accepted)):
+            raise TypeError(f"Expected {dtype.name}, but got {v} of type "
+                            f"'{type(v).__name__}'.")
 
 
 def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
-    """Converts a Python/numpy value to an array of ``dtype`` (TF's default dtypes if None)."""
+    """Converts a Python/numpy value to an array of ``dtype`` (TF's default dtypes if None).
+
+    As TF's make_tensor_proto: a numpy value is cast to ``dtype`` as numpy casts (floats
+    truncated, out-of-range values wrapped, imaginary parts dropped, numeric strings parsed);
+    a Python value must hold only ``dtype``'s Python types (so [1.5] is no int32) and is then
+    cast the same way (so 300 is 44 as a uint8)."""
     if isinstance(value, (Tensor, Operation)):
         raise TypeError(f"Expected a constant value, got {value!r}")
     if value is None:  # e.g. a None gradient passed on: TF's message, not numpy's
@@ -86,44 +137,50 @@ def to_numpy(value, dtype: _dt.DType | None = None) -> np.ndarray:
                 raise _failed_to_convert(original) from None
     elif isinstance(value, (Dimension, TensorShape)):
         value = _static_values(value)
+    elif hasattr(type(value), "__array__") and not isinstance(value, (np.ndarray, np.generic)):
+        value = np.asarray(value)  # TF's _is_array_like: converted, then taken as numpy
     inferred = dtype is None
     if dtype is None:
         dtype = _infer_const_dtype(value, src)
     if dtype.is_quantized:  # a structured array, as TF's (Const stores it so; kernels see ints)
         return _dt.quantized_to_numpy(value, dtype)
+    from_numpy = isinstance(value, (np.ndarray, np.generic))
+    if not inferred and not from_numpy:
+        _assert_compatible(value, dtype)
     if dtype is _dt.string:
         arr = np.asarray(value, dtype=object)
         if not arr.size:
             return arr
         try:
-            return np.vectorize(_as_string_element, otypes=[object])(arr)
+            return np.vectorize(_as_bytes, otypes=[object])(arr)
         except TypeError:
-            if inferred and not isinstance(value, (np.ndarray, np.generic)):
+            if inferred and not from_numpy:
                 # TF took it for strings only because numpy made an object array of it
                 raise _failed_to_convert(original) from None
             raise
-    np_type = dtype.as_numpy_dtype
     if src is None:
         src = np.asarray(value)
-    if src.dtype.kind in "USO" and dtype is not _dt.string or \
-            src.dtype.kind == "c" and not dtype.is_complex:  # TF drops no imaginary part
-        raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
-                        f"'{type(value).__name__}' instead.")
-    if dtype.is_integer or dtype.is_bool:
-        # Python floats never become integers (TF's _AssertCompatible: [1.0] is not an int32);
-        # a numpy array does when its values are whole.
-        if src.dtype.kind == "f" and src.size and (
-                not isinstance(value, (np.ndarray, np.generic)) or
-                not np.all(np.isfinite(src) & (src == np.round(src)))):
-            raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
-                            f"'{type(value).__name__}' instead.")
-        if src.dtype.kind in "iuf" and src.size and dtype.is_integer:
-            info = np.iinfo(np_type)
-            if src.max() > info.max or src.min() < info.min:
-                raise TypeError(f"Value {value!r} is out of range for dtype {dtype.name}")
-    if dtype.is_bool and src.dtype.kind != "b" and src.size:  # ([] is a float64 array)
-        raise TypeError(f"Expected bool, got {value!r} of type '{type(value).__name__}' instead.")
-    return np.asarray(src, dtype=np_type)
+    return src.astype(dtype.as_numpy_dtype, copy=False)
+
+
+def _to_numpy_preferring(value, hint: _dt.DType) -> np.ndarray:
+    """``value`` as ``hint`` if it converts to it without a value changing, else as its own
+    dtype. TF's convert_to_tensor casts to a preferred dtype as to a requested one (300 is 44
+    as a uint8), but its op layer first keeps a value's own dtype when the op allows it (a
+    uint16 image stays uint16 for EncodePng, whose default is uint8); minitf's op layer
+    converts with the preference alone, so a preference never changes a value here, and
+    callers that want TF's cast (the Tensor operators) ask for the dtype, then fall back."""
+    try:
+        arr = to_numpy(value, hint)
+    except (TypeError, ValueError):
+        return to_numpy(value)
+    # (to a float type a value may round; a Python complex never reaches a real type)
+    if hint.is_integer or hint.is_bool or arr.dtype.kind != "c" and \
+            isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "c":
+        natural = to_numpy(value)
+        if natural.dtype.kind in "USO" or not np.array_equal(arr, natural):
+            return natural  # truncated, wrapped, parsed or an imaginary part dropped
+    return arr
 
 
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_hint=None):
@@ -148,10 +205,7 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
     hint = preferred_dtype or dtype_hint
     try:
         if dtype is None and hint is not None:
-            try:
-                arr = to_numpy(value, _dt.as_dtype(hint))
-            except (TypeError, ValueError):
-                arr = to_numpy(value)
+            arr = _to_numpy_preferring(value, _dt.as_dtype(hint))
         else:
             arr = to_numpy(value, dtype)
     except TypeError:  # a list holding Tensors, e.g. [tf.shape(x)[0], 2, 2]?

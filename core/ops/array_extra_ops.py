@@ -169,14 +169,16 @@ def broadcast_dynamic_shape(shape_x, shape_y):
 
 
 # -- Bitcast --------------------------------------------------------------------------------------
+# TF's allowed list for both T and type (bfloat16 aside: minitf has no such dtype).
 _BITCAST_TYPES = ("float16", "float32", "float64", "int64", "int32", "uint8", "uint16", "uint32",
-                  "uint64", "int8", "int16")
+                  "uint64", "int8", "int16", "complex64", "complex128", "qint8", "quint8",
+                  "qint16", "quint16", "qint32")
 
 
 def _bitcast_kernel(x, *, type):  # noqa: A002 - TF's attr name
     x = np.asarray(x)
     x = x if x.flags.c_contiguous else x.copy()  # (ascontiguousarray would make scalars 1-D)
-    to = np.dtype(type.as_numpy_dtype)
+    to = np.dtype(type._np)  # a quantized type's storage integers, as its run-time values are
     a, b = x.dtype.itemsize, to.itemsize
     if a < b and (x.ndim == 0 or x.shape[-1] != b // a):
         raise InvalidArgumentError(None, None, f"Cannot bitcast from {x.dtype} to {to}: the last "
@@ -195,7 +197,7 @@ def _bitcast_infer(x, *, type):  # noqa: A002
     if type.name not in _BITCAST_TYPES:
         raise TypeError(f"Value for attr 'type' of {type.name} is not in the list of allowed "
                         f"values: {', '.join(_BITCAST_TYPES)}")
-    a, b = x.dtype.as_numpy_dtype().itemsize, type.as_numpy_dtype().itemsize
+    a, b = x.dtype.size, type.size
     dims = x.shape.as_tuple()
     if a == b or dims is None:
         return [TensorSpec(x.shape, type)]
@@ -204,8 +206,10 @@ def _bitcast_infer(x, *, type):  # noqa: A002
     if not dims:
         raise shape_error("Shape must be at least rank 1 but is rank 0")
     if dims[-1] is not None and dims[-1] != b // a:
-        raise shape_error(f"Cannot bitcast from {x.dtype.name} to {type.name} due to shape. "
-                          f"{dims[-1]} does not match {b // a}")
+        # (TF's words, which name the dtypes by their enum values)
+        raise shape_error(f"Cannot bitcast from {x.dtype.as_datatype_enum} to "
+                          f"{type.as_datatype_enum} due to shape. {dims[-1]} does not match "
+                          f"{b // a}")
     return [TensorSpec(list(dims[:-1]), type)]
 
 

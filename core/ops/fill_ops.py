@@ -221,10 +221,9 @@ def _range_kernel(start, limit, delta):
                                        f"{_dims(v)}")
     start, limit, delta = (v.reshape(()) for v in (start, limit, delta))
     n = _range_length(start[()], limit[()], delta[()])
-    dt = start.dtype
-    # start + i * delta in the op's dtype (float16 via float32 so the steps stay exact enough)
-    work = np.float32 if dt == np.float16 else dt
-    return (work.type(start) + np.arange(n, dtype=work) * work.type(delta)).astype(dt, copy=False)
+    # start + T(i) * delta, each operation rounded to the op's dtype as TF's kernel does (for
+    # float16 too: numpy's half arithmetic rounds each result, as Eigen's half does)
+    return (start + np.arange(n).astype(start.dtype) * delta).astype(start.dtype, copy=False)
 
 
 def _range_infer(start, limit, delta):
@@ -234,6 +233,8 @@ def _range_infer(start, limit, delta):
     vals = [s.value for s in (start, limit, delta)]
     if any(v is None for v in vals):
         return [TensorSpec([None], start.dtype)]
+    if start.dtype == _dt.float16:  # TF's shape function sizes no half range (the kernel can)
+        raise ValueError(f"Unsupported dtype{start.dtype.as_datatype_enum}")
     n = _range_length(*(np.asarray(v)[()] for v in vals))
     return [TensorSpec([n], start.dtype)]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, UnimplementedError
 from ..graph import Tensor, convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from . import array_ops
@@ -213,9 +213,15 @@ DIV_NO_NAN = _binary("DivNoNan", _div_no_nan_kernel, _binary_grad(
 
 def _cast_kernel(x, *, DstT, Truncate):  # noqa: N803 - TensorFlow's attr names
     x = np.asarray(x)
+    if (x.dtype.kind in "OSU") != (DstT == _dt.string):  # TF has no string <-> number Cast
+        src = "string" if x.dtype.kind in "OSU" else _dt.dtype_string(_dt.from_numpy(x))
+        raise UnimplementedError(None, None, f"Cast {src} to {_dt.dtype_string(DstT)} is not "
+                                 "supported")
     if x.dtype.kind == "c" and not DstT.is_complex:
         x = x.real  # TF's complex -> real cast keeps the real part (numpy would warn)
-    return x.astype(DstT.as_numpy_dtype)
+    if DstT == _dt.float16 and x.dtype == np.float64:
+        x = x.astype(np.float32)  # TF (Eigen) rounds a double to half through float: twice
+    return x.astype(DstT._np)  # a quantized type as its storage integers, as TF's values
 
 
 def _cast_grad(op, dy):
@@ -305,23 +311,59 @@ def realdiv(x, y, name=None):
     return REAL_DIV(x, y, name=name)
 
 
+# TF's _TRUEDIV_TABLE: the float type integers are divided in by ``/`` (truediv), div_no_nan
+# and a SparseTensor's ``/``; None: divided in their own type. Other dtypes are refused.
+TRUEDIV_TABLE = {
+    "uint8": _dt.float32, "int8": _dt.float32, "uint16": _dt.float32, "int16": _dt.float32,
+    "uint32": _dt.float64, "int32": _dt.float64, "uint64": _dt.float64, "int64": _dt.float64,
+    "bfloat16": None, "float16": None, "float32": None, "float64": None, "complex64": None,
+    "complex128": None,
+}
+
+
+def truediv_dtype(dtype, what: str = "__truediv__"):
+    """The dtype ``/`` divides ``dtype`` values in (TF's TypeError for one it cannot)."""
+    try:
+        to = TRUEDIV_TABLE[dtype.base_dtype.name]
+    except KeyError:
+        listed = ", ".join(f"tf.{n}" for n in TRUEDIV_TABLE)
+        raise TypeError(f"Invalid dtype {dtype.base_dtype!r} in {what}. Expected one of "
+                        f"{{{listed}}}.") from None
+    return dtype.base_dtype if to is None else to
+
+
+def as_truediv_operands(x_t, y_t, what):
+    """Two tensors of one dtype, cast to the type ``/`` divides it in (TF's checks)."""
+    if x_t.dtype.base_dtype != y_t.dtype.base_dtype:  # TF's check (no silent promotion)
+        raise TypeError(f"`x` and `y` must have the same dtype, got "
+                        f"{x_t.dtype.base_dtype!r} != {y_t.dtype.base_dtype!r}.")
+    target = truediv_dtype(x_t.dtype, what)
+    if target != x_t.dtype.base_dtype:
+        x_t, y_t = cast(x_t, target), cast(y_t, target)
+    return x_t, y_t
+
+
 def truediv(x, y, name=None):
-    """``x / y``: RealDiv; integer operands are first cast to float (float64 for 32/64-bit)."""
+    """``x / y``: RealDiv; integer operands are first cast to float (TF's table)."""
     with _scope(name, "truediv", (x, y)) as scope:
         x_t = x if isinstance(x, Tensor) else None
         y_t = y if isinstance(y, Tensor) else None
         if x_t is None:
             x_t = convert_to_tensor(x, dtype=_tensor_dtype(y), name="x")
         if y_t is None:
-            y_t = convert_to_tensor(y, dtype=x_t.dtype, name="y")
-        if x_t.dtype.base_dtype != y_t.dtype.base_dtype:  # TF's check (no silent promotion)
-            raise TypeError(f"`x` and `y` must have the same dtype, got "
-                            f"{x_t.dtype.base_dtype!r} != {y_t.dtype.base_dtype!r}.")
-        if x_t.dtype.is_integer:
-            target = _dt.float32 if x_t.dtype in (_dt.int8, _dt.int16, _dt.uint8) else \
-                _dt.float64
-            x_t, y_t = cast(x_t, target), cast(y_t, target)
+            y_t = _hinted(y, x_t.dtype, "y")
+        x_t, y_t = as_truediv_operands(x_t, y_t, "__truediv__")
         return REAL_DIV(x_t, y_t, name=scope)
+
+
+def _hinted(value, dtype, name):
+    """``value`` converted with TF's ``dtype_hint``: to ``dtype`` as numpy casts (300 beside a
+    uint8 tensor is 44), else (1.5 beside an int32 one) to its own dtype, for the op to
+    refuse. (convert_to_tensor's preference changes no value: see _to_numpy_preferring.)"""
+    try:
+        return convert_to_tensor(value, dtype=dtype, name=name)
+    except (TypeError, ValueError):
+        return convert_to_tensor(value, name=name)
 
 
 def _tensor_dtype(v):
@@ -353,11 +395,20 @@ def div(x, y, name=None):
 
 
 def div_no_nan(x, y, name=None):
-    """``x / y``, or 0 where ``y`` is 0."""
+    """``x / y``, or 0 where ``y`` is 0; integers are divided as floats, as by ``/``."""
     with _scope(name, "div_no_nan", (x, y)) as scope:
-        x = convert_to_tensor(x, name="x")
-        y = convert_to_tensor(y, dtype=x.dtype, name="y")
+        if not _is_tensor_like(x) and _is_tensor_like(y):  # (as TF: x takes y's dtype)
+            y = convert_to_tensor(y, name="y")
+            x = convert_to_tensor(x, dtype=y.dtype.base_dtype, name="x")
+        else:
+            x = convert_to_tensor(x, name="x")
+            y = _hinted(y, x.dtype.base_dtype, "y")
+        x, y = as_truediv_operands(x, y, "tf.math.divide_no_nan")
         return DIV_NO_NAN(x, y, name=scope)
+
+
+def _is_tensor_like(v) -> bool:
+    return isinstance(v, Tensor) or hasattr(v, "_as_tensor")
 
 
 def pow(x, y, name=None):  # noqa: A001 - TensorFlow's public name
@@ -459,8 +510,7 @@ def _install_operators():
             g = self.graph
             with g.as_default(), g.name_scope(scope_name) as scope:
                 if not isinstance(other, Tensor) and not hasattr(other, "_as_tensor"):
-                    other = convert_to_tensor(other, preferred_dtype=self.dtype,
-                                              name="x" if reverse else "y")
+                    other = _hinted(other, self.dtype, "x" if reverse else "y")
                 return fn(other, self, name=scope) if reverse else fn(self, other, name=scope)
         return method
 

@@ -275,9 +275,6 @@ SPARSE_FILL_EMPTY_ROWS_GRAD = register(OpDef(
 
 
 # -- helpers for core/sparse.py ----------------------------------------------------------------
-# Python's / on integers: TF's truediv casts them to a float first.
-_TRUEDIV_FLOAT = {"uint8": _dt.float32, "int8": _dt.float32, "uint16": _dt.float32,
-                  "int16": _dt.float32, "int32": _dt.float64, "int64": _dt.float64}
 
 
 def _cwise(sp, dense, kind):
@@ -287,13 +284,8 @@ def _cwise(sp, dense, kind):
         values = sp.values
         dense = convert_to_tensor(dense, dtype=None if kind == "truediv" else sp.dtype,
                                   name="y", preferred_dtype=sp.dtype)
-        if kind == "truediv":
-            if dense.dtype != values.dtype:
-                raise TypeError(f"x and y must have the same dtype, got {values.dtype.name} != "
-                                f"{dense.dtype.name}")
-            to = _TRUEDIV_FLOAT.get(values.dtype.name)
-            if to is not None:
-                values, dense = math_ops.cast(values, to), math_ops.cast(dense, to)
+        if kind == "truediv":  # as TF's truediv: integers cast to a float first (its table)
+            values, dense = math_ops.as_truediv_operands(values, dense, "__truediv__")
         op = SPARSE_DENSE_CWISE_MUL if kind == "mul" else SPARSE_DENSE_CWISE_DIV
         values = op(sp.indices, values, sp.dense_shape, dense, name=scope)
     out = SparseTensor(sp.indices, values, sp.dense_shape)

@@ -17,7 +17,7 @@ def test_python_values_get_tf_node_names_and_complex_is_never_dropped():
         names = [op.name for op in g.get_operations()]
         assert names == ["Abs/x", "Abs", "Abs_1/x", "Abs_1", "Conj/x", "FFT/input", "FFT"]
         # TF raises TypeError rather than keep only the real part.
-        with pytest.raises(TypeError, match=r"Expected float32, got \(1\+2j\)"):
+        with pytest.raises(TypeError, match=r"Expected float32, but got \(1\+2j\)"):
             tf.constant(1 + 2j, tf.float32)
         with pytest.raises(TypeError):
             tf.constant([1.0, 2.0]) * 1j

@@ -202,10 +202,10 @@ def test_container_side_by_side_with_tensorflow():
 
 
 def test_string_conversion_refuses_non_strings():
-    # TF 2.21: TypeError "Expected string, but got 1 of type 'int'." (minitf keeps its own
-    # wording of the same message). minitf turned 1 into b"\x00", 2 into b"\x00\x00".
+    # TF 2.21: TypeError "Expected string, but got 1 of type 'int'." (its words, naming the
+    # first element refused). minitf turned 1 into b"\x00", 2 into b"\x00\x00".
     for value in ([1, 2], 1, [b"a", 3.0]):
-        with pytest.raises(TypeError, match="Expected string, got .* of type"):
+        with pytest.raises(TypeError, match="Expected string, but got .* of type"):
             tf.constant(value, dtype=tf.string)
     got = tf.Session().run(tf.constant(["a", b"b", np.bytes_(b"c"), np.str_("d")], tf.string))
     assert got.tolist() == [b"a", b"b", b"c", b"d"]
