@@ -1,21 +1,26 @@
-"""TF1's recurrent cells (``tf.nn.rnn_cell``) and their wrappers; ``tf.nn.static_rnn`` /
-``dynamic_rnn``, which run a cell over time, are in rnn_loops.py and re-exported here.
+"""TF1's recurrent cells (``tf.nn.rnn_cell``); their wrappers are in rnn_wrappers.py and
+``tf.nn.static_rnn`` / ``dynamic_rnn``, which run a cell over time, in rnn_loops.py, all
+re-exported here.
 
 The variable names (``rnn/basic_lstm_cell/kernel``) are TF1's. A cell creates its
-variables on its first call, in a variable scope named after it (``basic_lstm_cell``,
-``basic_lstm_cell_1`` for a second cell in the same scope), and reuses them on every later
-call, as TF1's cells do. The core cells, built once in TF1 (LayerRNNCell), ask a scope's custom
-getter once per weight and compute every later step with its answers.
+variables on its first call (or a core cell on ``build(inputs_shape)``), in a variable scope
+named after it (``basic_lstm_cell``, ``basic_lstm_cell_1`` for a second cell in the same
+scope), and reuses them on every later call, as TF1's cells do. The core cells, built once in
+TF1 (LayerRNNCell), ask a scope's custom getter once per weight and compute every later step
+with its answers. As TF1's Layers, cells have a ``name``, ``built``, ``count_params`` and
+``get_weights``.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 
+from . import dtypes as _dt
 from . import init_ops
 from .graph import GraphKeys, convert_to_tensor, get_default_graph
 from .layer_identifiers import activation_of
-from .layers_base import _to_snake_case
+from .layers_base import _NAME_UIDS, Layer, _to_snake_case
 from .nest import is_nested, map_structure
 from .ops import (array_ops, concat_split_ops, linalg_ops, math_ops, nn_ops, slicing_ops,
                   unary_ops)
@@ -24,7 +29,17 @@ from .rnn_loops import (bidirectional_dynamic_rnn, dynamic_rnn, static_bidirecti
 from .tensor_shape import TensorShape
 from .variables import get_variable, variable_scope
 
-LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ["c", "h"])
+class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ["c", "h"])):
+    """An LSTM's state ``(c, h)``; its ``dtype`` is theirs (TF1's, which refuses two)."""
+
+    __slots__ = ()
+
+    @property
+    def dtype(self):
+        c, h = self
+        if c.dtype != h.dtype:
+            raise TypeError(f"Inconsistent dtypes for internal state: {c.dtype} vs {h.dtype}")
+        return c.dtype
 
 
 class RNNCell:
@@ -44,6 +59,9 @@ class RNNCell:
         if kwargs:
             raise TypeError(f"Keyword argument not understood: {sorted(kwargs)[0]!r}")
         self._name = name
+        # TF1's Layer name: the given one, else the class's numbered per graph from 1
+        # (gru_cell_1), as TF numbers its layers; the variable scope is named apart (gru_cell).
+        self._layer_name = name or _unique_cell_name(_to_snake_case(type(self).__name__))
         self._reuse = reuse
         self._dtype = dtype
         # Kept for subclasses: TF's Layer applies it to add_weight's variables only, and a
@@ -74,32 +92,72 @@ class RNNCell:
         with get_default_graph().name_scope(type(self).__name__ + "ZeroState"):
             return zeros(self.state_size)
 
+    name = property(lambda self: self._layer_name)
+    # True once built (by build or a first call that succeeded); LayerRNNCell's and copies
+    # of cells set it too.
+    built = property(lambda self: self.__dict__.get("_built", False),
+                     lambda self, value: setattr(self, "_built", value))
+
     def __call__(self, inputs, state, scope=None):
         # (nested inputs, as dynamic_rnn hands a structure on, stay a structure)
         inputs = map_structure(convert_to_tensor, inputs) if is_nested(inputs) else \
             convert_to_tensor(inputs)
+        with self._cell_scope(scope), self._getters_once():
+            out = self._step(inputs, state)
+        self.built = True
+        return out
+
+    @contextlib.contextmanager
+    def _cell_scope(self, scope=None):
+        """The cell's variable scope: made by the first call (or build), re-entered later."""
         if self._scope is None:
             name, base = self._scope_names(scope)
             self._graph = get_default_graph()
             with variable_scope(name, default_name=base, reuse=self._reuse) as vs:
                 self._scope = vs
-                out = self._built_step(inputs, state)
+                yield
         else:
-            # As TF1's layers: reuse once a call has succeeded (a first call refused before
-            # making its variables leaves them to the next one, in the same scope).
-            with variable_scope(self._scope, reuse=True if getattr(self, "_built", False)
-                                else self._reuse):
-                out = self._built_step(inputs, state)
-        self._built = True
-        return out
+            # As TF1's layers: reuse once built (a first call refused before making its
+            # variables leaves them to the next one, in the same scope).
+            with variable_scope(self._scope, reuse=True if self.built else self._reuse):
+                yield
 
-    def _built_step(self, inputs, state):
+    def _getters_once(self):
         if not self._builds_once:
-            return self._step(inputs, state)
+            return contextlib.nullcontext()
         from .layers import getter_outputs_once
 
-        with getter_outputs_once(self.__dict__.setdefault("_getter_outputs", {})):
-            return self._step(inputs, state)
+        return getter_outputs_once(self.__dict__.setdefault("_getter_outputs", {}))
+
+    def build(self, inputs_shape):
+        """TF1's ``Layer.build``: a core cell makes its weights for inputs of ``inputs_shape``
+        ([batch, depth], depth known) in its variable scope, named as its first call would
+        name them, and later calls compute with them. Other cells make theirs when called."""
+        if self._builds_once:
+            shape = TensorShape(inputs_shape)
+            depth = shape[-1].value if shape.rank else None
+            if depth is None:
+                raise ValueError(f"Expected inputs.shape[-1] to be known, received shape: "
+                                 f"{shape}")
+            dtype = _dt.as_dtype(self._dtype or _dt.float32)
+            with self._cell_scope(), self._getters_once():
+                self._make_weights(depth, dtype)
+        self.built = True
+
+    def _make_weights(self, depth: int, dtype):
+        """A core cell's weights for inputs of ``depth`` (its step asks for them again)."""
+        raise NotImplementedError
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on {self.name}, but the layer "
+                             f"isn't built. You can build it manually via: `{self.name}.build("
+                             "batch_input_shape)`.")
+        return Layer.count_params(self)
+
+    # TF1's Layer's (they only need ``weights`` and ``name``)
+    get_weights = Layer.get_weights
+    set_weights = Layer.set_weights
 
     def _scope_variables(self, key: str) -> list:
         """What TF's Layer tracks for a cell (none before its first call): for one that builds
@@ -147,6 +205,14 @@ class RNNCell:
         return kernel, bias
 
 
+def _unique_cell_name(base: str) -> str:
+    """``base_1``, ``base_2``...: TF's names for unnamed layers (Keras' unique_object_name with
+    zero_based=False), counted per graph in the table minitf's layers count in."""
+    uids = _NAME_UIDS.setdefault(get_default_graph(), {})
+    uids[base] = uids.get(base, 0) + 1
+    return f"{base}_{uids[base]}"
+
+
 def _without(values, excluded) -> list:
     """``values`` not in ``excluded``, by identity (a getter's tensors overload ==)."""
     ids = {id(v) for v in excluded}
@@ -179,9 +245,11 @@ class BasicRNNCell(RNNCell):
     state_size = property(lambda self: self._num_units)
     output_size = property(lambda self: self._num_units)
 
+    def _make_weights(self, depth, dtype):
+        return self._weights("", depth + self._num_units, self._num_units, dtype=dtype)
+
     def _step(self, inputs, state):
-        kernel, bias = self._weights("", _depth(inputs) + self._num_units, self._num_units,
-                                     dtype=inputs.dtype)
+        kernel, bias = self._make_weights(_depth(inputs), inputs.dtype)
         output = self._activation(_dense(concat_split_ops.concat([inputs, state], 1), kernel,
                                          bias))
         return output, output
@@ -205,15 +273,19 @@ class GRUCell(RNNCell):
     state_size = property(lambda self: self._num_units)
     output_size = property(lambda self: self._num_units)
 
-    def _step(self, inputs, state):
-        n, rows = self._num_units, _depth(inputs) + self._num_units
+    def _make_weights(self, depth, dtype):
+        n, rows = self._num_units, depth + self._num_units
         with variable_scope("gates"):
-            gate_k, gate_b = self._weights(
-                "", rows, 2 * n, self._kernel_initializer,
-                self._bias_initializer or init_ops.constant_initializer(1.0), inputs.dtype)
+            gates = self._weights("", rows, 2 * n, self._kernel_initializer,
+                                  self._bias_initializer or init_ops.constant_initializer(1.0),
+                                  dtype)
         with variable_scope("candidate"):
-            cand_k, cand_b = self._weights("", rows, n, self._kernel_initializer,
-                                           self._bias_initializer, inputs.dtype)
+            candidate = self._weights("", rows, n, self._kernel_initializer,
+                                      self._bias_initializer, dtype)
+        return gates, candidate
+
+    def _step(self, inputs, state):
+        (gate_k, gate_b), (cand_k, cand_b) = self._make_weights(_depth(inputs), inputs.dtype)
         value = unary_ops.sigmoid(_dense(concat_split_ops.concat([inputs, state], 1), gate_k,
                                         gate_b))
         r, u = concat_split_ops.split(value, 2, axis=1)
@@ -246,14 +318,16 @@ class BasicLSTMCell(RNNCell):
 
     output_size = property(lambda self: self._num_units)
 
-    def _step(self, inputs, state):
+    def _make_weights(self, depth, dtype):
         n = self._num_units
+        return self._weights("", depth + n, 4 * n, self._initializer, dtype=dtype)
+
+    def _step(self, inputs, state):
         if self._state_is_tuple:
             c, h = state
         else:
             c, h = concat_split_ops.split(state, 2, axis=1)
-        kernel, bias = self._weights("", _depth(inputs) + n, 4 * n, self._initializer,
-                                     dtype=inputs.dtype)
+        kernel, bias = self._make_weights(_depth(inputs), inputs.dtype)
         gates = _dense(concat_split_ops.concat([inputs, h], 1), kernel, bias)
         i, j, f, o = concat_split_ops.split(gates, 4, axis=1)
         forget = math_ops.cast(self._forget_bias, f.dtype)
@@ -305,9 +379,31 @@ class LSTMCell(BasicLSTMCell):
 
     output_size = property(lambda self: self._num_proj or self._num_units)
 
-    def _step(self, inputs, state):
+    def _make_weights(self, depth, dtype):
         from .partitioned_variables import fixed_size_partitioner
 
+        n, init = self._num_units, self._initializer
+        proj = n if self._num_proj is None else self._num_proj
+
+        def shards(count):
+            return None if count is None else fixed_size_partitioner(count)
+
+        # Made in TF1's order: kernel, bias, the diagonals, the projection.
+        kernel = get_variable("kernel", [depth + proj, 4 * n], dtype=dtype,
+                              initializer=init, partitioner=shards(self._num_unit_shards))
+        bias = get_variable("bias", [4 * n], dtype=dtype,
+                            initializer=init_ops.zeros_initializer())
+        diagonals = proj_kernel = None
+        if self._use_peepholes:
+            diagonals = [get_variable(f"w_{g}_diag", [n], dtype=dtype, initializer=init)
+                         for g in "fio"]
+        if self._num_proj is not None:
+            proj_kernel = get_variable("projection/kernel", [n, self._num_proj], dtype=dtype,
+                                       initializer=init,
+                                       partitioner=shards(self._num_proj_shards))
+        return kernel, bias, diagonals, proj_kernel
+
+    def _step(self, inputs, state):
         n = self._num_units
         proj = n if self._num_proj is None else self._num_proj
         if self._state_is_tuple:
@@ -315,23 +411,9 @@ class LSTMCell(BasicLSTMCell):
         else:
             c_prev = slicing_ops.slice_(state, [0, 0], [-1, n])
             m_prev = slicing_ops.slice_(state, [0, n], [-1, proj])
-        dtype, init = inputs.dtype, self._initializer
-
-        def shards(count):
-            return None if count is None else fixed_size_partitioner(count)
-
-        # Made in TF1's order: kernel, bias, the diagonals, the projection.
-        kernel = get_variable("kernel", [_depth(inputs) + proj, 4 * n], dtype=dtype,
-                              initializer=init, partitioner=shards(self._num_unit_shards))
-        bias = get_variable("bias", [4 * n], dtype=dtype,
-                            initializer=init_ops.zeros_initializer())
+        kernel, bias, diagonals, proj_kernel = self._make_weights(_depth(inputs), inputs.dtype)
         if self._use_peepholes:
-            w_f, w_i, w_o = (get_variable(f"w_{g}_diag", [n], dtype=dtype, initializer=init)
-                             for g in "fio")
-        if self._num_proj is not None:
-            proj_kernel = get_variable("projection/kernel", [n, self._num_proj], dtype=dtype,
-                                       initializer=init,
-                                       partitioner=shards(self._num_proj_shards))
+            w_f, w_i, w_o = diagonals
 
         lstm_matrix = _dense(concat_split_ops.concat([inputs, m_prev], 1), kernel, bias)
         i, j, f, o = concat_split_ops.split(lstm_matrix, 4, axis=1)
@@ -407,174 +489,8 @@ class MultiRNNCell(RNNCell):
                      concat_split_ops.concat(new_states, 1))
 
 
-class _Wrapper(RNNCell):
-    """A cell around another one, adding no variable scope of its own (TF1's wrappers)."""
-
-    def __init__(self, cell):
-        super().__init__()
-        self._cell = cell
-
-    state_size = property(lambda self: self._cell.state_size)
-    output_size = property(lambda self: self._cell.output_size)
-
-    def zero_state(self, batch_size, dtype):
-        return self._cell.zero_state(batch_size, dtype)
-
-    # a wrapper has no scope of its own: its variables are its cell's
-    variables = weights = property(lambda self: self._cell.variables)
-    trainable_variables = trainable_weights = property(lambda self: self._cell.trainable_variables)
-    non_trainable_variables = non_trainable_weights = property(
-        lambda self: self._cell.non_trainable_variables)
-
-
-class DropoutWrapper(_Wrapper):
-    """TF1's ``DropoutWrapper``: dropout on the cell's inputs, outputs and state (not an LSTM
-    state's ``c``, as TF1's default filter), each with its keep probability (a float or a
-    tensor; 1 adds nothing). With ``variational_recurrent``, one mask per input, state and
-    output, drawn when the wrapper is made and shared by every time step and batch row (TF1's
-    variational dropout; ``dtype``, and ``input_size`` for input dropout, are then needed).
-    Random draws are minitf's, not TF's."""
-
-    def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
-                 variational_recurrent=False, input_size=None, dtype=None, seed=None,
-                 dropout_state_filter_visitor=None):
-        super().__init__(cell)
-        self._noise = None
-        if variational_recurrent:
-            if dtype is None:
-                raise ValueError("When variational_recurrent=True, dtype must be provided")
-            if not (isinstance(input_keep_prob, (int, float)) and input_keep_prob >= 1.0) \
-                    and input_size is None:
-                raise ValueError("When variational_recurrent=True and input_keep_prob < 1.0 or "
-                                 "is unknown, input_size must be provided")
-            self._seed = seed
-            self._noise = {
-                what: None if sizes is None else _map_sizes(
-                    sizes, lambda i, size, what=what: self._batch_noise(size, dtype, what, i))
-                for what, sizes in (("input", input_size), ("state", cell.state_size),
-                                    ("output", cell.output_size))}
-        if dropout_state_filter_visitor is not None:
-            raise NotImplementedError("DropoutWrapper(dropout_state_filter_visitor=...) is not "
-                                      "supported")
-        for what, p in (("input", input_keep_prob), ("output", output_keep_prob),
-                        ("state", state_keep_prob)):
-            if isinstance(p, (int, float)) and not 0.0 < p <= 1.0:
-                raise ValueError(f"Parameter {what}_keep_prob must be between 0 and 1: {p}")
-        self._keep = (input_keep_prob, output_keep_prob, state_keep_prob)
-        self._seed = seed
-
-    def _batch_noise(self, size, dtype, what, index):
-        """Uniform noise of shape [1, *size]: one mask for every batch row and step."""
-        from .ops.random_ops import random_uniform
-        from .tensor_shape import TensorShape
-
-        shape = [1] + TensorShape(size).as_list()
-        return random_uniform(shape, seed=self._salted(f"{what}_{index}"), dtype=dtype)
-
-    def _dropout(self, x, keep, salt: str, noise=None):
-        if isinstance(keep, (int, float)) and keep == 1.0:
-            return x
-        if noise is not None:  # variational: the wrapper's fixed mask, scaled as dropout's
-            out = math_ops.multiply(math_ops.divide(x, keep), unary_ops.floor(keep + noise))
-            out.set_shape(x.shape)
-            return out
-        from .nn_impl import dropout
-
-        return dropout(x, keep_prob=keep, seed=self._salted(salt))
-
-    def _salted(self, salt: str):
-        """A seed of its own per input, state and output (TF1's salting), so their masks
-        differ; None stays None."""
-        if self._seed is None:
-            return None
-        import hashlib
-
-        digest = hashlib.md5(f"{self._seed}{salt}".encode()).hexdigest()
-        return int(digest[:8], 16) & 0x7FFFFFFF
-
-    def __call__(self, inputs, state, scope=None):
-        keep_in, keep_out, keep_state = self._keep
-        noise = self._noise or {"input": None, "state": None, "output": None}
-        output, state = self._cell(self._dropout(convert_to_tensor(inputs), keep_in, "input_0",
-                                                 _first(noise["input"])), state, scope=scope)
-        if not (isinstance(keep_state, (int, float)) and keep_state == 1.0):
-            if noise["state"] is None:
-                state = _map_state(state, lambda s: self._dropout(s, keep_state, "state_0"))
-            else:
-                state = _map_state_with(state, noise["state"],
-                                        lambda s, n: self._dropout(s, keep_state, "", n))
-        return self._dropout(output, keep_out, "output_0", _first(noise["output"])), state
-
-
-def _map_sizes(sizes, fn, counter=None):
-    """``fn(i, size)`` for each size of a (nested) state or output size, i counting the
-    leaves in order; the nesting (LSTMStateTuple, tuples) kept."""
-    counter = counter if counter is not None else [0]
-    if isinstance(sizes, tuple) and not isinstance(sizes, TensorShape):
-        items = [_map_sizes(s, fn, counter) for s in sizes]
-        return type(sizes)(*items) if hasattr(sizes, "_fields") else tuple(items)
-    counter[0] += 1
-    return fn(counter[0] - 1, sizes)
-
-
-def _first(noise):
-    """The one noise tensor of an input or output (their size is a single shape)."""
-    while isinstance(noise, tuple):
-        noise = noise[0]
-    return noise
-
-
-def _map_state_with(state, noise, fn):
-    if isinstance(state, LSTMStateTuple):
-        return LSTMStateTuple(state.c, fn(state.h, noise.h))  # c left alone, as TF1's filter
-    if isinstance(state, tuple):
-        return type(state)(*[_map_state_with(s, n, fn) for s, n in zip(state, noise)]) \
-            if hasattr(state, "_fields") else tuple(_map_state_with(s, n, fn)
-                                                    for s, n in zip(state, noise))
-    return fn(state, noise)
-
-
-def _map_state(state, fn):
-    if isinstance(state, LSTMStateTuple):
-        return LSTMStateTuple(state.c, fn(state.h))  # TF1 leaves the memory cell alone
-    if isinstance(state, tuple):
-        return type(state)(_map_state(s, fn) for s in state)
-    return fn(state)
-
-
-class ResidualWrapper(_Wrapper):
-    """TF1's ``ResidualWrapper``: the cell's output plus its input (same depth)."""
-
-    def __init__(self, cell, residual_fn=None):
-        super().__init__(cell)
-        self._residual_fn = residual_fn
-
-    def __call__(self, inputs, state, scope=None):
-        inputs = convert_to_tensor(inputs)
-        output, state = self._cell(inputs, state, scope=scope)
-        if self._residual_fn is not None:
-            return self._residual_fn(inputs, output), state
-        return math_ops.add(inputs, output), state
-
-
-class DeviceWrapper(_Wrapper):
-    """TF1's ``DeviceWrapper``: the cell's ops (and its zero state) built under
-    ``tf.device(device)``; the device is recorded on them (minitf runs every op on the
-    CPU)."""
-
-    def __init__(self, cell, device):
-        super().__init__(cell)
-        self._device = device
-
-    def zero_state(self, batch_size, dtype):
-        g = get_default_graph()
-        with g.name_scope(type(self).__name__ + "ZeroState"), g.device(self._device):
-            return self._cell.zero_state(batch_size, dtype)
-
-    def __call__(self, inputs, state, scope=None):
-        with get_default_graph().device(self._device):
-            return self._cell(inputs, state, scope=scope)
-
+# The wrappers subclass RNNCell, so they come after it (and stay importable from here).
+from .rnn_wrappers import DeviceWrapper, DropoutWrapper, ResidualWrapper  # noqa: E402
 
 __all__ = ["BasicLSTMCell", "BasicRNNCell", "DeviceWrapper", "DropoutWrapper", "GRUCell",
            "LSTMCell", "LSTMStateTuple", "MultiRNNCell", "RNNCell", "ResidualWrapper",

@@ -102,11 +102,18 @@ def _with_shape(tensor, shape):
     return relaxed
 
 
+def _check_static_inputs(inputs):
+    """TF's checks (and words) on a static RNN's inputs: a sequence, not empty."""
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"Argument `inputs` must be a sequence. Received: {inputs}")
+    if not inputs:
+        raise ValueError("Argument `inputs` must not be empty.")
+
+
 def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=None,
                scope=None):
     """``cell`` over a list of [batch, depth] inputs: (list of outputs, final state)."""
-    if not isinstance(inputs, (list, tuple)) or not inputs:
-        raise TypeError("inputs must be a non-empty list of tensors")
+    _check_static_inputs(inputs)
     return _unroll(cell, [convert_to_tensor(x) for x in inputs], initial_state, dtype,
                    sequence_length, scope, keep_shapes=sequence_length is not None)
 
@@ -341,8 +348,7 @@ def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None,
     inputs (scope ``bidirectional_rnn/fw``) and of ``cell_bw`` over it reversed (each row's
     first ``sequence_length`` steps, with lengths; scope ``bidirectional_rnn/bw``). Returns
     (outputs, state_fw, state_bw), each output the concatenation of both directions'."""
-    if not isinstance(inputs, (list, tuple)) or not inputs:
-        raise TypeError("inputs must be a non-empty list of tensors")
+    _check_static_inputs(inputs)
     steps = [convert_to_tensor(x) for x in inputs]
 
     def backwards(xs):

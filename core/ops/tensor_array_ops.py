@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
-from ..graph import Tensor, constant_value, convert_to_tensor, name_scope
+from ..graph import Tensor, constant_value, convert_to_tensor, get_default_graph, name_scope
 from ..tensor_shape import TensorShape, as_shape
 from .tensor_array_v3_ops import (TENSOR_ARRAY, TENSOR_ARRAY_CLOSE, TENSOR_ARRAY_CONCAT,
                                   TENSOR_ARRAY_GATHER, TENSOR_ARRAY_GRAD, TENSOR_ARRAY_READ,
@@ -22,6 +22,16 @@ from .tensor_array_v3_ops import (TENSOR_ARRAY, TENSOR_ARRAY_CLOSE, TENSOR_ARRAY
                                   TENSOR_ARRAY_WRITE)
 
 __all__ = ["TensorArray"]
+
+
+def _second_order_refusal(handle):
+    """An op failing the run that needs the gradient of a gradient array (a second-order
+    gradient through TensorArray ops outside loops). Its reads would give zeros; TF builds the
+    graph and fails the run too (Wrong input container), so this fails the same way."""
+    from .logging_ops import Assert
+
+    return Assert(False, [f"TensorArray {handle.op.name}: second-order gradients through "
+                          "TensorArray ops are not supported"], name="SecondOrderGradient")
 
 
 # -- the Python wrapper ---------------------------------------------------------------------------
@@ -110,10 +120,21 @@ class TensorArray:
 
     def grad(self, source, flow=None, name=None) -> TensorArray:
         """The gradient array for ``source`` (TensorArrayGradV3), ordered after ``flow``."""
+        from .array_ops import identity
+
         flow = self._flow if flow is None else flow
         with name_scope(name, "TensorArrayGrad", [self._handle]):
-            handle, flow = TENSOR_ARRAY_GRAD(self._handle, flow, source=source,
-                                             name="TensorArrayGradV3")
+            handle, _ = TENSOR_ARRAY_GRAD(self._handle, flow, source=source,
+                                          name="TensorArrayGradV3")
+            # TF1's: the gradient array's flow is the forward flow, after the gradient handle
+            # exists. GradV3's own flow output is not differentiable, so using it would cut the
+            # path to the loop that made ``flow`` and hide that loop from tf.gradients (a
+            # second-order gradient through it would silently be None instead of TF's error).
+            after = [handle]
+            if self._handle.op.type == "TensorArrayGradV3":
+                after.append(_second_order_refusal(self._handle))
+            with get_default_graph().control_dependencies(after):
+                flow = identity(flow, name="gradient_flow")
         g = TensorArray(self._dtype, handle=handle, flow=flow, infer_shape=self._infer_shape)
         g._element_shape = self._element_shape
         return g
