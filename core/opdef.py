@@ -105,6 +105,12 @@ def attr_kind(default) -> str:
     raise TypeError(f"cannot infer an attr kind from default {default!r}")
 
 
+def _float32(value) -> float:
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError
+    return float(np.float32(float(value)))
+
+
 def coerce_attr(kind: str, value, name: str, op_type: str):
     """Converts a user value to the canonical Python form of an attr kind."""
     try:
@@ -118,8 +124,8 @@ def coerce_attr(kind: str, value, name: str, op_type: str):
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
                 raise TypeError
             return int(value)
-        if kind == "float":
-            return float(value)
+        if kind == "float":  # TF's float attrs are float32: kernels see the rounded value
+            return _float32(value)
         if kind == "string":
             return value.decode() if isinstance(value, bytes) else str(value)
         if kind == "type":
@@ -131,7 +137,7 @@ def coerce_attr(kind: str, value, name: str, op_type: str):
         if kind == "list(int)":
             return [coerce_attr("int", v, name, op_type) for v in value]
         if kind == "list(float)":
-            return [float(v) for v in value]
+            return [_float32(v) for v in value]
         if kind == "list(bool)":
             return [coerce_attr("bool", v, name, op_type) for v in value]
         if kind == "list(string)":
@@ -247,6 +253,11 @@ class OpDef:
         self.attr_kinds = {k: attr_kind(v) for k, v in self.attrs.items()}
         self.attrs = {k: v.value if isinstance(v, kinded) else v for k, v in self.attrs.items()}
         self.attr_defaults = {k: v for k, v in self.attrs.items() if not isinstance(v, req)}
+        for k, v in self.attr_defaults.items():  # float32, as coerce_attr gives
+            if self.attr_kinds[k] == "float":
+                self.attr_defaults[k] = self.attrs[k] = _float32(v)
+            elif self.attr_kinds[k] == "list(float)":
+                self.attr_defaults[k] = self.attrs[k] = [_float32(x) for x in v]
         derived = []
         for a in self.args:
             for n in (a.type_attr, a.number_attr, a.type_list_attr):

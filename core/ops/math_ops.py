@@ -508,6 +508,12 @@ def _install_operators():
     def binary(fn, scope_name, reverse):
         def method(self, other):
             g = self.graph
+            if scope_name == "mul" and type(other).__name__ == "SparseTensor":
+                # TF's _mul_dispatch: dense * sparse is the sparse-dense product, sparse
+                # (as sparse * dense is); the other operators refuse a SparseTensor.
+                from . import sparse_ops
+                with g.as_default():
+                    return sparse_ops._cwise(other, self, "mul")
             with g.as_default(), g.name_scope(scope_name) as scope:
                 if not isinstance(other, Tensor) and not hasattr(other, "_as_tensor"):
                     other = _hinted(other, self.dtype, "x" if reverse else "y")
