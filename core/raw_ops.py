@@ -21,6 +21,8 @@ import collections
 import inspect
 import re
 
+import numpy as np
+
 from . import opdef as _opdef
 from .apply_op import apply_op
 from .raw_ops_outputs import KEYWORD_RENAMES, OUTPUTS
@@ -97,6 +99,16 @@ def _missing_message(fname: str, missing: list[str]) -> str:
     return f"{fname}() missing {len(missing)} required positional {plural}: {listed}"
 
 
+def _shown(default):
+    """A default as TF's generated wrappers show it: a float attr (held as float32) by its
+    shortest float32 repr, 0.0001 rather than 9.999999747378752e-05."""
+    if isinstance(default, float):
+        return float(str(np.float32(default)))
+    if isinstance(default, list) and default and all(isinstance(v, float) for v in default):
+        return [float(str(np.float32(v))) for v in default]
+    return default
+
+
 def _make(od):
     """The raw-op function of one OpDef."""
     op_type = od.type
@@ -129,7 +141,8 @@ def _make(od):
 
     params = [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD) for k in required]
     params += [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                 default=od.attr_defaults[attr_of[k]]) for k in default_attrs]
+                                 default=_shown(od.attr_defaults[attr_of[k]]))
+               for k in default_attrs]
     params.append(inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                     default=None))
     raw_op.__signature__ = inspect.Signature(params)
