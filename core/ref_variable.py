@@ -1,6 +1,8 @@
-"""``tf.Variable``: TF 1.x's reference variable (TF1's RefVariable; minitf has no resource
-variables). A Variable is three ops, named as TensorFlow names them: ``w`` (VariableV2, the
-storage), ``w/Assign`` (its initializer) and ``w/read`` (the Identity that other ops consume).
+"""``tf.Variable``: TF 1.x's reference variable (TF1's RefVariable), or with ``use_resource``
+(or ``tf.enable_resource_variables()``) a resource variable, whose reads and updates are
+core/resource_variable.py's. A Variable is three ops, named as TensorFlow names them: ``w``
+(VariableV2, the storage), ``w/Assign`` (its initializer) and ``w/read`` (the Identity that other
+ops consume; a resource variable's is ``w/Read/ReadVariableOp``, a Copy).
 The rest of its API (scatter_nd_*, count_up_to, to_proto, slice info) is attached at the end of
 this module, from core/variables_extra.py and core/partitioned_variables.py.
 
@@ -21,6 +23,7 @@ import inspect
 
 from . import dtypes as _dt
 from . import partitioned_variables as _pv
+from . import resource_variable as _rv
 from .graph import (GraphKeys, Reference, Tensor, _NamedColocation, convert_to_tensor,
                     get_default_graph, name_scope)
 from .ops import array_ops, gather_ops, state_ops
@@ -86,6 +89,10 @@ class Variable(metaclass=_VariableMeta):
     """``tf.Variable(initial_value, trainable=True, name=None, dtype=None, ...)``."""
 
     __array_priority__ = 100
+    # A resource variable (use_resource): each read a new copy, made where it is asked for.
+    # An instance's flag, not a subclass, so that distribution strategies, which re-class a
+    # Variable made by their creator, keep it.
+    _resource = False
 
     def __init__(self, initial_value=None, trainable=True, collections=None, validate_shape=True,
                  caching_device=None, name=None, variable_def=None, dtype=None,
@@ -104,6 +111,7 @@ class Variable(metaclass=_VariableMeta):
             synchronization, aggregation, trainable, name)
         from_fn = callable(initial_value)
         graph = get_default_graph()
+        self._resource = _rv.use_resource(use_resource)
         with graph.as_default(), graph.control_dependencies(None), \
                 name_scope(name, "Variable") as scope:
             if from_fn:
@@ -143,7 +151,8 @@ class Variable(metaclass=_VariableMeta):
             with graph.colocate_with(self._variable.op):  # as TF1: on the variable's device
                 self._initializer_op = state_ops.assign(
                     self._variable, guarded, validate_shape=validate_shape).op
-                self._snapshot = array_ops.identity(self._variable, name="read")
+                self._snapshot = _rv.first_read(self) if self._resource else \
+                    array_ops.identity(self._variable, name="read")
         self._trainable = trainable
         self._constraint = constraint
         if collections is None:
@@ -187,15 +196,17 @@ class Variable(metaclass=_VariableMeta):
         return self._variable
 
     def _as_graph_element(self) -> Tensor:
-        return self._variable
+        return self._snapshot if self._resource else self._variable  # as TF's, each
 
     def _as_tensor(self) -> Tensor:
-        return self._snapshot
+        return _rv.as_tensor(self) if self._resource else self._snapshot
 
     def value(self) -> Tensor:
-        return self._snapshot
+        return _rv.read(self) if self._resource else self._snapshot
 
     def read_value(self) -> Tensor:
+        if self._resource:
+            return _rv.read_value(self)
         return array_ops.identity(self._variable, name="read")
 
     def initialized_value(self) -> Tensor:
@@ -236,16 +247,23 @@ class Variable(metaclass=_VariableMeta):
         session.run(self._initializer_op, {self._initializer_op.inputs[1]: value})
 
     # -- updates ---------------------------------------------------------------------------------
+    # A resource variable's update returns a read made after it (read_value=False: the op).
     def assign(self, value, use_locking=False, name=None, read_value=True):
+        if self._resource:
+            return _rv.assign(self, value, use_locking, name, read_value)
         out = state_ops.assign(self._variable, value, use_locking=use_locking, name=name)
         return out if read_value else out.op
 
     def assign_add(self, delta, use_locking=False, name=None, read_value=True):
         out = state_ops.assign_add(self._variable, delta, use_locking=use_locking, name=name)
+        if self._resource:
+            return _rv.updated(self, out, read_value)
         return out if read_value else out.op
 
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
         out = state_ops.assign_sub(self._variable, delta, use_locking=use_locking, name=name)
+        if self._resource:
+            return _rv.updated(self, out, read_value)
         return out if read_value else out.op
 
     def scatter_update(self, sparse_delta, use_locking=False, name=None):
@@ -277,12 +295,13 @@ class Variable(metaclass=_VariableMeta):
 
         if not isinstance(sparse_delta, IndexedSlices):
             raise TypeError(f"sparse_delta is not IndexedSlices: {sparse_delta}")
-        return fn(self._variable, sparse_delta.indices, sparse_delta.values,
-                  use_locking=use_locking, name=name)
+        out = fn(self._variable, sparse_delta.indices, sparse_delta.values,
+                 use_locking=use_locking, name=name)
+        return _rv.updated(self, out) if self._resource else out
 
     def __repr__(self):
         return (f"<tf.Variable '{self.name}' shape={self.shape} "
-                f"dtype={self.dtype.name}_ref>")
+                f"dtype={self.dtype.name}{'' if self._resource else '_ref'}>")
 
     __hash__ = object.__hash__
 
@@ -301,7 +320,7 @@ class Variable(metaclass=_VariableMeta):
 
 def _delegate(name):
     def method(self, *args):
-        return getattr(self._snapshot, name)(*args)
+        return getattr(self._as_tensor(), name)(*args)  # a resource variable reads anew
     method.__name__ = name
     return method
 
@@ -318,7 +337,7 @@ def _getitem(self, slice_spec):
     """``variable[spec]``: a slice of its value that can be assigned to (``.assign``)."""
     from .ops.slicing_ops import _slice_helper
 
-    return _slice_helper(self._snapshot, slice_spec, var=self)
+    return _slice_helper(self._as_tensor(), slice_spec, var=self)
 
 
 Variable.__getitem__ = _getitem
@@ -335,3 +354,17 @@ _DEFAULTS.update(trainable=None, synchronization=VariableSynchronization.AUTO,
 
 attach(Variable)
 _pv.attach(Variable)
+
+
+def _read_after_update(method):
+    """An update method of core/variables_extra.py: a resource variable returns a read after
+    the update instead of the update's output (which shares the buffer)."""
+    def wrapped(self, *args, **kwargs):
+        out = method(self, *args, **kwargs)
+        return _rv.updated(self, out) if self._resource else out
+    wrapped.__name__, wrapped.__doc__ = method.__name__, method.__doc__
+    return wrapped
+
+
+for _name in ("scatter_nd_update", "scatter_nd_add", "scatter_nd_sub", "batch_scatter_update"):
+    setattr(Variable, _name, _read_after_update(getattr(Variable, _name)))

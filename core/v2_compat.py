@@ -1,9 +1,12 @@
 """TF1's switches between TensorFlow 1 and 2 behaviour. ``import tensorflow.compat.v1 as tf;
 tf.disable_v2_behavior()`` becomes ``import minitf as tf`` with the rest unchanged: minitf is
-always TF1's graph mode, so turning TF2 behaviour off does nothing. Turning on a TF2 behaviour
+always TF1's graph mode, so turning TF2 behaviour off does nothing more than turn resource
+variables off (as TF's disable_v2_behavior does). Turning on a TF2 behaviour
 that would change results (eager execution, ``==`` on tensors, int dimensions) is refused;
-turning on one that only changes which ops a graph uses (resource variables, control flow v2)
-logs that minitf keeps TF1's ops, whose results are the same."""
+turning on control flow v2, which only changes which ops a graph uses, logs that minitf keeps
+TF1's ops, whose results are the same. ``enable_resource_variables`` makes new variables
+resource variables (core/resource_variable.py: TF's read semantics over minitf's storage)
+until ``disable_resource_variables``."""
 
 from __future__ import annotations
 
@@ -16,13 +19,13 @@ def _refuse(what: str):
                              "is a TensorFlow 2 behaviour it does not have")
 
 
-def _keep_tf1(what: str, ops: str, differs: str = ""):
-    logging.warning("minitf keeps %s (%s); results are the same as with TensorFlow 2's%s",
-                    what, ops, differs)
+def _keep_tf1(what: str, ops: str):
+    logging.warning("minitf keeps %s (%s); results are the same as with TensorFlow 2's",
+                    what, ops)
 
 
 def disable_v2_behavior():
-    pass
+    disable_resource_variables()  # as TF's: the rest of TF 2's behaviour is never on here
 
 
 def enable_v2_behavior():
@@ -44,18 +47,26 @@ def executing_eagerly() -> bool:
 executing_eagerly_outside_functions = executing_eagerly
 
 
+# TF's _DEFAULT_USE_RESOURCE after disable_v2_behavior: what tf.Variable and get_variable make
+# when neither the call nor the variable scope says (use_resource=None).
+_use_resource = False
+
+
 def disable_resource_variables():
-    pass
+    global _use_resource
+    _use_resource = False
 
 
 def enable_resource_variables():
-    _keep_tf1("reference variables", "VariableV2, Assign",
-              ", except that a read shares the variable's buffer, so an assignment later in "
-              "the same run shows through an earlier read (TF 2's resource reads copy)")
+    """New variables are resource variables: each read is a copy made where it is asked for
+    (after the control dependencies around it), as TF's ReadVariableOp. Their graphs keep
+    minitf's VariableV2 storage, read through Copy ops (core/resource_variable.py)."""
+    global _use_resource
+    _use_resource = True
 
 
 def resource_variables_enabled() -> bool:
-    return False
+    return _use_resource
 
 
 def disable_control_flow_v2():

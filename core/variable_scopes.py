@@ -19,7 +19,8 @@ from . import init_ops
 from . import partitioned_variables as _pv
 from .graph import GraphKeys, Tensor, get_collection, get_default_graph, to_numpy
 from .ref_variable import Variable
-from .tensor_shape import TensorShape, as_shape
+from .tensor_shape import as_shape
+from .v2_compat import resource_variables_enabled
 from .variables_extra import (VariableAggregation, VariableSynchronization, call_initializer,
                               check_synchronization, takes_no_arguments)
 
@@ -43,8 +44,8 @@ class VariableScope:
                  name_scope="", custom_getter=None, constraint=None, partitioner=None,
                  caching_device=None, use_resource=None):
         self._name = name
-        # Recorded for TF1 code that reads them back; minitf places every variable on the CPU
-        # and has reference variables only, so neither changes what get_variable makes.
+        # caching_device is recorded for TF1 code that reads it back (minitf places every
+        # variable on the CPU); use_resource picks resource variables (None: the global switch).
         self._caching_device = caching_device
         self._use_resource = use_resource
         self._partitioner = partitioner
@@ -111,6 +112,12 @@ class VariableScope:
                      validate_shape=True, use_resource=None, synchronization=None,
                      aggregation=None, **_):
         full = f"{self._name}/{name}" if self._name else name
+        if dtype is not None and initializer is not None and not callable(initializer):
+            # TF checks an explicit dtype against a value initializer's before any default.
+            init_dtype = _value_dtype(initializer)
+            if init_dtype != _dt.as_dtype(dtype):
+                raise ValueError(f"Initializer type '{init_dtype}' and explicit dtype "
+                                 f"'{dtype}' don't match.")
         caching_device = self._caching_device if caching_device is None else caching_device
         use_resource = self._use_resource if use_resource is None else use_resource
         synchronization, aggregation, _ = check_synchronization(synchronization, aggregation,
@@ -132,7 +139,8 @@ class VariableScope:
                                      f"{partitioner}")
                 with get_default_graph().name_scope(None):
                     return _pv.get_partitioned_variable(store, name, partitioner, shape, dtype,
-                                                        initializer, reuse, **kw)
+                                                        initializer, reuse,
+                                                        use_resource=use_resource, **kw)
             if reuse is True and partitioner is None and name in store.partitioned:
                 return _pv.get_partitioned_variable(store, name, None, shape, dtype,
                                                     initializer, reuse, **kw)
@@ -212,6 +220,8 @@ class _VariableStore:
                              "tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in "
                              "VarScope?")
         from_value = initializer is not None and not callable(initializer)
+        if from_value and shape is not None:
+            raise ValueError("If initializer is a constant, do not specify shape.")
         if not from_value and initializer is not None and (
                 shape is None or not shape.is_fully_defined()) and takes_no_arguments(
                 initializer):
@@ -220,13 +230,6 @@ class _VariableStore:
             init_value, var_dtype = initializer, None
         elif from_value:
             init_value = initializer
-            value_shape = getattr(initializer, "shape", None)
-            if value_shape is None:
-                value_shape = TensorShape(to_numpy(initializer).shape) \
-                    if not isinstance(initializer, Tensor) else initializer.shape
-            if shape is not None and not as_shape(value_shape).is_compatible_with(shape):
-                raise ValueError(f"Variable {name}: initializer value of shape {value_shape} "
-                                 f"does not match the requested shape {shape}.")
             var_dtype = None  # TensorFlow takes the dtype from the value
         else:
             if shape is None or not shape.is_fully_defined():
@@ -245,11 +248,13 @@ class _VariableStore:
         graph = get_default_graph()
         with graph.name_scope(None):  # variables are named by variable scope only
             # The keywords TF's _get_single_variable gives VariableV1 (so creators see them);
-            # use_resource as TF 2.21 resolves it, though minitf makes reference variables.
+            # use_resource as TF 2.21 resolves it: unset, the global switch's.
+            if use_resource is None:
+                use_resource = resource_variables_enabled()
             v = Variable(initial_value=init_value, name=name, trainable=trainable,
                          collections=collections, caching_device=caching_device,
                          dtype=var_dtype, validate_shape=validate_shape, constraint=constraint,
-                         use_resource=True if use_resource is None else use_resource,
+                         use_resource=use_resource,
                          synchronization=synchronization, aggregation=aggregation, shape=shape)
             if regularizer is not None:
                 with graph.name_scope(name + "/Regularizer/"):
@@ -258,6 +263,14 @@ class _VariableStore:
                     graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
         self.vars[name] = v
         return v
+
+
+def _value_dtype(value):
+    """The dtype a value initializer gives the variable (TF converts it to find out; this adds
+    no Const to the graph)."""
+    if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):  # a Tensor or a Variable
+        return _dt.as_dtype(value.dtype).base_dtype
+    return _dt.from_numpy(to_numpy(value))
 
 
 def _default_initializer(name, dtype):

@@ -94,7 +94,7 @@ def variable(value, dtype=None, name=None, constraint=None):
     dt = _dt.as_dtype(dtype or _floatx())
     if not isinstance(value, (Tensor, Variable)):
         value = np.asarray(value, dtype=dt.as_numpy_dtype)
-    v = Variable(value, dtype=dt, name=name, constraint=constraint, use_resource=True)
+    v = Variable(value, dtype=dt, name=name, constraint=constraint, use_resource=None)
     track_variable(v)
     return v
 

@@ -284,7 +284,7 @@ class Layer(LayerConnectivity):
             with graph.control_dependencies(None):
                 variable = Variable(lambda: initializer(shape_list, dtype=dtype), name=name,
                                     trainable=trainable, dtype=dtype, constraint=constraint,
-                                    collections=kwargs.get("collections"), use_resource=True)
+                                    collections=kwargs.get("collections"), use_resource=None)
         if regularizer is not None:
             scope = variable.op.name
 

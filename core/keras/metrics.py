@@ -113,7 +113,7 @@ class Metric:
         with name_scope(self.name):
             v = Variable(np.zeros(shape, dt.as_numpy_dtype), trainable=False, name=name,
                          collections=[GraphKeys.LOCAL_VARIABLES, GraphKeys.METRIC_VARIABLES],
-                         use_resource=True)
+                         use_resource=None)
         track_variable(v)
         self._weights.append(v)
         return v

@@ -74,7 +74,7 @@ class Optimizer:
                 return value() if callable(value) else value
             with name_scope(self._name + "/"):
                 v = _track(Variable(np.float32(value), name=name, trainable=False,
-                                    use_resource=True))
+                                    use_resource=None))
             self._hyper_vars[name] = v
         return v if dtype is None else math_ops.cast(v.value(), dtype)
 
@@ -100,7 +100,7 @@ class Optimizer:
         if self._iterations is None or self._iterations.graph is not get_default_graph():
             with name_scope(self._name + "/"):
                 self._iterations = _track(Variable(np.int64(0), name="iter", trainable=False,
-                                                   dtype=_dt.int64, use_resource=True))
+                                                   dtype=_dt.int64, use_resource=None))
         return self._iterations
 
     def _decayed_lr(self, dtype):
@@ -121,7 +121,7 @@ class Optimizer:
             with get_default_graph().control_dependencies(None), \
                     name_scope(f"{self._name}/{var.op.name}/"):
                 slot = _track(Variable(value, name=slot_name, trainable=False,
-                                       use_resource=True))
+                                       use_resource=None))
             self._slots[key] = slot
             self._weights.append(slot)
         return self._slots[key]

@@ -371,7 +371,7 @@ class Nadam(_AdamBase):
         if self._m_cache is None or self._m_cache.graph is not get_default_graph():
             with name_scope(self._name + "/"):
                 self._m_cache = _track(Variable(np.float32(1.0), name="momentum_cache",
-                                                trainable=False, use_resource=True))
+                                                trainable=False, use_resource=None))
             self._weights.append(self._m_cache)
         super()._create_slots(var_list)
 

@@ -46,13 +46,18 @@ def _assign_kernel(cell, value, *, validate_shape, use_locking):
     return cell.read
 
 
+def _merge_equal(ref: TensorShape, value: TensorShape) -> TensorShape:
+    """TF's shape function of Assign (validate_shape), AssignAdd and AssignSub: the variable's
+    and the value's shapes merged, with its messages (no broadcasting)."""
+    from .logic_ops import _merge_equal as merge
+
+    return merge(ref, value)
+
+
 def _assign_infer(ref, value, *, validate_shape, use_locking):
     if not validate_shape:
         return [TensorSpec(value.shape, ref.dtype)]
-    if not ref.shape.is_compatible_with(value.shape):
-        raise shape_error(f"Shapes must be equal: variable has shape {ref.shape}, value has "
-                          f"shape {value.shape}")
-    return [TensorSpec(ref.shape.merge_with(value.shape), ref.dtype)]
+    return [TensorSpec(_merge_equal(ref.shape, value.shape), ref.dtype)]
 
 
 ASSIGN = register(OpDef(
@@ -67,20 +72,16 @@ def _in_place(ufunc, name):
         cur = cell.value
         if cur is None:
             cell.get()  # raises FailedPreconditionError naming the variable
-        try:
-            ufunc(cur, value, out=cur, casting="same_kind")
-        except ValueError:
-            raise InvalidArgumentError(
-                None, None, f"{name}: value of shape {list(np.shape(value))} does not match "
-                f"variable {cell.name} of shape {list(cur.shape)}") from None
+        if np.shape(value) != cur.shape:  # TF's DenseUpdate: no broadcasting, even of a scalar
+            raise InvalidArgumentError(None, None,
+                                       "Parameters and update must be the same size")
+        ufunc(cur, value, out=cur, casting="same_kind")
         return cell.read
     return kernel
 
 
 def _update_infer(ref, value, *, use_locking):
-    if not ref.shape.is_compatible_with(value.shape) and value.shape.rank != 0:
-        raise shape_error(f"Shapes must be equal: variable has shape {ref.shape}, value has "
-                          f"shape {value.shape}")
+    _merge_equal(ref.shape, value.shape)
     return [TensorSpec(ref.shape, ref.dtype)]
 
 
@@ -104,12 +105,18 @@ IS_VARIABLE_INITIALIZED = register(OpDef(
 
 
 def _not_a_ref(ref) -> bool:
-    """A plain Tensor (not a variable's storage): TF 1.x's state_ops hands it to its own
-    ``assign`` method, so the error users know is "'Tensor' object has no attribute 'assign'"."""
+    """Anything but a variable or its storage: TF 1.x's state_ops hands it to its own
+    ``assign*`` method (a partitioned variable updates each part; a plain Tensor gives the
+    error users know, "'Tensor' object has no attribute 'assign'"). A resource variable is
+    updated here as a reference one (TF hands it to its methods): the result is the update's
+    output, whose op is the update, as the op of TF's result is (library code takes ``.op``),
+    and a distribution strategy's variable keeps the update TF 1.x's reference ops give it."""
     from ..apply_op import _is_variable_output
     from ..tensor import Tensor
 
-    return isinstance(ref, Tensor) and not _is_variable_output(ref)
+    if isinstance(ref, Tensor):
+        return not _is_variable_output(ref)
+    return not hasattr(ref, "_ref")
 
 
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):

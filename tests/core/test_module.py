@@ -48,7 +48,8 @@ def test_creator_sees_tf_kwargs_for_variable_and_get_variable():
     assert a["aggregation"] is tf.VariableAggregation.NONE
     assert a["validate_shape"] is True and a["shape"] is None and a["collections"] is None
     assert g["name"] == "s/w" and g["trainable"] is True and g["dtype"] == tf.float32
-    assert g["shape"] == tf.TensorShape([2, 3]) and g["use_resource"] is True
+    # TF 1.x resolves get_variable's use_resource to the global switch's value (off).
+    assert g["shape"] == tf.TensorShape([2, 3]) and g["use_resource"] is False
     assert callable(g["initial_value"])
     assert b["trainable"] is False and v.trainable and not u.trainable
 
@@ -300,7 +301,15 @@ def _creator_log(lib):
 
 def test_tf_creator_kwargs_match():
     tf1 = pytest.importorskip("tensorflow.compat.v1")
-    ours, theirs = _creator_log(tf), _creator_log(tf1)
+    # TF 1.x's default (disable_v2_behavior turns it off): get_variable resolves use_resource
+    # to it. Only this switch is flipped here, and back (eager mode is left alone).
+    was_on = tf1.resource_variables_enabled()
+    tf1.disable_resource_variables()
+    try:
+        ours, theirs = _creator_log(tf), _creator_log(tf1)
+    finally:
+        if was_on:
+            tf1.enable_resource_variables()
     assert [list(k) for k in ours] == [list(k) for k in theirs]
     assert ours == theirs
 

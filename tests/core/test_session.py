@@ -28,7 +28,8 @@ def test_seed_micro_example_runs_verbatim():
 @pytest.mark.parametrize("spelling", ["value", "constant_initializer"])
 def test_seed_sanity_checks(spelling):
     if spelling == "value":
-        v = tf.get_variable("v", shape=[], initializer=1)  # the dtype comes from the value
+        # the dtype comes from the value (TF refuses a shape beside a constant initializer)
+        v = tf.get_variable("v", initializer=1)
     else:
         v = tf.get_variable("v", shape=[], initializer=tf.constant_initializer(1),
                             dtype=tf.int32)

@@ -1,6 +1,6 @@
 """TF1's switches between TF1 and TF2 behaviour: turning TF2 behaviour off is a no-op (minitf is
-TF1 graph mode), turning on what would change results is refused, and turning on what only
-changes op types logs that minitf keeps TF1's ops."""
+TF1 graph mode), turning on what would change results is refused, turning on what only changes
+op types (control flow v2) logs that minitf keeps TF1's ops, and resource variables switch."""
 
 import numpy as np
 import pytest
@@ -32,8 +32,21 @@ def test_tf2_behaviour_that_changes_results_is_refused(switch, what):
 
 def test_tf2_op_types_are_declined_with_a_warning(caplog):
     with caplog.at_level("WARNING", logger="minitf"):
-        tf.enable_resource_variables()
         tf.enable_control_flow_v2()
-    assert "reference variables" in caplog.text and "TF1's control flow" in caplog.text
+    assert "TF1's control flow" in caplog.text
+
+
+def test_resource_variables_switch_on_and_off(caplog):
+    """Resource variables exist (test_resource_variables.py): the switch makes them, quietly."""
+    try:
+        with caplog.at_level("WARNING", logger="minitf"):
+            tf.enable_resource_variables()
+        assert tf.resource_variables_enabled() and not caplog.text
+        with tf.Graph().as_default():
+            v = tf.Variable(1.0)
+            assert v.op.type == "VariableV2" and v.value().op.type == "Copy"
+    finally:
+        tf.disable_resource_variables()
+    assert not tf.resource_variables_enabled()
     with tf.Graph().as_default():
-        assert tf.Variable(1.0).op.type == "VariableV2"
+        assert tf.Variable(1.0).value().op.type == "Identity"
