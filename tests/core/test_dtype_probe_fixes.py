@@ -13,17 +13,7 @@ import pytest
 
 import minitf as tf
 from tests.core.legacy_tf import tf_side_json
-
-
-def _run(fetches, feed=None):
-    with tf.Session() as sess:
-        return sess.run(fetches, feed)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    with tf.Graph().as_default():
-        yield
+from tests.core.side_by_side import run as _run
 
 
 # -- 1. Python's builtin types as dtypes (TF's _PYTHON_TO_TF) -----------------------------------

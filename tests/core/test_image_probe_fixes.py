@@ -16,19 +16,9 @@ import pytest
 import minitf as tf
 from minitf.errors import InvalidArgumentError, UnimplementedError
 from tests.core.legacy_tf import tf_side_json
+from tests.core.side_by_side import run as _run
 
 JPEG = pathlib.Path(__file__).parent / "data" / "jpeg"
-
-
-def _run(fetches, feed=None):
-    with tf.Session() as sess:
-        return sess.run(fetches, feed)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    with tf.Graph().as_default():
-        yield
 
 
 # -- 1. resize_images skips the resize only for sizes TF's constant_value folds -----------------
