@@ -280,7 +280,9 @@ def test_graph_def_nodes_and_attrs():
     # A defaulted attr is written at its default, as TF's as_graph_def does (minitf's
     # stripped export leaves it out: TF's importer fills in TF's default).
     assert dense.attr["max_load_factor"].f == np.float32(0.8)
-    assert lookup_mutable_ops.MUTABLE_DENSE_HASH_TABLE.attrs["max_load_factor"] == 0.8
+    # (held as float32, as TF's AttrValue holds float attrs)
+    assert lookup_mutable_ops.MUTABLE_DENSE_HASH_TABLE.attrs["max_load_factor"] == \
+        float(np.float32(0.8))
 
 
 def _filled(name="MutableHashTable"):
