@@ -106,8 +106,6 @@ def attr_kind(default) -> str:
 
 
 def _float32(value) -> float:
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError
     return float(np.float32(float(value)))
 
 
