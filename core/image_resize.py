@@ -99,7 +99,7 @@ def _tf_static(t) -> bool:
         return op.inputs[0].shape.is_fully_defined()
     if op.type == "Rank":
         return op.inputs[0].shape.rank is not None
-    if op.type in ("Pack", "Unpack") and (not op.inputs or op.get_attr("axis") != 0):
+    if op.type in ("Pack", "Unpack") and (not op.inputs or op._get_attr("axis") != 0):
         return False
     if op.type == "Fill":
         return t.shape.is_fully_defined() and _tf_static(op.inputs[1])
@@ -118,7 +118,7 @@ def _tf_static_shape(t) -> TensorShape:
         return TensorShape([])
     if op.type == "Cast":
         pre = _tf_static_shape(op.inputs[0])
-        if pre.rank is not None and op.get_attr("DstT") not in (_dt.int32, _dt.int64):
+        if pre.rank is not None and op._get_attr("DstT") not in (_dt.int32, _dt.int64):
             return TensorShape(None if n is None else [None] * n)
         return pre
     if op.type == "Shape":
@@ -145,7 +145,7 @@ def _tf_static_shape(t) -> TensorShape:
 def _tf_sliced_shape(op):
     """``shape[begin:end:stride]`` of a StridedSlice with only the masks TF reads there."""
     begin, end, strides = (_tf_static_value(x) for x in op.inputs[1:4])
-    masks = {k: op.get_attr(k) for k in ("begin_mask", "end_mask", "ellipsis_mask",
+    masks = {k: op._get_attr(k) for k in ("begin_mask", "end_mask", "ellipsis_mask",
                                          "new_axis_mask", "shrink_axis_mask")}
     if begin is None or end is None or strides is None or masks["begin_mask"] not in (0, 1) or \
             masks["end_mask"] not in (0, 1) or masks["ellipsis_mask"] or \
