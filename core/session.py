@@ -77,6 +77,14 @@ def _timeout_in_ms(options, config) -> int:
     return 0
 
 
+def _check_message(value, argument: str, message: str):
+    """``options``/``run_metadata`` must be the named message (minitf's or TF's classes): a
+    wrong object would otherwise be read as an empty one and silently change nothing."""
+    if value is not None and getattr(getattr(value, "DESCRIPTOR", None), "name", None) != message:
+        raise TypeError(f"Session.run's {argument} must be a tf.{message}, not "
+                        f"{type(value).__module__}.{type(value).__name__}")
+
+
 def _execute(plan: Plan, values, timeout: int) -> list:
     if timeout:  # blocking ops (queues) give up at the deadline: DeadlineExceededError
         from .ops.queue_ops import run_deadline
@@ -304,6 +312,8 @@ class Session:
         written duck-typed): the timeout, tracing (core/plan_trace.py) and partition graphs.
         Like TF's, the RunMetadata is replaced by this run's: empty unless traced or asked
         for partition graphs."""
+        _check_message(options, "options", "RunOptions")
+        _check_message(run_metadata, "run_metadata", "RunMetadata")
         timeout = self._op_timeout if options is None else _timeout_in_ms(options, self._config)
         if run_metadata is None:
             return _execute(plan, values, timeout)

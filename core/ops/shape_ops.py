@@ -86,9 +86,10 @@ def _reshape_kernel(x, shape):
         raise InvalidArgumentError(None, None, "only one input size may be -1, not both")
     if -1 in dims and x.size == 0 and 0 in dims:
         return x.reshape(_empty_reshape(x.shape, dims))
-    raise InvalidArgumentError(
-        None, None, f"Input to reshape is a tensor with {x.size} values, but the "
-        f"requested shape has {int(np.prod([d for d in dims if d >= 0]))}")
+    known = int(np.prod([d for d in dims if d >= 0]))
+    raise InvalidArgumentError(  # TF's words: with a -1 the size must be a multiple
+        None, None, f"Input to reshape is a tensor with {x.size} values, but the requested "
+        f"shape {'requires a multiple of' if -1 in dims else 'has'} {known}")
 
 
 def _elements(dims) -> tuple:

@@ -97,6 +97,10 @@ def test_reshape_of_an_empty_tensor_infers_minus_one_as_tf_does(given, shape, wa
      "Size 0 must be non-negative, not -2"),  # numpy would read -2 as -1
     ("Reshape", [np.ones((3, 4), np.float32), np.array([-1, -1], np.int32)],
      "only one input size may be -1"),
+    ("Reshape", [np.ones(6, np.float32), np.array([-1, 4], np.int32)],  # TF's words for a -1
+     "a tensor with 6 values, but the requested shape requires a multiple of 4"),
+    ("Reshape", [np.ones(6, np.float32), np.array([2, 4], np.int32)],
+     "a tensor with 6 values, but the requested shape has 8"),
     ("AddN", [np.ones((3, 4), np.float32), np.ones((3, 1), np.float32)],
      "must have the same size and shape"),  # numpy would broadcast
     ("Fill", [np.array([2], np.int32), f32(1, 2)], "value must represent a scalar"),

@@ -406,3 +406,24 @@ def test_tensorflow_messages_work_both_ways(tmp_path):
     assert acc.Tags()["run_metadata"] == ["traced"]
     assert [n.node_name for n in acc.RunMetadata("traced").step_stats.dev_stats[0].node_stats
             ] == names
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"options": 123}, "options must be a tf.RunOptions, not builtins.int"),
+    ({"options": "fast"}, "options must be a tf.RunOptions, not builtins.str"),
+    ({"options": config_pb2.RunMetadata()}, "options must be a tf.RunOptions, not minitf"),
+    ({"run_metadata": config_pb2.RunOptions()}, "run_metadata must be a tf.RunMetadata"),
+    ({"run_metadata": {}}, "run_metadata must be a tf.RunMetadata, not builtins.dict")])
+def test_options_and_run_metadata_of_another_kind_are_refused(kwargs, words):
+    """A wrong object was read as an empty message (no timeout, no trace) and ignored; TF fails
+    on it too (it serializes the message)."""
+    x = tf.placeholder(tf.float32, [None])
+    with tf.Session() as sess:
+        with pytest.raises(TypeError, match=words):
+            sess.run(x, {x: [1.0]}, **kwargs)
+        call = sess.make_callable(x, [x], accept_options=True)
+        with pytest.raises(TypeError, match=words):
+            call([1.0], **kwargs)
+        meta = config_pb2.RunMetadata()  # the right kinds still run
+        assert sess.run(x, {x: [2.0]}, options=config_pb2.RunOptions(timeout_in_ms=1000),
+                        run_metadata=meta).tolist() == [2.0]
