@@ -18,6 +18,18 @@ from .services.common import status_code
 # --rest_api_enable_cors_support.
 CORS_HEADERS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "POST, GET"),
                 ("Access-Control-Allow-Headers", "Content-Type"))
+# An answer up to this size goes out with its headers in one send (one TCP segment for the
+# small ones); a bigger body is sent after them rather than copied once more.
+_ONE_WRITE_BYTES = 64 << 10
+
+
+def _has_body(headers) -> bool:
+    """Whether a request announces a body (Transfer-Encoding, or a Content-Length other than
+    0; an invalid or conflicting Content-Length counts as one)."""
+    if headers.get("Transfer-Encoding") is not None:
+        return True
+    return any(v.strip() != "0" for value in headers.get_all("Content-Length") or ()
+               for v in value.split(","))
 
 
 def make_handler(server, rest_api):
@@ -30,9 +42,15 @@ def make_handler(server, rest_api):
         # after the REST timeout, so it does not hold its thread for ever.
         protocol_version = "HTTP/1.1"
         timeout = server.options.rest_api_timeout_seconds
+        _body_pending = False  # the request's body is still unread (parse_request sets it)
 
         def setup(self):
             super().setup()
+            try:  # answers leave at once: with Nagle's algorithm an answer written after
+                # another waited ~40 ms for the client's delayed ACK of the first
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # not a TCP socket
+                pass
             with server._rest_idle:
                 server._connections.add(self.connection)
 
@@ -42,6 +60,22 @@ def make_handler(server, rest_api):
             finally:
                 with server._rest_idle:
                     server._connections.discard(self.connection)
+
+        def parse_request(self):
+            self._body_pending = False
+            if not super().parse_request():
+                return False
+            # A body no handler reads would be parsed as the next request: the request a
+            # proxy in front framed differently (smuggled). Its connection ends after the
+            # answer instead (the REST API reads or refuses a POST's body itself).
+            self._body_pending = _has_body(self.headers)
+            return True
+
+        def handle_one_request(self):
+            super().handle_one_request()
+            if self._body_pending and self.close_connection:
+                self._body_pending = False
+                self._linger()
 
         def handle(self):
             try:
@@ -76,6 +110,7 @@ def make_handler(server, rest_api):
                 # As the gRPC port, which refuses new calls once stopping; the body is
                 # left unread, so the connection closes.
                 self.close_connection = True
+                self._body_pending = False  # the lingering close below drops it
                 self._send(503, json.dumps({"error": "The server is shutting down"})
                            .encode(), "application/json")
                 self._linger()
@@ -89,6 +124,8 @@ def make_handler(server, rest_api):
                     return False
                 if response.close:  # the body was left unread
                     self.close_connection = True
+                if method == "POST":  # its body was read, or response.close: lingered below
+                    self._body_pending = False
                 self._send(response.status, response.body, response.content_type,
                            response.headers)
             finally:
@@ -131,9 +168,7 @@ def make_handler(server, rest_api):
         def _not_allowed(self):
             self.send_response(405)
             self.send_header("Allow", "GET, HEAD")
-            self._cors()
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._end(b"")
 
         do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815
 
@@ -142,9 +177,7 @@ def make_handler(server, rest_api):
                 self._not_allowed()
                 return
             self.send_response(204)
-            self._cors()
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._end(b"")
 
         def _cors(self):
             # TF Serving's --rest_api_enable_cors_support: its AddCORSHeaders.
@@ -197,12 +230,27 @@ def make_handler(server, rest_api):
             self.send_header("Content-Type", ctype)
             for name, value in headers:
                 self.send_header(name, value)
+            self._end(body)
+
+        def _end(self, body: bytes):
+            """The common headers, then the headers and ``body`` in one write: two would send
+            the headers in a segment of their own."""
             self._cors()
+            if self._body_pending:  # unread: the next request cannot be found after it
+                self.close_connection = True
             if self.close_connection:  # tell a keep-alive client not to send more
                 self.send_header("Connection", "close")
             self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if not getattr(self, "_head_only", False):
+            # http.server's end_headers() would write the buffered headers alone.
+            self._headers_buffer.append(b"\r\n")
+            head = b"".join(self._headers_buffer)
+            self._headers_buffer = []
+            if getattr(self, "_head_only", False):
+                body = b""
+            if len(body) <= _ONE_WRITE_BYTES:
+                self.wfile.write(head + body)
+            else:
+                self.wfile.write(head)
                 self.wfile.write(body)
 
         def log_message(self, fmt, *args):  # quiet: Prometheus scrapes every few seconds

@@ -17,6 +17,7 @@ import logging
 import re
 import threading
 import time
+import zlib
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -63,6 +64,12 @@ TFSERVING_HTTP = {1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429
 # everything else 400. (Triton has no RESOURCE_EXHAUSTED or DEADLINE_EXCEEDED: a full queue
 # and an expired timeout are UNAVAILABLE there.)
 KSERVE_HTTP = {13: 500, 15: 500, 5: 404, 14: 503, 8: 503, 4: 503, 12: 501}
+# The Content-Encodings of request bodies read, with zlib's wbits for each: gzip, as TF Serving
+# and Triton (GetRequestCompressionType) read it, and Triton's deflate, which is the zlib format
+# (RFC 9110 8.4.1.2; tritonclient sends zlib.compress). Others get 415, as from Triton.
+_DECODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
+              "deflate": zlib.MAX_WBITS}
+_ACCEPTED = (("Accept-Encoding", "gzip, deflate"),)
 
 
 class Response(NamedTuple):
@@ -74,11 +81,12 @@ class Response(NamedTuple):
 
 
 class _BodyError(OpError):
-    """The request body could not be read (HTTP status of its own: 411, 413, 400)."""
+    """The request body could not be read (HTTP status of its own: 411, 413, 415, 400)."""
 
-    def __init__(self, status: int, code: int, message: str):
+    def __init__(self, status: int, code: int, message: str, headers: tuple = ()):
         super().__init__(None, None, message, code)
         self.status = status
+        self.headers = headers
 
 
 def _error_body(message: str) -> bytes:
@@ -143,8 +151,10 @@ class RestApi(KServeHandlers, SharedMemoryHandlers):
                 return _malformed(method, path)
             m = _V2_MODEL.fullmatch(path)
             if m is not None and m.group(3) == "infer":
-                return self._run(API_INFER, KSERVE_HTTP, self._infer, m.group(1), m.group(2),
-                                 lambda: self._body(headers, rfile, send_continue), headers)
+                response = self._run(API_INFER, KSERVE_HTTP, self._infer, m.group(1),
+                                     m.group(2), lambda: self._body(headers, rfile,
+                                                                    send_continue), headers)
+                return _compressed(response, headers.get("Accept-Encoding"))
             return self._v2_other(method, path)
         if method != "GET":
             return None
@@ -205,6 +215,8 @@ class RestApi(KServeHandlers, SharedMemoryHandlers):
             code = status_code(e).name
             status = e.status if isinstance(e, _BodyError) else http_status.get(e.error_code, 400)
             body, close = _error_body(e.message), isinstance(e, _BodyError)
+            if isinstance(e, _BodyError) and e.headers:
+                extra = (JSON_TYPE, e.headers)
         except Exception as e:  # noqa: BLE001 - reported to the client as INTERNAL
             log.exception("REST %s failed", api)
             code, status, body = "INTERNAL", 500, _error_body(f"{type(e).__name__}: {e}")
@@ -221,13 +233,16 @@ class RestApi(KServeHandlers, SharedMemoryHandlers):
         return Response(status, body, close, *extra)
 
     def _body(self, headers, rfile, send_continue=None) -> bytes:
-        """The request body (408 if the client stops sending it for the REST timeout), then a
-        turn to process it."""
+        """The request body (408 if the client stops sending it for the REST timeout),
+        decompressed as its Content-Encoding says, then a turn to process it."""
         self._held.read = True  # read, or refused while reading: either way, not left
+        coding = _content_coding(headers)  # refused before the body is read
         try:
             body = self._read_body(headers, rfile, send_continue)
         except (TimeoutError, OSError) as e:
             raise _BodyError(408, 4, f"the request body did not arrive in time ({e})") from None
+        if coding is not None:
+            body = self._decompress(body, coding)
         if self.turns is not None:
             self.turns.acquire()
             self._held.turn = True
@@ -237,21 +252,37 @@ class RestApi(KServeHandlers, SharedMemoryHandlers):
         """The request body, within the server's message size limit (--max_message_bytes, as
         for gRPC): Content-Length bytes, or a chunked body (Transfer-Encoding: chunked, which
         TF Serving's and Triton's HTTP servers read too); 411 with neither."""
-        encoding = headers.get("Transfer-Encoding")
-        if encoding is not None:
+        # Every field line of a header counts: one left unread is how a second request is
+        # smuggled past a proxy that read it.
+        encodings = headers.get_all("Transfer-Encoding") or []
+        lengths = headers.get_all("Content-Length") or []
+        if encodings and lengths:
+            # RFC 9112 6.1: framed two ways, which a proxy in front may have read the other
+            # way: refused (and the connection closed), not guessed.
+            raise _BodyError(400, 3, "the request has both Transfer-Encoding and "
+                             "Content-Length: send one")
+        if encodings:
+            encoding = ", ".join(encodings)
             codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
             if codings != ["chunked"]:  # RFC 9112 6.1: chunked must be last; no others here
-                status = 501 if codings and codings[-1] == "chunked" else 400
+                status = 501 if codings and codings[-1] == "chunked" and \
+                    codings.count("chunked") == 1 else 400
                 raise _BodyError(status, 12 if status == 501 else 3,
                                  f"Transfer-Encoding {encoding!r} is not supported: send "
                                  "the body with Content-Length or Transfer-Encoding: chunked")
             self._continue(headers, send_continue)
             return self._chunked(rfile)
-        length = headers.get("Content-Length")
-        if length is None:
+        if not lengths:
             raise _BodyError(411, 3, "Content-Length is required (or Transfer-Encoding: "
                              "chunked)")
-        length = length.strip()
+        # RFC 9112 6.3: repeated Content-Length values must agree (an identical list is one
+        # length, RFC 9110 8.6); a conflict is an unrecoverable framing error: 400 and the
+        # connection closes, else the rest of the body would be read as a request (smuggled).
+        values = {v.strip() for length in lengths for v in length.split(",")}
+        if len(values) != 1:
+            raise _BodyError(400, 3, "conflicting Content-Length values: "
+                             f"{', '.join(repr(v) for v in lengths)}")
+        length = values.pop()
         if not (length.isascii() and length.isdigit()):
             raise _BodyError(400, 3, f"invalid Content-Length: {length!r}")
         n = int(length)
@@ -261,6 +292,29 @@ class RestApi(KServeHandlers, SharedMemoryHandlers):
         if len(body) != n:
             raise _BodyError(400, 3, f"request body ended after {len(body)} of {n} bytes")
         return body
+
+    def _decompress(self, body: bytes, coding: str) -> bytes:
+        """``body`` decompressed, within the message size limit: zlib stops one byte past it,
+        so a small body inflating to gigabytes (a zip bomb) is refused (413) having cost no
+        more memory than an uncompressed body could. One gzip member, nothing after it."""
+        limit = self.max_body_bytes
+        d = zlib.decompressobj(_DECODINGS[coding])
+        try:
+            out = d.decompress(body, limit + 1)
+        except zlib.error as e:
+            raise _BodyError(400, 3, f"the request body is not valid {coding} data ({e})"
+                             ) from None
+        if len(out) > limit:
+            raise _BodyError(413, 8, f"Request body of {len(body)} bytes ({coding}) decompresses "
+                             f"to more than {limit} bytes: it exceeds the server's message size "
+                             f"limit {limit} (--max_message_bytes)")
+        if not d.eof:
+            raise _BodyError(400, 3, f"the {coding} request body ends before its compressed "
+                             "data does")
+        if d.unused_data:
+            raise _BodyError(400, 3, f"{len(d.unused_data)} bytes follow the {coding} "
+                             "compressed data in the request body")
+        return out
 
     def _check_size(self, n: int):
         if n > self.max_body_bytes:
@@ -425,6 +479,51 @@ class RestApi(KServeHandlers, SharedMemoryHandlers):
         body = {"model_spec": _proto_json(response.model_spec),
                 "metadata": {"signature_def": _proto_json(sigmap)}}
         return 200, json.dumps(body, indent=1).encode()
+
+
+def _content_coding(headers) -> str | None:
+    """The request's Content-Encoding (a key of _DECODINGS), None for none or identity; 415
+    with the codings read (Accept-Encoding, as Triton) for any other, or for several."""
+    values = headers.get_all("Content-Encoding") or []
+    codings = [c.strip().lower() for v in values for c in v.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return None
+    if len(codings) == 1 and codings[0] in _DECODINGS:
+        return codings[0]
+    raise _BodyError(415, 12, f"Content-Encoding {', '.join(values)!r} is not supported: "
+                     "send the body uncompressed, gzip or deflate", _ACCEPTED)
+
+
+def _response_coding(accept: str | None) -> str | None:
+    """The coding of a compressed answer, as Triton picks it (CompressionTypeUsed): of
+    identity, gzip and deflate in Accept-Encoding, the first with the highest q; None for
+    identity or none."""
+    best, weight = None, 0.0
+    for item in (accept or "").split(","):
+        name, *params = [p.strip() for p in item.split(";")]
+        q = 1.0
+        for p in params:
+            if p[:2].lower() == "q=":
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = -1.0  # malformed: skipped, as Triton skips it
+        name = name.lower()
+        if name in ("identity", "gzip", "deflate") and q > weight:
+            best, weight = name, q
+    return None if best == "identity" else best
+
+
+def _compressed(response: Response, accept: str | None) -> Response:
+    """A successful infer answer compressed as Accept-Encoding asks (Triton compresses those
+    alone); Inference-Header-Content-Length still counts the uncompressed JSON."""
+    coding = _response_coding(accept) if response.status == 200 else None
+    if coding is None:
+        return response
+    c = zlib.compressobj(wbits=_DECODINGS[coding])
+    return response._replace(body=c.compress(response.body) + c.flush(),
+                             headers=response.headers + (("Content-Encoding", coding),))
 
 
 def _proto_json(message) -> dict:

@@ -39,6 +39,7 @@ from .services.kserve_stream import StreamInferenceService
 from .services.tfserving import ModelService, PredictionService, SessionService
 
 log = logging.getLogger("minitf.serving")
+HTTP_LISTEN_BACKLOG = 1024
 
 def _service(module, name):
     return service_name(module.DESCRIPTOR.services_by_name[name])
@@ -230,10 +231,13 @@ class ModelServer:
         Handler = make_handler(self, rest_api)
 
         host = self.options.host.strip("[]")
-        server_class = ThreadingHTTPServer
+        # A burst of connections waits in the listen queue instead of being reset:
+        # socketserver's backlog is 5; Triton's HTTP endpoint listens with 1024 (the kernel
+        # caps it at net.core.somaxconn).
+        attributes = {"request_queue_size": HTTP_LISTEN_BACKLOG}
         if ":" in host:  # an IPv6 address
-            server_class = type("ThreadingHTTPServer6", (ThreadingHTTPServer,),
-                                {"address_family": socket.AF_INET6})
+            attributes["address_family"] = socket.AF_INET6
+        server_class = type("ModelHTTPServer", (ThreadingHTTPServer,), attributes)
         self._http = server_class((host, self.options.http_port), Handler)
         self._http.daemon_threads = True
         self.http_port = self._http.server_address[1]
