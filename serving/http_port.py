@@ -5,14 +5,20 @@ Serving's CORS option. One thread per connection (http.server's ThreadingHTTPSer
 from __future__ import annotations
 
 import json
+import logging
 import socket
+import threading
 import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from minitf.errors import UnavailableError
+
 from .services.common import status_code
+
+log = logging.getLogger("minitf.serving")
 
 # TF Serving's CORS headers (http_rest_api_util.cc AddCORSHeaders), with
 # --rest_api_enable_cors_support.
@@ -21,6 +27,50 @@ CORS_HEADERS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Met
 # An answer up to this size goes out with its headers in one send (one TCP segment for the
 # small ones); a bigger body is sent after them rather than copied once more.
 _ONE_WRITE_BYTES = 64 << 10
+SHUTTING_DOWN = json.dumps({"error": "The server is shutting down"}).encode()
+# The handler whose REST request this thread is processing (Turns reads it).
+_current = threading.local()
+
+
+class Turns:
+    """The REST API's turns (--rest_api_num_threads), which a request takes once its body has
+    been read: taking one marks the request running, so a stop past the grace period can still
+    answer it 503 cleanly (mid-upload it can only close the connection); and a request given
+    up on while it waited for a turn is refused instead of run."""
+
+    def __init__(self, count: int, lock):
+        self._turns = threading.BoundedSemaphore(count)
+        self._lock = lock  # the server's, which guards the handlers' phases
+
+    def acquire(self):
+        handler = getattr(_current, "handler", None)
+        if handler is not None:
+            with self._lock:
+                if handler._phase == "reading":
+                    handler._phase = "running"
+        self._turns.acquire()
+        if handler is not None and handler._abandoned:
+            self._turns.release()
+            raise UnavailableError(None, None, "The server is shutting down")
+
+    def release(self):
+        self._turns.release()
+
+
+def end_connection(connection, answer: bytes | None):
+    """Ends a connection at stop, first sending ``answer`` if there is one, without waiting:
+    if it does not fit in the socket's buffer at once, the connection just closes. Its
+    handler's thread sees the end of the stream and leaves."""
+    try:
+        if answer is not None:
+            connection.settimeout(0.0)  # its handler neither reads nor writes it any more
+            connection.send(answer)
+    except OSError:
+        pass
+    try:
+        connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _has_body(headers) -> bool:
@@ -43,6 +93,12 @@ def make_handler(server, rest_api):
         protocol_version = "HTTP/1.1"
         timeout = server.options.rest_api_timeout_seconds
         _body_pending = False  # the request's body is still unread (parse_request sets it)
+        _continued = False  # "100 Continue" was sent for the request
+        # The REST request in flight (guarded by server._rest_idle): "reading" its body,
+        # "running" (its body read), "answering"; None: none. _abandoned: stop() gave up
+        # on it after the grace period.
+        _phase = None
+        _abandoned = False
 
         def setup(self):
             super().setup()
@@ -52,17 +108,33 @@ def make_handler(server, rest_api):
             except OSError:  # not a TCP socket
                 pass
             with server._rest_idle:
-                server._connections.add(self.connection)
+                server._connections[self.connection] = self
 
         def finish(self):
             try:
                 super().finish()
             finally:
                 with server._rest_idle:
-                    server._connections.discard(self.connection)
+                    server._connections.pop(self.connection, None)
+
+        def abandon(self) -> bytes | None:
+            """Called by stop() past the grace period, holding server._rest_idle: gives up on
+            the request in flight, if any. Returns the 503 to send when one can be sent
+            cleanly (the body was read and the answer not begun), else None (just close)."""
+            if self._phase is None:
+                return None
+            self._abandoned = True
+            if self._phase != "running":
+                return None
+            head = ["HTTP/1.1 503 Service Unavailable", "Content-Type: application/json"]
+            head += [f"{name}: {value}" for name, value in CORS_HEADERS
+                     if server.options.cors]
+            head += ["Connection: close", f"Content-Length: {len(SHUTTING_DOWN)}", "", ""]
+            return "\r\n".join(head).encode("latin-1") + SHUTTING_DOWN
 
         def parse_request(self):
             self._body_pending = False
+            self._continued = False
             if not super().parse_request():
                 return False
             # A body no handler reads would be parsed as the next request: the request a
@@ -117,11 +189,24 @@ def make_handler(server, rest_api):
                 return True
             with server._rest_idle:
                 server._rest_inflight += 1
+                self._phase = "reading" if method == "POST" else "running"
+                self._abandoned = False
+            _current.handler = self
             try:  # in flight until its answer is written: stop() closes connections then
                 response = rest_api.handle(method, self.path, self.headers, self.rfile,
                                            self._continue)
                 if response is None:
                     return False
+                with server._rest_idle:
+                    abandoned = self._abandoned
+                    if not abandoned:
+                        self._phase = "answering"
+                if abandoned:  # stop() answered it or closed its connection: write nothing
+                    log.info("A REST request finished after the grace period; its connection "
+                             "was closed at shutdown")
+                    self.close_connection = True
+                    self._body_pending = False
+                    return True
                 if response.close:  # the body was left unread
                     self.close_connection = True
                 if method == "POST":  # its body was read, or response.close: lingered below
@@ -129,8 +214,10 @@ def make_handler(server, rest_api):
                 self._send(response.status, response.body, response.content_type,
                            response.headers)
             finally:
+                _current.handler = None
                 with server._rest_idle:
                     server._rest_inflight -= 1
+                    self._phase = None
                     server._rest_idle.notify_all()
             if response.close:
                 self._linger()
@@ -154,7 +241,16 @@ def make_handler(server, rest_api):
             except OSError:  # reset or timed out: nothing more to wait for
                 pass
 
+        def handle_expect_100(self):
+            # http.server would answer 100 while parsing the headers; the REST API sends it
+            # (_continue) only once it will read the body: not before a 413, nor twice.
+            return True
+
         def _continue(self):
+            # Once per request, and never to an HTTP/1.0 client (RFC 9110 10.1.1).
+            if self._continued or self.request_version < "HTTP/1.1":
+                return
+            self._continued = True
             self.send_response_only(100)
             self.end_headers()
 

@@ -23,7 +23,7 @@ from minitf.errors import OpError
 
 from .config import ServerOptions, load_model_config_file
 from .dataplane import DataPlane
-from .http_port import make_handler
+from .http_port import Turns, end_connection, make_handler
 from .metrics import Metrics
 from .metrics_compat import CompatCollector
 from .model_control import startup_unloaded
@@ -97,7 +97,8 @@ class ModelServer:
         # REST requests being processed: stop() waits for them as gRPC's stop does for RPCs.
         self._rest_inflight = 0
         self._rest_idle = threading.Condition()
-        self._connections: set = set()  # open HTTP connections, closed at stop (keep-alive)
+        # Open HTTP connections -> their handlers, closed at stop (keep-alive ones too).
+        self._connections: dict = {}
         self._config_poller: threading.Thread | None = None
 
     def start(self):
@@ -223,8 +224,8 @@ class ModelServer:
     def _start_http(self):
         # At most this many REST requests are processed at once (TF Serving's fixed pool);
         # the others wait for a turn, once their body is read, on their connection's thread.
-        turns = threading.BoundedSemaphore(self.options.rest_api_num_threads or
-                                           4 * (os.cpu_count() or 1))
+        turns = Turns(self.options.rest_api_num_threads or 4 * (os.cpu_count() or 1),
+                      self._rest_idle)
         rest_api = RestApi(self.plane, self.metrics, self.options.max_message_bytes, self._clock,
                            self.options.enable_signature_method_name_check, turns)
 
@@ -250,7 +251,9 @@ class ModelServer:
 
     def stop(self, grace: float | None = None):
         """Stops accepting requests, lets in-flight ones finish (up to ``grace`` seconds),
-        drains the batch queues, then closes the ports."""
+        drains the batch queues, then closes the ports. Requests still running after the grace
+        period do not hold it up: gRPC cancels them, a REST one's connection is closed (after
+        a 503 when one can still be sent), a batch goes on in its (daemon) thread."""
         with self._stop_lock:
             if self._stopping:
                 return
@@ -264,30 +267,36 @@ class ModelServer:
         if self._config_poller is not None:
             self._config_poller.join(30)  # a reconfiguration it started finishes first
         try:
+            deadline = time.monotonic() + grace
             stopped = asyncio.run_coroutine_threadsafe(self._grpc.stop(grace), self._loop) \
                 if self._grpc is not None else None
             # New RPCs are refused now; draining the batchers runs queued requests at once
-            # instead of after their batch timeout (later arrivals run unbatched).
-            deadline = time.monotonic() + grace + 5
-            self.repository.stop()
+            # instead of after their batch timeout (later arrivals run unbatched). A batch
+            # still running after the grace period is left to its thread.
+            drain = threading.Thread(target=self._drain, name="drain", daemon=True)
+            drain.start()
             if stopped is not None:
-                try:
-                    stopped.result(grace + 5)
+                try:  # gRPC's stop cancels the calls left at the deadline: a margin only
+                    stopped.result(max(deadline - time.monotonic(), 0) + 5)
                 except futures.TimeoutError:
                     log.warning("in-flight requests did not finish within %.0fs", grace + 5)
                 except Exception:  # noqa: BLE001 - shut the rest down regardless
                     log.exception("stopping the gRPC server failed")
+            drain.join(max(deadline - time.monotonic(), 0.1))
+            if drain.is_alive():
+                log.warning("batches still running after the grace period (%.0fs) are left "
+                            "to finish", grace)
             with self._rest_idle:  # REST requests in flight finish too (new POSTs get 503)
                 if not self._rest_idle.wait_for(lambda: self._rest_inflight == 0,
                                                 max(deadline - time.monotonic(), 0)):
-                    log.warning("%d REST requests did not finish within %.0fs",
-                                self._rest_inflight, grace + 5)
-                connections, self._connections = self._connections, set()
-            for connection in connections:  # kept-alive ones would serve on after stop
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                    log.warning("%d REST requests still running after the grace period "
+                                "(%.0fs): their connections are closed",
+                                self._rest_inflight, grace)
+                handlers, self._connections = self._connections, {}
+                # Marked under the lock, so a handler either answers or leaves it to us.
+                answers = [(h.connection, h.abandon()) for h in handlers.values()]
+            for connection, answer in answers:  # kept-alive ones would serve on after stop
+                end_connection(connection, answer)
         finally:
             self._stop_loop()
             self._executor.shutdown(wait=False, cancel_futures=True)
@@ -299,6 +308,12 @@ class ModelServer:
                 self._blas_limits.restore_original_limits()
             self._stopped.set()
             log.info("Server stopped")
+
+    def _drain(self):
+        try:
+            self.repository.stop()
+        except Exception:  # noqa: BLE001 - stopping goes on regardless
+            log.exception("stopping the model repository failed")
 
     def wait(self, timeout: float | None = None) -> bool:
         """Blocks until ``stop`` has finished (True), or ``timeout`` passes (False)."""
