@@ -1,19 +1,25 @@
-"""Batching transformations: ``batch``, ``padded_batch`` and ``unbatch``."""
+"""Batching transformations: ``batch``, ``padded_batch`` and ``unbatch``.
+
+A failed input element (its OpError, see dataset_ops.py) fails the batch it falls in, as in TF,
+whose two kernels differ in what that batch loses: ``batch`` right after ``map`` runs as one
+fused MapAndBatch (TF's default map_and_batch_fusion), which reads all its elements and then
+fails, the next batch starting after them; any other batch (and padded_batch) fails at the
+failed element, dropping the elements read before it, and the next batch starts right after
+it. A batch whose elements do not stack fails alone too.
+"""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import DataLossError, InvalidArgumentError
+from ..errors import DataLossError, InvalidArgumentError, OpError
 from ..graph import Tensor, constant_value
 from ..type_spec_base import TensorSpec
 from ..tensor_shape import TensorShape
 from . import structure as st
-from .dataset_ops import Dataset, _captured, _count_arg, _dense_rows, _leaf_widths, _rows_of, \
-    _sparse_rows
+from .dataset_ops import _END, Dataset, _captured, _count_arg, _dense_rows, _leaf_widths, \
+    _Map, _rows_of, _sparse_rows, attempt, failed
 
 
 class Batch(Dataset):
@@ -25,13 +31,32 @@ class Batch(Dataset):
                          (dataset,), _captured([self._size]))
 
     def _groups(self, ctx):
+        """The input's elements, ``size`` at a time, or the error of a batch that failed."""
         size = ctx.int_value(self._size)
         if size <= 0:
             raise InvalidArgumentError(None, None, f"batch_size must be greater than zero, got "
                                        f"{size}")
+        fused = type(self) is Batch and type(self._inputs[0]) is _Map and \
+            ctx.fuse_map_and_batch
         it = self._inputs[0]._elements(ctx)
         while True:
-            group = list(itertools.islice(it, size))
+            group, error, read = [], None, 0
+            while read < size:
+                element = next(it, _END)
+                if element is _END:
+                    break
+                if not isinstance(element, OpError):  # failed(), inline: per element
+                    group.append(element)
+                elif fused:
+                    error = error or element
+                else:
+                    yield element  # the batch fails here: what it read is lost
+                    group, read = [], 0
+                    continue
+                read += 1
+            if error is not None:
+                yield error
+                continue
             if not group or (self._drop and len(group) < size):
                 return
             yield group
@@ -39,14 +64,18 @@ class Batch(Dataset):
     def _elements(self, ctx):
         widths = _leaf_widths(self._inputs[0]._structure)
         for group in self._groups(ctx):
-            out, k = [], 0
-            for leaf, width in enumerate(widths):
-                if width == 3:
-                    out.extend(_batch_sparse([e[k:k + 3] for e in group], leaf))
-                else:
-                    out.append(_stack([e[k] for e in group], k))
-                k += width
-            yield tuple(out)
+            yield group if failed(group) else attempt(self._batch, group, widths)
+
+    @staticmethod
+    def _batch(group, widths) -> tuple:
+        out, k = [], 0
+        for leaf, width in enumerate(widths):
+            if width == 3:
+                out.extend(_batch_sparse([e[k:k + 3] for e in group], leaf))
+            else:
+                out.append(_stack([e[k] for e in group], k))
+            k += width
+        return tuple(out)
 
 
 def _batch_sparse(parts, leaf):
@@ -174,8 +203,11 @@ class PaddedBatch(Batch):
                    if isinstance(p, Tensor) else p.as_list() for p in self._pad_shapes]
         pads = [st.as_component(ctx.value(v), s) for v, s in zip(self._pads, specs)]
         for group in self._groups(ctx):
-            yield tuple(self._pad(k, [e[k] for e in group], targets[k], pads[k])
-                        for k in range(len(group[0])))
+            yield group if failed(group) else attempt(self._padded, group, targets, pads)
+
+    def _padded(self, group, targets, pads) -> tuple:
+        return tuple(self._pad(k, [e[k] for e in group], targets[k], pads[k])
+                     for k in range(len(group[0])))
 
     def _pad(self, k, values, target, pad) -> np.ndarray:
         for v in values:
@@ -205,11 +237,19 @@ class Unbatch(Dataset):
     def _elements(self, ctx):
         widths = _leaf_widths(self._inputs[0]._structure)
         for element in self._inputs[0]._elements(ctx):
-            slicers, k = [], 0
-            for width in widths:
-                slicers.append(_sparse_rows(*element[k:k + 3]) if width == 3 else
-                               _dense_rows(element[k]))
-                k += width
-            yield from _rows_of(slicers, "Dataset.unbatch(): the components of an element")
+            rows = element if failed(element) else attempt(self._rows, element, widths)
+            if failed(rows):
+                yield rows
+            else:
+                yield from rows
+
+    @staticmethod
+    def _rows(element, widths) -> list:
+        slicers, k = [], 0
+        for width in widths:
+            slicers.append(_sparse_rows(*element[k:k + 3]) if width == 3 else
+                           _dense_rows(element[k]))
+            k += width
+        return list(_rows_of(slicers, "Dataset.unbatch(): the components of an element"))
 
 

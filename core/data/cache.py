@@ -8,7 +8,8 @@ TF and minitf read each other's caches of dense tensors. An iterator finding no
 (created exclusively, so a second writer fails with TF's AlreadyExistsError), keeps the
 elements, and only when upstream ends writes the bundle (data, then index, each renamed into
 place) and drops the lock. An iterator that stops early (re-initialised, its session closed)
-discards what it had and drops the lock, as TF's: a partial cache is never read.
+discards what it had and drops the lock, as TF's: a partial cache is never read. A failed
+element (see dataset_ops.py) is passed on but not kept: the replay has the others only, as TF's.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from ..graph import Tensor
 from ..train import tensor_bundle as tb
 from . import structure as st
-from .dataset_ops import Dataset
+from .dataset_ops import Dataset, failed
 
 _MAX_ITEMS = 10_000_000  # TF's limit: the key's element index has 7 digits
 _KEY = re.compile(r"^ *(\d+)_(\d+)$")
@@ -69,7 +70,8 @@ class Cache(Dataset):
             return
         seen = []
         for element in self._inputs[0]._elements(ctx):
-            seen.append(element)
+            if not failed(element):
+                seen.append(element)
             yield element
         state["done"] = seen
 
@@ -93,14 +95,18 @@ class Cache(Dataset):
         with os.fdopen(fd, "w") as f:
             f.write(f"Created at: {int(time.time())}")
         try:
-            arrays = {}
-            for i, element in enumerate(self._inputs[0]._elements(ctx)):
+            arrays, i = {}, 0
+            for element in self._inputs[0]._elements(ctx):
+                if failed(element):
+                    yield element
+                    continue
                 if i >= _MAX_ITEMS:
                     raise InvalidArgumentError(
                         None, None, f"Upstream iterator is producing more than {_MAX_ITEMS} "
                         "items, which is more than the cache limit.")
                 for j, value in enumerate(element):
                     arrays[_key(i, j)] = value
+                i += 1
                 yield element
             tb.write_bundle(prefix, arrays)  # data then index, renamed into place
         finally:  # also when the iterator is dropped early: nothing partial stays behind

@@ -11,6 +11,12 @@ generator of flat tuples of numpy arrays. An iterator op (core/ops/iterator_ops.
 ``_start`` with the captured tensors' values when its initializer runs; ``ctx`` holds those
 values and the state of one iterator instance (shuffle generators, cached elements, the Plans
 of stateful functions).
+
+An element that fails (its map function raises, its record is corrupt, its batch does not
+stack) travels down the pipeline as a value, its OpError in the element's place: the stages after
+it pass it on (or act on it as TF's do: ignore_errors drops it, batch fails that batch), so
+the pipeline's generators stay alive and the iterator's get_next raises it for that element
+only, then goes on with the next, as TF's. An error a generator raises instead ends the run.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import os
 import numpy as np
 
 from .. import dtypes as _dt
+from ..errors import OpError
 from ..graph import Tensor, constant_value
 from . import structure as st
 from .function import Function
@@ -29,16 +36,52 @@ AUTOTUNE = -1
 _END = object()
 
 
+def failed(element) -> bool:
+    """Whether ``element`` is a failed one: its OpError, travelling in its place."""
+    return isinstance(element, OpError)
+
+
+def attempt(fn, *args):
+    """``fn(*args)``, or the OpError it raised (a failed element)."""
+    try:
+        return fn(*args)
+    except OpError as e:
+        return e
+
+
+def raising(elements):
+    """``elements`` for a consumer that fails on the first failed element (the reduce and
+    single-element ops, TFRecordWriter: one failed element fails the op)."""
+    for element in elements:
+        if failed(element):
+            raise element.with_traceback(None)
+        yield element
+
+
+class Raising:
+    """A dataset as the ops that read all of it see it (DatasetToSingleElement): its first
+    failed element is raised."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def _start(self, captured_values):
+        return raising(self.dataset._start(captured_values))
+
+
 class Context:
     """One iterator instance: captured values (by tensor) and per-dataset state."""
 
-    def __init__(self, captured: dict, root: Context | None = None, skip_errors=False):
+    def __init__(self, captured: dict, root: Context | None = None,
+                 fuse_map_and_batch: bool = True):
         self.captured = captured
         self.root = root or self
         self.runners = {} if root is None else root.runners
         self._states: dict = {}
-        # Under ignore_errors(): an element whose function fails is dropped, not raised.
-        self.skip_errors = skip_errors
+        # TF's map_and_batch_fusion (a default optimization): a batch right after a map reads
+        # its whole batch even when an element fails (see Batch).
+        self.fuse_map_and_batch = fuse_map_and_batch if root is None else \
+            root.fuse_map_and_batch
 
     def value(self, x):
         return self.captured[x] if isinstance(x, Tensor) else x
@@ -52,7 +95,7 @@ class Context:
     def child(self, captured: dict) -> Context:
         """A context for a dataset made per element (flat_map): its own state, the root's
         Plans."""
-        return Context(captured, self.root, self.skip_errors)
+        return Context(captured, self.root)
 
     def run(self, fn: Function, element) -> list:
         return fn.runner(self)(list(element))
@@ -83,9 +126,15 @@ class Dataset(st.Structured):
 
     def _start(self, captured_values):
         """A fresh run of the pipeline, from the captured tensors' values (in _captures'
-        order), as an iterator of flat element tuples."""
+        order), as an iterator of flat element tuples (a failed element as its OpError)."""
+        from .options import options_of
+
         values = dict(zip(self._captures(), captured_values))
-        return self._elements(Context(values))
+        optimization = options_of(self).experimental_optimization
+        fuse = optimization.map_and_batch_fusion
+        if fuse is None:  # unset: on unless the default optimizations are turned off
+            fuse = optimization.apply_default_optimizations is not False
+        return self._elements(Context(values, fuse_map_and_batch=bool(fuse)))
 
     def __iter__(self):
         raise RuntimeError("__iter__() is only supported when eager execution is enabled; in "
@@ -214,7 +263,9 @@ class Dataset(st.Structured):
         return _Skip(self, count)
 
     def prefetch(self, buffer_size) -> Dataset:
-        return self  # elements are made when asked for: nothing to overlap in one thread
+        # Elements are made when asked for: nothing to overlap in one thread. Still a stage of
+        # its own: a map, then prefetch, then batch is not fused as map then batch is (Batch).
+        return _Prefetch(self)
 
     def cache(self, filename="") -> Dataset:
         from .cache import Cache
@@ -291,5 +342,5 @@ from .dataset_sources import (  # noqa: E402, F401
     _ALL, _dense_rows, _frozen, _Generator, _generated, _leaf_widths, _ListFiles, _name, _Range,
     _range_arg, _rows_of, _sparse_rows, _Tensors, _TensorSlices, _tuples)
 from .dataset_transforms import (  # noqa: E402, F401
-    _Concatenate, _Filter, _Interleave, _Map, _Repeat, _Shard, _Shuffle, _Skip, _Take, _Zip,
-    interleave)
+    _Concatenate, _Filter, _Interleave, _Map, _Prefetch, _Repeat, _Shard, _Shuffle, _Skip,
+    _Take, _Zip, interleave)

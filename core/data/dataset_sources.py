@@ -19,7 +19,7 @@ from ..ops import script_ops
 from ..type_spec_base import TensorSpec
 from ..tensor_shape import TensorShape
 from . import structure as st
-from .dataset_ops import Dataset, _captured
+from .dataset_ops import Dataset, _captured, attempt
 
 
 # -- sources --------------------------------------------------------------------------------------
@@ -186,18 +186,23 @@ class _Generator(Dataset):
         args = [np.asarray(v)[()] if np.ndim(v) == 0 else v
                 for v in (ctx.value(a) for a in self._args)]
         specs = self._specs()
+        # A value that does not convert fails its element only (the generator goes on, as
+        # TF's); an exception of the generator's own ends it.
         for value in _reported(self._generator(*args)):
             if self._by_spec:
-                yield _signature_element(value, self._structure)
-                continue
-            try:
-                leaves = st.flatten_up_to(self._structure, value, "element")
-            except ValueError:
-                raise InvalidArgumentError(
-                    None, None, "`generator` yielded an element that did not match the expected "
-                    f"structure. The expected structure was {st.describe(self._structure)}, "
-                    f"but the yielded element was {value}.") from None
-            yield tuple(_generated(v, s) for v, s in zip(leaves, specs))
+                yield attempt(_signature_element, value, self._structure)
+            else:
+                yield attempt(self._converted, value, specs)
+
+    def _converted(self, value, specs) -> tuple:
+        try:
+            leaves = st.flatten_up_to(self._structure, value, "element")
+        except ValueError:
+            raise InvalidArgumentError(
+                None, None, "`generator` yielded an element that did not match the expected "
+                f"structure. The expected structure was {st.describe(self._structure)}, "
+                f"but the yielded element was {value}.") from None
+        return tuple(_generated(v, s) for v, s in zip(leaves, specs))
 
 
 def _reported(generator):

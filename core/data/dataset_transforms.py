@@ -3,14 +3,17 @@
 ``shuffle``) and combining (``zip``, ``concatenate``); batching, windowing, caching and
 reducing have their own modules.
 
+A failed element (its OpError, see dataset_ops.py) goes through each stage as TF's stage treats
+an error of its input's GetNext: most pass it on in its place and go on; what a stage counts
+(take, shard, repeat's "did this epoch give anything") counts only the elements that did not
+fail.
+
 Split from dataset_ops.py (the Dataset class, whose methods build these, re-exports them) so
 that each module reads in one sitting. ``interleave`` (the generator) is shared with the file
 readers (readers.py).
 """
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 
@@ -19,7 +22,7 @@ from ..errors import InvalidArgumentError, OpError
 from ..ops.random_ops import get_seed
 from ..tensor_shape import TensorShape
 from . import structure as st
-from .dataset_ops import _END, Dataset, _captured, _count_arg
+from .dataset_ops import _END, Dataset, _captured, _count_arg, attempt, failed
 from .function import Function
 
 
@@ -34,13 +37,12 @@ class _Map(Dataset):
     def _elements(self, ctx):
         run = self._fn.runner(ctx)
         for element in self._inputs[0]._elements(ctx):
-            try:
-                out = run(list(element))
-            except OpError:
-                if ctx.skip_errors:
-                    continue
-                raise
-            yield tuple(out)
+            if not isinstance(element, OpError):  # failed() and attempt() inline: per element
+                try:
+                    element = tuple(run(list(element)))
+                except OpError as e:
+                    element = e
+            yield element
 
 
 class _Filter(Dataset):
@@ -58,16 +60,16 @@ class _Filter(Dataset):
     def _elements(self, ctx):
         run = self._fn.runner(ctx)
         for element in self._inputs[0]._elements(ctx):
-            try:
-                keep = run(list(element))[0]
-            except OpError:
-                if ctx.skip_errors:
-                    continue
-                raise
-            if np.ndim(keep) != 0:
-                raise InvalidArgumentError(None, None, "Dataset.filter(): `predicate` must "
-                                           f"return a scalar, got shape {np.shape(keep)}")
-            if keep:
+            if failed(element):
+                yield element
+                continue
+            keep = attempt(run, list(element))
+            if failed(keep):
+                yield keep
+            elif np.ndim(keep[0]) != 0:
+                yield InvalidArgumentError(None, None, "Dataset.filter(): `predicate` must "
+                                           f"return a scalar, got shape {np.shape(keep[0])}")
+            elif keep[0]:
                 yield element
 
 
@@ -105,7 +107,9 @@ class _Interleave(Dataset):
 def interleave(inputs, open_fn, cycle: int, block: int):
     """TF's deterministic interleave: ``cycle`` iterators (``open_fn`` of successive
     ``inputs``) open at once, ``block`` elements taken from each in turn; an exhausted one is
-    replaced by the next input's in its cycle position."""
+    replaced by the next input's in its cycle position. A failed element (of an inner
+    iterator, of the input, or ``open_fn`` failing) is given without moving along the cycle
+    or counting in the block, as TF's."""
     slots = [None] * cycle  # the open inner iterators, one per cycle position
     index = taken = n_open = 0
     end_of_input = False
@@ -115,9 +119,10 @@ def interleave(inputs, open_fn, cycle: int, block: int):
             element = next(it, _END)
             if element is not _END:
                 yield element
-                taken += 1
-                if taken == block:
-                    index, taken = (index + 1) % cycle, 0
+                if not failed(element):
+                    taken += 1
+                    if taken == block:
+                        index, taken = (index + 1) % cycle, 0
                 continue
             slots[index] = None  # this one is done: move on along the cycle
             n_open -= 1
@@ -126,8 +131,12 @@ def interleave(inputs, open_fn, cycle: int, block: int):
             element = next(inputs, _END)
             if element is _END:
                 end_of_input = True
+                continue
+            opened = element if failed(element) else attempt(open_fn, element)
+            if failed(opened):
+                yield opened  # the slot stays empty: the next input is opened there
             else:
-                slots[index] = open_fn(element)
+                slots[index] = opened
                 n_open += 1
         else:
             index, taken = (index + 1) % cycle, 0
@@ -146,9 +155,11 @@ class _Repeat(Dataset):
         while count < 0 or epoch < count:
             produced = False
             for element in self._inputs[0]._elements(ctx):
-                produced = True
+                produced = produced or not failed(element)
                 yield element
-            if not produced:  # repeating an empty dataset forever is empty, not a hang
+            # Repeating an empty dataset forever is empty, not a hang; so is one whose elements
+            # all fail (TF ends it after the first epoch's errors too).
+            if not produced:
                 return
             epoch += 1
 
@@ -160,8 +171,15 @@ class _Take(Dataset):
 
     def _elements(self, ctx):
         count = ctx.int_value(self._count)
-        it = self._inputs[0]._elements(ctx)
-        yield from (it if count < 0 else itertools.islice(it, count))
+        if count == 0:
+            return
+        taken = 0
+        for element in self._inputs[0]._elements(ctx):
+            yield element
+            if count >= 0 and not failed(element):  # a failed element is not counted
+                taken += 1
+                if taken == count:
+                    return
 
 
 class _Skip(Dataset):
@@ -171,10 +189,19 @@ class _Skip(Dataset):
 
     def _elements(self, ctx):
         count = ctx.int_value(self._count)
-        it = self._inputs[0]._elements(ctx)
         if count < 0:
             return
-        yield from itertools.islice(it, count, None)
+        skipped = 0
+        for element in self._inputs[0]._elements(ctx):
+            if skipped == count:
+                yield element
+            elif failed(element):
+                # TF's skip counts the elements skipped in one GetNext only once it is done:
+                # one failing on the way loses the count, and skipping starts over after it.
+                skipped = 0
+                yield element
+            else:
+                skipped += 1
 
 
 class _Shard(Dataset):
@@ -192,7 +219,14 @@ class _Shard(Dataset):
         if not 0 <= index < num:
             raise InvalidArgumentError(None, None, f"Dataset.shard(): index must be in [0, "
                                        f"{num}), got {index}")
-        yield from itertools.islice(self._inputs[0]._elements(ctx), index, None, num)
+        position = 0  # of the elements that did not fail (a failed one passes)
+        for element in self._inputs[0]._elements(ctx):
+            if failed(element):
+                yield element
+                continue
+            if position % num == index:
+                yield element
+            position += 1
 
 
 class _Shuffle(Dataset):
@@ -220,17 +254,30 @@ class _Shuffle(Dataset):
         size = ctx.int_value(self._buffer)
         rng = self._rng(ctx)
         it = self._inputs[0]._elements(ctx)
-        buffer = list(itertools.islice(it, size))
-        while buffer:
-            i = int(rng.integers(len(buffer)))
-            element = buffer[i]
-            refill = next(it, _END)
-            if refill is _END:
-                buffer[i] = buffer[-1]
+        buffer: list = []
+        hole = None  # the slot of the element given last, refilled by the next input element
+        done = False
+        while True:
+            # As TF's: the buffer is filled before each pick, and a failed input element is
+            # given as it comes (the buffer keeps what it holds).
+            while not done and (hole is not None or len(buffer) < size):
+                element = next(it, _END)
+                if element is _END:
+                    done = True
+                elif failed(element):
+                    yield element
+                elif hole is not None:
+                    buffer[hole], hole = element, None
+                else:
+                    buffer.append(element)
+            if hole is not None:  # the input ended: the last element takes the free slot
+                buffer[hole] = buffer[-1]
                 buffer.pop()
-            else:
-                buffer[i] = refill
-            yield element
+                hole = None
+            if not buffer:
+                return
+            hole = int(rng.integers(len(buffer)))
+            yield buffer[hole]
 
 
 # -- combining ------------------------------------------------------------------------------------
@@ -251,10 +298,15 @@ class _Zip(Dataset):
     def _elements(self, ctx):
         its = [d._elements(ctx) for d in self._datasets]
         while True:
+            # Every input gives its element, even when one fails, so they stay aligned (TF's).
             parts = [next(it, _END) for it in its]
+            errors = [p for p in parts if failed(p)]
+            if errors:
+                yield errors[0]
             if any(p is _END for p in parts):
                 return
-            yield tuple(x for p in parts for x in p)
+            if not errors:
+                yield tuple(x for p in parts for x in p)
 
 
 
@@ -275,3 +327,16 @@ class _Concatenate(Dataset):
     def _elements(self, ctx):
         for d in self._inputs:
             yield from d._elements(ctx)
+
+
+class _Prefetch(Dataset):
+    """``prefetch``: the elements as they are (made when asked for, in one thread)."""
+
+    def __init__(self, dataset):
+        super().__init__(dataset._structure, (dataset,))
+
+    def _elements(self, ctx):
+        return self._inputs[0]._elements(ctx)
+
+    def cardinality(self):
+        return self._inputs[0].cardinality()  # the input's own (copy_to_device has one)

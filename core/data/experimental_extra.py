@@ -11,7 +11,7 @@ from ..errors import FailedPreconditionError, InvalidArgumentError
 from ..graph import Tensor, convert_to_tensor
 from ..tensor_shape import TensorShape
 from . import structure as st
-from .dataset_ops import Dataset, _captured, _count_arg
+from .dataset_ops import Dataset, _captured, _count_arg, attempt, failed
 from .function import Function
 
 __all__ = ["Counter", "assert_cardinality", "enumerate_dataset", "get_structure", "take_while",
@@ -81,13 +81,16 @@ class TakeWhile(Dataset):
     def _elements(self, ctx):
         run = self._fn.runner(ctx)
         for element in self._inputs[0]._elements(ctx):
-            keep = run(list(element))[0]
-            if np.ndim(keep) != 0:
-                raise InvalidArgumentError(None, None, "take_while(): `predicate` must return "
-                                           f"a scalar, got shape {np.shape(keep)}")
-            if not keep:
+            keep = element if failed(element) else attempt(run, list(element))
+            if failed(keep):  # fails that element only (TF's)
+                yield keep
+            elif np.ndim(keep[0]) != 0:
+                yield InvalidArgumentError(None, None, "take_while(): `predicate` must return "
+                                           f"a scalar, got shape {np.shape(keep[0])}")
+            elif not keep[0]:
                 return
-            yield element
+            else:
+                yield element
 
 
 class Unique(Dataset):
@@ -108,6 +111,9 @@ class Unique(Dataset):
                                        "single component.")
         seen = set()
         for element in self._inputs[0]._elements(ctx):
+            if failed(element):
+                yield element
+                continue
             value = np.asarray(element[0])
             key = (value.shape, tuple(value.reshape(-1).tolist()))  # the whole tensor's value
             if key not in seen:
@@ -125,13 +131,20 @@ class AssertCardinality(Dataset):
         what = "an infinite number of" if expected < 0 else str(expected)
         n = 0
         for element in self._inputs[0]._elements(ctx):
+            if failed(element):  # passed on, not counted (TF's)
+                yield element
+                continue
             n += 1
-            if 0 <= expected < n:
-                raise FailedPreconditionError(
+            if 0 <= expected < n:  # this element fails, the next are counted on
+                yield FailedPreconditionError(
                     None, None, f"Input dataset was expected to contain {expected} elements but "
                     f"contained at least {n} elements.")
+                continue
             yield element
-        if expected < 0 or n < expected:
-            raise FailedPreconditionError(
-                None, None, f"Input dataset was expected to contain {what} elements but "
-                f"contained only {n} elements.")
+        if expected < 0 or n != expected:
+            # TF's kernel fails every GetNext after the end: the input stays at its end.
+            while True:
+                yield FailedPreconditionError(
+                    None, None, f"Input dataset was expected to contain {what} elements but "
+                    f"contained {'at least' if 0 <= expected < n else 'only'} "
+                    f"{n} elements.")

@@ -20,7 +20,7 @@ from ..graph import Tensor
 from ..tensor_shape import TensorShape
 from ..type_spec_base import TensorSpec
 from . import structure as st
-from .dataset_ops import AUTOTUNE, Dataset, _captured
+from .dataset_ops import AUTOTUNE, Dataset, _captured, attempt, failed
 from .function import Function
 
 __all__ = ["Reducer", "group_by_reducer", "make_batched_features_dataset",
@@ -322,11 +322,20 @@ class GroupByReducer(Dataset):
         key_of, init = self._key.runner(ctx), self._init.runner(ctx)
         reduce, finalize = self._reduce.runner(ctx), self._finalize.runner(ctx)
         states: dict = collections.OrderedDict()
-        for element in self._inputs[0]._elements(ctx):
+
+        def step(element):
             key = int(np.asarray(key_of(list(element))[0]))
             state = states.get(key)
             if state is None:
                 state = list(init([np.asarray(key, np.int64)]))
             states[key] = list(reduce(state + list(element)))[:self._n_state]
+
+        # An element that fails (or whose functions fail) fails a GetNext of the reading and
+        # is left out, a key whose finalize_func fails fails its output, as TF's.
+        for element in self._inputs[0]._elements(ctx):
+            error = element if failed(element) else attempt(step, element)
+            if failed(error):
+                yield error
         for key in sorted(states):
-            yield tuple(finalize(states[key]))
+            out = attempt(finalize, states[key])
+            yield out if failed(out) else tuple(out)

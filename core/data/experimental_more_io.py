@@ -23,7 +23,7 @@ from ..opdef import NOT_DIFFERENTIABLE, OpDef, register, req
 from ..tensor_shape import TensorShape
 from ..type_spec_base import TensorSpec
 from . import structure as st
-from .dataset_ops import Dataset
+from .dataset_ops import Dataset, raising
 
 __all__ = ["RandomDataset", "TFRecordWriter", "copy_to_device", "prefetch_to_device"]
 
@@ -77,7 +77,7 @@ def _to_tf_record_kernel(filename, compression_type, captured, *, dataset):
     if kind not in ("", "ZLIB", "GZIP"):  # TF's RecordWriterOptions: logged, then unused
         get_logger().error(f"Unsupported compression_type:{kind}. No compression will be used.")
         kind = ""
-    elements = _dataset(dataset)._start(list(captured))
+    elements = raising(_dataset(dataset)._start(list(captured)))  # a failed one fails the op
     with _Writer(path, kind) as writer:
         for element in elements:
             value = np.asarray(element[0], dtype=object)

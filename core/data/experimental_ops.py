@@ -1,6 +1,10 @@
 """The datasets behind ``tf.data.experimental``'s transformations: ignore_errors,
 group_by_window, sample/choose_from_datasets, scan, and the DatasetToSingleElement op's
-wrapper (get_single_element)."""
+wrapper (get_single_element).
+
+A failed element (its OpError, see dataset_ops.py) is passed on, and a function that fails
+for an element (key_func, scan_func, ...) fails that element only, as in TF; ignore_errors
+drops them."""
 
 from __future__ import annotations
 
@@ -13,25 +17,26 @@ from ..type_spec_base import TensorSpec
 from ..ops.random_ops import get_seed
 from ..tensor_shape import TensorShape
 from . import structure as st
-from .dataset_ops import _END, Context, Dataset, _captured
+from .dataset_ops import _END, Dataset, Raising, _captured, attempt, failed
 from .function import Function
 
 _SCALAR_INT64 = TensorSpec(TensorShape([]), _dt.int64)
 
 
 class IgnoreErrors(Dataset):
-    """Drops the elements whose map/filter function fails upstream (TF's ignore_errors). A
-    file source's read error (a corrupt or truncated record) ends that file and the reader
-    goes on with the next, as TF's readers do. Any other error that escapes the input ends it
-    here: TF asks its input again, but a generator cannot go on after raising."""
+    """Drops the failed elements (TF's ignore_errors): a map or filter function failing, a
+    record that does not parse, a corrupt file (its reader goes on with the next file), a
+    batch holding a failed element. An error the input raises instead ends it here: TF asks
+    its input again, but a generator cannot go on after raising."""
 
     def __init__(self, dataset):
         super().__init__(dataset._structure, (dataset,))
 
     def _elements(self, ctx):
-        inner = Context(ctx.captured, ctx.root, skip_errors=True)
         try:
-            yield from self._inputs[0]._elements(inner)
+            for element in self._inputs[0]._elements(ctx):
+                if not failed(element):
+                    yield element
         except OpError:
             return
 
@@ -87,23 +92,39 @@ class GroupByWindow(Dataset):
                          self._key.captures + self._size.captures + self._reduce.captures)
 
     def _flush(self, ctx, key, window):
-        values = self._reduce.runner(ctx)([np.asarray(key, np.int64)])
+        values = attempt(self._reduce.runner(ctx), [np.asarray(key, np.int64)])
+        if failed(values):
+            yield values
+            return
         captured = dict(zip(self._reduce.output_keys, values))
         captured[self._window] = window
-        return self._inner._elements(ctx.child(captured))
+        yield from self._inner._elements(ctx.child(captured))
 
-    def _elements(self, ctx):
-        key_of, size_of = self._key.runner(ctx), self._size.runner(ctx)
-        groups: dict[int, list] = {}
-        for element in self._inputs[0]._elements(ctx):
-            key = int(key_of(list(element))[0])
-            window = groups.setdefault(key, [])
-            window.append(element)
+    @staticmethod
+    def _key_of(element, key_of, size_of, sizes) -> int:
+        """The element's key; its window size is computed once per key, as TF's."""
+        key = int(key_of(list(element))[0])
+        if key not in sizes:
             size = int(size_of([np.asarray(key, np.int64)])[0])
             if size <= 0:
                 raise InvalidArgumentError(None, None, f"Window size must be greater than "
                                            f"zero, but got {size}.")
-            if len(window) >= size:
+            sizes[key] = size
+        return key
+
+    def _elements(self, ctx):
+        key_of, size_of = self._key.runner(ctx), self._size.runner(ctx)
+        groups: dict[int, list] = {}
+        sizes: dict[int, int] = {}
+        for element in self._inputs[0]._elements(ctx):
+            key = element if failed(element) else \
+                attempt(self._key_of, element, key_of, size_of, sizes)
+            if failed(key):  # the element fails, and is not grouped
+                yield key
+                continue
+            window = groups.setdefault(key, [])
+            window.append(element)
+            if len(window) >= sizes[key]:
                 del groups[key]
                 yield from self._flush(ctx, key, window)
         for key in sorted(groups):
@@ -205,8 +226,9 @@ class SampleFromDatasets(Dataset):
 
         def draws():
             for element in weights_ds._elements(ctx):
-                weights = self._checked(element[0], n)
-                yield int(rng.choice(n, p=weights / weights.sum()))
+                weights = element if failed(element) else attempt(self._checked, element[0], n)
+                yield weights if failed(weights) else \
+                    int(rng.choice(n, p=weights / weights.sum()))
         yield from _directed_interleave(inputs, draws(), ctx, self._stop)
 
 
@@ -231,10 +253,14 @@ class ChooseFromDatasets(Dataset):
 
         def indices():
             for choice in choices._elements(ctx):
+                if failed(choice):
+                    yield choice
+                    continue
                 i = int(choice[0])
                 if not 0 <= i < len(inputs):
-                    raise InvalidArgumentError(None, None, f"Selector index out of range: {i} "
+                    yield InvalidArgumentError(None, None, f"Selector index out of range: {i} "
                                                f">= {len(inputs)}")
+                    continue
                 yield i
         yield from _directed_interleave(inputs, indices(), ctx, self._stop)
 
@@ -242,10 +268,13 @@ class ChooseFromDatasets(Dataset):
 def _directed_interleave(inputs, indices, ctx, stop):
     """TF's DirectedInterleave: for each index, the next element of that input; an index of
     an exhausted input yields nothing. Ends with the indices, or when an input is exhausted
-    if ``stop`` (stop_on_empty_dataset), or when all are."""
+    if ``stop`` (stop_on_empty_dataset), or when all are. A failed index fails its element."""
     its = [d._elements(ctx) for d in inputs]
     done = [False] * len(its)
     for i in indices:
+        if failed(i):
+            yield i
+            continue
         element = _END if done[i] else next(its[i], _END)
         if element is _END:
             done[i] = True
@@ -293,7 +322,10 @@ class Scan(Dataset):
         run = self._fn.runner(ctx)
         state = [np.asarray(ctx.value(x)) for x in st.component_values(self._initial)]
         for element in self._inputs[0]._elements(ctx):
-            out = run(state + list(element))
+            out = element if failed(element) else attempt(run, state + list(element))
+            if failed(out):  # the element fails; the state stays as it was (TF's)
+                yield out
+                continue
             state, produced = list(out[:self._n_state]), out[self._n_state:]
             yield tuple(produced)
 
@@ -312,7 +344,8 @@ def get_single_element(dataset):
         raise TypeError(f"`dataset` must be a `tf.data.Dataset` object, got "
                         f"{type(dataset).__name__}")
     specs = st.components(dataset._structure)
-    token = iterator_ops.register_dataset(get_default_graph(), dataset)
+    # The op reads the whole dataset: one failed element fails it.
+    token = iterator_ops.register_dataset(get_default_graph(), Raising(dataset))
     outs = ops.DATASET_TO_SINGLE_ELEMENT(dataset._captures(), dataset=token,
                                          output_types=[s.dtype for s in specs],
                                          output_shapes=[s.shape for s in specs],

@@ -142,7 +142,7 @@ def cardinality_of(ds) -> int:
     name = type(ds).__name__
     inputs = [cardinality_of(d) for d in ds._inputs]
     n = inputs[0] if inputs else UNKNOWN
-    if name in ("_Map", "_Shuffle", "Cache", "WithOptions", "Scan"):
+    if name in ("_Map", "_Shuffle", "Cache", "WithOptions", "Scan", "_Prefetch"):
         return n
     if name == "_Tensors":
         return 1

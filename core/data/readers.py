@@ -1,7 +1,10 @@
 """File sources: ``tf.data.TFRecordDataset`` and ``tf.data.TextLineDataset``.
 
 Files are opened when the iterator reaches them and read lazily, one record or line per
-element; the file names may be a tensor (a placeholder fed at initialisation)."""
+element; the file names may be a tensor (a placeholder fed at initialisation). A read error (a
+corrupt or truncated record) fails one element (see dataset_ops.py) and the reader goes on with
+the next file, as TF's; a file that cannot be opened still ends the run (TF fails every later
+GetNext on it, forever)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from ..type_spec_base import TensorSpec
 from ..tensor_shape import TensorShape
 from ..tfrecord import open_compressed, records_of
 from . import structure as st
-from .dataset_ops import AUTOTUNE, Dataset, _length_arg, interleave
+from .dataset_ops import AUTOTUNE, Dataset, _length_arg, failed, interleave
 
 
 def _filenames_arg(filenames, what: str):
@@ -81,7 +84,8 @@ class _FileDataset(Dataset):
 
     def _elements(self, ctx):
         if isinstance(self._files, Dataset):  # a lazy stream of names, one element each
-            names = (np.asarray(e[0], dtype=object).item() for e in self._files._elements(ctx))
+            names = (e if failed(e) else np.asarray(e[0], dtype=object).item()
+                     for e in self._files._elements(ctx))
         else:
             names = np.asarray(ctx.value(self._files), dtype=object).reshape(-1)
         read = self._reader(ctx)
@@ -92,16 +96,15 @@ class _FileDataset(Dataset):
                 try:
                     for item in read(stream, path):
                         yield (np.array(item, dtype=object),)
-                except (DataLossError, InvalidArgumentError):
-                    # TF's readers step to the next file after a read error, so that under
-                    # ignore_errors() a corrupt or truncated file ends early and the rest
-                    # are still read.
-                    if not ctx.skip_errors:
-                        raise
+                except (DataLossError, InvalidArgumentError) as e:
+                    yield e  # the element fails; TF's reader then steps to the next file
 
         if self._parallel is None:
             for name in names:
-                yield from file_elements(name)
+                if failed(name):
+                    yield name
+                else:
+                    yield from file_elements(name)
             return
         cycle = ctx.int_value(self._parallel)
         if cycle <= 0:

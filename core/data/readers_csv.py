@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..graph import Tensor
-from .dataset_ops import _END, Dataset
+from .dataset_ops import _END, Dataset, failed
 from .readers import TextLineDataset, _filenames_arg
 
 
@@ -48,8 +48,12 @@ class _SkipHeader(Dataset):
         from ..errors import InvalidArgumentError
 
         it = self._inputs[0]._elements(ctx)
-        if next(it, _END) is _END:
+        header = next(it, _END)
+        if header is _END:
             raise InvalidArgumentError(None, None, "Can't read header of file")
+        if failed(header):  # the file's read failed (its reader has moved on)
+            yield header
+            return
         yield from it
 
 

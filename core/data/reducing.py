@@ -22,7 +22,7 @@ from ..graph import Tensor
 from ..ops.random_ops import get_seed
 from ..tensor_shape import TensorShape
 from . import structure as st
-from .dataset_ops import Dataset, _captured
+from .dataset_ops import Dataset, _captured, attempt, failed
 from .experimental_ops import Scan, get_single_element
 from .function import Function
 
@@ -36,7 +36,12 @@ class _LastState(Dataset):
 
     def _elements(self, ctx):
         scan = self._inputs[0]
-        last = collections.deque(scan._elements(ctx), maxlen=1)  # only the final state
+        last = collections.deque(maxlen=1)  # only the final state
+        for element in scan._elements(ctx):
+            if failed(element):  # one failed element fails the reduce
+                yield element
+                return
+            last.append(element)
         yield last[0] if last else tuple(np.asarray(ctx.value(x))
                                          for x in st.component_values(scan._initial))
 
@@ -75,9 +80,11 @@ class RejectionResample(Dataset):
                          self._class.captures + _captured([self._target, self._initial]))
 
     def _classified(self, ctx):
+        """(class, element) pairs; a failed element (or class_func failing) as its error."""
         run = self._class.runner(ctx)
         for element in self._inputs[0]._elements(ctx):
-            yield int(np.asarray(run(list(element))[0])), element
+            c = element if failed(element) else attempt(run, list(element))
+            yield c if failed(c) else (int(np.asarray(c[0])), element)
 
     def _initial_estimates(self, ctx, target):
         """The initial distribution known before each element (TF's running estimate, which
@@ -87,8 +94,10 @@ class RejectionResample(Dataset):
             while True:
                 yield initial
         counts = np.zeros(target.size, np.int64)
-        for c, _ in self._classified(ctx):
-            counts[_checked(c, target.size)] += 1
+        for item in self._classified(ctx):
+            if failed(item):  # the estimate counts the elements that did not fail
+                continue
+            counts[_checked(item[0], target.size)] += 1
             yield (counts / counts.sum()).astype(np.float32)
 
     def _elements(self, ctx):
@@ -105,12 +114,22 @@ class RejectionResample(Dataset):
                 item = next(filtered, None)
             if item is None:  # TF stops when the stream it picked is exhausted
                 return
+            if failed(item):
+                yield item
+                continue
             c, element = item
             yield (np.asarray(c, dtype),) + tuple(element)
 
     def _filtered(self, ctx, target, rng):
         estimates = self._initial_estimates(ctx, target)
-        for (c, element), initial in zip(self._classified(ctx), estimates):
+        for item in self._classified(ctx):
+            if failed(item):
+                yield item
+                continue
+            c, element = item
+            initial = next(estimates, None)
+            if initial is None:
+                return
             accept, _ = _mixing(initial, target)
             if rng.random() < accept[_checked(c, target.size)]:
                 yield c, element

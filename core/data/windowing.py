@@ -8,8 +8,6 @@ context (core/data/function.py), so ``ds.window(3).flat_map(lambda w: w.batch(3)
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from .. import dtypes as _dt
@@ -17,7 +15,7 @@ from ..errors import DataLossError, InvalidArgumentError
 from ..graph import Tensor
 from ..tensor_shape import TensorShape, as_shape
 from . import structure as st
-from .dataset_ops import Dataset, _captured, _count_arg, _leaf_widths
+from .dataset_ops import _END, Dataset, _captured, _count_arg, _leaf_widths, attempt, failed
 
 _ANY = -(2**63)  # no lower bound at construction: TF checks window arguments when they run
 
@@ -62,7 +60,10 @@ class Window(Dataset):
             window = [kept[i] for i in range(start, last + 1, stride) if i in kept]
             if not window or (drop and len(window) < size):
                 return
-            yield _by_leaf(window, widths)
+            # A failed element keeps its place (TF buffers its status): a window holding one
+            # fails; the elements the stride steps over do not matter.
+            errors = [e for e in window if failed(e)]
+            yield errors[0] if errors else _by_leaf(window, widths)
             start += shift
             kept = {i: e for i, e in kept.items() if i >= start}
 
@@ -112,10 +113,19 @@ class DenseToSparseBatch(Dataset):
             raise InvalidArgumentError(None, None, "Batch size must be greater than zero.")
         it = self._inputs[0]._elements(ctx)
         while True:
-            group = [np.asarray(e[0]) for e in itertools.islice(it, size)]
+            group = []
+            while len(group) < size:
+                element = next(it, _END)
+                if element is _END:
+                    break
+                if failed(element):  # the batch fails here: what it read is lost, as TF's
+                    yield element
+                    group = []
+                else:
+                    group.append(np.asarray(element[0]))
             if not group:
                 return
-            yield self._batch(group)
+            yield attempt(self._batch, group)
 
     def _batch(self, group):
         row = self._row.as_list()

@@ -25,7 +25,7 @@ import weakref
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import (CancelledError, FailedPreconditionError, InvalidArgumentError,
+from ..errors import (CancelledError, FailedPreconditionError, InvalidArgumentError, OpError,
                       OutOfRangeError)
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, kinded, register, req
 from ..tensor_shape import TensorShape
@@ -63,7 +63,7 @@ def _dataset(token: str):
 
 class IteratorResource:
     """One iterator's state in one session: the running pipeline (a Python iterator of flat
-    element tuples), or None before its initializer ran."""
+    element tuples, a failed element as its OpError), or None before its initializer ran."""
 
     def __init__(self, name: str, output_types, output_shapes):
         self.name = name
@@ -99,6 +99,10 @@ class IteratorResource:
             if element is _END:
                 self.exhausted = True  # and stays so until the initializer runs again
                 raise OutOfRangeError(None, None, "End of sequence")
+            if isinstance(element, OpError):
+                # This element failed (a map function raised, a record did not parse...): this
+                # run fails, the pipeline goes on with the next element, as TF's.
+                raise element.with_traceback(None)
             return element
 
     def cancel(self):
