@@ -47,6 +47,12 @@ def is_resource_storage(t) -> bool:
     return getattr(t, "op", t) in _STORAGE
 
 
+def mark_storage(op) -> None:
+    """Records ``op`` (a VariableV2) as a resource variable's storage: what an imported
+    TensorFlow ``VarHandleOp`` becomes (export/resource_import.py)."""
+    _STORAGE.add(op)
+
+
 def use_resource(given) -> bool:
     """Whether a new variable is a resource one, as TF's default creator decides: ``given``
     (use_resource), else (None) the current variable scope's, else the global switch."""

@@ -13,8 +13,10 @@ from minitf.errors import InvalidArgumentError, OpError, UnimplementedError
 from minitf.graph import (Operation, Tensor, _scopes_of, apply_op, convert_to_tensor,
                           group_by_args)
 from minitf.opdef import lookup
+from minitf.resource_variable import mark_storage
 from minitf.tensor_shape import TensorShape
 
+from . import resource_import
 from .graph_def_attrs import _attr_kind, attr_from_proto
 
 
@@ -210,7 +212,8 @@ def _is_back_edge(node, src_node, idx: int) -> bool:
 
 
 def _opdef_of(node, source):
-    opdef = lookup(node.op)
+    # TF's resource-variable ops import as minitf's resource-variable form (resource_import.py)
+    opdef = lookup(resource_import.minitf_type(node.op))
     if opdef is None:
         raise UnimplementedError(None, None, f"{source}: node '{node.name}' uses op type "
                                  f"'{node.op}', which minitf does not support")
@@ -218,6 +221,9 @@ def _opdef_of(node, source):
 
 
 def _import_node(node, op_name, created, input_map, graph, source, content, back_edges):
+    tf_node = node
+    node = resource_import.minitf_node(
+        node, lambda: _first_input(tf_node, created, input_map))
     opdef = _opdef_of(node, source)
     what = f"{source}: node '{node.name}' ({node.op}) attr"
     attrs, marks = {}, {}
@@ -262,6 +268,9 @@ def _import_node(node, op_name, created, input_map, graph, source, content, back
                                        "has no input from outside its loop")
         for k, _, _ in pending:
             inputs[k] = others[0]
+    if node is not tf_node:
+        resource_import.check_handle(tf_node, inputs, source)
+        inputs.extend(resource_import.extra_inputs(tf_node, graph, op_name))
     if mapped:
         _check_mapped_dtypes(opdef, inputs, attrs, mapped, op_name)
     args = _group(opdef, inputs, attrs, node, source)
@@ -271,6 +280,10 @@ def _import_node(node, op_name, created, input_map, graph, source, content, back
     except OpError as e:
         raise type(e)(None, None, f"{source}: node '{node.name}' ({node.op}): "
                       f"{e.message}") from None
+    if tf_node.op == "VarHandleOp":
+        mark_storage(op)
+    elif node is not tf_node and "_gradient_op_type" in node.attr:  # a read's Identity rule
+        graph._gradient_overrides[op] = node.attr["_gradient_op_type"].s.decode()
     # As TensorFlow's importer does: imported names count as used, so ops added later under the
     # same name are uniquified ("probs_1") instead of clashing.
     graph._names_in_use.setdefault(op.name.lower(), 1)
@@ -282,6 +295,19 @@ def _import_node(node, op_name, created, input_map, graph, source, content, back
         op._outputs[0]._shape = TensorShape(None)
         back_edges.extend((op, k, src, idx) for k, src, idx in pending)
     return op
+
+
+def _first_input(node, created, input_map):
+    """The tensor ``node``'s first data input names, if it is made already (else None)."""
+    for text in node.input:
+        src, idx = _parse_input(text)
+        if idx < 0:
+            continue
+        if f"{src}:{idx}" in input_map:
+            return input_map[f"{src}:{idx}"]
+        op = created.get(src)
+        return op.outputs[idx] if op is not None and idx < len(op.outputs) else None
+    return None
 
 
 def _check_mapped_dtypes(opdef, inputs, attrs, mapped, op_name):

@@ -24,6 +24,7 @@ from google.protobuf.message import DecodeError
 from minitf.errors import DataLossError, InvalidArgumentError
 from minitf.graph import GraphKeys, Operation, Tensor, constant_value, get_default_graph
 from minitf.partitioned_variables import SaveSliceInfo
+from minitf.resource_variable import is_resource_storage
 from minitf.protos import (control_flow_pb2, graph_pb2, meta_graph_pb2, queue_runner_pb2,
                            variable_pb2)
 from minitf.variables import Variable
@@ -329,9 +330,6 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
             values = []
             for raw in col.bytes_list.value:
                 vd = variable_pb2.VariableDef.FromString(raw)
-                if vd.is_resource:
-                    raise InvalidArgumentError(None, None, f"{key}: resource variable "
-                                               f"{vd.variable_name} is not supported")
                 name = prefix + vd.variable_name
                 if name not in variables:
                     variables[name] = _variable_from_def(
@@ -470,6 +468,13 @@ def _variable_from_def(lookup, vd) -> Variable:
     initial_value = lookup(vd.initial_value_name) if vd.initial_value_name \
         else initializer.inputs[1]
     v = Variable._from_graph(variable, initializer, snapshot, initial_value, vd.trainable)
+    if vd.is_resource:
+        # TF's resource variable, imported in minitf's resource form (resource_import.py):
+        # its storage a VariableV2, each read a new Copy.
+        if not is_resource_storage(variable):
+            raise InvalidArgumentError(None, None, f"resource variable {vd.variable_name}: "
+                                       f"'{variable.name}' is not a VarHandleOp's storage")
+        v._resource = True
     if vd.HasField("save_slice_info_def"):  # a part of a partitioned variable
         info = vd.save_slice_info_def
         v._save_slice_info = SaveSliceInfo(info.full_name, info.full_shape, info.var_offset,

@@ -562,6 +562,69 @@ def generate_while_training_graph(out_dir):
     np.savez(os.path.join(out_dir, "tf_while_training.npz"), x=feed, w=np.stack(steps))
 
 
+# The optimizers whose TF1 resource-variable kernels resource_meta/ holds (ResourceApply*,
+# ResourceSparseApply*, ResourceScatterAdd for a gather's gradient).
+RESOURCE_META_OPTIMIZERS = {
+    "gd": lambda: tf.train.GradientDescentOptimizer(0.1),
+    "adam": lambda: tf.train.AdamOptimizer(0.1),
+    "momentum": lambda: tf.train.MomentumOptimizer(0.1, 0.9),
+    "adagrad": lambda: tf.train.AdagradOptimizer(0.1),
+    "rmsprop": lambda: tf.train.RMSPropOptimizer(0.1),
+}
+
+
+def generate_resource_meta(out_dir):
+    """``resource_meta/``: what TF1's ``Saver.save`` writes for a graph of resource variables
+    (VarHandleOp, ReadVariableOp, AssignVariableOp, VarIsInitializedOp, ResourceGather, a
+    variable read inside tf.cond through a Switch of its handle, RestoreV2 -> AssignVariableOp)
+    with one training op per optimizer (``train_<name>``), after two Adam steps; and
+    ``resource_meta.npz``: the inputs, TF's outputs (``y`` with ``training`` false and true) and,
+    per optimizer, the model's variables after one of its steps from the checkpoint
+    (``<optimizer>:<variable>``)."""
+    export_dir = os.path.join(out_dir, "resource_meta")
+    shutil.rmtree(export_dir, ignore_errors=True)
+    os.makedirs(export_dir)
+    rng = np.random.RandomState(SEED)
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [None, 3], name="x")
+        ids = tf.placeholder(tf.int32, [None], name="ids")
+        training = tf.placeholder_with_default(False, [], name="training")
+        with tf.variable_scope("net", use_resource=True):
+            w = tf.get_variable("w", initializer=rng.randn(3, 2).astype(np.float32))
+            b = tf.get_variable("b", initializer=rng.randn(2).astype(np.float32))
+            emb = tf.get_variable("emb", initializer=rng.randn(5, 2).astype(np.float32))
+            scale = tf.get_variable("scale", initializer=np.float32(1.5))
+        h = tf.matmul(x, w) + b + tf.gather(emb, ids)
+        y = tf.identity(tf.cond(training, lambda: h * scale, lambda: h - scale), name="y")
+        loss = tf.reduce_sum(tf.square(y - 1.0), name="loss")
+        grads = tf.train.GradientDescentOptimizer(0.1).compute_gradients(loss)  # one for all
+        trains = {k: make().apply_gradients(grads, name=f"train_{k}")
+                  for k, make in RESOURCE_META_OPTIMIZERS.items()}
+        feeds = {x: rng.randn(4, 3).astype(np.float32), ids: np.array([0, 4, 2, 2], np.int32),
+                 training: True}
+        saver = tf.train.Saver()
+        variables = [w, b, emb, scale]
+        with tf.Session(graph=graph) as sess:
+            sess.run(tf.global_variables_initializer())
+            for _ in range(2):
+                sess.run(trains["adam"], feeds)
+            prefix = saver.save(sess, os.path.join(export_dir, "model.ckpt"),
+                                strip_default_attrs=True)
+            out = {"in:x": feeds[x], "in:ids": feeds[ids],
+                   "out:y": sess.run(y, {**feeds, training: False}),
+                   "out:y_training": sess.run(y, feeds)}
+            for k, train in trains.items():
+                saver.restore(sess, prefix)
+                sess.run(train, feeds)
+                out.update({f"{k}:{v.op.name}": sess.run(v) for v in variables})
+    ops = {n.op for n in graph.as_graph_def().node}
+    assert {"VarHandleOp", "ResourceGather", "ResourceApplyAdam",
+            "ResourceScatterAdd"} <= ops, "the graph no longer shows what it is here to test"
+    os.remove(os.path.join(export_dir, "checkpoint"))  # (it names the absolute path)
+    np.savez(os.path.join(out_dir, "resource_meta.npz"), **out)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=HERE, help="directory to write (default: this one)")
@@ -581,6 +644,7 @@ def main(argv=None):
     generate_lookup_saved_model(args.out)
     generate_training_checkpoint(args.out)
     generate_while_training_graph(args.out)
+    generate_resource_meta(args.out)
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2, sort_keys=True)
         f.write("\n")
