@@ -219,6 +219,28 @@ def _graph_summary(gd, contents) -> dict:
     }
 
 
+def _checkpoint_parameters(file) -> tuple[int, int]:
+    """(elements, bytes) of the float tensors of the SavedModel's variables/ checkpoint, from
+    its index's shapes (no tensor data read); (0, 0) without one. TF2's optimizer state
+    (``optimizer/...`` keys) is not the model's, so it is left out, as Keras' count does."""
+    from minitf.train.tensor_bundle_entry import is_bundle
+    from minitf.train.tensor_bundle_reader import read_index
+
+    prefix = os.path.join(os.path.dirname(file), "variables", "variables")
+    if not is_bundle(prefix):
+        return 0, 0
+    _, entries = read_index(prefix)
+    params = nbytes = 0
+    for name, entry in entries.items():
+        if entry.dtype in _FLOAT_ENUMS and not name.startswith("optimizer/"):
+            n = 1
+            for d in entry.shape:
+                n *= d
+            params += n
+            nbytes += n * _itemsize(entry.dtype)
+    return params, nbytes
+
+
 def _by_count(counter) -> dict:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
@@ -255,6 +277,12 @@ def inspect_model(path, tags=None) -> dict:
     else:
         info["signatures"], roots = {}, None
     info.update(_graph_summary(gd, contents))
+    if fmt == "saved_model" and info["variables"]:
+        # Not frozen: the weights are in variables/, not in the graph's constants.
+        params, nbytes = _checkpoint_parameters(file)
+        info["checkpoint_parameters"] = params
+        info["parameters"] += params
+        info["parameter_bytes"] += nbytes
     info["missing_ops"] = missing_ops(gd, roots)
     info["unsupported_dtypes"] = unsupported_dtypes(gd, roots)
     return info
@@ -309,8 +337,10 @@ def format_report(info: dict) -> str:
             lines.append(f"  output {o['name']}  ({o['op']}){'  ' + shapes if shapes else ''}")
     lines.append("")
     lines.append(f"nodes: {info['nodes']}")
+    where = "float constants and the variables/ checkpoint" \
+        if info.get("checkpoint_parameters") else "float constants"
     lines.append(f"parameters: {info['parameters']:,} ({_fmt_bytes(info['parameter_bytes'])} "
-                 f"in float constants; all constants {_fmt_bytes(info['const_bytes'])})")
+                 f"in {where}; all constants {_fmt_bytes(info['const_bytes'])})")
     if info["variables"]:
         names = info["variables"]
         more = "..." if len(names) > 5 else ""

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from minitf.errors import InvalidArgumentError, NotFoundError, UnimplementedError
+from minitf.graph import GraphKeys
 from minitf.opdef import lookup
 from minitf.protos import meta_graph_pb2
 
@@ -88,13 +89,20 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     if needs_values:
         local = local_variables(meta, gd, init_roots)
         values = after_init_op(gd, local, _checkpoint_values(path, file, gd, restore_keys(
-            original, meta.saver_def.restore_op_name), local), assigned, file)
+            original, meta.saver_def.restore_op_name), local), assigned, file, node_contents)
     gd, node_contents = freeze_graph_def(gd, ChainMap(assigned, values), keep, file,
                                          node_contents)
     # TF's loader restores its mutable tables from the checkpoint before the main op runs.
     init_ops = add_checkpoint_fills(gd, meta, init_ops,
                                     lambda: _checkpoint_values(path, file, gd), file) + init_ops
+    assets = asset_paths(meta, path, {n.name for n in gd.node})
+    _assets_as_consts(gd, assets, node_contents)
     graph = graph_from_graph_def(gd, file, node_contents)
+    # The init ops join TABLE_INITIALIZERS, as a table's initializer does in TF's graph (TF2
+    # writes no collections): so ``tf.tables_initializer()`` on the loaded graph fills the
+    # tables, as the lookup ops' "Table not initialized" error says, like ``init_ops`` do.
+    for name in init_ops:
+        graph.add_to_collection(GraphKeys.TABLE_INITIALIZERS, graph.get_operation_by_name(name))
     sigs = {}
     for name, sd in signatures.items():
         sigs[name] = Signature(
@@ -110,9 +118,35 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
         if name not in sigs:  # copied: a part would keep the whole parsed file alive
             unserved[name] = type(sd)()
             unserved[name].CopyFrom(sd)
-    return Model(graph, sigs, path, tuple(init_ops),
-                 asset_paths(meta, path, {op.name for op in graph.get_operations()}), unserved,
-                 left_out)
+    return Model(graph, sigs, path, tuple(init_ops), assets, unserved, left_out)
+
+
+def _assets_as_consts(gd, assets: dict, contents) -> None:
+    """Makes each asset tensor of ``gd`` (a path Const TF1's builder wrote, or a placeholder
+    TF's loader feeds) a Const holding its file under the model's assets/, in place (its index
+    kept): so the table initializers need no feed (``tf.tables_initializer()`` on the loaded
+    graph) and read the model's own copy, not the path it was exported from. Feeding the
+    path, as the server does, still works."""
+    from minitf.protos import types_pb2
+
+    from .tensors import make_tensor_proto
+
+    by_name = {n.name: (i, n) for i, n in enumerate(gd.node)}
+    for tensor, file_path in assets.items():
+        name, k = _parse_input(tensor)
+        i, node = by_name.get(name, (None, None))
+        if node is None or k or node.op not in ("Const", "Placeholder",
+                                                "PlaceholderWithDefault") or \
+                node.attr["dtype"].type != types_pb2.DT_STRING:
+            continue
+        device = node.device
+        node.Clear()
+        node.name, node.op, node.device = name, "Const", device
+        node.attr["dtype"].type = types_pb2.DT_STRING
+        node.attr["value"].tensor.CopyFrom(make_tensor_proto(
+            np.array(file_path.encode(), dtype=object)))
+        if contents:
+            contents.pop(i, None)
 
 
 def _servable_signatures(gd, signatures, roots, file) -> tuple[dict, dict]:
@@ -230,12 +264,13 @@ def local_variables(meta, gd, roots) -> dict:
     return out
 
 
-def after_init_op(gd, sources: dict, checkpoint, assigned: dict, file):
+def after_init_op(gd, sources: dict, checkpoint, assigned: dict, file, contents=None):
     """The variables' values once TF's loader has restored ``checkpoint`` and run the init op,
     which assigns the variables in ``sources`` (see local_variables): its values win, the
     checkpoint's too (TF's ``main_op.main_op()`` re-runs the global initializers; TF Serving
-    then serves the initial values, and so does this, with a warning)."""
-    got = initial_values(gd, sources, ChainMap(assigned, checkpoint), file)
+    then serves the initial values, and so does this, with a warning). ``contents``: the
+    zero-copy reader's bytes of ``gd``'s nodes, by node index."""
+    got = initial_values(gd, sources, ChainMap(assigned, checkpoint), file, contents)
     overwritten = sorted(v for v in got if v in checkpoint)
     if overwritten:
         log.warning("%s: the main op assigns the variables %s after their checkpoint values are "
@@ -244,7 +279,7 @@ def after_init_op(gd, sources: dict, checkpoint, assigned: dict, file):
     return ChainMap(got, checkpoint)
 
 
-def initial_values(gd, sources: dict, values, file) -> dict:
+def initial_values(gd, sources: dict, values, file, contents=None) -> dict:
     """{variable: value} of the variables in ``sources`` (variable -> initial value tensor)
     whose initial value needs nothing but constants and ``values``: what TF's main op assigns
     them, computed once here (they become constants, as the checkpoint's variables do)."""
@@ -263,10 +298,13 @@ def initial_values(gd, sources: dict, values, file) -> dict:
             computable[var] = (tensor, need)
     if not computable:
         return {}
-    sub, _ = freeze_graph_def(gd, values, set().union(*(n for _, n in computable.values())),
-                              file)
+    # The big tensors' bytes come beside the nodes (the zero-copy reader's, the frozen
+    # variables'): without them their Consts would hold zeros.
+    sub, sub_contents = freeze_graph_def(
+        gd, values, set().union(*(n for _, n in computable.values())), file, contents)
     graph = Graph()
-    graph_def_mod.import_graph_def(sub, name="", source=file, graph=graph)
+    graph_def_mod.import_graph_def(sub, name="", source=file, contents=sub_contents,
+                                   graph=graph)
     try:
         got = Session(graph=graph).run([t for t, _ in computable.values()])
     except OpError as e:  # (an initial value fed at run time, say): left out, as before

@@ -493,6 +493,15 @@ def maybe_saved_model_directory(export_dir) -> bool:
                for name in (SAVED_MODEL_FILENAME_PB, SAVED_MODEL_FILENAME_PBTXT))
 
 
+def _inline_contents(graph_def, contents) -> None:
+    """Puts the raw bytes freeze_graph_def hands back beside the nodes (a big variable's
+    value, kept out of the proto for the zero-copy importer) into each Const's
+    ``tensor_content``, in place: import_meta_graph takes values from the nodes only, and a
+    Const without them would hold zeros."""
+    for i, buf in contents.items():
+        graph_def.node[i].attr["value"].tensor.tensor_content = bytes(buf)
+
+
 def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
     """``tf.saved_model.loader.load``: imports the MetaGraphDef tagged ``tags`` into
     ``sess.graph`` (under ``import_scope``), with its collections, and returns it. Variables
@@ -541,8 +550,9 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
                    and n.name not in assigned and not (
                        "shared_name" in n.attr and n.attr["shared_name"].s.decode() in values)]
     unfrozen = gd
-    gd, _ = freeze_graph_def(gd, ChainMap(assigned, values), graph_def_closure(
+    gd, contents = freeze_graph_def(gd, ChainMap(assigned, values), graph_def_closure(
         gd, runnable(gd, meta.saver_def, unsaved, file, meta.signature_def)), file)
+    _inline_contents(gd, contents)
     # TF's loader restores the checkpoint (its mutable tables' contents too), then runs the
     # main op: here, its table initializers (the rest of a main op, variable initialisers,
     # was done above), the asset files fed. They are found from the main op in the graph
