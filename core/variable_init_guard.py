@@ -24,17 +24,15 @@ def guard_uninitialized_reads(scope: str, value):
     if _has_cycle(value.op):
         return value
     graph = value.graph
-    variables = {}
-    for key in (GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES):
-        for v in graph.get_collection(key):
-            if hasattr(v, "initialized_value"):
-                variables.setdefault(v.name, v)
+    variables = None  # by name; made only when a variable is read (the collections are long)
     suffix = scope.replace(":", "_")
     done: dict = {}  # op -> the op computing its guarded outputs (itself when nothing changed)
     for op in _upstream(value.op):
         if _kept(op):
             done[op] = op
         elif op.type in _VARIABLE_TYPES:
+            if variables is None:
+                variables = _variables_by_name(graph)
             v = variables.get(op.name + ":0")
             done[op] = op if v is None else v.initialized_value().op
         else:
@@ -46,6 +44,15 @@ def guard_uninitialized_reads(scope: str, value):
                 done[op] = graph.create_op(op_type, inputs, name=f"{op.name}_{suffix}",
                                            attrs=dict(op._attrs))
     return done[value.op].outputs[value.value_index]
+
+
+def _variables_by_name(graph) -> dict:
+    variables = {}
+    for key in (GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES):
+        for v in graph.get_collection(key):
+            if hasattr(v, "initialized_value"):
+                variables.setdefault(v.name, v)
+    return variables
 
 
 def _kept(op) -> bool:
