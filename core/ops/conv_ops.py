@@ -5,8 +5,12 @@ the window geometry and layout helpers both use are in _conv_util.
 Kernels work in NHWC (NCHW is transposed in and out) and never loop in Python over batch or
 spatial positions, only over the kh*kw kernel taps:
 - Conv2D: im2col (one copy of a strided window view) and one matmul; above ~2**20 patch
-  elements, one matmul per tap on strided views instead (the copy stops paying off);
+  elements, one matmul per tap on strided views instead (the copy stops paying off), except
+  with 1-2 input channels, where per-tap matmuls (K = c) are thousands of tiny gemms: there
+  the tap-major patch matrix is built in chunks of images (or output-row bands) of ~2**21
+  elements, one matmul per chunk;
 - Conv2DBackpropInput: one (n*oh*ow, o) x (o, c) matmul per tap added into the padded input;
+  with 1-2 input channels, per chunk one wide (rows, o) x (o, kh*kw*c) matmul and col2im;
 - Conv2DBackpropFilter: the im2col matrix transposed times out_backprop (one matmul).
 Grouped convolutions (input depth a multiple of the filter's) run one such pass per group.
 
@@ -85,9 +89,40 @@ def _im2col(xp, kh, kw, oh, ow, win: _Window):
     return view.reshape(rows, cols)
 
 
-# Above this many patch-matrix elements (a few MB) im2col stops paying for itself: the copy
-# outgrows the cache and per-tap matmuls on strided views are faster (measured, benchmarks/conv.py).
+# Above this many patch-matrix elements (a few MB) a whole-batch im2col stops paying for itself
+# with 3+ channels: the copy (runs of only c elements) outgrows the cache, and per-tap matmuls
+# on strided views are faster (measured, benchmarks/conv.py). conv3d_ops uses it too.
 _IM2COL_MAX_ELEMENTS = 1 << 20
+# With 1-2 channels the patch matrix is instead built in chunks of about this many elements
+# (8 MB of float32): per-tap matmuls there have K = c, which numpy runs as thousands of tiny
+# gemms (60x slower), while the tap-major copy stays cheap; chunks bound its memory. Chunks
+# stay few and large on purpose: under a loaded machine each multi-threaded BLAS call costs
+# a thread hand-off, so many mid-sized calls measured slower than one large one.
+_CHUNK_ELEMENTS = 1 << 21
+
+
+def _chunks(n, oh, ow, k_cols, win, kh):
+    """(flat row start, flat row end, images, output rows, padded-input index) of each chunk
+    of the output positions, in (batch, output row, output col) order: whole images when one
+    image's patch matrix (oh*ow x k_cols) fits in _CHUNK_ELEMENTS, else bands of output rows of
+    one image.
+    Each chunk's output rows are a contiguous range of the (n*oh*ow, .) matrices."""
+    per_row = ow * k_cols
+    span = (kh - 1) * win.dh + 1
+    if oh * per_row <= _CHUNK_ELEMENTS:
+        nb = max(1, _CHUNK_ELEMENTS // (oh * per_row))
+        nb = -(-n // -(-n // nb))  # equal chunks: 64 images by 27 -> 3 chunks of 22
+        for b in range(0, n, nb):
+            e = min(b + nb, n)
+            yield b * oh * ow, e * oh * ow, e - b, oh, (slice(b, e), slice(None))
+        return
+    nr = max(1, _CHUNK_ELEMENTS // per_row)
+    nr = -(-oh // -(-oh // nr))
+    for b in range(n):
+        for r in range(0, oh, nr):
+            e = min(r + nr, oh)
+            rows = slice(r * win.sh, (e - 1) * win.sh + span)
+            yield (b * oh + r) * ow, (b * oh + e) * ow, 1, e - r, (slice(b, b + 1), rows)
 
 
 def _conv_fwd(xp, f, oh, ow, win):
@@ -96,9 +131,12 @@ def _conv_fwd(xp, f, oh, ow, win):
     if kh == kw == 1:  # 1x1: a strided subsample and one matmul, no patch copy
         xs = xp[:, :(oh - 1) * win.sh + 1:win.sh, :(ow - 1) * win.sw + 1:win.sw]
         return (xs.reshape(-1, c) @ f.reshape(c, o)).reshape(n, oh, ow, o)
-    if n * oh * ow * kh * kw * c <= _IM2COL_MAX_ELEMENTS:
-        cols = _im2col(xp, kh, kw, oh, ow, win)
-        return (cols @ f.reshape(kh * kw * c, o)).reshape(n, oh, ow, o)
+    if c <= 2 or n * oh * ow * kh * kw * c <= _IM2COL_MAX_ELEMENTS:
+        fm = f.reshape(kh * kw * c, o)
+        out = np.empty((n * oh * ow, o), np.result_type(xp, f))
+        for start, end, _, rows, index in _chunks(n, oh, ow, kh * kw * c, win, kh):
+            np.matmul(_im2col(xp[index], kh, kw, rows, ow, win), fm, out=out[start:end])
+        return out.reshape(n, oh, ow, o)
     out = np.zeros((n, oh, ow, o), np.result_type(xp, f))
     for t, rows, cols_ in _taps(kh, kw, oh, ow, win):
         out += xp[:, rows, cols_] @ f[t // kw, t % kw]
@@ -106,19 +144,33 @@ def _conv_fwd(xp, f, oh, ow, win):
 
 
 def _conv_bwd_input(dy, f, padded_shape, win):
-    """Transposed convolution: per kernel tap, dy @ f[tap]^T added into the padded input (one
-    contiguous matmul result per tap; no col2im scatter)."""
+    """Transposed convolution into the padded input. With 1-2 input channels, per chunk one
+    wide matmul dy_chunk @ filter_matrix^T (N = kh*kw*c) then col2im as kh*kw strided adds;
+    otherwise per kernel tap dy @ f[tap]^T, one contiguous (n, oh, ow, c) block added per tap.
+    (Measured: with c >= 3 the col2im adds, c elements per inner loop, cost more than the
+    narrow per-tap matmuls save, single- or multi-threaded.)"""
     n, oh, ow, o = dy.shape
     kh, kw, c, _ = f.shape
-    dy2 = dy.reshape(-1, o)
+    dy2 = np.ascontiguousarray(dy).reshape(-1, o)
     dxp = np.zeros(padded_shape, np.result_type(dy, f))
     disjoint = win.sh >= (kh - 1) * win.dh + 1 and win.sw >= (kw - 1) * win.dw + 1
-    for t, rows, cols in _taps(kh, kw, oh, ow, win):
-        part = (dy2 @ f[t // kw, t % kw].T).reshape(n, oh, ow, c)
-        if disjoint:
-            dxp[:, rows, cols] = part
-        else:
-            dxp[:, rows, cols] += part
+    if c > 2:
+        for t, rows, cols in _taps(kh, kw, oh, ow, win):
+            part = (dy2 @ f[t // kw, t % kw].T).reshape(n, oh, ow, c)
+            if disjoint:
+                dxp[:, rows, cols] = part
+            else:
+                dxp[:, rows, cols] += part
+        return dxp
+    fm = f.reshape(kh * kw * c, o)
+    for start, end, nb, rows, index in _chunks(n, oh, ow, kh * kw * c, win, kh):
+        cols = (dy2[start:end] @ fm.T).reshape(nb, rows, ow, kh, kw, c)
+        target = dxp[index]
+        for t, r, s in _taps(kh, kw, rows, ow, win):
+            if disjoint:
+                target[:, r, s] = cols[:, :, :, t // kw, t % kw]
+            else:
+                target[:, r, s] += cols[:, :, :, t // kw, t % kw]
     return dxp
 
 
