@@ -384,11 +384,14 @@ def _one_hot_kernel(indices, depth, on_value, off_value, *, axis):
         raise InvalidArgumentError(None, None, f"Expected axis to be -1 or between [0, {r + 1})."
                                    f" But received: {axis}")
     a = r if axis == -1 else axis
-    # Compare the indices (with a new axis at `a`) against 0..depth-1 laid along that axis.
-    classes = np.arange(depth).reshape((depth,) + (1,) * (r - a))
-    hot = np.expand_dims(idx, a) == classes
+    # off_value everywhere, then on_value at (position, index) for the indices in [0, depth):
+    # one write per index instead of a compare and select over the whole output.
     on, off = np.asarray(on_value), np.asarray(off_value)
-    return np.where(hot, on, off).astype(on.dtype, copy=False)
+    out = np.full(idx.shape[:a] + (depth,) + idx.shape[a:], off, dtype=on.dtype)
+    valid = (idx >= 0) & (idx < depth)
+    where = np.nonzero(valid) if r else ()  # (nonzero refuses 0-d)
+    out[where[:a] + (idx[valid],) + where[a:]] = on
+    return out
 
 
 def _one_hot_infer(indices, depth, on_value, off_value, *, axis):
