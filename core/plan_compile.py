@@ -406,15 +406,10 @@ class _Compiler:
         if any(c not in self._folded_set and not self._is_pivot(c, fed)
                for c in op._control_inputs):
             return False
-        try:
-            outs = evaluate_kernel(op, values)
-        except Exception:  # noqa: BLE001 - fails at run time too, where TF reports it
+        outs = _folded_outputs(op, values)
+        if outs is None:
             return False
         for t, v in zip(op._outputs, outs):
-            v = np.asarray(v) if not isinstance(v, np.ndarray) else v
-            if v.flags.writeable:
-                v = v.view()
-                v.flags.writeable = False
             i = new_slot(v)
             slot_of[t] = i
             const_slots.add(i)
@@ -470,6 +465,49 @@ class _Compiler:
             raise InvalidArgumentError(None, op, f"Input {t.name} of {op.type} '{op.name}' must "
                                        "be a variable")
         return self.resources.variable(src)
+
+
+def _folded_outputs(op: Operation, values: list):
+    """The op's outputs computed from constant ``values``, as read-only arrays; None if the
+    kernel fails (it fails at run time too, where TF reports it).
+
+    Every plan of a graph folds an op to the same value, so the graph keeps one copy for all
+    of them (a server compiles a plan per output subset, a Session one per fetch set): the
+    arrays are shared, hence read-only, which kernels already respect (they never write into
+    their inputs: a fetched one is copied, see Plan.run). The entry is reused only while the
+    op's inputs are the very same arrays and its kernel attrs the same objects, so a rewired
+    input (_update_input) or a changed attr (_set_attr) computes afresh. The cache is an
+    attribute of the Graph (not a global), keyed by the op: it dies with the graph. It holds
+    only what some plan folded, so at most the graph's foldable results, each once.
+    """
+    graph = getattr(op, "_graph", None)  # (a while loop's step has none; it never folds)
+    cache = None if graph is None else graph.__dict__.setdefault(_FOLD_CACHE, {})
+    attrs = tuple(op._kernel_attrs.values())
+    hit = None if cache is None else cache.get(op)
+    if hit is not None and _same(hit[0], attrs) and _same(hit[1], values):
+        return hit[2]
+    try:
+        outs = evaluate_kernel(op, values)
+    except Exception:  # noqa: BLE001 - fails at run time too, where TF reports it
+        return None
+    frozen = []
+    for v in outs:
+        v = np.asarray(v) if not isinstance(v, np.ndarray) else v
+        if v.flags.writeable:
+            v = v.view()
+            v.flags.writeable = False
+        frozen.append(v)
+    frozen = tuple(frozen)
+    if cache is not None:
+        cache[op] = (attrs, tuple(values), frozen)
+    return frozen
+
+
+_FOLD_CACHE = "_minitf_folded_values"  # Graph attribute: Operation -> (attrs, inputs, outputs)
+
+
+def _same(a: tuple, b) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 def _describe_cycle(remaining: set, deps: dict) -> str:

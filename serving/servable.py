@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -16,14 +17,24 @@ from minitf.plan import Plan, Resources
 
 DEFAULT_SIGNATURE = "serving_default"
 
+# Plans kept per signature for output subsets beyond those compiled at load (all outputs, each
+# single output). Clients choose the subsets, so the cache is bounded like Session's and
+# DataPlane's plan caches. A plan's own cost is its steps and slots (folded constants are shared
+# by all plans of a graph, core/plan_compile.py), so 64 costs little, yet covers every pair of
+# up to 11 outputs, or the handful of filters real clients repeat; a client cycling through
+# more only pays a recompile (what an unfiltered request avoids entirely).
+SUBSET_PLAN_CACHE = 64
+
 log = logging.getLogger("minitf.serving")
 
 
 class SignatureRunner:
     """Executes one signature: validated inputs in, requested outputs out.
 
-    The Plan for all outputs and for each single output is compiled at load; other output
-    subsets are compiled on first use and cached.
+    The Plan for all outputs and for each single output is compiled at load and kept for the
+    version's life (warm_up runs them); other output subsets (Predict's ``output_filter``:
+    up to 2**K - 1 of them, chosen by clients) are compiled on first use and kept in an LRU of
+    at most SUBSET_PLAN_CACHE plans, as Session and DataPlane bound theirs.
     """
 
     def __init__(self, model: Model, name: str, signature: Signature, resources=None):
@@ -40,28 +51,38 @@ class SignatureRunner:
         infos = [(a, signature.inputs[a]) for a in self.input_names]
         self._checks = tuple((a, np.dtype(_np_dtype(i.dtype)), i.shape.as_tuple(), i)
                              for a, i in infos)
-        self._plans: dict[tuple, Plan] = {}
+        self._plans: dict[tuple, Plan] = {}  # compiled at load, never evicted
+        self._subset_plans: OrderedDict[tuple, Plan] = OrderedDict()  # LRU, least recent first
         self._lock = threading.Lock()
-        self.plan_for(self.output_names)
+        loaded = [self.output_names]
         if len(self.output_names) > 1:
-            for a in self.output_names:
-                self.plan_for((a,))
+            loaded += [(a,) for a in self.output_names]
+        for outputs in loaded:
+            self._plans[outputs] = self._compile(outputs)
         # Batchable when every input and output has an unknown leading (batch) dimension.
         self.batchable = all(_leading_unknown(i.shape) for i in signature.inputs.values()) and \
             all(_leading_unknown(o.shape) for o in signature.outputs.values())
 
     def plan_for(self, outputs: tuple) -> Plan:
-        plan = self._plans.get(outputs)
-        if plan is None:
-            with self._lock:
-                plan = self._plans.get(outputs)
-                if plan is None:
-                    fetches = [self._graph.get_tensor_by_name(self.signature.outputs[a].name)
-                               for a in outputs]
-                    plan = Plan.compile(self._graph, self._feeds, fetches,
-                                        resources=self._resources)
-                    self._plans[outputs] = plan
+        plan = self._plans.get(outputs)  # no lock: filled at load, read-only since
+        if plan is not None:
+            return plan
+        with self._lock:
+            cache = self._subset_plans
+            plan = cache.get(outputs)
+            if plan is not None:
+                cache.move_to_end(outputs)
+                return plan
+            # Compiled under the lock: concurrent requests for one new subset compile it once.
+            plan = cache[outputs] = self._compile(outputs)
+            if len(cache) > SUBSET_PLAN_CACHE:
+                cache.popitem(last=False)
         return plan
+
+    def _compile(self, outputs: tuple) -> Plan:
+        fetches = [self._graph.get_tensor_by_name(self.signature.outputs[a].name)
+                   for a in outputs]
+        return Plan.compile(self._graph, self._feeds, fetches, resources=self._resources)
 
     def output_aliases(self, output_filter: Sequence[str] | None) -> tuple:
         """The requested output aliases in a canonical order; all outputs if none given."""
