@@ -194,6 +194,10 @@ class _Task:
         if self.finished:  # the first outcome stands
             return
         self.finished = True
+        self.complete(result, error)
+
+    def complete(self, result=None, error=None):
+        """Hands over the outcome of a task already marked finished (claimed)."""
         if self.parent is not None:
             self.parent.piece_done(self.index, result, error)
             return
@@ -235,9 +239,15 @@ class DynamicBatcher:
     ``observer`` (optional) receives ``queue_waits(seconds)``, the waits of the requests a
     batch takes from the queue,
     ``batch(rows, padding)`` before each execute call and ``executed(seconds, requests, rows,
-    queued_seconds, pieces)`` after each successful one (``rows`` without padding; a request
-    split across batches is one of ``requests``, with its wait in ``queued_seconds``, only in
-    the batch of its first piece; ``pieces``: what the batch ran, split pieces included);
+    queued_seconds, pieces)`` after each successful one, counting what it answered: the
+    requests and pieces still waiting for it (a caller that gave up while it ran, and was
+    withdrawn, is not answered; ``rows`` without padding; a request split across batches is
+    one of ``requests``, with its wait in ``queued_seconds``, only in the batch of its first
+    piece; ``pieces``: the pieces answered, split ones included). An observer with an
+    ``execution`` method gets ``execution(size, input_s, infer_s, output_s, requests, rows,
+    queued_s, pieces)`` instead: ``size`` rows run (padding included) and the seconds spent
+    assembling the inputs, in ``execute`` (``executed``'s seconds) and checking and
+    splitting the outputs.
     ``watch_queue(depth)`` hands it the batcher's
     ``queue_depth`` to read when it likes (a count kept per request would cost a call and a lock
     on every submit), and ``unwatch_queue(depth)`` takes it back at ``stop``. ``clock`` is
@@ -253,10 +263,13 @@ class DynamicBatcher:
         self._queue: collections.deque[_Task] = collections.deque()
         self._rows = 0
         self._waker: _LoopWaker | None = None  # of the loop that awaited last
-        self._cond = threading.Condition()
+        # The queue's lock; taken bare (no Condition.__enter__ frame) to claim a batch's results.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._stopping = False
         self._threads = [threading.Thread(target=self._loop, name=f"{name}-{i}", daemon=True)
                          for i in range(config.num_batch_threads)]
+        self._execution = getattr(observer, "execution", None)  # (optional: see above)
         if observer is not None:
             observer.watch_queue(self.queue_depth)
         for t in self._threads:
@@ -444,7 +457,13 @@ class DynamicBatcher:
         rows = sum(t.rows for t in batch)
         # Padding repeats a real row: a batch of only 0-row requests runs as it is.
         target = _padded_size(rows, self.config.allowed_batch_sizes) if rows else 0
+        clock = self._clock
         try:
+            if self._observer is not None:
+                self._observer.batch(target, target - rows)
+            # Timed apart as Triton's compute_input, compute_infer and compute_output: the
+            # inputs assembled, the plan run, the outputs checked and split per request.
+            begin = clock()
             if len(batch) == 1 and target == rows:
                 feeds = batch[0].inputs
             else:
@@ -454,22 +473,15 @@ class DynamicBatcher:
                     feeds = [np.concatenate([f, np.repeat(f[:1], target - rows, axis=0)])
                              for f in feeds]
             outputs = tuple(sorted({a for t in batch for a in t.outputs}))
-            if self._observer is not None:
-                self._observer.batch(target, target - rows)
-            start = self._clock()
+            start = clock()
             result = self._execute(feeds, outputs)
-            seconds = self._clock() - start
+            end = clock()
             for alias, value in result.items():
                 if np.ndim(value) == 0 or value.shape[0] != target:
                     raise FailedPreconditionError(
                         None, None, f"output '{alias}' does not have the batch as its first "
                         f"dimension ({np.shape(value)} for {target} rows); disable batching "
                         "for this model")
-            if self._observer is not None:
-                # A request split across batches counts once, in the batch of its first
-                # piece (with that piece's wait: the time until it began to run).
-                first = [t.waited for t in batch if t.index == 0]
-                self._observer.executed(seconds, len(first), rows, sum(first), len(batch))
         except Exception as e:  # noqa: BLE001 - the error fails every request of the batch
             if not isinstance(e, OpError):  # not the model's error: a bug of ours
                 log.exception("batch execution failed")
@@ -477,10 +489,38 @@ class DynamicBatcher:
             for t in batch:
                 t.finish(error=e)
             return
-        offset = 0
-        for t in batch:
-            t.finish(result={a: result[a][offset:offset + t.rows] for a in t.outputs})
+        offset, results = 0, []
+        for t in batch:  # (a bug here fails the batch in _loop)
+            results.append({a: result[a][offset:offset + t.rows] for a in t.outputs})
             offset += t.rows
+        finished = clock()
+        # Claims the results of the requests still waiting, under the lock withdraw() takes:
+        # only those are answered (and counted), as Triton counts successful requests only.
+        answered = []
+        with self._lock:
+            for t, r in zip(batch, results):
+                if not t.finished:
+                    t.finished = True
+                    answered.append((t, r))
+        try:  # counted before they are answered, so an answered caller sees its counts
+            if self._observer is not None:
+                # A request split across batches counts once, in the batch of its first piece
+                # (with that piece's wait: the time until it began to run).
+                requests, real, queued = 0, 0, 0.0
+                for t, _ in answered:
+                    real += t.rows
+                    if t.index == 0:
+                        requests += 1
+                        queued += t.waited
+                if self._execution is not None:
+                    self._execution(target, start - begin, end - start, finished - end,
+                                    requests, real, queued, len(answered))
+                else:
+                    self._observer.executed(end - start, requests, real, queued,
+                                            len(answered))
+        finally:
+            for t, r in answered:
+                t.complete(result=r)
 
 
 def _rows_of(inputs) -> int:

@@ -86,7 +86,7 @@ class DataPlane:
                                   batcher.run(feeds, outputs, deadline))
             except BatcherStoppedError:
                 pass  # unloaded after this request resolved it: answer unbatched (below)
-        return self._unbatched(entry, runner, feeds, outputs, deadline)
+        return self._unbatched(entry, runner, feeds, outputs, deadline, self._clock())
 
     async def predict_async(self, entry: LoadedVersion, signature_name: str | None,
                             inputs: Mapping[str, np.ndarray], output_filter: Sequence[str] = (),
@@ -104,14 +104,32 @@ class DataPlane:
                                                           enforce_deadline))
             except BatcherStoppedError:
                 pass  # unloaded after this request resolved it: answer unbatched (below)
-        run = self._in_executor(self._unbatched, entry, runner, feeds, outputs, deadline)
-        if deadline is None or not enforce_deadline:
-            return await run
-        try:  # a deadline of the request's own (KServe's timeout); gRPC's cancels the call
-            return await asyncio.wait_for(run, max(deadline - self._clock(), 0.0))
-        except asyncio.TimeoutError:
-            raise DeadlineExceededError(None, None, "Deadline exceeded while the request "
-                                        "ran") from None
+        # Triton's pending count (Metrics.waiting: a list as long as the count) from here
+        # until a thread takes the request (_unbatched) or the caller gives up first.
+        # ``ticket`` and ``answer`` are one-item lists: whoever pops the item first (pop is
+        # atomic) leaves the count / answers the request; the other finds it gone.
+        waiting = entry.waiting
+        if waiting is None and self.metrics is not None:
+            waiting = entry.waiting = self.metrics.waiting(entry.name, entry.version)
+        if waiting is not None:
+            waiting.append(True)
+        ticket = [waiting]
+        answer = [True]
+        run = self._in_executor(self._unbatched, entry, runner, feeds, outputs, deadline,
+                                self._clock(), ticket, answer)
+        try:
+            if deadline is None or not enforce_deadline:
+                return await run
+            try:  # a deadline of the request's own (KServe's timeout); gRPC's cancels the call
+                return await asyncio.wait_for(run, max(deadline - self._clock(), 0.0))
+            except asyncio.TimeoutError:
+                raise DeadlineExceededError(None, None, "Deadline exceeded while the request "
+                                            "ran") from None
+        except BaseException:  # gave up (or failed): no longer pending, and not answered
+            if answer:
+                answer.clear()
+            _leave(ticket)
+            raise
 
     @staticmethod
     def _prepare(entry, signature_name, inputs, output_filter):
@@ -119,17 +137,43 @@ class DataPlane:
         outputs = runner.output_aliases(output_filter)
         return runner, outputs, runner.validate(inputs)
 
-    def _unbatched(self, entry, runner, feeds, outputs, deadline=None) -> Prediction:
+    def _unbatched(self, entry, runner, feeds, outputs, deadline=None, arrived=None,
+                   ticket=None, answer=None) -> Prediction:
+        """Runs the plan on this thread. ``arrived``: when the request reached the data plane
+        (its queue time ends now); ``ticket``: its pending count, left now; ``answer``: popped
+        here if its caller still waits (else the caller gave up: not counted as answered)."""
         # The version may have been unloaded after the request resolved it: the request
         # still holds the servable, so this is safe.
-        start = self._clock()
+        clock = self._clock
+        start = clock()
+        if ticket:  # (inline, not _leave: this is every unbatched request's path)
+            try:
+                waiting = ticket.pop()
+            except IndexError:  # its caller gave up meanwhile and left already
+                waiting = None
+            if waiting is not None:
+                waiting.pop()
         if deadline is not None and start >= deadline:  # it waited for a thread too long
             raise DeadlineExceededError(None, None, "Deadline exceeded before the request "
                                         "ran")
-        result = runner.run(feeds, outputs)
+        # Timed apart as Triton's compute_input, compute_infer and compute_output: nothing to
+        # assemble here (the plan's lookup), the plan's run, the outputs named.
+        plan = runner.plan_for(outputs)
+        begin = clock()
+        values = plan.run(feeds)
+        end = clock()
+        result = dict(zip(outputs, values))
         if self.metrics is not None:
             rows = feeds[0].shape[0] if runner.batchable and feeds else 1
-            self.metrics.executed(entry.name, entry.version, self._clock() - start, rows)
+            answered = True
+            if answer is not None:
+                try:
+                    answer.pop()
+                except IndexError:  # its caller gave up while it ran
+                    answered = False
+            self.metrics.executed(entry.name, entry.version, end - begin, rows, begin - start,
+                                  clock() - end, 0.0 if arrived is None else start - arrived,
+                                  answered)
         return Prediction(entry.name, entry.version, runner.name, result)
 
     async def _in_executor(self, fn, *args):
@@ -225,6 +269,16 @@ class DataPlane:
                                 f"{msg}") from None
         assert isinstance(element, Tensor if tensor else Operation)
         return element
+
+
+def _leave(ticket: list):
+    """Counts a request out of its pending count (``ticket``: [the count]), once."""
+    try:
+        waiting = ticket.pop()
+    except IndexError:
+        return
+    if waiting is not None:
+        waiting.pop()
 
 
 __all__ = ["DataPlane", "Prediction", "InferenceStats", "DEFAULT_SIGNATURE"]

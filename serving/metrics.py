@@ -93,8 +93,12 @@ class Metrics:
         self._forgotten: set[tuple[str, int]] = set()
         self._state_versions: dict[str, set[str]] = {}  # model label -> its version_states
         # Per version, for metrics_compat's collector: loads [succeeded, failed, seconds of the
-        # last success].
+        # last success], and the same counts per directory loaded from (a changed base path
+        # loads a version from a new one: TF Serving keeps a series per export directory).
         self.version_loads: dict[tuple[str, int], list] = {}
+        self.load_attempts: dict[tuple[str, int], dict[str | None, list]] = {}
+        # (model label, version) -> requests of unbatched signatures waiting for a thread
+        self._waiting: dict[tuple[str, int], list] = {}
         self._zero(self._models)
 
     def model_label(self, name: str) -> str:
@@ -130,8 +134,9 @@ class Metrics:
                     cache.pop(key, None)
             for key in [k for k in self._forgotten if k[0] == label]:
                 self._forgotten.discard(key)
-            for key in [k for k in list(self.version_loads) if k[0] == label]:
-                self.version_loads.pop(key, None)
+            for loads in (self.version_loads, self.load_attempts, self._waiting):
+                for key in [k for k in list(loads) if k[0] == label]:
+                    loads.pop(key, None)
             self.stats.forget_model(label)
 
     def samples(self, name: str) -> dict:
@@ -228,11 +233,44 @@ class Metrics:
             child = self._compute_children[label] = self.compute.labels(label)
         child.observe(seconds)
 
-    def executed(self, model: str, version: int, seconds: float, rows: int):
-        """One unbatched request's plan run."""
-        self.compute_time(model, seconds)
-        if self.counts_stats(model, version):
-            self.stats.executed(model, version, 1, rows, int(seconds * 1e9))
+    def executed(self, model: str, version: int, seconds: float, rows: int,
+                 input_seconds: float = 0.0, output_seconds: float = 0.0,
+                 queued: float = 0.0, answered: bool = True):
+        """One unbatched request's plan run (``seconds``) of ``rows`` rows, with the spans
+        before and after it and the request's wait for a thread (``queued``); ``answered``:
+        the request still waited for its result (see InferenceStats.executed)."""
+        # (compute_time and counts_stats inline: this is every unbatched request's path)
+        label = model if model in self._models else UNKNOWN_MODEL
+        child = self._compute_children.get(label)
+        if child is None:
+            child = self._compute_children[label] = self.compute.labels(label)
+        child.observe(seconds)
+        if label is not UNKNOWN_MODEL and (model, version) not in self._forgotten:
+            n = 1 if answered else 0
+            self.stats.executed(model, version, rows, int(input_seconds * 1e9),
+                                int(seconds * 1e9), int(output_seconds * 1e9), n, n * rows,
+                                n * int(queued * 1e9), n)
+
+    def waiting(self, model: str, version: int) -> list:
+        """``model`` ``version``'s unbatched requests that arrived and wait for a thread to
+        run on (Triton's pending requests, next to the batch queues'), as a list the data
+        plane appends an item to for each, and pops one from when it leaves: its length is
+        the count (append and pop are atomic: no lock on the request path)."""
+        key = (model, version)
+        waiting = self._waiting.get(key)
+        if waiting is None:
+            waiting = []
+            if self.counts_stats(model, version):  # (not a removed model's or version's)
+                waiting = self._waiting.setdefault(key, waiting)
+        return waiting
+
+    def pending_requests(self) -> dict[tuple[str, int], int]:
+        """Requests received but not yet executing, per (model label, version): in batch
+        queues, or waiting for a thread (unbatched)."""
+        out = self.version_depths()
+        for key, waiting in list(self._waiting.items()):
+            out[key] = out.get(key, 0) + len(waiting)
+        return out
 
     def counts_stats(self, model: str, version: int) -> bool:
         """Whether an execution still counts in ModelStatistics: not once its model was
@@ -240,11 +278,16 @@ class Metrics:
         return model in self._models and (model, version) not in self._forgotten
 
     # -- repository observer ------------------------------------------------------------------
-    def load(self, model: str, version: int, seconds: float, ok: bool):
-        self.load_duration.labels(self.model_label(model)).observe(seconds)
-        loads = self.version_loads.setdefault((self.model_label(model), version), [0, 0, 0.0])
+    def load(self, model: str, version: int, seconds: float, ok: bool, path: str | None = None):
+        """A load attempt of ``model`` ``version`` from directory ``path`` (None: the model's
+        base path's version directory, as metrics_compat then reports it)."""
+        label = self.model_label(model)
+        self.load_duration.labels(label).observe(seconds)
+        loads = self.version_loads.setdefault((label, version), [0, 0, 0.0])
         loads[0 if ok else 1] += 1
         loads[2] = seconds if ok else loads[2]
+        attempts = self.load_attempts.setdefault((label, version), {})
+        attempts.setdefault(path, [0, 0])[0 if ok else 1] += 1
         if not ok:
             self.load_failures.labels(self.model_label(model)).inc()
 
@@ -278,6 +321,8 @@ class Metrics:
         self.requests.remove_where(lambda values: values[0] == label and values[1] == v)
         self.stats.forget(label, version)
         self.version_loads.pop((label, version), None)
+        self.load_attempts.pop((label, version), None)
+        self._waiting.pop((label, version), None)
 
     def _drop_cached(self, label: str, version: int):
         for cache in self._recorder_caches:
@@ -440,9 +485,17 @@ class _BatcherObserver:
     def executed(self, seconds: float, requests: int, rows: int, queued_seconds: float,
                  pieces: int):
         self._compute.observe(seconds)
-        if self._metrics.counts_stats(self._model, self._version):
-            self._stats.executed(self._model, self._version, requests, rows,
-                                 int(seconds * 1e9), int(queued_seconds * 1e9), pieces)
+
+    def execution(self, size: int, input_seconds: float, infer_seconds: float,
+                  output_seconds: float, requests: int, rows: int, queued_seconds: float,
+                  pieces: int):
+        """``executed`` (which the batcher then does not call) with the execution's size and
+        its spans apart."""
+        self._compute.observe(infer_seconds)
+        if self._metrics.counts_stats(self._model, self._version):  # (per batch: a call is fine)
+            self._stats.executed(self._model, self._version, size, int(input_seconds * 1e9),
+                                 int(infer_seconds * 1e9), int(output_seconds * 1e9),
+                                 requests, rows, int(queued_seconds * 1e9), pieces)
 
     def watch_queue(self, depth):
         self._metrics.watch_queue(self._label, depth, self._version)
@@ -452,27 +505,42 @@ class _BatcherObserver:
 
 
 _STAT_FIELDS = ("ok", "ok_ns", "fail", "fail_ns", "rows", "executions", "compute", "compute_ns",
-                "queue", "queue_ns", "last_ms")
+                "queue", "queue_ns", "last_ms", "input_ns", "output_ns")
 (_OK, _OK_NS, _FAIL, _FAIL_NS, _ROWS, _EXECUTIONS, _COMPUTE, _COMPUTE_NS, _QUEUE, _QUEUE_NS,
- _LAST_MS) = range(len(_STAT_FIELDS))
+ _LAST_MS, _INPUT_NS, _OUTPUT_NS) = range(len(_STAT_FIELDS))
+_BATCHES = len(_STAT_FIELDS)  # after the counters: the batch statistics by size
 
 
 class InferenceStats:
-    """Triton's per-version statistics for ModelStatistics. As Triton counts them: success and
-    fail per request (whole request time); per execution (a batch, or an unbatched request)
-    one ``execution_count`` and its real rows in ``inference_count``; queue and compute_infer
-    per request, each request of a batch charged the batch's compute time."""
+    """Triton's per-version statistics for ModelStatistics, counted as Triton's
+    InferenceStatsAggregator does (infer_stats.cc):
+
+    - per request answered or refused (``succeeded``, ``failed``, from the request's
+      outcome): success and fail, with the whole request's time;
+    - per execution (``executed``: a batch, or an unbatched request): ``execution_count`` and
+      the execution's batch statistics, by its size (rows run, padding included): count and
+      compute_input (the inputs assembled: concatenated, padded), compute_infer (the plan's
+      run) and compute_output (its outputs checked and split per request);
+    - per request the execution answered (one that gave up while it ran, timed out or
+      cancelled, is not: Triton counts successful requests only): its rows in
+      ``inference_count``, its queue time (arrival at the batcher, or at the data plane when
+      unbatched, to the execution's start) and the execution's compute spans. A request split
+      across batches counts once, in the batch of its first piece, and is charged the spans
+      of every batch it ran in.
+    """
 
     FIELDS = _STAT_FIELDS
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._by: dict[tuple, list[int]] = {}
+        # (model, version) -> the FIELDS' counters, then its batch statistics:
+        # {batch size: [count, input ns, infer ns, output ns]}
+        self._by: dict[tuple, list] = {}
 
-    def _counters(self, model: str, version: int) -> list[int]:
+    def _counters(self, model: str, version: int) -> list:
         counters = self._by.get((model, version))
         if counters is None:
-            counters = self._by[(model, version)] = [0] * len(self.FIELDS)
+            counters = self._by[(model, version)] = [0] * len(self.FIELDS) + [{}]
         return counters
 
     def succeeded(self, model: str, version: int, ns: int, last_ms: int):
@@ -488,27 +556,42 @@ class InferenceStats:
             c[_FAIL] += 1
             c[_FAIL_NS] += ns
 
-    def executed(self, model: str, version: int, requests: int, rows: int, compute_ns: int,
-                 queue_ns: int | None = None, pieces: int | None = None):
-        """One execution of ``requests`` requests holding ``rows`` rows; ``queue_ns`` (summed
-        over the requests) when they waited in a batch queue. ``pieces`` (default
-        ``requests``) are charged the compute time: a request split across batches is counted
-        once but charged every batch it ran in."""
+    def executed(self, model: str, version: int, size: int, input_ns: int, infer_ns: int,
+                 output_ns: int, requests: int = 0, rows: int = 0, queue_ns: int = 0,
+                 pieces: int = 0):
+        """One execution of ``size`` rows (padding included) and its three spans, which
+        answered ``requests`` requests (``pieces`` pieces: split ones included) of ``rows``
+        real rows that waited ``queue_ns`` in all."""
         with self._lock:
             c = self._counters(model, version)
-            c[_ROWS] += rows
             c[_EXECUTIONS] += 1
+            c[_ROWS] += rows
+            c[_QUEUE] += requests
+            c[_QUEUE_NS] += queue_ns
             c[_COMPUTE] += requests
-            c[_COMPUTE_NS] += (requests if pieces is None else pieces) * compute_ns
-            if queue_ns is not None:
-                c[_QUEUE] += requests
-                c[_QUEUE_NS] += queue_ns
+            c[_INPUT_NS] += pieces * input_ns
+            c[_COMPUTE_NS] += pieces * infer_ns
+            c[_OUTPUT_NS] += pieces * output_ns
+            b = c[_BATCHES].get(size)
+            if b is None:
+                b = c[_BATCHES][size] = [0, 0, 0, 0]
+            b[0] += 1
+            b[1] += input_ns
+            b[2] += infer_ns
+            b[3] += output_ns
 
     def get(self, model: str, version: int) -> dict:
         """The counters by name ({} for a version that never answered)."""
         with self._lock:
             counters = self._by.get((model, version))
             return {} if counters is None else dict(zip(self.FIELDS, counters))
+
+    def batch_stats(self, model: str, version: int) -> list[tuple[int, int, int, int, int]]:
+        """(size, count, input ns, infer ns, output ns) per execution size, smallest first."""
+        with self._lock:
+            counters = self._by.get((model, version))
+            sizes = {} if counters is None else counters[_BATCHES]
+            return [(size, *sizes[size]) for size in sorted(sizes)]
 
     def forget(self, model: str, version: int):
         with self._lock:

@@ -97,13 +97,20 @@ def _families() -> dict:
         "request_us": _counter("nv_inference_request_duration_us", "Cumulative inference "
                                f"request duration {us}", _TRITON),
         "queue_us": _counter("nv_inference_queue_duration_us", "Cumulative time requests spent "
-                             f"in the batch queue {us}", _TRITON),
+                             f"queued (in a batch queue, or for a thread) {us}", _TRITON),
+        "input_us": _counter("nv_inference_compute_input_duration_us", "Cumulative time "
+                             "requests spent assembling their execution's inputs (each request "
+                             f"of a batch charged the batch's time) {us}", _TRITON),
         "infer_us": _counter("nv_inference_compute_infer_duration_us", "Cumulative time "
                              "requests spent executing the model (each request of a batch "
                              f"charged the batch's time) {us}", _TRITON),
+        "output_us": _counter("nv_inference_compute_output_duration_us", "Cumulative time "
+                              "requests spent splitting their execution's outputs (each request "
+                              f"of a batch charged the batch's time) {us}", _TRITON),
         "pending": GaugeMetricFamily("nv_inference_pending_request_count", "Instantaneous "
                                      "number of pending requests awaiting execution per-model "
-                                     "(in its batch queues)", labels=_TRITON),
+                                     "(in its batch queues, or waiting for a thread)",
+                                     labels=_TRITON),
         "load_secs": GaugeMetricFamily("nv_model_load_duration_secs", "Model load time in "
                                        "seconds (load, compile and warm-up)", labels=_TRITON),
         # -- TF Serving --
@@ -164,7 +171,7 @@ class CompatCollector(Collector):
             if labels["api"] in INFERENCE_APIS and labels["version"] and labels["code"] != "OK":
                 reason = _REASON.get(labels["code"], "OTHER")
                 failures[(labels["model"], labels["version"], reason)] += s.value
-        depths = m.version_depths()
+        pending = m.pending_requests()
         loads = dict(m.version_loads)
         for name, versions in self._models().items():
             for version in versions:
@@ -176,9 +183,11 @@ class CompatCollector(Collector):
                 _add(f["exec"], values, s.get("executions", 0))
                 _add(f["request_us"], values, s.get("ok_ns", 0) / 1000)
                 _add(f["queue_us"], values, s.get("queue_ns", 0) / 1000)
+                _add(f["input_us"], values, s.get("input_ns", 0) / 1000)
                 _add(f["infer_us"], values, s.get("compute_ns", 0) / 1000)
-                if (name, version) in depths:  # batched: unbatched requests are not queued
-                    f["pending"].add_metric(values, depths[name, version])
+                _add(f["output_us"], values, s.get("output_ns", 0) / 1000)
+                # Every version, as Triton: batched or not, requests can wait to execute.
+                f["pending"].add_metric(values, pending.get((name, version), 0))
                 ok, _, seconds = loads.get((name, version), (0, 0, 0.0))
                 if ok:
                     f["load_secs"].add_metric(values, seconds)
@@ -203,14 +212,21 @@ class CompatCollector(Collector):
         sizes = _histograms(m.batch_size, 1, lambda labels: ())
         for values, (buckets, total) in sizes.items():
             f["processed_batch_size"].add_metric(values, buckets, total)
-        for (name, version), (ok, failed, _) in sorted(dict(m.version_loads).items()):
+        # One series per directory loaded from, as TF Serving's (keyed by export path): a
+        # version loaded again from a new base path keeps the old path's counts.
+        for (name, version), paths in sorted(dict(m.load_attempts).items()):
             try:
                 base = self._repository.config(name).base_path
             except (KeyError, OpError):  # removed since
                 continue
-            path = os.path.join(base, str(version))
-            _add(f["load_attempts"], (path, "success"), ok)
-            _add(f["load_attempts"], (path, "fail"), failed)
+            counts: dict[str, list] = defaultdict(lambda: [0, 0])
+            for path, (ok, failed) in list(paths.items()):
+                total = counts[os.path.join(base, str(version)) if path is None else path]
+                total[0] += ok
+                total[1] += failed
+            for path, (ok, failed) in sorted(counts.items()):
+                _add(f["load_attempts"], (path, "success"), ok)
+                _add(f["load_attempts"], (path, "fail"), failed)
 
 
 def _samples(family_collector):

@@ -92,6 +92,7 @@ class LoadedVersion:
         self.fingerprint = fingerprint  # its files' when loaded (loading.version_fingerprint)
         self.name = servable.name
         self.version = servable.version
+        self.waiting = None  # its unbatched requests' pending count (DataPlane's)
 
     def stop(self):
         for b in self.batchers.values():
@@ -165,8 +166,13 @@ class ModelRepository:
 
     def get(self, name: str, version: int | None = None, label: str | None = None
             ) -> LoadedVersion:
-        """The version a request should use: explicit, by label, or the newest available."""
-        cfg = self.config(name)
+        """The version a request should use: explicit, by label, or the newest available.
+        NOT_FOUND in TF Serving's words (its manager's ServableRequest) for a model not
+        served; KServe's servicer says it in Triton's."""
+        cfg = self._configs.get(name)
+        if cfg is None:
+            raise NotFoundError(None, None, "Servable not found for request: " + (
+                f"Latest({name})" if version is None else f"Specific({name}, {version})"))
         loaded = self._loaded.get(name, {})  # {} once a reconfiguration removed the model
         if label is not None:  # an empty label is a label too (TF Serving refuses it)
             if label not in cfg.version_labels:
@@ -186,8 +192,8 @@ class ModelRepository:
         return entry
 
     def status(self, name: str, version: int | None = None) -> list[VersionStatus]:
-        self.config(name)
-        statuses = self._status.get(name, {})
+        """GetModelStatus: a model not served has no versions, in TF Serving's words."""
+        statuses = self._status.get(name, {}) if name in self._configs else {}
         if version is not None:
             if int(version) not in statuses:
                 raise NotFoundError(None, None, f"Could not find version {version} of model "
@@ -419,7 +425,7 @@ class ModelRepository:
                       version, seconds, err, "" if old is None else
                       f" (version {version} from {old.path} keeps serving)")
             if self._observer is not None:
-                self._observer.load(cfg.name, version, seconds, ok=False)
+                self._observer.load(cfg.name, version, seconds, ok=False, path=path)
             return
         seconds = self._clock() - start
         self._failed.pop(key, None)
@@ -434,7 +440,7 @@ class ModelRepository:
             old.stop()  # drains its queued requests; in-flight ones hold their reference
             log.info("Replaced servable %s version %d from %s", cfg.name, version, old.path)
         if self._observer is not None:
-            self._observer.load(cfg.name, version, seconds, ok=True)
+            self._observer.load(cfg.name, version, seconds, ok=True, path=path)
 
     def _attempt_load(self, cfg: ModelConfig, version: int, path: str):
         """(servable, batchers), a failed load retried (loading.load_with_retries); the version

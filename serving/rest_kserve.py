@@ -357,7 +357,7 @@ class KServeHandlers:
     def _infer(self, info, name, version, read, headers):
         info.model = unquote(name)  # counted under the model even when the body is refused
         body = read()
-        entry = self._resolve(info, unquote(name), _parse_version(version or ""))
+        entry = self.kserve.resolve(info, unquote(name), _parse_version(version or ""))
         body, binary = split_binary(body, headers.get(HEADER_LENGTH))
         try:
             doc = json.loads(body.decode("utf-8")) if body.strip() else None

@@ -249,6 +249,18 @@ def _parse_version(text: str):
     return int(text)
 
 
+def unknown_model(repository, name: str, version: int | None) -> NotFoundError:
+    """A request for a model (version) not served, in Triton's words
+    (ModelRepositoryManager::GetModel over ModelLifeCycle::GetModel)."""
+    if name not in repository.model_names():
+        what = "is not found"
+    elif version is not None:
+        what = f"version {version} is not found"
+    else:
+        what = "has no available versions"
+    return NotFoundError(None, None, f"Request for unknown model: '{name}' {what}")
+
+
 def class_count(count, is_integer: bool) -> int:
     """The count of Triton's "classification" output parameter, checked as Triton does."""
     if not is_integer:
@@ -353,16 +365,33 @@ class InferenceService:
 
     def server_metadata(self, request, context, info):
         return pb.ServerMetadataResponse(
-            name=self.server_name, version=minitf.__version__,
-            extensions=["classification", "model_configuration", "model_repository", "statistics",
-                        "parameters"] + (["system_shared_memory"]
-                                         if self.plane.shared_memory.enabled else []))
+            name=self.server_name, version=minitf.__version__, extensions=self._extensions())
 
-    def _entry(self, info, name, version):
+    def _extensions(self) -> list[str]:
+        """Triton's names (core's server.cc), in its order, for what minitf serves: not
+        sequence, schedule_policy, cuda_shared_memory, trace or logging. Unloading with
+        unload_dependents is exact here (no ensembles: nothing depends on a model);
+        binary_tensor_data is the HTTP API's (Triton lists it whenever HTTP is built in)."""
+        return ["classification", "model_repository", "model_repository(unload_dependents)",
+                "model_configuration"] + \
+            (["system_shared_memory"] if self.plane.shared_memory.enabled else []) + \
+            ["binary_tensor_data", "parameters", "statistics"]
+
+    def _entry(self, info, name, version_text):
+        """The version a request names, counted under its model; NOT_FOUND in Triton's words
+        (:func:`unknown_model`) when it is not served."""
         info.model = name
-        entry = self.plane.resolve(name, _parse_version(version))
+        version = _parse_version(version_text)
+        try:
+            entry = self.plane.resolve(name, version)
+        except NotFoundError:
+            raise unknown_model(self.plane.repository, name, version) from None
         info.version = entry.version
         return entry
+
+    def resolve(self, info, name: str, version: int | None):
+        """``_entry`` for a version already parsed (the REST API's)."""
+        return self._entry(info, name, "" if version is None else str(version))
 
     def model_metadata(self, request, context, info):
         entry = self._entry(info, request.name, request.version)
@@ -406,18 +435,23 @@ class InferenceService:
         return pb.ModelConfigResponse(config=config)
 
     def model_statistics(self, request, context, info):
-        repo = self.plane.repository
+        """Triton's ModelStatistics, from the counters metrics.InferenceStats keeps as
+        Triton's InferenceStatsAggregator does (per request; per execution, batch_stats)."""
+        repo, stats = self.plane.repository, self.plane.stats
+        if request.name:
+            info.model = request.name  # counted under the model, as the other model calls
         names = [request.name] if request.name else repo.model_names()
+        version = _parse_version(request.version)
         response = pb.ModelStatisticsResponse()
         for name in names:
-            repo.config(name)
-            versions = [_parse_version(request.version)] if request.version else \
-                sorted(set(repo.available_versions(name)) |
-                       set(self.plane.stats.versions(name)))
+            if name not in repo.model_names():
+                raise unknown_model(repo, name, version)
+            versions = [version] if version is not None else \
+                sorted(set(repo.available_versions(name)) | set(stats.versions(name)))
             for v in versions:
-                s = self.plane.stats.get(name, v)
-                if request.version and not s and v not in repo.available_versions(name):
-                    raise NotFoundError(None, None, f"no statistics for model {name} version {v}")
+                s = stats.get(name, v)
+                if version is not None and not s and v not in repo.available_versions(name):
+                    raise unknown_model(repo, name, v)
                 ms = response.model_stats.add(name=name, version=str(v))
                 ms.last_inference = s.get("last_ms", 0)
                 ms.inference_count = s.get("rows", 0)
@@ -426,8 +460,16 @@ class InferenceService:
                 st.success.count, st.success.ns = s.get("ok", 0), s.get("ok_ns", 0)
                 st.fail.count, st.fail.ns = s.get("fail", 0), s.get("fail_ns", 0)
                 st.queue.count, st.queue.ns = s.get("queue", 0), s.get("queue_ns", 0)
-                st.compute_infer.count = s.get("compute", 0)
-                st.compute_infer.ns = s.get("compute_ns", 0)
+                # Every request answered has all three, as in Triton (one count).
+                computed = s.get("compute", 0)
+                st.compute_input.count, st.compute_input.ns = computed, s.get("input_ns", 0)
+                st.compute_infer.count, st.compute_infer.ns = computed, s.get("compute_ns", 0)
+                st.compute_output.count, st.compute_output.ns = computed, s.get("output_ns", 0)
+                for size, count, input_ns, infer_ns, output_ns in stats.batch_stats(name, v):
+                    b = ms.batch_stats.add(batch_size=size)
+                    b.compute_input.count, b.compute_input.ns = count, input_ns
+                    b.compute_infer.count, b.compute_infer.ns = count, infer_ns
+                    b.compute_output.count, b.compute_output.ns = count, output_ns
         return response
 
     # -- inference ---------------------------------------------------------------------------

@@ -147,7 +147,7 @@ def test_unknown_and_missing_aliases(served):
 
 def test_unknown_model_version_label_signature(served):
     client = served[1]
-    refused(lambda: client.predict("nope", {"x": X}), "NOT_FOUND", "'nope'")
+    refused(lambda: client.predict("nope", {"x": X}), "NOT_FOUND", "Latest(nope)")
     refused(lambda: client.predict("dense", {"x": X}, version=4), "NOT_FOUND", "dense", "4")
     refused(lambda: client.predict("dense", {"x": X}, label="beta"), "INVALID_ARGUMENT",
             "Unrecognized servable version label: beta")

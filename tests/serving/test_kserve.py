@@ -221,7 +221,8 @@ def test_inference_statistics(triton_client):
     for stat in ("queue", "compute_infer"):
         b, a = getattr(before.inference_stats, stat), getattr(after.inference_stats, stat)
         assert (a.count - b.count, a.ns > b.ns) == (3, True), stat
-    # An unbatched model runs each request at once: executions and compute, no batch queue.
+    # An unbatched model runs each request at once: an execution, compute and (as Triton
+    # records one for every request) a queue entry of the time before its run.
     plain_before = _stats(triton_client, "plain", "1")
     triton_client.infer("plain", [infer_input(x_rows(4))], model_version="1")
     plain = _stats(triton_client, "plain", "1")
@@ -229,7 +230,8 @@ def test_inference_statistics(triton_client):
             plain.execution_count - plain_before.execution_count,
             plain.inference_stats.compute_infer.count -
             plain_before.inference_stats.compute_infer.count,
-            plain.inference_stats.queue.count) == (4, 1, 1, 0)
+            plain.inference_stats.queue.count - plain_before.inference_stats.queue.count) == \
+        (4, 1, 1, 1)
     # Without a name: every model; without a version: every version.
     everything = triton_client.get_inference_statistics().model_stats
     assert {(s.name, s.version) for s in everything} >= {("dense", "1"), ("dense", "2"),

@@ -236,7 +236,9 @@ def test_unknown_model_is_not_found(make_repo, three_versions):
         with pytest.raises(NotFoundError) as info:
             call()
         assert info.value.error_code == errors.NOT_FOUND
-        assert "Servable not found for request" in info.value.message
+        # TF Serving's words: a request's lookup, or GetModelStatus' (status).
+        assert "Servable not found for request" in info.value.message or \
+            "Could not find any versions of model other" in info.value.message
     with pytest.raises(NotFoundError, match="Could not find version 9 of model m"):
         repo.status("m", 9)
 

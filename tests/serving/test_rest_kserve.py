@@ -233,7 +233,7 @@ def test_unknown_model_metadata_is_404(rest_served):
     status, doc, _ = call(server, "/v2/models/nope")
     assert status == 404 and "'nope'" in doc["error"]
     status, doc, _ = call(server, "/v1/models/nope/metadata")
-    assert status == 404 and "'nope'" in doc["error"]
+    assert status == 404 and "Latest(nope)" in doc["error"]
 
 
 # -- KServe v2: config, statistics and unknown paths -------------------------------------------

@@ -215,7 +215,7 @@ TFS_ERRORS = [
      "'signature_name' key must be a string value."),
     ("dense:predict", {"signature_name": "nope", "inputs": ROWS}, 400,
      'Serving signature name: "nope" not found in signature def'),
-    ("nope:predict", {"inputs": ROWS}, 404, "'nope'"),
+    ("nope:predict", {"inputs": ROWS}, 404, "Latest(nope)"),
     ("dense/versions/9:predict", {"inputs": ROWS}, 404, "9"),
     ("dense/labels/beta:predict", {"inputs": ROWS}, 400,
      "Unrecognized servable version label: beta"),

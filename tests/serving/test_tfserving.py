@@ -62,7 +62,7 @@ REFUSED = {
     "predict_wrong_shape": ("INVALID_ARGUMENT", ["'x'", "[-1,4]", "[3, 5]"]),
     "predict_unknown_alias": ("INVALID_ARGUMENT", ["Sent extra: {images}",
                                                    "Missing but required: {x}"]),
-    "predict_unknown_model": ("NOT_FOUND", ["'nope'"]),
+    "predict_unknown_model": ("NOT_FOUND", ["Latest(nope)"]),
     "predict_unknown_version": ("NOT_FOUND", ["dense", "9"]),
     "predict_unknown_label": ("INVALID_ARGUMENT", ["Unrecognized servable version label: beta"]),
     "predict_unknown_signature": ("FAILED_PRECONDITION", ['"classify"']),
