@@ -46,8 +46,7 @@ class DataPlane:
         # private set when there are no metrics.
         self.stats = metrics.stats if metrics is not None else InferenceStats()
         self._clock = clock
-        self._session_plans: dict = {}
-        self._session_lock = threading.Lock()
+        self._session_lock = threading.Lock()  # guards each servable's session_plans
         # Where the asyncio API runs plans that are not batched (None: inline).
         self.executor = executor
         # Triton's system shared-memory regions, which KServe's inputs and outputs may name.
@@ -225,17 +224,19 @@ class DataPlane:
             if isinstance(e, OpError):
                 raise
             raise InvalidArgumentError(None, None, str(e)) from None
-        key = (entry.name, entry.version, tuple(feed_tensors), tuple(fetch_tensors),
-               tuple(target_ops))
+        # The plans live on the version's servable, so they go when it is unloaded (a cache
+        # of the data plane's kept unloaded versions' graphs alive until 64 newer keys came).
+        plans = servable.session_plans
+        key = (tuple(feed_tensors), tuple(fetch_tensors), tuple(target_ops))
         with self._session_lock:
-            plan = self._session_plans.get(key)
+            plan = plans.get(key)
         if plan is None:
             plan = Plan.compile(graph, feed_tensors, fetch_tensors, target_ops,
                                 servable.resources)
             with self._session_lock:
-                if len(self._session_plans) >= SESSION_PLAN_CACHE:
-                    self._session_plans.pop(next(iter(self._session_plans)))
-                self._session_plans[key] = plan
+                if len(plans) >= SESSION_PLAN_CACHE:
+                    plans.pop(next(iter(plans)))
+                plans[key] = plan
         return self._timed(entry, plan, values)
 
     async def session_run_async(self, entry, feeds, fetches, targets, alias_signature=None):

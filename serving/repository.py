@@ -11,6 +11,7 @@ an unload never interrupts them; the memory goes when the last one finishes.
 from __future__ import annotations
 
 import enum
+import gc
 import logging
 import os
 import re
@@ -384,12 +385,12 @@ class ModelRepository:
         else:
             self._no_versions.discard(cfg.name)
         wanted = self._wanted(cfg, found)
-        loaded = self._loaded[cfg.name]
         for version in sorted(wanted):
-            old = loaded.get(version)
+            old = self._loaded[cfg.name].get(version)
             if old is None or old.path != found[version] or (
                     reload_changed and old.fingerprint != version_fingerprint(old.path)):
                 self._load(cfg, version, found[version])  # new, moved or (asked) changed
+        old = None  # holds no version: _unload collects what it drops
         # Unload what is no longer wanted, but never leave the model without a version while a
         # wanted one failed: an older working version keeps serving.
         wanted_up = wanted & set(self._loaded[cfg.name])
@@ -487,6 +488,11 @@ class ModelRepository:
             entry = versions.pop(version)
             self._loaded[name] = versions
         entry.stop()  # drains its queued requests
+        del entry
+        # A graph's operations and tensors refer to each other, so its weights wait for the
+        # cyclic GC; collected now, an unloaded version's memory goes at once, as in TF Serving
+        # (a request still holding it frees it at the next collection).
+        gc.collect()
         self._set_state(name, version, State.END)
         if self._observer is not None:
             self._observer.unloaded(name, version)

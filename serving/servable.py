@@ -201,6 +201,7 @@ class Servable:
         self.path = model.path
         # The version's state (its lookup tables): one for every plan that runs it.
         self.resources = Resources()
+        self.session_plans: dict = {}  # SessionRun's plans by fetch set (DataPlane fills it)
         self.signatures = {n: SignatureRunner(model, n, s, self.resources)
                            for n, s in model.signatures.items()}
         if model.init_ops:

@@ -271,6 +271,33 @@ def test_unloaded_version_releases_its_memory(make_repo, tmp_path):
     assert predict(repo, "m")[0] == 2
 
 
+def test_unload_frees_the_version_without_waiting_for_the_cyclic_gc(make_repo, tmp_path):
+    """A graph's ops and tensors refer to each other, so an unloaded version's weights stayed
+    until Python's cyclic GC happened to run (a hot-reloading server held up to ~8 stale
+    copies); and DataPlane's SessionRun plans held every unloaded version's graph until 64
+    newer fetch sets came. With automatic collection off, the unload alone frees it."""
+    base = str(tmp_path / "m")
+    write_model(base, 1)
+    repo, _ = make_repo(ModelConfig("m", base))
+    repo.poll()
+    plane = DataPlane(repo)
+    entry = repo.get("m")
+    got = plane.session_run(entry, {"x:0": X}, ["logits:0"], [])
+    refs = [weakref.ref(o) for o in (entry.servable, entry.servable.model.graph)]
+    del entry, got
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        write_model(base, 2, scale=2.0)
+        repo.poll()  # loads 2, then unloads 1
+        assert repo.available_versions("m") == [2]
+        assert [r() is None for r in refs] == [True, True]
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def test_requests_queued_in_an_unloaded_version_still_run(make_repo, tmp_path):
     base = str(tmp_path / "m")
     write_model(base, 1)
