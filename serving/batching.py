@@ -238,16 +238,14 @@ class DynamicBatcher:
 
     ``observer`` (optional) receives ``queue_waits(seconds)``, the waits of the requests a
     batch takes from the queue,
-    ``batch(rows, padding)`` before each execute call and ``executed(seconds, requests, rows,
-    queued_seconds, pieces)`` after each successful one, counting what it answered: the
-    requests and pieces still waiting for it (a caller that gave up while it ran, and was
-    withdrawn, is not answered; ``rows`` without padding; a request split across batches is
-    one of ``requests``, with its wait in ``queued_seconds``, only in the batch of its first
-    piece; ``pieces``: the pieces answered, split ones included). An observer with an
-    ``execution`` method gets ``execution(size, input_s, infer_s, output_s, requests, rows,
-    queued_s, pieces)`` instead: ``size`` rows run (padding included) and the seconds spent
-    assembling the inputs, in ``execute`` (``executed``'s seconds) and checking and
-    splitting the outputs.
+    ``batch(rows, padding)`` before each execute call and ``executed(size, input_s, infer_s,
+    output_s, requests, rows, queued_seconds, pieces)`` after each successful one: ``size``
+    rows run (padding included), the seconds spent assembling the inputs, in ``execute`` and
+    checking and splitting the outputs, and what it answered: the requests and pieces still
+    waiting for it (a caller that gave up while it ran, and was withdrawn, is not answered;
+    ``rows`` without padding; a request split across batches is one of ``requests``, with its
+    wait in ``queued_seconds``, only in the batch of its first piece; ``pieces``: the pieces
+    answered, split ones included).
     ``watch_queue(depth)`` hands it the batcher's
     ``queue_depth`` to read when it likes (a count kept per request would cost a call and a lock
     on every submit), and ``unwatch_queue(depth)`` takes it back at ``stop``. ``clock`` is
@@ -269,7 +267,6 @@ class DynamicBatcher:
         self._stopping = False
         self._threads = [threading.Thread(target=self._loop, name=f"{name}-{i}", daemon=True)
                          for i in range(config.num_batch_threads)]
-        self._execution = getattr(observer, "execution", None)  # (optional: see above)
         if observer is not None:
             observer.watch_queue(self.queue_depth)
         for t in self._threads:
@@ -512,12 +509,8 @@ class DynamicBatcher:
                     if t.index == 0:
                         requests += 1
                         queued += t.waited
-                if self._execution is not None:
-                    self._execution(target, start - begin, end - start, finished - end,
-                                    requests, real, queued, len(answered))
-                else:
-                    self._observer.executed(end - start, requests, real, queued,
-                                            len(answered))
+                self._observer.executed(target, start - begin, end - start, finished - end,
+                                        requests, real, queued, len(answered))
         finally:
             for t, r in answered:
                 t.complete(result=r)

@@ -482,15 +482,10 @@ class _BatcherObserver:
     def queue_waits(self, seconds: list[float]):
         self._wait.observe_all(seconds)
 
-    def executed(self, seconds: float, requests: int, rows: int, queued_seconds: float,
+    def executed(self, size: int, input_seconds: float, infer_seconds: float,
+                 output_seconds: float, requests: int, rows: int, queued_seconds: float,
                  pieces: int):
-        self._compute.observe(seconds)
-
-    def execution(self, size: int, input_seconds: float, infer_seconds: float,
-                  output_seconds: float, requests: int, rows: int, queued_seconds: float,
-                  pieces: int):
-        """``executed`` (which the batcher then does not call) with the execution's size and
-        its spans apart."""
+        """One batch's execution (DynamicBatcher's observer protocol)."""
         self._compute.observe(infer_seconds)
         if self._metrics.counts_stats(self._model, self._version):  # (per batch: a call is fine)
             self._stats.executed(self._model, self._version, size, int(input_seconds * 1e9),

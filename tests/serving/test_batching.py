@@ -62,7 +62,7 @@ class FakeExecute:
 
 class Recorder:
     """The batcher observer protocol: batch(rows, padding), queue_waits([s, ...]),
-    executed(s, requests, rows, queued_s, pieces), watch_queue(depth) and
+    executed(size, input_s, s, output_s, requests, rows, queued_s, pieces), watch_queue(depth) and
     unwatch_queue(depth)."""
 
     def __init__(self):
@@ -81,7 +81,8 @@ class Recorder:
         with self.lock:
             self.waits.extend(seconds)
 
-    def executed(self, seconds, requests, rows, queued_seconds, pieces):
+    def executed(self, size, input_seconds, seconds, output_seconds, requests, rows,
+                 queued_seconds, pieces):
         with self.lock:
             self.computes.append(seconds)
             self.executions.append((requests, rows, queued_seconds, pieces))

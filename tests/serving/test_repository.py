@@ -509,7 +509,7 @@ def test_a_removed_model_keeps_no_statistics_and_restarts_from_zero():
     metrics.remove_models(["dense"])
     record("dense", 1, "OK", 0.01)  # a request that was still running
     metrics.executed("dense", 1, 0.01, 1)
-    metrics.batcher("dense", 1, "serving_default").executed(0.01, 2, 2, 0.0, 2)
+    metrics.batcher("dense", 1, "serving_default").executed(2, 0.0, 0.01, 0.0, 2, 2, 0.0, 2)
     assert metrics.stats.get("dense", 1) == {}
     labels = [dict(k[1]) for k in metrics.samples("minitf_requests")]
     assert [x for x in labels if x["model"] == "_unknown"] == [
