@@ -216,6 +216,8 @@ def _thread_setter(key, what):
             raise RuntimeError(f"{what} op parallelism cannot be modified after "
                                "initialization.")
         _state[key] = num_threads
+        if key == "intra":
+            cap_blas_threads(num_threads)
     return setter
 
 
@@ -226,9 +228,18 @@ def get_inter_op_parallelism_threads():
 
 
 def get_intra_op_parallelism_threads():
-    """The recorded intra-op thread count (0 by default). minitf's kernels are numpy calls,
-    whose threading is numpy's BLAS's (OMP_NUM_THREADS...): the setting does not reach them."""
+    """The intra-op thread count (0 by default: BLAS's own)."""
     return _state["intra"]
+
+
+def cap_blas_threads(num_threads: int) -> None:
+    """TF runs an op's parallel work on its intra-op pool; minitf's parallel kernels are BLAS
+    calls, so an intra-op thread count (``ConfigProto.intra_op_parallelism_threads`` or the
+    setter below) caps BLAS's threads. Process-wide, as BLAS's threads are; 0 leaves them."""
+    if num_threads > 0:
+        from threadpoolctl import threadpool_limits  # (only when asked: a ~10 ms import)
+
+        threadpool_limits(limits=num_threads, user_api="blas")  # kept: no context exit
 
 
 set_inter_op_parallelism_threads = _thread_setter("inter", "Inter")
@@ -239,8 +250,8 @@ set_inter_op_parallelism_threads.__doc__ = (
 set_intra_op_parallelism_threads = _thread_setter("intra", "Intra")
 set_intra_op_parallelism_threads.__name__ = "set_intra_op_parallelism_threads"
 set_intra_op_parallelism_threads.__doc__ = (
-    "Records the intra-op thread count (RuntimeError if changed after initialization, as TF); "
-    "numpy's BLAS threading is not changed by it.")
+    "Sets the intra-op thread count (RuntimeError if changed after initialization, as TF): "
+    "a positive count caps BLAS's threads, minitf's intra-op parallelism.")
 
 
 # -- tf.config.optimizer ------------------------------------------------------------------------

@@ -130,6 +130,10 @@ class Session:
             raise TypeError("Argument `config` must be a tf.ConfigProto, but got "
                             f'"{type(config).__name__}"')
         self._config = config
+        if config is not None:  # (0 or unset: the process's setting stands)
+            from .config import cap_blas_threads
+
+            cap_blas_threads(config.intra_op_parallelism_threads)
         self._op_timeout = _timeout_in_ms(None, self._config)  # per run: options'
         self._resources = HandleResources()  # with the store of tf.get_session_handle
         self._closed = False

@@ -331,3 +331,39 @@ def test_cluster_spec_bytes_equal_tensorflow():
         assert (from_tf.as_cluster_def().SerializeToString()
                 == t.as_cluster_def().SerializeToString())
         assert from_tf.jobs == tf1.train.ClusterSpec(t.as_cluster_def()).jobs
+
+
+_BLAS_THREADS = """
+import json, threadpoolctl
+import minitf as tf
+def blas():
+    return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+seen = [blas()]
+tf.Session(config=tf.ConfigProto(inter_op_parallelism_threads=1))  # intra unset: unchanged
+seen.append(blas())
+with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=1)) as sess:
+    seen.append(blas())
+    seen.append(sess.run(tf.matmul(tf.ones([64, 64]), tf.ones([64, 64])))[0, 0].item())
+tf.config.threading.set_intra_op_parallelism_threads(3)
+seen.append(blas())
+print(json.dumps(seen))
+"""
+
+
+def test_intra_op_parallelism_threads_caps_blas_threads():
+    """TF's intra-op pool is minitf's BLAS: a session's intra_op_parallelism_threads and
+    tf.config.threading's setter cap BLAS's threads, as threadpoolctl reads them back (in a
+    child process: the setting is process-wide)."""
+    import json
+    import subprocess
+    import sys
+
+    pytest.importorskip("threadpoolctl")
+    out = subprocess.run([sys.executable, "-c", _BLAS_THREADS], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    before, unset, one, product, three = json.loads(out.splitlines()[-1])
+    if not before:
+        pytest.skip("numpy's BLAS is not one threadpoolctl can see")
+    assert unset == before
+    assert one == [1] * len(before) and product == 64.0
+    assert three == [3] * len(before)

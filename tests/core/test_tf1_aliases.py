@@ -15,6 +15,7 @@ import unittest
 
 import numpy as np
 import pytest
+import threadpoolctl
 
 import minitf as tf
 from minitf import config as mconfig
@@ -95,13 +96,15 @@ def test_config_settings_are_recorded():
         "disable_meta_optimizer": False, "min_graph_nodes": 4}
     t = c.threading
     assert (t.get_inter_op_parallelism_threads(), t.get_intra_op_parallelism_threads()) == (0, 0)
-    t.set_inter_op_parallelism_threads(3)
-    t.set_intra_op_parallelism_threads(2)
-    assert (t.get_inter_op_parallelism_threads(), t.get_intra_op_parallelism_threads()) == (3, 2)
-    c.list_logical_devices()
-    with pytest.raises(RuntimeError, match="Inter op parallelism cannot be modified"):
-        t.set_inter_op_parallelism_threads(4)
-    t.set_intra_op_parallelism_threads(2)  # unchanged: allowed
+    with threadpoolctl.threadpool_limits(limits=None):  # restores BLAS's threads at exit
+        t.set_inter_op_parallelism_threads(3)
+        t.set_intra_op_parallelism_threads(2)
+        assert (t.get_inter_op_parallelism_threads(),
+                t.get_intra_op_parallelism_threads()) == (3, 2)
+        c.list_logical_devices()
+        with pytest.raises(RuntimeError, match="Inter op parallelism cannot be modified"):
+            t.set_inter_op_parallelism_threads(4)
+        t.set_intra_op_parallelism_threads(2)  # unchanged: allowed
 
 
 def test_config_experimental_cpu_answers():
