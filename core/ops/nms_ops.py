@@ -71,28 +71,33 @@ def _threshold(value, what="iou_threshold"):
 # -- similarity ----------------------------------------------------------------------------------
 
 
-def _iou_matrix(boxes):
-    """TF's IOU in float32 for every pair: corners in any order; 0 when a box has no area."""
-    b = boxes.astype(_F32)
-    lo = np.minimum(b[:, :2], b[:, 2:])
-    hi = np.maximum(b[:, :2], b[:, 2:])
-    area = (hi[:, 0] - lo[:, 0]) * (hi[:, 1] - lo[:, 1])
-    inter_lo = np.maximum(lo[:, None], lo[None])
-    inter_hi = np.minimum(hi[:, None], hi[None])
-    extent = np.maximum(inter_hi - inter_lo, _F32(0))
-    inter = extent[..., 0] * extent[..., 1]
-    with np.errstate(all="ignore"):
-        iou = inter / (area[:, None] + area[None] - inter)
-    empty = (area[:, None] <= 0) | (area[None] <= 0)
-    return np.where(empty, _F32(0), iou).astype(_F32)
+class _IoU:
+    """TF's IOU in float32 (corners in any order; 0 when a box has no area) of one box with
+    some others, computed when the greedy loop asks: a whole [n, n] matrix would take gigabytes
+    for the tens of thousands of boxes a detector proposes."""
+
+    def __init__(self, boxes):
+        b = boxes.astype(_F32)
+        self.lo = np.minimum(b[:, :2], b[:, 2:])
+        self.hi = np.maximum(b[:, :2], b[:, 2:])
+        self.area = (self.hi[:, 0] - self.lo[:, 0]) * (self.hi[:, 1] - self.lo[:, 1])
+
+    def __call__(self, i, others):
+        lo, hi, area = self.lo, self.hi, self.area
+        extent = np.maximum(np.minimum(hi[i], hi[others]) - np.maximum(lo[i], lo[others]),
+                            _F32(0))
+        inter = extent[:, 0] * extent[:, 1]
+        with np.errstate(all="ignore"):
+            iou = inter / (area[i] + area[others] - inter)
+        return np.where((area[i] <= 0) | (area[others] <= 0), _F32(0), iou).astype(_F32)
 
 
 # -- the greedy loop -----------------------------------------------------------------------------
 
 
 def _suppress(similarity, scores, max_output, threshold, score_threshold, sigma=0.0):
-    """(selected indices, their scores): TF's DoNonMaxSuppressionOp. ``similarity[i, j]``
-    compares candidate i with selected box j. Scores stay in the scores' dtype."""
+    """(selected indices, their scores): TF's DoNonMaxSuppressionOp. ``similarity(i, js)``
+    compares candidate i with the selected boxes js. Scores stay in the scores' dtype."""
     t = scores.dtype.type
     threshold, score_threshold = t(threshold), t(score_threshold)
     soft = t(sigma) > 0
@@ -104,9 +109,15 @@ def _suppress(similarity, scores, max_output, threshold, score_threshold, sigma=
     while len(selected) < max_output and heap:
         neg, index, begin = heapq.heappop(heap)
         original = score = -neg
+        sims = similarity(index, selected[begin:])
+        if not soft and not np.isnan(sims).any():  # every weight is 1 or one suppresses
+            if not (sims > threshold).any():
+                selected.append(index)
+                selected_scores.append(score)
+            continue
         hard = False
         for j in range(len(selected) - 1, begin - 1, -1):
-            sim = t(similarity[index, selected[j]])
+            sim = t(sims[j - begin])
             weight = t(np.exp(scale * sim * sim)) if soft or sim <= threshold else t(0)
             score = t(score * weight)
             if not soft and sim > threshold:
@@ -131,7 +142,11 @@ def _run(boxes, scores, max_output_size, iou_threshold, score_threshold, sigma=0
     size = _max_output(max_output_size)
     threshold = (_scalar(iou_threshold, "overlap_threshold") if overlaps
                  else _threshold(iou_threshold))
-    similarity = b.astype(_F32) if overlaps else _iou_matrix(b)
+    if overlaps:
+        matrix = b.astype(_F32)
+        similarity = lambda i, js: matrix[i, js]  # noqa: E731
+    else:
+        similarity = _IoU(b)
     with np.errstate(all="ignore"):
         return _suppress(similarity, s, size, threshold, score_threshold, sigma) + (size,)
 
@@ -403,13 +418,14 @@ def _per_class(coords, scores, size, iou, threshold):
     for i in np.flatnonzero(scores > threshold):
         heap.append((scores[i], int(i)))
         _sift_up(heap, len(heap) - 1, 0, heap[-1], less)
-    similarity = _iou_matrix(coords)
-    kept = []
+    similarity = _IoU(coords)
+    kept, kept_indices = [], []
     while len(kept) < size and heap:
         _pop_heap(heap, len(heap), less)
         candidate = heap.pop()
-        if all(similarity[candidate[1], j] <= iou for _, j in reversed(kept)):
+        if (similarity(candidate[1], kept_indices) <= iou).all():  # (a NaN suppresses)
             kept.append(candidate)
+            kept_indices.append(candidate[1])
     return kept
 
 
