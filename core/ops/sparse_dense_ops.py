@@ -248,17 +248,23 @@ def _reduce_kernel(ufunc, identity):
                                        f"{int(axes[(axes < -rank) | (axes >= rank)][0])}, for "
                                        f"input with {rank} dimensions.")
         _check_bounds(idx, shape, "indices")
-        dense = np.full(tuple(int(d) for d in shape), identity(vals.dtype), vals.dtype)
-        ufunc.at(dense, tuple(idx.T), vals)
-        axes = tuple(sorted({int(a) % rank for a in axes})) if rank else None  # repeats: once
-        # dtype: numpy would widen small integers (an int32 sum comes back int64).
-        out = ufunc.reduce(dense, axis=axes, keepdims=keep_dims, dtype=vals.dtype)
+        # Into the output directly: densifying the input first would allocate its whole dense
+        # shape (a [batch, vocabulary] bag of words reduced to [batch] took gigabytes).
+        axes = {int(a) % rank for a in axes}  # repeats: once
+        kept = [i for i in range(rank) if i not in axes]
+        kept_shape = tuple(int(shape[i]) for i in kept)
+        flat = (np.ravel_multi_index(tuple(idx[:, kept].T), kept_shape) if kept
+                else np.zeros(len(vals), np.intp))
+        out = np.full(int(np.prod(kept_shape, dtype=np.int64)), identity(vals.dtype),
+                      vals.dtype)
+        ufunc.at(out, flat, vals)
         if ufunc is not np.add:  # only the entries present count; a slice without any is 0
-            present = np.zeros(dense.shape, bool)
-            present[tuple(idx.T)] = True
-            out = np.where(present.any(axis=axes, keepdims=keep_dims), out,
-                           np.zeros((), vals.dtype))
-        return out
+            present = np.zeros(out.shape, bool)
+            present[flat] = True
+            out[~present] = 0
+        out_shape = [1 if i in axes else int(d) for i, d in enumerate(shape)] if keep_dims \
+            else list(kept_shape)
+        return out.reshape(out_shape)
     return kernel
 
 

@@ -94,6 +94,39 @@ def test_reduce_max_sparse_ignores_implicit_zeros_and_sorts():
                           [[[]], [4.0], []]]  # TF 2.21 gave these
 
 
+@pytest.mark.parametrize("axis, keepdims", [(1, False), ([0, 1], True), ([1, 2], False),
+                                             (None, False), (-2, True)])
+def test_reduce_sum_and_max_of_a_huge_sparse_shape(axis, keepdims):
+    """A [64, 2**34, 3] sparse tensor (dense: 13 TB of float32) with 500 entries, duplicates
+    included, reduced over its long axis without densifying; compared with a sum and a max
+    over the entries."""
+    rng = np.random.default_rng(5)
+    shape = (64, 1 << 34, 3)
+    idx = np.stack([rng.integers(0, d, 500) for d in shape], 1)
+    idx[-50:] = idx[:50]  # duplicated indices add up (max: the larger)
+    vals = rng.standard_normal(500).astype(np.float32)
+    sp = tf.SparseTensor(idx, vals, shape)
+    got_sum, got_max = run([tf.sparse.reduce_sum(sp, axis, keepdims=keepdims),
+                            tf.sparse.reduce_max(sp, axis, keepdims=keepdims)])
+    axes = range(3) if axis is None else [a % 3 for a in np.atleast_1d(axis)]
+    kept = [i for i in range(3) if i not in axes]
+    want_sum, want_max = {}, {}
+    for row, v in zip(idx, vals):
+        key = tuple(row[kept])
+        want_sum[key] = want_sum.get(key, 0.0) + float(v)
+        want_max[key] = max(want_max.get(key, -np.inf), float(v))
+    out_shape = [1 if i in axes else shape[i] for i in range(3)] if keepdims else \
+        [shape[i] for i in kept]
+    assert list(got_sum.shape) == list(got_max.shape) == out_shape
+    flat_sum = got_sum.reshape([shape[i] for i in kept])
+    flat_max = got_max.reshape([shape[i] for i in kept])
+    for key in want_sum:
+        np.testing.assert_allclose(flat_sum[key], want_sum[key], rtol=1e-5, atol=1e-6)
+        assert flat_max[key] == np.float32(want_max[key])
+    assert np.count_nonzero(flat_sum) <= len(want_sum)
+    assert np.count_nonzero(flat_max) <= len(want_max)  # absent slices are 0, not -inf
+
+
 def test_expand_dims_eye_and_reset_shape():
     sp = tf.SparseTensor([[3, 4, 1]], [7], [10, 10, 3])
     for axis, shape in ((0, [1, 10, 10, 3]), (1, [10, 1, 10, 3]), (-1, [10, 10, 3, 1]),
