@@ -21,7 +21,7 @@ from minitf.plan import Plan
 from minitf.session import _check_feed
 
 from .batching import BatcherStoppedError
-from .metrics import InferenceStats
+from .inference_stats import InferenceStats
 from .repository import LoadedVersion, ModelRepository
 from .servable import DEFAULT_SIGNATURE
 from .shared_memory import SharedMemoryManager

@@ -1,6 +1,7 @@
 """Prometheus metrics of the model server, every collector created in an injected registry,
 and the Triton-style statistics behind KServe's ModelStatistics (the same events, counted per
-model version).
+model version: inference_stats.py). The request path's counter and histograms are the cheaper
+ones of metrics_fast.py.
 
 Latencies are histograms in seconds (they aggregate across replicas, unlike summaries); label
 values are bounded: model names come from the repository configuration (anything else is
@@ -10,17 +11,16 @@ versions on disk, API and code from fixed sets.
 
 from __future__ import annotations
 
-import bisect
 import threading
 import time
 
 from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, Info,
                                PlatformCollector, ProcessCollector)
-from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily
-from prometheus_client.registry import Collector
-from prometheus_client.utils import floatToGoString
 
 import minitf
+
+from .inference_stats import InferenceStats
+from .metrics_fast import _FastCounter, _FastHistogram
 
 UNKNOWN_MODEL = "_unknown"
 LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -334,125 +334,6 @@ class Metrics:
         return _BatcherObserver(self, model, version)
 
 
-class _Family(Collector):
-    """A labelled metric for the request path, exposed through the registry like
-    prometheus_client's own. Those take two locks, checks and (histograms) a linear bucket
-    search per observation, on the path the GIL serialises (event loop, batch threads); a
-    child here takes one lock."""
-
-    def __init__(self, name: str, documentation: str, labelnames, registry):
-        self._name, self._doc, self._labelnames = name, documentation, tuple(labelnames)
-        self._children: dict[tuple, object] = {}
-        self._lock = threading.Lock()
-        registry.register(self)
-
-    def labels(self, *values):
-        values = tuple(str(v) for v in values)
-        if len(values) != len(self._labelnames):
-            raise ValueError(f"{self._name}: expected labels {self._labelnames}, got {values}")
-        with self._lock:
-            child = self._children.get(values)
-            if child is None:
-                child = self._children[values] = self._new_child()
-            return child
-
-    def remove_where(self, predicate):
-        """Removes the children whose label values satisfy ``predicate``."""
-        with self._lock:
-            for values in [v for v in self._children if predicate(v)]:
-                del self._children[values]
-
-    def describe(self):
-        return [self._family()]
-
-    def collect(self):
-        family = self._family()
-        with self._lock:
-            children = list(self._children.items())
-        for values, child in children:
-            self._add(family, list(values), child)
-        yield family
-
-
-class _FastHistogram(_Family):
-    def __init__(self, name, documentation, labelnames, buckets, registry):
-        self._bounds = tuple(float(b) for b in buckets)
-        self._les = [floatToGoString(b) for b in self._bounds] + ["+Inf"]
-        super().__init__(name, documentation, labelnames, registry)
-
-    def _family(self):
-        return HistogramMetricFamily(self._name, self._doc, labels=self._labelnames)
-
-    def _new_child(self):
-        return _HistogramChild(self._bounds)
-
-    def _add(self, family, values, child):
-        counts, total = child.snapshot()
-        cumulative, buckets = 0, []
-        for le, n in zip(self._les, counts):
-            cumulative += n
-            buckets.append((le, cumulative))
-        family.add_metric(values, buckets, total)
-
-
-class _HistogramChild:
-    __slots__ = ("_bounds", "_counts", "_sum", "_lock")
-
-    def __init__(self, bounds):
-        self._bounds = bounds
-        self._counts = [0] * (len(bounds) + 1)  # the last one: above every bound (+Inf)
-        self._sum = 0.0
-        self._lock = threading.Lock()
-
-    def observe(self, value: float):
-        i = bisect.bisect_left(self._bounds, value)  # the first bucket with value <= le
-        with self._lock:
-            self._counts[i] += 1
-            self._sum += value
-
-    def observe_all(self, values):
-        """``observe`` each value, under one lock."""
-        bounds, counts = self._bounds, self._counts
-        indices = [bisect.bisect_left(bounds, v) for v in values]
-        with self._lock:
-            for i in indices:
-                counts[i] += 1
-            self._sum += sum(values)
-
-    def snapshot(self) -> tuple[list[int], float]:
-        with self._lock:
-            return list(self._counts), self._sum
-
-
-class _FastCounter(_Family):
-    """Exposed as ``<name>_total``."""
-
-    def _family(self):
-        return CounterMetricFamily(self._name, self._doc, labels=self._labelnames)
-
-    def _new_child(self):
-        return _CounterChild()
-
-    def _add(self, family, values, child):
-        family.add_metric(values, child.get())
-
-
-class _CounterChild:
-    __slots__ = ("_value", "_lock")
-
-    def __init__(self):
-        self._value = 0
-        self._lock = threading.Lock()
-
-    def inc(self, amount: int = 1):
-        with self._lock:
-            self._value += amount
-
-    def get(self) -> int:
-        with self._lock:
-            return self._value
-
-
 class _LoopCount:
     __slots__ = ("value",)
 
@@ -497,106 +378,3 @@ class _BatcherObserver:
 
     def unwatch_queue(self, depth):
         self._metrics.unwatch_queue(self._label, depth, self._version)
-
-
-_STAT_FIELDS = ("ok", "ok_ns", "fail", "fail_ns", "rows", "executions", "compute", "compute_ns",
-                "queue", "queue_ns", "last_ms", "input_ns", "output_ns")
-(_OK, _OK_NS, _FAIL, _FAIL_NS, _ROWS, _EXECUTIONS, _COMPUTE, _COMPUTE_NS, _QUEUE, _QUEUE_NS,
- _LAST_MS, _INPUT_NS, _OUTPUT_NS) = range(len(_STAT_FIELDS))
-_BATCHES = len(_STAT_FIELDS)  # after the counters: the batch statistics by size
-
-
-class InferenceStats:
-    """Triton's per-version statistics for ModelStatistics, counted as Triton's
-    InferenceStatsAggregator does (infer_stats.cc):
-
-    - per request answered or refused (``succeeded``, ``failed``, from the request's
-      outcome): success and fail, with the whole request's time;
-    - per execution (``executed``: a batch, or an unbatched request): ``execution_count`` and
-      the execution's batch statistics, by its size (rows run, padding included): count and
-      compute_input (the inputs assembled: concatenated, padded), compute_infer (the plan's
-      run) and compute_output (its outputs checked and split per request);
-    - per request the execution answered (one that gave up while it ran, timed out or
-      cancelled, is not: Triton counts successful requests only): its rows in
-      ``inference_count``, its queue time (arrival at the batcher, or at the data plane when
-      unbatched, to the execution's start) and the execution's compute spans. A request split
-      across batches counts once, in the batch of its first piece, and is charged the spans
-      of every batch it ran in.
-    """
-
-    FIELDS = _STAT_FIELDS
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        # (model, version) -> the FIELDS' counters, then its batch statistics:
-        # {batch size: [count, input ns, infer ns, output ns]}
-        self._by: dict[tuple, list] = {}
-
-    def _counters(self, model: str, version: int) -> list:
-        counters = self._by.get((model, version))
-        if counters is None:
-            counters = self._by[(model, version)] = [0] * len(self.FIELDS) + [{}]
-        return counters
-
-    def succeeded(self, model: str, version: int, ns: int, last_ms: int):
-        with self._lock:
-            c = self._counters(model, version)
-            c[_OK] += 1
-            c[_OK_NS] += ns
-            c[_LAST_MS] = last_ms  # a timestamp, not a count
-
-    def failed(self, model: str, version: int, ns: int):
-        with self._lock:
-            c = self._counters(model, version)
-            c[_FAIL] += 1
-            c[_FAIL_NS] += ns
-
-    def executed(self, model: str, version: int, size: int, input_ns: int, infer_ns: int,
-                 output_ns: int, requests: int = 0, rows: int = 0, queue_ns: int = 0,
-                 pieces: int = 0):
-        """One execution of ``size`` rows (padding included) and its three spans, which
-        answered ``requests`` requests (``pieces`` pieces: split ones included) of ``rows``
-        real rows that waited ``queue_ns`` in all."""
-        with self._lock:
-            c = self._counters(model, version)
-            c[_EXECUTIONS] += 1
-            c[_ROWS] += rows
-            c[_QUEUE] += requests
-            c[_QUEUE_NS] += queue_ns
-            c[_COMPUTE] += requests
-            c[_INPUT_NS] += pieces * input_ns
-            c[_COMPUTE_NS] += pieces * infer_ns
-            c[_OUTPUT_NS] += pieces * output_ns
-            b = c[_BATCHES].get(size)
-            if b is None:
-                b = c[_BATCHES][size] = [0, 0, 0, 0]
-            b[0] += 1
-            b[1] += input_ns
-            b[2] += infer_ns
-            b[3] += output_ns
-
-    def get(self, model: str, version: int) -> dict:
-        """The counters by name ({} for a version that never answered)."""
-        with self._lock:
-            counters = self._by.get((model, version))
-            return {} if counters is None else dict(zip(self.FIELDS, counters))
-
-    def batch_stats(self, model: str, version: int) -> list[tuple[int, int, int, int, int]]:
-        """(size, count, input ns, infer ns, output ns) per execution size, smallest first."""
-        with self._lock:
-            counters = self._by.get((model, version))
-            sizes = {} if counters is None else counters[_BATCHES]
-            return [(size, *sizes[size]) for size in sorted(sizes)]
-
-    def forget(self, model: str, version: int):
-        with self._lock:
-            self._by.pop((model, version), None)
-
-    def forget_model(self, model: str):
-        with self._lock:
-            for key in [k for k in self._by if k[0] == model]:
-                del self._by[key]
-
-    def versions(self, model: str) -> list[int]:
-        with self._lock:
-            return sorted(v for (m, v) in self._by if m == model)

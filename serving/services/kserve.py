@@ -435,7 +435,7 @@ class InferenceService:
         return pb.ModelConfigResponse(config=config)
 
     def model_statistics(self, request, context, info):
-        """Triton's ModelStatistics, from the counters metrics.InferenceStats keeps as
+        """Triton's ModelStatistics, from the counters inference_stats.InferenceStats keeps as
         Triton's InferenceStatsAggregator does (per request; per execution, batch_stats)."""
         repo, stats = self.plane.repository, self.plane.stats
         if request.name:

@@ -317,7 +317,8 @@ def test_request_path_metrics_expose_what_prometheus_client_would():
     edges (a value equal to a bound counts in that bucket) and text exposition."""
     from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-    from minitf.serving.metrics import LATENCY_BUCKETS, _FastCounter, _FastHistogram
+    from minitf.serving.metrics import LATENCY_BUCKETS
+    from minitf.serving.metrics_fast import _FastCounter, _FastHistogram
 
     ours, theirs = CollectorRegistry(), CollectorRegistry()
     h_ours = _FastHistogram("t_seconds", "Help.", ["m"], LATENCY_BUCKETS, ours)
