@@ -36,6 +36,11 @@ _VAL_FIELD = {
 }
 
 
+# The dtypes whose tensor values minitf does not read (resource_handle_val, variant_val).
+_NO_VALUE = {_dt.resource: "DataType DT_RESOURCE has no tensor value minitf can read",
+             _dt.variant: "DT_VARIANT tensors are not supported"}
+
+
 def dtype_from_enum(enum: int, what: str = "tensor") -> _dt.DType:
     if enum == 0:
         raise InvalidArgumentError(None, None, f"{what}: dtype is DT_INVALID (unset)")
@@ -158,9 +163,8 @@ def make_ndarray(proto, what: str = "tensor", content=None,
     make them allocate gigabytes from a few bytes).
     """
     dtype = dtype_from_enum(proto.dtype, what)
-    if dtype == _dt.resource:  # a handle to run-time state has no value to encode
-        raise UnimplementedError(None, None, f"{what}: DataType DT_RESOURCE has no tensor "
-                                 "value minitf can read")
+    if dtype in _NO_VALUE:  # a handle to run-time state, or a variant: no value list holds it
+        raise UnimplementedError(None, None, f"{what}: {_NO_VALUE[dtype]}")
     shape = shape_from_proto(proto.tensor_shape, f"{what} shape")
     if not shape.is_fully_defined():
         raise InvalidArgumentError(None, None, f"{what}: a tensor value must have a fully "

@@ -14,8 +14,9 @@ from urllib.parse import unquote
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from minitf.errors import UnavailableError
+from minitf.errors import InvalidArgumentError, UnavailableError
 
+from .rest import version_number
 from .services.common import status_code
 
 log = logging.getLogger("minitf.serving")
@@ -91,6 +92,9 @@ def make_handler(server, rest_api):
         # body left unread closes the connection. An idle or half-sent connection is closed
         # after the REST timeout, so it does not hold its thread for ever.
         protocol_version = "HTTP/1.1"
+        # The version of a request whose line gives none: http.server's "HTTP/0.9" would make
+        # its answer to a malformed request line a bare body, with no status line.
+        default_request_version = "HTTP/1.0"
         timeout = server.options.rest_api_timeout_seconds
         _body_pending = False  # the request's body is still unread (parse_request sets it)
         _continued = False  # "100 Continue" was sent for the request
@@ -135,6 +139,16 @@ def make_handler(server, rest_api):
         def parse_request(self):
             self._body_pending = False
             self._continued = False
+            if len(self.raw_requestline.split()) == 2:
+                # "GET /path" with no version: HTTP/0.9, which http.server would answer with
+                # a bare body, after waiting for headers HTTP/0.9 never sends. Refused, as
+                # by servers that do not speak it (400, and the connection closes).
+                self.command, self.request_version = None, self.default_request_version
+                self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+                self.close_connection = True
+                self.send_error(400, "HTTP/0.9 is not supported")
+                self._linger()
+                return False
             if not super().parse_request():
                 return False
             # A body no handler reads would be parsed as the next request: the request a
@@ -297,7 +311,7 @@ def make_handler(server, rest_api):
                                "application/json")
                     return
                 if kind == "versions":
-                    version = int(parts[2])
+                    version = version_number(parts[2])  # 400 past int64, as TF Serving
                 elif kind == "labels":
                     labels = server.repository.config(parts[0]).version_labels
                     if parts[2] not in labels:  # 400, as TF Serving (INVALID_ARGUMENT)
@@ -312,6 +326,9 @@ def make_handler(server, rest_api):
                 message = e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
                 self._send(404, json.dumps({"error": message}).encode(),
                            "application/json")
+                return
+            except InvalidArgumentError as e:
+                self._send(400, json.dumps({"error": e.message}).encode(), "application/json")
                 return
             body = {"model_version_status": [
                 {"version": str(s.version), "state": s.state.name,

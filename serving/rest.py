@@ -89,6 +89,14 @@ class _BodyError(OpError):
         self.headers = headers
 
 
+def version_number(text: str) -> int:
+    """A version in a /v1 path (ASCII digits): an int64, as TF Serving's SimpleAtoi reads it;
+    INVALID_ARGUMENT in its words for one past int64."""
+    if int(text) >= 1 << 63:
+        raise InvalidArgumentError(None, None, f"Failed to convert version: {text} to numeric.")
+    return int(text)
+
+
 def _error_body(message: str) -> bytes:
     return json.dumps({"error": _truncate(message)}).encode()
 
@@ -367,10 +375,7 @@ class RestApi(KServeHandlers, SharedMemoryHandlers):
     def _spec(name, version, label):
         """ParseModelInfo: the model name and label URL-decoded, the version an int64."""
         if version is not None:
-            if int(version) >= 1 << 63:
-                raise InvalidArgumentError(None, None, f"Failed to convert version: {version} "
-                                           "to numeric.")
-            version = int(version)
+            version = version_number(version)
         return unquote(name), version, None if label is None else unquote(label)
 
     @staticmethod
@@ -379,7 +384,7 @@ class RestApi(KServeHandlers, SharedMemoryHandlers):
         if not body.strip():
             raise InvalidArgumentError(None, None, "JSON Parse error: The document is empty")
         try:
-            doc = json.loads(body.decode("utf-8"))
+            doc = rest_json.parse_body(body)
         except UnicodeDecodeError as e:
             raise InvalidArgumentError(None, None, "JSON Parse error: Invalid encoding in "
                                        f"string. at offset: {e.start}") from None
@@ -389,6 +394,8 @@ class RestApi(KServeHandlers, SharedMemoryHandlers):
         except RecursionError:
             raise InvalidArgumentError(None, None, "JSON Parse error: the document is nested "
                                        "too deeply") from None
+        except ValueError as e:  # NumberTooBigError (rapidjson's words)
+            raise InvalidArgumentError(None, None, f"JSON Parse error: {e}") from None
         if not isinstance(doc, dict):
             raise InvalidArgumentError(None, None, f"JSON Value: {rest_json.json_text(doc)} "
                                        "Is not object")

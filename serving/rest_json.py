@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 import math
+import re
 
 import numpy as np
 
@@ -32,6 +33,56 @@ _INT_RANGES = {  # dtype -> (low, high) of the JSON integers TF Serving takes fo
 # The largest integers float and double hold exactly (IsLosslessDecimal).
 _LOSSLESS = {_dt.float32: (2**24 - 1, float(np.finfo(np.float32).max)),
              _dt.float64: (2**53 - 1, float(np.finfo(np.float64).max))}
+MAX_RANK = 64  # numpy's limit on an array's dimensions
+
+
+# -- request bodies -------------------------------------------------------------------------------
+class NumberTooBigError(ValueError):
+    """A JSON number literal too big for a double, which TF Serving's and Triton's rapidjson
+    refuse (kParseErrorNumberTooBig) and Python's json would read as infinity."""
+
+    def __init__(self, literal: str):
+        shown = literal if len(literal) <= 40 else \
+            f"{literal[:20]}... ({len(literal)} characters)"
+        super().__init__(f"Number too big to be stored in double: {shown}")
+
+
+# A finite literal overflows a double only with a positive exponent of 3+ digits, or 210+
+# digits before it (the largest double is ~1.8e308; a 2-digit exponent adds at most 99). One
+# pass maps digits to "0" and "e", "E", "+" to "e": an exponent candidate then reads "e000"
+# ("1e300"; "1E+300" reads "ee000"), a long integer part 210 zeros. Only a body with either (a
+# string may hold one too: harmless) is parsed with the checking hooks, which cost a call per
+# number. (re's literal search is faster than bytes' on text that is mostly "0".)
+_NUMBER_CHARS = bytes(ord("0") if 0x30 <= c <= 0x39 else ord("e") if c in b"eE+" else ord(" ")
+                      for c in range(256))
+_EXPONENT = re.compile(rb"e000")
+_LONG_RUN = b"0" * 210
+
+
+def _double(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise NumberTooBigError(text)
+    return value
+
+
+def _integer(text: str) -> int:
+    # rapidjson reads an integer past 64 bits as a double; one past a double's range is
+    # refused. (The length test first: int() refuses more than 4300 digits with a ValueError.)
+    if len(text) > 308 and float(text) in (math.inf, -math.inf):
+        raise NumberTooBigError(text)
+    return int(text)
+
+
+def parse_body(body: bytes):
+    """A request body's JSON, NaN and Infinity literals allowed (as TF Serving's
+    kParseNanAndInfFlag); raises UnicodeDecodeError, json.JSONDecodeError, RecursionError
+    (nested too deeply) or NumberTooBigError, all ValueErrors but RecursionError."""
+    text = body.decode("utf-8")
+    marks = body.translate(_NUMBER_CHARS)
+    if _LONG_RUN in marks or _EXPONENT.search(marks) is not None:
+        return json.loads(text, parse_float=_double, parse_int=_integer)
+    return json.loads(text)
 
 
 # -- TF Serving: reading --------------------------------------------------------------------------
@@ -161,8 +212,13 @@ def _values(flat: list, dtype: _dt.DType) -> np.ndarray:
                              f"{dtype_string(dtype)}")
 
 
-def json_to_tensor(value, dtype: _dt.DType) -> np.ndarray:
+def json_to_tensor(value, dtype: _dt.DType, max_rank: int = MAX_RANK) -> np.ndarray:
     shape = dense_shape(value)
+    if len(shape) > max_rank:
+        raise _bad(f"JSON Value: lists nested {len(shape)} deep make a tensor of {len(shape)} "
+                   f"dimensions, more than the {max_rank} supported" +
+                   ("" if max_rank == MAX_RANK else " in a row of 'instances' (the batch "
+                    "dimension is one more)"))
     return _values(_leaves(value, shape), dtype).reshape(shape)
 
 
@@ -190,7 +246,7 @@ def instances_to_inputs(instances: list, infos: dict) -> dict[str, np.ndarray]:
     def add(item, name):
         if name not in infos:
             raise _bad(f"JSON object: does not have named input: {name}")
-        arr = json_to_tensor(item, infos[name].dtype)
+        arr = json_to_tensor(item, infos[name].dtype, MAX_RANK - 1)
         first = rows.setdefault(name, [arr])[0]
         if first is not arr:
             if first.size != arr.size:
@@ -382,7 +438,12 @@ def _example(value, example) -> None:
     if not isinstance(value, dict):
         raise _bad(f"Example must be JSON object but got JSON {json_type(value)}")
     for name, content in value.items():
-        example.features.feature[name].CopyFrom(_feature(name, content))
+        try:
+            feature = example.features.feature[name]
+        except UnicodeEncodeError:  # protobuf strings are UTF-8: a lone surrogate is not
+            raise _bad(f"Feature name {json.dumps(name)} is not valid Unicode (it holds a lone "
+                       "surrogate)") from None
+        feature.CopyFrom(_feature(name, content))
 
 
 def examples_input(doc: dict) -> input_pb2.Input:

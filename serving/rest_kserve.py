@@ -22,10 +22,10 @@ from minitf.errors import UnimplementedError
 from minitf.protos import grpc_service_pb2
 
 from .model_control import ModelControl, check_load_parameter
-from .rest_json import _bad, json_type
+from .rest_json import _bad, json_type, parse_body
 from .services.kserve import (_RAW_NUMBERS, DATATYPES, _decode_raw, _output_as_sent,
                               _parse_version, _timeout_seconds, classify, encode_bytes,
-                              output_parameters)
+                              output_parameters, reshape_input)
 from .shared_memory import tensor_span
 from .services.kserve_repository import check_repository
 
@@ -78,13 +78,6 @@ def _header(t, kind) -> tuple[str, list, str, int]:
     return name, shape, datatype, n
 
 
-def _reshape(name: str, values: np.ndarray, shape: list) -> np.ndarray:
-    try:
-        return values.reshape(shape)
-    except ValueError as e:  # a zero-element shape numpy cannot represent
-        raise _bad(f"input '{name}': cannot make a tensor of shape {shape}: {e}") from None
-
-
 def kserve_binary_tensor(t, data: bytes) -> tuple[str, np.ndarray]:
     """An input of the binary tensor extension (or in shared memory): its values are ``data``
     (raw little-endian, BYTES as 4-byte-length-prefixed elements, as in gRPC's
@@ -94,7 +87,7 @@ def kserve_binary_tensor(t, data: bytes) -> tuple[str, np.ndarray]:
         raise _bad(f"input '{name}' has both 'data' and 'binary_data_size'")
     dtype = _RAW_NUMBERS.get(datatype)
     if dtype is not None and len(data) == dtype.itemsize * n:
-        return name, _reshape(name, np.frombuffer(data, dtype=dtype), shape)
+        return name, reshape_input(name, np.frombuffer(data, dtype=dtype), shape)
     return name, _decode_raw(name, datatype, tuple(shape), data)  # BYTES, or names the error
 
 
@@ -128,7 +121,7 @@ def kserve_tensor(t, kind="input") -> tuple[str, np.ndarray]:
         values[:] = [v.encode("utf-8", "surrogatepass") for v in flat]
     else:
         values = np.array(flat, dtype=np_type)
-    return name, _reshape(name, values, shape)
+    return name, reshape_input(name, values, shape)
 
 
 def kserve_output(name: str, value: np.ndarray, binary: bool = False) -> tuple[dict, bytes]:
@@ -236,8 +229,8 @@ def _json_object(body: bytes, what: str) -> dict:
     if not body.strip():
         return {}
     try:
-        doc = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        doc = parse_body(body)
+    except (ValueError, RecursionError) as e:  # bad UTF-8 or JSON, or a number too big
         raise _bad(f"failed to parse the {what} request JSON buffer: {e}") from None
     if not isinstance(doc, dict):
         raise _bad(f"the {what} request body must be a JSON object, got {json_type(doc)}")
@@ -360,8 +353,8 @@ class KServeHandlers:
         entry = self.kserve.resolve(info, unquote(name), _parse_version(version or ""))
         body, binary = split_binary(body, headers.get(HEADER_LENGTH))
         try:
-            doc = json.loads(body.decode("utf-8")) if body.strip() else None
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+            doc = parse_body(body) if body.strip() else None
+        except (ValueError, RecursionError) as e:  # bad UTF-8 or JSON, or a number too big
             raise _bad(f"failed to parse the request JSON buffer: {e}") from None
         if not isinstance(doc, dict):
             raise _bad("the request body must be a JSON object with 'inputs'")
@@ -433,6 +426,9 @@ class KServeHandlers:
         if timeout is not None:
             if type(timeout) is not int:
                 raise _bad("invalid value type for 'timeout' parameter, expected int64_param")
+            if not -_INT64_MAX - 1 <= timeout <= _INT64_MAX:
+                raise _bad(f"invalid value for 'timeout' parameter: {timeout} is out of range "
+                           "for int64_param")
             seconds = _timeout_seconds(grpc_service_pb2.InferParameter(int64_param=timeout))
             deadline = None if seconds is None else self.clock() + seconds
         signature = params.get("signature_name")

@@ -9,18 +9,27 @@ import threading
 import grpc
 from google.protobuf import descriptor_pb2
 
-from minitf.errors import NotFoundError
+from minitf.errors import InvalidArgumentError, NotFoundError
 from minitf.protos import health_pb2, method_path, reflection_pool, reflection_v1_pb2
 from minitf.protos import reflection_v1alpha_pb2 as refl_pb
 
 from ..dataplane import DataPlane
-from .common import unary
+from .common import parse_message, unary
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 # Liveness probes ask for this name: a server whose models are missing is not ready, but
 # restarting it would not help.
 LIVENESS = "liveness"
+
+
+async def _parsed(message_class, raw: bytes, context):
+    """``raw`` parsed as the unary methods parse it (common.parse_message): a malformed
+    message ends the call INVALID_ARGUMENT naming it, not gRPC's UNKNOWN and a traceback."""
+    try:
+        return parse_message(message_class, raw)
+    except InvalidArgumentError as e:
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, e.message)
 
 
 class HealthService:
@@ -51,7 +60,8 @@ class HealthService:
             raise NotFoundError(None, None, f"unknown service {request.service!r}")
         return health_pb2.HealthCheckResponse(status=status)
 
-    async def watch(self, request, context):
+    async def watch(self, raw: bytes, context):
+        request = await _parsed(health_pb2.HealthCheckRequest, raw, context)
         last = object()
         while True:
             status = self.status_of(request.service)
@@ -71,7 +81,7 @@ class HealthService:
             unary(service, "Check", health_pb2.HealthCheckRequest, self.check, "health.Check",
                   None),
             (method_path(watch), grpc.unary_stream_rpc_method_handler(
-                self.watch, request_deserializer=health_pb2.HealthCheckRequest.FromString,
+                self.watch, request_deserializer=None,
                 response_serializer=lambda m: m.SerializeToString())),
         ]
 
@@ -128,7 +138,8 @@ class ReflectionService:
     def _info(self, pb):
         async def stream(requests, context):
             sent: set = set()
-            async for request in requests:
+            async for raw in requests:
+                request = await _parsed(pb.ServerReflectionRequest, raw, context)
                 response = self._answer(request, sent, pb)
                 response.valid_host = request.host
                 response.original_request.CopyFrom(request)
@@ -141,6 +152,6 @@ class ReflectionService:
             service = pb.DESCRIPTOR.services_by_name["ServerReflection"]
             method = service.methods_by_name["ServerReflectionInfo"]
             out.append((method_path(method), grpc.stream_stream_rpc_method_handler(
-                self._info(pb), request_deserializer=pb.ServerReflectionRequest.FromString,
+                self._info(pb), request_deserializer=None,
                 response_serializer=lambda m: m.SerializeToString())))
         return out

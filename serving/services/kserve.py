@@ -4,6 +4,7 @@ ModelConfig and ModelStatistics so stock Triton tooling works."""
 
 from __future__ import annotations
 
+import math
 import struct
 import time
 
@@ -52,6 +53,26 @@ _CONFIG_TYPE = {name: getattr(model_config_pb2, "TYPE_" + ("STRING" if name == "
 
 def datatype_of(dtype: _dt.DType) -> str:
     return _DATATYPE_OF[dtype]
+
+
+_MAX_DIMS = 64  # numpy's limit on an array's dimensions
+
+
+def reshape_input(name: str, values: np.ndarray, shape) -> np.ndarray:
+    """``values`` (flat, already of the shape's element count) in ``shape``; INVALID_ARGUMENT
+    naming why for a shape numpy cannot represent (the REST API's inputs come here too)."""
+    try:
+        return values.reshape(shape)
+    except ValueError:
+        pass
+    if len(shape) > _MAX_DIMS:
+        why = f"it has {len(shape)} dimensions, more than the {_MAX_DIMS} supported"
+    else:  # no elements, yet the other dimensions multiply past what numpy can address
+        why = (f"its element count overflows (the dimensions other than 0 multiply to "
+               f"{math.prod(d for d in shape if d)} elements of {values.itemsize} bytes, "
+               "more than an array can address)")
+    raise InvalidArgumentError(None, None, f"input '{name}': cannot make a tensor of shape "
+                               f"{list(shape)}: {why}")
 
 
 def _elements(shape) -> int:
@@ -156,14 +177,17 @@ def _decode_raw_input(name: str, datatype: str, shape: tuple, data: bytes) -> np
 
 
 def _decode_raw(name: str, datatype: str, shape: tuple, data: bytes) -> np.ndarray:
-    """A raw input the fast path did not take: BYTES, an unknown datatype, or numbers that do
-    not fill the shape."""
+    """A raw input the fast path did not take: BYTES, an unknown datatype, numbers that do
+    not fill the shape, or a shape numpy cannot represent."""
     raw_dtype = _RAW_DTYPES.get(datatype, _UNKNOWN)
     if raw_dtype is _UNKNOWN:
         raise _unsupported(name, datatype)
     if raw_dtype is None:  # BYTES
-        return decode_bytes(data, _elements(shape), f"input '{name}'").reshape(shape)
+        return reshape_input(name, decode_bytes(data, _elements(shape), f"input '{name}'"),
+                             shape)
     n = _elements(shape)
+    if len(data) == n * raw_dtype.itemsize:  # the right size: numpy could not take the shape
+        return reshape_input(name, np.frombuffer(data, dtype=raw_dtype), shape)
     raise InvalidArgumentError(
         None, None, f"input '{name}': raw data has {len(data)} bytes, but shape "
         f"{list(shape)} of {datatype} needs {n * raw_dtype.itemsize}")
@@ -197,7 +221,7 @@ def _decode_contents(name: str, t, shape: tuple) -> np.ndarray:
         except OverflowError:
             raise InvalidArgumentError(None, None, f"{what}: a value is out of range for "
                                        f"{t.datatype}") from None
-    return arr.reshape(shape)
+    return reshape_input(name, arr, shape)
 
 
 def _infer_response(request, entry, outputs, prediction, classes=None, leases=None):

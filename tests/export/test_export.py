@@ -373,6 +373,10 @@ def test_value_list_errors():
         tensors.make_ndarray(tensor_pb2.TensorProto())
     with pytest.raises(UnimplementedError, match="DT_RESOURCE"):
         tensors.make_ndarray(tensor_pb2.TensorProto(dtype=20))
+    # No value list holds a DT_VARIANT (it was "attribute name must be string").
+    with pytest.raises(UnimplementedError, match="input 'v': DT_VARIANT tensors are not "
+                       "supported"):
+        tensors.make_ndarray(tensor_pb2.TensorProto(dtype=21), "input 'v'")
     with pytest.raises(InvalidArgumentError, match="needs 24"):
         tensors.make_ndarray(_proto(tf.float32, [2, 3], tensor_content=b"\0" * 20))
 

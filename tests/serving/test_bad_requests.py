@@ -258,6 +258,52 @@ def test_bytes_and_typed_mismatches(served):
             "'x'", "string")
 
 
+# Shapes numpy cannot represent, though the request's data fits them (none): no elements,
+# but the other dimensions multiply past what an array can address, or over 64 dimensions.
+TOO_BIG = (0, 2**62)
+OVERFLOWING = "its element count overflows (the dimensions other than 0 multiply to"
+
+
+def test_shapes_numpy_cannot_represent_are_invalid_argument(served):
+    """INVALID_ARGUMENT naming the shape and why, typed, raw (numbers and BYTES) and on a
+    stream, as the REST API and TF Serving's Predict refuse them (INTERNAL "array is too big"
+    or "cannot reshape" before; raw numbers said "0 bytes, but ... needs 0")."""
+    client = served[1]
+    shape = "shape [0, 4611686018427387904]"
+    refused(lambda: infer(client, infer_request(shape=TOO_BIG, typed=("fp32_contents", []))),
+            "INVALID_ARGUMENT", "input 'x'", shape, OVERFLOWING, "4611686018427387904 elements "
+            "of 4 bytes")
+    refused(lambda: infer(client, infer_request(shape=TOO_BIG, raw=b"")), "INVALID_ARGUMENT",
+            "input 'x'", shape, OVERFLOWING)
+    refused(lambda: infer(client, infer_request("BYTES", shape=(2**40, 2**40, 0), raw=b"")),
+            "INVALID_ARGUMENT", "input 'x'", "shape [1099511627776, 1099511627776, 0]",
+            OVERFLOWING, f"{2**80} elements")
+    refused(lambda: infer(client, infer_request(shape=(0,) + (1,) * 64, raw=b"")),
+            "INVALID_ARGUMENT", "input 'x'", "it has 65 dimensions, more than the 64 supported")
+    stream = method_path(grpc_service_pb2.DESCRIPTOR.services_by_name[
+        "GRPCInferenceService"].methods_by_name["ModelStreamInfer"])
+    request = infer_request(shape=TOO_BIG, typed=("fp32_contents", []))
+    [answer] = client.channel.stream_stream(stream)(iter([request.SerializeToString()]),
+                                                    timeout=10)
+    message = grpc_service_pb2.ModelStreamInferResponse.FromString(answer).error_message
+    assert shape in message and OVERFLOWING in message, message
+    predict(client, predict_request())  # the server goes on
+
+
+def test_variant_tensors_are_refused_naming_the_dtype(served):
+    """A DT_VARIANT TensorProto (no value list minitf reads) is INVALID_ARGUMENT saying so, in
+    Predict and SessionRun (it was "attribute name must be string, not 'NoneType'")."""
+    client = served[1]
+    variant = tensor_pb2.TensorProto(dtype=21)  # DT_VARIANT
+    variant.tensor_shape.dim.add().size = 1
+    refused(lambda: predict(client, predict_request({"x": variant})), "INVALID_ARGUMENT",
+            "input 'x': DT_VARIANT tensors are not supported")
+    run = session_service_pb2.SessionRunRequest(model_spec={"name": "dense"}, fetch=["probs:0"],
+                                                feed=[{"name": "x:0", "tensor": variant}])
+    refused(lambda: send(client.channel, SESSION_RUN, run.SerializeToString()),
+            "INVALID_ARGUMENT", "feed 'x:0': DT_VARIANT tensors are not supported")
+
+
 @pytest.mark.parametrize("path,fragment", [
     (PREDICT, "Missing ModelSpec"), (METADATA, "Missing ModelSpec"),
     (STATUS, "Missing ModelSpec"), (SESSION_RUN, "Missing ModelSpec"),

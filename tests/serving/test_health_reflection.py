@@ -107,6 +107,32 @@ def test_watch_streams_not_serving_then_serving(tmp_path):
         assert client.server_ready()
 
 
+@pytest.mark.parametrize("module, service, method, message", [
+    (health_pb2, "Health", "Watch", "malformed HealthCheckRequest"),
+    (reflection_v1alpha_pb2, "ServerReflection", "ServerReflectionInfo",
+     "malformed ServerReflectionRequest"),
+    (reflection_v1_pb2, "ServerReflection", "ServerReflectionInfo",
+     "malformed ServerReflectionRequest")], ids=["watch", "reflection-v1alpha", "reflection-v1"])
+def test_malformed_request_bytes_are_invalid_argument(served, module, service, method,
+                                                      message):
+    """Bytes that are not the request message: INVALID_ARGUMENT naming its type, as every
+    unary method answers (gRPC's own parsing gave UNKNOWN "Unexpected DecodeError")."""
+    _, channel = served
+    path = _path(module, service, method)
+    call = channel.unary_stream(path) if method == "Watch" else channel.stream_stream(path)
+    with pytest.raises(grpc.RpcError) as err:
+        list(call(b"\x0a\xff" if method == "Watch" else iter([b"\x0a\xff"]), timeout=10))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
+    assert message in err.value.details()
+    # A well-formed request still gets its answer.
+    stream = watch(channel, "")
+    assert next(stream).status == Status.SERVING
+    stream.cancel()
+    [answer] = reflect(channel, reflection_v1_pb2, [
+        reflection_v1_pb2.ServerReflectionRequest(list_services="")])
+    assert answer.WhichOneof("message_response") == "list_services_response"
+
+
 # -- reflection -----------------------------------------------------------------------------
 def reflect(channel, pb, requests: list) -> list:
     """One ServerReflectionInfo stream: sends ``requests`` and returns the answers."""

@@ -247,3 +247,40 @@ def test_a_client_gone_before_its_answer_leaves_no_traceback(tmp_path, capfd):
                                    reference(X3)["probs"], rtol=1e-5, atol=1e-6)
     err = capfd.readouterr().err
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def _exchange(port, request: bytes) -> tuple[bytes, float]:
+    """Sends ``request`` on a fresh connection and reads until the server closes it: (all
+    it answered, the seconds that took)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+    start, data = time.monotonic(), b""
+    try:
+        s.sendall(request)
+        while chunk := s.recv(4096):
+            data += chunk
+    finally:
+        s.close()
+    return data, time.monotonic() - start
+
+
+def test_an_http09_request_is_refused_with_a_status_line(tmp_path, capfd):
+    """"GET /path" with no version is HTTP/0.9: 400 "HTTP/0.9 is not supported" with a status
+    line, at once, and the connection closes. (It raised AttributeError in _end, a traceback
+    and no answer; with one CRLF http.server first waited the REST timeout for headers that
+    HTTP/0.9 never sends.) A malformed request line's 400 has a status line too, where
+    http.server wrote a bare body."""
+    write_model(str(tmp_path / "dense"), 1)
+    with running_server([ModelConfig(name="dense", base_path=str(tmp_path / "dense"))]) as (
+            server, _):
+        for request in (b"GET /healthz\r\n\r\n", b"GET /healthz\r\n", b"HEAD /readyz\r\n"):
+            data, took = _exchange(server.http_port, request)
+            head, _, body = data.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 400 ") and b"Connection: close" in head, data
+            assert b"HTTP/0.9 is not supported" in body and took < WAIT / 4, (request, took)
+        data, _ = _exchange(server.http_port, b"GET / HTTP/1.1 x\r\n\r\n")
+        assert data.startswith(b"HTTP/1.1 400 Bad request version"), data
+        # The server goes on answering.
+        data, _ = _exchange(server.http_port, b"GET /healthz HTTP/1.0\r\n\r\n")
+        assert data.startswith(b"HTTP/1.1 200 ") and data.endswith(b"\r\n\r\nok\n"), data
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "AttributeError" not in err, err

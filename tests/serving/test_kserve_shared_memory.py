@@ -172,6 +172,24 @@ def test_inference_errors(served, client, region):
         assert got_code == code and fragment in details, (params, details)
 
 
+def test_a_shape_numpy_cannot_represent_is_invalid_argument(served, client, region):
+    """An input in shared memory whose shape has no elements but other dimensions that
+    overflow what numpy can address: INVALID_ARGUMENT saying so, as from raw_input_contents
+    (it said "raw data has 0 bytes, but shape [0, 4611686018427387904] of FP32 needs 0")."""
+    key, _ = region
+    client.register_system_shared_memory("r", key, PAGE)
+    request = service_pb2.ModelInferRequest(model_name="dense")
+    t = request.inputs.add(name="x", datatype="FP32", shape=[0, 2**62])
+    t.parameters["shared_memory_region"].string_param = "r"
+    t.parameters["shared_memory_byte_size"].int64_param = 0
+    with grpc.insecure_channel(f"127.0.0.1:{served.grpc_port}") as channel:
+        with pytest.raises(grpc.RpcError) as err:
+            service_pb2_grpc.GRPCInferenceServiceStub(channel).ModelInfer(request, timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "input 'x': cannot make a tensor of shape [0, 4611686018427387904]: its element " \
+        "count overflows" in err.value.details(), err.value.details()
+
+
 def test_rest(served, region):
     """/v2/systemsharedmemory: register, status, infer with JSON parameters, unregister."""
     key, handle = region

@@ -240,6 +240,35 @@ TFS_ERRORS = [
      '"scores".'),
     ("census:regress", {"signature_name": "nope", "examples": [{"x": [1.0]}]}, 400,
      "No signature was found with the name: nope"),
+    # More dimensions than numpy's 64 (a row of 'instances' 63: the batch is one more); 500
+    # "maximum supported dimension for an ndarray is currently 64" before.
+    ("dense:predict", b'{"instances": ' + b"[" * 70 + b"1" + b"]" * 70 + b"}", 400,
+     "Failed to process element: 0 of 'instances' list. Error: INVALID_ARGUMENT: JSON Value: "
+     "lists nested 69 deep make a tensor of 69 dimensions, more than the 63 supported in a row "
+     "of 'instances'"),
+    ("dense:predict", b'{"inputs": ' + b"[" * 65 + b"1" + b"]" * 65 + b"}", 400,
+     "JSON Value: lists nested 65 deep make a tensor of 65 dimensions, more than the 64 "
+     "supported"),
+    # Numbers a double cannot hold, refused as TF Serving's rapidjson refuses them (500 "Exceeds
+    # the limit (4300 digits)" before; 1e400 was read as infinity).
+    ("dense:predict", b'{"instances": [[' + b"9" * 5000 + b", 2, 3, 4]]}", 400,
+     "JSON Parse error: Number too big to be stored in double: 99999999999999999999... (5000 "
+     "characters)"),
+    ("dense:predict", b'{"instances": [[1e400, 2, 3, 4]]}', 400,
+     "JSON Parse error: Number too big to be stored in double: 1e400"),
+    ("dense:predict", b'{"inputs": [[1, 2, 3, -1E+309]]}', 400,
+     "JSON Parse error: Number too big to be stored in double: -1E+309"),
+    ("dense:predict", b'{"inputs": [[1, 2, 3, 1' + b"0" * 400 + b'.5]]}', 400,
+     "Number too big to be stored in double: 10000000000000000000... (403 characters)"),
+    ("census:regress", b'{"examples": [{"x": [1e999]}]}', 400,
+     "JSON Parse error: Number too big to be stored in double: 1e999"),
+    ("census:classify", b'{"examples": [{"x": [' + b"9" * 5000 + b"]}]}", 400,
+     "JSON Parse error: Number too big to be stored in double"),
+    # A feature name protobuf cannot hold (500 UnicodeEncodeError before).
+    ("census:classify", b'{"examples": [{"\\ud800": [1.0]}]}', 400,
+     'Feature name "\\ud800" is not valid Unicode (it holds a lone surrogate)'),
+    ("census:classify", b'{"context": {"\\udfff": 1}, "examples": [{"x": [1.0]}]}', 400,
+     'Feature name "\\udfff" is not valid Unicode'),
 ]
 
 
@@ -251,6 +280,32 @@ def test_tf_serving_errors(rest_served, path, body, status, fragment):
                           else json.dumps(body).encode())
     assert got == status, text
     assert sorted(doc) == ["error"] and fragment in doc["error"], doc["error"]
+
+
+def test_number_literals_a_double_holds_are_still_read(rest_served):
+    """What the too-big check lets through: NaN and Infinity literals (TF Serving reads them),
+    an exponent that underflows to 0, long digit strings that fit, and a string that merely
+    looks like a big number (it only makes the body take the checked parse)."""
+    server, _ = rest_served
+    body = (b'{"inputs": [NaN, -Infinity, 1e-400, 1.5e+38, 0.' + b"1" * 300 + b"], "
+            b'"signature_name": "serving_default", "note": "1e999 ' + b"9" * 400 + b'"}')
+    status, doc, text = call(server, "/v1/models/ident:predict", raw=body)
+    assert status == 200, text
+    np.testing.assert_array_equal(np.array(doc["outputs"]["y"], np.float32), np.array(
+        [np.nan, -np.inf, 0.0, 1.5e38, 0.1111111111], np.float32))
+
+
+def test_status_refuses_a_version_past_int64_as_metadata_does(rest_served):
+    """GET /v1/models/<m>/versions/<N> with N past int64: TF Serving's 400 "Failed to convert
+    version" (404 "Could not find version" before), as the metadata path answers."""
+    server, _ = rest_served
+    error = {"error": "Failed to convert version: 99999999999999999999 to numeric."}
+    for path in ("/v1/models/dense/versions/99999999999999999999",
+                 "/v1/models/dense/versions/99999999999999999999/metadata"):
+        status, doc, text = call(server, path)
+        assert (status, doc) == (400, error), (path, text)
+    status, doc, _ = call(server, "/v1/models/dense/versions/9223372036854775807")
+    assert status == 404 and "9223372036854775807" in doc["error"]  # an int64: not found
 
 
 @pytest.mark.parametrize("path, error", [
