@@ -100,6 +100,9 @@ class ServerOptions:
     # retried this many times, this far apart (0: minitf's own rule, retry when files change).
     max_num_load_retries: int = 0
     load_retry_interval_seconds: float = 60.0
+    # TF Serving's --allow_version_labels_for_unavailable_models: a new version label may name
+    # a version not available yet (a moved one, never).
+    allow_version_labels_for_unavailable_models: bool = False
     # TF Serving's and Triton's metric names next to minitf's (metrics_compat.py), on /metrics
     # and the monitoring config's path.
     compat_metrics: bool = True

@@ -15,6 +15,10 @@ repository. ``--model_control_mode``:
   files changed loads again, each before it replaces the old); Unload unloads every version of
   one and holds it unloaded. Reconfigurations (HandleReloadConfigRequest, --model_config_file
   polling) leave a held model unloaded, and a model a reconfiguration adds joins unloaded.
+  A held model has no version to check version labels against: the labels it is configured
+  with (at start or by a reconfiguration) wait, unchecked and not served, for the Load that
+  loads it, which applies them as TF Serving applies a config's (FAILED_PRECONDITION for a
+  new or moved label naming a version not available). An Unload keeps its labels.
 
 This module is the repository's friend: Load and Unload run under its poll lock, so they are
 ordered with polls and reconfigurations, and use its own load and unload steps (a version
@@ -26,8 +30,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from minitf.errors import (InternalError, InvalidArgumentError, NotFoundError,
-                           UnavailableError, UnimplementedError)
+from minitf.errors import (FailedPreconditionError, InternalError, InvalidArgumentError,
+                           NotFoundError, UnavailableError, UnimplementedError)
 
 from .repository import ModelRepository, State
 
@@ -136,7 +140,10 @@ class ModelControl:
         serving stay unless their files changed; versions that failed before are retried) and
         returns once each has loaded or failed. A failure is INVALID_ARGUMENT naming each
         failed version and why, as Triton's; versions that did load serve (minitf keeps
-        whatever works)."""
+        whatever works). Then the version labels the model was configured with while held
+        unloaded apply, checked as a reconfiguration's (TF Serving's FAILED_PRECONDITION for
+        a new or moved label naming a version not available: its labels stay as they were,
+        and the next Load tries again)."""
         self._check_mode()
         repo = self.repository
         with repo._poll_lock:  # ordered with polls, reconfigurations and other loads
@@ -156,6 +163,11 @@ class ModelControl:
             repo._failed = {k: v for k, v in repo._failed.items() if k[0] != name}
             repo._sync(cfg, reload_changed=True)
             failed = sorted(v for n, v in repo._failed if n == name)
+            try:  # labels a reconfiguration gave it while held, now it has versions
+                repo.apply_pending_labels(name)
+                label_error = None
+            except FailedPreconditionError as e:
+                label_error = e
         if failed:
             statuses = {s.version: s for s in repo.status(name)}
             parts = []
@@ -167,6 +179,8 @@ class ModelControl:
                 parts.append(f"version {v} is at {state} state: {reason};")
             raise InvalidArgumentError(None, None, f"load failed for model '{name}': "
                                        + "".join(parts) + "\n")
+        if label_error is not None:
+            raise label_error
 
     # -- RepositoryModelUnload -----------------------------------------------------------------
     def unload(self, name: str):

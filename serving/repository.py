@@ -18,10 +18,10 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from minitf.errors import (InvalidArgumentError, NotFoundError, OpError, UnavailableError,
-                           UnknownError)
+from minitf.errors import (FailedPreconditionError, InvalidArgumentError, NotFoundError, OpError,
+                           UnavailableError, UnknownError)
 from minitf.export.saved_model import saved_model_file
 
 from .batching import BatchingConfig, DynamicBatcher
@@ -101,14 +101,14 @@ class LoadedVersion:
 
 
 def _differences(old: ModelConfig, new: ModelConfig) -> list[str]:
-    """What changed between two configurations of a model, batching aside ("base path ...")."""
+    """What changed between two configurations of a model, batching and labels aside ("base
+    path ..."): what makes its versions sync again. Labels are the label step's
+    (ModelRepository._update_labels)."""
     out = []
     if old.base_path != new.base_path:
         out.append(f"base path {old.base_path} -> {new.base_path}")
     if _policy_text(old) != _policy_text(new):
         out.append(f"version policy {_policy_text(old)} -> {_policy_text(new)}")
-    if old.version_labels != new.version_labels:
-        out.append(f"version labels {old.version_labels} -> {new.version_labels}")
     return out
 
 
@@ -121,17 +121,32 @@ def _policy_text(cfg: ModelConfig) -> str:
 
 
 class ModelRepository:
-    """Serves the configured models; ``poll()`` syncs them with the filesystem."""
+    """Serves the configured models; ``poll()`` syncs them with the filesystem.
+
+    Version labels are TF Serving's label map: a configured model's ``version_labels`` here
+    (``config(name)``) are the labels it serves, which a new configuration changes only once
+    every new or moved label names an AVAILABLE version (``start``, ``reconfigure``; with
+    ``allow_unavailable_labels``, TF Serving's --allow_version_labels_for_unavailable_models,
+    a new label may name any version, a moved one still only an available one)."""
 
     def __init__(self, configs: list[ModelConfig], *, default_batching: BatchingConfig | None =
                  None, loader: Callable[[str, str, int], Servable] = load_version,
                  observer=None, clock=time.monotonic, per_model_batching: bool = False,
                  control_mode: str = "poll", unloaded=(), load_retries: int = 0,
-                 load_retry_seconds: float = 60.0):
+                 load_retry_seconds: float = 60.0, allow_unavailable_labels: bool = False):
         names = [c.name for c in configs]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate model names in the configuration: {names}")
-        self._configs = {c.name: c for c in configs}
+        self._allow_unavailable_labels = allow_unavailable_labels
+        # The labels configured for a model held unloaded (explicit model control) that differ
+        # from the ones it has: it has no version to check them against, so its Load checks
+        # and applies them (model_control.py).
+        self._pending_labels: dict[str, dict[str, int]] = {
+            c.name: dict(c.version_labels) for c in configs
+            if c.name in set(unloaded) and c.version_labels}
+        # The others' labels serve at once; start() checks them once their versions loaded.
+        self._configs = {c.name: replace(c, version_labels={}) if c.name in
+                         self._pending_labels else c for c in configs}
         self._default_batching = default_batching
         # TF Serving's --enable_per_model_batching_parameters: with batching on, a version
         # batches only if it has a batching_params.pbtxt, with that file's parameters.
@@ -227,8 +242,15 @@ class ModelRepository:
                     log.exception("model %s: error while syncing versions", cfg.name)
 
     def start(self, interval_seconds: float):
-        """Polls now, then every ``interval_seconds`` in a background thread (<= 0: once)."""
+        """Polls now, then every ``interval_seconds`` in a background thread (<= 0: once).
+        Raises FailedPreconditionError, as TF Serving's start-up, when a version label names a
+        version that did not become available (a new label may, with
+        allow_unavailable_labels)."""
         self.poll()
+        with self._poll_lock:  # every label is new at start-up
+            for cfg in self._configs.values():
+                if cfg.name not in self.unloaded:
+                    self._check_labels(cfg.name, cfg.version_labels, {})
         if interval_seconds > 0:
             self._thread = threading.Thread(target=self._poll_loop, args=(interval_seconds,),
                                             name="model-poller", daemon=True)
@@ -269,15 +291,21 @@ class ModelRepository:
     def reconfigure(self, configs: list[ModelConfig]):
         """Serves ``configs`` from now on, as TF Serving's ReloadConfig (HandleReloadConfigRequest
         and the polled ``--model_config_file`` both come here): a model no longer listed is
-        refused, then unloaded (its in-flight requests finish); a model whose base path,
-        version policy or labels changed is synced to them (new versions load before unwanted
-        ones unload); a new model is loaded, each version before it serves (under explicit
+        refused, then unloaded (its in-flight requests finish); a model whose base path or
+        version policy changed is synced to them (new versions load before unwanted ones
+        unload); a new model is loaded, each version before it serves (under explicit
         model control, it joins unloaded, and an unloaded model stays so: model_control.py).
         A model's batching applies to the versions it loads from now on.
 
+        Version labels change last, as TF Serving's UpdateModelVersionLabelMap, all or none:
+        FailedPreconditionError when a new or moved label names a version that is not
+        available (the models are updated, the labels stay as they were); a model held
+        unloaded keeps its new labels for its Load to apply.
+
         Raises InvalidArgumentError, changing nothing, for a list naming a model twice; raises
         UnknownError, as TF Serving does, when a new model has no available version afterwards
-        (the new list is in place: its versions load as they appear)."""
+        (the new list is in place: its versions load as they appear; the labels stay as they
+        were)."""
         seen = set()
         for cfg in configs:
             if cfg.name in seen:  # TF Serving's ValidateModelConfigList
@@ -298,11 +326,14 @@ class ModelRepository:
                 self._configs = {n: c for n, c in old.items() if n in new}  # refused from now
                 for name in removed:
                     self._remove(name)
+            # Each model serves its labels so far until the label step below.
+            kept = {n: replace(c, version_labels=dict(old[n].version_labels) if n in old else {})
+                    for n, c in new.items()}
             for name, what in changed.items():
                 log.info("Updating model %s: %s", name, ", ".join(what))
                 if name not in self.unloaded:  # an unloaded one loads its new config on Load
                     self._guarded_sync(new[name])
-                self._configs = {**self._configs, name: new[name]}
+                self._configs = {**self._configs, name: kept[name]}
             for name in added:
                 log.info("Adding model %s (base path %s)", name, new[name].base_path)
                 with self._lock:
@@ -314,15 +345,75 @@ class ModelRepository:
                     self.unloaded.add(name)  # explicit control: loaded by a Load, not here
                 else:
                     self._guarded_sync(new[name])
-            self._configs = dict(new)  # new models serve from here, every version loaded
+            self._configs = kept  # new models serve from here, every version loaded
+            missing = [new[n] for n in added
+                       if not self._loaded.get(n) and n not in self.unloaded]
+            label_error = None
+            if not missing:  # as TF Serving: labels only once the models are available
+                label_error = self._update_labels(new)
         if removed or added or changed:
             log.info("Model configuration applied: %d model(s); added %s, updated %s, "
                      "removed %s", len(new), added or "none", list(changed) or "none",
                      removed or "none")
-        missing = [new[n] for n in added if not self._loaded.get(n) and n not in self.unloaded]
         if missing:
             raise UnknownError(None, None, "Some models did not become available: {" + ", ".join(
                 f"{c.name} ({self._unavailable_reason(c)})" for c in missing) + "}")
+        if label_error is not None:
+            raise label_error
+
+    def _check_labels(self, name: str, labels: dict, current: dict):
+        """Raises TF Serving's FailedPreconditionError for the first label of ``labels`` that
+        is new or moved from ``current`` and names a version of model ``name`` that is not
+        available. An unchanged label is not checked again (its version may have gone since:
+        requests by it then answer NOT_FOUND); allow_unavailable_labels lets a new one wait."""
+        available = self._loaded.get(name, {})
+        for label, version in sorted(labels.items()):
+            if current.get(label) == version or version in available:
+                continue
+            if self._allow_unavailable_labels and label not in current:
+                continue  # TF Serving: "unused version labels" only, not moved ones
+            raise FailedPreconditionError(
+                None, None, f"Request to assign label to version {version} of model {name}, "
+                "which is not currently available for inference")
+
+    def _update_labels(self, configs: dict[str, ModelConfig]) -> OpError | None:
+        """TF Serving's UpdateModelVersionLabelMap: every model's labels become ``configs``'
+        if all check out (held models': pending until their Load), else none change and the
+        error is returned. Under the poll lock."""
+        served, pending = {}, {}
+        for name, cfg in configs.items():
+            current = self._configs[name].version_labels
+            if cfg.version_labels == current:
+                continue
+            if name in self.unloaded:
+                pending[name] = dict(cfg.version_labels)
+                continue
+            try:
+                self._check_labels(name, cfg.version_labels, current)
+            except FailedPreconditionError as e:  # logged by the caller, as other failures
+                return e
+            served[name] = dict(cfg.version_labels)
+        self._pending_labels = pending  # a model's pending labels are its newest config's
+        for name, labels in served.items():
+            log.info("Model %s: version labels %s -> %s", name,
+                     self._configs[name].version_labels, labels)
+        if served:
+            self._configs = {n: replace(c, version_labels=served[n]) if n in served else c
+                             for n, c in self._configs.items()}
+        return None
+
+    def apply_pending_labels(self, name: str):
+        """The labels a reconfiguration gave model ``name`` while it was held unloaded, checked
+        now that it loaded (as ``reconfigure``'s); FailedPreconditionError leaves its labels
+        (and the pending ones, for its next Load) as they were. Under the poll lock."""
+        labels = self._pending_labels.get(name)
+        if labels is None:
+            return
+        cfg = self._configs[name]
+        self._check_labels(name, labels, cfg.version_labels)
+        del self._pending_labels[name]
+        log.info("Model %s: version labels %s -> %s", name, cfg.version_labels, labels)
+        self._configs = {**self._configs, name: replace(cfg, version_labels=dict(labels))}
 
     def _guarded_sync(self, cfg: ModelConfig):
         try:
@@ -346,6 +437,7 @@ class ModelRepository:
             self._status = {n: v for n, v in self._status.items() if n != name}
         self._failed = {k: v for k, v in self._failed.items() if k[0] != name}
         self._no_versions.discard(name)
+        self._pending_labels.pop(name, None)
         self.unloaded.discard(name)
         if self._observer is not None:
             self._observer.remove_models([name])

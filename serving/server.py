@@ -71,7 +71,8 @@ class ModelServer:
                 options.model_control_mode, options.load_models,
                 [m.name for m in options.models]),
             load_retries=options.max_num_load_retries,
-            load_retry_seconds=options.load_retry_interval_seconds)
+            load_retry_seconds=options.load_retry_interval_seconds,
+            allow_unavailable_labels=options.allow_version_labels_for_unavailable_models)
         if options.compat_metrics:  # TF Serving's and Triton's series, derived when scraped
             CompatCollector(self.metrics, self.repository)
         # Unbatched plans and SessionRun run here, off the event loop.

@@ -4,7 +4,8 @@ a TF Serving command line runs ``minitf serve`` unchanged.
 Each flag is one of three kinds:
 
 - *implemented*: it does here what it does in TF Serving (``--grpc_socket_path``,
-  ``--grpc_channel_arguments``, ``--ssl_config_file``, ``--max_num_load_retries``, CORS, ...);
+  ``--grpc_channel_arguments``, ``--ssl_config_file``, ``--max_num_load_retries``, CORS,
+  ``--allow_version_labels_for_unavailable_models``, ...);
 - *ignored with a log line*: it only tunes TensorFlow internals minitf does not have, and no
   value changes an answer (``--flush_filesystem_caches``, ``--enable_profiler``, ...);
 - *refused* (exit 2, naming the flag): a value that would change an answer or that minitf
@@ -70,9 +71,6 @@ IGNORED = {
     "num_tflite_interpreters_per_pool": (int, "minitf serves no TensorFlow Lite models"),
     "enable_grpc_healthcheck_service": (
         tf_bool, "minitf always serves grpc.health.v1.Health"),
-    "allow_version_labels_for_unavailable_models": (
-        tf_bool, "minitf always lets a version label name a version that is not available "
-        "(yet)"),
 }
 
 
@@ -109,6 +107,12 @@ def add_tfs_flags(p):
     p.add_argument("--load_retry_interval_micros", type=int, default=DEFAULT_LOAD_RETRY_MICROS,
                    help="wait between load retries (default %(default)s: a minute, as TF "
                    "Serving; negative: no wait)")
+    bool_flag(p, "--allow_version_labels_for_unavailable_models", default=False,
+               text="let a new version label name a version that is not available yet "
+               "(requests by it answer NOT_FOUND until the version loads); a label that "
+               "exists may still only move to an available version (default false: as TF "
+               "Serving, every new or moved label must name an available version, else the "
+               "config load fails with FAILED_PRECONDITION)")
     p.add_argument("--tensorflow_intra_op_parallelism", type=int, default=0,
                    help="threads per op: sets --blas_threads (default 0: minitf's 1)")
     p.add_argument("--tensorflow_inter_op_parallelism", type=int, default=0,
@@ -308,4 +312,6 @@ def tfs_options(args) -> dict:
         "cors": bool(args.rest_api_enable_cors_support),
         "max_num_load_retries": args.max_num_load_retries,
         "load_retry_interval_seconds": max(args.load_retry_interval_micros, 0) / 1e6,
+        "allow_version_labels_for_unavailable_models":
+            args.allow_version_labels_for_unavailable_models,
     }

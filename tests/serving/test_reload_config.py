@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -412,3 +414,142 @@ def test_cli_flag(bases, tmp_path):
     with pytest.raises(ValueError, match="--model_config_file_poll_wait_seconds must be >= 0"):
         _serve_options(["--model_config_file", str(path),
                         "--model_config_file_poll_wait_seconds", "-1"])
+
+
+# -- version labels: TF Serving's UpdateModelVersionLabelMap -----------------------------------
+def unavailable(version, model="dense"):
+    """TF Serving's FAILED_PRECONDITION for a label naming a version that is not available."""
+    return (f"Request to assign label to version {version} of model {model}, which is not "
+            "currently available for inference")
+
+
+def labelled(base, labels, policy="all"):
+    out = entry("dense", base, version_labels=labels)
+    if policy == "all":
+        out.model_version_policy.all.SetInParent()
+    else:
+        out.model_version_policy.specific.versions.extend(policy)
+    return out
+
+
+def code_of(client, label):
+    with pytest.raises(grpc.RpcError) as info:
+        client.predict("dense", {"x": X}, label=label)
+    return info.value.code()
+
+
+def test_reload_refuses_a_label_on_a_version_not_available(bases):
+    """FAILED_PRECONDITION in TF Serving's words; the models were updated first (wide is
+    added) and every label stays as it was. A label that does not change is not checked
+    again, and a label may move to an available version or go."""
+    dense, wide = bases
+    with running_server([ModelConfig("dense", str(dense), version_policy="all",
+                                     version_labels={"stable": 1})]) as (server, client):
+        for labels in ({"stable": 1, "canary": 3}, {"stable": 7}):  # a new one, a moved one
+            with pytest.raises(grpc.RpcError) as info:
+                reload(server, request(labelled(dense, labels), entry("wide", wide)))
+            assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            assert info.value.details() == unavailable(max(labels.values()))
+            check(client.predict("wide", {"x": X}), 3.0)  # the models changed before
+            check(client.predict("dense", {"x": X}, label="stable"), 1.0)  # the labels did not
+            assert code_of(client, "canary") == grpc.StatusCode.INVALID_ARGUMENT
+            assert server.repository.config("dense").version_labels == {"stable": 1}
+        # Moved to an available version: applied.
+        assert reload(server, request(labelled(dense, {"stable": 2}))).status.error_code == 0
+        check(client.predict("dense", {"x": X}, label="stable"), 2.0)
+        # Unchanged, though version 2 unloads in the same reload: not checked again; requests
+        # by it then find no version 2 (NOT_FOUND, as TF Serving's ServableRequest).
+        response = reload(server, request(labelled(dense, {"stable": 2}, policy=[1])))
+        assert response.status.error_code == 0
+        assert server.repository.available_versions("dense") == [1]
+        assert code_of(client, "stable") == grpc.StatusCode.NOT_FOUND
+        assert reload(server, request(labelled(dense, {}, policy=[1]))).status.error_code == 0
+        assert code_of(client, "stable") == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_the_flag_lets_a_new_label_wait_for_its_version(bases):
+    """--allow_version_labels_for_unavailable_models: a new label may name a version not
+    available yet (NOT_FOUND until it loads, then it serves), at start-up and by reload; an
+    existing label still moves only to an available version."""
+    dense, _ = bases
+    models = [ModelConfig("dense", str(dense), version_policy="all",
+                          version_labels={"stable": 1, "next": 3})]
+    with running_server(models, poll_seconds=0.05,
+                        allow_version_labels_for_unavailable_models=True) as (server, client):
+        assert code_of(client, "next") == grpc.StatusCode.NOT_FOUND
+        write_model(str(dense), 3, 3.0)
+        wait_for(lambda: server.repository.available_versions("dense") == [1, 2, 3], "v3")
+        check(client.predict("dense", {"x": X}, label="next"), 3.0)
+        response = reload(server, request(labelled(dense, {"stable": 1, "next": 3,
+                                                           "later": 4})))
+        assert response.status.error_code == 0
+        assert code_of(client, "later") == grpc.StatusCode.NOT_FOUND
+        with pytest.raises(grpc.RpcError) as info:  # moving an existing label: still refused
+            reload(server, request(labelled(dense, {"stable": 5, "next": 3, "later": 4})))
+        assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert info.value.details() == unavailable(5)
+        check(client.predict("dense", {"x": X}, label="stable"), 1.0)
+        assert server.repository.config("dense").version_labels == {
+            "stable": 1, "next": 3, "later": 4}
+
+
+def test_polled_config_file_applies_a_label_once_its_version_is_available(bases, tmp_path,
+                                                                          caplog):
+    dense, _ = bases
+    path = tmp_path / "models.json"
+    write_atomically(path, json.dumps({"models": [
+        {"name": "dense", "base_path": "dense", "version_policy": "all"}]}))
+    models, default = load_model_config_file(str(path))
+    with running_server(models, default, poll_seconds=0.05, model_config_file=str(path),
+                        model_config_file_poll_seconds=0.05) as (server, client):
+        with caplog.at_level(logging.ERROR, logger="minitf.serving"):
+            write_atomically(path, json.dumps({"models": [
+                {"name": "dense", "base_path": "dense", "version_policy": "all",
+                 "version_labels": {"next": 3}}]}))
+            wait_for(lambda: any(unavailable(3) in r.getMessage() for r in caplog.records),
+                     "the label error to be logged")
+            time.sleep(0.3)  # several polls: logged once
+        assert len([r for r in caplog.records if unavailable(3) in r.getMessage()]) == 1
+        assert code_of(client, "next") == grpc.StatusCode.INVALID_ARGUMENT
+        write_model(str(dense), 3, 3.0)
+        wait_for(lambda: server.repository.config("dense").version_labels == {"next": 3},
+                 "the label once v3 loaded")
+        check(client.predict("dense", {"x": X}, label="next"), 3.0)
+
+
+def _config_file(tmp_path, labels):
+    path = tmp_path / "labels.json"
+    path.write_text(json.dumps({"models": [{"name": "dense", "base_path": "dense",
+                                            "version_labels": labels}]}))
+    return str(path)
+
+
+def test_startup_refuses_a_label_on_a_version_not_available(bases, tmp_path):
+    """``minitf serve`` exits 1 with TF Serving's message on one line (dense serves only
+    version 2, its latest); with the flag, the same configuration starts."""
+    cli_command = [sys.executable, "-m", "minitf.serving.cli", "serve", "--port", "0",
+                   "--http_port", "-1", "--model_config_file",
+                   _config_file(tmp_path, {"stable": 1})]
+    proc = subprocess.run(cli_command, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert f"minitf serve: {unavailable(1)}\n" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""  # never served
+    with subprocess.Popen([*cli_command, "--allow_version_labels_for_unavailable_models"],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as p:
+        first = []
+        reader = threading.Thread(target=lambda: first.append(p.stdout.readline()),
+                                  daemon=True)
+        reader.start()
+        try:
+            reader.join(120)  # a cold interpreter imports numpy, grpc and protobuf first
+            assert first and first[0].startswith("minitf serving on grpc :"), first
+        finally:
+            p.terminate()
+            p.wait(30)
+            p.stdout.close()
+    options = _serve_options(["--model_config_file", _config_file(tmp_path, {}),
+                              "--allow_version_labels_for_unavailable_models=true"])
+    assert options.allow_version_labels_for_unavailable_models
+    assert not _serve_options(["--model_config_file", _config_file(tmp_path, {})]
+                              ).allow_version_labels_for_unavailable_models

@@ -517,3 +517,54 @@ def test_a_removed_model_keeps_no_statistics_and_restarts_from_zero():
     assert not [x for x in labels if x["model"] == "dense"]
     metrics.add_models(["dense"])
     assert metrics.stats.get("dense", 1) == {}
+
+
+def test_a_held_model_gets_its_labels_when_a_load_loads_it(three_versions):
+    """Explicit model control: a model held unloaded has no version to check labels against,
+    so the labels it is configured with wait for the Load, which checks them as a config
+    load does (TF Serving's FAILED_PRECONDITION) and keeps the old ones when they fail."""
+    from minitf.serving.model_control import ModelControl
+
+    config = ModelConfig("m", three_versions, version_labels={"stable": 3})  # latest: 3 only
+    repo = ModelRepository([config], control_mode="explicit", unloaded={"m"})
+    control = ModelControl(repo)
+    try:
+        repo.start(0)  # no error: its labels are not checked while it is held
+        with pytest.raises(InvalidArgumentError, match="Unrecognized servable version label"):
+            repo.get("m", label="stable")
+        control.load("m")
+        assert predict(repo, "m", label="stable")[0] == 3
+        control.unload("m")
+        with pytest.raises(NotFoundError, match=r"Specific\(m, 3\)"):  # kept while unloaded
+            repo.get("m", label="stable")
+        repo.reconfigure([ModelConfig("m", three_versions, version_labels={"stable": 1})])
+        assert repo.config("m").version_labels == {"stable": 3}  # pending until the Load
+        with pytest.raises(errors.FailedPreconditionError,
+                           match="Request to assign label to version 1 of model m, which is "
+                           "not currently available for inference"):
+            control.load("m")
+        assert predict(repo, "m", label="stable")[0] == 3  # loaded, with its old label
+        # A config that moves it to an available version applies at once: m is loaded now.
+        repo.reconfigure([ModelConfig("m", three_versions, version_policy="all",
+                                      version_labels={"stable": 1})])
+        assert predict(repo, "m", label="stable")[0] == 1
+    finally:
+        repo.stop()
+
+
+def test_start_refuses_a_label_on_a_version_not_available(three_versions):
+    repo = ModelRepository([ModelConfig("m", three_versions, version_labels={"old": 1})])
+    try:
+        with pytest.raises(errors.FailedPreconditionError,
+                           match="to version 1 of model m, which is not currently available"):
+            repo.start(0)
+    finally:
+        repo.stop()
+    repo = ModelRepository([ModelConfig("m", three_versions, version_labels={"old": 1})],
+                           allow_unavailable_labels=True)
+    try:
+        repo.start(0)
+        with pytest.raises(NotFoundError, match=r"Specific\(m, 1\)"):
+            repo.get("m", label="old")
+    finally:
+        repo.stop()

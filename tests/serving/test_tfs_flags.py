@@ -186,9 +186,10 @@ def test_tf_serving_documented_command_lines_serve(models, tmp_path, case):
         if name == "performance thread flags":
             log = err.read_text()
             for flag in ("--flush_filesystem_caches", "--xla_cpu_compilation_enabled",
-                         "--enable_profiler", "--enable_grpc_healthcheck_service",
-                         "--allow_version_labels_for_unavailable_models"):
+                         "--enable_profiler", "--enable_grpc_healthcheck_service"):
                 assert f"{flag}: accepted and ignored" in log, flag
+            # Implemented now (test_reload_config.py): not among the ignored ones.
+            assert "--allow_version_labels_for_unavailable_models: accepted" not in log
             assert "--tensorflow_inter_op_parallelism 2: accepted" in log
 
 
@@ -492,6 +493,7 @@ def _parse(argv):
 BOOL_FLAGS = ["enable_batching", "enable_model_warmup", "enable_per_model_batching_parameters",
               "enable_signature_method_name_check", "version", "compat_metrics",
               "rest_api_enable_cors_support", "use_alts_credentials", "prefer_tflite_model",
+              "allow_version_labels_for_unavailable_models",
               *[name for name, (kind, _) in tfs_flags.IGNORED.items() if kind is tfs_flags.tf_bool]]
 
 
