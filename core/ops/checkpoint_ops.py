@@ -138,10 +138,8 @@ def _restore_one(tb, reader, name: str, spec: str, dtype) -> np.ndarray:
                                    f"stored in checkpoint: {list(entry.shape)}")
     try:
         return reader.read(name, block.var_offset, block.var_shape)
-    except tb.SlicesNotCoveredError as e:  # TF's class for it
-        raise InvalidArgumentError(None, None, f"Does not have sufficient slices for "
-                                   f"partitioned tensor {name} to restore in slice_spec: "
-                                   f"{spec or '-'} ({e.message})") from None
+    except tb.SlicesNotCoveredError as e:  # TF's class for it; the reader's words are TF's
+        raise InvalidArgumentError(None, None, e.message) from None
 
 
 # TensorFlow's DataTypeString where it differs from the numpy-style name (its messages use it).

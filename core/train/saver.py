@@ -524,7 +524,12 @@ def get_checkpoint_state(checkpoint_dir, latest_filename=None):
     path = os.path.join(checkpoint_dir, latest_filename or "checkpoint")
     if not os.path.exists(path):
         return None
-    text = open(path).read()
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:  # a directory, unreadable...: TF logs it and finds no checkpoint
+        logging.warning(f"{path}: {e.strerror or e}: no checkpoint state read from it")
+        return None
     latest = re.search(r'^model_checkpoint_path:\s*"(.*)"', text, re.M)
     if not latest:
         return None

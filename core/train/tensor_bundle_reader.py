@@ -4,16 +4,19 @@ into any block asked of it).
 
 Every malformed input is a DataLossError, NotFoundError or UnimplementedError naming the file
 and the tensor (see tensor_bundle.py, which describes the format and re-exports these names;
-split from it)."""
+split from it); as in TF, slices that overlap or lie outside their tensor are an InternalError
+and a directory for a data file a FailedPreconditionError."""
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
 
 from .. import _wire
-from ..errors import DataLossError, NotFoundError, UnimplementedError
+from ..errors import (DataLossError, FailedPreconditionError, NotFoundError,
+                      UnimplementedError)
 from ..tfrecord import masked_crc32c
 from .tensor_bundle_entry import (_BUNDLE_VERSION, DT_STRING, BundleEntry, _decode_strings,
                                   _entry, _message, _scalar, _signed, data_filename,
@@ -89,6 +92,7 @@ class BundleReader:
         self.prefix = str(prefix)
         self.num_shards, self.entries = read_index(self.prefix)
         self._loaded: dict | None = None  # path -> the file's bytes, inside ``with`` only
+        self._checked: dict = {}  # name -> its slices' boxes, see _boxes
 
     def __enter__(self):
         self._loaded = {}
@@ -110,33 +114,63 @@ class BundleReader:
             value = self._read_entry(name, entry)
             return value if shape == full else \
                 value[tuple(slice(o, o + n) for o, n in zip(offset, shape))]
-        _check_no_overlap(name, full, [extents for extents, _ in entry.slices])
-        out = np.empty(shape, raw_dtype(entry.dtype, name))
-        covered = 0
-        for extents, piece in entry.slices:  # they do not overlap (checked above)
-            starts = [s if n >= 0 else 0 for s, n in extents]
-            ends = [s + n if n >= 0 else f for (s, n), f in zip(extents, full)]
-            lo = [max(s, o) for s, o in zip(starts, offset)]
-            hi = [min(e, o + n) for e, o, n in zip(ends, offset, shape)]
-            if any(a >= b for a, b in zip(lo, hi)):
-                continue
-            data = self._read_entry(name, piece)
-            if data.shape != tuple(e - s for s, e in zip(starts, ends)):
+        lo, hi = self._boxes(name, entry)
+        top = [o + n for o, n in zip(offset, shape)]
+        a = np.maximum(lo, np.array(offset, np.int64))  # each slice's part of the block
+        b = np.minimum(hi, np.array(top, np.int64))
+        hits = np.flatnonzero(np.all(a < b, axis=1)).tolist()
+        # The slices do not overlap (checked once), so their parts cover the block iff their
+        # sizes add up to its own; checked before the block is allocated, as an index may
+        # declare any full shape (2^40 x 2, one slice of 1 x 2) and list few slices of it.
+        covered = sum(math.prod((b[i] - a[i]).tolist()) for i in hits)
+        if covered != math.prod(shape):
+            spec = ":".join("-" if o == 0 and n == f else f"{o},{n}"
+                            for o, n, f in zip(offset, shape, full))
+            raise SlicesNotCoveredError(None, None, f"Does not have sufficient slices for "
+                                        f"partitioned tensor {name} to restore in slice_spec: "
+                                        f"{spec} (checkpoint {self.prefix}: the slices saved "
+                                        f"of it do not cover offset {list(offset)}, shape "
+                                        f"{list(shape)})")
+        dtype, sizes = raw_dtype(entry.dtype, name), {}
+        for i in hits:  # and each slice's data is there, before allocating what it fills
+            extents, piece = entry.slices[i]
+            if piece.shape != tuple((hi[i] - lo[i]).tolist()):
                 raise DataLossError(None, None, f"Checkpoint {self.prefix}: a slice of tensor "
-                                    f"{name!r} has shape {list(data.shape)}, its extents "
+                                    f"{name!r} has shape {list(piece.shape)}, its extents "
                                     f"{list(extents)} say otherwise")
-            out[tuple(slice(a - o, b - o) for a, b, o in zip(lo, hi, offset))] = \
-                data[tuple(slice(a - s, b - s) for a, b, s in zip(lo, hi, starts))]
-            covered += int(np.prod([b - a for a, b in zip(lo, hi)]))
-        if covered != out.size:
-            raise SlicesNotCoveredError(None, None, f"Checkpoint {self.prefix}: the slices "
-                                        f"saved of tensor {name!r} do not cover offset "
-                                        f"{list(offset)}, shape {list(shape)} of it")
+            self._check_size(name, piece, dtype)
+            self._check_in_file(name, piece, sizes)
+        out = np.empty(shape, dtype)
+        for i in hits:
+            data = self._read_entry(name, entry.slices[i][1])
+            out[tuple(slice(x - o, y - o) for x, y, o in zip(a[i], b[i], offset))] = \
+                data[tuple(slice(x - s, y - s) for x, y, s in zip(a[i], b[i], lo[i]))]
         return out
+
+    def _boxes(self, name: str, entry: BundleEntry) -> tuple:
+        """(starts, ends) of the tensor's slices, checked (in bounds, no overlaps) on its first
+        read only: a restore reads one block per part, each from the same slices."""
+        boxes = self._checked.get(name)
+        if boxes is None:
+            boxes = self._checked[name] = _check_no_overlap(
+                name, entry.shape, [extents for extents, _ in entry.slices])
+        return boxes
 
     def _read_entry(self, name: str, entry: BundleEntry) -> np.ndarray:
         dtype = raw_dtype(entry.dtype, name)  # a quantized type's storage integers
         path = data_filename(self.prefix, entry.shard_id, self.num_shards)
+        count = self._check_size(name, entry, dtype)
+        raw = self._bytes(path, entry, name)
+        strings = entry.dtype == DT_STRING
+        if not strings and masked_crc32c(raw) != entry.crc32c:
+            raise DataLossError(None, None, f"Checksum does not match for tensor {name!r} in "
+                                f"{path} (corrupt checkpoint data)")
+        if strings:
+            return _decode_strings(raw, count, entry, name, path).reshape(entry.shape)
+        return raw.view(dtype).reshape(entry.shape)
+
+    def _check_size(self, name: str, entry: BundleEntry, dtype) -> int:
+        """The entry's element count, checked against the bytes it says it stores."""
         count = int(np.prod(entry.shape, dtype=object))
         strings = entry.dtype == DT_STRING
         if not strings and entry.size != count * dtype.itemsize:
@@ -148,20 +182,32 @@ class BundleReader:
             raise DataLossError(None, None, f"Checkpoint {self.prefix}: invalid size in the "
                                 f"entry of string tensor {name!r}: {entry.size} bytes stored "
                                 f"for {count} elements")
-        raw = self._bytes(path, entry, name)
-        if not strings and masked_crc32c(raw) != entry.crc32c:
-            raise DataLossError(None, None, f"Checksum does not match for tensor {name!r} in "
-                                f"{path} (corrupt checkpoint data)")
-        if strings:
-            return _decode_strings(raw, count, entry, name, path).reshape(entry.shape)
-        return raw.view(dtype).reshape(entry.shape)
+        return count
+
+    def _check_in_file(self, name: str, entry: BundleEntry, sizes: dict):
+        """The entry's bytes are inside its data file, without reading them (``sizes``: the
+        files' sizes so far, each file looked at once)."""
+        path = data_filename(self.prefix, entry.shard_id, self.num_shards)
+        size = sizes.get(path)
+        if size is None:
+            if self._loaded is not None:
+                size = self._loaded_file(path, name).size
+            else:
+                with self._open_data(path, name, open) as f:
+                    size = os.fstat(f.fileno()).st_size
+            sizes[path] = size
+        if size < entry.offset + entry.size:
+            raise _truncated(path, name, entry)
+
+    def _loaded_file(self, path, name) -> np.ndarray:
+        data = self._loaded.get(path)
+        if data is None:
+            data = self._loaded[path] = self._open_data(path, name, np.fromfile)
+        return data
 
     def _bytes(self, path, entry, name) -> np.ndarray:
         if self._loaded is not None:
-            data = self._loaded.get(path)
-            if data is None:
-                data = self._loaded[path] = self._open_data(path, name, np.fromfile)
-            raw = data[entry.offset:entry.offset + entry.size].copy()
+            raw = self._loaded_file(path, name)[entry.offset:entry.offset + entry.size].copy()
             got = raw.size
         else:
             with self._open_data(path, name, open) as f:
@@ -173,9 +219,7 @@ class BundleReader:
                     raw = np.empty(entry.size, dtype=np.uint8)  # read into the array's memory
                     got = f.readinto(memoryview(raw)) if entry.size else 0
         if got != entry.size:
-            raise DataLossError(None, None, f"Checkpoint data file {path} is truncated: tensor "
-                                f"{name!r} needs bytes [{entry.offset}, "
-                                f"{entry.offset + entry.size}), the file ends first")
+            raise _truncated(path, name, entry)
         return raw
 
     def _open_data(self, path, name, how):
@@ -184,9 +228,19 @@ class BundleReader:
         except FileNotFoundError:
             raise NotFoundError(None, None, f"Checkpoint {self.prefix}: data file {path} of "
                                 f"tensor {name!r} not found") from None
+        except IsADirectoryError:  # TF's status for reading a directory (EISDIR)
+            raise FailedPreconditionError(None, None, f"{path}; Is a directory (the data file "
+                                          f"of tensor {name!r} of checkpoint {self.prefix})"
+                                          ) from None
 
     def read_all(self) -> dict:
         return {name: self.read(name) for name in self.entries}
+
+
+def _truncated(path, name, entry) -> DataLossError:
+    return DataLossError(None, None, f"Checkpoint data file {path} is truncated: tensor {name!r} "
+                         f"needs bytes [{entry.offset}, {entry.offset + entry.size}), the file "
+                         "ends first")
 
 
 def read_bundle(prefix, names=None) -> dict:

@@ -1,6 +1,8 @@
 """tf.train.Saver: round trip, retention, and every bad-checkpoint case restoring nothing."""
 
+import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -131,6 +133,84 @@ def test_foreign_npz_is_rejected(tmp_path):
     np.savez(tmp_path / "other.npz", a=np.zeros(3))
     _assert_restores_nothing(_vars, str(tmp_path / "other"), tf.errors.DataLossError,
                              "not a minitf checkpoint")
+
+
+def _npz(tmp_path, manifest, **arrays) -> str:
+    """An .npz checkpoint of ``arrays`` whose manifest is ``manifest`` (any JSON)."""
+    raw = np.frombuffer(json.dumps(manifest).encode(), np.uint8)
+    np.savez(tmp_path / "odd.npz", __minitf__=raw, **arrays)
+    return str(tmp_path / "odd")
+
+
+@pytest.mark.parametrize("manifest, match", [
+    (["format"], "not a minitf checkpoint"),
+    ({"format": "minitf-checkpoint"}, '"variables" is None, not'),
+    ({"format": "minitf-checkpoint", "variables": {"w": "x"}}, "entry of variable 'w' is 'x'"),
+    ({"format": "minitf-checkpoint", "variables": {"w": ["string", ["a"]]}},
+     "entry of variable 'w' is"),
+    ({"format": "minitf-checkpoint", "variables": {"w": ["<f4", [-2]]}},
+     "entry of variable 'w' is"),
+    ({"format": "minitf-checkpoint", "variables": {"w": ["<f4", [2]]}, "slices": 5},
+     '"slices" is 5, not'),
+    ({"format": "minitf-checkpoint", "variables": {"w": ["<f4", [2]]},
+      "slices": {"w": [[[0], [1]], "x"]}}, "slices of 'w' are"),
+    ({"format": "minitf-checkpoint", "variables": {"w": ["<f4", [2]]},
+      "slices": {"w": [[[1], [2]]]}}, "slices of 'w' are"),  # past its end
+    ({"format": "minitf-checkpoint", "variables": {"w": ["<f4", [2]]},
+      "slices": {"v": [[[0], [1]]]}}, "slices of 'v' are"),  # of no variable
+])
+def test_malformed_npz_manifest_names_what_is_wrong(tmp_path, manifest, match):
+    prefix = _npz(tmp_path, manifest, w=np.zeros(2, np.float32))
+    with pytest.raises(tf.errors.DataLossError, match=f"odd.npz.*{re.escape(match)}"):
+        tf.train.NewCheckpointReader(prefix)
+    _assert_restores_nothing(lambda: [tf.Variable(np.ones(2, np.float32), name="w")], prefix,
+                             tf.errors.DataLossError, "odd.npz")
+
+
+def test_npz_member_larger_than_it_holds_is_refused_before_reading(tmp_path):
+    """A .npy header may declare 2^33 floats over 16 bytes (numpy would allocate 32 GiB), and
+    a zip directory any member size."""
+    import io
+    import zipfile
+
+    from numpy.lib import format as npy_format
+
+    member = io.BytesIO()
+    npy_format.write_array_header_1_0(member, {"descr": "<f4", "fortran_order": False,
+                                               "shape": (2 ** 33,)})
+    member.write(b"\0" * 16)
+    manifest = io.BytesIO()
+    np.save(manifest, np.frombuffer(json.dumps({
+        "format": "minitf-checkpoint", "variables": {"w": ["<f4", [2 ** 33]]}}).encode(),
+        np.uint8))
+    path = tmp_path / "big.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("w.npy", member.getvalue())
+        z.writestr("__minitf__.npy", manifest.getvalue())
+    with pytest.raises(tf.errors.DataLossError, match=r"big\.npz is corrupt: member w\.npy "
+                                                      r"declares float32 \[8589934592\] "
+                                                      r"\(34359738368 bytes\) but holds 16"):
+        tf.train.load_variable(str(tmp_path / "big"), "w")
+    data = bytearray(path.read_bytes())  # w.npy's sizes in the central directory: 2^31
+    central = data.index(b"PK\x01\x02")
+    data[central + 20:central + 28] = (2 ** 31).to_bytes(4, "little") * 2
+    path.write_bytes(bytes(data))
+    with pytest.raises(tf.errors.DataLossError, match="member w.npy claims 2147483648 bytes"):
+        tf.train.NewCheckpointReader(str(tmp_path / "big"))
+    with zipfile.ZipFile(tmp_path / "raw.npz", "w") as z:  # not a .npy at all
+        z.writestr("w.npy", b"plain bytes")
+        z.writestr("__minitf__.npy", manifest.getvalue())
+    with pytest.raises(tf.errors.DataLossError, match="member w.npy is not a .npy array"):
+        tf.train.NewCheckpointReader(str(tmp_path / "raw"))
+
+
+def test_a_directory_named_checkpoint_is_no_checkpoint_state(tmp_path):
+    """TF logs it and returns None (checked against TF in test_tensor_bundle.py)."""
+    _saved(tmp_path)
+    os.unlink(tmp_path / "checkpoint")
+    os.mkdir(tmp_path / "checkpoint")
+    assert tf.train.get_checkpoint_state(str(tmp_path)) is None
+    assert tf.train.latest_checkpoint(str(tmp_path)) is None
 
 
 def test_missing_variable_names_it(tmp_path):
