@@ -13,7 +13,7 @@ import glob as _glob
 import os
 import shutil
 
-from .errors import NotFoundError
+from .errors import FailedPreconditionError, NotFoundError
 
 __all__ = ["GFile", "Open", "FastGFile", "Exists", "IsDirectory", "ListDirectory", "MakeDirs",
            "MkDir", "Glob", "Remove", "Rename", "Copy", "DeleteRecursively", "Walk", "Stat",
@@ -21,12 +21,22 @@ __all__ = ["GFile", "Open", "FastGFile", "Exists", "IsDirectory", "ListDirectory
            "rename", "copy", "rmtree", "walk", "stat", "join"]
 
 
-def GFile(name, mode="r"):  # noqa: N802 - TF's names
-    """A file object (``open``); a missing file is NotFoundError, as in TF."""
+def open_file(name, mode="rb"):
+    """``open``, its failures TF's: a missing file is NotFoundError, a directory where a file
+    is expected FailedPreconditionError (TF's words: "<name>; Is a directory"). The readers of
+    files (gfile, TFRecords, event and meta graph files) open theirs here."""
     try:
-        return open(os.fspath(name), mode)
+        return open(os.fspath(name), mode)  # noqa: SIM115 - the caller closes it
     except FileNotFoundError:
         raise NotFoundError(None, None, f"{name}; No such file or directory") from None
+    except IsADirectoryError:
+        raise FailedPreconditionError(None, None, f"{name}; Is a directory") from None
+
+
+def GFile(name, mode="r"):  # noqa: N802 - TF's names
+    """A file object (``open``); a missing file is NotFoundError, a directory
+    FailedPreconditionError, as in TF."""
+    return open_file(name, mode)
 
 
 Open = FastGFile = GFile

@@ -190,7 +190,7 @@ def read_records(stream: BinaryIO, check_crc: bool = True) -> Iterator[bytes]:
         if check_crc and masked_crc32c(length_bytes) != length_crc:
             raise RecordError(f"corrupt record length at offset {offset}")
         (length,) = _U64.unpack(length_bytes)
-        data = stream.read(length)
+        data = _read_at_most(stream, length)
         footer = stream.read(4)
         if len(data) < length or len(footer) < 4:
             raise RecordError(f"truncated record at offset {offset}")
@@ -198,6 +198,35 @@ def read_records(stream: BinaryIO, check_crc: bool = True) -> Iterator[bytes]:
             raise RecordError(f"corrupt record data at offset {offset}")
         offset += 16 + length
         yield data
+
+
+_CHUNK = 1 << 24  # a record longer than this is read in chunks, unless the file's size is known
+
+
+def _read_at_most(stream: BinaryIO, length: int) -> bytes:
+    """``stream.read(length)``, allocating only for bytes that are there: a corrupt length
+    (its CRC can be valid; up to 2^64-1) reads what is left, and the caller reports a
+    truncated record, instead of a MemoryError or OverflowError asking for it all."""
+    if length <= _CHUNK:
+        return stream.read(length)
+    left = None
+    if isinstance(getattr(stream, "raw", stream), io.FileIO):  # not GzipFile: its fileno()
+        # is the compressed file's. A plain file's size says whether the record fits.
+        try:
+            left = os.fstat(stream.fileno()).st_size - stream.tell()
+        except OSError:  # (a pipe, say)
+            left = None
+    if left is not None:
+        return stream.read(length) if length <= left else b""
+    parts, got, step = [], 0, _CHUNK  # a stream (decompressed): chunks, doubling in size
+    while got < length:
+        part = stream.read(min(step, length - got))
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+        step *= 2
+    return b"".join(parts)
 
 
 # -- files (shared by tf.python_io and tf.data's readers) -----------------------------------------
@@ -233,13 +262,11 @@ class _ZlibRaw(io.RawIOBase):
 
 def open_compressed(path, compression: str):
     """``path`` opened for reading through its compression ("", "GZIP" or "ZLIB", as TF
-    writes them: one stream over the whole file); a missing file is NotFoundError."""
-    from .errors import NotFoundError
+    writes them: one stream over the whole file); a missing file is NotFoundError, a
+    directory FailedPreconditionError."""
+    from .gfile import open_file
 
-    try:
-        f = open(os.fspath(path), "rb")  # noqa: SIM115 - the caller closes the stream
-    except FileNotFoundError:
-        raise NotFoundError(None, None, f"{path}; No such file or directory") from None
+    f = open_file(path, "rb")  # the caller closes the stream
     if compression == "GZIP":
         return gzip.GzipFile(fileobj=f)
     if compression == "ZLIB":

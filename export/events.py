@@ -18,7 +18,9 @@ from minitf.tfrecord import RecordError, read_records
 def summary_iterator(path: str | os.PathLike) -> Iterator[event_pb2.Event]:
     """Yields each Event of an event file in order; raises DataLossError on a corrupt or
     truncated record."""
-    with open(path, "rb") as f:
+    from minitf.gfile import open_file  # (TF's NotFoundError, FailedPreconditionError)
+
+    with open_file(path, "rb") as f:
         try:
             for data in read_records(f):
                 yield event_pb2.Event.FromString(data)

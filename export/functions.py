@@ -12,7 +12,10 @@ nodes under the call's name, as TensorFlow's own inliner does before it runs a g
   so ``call:k`` and ``^call`` still name what they named; it also waits for the function's
   control outputs (its side effects), as a call does.
 
-Calls inside bodies are inlined in turn; a function that calls itself is refused.
+Calls inside bodies are inlined in turn; a function that calls itself is refused. A chain of
+calls (a function calling the next, hundreds deep, as TF imports) is inlined without recursion:
+``_expand`` and ``_inline_body`` are generators that yield the nested call to expand, and
+``_drive`` runs them from a list, so the depth is not Python's stack.
 """
 
 from __future__ import annotations
@@ -50,9 +53,33 @@ def inline_functions(graph_def, source: str = "GraphDef", only=None):
     body_nodes = []
     for i, node in enumerate(graph_def.node):
         if inliner.is_call(node) and (only is None or node.name in only):
-            out.node[i].CopyFrom(inliner.expand(node, (), body_nodes))
+            try:
+                out.node[i].CopyFrom(inliner.expand(node, (), body_nodes))
+            except RecursionError:  # control flow in control flow: each level a nested _drive
+                raise InvalidArgumentError(
+                    None, None, f"{source}: node {node.name} calls functions nested at least "
+                    f"{inliner.deepest} deep through functional control flow (If, Case, "
+                    "While), too deep to inline") from None
     out.node.extend(body_nodes)
     return out
+
+
+def _drive(gen):
+    """Runs generator ``gen`` of the inliner: each generator it yields (a nested call to
+    expand) runs to its end first and its return value is sent back. The chain of unfinished
+    ones is a list, so a call chain as deep as the library allows costs no Python stack."""
+    frames, value = [gen], None
+    while True:
+        try:
+            sub = frames[-1].send(value)
+        except StopIteration as stop:
+            frames.pop()
+            if not frames:
+                return stop.value
+            value = stop.value
+        else:
+            frames.append(sub)
+            value = None
 
 
 class _Inliner:
@@ -60,6 +87,7 @@ class _Inliner:
         self.source = source
         self.library = {f.signature.name: f for f in graph_def.library.function}
         self.names = {n.name for n in graph_def.node}
+        self.deepest = 0  # the longest chain of calls inlined, for an error's message
 
     def is_call(self, node) -> bool:
         return node.op in CALL_OPS or node.op in LOWERINGS or node.op in self.library
@@ -70,7 +98,19 @@ class _Inliner:
     def expand(self, call, stack, out):
         """Appends the body of ``call`` (calls in it expanded too) to ``out``; returns the node
         that takes the call's place."""
-        if call.op in LOWERINGS:  # functional control flow: TF1's form of it
+        return _drive(self._expand(call, stack, out))
+
+    def inline_body(self, fname, fattrs, inputs, controls, prefix, stack, out):
+        """Appends function ``fname``'s body to ``out``, its nodes named ``prefix/...``, its
+        arguments the GraphDef tensors ``inputs`` (flattened), the ``controls`` (``^name``)
+        given to the nodes that read nothing from the body; calls in it are expanded too.
+        Returns (the tensors of its results, ``^name`` of its control outputs)."""
+        return _drive(self._inline_body(fname, fattrs, inputs, controls, prefix, stack, out))
+
+    def _expand(self, call, stack, out):
+        """``expand`` as a generator (see _drive)."""
+        if call.op in LOWERINGS:  # functional control flow: TF1's form of it (its branches
+            # and bodies are inlined by a nested _drive: a call, not a step of this one)
             return LOWERINGS[call.op](self, call, stack, out)
         if call.op in CALL_OPS:
             fname, fattrs = call.attr["f"].func.name, call.attr["f"].func.attr
@@ -78,7 +118,8 @@ class _Inliner:
             fname, fattrs = call.op, call.attr
         data = [i for i in call.input if not i.startswith("^")]
         controls = [i for i in call.input if i.startswith("^")]
-        outputs, done = self.inline_body(fname, fattrs, data, controls, call.name, stack, out)
+        outputs, done = yield self._inline_body(fname, fattrs, data, controls, call.name,
+                                                stack, out)
         result = graph_pb2.GraphDef().node.add(name=call.name, device=call.device)
         if outputs:
             result.op = "IdentityN"
@@ -93,11 +134,8 @@ class _Inliner:
         result.input.extend(done + controls)
         return result
 
-    def inline_body(self, fname, fattrs, inputs, controls, prefix, stack, out):
-        """Appends function ``fname``'s body to ``out``, its nodes named ``prefix/...``, its
-        arguments the GraphDef tensors ``inputs`` (flattened), the ``controls`` (``^name``)
-        given to the nodes that read nothing from the body; calls in it are expanded too.
-        Returns (the tensors of its results, ``^name`` of its control outputs)."""
+    def _inline_body(self, fname, fattrs, inputs, controls, prefix, stack, out):
+        """``inline_body`` as a generator (see _drive)."""
         fdef = self.library.get(fname)
         if fdef is None:
             raise self._error(f"node {prefix} calls function '{fname}', which the graph's "
@@ -105,6 +143,7 @@ class _Inliner:
         if fname in stack:
             raise self._error(f"function '{fname}' calls itself (through node {prefix}); "
                               "recursive functions are not supported")
+        self.deepest = max(self.deepest, len(stack) + 1)
         sig = fdef.signature
         args, k = {}, 0
         for arg in sig.input_arg:
@@ -164,7 +203,7 @@ class _Inliner:
                                           f"which node {prefix} does not set")
                     value.CopyFrom(fattrs[value.placeholder])
             if self.is_call(new):
-                new = self.expand(new, (*stack, fname), out)
+                new = yield self._expand(new, (*stack, fname), out)
             out.append(new)
         outputs = []
         for arg in sig.output_arg:

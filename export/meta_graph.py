@@ -253,7 +253,9 @@ def read_meta_graph(meta_graph_or_file) -> meta_graph_pb2.MetaGraphDef:
     path = os.fspath(meta_graph_or_file)
     if not os.path.exists(path):
         raise OSError(f"File {path} does not exist.")  # TF1's error and text
-    with open(path, "rb") as f:
+    from minitf.gfile import open_file  # (a directory: TF's FailedPreconditionError)
+
+    with open_file(path, "rb") as f:
         data = f.read()
     meta = meta_graph_pb2.MetaGraphDef()
     try:

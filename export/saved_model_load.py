@@ -90,7 +90,7 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
         local = local_variables(meta, gd, init_roots)
         values = after_init_op(gd, local, _checkpoint_values(path, file, gd, restore_keys(
             original, meta.saver_def.restore_op_name), local), assigned, file, node_contents)
-    gd, node_contents = freeze_graph_def(gd, ChainMap(assigned, values), keep, file,
+    gd, node_contents = freeze_graph_def(gd, _Layers(assigned, values), keep, file,
                                          node_contents)
     # TF's loader restores its mutable tables from the checkpoint before the main op runs.
     init_ops = add_checkpoint_fills(gd, meta, init_ops,
@@ -270,13 +270,13 @@ def after_init_op(gd, sources: dict, checkpoint, assigned: dict, file, contents=
     checkpoint's too (TF's ``main_op.main_op()`` re-runs the global initializers; TF Serving
     then serves the initial values, and so does this, with a warning). ``contents``: the
     zero-copy reader's bytes of ``gd``'s nodes, by node index."""
-    got = initial_values(gd, sources, ChainMap(assigned, checkpoint), file, contents)
+    got = initial_values(gd, sources, _Layers(assigned, checkpoint), file, contents)
     overwritten = sorted(v for v in got if v in checkpoint)
     if overwritten:
         log.warning("%s: the main op assigns the variables %s after their checkpoint values are "
                     "restored (as TensorFlow's loader runs it), so they take the values it "
                     "assigns, not the checkpoint's", file, ", ".join(overwritten))
-    return ChainMap(got, checkpoint)
+    return _Layers(got, checkpoint)
 
 
 def initial_values(gd, sources: dict, values, file, contents=None) -> dict:
@@ -369,8 +369,42 @@ def _checkpoint_values(path, file, gd, keys=None, local=()):
         raise NotFoundError(None, None, f"{file}: the graph has {what} "
                             f"({', '.join(names[:3])}{'...' if len(names) > 3 else ''}) but "
                             f"there is no checkpoint {prefix}.index holding their values")
+    _check_data_files(prefix, file)
     values = load_checkpoint_arrays(prefix)
     return _Renamed(values, keys) if keys else values
+
+
+def _check_data_files(prefix: str, file) -> None:
+    """Raises TF's NotFoundError when a data file the checkpoint's index points into is
+    missing. TF's loader restores every variable, so it fails; the lazy reader would find out
+    only at a lookup, where a mapping in between (a ChainMap) turns its NotFoundError, a
+    KeyError, into a bare KeyError of the variable's name."""
+    from minitf.train import tensor_bundle
+
+    if not tensor_bundle.is_bundle(prefix):
+        return
+    num_shards, entries = tensor_bundle.read_index(prefix)
+    shards = {}  # shard -> a tensor in it, for the message
+    for name, entry in entries.items():
+        for part in [p for _, p in entry.slices] if entry.slices else [entry]:
+            shards.setdefault(part.shard_id, name)
+    for shard, name in sorted(shards.items()):
+        data = tensor_bundle.data_filename(prefix, shard, num_shards)
+        if not os.path.isfile(data):
+            raise NotFoundError(None, None, f"{file}: checkpoint {prefix}: data file {data} "
+                                f"(holding tensor {name!r}) not found")
+
+
+class _Layers(ChainMap):
+    """A ChainMap whose lookup falls through only where a layer does not hold the key: a
+    layer's own error reading a value it holds (a checkpoint's NotFoundError, which is a
+    KeyError) surfaces, where ChainMap turned it into a bare KeyError of the name."""
+
+    def __getitem__(self, key):
+        for mapping in self.maps:
+            if key in mapping:
+                return mapping[key]
+        return self.__missing__(key)
 
 
 class _Renamed(Mapping):

@@ -8,6 +8,8 @@ TensorFlow's fill rule to short value lists (the last value repeats; none means 
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from minitf import _wire
@@ -16,9 +18,14 @@ from minitf.errors import InvalidArgumentError, UnimplementedError
 from minitf.protos import tensor_pb2, tensor_shape_pb2
 from minitf.tensor_shape import TensorShape
 
-# Expanding a short value list beyond this many elements is refused: a corrupt shape must not
-# make a loader allocate gigabytes.
+# Expanding a list of several values beyond this many elements is refused: a corrupt shape must
+# not make a loader allocate gigabytes. (A fill from one value, or none, costs nothing: a view.)
 MAX_FILLED_ELEMENTS = 1 << 28
+
+# The read-only broadcast views make_ndarray decodes one-value fills to, by id: writing them back
+# (make_tensor_proto) keeps the compact form, as TF keeps the proto it read. Weak, so an entry
+# dies with its array; the identity check guards against a reused id.
+_FILL_VIEWS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 _CONTENT_DTYPES = frozenset({_dt.float16, _dt.float32, _dt.float64, _dt.int8, _dt.int16,
                              _dt.int32, _dt.int64, _dt.uint8, _dt.uint16, _dt.uint32,
@@ -113,7 +120,11 @@ def make_tensor_proto(values, dtype=None, shape=None, with_content: bool = True,
     proto = tensor_pb2.TensorProto()
     proto.dtype = dtype.as_datatype_enum
     shape_to_proto(arr.shape, proto.tensor_shape)
-    if not fields_only and uses_content(dtype, arr.size):
+    if with_content and not fields_only and arr.size > 1 and \
+            _FILL_VIEWS.get(id(values)) is values:
+        # a fill make_ndarray read: written back in its compact form (as TF keeps the proto)
+        arr = arr[(slice(0, 1),) * arr.ndim].reshape(1)
+    elif not fields_only and uses_content(dtype, arr.size):
         if with_content:
             proto.tensor_content = little_endian(arr).tobytes()
         return proto
@@ -154,13 +165,17 @@ def little_endian(arr: np.ndarray) -> np.ndarray:
 
 
 def make_ndarray(proto, what: str = "tensor", content=None,
-                 max_filled: int = MAX_FILLED_ELEMENTS) -> np.ndarray:
+                 max_filled: int | None = None) -> np.ndarray:
     """The numpy value of a TensorProto (read-only when it views ``tensor_content``).
 
     ``content`` overrides ``proto.tensor_content`` with a buffer the caller already holds
-    (the zero-copy loader passes a memoryview of the file). ``max_filled`` caps how many
-    elements a short value list may expand to (servers pass a small cap: a request must not
-    make them allocate gigabytes from a few bytes).
+    (the zero-copy loader passes a memoryview of the file). A short value list fills the
+    shape (the last value repeats): by default a fill from one value (or none: zeros) is a
+    read-only ``np.broadcast_to`` view, so a few bytes of a GraphDef cannot make an import
+    allocate gigabytes (TF decodes a Const only when it runs; minitf's kernels never write
+    into their inputs), and a fill from several values is materialized, up to
+    MAX_FILLED_ELEMENTS. An explicit ``max_filled`` caps every fill and materializes it
+    (servers pass a small cap: a request must not make the model compute on gigabytes).
     """
     dtype = dtype_from_enum(proto.dtype, what)
     if dtype in _NO_VALUE:  # a handle to run-time state, or a variant: no value list holds it
@@ -197,7 +212,9 @@ def make_ndarray(proto, what: str = "tensor", content=None,
     if count > n:
         raise InvalidArgumentError(None, None, f"{what}: {count} values for a tensor of shape "
                                    f"{list(dims)} ({n} elements)")
-    if count < n and n > max_filled:
+    as_view = max_filled is None and count <= 1 < n
+    cap = MAX_FILLED_ELEMENTS if max_filled is None else max_filled
+    if count < n and n > cap and not as_view:
         raise InvalidArgumentError(None, None, f"{what}: shape {list(dims)} is too large to fill "
                                    f"from {count} values")
     if dtype is _dt.string:
@@ -216,6 +233,12 @@ def make_ndarray(proto, what: str = "tensor", content=None,
                                        f"{dtype.name}") from None
     if count == n:
         return _quantized(flat.reshape(dims), dtype)
+    if as_view:
+        one = flat[-1:] if count else (np.zeros(1, dtype=flat.dtype) if dtype is not _dt.string
+                                       else np.array([b""], dtype=object))
+        view = _quantized(np.broadcast_to(one.reshape(()), dims), dtype)  # read-only
+        _FILL_VIEWS[id(view)] = view
+        return view
     out = np.zeros(n, dtype=flat.dtype) if dtype is not _dt.string else \
         np.full(n, b"", dtype=object)
     if count:

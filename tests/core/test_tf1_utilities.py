@@ -269,3 +269,58 @@ def test_manip_namespace_is_the_root_functions():
     with tf.Graph().as_default(), tf.Session() as sess:
         got = sess.run(tf.manip.roll([1, 2, 3], 1, 0))
     assert got.tolist() == [3, 1, 2]
+
+
+_READ_A_DIRECTORY = {  # the readers given a directory where a file is expected
+    "GFile.read": lambda tf, d: tf.gfile.GFile(d).read(),
+    "GFile.read rb": lambda tf, d: tf.gfile.GFile(d, "rb").read(),
+    "GFile.write": lambda tf, d: tf.gfile.GFile(d, "w").write("x"),
+    "import_meta_graph": lambda tf, d: tf.train.import_meta_graph(d),
+    "summary_iterator": lambda tf, d: list(tf.train.summary_iterator(d)),
+    "tf_record_iterator": lambda tf, d: list(tf.python_io.tf_record_iterator(d)),
+    "tf_record_iterator GZIP": lambda tf, d: list(tf.python_io.tf_record_iterator(
+        d, tf.python_io.TFRecordOptions("GZIP"))),
+    "TFRecordDataset": lambda tf, d: tf.Session().run(tf.data.make_one_shot_iterator(
+        tf.data.TFRecordDataset(d)).get_next()),
+}
+
+
+def _directory_errors(lib, directory):
+    """{case: (error class name, message's first line)} for each reader given ``directory``."""
+    out = {}
+    for case, read in _READ_A_DIRECTORY.items():
+        with lib.Graph().as_default():
+            try:
+                read(lib, directory)
+                out[case] = ("no error", "")
+            except Exception as e:  # noqa: BLE001 - the class is what is compared
+                out[case] = (type(e).__name__, str(e).splitlines()[0])
+    return out
+
+
+def test_a_directory_where_a_file_is_expected_fails_precondition(tmp_path):
+    """TF's FailedPreconditionError "<path>; Is a directory" (a raw IsADirectoryError from
+    GFile, import_meta_graph, summary_iterator and tf_record_iterator; InvalidArgumentError
+    wrapping it from TFRecordDataset)."""
+    got = _directory_errors(tf, str(tmp_path))
+    for case, (name, message) in got.items():
+        assert (name, message.split("\t")[0].strip()) == \
+            ("FailedPreconditionError", f"{tmp_path}; Is a directory"), case
+
+
+_DIRECTORY_ERRORS_IN_TF = r"""
+import json, sys
+import tensorflow.compat.v1 as tf
+tf.disable_v2_behavior()
+sys.path.insert(0, sys.argv[1])
+from tests.core.test_tf1_utilities import _directory_errors
+print(json.dumps({k: v[0] for k, v in _directory_errors(tf, sys.argv[2]).items()}))
+"""
+
+
+def test_a_directory_where_a_file_is_expected_vs_tf(tmp_path):
+    from .legacy_tf import tf_side_json
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    want = tf_side_json(_DIRECTORY_ERRORS_IN_TF, root, tmp_path, legacy_keras=False)
+    assert {k: v[0] for k, v in _directory_errors(tf, str(tmp_path)).items()} == want

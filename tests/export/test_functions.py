@@ -214,3 +214,59 @@ def test_a_result_that_is_an_argument_waits_for_the_calls_control_inputs():
     np.testing.assert_array_equal(_run(gd, "call:0", {"x:0": np.float32([1, 2])}), [1, 2])
     with pytest.raises(InvalidArgumentError, match="assertion failed"):
         _run(gd, "call:0", {"x:0": np.float32([-1, 2])})
+
+
+def _chain(depth, partitioned):
+    """f0(x) = x + 1; f{i}(x) = f{i-1}(x) + 1, each calling the next by op name (TF1's form)
+    or through a PartitionedCall; the graph calls f{depth-1} on x."""
+    one = _node("one", "Const", value=np.float32(1), dtype=FLOAT)
+    functions = [_function("f0", [("x", FLOAT)], [("y", FLOAT)], [
+        one, _node("add", "AddV2", ["x", "one:output:0"], T=FLOAT)], {"y": "add:z:0"})]
+    for i in range(1, depth):
+        call = _node("call", "PartitionedCall", ["x"], f=f"f{i - 1}", Tin=(FLOAT,),
+                     Tout=(FLOAT,)) if partitioned else _node("call", f"f{i - 1}", ["x"])
+        functions.append(_function(f"f{i}", [("x", FLOAT)], [("y", FLOAT)], [
+            call, one, _node("add", "AddV2", [f"call:{'output' if partitioned else 'y'}:0",
+                                              "one:output:0"], T=FLOAT)], {"y": "add:z:0"}))
+    top = _node("call", "PartitionedCall", ["x"], f=f"f{depth - 1}", Tin=(FLOAT,),
+                Tout=(FLOAT,)) if partitioned else _node("call", f"f{depth - 1}", ["x"])
+    return _graph([_node("x", "Placeholder", dtype=FLOAT), top,
+                   _node("result", "Identity", ["call"], T=FLOAT)], functions)
+
+
+@pytest.mark.parametrize("partitioned", [False, True])
+def test_a_call_chain_hundreds_deep_inlines(partitioned):
+    """A chain of 1500 functions, each calling the next (TF imports it; inlining recursed, a
+    RecursionError from depth ~600): inlined without recursion, each adding its 1."""
+    depth = 1500
+    gd = _chain(depth, partitioned)
+    x = np.float32([0.5, -2])
+    np.testing.assert_allclose(_run(gd, "result:0", {"x:0": x}), x + depth)
+    names = {n.name for n in inline_functions(gd).node}
+    assert "call/call/call/add" in names and "call/" + "call/" * (depth - 1) + "add" in names
+
+
+def test_control_flow_nested_too_deep_is_refused_naming_the_depth():
+    """If inside If inside If...: each level inlines through a lowering (a nested inliner
+    run), so a chain past Python's stack is an InvalidArgumentError naming its depth."""
+    one = _node("one", "Const", value=np.float32(1), dtype=FLOAT)
+    functions = [_function("b0", [("p", types_pb2.DT_BOOL), ("x", FLOAT)], [("y", FLOAT)], [
+        _node("id", "Identity", ["x"], T=FLOAT)], {"y": "id:output:0"})]
+    for i in range(1, 3000):
+        functions.append(_function(f"b{i}", [("p", types_pb2.DT_BOOL), ("x", FLOAT)],
+                                   [("y", FLOAT)], [
+            one, _node("add", "AddV2", ["x", "one:output:0"], T=FLOAT),
+            _node("if", "StatelessIf", ["p", "p", "add:z:0"], Tcond=types_pb2.DT_BOOL,
+                  Tin=(types_pb2.DT_BOOL, FLOAT), Tout=(FLOAT,), then_branch=f"b{i - 1}",
+                  else_branch="b0")], {"y": "if:output:0"}))
+    gd = _graph([_node("p", "Placeholder", dtype=types_pb2.DT_BOOL),
+                 _node("x", "Placeholder", dtype=FLOAT),
+                 _node("call", "b2999", ["p", "x"])], functions)
+    with pytest.raises(InvalidArgumentError, match=r"node call calls functions nested at "
+                       r"least \d+ deep through functional control flow"):
+        inline_functions(gd)
+    gd = _graph([_node("p", "Placeholder", dtype=types_pb2.DT_BOOL),  # 20 deep: computes
+                 _node("x", "Placeholder", dtype=FLOAT),
+                 _node("call", "b20", ["p", "x"]),
+                 _node("result", "Identity", ["call"], T=FLOAT)], functions[:21])
+    assert _run(gd, "result:0", {"p:0": True, "x:0": np.float32(0.5)}) == np.float32(20.5)

@@ -340,6 +340,52 @@ def test_unfrozen_saved_model_errors(tmp_path):
         tf.saved_model.load(tf.Session(graph=tf.Graph()), ["serve"], str(m))
 
 
+def test_a_missing_checkpoint_data_file_is_not_found(tmp_path):
+    """A SavedModel whose variables.data-* file is gone: TF's NotFoundError naming the file,
+    from both loaders (it was a bare ``KeyError: 'w'``: a ChainMap swallowed the reader's
+    NotFoundError, a KeyError, and raised its own)."""
+    m = _copy("linear_variables_savedmodel", tmp_path)
+    data = m / "variables" / "variables.data-00000-of-00001"
+    data.unlink()
+    match = f"data file {data} \\(holding tensor 'w'\\) not found"
+    with pytest.raises(NotFoundError, match=match):
+        export.load_saved_model(m)
+    with pytest.raises(NotFoundError, match=match):
+        tf.saved_model.loader.load(tf.Session(graph=tf.Graph()), ["serve"], str(m))
+    if _tensorflow_available():  # TF's class for the same directory
+        import os
+        import subprocess
+        import sys
+
+        code = ("import sys, tensorflow.compat.v1 as tf\n"
+                "tf.disable_v2_behavior()\n"
+                "try:\n"
+                "    tf.saved_model.loader.load(tf.Session(graph=tf.Graph()), ['serve'], "
+                "sys.argv[1])\n"
+                "except Exception as e:\n"
+                "    print(type(e).__name__)\n")
+        done = subprocess.run([sys.executable, "-c", code, str(m)], capture_output=True,
+                              text=True, timeout=600,
+                              env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+        assert done.stdout.split()[-1:] == ["NotFoundError"], done.stderr[-2000:]
+
+
+def test_a_layer_s_own_lookup_error_is_not_swallowed():
+    """The loader's layered mappings fall through only where a layer lacks the key."""
+    from minitf.export.saved_model_load import _Layers
+
+    class Failing(dict):
+        def __getitem__(self, key):
+            raise NotFoundError(None, None, f"data file of {key!r} not found")
+
+    layers = _Layers({"a": 1}, Failing(w=0))
+    assert layers["a"] == 1 and "w" in layers
+    with pytest.raises(NotFoundError, match="data file of 'w' not found"):
+        layers["w"]
+    with pytest.raises(KeyError):
+        layers["nothing"]
+
+
 def test_loader_leaves_out_ops_minitf_lacks_unless_a_signature_needs_them(tmp_path, caplog):
     m = _copy("linear_variables_savedmodel", tmp_path)
     sm = saved_model_pb2.SavedModel.FromString((m / "saved_model.pb").read_bytes())
