@@ -424,13 +424,16 @@ class Graph:
             if name in self._by_name:
                 raise ValueError(f"Duplicate node name in graph: '{name}'")
             input_ops = {t._op for t in inputs}
-            controls = []
+            # An ordered set (a dict): a list's membership test made an op with many control
+            # inputs (tf.group, an initializer or restore of many variables) quadratic.
+            controls = {}
             for level in self._control_stack:
                 # An input made inside this block already runs after its controls: TF adds
                 # them again only to ops with no such input.
                 if not any(i in level.seen for i in input_ops):
-                    controls.extend(c for c in level if c not in input_ops and c not in controls)
-            controls.extend(c for c in control_inputs if c not in controls)
+                    controls.update((c, None) for c in level if c not in input_ops)
+            controls.update((c, None) for c in control_inputs)
+            controls = list(controls)
             container = self._container
             if container and attrs.get("container") == "" and opdef.stateful:
                 attrs["container"] = kernel_attrs["container"] = container  # tf.container

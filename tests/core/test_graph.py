@@ -97,6 +97,22 @@ def test_control_dependencies_nest_and_clear():
     assert g.type == "NoOp" and set(g.control_inputs) == {c.op, d.op}
 
 
+def test_many_control_inputs_keep_their_order_once_each():
+    """20000 control inputs (a group of many variables' initializers), repeats and an outer
+    block's ops included: each once, outer blocks first, in order; and through a GraphDef."""
+    outer = [tf.no_op(name=f"outer{i}") for i in range(3)]
+    ops = [tf.no_op() for _ in range(20000)]
+    with tf.control_dependencies(outer):
+        with tf.control_dependencies(ops + ops[:100] + outer[:1]):
+            all_ = tf.no_op(name="all")
+    assert all_.control_inputs == outer + ops
+    gd = tf.get_default_graph().as_graph_def()
+    with tf.Graph().as_default() as g:
+        tf.import_graph_def(gd, name="")
+        assert [o.name for o in g.get_operation_by_name("all").control_inputs] == \
+            [o.name for o in outer + ops]
+
+
 def test_group_flattens_nested_inputs():
     """TF1 code groups a train op with a list of update ops, or a dict: any nesting runs."""
     v = tf.Variable(0)
