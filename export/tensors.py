@@ -8,8 +8,6 @@ TensorFlow's fill rule to short value lists (the last value repeats; none means 
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from minitf import _wire
@@ -21,11 +19,6 @@ from minitf.tensor_shape import TensorShape
 # Expanding a list of several values beyond this many elements is refused: a corrupt shape must
 # not make a loader allocate gigabytes. (A fill from one value, or none, costs nothing: a view.)
 MAX_FILLED_ELEMENTS = 1 << 28
-
-# The read-only broadcast views make_ndarray decodes one-value fills to, by id: writing them back
-# (make_tensor_proto) keeps the compact form, as TF keeps the proto it read. Weak, so an entry
-# dies with its array; the identity check guards against a reused id.
-_FILL_VIEWS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 _CONTENT_DTYPES = frozenset({_dt.float16, _dt.float32, _dt.float64, _dt.int8, _dt.int16,
                              _dt.int32, _dt.int64, _dt.uint8, _dt.uint16, _dt.uint32,
@@ -120,9 +113,9 @@ def make_tensor_proto(values, dtype=None, shape=None, with_content: bool = True,
     proto = tensor_pb2.TensorProto()
     proto.dtype = dtype.as_datatype_enum
     shape_to_proto(arr.shape, proto.tensor_shape)
-    if with_content and not fields_only and arr.size > 1 and \
-            _FILL_VIEWS.get(id(values)) is values:
-        # a fill make_ndarray read: written back in its compact form (as TF keeps the proto)
+    if with_content and not fields_only and arr.size > 1 and not any(arr.strides):
+        # one value repeated (make_ndarray's view of a fill): written back compact, as TF
+        # keeps the proto it read (TF's fill rule repeats the last value)
         arr = arr[(slice(0, 1),) * arr.ndim].reshape(1)
     elif not fields_only and uses_content(dtype, arr.size):
         if with_content:
@@ -236,9 +229,7 @@ def make_ndarray(proto, what: str = "tensor", content=None,
     if as_view:
         one = flat[-1:] if count else (np.zeros(1, dtype=flat.dtype) if dtype is not _dt.string
                                        else np.array([b""], dtype=object))
-        view = _quantized(np.broadcast_to(one.reshape(()), dims), dtype)  # read-only
-        _FILL_VIEWS[id(view)] = view
-        return view
+        return _quantized(np.broadcast_to(one.reshape(()), dims), dtype)  # read-only
     out = np.zeros(n, dtype=flat.dtype) if dtype is not _dt.string else \
         np.full(n, b"", dtype=object)
     if count:
