@@ -108,6 +108,105 @@ def _polygamma_n(n: int, z):
     return sign * (fact * total + tail)
 
 
+# -- erf and erfc below float64 ----------------------------------------------------------------
+# libm per element costs ~150 ns a value. For float32 and half they are computed in float64 to
+# ~1e-14 relative, which rounds to libm's result but for about one value in 10^6 (then 1 ulp):
+# below |x| = 0.5 erf's Taylor series; above it erfc(x) = exp(-x^2) t h(t), t = 2 / (2 + |x|),
+# with h a Chebyshev series interpolated at import on the standard library's erfc itself.
+_SERIES_END = 0.5
+_T_END = 2 / (2 + _SERIES_END)  # t runs over (0, _T_END]
+_ERF_TAYLOR = tuple(_TWO_OVER_ROOT_PI * (-1) ** n / (math.factorial(n) * (2 * n + 1))
+                    for n in range(13, -1, -1))  # in u = x^2, highest power first
+_CHUNK = 16384  # elements per pass: the ~70 passes over a chunk stay in cache (3x faster)
+
+
+def _exp_neg_square(a: float) -> float:
+    """exp(-a^2) without a^2's rounding error (which exp would scale by a^2): a = hi + lo
+    with hi's 24 bits, so hi^2 is exact."""
+    hi = float(np.float32(a))
+    lo = a - hi
+    return math.exp(-hi * hi) * math.exp(-(2 * hi * lo + lo * lo))
+
+
+def _h(t: float) -> float:
+    """erfc(x) exp(x^2) / t at x = 2/t - 2; where erfc underflows (x > 26), its asymptotic
+    series, exact to double precision there."""
+    if t == 0:
+        return 1 / (2 * math.sqrt(math.pi))
+    x = 2 / t - 2
+    if x <= 26:
+        return math.erfc(x) / _exp_neg_square(x) / t
+    r, term, total = 1 / (x * x), 1.0, 1.0
+    for k in range(1, 12):
+        term *= -(2 * k - 1) * r / 2
+        total += term
+    return total / (x * math.sqrt(math.pi)) / t
+
+
+_H = np.polynomial.chebyshev.chebinterpolate(
+    lambda u: np.array([_h((v + 1) / 2 * _T_END) for v in u]), 22)
+
+
+def _clenshaw(u, coefficients):
+    """sum_k c_k T_k(u), in place over three buffers."""
+    u2 = u + u
+    b1, b2, tmp = np.full_like(u, coefficients[-1]), np.zeros_like(u), np.empty_like(u)
+    for c in coefficients[-2:0:-1]:
+        np.multiply(u2, b1, out=tmp)
+        tmp -= b2
+        tmp += c
+        b2, b1, tmp = b1, tmp, b2
+    np.multiply(u, b1, out=tmp)
+    tmp -= b2
+    return tmp + coefficients[0]
+
+
+def _erf_chunk(x, want_erf: bool):
+    a = np.abs(x)
+    out = np.empty_like(x)
+    small = a < _SERIES_END
+    s = x[small]
+    u = s * s
+    p = np.full_like(u, _ERF_TAYLOR[0])
+    for c in _ERF_TAYLOR[1:]:
+        p *= u
+        p += c
+    p *= s
+    big = ~small  # NaN included: it stays NaN
+    b = a[big]
+    t = 2 / (2 + b)
+    hi = b.astype(np.float32).astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        lo = b - hi  # NaN at inf, replaced below
+        tail = np.exp(-hi * hi) * np.exp(-(2 * hi * lo + lo * lo))
+    tail *= _clenshaw(t * (2 / _T_END) - 1, _H) * t  # erfc(|x|)
+    tail[np.isinf(b)] = 0.0
+    neg = x[big] < 0
+    if want_erf:
+        out[small] = p
+        out[big] = np.where(neg, tail - 1, 1 - tail)
+    else:
+        out[small] = 1 - p
+        out[big] = np.where(neg, 2 - tail, tail)
+    return out
+
+
+def _erf_kernel(libm, want_erf: bool):
+    per_element = _per_element(libm)
+
+    def kernel(x):
+        x = np.asarray(x)
+        if x.dtype == np.float64:  # libm's, to the last bit
+            return per_element(x)
+        flat = x.reshape(-1).astype(np.float64)
+        out = np.empty_like(flat)
+        for i in range(0, flat.size, _CHUNK):
+            out[i:i + _CHUNK] = _erf_chunk(flat[i:i + _CHUNK], want_erf)
+        np.copyto(out, flat, where=np.isnan(flat))  # NaN in, the same NaN out (its sign too)
+        return out.astype(x.dtype).reshape(x.shape)
+    return kernel
+
+
 def _erf_grad(op, dy):
     from .unary_ops import exp, square
 
@@ -122,9 +221,10 @@ def _erfc_grad(op, dy):
     return [dy * (-_TWO_OVER_ROOT_PI * exp(-square(x)))]
 
 
-ERF = _unary("Erf", _per_element(math.erf), _erf_grad, allowed=_FLOAT)
+# float32 (BERT's GELU) and half: vectorized; float64: the standard library's, per element.
+ERF = _unary("Erf", _erf_kernel(math.erf, True), _erf_grad, allowed=_FLOAT)
 # half: computed in float64, rounded through float32 (LIBM_F32), as TF's libm-backed kernels
-ERFC = _unary("Erfc", _per_element(math.erfc), _erfc_grad, allowed=_FLOAT, half=LIBM_F32)
+ERFC = _unary("Erfc", _erf_kernel(math.erfc, False), _erfc_grad, allowed=_FLOAT, half=LIBM_F32)
 LGAMMA = _unary("Lgamma", _per_element(_lgamma), lambda op, dy: [dy * digamma(op.inputs[0])],
                 allowed=_FLOAT, half=LIBM_F32)
 
