@@ -12,7 +12,7 @@ from minitf.sparse_tensor import SparseTensor
 
 from .freeze_graph_def import (FROZEN_FORMS, VARIABLE_OPS, cut_at_inputs,  # noqa: F401
                                cuttable_inputs, freeze_graph_def, graph_def_closure,
-                               is_variable_writer)
+                               is_variable_writer, node_index)
 
 PREDICT_METHOD = "tensorflow/serving/predict"
 
@@ -385,11 +385,12 @@ def graph_def_for_outputs(graph_def, output_names):
 
     from .graph_def import _parse_input
 
-    keep = graph_def_closure(graph_def, output_names)
+    index = node_index(graph_def)
+    keep = graph_def_closure(graph_def, output_names, index=index)
     tables = {n.name for n in graph_def.node if n.op in TABLE_OPS and n.name in keep}
     inits = [n.name for n in graph_def.node if n.op in TABLE_INIT_OPS and n.input and
              _parse_input(n.input[0])[0] in tables]
-    keep |= graph_def_closure(graph_def, inits)
+    keep |= graph_def_closure(graph_def, inits, index=index)
     out = graph_pb2.GraphDef()
     out.versions.CopyFrom(graph_def.versions)
     out.library.CopyFrom(graph_def.library)

@@ -24,12 +24,19 @@ def is_variable_writer(op_type: str) -> bool:
         op_type == "DestroyResourceOp"
 
 
-def graph_def_closure(graph_def, roots, stop=()) -> set:
+def node_index(graph_def) -> dict:
+    """{node name: NodeDef} of ``graph_def``: built once per GraphDef by a caller that asks
+    many closures of it (one per signature), so a load costs nodes + signatures, not their
+    product."""
+    return {n.name: n for n in graph_def.node}
+
+
+def graph_def_closure(graph_def, roots, stop=(), index=None) -> set:
     """The names of ``roots`` and every node they reach through data and control inputs (not
-    going past the nodes in ``stop``)."""
+    going past the nodes in ``stop``). ``index``: ``node_index(graph_def)``, if at hand."""
     from .graph_def import _parse_input
 
-    by_name = {n.name: n for n in graph_def.node}
+    by_name = node_index(graph_def) if index is None else index
     keep, stack = set(), [r for r in roots if r in by_name]
     while stack:
         name = stack.pop()
@@ -40,23 +47,25 @@ def graph_def_closure(graph_def, roots, stop=()) -> set:
     return keep
 
 
-def cuttable_inputs(graph_def, signature_defs) -> set:
+def cuttable_inputs(graph_def, signature_defs, index=None) -> set:
     """The signature input nodes no signature computes through: for each signature, either
     one of its own inputs or not needed by its outputs (as freeze_signatures decides)."""
     from .graph_def import _parse_input
+
+    index = node_index(graph_def) if index is None else index
 
     def names(infos):
         return {_parse_input(i.name)[0] for i in infos if i.WhichOneof("encoding") == "name"}
 
     sigs = [(names(sd.inputs.values()), names(sd.outputs.values()))
             for sd in signature_defs.values()]
-    needed = [graph_def_closure(graph_def, outs, stop=ins) for ins, outs in sigs]
+    needed = [graph_def_closure(graph_def, outs, ins, index) for ins, outs in sigs]
     candidates = set().union(*(ins for ins, _ in sigs)) if sigs else set()
     return {x for x in candidates
             if all(x in ins or x not in need for (ins, _), need in zip(sigs, needed))}
 
 
-def cut_at_inputs(graph_def, infos, contents=None, only=None):
+def cut_at_inputs(graph_def, infos, contents=None, only=None, index=None):
     """``graph_def`` with each signature input (TensorInfo) that is not a placeholder made one,
     so nothing upstream of it is needed: TF Serving feeds every input. Only inputs that are a
     node's output 0 and whose node has no other output in use are cut (else the node stays);
@@ -65,13 +74,15 @@ def cut_at_inputs(graph_def, infos, contents=None, only=None):
 
     from .graph_def import _parse_input
 
-    used = {(name, k) for n in graph_def.node for name, k in map(_parse_input, n.input)}
+    index = node_index(graph_def) if index is None else index
+    # (Nodes with an output other than 0 in use: found once, not per input.)
+    multi = {name for n in graph_def.node for name, k in map(_parse_input, n.input) if k > 0}
     cut = {}
     for info in infos:
         name, k = _parse_input(info.name)
-        node = next((n for n in graph_def.node if n.name == name), None)
+        node = index.get(name)
         if node is None or k != 0 or node.op in ("Placeholder", "PlaceholderWithDefault") or \
-                any(n == name and j > 0 for n, j in used) or (only and not only(name)):
+                name in multi or (only and not only(name)):
             continue
         ph = node_def_pb2.NodeDef(name=name, op="Placeholder")
         ph.attr["dtype"].type = info.dtype or (node.attr["T"].type if "T" in node.attr else
@@ -268,19 +279,19 @@ def restore_keys(graph_def, restore_op: str) -> dict:
     from .tensors import make_ndarray
 
     restore_op = _parse_input(restore_op)[0]
-    names = {n.name for n in graph_def.node}
-    if restore_op not in names:
+    by_name = node_index(graph_def)
+    if restore_op not in by_name:
         return {}
     graph_def = inline_functions(graph_def, "restore op", only=graph_def_closure(
-        graph_def, [restore_op]))
-    by_name = {n.name: n for n in graph_def.node}
+        graph_def, [restore_op], index=by_name))
+    by_name = node_index(graph_def)
 
     def source(ref):
         name, k = _source(by_name, ref)
         return by_name.get(name), k
 
     keys = {}
-    for name in graph_def_closure(graph_def, [restore_op]):
+    for name in graph_def_closure(graph_def, [restore_op], index=by_name):
         node = by_name[name]
         if node.op not in ("AssignVariableOp", "Assign") or len(node.input) < 2:
             continue
@@ -315,17 +326,17 @@ def _slice_of(specs_node, k):
     return parse_shape_and_slice(specs[k]) if specs.ndim == 1 and k < specs.size else None
 
 
-def asset_assignments(graph_def, asset_tensors: dict, roots) -> dict:
+def asset_assignments(graph_def, asset_tensors: dict, roots, index=None) -> dict:
     """{assign node name: (variable node name, file path)} of the assignments reached from
     ``roots`` (the init op) that set a variable to an asset's path: how TF2 holds a vocabulary
     file's path (a string variable its init op assigns from the asset placeholder, not in the
     checkpoint). ``asset_tensors`` maps the asset placeholders' tensor names to their files."""
     from .graph_def import _parse_input
 
-    by_name = {n.name: n for n in graph_def.node}
+    by_name = node_index(graph_def) if index is None else index
     paths = {_parse_input(t): p for t, p in asset_tensors.items()}
     out = {}
-    for name in graph_def_closure(graph_def, roots):
+    for name in graph_def_closure(graph_def, roots, index=by_name):
         node = by_name[name]
         if node.op not in ("AssignVariableOp", "Assign") or len(node.input) < 2:
             continue

@@ -23,14 +23,18 @@ def _called(node, library) -> list[str]:
     return names
 
 
-def _reached_nodes(graph_def, roots=None) -> list:
+def _reached_nodes(graph_def, roots=None, index=None) -> list:
     """The nodes ``roots`` reach (every node when None), with the bodies of the functions
-    they call, transitively."""
-    from .freeze import graph_def_closure
+    they call, transitively. ``index``: ``node_index(graph_def)``, shared by a caller that
+    asks of many roots (a loader's signatures), so each call costs what it reaches."""
+    from .freeze_graph_def import graph_def_closure, node_index
 
     library = {f.signature.name: f for f in graph_def.library.function}
-    reached = graph_def_closure(graph_def, roots) if roots is not None else None
-    nodes = [n for n in graph_def.node if reached is None or n.name in reached]
+    if roots is None:
+        nodes = list(graph_def.node)
+    else:
+        index = node_index(graph_def) if index is None else index
+        nodes = [index[name] for name in graph_def_closure(graph_def, roots, index=index)]
     done, todo, out = set(), [f for n in nodes for f in _called(n, library)], list(nodes)
     while todo:
         fname = todo.pop()
@@ -43,12 +47,12 @@ def _reached_nodes(graph_def, roots=None) -> list:
     return out
 
 
-def missing_ops(graph_def, roots=None) -> list[str]:
+def missing_ops(graph_def, roots=None, index=None) -> list[str]:
     """The op types minitf lacks among the nodes ``roots`` reach (every node when None), the
     bodies of the functions they call included: what stops the model from loading. Ops the
     loaders handle themselves (variables and their reads, which are frozen; calls and
     functional control flow, which are inlined; variable updates, whose signatures are left
-    out) are not counted."""
+    out) are not counted. ``index``: see _reached_nodes."""
     from minitf.opdef import lookup
 
     from .freeze import FROZEN_FORMS, is_variable_writer
@@ -57,17 +61,17 @@ def missing_ops(graph_def, roots=None) -> list[str]:
 
     handled = VARIABLE_OPS | set(FROZEN_FORMS) | CALL_OPS | set(LOWERINGS)
     library = {f.signature.name for f in graph_def.library.function}
-    ops = {n.op for n in _reached_nodes(graph_def, roots)}
+    ops = {n.op for n in _reached_nodes(graph_def, roots, index)}
     return sorted(op for op in ops if op not in library and op not in handled and
                   not is_variable_writer(op) and lookup(op) is None)
 
 
-def unsupported_dtypes(graph_def, roots=None) -> list[str]:
+def unsupported_dtypes(graph_def, roots=None, index=None) -> list[str]:
     """The DataTypes minitf cannot hold (``DT_BFLOAT16``, the float8 types...) in the attrs
     and constants of the nodes ``roots`` reach, function bodies included: they stop the
-    model from loading as a missing op does."""
+    model from loading as a missing op does. ``index``: see _reached_nodes."""
     enums = set()
-    for n in _reached_nodes(graph_def, roots):
+    for n in _reached_nodes(graph_def, roots, index):
         for value in n.attr.values():
             kind = value.WhichOneof("value")
             if kind == "type":

@@ -20,7 +20,7 @@ from . import graph_def as graph_def_mod
 from .freeze import (FROZEN_FORMS, MAIN_OP_KEY, TABLE_INIT_OPS, TABLE_OPS, VARIABLE_OPS,
                      cut_at_inputs, cuttable_inputs, freeze_graph_def, graph_def_closure,
                      is_variable_writer)
-from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
+from .freeze_graph_def import as_no_ops, asset_assignments, node_index, restore_keys
 from .functions import inline_functions
 from .graph_def import _parse_input, graph_from_graph_def, tensor_by_name
 from .saved_model import (SERVE_TAG, Model, Signature, TensorInfo, meta_graph_index,
@@ -47,20 +47,22 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
     signatures = {k: sd for k, sd in meta.signature_def.items() if k != INIT_OP_SIGNATURE}
     # What the signatures need, as TF Serving runs it: every input is fed, so an input that is
     # an intermediate tensor becomes a placeholder and nothing upstream of it is loaded.
-    cuttable = cuttable_inputs(gd, signatures)  # (not another signature's step)
+    index = node_index(gd)  # (once per GraphDef, shared: not signatures x nodes)
+    cuttable = cuttable_inputs(gd, signatures, index)  # (not another signature's step)
     gd, node_contents = cut_at_inputs(
         gd, [ti for sd in signatures.values() for ti in sd.inputs.values()
-             if ti.WhichOneof("encoding") == "name"], node_contents, only=cuttable.__contains__)
+             if ti.WhichOneof("encoding") == "name"], node_contents, cuttable.__contains__, index)
     roots = {k: _roots(sd) for k, sd in signatures.items()}
     # TF2's graphs call functions: the calls the signatures and the init op reach are inlined
     # (the original nodes keep their indices, so node_contents still holds).
     original, init_roots = gd, init_op_roots(meta)
     gd = inline_functions(gd, file, only=graph_def_closure(
         gd, [r for rs in roots.values() for r in rs] + init_roots))
+    index = node_index(gd)
     # A signature that changes a variable (a counter, a training step) cannot run frozen: it
     # is left out, unless it is all there is (then freezing names the op).
     writers = {n.name for n in gd.node if is_variable_writer(n.op)}
-    stateful = sorted(k for k, rs in roots.items() if graph_def_closure(gd, rs) & writers)
+    stateful = sorted(k for k, r in roots.items() if graph_def_closure(gd, r, (), index) & writers)
     left_out = {}
     if stateful and len(stateful) < len(signatures):
         log.warning("%s: left out signature(s) %s: they change variables, which a model "
@@ -68,15 +70,15 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
         signatures = {k: sd for k, sd in signatures.items() if k not in stateful}
         left_out = {k: f"signature '{k}' changes variables, which a model frozen for serving "
                        "cannot do" for k in stateful}
-    signatures, needs = _servable_signatures(gd, signatures, roots, file)
+    signatures, needs = _servable_signatures(gd, signatures, roots, file, index)
     left_out.update(needs)
-    keep = graph_def_closure(gd, [r for k in signatures for r in roots[k]])
-    init_ops = table_initializers(meta, gd, keep)
-    keep |= graph_def_closure(gd, init_ops)
+    keep = graph_def_closure(gd, [r for k in signatures for r in roots[k]], index=index)
+    init_ops = table_initializers(meta, gd, keep, index)
+    keep |= graph_def_closure(gd, init_ops, index=index)
     # A vocabulary file's path in a variable the init op assigns (TF2's way) becomes a Const
     # holding the path, and the assignment a NoOp.
     assigns = {a: v for a, v in asset_assignments(
-        gd, asset_paths(meta, path, {n.name for n in gd.node}), init_roots).items() if a in keep}
+        gd, asset_paths(meta, path, index), init_roots, index).items() if a in keep}
     assigned = {var: np.array(file_path.encode(), dtype=object)
                 for var, file_path in assigns.values()}
     as_no_ops(gd, assigns)
@@ -149,7 +151,7 @@ def _assets_as_consts(gd, assets: dict, contents) -> None:
             contents.pop(i, None)
 
 
-def _servable_signatures(gd, signatures, roots, file) -> tuple[dict, dict]:
+def _servable_signatures(gd, signatures, roots, file, index) -> tuple[dict, dict]:
     """The signatures without an op or dtype minitf lacks or a sparse entry, and why each
     other one is left out (with a warning), as long as one is left (TF Serving would serve
     them all), so one signature using a rare op does not keep the model from serving. When
@@ -158,8 +160,8 @@ def _servable_signatures(gd, signatures, roots, file) -> tuple[dict, dict]:
 
     needs = {}
     for key, sd in signatures.items():
-        lacking = [f"op type '{op}'" for op in missing_ops(gd, roots[key])] + \
-            [f"DataType {dt}" for dt in unsupported_dtypes(gd, roots[key])]
+        lacking = [f"op type '{op}'" for op in missing_ops(gd, roots[key], index)] + \
+            [f"DataType {dt}" for dt in unsupported_dtypes(gd, roots[key], index)]
         if lacking:
             needs[key] = f"signature '{key}' needs {', '.join(lacking)}, which minitf does " \
                          "not support"
@@ -207,16 +209,14 @@ def init_op_roots(meta) -> list[str]:
     return roots
 
 
-def table_initializers(meta, gd, keep) -> list[str]:
+def table_initializers(meta, gd, keep, index=None) -> list[str]:
     """The table initializers of a MetaGraphDef's main op (or legacy init op) that fill a
     table ``keep`` holds. Only those run at load: the rest of a main op (local variables'
-    initialisers, for one) has nothing to do in a frozen graph."""
+    initialisers, for one) has nothing to do in a frozen graph. ``index``: node_index(gd)."""
     roots = init_op_roots(meta)
     if not roots:
         return []
-    from .graph_def import _parse_input
-
-    reached = graph_def_closure(gd, roots)
+    reached = graph_def_closure(gd, roots, index=index)
     # (An insert into a mutable table: how freezing restores what a session put in it.)
     fills = TABLE_INIT_OPS | {"LookupTableInsertV2"}
     return [n.name for n in gd.node if n.name in reached and n.op in fills and
@@ -254,8 +254,8 @@ def local_variables(meta, gd, roots) -> dict:
         names = [variable_pb2.VariableDef.FromString(b).variable_name
                  for b in col.bytes_list.value] + list(col.node_list.value)
         out.update((_parse_input(n)[0], None) for n in names)
-    by_name = {n.name: n for n in gd.node}
-    for name in sorted(graph_def_closure(gd, roots)):
+    by_name = node_index(gd)
+    for name in sorted(graph_def_closure(gd, roots, index=by_name)):
         node = by_name[name]
         if node.op in ("Assign", "AssignVariableOp") and len(node.input) >= 2:
             var = _parse_input(node.input[0])[0]
@@ -287,14 +287,14 @@ def initial_values(gd, sources: dict, values, file, contents=None) -> dict:
     from minitf.graph import Graph
     from minitf.session import Session
 
-    variables = {n.name for n in gd.node if n.op in VARIABLE_OPS}
+    index = node_index(gd)  # (once: a closure per variable follows)
     computable = {}
     for var, tensor in sources.items():
         if tensor is None:
             continue
-        need = graph_def_closure(gd, [graph_def_mod._parse_input(tensor)[0]])
-        if all(v in values for v in need & variables) and not any(
-                is_variable_writer(n.op) for n in gd.node if n.name in need):
+        need = graph_def_closure(gd, [graph_def_mod._parse_input(tensor)[0]], (), index)
+        if all(v in values for v in need if index[v].op in VARIABLE_OPS) and not any(
+                is_variable_writer(index[n].op) for n in need):
             computable[var] = (tensor, need)
     if not computable:
         return {}
@@ -469,7 +469,7 @@ def runnable(gd, saver_def, unsaved, file, signature_defs) -> list:
     for n in gd.node:
         for i in n.input:
             consumers.setdefault(_parse_input(i)[0], []).append(n.name)
-    dropped = set()
+    dropped, index = set(), node_index(gd)
 
     def drop(names):
         stack = list(names)
@@ -496,7 +496,7 @@ def runnable(gd, saver_def, unsaved, file, signature_defs) -> list:
             if node in dropped and key not in problems:
                 cause = next((f"op type '{op}' (node '{n}'), which minitf does not support"
                               for n, op in unknown.items()
-                              if n in graph_def_closure(gd, [node])),
+                              if n in graph_def_closure(gd, [node], (), index)),
                              "a variable update or a variable the checkpoint does not hold")
                 problems[key] = f"signature '{key}' tensor '{alias}' ({info.name}) needs {cause}"
     if problems and all(k in problems for k in served):

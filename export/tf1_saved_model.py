@@ -26,7 +26,7 @@ from minitf.protos import meta_graph_pb2
 
 from .freeze import (VARIABLE_OPS, cut_at_inputs, cuttable_inputs, freeze_graph_def,
                      freeze_signatures, graph_def_closure)
-from .freeze_graph_def import as_no_ops, asset_assignments, restore_keys
+from .freeze_graph_def import as_no_ops, asset_assignments, node_index, restore_keys
 from .functions import inline_functions
 from .meta_graph import import_meta_graph
 from .saved_model import Signature, TensorInfo, read_saved_model, write_saved_model
@@ -522,13 +522,13 @@ def load(sess, tags, export_dir, import_scope=None, **saver_kwargs):
     meta = found[0]
     gd = meta.graph_def
     # A signature input computed by ops minitf lacks becomes a placeholder (it is fed anyway).
-    by_name = {n.name: n for n in gd.node}
-    cuttable = cuttable_inputs(gd, meta.signature_def)
+    by_name = node_index(gd)  # (once, shared by the signatures' closures)
+    cuttable = cuttable_inputs(gd, meta.signature_def, by_name)
     gd, _ = cut_at_inputs(
         gd, [ti for sd in meta.signature_def.values() for ti in sd.inputs.values()
-             if ti.WhichOneof("encoding") == "name"],
+             if ti.WhichOneof("encoding") == "name"], index=by_name,
         only=lambda name: name in cuttable and any(
-            unsupported(by_name[n]) for n in graph_def_closure(gd, [name])))
+            unsupported(by_name[n]) for n in graph_def_closure(gd, [name], index=by_name)))
     original = gd
     gd = inline_functions(gd, file)  # TF2's graphs call functions
     roots = init_op_roots(meta)
