@@ -18,20 +18,20 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from minitf.errors import (FailedPreconditionError, InvalidArgumentError, NotFoundError, OpError,
-                           UnavailableError, UnknownError)
+from minitf.errors import (InvalidArgumentError, NotFoundError, OpError, UnavailableError,
+                           UnknownError)
 from minitf.export.saved_model import saved_model_file
 
 from .batching import BatchingConfig, DynamicBatcher
 from .loading import load_version, load_with_retries, per_version_batching, version_fingerprint
 from .servable import Servable
+from .version_labels import LabelMap, differences, labelled_version, validate_labels
 
 log = logging.getLogger("minitf.serving")
 
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
-_LABEL = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 class State(enum.IntEnum):
@@ -68,10 +68,7 @@ class ModelConfig:
         if self.version_policy == "specific" and not self.versions:
             raise ValueError(f"model {self.name}: specific policy needs versions")
         self.versions = tuple(int(v) for v in self.versions)
-        for label, version in self.version_labels.items():
-            if not _LABEL.match(label):
-                raise ValueError(f"model {self.name}: invalid version label {label!r}")
-            self.version_labels[label] = int(version)
+        validate_labels(self.name, self.version_labels)
         self.base_path = os.path.abspath(os.path.expanduser(self.base_path))
 
 
@@ -100,34 +97,9 @@ class LoadedVersion:
             b.stop(drain=True)
 
 
-def _differences(old: ModelConfig, new: ModelConfig) -> list[str]:
-    """What changed between two configurations of a model, batching and labels aside ("base
-    path ..."): what makes its versions sync again. Labels are the label step's
-    (ModelRepository._update_labels)."""
-    out = []
-    if old.base_path != new.base_path:
-        out.append(f"base path {old.base_path} -> {new.base_path}")
-    if _policy_text(old) != _policy_text(new):
-        out.append(f"version policy {_policy_text(old)} -> {_policy_text(new)}")
-    return out
-
-
-def _policy_text(cfg: ModelConfig) -> str:
-    if cfg.version_policy == "latest":
-        return f"latest({cfg.num_versions})"
-    if cfg.version_policy == "specific":
-        return f"specific{list(cfg.versions)}"
-    return "all"
-
-
 class ModelRepository:
-    """Serves the configured models; ``poll()`` syncs them with the filesystem.
-
-    Version labels are TF Serving's label map: a configured model's ``version_labels`` here
-    (``config(name)``) are the labels it serves, which a new configuration changes only once
-    every new or moved label names an AVAILABLE version (``start``, ``reconfigure``; with
-    ``allow_unavailable_labels``, TF Serving's --allow_version_labels_for_unavailable_models,
-    a new label may name any version, a moved one still only an available one)."""
+    """Serves the configured models; ``poll()`` syncs them with the filesystem. A model's
+    ``config(name).version_labels`` are the labels it serves (version_labels.py changes them)."""
 
     def __init__(self, configs: list[ModelConfig], *, default_batching: BatchingConfig | None =
                  None, loader: Callable[[str, str, int], Servable] = load_version,
@@ -137,16 +109,9 @@ class ModelRepository:
         names = [c.name for c in configs]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate model names in the configuration: {names}")
-        self._allow_unavailable_labels = allow_unavailable_labels
-        # The labels configured for a model held unloaded (explicit model control) that differ
-        # from the ones it has: it has no version to check them against, so its Load checks
-        # and applies them (model_control.py).
-        self._pending_labels: dict[str, dict[str, int]] = {
-            c.name: dict(c.version_labels) for c in configs
-            if c.name in set(unloaded) and c.version_labels}
-        # The others' labels serve at once; start() checks them once their versions loaded.
-        self._configs = {c.name: replace(c, version_labels={}) if c.name in
-                         self._pending_labels else c for c in configs}
+        self._labels = LabelMap(configs, unloaded, lambda name: self._loaded.get(name, {}),
+                                allow_unavailable_labels)  # the label step
+        self._configs = self._labels.initial(configs)
         self._default_batching = default_batching
         # TF Serving's --enable_per_model_batching_parameters: with batching on, a version
         # batches only if it has a batching_params.pbtxt, with that file's parameters.
@@ -191,11 +156,7 @@ class ModelRepository:
                 f"Latest({name})" if version is None else f"Specific({name}, {version})"))
         loaded = self._loaded.get(name, {})  # {} once a reconfiguration removed the model
         if label is not None:  # an empty label is a label too (TF Serving refuses it)
-            if label not in cfg.version_labels:
-                # INVALID_ARGUMENT, as TF Serving: the request names something never configured
-                raise InvalidArgumentError(None, None, f"Unrecognized servable version label: "
-                                           f"{label} (model '{name}')")
-            version = cfg.version_labels[label]
+            version = labelled_version(cfg, label)
         if version is None:
             if not loaded:
                 raise NotFoundError(None, None, f"Servable not found for request: Latest({name})"
@@ -234,23 +195,16 @@ class ModelRepository:
             if self._stop.is_set():  # stop() may have waited for this lock: load nothing
                 return
             for cfg in list(self._configs.values()):
-                if cfg.name in self.unloaded:
-                    continue
-                try:
-                    self._sync(cfg)
-                except Exception:  # noqa: BLE001 - one model's trouble must not stop the others
-                    log.exception("model %s: error while syncing versions", cfg.name)
+                if cfg.name not in self.unloaded:
+                    self._guarded_sync(cfg)
 
     def start(self, interval_seconds: float):
         """Polls now, then every ``interval_seconds`` in a background thread (<= 0: once).
         Raises FailedPreconditionError, as TF Serving's start-up, when a version label names a
-        version that did not become available (a new label may, with
-        allow_unavailable_labels)."""
+        version that did not become available (a new one may, with allow_unavailable_labels)."""
         self.poll()
-        with self._poll_lock:  # every label is new at start-up
-            for cfg in self._configs.values():
-                if cfg.name not in self.unloaded:
-                    self._check_labels(cfg.name, cfg.version_labels, {})
+        with self._poll_lock:
+            self._labels.check_all(self._configs, self.unloaded)
         if interval_seconds > 0:
             self._thread = threading.Thread(target=self._poll_loop, args=(interval_seconds,),
                                             name="model-poller", daemon=True)
@@ -297,10 +251,9 @@ class ModelRepository:
         model control, it joins unloaded, and an unloaded model stays so: model_control.py).
         A model's batching applies to the versions it loads from now on.
 
-        Version labels change last, as TF Serving's UpdateModelVersionLabelMap, all or none:
-        FailedPreconditionError when a new or moved label names a version that is not
-        available (the models are updated, the labels stay as they were); a model held
-        unloaded keeps its new labels for its Load to apply.
+        Version labels change last, all or none (version_labels.py): FailedPreconditionError
+        when a new or moved label names a version that is not available (the models are
+        updated, the labels stay as they were); a held model's new labels wait for its Load.
 
         Raises InvalidArgumentError, changing nothing, for a list naming a model twice; raises
         UnknownError, as TF Serving does, when a new model has no available version afterwards
@@ -320,15 +273,13 @@ class ModelRepository:
             old = self._configs
             removed = [n for n in old if n not in new]
             added = [n for n in new if n not in old]
-            changed = {n: _differences(old[n], new[n]) for n in new if n in old}
+            changed = {n: differences(old[n], new[n]) for n in new if n in old}
             changed = {n: what for n, what in changed.items() if what}
             if removed:
                 self._configs = {n: c for n, c in old.items() if n in new}  # refused from now
                 for name in removed:
                     self._remove(name)
-            # Each model serves its labels so far until the label step below.
-            kept = {n: replace(c, version_labels=dict(old[n].version_labels) if n in old else {})
-                    for n, c in new.items()}
+            kept = self._labels.kept(old, new)  # the labels so far, until the label step
             for name, what in changed.items():
                 log.info("Updating model %s: %s", name, ", ".join(what))
                 if name not in self.unloaded:  # an unloaded one loads its new config on Load
@@ -350,7 +301,7 @@ class ModelRepository:
                        if not self._loaded.get(n) and n not in self.unloaded]
             label_error = None
             if not missing:  # as TF Serving: labels only once the models are available
-                label_error = self._update_labels(new)
+                self._configs, label_error = self._labels.update(self._configs, new, self.unloaded)
         if removed or added or changed:
             log.info("Model configuration applied: %d model(s); added %s, updated %s, "
                      "removed %s", len(new), added or "none", list(changed) or "none",
@@ -361,59 +312,11 @@ class ModelRepository:
         if label_error is not None:
             raise label_error
 
-    def _check_labels(self, name: str, labels: dict, current: dict):
-        """Raises TF Serving's FailedPreconditionError for the first label of ``labels`` that
-        is new or moved from ``current`` and names a version of model ``name`` that is not
-        available. An unchanged label is not checked again (its version may have gone since:
-        requests by it then answer NOT_FOUND); allow_unavailable_labels lets a new one wait."""
-        available = self._loaded.get(name, {})
-        for label, version in sorted(labels.items()):
-            if current.get(label) == version or version in available:
-                continue
-            if self._allow_unavailable_labels and label not in current:
-                continue  # TF Serving: "unused version labels" only, not moved ones
-            raise FailedPreconditionError(
-                None, None, f"Request to assign label to version {version} of model {name}, "
-                "which is not currently available for inference")
-
-    def _update_labels(self, configs: dict[str, ModelConfig]) -> OpError | None:
-        """TF Serving's UpdateModelVersionLabelMap: every model's labels become ``configs``'
-        if all check out (held models': pending until their Load), else none change and the
-        error is returned. Under the poll lock."""
-        served, pending = {}, {}
-        for name, cfg in configs.items():
-            current = self._configs[name].version_labels
-            if cfg.version_labels == current:
-                continue
-            if name in self.unloaded:
-                pending[name] = dict(cfg.version_labels)
-                continue
-            try:
-                self._check_labels(name, cfg.version_labels, current)
-            except FailedPreconditionError as e:  # logged by the caller, as other failures
-                return e
-            served[name] = dict(cfg.version_labels)
-        self._pending_labels = pending  # a model's pending labels are its newest config's
-        for name, labels in served.items():
-            log.info("Model %s: version labels %s -> %s", name,
-                     self._configs[name].version_labels, labels)
-        if served:
-            self._configs = {n: replace(c, version_labels=served[n]) if n in served else c
-                             for n, c in self._configs.items()}
-        return None
-
     def apply_pending_labels(self, name: str):
         """The labels a reconfiguration gave model ``name`` while it was held unloaded, checked
         now that it loaded (as ``reconfigure``'s); FailedPreconditionError leaves its labels
         (and the pending ones, for its next Load) as they were. Under the poll lock."""
-        labels = self._pending_labels.get(name)
-        if labels is None:
-            return
-        cfg = self._configs[name]
-        self._check_labels(name, labels, cfg.version_labels)
-        del self._pending_labels[name]
-        log.info("Model %s: version labels %s -> %s", name, cfg.version_labels, labels)
-        self._configs = {**self._configs, name: replace(cfg, version_labels=dict(labels))}
+        self._configs = self._labels.apply_pending(name, self._configs)
 
     def _guarded_sync(self, cfg: ModelConfig):
         try:
@@ -437,7 +340,7 @@ class ModelRepository:
             self._status = {n: v for n, v in self._status.items() if n != name}
         self._failed = {k: v for k, v in self._failed.items() if k[0] != name}
         self._no_versions.discard(name)
-        self._pending_labels.pop(name, None)
+        self._labels.forget(name)
         self.unloaded.discard(name)
         if self._observer is not None:
             self._observer.remove_models([name])
