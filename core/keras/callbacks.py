@@ -388,17 +388,19 @@ def _scalar_summary(tag: str, value: float) -> bytes:
 
 
 class TensorBoard(Callback):
-    """Writes each epoch's logs as scalars (and, with ``update_freq='batch'``, each batch's)
-    to an event file in ``log_dir``; ``write_graph`` adds the model's graph. Histograms,
-    images and embeddings are not written."""
+    """Writes each epoch's logs as scalars (``epoch_<name>``) and, unless ``update_freq`` is
+    'epoch', each batch's (``batch_<name>``, every ``update_freq`` samples; 'batch' is 1) to
+    an event file in ``log_dir``; ``write_graph`` adds the model's graph. Steps as TF 1.15's:
+    a batch's is the count of batches before it, an epoch's its number with 'epoch', else
+    the samples seen. Histograms, images and embeddings are not written."""
 
     def __init__(self, log_dir="./logs", histogram_freq=0, batch_size=32, write_graph=True,
                  write_grads=False, write_images=False, update_freq="epoch", **kwargs):
         super().__init__()
-        self.log_dir, self.write_graph, self.update_freq = os.fspath(log_dir), write_graph, \
-            update_freq
+        self.log_dir, self.write_graph = os.fspath(log_dir), write_graph
+        self.update_freq = 1 if update_freq == "batch" else update_freq
         self.writer = None
-        self._samples_seen = 0
+        self._samples_seen = self._samples_at_last_write = self._batches_seen = 0
         if histogram_freq or write_grads or write_images or kwargs.get("embeddings_freq"):
             logging.warning("minitf's TensorBoard callback writes scalars and the graph only: "
                             "histogram_freq, write_grads, write_images and embeddings_freq "
@@ -411,22 +413,24 @@ class TensorBoard(Callback):
         graph = get_session().graph if self.write_graph else None
         self.writer = FileWriter(self.log_dir, graph=graph)
 
-    def _write(self, logs, step):
+    def _write(self, prefix, logs, step):
         for name, value in (logs or {}).items():
-            if name in ("batch", "size") or not np.isscalar(value) and np.ndim(value) != 0:
+            if name in ("batch", "size", "num_steps") or \
+                    not np.isscalar(value) and np.ndim(value) != 0:
                 continue
-            self.writer.add_summary(_scalar_summary(name, value), step)
+            self.writer.add_summary(_scalar_summary(prefix + name, value), step)
         self.writer.flush()
 
     def on_batch_end(self, batch, logs=None):
-        if self.update_freq != "epoch":
-            self._samples_seen += (logs or {}).get("size", 1)
-            self._write({("batch_" + k): v for k, v in (logs or {}).items()
-                         if k not in ("batch", "size")}, self._samples_seen)
+        self._samples_seen += (logs or {}).get("size", 1)
+        if self.update_freq != "epoch" and \
+                self._samples_seen - self._samples_at_last_write >= self.update_freq:
+            self._write("batch_", logs, self._batches_seen)
+            self._samples_at_last_write = self._samples_seen
+        self._batches_seen += 1
 
     def on_epoch_end(self, epoch, logs=None):
-        self._write({("epoch_" + k if self.update_freq != "epoch" else k): v
-                     for k, v in (logs or {}).items()}, epoch)
+        self._write("epoch_", logs, epoch if self.update_freq == "epoch" else self._samples_seen)
 
     def on_train_end(self, logs=None):
         self.writer.close()
