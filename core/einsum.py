@@ -1,20 +1,27 @@
-"""``tf.einsum`` from minitf's ops: letters only one operand has are summed out first, then
-the operands contract pairwise as batched matmuls (ellipses expanded to letters; no repeated
-letters in one operand). Values and gradients are those of the ops it is made of."""
+"""``tf.einsum`` from minitf's ops: a letter repeated in one operand takes that operand's
+diagonal (MatrixDiagPart), letters only one operand has are summed out, then the operands
+contract pairwise as batched matmuls (ellipses expanded to letters). Values and gradients are
+those of the ops it is made of."""
 
 from __future__ import annotations
 
-from .graph import convert_to_tensor, name_scope
-from .ops import array_ops, concat_split_ops, linalg_ops, math_ops, reduction_ops, transform_ops
+from .graph import control_dependencies, convert_to_tensor, name_scope
+from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, reduction_ops,
+                  transform_ops)
+from .ops.diag_ops import MATRIX_DIAG_PART
+from .ops.logging_ops import Assert
+from .ops.manip_ops import ensure_shape
 
 __all__ = ["einsum"]
 
 def einsum(equation, *inputs, **kwargs):
-    """``tf.einsum`` without repeated letters in one operand: letters only one
-    operand has and the output lacks are summed first, then operands contract pairwise, left
-    to right, as one batched matmul each (shared kept letters are its batch), and the result
-    is transposed to the output's order. Without ``->`` the output is the letters used once,
-    in alphabetical order. Ranks must be known."""
+    """``tf.einsum``: an operand that repeats a letter is first reduced to its diagonal over
+    it; letters only one operand has and the output lacks are summed, then operands contract
+    pairwise, left to right, as one batched matmul each (shared kept letters are its batch),
+    and the result is transposed to the output's order. Without ``->`` the output is the
+    letters used once, in alphabetical order. An input of unknown rank takes the rank its
+    subscripts name, checked at run time (as TF's Einsum op); with ``...`` ranks must be
+    known."""
     name = kwargs.pop("name", None)
     if kwargs:
         raise TypeError(f"invalid keyword arguments for einsum: {', '.join(sorted(kwargs))}")
@@ -34,26 +41,38 @@ def einsum(equation, *inputs, **kwargs):
         bad = [c for c in spec if not c.isalpha()]
         if bad:
             raise ValueError(f"einsum: invalid subscript {bad[0]!r} in {equation!r}")
-        if len(set(spec)) != len(spec):
-            raise NotImplementedError(f"einsum: a letter repeated in one operand ({spec!r}: "
-                                      "diagonals and traces) is not supported")
+    twice = [c for c in out if out.count(c) > 1]
+    if twice:  # TF refuses it too (only its gradient equations embed diagonals)
+        raise ValueError(f"einsum: output subscript {twice[0]!r} appears more than once in "
+                         f"{equation!r}")
     missing = [c for c in out if c not in lhs]
     if missing:
         raise ValueError(f"einsum: output subscript {missing[0]!r} is not in any input of "
                          f"{equation!r}")
     with name_scope(name, "einsum", inputs):
         tensors = [convert_to_tensor(t, name=f"input_{i}") for i, t in enumerate(inputs)]
+        given = [t.name for t in tensors]
         known: dict = {}
-        for t, spec in zip(tensors, specs):
-            if t.shape.rank is None:
-                raise ValueError("einsum: the ranks of the inputs must be known")
+        for k, (t, spec) in enumerate(zip(tensors, specs)):
+            if t.shape.rank is None:  # the subscripts name the rank (ellipses were expanded)
+                t = tensors[k] = _einsum_with_rank(t, k, spec, equation)
             if t.shape.rank != len(spec):
                 raise ValueError(f"einsum: input {t.name} has rank {t.shape.rank}, but "
                                  f"subscripts {spec!r} name {len(spec)} dimensions")
             for c, d in zip(spec, t.shape.as_list()):
-                if d is not None and known.setdefault(c, d) != d:
-                    raise ValueError(f"einsum: dimension {c!r} is {known[c]} in one input and "
+                if d is None:
+                    continue
+                have, where = known.setdefault(c, (d, k))
+                if have != d and where == k:
+                    raise ValueError(f"einsum: dimension {c!r} is {have} and {d} in input {k} "
+                                     f"({spec!r} of {equation!r}): a repeated letter takes "
+                                     "a diagonal, which needs equal dimensions")
+                if have != d:
+                    raise ValueError(f"einsum: dimension {c!r} is {have} in one input and "
                                      f"{d} in another")
+        for k, (t, spec) in enumerate(zip(tensors, specs)):
+            if len(set(spec)) != len(spec):
+                tensors[k], specs[k] = _einsum_diagonal(t, k, spec, equation, given[k])
         result, rspec = None, ""
         for k, (t, spec) in enumerate(zip(tensors, specs)):
             later = out + "".join(specs[k + 1:])
@@ -84,7 +103,9 @@ def _einsum_expand_ellipsis(eq: str, tensors, equation) -> str:
             raise ValueError(f"einsum: invalid ellipsis in {equation!r}")
         if "..." in spec:
             if t.shape.rank is None:
-                raise ValueError("einsum: the ranks of the inputs must be known")
+                raise ValueError(f"einsum: the ranks of the inputs must be known where the "
+                                 f"subscripts have '...': input {t.name} of {equation!r} has "
+                                 "unknown rank")
             n = t.shape.rank - (len(spec) - 3)
             if n < 0:
                 raise ValueError(f"einsum: input {t.name} has rank {t.shape.rank}, fewer than "
@@ -104,6 +125,48 @@ def _einsum_expand_ellipsis(eq: str, tensors, equation) -> str:
         out = letters + "".join(sorted(c for c in set(used) if used.count(c) == 1
                                        and c not in letters))
     return ",".join(specs) + "->" + out
+
+
+def _einsum_with_rank(t, k: int, spec: str, equation):
+    """``t`` (of unknown rank) with the rank ``spec`` names: checked at run time, the error
+    naming the operand and the equation, then EnsureShape gives the rank to shape inference."""
+    n = len(spec)
+    check = Assert(logic_ops.equal(array_ops.rank(t), n),
+                   [f"einsum: input {k} ({t.name}) of the equation {equation} must have rank "
+                    f"{n}, as its subscripts {spec} say; its shape is", array_ops.shape(t)],
+                   summarize=32, name=f"check_rank_{k}")
+    with control_dependencies([check]):
+        return ensure_shape(t, [None] * n, name=f"input_{k}_rank")
+
+
+def _einsum_diagonal(t, k: int, spec: str, equation, given: str):
+    """``t`` reduced to its diagonal over each letter ``spec`` repeats (numpy's and TF's
+    rule): the two axes of the letter are moved last and MatrixDiagPart takes them into one,
+    the last; so the contraction that follows sees distinct letters only. Dimensions not known
+    statically are checked equal at run time (MatrixDiagPart alone would take min(m, n))."""
+    source = t
+    while len(set(spec)) != len(spec):
+        c = next(c for c in spec if spec.count(c) > 1)
+        p = spec.index(c)
+        q = spec.index(c, p + 1)
+        rest = [i for i in range(len(spec)) if i not in (p, q)]
+        perm = rest + [p, q]
+        if perm != list(range(len(spec))):
+            t = transform_ops.transpose(t, perm)
+        m, n = t.shape.as_list()[-2:]
+        checks = []
+        if m is None or n is None:
+            dims = array_ops.shape(t)
+            checks.append(Assert(
+                logic_ops.equal(dims[-2], dims[-1]),
+                [f"einsum: input {k} ({given}) of the equation {equation} repeats {c}, "
+                 "so the dimensions of that letter must be equal; its shape is",
+                 array_ops.shape(source)],
+                summarize=32, name=f"check_diagonal_{k}"))
+        with control_dependencies(checks):
+            t = MATRIX_DIAG_PART(t, name=f"diagonal_{k}")
+        spec = "".join(spec[i] for i in rest) + c
+    return t, spec
 
 
 def _einsum_counts(specs, counts):
