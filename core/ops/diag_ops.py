@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from ..graph import convert_to_tensor
+from ..graph import Tensor, convert_to_tensor
 from ..opdef import OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 from ._math_util import _check_dtype
@@ -456,13 +456,21 @@ def tensor_diag_part(input, name=None):  # noqa: A002 - TF's argument name
 diag_part = tensor_diag_part
 
 
+def _bool_padding(padding_value, dtype):
+    """``bool(padding_value)`` for a bool tensor, as TF's wrappers do: the default 0 would not
+    convert to bool."""
+    if dtype.name == "bool" and not isinstance(padding_value, Tensor):
+        return bool(padding_value)
+    return padding_value
+
+
 def matrix_diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
                 align="RIGHT_LEFT"):
     """``tf.linalg.diag``: batched matrices with ``diagonal`` on the diagonals ``k`` (an int or
     a (lower, upper) band), ``padding_value`` elsewhere; square by default."""
     diagonal = convert_to_tensor(diagonal, name="diagonal")
-    padding_value = convert_to_tensor(padding_value, dtype=diagonal.dtype,
-                                      name="padding_value")
+    padding_value = convert_to_tensor(_bool_padding(padding_value, diagonal.dtype),
+                                      dtype=diagonal.dtype, name="padding_value")
     return MATRIX_DIAG_V3(diagonal, k, num_rows, num_cols, padding_value, align=align,
                           name=name)
 
@@ -471,7 +479,8 @@ def matrix_diag_part(input, name="diag_part", k=0, padding_value=0,  # noqa: A00
                      align="RIGHT_LEFT"):
     """``tf.linalg.diag_part``: the diagonals ``k`` of batched matrices."""
     x = convert_to_tensor(input, name="input")
-    padding_value = convert_to_tensor(padding_value, dtype=x.dtype, name="padding_value")
+    padding_value = convert_to_tensor(_bool_padding(padding_value, x.dtype), dtype=x.dtype,
+                                      name="padding_value")
     return MATRIX_DIAG_PART_V3(x, k, padding_value, align=align, name=name)
 
 

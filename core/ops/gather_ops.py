@@ -82,6 +82,9 @@ def _gather_kernel(params, indices, axis, *, batch_dims):
     axis, batch_dims = _gather_axes(params.ndim, indices.ndim, int(axis), batch_dims)
     _check_batch_shapes(params.shape, indices.shape, batch_dims)
     n = params.shape[axis]
+    out_shape = params.shape[:axis] + indices.shape[batch_dims:] + params.shape[axis + 1:]
+    if not int(np.prod(out_shape, dtype=np.int64)):
+        return np.zeros(out_shape, params.dtype)  # nothing is read: TF checks no index
     # One reduction checks both bounds: negative indices viewed as unsigned are huge.
     if indices.size and indices.view(_UNSIGNED[indices.dtype.itemsize]).max() >= n:
         pos = _first_bad((indices < 0) | (indices >= n))
@@ -216,6 +219,12 @@ def _nd_positions(indices, shape, what, ignore_bad=False):
 def _gather_nd_kernel(params, indices, *, bad_indices_policy):
     params = np.asarray(params)
     ignore = check_bad_indices_policy(bad_indices_policy)
+    idx_shape = np.shape(indices)
+    if params.size == 0 and len(idx_shape) >= 1 and idx_shape[-1] <= params.ndim and \
+            int(np.prod(idx_shape[:-1], dtype=np.int64)):
+        # TF refuses any index tuple into empty params, even one in range (whatever policy).
+        raise InvalidArgumentError(None, None, "Requested more than 0 entries, but params is "
+                                   f"empty.  Params shape: {_shape_str(params.shape)}")
     rows, n, size = _nd_positions(indices, params.shape, "param shape", ignore)
     k = np.shape(indices)[-1]
     flat_rows = rows.reshape(-1)
@@ -276,6 +285,12 @@ def _scatter_nd_kernel(indices, updates, shape, *, bad_indices_policy):
                                    f"{list(shape)}")
     updates = np.asarray(updates)
     ignore = check_bad_indices_policy(bad_indices_policy)
+    if not int(np.prod(shape, dtype=np.int64)):
+        # An empty output takes no index tuple and no update (rows of size 0 included).
+        if np.size(indices) or updates.size:
+            raise InvalidArgumentError(None, None, "Indices and updates specified for empty "
+                                       f"output shape {_shape_str(shape)}")
+        return np.zeros(shape, updates.dtype)
     rows, n, size = _nd_positions(indices, shape, "shape", ignore)
     want = rows.shape + shape[np.shape(indices)[-1]:]
     if updates.shape != want:
@@ -294,6 +309,9 @@ def _scatter_nd_infer(indices, updates, shape, *, bad_indices_policy):
     if indices.shape.rank == 0:
         raise shape_error("Shape must be at least rank 1 but is rank 0")
     dims = shape_from_value(shape)
+    if dims.is_fully_defined() and dims.num_elements() == 0 and any(
+            t.shape.is_fully_defined() and t.shape.num_elements() for t in (indices, updates)):
+        raise shape_error(f"Indices and updates specified for empty output shape {dims}")
     idims = indices.shape.as_tuple()
     if idims is not None and idims[-1] is not None and dims.rank is not None and \
             updates.shape.rank is not None:
@@ -349,8 +367,12 @@ def _batch_gather_nd(params, indices, batch_dims, name):
         p_shape, i_shape = shape(params), shape(indices, out_type=indices.dtype)
         batch_shape = p_shape[:batch_dims]
         rows = reduce_prod(batch_shape)
-        flat_params = reshape(params, concat([[-1], p_shape[batch_dims:]], 0))
-        flat_indices = reshape(indices, concat([[-1], i_shape[batch_dims:]], 0))
+        # The batch row count spelt out, not -1: with a zero-size batch or rest, -1 is 0 or
+        # ambiguous, and the row ids below would not broadcast against the indices.
+        n_rows = reshape(rows, [1])
+        flat_params = reshape(params, concat([n_rows, p_shape[batch_dims:]], 0))
+        flat_indices = reshape(indices, concat([cast(n_rows, indices.dtype),
+                                                i_shape[batch_dims:]], 0))
         # Each index tuple gets its batch row in front: [rows, i..., 1] beside [rows, i..., C].
         row = reshape(cast(range_(rows), indices.dtype),
                       concat([[-1], array_ops.ones_like(i_shape[batch_dims:])], 0))

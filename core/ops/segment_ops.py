@@ -56,7 +56,8 @@ def _check_unsorted_segments(data_shape, ids, num_segments) -> int:
     if data_shape[:ids.ndim] != ids.shape:
         raise InvalidArgumentError(None, None, f"data.shape = {_shape_str(data_shape)} does not "
                                    f"start with segment_ids.shape = {_shape_str(ids.shape)}")
-    if ids.size and ids.max() >= n:
+    # TF checks the ids only when there is data to move: empty data takes any ids.
+    if ids.size and int(np.prod(data_shape, dtype=np.int64)) and ids.max() >= n:
         pos = _first_bad(ids >= n)
         raise InvalidArgumentError(None, None, f"{_index_str('segment_ids', pos)} = {ids[pos]} "
                                    f"is out of range [0, {n})")
@@ -67,6 +68,8 @@ def _uss_kernel(data, segment_ids, num_segments):
     data, ids = np.asarray(data), np.asarray(segment_ids)
     n = _check_unsorted_segments(data.shape, ids, num_segments)
     tail = data.shape[ids.ndim:]
+    if not data.size:
+        return np.zeros((n,) + tail, dtype=data.dtype)
     width = int(np.prod(tail, dtype=np.int64))
     flat_ids = ids.reshape(-1).astype(np.intp, copy=False)
     values = data.reshape(-1)
@@ -150,8 +153,27 @@ def _reduce_at(ufunc, data, rows, n, fill):
     keep = rows.reshape(-1) >= 0
     ids = rows.reshape(-1)[keep].astype(np.intp)
     out = np.full((n,) + tail, fill, dtype=data.dtype)
-    ufunc.at(out, ids, flat[keep])
+    if flat.size:  # empty data may come with ids beyond n (unsorted ops accept them)
+        ufunc.at(out, ids, flat[keep])
     return out, np.bincount(ids, minlength=n)
+
+
+def _identity(dtype, largest: bool):
+    """Where a sorted segment's max (min if not ``largest``) starts: -inf (+inf), or the
+    integer dtype's lowest (highest), so every value, infinities included, comes out as is."""
+    if dtype.kind == "f":
+        return -np.inf if largest else np.inf
+    return _extreme(dtype, not largest)
+
+
+def _trunc_div(total, count):
+    """Integer ``total / count`` as C++ divides (toward zero), in ``total``'s dtype; the count
+    cast to that dtype first, as Eigen's mean reducer does (so it wraps for narrow types)."""
+    count = count.astype(total.dtype)
+    q = total // count
+    if total.dtype.kind == "i":  # floor -> toward zero where the signs differ
+        q += ((total % count) != 0) & ((total < 0) != (count < 0))
+    return q.astype(total.dtype, copy=False)
 
 
 def _check_sorted_ids(data, ids, op_type):
@@ -178,10 +200,12 @@ def _sorted_segment(op_type, ufunc, mean=False):
         if ufunc is np.add:
             out, count = _reduce_at(np.add, data, ids, n, 0)
             if mean:
-                shape = (n,) + (1,) * (data.ndim - 1)
-                out = (out / np.maximum(count, 1).reshape(shape)).astype(data.dtype)
+                count = np.maximum(count, 1).reshape((n,) + (1,) * (data.ndim - 1))
+                if data.dtype.kind in "iu":  # an integer mean stays exact (no float64 trip)
+                    return _trunc_div(out, count)
+                out = (out / count).astype(data.dtype)
             return out
-        out, count = _reduce_at(ufunc, data, ids, n, _extreme(data.dtype, ufunc is np.minimum))
+        out, count = _reduce_at(ufunc, data, ids, n, _identity(data.dtype, ufunc is np.maximum))
         out[count == 0] = 0  # an empty sorted segment is 0, as TF's
         return out
     return kernel
@@ -201,6 +225,8 @@ def _unsorted_extreme_kernel(largest):
         data, ids = np.asarray(data), np.asarray(segment_ids)
         n = _check_unsorted_segments(data.shape, ids, num_segments)
         ufunc = np.maximum if largest else np.minimum
+        # TF starts an unsorted segment from the finite lowest (highest): an empty one, or
+        # one of -inf (+inf) only, gives that.
         return _reduce_at(ufunc, data, ids, n, _extreme(data.dtype, not largest))[0]
     return kernel
 
