@@ -271,3 +271,29 @@ def test_cases_match_tensorflow():
     assert set(theirs) == set(ours)
     diffs = {k: (ours[k], theirs[k]) for k in ours if ours[k] != theirs[k]}
     assert not diffs
+
+
+# -- the tensor scatter family into an empty tensor (TF 2.21's answers) --------------------------
+@pytest.mark.parametrize("op", ["tensor_scatter_nd_update", "tensor_scatter_nd_add",
+                                "tensor_scatter_nd_sub", "tensor_scatter_nd_max",
+                                "tensor_scatter_nd_min"])
+def test_tensor_scatter_into_empty_tensor(op):
+    fn = getattr(tf, op)
+    with tf.Graph().as_default(), tf.Session() as sess:
+        t = tf.placeholder(tf.float32, None)
+        nothing = fn(t, np.zeros([0, 1], np.int32), np.zeros([0, 0, 3], np.float32))
+        assert sess.run(nothing, {t: np.zeros([3, 0, 3])}).shape == (3, 0, 3)
+        some = fn(t, np.zeros([2, 1], np.int32), np.zeros([2, 0, 3], np.float32))
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="Indices and updates specified for empty input"):
+            sess.run(some, {t: np.zeros([3, 0, 3])})
+
+
+def test_scatter_nd_update_of_an_empty_variable():
+    with tf.Graph().as_default(), tf.Session() as sess:
+        v = tf.Variable(np.zeros([2, 0], np.float32))
+        sess.run(v.initializer)
+        up = tf.scatter_nd_update(v, np.zeros([0, 1], np.int32), np.zeros([0, 0], np.float32))
+        assert sess.run(up).shape == (2, 0)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="empty input"):
+            sess.run(tf.scatter_nd_add(v, [[1]], np.zeros([1, 0], np.float32)))
