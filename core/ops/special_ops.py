@@ -1,14 +1,16 @@
 """Special functions: Erf, Erfc, Lgamma and the ops their gradients need (Digamma, Polygamma);
 then the public TF1 wrappers.
 
-numpy has none of them: erf/erfc/lgamma are the standard library's (correctly rounded in float64)
-applied per element; digamma and polygamma are computed in float64 by the recurrence up to a
+numpy has none of them. In float64 erf/erfc/lgamma are the standard library's, per element; below
+float64 they are vectorized (each section below says how) and equal the standard library's value
+rounded. digamma and polygamma are computed in float64 by the recurrence up to a
 large argument and the asymptotic series there (accurate to ~1e-13 relative). Results are cast
 to the input's dtype."""
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -38,6 +40,181 @@ def _lgamma(v: float) -> float:
         return math.lgamma(v)
     except ValueError:  # a pole (0, -1, -2, ...): TF answers inf
         return math.inf
+
+
+# -- lgamma below float64 ----------------------------------------------------------------------
+# math.lgamma (CPython's own Lanczos sum, not libm's) costs ~200 ns a value. For float32 and half
+# it is computed in float64: within 0.1 of 0 and of lgamma's zeros at 1 and 2 by the Taylor
+# series at 2 (accurate there in relative terms), elsewhere by Stirling's series from 7 on (the
+# argument shifted up by the recurrence), and for x < 0 by the reflection formula. Where that
+# value and math.lgamma's may round to different float32 values (math.lgamma's own error is
+# absolute, ~1e-16, so relatively large next to its zeros), math.lgamma is asked: about one
+# value in 10^5, most of them next to zeros.
+_EULER_GAMMA = Fraction("0.57721566490153286060651209008240243")
+
+
+def _bernoulli_numbers(n: int) -> list:
+    """B_0 .. B_n exactly, by the recurrence sum_{j<=m} C(m+1, j) B_j = 0."""
+    b = [Fraction(1)]
+    for m in range(1, n + 1):
+        b.append(-sum(math.comb(m + 1, j) * b[j] for j in range(m)) / (m + 1))
+    return b
+
+
+_BERNOULLI_EXACT = _bernoulli_numbers(20)
+
+
+def _zeta_minus_one(k: int) -> Fraction:
+    """zeta(k) - 1: sum_{n=2}^{19} n^-k, then the Euler-Maclaurin tail from n = 20 on."""
+    n = 20
+    total = sum(Fraction(1, m ** k) for m in range(2, n))
+    total += Fraction(1, (k - 1) * n ** (k - 1)) + Fraction(1, 2 * n ** k)
+    rising = k  # k (k+1) ... (k+2j-2): the (2j-1)-th derivative of n^-k, up to sign
+    for j in range(1, 10):
+        total += _BERNOULLI_EXACT[2 * j] / math.factorial(2 * j) * rising / n ** (k + 2 * j - 1)
+        rising *= (k + 2 * j - 1) * (k + 2 * j)
+    return total
+
+
+# lgamma(2 + e) = (1 - gamma) e + sum_{k>=2} (-1)^k (zeta(k) - 1) / k e^k; the terms fall as
+# (e/2)^k / k, so 13 of them reach 1e-18 at |e| = 0.1. Highest power first.
+_TAYLOR_AT_2 = tuple(float((-1) ** k * _zeta_minus_one(k) / k) for k in range(13, 1, -1)) \
+    + (float(1 - _EULER_GAMMA),)
+_TAYLOR_WIDTH = 0.1
+# Stirling's series sum_k B_2k / (2k (2k-1) w^(2k-1)); from w = 7 on its 9 terms reach 2e-17.
+_STIRLING = tuple(float(_BERNOULLI_EXACT[2 * k] / (2 * k * (2 * k - 1))) for k in range(9, 0, -1))
+_STIRLING_SHIFT = 7
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+# sin(pi r) / (pi r) = sum_k (-1)^k pi^(2k) / (2k+1)! r^(2k): 12 terms reach 1e-18 at |r| = 1/2.
+_SIN_PI_OVER_PI_R = tuple((-1) ** k * math.pi ** (2 * k) / math.factorial(2 * k + 1)
+                          for k in range(11, -1, -1))
+# |float64 value - math.lgamma| stays below this, relative plus absolute (times the size of the
+# reflection formula's two terms for x < 0): measured, at most a tenth of it.
+_LGAMMA_REL_ERR, _LGAMMA_ABS_ERR = 1e-13, 5e-14
+
+
+def _horner(coefficients, u):
+    p = np.full_like(u, coefficients[0])
+    for c in coefficients[1:]:
+        p *= u
+        p += c
+    return p
+
+
+# The chunk's full-size arrays live in scratch rows reused from chunk to chunk, and subsets are
+# taken by index: fresh 128 KB arrays and boolean-mask indexing each cost more than a pass.
+def _lgamma_positive(z, y, b, c, d):
+    """y = lgamma(z) for z >= 0 (float32 or half values), in float64; b, c, d: scratch."""
+    # lgamma(z) = lgamma(w) - log(z (z+1) ... (z+6)) with w = z + 7, for every z (a subset
+    # would cost more than it saves); the product stays below 1e270.
+    w = np.add(z, _STIRLING_SHIFT, out=b)
+    r2 = np.multiply(w, w, out=c)
+    np.divide(1, r2, out=r2)
+    series = d
+    series.fill(_STIRLING[0])
+    for k in _STIRLING[1:]:
+        series *= r2
+        series += k
+    series /= w
+    log_w = np.log(w, out=c)
+    np.subtract(log_w, 1, out=y)
+    y *= w
+    log_w *= 0.5
+    y -= log_w
+    y += series
+    y += _HALF_LOG_2PI  # (w - 1/2) log w - w + log(2 pi) / 2 + series = lgamma(w)
+    t, prod = b, c
+    np.copyto(t, z)
+    np.copyto(prod, z)
+    for _ in range(_STIRLING_SHIFT - 1):
+        t += 1  # exact, but for tiny z (the Taylor series below takes those) and z > 2^53
+        prod *= t
+    y -= np.log(prod, out=prod)
+    # Near 0, 1 and 2 that absolute error is too large a relative one: lgamma(c + e) by
+    # lgamma(2 + e) = P(e), lgamma(1 + e) = P(e) - log(1 + e) and lgamma(e) = that - log(e).
+    centre = np.round(z, out=b)
+    dist = np.abs(np.subtract(z, centre, out=c), out=c)
+    near = np.flatnonzero((dist <= _TAYLOR_WIDTH) & (z < 2.5))
+    if near.size:
+        centre = centre.take(near)
+        e = z.take(near) - centre
+        p = _horner(_TAYLOR_AT_2, e)
+        p *= e
+        np.subtract(p, np.log1p(e), out=p, where=centre < 2)
+        np.subtract(p, np.log(np.abs(e)), out=p, where=centre == 0)  # |e|: no NaN warnings
+        y.put(near, p)
+
+
+def _lgamma_chunk(x, y, scratch):
+    """y = lgamma(x), rounding to math.lgamma's float32 value; scratch: 4 rows like x."""
+    a, b, c, d = scratch
+    neg = np.flatnonzero(x < 0)
+    z = x
+    if neg.size:
+        z = a
+        np.copyto(z, x)
+        z.put(neg, 1 - x.take(neg))
+    _lgamma_positive(z, y, b, c, d)
+    if neg.size:
+        # Reflection: lgamma(x) = log(pi / |sin(pi x)|) - lgamma(1 - x), sin taken at the
+        # distance r to the nearest integer (exact), as pi r S(r^2) by its Taylor series.
+        r = x.take(neg)
+        r -= np.round(r)
+        s = _horner(_SIN_PI_OVER_PI_R, r * r)
+        s *= r
+        refl = np.log(np.abs(s, out=s), out=s)
+        np.negative(refl, out=refl)
+        g = y.take(neg)
+        y.put(neg, refl - g)
+        np.abs(refl, out=refl)
+        refl += np.abs(g)  # the two terms' size scales the absolute error
+    # Only at poles (0, -0, -1, ...), +-inf and NaN is y not finite: lgamma is inf there (the
+    # caller puts NaN back).
+    bad = ~np.isfinite(y)
+    np.copyto(y, np.inf, where=bad)
+    err = np.abs(y, out=a)
+    err *= _LGAMMA_REL_ERR
+    err += _LGAMMA_ABS_ERR
+    if neg.size:
+        refl -= 1
+        refl *= _LGAMMA_ABS_ERR
+        err[neg] += refl
+    np.copyto(err, 0.0, where=bad)
+    low, high = d.view(np.float32)[:x.size], d.view(np.float32)[x.size:]
+    np.copyto(low, np.subtract(y, err, out=b), casting="same_kind")
+    np.copyto(high, np.add(y, err, out=c), casting="same_kind")
+    for i in np.flatnonzero(low != high):
+        y[i] = math.lgamma(x[i])
+
+
+def _lgamma_float32(x):
+    """lgamma of a float32 or half array, as float32: math.lgamma's value rounded."""
+    flat = x.reshape(-1)
+    out = np.empty(flat.shape, np.float32)
+    scratch = np.empty((6, min(flat.size, _CHUNK)))
+    for i in range(0, flat.size, _CHUNK):
+        n = min(_CHUNK, flat.size - i)
+        part, y = scratch[4, :n], scratch[5, :n]
+        np.copyto(part, flat[i:i + n])
+        _lgamma_chunk(part, y, scratch[:4, :n])
+        np.copyto(y, part, where=np.isnan(part))  # NaN in, the same NaN out (its sign too)
+        np.copyto(out[i:i + n], y, casting="same_kind")
+    return out.reshape(x.shape)
+
+
+_lgamma_per_element = _per_element(_lgamma)
+
+
+def _lgamma_kernel(x):
+    x = np.asarray(x)
+    if x.dtype == np.float32:
+        return _lgamma_float32(x)
+    return _lgamma_per_element(x)  # float64: math.lgamma's to the last bit; bfloat16 as before
+
+
+def _lgamma_half(x):
+    """half: rounded through float32 (LIBM_F32's semantics), vectorized."""
+    return _lgamma_float32(x).astype(np.float16)
 
 
 # Bernoulli numbers B_2 .. B_14 for the asymptotic series.
@@ -225,8 +402,8 @@ def _erfc_grad(op, dy):
 ERF = _unary("Erf", _erf_kernel(math.erf, True), _erf_grad, allowed=_FLOAT)
 # half: computed in float64, rounded through float32 (LIBM_F32), as TF's libm-backed kernels
 ERFC = _unary("Erfc", _erf_kernel(math.erfc, False), _erfc_grad, allowed=_FLOAT, half=LIBM_F32)
-LGAMMA = _unary("Lgamma", _per_element(_lgamma), lambda op, dy: [dy * digamma(op.inputs[0])],
-                allowed=_FLOAT, half=LIBM_F32)
+LGAMMA = _unary("Lgamma", _lgamma_kernel, lambda op, dy: [dy * digamma(op.inputs[0])],
+                allowed=_FLOAT, half=_lgamma_half)
 
 
 def _digamma_grad(op, dy):
