@@ -118,9 +118,9 @@ class Metrics:
             self._models.discard(label)  # the recorders' set: new requests count as _unknown
             for metric in (self.load_duration, self.load_failures, self.versions_available,
                            self.queue_depth):
-                metric.remove(label)
+                _remove(metric, label)
             for version in self._state_versions.pop(label, ()):
-                self.version_states.remove(label, version)
+                _remove(self.version_states, label, version)
             for family in (self.requests, self.request_duration, self.queue_wait, self.compute,
                            self.batch_size, self.padding):
                 family.remove_where(lambda values, label=label: values[0] == label)
@@ -378,3 +378,12 @@ class _BatcherObserver:
 
     def unwatch_queue(self, depth):
         self._metrics.unwatch_queue(self._label, depth, self._version)
+
+
+def _remove(metric, *labels):
+    """``metric.remove(*labels)``, a series never made included (a model without a batcher has
+    no queue_depth): prometheus-client before 0.22 raises KeyError for it."""
+    try:
+        metric.remove(*labels)
+    except KeyError:
+        pass
