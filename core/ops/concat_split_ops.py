@@ -153,7 +153,7 @@ def _split_like(dy, values, axis):
     r = next((v.shape.rank for v in values if v.shape.rank is not None), None)
     if a is not None and r is not None:
         a = int(np.asarray(a).reshape(-1)[0]) % r
-        sizes = [v.shape.as_tuple()[a] for v in values]
+        sizes = [None if v.shape.rank is None else v.shape.as_tuple()[a] for v in values]
         if all(s is not None for s in sizes):
             return SPLIT_V(dy, np.array(sizes, np.int32), a, num_split=len(values))
     # sizes[i] = shape(values[i])[axis], picked by a one-hot mask (valid for negative axes too)

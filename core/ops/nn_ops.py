@@ -163,9 +163,9 @@ def _softplus(x):
 
 def _softplus_grad(g, x):
     # TF's SoftplusGrad: gradients / (exp(-features) + 1); exp overflow gives the right 0.
-    d = np.negative(x)
+    d = np.negative(np.asarray(x))
     with np.errstate(over="ignore"):
-        np.exp(d, out=d)
+        d = np.exp(d, out=d) if d.ndim else np.exp(d)  # (a 0-d result is a numpy scalar)
     d += 1
     return g / d
 
