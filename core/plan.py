@@ -40,12 +40,14 @@ class Plan:
     def compile(cls, graph, feeds: Sequence[Tensor] = (), fetches: Sequence[Tensor] = (),
                 targets: Sequence[Operation] = (), resources=None, fold_constants: bool = True,
                 _frame: str | None = None, _outer_feeds: frozenset = frozenset(),
-                _done: frozenset = frozenset()):
+                _done: frozenset = frozenset(), _dead_feeds: frozenset = frozenset()):
         """``_frame``: compiling the inside of that while loop (see _Loop): the values entering
         it (its Enter ops) become feeds as the pruning reaches them; ``_outer_feeds`` are the
         enclosing plans' feeds, which no value inside a loop may be. ``_done``: ops that ran
         in an earlier step of a partial run; the pruning stops at them (their values needed
-        are fed), so an op reached only through a control edge does not run twice."""
+        are fed), so an op reached only through a control edge does not run twice.
+        ``_dead_feeds``: feeds that may be dead (a loop's body when a value entering its frame
+        is, see _Loop._run); the ops they reach are guarded as those after a Switch."""
         self = object.__new__(cls)
         self.graph = graph
         self.feeds = tuple(feeds)
@@ -53,7 +55,7 @@ class Plan:
         self.targets = tuple(targets)
         self._entered = {}  # inside a loop: the Enter/RefEnter ops of its frame reached
         _Compiler(self, resources or _NoResources(), fold_constants, _frame,
-                  _outer_feeds, _done).build()
+                  _outer_feeds, _done, _dead_feeds).build()
         return self
 
     # -- execution -------------------------------------------------------------------------------

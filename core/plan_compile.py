@@ -37,8 +37,10 @@ _op_id = attrgetter("_id")
 
 class _Compiler:
     def __init__(self, plan: Plan, resources, fold: bool, frame: str | None = None,
-                 outer_feeds: frozenset = frozenset(), done: frozenset = frozenset()):
+                 outer_feeds: frozenset = frozenset(), done: frozenset = frozenset(),
+                 dead_feeds: frozenset = frozenset()):
         self.plan = plan
+        self.dead_feeds = dead_feeds
         self.done = done
         self.resources = resources
         self.fold = fold
@@ -54,7 +56,7 @@ class _Compiler:
         plan = self.plan
         fed = {t: i for i, t in enumerate(plan.feeds)}
         order = self._toposort(self._needed_ops(fed), fed)
-        self._dead = dead = self._maybe_dead(order, fed, self._src)
+        self._dead = dead = self._maybe_dead(order, fed, self._src, self.dead_feeds)
         # A conditional op with a control input that may be dead must learn whether that input
         # ran: its first output says, unless it has none or is a Switch (which runs with one
         # output dead); those get a slot of their own, DEAD when they did not run.
@@ -128,22 +130,30 @@ class _Compiler:
                     not op._opdef.ref_args and op not in dead:
                 cells[out_slots[k][0]] = self.resources.variable(op)
         reads, slot_reads = [], set(fetch_slots)
+        guards = []  # per step: the slots whose deadness skips it (if it may see one)
         for op in todo:
             r = self._reads(op, slot_of, cells)
+            control = []
             if op in dead:
-                r += [ran[step_of(c)] for c in op._control_inputs if step_of(c) in dead]
+                control = [ran[step_of(c)] for c in op._control_inputs if step_of(c) in dead]
                 # A variable reached through a RefSwitch (a ref argument, bound to its Cell):
                 # its slot says whether that branch runs.
-                r += [slot_of[op._inputs[i]] for i in self._ref_positions(op)
-                      if slot_of.get(op._inputs[i]) in ref_slots]
-            reads.append(r)
-            slot_reads.update(r)
+                control += [slot_of[op._inputs[i]] for i in self._ref_positions(op)
+                            if slot_of.get(op._inputs[i]) in ref_slots]
+            reads.append(r + control)
+            slot_reads.update(r + control)
+            # A loop: only a dead loop variable skips it; a dead value every iteration sees
+            # is dead inside the frame only, as in TF's executor (see _Loop._run).
+            guards.append((r if type(op) is not _Loop else [
+                slot_of[t] for t in op._inputs[:op.entry_count]
+                if slot_of[t] not in cells]) + control)
         kept = [k for k, op in enumerate(todo)
                 if not (out_slots[k] and out_slots[k][0] in cells and
                         out_slots[k][0] not in slot_reads)]
         todo = [todo[k] for k in kept]
         out_slots = [out_slots[k] for k in kept]
         reads = [reads[k] for k in kept]
+        guards = [guards[k] for k in kept]
         self._cells = cells
 
         # Liveness: the last step reading each slot.
@@ -163,9 +173,10 @@ class _Compiler:
                        for k, op in enumerate(todo)]
         for k, op in enumerate(todo):
             if op in dead and op._opdef.dead != "takes":
-                plan._steps[k] = _unless_dead(plan._steps[k], tuple(reads[k]), out_slots[k],
+                plan._steps[k] = _unless_dead(plan._steps[k], tuple(guards[k]), out_slots[k],
                                               tuple(frees[k]), token_of.get(op))
-        plan._conditional = any(op._opdef.dead for op in order)  # DEAD may reach a fetch
+        # DEAD may reach a fetch (a loop's: a dead value in its frame, its condition dead)
+        plan._conditional = bool(dead) or any(op._opdef.dead for op in order)
         plan._initial = initial
         plan._feed_slots = tuple(feed_slots)
         plan._fetch_slots = tuple(fetch_slots)
@@ -351,20 +362,23 @@ class _Compiler:
         return order
 
     @staticmethod
-    def _maybe_dead(order, fed, src=lambda op: op) -> set:
+    def _maybe_dead(order, fed, src=lambda op: op, dead_feeds=frozenset()) -> set:
         """The ops that may have a dead input (data or control) when the plan runs.
 
         Each op gets the condition under which it runs: a set of (predicate, branch) pairs
         that must all hold, from the Switches upstream (empty: it always runs). A Merge of the
         two branches of one predicate, which is what tf.cond builds, runs whenever what its
         inputs have in common holds, so the ops after a cond are not conditional at all; any
-        other Merge gets a condition of its own that nothing satisfies statically."""
+        other Merge gets a condition of its own that nothing satisfies statically, as does a
+        feed in ``dead_feeds`` and a loop a value entering it may be dead for (its condition
+        may read that value; otherwise, see _Loop._run, it is live when its loop variables
+        are)."""
         cond: dict[Operation, frozenset] = {}
         none = frozenset()
 
         def of(t):  # the condition under which tensor t has a value
             if t in fed:
-                return none
+                return frozenset({("fed", t)}) if t in dead_feeds else none
             base = cond.get(src(t._op), none)
             if t._op._opdef.dead == "makes":  # Switch output k: also needs pred == k
                 return base | {(_predicate(t._op._inputs[1]), t._value_index)}
@@ -375,6 +389,9 @@ class _Compiler:
                 continue  # TF's executor runs it even when its inputs are dead
             ins = [of(t) for t in op._inputs] + [cond.get(src(c), none)
                                                   for c in op._control_inputs]
+            if type(op) is _Loop:
+                k, n = op.entry_count, len(op._inputs)
+                ins = ins[:k] + ins[n:] + [frozenset({("loop", op)}) if any(ins[k:n]) else none]
             if op._opdef.dead == "takes":
                 c = _merged_condition(op, ins, of)
             else:

@@ -77,9 +77,10 @@ class _Loop:
         outer_feeds = compiler.outer_feeds | frozenset(compiler.plan.feeds)
         from .plan import Plan  # here, not at the top: core/plan.py imports this module
 
-        def inside(feeds, fetches, targets=()):
+        def inside(feeds, fetches, targets=(), dead=frozenset()):
             return Plan.compile(graph, feeds, fetches, targets, compiler.resources,
-                                compiler.fold, _frame=frame, _outer_feeds=outer_feeds)
+                                compiler.fold, _frame=frame, _outer_feeds=outer_feeds,
+                                _dead_feeds=dead)
 
         values = [m._outputs[0] for m in merges]
         pred = loop_cond._inputs[0]  # LoopCond only checks it is a scalar: if that is known,
@@ -90,24 +91,28 @@ class _Loop:
         self._entries = entries
         self._body_feeds = values + [sw._outputs[1] for sw in switches] + [loop_cond._outputs[0]]
         self.needed: set = set()  # the Exits the plan around uses (see prune)
-        # Set by prune: the body plan, the variables it updates, the step's inputs.
+        # Set by prune: the body plan, the variables it updates, the step's inputs (the
+        # first entry_count the needed variables' initial values, then the values entering
+        # the frame, ``_fed``'s inputs).
         self._body = self._vars = self._updated = None
         self._inputs, self._control_inputs = (), []
+        self.entry_count, self._fed = 0, []
+        self._variants: dict = {}  # the plans for values entering dead, see _run
         self._outputs = tuple(x._outputs[0] for x in exits)
         self._attrs = self._kernel_attrs = {}
         self._id = exits[0]._id
         self._opdef = _LoopDef(self._run)
 
-    def _body_for(self, variables):
+    def _body_for(self, variables, dead=frozenset()):
         """The body plan updating ``variables`` (indices). What their NextIterations wait for
         (TF's gradient puts its stack pushes there) runs in every iteration too. If that may
         be dead (an op in a cond branch), the body computes the NextIterations themselves,
         dead then as in TF (the variable gets no value); otherwise it skips those steps."""
         nexts = [self._nexts[k] for k in variables]
         controls = list(dict.fromkeys(c for x in nexts for c in x._control_inputs))
-        body = self._inside(self._body_feeds, [x._inputs[0] for x in nexts], controls)
+        body = self._inside(self._body_feeds, [x._inputs[0] for x in nexts], controls, dead)
         if controls and body._dead_targets:
-            body = self._inside(self._body_feeds, [x._outputs[0] for x in nexts])
+            body = self._inside(self._body_feeds, [x._outputs[0] for x in nexts], (), dead)
         return body
 
     def prune(self):
@@ -136,6 +141,7 @@ class _Loop:
         self._cond_idx = [fed.index(t._op) for t in self._cond.feeds[n:]]
         self._body_idx = [fed.index(t._op) for t in body.feeds[2 * n + 1:]]
         entries = [self._entries[k] for k in self._vars]
+        self.entry_count, self._fed, self._variants = len(entries), fed, {}
         self._inputs = tuple(e._inputs[0] for e in entries + fed)
         self._control_inputs = list(dict.fromkeys(
             c for e in entries + entered for c in e._control_inputs))
@@ -149,10 +155,20 @@ class _Loop:
             for k, v in zip(self._vars, values):
                 state[k] = v
         entered = values[m:]
-        cond_in = [entered[i] for i in self._cond_idx]
-        body_in = [np.True_] + [entered[i] for i in self._body_idx]
-        cond, body, updated = self._cond._run_inside, self._body._run_inside, self._updated
-        while cond(state + cond_in)[0]:
+        cond_plan, body_plan, cond_idx, body_idx = self._cond, self._body, self._cond_idx, \
+            self._body_idx
+        dead = frozenset(i for i, v in enumerate(entered) if v is DEAD)
+        if dead:
+            cond_plan, body_plan, cond_idx, body_idx = self._variant(dead)
+        cond_in = [entered[i] for i in cond_idx]
+        body_in = [np.True_] + [entered[i] for i in body_idx]
+        cond, body, updated = cond_plan._run_inside, body_plan._run_inside, self._updated
+        while True:
+            go = cond(state + cond_in)[0]
+            if go is DEAD:  # read a dead value: the LoopCond is dead, and so every Exit (TF)
+                return DEAD if len(self._exit_vars) == 1 else (DEAD,) * len(self._exit_vars)
+            if not go:
+                break
             if updated is None:
                 state = body(state + state + body_in)
             else:
@@ -166,6 +182,23 @@ class _Loop:
         if len(self._exit_vars) == 1:
             return state[self._exit_vars[0]]
         return tuple(state[k] for k in self._exit_vars)
+
+    def _variant(self, dead: frozenset):
+        """(condition plan, body plan, their indices into the entered values) for a run in
+        which the values entering at ``dead`` (indices into ``_fed``) are dead: TF's executor
+        passes a dead Enter's value into every iteration, dead, so only the ops reading it
+        are skipped, and a Merge (a cond's gradient taken in a loop body, whose untaken
+        branch enters dead) still takes its live input. Compiled on first use."""
+        found = self._variants.get(dead)
+        if found is None:
+            feeds = frozenset(self._fed[i]._outputs[0] for i in dead)
+            n = self.n
+            cond = self._inside(self._cond.feeds[:n], self._cond.fetches, (), feeds)
+            body = self._body_for(self._vars, feeds)
+            found = self._variants[dead] = (
+                cond, body, [self._fed.index(t._op) for t in cond.feeds[n:]],
+                [self._fed.index(t._op) for t in body.feeds[2 * n + 1:]])
+        return found
 
     def __repr__(self):
         return f"<while loop '{self.name}'>"
