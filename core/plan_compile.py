@@ -175,8 +175,7 @@ class _Compiler:
             if op in dead and op._opdef.dead != "takes":
                 plan._steps[k] = _unless_dead(plan._steps[k], tuple(guards[k]), out_slots[k],
                                               tuple(frees[k]), token_of.get(op))
-        # DEAD may reach a fetch (a loop's: a dead value in its frame, its condition dead)
-        plan._conditional = bool(dead) or any(op._opdef.dead for op in order)
+        plan._conditional = any(op._opdef.dead for op in order)  # DEAD may reach a fetch
         plan._initial = initial
         plan._feed_slots = tuple(feed_slots)
         plan._fetch_slots = tuple(fetch_slots)

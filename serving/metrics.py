@@ -313,10 +313,7 @@ class Metrics:
         v = str(version)
         self._forgotten.add((label, version))
         self._drop_cached(label, version)
-        try:
-            self.version_states.remove(label, v)
-        except KeyError:
-            pass
+        _remove(self.version_states, label, v)
         self._state_versions.get(label, set()).discard(v)
         self.requests.remove_where(lambda values: values[0] == label and values[1] == v)
         self.stats.forget(label, version)

@@ -57,7 +57,7 @@ def _check_unsorted_segments(data_shape, ids, num_segments) -> int:
         raise InvalidArgumentError(None, None, f"data.shape = {_shape_str(data_shape)} does not "
                                    f"start with segment_ids.shape = {_shape_str(ids.shape)}")
     # TF checks the ids only when there is data to move: empty data takes any ids.
-    if ids.size and int(np.prod(data_shape, dtype=np.int64)) and ids.max() >= n:
+    if ids.size and 0 not in data_shape and ids.max() >= n:
         pos = _first_bad(ids >= n)
         raise InvalidArgumentError(None, None, f"{_index_str('segment_ids', pos)} = {ids[pos]} "
                                    f"is out of range [0, {n})")
@@ -170,9 +170,10 @@ def _trunc_div(total, count):
     """Integer ``total / count`` as C++ divides (toward zero), in ``total``'s dtype; the count
     cast to that dtype first, as Eigen's mean reducer does (so it wraps for narrow types)."""
     count = count.astype(total.dtype)
-    q = total // count
-    if total.dtype.kind == "i":  # floor -> toward zero where the signs differ
-        q += ((total % count) != 0) & ((total < 0) != (count < 0))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a count wrapped to 0 gives 0
+        q = total // count
+        if total.dtype.kind == "i":  # floor -> toward zero where the signs differ
+            q += ((total % count) != 0) & ((total < 0) != (count < 0))
     return q.astype(total.dtype, copy=False)
 
 

@@ -207,14 +207,14 @@ _lgamma_per_element = _per_element(_lgamma)
 
 def _lgamma_kernel(x):
     x = np.asarray(x)
-    if x.dtype == np.float32:
+    if x.dtype == np.float32 and x.size >= _SMALL:
         return _lgamma_float32(x)
     return _lgamma_per_element(x)  # float64: math.lgamma's to the last bit; bfloat16 as before
 
 
 def _lgamma_half(x):
     """half: rounded through float32 (LIBM_F32's semantics), vectorized."""
-    return _lgamma_float32(x).astype(np.float16)
+    return _lgamma_kernel(x.astype(np.float32)).astype(np.float16)
 
 
 # Bernoulli numbers B_2 .. B_14 for the asymptotic series.
@@ -295,6 +295,9 @@ _T_END = 2 / (2 + _SERIES_END)  # t runs over (0, _T_END]
 _ERF_TAYLOR = tuple(_TWO_OVER_ROOT_PI * (-1) ** n / (math.factorial(n) * (2 * n + 1))
                     for n in range(13, -1, -1))  # in u = x^2, highest power first
 _CHUNK = 16384  # elements per pass: the ~70 passes over a chunk stay in cache (3x faster)
+# Below this many values the ~70 passes' call overhead (60-80 us) costs more than libm per
+# element (erf and lgamma break even near 1000): small arrays stay per element.
+_SMALL = 1024
 
 
 def _exp_neg_square(a: float) -> float:
@@ -373,7 +376,7 @@ def _erf_kernel(libm, want_erf: bool):
 
     def kernel(x):
         x = np.asarray(x)
-        if x.dtype == np.float64:  # libm's, to the last bit
+        if x.dtype == np.float64 or x.size < _SMALL:  # float64: libm's, to the last bit
             return per_element(x)
         flat = x.reshape(-1).astype(np.float64)
         out = np.empty_like(flat)
@@ -398,7 +401,8 @@ def _erfc_grad(op, dy):
     return [dy * (-_TWO_OVER_ROOT_PI * exp(-square(x)))]
 
 
-# float32 (BERT's GELU) and half: vectorized; float64: the standard library's, per element.
+# float32 (BERT's GELU) and Erf's half: vectorized from _SMALL values on; float64: the
+# standard library's, per element. (Erfc's half goes through float64 per element.)
 ERF = _unary("Erf", _erf_kernel(math.erf, True), _erf_grad, allowed=_FLOAT)
 # half: computed in float64, rounded through float32 (LIBM_F32), as TF's libm-backed kernels
 ERFC = _unary("Erfc", _erf_kernel(math.erfc, False), _erfc_grad, allowed=_FLOAT, half=LIBM_F32)

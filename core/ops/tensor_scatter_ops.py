@@ -33,7 +33,7 @@ def nd_update_rows(name, tensor_shape, indices, updates, bad_indices_policy=""):
                                    f"{_shape_str(upd.shape)}, but indices.shape[:-1] + "
                                    f"shape[indices.shape[-1]:] is {_shape_str(want)}")
     if 0 in tensor_shape:  # nothing to update: index tuples would have no row (TF's check)
-        if int(np.prod(idx.shape[:-1])) or upd.size:
+        if 0 not in idx.shape[:-1] or upd.size:
             raise InvalidArgumentError(None, None, f"{name}: Indices and updates specified "
                                        "for empty input")
         return np.zeros(0, np.intp), 0, 0, upd.reshape(0, 0)
