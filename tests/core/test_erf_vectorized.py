@@ -47,3 +47,10 @@ def test_gelu_of_a_bert_sized_activation():
     xs = (x.ravel() / np.float32(math.sqrt(2.0))).astype(np.float32)
     erf = np.array([math.erf(float(v)) for v in xs]).astype(np.float32)
     np.testing.assert_array_equal(got, (np.float32(0.5) * x.ravel()) * (np.float32(1) + erf))
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc"])
+def test_small_arrays_match_too(name):  # under 1024 values: per element
+    x = np.array(EDGES, np.float32)
+    want = np.array([getattr(math, name)(float(v)) for v in x]).astype(np.float32)
+    np.testing.assert_array_equal(_run(getattr(tf.math, name), x), want)
