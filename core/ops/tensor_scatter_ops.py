@@ -33,7 +33,7 @@ def nd_update_rows(name, tensor_shape, indices, updates, bad_indices_policy=""):
                                    f"{_shape_str(upd.shape)}, but indices.shape[:-1] + "
                                    f"shape[indices.shape[-1]:] is {_shape_str(want)}")
     if 0 in tensor_shape:  # nothing to update: index tuples would have no row (TF's check)
-        if 0 not in idx.shape[:-1] or upd.size:
+        if idx.size or upd.size:
             raise InvalidArgumentError(None, None, f"{name}: Indices and updates specified "
                                        "for empty input")
         return np.zeros(0, np.intp), 0, 0, upd.reshape(0, 0)
@@ -65,6 +65,9 @@ def scatter_nd_infer(tensor, indices, updates, **_):
     _check_dtype(indices, ("int16", "int32", "int64", "uint16"), "Tindices")
     if indices.shape.rank == 0:
         raise shape_error("Shape must be at least rank 1 but is rank 0")
+    if tensor.shape.is_fully_defined() and tensor.shape.num_elements() == 0 and any(
+            t.shape.is_fully_defined() and t.shape.num_elements() for t in (indices, updates)):
+        raise shape_error("Indices and updates specified for empty input")  # TF's, at build
     idims, tdims = indices.shape.as_tuple(), tensor.shape.as_tuple()
     if idims is not None and idims[-1] is not None and tdims is not None:
         k = idims[-1]

@@ -297,3 +297,14 @@ def test_scatter_nd_update_of_an_empty_variable():
         assert sess.run(up).shape == (2, 0)
         with pytest.raises(tf.errors.InvalidArgumentError, match="empty input"):
             sess.run(tf.scatter_nd_add(v, [[1]], np.zeros([1, 0], np.float32)))
+
+
+def test_tensor_scatter_into_a_static_empty_tensor_fails_at_build():
+    with tf.Graph().as_default():
+        t = tf.zeros([3, 0, 3])
+        with pytest.raises(ValueError, match="Indices and updates specified for empty input"):
+            tf.tensor_scatter_nd_update(t, np.zeros([2, 1], np.int32), np.zeros([2, 0, 3]))
+        # nothing to scatter builds (and runs) as TF's
+        ok = tf.tensor_scatter_nd_add(t, np.zeros([0, 1], np.int32), np.zeros([0, 0, 3]))
+        with tf.Session() as sess:
+            assert sess.run(ok).shape == (3, 0, 3)
