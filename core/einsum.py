@@ -9,6 +9,7 @@ from .graph import control_dependencies, convert_to_tensor, name_scope
 from .ops import (array_ops, concat_split_ops, linalg_ops, logic_ops, math_ops, reduction_ops,
                   transform_ops)
 from .ops.diag_ops import MATRIX_DIAG_PART
+from .ops.einsum_ops import EINSUM
 from .ops.logging_ops import Assert
 from .ops.manip_ops import ensure_shape
 
@@ -28,6 +29,8 @@ def einsum(equation, *inputs, **kwargs):
     eq = equation.replace(" ", "")
     if "..." in eq:
         inputs = [convert_to_tensor(t, name=f"input_{i}") for i, t in enumerate(inputs)]
+        if len(inputs) <= 2 and any(t.shape.rank is None for t in inputs):
+            return _einsum_op(eq, inputs, name)
         eq = _einsum_expand_ellipsis(eq, inputs, equation)
     lhs, arrow, out = eq.partition("->")
     specs = lhs.split(",")
@@ -125,6 +128,17 @@ def _einsum_expand_ellipsis(eq: str, tensors, equation) -> str:
         out = letters + "".join(sorted(c for c in set(used) if used.count(c) == 1
                                        and c not in letters))
     return ",".join(specs) + "->" + out
+
+
+def _einsum_op(eq: str, inputs, name):
+    """TF's Einsum op itself, for an ellipsis over an input of unknown rank (the letters cannot
+    be expanded before the run; its kernel broadcasts the ellipsis then, as TF's does)."""
+    lhs, arrow, out = eq.partition("->")
+    if not arrow:  # implicit output: the ellipsis, then the letters used once, in order
+        used = lhs.replace("...", "").replace(",", "")
+        out = "..." + "".join(sorted(c for c in set(used) if used.count(c) == 1))
+    with name_scope(name, "einsum", inputs):
+        return EINSUM(inputs, equation=f"{lhs}->{out}", name="Einsum")
 
 
 def _einsum_with_rank(t, k: int, spec: str, equation):

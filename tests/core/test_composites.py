@@ -245,8 +245,8 @@ def test_einsum_refuses_what_it_cannot_do_and_matches_tensorflow():
         tf.einsum("ij,jk->ik", a, tf.zeros([4, 5]))
     with pytest.raises(ValueError, match="has no '...' for the 1 dimensions"):
         tf.einsum("...ij,jk->ik", tf.zeros([5, 2, 3]), tf.zeros([3, 4]))  # TF: not summed
-    with pytest.raises(ValueError, match="ranks of the inputs must be known"):
-        tf.einsum("...ij->...ji", tf.placeholder(tf.float32))
+    with pytest.raises(ValueError, match="ranks of the inputs must be known"):  # 3 operands
+        tf.einsum("...ij,j,j->...i", tf.placeholder(tf.float32), tf.ones([2]), tf.ones([2]))
     with pytest.raises(ValueError, match="'i' is 3 and 4 in input 0"):  # a diagonal: square
         tf.einsum("ii->i", tf.zeros([3, 4]))
     tf1 = pytest.importorskip("tensorflow.compat.v1")

@@ -168,3 +168,29 @@ def test_values_and_gradients_match_tensorflow():
                                    err_msg=request[0])
         for g, t in zip(grads, their_grads):
             np.testing.assert_allclose(g, t, rtol=1e-10, atol=1e-12, err_msg=request[0])
+
+
+@pytest.mark.parametrize("equation, shapes", [
+    ("...ij->...ji", [(2, 5, 2, 3)]),
+    ("...ij", [(2, 5, 2, 3)]),  # implicit output: the ellipsis, then i and j
+    ("...ij,jk->...ik", [(2, 5, 2, 3), (3, 4)]),
+    ("...ij,...jk->...ik", [(5, 2, 3), (1, 3, 4)]),  # the ellipses broadcast
+])
+def test_ellipsis_over_an_input_of_unknown_rank(equation, shapes):
+    rng = np.random.default_rng(5)
+    values = [rng.standard_normal(s).astype(np.float64) for s in shapes]
+    with tf.Graph().as_default(), tf.Session() as sess:
+        ps = [tf.placeholder(tf.float64) for _ in values]  # unknown rank
+        y = tf.einsum(equation, *ps)
+        loss = tf.reduce_sum(tf.sin(y))
+        got, grads = sess.run([y, tf.gradients(loss, ps)], dict(zip(ps, values)))
+    np.testing.assert_allclose(got, np.einsum(equation, *values), rtol=1e-12)
+    for k, v in enumerate(values):  # central differences of sum(sin(einsum))
+        num = np.zeros_like(v)
+        for i in np.ndindex(v.shape):
+            step = [w.copy() for w in values]
+            step[k][i] += 1e-6
+            up = np.sin(np.einsum(equation, *step)).sum()
+            step[k][i] -= 2e-6
+            num[i] = (up - np.sin(np.einsum(equation, *step)).sum()) / 2e-6
+        np.testing.assert_allclose(grads[k], num, rtol=1e-5, atol=1e-8)
