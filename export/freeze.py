@@ -106,7 +106,10 @@ def freeze_signatures(sess, signatures: dict, values=None) -> tuple[Graph, dict,
                         f"{'fed' if what == 'input' else 'fetched'}; use the loop's or the "
                         "cond's results")
         input_set = set(ins.values())
-        for op in needed_ops(outs.values(), stop_at=input_set):
+        # A PlaceholderWithDefault input keeps its default, as in TF's SavedModel (it may go
+        # unfed, e.g. a learning phase): the pruning goes through it, so it is copied.
+        stops = {t for t in input_set if t.op.type != "PlaceholderWithDefault"}
+        for op in needed_ops(outs.values(), stop_at=stops):
             if op.type in ("Placeholder",) and op.outputs[0] not in input_set:
                 raise InvalidArgumentError(
                     None, None, f"Placeholder '{op.name}' ({op.outputs[0].dtype.name}, shape "

@@ -50,8 +50,11 @@ def build_tensor_info(tensor) -> meta_graph_pb2.TensorInfo:
     """``tf.saved_model.utils.build_tensor_info``: a dense tensor's name, dtype and shape; a
     SparseTensor's as TF writes it: ``coo_sparse`` naming its three tensors, with the values'
     dtype and the static dense shape."""
+    from minitf.ref_variable import Variable
     from minitf.sparse_tensor import SparseTensor
 
+    if isinstance(tensor, Variable):  # TF names the variable's own output ("W:0")
+        tensor = tensor._ref()
     if isinstance(tensor, SparseTensor):
         info = meta_graph_pb2.TensorInfo(dtype=tensor.dtype.as_datatype_enum)
         shape_to_proto(tensor.get_shape(), info.tensor_shape)
