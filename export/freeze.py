@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from minitf.errors import FailedPreconditionError, InvalidArgumentError
-from minitf.graph import Graph, Operation, Tensor, apply_op, group_inputs
+import numpy as np
+
+from minitf.errors import FailedPreconditionError, InvalidArgumentError, OpError
+from minitf.graph import Graph, GraphKeys, Operation, Tensor, apply_op, group_inputs
 from minitf.opdef import lookup
 from minitf.sparse_tensor import SparseTensor
 
@@ -328,8 +330,6 @@ def freeze_from_checkpoint(graph: Graph, checkpoint: str, inputs: dict, outputs:
     not hold them), the mutable ones from the checkpoint (an error if it lacks them); their
     contents are frozen into the model as ``freeze`` does.
     """
-    import numpy as np
-
     from minitf.errors import NotFoundError
     from minitf.session import Session
     from minitf.train.saver import load_checkpoint_arrays
@@ -398,4 +398,27 @@ def graph_def_for_outputs(graph_def, output_names):
     out.versions.CopyFrom(graph_def.versions)
     out.library.CopyFrom(graph_def.library)
     out.node.extend(n for n in graph_def.node if n.name in keep)
+    return out
+
+
+def initialised_locals(sess, init_op) -> dict:
+    """{name: initial value} of the local variables ``init_op`` (a SavedModel's main op)
+    initialises: TF's loader runs it, so they start there. One whose initial value needs a
+    feed is left out (freezing then names it)."""
+    if init_op is None:
+        return {}
+    reached, stack = set(), [getattr(init_op, "op", init_op)]
+    while stack:  # the ops the init op runs: through data and control inputs
+        op = stack.pop()
+        if op not in reached:
+            reached.add(op)
+            stack.extend(t.op for t in op.inputs)
+            stack.extend(op.control_inputs)
+    out = {}
+    for v in sess.graph.get_collection(GraphKeys.LOCAL_VARIABLES):
+        if getattr(v, "initializer", None) in reached:
+            try:
+                out[v.op.name] = np.array(sess.run(v.initial_value), copy=True)
+            except OpError:
+                pass
     return out

@@ -25,7 +25,7 @@ from minitf.graph import Tensor, get_default_graph
 from minitf.protos import meta_graph_pb2
 
 from .freeze import (VARIABLE_OPS, cut_at_inputs, cuttable_inputs, freeze_graph_def,
-                     freeze_signatures, graph_def_closure)
+                     freeze_signatures, graph_def_closure, initialised_locals)
 from .freeze_graph_def import as_no_ops, asset_assignments, node_index, restore_keys
 from .functions import inline_functions
 from .meta_graph import import_meta_graph
@@ -267,8 +267,9 @@ class SavedModelBuilder:
                                      clear_devices=False, main_op=None, strip_default_attrs=False,
                                      saver=None, train_op=None, **_ignored):
         """Freezes ``sess``'s graph for the signatures with the variables' current values.
-        ``main_op``/``legacy_init_op`` (table initialisers in TF) have nothing to initialise
-        in a frozen graph and are not saved; ``saver`` and ``clear_devices`` do not change a
+        ``main_op``/``legacy_init_op`` are not saved: a local variable they initialise is
+        frozen at its initial value (what TF's loader gives it), and table initialisers are
+        kept by freezing; ``saver`` and ``clear_devices`` do not change a
         frozen graph. With ``strip_default_attrs`` the GraphDef leaves attrs at their default
         out, as TF's (it writes them all by default). ``assets_collection`` (file path
         constants, as TF's) are copied into ``assets/`` and recorded, as TF does."""
@@ -282,6 +283,8 @@ class SavedModelBuilder:
         variables = sess.graph.get_collection(GraphKeys.GLOBAL_VARIABLES)
         values = {v.op.name: np.array(x, copy=True) for v, x in zip(
             variables, sess.run([v.op.outputs[0] for v in variables]))}
+        values.update(initialised_locals(sess, main_op if main_op is not None else
+                                          legacy_init_op))
         self._session, self._values = sess, values
         try:
             self._add(tags, signature_def_map, assets_collection, strip_default_attrs)

@@ -39,3 +39,17 @@ def test_a_variable_as_a_signature_output(tmp_path):
     got_w, got_y = _load_and_run(tmp_path / "m", {"x:0": [[1.0, 1.0]]}, ["W", "y"])
     np.testing.assert_array_equal(got_w, w)
     np.testing.assert_array_equal(got_y, [[1.0, 1.0]] @ w)
+
+
+def test_local_variables_the_init_op_initialises(tmp_path):
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [None], name="x")
+        lv = tf.get_local_variable("lv", initializer=tf.constant([5.0, 6.0]))
+        with tf.Session() as s:
+            s.run(tf.local_variables_initializer())
+            s.run(tf.assign(lv, [50.0, 60.0]))  # TF's loader re-initialises: 5 and 6 again
+            tf.saved_model.simple_save(s, str(tmp_path / "m"), inputs={"x": x},
+                                       outputs={"o": x + lv},
+                                       legacy_init_op=tf.local_variables_initializer())
+    got, = _load_and_run(tmp_path / "m", {"x:0": [1.0, 1.0]}, ["o"])
+    np.testing.assert_array_equal(got, [6.0, 7.0])
