@@ -31,7 +31,7 @@ protos: $(VENV)/.dev
 	$(BIN)/python protos/generate.py
 
 bench: $(VENV)/.dev
-	for b in engine train export conv serving; do \
+	for b in engine train export conv special serving; do \
 		$(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:

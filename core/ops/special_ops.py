@@ -347,10 +347,7 @@ def _erf_chunk(x, want_erf: bool):
     small = a < _SERIES_END
     s = x[small]
     u = s * s
-    p = np.full_like(u, _ERF_TAYLOR[0])
-    for c in _ERF_TAYLOR[1:]:
-        p *= u
-        p += c
+    p = _horner(_ERF_TAYLOR, u)
     p *= s
     big = ~small  # NaN included: it stays NaN
     b = a[big]
