@@ -554,6 +554,26 @@ def test_inspect_an_exported_model(trained, tmp_path, capsys):
     assert "not a valid text GraphDef" in capsys.readouterr().err
 
 
+def test_package_runs_as_a_module(trained, tmp_path):
+    """``python -m minitf.serving`` is the minitf command, where the console script is not on
+    PATH: it inspects an exported model and exits non-zero, naming the problem, on bad input."""
+    model_dir = tmp_path / "linear"
+    assert cli.main(["export", "--graph", os.path.join(trained["dir"], "graph.pbtxt"),
+                     "--checkpoint", trained["dir"], "--inputs", "x=x:0", "--outputs", "z=z:0",
+                     "--model_dir", str(model_dir), "--version", "1"]) == 0
+    module = [sys.executable, "-m", "minitf.serving"]
+    proc = subprocess.run([*module, "inspect", str(model_dir / "1"), "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["signatures"]["serving_default"]["inputs"]["x"]["name"] == "x:0"
+    proc = subprocess.run([*module, "inspect", str(tmp_path / "missing")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stderr.startswith("minitf inspect: ")
+    proc = subprocess.run([*module, "nosuchcommand"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and "nosuchcommand" in proc.stderr
+
+
 # -- minitf predict --------------------------------------------------------------------------------
 X = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 0.0, -0.5, -2.0]], dtype=np.float32)
 
