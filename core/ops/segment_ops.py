@@ -154,8 +154,32 @@ def _reduce_at(ufunc, data, rows, n, fill):
     ids = rows.reshape(-1)[keep].astype(np.intp)
     out = np.full((n,) + tail, fill, dtype=data.dtype)
     if flat.size:  # empty data may come with ids beyond n (unsorted ops accept them)
-        ufunc.at(out, ids, flat[keep])
+        vals = flat[keep]
+        if ufunc is not np.add and data.dtype.kind == "f" and np.isnan(vals).any():
+            _extreme_with_nans(ufunc, out, ids, vals, fill)
+        else:
+            ufunc.at(out, ids, vals)
     return out, np.bincount(ids, minlength=n)
+
+
+def _extreme_with_nans(ufunc, out, ids, vals, fill):
+    """TF's max (min) keeps its running value only while it compares greater (less): a NaN
+    replaces it, and the next value replaces the NaN. So a segment holding a NaN comes out as
+    the max (min) of the values after its last NaN, or NaN if none follows (not numpy's NaN
+    wherever there is one)."""
+    order = np.arange(len(vals)).reshape((-1,) + (1,) * (vals.ndim - 1))
+    last = np.full(out.shape, -1, np.intp)  # per output element: its last NaN's position
+    np.maximum.at(last, ids, np.where(np.isnan(vals), order, -1))
+    has = last[ids] >= 0
+    ufunc.at(out, ids, np.where(has, fill, vals))  # the segments without a NaN, as usual
+    after = has & (order > last[ids])
+    start = -np.inf if ufunc is np.maximum else np.inf  # after a NaN TF restarts from a value
+    tail = np.full(out.shape, start, out.dtype)
+    ufunc.at(tail, ids, np.where(after, vals, start))
+    seen = np.zeros(out.shape, np.intp)
+    np.add.at(seen, ids, after)
+    nan_seg = last >= 0
+    out[nan_seg] = np.where(seen > 0, tail, np.nan)[nan_seg]
 
 
 def _identity(dtype, largest: bool):

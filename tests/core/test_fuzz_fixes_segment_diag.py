@@ -208,6 +208,54 @@ def test_segment_extremes_against_numpy():
             np.testing.assert_array_equal(got_min[seg], want_min)
 
 
+def _sequential_extreme(x, ids, n, largest, start):
+    """TF's CPU loop, one value at a time: the running value stays only while it compares
+    greater (less), so a NaN replaces it and the next value replaces the NaN."""
+    out = np.full((n,) + x.shape[1:], start, x.dtype)
+    for row, seg in zip(x, ids):
+        if seg < 0:
+            continue
+        keep = out[seg] > row if largest else out[seg] < row
+        out[seg] = np.where(keep, out[seg], row)
+    return out
+
+
+def test_segment_extremes_with_nans():
+    """A NaN is not sticky as in numpy: the values after a segment's last NaN decide it (each
+    hand-checked case and the random ones agree with TensorFlow 2.21's CPU kernels)."""
+    nan = np.nan
+    x = np.array([nan, 1, 2, 3, nan, nan, 5, 7], np.float32)
+    ids = [0, 0, 0, 1, 1, 2, 3, 3]
+    big = float(np.finfo(np.float32).max)
+    with tf.Graph().as_default(), tf.Session() as sess:
+        got = sess.run([tf.math.segment_max(x, ids), tf.math.segment_min(x, ids),
+                        tf.math.unsorted_segment_max(x, ids, 5),
+                        tf.math.unsorted_segment_min(x, ids, 5)])
+    for g, want in zip(got, [[2, nan, nan, 7], [1, nan, nan, 5], [2, nan, nan, 7, -big],
+                             [1, nan, nan, 5, big]]):
+        np.testing.assert_array_equal(g, np.array(want, np.float32))
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        shape = (int(rng.integers(1, 12)),) + ((int(rng.integers(1, 4)),) if trial % 2 else ())
+        x = rng.normal(size=shape).astype(np.float32)
+        x[rng.random(shape) < 0.3] = nan
+        x[rng.random(shape) < 0.1] = -np.inf
+        ids = np.sort(rng.integers(0, 4, size=shape[0])).astype(np.int32)
+        uids = rng.integers(-1, 5, size=shape[0]).astype(np.int32)
+        n = int(ids[-1]) + 1
+        with tf.Graph().as_default(), tf.Session() as sess:
+            got = sess.run([tf.math.segment_max(x, ids), tf.math.segment_min(x, ids),
+                            tf.math.unsorted_segment_max(x, uids, 5),
+                            tf.math.unsorted_segment_min(x, uids, 5)])
+        lo = np.finfo(np.float32)
+        for g, want in zip(got[:2], [_sequential_extreme(x, ids, n, True, -np.inf),
+                                     _sequential_extreme(x, ids, n, False, np.inf)]):
+            want[np.bincount(ids, minlength=n) == 0] = 0  # an empty sorted segment is 0
+            np.testing.assert_array_equal(g, want)
+        np.testing.assert_array_equal(got[2], _sequential_extreme(x, uids, 5, True, lo.min))
+        np.testing.assert_array_equal(got[3], _sequential_extreme(x, uids, 5, False, lo.max))
+
+
 def test_integer_segment_mean_against_python():
     """int64 means as exact Python integers: sum, then divide toward zero."""
     rng = np.random.default_rng(3)
