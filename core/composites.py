@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes as _dt
-from .graph import Tensor, control_dependencies, convert_to_tensor, name_scope
+from .graph import Tensor, convert_to_tensor, name_scope
 from .ops import (array_ops, complex_ops, concat_split_ops, fill_ops, linalg_ops, logic_ops,
                   math_ops, reduction_ops, shape_ops, transform_ops, unary_ops)
 from .ops.array_extra_ops import setdiff1d
+from .ops.axis_perm import axis_to_last
 from .ops.gather_ops import gather
 from .ops.reverse_ops import REVERSE_V2
 from .tensor_conversion import constant_value
@@ -419,7 +420,7 @@ def _sort_or_argsort(values, axis, direction, return_argsort, name):
         perm = None
         if axis != -1 and (rank is None or axis + 1 != rank):
             if rank is None:  # as TF: the permutation is computed at run time
-                perm, k = _sort_swap_to_last(x, axis, "argsort" if return_argsort else "sort")
+                perm, k = axis_to_last(x, axis, "argsort" if return_argsort else "sort")
             else:
                 axis %= rank
                 perm = array_ops.constant(np.r_[np.arange(axis), [rank - 1],
@@ -438,29 +439,6 @@ def _sort_or_argsort(values, axis, direction, return_argsort, name):
         if dtype.is_integer:
             return unary_ops.negative(result) - 1
         return unary_ops.negative(result)
-
-
-def _sort_swap_to_last(x, axis: int, what: str):
-    """For ``x`` of unknown rank: the permutation swapping ``axis`` (negative counts from the
-    end) with the last axis, and the length of ``axis``; both after a run-time check that
-    ``axis`` is in range, which fails with a clear InvalidArgumentError (TF's own would come
-    from the strided slice that reads the length)."""
-    from .ops.logging_ops import Assert
-
-    rank = array_ops.rank(x)
-    check = Assert(logic_ops.logical_and(logic_ops.greater_equal(axis, -rank),
-                                         logic_ops.less(axis, rank)),
-                   [f"{what}: axis {axis} is out of range: it must be in [-rank, rank) for "
-                    "values of rank", rank, "and shape", array_ops.shape(x)],
-                   summarize=32, name="check_axis")
-    with name_scope(None, "transposition", [x]), control_dependencies([check]):
-        axis_t = math_ops.add(axis, rank) if axis < 0 else array_ops.constant(axis)
-        last = math_ops.subtract(rank, 1)
-        dims = array_ops.range_(rank)
-        perm = logic_ops.where_v2(logic_ops.equal(dims, axis_t), last,
-                                  logic_ops.where_v2(logic_ops.equal(dims, last), axis_t, dims))
-        k = array_ops.shape(x)[axis]
-    return perm, k
 
 
 def saturate_cast(value, dtype, name=None):

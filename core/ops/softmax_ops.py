@@ -14,6 +14,7 @@ from ..graph import Tensor, constant_value, control_dependencies, convert_to_ten
 from ..opdef import OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import broadcast_shapes
 from . import array_ops, concat_split_ops, math_ops, reduction_ops, transform_ops, unary_ops
+from .axis_perm import axis_to_last
 from ._util import same_as
 from .logging_ops import assert_equal
 from .nn_ops import _require_float
@@ -247,8 +248,10 @@ def _on_last_axis(opdef, logits, axis, name):
     rank = x.shape.rank
     if axis == -1 or (rank is not None and axis == rank - 1):
         return opdef(x, name=name)
-    if rank is None:
-        raise ValueError(f"softmax along axis {axis} needs a known rank, got {x}")
+    if rank is None:  # as TF: the permutation is computed at run time
+        perm = axis_to_last(x, axis, "softmax")[0]
+        return transform_ops.transpose(opdef(transform_ops.transpose(x, perm)), perm,
+                                       name=name)
     if not -rank <= axis < rank:
         raise InvalidArgumentError(None, None, f"`dim` must be in the range [{-rank}, {rank}) "
                                    f"where {rank} is the number of dimensions in the input. "
@@ -301,9 +304,11 @@ def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, d
         shape = logits.shape
         rank = shape.rank
         if axis != -1 and not (rank is not None and axis == rank - 1):
-            if rank is None:
-                raise ValueError(f"axis {axis} needs logits of known rank, got {logits}")
-            perm = _move_axis_perm(rank, axis % rank, swap=False)
+            if rank is None:  # as TF: the permutation is computed at run time
+                perm = axis_to_last(precise, axis, "softmax_cross_entropy_with_logits",
+                                    swap=False)[0]
+            else:
+                perm = _move_axis_perm(rank, axis % rank, swap=False)
             precise = transform_ops.transpose(precise, perm)
             labels = transform_ops.transpose(labels, perm)
         if rank == 2 and labels.shape.rank in (1, 2):
