@@ -162,6 +162,8 @@ class Graph:
         types = ("Tensor" if allow_tensor else "") + (
             " or Operation" if allow_tensor and allow_operation else
             "Operation" if allow_operation else "")
+        if isinstance(obj, bytes):  # as TF (compat.as_str): a name given as bytes is UTF-8
+            obj = obj.decode()
         if isinstance(obj, str):
             if ":" in obj and allow_tensor:
                 op_name, _, idx = obj.rpartition(":")

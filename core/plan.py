@@ -56,6 +56,8 @@ class Plan:
         self._entered = {}  # inside a loop: the Enter/RefEnter ops of its frame reached
         _Compiler(self, resources or _NoResources(), fold_constants, _frame,
                   _outer_feeds, _done, _dead_feeds).build()
+        if _frame is None:  # (inside a loop, the refs entering its frame are its feeds)
+            _check_fed_refs(self._order, self.feeds)
         return self
 
     # -- execution -------------------------------------------------------------------------------
@@ -122,6 +124,21 @@ class Plan:
     def __repr__(self):
         return (f"<Plan feeds={len(self.feeds)} fetches={len(self.fetches)} "
                 f"targets={len(self.targets)} steps={len(self._steps)}>")
+
+
+def _check_fed_refs(order, feeds):
+    """A fed value is no variable: an op updating a ref argument (Assign, AssignAdd, Apply*)
+    fed one is refused at compile time, before anything runs, as TF's placement refuses the
+    plain tensor a feed makes where a ref is expected (the variable stays as it is)."""
+    for op in order:
+        for i in _Compiler._ref_positions(op):
+            t = op._inputs[i]
+            if t in feeds:
+                raise InvalidArgumentError(
+                    None, op, f"Input {i} of node {op.name} was passed {t.dtype.name} from "
+                    f"{t.name} incompatible with expected {t.dtype.name}_ref: {t.name} is fed, "
+                    f"and {op.type} cannot update a fed value (the variable {t.op.name} is not "
+                    "changed)")
 
 
 def _views_any(v: np.ndarray, arrays) -> bool:

@@ -18,8 +18,9 @@ from . import plan_trace
 from .plan import Plan
 from .session_handle import (HandleFeedError, HandleResources, compile_plan, feed_value,
                              wrap_handles)
-from .session_feeds import (_check_feed, _expand_feed, _feed_composite,  # noqa: F401
-                            _feed_key, _feed_parts, _flat_feed_items, register_feed_composite)
+from .session_feeds import (_as_fed, _check_feed, _expand_feed,  # noqa: F401
+                            _feed_composite, _feed_key, _feed_parts, _flat_feed_items,
+                            register_feed_composite)
 from .session_fetches import (_Fetches, _to_result, _to_results,  # noqa: F401
                               register_fetch_composite)
 
@@ -308,8 +309,9 @@ class Session:
             if not tensors:
                 return None
             v = results[0]
-            return v if feeds and tensors[0] in feeds else _to_result(v)
-        return handler.build(_to_results(results, tensors, feeds))
+            return _as_fed(tensors[0], v, feed_dict) if feeds and tensors[0] in feeds else \
+                _to_result(v)
+        return handler.build(_to_results(results, tensors, feeds, feed_dict))
 
     def _run_with_options(self, plan: Plan, values, options, run_metadata) -> list:
         """A run given RunOptions or a RunMetadata (minitf's or TF's messages, read and
@@ -360,6 +362,9 @@ class Session:
         n = len(feed_list)
         single = isinstance(fetches, Tensor)
         build = handler.build
+        # A fetched string feed comes back as given (see _as_fed): only then are the values
+        # paired with their keys again.
+        fed_strings = any(t in feeds and t.dtype.name == "string" for t in tensors)
 
         def callable_(*args, options=None, run_metadata=None):
             if not positional:  # TF's runs its C session directly, which reports this
@@ -373,11 +378,12 @@ class Session:
                     # TF's zips feed_list with the values and calls run(): a missing value is
                     # a missing feed (InvalidArgumentError if needed), an extra one is ignored.
                     return self.run(fetches, dict(zip(feed_list, args)), options, run_metadata)
+            flat = args
             if has_composite:  # a composite's value feeds its component tensors
-                args = [v for f, c, a in zip(feed_list, composite, args) for v in
+                flat = [v for f, c, a in zip(feed_list, composite, args) for v in
                         ((p for _, p in _expand_feed(f, a)) if c is not None else (a,))]
             try:
-                values = [_check_feed(t, v) for t, v in zip(feeds, args)]
+                values = [_check_feed(t, v) for t, v in zip(feeds, flat)]
             except HandleFeedError:  # TF's callable with a feed_list runs through run()
                 return self.run(fetches, dict(zip(feed_list, args)), options, run_metadata)
             self._check_runtime()
@@ -386,7 +392,8 @@ class Session:
                 raw = _execute(plan, values, timeout) if timeout else plan.run(values)
             else:
                 raw = self._run_with_options(plan, values, options, run_metadata)
-            results = _to_results(raw, tensors, feeds)
+            results = _to_results(raw, tensors, feeds,
+                                  dict(zip(feed_list, args)) if fed_strings else None)
             return results[0] if single else build(results)
 
         return callable_

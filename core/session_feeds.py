@@ -74,17 +74,21 @@ def _check_feed(t: Tensor, value):
     else:
         if type(value) is TensorHandle:  # Session.run feeds the tensor it names
             raise HandleFeedError(value)
-        if isinstance(value, (Tensor, Operation)) or hasattr(value, "_as_graph_element"):
+        if isinstance(value, (Tensor, Operation)):
             raise TypeError("The value of a feed cannot be a tf.Tensor object. Acceptable feed "
                             "values include Python scalars, strings, lists, numpy ndarrays, or "
                             "TensorHandles. For reference, the tensor object was "
                             f"{value!r} which was passed to the feed with key {t!r}.")
-        if isinstance(value, int) and not isinstance(value, bool) and t._dtype.is_integer:
-            info = np.iinfo(np_type)
-            if not info.min <= value <= info.max:
-                raise TypeError(f"Type of feed value {value} with type {type(value)} is not "
-                                f"compatible with Tensor type {np_type}. Try explicitly setting "
-                                "the type of the feed tensor to a larger type (e.g. int64).")
+        if hasattr(value, "_as_graph_element"):  # a Variable: TF's numpy conversion fails so
+            raise ValueError(f"Cannot feed value {_short(value)} for Tensor {t.name}: a "
+                             "variable is not a feed value (setting an array element with a "
+                             "sequence.); feed the value sess.run(variable) gives instead.")
+        if isinstance(value, int) and _int_mismatch(value, t._dtype, np_type):
+            # TF's check: the Python int (bools too) converted to the dtype must equal it
+            raise TypeError(f"Type of feed value {value} with type {type(value)} is not "
+                            "compatible with Tensor type "
+                            f"{object if np_type is np.object_ else np_type}. Try explicitly "
+                            "setting the type of the feed tensor to a larger type (e.g. int64).")
         if t._dtype is _dt.string:
             check_handle_feed(t, value)
         try:
@@ -93,8 +97,12 @@ def _check_feed(t: Tensor, value):
             else:
                 arr = _numeric_array(value, np_type)
         except (TypeError, ValueError) as e:
-            raise ValueError(f"Cannot feed value {_short(value)} for Tensor {t.name} of dtype "
-                             f"{t._dtype.name}: {e}") from None
+            # TF raises what numpy's conversion does (None, a dict: TypeError); strings are
+            # converted later in TF, and refused here as ValueError
+            numeric_type = isinstance(e, TypeError) and t._dtype is not _dt.string
+            raise (TypeError if numeric_type else ValueError)(
+                f"Cannot feed value {_short(value)} for Tensor {t.name} of dtype "
+                f"{t._dtype.name}: {e}") from None
         except OverflowError as e:  # ints beyond 64 bits: TF's cast overflows too
             raise OverflowError(f"Cannot feed value {_short(value)} for Tensor {t.name} of "
                                 f"dtype {t._dtype.name}: {e}") from None
@@ -112,6 +120,16 @@ def _check_feed(t: Tensor, value):
                 raise ValueError(f"Cannot feed value of shape {shape} for Tensor {t.name}, "
                                  f"which has shape {t._shape}")
     return arr
+
+
+def _int_mismatch(value: int, dtype, np_type) -> bool:
+    """Whether TF refuses the Python int ``value`` for ``dtype``: it does when the value
+    converted differs (an integer out of range, a bool other than 0 or 1, any string);
+    floats compare after conversion, so they never differ."""
+    if dtype.is_integer:
+        info = np.iinfo(np_type)
+        return not info.min <= value <= info.max
+    return (dtype is _dt.bool and value not in (0, 1)) or dtype is _dt.string
 
 
 def _numeric_array(value, np_type) -> np.ndarray:
@@ -133,6 +151,19 @@ def _string_array(value) -> np.ndarray:
             flat[i] = v.encode()
         elif not isinstance(v, bytes):
             raise TypeError(f"Expected bytes or str, got {v!r} of type '{type(v).__name__}'")
+    return arr
+
+
+def _as_fed(t: Tensor, arr, feed_dict):
+    """A fetched feed of a tf.string tensor as TF's Python layer gives it back: the value
+    given, as an object array (str stays str; ``arr``, what the ops were fed, holds UTF-8
+    bytes). The value is looked up again here, so only such fetches pay for it."""
+    if t._dtype is not _dt.string or not feed_dict:
+        return arr
+    for key, value in _flat_feed_items(feed_dict):
+        for k, v in ((key, value),) if type(key) is Tensor else _expand_feed(key, value):
+            if k is t or _feed_key(t.graph, k) is t:
+                return arr if type(v) is TensorHandle else np.asarray(v, dtype=object)
     return arr
 
 

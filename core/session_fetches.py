@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from . import dtypes as _dt
 from .graph import Graph, Operation, Tensor
 from .indexed_slices import IndexedSlices, IndexedSlicesValue
 from .sparse_tensor import SparseTensor, SparseTensorValue
@@ -126,10 +127,57 @@ def _to_result(v):
     return v
 
 
-def _to_results(values, fetches, feeds) -> list:
+def _to_results(values, fetches, feeds, feed_dict=None) -> list:
     """``_to_result`` of each fetched value, but a fetched feed comes back as the array fed,
-    rank 0 included, as in TF (its Python layer answers those from the feed_dict)."""
+    rank 0 included, as in TF (its Python layer answers those from the feed_dict: a string
+    feed as given, looked up in ``feed_dict`` when there is one)."""
+    if len(values) > 1:
+        values = _unshared(values, fetches, feeds)
     if not feeds:
         return [_to_result(v) for v in values]
     fed = set(feeds)
-    return [v if t in fed else _to_result(v) for t, v in zip(fetches, values)]
+    return [(v if t._dtype is not _dt.string or feed_dict is None else
+             _string_as_fed(t, v, feed_dict))
+            if t in fed else _to_result(v) for t, v in zip(fetches, values)]
+
+
+def _string_as_fed(t, v, feed_dict):
+    from .session_feeds import _as_fed  # (session_feeds imports this module)
+
+    return _as_fed(t, v, feed_dict)
+
+
+def _unshared(values: list, fetches, feeds) -> list:
+    """``values``, each array sharing memory with one before it copied: TF hands back an
+    array of its own per distinct fetched tensor, while a plan's may be one array (an
+    Identity runs as its input) or views of one (Reshape, Transpose, a slice), so writing
+    to one result would change another. Fetched feeds are left as fed (Plan.run has copied
+    what views a feed); one fetch never gets here, so the one-tensor path pays nothing."""
+    owners = set()  # first, cheaply: is any memory owned by one object twice?
+    for v in values:
+        if type(v) is np.ndarray:
+            owner = id(v) if v.base is None else id(_owner(v))
+            if owner in owners:
+                break
+            owners.add(owner)
+    else:
+        return values
+    out = list(values)
+    kept: dict[int, list] = {}  # id of the memory's owner -> the arrays handed out
+    for k, v in enumerate(values):
+        if type(v) is not np.ndarray or not v.ndim or (feeds and fetches[k] in feeds):
+            continue  # (rank 0 comes back as a numpy scalar of its own)
+        others = kept.setdefault(id(_owner(v)), [])
+        if any(np.may_share_memory(v, w) for w in others):
+            out[k] = v.copy()
+        else:
+            others.append(v)
+    return out
+
+
+def _owner(v: np.ndarray):
+    """The object at the end of ``v``'s chain of bases (numpy collapses the chains of views
+    of arrays; other buffer holders, as_strided's, may not)."""
+    while (base := getattr(v, "base", None)) is not None:
+        v = base
+    return v
