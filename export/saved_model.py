@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 
+import numpy as np
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 
@@ -30,7 +31,8 @@ from . import graph_def as graph_def_mod
 from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, VARIABLE_OPS,
                      FrozenGraph, freeze_signatures)
 from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
-from .tensors import (little_endian, make_tensor_proto, shape_to_proto, uses_content)
+from .tensors import (little_endian, make_ndarray, make_tensor_proto, shape_to_proto,
+                      uses_content)
 
 SAVED_MODEL_FILENAME = "saved_model.pb"
 SAVED_MODEL_TEXT_FILENAME = "saved_model.pbtxt"
@@ -49,9 +51,13 @@ class TensorInfo:
 
 @dataclass(frozen=True)
 class Signature:
+    """``defaults``: SignatureDef.defaults, the value of an input a request may leave out
+    (TF2 writes one for a tf.function argument with a default; TF Serving feeds it)."""
+
     inputs: dict[str, TensorInfo]
     outputs: dict[str, TensorInfo]
     method_name: str = PREDICT_METHOD
+    defaults: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -150,10 +156,48 @@ def _frozen_and_signatures(model, signatures, inputs, outputs):
         name: (sig["inputs"], sig["outputs"]) for name, sig in signatures.items()})
     sigs = {}
     for name, sig in signatures.items():
-        sigs[name] = Signature({a: _info(t) for a, t in ins[name].items()},
-                               {a: _info(t) for a, t in outs[name].items()},
-                               sig.get("method_name", PREDICT_METHOD))
+        inputs = {a: _info(t) for a, t in ins[name].items()}
+        sigs[name] = Signature(inputs, {a: _info(t) for a, t in outs[name].items()},
+                               sig.get("method_name", PREDICT_METHOD),
+                               checked_defaults(sig.get("defaults") or {}, inputs,
+                                                f"signature '{name}'"))
     return graph, sigs
+
+
+def checked_defaults(defaults, inputs: dict, what: str) -> dict:
+    """``defaults`` (alias -> TensorProto, array or value) as read-only arrays, each checked
+    against its input (``inputs``: alias -> TensorInfo): a default for no input, or of another
+    dtype or an incompatible shape, would fail every request that leaves the input out, so it
+    is refused up front. A Python value takes its input's dtype (as TF's make_tensor_proto
+    with a dtype); an array keeps its own."""
+    out = {}
+    for alias, value in defaults.items():
+        where = f"{what} default for input '{alias}'"
+        info = inputs.get(alias)
+        if info is None:
+            raise InvalidArgumentError(None, None, f"{where}: the signature has no such input "
+                                       f"(inputs: {', '.join(sorted(inputs)) or 'none'})")
+        if hasattr(value, "tensor_shape"):  # a TensorProto
+            arr = make_ndarray(value, where)
+        elif isinstance(value, (np.ndarray, np.generic)):
+            arr = np.asarray(value)
+        else:
+            arr = np.asarray(value, dtype=object if info.dtype is _dt.string else
+                             info.dtype.as_numpy_dtype)
+        dtype = _dt.from_numpy(arr)
+        if dtype is _dt.string and arr.dtype != object:  # (numpy's str/bytes: as served)
+            arr = make_ndarray(make_tensor_proto(arr), where)
+        if dtype != info.dtype:
+            raise InvalidArgumentError(None, None, f"{where} is {dtype.name}, but the input is "
+                                       f"{info.dtype.name}")
+        if not info.shape.is_compatible_with(TensorShape(arr.shape)):
+            raise InvalidArgumentError(None, None, f"{where} has shape {list(arr.shape)}, "
+                                       f"which the input's shape {info.shape} does not allow")
+        if arr.flags.writeable:  # fed to every request that leaves it out: never changed
+            arr = arr.copy()
+            arr.flags.writeable = False
+        out[alias] = arr
+    return out
 
 
 def _tensor_info_proto(info: TensorInfo, proto):
@@ -178,6 +222,9 @@ def _meta_graph_parts(sigs, tags, graph=None, stripped=False):
             _tensor_info_proto(info, sd.inputs[alias])
         for alias, info in sig.outputs.items():
             _tensor_info_proto(info, sd.outputs[alias])
+        for alias, value in checked_defaults(sig.defaults, sig.inputs,
+                                             f"signature '{name}'").items():
+            sd.defaults[alias].CopyFrom(make_tensor_proto(value))
     head = meta_graph_pb2.MetaGraphDef()
     head.meta_info_def.CopyFrom(meta.meta_info_def)
     meta.ClearField("meta_info_def")

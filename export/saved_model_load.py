@@ -23,8 +23,8 @@ from .freeze import (FROZEN_FORMS, MAIN_OP_KEY, TABLE_INIT_OPS, TABLE_OPS, VARIA
 from .freeze_graph_def import as_no_ops, asset_assignments, node_index, restore_keys
 from .functions import inline_functions
 from .graph_def import _parse_input, graph_from_graph_def, tensor_by_name
-from .saved_model import (SERVE_TAG, Model, Signature, TensorInfo, meta_graph_index,
-                          read_saved_model)
+from .saved_model import (SERVE_TAG, Model, Signature, TensorInfo, checked_defaults,
+                          meta_graph_index, read_saved_model)
 from .table_restore import add_checkpoint_fills
 from .tensors import dtype_from_enum, shape_from_proto
 
@@ -107,12 +107,12 @@ def load_saved_model(path, tags=(SERVE_TAG,)) -> Model:
         graph.add_to_collection(GraphKeys.TABLE_INITIALIZERS, graph.get_operation_by_name(name))
     sigs = {}
     for name, sd in signatures.items():
+        inputs = {a: _read_info(graph, ti, file, f"signature '{name}' input '{a}'")
+                  for a, ti in sd.inputs.items()}
         sigs[name] = Signature(
-            {a: _read_info(graph, ti, file, f"signature '{name}' input '{a}'")
-             for a, ti in sd.inputs.items()},
-            {a: _read_info(graph, ti, file, f"signature '{name}' output '{a}'")
-             for a, ti in sd.outputs.items()},
-            sd.method_name)
+            inputs, {a: _read_info(graph, ti, file, f"signature '{name}' output '{a}'")
+                     for a, ti in sd.outputs.items()},
+            sd.method_name, checked_defaults(sd.defaults, inputs, f"{file}: signature '{name}'"))
     if not sigs:
         raise InvalidArgumentError(None, None, f"{file}: the model has no signatures")
     unserved = {}

@@ -13,6 +13,7 @@ import numpy as np
 from minitf import dtypes as _dt
 from minitf.errors import FailedPreconditionError, InvalidArgumentError, OpError
 from minitf.export import Model, Signature, TensorInfo
+from minitf.export.saved_model import checked_defaults
 from minitf.plan import Plan, Resources
 
 DEFAULT_SIGNATURE = "serving_default"
@@ -51,6 +52,9 @@ class SignatureRunner:
         infos = [(a, signature.inputs[a]) for a in self.input_names]
         self._checks = tuple((a, np.dtype(_np_dtype(i.dtype)), i.shape.as_tuple(), i)
                              for a, i in infos)
+        # Checked (and made arrays) here too: a Signature may be built by hand, not loaded.
+        self.defaults = checked_defaults(signature.defaults, signature.inputs,
+                                         f"signature '{name}'")
         self._plans: dict[tuple, Plan] = {}  # compiled at load, never evicted
         self._subset_plans: OrderedDict[tuple, Plan] = OrderedDict()  # LRU, least recent first
         self._lock = threading.Lock()
@@ -102,15 +106,7 @@ class SignatureRunner:
     def validate(self, inputs: Mapping[str, np.ndarray]) -> list[np.ndarray]:
         """Checks aliases, dtypes and shapes against the signature; returns feeds in order."""
         if inputs.keys() != self._input_set:
-            sent, want = set(inputs), set(self.input_names)
-            extra, missing = sorted(sent - want), sorted(want - sent)
-            parts = [f"input size does not match signature: {len(sent)}!={len(want)} "
-                     f"len({{{','.join(sorted(sent))}}}) != len({{{','.join(sorted(want))}}})."]
-            if extra:
-                parts.append(f"Sent extra: {{{','.join(extra)}}}.")
-            if missing:
-                parts.append(f"Missing but required: {{{','.join(missing)}}}.")
-            raise InvalidArgumentError(None, None, " ".join(parts))
+            inputs = self._with_defaults(inputs)
         out = []
         for alias, dtype, dims, info in self._checks:
             arr = inputs[alias]
@@ -119,18 +115,55 @@ class SignatureRunner:
             out.append(arr)
         return out
 
+    def _with_defaults(self, inputs: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+        """The request's inputs, the signature's defaults for those it leaves out; refused as
+        TF Serving refuses them (predict_util.cc's VerifyRequestInputsSize: more inputs than
+        the signature's, or fewer when it has no defaults; then saved_model's GetInputValues:
+        an input left out without a default, or a name that is no input)."""
+        sent, want = set(inputs), set(self.input_names)
+        # (Without defaults, a request of the right size naming another input gets this
+        # message too, which names both sides.)
+        if len(sent) > len(want) or not self.defaults:
+            extra, missing = sorted(sent - want), sorted(want - sent)
+            parts = [f"input size does not match signature: {len(sent)}!={len(want)} "
+                     f"len({{{','.join(sorted(sent))}}}) != len({{{','.join(sorted(want))}}})."]
+            if extra:
+                parts.append(f"Sent extra: {{{','.join(extra)}}}.")
+            if missing:
+                parts.append(f"Missing but required: {{{','.join(missing)}}}.")
+            raise InvalidArgumentError(None, None, " ".join(parts))
+        filled = dict(inputs)
+        for alias in sorted(want - sent):
+            if alias not in self.defaults:
+                raise InvalidArgumentError(
+                    None, None, f"Signature input alias: {alias}(feed name: "
+                    f"{self.signature.inputs[alias].name}) not found in request and no default "
+                    f"value provided. Inputs expected to be in the request "
+                    f"{{{','.join(sorted(sent))}}}, or default input alias set: "
+                    f"{','.join(sorted(self.defaults))}")
+            filled[alias] = self.defaults[alias]
+        if sent - want:
+            raise InvalidArgumentError(
+                None, None, "Inputs contains invalid name. Used request inputs: "
+                f"{','.join(sorted(sent & want))}, request input: {','.join(sorted(sent))}")
+        return filled
+
     def run(self, feeds: list[np.ndarray], outputs: tuple) -> dict[str, np.ndarray]:
         values = self.plan_for(outputs).run(feeds)
         return dict(zip(outputs, values))
 
     def warm_up(self, batch: int = 1):
-        """Runs every compiled plan once on zeros (unknown dims -> ``batch``), so a version's
+        """Runs every compiled plan once on zeros (unknown dims -> ``batch``; an input with a
+        default gets its default, as a request leaving it out), so a version's
         first requests do not pay for first-touch costs. Best effort: zeros are not always a
         valid input (a reshape to a fixed width, an integer division), and an input of unknown
         rank has no shape to make zeros of, so such a version loads anyway and runs cold
         (TF Serving warms up only from recorded requests, and never rejects a model for it)."""
         feeds = []
         for alias in self.input_names:
+            if alias in self.defaults:  # what a request leaving it out is fed
+                feeds.append(self.defaults[alias])
+                continue
             info = self.signature.inputs[alias]
             dims = info.shape.as_tuple()
             if dims is None:

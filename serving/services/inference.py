@@ -17,7 +17,7 @@ from google.protobuf import text_format
 
 from minitf import dtypes as _dt
 from minitf.errors import InvalidArgumentError, UnimplementedError
-from minitf.export.tensors import shape_to_proto
+from minitf.export.tensors import make_tensor_proto, shape_to_proto
 from minitf.protos import (classification_pb2, inference_pb2, meta_graph_pb2, regression_pb2,
                            types_pb2)
 
@@ -45,6 +45,8 @@ def signature_def(runner: SignatureRunner) -> meta_graph_pb2.SignatureDef:
             proto.name = ti.name
             proto.dtype = ti.dtype.as_datatype_enum
             shape_to_proto(ti.shape, proto.tensor_shape)
+    for alias, value in runner.defaults.items():  # as the file has them (TF Serving's is it)
+        sd.defaults[alias].CopyFrom(make_tensor_proto(value))
     return sd
 
 
