@@ -83,8 +83,8 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
         grad_ctx = _GradContext(graph, graph.unique_name("while_context"),
                                 ctx.parallel_iterations, ctx, counter, here)
         start = [exit_grads[k] if exit_grads[k] is not None else
-                 array_ops.zeros_like(ctx.exits[k].outputs[0], optimize=False) for k in variables]
-        sums = [array_ops.zeros_like(e.inputs[0], optimize=False) for e in invariants]
+                 _zeros_for(ctx, here, ctx.exits[k].outputs[0], "zeros") for k in variables]
+        sums = [_zeros_for(ctx, here, e.inputs[0], "b_acc") for e in invariants]
         ys = [ctx.nexts[k] for k in variables]
         xs = [ctx.inside[k] for k in variables] + [e.outputs[0] for e in invariants]
         # The body's gradient walk stops at the body's inputs: all loop variables (an integer
@@ -131,6 +131,21 @@ def loop_gradients(ctx: WhileContext, exit_grads: list) -> list:
             result[n + j] = IndexedSlices(values, indices, array_ops.shape(
                 invariants[j].inputs[0]))._with_static_shape(invariants[j].inputs[0].shape)
     return result
+
+
+def _zeros_for(ctx: WhileContext, here, t: Tensor, name: str) -> Tensor:
+    """The gradient loop's zeros for ``t`` (an Exit without a gradient, an invariant's sum).
+    As TF1's ZerosLikeForExit and b_acc: a constant when the shape is known and the loop is
+    in no cond or loop, so the gradient loop reads no forward value through them, and a
+    tf.gradients of its result does not reach it from the xs (a second-order gradient then
+    takes the path around it, or is None, where reaching it would refuse). Otherwise they
+    read ``t``, which makes them live exactly when the forward loop's values are."""
+    from .ops import array_ops
+    from .ops.fill_ops import zeros
+
+    if ctx.outer is None and here is None and t.shape.is_fully_defined():
+        return zeros(t.shape.as_list(), dtype=t.dtype, name=name)
+    return array_ops.zeros_like(t, optimize=False)
 
 
 def _count_start(outer):
@@ -215,6 +230,8 @@ class _GradContext(WhileContext):
         self.sync = None
         self.sync_forward = None  # f_sync, see _forward_sync
         self._conditions: dict = {}  # forward op -> the cond branches it runs in
+        self._merge_inputs: dict = {}  # forward Merge -> its inputs' conditions (see _merged)
+        self._merge_guards: dict = {}  # forward Merge -> its guards, see _merged
 
     def loop(self, cond, body, loop_vars, shape_invariants):
         from .nest_util import pack
@@ -250,7 +267,7 @@ class _GradContext(WhileContext):
         graph._control_flow_context = self  # the pop is this loop's (when an inner gradient
         try:  # loop asks, this is its outer context)
             # Live only in the iterations where the forward value was (a value in a branch).
-            guards = [self._taken(pred, branch) for pred, branch in self._condition(t)]
+            guards = self._guards(self._condition(t))
             value = constant_value(t)
             if value is not None and value.size <= 16:  # a constant: no stack needed
                 from .ops.array_ops import constant
@@ -291,6 +308,38 @@ class _GradContext(WhileContext):
                 graph._control_flow_context = saved
             self.counter._add_control_input(self.sync_forward)
         return self.sync_forward
+
+    def _guards(self, condition: frozenset) -> list:
+        """Ops all live in this gradient iteration exactly when the forward one met
+        ``condition`` (from _condition): one per (predicate, branch), and for a Merge no one
+        predicate decides, those of _merged."""
+        out = []
+        for pred, k in condition:
+            out.extend([self._taken(pred, k)] if isinstance(pred, Tensor) else self._merged(k))
+        return list(dict.fromkeys(out))
+
+    def _merged(self, merge) -> list:
+        """Guards for a forward Merge whose inputs' conditions are on different predicates
+        (a cond's gradient taken in the loop's body merges a branch's gradient, live on the
+        forward Merge's value_index, with zeros live on the cond's predicate): a Merge of one
+        constant per input, each live when that input was, so live when any was (none if an
+        input is always live); and the guards of its control inputs."""
+        found = self._merge_guards.get(merge)
+        if found is None:
+            from .ops.array_ops import constant
+            from .ops.control_flow_ops import MERGE
+
+            data, controls = self._merge_inputs[merge]
+            found = self._guards(frozenset().union(*controls))
+            alternatives = [self._guards(c) for c in data]
+            if all(alternatives):
+                live = []
+                for guards in alternatives:
+                    with self.graph.control_dependencies(guards):
+                        live.append(constant(True))
+                found.append(MERGE(live)[0].op)
+            self._merge_guards[merge] = found
+        return found
 
     def _taken(self, pred: Tensor, branch: int):
         """An op that is dead in this gradient iteration unless the forward one had
@@ -339,9 +388,13 @@ class _GradContext(WhileContext):
             if not inside:
                 memo[op] = none
                 continue
-            ins = [of(x) for x in inputs(op)] + [memo.get(c, none) for c in op.control_inputs]
-            memo[op] = _merged_condition(op, ins, of) if op.op_def.dead == "takes" else \
-                none.union(*ins)
+            data = [of(x) for x in inputs(op)]
+            ins = data + [memo.get(c, none) for c in op.control_inputs]
+            if op.op_def.dead == "takes":
+                memo[op] = _merged_condition(op, ins, of)
+                self._merge_inputs[op] = (data, ins[len(data):])
+            else:
+                memo[op] = none.union(*ins)
         return of(t)
 
     def _in_inner_loop(self, op) -> bool:

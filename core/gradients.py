@@ -155,6 +155,24 @@ def _check_grad_y_dtype(gy, y, i) -> bool:
                     f"must be {want} too (grad_ys[{i}])")
 
 
+def _grad_y_here(gy, y, i: int, array_ops):
+    """grad_ys[i] made in the gradients' name scope, as TF's _DefaultGradYs: an Identity
+    "grad_ys_<i>" of it (a Python or numpy value first becomes a Const "grad_y_<i>"), and of
+    each tensor part of an IndexedSlices, which stays sparse. A TensorArray's gradient finds
+    its tf.gradients call by that name (a grad_y made elsewhere would not say)."""
+    dtype = y.dtype if _check_grad_y_dtype(gy, y, i) else None
+    if isinstance(gy, IndexedSlices):
+        def part(t, suffix):
+            return array_ops.identity(t, name=f"grad_ys_{i}_{suffix}") if isinstance(
+                t, Tensor) else t
+
+        return IndexedSlices(part(gy.values, "values"), part(gy.indices, "indices"),
+                             part(gy.dense_shape, "shape"))._with_static_shape(gy.shape)
+    if not isinstance(gy, Tensor):  # (a Tensor's dtype is y's, or _check let it be)
+        gy = convert_to_tensor(gy, dtype=dtype, name=f"grad_y_{i}")
+    return array_ops.identity(gy, name=f"grad_ys_{i}")
+
+
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
               gate_gradients=False, aggregation_method=None, stop_gradients=None,
               unconnected_gradients="none", _stop_at=frozenset()):
@@ -198,8 +216,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             else:
                 # No shape check, as TF1: a grad_y that broadcasts against y (a scalar for a
                 # vector, say) flows into the gradients as it is.
-                gy = convert_to_tensor(gy, dtype=y.dtype if _check_grad_y_dtype(gy, y, i)
-                                       else None, name=f"grad_ys_{i}")
+                gy = _grad_y_here(gy, y, i, array_ops)
             grads[y].append(gy)
 
         queue = collections.deque(op for op in dict.fromkeys(node_of(y) for y in ys)

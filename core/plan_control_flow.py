@@ -225,10 +225,13 @@ def _exits_of(t: Tensor) -> list:
 
 
 def _predicate(t: Tensor) -> Tensor:
-    """A Switch's predicate, through plain Identities (tf.cond's pred_id is one) to its
-    source, so the switches of one cond agree on it."""
+    """A Switch's predicate, through Identities (tf.cond's pred_id is one) to its source, so
+    the switches of one cond agree on it. Also through an Identity with control inputs (in a
+    loop body pred_id waits on the loop's pivot, and its branches' Switches disagreed with
+    the cond's Switch of the predicate itself): its value is its input's, and when it may
+    be dead, a Switch reading it has that in its own condition already."""
     while t._op._opdef.kernel is identity_kernel and t._op._inputs and \
-            not t._op._control_inputs and t._op._opdef.dead is None:
+            t._op._opdef.dead is None:
         t = t._op._inputs[0]
     return t
 
@@ -236,7 +239,12 @@ def _predicate(t: Tensor) -> Tensor:
 def _merged_condition(op, ins, of) -> frozenset:
     """A Merge's condition: what its two inputs share when they differ only in the branch of
     one predicate that is itself live under what they share (tf.cond's Merge); otherwise one
-    of its own (TF's executor still runs it when any input is live)."""
+    of its own (TF's executor still runs it when any input is live).
+
+    A condition's pairs are (predicate Tensor, branch) or a tag of what no predicate decides:
+    ("merge", op), ("fed", tensor), ("loop", op). Two tags of one kind name different
+    sources, not two branches of one predicate (a Merge of two values that may be dead on
+    their own account, say two dead feeds of a loop body, gets a condition of its own)."""
     if not any(ins):
         return frozenset()
     if len(ins) == 2 and not op._control_inputs:
@@ -245,6 +253,6 @@ def _merged_condition(op, ins, of) -> frozenset:
         if len(only_a) == 1 and len(only_b) == 1:
             (pa, ka), (pb, kb) = next(iter(only_a)), next(iter(only_b))
             common = a & b
-            if pa is pb and ka != kb and of(pa) <= common:
+            if isinstance(pa, Tensor) and pa is pb and ka != kb and of(pa) <= common:
                 return common
     return frozenset({("merge", op)})
