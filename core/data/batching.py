@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import DataLossError, InvalidArgumentError, OpError
-from ..graph import Tensor, constant_value
+from ..errors import DataLossError, InvalidArgumentError, OpError, OutOfRangeError
+from ..graph import Tensor, constant_value, constant_value_as_shape
 from ..type_spec_base import TensorSpec
 from ..tensor_shape import TensorShape
 from . import structure as st
@@ -38,7 +38,7 @@ class Batch(Dataset):
                                        f"{size}")
         fused = type(self) is Batch and type(self._inputs[0]) is _Map and \
             ctx.fuse_map_and_batch
-        it = self._inputs[0]._elements(ctx)
+        it = self._inputs[0]._results(ctx) if fused else self._inputs[0]._elements(ctx)
         while True:
             group, error, read = [], None, 0
             while read < size:
@@ -46,7 +46,8 @@ class Batch(Dataset):
                 if element is _END:
                     break
                 if not isinstance(element, OpError):  # failed(), inline: per element
-                    group.append(element)
+                    if error is None:
+                        group.append(element)
                 elif fused:
                     error = error or element
                 else:
@@ -55,7 +56,19 @@ class Batch(Dataset):
                     continue
                 read += 1
             if error is not None:
-                yield error
+                # The map function's OutOfRange ends a fused batch there, as TF1's MapAndBatch:
+                # the elements before it are the batch (dropped when short and drop_remainder);
+                # with none the batch is an end of sequence for this get_next only: where the
+                # iterator reads it (ctx.ends_passed, see Dataset._start) the data goes on after
+                # it, any other stage reading it ends.
+                if not isinstance(error, OutOfRangeError):
+                    yield error
+                elif group and not self._drop:
+                    yield group
+                elif id(self) in ctx.root.ends_passed:
+                    yield error
+                else:
+                    return
                 continue
             if not group or (self._drop and len(group) < size):
                 return
@@ -176,9 +189,8 @@ class PaddedBatch(Batch):
                   zip(per_component(padded_shapes, "padded_shapes"), specs)]
         static = []
         for s, p in zip(specs, shapes):
-            if isinstance(p, Tensor):
-                n = p.shape[0].value if p.shape.rank == 1 else s.shape.rank
-                p = TensorShape(None if n is None else [None] * n)
+            if isinstance(p, Tensor):  # what it is known to hold, as TF: stack([n, 2]) is (?, 2)
+                p = constant_value_as_shape(p)
             elif p.rank is None:
                 raise ValueError(f"Dataset.padded_batch(): padded shape {p} must have a known "
                                  "rank")
@@ -225,7 +237,9 @@ class PaddedBatch(Batch):
             dims.append(longest if want is None else want)
         out = np.full([len(values), *dims], pad, dtype=pad.dtype)
         for i, v in enumerate(values):
-            out[(i, *(slice(0, n) for n in np.shape(v)))] = v
+            # The trailing ... keeps a view even for a scalar: out[i] = v would store a 0-d
+            # string (object) array itself as the element, not the bytes it holds.
+            out[(i, *(slice(0, n) for n in np.shape(v)), ...)] = v
         return out
 
 
@@ -247,6 +261,9 @@ class Unbatch(Dataset):
     def _rows(element, widths) -> list:
         slicers, k = [], 0
         for width in widths:
+            if width == 1 and np.ndim(element[k]) == 0:  # (a static shape may be unknown)
+                raise InvalidArgumentError(None, None, "Input element must have a non-scalar "
+                                           "value in each component.")
             slicers.append(_sparse_rows(*element[k:k + 3]) if width == 3 else
                            _dense_rows(element[k]))
             k += width

@@ -26,7 +26,7 @@ import os
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import OpError
+from ..errors import OpError, OutOfRangeError
 from ..graph import Tensor, constant_value
 from . import structure as st
 from .function import Function
@@ -51,8 +51,11 @@ def attempt(fn, *args):
 
 def raising(elements):
     """``elements`` for a consumer that fails on the first failed element (the reduce and
-    single-element ops, TFRecordWriter: one failed element fails the op)."""
+    single-element ops, TFRecordWriter: one failed element fails the op). An OutOfRangeError
+    element (a fused batch's end for one get_next, see Batch) is the end for them, as TF's."""
     for element in elements:
+        if isinstance(element, OutOfRangeError):
+            return
         if failed(element):
             raise element.with_traceback(None)
         yield element
@@ -78,6 +81,7 @@ class Context:
         self.root = root or self
         self.runners = {} if root is None else root.runners
         self._states: dict = {}
+        self.ends_passed = frozenset()  # set by Dataset._start (see there and Batch)
         # TF's map_and_batch_fusion (a default optimization): a batch right after a map reads
         # its whole batch even when an element fails (see Batch).
         self.fuse_map_and_batch = fuse_map_and_batch if root is None else \
@@ -134,7 +138,9 @@ class Dataset(st.Structured):
         fuse = optimization.map_and_batch_fusion
         if fuse is None:  # unset: on unless the default optimizations are turned off
             fuse = optimization.apply_default_optimizations is not False
-        return self._elements(Context(values, fuse_map_and_batch=bool(fuse)))
+        ctx = Context(values, fuse_map_and_batch=bool(fuse))
+        ctx.ends_passed = _ends_passed(self)
+        return self._elements(ctx)
 
     def __iter__(self):
         raise RuntimeError("__iter__() is only supported when eager execution is enabled; in "
@@ -222,6 +228,7 @@ class Dataset(st.Structured):
 
     def interleave(self, map_func, cycle_length=None, block_length=None,
                    num_parallel_calls=None, deterministic=None) -> Dataset:
+        cycle_length = tensor_arg(cycle_length)
         if cycle_length is None or (not isinstance(cycle_length, Tensor)
                                     and cycle_length == AUTOTUNE):
             cycle_length = os.cpu_count() or 1  # TF's default: the machine's parallelism
@@ -304,8 +311,24 @@ def _positive(value, name: str) -> int:
     return int(value)
 
 
+def tensor_arg(value):
+    """``value`` as TF's convert_to_tensor takes it when it stands for a tensor: a Variable (its
+    value read when the iterator starts) or a type given to tf.register_tensor_conversion_function;
+    anything else unchanged, for the caller's own checks."""
+    if hasattr(value, "_as_tensor"):
+        return value._as_tensor()
+    from ..tensor_conversion import _CONVERSIONS, _registered_conversion
+
+    if not _CONVERSIONS or isinstance(value, (Tensor, int, float, str, bytes, np.generic,
+                                              np.ndarray, list, tuple, type(None))):
+        return value
+    converted = _registered_conversion(value, None, None)
+    return value if converted is None else converted
+
+
 def _length_arg(value, name: str):
     """A positive int, or a scalar integer tensor (its value taken when the iterator starts)."""
+    value = tensor_arg(value)
     if isinstance(value, Tensor):
         return _count_arg(value, name, 1)
     return _positive(value, name)
@@ -314,6 +337,7 @@ def _length_arg(value, name: str):
 def _count_arg(value, name: str, minimum):
     """An int (>= minimum; any int when minimum is None) or a scalar integer tensor (captured,
     checked when it runs)."""
+    value = tensor_arg(value)
     if isinstance(value, Tensor):
         if not value.dtype.is_integer or value.shape.rank not in (None, 0):
             raise ValueError(f"{name} must be a scalar integer, got {value!r}")
@@ -328,6 +352,19 @@ def _count_arg(value, name: str, minimum):
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return value
+
+
+def _ends_passed(dataset) -> frozenset:
+    """The ids of ``dataset`` and of the inputs whose end of sequence reaches its reader as
+    theirs: TF's map and with_options return their input's end rather than end themselves, so
+    a fused batch's end for one get_next (see Batch) passes them."""
+    from .options import WithOptions
+
+    ids = {id(dataset)}
+    while type(dataset) in (_Map, WithOptions):
+        dataset = dataset._inputs[0]
+        ids.add(id(dataset))
+    return frozenset(ids)
 
 
 def _captured(values) -> list:

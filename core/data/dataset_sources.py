@@ -19,7 +19,7 @@ from ..ops import script_ops
 from ..type_spec_base import TensorSpec
 from ..tensor_shape import TensorShape
 from . import structure as st
-from .dataset_ops import Dataset, _captured, attempt
+from .dataset_ops import Dataset, _captured, attempt, tensor_arg
 
 
 # -- sources --------------------------------------------------------------------------------------
@@ -119,7 +119,8 @@ def _leaf_widths(structure) -> list[int]:
 
 def _range_arg(value, name: str):
     """An int64 as TF converts it: Python floats and strings are refused (numpy scalars are
-    cast), a tensor must be an integer one."""
+    cast), a tensor (or a Variable) must be an integer one."""
+    value = tensor_arg(value)
     if isinstance(value, Tensor):
         if not value.dtype.is_integer:
             raise ValueError(f"{name}: Tensor conversion requested dtype int64 for Tensor with "
@@ -178,6 +179,11 @@ class _Generator(Dataset):
         self._generator = generator
         # TF checks SparseTensor components by their spec (no conversion), dense ones as before
         self._by_spec = any(isinstance(s, st.SparseTensorSpec) for s in st.flatten(structure))
+        # TF converts a yielded value as an EagerTensor (a Python float is no int) for that,
+        # or for one dense component of unknown rank (its `if output_types and output_shapes`:
+        # an unknown TensorShape is false); else with numpy's astype (2.5 -> 2 for an int).
+        self._eager = self._by_spec or (not st.is_nest(structure) and
+                                        structure.shape.rank is None)
         self._args = [st.normalize(a, "Dataset.from_generator() args") for a in (args or ())]
         super().__init__(structure, (), _captured(self._args))
 
@@ -202,7 +208,7 @@ class _Generator(Dataset):
                 None, None, "`generator` yielded an element that did not match the expected "
                 f"structure. The expected structure was {st.describe(self._structure)}, "
                 f"but the yielded element was {value}.") from None
-        return tuple(_generated(v, s) for v, s in zip(leaves, specs))
+        return tuple(_generated(v, s, self._eager) for v, s in zip(leaves, specs))
 
 
 def _reported(generator):
@@ -271,7 +277,7 @@ def _signature_element(value, signature) -> tuple:
                 raise mismatch() from None
         else:
             try:
-                leaf = _yielded_as(leaf, spec.dtype)
+                leaf = _yielded_as(leaf, spec.dtype, eager=True)
             except (TypeError, ValueError):
                 raise mismatch() from None
         normalized.append(leaf)
@@ -302,12 +308,15 @@ def _dtype_nest(value):
     return _dt.as_dtype(value)
 
 
-def _yielded_as(value, dtype) -> np.ndarray:
-    """A generator's value as TF's from_generator converts it: numbers cast to ``dtype`` as
-    numpy casts (1.5 -> 1 for int32, 2**40 wraps), where a tf.constant would refuse; strings
-    and anything numpy cannot cast go through the usual conversion (and its errors)."""
+def _yielded_as(value, dtype, eager: bool) -> np.ndarray:
+    """A generator's value as TF's from_generator converts it: a number cast to ``dtype`` as
+    numpy casts (2.5 -> 2 for int32, 2**40 wraps, 300 is 44 as a uint8); converted
+    ``eager``ly, a Python value must first be of a kind ``dtype`` takes (_python_kinds_fit).
+    Strings and anything numpy cannot cast go through the usual conversion (and its errors)."""
     from ..graph import to_numpy
 
+    if eager and not hasattr(type(value), "__array__") and not _python_kinds_fit(value, dtype):
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     arr = np.asarray(value) if not isinstance(value, (str, bytes)) else None
     if arr is not None and arr.dtype.kind in "biuf" and not dtype.is_quantized and \
             dtype != _dt.string:
@@ -315,9 +324,57 @@ def _yielded_as(value, dtype) -> np.ndarray:
     return to_numpy(value, dtype)
 
 
-def _generated(value, spec: TensorSpec) -> np.ndarray:
+# The dtypes TF's eager conversion fills from a Python list directly, taking a Python bool as
+# a number; for the others it infers the list's dtype from its first leaf (a Python bool makes
+# it bool) and casts only from a kind the target holds (int to any number, float to float or
+# complex).
+_DIRECT = frozenset(("int32", "int64", "uint64", "float16", "float32", "float64", "complex128"))
+_KIND = {"b": "b", "i": "i", "u": "i", "f": "f", "c": "c"}
+
+
+def _python_kinds_fit(value, dtype) -> bool:
+    """Whether TF converts the Python number, bool or (nested) list of them ``value`` to
+    ``dtype``: no float for an integer type, only bools for bool, Python bools as numbers for
+    the _DIRECT types or after a number, numpy bools inside a list for bool only. Leaves of
+    other kinds (strings, None) are left to the conversion."""
+    kinds = []  # in order: the first one matters
+    for v in _leaves(value):
+        if isinstance(v, bool):
+            kinds.append("B")  # a Python bool (an int subclass: checked first)
+        elif isinstance(v, (int, np.integer)):
+            kinds.append("i")
+        elif isinstance(v, (float, np.floating)):
+            kinds.append("f")
+        elif isinstance(v, (complex, np.complexfloating)):
+            kinds.append("c")
+        elif isinstance(v, (np.bool_, np.ndarray)) and np.asarray(v).dtype.kind in _KIND:
+            kinds.append(_KIND[np.asarray(v).dtype.kind])
+        else:
+            return True
+    py_bool = {"B"} if dtype.name in _DIRECT or kinds[:1] not in (["B"], ["b"]) else set()
+    kinds = set(kinds)
+    if dtype.is_bool:
+        return kinds <= {"B", "b"}
+    if dtype.is_integer:
+        return kinds <= {"i"} | py_bool
+    if dtype.is_floating:
+        return kinds <= {"i", "f"} | py_bool
+    if dtype.is_complex:
+        return kinds <= {"i", "f", "c"} | py_bool
+    return True
+
+
+def _leaves(value):
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def _generated(value, spec: TensorSpec, eager: bool) -> np.ndarray:
     try:
-        arr = _yielded_as(value, spec.dtype)
+        arr = _yielded_as(value, spec.dtype, eager)
     except (TypeError, ValueError):
         raise InvalidArgumentError(
             None, None, "`generator` yielded an element that could not be converted to the "

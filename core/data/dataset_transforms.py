@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError, OpError
+from ..errors import InvalidArgumentError, OpError, OutOfRangeError
 from ..ops.random_ops import get_seed
 from ..tensor_shape import TensorShape
 from . import structure as st
@@ -35,11 +35,22 @@ class _Map(Dataset):
         super().__init__(st.map_structure(st.spec_of, out), (dataset,), self._fn.captures)
 
     def _elements(self, ctx):
+        return self._results(ctx, fused=False)
+
+    def _results(self, ctx, fused=True):
+        """Each input element mapped, or the OpError of it. The function's OutOfRangeError (a
+        py_func's StopIteration) ends TF1's map for good; a fused batch (see Batch) takes it
+        as an element instead. An input's failed element, an OutOfRangeError too (a fused
+        batch's end for one get_next), is passed on: TF's map returns its input's end."""
         run = self._fn.runner(ctx)
         for element in self._inputs[0]._elements(ctx):
             if not isinstance(element, OpError):  # failed() and attempt() inline: per element
                 try:
                     element = tuple(run(list(element)))
+                except OutOfRangeError as e:
+                    if not fused:
+                        return
+                    element = e
                 except OpError as e:
                     element = e
             yield element
