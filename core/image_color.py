@@ -11,7 +11,7 @@ from . import composites
 from . import dtypes as _dt
 from .graph import convert_to_tensor, name_scope
 from .image_checks import _check, _image, _with_deps
-from .ops import (array_ops, concat_split_ops, math_ops, random_ops, reduction_ops,
+from .ops import (array_ops, concat_split_ops, logic_ops, math_ops, random_ops, reduction_ops,
                   transform_ops, unary_ops)
 from .ops.image_ops import (ADJUST_CONTRAST_V2, ADJUST_HUE, ADJUST_SATURATION, HSV_TO_RGB,
                             RGB_TO_HSV)
@@ -195,6 +195,12 @@ def grayscale_to_rgb(images, name=None):
                              "two-dimensional.")
         if shape.rank and shape[-1].value not in (None, 1):
             raise ValueError("Last dimension of a grayscale image should be size 1.")
+        if not shape.is_fully_defined():  # TF's _AssertGrayscaleImage: checked when it runs
+            images = _with_deps(
+                _check(logic_ops.equal(array_ops.shape(images)[-1], 1),
+                       "Last dimension of a grayscale image should be size 1.") +
+                _check(array_ops.rank(images) >= 2,
+                       "A grayscale image must be at least two-dimensional."), images)
         ones = array_ops.ones(transform_ops.expand_dims(array_ops.rank(images) - 1, 0),
                               dtype=_dt.int32)
         rgb = transform_ops.tile(images, concat_split_ops.concat([ones, [3]], 0), name=name)

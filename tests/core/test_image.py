@@ -358,6 +358,17 @@ def test_standardization_grayscale_brightness_contrast():
                                rtol=1e-6)
 
 
+def test_grayscale_to_rgb_of_an_unknown_shape_checks_the_channels_when_it_runs():
+    # As TF's _AssertGrayscaleImage: two channels are refused at run time, one is tiled.
+    p = tf.placeholder(tf.float32, None)
+    rgb = tf.image.grayscale_to_rgb(p)
+    gray = np.arange(4, dtype=np.float32).reshape(1, 2, 2, 1)
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(rgb, {p: gray}), np.repeat(gray, 3, axis=-1))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="should be size 1"):
+            sess.run(rgb, {p: np.zeros((1, 2, 2, 2), np.float32)})
+
+
 def test_random_brightness_and_contrast():
     with tf.Session() as sess:
         delta = sess.run(tf.image.random_brightness(IMG, 0.2, seed=1)) - IMG
