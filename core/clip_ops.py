@@ -27,17 +27,18 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
 
 
 def global_norm(t_list, name=None):
-    """``sqrt(sum(l2norm(t) ** 2 for t in t_list))``; None entries are ignored, and an
-    IndexedSlices counts its values (as TF1: a repeated index counts each time)."""
+    """``sqrt(sum(l2norm(t) ** 2 for t in t_list))``; None entries are ignored (only Nones:
+    0.0), and an IndexedSlices counts its values (as TF1: a repeated index counts each time)."""
     tensors = [convert_to_tensor(t.values if isinstance(t, IndexedSlices) else t)
                for t in t_list if t is not None]
-    if not tensors:
-        raise ValueError("global_norm needs at least one tensor")
-    graph = tensors[0].graph
+    graph = tensors[0].graph if tensors else get_default_graph()
     # TF's names: the norm is "<scope>/global_norm", the scope "global_norm" or ``name``.
     with graph.as_default(), graph.name_scope(name or "global_norm"):
         half_squares = [nn_ops.l2_loss(t) for t in tensors]  # sum(t**2) / 2 each
-        total = math_ops.add_n(half_squares) if len(half_squares) > 1 else half_squares[0]
+        if not half_squares:  # only Nones: TF's sum of an empty stack, a float32 zero
+            total = array_ops.zeros([])
+        else:
+            total = math_ops.add_n(half_squares) if len(half_squares) > 1 else half_squares[0]
         return unary_ops.sqrt(total * 2.0, name="global_norm")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InvalidArgumentError
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, register
 from .training_ops import (_blockwise, _buffers, _check_grad, _infer_like_var, _infer_sparse,
                            _rowwise, _scalar)
@@ -40,10 +41,30 @@ def _ftrl_rule(lr, l1, l2, lr_power, l2_shrinkage=None, sparse=False, by_lr=Fals
     return update
 
 
+def _check_sparse_ftrl_scalars(lr, l1, l2, shrinkage, lr_power, by_lr):
+    """TF's SparseApplyFtrl(V2) input checks (the dense kernels make none): each a scalar in
+    its range; NaN fails every one."""
+    checks = [(lr, lambda x: x > 0 or (by_lr and x >= 0),
+               "lr is not a positive scalar (or zero if multiply_linear_by_lr is set)"),
+              (l1, lambda x: x >= 0, "l1 regularization strength is not a non-negative scalar"),
+              (l2, lambda x: x >= 0, "l2 regularization strength is not a non-negative scalar")]
+    if shrinkage:
+        checks.append((shrinkage[0], lambda x: x >= 0,
+                       "l2 shrinkage regularization strength is not a non-negative scalar"))
+    checks.append((lr_power, lambda x: x <= 0, "lr_power is not a non-positive scalar"))
+    for value, ok, message in checks:
+        if np.ndim(value) != 0 or not ok(np.asarray(value).item()):
+            shape = ",".join(str(d) for d in np.shape(value))
+            raise InvalidArgumentError(None, None, f"{message}: [{shape}]")
+
+
 def _ftrl_kernel(op_type, shrinkage, sparse):
     def kernel(var_c, accum_c, linear_c, grad, *rest, use_locking, multiply_linear_by_lr):
         var, accum, linear = _buffers(var_c, accum_c, linear_c)
         indices, rest = (rest[0], rest[1:]) if sparse else (None, rest)
+        if sparse:
+            lr, l1, l2, *shrink, lr_power = rest
+            _check_sparse_ftrl_scalars(lr, l1, l2, shrink, lr_power, multiply_linear_by_lr)
         lr, l1, l2, *shrink, lr_power = (_scalar(x) for x in rest)
         rule = _ftrl_rule(lr, l1, l2, lr_power, shrink[0] if shrinkage else None, sparse,
                           multiply_linear_by_lr)

@@ -8,15 +8,15 @@ named as TensorFlow names them (``w/Adam``, ``w/Adam_1``, ``beta1_power``).
 from __future__ import annotations
 
 from .. import dtypes as _dt
-from .. import init_ops
+from .. import init_ops, nest
 from ..gradients import gradients
 from ..graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
 from ..indexed_slices import IndexedSlices
 from ..ops import array_ops, state_ops, training_ops
 from ..partitioned_variables import SaveSliceInfo
 from ..tensor_shape import as_shape
-from ..variables import (Variable, call_initializer, get_variable_scope,
-                         trainable_variables)
+from ..variables import (Variable, call_initializer, get_variable, get_variable_scope,
+                         trainable_variables, variable_scope)
 
 
 class Optimizer:
@@ -53,12 +53,11 @@ class Optimizer:
             var_list = trainable_variables()
             if not var_list:
                 var_list = loss.graph.get_collection(GraphKeys.TRAINABLE_VARIABLES)
-        var_list = list(var_list)
+        var_list = nest.flatten(var_list)  # TF1's: one variable, a dict, nested lists
+        for v in var_list:
+            _check_target(v)
         if not var_list:
             raise ValueError("No variables to optimize.")
-        for v in var_list:
-            if not isinstance(v, Variable):
-                raise TypeError(f"Argument is not a tf.Variable: {v!r}")
         if gate_gradients not in (self.GATE_NONE, self.GATE_OP, self.GATE_GRAPH):
             raise ValueError("gate_gradients must be one of: Optimizer.GATE_NONE, "
                              f"Optimizer.GATE_OP, Optimizer.GATE_GRAPH.  Not {gate_gradients}")
@@ -84,9 +83,10 @@ class Optimizer:
             raise ValueError("No variables provided.")
         pairs = []
         for g, v in grads_and_vars:
-            if not isinstance(v, Variable):
-                raise TypeError(f"Variable must be a tf.Variable: {v!r}")
+            _check_target(v)
             if g is not None:
+                if not isinstance(v, Variable):  # TF1's _TensorProcessor.update_op
+                    raise NotImplementedError("Trying to update a Tensor ", v)
                 if not isinstance(g, IndexedSlices):
                     g = convert_to_tensor(g)
                 if g.dtype != v.dtype:
@@ -199,20 +199,23 @@ class Optimizer:
         return self._slots.setdefault(slot_name, {})
 
     def _make_slot(self, var: Variable, slot_name: str, init_value, op_name):
-        """A slot variable named ``<var>/<op_name>`` (``_1``, ``_2``... if taken), under the
-        variable scope the optimizer runs in, as TF1 names it (``scope/scope/w/Adam``), and
-        colocated with ``var`` as TF1's slot_creator does (same device, ``_class`` ``loc:@var``;
-        the device scopes around do not apply). ``init_value``: a Tensor or a function."""
+        """A slot variable made as TF1's slot_creator makes it: by ``get_variable`` in a new
+        variable scope ``<var>/<op_name>`` (``_1``, ``_2``... if taken) inside the current one
+        (``scope/scope/w/Adam``), so that scope's reuse, custom getter and regularizer apply
+        (under reuse=True there is no slot to reuse: ValueError, as in TF1), without its
+        partitioner; colocated with ``var`` (same device, ``_class`` ``loc:@var``; the device
+        scopes around do not apply). ``init_value``: a Tensor or a function."""
         slots = self._slot_dict(slot_name)
         if var not in slots:
             graph = var.graph
-            scope = get_variable_scope().name
-            name = f"{var.op.name}/{op_name or self._name}"
             shape = (init_value if isinstance(init_value, Tensor) else var).shape
-            with graph.as_default(), graph.name_scope(None), graph.colocate_with(var):
-                slots[var] = slot = Variable(init_value, trainable=False,
-                                             name=f"{scope}/{name}" if scope else name,
-                                             validate_shape=shape.is_fully_defined())
+            with graph.as_default(), graph.name_scope(None), graph.colocate_with(var), \
+                    variable_scope(None, default_name=f"{var.op.name}/{op_name or self._name}"):
+                get_variable_scope().set_partitioner(None)
+                slots[var] = slot = get_variable(
+                    "", initializer=init_value, trainable=False,
+                    use_resource=getattr(var, "_resource", None),
+                    validate_shape=shape.is_fully_defined())
             _slice_like(slot, var)
         return slots[var]
 
@@ -283,16 +286,32 @@ class Optimizer:
         Without a sparse kernel, the dense update: for GradientDescent, Adam and Adagrad,
         TF1's sparse updates give the same numbers (a row without a gradient changes exactly
         as a zero gradient changes it)."""
+        values, unique = _deduplicate(grad.values, grad.indices)
         if self._overrides("_apply_sparse"):
-            values, unique = _deduplicate(grad.values, grad.indices)
             return self._apply_sparse(IndexedSlices(values, unique, grad.dense_shape), var)
-        if grad.dense_shape is None:  # a hand-built one: the variable's shape, as TF1 uses
-            grad = IndexedSlices(grad.values, grad.indices, array_ops.shape(var))
+        # A hand-built one without dense_shape: the variable's shape, as TF1 uses.
+        shape = array_ops.shape(var) if grad.dense_shape is None else grad.dense_shape
         dense = self._resource_apply_dense if self._resource_only() else self._apply_dense
-        return dense(convert_to_tensor(grad), var)
+        # Densifying drops a negative index (UnsortedSegmentSum) where TF1's sparse updates
+        # (ScatterAdd of the deduplicated indices) fail: a gather of those rows fails first,
+        # with the same message ("indices[0] = -1 is not in [0, 4)"), before any update.
+        from ..ops import gather_ops
+
+        with var.graph.control_dependencies([gather_ops.gather(var, unique)]):
+            return dense(convert_to_tensor(IndexedSlices(values, unique, shape)), var)
 
     def _finish(self, update_ops, name_scope):
         return array_ops.group(*update_ops, name=name_scope)
+
+
+def _check_target(v):
+    """As TF1's _get_processor: a Variable, or a Tensor (its gradient is computed; updating it
+    is NotImplementedError); anything else fails as there."""
+    if isinstance(v, (Variable, Tensor)):
+        return
+    if not hasattr(v, "op"):  # TF1 reads v.op first: a set, a generator, a string
+        raise AttributeError(f"'{type(v).__name__}' object has no attribute 'op'")
+    raise NotImplementedError("Trying to optimize unsupported type ", v)
 
 
 def _deduplicate(values, indices):
