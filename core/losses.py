@@ -8,10 +8,12 @@ to ``loss_collection``, as ``tf.compat.v1.losses`` does.
 from __future__ import annotations
 
 from . import dtypes as _dt
-from .graph import GraphKeys, convert_to_tensor, get_default_graph, name_scope
+from .control_flow import cond
+from .graph import (GraphKeys, control_dependencies, convert_to_tensor, get_default_graph,
+                    name_scope)
 from . import nn_impl
-from .ops import (array_ops, logic_ops, math_ops, nn_ops, reduction_ops, softmax_ops,
-                  transform_ops, unary_ops)
+from .ops import (array_ops, logging_ops, logic_ops, math_ops, nn_ops, reduction_ops,
+                  softmax_ops, transform_ops, unary_ops)
 
 __all__ = [
     "Reduction", "compute_weighted_loss", "absolute_difference", "cosine_distance",
@@ -47,18 +49,47 @@ _BROADCAST_ERROR = "weights can not be broadcast to values."
 
 
 def _assert_broadcastable(weights, values):
-    """The static half of TF's ``assert_broadcastable``: weights are a scalar, or have the
-    values' rank with each dim 1 or equal to the values' dim."""
+    """TF's ``assert_broadcastable``: weights are a scalar, or have the values' rank with each
+    dim 1 or equal to the values' dim. Static ranks (and, for the dims, fully known shapes)
+    decide now, raising ValueError, and give None; otherwise an Assert op checks at run time
+    (run it, or depend on it)."""
     w, v = weights.shape, values.shape
-    if w.rank is None or v.rank is None or w.rank == 0:
-        return
-    if w.rank != v.rank:
-        raise ValueError(f"{_BROADCAST_ERROR} values.rank={v.rank}. weights.rank={w.rank}. "
-                         f"values.shape={v}. weights.shape={w}.")
-    for i, (a, b) in enumerate(zip(w.as_tuple(), v.as_tuple())):
-        if a is not None and b is not None and a not in (1, b):
-            raise ValueError(f"{_BROADCAST_ERROR} Mismatch at dim {i}. values.shape={v}, "
-                             f"weights.shape={w}.")
+    if w.rank is not None and v.rank is not None:
+        if w.rank == 0:
+            return None
+        if w.rank != v.rank:
+            raise ValueError(f"{_BROADCAST_ERROR} values.rank={v.rank}. weights.rank={w.rank}. "
+                             f"values.shape={v}. weights.shape={w}.")
+        if w.is_fully_defined() and v.is_fully_defined():
+            for i, (a, b) in enumerate(zip(w.as_tuple(), v.as_tuple())):
+                if a not in (1, b):
+                    raise ValueError(f"{_BROADCAST_ERROR} Mismatch at dim {i}. "
+                                     f"values.shape={v}, weights.shape={w}.")
+            return None
+    with name_scope(None, "assert_broadcastable", (weights, values)) as scope:
+        with name_scope(None, "weights", (weights,)):
+            w_shape = array_ops.shape(weights, name="shape")
+            w_rank = array_ops.rank(weights, name="rank")
+        with name_scope(None, "values", (values,)):
+            v_shape = array_ops.shape(values, name="shape")
+            v_rank = array_ops.rank(values, name="rank")
+        is_scalar = logic_ops.equal(0, w_rank, name="is_scalar")
+
+        def valid_nonscalar():  # TF's _has_valid_nonscalar_shape: same rank, dims equal or 1
+            same_rank = logic_ops.equal(v_rank, w_rank, name="is_same_rank")
+            return cond(same_rank, lambda: reduction_ops.reduce_all(logic_ops.logical_or(
+                logic_ops.equal(w_shape, v_shape), logic_ops.equal(w_shape, 1))),
+                lambda: same_rank, name="has_valid_nonscalar_shape")
+
+        is_valid = cond(is_scalar, lambda: is_scalar, valid_nonscalar, name="is_valid_shape")
+        return logging_ops.Assert(is_valid, [
+            _BROADCAST_ERROR, "weights.shape=", weights.name, w_shape, "values.shape=",
+            values.name, v_shape, "is_scalar=", is_scalar], name=scope)
+
+
+def _after(op):
+    """Control dependencies on ``op``, when there is one (a static check gives None)."""
+    return control_dependencies([] if op is None else [op])
 
 
 def _broadcast_weights(weights, values):
@@ -68,8 +99,8 @@ def _broadcast_weights(weights, values):
         if weights.shape.is_fully_defined() and values.shape.is_fully_defined() and \
                 weights.shape.is_compatible_with(values.shape):
             return weights
-        _assert_broadcastable(weights, values)
-        return math_ops.multiply(weights, array_ops.ones_like(values), name=scope)
+        with _after(_assert_broadcastable(weights, values)):
+            return math_ops.multiply(weights, array_ops.ones_like(values), name=scope)
 
 
 def _safe_mean(losses, num_present):
@@ -111,10 +142,10 @@ def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=Graph
         losses = convert_to_tensor(losses)
         input_dtype = losses.dtype
         weights_t = convert_to_tensor(weights)
-        _assert_broadcastable(weights_t, losses)
-        losses = math_ops.cast(losses, _dt.float32)
-        weights_t = math_ops.cast(weights_t, _dt.float32)
-        weighted_losses = math_ops.multiply(losses, weights_t)
+        with _after(_assert_broadcastable(weights_t, losses)):
+            losses = math_ops.cast(losses, _dt.float32)
+            weights_t = math_ops.cast(weights_t, _dt.float32)
+            weighted_losses = math_ops.multiply(losses, weights_t)
         if reduction == Reduction.NONE:
             loss = weighted_losses
         else:
@@ -236,19 +267,19 @@ def mean_pairwise_squared_error(labels, predictions, weights=1.0, scope=None,
         labels = math_ops.cast(convert_to_tensor(labels), _dt.float32)
         predictions = math_ops.cast(convert_to_tensor(predictions), _dt.float32)
         predictions.shape.assert_is_compatible_with(labels.shape)
-        _assert_broadcastable(weights, labels)
-        diffs = math_ops.subtract(predictions, labels)
-        axes = _inner_axes(diffs)
-        n = _num_present(diffs, weights, per_batch=True)
-        sum_squares = reduction_ops.reduce_sum(math_ops.square(diffs), axis=axes, keepdims=True)
-        term1 = 2.0 * math_ops.div_no_nan(sum_squares, math_ops.maximum(n - 1, 0.0),
-                                          name="value")
-        sum_diff = reduction_ops.reduce_sum(diffs, axis=axes, keepdims=True)
-        term2 = 2.0 * math_ops.div_no_nan(math_ops.square(sum_diff),
-                                          math_ops.maximum(n * (n - 1), 0.0), name="value")
-        loss = reduction_ops.reduce_sum(math_ops.multiply(term1 - term2, weights))
-        mean_loss = logic_ops.where(reduction_ops.reduce_sum(n) > 0, loss,
-                                    array_ops.zeros_like(loss), name="value")
+        with _after(_assert_broadcastable(weights, labels)):
+            diffs = math_ops.subtract(predictions, labels)
+            axes = _inner_axes(diffs)
+            n = _num_present(diffs, weights, per_batch=True)
+            sum_squares = reduction_ops.reduce_sum(math_ops.square(diffs), axis=axes, keepdims=True)
+            term1 = 2.0 * math_ops.div_no_nan(sum_squares, math_ops.maximum(n - 1, 0.0),
+                                              name="value")
+            sum_diff = reduction_ops.reduce_sum(diffs, axis=axes, keepdims=True)
+            term2 = 2.0 * math_ops.div_no_nan(math_ops.square(sum_diff),
+                                              math_ops.maximum(n * (n - 1), 0.0), name="value")
+            loss = reduction_ops.reduce_sum(math_ops.multiply(term1 - term2, weights))
+            mean_loss = logic_ops.where(reduction_ops.reduce_sum(n) > 0, loss,
+                                        array_ops.zeros_like(loss), name="value")
         add_loss(mean_loss, loss_collection)
         return mean_loss
 

@@ -6,8 +6,10 @@ the updated value; ``value`` reads the counters. Counter names follow TF1's
 from __future__ import annotations
 
 from . import dtypes as _dt
+from .control_flow import cond
 from .graph import GraphKeys, control_dependencies, convert_to_tensor, get_default_graph
 from .ops import array_ops, logic_ops, math_ops, reduction_ops, state_ops, transform_ops
+from .ops.count_ops import _remove_squeezable_dimensions
 from .variables import Variable, variable_scope
 
 __all__ = ["accuracy", "mean", "precision", "recall"]
@@ -31,32 +33,42 @@ def _collect(metrics_collections, value, updates_collections, update):
 def _squeezed(predictions, labels=None, weights=None):
     """TF1's _remove_squeezable_dimensions: a trailing dimension of size 1 that makes labels
     and predictions differ in rank by one is squeezed out, and weights one rank above or
-    below the predictions get it squeezed out or added, before anything broadcasts (else
-    [N, 1] labels against [N] predictions would compare N x N)."""
+    below the predictions get it squeezed out or added (scalar weights stay), before anything
+    broadcasts (else [N, 1] labels against [N] predictions would compare N x N). Static ranks
+    decide now; a rank known only at run time, as TF, with conds on the rank difference."""
     predictions = convert_to_tensor(predictions)
-
-    def last_is_one(t):
-        d = t.shape[-1].value if t.shape.rank else None
-        return d is None or d == 1
-
     if labels is not None:
-        labels = convert_to_tensor(labels)
-        pr, lr = predictions.shape.rank, labels.shape.rank
-        if pr is not None and lr is not None:
-            if pr - lr == 1 and last_is_one(predictions):
-                predictions = transform_ops.squeeze(predictions, [-1])
-            elif lr - pr == 1 and last_is_one(labels):
-                labels = transform_ops.squeeze(labels, [-1])
+        labels, predictions = _remove_squeezable_dimensions(convert_to_tensor(labels),
+                                                            predictions)
         if not predictions.shape.is_compatible_with(labels.shape):
             raise ValueError(f"Shapes {predictions.shape} and {labels.shape} are incompatible")
-    if weights is not None:
-        weights = convert_to_tensor(weights)
-        wr, pr = weights.shape.rank, predictions.shape.rank
-        if wr and pr is not None:
-            if wr - pr == 1:
-                weights = transform_ops.squeeze(weights, [-1])
-            elif pr - wr == 1:
-                weights = transform_ops.expand_dims(weights, -1)
+    if weights is None:
+        return predictions, labels, None
+    weights = convert_to_tensor(weights)
+    wr, pr = weights.shape.rank, predictions.shape.rank
+    if wr == 0:
+        return predictions, labels, weights
+    if wr is not None and pr is not None:
+        if wr - pr == 1:
+            weights = transform_ops.squeeze(weights, [-1])
+        elif pr - wr == 1:
+            weights = transform_ops.expand_dims(weights, -1)
+        return predictions, labels, weights
+    w_rank = array_ops.rank(weights)
+    rank_diff = w_rank - array_ops.rank(predictions)
+    w = weights
+
+    def maybe_squeeze():  # a static last dim other than 1 would only fail to squeeze
+        if wr is not None and not w.shape[-1].is_compatible_with(1):
+            return w
+        return transform_ops.squeeze(w, [-1])
+
+    def maybe_expand():
+        return cond(logic_ops.equal(rank_diff, -1), lambda: transform_ops.expand_dims(w, -1),
+                    lambda: w)
+
+    weights = cond(logic_ops.equal(w_rank, 0), lambda: w,
+                   lambda: cond(logic_ops.equal(rank_diff, 1), maybe_squeeze, maybe_expand))
     return predictions, labels, weights
 
 

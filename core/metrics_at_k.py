@@ -14,7 +14,7 @@ from . import dtypes as _dt
 from . import sets
 from .array_extra import convert_to_tensor_or_sparse_tensor as _tensor_or_sparse
 from .control_flow import cond
-from .graph import convert_to_tensor, get_default_graph, name_scope
+from .graph import control_dependencies, convert_to_tensor, get_default_graph, name_scope
 from .losses import _assert_broadcastable, _broadcast_weights
 from .metrics_extra import metric_variable
 from .ops import (array_ops, concat_split_ops, logic_ops, math_ops, reduction_ops, slicing_ops,
@@ -97,8 +97,9 @@ def _weighted_count(count, weights):
     if weights is None:
         return count
     weights = convert_to_tensor(weights)
-    _assert_broadcastable(weights, count)  # the static half of TF's assert_broadcastable
-    return math_ops.multiply(count, math_ops.cast(weights, _dt.float64))
+    check = _assert_broadcastable(weights, count)
+    with control_dependencies([] if check is None else [check]):
+        return math_ops.multiply(count, math_ops.cast(weights, _dt.float64))
 
 
 def _sparse_true_positive_at_k(labels, predictions_idx, class_id=None, weights=None,

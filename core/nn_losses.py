@@ -9,8 +9,6 @@ class weights with embedding_lookup (nn_embedding.py).
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import dtypes as _dt
 from .graph import convert_to_tensor, name_scope
 from .nn_embedding import embedding_lookup
@@ -112,14 +110,24 @@ def _sampled_logits(weights, biases, labels, inputs, num_sampled, num_classes, n
         array_ops.reshape(inputs, [-1, 1, dim]) * true_w, 2) + array_ops.reshape(
             true_b, [-1, num_true])
     sampled_logits = linalg_ops.matmul(inputs, sampled_w, transpose_b=True) + sampled_b
-    if remove_accidental_hits:  # a sampled class that is a row's true class: pushed to -inf
-        hits = logic_ops.equal(array_ops.reshape(labels, [-1, num_true, 1]),
-                               array_ops.reshape(sampled, [1, 1, -1]))
-        hit = reduction_ops.reduce_any(hits, 1)
-        sampled_logits = logic_ops.where_v2(
-            hit, array_ops.fill(array_ops.shape(sampled_logits),
-                                np.array(np.finfo(np.float32).min, np.float32)),
-            sampled_logits)
+    if remove_accidental_hits:
+        # TF's way: -FLT_MAX added where ComputeAccidentalHits points. It maps each sampled id
+        # to its last position, so of a repeated id only the last copy is masked.
+        from .ops.candidate_ops import compute_accidental_hits
+        from .ops.sparse_dense_ops import SPARSE_TO_DENSE
+
+        acc_indices, acc_ids, acc_weights = compute_accidental_hits(labels, sampled,
+                                                                    num_true=num_true)
+        sparse_indices = concat_split_ops.concat(
+            [array_ops.reshape(acc_indices, [-1, 1]),
+             array_ops.reshape(math_ops.cast(acc_ids, _dt.int32), [-1, 1])], 1,
+            name="sparse_indices")
+        sampled_logits_shape = concat_split_ops.concat(
+            [array_ops.shape(labels)[:1], array_ops.constant([num_sampled], _dt.int32)], 0)
+        sampled_logits += SPARSE_TO_DENSE(
+            sparse_indices, sampled_logits_shape,
+            math_ops.cast(acc_weights, sampled_logits.dtype),
+            array_ops.constant(0.0, sampled_logits.dtype), validate_indices=False)
     if subtract_log_q:
         true_logits -= unary_ops.log(true_expected)
         sampled_logits -= unary_ops.log(sampled_expected)
@@ -138,9 +146,13 @@ def nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true
         logits, targets = _sampled_logits(
             weights, biases, labels, inputs, num_sampled, num_classes, num_true,
             sampled_values, True, remove_accidental_hits, partition_strategy)
-        per_class = sigmoid_cross_entropy_with_logits(labels=targets, logits=logits,
-                                                      name="sampled_losses")
-        return reduction_ops.reduce_sum(per_class, 1)
+    # As TF, the loss is made outside that scope (its output is the caller's Reshape) and its
+    # rows summed by a matmul with ones (TF's _sum_rows).
+    per_class = sigmoid_cross_entropy_with_logits(labels=targets, logits=logits,
+                                                  name="sampled_losses")
+    ones = array_ops.ones(concat_split_ops.stack([array_ops.shape(per_class)[1], 1]),
+                          per_class.dtype)
+    return array_ops.reshape(linalg_ops.matmul(per_class, ones), [-1])
 
 
 def sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
@@ -154,4 +166,7 @@ def sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_class
         logits, targets = _sampled_logits(
             weights, biases, labels, inputs, num_sampled, num_classes, num_true,
             sampled_values, True, remove_accidental_hits, partition_strategy, seed)
-        return softmax_cross_entropy_with_logits_v2(labels=targets, logits=logits)
+    # As TF, the loss is made outside that scope: its output is the caller's
+    # softmax_cross_entropy_with_logits/Reshape_2.
+    targets = array_ops.stop_gradient(targets, name="labels_stop_gradient")
+    return softmax_cross_entropy_with_logits_v2(labels=targets, logits=logits)

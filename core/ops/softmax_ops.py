@@ -311,17 +311,17 @@ def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, d
                 perm = _move_axis_perm(rank, axis % rank, swap=False)
             precise = transform_ops.transpose(precise, perm)
             labels = transform_ops.transpose(labels, perm)
-        if rank == 2 and labels.shape.rank in (1, 2):
-            cost = SOFTMAX_CROSS_ENTROPY_WITH_LOGITS(precise, labels, name=scope)[0]
+        # As TF, even for matrices: flattened to matrices and the cost reshaped back, so the
+        # output is <scope>/Reshape_2 (a frozen graph's output name); the reshapes are views.
+        in_shape = array_ops.shape(precise)
+        cost = SOFTMAX_CROSS_ENTROPY_WITH_LOGITS(
+            _flatten_outer_dims(precise), _flatten_outer_dims(labels), name=scope)[0]
+        outer = shape.as_list()[:-1] if rank is not None and axis == -1 else None
+        if outer is not None and outer.count(None) <= 1 and 0 not in outer:
+            # at most one unknown dim, which -1 says (it could not beside an empty one)
+            cost = array_ops.reshape(cost, [-1 if d is None else d for d in outer])
         else:
-            in_shape = array_ops.shape(precise)
-            cost = SOFTMAX_CROSS_ENTROPY_WITH_LOGITS(
-                _flatten_outer_dims(precise), _flatten_outer_dims(labels), name=scope)[0]
-            outer = shape.as_list()[:-1] if rank is not None and axis == -1 else None
-            if outer is not None and None not in outer:
-                cost = array_ops.reshape(cost, outer)
-            else:
-                cost = array_ops.reshape(cost, in_shape[:-1])
+            cost = array_ops.reshape(cost, in_shape[:-1])
         if rank is not None:
             dims = shape.as_list()
             del dims[axis]
