@@ -9,20 +9,9 @@ import numpy as np
 import pytest
 
 import minitf as tf
+from tests.core.test_data_probe_fixes import _plain, _tf1
 
 END = "END"
-
-
-def _tf1():
-    return pytest.importorskip("tensorflow.compat.v1")
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_plain(v) for v in value)
-    return np.asarray(value).tolist()
 
 
 def _drain(lib, build, limit=12, reinit=None):
