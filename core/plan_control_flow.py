@@ -226,14 +226,21 @@ def _exits_of(t: Tensor) -> list:
 
 def _predicate(t: Tensor) -> Tensor:
     """A Switch's predicate, through Identities (tf.cond's pred_id is one) to its source, so
-    the switches of one cond agree on it. Also through an Identity with control inputs (in a
-    loop body pred_id waits on the loop's pivot, and its branches' Switches disagreed with
-    the cond's Switch of the predicate itself): its value is its input's, and when it may
-    be dead, a Switch reading it has that in its own condition already."""
+    the switches of one cond agree on it. Also through an Identity whose control inputs are
+    all pivots (in a loop body pred_id waits on the loop's pivot, and its branches' Switches
+    disagreed with the cond's Switch of the predicate itself): its value is its input's, and
+    when it may be dead, a Switch reading it has that in its own condition already. Not
+    through other control inputs: those order the cond after them (an initializer, say)."""
     while t._op._opdef.kernel is identity_kernel and t._op._inputs and \
-            t._op._opdef.dead is None:
+            t._op._opdef.dead is None and all(map(_is_pivot, t._op._control_inputs)):
         t = t._op._inputs[0]
     return t
+
+
+def _is_pivot(op) -> bool:
+    """Whether ``op`` is a branch's or a loop body's pivot: an Identity of a Switch's output."""
+    return op._opdef.kernel is identity_kernel and bool(op._inputs) and \
+        op._inputs[0]._op._opdef.type in ("Switch", "RefSwitch")
 
 
 def _merged_condition(op, ins, of) -> frozenset:

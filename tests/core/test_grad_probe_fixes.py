@@ -311,3 +311,18 @@ def test_against_tensorflow():
             assert mine[key] == ref, key
         else:
             np.testing.assert_allclose(mine[key], ref, rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_a_cond_under_control_dependencies_still_runs_after_them():
+    # pred_id then waits on the initializer: _predicate must not look through it, or the
+    # branch reads the variable before it is initialized. (Branches that are operations.)
+    with minitf.Graph().as_default():
+        i, v = minitf.placeholder(minitf.int32, []), minitf.Variable(0)
+        with minitf.control_dependencies([v.initializer]):
+            r = minitf.switch_case(i, [lambda: minitf.group(minitf.assign_add(v, 1)),
+                                       lambda: minitf.assign_add(v, 10).op,
+                                       lambda: minitf.no_op()])
+        with minitf.control_dependencies([r]):
+            after = minitf.identity(v)
+        with minitf.Session() as sess:
+            assert [sess.run(after, {i: k}) for k in (0, 1, 2, 7)] == [1, 10, 0, 0]
