@@ -113,10 +113,12 @@ def _frame_shape(signal, frame_length, frame_step, pad_end, axis):
     n, step, length = _static_int(frame_length), _static_int(frame_step), dims[axis]
     count = None
     if length is not None and step is not None:
+        # TF divides numpy values, where x // 0 is 0 (a step of 0 fails in FloorDiv at run)
+        div = (lambda a: a // step) if step else (lambda a: 0)
         if pad_end:
-            count = max(0, -(-length // step))
+            count = max(0, -div(-length))
         elif n is not None:
-            count = max(0, (length - n + step) // step)
+            count = max(0, div(length - n + step))
     return dims[:axis] + [count, n] + dims[axis + 1:]
 
 

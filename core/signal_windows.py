@@ -9,6 +9,7 @@ from . import dtypes as _dt
 from .graph import constant_value, convert_to_tensor
 from .ops import array_ops, concat_split_ops
 from .ops._math_util import _scope
+from .ops.logic_ops import equal, where_v2
 from .ops.math_ops import cast
 from .ops.unary_ops import cos, exp, sin, sqrt, square
 
@@ -44,9 +45,6 @@ def _raised_cosine_window(name, default, window_length, periodic, dtype, a, b):
     with _scope(name, default, ()):
         window_length = _scalar(window_length, "window_length", _dt.int32)
         n_static = _static_int(window_length)
-        if n_static is None:
-            raise NotImplementedError(f"{default} needs a window_length known at graph "
-                                      "construction")
         if n_static == 1:
             return array_ops.ones([1], dtype=dtype)
         periodic = cast(convert_to_tensor(periodic, dtype=_dt.bool, name="periodic"), _dt.int32)
@@ -54,7 +52,11 @@ def _raised_cosine_window(name, default, window_length, periodic, dtype, a, b):
         n = cast(window_length + periodic * even - 1, dtype)
         count = cast(array_ops.range_(window_length), dtype)
         cos_arg = array_ops.constant(2 * np.pi, dtype=dtype) * count / n
-        return cast(a - b * cos(cos_arg), dtype)
+        window = cast(a - b * cos(cos_arg), dtype)
+        if n_static is not None:
+            return window
+        # A run-time length of 1 divides by n = 0: select the ones (TF uses a cond)
+        return where_v2(equal(window_length, 1), array_ops.ones_like(window), window)
 
 
 def hann_window(window_length, periodic=True, dtype=_dt.float32, name=None):

@@ -227,9 +227,23 @@ def _matrix_diag_infer(diagonal, k, num_rows, num_cols, padding_value, *, align)
                           f"{k1 - k0 + 1}")
     rows, cols = const_ints(num_rows), const_ints(num_cols)
     max_len = dims[-1]
-    if rows is None or cols is None or max_len is None:
-        return [TensorSpec(batch + (None, None), diagonal.dtype)]
-    m, n = _output_dims(rows[0], cols[0], max_len, k0, k1)
+    if max_len is None:  # only sizes given as constants are known
+        m, n = (None if v is None or v[0] == -1 else v[0] for v in (rows, cols))
+        return [TensorSpec(batch + (m, n), diagonal.dtype)]
+    # As TF's shape function: a num_rows / num_cols unknown here counts as unset (-1), so
+    # diag of a [None, 3] diagonal with a fed num_rows is statically [None, 3, 3].
+    m, n = _output_dims(-1 if rows is None else rows[0], -1 if cols is None else cols[0],
+                        max_len, k0, k1)
+    min_rows, min_cols = max_len - min(k1, 0), max_len + max(k0, 0)
+    if m < min_rows:
+        raise shape_error("num_rows is too small")
+    if n < min_cols:
+        raise shape_error("num_cols is too small.")
+    if m != min_rows and n != min_cols:
+        raise shape_error("num_rows and num_cols are not consistent with lower_diag_index, "
+                          "upper_diag_index, and the length of the given diagonals.\n"
+                          f"num_rows = {m} != min_num_rows = {min_rows}, num_cols = {n} != "
+                          f"min_num_cols = {min_cols}")
     return [TensorSpec(batch + (m, n), diagonal.dtype)]
 
 

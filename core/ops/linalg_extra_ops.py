@@ -14,7 +14,7 @@ import collections
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError
+from ..errors import FailedPreconditionError, InvalidArgumentError
 from ..graph import convert_to_tensor
 from ..opdef import NO_GRADIENT, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape, broadcast_shapes
@@ -296,9 +296,11 @@ def _cross_kernel(a, b):
     if a.shape != b.shape:
         raise InvalidArgumentError(None, None, f"Both inputs must be of same shape: "
                                    f"{_dims(a)} vs. {_dims(b)}")
-    if a.ndim < 1 or a.shape[-1] != 3:
-        raise InvalidArgumentError(None, None, f"Trailing dimension must be of size 3 but "
-                                   f"is {a.shape[-1] if a.ndim else 'missing'}")
+    if a.ndim < 1:
+        raise InvalidArgumentError(None, None, f"Input must be at least 1D{_dims(a)}")
+    if a.shape[-1] != 3:  # TF's kernel: a FailedPrecondition, not an InvalidArgument
+        raise FailedPreconditionError(None, None, "Cross-products are only defined for "
+                                      "3-element vectors.")
     return np.cross(a, b).astype(a.dtype, copy=False)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor
 from ..opdef import OpDef, TensorSpec, register, req, shape_error
@@ -154,9 +155,24 @@ def _batch_matmul_v3_infer(x, y, *, Tout, adj_x, adj_y, grad_x=False, grad_y=Fal
                                adj_x=adj_x, adj_y=adj_y)
 
 
+# TF's CPU kernels with an integer Tout (mixed float dtypes are computed here, though TF's CPU
+# build lacks them); other integer results would come from silently truncated or wrapped operands.
+_V3_INT_KERNELS = {("int8", "int8", "int32"), ("int8", "uint8", "int32"),
+                   ("uint8", "int8", "int32"), ("uint8", "uint8", "int32"),
+                   ("int16", "int16", "int16"), ("int32", "int32", "int32"),
+                   ("int64", "int64", "int64")}
+_TF_TYPE_NAMES = {"float16": "HALF", "float32": "FLOAT", "float64": "DOUBLE"}
+
+
 def _batch_matmul_v3_kernel(x, y, *, Tout, adj_x, adj_y, grad_x=False, grad_y=False):
     # The operands in Tout first: int8 x int8 -> int32 accumulates in int32, as TF's kernel.
     out = Tout.as_numpy_dtype
+    types = (np.dtype(x.dtype).name, np.dtype(y.dtype).name, Tout.name)
+    if Tout.is_integer and types not in _V3_INT_KERNELS:
+        ta, tb, to = ("DT_" + _TF_TYPE_NAMES.get(t, t.upper()) for t in types)
+        raise InvalidArgumentError(None, None, "No OpKernel was registered to support Op "
+                                   f"'BatchMatMulV3' with these attrs: [Ta={ta}, Tb={tb}, "
+                                   f"Tout={to}]")
     return _batch_matmul_kernel(np.asarray(x).astype(out, copy=False),
                                 np.asarray(y).astype(out, copy=False), adj_x=adj_x,
                                 adj_y=adj_y)
@@ -178,7 +194,7 @@ def _batch_matmul_v3_grad(op, dy):
 
 
 # TF 2.x's matmul of mixed or integer operands (Keras 3's int8 quantized Dense and
-# EinsumDense); tf.matmul here emits V2, so V3 comes with imported graphs.
+# EinsumDense); tf.matmul emits it for an output_type other than its operands' dtype.
 BATCH_MATMUL_V3 = register(OpDef(
     "BatchMatMulV3", inputs=["x:Ta", "y:Tb"],
     attrs={"Tout": req("type"), "adj_x": False, "adj_y": False, "grad_x": False,
@@ -191,8 +207,10 @@ BATCH_MATMUL_V3 = register(OpDef(
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
-           a_is_sparse=False, b_is_sparse=False, name=None):
-    """MatMul for matrices; BatchMatMulV2 (adj_x/adj_y) when either rank is > 2 or unknown."""
+           a_is_sparse=False, b_is_sparse=False, output_type=None, name=None):
+    """MatMul for matrices; BatchMatMulV2 (adj_x/adj_y) when either rank is > 2 or unknown;
+    BatchMatMulV3 when ``output_type`` differs from an operand's dtype (as TF 2.x: its CPU
+    kernels take (u)int8 operands to int32; other pairs fail at run)."""
     for t, adj, s in ((transpose_a, adjoint_a, "a"), (transpose_b, adjoint_b, "b")):
         if t and adj:
             raise ValueError(f"Only one of `transpose_{s}` and `adjoint_{s}` can be True. "
@@ -201,12 +219,17 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
         a = convert_to_tensor(a, name="a")
         b = convert_to_tensor(b, preferred_dtype=a.dtype, name="b")
         ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
-        batched = any(r is None or r > 2 for r in (a.shape.rank, b.shape.rank))
+        if output_type is not None:
+            output_type = _dt.as_dtype(output_type)
+        v3 = output_type is not None and not a.dtype == b.dtype == output_type
+        batched = v3 or any(r is None or r > 2 for r in (a.shape.rank, b.shape.rank))
         if a.dtype.is_complex:  # as TF's matmul: conjugate where the op's flag would not
             from .complex_ops import conj
 
             a = conj(a) if (transpose_a if batched else adjoint_a) else a
             b = conj(b) if (transpose_b if batched else adjoint_b) else b
+        if v3:
+            return BATCH_MATMUL_V3(a, b, Tout=output_type, adj_x=ta, adj_y=tb, name=scope)
         if batched:
             return BATCH_MATMUL_V2(a, b, adj_x=ta, adj_y=tb, name=scope)
         return MATMUL(a, b, transpose_a=ta, transpose_b=tb, name=scope)
