@@ -15,6 +15,7 @@ from .ops import (array_ops, complex_ops, concat_split_ops, fill_ops, linalg_ops
 from .ops.array_extra_ops import setdiff1d
 from .ops.axis_perm import axis_to_last
 from .ops.gather_ops import gather
+from .ops.graph_compat_ops import CLIP_BY_VALUE
 from .ops.reverse_ops import REVERSE_V2
 from .tensor_conversion import constant_value
 
@@ -442,23 +443,47 @@ def _sort_or_argsort(values, axis, direction, return_argsort, name):
 
 
 def saturate_cast(value, dtype, name=None):
-    """``tf.saturate_cast``: ``value`` clipped to the range of ``dtype`` (limits representable
-    in both dtypes, rounded toward 0), then cast."""
+    """``tf.saturate_cast``: ``value`` clipped (ClipByValue "clamp") to the range of ``dtype``
+    (limits representable in both dtypes, rounded toward 0), then cast. As TF 2.21: a real input
+    is always clamped (inf -> float32's max even for float32 -> float32); a complex one cast to a
+    real dtype loses its imaginary part first; complex -> complex clamps the real and imaginary
+    parts, only when narrowing. The limits are exact: TF 2.21's own overflow (all INT64_MIN for
+    int64 -> int64, inf -> INT64_MIN for float -> int64, an error for uint64 inputs) is not
+    copied."""
     with name_scope(name, "saturate_cast", [value]) as scope:
         value = convert_to_tensor(value, name="value")
-        dtype = _dt.as_dtype(dtype)
-        src = value.dtype
-        if src.min < dtype.min or src.max > dtype.max:
-            np_src = src.as_numpy_dtype
-            # Compared as Python numbers (exact): numpy would round the int limit to float32.
-            low = np_src(max(src.min, dtype.min))
-            if low.item() < dtype.min:
-                low = np.nextafter(low, np_src(0))
-            high = np_src(min(src.max, dtype.max))
-            if high.item() > dtype.max:
-                high = np.nextafter(high, np_src(0))
-            value = math_ops.clip_by_value(value, low, high, name="clamp")
+        dtype = _dt.as_dtype(dtype).base_dtype
+        src = value.dtype.base_dtype
+        if src.is_complex and not dtype.is_complex:
+            value, src = complex_ops.real(value), src.real_dtype
+        if src.is_complex:
+            if src.real_dtype.max > dtype.real_dtype.max:
+                low, high = _saturation_limits(src.real_dtype, dtype.real_dtype)
+                value = _clamp(value, complex(low, low), complex(high, high), src)
+        else:
+            low, high = _saturation_limits(src, dtype.real_dtype)
+            value = _clamp(value, low, high, src)
         return math_ops.cast(value, dtype, name=scope)
+
+
+def _saturation_limits(src, dst):
+    """The lowest and highest ``src`` values within ``dst``'s range."""
+    np_src = src.as_numpy_dtype
+    # Compared as Python numbers (exact): numpy would round int32's limit to float16's inf.
+    src_min, src_max, dst_min, dst_max = (np.asarray(v).item()
+                                          for v in (src.min, src.max, dst.min, dst.max))
+    low = np_src(max(src_min, dst_min))
+    if low.item() < dst_min:
+        low = np.nextafter(low, np_src(0))
+    high = np_src(min(src_max, dst_max))
+    if high.item() > dst_max:
+        high = np.nextafter(high, np_src(0))
+    return low.item(), high.item()
+
+
+def _clamp(value, low, high, dtype):
+    return CLIP_BY_VALUE(value, convert_to_tensor(low, dtype=dtype),
+                         convert_to_tensor(high, dtype=dtype), name="clamp")
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):

@@ -19,7 +19,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, UnimplementedError
 from ..graph import Tensor, convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
-from . import array_ops
+from . import array_ops, bitwise_ops
 from ._math_util import _FLOAT, _INTS, _SIGNED, _binary, _scope, _silence_float_warnings
 from .complex_ops import conj
 from .linalg_ops import matmul
@@ -252,7 +252,23 @@ def _cast_kernel(x, *, DstT, Truncate):  # noqa: N803 - TensorFlow's attr names
         x = x.real  # TF's complex -> real cast keeps the real part (numpy would warn)
     if DstT == _dt.float16 and x.dtype == np.float64:
         x = x.astype(np.float32)  # TF (Eigen) rounds a double to half through float: twice
+    if (DstT is _dt.uint32 or DstT is _dt.uint64) and x.dtype.kind == "f":
+        return _float_to_wide_unsigned(x, DstT._np)
     return x.astype(DstT._np)  # a quantized type as its storage integers, as TF's values
+
+
+def _float_to_wide_unsigned(x, np_dst):
+    """TF's float -> uint32/uint64 cast (x86): through int64, so out-of-range values wrap
+    (1e10 -> 1410065408 as uint32, -3e9 -> 1294967296) where numpy's result depends on the
+    array's length; uint64 takes [2**63, 2**64) exactly. NaN and inf follow int64's INT64_MIN,
+    as in TF. (TF's 8-wide vector loop gives 2**31 for uint32 outside (-2**31, 2**32) instead:
+    its scalar loop, used for short tensors and tails, is the one copied.)"""
+    with np.errstate(invalid="ignore"):
+        out = x.astype(np.int64).astype(np_dst)
+        if np_dst is np.uint64:
+            high = (x >= 2.0 ** 63) & (x < 2.0 ** 64)
+            out[high] = x[high].astype(np.uint64)
+    return out
 
 
 def _cast_grad(op, dy):
@@ -416,11 +432,12 @@ mod = floormod
 
 
 def div(x, y, name=None):
-    """TF1 ``tf.div``: floor division for integers, true division (RealDiv) for floats."""
+    """TF1 ``tf.div``: floor division for integers, true division (RealDiv) for floats and
+    complex numbers."""
     with _scope(name, "div", (x, y)) as scope:
         x = convert_to_tensor(x, name="x")
         y = convert_to_tensor(y, dtype=x.dtype, name="y")
-        if x.dtype.is_floating:
+        if x.dtype.is_floating or x.dtype.is_complex:
             return REAL_DIV(x, y, name=scope)
         return FLOOR_DIV(x, y, name=scope)
 
@@ -546,7 +563,10 @@ def _install_operators():
                 with g.as_default():
                     return sparse_ops._cwise(other, self, "mul")
             with g.as_default(), g.name_scope(scope_name) as scope:
-                if not isinstance(other, Tensor) and not hasattr(other, "_as_tensor"):
+                # A bitwise op converts a Python y itself ("and/BitwiseAnd/y"), as in TF.
+                bitwise = scope_name in ("and", "or", "xor") and self.dtype.base_dtype != _dt.bool
+                if not isinstance(other, Tensor) and not hasattr(other, "_as_tensor") and not (
+                        bitwise and not reverse):
                     other = _hinted(other, self.dtype, "x" if reverse else "y")
                 return fn(other, self, name=scope) if reverse else fn(self, other, name=scope)
         return method
@@ -558,11 +578,22 @@ def _install_operators():
             return cast(multiply(cast(x, _dt.int32), cast(y, _dt.int32)), _dt.bool, name=name)
         return multiply(x, y, name=name)
 
+    def logical_or_bitwise(logical, bitwise):
+        # TF 2's and_/or_/xor_: the logical op on bools, else the bitwise op, unnamed in the
+        # operator's scope ("and/BitwiseAnd"); a float gets the bitwise op's TypeError.
+        def fn(x, y, name=None):
+            if x.dtype.base_dtype == _dt.bool:
+                return logical(x, y, name=name)
+            return bitwise(x, y)
+        return fn
+
     table = {
         "add": (add, "add"), "sub": (subtract, "sub"), "mul": (_mul, "mul"),
         "truediv": (truediv, "truediv"), "floordiv": (floordiv, "floordiv"),
         "mod": (floormod, "mod"), "pow": (pow, "pow"), "matmul": (matmul, "matmul"),
-        "and": (logical_and, "and"), "or": (logical_or, "or"), "xor": (logical_xor, "xor"),
+        "and": (logical_or_bitwise(logical_and, bitwise_ops.BITWISE_AND), "and"),
+        "or": (logical_or_bitwise(logical_or, bitwise_ops.BITWISE_OR), "or"),
+        "xor": (logical_or_bitwise(logical_xor, bitwise_ops.BITWISE_XOR), "xor"),
     }
     for name, (fn, scope_name) in table.items():
         setattr(Tensor, f"__{name}__", binary(fn, scope_name, False))
@@ -573,7 +604,8 @@ def _install_operators():
     Tensor.__ge__ = lambda self, other: greater_equal(self, other)
     Tensor.__neg__ = lambda self: negative(self)
     Tensor.__abs__ = lambda self: abs(self)
-    Tensor.__invert__ = lambda self: logical_not(self)
+    Tensor.__invert__ = lambda self: (  # TF 2's invert_: LogicalNot on bools, else Invert
+        logical_not(self) if self.dtype.base_dtype == _dt.bool else bitwise_ops.INVERT(self))
 
 
 _install_operators()
