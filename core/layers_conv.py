@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import init_ops, nn_impl
+from . import init_ops, nn_conv3d, nn_impl
 from .graph import convert_to_tensor, name_scope
 from .layer_identifiers import initializer_of
-from .layers import _activity, _layer, _nhwc, _padding, _pair, _scope, _weights
+from .layers import (_activity, _layer, _nhwc, _padding, _pair, _scope, _weights,
+                     normalize_tuple)
 from .layers_base import _activate, layer_variable
 from .ops import array_ops, concat_split_ops, conv_ops, nn_ops, pad_ops, pool_ops, transform_ops
 
@@ -71,20 +72,29 @@ def _causal_pad(inputs, left, channels_last):
     return pad_ops.pad(inputs, pads)
 
 
-def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
-                     data_format="channels_last", activation=None, use_bias=True,
-                     kernel_initializer=None, bias_initializer=None, kernel_regularizer=None,
-                     bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                     bias_constraint=None, trainable=True, name=None, reuse=None,
-                     _scope_out=None):
+def _conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
+                      data_format="channels_last", activation=None, use_bias=True,
+                      kernel_initializer=None, bias_initializer=None, kernel_regularizer=None,
+                      bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                      bias_constraint=None, trainable=True, name=None, reuse=None,
+                      _scope_out=None, *, dilation_rate=(1, 1), output_padding=None):
     """A transposed 2-D convolution: kernel ``[kh, kw, filters, in_channels]``; the output is
-    ``in * stride`` (SAME) or ``in * stride + max(k - stride, 0)`` (VALID) per spatial dim."""
+    Keras' deconv_output_length per spatial dim (``in * stride``, SAME, or ``in * stride +
+    max(k - stride, 0)``, VALID, for the dilated ``k``; with ``output_padding``, ``(in - 1) *
+    stride + k - 2 * pad + output_padding``). ``dilation_rate`` and ``output_padding`` come
+    from the layer object only (TF's legacy layer hands them on to Keras)."""
     inputs = convert_to_tensor(inputs)
     fmt = _nhwc(data_format)
     h_axis, w_axis, c_axis = (1, 2, 3) if fmt == "NHWC" else (2, 3, 1)
     channels = _channels(inputs, 4, "conv2d_transpose", c_axis)
     kh, kw = _pair(kernel_size, "kernel_size")
     sh, sw = _pair(strides, "strides")
+    rate = _pair(dilation_rate, "dilation_rate")
+    if rate[0] != rate[1]:  # Keras' backend, which runs atrous_conv2d_transpose (one rate)
+        raise ValueError("Expected the 2 dimensions of the `dilation_rate` argument to be "
+                         f"equal to each other. Received: dilation_rate={rate}")
+    extra = (None, None) if output_padding is None else \
+        normalize_tuple(output_padding, 2, "output_padding", allow_zero=True)
     pad = _padding(padding)
     filters = int(filters)
     with _scope(name, "conv2d_transpose", reuse, _scope_out):
@@ -95,19 +105,40 @@ def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="vali
         shape = array_ops.shape(inputs)
         dims = inputs.shape.as_list()
 
-        def out_len(axis, k, s):  # Keras' deconv_output_length, on an int or a tensor
+        def out_len(axis, k, s, out_pad):  # Keras' deconv_output_length, on an int or a tensor
             size = dims[axis] if dims[axis] is not None else shape[axis]
+            k = k + (k - 1) * (rate[0] - 1)
+            if out_pad is not None:
+                return (size - 1) * s + k - 2 * (k // 2 if pad == "SAME" else 0) + out_pad
             return size * s if pad == "SAME" else size * s + max(k - s, 0)
 
-        oh, ow = out_len(h_axis, kh, sh), out_len(w_axis, kw, sw)
+        oh, ow = out_len(h_axis, kh, sh, extra[0]), out_len(w_axis, kw, sw, extra[1])
         spatial = [shape[0], oh, ow, filters] if fmt == "NHWC" else [shape[0], filters, oh, ow]
-        stride = [1, sh, sw, 1] if fmt == "NHWC" else [1, 1, sh, sw]
-        out = conv_ops.conv2d_transpose(inputs, kernel, concat_split_ops.stack(spatial),
-                                        strides=stride, padding=pad, data_format=fmt,
-                                        name="conv2d_transpose")
+        if rate[0] == 1:
+            stride = [1, sh, sw, 1] if fmt == "NHWC" else [1, 1, sh, sw]
+            out = conv_ops.conv2d_transpose(inputs, kernel, concat_split_ops.stack(spatial),
+                                            strides=stride, padding=pad, data_format=fmt,
+                                            name="conv2d_transpose")
+        else:  # as Keras: atrous_conv2d_transpose, NHWC only (channels_first transposed)
+            x = inputs if fmt == "NHWC" else transform_ops.transpose(inputs, [0, 2, 3, 1])
+            out = nn_conv3d.atrous_conv2d_transpose(
+                x, kernel, concat_split_ops.stack([shape[0], oh, ow, filters]), rate[0], pad)
+            out = out if fmt == "NHWC" else transform_ops.transpose(out, [0, 3, 1, 2])
         static = [dims[0]] + [v if isinstance(v, int) else None for v in spatial[1:]]
         out.set_shape(static)
         return _finish(out, bias, activation, fmt, activity_regularizer)
+
+
+def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
+                     data_format="channels_last", activation=None, use_bias=True,
+                     kernel_initializer=None, bias_initializer=None, kernel_regularizer=None,
+                     bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                     bias_constraint=None, trainable=True, name=None, reuse=None,
+                     _scope_out=None):
+    """A transposed 2-D convolution: kernel ``[kh, kw, filters, in_channels]``; the output is
+    ``in * stride`` (SAME) or ``in * stride + max(k - stride, 0)`` (VALID) per spatial dim.
+    (TF's functional form takes no ``dilation_rate`` nor ``output_padding``.)"""
+    return _conv2d_transpose(**locals())
 
 
 def _args_1d(inputs, data_format, kernel_size, strides, dilation_rate, padding, filters,
@@ -277,7 +308,27 @@ def _pooling1d(pool, default_name):
 max_pooling1d = _pooling1d(pool_ops.max_pool, "max_pooling1d")
 average_pooling1d = _pooling1d(pool_ops.avg_pool, "average_pooling1d")
 
-Conv2DTranspose = _layer(conv2d_transpose, "Conv2DTranspose", variables=("kernel", "bias"))
+
+class Conv2DTranspose(_layer(_conv2d_transpose, "Conv2DTranspose", variables=("kernel", "bias"))):
+    """TF1's ``tf.layers.Conv2DTranspose``, which also takes Keras' ``dilation_rate`` and
+    ``output_padding`` (checked here, at construction, as Keras does)."""
+
+    _default_name = "conv2d_transpose"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        strides, rates = self._attrs["strides"], self._attrs["dilation_rate"]
+        if max(strides) > 1 and max(rates) > 1:
+            raise ValueError("`strides > 1` not supported in conjunction with `dilation_rate > "
+                             f"1`. Received: strides={strides} and dilation_rate={rates}")
+        if self._attrs["output_padding"] is not None:
+            extra = normalize_tuple(self._attrs["output_padding"], 2, "output_padding",
+                                    allow_zero=True)
+            if any(p >= s for s, p in zip(strides, extra)):
+                raise ValueError(f"Strides must be greater than output padding. Received "
+                                 f"strides={strides}, output_padding={extra}.")
+            self._attrs["output_padding"] = extra
+
 Conv1D = _layer(conv1d, "Conv1D", variables=("kernel", "bias"))
 SeparableConv2D = _layer(separable_conv2d, "SeparableConv2D",
                          variables=("depthwise_kernel", "pointwise_kernel", "bias"))

@@ -10,6 +10,8 @@ conv3d_ops) and the 3-D wrappers in nn_conv3d.py.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .graph import Tensor, constant_value, convert_to_tensor, name_scope
@@ -150,11 +152,14 @@ def _rate_pair(rate):
     return [1, 1] if rate is None else [int(r) for r in np.broadcast_to(rate, (2,))]
 
 
-def _check_rate_strides(rate, strides):
-    strides = [strides] * 4 if isinstance(strides, int) else list(strides)
-    if any(r > 1 for r in rate) and any(s > 1 for s in strides):
-        raise ValueError(f"When dilation rate is greater than 1, then all values of strides "
-                         f"must be 1. Received: `dilation rate` {rate} and `strides` {strides}")
+def _warn_rate_strides(given, rate, strides):
+    """TensorFlow only warns here (and builds): the op then runs strided on the space-to-batch
+    form, which is not a strided dilated convolution."""
+    listed = [strides] * 4 if isinstance(strides, int) else list(strides)
+    if any(r > 1 for r in rate) and any(s != 1 for s in listed):
+        warnings.warn(f"When dilation rate is greater than 1, then all values of strides must "
+                      f"be 1. Received: `dilation rate` {given} and `strides` {strides}",
+                      stacklevel=3)
 
 
 def _filter_shape(f):
@@ -166,8 +171,9 @@ def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None,  # n
                      data_format=None, dilations=None):
     """``tf.nn.depthwise_conv2d`` (TF1): a DepthwiseConv2dNative node named "depthwise" (with
     ``rate`` > 1 between SpaceToBatchND and BatchToSpaceND, as TensorFlow builds it)."""
-    rate = _rate_pair(_alias("dilations", dilations, "rate", rate))
-    _check_rate_strides(rate, strides)
+    given = _alias("dilations", dilations, "rate", rate)
+    rate = _rate_pair(given)
+    _warn_rate_strides(given, rate, strides)
     with name_scope(name, "depthwise", [input, filter]) as scope:
         input = convert_to_tensor(input, name="tensor_in")  # noqa: A001
         filter = convert_to_tensor(filter, name="filter_in")  # noqa: A001
@@ -184,8 +190,7 @@ def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding
                      rate=None, name=None, data_format=None, dilations=None):
     """``tf.nn.separable_conv2d`` (TF1): a depthwise convolution ("<scope>/depthwise") then a
     1x1 Conv2D mixing its channels (named after the scope), as TensorFlow composes it."""
-    rate = _rate_pair(_alias("dilations", dilations, "rate", rate))
-    _check_rate_strides(rate, strides)
+    rate = _rate_pair(_alias("dilations", dilations, "rate", rate))  # TF does not warn here
     with name_scope(name, "separable_conv2d",
                     [input, depthwise_filter, pointwise_filter]) as scope:
         input = convert_to_tensor(input, name="tensor_in")  # noqa: A001

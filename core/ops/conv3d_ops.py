@@ -31,8 +31,10 @@ _FORMATS = ("NDHWC", "NCDHW")
 
 
 @functools.lru_cache(maxsize=256)
-def _conv3d_window(op, strides, dilations, padding, data_format) -> _WindowN:
-    """Validates Conv3D-family attrs (TensorFlow's messages); cached per attr combination."""
+def _conv3d_window(op, strides, dilations, padding, data_format, batch_depth) -> _WindowN:
+    """Validates Conv3D-family attrs (TensorFlow's messages); cached per attr combination.
+    ``batch_depth=False`` (the shape functions) skips the batch and depth strides and
+    dilations, which TF's shape functions ignore and only its kernels refuse."""
     _check_format_and_padding(op, data_format, padding, _FORMATS, ("SAME", "VALID"))
     for attr, values in (("strides", strides), ("dilations", dilations)):
         if len(values) < 5:
@@ -49,17 +51,20 @@ def _conv3d_window(op, strides, dilations, padding, data_format) -> _WindowN:
             raise shape_error(f"Dilation rate must be >= 1, but got {d}")
     first = data_format == "NCDHW"
     strides, dilations = _last_list(strides, first), _last_list(dilations, first)
-    if strides[0] != 1 or strides[-1] != 1:
-        raise UnimplementedError(None, None, "Current implementation does not yet support "
-                                 "strides in the batch and depth dimensions.")
-    if dilations[0] != 1 or dilations[-1] != 1:
-        raise shape_error("Current implementation does not yet support dilations rates in the "
-                          "batch and depth dimensions.")
+    if batch_depth and (strides[0] != 1 or strides[-1] != 1):
+        error = UnimplementedError if op == "Conv3D" else InvalidArgumentError  # as TF's
+        raise error(None, None, "Current implementation does not yet support strides in the "
+                    "batch and depth dimensions.")
+    # (TF's backprop kernels do not look at these dilations at all.)
+    if batch_depth and op == "Conv3D" and (dilations[0] != 1 or dilations[-1] != 1):
+        raise InvalidArgumentError(None, None, "Current implementation does not yet support "
+                                   "dilations rates in the batch and depth dimensions.")
     return _WindowN((), tuple(strides[1:-1]), tuple(dilations[1:-1]), padding, first)
 
 
-def _window(op, strides, padding, data_format, dilations):
-    return _conv3d_window(op, tuple(strides), tuple(dilations), padding, data_format)
+def _window(op, strides, padding, data_format, dilations, batch_depth=True):
+    return _conv3d_window(op, tuple(strides), tuple(dilations), padding, data_format,
+                          batch_depth)
 
 
 def _compute_dtype(*arrays):
@@ -184,7 +189,7 @@ def _conv3d_backprop_filter_kernel(input, filter_sizes, out_backprop, *, strides
 
 def _conv3d_infer(x, f, *, strides, padding, data_format, dilations):
     _require(x, "input", _FLOAT_TYPES)
-    win = _window("Conv3D", strides, padding, data_format, dilations)
+    win = _window("Conv3D", strides, padding, data_format, dilations, batch_depth=False)
     n, *sizes, c = _last_list(_dims(x.shape, 5), win.channels_first)
     *ks, fc, o = _dims(f.shape, 5)
     _check_groups(c, fc, o)
@@ -194,7 +199,7 @@ def _conv3d_infer(x, f, *, strides, padding, data_format, dilations):
 
 def _conv3d_backprop_input_infer(sizes, f, dy, *, strides, padding, data_format, dilations):
     _require(f, "filter", _FLOAT_TYPES)
-    _window("Conv3DBackpropInputV2", strides, padding, data_format, dilations)
+    _window("Conv3DBackpropInputV2", strides, padding, data_format, dilations, batch_depth=False)
     _dims(f.shape, 5)
     _dims(dy.shape, 5)
     return _sizes_spec(sizes, f.dtype, rank=5)
@@ -202,7 +207,7 @@ def _conv3d_backprop_input_infer(sizes, f, dy, *, strides, padding, data_format,
 
 def _conv3d_backprop_filter_infer(x, sizes, dy, *, strides, padding, data_format, dilations):
     _require(x, "input", _FLOAT_TYPES)
-    _window("Conv3DBackpropFilterV2", strides, padding, data_format, dilations)
+    _window("Conv3DBackpropFilterV2", strides, padding, data_format, dilations, batch_depth=False)
     _dims(x.shape, 5)
     _dims(dy.shape, 5)
     return _sizes_spec(sizes, x.dtype, rank=5)

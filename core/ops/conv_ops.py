@@ -24,7 +24,7 @@ import functools
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, UnimplementedError
 from ..opdef import OpDef, TensorSpec, register, req, shape_error
 from . import array_ops
 from ._conv_util import (_CONV_TYPES, _FLOAT_TYPES, _alias, _channel_index, _check_4d,
@@ -41,8 +41,11 @@ __all__ = ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_
 
 
 @functools.lru_cache(maxsize=512)
-def _conv_window(op, strides, dilations, padding, explicit, data_format) -> _Window:
-    """Validates Conv2D-family attrs (TensorFlow's messages); cached per attr combination."""
+def _conv_window(op, strides, dilations, padding, explicit, data_format,
+                 batch_depth=True) -> _Window:
+    """Validates Conv2D-family attrs (TensorFlow's messages); cached per attr combination.
+    ``batch_depth=False`` (the shape functions here) skips the batch and depth strides and
+    dilations, which TF's shape functions ignore and only its kernels refuse."""
     _check_format_and_padding(op, data_format, padding, ("NHWC", "NCHW"),
                               ("SAME", "VALID", "EXPLICIT"))
     if len(strides) != 4:
@@ -58,10 +61,11 @@ def _conv_window(op, strides, dilations, padding, explicit, data_format) -> _Win
         if d < 1:
             raise shape_error(f"Dilation rate must be >= 1, but got {d}")
     h, w, n, c = _spatial_axes(data_format)
-    if strides[n] != 1 or strides[c] != 1:
-        raise shape_error("Current implementation does not yet support strides in the batch "
-                          "and depth dimensions.")
-    if dilations[n] != 1 or dilations[c] != 1:
+    if batch_depth and (strides[n] != 1 or strides[c] != 1):
+        error = UnimplementedError if op == "Conv2D" else InvalidArgumentError  # as TF's
+        raise error(None, None, "Current implementation does not yet support strides in the "
+                    "batch and depth dimensions.")
+    if batch_depth and (dilations[n] != 1 or dilations[c] != 1):
         raise shape_error("Current implementation does not yet support dilations in the batch "
                           "and depth dimensions.")
     pads = _explicit_pads(padding, explicit, data_format)
@@ -306,7 +310,7 @@ def _conv2d_infer(x, f, *, strides, use_cudnn_on_gpu, padding, explicit_paddings
                   dilations):
     _require(x, "input", _CONV_TYPES)
     win = _conv_window("Conv2D", *_conv_attrs(strides, padding, explicit_paddings, data_format,
-                                              dilations))
+                                              dilations), batch_depth=False)
     n, h, w, c = _nhwc_list(_dims4(x.shape), win.nchw)
     kh, kw, fc, o = _dims4(f.shape)
     _check_groups(c, fc, o)
@@ -318,7 +322,7 @@ def _conv2d_backprop_input_infer(sizes, f, dy, *, strides, use_cudnn_on_gpu, pad
                                  explicit_paddings, data_format, dilations):
     _require(f, "filter", _CONV_TYPES)
     win = _conv_window("Conv2DBackpropInput", *_conv_attrs(
-        strides, padding, explicit_paddings, data_format, dilations))
+        strides, padding, explicit_paddings, data_format, dilations), batch_depth=False)
     kh, kw, fc, o = _dims4(f.shape)
     dn, _, _, dc = _nhwc_list(_dims4(dy.shape), win.nchw)
     _merge(dc, o)
@@ -343,7 +347,7 @@ def _conv2d_backprop_filter_infer(x, sizes, dy, *, strides, use_cudnn_on_gpu, pa
                                   explicit_paddings, data_format, dilations):
     _require(x, "input", _FLOAT_TYPES)
     _conv_window("Conv2DBackpropFilter", *_conv_attrs(
-        strides, padding, explicit_paddings, data_format, dilations))
+        strides, padding, explicit_paddings, data_format, dilations), batch_depth=False)
     _dims4(x.shape)
     _dims4(dy.shape)
     return _sizes_spec(sizes, x.dtype)

@@ -39,8 +39,10 @@ def _lowest(dtype):
 
 
 @functools.lru_cache(maxsize=512)
-def _pool_window(op, ksize, strides, padding, explicit, data_format) -> _Window:
-    """Validates pooling attrs (TensorFlow's messages); cached per attr combination."""
+def _pool_window(op, ksize, strides, padding, explicit, data_format, batch=True) -> _Window:
+    """Validates pooling attrs (TensorFlow's messages); cached per attr combination.
+    ``batch=False`` (the shape functions) skips the batch window and stride, which TF's shape
+    functions ignore and only its kernels refuse."""
     paddings = ("SAME", "VALID", "EXPLICIT") if op in ("MaxPool", "MaxPoolGrad") else \
         ("SAME", "VALID")
     formats = ("NHWC", "NCHW", "NCHW_VECT_C") if op == "MaxPool" else ("NHWC", "NCHW")
@@ -62,8 +64,9 @@ def _pool_window(op, ksize, strides, padding, explicit, data_format) -> _Window:
         if s <= 0:
             raise shape_error(f"Stride must be > 0, but got {s}")
     h, w, n, _ = _spatial_axes(data_format)
-    if ksize[n] != 1 or strides[n] != 1:
-        raise shape_error("Pooling is not yet supported on the batch dimension.")
+    if batch and (ksize[n] != 1 or strides[n] != 1):
+        raise UnimplementedError(None, None, "Pooling is not yet supported on the batch "
+                                 "dimension.")
     # The depth window and stride are the kernels' business (``_depth``): TF's shape functions
     # accept any, its kernels pool across depth (MaxPool) or refuse it at run time.
     pads = _explicit_pads(padding, explicit, data_format, (ksize[h], ksize[w]))
@@ -312,7 +315,7 @@ def _pool_out_shape(op, shape, ksize, strides, padding, explicit_paddings, data_
     """TF's MaxPoolShape: the depth too is a windowed size (of the depth window and stride,
     VALID-like for EXPLICIT) unless ``depth`` is False (AvgPoolShape keeps it)."""
     win = _pool_window(op, tuple(ksize), tuple(strides), padding, tuple(explicit_paddings),
-                       data_format)
+                       data_format, batch=False)
     n, h, w, c = _nhwc_list(_dims4(shape), win.nchw)
     oh, ow, _ = _geometry(h, w, win.kh, win.kw, win)
     if depth:
@@ -353,7 +356,8 @@ def _avg_pool_infer(x, *, ksize, strides, padding, data_format):
 
 def _avg_pool_grad_infer(sizes, g, *, ksize, strides, padding, data_format):
     _require(g, "grad", _FLOAT_TYPES)
-    _pool_window("AvgPoolGrad", tuple(ksize), tuple(strides), padding, (), data_format)
+    _pool_window("AvgPoolGrad", tuple(ksize), tuple(strides), padding, (), data_format,
+                 batch=False)
     _dims4(g.shape)
     return _sizes_spec(sizes, g.dtype)
 

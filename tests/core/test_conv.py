@@ -240,9 +240,6 @@ def test_inference_with_unknown_dims_and_rank():
      "Conv2D on data format NHWC requires the stride attribute to contain 4 values, but "
      "got: 3"),
     (lambda: conv_ops.CONV2D(tf.zeros([1, 5, 5, 4]), tf.zeros([3, 3, 4, 2]),
-                             strides=[2, 1, 1, 1], padding="SAME"),
-     "Current implementation does not yet support strides in the batch and depth dimensions"),
-    (lambda: conv_ops.CONV2D(tf.zeros([1, 5, 5, 4]), tf.zeros([3, 3, 4, 2]),
                              strides=[1, 1, 1, 1], padding="SAME", dilations=[1, 0, 1, 1]),
      "Dilation rate must be >= 1, but got 0"),
     (lambda: conv_ops.CONV2D(tf.zeros([1, 5, 5, 4]), tf.zeros([3, 3, 4, 2]),
@@ -270,8 +267,6 @@ def test_inference_with_unknown_dims_and_rank():
      "Shape must be rank 4 but is rank 3"),
     (lambda: tf.nn.max_pool(tf.zeros([1, 5, 5, 4]), [1, 6, 2, 1], 2, "VALID"),
      "Negative dimension size caused by subtracting 6 from 5"),
-    (lambda: tf.nn.max_pool(tf.zeros([1, 5, 5, 4]), [2, 2, 2, 1], 2, "SAME"),
-     "Pooling is not yet supported on the batch dimension."),
     (lambda: tf.nn.max_pool(tf.zeros([1, 5, 5, 4]), 2, 2, [[0, 0], [2, 2], [1, 0], [0, 0]]),
      "Top padding 2 needs to be smaller than the window size 2"),
     (lambda: tf.nn.avg_pool(tf.zeros([1, 5, 5, 4]), 2, 2, "EXPLICIT"),

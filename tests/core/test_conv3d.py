@@ -261,11 +261,14 @@ def test_conv3d_errors_with_tensorflow_messages():
         tf.nn.conv3d(x[:, :2], f, S1, "VALID")
     with pytest.raises(ValueError, match="Stride must be > 0, but got 0"):
         tf.nn.conv3d(x, f, [1, 0, 1, 1, 1], "SAME")
+    # As TF's: strides and dilations on the batch dimension build and fail at run time
+    xv = np.zeros([2, 5, 6, 7, 3], np.float32)
+    fv = np.zeros([3, 3, 3, 3, 4], np.float32)
     with pytest.raises(tf.errors.UnimplementedError, match="does not yet support strides in "
                                                            "the batch and depth dimensions"):
-        tf.nn.conv3d(x, f, [2, 1, 1, 1, 1], "SAME")
+        run(tf.nn.conv3d(x, f, [2, 1, 1, 1, 1], "SAME"), {x: xv, f: fv})
     with pytest.raises(tf.errors.InvalidArgumentError, match="dilations rates in the batch"):
-        tf.nn.conv3d(x, f, S1, "SAME", dilations=[2, 1, 1, 1, 1])
+        run(tf.nn.conv3d(x, f, S1, "SAME", dilations=[2, 1, 1, 1, 1]), {x: xv, f: fv})
     with pytest.raises(TypeError, match="parameter 'input' has DataType int32 not in list of "
                                         "allowed values: float16, bfloat16, float32, float64"):
         tf.nn.conv3d(tf.zeros([1, 2, 2, 2, 1], tf.int32), tf.zeros([1, 1, 1, 1, 1], tf.int32),
