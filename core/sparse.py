@@ -154,15 +154,20 @@ def reshape(sp_input, shape, name=None):
 
 
 def _reshaped_dims(total: int, dims: list) -> list:
-    """``dims`` with its -1 (None) filled from ``total`` elements; TF's build-time check that
-    the element counts agree."""
+    """``dims`` with its -1 (None) filled from ``total`` elements, and TF's build-time checks:
+    one -1 at most, and the element counts agree. As TF, a -1 beside a 0 dim stays open."""
+    if dims.count(None) > 1:
+        raise ValueError("At most one dimension can be inferred (-1). Found: "
+                         f"{[-1 if d is None else d for d in dims]}")
+    if None in dims and 0 in dims:
+        return dims
     known = int(np.prod([d for d in dims if d is not None]))
-    if dims.count(None) == 1 and known and total % known == 0:
-        dims = [total // known if d is None else d for d in dims]
-    elif dims.count(None) == 0 and known != total:
+    filled = [total // known if d is None else d for d in dims]  # floored, as TF
+    size = int(np.prod(filled))
+    if size != total:
         raise ValueError(f"Cannot reshape a tensor with {total} elements to shape {dims} "
-                         f"({known} elements).")
-    return dims
+                         f"({size} elements).")
+    return filled
 
 
 def retain(sp_input, to_retain):

@@ -155,11 +155,19 @@ NO_OP = register(OpDef(
 
 
 def identity(input, name=None):  # noqa: A002
-    """``input`` again; an IndexedSlices stays one (its values passed through Identity)."""
+    """``input`` again; an IndexedSlices stays one (its values passed through Identity), and
+    a SparseTensor too: as TF maps identity over its components, each gets an unnamed
+    Identity ("Identity", "Identity_1", "Identity_2"; TF drops ``name``)."""
     from ..indexed_slices import IndexedSlices
+    from ..sparse_tensor import SparseTensor
 
     if isinstance(input, IndexedSlices):
         return input._with_values(IDENTITY(input.values, name=name))
+    if isinstance(input, SparseTensor):
+        out = SparseTensor(IDENTITY(input.indices), IDENTITY(input.values),
+                           IDENTITY(input.dense_shape))
+        out.set_shape(input.shape)  # TF rebuilds it from the input's spec
+        return out
     return IDENTITY(input, name=name)
 
 

@@ -540,8 +540,11 @@ def add_n(inputs, name=None):
     """Sum of a list of tensors of one shape and dtype."""
     if not inputs or not isinstance(inputs, (list, tuple)):
         raise ValueError("inputs must be a non-empty list of tensors")
-    if len(inputs) == 1 and name is None:
-        return array_ops.identity(inputs[0])
+    if len(inputs) == 1:
+        # As TF: the input itself (an IndexedSlices made dense), behind an Identity only when
+        # named.
+        x = convert_to_tensor(inputs[0])
+        return array_ops.identity(x, name=name) if name else x
     return ADD_N(list(inputs), name=name or "AddN")
 
 

@@ -102,7 +102,10 @@ def _sparse_to_dense_kernel(sparse_indices, output_shape, sparse_values, default
                                        "Use `tf.sparse.reorder` to create a correctly ordered "
                                        "copy.")
     out = np.full(tuple(int(d) for d in shape), default_value, dtype=vals.dtype)
-    out[tuple(idx.T)] = vals
+    if shape.size:
+        out[tuple(idx.T)] = vals
+    elif n:  # a scalar output: every (empty) index names it, the last value stays
+        out[()] = vals if vals.ndim == 0 else vals[-1]
     return out
 
 

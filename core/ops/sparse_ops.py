@@ -238,8 +238,10 @@ def _fill_kernel(indices, values, dense_shape, default_value):
 def _fill_infer(indices, values, dense_shape, default_value):
     _sparse_infer(indices, values, dense_shape)
     rank = dense_shape.shape[0] if dense_shape.shape.rank == 1 else None
+    dense = shape_from_value(dense_shape).as_tuple()
+    rows = dense[0] if dense else None  # the indicator has one flag per dense row
     return [TensorSpec([None, rank], _dt.int64), TensorSpec([None], values.dtype),
-            TensorSpec([None], _dt.bool), TensorSpec(values.shape, _dt.int64)]
+            TensorSpec([rows], _dt.bool), TensorSpec(values.shape, _dt.int64)]
 
 
 def _fill_grad(op, d_indices, d_values, d_empty, d_reverse):
@@ -311,9 +313,9 @@ def sparse_add(a, b, threshold=0, thresh=None):
                                          a.values.dtype, name="threshold")
             i, v, s = SPARSE_ADD(a.indices, a.values, a.dense_shape, b.indices, b.values,
                                  b.dense_shape, thresh_t, name=scope)
+        a.shape.assert_is_compatible_with(b.shape)  # TF's build-time ValueError
         out = SparseTensor(i, v, s)
-        out._shape = a.shape.merge_with(b.shape) if a.shape.is_compatible_with(b.shape) \
-            else a.shape
+        out._shape = a.shape.merge_with(b.shape)
         return out
     sp, dense = (a, b) if is_sparse(a) else (b, a)
     sp = convert_to_sparse(sp)

@@ -63,6 +63,11 @@ def _segment_infer(data, indices, segment_ids, num_segments=None, *, sparse_grad
     for spec, what in ((indices, "indices"), (segment_ids, "segment_ids")):
         if spec.shape.rank not in (None, 1):
             raise shape_error(f"{what}: shape must be rank 1 but is rank {spec.shape.rank}")
+    n_idx, n_ids = indices.shape.num_elements(), segment_ids.shape.num_elements()
+    if indices.shape.rank == segment_ids.shape.rank == 1 and None not in (n_idx, n_ids) \
+            and n_idx != n_ids:  # one segment id per index
+        raise shape_error(f"Dimension 0 in both shapes must be equal, but are {n_idx} and "
+                          f"{n_ids}. Shapes are [{n_idx}] and [{n_ids}].")
     dims = data.shape.as_tuple()
     if dims is not None and not dims:
         raise shape_error("Shape must be at least rank 1 but is rank 0")

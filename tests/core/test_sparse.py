@@ -197,11 +197,14 @@ def test_reshape_reduce_transpose_retain_fill_from_dense():
             "fill": tf.sparse.fill_empty_rows(tf.SparseTensor([[1, 1]], [5.0], [3, 2]), -1.0),
             "from_dense": tf.sparse.from_dense(tf.constant(DENSE.astype(np.float32))),
         }
-        bad = tf.sparse.reshape(sp, [5, -1])
+        with pytest.raises(ValueError, match="Cannot reshape a tensor with 12 elements"):
+            tf.sparse.reshape(sp, [5, -1])  # as TF: known at build
+        new_shape = tf.placeholder(tf.int64, [2])
+        bad = tf.sparse.reshape(sp, new_shape)
         with tf.Session() as sess:
             got = sess.run(outs)
             with pytest.raises(InvalidArgumentError, match="12 dense values"):
-                sess.run(bad.indices)
+                sess.run(bad.indices, {new_shape: [5, -1]})
     np.testing.assert_allclose(got["reshape"], DENSE.reshape(2, 6))
     np.testing.assert_allclose(got["sum1"], DENSE.sum(1), rtol=1e-6)
     np.testing.assert_allclose(got["sum_all"], DENSE.sum(), rtol=1e-6)
