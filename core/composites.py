@@ -127,7 +127,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dt.float32, name=No
 
 def sequence_mask(lengths, maxlen=None, dtype=_dt.bool, name=None):
     """``mask[..., j] = j < lengths[...]``, ``maxlen`` columns (default: the longest)."""
-    with name_scope(name, "SequenceMask", [lengths, maxlen]) as scope:
+    with name_scope(name, "SequenceMask", [lengths, maxlen]):
         lengths = convert_to_tensor(lengths, name="lengths")
         if maxlen is None:  # the longest (0 for none), in the lengths' dtype
             maxlen = math_ops.maximum(
@@ -139,11 +139,13 @@ def sequence_mask(lengths, maxlen=None, dtype=_dt.bool, name=None):
         # As TF: maxlen's dtype rules, so float lengths are truncated by an integer maxlen.
         row = array_ops.range_(array_ops.zeros([], maxlen.dtype), maxlen,
                                array_ops.ones([], maxlen.dtype))
-        mask = logic_ops.less(row, math_ops.cast(transform_ops.expand_dims(lengths, -1),
-                                                 maxlen.dtype))
+        # TF writes this Cast even between equal dtypes, so the result's is "Cast_1", as TF's.
+        lengths = math_ops.CAST(transform_ops.expand_dims(lengths, -1), DstT=maxlen.dtype)
+        mask = logic_ops.less(row, lengths)
+        # As TF (1.x and 2.x), the result is the Less (or its Cast) in the scope, no Identity.
         if _dt.as_dtype(dtype) is _dt.bool:
-            return array_ops.identity(mask, name=scope)
-        return math_ops.cast(mask, dtype, name=scope)
+            return mask
+        return math_ops.cast(mask, dtype)
 
 
 def reverse(tensor, axis, name=None):
@@ -286,7 +288,7 @@ def linspace(start, stop, num, name=None, axis=0):
     from .ops.logic_ops import greater_equal, where_v2
     from .ops.slicing_ops import slice_
 
-    with name_scope(name, "linspace", [start, stop]) as scope:
+    with name_scope(name, "linspace", [start, stop]):
         start = convert_to_tensor(start, name="start")
         stop = convert_to_tensor(stop, dtype=start.dtype, name="stop")
         num_int = convert_to_tensor(num, name="num")
@@ -322,7 +324,7 @@ def linspace(start, stop, num, name=None, axis=0):
             shape = array_ops.shape(first)
             size = concat_split_ops.concat(
                 [shape[:axis], array_ops.reshape(num_int, [1]), shape[axis + 1:]], 0)
-        return slice_(joined, [0] * (rank + 1), size, name=scope)
+        return slice_(joined, [0] * (rank + 1), size)  # "linspace/Slice:0", as TF 2.x's
 
 
 lin_space = linspace

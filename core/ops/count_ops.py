@@ -311,6 +311,9 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32,
     ``max(arr) + 1`` (0 for an empty arr) clamped to [minlength, maxlength]; weights are summed
     with UnsortedSegmentSum, counts come from Bincount."""
     with name_scope(name or "bincount"):
+        if isinstance(getattr(arr, "dtype", None), _dt.DType) and arr.dtype == _dt.int64:
+            # TF 2.x counts an int64 tensor too (TF 1.x's Bincount takes int32 only).
+            arr = math_ops.cast(arr, _dt.int32)
         arr = convert_to_tensor(arr, name="arr", dtype=_dt.int32)
         array_is_nonempty = reduction_ops.reduce_prod(array_ops.shape(arr)) > 0
         output_size = math_ops.cast(array_is_nonempty, _dt.int32) * (

@@ -35,7 +35,8 @@ def _partition_kernel(data, partitions, *, num_partitions):
     # A stable sort groups the rows by partition and keeps their order within each.
     order = np.argsort(flat, kind="stable")
     bounds = np.searchsorted(flat[order], np.arange(num_partitions + 1))
-    return [rows[order[bounds[i]:bounds[i + 1]]] for i in range(num_partitions)]
+    outs = [rows[order[bounds[i]:bounds[i + 1]]] for i in range(num_partitions)]
+    return outs[0] if num_partitions == 1 else outs  # one output: the plan's single slot
 
 
 def _partition_infer(data, partitions, *, num_partitions):

@@ -253,14 +253,20 @@ def rank(input, name=None):  # noqa: A002
 
 # -- ShapeN (TensorFlow's Conv2D gradient uses it) ------------------------------------------------
 
+def _shape_n_kernel(xs, *, out_type):
+    outs = [np.array(np.shape(x), dtype=out_type.as_numpy_dtype) for x in xs]
+    return outs[0] if len(outs) == 1 else outs  # one output: the plan's single slot
+
+
 SHAPE_N = register(OpDef(
     "ShapeN", inputs=["input:N*T"], attrs={"out_type": _dt.int32},
-    kernel=lambda xs, *, out_type: [np.array(np.shape(x), dtype=out_type.as_numpy_dtype)
-                                    for x in xs],
+    kernel=_shape_n_kernel,
     infer=lambda xs, *, out_type: [_shape_infer(x, out_type=out_type)[0] for x in xs],
     grad=NOT_DIFFERENTIABLE,
 ))
 
 
 def shape_n(input, out_type=_dt.int32, name=None):  # noqa: A002
-    return SHAPE_N(list(input), out_type=_dt.as_dtype(out_type), name=name or "ShapeN")
+    """A list of the inputs' shapes, a list even for one input (as TF's)."""
+    out = SHAPE_N(list(input), out_type=_dt.as_dtype(out_type), name=name or "ShapeN")
+    return out if isinstance(out, list) else [out]

@@ -158,6 +158,7 @@ def _transpose_kernel(x, perm):
     if np.ndim(perm) != 1 or p.size != x.ndim:
         raise InvalidArgumentError(None, None, f"transpose expects a vector of size {x.ndim}. "
                                    f"But input(1) is a vector of size {p.size}")
+    p = np.where(p < 0, p + x.ndim, p)  # a negative entry counts from the end (TF 2.x)
     _check_permutation(p, x.ndim, missing_msg=True)
     return np.transpose(x, p)
 
@@ -172,17 +173,31 @@ def _transpose_infer(x, perm):
     p = const_ints(perm)
     if p is None:
         return [TensorSpec([None] * rank, x.dtype)]
-    if any(not 0 <= i < rank for i in p):
-        raise shape_error(f"perm {p} has values outside [0, {rank})")
+    for i in p:
+        if not -rank <= i < rank:
+            raise shape_error(f"perm dim {i} is out of range of input rank {rank}")
+    p = [i % rank for i in p]  # a negative entry counts from the end (TF 2.x)
     # Like TF, a repeated index is left for the kernel to report.
     return [TensorSpec([None] * rank if dims is None else [dims[i] for i in p], x.dtype)]
+
+
+def _transpose_grad(op, dy):
+    """dy transposed by the inverse permutation. TF's rule fails on a negative perm entry
+    (InvertPermutation rejects it); a constant perm is normalised first so that it works."""
+    from ..tensor_conversion import constant_value
+
+    perm = op.inputs[1]
+    p = constant_value(perm)
+    if p is not None and (p < 0).any():
+        perm = np.where(p < 0, p + p.size, p).astype(p.dtype)
+    return [transpose(dy, invert_permutation(perm)), None]
 
 
 TRANSPOSE = register(OpDef(
     "Transpose", inputs=["x:T", "perm:Tperm=int32"],
     kernel=_transpose_kernel,
     infer=_transpose_infer,
-    grad=lambda op, dy: [transpose(dy, invert_permutation(op.inputs[1])), None],
+    grad=_transpose_grad,
 ))
 
 
