@@ -120,6 +120,8 @@ def _switch_n_kernel(data, output_index, *, num_outs):
     k = int(i)
     if not 0 <= k < num_outs:  # TF's: an index out of range takes the last output
         k = num_outs - 1
+    if num_outs == 1:  # one output: the plan's single slot holds the value itself
+        return data
     return tuple(data if j == k else DEAD for j in range(num_outs))
 
 

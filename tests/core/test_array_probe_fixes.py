@@ -105,3 +105,15 @@ def test_linspace_result_names():
     got_a, got_b = _run([a, b])
     np.testing.assert_allclose(got_a, np.linspace(0, 1, 5), rtol=1e-6)
     np.testing.assert_allclose(got_b, [[0, 1, 2], [1, 2, 3]], rtol=1e-6)
+
+
+def test_switch_n_with_one_output_runs_to_the_value():
+    # _SwitchN (a lowered Case op in frozen graphs) of one branch: the value, not a 1-tuple
+    from minitf.ops.control_flow_ops import SWITCH_N
+
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [2])
+        out = SWITCH_N(x, tf.constant(0), num_outs=1, name="switch_n")
+        with tf.Session() as sess:
+            got = sess.run(out * 2.0, {x: [1.0, 3.0]})
+    np.testing.assert_array_equal(got, [2.0, 6.0])
