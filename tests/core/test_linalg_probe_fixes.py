@@ -12,11 +12,6 @@ import minitf as tf
 from minitf.errors import FailedPreconditionError, InvalidArgumentError
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    tf.reset_default_graph()
-
-
 def _run(fetches, feed=None):
     with tf.Session() as sess:
         return sess.run(fetches, feed)
