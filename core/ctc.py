@@ -94,33 +94,38 @@ def ctc_loss_v2(labels, logits, label_length, logit_length, logits_time_major=Tr
     """CTC loss ``[batch]`` with the blank at ``blank_index`` (default 0 for dense labels;
     required with a SparseTensor; negative counts from the end). ``unique`` (a TPU speed-up in
     TF) does not change the value and is accepted and unused."""
-    from .ops.ctc_ops import ctc_loss
-
     del unique
     if isinstance(labels, SparseTensor):
         if blank_index is None:
             raise ValueError("Argument `blank_index` must be provided when labels is a "
                              "SparseTensor.")
-        scope = None
-    else:
-        blank_index = 0 if blank_index is None else blank_index
-        scope = name or "ctc_loss_dense"
-    with name_scope(scope, "ctc_loss_dense", [logits, labels]):
+        # As TF, this path opens no name scope (and ignores ``name``): the loss is CTCLoss.
+        return _ctc_loss_blank_at(labels, logits, logit_length, logits_time_major, blank_index)
+    blank_index = 0 if blank_index is None else blank_index
+    with name_scope(name or "ctc_loss_dense", "ctc_loss_dense", [logits, labels]):
         logits = convert_to_tensor(logits, name="logits")
-        if not isinstance(labels, SparseTensor):
-            labels = _dense_to_sparse(convert_to_tensor(labels, name="labels"), label_length)
-        num_classes = logits.shape.as_list()[2] if logits.shape.rank == 3 else None
-        if num_classes is None:
-            raise ValueError("ctc_loss_v2 needs logits with a static number of classes, got "
-                             f"shape {logits.shape}")
-        if blank_index < 0:
-            blank_index += num_classes
-        if blank_index != num_classes - 1:  # CTCLoss's blank is the last class
-            logits = concat_split_ops.concat([logits[:, :, :blank_index],
-                                              logits[:, :, blank_index + 1:],
-                                              logits[:, :, blank_index:blank_index + 1]], axis=2)
-            values = logic_ops.where(logic_ops.less(labels.values, blank_index), labels.values,
-                                     labels.values - 1)
-            labels = SparseTensor(labels.indices, values, labels.dense_shape)
-        return ctc_loss(labels=labels, inputs=logits, sequence_length=logit_length,
-                        time_major=logits_time_major)
+        labels = _dense_to_sparse(convert_to_tensor(labels, name="labels"), label_length)
+        return _ctc_loss_blank_at(labels, logits, logit_length, logits_time_major, blank_index)
+
+
+def _ctc_loss_blank_at(labels, logits, logit_length, logits_time_major, blank_index):
+    """ctc_loss of sparse ``labels`` with the blank at ``blank_index``, which CTCLoss wants
+    last: the logits' classes are rotated and the labels renumbered to put it there."""
+    from .ops.ctc_ops import ctc_loss
+
+    logits = convert_to_tensor(logits, name="logits")
+    num_classes = logits.shape.as_list()[2] if logits.shape.rank == 3 else None
+    if num_classes is None:
+        raise ValueError("ctc_loss_v2 needs logits with a static number of classes, got "
+                         f"shape {logits.shape}")
+    if blank_index < 0:
+        blank_index += num_classes
+    if blank_index != num_classes - 1:  # CTCLoss's blank is the last class
+        logits = concat_split_ops.concat([logits[:, :, :blank_index],
+                                          logits[:, :, blank_index + 1:],
+                                          logits[:, :, blank_index:blank_index + 1]], axis=2)
+        values = logic_ops.where(logic_ops.less(labels.values, blank_index), labels.values,
+                                 labels.values - 1)
+        labels = SparseTensor(labels.indices, values, labels.dense_shape)
+    return ctc_loss(labels=labels, inputs=logits, sequence_length=logit_length,
+                    time_major=logits_time_major)

@@ -50,6 +50,8 @@ def _noise_shape(x: Tensor, noise_shape):
     if x.shape.rank is not None and ns.rank == x.shape.rank:
         ns = TensorShape([n if n is not None else d
                           for n, d in zip(ns.as_tuple(), x.shape.as_tuple())])
+        if not ns.is_fully_defined():  # TF's error, raised where the shape becomes a tensor
+            raise ValueError(f"Cannot convert a partially known TensorShape {ns} to a Tensor.")
     return ns.as_list()
 
 

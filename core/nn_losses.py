@@ -27,10 +27,10 @@ def _same_shape_or_raise(logits, labels):
                          f"{labels.shape})")
 
 
-def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """Elementwise logistic loss ``max(x, 0) - x * z + log(1 + exp(-|x|))`` (TF's stable form,
     whose gradient is also right at x = 0)."""
-    _ensure_xent_args("sigmoid_cross_entropy_with_logits", _sentinel, labels, logits)
+    _ensure_xent_args("sigmoid_cross_entropy_with_logits", labels, logits)
     with name_scope(name, "logistic_loss", [logits, labels]) as scope:
         logits = convert_to_tensor(logits, name="logits")
         labels = convert_to_tensor(labels, name="labels")

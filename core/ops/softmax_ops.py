@@ -274,11 +274,12 @@ def log_softmax(logits, axis=None, name=None, dim=None):
 # -- tf.nn: cross-entropy -------------------------------------------------------------------------
 
 
-def _ensure_xent_args(name, sentinel, labels, logits):
-    if sentinel is not None:
-        raise ValueError(f"Only call `{name}` with named arguments (labels=..., logits=..., ...)")
+def _ensure_xent_args(name, labels, logits):
+    # TF 2.x dropped TF 1.x's `_sentinel` first parameter: labels, logits may be positional.
+    # The message is TF's, word for word (no space before "Received" there either).
     if labels is None or logits is None:
-        raise ValueError("Both labels and logits must be provided.")
+        raise ValueError(f"Both `labels` and `logits` must be provided for {name}"
+                         f"Received: labels={labels} and logits={logits}")
 
 
 def _flatten_outer_dims(x: Tensor) -> Tensor:
@@ -329,10 +330,9 @@ def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, d
         return math_ops.cast(cost, logits.dtype) if half else cost
 
 
-def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1,
-                                      name=None, axis=None):
+def softmax_cross_entropy_with_logits(labels=None, logits=None, dim=-1, name=None, axis=None):
     """TF1's version: like ``_v2`` but no gradient flows into ``labels``."""
-    _ensure_xent_args("softmax_cross_entropy_with_logits", _sentinel, labels, logits)
+    _ensure_xent_args("softmax_cross_entropy_with_logits", labels, logits)
     axis = axis if axis is not None else dim
     with name_scope(name, "softmax_cross_entropy_with_logits_sg", [logits, labels]) as scope:
         labels = array_ops.stop_gradient(labels, name="labels_stop_gradient")
@@ -340,10 +340,9 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
                                                 name=scope)
 
 
-def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None,
-                                             name=None):
+def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """Cross-entropy of softmax(logits) against integer class ``labels`` (shape logits[:-1])."""
-    _ensure_xent_args("sparse_softmax_cross_entropy_with_logits", _sentinel, labels, logits)
+    _ensure_xent_args("sparse_softmax_cross_entropy_with_logits", labels, logits)
     with name_scope(name, "SparseSoftmaxCrossEntropyWithLogits", [labels, logits]):
         labels = convert_to_tensor(labels)
         logits = convert_to_tensor(logits)

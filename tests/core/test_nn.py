@@ -236,10 +236,12 @@ def test_softmax_cross_entropy_v1_stops_gradient_into_labels_v2_does_not():
                                 [2.039518, 1.4145181, 0.03951807]], rtol=1e-6)
 
 
-def test_cross_entropy_requires_named_arguments():
-    with pytest.raises(ValueError, match="with named arguments"):
-        tf.nn.softmax_cross_entropy_with_logits(LABELS, LOGITS)
-    with pytest.raises(ValueError, match="Both labels and logits must be provided"):
+def test_cross_entropy_takes_positional_arguments_and_requires_both():
+    # As TF 2.21's compat.v1 (TF 1.15 had a _sentinel first and refused positional ones)
+    positional = tf.nn.softmax_cross_entropy_with_logits(LABELS, LOGITS)
+    named = tf.nn.softmax_cross_entropy_with_logits(labels=LABELS, logits=LOGITS)
+    np.testing.assert_array_equal(run(positional), run(named))
+    with pytest.raises(ValueError, match="Both `labels` and `logits` must be provided"):
         tf.nn.sparse_softmax_cross_entropy_with_logits(logits=LOGITS)
 
 
