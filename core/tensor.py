@@ -47,6 +47,14 @@ class GraphKeys:
     GLOBAL_STEP = "global_step"
     METRIC_VARIABLES = "metric_variables"
     TRAIN_OP = "train_op"
+    READY_FOR_LOCAL_INIT_OP = "ready_for_local_init_op"
+    RESOURCES = "resources"
+    LOCAL_RESOURCES = "local_resources"
+    TRAINABLE_RESOURCE_VARIABLES = "trainable_resource_variables"
+    EVAL_STEP = "eval_step"
+    # TF's names for its control-flow contexts' collections (minitf keeps none under them)
+    COND_CONTEXT = "cond_context"
+    WHILE_CONTEXT = "while_context"
 
 
 class Tensor:

@@ -183,8 +183,9 @@ class _WithParts(Mapping):
 def _resolve(ckpt_dir_or_file):
     if os.path.isdir(ckpt_dir_or_file):
         latest = latest_checkpoint(ckpt_dir_or_file)
-        if latest is None:
-            raise NotFoundError(None, None, f"No checkpoint found in {ckpt_dir_or_file}")
+        if latest is None:  # TF's class and words (checkpoint_utils.load_checkpoint)
+            raise ValueError("Couldn't find 'checkpoint' file or checkpoints in given "
+                             f"directory {ckpt_dir_or_file}")
         return latest
     p = str(ckpt_dir_or_file)
     if p.endswith(_SUFFIX):

@@ -52,20 +52,27 @@ class Scaffold:
         from .saver import Saver, SaverDef
 
         graph = get_default_graph()
+        get_or_default = Scaffold.get_or_default
         if self._init_op is None:
-            self._init_op = _from_collection(graph, GraphKeys.INIT_OP,
-                                             variables.global_variables_initializer)
+            self._init_op = get_or_default("init_op", GraphKeys.INIT_OP,
+                                           variables.global_variables_initializer)
         if self._ready_op is None:
-            self._ready_op = _from_collection(graph, GraphKeys.READY_OP,
-                                              variables.report_uninitialized_variables)
+            self._ready_op = get_or_default("ready_op", GraphKeys.READY_OP,
+                                            variables.report_uninitialized_variables)
+        if self._ready_for_local_init_op is None:
+            # As TF's: the global variables must be set before the local init op runs. (Only
+            # SessionManager-based creators check it; a chief has initialized them by then.)
+            self._ready_for_local_init_op = get_or_default(
+                "ready_for_local_init_op", GraphKeys.READY_FOR_LOCAL_INIT_OP,
+                lambda: variables.report_uninitialized_variables(variables.global_variables()))
         if self._local_init_op is None:
-            self._local_init_op = _from_collection(graph, GraphKeys.LOCAL_INIT_OP,
-                                                   Scaffold.default_local_init_op)
+            self._local_init_op = get_or_default("local_init_op", GraphKeys.LOCAL_INIT_OP,
+                                                 Scaffold.default_local_init_op)
         if self._summary_op is None:
-            self._summary_op = _from_collection(graph, GraphKeys.SUMMARY_OP, merge_all)
+            self._summary_op = get_or_default("summary_op", GraphKeys.SUMMARY_OP, merge_all)
         if self._saver is None:
-            self._saver = _from_collection(
-                graph, GraphKeys.SAVERS,
+            self._saver = get_or_default(
+                "saver", GraphKeys.SAVERS,
                 # TF's checkpoint format (as the Estimator's): TF resumes the directory too.
                 lambda: Saver(allow_empty=True, write_version=SaverDef.V2)
                 if variables.global_variables() else None)
@@ -86,25 +93,28 @@ class Scaffold:
     saver = property(lambda self: self._saver)
 
     @staticmethod
+    def get_or_default(arg_name, collection_key, default_constructor):
+        """The default graph's single item in ``collection_key``, or else
+        ``default_constructor()``, added to the collection unless it is None (TF's)."""
+        graph = get_default_graph()
+        found = graph.get_collection(collection_key)
+        if len(found) > 1:
+            raise RuntimeError(f'More than one item in the collection "{collection_key}". '
+                               "Please indicate which one to use by passing it to the "
+                               f"tf.Scaffold constructor as:  tf.Scaffold({arg_name}=item to use)")
+        if found:
+            return found[0]
+        op = default_constructor()
+        if op is not None:
+            graph.add_to_collection(collection_key, op)
+        return op
+
+    @staticmethod
     def default_local_init_op():
         from .. import variables
         from ..ops.array_ops import group
 
         return group(variables.local_variables_initializer(), variables.tables_initializer())
-
-
-def _from_collection(graph, key, default):
-    """The collection's single op, or ``default()`` added to it (None stays out)."""
-    found = graph.get_collection(key)
-    if len(found) > 1:
-        raise RuntimeError(f"More than one item in the collection {key}; pass it to the "
-                           "Scaffold explicitly.")
-    if found:
-        return found[0]
-    op = default()
-    if op is not None:
-        graph.add_to_collection(key, op)
-    return op
 
 
 class ChiefSessionCreator:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import numbers
 import os
 import re
 import time
@@ -38,10 +39,9 @@ import numpy as np
 from .. import dtypes as _dt
 from .. import tf_logging as logging
 from ..errors import DataLossError, InvalidArgumentError, NotFoundError
-from ..graph import GraphKeys, Tensor, get_default_graph
+from ..graph import GraphKeys, get_default_graph
 from ..partitioned_variables import SaveSliceInfo
 from ..tensor_shape import TensorShape
-from ..variables import Variable
 from . import tensor_bundle
 from .saver_ops import SaverOps, build_saver_ops
 from .saver_var_list import recordable, saveables
@@ -90,6 +90,10 @@ class Saver:
         # Default: minitf's .npz. SaverDef.V2 asks for TensorFlow's own format (TensorBundle).
         self._tf_format = write_version == SaverDef.V2
         self._allow_empty = allow_empty
+        # minitf writes one file either way: sharded only skips the name check in save and
+        # goes in the SaverDef (an imported SaverDef's own setting is reported back, as TF's).
+        self._sharded = bool(sharded)
+        self._def_sharded = self._sharded if saver_def is None else saver_def.sharded
         self._reshape = bool(reshape)
         self._graph, self._objects = get_default_graph(), []
         self._vars = None  # {checkpoint name: [(Variable or its tensor, SaveSliceInfo or None)]}
@@ -107,8 +111,10 @@ class Saver:
         self._max_to_keep = max_to_keep
         self._pad_step_number = pad_step_number
         self._save_relative_paths = save_relative_paths
-        self._last: list[str] = []
-        self._saved_at: dict[str, float] = {}
+        # TF1's bookkeeping: [(prefix, time saved)], and the ones dropped from it. Each save
+        # drops and deletes at most one, so a list seeded longer than max_to_keep stays long.
+        self._last: list[tuple] = []
+        self._to_delete: list[tuple] = []
         # As TF1: a checkpoint about to be deleted is kept instead once every N hours.
         self._keep_every = keep_checkpoint_every_n_hours * 3600
         self._next_keep = time.time() + self._keep_every
@@ -157,7 +163,8 @@ class Saver:
         saver_pb2 = importlib.import_module("minitf.protos.saver_pb2")
         names = {} if self._ops is None else vars(self._ops)
         return saver_pb2.SaverDef(
-            max_to_keep=self._max_to_keep or 0, sharded=False,
+            max_to_keep=self._max_to_keep or 0,
+            sharded=self._def_sharded,
             keep_checkpoint_every_n_hours=self._keep_every / 3600,
             version=SaverDef.V2 if self._tf_format else SaverDef.V1, **names)
 
@@ -190,44 +197,112 @@ class Saver:
             strip_default_attrs=strip_default_attrs, save_debug_info=save_debug_info)
 
     def set_last_checkpoints(self, last_checkpoints):
-        """Replaces the list of recent checkpoints (the ones ``max_to_keep`` deletes from)."""
+        """Replaces the list of recent checkpoints (the ones ``max_to_keep`` deletes from).
+        As TF's, they are dated +inf: when one is dropped, keep_checkpoint_every_n_hours keeps
+        its files."""
         if not isinstance(last_checkpoints, list):
             raise AssertionError(f"last_checkpoints must be a list, got {last_checkpoints!r}")
-        self._last = list(last_checkpoints)
-        self._saved_at = {p: self._saved_at.get(p, time.time()) for p in self._last}
+        self._last = [(p, np.inf) for p in last_checkpoints]
 
-    def _check_session(self, sess, what):
+    def _check_built(self, what):
         if self._vars is None:  # TF's words
             raise RuntimeError(f"`build()` should be called before {what} if "
                                "defer_build==True")
+
+    def _check_session(self, sess, what):
+        self._check_built(what)
         if sess.graph is not self._graph:
             raise TypeError("The Saver's variables are not in the session's graph (the Saver "
                             "was built for another graph)")
 
     @property
     def last_checkpoints(self) -> list:
-        return list(self._last)
+        return [p for p, _ in self._last]
+
+    @property
+    def _is_empty(self) -> bool:
+        """An ``allow_empty`` Saver with nothing to save: TF's saves only the .meta and
+        restores nothing."""
+        return self._vars is not None and not self._vars
+
+    def _record_last_checkpoint(self, prefix):
+        """TF's _RecordLastCheckpoint: ``prefix`` goes last; the oldest beyond max_to_keep is
+        queued for deletion (one per save)."""
+        if not self._max_to_keep:
+            return  # max_to_keep None or 0: every file stays and none is tracked
+        self._last = [(p, t) for p, t in self._last if p != prefix]
+        self._last.append((prefix, time.time()))
+        if len(self._last) > self._max_to_keep:
+            self._to_delete.append(self._last.pop(0))
+
+    def _maybe_delete_old_checkpoints(self, meta_graph_suffix):
+        """TF's _MaybeDeleteOldCheckpoints: deletes the first queued checkpoint, unless
+        keep_checkpoint_every_n_hours keeps it for good."""
+        if not self._to_delete:
+            return
+        old, saved_at = self._to_delete.pop(0)
+        if saved_at > self._next_keep:
+            self._next_keep += self._keep_every
+            return
+        _remove(old)
+        try:
+            os.unlink(f"{old}.{meta_graph_suffix}")
+        except FileNotFoundError:
+            pass
 
     def save(self, sess, save_path, global_step=None, latest_filename=None,
              meta_graph_suffix="meta", write_meta_graph=True, write_state=True,
-             strip_default_attrs=False, save_debug_info=False) -> str:
+             strip_default_attrs=False, save_debug_info=False) -> str | None:
         """Writes ``save_path[-global_step].npz`` (with ``write_version=SaverDef.V2``:
         TensorFlow's ``.index`` + ``.data-00000-of-00001``) and, with ``write_meta_graph``, the
         graph beside it as ``<prefix>.meta`` (tf.train.import_meta_graph reads it); returns the
-        checkpoint prefix."""
-        self._check_session(sess, "save")
+        checkpoint prefix. An empty Saver (``allow_empty``) writes only the .meta and returns
+        None, as TF's. The arguments are checked in TF's order, before anything is written."""
+        from ..session import Session
+
+        self._check_built("save")
+        latest_filename = latest_filename or "checkpoint"
+        if os.path.split(latest_filename)[0]:
+            raise ValueError("'latest_filename' must not contain path components")
+        save_path = os.fsdecode(save_path)
         if global_step is not None:
-            if isinstance(global_step, (Tensor, Variable)):
-                global_step = sess.run(global_step)
+            if not isinstance(global_step, (numbers.Integral, np.integer)):
+                # a Tensor, Variable or tensor name; anything else fails in sess.run, as TF's
+                global_step = int(sess.run(global_step))
             step = int(global_step)
             prefix = f"{save_path}-{step:08d}" if self._pad_step_number else f"{save_path}-{step}"
         else:
-            prefix = str(save_path)
+            prefix = save_path
+            if os.path.basename(save_path) == latest_filename and not self._sharded:
+                raise ValueError(f"'latest_filename' collides with 'save_path': "
+                                 f"'{latest_filename}' and '{save_path}'")
+        if not isinstance(sess, Session):
+            raise TypeError(f"'sess' must be a Session; {sess}")
+        self._check_session(sess, "save")
         directory = os.path.dirname(prefix) or "."
         if not os.path.isdir(directory) and os.path.isdir(os.path.dirname(directory) or "."):
             os.makedirs(directory, exist_ok=True)  # one level, as TF's checkpoint writer does
         if not os.path.isdir(directory):
             raise ValueError(f"Parent directory of {save_path} doesn't exist, can't save.")
+        if not self._is_empty:
+            self._write(sess, prefix, directory)
+            if write_state:  # as TF: without it, nothing is recorded or deleted
+                self._record_last_checkpoint(prefix)
+                paths = self.last_checkpoints
+                if not paths or paths[-1] != prefix:
+                    paths.append(prefix)
+                _write_state(directory, prefix, paths, latest_filename,
+                             self._save_relative_paths)
+                self._maybe_delete_old_checkpoints(meta_graph_suffix)
+        if write_meta_graph:  # with the SaverDef when it names ops, as TF writes it, and (for
+            # import_meta_graph's Saver) which variables this one saves under which names
+            export_meta_graph(f"{prefix}.{meta_graph_suffix}", graph=self._graph,
+                              saver_def=self.as_saver_def() if self._ops else None,
+                              saver_var_list=recordable(self._vars))
+        return None if self._is_empty else prefix
+
+    def _write(self, sess, prefix, directory):
+        """Writes checkpoint ``prefix``: the variables' and objects' current values."""
         values = iter(sess.run([v for parts in self._vars.values() for v, _ in parts] +
                                [t for o in self._objects for _, t in o.specs]))
         arrays, slices = {}, {}
@@ -246,31 +321,6 @@ class Saver:
             _remove(prefix, bundle=False)  # a stale .npz would shadow the new checkpoint
         else:
             self._write_npz(prefix, directory, arrays, slices)
-        if write_meta_graph:  # with the SaverDef when it names ops, as TF writes it, and (for
-            # import_meta_graph's Saver) which variables this one saves under which names
-            export_meta_graph(f"{prefix}.{meta_graph_suffix}", graph=self._graph,
-                              saver_def=self.as_saver_def() if self._ops else None,
-                              saver_var_list=recordable(self._vars))
-        if self._max_to_keep:
-            if prefix in self._last:
-                self._last.remove(prefix)
-            self._last.append(prefix)
-            self._saved_at[prefix] = time.time()
-            while len(self._last) > self._max_to_keep:
-                old = self._last.pop(0)
-                if self._saved_at.pop(old, 0.0) > self._next_keep:  # kept for good
-                    self._next_keep += self._keep_every
-                    continue
-                _remove(old)
-                try:
-                    os.unlink(f"{old}.{meta_graph_suffix}")
-                except FileNotFoundError:
-                    pass
-        # max_to_keep None or 0: every file stays and none is tracked (TF1's behaviour).
-        if write_state:
-            _write_state(directory, prefix, self._last or [prefix],
-                         latest_filename or "checkpoint", self._save_relative_paths)
-        return prefix
 
     @staticmethod
     def _write_npz(prefix, directory, arrays, slices):
@@ -302,7 +352,10 @@ class Saver:
         _remove(prefix, npz=False)  # a TF-format checkpoint left at this prefix is outdated
 
     def restore(self, sess, save_path):
-        """Loads every variable from ``save_path``; on any problem restores nothing."""
+        """Loads every variable from ``save_path``; on any problem restores nothing. An empty
+        Saver restores nothing and checks nothing, as TF's."""
+        if self._is_empty:
+            return
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
         self._check_session(sess, "restore")
@@ -374,13 +427,13 @@ class Saver:
         return sess._resources.variable(v.op).get().shape
 
     def set_last_checkpoints_with_time(self, last_checkpoints_with_time):
-        self._last = [p for p, _ in last_checkpoints_with_time]
-        self._saved_at = dict(last_checkpoints_with_time)  # keep_checkpoint_every_n_hours
+        """[(prefix, time saved)]: the times keep_checkpoint_every_n_hours judges by."""
+        self._last = [(p, t) for p, t in last_checkpoints_with_time]
 
     def recover_last_checkpoints(self, checkpoint_paths):
         """Takes over existing checkpoints, dated by their files (as TF1)."""
-        self._last = [p for p in checkpoint_paths if checkpoint_exists(p)]
-        self._saved_at = {p: os.path.getmtime(_checkpoint_files(p)[0]) for p in self._last}
+        self._last = [(p, os.path.getmtime(_checkpoint_files(p)[0]))
+                      for p in checkpoint_paths if checkpoint_exists(p)]
 
 
 # TF 1.x's Saver.restore wraps a restore op's failure in this text (_wrap_restore_error_with_msg);
