@@ -288,7 +288,7 @@ def linspace(start, stop, num, name=None, axis=0):
     from .ops.logic_ops import greater_equal, where_v2
     from .ops.slicing_ops import slice_
 
-    with name_scope(name, "linspace", [start, stop]):
+    with name_scope(name, "linspace", [start, stop]) as scope:
         start = convert_to_tensor(start, name="start")
         stop = convert_to_tensor(stop, dtype=start.dtype, name="stop")
         num_int = convert_to_tensor(num, name="num")
@@ -324,7 +324,9 @@ def linspace(start, stop, num, name=None, axis=0):
             shape = array_ops.shape(first)
             size = concat_split_ops.concat(
                 [shape[:axis], array_ops.reshape(num_int, [1]), shape[axis + 1:]], 0)
-        return slice_(joined, [0] * (rank + 1), size)  # "linspace/Slice:0", as TF 2.x's
+        # Named after the scope: TF 1.x's linspace is one op named so ("grid:0" for
+        # name="grid"), which programs look up; TF 2.x's composite ends in "grid/Slice:0".
+        return slice_(joined, [0] * (rank + 1), size, name=scope)
 
 
 lin_space = linspace

@@ -116,7 +116,7 @@ def _conjugate_transpose_kernel(x, perm):
 
 def _conjugate_transpose_grad(op, dy):
     """TF's _ConjugateTransposeGrad: the conjugate transpose by the inverse permutation."""
-    return [CONJUGATE_TRANSPOSE(dy, transform_ops.invert_permutation(op.inputs[1])), None]
+    return [CONJUGATE_TRANSPOSE(dy, transform_ops.inverse_perm(op)), None]
 
 
 CONJUGATE_TRANSPOSE = register(OpDef(

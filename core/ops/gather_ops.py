@@ -527,9 +527,10 @@ TOP_K_V2 = register(OpDef(
 TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 
 
-def top_k(input, k=1, sorted=True, index_type=_dt.int32, name=None):  # noqa: A002
+def top_k(input, k=1, sorted=True, name=None, index_type=_dt.int32):  # noqa: A002
     """``tf.nn.top_k`` / ``tf.math.top_k``: (values, indices) of the ``k`` largest entries of
     the last axis, largest first (ties: the lower index first), as TF's namedtuple; the
-    indices are of ``index_type`` (int16, int32 or int64)."""
+    indices are of ``index_type`` (int16, int32 or int64; after ``name``, which TF1 code
+    may pass positionally, where TF 2.x has it before)."""
     return TopKV2(*TOP_K_V2(input, k, sorted=sorted, index_type=index_type,
                             name=name or "TopKV2"))

@@ -207,10 +207,11 @@ BATCH_MATMUL_V3 = register(OpDef(
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
-           a_is_sparse=False, b_is_sparse=False, output_type=None, name=None):
+           a_is_sparse=False, b_is_sparse=False, name=None, output_type=None):
     """MatMul for matrices; BatchMatMulV2 (adj_x/adj_y) when either rank is > 2 or unknown;
     BatchMatMulV3 when ``output_type`` differs from an operand's dtype (as TF 2.x: its CPU
-    kernels take (u)int8 operands to int32; other pairs fail at run)."""
+    kernels take (u)int8 operands to int32; other pairs fail at run). ``output_type`` comes
+    after ``name``, which TF1 code may pass positionally."""
     for t, adj, s in ((transpose_a, adjoint_a, "a"), (transpose_b, adjoint_b, "b")):
         if t and adj:
             raise ValueError(f"Only one of `transpose_{s}` and `adjoint_{s}` can be True. "

@@ -181,16 +181,20 @@ def _transpose_infer(x, perm):
     return [TensorSpec([None] * rank if dims is None else [dims[i] for i in p], x.dtype)]
 
 
-def _transpose_grad(op, dy):
-    """dy transposed by the inverse permutation. TF's rule fails on a negative perm entry
-    (InvertPermutation rejects it); a constant perm is normalised first so that it works."""
+def inverse_perm(op):
+    """The inverse of a (Conjugate)Transpose's perm. TF's gradients fail on a negative perm
+    entry (InvertPermutation rejects it); a constant perm is normalised first so that it works."""
     from ..tensor_conversion import constant_value
 
     perm = op.inputs[1]
     p = constant_value(perm)
     if p is not None and (p < 0).any():
         perm = np.where(p < 0, p + p.size, p).astype(p.dtype)
-    return [transpose(dy, invert_permutation(perm)), None]
+    return invert_permutation(perm)
+
+
+def _transpose_grad(op, dy):
+    return [transpose(dy, inverse_perm(op)), None]
 
 
 TRANSPOSE = register(OpDef(

@@ -97,11 +97,12 @@ def test_sequence_mask_result_names():
 
 
 def test_linspace_result_names():
-    a = tf.linspace(0.0, 1.0, 5)
-    assert a.name == "linspace/Slice:0"
-    assert tf.lin_space(0.0, 1.0, 3).name == "linspace_1/Slice:0"
+    # TF 1.x's name for a named linspace (one LinSpace op), which programs look up by name;
+    # TF 2.x's composite would be "grid/Slice:0"
+    a = tf.linspace(0.0, 1.0, 5, name="grid")
+    assert a.name == "grid:0" and tf.get_default_graph().get_tensor_by_name("grid:0") is a
     b = tf.linspace([0.0, 1.0], [2.0, 3.0], 3, axis=-1, name="ls")
-    assert b.name == "ls/Slice:0"
+    assert b.name == "ls:0"
     got_a, got_b = _run([a, b])
     np.testing.assert_allclose(got_a, np.linspace(0, 1, 5), rtol=1e-6)
     np.testing.assert_allclose(got_b, [[0, 1, 2], [1, 2, 3]], rtol=1e-6)
@@ -117,3 +118,26 @@ def test_switch_n_with_one_output_runs_to_the_value():
         with tf.Session() as sess:
             got = sess.run(out * 2.0, {x: [1.0, 3.0]})
     np.testing.assert_array_equal(got, [2.0, 6.0])
+
+
+def test_tf1_positional_name_of_top_k_and_matmul():
+    # TF 1.x's signatures end in name: a positional name stays the name
+    x = tf.constant([[1.0, 3.0, 2.0]])
+    values, _ = tf.nn.top_k(x, 2, True, "topk")
+    m = tf.matmul(x, x, False, True, False, False, False, False, "mm")
+    assert values.op.name == "topk" and m.name == "mm:0"
+    got_v, got_m = _run([values, m])
+    np.testing.assert_array_equal(got_v, [[3.0, 2.0]])
+    np.testing.assert_array_equal(got_m, [[14.0]])
+
+
+def test_conjugate_transpose_gradient_with_a_negative_perm():
+    xv = (np.arange(6) + 1j * np.arange(6)[::-1]).reshape(2, 3).astype(np.complex64)
+    x = tf.constant(xv)
+    y = tf.transpose(x, [-1, 0], conjugate=True)
+    w = np.arange(6).reshape(3, 2).astype(np.complex64) + 1j
+    dx, = tf.gradients(y, x, grad_ys=w)
+    got_y, got_dx = _run([y, dx])
+    np.testing.assert_array_equal(got_y, np.conj(xv).T)
+    # ConjugateTranspose's gradient: grad_ys conjugate-transposed back by the inverse perm
+    np.testing.assert_array_equal(got_dx, np.conj(w).T)
