@@ -103,25 +103,25 @@ def _weighted_sum(column, builder, units, sparse_combiner, weight_collections, t
     from ..init_ops import zeros_initializer
     from ..sparse import reshape, safe_embedding_lookup_sparse
 
-    if isinstance(column, _CategoricalColumn):
+    categorical = isinstance(column, _CategoricalColumn)
+    # TF's layer builds ``weights`` before it calls the column, whose own variables (an
+    # embedding column's embedding_weights) come after it.
+    rows = column._num_buckets if categorical else column._variable_shape.num_elements()
+    var = get_variable("weights", [rows, units], initializer=zeros_initializer(),
+                       trainable=trainable, collections=weight_collections)
+    if categorical:
         pair = column._get_sparse_tensors(builder, weight_collections=weight_collections,
                                           trainable=trainable)
 
-        def rows(sp):  # one row of ids per example, whatever the ids' rank
+        def per_example(sp):  # one row of ids per example, whatever the ids' rank
             return reshape(sp, concat_split_ops.stack([sp.dense_shape[0], np.int64(-1)]))
 
-        ids = rows(pair.id_tensor)
-        weights = None if pair.weight_tensor is None else rows(pair.weight_tensor)
-        var = get_variable("weights", [column._num_buckets, units],
-                           initializer=zeros_initializer(), trainable=trainable,
-                           collections=weight_collections)
+        ids = per_example(pair.id_tensor)
+        weights = None if pair.weight_tensor is None else per_example(pair.weight_tensor)
         return safe_embedding_lookup_sparse(var, ids, sparse_weights=weights,
                                             combiner=sparse_combiner, name="weighted_sum")
     tensor = _flat(column._get_dense_tensor(builder, weight_collections=weight_collections,
                                             trainable=trainable), column)
-    var = get_variable("weights", [column._variable_shape.num_elements(), units],
-                       initializer=zeros_initializer(), trainable=trainable,
-                       collections=weight_collections)
     return linalg_ops.matmul(tensor, var, name="weighted_sum")
 
 

@@ -31,9 +31,13 @@ def _shape(shape):
     return dims
 
 
-def _float_sample(draw):
+def _float_sample(draw, half=None):
+    """A kernel drawing in float32 (float64 for float64) and casting; ``half``, if given, draws
+    float16 itself."""
     def kernel(rng, shape, *, dtype, seed, seed2):
         np_type = dtype.as_numpy_dtype
+        if np_type == np.float16 and half is not None:
+            return half(rng, _shape(shape))
         work = np.float64 if np_type == np.float64 else np.float32
         return draw(rng, _shape(shape), work).astype(np_type, copy=False)
     return kernel
@@ -48,23 +52,35 @@ def _truncated(rng, shape, work):
     return out
 
 
+def _uniform_half(rng, shape):
+    # TF fills a half's 10 mantissa bits (1.m - 1): multiples of 2**-10 in [0, 1). A float32
+    # draw cast to half would round up to 1.0 about once in 4000.
+    return (rng.integers(0, 1024, size=shape) / 1024).astype(np.float16)
+
+
+def _check_shape_arg(shape):
+    if shape.shape.rank not in (None, 1):  # TF's MakeShapeFromShapeTensor
+        raise shape_error(f"Shape must be rank 1 but is rank {shape.shape.rank}")
+
+
 def _random_infer(shape, *, dtype, seed, seed2):
     if not dtype.is_floating:
         raise shape_error(f"dtype must be a floating point type, got {dtype.name}")
+    _check_shape_arg(shape)
     return [TensorSpec(shape_from_value(shape), dtype)]
 
 
-def _random_op(type_, draw):
+def _random_op(type_, draw, half=None):
     return register(OpDef(
         type_, inputs=["shape:T"], attrs={"dtype": req("type"), "seed": 0, "seed2": 0},
-        kernel=_float_sample(draw), infer=_random_infer, grad=NOT_DIFFERENTIABLE,
+        kernel=_float_sample(draw, half), infer=_random_infer, grad=NOT_DIFFERENTIABLE,
         stateful=True, resource="rng"))
 
 
 RANDOM_STANDARD_NORMAL = _random_op(
     "RandomStandardNormal", lambda rng, shape, work: rng.standard_normal(shape, dtype=work))
 RANDOM_UNIFORM = _random_op(
-    "RandomUniform", lambda rng, shape, work: rng.random(shape, dtype=work))
+    "RandomUniform", lambda rng, shape, work: rng.random(shape, dtype=work), _uniform_half)
 TRUNCATED_NORMAL = _random_op("TruncatedNormal", _truncated)
 
 
@@ -77,6 +93,7 @@ def _uniform_int_kernel(rng, shape, minval, maxval, *, seed, seed2):
 def _uniform_int_infer(shape, minval, maxval, *, seed, seed2):
     if minval.shape.rank not in (None, 0) or maxval.shape.rank not in (None, 0):
         raise shape_error("minval and maxval must be scalars")
+    _check_shape_arg(shape)
     return [TensorSpec(shape_from_value(shape), minval.dtype)]
 
 
@@ -101,10 +118,17 @@ def _shape_tensor(shape):
     return shape_list_tensor(list(shape) if not np.isscalar(shape) else [shape], name="shape")
 
 
+def _shape_arg(shape):
+    """TF's shape_tensor: a scalar shape stays a scalar, for the op to refuse."""
+    if np.isscalar(shape):
+        return convert_to_tensor(shape, name="shape")
+    return _shape_tensor(shape)
+
+
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None):
     dtype = _dt.as_dtype(dtype)
     with name_scope(name, "random_normal") as scope:
-        shape_t = _shape_tensor(shape)
+        shape_t = _shape_arg(shape)
         mean_t = convert_to_tensor(mean, dtype=dtype, name="mean")
         std_t = convert_to_tensor(stddev, dtype=dtype, name="stddev")
         rnd = RANDOM_STANDARD_NORMAL(shape_t, dtype=dtype, **_seed_attrs(seed))
@@ -114,7 +138,7 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, nam
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dt.float32, seed=None, name=None):
     dtype = _dt.as_dtype(dtype)
     with name_scope(name, "truncated_normal") as scope:
-        shape_t = _shape_tensor(shape)
+        shape_t = _shape_arg(shape)
         mean_t = convert_to_tensor(mean, dtype=dtype, name="mean")
         std_t = convert_to_tensor(stddev, dtype=dtype, name="stddev")
         rnd = TRUNCATED_NORMAL(shape_t, dtype=dtype, **_seed_attrs(seed))
@@ -133,7 +157,7 @@ def random_uniform(shape, minval=0, maxval=None, dtype=_dt.float32, seed=None, n
     dtype = _dt.as_dtype(dtype)
     _check_wrapper_dtype(dtype, ("float16", "bfloat16", "float32", "float64", "int32", "int64"))
     with name_scope(name, "random_uniform") as scope:
-        shape_t = _shape_tensor(shape)
+        shape_t = _shape_arg(shape)
         if dtype.is_integer:
             if maxval is None:
                 raise ValueError(f"Must specify maxval for integer dtype {dtype!r}")
@@ -184,14 +208,16 @@ def _multinomial_kernel(rng, logits, num_samples, *, seed, seed2, output_dtype):
     if classes == 0 and batch and n:
         raise InvalidArgumentError(None, None, "num_classes should be positive, got 0")
     x = logits.astype(np.float64)
-    # Softmax with the max shifted out; -inf logits get probability 0.
-    x = x - np.max(x, axis=1, keepdims=True, initial=-np.inf) if classes else x
-    p = np.exp(x)
+    # TF's CPU kernel: softmax weights with the largest finite logit shifted out, non-finite
+    # logits weighing nothing; a row with no weight at all draws num_classes (out of range).
+    finite = np.isfinite(x)
+    shift = np.max(x, axis=1, keepdims=True, where=finite, initial=np.finfo(np.float64).min)
+    p = np.where(finite, np.exp(np.where(finite, x - shift, 0.0)), 0.0)
     cdf = np.cumsum(p, axis=1)
     u = rng.random((batch, n)) * cdf[:, -1:] if classes else np.zeros((batch, n))
     out = np.empty((batch, n), dtype=output_dtype.as_numpy_dtype)
     for b in range(batch):
-        out[b] = np.minimum(np.searchsorted(cdf[b], u[b], side="right"), classes - 1)
+        out[b] = np.searchsorted(cdf[b], u[b], side="right")
     return out
 
 
