@@ -312,8 +312,12 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dt.int32,
     with UnsortedSegmentSum, counts come from Bincount."""
     with name_scope(name or "bincount"):
         if isinstance(getattr(arr, "dtype", None), _dt.DType) and arr.dtype == _dt.int64:
-            # TF 2.x counts an int64 tensor too (TF 1.x's Bincount takes int32 only).
-            arr = math_ops.cast(arr, _dt.int32)
+            # TF 2.x counts an int64 tensor too (TF 1.x's Bincount takes int32 only). Saturated,
+            # not wrapped: a value past int32 fails on the output's size instead of counting
+            # as another bin.
+            from ..composites import saturate_cast
+
+            arr = saturate_cast(arr, _dt.int32)
         arr = convert_to_tensor(arr, name="arr", dtype=_dt.int32)
         array_is_nonempty = reduction_ops.reduce_prod(array_ops.shape(arr)) > 0
         output_size = math_ops.cast(array_is_nonempty, _dt.int32) * (

@@ -288,11 +288,9 @@ class Saver:
             self._write(sess, prefix, directory)
             if write_state:  # as TF: without it, nothing is recorded or deleted
                 self._record_last_checkpoint(prefix)
-                paths = self.last_checkpoints
-                if not paths or paths[-1] != prefix:
-                    paths.append(prefix)
-                _write_state(directory, prefix, paths, latest_filename,
-                             self._save_relative_paths)
+                # (max_to_keep None or 0 tracks nothing: the state names this one only)
+                _write_state(directory, prefix, self.last_checkpoints or [prefix],
+                             latest_filename, self._save_relative_paths)
                 self._maybe_delete_old_checkpoints(meta_graph_suffix)
         if write_meta_graph:  # with the SaverDef when it names ops, as TF writes it, and (for
             # import_meta_graph's Saver) which variables this one saves under which names

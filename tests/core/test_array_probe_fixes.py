@@ -56,6 +56,9 @@ def test_bincount_of_int64_values():
     np.testing.assert_array_equal(got, np.bincount([1, 2, 2], minlength=4))
     weighted = _run(tf.math.bincount(arr, weights=[1.0, 2.0, 3.0], maxlength=2))
     np.testing.assert_array_equal(weighted, [0.0, 1.0])  # 2s are at or past maxlength
+    # A value past int32 is not wrapped into another bin (2**32 + 1 would count as 1)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be non-negative"):
+        _run(tf.math.bincount(tf.constant([1, 2**32 + 1], tf.int64)))
 
 
 # -- transpose with negative perm entries --------------------------------------------------------
