@@ -56,11 +56,21 @@ def test_stratified_sample_reaches_the_target_probabilities(known_init):
             d, lab = sess.run([data, labels])
             np.testing.assert_array_equal(d[:, 0], lab * 10)  # data travel with their labels
             got += list(lab)
-    counts = np.bincount(got, minlength=5)
-    if not known_init:  # the estimate starts at equal (smoothed) counts: skip its start
+    if known_init:  # fixed acceptance probabilities: the accepted labels are iid draws
+        counts = np.bincount(got, minlength=5)
+        stat, df = _chi2(counts, target)
+        assert stat < CHI2_CRIT[df], (counts, stat)
+    else:
+        # The acceptance probabilities come from a running estimate of the data's classes, so
+        # its error (about as large as the sampling error here) adds to the counts' and
+        # Pearson's statistic is not chi-square distributed: with a fixed bound it failed about
+        # 2 runs in 100 (the queue threads make the draws' order, so the result, vary). Bound
+        # each class's frequency instead, after the estimate's start at equal (smoothed)
+        # counts: over 200 seeds the largest error was 0.044; the unsampled data's is 0.2.
         counts = np.bincount(got[500:], minlength=5)
-    stat, df = _chi2(counts, target)
-    assert stat < CHI2_CRIT[df], (counts, stat)
+        assert counts[4] == 0
+        freq = counts / counts.sum()
+        assert np.max(np.abs(freq - target)) < 0.07, (counts, freq)
 
 
 def test_stratified_sample_enqueue_many_and_class_count_variable():
