@@ -1,11 +1,12 @@
 """Elementwise binary arithmetic (Add, Sub, Mul, RealDiv, FloorDiv, FloorMod, Pow, Maximum,
-Minimum, SquaredDifference, DivNoNan), Cast, AddN, the gradient helper that undoes broadcasting
+Minimum, SquaredDifference, DivNoNan), AddN, the gradient helper that undoes broadcasting
 (``sum_to_operand``) and the Tensor operator overloads (installed on Tensor here, as TensorFlow's
 math_ops does).
 
 TensorFlow's other math ops are split by family: unary_ops (Neg, Exp, Log, Sqrt, Tanh, ...),
-logic_ops (comparisons, logical ops, Select/SelectV2/Where, IsFinite/IsNan/IsInf), reduction_ops
-(Sum, Mean, ..., ArgMax/ArgMin, Cumsum/Cumprod) and linalg_ops (MatMul, BatchMatMulV2).
+cast_ops (Cast and tf.cast, re-exported here), logic_ops (comparisons, logical ops,
+Select/SelectV2/Where, IsFinite/IsNan/IsInf), reduction_ops (Sum, Mean, ..., ArgMax/ArgMin,
+Cumsum/Cumprod) and linalg_ops (MatMul, BatchMatMulV2).
 
 Ops are declared first, then the public TF1 wrappers, then the composite functions TensorFlow
 writes in Python (clip_by_value, scalar_mul...).
@@ -16,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError, UnimplementedError
+from ..errors import InvalidArgumentError
 from ..graph import Tensor, convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from . import array_ops, bitwise_ops
@@ -25,6 +26,8 @@ from .complex_ops import conj
 from .linalg_ops import matmul
 from .logic_ops import (greater, greater_equal, less, less_equal, logical_and, logical_not,
                         logical_or, logical_xor, not_equal, where, where_v2)
+from .cast_ops import (CAST, _is_sparse, cast, to_double, to_float, to_int32,  # noqa: F401
+                       to_int64)
 from .unary_ops import abs, log, negative, square  # noqa: A004, F401 - TF's public names, used as math_ops.<name>
 
 # Public names at the root of ``minitf`` (``tf.<name>``); core/__init__.py star-imports these.
@@ -239,55 +242,6 @@ DIV_NO_NAN = _binary("DivNoNan", _div_no_nan_kernel, _binary_grad(
     allowed=("float16", "float32", "bfloat16", "float64", "complex64", "complex128"))
 
 
-# -- Cast ----------------------------------------------------------------------------------------
-
-
-def _cast_kernel(x, *, DstT, Truncate):  # noqa: N803 - TensorFlow's attr names
-    x = np.asarray(x)
-    if (x.dtype.kind in "OSU") != (DstT == _dt.string):  # TF has no string <-> number Cast
-        src = "string" if x.dtype.kind in "OSU" else _dt.dtype_string(_dt.from_numpy(x))
-        raise UnimplementedError(None, None, f"Cast {src} to {_dt.dtype_string(DstT)} is not "
-                                 "supported")
-    if x.dtype.kind == "c" and not DstT.is_complex:
-        x = x.real  # TF's complex -> real cast keeps the real part (numpy would warn)
-    if DstT == _dt.float16 and x.dtype == np.float64:
-        x = x.astype(np.float32)  # TF (Eigen) rounds a double to half through float: twice
-    if (DstT is _dt.uint32 or DstT is _dt.uint64) and x.dtype.kind == "f":
-        return _float_to_wide_unsigned(x, DstT._np)
-    return x.astype(DstT._np)  # a quantized type as its storage integers, as TF's values
-
-
-def _float_to_wide_unsigned(x, np_dst):
-    """TF's float -> uint32/uint64 cast (x86): through int64, so out-of-range values wrap
-    (1e10 -> 1410065408 as uint32, -3e9 -> 1294967296) where numpy's result depends on the
-    array's length; uint64 takes [2**63, 2**64) exactly. NaN and inf follow int64's INT64_MIN,
-    as in TF. (TF's 8-wide vector loop gives 2**31 for uint32 outside (-2**31, 2**32) instead:
-    its scalar loop, used for short tensors and tails, is the one copied.)"""
-    with np.errstate(invalid="ignore"):
-        out = x.astype(np.int64).astype(np_dst)
-        if np_dst is np.uint64:
-            high = (x >= 2.0 ** 63) & (x < 2.0 ** 64)
-            out[high] = x[high].astype(np.uint64)
-    return out
-
-
-def _cast_grad(op, dy):
-    src, dst = op.inputs[0].dtype, op._get_attr("DstT")
-    if (src.is_floating or src.is_complex) and (dst.is_floating or dst.is_complex):
-        return [cast(dy, src)]  # a sparse dy stays sparse (cast handles IndexedSlices)
-    return [None]
-
-
-CAST = register(OpDef(
-    "Cast", inputs=["x:SrcT"], attrs={"DstT": _dt.float32, "Truncate": False},
-    kernel=_cast_kernel,
-    infer=lambda x, *, DstT, Truncate: [TensorSpec(x.shape, DstT)],
-    grad=_cast_grad,
-    sparse_grad=True,
-))
-CAST.attr_defaults.pop("DstT")  # required in TensorFlow: no default
-
-
 # -- AddN ---------------------------------------------------------------------------------------
 
 
@@ -473,44 +427,6 @@ def maximum(x, y, name=None):
 
 def minimum(x, y, name=None):
     return MINIMUM(x, y, name=name or "Minimum")
-
-
-def cast(x, dtype, name=None):
-    dtype = _dt.as_dtype(dtype)
-    if _is_sparse(x):  # an IndexedSlices: its values cast, as in TF1
-        return x._with_values(cast(x.values, dtype, name=name))
-    from ..sparse_tensor import SparseTensor
-
-    if isinstance(x, SparseTensor):  # likewise a SparseTensor's
-        out = SparseTensor(x.indices, cast(x.values, dtype, name=name), x.dense_shape)
-        out._shape = x.shape
-        return out
-    x = convert_to_tensor(x)
-    if x.dtype == dtype:
-        return x
-    return CAST(x, DstT=dtype, name=name or "Cast")
-
-
-def _is_sparse(x) -> bool:
-    from ..indexed_slices import IndexedSlices
-
-    return isinstance(x, IndexedSlices)
-
-
-def to_float(x, name="ToFloat"):
-    return cast(x, _dt.float32, name=name)
-
-
-def to_double(x, name="ToDouble"):
-    return cast(x, _dt.float64, name=name)
-
-
-def to_int32(x, name="ToInt32"):
-    return cast(x, _dt.int32, name=name)
-
-
-def to_int64(x, name="ToInt64"):
-    return cast(x, _dt.int64, name=name)
 
 
 def scalar_mul(scalar, x, name=None):
