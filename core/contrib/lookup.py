@@ -107,10 +107,12 @@ class IdTableWithHashBuckets:
                  key_dtype=None):
         if table is None:
             name = name or "hash_bucket"
-            key_dtype = _dt.as_dtype(key_dtype) if key_dtype is not None else None
-            if key_dtype is None or (not key_dtype.is_integer and key_dtype != _dt.string):
-                raise ValueError(f"Invalid key_dtype, expected integer or string, got "
-                                 f"{key_dtype}.")
+            key_dtype = _dt.as_dtype(key_dtype) if key_dtype is not None else _dt.string  # TF's
+            if not key_dtype.is_integer and key_dtype != _dt.string:
+                raise TypeError(f"Invalid key_dtype, expected integer or string, got "
+                                f"{key_dtype}.")
+            if num_oov_buckets == 0:  # TF's words: nothing would give an id
+                raise ValueError("oov_buckets must be > 0 if no table is supplied.")
         else:
             if table.value_dtype != _dt.int64:
                 raise TypeError(f"Invalid value dtype, expected {_dt.int64} but got "

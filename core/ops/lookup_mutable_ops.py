@@ -99,6 +99,8 @@ class MutableTable(Table):
         out = np.empty(full, _numpy_type(self.value_dtype))
         rows = out.reshape((keys.size,) + self.value_shape)  # a view: filled row by row
         fills = default.reshape(rows.shape) if default.shape == full else None
+        if default.ndim == 0:  # its element: a 0-d object array would go in a string row as is
+            default = default[()]
         with self.lock:
             for i, k in enumerate(keys.reshape(-1).tolist()):
                 v = self.data.get(k)

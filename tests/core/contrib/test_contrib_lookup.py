@@ -107,6 +107,20 @@ def test_id_table_without_table_hashes_everything_and_sparse_keys():
     assert got[2].tolist() == [[0, 0], [1, 2]] and got[3] == 5
 
 
+def test_id_table_without_table_defaults_to_string_keys():
+    # TF's key_dtype default when there is no table: string. The ids are TF 2.21's for these
+    # keys (Fingerprint64 % 4).
+    with tf.Graph().as_default():
+        table = lookup.IdTableWithHashBuckets(None, 4)
+        assert table.key_dtype == tf.string
+        got = _run([table.lookup(tf.constant(["a", "x", "yy", "b"]))])
+    assert got[0].tolist() == [3, 2, 1, 2]
+    with pytest.raises(ValueError, match="must be > 0 if no table"):
+        lookup.IdTableWithHashBuckets(None, 0, key_dtype=tf.string)
+    with pytest.raises(TypeError, match="expected integer or string"):
+        lookup.IdTableWithHashBuckets(None, 3, key_dtype=tf.float32)
+
+
 def test_bad_arguments_raise_tf_errors():
     with tf.Graph().as_default():
         with pytest.raises(ValueError, match="mapping must be specified"):
@@ -142,6 +156,20 @@ def test_mutable_tables():
             got = sess.run([t.lookup(tf.constant(["y", "z"])),
                             d.lookup(tf.constant([8, 9], tf.int64))])
     assert got[0].tolist() == [2, -1] and got[1].tolist() == [80, -1]
+
+
+def test_mutable_table_scalar_string_default_is_a_string():
+    # A missing key's default went into the object array as a 0-d array, not as bytes, and
+    # string ops on the result failed.
+    with tf.Graph().as_default():
+        t = lookup.MutableHashTable(tf.int64, tf.string, "none")
+        ins = t.insert(tf.constant([3], tf.int64), tf.constant(["x"]))
+        out = t.lookup(tf.constant([3, 5], tf.int64))
+        with tf.Session() as sess:
+            sess.run(ins)
+            values, lengths = sess.run([out, tf.strings.length(out)])
+    assert [type(v) for v in values] == [bytes, bytes]
+    assert values.tolist() == [b"x", b"none"] and lengths.tolist() == [1, 4]
 
 
 # ---- side by side with TensorFlow's TF1 lookup_ops ----
