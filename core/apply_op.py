@@ -141,8 +141,9 @@ def _convert_args(opdef, args, graph):
                 raise TypeError(f"Expected list for '{spec.name}' argument to '{opdef.type}' Op, "
                                 f"not {a!r}.")
             tensors = [_as_tensor_or_none(v) for v in a]
-            tensors = [t if t is not None else convert_to_tensor(v, name=spec.name)
-                       for t, v in zip(tensors, a)]
+            # TF's convert_n_to_tensor names a list's elements "<arg>_<index>"
+            tensors = [t if t is not None else convert_to_tensor(v, name=f"{spec.name}_{i}")
+                       for i, (t, v) in enumerate(zip(tensors, a))]
             tensors = [_same_graph(t, graph, opdef) for t in tensors]
             derived[spec.type_list_attr] = [t.dtype for t in tensors]
             flat.extend(tensors)
@@ -159,7 +160,7 @@ def _convert_args(opdef, args, graph):
                                  f"argument '{first}'.")
             derived[spec.number_attr] = len(a)
         want = spec.fixed_dtype or derived.get(spec.type_attr)
-        for v in values:
+        for i, v in enumerate(values):
             if spec.is_ref and hasattr(v, "_ref"):
                 v = v._ref()  # a Variable passes its VariableV2 output, not its read snapshot
             t = _as_tensor_or_none(v)
@@ -169,7 +170,9 @@ def _convert_args(opdef, args, graph):
             if t is None:
                 try:
                     t = convert_to_tensor(v, dtype=want if want else None,
-                                          preferred_dtype=spec.default_dtype, name=spec.name)
+                                          preferred_dtype=spec.default_dtype,
+                                          name=f"{spec.name}_{i}" if spec.number_attr
+                                          else spec.name)  # a list's: as TF's convert_n
                 except (TypeError, ValueError) as e:
                     if spec.number_attr:  # TF judges a list as a whole
                         raise _list_mismatch(opdef, spec, a, want) from None

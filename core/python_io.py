@@ -125,8 +125,8 @@ class _GzipWriter(_ZlibWriter):
 
 
 class TFRecordWriter:
-    """``tf.python_io.TFRecordWriter(path, options=None)``: appends records (bytes; a str is
-    written as UTF-8) to a new file. A context manager; ``close`` is idempotent and a write
+    """``tf.python_io.TFRecordWriter(path, options=None)``: appends records (bytes or bytearray;
+    a str is written as UTF-8) to a new file. A context manager; ``close`` is idempotent and a write
     after it is FailedPreconditionError, as in TF."""
 
     def __init__(self, path, options=None):
@@ -151,11 +151,21 @@ class TFRecordWriter:
             raise FailedPreconditionError(None, None, "Writer is closed.")
 
     def write(self, record):
-        """Appends one record."""
-        self._check_open()
+        """Appends one record: bytes, a bytearray or a str (as UTF-8)."""
+        # TF's binding converts to std::string: anything else (an int, an array, a list, a
+        # memoryview, a str UTF-8 cannot encode) is its TypeError, before the closed check.
+        data = record
         if isinstance(record, str):
-            record = record.encode()
-        self._out.write(encode_record(bytes(record)))
+            try:
+                data = record.encode()
+            except UnicodeEncodeError:
+                data = None
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError("write(): incompatible function arguments. The following argument "
+                            "types are supported:\n    1. (self: RecordWriter, record: str) -> "
+                            f"None\n\nInvoked with: {self!r}, {record!r}")
+        self._check_open()
+        self._out.write(encode_record(bytes(data)))
 
     def flush(self):
         """Pushes what was written to the file (readable before ``close``)."""

@@ -4,6 +4,7 @@ messages."""
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import re
@@ -11,7 +12,8 @@ import re
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError, NotFoundError
+from .. import errors as _errors
+from ..errors import FailedPreconditionError, InvalidArgumentError
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
 from ..tensor_shape import TensorShape
 
@@ -21,6 +23,12 @@ _CSV_TYPES = (_dt.float32, _dt.float64, _dt.int32, _dt.int64, _dt.string)
 _INT_RE = re.compile(rb"^\s*[+-]?\d+\s*$")
 _INT_RANGES = {_dt.int32: (-(1 << 31), (1 << 31) - 1), _dt.int64: (-(1 << 63), (1 << 63) - 1)}
 _FLOAT_NAMES = {_dt.float32: "float", _dt.float64: "double"}
+# What TF's safe_strtof / safe_strtod take once ASCII blanks are stripped: decimal, hexadecimal
+# (0x digits, optional p exponent), inf / infinity and nan / nan(chars), any case, one sign.
+# Python's float() alone would take "1_0" and non-ASCII digits and refuse hex and nan(...).
+_FLOAT_RE = re.compile(rb"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?"
+                       rb"|(?P<hex>0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?)"
+                       rb"|inf(?:inity)?|(?P<nan>nan(?:\(\w*\))?))", re.IGNORECASE)
 
 
 def _split_csv(record: bytes, delim: bytes, quotes: bool) -> list:
@@ -76,17 +84,26 @@ def _convert(field: bytes, dtype, f: int, r: int):
             return int(field)
         raise InvalidArgumentError(None, None, f"Field {f} in record {r} is not a valid "
                                    f"{dtype.name}: {text}")
-    try:
-        if b"_" in field:
-            raise ValueError
-        return float(field)
-    except ValueError:
+    body = field.strip()
+    m = _FLOAT_RE.fullmatch(body)
+    if m is None:
         raise InvalidArgumentError(None, None, f"Field {f} in record {r} is not a valid "
-                                   f"{_FLOAT_NAMES[dtype]}: {text}") from None
+                                   f"{_FLOAT_NAMES[dtype]}: {text}")
+    if m["nan"]:
+        return -np.nan if body.startswith(b"-") else np.nan
+    if m["hex"]:
+        try:
+            return float.fromhex(body.decode())
+        except OverflowError:  # strtod's overflow is a signed infinity
+            return -np.inf if body.startswith(b"-") else np.inf
+    return float(body)
 
 
 def _decode_csv_kernel(records, record_defaults, *, field_delim, use_quote_delim, na_value,
                        select_cols):
+    delim = field_delim.encode() if isinstance(field_delim, str) else field_delim
+    if len(delim) != 1:  # TF's kernel checks this when it is built, at the first run
+        raise InvalidArgumentError(None, None, "field_delim should be only 1 char")
     records = np.asarray(records, dtype=object)
     n_out = len(record_defaults)
     defaults, out_types = [], []
@@ -97,7 +114,6 @@ def _decode_csv_kernel(records, record_defaults, *, field_delim, use_quote_delim
             raise InvalidArgumentError(None, None, f"record_defaults[{k}] must have at most "
                                        "one element")
         defaults.append(d.reshape(-1)[0] if d.size else None)
-    delim = field_delim.encode() if isinstance(field_delim, str) else field_delim
     na = na_value.encode() if isinstance(na_value, str) else na_value
     columns = [[] for _ in range(n_out)]
     flat = records.reshape(-1)
@@ -143,8 +159,6 @@ def _decode_csv_infer(records, record_defaults, *, field_delim, use_quote_delim,
         if n is not None and n > 1:
             raise shape_error("Shape of a default must be a length-0 or length-1 vector, or "
                               "a scalar.")
-    if len(field_delim) != 1:
-        raise shape_error("field_delim should be only 1 char")
     return [TensorSpec(records.shape, d.dtype) for d in record_defaults]
 
 
@@ -181,15 +195,33 @@ def _path(value) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
+# TF's status for a failed file call (tsl/platform/errors.cc ErrnoToCode); the rest Unknown.
+_ERRNO_ERRORS = {
+    **dict.fromkeys(("EINVAL", "ENAMETOOLONG"), _errors.InvalidArgumentError),
+    **dict.fromkeys(("ENOENT", "ENODEV", "ENXIO"), _errors.NotFoundError),
+    "EEXIST": _errors.AlreadyExistsError,
+    **dict.fromkeys(("EPERM", "EACCES", "EROFS"), _errors.PermissionDeniedError),
+    **dict.fromkeys(("EISDIR", "ENOTDIR", "ENOTEMPTY", "EBUSY", "EBADF", "ETXTBSY"),
+                    _errors.FailedPreconditionError),
+    **dict.fromkeys(("ENOSPC", "EDQUOT", "EMFILE", "ENFILE", "ENOMEM"),
+                    _errors.ResourceExhaustedError),
+    **dict.fromkeys(("EFBIG", "EOVERFLOW"), _errors.OutOfRangeError),
+}
+_ERRNO_ERRORS = {getattr(errno, k): v for k, v in _ERRNO_ERRORS.items() if hasattr(errno, k)}
+
+
+def _os_error(path, e: OSError) -> _errors.OpError:
+    cls = _ERRNO_ERRORS.get(e.errno, _errors.UnknownError)
+    return cls(None, None, f"{path}; {e.strerror or e}")
+
+
 def _read_file_kernel(filename):
     path = _path(filename)
     try:
         with open(path, "rb") as f:
             return np.array(f.read(), dtype=object)
-    except FileNotFoundError:
-        raise NotFoundError(None, None, f"{path}; No such file or directory") from None
     except OSError as e:
-        raise InvalidArgumentError(None, None, f"{path}; {e.strerror or e}") from None
+        raise _os_error(path, e) from None
 
 
 def _scalar_string(spec):
@@ -212,11 +244,22 @@ READ_FILE = register(OpDef(
 def _write_file_kernel(filename, contents):
     path = _path(filename)
     directory = os.path.dirname(path)
-    if directory:
-        os.makedirs(directory, exist_ok=True)  # TF creates the directories too
+    # TF creates a missing directory (RecursivelyCreateDir); an existing path is left to the
+    # write to fail on ("<path>; Not a directory").
+    if directory and not os.path.exists(directory):
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except NotADirectoryError as e:  # an ancestor is a file: TF's words for it
+            raise FailedPreconditionError(None, None, f"{os.path.dirname(e.filename)} is not "
+                                          "a directory") from None
+        except OSError as e:
+            raise _os_error(e.filename or directory, e) from None
     data = np.asarray(contents, dtype=object)[()]
-    with open(path, "wb") as f:
-        f.write(data if isinstance(data, bytes) else str(data).encode())
+    try:
+        with open(path, "wb") as f:
+            f.write(data if isinstance(data, bytes) else str(data).encode())
+    except OSError as e:
+        raise _os_error(path, e) from None
     return ()
 
 

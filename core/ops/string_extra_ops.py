@@ -173,15 +173,19 @@ def _decompress(v: bytes, compression_type: str) -> bytes:
     return b"".join(out)
 
 
-def _check_compression(x, *, compression_type):
+def _decode_compressed(bytes, *, compression_type):  # noqa: A002 - TF's input name
+    # TF checks the attr when the kernel is built, at the first run (the graph builds), and
+    # before looking at the input, so an empty one fails too.
     if compression_type not in ("", "ZLIB", "GZIP"):
-        raise shape_error(f"Only ZLIB, GZIP or NONE are supported compressions, got "
-                          f"{compression_type!r}")
+        raise InvalidArgumentError(None, None, "Only ZLIB, GZIP or NONE are supported "
+                                   f"compressions, got {compression_type!r}")
+    return _each(lambda v: _decompress(v, compression_type), bytes)
 
 
-DECODE_COMPRESSED = _unary("DecodeCompressed", _decompress, attrs={"compression_type": ""},
-                           infer=_check_compression, arg="bytes",
-                           doc="Each string decompressed (ZLIB, GZIP, or as is for '').")
+DECODE_COMPRESSED = register(OpDef(
+    "DecodeCompressed", inputs=["bytes:string"], attrs={"compression_type": ""},
+    kernel=_decode_compressed, infer=lambda x, **_: [TensorSpec(x.shape, _dt.string)],
+    grad=NOT_DIFFERENTIABLE, doc="Each string decompressed (ZLIB, GZIP, or as is for '')."))
 
 
 # -- StringFormat and PrintV2 (tf.strings.format and tf.print: core/string_extra.py) --------------

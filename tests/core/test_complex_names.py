@@ -28,3 +28,21 @@ def test_real_and_imag_of_a_scalar_are_scalars():
                             tf.abs(tf.constant(3 + 4j))])
     assert [g.shape for g in got] == [(), (), ()]  # a 0-d array came back as shape (1,)
     assert [float(g) for g in got] == [1.0, 2.0, 5.0]
+
+
+def test_list_inputs_are_named_by_index_and_add_n_converts_outside_its_scope():
+    # TF 2.21's names: convert_n_to_tensor names a list's Python elements "<arg>_<index>";
+    # add_n converts its inputs first, outside its scope, each to its own dtype.
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [1], name="x")
+        tf.concat([[1.0], x, [3.0]], 0)
+        tf.decode_csv(["1,a"], [[0.0], [""]])
+        tf.add_n([x, [2.0]])
+        names = sorted(op.name for op in g.get_operations())
+        assert names == sorted([
+            "x", "concat/values_0", "concat/values_2", "concat/axis", "concat",
+            "DecodeCSV/records", "DecodeCSV/record_defaults_0", "DecodeCSV/record_defaults_1",
+            "DecodeCSV", "Const", "AddN"])
+        with pytest.raises(TypeError, match=r"types \[float32, int32\] that don't all match"):
+            tf.add_n([x, [2]])
