@@ -14,6 +14,7 @@ from . import dtypes as _dt
 from .graph import GraphKeys, Tensor, add_to_collection, convert_to_tensor, name_scope
 from .lookup_mutable import DenseHashTable, MutableHashTable
 from .ops import lookup_ops as _ops
+from .ragged_dispatch import ragged_unary
 
 __all__ = ["KeyValueTensorInitializer", "StaticHashTable", "StaticVocabularyTable",
            "TextFileIndex", "TextFileInitializer", "experimental"]
@@ -133,6 +134,7 @@ class StaticHashTable:
         with name_scope(name, f"{self._name}_Size"):
             return _ops.LOOKUP_TABLE_SIZE(self._handle)
 
+    @ragged_unary(arg=1)  # a RaggedTensor's flat values looked up, its rows kept (TF)
     def lookup(self, keys, name=None) -> Tensor:
         """The value of each key (same shape as ``keys``); ``default_value`` if missing."""
         from .sparse_tensor import SparseTensor
@@ -210,6 +212,7 @@ class StaticVocabularyTable:
         with name_scope(name, f"{self._name}_Size"):
             return self._table.size() + np.int64(self._num_oov_buckets)
 
+    @ragged_unary(arg=1)  # a RaggedTensor's flat values looked up, its rows kept (TF)
     def lookup(self, keys, name=None):
         from .ops import math_ops
         from .sparse_tensor import SparseTensor

@@ -18,6 +18,7 @@ from .errors import InvalidArgumentError
 from .graph import GraphKeys, Tensor, add_to_collection, convert_to_tensor, name_scope
 from .ops import lookup_mutable_ops as _mops
 from .ops import lookup_ops as _ops
+from .ragged_dispatch import ragged_unary
 from .train.saver import SaveableObject
 
 __all__ = ["DenseHashTable", "MutableHashTable"]
@@ -154,6 +155,7 @@ class MutableHashTable(_MutableTable):
             handle = _mops.MUTABLE_HASH_TABLE_OF_TENSORS(value_shape=self._value_shape, **attrs)
         self._setup(key_dtype, value_dtype, handle, name, checkpoint)
 
+    @ragged_unary(arg=1)  # a RaggedTensor's flat values looked up, its rows kept (TF)
     def lookup(self, keys, dynamic_default_values=None, name=None) -> Tensor:
         """Each key's value (keys' shape plus a value's); a missing key's is the default, or
         its own in ``dynamic_default_values`` (shaped as the result)."""
@@ -196,6 +198,7 @@ class DenseHashTable(_MutableTable):
             name=name, **buckets)
         self._setup(key_dtype, value_dtype, handle, name, checkpoint)
 
+    @ragged_unary(arg=1)  # a RaggedTensor's flat values looked up, its rows kept (TF)
     def lookup(self, keys, name=None) -> Tensor:
         """Each key's value; ``default_value`` for a missing key."""
         with name_scope(name, f"{self.name}_lookup_table_find", [self._handle]):

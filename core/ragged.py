@@ -6,8 +6,9 @@ cut into rows by an int64 (or int32) ``row_splits`` vector: row i is
 (core/ragged_factories.py) compose ordinary ops (and, with ``validate=True``, the run-time
 assertions TF adds), ``to_tensor`` and ``to_sparse`` are TF's single ops (core/ragged_ops.py),
 and Session.run fetches it as a RaggedTensorValue and feeds one to its flat values and row
-splits (``tf.ragged.placeholder`` makes those placeholders). Indexing and operator overloads are
-not provided: use ``values``, ``row_splits``, ``to_tensor`` or ``tf.ragged.map_flat_values``."""
+splits (``tf.ragged.placeholder`` makes those placeholders). The elementwise ops and Python
+operators take one (core/ragged_dispatch.py) and keep its row partitions; indexing is not
+provided: use ``values``, ``row_splits``, ``to_tensor`` or ``tf.ragged.map_flat_values``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import operator
 import numpy as np
 
 from . import dtypes as _dt
+from . import ragged_dispatch as _dispatch
 from . import ragged_factories as _factories
 from . import ragged_ops as _ops
 from .graph import Tensor, convert_to_tensor, name_scope
@@ -360,3 +362,28 @@ def _register_session():
 
 
 _register_session()
+_dispatch.register_ragged_type(RaggedTensor)
+
+
+def _install_operators():
+    """TF's ragged_operators: the elementwise functions (dispatched to the flat values); ``&``,
+    ``|``, ``^`` and ``~`` are the logical ops only (an int RaggedTensor is refused, as in TF).
+    ``==``/``!=`` stay identity comparisons and the class stays hashable, as TF1's Tensor."""
+    from .ops import logic_ops, math_ops, unary_ops
+
+    binary = {"add": math_ops.add, "sub": math_ops.subtract, "mul": math_ops.multiply,
+              "truediv": math_ops.truediv, "floordiv": math_ops.floordiv,
+              "mod": math_ops.floormod, "pow": math_ops.pow, "and": logic_ops.logical_and,
+              "or": logic_ops.logical_or, "xor": logic_ops.logical_xor}
+    for name, fn in binary.items():
+        setattr(RaggedTensor, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+        setattr(RaggedTensor, f"__r{name}__", lambda self, other, fn=fn: fn(other, self))
+    for name, fn in {"lt": logic_ops.less, "le": logic_ops.less_equal, "gt": logic_ops.greater,
+                     "ge": logic_ops.greater_equal}.items():
+        setattr(RaggedTensor, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+    RaggedTensor.__neg__ = lambda self: unary_ops.negative(self)
+    RaggedTensor.__abs__ = lambda self: unary_ops.abs(self)
+    RaggedTensor.__invert__ = lambda self: logic_ops.logical_not(self)
+
+
+_install_operators()

@@ -13,8 +13,7 @@ from . import dtypes as _dt
 from .graph import convert_to_tensor, name_scope
 from .ops import string_extra_ops as _extra
 from .ops import string_ops as _ops
-from .ops.string_extra_ops import string_to_hash_bucket as to_hash_bucket  # noqa: F401
-from .ops.string_extra_ops import string_to_hash_bucket_strong as to_hash_bucket_strong  # noqa: F401
+from .ragged_dispatch import ragged_unary
 from .sparse_tensor import SparseTensor
 from .string_extra import string_format as format  # noqa: A004 - TF's name
 
@@ -27,6 +26,11 @@ from .ops.unicode_ops import *  # noqa: E402,F401,F403 - unicode_decode, unicode
 from .ops import unicode_ops as _unicode  # noqa: E402
 
 __all__ += _unicode.__all__
+
+
+# TF's ragged dispatch: each of these takes a RaggedTensor of strings (its flat_values).
+to_hash_bucket = ragged_unary(_extra.string_to_hash_bucket)
+to_hash_bucket_strong = ragged_unary(_extra.string_to_hash_bucket_strong)
 
 
 def _str(x, name="input"):
@@ -59,12 +63,14 @@ def reduce_join(inputs, axis=None, keep_dims=None, separator="", name=None,
         return _ops.REDUCE_JOIN(x, axis, keep_dims=keep, separator=separator, name=scope)
 
 
+@ragged_unary
 def length(input, name=None, unit="BYTE"):  # noqa: A002 - TF's argument name
     """Each string's length in bytes (or UTF-8 characters with ``unit="UTF8_CHAR"``)."""
     _unit(unit)
     return _ops.STRING_LENGTH(_str(input), unit=unit, name=name or "StringLength")
 
 
+@ragged_unary
 def substr(input, pos, len, name=None, unit="BYTE"):  # noqa: A002 - TF's argument names
     """``len`` bytes (or characters) of each string from ``pos`` (negative: from the end)."""
     _unit(unit)
@@ -76,6 +82,7 @@ def substr(input, pos, len, name=None, unit="BYTE"):  # noqa: A002 - TF's argume
         return _ops.SUBSTR(_str(input), pos, len, unit=unit, name=scope)
 
 
+@ragged_unary
 def to_number(string_tensor, out_type=_dt.float32, name=None):
     """Each string parsed as a number (float32 by default; float64, int32, int64)."""
     out_type = _dt.as_dtype(out_type)
@@ -86,6 +93,7 @@ def to_number(string_tensor, out_type=_dt.float32, name=None):
                                  name=name or "StringToNumber")
 
 
+@ragged_unary
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="",  # noqa: A002
               name=None):
     """Each number or bool as a string, formatted as TF's AsString (printf rules)."""
@@ -93,6 +101,7 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
                           shortest=shortest, width=width, fill=fill, name=name or "AsString")
 
 
+@ragged_unary
 def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # noqa: A002
     """Each string with the matches of ``pattern`` replaced by ``rewrite``; a constant
     pattern and rewrite give TF's StaticRegexReplace."""
@@ -106,6 +115,7 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # n
                                   name=scope)
 
 
+@ragged_unary
 def regex_full_match(input, pattern, name=None):  # noqa: A002
     """Whether each whole string matches ``pattern``."""
     if isinstance(pattern, (str, bytes)):
@@ -115,15 +125,18 @@ def regex_full_match(input, pattern, name=None):  # noqa: A002
                                  name=name or "RegexFullMatch")
 
 
+@ragged_unary
 def strip(input, name=None):  # noqa: A002
     """Each string without leading and trailing whitespace."""
     return _ops.STRING_STRIP(_str(input), name=name or "StringStrip")
 
 
+@ragged_unary
 def lower(input, encoding="", name=None):  # noqa: A002
     return _ops.STRING_LOWER(_str(input), encoding=encoding, name=name or "StringLower")
 
 
+@ragged_unary
 def upper(input, encoding="", name=None):  # noqa: A002
     return _ops.STRING_UPPER(_str(input), encoding=encoding, name=name or "StringUpper")
 
@@ -205,6 +218,7 @@ def _unit(unit):
         raise ValueError(f"unit must be 'BYTE' or 'UTF8_CHAR', got {unit!r}")
 
 
+@ragged_unary
 def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002 - TF's argument name
     """Each string's bucket in ``[0, num_buckets)``: TF's FarmHash fingerprint, so the same
     strings land in the same buckets as in TensorFlow."""

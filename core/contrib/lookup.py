@@ -13,6 +13,7 @@ from ..graph import Tensor, convert_to_tensor, name_scope
 from ..lookup import (KeyValueTensorInitializer, oov_bucket_ids, StaticHashTable, TextFileIndex,
                       TextFileInitializer)
 from ..lookup_mutable import DenseHashTable, MutableHashTable
+from ..ragged_dispatch import ragged_unary
 from ..sparse_tensor import SparseTensor
 
 __all__ = ["FastHashSpec", "HashTable", "HasherSpec", "IdTableWithHashBuckets",
@@ -152,6 +153,7 @@ class IdTableWithHashBuckets:
                 return constant(self._num_oov_buckets, _dt.int64)
             return self._table.size() + self._num_oov_buckets
 
+    @ragged_unary(arg=1)  # a RaggedTensor's flat values looked up, its rows kept (TF)
     def lookup(self, keys, name=None):
         """The id of each key (int64, keys' shape; a SparseTensor gives one)."""
         from ..ops import math_ops

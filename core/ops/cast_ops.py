@@ -10,6 +10,7 @@ from .. import dtypes as _dt
 from ..errors import UnimplementedError
 from ..graph import convert_to_tensor
 from ..opdef import OpDef, TensorSpec, register
+from ..ragged_dispatch import ragged_unary
 
 
 # -- Cast ----------------------------------------------------------------------------------------
@@ -61,6 +62,7 @@ CAST = register(OpDef(
 CAST.attr_defaults.pop("DstT")  # required in TensorFlow: no default
 
 
+@ragged_unary
 def cast(x, dtype, name=None):
     dtype = _dt.as_dtype(dtype)
     if _is_sparse(x):  # an IndexedSlices: its values cast, as in TF1

@@ -9,6 +9,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
+from ..ragged_dispatch import ragged_binary, ragged_unary
 from ..tensor_shape import TensorShape, broadcast_shapes
 from . import array_ops
 from ._math_util import (_FLOAT, _NUMBER, _REAL, _binary, _broadcasting, _dims, _scope,
@@ -59,6 +60,7 @@ CHECK_NUMERICS = register(OpDef(
 ))
 
 
+@ragged_unary
 def check_numerics(tensor, message, name=None):
     """``tensor``, checked at run time: an Inf or NaN value raises InvalidArgumentError with
     ``message``."""
@@ -232,54 +234,67 @@ WHERE = register(OpDef(
 # == Public wrappers (TF1 names, signatures and default node names) ============================
 
 
+@ragged_unary
 def is_finite(x, name=None):
     return IS_FINITE(x, name=name or "IsFinite")
 
 
+@ragged_unary
 def is_nan(x, name=None):
     return IS_NAN(x, name=name or "IsNan")
 
 
+@ragged_unary
 def is_inf(x, name=None):
     return IS_INF(x, name=name or "IsInf")
 
 
+@ragged_binary
 def equal(x, y, name=None):
     return EQUAL(x, y, name=name or "Equal")
 
 
+@ragged_binary
 def not_equal(x, y, name=None):
     return NOT_EQUAL(x, y, name=name or "NotEqual")
 
 
+@ragged_binary
 def less(x, y, name=None):
     return LESS(x, y, name=name or "Less")
 
 
+@ragged_binary
 def less_equal(x, y, name=None):
     return LESS_EQUAL(x, y, name=name or "LessEqual")
 
 
+@ragged_binary
 def greater(x, y, name=None):
     return GREATER(x, y, name=name or "Greater")
 
 
+@ragged_binary
 def greater_equal(x, y, name=None):
     return GREATER_EQUAL(x, y, name=name or "GreaterEqual")
 
 
+@ragged_binary
 def logical_and(x, y, name=None):
     return LOGICAL_AND(x, y, name=name or "LogicalAnd")
 
 
+@ragged_binary
 def logical_or(x, y, name=None):
     return LOGICAL_OR(x, y, name=name or "LogicalOr")
 
 
+@ragged_unary
 def logical_not(x, name=None):
     return LOGICAL_NOT(x, name=name or "LogicalNot")
 
 
+@ragged_binary
 def logical_xor(x, y, name="LogicalXor"):
     """``(x | y) & ~(x & y)``, composed from three ops as TensorFlow does."""
     return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)

@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register
+from ..ragged_dispatch import ragged_binary, ragged_unary
 from . import array_ops
 from ._math_util import (_FLOAT, _FLOAT_C, _INTS, _NUMBER, LIBM_F32, _broadcasting, _dims,
                          _scope, _silence_float_warnings, _typed, _unary)
@@ -341,82 +342,101 @@ CUMULATIVE_LOGSUMEXP = register(OpDef(
 # == Public wrappers (TF1 names, signatures and default node names) ============================
 
 
+@ragged_unary
 def acos(x, name=None):
     return ACOS(x, name=name or "Acos")
 
 
+@ragged_unary
 def asin(x, name=None):
     return ASIN(x, name=name or "Asin")
 
 
+@ragged_unary
 def atan(x, name=None):
     return ATAN(x, name=name or "Atan")
 
 
+@ragged_unary
 def acosh(x, name=None):
     return ACOSH(x, name=name or "Acosh")
 
 
+@ragged_unary
 def asinh(x, name=None):
     return ASINH(x, name=name or "Asinh")
 
 
+@ragged_unary
 def atanh(x, name=None):
     return ATANH(x, name=name or "Atanh")
 
 
+@ragged_unary
 def sinh(x, name=None):
     return SINH(x, name=name or "Sinh")
 
 
+@ragged_unary
 def cosh(x, name=None):
     return COSH(x, name=name or "Cosh")
 
 
+@ragged_unary
 def expm1(x, name=None):
     return EXPM1(x, name=name or "Expm1")
 
 
+@ragged_unary
 def rint(x, name=None):
     return RINT(x, name=name or "Rint")
 
 
+@ragged_unary
 def erfinv(x, name=None):
     with _scope(name, "erfinv", (x,)):
         return ERFINV(x)
 
 
+@ragged_unary
 def ndtri(x, name=None):
     with _scope(name, "ndtri", (x,)):
         return NDTRI(x)
 
 
+@ragged_binary
 def atan2(y, x, name=None):
     return ATAN2(y, x, name=name or "Atan2")
 
 
+@ragged_binary
 def xlogy(x, y, name=None):
     return XLOGY(x, y, name=name or "Xlogy")
 
 
+@ragged_binary
 def xdivy(x, y, name=None):
     with _scope(name, "xdivy", (x,)):
         return XDIVY(x, y)
 
 
+@ragged_binary
 def xlog1py(x, y, name=None):
     with _scope(name, "xlog1py", (x,)):
         return XLOG1PY(x, y)
 
 
+@ragged_binary
 def truncatediv(x, y, name=None):
     return TRUNCATE_DIV(x, y, name=name or "TruncateDiv")
 
 
+@ragged_binary
 def truncatemod(x, y, name=None):
     return TRUNCATE_MOD(x, y, name=name or "TruncateMod")
 
 
+@ragged_binary
 def multiply_no_nan(x, y, name=None):
     """``x * y``, or 0 where ``y`` is 0 even if ``x`` is NaN or infinite."""
     with _scope(name, "multiply_no_nan", (x, y)) as scope:

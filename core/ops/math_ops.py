@@ -20,6 +20,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..graph import Tensor, convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..ragged_dispatch import is_ragged, ragged_binary, ragged_unary
 from . import array_ops, bitwise_ops
 from ._math_util import _FLOAT, _INTS, _SIGNED, _binary, _scope, _silence_float_warnings
 from .complex_ops import conj
@@ -278,6 +279,7 @@ ADD_N = register(OpDef(
 # == Public wrappers (TF1 names, signatures and default node names) ============================
 
 
+@ragged_binary
 def add(x, y, name=None):
     # As TF's math_ops.add: strings concatenate with Add (AddV2 has no string kernel in TF,
     # so a GraphDef with a string AddV2 would not import there).
@@ -300,14 +302,17 @@ def _is_string(v) -> bool:
                             isinstance(np.asarray(v).flat[0], (str, bytes)))
 
 
+@ragged_binary
 def subtract(x, y, name=None):
     return SUB(x, y, name=name or "Sub")
 
 
+@ragged_binary
 def multiply(x, y, name=None):
     return MUL(x, y, name=name or "Mul")
 
 
+@ragged_binary
 def realdiv(x, y, name=None):
     return REAL_DIV(x, y, name=name)
 
@@ -344,6 +349,7 @@ def as_truediv_operands(x_t, y_t, what):
     return x_t, y_t
 
 
+@ragged_binary
 def truediv(x, y, name=None):
     """``x / y``: RealDiv; integer operands are first cast to float (TF's table)."""
     with _scope(name, "truediv", (x, y)) as scope:
@@ -374,10 +380,12 @@ def _tensor_dtype(v):
 divide = truediv
 
 
+@ragged_binary
 def floordiv(x, y, name=None):
     return FLOOR_DIV(x, y, name=name or "floordiv")
 
 
+@ragged_binary
 def floormod(x, y, name=None):
     return FLOOR_MOD(x, y, name=name or "FloorMod")
 
@@ -385,6 +393,7 @@ def floormod(x, y, name=None):
 mod = floormod
 
 
+@ragged_binary
 def div(x, y, name=None):
     """TF1 ``tf.div``: floor division for integers, true division (RealDiv) for floats and
     complex numbers."""
@@ -396,6 +405,7 @@ def div(x, y, name=None):
         return FLOOR_DIV(x, y, name=scope)
 
 
+@ragged_binary
 def div_no_nan(x, y, name=None):
     """``x / y``, or 0 where ``y`` is 0; integers are divided as floats, as by ``/``."""
     with _scope(name, "div_no_nan", (x, y)) as scope:
@@ -413,22 +423,27 @@ def _is_tensor_like(v) -> bool:
     return isinstance(v, Tensor) or hasattr(v, "_as_tensor")
 
 
+@ragged_binary
 def pow(x, y, name=None):  # noqa: A001 - TensorFlow's public name
     return POW(x, y, name=name or "Pow")
 
 
+@ragged_binary
 def squared_difference(x, y, name=None):
     return SQUARED_DIFFERENCE(x, y, name=name or "SquaredDifference")
 
 
+@ragged_binary
 def maximum(x, y, name=None):
     return MAXIMUM(x, y, name=name or "Maximum")
 
 
+@ragged_binary
 def minimum(x, y, name=None):
     return MINIMUM(x, y, name=name or "Minimum")
 
 
+@ragged_unary(arg=1)
 def scalar_mul(scalar, x, name=None):
     """``scalar * x`` for a 0-D ``scalar`` (a Mul node, the scalar first)."""
     x = convert_to_tensor(x)
@@ -438,6 +453,7 @@ def scalar_mul(scalar, x, name=None):
     return MUL(scalar, x, name=name or "Mul")
 
 
+@ragged_unary
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """Minimum with the upper bound, then Maximum with the lower; may not grow ``t``'s shape.
     An IndexedSlices has its values clipped, row by row before any repeats add up (TF1)."""
@@ -461,7 +477,11 @@ def add_n(inputs, name=None):
         # named.
         x = convert_to_tensor(inputs[0])
         return array_ops.identity(x, name=name) if name else x
-    return ADD_N(list(inputs), name=name or "AddN")
+    # TF converts each input on its own, outside the op's scope (Python values are Consts of
+    # their own dtype: [float_tensor, [2]] is a dtype mismatch, as in TF)
+    inputs = [v if isinstance(v, Tensor) or _is_sparse(v) else convert_to_tensor(v)
+              for v in inputs]
+    return ADD_N(inputs, name=name or "AddN")
 
 
 # -- Tensor operators ---------------------------------------------------------------------------
@@ -474,6 +494,8 @@ def _install_operators():
     ``==``/``!=`` stay identity comparisons (TF1)."""
     def binary(fn, scope_name, reverse):
         def method(self, other):
+            if is_ragged(other):  # as TF: the RaggedTensor's reflected operator answers
+                return NotImplemented
             g = self.graph
             if scope_name == "mul" and type(other).__name__ == "SparseTensor":
                 # TF's _mul_dispatch: dense * sparse is the sparse-dense product, sparse

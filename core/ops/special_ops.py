@@ -15,6 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..opdef import OpDef, register
+from ..ragged_dispatch import ragged_unary
 from ._math_util import _FLOAT, LIBM_F32, _silence_float_warnings, _typed, _unary
 from ._util import broadcast_infer
 from .unary_ops import sparse_aware
@@ -440,14 +441,17 @@ def erf(x, name=None):
     return ERF(x, name=name or "Erf")
 
 
+@ragged_unary
 def erfc(x, name=None):
     return ERFC(x, name=name or "Erfc")
 
 
+@ragged_unary
 def lgamma(x, name=None):
     return LGAMMA(x, name=name or "Lgamma")
 
 
+@ragged_unary
 def digamma(x, name=None):
     return DIGAMMA(x, name=name or "Digamma")
 

@@ -10,6 +10,7 @@ from ..dtypes import DType
 from ..errors import InvalidArgumentError
 from ..graph import convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..ragged_dispatch import ragged_unary
 from . import array_ops
 from .complex_ops import complex_abs, conj
 from ._math_util import (_FLOAT, _FLOAT_C, _NUMBER, _SIGNED, _scope, _silence_float_warnings,
@@ -216,7 +217,8 @@ def reciprocal_grad(y, dy, name=None):
 # == Public wrappers (TF1 names, signatures and default node names) ============================
 def sparse_aware(fn):
     """TF1's unary functions that take a SparseTensor too: the op on its values, the indices
-    and dense shape kept (zero maps to zero for each of them)."""
+    and dense shape kept (zero maps to zero for each of them); and, as every unary elementwise
+    function, a RaggedTensor (its flat_values)."""
     def wrapper(x, name=None):
         from ..sparse_tensor import SparseTensor
 
@@ -224,8 +226,7 @@ def sparse_aware(fn):
             return SparseTensor(x.indices, fn(x.values, name=name), x.dense_shape)
         return fn(x, name=name)
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
-    return wrapper
-
+    return ragged_unary(wrapper)
 
 
 @sparse_aware
@@ -254,26 +255,32 @@ def sign(x, name=None):
     return SIGN(x, name=name or "Sign")
 
 
+@ragged_unary
 def exp(x, name=None):
     return EXP(x, name=name or "Exp")
 
 
+@ragged_unary
 def log(x, name=None):
     return LOG(x, name=name or "Log")
 
 
+@ragged_unary
 def sin(x, name=None):
     return SIN(x, name=name or "Sin")
 
 
+@ragged_unary
 def cos(x, name=None):
     return COS(x, name=name or "Cos")
 
 
+@ragged_unary
 def tan(x, name=None):
     return TAN(x, name=name or "Tan")
 
 
+@ragged_unary
 def log1p(x, name=None):
     return LOG1P(x, name=name or "Log1p")
 
@@ -283,22 +290,27 @@ def sqrt(x, name=None):
     return SQRT(x, name=name or "Sqrt")
 
 
+@ragged_unary
 def rsqrt(x, name=None):
     return RSQRT(x, name=name or "Rsqrt")
 
 
+@ragged_unary
 def reciprocal(x, name=None):
     return RECIPROCAL(x, name=name or "Reciprocal")
 
 
+@ragged_unary
 def floor(x, name=None):
     return FLOOR(x, name=name or "Floor")
 
 
+@ragged_unary
 def ceil(x, name=None):
     return CEIL(x, name=name or "Ceil")
 
 
+@ragged_unary
 def round(x, name=None):  # noqa: A001 - TensorFlow's public name
     """Rounds half to even; integer tensors are returned unchanged (no op), as in TF."""
     x = convert_to_tensor(x, name="x")
@@ -312,5 +324,6 @@ def tanh(x, name=None):
     return TANH(x, name=name or "Tanh")
 
 
+@ragged_unary
 def sigmoid(x, name=None):
     return SIGMOID(x, name=name or "Sigmoid")
