@@ -21,10 +21,10 @@ from .distributions_more import (FULLY_REPARAMETERIZED, NOT_REPARAMETERIZED, Dis
 from .distributions_multi import Beta, Dirichlet, DirichletMultinomial, Multinomial, StudentT
 from .distributions_util import (checked_identities, embed_check_categorical_event_shape,
                                  embed_check_integer_casting_closed, get_logits_and_probs,
-                                 log_cdf_laplace, log_ndtr, ndtr)
+                                 log_cdf_laplace, log_ndtr, ndtr, ndtri)
 from .graph import convert_to_tensor, name_scope
-from .ops import (array_ops, concat_split_ops, logging_ops, logic_ops, math_extra_ops, math_ops,
-                  random_ops, reduction_ops, softmax_ops, transform_ops, unary_ops)
+from .ops import (array_ops, concat_split_ops, logging_ops, logic_ops, math_ops, random_ops,
+                  reduction_ops, softmax_ops, transform_ops, unary_ops)
 from .ops.array_extra_ops import broadcast_dynamic_shape
 from .ops.nn_ops import softplus
 from .tensor_shape import TensorShape
@@ -86,8 +86,10 @@ class Normal(ScalarEventDistribution):
         return self.loc * array_ops.ones_like(self.scale)
 
     def _quantile(self, p):
-        with name_scope("reconstruct", values=[p]):
-            return math_extra_ops.ndtri(p) * self.scale + self.loc
+        # TF's special_math.ndtri (-inf / inf outside (0, 1)), not the Ndtri op (nan there)
+        z = ndtri(p)
+        with name_scope("reconstruct", values=[z]):
+            return z * self.scale + self.loc
 
     def _stddev(self):
         return self.scale * array_ops.ones_like(self.loc)
@@ -318,11 +320,15 @@ class Categorical(Distribution):
             if validate_args:
                 self._logits = embed_check_categorical_event_shape(self._logits)
             static = self._logits.shape.with_rank_at_least(1)
-            self._batch_rank = convert_to_tensor(static.ndims - 1, dtype=_dt.int32,
-                                                 name="batch_rank")
+            if static.ndims is not None:
+                self._batch_rank = convert_to_tensor(static.ndims - 1, dtype=_dt.int32,
+                                                     name="batch_rank")
+            else:  # unknown rank (TF's too): the batch rank is known at run time only
+                with name_scope("batch_rank"):
+                    self._batch_rank = array_ops.rank(self._logits) - 1
             logits_shape = array_ops.shape(self._logits, name="logits_shape")
-            if static.dims[-1].value is not None:
-                self._event_size = convert_to_tensor(static.dims[-1].value, dtype=_dt.int32,
+            if static[-1].value is not None:
+                self._event_size = convert_to_tensor(static[-1].value, dtype=_dt.int32,
                                                      name="event_size")
             else:
                 with name_scope("event_size"):

@@ -1,7 +1,7 @@
 """Helpers of TF1's ``tf.distributions`` that TF keeps in ``distributions/util.py`` and
 ``special_math.py``, composed from minitf ops as TF composes them: the embedded argument
 checks (with TF's messages), logits/probs conversion, log-combinations, derived seeds, and the
-normal / Laplace CDFs (ndtr, log_ndtr, log_cdf_laplace)."""
+normal / Laplace CDFs (ndtr, log_ndtr, log_cdf_laplace) and the normal quantile (ndtri)."""
 
 from __future__ import annotations
 
@@ -162,6 +162,74 @@ def _ndtr(x):
                            logic_ops.where_v2(logic_ops.greater(w, 0.0),
                                               2.0 - special_ops.erfc(z), special_ops.erfc(z)))
     return 0.5 * y
+
+
+def ndtri(p, name="ndtri"):
+    """The inverse of the standard normal CDF (TF's special_math.ndtri, Cephes' rational
+    approximations composed from ops). Unlike the Ndtri op, which gives nan outside [0, 1], it
+    is -inf for p <= 0 and inf for p >= 1, as Normal.quantile is in TF."""
+    with name_scope(name, values=[p]):
+        p = convert_to_tensor(p, name="p")
+        if p.dtype not in (_dt.float32, _dt.float64):
+            raise TypeError(f"p.dtype={p.dtype} is not handled, see docstring for supported "
+                            "types.")
+        return _ndtri(p)
+
+
+# Cephes' coefficients (ndtri.c), highest power first: P0/Q0 for p > exp(-2), P1/Q1 for
+# z = sqrt(-2 log p) < 8, P2/Q2 beyond.
+_NDTRI_P0 = (-1.23916583867381258016E0, 1.39312609387279679503E1, -5.66762857469070293439E1,
+             9.80010754185999661536E1, -5.99633501014107895267E1)
+_NDTRI_Q0 = (-1.18331621121330003142E0, 1.59056225126211695515E1, -8.20372256168333339912E1,
+             2.00260212380060660359E2, -2.25462687854119370527E2, 8.63602421390890590575E1,
+             4.67627912898881538453E0, 1.95448858338141759834E0, 1.0)
+_NDTRI_P1 = (-8.57456785154685413611E-4, -3.50424626827848203418E-2, -1.40256079171354495875E-1,
+             2.18663306850790267539E0, 1.46849561928858024014E1, 4.40805073893200834700E1,
+             5.71628192246421288162E1, 3.15251094599893866154E1, 4.05544892305962419923E0)
+_NDTRI_Q1 = (-9.33259480895457427372E-4, -3.80806407691578277194E-2, -1.42182922854787788574E-1,
+             2.50464946208309415979E0, 1.50425385692907503408E1, 4.13172038254672030440E1,
+             4.53907635128879210584E1, 1.57799883256466749731E1, 1.0)
+_NDTRI_P2 = (6.23974539184983293730E-9, 2.65806974686737550832E-6, 3.01581553508235416007E-4,
+             1.23716634817820021358E-2, 2.01485389549179081538E-1, 1.33303460815807542389E0,
+             3.93881025292474443415E0, 6.91522889068984211695E0, 3.23774891776946035970E0)
+_NDTRI_Q2 = (6.79019408009981274425E-9, 2.89247864745380683936E-6, 3.28014464682127739104E-4,
+             1.34204006088543189037E-2, 2.16236993594496635890E-1, 1.37702099489081330271E0,
+             3.67983563856160859403E0, 6.02427039364742014255E0, 1.0)
+
+
+def _polynomial(var, coeffs):
+    """Horner's method in TF's recursion (so its ops come in TF's order)."""
+    coeffs = np.array(coeffs, var.dtype.as_numpy_dtype)
+    if not coeffs.size:
+        return array_ops.zeros_like(var)
+    return coeffs[0] + _polynomial(var, coeffs[1:]) * var
+
+
+def _ndtri(p):
+    where = logic_ops.where_v2
+    maybe_complement_p = where(p > -np.expm1(-2.0), 1.0 - p, p)
+    # 0.5 stands in for p <= 0, whose result is replaced below: no nan on the way.
+    sanitized_mcp = where(maybe_complement_p <= 0.0,
+                          array_ops.fill(array_ops.shape(p),
+                                         np.array(0.5, p.dtype.as_numpy_dtype)),
+                          maybe_complement_p)
+    w = sanitized_mcp - 0.5
+    ww = w ** 2
+    x_for_big_p = w + w * ww * (_polynomial(ww, _NDTRI_P0) / _polynomial(ww, _NDTRI_Q0))
+    x_for_big_p *= -np.sqrt(2.0 * np.pi)
+    z = unary_ops.sqrt(-2.0 * unary_ops.log(sanitized_mcp))
+    first_term = z - unary_ops.log(z) / z
+    second_term_small_p = _polynomial(1.0 / z, _NDTRI_P2) / _polynomial(1.0 / z, _NDTRI_Q2) / z
+    second_term_otherwise = (_polynomial(1.0 / z, _NDTRI_P1) / _polynomial(1.0 / z, _NDTRI_Q1)
+                             / z)
+    x_for_small_p = first_term - second_term_small_p
+    x_otherwise = first_term - second_term_otherwise
+    x = where(sanitized_mcp > np.exp(-2.0), x_for_big_p,
+              where(z >= 8.0, x_for_small_p, x_otherwise))
+    x = where(p > 1.0 - np.exp(-2.0), x, -x)
+    infinity = array_ops.fill(array_ops.shape(p),
+                              array_ops.constant(np.inf, dtype=p.dtype))
+    return where(p <= 0.0, -infinity, where(p >= 1.0, infinity, x))
 
 
 _LOG_NDTR_SEGMENTS = {_dt.float64: (-20.0, 8.0), _dt.float32: (-10.0, 5.0)}

@@ -13,7 +13,7 @@ import numpy as np
 from . import composites
 from . import dtypes as _dt
 from .control_flow import cond
-from .graph import control_dependencies, convert_to_tensor, name_scope
+from .graph import Tensor, control_dependencies, convert_to_tensor, name_scope
 from .image import convert_image_dtype
 from .nn_impl import depthwise_conv2d
 from .ops import (array_ops, concat_split_ops, logging_ops, logic_ops, math_ops, nn_ops,
@@ -24,6 +24,7 @@ from .ops.image_extra_ops import extract_image_patches  # noqa: F401 - tf.image'
 from .ops.nms_ops import (COMBINED_NON_MAX_SUPPRESSION, NON_MAX_SUPPRESSION_V3,
                           NON_MAX_SUPPRESSION_V4, NON_MAX_SUPPRESSION_V5,
                           NON_MAX_SUPPRESSION_WITH_OVERLAPS)
+from .tensor_shape import TensorShape
 
 __all__ = [
     "combined_non_max_suppression", "crop_and_resize", "draw_bounding_boxes",
@@ -138,14 +139,38 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
                                  rates=list(rates), padding=padding, name=name)
 
 
+def _convert_with_default(value, allowed, default, name):
+    """TF's op_def_library for an input whose type attr has a default (DrawBoundingBoxes' T),
+    which minitf's op layer does not follow: a value keeps the dtype it converts to on its own
+    when the op allows it (a float16 array stays float16), else it converts to the default as
+    TF converts to a preferred dtype, a numpy array by a cast (uint8, int32 or float64 images
+    become float32). Called in the op's name scope: TF makes both Consts there."""
+    if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
+        return value  # the op checks a tensor's dtype
+    try:
+        natural = convert_to_tensor(value, name=name)
+    except TypeError:
+        natural = None
+    if natural is not None and natural.dtype in allowed:
+        return natural
+    try:
+        return convert_to_tensor(value, dtype=default, name=name)
+    except (TypeError, ValueError):  # (strings) the op refuses the value's own dtype, as TF's
+        return convert_to_tensor(value, name=name)
+
+
 def draw_bounding_boxes(images, boxes, name=None, colors=None):
     """Draws each box's outline (``[y_min, x_min, y_max, x_max]``, relative) on a copy of the
     float images, colours cycling through ``colors`` (DrawBoundingBoxesV2) or TF's default
     table (DrawBoundingBoxes)."""
-    images = convert_to_tensor(images, name="images")  # keeps a numpy array's float16
-    if colors is None:
-        return DRAW_BOUNDING_BOXES(images, boxes, name=name)
-    return DRAW_BOUNDING_BOXES_V2(images, boxes, colors, name=name)
+    opdef = DRAW_BOUNDING_BOXES if colors is None else DRAW_BOUNDING_BOXES_V2
+    inputs = [images, boxes] if colors is None else [images, boxes, colors]
+    with name_scope(name or opdef.type, values=inputs) as scope:
+        images = _convert_with_default(images, (_dt.float32, _dt.float16), _dt.float32,
+                                       "images")
+        if colors is None:
+            return opdef(images, boxes, name=scope)
+        return opdef(images, boxes, colors, name=scope)
 
 
 # -- colour spaces (TF's 3x3 kernels, applied with tensordot) -----------------------------------
@@ -322,6 +347,11 @@ def _downscale(imgs, heads, tails):
         return [pad_ops.pad(x, padding, mode="SYMMETRIC") for x in flat]
 
     padded = cond(need_padding, do_pad, lambda: flat)
+    # TF's shape inference knows no paddings inside the cond (MirrorPad's dims are all
+    # unknown there), so past the first scale height and width are unknown and an image too
+    # small for the filter fails at run time (the Assert), not at graph construction.
+    for x in padded:
+        x._shape = TensorShape([None] * 4)  # the cond's own Merge outputs: nothing else moves
     down = [pool_ops.avg_pool(x, ksize=divisor, strides=divisor, padding="VALID")
             for x in padded]
     tails = [x[1:] for x in array_ops.shape_n(down)]

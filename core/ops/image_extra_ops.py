@@ -20,7 +20,7 @@ from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, OutOfRangeError, UnimplementedError
 from ..opdef import NO_GRADIENT, NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from . import nms_ops  # noqa: F401 - registers the NonMaxSuppression ops
-from ._conv_util import _out_dim, _require
+from ._conv_util import _merge, _out_dim, _require
 from ._util import const_ints
 from .concat_split_ops import _dims_str
 from .image_ops import _check_resize, _rank4, _size_hw
@@ -225,7 +225,9 @@ def _boxes_infer(boxes, box_ind):
 def _crop_infer(image, boxes, box_ind, crop_size, *, method, extrapolation_value):
     _require(image, "image", _REAL)
     _check_method(method)
-    num = _boxes_infer(boxes, box_ind)
+    _boxes_infer(boxes, box_ind)
+    # Both are num_boxes: TF merges them at graph construction (its Grad ops do not).
+    num = _merge(*(s.shape.as_tuple()[0] if s.shape.rank else None for s in (boxes, box_ind)))
     depth = _rank4(image)[3]
     ch, cw = _size_hw(crop_size)
     return [TensorSpec([num, ch, cw, depth], _dt.float32)]

@@ -314,14 +314,15 @@ def _resize_ops(type_, kernel, grad_kernel, out_dtype, grad_types, by_size):
         return [backward(dy, second, **_attrs(op)), None]
 
     forward = register(OpDef(
-        type_, inputs=["images:T=float32", "size:int32"], attrs=dict(attrs),
+        # T has no default in TF: a numpy or list image keeps its own dtype (uint8 stays uint8)
+        type_, inputs=["images:T", "size:int32"], attrs=dict(attrs),
         kernel=kernel,
         infer=_resize_infer(_RESIZE_TYPES, out_dtype),
         grad=grad,
     ))
     backward = register(OpDef(
         type_ + "Grad", attrs=dict(attrs),
-        inputs=["grads:T=float32", "size:int32"] if by_size else
+        inputs=["grads:T", "size:int32"] if by_size else
         ["grads:float32", "original_image:T"],
         kernel=grad_kernel,
         infer=_resize_infer(grad_types) if by_size else _resize_grad_infer(grad_types),

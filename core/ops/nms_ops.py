@@ -469,6 +469,12 @@ def _combined_infer(boxes, scores, per_class, total, iou, score, *, pad_per_clas
     s = scores.shape.as_tuple() or (None,) * 3
     if b[3] is not None and b[3] != 4:
         raise shape_error(f"Dimension must be 4 but is {b[3]}")
+    for i in (0, 1):  # batch and boxes, as TF's shape function merges them
+        if b[i] is not None and s[i] is not None and b[i] != s[i]:
+            raise shape_error(f"Dimensions must be equal, but are {b[i]} and {s[i]}")
+    if b[2] not in (None, 1) and s[2] is not None and b[2] != s[2]:
+        raise shape_error("third dimension of boxes must be either 1 or equal to the third "
+                          "dimension of scores")
     batch = b[0] if b[0] is not None else s[0]
     p, t = const_ints(per_class), const_ints(total)
     if t is not None and t[0] <= 0:

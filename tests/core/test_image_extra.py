@@ -425,8 +425,9 @@ def test_draw_bounding_boxes_matches_tf(depth, colors):
 
 def test_draw_bounding_boxes_errors():
     with tf.Graph().as_default():
-        with pytest.raises(TypeError, match="float32, float16"):
-            tf.image.draw_bounding_boxes(np.zeros((1, 2, 2, 3), np.uint8), np.zeros((1, 1, 4)))
+        with pytest.raises(TypeError, match="float32, float16"):  # (a numpy uint8 image
+            # converts to float32, as in TF; a uint8 tensor is refused)
+            tf.image.draw_bounding_boxes(tf.zeros((1, 2, 2, 3), tf.uint8), np.zeros((1, 1, 4)))
         with pytest.raises(errors.InvalidArgumentError, match="Channel depth"):
             tf.image.draw_bounding_boxes(tf.zeros([1, 3, 3, 2]), np.zeros((1, 1, 4), F))
         images = tf.placeholder(tf.float32)
