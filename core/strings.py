@@ -41,9 +41,9 @@ def join(inputs, separator="", name=None):
     """The element-wise join of the string tensors in ``inputs`` (scalars broadcast)."""
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise ValueError("inputs must be a non-empty list of string tensors")
-    with name_scope(name, "StringJoin", inputs) as scope:
-        return _ops.STRING_JOIN([_str(x, "inputs") for x in inputs], separator=separator,
-                                name=scope)
+    # (the op converts the list: Python values are StringJoin/inputs_<i>, and a non-string
+    # tensor is TF's TypeError for the list)
+    return _ops.STRING_JOIN(list(inputs), separator=separator, name=name or "StringJoin")
 
 
 def reduce_join(inputs, axis=None, keep_dims=None, separator="", name=None,

@@ -210,6 +210,11 @@ def _substr_kernel(strings, pos, length, *, unit):
 
 
 def _substr_infer(x, pos, length, *, unit):
+    # TF's shape function: pos and len of one rank (when len's is known) and equal dims
+    if length.shape.rank is not None and pos.shape.rank is not None and \
+            pos.shape.rank != length.shape.rank:
+        raise shape_error(f"Shape must be rank {length.shape.rank} but is rank "
+                          f"{pos.shape.rank}")
     try:
         shape = broadcast_shapes(broadcast_shapes(x.shape, pos.shape), length.shape)
     except ValueError as e:
