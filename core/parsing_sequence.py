@@ -11,35 +11,24 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes as _dt
-from .graph import Tensor, convert_to_tensor, name_scope
-from .ops.array_ops import constant
-from .ops.parsing_ops import (_FEATURE_DTYPES, FixedLenFeature, FixedLenSequenceFeature,
-                              VarLenFeature, _dense_config, _parsed_sparse,
-                              dense_dtype_and_shape)
+from .default_graph import name_scope
+from .graph import convert_to_tensor
+from .ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,
+                              VarLenFeature, _key_array, _parsed_sparse, _ParseParams,
+                              assert_scalar, dense_dtype_and_shape)
 from .ops.parsing_sequence_ops import PARSE_SEQUENCE_EXAMPLE_V2
 
 __all__ = ["parse_single_sequence_example", "parse_sequence_example"]
 
 
-def _strings(items) -> np.ndarray:
-    out = np.empty(len(items), dtype=object)
-    out[:] = [k.encode() for k in items]
-    return out
-
-
-def _sparse_keys(features: dict) -> list[str]:
-    keys = sorted(k for k, f in features.items() if isinstance(f, VarLenFeature))
-    for k in keys:
-        if _dt.as_dtype(features[k].dtype) not in _FEATURE_DTYPES:
-            raise ValueError(f"Feature '{k}': dtype must be tf.float32, tf.int64 or tf.string, "
-                             f"got {_dt.as_dtype(features[k].dtype).name}")
-    return keys
-
-
-def _check_kinds(features: dict, allowed: tuple) -> None:
-    for key, feature in features.items():
-        if not isinstance(feature, allowed + (VarLenFeature,)):
-            raise ValueError(f"Unsupported {type(feature).__name__} {feature!r} for key '{key}'")
+def _params(features, kinds: tuple) -> _ParseParams:
+    """TF's _ParseOpParams of the context (FixedLenFeature) or the feature lists
+    (FixedLenSequenceFeature); an unparsable dtype is left to the op's type check (TF's
+    TypeError naming the parameter)."""
+    params = _ParseParams(features, kinds + (VarLenFeature,))
+    for k, f in zip(params.dense_keys, params.dense_features):
+        dense_dtype_and_shape(k, f)
+    return params
 
 
 def _list_dense_config(key, feature):
@@ -49,54 +38,43 @@ def _list_dense_config(key, feature):
     return (*dense_dtype_and_shape(key, feature), bool(feature.allow_missing))
 
 
-def _parse(serialized, context_features, sequence_features, names, scope):
+def _parse(serialized, context_features, sequence_features, names, name):
+    """TF's _parse_sequence_example_raw: the ParseSequenceExampleV2 node (named ``name``, in a
+    scope of that name or "ParseSequenceExample"), its keys as the op's own Const inputs."""
     if not context_features and not sequence_features:
         raise ValueError("Both context_features and sequence_features are None, but at least "
                          "one should have values.")
-    context_features = dict(context_features or {})
-    sequence_features = dict(sequence_features or {})
-    _check_kinds(context_features, (FixedLenFeature,))
-    _check_kinds(sequence_features, (FixedLenSequenceFeature,))
-    ctx_sparse = _sparse_keys(context_features)
-    ctx_dense = sorted(k for k in context_features if k not in ctx_sparse)
-    ctx_configs = [_dense_config(k, context_features[k]) for k in ctx_dense]
-    fl_sparse = _sparse_keys(sequence_features)
-    fl_dense = sorted(k for k in sequence_features if k not in fl_sparse)
-    fl_configs = [_list_dense_config(k, sequence_features[k]) for k in fl_dense]
-    with name_scope(scope), name_scope("ParseSequenceExample"):
+    ctx = _params(context_features, (FixedLenFeature,))
+    lists = _params(sequence_features, (FixedLenSequenceFeature,))
+    ctx_specs = ctx.dense_specs()
+    fl_configs = [_list_dense_config(k, f) for k, f in zip(lists.dense_keys,
+                                                           lists.dense_features)]
+    with name_scope(name, "ParseSequenceExample", [serialized]):
         serialized = convert_to_tensor(serialized, dtype=_dt.string, name="serialized")
         if serialized.shape.rank is not None and serialized.shape.rank > 1:
             raise ValueError(f"Input serialized must be a scalar or a vector, got shape "
                              f"{serialized.shape}")
-        names = constant(_strings([]), _dt.string) if names is None else \
-            convert_to_tensor(names, dtype=_dt.string)
-        defaults = [d if isinstance(d, Tensor) else constant(d, t, name="Const")
-                    for t, _, d in ctx_configs]
         outs = PARSE_SEQUENCE_EXAMPLE_V2(
-            serialized, names, constant(_strings(ctx_sparse), _dt.string),
-            constant(_strings(ctx_dense), _dt.string), constant(_strings([]), _dt.string),
-            constant(_strings(fl_sparse), _dt.string), constant(_strings(fl_dense), _dt.string),
-            constant(_strings([]), _dt.string),
-            constant(np.array([m for _, _, m in fl_configs], bool), _dt.bool), defaults,
-            Ncontext_sparse=len(ctx_sparse), Nfeature_list_sparse=len(fl_sparse),
-            Nfeature_list_dense=len(fl_dense),
-            context_sparse_types=[_dt.as_dtype(context_features[k].dtype) for k in ctx_sparse],
+            serialized, np.zeros([0], object) if names is None else names,
+            _key_array(ctx.sparse_keys), _key_array(ctx.dense_keys), _key_array([]),
+            _key_array(lists.sparse_keys), _key_array(lists.dense_keys), _key_array([]),
+            np.array([m for _, _, m in fl_configs], bool), ctx.dense_defaults(ctx_specs),
+            Ncontext_sparse=len(ctx.sparse_keys), Nfeature_list_sparse=len(lists.sparse_keys),
+            Nfeature_list_dense=len(lists.dense_keys), context_sparse_types=ctx.sparse_types,
             context_ragged_value_types=[], context_ragged_split_types=[],
-            context_dense_shapes=[s for _, s, _ in ctx_configs],
+            context_dense_shapes=[s for _, s in ctx_specs],
             feature_list_dense_types=[t for t, _, _ in fl_configs],
-            feature_list_sparse_types=[_dt.as_dtype(sequence_features[k].dtype)
-                                       for k in fl_sparse],
+            feature_list_sparse_types=lists.sparse_types,
             feature_list_ragged_value_types=[], feature_list_ragged_split_types=[],
-            feature_list_dense_shapes=[s for _, s, _ in fl_configs],
-            name="ParseSequenceExampleV2")
+            feature_list_dense_shapes=[s for _, s, _ in fl_configs], name=name)
     outs = list(outs) if isinstance(outs, list) else [outs]
-    context = _sparse_dict(ctx_sparse, outs)
-    context.update(zip(ctx_dense, outs[:len(ctx_dense)]))
-    del outs[:len(ctx_dense)]
-    lists = _sparse_dict(fl_sparse, outs)
-    lists.update(zip(fl_dense, outs[:len(fl_dense)]))
-    lengths = dict(zip(fl_dense, outs[len(fl_dense):]))
-    return context, lists, lengths
+    context = _sparse_dict(ctx.sparse_keys, outs)
+    context.update(zip(ctx.dense_keys, outs[:len(ctx.dense_keys)]))
+    del outs[:len(ctx.dense_keys)]
+    feature_lists = _sparse_dict(lists.sparse_keys, outs)
+    feature_lists.update(zip(lists.dense_keys, outs[:len(lists.dense_keys)]))
+    lengths = dict(zip(lists.dense_keys, outs[len(lists.dense_keys):]))
+    return context, feature_lists, lengths
 
 
 def _sparse_dict(keys, outs) -> dict:
@@ -112,14 +90,21 @@ def parse_single_sequence_example(serialized, context_features=None, sequence_fe
                                   example_name=None, name=None):
     """One serialized SequenceExample (a scalar) -> (context, feature_lists): context tensors
     of their feature's shape; a FixedLenSequenceFeature gives [steps] + shape; a VarLenFeature
-    a SparseTensor ([longest] in the context, [steps, longest] in a feature list)."""
-    serialized = convert_to_tensor(serialized, dtype=_dt.string)
-    if serialized.shape.rank not in (None, 0):
-        raise ValueError(f"Input serialized must be a scalar, got shape {serialized.shape}")
+    a SparseTensor ([longest] in the context, [steps, longest] in a feature list). Built as
+    TF builds it: the scalar checked in a "ParseSingleExample" scope (a run-time Assert when
+    its rank is unknown), then parsed in "ParseSequenceExample", both in
+    "ParseSingleSequenceExample"."""
+    if not context_features and not sequence_features:
+        raise ValueError("Both context_features and sequence_features are None, but at least "
+                         "one should have values.")
     if example_name is not None:
         example_name = np.reshape(np.asarray(example_name, dtype=object), [1])
-    context, lists, _ = _parse(serialized, context_features, sequence_features, example_name,
-                               name or "ParseSingleSequenceExample")
+    with name_scope(name, "ParseSingleSequenceExample", [serialized]):
+        with name_scope(name, "ParseSingleExample", [serialized]):
+            serialized = convert_to_tensor(serialized, dtype=_dt.string, name="serialized")
+            serialized = assert_scalar(serialized, "serialized")
+        context, lists, _ = _parse(serialized, context_features, sequence_features,
+                                   example_name, name)
     return context, lists
 
 
@@ -131,5 +116,5 @@ def parse_sequence_example(serialized, context_features=None, sequence_features=
     serialized = convert_to_tensor(serialized, dtype=_dt.string)
     if serialized.shape.rank not in (None, 1):
         raise ValueError(f"Input serialized must be a vector, got shape {serialized.shape}")
-    return _parse(serialized, context_features, sequence_features, example_names,
-                  name or "ParseSequenceExample")
+    with name_scope(name, "ParseSequenceExample", [serialized]):
+        return _parse(serialized, context_features, sequence_features, example_names, name)

@@ -165,7 +165,9 @@ def _dense_output(parsed, key, dtype, dims, default, where):
     out = np.empty((len(values), stride), dtype=np_dtype)
     for i, v in enumerate(values):
         if v is None:
-            if default.size != stride:  # an empty default marks a required feature
+            # An empty default marks a required feature, as in TF's kernel: a shape of size 0
+            # ([0], [2, 0]) is required too, whatever default_value says (it is empty).
+            if default.size == 0:
                 raise InvalidArgumentError(
                     None, None, f"{where(i, index=False)}Feature: {name} (data type: "
                     f"{_KIND_NAMES[want]}) is required but could not be found.")

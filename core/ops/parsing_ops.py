@@ -6,19 +6,21 @@ The ParseExample ops themselves are parsing_example_ops', the Example wire decod
 _example_wire's; both are re-exported here so ``parsing_ops.X`` keeps working (the
 SequenceExample ops, parsing_sequence_ops, import the decoding helpers from here).
 
-Dense features and VarLenFeature (a SparseTensor) are parsed; SparseFeature and RaggedFeature
-are refused up front.
+Dense features, VarLenFeature and SparseFeature (SparseTensors) are parsed; RaggedFeature is
+refused up front.
 """
 
 from __future__ import annotations
 
 import collections
+import re
 
 import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, UnimplementedError
-from ..graph import Tensor, convert_to_tensor, name_scope
+from ..default_graph import name_scope
+from ..graph import Tensor, convert_to_tensor
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req
 from ..tensor_shape import TensorShape, as_shape
 from ._example_wire import (_FEATURE_DTYPES, _KIND_NAMES, _KIND_OF_DTYPE,  # noqa: F401
@@ -115,24 +117,26 @@ class VarLenFeature(collections.namedtuple("VarLenFeature", ["dtype"])):
 
 class SparseFeature(collections.namedtuple(
         "SparseFeature", ["index_key", "value_key", "dtype", "size", "already_sorted"])):
-    """Declared so TF1 code imports; minitf does not parse it (VarLenFeature it does)."""
+    """Values at given indices: ``index_key`` (one key, or a list for a multi-dimensional
+    ``size``) and ``value_key`` are parsed as VarLenFeatures and merged, as TF does, into one
+    SparseTensor of dense shape [batch] + size."""
 
     def __new__(cls, index_key, value_key, dtype, size, already_sorted=False):
         return super().__new__(cls, index_key, value_key, dtype, size, already_sorted)
 
 
-def dense_dtype_and_shape(key, feature) -> tuple:
-    """A dense feature's dtype and fully known shape, with TF's errors (also used by the
-    SequenceExample parsers, core/parsing_sequence.py)."""
-    dtype = _dt.as_dtype(feature.dtype)
-    if dtype not in _FEATURE_DTYPES:
-        raise ValueError(f"Feature '{key}': dtype must be tf.float32, tf.int64 or tf.string, "
-                         f"got {dtype.name}")
+def _known_shape(key, feature) -> TensorShape:
     shape = as_shape(feature.shape)
     if not shape.is_fully_defined():
         raise ValueError(f"All dimensions of shape for feature {key} need to be known but "
                          f"received {shape}.")
-    return dtype, shape
+    return shape
+
+
+def dense_dtype_and_shape(key, feature) -> tuple:
+    """A dense feature's dtype and fully known shape (the SequenceExample parsers',
+    core/parsing_sequence.py; an unparsable dtype is the op's TypeError, as TF's)."""
+    return _dt.as_dtype(feature.dtype), _known_shape(key, feature)
 
 
 def _tensor_default(key, default, dtype):
@@ -144,87 +148,170 @@ def _tensor_default(key, default, dtype):
     return default
 
 
-def _dense_config(key, feature):
-    """(dtype, dense shape attr, default value array) of one feature, as TF's parsing config."""
-    if isinstance(feature, SparseFeature) or type(feature).__name__ == "RaggedFeature":
-        raise UnimplementedError(
-            None, None, f"Feature '{key}' is a {type(feature).__name__}, which minitf does not "
-            "parse; use VarLenFeature (a SparseTensor), FixedLenFeature, or "
-            "FixedLenSequenceFeature(allow_missing=True) for a variable number of values")
-    if not isinstance(feature, (FixedLenFeature, FixedLenSequenceFeature)):
-        raise ValueError(f"Unsupported feature type for '{key}': {feature!r}")
-    dtype, shape = dense_dtype_and_shape(key, feature)
-    dims = list(shape.as_tuple())
-    np_dtype = object if dtype == _dt.string else dtype.as_numpy_dtype
-    default = feature.default_value
+def _dense_spec(key, feature) -> tuple:
+    """(dtype, dense shape attr) of a FixedLenFeature or FixedLenSequenceFeature ([None] +
+    shape). An unparsable dtype is left for the op to refuse with TF's TypeError."""
     if isinstance(feature, FixedLenSequenceFeature):
         if not feature.allow_missing:
             raise ValueError("Unsupported: FixedLenSequenceFeature requires allow_missing to "
                              "be True.")
-        if isinstance(default, Tensor):
-            return dtype, TensorShape([None] + dims), _tensor_default(key, default, dtype)
+        return _dt.as_dtype(feature.dtype), TensorShape(
+            [None] + list(_known_shape(key, feature).as_tuple()))
+    return _dt.as_dtype(feature.dtype), _known_shape(key, feature)
+
+
+def _dense_default(key, feature, dtype, shape) -> Tensor:
+    """TF's _make_dense_default, built in the current scope: a padding scalar for a
+    FixedLenSequenceFeature, an empty tensor marking a required FixedLenFeature, else the
+    default converted as tf.convert_to_tensor does (a value of the wrong type is a TypeError,
+    not cast) and reshaped to the feature's shape (a wrong size is Reshape's ValueError)."""
+    from .shape_ops import reshape
+
+    default = feature.default_value
+    dims = shape.as_tuple()
+    if dims and dims[0] is None:
         if default is None:
-            default = b"" if dtype == _dt.string else 0
-        value = _as_array(default, np_dtype)
-        if value.size != 1:
-            raise ValueError(f"Feature '{key}': the default_value of a FixedLenSequenceFeature "
-                             f"is a scalar padding value, got shape {value.shape}")
-        return dtype, TensorShape([None] + dims), value.reshape(())
-    if default is None:  # required: an empty default tells the kernel so
-        return dtype, TensorShape(dims), np.zeros([0], dtype=np_dtype)
+            return convert_to_tensor(b"" if dtype == _dt.string else 0, dtype=dtype)
+        if isinstance(default, Tensor):
+            return _tensor_default(key, default, dtype)
+        # TF's name; like TF, a bytes key with a default fails here (a str pattern).
+        value = convert_to_tensor(default, dtype=dtype,
+                                  name="padding_" + re.sub(_NOT_NAME_CHARS, "_", key))
+        return reshape(value, [])
+    if default is None:
+        return constant([], dtype)
     if isinstance(default, Tensor):
-        return dtype, TensorShape(dims), _tensor_default(key, default, dtype)
-    value = _as_array(default, np_dtype)
-    if value.size != int(np.prod(dims, dtype=np.int64)):
-        raise ValueError(f"Feature '{key}': default_value has {value.size} values, the shape "
-                         f"{dims} needs {int(np.prod(dims, dtype=np.int64))}")
-    return dtype, TensorShape(dims), value.reshape(dims)
+        return _tensor_default(key, default, dtype)
+    value = convert_to_tensor(default, dtype=dtype,
+                              name="key_" + re.sub(_NOT_NAME_CHARS, "_", key))
+    return reshape(value, list(dims))
 
 
-def _as_array(value, np_dtype):
-    if np_dtype is object:
-        flat = [v.encode() if isinstance(v, str) else v
-                for v in np.asarray(value, dtype=object).reshape(-1)]
-        return np.array(flat + [None], dtype=object)[:-1].reshape(np.shape(value))
-    return np.asarray(value, dtype=np_dtype)
+_NOT_NAME_CHARS = "[^A-Za-z0-9_.\\-/]"
 
 
-def _parse(serialized, features, example_names, scope):
-    if not features:
-        raise ValueError("Missing: features was {}.")
-    skeys = sorted(k for k, f in features.items() if isinstance(f, VarLenFeature))
-    keys = sorted(k for k in features if k not in skeys)
-    configs = [_dense_config(k, features[k]) for k in keys]  # refuses before building ops
-    stypes = [_dt.as_dtype(features[k].dtype) for k in skeys]
-    for k, t in zip(skeys, stypes):
-        if t not in _FEATURE_DTYPES:
-            raise ValueError(f"Feature '{k}': dtype must be tf.float32, tf.int64 or "
-                             f"tf.string, got {t.name}")
-    with name_scope(scope):
+class _ParseParams:
+    """TF's _ParseOpParams: the keys (sorted; str or bytes, as given) and types of the parse
+    op. A SparseFeature adds its index keys (int64) and value key as sparse keys."""
+
+    def __init__(self, features: dict, kinds: tuple):
+        self.sparse_keys, self.sparse_types = [], []
+        self.dense_keys, self.dense_features = [], []
+        for key in sorted(features or {}):  # mixed str and bytes keys fail here, as in TF
+            feature = features[key]
+            if type(feature).__name__ == "RaggedFeature":
+                raise UnimplementedError(
+                    None, None, f"Feature '{key}' is a RaggedFeature, which minitf does not "
+                    "parse (there is no RaggedTensor); use VarLenFeature (a SparseTensor)")
+            if not isinstance(feature, kinds):
+                raise ValueError(f"Unsupported {type(feature).__name__} {feature!r} for key "
+                                 f"'{key}'")
+            if isinstance(feature, VarLenFeature):
+                if not feature.dtype:
+                    raise ValueError(f"Missing type for feature {key}. Received "
+                                     f"feature={feature}")
+                self._add_sparse(key, feature.dtype)
+            elif isinstance(feature, SparseFeature):
+                self._add_sparse_feature(key, feature)
+            else:
+                self.dense_keys.append(key)
+                self.dense_features.append(feature)
+        both = set(self.dense_keys) & set(self.sparse_keys)
+        if both:
+            raise ValueError(f"Dense and sparse keys must not intersect; dense_keys: "
+                             f"{self.dense_keys}, sparse_keys: {self.sparse_keys}, "
+                             f"intersection: {both}")
+
+    def dense_specs(self) -> list:
+        """(dtype, dense shape attr) of each dense key (Example features and SequenceExample
+        context features: a feature list's shape is its row shape)."""
+        return [_dense_spec(k, f) for k, f in zip(self.dense_keys, self.dense_features)]
+
+    def _add_sparse(self, key, dtype):
+        dtype = _dt.as_dtype(dtype)
+        if key in self.sparse_keys:
+            old = self.sparse_types[self.sparse_keys.index(key)]
+            if old != dtype:
+                raise ValueError(f"Conflicting type {old!r} vs {dtype!r} for feature {key}.")
+            return
+        self.sparse_keys.append(key)
+        self.sparse_types.append(dtype)
+
+    def _add_sparse_feature(self, key, feature):
+        if not feature.index_key:
+            raise ValueError(f"Missing index_key for SparseFeature {feature}.")
+        if not feature.value_key:
+            raise ValueError(f"Missing value_key for SparseFeature {feature}.")
+        if not feature.dtype:
+            raise ValueError(f"Missing type for feature {key}. Received feature={feature}.")
+        index_keys = [feature.index_key] if isinstance(feature.index_key, str) else \
+            feature.index_key
+        for index_key in sorted(index_keys):
+            self._add_sparse(index_key, _dt.int64)
+        self._add_sparse(feature.value_key, feature.dtype)
+
+    def dense_defaults(self, specs) -> list:
+        return [_dense_default(k, f, dtype, shape) for k, f, (dtype, shape) in
+                zip(self.dense_keys, self.dense_features, specs)]
+
+
+def _composite(features: dict, parsed: dict) -> dict:
+    """TF's _construct_tensors_for_composite_features: each SparseFeature's SparseTensor
+    (tf.sparse_merge of its index and value SparseTensors, reordered unless already_sorted),
+    built in the caller's scope; keys that are not features themselves are dropped."""
+    from ..sparse import merge
+
+    parsed = dict(parsed)
+    updates = {}
+    for key in sorted(features):
+        feature = features[key]
+        if isinstance(feature, SparseFeature):
+            many = not isinstance(feature.index_key, str)
+            ids = [parsed[k] for k in feature.index_key] if many else parsed[feature.index_key]
+            merged = merge(ids, parsed[feature.value_key], vocab_size=feature.size,
+                           already_sorted=feature.already_sorted)
+            # TF's static shape: the batch dimensions unknown (its constant_value does not
+            # evaluate the parse op, which folding a constant input here would), then size.
+            rank = (ids[0] if many else ids).dense_shape.shape.as_tuple()
+            sizes = list(feature.size) if isinstance(feature.size, (list, tuple)) else \
+                [feature.size]
+            merged._shape = TensorShape(None if rank is None or rank[0] is None else
+                                        [None] * (rank[0] - 1) + [
+                                            int(n) if isinstance(n, (int, np.integer)) else None
+                                            for n in sizes])
+            updates[key] = merged
+    parsed.update(updates)
+    return {k: v for k, v in parsed.items() if k in features}
+
+
+def _parse_example_raw(serialized, names, params, name):
+    """TF's _parse_example_raw: the ParseExampleV2 node (named ``name``, in a scope of that
+    name or "ParseExample"), its keys and names as the op's own Const inputs."""
+    if not params.sparse_keys and not params.dense_keys:
+        raise ValueError("Must provide at least one feature key.")
+    specs = params.dense_specs()
+    with name_scope(name, "ParseExample", [serialized]):
         serialized = convert_to_tensor(serialized, dtype=_dt.string, name="serialized")
-        if example_names is None:
-            names = constant(np.zeros([0], object), _dt.string, name="names")
-        else:
-            names = convert_to_tensor(example_names, dtype=_dt.string, name="names")
-        empty = np.zeros([0], object)
-        defaults = [d if isinstance(d, Tensor) else constant(d, dtype, name="Const")
-                    for dtype, _, d in configs]
+        defaults = params.dense_defaults(specs)
         out = PARSE_EXAMPLE_V2(
-            serialized, names, constant(np.array([k.encode() for k in skeys] + [None],
-                                                 dtype=object)[:-1], _dt.string,
-                                        name="sparse_keys"),
-            constant(np.array([k.encode() for k in keys] + [None], dtype=object)[:-1],
-                     _dt.string, name="dense_keys"),
-            constant(empty, _dt.string, name="ragged_keys"), defaults,
-            num_sparse=len(skeys), sparse_types=stypes, ragged_value_types=[],
-            ragged_split_types=[], dense_shapes=[shape for _, shape, _ in configs],
-            name="ParseExampleV2")
+            serialized, np.zeros([0], object) if names is None else names,
+            _key_array(params.sparse_keys), _key_array(params.dense_keys),
+            np.zeros([0], object), defaults, num_sparse=len(params.sparse_keys),
+            sparse_types=params.sparse_types, ragged_value_types=[], ragged_split_types=[],
+            dense_shapes=[shape for _, shape in specs], name=name)
     outs = out if isinstance(out, list) else [out]
-    n = len(skeys)
+    n = len(params.sparse_keys)
     result = {k: _parsed_sparse(outs[i], outs[n + i], outs[2 * n + i])
-              for i, k in enumerate(skeys)}
-    result.update(zip(keys, outs[3 * n:]))
+              for i, k in enumerate(params.sparse_keys)}
+    result.update(zip(params.dense_keys, outs[3 * n:]))
     return result
+
+
+def _key_array(keys) -> np.ndarray:
+    """Feature keys as a string vector (str or bytes, as TF takes them)."""
+    out = np.empty(len(keys), dtype=object)
+    out[:] = list(keys)
+    return out
 
 
 def _parsed_sparse(indices, values, dense_shape):
@@ -239,17 +326,50 @@ def _parsed_sparse(indices, values, dense_shape):
     return out
 
 
+def assert_scalar(value: Tensor, name: str) -> Tensor:
+    """TF's parsing_ops._assert_scalar: a known rank other than 0 is a ValueError; an unknown
+    rank gets a run-time Assert (``<Name>IsScalar``) and the value, through an Identity that
+    depends on it (``<name>Dependencies``), takes the static shape []."""
+    rank = value.shape.rank
+    if rank == 0:
+        return value
+    if rank is not None:
+        raise ValueError(f"Input {name} must be a scalar")
+    from ..graph import control_dependencies
+    from .constant_ops import identity
+    from .logging_ops import Assert
+    from .logic_ops import equal
+    from .shape_ops import rank as rank_of
+
+    is_scalar = equal(rank_of(value), 0)
+    with name_scope(f"{name.capitalize()}IsScalar"):
+        check = Assert(is_scalar, [f"Input {name} must be a scalar"])
+    with control_dependencies([check]):
+        result = identity(value, name=f"{name}Dependencies")
+    result.set_shape([])
+    return result
+
+
+_EXAMPLE_FEATURES = (VarLenFeature, SparseFeature, FixedLenFeature, FixedLenSequenceFeature)
+
+
 def parse_example(serialized, features, name=None, example_names=None):
     """``tf.parse_example``: a batch (vector) of serialized Examples -> {key: dense tensor of
-    shape [batch] + feature shape}; a FixedLenSequenceFeature gives [batch, None] + shape."""
-    return _parse(serialized, features, example_names, name or "ParseExample")
+    shape [batch] + feature shape}; a FixedLenSequenceFeature gives [batch, None] + shape, a
+    VarLenFeature a SparseTensor [batch, None], a SparseFeature one of [batch] + size."""
+    if not features:
+        raise ValueError("Missing: features was {}.")
+    params = _ParseParams(features, _EXAMPLE_FEATURES)
+    return _composite(features, _parse_example_raw(serialized, example_names, params, name))
 
 
 def parse_single_example(serialized, features, name=None, example_names=None):
     """``tf.parse_single_example``: one serialized Example (a scalar) -> {key: tensor of the
-    feature's shape}."""
-    serialized = convert_to_tensor(serialized, dtype=_dt.string)
-    if serialized.shape.rank not in (None, 0):
-        raise ValueError(f"Input serialized must be a scalar, got shape {serialized.shape}")
-    return _parse(serialized, features, example_names, name or "ParseSingleExample")
-
+    feature's shape}; built as TF builds it, parse_example of the checked scalar in a
+    "ParseSingleExample" scope."""
+    if not features:
+        raise ValueError("Missing: features was {}.")
+    with name_scope(name, "ParseSingleExample", [serialized]):
+        serialized = convert_to_tensor(serialized, dtype=_dt.string, name="serialized")
+        serialized = assert_scalar(serialized, "serialized")
+        return parse_example(serialized, features, name, example_names)

@@ -245,7 +245,7 @@ def test_graph_holds_one_parse_example_v2_node_as_tf_builds_it():
     assert [tf.TensorShape(s).as_list() for s in shapes] == [[None, 2], [2]]  # sorted keys
     assert op.get_attr("Tdense") == [tf.float32, tf.float32]
     single = parse_single_example(tf.constant(RECORD_A), {"x": SPEC["x"]})
-    assert single["x"].op.name == "ParseSingleExample/ParseExampleV2"
+    assert single["x"].op.name == "ParseSingleExample/ParseExample/ParseExampleV2"
     assert not tf.gradients(tf.reduce_sum(out["x"]), [op.inputs[5]])[0]
 
 
@@ -407,25 +407,27 @@ def test_var_len_features_parse_into_sparse_tensors():
     np.testing.assert_array_equal(dense, [[3, 1, 4], [-1, -1, -1], [5, -1, -1]])
 
 
-def test_sparse_feature_is_refused_by_name():
+def test_sparse_feature_parses_as_tf_merges_it():
+    # TF parses a SparseFeature (its index and value keys as VarLenFeatures, then merged).
     feature = SparseFeature("i", "v", tf.float32, 5)
-    with pytest.raises(errors.UnimplementedError, match="Feature 'f' is a SparseFeature"):
-        parse_example(tf.constant([b""]), {"ok": SPEC["x"], "f": feature})
-    with pytest.raises(NotImplementedError):
-        parse_single_example(tf.constant(b""), {"f": feature})
-    # Refused before any op is built.
-    assert all(op.type != "ParseExampleV2" for op in tf.get_default_graph().get_operations())
+    out = parse_example(tf.constant([_example(i=[3, 0], v=[1.0, 2.0])]),
+                        {"ok": SPEC["x"], "f": feature})
+    assert sorted(out) == ["f", "ok"] and out["f"].shape.as_list() == [None, 5]
+    got = _run(out["f"])
+    np.testing.assert_array_equal(got.indices, [[0, 0], [0, 3]])
+    np.testing.assert_array_equal(got.values, [2.0, 1.0])
 
 
 @pytest.mark.parametrize(("spec", "message"), [
     ({"a": FixedLenSequenceFeature([], tf.float32)}, "requires allow_missing to be True"),
     ({"a": FixedLenFeature([None], tf.float32)}, "need to be known"),
-    ({"a": FixedLenFeature([], tf.int32)}, "dtype must be tf.float32, tf.int64 or tf.string"),
-    ({"a": FixedLenFeature([2], tf.float32, default_value=[1.0])}, "default_value has 1"),
+    # TF reshapes a default to the feature's shape (a padding value to a scalar).
+    ({"a": FixedLenFeature([2], tf.float32, default_value=[1.0])},
+     r"Cannot reshape a tensor with 1 elements to shape \[2\]"),
     ({"a": FixedLenSequenceFeature([], tf.float32, allow_missing=True, default_value=[1, 2])},
-     "scalar padding value"),
+     r"Cannot reshape a tensor with 2 elements to shape \[\]"),
     ({}, "Missing: features was {}"),
-    ({"a": (2, tf.float32)}, "Unsupported feature type"),
+    ({"a": (2, tf.float32)}, r"Unsupported tuple \(2, tf.float32\) for key 'a'"),
 ])
 def test_bad_configurations_fail_at_graph_construction(spec, message):
     with pytest.raises(ValueError, match=message):

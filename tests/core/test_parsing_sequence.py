@@ -141,12 +141,19 @@ def test_bad_configurations_raise_value_error():
            (None, {"x": FL([2], tf.float32)}, "Unsupported FixedLenFeature"),
            (None, None, "Both context_features and sequence_features are None"),
            (None, {"x": FLS([2], tf.float32, default_value=1.0)},
-            "Value feature_list.dense_defaults[x] must be None"),
-           ({"a": FL([2], tf.int32)}, None, "dtype must be tf.float32, tf.int64 or tf.string")]
+            "Value feature_list.dense_defaults[x] must be None")]
     for context, lists, message in bad:
         with tf.Graph().as_default(), pytest.raises(ValueError) as info:
             parse_single_sequence_example(R1, context, lists)
         assert message in str(info.value)
+    # an unparsable dtype: the op's TypeError naming the parameter, as TF's
+    for context, lists, param in [({"a": FL([2], tf.int32)}, None, "context_dense_defaults"),
+                                  (None, {"b": FLS([2], tf.float64, allow_missing=True)},
+                                   "feature_list_dense_types"),
+                                  ({"v": tf.VarLenFeature(tf.bool)}, None,
+                                   "context_sparse_types")]:
+        with tf.Graph().as_default(), pytest.raises(TypeError, match=f"parameter '{param}'"):
+            parse_single_sequence_example(R1, context, lists)
     with tf.Graph().as_default(), pytest.raises(ValueError, match="must be a vector"):
         parse_sequence_example(R1, {"a": FL([2], tf.int64)})
 
