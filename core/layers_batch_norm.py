@@ -15,7 +15,7 @@ from .layers_base import layer_variable
 from .ops import (array_ops, batch_norm_ops, concat_split_ops, fill_ops, math_ops, nn_ops,
                   reduction_ops, state_ops, unary_ops)
 from .tensor_conversion import constant_value
-from .variables import get_variable
+from .variables import get_variable, get_variable_scope
 
 __all__ = ["batch_normalization"]
 
@@ -171,17 +171,27 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         mean_init = initializer_of(moving_mean_initializer) or init_ops.zeros_initializer()
         variance_init = initializer_of(moving_variance_initializer) or \
             init_ops.ones_initializer()
-        moving_mean = get_variable("moving_mean", param_shape, dtype=dtype, trainable=False,
-                                   initializer=mean_init)
-        moving_variance = get_variable("moving_variance", param_shape, dtype=dtype,
-                                       trainable=False, initializer=variance_init)
-        if renorm:  # as TF's build: the inference stddev, then the training averages
-            moving_stddev = get_variable("moving_stddev", param_shape, dtype=dtype,
-                                         trainable=False, initializer=_SqrtOf(variance_init))
-            renorm_vars = (get_variable("renorm_mean", param_shape, dtype=dtype,
-                                        trainable=False, initializer=mean_init),
-                           get_variable("renorm_stddev", param_shape, dtype=dtype,
-                                        trainable=False, initializer=_SqrtOf(variance_init)))
+        # As TF's build: the moving statistics are made with the scope's partitioner off
+        # (gamma and beta are partitioned; the canned DNN's scope partitions everything).
+        scope = get_variable_scope()
+        partitioner = scope.partitioner
+        scope.set_partitioner(None)
+        try:
+            moving_mean = get_variable("moving_mean", param_shape, dtype=dtype,
+                                       trainable=False, initializer=mean_init)
+            moving_variance = get_variable("moving_variance", param_shape, dtype=dtype,
+                                           trainable=False, initializer=variance_init)
+            if renorm:  # as TF's build: the inference stddev, then the training averages
+                moving_stddev = get_variable("moving_stddev", param_shape, dtype=dtype,
+                                             trainable=False,
+                                             initializer=_SqrtOf(variance_init))
+                renorm_vars = (get_variable("renorm_mean", param_shape, dtype=dtype,
+                                            trainable=False, initializer=mean_init),
+                               get_variable("renorm_stddev", param_shape, dtype=dtype,
+                                            trainable=False,
+                                            initializer=_SqrtOf(variance_init)))
+        finally:
+            scope.set_partitioner(partitioner)
         if fused_format is not None:
             out, mean, variance = _fused_batch_norm(
                 inputs, fused_format, gamma, beta, moving_mean, moving_variance, epsilon,

@@ -158,7 +158,7 @@ def dnn_logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dr
                          input_layer_partitioner, batch_norm):
     """``logit_fn(features, mode)``: DNNClassifier's network (``hiddenlayer_<i>`` and
     ``logits`` in the current variable scope: the canned estimators call it in ``dnn``)."""
-    from .canned._common import check_features_and_partitioner
+    from .canned._common import check_features
     from .canned.dnn import _dnn_logits
 
     if not isinstance(units, int) or isinstance(units, bool):
@@ -166,10 +166,9 @@ def dnn_logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dr
     hidden_units = tuple(hidden_units)
 
     def dnn_logit_fn(features, mode):
-        check_features_and_partitioner(features, input_layer_partitioner,
-                                       "input_layer_partitioner")
+        check_features(features)
         return _dnn_logits(features, mode, units, hidden_units, feature_columns,
-                           activation_fn, dropout, batch_norm)
+                           activation_fn, dropout, batch_norm, input_layer_partitioner)
 
     return dnn_logit_fn
 

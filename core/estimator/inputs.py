@@ -1,4 +1,4 @@
-"""``tf.estimator.inputs``: ``numpy_input_fn`` over tf.data.
+"""``tf.estimator.inputs``: ``numpy_input_fn`` and ``pandas_input_fn`` over tf.data.
 
 TF 1.x feeds the arrays through queues; here a ``Dataset.from_generator`` yields whole batches
 cut from the arrays, so the data stays out of the graph (graph.pbtxt and the .meta files stay
@@ -10,6 +10,7 @@ when there is one. ``queue_capacity`` and ``num_threads`` are accepted and unuse
 from __future__ import annotations
 
 import collections
+import uuid
 
 import numpy as np
 
@@ -87,6 +88,56 @@ def numpy_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_
     return input_fn
 
 
+def _get_unique_target_key(features, target_column_name):
+    """``target_column_name``, or it with a uuid appended if ``features`` has that column."""
+    if target_column_name in features:
+        target_column_name += "_" + str(uuid.uuid4())
+    return target_column_name
+
+
+def pandas_input_fn(x, y=None, batch_size=128, num_epochs=1, shuffle=None, queue_capacity=1000,
+                    num_threads=1, target_column="target"):
+    """An input_fn giving ``(features, target)`` batches of a pandas DataFrame ``x`` (its
+    columns are the features) and ``y`` (a Series: the target; a DataFrame: a dict of its
+    columns; None: features only), batched as ``numpy_input_fn``. ``y``'s index must match
+    ``x``'s. pandas is imported here, not a dependency of minitf: without it, TypeError as
+    TF's."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise TypeError("pandas_input_fn should not be called without pandas installed") \
+            from None
+    _check_shuffle(shuffle)
+    if not isinstance(target_column, str):
+        raise TypeError("target_column must be a string type")
+    x = x.copy()
+    y_columns = None
+    if y is not None:
+        if target_column in x:
+            raise ValueError(f"Cannot use name {target_column} for target column: DataFrame "
+                             f"already has a column with that name: {x.columns}")
+        if not np.array_equal(x.index, y.index):
+            raise ValueError(f"Index for x and y are mismatched.\nIndex for x: {x.index}\n"
+                             f"Index for y: {y.index}\n")
+        if isinstance(y, pd.DataFrame):
+            y_columns = [(column, _get_unique_target_key(x, column)) for column in list(y)]
+            target_column = [v for _, v in y_columns]
+        x[target_column] = y
+    columns = list(x.columns)
+
+    def input_fn():
+        batch = _batches(collections.OrderedDict((c, np.asarray(x[c].values)) for c in columns),
+                         batch_size, num_epochs, shuffle)
+        features = {c: batch[c] for c in columns}
+        if y is None:
+            return features
+        if y_columns is not None:
+            return features, {k: features.pop(c) for (k, _), c in zip(y_columns, target_column)}
+        return features, features.pop(target_column)
+
+    return input_fn
+
+
 def _batches(arrays, batch_size, num_epochs, shuffle) -> dict:
     """The next batch of every array, from a one-shot iterator over a generator of batches."""
     from ..data import Dataset
@@ -110,7 +161,10 @@ def _batches(arrays, batch_size, num_epochs, shuffle) -> dict:
 
     types = {k: _dt.as_dtype(v.dtype) if v.dtype.kind not in "USO" else _dt.string
              for k, v in arrays.items()}
-    shapes = {k: TensorShape([None, *v.shape[1:]]) for k, v in arrays.items()}
+    # TF dequeues with dequeue_many (every batch full: a static batch size) when the data
+    # repeats forever, with dequeue_up_to (the last batch may be short) otherwise.
+    rows = batch_size if num_epochs is None else None
+    shapes = {k: TensorShape([rows, *v.shape[1:]]) for k, v in arrays.items()}
     dataset = Dataset.from_generator(generate, types, shapes)
     return dataset.make_one_shot_iterator().get_next()
 

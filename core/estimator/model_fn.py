@@ -7,8 +7,9 @@ import collections
 import functools
 import inspect
 
+from .. import nest
 from ..graph import Operation, Tensor, get_default_graph
-from ..sparse_tensor import SparseTensor
+from ..ref_variable import Variable
 from ..train.monitored_session import Scaffold
 from ..train.session_run_hook import SessionRunHook
 
@@ -41,7 +42,8 @@ def fn_args(fn) -> tuple:
 
 
 def _is_tensor(x) -> bool:
-    return isinstance(x, (Tensor, SparseTensor))
+    """TF's ``ops.is_dense_tensor_like``: a Tensor or a Variable (not a SparseTensor)."""
+    return isinstance(x, (Tensor, Variable))
 
 
 def _check_is_tensor_or_operation(x, name):
@@ -83,15 +85,17 @@ class EstimatorSpec(collections.namedtuple("EstimatorSpec", [
                 export_outputs=None, training_chief_hooks=None, training_hooks=None,
                 scaffold=None, evaluation_hooks=None, prediction_hooks=None):
         from ..ops.array_ops import reshape
+        from ..tensor_shape import TensorShape
 
-        if mode not in (ModeKeys.TRAIN, ModeKeys.EVAL, ModeKeys.PREDICT):
-            raise ValueError(f"mode={mode} unrecognized.")
+        # TF 1.x checks each field against the mode and never the mode itself.
         graph = get_default_graph()
         if train_op is None:
             if mode == ModeKeys.TRAIN:
                 raise ValueError("Missing train_op.")
         else:
             _check_is_tensor_or_operation(train_op, "train_op")
+            if isinstance(train_op, Variable):
+                train_op = train_op.op
             _check_graph(train_op, "train_op", graph)
         if loss is None:
             if mode in (ModeKeys.TRAIN, ModeKeys.EVAL):
@@ -102,7 +106,7 @@ class EstimatorSpec(collections.namedtuple("EstimatorSpec", [
             n = loss.shape.num_elements() if loss.shape.is_fully_defined() else None
             if n not in (None, 1):
                 raise ValueError(f"Loss must be scalar, given: {loss}")
-            if loss.shape.rank != 0:
+            if not loss.shape.is_compatible_with(TensorShape([])):
                 loss = reshape(loss, [])
         if predictions is None:
             if mode == ModeKeys.PREDICT:
@@ -116,11 +120,10 @@ class EstimatorSpec(collections.namedtuple("EstimatorSpec", [
         else:
             predictions = _check_is_tensor(predictions, "predictions")
             _check_graph(predictions, "prediction values", graph)
-        if export_outputs is not None or mode == ModeKeys.PREDICT:
+        if mode == ModeKeys.PREDICT:  # TF checks and completes them in PREDICT only
             from .export import get_export_outputs
 
-            export_outputs = get_export_outputs(export_outputs, predictions) \
-                if mode == ModeKeys.PREDICT else get_export_outputs(export_outputs, None)
+            export_outputs = get_export_outputs(export_outputs, predictions)
         eval_metric_ops = _validate_eval_metric_ops(eval_metric_ops, graph)
         scaffold = scaffold or Scaffold()
         if not isinstance(scaffold, Scaffold):
@@ -158,7 +161,11 @@ def _validate_eval_metric_ops(eval_metric_ops, graph) -> dict:
         if not isinstance(value, tuple) or len(value) != 2:
             raise TypeError(f"Values of eval_metric_ops must be (metric_value, update_op) "
                             f"tuples, given: {value} for key: {key}")
-        for part in value:
-            _check_is_tensor_or_operation(part, f"eval_metric_ops[{key}]")
+        # As TF: the pair may nest (a metric value that is a tuple of tensors); every leaf
+        # must be of the default graph.
+        for part in nest.flatten(value):
+            if not hasattr(part, "graph"):
+                raise TypeError(f"eval_metric_ops[{key}] must be Operation or Tensor, given: "
+                                f"{part}")
             _check_graph(part, "eval_metric_ops", graph)
     return eval_metric_ops

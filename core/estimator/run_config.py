@@ -9,6 +9,7 @@ import json
 import os
 
 from ..errors import UnimplementedError
+from ..tf1_aliases import ClusterSpec
 
 _USE_DEFAULT = object()
 _SAVE_CKPT_ERR = "`save_checkpoints_steps` and `save_checkpoints_secs` cannot be both set."
@@ -113,8 +114,10 @@ class RunConfig:
     protocol = property(lambda self: self._protocol)
     session_creation_timeout_secs = property(lambda self: self._session_creation_timeout_secs)
     checkpoint_save_graph_def = property(lambda self: self._checkpoint_save_graph_def)
-    # A single local chief.
-    cluster_spec = property(lambda self: {})
+    experimental_max_worker_delay_secs = property(
+        lambda self: self._experimental_max_worker_delay_secs)
+    # A single local chief: TF's local mode (an empty ClusterSpec, equal to {}).
+    cluster_spec = property(lambda self: ClusterSpec({}))
     evaluation_master = property(lambda self: "")
     master = property(lambda self: "")
     is_chief = property(lambda self: True)
@@ -169,4 +172,6 @@ def _validate(config):
           "keep_checkpoint_every_n_hours should be > 0")
     check("log_step_count_steps", lambda s: s >= 0, "log_step_count_steps should be >= 0")
     check("tf_random_seed", lambda s: isinstance(s, int), "tf_random_seed must be integer.")
+    check("experimental_max_worker_delay_secs", lambda d: isinstance(d, int),
+          "experimental_max_worker_delay_secs must be an integer if set.")
     check("device_fn", callable, "device_fn must be callable with exactly one argument \"op\".")

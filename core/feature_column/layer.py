@@ -11,6 +11,7 @@ import numpy as np
 
 from ..graph import GraphKeys, get_collection, get_default_graph, name_scope
 from ..ops import array_ops, concat_split_ops, linalg_ops, math_ops, nn_ops
+from ..partitioned_variables import PartitionedVariable
 from ..variables import get_variable, variable_scope
 from .columns import _CategoricalColumn, _DenseColumn, _FeatureColumn, _LazyBuilder
 
@@ -166,7 +167,8 @@ def linear_model(features, feature_columns, units=1, sparse_combiner="sum",
         bias = get_variable("bias_weights", [units], initializer=zeros_initializer(),
                             trainable=trainable, collections=weight_collections)
         predictions = nn_ops.bias_add(no_bias, bias, name="weighted_sum")
-    results["bias"] = [bias]
+    # TF lists the bias layer's first variable: a partitioned bias' first part only
+    results["bias"] = [list(bias)[0] if isinstance(bias, PartitionedVariable) else bias]
     if cols_to_vars is not None:
         cols_to_vars.update(results)
     return predictions

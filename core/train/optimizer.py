@@ -549,14 +549,15 @@ class AdagradOptimizer(Optimizer):
 def _slice_like(slot, var):
     """As TF's slot_creator: the slot of a partitioned variable's part (``w/part_0/Adam``) is
     the same part of the slot's whole tensor (``w/Adam``), so a Saver saves it in slices too.
-    A scalar slot is saved whole."""
+    A scalar slot is saved whole. The slot's own name is cut by the length of the variable's
+    name, whatever its prefix, as TF's: a slot made in a scope that repeats the variable's
+    (the canned estimators' 'dnn/dnn/.../part_0/Adagrad') keeps part of it
+    ('dnn/hiddenlayer_0/kernel/t_0/Adagrad'), which TF1's checkpoints hold."""
     info = var._save_slice_info
     rank = slot.shape.rank
-    if info is None or not rank:
+    if info is None or rank == 0:
         return
-    prefix = var.op.name + "/"
-    name = slot.op.name
-    real = name[len(prefix):] if name.startswith(prefix) else name.rpartition("/")[2]
+    real = slot.op.name[len(var.op.name) + 1:]
     slot._save_slice_info = SaveSliceInfo(f"{info.full_name}/{real}", info.full_shape[:rank],
                                           info.var_offset[:rank], info.var_shape[:rank])
 

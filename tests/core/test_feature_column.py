@@ -326,3 +326,17 @@ def test_a_sparse_input_of_unknown_rank():
     want[0, 1] = want[2, 3] = 1
     np.testing.assert_array_equal(got, want)
     assert lin.shape == (3, 1)
+
+
+def test_linear_model_cols_to_vars_of_a_partitioned_scope():
+    # TF's _LinearModel lists a column's variables (its parts) and the bias layer's first
+    # variable: of a partitioned bias, its first part only (names from TF 2.21's compat.v1)
+    x = tf.feature_column.numeric_column("x")
+    cols_to_vars = {}
+    with tf.variable_scope("s", partitioner=tf.fixed_size_partitioner(2)):
+        tf.feature_column.linear_model({"x": tf.zeros([3, 1])}, [x], units=4,
+                                       cols_to_vars=cols_to_vars)
+    assert [v.name for v in cols_to_vars[x]] == ["s/linear_model/x/weights/part_0:0"]
+    assert [v.name for v in cols_to_vars["bias"]] == ["s/linear_model/bias_weights/part_0:0"]
+    assert [v.name for v in tf.global_variables()][-2:] == [
+        "s/linear_model/bias_weights/part_0:0", "s/linear_model/bias_weights/part_1:0"]

@@ -520,3 +520,18 @@ def test_layers_without_a_kernel_initializer_take_the_scopes():
     plain = values["plain/kernel"]  # no scope initializer: glorot_uniform's range
     limit = np.sqrt(6.0 / (2 + 50))
     assert np.all(np.abs(plain) <= limit) and plain.std() > limit / 4
+
+
+def test_batch_normalization_moving_statistics_are_never_partitioned():
+    # TF's BatchNormalization.build switches the scope's partitioner off for them (gamma and
+    # beta are partitioned); names from TF 2.21's tf.compat.v1.layers
+    with tf.variable_scope("s", partitioner=tf.fixed_size_partitioner(2)):
+        tf.layers.batch_normalization(tf.zeros([4, 6]), training=True, renorm=True)
+        scope = tf.get_variable_scope()
+    assert [v.name for v in tf.global_variables()] == [
+        "s/batch_normalization/gamma/part_0:0", "s/batch_normalization/gamma/part_1:0",
+        "s/batch_normalization/beta/part_0:0", "s/batch_normalization/beta/part_1:0",
+        "s/batch_normalization/moving_mean:0", "s/batch_normalization/moving_variance:0",
+        "s/batch_normalization/moving_stddev:0", "s/batch_normalization/renorm_mean:0",
+        "s/batch_normalization/renorm_stddev:0"]
+    assert scope.partitioner is not None  # put back

@@ -6,11 +6,12 @@ glorot-uniform kernels), trained by Adagrad at 0.05 unless another optimizer is 
 from __future__ import annotations
 
 from ... import nn, summary
+from ...partitioned_variables import min_max_variable_partitioner
 from ...variables import variable_scope
 from ..estimator import Estimator
 from ..model_fn import ModeKeys
 from . import head as head_lib
-from ._common import check_features_and_partitioner
+from ._common import check_features
 from .optimizers import get_optimizer_instance
 
 _LEARNING_RATE = 0.05
@@ -35,12 +36,13 @@ def _layer_summary(value, tag):
 
 
 def _dnn_logits(features, mode, units, hidden_units, feature_columns, activation_fn, dropout,
-                batch_norm):
+                batch_norm, input_layer_partitioner=None):
     from ... import layers
     from ...feature_column import input_layer
 
     training = mode == ModeKeys.TRAIN
-    with variable_scope("input_from_feature_columns", values=tuple(features.values())):
+    with variable_scope("input_from_feature_columns", values=tuple(features.values()),
+                        partitioner=input_layer_partitioner):
         net = input_layer(features, feature_columns)
     for layer_id, n in enumerate(hidden_units):
         with variable_scope(f"hiddenlayer_{layer_id}", values=(net,)) as scope:
@@ -59,15 +61,24 @@ def _dnn_logits(features, mode, units, hidden_units, feature_columns, activation
 
 def _dnn_model_fn(features, labels, mode, head, hidden_units, feature_columns, optimizer,
                   activation_fn, dropout, input_layer_partitioner, config, batch_norm=False):
-    check_features_and_partitioner(features, input_layer_partitioner, "input_layer_partitioner")
+    check_features(features)
     optimizer = get_optimizer_instance(optimizer, learning_rate=_LEARNING_RATE)
-    with variable_scope("dnn", values=tuple(features.values())):
+    num_ps_replicas = config.num_ps_replicas if config else 0
+    # As TF1: every variable of the scope is partitioned (one part without parameter servers:
+    # dnn/hiddenlayer_0/kernel/part_0, saved as dnn/hiddenlayer_0/kernel), and the head, hence
+    # the optimizer, is built inside it: Adam's dnn/head/beta1_power, and slots made in the
+    # scope dnn/dnn/hiddenlayer_0/kernel/part_0/Adagrad, which slot_creator saves as
+    # dnn/hiddenlayer_0/kernel/t_0/Adagrad (it cuts len("<part>/") characters off the slot's
+    # name, which the outer "dnn/" has lengthened).
+    with variable_scope("dnn", values=tuple(features.values()),
+                        partitioner=min_max_variable_partitioner(
+                            max_partitions=num_ps_replicas)):
         logits = _dnn_logits(features, mode, head.logits_dimension, hidden_units,
-                             feature_columns, activation_fn, dropout, batch_norm)
-    # Outside the "dnn" scope, so the slots are dnn/hiddenlayer_0/kernel/Adagrad (not
-    # dnn/dnn/...).
-    return head.create_estimator_spec(features=features, mode=mode, labels=labels,
-                                      optimizer=optimizer, logits=logits)
+                             feature_columns, activation_fn, dropout, batch_norm,
+                             input_layer_partitioner or min_max_variable_partitioner(
+                                 max_partitions=num_ps_replicas, min_slice_size=64 << 20))
+        return head.create_estimator_spec(features=features, mode=mode, labels=labels,
+                                          optimizer=optimizer, logits=logits)
 
 
 class _DNN(Estimator):

@@ -6,10 +6,11 @@ Ftrl at 0.2 unless another optimizer is given."""
 from __future__ import annotations
 
 from ... import summary
+from ...partitioned_variables import min_max_variable_partitioner
 from ...variables import variable_scope
 from ..estimator import Estimator
 from . import head as head_lib
-from ._common import check_features_and_partitioner
+from ._common import check_features
 from .optimizers import get_optimizer_instance
 
 _LEARNING_RATE = 0.2
@@ -43,19 +44,22 @@ def _linear_logits(features, feature_columns, units, sparse_combiner):
 
 def _linear_model_fn(features, labels, mode, head, feature_columns, optimizer, partitioner,
                      config, sparse_combiner="sum"):
-    from ...train.step import get_global_step
-
-    check_features_and_partitioner(features, partitioner, "partitioner")
+    check_features(features)
     optimizer = get_optimizer_instance(optimizer, learning_rate=_LEARNING_RATE)
-    with variable_scope("linear", values=tuple(features.values())):
+    num_ps_replicas = config.num_ps_replicas if config else 0
+    # As TF1: the weights are partitioned (one part without parameter servers:
+    # linear/linear_model/x/weights/part_0, saved as linear/linear_model/x/weights) and the
+    # head, hence the optimizer, is built in the scope: Adam's linear/head/beta1_power, and
+    # slots made as linear/linear/linear_model/x/weights/part_0/Ftrl, which slot_creator saves
+    # as linear/linear_model/x/weights/part_0/Ftrl (it cuts len("<part>/") characters off the
+    # slot's name, which the outer "linear/" has lengthened).
+    with variable_scope("linear", values=tuple(features.values()),
+                        partitioner=partitioner or min_max_variable_partitioner(
+                            max_partitions=num_ps_replicas, min_slice_size=64 << 20)):
         logits = _linear_logits(features, feature_columns, head.logits_dimension,
                                 sparse_combiner)
-
-    def train_op_fn(loss):
-        return optimizer.minimize(loss, global_step=get_global_step())
-
-    return head.create_estimator_spec(features=features, mode=mode, labels=labels,
-                                      train_op_fn=train_op_fn, logits=logits)
+        return head.create_estimator_spec(features=features, mode=mode, labels=labels,
+                                          optimizer=optimizer, logits=logits)
 
 
 def _check_combiner(sparse_combiner):
