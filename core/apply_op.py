@@ -265,6 +265,10 @@ def _final_attrs(opdef, attrs, derived, strict):
     final = {}
     for k, v in attrs.items():
         if k in opdef.attr_kinds:
+            # TF's generated wrappers take None for an attr with a default as the default (a
+            # shape's None is the unknown shape, as make_shape reads it)
+            if v is None and k in opdef.attr_defaults and "shape" not in opdef.attr_kinds[k]:
+                continue
             final[k] = coerce_attr(opdef.attr_kinds[k], v, k, opdef.type)
         elif k in opdef.derived_attrs:
             if strict:

@@ -119,8 +119,8 @@ def coerce_attr(kind: str, value, name: str, op_type: str):
         if kind == "int":
             if isinstance(value, Dimension):  # a static shape's dimension, e.g. x.shape[0]
                 value = value.value
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-                raise TypeError
+            if isinstance(value, (str, bytes)):  # TF's _MakeInt: whatever int() takes else
+                raise TypeError  # (2.7 -> 2, True -> 1, as TF)
             return int(value)
         if kind == "float":  # TF's float attrs are float32: kernels see the rounded value
             return _float32(value)
