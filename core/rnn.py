@@ -7,8 +7,10 @@ variables on its first call (or a core cell on ``build(inputs_shape)``), in a va
 named after it (``basic_lstm_cell``, ``basic_lstm_cell_1`` for a second cell in the same
 scope), and reuses them on every later call, as TF1's cells do. The core cells, built once in
 TF1 (LayerRNNCell), ask a scope's custom getter once per weight and compute every later step
-with its answers. As TF1's Layers, cells have a ``name``, ``built``, ``count_params`` and
-``get_weights``.
+with its answers. As TF1's Layers, cells have a ``name``, ``built``, ``count_params``,
+``get_weights``, a ``dtype`` (the inputs' once called), ``scope_name`` and ``get_config``; a
+user's cell may make its weights in ``build(inputs_shape)``, which its first call runs, with
+``add_variable`` / ``add_weight``.
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ import contextlib
 
 from . import dtypes as _dt
 from . import init_ops
-from .graph import GraphKeys, convert_to_tensor, get_default_graph
+from .graph import GraphKeys, Tensor, convert_to_tensor, get_default_graph
 from .layer_identifiers import activation_of
 from .layers_base import _NAME_UIDS, Layer, _to_snake_case
+from .nest import flatten as _flatten
 from .nest import is_nested, map_structure
 from .ops import (array_ops, concat_split_ops, linalg_ops, math_ops, nn_ops, slicing_ops,
                   unary_ops)
 from .rnn_loops import (bidirectional_dynamic_rnn, dynamic_rnn, static_bidirectional_rnn,
                         static_rnn)
+from .tensor_conversion import constant_value
 from .tensor_shape import TensorShape
 from .variables import get_variable, variable_scope
 
@@ -103,24 +107,106 @@ class RNNCell:
         inputs = map_structure(convert_to_tensor, inputs) if is_nested(inputs) else \
             convert_to_tensor(inputs)
         with self._cell_scope(scope), self._getters_once():
+            if not self.built:
+                self._maybe_build(inputs)
             out = self._step(inputs, state)
         self.built = True
         return out
+
+    def _maybe_build(self, inputs):
+        """TF1's Layer on its first call, in the cell's scope: the dtype taken from the inputs
+        unless given, then a subclass's ``build(input shapes)`` (a user's cell making its
+        weights there with add_variable), after which the cell is built. minitf's own cells
+        make theirs in their step (RNNCell.build)."""
+        leaves = _flatten(inputs)
+        if self._dtype is None and leaves and hasattr(leaves[0], "dtype"):
+            self._dtype = leaves[0].dtype.base_dtype
+        if type(self).build is not RNNCell.build:
+            self.build(map_structure(lambda x: x.shape, inputs))
+            self.built = True
 
     @contextlib.contextmanager
     def _cell_scope(self, scope=None):
         """The cell's variable scope: made by the first call (or build), re-entered later."""
         if self._scope is None:
-            name, base = self._scope_names(scope)
-            self._graph = get_default_graph()
-            with variable_scope(name, default_name=base, reuse=self._reuse) as vs:
-                self._scope = vs
+            with self._new_scope(scope):
                 yield
         else:
             # As TF1's layers: reuse once built (a first call refused before making its
             # variables leaves them to the next one, in the same scope).
             with variable_scope(self._scope, reuse=True if self.built else self._reuse):
                 yield
+
+    @contextlib.contextmanager
+    def _new_scope(self, scope=None):
+        """Makes the cell's variable scope (``scope``, its name, else one after its class)."""
+        name, base = self._scope_names(scope)
+        self._graph = get_default_graph()
+        with variable_scope(name, default_name=base, reuse=self._reuse) as vs:
+            self._scope = vs
+            yield
+
+    def add_variable(self, name, shape, dtype=None, initializer=None, regularizer=None,
+                     trainable=None, constraint=None, use_resource=None, partitioner=None):
+        """TF1's ``Layer.add_variable`` (``add_weight``): ``get_variable`` in the cell's scope
+        (made now if ``build`` runs before any call), of the cell's dtype (float32 if it has
+        none yet) unless given; reused once the cell is built. The cell's ``variables`` and
+        ``trainable_variables`` are its scope's."""
+        if self._scope is None:
+            with self._new_scope():
+                pass
+        dtype = _dt.as_dtype(dtype or self._dtype or _dt.float32)
+        if self._dtype is None:  # (TF's "infer" policy: the first weight's dtype)
+            self._dtype = dtype.base_dtype
+        reuse = True if self.built else self._reuse
+        with variable_scope(self._scope, reuse=reuse, auxiliary_name_scope=False):
+            return get_variable(name, shape, dtype=dtype,
+                                initializer=initializer, regularizer=regularizer,
+                                trainable=(trainable is None or trainable) and self.trainable,
+                                constraint=constraint, use_resource=use_resource,
+                                partitioner=partitioner)
+
+    add_weight = add_variable
+
+    # TF1's Layer: the dtype's name, the given one or, once called, the inputs'
+    dtype = property(lambda self: None if self._dtype is None else
+                     _dt.as_dtype(self._dtype).base_dtype.name)
+
+    @property
+    def scope_name(self) -> str:
+        """The name of the cell's variable scope (``rnn/lstm_cell``), set by its first call."""
+        if self._scope is None:
+            raise ValueError(f'No name available for layer scope because the layer '
+                             f'"{self.name}" has not been used yet. The scope name  is '
+                             "determined the first time the layer instance is called. You "
+                             "must therefore call the layer before querying `scope_name`.")
+        return self._scope.name
+
+    def get_config(self) -> dict:
+        """TF1's Layer config; each cell adds its constructor's arguments."""
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        """TF1's: the zero state for ``inputs``' batch size and dtype (checked against
+        ``batch_size`` and ``dtype`` if given too), else for those two."""
+        if inputs is not None:
+            inputs = convert_to_tensor(inputs, name="inputs")
+            if batch_size is not None:
+                static = constant_value(batch_size) if isinstance(batch_size, Tensor) \
+                    else batch_size
+                if inputs.shape.dims[0].value != static:
+                    raise ValueError("batch size from input tensor is different from the "
+                                     f"input param. Input tensor batch: "
+                                     f"{inputs.shape.dims[0].value}, batch_size: {batch_size}")
+            if dtype is not None and inputs.dtype != dtype:
+                raise ValueError("dtype from input tensor is different from the input param. "
+                                 f"Input tensor dtype: {inputs.dtype}, dtype: {dtype}")
+            batch_size = inputs.shape.dims[0].value or array_ops.shape(inputs)[0]
+            dtype = inputs.dtype
+        if batch_size is None or dtype is None:
+            raise ValueError("batch_size and dtype cannot be None while constructing initial "
+                             f"state: batch_size={batch_size}, dtype={dtype}")
+        return self.zero_state(batch_size, dtype)
 
     def _getters_once(self):
         if not self._builds_once:
@@ -140,6 +226,7 @@ class RNNCell:
                 raise ValueError(f"Expected inputs.shape[-1] to be known, received shape: "
                                  f"{shape}")
             dtype = _dt.as_dtype(self._dtype or _dt.float32)
+            self._dtype = dtype  # (TF's "infer" policy: its weights' dtype)
             with self._cell_scope(), self._getters_once():
                 self._make_weights(depth, dtype)
         self.built = True
@@ -219,6 +306,25 @@ def _without(values, excluded) -> list:
     return [v for v in values if id(v) not in ids]
 
 
+def _serialized_activation(activation):
+    """TF1's ``activations.serialize``: a Keras built-in's name, else the function's."""
+    from .keras.activations import serialize
+
+    return serialize(activation)
+
+
+def _serialized_initializer(initializer):
+    """TF1's ``initializers.serialize``: None, else ``{"class_name", "config"}``."""
+    if initializer is None or not hasattr(initializer, "get_config"):
+        return getattr(initializer, "__name__", initializer)
+    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+
+
+def _config(cell, **config) -> dict:
+    """The cell's Layer config followed by its own entries (TF1's cells' get_config)."""
+    return {**RNNCell.get_config(cell), **config, "reuse": cell._reuse}
+
+
 def _depth(inputs):
     depth = inputs.shape[-1].value if inputs.shape.rank == 2 else None
     if depth is None:
@@ -244,6 +350,10 @@ class BasicRNNCell(RNNCell):
 
     state_size = property(lambda self: self._num_units)
     output_size = property(lambda self: self._num_units)
+
+    def get_config(self) -> dict:
+        return _config(self, num_units=self._num_units,
+                       activation=_serialized_activation(self._activation))
 
     def _make_weights(self, depth, dtype):
         return self._weights("", depth + self._num_units, self._num_units, dtype=dtype)
@@ -272,6 +382,12 @@ class GRUCell(RNNCell):
 
     state_size = property(lambda self: self._num_units)
     output_size = property(lambda self: self._num_units)
+
+    def get_config(self) -> dict:
+        return _config(self, num_units=self._num_units,
+                       kernel_initializer=_serialized_initializer(self._kernel_initializer),
+                       bias_initializer=_serialized_initializer(self._bias_initializer),
+                       activation=_serialized_activation(self._activation))
 
     def _make_weights(self, depth, dtype):
         n, rows = self._num_units, depth + self._num_units
@@ -317,6 +433,11 @@ class BasicLSTMCell(RNNCell):
         return LSTMStateTuple(n, n) if self._state_is_tuple else 2 * n
 
     output_size = property(lambda self: self._num_units)
+
+    def get_config(self) -> dict:
+        return _config(self, num_units=self._num_units, forget_bias=self._forget_bias,
+                       state_is_tuple=self._state_is_tuple,
+                       activation=_serialized_activation(self._activation))
 
     def _make_weights(self, depth, dtype):
         n = self._num_units
@@ -378,6 +499,16 @@ class LSTMCell(BasicLSTMCell):
         return LSTMStateTuple(n, p) if self._state_is_tuple else n + p
 
     output_size = property(lambda self: self._num_proj or self._num_units)
+
+    def get_config(self) -> dict:
+        return _config(self, num_units=self._num_units, use_peepholes=self._use_peepholes,
+                       cell_clip=self._cell_clip,
+                       initializer=_serialized_initializer(self._initializer),
+                       num_proj=self._num_proj, proj_clip=self._proj_clip,
+                       num_unit_shards=self._num_unit_shards,
+                       num_proj_shards=self._num_proj_shards, forget_bias=self._forget_bias,
+                       state_is_tuple=self._state_is_tuple,
+                       activation=_serialized_activation(self._activation))
 
     def _make_weights(self, depth, dtype):
         from .partitioned_variables import fixed_size_partitioner

@@ -11,6 +11,7 @@ from __future__ import annotations
 from . import dtypes as _dt
 from .default_graph import control_dependencies, name_scope
 from .graph import Tensor, convert_to_tensor
+from .nest import map_structure
 from .nest_util import flatten, pack
 from .ops import array_ops, concat_split_ops, logic_ops, math_ops, transform_ops
 from .ops.tensor_array_ops import TensorArray
@@ -42,11 +43,26 @@ def _unroll(cell, steps, initial_state, dtype, sequence_length, scope, keep_shap
 
 
 def _initial_state(cell, batch, initial_state, dtype):
+    """The given state, else TF's: the cell's ``get_initial_state(inputs=None, batch_size,
+    dtype)`` if it has one (TF1's RNNCells and Keras' cells), else its ``zero_state``; a cell
+    with neither (minitf's Keras cells) gets Keras' zero-filled state of its ``state_size``."""
     if initial_state is not None:
         return initial_state
     if dtype is None:
         raise ValueError("If no initial_state is provided, dtype must be specified")
-    return cell.zero_state(batch, dtype)
+    if getattr(cell, "get_initial_state", None) is not None:
+        return cell.get_initial_state(inputs=None, batch_size=batch, dtype=dtype)
+    if getattr(cell, "zero_state", None) is not None:
+        return cell.zero_state(batch, dtype)
+    return map_structure(lambda size: _zeros(batch, size, dtype), cell.state_size)
+
+
+def _zeros(batch, size, dtype):
+    """Zeros [batch, *size], ``batch`` an int or a scalar tensor (Keras' create_zeros)."""
+    dims = TensorShape(size).as_list()
+    if isinstance(batch, Tensor):
+        return array_ops.zeros(concat_split_ops.stack([batch, *dims]), dtype=dtype)
+    return array_ops.zeros([batch, *dims], dtype=dtype)
 
 
 def _lengths(sequence_length):

@@ -290,3 +290,448 @@ def test_static_rnn_of_no_inputs(facts):
 def test_facts_match_tensorflow(facts):
     theirs = tf_side_json(_TF_PROGRAM)
     assert facts == theirs
+
+
+# == A second probe: Keras cells and user cells in the TF1 loops, state dropout filters, the
+# cells' dtype / scope_name / get_config ==========================================================
+# Run by minitf here and by tf.compat.v1 (TF 1.x behaviour: graph control flow, so Keras cells'
+# variables are named under the loop, as in TF 1.15) in a subprocess.
+_FACTS_2 = r'''
+import numpy as np
+
+
+def facts(tf):
+    rc, K = tf.nn.rnn_cell, tf.keras.layers
+    out = {}
+
+    def err(f):
+        try:
+            f()
+            return "no error"
+        except Exception as e:  # noqa: BLE001 - the error is the fact
+            return f"{type(e).__name__}: {e}"
+
+    def shapes(s):
+        return [shapes(x) for x in s] if isinstance(s, (list, tuple)) else s.shape.as_list()
+
+    def keras_cells():
+        x = np.ones([2, 3, 4], np.float32)
+        with tf.Graph().as_default():
+            o, s = tf.nn.dynamic_rnn(K.LSTMCell(3), tf.constant(x), dtype=tf.float32)
+            out["keras_lstm"] = [o.shape.as_list(), type(s).__name__, shapes(s),
+                                 [v.name for v in tf.global_variables()]]
+        with tf.Graph().as_default():
+            o, s = tf.nn.static_rnn(K.GRUCell(3), tf.unstack(tf.constant(x), axis=1),
+                                    dtype=tf.float32)
+            out["keras_gru"] = [len(o), shapes(s), [v.name for v in tf.global_variables()]]
+        with tf.Graph().as_default():
+            o, s = tf.nn.bidirectional_dynamic_rnn(K.SimpleRNNCell(3), K.SimpleRNNCell(2),
+                                                   tf.constant(x), dtype=tf.float32)
+            out["keras_bi"] = [shapes(o), shapes(s), [v.name for v in tf.global_variables()]]
+
+    class MyCell(rc.RNNCell):
+        def __init__(self, n, **kwargs):
+            super().__init__(**kwargs)
+            self._n, self.shapes_seen = n, []
+
+        state_size = property(lambda self: self._n)
+        output_size = property(lambda self: self._n)
+
+        def build(self, shape):
+            self.shapes_seen.append(tf.TensorShape(shape).as_list())
+            self._kernel = self.add_variable("kernel", [shape[-1] + self._n, self._n])
+            self._bias = self.add_weight("bias", [self._n], initializer=tf.zeros_initializer())
+            self._count = self.add_weight("count", [], trainable=False,
+                                          initializer=tf.zeros_initializer())
+
+        def call(self, inputs, state):
+            h = tf.tanh(tf.matmul(tf.concat([inputs, state], 1), self._kernel) + self._bias)
+            return h, h
+
+    def describe(cell):
+        return {"built": cell.built, "shapes": cell.shapes_seen, "name": cell.name,
+                "dtype": cell.dtype, "scope": cell.scope_name,
+                "trainable": [v.name for v in cell.trainable_variables],
+                "weights": [v.name for v in cell.weights],
+                "non_trainable": [v.name for v in cell.non_trainable_weights],
+                "graph": [v.name for v in tf.global_variables()],
+                "graph_trainable": [v.name for v in tf.trainable_variables()]}
+
+    def user_cells():
+        with tf.Graph().as_default():
+            cell = MyCell(3)
+            out["user_unbuilt"] = [cell.built, cell.dtype, cell.trainable_variables,
+                                   err(lambda: cell.scope_name)]
+            tf.nn.dynamic_rnn(cell, tf.ones([2, 4, 5]), dtype=tf.float32, scope="m")
+            out["user_dynamic"] = describe(cell)
+        with tf.Graph().as_default():
+            cell = MyCell(3, name="foo")
+            tf.nn.static_rnn(cell, [tf.ones([2, 5])] * 3, dtype=tf.float32)
+            out["user_static"] = describe(cell)
+        with tf.Graph().as_default():
+            cell = MyCell(3)
+            tf.nn.dynamic_rnn(cell, tf.ones([2, 4, 5], tf.float64), dtype=tf.float64)
+            out["user_float64"] = [cell.dtype, [v.dtype.base_dtype.name
+                                                for v in tf.global_variables()]]
+        with tf.Graph().as_default():
+            cells = [MyCell(3), MyCell(2)]
+            tf.nn.dynamic_rnn(rc.MultiRNNCell(cells), tf.ones([2, 4, 5]), dtype=tf.float32)
+            out["user_multi"] = [describe(c) for c in cells]
+
+    def dropout_filters():
+        calls = []
+
+        def recording(answer):
+            def visitor(s):
+                calls.append(type(s).__name__ if isinstance(s, tuple) else "tensor")
+                return answer(s) if callable(answer) else answer
+            return visitor
+
+        x = np.random.RandomState(0).randn(3, 4).astype(np.float32)
+        visitors = {
+            "default": None, "none": recording(False), "all": recording(True),
+            "c_only": recording(lambda s: rc.LSTMStateTuple(True, False)
+                                if isinstance(s, rc.LSTMStateTuple) else True),
+            "first_cell": recording(lambda s: (True, False) if type(s) is tuple else True)}
+        for name, visitor in visitors.items():
+            calls.clear()
+            with tf.Graph().as_default():
+                multi = rc.MultiRNNCell([
+                    rc.LSTMCell(5, initializer=tf.constant_initializer(0.3)),
+                    rc.LSTMCell(5, initializer=tf.constant_initializer(0.2))])
+                zero = multi.zero_state(3, tf.float32)
+                with tf.variable_scope("s"):
+                    _, ref = multi(tf.constant(x), zero)
+                wrapped = rc.DropoutWrapper(multi, state_keep_prob=0.5, seed=7,
+                                            dropout_state_filter_visitor=visitor)
+                with tf.variable_scope("s", reuse=True):
+                    _, got = wrapped(tf.constant(x), zero)
+                with tf.Session() as sess:
+                    sess.run(tf.global_variables_initializer())
+                    ref, got = sess.run([ref, got])
+            kinds = []
+            for a, b in zip(tf.nest.flatten(ref), tf.nest.flatten(got)):
+                if np.array_equal(a, b):
+                    kinds.append("same")
+                elif np.all((b == 0) | np.isclose(b, 2 * a)) and np.any(b == 0):
+                    kinds.append("dropped")
+                else:
+                    kinds.append("other")
+            out["dropout_" + name] = [kinds, list(calls)]
+        out["dropout_not_callable"] = err(lambda: rc.DropoutWrapper(
+            rc.GRUCell(2), state_keep_prob=0.5, dropout_state_filter_visitor=3))
+
+    def cell_attributes():
+        with tf.Graph().as_default():
+            cells = {
+                "basic_rnn": rc.BasicRNNCell(3, activation=tf.nn.relu),
+                "gru": rc.GRUCell(3, kernel_initializer=tf.ones_initializer()),
+                "basic_lstm": rc.BasicLSTMCell(3, forget_bias=0.5),
+                "lstm": rc.LSTMCell(3, use_peepholes=True, num_proj=2, cell_clip=1.5),
+                "lstm64": rc.LSTMCell(3, dtype=tf.float64, name="nm"),
+                "multi": rc.MultiRNNCell([rc.GRUCell(2), rc.GRUCell(3)]),
+                "dropout": rc.DropoutWrapper(rc.GRUCell(3), output_keep_prob=0.5, seed=2),
+                "residual": rc.ResidualWrapper(rc.GRUCell(4)),
+                "device": rc.DeviceWrapper(rc.GRUCell(3), "/cpu:0")}
+            def scope_name(cell):
+                try:
+                    return cell.scope_name
+                except Exception as e:  # noqa: BLE001 - the error is the fact
+                    return f"{type(e).__name__}: {e}"
+
+            for key, cell in cells.items():
+                out["before_" + key] = [cell.dtype, scope_name(cell), cell.get_config()]
+                dtype = tf.float64 if key == "lstm64" else tf.float32
+                tf.nn.dynamic_rnn(cell, tf.ones([2, 3, 4], dtype), dtype=dtype, scope="d_" + key)
+                out["after_" + key] = [cell.dtype, scope_name(cell), cell.get_config()]
+        with tf.Graph().as_default():
+            cell = rc.GRUCell(3)
+            cell.build(tf.TensorShape([None, 4]))
+            out["built_gru"] = [cell.dtype, cell.scope_name, cell.built]
+
+    def initial_states():
+        with tf.Graph().as_default():
+            cell = rc.GRUCell(3)
+            s = cell.get_initial_state(inputs=tf.ones([2, 4]))
+            out["initial_state"] = [s.shape.as_list(), s.dtype.name,
+                                    err(lambda: cell.get_initial_state(
+                                        inputs=tf.ones([2, 4]), batch_size=5)),
+                                    err(lambda: cell.get_initial_state(batch_size=2))]
+
+    # one section failing (before a fix) leaves the others' facts
+    for section in (keras_cells, user_cells, dropout_filters, cell_attributes, initial_states):
+        try:
+            section()
+        except Exception as e:  # noqa: BLE001
+            out[section.__name__ + " failed"] = f"{type(e).__name__}: {e}"
+    return out
+'''
+
+_TF_PROGRAM_2 = _FACTS_2 + r'''
+import json
+import warnings
+
+warnings.filterwarnings("ignore")
+import tensorflow.compat.v1 as tf
+
+tf.disable_v2_behavior()
+print(json.dumps(facts(tf)))
+'''
+
+
+@pytest.fixture(scope="module")
+def facts2():
+    scope: dict = {}
+    exec(_FACTS_2, scope)  # noqa: S102 - the program shared with the TF side
+    return scope["facts"](tf)
+
+
+def test_keras_cells_in_the_tf1_loops_without_an_initial_state(facts2):
+    # TF's loops ask a cell for get_initial_state(inputs=None, batch_size, dtype) (Keras'
+    # zeros of its state_size), else zero_state; the variables are made where the cell is
+    # first called (TF 1.x: inside the while loop's name scope)
+    assert facts2["keras_lstm"] == [
+        [2, 3, 3], "list", [[2, 3], [2, 3]],
+        ["rnn/while/lstm_cell/kernel:0", "rnn/while/lstm_cell/recurrent_kernel:0",
+         "rnn/while/lstm_cell/bias:0"]]
+    assert facts2["keras_gru"] == [3, [2, 3], ["rnn/gru_cell/kernel:0",
+                                                "rnn/gru_cell/recurrent_kernel:0",
+                                                "rnn/gru_cell/bias:0"]]
+    fw, bw = "bidirectional_rnn/fw/fw/while/", "bidirectional_rnn/bw/bw/while/"
+    assert facts2["keras_bi"] == [
+        [[2, 3, 3], [2, 3, 2]], [[2, 3], [2, 2]],
+        [f"{fw}simple_rnn_cell/kernel:0", f"{fw}simple_rnn_cell/recurrent_kernel:0",
+         f"{fw}simple_rnn_cell/bias:0", f"{bw}simple_rnn_cell_1/kernel:0",
+         f"{bw}simple_rnn_cell_1/recurrent_kernel:0", f"{bw}simple_rnn_cell_1/bias:0"]]
+
+
+def test_a_keras_lstm_cell_in_dynamic_rnn_computes_keras_lstm():
+    x = np.random.RandomState(1).randn(2, 3, 4).astype(np.float32)
+    with tf.Graph().as_default():
+        cell = tf.keras.layers.LSTMCell(3)
+        outputs, (h, c) = tf.nn.dynamic_rnn(cell, tf.constant(x), dtype=tf.float32)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            got, got_h, got_c, (kernel, recurrent, bias) = sess.run(
+                [outputs, h, c, [cell.kernel, cell.recurrent_kernel, cell.bias]])
+
+    def hard_sigmoid(v):
+        return np.clip(0.2 * v + 0.5, 0.0, 1.0)
+
+    want_h, want_c, steps = np.zeros([2, 3]), np.zeros([2, 3]), []
+    for t in range(3):  # Keras' gates i, f, c, o from zero states
+        z = x[:, t] @ kernel + want_h @ recurrent + bias
+        i, f, g, o = np.split(z, 4, axis=1)
+        want_c = hard_sigmoid(f) * want_c + hard_sigmoid(i) * np.tanh(g)
+        want_h = hard_sigmoid(o) * np.tanh(want_c)
+        steps.append(want_h)
+    np.testing.assert_allclose(got, np.stack(steps, 1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got_h, want_h, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got_c, want_c, rtol=1e-5, atol=1e-6)
+
+
+def test_the_loops_use_a_cells_get_initial_state():
+    class Counting(tf.nn.rnn_cell.RNNCell):
+        """Adds its input to its state; its initial state is ones (not zero_state's zeros)."""
+
+        state_size = property(lambda self: 2)
+        output_size = property(lambda self: 2)
+
+        def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+            assert inputs is None
+            return tf.ones([batch_size, 2], dtype)
+
+        def call(self, inputs, state):
+            return inputs + state, inputs + state
+
+    x = np.arange(12, dtype=np.float32).reshape(2, 3, 2)
+    with tf.Graph().as_default():
+        _, dynamic = tf.nn.dynamic_rnn(Counting(), tf.constant(x), dtype=tf.float32)
+        _, static = tf.nn.static_rnn(Counting(), tf.unstack(tf.constant(x), axis=1),
+                                     dtype=tf.float32)
+        with tf.Session() as sess:
+            dynamic, static = sess.run([dynamic, static])
+    np.testing.assert_array_equal(dynamic, 1 + x.sum(1))
+    np.testing.assert_array_equal(static, 1 + x.sum(1))
+
+
+def test_a_user_cell_builds_its_weights_on_its_first_call(facts2):
+    assert facts2["user_unbuilt"][:3] == [False, None, []]
+    assert facts2["user_unbuilt"][3].startswith(
+        'ValueError: No name available for layer scope because the layer "my_cell_1" has not '
+        "been used yet.")
+    # build once, with the step's input shape, in the cell's variable scope
+    assert facts2["user_dynamic"] == {
+        "built": True, "shapes": [[2, 5]], "name": "my_cell_1", "dtype": "float32",
+        "scope": "m/my_cell", "trainable": ["m/my_cell/kernel:0", "m/my_cell/bias:0"],
+        "weights": ["m/my_cell/kernel:0", "m/my_cell/bias:0", "m/my_cell/count:0"],
+        "non_trainable": ["m/my_cell/count:0"],
+        "graph": ["m/my_cell/kernel:0", "m/my_cell/bias:0", "m/my_cell/count:0"],
+        "graph_trainable": ["m/my_cell/kernel:0", "m/my_cell/bias:0"]}
+    assert facts2["user_static"] == {
+        "built": True, "shapes": [[2, 5]], "name": "foo", "dtype": "float32",
+        "scope": "rnn/foo", "trainable": ["rnn/foo/kernel:0", "rnn/foo/bias:0"],
+        "weights": ["rnn/foo/kernel:0", "rnn/foo/bias:0", "rnn/foo/count:0"],
+        "non_trainable": ["rnn/foo/count:0"],
+        "graph": ["rnn/foo/kernel:0", "rnn/foo/bias:0", "rnn/foo/count:0"],
+        "graph_trainable": ["rnn/foo/kernel:0", "rnn/foo/bias:0"]}
+    assert facts2["user_float64"] == ["float64", ["float64"] * 3]
+    first, second = facts2["user_multi"]
+    assert first["shapes"] == [[2, 5]] and second["shapes"] == [[2, 3]]
+    assert first["scope"] == "rnn/multi_rnn_cell/cell_0/my_cell"
+    assert second["trainable"] == ["rnn/multi_rnn_cell/cell_1/my_cell/kernel:0",
+                                   "rnn/multi_rnn_cell/cell_1/my_cell/bias:0"]
+
+
+def test_a_user_cell_computes_with_the_weights_its_build_made():
+    x = np.random.RandomState(2).randn(2, 4, 5).astype(np.float32)
+
+    class MyCell(tf.nn.rnn_cell.RNNCell):
+        state_size = property(lambda self: 3)
+        output_size = property(lambda self: 3)
+
+        def build(self, shape):
+            self.kernel = self.add_variable("kernel", [shape[-1] + 3, 3])
+            self.bias = self.add_weight("bias", [3], initializer=tf.constant_initializer(0.5))
+
+        def call(self, inputs, state):
+            h = tf.tanh(tf.matmul(tf.concat([inputs, state], 1), self.kernel) + self.bias)
+            return h, h
+
+    with tf.Graph().as_default():
+        cell = MyCell()
+        outputs, state = tf.nn.dynamic_rnn(cell, tf.constant(x), dtype=tf.float32)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            got, kernel, bias = sess.run([outputs, cell.kernel, cell.bias])
+    np.testing.assert_array_equal(bias, [0.5] * 3)
+    h, steps = np.zeros([2, 3], np.float32), []
+    for t in range(4):
+        h = np.tanh(np.concatenate([x[:, t], h], 1) @ kernel + bias)
+        steps.append(h)
+    np.testing.assert_allclose(got, np.stack(steps, 1), rtol=1e-5, atol=1e-6)
+
+
+def test_state_dropout_follows_the_filter_visitor(facts2):
+    # the visitor sees the whole state first, then (where it answers True) each part
+    two_lstms = ["tuple", "LSTMStateTuple", "tensor", "tensor", "LSTMStateTuple", "tensor",
+                 "tensor"]
+    # leaves in order: cell 0's c, h, cell 1's c, h
+    assert facts2["dropout_default"] == [["same", "dropped", "same", "dropped"], []]
+    assert facts2["dropout_none"] == [["same"] * 4, ["tuple"]]
+    assert facts2["dropout_all"] == [["dropped"] * 4, two_lstms]
+    assert facts2["dropout_c_only"] == [["dropped", "same", "dropped", "same"],
+                                        ["tuple", "LSTMStateTuple", "tensor", "LSTMStateTuple",
+                                         "tensor"]]
+    assert facts2["dropout_first_cell"] == [["dropped", "dropped", "same", "same"],
+                                            two_lstms[:4]]
+    assert facts2["dropout_not_callable"] == ("TypeError: dropout_state_filter_visitor must "
+                                              "be callable. Received: 3")
+
+
+def test_state_dropout_visitor_against_the_undropped_state():
+    state = (np.arange(1, 7, dtype=np.float32).reshape(2, 3),
+             tf.nn.rnn_cell.LSTMStateTuple(np.full([2, 3], 2.0, np.float32),
+                                           np.full([2, 3], 3.0, np.float32)))
+
+    class Same(tf.nn.rnn_cell.RNNCell):
+        """Outputs its input; its new state is its state, unchanged."""
+
+        state_size = property(lambda self: (3, tf.nn.rnn_cell.LSTMStateTuple(3, 3)))
+        output_size = property(lambda self: 3)
+
+        def call(self, inputs, state):
+            return inputs, state
+
+    def run(visitor, variational=False):
+        with tf.Graph().as_default():
+            cell = tf.nn.rnn_cell.DropoutWrapper(
+                Same(), state_keep_prob=0.25, seed=5, dropout_state_filter_visitor=visitor,
+                variational_recurrent=variational, dtype=tf.float32)
+            given = tf.nest.map_structure(tf.constant, state)
+            _, new = cell(tf.ones([2, 3]), given)
+            with tf.Session() as sess:
+                return tf.nest.flatten(sess.run(new))
+
+    for variational in (False, True):
+        for got, want in zip(run(lambda s: False, variational), tf.nest.flatten(state)):
+            np.testing.assert_array_equal(got, want)  # left exactly as it was
+        dropped = run(lambda s: True, variational)
+        for got, want in zip(dropped, tf.nest.flatten(state)):
+            # each element dropped (0) or kept, scaled by 1 / keep_prob
+            assert np.all((got == 0) | np.isclose(got, want / 0.25))
+        assert any(np.any(got == 0) for got in dropped)
+        # a structure of bools one level deep: only the LSTM state's c
+        picked = run(lambda s: (False, True) if type(s) is tuple else
+                     tf.nn.rnn_cell.LSTMStateTuple(True, False)
+                     if isinstance(s, tf.nn.rnn_cell.LSTMStateTuple) else True, variational)
+        np.testing.assert_array_equal(picked[0], state[0])
+        np.testing.assert_array_equal(picked[2], state[1].h)
+        assert np.all((picked[1] == 0) | np.isclose(picked[1], 8.0))
+    with tf.Graph().as_default(), pytest.raises(TypeError, match="non-bool scalar: 1"):
+        cell = tf.nn.rnn_cell.DropoutWrapper(Same(), state_keep_prob=0.5,
+                                             dropout_state_filter_visitor=lambda s: 1)
+        cell(tf.ones([2, 3]), tf.nest.map_structure(tf.constant, state))
+
+
+def test_cells_dtype_scope_name_and_config(facts2):
+    unused = 'ValueError: No name available for layer scope because the layer "{}" has not ' \
+        "been used yet. The scope name  is determined the first time the layer instance is " \
+        "called. You must therefore call the layer before querying `scope_name`."
+    base = {"trainable": True, "dtype": None}
+    lstm = {"name": "lstm_cell_1", **base, "num_units": 3, "use_peepholes": True,
+            "cell_clip": 1.5, "initializer": None, "num_proj": 2, "proj_clip": None,
+            "num_unit_shards": None, "num_proj_shards": None, "forget_bias": 1.0,
+            "state_is_tuple": True, "activation": "tanh", "reuse": None}
+    assert facts2["before_lstm"] == [None, unused.format("lstm_cell_1"), lstm]
+    assert facts2["after_lstm"] == ["float32", "d_lstm/lstm_cell", {**lstm, "dtype": "float32"}]
+    gru = {"name": "gru_cell_1", **base, "num_units": 3,
+           "kernel_initializer": {"class_name": "Ones", "config": {"dtype": "float32"}},
+           "bias_initializer": None, "activation": "tanh", "reuse": None}
+    assert facts2["before_gru"][2] == gru
+    assert facts2["after_gru"][::2] == ["float32", {**gru, "dtype": "float32"}]
+    assert facts2["after_basic_rnn"][2] == {"name": "basic_rnn_cell_1", "trainable": True,
+                                            "dtype": "float32", "num_units": 3,
+                                            "activation": "relu", "reuse": None}
+    assert facts2["after_basic_lstm"][2] == {
+        "name": "basic_lstm_cell_1", "trainable": True, "dtype": "float32", "num_units": 3,
+        "forget_bias": 0.5, "state_is_tuple": True, "activation": "tanh", "reuse": None}
+    assert facts2["before_lstm64"][0] == facts2["after_lstm64"][0] == "float64"
+    assert facts2["after_lstm64"][1] == "d_lstm64/nm"
+    assert facts2["after_multi"] == ["float32", "d_multi/multi_rnn_cell",
+                                     {"name": "multi_rnn_cell_1", "trainable": True,
+                                      "dtype": "float32"}]
+    # a wrapper is never called itself (it calls its cell): no dtype, no scope of its own
+    assert facts2["after_dropout"][:2] == [None, unused.format("dropout_wrapper_1")]
+    assert facts2["after_dropout"][2] == {
+        "name": "dropout_wrapper_1", **base,
+        "cell": {"class_name": "GRUCell", "config": {
+            "name": "gru_cell_4", "trainable": True, "dtype": "float32", "num_units": 3,
+            "kernel_initializer": None, "bias_initializer": None, "activation": "tanh",
+            "reuse": None}},
+        "input_keep_prob": 1.0, "output_keep_prob": 0.5, "state_keep_prob": 1.0,
+        "variational_recurrent": False, "input_size": None, "seed": 2}
+    assert facts2["after_residual"][2]["cell"]["config"]["num_units"] == 4
+    assert facts2["after_device"][2]["device"] == "/cpu:0"
+    assert facts2["built_gru"] == ["float32", "gru_cell", True]
+
+
+def test_cell_scope_name_after_dynamic_rnn():
+    with tf.Graph().as_default():
+        cell = tf.nn.rnn_cell.LSTMCell(3)
+        tf.nn.dynamic_rnn(cell, tf.zeros([2, 3, 4]), dtype=tf.float32, scope="d")
+        assert (cell.dtype, cell.scope_name) == ("float32", "d/lstm_cell")
+        assert cell.get_config()["num_units"] == 3
+
+
+def test_rnn_cell_get_initial_state(facts2):
+    assert facts2["initial_state"] == [
+        [2, 3], "float32",
+        "ValueError: batch size from input tensor is different from the input param. Input "
+        "tensor batch: 2, batch_size: 5",
+        "ValueError: batch_size and dtype cannot be None while constructing initial state: "
+        "batch_size=2, dtype=None"]
+
+
+def test_facts_2_match_tensorflow(facts2):
+    assert facts2 == tf_side_json(_TF_PROGRAM_2)
