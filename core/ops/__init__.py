@@ -50,6 +50,7 @@ from . import jpeg_encode_ops  # noqa: F401 - EncodeJpeg, EncodeJpegVariableQual
 from . import stateful_random_ops  # noqa: F401 - RngReadAndSkip, StatefulUniform*, ...
 from . import quantize_and_dequantize_ops, quantize_ops  # noqa: F401 - QuantizeV2, Dequantize, ...
 from . import quantized_math_ops, quantized_nn_ops  # noqa: F401 - QuantizedConv2D, ...Pool, ...Relu*, MatMul, BiasAdd
+from . import requantize_ops  # noqa: F401 - Requantize, RequantizationRange, QuantizeDownAndShrinkRange, QuantizedReshape
 from . import list_gather_ops, list_ops  # noqa: F401 - TensorList* (TF2's TensorArray v2)
 from . import ragged_gather_ops  # noqa: F401 - RaggedGather, RaggedCross (ragged gather/concat/cross)
 from . import gather_tree_ops  # noqa: F401 - GatherTree (tf.contrib.seq2seq beam search)

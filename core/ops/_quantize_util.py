@@ -11,8 +11,8 @@ the same float32 (or float64) operations in the same order, and so gives the sam
   to every computed value whose magnitude can fall below the smallest normal float (a range of
   0 gives a scale of FLT_MAX and levels of 1/FLT_MAX, which TF sees as 0).
 
-Shared by ops/quantize_ops.py and ops/quantize_and_dequantize_ops.py, with the shape checks
-their shape functions share (TF's ``WithRank``/``Merge`` wording).
+Shared by ops/quantize_ops.py, ops/quantize_and_dequantize_ops.py and the quantized op modules,
+with the shape checks their shape functions share (TF's ``WithRank``/``Merge`` wording).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..opdef import shape_error
+from ..tensor_shape import TensorShape
 
 F32 = np.float32
 FLT_MAX = np.finfo(np.float32).max
@@ -117,11 +118,31 @@ def to_int_rounded(x: np.ndarray, dtype: _dt.DType, chunk: int = 8) -> np.ndarra
     return out
 
 
+def quantized_to_float(q, lo, hi, T: _dt.DType) -> np.ndarray:
+    """quantization_utils.h's ``QuantizedToFloat<T>`` (the scalar one, not Eigen's), elementwise:
+    the range's minimum rounded to a level in float32, then the level offset in doubles. (Eigen's
+    quantized types convert to numbers through ``operator float``: a qint32 level is rounded to
+    float32 first.)"""
+    q = np.asarray(q)
+    lo, hi = f32(lo), f32(hi)
+    if lo == hi:
+        return np.full(q.shape, lo, F32)
+    steps = float(1 << (8 * np.dtype(T._np).itemsize))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scale = np.float64(f32(hi - lo)) * (steps / (steps - 1.0)) / steps
+        s32 = f32(scale)  # ``range_min / static_cast<float>(range_scale)``: float arithmetic
+        rounded = f32(round_half_away(np.asarray(f32(lo / s32))) * s32)
+        out = np.float64(rounded) + (q.astype(F32).astype(np.float64) - LIMITS[T][0]) * scale
+    return ftz(out.astype(F32))
+
+
 # -- shape-function checks, in TF's words --------------------------------------------------------
-def with_rank(spec, rank: int):
+def with_rank(spec, rank: int) -> TensorShape:
+    """``c->WithRank``: the spec's shape, an unknown one becoming ``rank`` unknown dims."""
     r = spec.shape.rank
     if r is not None and r != rank:
         raise shape_error(f"Shape must be rank {rank} but is rank {r}")
+    return spec.shape if r is not None else TensorShape([None] * rank)
 
 
 def with_rank_at_least(spec, rank: int):
@@ -142,26 +163,32 @@ def merge_shapes(a, b):
     if a.rank is not None and b.rank is not None and a.rank != b.rank:
         raise shape_error(f"Shapes must be equal rank, but are {a.rank} and {b.rank}")
     if not a.is_compatible_with(b):
-        for x, y in zip(a.as_tuple(), b.as_tuple()):
-            merge_dims(x, y)
+        for i, (x, y) in enumerate(zip(a.as_tuple(), b.as_tuple())):
+            if x is not None and y is not None and x != y:
+                raise shape_error(f"Dimension {i} in both shapes must be equal, but are {x} "
+                                  f"and {y}. Shapes are {_dims(a)} and {_dims(b)}.")
     return a.merge_with(b)
 
 
-def minmax_shape(specs, axis: int, x_spec):
+def _dims(shape) -> str:
+    return "[" + ",".join("?" if d is None else str(d) for d in shape.as_tuple()) + "]"
+
+
+def minmax_shape(specs, axis: int, x_spec, merge: bool = True):
     """The checks TF's QuantizeV2, Dequantize and QuantizeAndDequantize shape functions make of
-    a (min, max) pair: rank 0 without an axis, else rank 1 matching the input's ``axis``
-    dimension. Returns the pair's merged shape."""
+    a (min, max) pair: rank 0 without an axis, else rank 1 with its size checked against the
+    input's ``axis`` dimension. Returns the pair's shape as those functions output it: merged
+    (QuantizeAndDequantize*), or with ``merge=False`` the last one's (QuantizeV2 checks each
+    one's rank only); never merged with the input's dimension (TF checks it, keeps the pair's)."""
     rank = 0 if axis == -1 else 1
     shape = None
     for s in specs:
-        with_rank(s, rank)
-        shape = s.shape if shape is None else merge_shapes(shape, s.shape)
+        s = with_rank(s, rank)
+        shape = s if shape is None or not merge else merge_shapes(s, shape)
     if axis < -1:
         raise shape_error(f"axis should be at least -1, got {axis}")
     if axis != -1:
         with_rank_at_least(x_spec, axis + 1)
         depth = x_spec.shape.as_tuple()[axis] if x_spec.shape.rank is not None else None
-        dims = shape.as_tuple()
-        merged = merge_dims(dims[0] if dims is not None else None, depth)
-        shape = shape.merge_with([merged])
+        merge_dims(shape.as_tuple()[0], depth)
     return shape

@@ -13,6 +13,8 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, shape_error
+from ..tensor_shape import TensorShape
+from ._quantize_util import merge_dims, merge_shapes, with_rank, with_rank_at_least
 
 __all__ = ["fake_quant_with_min_max_args", "fake_quant_with_min_max_args_gradient",
            "fake_quant_with_min_max_vars", "fake_quant_with_min_max_vars_gradient",
@@ -96,21 +98,17 @@ def _check_same_shape(gradients, inputs, op_type):
 
 
 def _attrs_infer(*specs, min, max, num_bits, narrow_range):  # noqa: A002
-    if not 2 <= num_bits <= 16:
-        raise shape_error("num_bits must be between 2 and 16, inclusive")
-    if not min < max:
-        raise shape_error(f"min has to be smaller than max, was: {min:g} >= {max:g}")
-    return _grads_infer(*specs)[:1]
+    # num_bits and the range are checked by the kernel (at run time, as TF's): a graph holding
+    # a bad FakeQuant op it never runs works. TF's shape function of both Args ops is
+    # UnchangedShape: the first input's shape (the Gradient op's kernel compares the two).
+    return [TensorSpec(specs[0].shape, _dt.float32)]
 
 
 def _grads_infer(*specs):
-    """The first output has the inputs' shape (gradients and inputs must agree)."""
+    """The first output has the inputs' shape (``c->Merge`` of gradients and inputs)."""
     shape = specs[0].shape
     for s in specs[1:2]:
-        if not shape.is_compatible_with(s.shape):
-            raise shape_error(f"gradients and inputs must have the same shape: {shape} vs "
-                              f"{s.shape}")
-        shape = shape.merge_with(s.shape)
+        shape = merge_shapes(shape, s.shape)
     return [TensorSpec(shape, _dt.float32)]
 
 
@@ -170,37 +168,46 @@ def _vars_grad_kernel(per_channel, op_type):
     return kernel
 
 
-def _check_minmax_specs(x, lo, hi, per_channel, num_bits):
-    if not 2 <= num_bits <= 16:
-        raise shape_error("num_bits must be between 2 and 16, inclusive")
-    want = 1 if per_channel else 0
-    for name, s in (("min", lo), ("max", hi)):
-        if s.shape.rank not in (None, want):
-            raise shape_error(f"`{name}` must be rank {want} but is rank {s.shape.rank}")
-    if per_channel:
-        if x.shape.rank is not None and not 1 <= x.shape.rank <= 4:
-            raise shape_error(f"inputs must be of rank 1 to 4, got shape {x.shape}")
-        depth = x.shape[-1] if x.shape.rank else None
-        for name, s in (("min", lo), ("max", hi)):
-            if depth is not None and s.shape.rank == 1 and not s.shape[0].is_compatible_with(depth):
-                raise shape_error(f"{name} has incorrect size, expected {depth.value} was "
-                                  f"{s.shape[0].value}")
-        return lo.shape.merge_with(hi.shape) if lo.shape.rank == hi.shape.rank else lo.shape
-    return lo.shape
+def _check_minmax_specs(x, lo, hi, per_channel):
+    """The checks of TF's shape functions for the Vars ops: (min, max) scalars, or per channel
+    vectors of the inputs' last dimension (inputs of any rank from 1). num_bits is the
+    kernel's check (at run time, as TF's)."""
+    if not per_channel:
+        with_rank(lo, 0)
+        with_rank(hi, 0)
+        return
+    with_rank_at_least(x, 1)
+    last = x.shape.as_tuple()[-1] if x.shape.rank is not None else None
+    lo_shape, hi_shape = with_rank(lo, 1), with_rank(hi, 1)
+    for s in (lo_shape, hi_shape):
+        merge_dims(last, s.as_tuple()[0])
+    merge_dims(lo_shape.as_tuple()[0], hi_shape.as_tuple()[0])
 
 
 def _vars_infer(per_channel):
     def infer(inputs, min, max, *, num_bits, narrow_range):  # noqa: A002
-        _check_minmax_specs(inputs, min, max, per_channel, num_bits)
+        _check_minmax_specs(inputs, min, max, per_channel)
         return [TensorSpec(inputs.shape, _dt.float32)]
     return infer
 
 
 def _vars_grad_infer(per_channel):
+    """The gradient ops' shape functions: per channel, inputs of rank 1 to 4 (the forward op
+    takes any rank from 1) and min/max shaped as the inputs' last dimension."""
     def infer(gradients, inputs, min, max, *, num_bits, narrow_range):  # noqa: A002
-        mshape = _check_minmax_specs(inputs, min, max, per_channel, num_bits)
+        if not per_channel:
+            _check_minmax_specs(inputs, min, max, False)
+            (x,) = _grads_infer(gradients, inputs)
+            return [x, TensorSpec([], _dt.float32), TensorSpec([], _dt.float32)]
+        with_rank_at_least(gradients, 1)
+        if gradients.shape.rank is not None and gradients.shape.rank > 4:
+            raise shape_error(f"Shape must be at most rank 4 but is rank "
+                              f"{gradients.shape.rank}")
         (x,) = _grads_infer(gradients, inputs)
-        return [x, TensorSpec(mshape, _dt.float32), TensorSpec(mshape, _dt.float32)]
+        last = TensorShape([x.shape.as_tuple()[-1] if x.shape.rank is not None else None])
+        mm = merge_shapes(with_rank(min, 1), last)
+        mm = merge_shapes(max.shape, mm)
+        return [x, TensorSpec(mm, _dt.float32), TensorSpec(mm, _dt.float32)]
     return infer
 
 

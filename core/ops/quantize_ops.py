@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import InvalidArgumentError, UnimplementedError
-from ..graph import convert_to_tensor, name_scope
+from ..graph import Tensor, convert_to_tensor, name_scope
 from ..opdef import NO_GRADIENT, OpDef, TensorSpec, register, req, shape_error
 from ._quantize_util import (F32, FLT_MAX, LIMITS, cmax, cmin, f32, ftz, minmax_shape,
                              round_half_away, smax, smin, to_int, to_int_rounded, with_rank)
@@ -175,7 +175,7 @@ def _quantize_infer(x, min_range, max_range, *, T, mode, round_mode, narrow_rang
     _check_quantized(T, "T")
     if axis < -1:
         raise shape_error(f"axis should be at least -1, got {axis}")
-    mm = minmax_shape([min_range, max_range], axis, x)
+    mm = minmax_shape([min_range, max_range], axis, x, merge=False)
     return [TensorSpec(x.shape, T), TensorSpec(mm, _dt.float32), TensorSpec(mm, _dt.float32)]
 
 
@@ -205,7 +205,10 @@ def quantize_v2(input, min_range, max_range, T, mode="MIN_COMBINED", name=None, 
     """``tf.quantize_v2`` (deprecated in TF for ``tf.quantization.quantize``): a QuantizeV2
     node; returns its (output, output_min, output_max)."""
     with name_scope(name, "QuantizeV2", [input, min_range, max_range]) as scope:
-        x = convert_to_tensor(input, dtype=_dt.float32, name="input")  # scope/input, as TF
+        if isinstance(input, Tensor) or hasattr(input, "_as_tensor"):
+            x = input  # another dtype is the op's TypeError, as TF's op_def_library gives
+        else:
+            x = convert_to_tensor(input, dtype=_dt.float32, name="input")  # scope/input
         axis = _normalize_axis(x, axis)
         return QuantizeV2(*QUANTIZE_V2(x, min_range, max_range, T=T, mode=mode,
                                        round_mode=round_mode, narrow_range=narrow_range,
@@ -289,7 +292,7 @@ def _dequantize_infer(x, min_range, max_range, *, mode, narrow_range, axis, dtyp
         raise shape_error(f"axis should be at least -1, got {axis}")
     if x.shape.rank is not None and axis > x.shape.rank:
         raise shape_error(f"Axis must be less than input dimension({x.shape.rank}), got {axis}")
-    minmax_shape([min_range, max_range], axis, x)
+    minmax_shape([min_range, max_range], axis, x, merge=False)
     return [TensorSpec(x.shape, dtype)]
 
 

@@ -1,20 +1,22 @@
-"""TF 1.x's QuantizedMatMul and QuantizedBiasAdd, raw ops only (TF gives them no public Python
-name; they are here so TF GraphDefs that hold them import and run). Like the ops of
-quantized_nn_ops.py they take quantized integers with their float ranges and return an
-(output, min, max) triple; the kernels follow TF 2.21's (quantized_matmul_op.cc,
-quantized_bias_add_op.cc with quantization_utils.h's QuantizedAddUsingEigen) operation by
-operation, for the types TF registers kernels for. TF registers no gradient for either."""
+"""TF 1.x's QuantizedMatMul, QuantizedBiasAdd, QuantizedAdd and QuantizedMul, raw ops only (TF
+gives them no public Python name; they are here so TF GraphDefs that hold them import and run).
+Like the ops of quantized_nn_ops.py they take quantized integers with their float ranges and
+return an (output, min, max) triple; the kernels follow TF 2.21's (quantized_matmul_op.cc,
+quantized_bias_add_op.cc with quantization_utils.h's QuantizedAddUsingEigen, quantized_add_op.cc,
+quantized_mul_op.cc, including their broadcasting, which handles only some patterns) operation
+by operation, for the types TF registers kernels for. TF registers no gradient for any."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, UnimplementedError
 from ..opdef import NO_GRADIENT, OpDef, TensorSpec, register, req
-from ._quantize_util import (F32, LIMITS, cmax, cmin, f32, ftz, merge_dims, round_half_away,
-                             smax, smin, to_int, with_rank,
+from ._quantize_util import (F32, LIMITS, cmax, cmin, f32, ftz, merge_dims, quantized_to_float,
+                             round_half_away, smax, smin, to_int, with_rank,
                              with_rank_at_least)
+from ._util import broadcast_infer
 from .quantize_ops import _check_quantized, _min_first_to_float
 from .quantized_util import (_shape_str, check_out_type, float_to_quantized, no_kernel,
                              range_for_multiplication, run_scalar, storage_type, to_int32,
@@ -162,3 +164,162 @@ QUANTIZED_BIAS_ADD = register(OpDef(
     kernel=_bias_add_kernel, infer=_bias_add_infer, grad=NO_GRADIENT,
     doc="quantized input plus a quantized bias on its last dimension, in a wide int32 range",
 ))
+
+
+
+# -- QuantizedAdd, QuantizedMul -----------------------------------------------------------------
+def _bcast(xs, ys):
+    """TF's BCast of two shapes (util/bcast.h): (the number of dimensions it collapses them to,
+    the output shape), or None when they do not broadcast. Runs of dimensions broadcasting
+    alike merge into one; dimensions where both are 1 drop out."""
+    if xs == ys:
+        return 1, xs
+    rank = max(len(xs), len(ys))
+    rx = list(xs[::-1]) + [1] * (rank - len(xs))
+    ry = list(ys[::-1]) + [1] * (rank - len(ys))
+    out, ndims, prev = [], 0, None
+    for a, b in zip(rx, ry):
+        if a != 1 and b != 1 and a != b:
+            return None
+        out.append(b if a == 1 else a)
+        if a == 1 and b == 1:
+            continue
+        state = (a == 1, b == 1)
+        ndims += state != prev
+        prev = state
+    return max(ndims, 1), tuple(out[::-1])
+
+
+def _binary_inputs(op_type, x, y, ranges, messages, Toutput):
+    """The checks QuantizedAdd's and QuantizedMul's kernels make first, in their order: the
+    one kernel TF registers, scalar ranges, broadcastable shapes."""
+    x, y = np.asarray(x), np.asarray(y)
+    T1, T2 = storage_type(x), storage_type(y)
+    if (T1, T2, Toutput) != (_dt.quint8, _dt.quint8, _dt.qint32):
+        raise no_kernel(op_type, {"T1": T1, "T2": T2, "Toutput": Toutput},
+                        "(T1, T2, Toutput) = (quint8, quint8, qint32)")
+    lo_x, hi_x, lo_y, hi_y = (run_scalar(v, m) for v, m in zip(ranges, messages))
+    bcast = _bcast(x.shape, y.shape)
+    if bcast is None:
+        raise InvalidArgumentError(None, None, f"Incompatible shapes: {_shape_str(x.shape)} vs. "
+                                   f"{_shape_str(y.shape)}")
+    return x, y, (lo_x, hi_x, lo_y, hi_y), bcast
+
+
+def _pair(x, y, bcast, full_x, full_y, scalar_x, scalar_y, combine, empty_message):
+    """The three element pairings of TF's quantized Add and Mul kernels: a one-element input
+    against the other (ndims <= 1), same-size inputs elementwise, and (ndims == 2) the smaller
+    input repeated over the larger one, ``vector[i % n]``, whatever dimension it stood for.
+    Where both inputs broadcast, TF writes only the larger input's count of elements and leaves
+    the rest of the output as allocated (here 0); other patterns are TF's Unimplemented."""
+    ndims, shape = bcast
+    xf, yf = x.reshape(-1), y.reshape(-1)
+    if ndims <= 1:
+        if x.size == 1:
+            vals = combine(scalar_x(xf[0]), full_y(yf))
+        elif y.size == 1:
+            vals = combine(full_x(xf), scalar_y(yf[0]))
+        else:
+            vals = combine(full_x(xf), full_y(yf))
+    elif ndims == 2:
+        small_is_x = x.size < y.size
+        vec, ten = (xf, yf) if small_is_x else (yf, xf)
+        if vec.size == 0:
+            raise InvalidArgumentError(None, None, empty_message)
+        v = (full_x if small_is_x else full_y)(vec)
+        t = (full_y if small_is_x else full_x)(ten)
+        vals = combine(v[np.arange(ten.size) % vec.size], t)
+    else:
+        raise UnimplementedError(None, None, f"Broadcast between {_shape_str(x.shape)} and "
+                                 f"{_shape_str(y.shape)} is not supported yet.")
+    out = np.zeros(int(np.prod(shape, dtype=np.int64)), np.int64)
+    out[:np.size(vals)] = vals
+    return out.astype(np.int32).reshape(shape)  # int32 sums and products wrap, as TF's
+
+
+def _in_total_space(q, lo, hi, out_lo, out_hi):
+    """quantized_add_op.cc's specialised RequantizeInNewRange<quint8, qint32> of an array: the
+    levels of codes 0 and 1 in the output range, then ``code_0 + q * (code_1 - code_0)`` in
+    int64, clamped into int32."""
+    c0 = unclamped_offset(out_lo, out_hi, _dt.qint32,
+                          float(quantized_to_float(0, lo, hi, _dt.quint8)))
+    c1 = unclamped_offset(out_lo, out_hi, _dt.qint32,
+                          float(quantized_to_float(1, lo, hi, _dt.quint8)))
+    mult, c0 = to_int32(c1 - c0), ((c0 + (1 << 63)) % (1 << 64)) - (1 << 63)
+    with np.errstate(over="ignore"):
+        v = np.int64(c0) + q.astype(np.int64) * np.int64(mult)
+    return np.clip(v, *LIMITS[_dt.qint32])
+
+
+def _add_kernel(x, y, min_x, max_x, min_y, max_y, *, Toutput):
+    names = ("min_x", "max_x", "min_y", "max_y")
+    x, y, (lo_x, hi_x, lo_y, hi_y), bcast = _binary_inputs(
+        "QuantizedAdd", x, y, (min_x, max_x, min_y, max_y),
+        [f"`{n}` must be rank 0 but is rank {{rank}}" for n in names], Toutput)
+    if not hi_x > lo_x:
+        raise InvalidArgumentError(None, None, "max_x must be larger than min_x.")
+    if not hi_y > lo_y:
+        raise InvalidArgumentError(None, None, "max_y must be larger than min_y.")
+    # Symmetric around zero (adding zero changes nothing), 2^14 times the widest input.
+    with np.errstate(over="ignore"):
+        hi_z = f32(smax(abs(smin(lo_x, lo_y)), abs(smax(hi_x, hi_y))) * F32(1 << 14))
+    lo_z = F32(-hi_z)
+
+    def full(lo, hi):
+        return lambda q: _in_total_space(q, lo, hi, lo_z, hi_z)
+
+    def scalar(lo, hi):  # the one-element input goes through floats, clamped
+        return lambda q: float_to_quantized(float(quantized_to_float(q, lo, hi, _dt.quint8)),
+                                            lo_z, hi_z, _dt.qint32)
+
+    z = _pair(x, y, bcast, full(lo_x, hi_x), full(lo_y, hi_y), scalar(lo_x, hi_x),
+              scalar(lo_y, hi_y), lambda a, b: np.add(a, b, dtype=np.int64),
+              "Must have some elements to add")
+    return z, np.asarray(lo_z), np.asarray(hi_z)
+
+
+def _mul_kernel(x, y, min_x, max_x, min_y, max_y, *, Toutput):
+    names = ("min_x", "max_x", "min_y", "max_y")
+    x, y, (lo_x, hi_x, lo_y, hi_y), bcast = _binary_inputs(
+        "QuantizedMul", x, y, (min_x, max_x, min_y, max_y),
+        [f"{n} must be a scalar" for n in names], Toutput)
+    if not hi_x > lo_x:
+        raise InvalidArgumentError(None, None, "max_x must be larger than min_a.")
+    if not hi_y > lo_y:
+        raise InvalidArgumentError(None, None, "max_x must be larger than min_b.")
+
+    def minus_offset(lo, hi):  # int32(q) - int32(level of 0.0), in int32
+        off = to_int32(unclamped_offset(lo, hi, _dt.quint8))
+        return lambda q: (np.asarray(q).astype(np.int64) - off).astype(np.int32)
+
+    fx, fy = minus_offset(lo_x, hi_x), minus_offset(lo_y, hi_y)
+    z = _pair(x, y, bcast, fx, fy, fx, fy, lambda a, b: np.multiply(a, b, dtype=np.int64),
+              "vector must have at least 1 element")
+    return (z, *range_for_multiplication(lo_x, hi_x, lo_y, hi_y, _dt.quint8, _dt.quint8,
+                                         _dt.qint32))
+
+
+def _binary_infer(x, y, *ranges, Toutput):
+    """BroadcastBinaryOpShapeFn, then scalar ranges in and out."""
+    _check_quantized(x.dtype, "x")
+    _check_quantized(y.dtype, "y")
+    check_out_type(Toutput, "Toutput")
+    (z,) = broadcast_infer(x, y)
+    for r in ranges:
+        with_rank(r, 0)
+    return [TensorSpec(z.shape, Toutput), TensorSpec([], _dt.float32),
+            TensorSpec([], _dt.float32)]
+
+
+def _binary_op(op_type, kernel, doc):
+    return register(OpDef(
+        op_type, inputs=["x:T1", "y:T2", "min_x:float32", "max_x:float32", "min_y:float32",
+                         "max_y:float32"],
+        attrs={"Toutput": _dt.qint32}, kernel=kernel, infer=_binary_infer, grad=NO_GRADIENT,
+        doc=doc))
+
+
+QUANTIZED_ADD = _binary_op("QuantizedAdd", _add_kernel,
+                           "x + y of quantized values, in a symmetric range 2^14 times theirs")
+QUANTIZED_MUL = _binary_op("QuantizedMul", _mul_kernel,
+                           "x * y of quantized values, in int32 with their zero points")

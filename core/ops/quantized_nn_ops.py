@@ -1,17 +1,19 @@
 """TF 1.x's quantized neural-network ops: QuantizedRelu, QuantizedRelu6, QuantizedReluX,
-QuantizedMaxPool, QuantizedAvgPool and QuantizedConv2D, with the ``tf.nn`` wrappers
-``quantized_relu_x``, ``quantized_max_pool``, ``quantized_avg_pool`` and ``quantized_conv2d``
-(QuantizedRelu and QuantizedRelu6 have no public name in TF: they are here so TF GraphDefs
-that hold them import and run). QuantizedMatMul and QuantizedBiasAdd are in
-quantized_math_ops.py.
+QuantizedMaxPool, QuantizedAvgPool, QuantizedConv2D and QuantizedResizeBilinear, with the
+``tf.nn`` wrappers ``quantized_relu_x``, ``quantized_max_pool``, ``quantized_avg_pool`` and
+``quantized_conv2d`` (QuantizedRelu, QuantizedRelu6 and QuantizedResizeBilinear have no public
+name in TF: they are here so TF GraphDefs that hold them import and run). QuantizedMatMul,
+QuantizedBiasAdd, QuantizedAdd and QuantizedMul are in quantized_math_ops.py; Requantize and
+its kin in requantize_ops.py.
 
 Each op takes quantized integers and the float range (min, max) they stand for, and returns
 integers with their range: an (output, min_output, max_output) triple. The kernels follow TF
 2.21's CPU kernels (quantized_activation_ops.cc, quantized_pooling_ops.cc,
-quantized_conv_ops.cc) operation by operation, integer overflow and padding quirks included,
-and take the types TF registers kernels for (other quantized types build, as in TF, and fail
-at run time with TF's "No OpKernel was registered" error). Checked bit for bit against TF in
-tests/core/test_quantized_nn_ops.py.
+quantized_conv_ops.cc, quantized_resize_bilinear_op.cc) operation by operation, integer
+overflow and padding quirks included, and take the types TF registers kernels for (other
+quantized types build, as in TF, and fail at run time with TF's "No OpKernel was registered"
+error). Checked bit for bit against TF in tests/core/test_quantized_nn_ops.py (and
+test_quant_probe_fixes.py for QuantizedResizeBilinear).
 
 One difference: TF 2.21's binary registers no kernel for QuantizedReluX (the kernel is in its
 source, quantized_activation_ops.cc, but not linked), so ``tf.nn.quantized_relu_x`` fails in
@@ -27,11 +29,13 @@ import collections
 import numpy as np
 
 from .. import dtypes as _dt
-from ..errors import InvalidArgumentError, UnimplementedError
+from ..errors import InternalError, InvalidArgumentError, UnimplementedError
 from ..graph import convert_to_tensor
 from ..opdef import NO_GRADIENT, OpDef, TensorSpec, register, req, shape_error
-from ._conv_util import _check_groups, _dims4, _out_dim, _pad, _taps, _tap_valid, _Window
-from ._quantize_util import LIMITS, with_rank
+from ._conv_util import (_check_groups, _dims4, _out_dim, _pad, _require, _taps, _tap_valid,
+                         _Window)
+from ._quantize_util import F32, LIMITS, with_rank
+from .image_ops import _check_resize, _rank4, _size_hw
 from .quantized_util import (check_out_type, float_to_quantized, no_kernel,
                               range_for_multiplication, run_scalar, storage_type, to_int32,
                               unclamped_offset)
@@ -393,3 +397,81 @@ def quantized_conv2d(input, filter, min_input, max_input, min_filter, max_filter
         x, filter, min_input, max_input, min_filter, max_filter,
         out_type=_dt.as_dtype(out_type), strides=list(strides), padding=padding,
         dilations=list(dilations), name=name))
+
+
+# -- QuantizedResizeBilinear --------------------------------------------------------------------
+def _lerp_cache(out_size, in_size, align_corners, half_pixel_centers, resolution):
+    """ComputeInterpolationWeights of quantized_resize_bilinear_op.cc: per output position the
+    lower and upper source index and the weight of the upper one, in float32 and as an integer
+    of ``resolution`` fraction bits (truncated)."""
+    if align_corners and out_size > 1:  # CalculateResizeScale
+        scale = F32(in_size - 1) / F32(out_size - 1)
+    else:
+        scale = F32(in_size) / F32(out_size)
+    i = np.arange(out_size, dtype=F32)
+    src = (i + F32(0.5)) * scale - F32(0.5) if half_pixel_centers else i * scale
+    low = np.floor(src)
+    upper = np.minimum(np.ceil(src).astype(np.int64), in_size - 1)
+    lower = np.minimum(np.maximum(low.astype(np.int64), 0), upper)
+    lerp = src - low
+    return lower, upper, lerp, (lerp * F32(1 << resolution)).astype(np.int64)
+
+
+def _cdiv(a, b: int):
+    """C++ integer division (truncating toward zero) by a positive ``b``."""
+    return np.sign(a) * (np.abs(a) // b)
+
+
+def _resize_kernel(images, size, min, max, *, align_corners, half_pixel_centers):  # noqa: A002
+    x = np.asarray(images)
+    lo = run_scalar(min, "min must be a scalar")
+    hi = run_scalar(max, "max must be a scalar")
+    # TF's kernel builds its ImageResizerState with half_pixel_centers false: align_corners
+    # with half-pixel centers is no error here, and the corners' scale meets the half pixel.
+    x, oh, ow = _check_resize(x, size, align_corners, False)
+    n, h, w, c = x.shape
+    if n == 0:  # TF's kernel returns before it sets the output range
+        raise InternalError(None, None, "Missing 1-th output from QuantizedResizeBilinear (an "
+                            "empty batch)")
+    if (oh, ow) == (h, w):
+        return x.copy(), np.asarray(lo), np.asarray(hi)
+    res = {np.dtype(np.uint8): 7, np.dtype(np.int32): 30}.get(x.dtype, 0)
+    ylo, yhi, ylerp, yil = _lerp_cache(oh, h, align_corners, half_pixel_centers, res)
+    xlo, xhi, xlerp, xil = _lerp_cache(ow, w, align_corners, half_pixel_centers, res)
+    rows_lo, rows_hi = x[:, ylo], x[:, yhi]
+    tl, tr = rows_lo[:, :, xlo], rows_lo[:, :, xhi]
+    bl, br = rows_hi[:, :, xlo], rows_hi[:, :, xhi]
+    if res == 0:  # float: ComputeLerpReference, in float32
+        xl, yl = xlerp[None, None, :, None], ylerp[None, :, None, None]
+        top = tl + (tr - tl) * xl
+        bottom = bl + (br - bl) * xl
+        return (top + (bottom - top) * yl).astype(F32), np.asarray(lo), np.asarray(hi)
+    # ComputeLerp<RESOLUTION>: fixed point with ``resolution`` fraction bits (int16 for quint8,
+    # int64 for qint32; neither overflows), C++ divisions truncating toward zero. A qint32
+    # widens through its ``operator float`` (rounded to float32), as Eigen's quantized types do.
+    one = 1 << res
+    xi, yi = xil[None, None, :, None], yil[None, :, None, None]
+    tl, tr, bl, br = (a.astype(F32).astype(np.int64) for a in (tl, tr, bl, br))
+    top = tl * one + (tr - tl) * xi
+    bottom = bl * one + (br - bl) * xi
+    out = top + _cdiv(bottom - top, one) * yi
+    return _cdiv(out + one // 2, one).astype(x.dtype), np.asarray(lo), np.asarray(hi)
+
+
+def _resize_infer(images, size, min, max, *, align_corners, half_pixel_centers):  # noqa: A002
+    _require(images, "images", (_dt.quint8, _dt.qint32, _dt.float32))
+    n, _, _, c = _rank4(images)  # ResizeShapeFn
+    h, w = _size_hw(size)
+    with_rank(min, 0)
+    with_rank(max, 0)
+    return [TensorSpec([n, h, w, c], images.dtype), TensorSpec([], _dt.float32),
+            TensorSpec([], _dt.float32)]
+
+
+QUANTIZED_RESIZE_BILINEAR = register(OpDef(
+    "QuantizedResizeBilinear",
+    inputs=["images:T", "size:int32", "min:float32", "max:float32"],
+    attrs={"align_corners": False, "half_pixel_centers": False},
+    kernel=_resize_kernel, infer=_resize_infer, grad=NO_GRADIENT,
+    doc="ResizeBilinear of quantized images in fixed point; the range passes through",
+))

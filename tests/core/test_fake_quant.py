@@ -57,13 +57,15 @@ def test_unset_range_passes_every_gradient_to_the_inputs():
 
 
 def test_errors_name_the_problem():
+    # num_bits and the Args range are the kernel's checks: at run time, as TF's
     with pytest.raises(InvalidArgumentError, match="num_bits must be between 2 and 16"):
-        fq.fake_quant_with_min_max_args(X, num_bits=17)
+        _run(fq.fake_quant_with_min_max_args(X, num_bits=17))
     with pytest.raises(InvalidArgumentError, match="min has to be smaller than max"):
-        fq.fake_quant_with_min_max_args(X, min=2.0, max=1.0)
-    with pytest.raises(InvalidArgumentError, match="`min` must be rank 0"):
+        _run(fq.fake_quant_with_min_max_args(X, min=2.0, max=1.0))
+    # the shapes are the shape functions' (TF's wording)
+    with pytest.raises(InvalidArgumentError, match="Shape must be rank 0 but is rank 1"):
         fq.fake_quant_with_min_max_vars(X, [1.0], [2.0])
-    with pytest.raises(InvalidArgumentError, match="min has incorrect size, expected 3 was 2"):
+    with pytest.raises(InvalidArgumentError, match="Dimensions must be equal, but are 3 and 2"):
         fq.fake_quant_with_min_max_vars_per_channel(X.reshape(4, 3), [-1.0, 0.0], [1.0, 2.0])
     lo = tf.placeholder(tf.float32)  # unknown shape: checked when it runs, as TF's kernel
     with pytest.raises(InvalidArgumentError, match="`min` must be rank 0 but is rank 1"):

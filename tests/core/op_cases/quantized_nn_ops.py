@@ -209,3 +209,15 @@ CASES = [
     Case("QuantizedBiasAdd", [Q8, Q8[1, 2, 3], f(-2), f(2), f(-6), f(1)], _bias_add_ref,
          attrs={"out_type": dtypes.qint32}, id="QuantizedBiasAdd-qint8"),
 ]
+
+COVERED_BY = {
+    # against element-at-a-time references of TF's kernels and values TF 2.21 gave
+    "QuantizeDownAndShrinkRange":
+        "test_quant_probe_fixes.py::test_requantization_range_and_shrink_range",
+    "Requantize": "test_quant_probe_fixes.py::test_requantize_is_tfs_fixed_point",
+    "RequantizationRange": "test_quant_probe_fixes.py::test_requantization_range_and_shrink_range",
+    "QuantizedAdd": "test_quant_probe_fixes.py::test_quantized_add_and_mul_broadcast_as_tf",
+    "QuantizedMul": "test_quant_probe_fixes.py::test_quantized_add_and_mul_broadcast_as_tf",
+    "QuantizedReshape": "test_quant_probe_fixes.py::test_quantized_reshape",
+    "QuantizedResizeBilinear": "test_quant_probe_fixes.py::test_quantized_resize_bilinear_as_tf",
+}
