@@ -360,7 +360,7 @@ class _GradContext(WhileContext):
 
         def of(x):  # x's condition; its op's is known by then
             base = memo.get(x.op, none)
-            if x.op.op_def.dead == "makes" and x.op not in boundary:
+            if x.op._opdef.dead == "makes" and x.op not in boundary:
                 return base | {(_predicate(x.op.inputs[1]), x.value_index)}
             return base
 
@@ -390,7 +390,7 @@ class _GradContext(WhileContext):
                 continue
             data = [of(x) for x in inputs(op)]
             ins = data + [memo.get(c, none) for c in op.control_inputs]
-            if op.op_def.dead == "takes":
+            if op._opdef.dead == "takes":
                 memo[op] = _merged_condition(op, ins, of)
                 self._merge_inputs[op] = (data, ins[len(data):])
             else:

@@ -441,7 +441,7 @@ def _auto_control_dependencies(new_ops, lifted, graph) -> list:
         if op in lifted or op in graph._control_flow_ops:
             continue
         storage = [t for t in op.inputs if t.op.type in ("VariableV2", "Variable")]
-        stateful = op.op_def.stateful and op.type not in ("VariableV2", "Placeholder")
+        stateful = op._opdef.stateful and op.type not in ("VariableV2", "Placeholder")
         for t in storage:
             before = last_by_variable.get(t)
             if before is not None:

@@ -108,7 +108,7 @@ class _Record:
                     continue
                 when = op._id
                 if readable:
-                    refs = op.op_def.ref_args if len(op.op_def.args) == len(op.inputs) else ()
+                    refs = op._opdef.ref_args if len(op._opdef.args) == len(op.inputs) else ()
                     for k, t in enumerate(op.inputs):
                         v = readable.get(t)
                         if v is None or k in refs or op is v._snapshot.op:

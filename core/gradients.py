@@ -51,7 +51,7 @@ def gradient_function(op):
         if builtin is None or builtin.grad is None:
             raise LookupError(f"gradient registry has no entry for: {override}")
         return builtin.grad
-    return _REGISTERED.get(op.type, op.op_def.grad)
+    return _REGISTERED.get(op.type, op._opdef.grad)
 
 
 def _register(op_type, fn):
@@ -378,7 +378,7 @@ def _aggregate(gs, math_ops):
 
 def _dense_unless_passed(g, op):
     """A sparse gradient stays sparse only for rules declared to take it (OpDef.sparse_grad)."""
-    if isinstance(g, IndexedSlices) and not op.op_def.sparse_grad:
+    if isinstance(g, IndexedSlices) and not op._opdef.sparse_grad:
         return convert_to_tensor(g)
     return g
 

@@ -115,12 +115,11 @@ class Graph:
 
     @property
     def graph_def_versions(self):
-        """The VersionDef this graph's GraphDefs carry (a new proto each time, as TF's)."""
+        """The VersionDef this graph's GraphDefs carry (a new proto each time, as TF's): the
+        lowest producer of minitf's and the GraphDefs imported into it, as TF merges them."""
         import importlib  # the protos are not core's (core/graph.py's as_graph_def does so too)
 
-        versions = importlib.import_module("minitf.protos.versions_pb2").VersionDef()
-        versions.producer = importlib.import_module("minitf.export.graph_def").GRAPH_DEF_PRODUCER
-        return versions
+        return importlib.import_module("minitf.export.graph_def").graph_versions(self)
 
     # A graph built here is never a function body (TF2's FuncGraph), and TF1 code checks.
     building_function = _building_function = property(lambda self: False)
@@ -232,7 +231,14 @@ class Graph:
         if scope is None:
             return list(items)
         pattern = re.compile(scope)
-        return [v for v in items if pattern.match(getattr(v, "name", "") or "")]
+        out = []
+        for item in items:
+            try:  # as TF: an item without a name is left out (a name of None raises)
+                if pattern.match(item.name):
+                    out.append(item)
+            except AttributeError:
+                pass
+        return out
 
     def get_all_collection_keys(self) -> list:
         """The string keys of the collections made so far, empty ones too (one

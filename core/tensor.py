@@ -207,7 +207,9 @@ class Operation:
     outputs = property(lambda self: list(self._outputs))  # a list, as TF's (op.outputs + [t])
     control_inputs = property(lambda self: list(self._control_inputs))
     device = property(lambda self: self._device)
-    op_def = property(lambda self: self._opdef)
+    # TF's OpDef proto of the op's type (export/graph_def.py); minitf's declaration is _opdef
+    op_def = property(lambda self: importlib.import_module(
+        "minitf.export.graph_def").op_def_proto(self._opdef))
     node_def = property(lambda self: _node_def_of(self))
 
     @property

@@ -117,7 +117,7 @@ def freeze_signatures(sess, signatures: dict, values=None) -> tuple[Graph, dict,
                     None, None, f"Placeholder '{op.name}' ({op.outputs[0].dtype.name}, shape "
                     f"{op.outputs[0].shape}) is needed by the outputs but is not one of the "
                     f"signature inputs {sorted(t.name for t in input_set)}")
-            if op.op_def.ref_args and op.type not in _REFERENCES:  # these only read
+            if op._opdef.ref_args and op.type not in _REFERENCES:  # these only read
                 raise InvalidArgumentError(
                     None, None, f"The outputs depend on '{op.name}' ({op.type}), which updates "
                     "a variable; an inference graph cannot contain variable updates")
@@ -168,7 +168,7 @@ def freeze_signatures(sess, signatures: dict, values=None) -> tuple[Graph, dict,
                     first = next(t for t in inputs if t is not None)
                     inputs = [first if t is None else t for t in inputs]
                 args = group_inputs(op, inputs)
-                attrs = {k: v for k, v in op._attrs.items() if k in op.op_def.attrs}
+                attrs = {k: v for k, v in op._attrs.items() if k in op._opdef.attrs}
                 # A reference to a variable that is now a Const is plain, as TF's
                 # convert_variables_to_constants makes it (RefSwitch: Switch, RefEnter: Enter).
                 opdef = lookup(_REFERENCES.get(op.type, op.type))
@@ -239,10 +239,11 @@ def convert_variables_to_constants(sess, input_graph_def, output_node_names,
     from .graph_def import _parse_input, attr_to_proto
 
     sub = extract_sub_graph(input_graph_def, output_node_names)
-    keep = set(variable_names_whitelist or [])
+    # As TF: a whitelist, even an empty one, is what may be converted (None: every variable)
+    keep = None if variable_names_whitelist is None else set(variable_names_whitelist)
     drop = set(variable_names_blacklist or [])
     variables = [n.name for n in sub.node if n.op in ("VariableV2", "Variable") and
-                 n.name not in drop and (not keep or n.name in keep)]
+                 n.name not in drop and (keep is None or n.name in keep)]
     values = dict(zip(variables, sess.run([f"{v}:0" for v in variables]))) if variables \
         else {}
     by_name = {n.name: n for n in sub.node}

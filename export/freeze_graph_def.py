@@ -171,7 +171,25 @@ def freeze_graph_def(graph_def, values, keep, source: str, contents=None):
                 new.attr["T"].type = node.attr["dtype"].type
                 del new.attr["dtype"]
     _retype_handles(out)
+    _drop_cut_colocation(out)
     return out, out_contents
+
+
+def _drop_cut_colocation(graph_def):
+    """Leaves out the ``loc:@`` groups of nodes the cut left out (a variable's initializer
+    colocated with it): TF's importer refuses a group naming a node the GraphDef lacks."""
+    names = {n.name for n in graph_def.node}
+    for node in graph_def.node:
+        if "_class" not in node.attr or node.attr["_class"].WhichOneof("value") != "list":
+            continue
+        groups = node.attr["_class"].list.s
+        kept = [g for g in groups if not g.startswith(b"loc:@") or
+                g[5:].decode("utf-8", "replace") in names]
+        if len(kept) != len(groups):
+            del groups[:]
+            groups.extend(kept)
+            if not kept:
+                del node.attr["_class"]
 
 
 # Ops that pass a value through unchanged: one that carried a resource variable's handle (a
@@ -212,6 +230,8 @@ def _retype_handles(graph_def):
                           if t not in (None, resource)), None)
             if found is not None:
                 n.attr["T"].type = found
+                if "_output_shapes" in n.attr:  # the handle's, as TF's converter drops them
+                    del n.attr["_output_shapes"]
                 dtype_of.update({(n.name, k): found for k in _PASS_THROUGH[n.op]})
                 changed = True
         for n in lists:
@@ -222,6 +242,8 @@ def _retype_handles(graph_def):
                 if found not in (None, resource):
                     types[k] = dtype_of[(n.name, k)] = found
                     changed = True
+                    if "_output_shapes" in n.attr:  # (as for the single ones)
+                        del n.attr["_output_shapes"]
 
 
 def _gather_of_resource_gather(node, graph_def, names):

@@ -9,7 +9,7 @@ import contextlib
 import heapq
 
 from minitf import dtypes as _dt
-from minitf.errors import InvalidArgumentError, OpError, UnimplementedError
+from minitf.errors import InvalidArgumentError, NotFoundError, OpError
 from minitf.graph import (Operation, Tensor, _scopes_of, apply_op, convert_to_tensor,
                           group_by_args)
 from minitf.opdef import lookup
@@ -35,9 +35,12 @@ def _input_map_tensors(input_map, name, prefix, graph) -> dict:
     values become Consts under "<prefix>_inputs/" (so a prefix is needed)."""
     if input_map is None:
         return {}
-    if not isinstance(input_map, dict) or not all(isinstance(k, str) for k in input_map):
+    if not isinstance(input_map, dict) or \
+            not all(isinstance(k, (str, bytes)) for k in input_map):
         raise TypeError("input_map must be a dictionary mapping strings to Tensor objects, "
                         f"got {input_map!r}")
+    # bytes keys are names too, as TF's compat.as_str takes them
+    input_map = {k.decode() if isinstance(k, bytes) else k: v for k, v in input_map.items()}
     if not all(isinstance(v, Tensor) for v in input_map.values()):
         if name == "":
             raise ValueError("tf.import_graph_def() requires a non-empty `name` if `input_map` "
@@ -77,13 +80,31 @@ class _InputMapDtypeError(Exception):
 
 
 def _import_nodes(nodes, order, names, input_map, graph, source, contents) -> dict:
-    """Adds the nodes in ``order``; returns GraphDef name -> Operation."""
+    """Adds the nodes in ``order``; returns GraphDef name -> Operation. Under
+    ``tf.control_dependencies``, every imported op runs after the controls, as in TF, whose
+    Python side adds them to each new op afterwards (its inputs being tensors, the ops made in
+    the block never count as already ordered), after the node's own control inputs."""
+    stack = graph._control_stack
+    levels = list(stack)
+    stack.clear()
+    try:
+        created = _import_ordered(nodes, order, names, input_map, graph, source, contents)
+    finally:
+        stack[:] = levels
+    for op in created.values():
+        for level in levels:
+            op._add_control_inputs(level)
+            level.seen.add(op)  # later ops reading it are ordered by it, as TF's
+    return created
+
+
+def _import_ordered(nodes, order, names, input_map, graph, source, contents) -> dict:
     created: dict[str, Operation] = {}
     back_edges: list = []  # (Merge op, input position, NextIteration node name)
     colocated = []
     for i in order:
         node = nodes[i]
-        groups = _colocation_groups(node, names)
+        groups = _colocation_groups(node, names, source)
         # As TF's importer: a colocated node takes the device of its group (below), not the
         # device scopes'; another keeps its own device, merged under the scopes', and so does
         # a node that names its own group (TF1's variables: ``v`` with ``loc:@v``).
@@ -120,9 +141,10 @@ def _import_nodes(nodes, order, names, input_map, graph, source, contents) -> di
     return created
 
 
-def _colocation_groups(node, names) -> list:
+def _colocation_groups(node, names, source) -> list:
     """The node's ``_class`` groups, naming the ops as imported. A group of a node the GraphDef
-    does not hold is dropped (TF refuses it; minitf keeps loading such a pruned graph)."""
+    does not hold is refused, as TF's importer refuses it (its ValueError: a bad GraphDef's
+    InvalidArgumentError is one)."""
     av = node.attr["_class"] if "_class" in node.attr else None
     if av is None or av.WhichOneof("value") != "list":
         return []
@@ -131,9 +153,11 @@ def _colocation_groups(node, names) -> list:
         if not group.startswith(b"loc:@"):
             out.append(group)
             continue
-        target = names.get(group[5:].decode("utf-8", "replace"))
-        if target is not None:
-            out.append(b"loc:@" + target.encode())
+        name = group[5:].decode("utf-8", "replace")
+        if name not in names:
+            raise InvalidArgumentError(None, None, f"{source}: Node '{node.name}' expects to be "
+                                       f"colocated with unknown node '{name}'")
+        out.append(b"loc:@" + names[name].encode())
     return out
 
 
@@ -146,6 +170,8 @@ def _group_devices(graph, groups):
 
 def _return_element(text: str, created: dict, input_map: dict):
     """A return_elements entry: an imported op, or a tensor (input_map's, if it maps it)."""
+    if isinstance(text, bytes):  # a name too, as TF's compat.as_str takes it
+        text = text.decode()
     node_name, idx = _parse_input(text)
     op = created.get(node_name)
     if op is None or (":" in text and idx >= len(op.outputs)):
@@ -215,8 +241,9 @@ def _opdef_of(node, source):
     # TF's resource-variable ops import as minitf's resource-variable form (resource_import.py)
     opdef = lookup(resource_import.minitf_type(node.op))
     if opdef is None:
-        raise UnimplementedError(None, None, f"{source}: node '{node.name}' uses op type "
-                                 f"'{node.op}', which minitf does not support")
+        # (TF's class for an op type its binary lacks: NotFoundError)
+        raise NotFoundError(None, None, f"{source}: node '{node.name}' uses op type "
+                            f"'{node.op}', which minitf does not support")
     return opdef
 
 
@@ -230,7 +257,7 @@ def _import_node(node, op_name, created, input_map, graph, source, content, back
     for key, av in node.attr.items():
         if key.startswith("_"):
             # Kept on the op as TF keeps them (_XlaCompile...); colocation and a gradient
-            # override are held apart (below), and the output shapes are worked out here.
+            # override are held apart (below), and the output shapes refine the op's (as TF).
             if key not in ("_class", "_gradient_op_type", "_output_shapes"):
                 marks[key] = av
             continue
@@ -294,7 +321,54 @@ def _import_node(node, op_name, created, input_map, graph, source, content, back
         # invariants are not in the GraphDef): nothing static is assumed about them.
         op._outputs[0]._shape = TensorShape(None)
         back_edges.extend((op, k, src, idx) for k, src, idx in pending)
+    if node is tf_node and "_output_shapes" in node.attr:  # (a rewritten node's outputs differ)
+        _merge_output_shapes(node.attr["_output_shapes"], op, source)
     return op
+
+
+def _merge_output_shapes(av, op, source):
+    """TF's importer: the ``_output_shapes`` a GraphDef records refine the shapes its own
+    inference gives each output (ops made afterwards infer from them), and must agree. Handles
+    (resource, variant) are left as minitf shapes them (TF's StackV2 handle is a 2-vector)."""
+    if av.WhichOneof("value") != "list":
+        return  # not a list of shapes: TF ignores it
+    shapes = av.list.shape
+    if len(shapes) < len(op._outputs):
+        raise InvalidArgumentError(None, None, f"{source}: Node '{op.name}' has "
+                                   f"{len(op._outputs)} outputs but the _output_shapes "
+                                   f"attribute specifies shapes for {len(shapes)} outputs")
+    for i, t in enumerate(op._outputs):
+        if t._dtype.base_dtype in (_dt.resource, _dt.variant):
+            continue
+        proto = shapes[i]
+        dims = [d.size for d in proto.dim]
+        if any(d < -1 for d in dims):
+            raise InvalidArgumentError(
+                None, None, f"{source}: Node '{op.name} has an invalid _output_shapes attribute "
+                f"(shape #{i} error:'Shape [{','.join(map(str, dims))}] has dimensions with "
+                "values below -1 (where -1 means unknown)'")
+        given = TensorShape(None if proto.unknown_rank else [None if d < 0 else d for d in dims])
+        try:
+            t._shape = _merge_shapes(t._shape, given)
+        except ValueError as e:
+            raise InvalidArgumentError(None, None, f"{source}: Node '{op.name}' has an "
+                                       "_output_shapes attribute inconsistent with the GraphDef "
+                                       f"for output #{i}: {e}") from None
+
+
+def _merge_shapes(ours: TensorShape, given: TensorShape) -> TensorShape:
+    """The shape both describe, or TF's shape-inference error."""
+    if ours.rank is None:
+        return given
+    if given.rank is None:
+        return ours
+    if ours.rank != given.rank:
+        raise ValueError(f"Shapes must be equal rank, but are {ours.rank} and {given.rank}")
+    for i, (a, b) in enumerate(zip(ours.as_list(), given.as_list())):
+        if a is not None and b is not None and a != b:
+            raise ValueError(f"Dimension {i} in both shapes must be equal, but are {a} and {b}. "
+                             f"Shapes are {ours.debug_string()} and {given.debug_string()}.")
+    return ours.merge_with(given)
 
 
 def _first_input(node, created, input_map):

@@ -163,8 +163,8 @@ def _stateless_value(t: Tensor):
         if op in seen:
             continue
         seen.add(op)
-        if op.type in ("Placeholder", "PlaceholderV2") or op.op_def.stateful or \
-                op.op_def.resource is not None or op.control_inputs:
+        if op.type in ("Placeholder", "PlaceholderV2") or op._opdef.stateful or \
+                op._opdef.resource is not None or op.control_inputs:
             return None
         stack.extend(x.op for x in op.inputs)
     try:
@@ -189,7 +189,7 @@ def make_one_shot_iterator(dataset) -> Iterator:
             while op.type == "Identity" and op.inputs:  # a variable's read
                 op = op.inputs[0].op
             kind = "placeholder" if op.type.startswith("Placeholder") else \
-                "stateful node" if op.op_def.stateful or op.op_def.resource == "variable" \
+                "stateful node" if op._opdef.stateful or op._opdef.resource == "variable" \
                 else "tensor that is not a constant"
             raise ValueError(f"Cannot capture a {kind} (name:{op.name}, type:{op.type}) by "
                              "value: a one-shot iterator's dataset may only use constants. Use "

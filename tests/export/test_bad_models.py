@@ -154,7 +154,7 @@ def test_unknown_op(tmp_path):
     path = _write(tmp_path, PLACEHOLDER + """
         node { name: "rnn" op: "NcclAllReduce" input: "x"
                attr { key: "T" value { type: DT_FLOAT } } }""")
-    _expect(UnimplementedError, path, "node 'rnn'", "'NcclAllReduce'")
+    _expect(NotFoundError, path, "node 'rnn'", "'NcclAllReduce'")  # TF's class for it
 
 
 def test_missing_input_node(tmp_path):
