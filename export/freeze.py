@@ -13,6 +13,7 @@ from minitf.opdef import lookup
 from minitf.sparse_tensor import SparseTensor
 
 from .freeze_graph_def import (FROZEN_FORMS, VARIABLE_OPS, cut_at_inputs,  # noqa: F401
+                               drop_cut_colocation,
                                cuttable_inputs, freeze_graph_def, graph_def_closure,
                                is_variable_writer, node_index)
 
@@ -399,6 +400,7 @@ def graph_def_for_outputs(graph_def, output_names):
     out.versions.CopyFrom(graph_def.versions)
     out.library.CopyFrom(graph_def.library)
     out.node.extend(n for n in graph_def.node if n.name in keep)
+    drop_cut_colocation(out)  # (a kept initializer colocated with its left-out variable)
     return out
 
 

@@ -171,11 +171,11 @@ def freeze_graph_def(graph_def, values, keep, source: str, contents=None):
                 new.attr["T"].type = node.attr["dtype"].type
                 del new.attr["dtype"]
     _retype_handles(out)
-    _drop_cut_colocation(out)
+    drop_cut_colocation(out)
     return out, out_contents
 
 
-def _drop_cut_colocation(graph_def):
+def drop_cut_colocation(graph_def):
     """Leaves out the ``loc:@`` groups of nodes the cut left out (a variable's initializer
     colocated with it): TF's importer refuses a group naming a node the GraphDef lacks."""
     names = {n.name for n in graph_def.node}
