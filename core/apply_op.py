@@ -12,6 +12,7 @@ default graph exist (it imports Graph and get_default_graph)."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Sequence
 
 from . import dtypes as _dt
@@ -206,7 +207,7 @@ def _convert_args(opdef, args, graph):
                 want = t.dtype
             if spec.type_attr:  # checked input by input, in TF's order
                 _check_dtype(opdef, spec.type_attr, t.dtype, spec.name)
-            if spec.is_ref and not _is_variable_output(t):
+            if spec.is_ref and not _is_reference(t):
                 raise TypeError(f"'{opdef.type}' Op requires that input '{spec.name}' be a "
                                 f"mutable tensor (e.g. a Variable); got {t.name}")
             flat.append(t)
@@ -259,6 +260,35 @@ def _is_variable_output(t: Tensor) -> bool:
     while op._opdef.type in ("RefSwitch", "RefEnter"):
         op = op._inputs[0]._op
     return op._opdef.resource == "variable" and not op._opdef.ref_args
+
+
+def _is_reference(t: Tensor) -> bool:
+    """What a ref argument takes: a variable's storage (_is_variable_output) or an update's
+    result, a reference to the same variable (see _forwards_ref). (tf.cond and loops still
+    take an update's result by value: a Switch, not TF's RefSwitch, which gives the same
+    values and lets a partial run feed it to a later step.)"""
+    op = _variable_source(t)
+    return op._opdef.resource == "variable" and not op._opdef.ref_args
+
+
+# The ops whose output is a reference to the variable of their first input, as TF declares them
+# ("output_ref: Ref(T)", "out: Ref(T)"): TF1's updates return the variable itself, so another
+# update may take their result (tf.assign_add(v.assign(2.), 1.) writes v twice).
+_FORWARDS_REF = re.compile(r"Assign(Add|Sub)?|Scatter(Nd)?[A-Z]\w*|(Sparse)?Apply[A-Z]\w*|"
+                           r"StridedSliceAssign|ZeroInitializer")
+
+
+def _forwards_ref(op: Operation) -> bool:
+    refs = op._opdef.ref_args
+    return bool(refs) and refs[0] == 0 and _FORWARDS_REF.fullmatch(op._opdef.type) is not None
+
+
+def _variable_source(t: Tensor) -> Operation:
+    """The op behind the reference ``t``: through RefSwitch, RefEnter and updates' results."""
+    op = t._op
+    while op._opdef.type in ("RefSwitch", "RefEnter") or _forwards_ref(op):
+        op = op._inputs[0]._op
+    return op
 
 
 def _final_attrs(opdef, attrs, derived, strict):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .apply_op import _forwards_ref, _variable_source
 from .errors import InvalidArgumentError
 from .graph import Operation, Tensor, _arg_slices, evaluate_kernel
 from .opdef import identity_kernel
@@ -137,9 +138,10 @@ class _Compiler:
             if op in dead:
                 control = [ran[step_of(c)] for c in op._control_inputs if step_of(c) in dead]
                 # A variable reached through a RefSwitch (a ref argument, bound to its Cell):
-                # its slot says whether that branch runs.
+                # its slot says whether that branch runs; through an update, whether it ran.
                 control += [slot_of[op._inputs[i]] for i in self._ref_positions(op)
-                            if slot_of.get(op._inputs[i]) in ref_slots]
+                            if slot_of.get(op._inputs[i]) in ref_slots or (
+                                op._inputs[i] in slot_of and _forwards_ref(op._inputs[i]._op))]
             reads.append(r + control)
             slot_reads.update(r + control)
             # A loop: only a dead loop variable skips it; a dead value every iteration sees
@@ -217,10 +219,11 @@ class _Compiler:
 
     def _data_inputs(self, op: Operation):
         """Inputs the op needs computed first: all but ref arguments bound to a variable, and
-        those too when they come through a RefSwitch (which says whether the op runs)."""
+        those too when they come through a RefSwitch (which says whether the op runs) or are
+        an update's result (the update runs first, as TF's data edge orders it)."""
         refs = self._ref_positions(op)
         return [t for k, t in enumerate(op._inputs)
-                if k not in refs or t._op._opdef.type == "RefSwitch"]
+                if k not in refs or t._op._opdef.type == "RefSwitch" or _forwards_ref(t._op)]
 
     def _needed_ops(self, fed) -> set:
         plan = self.plan
@@ -474,9 +477,7 @@ class _Compiler:
         return step
 
     def _cell_for(self, op, t: Tensor):
-        src = t._op
-        while src._opdef.type in ("RefSwitch", "RefEnter"):  # tf.cond's and loops' references
-            src = src._inputs[0]._op
+        src = _variable_source(t)  # through tf.cond's and loops' references and updates
         if src._opdef.resource != "variable" or src._opdef.ref_args:
             raise InvalidArgumentError(None, op, f"Input {t.name} of {op.type} '{op.name}' must "
                                        "be a variable")

@@ -107,6 +107,15 @@ class Variable(metaclass=_VariableMeta):
             return
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
+        # TF checks these before building anything (a resource variable's message differs).
+        if collections is not None and not isinstance(collections, (list, tuple, set)):
+            raise ValueError("collections argument to Variable constructor must be a list, "
+                             f"tuple, or set. Got {collections} of type {type(collections)}")
+        if constraint is not None and not callable(constraint):
+            if _rv.use_resource(use_resource):
+                raise ValueError("Argument `constraint` must be None or a callable. a callable. "
+                                 f"Got a {type(constraint)}:  {constraint}")
+            raise ValueError("The `constraint` argument must be a callable.")
         self._synchronization, self._aggregation, trainable = check_synchronization(
             synchronization, aggregation, trainable, name)
         from_fn = callable(initial_value)

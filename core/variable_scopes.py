@@ -13,11 +13,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import sys
 
 from . import dtypes as _dt
 from . import init_ops
 from . import partitioned_variables as _pv
-from .graph import GraphKeys, Tensor, get_collection, get_default_graph, to_numpy
+from .graph import (GraphKeys, Operation, Tensor, get_collection, get_default_graph,
+                    to_numpy)
 from .ref_variable import Variable
 from .tensor_shape import as_shape
 from .v2_compat import resource_variables_enabled
@@ -120,8 +122,10 @@ class VariableScope:
                                  f"'{dtype}' don't match.")
         caching_device = self._caching_device if caching_device is None else caching_device
         use_resource = self._use_resource if use_resource is None else use_resource
-        synchronization, aggregation, _ = check_synchronization(synchronization, aggregation,
-                                                                trainable, full)
+        # TF resolves trainable (True, False for ON_READ) before any getter sees it: custom
+        # getters branch on it (mixed-precision float32 storage getters).
+        synchronization, aggregation, trainable = check_synchronization(
+            synchronization, aggregation, trainable, full)
         reuse = self._reuse if reuse is None else reuse
         pick = lambda given, default: default if given is None else given  # noqa: E731
         store = _store()
@@ -327,73 +331,138 @@ def get_local_variable(name, shape=None, dtype=None, initializer=None, regulariz
 # The entered, not yet exited variable_scope contexts: TF's variable_scope is an object whose
 # state lives in the graph, so `tf.variable_scope("s").__enter__()` stays open when the object
 # is dropped; a dropped generator context would be closed by the collector, leaving the scope.
+# (The graph it made the default is not kept: in TF too, collecting the object leaves it.)
 _OPEN: set = set()
 
 
 class variable_scope:  # noqa: N801 - TF1's name (a class in TF too)
-    """Opens a variable scope (and a name scope of the same name); the object may be entered
-    again (``with vs: ...`` twice), as TF's."""
+    """Opens a variable scope (and a name scope of the same name) in the graph of ``values``
+    (the default graph when it is made), which is the default graph inside, as TF1's. The
+    object may be entered again (``with vs: ...`` twice): as TF's, it keeps the variable scope
+    it resolved first (its unique default name and original name scope)."""
 
-    def __init__(self, name_or_scope=None, default_name=None, *args, **kwargs):
+    def __init__(self, name_or_scope=None, default_name=None, values=None, initializer=None,
+                 regularizer=None, caching_device=None, partitioner=None, custom_getter=None,
+                 reuse=None, dtype=None, use_resource=None, constraint=None,
+                 auxiliary_name_scope=True):
         if name_or_scope is None and default_name is None:
             raise TypeError("If default_name is None then name_or_scope is required")
-        self._args = (name_or_scope, default_name, *args)
-        self._kwargs = kwargs
+        if not isinstance(auxiliary_name_scope, bool):
+            raise TypeError("The auxiliary_name_scope must be `True` or `False`, while get "
+                            f"{auxiliary_name_scope}")
+        self._graph = _graph_of_values(values or [])
+        self._args = dict(
+            name_or_scope=name_or_scope, default_name=default_name, initializer=initializer,
+            regularizer=regularizer, caching_device=caching_device, partitioner=partitioner,
+            custom_getter=custom_getter, reuse=reuse, dtype=dtype, use_resource=use_resource,
+            constraint=constraint, auxiliary_name_scope=auxiliary_name_scope)
+        self._cache: dict = {}  # what the first successful entry resolved
         self._entered: list = []
 
     def __enter__(self):
-        context = _variable_scope(*self._args, **self._kwargs)
-        scope = context.__enter__()
-        self._entered.append(context)
+        # As TF: the scope's graph becomes the default (so tf.reset_default_graph() inside
+        # refuses), except while tracing a function, which keeps its own graph.
+        default = contextlib.nullcontext() if get_default_graph()._capture is not None else \
+            self._graph.as_default()
+        default.__enter__()
+        try:
+            context = _variable_scope(**self._args, _cache=self._cache)
+            scope = context.__enter__()
+        except BaseException:
+            default.__exit__(*sys.exc_info())
+            raise
+        self._entered.append((default, context))
         _OPEN.add(context)
         return scope
 
     def __exit__(self, *exc_info):
-        context = self._entered.pop()
+        default, context = self._entered.pop()
         _OPEN.discard(context)
-        return context.__exit__(*exc_info)
+        try:
+            return context.__exit__(*exc_info)
+        finally:
+            default.__exit__(*exc_info)
+
+
+def _graph_of_values(values):
+    """The graph of the graph elements among ``values`` (TF's _get_graph_from_inputs): all of
+    one graph, else TF's ValueError; none: the default graph."""
+    default = get_default_graph()
+    if default._capture is not None:  # tracing a function: its graph, as TF's building_function
+        return default
+    first = None
+    for v in values:
+        element = v if isinstance(v, (Tensor, Operation)) else None
+        if element is None and callable(getattr(v, "_as_graph_element", None)):
+            element = v._as_graph_element()
+        if element is None:
+            continue
+        if first is None:
+            first = element
+        elif element.graph is not first.graph:
+            raise ValueError(f"{element} must be from the same graph as {first} (graphs are "
+                             f"{element.graph} and {first.graph}).")
+    return default if first is None else first.graph
+
+
+def _reenter_current(graph):
+    """The current name scope entered again (TF's auxiliary_name_scope=False): ``"a/b/"``, or
+    the root's ``""``."""
+    current = graph.get_name_scope()
+    return graph.name_scope(current + "/") if current else contextlib.nullcontext("")
 
 
 @contextlib.contextmanager
-def _variable_scope(name_or_scope=None, default_name=None, values=None, initializer=None,
-                    regularizer=None, caching_device=None, partitioner=None, custom_getter=None,
-                    reuse=None, dtype=None, use_resource=None, constraint=None,
-                    auxiliary_name_scope=True):
+def _variable_scope(name_or_scope=None, default_name=None, initializer=None, regularizer=None,
+                    caching_device=None, partitioner=None, custom_getter=None, reuse=None,
+                    dtype=None, use_resource=None, constraint=None, auxiliary_name_scope=True,
+                    _cache=None):
     if name_or_scope is None and default_name is None:
         raise TypeError("If default_name is None then name_or_scope is required")
+    if name_or_scope is not None and not isinstance(name_or_scope, (VariableScope, str)):
+        raise TypeError("VariableScope: name_or_scope must be a string or VariableScope.")
     if reuse is False:
         reuse = None  # TF1: False does not override an inherited True
+    cache = {} if _cache is None else _cache
     store = _store()
     parent = store.scope
     graph = get_default_graph()
     if isinstance(name_or_scope, VariableScope):
         var_name = name_or_scope.name
-        # TF re-opens a (uniquified) name scope named after the scope's last component.
+        # TF re-opens a (uniquified) name scope named after the scope's last component, and
+        # keeps the scope's original name scope (where its ops were first named).
         last = var_name.split("/")[-1]
         ns_ctx = graph.name_scope(last) if auxiliary_name_scope and last else \
-            contextlib.nullcontext(graph.get_name_scope())
+            _reenter_current(graph)
         base = name_or_scope
     else:
-        if name_or_scope is None:  # TF1's unique name: the first of dense, dense_1, ... not open
+        if name_or_scope is not None:
+            short = name_or_scope
+        elif "short" in cache:  # the object entered again: the name it resolved first
+            short = cache["short"]
+        else:  # TF1's unique name: the first of dense, dense_1, ... not open
             prefix = f"{parent.name}/" if parent.name else ""
             short, i = default_name, 0
             while store.counts.get(prefix + short, 0) > 0:
                 i += 1
                 short = f"{default_name}_{i}"
-        else:
-            short = str(name_or_scope)
         var_name = f"{parent.name}/{short}" if parent.name else short
         # With a default name, TF1 opens name_scope(default_name), made unique among name
         # scopes on its own: the two counts can differ (dense_1 variables, dense_2 ops).
         # An empty name (variable_scope("")) keeps the current name scope, as TF's does.
         ns_short = short if name_or_scope is not None else default_name
         ns_ctx = graph.name_scope(ns_short) if auxiliary_name_scope and ns_short else \
-            contextlib.nullcontext(graph.get_name_scope())
+            _reenter_current(graph) if not auxiliary_name_scope else \
+            contextlib.nullcontext("")
         base = parent
     new_reuse = True if parent.reuse is True else (reuse if reuse is not None else base.reuse)
     if isinstance(name_or_scope, VariableScope) and reuse is None:
         new_reuse = name_or_scope.reuse or parent.reuse
     with ns_ctx as ns:
+        if isinstance(name_or_scope, VariableScope):
+            original = name_or_scope.original_name_scope
+        else:  # the name scope opened on the first entry (TF caches it with the scope)
+            original = cache.get("original", ns)
         getter = base.custom_getter
         if custom_getter is not None:
             if not callable(custom_getter):
@@ -405,12 +474,15 @@ def _variable_scope(name_or_scope=None, default_name=None, values=None, initiali
             initializer if initializer is not None else base.initializer,
             regularizer if regularizer is not None else base.regularizer,
             dtype if dtype is not None else base.dtype,
-            name_scope=ns if isinstance(ns, str) else "", custom_getter=getter,
+            name_scope=original, custom_getter=getter,
             constraint=constraint if constraint is not None else base.constraint,
             partitioner=partitioner if partitioner is not None else base.partitioner,
             caching_device=caching_device if caching_device is not None else
             base.caching_device,
             use_resource=use_resource if use_resource is not None else base.use_resource)
+        if not isinstance(name_or_scope, VariableScope):
+            cache.setdefault("original", original)
+            cache.setdefault("short", short)
         store.scope = scope
         # As TF1: a scope counts as opened for default names; leaving it forgets what opened
         # inside it, so re-entering "D" names its unnamed layers dense, dense_1 again (and

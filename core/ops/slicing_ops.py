@@ -327,8 +327,9 @@ class _VariableSlice(Tensor):
         from .state_ops import STRIDED_SLICE_ASSIGN
 
         var, op = _SLICED[self], self.op
-        value = convert_to_tensor(value, dtype=var.dtype.base_dtype, name="value")
-        # TF's name: the slice's scope plus "_assign" ("strided_slice/_assign").
+        # The value is converted by the op (TF's op_def_library, with its TypeError naming
+        # parameter 'value'), to the variable's dtype. TF's name: the slice's scope plus
+        # "_assign" ("strided_slice/_assign").
         return STRIDED_SLICE_ASSIGN(var, *op.inputs[1:4], value,
                                     name=name or op.name + "/_assign", **_mask_attrs(op))
 

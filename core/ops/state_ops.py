@@ -15,7 +15,6 @@ from ..errors import InvalidArgumentError
 from ..opdef import NOT_DIFFERENTIABLE, OpDef, TensorSpec, register, req, shape_error
 from ..tensor_shape import TensorShape
 from ._math_util import _check_dtype
-from ._util import const_ints
 
 __all__ = ["assign", "assign_add", "assign_sub", "is_variable_initialized", "scatter_add",
            "scatter_div", "scatter_max", "scatter_min", "scatter_mul", "scatter_nd_add",
@@ -105,17 +104,19 @@ IS_VARIABLE_INITIALIZED = register(OpDef(
 
 
 def _not_a_ref(ref) -> bool:
-    """Anything but a variable or its storage: TF 1.x's state_ops hands it to its own
-    ``assign*`` method (a partitioned variable updates each part; a plain Tensor gives the
-    error users know, "'Tensor' object has no attribute 'assign'"). A resource variable is
+    """Anything but a variable, its storage or an update's result (TF1's Assign, Scatter...
+    output is a reference to the same variable: see apply_op._forwards_ref). TF 1.x's state_ops
+    hands anything else to its own ``assign*`` method (a partitioned variable updates each
+    part; a plain Tensor gives the error users know, "'Tensor' object has no attribute
+    'assign'"). A resource variable is
     updated here as a reference one (TF hands it to its methods): the result is the update's
     output, whose op is the update, as the op of TF's result is (library code takes ``.op``),
     and a distribution strategy's variable keeps the update TF 1.x's reference ops give it."""
-    from ..apply_op import _is_variable_output
+    from ..apply_op import _is_reference
     from ..tensor import Tensor
 
     if isinstance(ref, Tensor):
-        return not _is_variable_output(ref)
+        return not _is_reference(ref)
     return not hasattr(ref, "_ref")
 
 
@@ -301,32 +302,34 @@ def _ss_assign_kernel(cell, begin, end, strides, value, *, begin_mask, end_mask,
     masks = (begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask)
     _, index, want, region = _plan_for(cur.shape, begin, end, strides, masks)
     value = np.asarray(value)
-    if value.shape != want:  # a value that broadcasts to the slice is taken, as TF 2 does
-        try:
-            value = np.broadcast_to(value, want)
-        except ValueError:
+    if not np.prod(want, dtype=np.int64):  # an empty slice: TF checks (and writes) nothing
+        return cell.read
+    if value.shape != want:
+        shape = _assign_bcast_shape(value.shape, want)
+        if shape is None:
             raise InvalidArgumentError(None, None, f"Cannot broadcast input shape "
                                        f"{_shape_str(value.shape)} into final shape "
-                                       f"{_shape_str(want)} (the sliced l-value)") from None
+                                       f"{_shape_str(want)}")
+        value = np.broadcast_to(value.reshape(shape), want)
     cur[index] = value.reshape(region)  # in place: the variable's buffer
     return cell.read
 
 
-def _ss_assign_infer(ref, begin, end, strides, value, **masks):
-    from .slicing_ops import _mask_tuple, _slice_shape
+def _assign_bcast_shape(value_shape, final) -> tuple | None:
+    """TF's StridedSliceAssignBCast: the value's shape brought to the rank of the slice (ones
+    prepended, or leading ones dropped) if it then broadcasts to it; None if it does not."""
+    extra = len(value_shape) - len(final)
+    if extra > 0:
+        if any(d != 1 for d in value_shape[:extra]):
+            return None
+        value_shape = value_shape[extra:]
+    shape = (1,) * (len(final) - len(value_shape)) + tuple(value_shape)
+    return shape if all(v in (f, 1) for v, f in zip(shape, final)) else None
 
-    vals = [const_ints(v) for v in (begin, end, strides)]
-    n = len(vals[0]) if vals[0] is not None else None
-    want = _slice_shape(ref.shape, n, *vals, _mask_tuple(masks))
-    if want.is_fully_defined() and value.shape.is_fully_defined():
-        try:
-            ok = np.broadcast_shapes(tuple(value.shape.as_list()),
-                                     tuple(want.as_list())) == tuple(want.as_list())
-        except ValueError:
-            ok = False
-        if not ok:
-            raise shape_error(f"Cannot broadcast input shape {value.shape} into final shape "
-                              f"{want} (the sliced l-value)")
+
+def _ss_assign_infer(ref, begin, end, strides, value, **masks):
+    # TF's shape function is UnchangedShape: a value that does not fit the slice fails when
+    # the op runs (the kernel), never at graph construction.
     return [TensorSpec(ref.shape, ref.dtype)]
 
 
