@@ -44,12 +44,6 @@ def _run(fetches, feed=None):
         return sess.run(fetches, feed)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_graph():
-    with tf.Graph().as_default():
-        yield
-
-
 # -- 1. a serialized input of unknown rank ----------------------------------------------------
 def test_single_example_of_unknown_rank_keeps_static_shapes_and_checks_the_rank():
     s = tf.placeholder(tf.string)  # no shape at all

@@ -144,7 +144,8 @@ def facts(tf):
     return out
 '''
 
-_TF_PROGRAM = _FACTS + r'''
+# The TF side: a program printing facts(tf) as JSON under TF 1.x's behaviour.
+_TF_MAIN = r'''
 import json
 import warnings
 
@@ -154,6 +155,7 @@ import tensorflow.compat.v1 as tf
 tf.disable_v2_behavior()
 print(json.dumps(facts(tf)))
 '''
+_TF_PROGRAM = _FACTS + _TF_MAIN
 
 
 def _minitf_facts() -> dict:
@@ -467,16 +469,7 @@ def facts(tf):
     return out
 '''
 
-_TF_PROGRAM_2 = _FACTS_2 + r'''
-import json
-import warnings
-
-warnings.filterwarnings("ignore")
-import tensorflow.compat.v1 as tf
-
-tf.disable_v2_behavior()
-print(json.dumps(facts(tf)))
-'''
+_TF_PROGRAM_2 = _FACTS_2 + _TF_MAIN
 
 
 @pytest.fixture(scope="module")
