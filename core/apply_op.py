@@ -259,6 +259,11 @@ def _is_variable_output(t: Tensor) -> bool:
     op = t._op
     while op._opdef.type in ("RefSwitch", "RefEnter"):
         op = op._inputs[0]._op
+    return is_variable_op(op)
+
+
+def is_variable_op(op: Operation) -> bool:
+    """A variable's own op (VariableV2...: its kernel holds the Cell), not an update of one."""
     return op._opdef.resource == "variable" and not op._opdef.ref_args
 
 
@@ -267,8 +272,7 @@ def _is_reference(t: Tensor) -> bool:
     result, a reference to the same variable (see _forwards_ref). (tf.cond and loops still
     take an update's result by value: a Switch, not TF's RefSwitch, which gives the same
     values and lets a partial run feed it to a later step.)"""
-    op = _variable_source(t)
-    return op._opdef.resource == "variable" and not op._opdef.ref_args
+    return is_variable_op(_variable_source(t))
 
 
 # The ops whose output is a reference to the variable of their first input, as TF declares them

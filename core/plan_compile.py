@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .apply_op import _forwards_ref, _variable_source
+from .apply_op import _forwards_ref, _variable_source, is_variable_op
 from .errors import InvalidArgumentError
 from .graph import Operation, Tensor, _arg_slices, evaluate_kernel
 from .opdef import identity_kernel
@@ -478,7 +478,7 @@ class _Compiler:
 
     def _cell_for(self, op, t: Tensor):
         src = _variable_source(t)  # through tf.cond's and loops' references and updates
-        if src._opdef.resource != "variable" or src._opdef.ref_args:
+        if not is_variable_op(src):
             raise InvalidArgumentError(None, op, f"Input {t.name} of {op.type} '{op.name}' must "
                                        "be a variable")
         return self.resources.variable(src)

@@ -350,7 +350,7 @@ class variable_scope:  # noqa: N801 - TF1's name (a class in TF too)
         if not isinstance(auxiliary_name_scope, bool):
             raise TypeError("The auxiliary_name_scope must be `True` or `False`, while get "
                             f"{auxiliary_name_scope}")
-        self._graph = _graph_of_values(values or [])
+        self._graph = _graph_of_values([] if values is None else values)  # (an array too)
         self._args = dict(
             name_or_scope=name_or_scope, default_name=default_name, initializer=initializer,
             regularizer=regularizer, caching_device=caching_device, partitioner=partitioner,

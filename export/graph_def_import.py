@@ -347,7 +347,10 @@ def _merge_output_shapes(av, op, source):
                 None, None, f"{source}: Node '{op.name} has an invalid _output_shapes attribute "
                 f"(shape #{i} error:'Shape [{','.join(map(str, dims))}] has dimensions with "
                 "values below -1 (where -1 means unknown)'")
-        given = TensorShape(None if proto.unknown_rank else [None if d < 0 else d for d in dims])
+        known = None if proto.unknown_rank else [None if d < 0 else d for d in dims]
+        if known is not None and t._shape.rank == len(known) and t._shape.as_list() == known:
+            continue  # the usual case: what minitf inferred (nothing to merge)
+        given = TensorShape(known)
         try:
             t._shape = _merge_shapes(t._shape, given)
         except ValueError as e:

@@ -30,7 +30,7 @@ from . import wire
 from . import graph_def as graph_def_mod
 from .freeze import (MAIN_OP_KEY, PREDICT_METHOD, VARIABLE_OPS,
                      FrozenGraph, freeze_signatures)
-from .graph_def import (GRAPH_DEF_PRODUCER, graph_from_graph_def, node_def_of, tensor_by_name)
+from .graph_def import graph_from_graph_def, graph_versions, node_def_of, tensor_by_name
 from .tensors import (little_endian, make_ndarray, make_tensor_proto, shape_to_proto,
                       uses_content)
 
@@ -255,7 +255,7 @@ def graph_def_chunks(graph: Graph, strip_default_attrs: bool = True) -> wire.Chu
                 [node_def_of(op, strip_default_attrs=strip).SerializeToString(
                     deterministic=True)]))
     tail = graph_pb2.GraphDef()
-    tail.versions.producer = GRAPH_DEF_PRODUCER
+    tail.versions.CopyFrom(graph_versions(graph))  # as as_graph_def: imported ones merged
     return out.add(tail.SerializeToString(deterministic=True))
 
 

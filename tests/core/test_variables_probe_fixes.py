@@ -267,3 +267,10 @@ def test_a_slice_assignment_value_of_the_wrong_type_is_the_ops_type_error():
     with pytest.raises(TypeError, match="Expected float32 passed to parameter 'value' of op "
                                         "'StridedSliceAssign'"):
         v[0].assign("a")
+
+
+def test_variable_scope_values_may_be_an_array():
+    # TF takes any values (it looks for their graph); an array's truth value is ambiguous
+    with tf.variable_scope("s", values=np.array([1.0, 2.0])) as scope:
+        assert scope.name == "s"
+        assert tf.get_variable("w", [1]).name == "s/w:0"

@@ -182,7 +182,10 @@ def test_versions_are_checked_and_merged_as_tf():
         tf.constant(1.0)
         assert g.graph_def_versions.producer == tf.GRAPH_DEF_VERSION
         tf.import_graph_def(gd)
-    for versions in (g.graph_def_versions, g.as_graph_def().versions):
+    from minitf.export.saved_model import graph_def_chunks
+
+    written = graph_pb2.GraphDef.FromString(b"".join(bytes(c) for c in graph_def_chunks(g).parts))
+    for versions in (g.graph_def_versions, g.as_graph_def().versions, written.versions):
         assert (versions.producer, versions.min_consumer, list(versions.bad_consumers)) == \
             (5, 3, [7])
     # a failed import leaves the versions as they were
